@@ -1,0 +1,469 @@
+"""The snapshot and plan types every stage of the pipeline shares.
+
+Snapshot side (built by ``planner.sources``; read by matching and the rules):
+
+- :class:`SigmaMember`, :class:`SigmaTeam`, :class:`TeamMembership`,
+  :class:`AccountType` -> gathered in :class:`SigmaExport`;
+- :class:`IdpUser`, :class:`IdpGroup` -> gathered in :class:`IdpDirectory`;
+- :class:`Finding`: one validation result (error / warning / info);
+- :class:`Snapshot`: both sides plus every finding and the input files.
+
+Plan side (built by ``planner.planning``; read by report and execute):
+
+- :class:`Action`, :class:`ReviewItem`, :class:`Plan`.
+
+Field names are the snake_case spelling of Sigma's REST fields (``memberId`` ->
+``member_id``, ``memberType`` -> ``member_type``, ``userKind`` -> ``user_kind``)
+and of SCIM's attributes (RFC 7643 §4.1: ``userName`` -> ``user_name``,
+``externalId`` -> ``external_id``). Inside the pipeline these are frozen data
+classes; plan files are validated at the edge by ``planner.planfile``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Mapping
+
+SCHEDULER_ROBOT_MEMBER_ID = "SigmaSchedulerRobot"
+"""memberId of Sigma's system member (formats.md §1b); never a person, never migrated."""
+
+SCHEDULER_ROBOT_EMAIL = "scheduler-robot@sigmacomputing.com"
+"""Email of Sigma's system member (sigma-api.md §2.2, Sigma's Okta guide: ignore it)."""
+
+
+def email_key(address: str | None) -> str:
+    """Return the comparison key of an email address: trimmed, Unicode NFKC, case-folded.
+
+    ``" Alice@Example.com "`` and ``"alice@example.com"`` give the same key.
+    ``+tags`` and dots are kept: Sigma treats ``a+x@`` and ``a@`` as different
+    members (formats.md §0.5); folding them is a policy decision, not a key.
+    ``None`` and blank strings give ``""``.
+    """
+    if not address:
+        return ""
+    return unicodedata.normalize("NFKC", address).strip().casefold()
+
+
+# --------------------------------------------------------------------------- findings
+
+
+class Severity(str, Enum):
+    """How bad a :class:`Finding` is. ``error`` makes ``check`` exit 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a record came from: a file and a 1-based line (CSV) or a JSON path.
+
+    ``location`` is ``"line 12"`` for CSV rows (the physical line number in the
+    file, header = line 1 unless a preamble precedes it) or a JSON path such as
+    ``"$[1].entries[3]"``.
+    """
+
+    file: str
+    location: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.location}" if self.location else self.file
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One validation result.
+
+    ``code`` is stable (tests and users grep for it), e.g. ``duplicate-email``,
+    ``missing-column``, ``excel-mangled-id``. ``file``/``location``/``field`` say
+    where; ``message`` is one line, no newline.
+    """
+
+    severity: Severity
+    code: str
+    file: str
+    location: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.location}" if self.location else "")
+        fld = f" [{self.field}]" if self.field else ""
+        return f"{self.severity.value}: {where}{fld}: {self.message} ({self.code})"
+
+
+# --------------------------------------------------------------------------- Sigma side
+
+
+@dataclass(frozen=True, slots=True)
+class SigmaMember:
+    """A Sigma organization member, as ``GET /v2/members`` returns it (sigma-api.md §2.2).
+
+    ``email_key`` is :func:`email_key` of ``email``. ``member_type`` is the
+    account type name as spelled in Sigma. ``user_kind`` is ``internal``,
+    ``guest`` or ``embed``. ``is_archived`` = deactivated in Sigma;
+    ``is_inactive`` = deactivated by SCIM. ``raw`` keeps every field of the
+    member object exactly as loaded (camelCase keys), including unknown ones.
+    """
+
+    member_id: str
+    email: str
+    email_key: str
+    first_name: str
+    last_name: str
+    member_type: str
+    user_kind: str = "internal"
+    is_archived: bool = False
+    is_inactive: bool = False
+    organization_id: str = ""
+    created_at: str | None = None
+    updated_at: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    source: SourceRef | None = field(default=None, compare=False)
+
+    @property
+    def is_system(self) -> bool:
+        """True for Sigma's scheduler robot, which is never counted as a person."""
+        return (
+            self.member_id == SCHEDULER_ROBOT_MEMBER_ID
+            or self.email_key == SCHEDULER_ROBOT_EMAIL
+        )
+
+    @property
+    def is_guest(self) -> bool:
+        """True when ``userKind`` is ``guest`` (SCIM disables these, sigma-api.md §5.3)."""
+        return self.user_kind == "guest"
+
+    @property
+    def is_active(self) -> bool:
+        """Neither archived nor inactive."""
+        return not (self.is_archived or self.is_inactive)
+
+
+@dataclass(frozen=True, slots=True)
+class SigmaTeam:
+    """A Sigma team, as ``GET /v2/teams`` returns it (sigma-api.md §3.2)."""
+
+    team_id: str
+    name: str
+    description: str | None = None
+    visibility: str | None = None
+    is_archived: bool = False
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    source: SourceRef | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamMembership:
+    """One entry of ``GET /v2/teams/{teamId}/members`` (``userId`` is a memberId)."""
+
+    team_id: str
+    member_id: str
+    is_team_admin: bool = False
+    added_by: str | None = None
+    source: SourceRef | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountType:
+    """One entry of ``GET /v2/accountTypes`` (sigma-api.md §4.1). ``name`` is ``accountTypeName``."""
+
+    account_type_id: str
+    name: str
+    description: str | None = None
+    is_custom: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """A file that was read: path as given, sha256 of its bytes, what it held, how many records."""
+
+    path: str
+    sha256: str
+    kind: str
+    records: int
+
+
+@dataclass(frozen=True)
+class SigmaExport:
+    """Everything loaded from one Sigma export directory.
+
+    ``account_types`` is ``None`` when the export had no ``account_types.json``
+    (then account type names cannot be validated). ``members`` includes the
+    scheduler robot; use :attr:`people` for real people.
+    """
+
+    members: tuple[SigmaMember, ...] = ()
+    teams: tuple[SigmaTeam, ...] = ()
+    team_memberships: tuple[TeamMembership, ...] = ()
+    account_types: tuple[AccountType, ...] | None = None
+    inputs: tuple[InputFile, ...] = ()
+
+    @property
+    def people(self) -> tuple[SigmaMember, ...]:
+        """Members that are not Sigma's system member."""
+        return tuple(m for m in self.members if not m.is_system)
+
+
+# --------------------------------------------------------------------------- IdP side
+
+
+@dataclass(frozen=True, slots=True)
+class Email:
+    """One email of an IdP user (RFC 7643 §4.1.2 ``emails``): original spelling, key, flags."""
+
+    value: str
+    key: str
+    primary: bool = False
+    type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdpUser:
+    """A user of the identity provider, normalized from any supported format.
+
+    - ``id``: the IdP's own id (Okta ``00u...``, Entra object id, Google numeric id,
+      SCIM ``id``), always a string.
+    - ``user_name``: what the IdP will send to Sigma as SCIM ``userName``
+      (Okta ``profile.login``, Entra ``userPrincipalName``, Google ``primaryEmail``);
+      ``user_name_key`` is its :func:`email_key`.
+    - ``emails``: every address known for the user, the primary one first.
+    - ``active``: ``True``/``False``, or ``None`` when the export does not say
+      (e.g. Graph without ``accountEnabled`` in ``$select``).
+    - ``status``: the IdP's raw status word (``ACTIVE``, ``SUSPENDED``,
+      ``DEPROVISIONED``, ``Active``, ...), or ``None``.
+    - ``user_type``: ``"Member"`` or ``"Guest"`` (Entra ``userType``), or ``None``.
+    - ``attributes``: every other column/field, by its original name
+      (``employeeNumber``, ``department``, ...), values as strings.
+    """
+
+    id: str
+    user_name: str
+    user_name_key: str
+    emails: tuple[Email, ...] = ()
+    given_name: str | None = None
+    family_name: str | None = None
+    display_name: str | None = None
+    active: bool | None = None
+    status: str | None = None
+    user_type: str | None = None
+    external_id: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    source: SourceRef | None = field(default=None, compare=False)
+
+    @property
+    def is_guest(self) -> bool:
+        """Entra ``userType == Guest`` or a B2B ``#EXT#`` userPrincipalName (formats.md §3f)."""
+        return (self.user_type or "").casefold() == "guest" or "#ext#" in self.user_name_key
+
+    @property
+    def primary_email(self) -> Email | None:
+        """The primary email, else the first one, else ``None``."""
+        for e in self.emails:
+            if e.primary:
+                return e
+        return self.emails[0] if self.emails else None
+
+
+@dataclass(frozen=True, slots=True)
+class IdpGroup:
+    """An IdP group with its *direct* members (nesting is flattened by the rules, not here).
+
+    ``member_user_ids`` and ``member_group_ids`` hold :attr:`IdpUser.id` and
+    :attr:`IdpGroup.id` values of the same directory.
+    """
+
+    id: str
+    display_name: str
+    member_user_ids: tuple[str, ...] = ()
+    member_group_ids: tuple[str, ...] = ()
+    external_id: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    source: SourceRef | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class IdpDirectory:
+    """Everything loaded from one or more IdP export paths, merged.
+
+    ``format`` names the detected format(s), e.g. ``"okta-api"``, ``"entra-csv"``,
+    ``"google-csv"``, ``"scim"``, ``"generic-csv"``; several joined by ``+``.
+    """
+
+    users: tuple[IdpUser, ...] = ()
+    groups: tuple[IdpGroup, ...] = ()
+    format: str = ""
+    inputs: tuple[InputFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Both sides of the migration as loaded, with every finding."""
+
+    sigma: SigmaExport
+    idp: IdpDirectory
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+
+# --------------------------------------------------------------------------- plan side
+
+
+class ActionKind(str, Enum):
+    """What an action does, and through which API.
+
+    ``scim.*`` go to Sigma's SCIM 2.0 service (RFC 7644); ``members.*`` and
+    ``teams.*`` to the REST API v2 (sigma-api.md §2, §3).
+    """
+
+    SCIM_CREATE_USER = "scim.create_user"        # POST /Users for an IdP user with no Sigma member
+    SCIM_LINK_USER = "scim.link_user"            # POST /Users with userName = the member's email
+    SCIM_SET_ACCOUNT_TYPE = "scim.set_account_type"  # PATCH /Users/{id} userType
+    SCIM_DEACTIVATE_USER = "scim.deactivate_user"    # PATCH /Users/{id} active=false
+    SCIM_CREATE_GROUP = "scim.create_group"      # POST /Groups, a new team
+    SCIM_LINK_GROUP = "scim.link_group"          # POST /Groups displayName = existing team name
+    SCIM_SET_GROUP_MEMBERS = "scim.set_group_members"  # PATCH /Groups/{id} members
+    TEAMS_REMOVE_MEMBER = "teams.remove_member"  # PATCH /v2/teams/{teamId}/members {remove}
+    MEMBERS_DEACTIVATE = "members.deactivate"    # PATCH /v2/members/{id} isArchived+newOwnerId
+    MEMBERS_DISABLE_GUEST = "members.disable_guest"  # PATCH /v2/members/{id} isArchived+newOwnerId
+    MEMBERS_CONVERT_GUEST = "members.convert_guest"  # PATCH /v2/members/{id} userKind=internal
+
+
+@dataclass(frozen=True)
+class Action:
+    """One change the plan makes.
+
+    - ``id``: stable across runs for the same inputs (derived from kind + target keys).
+    - ``target``: the object acted on, by its ids, e.g.
+      ``{"memberId": "...", "email": "...", "userName": "..."}`` or ``{"teamId": "...", "name": "..."}``.
+    - ``before`` / ``after``: the values that change (``None`` for a creation / removal).
+    - ``rule``: the rule id that produced it (e.g. ``linking.email``, ``guards.x``).
+    - ``reason``: one line a reviewer reads.
+    - ``evidence``: what the rule saw (match key, group names, policy keys).
+    - ``depends_on``: ids of actions that must be done first.
+    """
+
+    id: str
+    kind: ActionKind
+    target: Mapping[str, Any]
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+    rule: str
+    reason: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A doubt the planner will not guess about.
+
+    ``blocking`` items stop ``apply`` until the policy decides them.
+    ``candidates`` lists every person/object involved, each a small dict with its
+    ids and the key that joined it. ``resolution`` is the exact YAML policy
+    snippet that would resolve the item.
+    """
+
+    id: str
+    code: str
+    blocking: bool
+    subject: Mapping[str, Any]
+    message: str
+    candidates: tuple[Mapping[str, Any], ...] = ()
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    rule: str = ""
+    resolution: str = ""
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One person as the report shows them: Sigma side, IdP side, link, account type, actions.
+
+    Either side may be missing (a new hire has no ``member_id``; an unmatched
+    member has no ``idp_id``). ``link_key`` names the match key that linked them
+    (``email``, ``other_email``, ``domain_alias``, ``plus_fold``, ``attribute``,
+    ``override``) or ``None``. ``actions`` and ``review_items`` hold ids.
+    """
+
+    member_id: str | None
+    email: str | None
+    name: str
+    member_type: str | None
+    user_kind: str | None
+    sigma_status: str | None  # "active" | "archived" | "inactive" | None
+    idp_id: str | None
+    user_name: str | None
+    idp_status: str | None
+    link_key: str | None
+    account_type_before: str | None
+    account_type_after: str | None
+    actions: tuple[str, ...] = ()
+    review_items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """One Sigma team or IdP group as the report shows it.
+
+    ``mode`` is ``link`` (an IdP group adopts an existing team), ``create`` (a new
+    team from a group) or ``unmanaged`` (no group maps to the team).
+    ``members_added`` / ``members_removed`` are counts of memberships changed.
+    """
+
+    team_id: str | None
+    name: str
+    group_id: str | None
+    group_name: str | None
+    mode: str
+    members_before: int
+    members_after: int
+    members_added: int
+    members_removed: int
+    actions: tuple[str, ...] = ()
+
+
+PLAN_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A migration plan: what ``plan`` writes and ``report``/``apply`` read.
+
+    - ``organization``: ``{"organizationId": str, "name": str}``.
+    - ``inputs``: every file read, with sha256 and record counts.
+    - ``policy``: ``{"path": str, "sha256": str, "resolved": {...}}``; the resolved
+      policy makes the plan reproducible from inputs + policy alone.
+    - ``fingerprints``: ``{"member:<memberId>" | "team:<teamId>": {"sha256": str,
+      "state": {...}}}``: the Sigma state each touched object was planned
+      against, for apply's stale-plan check.
+    - ``actions``: in dependency (topological) order.
+    - ``summary``: counts per action kind, account-type seats before/after,
+      review counts, guard results.
+    - ``created_at`` (ISO 8601 UTC) is excluded from ``digest``; ``digest`` is
+      ``"sha256:<hex>"`` over the canonical JSON of everything else
+      (``planner.planfile``).
+    """
+
+    organization: Mapping[str, Any]
+    inputs: tuple[InputFile, ...]
+    policy: Mapping[str, Any]
+    fingerprints: Mapping[str, Mapping[str, Any]]
+    actions: tuple[Action, ...]
+    review_items: tuple[ReviewItem, ...]
+    summary: Mapping[str, Any]
+    people: tuple[PersonRow, ...] = ()
+    teams: tuple[TeamRow, ...] = ()
+    tool_version: str = ""
+    format_version: int = PLAN_FORMAT_VERSION
+    created_at: str = ""
+    digest: str = ""
+
+    @property
+    def blocking_items(self) -> tuple[ReviewItem, ...]:
+        return tuple(r for r in self.review_items if r.blocking)

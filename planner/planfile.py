@@ -1,0 +1,120 @@
+"""Plan files: write, read, digest, and the JSON Schema shipped with the package.
+
+A plan file is UTF-8 JSON with sorted keys and two-space indent, so the same
+plan gives the same bytes. Its top level holds the fields of
+:class:`planner.model.Plan` (``format_version``, ``tool_version``,
+``organization``, ``inputs``, ``policy``, ``fingerprints``, ``actions``,
+``review_items``, ``summary``, ``people``, ``teams``, ``created_at``,
+``digest``). Validation at the edge uses pydantic over the model's data classes.
+
+``digest`` is ``"sha256:" + hex`` of the canonical JSON (sorted keys, no spaces,
+UTF-8) of every field except ``created_at`` and ``digest`` itself; timestamps
+never enter it (design.md, "Invariants").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from .errors import UserError
+from .model import PLAN_FORMAT_VERSION, Plan
+
+_EXCLUDED_FROM_DIGEST = ("created_at", "digest")
+
+
+class PlanFileError(UserError):
+    """A plan file cannot be read: not JSON, wrong shape, or an unknown ``format_version``.
+
+    The message is one line and names the file (and the JSON path when known).
+    """
+
+
+@lru_cache(maxsize=1)
+def _adapter() -> TypeAdapter[Plan]:
+    return TypeAdapter(Plan)
+
+
+def canonical_json(value: Any) -> bytes:
+    """Canonical JSON bytes: sorted keys, ``(",", ":")`` separators, UTF-8, no NaN."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The JSON-ready dict of a plan (enums as their values, tuples as lists)."""
+    return _adapter().dump_python(plan, mode="json")
+
+
+def compute_digest(document: dict[str, Any]) -> str:
+    """``"sha256:<hex>"`` over a plan document without ``created_at`` and ``digest``."""
+    body = {k: v for k, v in document.items() if k not in _EXCLUDED_FROM_DIGEST}
+    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def plan_bytes(plan: Plan) -> bytes:
+    """The exact bytes of a plan file, with ``digest`` filled in."""
+    document = plan_to_dict(plan)
+    document["digest"] = compute_digest(document)
+    return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def write_plan(plan: Plan, path: str | Path) -> str:
+    """Write ``plan`` to ``path`` (atomically: temp file + rename); return its digest."""
+    data = plan_bytes(plan)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return json.loads(data)["digest"]
+
+
+def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
+    """Read and validate a plan file.
+
+    Raises :class:`PlanFileError` when the file is unreadable, is not JSON, has
+    an unsupported ``format_version``, does not match the schema, or (with
+    ``verify_digest``) its content no longer matches its ``digest`` (tampered).
+    """
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PlanFileError(f"{path}: cannot read plan file: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlanFileError(f"{path}: not a JSON plan file: {exc}") from None
+    if not isinstance(document, dict):
+        raise PlanFileError(f"{path}: not a plan file: top level is not an object")
+    version = document.get("format_version")
+    if version != PLAN_FORMAT_VERSION:
+        raise PlanFileError(
+            f"{path}: unsupported format_version {version!r} (this tool reads {PLAN_FORMAT_VERSION})"
+        )
+    if verify_digest:
+        expected = compute_digest(document)
+        if document.get("digest") != expected:
+            raise PlanFileError(
+                f"{path}: plan content does not match its digest "
+                f"(file says {document.get('digest')!r}, content is {expected}); "
+                "the plan was modified after it was written"
+            )
+    try:
+        return _adapter().validate_python(document)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "$." + ".".join(str(p) for p in first["loc"])
+        raise PlanFileError(f"{path}: {where}: {first['msg']}") from None
+
+
+def plan_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a plan file, generated from :class:`Plan`."""
+    schema = _adapter().json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "sigma-migrate plan file"
+    return schema

@@ -1,0 +1,54 @@
+import json
+
+import pytest
+
+from planner.model import Action, ActionKind, InputFile, Plan
+from planner.planfile import PlanFileError, plan_bytes, read_plan, write_plan
+
+
+def _plan(created_at: str = "") -> Plan:
+    return Plan(
+        organization={"organizationId": "org", "name": "acme"},
+        inputs=(InputFile("sigma/members.json", "ab" * 32, "sigma-members", 2),),
+        policy={"path": "p.yaml", "sha256": "cd" * 32, "resolved": {}},
+        fingerprints={},
+        actions=(
+            Action("a1", ActionKind.SCIM_LINK_USER, {"memberId": "m1"}, None, {"userName": "a@x"}, "linking.email", "same email"),
+        ),
+        review_items=(),
+        summary={},
+        created_at=created_at,
+    )
+
+
+def test_digest_ignores_created_at():
+    a = json.loads(plan_bytes(_plan("2026-01-01T00:00:00Z")))
+    b = json.loads(plan_bytes(_plan("2026-02-02T00:00:00Z")))
+    assert a["digest"] == b["digest"]
+    assert a["digest"].startswith("sha256:")
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "plan.json"
+    write_plan(_plan(), path)
+    plan = read_plan(path)
+    assert plan.actions[0].kind is ActionKind.SCIM_LINK_USER
+    assert plan.inputs[0].records == 2
+
+
+def test_tampered_plan_is_refused(tmp_path):
+    path = tmp_path / "plan.json"
+    write_plan(_plan(), path)
+    doc = json.loads(path.read_text())
+    doc["actions"][0]["target"]["memberId"] = "m2"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(PlanFileError, match="does not match its digest"):
+        read_plan(path)
+
+
+def test_not_json_is_one_line_error(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text("{nope")
+    with pytest.raises(PlanFileError) as exc:
+        read_plan(path)
+    assert str(path) in str(exc.value) and "\n" not in str(exc.value)
