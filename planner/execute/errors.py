@@ -1,0 +1,54 @@
+"""Errors of the apply stage.
+
+- :class:`ApplyRefused` (a :class:`planner.errors.UserError`): apply will not
+  start (unapproved, tampered, blocked, guards failed, stale, journal of another
+  plan). One line; the CLI prints it and exits 1; nothing has been written.
+- :class:`ApiError`: one HTTP exchange with Sigma failed for good (after the
+  retries of :mod:`planner.execute.retry`). It fails the action that made it;
+  the runner records it in the journal and goes on with independent actions.
+- :class:`AuthError`: the credentials are refused (401 after one re-mint, 403).
+  Every further request would fail the same way, so the runner stops.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import UserError
+
+_MEMBER_ID = re.compile(r"member-id=([A-Za-z0-9_-]+)")
+
+
+class ApplyRefused(UserError):
+    """Apply refuses to start; ``str()`` is the one-line reason."""
+
+
+class ApiError(Exception):
+    """A request to Sigma failed: ``api`` (``rest``/``scim``), ``method``, ``path``, ``status``
+    (``None`` for a network error), Sigma's ``code`` and ``message`` (already redacted)."""
+
+    def __init__(self, api: str, method: str, path: str, status: int | None, message: str, code: str = ""):
+        self.api = api
+        self.method = method
+        self.path = path
+        self.status = status
+        self.code = code
+        self.message = " ".join(message.split())[:500]
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        status = self.status if self.status is not None else "network error"
+        code = f" {self.code}" if self.code else ""
+        return f"{self.api.upper()} {self.method} {self.path}: {status}{code}: {self.message}"
+
+    @property
+    def existing_member_id(self) -> str | None:
+        """The memberId a 409 names with ``member-id=<id>`` (sigma-api.md §2.4, §7), else ``None``."""
+        if self.status != 409:
+            return None
+        found = _MEMBER_ID.search(self.message)
+        return found.group(1) if found else None
+
+
+class AuthError(ApiError):
+    """Credentials refused (401 after a re-mint, or 403): the run cannot go on."""

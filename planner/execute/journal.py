@@ -1,0 +1,321 @@
+"""The apply journal: one SQLite file beside the plan, one row per action.
+
+Path: ``<plan file>.journal.sqlite`` (e.g. ``plan.json.journal.sqlite``).
+
+Tables:
+
+- ``meta(key, value)``: ``plan_digest``, ``plan_path``, ``created_at``, ``tool_version``.
+- ``actions``: one row per plan action:
+  ``action_id`` (plan id), ``seq`` (plan order), ``kind``, ``state``
+  (``pending`` | ``running`` | ``done`` | ``failed`` | ``skipped``),
+  ``attempts`` (how many times a handler started on it, across runs),
+  ``http_retries``, ``started_at`` / ``finished_at`` (ISO 8601 UTC),
+  ``outcome`` (``written``: this tool changed Sigma; ``already``: Sigma was
+  already in the planned state, nothing sent), ``ids`` (JSON: ids Sigma
+  returned, e.g. ``{"scimUserId": ...}``), ``before_image`` (JSON: the object
+  as read just before the first write, kept from the first attempt),
+  ``error`` (one line, redacted).
+- ``runs``: one row per ``apply`` invocation (mode, start, end, status, counts).
+- ``events``: an append-only audit trail (``run_id``, ``action_id``, ``at``, ``event``, ``detail``).
+
+Durability: WAL mode; every state change is its own committed transaction
+*before* the next step, so ``kill -9`` loses at most the in-flight step; an
+action found ``running`` on resume is re-run, and its handler's check-first
+makes a second write impossible when the first one landed. The journal never
+holds a secret (callers pass redacted text; nothing here reads credentials).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .errors import ApplyRefused
+
+STATES = ("pending", "running", "done", "failed", "skipped")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS actions (
+    action_id    TEXT PRIMARY KEY,
+    seq          INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('pending','running','done','failed','skipped')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    http_retries INTEGER NOT NULL DEFAULT 0,
+    started_at   TEXT,
+    finished_at  TEXT,
+    outcome      TEXT,
+    ids          TEXT,
+    before_image TEXT,
+    error        TEXT
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    mode        TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT,
+    counts      TEXT
+);
+CREATE TABLE IF NOT EXISTS events (
+    event_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id    INTEGER,
+    action_id TEXT,
+    at        TEXT NOT NULL,
+    event     TEXT NOT NULL,
+    detail    TEXT
+);
+"""
+
+
+def journal_path(plan_path: str | Path) -> Path:
+    """``<plan>.journal.sqlite`` beside the plan file."""
+    plan_path = Path(plan_path)
+    return plan_path.with_name(plan_path.name + ".journal.sqlite")
+
+
+def utc_now() -> str:
+    """ISO 8601 UTC with milliseconds, e.g. ``2026-01-02T03:04:05.678Z``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    """One ``actions`` row, decoded."""
+
+    action_id: str
+    seq: int
+    kind: str
+    state: str
+    attempts: int
+    http_retries: int
+    started_at: str | None
+    finished_at: str | None
+    outcome: str | None
+    ids: Mapping[str, Any]
+    before_image: Mapping[str, Any] | None
+    error: str | None
+
+
+class Journal:
+    """An open journal. Thread-safe (one connection behind a lock).
+
+    Open with :meth:`open`; it refuses (:class:`ApplyRefused`) a journal made for
+    another plan digest.
+    """
+
+    def __init__(self, path: Path, connection: sqlite3.Connection):
+        self.path = path
+        self._db = connection
+        self._lock = threading.Lock()
+        self.run_id: int | None = None
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def exists(cls, plan_path: str | Path) -> bool:
+        return journal_path(plan_path).exists()
+
+    @classmethod
+    def open(cls, plan_path: str | Path, digest: str, actions: Iterable[tuple[str, str]], tool_version: str = "") -> "Journal":
+        """Open (or create) the journal of the plan at ``plan_path``.
+
+        ``actions`` is ``[(action_id, kind), ...]`` in plan order; missing rows
+        are inserted as ``pending``. Raises :class:`ApplyRefused` when the file
+        belongs to another digest or is not a journal.
+        """
+        path = journal_path(plan_path)
+        try:
+            db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise ApplyRefused(f"{path}: not a usable journal ({exc}); move it away to start over") from None
+        row = db.execute("SELECT value FROM meta WHERE key='plan_digest'").fetchone()
+        if row is not None and row[0] != digest:
+            db.close()
+            raise ApplyRefused(
+                f"{path}: journal belongs to plan {row[0]}, not {digest}; "
+                "move it away (keep it for the audit trail) to apply this plan"
+            )
+        journal = cls(path, db)
+        with journal._tx() as cur:
+            if row is None:
+                cur.executemany(
+                    "INSERT INTO meta(key, value) VALUES (?, ?)",
+                    [
+                        ("plan_digest", digest),
+                        ("plan_path", str(Path(plan_path).name)),
+                        ("created_at", utc_now()),
+                        ("tool_version", tool_version),
+                    ],
+                )
+            cur.executemany(
+                "INSERT OR IGNORE INTO actions(action_id, seq, kind, state) VALUES (?, ?, ?, 'pending')",
+                [(aid, seq, kind) for seq, (aid, kind) in enumerate(actions)],
+            )
+        return journal
+
+    def _tx(self):
+        return _Transaction(self._db, self._lock)
+
+    # ------------------------------------------------------------------ runs
+
+    def start_run(self, mode: str) -> int:
+        with self._tx() as cur:
+            cur.execute("INSERT INTO runs(mode, started_at) VALUES (?, ?)", (mode, utc_now()))
+            self.run_id = int(cur.lastrowid)
+            cur.execute(
+                "INSERT INTO events(run_id, action_id, at, event, detail) VALUES (?, NULL, ?, 'run-start', ?)",
+                (self.run_id, utc_now(), mode),
+            )
+        return self.run_id
+
+    def finish_run(self, status: str, counts: Mapping[str, int]) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE runs SET finished_at=?, status=?, counts=? WHERE run_id=?",
+                (utc_now(), status, json.dumps(dict(counts), sort_keys=True), self.run_id),
+            )
+            cur.execute(
+                "INSERT INTO events(run_id, action_id, at, event, detail) VALUES (?, NULL, ?, 'run-end', ?)",
+                (self.run_id, utc_now(), status),
+            )
+
+    # ------------------------------------------------------------------ actions
+
+    def rows(self) -> dict[str, JournalRow]:
+        """Every action row by id."""
+        with self._lock:
+            cur = self._db.execute(
+                "SELECT action_id, seq, kind, state, attempts, http_retries, started_at, finished_at,"
+                " outcome, ids, before_image, error FROM actions ORDER BY seq"
+            )
+            raw = cur.fetchall()
+        return {
+            r[0]: JournalRow(
+                action_id=r[0], seq=r[1], kind=r[2], state=r[3], attempts=r[4], http_retries=r[5],
+                started_at=r[6], finished_at=r[7], outcome=r[8],
+                ids=json.loads(r[9]) if r[9] else {},
+                before_image=json.loads(r[10]) if r[10] else None,
+                error=r[11],
+            )
+            for r in raw
+        }
+
+    def counts(self) -> dict[str, int]:
+        """``{state: n}`` for every state (zeros included)."""
+        with self._lock:
+            found = dict(self._db.execute("SELECT state, COUNT(*) FROM actions GROUP BY state").fetchall())
+        return {s: int(found.get(s, 0)) for s in STATES}
+
+    def reset_for_rerun(self, action_ids: Iterable[str]) -> None:
+        """Set these actions back to ``pending`` (ids and before-images are kept)."""
+        with self._tx() as cur:
+            cur.executemany(
+                "UPDATE actions SET state='pending', error=NULL WHERE action_id=?", [(a,) for a in action_ids]
+            )
+
+    def mark_running(self, action_id: str) -> None:
+        """``running``, attempts + 1, ``started_at`` now; committed before any request."""
+        now = utc_now()
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE actions SET state='running', attempts=attempts+1, started_at=?, finished_at=NULL, error=NULL"
+                " WHERE action_id=?",
+                (now, action_id),
+            )
+            self._event(cur, action_id, now, "running", None)
+
+    def record_before(self, action_id: str, image: Mapping[str, Any]) -> None:
+        """Store the before-image unless an earlier attempt already stored one."""
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE actions SET before_image=? WHERE action_id=? AND before_image IS NULL",
+                (json.dumps(image, sort_keys=True, default=str), action_id),
+            )
+
+    def record_ids(self, action_id: str, ids: Mapping[str, Any]) -> None:
+        """Merge ``ids`` (what Sigma returned) into the row; committed at once."""
+        if not ids:
+            return
+        with self._tx() as cur:
+            row = cur.execute("SELECT ids FROM actions WHERE action_id=?", (action_id,)).fetchone()
+            merged = json.loads(row[0]) if row and row[0] else {}
+            merged.update(ids)
+            cur.execute("UPDATE actions SET ids=? WHERE action_id=?", (json.dumps(merged, sort_keys=True), action_id))
+
+    def mark_done(self, action_id: str, outcome: str, http_retries: int = 0, detail: str | None = None) -> None:
+        """``done`` with ``outcome`` ``written`` or ``already``."""
+        now = utc_now()
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE actions SET state='done', outcome=?, finished_at=?, http_retries=http_retries+?, error=NULL"
+                " WHERE action_id=?",
+                (outcome, now, http_retries, action_id),
+            )
+            self._event(cur, action_id, now, "done", detail or outcome)
+
+    def mark_failed(self, action_id: str, error: str, http_retries: int = 0) -> None:
+        """``failed`` with a one-line, already redacted ``error``."""
+        now = utc_now()
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE actions SET state='failed', error=?, finished_at=?, http_retries=http_retries+?"
+                " WHERE action_id=?",
+                (error, now, http_retries, action_id),
+            )
+            self._event(cur, action_id, now, "failed", error)
+
+    def mark_skipped(self, action_ids: Iterable[str], reason: str) -> None:
+        """``skipped`` (a dependency failed or the run stopped), with the reason as ``error``."""
+        now = utc_now()
+        ids = list(action_ids)
+        with self._tx() as cur:
+            cur.executemany(
+                "UPDATE actions SET state='skipped', error=?, finished_at=? WHERE action_id=?",
+                [(reason, now, a) for a in ids],
+            )
+            for a in ids:
+                self._event(cur, a, now, "skipped", reason)
+
+    def _event(self, cur: sqlite3.Cursor, action_id: str | None, at: str, event: str, detail: str | None) -> None:
+        cur.execute(
+            "INSERT INTO events(run_id, action_id, at, event, detail) VALUES (?, ?, ?, ?, ?)",
+            (self.run_id, action_id, at, event, detail),
+        )
+
+    def meta(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class _Transaction:
+    """``with``: lock, ``BEGIN IMMEDIATE``, commit (or rollback on error)."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock):
+        self._db = db
+        self._lock = lock
+
+    def __enter__(self) -> sqlite3.Cursor:
+        self._lock.acquire()
+        self._cur = self._db.cursor()
+        self._cur.execute("BEGIN IMMEDIATE")
+        return self._cur
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self._cur.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self._lock.release()

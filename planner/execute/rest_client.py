@@ -1,0 +1,241 @@
+"""A small client for Sigma's REST API v2 (members and teams), over httpx2.
+
+Authentication (sigma-api.md §1): OAuth 2.0 client credentials posted as form
+fields to ``POST /v2/auth/token`` (Sigma's own samples send ``client_id`` and
+``client_secret`` in the body). The access token is reused until shortly before
+``expires_in`` runs out (10 % of its life, at most 2 minutes early); a ``401``
+makes the client mint a new token once and repeat the request. Token calls are
+spaced at least ``min_token_interval`` (1 s) apart, Sigma's documented limit
+for the token endpoint (sigma-api.md §7).
+
+Every request goes through :class:`planner.execute.retry.RetryTransport`
+(429/5xx/network retries). Non-2xx answers become
+:class:`planner.execute.errors.ApiError` carrying Sigma's error envelope
+``{message, code, requestId}`` (sigma-api.md §2.7); 401 after a re-mint and 403
+become :class:`AuthError`.
+
+Only the calls apply needs are here: members get/patch/list-by-email, team
+get, team members list/patch (sigma-api.md §2, §3).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Mapping
+from urllib.parse import quote
+
+import httpx2
+
+from .errors import ApiError, AuthError
+from .retry import RetryPolicy, RetryTransport
+from .targets import Redactor
+
+TOKEN_PATH = "/v2/auth/token"
+
+
+class SigmaRestClient:
+    """Sigma REST v2 client. Thread-safe: the token is shared behind a lock.
+
+    ``base_url`` is the API host (e.g. ``https://api.sigmacomputing.com`` or the
+    sandbox's ``http://127.0.0.1:PORT``); paths start with ``/v2``.
+    ``transport`` replaces the inner network transport (tests inject faults
+    there); retries always wrap it.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        transport: httpx2.BaseTransport | None = None,
+        timeout: float = 30.0,
+        min_token_interval: float = 1.0,
+        redactor: Redactor | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self.redactor = redactor or Redactor((client_id, client_secret))
+        self.redactor.add(client_id)
+        self.redactor.add(client_secret)
+        self.transport = RetryTransport(transport, policy=retry_policy, sleep=sleep)
+        self._http = httpx2.Client(base_url=self.base_url, transport=self.transport, timeout=timeout)
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._last_mint: float | None = None
+        self._min_token_interval = min_token_interval
+        self._clock = clock
+        self._sleep = sleep
+        self.tokens_minted = 0
+
+    # ------------------------------------------------------------------ token
+
+    def _mint(self) -> None:
+        """POST /v2/auth/token (caller holds the lock); spaced >= min_token_interval apart."""
+        if self._last_mint is not None:
+            wait = self._last_mint + self._min_token_interval - self._clock()
+            if wait > 0:
+                self._sleep(wait)
+        self._last_mint = self._clock()
+        try:
+            response = self._http.post(
+                TOKEN_PATH,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self._client_id,
+                    "client_secret": self._client_secret,
+                },
+            )
+        except httpx2.TransportError as exc:
+            raise ApiError("rest", "POST", TOKEN_PATH, None, self.redactor(str(exc) or type(exc).__name__)) from None
+        self._last_mint = self._clock()
+        if response.status_code in (400, 401, 403):
+            message, code = _envelope(response)
+            raise AuthError(
+                "rest", "POST", TOKEN_PATH, response.status_code,
+                self.redactor(f"token request refused ({message}); check SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET"),
+                code,
+            )
+        if response.status_code >= 300:
+            message, code = _envelope(response)
+            raise ApiError("rest", "POST", TOKEN_PATH, response.status_code, self.redactor(message), code)
+        body = response.json()
+        token = body.get("access_token")
+        if not token:
+            raise ApiError("rest", "POST", TOKEN_PATH, response.status_code, "token response has no access_token")
+        self.redactor.add(token)
+        self.redactor.add(body.get("refresh_token"))
+        lifetime = float(body.get("expires_in") or 3600)
+        margin = min(120.0, lifetime * 0.1)
+        self._token = token
+        self._expires_at = self._clock() + lifetime - margin
+        self.tokens_minted += 1
+
+    def _current_token(self) -> str:
+        with self._lock:
+            if self._token is None or self._clock() >= self._expires_at:
+                self._mint()
+            assert self._token is not None
+            return self._token
+
+    def _renew_after_401(self, rejected: str) -> str:
+        with self._lock:
+            if self._token == rejected:  # another thread may already have renewed it
+                self._token = None
+                self._mint()
+            assert self._token is not None
+            return self._token
+
+    # ------------------------------------------------------------------ requests
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Send one request; return the decoded JSON body (``None`` when empty).
+
+        Raises :class:`ApiError` for a non-2xx answer or a network failure after
+        retries, :class:`AuthError` for 401 after one re-mint or 403.
+        """
+        token = self._current_token()
+        for attempt in (1, 2):
+            try:
+                response = self._http.request(
+                    method, path, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
+                )
+            except httpx2.TransportError as exc:
+                raise ApiError("rest", method, path, None, self.redactor(str(exc) or type(exc).__name__)) from None
+            if response.status_code == 401 and attempt == 1:
+                token = self._renew_after_401(token)
+                continue
+            break
+        if response.status_code in (401, 403):
+            message, code = _envelope(response)
+            raise AuthError("rest", method, path, response.status_code, self.redactor(message), code)
+        if response.status_code >= 300:
+            message, code = _envelope(response)
+            raise ApiError("rest", method, path, response.status_code, self.redactor(message), code)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ApiError("rest", method, path, response.status_code, "answer is not JSON") from None
+
+    # ------------------------------------------------------------------ members (sigma-api.md §2)
+
+    def get_member(self, member_id: str) -> dict[str, Any]:
+        """``GET /v2/members/{memberId}`` -> member object (§2.2)."""
+        return self.request("GET", f"/v2/members/{quote(member_id, safe='')}")
+
+    def update_member(self, member_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``PATCH /v2/members/{memberId}`` with ``body`` (§2.5) -> updated member."""
+        return self.request("PATCH", f"/v2/members/{quote(member_id, safe='')}", json=dict(body))
+
+    def find_members_by_email(self, email: str) -> list[dict[str, Any]]:
+        """``GET /v2/members?email=...&includeArchived&includeInactive`` (exact filter, §2.3), every page."""
+        return self._paged(
+            "/v2/members",
+            {"email": email, "includeArchived": "true", "includeInactive": "true", "limit": 1000},
+        )
+
+    # ------------------------------------------------------------------ teams (sigma-api.md §3)
+
+    def get_team(self, team_id: str) -> dict[str, Any]:
+        """``GET /v2/teams/{teamId}`` -> team object (§3.2)."""
+        return self.request("GET", f"/v2/teams/{quote(team_id, safe='')}")
+
+    def list_team_members(self, team_id: str) -> list[dict[str, Any]]:
+        """``GET /v2/teams/{teamId}/members``, every page -> ``[{userId, isTeamAdmin, addedBy}]`` (§3.3)."""
+        return self._paged(f"/v2/teams/{quote(team_id, safe='')}/members", {"limit": 1000})
+
+    def update_team_members(self, team_id: str, add: list[str], remove: list[str]) -> Any:
+        """``PATCH /v2/teams/{teamId}/members`` with ``{"add": [...], "remove": [...]}`` (§3.3)."""
+        return self.request(
+            "PATCH", f"/v2/teams/{quote(team_id, safe='')}/members", json={"add": list(add), "remove": list(remove)}
+        )
+
+    def _paged(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Follow ``nextPage`` cursors; accept a bare array (legacy, §2.3); stop on a repeated cursor (§7)."""
+        entries: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        page: str | None = None
+        while True:
+            query = dict(params)
+            if page:
+                query["page"] = page
+            body = self.request("GET", path, params=query)
+            if isinstance(body, list):
+                return body
+            entries.extend(body.get("entries") or [])
+            page = body.get("nextPage")
+            if not page:
+                return entries
+            if page in seen:
+                raise ApiError("rest", "GET", path, 200, f"pagination cursor {page!r} repeated")
+            seen.add(page)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _envelope(response: httpx2.Response) -> tuple[str, str]:
+    """``(message, code)`` from Sigma's error envelope, or the reason phrase."""
+    try:
+        body = response.json()
+    except ValueError:
+        return (response.text[:200] or response.reason_phrase or "error"), ""
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("detail") or response.reason_phrase or "error"
+        return str(message), str(body.get("code") or "")
+    return response.reason_phrase or "error", ""

@@ -1,0 +1,212 @@
+"""Retries for Sigma's APIs: 429 and 5xx with exponential backoff and jitter.
+
+Sigma documents no global rate limit and no rate-limit headers (sigma-api.md
+§7); clients are expected to retry ``429 Too Many Requests`` honouring
+``Retry-After`` (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) and to retry
+5xx answers with exponential backoff. Other 4xx answers are final: retrying a
+``400``/``404``/``409`` cannot change its outcome.
+
+The retry lives in an httpx2 transport (:class:`RetryTransport`) so the REST
+client and scim2-client's httpx2 engine share one implementation. A
+:class:`Throttle` shared by every request to one API spreads a ``Retry-After``
+to all workers: after a 429, no thread sends to that API before the server's
+deadline (the point of the header, RFC 6585 §4).
+
+Network errors (connection refused/reset, timeouts) are retried too. A POST
+whose response was lost may have been applied; the action handlers treat the
+resulting ``409`` as "already exists" (sigma-api.md §7), which is what makes
+retrying a write safe.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+import httpx2
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+"""Statuses worth another attempt: throttling and server-side failures."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to retry.
+
+    - ``max_attempts``: total tries per request, the first included (>= 1).
+    - ``backoff_base`` / ``backoff_cap``: seconds; attempt ``n`` (1-based) waits
+      ``min(cap, base * 2**(n-1))`` with "equal jitter" (half fixed, half random).
+    - ``retry_after_cap``: seconds; a ``Retry-After`` longer than this is
+      clipped to it (a misconfigured proxy must not park the run for a day).
+    """
+
+    max_attempts: int = 8
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    retry_after_cap: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be >= 1")
+        if self.backoff_base < 0 or self.backoff_cap < 0:
+            raise ValueError("backoff base and cap must be >= 0")
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait according to a ``Retry-After`` header, or ``None`` if absent/unreadable.
+
+    RFC 9110 §10.2.3: ``delay-seconds`` (non-negative integer) or an
+    ``HTTP-date`` (IMF-fixdate, e.g. ``Wed, 21 Oct 2015 07:28:00 GMT``). A date
+    in the past gives ``0.0``.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(int(text))
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random | None = None) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (1-based): exponential, equal jitter."""
+    ceiling = min(policy.backoff_cap, policy.backoff_base * (2 ** (attempt - 1)))
+    rng = rng or random
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+class Throttle:
+    """A "not before" instant shared by every request to one API (thread-safe).
+
+    After a 429 with ``Retry-After: N``, :meth:`hold` pushes the instant N
+    seconds ahead and :meth:`wait` makes every sender sleep until then.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        self._lock = threading.Lock()
+        self._not_before = 0.0
+        self._clock = clock
+        self._sleep = sleep
+
+    def hold(self, seconds: float) -> None:
+        """Let nobody send for ``seconds`` from now (never shortens an earlier hold)."""
+        with self._lock:
+            self._not_before = max(self._not_before, self._clock() + seconds)
+
+    def wait(self) -> None:
+        """Sleep until the current hold has passed."""
+        while True:
+            with self._lock:
+                remaining = self._not_before - self._clock()
+            if remaining <= 0:
+                return
+            self._sleep(remaining)
+
+
+@dataclass
+class RetryStats:
+    """Counters a transport keeps (read by the runner for the journal and summary)."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+    server_errors: int = 0
+    network_errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **counts: int) -> None:
+        with self.lock:
+            for name, n in counts.items():
+                setattr(self, name, getattr(self, name) + n)
+
+
+RetryListener = Callable[[httpx2.Request, "int | None", float], None]
+"""Called before each wait: ``(request, status or None for a network error, delay seconds)``."""
+
+
+class RetryTransport(httpx2.BaseTransport):
+    """An httpx2 transport that retries 429/5xx/network errors around an inner transport.
+
+    The last answer (even a 5xx) is returned once ``policy.max_attempts`` is
+    reached; the last network error is re-raised. 4xx other than 429 are
+    returned at once. Thread-safe when the inner transport is (httpx2's is).
+    """
+
+    def __init__(
+        self,
+        inner: httpx2.BaseTransport | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        throttle: Throttle | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        listener: RetryListener | None = None,
+    ):
+        self.inner = inner or httpx2.HTTPTransport()
+        self.policy = policy or RetryPolicy()
+        self.throttle = throttle or Throttle(sleep=sleep)
+        self.stats = RetryStats()
+        self.listener = listener
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        request.read()  # a body we can send again
+        attempt = 0
+        while True:
+            attempt += 1
+            self.throttle.wait()
+            self.stats.add(requests=1)
+            try:
+                response = self.inner.handle_request(request)
+            except httpx2.TransportError:
+                if attempt >= self.policy.max_attempts:
+                    raise
+                self.stats.add(network_errors=1, retries=1)
+                self._pause(request, None, backoff_delay(attempt, self.policy, self._rng))
+                continue
+            if response.status_code not in RETRYABLE_STATUS or attempt >= self.policy.max_attempts:
+                return response
+            response.read()
+            response.close()
+            if response.status_code == 429:
+                self.stats.add(throttled=1, retries=1)
+                told = parse_retry_after(response.headers.get("retry-after"))
+                if told is not None:
+                    delay = min(told, self.policy.retry_after_cap)
+                    self.throttle.hold(delay)
+                else:
+                    delay = backoff_delay(attempt, self.policy, self._rng)
+            else:
+                self.stats.add(server_errors=1, retries=1)
+                told = parse_retry_after(response.headers.get("retry-after"))  # 503 may carry one
+                delay = (
+                    min(told, self.policy.retry_after_cap)
+                    if told is not None
+                    else backoff_delay(attempt, self.policy, self._rng)
+                )
+            self._pause(request, response.status_code, delay)
+
+    def _pause(self, request: httpx2.Request, status: int | None, delay: float) -> None:
+        if self.listener is not None:
+            self.listener(request, status, delay)
+        if delay > 0:
+            self._sleep(delay)
+
+    def close(self) -> None:
+        self.inner.close()

@@ -1,0 +1,224 @@
+"""Sigma's SCIM 2.0 service, through scim2-client's httpx2 engine and scim2-models payloads.
+
+Sigma reads the SCIM core ``User`` (``userName``, ``name.givenName``,
+``name.familyName``, ``emails``, ``userType``, ``active``) plus its extension
+``urn:sigma:scim:schemas:extension:2.0:User`` with ``userKind``, and the core
+``Group`` (``displayName``, ``members``) (sigma-api.md §5.2, §8.5, §8.6).
+Authentication is ``Authorization: Bearer <SIGMA_SCIM_TOKEN>`` (§5.1).
+
+Lookups use the two filters Sigma's IdP integrations rely on (§5.3):
+``userName eq "..."`` and ``displayName eq "..."``. The value is a JSON string
+literal (RFC 7644 §3.4.2.2 refers to RFC 7159 for ``compValue``), quoted by
+:meth:`scim2_models.ScimFilter.quote`: ``"`` and ``\\`` are escaped, an
+apostrophe needs no escaping (``o'brien@example.com`` stays as it is).
+
+Failures come out as :class:`planner.execute.errors.ApiError` (``AuthError``
+for 401/403); retries happen below, in :class:`RetryTransport`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator, Mapping
+from urllib.parse import quote as url_quote
+
+import httpx2
+from scim2_client import SCIMClientException
+from scim2_client.engines.httpx2 import SyncSCIMClient
+from scim2_models import (
+    URN,
+    Context,
+    Extension,
+    Group,
+    ListResponse,
+    PatchOp,
+    ResourceType,
+    SCIMException,
+    ScimFilter,
+    ScimProvider,
+    SearchRequest,
+    User,
+)
+
+from .errors import ApiError, AuthError
+from .retry import RetryPolicy, RetryTransport
+from .targets import Redactor
+
+SIGMA_USER_SCHEMA = "urn:sigma:scim:schemas:extension:2.0:User"
+
+
+class SigmaUserExtension(Extension):
+    """Sigma's SCIM user extension: ``userKind`` = ``internal`` | ``embed`` | ``guest`` | ``external`` (§5.2)."""
+
+    __schema__ = URN(SIGMA_USER_SCHEMA)
+
+    user_kind: str | None = None
+
+
+SigmaUser = User[SigmaUserExtension]
+"""The SCIM User model Sigma serves: core User with the Sigma extension."""
+
+
+def user_name_filter(user_name: str) -> str:
+    """``userName eq "<value>"`` with the value quoted as a JSON string (RFC 7644 §3.4.2.2)."""
+    return f"userName eq {ScimFilter.quote(user_name)}"
+
+
+def display_name_filter(display_name: str) -> str:
+    """``displayName eq "<value>"`` with the value quoted as a JSON string (RFC 7644 §3.4.2.2)."""
+    return f"displayName eq {ScimFilter.quote(display_name)}"
+
+
+def creation_body(resource: SigmaUser | Group) -> dict[str, Any]:
+    """The exact JSON body scim2-client sends for ``POST`` of ``resource`` (RFC 7644 §3.3)."""
+    return resource.model_dump(scim_ctx=Context.RESOURCE_CREATION_REQUEST)
+
+
+def patch_body(patch: PatchOp[Any]) -> dict[str, Any]:
+    """The exact JSON body scim2-client sends for ``PATCH`` (RFC 7644 §3.5.2)."""
+    return patch.model_dump(scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+
+
+def resource_path(endpoint: str, resource_id: str) -> str:
+    """``/Users/<id>`` with the id percent-encoded as scim2-client does."""
+    return f"{endpoint}/{url_quote(resource_id, safe='')}"
+
+
+class SigmaScimClient:
+    """Users and Groups on Sigma's SCIM service. Thread-safe (httpx2's client is).
+
+    ``base_url`` is Sigma's Directory Base URL (the sandbox serves
+    ``http://127.0.0.1:PORT/scim/v2``). No discovery round trip: the models
+    are known (Sigma's discovery endpoints are undocumented, §10 item 3).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        transport: httpx2.BaseTransport | None = None,
+        timeout: float = 30.0,
+        redactor: Redactor | None = None,
+        sleep: Any = None,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.redactor = redactor or Redactor((token,))
+        self.redactor.add(token)
+        kwargs = {"sleep": sleep} if sleep is not None else {}
+        self.transport = RetryTransport(transport, policy=retry_policy, **kwargs)
+        self._http = httpx2.Client(
+            base_url=self.base_url + "/",
+            transport=self.transport,
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        provider = ScimProvider(
+            models=[User, SigmaUserExtension, Group],
+            resource_types=[ResourceType.from_resource(SigmaUser), ResourceType.from_resource(Group)],
+        )
+        self._scim = SyncSCIMClient(self._http, provider=provider)
+
+    # ------------------------------------------------------------------ users
+
+    def find_user(self, user_name: str) -> SigmaUser | None:
+        """The user whose ``userName`` equals ``user_name`` (case-insensitively, RFC 7643 §4.1.1), or ``None``."""
+        found = self._search(SigmaUser, "/Users", user_name_filter(user_name))
+        wanted = user_name.casefold()
+        matches = [u for u in found if (u.user_name or "").casefold() == wanted]
+        return matches[0] if matches else None
+
+    def get_user(self, user_id: str) -> SigmaUser | None:
+        """``GET /Users/{id}``; ``None`` on 404."""
+        path = resource_path("/Users", user_id)
+        try:
+            with self._errors("GET", path):
+                return self._scim.query(SigmaUser, user_id)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def create_user(self, user: SigmaUser) -> SigmaUser:
+        """``POST /Users`` -> the created user (409 raises :class:`ApiError` with status 409)."""
+        with self._errors("POST", "/Users"):
+            return self._scim.create(user)
+
+    def patch_user(self, user_id: str, patch: PatchOp[Any]) -> SigmaUser | None:
+        """``PATCH /Users/{id}`` -> the user, or ``None`` on 204."""
+        with self._errors("PATCH", resource_path("/Users", user_id)):
+            return self._scim.modify(SigmaUser, user_id, patch)
+
+    # ------------------------------------------------------------------ groups
+
+    def find_group(self, display_name: str) -> Group | None:
+        """The group whose ``displayName`` equals ``display_name`` exactly, or ``None``."""
+        found = self._search(Group, "/Groups", display_name_filter(display_name))
+        matches = [g for g in found if g.display_name == display_name]
+        return matches[0] if matches else None
+
+    def get_group(self, group_id: str) -> Group | None:
+        """``GET /Groups/{id}`` (members included); ``None`` on 404."""
+        path = resource_path("/Groups", group_id)
+        try:
+            with self._errors("GET", path):
+                return self._scim.query(Group, group_id)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def create_group(self, group: Group) -> Group:
+        """``POST /Groups`` -> the created group."""
+        with self._errors("POST", "/Groups"):
+            return self._scim.create(group)
+
+    def patch_group(self, group_id: str, patch: PatchOp[Any]) -> Group | None:
+        """``PATCH /Groups/{id}`` -> the group, or ``None`` on 204."""
+        with self._errors("PATCH", resource_path("/Groups", group_id)):
+            return self._scim.modify(Group, group_id, patch)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _search(self, model: type, endpoint: str, scim_filter: str) -> list[Any]:
+        with self._errors("GET", f"{endpoint}?filter={scim_filter}"):
+            result = self._scim.query(model, query_parameters=SearchRequest(filter=scim_filter))
+        if isinstance(result, ListResponse):
+            return list(result.resources or [])
+        return []
+
+    @contextlib.contextmanager
+    def _errors(self, method: str, path: str) -> Iterator[None]:
+        """Turn scim2-client/scim2-models exceptions into :class:`ApiError` / :class:`AuthError`."""
+        try:
+            yield
+        except SCIMException as exc:
+            status = int(getattr(exc, "status", 0) or 0) or None
+            cls = AuthError if status in (401, 403) else ApiError
+            raise cls("scim", method, path, status, self.redactor(exc.detail), getattr(exc, "scim_type", "") or "") from None
+        except SCIMClientException as exc:
+            response = exc.source if isinstance(exc.source, httpx2.Response) else None
+            status = response.status_code if response is not None else None
+            message = str(exc)
+            if response is not None:
+                message = _describe(response) or message
+            cause = exc.__cause__
+            if status is None and cause is not None:
+                message = f"{message}: {cause}"
+            cls = AuthError if status in (401, 403) else ApiError
+            raise cls("scim", method, path, status, self.redactor(message)) from None
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _describe(response: httpx2.Response) -> str:
+    """The message of a non-SCIM error body (Sigma's REST envelope, a proxy page)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, Mapping):
+        return str(body.get("detail") or body.get("message") or "")
+    return ""

@@ -1,0 +1,150 @@
+"""Where apply sends requests, with which credentials, and how secrets stay out of output.
+
+- Base URLs come from the command line (``--rest-base-url``/``--scim-base-url``)
+  or from the policy's ``targets`` (``rest_base_url``, ``scim_base_url``) as
+  resolved into the plan. ``https`` is required except for loopback hosts
+  (``127.0.0.0/8``, ``::1``, ``localhost``), which is where the sandbox runs.
+- Secrets come only from the environment (COMMON.md, design.md "Invariants"):
+  ``SIGMA_CLIENT_ID`` / ``SIGMA_CLIENT_SECRET`` for REST v2 (sigma-api.md §1.1)
+  and ``SIGMA_SCIM_TOKEN`` for SCIM (sigma-api.md §5.1).
+- :class:`Redactor` replaces every secret value with ``***`` in any text the
+  tool prints or stores (journal, result file, error messages): defence in
+  depth, since no code path should put a secret there in the first place.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from ..errors import UserError
+
+ENV_CLIENT_ID = "SIGMA_CLIENT_ID"
+ENV_CLIENT_SECRET = "SIGMA_CLIENT_SECRET"
+ENV_SCIM_TOKEN = "SIGMA_SCIM_TOKEN"
+
+
+class TargetError(UserError):
+    """A base URL or a credential is missing or unacceptable."""
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost``, ``127.0.0.0/8`` and ``::1``."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str, what: str) -> str:
+    """Validate a base URL and return it without a trailing slash.
+
+    Raises :class:`TargetError` when it is not absolute, or is ``http`` to a
+    non-loopback host (tokens must never cross a network in clear text).
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TargetError(f"{what} {url!r} is not an absolute http(s) URL")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise TargetError(
+            f"{what} {url!r} uses http; https is required except for loopback hosts (127.0.0.1, ::1, localhost)"
+        )
+    if parts.username or parts.password:
+        raise TargetError(f"{what} must not carry credentials; use the environment variables")
+    return url.strip().rstrip("/")
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The two APIs apply talks to: ``rest_base_url`` (e.g. ``https://api.sigmacomputing.com``,
+    the ``/v2`` paths are appended) and ``scim_base_url`` (Sigma's Directory Base URL)."""
+
+    rest_base_url: str | None
+    scim_base_url: str | None
+
+
+def resolve_targets(
+    policy: Mapping[str, Any] | None, rest_base_url: str | None, scim_base_url: str | None
+) -> Targets:
+    """Flags win over the plan's resolved policy ``targets``; both are validated.
+
+    ``policy`` is ``plan.policy`` (``{"path", "sha256", "resolved": {...}}``).
+    A missing URL stays ``None``; :func:`require` complains when an action needs it.
+    """
+    resolved = (policy or {}).get("resolved") or {}
+    from_policy = resolved.get("targets") or {}
+    rest = rest_base_url or from_policy.get("rest_base_url")
+    scim = scim_base_url or from_policy.get("scim_base_url")
+    return Targets(
+        rest_base_url=check_base_url(rest, "REST base URL") if rest else None,
+        scim_base_url=check_base_url(scim, "SCIM base URL") if scim else None,
+    )
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Secrets read from the environment; ``repr`` never shows them."""
+
+    client_id: str | None = field(default=None, repr=False)
+    client_secret: str | None = field(default=None, repr=False)
+    scim_token: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Credentials":
+        env = os.environ if environ is None else environ
+        return cls(
+            client_id=env.get(ENV_CLIENT_ID) or None,
+            client_secret=env.get(ENV_CLIENT_SECRET) or None,
+            scim_token=env.get(ENV_SCIM_TOKEN) or None,
+        )
+
+    def require_rest(self) -> tuple[str, str]:
+        """``(client_id, client_secret)`` or :class:`TargetError` naming the missing variable."""
+        missing = [n for n, v in ((ENV_CLIENT_ID, self.client_id), (ENV_CLIENT_SECRET, self.client_secret)) if not v]
+        if missing:
+            raise TargetError(f"the plan has REST actions but {' and '.join(missing)} is not set in the environment")
+        return self.client_id or "", self.client_secret or ""
+
+    def require_scim(self) -> str:
+        """The SCIM bearer token or :class:`TargetError` naming ``SIGMA_SCIM_TOKEN``."""
+        if not self.scim_token:
+            raise TargetError(f"the plan has SCIM actions but {ENV_SCIM_TOKEN} is not set in the environment")
+        return self.scim_token
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every value that must never be printed or written (the client id included)."""
+        return tuple(v for v in (self.client_id, self.client_secret, self.scim_token) if v)
+
+
+class Redactor:
+    """Replaces secret values (and bearer tokens minted at run time) with ``***``."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()):
+        self._secrets: set[str] = {s for s in secrets if s}
+
+    def add(self, secret: str | None) -> None:
+        """Register a value learned at run time (an OAuth access token)."""
+        if secret:
+            self._secrets.add(secret)
+
+    def __call__(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+    def value(self, obj: Any) -> Any:
+        """Redact every string inside a JSON-like value."""
+        if isinstance(obj, str):
+            return self(obj)
+        if isinstance(obj, Mapping):
+            return {k: self.value(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [self.value(v) for v in obj]
+        return obj
