@@ -221,73 +221,82 @@ class Generator:
     # ------------------------------------------------------------------ population
 
     def build_people(self) -> None:
+        """Sigma people with their dirt, then new hires; dirt goes by quota, so even a
+        small organization (a few hundred members) carries at least one of each kind."""
         rng, R = self.rng, RATES
         people_in_sigma = self.n_members - 1  # minus the scheduler robot
-        n_dup = round(people_in_sigma * R["duplicate"])
-        n_plus = round(people_in_sigma * R["plus_address"])
+        n_dup = _quota(people_in_sigma, R["duplicate"])
+        n_plus = _quota(people_in_sigma, R["plus_address"])
         n_base = max(1, people_in_sigma - n_dup - n_plus)
+        base = []
         for _ in range(n_base):
             p = self.new_person()
             p.member_id = self.member_id()
             p.member_type = self.account_type()
-            roll = rng.random()
-            if roll < R["guest"]:
-                p.kind = "guest"
-                p.domain = rng.choice(PARTNER_DOMAINS)
-                p.member_type = "View"
-                p.tags.append("guest")
-                p.idp = rng.random() < R["guest_in_idp"]
-                if p.idp:
-                    p.tags.append("guest_in_idp")
-            status_roll = rng.random()
-            if status_roll < R["archived"]:
-                p.status = "archived"
-            elif status_roll < R["archived"] + R["inactive"]:
-                p.status = "inactive"
-            if p.status != "active":
-                p.tags.append(p.status)
-            if p.kind == "internal":
-                if p.status != "active" or rng.random() < R["leaver"]:
-                    p.tags.append("leaver")
-                    p.idp = rng.random() >= R["leaver_absent"]
-                    p.idp_active = False
-                    p.tags.append("leaver_inactive_in_idp" if p.idp else "leaver_absent")
-            # how Sigma spells the address vs what the IdP sends as userName
-            p.user_name = p.email
+            p.user_name = p.sigma_email = p.email
+            p.idp_emails = [p.email]
+            base.append(p)
+        # the first person is the clean admin the policy names as provisioning owner
+        base[0].member_type = "Admin"
+        order = base[1:]
+        rng.shuffle(order)
+        cursor = 0
+
+        def take(rate: float) -> list[Person]:
+            nonlocal cursor
+            chunk = order[cursor:cursor + _quota(len(base), rate)]
+            cursor += len(chunk)
+            return chunk
+
+        guests, archived, inactive = take(R["guest"]), take(R["archived"]), take(R["inactive"])
+        leavers, aliased, cased = take(R["leaver"]), take(R["alias_domain"]), take(R["case_difference"])
+        for i, p in enumerate(guests):
+            p.kind, p.domain, p.member_type = "guest", rng.choice(PARTNER_DOMAINS), "View"
             p.sigma_email = p.email
             p.idp_emails = [p.email]
-            if p.kind == "internal":
-                r = rng.random()
-                if r < R["alias_domain"]:
-                    p.sigma_email = f"{p.local}@{ALIAS_DOMAIN}"
-                    p.tags.append("alias_domain")
-                    if rng.random() < R["alias_second_email"]:
-                        p.idp_emails.append(p.sigma_email)
-                        p.tags.append("alias_second_email")
-                elif r < R["alias_domain"] + R["case_difference"]:
-                    p.sigma_email = _mixed_case(p.local, p.domain)
-                    p.tags.append("case_difference")
+            # an Entra B2B guest: UPN carries #EXT#, the real address is the mail
+            p.user_name = f"{p.local}_{p.domain}#EXT#@{TENANT_DOMAIN}"
+            p.idp = i < len(guests) * R["guest_in_idp"]
+            p.tags += ["guest", "guest_in_idp"] if p.idp else ["guest"]
+        for status, ps in (("archived", archived), ("inactive", inactive)):
+            for p in ps:
+                p.status = status
+                p.tags.append(status)
+        for ps in (archived, inactive, leavers):
+            for i, p in enumerate(ps):
+                p.idp = i >= len(ps) * R["leaver_absent"]
+                p.idp_active = False
+                p.tags += ["leaver", "leaver_inactive_in_idp" if p.idp else "leaver_absent"]
+        for i, p in enumerate(aliased):
+            p.sigma_email = f"{p.local}@{ALIAS_DOMAIN}"
+            p.tags.append("alias_domain")
+            if i < len(aliased) * R["alias_second_email"]:
+                p.idp_emails.append(p.sigma_email)
+                p.tags.append("alias_second_email")
+        for p in cased:
+            p.sigma_email = _mixed_case(p.local, p.domain)
+            p.tags.append("case_difference")
+        for p in rng.sample(base[1:], min(len(base) - 1, _quota(len(base), R["member_type_lowercase"]))):
+            p.member_type = p.member_type.lower()
+            p.tags.append("member_type_lowercase")
+        for p in base:
+            if not p.idp:
+                continue
+            if p.kind == "guest":
+                p.idp_type = "View"
+            elif p is base[0] or rng.random() < R["account_type_kept"]:
+                p.idp_type = p.member_type.capitalize()
             else:
-                # an Entra B2B guest: UPN carries #EXT#, the real address is mail
-                p.user_name = f"{p.local}_{p.domain}#EXT#@{TENANT_DOMAIN}"
-            if rng.random() < R["member_type_lowercase"]:
-                p.member_type = p.member_type.lower()
-                p.tags.append("member_type_lowercase")
-            if p.idp:
-                if p.kind == "guest":
-                    p.idp_type = "View"
-                elif rng.random() < R["account_type_kept"]:
-                    p.idp_type = p.member_type.capitalize()
-                else:
-                    p.idp_type = self.account_type()
-                if rng.random() < R["two_account_type_groups"]:
-                    p.idp_second_type = rng.choice(PRECEDENCE)
-        base = [p for p in self.people if p.kind == "internal" and p.status == "active"]
-        for p in rng.sample(base, min(n_dup, len(base))):
+                p.idp_type = self.account_type()
+            if p is not base[0] and rng.random() < R["two_account_type_groups"]:
+                p.idp_second_type = rng.choice(PRECEDENCE)
+        self.admin = base[0]
+        clean = [p for p in base[1:] if not p.tags]
+        for p in rng.sample(clean, min(n_dup, len(clean))):
             email = p.sigma_email.upper() if p.sigma_email == p.sigma_email.lower() else p.sigma_email.lower()
             self.extra_members.append((p, email, self.member_id()))
             p.tags.append("duplicate")
-        for p in rng.sample(base, min(n_plus, len(base))):
+        for p in rng.sample(clean, min(n_plus, len(clean))):
             local, domain = p.sigma_email.split("@")
             self.extra_members.append((p, f"{local}+bi@{domain}", self.member_id()))
             p.tags.append("plus_address")
@@ -338,10 +347,11 @@ class Generator:
             members = rng.sample(active, size) if active else []
             g = {"id": self.uuid(), "name": name, "users": members, "groups": [], "team": None}
             team_groups.append(g)
-        for i, g in enumerate(team_groups[:-1]):
-            if rng.random() < R["nested_group"]:
-                for child in rng.sample(team_groups[i + 1 :], min(rng.choice((1, 2)), len(team_groups) - i - 1)):
-                    g["groups"].append(child)
+        n_nested = min(len(team_groups) - 1, _quota(len(team_groups), R["nested_group"], floor_from=3))
+        for i in sorted(rng.sample(range(len(team_groups) - 1), max(0, n_nested))):
+            # children come later in the list: nesting stays acyclic
+            for child in rng.sample(team_groups[i + 1 :], min(rng.choice((1, 2)), len(team_groups) - i - 1)):
+                team_groups[i]["groups"].append(child)
         self.groups.extend(team_groups)
         self.team_groups = team_groups
 
@@ -367,7 +377,7 @@ class Generator:
             g["team"] = team
             self.teams.append(team)
         avg = max(1, round(sum(len(g["users"]) for g in team_groups) / max(1, len(team_groups))))
-        for _ in range(round(len(team_groups) * R["unmanaged_team"])):
+        for _ in range(_quota(len(team_groups), R["unmanaged_team"], floor_from=3)):
             name = f"Legacy {rng.choice(DEPARTMENTS)} {rng.randrange(1, 100000)}"
             members = rng.sample(sigma_people, min(avg, len(sigma_people))) if sigma_people else []
             team = self._team(name, creator, members)
@@ -599,6 +609,11 @@ class Generator:
 # ---------------------------------------------------------------------- helpers
 
 
+def _quota(n: int, rate: float, floor_from: int = 20) -> int:
+    """How many of ``n`` get a dirt planted at ``rate``: rounded, at least one when n >= floor_from."""
+    return max(1 if n >= floor_from else 0, round(n * rate))
+
+
 def _mixed_case(local: str, domain: str) -> str:
     parts = [w.capitalize() for w in local.split(".")]
     return ".".join(parts) + "@" + domain.capitalize()
@@ -696,10 +711,7 @@ def generate(out: str | Path, members: int, idp_users: int | None = None, groups
     gen.build_groups()
     gen.write_sigma(out / "sigma")
     {"scim": gen.write_scim, "entra": gen.write_entra, "okta": gen.write_okta}[idp_format](out / "idp")
-    admins = [p for p in gen.people if p.sigma and p.kind == "internal" and p.status == "active"
-              and p.member_type == "Admin" and p.idp and p.idp_active and p.idp_type == "Admin"
-              and p.sigma_email == p.user_name]
-    admin_email = admins[0].sigma_email if admins else ROBOT["email"]
+    admin_email = gen.admin.sigma_email
     gen.write_policy(out / "policy.yaml", admin_email)
     manifest = gen.build_manifest(idp_format, admin_email)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

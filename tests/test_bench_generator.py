@@ -1,0 +1,291 @@
+"""The benchmark's synthetic organization: deterministic, in the real export formats, dirty.
+
+Small scale only (1,000 members, well under a second each); no timing here, the
+benchmarks print their figures (bench/plan_bench.py, docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from planner.model import email_key
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _load_generator()
+
+
+@pytest.fixture(scope="module")
+def org(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("org")
+    generate.generate(out, members=1000, seed=11)
+    return out
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _members(org: Path) -> list[dict]:
+    pages = json.loads((org / "sigma" / "members.json").read_text())
+    return [m for page in pages for m in page["entries"]]
+
+
+def _scim(org: Path, name: str) -> list[dict]:
+    return json.loads((org / "idp" / name).read_text())["Resources"]
+
+
+def _manifest(org: Path) -> dict:
+    return json.loads((org / "manifest.json").read_text())
+
+
+# ---------------------------------------------------------------------- determinism
+
+
+def test_same_seed_gives_identical_bytes(org, tmp_path):
+    generate.generate(tmp_path, members=1000, seed=11)
+    assert _files(tmp_path) == _files(org)
+
+
+def test_another_seed_gives_another_organization(org, tmp_path):
+    generate.generate(tmp_path, members=1000, seed=12)
+    assert (tmp_path / "sigma" / "members.json").read_bytes() != (org / "sigma" / "members.json").read_bytes()
+
+
+def test_default_sizes_follow_the_issue_proportions():
+    assert generate.default_sizes(100_000) == {"idp_users": 110_000, "groups": 5_000, "memberships": 500_000}
+
+
+# ---------------------------------------------------------------------- Sigma export format
+
+
+def test_members_json_is_an_array_of_pages_chained_by_next_page(org):
+    pages = json.loads((org / "sigma" / "members.json").read_text())
+    assert [len(p["entries"]) for p in pages] == [1000]
+    assert pages[-1]["nextPage"] is None
+    generate.generate(org.parent / "two_pages", members=1500, seed=1)
+    pages = json.loads((org.parent / "two_pages" / "sigma" / "members.json").read_text())
+    assert [len(p["entries"]) for p in pages] == [1000, 500]
+    assert isinstance(pages[0]["nextPage"], str) and pages[1]["nextPage"] is None
+
+
+def test_members_carry_every_field_of_the_member_object(org):
+    members = _members(org)
+    assert len(members) == 1000
+    assert {tuple(sorted(m)) for m in members} == {tuple(sorted([
+        "organizationId", "memberId", "memberType", "firstName", "lastName", "email",
+        "profileImgUrl", "createdBy", "updatedBy", "createdAt", "updatedAt", "homeFolderId",
+        "userKind", "isArchived", "isInactive",
+    ]))}
+    robot = [m for m in members if m["memberId"] == "SigmaSchedulerRobot"]
+    assert [r["email"] for r in robot] == ["scheduler-robot@sigmacomputing.com"]
+    assert len({m["memberId"] for m in members}) == 1000
+
+
+def test_team_members_are_keyed_by_team_and_name_existing_members(org):
+    teams = [t for page in json.loads((org / "sigma" / "teams.json").read_text()) for t in page["entries"]]
+    team_members = json.loads((org / "sigma" / "team_members.json").read_text())
+    member_ids = {m["memberId"] for m in _members(org)}
+    assert sorted(team_members) == sorted(t["teamId"] for t in teams)
+    for doc in team_members.values():
+        assert doc["nextPage"] is None and doc["total"] == len(doc["entries"])
+        for entry in doc["entries"]:
+            assert set(entry) == {"userId", "isTeamAdmin", "addedBy"}
+            assert entry["userId"] in member_ids
+    assert sum(len(d["entries"]) for d in team_members.values()) == _manifest(org)["counts"]["sigma_team_memberships"]
+
+
+def test_account_types_page_names_every_member_type_up_to_case(org):
+    names = [e["accountTypeName"] for e in json.loads((org / "sigma" / "account_types.json").read_text())["entries"]]
+    assert names == ["Admin", "Build", "Analyze", "Act", "View"]
+    assert {m["memberType"].capitalize() for m in _members(org)} <= set(names)
+
+
+# ---------------------------------------------------------------------- SCIM IdP format
+
+
+def test_scim_users_and_groups_are_list_responses_with_resolvable_members(org):
+    users, groups = _scim(org, "Users.json"), _scim(org, "Groups.json")
+    counts = _manifest(org)["counts"]
+    assert len(users) == counts["idp_users"] == 1100
+    assert len(groups) == counts["idp_groups"] == 50
+    user_ids, group_ids = {u["id"] for u in users}, {g["id"] for g in groups}
+    kinds = Counter()
+    for g in groups:
+        for m in g["members"]:
+            kinds[m["type"]] += 1
+            assert m["value"] in (user_ids if m["type"] == "User" else group_ids)
+    assert kinds["User"] == counts["idp_group_memberships"]
+    assert kinds["Group"] == counts["idp_nested_group_edges"] >= 1
+
+
+def test_nested_groups_are_acyclic(org):
+    children = {g["id"]: [m["value"] for m in g["members"] if m["type"] == "Group"] for g in _scim(org, "Groups.json")}
+    state: dict[str, int] = {}
+
+    def visit(node: str) -> None:
+        assert state.get(node) != 1, "cycle through " + node
+        if node in state:
+            return
+        state[node] = 1
+        for child in children[node]:
+            visit(child)
+        state[node] = 2
+
+    for node in children:
+        visit(node)
+
+
+def test_every_active_idp_user_is_in_an_account_type_group(org):
+    users = {u["id"]: u for u in _scim(org, "Users.json")}
+    type_groups = set(_manifest(org)["account_type_groups"].values())
+    in_type_group = {m["value"] for g in _scim(org, "Groups.json") if g["displayName"] in type_groups for m in g["members"]}
+    assert in_type_group == {uid for uid, u in users.items() if u["active"]}
+
+
+# ---------------------------------------------------------------------- planted dirt
+
+
+def test_planted_dirt_is_in_the_files(org):
+    members = _members(org)
+    users = _scim(org, "Users.json")
+    dirt = _manifest(org)["dirt"]
+    sigma_keys = Counter(email_key(m["email"]) for m in members)
+    idp_user_name_keys = {email_key(u["userName"]) for u in users}
+    idp_by_key = {email_key(u["userName"]): u for u in users}
+
+    # letter case: Sigma spells it differently, the keys agree
+    cased = [m for m in members if m["email"] != m["email"].lower() and email_key(m["email"]) in idp_user_name_keys]
+    assert len(cased) >= dirt["case_difference"]["count"] > 0
+
+    # alias domain: the Sigma address is at oldcorp.example, the IdP userName at example.com
+    aliased = [m for m in members if m["email"].endswith("@oldcorp.example")]
+    assert len(aliased) == dirt["alias_domain"]["count"] > 0
+    assert all(email_key(m["email"]).replace("@oldcorp.example", "@example.com") in idp_user_name_keys for m in aliased)
+    second = [u for u in users if any(e["value"].endswith("@oldcorp.example") for e in u["emails"])]
+    assert len(second) == dirt["alias_second_email"]["count"] > 0
+
+    # duplicates: two memberIds, one key; plus-addressed second account
+    assert [k for k, n in sigma_keys.items() if n > 1] and max(sigma_keys.values()) == 2
+    assert len([k for k, n in sigma_keys.items() if n > 1]) == dirt["duplicate"]["count"]
+    assert len([m for m in members if "+bi@" in m["email"]]) == dirt["plus_address"]["count"] > 0
+
+    # guests: userKind guest in Sigma, #EXT# userName in the IdP carrying the real address
+    guests = [m for m in members if m["userKind"] == "guest"]
+    assert len(guests) == dirt["guest"]["count"] > 0
+    ext = [u for u in users if "#EXT#" in u["userName"]]
+    assert len(ext) == dirt["guest_in_idp"]["count"] > 0
+    assert {email_key(u["emails"][0]["value"]) for u in ext} <= {email_key(m["email"]) for m in guests}
+
+    # archived and inactive members
+    assert sum(m["isArchived"] for m in members) == dirt["archived"]["count"] > 0
+    assert sum(m["isInactive"] for m in members) == dirt["inactive"]["count"] > 0
+
+    # leavers: active internal Sigma members the IdP no longer has, or has inactive
+    def idp_of(m):
+        key = email_key(m["email"]).replace("@oldcorp.example", "@example.com")
+        return idp_by_key.get(key)
+
+    people = [m for m in members if m["memberId"] != "SigmaSchedulerRobot" and m["userKind"] == "internal" and "+bi@" not in m["email"]]
+    absent = [m for m in people if idp_of(m) is None]
+    inactive_in_idp = [m for m in people if idp_of(m) is not None and not idp_of(m)["active"]]
+    assert len(absent) == dirt["leaver_absent"]["count"] > 0
+    assert len(inactive_in_idp) == dirt["leaver_inactive_in_idp"]["count"] > 0
+
+    # new hires: IdP users with no Sigma member under any spelling
+    sigma_any = {email_key(m["email"]).replace("@oldcorp.example", "@example.com") for m in members}
+    new_hires = [u for u in users if "#EXT#" not in u["userName"] and email_key(u["userName"]) not in sigma_any]
+    assert len(new_hires) == dirt["new_hire"]["count"] > 0
+
+    # the memberType spelling Sigma sometimes returns
+    assert len([m for m in members if m["memberType"].islower()]) == dirt["member_type_lowercase"]["count"] > 0
+
+    # teams no group maps to
+    team_names = {t["name"] for page in json.loads((org / "sigma" / "teams.json").read_text()) for t in page["entries"]}
+    group_keys = {g["displayName"].casefold() for g in _scim(org, "Groups.json")}
+    unmanaged = [n for n in team_names if n.casefold() not in group_keys]
+    assert len(unmanaged) == dirt["unmanaged_team"]["count"] > 0
+    assert any(n not in {g["displayName"] for g in _scim(org, "Groups.json")} and n.casefold() in group_keys for n in team_names)
+
+
+def test_policy_names_a_clean_admin_as_provisioning_owner(org):
+    admin = _manifest(org)["admin_email"]
+    member = [m for m in _members(org) if m["email"] == admin]
+    assert [(m["memberType"], m["userKind"], m["isArchived"]) for m in member] == [("Admin", "internal", False)]
+    assert admin in {u["userName"] for u in _scim(org, "Users.json")}
+    assert f"provisioning_owner: {admin}" in (org / "policy.yaml").read_text()
+
+
+# ---------------------------------------------------------------------- other IdP formats
+
+
+def test_entra_format_writes_download_csvs(tmp_path):
+    generate.generate(tmp_path, members=300, seed=3, idp_format="entra")
+    idp = tmp_path / "idp"
+    with open(idp / "users.csv", newline="", encoding="utf-8") as fh:
+        users = list(csv.DictReader(fh))
+    assert len(users) == 330
+    assert {u["userType"] for u in users} == {"Member", "Guest"}
+    assert all("#EXT#" in u["userPrincipalName"] for u in users if u["userType"] == "Guest")
+    with open(idp / "groups.csv", newline="", encoding="utf-8") as fh:
+        groups = list(csv.DictReader(fh))
+    assert len(groups) == 15
+    files = sorted(p.stem for p in (idp / "group_members").glob("*.csv"))
+    assert files == sorted(g["Display name"] for g in groups)
+    rows = []
+    for p in (idp / "group_members").glob("*.csv"):
+        with open(p, newline="", encoding="utf-8") as fh:
+            rows += list(csv.DictReader(fh))
+    assert set(rows[0]) == {"Object ID", "User principal name", "Display name", "Member type"}
+    assert Counter(r["Member type"] for r in rows)["Group"] >= 1
+
+
+def test_okta_format_writes_api_json_with_group_members_by_group_id(tmp_path):
+    generate.generate(tmp_path, members=300, seed=3, idp_format="okta")
+    idp = tmp_path / "idp"
+    users = json.loads((idp / "users.json").read_text())
+    groups = json.loads((idp / "groups.json").read_text())
+    members = json.loads((idp / "group_members.json").read_text())
+    assert len(users) == 330 and all(u["id"].startswith("00u") for u in users)
+    assert {u["status"] for u in users} == {"ACTIVE", "DEPROVISIONED"}
+    assert sorted(members) == sorted(g["id"] for g in groups)
+    assert all(set(u) >= {"id", "status", "profile"} for us in members.values() for u in us)
+
+
+# ---------------------------------------------------------------------- the project's loaders
+
+
+def test_the_project_loaders_read_the_generated_organization(org):
+    sources = pytest.importorskip("planner.sources")
+    load_snapshot = getattr(sources, "load_snapshot", None)
+    if load_snapshot is None:
+        pytest.skip("planner.sources.load_snapshot not built yet")
+    snapshot = load_snapshot(org / "sigma", [org / "idp"])
+    counts = _manifest(org)["counts"]
+    assert len(snapshot.sigma.members) == counts["sigma_members"]
+    assert len(snapshot.sigma.people) == counts["sigma_members"] - 1
+    assert len(snapshot.sigma.teams) == counts["sigma_teams"]
+    assert len(snapshot.sigma.team_memberships) == counts["sigma_team_memberships"]
+    assert len(snapshot.idp.users) == counts["idp_users"]
+    assert len(snapshot.idp.groups) == counts["idp_groups"]
+    assert sum(len(g.member_user_ids) for g in snapshot.idp.groups) == counts["idp_group_memberships"]
+    assert sum(len(g.member_group_ids) for g in snapshot.idp.groups) == counts["idp_nested_group_edges"]
+    assert not snapshot.has_errors
+    codes = Counter(f.code for f in snapshot.findings)
+    assert codes["duplicate-email"] >= _manifest(org)["dirt"]["duplicate"]["count"]
