@@ -6,7 +6,7 @@
 - :class:`ApiError`: one HTTP exchange with Sigma failed for good (after the
   retries of :mod:`planner.execute.retry`). It fails the action that made it;
   the runner records it in the journal and goes on with independent actions.
-- :class:`AuthError`: the credentials are refused (401 after one re-mint, 403).
+- :class:`AuthError`: the credentials are refused (401 after one re-mint).
   Every further request would fail the same way, so the runner stops.
 """
 
@@ -51,4 +51,4 @@ class ApiError(Exception):
 
 
 class AuthError(ApiError):
-    """Credentials refused (401 after a re-mint, or 403): the run cannot go on."""
+    """Credentials refused (401 after a re-mint): the run cannot go on."""

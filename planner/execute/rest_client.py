@@ -11,8 +11,11 @@ for the token endpoint (sigma-api.md §7).
 Every request goes through :class:`planner.execute.retry.RetryTransport`
 (429/5xx/network retries). Non-2xx answers become
 :class:`planner.execute.errors.ApiError` carrying Sigma's error envelope
-``{message, code, requestId}`` (sigma-api.md §2.7); 401 after a re-mint and 403
-become :class:`AuthError`.
+``{message, code, requestId}`` (sigma-api.md §2.7); 401 after a re-mint becomes
+:class:`AuthError` (the run stops). A 403 stays an :class:`ApiError` of the one
+action: Sigma answers 403 for an object REST may not change (a SCIM-managed
+member, §5.3), not only for missing rights (those fail every action and open
+the circuit breaker).
 
 Only the calls apply needs are here: members get/patch/list-by-email, team
 get, team members list/patch (sigma-api.md §2, §3).
@@ -145,7 +148,7 @@ class SigmaRestClient:
         """Send one request; return the decoded JSON body (``None`` when empty).
 
         Raises :class:`ApiError` for a non-2xx answer or a network failure after
-        retries, :class:`AuthError` for 401 after one re-mint or 403.
+        retries, :class:`AuthError` for 401 after one re-mint.
         """
         token = self._current_token()
         for attempt in (1, 2):
@@ -159,7 +162,7 @@ class SigmaRestClient:
                 token = self._renew_after_401(token)
                 continue
             break
-        if response.status_code in (401, 403):
+        if response.status_code == 401:
             message, code = _envelope(response)
             raise AuthError("rest", method, path, response.status_code, self.redactor(message), code)
         if response.status_code >= 300:

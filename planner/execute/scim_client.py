@@ -13,7 +13,7 @@ literal (RFC 7644 §3.4.2.2 refers to RFC 7159 for ``compValue``), quoted by
 apostrophe needs no escaping (``o'brien@example.com`` stays as it is).
 
 Failures come out as :class:`planner.execute.errors.ApiError` (``AuthError``
-for 401/403); retries happen below, in :class:`RetryTransport`.
+for 401); retries happen below, in :class:`RetryTransport`.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ class SigmaScimClient:
             yield
         except SCIMException as exc:
             status = int(getattr(exc, "status", 0) or 0) or None
-            cls = AuthError if status in (401, 403) else ApiError
+            cls = AuthError if status == 401 else ApiError
             raise cls("scim", method, path, status, self.redactor(exc.detail), getattr(exc, "scim_type", "") or "") from None
         except SCIMClientException as exc:
             response = exc.source if isinstance(exc.source, httpx2.Response) else None
@@ -206,7 +206,7 @@ class SigmaScimClient:
             cause = exc.__cause__
             if status is None and cause is not None:
                 message = f"{message}: {cause}"
-            cls = AuthError if status in (401, 403) else ApiError
+            cls = AuthError if status == 401 else ApiError
             raise cls("scim", method, path, status, self.redactor(message)) from None
 
     def close(self) -> None:

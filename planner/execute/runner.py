@@ -1,0 +1,309 @@
+"""Run a plan's actions: dependency order, bounded concurrency, journal, circuit breaker.
+
+- **Order**: an action starts only when every action in its ``depends_on`` is
+  ``done`` (networkx checks the graph is a DAG; a cycle or an unknown id refuses
+  the run). Among ready actions, plan order decides (the plan is topologically
+  sorted already).
+- **Concurrency**: at most ``parallelism`` actions in flight (threads; the
+  work is HTTP-bound). Sigma publishes no global rate limit (sigma-api.md §7);
+  the default of 4 keeps a migration gentle while 429s, if any, are absorbed by
+  :mod:`planner.execute.retry`.
+- **Failure**: a failed action marks every action that depends on it,
+  transitively, ``skipped``; independent actions go on.
+- **Circuit breaker**: when more than ``breaker_ratio`` of the last
+  ``breaker_window`` finished actions failed (once ``breaker_min`` have
+  finished), or on an authentication failure, no further action starts;
+  those in flight finish; the rest are marked ``skipped`` with the reason and
+  ``--resume`` picks them up.
+- **Journal**: every transition is committed before the next step
+  (:mod:`planner.execute.journal`), which is what makes ``--resume`` safe.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Protocol, Sequence
+
+import networkx as nx
+
+from ..model import Action
+from .errors import ApiError, ApplyRefused, AuthError
+from .journal import Journal
+from .targets import Redactor
+
+DEFAULT_PARALLELISM = 4
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Knobs of one run (see module docstring)."""
+
+    parallelism: int = DEFAULT_PARALLELISM
+    breaker_ratio: float = 0.5
+    breaker_window: int = 20
+    breaker_min: int = 5
+
+    def __post_init__(self) -> None:
+        if self.parallelism < 1:
+            raise ApplyRefused(f"--parallelism must be >= 1 (got {self.parallelism})")
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What one action ended as in this run: ``state`` done/failed/skipped, ``outcome``
+    ``written``/``already`` for done, ``error`` for failed/skipped, ``http_retries``."""
+
+    action_id: str
+    state: str
+    outcome: str | None = None
+    error: str | None = None
+    http_retries: int = 0
+    ids: Mapping[str, object] = field(default_factory=dict)
+
+
+class ActionExecutor(Protocol):
+    """Runs one action (the handlers of :mod:`planner.execute.actions`).
+
+    ``execute(action, on_before, on_ids)`` returns ``(outcome, ids)`` with
+    ``outcome`` ``"written"`` or ``"already"``; it calls ``on_before(image)``
+    before its first write and may call ``on_ids(ids)`` as soon as Sigma returns
+    an id. It raises :class:`ApiError` (or any exception) on failure.
+    """
+
+    def execute(
+        self,
+        action: Action,
+        on_before: Callable[[Mapping[str, object]], None],
+        on_ids: Callable[[Mapping[str, object]], None],
+    ) -> tuple[str, Mapping[str, object]]: ...
+
+
+class ProgressSink(Protocol):
+    """Receives progress: ``start(total, already_done)``, ``update(action, result)``, ``stop()``."""
+
+    def start(self, total: int, already_done: int) -> None: ...
+
+    def update(self, action: Action, result: ActionResult) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class NullProgress:
+    def start(self, total: int, already_done: int) -> None:
+        pass
+
+    def update(self, action: Action, result: ActionResult) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def dependency_graph(actions: Sequence[Action]) -> nx.DiGraph:
+    """The DAG ``dependency -> dependent``; :class:`ApplyRefused` on an unknown id or a cycle."""
+    graph = nx.DiGraph()
+    ids = {a.id for a in actions}
+    graph.add_nodes_from(ids)
+    for a in actions:
+        for dep in a.depends_on:
+            if dep not in ids:
+                raise ApplyRefused(f"action {a.id} depends on {dep}, which is not in the plan")
+            graph.add_edge(dep, a.id)
+    if not nx.is_directed_acyclic_graph(graph):
+        cycle = " -> ".join(str(edge[0]) for edge in nx.find_cycle(graph))
+        raise ApplyRefused(f"plan actions form a dependency cycle: {cycle}")
+    return graph
+
+
+class _RetryCounter(threading.local):
+    count = 0
+
+
+class CircuitBreaker:
+    """Opens when the failure ratio of the last ``window`` results exceeds ``ratio`` (after ``minimum``)."""
+
+    def __init__(self, ratio: float, window: int, minimum: int):
+        self.ratio = ratio
+        self.minimum = max(1, minimum)
+        self._recent: collections.deque[bool] = collections.deque(maxlen=max(1, window))
+        self.reason: str | None = None
+
+    def record(self, failed: bool) -> None:
+        self._recent.append(failed)
+        failures = sum(self._recent)
+        if self.reason is None and len(self._recent) >= self.minimum and failures / len(self._recent) > self.ratio:
+            self.reason = (
+                f"circuit breaker open: {failures} of the last {len(self._recent)} actions failed "
+                f"(threshold {self.ratio:.0%})"
+            )
+
+    def trip(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+
+    @property
+    def open(self) -> bool:
+        return self.reason is not None
+
+
+def run_actions(
+    actions: Sequence[Action],
+    executor: ActionExecutor,
+    journal: Journal,
+    *,
+    options: RunOptions = RunOptions(),
+    progress: ProgressSink | None = None,
+    redactor: Redactor | None = None,
+    retry_counter: "_RetryCounter | None" = None,
+) -> dict[str, ActionResult]:
+    """Run every action whose journal state is ``pending``; return results by action id.
+
+    Actions already ``done`` in the journal count as satisfied dependencies and
+    are not run again. Raises :class:`ApplyRefused` for a malformed graph
+    (before anything is sent).
+    """
+    progress = progress or NullProgress()
+    redact = redactor or Redactor()
+    graph = dependency_graph(actions)
+    by_id = {a.id: a for a in actions}
+    order = {a.id: i for i, a in enumerate(actions)}
+    rows = journal.rows()
+    done = {aid for aid, r in rows.items() if r.state == "done"}
+    todo = [a.id for a in actions if rows[a.id].state == "pending"]
+    waiting = {aid: {d for d in graph.predecessors(aid) if d not in done} for aid in todo}
+    results: dict[str, ActionResult] = {}
+    breaker = CircuitBreaker(options.breaker_ratio, options.breaker_window, options.breaker_min)
+    counter = retry_counter or _RetryCounter()
+    lock = threading.Lock()
+
+    # A dependency that is not pending and not done (failed/skipped earlier) can never
+    # complete in this run: its dependents are skipped up front.
+    blocked = [aid for aid in todo if any(rows[d].state in ("failed", "skipped") for d in waiting[aid])]
+
+    def work(action: Action) -> ActionResult:
+        journal.mark_running(action.id)
+        counter.count = 0
+        try:
+            outcome, ids = executor.execute(
+                action,
+                lambda image: journal.record_before(action.id, redact.value(dict(image))),
+                lambda new_ids: journal.record_ids(action.id, dict(new_ids)),
+            )
+        except AuthError as exc:
+            message = redact(str(exc))
+            journal.mark_failed(action.id, message, counter.count)
+            with lock:
+                breaker.trip(f"authentication refused: {message}")
+            return ActionResult(action.id, "failed", error=message, http_retries=counter.count)
+        except ApiError as exc:
+            message = redact(str(exc))
+            journal.mark_failed(action.id, message, counter.count)
+            return ActionResult(action.id, "failed", error=message, http_retries=counter.count)
+        except Exception as exc:  # a bug or a payload Sigma's models reject: fail this action only
+            message = redact(f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500])
+            journal.mark_failed(action.id, message, counter.count)
+            return ActionResult(action.id, "failed", error=message, http_retries=counter.count)
+        journal.record_ids(action.id, dict(ids))
+        journal.mark_done(action.id, outcome, counter.count)
+        return ActionResult(action.id, "done", outcome=outcome, http_retries=counter.count, ids=dict(ids))
+
+    def skip_dependents(failed_id: str, why: str) -> None:
+        newly = [d for d in nx.descendants(graph, failed_id) if d in waiting and d not in results]
+        if not newly:
+            return
+        newly.sort(key=order.__getitem__)
+        journal.mark_skipped(newly, why)
+        for d in newly:
+            results[d] = ActionResult(d, "skipped", error=why)
+            waiting.pop(d, None)
+            progress.update(by_id[d], results[d])
+
+    progress.start(len(actions), len(done))
+    for aid in blocked:
+        if aid in waiting:
+            bad = next(d for d in sorted(waiting[aid]) if rows[d].state in ("failed", "skipped"))
+            why = f"dependency {bad} is {rows[bad].state}"
+            journal.mark_skipped([aid], why)
+            results[aid] = ActionResult(aid, "skipped", error=why)
+            waiting.pop(aid)
+            progress.update(by_id[aid], results[aid])
+            skip_dependents(aid, f"dependency {aid} is skipped")
+
+    in_flight: dict[Future[ActionResult], str] = {}
+    try:
+        with ThreadPoolExecutor(max_workers=options.parallelism, thread_name_prefix="apply") as pool:
+            while waiting or in_flight:
+                if not breaker.open:
+                    ready = sorted((aid for aid, deps in waiting.items() if not deps), key=order.__getitem__)
+                    for aid in ready[: max(0, options.parallelism - len(in_flight))]:
+                        waiting.pop(aid)
+                        in_flight[pool.submit(work, by_id[aid])] = aid
+                if not in_flight:
+                    break
+                finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=lambda f: order[in_flight[f]]):
+                    aid = in_flight.pop(future)
+                    result = future.result()
+                    results[aid] = result
+                    progress.update(by_id[aid], result)
+                    breaker.record(result.state == "failed")
+                    if result.state == "done":
+                        for dependent in graph.successors(aid):
+                            if dependent in waiting:
+                                waiting[dependent].discard(aid)
+                    else:
+                        skip_dependents(aid, f"dependency {aid} failed")
+            if waiting:
+                reason = breaker.reason or "run stopped"
+                left = sorted(waiting, key=order.__getitem__)
+                journal.mark_skipped(left, f"not started: {reason}")
+                for aid in left:
+                    results[aid] = ActionResult(aid, "skipped", error=f"not started: {reason}")
+                    progress.update(by_id[aid], results[aid])
+                waiting.clear()
+    finally:
+        progress.stop()
+    return results
+
+
+def reset_unfinished(journal: Journal) -> list[str]:
+    """For ``--resume``: set ``running``, ``failed`` and ``skipped`` actions back to ``pending``; return their ids.
+
+    ``running`` means the process died mid-action: the action runs again and its
+    check-first finds whatever the first attempt already wrote.
+    """
+    again = [aid for aid, r in journal.rows().items() if r.state in ("running", "failed", "skipped")]
+    journal.reset_for_rerun(again)
+    return again
+
+
+def unfinished(journal: Journal) -> dict[str, int]:
+    """``{state: n}`` of actions that are not ``done`` (empty when the journal is complete)."""
+    return {s: n for s, n in journal.counts().items() if s != "done" and n}
+
+
+def retry_listener(counter: _RetryCounter) -> Callable[..., None]:
+    """A :class:`RetryTransport` listener counting retries for the action on the current thread."""
+
+    def listen(request: object, status: object, delay: float) -> None:
+        counter.count += 1
+
+    return listen
+
+
+__all__ = [
+    "ActionResult",
+    "CircuitBreaker",
+    "DEFAULT_PARALLELISM",
+    "NullProgress",
+    "RunOptions",
+    "dependency_graph",
+    "reset_unfinished",
+    "retry_listener",
+    "run_actions",
+    "unfinished",
+]
+
