@@ -1,0 +1,410 @@
+"""The HTML report and the CSV of actions (planner.report), on a hand-made plan covering every section.
+
+``build_plan()`` is also used by tests/test_report_browser.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from planner import cli as cli_module
+from planner.model import Action, ActionKind, InputFile, PersonRow, Plan, ReviewItem, TeamRow
+from planner.planfile import write_plan
+from planner.report import (
+    ReportError,
+    actions_csv,
+    flat_text,
+    lockout_reason,
+    neutralize_cell,
+    render_html,
+    report_headline,
+    risk_summary,
+    script_json,
+    seat_counts,
+    person_facts,
+    write_actions_csv,
+)
+
+INJECTED = "<img src=x onerror=alert(1)>"
+QUOTED = "Miles \"Mo\" O'Brien"
+
+K = ActionKind
+
+
+def _person(member_id, email, name, before, after, *, idp_id=None, user_name=None, link_key=None,
+            user_kind="internal", status="active", idp_status=None, actions=(), review=()):
+    return PersonRow(
+        member_id=member_id, email=email, name=name, member_type=before, user_kind=user_kind,
+        sigma_status=status, idp_id=idp_id, user_name=user_name, idp_status=idp_status,
+        link_key=link_key, account_type_before=before, account_type_after=after,
+        actions=tuple(actions), review_items=tuple(review),
+    )
+
+
+def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
+    """A small plan touching every section of the report.
+
+    People: m1 Ada (Admin, provisioning owner, linked), m2 Bob (Pro -> Viewer downgrade),
+    m3 Carol (guest, disabled, documents to m1), m4 Dan (unmatched, deactivated, documents
+    to m1), m5 Eve (unmatched, kept), m6 the injected display name (blocking review),
+    m7 a quoted name (Admin -> Creator), 00u8 a new hire (created as Viewer), m9 ops
+    (credential owner, Admin -> Viewer), m10 Frank (IdP SUSPENDED, SCIM deactivation),
+    m11 Gus (Viewer -> Creator upgrade), m12 an archived member (no change).
+    """
+    actions = (
+        Action("a-link-m1", K.SCIM_LINK_USER, {"memberId": "m1", "email": "ada@acme.example"}, None,
+               {"userName": "ada@acme.example"}, "linking.email", "same email"),
+        Action("a-type-m2", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m2", "email": "bob@acme.example"},
+               {"memberType": "Pro"}, {"userType": "Viewer"}, "account_types.group_map",
+               "in group Sigma-Viewers", {"direction": "downgrade", "group": "Sigma-Viewers"}),
+        Action("a-guest-m3", K.MEMBERS_DISABLE_GUEST, {"memberId": "m3", "email": "carol@partner.example"},
+               {"isArchived": False}, {"isArchived": True, "newOwnerId": "m1"}, "guests.disable",
+               "guest; SCIM disables guests"),
+        Action("a-deact-m4", K.MEMBERS_DEACTIVATE, {"memberId": "m4", "email": "-dan@acme.example"},
+               {"isArchived": False}, {"isArchived": True, "newOwnerId": "m1"}, "unmatched.deactivate",
+               "=HYPERLINK(\"x\")"),
+        Action("a-link-m6", K.SCIM_LINK_USER, {"memberId": "m6", "email": "x@acme.example"}, None,
+               {"userName": "x@acme.example"}, "linking.email", "same email"),
+        Action("a-type-m7", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m7", "email": "o'brien@acme.example"},
+               {"memberType": "Admin"}, {"userType": "Creator"}, "account_types.group_map",
+               "in group Sigma-Creators", {"direction": "downgrade"}),
+        Action("a-create-8", K.SCIM_CREATE_USER, {"userName": "new@acme.example"}, None,
+               {"userName": "new@acme.example", "userType": "Viewer"}, "linking.create", "new hire"),
+        Action("a-type-m9", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m9", "email": "ops@acme.example"},
+               {"memberType": "Admin"}, {"userType": "Viewer"}, "account_types.default", "default type"),
+        Action("a-scimdeact-m10", K.SCIM_DEACTIVATE_USER, {"memberId": "m10", "email": "frank@acme.example"},
+               {"active": True}, {"active": False}, "linking.idp_inactive", "IdP status SUSPENDED"),
+        Action("a-type-m11", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m11", "email": "gus@acme.example"},
+               {"memberType": "Viewer"}, {"userType": "Creator"}, "account_types.group_map",
+               "in group Sigma-Creators", {"direction": "upgrade"}),
+        Action("a-group-fin", K.SCIM_LINK_GROUP, {"teamId": "t1", "name": "Finance"}, None,
+               {"displayName": "Finance"}, "teams.link", "same name"),
+        Action("a-rm-fin-m5", K.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "memberId": "m5"},
+               {"member": True}, None, "teams.leftovers", "not in group Finance"),
+        Action("a-group-mkt", K.SCIM_CREATE_GROUP, {"name": "Marketing"}, None,
+               {"displayName": "Marketing"}, "teams.create", "group Marketing"),
+    )
+    people = (
+        _person("m1", "ada@acme.example", "Ada Admin", "Admin", "Admin", idp_id="00u1",
+                user_name="ada@acme.example", link_key="email", idp_status="ACTIVE", actions=["a-link-m1"]),
+        _person("m2", "bob@acme.example", "Bob Ray", "Pro", "Viewer", idp_id="00u2",
+                user_name="bob@acme.example", link_key="email", idp_status="ACTIVE", actions=["a-type-m2"]),
+        _person("m3", "carol@partner.example", "Carol Guest", "Viewer", None, user_kind="guest",
+                actions=["a-guest-m3"]),
+        _person("m4", "dan@acme.example", "Dan Leaver", "Pro", None, actions=["a-deact-m4"]),
+        _person("m5", "eve@acme.example", "Eve Unmatched", "Viewer", "Viewer", actions=["a-rm-fin-m5"]),
+        _person("m6", "x@acme.example", INJECTED, "Viewer", "Viewer", idp_id="00u6",
+                user_name="x@acme.example", link_key="email", actions=["a-link-m6"], review=["r-ambiguous-1"]),
+        _person("m7", "o'brien@acme.example", QUOTED, "Admin", "Creator", idp_id="00u7",
+                user_name="o'brien@acme.example", link_key="email", actions=["a-type-m7"],
+                review=["r-username-2"]),
+        _person(None, None, "Nia New", None, "Viewer", idp_id="00u8", user_name="new@acme.example",
+                idp_status="ACTIVE", actions=["a-create-8"]),
+        _person("m9", "ops@acme.example", "Ops Robot", "Admin", "Viewer", idp_id="00u9",
+                user_name="ops@acme.example", link_key="email", actions=["a-type-m9"]),
+        _person("m10", "frank@acme.example", "Frank Away", "Pro", "Pro", idp_id="00u10",
+                user_name="frank@acme.example", link_key="email", idp_status="SUSPENDED",
+                actions=["a-scimdeact-m10"]),
+        _person("m11", "gus@acme.example", "Gus Up", "Viewer", "Creator", idp_id="00u11",
+                user_name="gus@acme.example", link_key="other_email", actions=["a-type-m11"]),
+        _person("m12", "old@acme.example", "Olga Archived", "Viewer", None, status="archived"),
+    ) + extra_people
+    review_items = (
+        ReviewItem(
+            "r-ambiguous-1", "ambiguous-link", True, {"idpUser": "00u6", "userName": "x@acme.example"},
+            "00u6 x@acme.example matches 2 Sigma members",
+            candidates=(
+                {"memberId": "m6", "email": "x@acme.example", "name": INJECTED, "key": "email"},
+                {"memberId": "m13", "email": "X@acme.example", "key": "email", "note": "</script><!--"},
+            ),
+            evidence={"match_keys": ["email"], "component_size": 3},
+            rule="linking.ambiguous",
+            resolution="linking:\n  overrides:\n    - idp: 00u6\n      member: m6\n",
+        ),
+        ReviewItem(
+            "r-username-2", "username-change", False, {"memberId": "m7"},
+            "userName differs from the Sigma email: would create a second account",
+            candidates=({"memberId": "m7", "email": "o'brien@acme.example", "key": "other_email"},),
+            rule="linking.username_guard",
+            resolution="linking:\n  username_changes:\n    m7: keep_sigma_email\n",
+        ),
+    )
+    teams = (
+        TeamRow("t1", "Finance", "g1", "Finance", "link", 3, 2, 0, 1, ("a-group-fin", "a-rm-fin-m5")),
+        TeamRow(None, "Marketing", "g2", "Marketing", "create", 0, 4, 4, 0, ("a-group-mkt",)),
+        TeamRow("t3", "Legacy BI", None, None, "unmanaged", 5, 5, 0, 0),
+        TeamRow("t4", "Old Project", "g4", "Old Project", "link", 2, 0, 0, 2),
+    )
+    return Plan(
+        organization={"organizationId": "org-1", "name": "Acme <Analytics> & Co"},
+        inputs=(
+            InputFile("samples/acme/sigma/members.json", "a" * 64, "sigma-members", 12),
+            InputFile("samples/acme/okta/users.json", "b" * 64, "okta-users", 10),
+        ),
+        policy={
+            "path": "policies/default.yaml",
+            "sha256": "c" * 64,
+            "resolved": {"guards": {"provisioning_owner": "ada@acme.example", "credential_owner": "ops@acme.example"}},
+        },
+        fingerprints={},
+        actions=actions,
+        review_items=review_items,
+        summary={
+            "guards": [
+                {"name": "last-admin", "ok": True, "detail": "2 active admins remain"},
+                {"name": "deactivation-threshold", "ok": False, "detail": "3 of 12 (25%) > 10%"},
+            ],
+        },
+        people=people,
+        teams=teams,
+        tool_version="0.1.0",
+        created_at="2026-01-02T03:04:05Z",
+        digest="sha256:" + "d" * 64,
+    )
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+41 22 000", "'+41 22 000"),
+        ("-2", "'-2"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ("a=b", "a=b"),
+        ("bob@acme.example", "bob@acme.example"),
+        (" =1", " =1"),
+        ("", ""),
+    ],
+)
+def test_neutralize_cell(value, expected):
+    assert neutralize_cell(value) == expected
+
+
+def test_flat_text():
+    assert flat_text(None) == ""
+    assert flat_text({"memberId": "m1", "isArchived": True, "newOwnerId": None}) == (
+        "memberId=m1; isArchived=true; newOwnerId=null"
+    )
+    assert flat_text({"members": ["m1", "m2"]}) == 'members=["m1","m2"]'
+    assert flat_text(["a", 1]) == "a, 1"
+
+
+def test_actions_csv_exact():
+    plan = Plan(
+        organization={}, inputs=(), policy={}, fingerprints={}, review_items=(), summary={},
+        actions=(
+            Action("a1", K.SCIM_LINK_USER, {"memberId": "m1", "email": "a@x.example"}, None,
+                   {"userName": "a@x.example"}, "linking.email", "same email"),
+            Action("a2", K.MEMBERS_DEACTIVATE, {"memberId": "m2", "email": "-b@x.example"},
+                   {"isArchived": False}, {"isArchived": True, "newOwnerId": "m1"},
+                   "unmatched.deactivate", "=HYPERLINK(\"http://evil\",\"x\")"),
+            Action("a3", K.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "memberId": "@m3"}, None, None,
+                   "teams.leftovers", "+not in group, \"Finance\""),
+        ),
+    )
+    assert actions_csv(plan) == (
+        "id,kind,target,before,after,rule,reason\r\n"
+        "a1,scim.link_user,memberId=m1; email=a@x.example,,userName=a@x.example,linking.email,same email\r\n"
+        "a2,members.deactivate,memberId=m2; email=-b@x.example,isArchived=false,"
+        "isArchived=true; newOwnerId=m1,unmatched.deactivate,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"\r\n"
+        "a3,teams.remove_member,teamId=t1; memberId=@m3,,,teams.leftovers,\"'+not in group, \"\"Finance\"\"\"\r\n"
+    )
+
+
+def test_actions_csv_neutralizes_every_cell(tmp_path):
+    plan = build_plan()
+    path = write_actions_csv(plan, tmp_path / "out" / "actions.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["id", "kind", "target", "before", "after", "rule", "reason"]
+    assert len(rows) == 1 + len(plan.actions)
+    deact = next(r for r in rows if r[0] == "a-deact-m4")
+    assert deact[5:] == ["unmatched.deactivate", "'=HYPERLINK(\"x\")"]
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+# --------------------------------------------------------------------------- derived facts
+
+
+def test_lockout_reason_cases():
+    base = dict(member_id="m1", idp_id="00u1", user_kind="internal", sigma_status="active")
+    assert lockout_reason([], **base) == ""
+    assert lockout_reason(["members.deactivate"], **base) == "deactivated"
+    assert lockout_reason(["scim.deactivate_user"], **base) == "deactivated"
+    assert lockout_reason([], **{**base, "user_kind": "guest"}) == "guest_disabled"
+    assert lockout_reason(["members.convert_guest"], **{**base, "user_kind": "guest"}) == ""
+    assert lockout_reason([], **{**base, "idp_id": None}) == "unmatched_kept"
+    assert lockout_reason([], **{**base, "idp_id": None, "sigma_status": "archived"}) == ""
+    assert lockout_reason([], **{**base, "idp_id": None, "user_kind": "embed"}) == ""
+    assert lockout_reason(["scim.create_user"], **{**base, "member_id": None}) == ""
+
+
+def test_risk_summary_of_the_fixture_plan():
+    plan = build_plan()
+    risk = risk_summary(plan)
+    assert [r.id for r in risk["blocking"]] == ["r-ambiguous-1"]
+    ids = {code: [p["member_id"] for p in refs] for code, refs in risk["lockout"].items()}
+    assert ids == {"deactivated": ["m4", "m10"], "guest_disabled": ["m3"], "unmatched_kept": ["m5"]}
+    assert risk["lockout_total"] == 4
+    assert [(p["member_id"], p["after"]) for p in risk["admins_losing_admin"]] == [("m7", "Creator"), ("m9", "Viewer")]
+    owners = {o["key"]: (o["email"], o["ok"], o["detail"]) for o in risk["owners"]}
+    assert owners == {
+        "provisioning_owner": ("ada@acme.example", True, "stays active and Admin"),
+        "credential_owner": ("ops@acme.example", False, "account type becomes Viewer, not Admin"),
+    }
+    assert [t.name for t in risk["teams_unmanaged"]] == ["Legacy BI"]
+    assert [t.name for t in risk["teams_empty"]] == ["Old Project"]
+    assert [(d["from"], d["to"].split(" ")[0]) for d in risk["document_transfers"]] == [
+        ("carol@partner.example", "ada@acme.example"),
+        ("-dan@acme.example", "ada@acme.example"),
+        ("frank@acme.example", "ada@acme.example"),
+    ]
+    assert [g["name"] for g in risk["guards"]] == ["last-admin", "deactivation-threshold"]
+
+
+def test_owner_not_named_is_flagged():
+    plan = build_plan()
+    plan = Plan(**{**plan.__dict__, "policy": {"path": "p.yaml", "sha256": "", "resolved": {}}})
+    owners = risk_summary(plan)["owners"]
+    assert [(o["named"], o["ok"]) for o in owners] == [(False, False), (False, False)]
+
+
+def test_type_changes_and_seats():
+    plan = build_plan()
+    facts = person_facts(plan)
+    changes = {plan.people[f.index].member_id: f.type_change for f in facts if f.type_change}
+    assert changes == {"m2": "downgrade", "m7": "downgrade", "m9": "change", "m11": "upgrade"}
+    assert seat_counts(plan, facts) == [
+        {"type": "Admin", "before": 3, "after": 1},
+        {"type": "Creator", "before": 0, "after": 2},
+        {"type": "Pro", "before": 3, "after": 0},
+        {"type": "Viewer", "before": 4, "after": 5},
+    ]
+    summarized = Plan(**{**plan.__dict__, "summary": {"seats": {"before": {"Pro": 7}, "after": {"Pro": 5, "Lite": 2}}}})
+    assert seat_counts(summarized, facts) == [
+        {"type": "Lite", "before": 0, "after": 2},
+        {"type": "Pro", "before": 7, "after": 5},
+    ]
+
+
+def test_report_headline():
+    assert report_headline(build_plan()) == (
+        "4 lose sign-in, 4 account-type changes (2 downgrades), 2 review items (1 blocking)"
+    )
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def test_script_json_cannot_close_the_script_element():
+    value = {"name": "</script><script>alert(1)</script><!-- & -->"}
+    text = script_json(value)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == value
+
+
+def _people_json(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="people-data">(.*?)</script>', html, re.S)
+    assert m
+    return json.loads(m.group(1))
+
+
+def test_html_sections_in_order_and_self_contained():
+    html = render_html(build_plan())
+    positions = [html.index(f'id="{s}"') for s in ("audit", "risk", "counts", "review", "people", "teams")]
+    assert positions == sorted(positions)
+    # no URL of any kind: nothing to fetch when opened from disk
+    assert not re.search(r"https?:|//[a-z]|\bsrc=|url\(|@import", html.replace("img src=x", ""), re.I)
+    assert html.count("<script") == 2  # the JSON block and the report's own script
+    assert "sha256:" + "d" * 64 in html and "c" * 64 in html and "a" * 64 in html
+    assert "policies/default.yaml" in html and "2026-01-02T03:04:05Z" in html
+
+
+def test_html_escapes_everything_from_the_inputs():
+    html = render_html(build_plan())
+    assert "<img" not in html
+    assert "</script><!--" not in html
+    assert "Acme &lt;Analytics&gt; &amp; Co" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # review candidate, as text
+    assert "Miles &#34;Mo&#34; O&#39;Brien" in html
+    people = _people_json(html)
+    names = [row[0] for row in people["rows"]]
+    assert INJECTED in names and QUOTED in names
+
+
+def test_html_people_json_rows():
+    plan = build_plan()
+    people = _people_json(render_html(plan))
+    assert people["columns"][:3] == ["name", "email", "member_id"]
+    col = {c: i for i, c in enumerate(people["columns"])}
+    assert len(people["rows"]) == len(plan.people)
+    by_id = {r[col["member_id"]] or r[col["idp_id"]]: r for r in people["rows"]}
+    dan = by_id["m4"]
+    assert [people["kinds"][k] for k in dan[col["kinds"]]] == ["members.deactivate"]
+    assert dan[col["lockout"]] == "deactivated"
+    assert by_id["m6"][col["review"]] == 2 and by_id["m7"][col["review"]] == 1
+    assert by_id["m2"][col["type_change"]] == "downgrade"
+    assert by_id["00u8"][col["account_type_after"]] == "Viewer"
+
+
+def test_html_risk_and_review_content():
+    html = render_html(build_plan())
+    assert "Apply is blocked: 1 blocking review item" in html
+    assert 'id="review-r-ambiguous-1"' in html
+    assert "linking:\n  overrides:\n    - idp: 00u6\n      member: m6\n" in html
+    assert "deactivation-threshold" in html and "3 of 12 (25%) &gt; 10%" in html
+    assert "Legacy BI" in html and "Old Project" in html
+
+
+def test_empty_plan_renders():
+    plan = Plan(organization={}, inputs=(), policy={}, fingerprints={}, actions=(),
+                review_items=(), summary={})
+    html = render_html(plan)
+    assert "No blocking review items" in html
+    assert _people_json(html)["rows"] == []
+
+
+def test_missing_templates_is_a_user_error(tmp_path):
+    with pytest.raises(ReportError, match="report template missing"):
+        render_html(build_plan(), template_dir=tmp_path)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_report_command_writes_html_and_csv(tmp_path, capsys):
+    plan_path = tmp_path / "plan.json"
+    digest = write_plan(build_plan(), plan_path)
+    html_path, csv_path = tmp_path / "report.html", tmp_path / "actions.csv"
+    cli_module.main(["report", str(plan_path), "--out", str(html_path), "--csv", str(csv_path)])
+    out = capsys.readouterr().out
+    assert str(html_path) in out and str(csv_path) in out
+    assert "4 lose sign-in" in out
+    html = html_path.read_text(encoding="utf-8")
+    assert digest in html
+    assert csv_path.read_bytes().count(b"\r\n") == 1 + len(build_plan().actions)
+
+
+def test_report_command_bad_plan_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "plan.json"
+    bad.write_text("{nope")
+    with pytest.raises(SystemExit) as exc:
+        cli_module.main(["report", str(bad), "--out", str(tmp_path / "r.html")])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("sigma-migrate: error: ") and err.count("\n") == 1
+    assert not (tmp_path / "r.html").exists()
