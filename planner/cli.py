@@ -24,6 +24,27 @@ def cli() -> None:
     """
 
 
+# --------------------------------------------------------------------------- report (issue 4)
+
+
+@cli.command("report")
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="Write the self-contained HTML report here.")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False),
+              help="Also write the CSV of actions (one row per action) here.")
+def report_command(plan_file: str, out: str, csv_out: str | None) -> None:
+    """Render PLAN (a plan.json) as an HTML report, and optionally a CSV of actions."""
+    from .planfile import read_plan
+    from .report import report_headline, write_actions_csv, write_html
+
+    plan = read_plan(plan_file)
+    click.echo(f"Report: {write_html(plan, out)}")
+    if csv_out:
+        click.echo(f"Actions CSV: {write_actions_csv(plan, csv_out)}")
+    click.echo(report_headline(plan))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run :func:`cli`, turning UserError into one line."""
     try:
