@@ -1,0 +1,737 @@
+"""The migration policy: a YAML file validated with pydantic, errors with file:line:column.
+
+A policy holds every decision a reviewer makes, so a plan is reproducible from
+inputs + policy alone (design.md "Invariants"). Sections (docs/policy.md is the
+reference of every key, with examples):
+
+- ``organization``: who must never lose access (SCIM-setup admin, API credential
+  owner) and who receives documents of deactivated members;
+- ``scope``: which IdP users are assigned to the Sigma app;
+- ``linking``: ordered match keys, domain aliases, plus-address folding,
+  attribute pairs, explicit overrides;
+- ``user_name_guard``: what to do when the IdP userName differs from the Sigma email;
+- ``account_types``: IdP group -> account type, precedence, default, downgrades;
+- ``guests``: disable or convert guest members;
+- ``teams``: IdP group <-> team map and name rules, link/create, leftovers;
+- ``unmatched``: Sigma members with no IdP identity;
+- ``guards``: thresholds and IdP-export sanity limits;
+- ``targets``: API base URLs used by ``apply`` (never secrets).
+
+Every model forbids unknown keys. :func:`load_policy` parses with
+``yaml.compose`` to keep the position of every node, so an unknown key, a wrong
+type, a bad regular expression or a duplicate key is reported as
+``<file>:<line>:<column>: <dotted.path>: <message>`` (one line,
+:class:`PolicyError`). Checks that need the data (an account type the
+organization does not have, a user in two mapped groups with no precedence)
+are raised later by the rules with :meth:`Policy.location` naming the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping, Union
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+from typing_extensions import Annotated
+
+from .errors import UserError
+
+REGEX_PREFIX = "re:"
+"""A group name written ``re:<pattern>`` is a regular expression (Python ``re``, full match)."""
+
+KEEP = "keep"
+"""``account_types.default: keep``: linked members keep their current Sigma account type."""
+
+NEVER = "never"
+"""``linking.overrides[].member: never``: never link this IdP user to an existing member."""
+
+MATCH_KEY_NAMES = ("user_name", "emails", "domain_aliases", "plus_address_folding")
+"""Match keys besides ``{attribute: {idp, sigma}}``; see :class:`MatchKey`."""
+
+
+class PolicyError(UserError):
+    """A policy file is unreadable, not YAML, or does not fit the schema; or the data
+    contradicts it. ``str(exc)`` is one line starting with ``<file>:<line>:<column>:``."""
+
+
+# --------------------------------------------------------------------------- field types
+
+
+def _check_regex(pattern: str, what: str = "regular expression") -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"bad {what} {pattern!r}: {exc}") from None
+
+
+def _check_group_pattern(value: str) -> str:
+    if not value.strip():
+        raise ValueError("empty group name")
+    if value.startswith(REGEX_PREFIX):
+        _check_regex(value[len(REGEX_PREFIX):])
+    return value
+
+
+GroupPattern = Annotated[str, AfterValidator(_check_group_pattern)]
+"""An IdP group ``displayName`` (exact, case-sensitive) or ``re:<pattern>`` (full match)."""
+
+
+def group_pattern_matcher(pattern: str):
+    """Return a function ``str -> bool`` telling whether a group displayName matches ``pattern``."""
+    if pattern.startswith(REGEX_PREFIX):
+        rx = re.compile(pattern[len(REGEX_PREFIX):])
+        return lambda name: rx.fullmatch(name) is not None
+    return lambda name: name == pattern
+
+
+def _check_domain(value: str) -> str:
+    domain = value.strip().casefold()
+    if not domain or "@" in domain or " " in domain or "." not in domain:
+        raise ValueError(f"{value!r} is not an email domain (write it without '@', e.g. example.com)")
+    return domain
+
+
+Domain = Annotated[str, AfterValidator(_check_domain)]
+
+
+def _nonblank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+Name = Annotated[str, AfterValidator(_nonblank)]
+
+
+class _Model(BaseModel):
+    """Strict-shaped policy section: unknown keys are errors; YAML ``null`` means "the default"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_default(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            fields = cls.model_fields
+            return {
+                k: v
+                for k, v in data.items()
+                if not (v is None and k in fields and fields[k].default is not None)
+            }
+        return data
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class Organization(_Model):
+    """Who the organization is and who must never lose access (sigma-api.md §1.2, §5.1).
+
+    People are named by email (or memberId). ``document_owner`` receives the
+    documents of deactivated members and disabled guests (``newOwnerId``,
+    sigma-api.md §2.5) unless a section names its own.
+    """
+
+    name: str = ""
+    scim_setup_admin: str | None = None
+    api_credential_owner: str | None = None
+    document_owner: str | None = None
+
+
+class Scope(_Model):
+    """Which IdP users the IdP app provisions: members (flattened) of ``groups``;
+    empty = every active IdP user in the export."""
+
+    groups: list[GroupPattern] = Field(default_factory=list)
+
+
+class AttributePair(_Model):
+    """An attribute match key: IdP attribute ``idp`` equals Sigma member field ``sigma``."""
+
+    idp: Name
+    sigma: Name
+
+
+class MatchKey(_Model):
+    """One entry of ``linking.match_keys``: a name, or an attribute pair.
+
+    YAML forms: ``user_name`` | ``emails`` | ``domain_aliases`` |
+    ``plus_address_folding`` | ``{attribute: {idp: employeeNumber, sigma: employeeId}}``.
+    """
+
+    name: str
+    attribute: AttributePair | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            if data not in MATCH_KEY_NAMES:
+                raise ValueError(
+                    f"unknown match key {data!r} (expected one of: {', '.join(MATCH_KEY_NAMES)}, "
+                    "or {attribute: {idp: ..., sigma: ...}})"
+                )
+            return {"name": data}
+        if isinstance(data, dict) and "name" not in data:
+            if set(data) != {"attribute"}:
+                raise ValueError(
+                    "a match key mapping must be {attribute: {idp: <IdP attribute>, sigma: <member field>}}"
+                )
+            return {"name": "attribute", "attribute": data["attribute"]}
+        return data
+
+    @model_serializer
+    def _to_yaml(self) -> Any:
+        if self.attribute is None:
+            return self.name
+        return {"attribute": {"idp": self.attribute.idp, "sigma": self.attribute.sigma}}
+
+    @property
+    def label(self) -> str:
+        """``user_name`` ... or ``attribute:<idp>=<sigma>``."""
+        if self.attribute is None:
+            return self.name
+        return f"attribute:{self.attribute.idp}={self.attribute.sigma}"
+
+
+class LinkOverride(_Model):
+    """``{idp: <IdP id or userName>, member: <memberId> | never}``: a reviewer's linking decision."""
+
+    idp: Name
+    member: Name
+
+
+def _default_match_keys() -> list[MatchKey]:
+    return [MatchKey(name=n) for n in MATCH_KEY_NAMES]
+
+
+class Linking(_Model):
+    """Linking IdP users to Sigma members; first unique hit in ``match_keys`` order wins."""
+
+    match_keys: list[MatchKey] = Field(default_factory=_default_match_keys)
+    domain_aliases: dict[Domain, Domain] = Field(default_factory=dict)
+    plus_address_folding: bool = False
+    scim_user_name: Literal["user_name", "primary_email"] = "user_name"
+    name_hints: bool = True
+    overrides: list[LinkOverride] = Field(default_factory=list)
+
+    @field_validator("match_keys")
+    @classmethod
+    def _unique_keys(cls, keys: list[MatchKey]) -> list[MatchKey]:
+        seen: set[str] = set()
+        for key in keys:
+            if key.label in seen:
+                raise ValueError(f"match key {key.label!r} is listed twice")
+            seen.add(key.label)
+        if not keys:
+            raise ValueError("at least one match key is needed")
+        return keys
+
+    @field_validator("overrides")
+    @classmethod
+    def _unique_overrides(cls, overrides: list[LinkOverride]) -> list[LinkOverride]:
+        seen: dict[str, int] = {}
+        members: dict[str, int] = {}
+        for i, o in enumerate(overrides):
+            if o.idp in seen:
+                raise ValueError(f"IdP user {o.idp!r} has two overrides (entries {seen[o.idp]} and {i})")
+            seen[o.idp] = i
+            if o.member != NEVER:
+                if o.member in members:
+                    raise ValueError(
+                        f"member {o.member!r} is the target of two overrides (entries {members[o.member]} and {i})"
+                    )
+                members[o.member] = i
+        return overrides
+
+    @model_validator(mode="after")
+    def _enabled_keys_are_listed(self) -> "Linking":
+        names = {k.name for k in self.match_keys}
+        if self.plus_address_folding and "plus_address_folding" not in names:
+            raise ValueError("plus_address_folding is true but 'plus_address_folding' is not in match_keys")
+        if self.domain_aliases and "domain_aliases" not in names:
+            raise ValueError("domain_aliases are set but 'domain_aliases' is not in match_keys")
+        return self
+
+
+UserNameResolution = Literal["use_sigma_email", "update_sigma_email"]
+
+
+class UserNameGuard(_Model):
+    """A link whose IdP userName differs from the Sigma email would create a second account
+    (sigma-api.md §5.3). ``on_mismatch``: ``review`` (blocking item), ``use_sigma_email``
+    (link with the Sigma email as userName; the IdP app must send that userName) or
+    ``update_sigma_email`` (change the member's email to the IdP userName first).
+    ``overrides`` decides per IdP user (id or userName)."""
+
+    on_mismatch: Literal["review", "use_sigma_email", "update_sigma_email"] = "review"
+    overrides: dict[Name, UserNameResolution] = Field(default_factory=dict)
+
+
+class AccountTypes(_Model):
+    """IdP group -> Sigma account type (sent as SCIM ``userType``, case-sensitive, sigma-api.md §5.2).
+
+    ``precedence`` lists account types highest first: it decides for a user in
+    several mapped groups and ranks types for upgrade/downgrade. ``default`` is
+    an account type name or ``keep``; ``new_user_default`` applies to created
+    users in no mapped group when ``default`` is ``keep`` (``null``: send no
+    userType, Sigma assigns its own default). ``overrides`` maps a person
+    (email, memberId, IdP id or userName) to a type, like an individual
+    assignment in the IdP.
+    """
+
+    group_map: dict[GroupPattern, Name] = Field(default_factory=dict)
+    precedence: list[Name] = Field(default_factory=list)
+    default: Name = KEEP
+    new_user_default: str | None = None
+    on_downgrade: Literal["allow", "review", "block"] = "review"
+    acknowledged_downgrades: list[Name] = Field(default_factory=list)
+    overrides: dict[Name, Name] = Field(default_factory=dict)
+
+    @field_validator("precedence")
+    @classmethod
+    def _unique_precedence(cls, value: list[str]) -> list[str]:
+        dupes = sorted({v for v in value if value.count(v) > 1})
+        if dupes:
+            raise ValueError(f"account type {dupes[0]!r} is listed twice")
+        return value
+
+
+class Guests(_Model):
+    """Guest members (``userKind: guest``): SCIM disables them (sigma-api.md §5.3).
+
+    ``action: disable`` archives every guest with a document transfer;
+    ``convert`` turns guests an IdP user links to into internal IdP-managed
+    members and disables the rest. ``create_from_idp``: create accounts for IdP
+    guest users (Entra ``#EXT#``) that match no member.
+    """
+
+    action: Literal["disable", "convert"] = "disable"
+    document_owner: str | None = None
+    create_from_idp: bool = False
+
+
+class TeamRule(_Model):
+    """A name rule from IdP group to team: ``exact``, ``case_insensitive`` or ``regex``.
+
+    ``regex``: ``pattern`` must fully match the group displayName; the team name
+    is ``replace`` expanded with the match groups (``\\1``, ``\\g<name>``);
+    without ``replace`` the team name is the group displayName.
+    """
+
+    match: Literal["exact", "case_insensitive", "regex"]
+    pattern: str | None = None
+    replace: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_regex(value)
+        return value
+
+    @field_validator("replace")
+    @classmethod
+    def _replace_fits_pattern(cls, value: str | None, info: ValidationInfo) -> str | None:
+        pattern = info.data.get("pattern")
+        if value is not None and pattern is not None:
+            try:
+                re.compile(pattern).sub(value, "")
+            except re.error as exc:
+                raise ValueError(f"bad replacement {value!r} for pattern {pattern!r}: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _pattern_only_for_regex(self) -> "TeamRule":
+        if self.match == "regex" and not self.pattern:
+            raise ValueError("a regex rule needs a pattern")
+        if self.match != "regex" and (self.pattern is not None or self.replace is not None):
+            raise ValueError(f"pattern/replace are only for regex rules, not {self.match!r}")
+        return self
+
+
+def _default_team_rules() -> list[TeamRule]:
+    return [TeamRule(match="exact")]
+
+
+class Teams(_Model):
+    """IdP groups <-> Sigma teams.
+
+    ``map`` (team name -> group displayName) wins over ``rules`` (first rule
+    that yields a team wins). ``mode``: ``link`` only adopts existing teams
+    (Okta's Link Group); ``create`` also creates a team for a mapped group
+    with no team. ``leftovers``: team members not in the linked group get
+    ``remove`` actions or a ``report``. ``flatten_nested``: members of nested
+    groups count as members.
+    """
+
+    map: dict[Name, Name] = Field(default_factory=dict)
+    rules: list[TeamRule] = Field(default_factory=_default_team_rules)
+    mode: Literal["link", "create"] = "link"
+    leftovers: Literal["remove", "report"] = "remove"
+    flatten_nested: bool = True
+
+
+def _check_email_pattern(value: str) -> str:
+    _check_regex(value)
+    return value
+
+
+class Unmatched(_Model):
+    """Active Sigma members with no provisioned IdP identity.
+
+    ``action`` applies to members no IdP user matches or whose IdP user is out
+    of scope; ``idp_inactive`` to members whose IdP user is deactivated
+    (leavers). ``exclude_patterns`` (regex, searched in the email,
+    case-insensitive) keep service accounts. ``decisions`` settles one member
+    (email or memberId) at a time.
+    """
+
+    action: Literal["keep", "deactivate", "review"] = "review"
+    idp_inactive: Literal["keep", "deactivate", "review"] = "deactivate"
+    exclude_patterns: list[Annotated[str, AfterValidator(_check_email_pattern)]] = Field(default_factory=list)
+    decisions: dict[Name, Literal["keep", "deactivate"]] = Field(default_factory=dict)
+    document_owner: str | None = None
+
+
+class Threshold(_Model):
+    """A limit: ``count`` (absolute) and/or ``percent`` (0-100); exceeding either blocks."""
+
+    count: int | None = Field(default=None, ge=0)
+    percent: float | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> "Threshold":
+        if self.count is None and self.percent is None:
+            raise ValueError("a threshold needs count and/or percent")
+        return self
+
+
+class Thresholds(_Model):
+    """Per-category limits; ``null`` turns a category's check off.
+
+    Percent bases: deactivations, guest_disables and downgrades are a share of
+    active Sigma people; team_member_removals of current team memberships.
+    """
+
+    deactivations: Threshold | None = Field(default_factory=lambda: Threshold(percent=10))
+    guest_disables: Threshold | None = None
+    team_member_removals: Threshold | None = Field(default_factory=lambda: Threshold(percent=25))
+    downgrades: Threshold | None = Field(default_factory=lambda: Threshold(percent=10))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _explicit_null_disables(cls, data: Any) -> Any:
+        # a category written as `null` is switched off, unlike other sections where null = default
+        if isinstance(data, dict):
+            return {k: (_OFF if v is None else v) for k, v in data.items()}
+        return data
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _off(cls, value: Any) -> Any:
+        return None if value is _OFF else value
+
+
+_OFF = object()
+
+
+class Guards(_Model):
+    """Safety checks, all on. Protected members and the last admin cannot be switched off.
+
+    ``min_idp_users``: fewer active in-scope IdP users blocks the plan;
+    ``max_shrink_percent``: blocks when in-scope IdP users are fewer than this
+    share below the active Sigma people. ``admin_account_types``: account types
+    that count as admin (case-insensitive).
+    """
+
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    min_idp_users: int = Field(default=1, ge=0)
+    max_shrink_percent: float = Field(default=50, ge=0, le=100)
+    admin_account_types: list[Name] = Field(default_factory=lambda: ["Admin"])
+
+
+def _check_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an absolute http(s) URL")
+    if parts.username or parts.password or parts.query:
+        raise ValueError("a base URL must not carry credentials or a query; secrets come from the environment")
+    return value.strip()
+
+
+class Targets(_Model):
+    """Where ``apply`` sends requests; secrets come from the environment, never from here."""
+
+    rest_base_url: Annotated[str | None, AfterValidator(_check_url)] = None
+    scim_base_url: Annotated[str | None, AfterValidator(_check_url)] = None
+
+
+@dataclass(frozen=True)
+class PolicyOrigin:
+    """Where a policy came from: the path as given, sha256 of its bytes, node positions.
+
+    ``marks`` maps a location tuple (as in pydantic's ``loc``; a trailing
+    ``"[key]"`` addresses the key itself) to a 1-based ``(line, column)``.
+    """
+
+    path: str
+    sha256: str
+    marks: Mapping[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)
+
+
+class Policy(_Model):
+    """The whole policy file (``version: 1``)."""
+
+    version: Literal[1] = 1
+    organization: Organization = Field(default_factory=Organization)
+    scope: Scope = Field(default_factory=Scope)
+    linking: Linking = Field(default_factory=Linking)
+    user_name_guard: UserNameGuard = Field(default_factory=UserNameGuard)
+    account_types: AccountTypes = Field(default_factory=AccountTypes)
+    guests: Guests = Field(default_factory=Guests)
+    teams: Teams = Field(default_factory=Teams)
+    unmatched: Unmatched = Field(default_factory=Unmatched)
+    guards: Guards = Field(default_factory=Guards)
+    targets: Targets = Field(default_factory=Targets)
+
+    _origin: PolicyOrigin | None = PrivateAttr(default=None)
+
+    @property
+    def origin(self) -> PolicyOrigin | None:
+        return self._origin
+
+    def location(self, *loc: Any) -> str:
+        """``"<file>:<line>:<column>"`` of the deepest known node on ``loc``, or ``"<policy>"``.
+
+        ``policy.location("account_types", "precedence")`` points at that key's value.
+        """
+        origin = self._origin
+        if origin is None:
+            return "<policy>"
+        for end in range(len(loc), -1, -1):
+            mark = origin.marks.get(tuple(loc[:end]))
+            if mark is not None:
+                return f"{origin.path}:{mark[0]}:{mark[1]}"
+        return origin.path
+
+    def error(self, loc: tuple[Any, ...], message: str) -> PolicyError:
+        """A :class:`PolicyError` ``<file>:<line>:<col>: <dotted loc>: <message>``."""
+        return PolicyError(f"{self.location(*loc)}: {_dotted(loc)}: {message}")
+
+    def resolved(self) -> dict[str, Any]:
+        """The policy with every default filled in, JSON-ready (goes into the plan)."""
+        return self.model_dump(mode="json")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read, parse and validate a policy file.
+
+    Raises :class:`PolicyError` (one line, ``<file>:<line>:<column>: ...``) when
+    the file cannot be read, is not YAML, repeats a key, has an unknown key, a
+    value of the wrong type or a bad regular expression.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy file: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: policy file is not UTF-8 (byte {exc.start})") from None
+    return parse_policy(text, str(path), sha256=hashlib.sha256(data).hexdigest())
+
+
+def parse_policy(text: str, name: str = "<policy>", *, sha256: str | None = None) -> Policy:
+    """Parse policy YAML ``text``; ``name`` is used in error messages. See :func:`load_policy`."""
+    if sha256 is None:
+        sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            document: Any = {}
+            marks: dict[tuple[Any, ...], tuple[int, int]] = {}
+        else:
+            _check_duplicate_keys(node, name)
+            marks = {}
+            _collect_marks(node, (), marks)
+            document = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        raise PolicyError(f"{where}: not valid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{name}: not valid YAML: {' '.join(str(exc).split())}") from None
+    finally:
+        loader.dispose()
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise PolicyError(f"{name}:1:1: a policy is a YAML mapping of sections, not {type(document).__name__}")
+    try:
+        policy = Policy.model_validate(document)
+    except ValidationError as exc:
+        raise _first_error(exc, name, marks) from None
+    policy._origin = PolicyOrigin(path=name, sha256=sha256, marks=marks)
+    return policy
+
+
+def _check_duplicate_keys(node: yaml.Node, name: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, yaml.Node] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    first = seen[key.value].start_mark
+                    raise PolicyError(
+                        f"{name}:{key.start_mark.line + 1}:{key.start_mark.column + 1}: "
+                        f"duplicate key {key.value!r} (first at line {first.line + 1})"
+                    )
+                seen[key.value] = key
+            _check_duplicate_keys(value, name)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_duplicate_keys(item, name)
+
+
+def _scalar_key(node: yaml.Node) -> Any:
+    # keys are compared with what pydantic reports in `loc` (strings after coercion)
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _collect_marks(node: yaml.Node, loc: tuple[Any, ...], marks: dict) -> None:
+    marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = _scalar_key(key)
+            if k is None:
+                continue
+            marks[loc + (k, "[key]")] = (key.start_mark.line + 1, key.start_mark.column + 1)
+            _collect_marks(value, loc + (k,), marks)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _collect_marks(item, loc + (i,), marks)
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = str(part)
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+                text = repr(text)
+            out += ("." if out else "") + text
+    return out or "(top level)"
+
+
+def _clean_loc(loc: tuple[Any, ...], marks: Mapping) -> tuple[Any, ...]:
+    """Drop pydantic's internal loc parts (union branch tags, validator names)."""
+    out: list[Any] = []
+    for part in loc:
+        candidate = tuple(out) + (part,)
+        if part == "[key]" or candidate in marks:
+            out.append(part)
+    return tuple(out)
+
+
+def _first_error(exc: ValidationError, name: str, marks: Mapping) -> PolicyError:
+    def position(err: Mapping[str, Any]) -> tuple[int, int]:
+        loc = _clean_loc(tuple(err["loc"]), marks)
+        if err["type"] == "extra_forbidden":
+            loc = loc + ("[key]",)
+        for end in range(len(loc), -1, -1):
+            m = marks.get(tuple(loc[:end]))
+            if m is not None:
+                return m
+        return (1, 1)
+
+    errors = sorted(exc.errors(), key=position)
+    err = errors[0]
+    raw_loc = tuple(err["loc"])
+    loc = _clean_loc(raw_loc, marks)
+    line, col = position(err)
+    if err["type"] == "extra_forbidden":
+        key = raw_loc[-1]
+        allowed = _allowed_keys(loc[:-1])
+        message = f"unknown key {key!r}"
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        if close:
+            message += f" (did you mean {close[0]!r}?)"
+        if allowed:
+            message += f"; allowed here: {', '.join(allowed)}"
+        where = _dotted(loc[:-1])
+    else:
+        message = err["msg"]
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if message.startswith(prefix):
+                message = message[len(prefix):]
+        if err["type"] == "string_type" and isinstance(err.get("input"), (bool, type(None))):
+            message += " (quote the value in YAML)"
+        where = _dotted(loc)
+    return PolicyError(f"{name}:{line}:{col}: {where}: {message}")
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model class inside Optional[...] / list[...] / dict[..., ...] / Annotated[...], if any."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _unwrap(arg)
+            if isinstance(found, type) and issubclass(found, BaseModel):
+                return found
+        return None
+    if origin in (list, dict):
+        return _unwrap(typing.get_args(annotation)[-1])
+    return annotation
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the policy model at ``loc`` (list indexes and dict keys skipped)."""
+    model: Any = Policy
+    for part in loc:
+        if part == "[key]":
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        if isinstance(part, int) or part not in model.model_fields:
+            continue
+        model = _unwrap(model.model_fields[part].annotation)
+    if isinstance(model, type) and issubclass(model, MatchKey):
+        return ["attribute"]
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
