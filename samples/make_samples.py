@@ -960,6 +960,79 @@ def write_entra(org: Org, out: Path) -> None:
 
 # --------------------------------------------------------------------------- expectations
 
+#: case -> outcome under the Acme policy (README "The Acme policy"); "okta"/"entra" when they differ.
+CASE_OUTCOMES: dict[str, dict[str, str]] = {
+    "scim-setup-admin": {"both": "link (email); Admin by precedence over Sigma-Viewers; guarded"},
+    "api-credential-owner": {"both": "link (email); IdP says Build: downgrade of the API credential "
+                             "owner is refused by the guard (blocking review item)"},
+    "admin-downgrade": {"both": "link (email); Admin -> Analyze downgrade of an admin: blocking "
+                        "review item unless acknowledged in the policy"},
+    "document-owner": {"both": "link (email); Admin unchanged; receives transferred documents"},
+    "admin-lowercase-type": {"both": "link (email); memberType 'admin' = accountTypeName 'Admin': "
+                             "unchanged, no finding"},
+    "idp-deprovisioned-admin": {"both": "link (email); IdP user cannot sign in: deactivate "
+                                "(an admin lost; admins remain)"},
+    "mixed-case-sigma-email": {"both": "link (email, case-insensitive); no userName guard item"},
+    "mixed-case-idp-login": {"both": "link (email, case-insensitive); no userName guard item"},
+    "mixed-case-idp-login+upgrade": {"both": "link (email, case-insensitive); no userName guard "
+                                     "item; View -> Analyze upgrade"},
+    "old-domain": {"both": "without domain_aliases: blocking review item naming both sides (hint "
+                   "old domain), no create; with oldacme.example -> acme.example: link "
+                   "(domain_alias) plus a blocking userName guard item"},
+    "other-email": {"both": "link (other email: userName npatel@ is not the email); blocking "
+                    "userName guard item"},
+    "duplicate-sigma-member": {"both": "check warns duplicate-email naming both memberIds; blocking "
+                               "ambiguous review item listing both; override picks bob.ray@"},
+    "plus-address": {"both": "link dana.whitfield@; dana.whitfield+bi@ stays unmatched (deactivate, "
+                     "with a plus-address hint), never merged; with plus folding on: ambiguous"},
+    "leaver+same-name": {"both": "deactivate, documents to the document owner; hint: same name as "
+                         "IdP jordan.lee2@ (never a link)"},
+    "leaver": {"both": "deactivate (members.deactivate, newOwnerId = document owner)"},
+    "service-account": {"both": "kept: excluded from unmatched handling by pattern ^svc-"},
+    "service-account+team-leftover": {"both": "kept: excluded by pattern ^svc-; its Data Engineering "
+                                      "membership is a leftover (teams.remove_member)"},
+    "idp-deprovisioned": {"both": "link (email); IdP user cannot sign in: deactivate"},
+    "idp-suspended": {"both": "link (email); IdP user cannot sign in (Okta SUSPENDED, Entra "
+                      "accountEnabled False): deactivate"},
+    "attribute-only": {"okta": "link (attribute sigmaMemberId = memberId) plus a blocking userName "
+                       "guard item",
+                       "entra": "no key links them: the Entra policy carries an override "
+                       "sarah.kim@ -> memberId; then link (override) plus the userName guard item"},
+    "guest-with-idp-user": {"okta": "link (email) and convert the guest to internal "
+                            "(members.convert_guest); External Viewer unchanged",
+                            "entra": "IdP userName is the #EXT# UPN, the email is mail: blocking "
+                            "userName guard item unless the policy resolves it; else disable"},
+    "guest-without-idp-user": {"both": "disable the guest, documents to the document owner "
+                               "(members.disable_guest)"},
+    "new-guest-in-idp": {"okta": "create (External Viewer)",
+                         "entra": "create would use the #EXT# UPN as userName/email: review item"},
+    "embed-user": {"both": "kept: excluded (userKind embed, pattern @customer-a.example)"},
+    "rehire-archived": {"both": "IdP user matches an archived member: review item (reactivate or "
+                        "not), never a silent second account"},
+    "archived+idp-deprovisioned": {"both": "no action"},
+    "archived": {"both": "no action (already deactivated; not counted as a deactivation)"},
+    "inactive": {"both": "no action"},
+    "inactive+team-leftover": {"both": "no member action; Sales Americas leftover cannot be removed "
+                               "(inactive members cannot be removed, sigma-api.md §3.3): report only"},
+    "upgrade": {"both": "link; account type upgrade (scim.set_account_type)"},
+    "upgrade-to-custom": {"both": "link; Analyze -> Data Steward (custom type) upgrade"},
+    "downgrade": {"both": "link; account type downgrade (not an admin: not blocking)"},
+    "several-type-groups": {"both": "link; in two type groups, precedence decides: unchanged"},
+    "default-type": {"both": "link; in no type group: default View, unchanged"},
+    "default-type-downgrade": {"both": "link; in no type group: default View, Analyze -> View "
+                               "downgrade"},
+    "team-leftover": {"both": "link; removed from the old team (teams.remove_member), added to "
+                      "the new one by the group"},
+    "apostrophe-email": {"both": "link (email); the apostrophe must survive SCIM filters"},
+    "accented-name": {"both": "link (email); names kept in UTF-8"},
+    "new-hire": {"both": "create (scim.create_user) with the group's account type, joins teams"},
+    "new-hire+nested-group": {"both": "create (Act); Finance member only through the nested "
+                              "Finance Contractors group in Entra"},
+    "new-hire+same-name": {"both": "create jordan.lee2@; never linked to jordan.lee@"},
+    "new-hire-staged": {"both": "not created (Okta STAGED / Entra accountEnabled False)"},
+}
+
+
 
 def idp_type_of(org: Org, p: Person) -> str:
     """Account type the IdP assigns: highest-precedence type group (flattened), else the default."""
@@ -999,10 +1072,15 @@ def build_expected(org: Org) -> dict[str, Any]:
                           "accountEnabled_entra": p.idp["enabled"], "groups_direct": p.idp["groups"]}
         return row
 
-    cases: dict[str, list[dict[str, Any]]] = {}
+    cases: dict[str, dict[str, Any]] = {}
     for p in org.people:
         if p.case and p.case != "not-assigned-to-sigma":
-            cases.setdefault(p.case, []).append(ids(p))
+            case = cases.setdefault(p.case, {"outcome": CASE_OUTCOMES[p.case], "people": []})
+            case["people"].append(ids(p))
+    assert set(cases) == set(CASE_OUTCOMES), set(cases) ^ set(CASE_OUTCOMES)
+    cases["not-assigned-to-sigma"] = {
+        "outcome": {"both": "IdP users in no Sigma group: out of scope, nothing planned"},
+        "people": [p.idp["email"] for p in org.people if p.case == "not-assigned-to-sigma"]}
 
     # account types for every linkable pair (same email key, both sides present)
     types = []
