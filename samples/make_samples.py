@@ -985,8 +985,9 @@ CASE_OUTCOMES: dict[str, dict[str, str]] = {
                                "ambiguous review item listing both; override picks bob.ray@"},
     "plus-address": {"both": "link dana.whitfield@; dana.whitfield+bi@ stays unmatched (deactivate, "
                      "with a plus-address hint), never merged; with plus folding on: ambiguous"},
-    "leaver+same-name": {"both": "deactivate, documents to the document owner; hint: same name as "
-                         "IdP jordan.lee2@ (never a link)"},
+    "leaver+same-name": {"both": "never linked to jordan.lee2@; same-name hint (a blocking review "
+                         "item when name hints are on); once settled: deactivate, documents to "
+                         "the document owner"},
     "leaver": {"both": "deactivate (members.deactivate, newOwnerId = document owner)"},
     "service-account": {"both": "kept: excluded from unmatched handling by pattern ^svc-"},
     "service-account+team-leftover": {"both": "kept: excluded by pattern ^svc-; its Data Engineering "
@@ -1005,7 +1006,8 @@ CASE_OUTCOMES: dict[str, dict[str, str]] = {
     "guest-without-idp-user": {"both": "disable the guest, documents to the document owner "
                                "(members.disable_guest)"},
     "new-guest-in-idp": {"okta": "create (External Viewer)",
-                         "entra": "create would use the #EXT# UPN as userName/email: review item"},
+                         "entra": "an IdP guest (#EXT# UPN): not created unless the policy "
+                         "creates accounts from IdP guests; then its userName is the #EXT# UPN"},
     "embed-user": {"both": "kept: excluded (userKind embed, pattern @customer-a.example)"},
     "rehire-archived": {"both": "IdP user matches an archived member: review item (reactivate or "
                         "not), never a silent second account"},
@@ -1028,7 +1030,8 @@ CASE_OUTCOMES: dict[str, dict[str, str]] = {
     "new-hire": {"both": "create (scim.create_user) with the group's account type, joins teams"},
     "new-hire+nested-group": {"both": "create (Act); Finance member only through the nested "
                               "Finance Contractors group in Entra"},
-    "new-hire+same-name": {"both": "create jordan.lee2@; never linked to jordan.lee@"},
+    "new-hire+same-name": {"both": "never linked to jordan.lee@ (same-name hint); once settled: "
+                           "create jordan.lee2@"},
     "new-hire-staged": {"both": "not created (Okta STAGED / Entra accountEnabled False)"},
 }
 
