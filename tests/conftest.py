@@ -8,6 +8,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The Sigma sandbox fixtures (sandbox, sandbox_factory, sandbox_seed_dir, acme_sandbox).
+pytest_plugins = ["tests.sandbox_fixture"]
+
 
 @pytest.fixture(scope="session")
 def repo() -> Path:

@@ -19,6 +19,7 @@ Directory Base URL is unknown; ``{base}/scim/v2`` is the sandbox's own).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -71,8 +72,9 @@ SIGMA_USER_SCHEMA: dict[str, Any] = {
 }
 
 
+@functools.lru_cache(maxsize=1)
 def sigma_provider() -> ScimProvider:
-    """The SCIM service description of the sandbox (see the module docstring)."""
+    """The SCIM service description of the sandbox (see the module docstring); built once, read-only."""
     schemas = dict(load_default_schemas())
     schemas[SIGMA_USER_EXTENSION] = Schema.model_validate(SIGMA_USER_SCHEMA)
     resource_types = load_default_resource_types()

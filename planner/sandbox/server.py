@@ -1,0 +1,240 @@
+"""Run the sandbox on 127.0.0.1: :class:`SandboxServer`, a context manager for tests and the CLI.
+
+Usage::
+
+    with SandboxServer("samples/acme/sigma") as sandbox:
+        sandbox.base_url        # "http://127.0.0.1:54321"   (REST: {base_url}/v2/...)
+        sandbox.scim_base_url   # "http://127.0.0.1:54321/scim/v2"
+        sandbox.client_id, sandbox.client_secret, sandbox.scim_token
+        sandbox.faults.set(rate=5)          # switch faults at runtime
+        sandbox.request_counts["GET /v2/members"]
+        sandbox.state                       # the SandboxState (Python-side inspection)
+
+The server is werkzeug's threaded WSGI server (one thread per connection,
+HTTP/1.1 keep-alive) on a port of the loopback interface (port 0 = a free one),
+serving :class:`planner.sandbox.app.SandboxApp`. It never listens on another
+address. Start and stop take milliseconds.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from ..model import SigmaExport
+from .app import SandboxApp
+from .faults import FaultConfig, Faults, parse_faults
+from .rest import Credentials, RestApp
+from .scim import SigmaScimApplication
+from .seed import Seed, load_seed, seed_state
+from .state import SandboxState
+
+HOST = "127.0.0.1"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Keep-alive, and no access log on stderr."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def log(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+def pick_admin(state: SandboxState) -> str | None:
+    """The first active, internal member with the Admin account type (not Sigma's robot), or None."""
+    from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID
+
+    with state.lock:
+        for row in state._q("SELECT * FROM members WHERE is_archived=0 AND is_inactive=0 ORDER BY seq"):
+            if (
+                (row["member_type"] or "").casefold() == "admin"
+                and row["user_kind"] == "internal"
+                and row["member_id"] != SCHEDULER_ROBOT_MEMBER_ID
+                and row["email_key"] != SCHEDULER_ROBOT_EMAIL
+            ):
+                return row["member_id"]
+    return None
+
+
+class SandboxServer:
+    """A seeded Sigma emulator (REST v2 + SCIM 2.0) on ``127.0.0.1`` (see the module docstring).
+
+    :param seed: a Sigma export directory (loaded with the project's loader,
+        plus its optional ``scim/`` folder), a loaded :class:`~planner.model.SigmaExport`
+        or :class:`~planner.sandbox.seed.Seed`, or ``None`` for an empty
+        organization with the default account types and one admin.
+    :param port: TCP port, 0 = any free one.
+    :param client_id: / :param client_secret: / :param scim_token: fixed
+        credentials; generated when ``None``.
+    :param faults: initial fault knobs (:class:`FaultConfig` or a ``--faults`` string).
+    :param token_lifetime: REST access-token lifetime, seconds (Sigma: 3600).
+    :param token_rate: token requests per second (Sigma: 1; ``None`` = unlimited).
+    :param default_account_type: account type of members created without one
+        (default: the cheapest type of the org, see :class:`SandboxState`).
+    :param credential_owner_id: / :param scim_owner_id: memberIds owning the REST
+        credentials / the SCIM token (default: the first active Admin member).
+    :param db_path: SQLite file for the state (default in memory).
+    :param documents_per_member: documents each seeded member owns.
+    :param clock: wall clock of token expiry (tests pass a fake one).
+    """
+
+    def __init__(
+        self,
+        seed: str | Path | SigmaExport | Seed | None = None,
+        *,
+        port: int = 0,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        scim_token: str | None = None,
+        faults: FaultConfig | str | None = None,
+        token_lifetime: int = 3600,
+        token_rate: float | None = 1.0,
+        default_account_type: str | None = None,
+        credential_owner_id: str | None = None,
+        scim_owner_id: str | None = None,
+        db_path: str = ":memory:",
+        documents_per_member: int = 2,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.state = SandboxState(db_path, default_account_type=default_account_type)
+        if isinstance(seed, (str, Path)):
+            seed = load_seed(seed)
+        if isinstance(seed, SigmaExport):
+            seed = Seed(export=seed)
+        if seed is None:
+            self.state.seed_default_account_types()
+        else:
+            seed_state(self.state, seed, documents_per_member=documents_per_member)
+        admin = pick_admin(self.state)
+        if admin is None and credential_owner_id is None:
+            admin = self._create_admin()
+        self.state.credential_owner_id = credential_owner_id or admin
+        self.state.scim_owner_id = scim_owner_id or admin
+        self.client_id = client_id or f"sandbox-{secrets.token_hex(6)}"
+        self.client_secret = client_secret or secrets.token_urlsafe(24)
+        self.scim_token = scim_token or secrets.token_urlsafe(32)
+        self.faults = Faults(parse_faults(faults) if isinstance(faults, str) else faults)
+        self.credentials = Credentials(
+            self.client_id, self.client_secret,
+            token_lifetime=token_lifetime, token_rate=token_rate, clock=clock,
+        )
+        self.rest = RestApp(self.state, self.credentials, page_cap=self.faults.page_cap)
+        self.scim = SigmaScimApplication(self.state, lambda: self.scim_token, page_cap=self.faults.page_cap)
+        self.app = SandboxApp(self.state, self.rest, self.scim, self.faults)
+        self._requested_port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _create_admin(self) -> str:
+        names = {n.casefold(): n for n in self.state.account_type_names()}
+        if "admin" not in names:
+            self.state.add_account_type("Admin", is_custom=False)
+            names["admin"] = "Admin"
+        member = self.state.create_member(
+            {"email": "sandbox.admin@example.com", "firstName": "Sandbox", "lastName": "Admin",
+             "memberType": names["admin"]},
+            actor=None,
+        )
+        return member["memberId"]
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> SandboxServer:
+        """Bind ``127.0.0.1:port`` and serve in a daemon thread; returns ``self``."""
+        if self._server is not None:
+            return self
+        self._server = make_server(HOST, self._requested_port, self.app, threaded=True,
+                                   request_handler=_QuietHandler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"sigma-sandbox-{self.port}", daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket (idempotent). The state stays readable."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def close(self) -> None:
+        """Stop and close the state database."""
+        self.stop()
+        self.state.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def serve_until_interrupted(self) -> None:
+        """Serve in the calling thread until KeyboardInterrupt (the ``sandbox serve`` command)."""
+        self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+        finally:
+            self.close()
+
+    # ------------------------------------------------------------------ addresses and helpers
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port (after :meth:`start`)."""
+        if self._server is None:
+            raise RuntimeError("the sandbox is not started")
+        return int(self._server.server_port)
+
+    @property
+    def base_url(self) -> str:
+        """REST base URL, e.g. ``http://127.0.0.1:54321`` (paths start with ``/v2``)."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def scim_base_url(self) -> str:
+        """SCIM base URL (the "Directory Base URL"), ``{base_url}/scim/v2``."""
+        return f"{self.base_url}/scim/v2"
+
+    @property
+    def request_counts(self) -> Any:
+        """``Counter`` of requests per endpoint template, e.g. ``["PATCH /v2/members/{memberId}"]``."""
+        return self.faults.request_counts
+
+    @property
+    def status_counts(self) -> Any:
+        """``Counter`` of answers per ``(endpoint template, status)``."""
+        return self.faults.status_counts
+
+    def issue_token(self) -> str:
+        """A fresh REST access token, minted without HTTP (not rate-limited)."""
+        return str(self.credentials.issue()["access_token"])
+
+    def expire_tokens(self) -> None:
+        """Expire every REST access token now (the next call with one answers 401)."""
+        self.credentials.expire_all()
+
+    def rest_headers(self) -> dict[str, str]:
+        """``{"Authorization": "Bearer <fresh token>"}`` for direct REST calls in tests."""
+        return {"Authorization": f"Bearer {self.issue_token()}"}
+
+    def scim_headers(self) -> dict[str, str]:
+        """``{"Authorization": "Bearer <SCIM token>"}``."""
+        return {"Authorization": f"Bearer {self.scim_token}"}
