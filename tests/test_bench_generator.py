@@ -229,7 +229,18 @@ def test_policy_names_a_clean_admin_as_provisioning_owner(org):
     member = [m for m in _members(org) if m["email"] == admin]
     assert [(m["memberType"], m["userKind"], m["isArchived"]) for m in member] == [("Admin", "internal", False)]
     assert admin in {u["userName"] for u in _scim(org, "Users.json")}
-    assert f"provisioning_owner: {admin}" in (org / "policy.yaml").read_text()
+    assert f"scim_setup_admin: {admin}" in (org / "policy.yaml").read_text()
+
+
+def test_both_policies_fit_the_project_schema(org):
+    policy = pytest.importorskip("planner.policy")
+    strict = policy.load_policy(org / "policy.yaml")
+    settled = policy.load_policy(org / "policy-settled.yaml")
+    assert strict.linking.domain_aliases == settled.linking.domain_aliases == {"oldcorp.example": "example.com"}
+    assert strict.account_types.precedence == ["Admin", "Build", "Analyze", "Act", "View"]
+    assert (strict.unmatched.action, settled.unmatched.action) == ("review", "deactivate")
+    duplicates = _manifest(org)["dirt"]["duplicate"]["examples"]
+    assert [o.member for o in settled.linking.overrides] == [d["memberId"] for d in duplicates]
 
 
 # ---------------------------------------------------------------------- other IdP formats
