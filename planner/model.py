@@ -333,6 +333,8 @@ class ActionKind(str, Enum):
     MEMBERS_DEACTIVATE = "members.deactivate"    # PATCH /v2/members/{id} isArchived+newOwnerId
     MEMBERS_DISABLE_GUEST = "members.disable_guest"  # PATCH /v2/members/{id} isArchived+newOwnerId
     MEMBERS_CONVERT_GUEST = "members.convert_guest"  # PATCH /v2/members/{id} userKind=internal
+    MEMBERS_SET_EMAIL = "members.set_email"      # PATCH /v2/members/{id} email=<IdP userName> (userName guard)
+    MEMBERS_REACTIVATE = "members.reactivate"    # PATCH /v2/members/{id} isArchived=false (rehired person)
 
 
 @dataclass(frozen=True)
