@@ -1,0 +1,749 @@
+"""One handler per :class:`planner.model.ActionKind`: check first, then write only what is missing.
+
+The action contract (style.md: "an action contract: idempotent, journaled,
+dry-run printable"), which every handler keeps:
+
+1. :meth:`Handler.observe` reads the target (never writes) and says whether it
+   is already in the planned state (``done``), what differs, its before-image
+   and the ids learned (SCIM ids, memberIds).
+2. :meth:`Handler.write` sends only the requests that close the difference.
+   A ``409`` on a create is "already exists": the handler looks the object up
+   and links to it (sigma-api.md §2.4, §7) instead of failing.
+3. :meth:`Handler.requests` renders the exact write requests for ``--dry-run``
+   (method, path, JSON body), from the plan alone, ids not yet known shown as
+   placeholders.
+
+So running an action twice writes at most once, and a finished plan re-applied
+writes nothing. Shapes read from a plan action (planning.py writes them):
+
+- users: ``target.userName`` (SCIM ``userName``, the email Sigma identifies the
+  user by, §5.3), else ``target.email``; ``after`` holds the SCIM attributes to
+  send: ``userName``, ``name.givenName``/``givenName``, ``name.familyName``/
+  ``familyName``, ``emails`` or ``email``, ``userType``, ``active``, ``userKind``.
+- members (REST): ``target.memberId``; ``after`` the PATCH fields
+  (``isArchived``, ``newOwnerId``, ``archiveDocuments``, ``userKind``, ``memberType``).
+- teams/groups: ``target.teamId`` (existing team), ``target.displayName`` or
+  ``target.name``; ``after.members``: users by ``userName``/``email`` (strings or
+  objects with those keys).
+- ``teams.remove_member``: ``target.teamId`` + ``target.memberId``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from scim2_models import Email, Group, GroupMember, Name, PatchOp, PatchOperation
+
+from ..model import Action, ActionKind
+from .errors import ApiError
+from .rest_client import SigmaRestClient
+from .scim_client import (
+    SigmaScimClient,
+    SigmaUser,
+    SigmaUserExtension,
+    creation_body,
+    patch_body,
+)
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """A request as ``--dry-run`` prints it: ``api`` ``rest``/``scim``, ``method``, ``path``, JSON ``body``."""
+
+    api: str
+    method: str
+    path: str
+    body: Any = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What :meth:`Handler.observe` saw.
+
+    ``done``: the target is already as planned. ``differences``: one line per
+    attribute that is not (``"userType: 'Viewer', planned 'Pro'"``).
+    ``before``: the object as read (``None`` when it does not exist).
+    ``ids``: ids learned, e.g. ``{"scimUserId": "..."}``. ``state`` carries
+    what :meth:`Handler.write` needs (the SCIM id, the current members).
+    """
+
+    done: bool
+    differences: tuple[str, ...] = ()
+    before: Mapping[str, Any] | None = None
+    ids: Mapping[str, Any] = field(default_factory=dict)
+    state: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ActionInputError(Exception):
+    """The plan action lacks a field its handler needs (a planner bug); fails that action only."""
+
+
+class IdCache:
+    """userName -> SCIM user id, displayName -> SCIM group id, learned during the run (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._users: dict[str, str] = {}
+        self._groups: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def user(self, user_name: str) -> str | None:
+        with self._lock:
+            return self._users.get(user_name.casefold())
+
+    def set_user(self, user_name: str, scim_id: str) -> None:
+        with self._lock:
+            self._users[user_name.casefold()] = scim_id
+
+    def group(self, display_name: str) -> str | None:
+        with self._lock:
+            return self._groups.get(display_name)
+
+    def set_group(self, display_name: str, scim_id: str) -> None:
+        with self._lock:
+            self._groups[display_name] = scim_id
+
+
+@dataclass
+class Clients:
+    """What handlers talk to. ``rest``/``scim`` may be ``None`` when the plan has no action for that API."""
+
+    rest: SigmaRestClient | None
+    scim: SigmaScimClient | None
+    ids: IdCache = field(default_factory=IdCache)
+    owned_elsewhere: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """userName (casefolded) -> SCIM attributes another action of the plan sets
+    (:func:`attributes_owned_elsewhere`); a create/link leaves those to that action."""
+
+    def need_rest(self) -> SigmaRestClient:
+        if self.rest is None:
+            raise ActionInputError("no REST client configured")
+        return self.rest
+
+    def need_scim(self) -> SigmaScimClient:
+        if self.scim is None:
+            raise ActionInputError("no SCIM client configured")
+        return self.scim
+
+
+# --------------------------------------------------------------------------- reading plan actions
+
+
+def _get(mapping: Mapping[str, Any] | None, *keys: str) -> Any:
+    for key in keys:
+        if mapping and mapping.get(key) not in (None, ""):
+            return mapping[key]
+    return None
+
+
+def user_name_of(action: Action) -> str:
+    """The SCIM ``userName`` an action is about (``target.userName``, ``after.userName``, ``target.email``)."""
+    value = _get(action.target, "userName") or _get(action.after, "userName") or _get(action.target, "email")
+    if not value:
+        raise ActionInputError(f"action {action.id} ({action.kind.value}) has no target.userName")
+    return str(value)
+
+
+def member_id_of(action: Action) -> str:
+    value = _get(action.target, "memberId")
+    if not value:
+        raise ActionInputError(f"action {action.id} ({action.kind.value}) has no target.memberId")
+    return str(value)
+
+
+def team_id_of(action: Action) -> str:
+    value = _get(action.target, "teamId")
+    if not value:
+        raise ActionInputError(f"action {action.id} ({action.kind.value}) has no target.teamId")
+    return str(value)
+
+
+def display_name_of(action: Action) -> str:
+    value = _get(action.target, "displayName", "name") or _get(action.after, "displayName", "name")
+    if not value:
+        raise ActionInputError(f"action {action.id} ({action.kind.value}) has no target.displayName")
+    return str(value)
+
+
+def planned_user(action: Action) -> SigmaUser:
+    """The SCIM User to ``POST`` for a create/link action, built with scim2-models (RFC 7643 §4.1)."""
+    after = dict(action.after or {})
+    user_name = user_name_of(action)
+    name = after.get("name") if isinstance(after.get("name"), Mapping) else {}
+    given = _get(name, "givenName") or _get(after, "givenName", "firstName") or _get(action.target, "givenName", "firstName")
+    family = _get(name, "familyName") or _get(after, "familyName", "lastName") or _get(action.target, "familyName", "lastName")
+    emails_in = after.get("emails")
+    emails: list[Email] = []
+    if isinstance(emails_in, Sequence) and not isinstance(emails_in, str):
+        for e in emails_in:
+            if isinstance(e, Mapping) and e.get("value"):
+                emails.append(Email(value=e["value"], type=e.get("type") or "work", primary=bool(e.get("primary"))))
+            elif isinstance(e, str):
+                emails.append(Email(value=e, type="work", primary=not emails))
+    else:
+        address = _get(after, "email") or _get(action.target, "email") or user_name
+        emails.append(Email(value=address, type="work", primary=True))
+    user = SigmaUser(
+        user_name=user_name,
+        name=Name(given_name=given, family_name=family) if (given or family) else None,
+        emails=emails or None,
+        user_type=_get(after, "userType", "memberType"),
+        active=after.get("active", True),
+    )
+    user_kind = _get(after, "userKind")
+    if user_kind:
+        user[SigmaUserExtension] = SigmaUserExtension(user_kind=user_kind)
+    return user
+
+
+def planned_member_keys(action: Action) -> list[str] | None:
+    """``after.members`` as userNames (``None`` when the action does not set members)."""
+    members = (action.after or {}).get("members")
+    if members is None:
+        return None
+    keys: list[str] = []
+    for m in members:
+        if isinstance(m, str):
+            keys.append(m)
+        elif isinstance(m, Mapping):
+            key = _get(m, "userName", "email", "display")
+            if not key:
+                raise ActionInputError(f"action {action.id}: a planned group member has no userName")
+            keys.append(str(key))
+    return keys
+
+
+def _user_image(user: SigmaUser | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return user.model_dump(mode="json", exclude_none=True)
+
+
+def _group_image(group: Group | None) -> dict[str, Any] | None:
+    if group is None:
+        return None
+    return group.model_dump(mode="json", exclude_none=True)
+
+
+def _user_kind(user: SigmaUser) -> str | None:
+    ext = user[SigmaUserExtension]
+    return ext.user_kind if ext is not None else None
+
+
+def attributes_owned_elsewhere(actions: Sequence[Action]) -> dict[str, frozenset[str]]:
+    """userName (casefolded) -> ``{"userType", "active"}`` subset set by ``scim.set_account_type`` /
+    ``scim.deactivate_user`` actions, so the create/link of the same user neither checks nor patches them."""
+    owned: dict[str, set[str]] = {}
+    for a in actions:
+        attr = {ActionKind.SCIM_SET_ACCOUNT_TYPE: "userType", ActionKind.SCIM_DEACTIVATE_USER: "active"}.get(a.kind)
+        if attr is None:
+            continue
+        try:
+            owned.setdefault(user_name_of(a).casefold(), set()).add(attr)
+        except ActionInputError:
+            continue
+    return {k: frozenset(v) for k, v in owned.items()}
+
+
+def _user_differences(user: SigmaUser, wanted: SigmaUser, skip: frozenset[str] = frozenset()) -> list[str]:
+    """Attributes apply owns on a SCIM user that differ from the plan (userType, active, userKind)."""
+    out = []
+    if "userType" not in skip and wanted.user_type is not None and user.user_type != wanted.user_type:
+        out.append(f"userType: {user.user_type!r}, planned {wanted.user_type!r}")
+    if ("active" not in skip and wanted.active is not None and user.active is not None
+            and bool(user.active) != bool(wanted.active)):
+        out.append(f"active: {user.active!r}, planned {wanted.active!r}")
+    kind = _user_kind(wanted)
+    if kind is not None and _user_kind(user) not in (None, kind):
+        out.append(f"userKind: {_user_kind(user)!r}, planned {kind!r}")
+    return out
+
+
+def _user_fix(user: SigmaUser, wanted: SigmaUser, skip: frozenset[str] = frozenset()) -> PatchOp[Any] | None:
+    """PATCH replacing the owned attributes that differ (RFC 7644 §3.5.2.3)."""
+    ops = []
+    if "userType" not in skip and wanted.user_type is not None and user.user_type != wanted.user_type:
+        ops.append(PatchOperation(op="replace", path="userType", value=wanted.user_type))
+    if ("active" not in skip and wanted.active is not None and user.active is not None
+            and bool(user.active) != bool(wanted.active)):
+        ops.append(PatchOperation(op="replace", path="active", value=bool(wanted.active)))
+    return PatchOp[SigmaUser](operations=ops) if ops else None
+
+
+def _placeholder_user(user_name: str) -> str:
+    return f"{{id of userName {user_name!r}}}"
+
+
+def _placeholder_group(display_name: str) -> str:
+    return f"{{id of displayName {display_name!r}}}"
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+class Handler:
+    """Base of the action handlers (see module docstring for the contract)."""
+
+    kind: ActionKind
+    api: str
+
+    def observe(self, action: Action, clients: Clients) -> Observation:
+        raise NotImplementedError
+
+    def write(self, action: Action, clients: Clients, seen: Observation, on_ids: Callable[[Mapping[str, Any]], None]) -> Mapping[str, Any]:
+        raise NotImplementedError
+
+    def requests(self, action: Action) -> list[HttpRequest]:
+        raise NotImplementedError
+
+    def subject(self, action: Action) -> str:
+        """The object key used to group actions in verification (``user:<userName>``, ``member:<id>``...)."""
+        raise NotImplementedError
+
+
+# ---- SCIM users
+
+
+class _ScimUserHandler(Handler):
+    api = "scim"
+
+    def subject(self, action: Action) -> str:
+        return f"user:{user_name_of(action).casefold()}"
+
+    def _find(self, action: Action, clients: Clients) -> SigmaUser | None:
+        user_name = user_name_of(action)
+        user = clients.need_scim().find_user(user_name)
+        if user is not None and user.id:
+            clients.ids.set_user(user_name, user.id)
+        return user
+
+
+class CreateUser(_ScimUserHandler):
+    """``scim.create_user`` / ``scim.link_user``: ``POST /Users`` (RFC 7644 §3.3).
+
+    Sigma links a ``POST /Users`` whose ``userName`` equals an existing member's
+    email to that member (sigma-api.md §5.3), so create and link send the same
+    request. Check first: ``GET /Users?filter=userName eq "..."``; a user found
+    is already provisioned (its ``userType``/``active`` are patched if they
+    differ from the plan). A ``409`` is "already exists": look up, then link.
+    """
+
+    def __init__(self, kind: ActionKind):
+        self.kind = kind
+
+    def observe(self, action: Action, clients: Clients) -> Observation:
+        wanted = planned_user(action)
+        user = self._find(action, clients)
+        if user is None:
+            return Observation(False, (f"no SCIM user with userName {wanted.user_name!r}",), None)
+        diffs = _user_differences(user, wanted, self._skip(action, clients))
+        return Observation(not diffs, tuple(diffs), _user_image(user), {"scimUserId": user.id}, {"user": user})
+
+    @staticmethod
+    def _skip(action: Action, clients: Clients) -> frozenset[str]:
+        return clients.owned_elsewhere.get(user_name_of(action).casefold(), frozenset())
+
+    def write(self, action, clients, seen, on_ids):
+        scim = clients.need_scim()
+        wanted = planned_user(action)
+        user = seen.state.get("user")
+        if user is None:
+            try:
+                created = scim.create_user(wanted)
+            except ApiError as exc:
+                if exc.status != 409:
+                    raise
+                user = self._find(action, clients)  # created by an earlier attempt whose answer was lost
+                if user is None:
+                    raise
+            else:
+                ids = {"scimUserId": created.id}
+                clients.ids.set_user(user_name_of(action), created.id or "")
+                on_ids(ids)
+                return ids
+        fix = _user_fix(user, wanted, self._skip(action, clients))
+        if fix is not None:
+            scim.patch_user(user.id, fix)
+        return {"scimUserId": user.id}
+
+    def requests(self, action):
+        return [HttpRequest("scim", "POST", "/Users", creation_body(planned_user(action)))]
+
+
+class SetAccountType(_ScimUserHandler):
+    """``scim.set_account_type``: ``PATCH /Users/{id}`` replace ``userType`` (sigma-api.md §5.2: exact, case-sensitive)."""
+
+    kind = ActionKind.SCIM_SET_ACCOUNT_TYPE
+
+    def _wanted(self, action: Action) -> str:
+        value = _get(action.after, "userType", "memberType", "accountType")
+        if not value:
+            raise ActionInputError(f"action {action.id} has no after.userType")
+        return str(value)
+
+    def observe(self, action, clients):
+        wanted = self._wanted(action)
+        user = self._find(action, clients)
+        if user is None:
+            return Observation(False, (f"no SCIM user with userName {user_name_of(action)!r}",))
+        done = user.user_type == wanted
+        diffs = () if done else (f"userType: {user.user_type!r}, planned {wanted!r}",)
+        return Observation(done, diffs, _user_image(user), {"scimUserId": user.id}, {"user": user})
+
+    def _patch(self, action: Action) -> PatchOp[Any]:
+        return PatchOp[SigmaUser](operations=[PatchOperation(op="replace", path="userType", value=self._wanted(action))])
+
+    def write(self, action, clients, seen, on_ids):
+        user = seen.state.get("user")
+        if user is None:
+            raise ApiError("scim", "GET", "/Users", 404, f"userName {user_name_of(action)!r} is not provisioned")
+        clients.need_scim().patch_user(user.id, self._patch(action))
+        return {"scimUserId": user.id}
+
+    def requests(self, action):
+        path = "/Users/" + _placeholder_user(user_name_of(action))
+        return [HttpRequest("scim", "PATCH", path, patch_body(self._patch(action)))]
+
+
+class DeactivateUser(_ScimUserHandler):
+    """``scim.deactivate_user``: ``PATCH /Users/{id}`` replace ``active`` false (Sigma: member becomes inactive, §5.3)."""
+
+    kind = ActionKind.SCIM_DEACTIVATE_USER
+    _patch = PatchOp[SigmaUser](operations=[PatchOperation(op="replace", path="active", value=False)])
+
+    def observe(self, action, clients):
+        user = self._find(action, clients)
+        if user is None:
+            return Observation(False, (f"no SCIM user with userName {user_name_of(action)!r}",))
+        done = user.active is False
+        diffs = () if done else (f"active: {user.active!r}, planned False",)
+        return Observation(done, diffs, _user_image(user), {"scimUserId": user.id}, {"user": user})
+
+    def write(self, action, clients, seen, on_ids):
+        user = seen.state.get("user")
+        if user is None:
+            raise ApiError("scim", "GET", "/Users", 404, f"userName {user_name_of(action)!r} is not provisioned")
+        clients.need_scim().patch_user(user.id, self._patch)
+        return {"scimUserId": user.id}
+
+    def requests(self, action):
+        path = "/Users/" + _placeholder_user(user_name_of(action))
+        return [HttpRequest("scim", "PATCH", path, patch_body(self._patch))]
+
+
+# ---- SCIM groups
+
+
+def _resolve_user_ids(keys: Sequence[str], clients: Clients) -> dict[str, str]:
+    """userName -> SCIM id for every key (cache, then ``userName eq`` lookups); missing ones raise."""
+    out: dict[str, str] = {}
+    for key in keys:
+        scim_id = clients.ids.user(key)
+        if scim_id is None:
+            user = clients.need_scim().find_user(key)
+            if user is None or not user.id:
+                raise ApiError("scim", "GET", "/Users", 404, f"group member {key!r} is not a provisioned user")
+            scim_id = user.id
+            clients.ids.set_user(key, scim_id)
+        out[key] = scim_id
+    return out
+
+
+def _members_patch(add: Sequence[str], remove: Sequence[str]) -> PatchOp[Any] | None:
+    """Group membership delta (RFC 7644 §3.5.2.1 add ``members``; §3.5.2.2 remove ``members[value eq "id"]``)."""
+    ops: list[PatchOperation[Any]] = []
+    if add:
+        ops.append(PatchOperation(op="add", path="members", value=[{"value": v} for v in add]))
+    for v in remove:
+        ops.append(PatchOperation(op="remove", path=f"members[value eq {_quote(v)}]"))
+    return PatchOp[Group](operations=ops) if ops else None
+
+
+def _quote(value: str) -> str:
+    from scim2_models import ScimFilter
+
+    return ScimFilter.quote(value)
+
+
+class _ScimGroupHandler(Handler):
+    api = "scim"
+
+    def subject(self, action: Action) -> str:
+        team_id = _get(action.target, "teamId")
+        return f"team:{team_id}" if team_id else f"group:{display_name_of(action)}"
+
+    def _find(self, action: Action, clients: Clients) -> Group | None:
+        name = display_name_of(action)
+        group = clients.need_scim().find_group(name)
+        if group is not None and group.id:
+            clients.ids.set_group(name, group.id)
+            if group.members is None and group.id:
+                group = clients.need_scim().get_group(group.id) or group
+        return group
+
+    def _member_state(self, action: Action, group: Group | None, clients: Clients) -> tuple[list[str], list[str], list[str]]:
+        """``(differences, ids to add, ids to remove)`` between the group's members and ``after.members``."""
+        keys = planned_member_keys(action)
+        if keys is None or group is None:
+            return [], [], []
+        wanted = _resolve_user_ids(keys, clients)
+        current = {m.value for m in group.members or [] if m.value}
+        want_ids = set(wanted.values())
+        add = sorted(want_ids - current)
+        remove = sorted(current - want_ids)
+        by_id = {v: k for k, v in wanted.items()}
+        display = {m.value: (m.display or m.value) for m in group.members or []}
+        diffs = [f"members: {by_id[i]!r} missing" for i in add] + [f"members: {display[i]!r} not planned" for i in remove]
+        return diffs, add, remove
+
+
+class CreateGroup(_ScimGroupHandler):
+    """``scim.create_group`` / ``scim.link_group``: ``POST /Groups`` (RFC 7644 §3.3).
+
+    A ``displayName`` equal to an existing team's name links that team (Okta's
+    "Link Group", sigma-api.md §6.1). Check first with ``displayName eq``;
+    a group found is already provisioned (members are then brought to the plan
+    with a PATCH delta). A ``409`` is "already exists": look up, then link.
+    """
+
+    def __init__(self, kind: ActionKind):
+        self.kind = kind
+
+    def observe(self, action, clients):
+        group = self._find(action, clients)
+        if group is None:
+            return Observation(False, (f"no SCIM group with displayName {display_name_of(action)!r}",))
+        diffs, add, remove = self._member_state(action, group, clients)
+        return Observation(not diffs, tuple(diffs), _group_image(group), {"scimGroupId": group.id},
+                           {"group": group, "add": add, "remove": remove})
+
+    def _body(self, action: Action, member_ids: Sequence[str]) -> Group:
+        members = [GroupMember(value=v) for v in member_ids] or None
+        return Group(display_name=display_name_of(action), members=members)
+
+    def write(self, action, clients, seen, on_ids):
+        scim = clients.need_scim()
+        group = seen.state.get("group")
+        if group is None:
+            keys = planned_member_keys(action) or []
+            ids = _resolve_user_ids(keys, clients)
+            try:
+                created = scim.create_group(self._body(action, list(ids.values())))
+            except ApiError as exc:
+                if exc.status != 409:
+                    raise
+                group = self._find(action, clients)
+                if group is None:
+                    raise
+                diffs, add, remove = self._member_state(action, group, clients)
+                seen = Observation(False, tuple(diffs), None, {}, {"group": group, "add": add, "remove": remove})
+            else:
+                clients.ids.set_group(display_name_of(action), created.id or "")
+                on_ids({"scimGroupId": created.id})
+                return {"scimGroupId": created.id}
+        patch = _members_patch(seen.state.get("add", ()), seen.state.get("remove", ()))
+        if patch is not None:
+            scim.patch_group(group.id, patch)
+        return {"scimGroupId": group.id}
+
+    def requests(self, action):
+        keys = planned_member_keys(action) or []
+        body = self._body(action, [_placeholder_user(k) for k in keys])
+        return [HttpRequest("scim", "POST", "/Groups", creation_body(body))]
+
+
+class SetGroupMembers(_ScimGroupHandler):
+    """``scim.set_group_members``: ``PATCH /Groups/{id}`` adding and removing only the difference."""
+
+    kind = ActionKind.SCIM_SET_GROUP_MEMBERS
+
+    def observe(self, action, clients):
+        group = self._find(action, clients)
+        if group is None:
+            return Observation(False, (f"no SCIM group with displayName {display_name_of(action)!r}",))
+        if planned_member_keys(action) is None:
+            raise ActionInputError(f"action {action.id} has no after.members")
+        diffs, add, remove = self._member_state(action, group, clients)
+        return Observation(not diffs, tuple(diffs), _group_image(group), {"scimGroupId": group.id},
+                           {"group": group, "add": add, "remove": remove})
+
+    def write(self, action, clients, seen, on_ids):
+        group = seen.state.get("group")
+        if group is None:
+            raise ApiError("scim", "GET", "/Groups", 404, f"group {display_name_of(action)!r} is not provisioned")
+        patch = _members_patch(seen.state["add"], seen.state["remove"])
+        if patch is not None:
+            clients.need_scim().patch_group(group.id, patch)
+        return {"scimGroupId": group.id}
+
+    def requests(self, action):
+        keys = planned_member_keys(action) or []
+        before = (action.before or {}).get("members")
+        before_keys = set()
+        if isinstance(before, Sequence) and not isinstance(before, str):
+            for m in before:
+                key = m if isinstance(m, str) else _get(m, "userName", "email", "display") if isinstance(m, Mapping) else None
+                if key:
+                    before_keys.add(str(key))
+        add = [_placeholder_user(k) for k in keys if k not in before_keys] if before is not None else [_placeholder_user(k) for k in keys]
+        remove = [_placeholder_user(k) for k in sorted(before_keys - set(keys))]
+        patch = _members_patch(add, remove)
+        path = "/Groups/" + _placeholder_group(display_name_of(action))
+        return [HttpRequest("scim", "PATCH", path, patch_body(patch))] if patch is not None else []
+
+
+# ---- REST members and teams
+
+
+class _MemberPatch(Handler):
+    """REST ``PATCH /v2/members/{memberId}`` handlers (sigma-api.md §2.5)."""
+
+    api = "rest"
+    fields: tuple[str, ...] = ()
+
+    def subject(self, action: Action) -> str:
+        return f"member:{member_id_of(action)}"
+
+    def body(self, action: Action) -> dict[str, Any]:
+        after = action.after or {}
+        body = {k: after[k] for k in self.fields if k in after}
+        return self.complete(body)
+
+    def complete(self, body: dict[str, Any]) -> dict[str, Any]:
+        return body
+
+    def differences(self, member: Mapping[str, Any], action: Action) -> list[str]:
+        raise NotImplementedError
+
+    def observe(self, action, clients):
+        member = clients.need_rest().get_member(member_id_of(action))
+        diffs = self.differences(member, action)
+        return Observation(not diffs, tuple(diffs), dict(member), {"memberId": member.get("memberId")})
+
+    def write(self, action, clients, seen, on_ids):
+        clients.need_rest().update_member(member_id_of(action), self.body(action))
+        return {"memberId": member_id_of(action)}
+
+    def requests(self, action):
+        return [HttpRequest("rest", "PATCH", f"/v2/members/{member_id_of(action)}", self.body(action))]
+
+
+class ArchiveMember(_MemberPatch):
+    """``members.deactivate`` / ``members.disable_guest``: ``{"isArchived": true, "newOwnerId": ...}``.
+
+    Sigma's documented way to deactivate pre-SCIM members and hand their
+    documents over (sigma-api.md §2.5, S-DEACT). ``isArchived`` already true is done.
+    """
+
+    fields = ("isArchived", "newOwnerId", "archiveDocuments", "archiveScheduledExports")
+
+    def __init__(self, kind: ActionKind):
+        self.kind = kind
+
+    def complete(self, body):
+        body["isArchived"] = True
+        return body
+
+    def differences(self, member, action):
+        if member.get("isArchived") is True:
+            return []
+        return [f"isArchived: {member.get('isArchived')!r}, planned True"]
+
+
+class ConvertGuest(_MemberPatch):
+    """``members.convert_guest``: ``{"userKind": "internal"}`` so the IdP can then link the member (§5.3)."""
+
+    kind = ActionKind.MEMBERS_CONVERT_GUEST
+    fields = ("userKind", "memberType")
+
+    def complete(self, body):
+        body.setdefault("userKind", "internal")
+        return body
+
+    def differences(self, member, action):
+        out = []
+        for key, value in self.body(action).items():
+            if member.get(key) != value:
+                out.append(f"{key}: {member.get(key)!r}, planned {value!r}")
+        return out
+
+
+class RemoveTeamMember(Handler):
+    """``teams.remove_member``: ``PATCH /v2/teams/{teamId}/members {"remove": [memberId]}`` (§3.3).
+
+    Check first with ``GET /v2/teams/{teamId}/members``: a member not in the
+    team is done (Sigma's answer to removing a non-member is undocumented, §10.9).
+    """
+
+    kind = ActionKind.TEAMS_REMOVE_MEMBER
+    api = "rest"
+
+    def subject(self, action):
+        return f"team:{team_id_of(action)}"
+
+    def observe(self, action, clients):
+        team_id, member_id = team_id_of(action), member_id_of(action)
+        entries = clients.need_rest().list_team_members(team_id)
+        entry = next((e for e in entries if e.get("userId") == member_id), None)
+        if entry is None:
+            return Observation(True, (), None, {"teamId": team_id})
+        return Observation(
+            False, (f"member {member_id} is still in team {team_id}",),
+            {"teamId": team_id, "entry": dict(entry)}, {"teamId": team_id},
+        )
+
+    def write(self, action, clients, seen, on_ids):
+        clients.need_rest().update_team_members(team_id_of(action), [], [member_id_of(action)])
+        return {"teamId": team_id_of(action)}
+
+    def requests(self, action):
+        return [HttpRequest("rest", "PATCH", f"/v2/teams/{team_id_of(action)}/members",
+                            {"add": [], "remove": [member_id_of(action)]})]
+
+
+HANDLERS: dict[ActionKind, Handler] = {
+    ActionKind.SCIM_CREATE_USER: CreateUser(ActionKind.SCIM_CREATE_USER),
+    ActionKind.SCIM_LINK_USER: CreateUser(ActionKind.SCIM_LINK_USER),
+    ActionKind.SCIM_SET_ACCOUNT_TYPE: SetAccountType(),
+    ActionKind.SCIM_DEACTIVATE_USER: DeactivateUser(),
+    ActionKind.SCIM_CREATE_GROUP: CreateGroup(ActionKind.SCIM_CREATE_GROUP),
+    ActionKind.SCIM_LINK_GROUP: CreateGroup(ActionKind.SCIM_LINK_GROUP),
+    ActionKind.SCIM_SET_GROUP_MEMBERS: SetGroupMembers(),
+    ActionKind.TEAMS_REMOVE_MEMBER: RemoveTeamMember(),
+    ActionKind.MEMBERS_DEACTIVATE: ArchiveMember(ActionKind.MEMBERS_DEACTIVATE),
+    ActionKind.MEMBERS_DISABLE_GUEST: ArchiveMember(ActionKind.MEMBERS_DISABLE_GUEST),
+    ActionKind.MEMBERS_CONVERT_GUEST: ConvertGuest(),
+}
+"""Every action kind has exactly one handler (checked by the tests)."""
+
+
+def handler_for(action: Action) -> Handler:
+    return HANDLERS[action.kind]
+
+
+def apis_used(actions: Sequence[Action]) -> set[str]:
+    """``{"rest", "scim"}`` subset the actions need."""
+    return {HANDLERS[a.kind].api for a in actions}
+
+
+class Executor:
+    """The :class:`planner.execute.runner.ActionExecutor` over the handlers: observe, then write if needed."""
+
+    def __init__(self, clients: Clients, actions: Sequence[Action] = ()):
+        self.clients = clients
+        if actions:
+            clients.owned_elsewhere = attributes_owned_elsewhere(actions)
+
+    def execute(self, action, on_before, on_ids):
+        handler = handler_for(action)
+        seen = handler.observe(action, self.clients)
+        if seen.ids:
+            on_ids(seen.ids)
+        if seen.done:
+            return "already", dict(seen.ids)
+        on_before(seen.before if seen.before is not None else {"exists": False})
+        ids = handler.write(action, self.clients, seen, on_ids)
+        return "written", dict(ids or {})

@@ -1,0 +1,414 @@
+"""``sigma-migrate apply``: the whole apply stage, from plan file to result file.
+
+Order of work (each refusal is one line, raised before anything is written to
+Sigma, and before any file is written unless said otherwise):
+
+1. read the plan (:func:`planner.planfile.read_plan` refuses a tampered plan);
+2. the gate (:func:`planner.execute.approve.check_can_apply`): approval for
+   this digest (or ``--auto-approve``), no blocking review item, no failed guard;
+3. targets and credentials (:mod:`planner.execute.targets`);
+4. the journal of an earlier run: unfinished without ``--resume`` is refused;
+   a journal of another plan is refused;
+5. the stale-plan check (:mod:`planner.execute.stale`, reads only);
+6. the summary is shown (also with ``--auto-approve``); the journal is opened;
+7. the run (:mod:`planner.execute.runner`), then the verification
+   (:mod:`planner.execute.verify`), then the result file
+   ``<plan>.result.json`` and the HTML report with its result section
+   ``<plan>.result.html``.
+
+``--dry-run`` (:func:`dry_run`) does steps 1 and 3 without credentials,
+sends nothing, writes nothing, and prints the write requests in order.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import httpx2
+
+from .. import __version__
+from ..model import Plan
+from ..planfile import read_plan
+from .actions import HANDLERS, Clients, Executor, HttpRequest, apis_used, handler_for
+from .approve import Approval, check_can_apply, read_approval
+from .errors import ApiError, ApplyRefused
+from .journal import Journal, journal_path, utc_now
+from .progress import subject_of
+from .rest_client import TOKEN_PATH, SigmaRestClient
+from .retry import RetryPolicy
+from .runner import (
+    ActionResult,
+    ProgressSink,
+    RunOptions,
+    _RetryCounter,
+    dependency_graph,
+    reset_unfinished,
+    retry_listener,
+    run_actions,
+    unfinished,
+)
+from .scim_client import SigmaScimClient
+from .stale import check_stale, stale_message
+from .targets import Credentials, Redactor, TargetError, resolve_targets
+from .verify import Verification, verify
+
+EXIT_INCOMPLETE = 3
+"""Exit status of an apply that ran but did not converge (failed/skipped actions or verification)."""
+
+
+def result_path(plan_path: str | Path) -> Path:
+    """``<plan>.result.json`` beside the plan."""
+    p = Path(plan_path)
+    return p.with_name(p.name + ".result.json")
+
+
+def result_html_path(plan_path: str | Path) -> Path:
+    """``<plan>.result.html`` beside the plan (the report with its result section)."""
+    p = Path(plan_path)
+    return p.with_name(p.name + ".result.html")
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    """Everything ``apply`` can be told. ``transport`` replaces the network transport of
+    both clients (tests inject faults there); ``environ`` replaces ``os.environ``."""
+
+    auto_approve: bool = False
+    resume: bool = False
+    parallelism: int = 4
+    rest_base_url: str | None = None
+    scim_base_url: str | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    breaker_ratio: float = 0.5
+    min_token_interval: float = 1.0
+    timeout: float = 30.0
+    transport: httpx2.BaseTransport | None = None
+    environ: Mapping[str, str] | None = None
+    write_html: bool = True
+
+
+@dataclass
+class ApplyReport:
+    """What one apply did. ``status``: ``converged`` (every action done and verified),
+    ``incomplete`` (failed/skipped actions or objects not converged) or ``stopped``
+    (circuit breaker / authentication)."""
+
+    plan_path: str
+    digest: str
+    mode: str
+    approval: Approval | None
+    status: str
+    started_at: str
+    finished_at: str
+    seconds: float
+    results: dict[str, ActionResult]
+    journal_rows: dict[str, Any]
+    verification: Verification | None
+    counts: dict[str, int]
+    writes: int
+    result_file: str | None = None
+    html_file: str | None = None
+    stop_reason: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status == "converged" else EXIT_INCOMPLETE
+
+    def to_dict(self, plan: Plan) -> dict[str, Any]:
+        """The result file's JSON (also ``apply --json``)."""
+        actions = []
+        for a in plan.actions:
+            row = self.journal_rows.get(a.id)
+            res = self.results.get(a.id)
+            actions.append({
+                "id": a.id,
+                "kind": a.kind.value,
+                "subject": subject_of(a),
+                "state": row.state if row else (res.state if res else "pending"),
+                "outcome": (res.outcome if res else None) or (row.outcome if row else None),
+                "this_run": res.state if res else None,
+                "error": (res.error if res else None) or (row.error if row else None),
+                "attempts": row.attempts if row else 0,
+                "http_retries": row.http_retries if row else 0,
+                "ids": dict(row.ids) if row else {},
+            })
+        return {
+            "plan": Path(self.plan_path).name,
+            "digest": self.digest,
+            "tool_version": __version__,
+            "mode": self.mode,
+            "approval": None if self.approval is None else {
+                "approver": self.approval.approver, "approved_at": self.approval.approved_at,
+                "digest": self.approval.digest,
+            },
+            "status": self.status,
+            "stop_reason": self.stop_reason,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "seconds": round(self.seconds, 3),
+            "counts": self.counts,
+            "writes": self.writes,
+            "journal": journal_path(self.plan_path).name,
+            "actions": actions,
+            "verification": self.verification.to_dict() if self.verification else None,
+        }
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def plan_summary_lines(plan: Plan, approval: Approval | None, *, auto_approve: bool) -> list[str]:
+    """What apply shows before it starts (also with ``--auto-approve``)."""
+    counts = Counter(a.kind.value for a in plan.actions)
+    org = plan.organization or {}
+    lines = [
+        f"Plan {plan.digest} for {org.get('name') or org.get('organizationId') or 'organization'}: "
+        f"{len(plan.actions)} actions",
+    ]
+    for kind in sorted(counts):
+        lines.append(f"  {counts[kind]:>6}  {kind}")
+    if approval is not None:
+        lines.append(f"Approved by {approval.approver} at {approval.approved_at}")
+    elif auto_approve:
+        lines.append("Approved with --auto-approve (no approval file)")
+    return lines
+
+
+# --------------------------------------------------------------------------- clients
+
+
+def _needed_apis(plan: Plan) -> set[str]:
+    apis = apis_used(plan.actions)
+    if plan.fingerprints:
+        apis.add("rest")  # the stale check reads REST
+    return apis
+
+
+def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter: _RetryCounter) -> Clients:
+    """REST and SCIM clients for the APIs the plan needs; :class:`TargetError` names what is missing."""
+    targets = resolve_targets(plan.policy, options.rest_base_url, options.scim_base_url)
+    creds = Credentials.from_env(options.environ)
+    for secret in creds.secrets():
+        redactor.add(secret)
+    apis = _needed_apis(plan)
+    rest = scim = None
+    listener = retry_listener(counter)
+    if "rest" in apis:
+        if not targets.rest_base_url:
+            raise TargetError("no REST base URL: pass --rest-base-url or set targets.rest_base_url in the policy")
+        client_id, client_secret = creds.require_rest()
+        rest = SigmaRestClient(
+            targets.rest_base_url, client_id, client_secret,
+            retry_policy=options.retry, transport=options.transport, timeout=options.timeout,
+            min_token_interval=options.min_token_interval, redactor=redactor,
+        )
+        rest.transport.listener = listener
+    if "scim" in apis:
+        if not targets.scim_base_url:
+            raise TargetError("no SCIM base URL: pass --scim-base-url or set targets.scim_base_url in the policy")
+        token = creds.require_scim()
+        scim = SigmaScimClient(
+            targets.scim_base_url, token,
+            retry_policy=options.retry, transport=options.transport, timeout=options.timeout, redactor=redactor,
+        )
+        scim.transport.listener = listener
+    return Clients(rest=rest, scim=scim)
+
+
+def _close(clients: Clients) -> None:
+    for c in (clients.rest, clients.scim):
+        if c is not None:
+            c.close()
+
+
+# --------------------------------------------------------------------------- apply
+
+
+def apply_plan(
+    plan_path: str | Path,
+    options: ApplyOptions = ApplyOptions(),
+    *,
+    progress: ProgressSink | None = None,
+    echo: Callable[[str], None] = lambda line: None,
+) -> ApplyReport:
+    """Apply the approved plan at ``plan_path`` (see module docstring); return what happened.
+
+    Raises :class:`planner.errors.UserError` subclasses for every refusal
+    (:class:`ApplyRefused`, :class:`PlanFileError`, :class:`TargetError`);
+    after the run has started, failures are recorded, not raised.
+    """
+    plan_path = Path(plan_path)
+    plan = read_plan(plan_path)
+    approval = check_can_apply(plan, plan_path, auto_approve=options.auto_approve)
+    run_options = RunOptions(parallelism=options.parallelism, breaker_ratio=options.breaker_ratio)
+    actions = list(plan.actions)
+    dependency_graph(actions)  # a cycle or an unknown dependency refuses before any request
+
+    journal: Journal | None = None
+    if journal_path(plan_path).exists():
+        journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
+        left = unfinished(journal)
+        if left and not options.resume:
+            journal.close()
+            states = ", ".join(f"{n} {s}" for s, n in sorted(left.items()))
+            raise ApplyRefused(
+                f"{plan_path}: an earlier apply of this plan did not finish ({states}); "
+                f"continue it with --resume (journal {journal_path(plan_path).name})"
+            )
+
+    redactor = Redactor()
+    counter = _RetryCounter()
+    try:
+        clients = build_clients(plan, options, redactor, counter)
+    except BaseException:
+        if journal is not None:
+            journal.close()
+        raise
+    try:
+        drifts = check_stale(plan, clients.rest)
+    except ApiError as exc:
+        _close(clients)
+        if journal is not None:
+            journal.close()
+        raise ApplyRefused(f"cannot read Sigma for the stale-plan check: {redactor(str(exc))}") from None
+    if drifts:
+        _close(clients)
+        if journal is not None:
+            journal.close()
+        raise ApplyRefused(redactor(stale_message(str(plan_path), drifts)))
+
+    for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve):
+        echo(line)
+
+    if journal is None:
+        journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
+        mode = "apply"
+    elif options.resume:
+        again = reset_unfinished(journal)
+        mode = "resume"
+        echo(f"Resuming: {len(again)} action(s) to run again, "
+             f"{sum(1 for r in journal.rows().values() if r.state == 'done')} already done")
+    else:
+        journal.reset_for_rerun([a.id for a in actions])  # a finished plan again: check every object again
+        mode = "reapply"
+
+    started_at, t0 = utc_now(), time.monotonic()
+    journal.start_run(mode)
+    executor = Executor(clients, actions)
+    try:
+        results = run_actions(actions, executor, journal, options=run_options, progress=progress,
+                              redactor=redactor, retry_counter=counter)
+        stop_reason = next(
+            (r.error[len("not started: "):] for r in results.values()
+             if r.state == "skipped" and r.error and r.error.startswith("not started: ")),
+            None,
+        )
+        verification = verify(actions, clients, parallelism=options.parallelism, redactor=redactor)
+    finally:
+        _close(clients)
+    rows = journal.rows()
+    counts = {s: 0 for s in ("done", "failed", "skipped", "pending", "running")}
+    for r in rows.values():
+        counts[r.state] = counts.get(r.state, 0) + 1
+    writes = sum(1 for r in results.values() if r.outcome == "written")
+    if stop_reason:
+        status = "stopped"
+    elif counts["done"] == len(actions) and verification.converged:
+        status = "converged"
+    else:
+        status = "incomplete"
+    journal.finish_run(status, counts)
+    journal.close()
+    report = ApplyReport(
+        plan_path=str(plan_path), digest=plan.digest, mode=mode, approval=approval, status=status,
+        started_at=started_at, finished_at=utc_now(), seconds=time.monotonic() - t0,
+        results=results, journal_rows=rows, verification=verification, counts=counts, writes=writes,
+        stop_reason=stop_reason,
+    )
+    write_results(plan, report, redactor, html=options.write_html)
+    return report
+
+
+def write_results(plan: Plan, report: ApplyReport, redactor: Redactor, *, html: bool = True) -> None:
+    """Write ``<plan>.result.json`` and (``html``) ``<plan>.result.html``; set their paths on ``report``."""
+    document = redactor.value(report.to_dict(plan))
+    path = result_path(report.plan_path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    report.result_file = str(path)
+    if html:
+        from .result_html import write_result_html
+
+        report.html_file = str(write_result_html(plan, document, result_html_path(report.plan_path)))
+
+
+# --------------------------------------------------------------------------- dry run
+
+
+def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> list[str]:
+    """The requests apply would send to make the plan's changes, in order, tokens redacted.
+
+    Reads only the plan file: no credential is needed, nothing is sent or
+    written. Ids Sigma has not assigned yet appear as ``{id of userName '...'}``.
+    Apply checks every object first and skips requests whose change is already
+    made, so the real run sends at most these writes (plus reads).
+    """
+    plan_path = Path(plan_path)
+    plan = read_plan(plan_path)
+    redactor = Redactor(Credentials.from_env(options.environ).secrets())
+    try:
+        targets = resolve_targets(plan.policy, options.rest_base_url, options.scim_base_url)
+        rest_base, scim_base = targets.rest_base_url, targets.scim_base_url
+    except TargetError:
+        rest_base = scim_base = None
+    rest_base = rest_base or "{REST base URL}"
+    scim_base = scim_base or "{SCIM base URL}"
+    approval = read_approval(plan_path)
+    lines = [f"# dry run of {plan_path.name} ({plan.digest}): nothing is sent, nothing is written"]
+    if approval is None or approval.digest != plan.digest:
+        lines.append("# note: this plan is not approved; apply will refuse it until `sigma-migrate approve`")
+    if plan.blocking_items:
+        lines.append(f"# note: {len(plan.blocking_items)} blocking review item(s); apply will refuse this plan")
+    apis = apis_used(plan.actions)
+    if "rest" in apis or plan.fingerprints:
+        lines += [
+            "",
+            "# REST authentication (sigma-api.md §1.1)",
+            f"POST {rest_base}{TOKEN_PATH}",
+            "Content-Type: application/x-www-form-urlencoded",
+            "grant_type=client_credentials&client_id=***&client_secret=***",
+        ]
+    for n, action in enumerate(plan.actions, 1):
+        handler = handler_for(action)
+        lines.append("")
+        lines.append(f"# {n}/{len(plan.actions)} {action.id} {action.kind.value} {subject_of(action)}: {action.reason}")
+        for req in handler.requests(action):
+            lines.extend(_render(req, rest_base, scim_base))
+    return [redactor(line) for line in lines]
+
+
+def _render(req: HttpRequest, rest_base: str, scim_base: str) -> list[str]:
+    base = rest_base if req.api == "rest" else scim_base
+    out = [f"{req.method} {base}{req.path}", "Authorization: Bearer ***"]
+    if req.body is not None:
+        out.append("Content-Type: application/json")
+        out.append(json.dumps(req.body, indent=2, sort_keys=True, ensure_ascii=False))
+    return out
+
+
+__all__ = [
+    "ApplyOptions",
+    "ApplyReport",
+    "EXIT_INCOMPLETE",
+    "HANDLERS",
+    "apply_plan",
+    "dry_run_lines",
+    "result_html_path",
+    "result_path",
+]

@@ -1,0 +1,26 @@
+"""The HTML result of an apply: the plan's report (:mod:`planner.report`) plus an "Apply result" section.
+
+The section (``templates/report/result.html.j2``) shows the run's status, the
+counts of done / failed / skipped actions, the objects that did not converge
+and one row per action with its state, outcome, attempts and error. It is
+rendered from the result file's JSON, which is already redacted, so the page
+can hold no secret.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..model import Plan
+from ..report import render_html
+
+
+def write_result_html(plan: Plan, result: Mapping[str, Any], path: str | Path) -> Path:
+    """Render the report of ``plan`` with the result section and write it to ``path`` (atomically)."""
+    path = Path(path)
+    html = render_html(plan, result=result)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,240 @@
+"""The stale-plan check: before the first write, is Sigma still what the plan was computed against?
+
+A plan carries, per object it touches, the Sigma state it was planned
+against: ``plan.fingerprints = {"member:<memberId>" | "team:<teamId>":
+{"sha256": ..., "state": {field: value}}}`` (model.Plan). Like Terraform
+refusing a plan whose prior state moved, apply re-reads every such object
+(``GET /v2/members/{id}``; ``GET /v2/teams/{id}`` and its members) and
+compares it with ``state``, field by field.
+
+A live value is accepted when it equals the planned-against value **or** the
+value the plan itself sets (so ``--resume`` and a re-apply of a finished plan
+are not "stale" because of the plan's own writes):
+
+- scalars: ``isArchived`` true after ``members.deactivate``/``disable_guest``;
+  ``userKind`` after ``members.convert_guest``; ``memberType`` after
+  ``scim.set_account_type``/``scim.link_user`` (``after.userType``); names after
+  a link; ``isInactive`` after ``scim.deactivate_user``;
+- team member lists (``members`` / ``memberIds``): a member gone is accepted
+  when the plan removes it (``teams.remove_member`` of that memberId, or a group
+  action whose planned members leave out a member the plan links); a member
+  added is accepted when a group action of the plan sets that team's members.
+
+Anything else is drift: :func:`check_stale` returns one :class:`Drift` per
+object with every changed field, and apply refuses, naming them.
+``updatedAt``/``updatedBy`` are ignored (they move with any write).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from ..model import Action, ActionKind, Plan
+from .errors import ApiError, ApplyRefused
+from .rest_client import SigmaRestClient
+
+IGNORED_FIELDS = frozenset({"updatedAt", "updatedBy"})
+LIST_FIELDS = ("members", "memberIds")
+_GROUP_MEMBER_KINDS = (ActionKind.SCIM_LINK_GROUP, ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_SET_GROUP_MEMBERS)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that moved: ``planned`` is the value the plan saw, ``live`` what Sigma has now."""
+
+    field: str
+    planned: Any
+    live: Any
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.planned!r} -> {self.live!r}"
+
+
+@dataclass(frozen=True)
+class Drift:
+    """An object whose live state no longer matches the plan: ``key`` (``member:<id>``), a
+    human ``label`` (email / team name), and its ``changes`` (empty + ``missing`` when gone)."""
+
+    key: str
+    label: str
+    changes: tuple[FieldChange, ...] = ()
+    missing: bool = False
+
+    def __str__(self) -> str:
+        name = f"{self.key} ({self.label})" if self.label else self.key
+        if self.missing:
+            return f"{name}: no longer exists"
+        return f"{name}: " + ", ".join(str(c) for c in self.changes)
+
+
+@dataclass
+class PlannedEffects:
+    """What the plan's actions set, per object key: ``scalars[key][field] = [values]``,
+    ``removes[key] = {memberIds}`` (``teams.remove_member``), ``group_members[key] =
+    {userNames}`` (group actions with ``after.members``), ``member_user[memberId] =
+    userName`` (casefolded, from actions naming both), ``names[key]`` labels."""
+
+    scalars: dict[str, dict[str, list[Any]]]
+    removes: dict[str, set[str]]
+    group_members: dict[str, set[str]]
+    member_user: dict[str, str]
+    names: dict[str, str]
+
+
+def planned_effects(actions: Iterable[Action]) -> PlannedEffects:
+    """Collect, per fingerprint key, the values the plan's own actions write (see module docstring)."""
+    scalars: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    removes: dict[str, set[str]] = defaultdict(set)
+    group_members: dict[str, set[str]] = {}
+    member_user: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for a in actions:
+        t, after = a.target or {}, a.after or {}
+        member = t.get("memberId")
+        team = t.get("teamId")
+        if member:
+            names.setdefault(f"member:{member}", str(t.get("email") or t.get("userName") or ""))
+            user_name = t.get("userName") or after.get("userName")
+            if user_name:
+                member_user[str(member)] = str(user_name).casefold()
+        if team:
+            names.setdefault(f"team:{team}", str(t.get("name") or t.get("displayName") or ""))
+        key = f"member:{member}" if member else None
+        if a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST) and key:
+            scalars[key]["isArchived"].append(True)
+        elif a.kind is ActionKind.MEMBERS_CONVERT_GUEST and key:
+            scalars[key]["userKind"].append(after.get("userKind", "internal"))
+            if "memberType" in after:
+                scalars[key]["memberType"].append(after["memberType"])
+        elif a.kind in (ActionKind.SCIM_SET_ACCOUNT_TYPE, ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER) and key:
+            user_type = after.get("userType") or after.get("memberType")
+            if user_type:
+                scalars[key]["memberType"].append(user_type)
+            name = after.get("name") if isinstance(after.get("name"), Mapping) else {}
+            for fld, keys in (("firstName", ("givenName", "firstName")), ("lastName", ("familyName", "lastName"))):
+                for k in keys:
+                    value = name.get(k) or after.get(k)
+                    if value:
+                        scalars[key][fld].append(value)
+            if "userKind" in after:
+                scalars[key]["userKind"].append(after["userKind"])
+            if after.get("active") is False:
+                scalars[key]["isInactive"].append(True)
+        elif a.kind is ActionKind.SCIM_DEACTIVATE_USER and key:
+            scalars[key]["isInactive"].append(True)
+        elif a.kind is ActionKind.TEAMS_REMOVE_MEMBER and team and member:
+            removes[f"team:{team}"].add(str(member))
+        if a.kind in _GROUP_MEMBER_KINDS and team and after.get("members") is not None:
+            planned = group_members.setdefault(f"team:{team}", set())
+            for m in after["members"]:
+                value = m if isinstance(m, str) else (m.get("userName") or m.get("email")) if isinstance(m, Mapping) else None
+                if value:
+                    planned.add(str(value).casefold())
+    return PlannedEffects(scalars, removes, group_members, member_user, names)
+
+
+def _ids(values: Any) -> set[str]:
+    out: set[str] = set()
+    for v in values or ():
+        if isinstance(v, Mapping):
+            v = v.get("userId") or v.get("memberId")
+        if v:
+            out.add(str(v))
+    return out
+
+
+def compare(key: str, planned: Mapping[str, Any], live: Mapping[str, Any], effects: PlannedEffects) -> list[FieldChange]:
+    """Field-by-field changes of ``live`` against the ``planned`` state, the plan's own effects allowed."""
+    changes: list[FieldChange] = []
+    allowed = effects.scalars.get(key, {})
+    for fld in sorted(planned):
+        if fld in IGNORED_FIELDS:
+            continue
+        was, now = planned[fld], live.get(fld)
+        if fld in LIST_FIELDS and isinstance(was, (list, tuple)):
+            before, after = _ids(was), _ids(now)
+            removable = effects.removes.get(key, set())
+            grouped = effects.group_members.get(key)
+            gone = [
+                m for m in sorted(before - after)
+                if m not in removable
+                # a member the plan links but leaves out of the group's planned members: SCIM removes it
+                and not (grouped is not None and m in effects.member_user and effects.member_user[m] not in grouped)
+            ]
+            added = [] if grouped is not None else sorted(after - before)  # the group action adds its members
+            if gone or added:
+                parts = [f"-{m}" for m in gone] + [f"+{m}" for m in added]
+                changes.append(FieldChange(fld, f"{len(before)} members", " ".join(parts)))
+            continue
+        if now == was or now in allowed.get(fld, ()):
+            continue
+        changes.append(FieldChange(fld, was, now))
+    return changes
+
+
+def live_state(key: str, planned: Mapping[str, Any], rest: SigmaRestClient) -> Mapping[str, Any] | None:
+    """The live object for a fingerprint key, with the fields ``planned`` names; ``None`` when gone (404)."""
+    kind, _, object_id = key.partition(":")
+    try:
+        if kind == "member":
+            return rest.get_member(object_id)
+        if kind == "team":
+            team = dict(rest.get_team(object_id))
+            if any(f in planned for f in LIST_FIELDS):
+                ids = [e.get("userId") for e in rest.list_team_members(object_id)]
+                for f in LIST_FIELDS:
+                    if f in planned:
+                        team[f] = ids
+            return team
+    except ApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    raise ApplyRefused(f"plan fingerprint {key!r} is neither member:<id> nor team:<id>")
+
+
+def check_stale(
+    plan: Plan,
+    rest: SigmaRestClient | None,
+    *,
+    keys: Iterable[str] | None = None,
+    reader: Callable[[str, Mapping[str, Any]], Mapping[str, Any] | None] | None = None,
+) -> list[Drift]:
+    """Every fingerprinted object (or only ``keys``) that drifted, in key order. Reads only.
+
+    ``reader(key, planned_state)`` replaces the REST reads (tests). Raises
+    :class:`ApiError` when Sigma cannot be read.
+    """
+    fingerprints = plan.fingerprints or {}
+    if not fingerprints:
+        return []
+    if reader is None:
+        if rest is None:
+            raise ApplyRefused("the plan has fingerprints but no REST base URL/credentials to check them")
+        reader = lambda key, planned: live_state(key, planned, rest)  # noqa: E731
+    effects = planned_effects(plan.actions)
+    drifts: list[Drift] = []
+    for key in sorted(keys if keys is not None else fingerprints):
+        entry = fingerprints[key]
+        planned = entry.get("state") or {}
+        label = effects.names.get(key) or str(planned.get("email") or planned.get("name") or "")
+        live = reader(key, planned)
+        if live is None:
+            drifts.append(Drift(key, label, missing=True))
+            continue
+        changes = compare(key, planned, live, effects)
+        if changes:
+            drifts.append(Drift(key, label, tuple(changes)))
+    return drifts
+
+
+def stale_message(plan_path: str, drifts: list[Drift], limit: int = 10) -> str:
+    """The one-line refusal naming the drifted objects (first ``limit``, then a count)."""
+    shown = "; ".join(str(d) for d in drifts[:limit])
+    more = f"; and {len(drifts) - limit} more" if len(drifts) > limit else ""
+    return (
+        f"{plan_path}: plan is stale, {len(drifts)} object(s) changed in Sigma since it was made: "
+        f"{shown}{more}; plan again"
+    )

@@ -1,0 +1,111 @@
+"""Post-apply verification: did Sigma converge to the plan's expected end state, object by object?
+
+Each action's handler re-reads its target (:meth:`planner.execute.actions.Handler.observe`,
+read-only: the same check that makes apply idempotent) and says whether the
+object is as the action's ``after`` says. Results are grouped per object
+(``user:<userName>``, ``member:<memberId>``, ``team:<teamId>``,
+``group:<displayName>``): an object converged when every action touching it
+is satisfied. Reads run with the same bounded concurrency as apply.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..model import Action
+from .actions import ActionInputError, Clients, handler_for
+from .errors import ApiError
+from .progress import subject_of
+from .targets import Redactor
+
+
+@dataclass(frozen=True)
+class ActionCheck:
+    """One action re-checked: ``satisfied`` or the ``differences`` left (or the read ``error``)."""
+
+    action_id: str
+    kind: str
+    satisfied: bool
+    differences: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectCheck:
+    """One object: ``converged`` when all its ``checks`` are satisfied."""
+
+    key: str
+    label: str
+    converged: bool
+    checks: tuple[ActionCheck, ...]
+
+    @property
+    def problems(self) -> list[str]:
+        out: list[str] = []
+        for c in self.checks:
+            if c.error:
+                out.append(f"{c.kind}: cannot read: {c.error}")
+            out.extend(f"{c.kind}: {d}" for d in c.differences)
+        return out
+
+
+@dataclass(frozen=True)
+class Verification:
+    """All objects; ``converged`` when every one is."""
+
+    objects: tuple[ObjectCheck, ...]
+
+    @property
+    def converged(self) -> bool:
+        return all(o.converged for o in self.objects)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        ok = sum(o.converged for o in self.objects)
+        return {"objects": len(self.objects), "converged": ok, "not_converged": len(self.objects) - ok}
+
+    def to_dict(self) -> dict:
+        return {
+            "converged": self.converged,
+            "counts": self.counts,
+            "objects": [
+                {"key": o.key, "label": o.label, "converged": o.converged, "problems": o.problems,
+                 "actions": [c.action_id for c in o.checks]}
+                for o in self.objects
+            ],
+        }
+
+
+def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:
+    try:
+        seen = handler_for(action).observe(action, clients)
+    except (ApiError, ActionInputError) as exc:
+        return ActionCheck(action.id, action.kind.value, False, (), redact(str(exc)))
+    return ActionCheck(action.id, action.kind.value, seen.done, tuple(redact(d) for d in seen.differences))
+
+
+def verify(actions: Sequence[Action], clients: Clients, *, parallelism: int = 4, redactor: Redactor | None = None) -> Verification:
+    """Re-read every action's target; group by object. Never writes."""
+    redact = redactor or Redactor()
+    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="verify") as pool:
+        checks = list(pool.map(lambda a: _check(a, clients, redact), actions))
+    grouped: dict[str, list[tuple[Action, ActionCheck]]] = defaultdict(list)
+    for action, check in zip(actions, checks):
+        try:
+            key = handler_for(action).subject(action)
+        except ActionInputError:
+            key = f"action:{action.id}"
+        grouped[key].append((action, check))
+    objects = tuple(
+        ObjectCheck(
+            key=key,
+            label=subject_of(pairs[0][0]),
+            converged=all(c.satisfied for _, c in pairs),
+            checks=tuple(c for _, c in pairs),
+        )
+        for key, pairs in grouped.items()
+    )
+    return Verification(objects)
