@@ -68,9 +68,19 @@ LOCKOUT_LABELS: dict[str, str] = {
 }
 """Why a person cannot sign in after the switch; keys are the codes in the people JSON."""
 
+LOCKOUT_SHORT: dict[str, str] = {
+    "deactivated": "deactivated",
+    "guest_disabled": "guest disabled",
+    "unmatched_kept": "no IdP identity",
+}
+"""The people table's short form of :data:`LOCKOUT_LABELS`."""
+
 _DEACTIVATING_KINDS = frozenset(
     {ActionKind.MEMBERS_DEACTIVATE.value, ActionKind.SCIM_DEACTIVATE_USER.value}
 )
+_DISABLE_GUEST = ActionKind.MEMBERS_DISABLE_GUEST.value
+_CONVERT_GUEST = ActionKind.MEMBERS_CONVERT_GUEST.value
+_SCIM_DEACTIVATE = ActionKind.SCIM_DEACTIVATE_USER.value
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 RISK_LIST_LIMIT = 100
 """How many people a risk card lists by name; the rest are one click away in the table."""
@@ -210,8 +220,12 @@ class PersonFacts:
     type_change: str
 
 
+_KIND_VALUES: dict[Any, str] = {k: k.value for k in ActionKind}
+
+
 def _kind_value(kind: Any) -> str:
-    return kind.value if isinstance(kind, ActionKind) else str(kind)
+    value = _KIND_VALUES.get(kind)
+    return value if value is not None else str(kind)
 
 
 def is_admin_type(account_type: str | None) -> bool:
@@ -237,12 +251,12 @@ def lockout_reason(
     kinds = set(kinds)
     if kinds & _DEACTIVATING_KINDS:
         return "deactivated"
-    if ActionKind.MEMBERS_DISABLE_GUEST.value in kinds:
+    if _DISABLE_GUEST in kinds:
         return "guest_disabled"
     if member_id is None or sigma_status not in (None, "active"):
         return ""
     if user_kind == "guest":
-        return "" if ActionKind.MEMBERS_CONVERT_GUEST.value in kinds else "guest_disabled"
+        return "" if _CONVERT_GUEST in kinds else "guest_disabled"
     if idp_id is None and user_kind in (None, "", "internal"):
         return "unmatched_kept"
     return ""
@@ -253,7 +267,8 @@ def person_facts(plan: Plan) -> list[PersonFacts]:
 
     ``type_change`` takes ``upgrade``/``downgrade`` from the ``direction`` (or
     ``change``) evidence of the person's ``scim.set_account_type`` action when
-    the planner gives one, else ``change`` when before and after differ.
+    the planner gives one, else ``change`` when before and after differ; leaving
+    ``Admin`` is always a ``downgrade``.
     """
     kind_of = {a.id: _kind_value(a.kind) for a in plan.actions}
     direction_of = {
@@ -279,9 +294,10 @@ def person_facts(plan: Plan) -> list[PersonFacts]:
             and p.account_type_after is not None
             and p.account_type_before != p.account_type_after
         ):
-            change = "change"
+            # Admin is the top account type: leaving it is a downgrade whatever the planner says
+            change = "downgrade" if is_admin_type(p.account_type_before) else "change"
             for a in p.actions:
-                if direction_of.get(a) in ("upgrade", "downgrade"):
+                if change == "change" and direction_of.get(a) in ("upgrade", "downgrade"):
                     change = direction_of[a]
         facts.append(PersonFacts(i, kinds, lockout, review, change))
     return facts
@@ -313,16 +329,25 @@ def _summary_owner(plan: Plan, key: str) -> dict[str, Any] | None:
     return {"email": str(owner)}
 
 
-def owner_status(plan: Plan, key: str, by_email: Mapping[str, Any], facts_by_row: Mapping[int, PersonFacts]) -> dict[str, Any]:
+def _owner_key(owner: Mapping[str, Any]) -> str:
+    return str(owner.get("email") or owner.get("userName") or owner.get("memberId") or "").strip().casefold()
+
+
+def owner_status(
+    key: str, owner: Mapping[str, Any] | None,
+    people_by_key: Mapping[str, tuple[int, Any]], facts_by_row: Mapping[int, PersonFacts],
+) -> dict[str, Any]:
     """Status of the SCIM-setup admin (``provisioning_owner``) or API ``credential_owner``.
 
-    Returns ``{"key", "label", "named": bool, "email", "found": bool, "before",
-    "after", "lockout", "ok": bool, "detail"}``. ``ok`` is False when the owner
-    is not named, not found among the people, loses sign-in, or stops being Admin
-    (sigma-api.md §1.2 and §5.1: deactivating them breaks the credentials / SCIM).
+    ``owner`` is the policy's entry (``{"email"|"userName"|"memberId": ...}``) or
+    ``None``; ``people_by_key`` maps a case-folded email/userName/memberId to
+    ``(row index, PersonRow)``. Returns ``{"key", "label", "named": bool, "email",
+    "found": bool, "before", "after", "lockout", "ok": bool, "detail"}``. ``ok`` is
+    False when the owner is not named, not found among the people, loses sign-in, or
+    stops being Admin (sigma-api.md §1.2 and §5.1: deactivating or changing them
+    breaks the API credentials / the SCIM token).
     """
     label = "Provisioning owner (SCIM-setup admin)" if key == "provisioning_owner" else "API credential owner"
-    owner = _summary_owner(plan, key)
     status: dict[str, Any] = {
         "key": key, "label": label, "named": owner is not None, "email": "",
         "found": False, "before": "", "after": "", "lockout": "", "ok": False, "detail": "",
@@ -330,9 +355,8 @@ def owner_status(plan: Plan, key: str, by_email: Mapping[str, Any], facts_by_row
     if owner is None:
         status["detail"] = "not named in the policy: the planner cannot protect this person"
         return status
-    email = str(owner.get("email") or owner.get("userName") or owner.get("memberId") or "")
-    status["email"] = email
-    row = by_email.get(email.strip().casefold())
+    status["email"] = str(owner.get("email") or owner.get("userName") or owner.get("memberId") or "")
+    row = people_by_key.get(_owner_key(owner))
     if row is None:
         status["detail"] = "not found among the Sigma members"
         return status
@@ -375,39 +399,50 @@ def risk_summary(plan: Plan, facts: list[PersonFacts] | None = None) -> dict[str
     """
     facts = person_facts(plan) if facts is None else facts
     people = plan.people
+    owner_entries = {k: _summary_owner(plan, k) for k in ("provisioning_owner", "credential_owner")}
+    wanted = {_owner_key(o) for o in owner_entries.values() if o is not None}
+    moves = []  # (action, kind, new owner memberId or None)
+    for a in plan.actions:
+        after = a.after if isinstance(a.after, Mapping) else {}
+        new_owner = after.get("newOwnerId")
+        kind = _kind_value(a.kind)
+        if new_owner is not None or kind == _SCIM_DEACTIVATE:
+            moves.append((a, kind, new_owner))
+            wanted.update(str(x).casefold() for x in (a.target.get("memberId"), new_owner) if x)
+    wanted.discard("")
+
     lockout: dict[str, list[dict[str, Any]]] = {code: [] for code in LOCKOUT_LABELS}
     admins_losing: list[dict[str, Any]] = []
-    by_email: dict[str, tuple[int, Any]] = {}
-    by_member: dict[str, Any] = {}
+    found: dict[str, tuple[int, Any]] = {}  # casefolded email / userName / memberId -> (row, person)
     for f in facts:
         p = people[f.index]
         if f.lockout:
             lockout[f.lockout].append(_person_ref(p))
-        if is_admin_type(p.account_type_before) and p.sigma_status in (None, "active") and (
-            f.lockout or not is_admin_type(p.account_type_after or p.account_type_before)
+        before = p.account_type_before
+        if before and before.casefold() == "admin" and p.sigma_status in (None, "active") and (
+            f.lockout or not is_admin_type(p.account_type_after or before)
         ):
             admins_losing.append(_person_ref(p))
-        for address in (p.email, p.user_name):
-            if address:
-                by_email.setdefault(address.strip().casefold(), (f.index, p))
-        if p.member_id:
-            by_member[p.member_id] = p
+        if wanted:
+            for ident in (p.member_id, p.email, p.user_name):
+                if ident:
+                    key = ident.strip().casefold()
+                    if key in wanted:
+                        found.setdefault(key, (f.index, p))
     facts_by_row = {f.index: f for f in facts}
-    owners = [owner_status(plan, k, by_email, facts_by_row) for k in ("provisioning_owner", "credential_owner")]
+    owners = [
+        owner_status(k, owner_entries[k], found, facts_by_row)
+        for k in ("provisioning_owner", "credential_owner")
+    ]
 
     transfers = []
     owner_email = owners[0]["email"] or "the provisioning admin"
-    for a in plan.actions:
-        after = a.after or {}
-        new_owner = after.get("newOwnerId") if isinstance(after, Mapping) else None
-        kind = _kind_value(a.kind)
-        if new_owner is None and kind != ActionKind.SCIM_DEACTIVATE_USER.value:
-            continue
+    for a, kind, new_owner in moves:
         source_id = a.target.get("memberId")
-        source = by_member.get(source_id)
+        source = found.get(str(source_id or "").casefold(), (0, None))[1]
         from_text = a.target.get("email") or (source.email if source else None) or source_id or ""
         if new_owner is not None:
-            target = by_member.get(new_owner)
+            target = found.get(str(new_owner).casefold(), (0, None))[1]
             to_text = (target.email if target and target.email else "") or str(new_owner)
         else:
             to_text = f"{owner_email} (Sigma gives an IdP-deactivated user's documents to the provisioning admin)"
@@ -532,7 +567,7 @@ def _template_dir(template_dir: str | Path | None) -> Path:
 
 
 def _people_payload(plan: Plan, facts: list[PersonFacts]) -> dict[str, Any]:
-    """The people JSON: ``{"columns", "kinds", "kind_labels", "lockout_labels", "rows"}``.
+    """The people JSON: ``{"columns", "kinds", "kind_labels", "lockout_labels", "lockout_short", "rows"}``.
 
     Rows are arrays in :data:`PEOPLE_COLUMNS` order (compact for 100k people).
     """
@@ -553,6 +588,7 @@ def _people_payload(plan: Plan, facts: list[PersonFacts]) -> dict[str, Any]:
         "kinds": kinds,
         "kind_labels": [kind_label(k) for k in kinds],
         "lockout_labels": LOCKOUT_LABELS,
+        "lockout_short": LOCKOUT_SHORT,
         "rows": rows,
     }
 
@@ -587,6 +623,7 @@ def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
         "policy_sha256": str(policy.get("sha256") or ""),
         "risk": risk,
         "lockout_labels": LOCKOUT_LABELS,
+        "lockout_short": LOCKOUT_SHORT,
         "risk_list_limit": RISK_LIST_LIMIT,
         "kind_chart": bar_chart([{"label": r["label"], "n": r["count"]} for r in kind_rows], ("n",)),
         "kind_rows": kind_rows,
@@ -610,10 +647,13 @@ def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
 
 
 def render_html(
-    plan: Plan, *, digest: str | None = None, template_dir: str | Path | None = None
+    plan: Plan, *, digest: str | None = None, template_dir: str | Path | None = None,
+    result: Mapping[str, Any] | None = None,
 ) -> str:
     """Render the self-contained HTML report of ``plan`` and return it as text.
 
+    ``result`` (the apply result file's JSON, :mod:`planner.execute.apply`) adds
+    the "Apply result" section (``report/result.html.j2``) after the teams.
     Raises :class:`ReportError` when the templates cannot be found.
     """
     folder = _template_dir(template_dir)
@@ -635,6 +675,7 @@ def render_html(
         script=Markup(script),
         style=Markup(style),
         script_hash="sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode(),
+        result=result,
         **context,
     )
 

@@ -104,7 +104,7 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
                 user_name="o'brien@acme.example", link_key="email", actions=["a-type-m7"],
                 review=["r-username-2"]),
         _person(None, None, "Nia New", None, "Viewer", idp_id="00u8", user_name="new@acme.example",
-                idp_status="ACTIVE", actions=["a-create-8"]),
+                user_kind=None, status=None, idp_status="ACTIVE", actions=["a-create-8"]),
         _person("m9", "ops@acme.example", "Ops Robot", "Admin", "Viewer", idp_id="00u9",
                 user_name="ops@acme.example", link_key="email", actions=["a-type-m9"]),
         _person("m10", "frank@acme.example", "Frank Away", "Pro", "Pro", idp_id="00u10",
@@ -287,7 +287,7 @@ def test_type_changes_and_seats():
     plan = build_plan()
     facts = person_facts(plan)
     changes = {plan.people[f.index].member_id: f.type_change for f in facts if f.type_change}
-    assert changes == {"m2": "downgrade", "m7": "downgrade", "m9": "change", "m11": "upgrade"}
+    assert changes == {"m2": "downgrade", "m7": "downgrade", "m9": "downgrade", "m11": "upgrade"}
     assert seat_counts(plan, facts) == [
         {"type": "Admin", "before": 3, "after": 1},
         {"type": "Creator", "before": 0, "after": 2},
@@ -303,7 +303,7 @@ def test_type_changes_and_seats():
 
 def test_report_headline():
     assert report_headline(build_plan()) == (
-        "4 lose sign-in, 4 account-type changes (2 downgrades), 2 review items (1 blocking)"
+        "4 lose sign-in, 4 account-type changes (3 downgrades), 2 review items (1 blocking)"
     )
 
 
@@ -408,3 +408,15 @@ def test_report_command_bad_plan_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("sigma-migrate: error: ") and err.count("\n") == 1
     assert not (tmp_path / "r.html").exists()
+
+
+def test_content_security_policy_allows_only_the_reports_own_script():
+    import base64
+    import hashlib
+
+    html = render_html(build_plan())
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html).group(1)
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    script = re.search(r"<script>(.*?)</script>", html, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in csp

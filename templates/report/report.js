@@ -38,6 +38,7 @@
   var kindIndex = {};
   data.kinds.forEach(function (k, i) { kindIndex[k] = i; });
 
+  var filterRuns = 0;
   var state = { order: null, sortKey: "", sortDir: 1, matches: [], page: 0, size: 100 };
 
   function sortValue(r, key) {
@@ -108,6 +109,8 @@
     state.matches = out;
     state.page = 0;
     render();
+    filterRuns += 1;
+    tbody.parentNode.setAttribute("data-filter-runs", String(filterRuns));
   }
 
   function el(tag, text, cls) {
@@ -159,8 +162,18 @@
       rev.appendChild(chip);
     });
     tr.appendChild(rev);
-    var lockCell = el("td", lock ? data.lockout_labels[lock] : "keeps access");
-    if (lock) { lockCell.className = "down"; } else { lockCell.className = "muted"; }
+    var status = r[col.sigma_status];
+    var lockCell;
+    if (lock) {
+      lockCell = el("td", data.lockout_short[lock], "down");
+      lockCell.title = data.lockout_labels[lock];
+    } else if (!r[col.member_id]) {
+      lockCell = el("td", "new account", "muted");
+    } else if (status && status !== "active") {
+      lockCell = el("td", "no access already (" + status + ")", "muted");
+    } else {
+      lockCell = el("td", "keeps access", "muted");
+    }
     tr.appendChild(lockCell);
     return tr;
   }
