@@ -653,7 +653,7 @@ def render_html(
     """Render the self-contained HTML report of ``plan`` and return it as text.
 
     ``result`` (the apply result file's JSON, :mod:`planner.execute.apply`) adds
-    the "Apply result" section (``report/result.html.j2``) after the teams.
+    the "Apply result" section (``report/result.html.j2``) right after the header.
     Raises :class:`ReportError` when the templates cannot be found.
     """
     folder = _template_dir(template_dir)

@@ -420,3 +420,17 @@ def test_content_security_policy_allows_only_the_reports_own_script():
     script = re.search(r"<script>(.*?)</script>", html, re.S).group(1)
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     assert f"script-src 'sha256-{digest}'" in csp
+
+
+def test_apply_result_section_comes_right_after_the_header():
+    result = {
+        "status": "converged", "stop_reason": None, "mode": "apply", "started_at": "t0",
+        "finished_at": "t1", "seconds": 1.5, "approval": None, "plan": "plan.json",
+        "digest": "sha256:" + "d" * 64, "journal": "plan.journal.sqlite",
+        "counts": {"done": 1}, "writes": 1, "verification": None,
+        "actions": [{"id": "a-link-m1", "kind": "scim.link_user", "subject": "ada@acme.example",
+                     "state": "done", "outcome": "created", "attempts": 1, "error": None}],
+    }
+    html = render_html(build_plan(), result=result)
+    assert html.index('id="audit"') < html.index('id="result"') < html.index('id="risk"')
+    assert "result" not in re.findall(r'<section id="(\w+)"', render_html(build_plan()))
