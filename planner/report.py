@@ -314,15 +314,24 @@ def _person_ref(p: Any) -> dict[str, Any]:
     }
 
 
+_OWNER_POLICY_KEYS = {"provisioning_owner": "scim_setup_admin", "credential_owner": "api_credential_owner"}
+
+
 def _summary_owner(plan: Plan, key: str) -> dict[str, Any] | None:
-    """An owner entry (``provisioning_owner`` / ``credential_owner``) from summary or policy."""
+    """The ``provisioning_owner`` / ``credential_owner`` entry, or ``None`` when nobody is named.
+
+    ``summary[key]`` when the planner gives it (a mapping with ``email`` /
+    ``userName`` / ``memberId``, or a plain string), else the resolved policy's
+    ``organization.scim_setup_admin`` / ``organization.api_credential_owner``
+    (an email or memberId, planner.policy.Organization).
+    """
     owner = plan.summary.get(key)
     if owner is None:
         resolved = plan.policy.get("resolved") or {}
-        guards = resolved.get("guards") if isinstance(resolved, Mapping) else None
-        if isinstance(guards, Mapping):
-            owner = guards.get(key)
-    if owner is None:
+        organization = resolved.get("organization") if isinstance(resolved, Mapping) else None
+        if isinstance(organization, Mapping):
+            owner = organization.get(_OWNER_POLICY_KEYS[key])
+    if owner is None or owner == "":
         return None
     if isinstance(owner, Mapping):
         return dict(owner)

@@ -149,7 +149,8 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
         policy={
             "path": "policies/default.yaml",
             "sha256": "c" * 64,
-            "resolved": {"guards": {"provisioning_owner": "ada@acme.example", "credential_owner": "ops@acme.example"}},
+            "resolved": {"organization": {"scim_setup_admin": "ada@acme.example",
+                                          "api_credential_owner": "ops@acme.example"}},
         },
         fingerprints={},
         actions=actions,
