@@ -1,0 +1,595 @@
+"""Microsoft Entra ID: admin center CSV downloads and Microsoft Graph JSON (formats.md §3).
+
+CSV layout (``entra-csv``; roles by content, see :mod:`.detect`):
+
+- ``users.csv`` ("Users > Download users", e.g. ``exportUsers_2025-5-20.csv``):
+  camelCase Graph names (``id``, ``userPrincipalName``, ``displayName``,
+  ``givenName``, ``surname``, ``mail``, ``userType``, ``accountEnabled``...) or the
+  display labels (``Object ID``, ``User principal name``, ...), see
+  ``USER_ALIASES``. ``id`` and ``userPrincipalName`` required. Cells holding a
+  whole JSON object (preview download) are kept as attributes.
+- ``group_members/<group name>.csv`` ("Group > Members > Download members"):
+  ``Object ID, User principal name, Display name, Member type``; one file per
+  group, **the group is named by the file name** (its id is the ``Object ID`` of
+  the same-named group in ``groups.csv`` when given, else the name). Nested
+  groups are rows of type ``Group``.
+- optional ``groups.csv`` ("Groups > Download groups"): ``Object ID, Display
+  name, Mail, Group type, Membership type``; gives group ids and resolves
+  nested-group rows.
+
+Graph layout (``entra-graph``): ``users.json`` (``GET /v1.0/users`` answers:
+``{"@odata.context", "value": [...], "@odata.nextLink"}``, an array of them, or
+a bare array), ``groups.json`` (``GET /v1.0/groups``), and members either as
+``group_members.json`` = ``{groupId: <GET /groups/{id}/members answer>}`` or one
+answer file per group (``members/<groupId or name>.json``). ``/transitiveMembers``
+answers are accepted (info ``transitive-members``: nesting is then flattened).
+
+Mapping to :class:`~planner.model.IdpUser`: ``id`` <- ``id``/``objectId``;
+``user_name`` <- ``userPrincipalName``; ``active`` <- ``accountEnabled``, ``None``
+when the column/property is absent or empty (Graph returns it only when
+``$select``-ed, formats.md §3d); ``user_type`` <- ``userType``; ``status`` is
+``None`` (Entra has no status word). Emails (:func:`entra_emails`):
+
+- members: ``mail`` (primary), the UPN when it differs, ``otherMails``, SMTP
+  ``proxyAddresses``;
+- guests (``userType`` Guest or a ``#EXT#`` UPN, formats.md §3f): the
+  **``mail``** value is the primary email; without ``mail`` it is rebuilt from
+  the UPN prefix by turning its *last* ``_`` back into ``@``
+  (``carol_partner.example#EXT#@...`` -> ``carol@partner.example``) with an info
+  ``guest-email-rebuilt``, or a warning ``ambiguous-guest-email`` when the rebuilt
+  local part still holds ``_``. A ``#EXT#`` UPN is never an email.
+
+Graph member items whose other properties are all ``null`` (the caller may
+not read that object type, formats.md §3e) are matched by ``id`` against the
+users file; when the user is not there the membership is dropped with a
+``member-details-withheld`` warning, never read as "no email".
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..model import IdpDirectory, IdpUser, SourceRef, email_key
+from .directory import DirectoryBuilder, make_emails
+from .envelopes import records
+from .files import Findings, read_json
+from .tabular import Table, read_table
+from .values import InvalidValue, as_id, as_text, parse_bool, parse_timestamp
+
+CSV_FORMAT = "entra-csv"
+GRAPH_FORMAT = "entra-graph"
+
+USER_ALIASES = {
+    "id": ("objectId", "object id", "object_id"),
+    "userPrincipalName": ("user principal name", "upn", "user_principal_name"),
+    "displayName": ("display name", "name"),
+    "givenName": ("given name", "first name"),
+    "surname": ("last name", "family name"),
+    "mail": ("email", "e-mail", "primary email"),
+    "userType": ("user type",),
+    "accountEnabled": ("account enabled", "enabled"),
+    "otherMails": ("other mails", "other emails"),
+    "proxyAddresses": ("proxy addresses",),
+    "employeeId": ("employee id",),
+    "jobTitle": ("job title",),
+    "department": (),
+    "externalUserState": ("external user state", "invitation state"),
+    "creationType": ("creation type",),
+    "createdDateTime": ("creation time", "created date time", "created"),
+    "onPremisesSyncEnabled": ("directory synced", "on-premises sync enabled", "on premises sync enabled"),
+    "onPremisesImmutableId": ("on-premises immutable id", "immutable id"),
+    "mailNickname": ("mail nickname", "alias"),
+    "signInActivity": ("last interactive sign-in date", "sign-in activity"),
+}
+_USER_CORE = ("id", "userPrincipalName", "displayName", "givenName", "surname", "mail", "userType",
+              "accountEnabled")
+MEMBER_ALIASES = {
+    "id": ("object id", "objectId", "object_id"),
+    "userPrincipalName": ("user principal name", "upn"),
+    "displayName": ("display name", "name"),
+    "memberType": ("member type", "type", "object type"),
+    "mail": ("email",),
+}
+GROUP_ALIASES = {
+    "id": ("object id", "objectId", "object_id"),
+    "displayName": ("display name", "name", "group name"),
+    "mail": ("email",),
+    "groupType": ("group type",),
+    "membershipType": ("membership type",),
+    "source": (),
+}
+
+
+# --------------------------------------------------------------------------- guests and emails
+
+
+def is_ext_upn(upn: str) -> bool:
+    """True for a B2B guest UPN ``<local>_<domain>#EXT#@<tenant>`` (formats.md §3f)."""
+    return "#EXT#" in upn.upper()
+
+
+def rebuild_guest_email(upn: str) -> tuple[str | None, bool]:
+    """Rebuild a guest's home address from a ``#EXT#`` UPN: ``(email or None, ambiguous)``.
+
+    The prefix before ``#EXT#`` is the address with ``@`` replaced by ``_``; the
+    *last* ``_`` is turned back into ``@`` (domains hold no ``_``). ``ambiguous``
+    is true when the local part still holds ``_`` (formats.md §3f: cannot be
+    sure which ``_`` was the ``@``).
+    """
+    upper = upn.upper()
+    cut = upper.find("#EXT#")
+    if cut <= 0:
+        return None, False
+    prefix = upn[:cut]
+    at = prefix.rfind("_")
+    if at <= 0 or at == len(prefix) - 1:
+        return None, False
+    local, domain = prefix[:at], prefix[at + 1:]
+    return f"{local}@{domain}", "_" in local
+
+
+def _split_multi(value: Any) -> list[str]:
+    """A multi-valued cell or property: JSON list, JSON-array text, or ``;``/``,``-separated text."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if v]
+    text = str(value).strip()
+    if not text:
+        return []
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+            if isinstance(parsed, list):
+                return [str(v) for v in parsed if v]
+        except ValueError:
+            pass
+    return [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
+
+
+def entra_emails(
+    upn: str, mail: str | None, guest: bool, other_mails: Any, proxy_addresses: Any,
+    ref: SourceRef, findings: Findings, counters: dict[str, int],
+) -> tuple:
+    """The ``emails`` tuple of an Entra user (rules in the module docstring)."""
+    candidates: list[tuple[Any, bool, str | None]] = []
+    if guest:
+        if mail:
+            candidates.append((mail, True, "mail"))
+        elif is_ext_upn(upn):
+            rebuilt, ambiguous = rebuild_guest_email(upn)
+            if rebuilt:
+                candidates.append((rebuilt, True, "rebuilt"))
+                if ambiguous:
+                    findings.warning(
+                        "ambiguous-guest-email", ref.file, ref.location, "mail",
+                        f"guest {upn!r} has no mail; rebuilt {rebuilt!r} from the UPN, but the local part "
+                        "holds '_' so the '@' position is a guess",
+                    )
+                else:
+                    counters["rebuilt"] += 1
+        if upn and not is_ext_upn(upn):
+            candidates.append((upn, False, "userPrincipalName"))
+    else:
+        candidates.append((mail, True, "mail"))
+        if upn and "@" in upn:
+            candidates.append((upn, not mail, "userPrincipalName"))
+    for other in _split_multi(other_mails):
+        candidates.append((other, False, "other"))
+    for proxy in _split_multi(proxy_addresses):
+        if proxy[:5].casefold() == "smtp:":
+            candidates.append((proxy[5:], False, "proxy"))
+    return make_emails(candidates)
+
+
+def _user(
+    *, user_id: str, upn: str, display: str | None, given: str | None, surname: str | None,
+    mail: str | None, user_type: str | None, active: bool | None, other_mails: Any,
+    proxy_addresses: Any, attributes: dict[str, Any], ref: SourceRef, findings: Findings,
+    counters: dict[str, int],
+) -> IdpUser:
+    guest = (user_type or "").casefold() == "guest" or is_ext_upn(upn)
+    return IdpUser(
+        id=user_id,
+        user_name=upn,
+        user_name_key=email_key(upn),
+        emails=entra_emails(upn, mail, guest, other_mails, proxy_addresses, ref, findings, counters),
+        given_name=given or None,
+        family_name=surname or None,
+        display_name=display or None,
+        active=active,
+        status=None,
+        user_type=user_type or ("Guest" if is_ext_upn(upn) else None),
+        external_id=None,
+        attributes=attributes,
+        source=ref,
+    )
+
+
+def _report_rebuilt(path: Path, counters: dict[str, int], findings: Findings) -> None:
+    if counters.get("rebuilt"):
+        findings.info("guest-email-rebuilt", path, "", "mail",
+                      f"{counters['rebuilt']} guest(s) without mail: email rebuilt from the #EXT# UPN")
+
+
+def _last_sign_in(value: Any, ref: SourceRef, findings: Findings) -> str | None:
+    """``signInActivity.lastSignInDateTime`` from a Graph object or a JSON cell, as ISO UTC."""
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if isinstance(value, dict):
+        value = value.get("lastSignInDateTime")
+    if not value:
+        return None
+    try:
+        return parse_timestamp(value)
+    except InvalidValue as exc:
+        findings.warning("invalid-timestamp", ref.file, ref.location, "signInActivity", str(exc))
+        return None
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _flag_mangled(table: Table, findings: Findings) -> None:
+    for row in table.mangled_rows("id"):
+        findings.warning("excel-mangled-id", table.path, table.location(row), table.header("id"),
+                         f"id {table.get('id')[row]!r} looks damaged by a spreadsheet")
+
+
+def _csv_bools(table: Table, name: str, findings: Findings) -> list[bool | None]:
+    values = table.get(name)
+    if values is None:
+        return [None] * len(table)
+    cache: dict[str, bool | None] = {}
+    out: list[bool | None] = []
+    for row, cell in enumerate(values):
+        if cell in cache:
+            out.append(cache[cell])
+            continue
+        try:
+            parsed = parse_bool(cell)
+            cache[cell] = parsed
+        except InvalidValue as exc:
+            findings.warning("invalid-boolean", table.path, table.location(row), table.header(name),
+                             f"{exc}; taken as unknown")
+            parsed = None
+        out.append(parsed)
+    return out
+
+
+def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    table = read_table(path, findings, aliases=USER_ALIASES, required=("id", "userPrincipalName"),
+                       what="Entra users CSV")
+    if table is None:
+        return
+    _flag_mangled(table, findings)
+    ids, upns = table.get("id"), table.get("userPrincipalName")
+    display = table.get_or_empty("displayName")
+    given = table.get_or_empty("givenName")
+    surname = table.get_or_empty("surname")
+    mail = table.get_or_empty("mail")
+    types = table.get_or_empty("userType")
+    enabled = _csv_bools(table, "accountEnabled", findings)
+    other = table.get_or_empty("otherMails")
+    proxy = table.get_or_empty("proxyAddresses")
+    sign_in = table.get("signInActivity")
+    attrs = table.row_attributes(_USER_CORE + ("otherMails", "proxyAddresses"))
+    counters = {"rebuilt": 0}
+    count = 0
+    for row, ref in enumerate(table.refs()):
+        if not ids[row]:
+            findings.warning("missing-id", table.path, ref.location, table.header("id"),
+                             "user has no id; skipped")
+            continue
+        attributes = attrs[row]
+        if sign_in is not None and sign_in[row]:
+            last = _last_sign_in(sign_in[row], ref, findings)
+            if last:
+                attributes["lastLogin"] = last
+        count += builder.add_user(_user(
+            user_id=ids[row], upn=upns[row], display=display[row], given=given[row],
+            surname=surname[row], mail=mail[row], user_type=types[row], active=enabled[row],
+            other_mails=other[row], proxy_addresses=proxy[row], attributes=attributes, ref=ref,
+            findings=findings, counters=counters,
+        ))
+    _report_rebuilt(path, counters, findings)
+    builder.inputs.append(table.file.input_file("entra.users", count))
+
+
+def _groups_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    table = read_table(path, findings, aliases=GROUP_ALIASES, required=("id", "displayName"),
+                       what="Entra groups CSV")
+    if table is None:
+        return
+    _flag_mangled(table, findings)
+    ids, names = table.get("id"), table.get("displayName")
+    attrs = table.row_attributes(("id", "displayName"))
+    count = 0
+    for row, ref in enumerate(table.refs()):
+        if not ids[row]:
+            findings.warning("missing-id", table.path, ref.location, table.header("id"),
+                             "group has no Object ID; skipped")
+            continue
+        count += builder.add_group(ids[row], names[row] or ids[row], source=ref, attributes=attrs[row])
+    builder.inputs.append(table.file.input_file("entra.groups", count))
+
+
+def _group_for_file(path: Path, builder: DirectoryBuilder) -> str:
+    name = path.stem
+    group_id = builder.group_key(name)
+    if group_id is None:
+        group_id = name
+        builder.add_group(group_id, name, source=SourceRef(str(path), ""))
+    return group_id
+
+
+def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    table = read_table(path, findings, aliases=MEMBER_ALIASES, required=("id",),
+                       what="Entra group members CSV")
+    if table is None:
+        return
+    _flag_mangled(table, findings)
+    group_id = _group_for_file(path, builder)
+    ids = table.get("id")
+    upns = table.get_or_empty("userPrincipalName")
+    names = table.get_or_empty("displayName")
+    types = table.get_or_empty("memberType")
+    mails = table.get_or_empty("mail")
+    added, incomplete, ignored = [], [], {}
+    counters = {"rebuilt": 0}
+    count = 0
+    for row in range(len(table)):
+        member_id, kind = ids[row], types[row].casefold().replace(" ", "")
+        if not member_id:
+            continue
+        if kind in ("user", ""):
+            if member_id not in builder.users and upns[row] and kind == "user":
+                ref = table.ref(row)
+                builder.add_user(_user(
+                    user_id=member_id, upn=upns[row], display=names[row], given=None, surname=None,
+                    mail=mails[row] or None, user_type=None, active=None, other_mails=None,
+                    proxy_addresses=None, attributes={}, ref=ref, findings=findings, counters=counters,
+                ))
+                added.append(table.location(row))
+            builder.add_member(group_id, member_id, "user" if kind == "user" else None)
+        elif kind == "group":
+            child = member_id if builder.has_group(member_id) else builder.group_key(names[row] or member_id)
+            if child is None:
+                child = member_id
+                builder.add_group(child, names[row] or member_id, source=table.ref(row))
+                incomplete.append(names[row] or member_id)
+            builder.add_member(group_id, child, "group")
+        else:
+            ignored[types[row]] = ignored.get(types[row], 0) + 1
+            continue
+        count += 1
+    if added:
+        findings.warning(
+            "member-not-in-users", path, added[0], "Object ID",
+            f"{len(added)} member(s) of group {path.stem!r} are not in the users CSV; taken from this "
+            "file (UPN and display name only, enabled state unknown)",
+        )
+    if incomplete:
+        findings.warning(
+            "incomplete-nested-group", path, "", "Member type",
+            f"nested group(s) {', '.join(repr(n) for n in incomplete[:5])} of {path.stem!r} have no "
+            "members file; their members are unknown",
+        )
+    if ignored:
+        findings.info("ignored-members", path, "", "Member type",
+                      "members that are not users or groups ignored: "
+                      + ", ".join(f"{n} {k or '(blank)'}" for k, n in sorted(ignored.items())))
+    builder.inputs.append(table.file.input_file("entra.group_members", count))
+
+
+def load_csv(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
+    """Load Entra admin-center CSV downloads by role (``users``, ``groups``, ``group-members``)."""
+    builder = DirectoryBuilder(CSV_FORMAT, findings)
+    for path in files.get("users", ()):
+        _users_csv(path, builder, findings)
+    for path in files.get("groups", ()):
+        _groups_csv(path, builder, findings)
+    member_files = files.get("group-members", [])
+    for path in member_files:  # every file names a group: create them all before nesting
+        _group_for_file(path, builder)
+    for path in member_files:
+        _members_csv(path, builder, findings)
+    return builder.build()
+
+
+# --------------------------------------------------------------------------- Graph JSON
+
+_GRAPH_USER_CORE = frozenset({
+    "id", "userPrincipalName", "displayName", "givenName", "surname", "mail", "userType",
+    "accountEnabled", "otherMails", "proxyAddresses", "signInActivity", "@odata.type",
+})
+_PAGE = {"page_keys": ("value",), "next_keys": ("@odata.nextLink",)}
+
+
+def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[str, int]) -> IdpUser | None:
+    user_id = as_id(rec.get("id"))
+    if not user_id:
+        findings.warning("missing-id", ref.file, ref.location, "id", "user has no id; skipped")
+        return None
+    enabled = rec.get("accountEnabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        try:
+            enabled = parse_bool(enabled)
+        except InvalidValue as exc:
+            findings.warning("invalid-boolean", ref.file, ref.location, "accountEnabled",
+                             f"{exc}; taken as unknown")
+            enabled = None
+    attributes = {k: v for k, v in rec.items() if v is not None and k not in _GRAPH_USER_CORE}
+    last = _last_sign_in(rec.get("signInActivity"), ref, findings)
+    if last:
+        attributes["lastLogin"] = last
+    return _user(
+        user_id=user_id, upn=as_text(rec.get("userPrincipalName")).strip(),
+        display=rec.get("displayName"), given=rec.get("givenName"), surname=rec.get("surname"),
+        mail=rec.get("mail"), user_type=rec.get("userType"), active=enabled,
+        other_mails=rec.get("otherMails"), proxy_addresses=rec.get("proxyAddresses"),
+        attributes=attributes, ref=ref, findings=findings, counters=counters,
+    )
+
+
+def _graph_users(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return
+    file = str(path)
+    counters = {"rebuilt": 0}
+    count = 0
+    for rec, where in records(data, path, findings, what="Graph users file", **_PAGE):
+        user = _graph_user(rec, SourceRef(file, where), findings, counters)
+        if user is not None:
+            count += builder.add_user(user)
+    _report_rebuilt(path, counters, findings)
+    builder.inputs.append(tf.input_file("entra.users", count))
+
+
+def _graph_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return
+    file = str(path)
+    count = 0
+    for rec, where in records(data, path, findings, what="Graph groups file", **_PAGE):
+        group_id = as_id(rec.get("id"))
+        if not group_id:
+            findings.warning("missing-id", file, where, "id", "group has no id; skipped")
+            continue
+        attributes = {k: v for k, v in rec.items() if v is not None and k not in ("id", "displayName")}
+        count += builder.add_group(group_id, as_text(rec.get("displayName")) or group_id,
+                                   source=SourceRef(file, where), attributes=attributes)
+    builder.inputs.append(tf.input_file("entra.groups", count))
+
+
+def _stripped(rec: dict) -> bool:
+    """True when a Graph item has nothing but ``@odata.type`` and ``id`` (permission-trimmed, §3e)."""
+    return all(v is None for k, v in rec.items() if k not in ("@odata.type", "id"))
+
+
+def _graph_answer(
+    group_key: str, answer: Any, path: Path, base: str, builder: DirectoryBuilder,
+    findings: Findings, tally: dict[str, Any],
+) -> int:
+    file = str(path)
+    group_id = builder.group_key(group_key)
+    if group_id is None:
+        group_id = group_key
+        builder.add_group(group_id, group_key, source=SourceRef(file, base))
+    count = 0
+    for rec, where in records(answer, path, findings, what=f"Graph members of {group_key}", base=base,
+                              **_PAGE):
+        member_id = as_id(rec.get("id"))
+        if not member_id:
+            continue
+        odata = as_text(rec.get("@odata.type")).rsplit(".", 1)[-1].casefold()
+        if not odata:
+            odata = "user" if "userPrincipalName" in rec else "group" if (
+                "securityEnabled" in rec or "groupTypes" in rec) else ""
+        if odata == "user":
+            if member_id not in builder.users:
+                if _stripped(rec):
+                    tally["withheld"].append(where)
+                    continue
+                user = _graph_user(rec, SourceRef(file, where), findings, tally["counters"])
+                if user is None or not user.user_name:
+                    tally["withheld"].append(where)
+                    continue
+                builder.add_user(user)
+                tally["added"].append(where)
+            builder.add_member(group_id, member_id, "user")
+        elif odata == "group":
+            if not builder.has_group(member_id):
+                builder.add_group(member_id, as_text(rec.get("displayName")) or member_id,
+                                  source=SourceRef(file, where))
+                tally["incomplete"].append(as_text(rec.get("displayName")) or member_id)
+            builder.add_member(group_id, member_id, "group")
+        elif odata:
+            tally["ignored"][odata] = tally["ignored"].get(odata, 0) + 1
+            continue
+        else:
+            builder.add_member(group_id, member_id, None)
+        count += 1
+    return count
+
+
+def _graph_report(path: Path, tally: dict[str, Any], findings: Findings) -> None:
+    if tally["withheld"]:
+        findings.warning(
+            "member-details-withheld", path, tally["withheld"][0], "id",
+            f"{len(tally['withheld'])} user member(s) came back with only @odata.type and id (no "
+            "permission to read them?) and are not in the users file; those memberships are ignored",
+        )
+    if tally["added"]:
+        findings.warning("member-not-in-users", path, tally["added"][0], "id",
+                         f"{len(tally['added'])} member(s) are not in the users file; taken from the "
+                         "member records (accountEnabled unknown)")
+    if tally["incomplete"]:
+        findings.warning("incomplete-nested-group", path, "", "members",
+                         f"nested group(s) {', '.join(repr(n) for n in tally['incomplete'][:5])} are not "
+                         "in the groups file and have no members file; their members are unknown")
+    if tally["ignored"]:
+        findings.info("ignored-members", path, "", "@odata.type",
+                      "members that are not users or groups ignored: "
+                      + ", ".join(f"{n} {k}" for k, n in sorted(tally["ignored"].items())))
+    _report_rebuilt(path, tally["counters"], findings)
+
+
+def _new_tally() -> dict[str, Any]:
+    return {"withheld": [], "added": [], "incomplete": [], "ignored": {}, "counters": {"rebuilt": 0}}
+
+
+def _is_transitive(path: Path, data: Any) -> bool:
+    text = path.name.casefold()
+    if "transitive" in text:
+        return True
+    return isinstance(data, dict) and "transitivemembers" in as_text(data.get("@odata.context")).casefold()
+
+
+def _graph_members_file(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool) -> None:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return
+    tally = _new_tally()
+    count = 0
+    if keyed:
+        if not isinstance(data, dict):
+            findings.error("unexpected-json-shape", path, "$", "",
+                           "Graph members file must be an object {groupId: <members answer>}")
+            return
+        items: Iterable[tuple[str, Any, str]] = ((str(k), v, f'$["{k}"]') for k, v in data.items())
+    else:
+        items = [(path.stem, data, "$")]
+    transitive = _is_transitive(path, data)
+    for key, answer, base in items:
+        transitive = transitive or _is_transitive(path, answer)
+        count += _graph_answer(key, answer, path, base, builder, findings, tally)
+    if transitive:
+        findings.info("transitive-members", path, "", "",
+                      "transitiveMembers answers: nested groups' members are listed directly")
+    _graph_report(path, tally, findings)
+    builder.inputs.append(tf.input_file("entra.group_members", count))
+
+
+def load_graph(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
+    """Load Microsoft Graph JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
+    builder = DirectoryBuilder(GRAPH_FORMAT, findings)
+    for path in files.get("users", ()):
+        _graph_users(path, builder, findings)
+    for path in files.get("groups", ()):
+        _graph_groups(path, builder, findings)
+    for path in files.get("group-members", ()):  # per-group files name their groups: create first
+        if builder.group_key(path.stem) is None:
+            builder.add_group(path.stem, path.stem, source=SourceRef(str(path), ""))
+    for path in files.get("members-map", ()):
+        _graph_members_file(path, builder, findings, keyed=True)
+    for path in files.get("group-members", ()):
+        _graph_members_file(path, builder, findings, keyed=False)
+    return builder.build()

@@ -1,0 +1,131 @@
+"""JSON envelopes of paginated APIs (formats.md §0.9): where the records are.
+
+A saved API answer comes in one of three shapes, all accepted:
+
+- a bare array of records ``[{...}, ...]`` (Sigma ``/v2/members`` without
+  ``limit``, Okta): record paths ``$[i]``;
+- one page object ``{"<page key>": [...], "<next key>": ...}`` (Sigma
+  ``entries``/``nextPage``, Graph ``value``/``@odata.nextLink``, Google
+  ``users``/``nextPageToken``, SCIM ``Resources``): paths ``$.entries[i]``;
+- an array of pages, or of arrays (each page saved and the answers gathered
+  in one array): paths ``$[p].entries[i]`` or ``$[p][i]``.
+
+When the last page still names a next page (``nextPage`` not null, an
+``@odata.nextLink``, a ``nextPageToken``), the export stopped early: warning
+``incomplete-pages``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from .files import Findings
+
+
+def _page_key(obj: dict, keys: Sequence[str], case_insensitive: bool) -> str | None:
+    for key in keys:
+        if key in obj:
+            return key
+    if case_insensitive:
+        lowered = {k.lower(): k for k in obj if isinstance(k, str)}
+        for key in keys:
+            if key.lower() in lowered:
+                return lowered[key.lower()]
+    return None
+
+
+def is_page(obj: Any, keys: Sequence[str], case_insensitive: bool = False) -> bool:
+    """True when ``obj`` is a page object: a dict holding one of ``keys`` with a list (or null)."""
+    if not isinstance(obj, dict):
+        return False
+    key = _page_key(obj, keys, case_insensitive)
+    return key is not None and (obj[key] is None or isinstance(obj[key], list))
+
+
+def records(
+    data: Any,
+    path: Path,
+    findings: Findings,
+    *,
+    page_keys: Sequence[str],
+    next_keys: Sequence[str] = (),
+    what: str,
+    base: str = "$",
+    case_insensitive: bool = False,
+) -> list[tuple[dict, str]]:
+    """The records of a saved API answer, each with its JSON path.
+
+    ``page_keys`` name the list holding records in a page object (first found
+    wins), ``next_keys`` the continuation token of a page. ``base`` prefixes
+    paths (``$["teamId"]`` for a keyed file). Non-object records give a warning
+    ``invalid-record`` and are skipped; a shape that is none of the three gives
+    an error ``unexpected-json-shape`` and no records.
+    """
+    out: list[tuple[dict, str]] = []
+    last_page: dict | None = None
+
+    def take(items: Any, prefix: str) -> None:
+        if items is None:
+            return
+        if not isinstance(items, list):
+            findings.error(
+                "unexpected-json-shape", path, prefix, "",
+                f"{what}: expected an array of records here, found {type(items).__name__}",
+            )
+            return
+        bad = 0
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                out.append((item, f"{prefix}[{i}]"))
+            else:
+                bad += 1
+                if bad == 1:
+                    findings.warning(
+                        "invalid-record", path, f"{prefix}[{i}]", "",
+                        f"{what}: expected an object, found {type(item).__name__}; skipped",
+                    )
+
+    def take_page(page: dict, prefix: str) -> None:
+        nonlocal last_page
+        key = _page_key(page, page_keys, case_insensitive)
+        take(page[key], f"{prefix}.{key}" if key.isidentifier() else f'{prefix}["{key}"]')
+        last_page = page
+
+    if isinstance(data, list):
+        if data and (is_page(data[0], page_keys, case_insensitive) or isinstance(data[0], list)):
+            for p, page in enumerate(data):
+                prefix = f"{base}[{p}]"
+                if is_page(page, page_keys, case_insensitive):
+                    take_page(page, prefix)
+                elif isinstance(page, list):
+                    take(page, prefix)
+                else:
+                    findings.warning(
+                        "invalid-record", path, prefix, "",
+                        f"{what}: expected a page like {{{page_keys[0]!r}: [...]}}, found "
+                        f"{type(page).__name__}; skipped",
+                    )
+        else:
+            take(data, base)
+    elif is_page(data, page_keys, case_insensitive):
+        take_page(data, base)
+    else:
+        shape = "an object without " + "/".join(repr(k) for k in page_keys) if isinstance(data, dict) \
+            else type(data).__name__
+        findings.error(
+            "unexpected-json-shape", path, base, "",
+            f"{what}: expected an array of records, a page {{{page_keys[0]!r}: [...]}} or an "
+            f"array of pages; found {shape}",
+        )
+        return out
+
+    if last_page is not None:
+        for key in next_keys:
+            if last_page.get(key):
+                findings.warning(
+                    "incomplete-pages", path, base, key,
+                    f"{what}: the last page still has {key} set; the export may be missing later pages",
+                )
+                break
+    return out

@@ -1,0 +1,213 @@
+"""Reading export files: bytes, text decoding, JSON, and the findings they produce.
+
+Every loader goes through these functions so that the cross-cutting rules of
+formats.md §0 hold everywhere:
+
+- §0.1 encoding: ``utf-8-sig`` first (a UTF-8 BOM is stripped), then ``cp1252``
+  with a warning (``encoding-fallback``); a UTF-16 file (BOM ``FF FE`` / ``FE FF``,
+  what some Windows tools write) is decoded with an info finding.
+- a file that cannot be read (missing, a directory, permission, NUL bytes =
+  binary) gives an error finding (``unreadable-file``) instead of an exception;
+  an empty file gives ``empty-file``.
+- malformed JSON gives ``malformed-json`` with the line and column of the fault.
+  Several JSON documents written one after another (what people get when they
+  append each page of a paginated call to one file, formats.md §2a) are read as
+  a JSON array of those documents, with an info finding (``concatenated-json``).
+
+Nothing here raises for bad input; callers get ``None`` plus findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..model import Finding, InputFile, Severity
+
+
+class Findings(list):
+    """A list of :class:`~planner.model.Finding` with one-line constructors.
+
+    ``error`` / ``warning`` / ``info`` take ``(code, file, location, field, message)``;
+    ``file`` may be a :class:`~pathlib.Path`. Messages are forced onto one line.
+    """
+
+    def add(
+        self, severity: Severity, code: str, file: Any, location: str, field: str, message: str
+    ) -> Finding:
+        finding = Finding(
+            severity=severity,
+            code=code,
+            file=str(file),
+            location=location or "",
+            field=field or "",
+            message=" ".join(str(message).split()),
+        )
+        self.append(finding)
+        return finding
+
+    def error(self, code: str, file: Any, location: str, field: str, message: str) -> Finding:
+        return self.add(Severity.ERROR, code, file, location, field, message)
+
+    def warning(self, code: str, file: Any, location: str, field: str, message: str) -> Finding:
+        return self.add(Severity.WARNING, code, file, location, field, message)
+
+    def info(self, code: str, file: Any, location: str, field: str, message: str) -> Finding:
+        return self.add(Severity.INFO, code, file, location, field, message)
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """A decoded text file: its path, text (BOM stripped), encoding used, and sha256 of the bytes."""
+
+    path: Path
+    text: str
+    encoding: str
+    sha256: str
+
+    def input_file(self, kind: str, records: int) -> InputFile:
+        """The :class:`~planner.model.InputFile` record of this file."""
+        return InputFile(path=str(self.path), sha256=self.sha256, kind=kind, records=records)
+
+
+def read_bytes(path: Path, findings: Findings) -> bytes | None:
+    """Return the bytes of ``path``, or ``None`` with an ``unreadable-file`` error finding."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        findings.error("unreadable-file", path, "", "", "file does not exist")
+    except IsADirectoryError:
+        findings.error("unreadable-file", path, "", "", "is a directory, expected a file")
+    except OSError as exc:
+        findings.error("unreadable-file", path, "", "", f"cannot read: {exc.strerror or exc}")
+    return None
+
+
+def decode(path: Path, data: bytes, findings: Findings) -> tuple[str, str] | None:
+    """Decode file bytes per formats.md §0.1; return ``(text, encoding)`` or ``None``.
+
+    Errors (``None`` returned): ``empty-file`` for no content (or only a BOM /
+    whitespace), ``unreadable-file`` for binary content (NUL bytes in a file
+    that is not UTF-16). Warning ``encoding-fallback`` when the bytes are not
+    UTF-8 and were read as cp1252 (Windows "ANSI", what Excel saves).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            findings.error("unreadable-file", path, "", "", "starts with a UTF-16 BOM but is not valid UTF-16")
+            return None
+        findings.info("encoding-utf16", path, "", "", "file is UTF-16; decoded as such")
+        encoding = "utf-16"
+    else:
+        if b"\x00" in data[:65536]:
+            findings.error("unreadable-file", path, "", "", "binary content (NUL bytes), not a text export")
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+            encoding = "utf-8"
+        except UnicodeDecodeError as exc:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                findings.error(
+                    "unreadable-file", path, "", "",
+                    f"neither UTF-8 nor cp1252 text (bad byte at offset {exc.start})",
+                )
+                return None
+            line = data.count(b"\n", 0, exc.start) + 1
+            findings.warning(
+                "encoding-fallback", path, f"line {line}", "",
+                "not valid UTF-8; read as cp1252 (Windows ANSI): check accented names",
+            )
+            encoding = "cp1252"
+        if text.startswith("\ufeff"):  # a second BOM, e.g. saved twice
+            text = text.lstrip("\ufeff")
+    if not text.strip():
+        findings.error("empty-file", path, "", "", "file is empty")
+        return None
+    return text, encoding
+
+
+def read_text(path: Path, findings: Findings) -> TextFile | None:
+    """Read and decode ``path`` (see :func:`decode`); ``None`` with findings when it cannot."""
+    data = read_bytes(path, findings)
+    if data is None:
+        return None
+    decoded = decode(path, data, findings)
+    if decoded is None:
+        return None
+    text, encoding = decoded
+    return TextFile(path=path, text=text, encoding=encoding, sha256=hashlib.sha256(data).hexdigest())
+
+
+def parse_json(path: Path, text: str, findings: Findings) -> tuple[Any, bool]:
+    """Parse JSON text; return ``(value, ok)``.
+
+    Malformed JSON gives an ``malformed-json`` error naming line and column.
+    Concatenated documents (``[...][...]`` or ``{...}\\n{...}``) come back as a
+    list of the documents with an info finding ``concatenated-json``.
+    """
+    try:
+        return json.loads(text), True
+    except json.JSONDecodeError as exc:
+        if exc.msg.startswith("Extra data"):
+            docs = _parse_concatenated(text)
+            if docs is not None:
+                findings.info(
+                    "concatenated-json", path, "", "",
+                    f"{len(docs)} JSON documents one after another; read as an array of pages",
+                )
+                return docs, True
+        findings.error(
+            "malformed-json", path, f"line {exc.lineno} column {exc.colno}", "",
+            f"malformed JSON: {exc.msg}",
+        )
+        return None, False
+    except RecursionError:
+        findings.error("malformed-json", path, "", "", "malformed JSON: nesting too deep")
+        return None, False
+
+
+def _parse_concatenated(text: str) -> list[Any] | None:
+    decoder = json.JSONDecoder()
+    docs: list[Any] = []
+    pos, end = 0, len(text)
+    while True:
+        while pos < end and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= end:
+            return docs
+        try:
+            doc, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            return None
+        docs.append(doc)
+
+
+def read_json(path: Path, findings: Findings) -> tuple[TextFile | None, Any]:
+    """Read, decode and parse a JSON file; ``(None, None)`` with findings when it cannot."""
+    tf = read_text(path, findings)
+    if tf is None:
+        return None, None
+    value, ok = parse_json(path, tf.text, findings)
+    if not ok:
+        return None, None
+    return tf, value
+
+
+def head_text(path: Path, size: int = 65536) -> str:
+    """The first ``size`` bytes of a file, decoded leniently, for format sniffing only ('' on error)."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(size)
+    except OSError:
+        return ""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data:
+        return ""
+    return data.decode("utf-8-sig", errors="replace")

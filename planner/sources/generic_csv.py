@@ -1,0 +1,250 @@
+"""Generic CSV of IdP users, with a column mapping in a small YAML file.
+
+For any IdP without a dedicated loader (OneLogin, JumpCloud, an HR system, a
+home-made report): one CSV of users, one row per user, plus a mapping that says
+which column holds which SCIM attribute. The CSV follows formats.md §0 like
+every other (BOM, ``;``/tab, ``#TYPE`` lines, case-insensitive headers).
+
+The mapping file (``*.yaml`` / ``*.yml``; recognized by its ``columns:`` map)::
+
+    # sigma-migrate generic CSV mapping
+    users: people.csv          # the CSV, relative to this file (a list is fine);
+                               # default: every CSV given next to the mapping
+    columns:                   # SCIM attribute -> CSV column header (any case)
+      userName: Login          # REQUIRED: what the IdP sends to Sigma as userName
+      id: Employee ID          # the IdP's user id; default: the userName column
+      emails: [Work Email, Alt Email]   # first non-empty = primary; default: userName
+      givenName: First Name
+      familyName: Last Name
+      displayName: Full Name
+      active: Enabled          # boolean column: true/false, yes/no, 1/0 (empty = unknown)
+      status: State            # the IdP's status word, kept as status
+      userType: Kind           # Member / Guest
+      externalId: HR Number
+      groups: Groups           # group names in one cell, split by groups_separator
+    groups_separator: ";"      # default ";"
+    active_statuses: [active, enabled]   # when `active` is not mapped: status values
+                                         # (any case) meaning active; others mean inactive
+
+Keys of ``columns`` are SCIM attribute names, matched case-insensitively. Every
+mapped column must exist in the CSV (``missing-column`` error otherwise);
+unmapped columns are kept as attributes by header. Groups named in the
+``groups`` cells become :class:`~planner.model.IdpGroup` objects whose id and
+display name are the name as written (no nesting). A bad mapping is an
+``invalid-mapping`` error naming the YAML line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..model import IdpDirectory, IdpUser, email_key
+from .directory import DirectoryBuilder, make_emails
+from .files import Findings, read_text
+from .tabular import parse_table
+from .values import InvalidValue, parse_bool
+
+FORMAT = "generic-csv"
+
+_ATTRIBUTES = ("id", "userName", "emails", "givenName", "familyName", "displayName", "active",
+               "status", "userType", "externalId", "groups")
+
+
+class ColumnMap(BaseModel):
+    """``columns:`` of a mapping: SCIM attribute -> CSV header (``emails``: one header or a list)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    userName: str
+    id: str | None = None
+    emails: tuple[str, ...] = ()
+    givenName: str | None = None
+    familyName: str | None = None
+    displayName: str | None = None
+    active: str | None = None
+    status: str | None = None
+    userType: str | None = None
+    externalId: str | None = None
+    groups: str | None = None
+
+    @field_validator("emails", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+
+class Mapping(BaseModel):
+    """A generic-CSV mapping file (schema in the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    users: tuple[str, ...] = ()
+    columns: ColumnMap
+    groups_separator: str = Field(default=";", min_length=1)
+    active_statuses: tuple[str, ...] = ("active", "enabled")
+    format: str | None = None  # optional marker, e.g. "generic-csv"
+
+    @field_validator("users", "active_statuses", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _case_insensitive(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        canonical = {a.casefold(): a for a in _ATTRIBUTES}
+        return {canonical.get(str(k).casefold(), k): v for k, v in value.items()}
+
+
+def _yaml_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at ``loc`` (pydantic error location), or the closest parent."""
+    line = None
+    for part in loc:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for key, value in node.value:
+            if str(key.value).casefold() == str(part).casefold():
+                line, node = key.start_mark.line + 1, value
+                break
+        else:
+            break
+    return line
+
+
+def read_mapping(path: Path, findings: Findings) -> Mapping | None:
+    """Read and validate a mapping file; ``None`` with an ``invalid-mapping`` (or read) error."""
+    tf = read_text(path, findings)
+    if tf is None:
+        return None
+    try:
+        node = yaml.compose(tf.text)
+        data = yaml.safe_load(tf.text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        findings.error("invalid-mapping", path, where, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")
+        return None
+    try:
+        return Mapping.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _yaml_line(node, loc)
+            findings.error("invalid-mapping", path, f"line {line}" if line else "",
+                           ".".join(str(p) for p in loc), err["msg"])
+        return None
+
+
+def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: DirectoryBuilder,
+           findings: Findings) -> None:
+    tf = read_text(csv_path, findings)
+    if tf is None:
+        return
+    cols = mapping.columns
+    aliases: dict[str, tuple[str, ...]] = {}
+    for attr in _ATTRIBUTES:
+        if attr == "emails":
+            for i, header in enumerate(cols.emails):
+                aliases[f"emails.{i}"] = (header,)
+        elif getattr(cols, attr):
+            aliases[attr] = (getattr(cols, attr),)
+    table = parse_table(tf, findings, aliases={k: v for k, v in aliases.items()}, required=tuple(aliases),
+                        what=f"CSV mapped by {mapping_path.name}")
+    if table is None:
+        return
+    for row in table.mangled_rows("id"):
+        findings.warning("excel-mangled-id", csv_path, table.location(row), table.header("id"),
+                         f"id {table.get('id')[row]!r} looks damaged by a spreadsheet")
+    names = table.get("userName")
+    ids = table.get("id") or names
+    email_cols = [table.get(f"emails.{i}") for i in range(len(cols.emails))] or [names]
+    given = table.get_or_empty("givenName")
+    family = table.get_or_empty("familyName")
+    display = table.get_or_empty("displayName")
+    actives = table.get("active")
+    statuses = table.get_or_empty("status")
+    types = table.get_or_empty("userType")
+    external = table.get_or_empty("externalId")
+    groups = table.get("groups")
+    active_words = {s.casefold() for s in mapping.active_statuses}
+    attrs = table.row_attributes(tuple(aliases))
+    count = 0
+    for row, ref in enumerate(table.refs()):
+        user_id = ids[row]
+        if not user_id:
+            findings.warning("missing-id", csv_path, ref.location, table.header("id"),
+                             "row has no id / userName; skipped")
+            continue
+        if actives is not None:
+            try:
+                active = parse_bool(actives[row])
+            except InvalidValue as exc:
+                findings.warning("invalid-boolean", csv_path, ref.location, table.header("active"),
+                                 f"{exc}; taken as unknown")
+                active = None
+        elif statuses[row]:
+            active = statuses[row].casefold() in active_words
+        else:
+            active = None
+        user_name = names[row]
+        added = builder.add_user(IdpUser(
+            id=user_id,
+            user_name=user_name,
+            user_name_key=email_key(user_name),
+            emails=make_emails((col[row], i == 0, None) for i, col in enumerate(email_cols)),
+            given_name=given[row] or None,
+            family_name=family[row] or None,
+            display_name=display[row] or None,
+            active=active,
+            status=statuses[row] or None,
+            user_type=types[row] or None,
+            external_id=external[row] or None,
+            attributes=attrs[row],
+            source=ref,
+        ))
+        count += added
+        if added and groups is not None and groups[row]:
+            for name in groups[row].split(mapping.groups_separator):
+                name = name.strip()
+                if not name:
+                    continue
+                if not builder.has_group(name):
+                    builder.add_group(name, name, source=ref)
+                builder.add_member(name, user_id, "user")
+    builder.inputs.append(tf.input_file("generic.users", count))
+
+
+def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
+    """Load generic CSVs (role ``csv``) with their mapping(s) (role ``mapping``).
+
+    Errors: ``missing-mapping`` (CSV without a mapping), ``ambiguous-mapping``
+    (several mappings, one of them without ``users:``), ``invalid-mapping``.
+    """
+    builder = DirectoryBuilder(FORMAT, findings)
+    mappings = files.get("mapping", [])
+    csvs = files.get("csv", [])
+    if not mappings:
+        first = csvs[0] if csvs else Path(".")
+        findings.error("missing-mapping", first, "", "",
+                       "generic-csv needs a mapping YAML (columns: userName: ...) next to the CSV "
+                       "or as another --idp path")
+        return builder.build()
+    loaded = [(p, read_mapping(p, findings)) for p in mappings]
+    loaded = [(p, m) for p, m in loaded if m is not None]
+    if len(loaded) > 1 and any(not m.users for _, m in loaded):
+        findings.error("ambiguous-mapping", loaded[0][0], "", "users",
+                       "several mapping files: each must name its CSV with users:")
+        return builder.build()
+    for path, mapping in loaded:
+        targets = [(path.parent / u) for u in mapping.users] if mapping.users else csvs
+        if not targets:
+            findings.error("missing-file", path, "", "users", "no CSV file to read with this mapping")
+        for csv_path in targets:
+            _users(csv_path, mapping, path, builder, findings)
+    return builder.build()

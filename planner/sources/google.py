@@ -1,0 +1,344 @@
+"""Google Workspace: admin console users CSV and Admin SDK Directory API JSON (formats.md §4).
+
+CSV (``google-csv``): "Directory > Users > Download users". Bracketed suffixes
+are part of the header text (``Email Address [Required]``, ``Status [READ
+ONLY]``, ``Last Sign In [READ ONLY]``...); the unbracketed spellings and GAM's
+``gam print users`` names (``primaryEmail``, ``id``, ``name.givenName``,
+``suspended``, ``lastLoginTime``...) are aliases (``USER_ALIASES``). Only the
+email column is required. The console download has no user id column: then
+``id`` is the primary email. With an id column (GAM), ids are checked for
+spreadsheet damage (``1.04E+20``, ``excel-mangled-id``). Password columns are
+never kept. The CSV holds no groups.
+
+JSON (``google-api``): ``users.json`` (``GET admin/directory/v1/users`` pages
+``{"kind": "admin#directory#users", "users": [...], "nextPageToken"}``, arrays of
+pages, or a bare array), ``groups.json`` (``{"groups": [...]}``), and members as
+``group_members.json`` = ``{groupKey: <members answer>}`` or one members answer
+per file named by the group key (id, email or name). Member ``type`` ``USER``
+-> user, ``GROUP`` -> nested group; ``CUSTOMER`` (the whole domain) and
+``EXTERNAL`` members (no Workspace user, never provisioned by Google's SCIM app)
+are ignored with an info finding.
+
+Mapping: ``user_name`` <- primary email; ``emails`` <- primary, then
+``emails[].address``, ``aliases``, ``nonEditableAliases`` (JSON) or the work /
+home secondary emails (CSV); ``active`` <- not suspended and not archived
+(``Status`` ``Active`` / ``Suspended`` / ``Archived`` in the CSV); ``status`` <-
+``Active`` / ``Suspended`` / ``Archived``; ``lastLogin`` attribute <- ``Last Sign
+In`` / ``lastLoginTime`` as ISO UTC (``Never logged in`` and the 1970 epoch are
+"never", formats.md §0.7, §4b).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..model import IdpDirectory, IdpUser, SourceRef, email_key
+from .directory import DirectoryBuilder, make_emails
+from .envelopes import records
+from .files import Findings, read_json
+from .tabular import read_table
+from .values import InvalidValue, as_id, as_text, is_excel_mangled, parse_bool, parse_timestamp
+
+CSV_FORMAT = "google-csv"
+API_FORMAT = "google-api"
+
+USER_ALIASES = {
+    "primaryEmail": ("email address [required]", "email address", "email", "primary email"),
+    "id": ("user id", "userid"),
+    "givenName": ("first name [required]", "first name", "name.givenname"),
+    "familyName": ("last name [required]", "last name", "name.familyname"),
+    "fullName": ("name.fullname", "full name"),
+    "status": ("status [read only]",),
+    "suspended": (),
+    "archived": (),
+    "lastLoginTime": ("last sign in [read only]", "last sign in"),
+    "orgUnitPath": ("org unit path [required]", "org unit path"),
+    "workSecondaryEmail": ("work secondary email",),
+    "homeSecondaryEmail": ("home secondary email",),
+    "recoveryEmail": ("recovery email",),
+    "employeeId": ("employee id",),
+    "employeeType": ("employee type",),
+    "employeeTitle": ("employee title",),
+    "department": (),
+    "costCenter": ("cost center",),
+    "managerEmail": ("manager email",),
+    "aliases": (),
+    "isAdmin": ("is admin",),
+    "password": ("password [required]",),
+    "passwordHashFunction": ("password hash function [upload only]", "password hash function"),
+    "newPrimaryEmail": ("new primary email [upload only]",),
+    "newStatus": ("new status [upload only]",),
+}
+_CONSUMED = ("primaryEmail", "id", "givenName", "familyName", "fullName", "status", "suspended",
+             "archived", "lastLoginTime", "workSecondaryEmail", "homeSecondaryEmail", "aliases",
+             "password", "passwordHashFunction", "newPrimaryEmail", "newStatus")
+
+
+def _status(status: str, suspended: bool | None, archived: bool | None) -> tuple[str | None, bool | None]:
+    """``(status word, active)`` from a CSV ``Status`` cell or the JSON ``suspended`` / ``archived`` flags."""
+    word = status.strip().casefold()
+    if word:
+        if word == "active":
+            return "Active", True
+        if word in ("suspended", "archived"):
+            return word.capitalize(), False
+        return status.strip(), None
+    if suspended is None and archived is None:
+        return None, None
+    if archived:
+        return "Archived", False
+    if suspended:
+        return "Suspended", False
+    return "Active", True
+
+
+def _timestamp(value: Any, ref: SourceRef, field: str, findings: Findings) -> str | None:
+    if not value:
+        return None
+    try:
+        return parse_timestamp(value)
+    except InvalidValue as exc:
+        findings.warning("invalid-timestamp", ref.file, ref.location, field, str(exc))
+        return None
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _bool_cells(values: list[str] | None, n: int, header: str, path: Path, refs, findings) -> list:
+    if values is None:
+        return [None] * n
+    out = []
+    for row, cell in enumerate(values):
+        try:
+            out.append(parse_bool(cell))
+        except InvalidValue as exc:
+            findings.warning("invalid-boolean", path, refs[row].location, header, f"{exc}; taken as unknown")
+            out.append(None)
+    return out
+
+
+def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    table = read_table(path, findings, aliases=USER_ALIASES, required=("primaryEmail",),
+                       what="Google users CSV")
+    if table is None:
+        return
+    refs = table.refs()
+    for row in table.mangled_rows("id"):
+        findings.warning(
+            "excel-mangled-id", path, table.location(row), table.header("id"),
+            f"Google user id {table.get('id')[row]!r} was damaged by a spreadsheet (scientific notation "
+            "or zeroed digits); the real id is lost: re-export without opening in Excel",
+        )
+    emails = table.get("primaryEmail")
+    ids = table.get("id")
+    given = table.get_or_empty("givenName")
+    family = table.get_or_empty("familyName")
+    full = table.get_or_empty("fullName")
+    status = table.get_or_empty("status")
+    suspended = _bool_cells(table.get("suspended"), len(table), table.header("suspended"), path, refs, findings)
+    archived = _bool_cells(table.get("archived"), len(table), table.header("archived"), path, refs, findings)
+    last = table.get_or_empty("lastLoginTime")
+    work = table.get_or_empty("workSecondaryEmail")
+    home = table.get_or_empty("homeSecondaryEmail")
+    aliases = table.get_or_empty("aliases")
+    attrs = table.row_attributes(_CONSUMED)
+    count = 0
+    for row, ref in enumerate(refs):
+        primary = emails[row]
+        user_id = (ids[row] if ids is not None else "") or primary
+        if not user_id:
+            findings.warning("missing-id", path, ref.location, table.header("primaryEmail"),
+                             "user has neither an id nor an email; skipped")
+            continue
+        word, active = _status(status[row], suspended[row], archived[row])
+        attributes = attrs[row]
+        login = _timestamp(last[row], ref, table.header("lastLoginTime"), findings)
+        if login:
+            attributes["lastLogin"] = login
+        count += builder.add_user(IdpUser(
+            id=user_id,
+            user_name=primary,
+            user_name_key=email_key(primary),
+            emails=make_emails([
+                (primary, True, "primary"),
+                (work[row], False, "work"),
+                (home[row], False, "home"),
+                *((a, False, "alias") for a in aliases[row].replace(",", " ").split()),
+            ]),
+            given_name=given[row] or None,
+            family_name=family[row] or None,
+            display_name=full[row] or (f"{given[row]} {family[row]}".strip() or None),
+            active=active,
+            status=word,
+            attributes=attributes,
+            source=ref,
+        ))
+    builder.inputs.append(table.file.input_file("google.users", count))
+
+
+def load_csv(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
+    """Load Google admin console user downloads (role ``users``)."""
+    builder = DirectoryBuilder(CSV_FORMAT, findings)
+    for path in files.get("users", ()):
+        _users_csv(path, builder, findings)
+    return builder.build()
+
+
+# --------------------------------------------------------------------------- Directory API JSON
+
+_USER_CORE = frozenset({"id", "primaryEmail", "name", "emails", "aliases", "nonEditableAliases",
+                        "suspended", "archived", "lastLoginTime", "kind", "etag"})
+
+
+def _json_flag(rec: dict, key: str, ref: SourceRef, findings: Findings) -> bool | None:
+    value = rec.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        return parse_bool(value)
+    except InvalidValue as exc:
+        findings.warning("invalid-boolean", ref.file, ref.location, key, f"{exc}; taken as unknown")
+        return None
+
+
+def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
+    user_id = as_id(rec.get("id"))
+    primary = as_text(rec.get("primaryEmail")).strip()
+    if not user_id and not primary:
+        findings.warning("missing-id", ref.file, ref.location, "id", "user has no id; skipped")
+        return None
+    if is_excel_mangled(user_id):
+        findings.warning("excel-mangled-id", ref.file, ref.location, "id",
+                         f"Google user id {user_id!r} was damaged by a spreadsheet")
+    name = rec.get("name") if isinstance(rec.get("name"), dict) else {}
+    candidates: list[tuple[Any, bool, str | None]] = [(primary, True, "primary")]
+    for item in rec.get("emails") or ():
+        if isinstance(item, dict):
+            candidates.append((item.get("address"), False, item.get("type")))
+    for key in ("aliases", "nonEditableAliases"):
+        for alias in rec.get(key) or ():
+            candidates.append((alias, False, "alias"))
+    word, active = _status("", _json_flag(rec, "suspended", ref, findings),
+                           _json_flag(rec, "archived", ref, findings))
+    attributes = {k: v for k, v in rec.items() if v is not None and k not in _USER_CORE}
+    login = _timestamp(rec.get("lastLoginTime"), ref, "lastLoginTime", findings)
+    if login:
+        attributes["lastLogin"] = login
+    return IdpUser(
+        id=user_id or primary,
+        user_name=primary,
+        user_name_key=email_key(primary),
+        emails=make_emails(candidates),
+        given_name=name.get("givenName"),
+        family_name=name.get("familyName"),
+        display_name=name.get("fullName"),
+        active=active,
+        status=word,
+        attributes=attributes,
+        source=ref,
+    )
+
+
+def _api_users(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return
+    file = str(path)
+    count = 0
+    for rec, where in records(data, path, findings, page_keys=("users",), next_keys=("nextPageToken",),
+                              what="Google users file"):
+        user = _api_user(rec, SourceRef(file, where), findings)
+        if user is not None:
+            count += builder.add_user(user)
+    builder.inputs.append(tf.input_file("google.users", count))
+
+
+def _api_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return
+    file = str(path)
+    count = 0
+    for rec, where in records(data, path, findings, page_keys=("groups",), next_keys=("nextPageToken",),
+                              what="Google groups file"):
+        group_id = as_id(rec.get("id")) or as_text(rec.get("email")).strip()
+        if not group_id:
+            findings.warning("missing-id", file, where, "id", "group has no id; skipped")
+            continue
+        attributes = {k: v for k, v in rec.items() if v is not None and k not in ("id", "name", "kind", "etag")}
+        name = as_text(rec.get("name")) or as_text(rec.get("email")) or group_id
+        count += builder.add_group(group_id, name, source=SourceRef(file, where), attributes=attributes)
+    builder.inputs.append(tf.input_file("google.groups", count))
+
+
+def _api_answer(
+    group_key: str, answer: Any, path: Path, base: str, builder: DirectoryBuilder,
+    findings: Findings, ignored: dict[str, int],
+) -> int:
+    file = str(path)
+    group_id = builder.group_key(group_key)
+    if group_id is None:
+        group_id = group_key
+        builder.add_group(group_id, group_key, source=SourceRef(file, base))
+    by_email: dict[str, str] | None = None
+    count = 0
+    for rec, where in records(answer, path, findings, page_keys=("members",), next_keys=("nextPageToken",),
+                              what=f"Google members of {group_key}", base=base):
+        kind = as_text(rec.get("type")).upper() or "USER"
+        member_id = as_id(rec.get("id"))
+        if kind == "USER":
+            if member_id not in builder.users and rec.get("email"):
+                if by_email is None:
+                    by_email = {u.user_name_key: u.id for u in builder.users.values()}
+                member_id = by_email.get(email_key(rec["email"]), member_id)
+            builder.add_member(group_id, member_id, "user")
+        elif kind == "GROUP":
+            child = member_id if builder.has_group(member_id) else builder.group_key(
+                as_text(rec.get("email")) or member_id)
+            if child is None:
+                child = member_id or as_text(rec.get("email"))
+                builder.add_group(child, as_text(rec.get("email")) or child, source=SourceRef(file, where))
+            builder.add_member(group_id, child, "group")
+        else:
+            ignored[kind] = ignored.get(kind, 0) + 1
+            continue
+        count += 1
+    return count
+
+
+def _api_members(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool) -> None:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return
+    ignored: dict[str, int] = {}
+    count = 0
+    if keyed:
+        if not isinstance(data, dict):
+            findings.error("unexpected-json-shape", path, "$", "",
+                           "Google members file must be an object {groupKey: <members answer>}")
+            return
+        for key, answer in data.items():
+            count += _api_answer(str(key), answer, path, f'$["{key}"]', builder, findings, ignored)
+    else:
+        count += _api_answer(path.stem, data, path, "$", builder, findings, ignored)
+    if ignored:
+        findings.info("ignored-members", path, "", "type",
+                      "members that are not Workspace users or groups ignored: "
+                      + ", ".join(f"{n} {k}" for k, n in sorted(ignored.items())))
+    builder.inputs.append(tf.input_file("google.group_members", count))
+
+
+def load_api(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
+    """Load Directory API JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
+    builder = DirectoryBuilder(API_FORMAT, findings)
+    for path in files.get("users", ()):
+        _api_users(path, builder, findings)
+    for path in files.get("groups", ()):
+        _api_groups(path, builder, findings)
+    for path in files.get("members-map", ()):
+        _api_members(path, builder, findings, keyed=True)
+    for path in files.get("group-members", ()):
+        _api_members(path, builder, findings, keyed=False)
+    return builder.build()

@@ -1,0 +1,255 @@
+"""Okta Management API JSON (formats.md §2a-§2c): users, groups, group members.
+
+Layout (roles found by :mod:`.detect` from content, any file names):
+
+- ``users.json``: ``GET /api/v1/users`` answers: a bare array of User objects,
+  an array of such arrays (one per page), or pages concatenated in one file.
+  Note: a list made without ``filter``/``search`` lacks ``DEPROVISIONED`` users.
+- ``groups.json``: ``GET /api/v1/groups`` answers (Group objects, ``profile.name``).
+- ``group_members.json``: ``{groupId: [User, ...]}``, the answers of
+  ``GET /api/v1/groups/{groupId}/users`` keyed by group id (a group name is
+  accepted as key too); members may also be bare user id strings. Or one file
+  per group in a ``group_members/`` folder, named by group id or name.
+
+Mapping to :class:`~planner.model.IdpUser`:
+
+- ``id`` <- ``id`` (``00u...``); ``user_name`` <- ``profile.login`` (what the Okta
+  Sigma app sends as SCIM ``userName``); ``emails`` <- ``profile.email`` (primary),
+  ``profile.secondEmail``; names <- ``profile.firstName`` / ``lastName`` /
+  ``displayName``; ``status`` <- ``status`` as written.
+- ``active``: ``True`` for ``ACTIVE``, ``PROVISIONED``, ``RECOVERY``,
+  ``PASSWORD_EXPIRED``, ``LOCKED_OUT`` (can sign in, or will after a reset);
+  ``False`` for ``STAGED``, ``SUSPENDED``, ``DEPROVISIONED``; ``None`` for
+  anything else. Console labels ("Pending user action", "Deactivated", ...)
+  are accepted as well (formats.md §2a table).
+- ``attributes``: every other ``profile`` field (custom ones included) plus
+  ``created``, ``activated``, ``statusChanged``, ``lastUpdated``,
+  ``passwordChanged``, ``typeId`` (``type.id``) and ``credentialProvider``
+  (``credentials.provider.type``); ``lastLogin`` normalized to ISO 8601 UTC
+  (absent = never). Null fields are left out.
+
+Okta groups do not nest (every member is a user). A member user missing from
+the users file (e.g. deprovisioned, filtered out) is added from the member
+record with a ``member-not-in-users`` warning, since group member answers carry
+full User objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..model import IdpDirectory, IdpUser, SourceRef, email_key
+from .directory import DirectoryBuilder, make_emails
+from .envelopes import records
+from .files import Findings, read_json
+from .values import InvalidValue, as_id, as_text, is_excel_mangled, parse_timestamp
+
+FORMAT = "okta-api"
+
+ACTIVE_STATUSES = frozenset({"ACTIVE", "PROVISIONED", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT"})
+INACTIVE_STATUSES = frozenset({"STAGED", "SUSPENDED", "DEPROVISIONED"})
+STATUS_LABELS = {
+    "PENDING_USER_ACTION": "PROVISIONED",
+    "PASSWORD_RESET": "RECOVERY",
+    "DEACTIVATED": "DEPROVISIONED",
+}
+_PROFILE_CORE = ("login", "email", "secondEmail", "firstName", "lastName", "displayName")
+_TOP_LEVEL = ("created", "activated", "statusChanged", "lastUpdated", "passwordChanged")
+
+
+def okta_active(status: str | None) -> bool | None:
+    """Whether an Okta status (API enum or console label, any case) can use apps (formats.md §2a)."""
+    if not status:
+        return None
+    word = "_".join(status.strip().upper().split())
+    word = STATUS_LABELS.get(word, word)
+    if word in ACTIVE_STATUSES:
+        return True
+    if word in INACTIVE_STATUSES:
+        return False
+    return None
+
+
+def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
+    """One Okta User object -> :class:`IdpUser` (``None`` with a ``missing-id`` warning without ``id``)."""
+    user_id = as_id(rec.get("id"))
+    if not user_id:
+        findings.warning("missing-id", ref.file, ref.location, "id", "Okta user has no id; skipped")
+        return None
+    profile = rec.get("profile")
+    if not isinstance(profile, dict):
+        profile = {}
+    login = as_text(profile.get("login")).strip()
+    attributes: dict[str, Any] = {
+        k: v for k, v in profile.items() if v is not None and k not in _PROFILE_CORE
+    }
+    for key in _TOP_LEVEL:
+        value = rec.get(key)
+        if value is not None:
+            attributes[key] = value
+    kind = rec.get("type")
+    if isinstance(kind, dict) and kind.get("id"):
+        attributes["typeId"] = kind["id"]
+    creds = rec.get("credentials")
+    if isinstance(creds, dict) and isinstance(creds.get("provider"), dict):
+        provider = creds["provider"].get("type")
+        if provider:
+            attributes["credentialProvider"] = provider
+    last_login = rec.get("lastLogin")
+    if last_login:
+        try:
+            normalized = parse_timestamp(last_login)
+        except InvalidValue as exc:
+            findings.warning("invalid-timestamp", ref.file, ref.location, "lastLogin", str(exc))
+            normalized = None
+        if normalized:
+            attributes["lastLogin"] = normalized
+    email = profile.get("email")
+    status = rec.get("status")
+    status = str(status) if status is not None else None
+    return IdpUser(
+        id=user_id,
+        user_name=login,
+        user_name_key=email_key(login),
+        emails=make_emails((
+            (email, True, "primary"),
+            (profile.get("secondEmail"), False, "secondary"),
+            (login if "@" in login and not email else None, False, "login"),
+        )),
+        given_name=profile.get("firstName"),
+        family_name=profile.get("lastName"),
+        display_name=profile.get("displayName"),
+        active=okta_active(status),
+        status=status,
+        user_type=None,
+        external_id=None,
+        attributes=attributes,
+        source=ref,
+    )
+
+
+def _users(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return
+    file = str(path)
+    count = 0
+    for rec, where in records(data, path, findings, page_keys=("users",), what="Okta users file"):
+        user = user_from_okta(rec, SourceRef(file, where), findings)
+        if user is not None:
+            if is_excel_mangled(user.id):
+                findings.warning("excel-mangled-id", file, where, "id",
+                                 f"user id {user.id!r} looks damaged by a spreadsheet")
+            count += builder.add_user(user)
+    builder.inputs.append(tf.input_file("okta.users", count))
+
+
+def _groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return
+    file = str(path)
+    count = 0
+    for rec, where in records(data, path, findings, page_keys=("groups",), what="Okta groups file"):
+        group_id = as_id(rec.get("id"))
+        if not group_id:
+            findings.warning("missing-id", file, where, "id", "Okta group has no id; skipped")
+            continue
+        profile = rec.get("profile") if isinstance(rec.get("profile"), dict) else {}
+        attributes = {k: v for k, v in profile.items() if v is not None and k != "name"}
+        for key in ("type", "created", "lastUpdated", "lastMembershipUpdated"):
+            if rec.get(key) is not None:
+                attributes[key] = rec[key]
+        count += builder.add_group(
+            group_id, as_text(profile.get("name")) or group_id,
+            source=SourceRef(file, where), attributes=attributes,
+        )
+    builder.inputs.append(tf.input_file("okta.groups", count))
+
+
+def _members(
+    group_key: str, answer: Any, path: Path, base: str, builder: DirectoryBuilder,
+    findings: Findings, counters: dict[str, int],
+) -> int:
+    file = str(path)
+    group_id = builder.group_key(group_key)
+    if group_id is None:
+        group_id = group_key
+        builder.add_group(group_id, group_key, source=SourceRef(file, base))
+        counters["unknown_groups"] += 1
+    count = 0
+    if isinstance(answer, list) and answer and all(isinstance(x, (str, int)) for x in answer):
+        for member in answer:
+            builder.add_member(group_id, as_id(member), "user")
+            count += 1
+        return count
+    for rec, where in records(answer, path, findings, page_keys=("users",),
+                              what=f"Okta members of group {group_key}", base=base):
+        user_id = as_id(rec.get("id"))
+        if not user_id:
+            findings.warning("missing-id", file, where, "id", "group member has no id; skipped")
+            continue
+        if user_id not in builder.users:
+            user = user_from_okta(rec, SourceRef(file, where), findings)
+            if user is not None and user.user_name:
+                builder.add_user(user)
+                counters["added_users"] += 1
+                if counters["added_users"] == 1:
+                    counters["first_added"] = where  # type: ignore[assignment]
+        builder.add_member(group_id, user_id, "user")
+        count += 1
+    return count
+
+
+def _members_map(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return
+    if not isinstance(data, dict):
+        findings.error("unexpected-json-shape", path, "$", "",
+                       "Okta group members file must be an object {groupId: [User, ...]}")
+        return
+    counters = {"unknown_groups": 0, "added_users": 0}
+    count = 0
+    for key, answer in data.items():
+        count += _members(str(key), answer, path, f'$["{key}"]', builder, findings, counters)
+    _report(path, counters, findings)
+    builder.inputs.append(tf.input_file("okta.group_members", count))
+
+
+def _member_file(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return
+    counters = {"unknown_groups": 0, "added_users": 0}
+    count = _members(path.stem, data, path, "$", builder, findings, counters)
+    _report(path, counters, findings)
+    builder.inputs.append(tf.input_file("okta.group_members", count))
+
+
+def _report(path: Path, counters: dict[str, Any], findings: Findings) -> None:
+    if counters["added_users"]:
+        findings.warning(
+            "member-not-in-users", path, str(counters.get("first_added", "")), "id",
+            f"{counters['added_users']} group member(s) are not in the users file (exported without "
+            "filter=status eq \"DEPROVISIONED\"?); taken from the member records",
+        )
+    if counters["unknown_groups"]:
+        findings.info("unknown-group", path, "", "",
+                      f"{counters['unknown_groups']} group key(s) match no group of the groups file; "
+                      "the key is used as the group's id and name")
+
+
+def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
+    """Load Okta API files by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
+    builder = DirectoryBuilder(FORMAT, findings)
+    for path in files.get("users", ()):
+        _users(path, builder, findings)
+    for path in files.get("groups", ()):
+        _groups(path, builder, findings)
+    for path in files.get("members-map", ()):
+        _members_map(path, builder, findings)
+    for path in files.get("group-members", ()):
+        _member_file(path, builder, findings)
+    return builder.build()

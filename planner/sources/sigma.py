@@ -1,0 +1,537 @@
+"""Sigma export directory loader: members, teams, team memberships, account types.
+
+A *Sigma export* is a directory (file names matched case-insensitively):
+
+==========================  =================================================================
+``members.json``            ``GET /v2/members`` or ``/v2.1/members`` answers (sigma-api.md §2.3):
+                            a bare array, one page ``{"entries": [...], "nextPage": ...}``,
+                            or an array of pages. **Required** (or ``members.csv``).
+``teams.json``              ``GET /v2/teams`` answers, same shapes (sigma-api.md §3.2).
+                            Team objects of ``GET /v2/teams/{teamId}`` carrying ``members``
+                            are accepted too.
+``team_members.json``       ``{teamId: <GET /v2/teams/{teamId}/members answer>}`` where each
+                            answer is a page ``{"entries": [{userId, isTeamAdmin, addedBy}]}``,
+                            an array of pages or a bare array (sigma-api.md §3.3); a flat
+                            array of ``{teamId, userId, isTeamAdmin}`` records is accepted.
+``account_types.json``      optional ``GET /v2/accountTypes`` pages ``{"entries": [{accountTypeId,
+                            accountTypeName, description, isCustom}], "nextPageToken"}``
+                            (sigma-api.md §4.1). Without it, ``memberType`` is not validated.
+``members.csv``             CSV equivalent, headers = API field names (formats.md §1f):
+                            ``memberId,email,firstName,lastName,memberType,userKind,
+                            isArchived,isInactive,createdAt,updatedAt`` (+ any other field);
+                            ``memberId`` and ``email`` required.
+``teams.csv``               ``teamId,name,description,visibility,isArchived``; ``teamId``,
+                            ``name`` required.
+``team_members.csv``        ``teamId,userId,isTeamAdmin[,addedBy]``; ``memberId`` is accepted
+                            for ``userId`` (formats.md §1f spelling, with ``teamName,email``).
+``account_types.csv``       ``accountTypeId,accountTypeName,description,isCustom``.
+==========================  =================================================================
+
+When both a ``.json`` and a ``.csv`` of one kind exist, the JSON is read and the
+CSV is reported as ignored (``ignored-file``). Every field of each member object
+is kept in :attr:`SigmaMember.raw` (camelCase keys, JSON values as loaded; CSV
+cells as strings).
+
+Findings made here are per file / per record (parse level); cross-record
+checks (duplicate emails, unknown ``memberType``, dangling references) are in
+:mod:`planner.validation`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..model import AccountType, SigmaExport, SigmaMember, SigmaTeam, SourceRef, TeamMembership, email_key
+from .envelopes import records
+from .files import Findings, read_json
+from .tabular import Table, read_table
+from .values import InvalidValue, is_excel_mangled, parse_bool
+
+MEMBER_ALIASES = {
+    "memberId": ("member id", "member_id"),
+    "email": ("email address", "e-mail", "mail"),
+    "firstName": ("first name", "first_name", "given name", "givenName"),
+    "lastName": ("last name", "last_name", "surname", "family name", "familyName"),
+    "memberType": ("member type", "member_type", "account type", "accountType", "accountTypeName"),
+    "userKind": ("user kind", "user_kind"),
+    "isArchived": ("is archived", "archived", "is_archived"),
+    "isInactive": ("is inactive", "inactive", "is_inactive"),
+    "organizationId": ("organization id",),
+    "createdAt": ("created at", "created"),
+    "updatedAt": ("updated at", "updated"),
+    "createdBy": ("created by",),
+    "updatedBy": ("updated by",),
+    "homeFolderId": ("home folder id",),
+    "profileImgUrl": ("profile img url",),
+}
+TEAM_ALIASES = {
+    "teamId": ("team id", "team_id", "id"),
+    "name": ("team name", "teamName", "team"),
+    "description": (),
+    "visibility": (),
+    "isArchived": ("is archived", "archived"),
+    "createdAt": ("created at",),
+    "updatedAt": ("updated at",),
+    "createdBy": ("created by",),
+    "updatedBy": ("updated by",),
+}
+TEAM_MEMBER_ALIASES = {
+    "teamId": ("team id", "team_id"),
+    "userId": ("memberId", "member id", "user id", "member_id", "user_id"),
+    "isTeamAdmin": ("is team admin", "team admin", "isAdmin", "is_team_admin"),
+    "addedBy": ("added by",),
+    "teamName": ("team name", "team"),
+    "email": ("email address",),
+}
+ACCOUNT_TYPE_ALIASES = {
+    "accountTypeId": ("account type id", "id"),
+    "accountTypeName": ("account type name", "name", "account type"),
+    "description": (),
+    "isCustom": ("is custom", "custom"),
+}
+
+KNOWN_USER_KINDS = ("internal", "guest", "embed")
+
+
+def _pick(directory: Path, stem: str, findings: Findings) -> Path | None:
+    """The ``<stem>.json`` or ``<stem>.csv`` file of the export (JSON preferred), matched case-insensitively."""
+    by_name = {p.name.casefold(): p for p in directory.iterdir() if p.is_file()}
+    json_file = by_name.get(f"{stem}.json")
+    csv_file = by_name.get(f"{stem}.csv")
+    if json_file and csv_file:
+        findings.info(
+            "ignored-file", csv_file, "", "",
+            f"{json_file.name} is read; {csv_file.name} is ignored (both hold {stem.replace('_', ' ')})",
+        )
+    return json_file or csv_file
+
+
+def _bool(rec: dict, key: str, default: bool, file: str, where: str, findings: Findings) -> bool:
+    """A JSON boolean field; strings like ``"True"`` are coerced, anything else warns and gives ``default``."""
+    value = rec.get(key)
+    if value is None:
+        return default
+    if value is True or value is False:
+        return value
+    try:
+        parsed = parse_bool(value)
+    except InvalidValue as exc:
+        findings.warning("invalid-boolean", file, where, key, f"{exc}; taken as {str(default).lower()}")
+        return default
+    return default if parsed is None else parsed
+
+
+def _bools(table: Table, name: str, default: bool, findings: Findings) -> list[bool]:
+    """A CSV boolean column (§0.6); empty = ``default``; bad cells warn and give ``default``."""
+    values = table.get(name)
+    if values is None:
+        return [default] * len(table)
+    out: list[bool] = []
+    for row, cell in enumerate(values):
+        if not cell:
+            out.append(default)
+            continue
+        try:
+            parsed = parse_bool(cell)
+        except InvalidValue as exc:
+            findings.warning(
+                "invalid-boolean", table.path, table.location(row), table.header(name),
+                f"{exc}; taken as {str(default).lower()}",
+            )
+            parsed = None
+        out.append(default if parsed is None else parsed)
+    return out
+
+
+def _flag_mangled(table: Table, names: tuple[str, ...], findings: Findings) -> None:
+    for name in names:
+        for row in table.mangled_rows(name):
+            findings.warning(
+                "excel-mangled-id", table.path, table.location(row), table.header(name),
+                f"id {table.get(name)[row]!r} looks damaged by a spreadsheet (scientific notation or "
+                "zeroed digits); re-export without opening in Excel",
+            )
+
+
+def _id(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+# --------------------------------------------------------------------------- members
+
+
+def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any]:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return [], None
+    file = str(path)
+    out: list[SigmaMember] = []
+    for rec, where in records(
+        data, path, findings, page_keys=("entries",), next_keys=("nextPage",), what="members.json"
+    ):
+        member_id = _id(rec.get("memberId"))
+        if not member_id:
+            findings.warning("missing-id", file, where, "memberId", "member has no memberId; skipped")
+            continue
+        if is_excel_mangled(member_id):
+            findings.warning("excel-mangled-id", file, where, "memberId",
+                             f"memberId {member_id!r} looks damaged by a spreadsheet")
+        email = _text(rec.get("email"))
+        archived = rec.get("isArchived")
+        inactive = rec.get("isInactive")
+        out.append(SigmaMember(
+            member_id=member_id,
+            email=email,
+            email_key=email_key(email),
+            first_name=_text(rec.get("firstName")),
+            last_name=_text(rec.get("lastName")),
+            member_type=_text(rec.get("memberType")),
+            user_kind=_text(rec.get("userKind") or "internal").strip().lower(),
+            is_archived=archived if archived is True or archived is False
+            else _bool(rec, "isArchived", False, file, where, findings),
+            is_inactive=inactive if inactive is True or inactive is False
+            else _bool(rec, "isInactive", False, file, where, findings),
+            organization_id=_text(rec.get("organizationId")),
+            created_at=rec.get("createdAt"),
+            updated_at=rec.get("updatedAt"),
+            raw=rec,
+            source=SourceRef(file, where),
+        ))
+    return out, tf.input_file("sigma.members", len(out))
+
+
+def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any]:
+    table = read_table(path, findings, aliases=MEMBER_ALIASES, required=("memberId", "email"),
+                       what="members.csv")
+    if table is None:
+        return [], None
+    _flag_mangled(table, ("memberId",), findings)
+    ids = table.get("memberId")
+    emails = table.get("email")
+    first = table.get_or_empty("firstName")
+    last = table.get_or_empty("lastName")
+    types = table.get_or_empty("memberType")
+    kinds = table.get_or_empty("userKind")
+    archived = _bools(table, "isArchived", False, findings)
+    inactive = _bools(table, "isInactive", False, findings)
+    org = table.get_or_empty("organizationId")
+    created = table.get_or_empty("createdAt")
+    updated = table.get_or_empty("updatedAt")
+    raws = table.row_dicts()
+    out: list[SigmaMember] = []
+    for row, ref in enumerate(table.refs()):
+        if not ids[row]:
+            findings.warning("missing-id", table.path, ref.location, table.header("memberId"),
+                             "member has no memberId; skipped")
+            continue
+        out.append(SigmaMember(
+            member_id=ids[row],
+            email=emails[row],
+            email_key=email_key(emails[row]),
+            first_name=first[row],
+            last_name=last[row],
+            member_type=types[row],
+            user_kind=(kinds[row] or "internal").lower(),
+            is_archived=archived[row],
+            is_inactive=inactive[row],
+            organization_id=org[row],
+            created_at=created[row] or None,
+            updated_at=updated[row] or None,
+            raw=raws[row],
+            source=ref,
+        ))
+    return out, table.file.input_file("sigma.members", len(out))
+
+
+def _dedupe_members(members: list[SigmaMember], findings: Findings) -> list[SigmaMember]:
+    seen: dict[str, SigmaMember] = {}
+    out: list[SigmaMember] = []
+    for m in members:
+        first = seen.get(m.member_id)
+        if first is None:
+            seen[m.member_id] = m
+            out.append(m)
+            continue
+        src = m.source or SourceRef("")
+        findings.warning(
+            "duplicate-member-id", src.file, src.location, "memberId",
+            f"memberId {m.member_id} appears again (first at {first.source}); the repeat is ignored",
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- teams
+
+
+def _teams_json(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[TeamMembership], Any]:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return [], [], None
+    file = str(path)
+    teams: list[SigmaTeam] = []
+    embedded: list[TeamMembership] = []
+    for rec, where in records(
+        data, path, findings, page_keys=("entries",), next_keys=("nextPage",), what="teams.json"
+    ):
+        team_id = _id(rec.get("teamId"))
+        if not team_id:
+            findings.warning("missing-id", file, where, "teamId", "team has no teamId; skipped")
+            continue
+        ref = SourceRef(file, where)
+        teams.append(SigmaTeam(
+            team_id=team_id,
+            name=_text(rec.get("name")),
+            description=rec.get("description"),
+            visibility=rec.get("visibility"),
+            is_archived=_bool(rec, "isArchived", False, file, where, findings),
+            raw=rec,
+            source=ref,
+        ))
+        members = rec.get("members")
+        if isinstance(members, list):
+            embedded.extend(
+                TeamMembership(team_id=team_id, member_id=_id(m), source=ref)
+                for m in members if isinstance(m, (str, int)) and _id(m)
+            )
+    return teams, embedded, tf.input_file("sigma.teams", len(teams))
+
+
+def _teams_csv(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[TeamMembership], Any]:
+    table = read_table(path, findings, aliases=TEAM_ALIASES, required=("teamId", "name"), what="teams.csv")
+    if table is None:
+        return [], [], None
+    _flag_mangled(table, ("teamId",), findings)
+    ids, names = table.get("teamId"), table.get("name")
+    desc = table.get_or_empty("description")
+    vis = table.get_or_empty("visibility")
+    archived = _bools(table, "isArchived", False, findings)
+    raws = table.row_dicts()
+    teams: list[SigmaTeam] = []
+    for row, ref in enumerate(table.refs()):
+        if not ids[row]:
+            findings.warning("missing-id", table.path, ref.location, table.header("teamId"),
+                             "team has no teamId; skipped")
+            continue
+        teams.append(SigmaTeam(
+            team_id=ids[row], name=names[row], description=desc[row] or None,
+            visibility=vis[row] or None, is_archived=archived[row], raw=raws[row], source=ref,
+        ))
+    return teams, [], table.file.input_file("sigma.teams", len(teams))
+
+
+# --------------------------------------------------------------------------- team memberships
+
+
+def _membership(rec: dict, team_id: str, file: str, where: str, findings: Findings) -> TeamMembership | None:
+    member_id = _id(rec.get("userId") if "userId" in rec else rec.get("memberId"))
+    if not member_id:
+        findings.warning("missing-id", file, where, "userId", "team member entry has no userId; skipped")
+        return None
+    added_by = rec.get("addedBy")
+    return TeamMembership(
+        team_id=team_id,
+        member_id=member_id,
+        is_team_admin=_bool(rec, "isTeamAdmin", False, file, where, findings),
+        added_by=None if added_by is None else str(added_by),
+        source=SourceRef(file, where),
+    )
+
+
+def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembership], Any]:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return [], None
+    file = str(path)
+    out: list[TeamMembership] = []
+    if isinstance(data, dict) and "entries" not in data:
+        for team_id, answer in data.items():
+            base = f'$["{team_id}"]'
+            for rec, where in records(
+                answer, path, findings, page_keys=("entries",), next_keys=("nextPage",),
+                what=f"team_members.json team {team_id}", base=base,
+            ):
+                m = _membership(rec, str(team_id).strip(), file, where, findings)
+                if m is not None:
+                    out.append(m)
+    else:
+        for rec, where in records(
+            data, path, findings, page_keys=("entries",), next_keys=("nextPage",),
+            what="team_members.json",
+        ):
+            team_id = _id(rec.get("teamId"))
+            if not team_id:
+                findings.error(
+                    "unexpected-json-shape", file, where, "teamId",
+                    "team_members.json must be {teamId: <GET /v2/teams/{teamId}/members answer>}, "
+                    "or records carrying teamId",
+                )
+                return [], None
+            m = _membership(rec, team_id, file, where, findings)
+            if m is not None:
+                out.append(m)
+    return out, tf.input_file("sigma.team_members", len(out))
+
+
+def _team_members_csv(path: Path, findings: Findings) -> tuple[list[TeamMembership], Any]:
+    table = read_table(path, findings, aliases=TEAM_MEMBER_ALIASES, required=("teamId", "userId"),
+                       what="team_members.csv")
+    if table is None:
+        return [], None
+    _flag_mangled(table, ("teamId", "userId"), findings)
+    teams, users = table.get("teamId"), table.get("userId")
+    admins = _bools(table, "isTeamAdmin", False, findings)
+    added = table.get_or_empty("addedBy")
+    out: list[TeamMembership] = []
+    for row, ref in enumerate(table.refs()):
+        if not teams[row] or not users[row]:
+            missing = "teamId" if not teams[row] else "userId"
+            findings.warning("missing-id", table.path, ref.location, table.header(missing),
+                             f"row has no {missing}; skipped")
+            continue
+        out.append(TeamMembership(
+            team_id=teams[row], member_id=users[row], is_team_admin=admins[row],
+            added_by=added[row] or None, source=ref,
+        ))
+    return out, table.file.input_file("sigma.team_members", len(out))
+
+
+# --------------------------------------------------------------------------- account types
+
+
+def _account_types_json(path: Path, findings: Findings) -> tuple[list[AccountType] | None, Any]:
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return None, None
+    file = str(path)
+    out: list[AccountType] = []
+    for rec, where in records(
+        data, path, findings, page_keys=("entries",), next_keys=("nextPageToken",),
+        what="account_types.json",
+    ):
+        name = _text(rec.get("accountTypeName") or rec.get("name")).strip()
+        if not name:
+            findings.warning("missing-id", file, where, "accountTypeName",
+                             "account type has no accountTypeName; skipped")
+            continue
+        out.append(AccountType(
+            account_type_id=_id(rec.get("accountTypeId")),
+            name=name,
+            description=rec.get("description"),
+            is_custom=_bool(rec, "isCustom", False, file, where, findings),
+        ))
+    return out, tf.input_file("sigma.account_types", len(out))
+
+
+def _account_types_csv(path: Path, findings: Findings) -> tuple[list[AccountType] | None, Any]:
+    table = read_table(path, findings, aliases=ACCOUNT_TYPE_ALIASES, required=("accountTypeName",),
+                       what="account_types.csv")
+    if table is None:
+        return None, None
+    ids = table.get_or_empty("accountTypeId")
+    names = table.get("accountTypeName")
+    desc = table.get_or_empty("description")
+    custom = _bools(table, "isCustom", False, findings)
+    out = [
+        AccountType(account_type_id=ids[i], name=names[i], description=desc[i] or None, is_custom=custom[i])
+        for i in range(len(table)) if names[i]
+    ]
+    return out, table.file.input_file("sigma.account_types", len(out))
+
+
+# --------------------------------------------------------------------------- the export
+
+
+def load(directory: Path, findings: Findings) -> SigmaExport:
+    """Load a Sigma export directory (layout in the module docstring) into a :class:`SigmaExport`.
+
+    Never raises for bad input: problems become findings in ``findings``.
+    Errors: ``not-found`` (no such directory), ``not-a-directory``,
+    ``missing-file`` (no members file), plus every file-level error of
+    :mod:`planner.sources.files` / :mod:`planner.sources.tabular`. Warnings:
+    ``missing-file`` (no teams / team members file), ``missing-id``,
+    ``duplicate-member-id`` (the repeat is dropped: same member twice, e.g.
+    overlapping pages), ``invalid-boolean``, ``excel-mangled-id``.
+    """
+    directory = Path(directory)
+    if not directory.exists():
+        findings.error("not-found", directory, "", "", "Sigma export directory does not exist")
+        return SigmaExport()
+    if not directory.is_dir():
+        findings.error("not-a-directory", directory, "", "",
+                       "--sigma expects the export directory holding members.json / teams.json")
+        return SigmaExport()
+
+    inputs = []
+    members: list[SigmaMember] = []
+    path = _pick(directory, "members", findings)
+    if path is None:
+        findings.error("missing-file", directory, "", "members.json",
+                       "Sigma export has no members.json or members.csv")
+    else:
+        members, info = (_members_json if path.suffix.lower() == ".json" else _members_csv)(path, findings)
+        inputs.append(info)
+        members = _dedupe_members(members, findings)
+
+    teams: list[SigmaTeam] = []
+    embedded: list[TeamMembership] = []
+    path = _pick(directory, "teams", findings)
+    if path is None:
+        findings.warning("missing-file", directory, "", "teams.json",
+                         "Sigma export has no teams.json or teams.csv; no teams loaded")
+    else:
+        teams, embedded, info = (_teams_json if path.suffix.lower() == ".json" else _teams_csv)(path, findings)
+        inputs.append(info)
+
+    memberships: list[TeamMembership] = []
+    path = _pick(directory, "team_members", findings)
+    if path is not None:
+        memberships, info = (
+            _team_members_json if path.suffix.lower() == ".json" else _team_members_csv
+        )(path, findings)
+        inputs.append(info)
+    elif embedded:
+        memberships = embedded
+        findings.info("team-members-from-teams", directory, "", "members",
+                      "no team_members file; memberships taken from the teams' members lists "
+                      "(isTeamAdmin unknown, taken as false)")
+    elif teams:
+        findings.warning("missing-file", directory, "", "team_members.json",
+                         "Sigma export has no team_members.json or team_members.csv; no memberships loaded")
+    memberships = _dedupe_memberships(memberships)
+
+    account_types = None
+    path = _pick(directory, "account_types", findings)
+    if path is not None:
+        account_types, info = (
+            _account_types_json if path.suffix.lower() == ".json" else _account_types_csv
+        )(path, findings)
+        inputs.append(info)
+
+    return SigmaExport(
+        members=tuple(members),
+        teams=tuple(teams),
+        team_memberships=tuple(memberships),
+        account_types=None if account_types is None else tuple(account_types),
+        inputs=tuple(i for i in inputs if i is not None),
+    )
+
+
+def _dedupe_memberships(memberships: list[TeamMembership]) -> list[TeamMembership]:
+    """Drop exact repeats of (teamId, memberId), keeping the first (overlapping pages)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for m in memberships:
+        key = (m.team_id, m.member_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out

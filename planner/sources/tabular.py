@@ -1,0 +1,377 @@
+"""CSV reading under the cross-cutting rules of formats.md §0, for every CSV format.
+
+:func:`read_table` turns a CSV file into a :class:`Table` of string columns:
+
+1. Encoding (§0.1): see :func:`planner.sources.files.decode` (BOM, cp1252 fallback).
+2. Preamble (§0.1, §0.4): leading blank lines, a PowerShell ``#TYPE ...`` line, a
+   Microsoft ``version:v1.0`` line and an Excel ``sep=;`` hint are skipped; line
+   numbers in findings and :class:`~planner.model.SourceRef` stay *physical*
+   (the header of a file with a ``#TYPE`` line is line 2).
+3. Delimiter (§0.2): ``,`` / ``;`` / tab, sniffed on the header line (outside
+   quotes; a tie goes to ``,``). A ``;`` file is therefore read as ``;`` and
+   never as one giant column; if sniffing is fooled anyway, the required columns
+   are missing and the file is an error, never a silent success.
+4. Headers (§0.3): matched case-insensitively after trimming and collapsing
+   inner whitespace, through the caller's alias table (canonical name -> tuple
+   of spellings). Duplicate headers (after that normalization) are an error
+   (``duplicate-header``); a missing required column is an error
+   (``missing-column``); both name the file, the header line and the column.
+   Unknown columns are kept (:meth:`Table.extra_columns`) as pass-through
+   attributes.
+5. Cells are strings (``dtype=str``, no NA guessing: §0.8 IDs stay strings,
+   ``"NA"`` stays ``"NA"``); quoted cells may hold delimiters, newlines or a whole
+   JSON object (Entra's preview download, formats.md §3a). Rows with *more*
+   fields than the header are ``ragged-row`` errors and skipped (extra fields that
+   are all empty, a trailing delimiter, are tolerated); short rows are padded
+   with empty cells; blank rows are dropped.
+
+Speed: pandas' C parser does the work; a ``csv``-module pass runs only for
+odd files (ragged rows, quoted newlines) to recover exact line numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from ..model import SourceRef
+from .files import Findings, TextFile, read_text
+
+DELIMITERS = (",", ";", "\t")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
+_EXCEL_PATTERN = r"[+-]?\d(?:[.,]\d+)?[eE][+-]?\d+|\d{15}0+"
+
+csv.field_size_limit(1 << 30)
+
+
+def header_key(name: str) -> str:
+    """Normalize a header for matching: trimmed, inner whitespace collapsed, case-folded."""
+    return " ".join(name.split()).casefold()
+
+
+def sniff_delimiter(line: str) -> str:
+    """The most frequent of ``,`` ``;`` tab outside double quotes in ``line`` (``,`` on a tie or none)."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+@dataclass(frozen=True)
+class Preamble:
+    """Where the header of a CSV text starts: offset, physical line number, skipped-lines count, ``sep=`` hint."""
+
+    offset: int
+    header_line: int
+    skipped: int
+    sep: str | None = None
+
+
+def find_header(text: str) -> Preamble:
+    """Skip blank, ``#TYPE``, ``version:`` and ``sep=`` lines at the top of a CSV text (§0.1, §0.4)."""
+    pos, line_no, sep = 0, 1, None
+    while pos < len(text):
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        line = text[pos:end].strip().strip('"')
+        low = line.casefold()
+        if not line or low.startswith("#type") or low.startswith("version:"):
+            pass
+        elif low.startswith("sep=") and len(line) <= 6:
+            sep = line[4:5] or None
+        else:
+            return Preamble(pos, line_no, line_no - 1, sep)
+        if nl < 0:
+            break
+        pos, line_no = nl + 1, line_no + 1
+    return Preamble(len(text), line_no, line_no - 1, sep)
+
+
+@dataclass
+class Table:
+    """A CSV file read as string columns.
+
+    - ``headers``: the header text of each column position, trimmed.
+    - ``canonical``: canonical name -> column position, for the columns the
+      alias table knows (first column wins when two aliases of one name occur).
+    - ``frame``: a pandas DataFrame, one ``str`` column per position (named by
+      position), blank rows removed.
+    - ``lines``: the physical 1-based line number of each row.
+    """
+
+    file: TextFile
+    headers: list[str]
+    canonical: dict[str, int]
+    frame: pd.DataFrame
+    lines: list[int]
+    header_line: int
+    delimiter: str
+    _cache: dict[int, list[str]] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @property
+    def path(self) -> Path:
+        return self.file.path
+
+    def has(self, name: str) -> bool:
+        """True when the canonical column ``name`` is present."""
+        return name in self.canonical
+
+    def header(self, name: str) -> str:
+        """The header text of canonical column ``name`` as written in the file (``name`` if absent)."""
+        pos = self.canonical.get(name)
+        return name if pos is None else self.headers[pos]
+
+    def column(self, pos: int) -> list[str]:
+        """Values of column position ``pos``, each stripped of surrounding whitespace."""
+        values = self._cache.get(pos)
+        if values is None:
+            values = [v.strip() for v in self.frame.iloc[:, pos].tolist()]
+            self._cache[pos] = values
+        return values
+
+    def get(self, name: str) -> list[str] | None:
+        """Stripped values of canonical column ``name``, or ``None`` when the file lacks it."""
+        pos = self.canonical.get(name)
+        return None if pos is None else self.column(pos)
+
+    def get_or_empty(self, name: str) -> list[str]:
+        """Like :meth:`get`, but ``[""] * len(self)`` for a missing column."""
+        values = self.get(name)
+        return values if values is not None else [""] * len(self)
+
+    def location(self, row: int) -> str:
+        return f"line {self.lines[row]}"
+
+    def ref(self, row: int) -> SourceRef:
+        return SourceRef(str(self.file.path), f"line {self.lines[row]}")
+
+    def refs(self) -> list[SourceRef]:
+        """One :class:`SourceRef` per row."""
+        path = str(self.file.path)
+        return [SourceRef(path, f"line {n}") for n in self.lines]
+
+    def extra_columns(self, consumed: Iterable[str] = ()) -> list[tuple[str, list[str]]]:
+        """``(key, values)`` for every column not in ``consumed`` (canonical names).
+
+        ``key`` is the canonical name for known columns, else the header text as
+        written (trimmed); columns without a header and without any value are left out.
+        """
+        used = {self.canonical[c] for c in consumed if c in self.canonical}
+        names = {pos: name for name, pos in self.canonical.items()}
+        out: list[tuple[str, list[str]]] = []
+        for pos, head in enumerate(self.headers):
+            if pos in used:
+                continue
+            key = names.get(pos, head)
+            values = self.column(pos)
+            if not key:
+                if not any(values):
+                    continue
+                key = f"column {pos + 1}"
+            out.append((key, values))
+        return out
+
+    def row_attributes(self, consumed: Iterable[str] = ()) -> list[dict[str, str]]:
+        """Per row, ``{key: value}`` of the non-empty cells of :meth:`extra_columns`."""
+        extras = self.extra_columns(consumed)
+        if not extras:
+            return [{} for _ in self.lines]
+        keys = [k for k, _ in extras]
+        return [
+            {k: v for k, v in zip(keys, row) if v}
+            for row in zip(*(vals for _, vals in extras))
+        ]
+
+    def row_dicts(self) -> list[dict[str, str]]:
+        """Per row, every cell keyed like :meth:`extra_columns` (canonical name or header), empty ones too."""
+        cols = self.extra_columns()
+        keys = [k for k, _ in cols]
+        return [dict(zip(keys, row)) for row in zip(*(v for _, v in cols))]
+
+    def mangled_rows(self, name: str) -> list[int]:
+        """Row indexes whose canonical column ``name`` holds a spreadsheet-damaged ID (§0.8)."""
+        pos = self.canonical.get(name)
+        if pos is None or not len(self.frame):
+            return []
+        series = self.frame.iloc[:, pos].str.strip()
+        mask = series.str.fullmatch(_EXCEL_PATTERN)
+        return [int(i) for i in mask.to_numpy().nonzero()[0]]
+
+
+def read_table(
+    path: Path,
+    findings: Findings,
+    *,
+    aliases: Mapping[str, Sequence[str]],
+    required: Sequence[str] = (),
+    what: str = "CSV",
+) -> Table | None:
+    """Read ``path`` as a CSV under formats.md §0; ``None`` (with error findings) when unusable.
+
+    ``aliases`` maps each canonical column name to its accepted spellings (the
+    canonical name itself is always accepted); ``required`` lists canonical
+    names that must be present. ``what`` names the file's role in messages
+    (e.g. ``"Entra users CSV"``).
+
+    Error findings: ``unreadable-file``, ``empty-file`` (see
+    :func:`~planner.sources.files.decode`), ``duplicate-header``,
+    ``missing-column``, ``malformed-csv`` (unterminated quote), ``ragged-row``.
+    """
+    tf = read_text(path, findings)
+    if tf is None:
+        return None
+    return parse_table(tf, findings, aliases=aliases, required=required, what=what)
+
+
+def parse_table(
+    tf: TextFile,
+    findings: Findings,
+    *,
+    aliases: Mapping[str, Sequence[str]],
+    required: Sequence[str] = (),
+    what: str = "CSV",
+) -> Table | None:
+    """:func:`read_table` on an already decoded file."""
+    path, text = tf.path, tf.text
+    pre = find_header(text)
+    if pre.offset >= len(text):
+        findings.error("empty-file", path, "", "", f"{what} has no header line")
+        return None
+    body = text[pre.offset:]
+    nl = body.find("\n")
+    header_text = body if nl < 0 else body[:nl]
+    delimiter = pre.sep if pre.sep in DELIMITERS else sniff_delimiter(header_text)
+    headers = [h.strip() for h in next(csv.reader([header_text.rstrip("\r")], delimiter=delimiter))]
+    where = f"line {pre.header_line}"
+
+    keys = [header_key(h) for h in headers]
+    dupes = [k for k, n in Counter(k for k in keys if k).items() if n > 1]
+    if dupes:
+        for key in dupes:
+            first = headers[keys.index(key)]
+            findings.error(
+                "duplicate-header", path, where, first,
+                f"{what}: column {first!r} appears {keys.count(key)} times in the header",
+            )
+        return None
+
+    alias_index: dict[str, list[str]] = {}
+    for name, spellings in aliases.items():
+        for spelling in (name, *spellings):
+            names = alias_index.setdefault(header_key(spelling), [])
+            if name not in names:
+                names.append(name)
+    canonical: dict[str, int] = {}
+    for pos, key in enumerate(keys):
+        for name in alias_index.get(key, ()):
+            if name not in canonical:
+                canonical[name] = pos
+
+    missing = [name for name in required if name not in canonical]
+    if missing:
+        sep_name = _DELIMITER_NAMES[delimiter]
+        found = ", ".join(repr(h) for h in headers[:8]) + (", ..." if len(headers) > 8 else "")
+        for name in missing:
+            findings.error(
+                "missing-column", path, where, name,
+                f"{what}: required column {name!r} not found in the {sep_name}-separated header ({found})",
+            )
+        return None
+
+    parsed = _parse_fast(body, delimiter, len(headers))
+    if parsed is None:
+        parsed = _parse_slow(tf, body, pre.header_line, delimiter, len(headers), findings, what)
+        if parsed is None:
+            return None
+        frame, lines = parsed
+    else:
+        frame, first_line = parsed
+        lines = list(range(pre.header_line + 1, pre.header_line + 1 + len(frame)))
+    if len(frame):
+        keep = (frame != "").any(axis=1).to_numpy()
+        if not keep.all():
+            frame = frame[keep].reset_index(drop=True)
+            lines = [n for n, k in zip(lines, keep) if k]
+    return Table(
+        file=tf, headers=headers, canonical=canonical, frame=frame, lines=lines,
+        header_line=pre.header_line, delimiter=delimiter,
+    )
+
+
+def _parse_fast(body: str, delimiter: str, width: int) -> tuple[pd.DataFrame, int] | None:
+    """pandas' C parser; ``None`` when the file needs the exact slow path."""
+    data_lines = body.count("\n") - (1 if body.endswith("\n") else 0)
+    if "\r" in body and "\r\n" not in body:
+        return None  # old Mac line ends: let the csv module sort it out
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            frame = pd.read_csv(
+                io.StringIO(body), sep=delimiter, dtype=str, keep_default_na=False,
+                header=0, index_col=False, on_bad_lines="warn", skip_blank_lines=False,
+                quotechar='"', engine="c", low_memory=False,
+            )
+    except (pd.errors.ParserError, ValueError, csv.Error):
+        return None
+    if caught or len(frame.columns) != width or len(frame) != data_lines:
+        return None
+    frame.columns = range(width)
+    return frame, 0
+
+
+def _parse_slow(
+    tf: TextFile, body: str, header_line: int, delimiter: str, width: int,
+    findings: Findings, what: str,
+) -> tuple[pd.DataFrame, list[int]] | None:
+    """``csv``-module parse with exact physical line numbers, ragged-row and quote checks."""
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    offset = header_line - 1
+    start = 1
+    try:
+        next(reader)  # header
+        start = reader.line_num + 1
+        for row in reader:
+            if len(row) > width:
+                if any(cell.strip() for cell in row[width:]):
+                    findings.error(
+                        "ragged-row", tf.path, f"line {start + offset}", "",
+                        f"{what}: row has {len(row)} fields but the header has {width}; row skipped",
+                    )
+                    start = reader.line_num + 1
+                    continue
+                row = row[:width]
+            elif len(row) < width:
+                row = row + [""] * (width - len(row))
+            rows.append(row)
+            lines.append(start + offset)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        findings.error(
+            "malformed-csv", tf.path, f"line {start + offset}", "",
+            f"{what}: {exc} (unterminated or misplaced quote in the row starting here)",
+        )
+        return None
+    columns = {i: [r[i] for r in rows] for i in range(width)}
+    frame = pd.DataFrame(columns, dtype=str) if rows else pd.DataFrame(
+        {i: pd.Series([], dtype=str) for i in range(width)}
+    )
+    return frame, lines

@@ -1,0 +1,134 @@
+"""Value conventions shared by every loader (formats.md §0.5-§0.8).
+
+- :func:`parse_bool`: ``true/false``, ``yes/no``, ``1/0`` in any case; empty = unknown.
+- :func:`parse_timestamp`: ISO 8601 (with or without milliseconds / ``Z`` /
+  offset), Google's ``YYYY/MM/DD HH:MM:SS``, Okta report ``YYYY-MM-DD HH:MM:SS``;
+  ``Never logged in``, empty cells, JSON ``null`` and the Unix epoch mean "never".
+  Results are ISO 8601 UTC strings ``YYYY-MM-DDTHH:MM:SSZ`` (naive inputs are
+  taken as UTC, formats.md §4a leaves the zone unstated).
+- :func:`is_excel_mangled`: IDs that went through a spreadsheet (``1.04E+20``).
+- :func:`is_valid_email`: a plausible ``local@domain.tld`` (no spaces, one ``@``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
+
+NEVER_WORDS = frozenset({"never logged in", "never", "null", "none", "n/a", "-"})
+
+_EXCEL_ID = re.compile(r"^[+-]?\d(?:[.,]\d+)?[eE][+-]?\d+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EPOCH_PREFIX = "1970-01-01T00:00:00"
+
+_TS_FORMATS = (
+    "%Y/%m/%d %H:%M:%S",  # Google "Last Sign In [READ ONLY]" (formats.md §4a)
+    "%Y-%m-%d %H:%M:%S",  # Okta Password Health report (formats.md §2d)
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%Y %H:%M:%S",  # PowerShell en-US default
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+)
+
+
+class InvalidValue(ValueError):
+    """A cell or JSON value that does not follow its convention (the message says which)."""
+
+
+def parse_bool(value: object) -> bool | None:
+    """``True``/``False`` for the §0.6 spellings, ``None`` for empty / ``null``.
+
+    Raises :class:`InvalidValue` for anything else (callers turn it into an
+    ``invalid-boolean`` warning and treat the value as unknown).
+    """
+    if value is None or isinstance(value, bool):
+        return value  # type: ignore[return-value]
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    word = str(value).strip().casefold()
+    if not word:
+        return None
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise InvalidValue(f"{value!r} is not a boolean (true/false, yes/no, 1/0)")
+
+
+def parse_timestamp(value: object) -> str | None:
+    """Normalize a timestamp to ISO 8601 UTC (``2025-05-21T09:14:55Z``), ``None`` for "never".
+
+    Accepts ISO 8601 with or without fractions, ``Z`` or an offset; the forms in
+    ``_TS_FORMATS``; the sentinels in ``NEVER_WORDS`` and the Unix epoch
+    (Google's "never signed in", formats.md §4b). Raises :class:`InvalidValue`
+    for anything else.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or text.casefold() in NEVER_WORDS or text.startswith(_EPOCH_PREFIX):
+        return None
+    iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        parsed = None
+        for fmt in _TS_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            raise InvalidValue(f"{text!r} is not a timestamp") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    parsed = parsed.astimezone(timezone.utc)
+    if parsed.year == 1970 and parsed.timetuple().tm_yday == 1:
+        return None
+    return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_excel_mangled(value: object) -> bool:
+    """True for an ID a spreadsheet damaged (formats.md §0.8).
+
+    Two shapes: scientific notation (``1.04E+20``), and a long number whose
+    digits past the 15th are all zero (``104857600000000000000``: Excel keeps 15
+    significant digits when the cell is formatted as a number).
+    """
+    if not isinstance(value, str):
+        return False
+    if "E" in value or "e" in value:
+        return _EXCEL_ID.match(value.strip()) is not None
+    return len(value) > 15 and value.isdigit() and not value[15:].strip("0")
+
+
+def is_valid_email(value: str) -> bool:
+    """True for ``local@domain.tld`` with exactly one ``@`` and no whitespace inside.
+
+    Deliberately loose (RFC 5321 allows far more); it catches cells that hold a
+    name, a login without domain, two addresses, or a stray space.
+    """
+    return _EMAIL.match(value.strip()) is not None
+
+
+def as_id(value: object) -> str:
+    """An ID as a trimmed string (JSON numbers become their decimal text); ``""`` for null."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return ""
+    return str(value)
+
+
+def as_text(value: object) -> str:
+    """A display string: ``""`` for null, ``str()`` otherwise."""
+    return "" if value is None else str(value)

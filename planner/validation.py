@@ -1,0 +1,242 @@
+"""Cross-record checks on a loaded snapshot: the findings no single record can show.
+
+Loaders (:mod:`planner.sources`) report what is wrong *inside* a file or a
+record; this module reports what is wrong *between* records of one export:
+
+Sigma side (:func:`check_sigma`):
+
+- ``duplicate-email`` (warning): two or more members whose emails have the same
+  :func:`~planner.model.email_key` (also when they differ only by letter case);
+  one finding names every memberId; none is dropped (issue 2, case 1).
+- ``empty-email`` / ``invalid-email`` (warning) for people (not the scheduler robot).
+- ``unknown-member-type`` (warning): a ``memberType`` that matches no
+  ``accountTypeName`` case-insensitively, when ``account_types.json`` was given
+  (sigma-api.md §4.1); one finding per type, with the member count.
+- ``unknown-user-kind`` (warning): ``userKind`` not ``internal``/``guest``/``embed``.
+- ``unknown-team`` / ``unknown-member`` (warning): a team membership naming a
+  teamId or memberId the export does not hold (e.g. members exported without
+  ``includeArchived=true``, formats.md §1b).
+- ``duplicate-team-name`` (warning): team names equal case-insensitively (IdP
+  groups link to teams by name, sigma-api.md §9).
+
+IdP side (:func:`check_idp`):
+
+- ``duplicate-email`` / ``duplicate-user-name`` (warning) across users, naming the ids;
+- ``empty-email`` / ``invalid-email`` (warning) for a user's primary email;
+- ``group-cycle`` (warning): a group that contains itself through nesting.
+
+:func:`nesting` measures group nesting (max depth, cycles) with networkx.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import networkx as nx
+
+from .model import Finding, IdpDirectory, IdpGroup, IdpUser, SigmaExport, SourceRef
+from .sources.files import Findings
+from .sources.values import is_valid_email
+
+_MAX_NAMED = 6
+
+
+def _where(source: SourceRef | None) -> tuple[str, str]:
+    return (source.file, source.location) if source else ("", "")
+
+
+def _short(source: SourceRef | None) -> str:
+    return source.location if source and source.location else ""
+
+
+def _list(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:_MAX_NAMED])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > _MAX_NAMED else "")
+
+
+# --------------------------------------------------------------------------- Sigma
+
+
+def check_sigma(export: SigmaExport) -> list[Finding]:
+    """Cross-record findings for a Sigma export (see the module docstring for the codes)."""
+    findings = Findings()
+    by_key: dict[str, list] = defaultdict(list)
+    for m in export.members:
+        if m.is_system:
+            continue
+        file, loc = _where(m.source)
+        if not m.email_key:
+            findings.warning("empty-email", file, loc, "email", f"member {m.member_id} has no email")
+            continue
+        by_key[m.email_key].append(m)
+        if not is_valid_email(m.email):
+            findings.warning("invalid-email", file, loc, "email",
+                             f"member {m.member_id} has an invalid email {m.email!r}")
+    for key, group in by_key.items():
+        if len(group) < 2:
+            continue
+        file, loc = _where(group[0].source)
+        named = [f"{m.member_id} ({m.email!r}{', ' + _short(m.source) if _short(m.source) else ''})"
+                 for m in group]
+        findings.warning(
+            "duplicate-email", file, loc, "email",
+            f"{len(group)} members have the same address {key}: {_list(named)}; all are kept",
+        )
+
+    if export.account_types is not None:
+        known = {t.name.casefold() for t in export.account_types}
+        unknown: dict[str, list] = defaultdict(list)
+        for m in export.members:
+            if m.member_type and m.member_type.casefold() not in known and not m.is_system:
+                unknown[m.member_type].append(m)
+        names = ", ".join(sorted(t.name for t in export.account_types))
+        for member_type, group in unknown.items():
+            file, loc = _where(group[0].source)
+            findings.warning(
+                "unknown-member-type", file, loc, "memberType",
+                f"memberType {member_type!r} of {len(group)} member(s) (first {group[0].member_id}) "
+                f"is not an account type of the org ({names})",
+            )
+
+    kinds: dict[str, list] = defaultdict(list)
+    for m in export.members:
+        if m.user_kind not in ("internal", "guest", "embed"):
+            kinds[m.user_kind].append(m)
+    for kind, group in kinds.items():
+        file, loc = _where(group[0].source)
+        findings.warning("unknown-user-kind", file, loc, "userKind",
+                         f"userKind {kind!r} of {len(group)} member(s) (first {group[0].member_id}) "
+                         "is not internal/guest/embed")
+
+    team_ids = {t.team_id for t in export.teams}
+    member_ids = {m.member_id for m in export.members}
+    missing_team: dict[str, list] = defaultdict(list)
+    missing_member: dict[str, list] = defaultdict(list)
+    for tm in export.team_memberships:
+        if export.teams and tm.team_id not in team_ids:
+            missing_team[tm.team_id].append(tm)
+        if tm.member_id not in member_ids:
+            missing_member[tm.member_id].append(tm)
+    for team_id, group in missing_team.items():
+        file, loc = _where(group[0].source)
+        findings.warning("unknown-team", file, loc, "teamId",
+                         f"team {team_id} has {len(group)} membership(s) but is not in the teams file")
+    for member_id, group in missing_member.items():
+        file, loc = _where(group[0].source)
+        teams = sorted({tm.team_id for tm in group})
+        findings.warning(
+            "unknown-member", file, loc, "userId",
+            f"member {member_id} is in {len(teams)} team(s) but not in the members file "
+            "(exported without includeArchived/includeInactive?)",
+        )
+
+    names: dict[str, list] = defaultdict(list)
+    for t in export.teams:
+        names[t.name.strip().casefold()].append(t)
+    for _, group in names.items():
+        if len(group) > 1:
+            file, loc = _where(group[0].source)
+            findings.warning(
+                "duplicate-team-name", file, loc, "name",
+                f"{len(group)} teams are named {group[0].name!r} (ignoring case): "
+                f"{_list([t.team_id for t in group])}; IdP groups link to teams by name",
+            )
+    return list(findings)
+
+
+# --------------------------------------------------------------------------- IdP
+
+
+@dataclass(frozen=True)
+class Nesting:
+    """Group nesting of an IdP directory.
+
+    ``max_depth``: the longest chain of group-in-group edges (0 = no group
+    contains another; cycles are collapsed first). ``nested_groups``: groups
+    that contain at least one group. ``cycles``: one example cycle (group ids,
+    first repeated at the end) per strongly connected set of groups.
+    """
+
+    max_depth: int
+    nested_groups: int
+    cycles: tuple[tuple[str, ...], ...]
+
+
+def group_graph(groups: Iterable[IdpGroup]) -> nx.DiGraph:
+    """Directed graph of group ids, an edge ``parent -> child`` per nested group membership."""
+    graph = nx.DiGraph()
+    for g in groups:
+        graph.add_node(g.id)
+        for child in g.member_group_ids:
+            graph.add_edge(g.id, child)
+    return graph
+
+
+def nesting(groups: Sequence[IdpGroup]) -> Nesting:
+    """Measure the nesting of ``groups`` (see :class:`Nesting`)."""
+    graph = group_graph(groups)
+    nested = sum(1 for g in groups if g.member_group_ids)
+    if not graph.number_of_edges():
+        return Nesting(0, nested, ())
+    cycles = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) == 1:
+            node = next(iter(component))
+            if not graph.has_edge(node, node):
+                continue
+            cycles.append((node, node))
+            continue
+        start = min(component)
+        edges = nx.find_cycle(graph.subgraph(component), source=start)
+        cycles.append(tuple([edges[0][0]] + [v for _, v in edges]))
+    condensed = nx.condensation(graph)
+    depth = nx.dag_longest_path_length(condensed)
+    return Nesting(depth, nested, tuple(sorted(cycles)))
+
+
+def check_idp(directory: IdpDirectory) -> list[Finding]:
+    """Cross-record findings for an IdP directory (see the module docstring for the codes)."""
+    findings = Findings()
+    by_email: dict[str, list[IdpUser]] = defaultdict(list)
+    by_name: dict[str, list[IdpUser]] = defaultdict(list)
+    for u in directory.users:
+        file, loc = _where(u.source)
+        primary = u.primary_email
+        if primary is None or not primary.key:
+            findings.warning("empty-email", file, loc, "emails", f"user {u.id} ({u.user_name!r}) has no email")
+        else:
+            by_email[primary.key].append(u)
+            if not is_valid_email(primary.value):
+                findings.warning("invalid-email", file, loc, "emails",
+                                 f"user {u.id} has an invalid email {primary.value!r}")
+        if u.user_name_key:
+            by_name[u.user_name_key].append(u)
+
+    reported: set[frozenset[str]] = set()
+    for key, group in by_email.items():
+        if len(group) < 2:
+            continue
+        reported.add(frozenset(u.id for u in group))
+        file, loc = _where(group[0].source)
+        named = [f"{u.id} ({u.primary_email.value!r}{', ' + _short(u.source) if _short(u.source) else ''})"
+                 for u in group]
+        findings.warning("duplicate-email", file, loc, "emails",
+                         f"{len(group)} users have the same email {key}: {_list(named)}; all are kept")
+    for key, group in by_name.items():
+        if len(group) < 2 or frozenset(u.id for u in group) in reported:
+            continue
+        file, loc = _where(group[0].source)
+        findings.warning("duplicate-user-name", file, loc, "userName",
+                         f"{len(group)} users have the same userName {key}: "
+                         f"{_list([u.id for u in group])}; all are kept")
+
+    by_id = {g.id: g for g in directory.groups}
+    for cycle in nesting(directory.groups).cycles:
+        group = by_id.get(cycle[0])
+        file, loc = _where(group.source if group else None)
+        path = " > ".join(by_id[g].display_name if g in by_id else g for g in cycle)
+        findings.warning("group-cycle", file, loc, "members",
+                         f"group {path.split(' > ')[0]!r} contains itself through nesting: {path}")
+    return list(findings)
