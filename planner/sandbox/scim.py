@@ -3,7 +3,8 @@
 Served under ``/scim/v2`` (sigma-api.md §10.1: the literal form of Sigma's
 Directory Base URL is unknown; ``{base}/scim/v2`` is the sandbox's own).
 
-- :func:`sigma_provider` describes the service: RFC 7643 core User (with the
+- :func:`sigma_provider` describes the service: RFC 7643 core User (``name``,
+  ``givenName`` and ``familyName`` marked required, as Sigma needs both names; with the
   enterprise extension and Sigma's ``urn:sigma:scim:schemas:extension:2.0:User``
   extension holding ``userKind``, §5.2) and Group, and a ServiceProviderConfig
   announcing only what Sigma is known to need (§10.3 leaves the rest unknown, so
@@ -44,7 +45,7 @@ from scim2_server.requests import ScimRequest
 from scim2_server.service import ScimService
 from scim2_server.utils import load_default_resource_types, load_default_schemas
 
-from .scim_storage import SIGMA_USER_EXTENSION, SigmaScimStorage
+from .scim_storage import CORE_USER, SIGMA_USER_EXTENSION, SigmaScimStorage
 from .state import SandboxState
 
 SCIM_MAX_RESULTS = 100
@@ -72,10 +73,28 @@ SIGMA_USER_SCHEMA: dict[str, Any] = {
 }
 
 
+def _with_required_names(schema: Schema) -> Schema:
+    """The core User schema with ``name``, ``name.givenName`` and ``name.familyName`` required.
+
+    Sigma does not create a user without both names (Okta guide, sigma-api.md §5.2),
+    so the sandbox publishes them as required: clients reading the schema (and
+    scim2-tester) then send them.
+    """
+    data = schema.model_dump()
+    for attribute in data["attributes"]:
+        if attribute["name"] == "name":
+            attribute["required"] = True
+            for sub in attribute.get("subAttributes") or []:
+                if sub["name"] in ("givenName", "familyName"):
+                    sub["required"] = True
+    return Schema.model_validate(data)
+
+
 @functools.lru_cache(maxsize=1)
 def sigma_provider() -> ScimProvider:
     """The SCIM service description of the sandbox (see the module docstring); built once, read-only."""
     schemas = dict(load_default_schemas())
+    schemas[CORE_USER] = _with_required_names(schemas[CORE_USER])
     schemas[SIGMA_USER_EXTENSION] = Schema.model_validate(SIGMA_USER_SCHEMA)
     resource_types = load_default_resource_types()
     user = resource_types["User"].model_dump()

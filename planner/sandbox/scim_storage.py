@@ -75,6 +75,9 @@ SIGMA_USER_EXTENSION = "urn:sigma:scim:schemas:extension:2.0:User"
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
+_MEMBER_DISPLAY = "_memberDisplay"
+"""Key under which a group's stored SCIM JSON keeps the ``display`` the IdP sent per member."""
+
 SCIM_USER_KINDS = ("internal", "embed")
 """``userKind`` values a SCIM user may have (guests cannot be SCIM-managed, §5.3)."""
 
@@ -178,8 +181,10 @@ class SigmaScimStorage(ScimStorage):
         data: dict[str, Any] = json.loads(row["scim_json"]) if row["scim_json"] else {}
         data["id"] = row["scim_id"]
         data["displayName"] = row["name"]
+        displays = data.pop(_MEMBER_DISPLAY, {})
         members = [
-            {"value": m["scim_id"], "$ref": f"Users/{m['scim_id']}", "type": "User", "display": m["email"]}
+            {"value": m["scim_id"], "$ref": f"Users/{m['scim_id']}", "type": "User",
+             "display": displays.get(m["scim_id"], m["email"])}
             for m in self.state.scim_group_members(row["team_id"])
         ]
         if members:
@@ -251,6 +256,9 @@ class SigmaScimStorage(ScimStorage):
                 raise InvalidValueException(detail="members[].value is required")
             values.append(str(member["value"]))
         kept = {k: v for k, v in data.items() if k not in ("id", "meta", "members", "displayName")}
+        displays = {str(m["value"]): m["display"] for m in data.get("members") or [] if m.get("display")}
+        if displays:
+            kept[_MEMBER_DISPLAY] = displays
         return display_name, values, json.dumps(kept)
 
     # ------------------------------------------------------------------ the contract
