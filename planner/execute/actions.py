@@ -671,6 +671,38 @@ class ConvertGuest(_MemberPatch):
         return out
 
 
+class SetEmail(_MemberPatch):
+    """``members.set_email``: ``{"email": <IdP userName>}`` so the IdP's ``userName`` links this
+    member instead of creating a second account (sigma-api.md §5.3: a userName identifies the user)."""
+
+    kind = ActionKind.MEMBERS_SET_EMAIL
+
+    def body(self, action):
+        value = _get(action.after, "email", "userName")
+        if not value:
+            raise ActionInputError(f"action {action.id} has no after.email")
+        return {"email": str(value)}
+
+    def differences(self, member, action):
+        wanted = self.body(action)["email"]
+        return [] if member.get("email") == wanted else [f"email: {member.get('email')!r}, planned {wanted!r}"]
+
+
+class Reactivate(_MemberPatch):
+    """``members.reactivate``: ``{"isArchived": false}`` (sigma-api.md §2.5; recreating an archived
+    email does not reactivate it, §2.4). ``isArchived`` already false is done."""
+
+    kind = ActionKind.MEMBERS_REACTIVATE
+
+    def body(self, action):
+        return {"isArchived": False}
+
+    def differences(self, member, action):
+        if member.get("isArchived") is not True:
+            return []
+        return ["isArchived: True, planned False"]
+
+
 class RemoveTeamMember(Handler):
     """``teams.remove_member``: ``PATCH /v2/teams/{teamId}/members {"remove": [memberId]}`` (§3.3).
 
@@ -716,6 +748,8 @@ HANDLERS: dict[ActionKind, Handler] = {
     ActionKind.MEMBERS_DEACTIVATE: ArchiveMember(ActionKind.MEMBERS_DEACTIVATE),
     ActionKind.MEMBERS_DISABLE_GUEST: ArchiveMember(ActionKind.MEMBERS_DISABLE_GUEST),
     ActionKind.MEMBERS_CONVERT_GUEST: ConvertGuest(),
+    ActionKind.MEMBERS_SET_EMAIL: SetEmail(),
+    ActionKind.MEMBERS_REACTIVATE: Reactivate(),
 }
 """Every action kind has exactly one handler (checked by the tests)."""
 

@@ -119,6 +119,24 @@ class ApplyReport:
     def exit_code(self) -> int:
         return 0 if self.status == "converged" else EXIT_INCOMPLETE
 
+    def summary_dict(self) -> dict[str, Any]:
+        """The ``--json`` summary: status, counts, writes, failures, verification counts, files."""
+        return {
+            "plan": self.plan_path,
+            "digest": self.digest,
+            "mode": self.mode,
+            "status": self.status,
+            "stop_reason": self.stop_reason,
+            "counts": self.counts,
+            "writes": self.writes,
+            "seconds": round(self.seconds, 3),
+            "failed": {aid: r.error for aid, r in self.results.items() if r.state == "failed"},
+            "verification": self.verification.counts if self.verification else None,
+            "converged": bool(self.verification and self.verification.converged),
+            "result_file": self.result_file,
+            "html_file": self.html_file,
+        }
+
     def to_dict(self, plan: Plan) -> dict[str, Any]:
         """The result file's JSON (also ``apply --json``)."""
         actions = []
@@ -157,6 +175,33 @@ class ApplyReport:
             "actions": actions,
             "verification": self.verification.to_dict() if self.verification else None,
         }
+
+
+def outcome_lines(report: "ApplyReport") -> list[str]:
+    """What apply prints when it is done: status, counts, verification, where the files are."""
+    c = report.counts
+    lines = [
+        f"Apply {report.status}: {c.get('done', 0)} done ({report.writes} written this run), "
+        f"{c.get('failed', 0)} failed, {c.get('skipped', 0)} skipped in {report.seconds:.1f} s",
+    ]
+    if report.stop_reason:
+        lines.append(f"Stopped: {report.stop_reason}")
+    for aid, res in report.results.items():
+        if res.state == "failed":
+            lines.append(f"  failed  {aid}: {res.error}")
+    if report.verification is not None:
+        v = report.verification.counts
+        lines.append(f"Verification: {v['converged']} of {v['objects']} objects converged to the plan")
+        for o in report.verification.objects:
+            if not o.converged:
+                lines.append(f"  not converged  {o.key} ({o.label}): {'; '.join(o.problems)}")
+    if report.result_file:
+        lines.append(f"Result: {report.result_file}")
+    if report.html_file:
+        lines.append(f"Report with result: {report.html_file}")
+    if report.status != "converged":
+        lines.append(f"Continue with: sigma-migrate apply {report.plan_path} --resume")
+    return lines
 
 
 # --------------------------------------------------------------------------- summary
@@ -255,7 +300,7 @@ def apply_plan(
         left = unfinished(journal)
         if left and not options.resume:
             journal.close()
-            states = ", ".join(f"{n} {s}" for s, n in sorted(left.items()))
+            states = ", ".join(f"{left[s]} {s}" for s in ("running", "failed", "skipped", "pending") if s in left)
             raise ApplyRefused(
                 f"{plan_path}: an earlier apply of this plan did not finish ({states}); "
                 f"continue it with --resume (journal {journal_path(plan_path).name})"

@@ -14,11 +14,13 @@ are not "stale" because of the plan's own writes):
 - scalars: ``isArchived`` true after ``members.deactivate``/``disable_guest``;
   ``userKind`` after ``members.convert_guest``; ``memberType`` after
   ``scim.set_account_type``/``scim.link_user`` (``after.userType``); names after
-  a link; ``isInactive`` after ``scim.deactivate_user``;
+  a link; ``isInactive`` after ``scim.deactivate_user``; ``email`` after
+  ``members.set_email``; ``isArchived`` false after ``members.reactivate``;
 - team member lists (``members`` / ``memberIds``): a member gone is accepted
   when the plan removes it (``teams.remove_member`` of that memberId, or a group
   action whose planned members leave out a member the plan links); a member
-  added is accepted when a group action of the plan sets that team's members.
+  added is accepted when a group action of the plan puts that person (by
+  email = userName) into the team.
 
 Anything else is drift: :func:`check_stale` returns one :class:`Drift` per
 object with every changed field, and apply refuses, naming them.
@@ -122,6 +124,12 @@ def planned_effects(actions: Iterable[Action]) -> PlannedEffects:
                 scalars[key]["userKind"].append(after["userKind"])
             if after.get("active") is False:
                 scalars[key]["isInactive"].append(True)
+        elif a.kind is ActionKind.MEMBERS_SET_EMAIL and key:
+            value = after.get("email") or after.get("userName")
+            if value:
+                scalars[key]["email"].append(value)
+        elif a.kind is ActionKind.MEMBERS_REACTIVATE and key:
+            scalars[key]["isArchived"].append(False)
         elif a.kind is ActionKind.SCIM_DEACTIVATE_USER and key:
             scalars[key]["isInactive"].append(True)
         elif a.kind is ActionKind.TEAMS_REMOVE_MEMBER and team and member:
@@ -145,8 +153,19 @@ def _ids(values: Any) -> set[str]:
     return out
 
 
-def compare(key: str, planned: Mapping[str, Any], live: Mapping[str, Any], effects: PlannedEffects) -> list[FieldChange]:
-    """Field-by-field changes of ``live`` against the ``planned`` state, the plan's own effects allowed."""
+def compare(
+    key: str,
+    planned: Mapping[str, Any],
+    live: Mapping[str, Any],
+    effects: PlannedEffects,
+    email_of: Callable[[str], str | None] | None = None,
+) -> list[FieldChange]:
+    """Field-by-field changes of ``live`` against the ``planned`` state, the plan's own effects allowed.
+
+    ``email_of(memberId)`` names a member who joined a team the plan's group
+    action fills; the addition is the plan's own when that email is one of the
+    group's planned members (without ``email_of`` every addition is drift).
+    """
     changes: list[FieldChange] = []
     allowed = effects.scalars.get(key, {})
     for fld in sorted(planned):
@@ -163,7 +182,9 @@ def compare(key: str, planned: Mapping[str, Any], live: Mapping[str, Any], effec
                 # a member the plan links but leaves out of the group's planned members: SCIM removes it
                 and not (grouped is not None and m in effects.member_user and effects.member_user[m] not in grouped)
             ]
-            added = [] if grouped is not None else sorted(after - before)  # the group action adds its members
+            added = sorted(after - before)
+            if grouped is not None and email_of is not None:
+                added = [m for m in added if (effects.member_user.get(m) or (email_of(m) or "").casefold()) not in grouped]
             if gone or added:
                 parts = [f"-{m}" for m in gone] + [f"+{m}" for m in added]
                 changes.append(FieldChange(fld, f"{len(before)} members", " ".join(parts)))
@@ -215,6 +236,15 @@ def check_stale(
             raise ApplyRefused("the plan has fingerprints but no REST base URL/credentials to check them")
         reader = lambda key, planned: live_state(key, planned, rest)  # noqa: E731
     effects = planned_effects(plan.actions)
+
+    def email_of(member_id: str) -> str | None:
+        if rest is None:
+            return None
+        try:
+            return str(rest.get_member(member_id).get("email") or "")
+        except ApiError:
+            return None
+
     drifts: list[Drift] = []
     for key in sorted(keys if keys is not None else fingerprints):
         entry = fingerprints[key]
@@ -224,7 +254,7 @@ def check_stale(
         if live is None:
             drifts.append(Drift(key, label, missing=True))
             continue
-        changes = compare(key, planned, live, effects)
+        changes = compare(key, planned, live, effects, email_of)
         if changes:
             drifts.append(Drift(key, label, tuple(changes)))
     return drifts

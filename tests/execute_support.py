@@ -1,0 +1,228 @@
+"""Shared pieces of the apply tests (tests/test_execute_*.py, test_apply_cli.py): a small
+organization, hand-made plans, a sandbox whose successful writes are counted per object.
+
+Not collected by pytest (no ``test_`` prefix).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from planner.execute.apply import ApplyOptions
+from planner.execute.retry import RetryPolicy
+from planner.model import (
+    AccountType,
+    Action,
+    ActionKind,
+    Plan,
+    ReviewItem,
+    SigmaExport,
+    SigmaMember,
+    SigmaTeam,
+    TeamMembership,
+    email_key,
+)
+from planner.planfile import write_plan
+from planner.sandbox.server import SandboxServer
+
+FAST_RETRY = RetryPolicy(max_attempts=8, backoff_base=0.01, backoff_cap=0.05)
+
+
+def member(member_id: str, email: str, member_type: str = "Viewer", user_kind: str = "internal") -> SigmaMember:
+    local = email.split("@")[0]
+    return SigmaMember(member_id, email, email_key(email), local.capitalize(), "Example", member_type, user_kind)
+
+
+def small_org() -> SigmaExport:
+    """Admin ``mAdmin``; ``m1`` alice, ``m2`` o'brien (Pro), ``m3`` old, ``m4`` a guest, ``m5``..``m8``;
+    team ``t1`` Finance = {m1, m3}, team ``t2`` Sales = {m5, m6}."""
+    people = [
+        member("mAdmin", "admin@example.com", "Admin"),
+        member("m1", "alice@example.com"),
+        member("m2", "o'brien@example.com", "Pro"),
+        member("m3", "old@example.com"),
+        member("m4", "guest@partner.example", user_kind="guest"),
+        member("m5", "erin@example.com"),
+        member("m6", "frank@example.com"),
+        member("m7", "grace@example.com"),
+        member("m8", "heidi@example.com"),
+    ]
+    return SigmaExport(
+        members=tuple(people),
+        teams=(SigmaTeam("t1", "Finance"), SigmaTeam("t2", "Sales")),
+        team_memberships=(
+            TeamMembership("t1", "m1"), TeamMembership("t1", "m3"),
+            TeamMembership("t2", "m5"), TeamMembership("t2", "m6"),
+        ),
+        account_types=(AccountType("a1", "Admin"), AccountType("a2", "Pro"), AccountType("a3", "Viewer")),
+    )
+
+
+def act(action_id: str, kind: ActionKind, target: dict, after: dict | None, deps: Iterable[str] = (),
+        before: dict | None = None) -> Action:
+    return Action(action_id, kind, target, before, after, "test.rule", f"test {action_id}", {}, tuple(deps))
+
+
+def link(action_id: str, member_id: str, email: str, user_type: str = "Viewer", given: str = "Given",
+         deps: Iterable[str] = ()) -> Action:
+    return act(action_id, ActionKind.SCIM_LINK_USER,
+               {"memberId": member_id, "email": email, "userName": email},
+               {"userName": email, "name": {"givenName": given, "familyName": "Example"}, "userType": user_type},
+               deps)
+
+
+def create(action_id: str, user_name: str, user_type: str = "Viewer") -> Action:
+    return act(action_id, ActionKind.SCIM_CREATE_USER, {"userName": user_name},
+               {"userName": user_name, "name": {"givenName": "New", "familyName": "Hire"}, "userType": user_type})
+
+
+def small_plan_actions() -> tuple[Action, ...]:
+    """Eight actions over :func:`small_org`: links, a create, a removal, a deactivation (after the
+    removal), a guest disabled, a group linked with its members, an account-type change."""
+    return (
+        link("u1", "m1", "alice@example.com", "Pro", "Alice"),
+        link("u2", "m2", "o'brien@example.com", "Pro", "Pat"),
+        create("u3", "new@example.com"),
+        act("r1", ActionKind.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "memberId": "m3", "name": "Finance"}, None),
+        act("d1", ActionKind.MEMBERS_DEACTIVATE, {"memberId": "m3", "email": "old@example.com"},
+            {"isArchived": True, "newOwnerId": "mAdmin"}, ["r1"]),
+        act("g1", ActionKind.MEMBERS_DISABLE_GUEST, {"memberId": "m4", "email": "guest@partner.example"},
+            {"isArchived": True, "newOwnerId": "mAdmin"}),
+        act("t1", ActionKind.SCIM_LINK_GROUP, {"teamId": "t1", "name": "Finance"},
+            {"displayName": "Finance", "members": ["alice@example.com", "new@example.com"]}, ["u1", "u3", "r1"]),
+        act("a1", ActionKind.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m2", "userName": "o'brien@example.com"},
+            {"userType": "Viewer"}, ["u2"]),
+    )
+
+
+def fingerprints_for(export: SigmaExport, actions: Iterable[Action]) -> dict[str, dict[str, Any]]:
+    """``member:<id>`` / ``team:<id>`` fingerprints of every object the actions name (planned-against state)."""
+    members = {m.member_id: m for m in export.members}
+    teams = {t.team_id: t for t in export.teams}
+    out: dict[str, dict[str, Any]] = {}
+    for a in actions:
+        mid, tid = a.target.get("memberId"), a.target.get("teamId")
+        if mid in members:
+            m = members[mid]
+            out[f"member:{mid}"] = {"sha256": "", "state": {
+                "email": m.email, "memberType": m.member_type, "userKind": m.user_kind,
+                "isArchived": m.is_archived, "isInactive": m.is_inactive}}
+        if tid in teams:
+            out[f"team:{tid}"] = {"sha256": "", "state": {
+                "name": teams[tid].name,
+                "members": sorted(tm.member_id for tm in export.team_memberships if tm.team_id == tid)}}
+    return out
+
+
+def make_plan(actions: Iterable[Action], export: SigmaExport | None = None, **fields: Any) -> Plan:
+    actions = tuple(actions)
+    export = export or small_org()
+    defaults: dict[str, Any] = dict(
+        organization={"organizationId": "org-test", "name": "Test Org"},
+        inputs=(), policy={"path": "test.yaml", "sha256": "0" * 64, "resolved": {}},
+        fingerprints=fingerprints_for(export, actions), actions=actions, review_items=(), summary={},
+    )
+    defaults.update(fields)
+    return Plan(**defaults)
+
+
+def write_test_plan(folder: Path, actions: Iterable[Action] | None = None, **fields: Any) -> Path:
+    path = folder / "plan.json"
+    write_plan(make_plan(actions if actions is not None else small_plan_actions(), **fields), path)
+    return path
+
+
+BLOCKING = ReviewItem("rv1", "ambiguous-link", True, {"userName": "dana@example.com"}, "two members share dana@")
+
+
+# --------------------------------------------------------------------------- a sandbox counting its writes
+
+
+class WriteCounter:
+    """WSGI middleware outside the sandbox app: counts successful (2xx) writes per object.
+
+    Keys: ``"PATCH /v2/members/m3"``, ``"POST /scim/v2/Users alice@example.com"``,
+    ``"POST /scim/v2/Groups Finance"``, ``"PATCH /scim/v2/Users/<id>"``,
+    ``"PATCH /v2/teams/t1/members -m3"``. Faulted answers (429/5xx) are not writes.
+    """
+
+    WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
+
+    def __init__(self, app: Callable[..., Any]):
+        self.app = app
+        self.writes: Counter[str] = Counter()
+        self.attempts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def _key(self, method: str, path: str, body: bytes) -> str:
+        if method == "POST" and path == "/v2/auth/token":
+            return ""
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            data = {}
+        if method == "POST" and path.endswith("/Users"):
+            return f"POST {path} {str(data.get('userName', '')).casefold()}"
+        if method == "POST" and path.endswith("/Groups"):
+            return f"POST {path} {data.get('displayName', '')}"
+        if method == "PATCH" and path.endswith("/members") and path.startswith("/v2/teams/"):
+            change = [f"+{m}" for m in data.get("add") or []] + [f"-{m}" for m in data.get("remove") or []]
+            return f"PATCH {path} {' '.join(change)}"
+        return f"{method} {path}"
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in self.WRITE_METHODS:
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        key = self._key(method, environ.get("PATH_INFO", ""), body)
+
+        def counting(status: str, headers: Any, exc_info: Any = None) -> Any:
+            if key:
+                with self._lock:
+                    self.attempts[key] += 1
+                    if status.startswith("2"):
+                        self.writes[key] += 1
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        return self.app(environ, counting)
+
+    def total(self) -> int:
+        return sum(self.writes.values())
+
+
+def counting_sandbox(export: SigmaExport | None = None, **kwargs: Any) -> tuple[SandboxServer, WriteCounter]:
+    """A started sandbox seeded with ``export`` (default :func:`small_org`), writes counted."""
+    kwargs.setdefault("token_rate", None)
+    server = SandboxServer(export or small_org(), **kwargs)
+    counter = WriteCounter(server.app)
+    server.app = counter
+    server.start()
+    return server, counter
+
+
+def sandbox_env(server: SandboxServer) -> dict[str, str]:
+    return {
+        "SIGMA_CLIENT_ID": server.client_id,
+        "SIGMA_CLIENT_SECRET": server.client_secret,
+        "SIGMA_SCIM_TOKEN": server.scim_token,
+    }
+
+
+def options_for(server: SandboxServer, **kw: Any) -> ApplyOptions:
+    kw.setdefault("retry", FAST_RETRY)
+    kw.setdefault("min_token_interval", 0.0)
+    kw.setdefault("write_html", False)
+    return ApplyOptions(rest_base_url=server.base_url, scim_base_url=server.scim_base_url,
+                        environ=sandbox_env(server), **kw)
+
+
+def member_state(server: SandboxServer, member_id: str) -> dict[str, Any]:
+    return server.state.get_member(member_id)

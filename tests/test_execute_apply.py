@@ -1,0 +1,301 @@
+"""apply against the sandbox over HTTP: converge, re-apply writes nothing, dry run, refusals, secrets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.execute.apply import apply_plan, dry_run_lines, result_path
+from planner.execute.approve import approval_path, approve
+from planner.execute.errors import ApplyRefused
+from planner.execute.journal import Journal, journal_path
+from planner.model import ActionKind
+from planner.planfile import PlanFileError
+
+from .execute_support import (
+    BLOCKING,
+    act,
+    counting_sandbox,
+    member_state,
+    options_for,
+    small_plan_actions,
+    write_test_plan,
+)
+
+
+@pytest.fixture
+def sb():
+    server, counter = counting_sandbox()
+    yield server, counter
+    server.close()
+
+
+def test_full_apply_converges_and_verify_says_so(tmp_path, sb):
+    server, counter = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+
+    report = apply_plan(plan, options_for(server))
+
+    assert report.status == "converged"
+    assert report.counts["done"] == 8 and report.writes == 8
+    assert report.verification.converged
+    assert {o.key for o in report.verification.objects} == {
+        "user:alice@example.com", "user:o'brien@example.com", "user:new@example.com",
+        "team:t1", "member:m3", "member:m4",
+    }
+    # Sigma's side, read directly from the sandbox state
+    assert member_state(server, "m3")["isArchived"] is True
+    assert member_state(server, "m4")["isArchived"] is True
+    assert member_state(server, "m2")["memberType"] == "Viewer"
+    assert member_state(server, "m1")["memberType"] == "Pro"
+    assert sorted(server.state.team_member_ids("t1")) == sorted(
+        ["m1", server.state.scim_user_rows(user_name="new@example.com")[0]["member_id"]])
+    assert counter.total() == 8
+    assert max(counter.writes.values()) == 1
+
+
+def test_reapply_of_a_finished_plan_writes_nothing(tmp_path, sb):
+    server, counter = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    apply_plan(plan, options_for(server))
+    counter.writes.clear()
+    counter.attempts.clear()
+
+    again = apply_plan(plan, options_for(server))
+
+    assert again.mode == "reapply" and again.status == "converged"
+    assert again.writes == 0
+    assert {r.outcome for r in again.results.values()} == {"already"}
+    assert counter.attempts == {}  # not even a refused write reached the sandbox
+
+
+def test_journal_records_states_ids_and_before_images_and_no_secret(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    apply_plan(plan, options_for(server))
+
+    journal = Journal.open(plan, json.loads(plan.read_text())["digest"], [])
+    rows = journal.rows()
+    journal.close()
+    assert {r.state for r in rows.values()} == {"done"}
+    assert rows["u3"].ids["scimUserId"]
+    assert rows["d1"].before_image["isArchived"] is False and rows["d1"].before_image["memberId"] == "m3"
+    assert rows["u3"].before_image == {"exists": False}
+    assert rows["r1"].before_image["entry"]["userId"] == "m3"
+    assert all(r.attempts == 1 and r.started_at and r.finished_at for r in rows.values())
+
+
+def test_dry_run_prints_redacted_requests_in_order_and_writes_nothing(tmp_path, sb, capsys):
+    server, counter = sb
+    plan = write_test_plan(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    lines = dry_run_lines(plan, options_for(server))
+    text = "\n".join(lines)
+
+    assert server.request_counts == {} and counter.attempts == {}
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    for secret in (server.client_id, server.client_secret, server.scim_token):
+        assert secret not in text
+    assert "Authorization: Bearer ***" in text
+    requests = [line for line in lines if line.split(" ", 1)[0] in {"POST", "PATCH"}]
+    assert requests[0] == f"POST {server.base_url}/v2/auth/token"
+    assert requests[1:] == [
+        f"POST {server.scim_base_url}/Users",
+        f"POST {server.scim_base_url}/Users",
+        f"POST {server.scim_base_url}/Users",
+        f"PATCH {server.base_url}/v2/teams/t1/members",
+        f"PATCH {server.base_url}/v2/members/m3",
+        f"PATCH {server.base_url}/v2/members/m4",
+        f"POST {server.scim_base_url}/Groups",
+        f"PATCH {server.scim_base_url}/Users/{{id of userName \"o'brien@example.com\"}}",
+    ]
+    assert '"remove": [\n    "m3"\n  ]' in text
+    assert '"userName": "o\'brien@example.com"' in text
+    assert "# note: this plan is not approved" in text
+
+
+def test_drifted_member_makes_apply_refuse_and_name_it(tmp_path, sb):
+    server, counter = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    server.state.update_member("m3", {"memberType": "Pro"}, actor=None)  # someone changed old@ in Sigma
+
+    with pytest.raises(ApplyRefused) as refused:
+        apply_plan(plan, options_for(server))
+
+    message = str(refused.value)
+    assert "plan is stale, 1 object(s) changed" in message
+    assert "member:m3 (old@example.com): memberType 'Viewer' -> 'Pro'" in message
+    assert "\n" not in message
+    assert counter.attempts == {}
+    assert not journal_path(plan).exists() and not result_path(plan).exists()
+
+
+def test_drifted_team_membership_is_named(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    server.state.change_team_members("t1", ["m7"], [], actor=None)
+
+    with pytest.raises(ApplyRefused, match=r"team:t1 \(Finance\): members '2 members' -> '\+m7'"):
+        apply_plan(plan, options_for(server))
+
+
+def test_member_gone_is_drift(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    server.state.update_member("m4", {"isArchived": True}, actor=None)  # archived by hand: planned, so fine
+    with server.state.transaction():
+        server.state._x("DELETE FROM members WHERE member_id='m3'")
+
+    with pytest.raises(ApplyRefused, match=r"member:m3 \(old@example.com\): no longer exists"):
+        apply_plan(plan, options_for(server))
+
+
+def test_unapproved_plan_is_refused_and_nothing_is_written(tmp_path, sb):
+    server, counter = sb
+    plan = write_test_plan(tmp_path)
+
+    with pytest.raises(ApplyRefused, match="plan is not approved; run `sigma-migrate approve"):
+        apply_plan(plan, options_for(server))
+    assert server.request_counts == {}
+    assert not journal_path(plan).exists()
+
+
+def test_approval_of_another_digest_is_refused(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    write_test_plan(tmp_path, small_plan_actions()[:3])  # a new plan at the same path
+
+    with pytest.raises(ApplyRefused, match="approval is for plan sha256:.*but the plan is sha256:"):
+        apply_plan(plan, options_for(server))
+    assert server.request_counts == {}
+
+
+def test_tampered_plan_is_refused(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    doc = json.loads(plan.read_text())
+    doc["actions"][4]["after"]["newOwnerId"] = "m7"  # someone edits the plan after approval
+    plan.write_text(json.dumps(doc))
+
+    with pytest.raises(PlanFileError, match="does not match its digest"):
+        apply_plan(plan, options_for(server))
+    assert server.request_counts == {}
+
+
+def test_blocking_review_items_refuse_apply_and_approve(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path, review_items=(BLOCKING,))
+    with pytest.raises(ApplyRefused, match=r"1 blocking review item\(s\), first rv1 \[ambiguous-link\]"):
+        approve(plan, "Ada Admin")
+    with pytest.raises(ApplyRefused, match="blocking review item"):
+        apply_plan(plan, options_for(server, auto_approve=True))
+    assert not approval_path(plan).exists()
+    assert server.request_counts == {}
+
+
+@pytest.mark.parametrize("guards", [
+    [{"id": "mass-deactivation", "ok": False, "message": "40% of members deactivated, threshold 20%"}],
+    {"mass-deactivation": {"ok": False, "message": "40% of members deactivated, threshold 20%"}},
+])
+def test_failed_guard_refuses_apply(tmp_path, sb, guards):
+    server, _ = sb
+    plan = write_test_plan(tmp_path, summary={"guards": guards})
+    with pytest.raises(ApplyRefused, match="plan guard failed: mass-deactivation: 40% of members deactivated"):
+        apply_plan(plan, options_for(server, auto_approve=True))
+    assert server.request_counts == {}
+
+
+def test_auto_approve_applies_without_approval_file_and_shows_summary(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    shown: list[str] = []
+    report = apply_plan(plan, options_for(server, auto_approve=True), echo=shown.append)
+    assert report.status == "converged"
+    assert shown[0].startswith("Plan sha256:") and "8 actions" in shown[0]
+    assert "       2  scim.link_user" in shown
+    assert shown[-1] == "Approved with --auto-approve (no approval file)"
+
+
+def test_a_failed_action_skips_its_dependents_and_the_rest_goes_on(tmp_path, sb):
+    server, _ = sb
+    actions = list(small_plan_actions())
+    # a user Sigma refuses (userType is not an account type): u1 fails, t1 (needs u1) is skipped
+    actions[0] = act("u1", ActionKind.SCIM_LINK_USER,
+                     {"memberId": "m1", "email": "alice@example.com", "userName": "alice@example.com"},
+                     {"userName": "alice@example.com", "name": {"givenName": "A", "familyName": "E"},
+                      "userType": "Superuser"})
+    plan = write_test_plan(tmp_path, actions)
+    approve(plan, "Ada Admin")
+
+    report = apply_plan(plan, options_for(server))
+
+    assert report.status == "incomplete" and report.exit_code == 3
+    states = {aid: r.state for aid, r in report.results.items()}
+    assert states["u1"] == "failed" and states["t1"] == "skipped"
+    assert {states[a] for a in ("u2", "u3", "r1", "d1", "g1", "a1")} == {"done"}
+    assert "userType 'Superuser' is not an account type name" in report.results["u1"].error
+    assert report.results["t1"].error == "dependency u1 failed"
+    result = json.loads(result_path(plan).read_text())
+    assert result["status"] == "incomplete"
+    assert [a["state"] for a in result["actions"] if a["id"] in ("u1", "t1")] == ["failed", "skipped"]
+
+
+def test_unfinished_journal_needs_resume(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    doc = json.loads(plan.read_text())
+    journal = Journal.open(plan, doc["digest"], [(a["id"], a["kind"]) for a in doc["actions"]])
+    journal.mark_running("u1")
+    journal.close()
+
+    with pytest.raises(ApplyRefused, match=r"did not finish \(1 running, 7 pending\); continue it with --resume"):
+        apply_plan(plan, options_for(server))
+    report = apply_plan(plan, options_for(server, resume=True))
+    assert report.mode == "resume" and report.status == "converged"
+
+
+def test_journal_of_another_plan_is_refused(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    Journal.open(plan, "sha256:other", []).close()
+    approve(plan, "Ada Admin")
+    with pytest.raises(ApplyRefused, match="journal belongs to plan sha256:other"):
+        apply_plan(plan, options_for(server))
+
+
+def test_secrets_appear_in_no_file_the_tool_wrote(tmp_path, sb):
+    server, _ = sb
+    actions = list(small_plan_actions())
+    actions.append(act("bad", ActionKind.MEMBERS_DEACTIVATE, {"memberId": "nobody", "email": "x@example.com"},
+                       {"isArchived": True}))  # fails with Sigma's 404: an error message lands in the files
+    plan = write_test_plan(tmp_path, actions, fingerprints={})
+    approve(plan, "Ada Admin")
+    report = apply_plan(plan, options_for(server, write_html=True))
+    assert report.results["bad"].state == "failed"
+    server.expire_tokens()  # the second run re-mints on 401: two access tokens exist now
+    apply_plan(plan, options_for(server, resume=True, write_html=True))
+
+    tokens = list(server.credentials._access)
+    assert len(tokens) >= 2
+    secrets = [server.client_id, server.client_secret, server.scim_token, *tokens]
+    written = [p for p in tmp_path.iterdir() if p.is_file()]
+    assert {p.name for p in written} >= {
+        "plan.json", "plan.json.approval", "plan.json.journal.sqlite", "plan.json.result.json",
+        "plan.json.result.html",
+    }
+    for path in tmp_path.iterdir():
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, f"{secret[:4]}... found in {path.name}"
