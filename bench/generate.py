@@ -56,6 +56,7 @@ import argparse
 import csv
 import json
 import random
+import shutil
 import sys
 import time
 import uuid
@@ -706,6 +707,20 @@ def _flatten_users(group: dict[str, Any]) -> list[Person]:
     return list(seen.values())
 
 
+def _clear(out: Path) -> None:
+    """Remove a previous generator output in ``out``; refuse a directory holding anything else."""
+    if not out.exists():
+        return
+    ours = {"sigma", "idp", "policy.yaml", "policy-settled.yaml", "manifest.json"}
+    entries = sorted(p.name for p in out.iterdir())
+    if entries and not (out / "manifest.json").exists():
+        raise SystemExit(f"generate: {out} is not empty and holds no manifest.json; choose a new --out")
+    for name in entries:
+        if name in ours:
+            path = out / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
 def _dump(path: Path, value: Any) -> None:
     # json.dumps, not json.dump: only the one-shot path uses the C encoder (5x faster)
     path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
@@ -742,6 +757,7 @@ def generate(out: str | Path, members: int, idp_users: int | None = None, groups
     if idp_format not in ("scim", "entra", "okta"):
         raise SystemExit(f"generate: unknown --idp-format {idp_format!r} (scim, entra, okta)")
     out = Path(out)
+    _clear(out)
     gen = Generator(members, idp_users, groups, memberships, seed)
     gen.build_people()
     gen.build_groups()
