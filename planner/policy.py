@@ -224,13 +224,20 @@ def _default_match_keys() -> list[MatchKey]:
 
 
 class Linking(_Model):
-    """Linking IdP users to Sigma members; first unique hit in ``match_keys`` order wins."""
+    """Linking IdP users to Sigma members; first unique hit in ``match_keys`` order wins.
+
+    ``archived_members``: an active IdP user matching an archived or inactive
+    member (a rehire) is a blocking ``review`` item, or ``reactivate`` the
+    member (``PATCH isArchived: false``) before linking. An override naming
+    such a member also reactivates it.
+    """
 
     match_keys: list[MatchKey] = Field(default_factory=_default_match_keys)
     domain_aliases: dict[Domain, Domain] = Field(default_factory=dict)
     plus_address_folding: bool = False
     scim_user_name: Literal["user_name", "primary_email"] = "user_name"
     name_hints: bool = True
+    archived_members: Literal["review", "reactivate"] = "review"
     overrides: list[LinkOverride] = Field(default_factory=list)
 
     @field_validator("match_keys")

@@ -1,0 +1,297 @@
+"""The identity graph: which IdP user is which Sigma member, with the evidence for each link.
+
+Sigma links a SCIM user to an existing member by email (sigma-api.md §5.3), so
+the planner must know, before anything is pushed, who in the IdP is who in
+Sigma. Matching runs the policy's ``linking.match_keys`` in order (like Entra's
+matching precedence), each key a vectorized pandas join of normalized values:
+
+- ``user_name``: member ``email_key`` = the IdP user's SCIM userName key;
+- ``emails``: member ``email_key`` = any email key of the IdP user;
+- ``domain_aliases``: the same after rewriting old domains to new ones on both
+  sides (an edge only when a rewrite happened);
+- ``plus_address_folding``: the same after dropping ``+tag`` from local parts
+  (and rewriting domains); an edge only when a fold happened;
+- ``{attribute: {idp, sigma}}``: IdP attribute = member field (trimmed, case-folded).
+
+At each key only people not yet decided take part. An edge whose member and
+IdP user each have exactly one edge at this key is a **link**; every other edge
+goes into a networkx graph whose connected components are **ambiguous** groups
+(more than one person on a side): nobody in them is linked by a later key, and
+the rules turn each into a blocking review item listing every candidate and the
+key that joined them (issue 3, "Linking"). Names are never a match key.
+
+Overrides (``linking.overrides``) are resolved by :mod:`planner.rules.linking`
+and passed in as ``pinned`` links and ``never`` IdP ids; they win over every key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+import pandas as pd
+
+from .policy import MatchKey
+from .rules.context import Context
+
+LINK_KEY_OF = {
+    "override": "override",
+    "user_name": "email",
+    "emails": "other_email",
+    "domain_aliases": "domain_alias",
+    "plus_address_folding": "plus_fold",
+    "attribute": "attribute",
+}
+"""Policy match key name -> :attr:`planner.model.PersonRow.link_key` vocabulary."""
+
+EDGE_COLUMNS = ["member_id", "idp_id", "key", "sigma_value", "idp_field", "idp_value"]
+"""Columns of an edge table: the key label, and what matched on each side as spelled."""
+
+
+@dataclass(frozen=True)
+class AmbiguousGroup:
+    """One connected component with more than one person on a side, at one match key.
+
+    ``edges`` rows have :data:`EDGE_COLUMNS`; ids are sorted.
+    """
+
+    key: str
+    member_ids: tuple[str, ...]
+    idp_ids: tuple[str, ...]
+    edges: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class IdentityGraph:
+    """Result of :func:`match_identities`.
+
+    - ``links``: one row per linked pair: :data:`EDGE_COLUMNS` + ``link_key``
+      (``override``, ``email``, ``other_email``, ``domain_alias``, ``plus_fold``,
+      ``attribute``), sorted by ``member_id``.
+    - ``ambiguous``: the ambiguous components, sorted by their first ids.
+    - ``never``: IdP ids a reviewer said must never be linked.
+    """
+
+    links: pd.DataFrame
+    ambiguous: tuple[AmbiguousGroup, ...] = ()
+    never: frozenset[str] = field(default_factory=frozenset)
+
+    def linked_member_ids(self) -> set[str]:
+        return set(self.links["member_id"])
+
+    def linked_idp_ids(self) -> set[str]:
+        return set(self.links["idp_id"])
+
+
+# --------------------------------------------------------------------------- normalizers
+
+
+def alias_domains(keys: pd.Series, aliases: dict[str, str]) -> pd.Series:
+    """Rewrite the domain of each email key with ``aliases`` (old -> new); others unchanged."""
+    if not aliases or keys.empty:
+        return keys
+    parts = keys.str.rpartition("@")
+    domains = parts[2].map(aliases)
+    rewritten = parts[0] + "@" + domains
+    return rewritten.where(domains.notna() & (parts[1] == "@"), keys)
+
+
+def fold_plus(keys: pd.Series) -> pd.Series:
+    """Drop ``+tag`` from the local part: ``dana+bi@x`` -> ``dana@x`` (RFC 5233 subaddress)."""
+    if keys.empty:
+        return keys
+    return keys.str.replace(r"^([^@+]*)\+[^@]*@", r"\1@", regex=True)
+
+
+def _clean_attribute(values: pd.Series) -> pd.Series:
+    return values.fillna("").astype(str).str.strip().str.casefold()
+
+
+# --------------------------------------------------------------------------- key tables
+
+
+def _sigma_side(ctx: Context, key: MatchKey) -> pd.DataFrame:
+    """``member_id, value, sigma_value, changed`` for one match key (archived members included)."""
+    m = ctx.members
+    base = pd.DataFrame({"member_id": m["member_id"], "value": m["email_key"], "sigma_value": m["email"]})
+    aliases = ctx.policy.linking.domain_aliases
+    if key.name in ("user_name", "emails"):
+        base["changed"] = False
+    elif key.name == "domain_aliases":
+        base["value"] = alias_domains(base["value"], aliases)
+        base["changed"] = base["value"] != m["email_key"]
+    elif key.name == "plus_address_folding":
+        aliased = alias_domains(m["email_key"], aliases)
+        base["value"] = fold_plus(aliased)
+        base["changed"] = base["value"] != aliased
+    else:  # attribute
+        field_name = key.attribute.sigma
+        values = []
+        for mid in m["member_id"]:
+            member = ctx.member_by_id[mid]
+            raw = member.raw.get(field_name) if member.raw else None
+            if raw is None:
+                snake = "".join("_" + c.lower() if c.isupper() else c for c in field_name)
+                raw = getattr(member, snake, None)
+            values.append("" if raw is None or isinstance(raw, (dict, list)) else str(raw))
+        base["sigma_value"] = values
+        base["value"] = _clean_attribute(pd.Series(values, index=m.index, dtype=object))
+        base["changed"] = False
+    return base[base["value"] != ""]
+
+
+def _idp_side(ctx: Context, key: MatchKey) -> pd.DataFrame:
+    """``idp_id, value, idp_field, idp_value, changed`` for one match key."""
+    u = ctx.idp_users
+    user_name_field = "userName" if ctx.policy.linking.scim_user_name == "user_name" else "emails[primary]"
+    user_names = pd.DataFrame(
+        {
+            "idp_id": u["idp_id"],
+            "value": u["scim_user_name_key"],
+            "idp_field": user_name_field,
+            "idp_value": u["scim_user_name"],
+        }
+    )
+    if key.name == "user_name":
+        out = user_names.assign(changed=False)
+    elif key.name == "emails":
+        e = ctx.idp_emails
+        out = pd.DataFrame(
+            {
+                "idp_id": e["idp_id"],
+                "value": e["key"],
+                "idp_field": "emails[" + e["position"].astype(str) + "]",
+                "idp_value": e["value"],
+                "changed": False,
+            }
+        )
+    elif key.name in ("domain_aliases", "plus_address_folding"):
+        e = ctx.idp_emails
+        both = pd.concat(
+            [
+                user_names,
+                pd.DataFrame(
+                    {
+                        "idp_id": e["idp_id"],
+                        "value": e["key"],
+                        "idp_field": "emails[" + e["position"].astype(str) + "]",
+                        "idp_value": e["value"],
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        aliased = alias_domains(both["value"], ctx.policy.linking.domain_aliases)
+        if key.name == "domain_aliases":
+            both["changed"] = aliased != both["value"]
+            both["value"] = aliased
+        else:
+            folded = fold_plus(aliased)
+            both["changed"] = folded != aliased
+            both["value"] = folded
+        out = both
+    else:  # attribute
+        name = key.attribute.idp
+        values = [
+            "" if (v := ctx.idp_by_id[i].attributes.get(name)) is None or isinstance(v, (dict, list)) else str(v)
+            for i in u["idp_id"]
+        ]
+        out = pd.DataFrame(
+            {
+                "idp_id": u["idp_id"],
+                "value": _clean_attribute(pd.Series(values, index=u.index, dtype=object)),
+                "idp_field": name,
+                "idp_value": values,
+                "changed": False,
+            }
+        )
+    return out[out["value"] != ""]
+
+
+def key_edges(ctx: Context, key: MatchKey) -> pd.DataFrame:
+    """Every (member, IdP user) pair one match key joins: :data:`EDGE_COLUMNS`.
+
+    For ``domain_aliases`` and ``plus_address_folding`` only pairs where the
+    rewrite changed at least one side count (plain equality is another key's job).
+    One row per pair (the first matching IdP field, by field order).
+    """
+    s = _sigma_side(ctx, key)
+    i = _idp_side(ctx, key)
+    edges = s.merge(i, on="value", suffixes=("_s", "_i"))
+    if key.name in ("domain_aliases", "plus_address_folding"):
+        edges = edges[edges["changed_s"] | edges["changed_i"]]
+    edges = edges.assign(key=key.label)
+    edges = edges.sort_values(["member_id", "idp_id", "idp_field"], kind="stable")
+    edges = edges.drop_duplicates(["member_id", "idp_id"])
+    return edges[EDGE_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- the graph
+
+
+def match_identities(
+    ctx: Context, pinned: pd.DataFrame | None = None, never: frozenset[str] = frozenset()
+) -> IdentityGraph:
+    """Link IdP users to Sigma members by the policy's match keys, in order.
+
+    ``pinned``: reviewer-decided links (:data:`EDGE_COLUMNS`, key ``override``),
+    taken as they are. ``never``: IdP ids excluded from matching. Returns the
+    links and the ambiguous components (see the module docstring).
+    """
+    links = [pinned[EDGE_COLUMNS]] if pinned is not None and len(pinned) else []
+    decided_members: set[str] = set(pinned["member_id"]) if links else set()
+    decided_idp: set[str] = (set(pinned["idp_id"]) if links else set()) | set(never)
+    ambiguous: list[AmbiguousGroup] = []
+
+    for key in ctx.policy.linking.match_keys:
+        if key.name == "domain_aliases" and not ctx.policy.linking.domain_aliases:
+            continue
+        if key.name == "plus_address_folding" and not ctx.policy.linking.plus_address_folding:
+            continue
+        edges = key_edges(ctx, key)
+        edges = edges[~edges["member_id"].isin(decided_members) & ~edges["idp_id"].isin(decided_idp)]
+        if edges.empty:
+            continue
+        per_member = edges.groupby("member_id")["idp_id"].transform("size")
+        per_idp = edges.groupby("idp_id")["member_id"].transform("size")
+        unique = (per_member == 1) & (per_idp == 1)
+        links.append(edges[unique])
+        rest = edges[~unique]
+        if len(rest):
+            ambiguous.extend(_components(rest, key.label))
+        decided_members.update(edges["member_id"])
+        decided_idp.update(edges["idp_id"])
+
+    table = pd.concat(links, ignore_index=True) if links else pd.DataFrame(columns=EDGE_COLUMNS, dtype=object)
+    table["link_key"] = table["key"].map(lambda k: LINK_KEY_OF.get(k.split(":")[0], "attribute"))
+    table = table.sort_values(["member_id", "idp_id"], kind="stable").reset_index(drop=True)
+    ambiguous.sort(key=lambda a: (a.idp_ids, a.member_ids))
+    return IdentityGraph(links=table, ambiguous=tuple(ambiguous), never=frozenset(never))
+
+
+def _components(edges: pd.DataFrame, key: str) -> list[AmbiguousGroup]:
+    graph = nx.Graph()
+    rows = list(edges[EDGE_COLUMNS].itertuples(index=False, name=None))
+    graph.add_edges_from((("m", r[0]), ("i", r[1])) for r in rows)
+    by_node: dict[tuple[str, str], int] = {}
+    groups: list[AmbiguousGroup] = []
+    for n, component in enumerate(nx.connected_components(graph)):
+        for node in component:
+            by_node[node] = n
+    members: dict[int, list[str]] = {}
+    idps: dict[int, list[str]] = {}
+    comp_edges: dict[int, list[tuple[str, ...]]] = {}
+    for node, n in by_node.items():
+        (members if node[0] == "m" else idps).setdefault(n, []).append(node[1])
+    for r in rows:
+        comp_edges.setdefault(by_node[("m", r[0])], []).append(tuple(str(x) for x in r))
+    for n in comp_edges:
+        groups.append(
+            AmbiguousGroup(
+                key=key,
+                member_ids=tuple(sorted(members.get(n, []))),
+                idp_ids=tuple(sorted(idps.get(n, []))),
+                edges=tuple(sorted(comp_edges[n])),
+            )
+        )
+    return groups

@@ -1,0 +1,425 @@
+"""From snapshot + policy to a :class:`~planner.model.Plan`: rules, dependency DAG, order, summary.
+
+:func:`build_plan` runs the pipeline (design.md):
+
+1. :func:`planner.rules.context.build_context`: the snapshot as tables;
+2. :func:`planner.rules.linking.resolve_overrides` and
+   :func:`planner.matching.match_identities`: the identity graph;
+3. the rule families, in order: linking (roster, userName guard, hints),
+   guests, account types, link/create actions, teams, unmatched members;
+4. cross-family dependencies: a member leaves their teams before being
+   deactivated; deactivations and guest disables wait for the document
+   owner's own actions (the transfer target is active first);
+5. :mod:`planner.rules.guards` over the whole set of actions;
+6. a networkx DAG of ``depends_on``; a cycle is a :class:`PlanError`; actions
+   are emitted in a topological order with a fixed tie-break (phase, id), so
+   the same inputs give the same order;
+7. fingerprints of every Sigma object an action touches (for apply's stale
+   check), people and team rows for the report, the summary.
+
+Everything is sorted; no set or dict iteration order reaches the plan, so the
+same inputs and policy give a byte-identical plan body (``created_at`` aside,
+which is outside the digest, planner.planfile).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import networkx as nx
+import pandas as pd
+
+from . import __version__
+from .errors import UserError
+from .matching import match_identities
+from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
+from .policy import Policy
+from .rules import Outcome, account_types, action_id, guards, guests, linking, teams, unmatched
+from .rules.context import Context, build_context
+
+
+class PlanError(UserError):
+    """The plan cannot be built: a dependency cycle, or loader errors in the inputs."""
+
+
+PHASE = {
+    ActionKind.MEMBERS_REACTIVATE: 0,
+    ActionKind.MEMBERS_CONVERT_GUEST: 0,
+    ActionKind.MEMBERS_SET_EMAIL: 0,
+    ActionKind.SCIM_LINK_USER: 1,
+    ActionKind.SCIM_CREATE_USER: 1,
+    ActionKind.SCIM_SET_ACCOUNT_TYPE: 2,
+    ActionKind.SCIM_LINK_GROUP: 3,
+    ActionKind.SCIM_CREATE_GROUP: 3,
+    ActionKind.SCIM_SET_GROUP_MEMBERS: 4,
+    ActionKind.TEAMS_REMOVE_MEMBER: 5,
+    ActionKind.MEMBERS_DISABLE_GUEST: 6,
+    ActionKind.MEMBERS_DEACTIVATE: 6,
+    ActionKind.SCIM_DEACTIVATE_USER: 6,
+}
+"""Tie-break for the topological order: an action never depends on a later phase."""
+
+SUMMARY_KINDS = [k.value for k in ActionKind]
+
+
+def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = None) -> Plan:
+    """Plan the migration of ``snapshot`` under ``policy``.
+
+    Raises :class:`~planner.policy.PolicyError` when the data contradicts the
+    policy (an unknown account type, a user in mapped groups with no
+    precedence) and :class:`PlanError` for loader errors or a dependency cycle.
+    """
+    errors = [f for f in snapshot.findings if f.severity.value == "error"]
+    if errors:
+        raise PlanError(f"the inputs have {len(errors)} error(s), first: {errors[0]}; run `sigma-migrate check`")
+    ctx = build_context(snapshot, policy)
+    decided = decide(ctx)
+    actions = order_actions(decided["actions"])
+    review_items = sort_review_items(decided["review_items"])
+    people = person_rows(ctx, decided["roster"], decided["types"], decided["unmatched"], actions, review_items)
+    summary = build_summary(ctx, decided, actions, review_items)
+    origin = policy.origin
+    return Plan(
+        organization={"organizationId": ctx.organization_id, "name": policy.organization.name},
+        inputs=tuple(snapshot.sigma.inputs) + tuple(snapshot.idp.inputs),
+        policy={
+            "path": origin.path if origin else "",
+            "sha256": origin.sha256 if origin else hashlib.sha256(
+                json.dumps(policy.resolved(), sort_keys=True).encode()).hexdigest(),
+            "resolved": policy.resolved(),
+        },
+        fingerprints=fingerprints(ctx, actions),
+        actions=tuple(actions),
+        review_items=tuple(review_items),
+        summary=summary,
+        people=tuple(people),
+        teams=tuple(decided["team_rows"]),
+        tool_version=__version__,
+        created_at=created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+def decide(ctx: Context) -> dict[str, Any]:
+    """Run the rule families; returns ``roster``, ``types``, ``unmatched``, ``team_rows``,
+    ``guards`` (results), ``actions`` (with cross-family dependencies) and ``review_items``."""
+    outcome = Outcome()
+    pinned, never, overrides = linking.resolve_overrides(ctx)
+    outcome.extend(overrides)
+    graph = match_identities(ctx, pinned, never)
+    linked = linking.decide(ctx, graph)
+    outcome.extend(linked.outcome)
+    roster, guest_outcome = guests.decide(ctx, linked.roster)
+    outcome.extend(guest_outcome)
+    types, type_outcome = account_types.decide(ctx, roster)
+    outcome.extend(linking.link_actions(ctx, roster, types))
+    outcome.extend(type_outcome)
+    team_result = teams.decide(ctx, roster)
+    outcome.extend(team_result.outcome)
+    unmatched_decisions, unmatched_outcome = unmatched.decide(ctx, roster)
+    outcome.extend(unmatched_outcome)
+    actions = add_cross_dependencies(outcome.actions)
+    guard_results, guard_items = guards.evaluate(ctx, roster, types, actions)
+    return {
+        "roster": roster,
+        "types": types,
+        "unmatched": unmatched_decisions,
+        "team_rows": team_result.rows,
+        "guards": guard_results,
+        "actions": actions,
+        "review_items": outcome.review_items + guard_items,
+    }
+
+
+def add_cross_dependencies(actions: list[Action]) -> list[Action]:
+    """Dependencies between families: removals before a member's deactivation; the document
+    owner's reactivation/link/account type before any hand-over of documents to them."""
+    by_member: dict[str, list[str]] = {}
+    for a in actions:
+        mid = a.target.get("memberId")
+        if mid and a.kind in (
+            ActionKind.MEMBERS_REACTIVATE,
+            ActionKind.SCIM_LINK_USER,
+            ActionKind.SCIM_SET_ACCOUNT_TYPE,
+            ActionKind.MEMBERS_SET_EMAIL,
+        ):
+            by_member.setdefault(mid, []).append(a.id)
+    removals: dict[str, list[str]] = {}
+    for a in actions:
+        if a.kind is ActionKind.TEAMS_REMOVE_MEMBER:
+            removals.setdefault(a.target["memberId"], []).append(a.id)
+    out = []
+    for a in actions:
+        if a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST):
+            extra = removals.get(a.target["memberId"], []) + by_member.get((a.after or {}).get("newOwnerId") or "", [])
+            if extra:
+                a = replace(a, depends_on=tuple(sorted(set(a.depends_on) | set(extra))))
+        out.append(a)
+    return out
+
+
+def order_actions(actions: list[Action]) -> list[Action]:
+    """Actions in a topological order of their ``depends_on`` DAG (tie-break: phase, then id).
+
+    Raises :class:`PlanError` naming the cycle when there is one, or an unknown dependency.
+    """
+    by_id: dict[str, Action] = {}
+    for a in actions:
+        if a.id in by_id:
+            raise PlanError(f"internal error: two actions have the id {a.id}")
+        by_id[a.id] = a
+    graph = nx.DiGraph()
+    graph.add_nodes_from(by_id)
+    for a in actions:
+        for dep in a.depends_on:
+            if dep not in by_id:
+                raise PlanError(f"internal error: action {a.id} depends on unknown action {dep}")
+            graph.add_edge(dep, a.id)
+    try:
+        order = list(nx.lexicographical_topological_sort(graph, key=lambda i: (PHASE[by_id[i].kind], i)))
+    except nx.NetworkXUnfeasible:
+        cycle = nx.find_cycle(graph)
+        path = " -> ".join([e[0] for e in cycle] + [cycle[0][0]])
+        raise PlanError(f"the actions' dependencies form a cycle: {path}") from None
+    return [by_id[i] for i in order]
+
+
+def sort_review_items(items: Iterable[ReviewItem]) -> list[ReviewItem]:
+    """Blocking first, then by code and id; duplicates (same id) kept once."""
+    unique: dict[str, ReviewItem] = {}
+    for item in items:
+        unique.setdefault(item.id, item)
+    return sorted(unique.values(), key=lambda r: (not r.blocking, r.code, r.id))
+
+
+# --------------------------------------------------------------------------- fingerprints
+
+
+def _sha(state: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+
+def fingerprints(ctx: Context, actions: list[Action]) -> dict[str, dict[str, Any]]:
+    """``{"member:<id>" | "team:<id>": {"sha256", "state"}}`` for every Sigma object touched.
+
+    Members: targets of actions and every ``newOwnerId``; state = ``memberId,
+    email, memberType, userKind, isArchived, isInactive`` as exported. Teams:
+    linked teams and teams losing members; state = ``teamId, name,
+    isArchived, memberIds`` (sorted).
+    """
+    member_ids: set[str] = set()
+    team_ids: set[str] = set()
+    for a in actions:
+        if a.target.get("memberId"):
+            member_ids.add(a.target["memberId"])
+        if a.target.get("teamId"):
+            team_ids.add(a.target["teamId"])
+        owner = (a.after or {}).get("newOwnerId")
+        if owner:
+            member_ids.add(owner)
+    out: dict[str, dict[str, Any]] = {}
+    for mid in sorted(member_ids):
+        m = ctx.member_by_id.get(mid)
+        if m is None:
+            continue
+        state = {
+            "memberId": m.member_id,
+            "email": m.email,
+            "memberType": m.member_type,
+            "userKind": m.user_kind,
+            "isArchived": bool(m.is_archived),
+            "isInactive": bool(m.is_inactive),
+        }
+        out[f"member:{mid}"] = {"sha256": _sha(state), "state": state}
+    if team_ids:
+        teams = ctx.teams.set_index("team_id")
+        members = ctx.team_members[ctx.team_members["team_id"].isin(team_ids)]
+        by_team = members.groupby("team_id")["member_id"].agg(lambda s: sorted(s)).to_dict()
+        for tid in sorted(team_ids):
+            if tid not in teams.index:
+                continue
+            state = {
+                "teamId": tid,
+                "name": teams.at[tid, "name"],
+                "isArchived": bool(teams.at[tid, "is_archived"]),
+                "memberIds": by_team.get(tid, []),
+            }
+            out[f"team:{tid}"] = {"sha256": _sha(state), "state": state}
+    return out
+
+
+# --------------------------------------------------------------------------- people
+
+
+def person_rows(
+    ctx: Context,
+    roster: pd.DataFrame,
+    types: pd.DataFrame,
+    decisions: pd.DataFrame,
+    actions: list[Action],
+    review_items: list[ReviewItem],
+) -> list[PersonRow]:
+    """One :class:`~planner.model.PersonRow` per roster person, sorted by email."""
+    acts: dict[str, list[str]] = {}
+    for a in actions:
+        for key in _person_keys_of(a.target):
+            acts.setdefault(key, []).append(a.id)
+    reviews: dict[str, list[str]] = {}
+    for r in review_items:
+        keys = set(_person_keys_of(r.subject))
+        for c in r.candidates:
+            keys |= set(_person_keys_of(c))
+        for key in keys:
+            reviews.setdefault(key, []).append(r.id)
+    after_type = types["after"].to_dict() if len(types) else {}
+    gone = {a.target["memberId"] for a in actions
+            if a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)}
+    m = ctx.members.set_index("member_id")
+    u = ctx.idp_users.set_index("idp_id")
+    rows = []
+    for r in roster.itertuples(index=False):
+        mid, iid = r.member_id, r.idp_id
+        member = ctx.member_by_id.get(mid) if mid else None
+        user = ctx.idp_by_id.get(iid) if iid else None
+        keys = ([f"m:{mid}"] if mid else []) + ([f"i:{iid}"] if iid else [])
+        before = m.at[mid, "account_type"] if mid else None
+        if mid and (mid in gone or not member.is_active) and r.status != "reactivate":
+            after = None
+        elif r.person in after_type:
+            after = after_type[r.person]
+        else:
+            after = before
+        if member:
+            name = f"{member.first_name} {member.last_name}".strip()
+        else:
+            name = user.display_name or " ".join(p for p in (user.given_name, user.family_name) if p)
+        rows.append(
+            PersonRow(
+                member_id=mid,
+                email=member.email if member else (u.at[iid, "email"] or r.user_name),
+                name=name or "",
+                member_type=member.member_type if member else None,
+                user_kind=member.user_kind if member else None,
+                sigma_status=(("archived" if member.is_archived else "inactive" if member.is_inactive else "active")
+                              if member else None),
+                idp_id=iid,
+                user_name=u.at[iid, "scim_user_name"] if iid else None,
+                idp_status=((user.status or ("active" if u.at[iid, "active"] else "inactive")) if user else None),
+                link_key=r.link_key,
+                account_type_before=before,
+                account_type_after=after,
+                actions=tuple(sorted({x for k in keys for x in acts.get(k, [])})),
+                review_items=tuple(sorted({x for k in keys for x in reviews.get(k, [])})),
+            )
+        )
+    rows.sort(key=lambda p: ((p.email or "").casefold(), p.member_id or "", p.idp_id or ""))
+    return rows
+
+
+def _person_keys_of(obj) -> list[str]:
+    keys = []
+    if obj.get("memberId"):
+        keys.append(f"m:{obj['memberId']}")
+    if obj.get("idpId"):
+        keys.append(f"i:{obj['idpId']}")
+    keys += [f"m:{x}" for x in obj.get("memberIds", []) or []] if isinstance(obj.get("memberIds"), list) else []
+    keys += [f"i:{x}" for x in obj.get("idpIds", []) or []] if isinstance(obj.get("idpIds"), list) else []
+    return keys
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], review_items: list[ReviewItem]):
+    """Counts per action kind, seats per account type before/after, people by outcome,
+    teams, review counts, guard results and the one-line text."""
+    kinds = Counter(a.kind.value for a in actions)
+    per_kind = {k: kinds.get(k, 0) for k in SUMMARY_KINDS}
+    changes = Counter(a.evidence.get("change") for a in actions if a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE)
+    roster = decided["roster"]
+    types = decided["types"]
+
+    m = ctx.members
+    active = m[m["active"]]
+    before = Counter(active["account_type"])
+    after = Counter()
+    gone = {a.target["memberId"] for a in actions
+            if a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)}
+    type_after = {t.member_id: t.after for t in types.itertuples(index=False) if t.member_id}
+    for mid, t in zip(active["member_id"], active["account_type"]):
+        if mid not in gone:
+            after[type_after.get(mid, t) or "(Sigma default)"] += 1
+    for mid in roster.loc[roster["status"] == "reactivate", "member_id"]:
+        after[type_after.get(mid) or m.set_index("member_id").at[mid, "account_type"]] += 1
+    for t in types.itertuples(index=False):
+        if not t.member_id:
+            after[t.after or "(Sigma default)"] += 1
+    seats = {name: {"before": before.get(name, 0), "after": after.get(name, 0)}
+             for name in sorted(set(before) | set(after))}
+
+    status = Counter(roster["status"])
+    decisions = decided["unmatched"]
+    kept = int((decisions["decision"] == "keep").sum()) if len(decisions) else 0
+    team_rows: list[TeamRow] = decided["team_rows"]
+    blocking = sum(r.blocking for r in review_items)
+    summary = {
+        "actions": per_kind,
+        "total_actions": len(actions),
+        "changes": bool(actions),
+        "account_types": {
+            "changes": per_kind[ActionKind.SCIM_SET_ACCOUNT_TYPE.value],
+            "upgrades": changes.get("upgrade", 0),
+            "downgrades": changes.get("downgrade", 0),
+        },
+        "seats": seats,
+        "normalized_member_types": _normalized(ctx),
+        "people": {k: status.get(k, 0) for k in sorted(status)} | {"unmatched_kept": kept},
+        "teams": {
+            "linked": sum(r.mode == "link" for r in team_rows),
+            "created": sum(r.mode == "create" for r in team_rows),
+            "unmanaged": sum(r.mode == "unmanaged" for r in team_rows),
+            "member_removals": per_kind[ActionKind.TEAMS_REMOVE_MEMBER.value],
+        },
+        "review_items": {
+            "total": len(review_items),
+            "blocking": blocking,
+            "by_code": dict(sorted(Counter(r.code for r in review_items).items())),
+        },
+        "guards": [g.as_dict() for g in decided["guards"]],
+    }
+    summary["text"] = summary_text(summary)
+    return summary
+
+
+def _normalized(ctx: Context) -> list[dict[str, Any]]:
+    """memberType spellings that differ from the org's accountTypeName (normalized on the before side)."""
+    m = ctx.members
+    diff = m[m["member_type"] != m["account_type"]]
+    counts = diff.groupby(["member_type", "account_type"]).size()
+    return [{"memberType": a, "accountType": b, "members": int(n)} for (a, b), n in counts.items()]
+
+
+def summary_text(summary: dict[str, Any]) -> str:
+    """``"Plan: 112 link, 9 create, 14 account-type changes (3 downgrades), 6 guests disabled, 11
+    deactivations, 4 teams linked, 2 created, 17 member removals; 5 review items (3 blocking)"``."""
+    k = summary["actions"]
+    parts = [f"{k['scim.link_user']} link", f"{k['scim.create_user']} create"]
+    if k["members.set_email"]:
+        parts.append(f"{k['members.set_email']} email changes")
+    if k["members.reactivate"]:
+        parts.append(f"{k['members.reactivate']} reactivations")
+    at = summary["account_types"]
+    parts.append(f"{at['changes']} account-type changes ({at['downgrades']} downgrades)")
+    parts.append(f"{k['members.disable_guest']} guests disabled")
+    if k["members.convert_guest"]:
+        parts.append(f"{k['members.convert_guest']} guests converted")
+    parts.append(f"{k['members.deactivate']} deactivations")
+    parts.append(f"{k['scim.link_group']} teams linked")
+    parts.append(f"{k['scim.create_group']} created")
+    parts.append(f"{k['teams.remove_member']} member removals")
+    r = summary["review_items"]
+    return f"Plan: {', '.join(parts)}; {r['total']} review items ({r['blocking']} blocking)"

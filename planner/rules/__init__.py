@@ -1,0 +1,161 @@
+"""Rule families: small pure functions from snapshot tables + identity links + policy to decisions.
+
+One module per family (design.md): :mod:`.linking` (links, userName guard,
+overrides, hints), :mod:`.guests`, :mod:`.account_types`, :mod:`.teams`,
+:mod:`.unmatched`, :mod:`.guards`. :mod:`planner.planning` runs them in that
+order and assembles the plan.
+
+Every family returns an :class:`Outcome`: the actions it decided (each with the
+rule id and the evidence that produced it, and the dependencies it knows
+about) and its review items. Action ids are ``"<kind>:<key>"`` (the key is a
+memberId, an IdP id, a teamId, ...), review item ids ``"<code>:<key>"``: both
+are stable for the same inputs.
+
+Shared helpers here: :func:`make_action`, :func:`make_review`,
+:func:`yaml_snippet` (the exact policy YAML a review item's ``resolution``
+shows), :func:`person_ref`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from ..model import Action, ActionKind, ReviewItem
+
+
+@dataclass
+class Outcome:
+    """What one rule family decided: actions and review items (lists, in a stable order)."""
+
+    actions: list[Action] = field(default_factory=list)
+    review_items: list[ReviewItem] = field(default_factory=list)
+
+    def extend(self, other: "Outcome") -> None:
+        self.actions.extend(other.actions)
+        self.review_items.extend(other.review_items)
+
+
+def action_id(kind: ActionKind, key: str) -> str:
+    """The stable id of an action: ``"scim.link_user:<memberId>"``."""
+    return f"{kind.value}:{key}"
+
+
+def make_action(
+    kind: ActionKind,
+    key: str,
+    *,
+    target: Mapping[str, Any],
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    rule: str,
+    reason: str,
+    evidence: Mapping[str, Any] | None = None,
+    depends_on: Iterable[str] = (),
+) -> Action:
+    """An :class:`~planner.model.Action` with id ``"<kind>:<key>"`` and sorted, unique dependencies."""
+    return Action(
+        id=action_id(kind, key),
+        kind=kind,
+        target=dict(target),
+        before=None if before is None else dict(before),
+        after=None if after is None else dict(after),
+        rule=rule,
+        reason=reason,
+        evidence=dict(evidence or {}),
+        depends_on=tuple(sorted(set(depends_on))),
+    )
+
+
+def make_review(
+    code: str,
+    key: str,
+    *,
+    blocking: bool,
+    subject: Mapping[str, Any],
+    message: str,
+    rule: str,
+    candidates: Iterable[Mapping[str, Any]] = (),
+    evidence: Mapping[str, Any] | None = None,
+    resolution: str = "",
+) -> ReviewItem:
+    """A :class:`~planner.model.ReviewItem` with id ``"<code>:<key>"``."""
+    return ReviewItem(
+        id=f"{code}:{key}",
+        code=code,
+        blocking=blocking,
+        subject=dict(subject),
+        message=message,
+        candidates=tuple(dict(c) for c in candidates),
+        evidence=dict(evidence or {}),
+        rule=rule,
+        resolution=resolution,
+    )
+
+
+class _SnippetDumper(yaml.SafeDumper):
+    """Indents sequences under their key, like the shipped policies."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False):  # noqa: D401
+        return super().increase_indent(flow, False)
+
+
+def yaml_snippet(value: Mapping[str, Any], *alternatives: Mapping[str, Any], notes: Iterable[str] = ()) -> str:
+    """The YAML text of a policy fragment, e.g. ``{"linking": {"overrides": [{...}]}}``.
+
+    List entries are written in flow style (``- {idp: 00u1, member: m1}``).
+    ``alternatives`` follow as commented-out fragments after ``# or:``; ``notes``
+    as leading comment lines. The text always parses as YAML.
+    """
+
+    def dump(v: Mapping[str, Any]) -> str:
+        return yaml.dump(
+            _flow_leaves(v), Dumper=_SnippetDumper, default_flow_style=False, sort_keys=False, allow_unicode=True, width=200
+        )
+
+    text = "".join(f"# {n}\n" for n in notes) + dump(value)
+    for alt in alternatives:
+        text += "# or:\n" + "".join(f"# {line}\n" for line in dump(alt).splitlines())
+    return text
+
+
+class _Flow(dict):
+    pass
+
+
+def _flow_repr(dumper: yaml.SafeDumper, data: _Flow):
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+
+
+_SnippetDumper.add_representer(_Flow, _flow_repr)
+
+
+def _flow_leaves(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_Flow(v) if isinstance(v, dict) else v for v in value]
+    if isinstance(value, dict):
+        return {k: _flow_leaves(v) for k, v in value.items()}
+    return value
+
+
+def person_ref(
+    member_id: str | None = None,
+    email: str | None = None,
+    idp_id: str | None = None,
+    user_name: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A small dict naming a person by the ids present (``memberId``, ``email``, ``idpId``, ``userName``)."""
+    out: dict[str, Any] = {}
+    if member_id:
+        out["memberId"] = member_id
+    if email:
+        out["email"] = email
+    if idp_id:
+        out["idpId"] = idp_id
+    if user_name:
+        out["userName"] = user_name
+    out.update({k: v for k, v in extra.items() if v is not None})
+    return out

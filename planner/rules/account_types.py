@@ -1,0 +1,292 @@
+"""Account types: IdP group -> Sigma account type, precedence, default, upgrades and downgrades.
+
+The IdP sends the account type as SCIM ``userType`` and Sigma applies it to a
+linked member, overriding what was set in Sigma; the value must equal the
+account type name exactly, case-sensitively (sigma-api.md §5.2, §5.3). So:
+
+- every account type the policy names is checked against the organization's
+  ``accountTypeName`` list when the export has it (:func:`validate_names`,
+  a :class:`~planner.policy.PolicyError` with a "did you mean");
+- a user's type comes from, first that applies: ``account_types.overrides``;
+  the mapped groups they are in (nested groups flattened), the highest in
+  ``precedence`` when several (a user in two mapped groups whose types
+  ``precedence`` does not order stops the plan with a policy error); the
+  ``default`` (an account type, or ``keep`` the current one; created users get
+  ``new_user_default``);
+- each linked member's change is ``unchanged``, ``upgrade`` or ``downgrade``
+  (by ``precedence``, else by the built-in ranking of Sigma's default types; a
+  change between types neither ranks is treated as a downgrade, the careful side);
+- downgrades follow ``on_downgrade``; downgrades of admins are blocking unless
+  listed in ``acknowledged_downgrades``.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import pandas as pd
+
+from ..model import ActionKind, email_key
+from ..policy import KEEP, group_pattern_matcher
+from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
+from .context import Context
+
+BUILTIN_TIERS = {
+    "admin": 100,
+    "build": 80,
+    "pro": 80,
+    "creator": 80,
+    "author": 75,
+    "analyze": 60,
+    "essential": 60,
+    "explorer": 60,
+    "act": 40,
+    "view": 20,
+    "lite": 20,
+    "viewer": 20,
+}
+"""Rank of Sigma's built-in account types across licence models (sigma-api.md §4.2), higher = more."""
+
+TYPES_COLUMNS = ["person", "member_id", "idp_id", "before", "after", "change", "source", "groups", "acknowledged"]
+
+
+def validate_names(ctx: Context) -> None:
+    """Raise :class:`~planner.policy.PolicyError` for an account type the organization does not have.
+
+    Skipped when the Sigma export has no ``account_types.json``.
+    """
+    if ctx.account_type_names is None:
+        return
+    known = set(ctx.account_type_names)
+    at = ctx.policy.account_types
+    named: list[tuple[tuple, str]] = []
+    named += [(("account_types", "group_map", group), t) for group, t in at.group_map.items()]
+    named += [(("account_types", "precedence", i), t) for i, t in enumerate(at.precedence)]
+    if at.default != KEEP:
+        named.append((("account_types", "default"), at.default))
+    if at.new_user_default is not None:
+        named.append((("account_types", "new_user_default"), at.new_user_default))
+    named += [(("account_types", "overrides", who), t) for who, t in at.overrides.items()]
+    for loc, name in named:
+        if name in known:
+            continue
+        close = ctx.account_type_spelling(name) or next(iter(difflib.get_close_matches(name, sorted(known), n=1)), None)
+        hint = f"; did you mean {close!r}?" if close else ""
+        raise ctx.policy.error(
+            loc,
+            f"{name!r} is not an account type of this organization (Sigma matches userType "
+            f"case-sensitively){hint} Known: {', '.join(sorted(known))}",
+        )
+
+
+def rank(name: str | None, precedence: list[str]) -> tuple[int, int] | None:
+    """Sort key of an account type, higher = more privileged: (1, -position) when in
+    ``precedence``, (0, tier) for a built-in type, ``None`` when unranked."""
+    if name is None:
+        return None
+    if name in precedence:
+        return (1, -precedence.index(name))
+    tier = BUILTIN_TIERS.get(name.casefold())
+    return (0, tier) if tier is not None else None
+
+
+def classify(before: str | None, after: str | None, precedence: list[str]) -> str:
+    """``unchanged`` | ``upgrade`` | ``downgrade`` (unranked changes count as downgrades)."""
+    if before is None or after is None or before == after:
+        return "unchanged"
+    if before in precedence and after in precedence:
+        return "upgrade" if precedence.index(after) < precedence.index(before) else "downgrade"
+    b, a = BUILTIN_TIERS.get(before.casefold()), BUILTIN_TIERS.get(after.casefold())
+    if b is not None and a is not None:
+        if a == b:
+            return "unchanged" if before.casefold() == after.casefold() else "downgrade"
+        return "upgrade" if a > b else "downgrade"
+    return "downgrade"
+
+
+def person_resolver(ctx: Context):
+    """A function: policy reference (email, memberId, IdP id or userName) -> roster person keys."""
+    by_key: dict[str, set[str]] = {}
+    for mid, key in zip(ctx.members["member_id"], ctx.members["email_key"]):
+        by_key.setdefault(key, set()).add("m:" + mid)
+    u = ctx.idp_users
+    for col in ("user_name_key", "scim_user_name_key"):
+        for iid, key in zip(u["idp_id"], u[col]):
+            by_key.setdefault(key, set()).add("i:" + iid)
+
+    def resolve(ref: str) -> set[str]:
+        keys = set(by_key.get(email_key(ref), ()))
+        if ref in ctx.member_by_id:
+            keys.add("m:" + ref)
+        if ref in ctx.idp_by_id:
+            keys.add("i:" + ref)
+        return keys
+
+    return resolve
+
+
+def _mapped_types(ctx: Context) -> pd.DataFrame:
+    """``idp_id, account_type, group`` for every membership of a mapped group (first matching entry wins)."""
+    groups = ctx.groups
+    rows = []
+    taken: set[str] = set()
+    for entry, (pattern, account_type) in enumerate(ctx.policy.account_types.group_map.items()):
+        match = group_pattern_matcher(pattern)
+        for gid, name in zip(groups["group_id"], groups["display_name"]):
+            if gid not in taken and match(name):
+                taken.add(gid)
+                rows.append((gid, name, account_type, entry))
+    mapping = pd.DataFrame(rows, columns=["group_id", "group", "account_type", "entry"], dtype=object)
+    return ctx.group_members.merge(mapping, on="group_id")[["idp_id", "account_type", "group"]]
+
+
+def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
+    """The account type of every person who will be provisioned, and the changes.
+
+    Returns a table with :data:`TYPES_COLUMNS` indexed by ``person``
+    (``before``: current type in the org's spelling, ``None`` for creates;
+    ``after``: the userType to send, ``None`` = send none; ``source``:
+    ``overrides`` | ``group_map`` | ``precedence`` | ``default`` | ``keep`` |
+    ``new_user_default``; ``groups``: the mapped groups, sorted), plus the
+    ``scim.set_account_type`` actions and downgrade review items.
+
+    Raises :class:`~planner.policy.PolicyError` for an unknown account type name,
+    or for a user in mapped groups whose types ``precedence`` does not order.
+    """
+    validate_names(ctx)
+    at = ctx.policy.account_types
+    precedence = list(at.precedence)
+    out = Outcome()
+
+    people = roster[roster["status"].isin(["link", "reactivate", "create"]) | roster["converted"].astype(bool)]
+    people = people[["person", "member_id", "idp_id"]].copy()
+    if people.empty:
+        return pd.DataFrame(columns=TYPES_COLUMNS).set_index("person", drop=False), out
+
+    mapped = _mapped_types(ctx)
+    mapped = mapped[mapped["idp_id"].isin(set(people["idp_id"]))]
+    groups_of = mapped.groupby("idp_id")["group"].agg(lambda s: tuple(sorted(set(s))))
+    distinct = mapped.drop_duplicates(["idp_id", "account_type"])
+    counts = distinct.groupby("idp_id")["account_type"].transform("size")
+    several = distinct[counts > 1]
+    if len(several):
+        unordered = several[~several["account_type"].isin(precedence)]
+        if len(unordered):
+            _precedence_error(ctx, several, unordered)
+    distinct = distinct.assign(
+        position=distinct["account_type"].map({t: i for i, t in enumerate(precedence)}).fillna(len(precedence))
+    )
+    chosen = distinct.sort_values(["idp_id", "position"], kind="stable").drop_duplicates("idp_id")
+    chosen_type = dict(zip(chosen["idp_id"], chosen["account_type"]))
+    several_ids = set(several["idp_id"])
+
+    resolve = person_resolver(ctx)
+    overrides: dict[str, tuple[str, str]] = {}
+    for ref, t in at.overrides.items():
+        for key in resolve(ref):
+            overrides[key] = (t, ref)
+    acknowledged: set[str] = set()
+    for ref in at.acknowledged_downgrades:
+        acknowledged |= resolve(ref)
+
+    m = ctx.members.set_index("member_id")
+    before_of = m["account_type"].to_dict()
+    rows = []
+    for person, member_id, idp_id in people.itertuples(index=False, name=None):
+        before = before_of.get(member_id) if member_id else None
+        keys = {person, "i:" + idp_id} if idp_id else {person}
+        hit = next((overrides[k] for k in sorted(keys) if k in overrides), None)
+        if hit:
+            after, source = hit[0], "overrides"
+        elif idp_id in chosen_type:
+            after, source = chosen_type[idp_id], ("precedence" if idp_id in several_ids else "group_map")
+        elif at.default != KEEP:
+            after, source = at.default, "default"
+        elif before is not None:
+            after, source = before, "keep"
+        else:
+            after, source = at.new_user_default, "new_user_default"
+        change = classify(before, after, precedence) if member_id else "unchanged"
+        rows.append(
+            (person, member_id, idp_id, before, after, change, source, groups_of.get(idp_id, ()),
+             bool(keys & acknowledged) or (member_id is not None and "m:" + member_id in acknowledged))
+        )
+    types = pd.DataFrame(rows, columns=TYPES_COLUMNS, dtype=object).set_index("person", drop=False)
+
+    admin_types = {t.casefold() for t in ctx.policy.guards.admin_account_types}
+    for row in types[types["member_id"].notna() & (types["before"] != types["after"])].itertuples(index=False):
+        if row.after is None:
+            continue
+        member = ctx.member_by_id[row.member_id]
+        groups = list(row.groups)
+        if row.change == "unchanged":
+            continue
+        source_text = {
+            "overrides": "account_types.overrides",
+            "group_map": f"group {', '.join(groups)}",
+            "precedence": f"groups {', '.join(groups)}, highest by precedence",
+            "default": "no mapped group: account_types.default",
+            "keep": "keep",
+            "new_user_default": "account_types.new_user_default",
+        }[row.source]
+        evidence = {"change": row.change, "source": row.source, "groups": groups}
+        if member.member_type != row.before:
+            evidence["exportedMemberType"] = member.member_type
+        if rank(row.before, precedence) is None or rank(row.after, precedence) is None:
+            evidence["unranked"] = True
+        out.actions.append(
+            make_action(
+                ActionKind.SCIM_SET_ACCOUNT_TYPE,
+                row.member_id,
+                target={"memberId": row.member_id, "email": member.email, "idpId": row.idp_id},
+                before={"memberType": row.before},
+                after={"userType": row.after},
+                rule=f"account_types.{row.source}",
+                reason=f"{row.change}: {row.before} -> {row.after} ({source_text})",
+                evidence=evidence,
+                depends_on=[action_id(ActionKind.SCIM_LINK_USER, row.member_id)],
+            )
+        )
+        if row.change != "downgrade":
+            continue
+        is_admin = (row.before or "").casefold() in admin_types and (row.after or "").casefold() not in admin_types
+        needs_ack = at.on_downgrade == "review" or is_admin
+        if at.on_downgrade == "block" or (needs_ack and not row.acknowledged):
+            keep_type = {"account_types": {"overrides": {member.email: row.before}}}
+            ack = {"account_types": {"acknowledged_downgrades": [member.email]}}
+            if at.on_downgrade == "block":
+                resolution = yaml_snippet(keep_type, notes=["on_downgrade is block: keep the current type"])
+            else:
+                resolution = yaml_snippet(ack, keep_type, notes=["accept the downgrade:"])
+            out.review_items.append(
+                make_review(
+                    "account_types.admin_downgrade" if is_admin else "account_types.downgrade",
+                    row.member_id,
+                    blocking=True,
+                    subject=person_ref(member_id=row.member_id, email=member.email, idp_id=row.idp_id),
+                    message=(
+                        f"{member.email} would go from {row.before} to {row.after} ({source_text})"
+                        + ("; admins lose admin only when acknowledged" if is_admin else "")
+                    ),
+                    rule="account_types.on_downgrade",
+                    evidence=evidence | {"onDowngrade": at.on_downgrade},
+                    resolution=resolution,
+                )
+            )
+    return types, out
+
+
+def _precedence_error(ctx: Context, several: pd.DataFrame, unordered: pd.DataFrame):
+    u = ctx.idp_users.set_index("idp_id")
+    first = sorted(set(unordered["idp_id"]), key=lambda i: (u.at[i, "user_name_key"], i))[0]
+    mine = several[several["idp_id"] == first].sort_values("account_type")
+    pairs = ", ".join(f"{g} ({t})" for g, t in zip(mine["group"], mine["account_type"]))
+    types = sorted(set(mine["account_type"]))
+    n = several["idp_id"].nunique()
+    loc = ("account_types", "precedence") if ctx.policy.account_types.precedence else ("account_types",)
+    raise ctx.policy.error(
+        loc,
+        f"IdP user {u.at[first, 'user_name']} is in mapped groups {pairs} and account_types.precedence does "
+        f"not order {' and '.join(types)} ({n} user(s) are in several mapped groups); list the types highest "
+        f"first, e.g. precedence: [{', '.join(types)}]",
+    )

@@ -1,0 +1,268 @@
+"""The snapshot as pandas tables, built once per plan and read by matching and every rule family.
+
+:func:`build_context` turns the frozen snapshot objects into column tables so
+that matching and the rules can join, group and count without per-row Python
+loops. Shapes (one row per object, ``str`` columns unless said otherwise):
+
+- ``members``: Sigma people (Sigma's scheduler robot excluded): ``member_id``,
+  ``email``, ``email_key``, ``first_name``, ``last_name``, ``name_key``,
+  ``member_type`` (as exported), ``account_type`` (the org's spelling of it,
+  sigma-api.md §4.1), ``user_kind``, ``is_archived``/``is_inactive``/``active``
+  (bool), ``is_guest`` (bool);
+- ``idp_users``: ``idp_id``, ``user_name`` (as the IdP stores it),
+  ``scim_user_name`` (what the IdP app sends as SCIM userName, per
+  ``linking.scim_user_name``), ``scim_user_name_key``, ``email`` (primary),
+  ``given_name``, ``family_name``, ``name_key``, ``status``, ``active`` (bool),
+  ``is_guest`` (bool), ``in_scope`` (bool: active and inside ``scope.groups``);
+- ``idp_emails``: ``idp_id``, ``value``, ``key``, ``position`` (0 = primary/first);
+- ``groups``: ``group_id``, ``display_name``;
+- ``group_members``: ``group_id``, ``idp_id``: who is in each group, nested groups
+  flattened when ``teams.flatten_nested`` (cycles broken, each member once);
+- ``teams``: ``team_id``, ``name``, ``is_archived`` (bool);
+- ``team_members``: ``team_id``, ``member_id``, ``is_team_admin`` (bool).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import networkx as nx
+import pandas as pd
+
+from ..model import IdpUser, SigmaMember, Snapshot, email_key
+from ..policy import Policy, group_pattern_matcher
+
+INACTIVE_STATUSES = frozenset(
+    {"SUSPENDED", "DEPROVISIONED", "STAGED", "DISABLED", "INACTIVE", "DELETED", "ARCHIVED", "FALSE"}
+)
+"""IdP status words meaning "not an active user" when the export has no ``active`` flag
+(Okta user statuses, formats.md §2a)."""
+
+
+def name_key(first: str | None, last: str | None) -> str:
+    """Comparison key of a person's name for review hints: accents dropped, case-folded.
+
+    ``("José", "Álvarez")`` -> ``"jose alvarez"``; empty when either part is missing
+    (a hint needs both names).
+    """
+    if not (first and first.strip() and last and last.strip()):
+        return ""
+    text = unicodedata.normalize("NFKD", f"{first.strip()} {last.strip()}")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.casefold().split())
+
+
+def idp_is_active(user: IdpUser) -> bool:
+    """``active`` when the export says it; else the status word; unknown means active."""
+    if user.active is not None:
+        return bool(user.active)
+    return (user.status or "").strip().upper() not in INACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class GroupCycle:
+    """IdP groups that contain each other through nesting (one strongly connected component)."""
+
+    group_ids: tuple[str, ...]
+    display_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the rules read: the policy, the tables above, and lookups by id."""
+
+    policy: Policy
+    members: pd.DataFrame
+    idp_users: pd.DataFrame
+    idp_emails: pd.DataFrame
+    groups: pd.DataFrame
+    group_members: pd.DataFrame
+    group_cycles: tuple[GroupCycle, ...]
+    teams: pd.DataFrame
+    team_members: pd.DataFrame
+    account_type_names: tuple[str, ...] | None
+    member_by_id: Mapping[str, SigmaMember] = field(repr=False)
+    idp_by_id: Mapping[str, IdpUser] = field(repr=False)
+    organization_id: str = ""
+    idp_format: str = ""
+
+    def account_type_spelling(self, name: str) -> str | None:
+        """The organization's spelling of account type ``name`` (case-insensitive), if known."""
+        if self.account_type_names is None:
+            return None
+        folded = {n.casefold(): n for n in self.account_type_names}
+        return folded.get(name.casefold())
+
+
+def build_context(snapshot: Snapshot, policy: Policy) -> Context:
+    """Tabulate ``snapshot`` for ``policy``. Pure; raises nothing for data problems."""
+    people = [m for m in snapshot.sigma.members if not m.is_system]
+    member_by_id = {m.member_id: m for m in people}
+    account_types = snapshot.sigma.account_types
+    type_names = tuple(sorted({a.name for a in account_types})) if account_types is not None else None
+    members = _members_table(people, type_names)
+
+    users = list(snapshot.idp.users)
+    idp_by_id = {u.id: u for u in users}
+    idp_users, idp_emails = _idp_tables(users, policy)
+
+    groups = pd.DataFrame(
+        {
+            "group_id": [g.id for g in snapshot.idp.groups],
+            "display_name": [g.display_name for g in snapshot.idp.groups],
+        },
+        dtype=object,
+    )
+    group_members, cycles = _flatten_groups(snapshot, flatten=policy.teams.flatten_nested)
+    group_members = group_members[group_members["idp_id"].isin(idp_by_id)]
+
+    in_scope = idp_users["active"].to_numpy(copy=True)
+    if policy.scope.groups:
+        scoped = _groups_matching(groups, policy.scope.groups)
+        scoped_users = set(group_members.loc[group_members["group_id"].isin(scoped), "idp_id"])
+        in_scope &= idp_users["idp_id"].isin(scoped_users).to_numpy()
+    idp_users["in_scope"] = in_scope
+
+    teams = pd.DataFrame(
+        {
+            "team_id": [t.team_id for t in snapshot.sigma.teams],
+            "name": [t.name for t in snapshot.sigma.teams],
+            "is_archived": [bool(t.is_archived) for t in snapshot.sigma.teams],
+        },
+        dtype=object,
+    )
+    teams["is_archived"] = teams["is_archived"].astype(bool)
+    team_members = pd.DataFrame(
+        {
+            "team_id": [t.team_id for t in snapshot.sigma.team_memberships],
+            "member_id": [t.member_id for t in snapshot.sigma.team_memberships],
+            "is_team_admin": [bool(t.is_team_admin) for t in snapshot.sigma.team_memberships],
+        },
+        dtype=object,
+    ).drop_duplicates(["team_id", "member_id"])
+    team_members["is_team_admin"] = team_members["is_team_admin"].astype(bool)
+
+    org_ids = pd.Series([m.organization_id for m in snapshot.sigma.members if m.organization_id], dtype=object)
+    organization_id = str(org_ids.value_counts().sort_index().idxmax()) if len(org_ids) else ""
+
+    return Context(
+        policy=policy,
+        members=members,
+        idp_users=idp_users,
+        idp_emails=idp_emails,
+        groups=groups,
+        group_members=group_members.reset_index(drop=True),
+        group_cycles=cycles,
+        teams=teams,
+        team_members=team_members.reset_index(drop=True),
+        account_type_names=type_names,
+        member_by_id=member_by_id,
+        idp_by_id=idp_by_id,
+        organization_id=organization_id,
+        idp_format=snapshot.idp.format,
+    )
+
+
+def _members_table(people: list[SigmaMember], type_names: tuple[str, ...] | None) -> pd.DataFrame:
+    df = pd.DataFrame(
+        {
+            "member_id": [m.member_id for m in people],
+            "email": [m.email for m in people],
+            "email_key": [m.email_key or email_key(m.email) for m in people],
+            "first_name": [m.first_name or "" for m in people],
+            "last_name": [m.last_name or "" for m in people],
+            "member_type": [m.member_type or "" for m in people],
+            "user_kind": [m.user_kind or "internal" for m in people],
+            "is_archived": [bool(m.is_archived) for m in people],
+            "is_inactive": [bool(m.is_inactive) for m in people],
+        },
+        dtype=object,
+    )
+    for col in ("is_archived", "is_inactive"):
+        df[col] = df[col].astype(bool)
+    df["active"] = ~(df["is_archived"] | df["is_inactive"])
+    df["is_guest"] = (df["user_kind"] == "guest").astype(bool)
+    df["name_key"] = [name_key(f, l) for f, l in zip(df["first_name"], df["last_name"])]
+    # Sigma matches userType case-sensitively; exports may spell memberType in another case
+    # (formats.md §1b): the "before" side uses the organization's accountTypeName spelling.
+    if type_names is not None:
+        folded = {n.casefold(): n for n in type_names}
+        df["account_type"] = [folded.get(t.casefold(), t) for t in df["member_type"]]
+    else:
+        df["account_type"] = df["member_type"]
+    return df
+
+
+def _idp_tables(users: list[IdpUser], policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    primary = [u.primary_email for u in users]
+    use_email = policy.linking.scim_user_name == "primary_email"
+    scim_user_name = [
+        (p.value if (use_email and p is not None and p.value) else u.user_name) for u, p in zip(users, primary)
+    ]
+    df = pd.DataFrame(
+        {
+            "idp_id": [u.id for u in users],
+            "user_name": [u.user_name or "" for u in users],
+            "user_name_key": [u.user_name_key or email_key(u.user_name) for u in users],
+            "scim_user_name": scim_user_name,
+            "scim_user_name_key": [email_key(s) for s in scim_user_name],
+            "email": [(p.value if p is not None else "") for p in primary],
+            "given_name": [u.given_name or "" for u in users],
+            "family_name": [u.family_name or "" for u in users],
+            "display_name": [u.display_name or "" for u in users],
+            "status": [u.status or "" for u in users],
+            "active": [idp_is_active(u) for u in users],
+            "is_guest": [u.is_guest for u in users],
+        },
+        dtype=object,
+    )
+    for col in ("active", "is_guest"):
+        df[col] = df[col].astype(bool)
+    df["name_key"] = [name_key(g, f) for g, f in zip(df["given_name"], df["family_name"])]
+    rows = [(u.id, e.value, e.key or email_key(e.value), i) for u in users for i, e in enumerate(u.emails)]
+    emails = pd.DataFrame(rows, columns=["idp_id", "value", "key", "position"], dtype=object)
+    emails["position"] = emails["position"].astype(int)
+    emails = emails[emails["key"] != ""].drop_duplicates(["idp_id", "key"]).reset_index(drop=True)
+    return df, emails
+
+
+def _groups_matching(groups: pd.DataFrame, patterns: list[str]) -> set[str]:
+    """Ids of groups whose displayName matches any of ``patterns`` (exact or ``re:``)."""
+    found: set[str] = set()
+    for pattern in patterns:
+        match = group_pattern_matcher(pattern)
+        found.update(gid for gid, name in zip(groups["group_id"], groups["display_name"]) if match(name))
+    return found
+
+
+def _flatten_groups(snapshot: Snapshot, *, flatten: bool) -> tuple[pd.DataFrame, tuple[GroupCycle, ...]]:
+    """Flattened ``(group_id, idp_id)`` pairs and the nesting cycles.
+
+    A group's members are its direct users plus, when ``flatten``, the users of
+    every group reachable through ``member_group_ids`` (networkx descendants:
+    a cycle A -> B -> A is walked once, never looped).
+    """
+    groups = snapshot.idp.groups
+    direct = pd.DataFrame(
+        [(g.id, uid) for g in groups for uid in g.member_user_ids], columns=["group_id", "idp_id"], dtype=object
+    )
+    nesting = nx.DiGraph()
+    nesting.add_edges_from((g.id, sub) for g in groups for sub in g.member_group_ids)
+    names = {g.id: g.display_name for g in groups}
+    cycles = []
+    for component in nx.strongly_connected_components(nesting):
+        if len(component) > 1 or any(nesting.has_edge(n, n) for n in component):
+            ids = tuple(sorted(component))
+            cycles.append(GroupCycle(ids, tuple(names.get(i, i) for i in ids)))
+    cycles.sort(key=lambda c: c.group_ids)
+    if flatten and nesting.number_of_edges():
+        closure = [(g, d) for g in nesting.nodes for d in nx.descendants(nesting, g) if d != g]
+        if closure:
+            pairs = pd.DataFrame(closure, columns=["group_id", "sub_id"], dtype=object)
+            inherited = pairs.merge(direct, left_on="sub_id", right_on="group_id", suffixes=("", "_sub"))
+            inherited = inherited[["group_id", "idp_id"]]
+            direct = pd.concat([direct, inherited], ignore_index=True)
+    direct = direct.drop_duplicates().sort_values(["group_id", "idp_id"], kind="stable")
+    return direct.reset_index(drop=True), tuple(cycles)

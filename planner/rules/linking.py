@@ -1,0 +1,662 @@
+"""Linking rules: overrides, who is linked / created / left unmatched, the userName guard, hints.
+
+Sigma links a SCIM user to an existing member **by email**, and a later change
+of ``userName`` creates a second account (sigma-api.md §5.3). So:
+
+- :func:`resolve_overrides` turns ``linking.overrides`` into pinned links and
+  "never link" IdP ids (unknown ids are blocking review items);
+- :func:`decide` classifies every person into a **roster** (one row per person,
+  see :data:`ROSTER_COLUMNS`), applies the **userName guard** (a link whose IdP
+  userName differs from the Sigma email would create a second account), and
+  raises review items for ambiguous matches, same-person **hints** (same name
+  or same local part under another address: never a link), plus-address
+  variants, rehires and creates that collide with an existing email;
+- :func:`link_actions` emits ``scim.link_user``, ``scim.create_user``,
+  ``members.set_email`` and ``members.reactivate`` once account types are known.
+
+Roster ``status`` values:
+
+========== ================================================================
+link       active member + active in-scope IdP user: ``scim.link_user``
+create     in-scope active IdP user with no member: ``scim.create_user``
+guest      active guest member (linked or not): :mod:`.guests` decides
+leaver     active member whose IdP user is deactivated: :mod:`.unmatched`
+not_in_scope active member whose IdP user is outside ``scope.groups``: :mod:`.unmatched`
+unmatched  active member with no IdP identity: :mod:`.unmatched`
+held       part of a blocking linking review item: no action until settled
+rehire     archived/inactive member matched by an active IdP user (blocking)
+reactivate the same, settled by policy: ``members.reactivate`` then link
+deactivated archived/inactive member with nothing to do
+idp_guest  IdP guest user with no member, not created (``guests.create_from_idp``)
+========== ================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ..matching import EDGE_COLUMNS, IdentityGraph, fold_plus
+from ..model import SCHEDULER_ROBOT_EMAIL, ActionKind, email_key
+from ..policy import NEVER
+from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
+from .context import Context
+
+ROSTER_COLUMNS = [
+    "person",  # "m:<memberId>" or "i:<idpId>": stable person key
+    "member_id",
+    "idp_id",
+    "status",
+    "link_key",  # PersonRow vocabulary, or None
+    "key",  # the policy match key label that linked them, or None
+    "sigma_value",
+    "idp_field",
+    "idp_value",
+    "user_name",  # the SCIM userName the plan sends (link / create), or None
+    "guard",  # userName guard: None | "review" | "use_sigma_email" | "update_sigma_email"
+    "converted",  # True for a guest :mod:`.guests` converts (then linked like status "link")
+]
+
+
+@dataclass
+class LinkingResult:
+    """The roster (:data:`ROSTER_COLUMNS` + joined member/IdP columns) and the review items."""
+
+    roster: pd.DataFrame
+    outcome: Outcome
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def _find_idp(ctx: Context, ref: str) -> str | None:
+    u = ctx.idp_users
+    if ref in ctx.idp_by_id:
+        return ref
+    key = email_key(ref)
+    for col in ("user_name_key", "scim_user_name_key"):
+        hit = u.loc[u[col] == key, "idp_id"]
+        if len(hit) == 1:
+            return str(hit.iloc[0])
+    return None
+
+
+def find_member(ctx: Context, ref: str) -> str | None:
+    """memberId of a person named by memberId or email (unique), else ``None``."""
+    if ref in ctx.member_by_id:
+        return ref
+    hit = ctx.members.loc[ctx.members["email_key"] == email_key(ref), "member_id"]
+    return str(hit.iloc[0]) if len(hit) == 1 else None
+
+
+def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outcome]:
+    """``linking.overrides`` -> (pinned links with :data:`EDGE_COLUMNS`, never-link IdP ids, review items).
+
+    An override naming an IdP user or member that is not in the exports is a
+    blocking review item (the reviewer's intent cannot be carried out).
+    """
+    rows: list[tuple[str, ...]] = []
+    never: set[str] = set()
+    outcome = Outcome()
+    for i, o in enumerate(ctx.policy.linking.overrides):
+        loc = ctx.policy.location("linking", "overrides", i)
+        idp_id = _find_idp(ctx, o.idp)
+        if idp_id is None:
+            outcome.review_items.append(
+                make_review(
+                    "linking.override_unknown",
+                    f"idp={o.idp}",
+                    blocking=True,
+                    subject={"idp": o.idp},
+                    message=f"override at {loc} names IdP user {o.idp!r}, which is not in the IdP export",
+                    rule="linking.overrides",
+                    resolution="# remove or correct the entry at " + loc + "\n",
+                )
+            )
+            continue
+        if o.member == NEVER:
+            never.add(idp_id)
+            continue
+        member_id = find_member(ctx, o.member)
+        if member_id is None:
+            outcome.review_items.append(
+                make_review(
+                    "linking.override_unknown",
+                    f"member={o.member}",
+                    blocking=True,
+                    subject={"member": o.member},
+                    message=f"override at {loc} names member {o.member!r}, which is not in the Sigma export",
+                    rule="linking.overrides",
+                    resolution="# remove or correct the entry at " + loc + "\n",
+                )
+            )
+            continue
+        user = ctx.idp_by_id[idp_id]
+        rows.append(
+            (member_id, idp_id, "override", ctx.member_by_id[member_id].email, f"linking.overrides[{i}]", user.user_name)
+        )
+    pinned = pd.DataFrame(rows, columns=EDGE_COLUMNS, dtype=object)
+    return pinned, frozenset(never), outcome
+
+
+# --------------------------------------------------------------------------- roster
+
+
+def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
+    """Classify every person (see the module docstring) and raise the linking review items."""
+    policy = ctx.policy
+    m = ctx.members
+    u = ctx.idp_users
+    outcome = Outcome()
+
+    # --- ambiguous components: blocking, everyone in them held
+    held_members: set[str] = set()
+    held_idp: set[str] = set()
+    for group in graph.ambiguous:
+        outcome.review_items.append(_ambiguous_item(ctx, group))
+        held_members.update(group.member_ids)
+        held_idp.update(group.idp_ids)
+
+    # --- linked pairs
+    links = graph.links.merge(
+        m[["member_id", "email", "email_key", "active", "is_guest"]], on="member_id", how="left"
+    ).merge(
+        u[["idp_id", "active", "in_scope", "scim_user_name", "scim_user_name_key"]].rename(
+            columns={"active": "idp_active"}
+        ),
+        on="idp_id",
+        how="left",
+    )
+    for col in ("active", "is_guest", "idp_active", "in_scope"):
+        links[col] = links[col].fillna(False).astype(bool)
+    reactivate_all = policy.linking.archived_members == "reactivate"
+    pinned = links["key"] == "override"
+    live = links["idp_active"] & links["in_scope"]
+    links["status"] = np.select(
+        [
+            ~links["active"] & live & (pinned | reactivate_all),
+            ~links["active"] & live,
+            ~links["active"],
+            links["is_guest"],
+            ~links["idp_active"],
+            ~links["in_scope"],
+        ],
+        ["reactivate", "rehire", "deactivated", "guest", "leaver", "not_in_scope"],
+        default="link",
+    )
+
+    # --- members nobody links
+    linked_m = set(links["member_id"])
+    linked_i = set(links["idp_id"])
+    free_m = m[~m["member_id"].isin(linked_m)]
+    free_m_status = np.select(
+        [free_m["member_id"].isin(held_members), ~free_m["active"], free_m["is_guest"]],
+        ["held", "deactivated", "guest"],
+        default="unmatched",
+    )
+    free_members = pd.DataFrame({"member_id": free_m["member_id"], "status": free_m_status})
+
+    # --- IdP users nobody links (only active, in-scope ones matter)
+    free_u = u[~u["idp_id"].isin(linked_i)]
+    free_u = free_u[free_u["in_scope"] | free_u["idp_id"].isin(held_idp)]
+    free_u = free_u[free_u["scim_user_name_key"] != SCHEDULER_ROBOT_EMAIL]
+    free_u_status = np.select(
+        [
+            free_u["idp_id"].isin(held_idp),
+            free_u["is_guest"] & (not policy.guests.create_from_idp),
+        ],
+        ["held", "idp_guest"],
+        default="create",
+    )
+    free_idp = pd.DataFrame(
+        {"idp_id": free_u["idp_id"], "status": free_u_status, "user_name": free_u["scim_user_name"]}
+    )
+
+    # --- same-person hints between unmatched members and would-be creates
+    if policy.linking.name_hints:
+        hint_items, hinted_m, hinted_i = _hints(ctx, free_members, free_idp)
+        outcome.review_items.extend(hint_items)
+        free_members.loc[free_members["member_id"].isin(hinted_m), "status"] = "held"
+        free_idp.loc[free_idp["idp_id"].isin(hinted_i), "status"] = "held"
+
+    # --- the userName guard on links (and on guests, who may be converted)
+    links["user_name"] = links["email"]
+    links["guard"] = None
+    may_convert = (links["status"] == "guest") & live & (policy.guests.action == "convert")
+    mismatch = (links["status"].isin(["link", "reactivate", "rehire"]) | may_convert) & (
+        links["scim_user_name_key"] != links["email_key"]
+    )
+    guard_overrides = {(_find_idp(ctx, ref) or ref): how for ref, how in policy.user_name_guard.overrides.items()}
+    for idx in links.index[mismatch]:
+        how = guard_overrides.get(links.at[idx, "idp_id"], policy.user_name_guard.on_mismatch)
+        links.at[idx, "guard"] = how
+        if how == "update_sigma_email":
+            links.at[idx, "user_name"] = links.at[idx, "scim_user_name"]
+    outcome.review_items.extend(_guard_items(ctx, links[mismatch]))
+
+    # --- rehires waiting for a decision
+    for row in links[links["status"] == "rehire"].itertuples(index=False):
+        outcome.review_items.append(_rehire_item(ctx, row))
+
+    roster = pd.concat(
+        [
+            links.assign(person="m:" + links["member_id"])[
+                ["person", "member_id", "idp_id", "status", "link_key", "key", "sigma_value", "idp_field",
+                 "idp_value", "user_name", "guard"]
+            ],
+            free_members.assign(person="m:" + free_members["member_id"], idp_id=None),
+            free_idp.assign(person="i:" + free_idp["idp_id"], member_id=None),
+        ],
+        ignore_index=True,
+    )
+    roster = roster.reindex(columns=ROSTER_COLUMNS).astype(object)
+    roster = roster.where(roster.notna(), None)
+    roster["converted"] = False
+
+    # --- creates that collide with an existing member's email: Sigma would link, not create
+    creates = roster[roster["status"] == "create"]
+    if len(creates):
+        keys = creates["user_name"].map(email_key)
+        collide = keys.isin(set(m["email_key"]))
+        for row, key in zip(creates[collide].itertuples(index=False), keys[collide]):
+            outcome.review_items.append(_collision_item(ctx, row, key))
+
+    outcome.review_items.extend(_plus_variant_items(ctx, roster))
+    roster = roster.sort_values("person", kind="stable").reset_index(drop=True)
+    return LinkingResult(roster=roster, outcome=outcome)
+
+
+# --------------------------------------------------------------------------- review items
+
+
+def _member_ref(ctx: Context, member_id: str, **extra) -> dict:
+    mem = ctx.member_by_id[member_id]
+    return person_ref(member_id=member_id, email=mem.email, name=f"{mem.first_name} {mem.last_name}".strip(), **extra)
+
+
+def _idp_ref(ctx: Context, idp_id: str, **extra) -> dict:
+    user = ctx.idp_by_id[idp_id]
+    name = user.display_name or " ".join(p for p in (user.given_name, user.family_name) if p)
+    return person_ref(idp_id=idp_id, user_name=user.user_name, name=name or None, **extra)
+
+
+def _ambiguous_item(ctx: Context, group) -> object:
+    joined: dict[str, list[str]] = {}
+    for member_id, idp_id, key, sigma_value, idp_field, idp_value in group.edges:
+        joined.setdefault(member_id, []).append(f"{idp_id} by {key} ({idp_field} {idp_value})")
+        joined.setdefault(idp_id, []).append(f"{member_id} by {key} (email {sigma_value})")
+    candidates = [_member_ref(ctx, mid, joined=sorted(joined.get(mid, []))) for mid in group.member_ids]
+    candidates += [_idp_ref(ctx, iid, joined=sorted(joined.get(iid, []))) for iid in group.idp_ids]
+    first_idp = group.idp_ids[0]
+    first_member = group.member_ids[0]
+    message = (
+        f"{len(group.idp_ids)} IdP user(s) and {len(group.member_ids)} Sigma member(s) are joined by "
+        f"{group.key}: linking any of them would be a guess"
+    )
+    resolution = yaml_snippet(
+        {"linking": {"overrides": [{"idp": iid, "member": first_member if n == 0 else NEVER}
+                                   for n, iid in enumerate(group.idp_ids)]}},
+        notes=[f"pick the member each IdP user is; {first_member} is only an example"],
+    )
+    return make_review(
+        "linking.ambiguous",
+        f"{first_idp}",
+        blocking=True,
+        subject={"idpIds": list(group.idp_ids), "memberIds": list(group.member_ids)},
+        message=message,
+        rule=f"linking.match_keys.{group.key}",
+        candidates=candidates,
+        evidence={"key": group.key, "edges": [list(e) for e in group.edges]},
+        resolution=resolution,
+    )
+
+
+def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
+    """Hint edges between unmatched members and would-be creates: same name, or same local part."""
+    m = ctx.members.set_index("member_id")
+    u = ctx.idp_users.set_index("idp_id")
+    mem = free_members[free_members["status"] == "unmatched"]["member_id"]
+    idp = free_idp[free_idp["status"] == "create"]["idp_id"]
+    if mem.empty or idp.empty:
+        return [], set(), set()
+    left = pd.DataFrame(
+        {"member_id": mem.values, "name": m.loc[mem, "name_key"].values, "email_key": m.loc[mem, "email_key"].values}
+    )
+    right = pd.DataFrame(
+        {"idp_id": idp.values, "name": u.loc[idp, "name_key"].values, "email_key": u.loc[idp, "scim_user_name_key"].values}
+    )
+    by_name = left[left["name"] != ""].merge(right[right["name"] != ""], on="name")[["member_id", "idp_id"]]
+    by_name["why"] = "same name"
+    left["local"] = fold_plus(left["email_key"]).str.rpartition("@")[0]
+    right["local"] = fold_plus(right["email_key"]).str.rpartition("@")[0]
+    by_local = left[left["local"] != ""].merge(right[right["local"] != ""], on="local")[["member_id", "idp_id"]]
+    by_local["why"] = "same local part"
+    edges = pd.concat([by_name, by_local], ignore_index=True)
+    if edges.empty:
+        return [], set(), set()
+    edges = edges.groupby(["member_id", "idp_id"], sort=True)["why"].agg(lambda s: " and ".join(sorted(set(s))))
+    edges = edges.reset_index()
+    graph = nx.Graph()
+    graph.add_edges_from((("m", a), ("i", b)) for a, b in zip(edges["member_id"], edges["idp_id"]))
+    items = []
+    aliases = ctx.policy.linking.domain_aliases
+    for component in nx.connected_components(graph):
+        mids = sorted(n[1] for n in component if n[0] == "m")
+        iids = sorted(n[1] for n in component if n[0] == "i")
+        comp = edges[edges["member_id"].isin(mids)]
+        why = {(a, b): w for a, b, w in zip(comp["member_id"], comp["idp_id"], comp["why"])}
+        candidates = [_member_ref(ctx, mid, status="no IdP identity") for mid in mids]
+        candidates += [_idp_ref(ctx, iid, status="would be created") for iid in iids]
+        notes = []
+        alternatives = []
+        link = {"linking": {"overrides": [{"idp": iids[0], "member": mids[0]}]}}
+        never = {"linking": {"overrides": [{"idp": iid, "member": NEVER} for iid in iids]}}
+        old_domain = m.at[mids[0], "email_key"].rpartition("@")[2]
+        new_domain = u.at[iids[0], "scim_user_name_key"].rpartition("@")[2]
+        if len(mids) == 1 and len(iids) == 1 and old_domain != new_domain and old_domain not in aliases and (
+            m.at[mids[0], "email_key"].rpartition("@")[0] == u.at[iids[0], "scim_user_name_key"].rpartition("@")[0]
+        ):
+            notes.append("same person, the old domain is an alias of the new one:")
+            first = {"linking": {"domain_aliases": {old_domain: new_domain}}}
+            alternatives = [link, never]
+        else:
+            notes.append("same person: link them")
+            first = link
+            alternatives = [never]
+        resolution = yaml_snippet(first, *alternatives, notes=notes)
+        reasons = sorted({w for w in why.values()})
+        items.append(
+            make_review(
+                "linking.same_person_hint",
+                iids[0],
+                blocking=True,
+                subject={"idpIds": iids, "memberIds": mids},
+                message=(
+                    f"{', '.join(ctx.member_by_id[x].email for x in mids)} (no IdP identity) and "
+                    f"{', '.join(ctx.idp_by_id[x].user_name for x in iids)} (would be created) have the "
+                    f"{' and '.join(r.replace('same ', '') for r in reasons)}: never linked on that alone; "
+                    "neither is created nor deactivated until the policy decides"
+                ),
+                rule="linking.name_hints",
+                candidates=candidates,
+                evidence={"hints": [{"memberId": a, "idpId": b, "why": w} for (a, b), w in sorted(why.items())]},
+                resolution=resolution,
+            )
+        )
+    items.sort(key=lambda r: r.id)
+    hinted = set().union(*[set(c) for c in nx.connected_components(graph)])
+    return items, {n[1] for n in hinted if n[0] == "m"}, {n[1] for n in hinted if n[0] == "i"}
+
+
+def _guard_items(ctx: Context, rows: pd.DataFrame) -> list:
+    items = []
+    other_emails = set(ctx.members["email_key"])
+    for row in rows.sort_values("member_id").itertuples(index=False):
+        member = ctx.member_by_id[row.member_id]
+        subject = person_ref(member_id=row.member_id, email=member.email, idp_id=row.idp_id,
+                             user_name=row.scim_user_name)
+        idp_ref = row.idp_id
+        if row.guard == "review":
+            items.append(
+                make_review(
+                    "user_name_guard.mismatch",
+                    row.member_id,
+                    blocking=True,
+                    subject=subject,
+                    message=(
+                        f"IdP user {row.idp_id} sends userName {row.scim_user_name!r} but the Sigma member's "
+                        f"email is {member.email!r}: Sigma would create a second account instead of linking"
+                    ),
+                    rule="user_name_guard.on_mismatch",
+                    evidence={"linkedBy": row.key, "sigmaEmail": member.email, "idpUserName": row.scim_user_name},
+                    resolution=yaml_snippet(
+                        {"user_name_guard": {"overrides": {idp_ref: "update_sigma_email"}}},
+                        {"user_name_guard": {"overrides": {idp_ref: "use_sigma_email"}}},
+                        notes=[f"change the member's email to {row.scim_user_name} in Sigma before linking:"],
+                    ),
+                )
+            )
+        elif row.guard == "use_sigma_email":
+            items.append(
+                make_review(
+                    "user_name_guard.configure_idp",
+                    row.member_id,
+                    blocking=False,
+                    subject=subject,
+                    message=(
+                        f"link with userName {member.email!r}: set the Sigma app username of IdP user "
+                        f"{row.idp_id} to {member.email!r} before provisioning, or Sigma creates a second account"
+                    ),
+                    rule="user_name_guard.on_mismatch",
+                    evidence={"sigmaEmail": member.email, "idpUserName": row.scim_user_name},
+                )
+            )
+        elif row.guard == "update_sigma_email" and email_key(row.scim_user_name) in other_emails:
+            items.append(
+                make_review(
+                    "user_name_guard.email_taken",
+                    row.member_id,
+                    blocking=True,
+                    subject=subject,
+                    message=(
+                        f"cannot change {member.email!r} to {row.scim_user_name!r}: another Sigma member already "
+                        "has that email"
+                    ),
+                    rule="user_name_guard.on_mismatch",
+                    resolution=yaml_snippet({"user_name_guard": {"overrides": {idp_ref: "use_sigma_email"}}}),
+                )
+            )
+    return items
+
+
+def _rehire_item(ctx: Context, row) -> object:
+    member = ctx.member_by_id[row.member_id]
+    state = "archived" if member.is_archived else "inactive"
+    return make_review(
+        "linking.rehire",
+        row.member_id,
+        blocking=True,
+        subject=person_ref(member_id=row.member_id, email=member.email, idp_id=row.idp_id, user_name=row.scim_user_name),
+        message=(
+            f"active IdP user {row.idp_id} matches {state} member {member.email!r}: reactivate the member "
+            "(their documents come back) or decide otherwise"
+        ),
+        rule="linking.archived_members",
+        evidence={"linkedBy": row.key, "isArchived": member.is_archived, "isInactive": member.is_inactive},
+        resolution=yaml_snippet(
+            {"linking": {"overrides": [{"idp": row.idp_id, "member": row.member_id}]}},
+            {"linking": {"archived_members": "reactivate"}},
+            notes=["reactivate this member and link it:"],
+        ),
+    )
+
+
+def _collision_item(ctx: Context, row, key: str) -> object:
+    holders = ctx.members.loc[ctx.members["email_key"] == key, "member_id"].tolist()
+    return make_review(
+        "linking.create_collides",
+        row.idp_id,
+        blocking=True,
+        subject=_idp_ref(ctx, row.idp_id),
+        message=(
+            f"creating {row.user_name!r} collides with existing member(s) {', '.join(sorted(holders))} of the same "
+            "email: Sigma links by email, so this would not be a new account"
+        ),
+        rule="linking",
+        candidates=[_member_ref(ctx, mid) for mid in sorted(holders)],
+        resolution=yaml_snippet({"linking": {"overrides": [{"idp": row.idp_id, "member": sorted(holders)[0]}]}}),
+    )
+
+
+def _plus_variant_items(ctx: Context, roster: pd.DataFrame) -> list:
+    """Unmatched members whose +tag-free address belongs to someone else: reported, never merged."""
+    unmatched = roster[roster["status"].isin(["unmatched", "held"]) & roster["member_id"].notna()]
+    if unmatched.empty:
+        return []
+    m = ctx.members.set_index("member_id")
+    keys = m.loc[unmatched["member_id"], "email_key"]
+    folded = fold_plus(keys)
+    variant = folded[folded != keys]
+    if variant.empty:
+        return []
+    owners = pd.concat(
+        [
+            roster[roster["member_id"].notna() & roster["idp_id"].notna()][["member_id"]].assign(
+                key=lambda d: m.loc[d["member_id"], "email_key"].values
+            ),
+        ]
+    )
+    by_key = owners.groupby("key")["member_id"].agg(lambda s: sorted(s)).to_dict()
+    items = []
+    for member_id, key in variant.items():
+        base = by_key.get(key)
+        if not base:
+            continue
+        member = ctx.member_by_id[member_id]
+        items.append(
+            make_review(
+                "linking.plus_variant",
+                member_id,
+                blocking=False,
+                subject=person_ref(member_id=member_id, email=member.email),
+                message=(
+                    f"{member.email!r} is a +tag variant of {key!r} (member {', '.join(base)}, linked); Sigma "
+                    "treats them as different members, so it is not merged and follows the `unmatched` policy"
+                ),
+                rule="linking.plus_address_folding",
+                candidates=[_member_ref(ctx, mid) for mid in base],
+            )
+        )
+    return items
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def link_actions(ctx: Context, roster: pd.DataFrame, account_types: pd.DataFrame) -> Outcome:
+    """``members.reactivate``, ``members.set_email``, ``scim.link_user``, ``scim.create_user``.
+
+    ``account_types`` is indexed by ``person`` with column ``after`` (the
+    userType to send, or ``None`` to send none). Target/after shapes are in
+    docs/policy.md ("Actions").
+    """
+    out = Outcome()
+    m = ctx.members.set_index("member_id")
+    u = ctx.idp_users.set_index("idp_id")
+    after_type = account_types["after"].to_dict() if len(account_types) else {}
+
+    linked = roster[roster["status"].isin(["link", "reactivate"]) | roster["converted"].astype(bool)]
+    for row in linked.itertuples(index=False):
+        mem = m.loc[row.member_id]
+        usr = u.loc[row.idp_id]
+        requires = []
+        if row.status == "reactivate":
+            field = "isArchived" if mem["is_archived"] else "isInactive"
+            out.actions.append(
+                make_action(
+                    ActionKind.MEMBERS_REACTIVATE,
+                    row.member_id,
+                    target={"memberId": row.member_id, "email": mem["email"]},
+                    before={field: True},
+                    after={field: False},
+                    rule="linking.archived_members",
+                    reason=f"reactivate: IdP user {row.idp_id} ({usr['user_name']}) is active again",
+                    evidence={"linkedBy": row.key},
+                )
+            )
+            requires.append(action_id(ActionKind.MEMBERS_REACTIVATE, row.member_id))
+        if row.converted:
+            requires.append(action_id(ActionKind.MEMBERS_CONVERT_GUEST, row.member_id))
+        if row.guard == "update_sigma_email":
+            out.actions.append(
+                make_action(
+                    ActionKind.MEMBERS_SET_EMAIL,
+                    row.member_id,
+                    target={"memberId": row.member_id, "email": mem["email"]},
+                    before={"email": mem["email"]},
+                    after={"email": row.user_name},
+                    rule="user_name_guard.update_sigma_email",
+                    reason=(
+                        f"change email to the IdP userName {row.user_name!r} so that the IdP's userName links "
+                        "instead of creating a second account"
+                    ),
+                    evidence={"idpId": row.idp_id, "idpUserName": usr["scim_user_name"]},
+                )
+            )
+            requires.append(action_id(ActionKind.MEMBERS_SET_EMAIL, row.member_id))
+        user_type = after_type.get(row.person)
+        after = {
+            "userName": row.user_name,
+            "email": row.user_name if row.guard == "update_sigma_email" else mem["email"],
+            "givenName": usr["given_name"] or mem["first_name"],
+            "familyName": usr["family_name"] or mem["last_name"],
+            "active": True,
+        }
+        if user_type is not None:
+            after["userType"] = user_type
+        out.actions.append(
+            make_action(
+                ActionKind.SCIM_LINK_USER,
+                row.member_id,
+                target={
+                    "memberId": row.member_id,
+                    "email": mem["email"],
+                    "userName": row.user_name,
+                    "idpId": row.idp_id,
+                    "idpUserName": usr["scim_user_name"],
+                },
+                before={"memberType": mem["member_type"], "userKind": mem["user_kind"], "scimLinked": False},
+                after=after,
+                rule=f"linking.{row.key.split(':')[0]}" if row.key != "override" else "linking.overrides",
+                reason=_link_reason(row, mem, usr),
+                evidence={
+                    "key": row.key,
+                    "sigmaEmail": mem["email"],
+                    "idpField": row.idp_field,
+                    "idpValue": row.idp_value,
+                    **({"userNameGuard": row.guard} if row.guard else {}),
+                },
+                depends_on=requires,
+            )
+        )
+
+    for row in roster[roster["status"] == "create"].itertuples(index=False):
+        usr = u.loc[row.idp_id]
+        user_type = after_type.get(row.person)
+        after = {
+            "userName": row.user_name,
+            "email": usr["email"] or row.user_name,
+            "givenName": usr["given_name"],
+            "familyName": usr["family_name"],
+            "active": True,
+        }
+        if user_type is not None:
+            after["userType"] = user_type
+        out.actions.append(
+            make_action(
+                ActionKind.SCIM_CREATE_USER,
+                row.idp_id,
+                target={"idpId": row.idp_id, "userName": row.user_name, "email": usr["email"] or row.user_name},
+                before=None,
+                after=after,
+                rule="linking.create",
+                reason=f"create: IdP user {row.idp_id} ({row.user_name}) is in scope and matches no Sigma member",
+                evidence={"idpStatus": usr["status"] or None, "idpFormat": ctx.idp_format or None},
+            )
+        )
+    return out
+
+
+def _link_reason(row, mem, usr) -> str:
+    what = {
+        "override": f"linking.overrides says IdP user {row.idp_id} is this member",
+        "user_name": "the Sigma email equals the IdP userName",
+        "emails": f"the Sigma email equals the IdP user's {row.idp_field}",
+        "domain_aliases": f"the Sigma email equals the IdP {row.idp_field} {row.idp_value!r} with the domain alias",
+        "plus_address_folding": f"the Sigma email equals the IdP {row.idp_field} {row.idp_value!r} without +tag",
+        "attribute": f"IdP {row.idp_field} equals the member's {row.key.split('=')[-1]} ({row.idp_value})",
+    }.get(row.key.split(":")[0], row.key)
+    return f"link to IdP user {row.idp_id} ({usr['user_name']}): {what}"

@@ -1,0 +1,409 @@
+"""Teams <-> IdP groups: which group becomes which team, memberships, leftovers, unmanaged teams.
+
+Sigma turns a pushed IdP group into a team, and a push of a group whose name
+is an existing team must **link** it (Okta's Link Group) or it is created
+(sigma-api.md §6.1). Rules, in order:
+
+1. ``teams.map`` (team name -> group displayName) wins; a team it names is
+   not matched by the rules;
+2. ``teams.rules`` for the other groups, first rule that yields a team wins:
+   ``exact`` (displayName == team name), ``case_insensitive``, ``regex``
+   (``pattern`` fully matches the displayName, ``replace`` makes the team name);
+3. a map entry or regex rule whose team does not exist is created with
+   ``mode: create``, reported with ``mode: link``;
+4. two groups for one team, or one group matching two teams, are blocking
+   review items (nothing is linked on a guess).
+
+For each linked or created team the new membership is the group's members
+(nested groups flattened with cycles walked once) who will be provisioned;
+members of a linked team who are not in the group stay after SCIM (sigma-api.md
+§5.4), so they get ``teams.remove_member`` actions (``leftovers: remove``) or an
+informational item (``report``); nothing in the plan adds them back. Members
+who are inactive or archived cannot be removed through the API (sigma-api.md
+§3.3) and are reported. Active teams no group maps to become **unmanaged**.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..model import ActionKind, TeamRow
+from . import Outcome, action_id, make_action, make_review, yaml_snippet
+from .context import Context
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One IdP group -> one team (existing ``team_id``, or ``None`` = create ``name``)."""
+
+    group_id: str
+    group_name: str
+    name: str
+    team_id: str | None
+    rule: str
+
+
+@dataclass
+class TeamsResult:
+    """Teams outcome: actions, review items, and one :class:`~planner.model.TeamRow` per team."""
+
+    outcome: Outcome
+    rows: list[TeamRow] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+
+
+def provisioned(roster: pd.DataFrame) -> pd.DataFrame:
+    """``idp_id, member_id, user_name, action`` of everyone linked or created by the plan."""
+    linked = roster[roster["status"].isin(["link", "reactivate"])]
+    created = roster[roster["status"] == "create"]
+    a = pd.DataFrame(
+        {
+            "idp_id": linked["idp_id"],
+            "member_id": linked["member_id"],
+            "user_name": linked["user_name"],
+            "action": action_id(ActionKind.SCIM_LINK_USER, "") + linked["member_id"],
+        }
+    )
+    b = pd.DataFrame(
+        {
+            "idp_id": created["idp_id"],
+            "member_id": None,
+            "user_name": created["user_name"],
+            "action": action_id(ActionKind.SCIM_CREATE_USER, "") + created["idp_id"],
+        }
+    )
+    return pd.concat([a, b], ignore_index=True).astype(object)
+
+
+def assign_groups(ctx: Context) -> tuple[list[Assignment], Outcome]:
+    """Apply ``teams.map`` and ``teams.rules``; return the assignments and review items."""
+    policy = ctx.policy.teams
+    out = Outcome()
+    teams = ctx.teams[~ctx.teams["is_archived"]]
+    team_ids_by_name: dict[str, list[str]] = {}
+    for tid, name in zip(teams["team_id"], teams["name"]):
+        team_ids_by_name.setdefault(name, []).append(tid)
+    groups = ctx.groups.sort_values(["display_name", "group_id"], kind="stable")
+    group_ids_by_name: dict[str, list[str]] = {}
+    for gid, name in zip(groups["group_id"], groups["display_name"]):
+        group_ids_by_name.setdefault(name, []).append(gid)
+
+    candidates: dict[str, list[Assignment]] = {}
+    claimed: set[str] = set()
+    for team_name, group_name in policy.map.items():
+        gids = group_ids_by_name.get(group_name, [])
+        loc = ctx.policy.location("teams", "map", team_name)
+        if not gids:
+            out.review_items.append(
+                make_review(
+                    "teams.map_group_missing",
+                    team_name,
+                    blocking=False,
+                    subject={"name": team_name, "groupDisplayName": group_name},
+                    message=f"teams.map at {loc} names group {group_name!r}, which is not in the IdP export",
+                    rule="teams.map",
+                )
+            )
+            continue
+        tids = team_ids_by_name.get(team_name, [])
+        for gid in gids:
+            candidates.setdefault(gid, []).extend(
+                [Assignment(gid, group_name, team_name, tid, "teams.map") for tid in tids]
+                or [Assignment(gid, group_name, team_name, None, "teams.map")]
+            )
+        claimed.add(team_name)
+
+    free_teams = {n: t for n, t in team_ids_by_name.items() if n not in claimed}
+    folded: dict[str, list[tuple[str, str]]] = {}
+    for name, tids in free_teams.items():
+        for tid in tids:
+            folded.setdefault(name.casefold(), []).append((name, tid))
+    for i, rule in enumerate(policy.rules):
+        rule_id = f"teams.rules[{i}].{rule.match}"
+        rx = re.compile(rule.pattern) if rule.match == "regex" else None
+        for gid, gname in zip(groups["group_id"], groups["display_name"]):
+            if gid in candidates:
+                continue
+            if rule.match == "exact":
+                found = [Assignment(gid, gname, gname, tid, rule_id) for tid in free_teams.get(gname, [])]
+            elif rule.match == "case_insensitive":
+                found = [Assignment(gid, gname, n, tid, rule_id) for n, tid in folded.get(gname.casefold(), [])]
+            else:
+                match = rx.fullmatch(gname)
+                if not match:
+                    continue
+                target = match.expand(rule.replace) if rule.replace is not None else gname
+                found = [Assignment(gid, gname, target, tid, rule_id) for tid in free_teams.get(target, [])]
+                found = found or [Assignment(gid, gname, target, None, rule_id)]
+            if found:
+                candidates[gid] = found
+
+    # one group -> several teams: ambiguous
+    chosen: list[Assignment] = []
+    for gid in sorted(candidates):
+        options = candidates[gid]
+        if len(options) > 1:
+            out.review_items.append(
+                make_review(
+                    "teams.ambiguous",
+                    gid,
+                    blocking=True,
+                    subject={"groupId": gid, "groupDisplayName": options[0].group_name},
+                    message=(
+                        f"group {options[0].group_name!r} matches {len(options)} teams "
+                        f"({', '.join(sorted(o.name + ' ' + str(o.team_id) for o in options))}) by {options[0].rule}"
+                    ),
+                    rule=options[0].rule,
+                    candidates=[{"teamId": o.team_id, "name": o.name} for o in options],
+                    resolution=yaml_snippet({"teams": {"map": {options[0].name: options[0].group_name}}},
+                                            notes=["name the team this group is"]),
+                )
+            )
+        else:
+            chosen.append(options[0])
+
+    # several groups -> one team: conflict
+    by_team: dict[tuple, list[Assignment]] = {}
+    for a in chosen:
+        by_team.setdefault((a.team_id,) if a.team_id else ("new", a.name), []).append(a)
+    final: list[Assignment] = []
+    for key in sorted(by_team, key=lambda k: tuple(str(x) for x in k)):
+        group = by_team[key]
+        if len(group) == 1:
+            final.append(group[0])
+            continue
+        names = sorted(a.group_name for a in group)
+        out.review_items.append(
+            make_review(
+                "teams.conflict",
+                group[0].team_id or group[0].name,
+                blocking=True,
+                subject={"teamId": group[0].team_id, "name": group[0].name},
+                message=f"groups {', '.join(repr(n) for n in names)} all map to team {group[0].name!r}",
+                rule=", ".join(sorted({a.rule for a in group})),
+                candidates=[{"groupId": a.group_id, "groupDisplayName": a.group_name, "rule": a.rule} for a in group],
+                resolution=yaml_snippet({"teams": {"map": {group[0].name: names[0]}}},
+                                        notes=["name the one group this team follows"]),
+            )
+        )
+    final.sort(key=lambda a: (a.name, a.group_id))
+    return final, out
+
+
+def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
+    """Teams actions (``scim.link_group``, ``scim.create_group``, ``scim.set_group_members``,
+    ``teams.remove_member``), review items and team rows. Shapes: docs/policy.md ("Actions")."""
+    policy = ctx.policy.teams
+    assignments, out = assign_groups(ctx)
+    result = TeamsResult(outcome=out, assignments=assignments)
+
+    for cycle in ctx.group_cycles:
+        out.review_items.append(
+            make_review(
+                "teams.group_cycle",
+                cycle.group_ids[0],
+                blocking=False,
+                subject={"groupIds": list(cycle.group_ids)},
+                message=(
+                    f"groups {', '.join(repr(n) for n in cycle.display_names)} contain each other through nesting; "
+                    "their members are flattened once"
+                ),
+                rule="teams.flatten_nested",
+            )
+        )
+
+    prov = provisioned(roster)
+    gm = ctx.group_members.merge(prov, on="idp_id")
+    current = ctx.team_members.merge(
+        ctx.members[["member_id", "email", "is_archived", "is_inactive"]], on="member_id", how="left"
+    )
+    current_by_team = {tid: df for tid, df in current.groupby("team_id", sort=True)}
+    all_group_members = ctx.group_members.groupby("group_id")["idp_id"].size().to_dict()
+    gm_by_group = {gid: df for gid, df in gm.groupby("group_id", sort=True)}
+    empty = gm.iloc[0:0]
+    assigned_team_ids = set()
+
+    for a in assignments:
+        if a.team_id is None and policy.mode == "link":
+            out.review_items.append(
+                make_review(
+                    "teams.no_team",
+                    a.group_id,
+                    blocking=False,
+                    subject={"groupId": a.group_id, "groupDisplayName": a.group_name, "name": a.name},
+                    message=(
+                        f"group {a.group_name!r} maps to team {a.name!r} ({a.rule}), which does not exist; "
+                        "not created because teams.mode is link"
+                    ),
+                    rule="teams.mode",
+                    resolution=yaml_snippet({"teams": {"mode": "create"}}),
+                )
+            )
+            continue
+        members = gm_by_group.get(a.group_id, empty).sort_values(["user_name", "idp_id"], kind="stable")
+        member_ids = sorted(x for x in members["member_id"] if x is not None)
+        user_names = sorted(members["user_name"])
+        target = {"teamId": a.team_id, "name": a.name, "groupId": a.group_id, "groupDisplayName": a.group_name}
+        evidence = {
+            "rule": a.rule,
+            "groupMembers": int(all_group_members.get(a.group_id, 0)),
+            "groupMembersProvisioned": len(members),
+        }
+        requires = set(members["action"])
+        if a.team_id is not None:
+            assigned_team_ids.add(a.team_id)
+            group_action = make_action(
+                ActionKind.SCIM_LINK_GROUP,
+                a.team_id,
+                target=target,
+                before={"name": a.name, "scimLinked": False},
+                after={"displayName": a.name},
+                rule=a.rule,
+                reason=f"link team {a.name!r} to IdP group {a.group_name!r} ({a.rule})",
+                evidence=evidence,
+            )
+            now = current_by_team.get(a.team_id, current.iloc[0:0])
+        else:
+            group_action = make_action(
+                ActionKind.SCIM_CREATE_GROUP,
+                a.group_id,
+                target=target,
+                before=None,
+                after={"displayName": a.name},
+                rule=a.rule,
+                reason=f"create team {a.name!r} from IdP group {a.group_name!r} ({a.rule}; teams.mode is create)",
+                evidence=evidence,
+            )
+            now = current.iloc[0:0]
+        out.actions.append(group_action)
+        before_ids = sorted(now["member_id"])
+        set_members = make_action(
+            ActionKind.SCIM_SET_GROUP_MEMBERS,
+            a.group_id,
+            target=target,
+            before={"memberIds": before_ids},
+            after={"memberIds": member_ids, "userNames": user_names},
+            rule=a.rule,
+            reason=(
+                f"team {a.name!r} members = the {len(members)} provisioned member(s) of group {a.group_name!r}"
+                + (" (nested groups flattened)" if policy.flatten_nested else "")
+            ),
+            evidence=evidence,
+            depends_on=requires | {group_action.id},
+        )
+        out.actions.append(set_members)
+
+        leftovers = now[~now["member_id"].isin(set(member_ids))].sort_values("member_id")
+        removable = leftovers[~(leftovers["is_inactive"].fillna(False).astype(bool)
+                                | leftovers["is_archived"].fillna(False).astype(bool))]
+        stuck = leftovers[~leftovers["member_id"].isin(set(removable["member_id"]))]
+        removed = 0
+        if policy.leftovers == "remove":
+            for row in removable.itertuples(index=False):
+                out.actions.append(
+                    make_action(
+                        ActionKind.TEAMS_REMOVE_MEMBER,
+                        f"{a.team_id}:{row.member_id}",
+                        target={"teamId": a.team_id, "name": a.name, "memberId": row.member_id, "email": row.email},
+                        before={"userId": row.member_id, "isTeamAdmin": bool(row.is_team_admin)},
+                        after=None,
+                        rule="teams.leftovers",
+                        reason=(
+                            f"remove from team {a.name!r}: not in IdP group {a.group_name!r}, and SCIM does not "
+                            "remove pre-SCIM members"
+                        ),
+                        evidence={"groupId": a.group_id},
+                        depends_on=[set_members.id],
+                    )
+                )
+                removed += 1
+            report = stuck
+        else:
+            report = leftovers
+        if len(report):
+            out.review_items.append(
+                make_review(
+                    "teams.leftovers",
+                    a.team_id,
+                    blocking=False,
+                    subject={"teamId": a.team_id, "name": a.name},
+                    message=(
+                        f"{len(report)} member(s) of team {a.name!r} are not in group {a.group_name!r} and stay in "
+                        "the team after SCIM"
+                        + (" (inactive or archived members cannot be removed through the API)"
+                           if policy.leftovers == "remove" else "")
+                    ),
+                    rule="teams.leftovers",
+                    candidates=[
+                        {"memberId": r.member_id, "email": r.email,
+                         "state": "inactive" if r.is_inactive else ("archived" if r.is_archived else "active")}
+                        for r in report.itertuples(index=False)
+                    ],
+                    resolution=(yaml_snippet({"teams": {"leftovers": "remove"}})
+                                if policy.leftovers == "report" and len(removable) else ""),
+                )
+            )
+        if a.name != a.group_name:
+            out.review_items.append(
+                make_review(
+                    "teams.renamed_by_idp",
+                    a.group_id,
+                    blocking=False,
+                    subject=target,
+                    message=(
+                        f"the IdP pushes group {a.group_name!r} with displayName {a.group_name!r}: after its first "
+                        f"push the team {a.name!r} takes that name unless the IdP app maps displayName "
+                        "(or the group is renamed)"
+                    ),
+                    rule=a.rule,
+                )
+            )
+        added = len([x for x in member_ids if x not in set(before_ids)]) + sum(1 for x in members["member_id"] if x is None)
+        result.rows.append(
+            TeamRow(
+                team_id=a.team_id,
+                name=a.name,
+                group_id=a.group_id,
+                group_name=a.group_name,
+                mode="link" if a.team_id else "create",
+                members_before=len(before_ids),
+                members_after=len(members) + len(leftovers) - removed,
+                members_added=added,
+                members_removed=removed,
+                actions=tuple(
+                    sorted([group_action.id, set_members.id]
+                           + [action_id(ActionKind.TEAMS_REMOVE_MEMBER, f"{a.team_id}:{r.member_id}")
+                              for r in removable.itertuples(index=False)] * (policy.leftovers == "remove"))
+                ),
+            )
+        )
+
+    unmanaged = ctx.teams[~ctx.teams["team_id"].isin(assigned_team_ids)].sort_values(["name", "team_id"])
+    for t in unmanaged.itertuples(index=False):
+        n = len(current_by_team.get(t.team_id, ()))
+        result.rows.append(
+            TeamRow(team_id=t.team_id, name=t.name, group_id=None, group_name=None, mode="unmanaged",
+                    members_before=n, members_after=n, members_added=0, members_removed=0)
+        )
+    active_unmanaged = unmanaged[~unmanaged["is_archived"]]
+    if len(active_unmanaged):
+        out.review_items.append(
+            make_review(
+                "teams.unmanaged",
+                "teams",
+                blocking=False,
+                subject={"teams": int(len(active_unmanaged))},
+                message=(
+                    f"{len(active_unmanaged)} team(s) no IdP group maps to become unmanaged: they keep their members "
+                    "and can then be changed only through the REST API"
+                ),
+                rule="teams.map",
+                candidates=[{"teamId": t.team_id, "name": t.name, "members": len(current_by_team.get(t.team_id, ()))}
+                            for t in active_unmanaged.itertuples(index=False)],
+            )
+        )
+    result.rows.sort(key=lambda r: (r.name.casefold(), r.name, r.team_id or "", r.group_id or ""))
+    return result
