@@ -154,12 +154,13 @@ class RetryTransport(httpx2.BaseTransport):
         policy: RetryPolicy | None = None,
         throttle: Throttle | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         listener: RetryListener | None = None,
     ):
         self.inner = inner or httpx2.HTTPTransport()
         self.policy = policy or RetryPolicy()
-        self.throttle = throttle or Throttle(sleep=sleep)
+        self.throttle = throttle or Throttle(clock=clock, sleep=sleep)
         self.stats = RetryStats()
         self.listener = listener
         self._sleep = sleep
@@ -188,10 +189,12 @@ class RetryTransport(httpx2.BaseTransport):
                 self.stats.add(throttled=1, retries=1)
                 told = parse_retry_after(response.headers.get("retry-after"))
                 if told is not None:
+                    # every sender to this API, this one included, waits at throttle.wait()
                     delay = min(told, self.policy.retry_after_cap)
                     self.throttle.hold(delay)
-                else:
-                    delay = backoff_delay(attempt, self.policy, self._rng)
+                    self._pause(request, 429, delay, sleep=False)
+                    continue
+                delay = backoff_delay(attempt, self.policy, self._rng)
             else:
                 self.stats.add(server_errors=1, retries=1)
                 told = parse_retry_after(response.headers.get("retry-after"))  # 503 may carry one
@@ -202,10 +205,10 @@ class RetryTransport(httpx2.BaseTransport):
                 )
             self._pause(request, response.status_code, delay)
 
-    def _pause(self, request: httpx2.Request, status: int | None, delay: float) -> None:
+    def _pause(self, request: httpx2.Request, status: int | None, delay: float, *, sleep: bool = True) -> None:
         if self.listener is not None:
             self.listener(request, status, delay)
-        if delay > 0:
+        if sleep and delay > 0:
             self._sleep(delay)
 
     def close(self) -> None:

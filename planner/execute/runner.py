@@ -106,14 +106,15 @@ def dependency_graph(actions: Sequence[Action]) -> nx.DiGraph:
     """The DAG ``dependency -> dependent``; :class:`ApplyRefused` on an unknown id or a cycle."""
     graph = nx.DiGraph()
     ids = {a.id for a in actions}
-    graph.add_nodes_from(ids)
+    graph.add_nodes_from(a.id for a in actions)  # plan order, so a reported cycle is deterministic
     for a in actions:
         for dep in a.depends_on:
             if dep not in ids:
                 raise ApplyRefused(f"action {a.id} depends on {dep}, which is not in the plan")
             graph.add_edge(dep, a.id)
     if not nx.is_directed_acyclic_graph(graph):
-        cycle = " -> ".join(str(edge[0]) for edge in nx.find_cycle(graph))
+        edges = nx.find_cycle(graph, source=[a.id for a in actions])
+        cycle = " -> ".join([str(edge[0]) for edge in edges] + [str(edges[0][0])])
         raise ApplyRefused(f"plan actions form a dependency cycle: {cycle}")
     return graph
 

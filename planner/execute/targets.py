@@ -49,14 +49,14 @@ def check_base_url(url: str, what: str) -> str:
     non-loopback host (tokens must never cross a network in clear text).
     """
     parts = urlsplit(url.strip())
+    if parts.username or parts.password:
+        raise TargetError(f"{what} must not carry credentials; use the environment variables")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetError(f"{what} {url!r} is not an absolute http(s) URL")
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise TargetError(
             f"{what} {url!r} uses http; https is required except for loopback hosts (127.0.0.1, ::1, localhost)"
         )
-    if parts.username or parts.password:
-        raise TargetError(f"{what} must not carry credentials; use the environment variables")
     return url.strip().rstrip("/")
 
 
