@@ -24,6 +24,61 @@ def cli() -> None:
     """
 
 
+# --------------------------------------------------------------------------- plan / show (issue 3)
+
+
+@cli.command("plan")
+@click.option("--sigma", "sigma_dir", required=True, type=click.Path(file_okay=False),
+              help="Sigma export directory (members.json, teams.json, team_members.json, account_types.json).")
+@click.option("--idp", "idp_paths", required=True, multiple=True, type=click.Path(),
+              help="IdP export file or directory; repeat for several.")
+@click.option("--idp-format", help="Force the IdP format instead of detecting it.")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
+              help="Policy YAML (default: the bundled policies/default.yaml).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Write the plan JSON here.")
+@click.option("--report", "report_out", type=click.Path(dir_okay=False), help="Also write the HTML report here.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when the plan changes nothing, 2 when it has actions, 1 on error.")
+def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, policy_path: str | None,
+                 out: str, report_out: str | None, detailed_exitcode: bool) -> None:
+    """Match, decide and write a reviewed migration plan (nothing is changed in Sigma)."""
+    from .planfile import write_plan
+    from .planning import plan_from_paths
+    from .show import summary_lines
+
+    plan, snapshot = plan_from_paths(sigma_dir, idp_paths, policy_path, idp_format)
+    digest = write_plan(plan, out)
+    warnings = sum(1 for f in snapshot.findings if f.severity.value == "warning")
+    if warnings:
+        click.echo(f"{warnings} loader warning(s): `sigma-migrate check` lists them", err=True)
+    for line in summary_lines(plan):
+        click.echo(line)
+    click.echo(f"Plan written to {out} ({digest})")
+    if report_out:
+        from dataclasses import replace
+
+        from .report import write_html
+
+        click.echo(f"Report: {write_html(replace(plan, digest=digest), report_out)}")
+    if detailed_exitcode:
+        raise click.exceptions.Exit(2 if plan.actions else 0)
+
+
+@cli.command("show")
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (the plan file's content).")
+def show_command(plan_file: str, as_json: bool) -> None:
+    """Show PLAN as a terraform-style diff: review items first, then people, teams, guards."""
+    from .planfile import plan_bytes, read_plan
+    from .show import print_plan
+
+    plan = read_plan(plan_file)
+    if as_json:
+        click.echo(plan_bytes(plan).decode("utf-8"), nl=False)
+    else:
+        print_plan(plan)
+
+
 # --------------------------------------------------------------------------- report (issue 4)
 
 
@@ -122,6 +177,94 @@ def demo_command(workdir: str | None) -> None:
     raise click.exceptions.Exit(run_demo(workdir, echo=click.echo))
 
 
+# --------------------------------------------------------------------------- sandbox serve / fetch (issue 5)
+
+
+@cli.group("sandbox")
+def sandbox_group() -> None:
+    """The local Sigma emulator (REST v2 + SCIM 2.0) for rehearsals and tests."""
+
+
+@sandbox_group.command("serve")
+@click.option("--seed", "seed_dir", type=click.Path(file_okay=False),
+              help="Sigma export directory to seed from (default: the bundled samples/acme/sigma).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1 (0 = a free one).")
+@click.option("--faults", default="", help="e.g. 'rate=5,error_ratio=0.2,latency_ms=50,page_cap=10,seed=7'.")
+@click.option("--client-id", help="REST client id to accept (default: generated).")
+@click.option("--client-secret", help="REST client secret to accept (default: generated).")
+@click.option("--scim-token", help="SCIM bearer token to accept (default: generated).")
+@click.option("--token-lifetime", type=click.IntRange(1), default=3600, show_default=True,
+              help="REST access-token lifetime, seconds.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=":memory:",
+              help="SQLite file for the state (default: in memory).")
+def sandbox_serve_command(seed_dir: str | None, port: int, faults: str, client_id: str | None,
+                          client_secret: str | None, scim_token: str | None, token_lifetime: int,
+                          db_path: str) -> None:
+    """Serve a seeded Sigma sandbox on 127.0.0.1 until Ctrl-C."""
+    from .sandbox.server import SandboxServer, banner, default_seed_dir
+
+    server = SandboxServer(
+        seed_dir or default_seed_dir(), port=port, faults=faults or None, client_id=client_id,
+        client_secret=client_secret, scim_token=scim_token, token_lifetime=token_lifetime, db_path=db_path,
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        server.close()
+        raise UserError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    for line in banner(server):
+        click.echo(line)
+    try:
+        server.serve_until_interrupted()
+    except KeyboardInterrupt:
+        click.echo("sandbox stopped", err=True)
+
+
+@cli.command("fetch")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory to write the Sigma export into.")
+@click.option("--base-url", help="Sigma REST API base URL (https; http only for 127.0.0.1 / localhost).")
+@click.option("--region", help="Region name instead of --base-url: gcp-us, aws-us-west, aws-eu, azure-us, ...")
+@click.option("--scim-base-url", envvar="SIGMA_SCIM_BASE_URL",
+              help="SCIM Directory Base URL (env SIGMA_SCIM_BASE_URL; default {base-url}/scim/v2, the sandbox's).")
+@click.option("--force", is_flag=True, help="Write into a directory that already holds files.")
+@click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: when a terminal).")
+def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_base_url: str | None,
+                  force: bool, progress: bool | None) -> None:
+    """Pull a complete Sigma export (members, teams, team members, account types, SCIM) into --out.
+
+    Credentials come from SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET; with SIGMA_SCIM_TOKEN
+    the SCIM Users and Groups are fetched into OUT/scim/ too.
+    """
+    import os
+    from pathlib import Path
+
+    from .fetch import check_base_url, fetch_export, region_base_url
+
+    if bool(base_url) == bool(region):
+        raise UserError("fetch needs exactly one of --base-url or --region")
+    url = check_base_url(base_url) if base_url else region_base_url(region or "")
+    client_id, client_secret = os.environ.get("SIGMA_CLIENT_ID"), os.environ.get("SIGMA_CLIENT_SECRET")
+    if not client_id or not client_secret:
+        raise UserError("fetch needs SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET in the environment")
+    out = Path(out_dir)
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise UserError(f"{out}: directory is not empty (use --force to overwrite the export files)")
+    summary = fetch_export(
+        out, base_url=url, client_id=client_id, client_secret=client_secret,
+        scim_token=os.environ.get("SIGMA_SCIM_TOKEN") or None, scim_base_url=scim_base_url,
+        progress=sys.stderr.isatty() if progress is None else progress,
+    )
+    click.echo(
+        f"fetched {summary.members} members ({summary.archived} archived, {summary.inactive} inactive), "
+        f"{summary.teams} teams, {summary.memberships} team memberships, {summary.account_types} account types"
+        + (f", {summary.scim_users} SCIM users, {summary.scim_groups} SCIM groups"
+           if summary.scim_users is not None else "")
+        + f" into {out}"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run :func:`cli`, turning UserError into one line."""
     try:
@@ -134,6 +277,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        # `plan --detailed-exitcode` reserves 2 for "the plan has changes": any error is 1
+        detailed = "--detailed-exitcode" in (argv if argv is not None else sys.argv[1:])
+        sys.exit(1 if detailed else exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

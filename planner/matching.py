@@ -221,7 +221,9 @@ def key_edges(ctx: Context, key: MatchKey) -> pd.DataFrame:
     if key.name in ("domain_aliases", "plus_address_folding"):
         edges = edges[edges["changed_s"] | edges["changed_i"]]
     edges = edges.assign(key=key.label)
-    edges = edges.sort_values(["member_id", "idp_id", "idp_field"], kind="stable")
+    # prefer the userName, then emails in their order, as the evidence of a pair
+    field_rank = edges["idp_field"].str.extract(r"\[(\d+)\]$")[0].astype(float).fillna(-1)
+    edges = edges.assign(_rank=field_rank).sort_values(["member_id", "idp_id", "_rank"], kind="stable")
     edges = edges.drop_duplicates(["member_id", "idp_id"])
     return edges[EDGE_COLUMNS].reset_index(drop=True)
 

@@ -423,3 +423,21 @@ def summary_text(summary: dict[str, Any]) -> str:
     parts.append(f"{k['teams.remove_member']} member removals")
     r = summary["review_items"]
     return f"Plan: {', '.join(parts)}; {r['total']} review items ({r['blocking']} blocking)"
+
+
+def plan_from_paths(
+    sigma_dir: str, idp_paths: Iterable[str], policy_path: str | None, idp_format: str | None = None
+) -> tuple[Plan, Snapshot]:
+    """Load the exports and the policy (the bundled default when ``policy_path`` is ``None``), plan.
+
+    The I/O edge of :func:`build_plan`, for the CLI. Raises the loaders'
+    :class:`~planner.errors.UserError` subclasses, :class:`~planner.policy.PolicyError`
+    and :class:`PlanError`.
+    """
+    from .policy import load_policy
+    from .resources import data_dir
+    from .sources import load_snapshot
+
+    policy = load_policy(policy_path or (data_dir("policies") / "default.yaml"))
+    snapshot = load_snapshot(sigma_dir, list(idp_paths), idp_format)
+    return build_plan(snapshot, policy), snapshot

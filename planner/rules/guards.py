@@ -83,7 +83,7 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
     ):
         ref = getattr(policy.organization, key)
         if not ref:
-            fail(key, f"organization.{key} is not set: the plan cannot protect the person {why}",
+            fail(key, f"organization.{key} is not set, so the plan cannot protect them ({why})",
                  yaml_snippet({"organization": {key: "someone@example.com"}}))
             continue
         mid = find_member_id(ctx, ref)

@@ -377,7 +377,7 @@ def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
                 message=(
                     f"{', '.join(ctx.member_by_id[x].email for x in mids)} (no IdP identity) and "
                     f"{', '.join(ctx.idp_by_id[x].user_name for x in iids)} (would be created) have the "
-                    f"{' and '.join(r.replace('same ', '') for r in reasons)}: never linked on that alone; "
+                    f"{' and the '.join(reasons)}: never linked on that alone; "
                     "neither is created nor deactivated until the policy decides"
                 ),
                 rule="linking.name_hints",

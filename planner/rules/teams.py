@@ -285,7 +285,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
             a.group_id,
             target=target,
             before={"memberIds": before_ids},
-            after={"memberIds": member_ids, "userNames": user_names},
+            after={"members": user_names, "memberIds": member_ids},
             rule=a.rule,
             reason=(
                 f"team {a.name!r} members = the {len(members)} provisioned member(s) of group {a.group_name!r}"
