@@ -970,8 +970,8 @@ CASE_OUTCOMES: dict[str, dict[str, str]] = {
     "document-owner": {"both": "link (email); Admin unchanged; receives transferred documents"},
     "admin-lowercase-type": {"both": "link (email); memberType 'admin' = accountTypeName 'Admin': "
                              "unchanged, no finding"},
-    "idp-deprovisioned-admin": {"both": "link (email); IdP user cannot sign in: deactivate "
-                                "(an admin lost; admins remain)"},
+    "idp-deprovisioned-admin": {"both": "IdP user cannot sign in: deactivate (members.deactivate; "
+                                "an admin lost; admins remain)"},
     "mixed-case-sigma-email": {"both": "link (email, case-insensitive); no userName guard item"},
     "mixed-case-idp-login": {"both": "link (email, case-insensitive); no userName guard item"},
     "mixed-case-idp-login+upgrade": {"both": "link (email, case-insensitive); no userName guard "
@@ -992,9 +992,9 @@ CASE_OUTCOMES: dict[str, dict[str, str]] = {
     "service-account": {"both": "kept: excluded from unmatched handling by pattern ^svc-"},
     "service-account+team-leftover": {"both": "kept: excluded by pattern ^svc-; its Data Engineering "
                                       "membership is a leftover (teams.remove_member)"},
-    "idp-deprovisioned": {"both": "link (email); IdP user cannot sign in: deactivate"},
-    "idp-suspended": {"both": "link (email); IdP user cannot sign in (Okta SUSPENDED, Entra "
-                      "accountEnabled False): deactivate"},
+    "idp-deprovisioned": {"both": "IdP user cannot sign in: deactivate (members.deactivate)"},
+    "idp-suspended": {"both": "IdP user cannot sign in (Okta SUSPENDED, Entra accountEnabled "
+                      "False): deactivate; still in his Supply Chain group (not a leftover)"},
     "attribute-only": {"okta": "link (attribute sigmaMemberId = memberId) plus a blocking userName "
                        "guard item",
                        "entra": "no key links them: the Entra policy carries an override "
