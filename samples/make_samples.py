@@ -1175,6 +1175,76 @@ def build_expected(org: Org) -> dict[str, Any]:
     }
 
 
+POLICY_TEMPLATE = """\
+# The Acme policy ({flavour} flavour): the decisions samples/acme/README.md assumes, for
+# `sigma-migrate plan --sigma samples/acme/sigma --idp samples/acme/{flavour} --policy <this>`.
+# Written by samples/make_samples.py. Reference of every key: docs/policy.md.
+version: 1
+organization:
+  name: Acme Corp
+  scim_setup_admin: {scim_setup_admin}
+  api_credential_owner: {api_credential_owner}
+  document_owner: {document_owner}
+scope:
+  groups: [{scope}]
+linking:
+  match_keys: [user_name, emails, domain_aliases, {{attribute: {{idp: sigmaMemberId, sigma: memberId}}}}]
+  domain_aliases: {{{old}: {new}}}
+  overrides:
+    # case 4: the duplicate Bob Ray; the lower-case member is the one in use
+    - {{idp: bob.ray@acme.example, member: {bob}}}
+{extra_overrides}account_types:
+  group_map: {{{group_map}}}
+  precedence: [{precedence}]
+  default: {default}
+  on_downgrade: allow
+guests:
+  action: convert
+teams:
+  map: {{{team_map}}}
+  rules:
+    - match: exact
+    - match: case_insensitive
+    - {{match: regex, pattern: '{regex}', replace: '\\1'}}
+  mode: create
+  leftovers: remove
+unmatched:
+  action: deactivate
+  exclude_patterns: ['^svc-[^@]+@acme\\.example$', '@customer-a\\.example$']
+"""
+
+
+def write_policies(org: Org, out: Path, expected: dict[str, Any]) -> None:
+    """``policy-okta.yaml`` / ``policy-entra.yaml``: the Acme policy in the planner's schema."""
+    guards = expected["guards"]
+    bob = member_id(f"bob.ray@{DOMAIN}")
+    sarah = member_id(f"sarah.oconnor@{DOMAIN}")
+    scope = [t[3] for t in ACCOUNT_TYPES] + list(EXPLICIT_TEAM_MAP)
+    scope += [g for _, g in DEPARTMENTS.values() if not g.startswith("sigma-team-")]
+    scope.append('"re:^sigma-team-.+$"')
+
+    def flow(items: list[str]) -> str:
+        return ", ".join(items)
+
+    for flavour in ("okta", "entra"):
+        extra = ""
+        if flavour == "entra":
+            extra = ("    # case 6: Entra's CSV cannot carry sigmaMemberId; Sarah Kim is Sarah O'Connor\n"
+                     f"    - {{idp: sarah.kim@acme.example, member: {sarah}}}\n")
+        text = POLICY_TEMPLATE.format(
+            flavour=flavour,
+            scim_setup_admin=guards["scim_setup_admin"]["email"],
+            api_credential_owner=guards["api_credential_owner"]["email"],
+            document_owner=guards["document_owner"]["email"],
+            scope=flow(scope), old=OLD_DOMAIN, new=DOMAIN, bob=bob, extra_overrides=extra,
+            group_map=flow([f"{g}: {t}" for t, g in TYPE_GROUP.items()]),
+            precedence=flow(PRECEDENCE), default=DEFAULT_TYPE,
+            team_map=flow([f"{t}: {g}" for g, t in EXPLICIT_TEAM_MAP.items()]),
+            regex=TEAM_REGEX,
+        )
+        (out / f"policy-{flavour}.yaml").write_text(text, encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- main, check
 
 
@@ -1185,6 +1255,7 @@ def generate(out: Path) -> dict[str, Any]:
     write_entra(org, out / "entra")
     expected = build_expected(org)
     dump_json(out / "expected.json", expected)
+    write_policies(org, out, expected)
     return expected
 
 
