@@ -428,6 +428,7 @@ class TeamRow:
     members_added: int
     members_removed: int
     actions: tuple[str, ...] = ()
+    is_archived: bool = False  # an archived team (listed, never acted on)
 
 
 PLAN_FORMAT_VERSION = 1
