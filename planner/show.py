@@ -115,7 +115,9 @@ def _person_head(p: PersonRow, acts: list[Action], reviews: list[ReviewItem]) ->
 
 def _team_head(t: TeamRow) -> Text:
     marker = {"link": "~", "create": "+", "unmanaged": "i"}[t.mode]
-    if t.mode == "unmanaged":
+    if t.mode == "unmanaged" and t.is_archived:
+        text = f"{t.name}: archived team, no action ({t.members_before} member(s))"
+    elif t.mode == "unmanaged":
         text = f"{t.name}: becomes unmanaged (no IdP group), {t.members_before} member(s) stay"
         if t.team_id:
             text += f"  [team {t.team_id}]"

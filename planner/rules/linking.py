@@ -217,7 +217,11 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
 
     # --- same-person hints between unmatched members and would-be creates
     if policy.linking.name_hints:
-        hint_items, hinted_m, hinted_i = _hints(ctx, free_members, free_idp)
+        # people a reviewer already decided about are no longer hinted
+        decided = {find_member(ctx, ref) for ref in policy.unmatched.decisions}
+        candidates_m = free_members[~free_members["member_id"].isin(decided)]
+        candidates_i = free_idp[~free_idp["idp_id"].isin(graph.never)]
+        hint_items, hinted_m, hinted_i = _hints(ctx, candidates_m, candidates_i)
         outcome.review_items.extend(hint_items)
         free_members.loc[free_members["member_id"].isin(hinted_m), "status"] = "held"
         free_idp.loc[free_idp["idp_id"].isin(hinted_i), "status"] = "held"

@@ -217,6 +217,11 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
 
     prov = provisioned(roster)
     gm = ctx.group_members.merge(prov, on="idp_id")
+    # every member the group holds, provisioned or not (a suspended member is still in the group:
+    # not a leftover, just not pushed)
+    pairs = roster[roster["member_id"].notna() & roster["idp_id"].notna()][["idp_id", "member_id"]]
+    in_group = ctx.group_members.merge(pairs, on="idp_id")
+    in_group_by_group = in_group.groupby("group_id")["member_id"].agg(set).to_dict()
     current = ctx.team_members.merge(
         ctx.members[["member_id", "email", "is_archived", "is_inactive"]], on="member_id", how="left"
     )
@@ -296,7 +301,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
         )
         out.actions.append(set_members)
 
-        leftovers = now[~now["member_id"].isin(set(member_ids))].sort_values("member_id")
+        leftovers = now[~now["member_id"].isin(in_group_by_group.get(a.group_id, set()))].sort_values("member_id")
         removable = leftovers[~(leftovers["is_inactive"].fillna(False).astype(bool)
                                 | leftovers["is_archived"].fillna(False).astype(bool))]
         stuck = leftovers[~leftovers["member_id"].isin(set(removable["member_id"]))]
@@ -370,7 +375,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 group_name=a.group_name,
                 mode="link" if a.team_id else "create",
                 members_before=len(before_ids),
-                members_after=len(members) + len(leftovers) - removed,
+                members_after=len(set(member_ids) | set(now["member_id"])) + (len(members) - len(member_ids)) - removed,
                 members_added=added,
                 members_removed=removed,
                 actions=tuple(
@@ -386,7 +391,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
         n = len(current_by_team.get(t.team_id, ()))
         result.rows.append(
             TeamRow(team_id=t.team_id, name=t.name, group_id=None, group_name=None, mode="unmanaged",
-                    members_before=n, members_after=n, members_added=0, members_removed=0)
+                    members_before=n, members_after=n, members_added=0, members_removed=0,
+                    is_archived=bool(t.is_archived))
         )
     active_unmanaged = unmanaged[~unmanaged["is_archived"]]
     if len(active_unmanaged):
