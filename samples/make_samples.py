@@ -1243,6 +1243,42 @@ def write_policies(org: Org, out: Path, expected: dict[str, Any]) -> None:
             regex=TEAM_REGEX,
         )
         (out / f"policy-{flavour}.yaml").write_text(text, encoding="utf-8")
+        (out / f"policy-{flavour}-reviewed.yaml").write_text(
+            reviewed_policy(text, flavour), encoding="utf-8")
+
+
+def reviewed_policy(text: str, flavour: str) -> str:
+    """The Acme policy after a reviewer settled every blocking review item of its plan."""
+    text = text.replace(
+        f"# The Acme policy ({flavour} flavour): the decisions samples/acme/README.md assumes, for\n",
+        f"# The Acme policy ({flavour} flavour) after review: every blocking item of its plan settled\n"
+        "# (README \"After review\"), so the plan can be approved and applied. For\n")
+    text = text.replace(
+        "{extra}account_types:\n".format(extra=""),
+        "    # case 7: a different person with the same name; create jordan.lee2@, deactivate jordan.lee@\n"
+        f"    - {{idp: jordan.lee2@{DOMAIN}, member: never}}\n"
+        "  # case 25: Ruth Adler is back: reactivate her archived member and link it\n"
+        "  archived_members: reactivate\n"
+        "user_name_guard:\n"
+        "  overrides:\n"
+        "    # cases 2 and 6: move the members to the address the IdP sends\n"
+        + "".join(f"    {u}: update_sigma_email\n" for u in (
+            f"robert.chen@{DOMAIN}", f"linda.okafor@{DOMAIN}", f"samuel.diaz@{DOMAIN}",
+            f"yuki.sato@{DOMAIN}", f"sarah.kim@{DOMAIN}"))
+        + "    # case 3: keep nina.patel@; the Sigma app in the IdP sends her email as userName\n"
+        f"    npatel@{DOMAIN}: use_sigma_email\n"
+        + ("    # case 16: Carol keeps her address; the app sends mail as userName for her\n"
+           "    'carol.nguyen_northpartners.example#EXT#@acme.example': use_sigma_email\n"
+           if flavour == "entra" else "")
+        + "account_types:\n", 1)
+    text = text.replace(
+        "  on_downgrade: allow\n",
+        "  on_downgrade: allow\n"
+        "  # case 11: Helen moves to Finance Systems analysis; accepted\n"
+        f"  acknowledged_downgrades: [helen.ortiz@{DOMAIN}]\n"
+        "  # case 12: the API credential owner stays Admin (an individual assignment in the IdP)\n"
+        f"  overrides: {{marcus.webb@{DOMAIN}: Admin}}\n")
+    return text
 
 
 # --------------------------------------------------------------------------- main, check
