@@ -31,6 +31,10 @@ What it writes (formats per ``shared/reference/formats.md`` and ``sigma-api.md``
 - ``acme/expected.json``: the planted cases (people with their memberId / Okta id / Entra id and
   the outcome the planner should reach), the guards' admins, and per-person account types and
   per-team membership changes computed under the policy described in ``acme/README.md``.
+- ``acme/policy-{okta,entra}.yaml``: that policy in the planner's schema (``planner.policy``);
+  ``acme/policy-{okta,entra}-reviewed.yaml``: the same with every blocking review item settled.
+
+``acme/README.md`` is written by hand (the story and the cases); ``--check`` ignores it.
 """
 
 from __future__ import annotations
@@ -1254,7 +1258,7 @@ def reviewed_policy(text: str, flavour: str) -> str:
         f"# The Acme policy ({flavour} flavour) after review: every blocking item of its plan settled\n"
         "# (README \"After review\"), so the plan can be approved and applied. For\n")
     text = text.replace(
-        "{extra}account_types:\n".format(extra=""),
+        "account_types:\n",
         "    # case 7: a different person with the same name; create jordan.lee2@, deactivate jordan.lee@\n"
         f"    - {{idp: jordan.lee2@{DOMAIN}, member: never}}\n"
         "  # case 25: Ruth Adler is back: reactivate her archived member and link it\n"
