@@ -147,6 +147,22 @@ def test_drifted_team_membership_is_named(tmp_path, sb):
         apply_plan(plan, options_for(server))
 
 
+def test_many_members_are_read_in_bulk_for_the_stale_check(tmp_path, sb, monkeypatch):
+    import planner.execute.stale as stale
+
+    monkeypatch.setattr(stale, "BULK_MEMBER_READS", 2)
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    server.state.update_member("m4", {"firstName": "Renamed"}, actor=None)  # not fingerprinted: fine
+    server.state.update_member("m3", {"userKind": "embed"}, actor=None)
+
+    with pytest.raises(ApplyRefused, match=r"member:m3 \(old@example.com\): userKind 'internal' -> 'embed'"):
+        apply_plan(plan, options_for(server))
+    assert server.request_counts["GET /v2/members"] == 1
+    assert server.request_counts["GET /v2/members/{memberId}"] == 0
+
+
 def test_member_gone_is_drift(tmp_path, sb):
     server, _ = sb
     plan = write_test_plan(tmp_path)

@@ -315,7 +315,7 @@ def apply_plan(
             journal.close()
         raise
     try:
-        drifts = check_stale(plan, clients.rest)
+        drifts = check_stale(plan, clients.rest, parallelism=options.parallelism)
     except ApiError as exc:
         _close(clients)
         if journal is not None:

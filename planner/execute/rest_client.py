@@ -185,6 +185,10 @@ class SigmaRestClient:
         """``PATCH /v2/members/{memberId}`` with ``body`` (§2.5) -> updated member."""
         return self.request("PATCH", f"/v2/members/{quote(member_id, safe='')}", json=dict(body))
 
+    def list_members(self) -> list[dict[str, Any]]:
+        """Every member, archived and inactive included, 1,000 per page (§2.3)."""
+        return self._paged("/v2/members", {"includeArchived": "true", "includeInactive": "true", "limit": 1000})
+
     def find_members_by_email(self, email: str) -> list[dict[str, Any]]:
         """``GET /v2/members?email=...&includeArchived&includeInactive`` (exact filter, §2.3), every page."""
         return self._paged(

@@ -30,6 +30,7 @@ object with every changed field, and apply refuses, naming them.
 from __future__ import annotations
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
@@ -195,6 +196,28 @@ def compare(
     return changes
 
 
+BULK_MEMBER_READS = 100
+"""From this many fingerprinted members on, the live members are read by listing every member
+(1,000 per page) instead of one ``GET /v2/members/{id}`` each."""
+
+
+class LiveReader:
+    """Reads the live object of a fingerprint key (thread-safe; members listed in bulk when many)."""
+
+    def __init__(self, rest: SigmaRestClient, member_ids: Iterable[str]):
+        self.rest = rest
+        ids = set(member_ids)
+        self._members: dict[str, Mapping[str, Any]] | None = None
+        if len(ids) >= BULK_MEMBER_READS:
+            self._members = {str(m.get("memberId")): m for m in rest.list_members()}
+
+    def __call__(self, key: str, planned: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        kind, _, object_id = key.partition(":")
+        if kind == "member" and self._members is not None:
+            return self._members.get(object_id)
+        return live_state(key, planned, self.rest)
+
+
 def live_state(key: str, planned: Mapping[str, Any], rest: SigmaRestClient) -> Mapping[str, Any] | None:
     """The live object for a fingerprint key, with the fields ``planned`` names; ``None`` when gone (404)."""
     kind, _, object_id = key.partition(":")
@@ -222,19 +245,22 @@ def check_stale(
     *,
     keys: Iterable[str] | None = None,
     reader: Callable[[str, Mapping[str, Any]], Mapping[str, Any] | None] | None = None,
+    parallelism: int = 4,
 ) -> list[Drift]:
     """Every fingerprinted object (or only ``keys``) that drifted, in key order. Reads only.
 
-    ``reader(key, planned_state)`` replaces the REST reads (tests). Raises
-    :class:`ApiError` when Sigma cannot be read.
+    Reads run ``parallelism`` at a time; many members are listed in bulk
+    (:class:`LiveReader`). ``reader(key, planned_state)`` replaces the REST
+    reads (tests). Raises :class:`ApiError` when Sigma cannot be read.
     """
     fingerprints = plan.fingerprints or {}
     if not fingerprints:
         return []
+    wanted = sorted(keys if keys is not None else fingerprints)
     if reader is None:
         if rest is None:
             raise ApplyRefused("the plan has fingerprints but no REST base URL/credentials to check them")
-        reader = lambda key, planned: live_state(key, planned, rest)  # noqa: E731
+        reader = LiveReader(rest, (k.partition(":")[2] for k in wanted if k.startswith("member:")))
     effects = planned_effects(plan.actions)
 
     def email_of(member_id: str) -> str | None:
@@ -245,19 +271,18 @@ def check_stale(
         except ApiError:
             return None
 
-    drifts: list[Drift] = []
-    for key in sorted(keys if keys is not None else fingerprints):
-        entry = fingerprints[key]
-        planned = entry.get("state") or {}
+    def one(key: str) -> Drift | None:
+        planned = fingerprints[key].get("state") or {}
         label = effects.names.get(key) or str(planned.get("email") or planned.get("name") or "")
         live = reader(key, planned)
         if live is None:
-            drifts.append(Drift(key, label, missing=True))
-            continue
+            return Drift(key, label, missing=True)
         changes = compare(key, planned, live, effects, email_of)
-        if changes:
-            drifts.append(Drift(key, label, tuple(changes)))
-    return drifts
+        return Drift(key, label, tuple(changes)) if changes else None
+
+    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="stale") as pool:
+        found = list(pool.map(one, wanted))
+    return [d for d in found if d is not None]
 
 
 def stale_message(plan_path: str, drifts: list[Drift], limit: int = 10) -> str:

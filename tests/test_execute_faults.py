@@ -1,0 +1,98 @@
+"""apply under faults: 429 storms with Retry-After plus 20% 5xx, and creates whose answer was lost."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx2
+
+from planner.execute.apply import apply_plan
+from planner.execute.approve import approve
+from planner.execute.retry import RetryPolicy
+
+from .execute_support import counting_sandbox, options_for, write_test_plan
+
+
+def test_429_storm_with_retry_after_and_20_percent_5xx_still_converges(tmp_path):
+    server, counter = counting_sandbox()
+    try:
+        server.faults.set(rate=15, error_ratio=0.2, seed=11)
+        plan = write_test_plan(tmp_path)
+        approve(plan, "Ada Admin")
+
+        report = apply_plan(plan, options_for(server, retry=RetryPolicy(backoff_base=0.02, backoff_cap=0.2)))
+
+        assert report.status == "converged", report.summary_dict()
+        throttled = sum(n for (_, status), n in server.status_counts.items() if status == 429)
+        failed = sum(n for (_, status), n in server.status_counts.items() if status >= 500)
+        assert throttled > 0 and failed > 0  # the storm really happened
+        assert max(counter.writes.values()) == 1 and counter.total() == 8  # and nothing was written twice
+        assert sum(r.http_retries for r in report.journal_rows.values()) > 0
+    finally:
+        server.close()
+
+
+class LosesFirstAnswer(httpx2.BaseTransport):
+    """Sends requests for real, but drops the answer to the first request matching ``method path``
+    (and ``marker`` in its body): the server did the write, the client sees a connection reset."""
+
+    def __init__(self, method: str, path: str, marker: bytes = b""):
+        self.inner = httpx2.HTTPTransport()
+        self.method, self.path, self.marker = method, path, marker
+        self.dropped = 0
+        self._lock = threading.Lock()
+
+    def handle_request(self, request):
+        response = self.inner.handle_request(request)
+        with self._lock:
+            hit = (self.dropped == 0 and request.method == self.method and request.url.path == self.path
+                   and self.marker in request.content)
+            if hit:
+                self.dropped += 1
+        if hit:
+            response.read()
+            response.close()
+            raise httpx2.ReadError("connection reset by peer (answer lost)")
+        return response
+
+    def close(self):
+        self.inner.close()
+
+
+def test_409_after_a_create_whose_answer_was_lost_is_a_link_not_a_failure(tmp_path):
+    server, counter = counting_sandbox()
+    try:
+        lossy = LosesFirstAnswer("POST", "/scim/v2/Users", b'"new@example.com"')
+        plan = write_test_plan(tmp_path)
+        approve(plan, "Ada Admin")
+
+        report = apply_plan(plan, options_for(server, transport=lossy))
+
+        assert lossy.dropped == 1
+        u3 = report.results["u3"]
+        assert u3.state == "done" and u3.outcome == "written"
+        created = server.state.scim_user_rows(user_name="new@example.com")
+        assert len(created) == 1 and u3.ids["scimUserId"] == created[0]["scim_id"]
+        key = "POST /scim/v2/Users new@example.com"
+        assert counter.attempts[key] == 2 and counter.writes[key] == 1  # the retry got 409, nothing new made
+        assert server.status_counts[("POST /scim/v2/Users", 409)] == 1
+        assert report.status == "converged"
+    finally:
+        server.close()
+
+
+def test_lost_answer_to_a_group_link_is_a_link_too(tmp_path):
+    server, counter = counting_sandbox()
+    try:
+        lossy = LosesFirstAnswer("POST", "/scim/v2/Groups")
+        plan = write_test_plan(tmp_path)
+        approve(plan, "Ada Admin")
+
+        report = apply_plan(plan, options_for(server, transport=lossy))
+
+        assert report.results["t1"].state == "done" and report.status == "converged"
+        assert counter.attempts["POST /scim/v2/Groups Finance"] == 2
+        assert counter.writes["POST /scim/v2/Groups Finance"] == 1
+        assert "PATCH /scim/v2/Groups/t1" not in counter.writes  # the members came with the lost create
+    finally:
+        server.close()
