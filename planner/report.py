@@ -59,6 +59,8 @@ KIND_LABELS: dict[str, str] = {
     ActionKind.MEMBERS_DEACTIVATE.value: "Deactivate member",
     ActionKind.MEMBERS_DISABLE_GUEST.value: "Disable guest",
     ActionKind.MEMBERS_CONVERT_GUEST.value: "Convert guest to internal",
+    ActionKind.MEMBERS_SET_EMAIL.value: "Set email to userName",
+    ActionKind.MEMBERS_REACTIVATE.value: "Reactivate member",
 }
 """Short reviewer-facing label of each :class:`ActionKind` value."""
 
@@ -66,6 +68,7 @@ LOCKOUT_LABELS: dict[str, str] = {
     "deactivated": "Deactivated by the plan",
     "guest_disabled": "Guest disabled (SCIM does not support guests)",
     "unmatched_kept": "No IdP identity, kept: cannot sign in through the IdP",
+    "unmatched_review": "No IdP identity yet, decision pending in the review queue",
 }
 """Why a person cannot sign in after the switch; keys are the codes in the people JSON."""
 
@@ -73,6 +76,7 @@ LOCKOUT_SHORT: dict[str, str] = {
     "deactivated": "deactivated",
     "guest_disabled": "guest disabled",
     "unmatched_kept": "no IdP identity",
+    "unmatched_review": "no IdP identity (in review)",
 }
 """The people table's short form of :data:`LOCKOUT_LABELS`."""
 
@@ -92,8 +96,8 @@ PEOPLE_COLUMNS = (
     "idp_status", "link_key", "account_type_before", "account_type_after", "kinds",
     "review", "review_items", "lockout", "type_change",
 )
-"""Field order of each row of the embedded people JSON (``kinds`` are indexes into ``kinds``;
-``review`` is 0 none, 1 informational, 2 blocking; ``type_change`` is ``""``, ``change``,
+"""Field order of each row of the embedded people JSON (``kinds`` are indexes into ``kinds``,
+``review_items`` indexes into ``reviews``; ``review`` is 0 none, 1 informational, 2 blocking; ``type_change`` is ``""``, ``change``,
 ``upgrade`` or ``downgrade``)."""
 
 
@@ -236,7 +240,7 @@ def is_admin_type(account_type: str | None) -> bool:
 
 def lockout_reason(
     kinds: Iterable[str], *, member_id: str | None, idp_id: str | None,
-    user_kind: str | None, sigma_status: str | None,
+    user_kind: str | None, sigma_status: str | None, in_review: bool = False,
 ) -> str:
     """Why a person cannot sign in once SCIM is on, as a :data:`LOCKOUT_LABELS` key, or ``""``.
 
@@ -245,7 +249,9 @@ def lockout_reason(
     - ``guest_disabled``: an active guest not converted to an internal user
       (enabling SCIM disables guests, sigma-api.md §5.3);
     - ``unmatched_kept``: an active internal member with no IdP identity and no
-      deactivation; SAML-only sign-in needs the IdP (sigma-api.md §5.1, §2.5).
+      deactivation; SAML-only sign-in needs the IdP (sigma-api.md §5.1, §2.5);
+    - ``unmatched_review``: the same while a review item about them is open
+      (``in_review``): the decision may still link or deactivate them.
 
     Members already archived or inactive lose nothing and give ``""``.
     """
@@ -259,7 +265,7 @@ def lockout_reason(
     if user_kind == "guest":
         return "" if _CONVERT_GUEST in kinds else "guest_disabled"
     if idp_id is None and user_kind in (None, "", "internal"):
-        return "unmatched_kept"
+        return "unmatched_review" if in_review else "unmatched_kept"
     return ""
 
 
@@ -283,7 +289,7 @@ def person_facts(plan: Plan) -> list[PersonFacts]:
         kinds = tuple(sorted({kind_of[a] for a in p.actions if a in kind_of}))
         lockout = lockout_reason(
             kinds, member_id=p.member_id, idp_id=p.idp_id,
-            user_kind=p.user_kind, sigma_status=p.sigma_status,
+            user_kind=p.user_kind, sigma_status=p.sigma_status, in_review=bool(p.review_items),
         )
         review = 0
         if p.review_items:
@@ -400,10 +406,14 @@ def risk_summary(plan: Plan, facts: list[PersonFacts] | None = None) -> dict[str
     - ``owners``: :func:`owner_status` of ``provisioning_owner`` and ``credential_owner``;
     - ``teams_unmanaged`` / ``teams_empty``: :class:`TeamRow` objects whose mode is
       ``unmanaged`` / whose ``members_after`` is 0 (and not unmanaged);
-    - ``document_transfers``: ``[{"from", "to", "kind", "action"}]`` for actions that
-      carry ``newOwnerId`` in ``after``, and SCIM deactivations (documents go to the
-      provisioning admin, sigma-api.md §5.3);
-    - ``guards``: ``summary["guards"]`` entries ``{name, ok, detail}`` (empty when absent).
+    - ``document_transfers``: ``[{"from", "to", "kind", "action", "missing"}]`` for
+      actions whose ``after`` carries ``newOwnerId`` (``missing`` when it is ``null``:
+      no document owner named yet) or ``archiveDocuments`` (sigma-api.md §2.5), and
+      SCIM deactivations (documents go to the provisioning admin, sigma-api.md §5.3);
+    - ``document_groups``: the same grouped by destination (:func:`_group_transfers`);
+    - ``guards``: ``summary["guards"]`` entries ``{name, ok, detail}`` (empty when absent),
+      split into ``guards_failed`` and ``guards_passed``;
+    - ``blocking_groups``: the blocking items grouped by code (:func:`review_groups`).
 
     A person ref is ``{"name", "email", "member_id", "before", "after"}``.
     """
@@ -416,7 +426,7 @@ def risk_summary(plan: Plan, facts: list[PersonFacts] | None = None) -> dict[str
         after = a.after if isinstance(a.after, Mapping) else {}
         new_owner = after.get("newOwnerId")
         kind = _kind_value(a.kind)
-        if new_owner is not None or kind == _SCIM_DEACTIVATE:
+        if "newOwnerId" in after or after.get("archiveDocuments") or kind == _SCIM_DEACTIVATE:
             moves.append((a, kind, new_owner))
             wanted.update(str(x).casefold() for x in (a.target.get("memberId"), new_owner) if x)
     wanted.discard("")
@@ -451,12 +461,24 @@ def risk_summary(plan: Plan, facts: list[PersonFacts] | None = None) -> dict[str
         source_id = a.target.get("memberId")
         source = found.get(str(source_id or "").casefold(), (0, None))[1]
         from_text = a.target.get("email") or (source.email if source else None) or source_id or ""
+        missing = False
         if new_owner is not None:
             target = found.get(str(new_owner).casefold(), (0, None))[1]
-            to_text = (target.email if target and target.email else "") or str(new_owner)
-        else:
+            to_text = (
+                (target.email if target and target.email else "")
+                or str(a.evidence.get("newOwnerEmail") or "")
+                or str(new_owner)
+            )
+        elif isinstance(a.after, Mapping) and a.after.get("archiveDocuments"):
+            to_text = "archived, not transferred (archiveDocuments)"
+        elif kind == _SCIM_DEACTIVATE:
             to_text = f"{owner_email} (Sigma gives an IdP-deactivated user's documents to the provisioning admin)"
-        transfers.append({"from": str(from_text), "to": to_text, "kind": kind, "action": a.id})
+        else:
+            missing = True
+            to_text = "nobody named yet: set organization.document_owner in the policy"
+        transfers.append(
+            {"from": str(from_text), "to": to_text, "kind": kind, "action": a.id, "missing": missing}
+        )
 
     guards = [g for g in plan.summary.get("guards") or [] if isinstance(g, Mapping)]
     return {
@@ -468,45 +490,66 @@ def risk_summary(plan: Plan, facts: list[PersonFacts] | None = None) -> dict[str
         "teams_unmanaged": [t for t in plan.teams if t.mode == "unmanaged"],
         "teams_empty": [t for t in plan.teams if t.mode != "unmanaged" and t.members_after == 0],
         "document_transfers": transfers,
+        "document_groups": _group_transfers(transfers),
         "guards": guards,
+        "guards_failed": [g for g in guards if not g.get("ok")],
+        "guards_passed": [g for g in guards if g.get("ok")],
+        "blocking_groups": review_groups(plan.blocking_items),
     }
 
 
-def _count_mapping(value: Any) -> dict[str, int]:
-    if not isinstance(value, Mapping):
-        return {}
-    return {str(k): int(v) for k, v in value.items() if isinstance(v, (int, float))}
+def review_groups(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """Review items grouped by ``code``: ``[{"code", "count", "first", "message"}]``.
+
+    ``first`` is the id of the code's first item, ``message`` its message; largest
+    groups first, then by code. The risk summary lists these instead of every item.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for r in items:
+        g = groups.get(r.code)
+        if g is None:
+            groups[r.code] = {"code": r.code, "count": 1, "first": r.id, "message": r.message}
+        else:
+            g["count"] += 1
+    return sorted(groups.values(), key=lambda g: (-g["count"], g["code"]))
+
+
+def _group_transfers(transfers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Document transfers grouped by destination: ``[{"to", "missing", "froms": [...]}]``, largest first."""
+    groups: dict[str, dict[str, Any]] = {}
+    for t in transfers:
+        g = groups.setdefault(t["to"], {"to": t["to"], "missing": t["missing"], "froms": []})
+        g["froms"].append(t["from"])
+    return sorted(groups.values(), key=lambda g: (not g["missing"], -len(g["froms"]), g["to"]))
 
 
 def seat_counts(plan: Plan, facts: list[PersonFacts]) -> list[dict[str, Any]]:
     """Seats per account type, ``[{"type", "before", "after"}]`` sorted by type name.
 
-    Taken from ``summary["seats"] = {"before": {type: n}, "after": {type: n}}``
-    (or ``summary["seats_before"]`` / ``summary["seats_after"]``) when the planner
-    gives it; otherwise counted from the people: before = active members by
-    ``account_type_before``; after = everyone not deactivated or disabled by
-    ``account_type_after`` (a member kept without IdP identity keeps their seat).
+    Taken from the planner's ``summary["seats"] = {type: {"before": n, "after": n}}``
+    (planner.planning.build_summary) when present; otherwise counted from the
+    people: before = active members by ``account_type_before``; after = everyone
+    not deactivated or disabled by ``account_type_after`` (a member kept without
+    IdP identity keeps their seat).
     """
     seats = plan.summary.get("seats")
-    before = _count_mapping(seats.get("before")) if isinstance(seats, Mapping) else {}
-    after = _count_mapping(seats.get("after")) if isinstance(seats, Mapping) else {}
-    if not before and not after:
-        before = _count_mapping(plan.summary.get("seats_before"))
-        after = _count_mapping(plan.summary.get("seats_after"))
-    if not before and not after:
-        b: Counter[str] = Counter()
-        a: Counter[str] = Counter()
-        for f in facts:
-            p = plan.people[f.index]
-            if p.member_id and p.sigma_status in (None, "active") and p.account_type_before:
-                b[p.account_type_before] += 1
-            # a member kept without IdP identity still holds a seat
-            if f.lockout in ("deactivated", "guest_disabled"):
-                continue
-            held = p.account_type_after or (p.account_type_before if f.lockout else None)
-            if held:
-                a[held] += 1
-        before, after = dict(b), dict(a)
+    if isinstance(seats, Mapping) and seats and all(isinstance(v, Mapping) for v in seats.values()):
+        rows = [
+            {"type": str(name), "before": int(v.get("before") or 0), "after": int(v.get("after") or 0)}
+            for name, v in seats.items()
+        ]
+        return sorted(rows, key=lambda r: r["type"].casefold())
+    before: Counter[str] = Counter()
+    after: Counter[str] = Counter()
+    for f in facts:
+        p = plan.people[f.index]
+        if p.member_id and p.sigma_status in (None, "active") and p.account_type_before:
+            before[p.account_type_before] += 1
+        if f.lockout in ("deactivated", "guest_disabled"):
+            continue
+        held = p.account_type_after or (p.account_type_before if f.lockout else None)
+        if held:
+            after[held] += 1
     names = sorted(set(before) | set(after), key=str.casefold)
     return [{"type": n, "before": before.get(n, 0), "after": after.get(n, 0)} for n in names]
 
@@ -577,26 +620,38 @@ def _template_dir(template_dir: str | Path | None) -> Path:
 
 
 def _people_payload(plan: Plan, facts: list[PersonFacts]) -> dict[str, Any]:
-    """The people JSON: ``{"columns", "kinds", "kind_labels", "lockout_labels", "lockout_short", "rows"}``.
+    """The people JSON: ``{"columns", "kinds", "kind_labels", "reviews", "lockout_labels",
+    "lockout_short", "rows"}``.
 
-    Rows are arrays in :data:`PEOPLE_COLUMNS` order (compact for 100k people).
+    Rows are arrays in :data:`PEOPLE_COLUMNS` order (compact for 100k people);
+    ``reviews`` lists ``[id, code, blocking 0/1]`` once per review item.
     """
     kinds = sorted({k for f in facts for k in f.kinds} | {_kind_value(a.kind) for a in plan.actions})
     kind_index = {k: i for i, k in enumerate(kinds)}
+    reviews = [[r.id, r.code, 1 if r.blocking else 0] for r in plan.review_items]
+    review_index = {r.id: i for i, r in enumerate(plan.review_items)}
     rows = []
     for f in facts:
         p = plan.people[f.index]
+        review_refs = []
+        for rid in p.review_items:
+            ref = review_index.get(rid)
+            if ref is None:  # an id the plan does not list: still shown, as not blocking
+                ref = review_index[rid] = len(reviews)
+                reviews.append([rid, "", 0])
+            review_refs.append(ref)
         rows.append([
             p.name or "", p.email or "", p.member_id or "", p.sigma_status or "",
             p.user_kind or "", p.user_name or "", p.idp_id or "", p.idp_status or "",
             p.link_key or "", p.account_type_before or "", p.account_type_after or "",
-            [kind_index[k] for k in f.kinds], f.review, list(p.review_items),
+            [kind_index[k] for k in f.kinds], f.review, review_refs,
             f.lockout, f.type_change,
         ])
     return {
         "columns": list(PEOPLE_COLUMNS),
         "kinds": kinds,
         "kind_labels": [kind_label(k) for k in kinds],
+        "reviews": reviews,
         "lockout_labels": LOCKOUT_LABELS,
         "lockout_short": LOCKOUT_SHORT,
         "rows": rows,

@@ -54,7 +54,8 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
     to m1), m5 Eve (unmatched, kept), m6 the injected display name (blocking review),
     m7 a quoted name (Admin -> Creator), 00u8 a new hire (created as Viewer), m9 ops
     (credential owner, Admin -> Viewer), m10 Frank (IdP SUSPENDED, SCIM deactivation),
-    m11 Gus (Viewer -> Creator upgrade), m12 an archived member (no change).
+    m11 Gus (Viewer -> Creator upgrade), m12 an archived member (no change), m14 Hal
+    (unmatched, in a blocking review), m15 Ivy (IdP SUSPENDED, deactivated, no document owner).
     """
     actions = (
         Action("a-link-m1", K.SCIM_LINK_USER, {"memberId": "m1", "email": "ada@acme.example"}, None,
@@ -79,6 +80,9 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
                {"memberType": "Admin"}, {"userType": "Viewer"}, "account_types.default", "default type"),
         Action("a-scimdeact-m10", K.SCIM_DEACTIVATE_USER, {"memberId": "m10", "email": "frank@acme.example"},
                {"active": True}, {"active": False}, "linking.idp_inactive", "IdP status SUSPENDED"),
+        Action("a-deact-m15", K.MEMBERS_DEACTIVATE, {"memberId": "m15", "email": "ivy@acme.example"},
+               {"isArchived": False}, {"isArchived": True, "newOwnerId": None}, "unmatched.idp_inactive",
+               "IdP user SUSPENDED", {"newOwnerEmail": None}),
         Action("a-type-m11", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m11", "email": "gus@acme.example"},
                {"memberType": "Viewer"}, {"userType": "Creator"}, "account_types.group_map",
                "in group Sigma-Creators", {"direction": "upgrade"}),
@@ -113,6 +117,10 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
         _person("m11", "gus@acme.example", "Gus Up", "Viewer", "Creator", idp_id="00u11",
                 user_name="gus@acme.example", link_key="other_email", actions=["a-type-m11"]),
         _person("m12", "old@acme.example", "Olga Archived", "Viewer", None, status="archived"),
+        _person("m14", "hal@acme.example", "Hal Pending", "Viewer", "Viewer", review=["r-unmatched-3"]),
+        _person("m15", "ivy@acme.example", "Ivy Leaver", "Pro", None, idp_id="00u15",
+                user_name="ivy@acme.example", link_key="email", idp_status="SUSPENDED",
+                actions=["a-deact-m15"]),
     ) + extra_people
     review_items = (
         ReviewItem(
@@ -132,6 +140,12 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
             candidates=({"memberId": "m7", "email": "o'brien@acme.example", "key": "other_email"},),
             rule="linking.username_guard",
             resolution="linking:\n  username_changes:\n    m7: keep_sigma_email\n",
+        ),
+        ReviewItem(
+            "r-unmatched-3", "unmatched.review", True, {"memberId": "m14", "email": "hal@acme.example"},
+            "hal@acme.example has no IdP identity: keep, deactivate or link?",
+            rule="unmatched.review",
+            resolution="unmatched:\n  overrides:\n    hal@acme.example: keep\n",
         ),
     )
     teams = (
@@ -243,6 +257,7 @@ def test_actions_csv_neutralizes_every_cell(tmp_path):
 
 def test_lockout_reason_cases():
     base = dict(member_id="m1", idp_id="00u1", user_kind="internal", sigma_status="active")
+    assert lockout_reason([], **{**base, "idp_id": None, "in_review": True}) == "unmatched_review"
     assert lockout_reason([], **base) == ""
     assert lockout_reason(["members.deactivate"], **base) == "deactivated"
     assert lockout_reason(["scim.deactivate_user"], **base) == "deactivated"
@@ -257,10 +272,15 @@ def test_lockout_reason_cases():
 def test_risk_summary_of_the_fixture_plan():
     plan = build_plan()
     risk = risk_summary(plan)
-    assert [r.id for r in risk["blocking"]] == ["r-ambiguous-1"]
+    assert [r.id for r in risk["blocking"]] == ["r-ambiguous-1", "r-unmatched-3"]
     ids = {code: [p["member_id"] for p in refs] for code, refs in risk["lockout"].items()}
-    assert ids == {"deactivated": ["m4", "m10"], "guest_disabled": ["m3"], "unmatched_kept": ["m5"]}
-    assert risk["lockout_total"] == 4
+    assert ids == {
+        "deactivated": ["m4", "m10", "m15"],
+        "guest_disabled": ["m3"],
+        "unmatched_kept": ["m5"],
+        "unmatched_review": ["m14"],
+    }
+    assert risk["lockout_total"] == 6
     assert [(p["member_id"], p["after"]) for p in risk["admins_losing_admin"]] == [("m7", "Creator"), ("m9", "Viewer")]
     owners = {o["key"]: (o["email"], o["ok"], o["detail"]) for o in risk["owners"]}
     assert owners == {
@@ -269,10 +289,11 @@ def test_risk_summary_of_the_fixture_plan():
     }
     assert [t.name for t in risk["teams_unmanaged"]] == ["Legacy BI"]
     assert [t.name for t in risk["teams_empty"]] == ["Old Project"]
-    assert [(d["from"], d["to"].split(" ")[0]) for d in risk["document_transfers"]] == [
-        ("carol@partner.example", "ada@acme.example"),
-        ("-dan@acme.example", "ada@acme.example"),
-        ("frank@acme.example", "ada@acme.example"),
+    assert [(d["from"], d["to"].split(" ")[0], d["missing"]) for d in risk["document_transfers"]] == [
+        ("carol@partner.example", "ada@acme.example", False),
+        ("-dan@acme.example", "ada@acme.example", False),
+        ("frank@acme.example", "ada@acme.example", False),
+        ("ivy@acme.example", "nobody", True),
     ]
     assert [g["name"] for g in risk["guards"]] == ["last-admin", "deactivation-threshold"]
 
@@ -292,10 +313,10 @@ def test_type_changes_and_seats():
     assert seat_counts(plan, facts) == [
         {"type": "Admin", "before": 3, "after": 1},
         {"type": "Creator", "before": 0, "after": 2},
-        {"type": "Pro", "before": 3, "after": 0},
-        {"type": "Viewer", "before": 4, "after": 5},
+        {"type": "Pro", "before": 4, "after": 0},
+        {"type": "Viewer", "before": 5, "after": 6},
     ]
-    summarized = Plan(**{**plan.__dict__, "summary": {"seats": {"before": {"Pro": 7}, "after": {"Pro": 5, "Lite": 2}}}})
+    summarized = Plan(**{**plan.__dict__, "summary": {"seats": {"Pro": {"before": 7, "after": 5}, "Lite": {"before": 0, "after": 2}}}})
     assert seat_counts(summarized, facts) == [
         {"type": "Lite", "before": 0, "after": 2},
         {"type": "Pro", "before": 7, "after": 5},
@@ -304,7 +325,7 @@ def test_type_changes_and_seats():
 
 def test_report_headline():
     assert report_headline(build_plan()) == (
-        "4 lose sign-in, 4 account-type changes (3 downgrades), 2 review items (1 blocking)"
+        "6 lose sign-in, 4 account-type changes (3 downgrades), 3 review items (2 blocking)"
     )
 
 
@@ -364,7 +385,7 @@ def test_html_people_json_rows():
 
 def test_html_risk_and_review_content():
     html = render_html(build_plan())
-    assert "Apply is blocked: 1 blocking review item" in html
+    assert "Apply is blocked: 2 blocking review items" in html
     assert 'id="review-r-ambiguous-1"' in html
     assert "linking:\n  overrides:\n    - idp: 00u6\n      member: m6\n" in html
     assert "deactivation-threshold" in html and "3 of 12 (25%) &gt; 10%" in html
@@ -394,7 +415,7 @@ def test_report_command_writes_html_and_csv(tmp_path, capsys):
     cli_module.main(["report", str(plan_path), "--out", str(html_path), "--csv", str(csv_path)])
     out = capsys.readouterr().out
     assert str(html_path) in out and str(csv_path) in out
-    assert "4 lose sign-in" in out
+    assert "6 lose sign-in" in out
     html = html_path.read_text(encoding="utf-8")
     assert digest in html
     assert csv_path.read_bytes().count(b"\r\n") == 1 + len(build_plan().actions)

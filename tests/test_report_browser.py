@@ -114,10 +114,10 @@ def test_loads_offline_without_errors_and_keeps_a_screenshot(report):
     assert report.console_errors == []
     assert report.page_errors == []
     assert report.dialogs == []
-    assert report.info() == "Showing 1\u201312 of 12 matching (of 12 people) \u00b7 page 1 of 1"
-    assert report.page.inner_text("#tile-lockout .n") == "4"
+    assert report.info() == "Showing 1\u201314 of 14 matching (of 14 people) \u00b7 page 1 of 1"
+    assert report.page.inner_text("#tile-lockout .n") == "6"
     assert report.page.inner_text("#tile-admins .n") == "2"
-    assert report.page.inner_text("#status-banner").startswith("Apply is blocked: 1 blocking review item")
+    assert report.page.inner_text("#status-banner").startswith("Apply is blocked: 2 blocking review items")
     ARTIFACTS.mkdir(exist_ok=True)
     report.page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000
@@ -142,35 +142,37 @@ def test_search_filters_the_people_table(report):
     assert report.names() == ["Gus Up"]
     report.search("nobody-has-this")
     assert report.rows() == [["No person matches."]]
-    assert report.info().startswith("0 matching (of 12 people)")
+    assert report.info().startswith("0 matching (of 14 people)")
     report.search("")
-    assert len(report.rows()) == 12
+    assert len(report.rows()) == 14
 
 
 def test_action_kind_and_review_filters(report):
     page = report.page
     page.select_option("#filter-kind", "members.deactivate")
-    assert report.names() == ["Dan Leaver"]
+    assert report.names() == ["Dan Leaver", "Ivy Leaver"]
     page.select_option("#filter-kind", "scim.set_account_type")
     assert report.names() == ["Bob Ray", QUOTED, "Ops Robot", "Gus Up"]
     page.select_option("#filter-kind", "none")
-    assert report.names() == ["Olga Archived"]
+    assert report.names() == ["Olga Archived", "Hal Pending"]
     page.select_option("#filter-kind", "")
     page.select_option("#filter-review", "blocking")
-    assert report.names() == [INJECTED]
+    assert report.names() == [INJECTED, "Hal Pending"]
     page.select_option("#filter-review", "info")
     assert report.names() == [QUOTED]
     page.select_option("#filter-review", "any")
     page.select_option("#filter-kind", "scim.link_user")
     assert report.names() == [INJECTED]
     page.click("#filter-reset")
-    assert len(report.rows()) == 12
+    assert len(report.rows()) == 14
 
 
 def test_risk_buttons_preset_the_table(report):
     report.page.click("#tile-lockout button")
-    assert report.names() == ["Carol Guest", "Dan Leaver", "Eve Unmatched", "Frank Away"]
-    assert [r[-1] for r in report.rows()] == ["guest disabled", "deactivated", "no IdP identity", "deactivated"]
+    assert report.names() == ["Carol Guest", "Dan Leaver", "Eve Unmatched", "Frank Away", "Hal Pending", "Ivy Leaver"]
+    assert [r[-1] for r in report.rows()] == [
+        "guest disabled", "deactivated", "no IdP identity", "deactivated", "no IdP identity (in review)", "deactivated",
+    ]
     report.page.click("#tile-admins button")
     assert report.names() == [QUOTED, "Ops Robot"]
     report.page.click("#tile-changes button")
@@ -188,7 +190,7 @@ def test_sorting_by_column(report):
     page.click("#people-table th[data-sort='account_type_after']")
     after = [r[5] for r in report.rows()]
     assert after == sorted(after, key=str.lower)
-    assert after[:3] == ["", "", ""] and after[-1] == "Viewer"
+    assert after[:4] == ["", "", "", ""] and after[-1] == "Viewer"
 
 
 def _big_plan(n: int) -> Plan:

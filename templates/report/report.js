@@ -32,7 +32,7 @@
     var r = rows[i];
     hay[i] = [r[col.name], r[col.email], r[col.member_id], r[col.user_name], r[col.idp_id],
       r[col.link_key], r[col.account_type_before], r[col.account_type_after],
-      r[col.review_items].join(" ")].join("\u0001").toLowerCase();
+      r[col.review_items].map(function (n) { return data.reviews[n][0]; }).join(" ")].join("\u0001").toLowerCase();
   }
 
   var kindIndex = {};
@@ -134,11 +134,13 @@
     tr.setAttribute("data-row", String(i));
     var lock = r[col.lockout];
     if (lock) { tr.className = "lockout"; }
-    var ids = [r[col.email], r[col.member_id]].filter(Boolean).join(" \u00b7 ");
-    tr.appendChild(cell(r[col.name] || r[col.email] || "(no Sigma member)", r[col.name] ? ids : r[col.member_id]));
+    var member = cell(r[col.name] || r[col.email] || "(no Sigma member)", r[col.name] ? r[col.email] : "");
+    if (r[col.member_id]) { member.title = "memberId " + r[col.member_id]; }
+    tr.appendChild(member);
     tr.appendChild(cell(r[col.sigma_status] || (r[col.member_id] ? "" : "new"), r[col.user_kind]));
-    var idpSub = [r[col.idp_id], r[col.idp_status]].filter(Boolean).join(" \u00b7 ");
-    tr.appendChild(cell(r[col.user_name] || (r[col.idp_id] ? "" : "(no IdP user)"), idpSub));
+    var idp = cell(r[col.user_name] || (r[col.idp_id] ? "" : "(no IdP user)"), r[col.idp_status]);
+    if (r[col.idp_id]) { idp.title = "IdP id " + r[col.idp_id]; }
+    tr.appendChild(idp);
     tr.appendChild(cell(r[col.link_key]));
     tr.appendChild(cell(r[col.account_type_before]));
     var after = cell(r[col.account_type_after]);
@@ -156,9 +158,11 @@
     });
     tr.appendChild(acts);
     var rev = el("td");
-    r[col.review_items].forEach(function (id) {
-      var chip = el("a", id, r[col.review] === 2 ? "chip bad" : "chip warn");
-      chip.href = "#review-" + id;
+    r[col.review_items].forEach(function (n) {
+      var item = data.reviews[n];  // [id, code, blocking]
+      var chip = el("a", item[1] || item[0], item[2] ? "chip bad" : "chip warn");
+      chip.href = "#review-" + item[0];
+      chip.title = item[0] + (item[2] ? " (blocking)" : "");
       rev.appendChild(chip);
     });
     tr.appendChild(rev);
@@ -169,6 +173,8 @@
       lockCell.title = data.lockout_labels[lock];
     } else if (!r[col.member_id]) {
       lockCell = el("td", "new account", "muted");
+    } else if (r[col.kinds].indexOf(kindIndex["members.reactivate"]) >= 0) {
+      lockCell = el("td", "reactivated", "up");
     } else if (status && status !== "active") {
       lockCell = el("td", "no access already (" + status + ")", "muted");
     } else {
@@ -239,8 +245,10 @@
   // "show them" buttons of the risk summary: preset the filters and jump to the table.
   Array.prototype.forEach.call(document.querySelectorAll("[data-preset]"), function (b) {
     b.addEventListener("click", function () {
-      searchBox.value = ""; kindSelect.value = ""; reviewSelect.value = "";
-      focusSelect.value = b.getAttribute("data-preset");
+      var preset = b.getAttribute("data-preset");
+      searchBox.value = ""; kindSelect.value = ""; reviewSelect.value = ""; focusSelect.value = "";
+      if (preset.indexOf("review-") === 0) { reviewSelect.value = preset.slice(7); }
+      else { focusSelect.value = preset; }
       applyFilters();
       document.getElementById("people").scrollIntoView();
     });
