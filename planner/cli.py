@@ -24,6 +24,31 @@ def cli() -> None:
     """
 
 
+# --------------------------------------------------------------------------- check (issue 2)
+
+
+@cli.command("check")
+@click.option("--sigma", "sigma_dir", required=True, type=click.Path(),
+              help="Sigma export directory (members.json, teams.json, team_members.json, account_types.json).")
+@click.option("--idp", "idp_paths", required=True, multiple=True, type=click.Path(),
+              help="IdP export file or directory; repeat for several parts of one export.")
+@click.option("--idp-format", help="Force the IdP format instead of detecting it: okta-api, entra-csv, "
+              "entra-graph, google-csv, google-api, scim, generic-csv.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary and every finding as JSON.")
+def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, as_json: bool) -> None:
+    """Load both exports, print a summary and every finding; exit 1 when a finding is an error."""
+    import json
+
+    from .check import exit_code, render, run_check, to_json
+
+    result = run_check(sigma_dir, idp_paths, idp_format)
+    if as_json:
+        click.echo(json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str))
+    else:
+        render(result)
+    raise click.exceptions.Exit(exit_code(result))
+
+
 # --------------------------------------------------------------------------- plan / show (issue 3)
 
 

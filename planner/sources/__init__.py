@@ -42,7 +42,7 @@ from ..errors import UserError
 from ..model import Finding, IdpDirectory, SigmaExport, Snapshot, Severity
 from . import detect, entra, generic_csv, google, okta, scim, sigma
 from .detect import IDP_FORMATS
-from .files import Findings
+from .files import Findings, gc_paused
 
 __all__ = [
     "IDP_FORMATS",
@@ -87,8 +87,9 @@ def load_sigma_export(directory: str | Path) -> tuple[SigmaExport, list[Finding]
     from ..validation import check_sigma
 
     findings = Findings()
-    export = sigma.load(Path(directory), findings)
-    findings.extend(check_sigma(export))
+    with gc_paused():
+        export = sigma.load(Path(directory), findings)
+        findings.extend(check_sigma(export))
     return export, list(findings)
 
 
@@ -115,8 +116,9 @@ def load_idp(
     layout = detect.scan([Path(p) for p in paths], findings, format)
     if layout.format is None:
         return IdpDirectory(), list(findings)
-    directory = _LOADERS[layout.format](layout.files, findings)
-    findings.extend(check_idp(directory))
+    with gc_paused():
+        directory = _LOADERS[layout.format](layout.files, findings)
+        findings.extend(check_idp(directory))
     return directory, list(findings)
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from ..model import Email, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef, email_key
+from ..model import Email, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef
+from .values import fast_email_key
 from .files import Findings
 
 _MAX_NAMED = 5
@@ -29,31 +30,34 @@ _MAX_NAMED = 5
 def make_emails(candidates: Iterable[tuple[Any, bool, str | None]]) -> tuple[Email, ...]:
     """``emails`` from ``(value, primary, type)`` candidates: blanks skipped, one per key, primary first.
 
-    The first candidate marked primary is the primary; when none is, the first
-    address is. Values keep their spelling (trimmed); keys are :func:`email_key`.
+    The first candidate marked primary is the primary (also when its address
+    repeats an earlier one); when none is, the first address is. Values keep
+    their spelling (trimmed); keys are :func:`~planner.model.email_key`.
     """
-    out: list[Email] = []
-    seen: set[str] = set()
-    primary_at = -1
+    found: list[tuple[str, str, str | None]] = []
+    keys: set[str] = set()
+    primary_key = None
     for value, primary, kind in candidates:
-        if not value or not isinstance(value, str):
+        if not value or value.__class__ is not str:
             continue
         value = value.strip()
-        key = email_key(value)
-        if not key or key in seen:
-            if primary and key in seen and primary_at < 0:
-                primary_at = next(i for i, e in enumerate(out) if e.key == key)
+        key = fast_email_key(value)
+        if not key:
             continue
-        seen.add(key)
-        if primary and primary_at < 0:
-            primary_at = len(out)
-        out.append(Email(value=value, key=key, primary=False, type=kind))
-    if not out:
+        if primary and primary_key is None:
+            primary_key = key
+        if key not in keys:
+            keys.add(key)
+            found.append((value, key, kind))
+    if not found:
         return ()
-    if primary_at < 0:
-        primary_at = 0
-    first = out.pop(primary_at)
-    return (Email(first.value, first.key, True, first.type), *out)
+    if len(found) == 1:
+        value, key, kind = found[0]
+        return (Email(value, key, True, kind),)
+    if primary_key is None:
+        primary_key = found[0][1]
+    first = [Email(v, k, True, t) for v, k, t in found if k == primary_key]
+    return (*first, *(Email(v, k, False, t) for v, k, t in found if k != primary_key))
 
 
 @dataclass
@@ -131,10 +135,16 @@ class DirectoryBuilder:
                 index.setdefault(g.display_name.strip().casefold(), []).append(g.id)
                 mail = g.attributes.get("email") or g.attributes.get("mail")
                 if isinstance(mail, str) and mail:
-                    index.setdefault(email_key(mail), []).append(g.id)
+                    index.setdefault(fast_email_key(mail), []).append(g.id)
             self._by_name = index
         ids = self._by_name.get(key.strip().casefold(), [])
         return ids[0] if len(set(ids)) == 1 else None
+
+    def add_members(self, group_id: str, member_ids: Iterable[str], kind: str | None = None) -> None:
+        """:meth:`add_member` for many ids of one kind at once."""
+        group = self._groups[group_id]
+        target = group.users if kind == "user" else group.groups if kind == "group" else group.untyped
+        target.update(dict.fromkeys(member_ids))
 
     def add_member(self, group_id: str, member_id: str, kind: str | None = None) -> None:
         """Record that group ``group_id`` directly holds ``member_id`` (``kind`` ``"user"``, ``"group"`` or ``None``)."""
@@ -152,10 +162,12 @@ class DirectoryBuilder:
         """The directory, with members resolved and dangling ones reported (see the module docstring)."""
         groups: list[IdpGroup] = []
         for g in self._groups.values():
-            users = [u for u in g.users if u in self.users]
-            nested = [c for c in g.groups if c in self._groups]
-            dangling = [u for u in g.users if u not in self.users]
-            dangling += [c for c in g.groups if c not in self._groups]
+            # set.difference(dict) walks the (small) set in C; dict_keys - dict_keys would walk the dict
+            missing_users = set(g.users).difference(self.users)
+            missing_groups = set(g.groups).difference(self._groups)
+            users = [u for u in g.users if u not in missing_users] if missing_users else list(g.users)
+            nested = [c for c in g.groups if c not in missing_groups] if missing_groups else list(g.groups)
+            dangling = [u for u in g.users if u in missing_users] + [c for c in g.groups if c in missing_groups]
             for member in g.untyped:
                 if member in self.users:
                     users.append(member)

@@ -51,12 +51,12 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..model import IdpDirectory, IdpUser, SourceRef, email_key
+from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
 from .files import Findings, read_json
 from .tabular import Table, read_table
-from .values import InvalidValue, as_id, as_text, parse_bool, parse_timestamp
+from .values import InvalidValue, as_id, as_text, parse_bool, parse_timestamp, fast_email_key
 
 CSV_FORMAT = "entra-csv"
 GRAPH_FORMAT = "entra-graph"
@@ -194,7 +194,7 @@ def _user(
     return IdpUser(
         id=user_id,
         user_name=upn,
-        user_name_key=email_key(upn),
+        user_name_key=fast_email_key(upn),
         emails=entra_emails(upn, mail, guest, other_mails, proxy_addresses, ref, findings, counters),
         given_name=given or None,
         family_name=surname or None,
@@ -342,21 +342,27 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
     mails = table.get_or_empty("mail")
     added, incomplete, ignored = [], [], {}
     counters = {"rebuilt": 0}
-    count = 0
-    for row in range(len(table)):
-        member_id, kind = ids[row], types[row].casefold().replace(" ", "")
+    kind_of = {t: t.casefold().replace(" ", "") for t in set(types)}
+    users: list[str] = []
+    untyped: list[str] = []
+    nested = 0
+    known_users = builder.users
+    for row, member_id in enumerate(ids):
         if not member_id:
             continue
-        if kind in ("user", ""):
-            if member_id not in builder.users and upns[row] and kind == "user":
-                ref = table.ref(row)
+        kind = kind_of[types[row]]
+        if kind == "user":
+            users.append(member_id)
+            if member_id not in known_users and upns[row]:
                 builder.add_user(_user(
                     user_id=member_id, upn=upns[row], display=names[row], given=None, surname=None,
                     mail=mails[row] or None, user_type=None, active=None, other_mails=None,
-                    proxy_addresses=None, attributes={}, ref=ref, findings=findings, counters=counters,
+                    proxy_addresses=None, attributes={}, ref=table.ref(row), findings=findings,
+                    counters=counters,
                 ))
                 added.append(table.location(row))
-            builder.add_member(group_id, member_id, "user" if kind == "user" else None)
+        elif kind == "":
+            untyped.append(member_id)
         elif kind == "group":
             child = member_id if builder.has_group(member_id) else builder.group_key(names[row] or member_id)
             if child is None:
@@ -364,10 +370,12 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
                 builder.add_group(child, names[row] or member_id, source=table.ref(row))
                 incomplete.append(names[row] or member_id)
             builder.add_member(group_id, child, "group")
+            nested += 1
         else:
             ignored[types[row]] = ignored.get(types[row], 0) + 1
-            continue
-        count += 1
+    builder.add_members(group_id, users, "user")
+    builder.add_members(group_id, untyped, None)
+    count = len(users) + len(untyped) + nested
     if added:
         findings.warning(
             "member-not-in-users", path, added[0], "Object ID",

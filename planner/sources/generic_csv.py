@@ -42,11 +42,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..model import IdpDirectory, IdpUser, email_key
+from ..model import IdpDirectory, IdpUser
 from .directory import DirectoryBuilder, make_emails
 from .files import Findings, read_text
 from .tabular import parse_table
-from .values import InvalidValue, parse_bool
+from .values import InvalidValue, parse_bool, fast_email_key
 
 FORMAT = "generic-csv"
 
@@ -196,7 +196,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
         added = builder.add_user(IdpUser(
             id=user_id,
             user_name=user_name,
-            user_name_key=email_key(user_name),
+            user_name_key=fast_email_key(user_name),
             emails=make_emails((col[row], i == 0, None) for i, col in enumerate(email_cols)),
             given_name=given[row] or None,
             family_name=family[row] or None,

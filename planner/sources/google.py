@@ -33,12 +33,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..model import IdpDirectory, IdpUser, SourceRef, email_key
+from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
 from .files import Findings, read_json
 from .tabular import read_table
-from .values import InvalidValue, as_id, as_text, is_excel_mangled, parse_bool, parse_timestamp
+from .values import InvalidValue, as_id, as_text, is_excel_mangled, parse_bool, parse_timestamp, fast_email_key
 
 CSV_FORMAT = "google-csv"
 API_FORMAT = "google-api"
@@ -160,7 +160,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
         count += builder.add_user(IdpUser(
             id=user_id,
             user_name=primary,
-            user_name_key=email_key(primary),
+            user_name_key=fast_email_key(primary),
             emails=make_emails([
                 (primary, True, "primary"),
                 (work[row], False, "work"),
@@ -229,7 +229,7 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
     return IdpUser(
         id=user_id or primary,
         user_name=primary,
-        user_name_key=email_key(primary),
+        user_name_key=fast_email_key(primary),
         emails=make_emails(candidates),
         given_name=name.get("givenName"),
         family_name=name.get("familyName"),
@@ -292,7 +292,7 @@ def _api_answer(
             if member_id not in builder.users and rec.get("email"):
                 if by_email is None:
                     by_email = {u.user_name_key: u.id for u in builder.users.values()}
-                member_id = by_email.get(email_key(rec["email"]), member_id)
+                member_id = by_email.get(fast_email_key(rec["email"]), member_id)
             builder.add_member(group_id, member_id, "user")
         elif kind == "GROUP":
             child = member_id if builder.has_group(member_id) else builder.group_key(

@@ -39,11 +39,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..model import IdpDirectory, IdpUser, SourceRef, email_key
+from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
 from .files import Findings, read_json
-from .values import InvalidValue, as_id, as_text, is_excel_mangled, parse_timestamp
+from .values import InvalidValue, as_id, as_text, is_excel_mangled, parse_timestamp, fast_email_key
 
 FORMAT = "okta-api"
 
@@ -111,7 +111,7 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
     return IdpUser(
         id=user_id,
         user_name=login,
-        user_name_key=email_key(login),
+        user_name_key=fast_email_key(login),
         emails=make_emails((
             (email, True, "primary"),
             (profile.get("secondEmail"), False, "secondary"),

@@ -34,111 +34,145 @@ from typing import Any
 
 from scim2_models import EnterpriseUser, Group, ListResponse, User
 
-from ..model import IdpDirectory, IdpUser, SourceRef, email_key
+from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
 from .files import Findings, read_json
-from .values import InvalidValue, as_id, as_text, parse_bool
+from .values import InvalidValue, as_id, as_text, parse_bool, fast_email_key
 
 FORMAT = "scim"
 
-USER_URN = str(User.__schema__).lower()
-GROUP_URN = str(Group.__schema__).lower()
-ENTERPRISE_URN = str(EnterpriseUser.__schema__).lower()
+USER_URN = str(User.__schema__)
+GROUP_URN = str(Group.__schema__)
+ENTERPRISE_URN = str(EnterpriseUser.__schema__)
 LIST_RESPONSE_URN = str(ListResponse.__schema__)
 
-_USER_CORE = frozenset({"schemas", "id", "username", "externalid", "name", "displayname", "emails",
-                        "active", "usertype", "meta", ENTERPRISE_URN})
+# Canonical spellings (RFC 7643 §4.1, §4.2, §4.3, §3.1); other spellings are mapped onto them.
+_NAMES = (
+    "schemas", "id", "externalId", "meta", "userName", "name", "displayName", "nickName", "profileUrl",
+    "title", "userType", "preferredLanguage", "locale", "timezone", "active", "password", "emails",
+    "phoneNumbers", "ims", "photos", "addresses", "groups", "entitlements", "roles", "x509Certificates",
+    "members", ENTERPRISE_URN,
+)
+_CANONICAL = {n.lower(): n for n in _NAMES}
+_CANONICAL_SET = frozenset(_NAMES)
+_USER_CORE = frozenset({"schemas", "id", "userName", "externalId", "name", "displayName", "emails",
+                        "active", "userType", "meta", "password", ENTERPRISE_URN})
+_ENTERPRISE_NAMES = {
+    "employeenumber": "employeeNumber", "costcenter": "costCenter", "organization": "organization",
+    "division": "division", "department": "department", "manager": "manager",
+}
 
 
-def _lower(obj: Any) -> dict[str, Any]:
-    """Keys case-folded (RFC 7643 §2.1); non-dicts give ``{}``."""
-    return {k.lower(): v for k, v in obj.items()} if isinstance(obj, dict) else {}
+def _canonical(rec: dict[str, Any]) -> dict[str, Any]:
+    """``rec`` with attribute names in their canonical spelling (RFC 7643 §2.1: names are case-insensitive).
+
+    Records already spelled canonically (the usual case) are returned as they are.
+    """
+    if rec.keys() <= _CANONICAL_SET:
+        return rec
+    return {_CANONICAL.get(k.lower(), k) if isinstance(k, str) else k: v for k, v in rec.items()}
+
+
+def _get(obj: Any, key: str) -> Any:
+    """``obj[key]`` for a sub-attribute, matching the name case-insensitively; ``None`` when absent."""
+    if not isinstance(obj, dict):
+        return None
+    if key in obj:
+        return obj[key]
+    low = key.lower()
+    for k, v in obj.items():
+        if isinstance(k, str) and k.lower() == low:
+            return v
+    return None
 
 
 def _kind(res: dict[str, Any]) -> str | None:
     schemas = res.get("schemas")
     if isinstance(schemas, list):
-        lowered = {str(s).lower() for s in schemas}
-        if USER_URN in lowered:
+        if USER_URN in schemas:
             return "user"
-        if GROUP_URN in lowered:
+        if GROUP_URN in schemas:
             return "group"
-    resource_type = as_text(_lower(res.get("meta")).get("resourcetype")).lower()
+        lowered = {str(s).lower() for s in schemas}
+        if USER_URN.lower() in lowered:
+            return "user"
+        if GROUP_URN.lower() in lowered:
+            return "group"
+    resource_type = as_text(_get(res.get("meta"), "resourceType")).lower()
     if resource_type in ("user", "group"):
         return resource_type
-    if "username" in res:
+    if "userName" in res:
         return "user"
-    if "members" in res or "displayname" in res:
+    if "members" in res or "displayName" in res:
         return "group"
     return None
 
 
-def _user(
-    rec: dict[str, Any], res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[str, int]
-) -> IdpUser | None:
-    """One SCIM User (``rec`` as written, ``res`` with case-folded keys) -> :class:`IdpUser`."""
-    user_id = as_id(res.get("id"))
+def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[str, int]) -> IdpUser | None:
+    """One SCIM User (attribute names canonical, see :func:`_canonical`) -> :class:`IdpUser`."""
+    get = res.get
+    user_id = get("id")
+    if user_id.__class__ is not str:
+        user_id = as_id(user_id)
     if not user_id:
         findings.warning("missing-id", ref.file, ref.location, "id", "SCIM User has no id; skipped")
         return None
-    user_name = as_text(res.get("username")).strip()
-    name = _lower(res.get("name"))
+    user_name = get("userName")
+    user_name = user_name.strip() if user_name.__class__ is str else as_text(user_name).strip()
     candidates = []
-    for item in res.get("emails") or ():
-        item = _lower(item)
-        primary = item.get("primary")
-        if not isinstance(primary, bool):
+    for item in get("emails") or ():
+        if not isinstance(item, dict):
+            continue
+        primary = item["primary"] if "primary" in item else _get(item, "primary")
+        if primary is not True and primary is not False:
             try:
                 primary = bool(parse_bool(primary))
             except InvalidValue:
                 primary = False
-        candidates.append((item.get("value"), primary, item.get("type")))
-    active = res.get("active")
-    if active is not None and not isinstance(active, bool):
+        value = item["value"] if "value" in item else _get(item, "value")
+        candidates.append((value, primary, item.get("type") or _get(item, "type")))
+    active = get("active")
+    if active is not None and active is not True and active is not False:
         try:
             active = parse_bool(active)
             tally["coerced"] += 1
         except InvalidValue as exc:
             findings.warning("invalid-boolean", ref.file, ref.location, "active", f"{exc}; taken as unknown")
             active = None
-    attributes: dict[str, Any] = {}
-    for key, value in rec.items():
-        if value is not None and key.lower() not in _USER_CORE:
-            attributes[key] = value
-    enterprise = _lower(res.get(ENTERPRISE_URN))
-    for key, value in enterprise.items():
-        if key == "manager" and isinstance(value, dict):
-            value = _lower(value).get("value")
-        if value is not None:
-            attributes[_ENTERPRISE_NAMES.get(key, key)] = value
-    user_type = as_text(res.get("usertype")).strip()
+    attributes = {k: v for k, v in res.items() if v is not None and k not in _USER_CORE}
+    enterprise = get(ENTERPRISE_URN)
+    if isinstance(enterprise, dict):
+        for key, value in enterprise.items():
+            if isinstance(value, dict):
+                value = _get(value, "value")
+            if value is not None:
+                attributes[_ENTERPRISE_NAMES.get(str(key).lower(), key)] = value
+    user_type = as_text(get("userType")).strip()
     if user_type:
         attributes["userType"] = user_type
-    created = _lower(res.get("meta")).get("created")
+    meta = get("meta")
+    created = _get(meta, "created") if meta else None
     if created:
         attributes["created"] = created
+    name = get("name")
+    if not isinstance(name, dict):
+        name = {}
     return IdpUser(
         id=user_id,
         user_name=user_name,
-        user_name_key=email_key(user_name),
+        user_name_key=fast_email_key(user_name),
         emails=make_emails(candidates),
-        given_name=name.get("givenname"),
-        family_name=name.get("familyname"),
-        display_name=res.get("displayname") or name.get("formatted"),
+        given_name=name.get("givenName") or _get(name, "givenName"),
+        family_name=name.get("familyName") or _get(name, "familyName"),
+        display_name=get("displayName") or _get(name, "formatted"),
         active=active,
         status=None,
         user_type=user_type if user_type.casefold() in ("member", "guest") else None,
-        external_id=as_text(res.get("externalid")) or None,
+        external_id=as_text(get("externalId")) or None,
         attributes=attributes,
         source=ref,
     )
-
-
-_ENTERPRISE_NAMES = {
-    "employeenumber": "employeeNumber", "costcenter": "costCenter", "organization": "organization",
-    "division": "division", "department": "department", "manager": "manager",
-}
 
 
 def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
@@ -154,11 +188,11 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
         count = 0
         for rec, where in records(data, path, findings, page_keys=("Resources",), what="SCIM ListResponse",
                                   case_insensitive=True):
-            res = _lower(rec)
+            res = _canonical(rec)
             kind = _kind(res)
             ref = SourceRef(file, where)
             if kind == "user":
-                user = _user(rec, res, ref, findings, tally)
+                user = _user(res, ref, findings, tally)
                 if user is not None:
                     count += builder.add_user(user)
             elif kind == "group":
@@ -180,18 +214,33 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
             findings.warning("missing-id", ref.file, ref.location, "id", "SCIM Group has no id; skipped")
             continue
         attributes = {k: v for k, v in res.items()
-                      if v is not None and k not in ("schemas", "id", "displayname", "externalid", "members")}
-        builder.add_group(group_id, as_text(res.get("displayname")) or group_id, source=ref,
-                          external_id=as_text(res.get("externalid")) or None, attributes=attributes)
+                      if v is not None and k not in ("schemas", "id", "displayName", "externalId", "members")}
+        builder.add_group(group_id, as_text(res.get("displayName")) or group_id, source=ref,
+                          external_id=as_text(res.get("externalId")) or None, attributes=attributes)
     for res, ref in pending_groups:
         group_id = as_id(res.get("id"))
         if not group_id:
             continue
+        users: list[str] = []
+        groups: list[str] = []
+        untyped: list[str] = []
+        by_kind = {"User": users, "user": users, "Group": groups, "group": groups}
         for member in res.get("members") or ():
-            member = _lower(member)
-            value = as_id(member.get("value"))
+            if not isinstance(member, dict):
+                continue
+            value = member.get("value")
+            if value is None:  # attribute names are case-insensitive (RFC 7643 §2.1)
+                value = _get(member, "value")
+            if value.__class__ is not str:
+                value = as_id(value)
             if not value:
                 continue
-            kind = as_text(member.get("type")).lower()
-            builder.add_member(group_id, value, kind if kind in ("user", "group") else None)
+            kind = member["type"] if "type" in member else _get(member, "type")
+            target = by_kind.get(kind)
+            if target is None:
+                target = {"user": users, "group": groups}.get(as_text(kind).lower(), untyped)
+            target.append(value)
+        builder.add_members(group_id, users, "user")
+        builder.add_members(group_id, groups, "group")
+        builder.add_members(group_id, untyped, None)
     return builder.build()

@@ -42,11 +42,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..model import AccountType, SigmaExport, SigmaMember, SigmaTeam, SourceRef, TeamMembership, email_key
+from ..model import AccountType, SigmaExport, SigmaMember, SigmaTeam, SourceRef, TeamMembership
 from .envelopes import records
 from .files import Findings, read_json
 from .tabular import Table, read_table
-from .values import InvalidValue, is_excel_mangled, parse_bool
+from .values import InvalidValue, is_excel_mangled, parse_bool, fast_email_key
 
 MEMBER_ALIASES = {
     "memberId": ("member id", "member_id"),
@@ -175,34 +175,46 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
         return [], None
     file = str(path)
     out: list[SigmaMember] = []
+    append = out.append
+    # hot loop (100k members): inline the common, well-typed case; odd values take the slow helpers
     for rec, where in records(
         data, path, findings, page_keys=("entries",), next_keys=("nextPage",), what="members.json"
     ):
-        member_id = _id(rec.get("memberId"))
-        if not member_id:
-            findings.warning("missing-id", file, where, "memberId", "member has no memberId; skipped")
-            continue
-        if is_excel_mangled(member_id):
+        get = rec.get
+        member_id = get("memberId")
+        if member_id.__class__ is not str or not member_id or member_id != member_id.strip():
+            member_id = _id(member_id)
+            if not member_id:
+                findings.warning("missing-id", file, where, "memberId", "member has no memberId; skipped")
+                continue
+        if ("E" in member_id or len(member_id) > 15 and member_id.isdigit()) and is_excel_mangled(member_id):
             findings.warning("excel-mangled-id", file, where, "memberId",
                              f"memberId {member_id!r} looks damaged by a spreadsheet")
-        email = _text(rec.get("email"))
-        archived = rec.get("isArchived")
-        inactive = rec.get("isInactive")
-        out.append(SigmaMember(
+        email = get("email")
+        if email.__class__ is not str:
+            email = _text(email)
+        archived = get("isArchived", False)
+        if archived is not True and archived is not False:
+            archived = _bool(rec, "isArchived", False, file, where, findings)
+        inactive = get("isInactive", False)
+        if inactive is not True and inactive is not False:
+            inactive = _bool(rec, "isInactive", False, file, where, findings)
+        kind = get("userKind")
+        if kind not in KNOWN_USER_KINDS:
+            kind = _text(kind or "internal").strip().lower()
+        append(SigmaMember(
             member_id=member_id,
             email=email,
-            email_key=email_key(email),
-            first_name=_text(rec.get("firstName")),
-            last_name=_text(rec.get("lastName")),
-            member_type=_text(rec.get("memberType")),
-            user_kind=_text(rec.get("userKind") or "internal").strip().lower(),
-            is_archived=archived if archived is True or archived is False
-            else _bool(rec, "isArchived", False, file, where, findings),
-            is_inactive=inactive if inactive is True or inactive is False
-            else _bool(rec, "isInactive", False, file, where, findings),
-            organization_id=_text(rec.get("organizationId")),
-            created_at=rec.get("createdAt"),
-            updated_at=rec.get("updatedAt"),
+            email_key=fast_email_key(email),
+            first_name=_text(get("firstName")),
+            last_name=_text(get("lastName")),
+            member_type=_text(get("memberType")),
+            user_kind=kind,
+            is_archived=archived,
+            is_inactive=inactive,
+            organization_id=_text(get("organizationId")),
+            created_at=get("createdAt"),
+            updated_at=get("updatedAt"),
             raw=rec,
             source=SourceRef(file, where),
         ))
@@ -236,7 +248,7 @@ def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any
         out.append(SigmaMember(
             member_id=ids[row],
             email=emails[row],
-            email_key=email_key(emails[row]),
+            email_key=fast_email_key(emails[row]),
             first_name=first[row],
             last_name=last[row],
             member_type=types[row],
@@ -331,19 +343,34 @@ def _teams_csv(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[Te
 # --------------------------------------------------------------------------- team memberships
 
 
-def _membership(rec: dict, team_id: str, file: str, where: str, findings: Findings) -> TeamMembership | None:
-    member_id = _id(rec.get("userId") if "userId" in rec else rec.get("memberId"))
-    if not member_id:
-        findings.warning("missing-id", file, where, "userId", "team member entry has no userId; skipped")
-        return None
-    added_by = rec.get("addedBy")
-    return TeamMembership(
-        team_id=team_id,
-        member_id=member_id,
-        is_team_admin=_bool(rec, "isTeamAdmin", False, file, where, findings),
-        added_by=None if added_by is None else str(added_by),
-        source=SourceRef(file, where),
-    )
+def _memberships(
+    entries: list[tuple[dict, str]], team_id: str | None, file: str, findings: Findings
+) -> list[TeamMembership]:
+    """Team member entries -> :class:`TeamMembership` (``team_id`` ``None``: each entry names its ``teamId``)."""
+    out: list[TeamMembership] = []
+    append = out.append
+    for rec, where in entries:
+        get = rec.get
+        member_id = get("userId")
+        if member_id is None:
+            member_id = get("memberId")
+        if member_id.__class__ is not str:
+            member_id = _id(member_id)
+        if not member_id:
+            findings.warning("missing-id", file, where, "userId", "team member entry has no userId; skipped")
+            continue
+        admin = get("isTeamAdmin", False)
+        if admin is not True and admin is not False:
+            admin = _bool(rec, "isTeamAdmin", False, file, where, findings)
+        added_by = get("addedBy")
+        append(TeamMembership(
+            team_id=team_id if team_id is not None else _id(get("teamId")),
+            member_id=member_id,
+            is_team_admin=admin,
+            added_by=added_by if added_by is None or added_by.__class__ is str else str(added_by),
+            source=SourceRef(file, where),
+        ))
+    return out
 
 
 def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembership], Any]:
@@ -354,30 +381,23 @@ def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembers
     out: list[TeamMembership] = []
     if isinstance(data, dict) and "entries" not in data:
         for team_id, answer in data.items():
-            base = f'$["{team_id}"]'
-            for rec, where in records(
+            entries = records(
                 answer, path, findings, page_keys=("entries",), next_keys=("nextPage",),
-                what=f"team_members.json team {team_id}", base=base,
-            ):
-                m = _membership(rec, str(team_id).strip(), file, where, findings)
-                if m is not None:
-                    out.append(m)
+                what=f"team_members.json team {team_id}", base=f'$["{team_id}"]',
+            )
+            out.extend(_memberships(entries, str(team_id).strip(), file, findings))
     else:
-        for rec, where in records(
-            data, path, findings, page_keys=("entries",), next_keys=("nextPage",),
-            what="team_members.json",
-        ):
-            team_id = _id(rec.get("teamId"))
-            if not team_id:
-                findings.error(
-                    "unexpected-json-shape", file, where, "teamId",
-                    "team_members.json must be {teamId: <GET /v2/teams/{teamId}/members answer>}, "
-                    "or records carrying teamId",
-                )
-                return [], None
-            m = _membership(rec, team_id, file, where, findings)
-            if m is not None:
-                out.append(m)
+        entries = records(data, path, findings, page_keys=("entries",), next_keys=("nextPage",),
+                          what="team_members.json")
+        missing = next((where for rec, where in entries if not _id(rec.get("teamId"))), None)
+        if missing is not None:
+            findings.error(
+                "unexpected-json-shape", file, missing, "teamId",
+                "team_members.json must be {teamId: <GET /v2/teams/{teamId}/members answer>}, "
+                "or records carrying teamId",
+            )
+            return [], None
+        out = _memberships(entries, None, file, findings)
     return out, tf.input_file("sigma.team_members", len(out))
 
 

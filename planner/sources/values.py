@@ -15,13 +15,15 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from ..model import email_key
+
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
 
 NEVER_WORDS = frozenset({"never logged in", "never", "null", "none", "n/a", "-"})
 
 _EXCEL_ID = re.compile(r"^[+-]?\d(?:[.,]\d+)?[eE][+-]?\d+$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SPACE = re.compile(r"\s")
 _EPOCH_PREFIX = "1970-01-01T00:00:00"
 
 _TS_FORMATS = (
@@ -115,7 +117,23 @@ def is_valid_email(value: str) -> bool:
     Deliberately loose (RFC 5321 allows far more); it catches cells that hold a
     name, a login without domain, two addresses, or a stray space.
     """
-    return _EMAIL.match(value.strip()) is not None
+    text = value.strip()
+    at = text.find("@")
+    if at <= 0 or text.find("@", at + 1) >= 0:
+        return False
+    dot = text.rfind(".")
+    if dot <= at + 1 or dot == len(text) - 1:
+        return False
+    return _SPACE.search(text) is None
+
+
+def fast_email_key(address: str | None) -> str:
+    """:func:`planner.model.email_key`, with a shortcut for ASCII (NFKC and casefold are then no-ops)."""
+    if not address:
+        return ""
+    if address.isascii():
+        return address.strip().lower()
+    return email_key(address)
 
 
 def as_id(value: object) -> str:

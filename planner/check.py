@@ -1,0 +1,259 @@
+"""``sigma-migrate check``: load both exports, summarize them, list the findings.
+
+:func:`run_check` loads a :class:`~planner.model.Snapshot` and
+:func:`summarize` turns it into a JSON-ready summary (shape below);
+:func:`render` prints summary and findings with rich tables; :func:`to_json`
+gives the ``--json`` document ``{"summary": ..., "findings": [...]}``.
+
+Summary shape (counts are ints)::
+
+    {"sigma": {"directory": str,
+               "members": {"total", "people", "system", "active", "archived", "inactive", "guests",
+                           "by_account_type": {memberType: {"active", "archived", "inactive", "total"}},
+                           "by_user_kind": {userKind: n}},
+               "account_types": [accountTypeName, ...] | null,
+               "teams": {"total", "archived", "without_members"},
+               "team_memberships": {"total", "team_admins"}},
+     "idp": {"format": str, "paths": [str],
+             "users": {"total", "active", "inactive", "active_unknown", "guests",
+                       "by_status": {status: n}, "by_type": {"Member"|"Guest"|"unknown": n}},
+             "groups": {"total", "user_memberships", "group_memberships", "with_nested_groups",
+                        "max_nesting_depth", "cycles"}},
+     "inputs": [{"path", "kind", "records", "sha256"}],
+     "findings": {"error", "warning", "info", "by_code": {code: n}}}
+
+People counts exclude Sigma's scheduler robot (``SigmaMember.is_system``,
+formats.md §1b); it is counted under ``system``. Exit status: 0 without error
+findings, 1 with (see :func:`exit_code`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .model import Finding, Severity, Snapshot
+from .sources import load_snapshot
+from .validation import nesting
+
+MAX_SHOWN_PER_CODE = 20
+"""The terminal shows at most this many findings of one code (``--json`` has them all)."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``check`` computed: the snapshot, its summary, and the paths it was given."""
+
+    snapshot: Snapshot
+    summary: dict[str, Any]
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.snapshot.findings
+
+
+def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format: str | None = None) -> CheckResult:
+    """Load the exports (never raises for bad files) and summarize them."""
+    snapshot = load_snapshot(sigma_dir, list(idp_paths), idp_format)
+    return CheckResult(snapshot, summarize(snapshot, sigma_dir, idp_paths))
+
+
+def exit_code(result: CheckResult) -> int:
+    """0 when no finding is an error, 1 otherwise."""
+    return 1 if result.snapshot.has_errors else 0
+
+
+def summarize(snapshot: Snapshot, sigma_dir: str | Path = "", idp_paths: Sequence[str | Path] = ()) -> dict[str, Any]:
+    """The JSON-ready summary of a snapshot (shape in the module docstring)."""
+    sigma, idp = snapshot.sigma, snapshot.idp
+
+    by_type: dict[str, Counter] = defaultdict(Counter)
+    kinds: Counter = Counter()
+    people = system = archived = inactive = active = guests = 0
+    for m in sigma.members:
+        if m.is_system:
+            system += 1
+            continue
+        people += 1
+        state = "archived" if m.is_archived else "inactive" if m.is_inactive else "active"
+        by_type[m.member_type or "(none)"][state] += 1
+        kinds[m.user_kind or "(none)"] += 1
+        archived += m.is_archived
+        inactive += m.is_inactive and not m.is_archived
+        active += state == "active"
+        guests += m.user_kind == "guest"
+    account_types = {
+        name: {"active": c["active"], "archived": c["archived"], "inactive": c["inactive"],
+               "total": c["active"] + c["archived"] + c["inactive"]}
+        for name, c in sorted(by_type.items(), key=lambda kv: (-sum(kv[1].values()), kv[0].casefold()))
+    }
+    teams_with_members = {tm.team_id for tm in sigma.team_memberships}
+
+    statuses: Counter = Counter()
+    types: Counter = Counter()
+    user_active = user_inactive = user_unknown = user_guests = 0
+    for u in idp.users:
+        statuses[u.status or "(none)"] += 1
+        is_guest = u.is_guest
+        types["Guest" if is_guest else (u.user_type or "unknown")] += 1
+        user_guests += is_guest
+        if u.active is None:
+            user_unknown += 1
+        elif u.active:
+            user_active += 1
+        else:
+            user_inactive += 1
+    nest = nesting(idp.groups)
+    severities = Counter(f.severity.value for f in snapshot.findings)
+
+    return {
+        "sigma": {
+            "directory": str(sigma_dir),
+            "members": {
+                "total": len(sigma.members), "people": people, "system": system, "active": active,
+                "archived": archived, "inactive": inactive, "guests": guests,
+                "by_account_type": account_types,
+                "by_user_kind": dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+            },
+            "account_types": None if sigma.account_types is None else [t.name for t in sigma.account_types],
+            "teams": {
+                "total": len(sigma.teams),
+                "archived": sum(1 for t in sigma.teams if t.is_archived),
+                "without_members": sum(1 for t in sigma.teams if t.team_id not in teams_with_members),
+            },
+            "team_memberships": {
+                "total": len(sigma.team_memberships),
+                "team_admins": sum(1 for tm in sigma.team_memberships if tm.is_team_admin),
+            },
+        },
+        "idp": {
+            "format": idp.format,
+            "paths": [str(p) for p in idp_paths],
+            "users": {
+                "total": len(idp.users), "active": user_active, "inactive": user_inactive,
+                "active_unknown": user_unknown, "guests": user_guests,
+                "by_status": dict(sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0]))),
+                "by_type": dict(sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))),
+            },
+            "groups": {
+                "total": len(idp.groups),
+                "user_memberships": sum(len(g.member_user_ids) for g in idp.groups),
+                "group_memberships": sum(len(g.member_group_ids) for g in idp.groups),
+                "with_nested_groups": nest.nested_groups,
+                "max_nesting_depth": nest.max_depth,
+                "cycles": len(nest.cycles),
+            },
+        },
+        "inputs": [
+            {"path": i.path, "kind": i.kind, "records": i.records, "sha256": i.sha256}
+            for i in (*sigma.inputs, *idp.inputs)
+        ],
+        "findings": {
+            "error": severities.get("error", 0),
+            "warning": severities.get("warning", 0),
+            "info": severities.get("info", 0),
+            "by_code": dict(sorted(Counter(f.code for f in snapshot.findings).items())),
+        },
+    }
+
+
+def to_json(result: CheckResult) -> dict[str, Any]:
+    """The ``--json`` document: ``{"summary": {...}, "findings": [{severity, code, file, location, field, message}]}``."""
+    findings = []
+    for f in result.findings:
+        item = asdict(f)
+        item["severity"] = f.severity.value
+        findings.append(item)
+    return {"summary": result.summary, "findings": findings}
+
+
+# --------------------------------------------------------------------------- terminal
+
+
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for i, name in enumerate(columns):
+        table.add_column(name, justify="left" if i == 0 else "right")
+    return table
+
+
+def render(result: CheckResult, console: Console | None = None) -> None:
+    """Print the summary tables, then the findings (at most :data:`MAX_SHOWN_PER_CODE` per code)."""
+    console = console or Console(highlight=False)
+    s = result.summary
+    sm = s["sigma"]["members"]
+
+    t = _table(f"Sigma members ({s['sigma']['directory']})", "account type", "active", "archived",
+               "inactive", "total")
+    for name, c in sm["by_account_type"].items():
+        t.add_row(Text(name), str(c["active"]), str(c["archived"]), str(c["inactive"]), str(c["total"]))
+    t.add_row(Text("all people", style="bold"), str(sm["active"]), str(sm["archived"]), str(sm["inactive"]),
+              str(sm["people"]))
+    t.caption = (f"{sm['people']} people + {sm['system']} system member(s) (scheduler robot, never counted "
+                 "as a person)")
+    known = s["sigma"]["account_types"]
+    if known is not None:
+        t.caption += f"; account types of the org: {', '.join(known) or '(none)'}"
+    t.caption_justify = "left"
+    console.print(t)
+
+    t = _table("Sigma members by userKind", "userKind", "people")
+    for kind, n in sm["by_user_kind"].items():
+        t.add_row(Text(kind), str(n))
+    console.print(t)
+
+    teams, tms = s["sigma"]["teams"], s["sigma"]["team_memberships"]
+    t = _table("Sigma teams", "", "count")
+    t.add_row("teams", str(teams["total"]))
+    t.add_row("archived teams", str(teams["archived"]))
+    t.add_row("teams without members", str(teams["without_members"]))
+    t.add_row("team memberships", str(tms["total"]))
+    t.add_row("team admins", str(tms["team_admins"]))
+    console.print(t)
+
+    users, groups = s["idp"]["users"], s["idp"]["groups"]
+    t = _table(f"IdP users ({s['idp']['format'] or 'nothing loaded'})", "", "count")
+    t.add_row("users", str(users["total"]))
+    t.add_row("active", str(users["active"]))
+    t.add_row("inactive", str(users["inactive"]))
+    t.add_row("active state unknown", str(users["active_unknown"]))
+    for status, n in users["by_status"].items():
+        if status != "(none)":
+            t.add_row(Text(f"status {status}"), str(n))
+    for kind, n in users["by_type"].items():
+        t.add_row(Text(f"type {kind}" if kind != "unknown" else "type not given"), str(n))
+    console.print(t)
+
+    t = _table("IdP groups", "", "count")
+    t.add_row("groups", str(groups["total"]))
+    t.add_row("user memberships", str(groups["user_memberships"]))
+    t.add_row("nested group memberships", str(groups["group_memberships"]))
+    t.add_row("groups holding groups", str(groups["with_nested_groups"]))
+    t.add_row("max nesting depth", str(groups["max_nesting_depth"]))
+    t.add_row("nesting cycles", str(groups["cycles"]))
+    console.print(t)
+
+    counts = s["findings"]
+    console.print(Text(
+        f"Findings: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info",
+        style="bold",
+    ))
+    styles = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+    shown: Counter = Counter()
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    for f in sorted(result.findings, key=lambda f: order[f.severity]):
+        shown[f.code] += 1
+        if shown[f.code] > MAX_SHOWN_PER_CODE:
+            continue
+        console.print(Text(str(f), style=styles[f.severity]), soft_wrap=True)
+    for code, n in sorted(shown.items()):
+        if n > MAX_SHOWN_PER_CODE:
+            console.print(Text(f"... and {n - MAX_SHOWN_PER_CODE} more {code} finding(s) (--json lists all)",
+                               style="dim"))
