@@ -368,6 +368,13 @@ def test_html_escapes_everything_from_the_inputs():
     assert INJECTED in names and QUOTED in names
 
 
+def test_html_script_block_survives_a_closing_tag_in_a_name():
+    evil = "</script><script>alert(1)</script><!--"
+    html = render_html(build_plan((_person("m99", "e@acme.example", evil, "Viewer", "Viewer"),)))
+    assert html.count("</script>") == 2
+    assert _people_json(html)["rows"][-1][0] == evil
+
+
 def test_html_people_json_rows():
     plan = build_plan()
     people = _people_json(render_html(plan))
@@ -456,3 +463,52 @@ def test_apply_result_section_comes_right_after_the_header():
     html = render_html(build_plan(), result=result)
     assert html.index('id="audit"') < html.index('id="result"') < html.index('id="risk"')
     assert "result" not in re.findall(r'<section id="(\w+)"', render_html(build_plan()))
+
+
+# --------------------------------------------------------------------------- the sample organization
+
+
+@pytest.fixture(scope="module")
+def sample_plan(repo):
+    """The bundled sample organization planned with the default policy (as the README's demo does)."""
+    from planner.planning import plan_from_paths
+
+    plan, _ = plan_from_paths(
+        str(repo / "samples" / "acme" / "sigma"), [str(repo / "samples" / "acme" / "okta")],
+        str(repo / "policies" / "default.yaml"),
+    )
+    return plan
+
+
+def test_sample_plan_report_agrees_with_the_plan(sample_plan):
+    plan = sample_plan
+    html = render_html(plan)
+    people = _people_json(html)
+    assert len(people["rows"]) == len(plan.people) > 100
+    for item in plan.review_items:
+        assert f'id="review-{item.id}"' in html
+    risk = risk_summary(plan)
+    assert f'<div class="n">{risk["lockout_total"]}</div>' in html
+    # every person the plan deactivates or disables is listed as losing sign-in
+    col = {c: i for i, c in enumerate(people["columns"])}
+    gone = {a.target["memberId"] for a in plan.actions
+            if a.kind in (K.MEMBERS_DEACTIVATE, K.MEMBERS_DISABLE_GUEST)}
+    listed = {r[col["member_id"]] for r in people["rows"] if r[col["lockout"]] in ("deactivated", "guest_disabled")}
+    assert gone and gone <= listed
+    assert len(risk["document_transfers"]) == len(gone)
+    # the seats table is the planner's summary, type by type
+    seats = plan.summary["seats"]
+    assert seat_counts(plan, person_facts(plan)) == [
+        {"type": t, "before": seats[t]["before"], "after": seats[t]["after"]}
+        for t in sorted(seats, key=str.casefold)
+    ]
+    for kind, count in plan.summary["actions"].items():
+        if count:
+            assert f'<td class="mono small">{kind}</td><td class="num">{count}</td>' in html
+
+
+def test_sample_plan_csv_has_one_row_per_action(sample_plan):
+    rows = list(csv.reader(io.StringIO(actions_csv(sample_plan))))
+    assert rows[0] == ["id", "kind", "target", "before", "after", "rule", "reason"]
+    assert [r[0] for r in rows[1:]] == [a.id for a in sample_plan.actions]
+    assert all(len(r) == 7 for r in rows)

@@ -2,7 +2,8 @@
 
 No browser download: Playwright launches ``shutil.which("chromium")``. Without chromium
 these tests skip, unless ``REQUIRE_BROWSER=1`` (set by .ci/run), then they fail.
-A screenshot of the fixture report is kept in ``test-artifacts/report.png``.
+Screenshots are kept in ``test-artifacts/``: ``report.png`` (the sample organization's
+report, first screen) and ``report-fixture.png`` (the hand-made plan, whole page).
 """
 
 from __future__ import annotations
@@ -119,8 +120,8 @@ def test_loads_offline_without_errors_and_keeps_a_screenshot(report):
     assert report.page.inner_text("#tile-admins .n") == "2"
     assert report.page.inner_text("#status-banner").startswith("Apply is blocked: 2 blocking review items")
     ARTIFACTS.mkdir(exist_ok=True)
-    report.page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
-    assert (ARTIFACTS / "report.png").stat().st_size > 10_000
+    report.page.screenshot(path=str(ARTIFACTS / "report-fixture.png"), full_page=True)
+    assert (ARTIFACTS / "report-fixture.png").stat().st_size > 10_000
 
 
 def test_injected_display_name_is_text_and_does_not_run(report):
@@ -251,3 +252,30 @@ def test_prints_without_controls(report):
     assert report.page.is_visible("#risk-lockout")
     pdf = report.page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
+
+
+def test_sample_organization_report(browser, repo, tmp_path):
+    from planner.planning import plan_from_paths
+    from planner.report import risk_summary
+
+    plan, _ = plan_from_paths(
+        str(repo / "samples" / "acme" / "sigma"), [str(repo / "samples" / "acme" / "okta")],
+        str(repo / "policies" / "default.yaml"),
+    )
+    report = OpenReport(browser, write_html(plan, tmp_path / "report.html"))
+    try:
+        assert report.requests == [report.url]
+        assert report.console_errors == [] and report.page_errors == [] and report.dialogs == []
+        risk = risk_summary(plan)
+        assert report.page.inner_text("#tile-lockout .n") == str(risk["lockout_total"])
+        assert report.page.inner_text("#tile-review .n") == str(len(plan.review_items))
+        ARTIFACTS.mkdir(exist_ok=True)
+        report.page.screenshot(path=str(ARTIFACTS / "report.png"))
+        person = next(p for p in plan.people if p.member_id and p.email)
+        report.search(person.email)
+        assert person.name in report.names()
+        report.search("")
+        report.page.click("#tile-lockout button")
+        assert report.info().startswith(f"Showing 1\u2013{min(100, risk['lockout_total'])} of {risk['lockout_total']} matching")
+    finally:
+        report.close()
