@@ -293,7 +293,10 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run :func:`cli`, turning UserError into one line."""
     try:
-        cli.main(args=argv, prog_name="sigma-migrate", standalone_mode=False)
+        # standalone_mode=False makes click *return* the code of a raised click.exceptions.Exit
+        code = cli.main(args=argv, prog_name="sigma-migrate", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except UserError as exc:
         click.echo(f"sigma-migrate: error: {exc}", err=True)
         sys.exit(exc.exit_code)
