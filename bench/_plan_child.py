@@ -1,0 +1,118 @@
+"""Run ``sigma-migrate`` exactly as ``python -m planner`` does, timing the pipeline's stages.
+
+Usage (what bench/plan_bench.py runs)::
+
+    BENCH_TIMINGS=timings.json python bench/_plan_child.py plan --sigma ... --report report.html
+
+Before calling :func:`planner.cli.main`, the stage functions are wrapped with
+``time.perf_counter`` timers wherever a module holds a reference to them
+(``from x import f`` copies included), so the real command runs unchanged and
+no planner code needs a timing hook. Times are *exclusive*: a stage nested in
+another (``match_identities`` inside ``decide``) is counted once, in its own
+stage. Stages:
+
+- ``load``: :func:`planner.sources.load_snapshot` and :func:`planner.policy.load_policy`
+- ``match``: :func:`planner.rules.context.build_context` (the snapshot as tables),
+  :func:`planner.rules.linking.resolve_overrides`, :func:`planner.matching.match_identities`
+- ``decide``: :func:`planner.planning.decide` (the rule families and guards)
+- ``plan``: the rest of :func:`planner.planning.build_plan` (DAG order, rows,
+  fingerprints, summary) and :func:`planner.planfile.write_plan`
+- ``render``: :func:`planner.report.write_html` and :func:`planner.report.write_actions_csv`
+
+A wrapped function that does not exist (yet) is skipped. The timings file is
+JSON ``{"stages": {stage: seconds}, "calls": {"module.function": seconds}}``
+written at exit; the process start-up and imports are what the caller's wall
+time has beyond the sum of the stages.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+STAGE_FUNCTIONS = [
+    ("planner.sources", "load_snapshot", "load"),
+    ("planner.policy", "load_policy", "load"),
+    ("planner.rules.context", "build_context", "match"),
+    ("planner.rules.linking", "resolve_overrides", "match"),
+    ("planner.matching", "match_identities", "match"),
+    ("planner.planning", "decide", "decide"),
+    ("planner.planning", "build_plan", "plan"),
+    ("planner.planfile", "write_plan", "plan"),
+    ("planner.report", "write_html", "render"),
+    ("planner.report", "write_actions_csv", "render"),
+]
+
+_stages: dict[str, float] = {}
+_calls: dict[str, float] = {}
+_stack: list[float] = []
+
+
+def _timed(fn, stage: str, name: str):
+    def wrapper(*args, **kwargs):
+        _stack.append(0.0)
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            elapsed = time.perf_counter() - t0
+            nested = _stack.pop()
+            _stages[stage] = _stages.get(stage, 0.0) + elapsed - nested
+            _calls[name] = _calls.get(name, 0.0) + elapsed
+            if _stack:
+                _stack[-1] += elapsed
+
+    wrapper.__wrapped__ = fn
+    wrapper.__name__ = getattr(fn, "__name__", name)
+    wrapper.__doc__ = getattr(fn, "__doc__", None)
+    return wrapper
+
+
+def install() -> list[str]:
+    """Wrap every stage function in every loaded ``planner`` module; return the wrapped names."""
+    import planner.cli  # noqa: F401  (imports the command modules it imports eagerly)
+
+    originals = {}
+    for module_name, attr, stage in STAGE_FUNCTIONS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        fn = getattr(module, attr, None)
+        if fn is None:
+            continue
+        originals[id(fn)] = (fn, _timed(fn, stage, f"{module_name}.{attr}"))
+    for module_name, module in list(sys.modules.items()):
+        if not (module_name == "planner" or module_name.startswith("planner.")) or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            hit = originals.get(id(value))
+            if hit is not None and hit[0] is value:
+                setattr(module, attr, hit[1])
+    return sorted(f"{fn.__module__}.{fn.__name__}" for fn, _ in originals.values())
+
+
+def _write(path: str) -> None:
+    Path(path).write_text(json.dumps({"stages": _stages, "calls": _calls}, indent=2, sort_keys=True))
+
+
+def main() -> None:
+    install()
+    from planner.cli import main as cli_main
+
+    out = os.environ.get("BENCH_TIMINGS")
+    try:
+        cli_main(sys.argv[1:])
+    finally:
+        if out:
+            _write(out)
+
+
+if __name__ == "__main__":
+    main()
