@@ -33,10 +33,12 @@ def subject_of(action: Action) -> str:
 
 
 class LogProgress:
-    """One line per finished action on ``stream`` (stderr by default)."""
+    """One line per finished action on ``stream`` (stderr by default); with ``problems_only``,
+    only failed and skipped actions."""
 
-    def __init__(self, stream: IO[str] | None = None):
+    def __init__(self, stream: IO[str] | None = None, problems_only: bool = False):
         self.stream = stream or sys.stderr
+        self.problems_only = problems_only
         self._lock = threading.Lock()
         self.counts = {"done": 0, "failed": 0, "skipped": 0}
         self.total = 0
@@ -51,6 +53,8 @@ class LogProgress:
         with self._lock:
             self.counts[result.state] = self.counts.get(result.state, 0) + 1
             finished = sum(self.counts.values())
+        if self.problems_only and result.state == "done":
+            return
         extra = f"({result.outcome})" if result.state == "done" else f"({result.error})"
         retries = f" retries={result.http_retries}" if result.http_retries else ""
         self._write(
@@ -108,8 +112,9 @@ class RichProgress:
         self._progress.stop()
 
 
-def make_progress(quiet: bool = False, stream: IO[str] | None = None):
-    """Rich bar when stderr is a terminal, else plain lines; ``quiet`` silences both."""
+def make_progress(quiet: bool = False, stream: IO[str] | None = None, problems_only: bool = False):
+    """Rich bar when stderr is a terminal, else plain lines (``problems_only``: failures and skips
+    only); ``quiet`` silences both."""
     from .runner import NullProgress
 
     if quiet:
@@ -117,4 +122,4 @@ def make_progress(quiet: bool = False, stream: IO[str] | None = None):
     stream = stream or sys.stderr
     if stream.isatty():
         return RichProgress(Console(file=stream))
-    return LogProgress(stream)
+    return LogProgress(stream, problems_only=problems_only)
