@@ -1,0 +1,151 @@
+"""The approve and apply commands: output, one-line refusals, exit statuses, --json, --dry-run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from planner.cli import main
+from planner.execute.approve import approval_path
+from planner.model import ActionKind
+
+from .execute_support import act, counting_sandbox, sandbox_env, small_plan_actions, write_test_plan
+
+
+@pytest.fixture
+def server(monkeypatch):
+    server, counter = counting_sandbox()
+    for name, value in sandbox_env(server).items():
+        monkeypatch.setenv(name, value)
+    yield server
+    server.close()
+
+
+def run(argv, capsys):
+    """``(exit status, stdout, stderr)`` of ``sigma-migrate argv``."""
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+        raise SystemExit(0)
+    out, err = capsys.readouterr()
+    return done.value.code or 0, out, err
+
+
+def urls(server):
+    return ["--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url,
+            "--backoff-base", "0.01", "--backoff-cap", "0.05"]
+
+
+def test_approve_then_apply_prints_summary_and_result(tmp_path, server, capsys):
+    plan = write_test_plan(tmp_path)
+    code, out, err = run(["approve", str(plan), "--by", "Ada Admin"], capsys)
+    assert code == 0
+    assert out.splitlines()[0].startswith("Approved plan sha256:") and " by Ada Admin at " in out
+    assert out.splitlines()[1] == f"Approval: {approval_path(plan)}"
+
+    code, out, err = run(["apply", str(plan), *urls(server)], capsys)
+
+    assert code == 0, out + err
+    lines = out.splitlines()
+    assert lines[0].startswith("Plan sha256:") and lines[0].endswith("Test Org: 8 actions")
+    assert any(line.startswith("Approved by Ada Admin at ") for line in lines)
+    assert any(line.startswith("Apply converged: 8 done (8 written this run), 0 failed, 0 skipped") for line in lines)
+    assert "Verification: 6 of 6 objects converged to the plan" in lines
+    assert f"Result: {plan}.result.json" in lines
+    assert f"Report with result: {plan}.result.html" in lines
+    assert err.count("\n") == 8 and " done    scim.link_user " in err  # plain log lines (not a TTY)
+
+
+@pytest.mark.parametrize("setup, message", [
+    ("unapproved", "plan is not approved; run `sigma-migrate approve"),
+    ("tampered", "plan content does not match its digest"),
+    ("no-token", "SIGMA_SCIM_TOKEN is not set in the environment"),
+    ("http", "uses http; https is required except for loopback hosts"),
+])
+def test_refusals_are_one_line_with_exit_1_and_nothing_written(tmp_path, server, capsys, monkeypatch, setup, message):
+    plan = write_test_plan(tmp_path)
+    argv = ["apply", str(plan), *urls(server)]
+    if setup != "unapproved":
+        run(["approve", str(plan), "--by", "Ada"], capsys)
+    if setup == "tampered":
+        doc = json.loads(plan.read_text())
+        doc["actions"][5]["target"]["memberId"] = "m7"
+        plan.write_text(json.dumps(doc))
+    if setup == "no-token":
+        monkeypatch.delenv("SIGMA_SCIM_TOKEN")
+    if setup == "http":
+        argv = ["apply", str(plan), "--rest-base-url", "http://sigma.example.com", "--scim-base-url",
+                server.scim_base_url]
+
+    code, out, err = run(argv, capsys)
+
+    assert code == 1
+    assert err.startswith("sigma-migrate: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert server.request_counts == {}
+    assert not (tmp_path / "plan.json.journal.sqlite").exists()
+
+
+def test_apply_of_a_stale_plan_names_the_member(tmp_path, server, capsys):
+    plan = write_test_plan(tmp_path)
+    run(["approve", str(plan), "--by", "Ada"], capsys)
+    server.state.update_member("m4", {"userKind": "internal"}, actor=None)  # the guest was converted by hand
+
+    code, out, err = run(["apply", str(plan), *urls(server)], capsys)
+
+    assert code == 1
+    assert "member:m4 (guest@partner.example): userKind 'guest' -> 'internal'" in err
+    assert server.state.get_member("m4")["isArchived"] is False
+
+
+def test_auto_approve_still_shows_the_summary(tmp_path, server, capsys):
+    plan = write_test_plan(tmp_path)
+    code, out, _ = run(["apply", str(plan), "--auto-approve", *urls(server)], capsys)
+    assert code == 0
+    assert "Approved with --auto-approve (no approval file)" in out.splitlines()
+    assert not approval_path(plan).exists()
+
+
+def test_json_summary_and_exit_3_when_an_action_fails(tmp_path, server, capsys):
+    actions = list(small_plan_actions()) + [
+        act("x1", ActionKind.MEMBERS_CONVERT_GUEST, {"memberId": "missing", "email": "m@example.com"},
+            {"userKind": "internal"}),
+    ]
+    plan = write_test_plan(tmp_path, actions, fingerprints={})
+    run(["approve", str(plan), "--by", "Ada"], capsys)
+
+    code, out, err = run(["apply", str(plan), "--json", *urls(server)], capsys)
+
+    assert code == 3
+    summary = json.loads(out)
+    assert summary["status"] == "incomplete" and not summary["converged"]
+    assert summary["counts"] == {"done": 8, "failed": 1, "skipped": 0, "pending": 0, "running": 0}
+    assert summary["failed"] == {"x1": "REST GET /v2/members/missing: 404 not_found: Member missing not found"}
+    assert summary["writes"] == 8 and summary["result_file"] == f"{plan}.result.json"
+    assert "Plan sha256:" in err  # the human summary went to stderr
+
+
+def test_dry_run_prints_requests_without_credentials_and_writes_nothing(tmp_path, server, capsys, monkeypatch):
+    plan = write_test_plan(tmp_path)
+    secrets = list(sandbox_env(server).values())
+    code, out, err = run(["apply", str(plan), "--dry-run", *urls(server)], capsys)
+    assert code == 0 and err == ""
+    assert out.startswith(f"# dry run of plan.json (sha256:")
+    assert f"PATCH {server.base_url}/v2/members/m3" in out
+    assert not any(s in out for s in secrets)
+    assert server.request_counts == {}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
+
+    for name in ("SIGMA_CLIENT_ID", "SIGMA_CLIENT_SECRET", "SIGMA_SCIM_TOKEN"):
+        monkeypatch.delenv(name)
+    code, out2, _ = run(["apply", str(plan), "--dry-run"], capsys)  # no URL, no credential: still renders
+    assert code == 0 and "PATCH {REST base URL}/v2/members/m3" in out2
+
+
+def test_resume_continues_a_run_and_parallelism_is_bounded(tmp_path, server, capsys):
+    plan = write_test_plan(tmp_path)
+    run(["approve", str(plan), "--by", "Ada"], capsys)
+    code, _, err = run(["apply", str(plan), "--parallelism", "0", *urls(server)], capsys)
+    assert code == 2 and "--parallelism" in err  # click's usage error
+    code, out, _ = run(["apply", str(plan), "--resume", "--parallelism", "1", *urls(server)], capsys)
+    assert code == 0 and "Apply converged" in out
