@@ -114,10 +114,10 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
     member_ids = {m.member_id for m in export.members}
     missing_team: dict[str, list] = defaultdict(list)
     missing_member: dict[str, list] = defaultdict(list)
-    for tm in export.team_memberships:
+    for tm in export.team_memberships:  # skipped for a side that failed to load (its own error says why)
         if export.teams and tm.team_id not in team_ids:
             missing_team[tm.team_id].append(tm)
-        if tm.member_id not in member_ids:
+        if export.members and tm.member_id not in member_ids:
             missing_member[tm.member_id].append(tm)
     for team_id, group in missing_team.items():
         file, loc = _where(group[0].source)

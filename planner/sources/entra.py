@@ -520,7 +520,8 @@ def _graph_answer(
                 tally["incomplete"].append(as_text(rec.get("displayName")) or member_id)
             builder.add_member(group_id, member_id, "group")
         elif odata:
-            tally["ignored"][odata] = tally["ignored"].get(odata, 0) + 1
+            raw_type = as_text(rec.get("@odata.type")).rsplit(".", 1)[-1]
+            tally["ignored"][raw_type] = tally["ignored"].get(raw_type, 0) + 1
             continue
         else:
             builder.add_member(group_id, member_id, None)

@@ -18,7 +18,8 @@ Why not ``scim2_models.User.model_validate``: it rejects unknown extensions
 come from scim2-models; parsing is a lenient dict walk.
 
 Mapping: ``id`` <- ``id``; ``user_name`` <- ``userName``; ``external_id`` <-
-``externalId``; ``emails`` <- ``emails[]`` (``primary`` honoured); names <-
+``externalId``; ``emails`` <- ``emails[]`` (``primary`` honoured; without any,
+``userName`` when it holds an ``@``); names <-
 ``name.givenName`` / ``name.familyName`` / ``displayName``; ``active`` <-
 ``active`` (JSON bool; the strings ``"True"``/``"False"`` some IdPs send are
 coerced, info ``coerced-boolean``; absent = ``None``); ``user_type`` <-
@@ -132,6 +133,8 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
                 primary = False
         value = item["value"] if "value" in item else _get(item, "value")
         candidates.append((value, primary, item.get("type") or _get(item, "type")))
+    if not candidates and "@" in user_name:
+        candidates.append((user_name, True, "userName"))  # Sigma's userName is the email (sigma-api.md §8.5)
     active = get("active")
     if active is not None and active is not True and active is not False:
         try:
