@@ -19,6 +19,7 @@ address. Start and stop take milliseconds.
 from __future__ import annotations
 
 import secrets
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -185,7 +186,14 @@ class SandboxServer:
         self.close()
 
     def serve_until_interrupted(self) -> None:
-        """Serve in the calling thread until KeyboardInterrupt (the ``sandbox serve`` command)."""
+        """Serve until Ctrl-C or SIGTERM (the ``sandbox serve`` command); raises KeyboardInterrupt then.
+
+        From the main thread, SIGINT and SIGTERM are both turned into
+        KeyboardInterrupt (SIGINT even when the shell started us with it ignored).
+        """
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
         self.start()
         assert self._thread is not None
         try:
@@ -238,3 +246,34 @@ class SandboxServer:
     def scim_headers(self) -> dict[str, str]:
         """``{"Authorization": "Bearer <SCIM token>"}``."""
         return {"Authorization": f"Bearer {self.scim_token}"}
+
+
+def default_seed_dir() -> Path | None:
+    """The bundled sample organization's Sigma export (``samples/acme/sigma``), or ``None``."""
+    from ..resources import data_dir
+
+    try:
+        candidate = data_dir("samples") / "acme" / "sigma"
+    except FileNotFoundError:
+        return None
+    return candidate if candidate.is_dir() else None
+
+
+def banner(server: SandboxServer) -> list[str]:
+    """What ``sigma-migrate sandbox serve`` prints: URLs, credentials, counts, a curl example."""
+    counts = server.state.counts()
+    return [
+        "Sigma sandbox (local emulator of Sigma's REST v2 + SCIM 2.0; not Sigma)",
+        f"  REST base URL:       {server.base_url}        (token: POST {server.base_url}/v2/auth/token)",
+        f"  SCIM base URL:       {server.scim_base_url}",
+        f"  SIGMA_CLIENT_ID={server.client_id}",
+        f"  SIGMA_CLIENT_SECRET={server.client_secret}",
+        f"  SIGMA_SCIM_TOKEN={server.scim_token}",
+        f"  state: {counts['members']} members ({counts['archived']} archived, {counts['inactive']} inactive), "
+        f"{counts['teams']} teams, {counts['team_members']} team memberships",
+        f"  faults: {server.faults.stats()['faults']}",
+        f"  stats:  curl {server.base_url}/_sandbox/stats",
+        f"  try:    curl -s -d grant_type=client_credentials -d client_id={server.client_id} "
+        f"-d client_secret={server.client_secret} {server.base_url}/v2/auth/token",
+        "Ctrl-C stops it.",
+    ]

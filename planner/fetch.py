@@ -1,0 +1,400 @@
+"""``sigma-migrate fetch``: pull a complete Sigma export over the REST v2 (and SCIM) APIs.
+
+Writes the export directory layout :mod:`planner.sources` reads (issue 2):
+
+=========================  ==================================================================
+``members.json``           ``{"entries": [every member], "nextPage": null}``: all pages of
+                           ``GET /v2.1/members?limit=1000&includeArchived=true&includeInactive=true``
+                           (sigma-api.md §2.3, §9)
+``teams.json``             ``{"entries": [every team], "nextPage": null}`` from ``GET /v2.1/teams``
+``team_members.json``      ``{teamId: {"entries": [{userId, isTeamAdmin, addedBy}], "nextPage": null,
+                           "total": n}}`` from ``GET /v2/teams/{teamId}/members`` (§3.3)
+``account_types.json``     ``{"entries": [...]}`` from ``GET /v2/accountTypes`` (§4.1)
+``scim/Users.json``        with a SCIM token: a ListResponse of every SCIM User (RFC 7644 §3.4.2)
+``scim/Groups.json``       with a SCIM token: a ListResponse of every SCIM Group
+=========================  ==================================================================
+
+Everything is read first and written at the end, so a failed fetch leaves no
+half-written export. Pagination follows ``nextPage`` / ``nextPageToken`` /
+``startIndex``; a cursor the API returns twice is an error (sigma-api.md §7,
+the terraform provider's guard), never an endless loop. 429 answers are retried
+after ``Retry-After``; 5xx and network errors a few times with backoff; a 401
+re-mints the token once. The base URL must be https, except on a loopback host
+(the sandbox).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx2
+
+from .errors import UserError
+
+REGIONS: dict[str, str] = {
+    "gcp-us": "https://api.sigmacomputing.com",
+    "gcp-sa": "https://api.sa.gcp.sigmacomputing.com",
+    "aws-us-west": "https://aws-api.sigmacomputing.com",
+    "aws-us-east": "https://api.us-a.aws.sigmacomputing.com",
+    "aws-ca": "https://api.ca.aws.sigmacomputing.com",
+    "aws-eu": "https://api.eu.aws.sigmacomputing.com",
+    "aws-au": "https://api.au.aws.sigmacomputing.com",
+    "aws-uk": "https://api.uk.aws.sigmacomputing.com",
+    "azure-us": "https://api.us.azure.sigmacomputing.com",
+    "azure-eu": "https://api.eu.azure.sigmacomputing.com",
+    "azure-ca": "https://api.ca.azure.sigmacomputing.com",
+    "azure-uk": "https://api.uk.azure.sigmacomputing.com",
+    "azure-au": "https://api.au.azure.sigmacomputing.com",
+}
+"""REST API base URL per cloud/region (sigma-api.md §1.3)."""
+
+PAGE_LIMIT = 1000
+"""Page size asked of the REST list endpoints (their maximum, §2.3)."""
+
+SCIM_PAGE = 100
+"""``count`` asked of SCIM list requests."""
+
+
+class FetchError(UserError):
+    """The fetch cannot go on: bad URL or credentials, an API error, a looping cursor."""
+
+
+def region_base_url(name: str) -> str:
+    """The REST base URL of a region name of :data:`REGIONS`; :class:`FetchError` for an unknown one."""
+    try:
+        return REGIONS[name]
+    except KeyError:
+        raise FetchError(f"--region {name!r} is not one of {', '.join(REGIONS)}") from None
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ``::1``."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str, what: str = "--base-url") -> str:
+    """Return ``url`` without a trailing slash; https is required unless the host is loopback."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{what} {url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise FetchError(f"{what} {url!r} uses http; https is required except for loopback hosts")
+    return url.rstrip("/")
+
+
+def _retry_after(response: httpx2.Response, default: float) -> float:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return default
+
+
+def _describe(response: httpx2.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("detail") or body)[:300]
+    return str(body)[:200]
+
+
+class ApiReader:
+    """A small reading client for Sigma's REST API (bearer from client credentials) or SCIM (static bearer).
+
+    :param base_url: checked with :func:`check_base_url`.
+    :param token: a static bearer token (SCIM), or ``None`` to mint one from
+        ``client_id``/``client_secret`` at ``{base_url}/v2/auth/token`` (REST).
+    :param attempts: tries per request for 429 / 5xx / network errors.
+    :param sleep: how to wait (tests pass a recorder).
+    :param transport: replaces the network transport (tests of answers no server gives).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        token: str | None = None,
+        attempts: int = 6,
+        timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx2.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self._token = token
+        self._static = token is not None
+        self.attempts = attempts
+        self.sleep = sleep
+        self.http = httpx2.Client(timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:
+        """Send with retries on 429 (after Retry-After), 5xx and network errors."""
+        delay = 0.5
+        for attempt in range(1, self.attempts + 1):
+            try:
+                response = self.http.request(method, url, **kwargs)
+            except httpx2.TransportError as exc:
+                if attempt == self.attempts:
+                    raise FetchError(f"{method} {url}: {exc.__class__.__name__}: {exc}") from None
+                self.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            if response.status_code == 429 and attempt < self.attempts:
+                self.sleep(_retry_after(response, delay))
+                delay = min(delay * 2, 30.0)
+                continue
+            if response.status_code >= 500 and attempt < self.attempts:
+                self.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            return response
+        raise AssertionError("unreachable")
+
+    def _mint(self) -> str:
+        response = self._send(
+            "POST", f"{self.base_url}/v2/auth/token",
+            data={"grant_type": "client_credentials", "client_id": self.client_id or "",
+                  "client_secret": self.client_secret or ""},
+        )
+        if response.status_code != 200:
+            raise FetchError(
+                f"POST /v2/auth/token answered {response.status_code}: {_describe(response)} "
+                "(check SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET and the region)"
+            )
+        return str(response.json()["access_token"])
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET ``{base_url}{path}`` and return its JSON; a non-2xx answer is a :class:`FetchError`."""
+        if self._token is None:
+            self._token = self._mint()
+        url = f"{self.base_url}{path}"
+        for retry_auth in (True, False):
+            response = self._send("GET", url, params=params,
+                                  headers={"Authorization": f"Bearer {self._token}"})
+            if response.status_code == 401 and retry_auth and not self._static:
+                self._token = self._mint()
+                continue
+            break
+        if response.status_code // 100 != 2:
+            raise FetchError(f"GET {path} answered {response.status_code}: {_describe(response)}")
+        try:
+            return response.json()
+        except ValueError:
+            raise FetchError(f"GET {path} answered {response.status_code} without JSON") from None
+
+    def pages(self, path: str, params: dict[str, Any], *, cursor_param: str = "page",
+              next_key: str = "nextPage") -> Iterator[dict[str, Any]]:
+        """Yield each page (``{"entries": [...], ...}``) of a cursor-paginated list.
+
+        A bare JSON array answer is one page. A cursor seen before raises
+        :class:`FetchError` (sigma-api.md §7).
+        """
+        seen: set[str] = set()
+        cursor: str | None = None
+        while True:
+            query = dict(params)
+            if cursor:
+                query[cursor_param] = cursor
+            body = self.get(path, query)
+            if isinstance(body, list):
+                yield {"entries": body}
+                return
+            if not isinstance(body, dict) or not isinstance(body.get("entries"), list):
+                raise FetchError(f"GET {path}: expected {{entries: [...]}} or an array")
+            yield body
+            cursor = body.get(next_key)
+            if not cursor:
+                return
+            if cursor in seen:
+                raise FetchError(
+                    f"GET {path}: the API returned the page cursor {cursor!r} twice "
+                    f"(after {len(seen) + 1} pages); stopping instead of looping"
+                )
+            seen.add(cursor)
+
+    def scim_list(self, endpoint: str) -> list[dict[str, Any]]:
+        """Every resource of a SCIM endpoint (``/Users``), paged with ``startIndex``/``count``."""
+        resources: list[dict[str, Any]] = []
+        start = 1
+        while True:
+            body = self.get(endpoint, {"startIndex": start, "count": SCIM_PAGE})
+            page = body.get("Resources") or body.get("resources") or []
+            total = int(body.get("totalResults") or 0)
+            resources.extend(page)
+            if len(resources) >= total:
+                return resources
+            if not page:
+                raise FetchError(
+                    f"GET {endpoint}: page at startIndex={start} is empty before totalResults={total}; stopping"
+                )
+            start += len(page)
+
+
+@dataclass(frozen=True)
+class FetchSummary:
+    """What :func:`fetch_export` wrote: counts and the files."""
+
+    members: int
+    archived: int
+    inactive: int
+    teams: int
+    memberships: int
+    account_types: int
+    scim_users: int | None
+    scim_groups: int | None
+    files: tuple[str, ...]
+
+
+class _Progress:
+    """rich progress on stderr when asked, else nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def task(self, description: str, total: int | None = None) -> Any:
+        return self.bar.add_task(description, total=total) if self.bar is not None else None
+
+    def advance(self, task: Any, n: int = 1, total: int | None = None) -> None:
+        if self.bar is not None and task is not None:
+            if total is not None:
+                self.bar.update(task, total=total)
+            self.bar.advance(task, n)
+
+
+def fetch_export(
+    out_dir: str | Path,
+    *,
+    base_url: str,
+    client_id: str,
+    client_secret: str,
+    scim_token: str | None = None,
+    scim_base_url: str | None = None,
+    progress: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FetchSummary:
+    """Fetch members, teams, team members, account types (and SCIM Users/Groups) into ``out_dir``.
+
+    ``scim_base_url`` defaults to ``{base_url}/scim/v2`` (the sandbox's layout;
+    Sigma's real Directory Base URL must be given, sigma-api.md §10.1). Raises
+    :class:`FetchError` on any API failure, before writing anything.
+    """
+    out = Path(out_dir)
+    rest = ApiReader(base_url, client_id=client_id, client_secret=client_secret, sleep=sleep)
+    try:
+        with _Progress(progress) as bar:
+            types: list[dict[str, Any]] = []
+            task = bar.task("account types")
+            for page in rest.pages("/v2/accountTypes", {"pageSize": PAGE_LIMIT},
+                                   cursor_param="pageToken", next_key="nextPageToken"):
+                types += page["entries"]
+                bar.advance(task, len(page["entries"]), total=len(types))
+
+            members: list[dict[str, Any]] = []
+            task = bar.task("members")
+            for page in rest.pages("/v2.1/members", {"limit": PAGE_LIMIT, "includeArchived": "true",
+                                                     "includeInactive": "true"}):
+                members += page["entries"]
+                bar.advance(task, len(page["entries"]), total=page.get("total") or len(members))
+
+            teams: list[dict[str, Any]] = []
+            task = bar.task("teams")
+            for page in rest.pages("/v2.1/teams", {"limit": PAGE_LIMIT}):
+                teams += page["entries"]
+                bar.advance(task, len(page["entries"]), total=page.get("total") or len(teams))
+
+            team_members: dict[str, dict[str, Any]] = {}
+            task = bar.task("team members", total=len(teams))
+            for team in teams:
+                entries: list[dict[str, Any]] = []
+                path = f"/v2/teams/{quote(str(team['teamId']), safe='')}/members"
+                for page in rest.pages(path, {"limit": PAGE_LIMIT}):
+                    entries += page["entries"]
+                team_members[str(team["teamId"])] = {"entries": entries, "nextPage": None, "total": len(entries)}
+                bar.advance(task)
+
+            scim_users = scim_groups = None
+            if scim_token:
+                scim = ApiReader(scim_base_url or f"{rest.base_url}/scim/v2", token=scim_token, sleep=sleep)
+                try:
+                    task = bar.task("SCIM users and groups", total=2)
+                    scim_users = scim.scim_list("/Users")
+                    bar.advance(task)
+                    scim_groups = scim.scim_list("/Groups")
+                    bar.advance(task)
+                finally:
+                    scim.close()
+    finally:
+        rest.close()
+
+    files = {
+        "account_types.json": {"entries": types},
+        "members.json": {"entries": members, "nextPage": None},
+        "teams.json": {"entries": teams, "nextPage": None},
+        "team_members.json": team_members,
+    }
+    if scim_users is not None and scim_groups is not None:
+        for name, resources in (("scim/Users.json", scim_users), ("scim/Groups.json", scim_groups)):
+            files[name] = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                           "totalResults": len(resources), "startIndex": 1,
+                           "itemsPerPage": len(resources), "Resources": resources}
+    written = []
+    for name, data in files.items():
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        written.append(str(path))
+    return FetchSummary(
+        members=len(members),
+        archived=sum(bool(m.get("isArchived")) for m in members),
+        inactive=sum(bool(m.get("isInactive")) for m in members),
+        teams=len(teams),
+        memberships=sum(len(v["entries"]) for v in team_members.values()),
+        account_types=len(types),
+        scim_users=None if scim_users is None else len(scim_users),
+        scim_groups=None if scim_groups is None else len(scim_groups),
+        files=tuple(written),
+    )
