@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from ..model import SigmaExport, email_key
+from ..model import Severity, SigmaExport, email_key
 from .state import SandboxState
 
 
@@ -35,21 +35,16 @@ class Seed:
 
 
 def _load_export(directory: Path) -> SigmaExport:
-    """Load ``directory`` with the project's Sigma loader; an error finding is a :class:`SeedError`."""
-    try:
-        from ..sources import load_sigma_export
-    except ImportError:  # TEMPORARY until planner.sources exports load_sigma_export
-        from ..sources.files import Findings
-        from ..sources.sigma import load
+    """Load ``directory`` with :func:`planner.sources.load_sigma_export`; an error finding is a :class:`SeedError`.
 
-        def load_sigma_export(d: Path) -> tuple[SigmaExport, list[Any]]:
-            found = Findings()
-            return load(d, found), found
+    Warnings (duplicate emails, unknown member types, ...) do not stop seeding:
+    a real organization has them too.
+    """
+    from ..sources import load_sigma_export
 
-    result = load_sigma_export(directory)
-    export, findings = result if isinstance(result, tuple) else (result, ())
+    export, findings = load_sigma_export(directory)
     for finding in findings:
-        if getattr(getattr(finding, "severity", None), "value", None) == "error":
+        if finding.severity is Severity.ERROR:
             raise SeedError(f"cannot seed the sandbox: {finding}")
     return export
 
