@@ -315,3 +315,36 @@ def test_secrets_appear_in_no_file_the_tool_wrote(tmp_path, sb):
         data = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in data, f"{secret[:4]}... found in {path.name}"
+
+
+def test_email_change_then_link_then_account_type_by_member_id(tmp_path, sb):
+    server, counter = sb
+    actions = [
+        act("E7", ActionKind.MEMBERS_SET_EMAIL, {"memberId": "m7", "email": "grace@example.com"},
+            {"email": "grace.hopper@example.com"}, before={"email": "grace@example.com"}),
+        act("L7", ActionKind.SCIM_LINK_USER,
+            {"memberId": "m7", "email": "grace@example.com", "userName": "grace.hopper@example.com"},
+            {"userName": "grace.hopper@example.com", "givenName": "Grace", "familyName": "Hopper",
+             "userType": "Viewer"}, ["E7"]),
+        # the planner names the member by memberId and its Sigma email at plan time only
+        act("A7", ActionKind.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m7", "email": "grace@example.com"},
+            {"userType": "Pro"}, ["L7"]),
+        act("R8", ActionKind.MEMBERS_REACTIVATE, {"memberId": "m8", "email": "heidi@example.com"},
+            {"isArchived": False}),
+    ]
+    server.state.update_member("m8", {"isArchived": True}, actor=None)
+    plan = write_test_plan(tmp_path, actions, fingerprints={})
+    approve(plan, "Ada Admin")
+
+    report = apply_plan(plan, options_for(server))
+
+    assert report.status == "converged", report.summary_dict()
+    grace = member_state(server, "m7")
+    assert grace["email"] == "grace.hopper@example.com" and grace["memberType"] == "Pro"
+    assert member_state(server, "m8")["isArchived"] is False
+    assert counter.writes == {
+        "PATCH /v2/members/m7": 1,
+        "POST /scim/v2/Users grace.hopper@example.com": 1,
+        "PATCH /scim/v2/Users/m7": 1,
+        "PATCH /v2/members/m8": 1,
+    }

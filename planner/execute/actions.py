@@ -31,7 +31,7 @@ writes nothing. Shapes read from a plan action (planning.py writes them):
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence
 
 from scim2_models import Email, Group, GroupMember, Name, PatchOp, PatchOperation
@@ -145,6 +145,29 @@ def user_name_of(action: Action) -> str:
     if not value:
         raise ActionInputError(f"action {action.id} ({action.kind.value}) has no target.userName")
     return str(value)
+
+
+def with_user_names(actions: Sequence[Action]) -> list[Action]:
+    """The actions, where a SCIM user action that names its member only by ``memberId`` (e.g.
+    ``scim.set_account_type``) gets ``target.userName`` from the link/create of that member.
+
+    The SCIM userName is what the IdP sends, not necessarily the member's Sigma email at plan
+    time (a ``members.set_email`` may change it first). Ids and order are unchanged; the plan
+    file is not touched.
+    """
+    names: dict[str, str] = {}
+    for a in actions:
+        if a.kind in (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER) and a.target.get("memberId"):
+            user_name = _get(a.target, "userName") or _get(a.after, "userName")
+            if user_name:
+                names[str(a.target["memberId"])] = str(user_name)
+    out = []
+    for a in actions:
+        if (HANDLERS[a.kind].api == "scim" and a.kind not in _GROUP_KINDS and not _get(a.target, "userName")
+                and not _get(a.after, "userName") and str(a.target.get("memberId")) in names):
+            a = replace(a, target={**a.target, "userName": names[str(a.target["memberId"])]})
+        out.append(a)
+    return out
 
 
 def member_id_of(action: Action) -> str:
@@ -735,6 +758,8 @@ class RemoveTeamMember(Handler):
         return [HttpRequest("rest", "PATCH", f"/v2/teams/{team_id_of(action)}/members",
                             {"add": [], "remove": [member_id_of(action)]})]
 
+
+_GROUP_KINDS = (ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_LINK_GROUP, ActionKind.SCIM_SET_GROUP_MEMBERS)
 
 HANDLERS: dict[ActionKind, Handler] = {
     ActionKind.SCIM_CREATE_USER: CreateUser(ActionKind.SCIM_CREATE_USER),

@@ -34,7 +34,7 @@ import httpx2
 from .. import __version__
 from ..model import Plan
 from ..planfile import read_plan
-from .actions import HANDLERS, Clients, Executor, HttpRequest, apis_used, handler_for
+from .actions import HANDLERS, Clients, Executor, HttpRequest, apis_used, handler_for, with_user_names
 from .approve import Approval, check_can_apply, read_approval
 from .errors import ApiError, ApplyRefused
 from .journal import Journal, journal_path, utc_now
@@ -291,7 +291,7 @@ def apply_plan(
     plan = read_plan(plan_path)
     approval = check_can_apply(plan, plan_path, auto_approve=options.auto_approve)
     run_options = RunOptions(parallelism=options.parallelism, breaker_ratio=options.breaker_ratio)
-    actions = list(plan.actions)
+    actions = with_user_names(plan.actions)
     dependency_graph(actions)  # a cycle or an unknown dependency refuses before any request
 
     journal: Journal | None = None
@@ -429,7 +429,7 @@ def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions())
             "Content-Type: application/x-www-form-urlencoded",
             "grant_type=client_credentials&client_id=***&client_secret=***",
         ]
-    for n, action in enumerate(plan.actions, 1):
+    for n, action in enumerate(with_user_names(plan.actions), 1):
         handler = handler_for(action)
         lines.append("")
         lines.append(f"# {n}/{len(plan.actions)} {action.id} {action.kind.value} {subject_of(action)}: {action.reason}")
