@@ -221,6 +221,8 @@ def test_blocking_review_items_refuse_apply_and_approve(tmp_path, sb):
 
 
 @pytest.mark.parametrize("guards", [
+    [{"name": "scim_setup_admin", "ok": True, "detail": "priya@ stays Admin"},
+     {"name": "mass-deactivation", "ok": False, "detail": "40% of members deactivated, threshold 20%"}],
     [{"id": "mass-deactivation", "ok": False, "message": "40% of members deactivated, threshold 20%"}],
     {"mass-deactivation": {"ok": False, "message": "40% of members deactivated, threshold 20%"}},
 ])

@@ -47,14 +47,15 @@ class Approval:
 def failed_guards(plan: Plan) -> list[str]:
     """One line per guard whose ``ok`` is false in ``plan.summary["guards"]``.
 
-    Accepts a list of ``{"id"|"guard"|"name", "ok", "message"}`` objects or a
-    mapping ``{guard_id: {"ok", "message"}}``.
+    Accepts a list of ``{"name"|"id"|"guard", "ok", "detail"|"message"}`` objects
+    (planning.py writes ``{"name", "ok", "detail"}``) or a mapping
+    ``{guard_id: {"ok", "detail"|"message"}}``.
     """
     guards = (plan.summary or {}).get("guards")
     lines: list[str] = []
     for name, guard in _iter_guards(guards):
         if isinstance(guard, Mapping) and guard.get("ok") is False:
-            message = guard.get("message") or guard.get("reason") or "failed"
+            message = guard.get("detail") or guard.get("message") or guard.get("reason") or "failed"
             lines.append(f"{name}: {' '.join(str(message).split())}")
     return lines
 
@@ -70,7 +71,7 @@ def _iter_guards(guards: Any) -> Iterator[tuple[str, Any]]:
     elif isinstance(guards, (list, tuple)):
         for i, guard in enumerate(guards):
             if isinstance(guard, Mapping):
-                yield str(guard.get("id") or guard.get("guard") or guard.get("name") or f"guard {i + 1}"), guard
+                yield str(guard.get("name") or guard.get("id") or guard.get("guard") or f"guard {i + 1}"), guard
 
 
 def check_plan_is_applicable(plan: Plan, plan_path: str | Path) -> None:
