@@ -1,0 +1,232 @@
+"""Sigma export loader: every envelope shape, the CSV equivalents, and its findings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from planner.model import Severity
+from planner.sources import load_sigma_export
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+
+
+def codes(findings):
+    return [(f.severity.value, f.code) for f in findings]
+
+
+def write(directory: Path, name: str, content) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+    return path
+
+
+def member(member_id: str, email: str, member_type: str = "Pro", **extra) -> dict:
+    return {"memberId": member_id, "email": email, "firstName": "F", "lastName": "L",
+            "memberType": member_type, "userKind": "internal", **extra}
+
+
+# --------------------------------------------------------------------------- cases of issue 2
+
+
+def test_members_json_as_a_list_of_two_pages_loads_the_members_of_both_pages():
+    export, _ = load_sigma_export(FIXTURES / "sigma_pages")
+    assert [m.member_id for m in export.members] == ["m1", "m2", "SigmaSchedulerRobot", "m3", "m4", "m5"]
+    assert export.members[3].source.location == "$[1].entries[1]"
+
+
+def test_same_email_in_two_cases_is_one_warning_naming_both_member_ids_and_keeps_both():
+    export, findings = load_sigma_export(FIXTURES / "sigma_pages")
+    dupes = [f for f in findings if f.code == "duplicate-email"]
+    assert len(dupes) == 1
+    d = dupes[0]
+    assert d.severity is Severity.WARNING
+    assert (d.file, d.location, d.field) == (str(FIXTURES / "sigma_pages" / "members.json"), "$[0].entries[0]",
+                                             "email")
+    assert "m1 ('Bob.Ray@Example.com'" in d.message and "m2 ('bob.ray@example.com'" in d.message
+    assert "bob.ray@example.com" in d.message
+    assert {m.member_id for m in export.members if m.email_key == "bob.ray@example.com"} == {"m1", "m2"}
+
+
+# --------------------------------------------------------------------------- shapes and fields
+
+
+def test_member_fields_flags_and_raw_object():
+    export, _ = load_sigma_export(FIXTURES / "sigma_pages")
+    by_id = {m.member_id: m for m in export.members}
+    m1 = by_id["m1"]
+    assert (m1.email, m1.email_key, m1.first_name, m1.last_name, m1.member_type, m1.user_kind) == (
+        "Bob.Ray@Example.com", "bob.ray@example.com", "Bob", "Ray", "Pro", "internal")
+    assert m1.organization_id == "0f3c2a9e-1b2d-4c5e-8f70-123456789abc"
+    assert (m1.created_at, m1.updated_at) == ("2024-02-01T10:00:00.000Z", "2025-04-12T20:57:59.776Z")
+    assert m1.raw["homeFolderId"] == "6b1f0a52-9a0e-4c43-8d0e-0d6a3f1b2c11" and m1.raw["profileImgUrl"] is None
+    assert (by_id["m3"].user_kind, by_id["m3"].is_guest) == ("guest", True)
+    assert (by_id["m4"].is_archived, by_id["m4"].is_inactive, by_id["m4"].is_active) == (True, False, False)
+    assert (by_id["m5"].is_archived, by_id["m5"].is_inactive) == (False, True)
+    assert by_id["m5"].raw["customField"] == "kept in raw"
+
+
+def test_scheduler_robot_is_recognized_and_not_a_person():
+    export, _ = load_sigma_export(FIXTURES / "sigma_pages")
+    robot = [m for m in export.members if m.is_system]
+    assert [m.member_id for m in robot] == ["SigmaSchedulerRobot"]
+    assert "SigmaSchedulerRobot" not in {m.member_id for m in export.people}
+    assert len(export.people) == 5
+
+
+def test_teams_memberships_from_pages_bare_arrays_and_keyed_answers():
+    export, findings = load_sigma_export(FIXTURES / "sigma_pages")
+    assert [(t.team_id, t.name, t.visibility, t.is_archived) for t in export.teams] == [
+        ("t1", "Finance Analysts", "private", False),
+        ("t2", "Sales EMEA", "public", False),
+        ("t3", "Project Falcon (old)", None, True),
+    ]
+    assert [(tm.team_id, tm.member_id, tm.is_team_admin, tm.added_by) for tm in export.team_memberships] == [
+        ("t1", "m1", True, "m1"), ("t1", "m3", False, "m1"), ("t2", "m2", False, "m1"), ("t2", "m4", False, "m1"),
+    ]
+    assert export.team_memberships[3].source.location == '$["t2"][1].entries[0]'
+    assert [(a.account_type_id, a.name) for a in export.account_types] == [
+        ("at-1", "Admin"), ("at-2", "Pro"), ("at-3", "Essential"), ("at-4", "Lite")]
+    assert codes(findings) == [("warning", "duplicate-email")]
+
+
+def test_bare_arrays_and_team_members_taken_from_team_objects():
+    export, findings = load_sigma_export(FIXTURES / "sigma_bare")
+    assert [m.member_id for m in export.members] == ["Xq7LmN2pR8sT4vW6yZ1aB3cD5eF9g", "Pq1Rs2Tu3Vw4Xy5Za6Bc7De8Fg9Hi"]
+    assert export.members[1].user_kind == "embed"
+    assert [(tm.team_id, tm.member_id) for tm in export.team_memberships] == [
+        ("88858466-5299-4425-95c0-000000000001", "Xq7LmN2pR8sT4vW6yZ1aB3cD5eF9g"),
+        ("88858466-5299-4425-95c0-000000000001", "Pq1Rs2Tu3Vw4Xy5Za6Bc7De8Fg9Hi"),
+    ]
+    assert export.account_types is None
+    assert codes(findings) == [("info", "team-members-from-teams")]
+
+
+def test_csv_export_loads_like_the_json_export():
+    from_json, _ = load_sigma_export(FIXTURES / "sigma_pages")
+    from_csv, findings = load_sigma_export(FIXTURES / "sigma_csv")
+    def person(m):
+        return (m.member_id, m.email, m.email_key, m.first_name, m.last_name, m.member_type.casefold(),
+                m.user_kind, m.is_archived, m.is_inactive)
+
+    assert [person(m) for m in from_csv.members] == [person(m) for m in from_json.members]
+    assert [(t.team_id, t.name, t.is_archived) for t in from_csv.teams] == [
+        (t.team_id, t.name, t.is_archived) for t in from_json.teams]
+    assert [(tm.team_id, tm.member_id, tm.is_team_admin) for tm in from_csv.team_memberships] == [
+        (tm.team_id, tm.member_id, tm.is_team_admin) for tm in from_json.team_memberships]
+    m1 = from_csv.members[0]
+    assert m1.raw["department"] == "Finance" and m1.source.location == "line 2"
+    assert codes(findings) == [("warning", "duplicate-email")]
+
+
+def test_json_preferred_over_csv_of_the_same_kind(tmp_path):
+    write(tmp_path, "members.json", [member("m1", "a@example.com")])
+    write(tmp_path, "members.csv", "memberId,email\nm9,z@example.com\n")
+    export, findings = load_sigma_export(tmp_path)
+    assert [m.member_id for m in export.members] == ["m1"]
+    assert ("info", "ignored-file") in codes(findings)
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def test_unknown_member_type_is_a_warning_only_when_account_types_are_known(tmp_path):
+    write(tmp_path, "members.json", {"entries": [
+        member("m1", "a@example.com", "pro"), member("m2", "b@example.com", "Creator"),
+        member("m3", "c@example.com", "Creator")], "nextPage": None})
+    write(tmp_path, "teams.json", [])
+    _, findings = load_sigma_export(tmp_path)
+    assert "unknown-member-type" not in {f.code for f in findings}
+
+    write(tmp_path, "account_types.json", {"entries": [{"accountTypeId": "1", "accountTypeName": "Pro"}]})
+    _, findings = load_sigma_export(tmp_path)
+    unknown = [f for f in findings if f.code == "unknown-member-type"]
+    assert len(unknown) == 1
+    assert (unknown[0].location, unknown[0].field) == ("$.entries[1]", "memberType")
+    assert unknown[0].message.startswith("memberType 'Creator' of 2 member(s) (first m2)")
+
+
+def test_same_member_twice_across_pages_is_kept_once_with_a_warning(tmp_path):
+    write(tmp_path, "members.json", [
+        {"entries": [member("m1", "a@example.com")], "nextPage": "x"},
+        {"entries": [member("m1", "a@example.com")], "nextPage": None}])
+    export, findings = load_sigma_export(tmp_path)
+    assert [m.member_id for m in export.members] == ["m1"]
+    dup = [f for f in findings if f.code == "duplicate-member-id"]
+    assert len(dup) == 1 and dup[0].location == "$[1].entries[0]"
+    assert "duplicate-email" not in {f.code for f in findings}
+
+
+def test_last_page_with_a_next_page_token_warns_that_pages_are_missing(tmp_path):
+    write(tmp_path, "members.json", {"entries": [member("m1", "a@example.com")], "nextPage": "abc"})
+    _, findings = load_sigma_export(tmp_path)
+    assert [(f.code, f.field) for f in findings if f.code == "incomplete-pages"] == [("incomplete-pages", "nextPage")]
+
+
+def test_empty_and_invalid_emails_warn_but_members_are_kept(tmp_path):
+    write(tmp_path, "members.json", [member("m1", ""), member("m2", "not an email"), member("m3", "x@y")])
+    export, findings = load_sigma_export(tmp_path)
+    assert len(export.members) == 3
+    assert [(f.code, f.location) for f in findings if f.code in ("empty-email", "invalid-email")] == [
+        ("empty-email", "$[0]"), ("invalid-email", "$[1]"), ("invalid-email", "$[2]")]
+
+
+def test_string_booleans_are_coerced_and_nonsense_warns(tmp_path):
+    write(tmp_path, "members.json", [member("m1", "a@example.com", isArchived="True"),
+                                     member("m2", "b@example.com", isArchived="maybe")])
+    export, findings = load_sigma_export(tmp_path)
+    assert [m.is_archived for m in export.members] == [True, False]
+    bad = [f for f in findings if f.code == "invalid-boolean"]
+    assert [(f.location, f.field) for f in bad] == [("$[1]", "isArchived")]
+
+
+def test_memberships_naming_unknown_teams_or_members_warn(tmp_path):
+    write(tmp_path, "members.json", [member("m1", "a@example.com")])
+    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "One"}])
+    write(tmp_path, "team_members.json", {"t1": {"entries": [{"userId": "m1"}, {"userId": "gone"}]},
+                                          "t9": {"entries": [{"userId": "m1"}]}})
+    _, findings = load_sigma_export(tmp_path)
+    assert sorted((f.code, f.location) for f in findings) == [
+        ("unknown-member", '$["t1"].entries[1]'), ("unknown-team", '$["t9"].entries[0]')]
+
+
+def test_duplicate_team_names_ignoring_case_warn(tmp_path):
+    write(tmp_path, "members.json", [])
+    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "Sales"}, {"teamId": "t2", "name": "sales "}])
+    _, findings = load_sigma_export(tmp_path)
+    assert [f.code for f in findings if f.code == "duplicate-team-name"] == ["duplicate-team-name"]
+
+
+def test_csv_team_members_accept_user_id_and_flag_excel_damaged_ids(tmp_path):
+    write(tmp_path, "members.csv", "memberId,email\nm1,a@example.com\n1.23E+28,b@example.com\n")
+    write(tmp_path, "teams.csv", "teamId,name\nt1,One\n")
+    write(tmp_path, "team_members.csv", "teamId,userId,isTeamAdmin\nt1,m1,yes\n")
+    export, findings = load_sigma_export(tmp_path)
+    assert [(tm.member_id, tm.is_team_admin) for tm in export.team_memberships] == [("m1", True)]
+    mangled = [f for f in findings if f.code == "excel-mangled-id"]
+    assert [(f.location, f.field) for f in mangled] == [("line 3", "memberId")]
+
+
+def test_missing_directory_missing_members_and_a_file_instead_of_a_directory(tmp_path):
+    _, findings = load_sigma_export(tmp_path / "nope")
+    assert codes(findings) == [("error", "not-found")]
+    _, findings = load_sigma_export(tmp_path)
+    assert ("error", "missing-file") in codes(findings)
+    _, findings = load_sigma_export(write(tmp_path, "members.json", "[]"))
+    assert codes(findings) == [("error", "not-a-directory")]
+
+
+def test_truncated_json_is_an_error_with_line_and_column(tmp_path):
+    write(tmp_path, "members.json", '[\n  {"memberId": "m1",\n   "email": "a@exa')
+    export, findings = load_sigma_export(tmp_path)
+    assert export.members == ()
+    bad = [f for f in findings if f.code == "malformed-json"]
+    assert [(f.severity, f.location) for f in bad] == [(Severity.ERROR, "line 3 column 13")]
+
+
+def test_a_members_object_that_is_not_a_page_is_an_error(tmp_path):
+    write(tmp_path, "members.json", {"members": []})
+    _, findings = load_sigma_export(tmp_path)
+    assert [(f.code, f.location) for f in findings if f.severity is Severity.ERROR] == [
+        ("unexpected-json-shape", "$")]
