@@ -256,7 +256,7 @@ def test_a_failed_action_skips_its_dependents_and_the_rest_goes_on(tmp_path, sb)
     plan = write_test_plan(tmp_path, actions)
     approve(plan, "Ada Admin")
 
-    report = apply_plan(plan, options_for(server))
+    report = apply_plan(plan, options_for(server, write_html=True))
 
     assert report.status == "incomplete" and report.exit_code == 3
     states = {aid: r.state for aid, r in report.results.items()}
@@ -267,6 +267,12 @@ def test_a_failed_action_skips_its_dependents_and_the_rest_goes_on(tmp_path, sb)
     result = json.loads(result_path(plan).read_text())
     assert result["status"] == "incomplete"
     assert [a["state"] for a in result["actions"] if a["id"] in ("u1", "t1")] == ["failed", "skipped"]
+    assert result["by_kind"]["scim.link_user"] == {"written": 1, "already": 0, "failed": 1, "skipped": 0, "pending": 0}
+    html = (tmp_path / "plan.json.result.html").read_text()
+    section = html[html.index('id="result"'):]
+    assert "Actions not done (2)" in section
+    assert "userType &#39;Superuser&#39; is not an account type name" in section
+    assert "dependency u1 failed" in section
 
 
 def test_unfinished_journal_needs_resume(tmp_path, sb):

@@ -155,9 +155,15 @@ class ApplyReport:
                 "http_retries": row.http_retries if row else 0,
                 "ids": dict(row.ids) if row else {},
             })
+        by_kind: dict[str, dict[str, int]] = {}
+        for a in actions:
+            row = by_kind.setdefault(a["kind"], {"written": 0, "already": 0, "failed": 0, "skipped": 0, "pending": 0})
+            key = a["outcome"] if a["state"] == "done" and a["outcome"] in ("written", "already") else a["state"]
+            row[key if key in row else "pending"] += 1
         return {
             "plan": Path(self.plan_path).name,
             "digest": self.digest,
+            "by_kind": dict(sorted(by_kind.items())),
             "tool_version": __version__,
             "mode": self.mode,
             "approval": None if self.approval is None else {
