@@ -14,11 +14,13 @@ never enter it (design.md, "Invariants").
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -47,9 +49,32 @@ def canonical_json(value: Any) -> bytes:
     ).encode("utf-8")
 
 
+def _json_default(value: Any) -> Any:
+    """``json.dumps`` hook: data classes become dicts of their fields, other mappings dicts.
+
+    Strings, str-enums, numbers, dicts, lists and tuples are encoded natively by
+    the C encoder, so this runs once per data class or non-dict mapping only.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"cannot write {type(value).__name__} to a plan file")
+
+
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_json_default
+)
+_compact = _ENCODER.encode
+
+
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The JSON-ready dict of a plan (enums as their values, tuples as lists)."""
-    return _adapter().dump_python(plan, mode="json")
+    """The JSON document of a plan (enums as their values, tuples as lists), without ``digest``."""
+    document = json.loads(_compact(plan))
+    document.pop("digest", None)
+    return document
 
 
 def compute_digest(document: dict[str, Any]) -> str:
@@ -59,10 +84,47 @@ def compute_digest(document: dict[str, Any]) -> str:
 
 
 def plan_bytes(plan: Plan) -> bytes:
-    """The exact bytes of a plan file, with ``digest`` filled in."""
-    document = plan_to_dict(plan)
-    document["digest"] = compute_digest(document)
-    return (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+    """The exact bytes of a plan file, with ``digest`` filled in.
+
+    Layout: one top-level key per line group, and one element per line inside
+    the top-level lists and objects (actions, people, fingerprints, ...), each
+    element in canonical compact form. The file diffs well line by line, and
+    the canonical body the digest covers is assembled from the same encoded
+    elements, so every element is encoded once.
+    """
+    # field -> (open, close, encoded elements) for non-empty lists/objects, else the encoded value
+    encoded: dict[str, tuple[str, str, list[str]] | str] = {}
+    for field in dataclasses.fields(plan):
+        if field.name == "digest":
+            continue
+        value = getattr(plan, field.name)
+        if isinstance(value, (list, tuple)) and value:
+            encoded[field.name] = ("[", "]", [_compact(v) for v in value])
+        elif isinstance(value, Mapping) and value:
+            parts = [f"{_compact(str(k))}:{_compact(value[k])}" for k in sorted(value, key=str)]
+            encoded[field.name] = ("{", "}", parts)
+        else:
+            encoded[field.name] = _compact(value)
+
+    def canonical(item: tuple[str, str, list[str]] | str) -> str:
+        return item if isinstance(item, str) else item[0] + ",".join(item[2]) + item[1]
+
+    def one_per_line(item: tuple[str, str, list[str]] | str) -> str:
+        return item if isinstance(item, str) else item[0] + "\n" + ",\n".join(item[2]) + "\n" + item[1]
+
+    body = ",".join(
+        f"{_compact(k)}:{canonical(encoded[k])}" for k in sorted(encoded) if k not in _EXCLUDED_FROM_DIGEST
+    )
+    encoded["digest"] = _compact("sha256:" + hashlib.sha256(("{" + body + "}").encode()).hexdigest())
+    lines = ",\n".join(f"{_compact(k)}: {one_per_line(encoded[k])}" for k in sorted(encoded))
+    return ("{\n" + lines + "\n}\n").encode("utf-8")
+
+
+def digest_of(data: bytes) -> str:
+    """The ``digest`` written in plan-file bytes made by :func:`plan_bytes` (no full parse)."""
+    marker = b'\n"digest": "'
+    start = data.index(marker) + len(marker)
+    return data[start : data.index(b'"', start)].decode("ascii")
 
 
 def write_plan(plan: Plan, path: str | Path) -> str:
@@ -72,7 +134,7 @@ def write_plan(plan: Plan, path: str | Path) -> str:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
-    return json.loads(data)["digest"]
+    return digest_of(data)
 
 
 def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:

@@ -52,3 +52,23 @@ def test_not_json_is_one_line_error(tmp_path):
     with pytest.raises(PlanFileError) as exc:
         read_plan(path)
     assert str(path) in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_written_digest_is_the_canonical_digest_of_the_content(tmp_path):
+    from planner.planfile import compute_digest, plan_to_dict
+    from pydantic import TypeAdapter
+
+    plan = _plan("2026-01-01T00:00:00Z")
+    data = plan_bytes(plan)
+    document = json.loads(data)
+    assert document["digest"] == compute_digest(document)
+    # the fast walk writes what pydantic's dump of the same data classes would
+    assert plan_to_dict(plan) == {k: v for k, v in TypeAdapter(Plan).dump_python(plan, mode="json").items() if k != "digest"}
+    # one action per line: the file diffs line by line
+    assert b'\n{"after":{"userName":"a@x"},' in data
+
+
+def test_write_plan_is_byte_identical_for_the_same_plan(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert write_plan(_plan(), a) == write_plan(_plan(), b)
+    assert a.read_bytes() == b.read_bytes()
