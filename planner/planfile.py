@@ -1,7 +1,9 @@
 """Plan files: write, read, digest, and the JSON Schema shipped with the package.
 
-A plan file is UTF-8 JSON with sorted keys and two-space indent, so the same
-plan gives the same bytes. Its top level holds the fields of
+A plan file is UTF-8 JSON with sorted keys, one top-level field per line group
+and one element per line inside the big lists and objects (actions, people,
+fingerprints, ...), so the same plan gives the same bytes and two plans diff
+line by line. Its top level holds the fields of
 :class:`planner.model.Plan` (``format_version``, ``tool_version``,
 ``organization``, ``inputs``, ``policy``, ``fingerprints``, ``actions``,
 ``review_items``, ``summary``, ``people``, ``teams``, ``created_at``,
@@ -42,13 +44,6 @@ def _adapter() -> TypeAdapter[Plan]:
     return TypeAdapter(Plan)
 
 
-def canonical_json(value: Any) -> bytes:
-    """Canonical JSON bytes: sorted keys, ``(",", ":")`` separators, UTF-8, no NaN."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
-
-
 def _json_default(value: Any) -> Any:
     """``json.dumps`` hook: data classes become dicts of their fields, other mappings dicts.
 
@@ -80,7 +75,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 def compute_digest(document: dict[str, Any]) -> str:
     """``"sha256:<hex>"`` over a plan document without ``created_at`` and ``digest``."""
     body = {k: v for k, v in document.items() if k not in _EXCLUDED_FROM_DIGEST}
-    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+    return "sha256:" + hashlib.sha256(_compact(body).encode("utf-8")).hexdigest()
 
 
 def plan_bytes(plan: Plan) -> bytes:
