@@ -1,0 +1,154 @@
+"""Entra ID loaders: admin center CSV downloads and Microsoft Graph JSON (formats.md §3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.sources import load_idp
+from planner.sources.entra import rebuild_guest_email
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+
+
+@pytest.fixture(scope="module")
+def entra_csv():
+    return load_idp(FIXTURES / "entra_csv")
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return load_idp(FIXTURES / "entra_graph")
+
+
+def by_id(directory):
+    return {u.id[-2:]: u for u in directory.users}
+
+
+# --------------------------------------------------------------------------- guests
+
+
+def test_ext_guest_email_is_the_mail_value(entra_csv):
+    carol = by_id(entra_csv[0])["02"]
+    assert carol.user_name == "carol_partner.example#EXT#@tenant.onmicrosoft.com"
+    assert carol.is_guest and carol.user_type == "Guest"
+    assert [(e.value, e.primary) for e in carol.emails] == [("carol@partner.example", True)]
+
+
+def test_guest_without_mail_gets_the_address_rebuilt_from_the_upn(entra_csv):
+    directory, findings = entra_csv
+    dana, eve = by_id(directory)["03"], by_id(directory)["04"]
+    assert dana.primary_email.value == "dana.kim@partner.example.com"
+    assert eve.primary_email.value == "eve_ops@partner.example"
+    ambiguous = [f for f in findings if f.code == "ambiguous-guest-email"]
+    assert [(f.location, f.field) for f in ambiguous] == [("line 5", "mail")]
+    assert [f.code for f in findings if f.code == "guest-email-rebuilt"] == ["guest-email-rebuilt"]
+
+
+@pytest.mark.parametrize("upn, expected", [
+    ("carol_partner.example#EXT#@tenant.onmicrosoft.com", ("carol@partner.example", False)),
+    ("first_last_partner.example#ext#@tenant.onmicrosoft.com", ("first_last@partner.example", True)),
+    ("nounderscore#EXT#@tenant.onmicrosoft.com", (None, False)),
+    ("ana.lopez@example.com", (None, False)),
+])
+def test_rebuild_guest_email_reverses_the_last_underscore(upn, expected):
+    assert rebuild_guest_email(upn) == expected
+
+
+# --------------------------------------------------------------------------- CSV downloads
+
+
+def test_users_csv_columns_booleans_and_json_cell(entra_csv):
+    users = by_id(entra_csv[0])
+    ana = users["01"]
+    assert (ana.user_name, ana.display_name, ana.given_name, ana.family_name, ana.user_type) == (
+        "ana.lopez@example.com", "Ana Lopez", "Ana", "Lopez", "Member")
+    assert [e.value for e in ana.emails] == ["Ana.Lopez@Example.com"]  # the UPN is the same key
+    assert (ana.attributes["department"], ana.attributes["lastLogin"]) == ("Finance", "2025-05-20T08:00:00Z")
+    assert [(k, users[k].active) for k in ("01", "05", "06")] == [("01", True), ("05", False), ("06", None)]
+    assert users["05"].display_name == "Chloé Martin"
+    assert users["06"].primary_email.value == "frank.zhou@example.com"  # no mail: the UPN
+
+
+def test_group_member_files_name_their_groups_and_resolve_nesting(entra_csv):
+    directory, _ = entra_csv
+    groups = {g.display_name: g for g in directory.groups}
+    assert list(groups) == ["Finance", "Finance Contractors", "Sales EMEA"]
+    assert groups["Finance"].id == "5a6b7c8d-1111-2222-3333-000000000001"  # from groups.csv
+    assert groups["Finance"].member_user_ids == ("9f1c2d3e-0a1b-4c2d-8e3f-000000000001",)
+    assert groups["Finance"].member_group_ids == ("5a6b7c8d-1111-2222-3333-000000000010",)
+    assert groups["Finance Contractors"].member_user_ids == ("9f1c2d3e-0a1b-4c2d-8e3f-000000000002",)
+
+
+def test_member_not_in_users_csv_and_service_principals(entra_csv):
+    directory, findings = entra_csv
+    grace = by_id(directory)["07"]
+    assert (grace.user_name, grace.display_name, grace.active) == ("grace.hall@example.com", "Grace Hall", None)
+    assert grace.source.location == "line 4"  # after the version:v1.0 preamble
+    assert [(f.code, f.file.rsplit("/", 1)[-1], f.location) for f in findings
+            if f.code in ("member-not-in-users", "ignored-members")] == [
+        ("ignored-members", "Finance Contractors.csv", ""),
+        ("member-not-in-users", "Sales EMEA.csv", "line 4"),
+    ]
+
+
+def test_member_files_without_groups_csv_use_the_file_name_as_id(tmp_path):
+    (tmp_path / "users.csv").write_text("id,userPrincipalName\nu1,a@example.com\n", encoding="utf-8")
+    (tmp_path / "group_members").mkdir()
+    (tmp_path / "group_members" / "Parent.csv").write_text(
+        "Object ID,User principal name,Display name,Member type\nu1,a@example.com,A,User\nx9,,Child,Group\n",
+        encoding="utf-8")
+    (tmp_path / "group_members" / "Child.csv").write_text(
+        "Object ID,User principal name,Display name,Member type\nu1,a@example.com,A,User\n", encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert [(g.id, g.member_user_ids, g.member_group_ids) for g in directory.groups] == [
+        ("Child", ("u1",), ()), ("Parent", ("u1",), ("Child",))]
+    assert [f.code for f in findings] == []
+
+
+# --------------------------------------------------------------------------- Graph JSON
+
+
+def test_graph_users_from_pages_with_absent_account_enabled_unknown(graph):
+    directory, _ = graph
+    users = by_id(directory)
+    assert [(k, users[k].active) for k in ("01", "02", "08")] == [("01", True), ("02", True), ("08", None)]
+    assert [e.value for e in users["01"].emails] == ["ana.lopez@example.com", "ana@oldcorp.example"]
+    assert users["02"].primary_email.value == "carol@partner.example" and users["02"].is_guest
+    assert users["08"].primary_email.value == "hank.ito@example.com"  # mail null: the UPN
+    assert users["08"].source.location == "$[1].value[0]"
+
+
+def test_graph_members_permission_stripped_items_and_cycles(graph):
+    directory, findings = graph
+    groups = {g.id: g for g in directory.groups}
+    assert groups["g1"].member_user_ids == ("9f1c2d3e-0a1b-4c2d-8e3f-000000000001",)
+    assert groups["g1"].member_group_ids == ("g2",)
+    # a stripped item whose user *is* in users.json still counts: matched by id, never "no email"
+    assert groups["g2"].member_user_ids == ("9f1c2d3e-0a1b-4c2d-8e3f-000000000002",
+                                            "9f1c2d3e-0a1b-4c2d-8e3f-000000000008")
+    assert (groups["g3"].member_group_ids, groups["g4"].member_group_ids) == (("g4",), ("g3",))
+    assert [(f.severity.value, f.code, f.location) for f in findings] == [
+        ("warning", "member-details-withheld", '$["g1"].value[2]'),
+        ("info", "ignored-members", ""),
+        ("warning", "group-cycle", "$.value[2]"),
+    ]
+    assert findings[1].message.endswith("1 servicePrincipal")
+    assert findings[2].message == "group 'Loop A' contains itself through nesting: Loop A > Loop B > Loop A"
+
+
+def test_graph_per_group_member_files_and_transitive_answers(tmp_path):
+    (tmp_path / "users.json").write_text(json.dumps({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
+        "value": [{"id": "u1", "userPrincipalName": "a@example.com", "accountEnabled": False}]}), encoding="utf-8")
+    (tmp_path / "members").mkdir()
+    (tmp_path / "members" / "Sales.transitive.json").write_text(json.dumps({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directoryObjects",
+        "value": [{"@odata.type": "#microsoft.graph.user", "id": "u1", "userPrincipalName": "a@example.com"}]}),
+        encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert [(g.id, g.member_user_ids) for g in directory.groups] == [("Sales.transitive", ("u1",))]
+    assert directory.users[0].active is False
+    assert [f.code for f in findings] == ["transitive-members"]

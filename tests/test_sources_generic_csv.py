@@ -1,0 +1,59 @@
+"""Generic CSV with a column-mapping YAML (planner.sources.generic_csv)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner.model import Severity
+from planner.sources import load_idp
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+
+
+def test_mapping_names_every_column():
+    directory, findings = load_idp(FIXTURES / "generic")
+    assert directory.format == "generic-csv" and findings == []
+    ana, ben, carol = directory.users
+    assert (ana.id, ana.user_name, ana.given_name, ana.family_name, ana.active, ana.user_type) == (
+        "E1001", "ana.lopez@example.com", "Ana", "Lopez", True, "Member")
+    assert [e.value for e in ben.emails] == ["ben.okafor@example.com", "ben@oldcorp.example"]
+    assert (ben.active, carol.active, carol.is_guest) == (False, True, True)
+    assert dict(ana.attributes) == {"Badge": "blue"}
+    assert [(g.id, g.member_user_ids) for g in directory.groups] == [
+        ("Finance", ("E1001", "E1002")), ("sigma-view", ("E1001",))]
+
+
+def test_mapping_given_alone_finds_its_csv_and_defaults(tmp_path):
+    (tmp_path / "export.csv").write_text("Login;State\r\nA@Example.com;Active\r\nb@example.com;Locked\r\n",
+                                         encoding="utf-8-sig")
+    (tmp_path / "map.yml").write_text("users: export.csv\ncolumns:\n  USERNAME: login\n  status: State\n",
+                                      encoding="utf-8")
+    directory, findings = load_idp(tmp_path / "map.yml")
+    assert findings == []
+    assert [(u.id, u.primary_email.value, u.status, u.active) for u in directory.users] == [
+        ("A@Example.com", "A@Example.com", "Active", True), ("b@example.com", "b@example.com", "Locked", False)]
+
+
+def test_mapped_column_missing_from_the_csv_is_an_error(tmp_path):
+    (tmp_path / "people.csv").write_text("Login\na@example.com\n", encoding="utf-8")
+    (tmp_path / "mapping.yaml").write_text("columns:\n  userName: Login\n  givenName: First\n", encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert directory.users == ()
+    assert [(f.severity, f.code, f.location, f.field) for f in findings] == [
+        (Severity.ERROR, "missing-column", "line 1", "givenName")]
+
+
+def test_bad_mapping_names_the_yaml_line(tmp_path):
+    (tmp_path / "people.csv").write_text("Login\na@example.com\n", encoding="utf-8")
+    (tmp_path / "mapping.yaml").write_text("columns:\n  userName: Login\n  nickname: Nick\n", encoding="utf-8")
+    _, findings = load_idp(tmp_path)
+    assert [(f.code, f.location, f.field) for f in findings] == [("invalid-mapping", "line 3", "columns.nickname")]
+
+
+def test_csv_without_a_mapping_is_an_unknown_format(tmp_path):
+    (tmp_path / "people.csv").write_text("Login,Name\na@example.com,A\n", encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert directory.users == ()
+    assert [(f.severity, f.code) for f in findings] == [(Severity.ERROR, "unknown-format")]
+    _, findings = load_idp(tmp_path, "generic-csv")
+    assert [(f.severity, f.code) for f in findings] == [(Severity.ERROR, "missing-mapping")]

@@ -1,0 +1,80 @@
+"""Okta Management API JSON loader (formats.md §2a-§2c)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.sources import load_idp
+from planner.sources.okta import okta_active
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+
+
+@pytest.fixture(scope="module")
+def okta():
+    return load_idp(FIXTURES / "okta")
+
+
+def test_users_from_an_array_of_pages(okta):
+    directory, _ = okta
+    ana = directory.users[0]
+    assert (ana.id, ana.user_name, ana.user_name_key) == (
+        "00u1a2b3c4D5E6F7G8H9", "Ana.Lopez@Example.com", "ana.lopez@example.com")
+    assert [(e.value, e.primary, e.type) for e in ana.emails] == [
+        ("ana.lopez@example.com", True, "primary"), ("a.lopez@oldcorp.example", False, "secondary")]
+    assert (ana.given_name, ana.family_name, ana.active, ana.status) == ("Ana", "Lopez", True, "ACTIVE")
+    assert ana.attributes["sigmaAccountType"] == "Pro" and ana.attributes["department"] == "Finance"
+    assert ana.attributes["lastLogin"] == "2025-05-21T09:14:55Z"
+    assert ana.attributes["credentialProvider"] == "FEDERATION" and "mobilePhone" not in ana.attributes
+    assert ana.source.location == "$[0][0]"
+    chloe = directory.users[2]
+    assert (chloe.user_name, chloe.primary_email.value, chloe.active) == (
+        "chloe.martin", "chloe.martin@example.com", False)
+
+
+def test_statuses_map_to_active(okta):
+    directory, _ = okta
+    assert [(u.status, u.active) for u in directory.users] == [
+        ("ACTIVE", True), ("STAGED", False), ("SUSPENDED", False), ("DEPROVISIONED", False)]
+
+
+@pytest.mark.parametrize("status, active", [
+    ("ACTIVE", True), ("PROVISIONED", True), ("RECOVERY", True), ("PASSWORD_EXPIRED", True),
+    ("LOCKED_OUT", True), ("STAGED", False), ("SUSPENDED", False), ("DEPROVISIONED", False),
+    ("Pending user action", True), ("Deactivated", False), ("Locked out", True), ("", None), ("WEIRD", None),
+])
+def test_status_words_and_console_labels(status, active):
+    assert okta_active(status) is active
+
+
+def test_groups_and_members_keyed_by_id_or_name(okta):
+    directory, _ = okta
+    assert [(g.id, g.display_name, g.member_user_ids, g.member_group_ids) for g in directory.groups] == [
+        ("00g1emaKYZTWRYYRRTS1", "sigma-finance-analysts", ("00u1a2b3c4D5E6F7G8H9", "00u4d5e6f7G8H9I0J1K2"), ()),
+        ("00g1emaKYZTWRYYRRTS2", "Sales EMEA", ("00u2b3c4d5E6F7G8H9I0",), ()),
+    ]
+    assert directory.groups[1].attributes["type"] == "APP_GROUP"
+
+
+def test_member_missing_from_users_file_is_added_with_a_warning(okta):
+    directory, findings = okta
+    dan = directory.users[3]
+    assert (dan.id, dan.status, dan.source.file) == (
+        "00u4d5e6f7G8H9I0J1K2", "DEPROVISIONED", str(FIXTURES / "okta" / "group_members.json"))
+    assert [(f.code, f.location) for f in findings] == [
+        ("member-not-in-users", '$["00g1emaKYZTWRYYRRTS1"][1]')]
+
+
+def test_pages_appended_to_one_file_and_member_files_per_group(tmp_path):
+    user = {"id": "00uA", "status": "ACTIVE", "profile": {"login": "a@example.com", "email": "a@example.com"}}
+    other = {"id": "00uB", "status": "ACTIVE", "profile": {"login": "b@example.com", "email": "b@example.com"}}
+    (tmp_path / "users.json").write_text(json.dumps([user]) + "\n" + json.dumps([other]), encoding="utf-8")
+    (tmp_path / "group_members").mkdir()
+    (tmp_path / "group_members" / "00gX.json").write_text(json.dumps([user]), encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert [u.id for u in directory.users] == ["00uA", "00uB"]
+    assert [(g.id, g.member_user_ids) for g in directory.groups] == [("00gX", ("00uA",))]
+    assert sorted(f.code for f in findings) == ["concatenated-json", "unknown-group"]
