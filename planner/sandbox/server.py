@@ -51,22 +51,6 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def pick_admin(state: SandboxState) -> str | None:
-    """The first active, internal member with the Admin account type (not Sigma's robot), or None."""
-    from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID
-
-    with state.lock:
-        for row in state._q("SELECT * FROM members WHERE is_archived=0 AND is_inactive=0 ORDER BY seq"):
-            if (
-                (row["member_type"] or "").casefold() == "admin"
-                and row["user_kind"] == "internal"
-                and row["member_id"] != SCHEDULER_ROBOT_MEMBER_ID
-                and row["email_key"] != SCHEDULER_ROBOT_EMAIL
-            ):
-                return row["member_id"]
-    return None
-
-
 class SandboxServer:
     """A seeded Sigma emulator (REST v2 + SCIM 2.0) on ``127.0.0.1`` (see the module docstring).
 
@@ -116,7 +100,7 @@ class SandboxServer:
             self.state.seed_default_account_types()
         else:
             seed_state(self.state, seed, documents_per_member=documents_per_member)
-        admin = pick_admin(self.state)
+        admin = self.state.first_active_admin()
         if admin is None and credential_owner_id is None:
             admin = self._create_admin()
         self.state.credential_owner_id = credential_owner_id or admin

@@ -41,7 +41,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from ..model import SigmaExport, email_key
+from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, SigmaExport, email_key
 
 # --------------------------------------------------------------------------- errors
 
@@ -334,7 +334,7 @@ class SandboxState:
         """Load a Sigma export (members, teams, team members, account types) into an empty state.
 
         Every field of each member's ``raw`` REST object is kept and served back
-        unchanged. Without account types in the export, the distinct
+        unchanged. A repeated memberId or teamId keeps its first record. Without account types in the export, the distinct
         ``memberType`` values of the members become the account types (plus
         :data:`DEFAULT_ACCOUNT_TYPES` when there are no members either). Each
         member owns ``documents_per_member`` documents. Nothing is SCIM-linked.
@@ -374,14 +374,14 @@ class SandboxState:
                     raw.get("homeFolderId"), json.dumps(extra) if extra else None, version,
                 ))
             self._db.executemany(
-                "INSERT INTO members(member_id,organization_id,email,email_key,first_name,last_name,"
+                "INSERT OR IGNORE INTO members(member_id,organization_id,email,email_key,first_name,last_name,"
                 "member_type,user_kind,is_archived,is_inactive,profile_img_url,created_by,updated_by,"
                 "created_at,updated_at,home_folder_id,extra,version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 member_rows,
             )
             if documents_per_member:
                 self._db.executemany(
-                    "INSERT INTO document_counts(member_id, owned) VALUES (?, ?)",
+                    "INSERT OR IGNORE INTO document_counts(member_id, owned) VALUES (?, ?)",
                     [(m.member_id, documents_per_member) for m in export.members],
                 )
             team_rows = []
@@ -397,7 +397,7 @@ class SandboxState:
                     json.dumps(extra) if extra else None, version,
                 ))
             self._db.executemany(
-                "INSERT INTO teams(team_id,name,description,visibility,is_archived,created_by,updated_by,"
+                "INSERT OR IGNORE INTO teams(team_id,name,description,visibility,is_archived,created_by,updated_by,"
                 "created_at,updated_at,workspace_id,extra,version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 team_rows,
             )
@@ -831,6 +831,18 @@ class SandboxState:
                 return
             self._move_documents(member_id, self.credential_owner_id, False)
             self._update_member_columns(member_id, {"is_archived": 1}, actor)
+
+    def first_active_admin(self) -> str | None:
+        """memberId of the first active, internal member with the Admin account type (any case),
+        Sigma's scheduler robot excepted; ``None`` when there is none."""
+        with self.lock:
+            for row in self._q(
+                "SELECT member_id, email_key FROM members WHERE is_archived=0 AND is_inactive=0 "
+                "AND user_kind='internal' AND lower(member_type)='admin' ORDER BY seq"
+            ):
+                if row["member_id"] != SCHEDULER_ROBOT_MEMBER_ID and row["email_key"] != SCHEDULER_ROBOT_EMAIL:
+                    return row["member_id"]
+            return None
 
     def is_active_member(self, member_id: str | None) -> bool:
         """True when the member exists and is neither archived nor inactive."""
