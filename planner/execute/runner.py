@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import collections
+import heapq
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -234,12 +235,17 @@ def run_actions(
             skip_dependents(aid, f"dependency {aid} is skipped")
 
     in_flight: dict[Future[ActionResult], str] = {}
+    # ready actions in plan order (a heap: each scheduling step is O(log n), not a scan)
+    ready: list[tuple[int, str]] = [(order[aid], aid) for aid, deps in waiting.items() if not deps]
+    heapq.heapify(ready)
     try:
         with ThreadPoolExecutor(max_workers=options.parallelism, thread_name_prefix="apply") as pool:
             while waiting or in_flight:
                 if not breaker.open:
-                    ready = sorted((aid for aid, deps in waiting.items() if not deps), key=order.__getitem__)
-                    for aid in ready[: max(0, options.parallelism - len(in_flight))]:
+                    while ready and len(in_flight) < options.parallelism:
+                        _, aid = heapq.heappop(ready)
+                        if aid not in waiting:  # skipped meanwhile
+                            continue
                         waiting.pop(aid)
                         in_flight[pool.submit(work, by_id[aid])] = aid
                 if not in_flight:
@@ -253,8 +259,11 @@ def run_actions(
                     breaker.record(result.state == "failed")
                     if result.state == "done":
                         for dependent in graph.successors(aid):
-                            if dependent in waiting:
-                                waiting[dependent].discard(aid)
+                            deps = waiting.get(dependent)
+                            if deps is not None and aid in deps:
+                                deps.discard(aid)
+                                if not deps:
+                                    heapq.heappush(ready, (order[dependent], dependent))
                     else:
                         skip_dependents(aid, f"dependency {aid} failed")
             if waiting:
