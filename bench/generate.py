@@ -165,7 +165,8 @@ class Person:
 class Generator:
     """Build the whole organization in memory from one seeded random source."""
 
-    def __init__(self, members: int, idp_users: int, groups: int, memberships: int, seed: int):
+    def __init__(self, members: int, idp_users: int, groups: int, memberships: int, seed: int,
+                 duplicates: bool = True):
         if members < 2:
             raise SystemExit("generate: --members must be at least 2 (the scheduler robot + one person)")
         if groups < len(ACCOUNT_TYPES) + 1:
@@ -175,6 +176,7 @@ class Generator:
         self.n_groups = groups
         self.n_memberships = memberships
         self.seed = seed
+        self.duplicates = duplicates
         self.rng = random.Random(seed)
         self._locals: dict[str, int] = {}
         self._stamps = [self._stamp(i) for i in range(997)]
@@ -229,7 +231,7 @@ class Generator:
         small organization (a few hundred members) carries at least one of each kind."""
         rng, R = self.rng, RATES
         people_in_sigma = self.n_members - 1  # minus the scheduler robot
-        n_dup = _quota(people_in_sigma, R["duplicate"])
+        n_dup = _quota(people_in_sigma, R["duplicate"]) if self.duplicates else 0
         n_plus = _quota(people_in_sigma, R["plus_address"])
         n_base = max(1, people_in_sigma - n_dup - n_plus)
         base = []
@@ -574,6 +576,11 @@ class Generator:
             ]
             policy["user_name_guard"] = {"on_mismatch": "use_sigma_email"}
             policy["account_types"]["on_downgrade"] = "allow"
+            policy["account_types"]["acknowledged_downgrades"] = [
+                p.member_id for p in self.people
+                if p.sigma and p.member_type.casefold() == "admin" and p.idp and p.idp_active
+                and "Admin" not in (p.idp_type, p.idp_second_type)
+            ]
             policy["unmatched"]["action"] = "deactivate"
             policy["guards"] = {"thresholds": {"deactivations": None, "guest_disables": None,
                                                "team_member_removals": None, "downgrades": None}}
@@ -608,10 +615,13 @@ class Generator:
                     for p in ps[:5]
                 ],
             }
-        dirt["duplicate"]["examples"] = [
-            {"memberId": p.member_id, "email": p.sigma_email, "duplicateMemberId": mid, "duplicateEmail": e}
-            for p, e, mid in self.extra_members[:5] if "+" not in e
-        ]
+        dirt["duplicate"] = {
+            "count": sum(1 for _, e, _ in self.extra_members if "+" not in e),
+            "examples": [
+                {"memberId": p.member_id, "email": p.sigma_email, "duplicateMemberId": mid, "duplicateEmail": e}
+                for p, e, mid in self.extra_members[:5] if "+" not in e
+            ],
+        }
         nested = [g for g in self.groups if g["groups"]]
         dirt["nested_group"] = {
             "count": len(nested),
@@ -625,6 +635,7 @@ class Generator:
             "parameters": {
                 "members": self.n_members, "idp_users": self.n_idp_users, "groups": self.n_groups,
                 "memberships": self.n_memberships, "idp_format": idp_format,
+                "duplicates": self.duplicates,
             },
             "counts": {
                 "sigma_members": len(sigma_emails),
@@ -742,10 +753,14 @@ def default_sizes(members: int) -> dict[str, int]:
 
 
 def generate(out: str | Path, members: int, idp_users: int | None = None, groups: int | None = None,
-             memberships: int | None = None, seed: int = 0, idp_format: str = "scim") -> dict[str, Any]:
+             memberships: int | None = None, seed: int = 0, idp_format: str = "scim",
+             duplicates: bool = True) -> dict[str, Any]:
     """Write a synthetic organization under ``out`` (layout in the module docstring).
 
     ``idp_users``, ``groups`` and ``memberships`` default to :func:`default_sizes`.
+    ``duplicates=False`` plants no duplicate Sigma members (same address in another
+    case): apply_bench uses it, since two members answering one SCIM userName make
+    the link fail by design (the sandbox answers 409) and the run would not converge.
     Returns the manifest (also written to ``out/manifest.json``): parameters,
     ``counts`` of what was written, and ``dirt``: for each planted kind its count
     and up to five examples with their ids.
@@ -758,7 +773,7 @@ def generate(out: str | Path, members: int, idp_users: int | None = None, groups
         raise SystemExit(f"generate: unknown --idp-format {idp_format!r} (scim, entra, okta)")
     out = Path(out)
     _clear(out)
-    gen = Generator(members, idp_users, groups, memberships, seed)
+    gen = Generator(members, idp_users, groups, memberships, seed, duplicates)
     gen.build_people()
     gen.build_groups()
     gen.write_sigma(out / "sigma")
@@ -781,10 +796,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memberships", type=int, help="IdP user->group edges (default 5 x members)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--idp-format", choices=("scim", "entra", "okta"), default="scim")
+    parser.add_argument("--no-duplicates", action="store_true",
+                        help="plant no duplicate Sigma members (for apply benchmarks)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     manifest = generate(args.out, args.members, args.idp_users, args.groups, args.memberships,
-                        args.seed, args.idp_format)
+                        args.seed, args.idp_format, duplicates=not args.no_duplicates)
     counts = ", ".join(f"{k} {v}" for k, v in manifest["counts"].items())
     print(f"wrote {args.out} in {time.perf_counter() - t0:.1f} s: {counts}", file=sys.stderr)
     return 0

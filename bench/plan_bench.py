@@ -47,9 +47,9 @@ def generator_digest() -> str:
     return hashlib.sha256((REPO / "bench" / "generate.py").read_bytes()).hexdigest()[:16]
 
 
-def organization(cache: Path, members: int, seed: int, idp_format: str) -> Path:
+def organization(cache: Path, members: int, seed: int, idp_format: str, duplicates: bool = True) -> Path:
     """The cached synthetic organization for ``members`` (generated on first use)."""
-    out = cache / f"org-{members}-seed{seed}-{idp_format}"
+    out = cache / (f"org-{members}-seed{seed}-{idp_format}" + ("" if duplicates else "-nodup"))
     stamp = out / "generator.sha256"
     if stamp.exists() and stamp.read_text() == generator_digest() and (out / "manifest.json").exists():
         return out
@@ -57,7 +57,7 @@ def organization(cache: Path, members: int, seed: int, idp_format: str) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     if stamp.exists():
         stamp.unlink()
-    generate.generate(out, members=members, seed=seed, idp_format=idp_format)
+    generate.generate(out, members=members, seed=seed, idp_format=idp_format, duplicates=duplicates)
     stamp.write_text(generator_digest())
     print(f"  generated {members:,} members in {time.perf_counter() - t0:.1f} s -> {out}", flush=True)
     return out
