@@ -242,7 +242,12 @@ def test_auto_approve_applies_without_approval_file_and_shows_summary(tmp_path, 
     assert report.status == "converged"
     assert shown[0].startswith("Plan sha256:") and "8 actions" in shown[0]
     assert "       2  scim.link_user" in shown
-    assert shown[-1] == "Approved with --auto-approve (no approval file)"
+    assert "Approved with --auto-approve (no approval file)" in shown
+    assert shown[-3:] == [
+        "Stale-plan check: reading the 5 Sigma object(s) the plan was made against",
+        "Stale-plan check: no object changed since the plan was made",
+        "Verifying: re-reading the targets of 8 action(s)",
+    ]
 
 
 def test_a_failed_action_skips_its_dependents_and_the_rest_goes_on(tmp_path, sb):

@@ -320,6 +320,10 @@ def apply_plan(
         if journal is not None:
             journal.close()
         raise
+    for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve):
+        echo(line)
+    if plan.fingerprints:
+        echo(f"Stale-plan check: reading the {len(plan.fingerprints)} Sigma object(s) the plan was made against")
     try:
         drifts = check_stale(plan, clients.rest, parallelism=options.parallelism)
     except ApiError as exc:
@@ -333,8 +337,8 @@ def apply_plan(
             journal.close()
         raise ApplyRefused(redactor(stale_message(str(plan_path), drifts)))
 
-    for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve):
-        echo(line)
+    if plan.fingerprints:
+        echo("Stale-plan check: no object changed since the plan was made")
 
     if journal is None:
         journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
@@ -359,6 +363,7 @@ def apply_plan(
              if r.state == "skipped" and r.error and r.error.startswith("not started: ")),
             None,
         )
+        echo(f"Verifying: re-reading the targets of {len(actions)} action(s)")
         verification = verify(actions, clients, parallelism=options.parallelism, redactor=redactor)
     finally:
         _close(clients)
