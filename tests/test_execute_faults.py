@@ -96,3 +96,35 @@ def test_lost_answer_to_a_group_link_is_a_link_too(tmp_path):
         assert "PATCH /scim/v2/Groups/t1" not in counter.writes  # the members came with the lost create
     finally:
         server.close()
+
+
+def test_409_naming_member_id_links_even_when_the_filter_finds_nothing():
+    """A server whose userName filter misses the user (not the sandbox: a mock for a fault it cannot
+    cause) but whose 409 says ``member-id=m9``: the create becomes a link to m9."""
+    from planner.execute.actions import Clients, Executor
+    from planner.execute.scim_client import SigmaScimClient
+
+    from .execute_support import FAST_RETRY, create
+
+    scim_json = {"content-type": "application/scim+json"}
+    seen = []
+
+    def handler(request):
+        seen.append(f"{request.method} {request.url.path}")
+        if request.method == "GET" and request.url.path.endswith("/Users"):
+            return httpx2.Response(200, headers=scim_json, json={
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []})
+        if request.method == "POST":
+            return httpx2.Response(409, headers=scim_json, json={
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "409",
+                "scimType": "uniqueness", "detail": "User exists: member-id=m9"})
+        return httpx2.Response(200, headers=scim_json, json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "m9",
+            "userName": "New@example.com", "userType": "Viewer", "active": True, "meta": {"resourceType": "User"}})
+
+    scim = SigmaScimClient("http://127.0.0.1:9/scim/v2", "t", transport=httpx2.MockTransport(handler),
+                           retry_policy=FAST_RETRY)
+    outcome, ids = Executor(Clients(rest=None, scim=scim)).execute(create("C1", "new@example.com"),
+                                                                  lambda image: None, lambda ids: None)
+    assert (outcome, ids) == ("written", {"scimUserId": "m9"})
+    assert seen == ["GET /scim/v2/Users", "POST /scim/v2/Users", "GET /scim/v2/Users", "GET /scim/v2/Users/m9"]

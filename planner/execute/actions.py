@@ -380,6 +380,10 @@ class CreateUser(_ScimUserHandler):
                 if exc.status != 409:
                     raise
                 user = self._find(action, clients)  # created by an earlier attempt whose answer was lost
+                if user is None and exc.existing_member_id:  # "member-id=<id>" (sigma-api.md §2.4, §7)
+                    named = scim.get_user(exc.existing_member_id)
+                    if named is not None and (named.user_name or "").casefold() == user_name_of(action).casefold():
+                        user = named
                 if user is None:
                     raise
             else:
