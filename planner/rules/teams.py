@@ -78,6 +78,21 @@ def provisioned(roster: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([a, b], ignore_index=True).astype(object)
 
 
+def _lists_by(df: pd.DataFrame, key: str, columns: list[str]) -> dict[str, tuple[list, ...]]:
+    """``{key value: (column lists...)}`` keeping row order; one pass, no per-group DataFrames."""
+    if df.empty:
+        return {}
+    keys = df[key].tolist()
+    cols = [df[c].tolist() for c in columns]
+    out: dict[str, tuple[list, ...]] = {}
+    start = 0
+    for i in range(1, len(keys) + 1):
+        if i == len(keys) or keys[i] != keys[start]:
+            out[keys[start]] = tuple(c[start:i] for c in cols)
+            start = i
+    return out
+
+
 def assign_groups(ctx: Context) -> tuple[list[Assignment], Outcome]:
     """Apply ``teams.map`` and ``teams.rules``; return the assignments and review items."""
     policy = ctx.policy.teams
@@ -216,19 +231,24 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
         )
 
     prov = provisioned(roster)
-    gm = ctx.group_members.merge(prov, on="idp_id")
+    wanted = {a.group_id for a in assignments}
+    gm = ctx.group_members[ctx.group_members["group_id"].isin(wanted)]
+    all_group_members = gm.groupby("group_id").size().to_dict()
+    pushed = gm.merge(prov, on="idp_id").sort_values(["group_id", "user_name", "idp_id"], kind="stable")
+    pushed["member_id"] = pushed["member_id"].astype(object).where(pushed["member_id"].notna(), None)
+    members_of = _lists_by(pushed, "group_id", ["member_id", "user_name", "action"])
     # every member the group holds, provisioned or not (a suspended member is still in the group:
     # not a leftover, just not pushed)
     pairs = roster[roster["member_id"].notna() & roster["idp_id"].notna()][["idp_id", "member_id"]]
-    in_group = ctx.group_members.merge(pairs, on="idp_id")
-    in_group_by_group = in_group.groupby("group_id")["member_id"].agg(set).to_dict()
+    in_group = gm.merge(pairs, on="idp_id").sort_values("group_id", kind="stable")
+    in_group_of = {g: set(v[0]) for g, v in _lists_by(in_group, "group_id", ["member_id"]).items()}
     current = ctx.team_members.merge(
         ctx.members[["member_id", "email", "is_archived", "is_inactive"]], on="member_id", how="left"
-    )
-    current_by_team = {tid: df for tid, df in current.groupby("team_id", sort=True)}
-    all_group_members = ctx.group_members.groupby("group_id")["idp_id"].size().to_dict()
-    gm_by_group = {gid: df for gid, df in gm.groupby("group_id", sort=True)}
-    empty = gm.iloc[0:0]
+    ).sort_values(["team_id", "member_id"], kind="stable")
+    current["stuck"] = current["is_archived"].fillna(False).astype(bool) | current["is_inactive"].fillna(False).astype(bool)
+    current_of = _lists_by(current, "team_id", ["member_id", "email", "is_team_admin", "stuck"])
+    no_members = ([], [], [])
+    no_current = ([], [], [], [])
     assigned_team_ids = set()
 
     for a in assignments:
@@ -248,29 +268,27 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 )
             )
             continue
-        members = gm_by_group.get(a.group_id, empty).sort_values(["user_name", "idp_id"], kind="stable")
-        member_ids = sorted(x for x in members["member_id"] if x is not None)
-        user_names = sorted(members["user_name"])
+        group_member_ids, user_names, requires = members_of.get(a.group_id, no_members)
+        member_ids = sorted(x for x in group_member_ids if x is not None)
         target = {"teamId": a.team_id, "name": a.name, "groupId": a.group_id, "groupDisplayName": a.group_name}
         evidence = {
             "rule": a.rule,
             "groupMembers": int(all_group_members.get(a.group_id, 0)),
-            "groupMembersProvisioned": len(members),
+            "groupMembersProvisioned": len(user_names),
         }
-        requires = set(members["action"])
         if a.team_id is not None:
             assigned_team_ids.add(a.team_id)
             group_action = make_action(
                 ActionKind.SCIM_LINK_GROUP,
                 a.team_id,
                 target=target,
-                before={"name": a.name, "scimLinked": False},
+                before={"name": a.name},
                 after={"displayName": a.name},
                 rule=a.rule,
                 reason=f"link team {a.name!r} to IdP group {a.group_name!r} ({a.rule})",
                 evidence=evidence,
             )
-            now = current_by_team.get(a.team_id, current.iloc[0:0])
+            now_ids, now_emails, now_admin, now_stuck = current_of.get(a.team_id, no_current)
         else:
             group_action = make_action(
                 ActionKind.SCIM_CREATE_GROUP,
@@ -282,53 +300,48 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 reason=f"create team {a.name!r} from IdP group {a.group_name!r} ({a.rule}; teams.mode is create)",
                 evidence=evidence,
             )
-            now = current.iloc[0:0]
+            now_ids, now_emails, now_admin, now_stuck = no_current
         out.actions.append(group_action)
-        before_ids = sorted(now["member_id"])
         set_members = make_action(
             ActionKind.SCIM_SET_GROUP_MEMBERS,
             a.group_id,
             target=target,
-            before={"memberIds": before_ids},
-            after={"members": user_names, "memberIds": member_ids},
+            before={"memberIds": list(now_ids)},
+            after={"members": sorted(user_names)},
             rule=a.rule,
             reason=(
-                f"team {a.name!r} members = the {len(members)} provisioned member(s) of group {a.group_name!r}"
+                f"team {a.name!r} members = the {len(user_names)} provisioned member(s) of group {a.group_name!r}"
                 + (" (nested groups flattened)" if policy.flatten_nested else "")
             ),
             evidence=evidence,
-            depends_on=requires | {group_action.id},
+            depends_on=list(requires) + [group_action.id],
         )
         out.actions.append(set_members)
 
-        leftovers = now[~now["member_id"].isin(in_group_by_group.get(a.group_id, set()))].sort_values("member_id")
-        removable = leftovers[~(leftovers["is_inactive"].fillna(False).astype(bool)
-                                | leftovers["is_archived"].fillna(False).astype(bool))]
-        stuck = leftovers[~leftovers["member_id"].isin(set(removable["member_id"]))]
-        removed = 0
+        in_group_ids = in_group_of.get(a.group_id, set())
+        leftovers = [i for i, mid in enumerate(now_ids) if mid not in in_group_ids]
+        removable = [i for i in leftovers if not now_stuck[i]]
+        report = leftovers if policy.leftovers == "report" else [i for i in leftovers if now_stuck[i]]
+        removal_ids = []
         if policy.leftovers == "remove":
-            for row in removable.itertuples(index=False):
-                out.actions.append(
-                    make_action(
-                        ActionKind.TEAMS_REMOVE_MEMBER,
-                        f"{a.team_id}:{row.member_id}",
-                        target={"teamId": a.team_id, "name": a.name, "memberId": row.member_id, "email": row.email},
-                        before={"userId": row.member_id, "isTeamAdmin": bool(row.is_team_admin)},
-                        after=None,
-                        rule="teams.leftovers",
-                        reason=(
-                            f"remove from team {a.name!r}: not in IdP group {a.group_name!r}, and SCIM does not "
-                            "remove pre-SCIM members"
-                        ),
-                        evidence={"groupId": a.group_id},
-                        depends_on=[set_members.id],
-                    )
+            for i in removable:
+                action = make_action(
+                    ActionKind.TEAMS_REMOVE_MEMBER,
+                    f"{a.team_id}:{now_ids[i]}",
+                    target={"teamId": a.team_id, "name": a.name, "memberId": now_ids[i], "email": now_emails[i]},
+                    before={"userId": now_ids[i], "isTeamAdmin": bool(now_admin[i])},
+                    after=None,
+                    rule="teams.leftovers",
+                    reason=(
+                        f"remove from team {a.name!r}: not in IdP group {a.group_name!r}, and SCIM does not "
+                        "remove pre-SCIM members"
+                    ),
+                    evidence={"groupId": a.group_id},
+                    depends_on=[set_members.id],
                 )
-                removed += 1
-            report = stuck
-        else:
-            report = leftovers
-        if len(report):
+                out.actions.append(action)
+                removal_ids.append(action.id)
+        if report:
             out.review_items.append(
                 make_review(
                     "teams.leftovers",
@@ -343,12 +356,12 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                     ),
                     rule="teams.leftovers",
                     candidates=[
-                        {"memberId": r.member_id, "email": r.email,
-                         "state": "inactive" if r.is_inactive else ("archived" if r.is_archived else "active")}
-                        for r in report.itertuples(index=False)
+                        {"memberId": now_ids[i], "email": now_emails[i],
+                         "state": "inactive or archived" if now_stuck[i] else "active"}
+                        for i in report
                     ],
                     resolution=(yaml_snippet({"teams": {"leftovers": "remove"}})
-                                if policy.leftovers == "report" and len(removable) else ""),
+                                if policy.leftovers == "report" and removable else ""),
                 )
             )
         if a.name != a.group_name:
@@ -366,7 +379,9 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                     rule=a.rule,
                 )
             )
-        added = len([x for x in member_ids if x not in set(before_ids)]) + sum(1 for x in members["member_id"] if x is None)
+        now_set = set(now_ids)
+        added = sum(1 for x in group_member_ids if x is None or x not in now_set)
+        kept_leftovers = len(leftovers) - len(removal_ids)
         result.rows.append(
             TeamRow(
                 team_id=a.team_id,
@@ -374,21 +389,17 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 group_id=a.group_id,
                 group_name=a.group_name,
                 mode="link" if a.team_id else "create",
-                members_before=len(before_ids),
-                members_after=len(set(member_ids) | set(now["member_id"])) + (len(members) - len(member_ids)) - removed,
+                members_before=len(now_ids),
+                members_after=len(user_names) + kept_leftovers,
                 members_added=added,
-                members_removed=removed,
-                actions=tuple(
-                    sorted([group_action.id, set_members.id]
-                           + [action_id(ActionKind.TEAMS_REMOVE_MEMBER, f"{a.team_id}:{r.member_id}")
-                              for r in removable.itertuples(index=False)] * (policy.leftovers == "remove"))
-                ),
+                members_removed=len(removal_ids),
+                actions=tuple(sorted([group_action.id, set_members.id] + removal_ids)),
             )
         )
 
     unmanaged = ctx.teams[~ctx.teams["team_id"].isin(assigned_team_ids)].sort_values(["name", "team_id"])
     for t in unmanaged.itertuples(index=False):
-        n = len(current_by_team.get(t.team_id, ()))
+        n = len(current_of.get(t.team_id, no_current)[0])
         result.rows.append(
             TeamRow(team_id=t.team_id, name=t.name, group_id=None, group_name=None, mode="unmanaged",
                     members_before=n, members_after=n, members_added=0, members_removed=0,
@@ -407,7 +418,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                     "and can then be changed only through the REST API"
                 ),
                 rule="teams.map",
-                candidates=[{"teamId": t.team_id, "name": t.name, "members": len(current_by_team.get(t.team_id, ()))}
+                candidates=[{"teamId": t.team_id, "name": t.name, "members": len(current_of.get(t.team_id, no_current)[0])}
                             for t in active_unmanaged.itertuples(index=False)],
             )
         )
