@@ -130,7 +130,7 @@ def test_dry_run_prints_requests_without_credentials_and_writes_nothing(tmp_path
     secrets = list(sandbox_env(server).values())
     code, out, err = run(["apply", str(plan), "--dry-run", *urls(server)], capsys)
     assert code == 0 and err == ""
-    assert out.startswith(f"# dry run of plan.json (sha256:")
+    assert out.startswith("# dry run of plan.json (sha256:")
     assert f"PATCH {server.base_url}/v2/members/m3" in out
     assert not any(s in out for s in secrets)
     assert server.request_counts == {}

@@ -1,0 +1,20 @@
+"""Apply an approved plan to Sigma: ordered, rate-limited, idempotent, resumable.
+
+One module per concept (design.md "execute/"):
+
+- :mod:`.targets`: base URLs (flags or the policy's ``targets``; https except
+  loopback), credentials from the environment, the :class:`~.targets.Redactor`;
+- :mod:`.retry`: 429/5xx/network retries with backoff, jitter and ``Retry-After``;
+- :mod:`.rest_client`: Sigma REST v2 (OAuth client credentials, token reuse and re-mint);
+- :mod:`.scim_client`: Sigma's SCIM 2.0 through scim2-client and scim2-models;
+- :mod:`.actions`: one check-first handler per :class:`planner.model.ActionKind`;
+- :mod:`.journal`: the SQLite journal beside the plan (states, attempts, ids, before-images);
+- :mod:`.runner`: dependency order, bounded concurrency, skips, circuit breaker;
+- :mod:`.stale`: the stale-plan check against the plan's fingerprints;
+- :mod:`.verify`: post-apply convergence, object by object;
+- :mod:`.approve`: ``approve`` and the gate apply passes first;
+- :mod:`.apply`: the ``apply`` command's orchestration, dry run, result file;
+- :mod:`.result_html`: the report with its "Apply result" section;
+- :mod:`.progress`: rich progress bar on a terminal, plain log lines otherwise;
+- :mod:`.demo`: ``sigma-migrate demo``.
+"""
