@@ -128,3 +128,21 @@ def test_409_naming_member_id_links_even_when_the_filter_finds_nothing():
                                                                   lambda image: None, lambda ids: None)
     assert (outcome, ids) == ("written", {"scimUserId": "m9"})
     assert seen == ["GET /scim/v2/Users", "POST /scim/v2/Users", "GET /scim/v2/Users", "GET /scim/v2/Users/m9"]
+
+
+def test_lost_answer_to_a_team_member_removal_is_done_after_a_second_look(tmp_path):
+    server, counter = counting_sandbox()
+    try:
+        lossy = LosesFirstAnswer("PATCH", "/v2/teams/t1/members")
+        plan = write_test_plan(tmp_path)
+        approve(plan, "Ada Admin")
+
+        report = apply_plan(plan, options_for(server, transport=lossy))
+
+        assert lossy.dropped == 1
+        assert report.results["r1"].state == "done" and report.status == "converged"
+        key = "PATCH /v2/teams/t1/members -m3"
+        assert counter.attempts[key] == 2 and counter.writes[key] == 1  # the retry: 400 "not in team"
+        assert server.status_counts[("PATCH /v2/teams/{teamId}/members", 400)] == 1
+    finally:
+        server.close()

@@ -8,7 +8,9 @@ dry-run printable"), which every handler keeps:
    and the ids learned (SCIM ids, memberIds).
 2. :meth:`Handler.write` sends only the requests that close the difference.
    A ``409`` on a create is "already exists": the handler looks the object up
-   and links to it (sigma-api.md §2.4, §7) instead of failing.
+   and links to it (sigma-api.md §2.4, §7) instead of failing. Any other 4xx
+   on a write gets a second look (:meth:`Executor.execute`): when the target is
+   now as planned (the first, lost attempt landed), the action is done.
 3. :meth:`Handler.requests` renders the exact write requests for ``--dry-run``
    (method, path, JSON body), from the plan alone, ids not yet known shown as
    placeholders.
@@ -808,5 +810,16 @@ class Executor:
         if seen.done:
             return "already", dict(seen.ids)
         on_before(seen.before if seen.before is not None else {"exists": False})
-        ids = handler.write(action, self.clients, seen, on_ids)
+        try:
+            ids = handler.write(action, self.clients, seen, on_ids)
+        except ApiError as exc:
+            # A write whose first answer was lost is retried by the transport; the retry may be
+            # refused (409, 400 "not in team") because the first one landed. If the target is now
+            # as planned, the action is done.
+            if exc.status is None or not 400 <= exc.status < 500 or exc.status == 401:
+                raise
+            again = handler.observe(action, self.clients)
+            if not again.done:
+                raise
+            return "written", dict(again.ids)
         return "written", dict(ids or {})
