@@ -37,16 +37,9 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary and every finding as JSON.")
 def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, as_json: bool) -> None:
     """Load both exports, print a summary and every finding; exit 1 when a finding is an error."""
-    import json
+    from .check import run
 
-    from .check import exit_code, render, run_check, to_json
-
-    result = run_check(sigma_dir, idp_paths, idp_format)
-    if as_json:
-        click.echo(json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str))
-    else:
-        render(result)
-    raise click.exceptions.Exit(exit_code(result))
+    raise click.exceptions.Exit(run(sigma_dir, idp_paths, idp_format, as_json=as_json))
 
 
 # --------------------------------------------------------------------------- plan / show (issue 3)
@@ -156,10 +149,12 @@ def approve_command(plan_file: str, by: str) -> None:
               help="Seconds; the longest wait between retries (Retry-After is honoured up to 300 s).")
 @click.option("--max-attempts", type=click.IntRange(1, 50), default=8, show_default=True,
               help="Tries per request on 429, 5xx and network errors.")
+@click.option("--max-rate", type=click.FloatRange(min=0, min_open=True),
+              help="At most this many requests per second to each API (default: no cap; Sigma publishes none).")
 def apply_command(
     plan_file: str, auto_approve: bool, dry_run: bool, resume: bool, parallelism: int, as_json: bool,
     rest_base_url: str | None, scim_base_url: str | None, backoff_base: float, backoff_cap: float,
-    max_attempts: int,
+    max_attempts: int, max_rate: float | None,
 ) -> None:
     """Apply the approved PLAN to Sigma (REST v2 + SCIM 2.0), journaled and resumable.
 
@@ -177,6 +172,7 @@ def apply_command(
         auto_approve=auto_approve, resume=resume, parallelism=parallelism,
         rest_base_url=rest_base_url, scim_base_url=scim_base_url,
         retry=RetryPolicy(max_attempts=max_attempts, backoff_base=backoff_base, backoff_cap=backoff_cap),
+        max_rate=max_rate,
     )
     if dry_run:
         for line in dry_run_lines(plan_file, options):

@@ -145,3 +145,21 @@ def test_a_throttle_hold_makes_every_sender_wait():
     throttle.wait()
     throttle.wait()
     assert sleeps == [2.5]
+
+
+def test_rate_limiter_spaces_request_starts():
+    from planner.execute.retry import RateLimiter
+
+    now = [0.0]
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(round(seconds, 6))
+        now[0] += seconds
+
+    limiter = RateLimiter(4.0, clock=lambda: now[0], sleep=sleep)
+    for _ in range(4):
+        limiter.acquire()
+    assert sleeps == [0.25, 0.25, 0.25]
+    RateLimiter(None, clock=lambda: now[0], sleep=sleep).acquire()
+    assert len(sleeps) == 3

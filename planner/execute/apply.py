@@ -87,6 +87,7 @@ class ApplyOptions:
     breaker_ratio: float = 0.5
     min_token_interval: float = 1.0
     timeout: float = 30.0
+    max_rate: float | None = None
     transport: httpx2.BaseTransport | None = None
     environ: Mapping[str, str] | None = None
     write_html: bool = True
@@ -256,7 +257,7 @@ def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter
         rest = SigmaRestClient(
             targets.rest_base_url, client_id, client_secret,
             retry_policy=options.retry, transport=options.transport, timeout=options.timeout,
-            min_token_interval=options.min_token_interval, redactor=redactor,
+            max_rate=options.max_rate, min_token_interval=options.min_token_interval, redactor=redactor,
         )
         rest.transport.listener = listener
     if "scim" in apis:
@@ -265,7 +266,8 @@ def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter
         token = creds.require_scim()
         scim = SigmaScimClient(
             targets.scim_base_url, token,
-            retry_policy=options.retry, transport=options.transport, timeout=options.timeout, redactor=redactor,
+            retry_policy=options.retry, transport=options.transport, timeout=options.timeout,
+            max_rate=options.max_rate, redactor=redactor,
         )
         scim.transport.listener = listener
     return Clients(rest=rest, scim=scim)

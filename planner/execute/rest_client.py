@@ -55,6 +55,7 @@ class SigmaRestClient:
         retry_policy: RetryPolicy | None = None,
         transport: httpx2.BaseTransport | None = None,
         timeout: float = 30.0,
+        max_rate: float | None = None,
         min_token_interval: float = 1.0,
         redactor: Redactor | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -66,7 +67,7 @@ class SigmaRestClient:
         self.redactor = redactor or Redactor((client_id, client_secret))
         self.redactor.add(client_id)
         self.redactor.add(client_secret)
-        self.transport = RetryTransport(transport, policy=retry_policy, sleep=sleep)
+        self.transport = RetryTransport(transport, policy=retry_policy, sleep=sleep, max_rate=max_rate)
         self._http = httpx2.Client(base_url=self.base_url, transport=self.transport, timeout=timeout)
         self._lock = threading.Lock()
         self._token: str | None = None

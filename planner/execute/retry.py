@@ -118,6 +118,34 @@ class Throttle:
             self._sleep(remaining)
 
 
+class RateLimiter:
+    """At most ``rate`` request starts per second for one API (thread-safe; ``None`` = no cap).
+
+    Sigma publishes no global limit (sigma-api.md §7), so the cap is off by
+    default and apply's pace is set by ``--parallelism``; ``--max-rate`` adds one
+    for organizations that share their API quota with other tools.
+    """
+
+    def __init__(self, rate: float | None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
+
+    def acquire(self) -> None:
+        """Wait for this request's slot."""
+        if not self.interval:
+            return
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
+
+
 @dataclass
 class RetryStats:
     """Counters a transport keeps (read by the runner for the journal and summary)."""
@@ -157,10 +185,12 @@ class RetryTransport(httpx2.BaseTransport):
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         listener: RetryListener | None = None,
+        max_rate: float | None = None,
     ):
         self.inner = inner or httpx2.HTTPTransport()
         self.policy = policy or RetryPolicy()
         self.throttle = throttle or Throttle(clock=clock, sleep=sleep)
+        self.limiter = RateLimiter(max_rate, clock=clock, sleep=sleep)
         self.stats = RetryStats()
         self.listener = listener
         self._sleep = sleep
@@ -172,6 +202,7 @@ class RetryTransport(httpx2.BaseTransport):
         while True:
             attempt += 1
             self.throttle.wait()
+            self.limiter.acquire()
             self.stats.add(requests=1)
             try:
                 response = self.inner.handle_request(request)

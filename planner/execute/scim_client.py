@@ -100,6 +100,7 @@ class SigmaScimClient:
         retry_policy: RetryPolicy | None = None,
         transport: httpx2.BaseTransport | None = None,
         timeout: float = 30.0,
+        max_rate: float | None = None,
         redactor: Redactor | None = None,
         sleep: Any = None,
     ):
@@ -107,7 +108,7 @@ class SigmaScimClient:
         self.redactor = redactor or Redactor((token,))
         self.redactor.add(token)
         kwargs = {"sleep": sleep} if sleep is not None else {}
-        self.transport = RetryTransport(transport, policy=retry_policy, **kwargs)
+        self.transport = RetryTransport(transport, policy=retry_policy, max_rate=max_rate, **kwargs)
         self._http = httpx2.Client(
             base_url=self.base_url + "/",
             transport=self.transport,
