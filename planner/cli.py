@@ -37,9 +37,16 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary and every finding as JSON.")
 def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, as_json: bool) -> None:
     """Load both exports, print a summary and every finding; exit 1 when a finding is an error."""
-    from .check import run
+    import json
 
-    raise click.exceptions.Exit(run(sigma_dir, idp_paths, idp_format, as_json=as_json))
+    from .check import exit_code, render, run_check, to_json
+
+    result = run_check(sigma_dir, idp_paths, idp_format)
+    if as_json:
+        click.echo(json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str))
+    else:
+        render(result)
+    raise click.exceptions.Exit(exit_code(result))
 
 
 # --------------------------------------------------------------------------- plan / show (issue 3)
