@@ -29,6 +29,7 @@ findings, 1 with (see :func:`exit_code`).
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from rich.text import Text
 
 from .model import Finding, Severity, Snapshot
 from .sources import load_snapshot
+from .sources.files import gc_paused
 from .validation import nesting
 
 MAX_SHOWN_PER_CODE = 20
@@ -63,6 +65,33 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
     """Load the exports (never raises for bad files) and summarize them."""
     snapshot = load_snapshot(sigma_dir, list(idp_paths), idp_format)
     return CheckResult(snapshot, summarize(snapshot, sigma_dir, idp_paths))
+
+
+def run(
+    sigma_dir: str | Path,
+    idp_paths: Sequence[str | Path],
+    idp_format: str | None = None,
+    *,
+    as_json: bool = False,
+    console: Console | None = None,
+) -> int:
+    """The whole ``check`` command: load, print (tables, or JSON with ``as_json``), return the exit status.
+
+    Runs with the cyclic GC paused and drops the snapshot before resuming it,
+    so the millions of objects of a 100k-member org are never scanned
+    (files.gc_paused). Raises :class:`~planner.sources.UnknownFormatError` for
+    an unknown ``idp_format``.
+    """
+    console = console or Console(highlight=False)
+    with gc_paused():
+        result = run_check(sigma_dir, idp_paths, idp_format)
+        if as_json:
+            console.file.write(json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str) + "\n")
+        else:
+            render(result, console)
+        code = exit_code(result)
+        del result
+    return code
 
 
 def exit_code(result: CheckResult) -> int:

@@ -37,16 +37,9 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary and every finding as JSON.")
 def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, as_json: bool) -> None:
     """Load both exports, print a summary and every finding; exit 1 when a finding is an error."""
-    import json
+    from .check import run
 
-    from .check import exit_code, render, run_check, to_json
-
-    result = run_check(sigma_dir, idp_paths, idp_format)
-    if as_json:
-        click.echo(json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str))
-    else:
-        render(result)
-    raise click.exceptions.Exit(exit_code(result))
+    raise click.exceptions.Exit(run(sigma_dir, idp_paths, idp_format, as_json=as_json))
 
 
 # --------------------------------------------------------------------------- plan / show (issue 3)

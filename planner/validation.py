@@ -30,15 +30,17 @@ IdP side (:func:`check_idp`):
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Sequence
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .model import Finding, IdpDirectory, IdpGroup, IdpUser, SigmaExport, SourceRef
 from .sources.files import Findings
 from .sources.values import is_valid_email
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _MAX_NAMED = 6
 
@@ -56,27 +58,44 @@ def _list(items: Sequence[str]) -> str:
     return shown + (f", ... ({len(items)} in all)" if len(items) > _MAX_NAMED else "")
 
 
+_VALID_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def _email_problems(records: Sequence, values: Sequence[str], keys: Sequence[str]) -> list:
+    """The records whose email (``values[i]``) is empty or invalid; a C-speed regex screens the valid ones."""
+    match = _VALID_EMAIL.fullmatch
+    return [r for r, v, k in zip(records, values, keys)
+            if not k or (match(v) is None and not is_valid_email(v))]
+
+
+def _repeated(records: Sequence, keys: Sequence[str]) -> list[tuple[str, list]]:
+    """``(key, records)`` for every non-empty key held by two or more records, in first-seen order."""
+    counts = Counter(keys)
+    dupes = {k for k, n in counts.items() if n > 1 and k}
+    if not dupes:
+        return []
+    groups: dict[str, list] = {}
+    for r, k in zip(records, keys):
+        if k in dupes:
+            groups.setdefault(k, []).append(r)
+    return list(groups.items())
+
+
 # --------------------------------------------------------------------------- Sigma
 
 
 def check_sigma(export: SigmaExport) -> list[Finding]:
     """Cross-record findings for a Sigma export (see the module docstring for the codes)."""
     findings = Findings()
-    by_key: dict[str, list] = defaultdict(list)
-    for m in export.members:
-        if m.is_system:
-            continue
+    people = [m for m in export.members if not m.is_system]
+    for m in _email_problems(people, [m.email for m in people], [m.email_key for m in people]):
         file, loc = _where(m.source)
         if not m.email_key:
             findings.warning("empty-email", file, loc, "email", f"member {m.member_id} has no email")
-            continue
-        by_key[m.email_key].append(m)
-        if not is_valid_email(m.email):
+        else:
             findings.warning("invalid-email", file, loc, "email",
                              f"member {m.member_id} has an invalid email {m.email!r}")
-    for key, group in by_key.items():
-        if len(group) < 2:
-            continue
+    for key, group in _repeated(people, [m.email_key for m in people]):
         file, loc = _where(group[0].source)
         named = [f"{m.member_id} ({m.email!r}{', ' + _short(m.source) if _short(m.source) else ''})"
                  for m in group]
@@ -166,6 +185,8 @@ class Nesting:
 
 def group_graph(groups: Iterable[IdpGroup]) -> nx.DiGraph:
     """Directed graph of group ids, an edge ``parent -> child`` per nested group membership."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     for g in groups:
         graph.add_node(g.id)
@@ -175,11 +196,18 @@ def group_graph(groups: Iterable[IdpGroup]) -> nx.DiGraph:
 
 
 def nesting(groups: Sequence[IdpGroup]) -> Nesting:
-    """Measure the nesting of ``groups`` (see :class:`Nesting`)."""
-    graph = group_graph(groups)
-    nested = sum(1 for g in groups if g.member_group_ids)
-    if not graph.number_of_edges():
-        return Nesting(0, nested, ())
+    """Measure the nesting of ``groups`` (see :class:`Nesting`).
+
+    Only groups that take part in nesting enter the graph (flat groups change
+    neither depth nor cycles), so thousands of flat groups cost nothing.
+    """
+    import networkx as nx
+
+    parents = [g for g in groups if g.member_group_ids]
+    if not parents:
+        return Nesting(0, 0, ())
+    graph = group_graph(parents)
+    nested = len(parents)
     cycles = []
     for component in nx.strongly_connected_components(graph):
         if len(component) == 1:
@@ -199,20 +227,19 @@ def nesting(groups: Sequence[IdpGroup]) -> Nesting:
 def check_idp(directory: IdpDirectory) -> list[Finding]:
     """Cross-record findings for an IdP directory (see the module docstring for the codes)."""
     findings = Findings()
-    by_email: dict[str, list[IdpUser]] = defaultdict(list)
-    by_name: dict[str, list[IdpUser]] = defaultdict(list)
-    for u in directory.users:
+    users = directory.users
+    primaries = [u.emails[0] if u.emails else None for u in users]  # loaders put the primary first
+    values = [e.value if e else "" for e in primaries]
+    keys = [e.key if e else "" for e in primaries]
+    for u in _email_problems(users, values, keys):
         file, loc = _where(u.source)
-        primary = u.primary_email
-        if primary is None or not primary.key:
+        if not u.emails:
             findings.warning("empty-email", file, loc, "emails", f"user {u.id} ({u.user_name!r}) has no email")
         else:
-            by_email[primary.key].append(u)
-            if not is_valid_email(primary.value):
-                findings.warning("invalid-email", file, loc, "emails",
-                                 f"user {u.id} has an invalid email {primary.value!r}")
-        if u.user_name_key:
-            by_name[u.user_name_key].append(u)
+            findings.warning("invalid-email", file, loc, "emails",
+                             f"user {u.id} has an invalid email {u.emails[0].value!r}")
+    by_email = dict(_repeated(users, keys))
+    by_name = dict(_repeated(users, [u.user_name_key for u in users]))
 
     reported: set[frozenset[str]] = set()
     for key, group in by_email.items():

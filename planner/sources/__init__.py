@@ -35,12 +35,13 @@ Formats and layouts: see :mod:`.detect` (detection), :mod:`.sigma`,
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ..errors import UserError
 from ..model import Finding, IdpDirectory, SigmaExport, Snapshot, Severity
-from . import detect, entra, generic_csv, google, okta, scim, sigma
+from . import detect, sigma
 from .detect import IDP_FORMATS
 from .files import Findings, gc_paused
 
@@ -53,15 +54,20 @@ __all__ = [
     "load_snapshot",
 ]
 
-_LOADERS: dict[str, Callable[[dict[str, list[Path]], Findings], IdpDirectory]] = {
-    "okta-api": okta.load,
-    "entra-csv": entra.load_csv,
-    "entra-graph": entra.load_graph,
-    "google-csv": google.load_csv,
-    "google-api": google.load_api,
-    "scim": scim.load,
-    "generic-csv": generic_csv.load,
+_LOADERS = {  # format -> (module, function); imported on use (generic_csv pulls in pydantic)
+    "okta-api": ("okta", "load"),
+    "entra-csv": ("entra", "load_csv"),
+    "entra-graph": ("entra", "load_graph"),
+    "google-csv": ("google", "load_csv"),
+    "google-api": ("google", "load_api"),
+    "scim": ("scim", "load"),
+    "generic-csv": ("generic_csv", "load"),
 }
+
+
+def _loader(format: str) -> Callable[[dict[str, list[Path]], Findings], IdpDirectory]:
+    module, function = _LOADERS[format]
+    return getattr(import_module(f"{__name__}.{module}"), function)
 
 
 class UnknownFormatError(UserError):
@@ -117,7 +123,7 @@ def load_idp(
     if layout.format is None:
         return IdpDirectory(), list(findings)
     with gc_paused():
-        directory = _LOADERS[layout.format](layout.files, findings)
+        directory = _loader(layout.format)(layout.files, findings)
         findings.extend(check_idp(directory))
     return directory, list(findings)
 
@@ -135,8 +141,9 @@ def load_snapshot(
     :class:`~planner.errors.UserError` naming the first error) when any finding
     is an error.
     """
-    export, sigma_findings = load_sigma_export(sigma_dir)
-    directory, idp_findings = load_idp(idp_paths, idp_format)
+    with gc_paused():  # one pause for both sides: see files.gc_paused
+        export, sigma_findings = load_sigma_export(sigma_dir)
+        directory, idp_findings = load_idp(idp_paths, idp_format)
     snapshot = Snapshot(sigma=export, idp=directory, findings=tuple(sigma_findings + idp_findings))
     if strict and snapshot.has_errors:
         raise SnapshotError(snapshot.findings)

@@ -51,7 +51,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..model import IdpDirectory, IdpUser, SourceRef
+from ..model import Email, IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
 from .files import Findings, read_json
@@ -107,7 +107,7 @@ GROUP_ALIASES = {
 
 def is_ext_upn(upn: str) -> bool:
     """True for a B2B guest UPN ``<local>_<domain>#EXT#@<tenant>`` (formats.md §3f)."""
-    return "#EXT#" in upn.upper()
+    return "#" in upn and "#EXT#" in upn.upper()
 
 
 def rebuild_guest_email(upn: str) -> tuple[str | None, bool]:
@@ -132,7 +132,7 @@ def rebuild_guest_email(upn: str) -> tuple[str | None, bool]:
 
 def _split_multi(value: Any) -> list[str]:
     """A multi-valued cell or property: JSON list, JSON-array text, or ``;``/``,``-separated text."""
-    if value is None:
+    if not value:
         return []
     if isinstance(value, list):
         return [str(v) for v in value if v]
@@ -154,6 +154,17 @@ def entra_emails(
     ref: SourceRef, findings: Findings, counters: dict[str, int],
 ) -> tuple:
     """The ``emails`` tuple of an Entra user (rules in the module docstring)."""
+    if not guest and not other_mails and not proxy_addresses:  # the common member: mail and/or UPN
+        m = mail.strip() if mail else ""
+        mk = fast_email_key(m)
+        if upn and "@" in upn:
+            u = upn.strip()
+            uk = fast_email_key(u)
+            if not mk:
+                return (Email(u, uk, True, "userPrincipalName"),)
+            if uk != mk:
+                return (Email(m, mk, True, "mail"), Email(u, uk, False, "userPrincipalName"))
+        return (Email(m, mk, True, "mail"),) if mk else ()
     candidates: list[tuple[Any, bool, str | None]] = []
     if guest:
         if mail:
@@ -190,7 +201,8 @@ def _user(
     proxy_addresses: Any, attributes: dict[str, Any], ref: SourceRef, findings: Findings,
     counters: dict[str, int],
 ) -> IdpUser:
-    guest = (user_type or "").casefold() == "guest" or is_ext_upn(upn)
+    ext = is_ext_upn(upn)
+    guest = ext or (user_type or "").casefold() == "guest"
     return IdpUser(
         id=user_id,
         user_name=upn,
@@ -201,7 +213,7 @@ def _user(
         display_name=display or None,
         active=active,
         status=None,
-        user_type=user_type or ("Guest" if is_ext_upn(upn) else None),
+        user_type=user_type or ("Guest" if ext else None),
         external_id=None,
         attributes=attributes,
         source=ref,
@@ -347,6 +359,9 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
     untyped: list[str] = []
     nested = 0
     known_users = builder.users
+    if all(k == "user" for k in kind_of.values()) and not set(ids).difference(known_users):
+        users = [i for i in ids if i]  # the usual file: known users only, no per-row work
+        ids = ()
     for row, member_id in enumerate(ids):
         if not member_id:
             continue

@@ -43,7 +43,7 @@ def is_page(obj: Any, keys: Sequence[str], case_insensitive: bool = False) -> bo
     return key is not None and (obj[key] is None or isinstance(obj[key], list))
 
 
-def records(
+def batches(
     data: Any,
     path: Path,
     findings: Findings,
@@ -53,16 +53,16 @@ def records(
     what: str,
     base: str = "$",
     case_insensitive: bool = False,
-) -> list[tuple[dict, str]]:
-    """The records of a saved API answer, each with its JSON path.
+) -> list[tuple[str, list]]:
+    """The record arrays of a saved API answer, each with the JSON path of the array.
 
     ``page_keys`` name the list holding records in a page object (first found
     wins), ``next_keys`` the continuation token of a page. ``base`` prefixes
-    paths (``$["teamId"]`` for a keyed file). Non-object records give a warning
-    ``invalid-record`` and are skipped; a shape that is none of the three gives
-    an error ``unexpected-json-shape`` and no records.
+    paths (``$["teamId"]`` for a keyed file). A shape that is none of the three
+    gives an error ``unexpected-json-shape`` and no arrays. Items are not checked
+    here (see :func:`records`).
     """
-    out: list[tuple[dict, str]] = []
+    out: list[tuple[str, list]] = []
     last_page: dict | None = None
 
     def take(items: Any, prefix: str) -> None:
@@ -74,17 +74,7 @@ def records(
                 f"{what}: expected an array of records here, found {type(items).__name__}",
             )
             return
-        bad = 0
-        for i, item in enumerate(items):
-            if isinstance(item, dict):
-                out.append((item, f"{prefix}[{i}]"))
-            else:
-                bad += 1
-                if bad == 1:
-                    findings.warning(
-                        "invalid-record", path, f"{prefix}[{i}]", "",
-                        f"{what}: expected an object, found {type(item).__name__}; skipped",
-                    )
+        out.append((prefix, items))
 
     def take_page(page: dict, prefix: str) -> None:
         nonlocal last_page
@@ -128,4 +118,48 @@ def records(
                     f"{what}: the last page still has {key} set; the export may be missing later pages",
                 )
                 break
+    return out
+
+
+def objects(items: list, prefix: str, path: Path, findings: Findings, what: str) -> list[dict]:
+    """The object items of one record array; non-objects give one ``invalid-record`` warning and are dropped."""
+    kept = [x for x in items if x.__class__ is dict]
+    if len(kept) != len(items):
+        i = next(i for i, x in enumerate(items) if x.__class__ is not dict)
+        findings.warning("invalid-record", path, f"{prefix}[{i}]", "",
+                         f"{what}: expected an object, found {type(items[i]).__name__}; skipped")
+        kept = [x for x in items if isinstance(x, dict)]
+    return kept
+
+
+def records(
+    data: Any,
+    path: Path,
+    findings: Findings,
+    *,
+    page_keys: Sequence[str],
+    next_keys: Sequence[str] = (),
+    what: str,
+    base: str = "$",
+    case_insensitive: bool = False,
+) -> list[tuple[dict, str]]:
+    """The records of a saved API answer, each with its own JSON path (``$[1].entries[3]``).
+
+    Shapes and errors as in :func:`batches`; non-object records give a warning
+    ``invalid-record`` (once per array) and are skipped.
+    """
+    out: list[tuple[dict, str]] = []
+    for prefix, items in batches(data, path, findings, page_keys=page_keys, next_keys=next_keys,
+                                 what=what, base=base, case_insensitive=case_insensitive):
+        if all(x.__class__ is dict for x in items):
+            out.extend((x, f"{prefix}[{i}]") for i, x in enumerate(items))
+            continue
+        warned = False
+        for i, x in enumerate(items):
+            if isinstance(x, dict):
+                out.append((x, f"{prefix}[{i}]"))
+            elif not warned:
+                warned = True
+                findings.warning("invalid-record", path, f"{prefix}[{i}]", "",
+                                 f"{what}: expected an object, found {type(x).__name__}; skipped")
     return out

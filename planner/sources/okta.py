@@ -41,7 +41,7 @@ from typing import Any
 
 from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
-from .envelopes import records
+from .envelopes import batches, objects, records
 from .files import Findings, read_json
 from .values import InvalidValue, as_id, as_text, is_excel_mangled, parse_timestamp, fast_email_key
 
@@ -178,27 +178,35 @@ def _members(
         group_id = group_key
         builder.add_group(group_id, group_key, source=SourceRef(file, base))
         counters["unknown_groups"] += 1
-    count = 0
     if isinstance(answer, list) and answer and all(isinstance(x, (str, int)) for x in answer):
-        for member in answer:
-            builder.add_member(group_id, as_id(member), "user")
-            count += 1
-        return count
-    for rec, where in records(answer, path, findings, page_keys=("users",),
-                              what=f"Okta members of group {group_key}", base=base):
-        user_id = as_id(rec.get("id"))
-        if not user_id:
-            findings.warning("missing-id", file, where, "id", "group member has no id; skipped")
+        ids = [as_id(x) for x in answer]
+        builder.add_members(group_id, ids, "user")
+        return len(ids)
+    count = 0
+    known = builder.users
+    for prefix, items in batches(answer, path, findings, page_keys=("users",),
+                                 what=f"Okta members of group {group_key}", base=base):
+        users = objects(items, prefix, path, findings, f"Okta members of group {group_key}")
+        ids = [u.get("id") for u in users]
+        if all(i.__class__ is str and i in known for i in ids):  # the usual case: no per-member work
+            builder.add_members(group_id, ids, "user")
+            count += len(ids)
             continue
-        if user_id not in builder.users:
-            user = user_from_okta(rec, SourceRef(file, where), findings)
-            if user is not None and user.user_name:
-                builder.add_user(user)
-                counters["added_users"] += 1
-                if counters["added_users"] == 1:
-                    counters["first_added"] = where  # type: ignore[assignment]
-        builder.add_member(group_id, user_id, "user")
-        count += 1
+        for i, rec in enumerate(users):
+            where = f"{prefix}[{i}]"
+            user_id = as_id(rec.get("id"))
+            if not user_id:
+                findings.warning("missing-id", file, where, "id", "group member has no id; skipped")
+                continue
+            if user_id not in known:
+                user = user_from_okta(rec, SourceRef(file, where), findings)
+                if user is not None and user.user_name:
+                    builder.add_user(user)
+                    counters["added_users"] += 1
+                    if counters["added_users"] == 1:
+                        counters["first_added"] = where  # type: ignore[assignment]
+            builder.add_member(group_id, user_id, "user")
+            count += 1
     return count
 
 

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import AccountType, SigmaExport, SigmaMember, SigmaTeam, SourceRef, TeamMembership
-from .envelopes import records
+from .envelopes import batches, objects, records
 from .files import Findings, read_json
 from .tabular import Table, read_table
 from .values import InvalidValue, is_excel_mangled, parse_bool, fast_email_key
@@ -202,17 +202,19 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
         kind = get("userKind")
         if kind not in KNOWN_USER_KINDS:
             kind = _text(kind or "internal").strip().lower()
+        first, last, member_type, org = (
+            get("firstName"), get("lastName"), get("memberType"), get("organizationId"))
         append(SigmaMember(
             member_id=member_id,
             email=email,
             email_key=fast_email_key(email),
-            first_name=_text(get("firstName")),
-            last_name=_text(get("lastName")),
-            member_type=_text(get("memberType")),
+            first_name=first if first.__class__ is str else _text(first),
+            last_name=last if last.__class__ is str else _text(last),
+            member_type=member_type if member_type.__class__ is str else _text(member_type),
             user_kind=kind,
             is_archived=archived,
             is_inactive=inactive,
-            organization_id=_text(get("organizationId")),
+            organization_id=org if org.__class__ is str else _text(org),
             created_at=get("createdAt"),
             updated_at=get("updatedAt"),
             raw=rec,
@@ -344,32 +346,49 @@ def _teams_csv(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[Te
 
 
 def _memberships(
-    entries: list[tuple[dict, str]], team_id: str | None, file: str, findings: Findings
+    data: Any, path: Path, findings: Findings, team_id: str | None, base: str = "$"
 ) -> list[TeamMembership]:
-    """Team member entries -> :class:`TeamMembership` (``team_id`` ``None``: each entry names its ``teamId``)."""
+    """Team member entries -> :class:`TeamMembership` (``team_id`` ``None``: each entry names its ``teamId``).
+
+    At ~300k memberships per org, entries share one :class:`SourceRef` per
+    page (the JSON path of its ``entries`` array; findings name the memberId);
+    repeats of a member inside one team (overlapping pages) are dropped.
+    """
+    file = str(path)
+    what = "team_members.json" if team_id is None else f"team_members.json team {team_id}"
     out: list[TeamMembership] = []
     append = out.append
-    for rec, where in entries:
-        get = rec.get
-        member_id = get("userId")
-        if member_id is None:
-            member_id = get("memberId")
-        if member_id.__class__ is not str:
-            member_id = _id(member_id)
-        if not member_id:
-            findings.warning("missing-id", file, where, "userId", "team member entry has no userId; skipped")
-            continue
-        admin = get("isTeamAdmin", False)
-        if admin is not True and admin is not False:
-            admin = _bool(rec, "isTeamAdmin", False, file, where, findings)
-        added_by = get("addedBy")
-        append(TeamMembership(
-            team_id=team_id if team_id is not None else _id(get("teamId")),
-            member_id=member_id,
-            is_team_admin=admin,
-            added_by=added_by if added_by is None or added_by.__class__ is str else str(added_by),
-            source=SourceRef(file, where),
-        ))
+    seen: set[str] = set()
+    for prefix, items in batches(data, path, findings, page_keys=("entries",), next_keys=("nextPage",),
+                                 what=what, base=base):
+        ref = SourceRef(file, prefix)
+        for rec in objects(items, prefix, path, findings, what):
+            get = rec.get
+            member_id = get("userId")
+            if member_id is None:
+                member_id = get("memberId")
+            if member_id.__class__ is not str:
+                member_id = _id(member_id)
+            if not member_id:
+                findings.warning("missing-id", file, prefix, "userId",
+                                 "team member entry has no userId; skipped")
+                continue
+            admin = get("isTeamAdmin", False)
+            if admin is not True and admin is not False:
+                admin = _bool(rec, "isTeamAdmin", False, file, prefix, findings)
+            added_by = get("addedBy")
+            tid = team_id if team_id is not None else _id(get("teamId"))
+            if team_id is not None:
+                if member_id in seen:
+                    continue
+                seen.add(member_id)
+            append(TeamMembership(
+                team_id=tid,
+                member_id=member_id,
+                is_team_admin=admin,
+                added_by=added_by if added_by is None or added_by.__class__ is str else str(added_by),
+                source=ref,
+            ))
     return out
 
 
@@ -377,27 +396,20 @@ def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembers
     tf, data = read_json(path, findings)
     if tf is None:
         return [], None
-    file = str(path)
     out: list[TeamMembership] = []
     if isinstance(data, dict) and "entries" not in data:
         for team_id, answer in data.items():
-            entries = records(
-                answer, path, findings, page_keys=("entries",), next_keys=("nextPage",),
-                what=f"team_members.json team {team_id}", base=f'$["{team_id}"]',
-            )
-            out.extend(_memberships(entries, str(team_id).strip(), file, findings))
+            out.extend(_memberships(answer, path, findings, str(team_id).strip(), f'$["{team_id}"]'))
     else:
-        entries = records(data, path, findings, page_keys=("entries",), next_keys=("nextPage",),
-                          what="team_members.json")
-        missing = next((where for rec, where in entries if not _id(rec.get("teamId"))), None)
+        out = _dedupe_memberships(_memberships(data, path, findings, None))
+        missing = next((m for m in out if not m.team_id), None)
         if missing is not None:
             findings.error(
-                "unexpected-json-shape", file, missing, "teamId",
+                "unexpected-json-shape", path, missing.source.location, "teamId",
                 "team_members.json must be {teamId: <GET /v2/teams/{teamId}/members answer>}, "
                 "or records carrying teamId",
             )
             return [], None
-        out = _memberships(entries, None, file, findings)
     return out, tf.input_file("sigma.team_members", len(out))
 
 
@@ -421,6 +433,7 @@ def _team_members_csv(path: Path, findings: Findings) -> tuple[list[TeamMembersh
             team_id=teams[row], member_id=users[row], is_team_admin=admins[row],
             added_by=added[row] or None, source=ref,
         ))
+    out = _dedupe_memberships(out)
     return out, table.file.input_file("sigma.team_members", len(out))
 
 
@@ -519,14 +532,13 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
         )(path, findings)
         inputs.append(info)
     elif embedded:
-        memberships = embedded
+        memberships = _dedupe_memberships(embedded)
         findings.info("team-members-from-teams", directory, "", "members",
                       "no team_members file; memberships taken from the teams' members lists "
                       "(isTeamAdmin unknown, taken as false)")
     elif teams:
         findings.warning("missing-file", directory, "", "team_members.json",
                          "Sigma export has no team_members.json or team_members.csv; no memberships loaded")
-    memberships = _dedupe_memberships(memberships)
 
     account_types = None
     path = _pick(directory, "account_types", findings)

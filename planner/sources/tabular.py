@@ -38,12 +38,13 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..model import SourceRef
 from .files import Findings, TextFile, read_text
+
+if TYPE_CHECKING:  # pandas is imported when a large file needs it (~0.25 s to import)
+    import pandas as pd
 
 DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -55,6 +56,26 @@ SMALL_FILE = 1 << 16
 call (~1.5 ms) dominates for small files, e.g. 5,000 Entra "Download members" files."""
 
 csv.field_size_limit(1 << 30)
+
+
+_UNIT = "\x1f"
+_ASCII_SPACES = (" ", "\t", "\r", "\n", "\x0b", "\x0c")
+
+
+def _stripped(values: list[str]) -> list[str]:
+    """``values`` with surrounding whitespace removed.
+
+    Substring searches over the joined column (C speed) decide whether any cell
+    needs it; only then does a Python loop strip them.
+    """
+    if not values:
+        return values
+    joined = _UNIT.join(values)
+    if joined.isascii() and not joined[:1].isspace() and not joined[-1:].isspace() and not any(
+        ws + _UNIT in joined or _UNIT + ws in joined for ws in _ASCII_SPACES
+    ):
+        return values
+    return [v.strip() for v in values]
 
 
 def header_key(name: str) -> str:
@@ -126,6 +147,7 @@ class Table:
     lines: list[int]
     header_line: int
     delimiter: str
+    clean: bool = False  # no cell has surrounding whitespace: column() can skip stripping
     _cache: dict[int, list[str]] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -149,7 +171,7 @@ class Table:
         values = self._cache.get(pos)
         if values is None:
             raw = self.cells[pos] if self.cells is not None else self.frame.iloc[:, pos].tolist()
-            values = [v.strip() for v in raw]
+            values = raw if self.clean else _stripped(raw)
             self._cache[pos] = values
         return values
 
@@ -218,7 +240,10 @@ class Table:
         if pos is None or not len(self.lines):
             return []
         if self.frame is None:
-            return [i for i, v in enumerate(self.column(pos)) if _EXCEL_RE.fullmatch(v)]
+            values = self.column(pos)
+            if "e+" in _UNIT.join(values).lower():  # scientific notation somewhere: check each
+                return [i for i, v in enumerate(values) if _EXCEL_RE.fullmatch(v)]
+            return [i for i, v in enumerate(values) if len(v) > 15 and v.isdigit() and not v[15:].strip("0")]
         series = self.frame.iloc[:, pos].str.strip()
         mask = series.str.fullmatch(_EXCEL_PATTERN)
         return [int(i) for i in mask.to_numpy().nonzero()[0]]
@@ -281,12 +306,7 @@ def parse_table(
             )
         return None
 
-    alias_index: dict[str, list[str]] = {}
-    for name, spellings in aliases.items():
-        for spelling in (name, *spellings):
-            names = alias_index.setdefault(header_key(spelling), [])
-            if name not in names:
-                names.append(name)
+    alias_index = _alias_index(aliases)
     canonical: dict[str, int] = {}
     for pos, key in enumerate(keys):
         for name in alias_index.get(key, ()):
@@ -304,30 +324,97 @@ def parse_table(
             )
         return None
 
+    width = len(headers)
     frame: pd.DataFrame | None = None
     cells: list[list[str]] | None = None
-    parsed = _parse_fast(body, delimiter, len(headers)) if len(body) >= SMALL_FILE else None
-    if parsed is None:
-        slow = _parse_slow(tf, body, pre.header_line, delimiter, len(headers), findings, what)
-        if slow is None:
-            return None
-        cells, lines = slow
+    if len(body) >= SMALL_FILE:
+        frame = _parse_fast(body, delimiter, width)
     else:
-        frame = parsed
+        simple = _parse_simple(body, delimiter, width, pre.header_line)
+        if simple is not None:
+            cells, lines = simple
+    if frame is not None:
         lines = list(range(pre.header_line + 1, pre.header_line + 1 + len(frame)))
-        if len(frame):
+        if len(frame) and _may_have_blank_rows(body, delimiter, width):
             keep = (frame != "").any(axis=1).to_numpy()
             if not keep.all():
                 frame = frame[keep].reset_index(drop=True)
                 lines = [n for n, k in zip(lines, keep) if k]
+    elif cells is None:
+        slow = _parse_slow(tf, body, pre.header_line, delimiter, width, findings, what)
+        if slow is None:
+            return None
+        cells, lines = slow
     return Table(
         file=tf, headers=headers, canonical=canonical, frame=frame, cells=cells, lines=lines,
-        header_line=pre.header_line, delimiter=delimiter,
+        header_line=pre.header_line, delimiter=delimiter, clean=_cells_are_trimmed(body, delimiter),
     )
+
+
+_ALIAS_INDEXES: dict[int, tuple[Mapping[str, Sequence[str]], dict[str, list[str]]]] = {}
+
+
+def _alias_index(aliases: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Normalized spelling -> canonical names, cached per alias table (5,000 member files share one)."""
+    cached = _ALIAS_INDEXES.get(id(aliases))
+    if cached is not None and cached[0] is aliases:
+        return cached[1]
+    index: dict[str, list[str]] = {}
+    for name, spellings in aliases.items():
+        for spelling in (name, *spellings):
+            names = index.setdefault(header_key(spelling), [])
+            if name not in names:
+                names.append(name)
+    if len(_ALIAS_INDEXES) > 64:
+        _ALIAS_INDEXES.clear()
+    _ALIAS_INDEXES[id(aliases)] = (aliases, index)
+    return index
+
+
+def _may_have_blank_rows(body: str, delimiter: str, width: int) -> bool:
+    """Cheap test for empty lines or lines of bare delimiters (which are dropped as blank rows)."""
+    return "\n\n" in body or "\n\r\n" in body or (width > 1 and f"\n{delimiter * (width - 1)}\r" in body) or (
+        width > 1 and f"\n{delimiter * (width - 1)}\n" in body)
+
+
+def _cells_are_trimmed(body: str, delimiter: str) -> bool:
+    """True when no cell of the file can start or end with whitespace (so stripping is a no-op).
+
+    A padded cell shows as a space next to a delimiter or a line end (a quoted
+    padded cell ``, " a"`` too); a tab anywhere or non-ASCII text (e.g. a no-break
+    space) sends the file to the per-cell strip. A few substring searches, C speed.
+    """
+    if not body.isascii() or "\t" in body or body[:1] == " ":
+        return False
+    for pair in (" " + delimiter, delimiter + " ", " \n", "\n ", " \r"):
+        if pair in body:
+            return False
+    return not body.endswith(" ")
+
+
+def _parse_simple(body: str, delimiter: str, width: int, header_line: int) -> tuple[list[list[str]], list[int]] | None:
+    """Split a small file without quotes on line ends and delimiters (no quoting means no escaping).
+
+    ``None`` (use the ``csv`` module) when the text has quotes, blank lines,
+    lone ``\\r`` line ends or rows of another width.
+    """
+    if '"' in body or ("\r" in body and "\r\n" not in body):
+        return None
+    lines = body.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    rows = [line[:-1].split(delimiter) if line.endswith("\r") else line.split(delimiter) for line in lines[1:]]
+    if not all(len(row) == width and any(row) for row in rows):
+        return None
+    if not rows:
+        return [[] for _ in range(width)], []
+    return [list(col) for col in zip(*rows)], list(range(header_line + 1, header_line + 1 + len(rows)))
 
 
 def _parse_fast(body: str, delimiter: str, width: int) -> pd.DataFrame | None:
     """pandas' C parser; ``None`` when the file needs the exact slow path."""
+    import pandas as pd
+
     data_lines = body.count("\n") - (1 if body.endswith("\n") else 0)
     if "\r" in body and "\r\n" not in body:
         return None  # old Mac line ends: let the csv module sort it out
