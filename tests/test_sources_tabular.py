@@ -169,8 +169,11 @@ def test_large_file_with_a_quoted_newline_falls_back_to_exact_line_numbers(tmp_p
 def test_mangled_ids_are_found_by_both_readers(tmp_path):
     small, _ = table_of(tmp_path, "id,userPrincipalName\n1.04E+20,a\n104857600000000000000,b\n1e3f0a,c\n")
     assert small.mangled_rows("id") == [0, 1]
-    big_rows = "".join(f"{i},u{i}\n" for i in range(12000)) + "2.5E+19,z\n"
-    big, _ = table_of(tmp_path, "id,userPrincipalName\n" + big_rows)
+    plain = "".join(f"{i},u{i}\n" for i in range(12000)) + "2.5E+19,z\n"
+    split, _ = table_of(tmp_path, "id,userPrincipalName\n" + plain)  # no quotes: split, no pandas
+    assert split.frame is None and split.mangled_rows("id") == [12000]
+    quoted = "".join(f'{i},"u{i}"\n' for i in range(12000)) + "2.5E+19,z\n"
+    big, _ = table_of(tmp_path, "id,userPrincipalName\n" + quoted)
     assert big.frame is not None and big.mangled_rows("id") == [12000]
 
 

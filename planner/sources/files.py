@@ -23,7 +23,7 @@ import gc
 import hashlib
 import json
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -215,7 +215,7 @@ def read_json(path: Path, findings: Findings) -> tuple[TextFile | None, Any]:
     value, ok = parse_json(path, tf.text, findings)
     if not ok:
         return None, None
-    return tf, value
+    return replace(tf, text=""), value  # the text is not needed any more: free it before records are built
 
 
 def head_text(path: Path, size: int = 65536) -> str:

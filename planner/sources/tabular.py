@@ -25,8 +25,12 @@
    are all empty, a trailing delimiter, are tolerated); short rows are padded
    with empty cells; blank rows are dropped.
 
-Speed: pandas' C parser does the work; a ``csv``-module pass runs only for
-odd files (ragged rows, quoted newlines) to recover exact line numbers.
+Speed: a file without any ``"`` is split on line ends and delimiters (no
+quoting means nothing to unescape: the same cells a CSV parser gives, without
+its cost); a large file with quotes goes to pandas' C parser
+(``read_csv(dtype=str, keep_default_na=False)``); the ``csv`` module reads
+small quoted files and odd ones (ragged rows, quoted newlines) with exact
+physical line numbers.
 """
 
 from __future__ import annotations
@@ -327,12 +331,11 @@ def parse_table(
     width = len(headers)
     frame: pd.DataFrame | None = None
     cells: list[list[str]] | None = None
-    if len(body) >= SMALL_FILE:
+    simple = _parse_simple(body, delimiter, width, pre.header_line)
+    if simple is not None:
+        cells, lines = simple
+    elif len(body) >= SMALL_FILE:
         frame = _parse_fast(body, delimiter, width)
-    else:
-        simple = _parse_simple(body, delimiter, width, pre.header_line)
-        if simple is not None:
-            cells, lines = simple
     if frame is not None:
         lines = list(range(pre.header_line + 1, pre.header_line + 1 + len(frame)))
         if len(frame) and _may_have_blank_rows(body, delimiter, width):
@@ -393,7 +396,7 @@ def _cells_are_trimmed(body: str, delimiter: str) -> bool:
 
 
 def _parse_simple(body: str, delimiter: str, width: int, header_line: int) -> tuple[list[list[str]], list[int]] | None:
-    """Split a small file without quotes on line ends and delimiters (no quoting means no escaping).
+    """Split a file without quotes on line ends and delimiters (no quoting means no escaping).
 
     ``None`` (use the ``csv`` module) when the text has quotes, blank lines,
     lone ``\\r`` line ends or rows of another width.
