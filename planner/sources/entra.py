@@ -54,9 +54,9 @@ from typing import Any, Iterable
 from ..model import Email, IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
-from .files import Findings, read_json
+from .files import Findings, guarded, read_json
 from .tabular import Table, read_table
-from .values import InvalidValue, as_id, as_text, parse_bool, parse_timestamp, fast_email_key
+from .values import InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, parse_timestamp
 
 CSV_FORMAT = "entra-csv"
 GRAPH_FORMAT = "entra-graph"
@@ -414,14 +414,17 @@ def load_csv(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Entra admin-center CSV downloads by role (``users``, ``groups``, ``group-members``)."""
     builder = DirectoryBuilder(CSV_FORMAT, findings)
     for path in files.get("users", ()):
-        _users_csv(path, builder, findings)
+        with guarded(path, findings, "Entra users CSV"):
+            _users_csv(path, builder, findings)
     for path in files.get("groups", ()):
-        _groups_csv(path, builder, findings)
+        with guarded(path, findings, "Entra groups CSV"):
+            _groups_csv(path, builder, findings)
     member_files = files.get("group-members", [])
     for path in member_files:  # every file names a group: create them all before nesting
         _group_for_file(path, builder)
     for path in member_files:
-        _members_csv(path, builder, findings)
+        with guarded(path, findings, "Entra group members CSV"):
+            _members_csv(path, builder, findings)
     return builder.build()
 
 
@@ -453,8 +456,9 @@ def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[st
         attributes["lastLogin"] = last
     return _user(
         user_id=user_id, upn=as_text(rec.get("userPrincipalName")).strip(),
-        display=rec.get("displayName"), given=rec.get("givenName"), surname=rec.get("surname"),
-        mail=rec.get("mail"), user_type=rec.get("userType"), active=enabled,
+        display=opt_text(rec.get("displayName")), given=opt_text(rec.get("givenName")),
+        surname=opt_text(rec.get("surname")), mail=opt_text(rec.get("mail")),
+        user_type=opt_text(rec.get("userType")), active=enabled,
         other_mails=rec.get("otherMails"), proxy_addresses=rec.get("proxyAddresses"),
         attributes=attributes, ref=ref, findings=findings, counters=counters,
     )
@@ -606,14 +610,18 @@ def load_graph(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory
     """Load Microsoft Graph JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(GRAPH_FORMAT, findings)
     for path in files.get("users", ()):
-        _graph_users(path, builder, findings)
+        with guarded(path, findings, "Graph users file"):
+            _graph_users(path, builder, findings)
     for path in files.get("groups", ()):
-        _graph_groups(path, builder, findings)
+        with guarded(path, findings, "Graph groups file"):
+            _graph_groups(path, builder, findings)
     for path in files.get("group-members", ()):  # per-group files name their groups: create first
         if builder.group_key(path.stem) is None:
             builder.add_group(path.stem, path.stem, source=SourceRef(str(path), ""))
     for path in files.get("members-map", ()):
-        _graph_members_file(path, builder, findings, keyed=True)
+        with guarded(path, findings, "Graph group members file"):
+            _graph_members_file(path, builder, findings, keyed=True)
     for path in files.get("group-members", ()):
-        _graph_members_file(path, builder, findings, keyed=False)
+        with guarded(path, findings, "Graph group members file"):
+            _graph_members_file(path, builder, findings, keyed=False)
     return builder.build()

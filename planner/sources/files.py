@@ -47,6 +47,24 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def guarded(path: Path, findings: "Findings", what: str) -> Iterator[None]:
+    """Turn an unexpected value deep inside a file into an ``unexpected-value`` error finding.
+
+    Loaders check the shapes they expect; this is the net under them, so that
+    no export, however odd, ends in a traceback. What was read before the
+    fault stays loaded; the finding says the rest of the file was not.
+    """
+    try:
+        yield
+    except (TypeError, AttributeError, ValueError, KeyError, IndexError, RecursionError) as exc:
+        findings.error(
+            "unexpected-value", path, "", "",
+            f"{what}: a value of unexpected type or shape ({type(exc).__name__}: {exc}); "
+            "records after it in this file are not loaded",
+        )
+
+
 class Findings(list):
     """A list of :class:`~planner.model.Finding` with one-line constructors.
 

@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..model import IdpDirectory, IdpUser
 from .directory import DirectoryBuilder, make_emails
-from .files import Findings, read_text
+from .files import Findings, guarded, read_text
 from .tabular import parse_table
 from .values import InvalidValue, parse_bool, fast_email_key
 
@@ -246,5 +246,6 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
         if not targets:
             findings.error("missing-file", path, "", "users", "no CSV file to read with this mapping")
         for csv_path in targets:
-            _users(csv_path, mapping, path, builder, findings)
+            with guarded(csv_path, findings, f"CSV mapped by {path.name}"):
+                _users(csv_path, mapping, path, builder, findings)
     return builder.build()

@@ -36,9 +36,11 @@ from typing import Any
 from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
-from .files import Findings, read_json
+from .files import Findings, guarded, read_json
 from .tabular import read_table
-from .values import InvalidValue, as_id, as_text, is_excel_mangled, parse_bool, parse_timestamp, fast_email_key
+from .values import (
+    InvalidValue, as_id, as_text, fast_email_key, is_excel_mangled, opt_text, parse_bool, parse_timestamp,
+)
 
 CSV_FORMAT = "google-csv"
 API_FORMAT = "google-api"
@@ -182,7 +184,8 @@ def load_csv(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Google admin console user downloads (role ``users``)."""
     builder = DirectoryBuilder(CSV_FORMAT, findings)
     for path in files.get("users", ()):
-        _users_csv(path, builder, findings)
+        with guarded(path, findings, "Google users CSV"):
+            _users_csv(path, builder, findings)
     return builder.build()
 
 
@@ -214,11 +217,13 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
                          f"Google user id {user_id!r} was damaged by a spreadsheet")
     name = rec.get("name") if isinstance(rec.get("name"), dict) else {}
     candidates: list[tuple[Any, bool, str | None]] = [(primary, True, "primary")]
-    for item in rec.get("emails") or ():
+    emails = rec.get("emails")
+    for item in emails if isinstance(emails, list) else ():
         if isinstance(item, dict):
-            candidates.append((item.get("address"), False, item.get("type")))
+            candidates.append((item.get("address"), False, opt_text(item.get("type"))))
     for key in ("aliases", "nonEditableAliases"):
-        for alias in rec.get(key) or ():
+        aliases = rec.get(key)
+        for alias in aliases if isinstance(aliases, list) else ():
             candidates.append((alias, False, "alias"))
     word, active = _status("", _json_flag(rec, "suspended", ref, findings),
                            _json_flag(rec, "archived", ref, findings))
@@ -231,9 +236,9 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
         user_name=primary,
         user_name_key=fast_email_key(primary),
         emails=make_emails(candidates),
-        given_name=name.get("givenName"),
-        family_name=name.get("familyName"),
-        display_name=name.get("fullName"),
+        given_name=opt_text(name.get("givenName")),
+        family_name=opt_text(name.get("familyName")),
+        display_name=opt_text(name.get("fullName")),
         active=active,
         status=word,
         attributes=attributes,
@@ -292,7 +297,7 @@ def _api_answer(
             if member_id not in builder.users and rec.get("email"):
                 if by_email is None:
                     by_email = {u.user_name_key: u.id for u in builder.users.values()}
-                member_id = by_email.get(fast_email_key(rec["email"]), member_id)
+                member_id = by_email.get(fast_email_key(as_text(rec["email"])), member_id)
             builder.add_member(group_id, member_id, "user")
         elif kind == "GROUP":
             child = member_id if builder.has_group(member_id) else builder.group_key(
@@ -334,11 +339,15 @@ def load_api(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Directory API JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(API_FORMAT, findings)
     for path in files.get("users", ()):
-        _api_users(path, builder, findings)
+        with guarded(path, findings, "Google users file"):
+            _api_users(path, builder, findings)
     for path in files.get("groups", ()):
-        _api_groups(path, builder, findings)
+        with guarded(path, findings, "Google groups file"):
+            _api_groups(path, builder, findings)
     for path in files.get("members-map", ()):
-        _api_members(path, builder, findings, keyed=True)
+        with guarded(path, findings, "Google group members file"):
+            _api_members(path, builder, findings, keyed=True)
     for path in files.get("group-members", ()):
-        _api_members(path, builder, findings, keyed=False)
+        with guarded(path, findings, "Google group members file"):
+            _api_members(path, builder, findings, keyed=False)
     return builder.build()

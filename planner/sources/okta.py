@@ -42,8 +42,8 @@ from typing import Any
 from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import batches, objects, records
-from .files import Findings, read_json
-from .values import InvalidValue, as_id, as_text, is_excel_mangled, parse_timestamp, fast_email_key
+from .files import Findings, guarded, read_json
+from .values import InvalidValue, as_id, as_text, fast_email_key, is_excel_mangled, opt_text, parse_timestamp
 
 FORMAT = "okta-api"
 
@@ -117,9 +117,9 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
             (profile.get("secondEmail"), False, "secondary"),
             (login if "@" in login and not email else None, False, "login"),
         )),
-        given_name=profile.get("firstName"),
-        family_name=profile.get("lastName"),
-        display_name=profile.get("displayName"),
+        given_name=opt_text(profile.get("firstName")),
+        family_name=opt_text(profile.get("lastName")),
+        display_name=opt_text(profile.get("displayName")),
         active=okta_active(status),
         status=status,
         user_type=None,
@@ -252,12 +252,11 @@ def _report(path: Path, counters: dict[str, Any], findings: Findings) -> None:
 def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Okta API files by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(FORMAT, findings)
-    for path in files.get("users", ()):
-        _users(path, builder, findings)
-    for path in files.get("groups", ()):
-        _groups(path, builder, findings)
-    for path in files.get("members-map", ()):
-        _members_map(path, builder, findings)
-    for path in files.get("group-members", ()):
-        _member_file(path, builder, findings)
+    steps = (("users", _users, "Okta users file"), ("groups", _groups, "Okta groups file"),
+             ("members-map", _members_map, "Okta group members file"),
+             ("group-members", _member_file, "Okta group members file"))
+    for role, step, what in steps:
+        for path in files.get(role, ()):
+            with guarded(path, findings, what):
+                step(path, builder, findings)
     return builder.build()

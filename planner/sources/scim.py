@@ -37,8 +37,8 @@ from typing import Any
 from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
-from .files import Findings, read_json
-from .values import InvalidValue, as_id, as_text, parse_bool, fast_email_key
+from .files import Findings, guarded, read_json
+from .values import InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool
 
 FORMAT = "scim"
 
@@ -123,7 +123,8 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     user_name = get("userName")
     user_name = user_name.strip() if user_name.__class__ is str else as_text(user_name).strip()
     candidates = []
-    for item in get("emails") or ():
+    emails = get("emails")
+    for item in emails if isinstance(emails, list) else ():
         if not isinstance(item, dict):
             continue
         primary = item["primary"] if "primary" in item else _get(item, "primary")
@@ -133,7 +134,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
             except InvalidValue:
                 primary = False
         value = item["value"] if "value" in item else _get(item, "value")
-        candidates.append((value, primary, item.get("type") or _get(item, "type")))
+        candidates.append((value, primary, opt_text(item["type"] if "type" in item else _get(item, "type"))))
     if not candidates and "@" in user_name:
         candidates.append((user_name, True, "userName"))  # Sigma's userName is the email (sigma-api.md §8.5)
     active = get("active")
@@ -168,16 +169,88 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
         user_name=user_name,
         user_name_key=fast_email_key(user_name),
         emails=make_emails(candidates),
-        given_name=name.get("givenName") or _get(name, "givenName"),
-        family_name=name.get("familyName") or _get(name, "familyName"),
-        display_name=get("displayName") or _get(name, "formatted"),
+        given_name=opt_text(name.get("givenName") or _get(name, "givenName")),
+        family_name=opt_text(name.get("familyName") or _get(name, "familyName")),
+        display_name=opt_text(get("displayName") or _get(name, "formatted")),
         active=active,
         status=None,
         user_type=user_type if user_type.casefold() in ("member", "guest") else None,
-        external_id=as_text(get("externalId")) or None,
+        external_id=opt_text(get("externalId")) or None,
         attributes=attributes,
         source=ref,
     )
+
+
+def _resources(path: Path, builder: DirectoryBuilder, findings: Findings,
+               pending_groups: list[tuple[dict[str, Any], SourceRef]]) -> None:
+    """Users of one ListResponse file into ``builder``; its Groups into ``pending_groups``."""
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return
+    file = str(path)
+    tally = {"coerced": 0, "unknown": 0}
+    count = 0
+    for rec, where in records(data, path, findings, page_keys=("Resources",), what="SCIM ListResponse",
+                              case_insensitive=True):
+        res = _canonical(rec)
+        kind = _kind(res)
+        ref = SourceRef(file, where)
+        if kind == "user":
+            user = _user(res, ref, findings, tally)
+            if user is not None:
+                count += builder.add_user(user)
+        elif kind == "group":
+            pending_groups.append((res, ref))
+            count += 1
+        else:
+            tally["unknown"] += 1
+            if tally["unknown"] == 1:
+                findings.warning("unknown-resource", file, where, "schemas",
+                                 "resource is neither a SCIM User nor a Group; skipped")
+    if tally["coerced"]:
+        findings.info("coerced-boolean", path, "", "active",
+                      f"{tally['coerced']} user(s) have 'active' as a string; read as a boolean")
+    builder.inputs.append(tf.input_file("scim.resources", count))
+
+
+def _group(res: dict[str, Any], ref: SourceRef, builder: DirectoryBuilder, findings: Findings) -> str | None:
+    group_id = as_id(res.get("id"))
+    if not group_id:
+        findings.warning("missing-id", ref.file, ref.location, "id", "SCIM Group has no id; skipped")
+        return None
+    attributes = {k: v for k, v in res.items()
+                  if v is not None and k not in ("schemas", "id", "displayName", "externalId", "members")}
+    builder.add_group(group_id, as_text(res.get("displayName")) or group_id, source=ref,
+                      external_id=opt_text(res.get("externalId")) or None, attributes=attributes)
+    return group_id
+
+
+def _members(group_id: str, res: dict[str, Any], builder: DirectoryBuilder) -> None:
+    members = res.get("members") or ()
+    if not isinstance(members, list):
+        members = ()
+    try:  # the usual shape, at C speed: every member {"value": str, "type": "User"|"Group"}
+        pairs = [(m["value"], m["type"]) for m in members]
+    except (KeyError, TypeError):
+        pairs = None
+    if pairs is not None and all(v.__class__ is str and v and (t == "User" or t == "Group") for v, t in pairs):
+        builder.add_members(group_id, [v for v, t in pairs if t == "User"], "user")
+        builder.add_members(group_id, [v for v, t in pairs if t == "Group"], "group")
+        return
+    users: list[str] = []
+    groups: list[str] = []
+    untyped: list[str] = []
+    for member in members:
+        if not isinstance(member, dict):
+            continue
+        value = as_id(member["value"] if "value" in member else _get(member, "value"))
+        if not value:
+            continue
+        kind = as_text(member["type"] if "type" in member else _get(member, "type")).lower()
+        (users if kind == "user" else groups if kind == "group" else untyped).append(value)
+    builder.add_members(group_id, users, "user")
+    builder.add_members(group_id, groups, "group")
+    builder.add_members(group_id, untyped, None)
 
 
 def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
@@ -185,76 +258,16 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     builder = DirectoryBuilder(FORMAT, findings)
     pending_groups: list[tuple[dict[str, Any], SourceRef]] = []
     for path in files.get("resources", ()):
-        tf, data = read_json(path, findings)
-        if tf is None:
-            continue
-        file = str(path)
-        tally = {"coerced": 0, "unknown": 0}
-        count = 0
-        for rec, where in records(data, path, findings, page_keys=("Resources",), what="SCIM ListResponse",
-                                  case_insensitive=True):
-            res = _canonical(rec)
-            kind = _kind(res)
-            ref = SourceRef(file, where)
-            if kind == "user":
-                user = _user(res, ref, findings, tally)
-                if user is not None:
-                    count += builder.add_user(user)
-            elif kind == "group":
-                pending_groups.append((res, ref))
-                count += 1
-            else:
-                tally["unknown"] += 1
-                if tally["unknown"] == 1:
-                    findings.warning("unknown-resource", file, where, "schemas",
-                                     "resource is neither a SCIM User nor a Group; skipped")
-        if tally["coerced"]:
-            findings.info("coerced-boolean", path, "", "active",
-                          f"{tally['coerced']} user(s) have 'active' as a string; read as a boolean")
-        builder.inputs.append(tf.input_file("scim.resources", count))
-
+        with guarded(path, findings, "SCIM ListResponse"):
+            _resources(path, builder, findings, pending_groups)
+    ids: list[str | None] = []
     for res, ref in pending_groups:
-        group_id = as_id(res.get("id"))
-        if not group_id:
-            findings.warning("missing-id", ref.file, ref.location, "id", "SCIM Group has no id; skipped")
-            continue
-        attributes = {k: v for k, v in res.items()
-                      if v is not None and k not in ("schemas", "id", "displayName", "externalId", "members")}
-        builder.add_group(group_id, as_text(res.get("displayName")) or group_id, source=ref,
-                          external_id=as_text(res.get("externalId")) or None, attributes=attributes)
-    for res, ref in pending_groups:
-        group_id = as_id(res.get("id"))
-        if not group_id:
-            continue
-        members = res.get("members") or ()
-        try:  # the usual shape, at C speed: every member {"value": str, "type": "User"|"Group"}
-            pairs = [(m["value"], m["type"]) for m in members]
-        except (KeyError, TypeError):
-            pairs = None
-        if pairs is not None and all(v.__class__ is str and v and (t == "User" or t == "Group") for v, t in pairs):
-            builder.add_members(group_id, [v for v, t in pairs if t == "User"], "user")
-            builder.add_members(group_id, [v for v, t in pairs if t == "Group"], "group")
-            continue
-        users: list[str] = []
-        groups: list[str] = []
-        untyped: list[str] = []
-        by_kind = {"User": users, "user": users, "Group": groups, "group": groups}
-        for member in members:
-            if not isinstance(member, dict):
-                continue
-            value = member.get("value")
-            if value is None:  # attribute names are case-insensitive (RFC 7643 §2.1)
-                value = _get(member, "value")
-            if value.__class__ is not str:
-                value = as_id(value)
-            if not value:
-                continue
-            kind = member["type"] if "type" in member else _get(member, "type")
-            target = by_kind.get(kind)
-            if target is None:
-                target = {"user": users, "group": groups}.get(as_text(kind).lower(), untyped)
-            target.append(value)
-        builder.add_members(group_id, users, "user")
-        builder.add_members(group_id, groups, "group")
-        builder.add_members(group_id, untyped, None)
+        group_id = None
+        with guarded(Path(ref.file), findings, f"SCIM Group at {ref.location}"):
+            group_id = _group(res, ref, builder, findings)
+        ids.append(group_id)
+    for (res, ref), group_id in zip(pending_groups, ids):
+        if group_id is not None:
+            with guarded(Path(ref.file), findings, f"SCIM Group at {ref.location}"):
+                _members(group_id, res, builder)
     return builder.build()

@@ -44,9 +44,9 @@ from typing import Any
 
 from ..model import AccountType, SigmaExport, SigmaMember, SigmaTeam, SourceRef, TeamMembership
 from .envelopes import batches, objects, records
-from .files import Findings, read_json
+from .files import Findings, guarded, read_json
 from .tabular import Table, read_table
-from .values import InvalidValue, is_excel_mangled, parse_bool, fast_email_key
+from .values import InvalidValue, fast_email_key, is_excel_mangled, opt_text, parse_bool
 
 MEMBER_ALIASES = {
     "memberId": ("member id", "member_id"),
@@ -215,8 +215,8 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
             is_archived=archived,
             is_inactive=inactive,
             organization_id=org if org.__class__ is str else _text(org),
-            created_at=get("createdAt"),
-            updated_at=get("updatedAt"),
+            created_at=opt_text(get("createdAt")),
+            updated_at=opt_text(get("updatedAt")),
             raw=rec,
             source=SourceRef(file, where),
         ))
@@ -304,8 +304,8 @@ def _teams_json(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[T
         teams.append(SigmaTeam(
             team_id=team_id,
             name=_text(rec.get("name")),
-            description=rec.get("description"),
-            visibility=rec.get("visibility"),
+            description=opt_text(rec.get("description")),
+            visibility=opt_text(rec.get("visibility")),
             is_archived=_bool(rec, "isArchived", False, file, where, findings),
             raw=rec,
             source=ref,
@@ -458,7 +458,7 @@ def _account_types_json(path: Path, findings: Findings) -> tuple[list[AccountTyp
         out.append(AccountType(
             account_type_id=_id(rec.get("accountTypeId")),
             name=name,
-            description=rec.get("description"),
+            description=opt_text(rec.get("description")),
             is_custom=_bool(rec, "isCustom", False, file, where, findings),
         ))
     return out, tf.input_file("sigma.account_types", len(out))
@@ -510,7 +510,9 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
         findings.error("missing-file", directory, "", "members.json",
                        "Sigma export has no members.json or members.csv")
     else:
-        members, info = (_members_json if path.suffix.lower() == ".json" else _members_csv)(path, findings)
+        members, info = [], None
+        with guarded(path, findings, path.name):
+            members, info = (_members_json if path.suffix.lower() == ".json" else _members_csv)(path, findings)
         inputs.append(info)
         members = _dedupe_members(members, findings)
 
@@ -521,15 +523,19 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
         findings.warning("missing-file", directory, "", "teams.json",
                          "Sigma export has no teams.json or teams.csv; no teams loaded")
     else:
-        teams, embedded, info = (_teams_json if path.suffix.lower() == ".json" else _teams_csv)(path, findings)
+        info = None
+        with guarded(path, findings, path.name):
+            teams, embedded, info = (_teams_json if path.suffix.lower() == ".json" else _teams_csv)(path, findings)
         inputs.append(info)
 
     memberships: list[TeamMembership] = []
     path = _pick(directory, "team_members", findings)
     if path is not None:
-        memberships, info = (
-            _team_members_json if path.suffix.lower() == ".json" else _team_members_csv
-        )(path, findings)
+        info = None
+        with guarded(path, findings, path.name):
+            memberships, info = (
+                _team_members_json if path.suffix.lower() == ".json" else _team_members_csv
+            )(path, findings)
         inputs.append(info)
     elif embedded:
         memberships = _dedupe_memberships(embedded)
@@ -543,9 +549,11 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
     account_types = None
     path = _pick(directory, "account_types", findings)
     if path is not None:
-        account_types, info = (
-            _account_types_json if path.suffix.lower() == ".json" else _account_types_csv
-        )(path, findings)
+        info = None
+        with guarded(path, findings, path.name):
+            account_types, info = (
+                _account_types_json if path.suffix.lower() == ".json" else _account_types_csv
+            )(path, findings)
         inputs.append(info)
 
     return SigmaExport(

@@ -150,3 +150,16 @@ def as_id(value: object) -> str:
 def as_text(value: object) -> str:
     """A display string: ``""`` for null, ``str()`` otherwise."""
     return "" if value is None else str(value)
+
+
+def opt_text(value: object) -> str | None:
+    """A display string or ``None``: strings as they are, numbers/booleans as text, null and containers ``None``.
+
+    JSON exports sometimes hold a number or an object where a name belongs;
+    the model's ``str | None`` fields never receive anything else.
+    """
+    if value is None or value.__class__ is str:
+        return value  # type: ignore[return-value]
+    if isinstance(value, (dict, list)):
+        return None
+    return str(value)
