@@ -32,7 +32,7 @@ import networkx as nx
 import pandas as pd
 
 from .policy import MatchKey
-from .rules.context import Context
+from .rules.context import Context, member_of
 
 LINK_KEY_OF = {
     "override": "override",
@@ -90,10 +90,13 @@ def alias_domains(keys: pd.Series, aliases: dict[str, str]) -> pd.Series:
     """Rewrite the domain of each email key with ``aliases`` (old -> new); others unchanged."""
     if not aliases or keys.empty:
         return keys
-    parts = keys.str.rpartition("@")
-    domains = parts[2].map(aliases)
-    rewritten = parts[0] + "@" + domains
-    return rewritten.where(domains.notna() & (parts[1] == "@"), keys)
+    hit = keys.str.endswith(tuple("@" + d for d in aliases))
+    if not hit.any():
+        return keys
+    parts = keys[hit].str.rpartition("@")
+    out = keys.copy()
+    out[hit] = parts[0] + "@" + parts[2].map(aliases)
+    return out
 
 
 def fold_plus(keys: pd.Series) -> pd.Series:
@@ -251,7 +254,7 @@ def match_identities(
         if key.name == "plus_address_folding" and not ctx.policy.linking.plus_address_folding:
             continue
         edges = key_edges(ctx, key)
-        edges = edges[~edges["member_id"].isin(decided_members) & ~edges["idp_id"].isin(decided_idp)]
+        edges = edges[~member_of(edges["member_id"], decided_members) & ~member_of(edges["idp_id"], decided_idp)]
         if edges.empty:
             continue
         per_member = edges.groupby("member_id")["idp_id"].transform("size")

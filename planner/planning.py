@@ -40,7 +40,7 @@ from .matching import match_identities
 from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
 from .policy import Policy
 from .rules import Outcome, account_types, action_id, guards, guests, linking, teams, unmatched
-from .rules.context import Context, build_context
+from .rules.context import Context, build_context, member_of
 
 
 class PlanError(UserError):
@@ -165,27 +165,47 @@ def add_cross_dependencies(actions: list[Action]) -> list[Action]:
 def order_actions(actions: list[Action]) -> list[Action]:
     """Actions in a topological order of their ``depends_on`` DAG (tie-break: phase, then id).
 
-    Raises :class:`PlanError` naming the cycle when there is one, or an unknown dependency.
+    The rules only make an action depend on actions of an earlier phase
+    (:data:`PHASE`), so sorting by (phase, id) is normally already a
+    topological order: that is checked edge by edge, which also proves the
+    graph acyclic. Otherwise the order comes from networkx's lexicographical
+    topological sort of the DAG, and a cycle is a :class:`PlanError` naming it.
+    Raises :class:`PlanError` for an unknown dependency too.
     """
     by_id: dict[str, Action] = {}
     for a in actions:
         if a.id in by_id:
             raise PlanError(f"internal error: two actions have the id {a.id}")
         by_id[a.id] = a
-    graph = nx.DiGraph()
-    graph.add_nodes_from(by_id)
     for a in actions:
         for dep in a.depends_on:
             if dep not in by_id:
                 raise PlanError(f"internal error: action {a.id} depends on unknown action {dep}")
-            graph.add_edge(dep, a.id)
+
+    def sort_key(action_id: str) -> tuple[int, str]:
+        return (PHASE[by_id[action_id].kind], action_id)
+
+    ordered = sorted(by_id, key=sort_key)
+    position = {action_id: i for i, action_id in enumerate(ordered)}
+    if all(position[dep] < position[a.id] for a in actions for dep in a.depends_on):
+        return [by_id[i] for i in ordered]
+    return [by_id[i] for i in dependency_order(actions, sort_key)]
+
+
+def dependency_order(actions: list[Action], sort_key) -> list[str]:
+    """Action ids in the lexicographical topological order of the ``depends_on`` DAG (networkx).
+
+    Raises :class:`PlanError` naming the cycle when the dependencies form one.
+    """
+    graph = nx.DiGraph()
+    graph.add_nodes_from(a.id for a in actions)
+    graph.add_edges_from((dep, a.id) for a in actions for dep in a.depends_on)
     try:
-        order = list(nx.lexicographical_topological_sort(graph, key=lambda i: (PHASE[by_id[i].kind], i)))
+        return list(nx.lexicographical_topological_sort(graph, key=sort_key))
     except nx.NetworkXUnfeasible:
         cycle = nx.find_cycle(graph)
         path = " -> ".join([e[0] for e in cycle] + [cycle[0][0]])
         raise PlanError(f"the actions' dependencies form a cycle: {path}") from None
-    return [by_id[i] for i in order]
 
 
 def sort_review_items(items: Iterable[ReviewItem]) -> list[ReviewItem]:
@@ -199,8 +219,29 @@ def sort_review_items(items: Iterable[ReviewItem]) -> list[ReviewItem]:
 # --------------------------------------------------------------------------- fingerprints
 
 
+def _canonical(state: dict[str, Any]) -> str:
+    """``json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, for flat
+    dicts of str/bool/None and lists of str, written out directly (100k members in well under a second)."""
+    parts = []
+    for key in sorted(state):
+        value = state[key]
+        if isinstance(value, bool) or value is None:
+            text = "true" if value is True else "false" if value is False else "null"
+        elif isinstance(value, str):
+            text = _encode(value)
+        elif isinstance(value, list):
+            text = "[" + ",".join(_encode(v) for v in value) + "]"
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        parts.append(f"{_encode(key)}:{text}")
+    return "{" + ",".join(parts) + "}"
+
+
+_encode = json.encoder.encode_basestring  # the C string encoder json.dumps(ensure_ascii=False) uses
+
+
 def _sha(state: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(_canonical(state).encode("utf-8")).hexdigest()
 
 
 def fingerprints(ctx: Context, actions: list[Action]) -> dict[str, dict[str, Any]]:
@@ -209,44 +250,59 @@ def fingerprints(ctx: Context, actions: list[Action]) -> dict[str, dict[str, Any
     Members: targets of actions and every ``newOwnerId``; state = ``memberId,
     email, memberType, userKind, isArchived, isInactive`` as exported. Teams:
     linked teams and teams losing members; state = ``teamId, name,
-    isArchived, memberIds`` (sorted).
+    isArchived, memberIds`` (sorted). ``sha256`` is over the canonical JSON of
+    ``state`` (sorted keys, no spaces, UTF-8).
     """
     member_ids: set[str] = set()
     team_ids: set[str] = set()
     for a in actions:
-        if a.target.get("memberId"):
-            member_ids.add(a.target["memberId"])
-        if a.target.get("teamId"):
-            team_ids.add(a.target["teamId"])
+        target = a.target
+        if target.get("memberId"):
+            member_ids.add(target["memberId"])
+        if target.get("teamId"):
+            team_ids.add(target["teamId"])
         owner = (a.after or {}).get("newOwnerId")
         if owner:
             member_ids.add(owner)
     out: dict[str, dict[str, Any]] = {}
+    enc = _encode
+    sha = hashlib.sha256
     for mid in sorted(member_ids):
         m = ctx.member_by_id.get(mid)
         if m is None:
             continue
+        archived, inactive = bool(m.is_archived), bool(m.is_inactive)
         state = {
             "memberId": m.member_id,
             "email": m.email,
             "memberType": m.member_type,
             "userKind": m.user_kind,
-            "isArchived": bool(m.is_archived),
-            "isInactive": bool(m.is_inactive),
+            "isArchived": archived,
+            "isInactive": inactive,
         }
-        out[f"member:{mid}"] = {"sha256": _sha(state), "state": state}
+        # the canonical JSON of `state` (keys sorted), written out: see _canonical
+        text = (
+            f'{{"email":{enc(m.email)},"isArchived":{"true" if archived else "false"},'
+            f'"isInactive":{"true" if inactive else "false"},"memberId":{enc(m.member_id)},'
+            f'"memberType":{enc(m.member_type) if m.member_type is not None else "null"},'
+            f'"userKind":{enc(m.user_kind) if m.user_kind is not None else "null"}}}'
+        )
+        out[f"member:{mid}"] = {"sha256": sha(text.encode("utf-8")).hexdigest(), "state": state}
     if team_ids:
-        teams = ctx.teams.set_index("team_id")
-        members = ctx.team_members[ctx.team_members["team_id"].isin(team_ids)]
-        by_team = members.groupby("team_id")["member_id"].agg(lambda s: sorted(s)).to_dict()
+        teams = ctx.teams[member_of(ctx.teams["team_id"], team_ids)]
+        info = dict(zip(teams["team_id"].tolist(), zip(teams["name"].tolist(), teams["is_archived"].tolist())))
+        members = ctx.team_members[member_of(ctx.team_members["team_id"], team_ids)]
+        by_team: dict[str, list[str]] = {}
+        for tid, mid in zip(members["team_id"].tolist(), members["member_id"].tolist()):
+            by_team.setdefault(tid, []).append(mid)
         for tid in sorted(team_ids):
-            if tid not in teams.index:
+            if tid not in info:
                 continue
             state = {
                 "teamId": tid,
-                "name": teams.at[tid, "name"],
-                "isArchived": bool(teams.at[tid, "is_archived"]),
-                "memberIds": by_team.get(tid, []),
+                "name": info[tid][0],
+                "isArchived": bool(info[tid][1]),
+                "memberIds": sorted(by_team.get(tid, [])),
             }
             out[f"team:{tid}"] = {"sha256": _sha(state), "state": state}
     return out
@@ -263,61 +319,87 @@ def person_rows(
     actions: list[Action],
     review_items: list[ReviewItem],
 ) -> list[PersonRow]:
-    """One :class:`~planner.model.PersonRow` per roster person, sorted by email."""
-    acts: dict[str, list[str]] = {}
+    """One :class:`~planner.model.PersonRow` per roster person, sorted by email (then ids).
+
+    ``account_type_after`` is ``None`` for members who end deactivated (or stay so).
+    """
+    acts_m: dict[str, list[str]] = {}
+    acts_i: dict[str, list[str]] = {}
     for a in actions:
-        for key in _person_keys_of(a.target):
-            acts.setdefault(key, []).append(a.id)
-    reviews: dict[str, list[str]] = {}
+        target = a.target
+        mid = target.get("memberId")
+        if mid:
+            acts_m.setdefault(mid, []).append(a.id)
+        elif target.get("idpId"):
+            acts_i.setdefault(target["idpId"], []).append(a.id)
+    rev_m: dict[str, set[str]] = {}
+    rev_i: dict[str, set[str]] = {}
     for r in review_items:
         keys = set(_person_keys_of(r.subject))
         for c in r.candidates:
-            keys |= set(_person_keys_of(c))
+            keys.update(_person_keys_of(c))
         for key in keys:
-            reviews.setdefault(key, []).append(r.id)
-    after_type = types["after"].to_dict() if len(types) else {}
+            (rev_m if key[0] == "m" else rev_i).setdefault(key[2:], set()).add(r.id)
     gone = {a.target["memberId"] for a in actions
             if a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)}
-    m = ctx.members.set_index("member_id")
-    u = ctx.idp_users.set_index("idp_id")
+
+    m = ctx.members[["member_id", "email", "first_name", "last_name", "member_type", "user_kind",
+                     "is_archived", "is_inactive", "account_type"]]
+    u = ctx.idp_users[["idp_id", "scim_user_name", "email", "display_name", "given_name", "family_name",
+                       "status", "active"]].rename(columns={"email": "idp_email", "status": "idp_status"})
+    t = roster[["person", "member_id", "idp_id", "status", "link_key", "user_name"]]
+    t = t.merge(m, on="member_id", how="left").merge(u, on="idp_id", how="left")
+    after_type = types["after"].to_dict() if len(types) else {}
+
     rows = []
-    for r in roster.itertuples(index=False):
-        mid, iid = r.member_id, r.idp_id
-        member = ctx.member_by_id.get(mid) if mid else None
-        user = ctx.idp_by_id.get(iid) if iid else None
-        keys = ([f"m:{mid}"] if mid else []) + ([f"i:{iid}"] if iid else [])
-        before = m.at[mid, "account_type"] if mid else None
-        if mid and (mid in gone or not member.is_active) and r.status != "reactivate":
-            after = None
-        elif r.person in after_type:
-            after = after_type[r.person]
+    cols = [t[c].tolist() for c in (
+        "person", "member_id", "idp_id", "status", "link_key", "user_name", "email", "first_name", "last_name",
+        "member_type", "user_kind", "is_archived", "is_inactive", "account_type", "scim_user_name", "idp_email",
+        "display_name", "given_name", "family_name", "idp_status", "active",
+    )]
+    empty: tuple[str, ...] = ()
+    for (person, mid, iid, status, link_key, user_name, email, first, last, member_type, user_kind, archived,
+         inactive, before, scim_user_name, idp_email, display_name, given, family, idp_status, idp_active) in zip(*cols):
+        found = None
+        if isinstance(mid, str):
+            name = f"{first} {last}".strip()
+            sigma_status = "archived" if archived else "inactive" if inactive else "active"
+            if (archived or inactive or mid in gone) and status != "reactivate":
+                after = None
+            else:
+                after = after_type.get(person, before)
+            action_ids = acts_m.get(mid, empty)
+            found = rev_m.get(mid)
         else:
-            after = before
-        if member:
-            name = f"{member.first_name} {member.last_name}".strip()
+            mid = before = member_type = user_kind = sigma_status = None
+            name = display_name or " ".join(p for p in (given, family) if p)
+            email = idp_email or user_name
+            after = after_type.get(person)
+            action_ids = acts_i.get(iid, empty)
+        if isinstance(iid, str):
+            more = rev_i.get(iid)
+            if more:
+                found = (found | more) if found else more
+            idp_state = idp_status or ("active" if idp_active else "inactive")
         else:
-            name = user.display_name or " ".join(p for p in (user.given_name, user.family_name) if p)
+            iid = scim_user_name = idp_state = None
         rows.append(
             PersonRow(
-                member_id=mid,
-                email=member.email if member else (u.at[iid, "email"] or r.user_name),
-                name=name or "",
-                member_type=member.member_type if member else None,
-                user_kind=member.user_kind if member else None,
-                sigma_status=(("archived" if member.is_archived else "inactive" if member.is_inactive else "active")
-                              if member else None),
-                idp_id=iid,
-                user_name=u.at[iid, "scim_user_name"] if iid else None,
-                idp_status=((user.status or ("active" if u.at[iid, "active"] else "inactive")) if user else None),
-                link_key=r.link_key,
-                account_type_before=before,
-                account_type_after=after,
-                actions=tuple(sorted({x for k in keys for x in acts.get(k, [])})),
-                review_items=tuple(sorted({x for k in keys for x in reviews.get(k, [])})),
+                mid, email, name, member_type, user_kind, sigma_status, iid, scim_user_name, idp_state,
+                link_key if isinstance(link_key, str) else None, before, after,
+                tuple(sorted(action_ids)) if len(action_ids) > 1 else tuple(action_ids),
+                tuple(sorted(found)) if found else empty,
             )
         )
     rows.sort(key=lambda p: ((p.email or "").casefold(), p.member_id or "", p.idp_id or ""))
     return rows
+
+
+def _ids_of(keys: list[str], index: dict[str, list[str]]) -> tuple[str, ...]:
+    if len(keys) == 1:
+        found = index.get(keys[0])
+        return tuple(sorted(set(found))) if found else ()
+    return tuple(sorted({x for k in keys for x in index.get(k, ())}))
 
 
 def _person_keys_of(obj) -> list[str]:
@@ -349,15 +431,15 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], 
     after = Counter()
     gone = {a.target["memberId"] for a in actions
             if a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)}
-    type_after = {t.member_id: t.after for t in types.itertuples(index=False) if t.member_id}
-    for mid, t in zip(active["member_id"], active["account_type"]):
+    type_after = {mid: after for mid, after in zip(types["member_id"].tolist(), types["after"].tolist()) if mid}
+    for mid, t in zip(active["member_id"].tolist(), active["account_type"].tolist()):
         if mid not in gone:
             after[type_after.get(mid, t) or "(Sigma default)"] += 1
     for mid in roster.loc[roster["status"] == "reactivate", "member_id"]:
         after[type_after.get(mid) or m.set_index("member_id").at[mid, "account_type"]] += 1
-    for t in types.itertuples(index=False):
-        if not t.member_id:
-            after[t.after or "(Sigma default)"] += 1
+    for mid, t in zip(types["member_id"].tolist(), types["after"].tolist()):
+        if not mid:
+            after[t or "(Sigma default)"] += 1
     seats = {name: {"before": before.get(name, 0), "after": after.get(name, 0)}
              for name in sorted(set(before) | set(after))}
 

@@ -18,10 +18,11 @@ shows), :func:`person_ref`.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-import yaml
 
 from ..model import Action, ActionKind, ReviewItem
 
@@ -95,49 +96,67 @@ def make_review(
     )
 
 
-class _SnippetDumper(yaml.SafeDumper):
-    """Indents sequences under their key, like the shipped policies."""
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+\-/#']*$")
+_RESERVED = re.compile(
+    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|"
+    r"null|Null|NULL|~|[-+]?[0-9][0-9_.:eExXoObB+-]*|\.inf|\.nan)$"
+)
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False):  # noqa: D401
-        return super().increase_indent(flow, False)
+
+def _scalar(value: Any) -> str:
+    """A YAML scalar: plain when unambiguous, else a JSON string (valid YAML double-quoted)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    text = str(value)
+    if _PLAIN.match(text) and not _RESERVED.match(text) and " #" not in text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _emit(value: Any, indent: int, out: list[str]) -> None:
+    pad = "  " * indent
+    for key, item in value.items():
+        if isinstance(item, dict) and item:
+            out.append(f"{pad}{_scalar(key)}:")
+            _emit(item, indent + 1, out)
+        elif isinstance(item, list) and item:
+            out.append(f"{pad}{_scalar(key)}:")
+            for entry in item:
+                if isinstance(entry, dict):
+                    inner = ", ".join(f"{_scalar(k)}: {_scalar(v)}" for k, v in entry.items())
+                    out.append(f"{pad}  - {{{inner}}}")
+                else:
+                    out.append(f"{pad}  - {_scalar(entry)}")
+        elif isinstance(item, (dict, list)):
+            out.append(f"{pad}{_scalar(key)}: {'{}' if isinstance(item, dict) else '[]'}")
+        else:
+            out.append(f"{pad}{_scalar(key)}: {_scalar(item)}")
 
 
 def yaml_snippet(value: Mapping[str, Any], *alternatives: Mapping[str, Any], notes: Iterable[str] = ()) -> str:
     """The YAML text of a policy fragment, e.g. ``{"linking": {"overrides": [{...}]}}``.
 
-    List entries are written in flow style (``- {idp: 00u1, member: m1}``).
-    ``alternatives`` follow as commented-out fragments after ``# or:``; ``notes``
-    as leading comment lines. The text always parses as YAML.
+    Nested mappings are written in block style, list entries in flow style
+    (``- {idp: 00u1, member: m1}``), strings plain when unambiguous and
+    double-quoted otherwise. ``alternatives`` follow as commented-out fragments
+    after ``# or:``; ``notes`` as leading comment lines. The text always parses
+    as YAML (tests/test_rules_linking.py checks it), and is fast enough for
+    tens of thousands of review items.
     """
 
-    def dump(v: Mapping[str, Any]) -> str:
-        return yaml.dump(
-            _flow_leaves(v), Dumper=_SnippetDumper, default_flow_style=False, sort_keys=False, allow_unicode=True, width=200
-        )
+    def dump(v: Mapping[str, Any]) -> list[str]:
+        lines: list[str] = []
+        _emit(dict(v), 0, lines)
+        return lines
 
-    text = "".join(f"# {n}\n" for n in notes) + dump(value)
+    text = "".join(f"# {n}\n" for n in notes) + "".join(line + "\n" for line in dump(value))
     for alt in alternatives:
-        text += "# or:\n" + "".join(f"# {line}\n" for line in dump(alt).splitlines())
+        text += "# or:\n" + "".join(f"# {line}\n" for line in dump(alt))
     return text
-
-
-class _Flow(dict):
-    pass
-
-
-def _flow_repr(dumper: yaml.SafeDumper, data: _Flow):
-    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
-
-
-_SnippetDumper.add_representer(_Flow, _flow_repr)
-
-
-def _flow_leaves(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_Flow(v) if isinstance(v, dict) else v for v in value]
-    if isinstance(value, dict):
-        return {k: _flow_leaves(v) for k, v in value.items()}
-    return value
 
 
 def person_ref(

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import difflib
 
+import numpy as np
+
 import pandas as pd
 
 from ..model import ActionKind, email_key
 from ..policy import KEEP, group_pattern_matcher
 from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
-from .context import Context
+from .context import Context, member_of
 
 BUILTIN_TIERS = {
     "admin": 100,
@@ -107,11 +109,11 @@ def classify(before: str | None, after: str | None, precedence: list[str]) -> st
 def person_resolver(ctx: Context):
     """A function: policy reference (email, memberId, IdP id or userName) -> roster person keys."""
     by_key: dict[str, set[str]] = {}
-    for mid, key in zip(ctx.members["member_id"], ctx.members["email_key"]):
+    for mid, key in zip(ctx.members["member_id"].tolist(), ctx.members["email_key"].tolist()):
         by_key.setdefault(key, set()).add("m:" + mid)
     u = ctx.idp_users
     for col in ("user_name_key", "scim_user_name_key"):
-        for iid, key in zip(u["idp_id"], u[col]):
+        for iid, key in zip(u["idp_id"].tolist(), u[col].tolist()):
             by_key.setdefault(key, set()).add("i:" + iid)
 
     def resolve(ref: str) -> set[str]:
@@ -132,7 +134,7 @@ def _mapped_types(ctx: Context) -> pd.DataFrame:
     taken: set[str] = set()
     for entry, (pattern, account_type) in enumerate(ctx.policy.account_types.group_map.items()):
         match = group_pattern_matcher(pattern)
-        for gid, name in zip(groups["group_id"], groups["display_name"]):
+        for gid, name in zip(groups["group_id"].tolist(), groups["display_name"].tolist()):
             if gid not in taken and match(name):
                 taken.add(gid)
                 rows.append((gid, name, account_type, entry))
@@ -164,8 +166,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         return pd.DataFrame(columns=TYPES_COLUMNS).set_index("person", drop=False), out
 
     mapped = _mapped_types(ctx)
-    mapped = mapped[mapped["idp_id"].isin(set(people["idp_id"]))]
-    groups_of = mapped.groupby("idp_id")["group"].agg(lambda s: tuple(sorted(set(s))))
+    mapped = mapped[member_of(mapped["idp_id"], set(people["idp_id"].dropna().tolist()))]
     distinct = mapped.drop_duplicates(["idp_id", "account_type"])
     counts = distinct.groupby("idp_id")["account_type"].transform("size")
     several = distinct[counts > 1]
@@ -177,50 +178,58 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         position=distinct["account_type"].map({t: i for i, t in enumerate(precedence)}).fillna(len(precedence))
     )
     chosen = distinct.sort_values(["idp_id", "position"], kind="stable").drop_duplicates("idp_id")
-    chosen_type = dict(zip(chosen["idp_id"], chosen["account_type"]))
+    chosen_type = dict(zip(chosen["idp_id"].tolist(), chosen["account_type"].tolist()))
     several_ids = set(several["idp_id"])
 
-    resolve = person_resolver(ctx)
-    overrides: dict[str, tuple[str, str]] = {}
+    resolve = person_resolver(ctx) if (at.overrides or at.acknowledged_downgrades) else (lambda ref: set())
+    overrides: dict[str, str] = {}
     for ref, t in at.overrides.items():
         for key in resolve(ref):
-            overrides[key] = (t, ref)
+            overrides[key] = t
     acknowledged: set[str] = set()
     for ref in at.acknowledged_downgrades:
         acknowledged |= resolve(ref)
 
-    m = ctx.members.set_index("member_id")
-    before_of = m["account_type"].to_dict()
-    rows = []
-    for person, member_id, idp_id in people.itertuples(index=False, name=None):
-        before = before_of.get(member_id) if member_id else None
-        keys = {person, "i:" + idp_id} if idp_id else {person}
-        hit = next((overrides[k] for k in sorted(keys) if k in overrides), None)
-        if hit:
-            after, source = hit[0], "overrides"
-        elif idp_id in chosen_type:
-            after, source = chosen_type[idp_id], ("precedence" if idp_id in several_ids else "group_map")
-        elif at.default != KEEP:
-            after, source = at.default, "default"
-        elif before is not None:
-            after, source = before, "keep"
-        else:
-            after, source = at.new_user_default, "new_user_default"
-        change = classify(before, after, precedence) if member_id else "unchanged"
-        rows.append(
-            (person, member_id, idp_id, before, after, change, source, groups_of.get(idp_id, ()),
-             bool(keys & acknowledged) or (member_id is not None and "m:" + member_id in acknowledged))
-        )
-    types = pd.DataFrame(rows, columns=TYPES_COLUMNS, dtype=object).set_index("person", drop=False)
+    before_of = dict(zip(ctx.members["member_id"].tolist(), ctx.members["account_type"].tolist()))
+    people["before"] = people["member_id"].map(before_of)
+    idp_key = "i:" + people["idp_id"].fillna("")
+    override = people["person"].map(overrides).fillna(idp_key.map(overrides))
+    grouped = people["idp_id"].map(chosen_type)
+    is_member = people["member_id"].notna()
+    if at.default != KEEP:
+        fallback = pd.Series(at.default, index=people.index, dtype=object)
+    else:
+        fallback = people["before"].where(is_member, at.new_user_default)
+    people["after"] = override.fillna(grouped).fillna(fallback).astype(object)
+    people["after"] = people["after"].where(people["after"].notna(), None)
+    people["source"] = np.select(
+        [
+            override.notna(),
+            grouped.notna() & member_of(people["idp_id"], several_ids),
+            grouped.notna(),
+            pd.Series(at.default != KEEP, index=people.index),
+            is_member,
+        ],
+        ["overrides", "precedence", "group_map", "default", "keep"],
+        default="new_user_default",
+    )
+    people["acknowledged"] = member_of(people["person"], acknowledged) | member_of(idp_key, acknowledged)
+    changed = is_member & people["after"].notna() & (people["before"] != people["after"])
+    people["change"] = [
+        classify(b, a, precedence) if c else "unchanged"
+        for b, a, c in zip(people["before"].tolist(), people["after"].tolist(), changed.tolist())
+    ]
+    groups_of: dict[str, tuple[str, ...]] = {}
+    needs_groups = set(people.loc[people["change"] != "unchanged", "idp_id"])
+    for idp_id, names in mapped[member_of(mapped["idp_id"], needs_groups)].groupby("idp_id")["group"]:
+        groups_of[idp_id] = tuple(sorted(set(names)))
+    people["groups"] = [groups_of.get(i, ()) for i in people["idp_id"]]
+    types = people[TYPES_COLUMNS].set_index("person", drop=False)
 
     admin_types = {t.casefold() for t in ctx.policy.guards.admin_account_types}
-    for row in types[types["member_id"].notna() & (types["before"] != types["after"])].itertuples(index=False):
-        if row.after is None:
-            continue
+    for row in types[types["change"] != "unchanged"].sort_values("member_id").itertuples(index=False):
         member = ctx.member_by_id[row.member_id]
         groups = list(row.groups)
-        if row.change == "unchanged":
-            continue
         source_text = {
             "overrides": "account_types.overrides",
             "group_map": f"group {', '.join(groups)}",

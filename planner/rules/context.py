@@ -5,19 +5,20 @@ that matching and the rules can join, group and count without per-row Python
 loops. Shapes (one row per object, ``str`` columns unless said otherwise):
 
 - ``members``: Sigma people (Sigma's scheduler robot excluded): ``member_id``,
-  ``email``, ``email_key``, ``first_name``, ``last_name``, ``name_key``,
+  ``email``, ``email_key``, ``first_name``, ``last_name``,
   ``member_type`` (as exported), ``account_type`` (the org's spelling of it,
   sigma-api.md §4.1), ``user_kind``, ``is_archived``/``is_inactive``/``active``
   (bool), ``is_guest`` (bool);
 - ``idp_users``: ``idp_id``, ``user_name`` (as the IdP stores it),
   ``scim_user_name`` (what the IdP app sends as SCIM userName, per
   ``linking.scim_user_name``), ``scim_user_name_key``, ``email`` (primary),
-  ``given_name``, ``family_name``, ``name_key``, ``status``, ``active`` (bool),
+  ``given_name``, ``family_name``, ``display_name``, ``status``, ``active`` (bool),
   ``is_guest`` (bool), ``in_scope`` (bool: active and inside ``scope.groups``);
 - ``idp_emails``: ``idp_id``, ``value``, ``key``, ``position`` (0 = primary/first);
 - ``groups``: ``group_id``, ``display_name``;
 - ``group_members``: ``group_id``, ``idp_id``: who is in each group, nested groups
-  flattened when ``teams.flatten_nested`` (cycles broken, each member once);
+  flattened when ``teams.flatten_nested`` (cycles broken, each member once); rows
+  in no particular order;
 - ``teams``: ``team_id``, ``name``, ``is_archived`` (bool);
 - ``team_members``: ``team_id``, ``member_id``, ``is_team_admin`` (bool).
 """
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from ..model import IdpUser, SigmaMember, Snapshot, email_key
@@ -52,6 +54,18 @@ def name_key(first: str | None, last: str | None) -> str:
     text = unicodedata.normalize("NFKD", f"{first.strip()} {last.strip()}")
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.casefold().split())
+
+
+def member_of(series: pd.Series, values) -> np.ndarray:
+    """``series.isin(values)`` as a bool array, by Python set lookups.
+
+    pandas' ``isin`` on Arrow-backed strings converts ``values`` element by
+    element on every call (about 0.3 s for 100k against 100k); a set lookup
+    per row is some 30 times faster and gives the same answer.
+    """
+    if not isinstance(values, (set, frozenset, dict)):
+        values = set(values)
+    return np.fromiter((v in values for v in series.tolist()), dtype=bool, count=len(series))
 
 
 def idp_is_active(user: IdpUser) -> bool:
@@ -116,13 +130,13 @@ def build_context(snapshot: Snapshot, policy: Policy) -> Context:
         dtype=object,
     )
     group_members, cycles = _flatten_groups(snapshot, flatten=policy.teams.flatten_nested)
-    group_members = group_members[group_members["idp_id"].isin(idp_by_id)]
+    group_members = group_members[member_of(group_members["idp_id"], idp_by_id)]
 
     in_scope = idp_users["active"].to_numpy(copy=True)
     if policy.scope.groups:
         scoped = _groups_matching(groups, policy.scope.groups)
-        scoped_users = set(group_members.loc[group_members["group_id"].isin(scoped), "idp_id"])
-        in_scope &= idp_users["idp_id"].isin(scoped_users).to_numpy()
+        scoped_users = set(group_members.loc[member_of(group_members["group_id"], scoped), "idp_id"])
+        in_scope &= member_of(idp_users["idp_id"], scoped_users)
     idp_users["in_scope"] = in_scope
 
     teams = pd.DataFrame(
@@ -184,7 +198,6 @@ def _members_table(people: list[SigmaMember], type_names: tuple[str, ...] | None
         df[col] = df[col].astype(bool)
     df["active"] = ~(df["is_archived"] | df["is_inactive"])
     df["is_guest"] = (df["user_kind"] == "guest").astype(bool)
-    df["name_key"] = [name_key(f, l) for f, l in zip(df["first_name"], df["last_name"])]
     # Sigma matches userType case-sensitively; exports may spell memberType in another case
     # (formats.md §1b): the "before" side uses the organization's accountTypeName spelling.
     if type_names is not None:
@@ -220,7 +233,6 @@ def _idp_tables(users: list[IdpUser], policy: Policy) -> tuple[pd.DataFrame, pd.
     )
     for col in ("active", "is_guest"):
         df[col] = df[col].astype(bool)
-    df["name_key"] = [name_key(g, f) for g, f in zip(df["given_name"], df["family_name"])]
     rows = [(u.id, e.value, e.key or email_key(e.value), i) for u in users for i, e in enumerate(u.emails)]
     emails = pd.DataFrame(rows, columns=["idp_id", "value", "key", "position"], dtype=object)
     emails["position"] = emails["position"].astype(int)
@@ -233,7 +245,7 @@ def _groups_matching(groups: pd.DataFrame, patterns: list[str]) -> set[str]:
     found: set[str] = set()
     for pattern in patterns:
         match = group_pattern_matcher(pattern)
-        found.update(gid for gid, name in zip(groups["group_id"], groups["display_name"]) if match(name))
+        found.update(gid for gid, name in zip(groups["group_id"].tolist(), groups["display_name"].tolist()) if match(name))
     return found
 
 
@@ -264,5 +276,6 @@ def _flatten_groups(snapshot: Snapshot, *, flatten: bool) -> tuple[pd.DataFrame,
             inherited = pairs.merge(direct, left_on="sub_id", right_on="group_id", suffixes=("", "_sub"))
             inherited = inherited[["group_id", "idp_id"]]
             direct = pd.concat([direct, inherited], ignore_index=True)
-    direct = direct.drop_duplicates().sort_values(["group_id", "idp_id"], kind="stable")
+    # row order is not meaningful downstream (every consumer sorts or aggregates)
+    direct = direct.drop_duplicates()
     return direct.reset_index(drop=True), tuple(cycles)

@@ -125,12 +125,13 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
         results.append(GuardResult("scheduler_robot", True, "no action touches Sigma's scheduler robot"))
 
     # --- last admin
-    final_type = m["account_type"].copy()
+    final_type = dict(zip(ctx.members["member_id"].tolist(), ctx.members["account_type"].tolist()))
     for mid, a in type_changes.items():
-        if mid in final_type.index:
-            final_type[mid] = a.after.get("userType")
-    stays = m["active"] & ~m.index.isin(list(deactivated))
-    admins_after = sorted(m.index[stays & final_type.fillna("").str.casefold().isin(admin_types)])
+        final_type[mid] = a.after.get("userType")
+    admins_after = sorted(
+        mid for mid, active in zip(ctx.members["member_id"].tolist(), ctx.members["active"].tolist())
+        if active and mid not in deactivated and (final_type.get(mid) or "").casefold() in admin_types
+    )
     created_admins = [
         a for a in actions
         if a.kind is ActionKind.SCIM_CREATE_USER and (a.after or {}).get("userType", "").casefold() in admin_types

@@ -43,7 +43,7 @@ from ..matching import EDGE_COLUMNS, IdentityGraph, fold_plus
 from ..model import SCHEDULER_ROBOT_EMAIL, ActionKind, email_key
 from ..policy import NEVER
 from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
-from .context import Context
+from .context import Context, member_of, name_key
 
 ROSTER_COLUMNS = [
     "person",  # "m:<memberId>" or "i:<idpId>": stable person key
@@ -191,21 +191,21 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
     # --- members nobody links
     linked_m = set(links["member_id"])
     linked_i = set(links["idp_id"])
-    free_m = m[~m["member_id"].isin(linked_m)]
+    free_m = m[~member_of(m["member_id"], linked_m)]
     free_m_status = np.select(
-        [free_m["member_id"].isin(held_members), ~free_m["active"], free_m["is_guest"]],
+        [member_of(free_m["member_id"], held_members), ~free_m["active"], free_m["is_guest"]],
         ["held", "deactivated", "guest"],
         default="unmatched",
     )
     free_members = pd.DataFrame({"member_id": free_m["member_id"], "status": free_m_status})
 
     # --- IdP users nobody links (only active, in-scope ones matter)
-    free_u = u[~u["idp_id"].isin(linked_i)]
-    free_u = free_u[free_u["in_scope"] | free_u["idp_id"].isin(held_idp)]
+    free_u = u[~member_of(u["idp_id"], linked_i)]
+    free_u = free_u[free_u["in_scope"] | member_of(free_u["idp_id"], held_idp)]
     free_u = free_u[free_u["scim_user_name_key"] != SCHEDULER_ROBOT_EMAIL]
     free_u_status = np.select(
         [
-            free_u["idp_id"].isin(held_idp),
+            member_of(free_u["idp_id"], held_idp),
             free_u["is_guest"] & (not policy.guests.create_from_idp),
         ],
         ["held", "idp_guest"],
@@ -219,12 +219,12 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
     if policy.linking.name_hints:
         # people a reviewer already decided about are no longer hinted
         decided = {find_member(ctx, ref) for ref in policy.unmatched.decisions}
-        candidates_m = free_members[~free_members["member_id"].isin(decided)]
-        candidates_i = free_idp[~free_idp["idp_id"].isin(graph.never)]
+        candidates_m = free_members[~member_of(free_members["member_id"], decided)]
+        candidates_i = free_idp[~member_of(free_idp["idp_id"], graph.never)]
         hint_items, hinted_m, hinted_i = _hints(ctx, candidates_m, candidates_i)
         outcome.review_items.extend(hint_items)
-        free_members.loc[free_members["member_id"].isin(hinted_m), "status"] = "held"
-        free_idp.loc[free_idp["idp_id"].isin(hinted_i), "status"] = "held"
+        free_members.loc[member_of(free_members["member_id"], hinted_m), "status"] = "held"
+        free_idp.loc[member_of(free_idp["idp_id"], hinted_i), "status"] = "held"
 
     # --- the userName guard on links (and on guests, who may be converted)
     links["user_name"] = links["email"]
@@ -234,11 +234,10 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
         links["scim_user_name_key"] != links["email_key"]
     )
     guard_overrides = {(_find_idp(ctx, ref) or ref): how for ref, how in policy.user_name_guard.overrides.items()}
-    for idx in links.index[mismatch]:
-        how = guard_overrides.get(links.at[idx, "idp_id"], policy.user_name_guard.on_mismatch)
-        links.at[idx, "guard"] = how
-        if how == "update_sigma_email":
-            links.at[idx, "user_name"] = links.at[idx, "scim_user_name"]
+    how = links["idp_id"].map(guard_overrides).fillna(policy.user_name_guard.on_mismatch)
+    links["guard"] = how.where(mismatch, None)
+    update = mismatch & (how == "update_sigma_email")
+    links.loc[update, "user_name"] = links.loc[update, "scim_user_name"]
     outcome.review_items.extend(_guard_items(ctx, links[mismatch]))
 
     # --- rehires waiting for a decision
@@ -264,7 +263,7 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
     creates = roster[roster["status"] == "create"]
     if len(creates):
         keys = creates["user_name"].map(email_key)
-        collide = keys.isin(set(m["email_key"]))
+        collide = member_of(keys, set(m["email_key"].tolist()))
         for row, key in zip(creates[collide].itertuples(index=False), keys[collide]):
             outcome.review_items.append(_collision_item(ctx, row, key))
 
@@ -327,10 +326,18 @@ def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
     if mem.empty or idp.empty:
         return [], set(), set()
     left = pd.DataFrame(
-        {"member_id": mem.values, "name": m.loc[mem, "name_key"].values, "email_key": m.loc[mem, "email_key"].values}
+        {
+            "member_id": mem.values,
+            "name": [name_key(f, l) for f, l in zip(m.loc[mem, "first_name"], m.loc[mem, "last_name"])],
+            "email_key": m.loc[mem, "email_key"].values,
+        }
     )
     right = pd.DataFrame(
-        {"idp_id": idp.values, "name": u.loc[idp, "name_key"].values, "email_key": u.loc[idp, "scim_user_name_key"].values}
+        {
+            "idp_id": idp.values,
+            "name": [name_key(g, f) for g, f in zip(u.loc[idp, "given_name"], u.loc[idp, "family_name"])],
+            "email_key": u.loc[idp, "scim_user_name_key"].values,
+        }
     )
     by_name = left[left["name"] != ""].merge(right[right["name"] != ""], on="name")[["member_id", "idp_id"]]
     by_name["why"] = "same name"
@@ -344,14 +351,14 @@ def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
     edges = edges.groupby(["member_id", "idp_id"], sort=True)["why"].agg(lambda s: " and ".join(sorted(set(s))))
     edges = edges.reset_index()
     graph = nx.Graph()
-    graph.add_edges_from((("m", a), ("i", b)) for a, b in zip(edges["member_id"], edges["idp_id"]))
+    graph.add_edges_from((("m", a), ("i", b)) for a, b in zip(edges["member_id"].tolist(), edges["idp_id"].tolist()))
     items = []
     aliases = ctx.policy.linking.domain_aliases
+    why_of = {(a, b): w for a, b, w in zip(edges["member_id"].tolist(), edges["idp_id"].tolist(), edges["why"].tolist())}
     for component in nx.connected_components(graph):
         mids = sorted(n[1] for n in component if n[0] == "m")
         iids = sorted(n[1] for n in component if n[0] == "i")
-        comp = edges[edges["member_id"].isin(mids)]
-        why = {(a, b): w for a, b, w in zip(comp["member_id"], comp["idp_id"], comp["why"])}
+        why = {(a, b): why_of[(a, b)] for a in mids for b in iids if (a, b) in why_of}
         candidates = [_member_ref(ctx, mid, status="no IdP identity") for mid in mids]
         candidates += [_idp_ref(ctx, iid, status="would be created") for iid in iids]
         notes = []
@@ -500,25 +507,19 @@ def _plus_variant_items(ctx: Context, roster: pd.DataFrame) -> list:
     unmatched = roster[roster["status"].isin(["unmatched", "held"]) & roster["member_id"].notna()]
     if unmatched.empty:
         return []
-    m = ctx.members.set_index("member_id")
-    keys = m.loc[unmatched["member_id"], "email_key"]
-    folded = fold_plus(keys)
-    variant = folded[folded != keys]
+    emails = ctx.members[["member_id", "email_key"]]
+    keys = unmatched[["member_id"]].merge(emails, on="member_id")
+    keys["folded"] = fold_plus(keys["email_key"])
+    variant = keys[keys["folded"] != keys["email_key"]]
     if variant.empty:
         return []
-    owners = pd.concat(
-        [
-            roster[roster["member_id"].notna() & roster["idp_id"].notna()][["member_id"]].assign(
-                key=lambda d: m.loc[d["member_id"], "email_key"].values
-            ),
-        ]
-    )
-    by_key = owners.groupby("key")["member_id"].agg(lambda s: sorted(s)).to_dict()
+    owners = roster[roster["member_id"].notna() & roster["idp_id"].notna()][["member_id"]].merge(emails, on="member_id")
+    hits = variant.merge(owners.rename(columns={"member_id": "base", "email_key": "folded"}), on="folded")
+    hits = hits.sort_values(["member_id", "base"])
     items = []
-    for member_id, key in variant.items():
-        base = by_key.get(key)
-        if not base:
-            continue
+    for member_id, group in hits.groupby("member_id", sort=True):
+        base = list(group["base"])
+        key = group["folded"].iloc[0]
         member = ctx.member_by_id[member_id]
         items.append(
             make_review(
@@ -548,27 +549,30 @@ def link_actions(ctx: Context, roster: pd.DataFrame, account_types: pd.DataFrame
     docs/policy.md ("Actions").
     """
     out = Outcome()
-    m = ctx.members.set_index("member_id")
-    u = ctx.idp_users.set_index("idp_id")
     after_type = account_types["after"].to_dict() if len(account_types) else {}
+    member_cols = ["member_id", "email", "first_name", "last_name", "member_type", "user_kind", "is_archived"]
+    idp_cols = ["idp_id", "user_name", "scim_user_name", "given_name", "family_name", "email", "status"]
+    users = ctx.idp_users[idp_cols].rename(
+        columns={"user_name": "idp_user_name", "email": "idp_email", "status": "idp_status"}
+    )
 
     linked = roster[roster["status"].isin(["link", "reactivate"]) | roster["converted"].astype(bool)]
+    linked = linked.merge(ctx.members[member_cols], on="member_id").merge(users, on="idp_id")
+    linked = linked.sort_values("member_id", kind="stable")
     for row in linked.itertuples(index=False):
-        mem = m.loc[row.member_id]
-        usr = u.loc[row.idp_id]
         requires = []
         if row.status == "reactivate":
-            field = "isArchived" if mem["is_archived"] else "isInactive"
+            field = "isArchived" if row.is_archived else "isInactive"
             out.actions.append(
                 make_action(
                     ActionKind.MEMBERS_REACTIVATE,
                     row.member_id,
-                    target={"memberId": row.member_id, "email": mem["email"]},
+                    target={"memberId": row.member_id, "email": row.email},
                     before={field: True},
                     after={field: False},
                     rule="linking.archived_members",
-                    reason=f"reactivate: IdP user {row.idp_id} ({usr['user_name']}) is active again",
-                    evidence={"linkedBy": row.key},
+                    reason=f"reactivate: IdP user {row.idp_id} ({row.idp_user_name}) is active again",
+                    evidence={"key": row.key},
                 )
             )
             requires.append(action_id(ActionKind.MEMBERS_REACTIVATE, row.member_id))
@@ -579,88 +583,88 @@ def link_actions(ctx: Context, roster: pd.DataFrame, account_types: pd.DataFrame
                 make_action(
                     ActionKind.MEMBERS_SET_EMAIL,
                     row.member_id,
-                    target={"memberId": row.member_id, "email": mem["email"]},
-                    before={"email": mem["email"]},
+                    target={"memberId": row.member_id, "email": row.email},
+                    before={"email": row.email},
                     after={"email": row.user_name},
                     rule="user_name_guard.update_sigma_email",
                     reason=(
                         f"change email to the IdP userName {row.user_name!r} so that the IdP's userName links "
                         "instead of creating a second account"
                     ),
-                    evidence={"idpId": row.idp_id, "idpUserName": usr["scim_user_name"]},
+                    evidence={"idpId": row.idp_id},
                 )
             )
             requires.append(action_id(ActionKind.MEMBERS_SET_EMAIL, row.member_id))
-        user_type = after_type.get(row.person)
         after = {
             "userName": row.user_name,
-            "email": row.user_name if row.guard == "update_sigma_email" else mem["email"],
-            "givenName": usr["given_name"] or mem["first_name"],
-            "familyName": usr["family_name"] or mem["last_name"],
+            "givenName": row.given_name or row.first_name,
+            "familyName": row.family_name or row.last_name,
             "active": True,
         }
+        if row.guard == "update_sigma_email":
+            after["email"] = row.user_name
+        user_type = after_type.get(row.person)
         if user_type is not None:
             after["userType"] = user_type
+        target = {"memberId": row.member_id, "email": row.email, "userName": row.user_name, "idpId": row.idp_id}
+        if row.scim_user_name != row.user_name:
+            target["idpUserName"] = row.scim_user_name
+        evidence = {"key": row.key, "idpField": row.idp_field}
+        if row.idp_value != row.scim_user_name:
+            evidence["idpValue"] = row.idp_value
+        if row.guard:
+            evidence["userNameGuard"] = row.guard
         out.actions.append(
             make_action(
                 ActionKind.SCIM_LINK_USER,
                 row.member_id,
-                target={
-                    "memberId": row.member_id,
-                    "email": mem["email"],
-                    "userName": row.user_name,
-                    "idpId": row.idp_id,
-                    "idpUserName": usr["scim_user_name"],
-                },
-                before={"memberType": mem["member_type"], "userKind": mem["user_kind"], "scimLinked": False},
+                target=target,
+                before={"memberType": row.member_type, "userKind": row.user_kind},
                 after=after,
-                rule=f"linking.{row.key.split(':')[0]}" if row.key != "override" else "linking.overrides",
-                reason=_link_reason(row, mem, usr),
-                evidence={
-                    "key": row.key,
-                    "sigmaEmail": mem["email"],
-                    "idpField": row.idp_field,
-                    "idpValue": row.idp_value,
-                    **({"userNameGuard": row.guard} if row.guard else {}),
-                },
+                rule="linking.overrides" if row.key == "override" else f"linking.{row.key.split(':')[0]}",
+                reason=_link_reason(row),
+                evidence=evidence,
                 depends_on=requires,
             )
         )
 
-    for row in roster[roster["status"] == "create"].itertuples(index=False):
-        usr = u.loc[row.idp_id]
+    created = roster[roster["status"] == "create"][["person", "idp_id", "user_name"]].merge(users, on="idp_id")
+    for row in created.sort_values("idp_id", kind="stable").itertuples(index=False):
+        email = row.idp_email or row.user_name
+        after = {"userName": row.user_name, "givenName": row.given_name, "familyName": row.family_name,
+                 "active": True}
+        if email != row.user_name:
+            after["email"] = email
         user_type = after_type.get(row.person)
-        after = {
-            "userName": row.user_name,
-            "email": usr["email"] or row.user_name,
-            "givenName": usr["given_name"],
-            "familyName": usr["family_name"],
-            "active": True,
-        }
         if user_type is not None:
             after["userType"] = user_type
         out.actions.append(
             make_action(
                 ActionKind.SCIM_CREATE_USER,
                 row.idp_id,
-                target={"idpId": row.idp_id, "userName": row.user_name, "email": usr["email"] or row.user_name},
+                target={"idpId": row.idp_id, "userName": row.user_name, "email": email},
                 before=None,
                 after=after,
                 rule="linking.create",
                 reason=f"create: IdP user {row.idp_id} ({row.user_name}) is in scope and matches no Sigma member",
-                evidence={"idpStatus": usr["status"] or None, "idpFormat": ctx.idp_format or None},
+                evidence={"idpStatus": row.idp_status or None},
             )
         )
     return out
 
 
-def _link_reason(row, mem, usr) -> str:
-    what = {
-        "override": f"linking.overrides says IdP user {row.idp_id} is this member",
-        "user_name": "the Sigma email equals the IdP userName",
-        "emails": f"the Sigma email equals the IdP user's {row.idp_field}",
-        "domain_aliases": f"the Sigma email equals the IdP {row.idp_field} {row.idp_value!r} with the domain alias",
-        "plus_address_folding": f"the Sigma email equals the IdP {row.idp_field} {row.idp_value!r} without +tag",
-        "attribute": f"IdP {row.idp_field} equals the member's {row.key.split('=')[-1]} ({row.idp_value})",
-    }.get(row.key.split(":")[0], row.key)
-    return f"link to IdP user {row.idp_id} ({usr['user_name']}): {what}"
+def _link_reason(row) -> str:
+    key = row.key
+    if key == "user_name":
+        what = "the Sigma email equals the IdP userName"
+    elif key == "override":
+        what = f"linking.overrides says IdP user {row.idp_id} is this member"
+    elif key == "emails":
+        what = f"the Sigma email equals the IdP user's {row.idp_field}"
+    elif key == "domain_aliases":
+        what = f"the Sigma email equals the IdP {row.idp_field} {row.idp_value!r} with the domain alias"
+    elif key == "plus_address_folding":
+        what = f"the Sigma email equals the IdP {row.idp_field} {row.idp_value!r} without +tag"
+    else:
+        what = f"IdP {row.idp_field} equals the member's {key.split('=')[-1]} ({row.idp_value})"
+    return f"link to IdP user {row.idp_id} ({row.idp_user_name}): {what}"

@@ -28,11 +28,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..model import ActionKind, TeamRow
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
-from .context import Context
+from .context import Context, member_of
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,11 @@ def assign_groups(ctx: Context) -> tuple[list[Assignment], Outcome]:
     out = Outcome()
     teams = ctx.teams[~ctx.teams["is_archived"]]
     team_ids_by_name: dict[str, list[str]] = {}
-    for tid, name in zip(teams["team_id"], teams["name"]):
+    for tid, name in zip(teams["team_id"].tolist(), teams["name"].tolist()):
         team_ids_by_name.setdefault(name, []).append(tid)
     groups = ctx.groups.sort_values(["display_name", "group_id"], kind="stable")
     group_ids_by_name: dict[str, list[str]] = {}
-    for gid, name in zip(groups["group_id"], groups["display_name"]):
+    for gid, name in zip(groups["group_id"].tolist(), groups["display_name"].tolist()):
         group_ids_by_name.setdefault(name, []).append(gid)
 
     candidates: dict[str, list[Assignment]] = {}
@@ -139,7 +140,7 @@ def assign_groups(ctx: Context) -> tuple[list[Assignment], Outcome]:
     for i, rule in enumerate(policy.rules):
         rule_id = f"teams.rules[{i}].{rule.match}"
         rx = re.compile(rule.pattern) if rule.match == "regex" else None
-        for gid, gname in zip(groups["group_id"], groups["display_name"]):
+        for gid, gname in zip(groups["group_id"].tolist(), groups["display_name"].tolist()):
             if gid in candidates:
                 continue
             if rule.match == "exact":
@@ -232,23 +233,34 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
 
     prov = provisioned(roster)
     wanted = {a.group_id for a in assignments}
-    gm = ctx.group_members[ctx.group_members["group_id"].isin(wanted)]
-    all_group_members = gm.groupby("group_id").size().to_dict()
-    pushed = gm.merge(prov, on="idp_id").sort_values(["group_id", "user_name", "idp_id"], kind="stable")
-    pushed["member_id"] = pushed["member_id"].astype(object).where(pushed["member_id"].notna(), None)
-    members_of = _lists_by(pushed, "group_id", ["member_id", "user_name", "action"])
+    gm = ctx.group_members[member_of(ctx.group_members["group_id"], wanted)]
+    all_group_members: dict[str, int] = gm["group_id"].value_counts().to_dict()
+    pushed = gm.merge(prov, on="idp_id")
+    members_of: dict[str, tuple[list, list, list]] = {}
+    for gid, mid, user_name, act in zip(pushed["group_id"].tolist(), pushed["member_id"].tolist(),
+                                        pushed["user_name"].tolist(), pushed["action"].tolist()):
+        entry = members_of.get(gid)
+        if entry is None:
+            entry = members_of[gid] = ([], [], [])
+        entry[0].append(mid if isinstance(mid, str) else None)
+        entry[1].append(user_name)
+        entry[2].append(act)
     # every member the group holds, provisioned or not (a suspended member is still in the group:
     # not a leftover, just not pushed)
     pairs = roster[roster["member_id"].notna() & roster["idp_id"].notna()][["idp_id", "member_id"]]
-    in_group = gm.merge(pairs, on="idp_id").sort_values("group_id", kind="stable")
-    in_group_of = {g: set(v[0]) for g, v in _lists_by(in_group, "group_id", ["member_id"]).items()}
+    in_group = gm.merge(pairs, on="idp_id")
+    in_group_of: dict[str, set[str]] = {}
+    for gid, mid in zip(in_group["group_id"].tolist(), in_group["member_id"].tolist()):
+        in_group_of.setdefault(gid, set()).add(mid)
     current = ctx.team_members.merge(
         ctx.members[["member_id", "email", "is_archived", "is_inactive"]], on="member_id", how="left"
     ).sort_values(["team_id", "member_id"], kind="stable")
     current["stuck"] = current["is_archived"].fillna(False).astype(bool) | current["is_inactive"].fillna(False).astype(bool)
-    current_of = _lists_by(current, "team_id", ["member_id", "email", "is_team_admin", "stuck"])
+    current["state"] = np.select([current["is_inactive"].fillna(False).astype(bool), current["stuck"]],
+                                 ["inactive", "archived"], default="active")
+    current_of = _lists_by(current, "team_id", ["member_id", "email", "is_team_admin", "stuck", "state"])
     no_members = ([], [], [])
-    no_current = ([], [], [], [])
+    no_current = ([], [], [], [], [])
     assigned_team_ids = set()
 
     for a in assignments:
@@ -288,7 +300,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 reason=f"link team {a.name!r} to IdP group {a.group_name!r} ({a.rule})",
                 evidence=evidence,
             )
-            now_ids, now_emails, now_admin, now_stuck = current_of.get(a.team_id, no_current)
+            now_ids, now_emails, now_admin, now_stuck, now_state = current_of.get(a.team_id, no_current)
         else:
             group_action = make_action(
                 ActionKind.SCIM_CREATE_GROUP,
@@ -300,7 +312,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 reason=f"create team {a.name!r} from IdP group {a.group_name!r} ({a.rule}; teams.mode is create)",
                 evidence=evidence,
             )
-            now_ids, now_emails, now_admin, now_stuck = no_current
+            now_ids, now_emails, now_admin, now_stuck, now_state = no_current
         out.actions.append(group_action)
         set_members = make_action(
             ActionKind.SCIM_SET_GROUP_MEMBERS,
@@ -357,7 +369,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                     rule="teams.leftovers",
                     candidates=[
                         {"memberId": now_ids[i], "email": now_emails[i],
-                         "state": "inactive or archived" if now_stuck[i] else "active"}
+                         "state": now_state[i]}
                         for i in report
                     ],
                     resolution=(yaml_snippet({"teams": {"leftovers": "remove"}})
@@ -381,7 +393,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
             )
         now_set = set(now_ids)
         added = sum(1 for x in group_member_ids if x is None or x not in now_set)
-        kept_leftovers = len(leftovers) - len(removal_ids)
+        # who is in the team afterwards: the pushed members, plus current members nobody removes
+        after_count = len(set(member_ids) | now_set) - len(removal_ids) + sum(1 for x in group_member_ids if x is None)
         result.rows.append(
             TeamRow(
                 team_id=a.team_id,
@@ -390,14 +403,14 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 group_name=a.group_name,
                 mode="link" if a.team_id else "create",
                 members_before=len(now_ids),
-                members_after=len(user_names) + kept_leftovers,
+                members_after=after_count,
                 members_added=added,
                 members_removed=len(removal_ids),
                 actions=tuple(sorted([group_action.id, set_members.id] + removal_ids)),
             )
         )
 
-    unmanaged = ctx.teams[~ctx.teams["team_id"].isin(assigned_team_ids)].sort_values(["name", "team_id"])
+    unmanaged = ctx.teams[~member_of(ctx.teams["team_id"], assigned_team_ids)].sort_values(["name", "team_id"])
     for t in unmanaged.itertuples(index=False):
         n = len(current_of.get(t.team_id, no_current)[0])
         result.rows.append(

@@ -81,18 +81,15 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         mid = find_member_id(ctx, ref)
         if mid:
             decisions_by_member[mid] = what
-    u = ctx.idp_users.set_index("idp_id")
-
     rows: list[dict[str, Any]] = []
     todo = roster[roster["status"].isin(KINDS)].sort_values("member_id")
     for row in todo.itertuples(index=False):
         member = ctx.member_by_id[row.member_id]
+        user = ctx.idp_by_id[row.idp_id] if row.idp_id else None
         idp_note = ""
-        if row.idp_id:
-            idp_note = f"IdP user {row.idp_id} ({u.at[row.idp_id, 'user_name']}) is " + (
-                f"deactivated ({u.at[row.idp_id, 'status'] or 'active: false'})"
-                if row.status == "leaver"
-                else "outside scope.groups"
+        if user is not None:
+            idp_note = f"IdP user {row.idp_id} ({user.user_name}) is " + (
+                f"deactivated ({user.status or 'active: false'})" if row.status == "leaver" else "outside scope.groups"
             )
         why = {"unmatched": "no IdP user matches this member", "not_in_scope": idp_note, "leaver": idp_note}[
             row.status
@@ -134,7 +131,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
                         "kind": row.status,
                         "newOwnerEmail": ctx.member_by_id[owner_id].email if owner_id else None,
                         "documentOwnerFrom": owner_loc,
-                        **({"idpId": row.idp_id, "idpStatus": u.at[row.idp_id, "status"] or None} if row.idp_id else {}),
+                        **({"idpId": row.idp_id, "idpStatus": user.status or None} if user is not None else {}),
                     },
                 )
             )
