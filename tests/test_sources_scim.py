@@ -51,3 +51,12 @@ def test_bare_array_of_resources_and_array_of_pages(tmp_path):
     (tmp_path / "b.json").write_text(json.dumps([page]), encoding="utf-8")
     directory, findings = load_idp(tmp_path, "scim")
     assert [u.id for u in directory.users] == ["1", "2"] and findings == []
+
+
+def test_schema_urns_are_those_of_scim2_models():
+    from scim2_models import EnterpriseUser, Group, ListResponse, User
+
+    from planner.sources import scim
+
+    assert (scim.USER_URN, scim.GROUP_URN, scim.ENTERPRISE_URN, scim.LIST_RESPONSE_URN) == (
+        User.__schema__, Group.__schema__, EnterpriseUser.__schema__, ListResponse.__schema__)

@@ -230,3 +230,14 @@ def test_a_members_object_that_is_not_a_page_is_an_error(tmp_path):
     _, findings = load_sigma_export(tmp_path)
     assert [(f.code, f.location) for f in findings if f.severity is Severity.ERROR] == [
         ("unexpected-json-shape", "$")]
+
+
+def test_a_member_repeated_in_overlapping_pages_of_one_team_is_kept_once(tmp_path):
+    write(tmp_path, "members.json", [member("m1", "a@example.com"), member("m2", "b@example.com")])
+    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "One"}])
+    write(tmp_path, "team_members.json", {"t1": [
+        {"entries": [{"userId": "m1"}, {"userId": "m2"}], "nextPage": "p2"},
+        {"entries": [{"userId": "m2", "isTeamAdmin": True}], "nextPage": None}]})
+    export, findings = load_sigma_export(tmp_path)
+    assert [(tm.member_id, tm.is_team_admin) for tm in export.team_memberships] == [("m1", False), ("m2", False)]
+    assert findings == []
