@@ -193,8 +193,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
     before_of = dict(zip(ctx.members["member_id"].tolist(), ctx.members["account_type"].tolist()))
     people["before"] = people["member_id"].map(before_of)
     idp_key = "i:" + people["idp_id"].fillna("")
-    override = people["person"].map(overrides).fillna(idp_key.map(overrides))
-    grouped = people["idp_id"].map(chosen_type)
+    override = people["person"].map(overrides).astype(object).fillna(idp_key.map(overrides).astype(object))
+    grouped = people["idp_id"].map(chosen_type).astype(object)
     is_member = people["member_id"].notna()
     if at.default != KEEP:
         fallback = pd.Series(at.default, index=people.index, dtype=object)

@@ -234,7 +234,7 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
         links["scim_user_name_key"] != links["email_key"]
     )
     guard_overrides = {(_find_idp(ctx, ref) or ref): how for ref, how in policy.user_name_guard.overrides.items()}
-    how = links["idp_id"].map(guard_overrides).fillna(policy.user_name_guard.on_mismatch)
+    how = links["idp_id"].map(guard_overrides).astype(object).fillna(policy.user_name_guard.on_mismatch)
     links["guard"] = how.where(mismatch, None)
     update = mismatch & (how == "update_sigma_email")
     links.loc[update, "user_name"] = links.loc[update, "scim_user_name"]
@@ -378,7 +378,7 @@ def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
             first = link
             alternatives = [never]
         resolution = yaml_snippet(first, *alternatives, notes=notes)
-        reasons = sorted({w for w in why.values()})
+        reasons = sorted({part for w in why.values() for part in w.split(" and ")})
         items.append(
             make_review(
                 "linking.same_person_hint",

@@ -1,0 +1,227 @@
+"""Linking rules: links, creates, overrides, the userName guard, hints, rehires (issue 3 cases)."""
+
+from __future__ import annotations
+
+import yaml
+
+from .plan_factory import by_id, group, kinds, member, plan, review_codes, snapshot, user
+
+ROOT_LINK = ("scim.link_user", "scim.link_user:root")
+
+
+def items(p, code):
+    return [r for r in p.review_items if r.code == code]
+
+
+def test_same_address_in_another_case_is_one_link_and_no_create():
+    p = plan(snapshot([member("m1", "alice.smith@example.com", "Alice", "Smith")],
+                      [user("00u1", "Alice.Smith@Example.COM", first="Alice", last="Smith")]))
+    assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ROOT_LINK]
+    link = by_id(p)["scim.link_user:m1"]
+    assert link.target == {"memberId": "m1", "email": "alice.smith@example.com",
+                           "userName": "alice.smith@example.com", "idpId": "00u1",
+                           "idpUserName": "Alice.Smith@Example.COM"}
+    assert link.after == {"userName": "alice.smith@example.com", "givenName": "Alice", "familyName": "Smith",
+                          "active": True, "userType": "View"}
+    assert link.rule == "linking.user_name"
+    assert p.review_items == ()
+
+
+OLD_DOMAIN = dict(
+    members=[member("m10", "bob.jones@oldcorp.example", "Bob", "Jones")],
+    users=[user("00u10", "bob.jones@example.com", first="Bob", last="Jones")],
+)
+
+
+def test_old_domain_without_alias_is_one_review_item_and_no_create_or_deactivation():
+    p = plan(snapshot(**OLD_DOMAIN), "unmatched:\n  action: deactivate\n")
+    assert kinds(p) == [ROOT_LINK]
+    (item,) = p.review_items
+    assert (item.code, item.blocking) == ("linking.same_person_hint", True)
+    assert [(c.get("memberId"), c.get("idpId")) for c in item.candidates] == [("m10", None), (None, "00u10")]
+    assert "same local part and the same name" in item.message
+    settle = yaml.safe_load(item.resolution)
+    assert settle == {"linking": {"domain_aliases": {"oldcorp.example": "example.com"}}}
+    assert "#     - {idp: 00u10, member: m10}" in item.resolution
+    assert "#     - {idp: 00u10, member: never}" in item.resolution
+
+
+def test_old_domain_with_alias_links_and_raises_the_user_name_guard():
+    p = plan(snapshot(**OLD_DOMAIN), "linking:\n  domain_aliases: {oldcorp.example: example.com}\n")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:m10"), ROOT_LINK]
+    link = by_id(p)["scim.link_user:m10"]
+    assert (link.rule, link.evidence["key"], link.evidence["userNameGuard"]) == (
+        "linking.domain_aliases", "domain_aliases", "review")
+    assert review_codes(p) == [("user_name_guard.mismatch", True)]
+    (item,) = p.review_items
+    assert item.subject == {"memberId": "m10", "email": "bob.jones@oldcorp.example", "idpId": "00u10",
+                            "userName": "bob.jones@example.com"}
+    assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"00u10": "update_sigma_email"}}}
+    assert [r.link_key for r in p.people if r.member_id == "m10"] == ["domain_alias"]
+
+
+def test_plus_address_member_is_reported_never_merged():
+    snap = snapshot([member("m20", "dana+bi@example.com", "Dana", "X"), member("m21", "dana@example.com", "Dana", "X")],
+                    [user("00u20", "dana@example.com", first="Dana", last="X")])
+    p = plan(snap, "unmatched:\n  action: deactivate\n")
+    assert kinds(p) == [("members.deactivate", "members.deactivate:m20"), ("scim.link_user", "scim.link_user:m21"),
+                        ROOT_LINK]
+    (item,) = items(p, "linking.plus_variant")
+    assert item.blocking is False
+    assert item.subject == {"memberId": "m20", "email": "dana+bi@example.com"}
+    assert [c["memberId"] for c in item.candidates] == ["m21"]
+
+
+def test_user_name_guard_use_sigma_email():
+    snap = snapshot([member("m1", "nina.patel@example.com")],
+                    [user("00u1", "npatel@example.com", emails=["nina.patel@example.com"])])
+    p = plan(snap, "user_name_guard:\n  on_mismatch: use_sigma_email\n")
+    link = by_id(p)["scim.link_user:m1"]
+    assert (link.target["userName"], link.after["userName"], link.rule) == (
+        "nina.patel@example.com", "nina.patel@example.com", "linking.emails")
+    assert review_codes(p) == [("user_name_guard.configure_idp", False)]
+
+
+def test_user_name_guard_update_sigma_email_changes_the_email_first():
+    snap = snapshot([member("m1", "nina.patel@example.com")],
+                    [user("00u1", "npatel@example.com", emails=["nina.patel@example.com"])])
+    p = plan(snap, "user_name_guard:\n  overrides: {npatel@example.com: update_sigma_email}\n")
+    set_email = by_id(p)["members.set_email:m1"]
+    assert (set_email.before, set_email.after) == ({"email": "nina.patel@example.com"}, {"email": "npatel@example.com"})
+    link = by_id(p)["scim.link_user:m1"]
+    assert link.depends_on == ("members.set_email:m1",)
+    assert (link.target["userName"], link.after["userName"], link.after["email"]) == (
+        "npatel@example.com", "npatel@example.com", "npatel@example.com")
+    assert p.review_items == ()
+    order = [a.id for a in p.actions]
+    assert order.index("members.set_email:m1") < order.index("scim.link_user:m1")
+
+
+def test_update_sigma_email_onto_a_taken_address_is_blocking():
+    snap = snapshot([member("m1", "nina.patel@example.com"), member("m2", "npatel@example.com")],
+                    [user("00u1", "npatel@example.com", emails=["nina.patel@example.com"])])
+    p = plan(snap, "linking:\n  overrides: [{idp: 00u1, member: m1}]\nuser_name_guard:\n  on_mismatch: update_sigma_email\n")
+    assert ("user_name_guard.email_taken", True) in review_codes(p)
+
+
+def test_ambiguous_match_is_blocking_and_lists_every_candidate():
+    snap = snapshot([member("m1", "bob.ray@example.com"), member("m2", "Bob.Ray@example.com")],
+                    [user("00u1", "bob.ray@example.com")])
+    p = plan(snap)
+    assert kinds(p) == [ROOT_LINK]
+    (item,) = p.review_items
+    assert (item.code, item.blocking, item.rule) == ("linking.ambiguous", True, "linking.match_keys.user_name")
+    assert item.subject == {"idpIds": ["00u1"], "memberIds": ["m1", "m2"]}
+    assert [c.get("memberId") or c.get("idpId") for c in item.candidates] == ["m1", "m2", "00u1"]
+    assert item.candidates[0]["joined"] == ["00u1 by user_name (userName bob.ray@example.com)"]
+    assert yaml.safe_load(item.resolution) == {"linking": {"overrides": [{"idp": "00u1", "member": "m1"}]}}
+
+
+def test_override_settles_the_ambiguity():
+    snap = snapshot([member("m1", "bob.ray@example.com"), member("m2", "Bob.Ray@example.com")],
+                    [user("00u1", "bob.ray@example.com")])
+    p = plan(snap, "linking:\n  overrides: [{idp: 00u1, member: m1}]\nunmatched:\n  action: deactivate\n")
+    assert kinds(p) == [("members.deactivate", "members.deactivate:m2"), ("scim.link_user", "scim.link_user:m1"),
+                        ROOT_LINK]
+    assert by_id(p)["scim.link_user:m1"].rule == "linking.overrides"
+    assert p.review_items == ()
+
+
+def test_override_naming_an_unknown_user_is_blocking():
+    p = plan(snapshot(), "linking:\n  overrides: [{idp: 00uNOPE, member: root}, {idp: u-root, member: mNOPE}]\n")
+    assert review_codes(p) == [("linking.override_unknown", True), ("linking.override_unknown", True)]
+    assert "policy.yaml:" in p.review_items[0].message
+
+
+def test_never_link_creates_a_new_account_unless_the_email_collides():
+    snap = snapshot([member("m1", "jordan.lee@example.com", "Jordan", "Lee")],
+                    [user("00u2", "jordan.lee2@example.com", first="Jordan", last="Lee")])
+    p = plan(snap)
+    assert review_codes(p) == [("linking.same_person_hint", True)]
+    assert kinds(p) == [ROOT_LINK]
+    settled = plan(snap, "linking:\n  overrides: [{idp: 00u2, member: never}]\nunmatched:\n  action: deactivate\n")
+    assert kinds(settled) == [("members.deactivate", "members.deactivate:m1"),
+                              ("scim.create_user", "scim.create_user:00u2"), ROOT_LINK]
+    assert settled.review_items == ()
+
+    same = snapshot([member("m1", "a@example.com")], [user("00u1", "a@example.com")])
+    refused = plan(same, "linking:\n  overrides: [{idp: 00u1, member: never}]\n")
+    assert review_codes(refused) == [("linking.create_collides", True)]
+
+
+def test_rehire_is_blocking_until_the_policy_reactivates():
+    snap = snapshot([member("m1", "ruth@example.com", archived=True)], [user("00u1", "ruth@example.com")])
+    p = plan(snap)
+    assert kinds(p) == [ROOT_LINK]
+    assert review_codes(p) == [("linking.rehire", True)]
+    settled = plan(snap, "linking:\n  overrides: [{idp: 00u1, member: m1}]\n")
+    reactivate = by_id(settled)["members.reactivate:m1"]
+    assert (reactivate.before, reactivate.after) == ({"isArchived": True}, {"isArchived": False})
+    assert by_id(settled)["scim.link_user:m1"].depends_on == ("members.reactivate:m1",)
+    assert settled.review_items == ()
+    everyone = plan(snap, "linking:\n  archived_members: reactivate\n")
+    assert "members.reactivate:m1" in by_id(everyone)
+
+
+def test_archived_member_with_a_deactivated_idp_user_is_left_alone():
+    snap = snapshot([member("m1", "gone@example.com", archived=True)], [user("00u1", "gone@example.com", active=False)])
+    p = plan(snap, "unmatched:\n  action: deactivate\n")
+    assert kinds(p) == [ROOT_LINK]
+    assert p.review_items == ()
+
+
+def test_leaver_and_out_of_scope_members_follow_the_unmatched_policy():
+    snap = snapshot(
+        [member("m1", "left@example.com"), member("m2", "elsewhere@example.com")],
+        [user("00u1", "left@example.com", active=False, status="SUSPENDED"), user("00u2", "elsewhere@example.com")],
+        groups=[group("g1", "Sigma-Users", ["u-root"])],
+    )
+    p = plan(snap, "scope:\n  groups: [Sigma-Users]\nunmatched:\n  action: keep\n  idp_inactive: deactivate\n")
+    assert kinds(p) == [("members.deactivate", "members.deactivate:m1"), ROOT_LINK]
+    assert "is deactivated (SUSPENDED)" in by_id(p)["members.deactivate:m1"].reason
+    assert p.summary["people"]["leaver"] == 1 and p.summary["people"]["not_in_scope"] == 1
+
+
+def test_creates_only_active_in_scope_idp_users():
+    snap = snapshot(
+        [],
+        [user("00u1", "new@example.com", first="New", last="Hire"), user("00u2", "staged@example.com", active=False,
+                                                                       status="STAGED"),
+         user("00u3", "outside@example.com")],
+        groups=[group("g1", "Sigma-Users", ["00u1", "00u2", "u-root"])],
+    )
+    p = plan(snap, "scope:\n  groups: ['re:^Sigma-.*$']\n")
+    assert kinds(p) == [("scim.create_user", "scim.create_user:00u1"), ROOT_LINK]
+    create = by_id(p)["scim.create_user:00u1"]
+    assert create.target == {"idpId": "00u1", "userName": "new@example.com", "email": "new@example.com"}
+    assert create.after == {"userName": "new@example.com", "givenName": "New", "familyName": "Hire", "active": True}
+
+
+def test_idp_guest_is_not_created_unless_the_policy_says_so():
+    guest = user("g1", "omar_partner.example#EXT#@example.com", emails=["omar@partner.example"], user_type="Guest")
+    p = plan(snapshot([], [guest]))
+    assert kinds(p) == [ROOT_LINK]
+    assert review_codes(p) == [("guests.idp_guest_not_created", False)]
+    created = plan(snapshot([], [guest]), "guests:\n  create_from_idp: true\n")
+    assert by_id(created)["scim.create_user:g1"].target["userName"] == "omar_partner.example#EXT#@example.com"
+
+
+def test_scim_user_name_from_the_primary_email():
+    snap = snapshot([member("m1", "ann@example.com")],
+                    [user("00u1", "ann.upn@corp.example", emails=["ann@example.com"])])
+    assert review_codes(plan(snap)) == [("user_name_guard.mismatch", True)]
+    p = plan(snap, "linking:\n  scim_user_name: primary_email\n")
+    assert p.review_items == ()
+    assert by_id(p)["scim.link_user:m1"].rule == "linking.user_name"
+
+
+def test_every_resolution_snippet_is_valid_yaml():
+    snap = snapshot(
+        [member("m1", "bob.ray@example.com"), member("m2", "Bob.Ray@example.com"),
+         member("m3", "liam.o'brien@oldcorp.example", "Liam", "O'Brien")],
+        [user("00u1", "bob.ray@example.com"), user("00u3", "liam.o'brien@example.com", first="Liam", last="O'Brien")],
+    )
+    p = plan(snap)
+    assert {r.code for r in p.review_items} == {"linking.ambiguous", "linking.same_person_hint"}
+    for item in p.review_items:
+        assert isinstance(yaml.safe_load(item.resolution), dict)
