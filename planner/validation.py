@@ -129,15 +129,23 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
                          f"userKind {kind!r} of {len(group)} member(s) (first {group[0].member_id}) "
                          "is not internal/guest/embed")
 
-    team_ids = {t.team_id for t in export.teams}
-    member_ids = {m.member_id for m in export.members}
+    # set differences first (C speed); the per-membership pass runs only when something dangles.
+    # A side that failed to load is skipped: its own error says why.
+    memberships = export.team_memberships
+    unknown_teams = set()
+    if export.teams:
+        unknown_teams = {tm.team_id for tm in memberships}.difference(t.team_id for t in export.teams)
+    unknown_members = set()
+    if export.members:
+        unknown_members = {tm.member_id for tm in memberships}.difference(m.member_id for m in export.members)
     missing_team: dict[str, list] = defaultdict(list)
     missing_member: dict[str, list] = defaultdict(list)
-    for tm in export.team_memberships:  # skipped for a side that failed to load (its own error says why)
-        if export.teams and tm.team_id not in team_ids:
-            missing_team[tm.team_id].append(tm)
-        if export.members and tm.member_id not in member_ids:
-            missing_member[tm.member_id].append(tm)
+    if unknown_teams or unknown_members:
+        for tm in memberships:
+            if tm.team_id in unknown_teams:
+                missing_team[tm.team_id].append(tm)
+            if tm.member_id in unknown_members:
+                missing_member[tm.member_id].append(tm)
     for team_id, group in missing_team.items():
         file, loc = _where(group[0].source)
         findings.warning("unknown-team", file, loc, "teamId",

@@ -143,3 +143,21 @@ class TestScimMixedContract(LoaderContract):
 class TestGenericCsvContract(LoaderContract):
     paths = ("generic",)
     format = "generic-csv"
+
+
+def test_model_field_order_the_hot_loaders_rely_on():
+    """Loaders build these positionally for speed (100k records); a reordered model must fail here."""
+    from dataclasses import fields
+
+    from planner.model import IdpUser, SigmaMember, TeamMembership
+
+    def names(cls, n):
+        return [f.name for f in fields(cls)][:n]
+
+    assert names(SigmaMember, 14) == [
+        "member_id", "email", "email_key", "first_name", "last_name", "member_type", "user_kind",
+        "is_archived", "is_inactive", "organization_id", "created_at", "updated_at", "raw", "source"]
+    assert names(TeamMembership, 5) == ["team_id", "member_id", "is_team_admin", "added_by", "source"]
+    assert names(IdpUser, 13) == [
+        "id", "user_name", "user_name_key", "emails", "given_name", "family_name", "display_name", "active",
+        "status", "user_type", "external_id", "attributes", "source"]

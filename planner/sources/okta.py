@@ -108,24 +108,24 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
     email = profile.get("email")
     status = rec.get("status")
     status = str(status) if status is not None else None
-    return IdpUser(
-        id=user_id,
-        user_name=login,
-        user_name_key=fast_email_key(login),
-        emails=make_emails((
+    return IdpUser(  # positional (faster); field order pinned by tests/test_sources_contract.py
+        user_id,  # id
+        login,  # user_name
+        fast_email_key(login),  # user_name_key
+        make_emails((
             (email, True, "primary"),
             (profile.get("secondEmail"), False, "secondary"),
             (login if "@" in login and not email else None, False, "login"),
-        )),
-        given_name=opt_text(profile.get("firstName")),
-        family_name=opt_text(profile.get("lastName")),
-        display_name=opt_text(profile.get("displayName")),
-        active=okta_active(status),
-        status=status,
-        user_type=None,
-        external_id=None,
-        attributes=attributes,
-        source=ref,
+        )),  # emails
+        opt_text(profile.get("firstName")),  # given_name
+        opt_text(profile.get("lastName")),  # family_name
+        opt_text(profile.get("displayName")),  # display_name
+        okta_active(status),  # active
+        status,  # status
+        None,  # user_type
+        None,  # external_id
+        attributes,  # attributes
+        ref,  # source
     )
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..model import IdpDirectory, IdpUser, SourceRef
+from ..model import Email, IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
 from .files import Findings, guarded, read_json
@@ -124,6 +124,15 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     user_name = user_name.strip() if user_name.__class__ is str else as_text(user_name).strip()
     candidates = []
     emails = get("emails")
+    if emails.__class__ is list and len(emails) == 1:  # the usual single work email, built directly
+        item = emails[0]
+        value = item.get("value") if item.__class__ is dict else None
+        if value.__class__ is str and value == value.strip() and value and item.get("primary", True) is not False:
+            key = fast_email_key(value)
+            kind = item.get("type")
+            emails = ()
+            candidates = None
+            single = (Email(value, key, True, kind if kind is None or kind.__class__ is str else opt_text(kind)),)
     for item in emails if isinstance(emails, list) else ():
         if not isinstance(item, dict):
             continue
@@ -135,7 +144,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
                 primary = False
         value = item["value"] if "value" in item else _get(item, "value")
         candidates.append((value, primary, opt_text(item["type"] if "type" in item else _get(item, "type"))))
-    if not candidates and "@" in user_name:
+    if candidates is not None and not candidates and "@" in user_name:
         candidates.append((user_name, True, "userName"))  # Sigma's userName is the email (sigma-api.md §8.5)
     active = get("active")
     if active is not None and active is not True and active is not False:
@@ -164,20 +173,20 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     name = get("name")
     if not isinstance(name, dict):
         name = {}
-    return IdpUser(
-        id=user_id,
-        user_name=user_name,
-        user_name_key=fast_email_key(user_name),
-        emails=make_emails(candidates),
-        given_name=opt_text(name.get("givenName") or _get(name, "givenName")),
-        family_name=opt_text(name.get("familyName") or _get(name, "familyName")),
-        display_name=opt_text(get("displayName") or _get(name, "formatted")),
-        active=active,
-        status=None,
-        user_type=user_type if user_type.casefold() in ("member", "guest") else None,
-        external_id=opt_text(get("externalId")) or None,
-        attributes=attributes,
-        source=ref,
+    return IdpUser(  # positional (faster); field order pinned by tests/test_sources_contract.py
+        user_id,  # id
+        user_name,  # user_name
+        fast_email_key(user_name),  # user_name_key
+        single if candidates is None else make_emails(candidates),  # emails
+        opt_text(name.get("givenName") or _get(name, "givenName")),  # given_name
+        opt_text(name.get("familyName") or _get(name, "familyName")),  # family_name
+        opt_text(get("displayName") or _get(name, "formatted")),  # display_name
+        active,  # active
+        None,  # status
+        user_type if user_type.casefold() in ("member", "guest") else None,  # user_type
+        opt_text(get("externalId")) or None,  # external_id
+        attributes,  # attributes
+        ref,  # source
     )
 
 

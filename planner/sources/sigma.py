@@ -177,9 +177,15 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
     out: list[SigmaMember] = []
     append = out.append
     # hot loop (100k members): inline the common, well-typed case; odd values take the slow helpers
-    for rec, where in records(
-        data, path, findings, page_keys=("entries",), next_keys=("nextPage",), what="members.json"
+    for rec, where in (
+        (rec, f"{prefix}[{i}]")
+        for prefix, items in batches(data, path, findings, page_keys=("entries",), next_keys=("nextPage",),
+                                     what="members.json")
+        for i, rec in enumerate(items)
     ):
+        if rec.__class__ is not dict:
+            findings.warning("invalid-record", file, where, "", "member is not an object; skipped")
+            continue
         get = rec.get
         member_id = get("memberId")
         if member_id.__class__ is not str or not member_id or member_id != member_id.strip():
@@ -204,21 +210,21 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
             kind = _text(kind or "internal").strip().lower()
         first, last, member_type, org = (
             get("firstName"), get("lastName"), get("memberType"), get("organizationId"))
-        append(SigmaMember(
-            member_id=member_id,
-            email=email,
-            email_key=fast_email_key(email),
-            first_name=first if first.__class__ is str else _text(first),
-            last_name=last if last.__class__ is str else _text(last),
-            member_type=member_type if member_type.__class__ is str else _text(member_type),
-            user_kind=kind,
-            is_archived=archived,
-            is_inactive=inactive,
-            organization_id=org if org.__class__ is str else _text(org),
-            created_at=opt_text(get("createdAt")),
-            updated_at=opt_text(get("updatedAt")),
-            raw=rec,
-            source=SourceRef(file, where),
+        append(SigmaMember(  # positional (faster); field order pinned by tests/test_sources_contract.py
+            member_id,  # member_id
+            email,  # email
+            fast_email_key(email),  # email_key
+            first if first.__class__ is str else _text(first),  # first_name
+            last if last.__class__ is str else _text(last),  # last_name
+            member_type if member_type.__class__ is str else _text(member_type),  # member_type
+            kind,  # user_kind
+            archived,  # is_archived
+            inactive,  # is_inactive
+            org if org.__class__ is str else _text(org),  # organization_id
+            opt_text(get("createdAt")),  # created_at
+            opt_text(get("updatedAt")),  # updated_at
+            rec,  # raw
+            SourceRef(file, where),  # source
         ))
     return out, tf.input_file("sigma.members", len(out))
 
@@ -382,12 +388,12 @@ def _memberships(
                 if member_id in seen:
                     continue
                 seen.add(member_id)
-            append(TeamMembership(
-                team_id=tid,
-                member_id=member_id,
-                is_team_admin=admin,
-                added_by=added_by if added_by is None or added_by.__class__ is str else str(added_by),
-                source=ref,
+            append(TeamMembership(  # positional (faster); field order pinned by tests/test_sources_contract.py
+                tid,  # team_id
+                member_id,  # member_id
+                admin,  # is_team_admin
+                added_by if added_by is None or added_by.__class__ is str else str(added_by),  # added_by
+                ref,  # source
             ))
     return out
 
