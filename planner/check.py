@@ -194,7 +194,8 @@ def summarize(snapshot: Snapshot, sigma_dir: str | Path = "", idp_paths: Sequenc
 
 
 def to_json(result: CheckResult) -> dict[str, Any]:
-    """The ``--json`` document: ``{"summary": {...}, "findings": [{severity, code, file, location, field, message}]}``."""
+    """The ``--json`` document: ``{"summary": {...}, "findings": [{severity, code, file, location, field, message}]}``.
+    """
     findings = []
     for f in result.findings:
         item = asdict(f)

@@ -35,7 +35,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from .model import Finding, IdpDirectory, IdpGroup, IdpUser, SigmaExport, SourceRef
+from .model import Finding, IdpDirectory, IdpGroup, SigmaExport, SourceRef
 from .sources.files import Findings
 from .sources.values import is_valid_email
 

@@ -147,7 +147,7 @@ class DirectoryBuilder:
         target.update(dict.fromkeys(member_ids))
 
     def add_member(self, group_id: str, member_id: str, kind: str | None = None) -> None:
-        """Record that group ``group_id`` directly holds ``member_id`` (``kind`` ``"user"``, ``"group"`` or ``None``)."""
+        """Record that group ``group_id`` directly holds ``member_id`` (``kind``: ``"user"``, ``"group"``, ``None``)."""
         group = self._groups[group_id]
         if kind == "user":
             group.users[member_id] = None
