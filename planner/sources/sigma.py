@@ -28,7 +28,10 @@ A *Sigma export* is a directory (file names matched case-insensitively):
 ==========================  =================================================================
 
 When both a ``.json`` and a ``.csv`` of one kind exist, the JSON is read and the
-CSV is reported as ignored (``ignored-file``). Every field of each member object
+CSV is reported as ignored (``ignored-file``). Members and teams carry the JSON
+path of their own object (``$[1].entries[3]``) or their CSV line; team
+memberships from JSON share the path of their page's ``entries`` array
+(``$["teamId"].entries``), at ~300k memberships per org. Every field of each member object
 is kept in :attr:`SigmaMember.raw` (camelCase keys, JSON values as loaded; CSV
 cells as strings).
 
