@@ -159,6 +159,21 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
     at = ctx.policy.account_types
     precedence = list(at.precedence)
     out = Outcome()
+    if ctx.account_type_names is None and (at.group_map or at.default != KEEP or at.overrides):
+        out.review_items.append(
+            make_review(
+                "account_types.names_unchecked",
+                "account_types",
+                blocking=False,
+                subject={"accountTypes": sorted(set(at.group_map.values()) | set(at.overrides.values())
+                                                | ({at.default} if at.default != KEEP else set()))},
+                message=(
+                    "the Sigma export has no account_types.json, so the account type names in the policy are not "
+                    "checked; Sigma matches userType case-sensitively and rejects a name it does not know"
+                ),
+                rule="account_types.group_map",
+            )
+        )
 
     people = roster[roster["status"].isin(["link", "reactivate", "create"]) | roster["converted"].astype(bool)]
     people = people[["person", "member_id", "idp_id"]].copy()

@@ -1,0 +1,177 @@
+"""Account types: group map, precedence, default, exact spelling, upgrades/downgrades, seats."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from planner.policy import PolicyError
+from planner.rules.account_types import classify
+
+from .plan_factory import by_id, group, kinds, member, plan, review_codes, snapshot, user
+
+TYPES = ["Admin", "Build", "Analyze", "Act", "View"]
+
+MAP = """
+account_types:
+  group_map: {Sigma-Admins: admin, Sigma-Viewers: viewer}
+  precedence: [admin, viewer]
+"""
+
+
+def admins_and_viewers(*extra_users, members=(), admins=("00u1",), viewers=("00u1",)):
+    users = [user("00u1", "carol@example.com"), *extra_users]
+    return snapshot(
+        list(members),
+        users,
+        groups=[group("g1", "Sigma-Admins", ["u-root", *admins]), group("g2", "Sigma-Viewers", list(viewers))],
+    )
+
+
+def test_precedence_decides_between_two_mapped_groups():
+    p = plan(admins_and_viewers(), MAP)
+    create = by_id(p)["scim.create_user:00u1"]
+    assert create.after["userType"] == "admin"
+
+
+def test_precedence_with_defaults_in_precedence_order():
+    p = plan(admins_and_viewers(members=[member("m1", "carol@example.com", member_type="viewer")]), MAP)
+    change = by_id(p)["scim.set_account_type:m1"]
+    assert (change.before, change.after, change.rule) == ({"memberType": "viewer"}, {"userType": "admin"},
+                                                         "account_types.precedence")
+    assert change.evidence == {"change": "upgrade", "source": "precedence", "groups": ["Sigma-Admins", "Sigma-Viewers"]}
+    assert change.depends_on == ("scim.link_user:m1",)
+    assert change.reason == "upgrade: viewer -> admin (groups Sigma-Admins, Sigma-Viewers, highest by precedence)"
+
+
+def test_no_precedence_refuses_the_plan_with_a_policy_error():
+    with pytest.raises(PolicyError) as exc:
+        plan(admins_and_viewers(), "account_types:\n  group_map: {Sigma-Admins: admin, Sigma-Viewers: viewer}\n")
+    assert str(exc.value) == (
+        "policy.yaml:15:3: account_types: IdP user carol@example.com is in mapped groups Sigma-Admins (admin), "
+        "Sigma-Viewers (viewer) and account_types.precedence does not order admin and viewer (1 user(s) are in "
+        "several mapped groups); list the types highest first, e.g. precedence: [admin, viewer]"
+    )
+
+
+def test_account_type_names_are_checked_against_the_organization():
+    snap = snapshot([member("m1", "a@example.com", member_type="View")], [user("00u1", "a@example.com")],
+                    account_types=["Admin", "View"])
+    with pytest.raises(PolicyError) as exc:
+        plan(snap, "account_types:\n  default: view\n")
+    assert str(exc.value) == (
+        "policy.yaml:15:12: account_types.default: 'view' is not an account type of this organization (Sigma "
+        "matches userType case-sensitively); did you mean 'View'? Known: Admin, View"
+    )
+
+
+def test_export_spelling_is_normalized_to_the_organization_spelling():
+    # memberType "admin" in the export, accountTypeName "Admin": unchanged, said in the summary
+    snap = snapshot([member("m1", "grace@example.com", member_type="admin")], [user("00u1", "grace@example.com")],
+                    groups=[group("g1", "Sigma-Admins", ["u-root", "00u1"])], account_types=["Admin", "View"])
+    p = plan(snap, "account_types:\n  group_map: {Sigma-Admins: Admin}\n  default: View\n")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
+    assert by_id(p)["scim.link_user:m1"].after["userType"] == "Admin"
+    assert p.summary["normalized_member_types"] == [{"memberType": "admin", "accountType": "Admin", "members": 1}]
+    assert p.summary["seats"] == {"Admin": {"before": 2, "after": 2}}
+
+
+def test_default_type_for_users_in_no_mapped_group():
+    snap = snapshot([member("m1", "zoe@example.com", member_type="Analyze")], [user("00u1", "zoe@example.com")],
+                    groups=[group("g1", "Sigma-Admins", ["u-root"])], account_types=TYPES)
+    p = plan(snap, "account_types:\n  group_map: {Sigma-Admins: Admin}\n  default: View\n  on_downgrade: allow\n")
+    change = by_id(p)["scim.set_account_type:m1"]
+    assert (change.after, change.rule, change.evidence["change"]) == ({"userType": "View"}, "account_types.default",
+                                                                     "downgrade")
+    assert p.review_items == ()
+
+
+def test_keep_and_new_user_default():
+    snap = snapshot([member("m1", "a@example.com", member_type="Build")],
+                    [user("00u1", "a@example.com"), user("00u2", "new@example.com")])
+    p = plan(snap)
+    assert by_id(p)["scim.link_user:m1"].after["userType"] == "Build"
+    assert "userType" not in by_id(p)["scim.create_user:00u2"].after
+    p = plan(snap, "account_types:\n  new_user_default: Lite\n")
+    assert by_id(p)["scim.create_user:00u2"].after["userType"] == "Lite"
+    assert p.summary["seats"]["Lite"] == {"before": 0, "after": 1}
+
+
+def test_override_wins_over_groups():
+    p = plan(admins_and_viewers(members=[member("m1", "carol@example.com", member_type="admin")]),
+             MAP + "  overrides: {carol@example.com: admin}\n")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
+
+
+def test_downgrade_review_is_blocking_until_acknowledged():
+    snap = snapshot([member("m1", "ethan@example.com", member_type="Build")], [user("00u1", "ethan@example.com")],
+                    groups=[group("g1", "Sigma-Viewers", ["00u1"]), group("g0", "Sigma-Admins", ["u-root"])], account_types=TYPES)
+    policy = "account_types:\n  group_map: {Sigma-Admins: Admin, Sigma-Viewers: View}\n  precedence: [Admin, Build, View]\n"
+    p = plan(snap, policy)
+    change = by_id(p)["scim.set_account_type:m1"]
+    assert change.reason == "downgrade: Build -> View (group Sigma-Viewers)"
+    (item,) = p.review_items
+    assert (item.code, item.blocking) == ("account_types.downgrade", True)
+    assert yaml.safe_load(item.resolution) == {"account_types": {"acknowledged_downgrades": ["ethan@example.com"]}}
+    settled = plan(snap, policy + "  acknowledged_downgrades: [ethan@example.com]\n")
+    assert settled.review_items == ()
+    assert "scim.set_account_type:m1" in by_id(settled)
+    assert settled.summary["account_types"] == {"changes": 1, "upgrades": 0, "downgrades": 1}
+
+
+def test_admin_downgrade_is_blocking_even_when_downgrades_are_allowed():
+    snap = snapshot([member("m1", "helen@example.com", member_type="Admin")], [user("00u1", "helen@example.com")],
+                    groups=[group("g1", "Sigma-Analyze", ["00u1"]), group("g0", "Sigma-Admins", ["u-root"])], account_types=TYPES)
+    policy = "account_types:\n  group_map: {Sigma-Admins: Admin, Sigma-Analyze: Analyze}\n  on_downgrade: allow\n"
+    p = plan(snap, policy)
+    assert review_codes(p) == [("account_types.admin_downgrade", True)]
+    assert plan(snap, policy + "  acknowledged_downgrades: [m1]\n").review_items == ()
+
+
+def test_block_refuses_downgrades_even_acknowledged():
+    snap = snapshot([member("m1", "sofia@example.com", member_type="Analyze")], [user("00u1", "sofia@example.com")],
+                    groups=[group("g1", "Sigma-Act", ["00u1"]), group("g0", "Sigma-Admins", ["u-root"])], account_types=TYPES)
+    policy = ("account_types:\n  group_map: {Sigma-Admins: Admin, Sigma-Act: Act}\n  on_downgrade: block\n"
+              "  acknowledged_downgrades: [sofia@example.com]\n")
+    p = plan(snap, policy)
+    (item,) = p.review_items
+    assert (item.code, item.blocking) == ("account_types.downgrade", True)
+    assert yaml.safe_load(item.resolution) == {"account_types": {"overrides": {"sofia@example.com": "Analyze"}}}
+
+
+def test_upgrades_raise_no_review_item():
+    snap = snapshot([member("m1", "kevin@example.com", member_type="View")], [user("00u1", "Kevin@example.com")],
+                    groups=[group("g1", "Sigma-Analyze", ["00u1"])], account_types=TYPES)
+    p = plan(snap, "account_types:\n  group_map: {Sigma-Analyze: Analyze}\n")
+    assert by_id(p)["scim.set_account_type:m1"].evidence["change"] == "upgrade"
+    assert p.review_items == ()
+
+
+def test_classify_by_precedence_then_builtin_ranks():
+    assert classify("View", "Analyze", []) == "upgrade"
+    assert classify("Pro", "Lite", []) == "downgrade"
+    assert classify("Analyze", "Data Steward", ["Admin", "Data Steward", "Analyze"]) == "upgrade"
+    assert classify("Analyze", "Data Steward", []) == "downgrade"  # unranked: the careful side
+    assert classify("admin", "Admin", []) == "unchanged"
+    assert classify("Build", "Build", []) == "unchanged"
+
+
+def test_seats_before_and_after():
+    snap = snapshot(
+        [member("m1", "a@example.com", member_type="View"), member("m2", "b@example.com", member_type="View"),
+         member("m3", "c@example.com", member_type="Build", archived=True)],
+        [user("00u1", "a@example.com"), user("00u2", "b@example.com", active=False), user("00u4", "d@example.com")],
+        groups=[group("g1", "Sigma-Analyze", ["00u1", "00u4"])],
+    )
+    p = plan(snap, "account_types:\n  group_map: {Sigma-Analyze: Analyze}\nunmatched:\n  idp_inactive: deactivate\n")
+    assert p.summary["seats"] == {
+        "Admin": {"before": 1, "after": 1},
+        "Analyze": {"before": 0, "after": 2},
+        "View": {"before": 2, "after": 0},
+    }
+
+
+def test_unchecked_names_are_reported_when_the_export_has_no_account_types():
+    p = plan(admins_and_viewers(), MAP)
+    assert review_codes(p) == [("account_types.names_unchecked", False)]
+    assert p.review_items[0].subject == {"accountTypes": ["admin", "viewer"]}

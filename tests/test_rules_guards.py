@@ -1,0 +1,149 @@
+"""Guards: protected people, last admin, document owner, thresholds, the IdP export's size."""
+
+from __future__ import annotations
+
+import yaml
+
+from .plan_factory import BASE_POLICY, group, member, plan, snapshot, user
+
+
+def guard(p, name):
+    (result,) = [g for g in p.summary["guards"] if g["name"] == name]
+    return result
+
+
+def blocking_codes(p):
+    return sorted(r.code for r in p.review_items if r.blocking)
+
+
+def people(n, prefix="p", member_type="View"):
+    return [member(f"{prefix}{i}", f"{prefix}{i}@example.com", member_type=member_type) for i in range(n)]
+
+
+def test_all_guards_pass_on_a_quiet_plan():
+    p = plan(snapshot())
+    assert [(g["name"], g["ok"]) for g in p.summary["guards"]] == [
+        ("scim_setup_admin", True), ("api_credential_owner", True), ("scheduler_robot", True),
+        ("last_admin", True), ("document_owner", True), ("threshold.deactivations", True),
+        ("threshold.guest_disables", True), ("threshold.team_member_removals", True),
+        ("threshold.downgrades", True), ("idp_export", True),
+    ]
+
+
+def test_forty_percent_deactivations_over_a_twenty_percent_threshold_is_blocked_with_counts():
+    # 10 active people: root + 5 in the IdP + 4 leavers = 40% deactivated
+    members = people(5) + people(4, "leaver")
+    users = [user(f"u{i}", f"p{i}@example.com") for i in range(5)]
+    p = plan(snapshot(members, users),
+             "unmatched:\n  action: deactivate\nguards:\n  thresholds:\n    deactivations: {percent: 20}\n")
+    result = guard(p, "threshold.deactivations")
+    assert result == {"name": "threshold.deactivations", "ok": False,
+                      "detail": "deactivations: 4 of 10 active Sigma people (40.0%) is more than 20% "
+                                "(guards.thresholds.deactivations)"}
+    (item,) = [r for r in p.review_items if r.code == "guards.threshold.deactivations"]
+    assert item.blocking is True
+    assert item.message == result["detail"]
+    assert yaml.safe_load(item.resolution) == {"guards": {"thresholds": {"deactivations": {"percent": 40.0}}}}
+    assert p.summary["actions"]["members.deactivate"] == 4  # the plan still shows what it would do
+
+
+def test_count_threshold():
+    members = people(2, "leaver")
+    p = plan(snapshot(members, []),
+             "unmatched:\n  action: deactivate\nguards:\n  thresholds:\n    deactivations: {count: 1}\n")
+    assert guard(p, "threshold.deactivations")["detail"].endswith("is more than 1 (guards.thresholds.deactivations)")
+
+
+def test_team_removal_and_downgrade_thresholds():
+    from .plan_factory import team
+
+    members = people(3, member_type="Build")
+    users = [user(f"u{i}", f"p{i}@example.com") for i in range(3)]
+    snap = snapshot(members, users, groups=[group("gF", "Finance", ["u0"]), group("gV", "Sigma-Viewers", ["u1", "u2"])],
+                    teams=[team("tF", "Finance")], memberships={"tF": ["p0", "p1", "p2"]})
+    extra = ("account_types:\n  group_map: {Sigma-Viewers: View}\n  on_downgrade: allow\n"
+             "guards:\n  thresholds:\n    team_member_removals: {percent: 50}\n    downgrades: {count: 1}\n")
+    p = plan(snap, extra)
+    assert not guard(p, "threshold.team_member_removals")["ok"]
+    assert guard(p, "threshold.team_member_removals")["detail"].startswith(
+        "team_member_removals: 2 of 3 team memberships (66.7%)")
+    assert guard(p, "threshold.downgrades")["detail"].startswith("downgrades: 2 of 4 active Sigma people (50.0%)")
+
+
+def test_downgrading_the_api_credential_owner_is_refused():
+    snap = snapshot([member("mw", "marcus@example.com", member_type="Admin")], [user("u1", "marcus@example.com")],
+                    groups=[group("g1", "Sigma-Build", ["u1"])])
+    extra = ("organization:\n  api_credential_owner: marcus@example.com\n"
+             "account_types:\n  group_map: {Sigma-Build: Build}\n  acknowledged_downgrades: [marcus@example.com]\n")
+    p = plan(snap, extra)
+    result = guard(p, "api_credential_owner")
+    assert result["ok"] is False
+    assert result["detail"] == (
+        "api_credential_owner marcus@example.com: would have account type 'Build', not admin (downgrade: Admin -> "
+        "Build (group Sigma-Build)); apply's API credentials belong to them"
+    )
+    (item,) = [r for r in p.review_items if r.code == "guards.api_credential_owner"]
+    assert item.subject == {"memberId": "mw", "email": "marcus@example.com"}
+    assert yaml.safe_load(item.resolution) == {"account_types": {"overrides": {"marcus@example.com": "Admin"}}}
+    settled = plan(snap, extra + "  overrides: {marcus@example.com: Admin}\n")
+    assert guard(settled, "api_credential_owner")["ok"] is True
+
+
+def test_protected_people_must_be_named_and_exist():
+    base = BASE_POLICY.replace("  scim_setup_admin: root@example.com\n", "")
+    p = plan(snapshot(), "organization:\n  api_credential_owner: ghost@example.com\n", base=base)
+    assert blocking_codes(p) == ["guards.api_credential_owner", "guards.scim_setup_admin"]
+    assert guard(p, "scim_setup_admin")["detail"] == (
+        "organization.scim_setup_admin is not set, so the plan cannot protect them (the SCIM token belongs to them)")
+    assert guard(p, "api_credential_owner")["detail"] == (
+        "organization.api_credential_owner 'ghost@example.com' is not a member in the Sigma export")
+
+
+def test_deactivating_a_protected_person_is_refused_even_when_the_idp_says_so():
+    root = member("root", "root@example.com", member_type="Admin")
+    snap = snapshot([root], [user("u-root", "root@example.com", active=False)], with_root=False)
+    p = plan(snap, "unmatched:\n  idp_inactive: deactivate\n")
+    assert "members.deactivate:root" not in {a.id for a in p.actions}
+    assert guard(p, "scim_setup_admin")["ok"] is True
+
+
+def test_last_admin():
+    snap = snapshot([member("a1", "a1@example.com", member_type="Admin")], [user("u1", "a1@example.com", active=False)],
+                    with_root=False)
+    base = BASE_POLICY.replace("root@example.com", "nobody@example.com")
+    p = plan(snap, "unmatched:\n  idp_inactive: deactivate\n", base=base)
+    assert guard(p, "last_admin") == {"name": "last_admin", "ok": False,
+                                      "detail": "no active admin would remain after the plan"}
+
+
+def test_document_owner_must_exist_and_stay_active():
+    base = BASE_POLICY.replace("  document_owner: root@example.com\n", "")
+    p = plan(snapshot(people(1, "leaver"), []), "unmatched:\n  action: deactivate\n", base=base)
+    assert guard(p, "document_owner")["ok"] is False
+    assert "no document owner is named" in guard(p, "document_owner")["detail"]
+
+    owner = member("o1", "owner@example.com")
+    snap = snapshot([owner] + people(1, "leaver"), [])
+    p = plan(snap, "organization:\n  document_owner: owner@example.com\nunmatched:\n  action: deactivate\n")
+    assert guard(p, "document_owner")["detail"] == (
+        "document owner: owner@example.com is deactivated by this plan (members.deactivate:o1)")
+
+
+def test_empty_or_shrunken_idp_export_blocks():
+    p = plan(snapshot(people(3), [], with_root=True), "guards:\n  min_idp_users: 5\n")
+    assert guard(p, "idp_export")["detail"] == (
+        "the IdP export has 1 active in-scope user(s), fewer than guards.min_idp_users 5: is it the right file?")
+    p = plan(snapshot(people(9), []), "guards:\n  max_shrink_percent: 50\n")
+    assert guard(p, "idp_export")["detail"] == (
+        "the IdP export has 1 active in-scope user(s) for 10 active Sigma people, 90.0% fewer "
+        "(guards.max_shrink_percent 50): is it filtered?")
+    assert "guards.idp_export" in blocking_codes(p)
+
+
+def test_no_action_touches_the_scheduler_robot():
+    robot = member("SigmaSchedulerRobot", "scheduler-robot@sigmacomputing.com", member_type="admin")
+    p = plan(snapshot([robot], [user("u9", "scheduler-robot@sigmacomputing.com")]),
+             "unmatched:\n  action: deactivate\n")
+    assert [a.id for a in p.actions] == ["scim.link_user:root"]
+    assert guard(p, "scheduler_robot")["ok"] is True
+    assert [r.member_id for r in p.people] == ["root"]

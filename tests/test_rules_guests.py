@@ -1,0 +1,68 @@
+"""Guests: SCIM disables them; disable with a document transfer, or convert when an IdP user links."""
+
+from __future__ import annotations
+
+import yaml
+
+from .plan_factory import by_id, kinds, member, plan, review_codes, snapshot, user
+
+GUEST = member("g1", "carol@partner.example", "Carol", "Nguyen", member_type="View", user_kind="guest")
+GUEST_IDP = user("e1", "carol_partner.example#EXT#@example.com", emails=["carol@partner.example"],
+                 first="Carol", last="Nguyen", user_type="Guest")
+
+
+def test_guest_without_idp_user_is_disabled_with_documents_to_the_owner():
+    p = plan(snapshot([member("g2", "felix@consult.example", user_kind="guest")], []))
+    action = by_id(p)["members.disable_guest:g2"]
+    assert action.target == {"memberId": "g2", "email": "felix@consult.example"}
+    assert action.before == {"isArchived": False, "userKind": "guest", "memberType": "View"}
+    assert action.after == {"isArchived": True, "newOwnerId": "root"}
+    assert action.evidence["newOwnerEmail"] == "root@example.com"
+    assert action.rule == "guests.disable"
+    assert p.summary["actions"]["members.disable_guest"] == 1
+
+
+def test_guests_document_owner_wins_over_the_organization_one():
+    snap = snapshot([member("g2", "felix@consult.example", user_kind="guest"), member("o1", "owner@example.com")],
+                    [user("u1", "owner@example.com")])
+    p = plan(snap, "guests:\n  document_owner: owner@example.com\n")
+    assert by_id(p)["members.disable_guest:g2"].after == {"isArchived": True, "newOwnerId": "o1"}
+    assert by_id(p)["members.disable_guest:g2"].evidence["documentOwnerFrom"] == "guests.document_owner"
+
+
+def test_linked_guest_is_disabled_by_default_with_a_note():
+    p = plan(snapshot([GUEST], [GUEST_IDP]))
+    assert kinds(p) == [("members.disable_guest", "members.disable_guest:g1"), ("scim.link_user", "scim.link_user:root")]
+    assert review_codes(p) == [("guests.disabled_with_idp_user", False)]
+    assert yaml.safe_load(p.review_items[0].resolution) == {"guests": {"action": "convert"}}
+
+
+def test_convert_a_linked_guest_then_link_it():
+    p = plan(snapshot([GUEST], [GUEST_IDP]), "guests:\n  action: convert\nuser_name_guard:\n  on_mismatch: use_sigma_email\n")
+    assert kinds(p) == [("members.convert_guest", "members.convert_guest:g1"), ("scim.link_user", "scim.link_user:g1"),
+                        ("scim.link_user", "scim.link_user:root")]
+    convert = by_id(p)["members.convert_guest:g1"]
+    assert (convert.before, convert.after) == ({"userKind": "guest"}, {"userKind": "internal"})
+    link = by_id(p)["scim.link_user:g1"]
+    assert link.depends_on == ("members.convert_guest:g1",)
+    assert link.target["userName"] == "carol@partner.example"
+    assert review_codes(p) == [("user_name_guard.configure_idp", False)]
+    order = [a.id for a in p.actions]
+    assert order.index("members.convert_guest:g1") < order.index("scim.link_user:g1")
+
+
+def test_convert_raises_the_user_name_guard_for_an_ext_upn():
+    p = plan(snapshot([GUEST], [GUEST_IDP]), "guests:\n  action: convert\n")
+    assert review_codes(p) == [("user_name_guard.mismatch", True)]
+
+
+def test_convert_disables_guests_nobody_links():
+    p = plan(snapshot([member("g2", "felix@consult.example", user_kind="guest")], []), "guests:\n  action: convert\n")
+    assert kinds(p) == [("members.disable_guest", "members.disable_guest:g2"), ("scim.link_user", "scim.link_user:root")]
+
+
+def test_guest_whose_idp_user_is_deactivated_is_disabled():
+    inactive = user("e1", "carol@partner.example", active=False)
+    p = plan(snapshot([GUEST], [inactive]), "guests:\n  action: convert\n")
+    assert "members.disable_guest:g1" in by_id(p)
+    assert p.review_items == ()

@@ -1,0 +1,95 @@
+"""Unmatched Sigma members: keep, deactivate with a document owner, or review; exclusions; decisions."""
+
+from __future__ import annotations
+
+import yaml
+
+from .plan_factory import by_id, kinds, member, plan, review_codes, snapshot, user
+
+LEAVER = member("m1", "wendy@example.com", "Wendy", "Park", member_type="Analyze")
+ROOT_LINK = ("scim.link_user", "scim.link_user:root")
+
+
+def test_keep_does_nothing():
+    p = plan(snapshot([LEAVER], []), "unmatched:\n  action: keep\n")
+    assert kinds(p) == [ROOT_LINK]
+    assert p.summary["people"]["unmatched_kept"] == 1
+    (row,) = [r for r in p.people if r.member_id == "m1"]
+    assert (row.sigma_status, row.idp_id, row.account_type_after) == ("active", None, "Analyze")
+
+
+def test_deactivate_archives_with_documents_to_the_owner():
+    p = plan(snapshot([LEAVER], []), "unmatched:\n  action: deactivate\n")
+    action = by_id(p)["members.deactivate:m1"]
+    assert action.target == {"memberId": "m1", "email": "wendy@example.com"}
+    assert action.before == {"isArchived": False, "memberType": "Analyze"}
+    assert action.after == {"isArchived": True, "newOwnerId": "root"}
+    assert action.rule == "unmatched.action"
+    assert action.reason == "deactivate: no IdP user matches this member; documents go to root@example.com"
+    assert action.evidence["kind"] == "unmatched"
+    (row,) = [r for r in p.people if r.member_id == "m1"]
+    assert row.account_type_after is None
+
+
+def test_review_is_blocking_with_the_decision_snippet():
+    p = plan(snapshot([LEAVER], []), "unmatched:\n  action: review\n")
+    assert kinds(p) == [ROOT_LINK]
+    (item,) = p.review_items
+    assert (item.code, item.blocking) == ("unmatched.review", True)
+    assert yaml.safe_load(item.resolution) == {"unmatched": {"decisions": {"wendy@example.com": "deactivate"}}}
+    settled = plan(snapshot([LEAVER], []), "unmatched:\n  action: review\n  decisions: {wendy@example.com: keep}\n")
+    assert settled.review_items == () and kinds(settled) == [ROOT_LINK]
+
+
+def test_exclude_patterns_keep_service_accounts():
+    svc = member("s1", "svc-etl@example.com")
+    p = plan(snapshot([svc, LEAVER], []), "unmatched:\n  action: deactivate\n  exclude_patterns: ['^SVC-']\n")
+    assert kinds(p) == [("members.deactivate", "members.deactivate:m1"), ROOT_LINK]
+
+
+def test_embed_users_are_kept():
+    embed = member("e1", "portal@customer.example", user_kind="embed")
+    p = plan(snapshot([embed], []), "unmatched:\n  action: deactivate\n")
+    assert kinds(p) == [ROOT_LINK]
+
+
+def test_protected_people_are_never_deactivated():
+    admin = member("a1", "priya@example.com", member_type="Admin")
+    extra = "organization:\n  scim_setup_admin: priya@example.com\nunmatched:\n  action: deactivate\n"
+    p = plan(snapshot([admin], []), extra)
+    assert "members.deactivate:a1" not in by_id(p)
+    assert p.summary["people"]["unmatched_kept"] == 1
+
+
+def test_leavers_follow_idp_inactive():
+    snap = snapshot([LEAVER], [user("00u1", "wendy@example.com", active=False, status="DEPROVISIONED")])
+    assert kinds(plan(snap, "unmatched:\n  idp_inactive: keep\n")) == [ROOT_LINK]
+    p = plan(snap, "unmatched:\n  idp_inactive: deactivate\n")
+    action = by_id(p)["members.deactivate:m1"]
+    assert action.rule == "unmatched.idp_inactive"
+    assert action.evidence == {"kind": "leaver", "newOwnerEmail": "root@example.com",
+                               "documentOwnerFrom": "organization.document_owner",
+                               "idpId": "00u1", "idpStatus": "DEPROVISIONED"}
+    assert review_codes(plan(snap, "unmatched:\n  idp_inactive: review\n")) == [("unmatched.review", True)]
+
+
+def test_decisions_by_member_id_and_document_owner_of_the_section():
+    owner = member("o1", "owner@example.com")
+    snap = snapshot([LEAVER, owner], [user("u1", "owner@example.com")])
+    p = plan(snap, "unmatched:\n  action: keep\n  decisions: {m1: deactivate}\n  document_owner: owner@example.com\n")
+    action = by_id(p)["members.deactivate:m1"]
+    assert action.after == {"isArchived": True, "newOwnerId": "o1"}
+    assert action.rule == "unmatched.decisions"
+    # the owner's own link runs before the hand-over
+    assert action.depends_on == ("scim.link_user:o1",)
+
+
+def test_deactivation_waits_for_the_members_team_removals():
+    from .plan_factory import group, team
+
+    snap = snapshot([LEAVER], [], groups=[group("gF", "Finance", ["u-root"])], teams=[team("tF", "Finance")],
+                    memberships={"tF": ["m1", "root"]})
+    p = plan(snap, "unmatched:\n  action: deactivate\n")
+    assert by_id(p)["members.deactivate:m1"].depends_on == ("scim.link_user:root", "teams.remove_member:tF:m1")
+    order = [a.id for a in p.actions]
+    assert order.index("teams.remove_member:tF:m1") < order.index("members.deactivate:m1")
