@@ -1,0 +1,178 @@
+"""The plan: DAG order, cycles, fingerprints, summary, determinism, plan file round trip."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+
+import pytest
+
+from planner.model import Action, ActionKind
+from planner.planfile import plan_bytes, read_plan, write_plan
+from planner.planning import PlanError, order_actions, summary_text
+
+from .plan_factory import group, member, plan, snapshot, team, user
+
+
+def org(shuffle_seed: int | None = None):
+    members = [member("m1", "ann@example.com", "Ann", "A", member_type="View"),
+               member("m2", "bob@example.com", "Bob", "B", member_type="Build"),
+               member("m3", "cat@example.com", "Cat", "C"),
+               member("m4", "dan@oldcorp.example", "Dan", "D"),
+               member("m5", "eve@example.com", "Eve", "E"),
+               member("m6", "Eve@example.com", "Eve", "E"),
+               member("g1", "gus@partner.example", user_kind="guest")]
+    users = [user("u1", "ann@example.com"), user("u2", "bob@example.com"), user("u4", "dan@example.com", first="Dan",
+                                                                               last="D"),
+             user("u5", "eve@example.com"), user("u7", "new@example.com", first="New", last="N")]
+    groups = [group("gA", "Sigma-Analyze", ["u1", "u7"]), group("gF", "Finance", ["u1", "u2"], groups=["gX"]),
+              group("gX", "Finance Contractors", ["u7"])]
+    teams = [team("tF", "Finance"), team("tB", "Board")]
+    memberships = {"tF": ["m1", "m3"], "tB": ["m2"]}
+    if shuffle_seed is not None:
+        rnd = random.Random(shuffle_seed)
+        for seq in (members, users, groups, teams):
+            rnd.shuffle(seq)
+    return snapshot(members, users, groups, teams, memberships, account_types=["Admin", "Build", "Analyze", "View"])
+
+
+POLICY = """
+account_types:
+  group_map: {Sigma-Analyze: Analyze}
+  on_downgrade: allow
+unmatched:
+  action: deactivate
+"""
+
+
+def test_same_inputs_in_any_order_give_the_same_plan_bytes():
+    first = plan_bytes(plan(org(), POLICY))
+    for seed in (1, 2, 3):
+        assert plan_bytes(plan(org(seed), POLICY)) == first
+
+
+def test_actions_come_in_dependency_order():
+    p = plan(org(), POLICY)
+    position = {a.id: i for i, a in enumerate(p.actions)}
+    for a in p.actions:
+        for dep in a.depends_on:
+            assert position[dep] < position[a.id], (dep, a.id)
+    assert [a.id for a in p.actions] == [
+        "scim.create_user:u7",
+        "scim.link_user:m1",
+        "scim.link_user:m2",
+        "scim.link_user:root",
+        "scim.set_account_type:m1",
+        "scim.link_group:tF",
+        "scim.set_group_members:gF",
+        "teams.remove_member:tF:m3",
+        "members.deactivate:m3",
+        "members.disable_guest:g1",
+    ]
+    members = next(a for a in p.actions if a.id == "scim.set_group_members:gF")
+    assert members.after == {"members": ["ann@example.com", "bob@example.com", "new@example.com"]}
+    assert members.depends_on == ("scim.create_user:u7", "scim.link_group:tF", "scim.link_user:m1", "scim.link_user:m2")
+    deactivate = next(a for a in p.actions if a.id == "members.deactivate:m3")
+    assert deactivate.depends_on == ("scim.link_user:root", "teams.remove_member:tF:m3")
+
+
+def _action(action_id: str, kind: ActionKind, *deps: str) -> Action:
+    return Action(id=action_id, kind=kind, target={}, before=None, after=None, rule="test", reason="test",
+                  depends_on=tuple(deps))
+
+
+def test_a_dependency_against_the_phases_is_still_ordered_by_the_dag():
+    # a link that waits for a deactivation (not something the rules make): the DAG decides
+    actions = [_action("a", ActionKind.SCIM_LINK_USER, "b"), _action("b", ActionKind.MEMBERS_DEACTIVATE)]
+    assert [a.id for a in order_actions(actions)] == ["b", "a"]
+
+
+def test_a_cycle_is_an_error_naming_it():
+    actions = [_action("a", ActionKind.SCIM_LINK_USER, "b"), _action("b", ActionKind.MEMBERS_DEACTIVATE, "a")]
+    with pytest.raises(PlanError) as exc:
+        order_actions(actions)
+    assert str(exc.value) == "the actions' dependencies form a cycle: a -> b -> a"
+
+
+def test_unknown_dependency_is_an_error():
+    with pytest.raises(PlanError, match="depends on unknown action nope"):
+        order_actions([_action("a", ActionKind.SCIM_LINK_USER, "nope")])
+
+
+def test_fingerprints_cover_every_touched_object():
+    p = plan(org(), POLICY)
+    assert sorted(p.fingerprints) == [
+        "member:g1", "member:m1", "member:m2", "member:m3", "member:root", "team:tF",
+    ]
+    m3 = p.fingerprints["member:m3"]
+    assert m3["state"] == {"memberId": "m3", "email": "cat@example.com", "memberType": "View", "userKind": "internal",
+                           "isArchived": False, "isInactive": False}
+    for entry in p.fingerprints.values():
+        canonical = json.dumps(entry["state"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert entry["sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
+    assert p.fingerprints["team:tF"]["state"] == {"teamId": "tF", "name": "Finance", "isArchived": False,
+                                                  "memberIds": ["m1", "m3"]}
+
+
+def test_summary_counts_and_text():
+    p = plan(org(), POLICY)
+    s = p.summary
+    assert s["actions"]["scim.link_user"] == 3
+    assert s["total_actions"] == 10 and s["changes"] is True
+    assert s["account_types"] == {"changes": 1, "upgrades": 1, "downgrades": 0}
+    assert s["teams"] == {"linked": 1, "created": 0, "unmanaged": 1, "member_removals": 1}
+    assert s["review_items"]["blocking"] == 2
+    assert s["review_items"]["by_code"] == {"linking.ambiguous": 1, "linking.same_person_hint": 1,
+                                            "teams.unmanaged": 1}
+    assert s["people"]["held"] == 4
+    assert s["text"] == (
+        "Plan: 3 link, 1 create, 1 account-type changes (0 downgrades), 1 guests disabled, 1 deactivations, "
+        "1 teams linked, 0 created, 1 member removals; 3 review items (2 blocking)"
+    )
+
+
+def test_summary_text_matches_the_issue_example():
+    counts = {k.value: 0 for k in ActionKind} | {
+        "scim.link_user": 112, "scim.create_user": 9, "scim.set_account_type": 14, "members.disable_guest": 6,
+        "members.deactivate": 11, "scim.link_group": 4, "scim.create_group": 2, "teams.remove_member": 17,
+    }
+    summary = {"actions": counts, "account_types": {"changes": 14, "downgrades": 3},
+               "review_items": {"total": 5, "blocking": 3}}
+    assert summary_text(summary) == (
+        "Plan: 112 link, 9 create, 14 account-type changes (3 downgrades), 6 guests disabled, 11 deactivations, "
+        "4 teams linked, 2 created, 17 member removals; 5 review items (3 blocking)"
+    )
+
+
+def test_people_rows():
+    p = plan(org(), POLICY)
+    rows = {(r.member_id, r.idp_id): r for r in p.people}
+    ann = rows[("m1", "u1")]
+    assert (ann.link_key, ann.account_type_before, ann.account_type_after, ann.actions) == (
+        "email", "View", "Analyze", ("scim.link_user:m1", "scim.set_account_type:m1"))
+    cat = rows[("m3", None)]
+    assert (cat.sigma_status, cat.account_type_after, cat.actions) == (
+        "active", None, ("members.deactivate:m3", "teams.remove_member:tF:m3"))
+    new = rows[(None, "u7")]
+    assert (new.email, new.name, new.account_type_after, new.actions) == (
+        "new@example.com", "New N", "Analyze", ("scim.create_user:u7",))
+    dan = rows[("m4", None)]
+    assert dan.review_items == ("linking.same_person_hint:u4",)
+    assert [r.email for r in p.people] == sorted((r.email for r in p.people), key=str.casefold)
+
+
+def test_plan_file_round_trip(tmp_path):
+    p = plan(org(), POLICY)
+    path = tmp_path / "plan.json"
+    digest = write_plan(p, path)
+    again = read_plan(path)
+    assert again.digest == digest
+    assert again.actions == p.actions
+    assert again.review_items == p.review_items
+    assert again.summary == json.loads(json.dumps(p.summary))
+    document = json.loads(path.read_text())
+    assert document["policy"]["resolved"]["unmatched"]["action"] == "deactivate"
+    assert document["policy"]["path"] == "policy.yaml"
+    assert document["organization"] == {"organizationId": "org-1", "name": "Example"}
+    assert "token" not in path.read_text().lower()
