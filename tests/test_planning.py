@@ -125,7 +125,7 @@ def test_summary_counts_and_text():
     assert s["review_items"]["blocking"] == 2
     assert s["review_items"]["by_code"] == {"linking.ambiguous": 1, "linking.same_person_hint": 1,
                                             "teams.unmanaged": 1}
-    assert s["people"]["held"] == 4
+    assert s["people"]["held"] == 5  # m5, m6, u5 (ambiguous); m4, u4 (hint)
     assert s["text"] == (
         "Plan: 3 link, 1 create, 1 account-type changes (0 downgrades), 1 guests disabled, 1 deactivations, "
         "1 teams linked, 0 created, 1 member removals; 3 review items (2 blocking)"
