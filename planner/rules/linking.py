@@ -277,7 +277,8 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
 
 def _member_ref(ctx: Context, member_id: str, **extra) -> dict:
     mem = ctx.member_by_id[member_id]
-    return person_ref(member_id=member_id, email=mem.email, name=f"{mem.first_name} {mem.last_name}".strip(), **extra)
+    return person_ref(member_id=member_id, email=mem.email, name=f"{mem.first_name} {mem.last_name}".strip() or None,
+                      **extra)
 
 
 def _idp_ref(ctx: Context, idp_id: str, **extra) -> dict:

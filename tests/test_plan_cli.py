@@ -1,0 +1,298 @@
+"""`sigma-migrate plan` and `show` on the Acme sample (samples/acme, expected.json): key outcomes pinned."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from planner.cli import main
+from planner.planfile import read_plan
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "samples" / "acme"
+EXPECTED = json.loads((SAMPLE / "expected.json").read_text(encoding="utf-8"))
+TOMASZ = EXPECTED["guards"]["document_owner"]["memberId"]
+
+
+def person(case: str, n: int = 0) -> dict:
+    return EXPECTED["cases"][case]["people"][n]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """Run the console entry point in-process: (exit code, stdout, stderr)."""
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def plan_sample(capsys, tmp_path, variant: str, policy: Path, *extra: str):
+    out = tmp_path / f"{variant}.json"
+    argv = ["plan", "--sigma", str(SAMPLE / "sigma"), "--idp", str(SAMPLE / variant), "--policy", str(policy),
+            "--out", str(out), "--detailed-exitcode", *extra]
+    code, stdout, stderr = run(capsys, *argv)
+    return code, stdout, stderr, (read_plan(out) if out.exists() else None)
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory):
+    """Both sample variants planned once with their example policy (module scope: the slow part)."""
+    from planner.planfile import write_plan
+    from planner.planning import plan_from_paths
+
+    out = {}
+    for variant in ("okta", "entra"):
+        plan, _ = plan_from_paths(str(SAMPLE / "sigma"), [str(SAMPLE / variant)],
+                                  str(REPO / "policies" / "examples" / f"{variant}.yaml"))
+        path = tmp_path_factory.mktemp(variant) / "plan.json"
+        write_plan(plan, path)
+        out[variant] = read_plan(path)
+    return out
+
+
+def actions_of(plan, kind: str) -> dict:
+    return {a.target.get("memberId") or a.target.get("idpId") or a.target.get("teamId"): a
+            for a in plan.actions if a.kind.value == kind}
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_plan_command_writes_the_plan_and_exits_2_for_changes(capsys, tmp_path):
+    code, out, err, plan = plan_sample(capsys, tmp_path, "okta", REPO / "policies" / "examples" / "okta.yaml")
+    assert code == 2
+    assert out.splitlines()[0] == plan.summary["text"]
+    assert out.splitlines()[0].startswith("Plan: 126 link, 13 create, 5 email changes, 1 reactivations, "
+                                          "8 account-type changes (4 downgrades), 2 guests disabled, "
+                                          "1 guests converted, 10 deactivations, 11 teams linked, 2 created, "
+                                          "3 member removals;")
+    assert f"Plan written to {tmp_path / 'okta.json'} (sha256:" in out
+    assert "Traceback" not in err
+
+
+def test_same_inputs_give_the_same_plan_body(capsys, tmp_path):
+    policy = REPO / "policies" / "examples" / "entra.yaml"
+    first = plan_sample(capsys, tmp_path, "entra", policy)[3]
+    (tmp_path / "entra.json").rename(tmp_path / "first.json")
+    second = plan_sample(capsys, tmp_path, "entra", policy)[3]
+    assert first.digest == second.digest
+    one = json.loads((tmp_path / "first.json").read_text())
+    two = json.loads((tmp_path / "entra.json").read_text())
+    one.pop("created_at"), two.pop("created_at")
+    assert one == two
+
+
+def test_no_changes_exits_0(capsys, tmp_path):
+    empty = tmp_path / "empty"
+    (empty / "sigma").mkdir(parents=True)
+    (empty / "sigma" / "members.json").write_text("[]")
+    (empty / "sigma" / "teams.json").write_text("[]")
+    (empty / "sigma" / "team_members.json").write_text("{}")
+    (empty / "idp").mkdir()
+    (empty / "idp" / "Users.json").write_text(json.dumps(
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []}))
+    code, out, err = run(capsys, "plan", "--sigma", str(empty / "sigma"), "--idp", str(empty / "idp"),
+                         "--out", str(tmp_path / "p.json"), "--detailed-exitcode")
+    assert (code, err.count("Traceback")) == (0, 0), err
+    assert out.startswith("Plan: 0 link, 0 create")
+
+
+def test_policy_error_is_one_line_and_exit_1(capsys, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nunmatched:\n  action: nuke\n")
+    code, out, err, plan = plan_sample(capsys, tmp_path, "okta", bad)
+    assert (code, plan) == (1, None)
+    assert err == f"sigma-migrate: error: {bad}:3:11: unmatched.action: Input should be 'keep', 'deactivate' or 'review'\n"
+
+
+def test_policy_contradicting_the_data_is_exit_1(capsys, tmp_path):
+    bad = tmp_path / "types.yaml"
+    bad.write_text("account_types:\n  group_map: {Sigma-Admins: admin}\n")
+    code, out, err, plan = plan_sample(capsys, tmp_path, "okta", bad)
+    assert code == 1
+    assert err.startswith(f"sigma-migrate: error: {bad}:2:29: account_types.group_map.'Sigma-Admins': 'admin' is not "
+                          "an account type of this organization (Sigma matches userType case-sensitively); did you "
+                          "mean 'Admin'?")
+
+
+def test_usage_error_is_exit_1_with_detailed_exitcode(capsys, tmp_path):
+    code, out, err = run(capsys, "plan", "--sigma", str(SAMPLE / "sigma"), "--out", str(tmp_path / "p.json"),
+                         "--detailed-exitcode")
+    assert code == 1
+    assert "Missing option '--idp'" in err
+
+
+def test_show_prints_the_diff_and_json(capsys, tmp_path):
+    plan_sample(capsys, tmp_path, "okta", REPO / "policies" / "examples" / "okta.yaml")
+    code, out, err = run(capsys, "show", str(tmp_path / "okta.json"))
+    assert code == 0
+    assert out.index("Review items: ") < out.index("People:") < out.index("Teams:")
+    assert "  - wendy.park@acme.example  Wendy Park" in out
+    code, out, err = run(capsys, "show", str(tmp_path / "okta.json"), "--json")
+    assert code == 0
+    assert json.loads(out) == json.loads((tmp_path / "okta.json").read_text())
+
+
+# --------------------------------------------------------------------------- the sample's outcomes
+
+
+@pytest.mark.parametrize("variant", ["okta", "entra"])
+def test_settled_sample_plan_has_no_blocking_item_and_every_guard_passes(plans, variant):
+    plan = plans[variant]
+    assert [r.id for r in plan.review_items if r.blocking] == []
+    assert all(g["ok"] for g in plan.summary["guards"]), plan.summary["guards"]
+
+
+@pytest.mark.parametrize("variant", ["okta", "entra"])
+def test_sample_people_outcomes(plans, variant):
+    plan = plans[variant]
+    links = actions_of(plan, "scim.link_user")
+    deactivations = actions_of(plan, "members.deactivate")
+    # mixed case: a link, no userName guard item
+    for p in EXPECTED["cases"]["mixed-case-sigma-email"]["people"] + EXPECTED["cases"]["mixed-case-idp-login"]["people"]:
+        assert links[p["sigma"]["memberId"]].rule == "linking.user_name"
+        assert not any(r.subject.get("memberId") == p["sigma"]["memberId"] for r in plan.review_items)
+    # old domain: email changed to the IdP userName, then linked by the alias
+    for p in EXPECTED["cases"]["old-domain"]["people"]:
+        mid = p["sigma"]["memberId"]
+        assert links[mid].rule == "linking.domain_aliases"
+        assert links[mid].depends_on == (f"members.set_email:{mid}",)
+    # the duplicate: override links bob.ray@, the other one is deactivated
+    bob = person("duplicate-sigma-member")
+    assert links[bob["sigma"]["memberId"]].rule == "linking.overrides"
+    assert bob["sigma_second"]["memberId"] in deactivations
+    # plus address: never merged
+    dana = person("plus-address")
+    assert links[dana["sigma"]["memberId"]].rule == "linking.user_name"
+    assert dana["sigma_second"]["memberId"] in deactivations
+    # leavers and IdP-deactivated people: deactivated, documents to Tomasz
+    for case in ("leaver", "leaver+same-name", "idp-deprovisioned", "idp-deprovisioned-admin", "idp-suspended"):
+        for p in EXPECTED["cases"][case]["people"]:
+            assert deactivations[p["sigma"]["memberId"]].after == {"isArchived": True, "newOwnerId": TOMASZ}
+    assert len(deactivations) == 10
+    # kept: service accounts and the embed user
+    for case in ("service-account", "service-account+team-leftover", "embed-user"):
+        for p in EXPECTED["cases"][case]["people"]:
+            assert p["sigma"]["memberId"] not in deactivations and p["sigma"]["memberId"] not in links
+    # already gone: no action at all
+    touched = {a.target.get("memberId") for a in plan.actions}
+    for case in ("archived", "archived+idp-deprovisioned", "inactive", "inactive+team-leftover"):
+        for p in EXPECTED["cases"][case]["people"]:
+            assert p["sigma"]["memberId"] not in touched
+    # the rehire: reactivated, then linked
+    ruth = person("rehire-archived")["sigma"]["memberId"]
+    assert links[ruth].depends_on == (f"members.reactivate:{ruth}",)
+    # guests: Carol converted and linked, the others disabled to Tomasz
+    carol = person("guest-with-idp-user")["sigma"]["memberId"]
+    assert links[carol].depends_on == (f"members.convert_guest:{carol}",)
+    disabled = actions_of(plan, "members.disable_guest")
+    assert sorted(disabled) == sorted(p["sigma"]["memberId"] for p in EXPECTED["cases"]["guest-without-idp-user"]["people"])
+    assert {a.after["newOwnerId"] for a in disabled.values()} == {TOMASZ}
+
+
+@pytest.mark.parametrize("variant", ["okta", "entra"])
+def test_sample_creates(plans, variant):
+    plan = plans[variant]
+    created = sorted(a.target["userName"] for a in plan.actions if a.kind.value == "scim.create_user")
+    hires = [p["idp"]["userName_okta"] for case in ("new-hire", "new-hire+nested-group", "new-hire+same-name")
+             for p in EXPECTED["cases"][case]["people"]]
+    omar = ["omar.haddad@northpartners.example"] if variant == "okta" else []
+    assert created == sorted(hires + omar)
+    types = {a.target["userName"]: a.after.get("userType") for a in plan.actions if a.kind.value == "scim.create_user"}
+    assert types["benjamin.hart@acme.example"] == "Build"  # through the nested Data Engineering group
+    assert types["jonas.weber@acme.example"] == "Act"
+    if variant == "okta":
+        assert types["omar.haddad@northpartners.example"] == "External Viewer"
+    else:
+        assert [r.code for r in plan.review_items if r.code.startswith("guests.")] == ["guests.idp_guest_not_created"]
+
+
+@pytest.mark.parametrize("variant", ["okta", "entra"])
+def test_sample_account_types(plans, variant):
+    plan = plans[variant]
+    changes = {a.target["email"]: (a.before["memberType"], a.after["userType"], a.evidence["change"])
+               for a in plan.actions if a.kind.value == "scim.set_account_type"}
+    expected = {c["email"]: (c["before"], c["after"], c["change"]) for c in EXPECTED["account_type_changes"]}
+    expected.pop("marcus.webb@acme.example")  # kept Admin by the policy's override (the guard's resolution)
+    assert changes == expected
+    internal = Counter(r.account_type_before for r in plan.people
+                       if r.member_id and r.user_kind == "internal" and r.sigma_status == "active")
+    assert dict(internal) == EXPECTED["counts"]["active_internal_seats_before"]
+
+
+@pytest.mark.parametrize("variant", ["okta", "entra"])
+def test_sample_teams(plans, variant):
+    plan = plans[variant]
+    rows = {t.name: t for t in plan.teams}
+    for team in EXPECTED["teams"]:
+        row = rows[team["team"]]
+        assert row.mode == team["mode"], team["team"]
+        if team["mode"] == "create":
+            members = next(a for a in plan.actions
+                           if a.kind.value == "scim.set_group_members" and a.target["name"] == team["team"])
+            assert members.after["members"] == sorted(team["group_members"])
+    removed = sorted(a.target["email"] for a in plan.actions if a.kind.value == "teams.remove_member")
+    assert removed == ["lena.fischer@acme.example", "oscar.reyes@acme.example", "svc-etl@acme.example"]
+    (reported,) = [r for r in plan.review_items if r.code == "teams.leftovers"]
+    assert [c["email"] for c in reported.candidates] == ["quentin.moss@acme.example"]
+    assert rows["Project Falcon (old)"].is_archived
+    finance = next(a for a in plan.actions if a.kind.value == "scim.set_group_members" and a.target["name"] == "Finance")
+    assert "jonas.weber@acme.example" in finance.after["members"]  # nested Finance Contractors
+    cycles = [r for r in plan.review_items if r.code == "teams.group_cycle"]
+    assert len(cycles) == (1 if variant == "entra" else 0)
+
+
+ACME_FIRST_DRAFT = """
+organization:
+  name: Acme Corp
+  scim_setup_admin: priya.raman@acme.example
+  api_credential_owner: marcus.webb@acme.example
+  document_owner: tomasz.nowak@acme.example
+scope:
+  groups: ["re:^Sigma-.+$", "re:^sigma-team-.+$", Leadership, Finance, sales emea, Sales Americas, marketing,
+           Operations, Customer Support, Supply Chain]
+linking:
+  match_keys: [user_name, emails, domain_aliases, {attribute: {idp: sigmaMemberId, sigma: memberId}}]
+  domain_aliases: {oldacme.example: acme.example}
+account_types:
+  group_map: {Sigma-Admins: Admin, Sigma-Data-Stewards: Data Steward, Sigma-Build: Build, Sigma-Analyze: Analyze,
+              Sigma-Act: Act, Sigma-Partners: External Viewer, Sigma-Viewers: View}
+  precedence: [Admin, Data Steward, Build, Analyze, Act, External Viewer, View]
+  default: View
+  on_downgrade: allow
+guests:
+  action: convert
+teams:
+  map: {Executive Dashboards: Leadership}
+  rules: [{match: exact}, {match: case_insensitive}, {match: regex, pattern: '^sigma-team-(.+)$', replace: '\\1'}]
+  mode: create
+unmatched:
+  action: deactivate
+  exclude_patterns: ['^svc-[^@]+@acme\\.example$', '@customer-a\\.example$']
+"""
+
+
+def test_first_draft_of_the_acme_policy_raises_the_planted_review_items(capsys, tmp_path):
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(ACME_FIRST_DRAFT)
+    code, out, err, plan = plan_sample(capsys, tmp_path, "okta", draft)
+    assert code == 2
+    blocking = Counter(r.code for r in plan.review_items if r.blocking)
+    assert blocking == Counter({
+        "user_name_guard.mismatch": 6,          # 4 old-domain people, Nina Patel, Sarah Kim
+        "account_types.admin_downgrade": 2,     # Helen Ortiz, Marcus Webb
+        "guards.api_credential_owner": 1,       # Marcus Webb would be Build
+        "linking.ambiguous": 1,                 # Bob Ray's two accounts
+        "linking.same_person_hint": 1,          # Jordan Lee / jordan.lee2
+        "linking.rehire": 1,                    # Ruth Adler
+    })
+    (bob,) = [r for r in plan.review_items if r.code == "linking.ambiguous"]
+    assert sorted(bob.subject["memberIds"]) == sorted([person("duplicate-sigma-member")["sigma"]["memberId"],
+                                                       person("duplicate-sigma-member")["sigma_second"]["memberId"]])
+    assert "12 blocking review item(s)" in out

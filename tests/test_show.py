@@ -1,0 +1,80 @@
+"""`show`: review items first, people and teams with +/~/- markers and a reason per line."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from planner.show import plain_text, print_plan, render, summary_lines
+
+from .plan_factory import group, member, plan, snapshot, team, user
+
+POLICY = "unmatched:\n  action: deactivate\n"
+
+
+def small_plan():
+    snap = snapshot(
+        [member("m1", "ann@example.com", "Ann", "Lee", member_type="View"), member("m2", "gone@example.com"),
+         member("m5", "eve@example.com"), member("m6", "Eve@example.com")],
+        [user("u1", "ann@example.com"), user("u5", "eve@example.com"), user("u7", "new@example.com", first="New",
+                                                                             last="Hire")],
+        groups=[group("gF", "Finance", ["u1"])],
+        teams=[team("tF", "Finance"), team("tB", "Board")],
+        memberships={"tF": ["m1", "m2"]},
+    )
+    return plan(snap, POLICY)
+
+
+def test_review_items_come_first_then_people_then_teams():
+    text = plain_text(small_plan())
+    assert text.index("Review items: 2 (1 blocking)") < text.index("People:") < text.index("Teams:") < text.index(
+        "Guards:")
+    assert "  ! linking.ambiguous:u5  [blocking]" in text
+    assert "      resolve in the policy with:\n        # pick the member each IdP user is" in text
+    assert text.rstrip().endswith("review items (1 blocking)")
+
+
+def test_people_lines_carry_markers_reasons_and_rules():
+    lines = plain_text(small_plan()).splitlines()
+    assert "  ~ ann@example.com  Ann Lee  [member m1 <-> IdP u1] by email  View" in lines
+    assert ("      + link to IdP user u1 (ann@example.com): the Sigma email equals the IdP userName  "
+            "(scim.link_user, linking.user_name)") in lines
+    assert "  - gone@example.com  [member m2]  View -> -" in lines
+    assert ("      - deactivate: no IdP user matches this member; documents go to root@example.com  "
+            "(members.deactivate, unmatched.action)") in lines
+    assert "      - leaves team 'Finance'  (teams.remove_member, teams.leftovers)" in lines
+    assert "  + new@example.com  New Hire  [IdP u7]  - -> View" not in lines  # no account type set: keep
+    assert any(line.startswith("  + new@example.com  New Hire  [IdP u7]") for line in lines)
+    assert "  ? eve@example.com  [member m5]  View" in lines
+
+
+def test_team_lines():
+    lines = plain_text(small_plan()).splitlines()
+    assert "  ~ Finance <- group 'Finance'  [team tF]  members 2 -> 1 (+0 -1)" in lines
+    assert "  i Board: becomes unmanaged (no IdP group), 0 member(s) stay  [team tB]" in lines
+    assert any(line.startswith("      - remove gone@example.com: remove from team 'Finance'") for line in lines)
+
+
+def test_colour_only_on_a_terminal():
+    p = small_plan()
+    piped = io.StringIO()
+    print_plan(p, Console(file=piped, force_terminal=False, width=300))
+    assert "\x1b[" not in piped.getvalue()
+    assert piped.getvalue() == plain_text(p)
+    tty = io.StringIO()
+    print_plan(p, Console(file=tty, force_terminal=True, color_system="standard", width=300))
+    assert "\x1b[" in tty.getvalue()
+
+
+def test_user_content_is_not_rich_markup():
+    snap = snapshot([member("m1", "x@example.com", "[bold]Mallory[/bold]", "<b>")], [])
+    text = plain_text(plan(snap, POLICY))
+    assert "[bold]Mallory[/bold] <b>" in text
+    assert all(line.plain.count("[bold]") in (0, 1) for line in render(plan(snap, POLICY)))
+
+
+def test_summary_lines_after_plan():
+    lines = list(summary_lines(small_plan()))
+    assert lines[0].startswith("Plan: 2 link, 1 create")
+    assert lines[-1].startswith("1 blocking review item(s): the plan can be reviewed but not applied")
