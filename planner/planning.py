@@ -41,6 +41,7 @@ from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, Snapshot, Te
 from .policy import Policy
 from .rules import Outcome, account_types, action_id, guards, guests, linking, teams, unmatched
 from .rules.context import Context, build_context, member_of
+from .rules.unmatched import find_member_id
 
 
 class PlanError(UserError):
@@ -473,6 +474,19 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], 
         },
         "guards": [g.as_dict() for g in decided["guards"]],
     }
+    for key, ref in (("provisioning_owner", ctx.policy.organization.scim_setup_admin),
+                     ("credential_owner", ctx.policy.organization.api_credential_owner)):
+        # the people the guards protect, as the report's risk summary shows them
+        mid = find_member_id(ctx, ref)
+        if mid is None:
+            summary[key] = None
+            continue
+        summary[key] = {
+            "memberId": mid,
+            "email": ctx.member_by_id[mid].email,
+            "accountType": type_after.get(mid, ctx.members.loc[ctx.members["member_id"] == mid, "account_type"].iloc[0]),
+            "active": ctx.member_by_id[mid].is_active and mid not in gone,
+        }
     summary["text"] = summary_text(summary)
     return summary
 
