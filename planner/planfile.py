@@ -78,17 +78,16 @@ def compute_digest(document: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(_compact(body).encode("utf-8")).hexdigest()
 
 
-def plan_bytes(plan: Plan) -> bytes:
-    """The exact bytes of a plan file, with ``digest`` filled in.
+_Encoded = dict[str, "tuple[str, str, list[str]] | str"]
+_CHUNK = 2048  # elements joined per write / hash update
 
-    Layout: one top-level key per line group, and one element per line inside
-    the top-level lists and objects (actions, people, fingerprints, ...), each
-    element in canonical compact form. The file diffs well line by line, and
-    the canonical body the digest covers is assembled from the same encoded
-    elements, so every element is encoded once.
+
+def _encode_fields(plan: Plan) -> _Encoded:
+    """field -> (open, close, encoded elements) for non-empty lists/objects, else the encoded value.
+
+    Every element is encoded once; the file and the digest are assembled from these strings.
     """
-    # field -> (open, close, encoded elements) for non-empty lists/objects, else the encoded value
-    encoded: dict[str, tuple[str, str, list[str]] | str] = {}
+    encoded: _Encoded = {}
     for field in dataclasses.fields(plan):
         if field.name == "digest":
             continue
@@ -100,19 +99,69 @@ def plan_bytes(plan: Plan) -> bytes:
             encoded[field.name] = ("{", "}", parts)
         else:
             encoded[field.name] = _compact(value)
+    return encoded
 
-    def canonical(item: tuple[str, str, list[str]] | str) -> str:
-        return item if isinstance(item, str) else item[0] + ",".join(item[2]) + item[1]
 
-    def one_per_line(item: tuple[str, str, list[str]] | str) -> str:
-        return item if isinstance(item, str) else item[0] + "\n" + ",\n".join(item[2]) + "\n" + item[1]
+def _chunks(elements: list[str], separator: str):
+    """``separator.join(elements)`` in pieces of _CHUNK elements (no second copy of a 100 MB list)."""
+    for start in range(0, len(elements), _CHUNK):
+        yield (separator if start else "") + separator.join(elements[start : start + _CHUNK])
 
-    body = ",".join(
-        f"{_compact(k)}:{canonical(encoded[k])}" for k in sorted(encoded) if k not in _EXCLUDED_FROM_DIGEST
-    )
-    encoded["digest"] = _compact("sha256:" + hashlib.sha256(("{" + body + "}").encode()).hexdigest())
-    lines = ",\n".join(f"{_compact(k)}: {one_per_line(encoded[k])}" for k in sorted(encoded))
-    return ("{\n" + lines + "\n}\n").encode("utf-8")
+
+def _digest(encoded: _Encoded) -> str:
+    """``sha256`` of the canonical body ``{"k":v,...}`` (sorted keys, compact), fed piece by piece."""
+    h = hashlib.sha256(b"{")
+    keys = [k for k in sorted(encoded) if k not in _EXCLUDED_FROM_DIGEST]
+    for n, k in enumerate(keys):
+        h.update(((',' if n else '') + _compact(k) + ":").encode("utf-8"))
+        item = encoded[k]
+        if isinstance(item, str):
+            h.update(item.encode("utf-8"))
+            continue
+        h.update(item[0].encode("utf-8"))
+        for piece in _chunks(item[2], ","):
+            h.update(piece.encode("utf-8"))
+        h.update(item[1].encode("utf-8"))
+    h.update(b"}")
+    return "sha256:" + h.hexdigest()
+
+
+def _write_document(encoded: _Encoded, write) -> None:
+    """Write the file layout: one top-level key per line group, one element per line inside."""
+    write("{\n")
+    for n, k in enumerate(sorted(encoded)):
+        write((",\n" if n else "") + _compact(k) + ": ")
+        item = encoded[k]
+        if isinstance(item, str):
+            write(item)
+            continue
+        write(item[0] + "\n")
+        for piece in _chunks(item[2], ",\n"):
+            write(piece)
+        write("\n" + item[1])
+    write("\n}\n")
+
+
+def _encode_with_digest(plan: Plan) -> tuple[_Encoded, str]:
+    encoded = _encode_fields(plan)
+    digest = _digest(encoded)
+    encoded["digest"] = _compact(digest)
+    return encoded, digest
+
+
+def plan_bytes(plan: Plan) -> bytes:
+    """The exact bytes of a plan file, with ``digest`` filled in.
+
+    Layout: one top-level key per line group, and one element per line inside
+    the top-level lists and objects (actions, people, fingerprints, ...), each
+    element in canonical compact form. The file diffs well line by line, and
+    the canonical body the digest covers is assembled from the same encoded
+    elements, so every element is encoded once.
+    """
+    encoded, _ = _encode_with_digest(plan)
+    parts: list[str] = []
+    _write_document(encoded, parts.append)
+    return "".join(parts).encode("utf-8")
 
 
 def digest_of(data: bytes) -> str:
@@ -123,13 +172,19 @@ def digest_of(data: bytes) -> str:
 
 
 def write_plan(plan: Plan, path: str | Path) -> str:
-    """Write ``plan`` to ``path`` (atomically: temp file + rename); return its digest."""
-    data = plan_bytes(plan)
+    """Write ``plan`` to ``path`` (atomically: temp file + rename); return its digest.
+
+    The bytes are those of :func:`plan_bytes`, streamed to the file piece by piece:
+    a 100k-member plan is ~200 MB of JSON, and joining it whole (for the file and
+    again for the digest) took ~800 MB of peak memory (bench/plan_bench.py).
+    """
+    encoded, digest = _encode_with_digest(plan)
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        _write_document(encoded, fh.write)
     tmp.replace(path)
-    return digest_of(data)
+    return digest
 
 
 def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
