@@ -156,7 +156,9 @@ def apply_once(org: Path, plan: Path, parallelism: int, work: Path) -> dict:
                          f"{run.stderr.strip()[-800:]}") from None
     phases = json.loads(phases_file.read_text()) if phases_file.exists() else {}
     requests = sum(after_stats["requests"].values()) - sum(before_stats["requests"].values())
-    return {"parallelism": parallelism, "exit": run.returncode, "summary": summary, "phases": phases,
+    by_endpoint = {k: v - before_stats["requests"].get(k, 0) for k, v in after_stats["requests"].items()
+                   if v - before_stats["requests"].get(k, 0)}
+    return {"requests_by_endpoint": by_endpoint, "parallelism": parallelism, "exit": run.returncode, "summary": summary, "phases": phases,
             "wall": run.wall, "cpu": run.cpu, "peak_rss": run.peak_rss, "sandbox_cpu": sandbox_cpu,
             "sandbox_seed_seconds": sandbox.seed_seconds, "requests": requests}
 
@@ -209,6 +211,7 @@ def summarize(runs: list[dict], n_actions: int) -> dict:
         "status": [r["summary"].get("status") for r in runs],
         "writes": [r["summary"].get("writes") for r in runs],
         "requests": med(lambda r: r["requests"]),
+        "requests_by_endpoint": runs[-1]["requests_by_endpoint"],
         "wall": med(lambda r: r["wall"]),
         "write_phase_wall": med(lambda r: phase(r, "run_actions", "wall")),
         "actions_per_second": med(lambda r: n_actions / phase(r, "run_actions", "wall")),
@@ -239,6 +242,10 @@ def report(results: dict, levels: list[int]) -> None:
               f"{e['sandbox_cpu_per_action_write_phase'] * 1e3:>15.3f} "
               f"{e['planner_busy_write_phase']:>12.0%} {e['sandbox_busy_write_phase']:>12.0%} "
               f"{e['requests'] / n:>8.2f}")
+    print()
+    top_requests = results["levels"][str(max(levels))]["requests_by_endpoint"]
+    print(f"requests per endpoint (p={max(levels)}): "
+          + ", ".join(f"{k} {v:,}" for k, v in sorted(top_requests.items(), key=lambda kv: -kv[1])))
     print()
     print("phases (median wall s / apply cpu s / sandbox cpu s):")
     for p in levels:
