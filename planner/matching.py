@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from .policy import MatchKey
@@ -144,43 +145,29 @@ def _sigma_side(ctx: Context, key: MatchKey) -> pd.DataFrame:
 
 
 def _idp_side(ctx: Context, key: MatchKey) -> pd.DataFrame:
-    """``idp_id, value, idp_field, idp_value, changed`` for one match key."""
+    """``idp_id, value, rank, idp_value, changed`` for one match key.
+
+    ``rank`` says which IdP field matched: ``-1`` the SCIM userName, ``n >= 0``
+    ``emails[n]`` (or the attribute for an attribute key); the lowest wins as
+    a pair's evidence, and :func:`_field_name` spells it.
+    """
     u = ctx.idp_users
-    user_name_field = "userName" if ctx.policy.linking.scim_user_name == "user_name" else "emails[primary]"
     user_names = pd.DataFrame(
-        {
-            "idp_id": u["idp_id"],
-            "value": u["scim_user_name_key"],
-            "idp_field": user_name_field,
-            "idp_value": u["scim_user_name"],
-        }
+        {"idp_id": u["idp_id"], "value": u["scim_user_name_key"], "rank": -1, "idp_value": u["scim_user_name"]}
     )
     if key.name == "user_name":
         out = user_names.assign(changed=False)
     elif key.name == "emails":
         e = ctx.idp_emails
         out = pd.DataFrame(
-            {
-                "idp_id": e["idp_id"],
-                "value": e["key"],
-                "idp_field": "emails[" + e["position"].astype(str) + "]",
-                "idp_value": e["value"],
-                "changed": False,
-            }
+            {"idp_id": e["idp_id"], "value": e["key"], "rank": e["position"], "idp_value": e["value"], "changed": False}
         )
     elif key.name in ("domain_aliases", "plus_address_folding"):
         e = ctx.idp_emails
         both = pd.concat(
             [
                 user_names,
-                pd.DataFrame(
-                    {
-                        "idp_id": e["idp_id"],
-                        "value": e["key"],
-                        "idp_field": "emails[" + e["position"].astype(str) + "]",
-                        "idp_value": e["value"],
-                    }
-                ),
+                pd.DataFrame({"idp_id": e["idp_id"], "value": e["key"], "rank": e["position"], "idp_value": e["value"]}),
             ],
             ignore_index=True,
         )
@@ -197,13 +184,13 @@ def _idp_side(ctx: Context, key: MatchKey) -> pd.DataFrame:
         name = key.attribute.idp
         values = [
             "" if (v := ctx.idp_by_id[i].attributes.get(name)) is None or isinstance(v, (dict, list)) else str(v)
-            for i in u["idp_id"]
+            for i in u["idp_id"].tolist()
         ]
         out = pd.DataFrame(
             {
                 "idp_id": u["idp_id"],
                 "value": _clean_attribute(pd.Series(values, index=u.index, dtype=object)),
-                "idp_field": name,
+                "rank": 0,
                 "idp_value": values,
                 "changed": False,
             }
@@ -211,24 +198,37 @@ def _idp_side(ctx: Context, key: MatchKey) -> pd.DataFrame:
     return out[out["value"] != ""]
 
 
+def _field_name(ctx: Context, key: MatchKey, rank: int) -> str:
+    """The IdP field a rank stands for: ``userName``/``emails[primary]``, ``emails[n]``, or the attribute."""
+    if key.attribute is not None:
+        return key.attribute.idp
+    if rank < 0:
+        return "userName" if ctx.policy.linking.scim_user_name == "user_name" else "emails[primary]"
+    return f"emails[{rank}]"
+
+
 def key_edges(ctx: Context, key: MatchKey) -> pd.DataFrame:
     """Every (member, IdP user) pair one match key joins: :data:`EDGE_COLUMNS`.
 
     For ``domain_aliases`` and ``plus_address_folding`` only pairs where the
     rewrite changed at least one side count (plain equality is another key's job).
-    One row per pair (the first matching IdP field, by field order).
+    One row per pair: the first matching IdP field (userName, then emails in order).
     """
     s = _sigma_side(ctx, key)
     i = _idp_side(ctx, key)
     edges = s.merge(i, on="value", suffixes=("_s", "_i"))
     if key.name in ("domain_aliases", "plus_address_folding"):
         edges = edges[edges["changed_s"] | edges["changed_i"]]
-    edges = edges.assign(key=key.label)
-    # prefer the userName, then emails in their order, as the evidence of a pair
-    field_rank = edges["idp_field"].str.extract(r"\[(\d+)\]$")[0].astype(float).fillna(-1)
-    edges = edges.assign(_rank=field_rank).sort_values(["member_id", "idp_id", "_rank"], kind="stable")
-    edges = edges.drop_duplicates(["member_id", "idp_id"])
+    edges = edges.sort_values("rank", kind="stable").drop_duplicates(["member_id", "idp_id"])
+    ranks = edges["rank"].tolist()
+    edges = edges.assign(key=key.label, idp_field=[_field_name(ctx, key, r) for r in ranks])
     return edges[EDGE_COLUMNS].reset_index(drop=True)
+
+
+def _counts(values: pd.Series) -> np.ndarray:
+    """How often each row's value occurs in ``values`` (``groupby(...).transform("size")``, faster)."""
+    codes, _ = pd.factorize(values)
+    return np.bincount(codes)[codes] if len(codes) else np.zeros(0, dtype=int)
 
 
 # --------------------------------------------------------------------------- the graph
@@ -257,9 +257,7 @@ def match_identities(
         edges = edges[~member_of(edges["member_id"], decided_members) & ~member_of(edges["idp_id"], decided_idp)]
         if edges.empty:
             continue
-        per_member = edges.groupby("member_id")["idp_id"].transform("size")
-        per_idp = edges.groupby("idp_id")["member_id"].transform("size")
-        unique = (per_member == 1) & (per_idp == 1)
+        unique = (_counts(edges["member_id"]) == 1) & (_counts(edges["idp_id"]) == 1)
         links.append(edges[unique])
         rest = edges[~unique]
         if len(rest):

@@ -24,9 +24,11 @@ which is outside the digest, planner.planfile).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterable
@@ -78,12 +80,14 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     errors = [f for f in snapshot.findings if f.severity.value == "error"]
     if errors:
         raise PlanError(f"the inputs have {len(errors)} error(s), first: {errors[0]}; run `sigma-migrate check`")
-    ctx = build_context(snapshot, policy)
-    decided = decide(ctx)
-    actions = order_actions(decided["actions"])
-    review_items = sort_review_items(decided["review_items"])
-    people = person_rows(ctx, decided["roster"], decided["types"], decided["unmatched"], actions, review_items)
-    summary = build_summary(ctx, decided, actions, review_items)
+    with _gc_paused():
+        ctx = build_context(snapshot, policy)
+        decided = decide(ctx)
+        actions = order_actions(decided["actions"])
+        review_items = sort_review_items(decided["review_items"])
+        people = person_rows(ctx, decided["roster"], decided["types"], decided["unmatched"], actions, review_items)
+        summary = build_summary(ctx, decided, actions, review_items)
+        prints = fingerprints(ctx, actions)
     origin = policy.origin
     return Plan(
         organization={"organizationId": ctx.organization_id, "name": policy.organization.name},
@@ -94,7 +98,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
                 json.dumps(policy.resolved(), sort_keys=True).encode()).hexdigest(),
             "resolved": policy.resolved(),
         },
-        fingerprints=fingerprints(ctx, actions),
+        fingerprints=prints,
         actions=tuple(actions),
         review_items=tuple(review_items),
         summary=summary,
@@ -103,6 +107,19 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         tool_version=__version__,
         created_at=created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector: planning allocates millions of small acyclic objects,
+    and collections triggered by them cost about a tenth of the time at 100k members."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def decide(ctx: Context) -> dict[str, Any]:
@@ -444,7 +461,7 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], 
     seats = {name: {"before": before.get(name, 0), "after": after.get(name, 0)}
              for name in sorted(set(before) | set(after))}
 
-    status = Counter(roster["status"])
+    status = Counter(roster["status"].tolist())
     decisions = decided["unmatched"]
     kept = int((decisions["decision"] == "keep").sum()) if len(decisions) else 0
     team_rows: list[TeamRow] = decided["team_rows"]

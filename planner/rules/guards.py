@@ -113,11 +113,13 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
             results.append(GuardResult(key, True, f"{member.email} stays active with account type {after}"))
 
     # --- scheduler robot
+    def is_robot(address) -> bool:
+        return bool(address) and len(address) == len(SCHEDULER_ROBOT_EMAIL) and address.casefold() == SCHEDULER_ROBOT_EMAIL
+
     touching = sorted(
         a.id for a in actions
         if a.target.get("memberId") == SCHEDULER_ROBOT_MEMBER_ID
-        or str(a.target.get("email", "")).casefold() == SCHEDULER_ROBOT_EMAIL
-        or str(a.target.get("userName", "")).casefold() == SCHEDULER_ROBOT_EMAIL
+        or is_robot(a.target.get("email")) or is_robot(a.target.get("userName"))
     )
     if touching:
         fail("scheduler_robot", f"actions touch Sigma's scheduler robot: {', '.join(touching)}")

@@ -346,20 +346,20 @@ def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
     right["local"] = fold_plus(right["email_key"]).str.rpartition("@")[0]
     by_local = left[left["local"] != ""].merge(right[right["local"] != ""], on="local")[["member_id", "idp_id"]]
     by_local["why"] = "same local part"
-    edges = pd.concat([by_name, by_local], ignore_index=True)
-    if edges.empty:
+    why_of: dict[tuple[str, str], set[str]] = {}
+    for frame in (by_name, by_local):
+        for a, b, w in zip(frame["member_id"].tolist(), frame["idp_id"].tolist(), frame["why"].tolist()):
+            why_of.setdefault((a, b), set()).add(w)
+    if not why_of:
         return [], set(), set()
-    edges = edges.groupby(["member_id", "idp_id"], sort=True)["why"].agg(lambda s: " and ".join(sorted(set(s))))
-    edges = edges.reset_index()
     graph = nx.Graph()
-    graph.add_edges_from((("m", a), ("i", b)) for a, b in zip(edges["member_id"].tolist(), edges["idp_id"].tolist()))
+    graph.add_edges_from((("m", a), ("i", b)) for a, b in why_of)
     items = []
     aliases = ctx.policy.linking.domain_aliases
-    why_of = {(a, b): w for a, b, w in zip(edges["member_id"].tolist(), edges["idp_id"].tolist(), edges["why"].tolist())}
     for component in nx.connected_components(graph):
         mids = sorted(n[1] for n in component if n[0] == "m")
         iids = sorted(n[1] for n in component if n[0] == "i")
-        why = {(a, b): why_of[(a, b)] for a in mids for b in iids if (a, b) in why_of}
+        why = {(a, b): " and ".join(sorted(why_of[(a, b)])) for a in mids for b in iids if (a, b) in why_of}
         candidates = [_member_ref(ctx, mid, status="no IdP identity") for mid in mids]
         candidates += [_idp_ref(ctx, iid, status="would be created") for iid in iids]
         notes = []
