@@ -296,3 +296,25 @@ def test_first_draft_of_the_acme_policy_raises_the_planted_review_items(capsys, 
     assert sorted(bob.subject["memberIds"]) == sorted([person("duplicate-sigma-member")["sigma"]["memberId"],
                                                        person("duplicate-sigma-member")["sigma_second"]["memberId"]])
     assert "12 blocking review item(s)" in out
+
+
+def test_loader_errors_stop_the_plan_with_one_line(capsys, tmp_path):
+    import shutil
+
+    sigma = tmp_path / "sigma"
+    shutil.copytree(SAMPLE / "sigma", sigma)
+    (sigma / "members.json").write_text("{not json")
+    code, out, err = run(capsys, "plan", "--sigma", str(sigma), "--idp", str(SAMPLE / "okta"),
+                         "--out", str(tmp_path / "p.json"))
+    assert code == 1
+    assert err.startswith("sigma-migrate: error: the inputs have 1 error(s), first: error: ")
+    assert "members.json" in err and "malformed-json" in err and "Traceback" not in err
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_plan_can_write_the_html_report_too(capsys, tmp_path):
+    code, out, err, plan = plan_sample(capsys, tmp_path, "okta", REPO / "policies" / "examples" / "okta.yaml",
+                                       "--report", str(tmp_path / "report.html"))
+    assert code == 2
+    assert f"Report: {tmp_path / 'report.html'}" in out
+    assert plan.digest in (tmp_path / "report.html").read_text(encoding="utf-8")
