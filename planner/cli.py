@@ -82,6 +82,16 @@ def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | N
         raise click.exceptions.Exit(2 if plan.actions else 0)
 
 
+@cli.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema (draft 2020-12) of plan files."""
+    import json as _json_schema
+
+    from .planfile import plan_json_schema
+
+    click.echo(_json_schema.dumps(plan_json_schema(), indent=2, sort_keys=True))
+
+
 @cli.command("show")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (the plan file's content).")

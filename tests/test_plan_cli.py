@@ -318,3 +318,14 @@ def test_plan_can_write_the_html_report_too(capsys, tmp_path):
     assert code == 2
     assert f"Report: {tmp_path / 'report.html'}" in out
     assert plan.digest in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_schema_command_prints_the_plan_file_schema_and_a_plan_validates(capsys, tmp_path):
+    import jsonschema
+
+    code, out, err = run(capsys, "schema")
+    assert code == 0
+    schema = json.loads(out)
+    assert schema["title"] == "sigma-migrate plan file"
+    plan_sample(capsys, tmp_path, "entra", REPO / "policies" / "examples" / "entra.yaml")
+    jsonschema.validate(json.loads((tmp_path / "entra.json").read_text()), schema)
