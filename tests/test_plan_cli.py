@@ -329,3 +329,23 @@ def test_schema_command_prints_the_plan_file_schema_and_a_plan_validates(capsys,
     assert schema["title"] == "sigma-migrate plan file"
     plan_sample(capsys, tmp_path, "entra", REPO / "policies" / "examples" / "entra.yaml")
     jsonschema.validate(json.loads((tmp_path / "entra.json").read_text()), schema)
+
+
+def test_plan_is_byte_identical_across_processes_and_hash_seeds(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    bodies = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"plan-{seed}.json"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run(
+            [sys.executable, "-m", "planner", "plan", "--sigma", str(SAMPLE / "sigma"), "--idp", str(SAMPLE / "entra"),
+             "--policy", str(REPO / "policies" / "examples" / "entra.yaml"), "--out", str(out)],
+            cwd=REPO, env=env, check=True, capture_output=True,
+        )
+        document = json.loads(out.read_text(encoding="utf-8"))
+        document.pop("created_at")
+        bodies.append(json.dumps(document, sort_keys=True))
+    assert bodies[0] == bodies[1]
