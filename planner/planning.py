@@ -41,9 +41,8 @@ from .errors import UserError
 from .matching import match_identities
 from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
 from .policy import Policy
-from .rules import Outcome, account_types, action_id, guards, guests, linking, teams, unmatched
-from .rules.context import Context, build_context, member_of
-from .rules.unmatched import find_member_id
+from .rules import Outcome, account_types, guards, guests, linking, teams, unmatched
+from .rules.context import Context, build_context, find_member_id, member_of
 
 
 class PlanError(UserError):

@@ -17,7 +17,6 @@ as one plain string; ``--json`` prints the plan file's JSON instead
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Iterable
 
 from rich.console import Console

@@ -68,6 +68,16 @@ def member_of(series: pd.Series, values) -> np.ndarray:
     return np.fromiter((v in values for v in series.tolist()), dtype=bool, count=len(series))
 
 
+def find_member_id(ctx: "Context", ref: str | None) -> str | None:
+    """memberId of a person the policy names by memberId or email (a unique match), else ``None``."""
+    if not ref:
+        return None
+    if ref in ctx.member_by_id:
+        return ref
+    hit = ctx.members.loc[ctx.members["email_key"] == email_key(ref), "member_id"]
+    return str(hit.iloc[0]) if len(hit) == 1 else None
+
+
 def idp_is_active(user: IdpUser) -> bool:
     """``active`` when the export says it; else the status word; unknown means active."""
     if user.active is not None:

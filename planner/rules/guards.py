@@ -29,8 +29,7 @@ import pandas as pd
 
 from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind
 from . import make_review, yaml_snippet
-from .context import Context
-from .unmatched import find_member_id
+from .context import Context, find_member_id
 
 DEACTIVATING = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
 

@@ -43,7 +43,7 @@ from ..matching import EDGE_COLUMNS, IdentityGraph, fold_plus
 from ..model import SCHEDULER_ROBOT_EMAIL, ActionKind, email_key
 from ..policy import NEVER
 from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
-from .context import Context, member_of, name_key
+from .context import Context, find_member_id, member_of, name_key
 
 ROSTER_COLUMNS = [
     "person",  # "m:<memberId>" or "i:<idpId>": stable person key
@@ -84,14 +84,6 @@ def _find_idp(ctx: Context, ref: str) -> str | None:
     return None
 
 
-def find_member(ctx: Context, ref: str) -> str | None:
-    """memberId of a person named by memberId or email (unique), else ``None``."""
-    if ref in ctx.member_by_id:
-        return ref
-    hit = ctx.members.loc[ctx.members["email_key"] == email_key(ref), "member_id"]
-    return str(hit.iloc[0]) if len(hit) == 1 else None
-
-
 def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outcome]:
     """``linking.overrides`` -> (pinned links with :data:`EDGE_COLUMNS`, never-link IdP ids, review items).
 
@@ -120,7 +112,7 @@ def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outco
         if o.member == NEVER:
             never.add(idp_id)
             continue
-        member_id = find_member(ctx, o.member)
+        member_id = find_member_id(ctx, o.member)
         if member_id is None:
             outcome.review_items.append(
                 make_review(
@@ -218,7 +210,7 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
     # --- same-person hints between unmatched members and would-be creates
     if policy.linking.name_hints:
         # people a reviewer already decided about are no longer hinted
-        decided = {find_member(ctx, ref) for ref in policy.unmatched.decisions}
+        decided = {find_member_id(ctx, ref) for ref in policy.unmatched.decisions}
         candidates_m = free_members[~member_of(free_members["member_id"], decided)]
         candidates_i = free_idp[~member_of(free_idp["idp_id"], graph.never)]
         hint_items, hinted_m, hinted_i = _hints(ctx, candidates_m, candidates_i)

@@ -24,21 +24,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..model import ActionKind, email_key
+from ..model import ActionKind
 from . import Outcome, make_action, make_review, person_ref, yaml_snippet
-from .context import Context
+from .context import Context, find_member_id
 
 KINDS = ("unmatched", "not_in_scope", "leaver")
-
-
-def find_member_id(ctx: Context, ref: str | None) -> str | None:
-    """memberId of a person named by memberId or email (unique match), else ``None``."""
-    if not ref:
-        return None
-    if ref in ctx.member_by_id:
-        return ref
-    hit = ctx.members.loc[ctx.members["email_key"] == email_key(ref), "member_id"]
-    return str(hit.iloc[0]) if len(hit) == 1 else None
 
 
 def document_owner(ctx: Context, section_owner: str | None, loc: tuple[str, ...]) -> tuple[str | None, str]:
