@@ -28,7 +28,12 @@ rehire     archived/inactive member matched by an active IdP user (blocking)
 reactivate the same, settled by policy: ``members.reactivate`` then link
 deactivated archived/inactive member with nothing to do
 idp_guest  IdP guest user with no member, not created (``guests.create_from_idp``)
+guest_disabled  set by :mod:`.guests` for a guest it disables
 ========== ================================================================
+
+A linked member's IdP user that is inactive or out of scope is not linked:
+the member is a ``leaver`` / ``not_in_scope`` and :mod:`.unmatched` decides.
+IdP users with no userName to send, and Sigma's scheduler robot, are never created.
 """
 
 from __future__ import annotations
@@ -194,7 +199,7 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
     # --- IdP users nobody links (only active, in-scope ones matter)
     free_u = u[~member_of(u["idp_id"], linked_i)]
     free_u = free_u[free_u["in_scope"] | member_of(free_u["idp_id"], held_idp)]
-    free_u = free_u[free_u["scim_user_name_key"] != SCHEDULER_ROBOT_EMAIL]
+    free_u = free_u[(free_u["scim_user_name_key"] != SCHEDULER_ROBOT_EMAIL) & (free_u["scim_user_name_key"] != "")]
     free_u_status = np.select(
         [
             member_of(free_u["idp_id"], held_idp),
