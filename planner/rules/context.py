@@ -140,7 +140,8 @@ def build_context(snapshot: Snapshot, policy: Policy) -> Context:
         dtype=object,
     )
     group_members, cycles = _flatten_groups(snapshot, flatten=policy.teams.flatten_nested)
-    group_members = group_members[member_of(group_members["idp_id"], idp_by_id)]
+    if not set(group_members["idp_id"].tolist()) <= idp_by_id.keys():
+        group_members = group_members[member_of(group_members["idp_id"], idp_by_id)]
 
     in_scope = idp_users["active"].to_numpy(copy=True)
     if policy.scope.groups:
@@ -268,7 +269,11 @@ def _flatten_groups(snapshot: Snapshot, *, flatten: bool) -> tuple[pd.DataFrame,
     """
     groups = snapshot.idp.groups
     direct = pd.DataFrame(
-        [(g.id, uid) for g in groups for uid in g.member_user_ids], columns=["group_id", "idp_id"], dtype=object
+        {
+            "group_id": [g.id for g in groups for _ in g.member_user_ids],
+            "idp_id": [uid for g in groups for uid in g.member_user_ids],
+        },
+        dtype=object,
     )
     nesting = nx.DiGraph()
     nesting.add_edges_from((g.id, sub) for g in groups for sub in g.member_group_ids)
