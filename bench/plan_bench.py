@@ -37,6 +37,7 @@ import generate  # noqa: E402  (bench/generate.py)
 from _measure import REPO, ChildRun, child_env, load_average, machine, median, mib, run_child  # noqa: E402
 
 STAGES = ("load", "match", "decide", "plan", "render", "startup")
+OVERHEAD = ("boot", "imports", "other", "exit")  # the parts of "startup"
 TARGET_WALL = 10.0  # seconds, plan at 100k incl. HTML
 TARGET_RSS = 1.5e9  # bytes
 TARGET_GROWTH = 12.0  # 100k / 10k
@@ -78,12 +79,23 @@ def run_plan(org: Path, run_dir: Path, policy: str) -> tuple[ChildRun, dict[str,
     if timings.exists():
         timings.unlink()
     env = {**child_env(), "BENCH_TIMINGS": str(timings)}
+    t_before = time.time()
     run = run_child(plan_argv(org, run_dir, policy), log_dir=run_dir, env=env)
+    t_after = time.time()
     if run.returncode not in (0, 2):
         tail = (run.stderr or run.stdout).strip().splitlines()[-5:]
         raise SystemExit(f"plan failed (exit {run.returncode}) on {org}:\n  " + "\n  ".join(tail))
-    stages = json.loads(timings.read_text())["stages"] if timings.exists() else {}
-    stages["startup"] = max(0.0, run.wall - sum(stages.values()))
+    doc = json.loads(timings.read_text()) if timings.exists() else {}
+    stages = dict(doc.get("stages", {}))
+    for name, seconds in doc.get("calls", {}).items():
+        stages["call:" + name] = seconds
+    stages["startup"] = max(0.0, run.wall - sum(stages.get(s, 0.0) for s in STAGES[:-1]))
+    marks = doc.get("marks")
+    if marks:
+        stages["boot"] = marks["script_start"] - t_before
+        stages["imports"] = marks["main_start"] - marks["script_start"]
+        stages["other"] = marks["main_end"] - marks["main_start"] - sum(stages.get(s, 0.0) for s in STAGES[:-1])
+        stages["exit"] = t_after - marks["main_end"]
     return run, stages
 
 
@@ -128,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run)
             stage_runs.append(stages)
             print(f"  {members:>7,} run {i + 1}: wall {run.wall:.2f} s, cpu {run.cpu:.2f} s, "
-                  f"peak RSS {mib(run.peak_rss)}  (" + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()) + ")",
+                  f"peak RSS {mib(run.peak_rss)}  (" + ", ".join(f"{k} {stages.get(k, 0):.2f}" for k in STAGES) + ")",
                   flush=True)
         last = args.cache / "runs" / f"{members}" / f"run{args.runs - 1}"
         plan_doc = json.loads((last / "plan.json").read_text())
@@ -140,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
             "median_wall": median([r.wall for r in runs]),
             "median_cpu": median([r.cpu for r in runs]),
             "max_peak_rss": max(r.peak_rss for r in runs),
-            "stages": {s: median([st.get(s, 0.0) for st in stage_runs]) for s in STAGES},
+            "stages": {s: median([st.get(s, 0.0) for st in stage_runs]) for s in STAGES + OVERHEAD},
+            "calls": {k[5:]: median([st.get(k, 0.0) for st in stage_runs])
+                      for k in sorted({k for st in stage_runs for k in st if k.startswith("call:")})},
             "plan_bytes": (last / "plan.json").stat().st_size,
             "report_bytes": (last / "report.html").stat().st_size,
             "actions": len(plan_doc.get("actions", [])),
@@ -176,6 +190,13 @@ def report(results: dict, sizes: list[int]) -> None:
     for n in sizes:
         st = by_size[str(n)]["stages"]
         print(f"{n:>9,} members{' ' * 13}" + "".join(f"{st[s]:>9.2f}" for s in STAGES))
+    print("  startup = " + ", ".join(
+        f"{n:,}: " + " + ".join(f"{k} {by_size[str(n)]['stages'][k]:.2f}" for k in OVERHEAD) for n in sizes))
+    big_n = max(sizes)
+    calls = by_size[str(big_n)].get("calls", {})
+    if calls:
+        print(f"  inclusive seconds per function at {big_n:,} (median): " + ", ".join(
+            f"{k.split('.', 1)[1]} {v:.2f}" for k, v in sorted(calls.items(), key=lambda kv: -kv[1])))
     ratios = {}
     if "10000" in by_size and "100000" in by_size:
         small, big = by_size["10000"], by_size["100000"]
