@@ -6,10 +6,12 @@
 2. :func:`planner.rules.linking.resolve_overrides` and
    :func:`planner.matching.match_identities`: the identity graph;
 3. the rule families, in order: linking (roster, userName guard, hints),
-   guests, account types, link/create actions, teams, unmatched members;
-4. cross-family dependencies: a member leaves their teams before being
-   deactivated; deactivations and guest disables wait for the document
-   owner's own actions (the transfer target is active first);
+   guests, duplicate addresses (:mod:`planner.rules.duplicates`), account
+   types, link/create actions, teams, unmatched members;
+4. cross-family dependencies: a member leaves their teams (and a duplicate
+   gets its address freed) before being deactivated; deactivations and guest
+   disables wait for the document owner's own actions (the transfer target is
+   active first);
 5. :mod:`planner.rules.guards` over the whole set of actions;
 6. a networkx DAG of ``depends_on``; a cycle is a :class:`PlanError`; actions
    are emitted in a topological order with a fixed tie-break (phase, id), so
@@ -41,7 +43,7 @@ from .errors import UserError
 from .matching import match_identities
 from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
 from .policy import Policy
-from .rules import Outcome, account_types, guards, guests, linking, teams, unmatched
+from .rules import Outcome, account_types, duplicates, guards, guests, linking, teams, unmatched
 from .rules.context import Context, build_context, find_member_id, member_of
 
 
@@ -76,9 +78,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     policy (an unknown account type, a user in mapped groups with no
     precedence) and :class:`PlanError` for loader errors or a dependency cycle.
     """
-    errors = [f for f in snapshot.findings if f.severity.value == "error"]
-    if errors:
-        raise PlanError(f"the inputs have {len(errors)} error(s), first: {errors[0]}; run `sigma-migrate check`")
+    check_snapshot(snapshot)
     with _gc_paused():
         ctx = build_context(snapshot, policy)
         decided = decide(ctx)
@@ -108,6 +108,35 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     )
 
 
+def check_snapshot(snapshot: Snapshot) -> None:
+    """Refuse a snapshot the planner cannot plan safely; raises :class:`PlanError` (one line).
+
+    - any finding of severity error (the loaders' verdict; ``sigma-migrate check`` lists them);
+    - a member or IdP user whose id is not a non-empty string, or an id that two records share
+      (the loaders report and skip those; a snapshot built another way must not slip them in:
+      every action, fingerprint and review item is keyed by these ids).
+    """
+    errors = [f for f in snapshot.findings if f.severity.value == "error"]
+    if errors:
+        raise PlanError(f"the inputs have {len(errors)} error(s), first: {errors[0]}; run `sigma-migrate check` "
+                        "to list every finding")
+    for what, field, records in (("member", "memberId", snapshot.sigma.members),
+                                 ("IdP user", "id", snapshot.idp.users)):
+        ids = [r.member_id if what == "member" else r.id for r in records]
+        if all(type(i) is str and i for i in ids) and len(set(ids)) == len(ids):
+            continue
+        seen: set = set()
+        for record, value in zip(records, ids):
+            where = f"{record.source}: " if record.source else ""
+            if not (isinstance(value, str) and value):
+                raise PlanError(f"{where}{what} has {field} {value!r}, not a non-empty string; "
+                                "run `sigma-migrate check` to list every finding")
+            if value in seen:
+                raise PlanError(f"{where}{what} {field} {value!r} appears twice; "
+                                "run `sigma-migrate check` to list every finding")
+            seen.add(value)
+
+
 @contextmanager
 def _gc_paused():
     """Pause the cyclic garbage collector: planning allocates millions of small acyclic objects,
@@ -127,13 +156,17 @@ def decide(ctx: Context) -> dict[str, Any]:
     outcome = Outcome()
     pinned, never, overrides = linking.resolve_overrides(ctx)
     outcome.extend(overrides)
+    shared = duplicates.shared_addresses(ctx)
+    renames = duplicates.resolve(ctx, shared)
     graph = match_identities(ctx, pinned, never)
-    linked = linking.decide(ctx, graph)
+    linked = linking.decide(ctx, graph, freed=renames.renamed)
     outcome.extend(linked.outcome)
     roster, guest_outcome = guests.decide(ctx, linked.roster)
     outcome.extend(guest_outcome)
+    addresses = duplicates.decide(ctx, roster, graph, shared, renames)
+    outcome.extend(addresses.outcome)
     types, type_outcome = account_types.decide(ctx, roster)
-    outcome.extend(linking.link_actions(ctx, roster, types))
+    outcome.extend(linking.link_actions(ctx, roster, types, addresses.frees))
     outcome.extend(type_outcome)
     team_result = teams.decide(ctx, roster)
     outcome.extend(team_result.outcome)
@@ -153,8 +186,9 @@ def decide(ctx: Context) -> dict[str, Any]:
 
 
 def add_cross_dependencies(actions: list[Action]) -> list[Action]:
-    """Dependencies between families: removals before a member's deactivation; the document
-    owner's reactivation/link/account type before any hand-over of documents to them."""
+    """Dependencies between families: removals before a member's deactivation; a member's own
+    email change (a duplicate's address freed, :mod:`planner.rules.duplicates`) before it; the
+    document owner's reactivation/link/account type before any hand-over of documents to them."""
     by_member: dict[str, list[str]] = {}
     for a in actions:
         mid = a.target.get("memberId")
@@ -167,7 +201,7 @@ def add_cross_dependencies(actions: list[Action]) -> list[Action]:
             by_member.setdefault(mid, []).append(a.id)
     removals: dict[str, list[str]] = {}
     for a in actions:
-        if a.kind is ActionKind.TEAMS_REMOVE_MEMBER:
+        if a.kind is ActionKind.TEAMS_REMOVE_MEMBER or a.kind is ActionKind.MEMBERS_SET_EMAIL:
             removals.setdefault(a.target["memberId"], []).append(a.id)
     out = []
     for a in actions:
@@ -366,6 +400,7 @@ def person_rows(
                        "status", "active"]].rename(columns={"email": "idp_email", "status": "idp_status"})
     t = roster[["person", "member_id", "idp_id", "status", "link_key", "user_name"]]
     t = t.merge(m, on="member_id", how="left").merge(u, on="idp_id", how="left")
+    t = t.astype(object).where(t.notna(), None)  # IdP-only / member-only rows: None, never NaN
     after_type = types["after"].to_dict() if len(types) else {}
 
     rows = []
@@ -515,26 +550,33 @@ def _normalized(ctx: Context) -> list[dict[str, Any]]:
     return [{"memberType": a, "accountType": b, "members": int(n)} for (a, b), n in counts.items()]
 
 
+def _n(count: int, singular: str, plural: str) -> str:
+    """``"1 reactivation"`` / ``"2 reactivations"``: the count with the noun that agrees with it."""
+    return f"{count} {singular if count == 1 else plural}"
+
+
 def summary_text(summary: dict[str, Any]) -> str:
     """``"Plan: 112 link, 9 create, 14 account-type changes (3 downgrades), 6 guests disabled, 11
-    deactivations, 4 teams linked, 2 created, 17 member removals; 5 review items (3 blocking)"``."""
+    deactivations, 4 teams linked, 2 created, 17 member removals; 5 review items (3 blocking)"``
+    (nouns agree with their counts: ``1 reactivation``, ``1 guest converted``)."""
     k = summary["actions"]
     parts = [f"{k['scim.link_user']} link", f"{k['scim.create_user']} create"]
     if k["members.set_email"]:
-        parts.append(f"{k['members.set_email']} email changes")
+        parts.append(_n(k["members.set_email"], "email change", "email changes"))
     if k["members.reactivate"]:
-        parts.append(f"{k['members.reactivate']} reactivations")
+        parts.append(_n(k["members.reactivate"], "reactivation", "reactivations"))
     at = summary["account_types"]
-    parts.append(f"{at['changes']} account-type changes ({at['downgrades']} downgrades)")
-    parts.append(f"{k['members.disable_guest']} guests disabled")
+    parts.append(f"{_n(at['changes'], 'account-type change', 'account-type changes')} "
+                 f"({_n(at['downgrades'], 'downgrade', 'downgrades')})")
+    parts.append(_n(k["members.disable_guest"], "guest disabled", "guests disabled"))
     if k["members.convert_guest"]:
-        parts.append(f"{k['members.convert_guest']} guests converted")
-    parts.append(f"{k['members.deactivate']} deactivations")
-    parts.append(f"{k['scim.link_group']} teams linked")
+        parts.append(_n(k["members.convert_guest"], "guest converted", "guests converted"))
+    parts.append(_n(k["members.deactivate"], "deactivation", "deactivations"))
+    parts.append(_n(k["scim.link_group"], "team linked", "teams linked"))
     parts.append(f"{k['scim.create_group']} created")
-    parts.append(f"{k['teams.remove_member']} member removals")
+    parts.append(_n(k["teams.remove_member"], "member removal", "member removals"))
     r = summary["review_items"]
-    return f"Plan: {', '.join(parts)}; {r['total']} review items ({r['blocking']} blocking)"
+    return f"Plan: {', '.join(parts)}; {_n(r['total'], 'review item', 'review items')} ({r['blocking']} blocking)"
 
 
 def plan_from_paths(
@@ -542,7 +584,9 @@ def plan_from_paths(
 ) -> tuple[Plan, Snapshot]:
     """Load the exports and the policy (the bundled default when ``policy_path`` is ``None``), plan.
 
-    The I/O edge of :func:`build_plan`, for the CLI. Raises the loaders'
+    The I/O edge of :func:`build_plan`, for the CLI. A snapshot with an error finding is
+    refused (:func:`check_snapshot`: one line naming the first finding and pointing to
+    ``sigma-migrate check``), so ``plan`` writes nothing for it. Raises the loaders'
     :class:`~planner.errors.UserError` subclasses, :class:`~planner.policy.PolicyError`
     and :class:`PlanError`.
     """
@@ -552,4 +596,5 @@ def plan_from_paths(
 
     policy = load_policy(policy_path or (data_dir("policies") / "default.yaml"))
     snapshot = load_snapshot(sigma_dir, list(idp_paths), idp_format)
+    check_snapshot(snapshot)  # loader errors stop here, before anything is planned or written
     return build_plan(snapshot, policy), snapshot

@@ -230,6 +230,14 @@ class Linking(_Model):
     member (a rehire) is a blocking ``review`` item, or ``reactivate`` the
     member (``PATCH isArchived: false``) before linking. An override naming
     such a member also reactivates it.
+
+    ``duplicates`` settles members whose email another member shares (same
+    address but for letter case): Sigma links a SCIM user by email and cannot
+    tell such members apart (sigma-api.md §5.3), so every member but the one
+    who keeps the address must have it freed first. ``{<memberId>: rename}``
+    changes that member's email to a free alias (``members.set_email``, before
+    the link of the member who keeps it), after which it follows ``unmatched``;
+    ``deactivate`` renames it and deactivates it.
     """
 
     match_keys: list[MatchKey] = Field(default_factory=_default_match_keys)
@@ -239,6 +247,7 @@ class Linking(_Model):
     name_hints: bool = True
     archived_members: Literal["review", "reactivate"] = "review"
     overrides: list[LinkOverride] = Field(default_factory=list)
+    duplicates: dict[Name, Literal["rename", "deactivate"]] = Field(default_factory=dict)
 
     @field_validator("match_keys")
     @classmethod
@@ -279,7 +288,7 @@ class Linking(_Model):
         return self
 
 
-UserNameResolution = Literal["use_sigma_email", "update_sigma_email"]
+UserNameResolution = Literal["use_sigma_email", "update_sigma_email", "use_primary_email"]
 
 
 class UserNameGuard(_Model):
@@ -287,7 +296,9 @@ class UserNameGuard(_Model):
     (sigma-api.md §5.3). ``on_mismatch``: ``review`` (blocking item), ``use_sigma_email``
     (link with the Sigma email as userName; the IdP app must send that userName) or
     ``update_sigma_email`` (change the member's email to the IdP userName first).
-    ``overrides`` decides per IdP user (id or userName)."""
+    ``overrides`` decides per IdP user (id or userName); its ``use_primary_email`` says
+    that the IdP app sends that user's primary email as userName (a per-user
+    ``linking.scim_user_name: primary_email``, e.g. for a login that is not an email)."""
 
     on_mismatch: Literal["review", "use_sigma_email", "update_sigma_email"] = "review"
     overrides: dict[Name, UserNameResolution] = Field(default_factory=dict)

@@ -985,8 +985,9 @@ CASE_OUTCOMES: dict[str, dict[str, str]] = {
                    "(domain_alias) plus a blocking userName guard item"},
     "other-email": {"both": "link (other email: userName npatel@ is not the email); blocking "
                     "userName guard item"},
-    "duplicate-sigma-member": {"both": "check warns duplicate-email naming both memberIds; blocking "
-                               "ambiguous review item listing both; override picks bob.ray@"},
+    "duplicate-sigma-member": {"both": "check warns duplicate-email naming both memberIds; one blocking "
+                               "duplicate-email review item listing both; override picks bob.ray@ and "
+                               "linking.duplicates renames Bob.Ray@ before the link"},
     "plus-address": {"both": "link dana.whitfield@; dana.whitfield+bi@ stays unmatched (deactivate, "
                      "with a plus-address hint), never merged; with plus folding on: ambiguous"},
     "leaver+same-name": {"both": "never linked to jordan.lee2@; same-name hint (a blocking review "
@@ -1263,6 +1264,8 @@ def reviewed_policy(text: str, flavour: str) -> str:
         f"    - {{idp: jordan.lee2@{DOMAIN}, member: never}}\n"
         "  # case 25: Ruth Adler is back: reactivate her archived member and link it\n"
         "  archived_members: reactivate\n"
+        "  # case 4: free Bob.Ray@'s address (the same as bob.ray@'s) before bob.ray@ is linked\n"
+        f"  duplicates: {{{member_id(f'Bob.Ray@{DOMAIN}')}: rename}}\n"
         "user_name_guard:\n"
         "  overrides:\n"
         "    # cases 2 and 6: move the members to the address the IdP sends\n"

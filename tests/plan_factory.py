@@ -55,6 +55,7 @@ def member(
     user_kind: str = "internal",
     archived: bool = False,
     inactive: bool = False,
+    created_at: str | None = None,
     **raw: Any,
 ) -> SigmaMember:
     return SigmaMember(
@@ -68,6 +69,7 @@ def member(
         is_archived=archived,
         is_inactive=inactive,
         organization_id="org-1",
+        created_at=created_at,
         raw={"memberId": member_id, "email": email, "memberType": member_type, **raw},
     )
 

@@ -11,10 +11,7 @@ from pathlib import Path
 import pytest
 
 import planner.sandbox.server as sandbox_server
-from planner.execute.demo import AddressConflict, address_conflicts, run_demo
-from planner.model import Action, ActionKind
-
-from .execute_support import make_plan, member
+from planner.execute.demo import run_demo
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,6 +43,8 @@ def test_demo_converges_and_writes_the_plan_report_and_result_without_a_secret(t
         assert (tmp_path / name).is_file(), name
     html = (tmp_path / "plan.json.result.html").read_text()
     assert 'id="result"' in html and "Applied and verified" in html
+    first_digest = json.loads((tmp_path / "plan-default-policy.json").read_text())["digest"]
+    assert f'id="plan-digest">{first_digest}</dd>' in (tmp_path / "report-default-policy.html").read_text()
 
     (server,) = started
     secrets = [server.client_id, server.client_secret, server.scim_token, *server.credentials._access]
@@ -66,20 +65,3 @@ def test_demo_command_runs_from_a_fresh_process(tmp_path):
     last = done.stdout.strip().splitlines()[-1]
     assert last == f"Done in {last.split()[2]} s: the sandbox converged to the plan. Open the report: " \
                    f"{tmp_path / 'work' / 'plan.json.result.html'}"
-
-
-def test_address_conflicts_name_the_other_member_holding_a_provisioned_user_name():
-    members = [member("m1", "bob.ray@example.com"), member("m2", "Bob.Ray@example.com"),
-               member("m3", "ann@example.com"), member("m4", "Ann@example.com")]
-    link_bob = Action("L1", ActionKind.SCIM_LINK_USER, {"memberId": "m1", "userName": "bob.ray@example.com"},
-                      None, {"userName": "bob.ray@example.com"}, "r", "r")
-    link_ann = Action("L3", ActionKind.SCIM_LINK_USER, {"memberId": "m3", "userName": "ann@example.com"},
-                      None, {"userName": "ann@example.com"}, "r", "r")
-    move_ann_twin = Action("E4", ActionKind.MEMBERS_SET_EMAIL, {"memberId": "m4"}, None,
-                           {"email": "ann.other@example.com"}, "r", "r")
-    plan = make_plan([link_bob, link_ann, move_ann_twin], fingerprints={})
-
-    conflicts = address_conflicts(plan, members)
-
-    assert conflicts == [AddressConflict("bob.ray@example.com", "m2", "Bob.Ray@example.com")]
-    assert conflicts[0].freed_email() == "Bob.Ray+duplicate-m2@example.com"

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 from planner.cli import main
 from planner.planfile import read_plan
@@ -68,9 +69,9 @@ def test_plan_command_writes_the_plan_and_exits_2_for_changes(capsys, tmp_path):
     code, out, err, plan = plan_sample(capsys, tmp_path, "okta", REPO / "policies" / "examples" / "okta.yaml")
     assert code == 2
     assert out.splitlines()[0] == plan.summary["text"]
-    assert out.splitlines()[0].startswith("Plan: 126 link, 13 create, 5 email changes, 1 reactivations, "
+    assert out.splitlines()[0].startswith("Plan: 126 link, 13 create, 6 email changes, 1 reactivation, "
                                           "8 account-type changes (4 downgrades), 2 guests disabled, "
-                                          "1 guests converted, 10 deactivations, 11 teams linked, 2 created, "
+                                          "1 guest converted, 10 deactivations, 11 teams linked, 2 created, "
                                           "3 member removals;")
     assert f"Plan written to {tmp_path / 'okta.json'} (sha256:" in out
     assert "Traceback" not in err
@@ -89,14 +90,20 @@ def test_same_inputs_give_the_same_plan_body(capsys, tmp_path):
 
 
 def test_no_changes_exits_0(capsys, tmp_path):
+    # one archived member whose IdP user is deactivated too: nothing to do
     empty = tmp_path / "empty"
     (empty / "sigma").mkdir(parents=True)
-    (empty / "sigma" / "members.json").write_text("[]")
+    (empty / "sigma" / "members.json").write_text(json.dumps([
+        {"memberId": "m1", "email": "gone@example.com", "firstName": "Gone", "lastName": "Person",
+         "memberType": "View", "userKind": "internal", "isArchived": True, "isInactive": False}]))
     (empty / "sigma" / "teams.json").write_text("[]")
     (empty / "sigma" / "team_members.json").write_text("{}")
     (empty / "idp").mkdir()
     (empty / "idp" / "Users.json").write_text(json.dumps(
-        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []}))
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 1, "Resources": [
+            {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "u1", "userName": "gone@example.com",
+             "active": False, "name": {"givenName": "Gone", "familyName": "Person"},
+             "emails": [{"value": "gone@example.com", "primary": True}]}]}))
     code, out, err = run(capsys, "plan", "--sigma", str(empty / "sigma"), "--idp", str(empty / "idp"),
                          "--out", str(tmp_path / "p.json"), "--detailed-exitcode")
     assert (code, err.count("Traceback")) == (0, 0), err
@@ -288,13 +295,18 @@ def test_first_draft_of_the_acme_policy_raises_the_planted_review_items(capsys, 
         "user_name_guard.mismatch": 6,          # 4 old-domain people, Nina Patel, Sarah Kim
         "account_types.admin_downgrade": 2,     # Helen Ortiz, Marcus Webb
         "guards.api_credential_owner": 1,       # Marcus Webb would be Build
-        "linking.ambiguous": 1,                 # Bob Ray's two accounts
+        "linking.duplicate_email": 1,           # Bob Ray's two accounts share one address
         "linking.same_person_hint": 1,          # Jordan Lee / jordan.lee2
         "linking.rehire": 1,                    # Ruth Adler
     })
-    (bob,) = [r for r in plan.review_items if r.code == "linking.ambiguous"]
-    assert sorted(bob.subject["memberIds"]) == sorted([person("duplicate-sigma-member")["sigma"]["memberId"],
-                                                       person("duplicate-sigma-member")["sigma_second"]["memberId"]])
+    (bob,) = [r for r in plan.review_items if r.code == "linking.duplicate_email"]
+    lower, upper = person("duplicate-sigma-member")["sigma"], person("duplicate-sigma-member")["sigma_second"]
+    assert bob.subject["memberIds"] == sorted([lower["memberId"], upper["memberId"]])
+    assert {c["memberId"]: (c["email"], c["status"], c["teams"]) for c in bob.candidates if "memberId" in c} == {
+        lower["memberId"]: ("bob.ray@acme.example", "active", 1), upper["memberId"]: ("Bob.Ray@acme.example", "active", 0)}
+    assert yaml.safe_load(bob.resolution) == {"linking": {
+        "overrides": [{"idp": person("duplicate-sigma-member")["idp"]["okta_id"], "member": lower["memberId"]}],
+        "duplicates": {upper["memberId"]: "rename"}}}
     assert "12 blocking review item(s)" in out
 
 
@@ -305,11 +317,41 @@ def test_loader_errors_stop_the_plan_with_one_line(capsys, tmp_path):
     shutil.copytree(SAMPLE / "sigma", sigma)
     (sigma / "members.json").write_text("{not json")
     code, out, err = run(capsys, "plan", "--sigma", str(sigma), "--idp", str(SAMPLE / "okta"),
-                         "--out", str(tmp_path / "p.json"))
+                         "--out", str(tmp_path / "p.json"), "--report", str(tmp_path / "r.html"))
     assert code == 1
     assert err.startswith("sigma-migrate: error: the inputs have 1 error(s), first: error: ")
     assert "members.json" in err and "malformed-json" in err and "Traceback" not in err
-    assert not (tmp_path / "p.json").exists()
+    assert err.rstrip("\n").endswith("; run `sigma-migrate check` to list every finding") and err.count("\n") == 1
+    assert not (tmp_path / "p.json").exists() and not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("damage", ["ghost in a linked team", "null memberId", "number memberId",
+                                    "duplicate memberId"])
+def test_damaged_sigma_export_never_gives_a_traceback(capsys, tmp_path, damage):
+    import shutil
+
+    sigma = tmp_path / "sigma"
+    shutil.copytree(SAMPLE / "sigma", sigma)
+    pages = json.loads((sigma / "members.json").read_text())
+    entries = pages[0]["entries"]
+    if damage == "ghost in a linked team":
+        teams = json.loads((sigma / "teams.json").read_text())
+        finance = next(t["teamId"] for t in teams["entries"] if t["name"] == "Finance")
+        memberships = json.loads((sigma / "team_members.json").read_text())
+        memberships[finance]["entries"].append({"userId": "GHOSTmember00000000000000000", "isTeamAdmin": False})
+        (sigma / "team_members.json").write_text(json.dumps(memberships))
+    else:  # the damaged member's team memberships dangle (members.json entry 5 is in a team)
+        entries[5]["memberId"] = {"null memberId": None, "number memberId": 12345,
+                                  "duplicate memberId": entries[6]["memberId"]}[damage]
+        (sigma / "members.json").write_text(json.dumps(pages))
+    code, out, err = run(capsys, "plan", "--sigma", str(sigma), "--idp", str(SAMPLE / "okta"), "--policy",
+                         str(REPO / "policies" / "examples" / "okta.yaml"), "--out", str(tmp_path / "p.json"))
+    assert "Traceback" not in err
+    if code == 1:  # the loaders call it an error: one line, nothing written
+        assert err.startswith("sigma-migrate: error: ") and err.count("\n") == 1
+        assert not (tmp_path / "p.json").exists()
+    else:
+        assert code == 0 and json.loads((tmp_path / "p.json").read_text())["actions"]
 
 
 def test_plan_can_write_the_html_report_too(capsys, tmp_path):

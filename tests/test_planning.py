@@ -123,12 +123,12 @@ def test_summary_counts_and_text():
     assert s["account_types"] == {"changes": 1, "upgrades": 1, "downgrades": 0}
     assert s["teams"] == {"linked": 1, "created": 0, "unmanaged": 1, "member_removals": 1}
     assert s["review_items"]["blocking"] == 2
-    assert s["review_items"]["by_code"] == {"linking.ambiguous": 1, "linking.same_person_hint": 1,
+    assert s["review_items"]["by_code"] == {"linking.duplicate_email": 1, "linking.same_person_hint": 1,
                                             "teams.unmanaged": 1}
-    assert s["people"]["held"] == 5  # m5, m6, u5 (ambiguous); m4, u4 (hint)
+    assert s["people"]["held"] == 5  # m5, m6, u5 (a shared address); m4, u4 (hint)
     assert s["text"] == (
-        "Plan: 3 link, 1 create, 1 account-type changes (0 downgrades), 1 guests disabled, 1 deactivations, "
-        "1 teams linked, 0 created, 1 member removals; 3 review items (2 blocking)"
+        "Plan: 3 link, 1 create, 1 account-type change (0 downgrades), 1 guest disabled, 1 deactivation, "
+        "1 team linked, 0 created, 1 member removal; 3 review items (2 blocking)"
     )
 
 
@@ -176,3 +176,28 @@ def test_plan_file_round_trip(tmp_path):
     assert document["policy"]["path"] == "policy.yaml"
     assert document["organization"] == {"organizationId": "org-1", "name": "Example"}
     assert "token" not in path.read_text().lower()
+
+
+@pytest.mark.parametrize("bad, message", [
+    (member("m1", "twin@example.com"), "member memberId 'm1' appears twice"),
+    (member(None, "null@example.com"), "member has memberId None, not a non-empty string"),
+    (member(12345, "number@example.com"), "member has memberId 12345, not a non-empty string"),
+])
+def test_a_snapshot_with_broken_member_ids_is_refused_with_one_line(bad, message):
+    snap = snapshot([member("m1", "ann@example.com"), bad], [user("u1", "ann@example.com")])
+    with pytest.raises(PlanError) as exc:
+        plan(snap)
+    assert str(exc.value) == f"{message}; run `sigma-migrate check` to list every finding"
+
+
+def test_a_snapshot_with_an_error_finding_is_refused():
+    from dataclasses import replace
+
+    from planner.model import Finding, Severity
+
+    bad = Finding(Severity.ERROR, "excel-mangled-id", "members.json", "$[0].entries[3]", "memberId", "1.04E+20")
+    snap = replace(snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com")]), findings=(bad,))
+    with pytest.raises(PlanError) as exc:
+        plan(snap)
+    assert str(exc.value) == ("the inputs have 1 error(s), first: error: members.json:$[0].entries[3] [memberId]: "
+                              "1.04E+20 (excel-mangled-id); run `sigma-migrate check` to list every finding")

@@ -104,27 +104,31 @@ def test_update_sigma_email_onto_a_taken_address_is_blocking():
     assert ("user_name_guard.email_taken", True) in review_codes(p)
 
 
+AMBIGUOUS = dict(
+    members=[member("m1", "bob.ray@example.com"), member("m2", "robert.ray@example.com")],
+    users=[user("00u1", "bob@example.com", emails=["robert.ray@example.com", "bob.ray@example.com"])],
+)
+
+
 def test_ambiguous_match_is_blocking_and_lists_every_candidate():
-    snap = snapshot([member("m1", "bob.ray@example.com"), member("m2", "Bob.Ray@example.com")],
-                    [user("00u1", "bob.ray@example.com")])
-    p = plan(snap)
+    p = plan(snapshot(**AMBIGUOUS))
     assert kinds(p) == [ROOT_LINK]
     (item,) = p.review_items
-    assert (item.code, item.blocking, item.rule) == ("linking.ambiguous", True, "linking.match_keys.user_name")
+    assert (item.code, item.blocking, item.rule) == ("linking.ambiguous", True, "linking.match_keys.emails")
     assert item.subject == {"idpIds": ["00u1"], "memberIds": ["m1", "m2"]}
     assert [c.get("memberId") or c.get("idpId") for c in item.candidates] == ["m1", "m2", "00u1"]
-    assert item.candidates[0]["joined"] == ["00u1 by user_name (userName bob.ray@example.com)"]
+    assert item.candidates[0]["joined"] == ["00u1 by emails (emails[1] bob.ray@example.com)"]
     assert yaml.safe_load(item.resolution) == {"linking": {"overrides": [{"idp": "00u1", "member": "m1"}]}}
 
 
 def test_override_settles_the_ambiguity():
-    snap = snapshot([member("m1", "bob.ray@example.com"), member("m2", "Bob.Ray@example.com")],
-                    [user("00u1", "bob.ray@example.com")])
-    p = plan(snap, "linking:\n  overrides: [{idp: 00u1, member: m1}]\nunmatched:\n  action: deactivate\n")
+    p = plan(snapshot(**AMBIGUOUS),
+             "linking:\n  overrides: [{idp: 00u1, member: m1}]\nunmatched:\n  action: deactivate\n"
+             "user_name_guard:\n  on_mismatch: use_sigma_email\n")
     assert kinds(p) == [("members.deactivate", "members.deactivate:m2"), ("scim.link_user", "scim.link_user:m1"),
                         ROOT_LINK]
     assert by_id(p)["scim.link_user:m1"].rule == "linking.overrides"
-    assert p.review_items == ()
+    assert review_codes(p) == [("user_name_guard.configure_idp", False)]
 
 
 def test_override_naming_an_unknown_user_is_blocking():
@@ -218,10 +222,64 @@ def test_scim_user_name_from_the_primary_email():
 def test_every_resolution_snippet_is_valid_yaml():
     snap = snapshot(
         [member("m1", "bob.ray@example.com"), member("m2", "Bob.Ray@example.com"),
-         member("m3", "liam.o'brien@oldcorp.example", "Liam", "O'Brien")],
-        [user("00u1", "bob.ray@example.com"), user("00u3", "liam.o'brien@example.com", first="Liam", last="O'Brien")],
+         member("m3", "liam.o'brien@oldcorp.example", "Liam", "O'Brien"), member("m4", "ann@example.com"),
+         member("m5", "ann.lee@example.com")],
+        [user("00u1", "bob.ray@example.com"), user("00u3", "liam.o'brien@example.com", first="Liam", last="O'Brien"),
+         user("00u4", "annie@example.com", emails=["ann@example.com", "ann.lee@example.com"])],
     )
     p = plan(snap)
-    assert {r.code for r in p.review_items} == {"linking.ambiguous", "linking.same_person_hint"}
+    assert {r.code for r in p.review_items} == {"linking.ambiguous", "linking.duplicate_email",
+                                                "linking.same_person_hint"}
     for item in p.review_items:
         assert isinstance(yaml.safe_load(item.resolution), dict)
+
+
+# --------------------------------------------------------------------------- userNames that are not emails
+
+GRETA = member("m9", "greta.dunmore@example.com", "Greta", "Dunmore")
+
+
+def test_a_link_whose_idp_login_is_not_an_email_is_blocking_with_use_sigma_email_as_the_fix():
+    snap = snapshot([GRETA], [user("00u9", "123", emails=["greta.dunmore@example.com"], first="Greta",
+                                   last="Dunmore")])
+    p = plan(snap, "user_name_guard:\n  on_mismatch: update_sigma_email\n")
+    (item,) = p.review_items
+    assert (item.id, item.code, item.blocking) == ("user_name_guard.invalid_user_name:m9",
+                                                   "user_name_guard.invalid_user_name", True)
+    assert item.message == ("IdP user 00u9 would send userName '123', which is not an email address: Sigma "
+                            "identifies SCIM users by an email userName and would refuse linking member "
+                            "'greta.dunmore@example.com'")
+    assert item.subject == {"memberId": "m9", "email": "greta.dunmore@example.com", "idpId": "00u9", "userName": "123"}
+    assert item.evidence == {"userName": "123", "finding": "invalid-user-name"}
+    assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"00u9": "use_sigma_email"}}}
+    settled = plan(snap, "user_name_guard:\n  overrides: {'00u9': use_sigma_email}\n")
+    assert review_codes(settled) == [("user_name_guard.configure_idp", False)]
+    assert by_id(settled)["scim.link_user:m9"].after["userName"] == "greta.dunmore@example.com"
+
+
+def test_the_invalid_user_name_item_replaces_the_mismatch_item():
+    snap = snapshot([GRETA], [user("00u9", "123", emails=["greta.dunmore@example.com"])])
+    assert review_codes(plan(snap)) == [("user_name_guard.invalid_user_name", True)]
+
+
+def test_a_create_whose_login_is_not_an_email_is_blocking_with_use_primary_email_as_the_fix():
+    login = 'greta dunmore"; DROP'
+    snap = snapshot([], [user("00u9", login, emails=["greta.dunmore@example.com"], first="Greta", last="Dunmore")])
+    p = plan(snap)
+    assert kinds(p) == [("scim.create_user", "scim.create_user:00u9"), ROOT_LINK]
+    (item,) = p.review_items
+    assert (item.id, item.blocking) == ("user_name_guard.invalid_user_name:00u9", True)
+    assert item.subject == {"idpId": "00u9", "userName": login, "name": "Greta Dunmore"}
+    assert item.message.endswith("and would refuse creating this user")
+    assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"00u9": "use_primary_email"}}}
+    settled = plan(snap, "user_name_guard:\n  overrides: {'00u9': use_primary_email}\n")
+    assert settled.review_items == ()
+    create = by_id(settled)["scim.create_user:00u9"]
+    assert (create.target["userName"], create.after["userName"]) == ("greta.dunmore@example.com",) * 2
+
+
+def test_an_idp_user_with_no_email_at_all_can_only_be_fixed_in_the_idp():
+    snap = snapshot([], [user("00u9", "123")])
+    (item,) = plan(snap).review_items
+    assert item.code == "user_name_guard.invalid_user_name"
+    assert item.resolution == "# give IdP user 00u9 an email address as the Sigma app's username, then plan again\n"

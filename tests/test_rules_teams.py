@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import yaml
 
+from planner.planfile import plan_bytes
+
 from .plan_factory import by_id, group, kinds, member, plan, review_codes, snapshot, team, user
 
 X, Y, Z = (member(m, f"{m}@example.com") for m in ("x", "y", "z"))
@@ -180,3 +182,21 @@ def test_archived_team_is_listed_but_never_touched():
     (row,) = p.teams
     assert (row.mode, row.is_archived, row.members_before) == ("unmanaged", True, 1)
     assert "teams.unmanaged" not in {r.code for r in p.review_items}
+
+
+def test_a_membership_of_a_member_missing_from_the_export_is_reported_never_removed():
+    # team_members.json names "ghost", whom members.json does not have (exported without
+    # includeArchived, or a hand-edited file): nothing is known about them, and no NaN may reach the plan
+    snap = snapshot([X, Y], [UX, UY], groups=[group("gF", "Finance", ["ux"])],
+                    teams=[team("tF", "Finance")], memberships={"tF": ["x", "y", "ghost"]})
+    p = plan(snap)
+    assert team_kinds(p) == [
+        ("scim.link_group", "scim.link_group:tF"),
+        ("scim.set_group_members", "scim.set_group_members:gF"),
+        ("teams.remove_member", "teams.remove_member:tF:y"),
+    ]
+    (item,) = [r for r in p.review_items if r.code == "teams.leftovers"]
+    assert list(item.candidates) == [{"memberId": "ghost", "email": None, "state": "unknown"}]
+    assert item.message.endswith("(members missing from the members export are not removed)")
+    assert p.fingerprints["team:tF"]["state"]["memberIds"] == ["ghost", "x", "y"]
+    plan_bytes(p)  # strict JSON (allow_nan=False): raises on a NaN anywhere in the plan

@@ -30,8 +30,10 @@ def test_review_items_come_first_then_people_then_teams():
     text = plain_text(small_plan())
     assert text.index("Review items: 2 (1 blocking)") < text.index("People:") < text.index("Teams:") < text.index(
         "Guards:")
-    assert "  ! linking.ambiguous:u5  [blocking]" in text
-    assert "      resolve in the policy with:\n        # pick the member each IdP user is" in text
+    assert "  ! linking.duplicate_email:eve@example.com  [blocking]" in text
+    assert ("      - memberId: m6, email: Eve@example.com, status: active, memberType: View, teams: 0, "
+            "decision: undecided\n") in text
+    assert "      resolve in the policy with:\n        # who keeps the address: m5 is only an example" in text
     assert text.rstrip().endswith("review items (1 blocking)")
 
 

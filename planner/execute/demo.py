@@ -9,15 +9,11 @@ Steps (each printed as it happens; a few seconds on a laptop):
    after a reviewer settled every item;
 3. start the sandbox (:class:`planner.sandbox.server.SandboxServer`) on 127.0.0.1,
    seeded from the same Sigma export, with generated credentials that stay in this
-   process (never printed, never written);
-4. the one manual step the sample needs (samples/acme/README.md, case 4): when a
-   link's ``userName`` is also the address of *another* member (Bob Ray's typo
-   duplicate ``Bob.Ray@`` next to ``bob.ray@``), Sigma cannot tell which member
-   the IdP means, so an admin frees the duplicate's address first
-   (``PATCH /v2/members/{id} {"email": ...}``, sigma-api.md §2.5); then the demo
-   takes a fresh export with ``fetch`` and plans again from it, as a team would;
-5. write ``plan.json``, the HTML report ``report.html`` and ``actions.csv``; approve;
-6. apply (stale check, ordered and concurrent actions, journal), verify that every
+   process (never printed, never written). Bob Ray's typo duplicate ``Bob.Ray@``
+   next to ``bob.ray@`` (samples/acme/README.md, case 4) needs no manual step: the
+   plan frees the duplicate's address (``linking.duplicates``) before the link;
+4. write ``plan.json``, the HTML report ``report.html`` and ``actions.csv``; approve;
+5. apply (stale check, ordered and concurrent actions, journal), verify that every
    object converged, write ``plan.json.result.json`` and ``plan.json.result.html``
    (the report with the apply result), and print where the report is.
 
@@ -29,11 +25,9 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
-from ..model import ActionKind, Plan, SigmaMember, email_key
 from ..planfile import write_plan
 from ..resources import data_dir
 from .apply import ApplyOptions, apply_plan, outcome_lines
@@ -45,41 +39,6 @@ IDP = "okta"
 DEMO_POLICY = "examples/demo.yaml"
 APPROVER = "sigma-migrate demo"
 
-_SCIM_USER_KINDS = (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER)
-
-
-@dataclass(frozen=True)
-class AddressConflict:
-    """A ``userName`` the plan provisions that is also the address of another member."""
-
-    user_name: str
-    member_id: str
-    email: str
-
-    def freed_email(self) -> str:
-        """The address the admin moves the duplicate to: ``local+duplicate-<memberId prefix>@domain``."""
-        local, _, domain = self.email.partition("@")
-        return f"{local.split('+')[0]}+duplicate-{self.member_id[:6].lower()}@{domain}"
-
-
-def address_conflicts(plan: Plan, members: Iterable[SigmaMember]) -> list[AddressConflict]:
-    """Members whose email has the key of a ``userName`` the plan links or creates for someone else
-    (and that the plan does not move away with ``members.set_email``)."""
-    by_key: dict[str, list[SigmaMember]] = {}
-    for m in members:
-        by_key.setdefault(m.email_key, []).append(m)
-    moved = {a.target.get("memberId") for a in plan.actions if a.kind is ActionKind.MEMBERS_SET_EMAIL}
-    out: list[AddressConflict] = []
-    for a in plan.actions:
-        if a.kind not in _SCIM_USER_KINDS:
-            continue
-        user_name = str(a.target.get("userName") or (a.after or {}).get("userName") or "")
-        for m in by_key.get(email_key(user_name), []):
-            if m.member_id != a.target.get("memberId") and m.member_id not in moved:
-                out.append(AddressConflict(user_name, m.member_id, m.email))
-    return sorted(set(out), key=lambda c: (c.user_name, c.member_id))
-
-
 def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] = print, quiet: bool = False) -> int:
     """Run the demo (module docstring) in ``workdir`` (a new temporary folder when ``None``).
 
@@ -87,11 +46,9 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
     :class:`planner.errors.UserError` subclasses when the bundled data is
     missing or a stage refuses.
     """
-    from ..fetch import fetch_export
     from ..planning import plan_from_paths
     from ..report import report_headline, write_actions_csv, write_html
     from ..sandbox.server import SandboxServer
-    from .rest_client import SigmaRestClient
 
     started = time.monotonic()
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="sigma-migrate-demo-"))
@@ -102,39 +59,23 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
     echo(f"sigma-migrate demo: sample organization {sample}, work directory {folder}")
 
     first, _ = plan_from_paths(str(sigma_dir), [str(idp_dir)], str(policies / "default.yaml"))
-    write_plan(first, folder / "plan-default-policy.json")
-    write_html(first, folder / "report-default-policy.html", digest=first.digest or None)
+    first_digest = write_plan(first, folder / "plan-default-policy.json")
+    write_html(first, folder / "report-default-policy.html", digest=first_digest)
     echo(f"1. Plan with policies/default.yaml: {first.summary.get('text', '')}")
     if first.blocking_items:
         echo(f"   {len(first.blocking_items)} blocking review item(s): apply would refuse this plan "
              f"(report-default-policy.html lists them with the policy snippet that settles each)")
 
-    plan, snapshot = plan_from_paths(str(sigma_dir), [str(idp_dir)], str(policies / DEMO_POLICY))
+    plan, _ = plan_from_paths(str(sigma_dir), [str(idp_dir)], str(policies / DEMO_POLICY))
     echo(f"2. Plan with policies/{DEMO_POLICY} (every review item settled): {plan.summary.get('text', '')}")
 
     with SandboxServer(sigma_dir) as sandbox:
         echo(f"3. Sandbox seeded from {sigma_dir}: REST {sandbox.base_url}, SCIM {sandbox.scim_base_url}")
-        conflicts = address_conflicts(plan, snapshot.sigma.members)
-        if conflicts:
-            rest = SigmaRestClient(sandbox.base_url, sandbox.client_id, sandbox.client_secret)
-            try:
-                for c in conflicts:
-                    rest.update_member(c.member_id, {"email": c.freed_email()})
-                    echo(f"4. Admin step (README case 4): {c.email} (member {c.member_id}) holds the address the IdP "
-                         f"sends for another member; moved to {c.freed_email()} so the link is unambiguous")
-            finally:
-                rest.close()
-            export_dir = folder / "sigma-export"
-            fetch_export(export_dir, base_url=sandbox.base_url, client_id=sandbox.client_id,
-                         client_secret=sandbox.client_secret)
-            plan, _ = plan_from_paths(str(export_dir), [str(idp_dir)], str(policies / DEMO_POLICY))
-            echo(f"   Fresh export fetched to {export_dir}; planned again: {plan.summary.get('text', '')}")
-
         plan_path = folder / "plan.json"
         digest = write_plan(plan, plan_path)
         report_path = write_html(plan, folder / "report.html", digest=digest)
         write_actions_csv(plan, folder / "actions.csv")
-        echo(f"5. Plan {plan_path} ({digest}); {report_headline(plan)}")
+        echo(f"4. Plan {plan_path} ({digest}); {report_headline(plan)}")
         echo(f"   Report {report_path}")
         approval = approve(plan_path, APPROVER)
         echo(f"   Approved by {approval.approver}: {plan_path.name}.approval")
@@ -145,7 +86,7 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
             "SIGMA_SCIM_TOKEN": sandbox.scim_token,
         }
         options = ApplyOptions(rest_base_url=sandbox.base_url, scim_base_url=sandbox.scim_base_url, environ=env)
-        echo("6. Apply")
+        echo("5. Apply")
         report = apply_plan(plan_path, options, progress=make_progress(quiet=quiet, problems_only=True),
                             echo=lambda line: echo("   " + line))
     for line in outcome_lines(report):

@@ -206,7 +206,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         acknowledged |= resolve(ref)
 
     before_of = dict(zip(ctx.members["member_id"].tolist(), ctx.members["account_type"].tolist()))
-    people["before"] = people["member_id"].map(before_of)
+    people["before"] = people["member_id"].map(before_of).astype(object)
+    people["before"] = people["before"].where(people["before"].notna(), None)  # creates: None, not NaN
     idp_key = "i:" + people["idp_id"].fillna("")
     override = people["person"].map(overrides).astype(object).fillna(idp_key.map(overrides).astype(object))
     grouped = people["idp_id"].map(chosen_type).astype(object)

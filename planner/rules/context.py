@@ -11,7 +11,8 @@ loops. Shapes (one row per object, ``str`` columns unless said otherwise):
   (bool), ``is_guest`` (bool);
 - ``idp_users``: ``idp_id``, ``user_name`` (as the IdP stores it),
   ``scim_user_name`` (what the IdP app sends as SCIM userName, per
-  ``linking.scim_user_name``), ``scim_user_name_key``, ``email`` (primary),
+  ``linking.scim_user_name`` and ``user_name_guard.overrides: use_primary_email``),
+  ``scim_user_name_key``, ``email`` (primary),
   ``given_name``, ``family_name``, ``display_name``, ``status``, ``active`` (bool),
   ``is_guest`` (bool), ``in_scope`` (bool: active and inside ``scope.groups``);
 - ``idp_emails``: ``idp_id``, ``value``, ``key``, ``position`` (0 = primary/first);
@@ -225,6 +226,13 @@ def _idp_tables(users: list[IdpUser], policy: Policy) -> tuple[pd.DataFrame, pd.
     scim_user_name = [
         (p.value if (use_email and p is not None and p.value) else u.user_name) for u, p in zip(users, primary)
     ]
+    # user_name_guard.overrides `use_primary_email`: the IdP app sends these users' primary email
+    refs = {ref for ref, how in policy.user_name_guard.overrides.items() if how == "use_primary_email"}
+    if refs and not use_email:
+        keys = {email_key(ref) for ref in refs}
+        for i, (u, p) in enumerate(zip(users, primary)):
+            if p is not None and p.value and (u.id in refs or (u.user_name_key or email_key(u.user_name)) in keys):
+                scim_user_name[i] = p.value
     df = pd.DataFrame(
         {
             "idp_id": [u.id for u in users],

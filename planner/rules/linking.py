@@ -47,7 +47,8 @@ import pandas as pd
 from ..matching import EDGE_COLUMNS, IdentityGraph, fold_plus
 from ..model import SCHEDULER_ROBOT_EMAIL, ActionKind, email_key
 from ..policy import NEVER
-from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
+from ..sources.values import is_valid_email
+from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
 from .context import Context, find_member_id, member_of, name_key
 
 ROSTER_COLUMNS = [
@@ -61,6 +62,7 @@ ROSTER_COLUMNS = [
     "idp_field",
     "idp_value",
     "user_name",  # the SCIM userName the plan sends (link / create), or None
+    "user_name_key",  # email_key(user_name), or None
     "guard",  # userName guard: None | "review" | "use_sigma_email" | "update_sigma_email"
     "converted",  # True for a guest :mod:`.guests` converts (then linked like status "link")
 ]
@@ -142,18 +144,24 @@ def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outco
 # --------------------------------------------------------------------------- roster
 
 
-def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
-    """Classify every person (see the module docstring) and raise the linking review items."""
+def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset()) -> LinkingResult:
+    """Classify every person (see the module docstring) and raise the linking review items.
+
+    ``freed``: members whose address ``linking.duplicates`` frees (:mod:`.duplicates`); a
+    create or an email change onto their address does not collide with them.
+    """
     policy = ctx.policy
     m = ctx.members
     u = ctx.idp_users
     outcome = Outcome()
 
-    # --- ambiguous components: blocking, everyone in them held
+    # --- ambiguous components: blocking, everyone in them held; a component that a shared
+    # address alone explains is :mod:`.duplicates`' item (linking.duplicate_email) instead
     held_members: set[str] = set()
     held_idp: set[str] = set()
     for group in graph.ambiguous:
-        outcome.review_items.append(_ambiguous_item(ctx, group))
+        if duplicates.explains(ctx, group) is None:
+            outcome.review_items.append(_ambiguous_item(ctx, group))
         held_members.update(group.member_ids)
         held_idp.update(group.idp_ids)
 
@@ -167,8 +175,12 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
         on="idp_id",
         how="left",
     )
+    # the links come from these tables, so the left joins always hit; fill anyway: no NaN may
+    # ever reach a plan (the plan file is strict JSON)
     for col in ("active", "is_guest", "idp_active", "in_scope"):
         links[col] = links[col].fillna(False).astype(bool)
+    for col in ("email", "email_key", "scim_user_name", "scim_user_name_key"):
+        links[col] = links[col].fillna("").astype(object)
     reactivate_all = policy.linking.archived_members == "reactivate"
     pinned = links["key"] == "override"
     live = links["idp_active"] & links["in_scope"]
@@ -209,7 +221,8 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
         default="create",
     )
     free_idp = pd.DataFrame(
-        {"idp_id": free_u["idp_id"], "status": free_u_status, "user_name": free_u["scim_user_name"]}
+        {"idp_id": free_u["idp_id"], "status": free_u_status, "user_name": free_u["scim_user_name"],
+         "user_name_key": free_u["scim_user_name_key"]}
     )
 
     # --- same-person hints between unmatched members and would-be creates
@@ -225,17 +238,22 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
 
     # --- the userName guard on links (and on guests, who may be converted)
     links["user_name"] = links["email"]
+    links["user_name_key"] = links["email_key"]
     links["guard"] = None
     may_convert = (links["status"] == "guest") & live & (policy.guests.action == "convert")
-    mismatch = (links["status"].isin(["link", "reactivate", "rehire"]) | may_convert) & (
-        links["scim_user_name_key"] != links["email_key"]
-    )
-    guard_overrides = {(_find_idp(ctx, ref) or ref): how for ref, how in policy.user_name_guard.overrides.items()}
+    provisioned = links["status"].isin(["link", "reactivate", "rehire"]) | may_convert
+    mismatch = provisioned & (links["scim_user_name_key"] != links["email_key"])
+    guard_overrides = {(_find_idp(ctx, ref) or ref): how for ref, how in policy.user_name_guard.overrides.items()
+                       if how != "use_primary_email"}  # that one is applied to scim_user_name (context)
     how = links["idp_id"].map(guard_overrides).astype(object).fillna(policy.user_name_guard.on_mismatch)
     links["guard"] = how.where(mismatch, None)
     update = mismatch & (how == "update_sigma_email")
     links.loc[update, "user_name"] = links.loc[update, "scim_user_name"]
-    outcome.review_items.extend(_guard_items(ctx, links[mismatch]))
+    links.loc[update, "user_name_key"] = links.loc[update, "scim_user_name_key"]
+    # --- userNames that are not email addresses: Sigma would refuse them (blocking, one item each)
+    invalid = _invalid_user_names(links, provisioned)
+    outcome.review_items.extend(_invalid_link_items(ctx, links[invalid]))
+    outcome.review_items.extend(_guard_items(ctx, links[mismatch & ~invalid], freed))
 
     # --- rehires waiting for a decision
     for row in links[links["status"] == "rehire"].itertuples(index=False):
@@ -245,7 +263,7 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
         [
             links.assign(person="m:" + links["member_id"])[
                 ["person", "member_id", "idp_id", "status", "link_key", "key", "sigma_value", "idp_field",
-                 "idp_value", "user_name", "guard"]
+                 "idp_value", "user_name", "user_name_key", "guard"]
             ],
             free_members.assign(person="m:" + free_members["member_id"], idp_id=None),
             free_idp.assign(person="i:" + free_idp["idp_id"], member_id=None),
@@ -259,10 +277,14 @@ def decide(ctx: Context, graph: IdentityGraph) -> LinkingResult:
     # --- creates that collide with an existing member's email: Sigma would link, not create
     creates = roster[roster["status"] == "create"]
     if len(creates):
-        keys = creates["user_name"].map(email_key)
-        collide = member_of(keys, set(m["email_key"].tolist()))
+        keys = creates["user_name_key"]
+        held = m["email_key"] if not freed else m.loc[~member_of(m["member_id"], freed), "email_key"]
+        collide = member_of(keys, set(held.tolist()))
         for row, key in zip(creates[collide].itertuples(index=False), keys[collide]):
-            outcome.review_items.append(_collision_item(ctx, row, key))
+            outcome.review_items.append(_collision_item(ctx, row, key, freed))
+        bad = ~np.fromiter((is_valid_email(x) for x in creates["user_name"].tolist()), dtype=bool, count=len(creates))
+        for row in creates[bad].sort_values("idp_id").itertuples(index=False):
+            outcome.review_items.append(_invalid_create_item(ctx, row))
 
     outcome.review_items.extend(_plus_variant_items(ctx, roster))
     roster = roster.sort_values("person", kind="stable").reset_index(drop=True)
@@ -400,9 +422,10 @@ def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
     return items, {n[1] for n in hinted if n[0] == "m"}, {n[1] for n in hinted if n[0] == "i"}
 
 
-def _guard_items(ctx: Context, rows: pd.DataFrame) -> list:
+def _guard_items(ctx: Context, rows: pd.DataFrame, freed: frozenset[str] = frozenset()) -> list:
     items = []
-    other_emails = set(ctx.members["email_key"])
+    m = ctx.members
+    other_emails = set((m["email_key"] if not freed else m.loc[~member_of(m["member_id"], freed), "email_key"]).tolist())
     for row in rows.sort_values("member_id").itertuples(index=False):
         member = ctx.member_by_id[row.member_id]
         subject = person_ref(member_id=row.member_id, email=member.email, idp_id=row.idp_id,
@@ -461,6 +484,69 @@ def _guard_items(ctx: Context, rows: pd.DataFrame) -> list:
     return items
 
 
+def _invalid_user_names(links: pd.DataFrame, provisioned: pd.Series) -> np.ndarray:
+    """Rows of ``links`` that would be provisioned with a userName that is not an email address.
+
+    What the IdP sends: the Sigma email under ``use_sigma_email`` (the IdP app is set to send it),
+    otherwise its own userName (the plan's userName, or what ``members.set_email`` moves to).
+    """
+    sent = links["email"].where(links["guard"] == "use_sigma_email", links["scim_user_name"]).tolist()
+    ok = np.fromiter((is_valid_email(x) if isinstance(x, str) else False for x in sent), dtype=bool, count=len(sent))
+    return provisioned.to_numpy() & ~ok
+
+
+def _invalid_link_items(ctx: Context, rows: pd.DataFrame) -> list:
+    """``user_name_guard.invalid_user_name`` for links: the IdP would send a userName Sigma refuses."""
+    items = []
+    for row in rows.sort_values("member_id").itertuples(index=False):
+        member = ctx.member_by_id[row.member_id]
+        sent = member.email if row.guard == "use_sigma_email" else row.scim_user_name
+        if row.guard != "use_sigma_email" and is_valid_email(member.email):
+            resolution = yaml_snippet(
+                {"user_name_guard": {"overrides": {row.idp_id: "use_sigma_email"}}},
+                notes=[f"set the Sigma app's username of this IdP user to {member.email} (the IdP sends it then):"],
+            )
+        else:
+            resolution = (f"# give IdP user {row.idp_id} an email address as the Sigma app's username, and member "
+                          f"{row.member_id} a valid email in Sigma, then plan again\n")
+        items.append(_invalid_item(ctx, row.member_id, row.idp_id, sent, resolution,
+                                   subject=person_ref(member_id=row.member_id, email=member.email, idp_id=row.idp_id,
+                                                      user_name=row.scim_user_name),
+                                   what=f"linking member {member.email!r}"))
+    return items
+
+
+def _invalid_create_item(ctx: Context, row) -> object:
+    """``user_name_guard.invalid_user_name`` for a create."""
+    primary = ctx.idp_by_id[row.idp_id].primary_email
+    if primary is not None and is_valid_email(primary.value) and primary.value != row.user_name:
+        resolution = yaml_snippet(
+            {"user_name_guard": {"overrides": {row.idp_id: "use_primary_email"}}},
+            notes=[f"set the Sigma app's username of this IdP user to their email {primary.value} "
+                   "(the IdP sends it then):"],
+        )
+    else:
+        resolution = f"# give IdP user {row.idp_id} an email address as the Sigma app's username, then plan again\n"
+    return _invalid_item(ctx, None, row.idp_id, row.user_name, resolution,
+                         subject=_idp_ref(ctx, row.idp_id), what="creating this user")
+
+
+def _invalid_item(ctx: Context, member_id, idp_id, sent, resolution, *, subject, what) -> object:
+    return make_review(
+        "user_name_guard.invalid_user_name",
+        member_id or idp_id,
+        blocking=True,
+        subject=subject,
+        message=(
+            f"IdP user {idp_id} would send userName {sent!r}, which is not an email address: Sigma identifies SCIM "
+            f"users by an email userName and would refuse {what}"
+        ),
+        rule="user_name_guard",
+        evidence={"userName": sent, "finding": "invalid-user-name"},
+        resolution=resolution,
+    )
+
+
 def _rehire_item(ctx: Context, row) -> object:
     member = ctx.member_by_id[row.member_id]
     state = "archived" if member.is_archived else "inactive"
@@ -483,8 +569,8 @@ def _rehire_item(ctx: Context, row) -> object:
     )
 
 
-def _collision_item(ctx: Context, row, key: str) -> object:
-    holders = ctx.members.loc[ctx.members["email_key"] == key, "member_id"].tolist()
+def _collision_item(ctx: Context, row, key: str, freed: frozenset[str] = frozenset()) -> object:
+    holders = [mid for mid in ctx.members.loc[ctx.members["email_key"] == key, "member_id"].tolist() if mid not in freed]
     return make_review(
         "linking.create_collides",
         row.idp_id,
@@ -539,13 +625,21 @@ def _plus_variant_items(ctx: Context, roster: pd.DataFrame) -> list:
 # --------------------------------------------------------------------------- actions
 
 
-def link_actions(ctx: Context, roster: pd.DataFrame, account_types: pd.DataFrame) -> Outcome:
+def link_actions(
+    ctx: Context,
+    roster: pd.DataFrame,
+    account_types: pd.DataFrame,
+    frees: dict[str, list[tuple[str, str]]] | None = None,
+) -> Outcome:
     """``members.reactivate``, ``members.set_email``, ``scim.link_user``, ``scim.create_user``.
 
     ``account_types`` is indexed by ``person`` with column ``after`` (the
-    userType to send, or ``None`` to send none). Target/after shapes are in
-    docs/policy.md ("Actions").
+    userType to send, or ``None`` to send none). ``frees``: email key ->
+    ``[(memberId, action id)]`` of the actions that move *other* members off
+    that address (:mod:`.duplicates`); a link, create or email change sending
+    the address depends on them. Target/after shapes are in docs/policy.md ("Actions").
     """
+    frees = frees or {}
     out = Outcome()
     after_type = account_types["after"].to_dict() if len(account_types) else {}
     member_cols = ["member_id", "email", "first_name", "last_name", "member_type", "user_kind", "is_archived"]
@@ -576,6 +670,8 @@ def link_actions(ctx: Context, roster: pd.DataFrame, account_types: pd.DataFrame
             requires.append(action_id(ActionKind.MEMBERS_REACTIVATE, row.member_id))
         if row.converted:
             requires.append(action_id(ActionKind.MEMBERS_CONVERT_GUEST, row.member_id))
+        freeing = [aid for mid, aid in frees.get(row.user_name_key, ()) if mid != row.member_id] if frees else []
+        requires += freeing
         if row.guard == "update_sigma_email":
             out.actions.append(
                 make_action(
@@ -590,6 +686,7 @@ def link_actions(ctx: Context, roster: pd.DataFrame, account_types: pd.DataFrame
                         "instead of creating a second account"
                     ),
                     evidence={"idpId": row.idp_id},
+                    depends_on=freeing,
                 )
             )
             requires.append(action_id(ActionKind.MEMBERS_SET_EMAIL, row.member_id))
@@ -626,7 +723,8 @@ def link_actions(ctx: Context, roster: pd.DataFrame, account_types: pd.DataFrame
             )
         )
 
-    created = roster[roster["status"] == "create"][["person", "idp_id", "user_name"]].merge(users, on="idp_id")
+    created = roster[roster["status"] == "create"][["person", "idp_id", "user_name", "user_name_key"]].merge(
+        users, on="idp_id")
     for row in created.sort_values("idp_id", kind="stable").itertuples(index=False):
         email = row.idp_email or row.user_name
         after = {"userName": row.user_name, "givenName": row.given_name, "familyName": row.family_name,
@@ -646,6 +744,7 @@ def link_actions(ctx: Context, roster: pd.DataFrame, account_types: pd.DataFrame
                 rule="linking.create",
                 reason=f"create: IdP user {row.idp_id} ({row.user_name}) is in scope and matches no Sigma member",
                 evidence={"idpStatus": row.idp_status or None},
+                depends_on=[aid for _, aid in frees.get(row.user_name_key, ())] if frees else (),
             )
         )
     return out

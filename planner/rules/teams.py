@@ -20,7 +20,9 @@ members of a linked team who are not in the group stay after SCIM (sigma-api.md
 §5.4), so they get ``teams.remove_member`` actions (``leftovers: remove``) or an
 informational item (``report``); nothing in the plan adds them back. Members
 who are inactive or archived cannot be removed through the API (sigma-api.md
-§3.3) and are reported. Active teams no group maps to become **unmanaged**.
+§3.3) and are reported, as are memberships of a memberId missing from the
+members export (state ``unknown``) and of members a blocking linking review
+item holds (state ``held``: who they are is not decided yet). Active teams no group maps to become **unmanaged**.
 """
 
 from __future__ import annotations
@@ -255,9 +257,18 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
     current = ctx.team_members.merge(
         ctx.members[["member_id", "email", "is_archived", "is_inactive"]], on="member_id", how="left"
     ).sort_values(["team_id", "member_id"], kind="stable")
-    current["stuck"] = current["is_archived"].fillna(False).astype(bool) | current["is_inactive"].fillna(False).astype(bool)
-    current["state"] = np.select([current["is_inactive"].fillna(False).astype(bool), current["stuck"]],
-                                 ["inactive", "archived"], default="active")
+    # a membership whose member is not in the members export (Sigma's system member, or a member
+    # exported without includeArchived/includeInactive): nothing is known about them, so they are
+    # reported, never removed, and no NaN from the left join reaches the plan
+    unknown = current["email"].isna().to_numpy()
+    current["email"] = current["email"].astype(object).where(~unknown, None)
+    inactive = current["is_inactive"].fillna(False).astype(bool).to_numpy()
+    archived = current["is_archived"].fillna(False).astype(bool).to_numpy()
+    # a member held by a blocking linking item (who they are is not decided yet) is not removed either
+    held = member_of(current["member_id"], set(roster.loc[roster["status"] == "held", "member_id"].dropna().tolist()))
+    current["stuck"] = archived | inactive | unknown | held
+    current["state"] = np.select([unknown, inactive, archived, held], ["unknown", "inactive", "archived", "held"],
+                                 default="active")
     current_of = _lists_by(current, "team_id", ["member_id", "email", "is_team_admin", "stuck", "state"])
     no_members = ([], [], [])
     no_current = ([], [], [], [], [])
@@ -363,7 +374,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                     message=(
                         f"{len(report)} member(s) of team {a.name!r} are not in group {a.group_name!r} and stay in "
                         "the team after SCIM"
-                        + (" (inactive or archived members cannot be removed through the API)"
+                        + (_not_removable_note({now_state[i] for i in report})
                            if policy.leftovers == "remove" else "")
                     ),
                     rule="teams.leftovers",
@@ -437,3 +448,16 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
         )
     result.rows.sort(key=lambda r: (r.name.casefold(), r.name, r.team_id or "", r.group_id or ""))
     return result
+
+
+def _not_removable_note(states: set[str]) -> str:
+    """Why reported leftovers are not removed: inactive/archived members cannot be removed through
+    the API (sigma-api.md §3.3); members missing from the members export are unknown to the plan."""
+    notes = []
+    if states & {"inactive", "archived"}:
+        notes.append("inactive or archived members cannot be removed through the API")
+    if "unknown" in states:
+        notes.append("members missing from the members export are not removed")
+    if "held" in states:
+        notes.append("members a blocking linking review item holds are not removed until it is settled")
+    return f" ({'; '.join(notes)})" if notes else ""

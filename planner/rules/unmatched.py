@@ -9,7 +9,7 @@ After SCIM is on such members can be changed only through
 - ``leaver``: their IdP user is deactivated (``unmatched.idp_inactive``).
 
 The decision for each, first that applies: ``unmatched.decisions`` (per
-member); protected people (``organization.scim_setup_admin``,
+member), then ``linking.duplicates: deactivate`` (a duplicate); protected people (``organization.scim_setup_admin``,
 ``api_credential_owner``) are kept; ``exclude_patterns`` (service accounts) are
 kept; embed users are kept (they are not provisioned through the IdP); then the
 kind's policy: ``keep`` (nothing happens), ``deactivate``
@@ -67,10 +67,15 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
     protected = protected_refs(ctx)
     patterns = [re.compile(p, re.IGNORECASE) for p in policy.exclude_patterns]
     decisions_by_member: dict[str, str] = {}
+    rules_by_member: dict[str, str] = {}
+    for ref, what in ctx.policy.linking.duplicates.items():
+        mid = find_member_id(ctx, ref)
+        if mid and what == "deactivate":  # a duplicate whose address is freed, then deactivated
+            decisions_by_member[mid], rules_by_member[mid] = "deactivate", "linking.duplicates"
     for ref, what in policy.decisions.items():
         mid = find_member_id(ctx, ref)
         if mid:
-            decisions_by_member[mid] = what
+            decisions_by_member[mid], rules_by_member[mid] = what, "unmatched.decisions"
     rows: list[dict[str, Any]] = []
     todo = roster[roster["status"].isin(KINDS)].sort_values("member_id")
     for row in todo.itertuples(index=False):
@@ -86,8 +91,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         ]
         pattern = next((p.pattern for p in patterns if p.search(member.email)), None)
         if row.member_id in decisions_by_member:
-            decision, rule = decisions_by_member[row.member_id], "unmatched.decisions"
-            reason = f"{why}; unmatched.decisions says {decision}"
+            decision, rule = decisions_by_member[row.member_id], rules_by_member[row.member_id]
+            reason = f"{why}; {rule} says {decision}"
         elif row.member_id in protected:
             decision, rule = "keep", "guards.protected_members"
             reason = f"{why}; kept: protected as {protected[row.member_id]}"

@@ -1,0 +1,344 @@
+"""Duplicate email addresses: two or more Sigma members whose emails have the same key.
+
+Sigma links a SCIM user to an existing member **by email**, and its ``userName``
+lookup ignores letter case (sigma-api.md §5.3, samples/acme case 4): while a
+second member holds the address (even archived), the link of the first one is
+ambiguous and Sigma refuses it (409 "userName ... matches 2 members"). Sigma's
+export keeps such pairs (``Bob.Ray@`` next to ``bob.ray@``, formats.md §0.5),
+so the plan must free the address on every member but the one who keeps it,
+*before* that member is linked:
+
+- the policy names who keeps the address (a ``linking.overrides`` entry, or
+  any link the match keys make) and what happens to the others,
+  ``linking.duplicates: {<memberId>: rename | deactivate}``;
+- each renamed member gets ``members.set_email`` to a free, deterministic
+  alias (:func:`alias_email`: ``<local>+dup-<memberId prefix>@<domain>``);
+  with ``deactivate`` it is then deactivated (:mod:`.unmatched`), otherwise
+  it follows the ``unmatched`` policy like any member nobody links;
+- every link, create or ``members.set_email`` that sends the address depends
+  on those renames (:attr:`AddressResult.frees`);
+- a shared address the plan would send (or that makes a match ambiguous) while
+  another holder still has it is one blocking ``linking.duplicate_email``
+  review item listing every holder (memberId, email as spelled, status,
+  account type, team count), with the policy snippet that settles it. It
+  replaces the ``linking.ambiguous`` item of a match that the shared address
+  alone explains.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..matching import AmbiguousGroup, IdentityGraph
+from ..model import ActionKind, email_key
+from . import Outcome, action_id, make_action, make_review, yaml_snippet
+from .context import Context, find_member_id, member_of
+
+ALIAS_TAG = "dup"
+"""Subaddress tag of the alias a renamed duplicate gets (RFC 5233: ``local+dup-<id>@domain``)."""
+
+_LOCAL_PART_MAX = 64  # RFC 5321 §4.5.3.1.1
+
+
+def shared_addresses(ctx: Context) -> dict[str, tuple[str, ...]]:
+    """``{email key: sorted memberIds}`` for every key two or more members have (archived ones included)."""
+    keys = ctx.members["email_key"]
+    shared = (keys.duplicated(keep=False) & (keys != "")).to_numpy()
+    if not shared.any():
+        return {}
+    out: dict[str, list[str]] = {}
+    for mid, key in zip(ctx.members["member_id"][shared].tolist(), keys[shared].tolist()):
+        out.setdefault(key, []).append(mid)
+    return {key: tuple(sorted(mids)) for key, mids in out.items()}
+
+
+def explains(ctx: Context, group: AmbiguousGroup) -> str | None:
+    """The shared address that alone makes ``group`` ambiguous, else ``None``.
+
+    That is one IdP user and two or more members who all have the same email
+    key: the IdP user is one of them, and only a decision about the address
+    (who keeps it) settles it.
+    """
+    if len(group.idp_ids) != 1 or len(group.member_ids) < 2:
+        return None
+    keys = {_key_of(ctx, mid) for mid in group.member_ids}
+    key = keys.pop()
+    return key if not keys and key else None
+
+
+def _key_of(ctx: Context, member_id: str) -> str:
+    member = ctx.member_by_id[member_id]
+    return member.email_key or email_key(member.email)
+
+
+def alias_email(email: str, member_id: str, taken: set[str]) -> str:
+    """A free alias for a duplicate's address: ``<local>+dup-<memberId prefix>@<domain>``.
+
+    The prefix is the first 6 characters of the memberId (letters, digits, ``_``
+    and ``-`` only), longer when the alias' key is in ``taken`` (email keys of
+    every member, IdP userName and email, and the aliases chosen before), then
+    the whole memberId with a counter. The local part is cut to stay within 64
+    characters (RFC 5321 §4.5.3.1.1). ``Bob.Ray@acme.example`` of member
+    ``ECiBauGWbd...`` gives ``Bob.Ray+dup-ECiBau@acme.example``.
+    """
+    local, _, domain = email.strip().rpartition("@")
+    if not local or not domain or any(c.isspace() for c in email.strip()):
+        local, domain = "member", "duplicates.invalid"  # reserved TLD (RFC 2606): never delivered
+    ident = re.sub(r"[^A-Za-z0-9_-]", "", member_id) or "member"
+    tags = [f"+{ALIAS_TAG}-{ident[:n]}" for n in range(min(6, len(ident)), len(ident) + 1)]
+    tags += [f"+{ALIAS_TAG}-{ident}-{n}" for n in range(2, 2 + len(taken) + 1)]
+    for tag in tags:
+        candidate = f"{local[:_LOCAL_PART_MAX - len(tag)]}{tag}@{domain}"
+        if email_key(candidate) not in taken:
+            return candidate
+    raise AssertionError("unreachable: more tags than taken addresses")
+
+
+@dataclass
+class Renames:
+    """``linking.duplicates`` resolved: ``decisions`` memberId -> ``rename`` | ``deactivate``
+    (only members whose address another member shares), and review items for entries that
+    name nobody or a member whose address nobody else has."""
+
+    decisions: dict[str, str] = field(default_factory=dict)
+    outcome: Outcome = field(default_factory=Outcome)
+
+    @property
+    def renamed(self) -> frozenset[str]:
+        return frozenset(self.decisions)
+
+
+def resolve(ctx: Context, shared: dict[str, tuple[str, ...]]) -> Renames:
+    """Resolve ``linking.duplicates`` (keys: memberId, or an email that names one member)."""
+    out = Renames()
+    holders = {mid for mids in shared.values() for mid in mids}
+    for ref, how in ctx.policy.linking.duplicates.items():
+        loc = ctx.policy.location("linking", "duplicates", ref)
+        mid = find_member_id(ctx, ref)
+        if mid is None:
+            out.outcome.review_items.append(
+                make_review(
+                    "linking.override_unknown",
+                    f"member={ref}",
+                    blocking=True,
+                    subject={"member": ref},
+                    message=f"linking.duplicates at {loc} names member {ref!r}, which is not in the Sigma export",
+                    rule="linking.duplicates",
+                    resolution=f"# remove or correct the entry at {loc}\n",
+                )
+            )
+        elif mid not in holders:
+            out.outcome.review_items.append(
+                make_review(
+                    "linking.duplicate_unused",
+                    mid,
+                    blocking=False,
+                    subject={"memberId": mid, "email": ctx.member_by_id[mid].email},
+                    message=(
+                        f"linking.duplicates at {loc} names member {mid} ({ctx.member_by_id[mid].email}), whose "
+                        "address no other member has: nothing to free, the entry has no effect"
+                    ),
+                    rule="linking.duplicates",
+                    resolution=f"# remove the entry at {loc}\n",
+                )
+            )
+        else:
+            out.decisions[mid] = how
+    return out
+
+
+@dataclass
+class AddressResult:
+    """``members.set_email`` renames and ``linking.duplicate_email`` items (``outcome``), and
+    ``frees``: email key -> ``[(memberId, id of the action that moves that member off the key)]``,
+    the dependencies of every link, create or email change that sends the key."""
+
+    outcome: Outcome
+    frees: dict[str, list[tuple[str, str]]]
+
+
+def decide(
+    ctx: Context,
+    roster: pd.DataFrame,
+    graph: IdentityGraph,
+    shared: dict[str, tuple[str, ...]],
+    renames: Renames,
+) -> AddressResult:
+    """Renames, their dependencies, and the blocking items for shared addresses (module docstring).
+
+    ``roster`` is the linking roster after :mod:`.guests` (``user_name_key``
+    column: the key of the userName the plan sends). Pure.
+    """
+    out = Outcome()
+    out.extend(renames.outcome)
+    frees: dict[str, list[tuple[str, str]]] = {}
+    if not shared:
+        return AddressResult(out, frees)
+
+    linked = roster["status"].isin(["link", "reactivate"]).to_numpy() | roster["converted"].astype(bool).to_numpy()
+    in_use = member_of(roster["user_name_key"], shared)
+    moving = linked & (roster["guard"] == "update_sigma_email").to_numpy()
+    rows = roster[(linked & in_use) | moving]
+    # who is linked with which shared address; who leaves theirs through the userName guard
+    users_of: dict[str, list[tuple[str, str]]] = {}
+    moved_to: dict[str, str] = {}
+    for mid, iid, key, guard, is_linked in zip(rows["member_id"].tolist(), rows["idp_id"].tolist(),
+                                               rows["user_name_key"].tolist(), rows["guard"].tolist(),
+                                               linked[(linked & in_use) | moving].tolist()):
+        if key in shared and is_linked and mid in shared[key]:
+            users_of.setdefault(key, []).append((mid, iid))
+        if guard == "update_sigma_email":
+            moved_to[mid] = key
+    ambiguous: dict[str, list[AmbiguousGroup]] = {}
+    for group in graph.ambiguous:
+        key = explains(ctx, group)
+        if key is not None:
+            ambiguous.setdefault(key, []).append(group)
+
+    taken: set[str] | None = None
+    for key in sorted(shared):
+        holders = shared[key]
+        users = sorted(users_of.get(key, []))
+        user_ids = {mid for mid, _ in users}
+        moved = {h for h in holders if h in moved_to and moved_to[h] != key}
+        renamed = [h for h in holders if h in renames.decisions and h not in user_ids and h not in moved]
+        for mid in renamed:
+            if taken is None:
+                taken = _taken_addresses(ctx)
+            member = ctx.member_by_id[mid]
+            alias = alias_email(member.email, mid, taken)
+            taken.add(email_key(alias))
+            others = [h for h in holders if h != mid]
+            how = renames.decisions[mid]
+            out.actions.append(
+                make_action(
+                    ActionKind.MEMBERS_SET_EMAIL,
+                    mid,
+                    target={"memberId": mid, "email": member.email},
+                    before={"email": member.email},
+                    after={"email": alias},
+                    rule="linking.duplicates",
+                    reason=(
+                        f"free the address {member.email!r}, which member(s) {', '.join(others)} also have: Sigma "
+                        f"links a SCIM user by email, so only one member may hold it (linking.duplicates: {how})"
+                    ),
+                    evidence={"address": key, "sharedWith": others, "decision": how},
+                )
+            )
+        frees[key] = sorted([(h, action_id(ActionKind.MEMBERS_SET_EMAIL, h)) for h in renamed + sorted(moved)])
+
+        left = [h for h in holders if h not in user_ids and h not in moved and h not in renames.decisions]
+        groups = ambiguous.get(key, [])
+        clash = sorted(h for h in user_ids if h in renames.decisions)
+        if groups or len(users) > 1 or (users and left) or clash:
+            out.review_items.append(
+                _duplicate_item(ctx, key, holders, users, groups, renames, moved, left, clash)
+            )
+    return AddressResult(out, frees)
+
+
+def _taken_addresses(ctx: Context) -> set[str]:
+    """Every email key an alias must avoid: members' emails, IdP userNames and emails."""
+    taken = set(ctx.members["email_key"].tolist())
+    taken.update(ctx.idp_users["user_name_key"].tolist())
+    taken.update(ctx.idp_users["scim_user_name_key"].tolist())
+    taken.update(ctx.idp_emails["key"].tolist())
+    return taken
+
+
+def _status(member) -> str:
+    return "archived" if member.is_archived else "inactive" if member.is_inactive else "active"
+
+
+def _keeper_rank(ctx: Context, mid: str, teams: dict[str, int], user_name: str):
+    """Sort key of the member suggested to keep an address (only an example for the reviewer):
+    active first, then the one in more teams, then the one spelled as the IdP sends it."""
+    member = ctx.member_by_id[mid]
+    return (not member.is_active, -teams.get(mid, 0), member.email != user_name, mid)
+
+
+def _duplicate_item(ctx: Context, key, holders, users, groups, renames: Renames, moved, left, clash):
+    tm = ctx.team_members
+    teams = tm.loc[member_of(tm["member_id"], set(holders)), "member_id"].value_counts().to_dict()
+    idp_ids = sorted({iid for _, iid in users} | {i for g in groups for i in g.idp_ids})
+    user_ids = {mid for mid, _ in users}
+    candidates = []
+    for mid in holders:
+        member = ctx.member_by_id[mid]
+        if mid in clash:
+            decision = "linked with this address, but linking.duplicates renames it"
+        elif mid in user_ids:
+            decision = "keeps the address (linked)"
+        elif mid in renames.decisions:
+            decision = f"address freed (linking.duplicates: {renames.decisions[mid]})"
+        elif mid in moved:
+            decision = "moves to the IdP userName (user_name_guard)"
+        else:
+            decision = "undecided"
+        candidate = {
+            "memberId": mid,
+            "email": member.email,
+            "status": _status(member),
+            "memberType": member.member_type,
+            "teams": int(teams.get(mid, 0)),
+        }
+        if member.created_at:
+            candidate["createdAt"] = member.created_at
+        candidate["decision"] = decision
+        candidates.append(candidate)
+    for iid in idp_ids:
+        user = ctx.idp_by_id[iid]
+        candidates.append({"idpId": iid, "userName": user.user_name})
+
+    notes: list[str] = []
+    if clash:
+        notes.append(f"the member linked with this address cannot be renamed: remove {', '.join(clash)} from "
+                     "linking.duplicates")
+        resolution = "".join(f"# {n}\n" for n in notes)
+    elif len(users) > 1:
+        resolution = ("# only one member can be linked with this address: link the others with another userName "
+                      "(user_name_guard) or rename them (linking.duplicates)\n")
+    else:
+        settle: dict = {}
+        if users:
+            keeper = users[0][0]
+        else:
+            iid = idp_ids[0]
+            user_name = str(ctx.idp_users.loc[ctx.idp_users["idp_id"] == iid, "scim_user_name"].iloc[0])
+            keeper = min(holders, key=lambda m: _keeper_rank(ctx, m, teams, user_name))
+            settle["overrides"] = [{"idp": iid, "member": keeper}]
+            notes.append(f"who keeps the address: {keeper} is only an example (the active one in the most teams); "
+                         "pick the account that holds the person's work")
+        others = [h for h in left if h != keeper]
+        if others:
+            settle["duplicates"] = {h: "rename" for h in others}
+            notes.append("free the address of the others (`deactivate` also deactivates them):")
+        alternatives = []
+        if others:
+            alternatives.append({"linking": {**settle, "duplicates": {h: "deactivate" for h in others}}})
+        resolution = yaml_snippet({"linking": settle}, *alternatives, notes=notes)
+
+    if groups:
+        why = (f"IdP user {', '.join(idp_ids)} matches all of them: linking one of them would be a guess, and Sigma "
+               "links by email, so it could not tell them apart anyway")
+    elif clash:
+        why = "a member the plan links with this address is also renamed by linking.duplicates"
+    elif len(users) > 1:
+        why = f"the plan links {len(users)} of them with this address"
+    else:
+        why = (f"the plan links {users[0][0]} with this address, and Sigma refuses the link (409 \"matches "
+               f"{len(holders)} members\") while {', '.join(left)} still hold(s) it")
+    return make_review(
+        "linking.duplicate_email",
+        key,
+        blocking=True,
+        subject={"email": key, "memberIds": list(holders), "idpIds": idp_ids},
+        message=f"{key} is the email of {len(holders)} Sigma members (letter case aside): {why}",
+        rule="linking.duplicates",
+        candidates=candidates,
+        evidence={"address": key},
+        resolution=resolution,
+    )
