@@ -60,12 +60,25 @@ def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | 
 def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, policy_path: str | None,
                  out: str, report_out: str | None, detailed_exitcode: bool) -> None:
     """Match, decide and write a reviewed migration plan (nothing is changed in Sigma)."""
-    from .planfile import write_plan
+    from dataclasses import replace
+
+    from .output import Outputs
+    from .planfile import dump_plan
     from .planning import plan_from_paths
     from .show import summary_lines
 
-    plan, snapshot = plan_from_paths(sigma_dir, idp_paths, policy_path, idp_format)
-    digest = write_plan(plan, out)
+    # all or nothing: both destinations are checked before planning, written beside, renamed at the end
+    with Outputs(inputs={"--sigma": sigma_dir, "--idp": idp_paths, "--policy": policy_path}) as outputs:
+        outputs.add("--out", out)
+        if report_out:
+            outputs.add("--report", report_out)
+        plan, snapshot = plan_from_paths(sigma_dir, idp_paths, policy_path, idp_format)
+        with outputs.open(out) as fh:
+            digest = dump_plan(plan, fh)
+        if report_out:
+            from .report import render_html
+
+            outputs.write_text(report_out, render_html(replace(plan, digest=digest)))
     warnings = sum(1 for f in snapshot.findings if f.severity.value == "warning")
     if warnings:
         click.echo(f"{warnings} loader warning(s): `sigma-migrate check` lists them", err=True)
@@ -73,11 +86,7 @@ def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | N
         click.echo(line)
     click.echo(f"Plan written to {out} ({digest})")
     if report_out:
-        from dataclasses import replace
-
-        from .report import write_html
-
-        click.echo(f"Report: {write_html(replace(plan, digest=digest), report_out)}")
+        click.echo(f"Report: {report_out}")
     if detailed_exitcode:
         raise click.exceptions.Exit(2 if plan.actions else 0)
 
@@ -118,22 +127,49 @@ def show_command(plan_file: str, as_json: bool) -> None:
               help="Also write the CSV of actions (one row per action) here.")
 def report_command(plan_file: str, out: str, csv_out: str | None) -> None:
     """Render PLAN (a plan.json) as an HTML report, and optionally a CSV of actions."""
+    from .output import Outputs
     from .planfile import read_plan
-    from .report import report_headline, write_actions_csv, write_html
+    from .report import actions_csv, render_html, report_headline
 
-    plan = read_plan(plan_file)
-    click.echo(f"Report: {write_html(plan, out)}")
+    # all or nothing: both destinations are checked first, written beside, renamed at the end
+    with Outputs(inputs={"PLAN": plan_file}) as outputs:
+        outputs.add("--out", out)
+        if csv_out:
+            outputs.add("--csv", csv_out)
+        plan = read_plan(plan_file)
+        outputs.write_text(out, render_html(plan))
+        if csv_out:
+            outputs.write_text(csv_out, actions_csv(plan), encoding="utf-8-sig")  # BOM: Excel reads accents
+    click.echo(f"Report: {out}")
     if csv_out:
-        click.echo(f"Actions CSV: {write_actions_csv(plan, csv_out)}")
+        click.echo(f"Actions CSV: {csv_out}")
     click.echo(report_headline(plan))
 
 
 # --------------------------------------------------------------------------- approve / apply / demo (issue 6)
 
 
+class OneLine(click.ParamType):
+    """A text value of one line: control characters (newline, tab, ESC, ...), line/paragraph
+    separators and bidirectional overrides are refused, so a recorded name cannot fake more lines."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001 (click's signature)
+        import unicodedata
+
+        for i, ch in enumerate(str(value)):
+            bidi = 0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069
+            if bidi or unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+                self.fail(f"contains the control character U+{ord(ch):04X} at position {i + 1}; give one line",
+                          param, ctx)
+        return str(value)
+
+
 @cli.command("approve")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
-@click.option("--by", "by", required=True, help="Who approves the plan (name or email), recorded with its digest.")
+@click.option("--by", "by", required=True, type=OneLine(),
+              help="Who approves the plan (name or email), recorded with its digest.")
 def approve_command(plan_file: str, by: str) -> None:
     """Record that PLAN was reviewed and approved (writes PLAN.approval beside it)."""
     from .execute.approve import approval_path, approve
@@ -204,8 +240,13 @@ def apply_command(
 def demo_command(workdir: str | None) -> None:
     """Plan the bundled sample organization, approve, apply to an in-process sandbox, verify."""
     from .execute.demo import run_demo
+    from .output import output_directory
 
-    raise click.exceptions.Exit(run_demo(workdir, echo=click.echo))
+    if workdir is None:
+        raise click.exceptions.Exit(run_demo(None, echo=click.echo))
+    with output_directory(workdir):  # parent must exist; OSError naming a file -> one line
+        code = run_demo(workdir, echo=click.echo)
+    raise click.exceptions.Exit(code)
 
 
 # --------------------------------------------------------------------------- sandbox serve / fetch (issue 5)
@@ -233,17 +274,41 @@ def sandbox_serve_command(seed_dir: str | None, port: int, faults: str, client_i
                           client_secret: str | None, scim_token: str | None, token_lifetime: int,
                           db_path: str) -> None:
     """Serve a seeded Sigma sandbox on 127.0.0.1 until Ctrl-C."""
+    import contextlib
+    import errno
+    import io
+    import sqlite3
+    from pathlib import Path
+
+    from .output import check_output_file
     from .sandbox.server import SandboxServer, banner, default_seed_dir
 
-    server = SandboxServer(
-        seed_dir or default_seed_dir(), port=port, faults=faults or None, client_id=client_id,
-        client_secret=client_secret, scim_token=scim_token, token_lifetime=token_lifetime, db_path=db_path,
-    )
+    new_db = db_path != ":memory:" and not Path(db_path).exists()
+    if db_path != ":memory:":
+        check_output_file(db_path, inputs={"--seed": seed_dir})
     try:
-        server.start()
-    except OSError as exc:
-        server.close()
-        raise UserError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+        server = SandboxServer(
+            seed_dir or default_seed_dir(), port=port, faults=faults or None, client_id=client_id,
+            client_secret=client_secret, scim_token=scim_token, token_lifetime=token_lifetime, db_path=db_path,
+        )
+        stderr = io.StringIO()  # Werkzeug prints its bind errors and calls sys.exit(1)
+        try:
+            with contextlib.redirect_stderr(stderr):
+                server.start()
+        except (OSError, SystemExit) as exc:
+            server.close()
+            said = stderr.getvalue().strip().splitlines()
+            if getattr(exc, "errno", None) == errno.EADDRINUSE or any("in use" in line for line in said):
+                raise UserError(f"port {port} is in use") from None
+            reason = getattr(exc, "strerror", None) or (said[0] if said else str(exc))
+            raise UserError(f"cannot listen on 127.0.0.1:{port}: {reason}") from None
+    except BaseException as exc:
+        if new_db:  # leave nothing behind: the database this command created
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(db_path + suffix).unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error):
+            raise UserError(f"cannot use --db {db_path}: {exc}") from None
+        raise
     for line in banner(server):
         click.echo(line)
     try:
@@ -282,11 +347,14 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
     out = Path(out_dir)
     if out.is_dir() and any(out.iterdir()) and not force:
         raise UserError(f"{out}: directory is not empty (use --force to overwrite the export files)")
-    summary = fetch_export(
-        out, base_url=url, client_id=client_id, client_secret=client_secret,
-        scim_token=os.environ.get("SIGMA_SCIM_TOKEN") or None, scim_base_url=scim_base_url,
-        progress=sys.stderr.isatty() if progress is None else progress,
-    )
+    from .output import output_directory
+
+    with output_directory(out):  # parent must exist; OSError naming a file -> one line
+        summary = fetch_export(
+            out, base_url=url, client_id=client_id, client_secret=client_secret,
+            scim_token=os.environ.get("SIGMA_SCIM_TOKEN") or None, scim_base_url=scim_base_url,
+            progress=sys.stderr.isatty() if progress is None else progress,
+        )
     click.echo(
         f"fetched {summary.members} members ({summary.archived} archived, {summary.inactive} inactive), "
         f"{summary.teams} teams, {summary.memberships} team memberships, {summary.account_types} account types"
@@ -296,23 +364,52 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
     )
 
 
+def _one_line(text: str) -> str:
+    """``text`` on one line (an error message must never span lines)."""
+    return " ".join(str(text).splitlines())
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run :func:`cli`, turning UserError into one line."""
+    """Console-script entry point: run :func:`cli`; every error is ONE line on stderr.
+
+    Exit status: the command's own (0; ``plan --detailed-exitcode`` 2 for changes;
+    ``apply`` 3 when not converged); 1 for a :class:`UserError` or another click
+    error; 2 for a usage error (1 with ``--detailed-exitcode``, which reserves 2);
+    130 on Ctrl-C. No arguments (or a group without its subcommand) print the help, exit 0.
+    Errors print ``sigma-migrate: error: <message>``; usage errors add
+    ``(see 'sigma-migrate <command> --help')``. Unexpected exceptions (bugs) keep their traceback.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    # `plan --detailed-exitcode` reserves 2 for "the plan has changes": any error is 1
+    detailed = "--detailed-exitcode" in args
     try:
-        # standalone_mode=False makes click *return* the code of a raised click.exceptions.Exit
-        code = cli.main(args=argv, prog_name="sigma-migrate", standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
+        try:
+            # make_context + invoke rather than cli.main(): click's main prints a blank line on Ctrl-C
+            with cli.make_context("sigma-migrate", args) as ctx:
+                code = cli.invoke(ctx)
+        except click.exceptions.Exit as exc:  # --help, --version, commands' exit statuses
+            code = exc.exit_code
     except UserError as exc:
-        click.echo(f"sigma-migrate: error: {exc}", err=True)
+        click.echo(f"sigma-migrate: error: {_one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("sigma-migrate: aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        # `plan --detailed-exitcode` reserves 2 for "the plan has changes": any error is 1
-        detailed = "--detailed-exitcode" in (argv if argv is not None else sys.argv[1:])
+    except getattr(click.exceptions, "NoArgsIsHelpError", ()) as exc:  # `sigma-migrate`, `sigma-migrate sandbox`
+        click.echo(exc.ctx.get_help())
+        sys.exit(0)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "sigma-migrate"
+        message = _one_line(exc.format_message()).strip().rstrip(".")
+        click.echo(f"sigma-migrate: error: {message} (see '{command} --help')", err=True)
         sys.exit(1 if detailed else exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except click.ClickException as exc:
+        click.echo(f"sigma-migrate: error: {_one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("sigma-migrate: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:  # `sigma-migrate show plan.json | head`: the reader left; say nothing more
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -22,12 +22,13 @@ import json
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import IO, Any, Mapping
 
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import UserError
 from .model import PLAN_FORMAT_VERSION, Plan
+from .output import Outputs
 
 _EXCLUDED_FROM_DIGEST = ("created_at", "digest")
 
@@ -171,19 +172,31 @@ def digest_of(data: bytes) -> str:
     return data[start : data.index(b'"', start)].decode("ascii")
 
 
-def write_plan(plan: Plan, path: str | Path) -> str:
-    """Write ``plan`` to ``path`` (atomically: temp file + rename); return its digest.
+def dump_plan(plan: Plan, fh: IO[str]) -> str:
+    """Stream the bytes of :func:`plan_bytes` into ``fh`` (a text file opened UTF-8, ``newline=""``).
 
-    The bytes are those of :func:`plan_bytes`, streamed to the file piece by piece:
-    a 100k-member plan is ~200 MB of JSON, and joining it whole (for the file and
-    again for the digest) took ~800 MB of peak memory (bench/plan_bench.py).
+    Returns the plan's digest. Streamed piece by piece: a 100k-member plan is
+    ~200 MB of JSON, and joining it whole (for the file and again for the
+    digest) took ~800 MB of peak memory (bench/plan_bench.py).
     """
     encoded, digest = _encode_with_digest(plan)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        _write_document(encoded, fh.write)
-    tmp.replace(path)
+    _write_document(encoded, fh.write)
+    return digest
+
+
+def write_plan(plan: Plan, path: str | Path) -> str:
+    """Write ``plan`` to ``path`` all or nothing (temp file beside it + rename); return its digest.
+
+    The output rules of :mod:`planner.output` apply: the parent directory must
+    exist, ``path`` may not be a directory. Raises
+    :class:`planner.output.OutputError` (one line) when it cannot be written.
+    A command writing the plan with other files uses :class:`planner.output.Outputs`
+    and :func:`dump_plan` instead, so that all of them appear together.
+    """
+    with Outputs() as outputs:
+        outputs.add("plan", path)
+        with outputs.open(path) as fh:
+            digest = dump_plan(plan, fh)
     return digest
 
 

@@ -108,7 +108,8 @@ class Credentials:
         """``(client_id, client_secret)`` or :class:`TargetError` naming the missing variable."""
         missing = [n for n, v in ((ENV_CLIENT_ID, self.client_id), (ENV_CLIENT_SECRET, self.client_secret)) if not v]
         if missing:
-            raise TargetError(f"the plan has REST actions but {' and '.join(missing)} is not set in the environment")
+            verb = "is" if len(missing) == 1 else "are"
+            raise TargetError(f"the plan has REST actions but {' and '.join(missing)} {verb} not set in the environment")
         return self.client_id or "", self.client_secret or ""
 
     def require_scim(self) -> str:
