@@ -27,7 +27,7 @@ from typing import IO, Any, Mapping
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import UserError
-from .model import PLAN_FORMAT_VERSION, Plan
+from .model import PLAN_FORMAT_VERSION, ActionKind, Plan
 from .output import Outputs
 
 _EXCLUDED_FROM_DIGEST = ("created_at", "digest")
@@ -204,8 +204,10 @@ def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
     """Read and validate a plan file.
 
     Raises :class:`PlanFileError` when the file is unreadable, is not JSON, has
-    an unsupported ``format_version``, does not match the schema, or (with
-    ``verify_digest``) its content no longer matches its ``digest`` (tampered).
+    an unsupported ``format_version``, does not match the schema, (with
+    ``verify_digest``) its content no longer matches its ``digest`` (tampered),
+    or it is broken inside although its digest matches (:func:`check_structure`:
+    duplicate ids, a dangling dependency, a cycle, ``after: null`` where needed).
     """
     path = Path(path)
     try:
@@ -230,11 +232,72 @@ def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
                 "the plan was modified after it was written"
             )
     try:
-        return _adapter().validate_python(document)
+        plan = _adapter().validate_python(document)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = "$." + ".".join(str(p) for p in first["loc"])
         raise PlanFileError(f"{path}: {where}: {first['msg']}") from None
+    check_structure(plan, path)
+    return plan
+
+
+AFTER_OPTIONAL = frozenset({ActionKind.TEAMS_REMOVE_MEMBER, ActionKind.SCIM_DEACTIVATE_USER})
+"""Action kinds whose ``after`` may be ``null`` (a removal; ``active: false`` is implied).
+Every other kind carries its end state / request body in ``after`` (docs/policy.md, "Actions")."""
+
+
+def check_structure(plan: Plan, path: str | Path) -> None:
+    """Refuse a plan that fits the schema but cannot be a plan: one :class:`PlanFileError` line
+    naming the JSON path and the action (or review item) id.
+
+    Checked, in this order: action ids are unique; every ``depends_on`` names an action of
+    the plan; ``after`` is an object for every kind outside :data:`AFTER_OPTIONAL`; the
+    dependencies form no cycle (networkx, only when some action comes before one of its
+    dependencies: a plan in topological order, as ``plan`` writes it, is acyclic by
+    construction); review item ids are unique.
+    """
+    actions = plan.actions
+    position: dict[str, int] = {}
+    for n, action in enumerate(actions):
+        first = position.setdefault(action.id, n)
+        if first != n:
+            raise PlanFileError(
+                f"{path}: $.actions[{n}].id: action id {action.id!r} appears twice (also $.actions[{first}])"
+            )
+    in_order = True
+    for n, action in enumerate(actions):
+        for dep in action.depends_on:
+            at = position.get(dep)
+            if at is None:
+                raise PlanFileError(
+                    f"{path}: $.actions[{n}].depends_on: action {action.id!r} depends on {dep!r}, "
+                    "which is not in the plan"
+                )
+            if at >= n:
+                in_order = False
+        if action.after is None and action.kind not in AFTER_OPTIONAL:
+            raise PlanFileError(
+                f"{path}: $.actions[{n}].after: action {action.id!r} ({action.kind.value}) "
+                "needs an 'after' object, found null"
+            )
+    if not in_order:
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(a.id for a in actions)
+        graph.add_edges_from((dep, a.id) for a in actions for dep in a.depends_on)
+        if not nx.is_directed_acyclic_graph(graph):
+            edges = nx.find_cycle(graph, source=[a.id for a in actions])
+            cycle = " -> ".join([str(e[0]) for e in edges] + [str(edges[0][0])])
+            raise PlanFileError(f"{path}: $.actions: action {edges[0][0]!r} is in a dependency cycle: {cycle}")
+    seen: dict[str, int] = {}
+    for n, item in enumerate(plan.review_items):
+        first = seen.setdefault(item.id, n)
+        if first != n:
+            raise PlanFileError(
+                f"{path}: $.review_items[{n}].id: review item id {item.id!r} appears twice "
+                f"(also $.review_items[{first}])"
+            )
 
 
 def plan_json_schema() -> dict[str, Any]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -226,3 +228,72 @@ def options_for(server: SandboxServer, **kw: Any) -> ApplyOptions:
 
 def member_state(server: SandboxServer, member_id: str) -> dict[str, Any]:
     return server.state.get_member(member_id)
+
+
+# --------------------------------------------------------------------------- apply in a subprocess
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def resume_org() -> SigmaExport:
+    """Admin, ``m01``..``m16`` (``m05`` is o'neil@); team ``t1`` Finance = {m01, m02, m13, m14},
+    ``t2`` Ops = {m03, m04, m15}."""
+    people = [member("mAdmin", "admin@example.com", "Admin")]
+    people += [member(f"m{i:02}", f"user{i:02}@example.com") for i in range(1, 17)]
+    people[5] = member("m05", "o'neil@example.com")
+    return SigmaExport(
+        members=tuple(people),
+        teams=(SigmaTeam("t1", "Finance"), SigmaTeam("t2", "Ops")),
+        team_memberships=tuple(TeamMembership("t1", f"m{i:02}") for i in (1, 2, 13, 14))
+        + tuple(TeamMembership("t2", f"m{i:02}") for i in (3, 4, 15)),
+        account_types=(AccountType("a1", "Admin"), AccountType("a2", "Pro"), AccountType("a3", "Viewer")),
+    )
+
+
+def resume_plan_actions() -> list[Action]:
+    """20 actions over :func:`resume_org`, each needing exactly one write on a fresh sandbox."""
+    actions = [link(f"L{i:02}", f"m{i:02}", f"user{i:02}@example.com") for i in range(1, 11) if i != 5]
+    actions.append(link("L05", "m05", "o'neil@example.com"))
+    actions += [create(f"C{i}", f"hire{i}@example.com") for i in range(1, 4)]
+    actions += [
+        act("R13", ActionKind.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "memberId": "m13"}, None),
+        act("R15", ActionKind.TEAMS_REMOVE_MEMBER, {"teamId": "t2", "memberId": "m15"}, None),
+        act("D13", ActionKind.MEMBERS_DEACTIVATE, {"memberId": "m13", "email": "user13@example.com"},
+            {"isArchived": True, "newOwnerId": "mAdmin"}, ["R13"]),
+        act("D16", ActionKind.MEMBERS_DEACTIVATE, {"memberId": "m16", "email": "user16@example.com"},
+            {"isArchived": True, "newOwnerId": "mAdmin"}),
+        act("A01", ActionKind.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m01", "userName": "user01@example.com"},
+            {"userType": "Pro"}, ["L01"]),
+        act("A05", ActionKind.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m05", "userName": "o'neil@example.com"},
+            {"userType": "Pro"}, ["L05"]),
+        act("G1", ActionKind.SCIM_LINK_GROUP, {"teamId": "t1", "name": "Finance"},
+            {"displayName": "Finance", "members": ["user01@example.com", "user02@example.com", "hire1@example.com"]},
+            ["L01", "L02", "C1", "R13"]),
+    ]
+    return actions
+
+
+def apply_cmd(plan: Path, server: SandboxServer, *extra: str) -> list[str]:
+    """``python -m planner apply PLAN`` against ``server`` at parallelism 2, fast retries."""
+    return [sys.executable, "-m", "planner", "apply", str(plan),
+            "--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url,
+            "--parallelism", "2", "--backoff-base", "0.01", "--backoff-cap", "0.05", *extra]
+
+
+def journal_states(journal: Path) -> dict[str, int]:
+    """``{state: n}`` of a journal, read-only; ``{}`` when it does not exist (yet)."""
+    if not journal.exists():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=1)
+        try:
+            return dict(db.execute("SELECT state, COUNT(*) FROM actions GROUP BY state").fetchall())
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+
+
+def progress_of(journal: Path) -> int:
+    """How many actions have started (running or finished) according to the journal, read-only."""
+    return sum(n for state, n in journal_states(journal).items() if state != "pending")

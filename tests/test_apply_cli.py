@@ -8,6 +8,7 @@ import pytest
 
 from planner.cli import main
 from planner.execute.approve import approval_path
+from planner.execute.journal import Journal
 from planner.model import ActionKind
 
 from .execute_support import act, counting_sandbox, sandbox_env, small_plan_actions, write_test_plan
@@ -49,7 +50,8 @@ def test_approve_then_apply_prints_summary_and_result(tmp_path, server, capsys):
     lines = out.splitlines()
     assert lines[0].startswith("Plan sha256:") and lines[0].endswith("Test Org: 8 actions")
     assert any(line.startswith("Approved by Ada Admin at ") for line in lines)
-    assert any(line.startswith("Apply converged: 8 done (8 written this run), 0 failed, 0 skipped") for line in lines)
+    assert any(line.startswith("Apply converged: 8 of 8 done (8 written this run), 0 failed, 0 skipped in ")
+               for line in lines)
     assert "Verification: 6 of 6 objects converged to the plan" in lines
     assert f"Result: {plan}.result.json" in lines
     assert f"Report with result: {plan}.result.html" in lines
@@ -138,14 +140,18 @@ def test_dry_run_prints_requests_without_credentials_and_writes_nothing(tmp_path
 
     for name in ("SIGMA_CLIENT_ID", "SIGMA_CLIENT_SECRET", "SIGMA_SCIM_TOKEN"):
         monkeypatch.delenv(name)
-    code, out2, _ = run(["apply", str(plan), "--dry-run"], capsys)  # no URL, no credential: still renders
-    assert code == 0 and "PATCH {REST base URL}/v2/members/m3" in out2
+    code, out2, _ = run(["apply", str(plan), "--dry-run", *urls(server)], capsys)  # no credential: still renders
+    assert code == 0 and out2 == out
 
 
-def test_resume_continues_a_run_and_parallelism_is_bounded(tmp_path, server, capsys):
+def test_parallelism_is_bounded_and_resume_continues_a_run(tmp_path, server, capsys):
     plan = write_test_plan(tmp_path)
     run(["approve", str(plan), "--by", "Ada"], capsys)
     code, _, err = run(["apply", str(plan), "--parallelism", "0", *urls(server)], capsys)
     assert code == 2 and "--parallelism" in err  # click's usage error
+    journal = Journal.open(plan, json.loads(plan.read_text())["digest"], [(a.id, a.kind.value) for a in small_plan_actions()])
+    journal.close()  # an earlier run that was stopped before its first action
     code, out, _ = run(["apply", str(plan), "--resume", "--parallelism", "1", *urls(server)], capsys)
-    assert code == 0 and "Apply converged" in out
+    assert code == 0
+    assert "Resuming: 8 of 8 action(s) still to run (8 not started), 0 already done" in out.splitlines()
+    assert any(line.startswith("Apply converged: 8 of 8 done (8 written this run), 0 failed") for line in out.splitlines())

@@ -40,6 +40,7 @@ from scim2_models import Email, Group, GroupMember, Name, PatchOp, PatchOperatio
 
 from ..model import Action, ActionKind
 from .errors import ApiError
+from .paths import member_path, team_members_path
 from .rest_client import SigmaRestClient
 from .scim_client import (
     SigmaScimClient,
@@ -657,7 +658,7 @@ class _MemberPatch(Handler):
         return {"memberId": member_id_of(action)}
 
     def requests(self, action):
-        return [HttpRequest("rest", "PATCH", f"/v2/members/{member_id_of(action)}", self.body(action))]
+        return [HttpRequest("rest", "PATCH", member_path(member_id_of(action)), self.body(action))]
 
 
 class ArchiveMember(_MemberPatch):
@@ -761,7 +762,7 @@ class RemoveTeamMember(Handler):
         return {"teamId": team_id_of(action)}
 
     def requests(self, action):
-        return [HttpRequest("rest", "PATCH", f"/v2/teams/{team_id_of(action)}/members",
+        return [HttpRequest("rest", "PATCH", team_members_path(team_id_of(action)),
                             {"add": [], "remove": [member_id_of(action)]})]
 
 

@@ -3,26 +3,37 @@
 Order of work (each refusal is one line, raised before anything is written to
 Sigma, and before any file is written unless said otherwise):
 
-1. read the plan (:func:`planner.planfile.read_plan` refuses a tampered plan);
+1. read the plan (:func:`planner.planfile.read_plan` refuses a tampered or
+   broken plan);
 2. the gate (:func:`planner.execute.approve.check_can_apply`): approval for
    this digest (or ``--auto-approve``), no blocking review item, no failed guard;
-3. targets and credentials (:mod:`planner.execute.targets`);
-4. the journal of an earlier run: unfinished without ``--resume`` is refused;
-   a journal of another plan is refused;
-5. the stale-plan check (:mod:`planner.execute.stale`, reads only);
-6. the summary is shown (also with ``--auto-approve``); the journal is opened;
-7. the run (:mod:`planner.execute.runner`), then the verification
+3. the journal of an earlier run: ``--resume`` without one is refused ("nothing
+   to resume"); unfinished without ``--resume`` is refused; a journal of another
+   plan is refused;
+4. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`);
+5. the summary is shown (also with ``--auto-approve``);
+6. the preflight (:func:`preflight`): every API the plan uses is authenticated
+   with one cheap read, so a wrong ``SIGMA_SCIM_TOKEN`` refuses the run before the
+   first REST write instead of half-way through;
+7. the stale-plan check (:mod:`planner.execute.stale`, reads only); the journal is opened;
+8. the run (:mod:`planner.execute.runner`), then the verification
    (:mod:`planner.execute.verify`), then the result file
    ``<plan>.result.json`` and the HTML report with its result section
    ``<plan>.result.html``.
 
-``--dry-run`` (:func:`dry_run`) does steps 1 and 3 without credentials,
-sends nothing, writes nothing, and prints the write requests in order.
+Ctrl-C lets the actions in flight finish (each is journaled), then raises
+:class:`ApplyInterrupted` (exit 130) saying to continue with ``--resume``.
+
+``--dry-run`` (:func:`dry_run_lines`) does steps 1 and 4 without credentials
+(the same refusals for a missing or unsafe base URL), sends nothing, writes
+nothing, and prints the write requests in order, their paths built by the
+functions the clients use (:mod:`planner.execute.paths`).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,9 +45,18 @@ import httpx2
 from .. import __version__
 from ..model import Plan
 from ..planfile import read_plan
-from .actions import HANDLERS, Clients, Executor, HttpRequest, apis_used, handler_for, with_user_names
+from .actions import (
+    HANDLERS,
+    ActionInputError,
+    Clients,
+    Executor,
+    HttpRequest,
+    apis_used,
+    handler_for,
+    with_user_names,
+)
 from .approve import Approval, check_can_apply, read_approval
-from .errors import ApiError, ApplyRefused
+from .errors import ApiError, ApplyInterrupted, ApplyRefused, AuthError
 from .journal import Journal, journal_path, utc_now
 from .progress import subject_of
 from .rest_client import TOKEN_PATH, SigmaRestClient
@@ -54,7 +74,17 @@ from .runner import (
 )
 from .scim_client import SigmaScimClient
 from .stale import check_stale, stale_message
-from .targets import Credentials, Redactor, TargetError, resolve_targets
+from .paths import PathSegmentError
+from .targets import (
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    ENV_SCIM_TOKEN,
+    Credentials,
+    Redactor,
+    Targets,
+    TargetError,
+    resolve_targets,
+)
 from .verify import Verification, verify
 
 EXIT_INCOMPLETE = 3
@@ -91,6 +121,13 @@ class ApplyOptions:
     transport: httpx2.BaseTransport | None = None
     environ: Mapping[str, str] | None = None
     write_html: bool = True
+
+
+BY_KIND_COLUMNS = ("written_this_run", "already_this_run", "done_total", "failed", "skipped", "pending")
+"""Per action kind in the result file's ``by_kind``: this run's done actions split into
+``written_this_run`` (this run changed Sigma) and ``already_this_run`` (checked, already so);
+then the state of every action after the run, all runs together: ``done_total``, ``failed``,
+``skipped``, ``pending`` (not run yet)."""
 
 
 @dataclass
@@ -158,9 +195,11 @@ class ApplyReport:
             })
         by_kind: dict[str, dict[str, int]] = {}
         for a in actions:
-            row = by_kind.setdefault(a["kind"], {"written": 0, "already": 0, "failed": 0, "skipped": 0, "pending": 0})
-            key = a["outcome"] if a["state"] == "done" and a["outcome"] in ("written", "already") else a["state"]
-            row[key if key in row else "pending"] += 1
+            row = by_kind.setdefault(a["kind"], dict.fromkeys(BY_KIND_COLUMNS, 0))
+            if a["this_run"] == "done":
+                row["written_this_run" if self.results[a["id"]].outcome == "written" else "already_this_run"] += 1
+            state = a["state"]
+            row["done_total" if state == "done" else state if state in ("failed", "skipped") else "pending"] += 1
         return {
             "plan": Path(self.plan_path).name,
             "digest": self.digest,
@@ -187,8 +226,15 @@ class ApplyReport:
 def outcome_lines(report: "ApplyReport") -> list[str]:
     """What apply prints when it is done: status, counts, verification, where the files are."""
     c = report.counts
+    total = sum(c.values())
+    done_now = sum(1 for r in report.results.values() if r.state == "done")
+    parts = [f"{report.writes} written this run"]
+    if done_now - report.writes:
+        parts.append(f"{done_now - report.writes} already so")
+    if c.get("done", 0) - done_now:
+        parts.append(f"{c.get('done', 0) - done_now} done by an earlier run")
     lines = [
-        f"Apply {report.status}: {c.get('done', 0)} done ({report.writes} written this run), "
+        f"Apply {report.status}: {c.get('done', 0)} of {total} done ({', '.join(parts)}), "
         f"{c.get('failed', 0)} failed, {c.get('skipped', 0)} skipped in {report.seconds:.1f} s",
     ]
     if report.stop_reason:
@@ -241,18 +287,32 @@ def _needed_apis(plan: Plan) -> set[str]:
     return apis
 
 
+def required_targets(plan: Plan, rest_base_url: str | None, scim_base_url: str | None) -> tuple[Targets, set[str]]:
+    """The base URLs (flags, else the policy's ``targets``) and the APIs (``rest``/``scim``) the plan uses.
+
+    Apply and ``--dry-run`` both call this, so they refuse alike: :class:`TargetError`
+    for an unsafe URL (http to a non-loopback host) and for a missing URL of an API
+    the plan needs (REST also when the plan has fingerprints: the stale check reads it).
+    """
+    targets = resolve_targets(plan.policy, rest_base_url, scim_base_url)
+    apis = _needed_apis(plan)
+    if "rest" in apis and not targets.rest_base_url:
+        raise TargetError("no REST base URL: pass --rest-base-url or set targets.rest_base_url in the policy")
+    if "scim" in apis and not targets.scim_base_url:
+        raise TargetError("no SCIM base URL: pass --scim-base-url or set targets.scim_base_url in the policy")
+    return targets, apis
+
+
 def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter: _RetryCounter) -> Clients:
     """REST and SCIM clients for the APIs the plan needs; :class:`TargetError` names what is missing."""
-    targets = resolve_targets(plan.policy, options.rest_base_url, options.scim_base_url)
+    targets, apis = required_targets(plan, options.rest_base_url, options.scim_base_url)
     creds = Credentials.from_env(options.environ)
     for secret in creds.secrets():
         redactor.add(secret)
-    apis = _needed_apis(plan)
     rest = scim = None
     listener = retry_listener(counter)
     if "rest" in apis:
-        if not targets.rest_base_url:
-            raise TargetError("no REST base URL: pass --rest-base-url or set targets.rest_base_url in the policy")
+        assert targets.rest_base_url
         client_id, client_secret = creds.require_rest()
         rest = SigmaRestClient(
             targets.rest_base_url, client_id, client_secret,
@@ -261,8 +321,7 @@ def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter
         )
         rest.transport.listener = listener
     if "scim" in apis:
-        if not targets.scim_base_url:
-            raise TargetError("no SCIM base URL: pass --scim-base-url or set targets.scim_base_url in the policy")
+        assert targets.scim_base_url
         token = creds.require_scim()
         scim = SigmaScimClient(
             targets.scim_base_url, token,
@@ -279,6 +338,41 @@ def _close(clients: Clients) -> None:
             c.close()
 
 
+def preflight(clients: Clients, redactor: Redactor) -> None:
+    """Before the first write, prove the credentials of every API the plan uses (reads only).
+
+    REST: mint a token and read one member (:meth:`SigmaRestClient.check_access`); SCIM: an
+    authenticated ``GET /Users?count=1`` (:meth:`SigmaScimClient.check_access`). Without it, a
+    wrong ``SIGMA_SCIM_TOKEN`` next to good REST credentials would fail only at the first SCIM
+    action, after REST writes were made: a half-applied change.
+
+    Raises :class:`TargetError` naming the environment variable(s) when the credentials are
+    refused (401/403, a refused token request), :class:`ApplyRefused` when the API cannot be
+    read at all (wrong base URL, network); one line each, nothing written.
+    """
+    checks = []
+    if clients.rest is not None:
+        checks.append(("REST", clients.rest, f"{ENV_CLIENT_ID} / {ENV_CLIENT_SECRET}"))
+    if clients.scim is not None:
+        checks.append(("SCIM", clients.scim, ENV_SCIM_TOKEN))
+    for api, client, variables in checks:
+        try:
+            client.check_access()
+        except ApiError as exc:
+            message = exc.message.split("; check ")[0]  # the token refusal names the variables already
+            detail = redactor(f"{exc.method} {exc.path}: {exc.status if exc.status is not None else 'network error'}"
+                              f"{' ' + exc.code if exc.code else ''}: {message}")
+            if isinstance(exc, AuthError) or exc.status == 403:
+                raise TargetError(
+                    f"{variables} refused by the {api} API at {client.base_url} ({detail}); "
+                    f"check {variables}; nothing was written"
+                ) from None
+            raise ApplyRefused(
+                f"cannot read the {api} API at {client.base_url} ({detail}); check the {api} base URL; "
+                "nothing was written"
+            ) from None
+
+
 # --------------------------------------------------------------------------- apply
 
 
@@ -292,8 +386,9 @@ def apply_plan(
     """Apply the approved plan at ``plan_path`` (see module docstring); return what happened.
 
     Raises :class:`planner.errors.UserError` subclasses for every refusal
-    (:class:`ApplyRefused`, :class:`PlanFileError`, :class:`TargetError`);
-    after the run has started, failures are recorded, not raised.
+    (:class:`ApplyRefused`, :class:`PlanFileError`, :class:`TargetError`), all before
+    the first write; :class:`ApplyInterrupted` on Ctrl-C. After the run has
+    started, failures are recorded, not raised.
     """
     plan_path = Path(plan_path)
     plan = read_plan(plan_path)
@@ -302,62 +397,57 @@ def apply_plan(
     actions = with_user_names(plan.actions)
     dependency_graph(actions)  # a cycle or an unknown dependency refuses before any request
 
+    if options.resume and not journal_path(plan_path).exists():
+        raise ApplyRefused(
+            f"nothing to resume: no journal at {journal_path(plan_path)}; "
+            f"apply the plan with `sigma-migrate apply {plan_path}` (without --resume)"
+        )
     journal: Journal | None = None
-    if journal_path(plan_path).exists():
-        journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
-        left = unfinished(journal)
-        if left and not options.resume:
-            journal.close()
-            states = ", ".join(f"{left[s]} {s}" for s in ("running", "failed", "skipped", "pending") if s in left)
-            raise ApplyRefused(
-                f"{plan_path}: an earlier apply of this plan did not finish ({states}); "
-                f"continue it with --resume (journal {journal_path(plan_path).name})"
-            )
-
-    redactor = Redactor()
-    counter = _RetryCounter()
+    clients: Clients | None = None
+    started = False
     try:
+        if journal_path(plan_path).exists():
+            journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
+            left = unfinished(journal)
+            if left and not options.resume:
+                states = ", ".join(f"{left[s]} {s}" for s in ("running", "failed", "skipped", "pending") if s in left)
+                raise ApplyRefused(
+                    f"{plan_path}: an earlier apply of this plan did not finish ({states}); "
+                    f"continue it with --resume (journal {journal_path(plan_path).name})"
+                )
+
+        redactor = Redactor()
+        counter = _RetryCounter()
         clients = build_clients(plan, options, redactor, counter)
-    except BaseException:
-        if journal is not None:
-            journal.close()
-        raise
-    for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve):
-        echo(line)
-    if plan.fingerprints:
-        echo(f"Stale-plan check: reading the {len(plan.fingerprints)} Sigma object(s) the plan was made against")
-    try:
-        drifts = check_stale(plan, clients.rest, parallelism=options.parallelism)
-    except ApiError as exc:
-        _close(clients)
-        if journal is not None:
-            journal.close()
-        raise ApplyRefused(f"cannot read Sigma for the stale-plan check: {redactor(str(exc))}") from None
-    if drifts:
-        _close(clients)
-        if journal is not None:
-            journal.close()
-        raise ApplyRefused(redactor(stale_message(str(plan_path), drifts)))
+        for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve):
+            echo(line)
+        preflight(clients, redactor)
+        if plan.fingerprints:
+            echo(f"Stale-plan check: reading the {len(plan.fingerprints)} Sigma object(s) the plan was made against")
+        try:
+            drifts = check_stale(plan, clients.rest, parallelism=options.parallelism)
+        except ApiError as exc:
+            raise ApplyRefused(f"cannot read Sigma for the stale-plan check: {redactor(str(exc))}") from None
+        if drifts:
+            raise ApplyRefused(redactor(stale_message(str(plan_path), drifts)))
+        if plan.fingerprints:
+            echo("Stale-plan check: no object changed since the plan was made")
 
-    if plan.fingerprints:
-        echo("Stale-plan check: no object changed since the plan was made")
+        if journal is None:
+            journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
+            mode = "apply"
+        elif options.resume:
+            echo(resume_line(journal, len(actions)))
+            reset_unfinished(journal)
+            mode = "resume"
+        else:
+            journal.reset_for_rerun([a.id for a in actions])  # a finished plan again: check every object again
+            mode = "reapply"
 
-    if journal is None:
-        journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
-        mode = "apply"
-    elif options.resume:
-        again = reset_unfinished(journal)
-        mode = "resume"
-        echo(f"Resuming: {len(again)} action(s) to run again, "
-             f"{sum(1 for r in journal.rows().values() if r.state == 'done')} already done")
-    else:
-        journal.reset_for_rerun([a.id for a in actions])  # a finished plan again: check every object again
-        mode = "reapply"
-
-    started_at, t0 = utc_now(), time.monotonic()
-    journal.start_run(mode)
-    executor = Executor(clients, actions)
-    try:
+        started_at, t0 = utc_now(), time.monotonic()
+        journal.start_run(mode)
+        started = True
+        executor = Executor(clients, actions)
         results = run_actions(actions, executor, journal, options=run_options, progress=progress,
                               redactor=redactor, retry_counter=counter)
         stop_reason = next(
@@ -367,29 +457,59 @@ def apply_plan(
         )
         echo(f"Verifying: re-reading the targets of {len(actions)} action(s)")
         verification = verify(actions, clients, parallelism=options.parallelism, redactor=redactor)
-    finally:
         _close(clients)
-    rows = journal.rows()
-    counts = {s: 0 for s in ("done", "failed", "skipped", "pending", "running")}
-    for r in rows.values():
-        counts[r.state] = counts.get(r.state, 0) + 1
-    writes = sum(1 for r in results.values() if r.outcome == "written")
-    if stop_reason:
-        status = "stopped"
-    elif counts["done"] == len(actions) and verification.converged:
-        status = "converged"
-    else:
-        status = "incomplete"
-    journal.finish_run(status, counts)
-    journal.close()
-    report = ApplyReport(
-        plan_path=str(plan_path), digest=plan.digest, mode=mode, approval=approval, status=status,
-        started_at=started_at, finished_at=utc_now(), seconds=time.monotonic() - t0,
-        results=results, journal_rows=rows, verification=verification, counts=counts, writes=writes,
-        stop_reason=stop_reason,
-    )
-    write_results(plan, report, redactor, html=options.write_html)
-    return report
+        clients = None
+        rows = journal.rows()
+        counts = {s: 0 for s in ("done", "failed", "skipped", "pending", "running")}
+        for r in rows.values():
+            counts[r.state] = counts.get(r.state, 0) + 1
+        writes = sum(1 for r in results.values() if r.outcome == "written")
+        if stop_reason:
+            status = "stopped"
+        elif counts["done"] == len(actions) and verification.converged:
+            status = "converged"
+        else:
+            status = "incomplete"
+        journal.finish_run(status, counts)
+        journal.close()
+        journal = None
+        report = ApplyReport(
+            plan_path=str(plan_path), digest=plan.digest, mode=mode, approval=approval, status=status,
+            started_at=started_at, finished_at=utc_now(), seconds=time.monotonic() - t0,
+            results=results, journal_rows=rows, verification=verification, counts=counts, writes=writes,
+            stop_reason=stop_reason,
+        )
+        write_results(plan, report, redactor, html=options.write_html)
+        return report
+    except KeyboardInterrupt:
+        if not started:
+            raise ApplyInterrupted("interrupted before the first write; nothing was changed in Sigma") from None
+        if journal is not None:
+            try:
+                journal.finish_run("interrupted", journal.counts())
+            except sqlite3.Error:
+                pass
+        raise ApplyInterrupted(
+            f"interrupted; run `sigma-migrate apply {plan_path} --resume` to continue"
+        ) from None
+    finally:
+        if clients is not None:
+            _close(clients)
+        if journal is not None:
+            journal.close()
+
+
+def resume_line(journal: Journal, total: int) -> str:
+    """What ``--resume`` says before it starts: how many actions are still to run, by state, and how
+    many are done, e.g. ``Resuming: 146 of 182 action(s) still to run (146 not started), 36 already done``."""
+    counts = journal.counts()
+    left = total - counts["done"]
+    if not left:
+        return f"Resuming: nothing left to run, all {counts['done']} action(s) already done; verifying"
+    labels = (("pending", "not started"), ("running", "interrupted mid-action"),
+              ("failed", "failed earlier"), ("skipped", "skipped earlier"))
+    detail = ", ".join(f"{counts[state]} {label}" for state, label in labels if counts[state])
+    return f"Resuming: {left} of {total} action(s) still to run ({detail}), {counts['done']} already done"
 
 
 def write_results(plan: Plan, report: ApplyReport, redactor: Redactor, *, html: bool = True) -> None:
@@ -413,32 +533,29 @@ def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions())
     """The requests apply would send to make the plan's changes, in order, tokens redacted.
 
     Reads only the plan file: no credential is needed, nothing is sent or
-    written. Ids Sigma has not assigned yet appear as ``{id of userName '...'}``.
-    Apply checks every object first and skips requests whose change is already
-    made, so the real run sends at most these writes (plus reads).
+    written. It refuses as apply does when a base URL the plan needs is missing
+    or unsafe (:func:`required_targets`, :class:`TargetError`). Paths are built by
+    the functions the clients use (:mod:`planner.execute.paths`), so an id is
+    percent-encoded exactly as it will be sent. Ids Sigma has not assigned yet
+    appear as ``{id of userName '...'}``. Apply checks every object first and
+    skips requests whose change is already made, so the real run sends at most
+    these writes (plus reads).
     """
     plan_path = Path(plan_path)
     plan = read_plan(plan_path)
+    targets, apis = required_targets(plan, options.rest_base_url, options.scim_base_url)
     redactor = Redactor(Credentials.from_env(options.environ).secrets())
-    try:
-        targets = resolve_targets(plan.policy, options.rest_base_url, options.scim_base_url)
-        rest_base, scim_base = targets.rest_base_url, targets.scim_base_url
-    except TargetError:
-        rest_base = scim_base = None
-    rest_base = rest_base or "{REST base URL}"
-    scim_base = scim_base or "{SCIM base URL}"
     approval = read_approval(plan_path)
     lines = [f"# dry run of {plan_path.name} ({plan.digest}): nothing is sent, nothing is written"]
     if approval is None or approval.digest != plan.digest:
         lines.append("# note: this plan is not approved; apply will refuse it until `sigma-migrate approve`")
     if plan.blocking_items:
         lines.append(f"# note: {len(plan.blocking_items)} blocking review item(s); apply will refuse this plan")
-    apis = apis_used(plan.actions)
-    if "rest" in apis or plan.fingerprints:
+    if "rest" in apis:
         lines += [
             "",
             "# REST authentication (sigma-api.md §1.1)",
-            f"POST {rest_base}{TOKEN_PATH}",
+            f"POST {targets.rest_base_url}{TOKEN_PATH}",
             "Content-Type: application/x-www-form-urlencoded",
             "grant_type=client_credentials&client_id=***&client_secret=***",
         ]
@@ -446,13 +563,18 @@ def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions())
         handler = handler_for(action)
         lines.append("")
         lines.append(f"# {n}/{len(plan.actions)} {action.id} {action.kind.value} {subject_of(action)}: {action.reason}")
-        for req in handler.requests(action):
-            lines.extend(_render(req, rest_base, scim_base))
+        try:
+            requests = handler.requests(action)
+        except (ActionInputError, PathSegmentError) as exc:
+            lines.append(f"# cannot be sent, apply will fail this action: {exc}")
+            continue
+        for req in requests:
+            lines.extend(_render(req, targets))
     return [redactor(line) for line in lines]
 
 
-def _render(req: HttpRequest, rest_base: str, scim_base: str) -> list[str]:
-    base = rest_base if req.api == "rest" else scim_base
+def _render(req: HttpRequest, targets: Targets) -> list[str]:
+    base = targets.rest_base_url if req.api == "rest" else targets.scim_base_url
     out = [f"{req.method} {base}{req.path}", "Authorization: Bearer ***"]
     if req.body is not None:
         out.append("Content-Type: application/json")
@@ -462,11 +584,15 @@ def _render(req: HttpRequest, rest_base: str, scim_base: str) -> list[str]:
 
 __all__ = [
     "ApplyOptions",
+    "BY_KIND_COLUMNS",
     "ApplyReport",
     "EXIT_INCOMPLETE",
     "HANDLERS",
     "apply_plan",
     "dry_run_lines",
+    "preflight",
+    "required_targets",
+    "resume_line",
     "result_html_path",
     "result_path",
 ]

@@ -3,6 +3,8 @@
 - :class:`ApplyRefused` (a :class:`planner.errors.UserError`): apply will not
   start (unapproved, tampered, blocked, guards failed, stale, journal of another
   plan). One line; the CLI prints it and exits 1; nothing has been written.
+- :class:`ApplyInterrupted` (a :class:`planner.errors.UserError`, exit status 130):
+  Ctrl-C; the journal is consistent and ``--resume`` continues.
 - :class:`ApiError`: one HTTP exchange with Sigma failed for good (after the
   retries of :mod:`planner.execute.retry`). It fails the action that made it;
   the runner records it in the journal and goes on with independent actions.
@@ -21,6 +23,15 @@ _MEMBER_ID = re.compile(r"member-id=([A-Za-z0-9_-]+)")
 
 class ApplyRefused(UserError):
     """Apply refuses to start; ``str()`` is the one-line reason."""
+
+
+class ApplyInterrupted(UserError):
+    """Ctrl-C stopped apply; ``str()`` says whether anything was written and how to continue.
+
+    Exit status 130 (128 + SIGINT, the shell's convention for a run stopped by Ctrl-C).
+    """
+
+    exit_code = 130
 
 
 class ApiError(Exception):

@@ -26,11 +26,11 @@ from __future__ import annotations
 import threading
 import time
 from typing import Any, Callable, Mapping
-from urllib.parse import quote
 
 import httpx2
 
 from .errors import ApiError, AuthError
+from .paths import member_path, team_members_path, team_path
 from .retry import RetryPolicy, RetryTransport
 from .targets import Redactor
 
@@ -176,15 +176,23 @@ class SigmaRestClient:
         except ValueError:
             raise ApiError("rest", method, path, response.status_code, "answer is not JSON") from None
 
+    def check_access(self) -> None:
+        """Preflight: mint a token and make one cheap authenticated read (``GET /v2/members?limit=1``).
+
+        Raises :class:`AuthError` when the token request or the read is refused
+        (400/401/403 on the token, 401 after a re-mint), :class:`ApiError` otherwise.
+        """
+        self.request("GET", "/v2/members", params={"limit": 1})
+
     # ------------------------------------------------------------------ members (sigma-api.md §2)
 
     def get_member(self, member_id: str) -> dict[str, Any]:
         """``GET /v2/members/{memberId}`` -> member object (§2.2)."""
-        return self.request("GET", f"/v2/members/{quote(member_id, safe='')}")
+        return self.request("GET", member_path(member_id))
 
     def update_member(self, member_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """``PATCH /v2/members/{memberId}`` with ``body`` (§2.5) -> updated member."""
-        return self.request("PATCH", f"/v2/members/{quote(member_id, safe='')}", json=dict(body))
+        return self.request("PATCH", member_path(member_id), json=dict(body))
 
     def list_members(self) -> list[dict[str, Any]]:
         """Every member, archived and inactive included, 1,000 per page (§2.3)."""
@@ -201,16 +209,16 @@ class SigmaRestClient:
 
     def get_team(self, team_id: str) -> dict[str, Any]:
         """``GET /v2/teams/{teamId}`` -> team object (§3.2)."""
-        return self.request("GET", f"/v2/teams/{quote(team_id, safe='')}")
+        return self.request("GET", team_path(team_id))
 
     def list_team_members(self, team_id: str) -> list[dict[str, Any]]:
         """``GET /v2/teams/{teamId}/members``, every page -> ``[{userId, isTeamAdmin, addedBy}]`` (§3.3)."""
-        return self._paged(f"/v2/teams/{quote(team_id, safe='')}/members", {"limit": 1000})
+        return self._paged(team_members_path(team_id), {"limit": 1000})
 
     def update_team_members(self, team_id: str, add: list[str], remove: list[str]) -> Any:
         """``PATCH /v2/teams/{teamId}/members`` with ``{"add": [...], "remove": [...]}`` (§3.3)."""
         return self.request(
-            "PATCH", f"/v2/teams/{quote(team_id, safe='')}/members", json={"add": list(add), "remove": list(remove)}
+            "PATCH", team_members_path(team_id), json={"add": list(add), "remove": list(remove)}
         )
 
     def _paged(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:

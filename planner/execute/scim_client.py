@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any, Iterator, Mapping
-from urllib.parse import quote as url_quote
 
 import httpx2
 from scim2_client import SCIMClientException
@@ -41,6 +40,7 @@ from scim2_models import (
 )
 
 from .errors import ApiError, AuthError
+from .paths import scim_resource_path
 from .retry import RetryPolicy, RetryTransport
 from .targets import Redactor
 
@@ -80,8 +80,8 @@ def patch_body(patch: PatchOp[Any]) -> dict[str, Any]:
 
 
 def resource_path(endpoint: str, resource_id: str) -> str:
-    """``/Users/<id>`` with the id percent-encoded as scim2-client does."""
-    return f"{endpoint}/{url_quote(resource_id, safe='')}"
+    """``/Users/<id>`` with the id percent-encoded as scim2-client does (:func:`.paths.scim_resource_path`)."""
+    return scim_resource_path(endpoint, resource_id)
 
 
 class SigmaScimClient:
@@ -120,6 +120,16 @@ class SigmaScimClient:
             resource_types=[ResourceType.from_resource(SigmaUser), ResourceType.from_resource(Group)],
         )
         self._scim = SyncSCIMClient(self._http, provider=provider)
+
+    def check_access(self) -> None:
+        """Preflight: one authenticated read, ``GET /Users?count=1`` (RFC 7644 §3.4.2.4).
+
+        Not ``/ServiceProviderConfig``: RFC 7644 §4 lets servers serve it without
+        authentication, so it would not prove the token. Raises :class:`AuthError`
+        on 401, :class:`ApiError` for any other failure (403 included).
+        """
+        with self._errors("GET", "/Users?count=1"):
+            self._scim.query(SigmaUser, query_parameters=SearchRequest(count=1))
 
     # ------------------------------------------------------------------ users
 

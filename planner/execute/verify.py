@@ -18,6 +18,7 @@ from typing import Sequence
 from ..model import Action
 from .actions import ActionInputError, Clients, handler_for
 from .errors import ApiError
+from .paths import PathSegmentError
 from .progress import subject_of
 from .targets import Redactor
 
@@ -82,7 +83,7 @@ class Verification:
 def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:
     try:
         seen = handler_for(action).observe(action, clients)
-    except (ApiError, ActionInputError) as exc:
+    except (ApiError, ActionInputError, PathSegmentError) as exc:
         return ActionCheck(action.id, action.kind.value, False, (), redact(str(exc)))
     return ActionCheck(action.id, action.kind.value, seen.done, tuple(redact(d) for d in seen.differences))
 

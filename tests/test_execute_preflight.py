@@ -1,0 +1,120 @@
+"""The preflight: before the first write, apply authenticates against every API the plan uses.
+
+A wrong SIGMA_SCIM_TOKEN next to good REST credentials used to leave a half-applied change
+(the REST writes done, then SCIM 401). Now apply refuses with one line naming the variable,
+and the sandbox saw no write at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from planner.cli import main
+from planner.execute.apply import apply_plan
+from planner.execute.errors import ApplyRefused
+from planner.execute.journal import journal_path
+from planner.execute.targets import TargetError
+
+from .execute_support import options_for, sandbox_env, small_org, small_plan_actions, write_test_plan
+
+WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
+
+
+def writes(server) -> dict[str, int]:
+    """Write requests the sandbox received (any status), the token request excepted."""
+    return {k: n for k, n in server.request_counts.items()
+            if k.split(" ")[0] in WRITE_METHODS and k != "POST /v2/auth/token"}
+
+
+def run(argv, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+        raise SystemExit(0)
+    out, err = capsys.readouterr()
+    return done.value.code or 0, out, err
+
+
+@pytest.fixture
+def server(sandbox_factory):
+    return sandbox_factory(small_org())
+
+
+def cli_env(monkeypatch, server, **override):
+    for name, value in {**sandbox_env(server), **override}.items():
+        monkeypatch.setenv(name, value)
+
+
+def apply_argv(plan, server):
+    return ["apply", str(plan), "--auto-approve", "--rest-base-url", server.base_url,
+            "--scim-base-url", server.scim_base_url, "--backoff-base", "0.01", "--backoff-cap", "0.05"]
+
+
+def test_a_wrong_scim_token_refuses_before_any_write(tmp_path, server, capsys, monkeypatch):
+    plan = write_test_plan(tmp_path)  # REST actions (r1, d1, g1) need nothing from SCIM: they would go first
+    cli_env(monkeypatch, server, SIGMA_SCIM_TOKEN="not-the-token")
+
+    code, out, err = run(apply_argv(plan, server), capsys)
+
+    assert code == 1
+    assert err == (f"sigma-migrate: error: SIGMA_SCIM_TOKEN refused by the SCIM API at {server.scim_base_url} "
+                   "(GET /Users?count=1: 401: Token missing or malformed); check SIGMA_SCIM_TOKEN; "
+                   "nothing was written\n")
+    assert writes(server) == {}
+    assert dict(server.request_counts) == {"POST /v2/auth/token": 1, "GET /v2/members": 1, "GET /scim/v2/Users": 1}
+    assert not journal_path(plan).exists()
+    assert "not-the-token" not in out + err
+
+
+def test_a_wrong_client_secret_refuses_naming_the_rest_variables(tmp_path, server, capsys, monkeypatch):
+    plan = write_test_plan(tmp_path)
+    cli_env(monkeypatch, server, SIGMA_CLIENT_SECRET="not-the-secret")
+
+    code, _, err = run(apply_argv(plan, server), capsys)
+
+    assert code == 1
+    assert err == (f"sigma-migrate: error: SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET refused by the REST API at "
+                   f"{server.base_url} (POST /v2/auth/token: 401 unauthorized: token request refused "
+                   "(Invalid client credentials)); check SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET; nothing was written\n")
+    assert dict(server.request_counts) == {"POST /v2/auth/token": 1}
+    assert not journal_path(plan).exists()
+
+
+def test_a_wrong_scim_base_url_refuses_naming_the_url(tmp_path, server):
+    plan = write_test_plan(tmp_path)
+    options = replace(options_for(server, auto_approve=True), scim_base_url=f"{server.base_url}/scim/v9")
+
+    with pytest.raises(ApplyRefused) as refused:
+        apply_plan(plan, options)
+
+    assert str(refused.value) == (
+        f"cannot read the SCIM API at {server.base_url}/scim/v9 (GET /Users?count=1: 404: "
+        f"No such endpoint: /scim/v9/Users); check the SCIM base URL; nothing was written"
+    )
+    assert writes(server) == {}
+
+
+def test_a_rest_only_plan_does_not_need_the_scim_token(tmp_path, server):
+    rest_only = [a for a in small_plan_actions() if a.id in ("r1", "d1", "g1")]
+    plan = write_test_plan(tmp_path, rest_only)
+    options = options_for(server, auto_approve=True)
+    options = replace(options, environ={**options.environ, "SIGMA_SCIM_TOKEN": ""})
+
+    report = apply_plan(plan, options)
+
+    assert report.status == "converged" and report.writes == 3
+    assert server.request_counts["GET /scim/v2/Users"] == 0
+    assert writes(server) == {"PATCH /v2/teams/{teamId}/members": 1, "PATCH /v2/members/{memberId}": 2}
+
+
+def test_the_preflight_refusal_is_a_target_error_with_exit_status_1(tmp_path, server):
+    plan = write_test_plan(tmp_path)
+    options = options_for(server, auto_approve=True)
+    options = replace(options, environ={**options.environ, "SIGMA_SCIM_TOKEN": "wrong"})
+
+    with pytest.raises(TargetError) as refused:
+        apply_plan(plan, options)
+
+    assert refused.value.exit_code == 1 and "\n" not in str(refused.value)
+    assert writes(server) == {}
