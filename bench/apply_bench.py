@@ -175,8 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     levels = [int(p) for p in args.parallelism.split(",") if p.strip()]
 
     print(f"machine: {machine()}; load average {load_average()}")
-    # no duplicate members: two members answering one SCIM userName fail the link by design
-    org = organization(args.cache, args.members, args.seed, "scim", duplicates=False)
+    org = organization(args.cache, args.members, args.seed, "scim")
     work = args.cache / "apply" / f"{args.members}"
     plan, doc = make_plan(org, work)
     n_actions = len(doc["actions"])

@@ -545,8 +545,9 @@ class Generator:
         items (userName mismatches of alias-domain people, duplicates, same-name
         hints, unmatched members). ``settled=True`` adds the reviewer's decisions so
         the plan has no blocking item and can be applied: duplicates linked to the
-        original member by override, the Sigma email kept as userName, unmatched
-        members deactivated, downgrades allowed, thresholds off.
+        original member by override and the other member of the address deactivated
+        first, the Sigma email kept as userName, unmatched members deactivated,
+        downgrades allowed (admin downgrades acknowledged), thresholds off.
         """
         policy: dict[str, Any] = {
             "version": 1,
@@ -574,6 +575,9 @@ class Generator:
                 {"idp": p.idp_id, "member": p.member_id}
                 for p, email, _ in self.extra_members if "+" not in email and p.idp
             ]
+            duplicates = {mid: "deactivate" for _, email, mid in self.extra_members if "+" not in email}
+            if duplicates:  # free the shared address before the link (else Sigma answers 409)
+                policy["linking"]["duplicates"] = duplicates
             policy["user_name_guard"] = {"on_mismatch": "use_sigma_email"}
             policy["account_types"]["on_downgrade"] = "allow"
             policy["account_types"]["acknowledged_downgrades"] = [

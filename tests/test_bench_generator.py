@@ -241,6 +241,7 @@ def test_both_policies_fit_the_project_schema(org):
     assert (strict.unmatched.action, settled.unmatched.action) == ("review", "deactivate")
     duplicates = _manifest(org)["dirt"]["duplicate"]["examples"]
     assert [o.member for o in settled.linking.overrides] == [d["memberId"] for d in duplicates]
+    assert settled.linking.duplicates == {d["duplicateMemberId"]: "deactivate" for d in duplicates}
 
 
 # ---------------------------------------------------------------------- other IdP formats
