@@ -199,6 +199,7 @@ def decide(
             ambiguous.setdefault(key, []).append(group)
 
     taken: set[str] | None = None
+    teams: dict[str, int] | None = None
     for key in sorted(shared):
         holders = shared[key]
         users = sorted(users_of.get(key, []))
@@ -234,8 +235,12 @@ def decide(
         groups = ambiguous.get(key, [])
         clash = sorted(h for h in user_ids if h in renames.decisions)
         if groups or len(users) > 1 or (users and left) or clash:
+            if teams is None:  # team counts of every holder, counted once
+                tm = ctx.team_members
+                all_holders = {mid for mids in shared.values() for mid in mids}
+                teams = tm.loc[member_of(tm["member_id"], all_holders), "member_id"].value_counts().to_dict()
             out.review_items.append(
-                _duplicate_item(ctx, key, holders, users, groups, renames, moved, left, clash)
+                _duplicate_item(ctx, key, holders, users, groups, renames, moved, left, clash, teams)
             )
     return AddressResult(out, frees)
 
@@ -260,9 +265,7 @@ def _keeper_rank(ctx: Context, mid: str, teams: dict[str, int], user_name: str):
     return (not member.is_active, -teams.get(mid, 0), member.email != user_name, mid)
 
 
-def _duplicate_item(ctx: Context, key, holders, users, groups, renames: Renames, moved, left, clash):
-    tm = ctx.team_members
-    teams = tm.loc[member_of(tm["member_id"], set(holders)), "member_id"].value_counts().to_dict()
+def _duplicate_item(ctx: Context, key, holders, users, groups, renames: Renames, moved, left, clash, teams):
     idp_ids = sorted({iid for _, iid in users} | {i for g in groups for i in g.idp_ids})
     user_ids = {mid for mid, _ in users}
     candidates = []
@@ -307,7 +310,7 @@ def _duplicate_item(ctx: Context, key, holders, users, groups, renames: Renames,
             keeper = users[0][0]
         else:
             iid = idp_ids[0]
-            user_name = str(ctx.idp_users.loc[ctx.idp_users["idp_id"] == iid, "scim_user_name"].iloc[0])
+            user_name = ctx.idp_by_id[iid].user_name
             keeper = min(holders, key=lambda m: _keeper_rank(ctx, m, teams, user_name))
             settle["overrides"] = [{"idp": iid, "member": keeper}]
             notes.append(f"who keeps the address: {keeper} is only an example (the active one in the most teams); "
