@@ -25,6 +25,11 @@ Summary shape (counts are ints)::
 People counts exclude Sigma's scheduler robot (``SigmaMember.is_system``,
 formats.md §1b); it is counted under ``system``. Exit status: 0 without error
 findings, 1 with (see :func:`exit_code`).
+
+When a side loaded nothing (a missing directory, an unreadable or empty
+required file: :func:`unloaded_sides`), the terminal shows no summary, only a
+line naming that side and the findings: a table of zeros would read like an
+empty organization. ``--json`` always has the whole document.
 """
 
 from __future__ import annotations
@@ -214,9 +219,32 @@ def _table(title: str, *columns: str) -> Table:
     return table
 
 
+def unloaded_sides(snapshot: Snapshot) -> list[str]:
+    """The sides that loaded nothing: ``"Sigma export"`` (no member), ``"IdP export"`` (no user, no group)."""
+    out = []
+    if not snapshot.sigma.members:
+        out.append("Sigma export")
+    if not snapshot.idp.users and not snapshot.idp.groups:
+        out.append("IdP export")
+    return out
+
+
 def render(result: CheckResult, console: Console | None = None) -> None:
-    """Print the summary tables, then the findings (at most :data:`MAX_SHOWN_PER_CODE` per code)."""
+    """Print the summary tables, then the findings (at most :data:`MAX_SHOWN_PER_CODE` per code).
+
+    Without the tables when a side loaded nothing (:func:`unloaded_sides`).
+    """
     console = console or Console(highlight=False)
+    unloaded = unloaded_sides(result.snapshot)
+    if unloaded:
+        console.print(Text(f"No summary: nothing could be loaded from the {' and the '.join(unloaded)} "
+                           "(see the findings below).", style="bold red"), soft_wrap=True)
+    else:
+        _render_summary(result, console)
+    _render_findings(result, console)
+
+
+def _render_summary(result: CheckResult, console: Console) -> None:
     s = result.summary
     sm = s["sigma"]["members"]
 
@@ -270,7 +298,9 @@ def render(result: CheckResult, console: Console | None = None) -> None:
     t.add_row("nesting cycles", str(groups["cycles"]))
     console.print(t)
 
-    counts = s["findings"]
+
+def _render_findings(result: CheckResult, console: Console) -> None:
+    counts = result.summary["findings"]
     console.print(Text(
         f"Findings: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info",
         style="bold",

@@ -13,31 +13,40 @@ Sigma side (:func:`check_sigma`):
   ``accountTypeName`` case-insensitively, when ``account_types.json`` was given
   (sigma-api.md §4.1); one finding per type, with the member count.
 - ``unknown-user-kind`` (warning): ``userKind`` not ``internal``/``guest``/``embed``.
-- ``unknown-team`` / ``unknown-member`` (warning): a team membership naming a
-  teamId or memberId the export does not hold (e.g. members exported without
-  ``includeArchived=true``, formats.md §1b).
 - ``duplicate-team-name`` (warning): team names equal case-insensitively (IdP
   groups link to teams by name, sigma-api.md §9).
+
+:func:`drop_dangling_memberships` (run by the loader before :func:`check_sigma`)
+removes team memberships that name a teamId or memberId the export does not
+hold (e.g. members exported without ``includeArchived=true``, formats.md §1b),
+with one ``unknown-team`` / ``unknown-member`` warning per id saying so: nothing
+downstream ever sees a membership without its member or team.
 
 IdP side (:func:`check_idp`):
 
 - ``duplicate-email`` / ``duplicate-user-name`` (warning) across users, naming the ids;
 - ``empty-email`` / ``invalid-email`` (warning) for a user's primary email;
-- ``group-cycle`` (warning): a group that contains itself through nesting.
+- ``invalid-user-name`` (warning): a ``userName`` that is not a syntactically
+  valid email (:func:`~planner.sources.values.is_valid_email`); Sigma identifies
+  SCIM users by ``userName`` = email (sigma-api.md §5.2-5.3). Not for users the
+  export marks inactive (``active is False``: deprovisioned, suspended): the IdP
+  never provisions them, so no ``userName`` of theirs reaches Sigma;
+- ``group-cycle`` (warning): a group that contains itself through nesting;
+- ``no-idp-users`` (error): the export holds no user at all.
 
 :func:`nesting` measures group nesting (max depth, cycles) with networkx.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .model import Finding, IdpDirectory, IdpGroup, SigmaExport, SourceRef
 from .sources.files import Findings
-from .sources.values import is_valid_email
+from .sources.values import EMAIL_RE, is_valid_email
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -58,14 +67,13 @@ def _list(items: Sequence[str]) -> str:
     return shown + (f", ... ({len(items)} in all)" if len(items) > _MAX_NAMED else "")
 
 
-_VALID_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-
-
 def _email_problems(records: Sequence, values: Sequence[str], keys: Sequence[str]) -> list:
-    """The records whose email (``values[i]``) is empty or invalid; a C-speed regex screens the valid ones."""
-    match = _VALID_EMAIL.fullmatch
-    return [r for r, v, k in zip(records, values, keys)
-            if not k or (match(v) is None and not is_valid_email(v))]
+    """The records whose email (``values[i]``) is empty or not a valid address (:func:`is_valid_email`).
+
+    ``EMAIL_RE.fullmatch`` (C speed) passes the trimmed valid ones; the rest go through :func:`is_valid_email`.
+    """
+    match = EMAIL_RE.fullmatch
+    return [r for r, v, k in zip(records, values, keys) if not k or (match(v) is None and not is_valid_email(v))]
 
 
 def _repeated(records: Sequence, keys: Sequence[str]) -> list[tuple[str, list]]:
@@ -129,36 +137,6 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
                          f"userKind {kind!r} of {len(group)} member(s) (first {group[0].member_id}) "
                          "is not internal/guest/embed")
 
-    # set differences first (C speed); the per-membership pass runs only when something dangles.
-    # A side that failed to load is skipped: its own error says why.
-    memberships = export.team_memberships
-    unknown_teams = set()
-    if export.teams:
-        unknown_teams = {tm.team_id for tm in memberships}.difference(t.team_id for t in export.teams)
-    unknown_members = set()
-    if export.members:
-        unknown_members = {tm.member_id for tm in memberships}.difference(m.member_id for m in export.members)
-    missing_team: dict[str, list] = defaultdict(list)
-    missing_member: dict[str, list] = defaultdict(list)
-    if unknown_teams or unknown_members:
-        for tm in memberships:
-            if tm.team_id in unknown_teams:
-                missing_team[tm.team_id].append(tm)
-            if tm.member_id in unknown_members:
-                missing_member[tm.member_id].append(tm)
-    for team_id, group in missing_team.items():
-        file, loc = _where(group[0].source)
-        findings.warning("unknown-team", file, loc, "teamId",
-                         f"team {team_id} has {len(group)} membership(s) but is not in the teams file")
-    for member_id, group in missing_member.items():
-        file, loc = _where(group[0].source)
-        teams = sorted({tm.team_id for tm in group})
-        findings.warning(
-            "unknown-member", file, loc, "userId",
-            f"member {member_id} is in {len(teams)} team(s) but not in the members file "
-            "(exported without includeArchived/includeInactive?)",
-        )
-
     names: dict[str, list] = defaultdict(list)
     for t in export.teams:
         names[t.name.strip().casefold()].append(t)
@@ -171,6 +149,57 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
                 f"{_list([t.team_id for t in group])}; IdP groups link to teams by name",
             )
     return list(findings)
+
+
+def drop_dangling_memberships(export: SigmaExport) -> tuple[SigmaExport, list[Finding]]:
+    """``export`` without the team memberships whose team or member it does not hold, and the warnings.
+
+    One ``unknown-member`` warning per missing memberId (naming its teams) and
+    one ``unknown-team`` warning per missing teamId, each at the first such
+    membership's location, saying the memberships are dropped. A side whose
+    file was not read (no ``sigma.members`` / ``sigma.teams`` input: its own
+    error says why) is not checked. Set differences first (C speed); the
+    per-membership pass runs only when something dangles.
+    """
+    findings = Findings()
+    memberships = export.team_memberships
+    kinds = {i.kind for i in export.inputs}
+    unknown_teams: set[str] = set()
+    if "sigma.teams" in kinds or export.teams:
+        unknown_teams = {tm.team_id for tm in memberships}.difference(t.team_id for t in export.teams)
+    unknown_members: set[str] = set()
+    if "sigma.members" in kinds or export.members:
+        unknown_members = {tm.member_id for tm in memberships}.difference(m.member_id for m in export.members)
+    if not unknown_teams and not unknown_members:
+        return export, []
+    missing_team: dict[str, list] = defaultdict(list)
+    missing_member: dict[str, list] = defaultdict(list)
+    kept = []
+    for tm in memberships:
+        dangling = False
+        if tm.team_id in unknown_teams:
+            missing_team[tm.team_id].append(tm)
+            dangling = True
+        if tm.member_id in unknown_members:
+            missing_member[tm.member_id].append(tm)
+            dangling = True
+        if not dangling:
+            kept.append(tm)
+    for team_id, group in missing_team.items():
+        file, loc = _where(group[0].source)
+        findings.warning("unknown-team", file, loc, "teamId",
+                         f"team {team_id} has {len(group)} membership(s) but is not in the teams file; "
+                         "these memberships are dropped")
+    for member_id, group in missing_member.items():
+        file, loc = _where(group[0].source)
+        teams = sorted({tm.team_id for tm in group})
+        findings.warning(
+            "unknown-member", file, loc, "userId",
+            f"member {member_id} is in {len(teams)} team(s) ({_list(teams)}) but not in the members file "
+            f"(exported without includeArchived/includeInactive?); its {len(group)} team membership(s) "
+            "are dropped",
+        )
+    return replace(export, team_memberships=tuple(kept)), list(findings)
 
 
 # --------------------------------------------------------------------------- IdP
@@ -232,10 +261,45 @@ def nesting(groups: Sequence[IdpGroup]) -> Nesting:
     return Nesting(depth, nested, tuple(sorted(cycles)))
 
 
-def check_idp(directory: IdpDirectory) -> list[Finding]:
-    """Cross-record findings for an IdP directory (see the module docstring for the codes)."""
+USER_NAME_FIELDS = {
+    "okta-api": "profile.login",
+    "entra-csv": "userPrincipalName",
+    "entra-graph": "userPrincipalName",
+    "google-csv": "primaryEmail",
+    "google-api": "primaryEmail",
+    "scim": "userName",
+    "generic-csv": "userName",
+}
+"""Per IdP format, the source field that becomes SCIM ``userName`` (named by ``invalid-user-name``)."""
+
+
+def check_idp(
+    directory: IdpDirectory, paths: Sequence[str | Path] = (), *, report_empty: bool = True
+) -> list[Finding]:
+    """Cross-record findings for an IdP directory (see the module docstring for the codes).
+
+    ``paths`` (the ``--idp`` paths) name the file of ``no-idp-users`` when no
+    input file was read either; ``report_empty=False`` leaves that error out
+    (the loader already has an error that explains the missing users).
+    """
     findings = Findings()
     users = directory.users
+    if not users and report_empty:
+        file = directory.inputs[0].path if directory.inputs else (str(paths[0]) if paths else "")
+        findings.error("no-idp-users", file, "", "",
+                       f"the {directory.format or 'IdP'} export holds no users: a plan would find no one "
+                       "in the IdP (an incomplete export?)")
+    user_name_field = USER_NAME_FIELDS.get(directory.format, "userName")
+    match = EMAIL_RE.fullmatch
+    for u in users:
+        if match(u.user_name) is None and not is_valid_email(u.user_name) and u.active is not False:
+            file, loc = _where(u.source)
+            problem = f"is {u.user_name!r}, not a valid email address" if u.user_name else "is empty"
+            findings.warning(
+                "invalid-user-name", file, loc, user_name_field,
+                f"user {u.id}: the userName ({user_name_field}) {problem}; Sigma identifies SCIM users "
+                "by userName = email (sigma-api.md §5.2-5.3)",
+            )
     primaries = [u.emails[0] if u.emails else None for u in users]  # loaders put the primary first
     values = [e.value if e else "" for e in primaries]
     keys = [e.key if e else "" for e in primaries]

@@ -127,3 +127,38 @@ def test_findings_beyond_the_display_cap_are_counted(capsys, tmp_path):
     assert code == 0
     assert out.count("(empty-email)") == 20
     assert "... and 5 more empty-email finding(s) (--json lists all)" in out
+
+
+def test_a_side_that_loaded_nothing_prints_no_summary_only_the_findings(capsys, tmp_path):
+    code, out, err = run(capsys, "--sigma", str(tmp_path / "nope"), "--idp", str(FIXTURES / "okta"))
+    assert code == 1 and err == ""
+    lines = out.splitlines()
+    assert lines[:3] == [
+        "No summary: nothing could be loaded from the Sigma export (see the findings below).",
+        "Findings: 1 error(s), 1 warning(s), 0 info",
+        f"error: {tmp_path / 'nope'}: Sigma export directory does not exist (not-found)",
+    ]
+    assert "Sigma members" not in out and "IdP users" not in out
+    code, out, _ = run(capsys, "--sigma", str(SIGMA), "--idp", str(tmp_path / "missing"))
+    assert code == 1
+    assert out.splitlines()[0] == "No summary: nothing could be loaded from the IdP export (see the findings below)."
+
+
+def test_an_empty_organization_is_not_clean(capsys, tmp_path):
+    sigma = tmp_path / "sigma"
+    sigma.mkdir()
+    (sigma / "members.json").write_text('{"entries": [], "nextPage": null}', encoding="utf-8")
+    (sigma / "teams.json").write_text("[]", encoding="utf-8")
+    code, out, _ = run(capsys, "--sigma", str(sigma), "--idp", str(FIXTURES / "okta"), "--json")
+    assert code == 1
+    errors = [(f["code"], f["file"]) for f in json.loads(out)["findings"] if f["severity"] == "error"]
+    assert errors == [("no-members", str(sigma / "members.json"))]
+
+    okta = tmp_path / "okta"
+    shutil.copytree(FIXTURES / "okta", okta)
+    (okta / "users.json").write_text("[]", encoding="utf-8")
+    (okta / "group_members.json").write_text("{}", encoding="utf-8")
+    code, out, _ = run(capsys, "--sigma", str(SIGMA), "--idp", str(okta), "--json")
+    assert code == 1
+    errors = [(f["code"], f["file"]) for f in json.loads(out)["findings"] if f["severity"] == "error"]
+    assert errors == [("no-idp-users", str(okta / "users.json"))]

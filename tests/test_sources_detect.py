@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.model import Severity
 from planner.sources import UnknownFormatError, load_idp
 from planner.sources.detect import classify
 from planner.sources.files import Findings
@@ -91,3 +92,75 @@ def test_several_paths_form_one_export():
     directory, findings = load_idp([FIXTURES / "okta" / "users.json", FIXTURES / "okta" / "group_members.json"])
     assert directory.format == "okta-api"
     assert [g.id for g in directory.groups] == ["00g1emaKYZTWRYYRRTS1", "Sales EMEA"]
+
+
+# --------------------------------------------------------------------------- empty and unknown files
+
+
+def copy_export(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+@pytest.mark.parametrize("export, part", [
+    ("entra_csv", "group_members/Finance.csv"),
+    ("entra_csv", "users.csv"),
+    ("okta", "group_members.json"),
+    ("okta", "users.json"),
+])
+def test_an_empty_file_where_an_export_file_belongs_is_an_error(tmp_path, export, part):
+    root = copy_export(tmp_path, export)
+    (root / part).write_bytes(b"")  # `: > group_members/Finance.csv`
+    directory, findings = load_idp(root)
+    errors = [(f.severity, f.code, f.file, f.message) for f in findings if f.severity is Severity.ERROR]
+    assert errors == [(
+        Severity.ERROR, "empty-file", str(root / part),
+        "file is empty (0 bytes), where an IdP export file belongs: an empty part of an export would read as "
+        "'no users / no members'; export it again (or remove it)")]
+    assert "ignored-file" not in {f.code for f in findings}
+
+
+@pytest.mark.parametrize("content, why", [
+    (b"", "file is empty (0 bytes)"),
+    (b"\xef\xbb\xbf \r\n\r\n", "file holds only whitespace"),
+    (b"#TYPE System.Management.Automation.PSCustomObject\r\n", "file has no header line (only preamble lines)"),
+])
+def test_an_empty_file_given_directly_is_an_error(tmp_path, content, why):
+    path = tmp_path / "users.csv"
+    path.write_bytes(content)
+    directory, findings = load_idp(path)
+    assert directory.users == ()
+    assert [(f.severity, f.code, f.file) for f in findings] == [(Severity.ERROR, "empty-file", str(path))]
+    assert findings[0].message.startswith(why + ", where an IdP export file belongs")
+
+
+def test_foreign_files_are_ignored_with_info_but_unknown_export_files_are_errors(tmp_path):
+    root = copy_export(tmp_path, "okta")
+    (root / "README.txt").write_text("exported 2025-05-20 by ana\n", encoding="utf-8")
+    (root / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (root / "notes.yaml").write_text("owner: ana\n", encoding="utf-8")
+    directory, findings = load_idp(root)
+    assert len(directory.users) == 4
+    assert [(f.severity, f.code, f.file.rsplit("/", 1)[1]) for f in findings if f.code == "ignored-file"] == [
+        (Severity.INFO, "ignored-file", "README.txt"), (Severity.INFO, "ignored-file", "notes.yaml")]
+    (root / "audit.json").write_text(json.dumps({"events": []}), encoding="utf-8")
+    (root / "report.csv").write_text("Login,Score\na@example.com,3\n", encoding="utf-8")
+    _, findings = load_idp(root)
+    assert [(f.severity, f.code, f.file.rsplit("/", 1)[1], f.message) for f in findings
+            if f.code == "unknown-file"] == [
+        (Severity.ERROR, "unknown-file", "audit.json",
+         "not a recognizable part of the okta-api export (JSON of unknown kind); a part that is not read could "
+         "hide users or memberships: fix or remove the file, or pass --idp-format"),
+        (Severity.ERROR, "unknown-file", "report.csv",
+         "not a recognizable part of the okta-api export (CSV of unknown kind); a part that is not read could "
+         "hide users or memberships: fix or remove the file, or pass --idp-format"),
+    ]
+
+
+def test_an_okta_file_of_no_known_shape_named_like_a_part_is_read_as_that_part(tmp_path):
+    root = copy_export(tmp_path, "okta")
+    (root / "group_members.json").write_text(json.dumps({"data": "oops"}), encoding="utf-8")
+    _, findings = load_idp(root)
+    assert [(f.severity, f.code, f.file.rsplit("/", 1)[1]) for f in findings if f.severity is Severity.ERROR] == [
+        (Severity.ERROR, "unexpected-json-shape", "group_members.json")]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.model import Severity
 from planner.sources import load_idp
 from planner.sources.entra import rebuild_guest_email
 
@@ -152,3 +153,49 @@ def test_graph_per_group_member_files_and_transitive_answers(tmp_path):
     assert [(g.id, g.member_user_ids) for g in directory.groups] == [("Sales.transitive", ("u1",))]
     assert directory.users[0].active is False
     assert [f.code for f in findings] == ["transitive-members"]
+
+
+# --------------------------------------------------------------------------- rejected, never ignored
+
+
+def entra_dir(tmp_path: Path, users: str, name: str = "users.csv") -> Path:
+    (tmp_path / name).write_text(users, encoding="utf-8")
+    (tmp_path / "group_members").mkdir()
+    (tmp_path / "group_members" / "Finance.csv").write_text(
+        "Object ID,User principal name,Display name,Member type\nu1,a@example.com,A,User\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", ["users.csv", "exportUsers_2025-5-20.csv"])
+def test_a_users_csv_without_user_principal_name_is_a_missing_column_error(tmp_path, name):
+    root = entra_dir(tmp_path, "id,displayName,mail,accountEnabled\nu1,A,a@example.com,true\n", name)
+    directory, findings = load_idp(root)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    assert [(f.code, f.file, f.location, f.field) for f in errors] == [
+        ("missing-column", str(root / name), "line 1", "userPrincipalName")]
+    assert errors[0].message == ("Entra users CSV: required column 'userPrincipalName' not found in the "
+                                 "comma-separated header ('id', 'displayName', 'mail', 'accountEnabled')")
+    assert "ignored-file" not in {f.code for f in findings}
+
+
+def test_a_short_users_csv_row_is_a_ragged_row_error(tmp_path):
+    header = ("id,userPrincipalName,displayName,givenName,surname,mail,userType,accountEnabled,jobTitle,"
+              "department,companyName,employeeId,usageLocation,city,country,createdDateTime,mobilePhone")
+    rows = ["u1,a@example.com,A,A,A,a@example.com,Member,true,,Finance,,,,,,,",
+            "u2,b@example.com,B,B,B,b@example.com,Member,true,,Sales,",  # 11 of 17 fields
+            "u3,c@example.com,C,C,C,c@example.com,Member,true,,,,,,,,,",
+            "33907c31-3e09-45e4-b"]  # truncated last row
+    root = entra_dir(tmp_path, "\n".join([header, *rows]) + "\n")
+    directory, findings = load_idp(root)
+    assert [u.id for u in directory.users] == ["u1", "u3"]
+    assert [(f.severity, f.code, f.location, f.field) for f in findings if f.code == "ragged-row"] == [
+        (Severity.ERROR, "ragged-row", "line 3", "employeeId"),
+        (Severity.ERROR, "ragged-row", "line 5", "userPrincipalName")]
+
+
+def test_an_invalid_account_enabled_cell_is_a_warning_and_unknown(tmp_path):
+    root = entra_dir(tmp_path, "id,userPrincipalName,accountEnabled\nu1,a@example.com,maybe\n")
+    directory, findings = load_idp(root)
+    assert directory.users[0].active is None
+    assert [(f.severity, f.code, f.location, f.field) for f in findings] == [
+        (Severity.WARNING, "invalid-boolean", "line 2", "accountEnabled")]

@@ -39,8 +39,22 @@ def test_mapped_column_missing_from_the_csv_is_an_error(tmp_path):
     (tmp_path / "mapping.yaml").write_text("columns:\n  userName: Login\n  givenName: First\n", encoding="utf-8")
     directory, findings = load_idp(tmp_path)
     assert directory.users == ()
-    assert [(f.severity, f.code, f.location, f.field) for f in findings] == [
-        (Severity.ERROR, "missing-column", "line 1", "givenName")]
+    assert [(f.severity, f.code, f.file, f.location, f.field) for f in findings] == [
+        (Severity.ERROR, "missing-column", str(tmp_path / "people.csv"), "line 1", "First")]
+
+
+def test_a_missing_mapped_header_is_named_with_the_mapping_line(tmp_path):
+    (tmp_path / "people.csv").write_text("Login,Mail\na@example.com,a@example.com\n", encoding="utf-8")
+    (tmp_path / "map.yaml").write_text("# mapping\ncolumns:\n  userName: Logon\n  emails: [Mail, Alt]\n",
+                                       encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert directory.users == ()
+    assert [(f.code, f.location, f.field, f.message) for f in findings] == [
+        ("missing-column", "line 1", "Logon",
+         "CSV mapped by map.yaml: column 'Logon' (userName, map.yaml:3) is not in the header ('Login', 'Mail')"),
+        ("missing-column", "line 1", "Alt",
+         "CSV mapped by map.yaml: column 'Alt' (emails, map.yaml:4) is not in the header ('Login', 'Mail')"),
+    ]
 
 
 def test_bad_mapping_names_the_yaml_line(tmp_path):

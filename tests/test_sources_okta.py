@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from planner.model import Severity
 from planner.sources import load_idp
 from planner.sources.okta import okta_active
 
@@ -65,7 +66,7 @@ def test_member_missing_from_users_file_is_added_with_a_warning(okta):
     assert (dan.id, dan.status, dan.source.file) == (
         "00u4d5e6f7G8H9I0J1K2", "DEPROVISIONED", str(FIXTURES / "okta" / "group_members.json"))
     assert [(f.code, f.location) for f in findings] == [
-        ("member-not-in-users", '$["00g1emaKYZTWRYYRRTS1"][1]')]
+        ("member-not-in-users", '$["00g1emaKYZTWRYYRRTS1"][1]')]  # chloe.martin (no email) is STAGED
 
 
 def test_pages_appended_to_one_file_and_member_files_per_group(tmp_path):
@@ -78,3 +79,55 @@ def test_pages_appended_to_one_file_and_member_files_per_group(tmp_path):
     assert [u.id for u in directory.users] == ["00uA", "00uB"]
     assert [(g.id, g.member_user_ids) for g in directory.groups] == [("00gX", ("00uA",))]
     assert sorted(f.code for f in findings) == ["concatenated-json", "unknown-group"]
+
+
+# --------------------------------------------------------------------------- values that cannot be used as they are
+
+
+def okta_users(tmp_path: Path, *users: dict):
+    (tmp_path / "users.json").write_text(json.dumps(list(users)), encoding="utf-8")
+    return load_idp(tmp_path / "users.json")
+
+
+def test_a_login_that_is_a_number_is_flagged_never_stringified_silently(tmp_path):
+    directory, findings = okta_users(tmp_path, {"id": "00u1", "status": "ACTIVE",
+                                                "profile": {"login": 123, "email": "greta@example.com"}})
+    assert directory.users[0].user_name == "123"
+    assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings] == [
+        (Severity.WARNING, "unexpected-value", "$[0]", "profile.login",
+         "profile.login is a number (123), not a string; read as '123'"),
+        (Severity.WARNING, "invalid-user-name", "$[0]", "profile.login",
+         "user 00u1: the userName (profile.login) is '123', not a valid email address; Sigma identifies SCIM "
+         "users by userName = email (sigma-api.md §5.2-5.3)"),
+    ]
+
+
+def test_a_login_that_is_not_an_email_is_an_invalid_user_name_warning_unless_deprovisioned(tmp_path):
+    directory, findings = okta_users(
+        tmp_path,
+        {"id": "00u1", "status": "ACTIVE", "profile": {"login": 'greta dunmore"; DROP', "email": "g@example.com"}},
+        {"id": "00u2", "status": "DEPROVISIONED", "profile": {"login": "hlarsen", "email": "h@example.com"}},
+    )
+    assert [(f.code, f.file, f.location, f.field) for f in findings] == [
+        ("invalid-user-name", str(tmp_path / "users.json"), "$[0]", "profile.login")]
+
+
+@pytest.mark.parametrize("status, kept", [("WEIRD", "WEIRD"), (["ACTIVE"], None), (7, None)])
+def test_an_unknown_status_is_a_warning_and_active_stays_unknown(tmp_path, status, kept):
+    directory, findings = okta_users(tmp_path, {"id": "00u1", "status": status,
+                                                "profile": {"login": "a@example.com", "email": "a@example.com"}})
+    assert (directory.users[0].active, directory.users[0].status) == (None, kept)
+    assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings] == [
+        (Severity.WARNING, "unknown-status", "$[0]", "status",
+         f"user 00u1: status {status!r} is not an Okta user status (ACTIVE, STAGED, PROVISIONED, RECOVERY, "
+         "PASSWORD_EXPIRED, LOCKED_OUT, SUSPENDED, DEPROVISIONED); whether the user is active is unknown")]
+
+
+def test_an_export_without_users_is_an_error(tmp_path):
+    _, findings = okta_users(tmp_path)  # `[]`: nothing tells the format
+    assert [(f.severity, f.code) for f in findings] == [(Severity.ERROR, "unknown-format")]
+    _, findings = load_idp(tmp_path / "users.json", "okta-api")
+    assert [(f.severity, f.code, f.file) for f in findings] == [
+        (Severity.ERROR, "no-idp-users", str(tmp_path / "users.json"))]
+    assert findings[0].message == ("the okta-api export holds no users: a plan would find no one in the IdP "
+                                   "(an incomplete export?)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from planner.model import Severity
 from planner.sources import load_sigma_export
 
@@ -20,6 +22,10 @@ def write(directory: Path, name: str, content) -> Path:
     path = directory / name
     path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
     return path
+
+
+SIGMA_CSV_HEADER = ("memberId,email,firstName,lastName,memberType,userKind,isArchived,isInactive,organizationId,"
+                    "createdAt,updatedAt,createdBy,updatedBy,homeFolderId,profileImgUrl")
 
 
 def member(member_id: str, email: str, member_type: str = "Pro", **extra) -> dict:
@@ -100,7 +106,8 @@ def test_bare_arrays_and_team_members_taken_from_team_objects():
         ("88858466-5299-4425-95c0-000000000001", "Pq1Rs2Tu3Vw4Xy5Za6Bc7De8Fg9Hi"),
     ]
     assert export.account_types is None
-    assert codes(findings) == [("info", "team-members-from-teams")]
+    assert codes(findings) == [("info", "team-members-from-teams"), ("info", "missing-file")]
+    assert findings[1].field == "account_types.json"
 
 
 def test_csv_export_loads_like_the_json_export():
@@ -117,7 +124,7 @@ def test_csv_export_loads_like_the_json_export():
         (tm.team_id, tm.member_id, tm.is_team_admin) for tm in from_json.team_memberships]
     m1 = from_csv.members[0]
     assert m1.raw["department"] == "Finance" and m1.source.location == "line 2"
-    assert codes(findings) == [("warning", "duplicate-email")]
+    assert codes(findings) == [("info", "missing-file"), ("warning", "duplicate-email")]
 
 
 def test_json_preferred_over_csv_of_the_same_kind(tmp_path):
@@ -147,14 +154,22 @@ def test_unknown_member_type_is_a_warning_only_when_account_types_are_known(tmp_
     assert unknown[0].message.startswith("memberType 'Creator' of 2 member(s) (first m2)")
 
 
-def test_same_member_twice_across_pages_is_kept_once_with_a_warning(tmp_path):
+def test_same_member_id_twice_is_a_duplicate_id_error_and_kept_once(tmp_path):
     write(tmp_path, "members.json", [
-        {"entries": [member("m1", "a@example.com")], "nextPage": "x"},
-        {"entries": [member("m1", "a@example.com")], "nextPage": None}])
+        {"entries": [member("m1", "a@example.com"), member("m2", "b@example.com")], "nextPage": "x"},
+        {"entries": [member("m1", "a@example.com"), member("m2", "other@example.com")], "nextPage": None}])
     export, findings = load_sigma_export(tmp_path)
-    assert [m.member_id for m in export.members] == ["m1"]
-    dup = [f for f in findings if f.code == "duplicate-member-id"]
-    assert len(dup) == 1 and dup[0].location == "$[1].entries[0]"
+    assert [(m.member_id, m.email) for m in export.members] == [("m1", "a@example.com"), ("m2", "b@example.com")]
+    dup = [(f.severity, f.location, f.field, f.message) for f in findings if f.code == "duplicate-id"]
+    members_json = tmp_path / "members.json"
+    assert dup == [
+        (Severity.ERROR, "$[1].entries[0]", "memberId",
+         f"memberId m1 appears again (first at {members_json}:$[0].entries[0]), the same record again "
+         "(overlapping pages?); one id must name one object"),
+        (Severity.ERROR, "$[1].entries[1]", "memberId",
+         f"memberId m2 appears again (first at {members_json}:$[0].entries[1]), a different record; "
+         "one id must name one object"),
+    ]
     assert "duplicate-email" not in {f.code for f in findings}
 
 
@@ -172,23 +187,41 @@ def test_empty_and_invalid_emails_warn_but_members_are_kept(tmp_path):
         ("empty-email", "$[0]"), ("invalid-email", "$[1]"), ("invalid-email", "$[2]")]
 
 
-def test_string_booleans_are_coerced_and_nonsense_warns(tmp_path):
+def test_string_booleans_are_coerced_and_nonsense_is_an_error(tmp_path):
     write(tmp_path, "members.json", [member("m1", "a@example.com", isArchived="True"),
                                      member("m2", "b@example.com", isArchived="maybe")])
     export, findings = load_sigma_export(tmp_path)
     assert [m.is_archived for m in export.members] == [True, False]
     bad = [f for f in findings if f.code == "invalid-boolean"]
-    assert [(f.location, f.field) for f in bad] == [("$[1]", "isArchived")]
+    assert [(f.severity, f.location, f.field, f.message) for f in bad] == [
+        (Severity.ERROR, "$[1]", "isArchived",
+         "'maybe' is not a boolean (true/false, yes/no, 1/0); Sigma's state cannot be guessed")]
 
 
-def test_memberships_naming_unknown_teams_or_members_warn(tmp_path):
-    write(tmp_path, "members.json", [member("m1", "a@example.com")])
-    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "One"}])
-    write(tmp_path, "team_members.json", {"t1": {"entries": [{"userId": "m1"}, {"userId": "gone"}]},
-                                          "t9": {"entries": [{"userId": "m1"}]}})
+def test_an_invalid_boolean_in_members_csv_is_an_error(tmp_path):
+    write(tmp_path, "members.csv", "memberId,email,isArchived\nm1,a@example.com,no\nm2,b@example.com,maybe\n")
+    write(tmp_path, "teams.json", [])
     _, findings = load_sigma_export(tmp_path)
-    assert sorted((f.code, f.location) for f in findings) == [
-        ("unknown-member", '$["t1"].entries'), ("unknown-team", '$["t9"].entries')]
+    assert [(f.severity, f.code, f.file, f.location, f.field) for f in findings if f.severity is Severity.ERROR] == [
+        (Severity.ERROR, "invalid-boolean", str(tmp_path / "members.csv"), "line 3", "isArchived")]
+
+
+def test_memberships_naming_unknown_teams_or_members_warn_and_are_dropped(tmp_path):
+    write(tmp_path, "members.json", [member("m1", "a@example.com")])
+    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "One"}, {"teamId": "t2", "name": "Two"}])
+    write(tmp_path, "team_members.json", {"t1": {"entries": [{"userId": "m1"}, {"userId": "gone"}]},
+                                          "t2": {"entries": [{"userId": "gone", "isTeamAdmin": True}]},
+                                          "t9": {"entries": [{"userId": "m1"}]}})
+    export, findings = load_sigma_export(tmp_path)
+    assert [(tm.team_id, tm.member_id) for tm in export.team_memberships] == [("t1", "m1")]
+    assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings
+            if f.code in ("unknown-member", "unknown-team")] == [
+        (Severity.WARNING, "unknown-team", '$["t9"].entries', "teamId",
+         "team t9 has 1 membership(s) but is not in the teams file; these memberships are dropped"),
+        (Severity.WARNING, "unknown-member", '$["t1"].entries', "userId",
+         "member gone is in 2 team(s) (t1, t2) but not in the members file (exported without "
+         "includeArchived/includeInactive?); its 2 team membership(s) are dropped"),
+    ]
 
 
 def test_duplicate_team_names_ignoring_case_warn(tmp_path):
@@ -198,14 +231,136 @@ def test_duplicate_team_names_ignoring_case_warn(tmp_path):
     assert [f.code for f in findings if f.code == "duplicate-team-name"] == ["duplicate-team-name"]
 
 
-def test_csv_team_members_accept_user_id_and_flag_excel_damaged_ids(tmp_path):
+def test_csv_team_members_accept_user_id_and_excel_damaged_ids_are_errors(tmp_path):
     write(tmp_path, "members.csv", "memberId,email\nm1,a@example.com\n1.23E+28,b@example.com\n")
-    write(tmp_path, "teams.csv", "teamId,name\nt1,One\n")
-    write(tmp_path, "team_members.csv", "teamId,userId,isTeamAdmin\nt1,m1,yes\n")
+    write(tmp_path, "teams.csv", "teamId,name\nt1,One\n1.04E+20,Two\n")
+    write(tmp_path, "team_members.csv", "teamId,userId,isTeamAdmin\nt1,m1,yes\nt1,1.23E+28,no\n")
     export, findings = load_sigma_export(tmp_path)
-    assert [(tm.member_id, tm.is_team_admin) for tm in export.team_memberships] == [("m1", True)]
-    mangled = [f for f in findings if f.code == "excel-mangled-id"]
-    assert [(f.location, f.field) for f in mangled] == [("line 3", "memberId")]
+    assert [(tm.member_id, tm.is_team_admin) for tm in export.team_memberships] == [("m1", True), ("1.23E+28", False)]
+    assert [m.member_id for m in export.members] == ["m1", "1.23E+28"]  # kept as strings: nothing later trips
+    mangled = [(f.severity, f.file.rsplit("/", 1)[1], f.location, f.field) for f in findings
+               if f.code == "excel-mangled-id"]
+    assert mangled == [(Severity.ERROR, "members.csv", "line 3", "memberId"),
+                       (Severity.ERROR, "teams.csv", "line 3", "teamId"),
+                       (Severity.ERROR, "team_members.csv", "line 3", "userId")]
+    assert findings[0].message == ("memberId '1.23E+28' looks damaged by a spreadsheet (scientific notation or "
+                                   "zeroed digits) and cannot be used to change anything in Sigma; re-export "
+                                   "without opening the file in Excel")
+
+
+def test_excel_damaged_ids_in_json_are_errors(tmp_path):
+    write(tmp_path, "members.json", [member("m1", "a@example.com"), member("1.04E+20", "b@example.com")])
+    write(tmp_path, "teams.json", [{"teamId": "2.5E+19", "name": "One"}])
+    write(tmp_path, "team_members.json", {"2.5E+19": {"entries": [{"userId": "m1"}, {"userId": "1.04E+20"}]}})
+    export, findings = load_sigma_export(tmp_path)
+    assert [(tm.team_id, tm.member_id) for tm in export.team_memberships] == [
+        ("2.5E+19", "m1"), ("2.5E+19", "1.04E+20")]
+    assert [(f.severity, f.file.rsplit("/", 1)[1], f.location, f.field) for f in findings
+            if f.code == "excel-mangled-id"] == [
+        (Severity.ERROR, "members.json", "$[1]", "memberId"),
+        (Severity.ERROR, "teams.json", "$[0]", "teamId"),
+        (Severity.ERROR, "team_members.json", '$["2.5E+19"]', "teamId"),
+        (Severity.ERROR, "team_members.json", '$["2.5E+19"].entries[1]', "userId"),
+    ]
+
+
+@pytest.mark.parametrize("entries, expected", [
+    ([{"memberId": None, "email": "x@example.com"}],
+     ("missing-id", "$[1]", "memberId", "member has no memberId; skipped")),
+    ([{"memberId": 12, "email": "x@example.com"}],
+     ("invalid-id", "$[1]", "memberId",
+      "member has memberId 12, a number where Sigma writes a string id; skipped")),
+    (["x@example.com"],
+     ("invalid-record", "$[1]", "", "member entry is a string ('x@example.com'), not an object; skipped")),
+    ([{"memberId": "m1", "email": "other@example.com"}],
+     ("duplicate-id", "$[1]", "memberId", None)),
+])
+def test_unusable_member_records_are_errors_and_left_out(tmp_path, entries, expected):
+    write(tmp_path, "members.json", [member("m1", "a@example.com"), *entries])
+    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "One"}])
+    write(tmp_path, "team_members.json", {"t1": [{"userId": "m1"}]})
+    export, findings = load_sigma_export(tmp_path)
+    assert [(m.member_id, m.email) for m in export.members] == [("m1", "a@example.com")]
+    errors = [(f.code, f.location, f.field, f.message) for f in findings if f.severity is Severity.ERROR]
+    assert [e[:3] for e in errors] == [expected[:3]]
+    if expected[3]:
+        assert errors[0][3] == expected[3]
+    assert all(f.file == str(tmp_path / "members.json") for f in findings if f.severity is Severity.ERROR)
+
+
+def test_team_member_entries_with_unusable_ids_are_errors(tmp_path):
+    write(tmp_path, "members.json", [member("m1", "a@example.com")])
+    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "One"}, {"teamId": "t1", "name": "Again"}])
+    write(tmp_path, "team_members.json", {"t1": {"entries": [{"userId": "m1"}, {"userId": 7}, "m1", {}]}})
+    export, findings = load_sigma_export(tmp_path)
+    assert [(tm.team_id, tm.member_id) for tm in export.team_memberships] == [("t1", "m1")]
+    assert [t.name for t in export.teams] == ["One"]
+    assert [(f.severity, f.code, f.location, f.field) for f in findings] == [
+        (Severity.ERROR, "duplicate-id", "$[1]", "teamId"),
+        (Severity.ERROR, "invalid-record", '$["t1"].entries[2]', ""),
+        (Severity.ERROR, "invalid-id", '$["t1"].entries[1]', "userId"),
+        (Severity.ERROR, "missing-id", '$["t1"].entries[3]', "userId"),
+        (Severity.INFO, "missing-file", "", "account_types.json"),
+    ]
+
+
+@pytest.mark.parametrize("name, content", [
+    ("members.csv", SIGMA_CSV_HEADER + "\n"),
+    ("members.json", "[]"),
+    ("members.json", json.dumps({"entries": [], "nextPage": None})),
+    ("members.json", json.dumps([{"memberId": "SigmaSchedulerRobot",
+                                  "email": "scheduler-robot@sigmacomputing.com"}])),
+])
+def test_an_export_without_members_is_a_no_members_error(tmp_path, name, content):
+    write(tmp_path, name, content)
+    write(tmp_path, "teams.json", [])
+    export, findings = load_sigma_export(tmp_path)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    assert [(f.code, f.file, f.location, f.field) for f in errors] == [
+        ("no-members", str(tmp_path / name), "", "memberId")]
+    robot = " besides the scheduler robot" if export.members else ""
+    assert errors[0].message == (f"the members file lists no members{robot} (only a header, or an empty list): "
+                                 "an export of a real organization has people")
+
+
+def test_a_truncated_members_csv_row_is_a_ragged_row_error(tmp_path):
+    full = "m{n},u{n}@example.com,U,V,Pro,internal,false,false,org,2024-01-01,2024-01-02,a,b,f,"
+    rows = [full.format(n=1), "m2,u2@example.com,U,V,Pro,internal,false,false,org,2024-01-01,2024-01-02",
+            full.format(n=3), "m4,u4@exa"]
+    write(tmp_path, "members.csv", "\n".join([SIGMA_CSV_HEADER, *rows]))
+    write(tmp_path, "teams.json", [])
+    export, findings = load_sigma_export(tmp_path)
+    assert [m.member_id for m in export.members] == ["m1", "m3"]
+    assert [(f.severity, f.code, f.location, f.field) for f in findings if f.severity is Severity.ERROR] == [
+        (Severity.ERROR, "ragged-row", "line 3", "createdBy"), (Severity.ERROR, "ragged-row", "line 5", "firstName")]
+
+
+def test_missing_teams_and_team_members_files_are_errors_account_types_only_info(tmp_path):
+    write(tmp_path, "members.json", [member("m1", "a@example.com")])
+    _, findings = load_sigma_export(tmp_path)
+    assert [(f.severity, f.code, f.field) for f in findings] == [
+        (Severity.ERROR, "missing-file", "teams.json"), (Severity.INFO, "missing-file", "account_types.json")]
+    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "One"}])
+    _, findings = load_sigma_export(tmp_path)
+    assert [(f.severity, f.code, f.field) for f in findings] == [
+        (Severity.ERROR, "missing-file", "team_members.json"), (Severity.INFO, "missing-file", "account_types.json")]
+    assert findings[0].message == ("Sigma export has 1 team(s) but no team_members.json or team_members.csv: a plan "
+                                   "without memberships would silently skip removing leftover members")
+    write(tmp_path, "teams.json", [])  # an org without teams needs no memberships file
+    _, findings = load_sigma_export(tmp_path)
+    assert [(f.severity, f.code) for f in findings] == [(Severity.INFO, "missing-file")]
+
+
+@pytest.mark.parametrize("name", ["teams.json", "team_members.json", "account_types.json", "teams.csv"])
+def test_an_empty_sigma_file_is_an_error_whichever_it_is(tmp_path, name):
+    write(tmp_path, "members.json", [member("m1", "a@example.com")])
+    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "One"}])
+    write(tmp_path, "team_members.json", {"t1": [{"userId": "m1"}]})
+    (tmp_path / name).write_bytes(b"")
+    if name == "teams.csv":
+        (tmp_path / "teams.json").unlink()
+    _, findings = load_sigma_export(tmp_path)
+    assert (Severity.ERROR, "empty-file", str(tmp_path / name)) in [(f.severity, f.code, f.file) for f in findings]
 
 
 def test_missing_directory_missing_members_and_a_file_instead_of_a_directory(tmp_path):
@@ -227,9 +382,22 @@ def test_truncated_json_is_an_error_with_line_and_column(tmp_path):
 
 def test_a_members_object_that_is_not_a_page_is_an_error(tmp_path):
     write(tmp_path, "members.json", {"members": []})
+    write(tmp_path, "teams.json", [])
     _, findings = load_sigma_export(tmp_path)
     assert [(f.code, f.location) for f in findings if f.severity is Severity.ERROR] == [
         ("unexpected-json-shape", "$")]
+
+
+def test_entries_that_is_not_a_list_says_so(tmp_path):
+    write(tmp_path, "members.json", {"entries": "x", "nextPage": None})
+    write(tmp_path, "teams.json", [])
+    _, findings = load_sigma_export(tmp_path)
+    assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings] == [
+        (Severity.ERROR, "unexpected-json-shape", "$.entries", "entries",
+         "members.json: 'entries' must be an array of records, found a string"),
+        (Severity.INFO, "missing-file", "", "account_types.json",
+         "no account_types.json (optional): memberType values are not checked against the org's account types"),
+    ]
 
 
 def test_a_member_repeated_in_overlapping_pages_of_one_team_is_kept_once(tmp_path):
@@ -238,6 +406,7 @@ def test_a_member_repeated_in_overlapping_pages_of_one_team_is_kept_once(tmp_pat
     write(tmp_path, "team_members.json", {"t1": [
         {"entries": [{"userId": "m1"}, {"userId": "m2"}], "nextPage": "p2"},
         {"entries": [{"userId": "m2", "isTeamAdmin": True}], "nextPage": None}]})
+    write(tmp_path, "account_types.json", {"entries": [{"accountTypeId": "1", "accountTypeName": "Pro"}]})
     export, findings = load_sigma_export(tmp_path)
     assert [(tm.member_id, tm.is_team_admin) for tm in export.team_memberships] == [("m1", False), ("m2", False)]
     assert findings == []

@@ -123,11 +123,50 @@ def test_json_object_inside_a_quoted_cell_and_quoted_newlines_survive(tmp_path):
     assert table.lines == [2, 3, 5]
 
 
-def test_ragged_row_is_an_error_and_skipped_but_trailing_empty_fields_are_fine(tmp_path):
+def test_ragged_rows_are_errors_and_skipped_but_trailing_empty_fields_are_fine(tmp_path):
     table, findings = table_of(tmp_path, "id,userPrincipalName\n1,a@x.com,EXTRA\n2,b@x.com,\n3\n")
-    assert rows(table) == [["2", "b@x.com"], ["3", ""]]
-    assert table.lines == [3, 4]
-    assert [(f.severity, f.code, f.location) for f in findings] == [(Severity.ERROR, "ragged-row", "line 2")]
+    assert rows(table) == [["2", "b@x.com"]]
+    assert table.lines == [3]
+    assert [(f.severity, f.code, f.location, f.field) for f in findings] == [
+        (Severity.ERROR, "ragged-row", "line 2", ""), (Severity.ERROR, "ragged-row", "line 4", "userPrincipalName")]
+    assert findings[1].message == ("test CSV: row has 1 fields but the header has 2; column 'userPrincipalName' and "
+                                   "after are missing (truncated row?); row skipped")
+
+
+SIGMA_HEADER = ("memberId,email,firstName,lastName,memberType,userKind,isArchived,isInactive,organizationId,"
+                "createdAt,updatedAt,createdBy,updatedBy,homeFolderId,profileImgUrl")
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_a_short_row_is_a_ragged_row_error_naming_the_first_missing_column(tmp_path, quoted, size):
+    full = "m{n},a{n}@example.com,Ana,Lopez,Pro,internal,false,false,org,2024-01-01,2024-01-02,x,y,f,"
+    short = "m{n},b{n}@example.com,Ben,Okafor,Pro,internal,false,false,org,2024-01-01,2024-01-02"  # 11 of 15
+    n_rows = 3 if size == "small" else 2000  # large: pandas' C parser, which pads short rows silently
+    lines = [SIGMA_HEADER] + [full.format(n=i) for i in range(n_rows)]
+    lines.insert(3, short.format(n=99))
+    if quoted:
+        lines = [",".join(f'"{c}"' for c in line.split(",")) for line in lines]
+    table, findings = table_of(tmp_path, "\n".join(lines) + "\n", aliases={"memberId": ()}, required=("memberId",))
+    assert [(f.severity, f.code, f.location, f.field) for f in findings] == [
+        (Severity.ERROR, "ragged-row", "line 4", "createdBy")]
+    assert findings[0].message.startswith("test CSV: row has 11 fields but the header has 15; column 'createdBy' and")
+    assert len(table) == n_rows and 4 not in table.lines
+
+
+def test_a_truncated_last_row_is_a_ragged_row_error(tmp_path):
+    header = ("id,userPrincipalName,displayName,givenName,surname,mail,userType,accountEnabled,jobTitle,"
+              "department,companyName,employeeId,usageLocation,city,country,createdDateTime,mobilePhone")
+    row = "33907c31-3e09-45e4-b0a1-00000000000{n},u{n}@example.com,U,U,U,u{n}@example.com,Member,true,,,,,,,,,"
+    text = "\n".join([header, row.format(n=1), row.format(n=2), "33907c31-3e09-45e4-b"])
+    table, findings = table_of(tmp_path, text)
+    assert [(f.code, f.location, f.field) for f in findings] == [("ragged-row", "line 4", "userPrincipalName")]
+    assert table.lines == [2, 3]
+
+
+def test_a_header_with_a_trailing_delimiter_does_not_make_rows_short(tmp_path):
+    table, findings = table_of(tmp_path, "id,userPrincipalName,\n1,a@x.com\n")
+    assert findings == [] and rows(table) == [["1", "a@x.com", ""]]
 
 
 def test_unterminated_quote_is_an_error(tmp_path):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from planner.model import Email, IdpDirectory, IdpGroup, IdpUser, SourceRef, email_key
+import pytest
+
+from planner.model import Email, IdpDirectory, IdpGroup, IdpUser, Severity, SourceRef, email_key
+from planner.sources.values import is_valid_email
 from planner.validation import check_idp, nesting
 
 
@@ -39,9 +42,48 @@ def test_same_user_name_with_different_emails_is_reported_once():
 
 
 def test_users_without_or_with_a_bad_email():
-    directory = IdpDirectory(users=(user("u1", "chloe.martin"), user("u2", "x", "Ana Lopez", line=3)))
+    directory = IdpDirectory(users=(user("u1", "chloe.martin@example.com"),
+                                    user("u2", "ana@example.com", "Ana Lopez", line=3)))
     assert [(f.code, f.location) for f in check_idp(directory)] == [
         ("empty-email", "line 2"), ("invalid-email", "line 3")]
+
+
+@pytest.mark.parametrize("user_name, problem", [
+    ("chloe.martin", "is 'chloe.martin', not a valid email address"),
+    ("123", "is '123', not a valid email address"),
+    ('greta dunmore"; DROP', "is 'greta dunmore\"; DROP', not a valid email address"),
+    ("greta\"; DROP@example.com", "is 'greta\"; DROP@example.com', not a valid email address"),
+    ("", "is empty"),
+])
+def test_a_user_name_that_is_not_an_email_is_an_invalid_user_name_warning(user_name, problem):
+    directory = IdpDirectory(users=(user("00u1", user_name, "greta@example.com"),), format="okta-api")
+    findings = check_idp(directory)
+    assert [(f.severity, f.code, f.file, f.location, f.field) for f in findings] == [
+        (Severity.WARNING, "invalid-user-name", "users.csv", "line 2", "profile.login")]
+    assert findings[0].message == (f"user 00u1: the userName (profile.login) {problem}; Sigma identifies SCIM "
+                                   "users by userName = email (sigma-api.md §5.2-5.3)")
+
+
+@pytest.mark.parametrize("value, valid", [
+    ("greta.dunmore@example.com", True), ("carol_partner.example#EXT#@tenant.onmicrosoft.com", True),
+    ("zoë@exämple.com", True), ("a..b@example.com", False), (".a@example.com", False), ("a@example", False),
+    ("a@1.2.3.4", False), ("a@-x.example", False), ("x" * 65 + "@example.com", False), (123, False), (None, False),
+])
+def test_is_valid_email_is_the_rfc_5322_dot_atom_form(value, valid):
+    assert is_valid_email(value) is valid
+
+
+def test_an_inactive_user_needs_no_valid_user_name():
+    inactive = IdpUser(id="00u2", user_name="hlarsen", user_name_key="hlarsen", active=False,
+                       emails=(Email("h@example.com", "h@example.com", True),), source=SourceRef("users.json", "$[1]"))
+    assert check_idp(IdpDirectory(users=(inactive,), format="okta-api")) == []
+
+
+def test_a_directory_without_users_is_a_no_idp_users_error():
+    findings = check_idp(IdpDirectory(format="scim"), ["idp/Users.json"])
+    assert [(f.severity, f.code, f.file) for f in findings] == [(Severity.ERROR, "no-idp-users", "idp/Users.json")]
+    assert findings[0].message == ("the scim export holds no users: a plan would find no one in the IdP "
+                                   "(an incomplete export?)")
 
 
 def test_nesting_depth_and_cycles():
@@ -54,7 +96,8 @@ def test_nesting_depth_and_cycles():
 
 
 def test_group_containing_itself_is_a_warning_with_the_path():
-    directory = IdpDirectory(groups=(group("a", "b"), group("b", "c"), group("c", "a"), group("self", "self")))
+    directory = IdpDirectory(users=(user("u1", "a@example.com", "a@example.com"),),
+                             groups=(group("a", "b"), group("b", "c"), group("c", "a"), group("self", "self")))
     findings = check_idp(directory)
     assert [(f.code, f.file, f.location, f.message) for f in findings] == [
         ("group-cycle", "groups.json", "$[a]", "group 'A' contains itself through nesting: A > B > C > A"),

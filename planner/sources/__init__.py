@@ -88,13 +88,17 @@ def load_sigma_export(directory: str | Path) -> tuple[SigmaExport, list[Finding]
     """Load a Sigma export directory (layout: :mod:`planner.sources.sigma`).
 
     Returns the export and its findings: file/record problems first, then the
-    cross-record checks of :func:`planner.validation.check_sigma`.
+    cross-record checks of :func:`planner.validation.drop_dangling_memberships`
+    (team memberships without their member or team are dropped, with a
+    warning) and :func:`planner.validation.check_sigma`.
     """
-    from ..validation import check_sigma
+    from ..validation import check_sigma, drop_dangling_memberships
 
     findings = Findings()
     with gc_paused():
         export = sigma.load(Path(directory), findings)
+        export, dropped = drop_dangling_memberships(export)
+        findings.extend(dropped)
         findings.extend(check_sigma(export))
     return export, list(findings)
 
@@ -118,13 +122,15 @@ def load_idp(
         raise UnknownFormatError(f"unknown IdP format {format!r} (one of: {', '.join(IDP_FORMATS)})")
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    paths = list(paths)
     findings = Findings()
     layout = detect.scan([Path(p) for p in paths], findings, format)
     if layout.format is None:
         return IdpDirectory(), list(findings)
     with gc_paused():
         directory = _loader(layout.format)(layout.files, findings)
-        findings.extend(check_idp(directory))
+        failed = any(f.severity is Severity.ERROR for f in findings)
+        findings.extend(check_idp(directory, paths, report_empty=not failed))
     return directory, list(findings)
 
 

@@ -30,6 +30,22 @@ recognized as ``sigma`` so that a wrong ``--idp`` path gets a clear error.
 ``--idp-format`` overrides the format; roles then come from content where it
 agrees and from file names otherwise (``*user*`` -> users, ``*group*member*`` /
 ``*members*`` -> members, ``*group*`` -> groups).
+
+A file that sits where an export file belongs (a ``.json`` / ``.csv`` / ``.tsv``
+under an ``--idp`` directory, or any file given directly) is never skipped
+quietly, since a missing part reads as "nobody is in this group":
+
+- empty (0 bytes, only whitespace, or a CSV with no header line): ``empty-file``
+  error, and the file takes no part in detection;
+- content of no known role under the detected format: its role comes from its
+  name (as with ``--idp-format``) and, for ``entra-csv``, from user-like
+  columns (``mail``, ``displayName``, ``id``...), so that the loader reports what
+  is wrong (``missing-column`` naming the column); when neither tells, an
+  ``unknown-file`` error.
+
+Only clearly foreign files are ignored with an info ``ignored-file``: other
+suffixes (``README.txt``, ``notes.yaml``), hidden files (``.DS_Store``), and files of
+a Sigma export.
 """
 
 from __future__ import annotations
@@ -49,6 +65,11 @@ IDP_FORMATS = ("okta-api", "entra-csv", "entra-graph", "google-csv", "google-api
 """Every value ``--idp-format`` accepts."""
 
 TEXT_SUFFIXES = {".json", ".csv", ".tsv", ".txt", ".yaml", ".yml"}
+EXPORT_SUFFIXES = {".json", ".csv", ".tsv"}
+"""Suffixes of export files: under an ``--idp`` directory these are never ignored quietly."""
+JSON_FORMATS = frozenset({"okta-api", "entra-graph", "google-api", "scim"})
+_ENTRA_USER_COLUMNS = {"mail", "email", "displayname", "display name", "id", "object id", "objectid",
+                       "givenname", "given name", "surname", "usertype", "user type", "accountenabled"}
 _FIRST_KEY = re.compile(r'^\{\s*"((?:[^"\\]|\\.)*)"\s*:')
 _ENVELOPE_KEYS = {
     "@odata.context", "@odata.nextlink", "value", "kind", "etag", "users", "groups", "members",
@@ -179,12 +200,16 @@ def classify_yaml(path: Path) -> FileKind:
     return FileKind(None, None, "YAML without a columns: map")
 
 
-def classify(path: Path) -> FileKind:
-    """Classify one file by content (JSON / CSV / YAML), falling back to its suffix for the syntax."""
+def classify(path: Path, head: str | None = None) -> FileKind:
+    """Classify one file by content (JSON / CSV / YAML), falling back to its suffix for the syntax.
+
+    ``head``: :func:`head_text` of the file when the caller has it already.
+    """
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return classify_yaml(path)
-    head = head_text(path)
+    if head is None:
+        head = head_text(path)
     first = head.lstrip()[:1]
     if first in ("{", "["):
         return classify_json(head)
@@ -212,6 +237,55 @@ def _role_by_name(path: Path, fmt: str) -> str | None:
     return None
 
 
+def emptiness(path: Path, head: str | None = None) -> str | None:
+    """Why ``path`` holds no export content (``"file is empty (0 bytes)"``...), or ``None`` when it has some.
+
+    Empty means 0 bytes, only whitespace (a BOM included), or, for a file
+    that is not JSON, no header line (nothing but blank / ``#TYPE`` /
+    ``version:`` / ``sep=`` lines). Binary or unreadable files are not "empty":
+    the loader reports them (``unreadable-file``). ``head``: :func:`head_text` of
+    the file when the caller has it already.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    if size == 0:
+        return "file is empty (0 bytes)"
+    if size > 65536:
+        return None
+    if head is None:
+        head = head_text(path)
+    if not head:
+        return None  # binary / unreadable: not ours to judge
+    if not head.strip().lstrip("\ufeff").strip():
+        return "file holds only whitespace"
+    if head.lstrip()[:1] not in ("{", "[") and path.suffix.lower() != ".json":
+        if find_header(head).offset >= len(head):
+            return "file has no header line (only preamble lines)"
+    return None
+
+
+def _fallback_role(path: Path, fmt: str, overridden: bool) -> str | None:
+    """The role of a file whose content did not tell, under format ``fmt`` (``None``: cannot tell).
+
+    With ``--idp-format`` the file name decides. Otherwise the file must have
+    the format's syntax (JSON for the API formats, CSV for the others); then
+    the name decides, and an ``entra-csv`` file with user-like columns is the
+    users file (so that a users CSV lacking ``userPrincipalName`` is reported
+    as such, not ignored).
+    """
+    if overridden:
+        return _role_by_name(path, fmt)
+    is_json = path.suffix.lower() == ".json" or head_text(path, 4096).lstrip()[:1] in ("{", "[")
+    if is_json != (fmt in JSON_FORMATS):
+        return None
+    role = _role_by_name(path, fmt)
+    if role is None and fmt == "entra-csv" and _ENTRA_USER_COLUMNS & set(csv_header_keys(head_text(path))):
+        role = "users"
+    return role
+
+
 def _walk(path: Path, depth: int = 2) -> list[Path]:
     out: list[Path] = []
     for child in sorted(path.iterdir()):
@@ -232,9 +306,11 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
     ``not-an-idp-export`` (the path holds a Sigma export), ``unknown-format``
     (nothing recognized; use ``--idp-format`` or a mapping), ``ambiguous-format``
     (files of several IdP formats; pass one folder or ``--idp-format``).
-    Info ``ignored-file`` for files that do not belong to the chosen format.
+    Per file (see the module docstring): ``empty-file`` and ``unknown-file``
+    errors, info ``ignored-file`` for clearly foreign files.
     """
     files: list[Path] = []
+    given: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -246,10 +322,21 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
             files.extend(found)
         else:
             files.append(path)
+            given.add(path)
+    files = list(dict.fromkeys(files))
+    kinds: dict[Path, FileKind] = {}
+    for p in files:
+        head = None if p.suffix.lower() in (".yaml", ".yml") else head_text(p)
+        why = emptiness(p, head) if p in given or p.suffix.lower() in EXPORT_SUFFIXES else None
+        if why is None:
+            kinds[p] = classify(p, head)
+        else:
+            findings.error("empty-file", p, "", "",
+                           f"{why}, where an IdP export file belongs: an empty part of an export would read as "
+                           "'no users / no members'; export it again (or remove it)")
+    files = list(kinds)
     if not files:
         return Layout(None)
-    files = list(dict.fromkeys(files))
-    kinds = {p: classify(p) for p in files}
 
     overridden = format is not None
     if format is None:
@@ -288,15 +375,24 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
                 role = "group-members"  # GET /api/v1/groups/{id}/users saved per group
         elif kind.format == "sigma":
             role = None
+        elif p not in given and (
+            p.suffix.lower() not in EXPORT_SUFFIXES and (format != "generic-csv" or p.suffix.lower() != ".txt")
+        ):
+            role = None  # README.txt, notes.yaml: clearly not an export file
         elif format == "generic-csv":
             role = "csv" if p.suffix.lower() not in (".json", ".yaml", ".yml") else None
-        elif overridden:
-            role = _role_by_name(p, format)  # the user named the format: trust the file name
         else:
-            role = None
+            role = _fallback_role(p, format, overridden)
         if role is None:
-            findings.info("ignored-file", p, "", "",
-                          f"not part of the {format} export ({kind.reason}); ignored")
+            if kind.format == "sigma" or (p not in given and p.suffix.lower() not in EXPORT_SUFFIXES):
+                findings.info("ignored-file", p, "", "",
+                              f"not part of the {format} export ({kind.reason}); ignored")
+            else:
+                findings.error(
+                    "unknown-file", p, "", "",
+                    f"not a recognizable part of the {format} export ({kind.reason}); a part that is not "
+                    "read could hide users or memberships: fix or remove the file, or pass --idp-format",
+                )
             continue
         layout.files.setdefault(role, []).append(p)
     if not layout.files:

@@ -56,7 +56,9 @@ from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
 from .files import Findings, guarded, read_json
 from .tabular import Table, read_table
-from .values import InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, parse_timestamp
+from .values import (
+    InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, parse_timestamp, string_field,
+)
 
 CSV_FORMAT = "entra-csv"
 GRAPH_FORMAT = "entra-graph"
@@ -454,10 +456,13 @@ def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[st
     last = _last_sign_in(rec.get("signInActivity"), ref, findings)
     if last:
         attributes["lastLogin"] = last
+    mail = rec.get("mail")
+    if mail is not None and mail.__class__ is not str:
+        mail = string_field(mail, "mail", ref, findings) or None
     return _user(
-        user_id=user_id, upn=as_text(rec.get("userPrincipalName")).strip(),
+        user_id=user_id, upn=string_field(rec.get("userPrincipalName"), "userPrincipalName", ref, findings),
         display=opt_text(rec.get("displayName")), given=opt_text(rec.get("givenName")),
-        surname=opt_text(rec.get("surname")), mail=opt_text(rec.get("mail")),
+        surname=opt_text(rec.get("surname")), mail=mail,
         user_type=opt_text(rec.get("userType")), active=enabled,
         other_mails=rec.get("otherMails"), proxy_addresses=rec.get("proxyAddresses"),
         attributes=attributes, ref=ref, findings=findings, counters=counters,

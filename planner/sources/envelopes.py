@@ -12,7 +12,10 @@ A saved API answer comes in one of three shapes, all accepted:
 
 When the last page still names a next page (``nextPage`` not null, an
 ``@odata.nextLink``, a ``nextPageToken``), the export stopped early: warning
-``incomplete-pages``.
+``incomplete-pages``. A page whose record key holds something other than an
+array (``{"entries": "x"}``) is an ``unexpected-json-shape`` error at that key.
+Items that are not objects are ``invalid-record`` warnings, or errors with
+``strict=True`` (the Sigma side, whose state cannot be guessed).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .files import Findings
+from .values import json_type as _type_name
 
 
 def _page_key(obj: dict, keys: Sequence[str], case_insensitive: bool) -> str | None:
@@ -53,17 +57,21 @@ def batches(
     what: str,
     base: str = "$",
     case_insensitive: bool = False,
+    strict: bool = False,
 ) -> list[tuple[str, list]]:
     """The record arrays of a saved API answer, each with the JSON path of the array.
 
     ``page_keys`` name the list holding records in a page object (first found
     wins), ``next_keys`` the continuation token of a page. ``base`` prefixes
     paths (``$["teamId"]`` for a keyed file). A shape that is none of the three
-    gives an error ``unexpected-json-shape`` and no arrays. Items are not checked
-    here (see :func:`records`).
+    gives an error ``unexpected-json-shape`` and no arrays; so does a page key
+    holding a non-array (``{"entries": "x"}``: the finding is at ``$.entries``).
+    Items are not checked here (see :func:`records`); a page that is not a page
+    (``[[...], "junk"]``) is an ``invalid-record`` warning (error with ``strict``).
     """
     out: list[tuple[str, list]] = []
     last_page: dict | None = None
+    add = findings.error if strict else findings.warning
 
     def take(items: Any, prefix: str) -> None:
         if items is None:
@@ -71,15 +79,18 @@ def batches(
         if not isinstance(items, list):
             findings.error(
                 "unexpected-json-shape", path, prefix, "",
-                f"{what}: expected an array of records here, found {type(items).__name__}",
+                f"{what}: expected an array of records here, found {_type_name(items)}",
             )
             return
         out.append((prefix, items))
 
+    def key_path(prefix: str, key: str) -> str:
+        return f"{prefix}.{key}" if key.isidentifier() else f'{prefix}["{key}"]'
+
     def take_page(page: dict, prefix: str) -> None:
         nonlocal last_page
         key = _page_key(page, page_keys, case_insensitive)
-        take(page[key], f"{prefix}.{key}" if key.isidentifier() else f'{prefix}["{key}"]')
+        take(page[key], key_path(prefix, key))
         last_page = page
 
     if isinstance(data, list):
@@ -91,18 +102,25 @@ def batches(
                 elif isinstance(page, list):
                     take(page, prefix)
                 else:
-                    findings.warning(
+                    add(
                         "invalid-record", path, prefix, "",
                         f"{what}: expected a page like {{{page_keys[0]!r}: [...]}}, found "
-                        f"{type(page).__name__}; skipped",
+                        f"{_type_name(page)}; skipped",
                     )
         else:
             take(data, base)
     elif is_page(data, page_keys, case_insensitive):
         take_page(data, base)
+    elif isinstance(data, dict) and _page_key(data, page_keys, case_insensitive) is not None:
+        key = _page_key(data, page_keys, case_insensitive)
+        findings.error(
+            "unexpected-json-shape", path, key_path(base, key), key,
+            f"{what}: {key!r} must be an array of records, found {_type_name(data[key])}",
+        )
+        return out
     else:
         shape = "an object without " + "/".join(repr(k) for k in page_keys) if isinstance(data, dict) \
-            else type(data).__name__
+            else _type_name(data)
         findings.error(
             "unexpected-json-shape", path, base, "",
             f"{what}: expected an array of records, a page {{{page_keys[0]!r}: [...]}} or an "
@@ -121,13 +139,20 @@ def batches(
     return out
 
 
-def objects(items: list, prefix: str, path: Path, findings: Findings, what: str) -> list[dict]:
-    """The object items of one record array; non-objects give one ``invalid-record`` warning and are dropped."""
+def objects(items: list, prefix: str, path: Path, findings: Findings, what: str,
+            strict: bool = False) -> list[dict]:
+    """The object items of one record array; non-objects are dropped with one ``invalid-record`` finding.
+
+    The finding names the first non-object item; it is a warning, or an error with ``strict``.
+    """
     kept = [x for x in items if x.__class__ is dict]
     if len(kept) != len(items):
         i = next(i for i, x in enumerate(items) if x.__class__ is not dict)
-        findings.warning("invalid-record", path, f"{prefix}[{i}]", "",
-                         f"{what}: expected an object, found {type(items[i]).__name__}; skipped")
+        n = len(items) - len(kept)
+        (findings.error if strict else findings.warning)(
+            "invalid-record", path, f"{prefix}[{i}]", "",
+            f"{what}: expected an object, found {_type_name(items[i])}"
+            f"{f' ({n} such items)' if n > 1 else ''}; skipped")
         kept = [x for x in items if isinstance(x, dict)]
     return kept
 
@@ -142,15 +167,16 @@ def records(
     what: str,
     base: str = "$",
     case_insensitive: bool = False,
+    strict: bool = False,
 ) -> list[tuple[dict, str]]:
     """The records of a saved API answer, each with its own JSON path (``$[1].entries[3]``).
 
-    Shapes and errors as in :func:`batches`; non-object records give a warning
-    ``invalid-record`` (once per array) and are skipped.
+    Shapes and errors as in :func:`batches`; non-object records give an
+    ``invalid-record`` warning (error with ``strict``), once per array, and are skipped.
     """
     out: list[tuple[dict, str]] = []
     for prefix, items in batches(data, path, findings, page_keys=page_keys, next_keys=next_keys,
-                                 what=what, base=base, case_insensitive=case_insensitive):
+                                 what=what, base=base, case_insensitive=case_insensitive, strict=strict):
         if all(x.__class__ is dict for x in items):
             out.extend((x, f"{prefix}[{i}]") for i, x in enumerate(items))
             continue
@@ -160,6 +186,9 @@ def records(
                 out.append((x, f"{prefix}[{i}]"))
             elif not warned:
                 warned = True
-                findings.warning("invalid-record", path, f"{prefix}[{i}]", "",
-                                 f"{what}: expected an object, found {type(x).__name__}; skipped")
+                n = sum(1 for y in items if not isinstance(y, dict))
+                (findings.error if strict else findings.warning)(
+                    "invalid-record", path, f"{prefix}[{i}]", "",
+                    f"{what}: expected an object, found {_type_name(x)}"
+                    f"{f' ({n} such items)' if n > 1 else ''}; skipped")
     return out

@@ -27,7 +27,9 @@ The mapping file (``*.yaml`` / ``*.yml``; recognized by its ``columns:`` map)::
                                          # (any case) meaning active; others mean inactive
 
 Keys of ``columns`` are SCIM attribute names, matched case-insensitively. Every
-mapped column must exist in the CSV (``missing-column`` error otherwise);
+mapped column must exist in the CSV (``missing-column`` error otherwise, at the
+CSV's header line, naming the header as mapped and the mapping line, e.g.
+``column 'Logon' (userName, map.yaml:3) is not in the header``);
 unmapped columns are kept as attributes by header. Groups named in the
 ``groups`` cells become :class:`~planner.model.IdpGroup` objects whose id and
 display name are the name as written (no nesting). A bad mapping is an
@@ -40,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from ..model import IdpDirectory, IdpUser
 from .directory import DirectoryBuilder, make_emails
@@ -87,6 +89,11 @@ class Mapping(BaseModel):
     groups_separator: str = Field(default=";", min_length=1)
     active_statuses: tuple[str, ...] = ("active", "enabled")
     format: str | None = None  # optional marker, e.g. "generic-csv"
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)  # SCIM attribute -> line in the YAML
+
+    def line_of(self, attribute: str) -> int | None:
+        """The 1-based line of ``columns.<attribute>`` in the mapping file (``None`` when unknown)."""
+        return self._lines.get(attribute)
 
     @field_validator("users", "active_statuses", mode="before")
     @classmethod
@@ -131,7 +138,12 @@ def read_mapping(path: Path, findings: Findings) -> Mapping | None:
         findings.error("invalid-mapping", path, where, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")
         return None
     try:
-        return Mapping.model_validate(data)
+        mapping = Mapping.model_validate(data)
+        for attr in _ATTRIBUTES:
+            line = _yaml_line(node, ("columns", attr))
+            if line is not None and _yaml_line(node, ("columns",)) != line:
+                mapping._lines[attr] = line
+        return mapping
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
@@ -154,9 +166,22 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
                 aliases[f"emails.{i}"] = (header,)
         elif getattr(cols, attr):
             aliases[attr] = (getattr(cols, attr),)
-    table = parse_table(tf, findings, aliases={k: v for k, v in aliases.items()}, required=tuple(aliases),
-                        what=f"CSV mapped by {mapping_path.name}")
+    what = f"CSV mapped by {mapping_path.name}"
+    table = parse_table(tf, findings, aliases=aliases, what=what)
     if table is None:
+        return
+    missing = [name for name in aliases if not table.has(name)]
+    if missing:
+        found = ", ".join(repr(h) for h in table.headers[:8]) + (", ..." if len(table.headers) > 8 else "")
+        for name in missing:
+            attr = name.split(".")[0]
+            line = mapping.line_of(attr)
+            at = f"{mapping_path.name}:{line}" if line else mapping_path.name
+            header = aliases[name][0]
+            findings.error(
+                "missing-column", csv_path, f"line {table.header_line}", header,
+                f"{what}: column {header!r} ({attr}, {at}) is not in the header ({found})",
+            )
         return
     for row in table.mangled_rows("id"):
         findings.warning("excel-mangled-id", csv_path, table.location(row), table.header("id"),

@@ -40,6 +40,7 @@ from .files import Findings, guarded, read_json
 from .tabular import read_table
 from .values import (
     InvalidValue, as_id, as_text, fast_email_key, is_excel_mangled, opt_text, parse_bool, parse_timestamp,
+    string_field,
 )
 
 CSV_FORMAT = "google-csv"
@@ -155,6 +156,10 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
                              "user has neither an id nor an email; skipped")
             continue
         word, active = _status(status[row], suspended[row], archived[row])
+        if active is None and status[row]:
+            findings.warning("unknown-status", path, ref.location, table.header("status"),
+                             f"status {status[row]!r} is not Active, Suspended or Archived; whether the user "
+                             "is active is unknown")
         attributes = attrs[row]
         login = _timestamp(last[row], ref, table.header("lastLoginTime"), findings)
         if login:
@@ -208,7 +213,7 @@ def _json_flag(rec: dict, key: str, ref: SourceRef, findings: Findings) -> bool 
 
 def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
     user_id = as_id(rec.get("id"))
-    primary = as_text(rec.get("primaryEmail")).strip()
+    primary = string_field(rec.get("primaryEmail"), "primaryEmail", ref, findings)
     if not user_id and not primary:
         findings.warning("missing-id", ref.file, ref.location, "id", "user has no id; skipped")
         return None

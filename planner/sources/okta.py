@@ -19,9 +19,12 @@ Mapping to :class:`~planner.model.IdpUser`:
   ``displayName``; ``status`` <- ``status`` as written.
 - ``active``: ``True`` for ``ACTIVE``, ``PROVISIONED``, ``RECOVERY``,
   ``PASSWORD_EXPIRED``, ``LOCKED_OUT`` (can sign in, or will after a reset);
-  ``False`` for ``STAGED``, ``SUSPENDED``, ``DEPROVISIONED``; ``None`` for
-  anything else. Console labels ("Pending user action", "Deactivated", ...)
-  are accepted as well (formats.md §2a table).
+  ``False`` for ``STAGED``, ``SUSPENDED``, ``DEPROVISIONED``; ``None`` (unknown,
+  never guessed) for anything else, with an ``unknown-status`` warning when a
+  status was given (``"WEIRD"``, ``["ACTIVE"]``). Console labels ("Pending user
+  action", "Deactivated", ...) are accepted as well (formats.md §2a table).
+- ``profile.login`` / ``email`` / ``secondEmail`` that are not strings (``123``)
+  give an ``unexpected-value`` warning (:func:`~.values.string_field`).
 - ``attributes``: every other ``profile`` field (custom ones included) plus
   ``created``, ``activated``, ``statusChanged``, ``lastUpdated``,
   ``passwordChanged``, ``typeId`` (``type.id``) and ``credentialProvider``
@@ -43,7 +46,9 @@ from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import batches, objects, records
 from .files import Findings, guarded, read_json
-from .values import InvalidValue, as_id, as_text, fast_email_key, is_excel_mangled, opt_text, parse_timestamp
+from .values import (
+    InvalidValue, as_id, as_text, fast_email_key, is_excel_mangled, opt_text, parse_timestamp, string_field,
+)
 
 FORMAT = "okta-api"
 
@@ -80,7 +85,8 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
     profile = rec.get("profile")
     if not isinstance(profile, dict):
         profile = {}
-    login = as_text(profile.get("login")).strip()
+    login = profile.get("login")
+    login = login.strip() if login.__class__ is str else string_field(login, "profile.login", ref, findings)
     attributes: dict[str, Any] = {
         k: v for k, v in profile.items() if v is not None and k not in _PROFILE_CORE
     }
@@ -106,22 +112,36 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
         if normalized:
             attributes["lastLogin"] = normalized
     email = profile.get("email")
+    if email is not None and email.__class__ is not str:
+        email = string_field(email, "profile.email", ref, findings)
+    second = profile.get("secondEmail")
+    if second is not None and second.__class__ is not str:
+        second = string_field(second, "profile.secondEmail", ref, findings)
     status = rec.get("status")
-    status = str(status) if status is not None else None
+    active = okta_active(status) if status.__class__ is str else None
+    if active is None and status is not None and status != "":
+        findings.warning(
+            "unknown-status", ref.file, ref.location, "status",
+            f"user {user_id}: status {status!r} is not an Okta user status (ACTIVE, STAGED, PROVISIONED, "
+            "RECOVERY, PASSWORD_EXPIRED, LOCKED_OUT, SUSPENDED, DEPROVISIONED); whether the user is active "
+            "is unknown",
+        )
+        if status.__class__ is not str:
+            status = None
     return IdpUser(  # positional (faster); field order pinned by tests/test_sources_contract.py
         user_id,  # id
         login,  # user_name
         fast_email_key(login),  # user_name_key
         make_emails((
             (email, True, "primary"),
-            (profile.get("secondEmail"), False, "secondary"),
+            (second, False, "secondary"),
             (login if "@" in login and not email else None, False, "login"),
         )),  # emails
         opt_text(profile.get("firstName")),  # given_name
         opt_text(profile.get("lastName")),  # family_name
         opt_text(profile.get("displayName")),  # display_name
-        okta_active(status),  # active
-        status,  # status
+        active,  # active
+        status or None,  # status
         None,  # user_type
         None,  # external_id
         attributes,  # attributes

@@ -38,7 +38,7 @@ from ..model import Email, IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
 from .files import Findings, guarded, read_json
-from .values import InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool
+from .values import InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, string_field
 
 FORMAT = "scim"
 
@@ -121,7 +121,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
         findings.warning("missing-id", ref.file, ref.location, "id", "SCIM User has no id; skipped")
         return None
     user_name = get("userName")
-    user_name = user_name.strip() if user_name.__class__ is str else as_text(user_name).strip()
+    user_name = user_name.strip() if user_name.__class__ is str else string_field(user_name, "userName", ref, findings)
     candidates = []
     emails = get("emails")
     if emails.__class__ is list and len(emails) == 1:  # the usual single work email, built directly

@@ -38,6 +38,18 @@ cells as strings).
 Findings made here are per file / per record (parse level); cross-record
 checks (duplicate emails, unknown ``memberType``, dangling references) are in
 :mod:`planner.validation`.
+
+The Sigma side is what the plan acts on, so what cannot be used exactly is an
+**error**, never a guess: a member / team / membership without its id or with
+an id that is not a string (``"memberId": 12``, ``null``), an entry that is
+not an object, the same memberId or teamId twice (``duplicate-id``), an id a
+spreadsheet damaged (``1.04E+20``: ``excel-mangled-id``), a boolean that is none
+of the formats.md §0.6 spellings (``isArchived=maybe``: ``invalid-boolean``), a
+missing ``teams`` file, or a missing ``team_members`` file when teams exist
+(``missing-file``: a plan without memberships would silently skip leftover
+removals). Records without a usable id are left out of the export; records
+with a damaged id are kept (as strings, so nothing later trips on them); the
+error stops ``plan``.
 """
 
 from __future__ import annotations
@@ -45,11 +57,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..model import AccountType, SigmaExport, SigmaMember, SigmaTeam, SourceRef, TeamMembership
+from ..model import AccountType, Severity, SigmaExport, SigmaMember, SigmaTeam, SourceRef, TeamMembership
 from .envelopes import batches, objects, records
 from .files import Findings, guarded, read_json
 from .tabular import Table, read_table
 from .values import InvalidValue, fast_email_key, is_excel_mangled, opt_text, parse_bool
+from .values import json_type as _type_name
 
 MEMBER_ALIASES = {
     "memberId": ("member id", "member_id"),
@@ -111,7 +124,10 @@ def _pick(directory: Path, stem: str, findings: Findings) -> Path | None:
 
 
 def _bool(rec: dict, key: str, default: bool, file: str, where: str, findings: Findings) -> bool:
-    """A JSON boolean field; strings like ``"True"`` are coerced, anything else warns and gives ``default``."""
+    """A JSON boolean field; strings like ``"True"`` are coerced; anything else is an ``invalid-boolean`` error.
+
+    Absent / ``null`` gives ``default`` (what the API means by leaving it out).
+    """
     value = rec.get(key)
     if value is None:
         return default
@@ -120,13 +136,13 @@ def _bool(rec: dict, key: str, default: bool, file: str, where: str, findings: F
     try:
         parsed = parse_bool(value)
     except InvalidValue as exc:
-        findings.warning("invalid-boolean", file, where, key, f"{exc}; taken as {str(default).lower()}")
+        findings.error("invalid-boolean", file, where, key, f"{exc}; Sigma's state cannot be guessed")
         return default
     return default if parsed is None else parsed
 
 
 def _bools(table: Table, name: str, default: bool, findings: Findings) -> list[bool]:
-    """A CSV boolean column (§0.6); empty = ``default``; bad cells warn and give ``default``."""
+    """A CSV boolean column (§0.6); empty = ``default``; other cells are ``invalid-boolean`` errors."""
     values = table.get(name)
     if values is None:
         return [default] * len(table)
@@ -138,23 +154,56 @@ def _bools(table: Table, name: str, default: bool, findings: Findings) -> list[b
         try:
             parsed = parse_bool(cell)
         except InvalidValue as exc:
-            findings.warning(
+            findings.error(
                 "invalid-boolean", table.path, table.location(row), table.header(name),
-                f"{exc}; taken as {str(default).lower()}",
+                f"{exc}; Sigma's state cannot be guessed",
             )
             parsed = None
         out.append(default if parsed is None else parsed)
     return out
 
 
+_MANGLED = ("looks damaged by a spreadsheet (scientific notation or zeroed digits) and cannot be used "
+            "to change anything in Sigma; re-export without opening the file in Excel")
+
+
 def _flag_mangled(table: Table, names: tuple[str, ...], findings: Findings) -> None:
+    """``excel-mangled-id`` errors for the damaged ids of ``names`` (the records are kept: the error stops ``plan``)."""
     for name in names:
         for row in table.mangled_rows(name):
-            findings.warning(
-                "excel-mangled-id", table.path, table.location(row), table.header(name),
-                f"id {table.get(name)[row]!r} looks damaged by a spreadsheet (scientific notation or "
-                "zeroed digits); re-export without opening in Excel",
-            )
+            findings.error("excel-mangled-id", table.path, table.location(row), table.header(name),
+                           f"{name} {table.get(name)[row]!r} {_MANGLED}")
+
+
+_NUMBER_START = frozenset("0123456789+-")
+
+
+def _mangled(value: str) -> bool:
+    """:func:`is_excel_mangled` behind a cheap screen: a damaged id starts with a digit or a sign."""
+    return value[:1] in _NUMBER_START and is_excel_mangled(value)
+
+
+def _json_id(value: Any, file: str, where: str, field: str, what: str, findings: Findings) -> str | None:
+    """A Sigma id from JSON: a non-empty string, else ``None`` with an error finding.
+
+    ``missing-id`` for an absent / ``null`` / blank id; ``invalid-id`` for a
+    number, boolean, array or object (Sigma ids are strings; ``12`` is not a
+    memberId Sigma could have sent); ``excel-mangled-id`` for ``1.04E+20``.
+    """
+    if value.__class__ is str:
+        value = value.strip()
+        if not value:
+            findings.error("missing-id", file, where, field, f"{what} has an empty {field}; skipped")
+            return None
+        if _mangled(value):
+            findings.error("excel-mangled-id", file, where, field, f"{field} {value!r} {_MANGLED}")
+        return value
+    if value is None:
+        findings.error("missing-id", file, where, field, f"{what} has no {field}; skipped")
+    else:
+        findings.error("invalid-id", file, where, field,
+                       f"{what} has {field} {value!r}, {_type_name(value)} where Sigma writes a string id; skipped")
+    return None
 
 
 def _id(value: Any) -> str:
@@ -183,25 +232,27 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
     for rec, where in (
         (rec, f"{prefix}[{i}]")
         for prefix, items in batches(data, path, findings, page_keys=("entries",), next_keys=("nextPage",),
-                                     what="members.json")
+                                     what="members.json", strict=True)
         for i, rec in enumerate(items)
     ):
         if rec.__class__ is not dict:
-            findings.warning("invalid-record", file, where, "", "member is not an object; skipped")
+            findings.error("invalid-record", file, where, "",
+                           f"member entry is {_type_name(rec)} ({str(rec)[:40]!r}), not an object; skipped")
             continue
         get = rec.get
         member_id = get("memberId")
-        if member_id.__class__ is not str or not member_id or member_id != member_id.strip():
-            member_id = _id(member_id)
-            if not member_id:
-                findings.warning("missing-id", file, where, "memberId", "member has no memberId; skipped")
+        if member_id.__class__ is not str or not member_id or member_id != member_id.strip() or (
+                member_id[0] in _NUMBER_START and _mangled(member_id)):
+            member_id = _json_id(member_id, file, where, "memberId", "member", findings)
+            if member_id is None:
                 continue
-        if ("E" in member_id or len(member_id) > 15 and member_id.isdigit()) and is_excel_mangled(member_id):
-            findings.warning("excel-mangled-id", file, where, "memberId",
-                             f"memberId {member_id!r} looks damaged by a spreadsheet")
         email = get("email")
         if email.__class__ is not str:
-            email = _text(email)
+            if email is not None:
+                findings.error("invalid-value", file, where, "email",
+                               f"member {member_id} has email {email!r}, {_type_name(email)} where Sigma "
+                               "writes a string")
+            email = _text(email) if email.__class__ in (int, float) else ""
         archived = get("isArchived", False)
         if archived is not True and archived is not False:
             archived = _bool(rec, "isArchived", False, file, where, findings)
@@ -253,8 +304,8 @@ def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any
     out: list[SigmaMember] = []
     for row, ref in enumerate(table.refs()):
         if not ids[row]:
-            findings.warning("missing-id", table.path, ref.location, table.header("memberId"),
-                             "member has no memberId; skipped")
+            findings.error("missing-id", table.path, ref.location, table.header("memberId"),
+                           "member has no memberId; skipped")
             continue
         out.append(SigmaMember(
             member_id=ids[row],
@@ -275,19 +326,28 @@ def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any
     return out, table.file.input_file("sigma.members", len(out))
 
 
-def _dedupe_members(members: list[SigmaMember], findings: Findings) -> list[SigmaMember]:
-    seen: dict[str, SigmaMember] = {}
-    out: list[SigmaMember] = []
-    for m in members:
-        first = seen.get(m.member_id)
+def _dedupe(records: list, key: str, findings: Findings) -> list:
+    """``records`` without repeats of the id attribute ``key``; each repeat is a ``duplicate-id`` error.
+
+    A memberId / teamId names one object in Sigma; two records with one id
+    (overlapping pages, or two different people) cannot both be acted on. The
+    first is kept so that later stages see one record per id; the error stops ``plan``.
+    """
+    field = {"member_id": "memberId", "team_id": "teamId"}[key]
+    seen: dict[str, Any] = {}
+    out: list = []
+    for r in records:
+        value = getattr(r, key)
+        first = seen.get(value)
         if first is None:
-            seen[m.member_id] = m
-            out.append(m)
+            seen[value] = r
+            out.append(r)
             continue
-        src = m.source or SourceRef("")
-        findings.warning(
-            "duplicate-member-id", src.file, src.location, "memberId",
-            f"memberId {m.member_id} appears again (first at {first.source}); the repeat is ignored",
+        src = r.source or SourceRef("")
+        same = "the same record again (overlapping pages?)" if r == first else "a different record"
+        findings.error(
+            "duplicate-id", src.file, src.location, field,
+            f"{field} {value} appears again (first at {first.source}), {same}; one id must name one object",
         )
     return out
 
@@ -303,11 +363,10 @@ def _teams_json(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[T
     teams: list[SigmaTeam] = []
     embedded: list[TeamMembership] = []
     for rec, where in records(
-        data, path, findings, page_keys=("entries",), next_keys=("nextPage",), what="teams.json"
+        data, path, findings, page_keys=("entries",), next_keys=("nextPage",), what="teams.json", strict=True
     ):
-        team_id = _id(rec.get("teamId"))
-        if not team_id:
-            findings.warning("missing-id", file, where, "teamId", "team has no teamId; skipped")
+        team_id = _json_id(rec.get("teamId"), file, where, "teamId", "team", findings)
+        if team_id is None:
             continue
         ref = SourceRef(file, where)
         teams.append(SigmaTeam(
@@ -341,8 +400,8 @@ def _teams_csv(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[Te
     teams: list[SigmaTeam] = []
     for row, ref in enumerate(table.refs()):
         if not ids[row]:
-            findings.warning("missing-id", table.path, ref.location, table.header("teamId"),
-                             "team has no teamId; skipped")
+            findings.error("missing-id", table.path, ref.location, table.header("teamId"),
+                           "team has no teamId; skipped")
             continue
         teams.append(SigmaTeam(
             team_id=ids[row], name=names[row], description=desc[row] or None,
@@ -369,19 +428,22 @@ def _memberships(
     append = out.append
     seen: set[str] = set()
     for prefix, items in batches(data, path, findings, page_keys=("entries",), next_keys=("nextPage",),
-                                 what=what, base=base):
+                                 what=what, base=base, strict=True):
         ref = SourceRef(file, prefix)
-        for rec in objects(items, prefix, path, findings, what):
+        if len(objects(items, prefix, path, findings, what, strict=True)) != len(items):
+            items = [rec if rec.__class__ is dict else None for rec in items]  # keep the indexes for paths
+        for i, rec in enumerate(items):
+            if rec is None:
+                continue
             get = rec.get
             member_id = get("userId")
             if member_id is None:
                 member_id = get("memberId")
-            if member_id.__class__ is not str:
-                member_id = _id(member_id)
-            if not member_id:
-                findings.warning("missing-id", file, prefix, "userId",
-                                 "team member entry has no userId; skipped")
-                continue
+            if member_id.__class__ is not str or not member_id or (
+                    member_id[0] in _NUMBER_START and _mangled(member_id)):
+                member_id = _json_id(member_id, file, f"{prefix}[{i}]", "userId", "team member entry", findings)
+                if member_id is None:
+                    continue
             admin = get("isTeamAdmin", False)
             if admin is not True and admin is not False:
                 admin = _bool(rec, "isTeamAdmin", False, file, prefix, findings)
@@ -408,7 +470,11 @@ def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembers
     out: list[TeamMembership] = []
     if isinstance(data, dict) and "entries" not in data:
         for team_id, answer in data.items():
-            out.extend(_memberships(answer, path, findings, str(team_id).strip(), f'$["{team_id}"]'))
+            team_id = str(team_id).strip()
+            if _mangled(team_id):
+                findings.error("excel-mangled-id", path, f'$["{team_id}"]', "teamId",
+                               f"teamId {team_id!r} {_MANGLED}")
+            out.extend(_memberships(answer, path, findings, team_id, f'$["{team_id}"]'))
     else:
         out = _dedupe_memberships(_memberships(data, path, findings, None))
         missing = next((m for m in out if not m.team_id), None)
@@ -435,8 +501,8 @@ def _team_members_csv(path: Path, findings: Findings) -> tuple[list[TeamMembersh
     for row, ref in enumerate(table.refs()):
         if not teams[row] or not users[row]:
             missing = "teamId" if not teams[row] else "userId"
-            findings.warning("missing-id", table.path, ref.location, table.header(missing),
-                             f"row has no {missing}; skipped")
+            findings.error("missing-id", table.path, ref.location, table.header(missing),
+                           f"row has no {missing}; skipped")
             continue
         out.append(TeamMembership(
             team_id=teams[row], member_id=users[row], is_team_admin=admins[row],
@@ -457,7 +523,7 @@ def _account_types_json(path: Path, findings: Findings) -> tuple[list[AccountTyp
     out: list[AccountType] = []
     for rec, where in records(
         data, path, findings, page_keys=("entries",), next_keys=("nextPageToken",),
-        what="account_types.json",
+        what="account_types.json", strict=True,
     ):
         name = _text(rec.get("accountTypeName") or rec.get("name")).strip()
         if not name:
@@ -497,11 +563,15 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
 
     Never raises for bad input: problems become findings in ``findings``.
     Errors: ``not-found`` (no such directory), ``not-a-directory``,
-    ``missing-file`` (no members file), plus every file-level error of
-    :mod:`planner.sources.files` / :mod:`planner.sources.tabular`. Warnings:
-    ``missing-file`` (no teams / team members file), ``missing-id``,
-    ``duplicate-member-id`` (the repeat is dropped: same member twice, e.g.
-    overlapping pages), ``invalid-boolean``, ``excel-mangled-id``.
+    ``no-members`` (the members file was read without error but lists no
+    person: a header-only CSV, ``[]``; a plan would see an empty organization),
+    ``missing-file`` (no members file; no teams file; no team members file
+    while teams exist and carry no ``members`` lists), ``missing-id``,
+    ``invalid-id``, ``invalid-record``, ``duplicate-id`` (the repeat is
+    dropped), ``invalid-boolean``, ``excel-mangled-id``, plus every file-level
+    error of :mod:`planner.sources.files` / :mod:`planner.sources.tabular` (an
+    empty file is ``empty-file`` whichever file it is). Info: ``missing-file``
+    for the optional account types file.
     """
     directory = Path(directory)
     if not directory.exists():
@@ -523,19 +593,29 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
         with guarded(path, findings, path.name):
             members, info = (_members_json if path.suffix.lower() == ".json" else _members_csv)(path, findings)
         inputs.append(info)
-        members = _dedupe_members(members, findings)
+        members = _dedupe(members, "member_id", findings)
+        if not any(not m.is_system for m in members) and not any(
+            f.severity is Severity.ERROR and f.file == str(path) for f in findings
+        ):
+            findings.error(
+                "no-members", path, "", "memberId",
+                f"the members file lists no members{' besides the scheduler robot' if members else ''} "
+                "(only a header, or an empty list): an export of a real organization has people",
+            )
 
     teams: list[SigmaTeam] = []
     embedded: list[TeamMembership] = []
     path = _pick(directory, "teams", findings)
     if path is None:
-        findings.warning("missing-file", directory, "", "teams.json",
-                         "Sigma export has no teams.json or teams.csv; no teams loaded")
+        findings.error("missing-file", directory, "", "teams.json",
+                       "Sigma export has no teams.json or teams.csv: without them the plan cannot see "
+                       "teams or their members (save GET /v2/teams as teams.json; [] when the org has none)")
     else:
         info = None
         with guarded(path, findings, path.name):
             teams, embedded, info = (_teams_json if path.suffix.lower() == ".json" else _teams_csv)(path, findings)
         inputs.append(info)
+        teams = _dedupe(teams, "team_id", findings)
 
     memberships: list[TeamMembership] = []
     path = _pick(directory, "team_members", findings)
@@ -552,12 +632,17 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
                       "no team_members file; memberships taken from the teams' members lists "
                       "(isTeamAdmin unknown, taken as false)")
     elif teams:
-        findings.warning("missing-file", directory, "", "team_members.json",
-                         "Sigma export has no team_members.json or team_members.csv; no memberships loaded")
+        findings.error("missing-file", directory, "", "team_members.json",
+                       f"Sigma export has {len(teams)} team(s) but no team_members.json or team_members.csv: "
+                       "a plan without memberships would silently skip removing leftover members")
 
     account_types = None
     path = _pick(directory, "account_types", findings)
-    if path is not None:
+    if path is None:
+        findings.info("missing-file", directory, "", "account_types.json",
+                      "no account_types.json (optional): memberType values are not checked against the "
+                      "org's account types")
+    else:
         info = None
         with guarded(path, findings, path.name):
             account_types, info = (

@@ -22,8 +22,10 @@
    ``"NA"`` stays ``"NA"``); quoted cells may hold delimiters, newlines or a whole
    JSON object (Entra's preview download, formats.md §3a). Rows with *more*
    fields than the header are ``ragged-row`` errors and skipped (extra fields that
-   are all empty, a trailing delimiter, are tolerated); short rows are padded
-   with empty cells; blank rows are dropped.
+   are all empty, a trailing delimiter, are tolerated); rows with *fewer* fields
+   (a truncated file, a lost delimiter) are ``ragged-row`` errors naming the first
+   missing column, and skipped: a missing cell is never read as an empty one;
+   blank rows are dropped.
 
 Speed: a file without any ``"`` is split on line ends and delimiters (no
 quoting means nothing to unescape: the same cells a CSV parser gives, without
@@ -344,7 +346,7 @@ def parse_table(
                 frame = frame[keep].reset_index(drop=True)
                 lines = [n for n, k in zip(lines, keep) if k]
     elif cells is None:
-        slow = _parse_slow(tf, body, pre.header_line, delimiter, width, findings, what)
+        slow = _parse_slow(tf, body, pre.header_line, delimiter, headers, findings, what)
         if slow is None:
             return None
         cells, lines = slow
@@ -433,15 +435,45 @@ def _parse_fast(body: str, delimiter: str, width: int) -> pd.DataFrame | None:
         return None
     if caught or len(frame.columns) != width or len(frame) != data_lines:
         return None
+    if width > 1 and _has_short_rows(body, frame, delimiter, width):
+        return None  # pandas pads short rows with "": the slow path reports them
     frame.columns = range(width)
     return frame
 
 
+def _has_short_rows(body: str, frame: pd.DataFrame, delimiter: str, width: int) -> bool:
+    """True when a row of ``frame`` had fewer fields than the header (pandas pads those silently).
+
+    Only rows whose last cell is empty can be short. Each frame row is one
+    physical line here (``_parse_fast`` checked), so the line's delimiter count
+    decides: fewer than ``width - 1`` delimiters is short for sure (quotes only
+    add delimiters); a line with quotes and enough delimiters is parsed by the
+    ``csv`` module. Blank lines (dropped later) do not count.
+    """
+    last = frame.iloc[:, width - 1].to_numpy()
+    candidates = (last == "").nonzero()[0]
+    if not len(candidates):
+        return False
+    lines = body.split("\n")
+    need = width - 1
+    quoted: list[str] = []
+    for i in candidates.tolist():
+        line = lines[i + 1].rstrip("\r")
+        if line.count(delimiter) < need:
+            if line.strip(delimiter + " \t"):
+                return True
+            continue  # blank row
+        if '"' in line:
+            quoted.append(line)
+    return any(len(row) < width for row in csv.reader(quoted, delimiter=delimiter))
+
+
 def _parse_slow(
-    tf: TextFile, body: str, header_line: int, delimiter: str, width: int,
+    tf: TextFile, body: str, header_line: int, delimiter: str, headers: list[str],
     findings: Findings, what: str,
 ) -> tuple[list[list[str]], list[int]] | None:
     """``csv``-module parse: column lists and exact physical line numbers; ragged-row and quote checks."""
+    width = len(headers)
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -464,7 +496,16 @@ def _parse_slow(
                 if not any(row):
                     start = reader.line_num + 1
                     continue  # blank line
-                row = row + [""] * (width - len(row))
+                if any(headers[len(row):]):
+                    first = headers[len(row)] or f"column {len(row) + 1}"
+                    findings.error(
+                        "ragged-row", tf.path, f"line {start + offset}", first,
+                        f"{what}: row has {len(row)} fields but the header has {width}; column "
+                        f"{first!r} and after are missing (truncated row?); row skipped",
+                    )
+                    start = reader.line_num + 1
+                    continue
+                row = row + [""] * (width - len(row))  # only unnamed trailing columns are missing
             elif not any(row):
                 start = reader.line_num + 1
                 continue
