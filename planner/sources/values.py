@@ -7,7 +7,11 @@
   Results are ISO 8601 UTC strings ``YYYY-MM-DDTHH:MM:SSZ`` (naive inputs are
   taken as UTC, formats.md §4a leaves the zone unstated).
 - :func:`is_excel_mangled`: IDs that went through a spreadsheet (``1.04E+20``).
-- :func:`is_valid_email`: a syntactically valid ``local@domain.tld`` (RFC 5322 dot-atom).
+- :func:`is_valid_email`: a syntactically valid ``local@domain.tld`` (RFC 5322 dot-atom);
+  shared by the loaders' ``invalid-email`` / ``invalid-user-name`` findings and the
+  planner's userName checks. ``EMAIL_RE`` is its pattern, for bulk use.
+- :func:`string_field`: a JSON value that must be a string, flagged (``unexpected-value``)
+  when it is not, never stringified silently; :func:`json_type` names a value's JSON type.
 """
 
 from __future__ import annotations
@@ -17,6 +21,12 @@ from datetime import datetime, timezone
 
 from ..model import SourceRef, email_key
 from .files import Findings
+
+__all__ = [
+    "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
+    "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text", "parse_bool",
+    "parse_timestamp", "string_field",
+]
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
