@@ -16,8 +16,9 @@ stage. Stages:
   :func:`planner.rules.linking.resolve_overrides`, :func:`planner.matching.match_identities`
 - ``decide``: :func:`planner.planning.decide` (the rule families and guards)
 - ``plan``: the rest of :func:`planner.planning.build_plan` (DAG order, rows,
-  fingerprints, summary) and :func:`planner.planfile.write_plan`
-- ``render``: :func:`planner.report.write_html` and :func:`planner.report.write_actions_csv`
+  fingerprints, summary) and :func:`planner.planfile.write_plan` / ``dump_plan``
+- ``render``: :func:`planner.report.render_html` / ``write_html`` and the report's
+  file write (``planner.output.Outputs.write_text``)
 
 A wrapped function that does not exist (yet) is skipped. The timings file is
 JSON ``{"stages": {stage: seconds}, "calls": {"module.function": seconds},
@@ -51,7 +52,10 @@ STAGE_FUNCTIONS = [
     ("planner.planning", "decide", "decide"),
     ("planner.planning", "build_plan", "plan"),
     ("planner.planfile", "write_plan", "plan"),
+    ("planner.planfile", "dump_plan", "plan"),
     ("planner.report", "write_html", "render"),
+    ("planner.report", "render_html", "render"),
+    ("planner.output", "Outputs.write_text", "render"),
     ("planner.report", "write_actions_csv", "render"),
 ]
 
@@ -73,7 +77,6 @@ DETAIL_FUNCTIONS = [
     ("planner.planning", "fingerprints"),
     ("planner.planning", "build_summary"),
     ("planner.report", "report_context"),
-    ("planner.report", "render_html"),
 ]
 
 _stages: dict[str, float] = {}
@@ -116,20 +119,36 @@ def _detail(fn, name: str):
     return wrapper
 
 
+def _lookup(module_name: str, attr: str):
+    """``(owner, name, function)`` for ``module.function`` or ``module.Class.method``, else None."""
+    try:
+        owner = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    *path, name = attr.split(".")
+    for part in path:
+        owner = getattr(owner, part, None)
+        if owner is None:
+            return None
+    fn = vars(owner).get(name) if isinstance(owner, type) else getattr(owner, name, None)
+    return (owner, name, fn) if callable(fn) else None
+
+
 def install() -> list[str]:
     """Wrap every stage function in every loaded ``planner`` module; return the wrapped names."""
     import planner.cli  # noqa: F401  (imports the command modules it imports eagerly)
 
     originals = {}
     for module_name, attr, stage in STAGE_FUNCTIONS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
+        found = _lookup(module_name, attr)
+        if found is None:
             continue
-        fn = getattr(module, attr, None)
-        if fn is None:
+        owner, name, fn = found
+        wrapped = _timed(fn, stage, f"{module_name}.{attr}")
+        if isinstance(owner, type):  # a method: patch the class, nothing else refers to it
+            setattr(owner, name, wrapped)
             continue
-        originals[id(fn)] = (fn, _timed(fn, stage, f"{module_name}.{attr}"))
+        originals[id(fn)] = (fn, wrapped)
     for module_name, attr in DETAIL_FUNCTIONS:
         try:
             fn = getattr(importlib.import_module(module_name), attr, None)
