@@ -9,7 +9,9 @@ Before calling :func:`planner.cli.main`, the stage functions are wrapped with
 (``from x import f`` copies included), so the real command runs unchanged and
 no planner code needs a timing hook. Times are *exclusive*: a stage nested in
 another (``match_identities`` inside ``decide``) is counted once, in its own
-stage. Stages:
+stage. Each stage has its wall time (``perf_counter``) and its CPU time
+(``process_time``: on a shared machine, what the wall time would be on an idle
+one for this single-threaded work). Stages:
 
 - ``load``: :func:`planner.sources.load_snapshot` and :func:`planner.policy.load_policy`
 - ``match``: :func:`planner.rules.context.build_context` (the snapshot as tables),
@@ -21,7 +23,8 @@ stage. Stages:
   file write (``planner.output.Outputs.write_text``)
 
 A wrapped function that does not exist (yet) is skipped. The timings file is
-JSON ``{"stages": {stage: seconds}, "calls": {"module.function": seconds},
+JSON ``{"stages": {stage: seconds}, "stages_cpu": {stage: seconds},
+"calls": {"module.function": seconds},
 "marks": {"script_start" | "main_start" | "main_end": time.time()}}`` written
 when the command returns; with the caller's own clock readings around the
 process, the marks split the rest of the wall time into interpreter start,
@@ -80,6 +83,8 @@ DETAIL_FUNCTIONS = [
 ]
 
 _stages: dict[str, float] = {}
+_stages_cpu: dict[str, float] = {}
+_cpu_stack: list[float] = []
 _marks: dict[str, float] = {"script_start": _T_START}
 _calls: dict[str, float] = {}
 _stack: list[float] = []
@@ -88,16 +93,19 @@ _stack: list[float] = []
 def _timed(fn, stage: str, name: str):
     def wrapper(*args, **kwargs):
         _stack.append(0.0)
-        t0 = time.perf_counter()
+        _cpu_stack.append(0.0)
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             return fn(*args, **kwargs)
         finally:
-            elapsed = time.perf_counter() - t0
-            nested = _stack.pop()
+            elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+            nested, nested_cpu = _stack.pop(), _cpu_stack.pop()
             _stages[stage] = _stages.get(stage, 0.0) + elapsed - nested
+            _stages_cpu[stage] = _stages_cpu.get(stage, 0.0) + cpu - nested_cpu
             _calls[name] = _calls.get(name, 0.0) + elapsed
             if _stack:
                 _stack[-1] += elapsed
+                _cpu_stack[-1] += cpu
 
     wrapper.__wrapped__ = fn
     wrapper.__name__ = getattr(fn, "__name__", name)
@@ -167,7 +175,8 @@ def install() -> list[str]:
 
 
 def _write(path: str) -> None:
-    Path(path).write_text(json.dumps({"stages": _stages, "calls": _calls, "marks": _marks},
+    Path(path).write_text(json.dumps({"stages": _stages, "stages_cpu": _stages_cpu, "calls": _calls,
+                                      "marks": _marks},
                                      indent=2, sort_keys=True))
 
 

@@ -89,6 +89,8 @@ def run_plan(org: Path, run_dir: Path, policy: str) -> tuple[ChildRun, dict[str,
     stages = dict(doc.get("stages", {}))
     for name, seconds in doc.get("calls", {}).items():
         stages["call:" + name] = seconds
+    for name, seconds in doc.get("stages_cpu", {}).items():
+        stages["cpu:" + name] = seconds
     stages["startup"] = max(0.0, run.wall - sum(stages.get(s, 0.0) for s in STAGES[:-1]))
     marks = doc.get("marks")
     if marks:
@@ -153,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             "median_cpu": median([r.cpu for r in runs]),
             "max_peak_rss": max(r.peak_rss for r in runs),
             "stages": {s: median([st.get(s, 0.0) for st in stage_runs]) for s in STAGES + OVERHEAD},
+            "stages_cpu": {s: median([st.get("cpu:" + s, 0.0) for st in stage_runs]) for s in STAGES[:-1]},
             "calls": {k[5:]: median([st.get(k, 0.0) for st in stage_runs])
                       for k in sorted({k for st in stage_runs for k in st if k.startswith("call:")})},
             "plan_bytes": (last / "plan.json").stat().st_size,
@@ -190,6 +193,10 @@ def report(results: dict, sizes: list[int]) -> None:
     for n in sizes:
         st = by_size[str(n)]["stages"]
         print(f"{n:>9,} members{' ' * 13}" + "".join(f"{st[s]:>9.2f}" for s in STAGES))
+    print("median CPU seconds per stage" + "".join(f"{s:>9}" for s in STAGES[:-1]))
+    for n in sizes:
+        st = by_size[str(n)].get("stages_cpu", {})
+        print(f"{n:>9,} members{' ' * 13}" + "".join(f"{st.get(s, 0.0):>9.2f}" for s in STAGES[:-1]))
     print("  startup = " + ", ".join(
         f"{n:,}: " + " + ".join(f"{k} {by_size[str(n)]['stages'][k]:.2f}" for k in OVERHEAD) for n in sizes))
     big_n = max(sizes)
@@ -200,20 +207,24 @@ def report(results: dict, sizes: list[int]) -> None:
     ratios = {}
     if "10000" in by_size and "100000" in by_size:
         small, big = by_size["10000"], by_size["100000"]
-        ratios = {"total": big["median_wall"] / small["median_wall"]}
+        ratios = {"total": big["median_wall"] / small["median_wall"],
+                  "total_cpu": big["median_cpu"] / small["median_cpu"]}
         for s in STAGES:
             ratios[s] = big["stages"][s] / small["stages"][s] if small["stages"][s] > 0 else float("nan")
         print("growth 100k/10k" + " " * 18 + "".join(f"{ratios[s]:>8.1f}x" for s in STAGES)
-              + f"   total {ratios['total']:.1f}x")
+              + f"   total {ratios['total']:.1f}x (CPU {ratios['total_cpu']:.1f}x)")
         results["growth_100k_over_10k"] = ratios
     print()
     targets = []
     if "100000" in by_size:
         big = by_size["100000"]
-        targets.append(("plan 100k wall <= 10 s", big["median_wall"] <= TARGET_WALL, f"{big['median_wall']:.2f} s"))
+        targets.append(("plan 100k wall <= 10 s", big["median_wall"] <= TARGET_WALL,
+                        f"{big['median_wall']:.2f} s wall, {big['median_cpu']:.2f} s CPU "
+                        "(CPU ~ wall on an idle machine: the work is single-threaded)"))
         targets.append(("plan 100k peak RSS <= 1.5 GB", big["max_peak_rss"] <= TARGET_RSS, f"{big['max_peak_rss'] / 1e9:.2f} GB"))
     if ratios:
-        targets.append(("growth 100k/10k <= 12x", ratios["total"] <= TARGET_GROWTH, f"{ratios['total']:.1f}x"))
+        targets.append(("growth 100k/10k <= 12x", ratios["total"] <= TARGET_GROWTH,
+                        f"{ratios['total']:.1f}x wall, {ratios['total_cpu']:.1f}x CPU"))
     if "check" in results:
         c = results["check"]
         targets.append((f"check {c['members'] // 1000}k <= 3 s", c["median_wall"] <= TARGET_CHECK,
