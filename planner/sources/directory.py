@@ -140,6 +140,21 @@ class DirectoryBuilder:
         ids = self._by_name.get(key.strip().casefold(), [])
         return ids[0] if len(set(ids)) == 1 else None
 
+    def group_for_key(self, key: str, source: SourceRef) -> tuple[str, bool]:
+        """The group a members answer or members file is named by: ``(group id, added)``.
+
+        ``key`` is a members map's key or a per-group file's stem: a group id,
+        display name or email (:meth:`group_key`). When it names no group, a
+        group with id and ``displayName`` ``key`` is added at ``source`` and
+        ``added`` is true (the export holds members of a group its groups file
+        lacks, or has no groups file).
+        """
+        group_id = self.group_key(key)
+        if group_id is not None:
+            return group_id, False
+        self.add_group(key, key, source=source)
+        return key, True
+
     def add_members(self, group_id: str, member_ids: Iterable[str], kind: str | None = None) -> None:
         """:meth:`add_member` for many ids of one kind at once."""
         group = self._groups[group_id]

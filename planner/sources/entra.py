@@ -334,12 +334,8 @@ def _groups_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
 
 
 def _group_for_file(path: Path, builder: DirectoryBuilder) -> str:
-    name = path.stem
-    group_id = builder.group_key(name)
-    if group_id is None:
-        group_id = name
-        builder.add_group(group_id, name, source=SourceRef(str(path), ""))
-    return group_id
+    """The id of the group a per-group members file is named by (its stem), added when unknown."""
+    return builder.group_for_key(path.stem, SourceRef(str(path), ""))[0]
 
 
 def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
@@ -511,10 +507,7 @@ def _graph_answer(
     findings: Findings, tally: dict[str, Any],
 ) -> int:
     file = str(path)
-    group_id = builder.group_key(group_key)
-    if group_id is None:
-        group_id = group_key
-        builder.add_group(group_id, group_key, source=SourceRef(file, base))
+    group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
     count = 0
     for rec, where in records(answer, path, findings, what=f"Graph members of {group_key}", base=base,
                               **_PAGE):
@@ -621,8 +614,7 @@ def load_graph(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory
         with guarded(path, findings, "Graph groups file"):
             _graph_groups(path, builder, findings)
     for path in files.get("group-members", ()):  # per-group files name their groups: create first
-        if builder.group_key(path.stem) is None:
-            builder.add_group(path.stem, path.stem, source=SourceRef(str(path), ""))
+        _group_for_file(path, builder)
     for path in files.get("members-map", ()):
         with guarded(path, findings, "Graph group members file"):
             _graph_members_file(path, builder, findings, keyed=True)

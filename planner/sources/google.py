@@ -288,10 +288,7 @@ def _api_answer(
     findings: Findings, ignored: dict[str, int],
 ) -> int:
     file = str(path)
-    group_id = builder.group_key(group_key)
-    if group_id is None:
-        group_id = group_key
-        builder.add_group(group_id, group_key, source=SourceRef(file, base))
+    group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
     by_email: dict[str, str] | None = None
     count = 0
     for rec, where in records(answer, path, findings, page_keys=("members",), next_keys=("nextPageToken",),

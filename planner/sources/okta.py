@@ -193,10 +193,8 @@ def _members(
     findings: Findings, counters: dict[str, int],
 ) -> int:
     file = str(path)
-    group_id = builder.group_key(group_key)
-    if group_id is None:
-        group_id = group_key
-        builder.add_group(group_id, group_key, source=SourceRef(file, base))
+    group_id, added = builder.group_for_key(group_key, SourceRef(file, base))
+    if added:
         counters["unknown_groups"] += 1
     if isinstance(answer, list) and answer and all(isinstance(x, (str, int)) for x in answer):
         ids = [as_id(x) for x in answer]
