@@ -12,17 +12,19 @@ loader contract (tests/test_sources_contract.py):
   per group naming them (an export filtered differently from the group files);
 - members keep their first-seen order, without repeats.
 
-:func:`make_emails` builds the ``emails`` tuple (primary first, one per key).
+:func:`make_emails` builds the ``emails`` tuple (primary first, one per key);
+:func:`read_by_role` runs a loader's file readers role by role.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..model import Email, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef
 from .values import fast_email_key
-from .files import Findings
+from .files import Findings, guarded
 
 _MAX_NAMED = 5
 
@@ -213,3 +215,26 @@ class DirectoryBuilder:
             format=self.format,
             inputs=tuple(self.inputs),
         )
+
+
+RoleReader = tuple[str, Callable[[Path, DirectoryBuilder, Findings], None], str]
+"""``(role, read, what)``: ``read(path, builder, findings)`` reads one file of ``role``; ``what`` names it."""
+
+
+def read_by_role(
+    files: Mapping[str, Sequence[Path]],
+    readers: Iterable[RoleReader],
+    builder: DirectoryBuilder,
+    findings: Findings,
+) -> None:
+    """Feed ``builder`` the files of each role in ``readers`` order (``files``: role -> paths, from :mod:`.detect`).
+
+    Every file is read under :func:`~.files.guarded` with the reader's
+    ``what``, so a value of unexpected shape ends that file with an
+    ``unexpected-value`` error and the files after it are still read. Roles
+    without files are skipped.
+    """
+    for role, read, what in readers:
+        for path in files.get(role, ()):
+            with guarded(path, findings, what):
+                read(path, builder, findings)

@@ -48,13 +48,14 @@ users file; when the user is not there the membership is dropped with a
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..model import Email, IdpDirectory, IdpUser, SourceRef
-from .directory import DirectoryBuilder, make_emails
+from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import records
-from .files import Findings, guarded, read_json
+from .files import Findings, read_json
 from .tabular import Table, read_table
 from .values import (
     InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, parse_timestamp, string_field,
@@ -411,18 +412,11 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
 def load_csv(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Entra admin-center CSV downloads by role (``users``, ``groups``, ``group-members``)."""
     builder = DirectoryBuilder(CSV_FORMAT, findings)
-    for path in files.get("users", ()):
-        with guarded(path, findings, "Entra users CSV"):
-            _users_csv(path, builder, findings)
-    for path in files.get("groups", ()):
-        with guarded(path, findings, "Entra groups CSV"):
-            _groups_csv(path, builder, findings)
-    member_files = files.get("group-members", [])
-    for path in member_files:  # every file names a group: create them all before nesting
+    read_by_role(files, (("users", _users_csv, "Entra users CSV"),
+                         ("groups", _groups_csv, "Entra groups CSV")), builder, findings)
+    for path in files.get("group-members", []):  # every file names a group: create them all before nesting
         _group_for_file(path, builder)
-    for path in member_files:
-        with guarded(path, findings, "Entra group members CSV"):
-            _members_csv(path, builder, findings)
+    read_by_role(files, (("group-members", _members_csv, "Entra group members CSV"),), builder, findings)
     return builder.build()
 
 
@@ -607,18 +601,12 @@ def _graph_members_file(path: Path, builder: DirectoryBuilder, findings: Finding
 def load_graph(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Microsoft Graph JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(GRAPH_FORMAT, findings)
-    for path in files.get("users", ()):
-        with guarded(path, findings, "Graph users file"):
-            _graph_users(path, builder, findings)
-    for path in files.get("groups", ()):
-        with guarded(path, findings, "Graph groups file"):
-            _graph_groups(path, builder, findings)
+    read_by_role(files, (("users", _graph_users, "Graph users file"),
+                         ("groups", _graph_groups, "Graph groups file")), builder, findings)
     for path in files.get("group-members", ()):  # per-group files name their groups: create first
         _group_for_file(path, builder)
-    for path in files.get("members-map", ()):
-        with guarded(path, findings, "Graph group members file"):
-            _graph_members_file(path, builder, findings, keyed=True)
-    for path in files.get("group-members", ()):
-        with guarded(path, findings, "Graph group members file"):
-            _graph_members_file(path, builder, findings, keyed=False)
+    read_by_role(files, (
+        ("members-map", partial(_graph_members_file, keyed=True), "Graph group members file"),
+        ("group-members", partial(_graph_members_file, keyed=False), "Graph group members file"),
+    ), builder, findings)
     return builder.build()

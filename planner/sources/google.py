@@ -30,13 +30,14 @@ In`` / ``lastLoginTime`` as ISO UTC (``Never logged in`` and the 1970 epoch are
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..model import IdpDirectory, IdpUser, SourceRef
-from .directory import DirectoryBuilder, make_emails
+from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import records
-from .files import Findings, guarded, read_json
+from .files import Findings, read_json
 from .tabular import read_table
 from .values import (
     InvalidValue, as_id, as_text, fast_email_key, is_excel_mangled, opt_text, parse_bool, parse_timestamp,
@@ -188,9 +189,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
 def load_csv(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Google admin console user downloads (role ``users``)."""
     builder = DirectoryBuilder(CSV_FORMAT, findings)
-    for path in files.get("users", ()):
-        with guarded(path, findings, "Google users CSV"):
-            _users_csv(path, builder, findings)
+    read_by_role(files, (("users", _users_csv, "Google users CSV"),), builder, findings)
     return builder.build()
 
 
@@ -340,16 +339,10 @@ def _api_members(path: Path, builder: DirectoryBuilder, findings: Findings, keye
 def load_api(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Directory API JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(API_FORMAT, findings)
-    for path in files.get("users", ()):
-        with guarded(path, findings, "Google users file"):
-            _api_users(path, builder, findings)
-    for path in files.get("groups", ()):
-        with guarded(path, findings, "Google groups file"):
-            _api_groups(path, builder, findings)
-    for path in files.get("members-map", ()):
-        with guarded(path, findings, "Google group members file"):
-            _api_members(path, builder, findings, keyed=True)
-    for path in files.get("group-members", ()):
-        with guarded(path, findings, "Google group members file"):
-            _api_members(path, builder, findings, keyed=False)
+    read_by_role(files, (
+        ("users", _api_users, "Google users file"),
+        ("groups", _api_groups, "Google groups file"),
+        ("members-map", partial(_api_members, keyed=True), "Google group members file"),
+        ("group-members", partial(_api_members, keyed=False), "Google group members file"),
+    ), builder, findings)
     return builder.build()

@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import Any
 
 from ..model import IdpDirectory, IdpUser, SourceRef
-from .directory import DirectoryBuilder, make_emails
+from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import batches, objects, records
-from .files import Findings, guarded, read_json
+from .files import Findings, read_json
 from .values import (
     InvalidValue, as_id, as_text, fast_email_key, is_excel_mangled, opt_text, parse_timestamp, string_field,
 )
@@ -270,11 +270,7 @@ def _report(path: Path, counters: dict[str, Any], findings: Findings) -> None:
 def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Okta API files by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(FORMAT, findings)
-    steps = (("users", _users, "Okta users file"), ("groups", _groups, "Okta groups file"),
-             ("members-map", _members_map, "Okta group members file"),
-             ("group-members", _member_file, "Okta group members file"))
-    for role, step, what in steps:
-        for path in files.get(role, ()):
-            with guarded(path, findings, what):
-                step(path, builder, findings)
+    read_by_role(files, (("users", _users, "Okta users file"), ("groups", _groups, "Okta groups file"),
+                         ("members-map", _members_map, "Okta group members file"),
+                         ("group-members", _member_file, "Okta group members file")), builder, findings)
     return builder.build()
