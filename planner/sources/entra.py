@@ -50,11 +50,11 @@ from __future__ import annotations
 import json
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..model import Email, IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails, read_by_role
-from .envelopes import records
+from .envelopes import members_answers, records
 from .files import Findings, read_json
 from .tabular import Table, read_table
 from .values import (
@@ -577,18 +577,14 @@ def _graph_members_file(path: Path, builder: DirectoryBuilder, findings: Finding
     tf, data = read_json(path, findings)
     if tf is None:
         return
+    answers = members_answers(data, path, findings, keyed=keyed, what="Graph members file",
+                              shape="{groupId: <members answer>}")
+    if answers is None:
+        return
     tally = _new_tally()
     count = 0
-    if keyed:
-        if not isinstance(data, dict):
-            findings.error("unexpected-json-shape", path, "$", "",
-                           "Graph members file must be an object {groupId: <members answer>}")
-            return
-        items: Iterable[tuple[str, Any, str]] = ((str(k), v, f'$["{k}"]') for k, v in data.items())
-    else:
-        items = [(path.stem, data, "$")]
     transitive = _is_transitive(path, data)
-    for key, answer, base in items:
+    for key, answer, base in answers:
         transitive = transitive or _is_transitive(path, answer)
         count += _graph_answer(key, answer, path, base, builder, findings, tally)
     if transitive:

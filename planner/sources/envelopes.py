@@ -16,6 +16,8 @@ When the last page still names a next page (``nextPage`` not null, an
 array (``{"entries": "x"}``) is an ``unexpected-json-shape`` error at that key.
 Items that are not objects are ``invalid-record`` warnings, or errors with
 ``strict=True`` (the Sigma side, whose state cannot be guessed).
+
+Group members files hold one such answer per group (:func:`members_answers`).
 """
 
 from __future__ import annotations
@@ -192,3 +194,24 @@ def records(
                     f"{what}: expected an object, found {_type_name(x)}"
                     f"{f' ({n} such items)' if n > 1 else ''}; skipped")
     return out
+
+
+def members_answers(
+    data: Any, path: Path, findings: Findings, *, keyed: bool, what: str, shape: str
+) -> list[tuple[str, Any, str]] | None:
+    """The ``(group key, members answer, JSON path)`` items of a group members file.
+
+    ``keyed`` (role ``members-map``): the file is an object ``{groupKey: <members
+    answer>}`` (Okta formats.md §2c, Graph §3, Google §4); items in file order,
+    paths ``$["<groupKey>"]``. Any other value is an ``unexpected-json-shape``
+    error "``<what>`` must be an object ``<shape>``" at ``$``, and ``None``.
+    Not ``keyed`` (role ``group-members``): the file is one answer, named by the
+    file's stem, at ``$``. The group key is resolved by
+    :meth:`~.directory.DirectoryBuilder.group_for_key`.
+    """
+    if not keyed:
+        return [(path.stem, data, "$")]
+    if not isinstance(data, dict):
+        findings.error("unexpected-json-shape", path, "$", "", f"{what} must be an object {shape}")
+        return None
+    return [(str(key), answer, f'$["{key}"]') for key, answer in data.items()]

@@ -36,7 +36,7 @@ from typing import Any
 
 from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails, read_by_role
-from .envelopes import records
+from .envelopes import members_answers, records
 from .files import Findings, read_json
 from .tabular import read_table
 from .values import (
@@ -318,17 +318,14 @@ def _api_members(path: Path, builder: DirectoryBuilder, findings: Findings, keye
     tf, data = read_json(path, findings)
     if tf is None:
         return
+    answers = members_answers(data, path, findings, keyed=keyed, what="Google members file",
+                              shape="{groupKey: <members answer>}")
+    if answers is None:
+        return
     ignored: dict[str, int] = {}
     count = 0
-    if keyed:
-        if not isinstance(data, dict):
-            findings.error("unexpected-json-shape", path, "$", "",
-                           "Google members file must be an object {groupKey: <members answer>}")
-            return
-        for key, answer in data.items():
-            count += _api_answer(str(key), answer, path, f'$["{key}"]', builder, findings, ignored)
-    else:
-        count += _api_answer(path.stem, data, path, "$", builder, findings, ignored)
+    for key, answer, base in answers:
+        count += _api_answer(key, answer, path, base, builder, findings, ignored)
     if ignored:
         findings.info("ignored-members", path, "", "type",
                       "members that are not Workspace users or groups ignored: "

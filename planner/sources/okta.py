@@ -39,12 +39,13 @@ full User objects.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails, read_by_role
-from .envelopes import batches, objects, records
+from .envelopes import batches, members_answers, objects, records
 from .files import Findings, read_json
 from .values import (
     InvalidValue, as_id, as_text, fast_email_key, is_excel_mangled, opt_text, parse_timestamp, string_field,
@@ -228,28 +229,18 @@ def _members(
     return count
 
 
-def _members_map(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+def _members_file(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool) -> None:
     tf, data = read_json(path, findings)
     if tf is None:
         return
-    if not isinstance(data, dict):
-        findings.error("unexpected-json-shape", path, "$", "",
-                       "Okta group members file must be an object {groupId: [User, ...]}")
+    answers = members_answers(data, path, findings, keyed=keyed, what="Okta group members file",
+                              shape="{groupId: [User, ...]}")
+    if answers is None:
         return
     counters = {"unknown_groups": 0, "added_users": 0}
     count = 0
-    for key, answer in data.items():
-        count += _members(str(key), answer, path, f'$["{key}"]', builder, findings, counters)
-    _report(path, counters, findings)
-    builder.inputs.append(tf.input_file("okta.group_members", count))
-
-
-def _member_file(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
-    tf, data = read_json(path, findings)
-    if tf is None:
-        return
-    counters = {"unknown_groups": 0, "added_users": 0}
-    count = _members(path.stem, data, path, "$", builder, findings, counters)
+    for key, answer, base in answers:
+        count += _members(key, answer, path, base, builder, findings, counters)
     _report(path, counters, findings)
     builder.inputs.append(tf.input_file("okta.group_members", count))
 
@@ -270,7 +261,10 @@ def _report(path: Path, counters: dict[str, Any], findings: Findings) -> None:
 def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Okta API files by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(FORMAT, findings)
-    read_by_role(files, (("users", _users, "Okta users file"), ("groups", _groups, "Okta groups file"),
-                         ("members-map", _members_map, "Okta group members file"),
-                         ("group-members", _member_file, "Okta group members file")), builder, findings)
+    read_by_role(files, (
+        ("users", _users, "Okta users file"),
+        ("groups", _groups, "Okta groups file"),
+        ("members-map", partial(_members_file, keyed=True), "Okta group members file"),
+        ("group-members", partial(_members_file, keyed=False), "Okta group members file"),
+    ), builder, findings)
     return builder.build()
