@@ -149,14 +149,25 @@ def objects(items: list, prefix: str, path: Path, findings: Findings, what: str,
     """
     kept = [x for x in items if x.__class__ is dict]
     if len(kept) != len(items):
-        i = next(i for i, x in enumerate(items) if x.__class__ is not dict)
-        n = len(items) - len(kept)
-        (findings.error if strict else findings.warning)(
-            "invalid-record", path, f"{prefix}[{i}]", "",
-            f"{what}: expected an object, found {_type_name(items[i])}"
-            f"{f' ({n} such items)' if n > 1 else ''}; skipped")
+        _report_non_objects(items, prefix, path, findings, what, strict)
         kept = [x for x in items if isinstance(x, dict)]
     return kept
+
+
+def _report_non_objects(items: list, prefix: str, path: Path, findings: Findings, what: str,
+                        strict: bool) -> None:
+    """The one ``invalid-record`` finding of a record array holding non-objects (warning, error with ``strict``).
+
+    It is placed at the first non-object item and counts them all; nothing when every item is an object.
+    """
+    bad = [i for i, x in enumerate(items) if not isinstance(x, dict)]
+    if not bad:
+        return
+    i, n = bad[0], len(bad)
+    (findings.error if strict else findings.warning)(
+        "invalid-record", path, f"{prefix}[{i}]", "",
+        f"{what}: expected an object, found {_type_name(items[i])}"
+        f"{f' ({n} such items)' if n > 1 else ''}; skipped")
 
 
 def records(
@@ -182,17 +193,8 @@ def records(
         if all(x.__class__ is dict for x in items):
             out.extend((x, f"{prefix}[{i}]") for i, x in enumerate(items))
             continue
-        warned = False
-        for i, x in enumerate(items):
-            if isinstance(x, dict):
-                out.append((x, f"{prefix}[{i}]"))
-            elif not warned:
-                warned = True
-                n = sum(1 for y in items if not isinstance(y, dict))
-                (findings.error if strict else findings.warning)(
-                    "invalid-record", path, f"{prefix}[{i}]", "",
-                    f"{what}: expected an object, found {_type_name(x)}"
-                    f"{f' ({n} such items)' if n > 1 else ''}; skipped")
+        _report_non_objects(items, prefix, path, findings, what, strict)
+        out.extend((x, f"{prefix}[{i}]") for i, x in enumerate(items) if isinstance(x, dict))
     return out
 
 
