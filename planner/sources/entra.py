@@ -56,10 +56,8 @@ from ..model import Email, IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
-from .tabular import Table, read_table
-from .values import (
-    InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, parse_timestamp, string_field,
-)
+from .tabular import Table, bool_column, read_table
+from .values import as_id, as_text, bool_field, fast_email_key, opt_text, string_field, timestamp_field
 
 CSV_FORMAT = "entra-csv"
 GRAPH_FORMAT = "entra-graph"
@@ -238,13 +236,7 @@ def _last_sign_in(value: Any, ref: SourceRef, findings: Findings) -> str | None:
             return None
     if isinstance(value, dict):
         value = value.get("lastSignInDateTime")
-    if not value:
-        return None
-    try:
-        return parse_timestamp(value)
-    except InvalidValue as exc:
-        findings.warning("invalid-timestamp", ref.file, ref.location, "signInActivity", str(exc))
-        return None
+    return timestamp_field(value, "signInActivity", ref, findings)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -254,27 +246,6 @@ def _flag_mangled(table: Table, findings: Findings) -> None:
     for row in table.mangled_rows("id"):
         findings.warning("excel-mangled-id", table.path, table.location(row), table.header("id"),
                          f"id {table.get('id')[row]!r} looks damaged by a spreadsheet")
-
-
-def _csv_bools(table: Table, name: str, findings: Findings) -> list[bool | None]:
-    values = table.get(name)
-    if values is None:
-        return [None] * len(table)
-    cache: dict[str, bool | None] = {}
-    out: list[bool | None] = []
-    for row, cell in enumerate(values):
-        if cell in cache:
-            out.append(cache[cell])
-            continue
-        try:
-            parsed = parse_bool(cell)
-            cache[cell] = parsed
-        except InvalidValue as exc:
-            findings.warning("invalid-boolean", table.path, table.location(row), table.header(name),
-                             f"{exc}; taken as unknown")
-            parsed = None
-        out.append(parsed)
-    return out
 
 
 def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
@@ -289,7 +260,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     surname = table.get_or_empty("surname")
     mail = table.get_or_empty("mail")
     types = table.get_or_empty("userType")
-    enabled = _csv_bools(table, "accountEnabled", findings)
+    enabled = bool_column(table, "accountEnabled", findings)
     other = table.get_or_empty("otherMails")
     proxy = table.get_or_empty("proxyAddresses")
     sign_in = table.get("signInActivity")
@@ -436,12 +407,7 @@ def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[st
         return None
     enabled = rec.get("accountEnabled")
     if enabled is not None and not isinstance(enabled, bool):
-        try:
-            enabled = parse_bool(enabled)
-        except InvalidValue as exc:
-            findings.warning("invalid-boolean", ref.file, ref.location, "accountEnabled",
-                             f"{exc}; taken as unknown")
-            enabled = None
+        enabled = bool_field(enabled, "accountEnabled", ref, findings)
     attributes = {k: v for k, v in rec.items() if v is not None and k not in _GRAPH_USER_CORE}
     last = _last_sign_in(rec.get("signInActivity"), ref, findings)
     if last:

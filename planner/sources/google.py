@@ -38,10 +38,9 @@ from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
-from .tabular import read_table
+from .tabular import bool_column, read_table
 from .values import (
-    InvalidValue, as_id, as_text, fast_email_key, is_excel_mangled, opt_text, parse_bool, parse_timestamp,
-    string_field,
+    as_id, as_text, bool_field, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field,
 )
 
 CSV_FORMAT = "google-csv"
@@ -97,30 +96,7 @@ def _status(status: str, suspended: bool | None, archived: bool | None) -> tuple
     return "Active", True
 
 
-def _timestamp(value: Any, ref: SourceRef, field: str, findings: Findings) -> str | None:
-    if not value:
-        return None
-    try:
-        return parse_timestamp(value)
-    except InvalidValue as exc:
-        findings.warning("invalid-timestamp", ref.file, ref.location, field, str(exc))
-        return None
-
-
 # --------------------------------------------------------------------------- CSV
-
-
-def _bool_cells(values: list[str] | None, n: int, header: str, path: Path, refs, findings) -> list:
-    if values is None:
-        return [None] * n
-    out = []
-    for row, cell in enumerate(values):
-        try:
-            out.append(parse_bool(cell))
-        except InvalidValue as exc:
-            findings.warning("invalid-boolean", path, refs[row].location, header, f"{exc}; taken as unknown")
-            out.append(None)
-    return out
 
 
 def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
@@ -141,8 +117,8 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     family = table.get_or_empty("familyName")
     full = table.get_or_empty("fullName")
     status = table.get_or_empty("status")
-    suspended = _bool_cells(table.get("suspended"), len(table), table.header("suspended"), path, refs, findings)
-    archived = _bool_cells(table.get("archived"), len(table), table.header("archived"), path, refs, findings)
+    suspended = bool_column(table, "suspended", findings)
+    archived = bool_column(table, "archived", findings)
     last = table.get_or_empty("lastLoginTime")
     work = table.get_or_empty("workSecondaryEmail")
     home = table.get_or_empty("homeSecondaryEmail")
@@ -162,7 +138,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
                              f"status {status[row]!r} is not Active, Suspended or Archived; whether the user "
                              "is active is unknown")
         attributes = attrs[row]
-        login = _timestamp(last[row], ref, table.header("lastLoginTime"), findings)
+        login = timestamp_field(last[row], table.header("lastLoginTime"), ref, findings)
         if login:
             attributes["lastLogin"] = login
         count += builder.add_user(IdpUser(
@@ -199,17 +175,6 @@ _USER_CORE = frozenset({"id", "primaryEmail", "name", "emails", "aliases", "nonE
                         "suspended", "archived", "lastLoginTime", "kind", "etag"})
 
 
-def _json_flag(rec: dict, key: str, ref: SourceRef, findings: Findings) -> bool | None:
-    value = rec.get(key)
-    if value is None or isinstance(value, bool):
-        return value
-    try:
-        return parse_bool(value)
-    except InvalidValue as exc:
-        findings.warning("invalid-boolean", ref.file, ref.location, key, f"{exc}; taken as unknown")
-        return None
-
-
 def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
     user_id = as_id(rec.get("id"))
     primary = string_field(rec.get("primaryEmail"), "primaryEmail", ref, findings)
@@ -229,10 +194,10 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
         aliases = rec.get(key)
         for alias in aliases if isinstance(aliases, list) else ():
             candidates.append((alias, False, "alias"))
-    word, active = _status("", _json_flag(rec, "suspended", ref, findings),
-                           _json_flag(rec, "archived", ref, findings))
+    word, active = _status("", bool_field(rec.get("suspended"), "suspended", ref, findings),
+                           bool_field(rec.get("archived"), "archived", ref, findings))
     attributes = {k: v for k, v in rec.items() if v is not None and k not in _USER_CORE}
-    login = _timestamp(rec.get("lastLoginTime"), ref, "lastLoginTime", findings)
+    login = timestamp_field(rec.get("lastLoginTime"), "lastLoginTime", ref, findings)
     if login:
         attributes["lastLogin"] = login
     return IdpUser(

@@ -48,7 +48,7 @@ from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import batches, members_answers, objects, records
 from .files import Findings, read_json
 from .values import (
-    InvalidValue, as_id, as_text, fast_email_key, is_excel_mangled, opt_text, parse_timestamp, string_field,
+    as_id, as_text, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field,
 )
 
 FORMAT = "okta-api"
@@ -105,11 +105,7 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
             attributes["credentialProvider"] = provider
     last_login = rec.get("lastLogin")
     if last_login:
-        try:
-            normalized = parse_timestamp(last_login)
-        except InvalidValue as exc:
-            findings.warning("invalid-timestamp", ref.file, ref.location, "lastLogin", str(exc))
-            normalized = None
+        normalized = timestamp_field(last_login, "lastLogin", ref, findings)
         if normalized:
             attributes["lastLogin"] = normalized
     email = profile.get("email")

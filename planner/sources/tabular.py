@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..model import SourceRef
 from .files import Findings, TextFile, read_text
+from .values import InvalidValue, parse_bool
 
 if TYPE_CHECKING:  # pandas is imported when a large file needs it (~0.25 s to import)
     import pandas as pd
@@ -253,6 +254,32 @@ class Table:
         series = self.frame.iloc[:, pos].str.strip()
         mask = series.str.fullmatch(_EXCEL_PATTERN)
         return [int(i) for i in mask.to_numpy().nonzero()[0]]
+
+
+def bool_column(table: Table, name: str, findings: Findings) -> list[bool | None]:
+    """Canonical column ``name`` of an IdP CSV as booleans (§0.6), one per row; all ``None`` when absent.
+
+    Empty cells are ``None`` (unknown); a cell that is no boolean is ``None``
+    with an ``invalid-boolean`` warning at its line ("taken as unknown").
+    """
+    values = table.get(name)
+    if values is None:
+        return [None] * len(table)
+    cache: dict[str, bool | None] = {}
+    out: list[bool | None] = []
+    for row, cell in enumerate(values):
+        if cell in cache:
+            out.append(cache[cell])
+            continue
+        try:
+            parsed = parse_bool(cell)
+            cache[cell] = parsed
+        except InvalidValue as exc:
+            findings.warning("invalid-boolean", table.path, table.location(row), table.header(name),
+                             f"{exc}; taken as unknown")
+            parsed = None
+        out.append(parsed)
+    return out
 
 
 def read_table(

@@ -12,6 +12,9 @@
   planner's userName checks. ``EMAIL_RE`` is its pattern, for bulk use.
 - :func:`string_field`: a JSON value that must be a string, flagged (``unexpected-value``)
   when it is not, never stringified silently; :func:`json_type` names a value's JSON type.
+- :func:`bool_field` and :func:`timestamp_field`: an IdP value read with :func:`parse_bool` /
+  :func:`parse_timestamp`, unknown (``None``) with an ``invalid-boolean`` /
+  ``invalid-timestamp`` warning when it does not parse.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from .files import Findings
 
 __all__ = [
     "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
-    "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text", "parse_bool",
-    "parse_timestamp", "string_field",
+    "bool_field", "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
+    "parse_bool", "parse_timestamp", "string_field", "timestamp_field",
 ]
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
@@ -195,6 +198,37 @@ def string_field(value: object, field: str, ref: SourceRef, findings: Findings) 
         + (f"read as {text!r}" if text else "ignored"),
     )
     return text
+
+
+def bool_field(value: object, field: str, ref: SourceRef, findings: Findings) -> bool | None:
+    """An IdP boolean (Graph ``accountEnabled``, Google ``suspended``): :func:`parse_bool`'s answer.
+
+    A value that is no §0.6 boolean is ``None`` (unknown, never a guess) with an
+    ``invalid-boolean`` warning naming ``field`` at ``ref``.
+    """
+    if value is None or isinstance(value, bool):
+        return value  # type: ignore[return-value]
+    try:
+        return parse_bool(value)
+    except InvalidValue as exc:
+        findings.warning("invalid-boolean", ref.file, ref.location, field, f"{exc}; taken as unknown")
+        return None
+
+
+def timestamp_field(value: object, field: str, ref: SourceRef, findings: Findings) -> str | None:
+    """An IdP sign-in time (Okta ``lastLogin``, Google ``lastLoginTime``...) as ISO 8601 UTC, ``None`` for never.
+
+    Empty values and :func:`parse_timestamp`'s "never" forms are ``None``; a value
+    that is no timestamp is ``None`` with an ``invalid-timestamp`` warning naming
+    ``field`` at ``ref``.
+    """
+    if not value:
+        return None
+    try:
+        return parse_timestamp(value)
+    except InvalidValue as exc:
+        findings.warning("invalid-timestamp", ref.file, ref.location, field, str(exc))
+        return None
 
 
 def as_id(value: object) -> str:
