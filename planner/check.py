@@ -38,7 +38,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from rich import box
 from rich.console import Console
@@ -219,6 +219,14 @@ def _table(title: str, *columns: str) -> Table:
     return table
 
 
+def _counts_table(title: str, rows: Iterable[tuple[str | Text, int]]) -> Table:
+    """A ``(label, count)`` summary table; labels holding export data are :class:`Text` (no markup)."""
+    table = _table(title, "", "count")
+    for label, n in rows:
+        table.add_row(label, str(n))
+    return table
+
+
 def unloaded_sides(snapshot: Snapshot) -> list[str]:
     """The sides that loaded nothing: ``"Sigma export"`` (no member), ``"IdP export"`` (no user, no group)."""
     out = []
@@ -268,35 +276,33 @@ def _render_summary(result: CheckResult, console: Console) -> None:
     console.print(t)
 
     teams, tms = s["sigma"]["teams"], s["sigma"]["team_memberships"]
-    t = _table("Sigma teams", "", "count")
-    t.add_row("teams", str(teams["total"]))
-    t.add_row("archived teams", str(teams["archived"]))
-    t.add_row("teams without members", str(teams["without_members"]))
-    t.add_row("team memberships", str(tms["total"]))
-    t.add_row("team admins", str(tms["team_admins"]))
-    console.print(t)
+    console.print(_counts_table("Sigma teams", [
+        ("teams", teams["total"]),
+        ("archived teams", teams["archived"]),
+        ("teams without members", teams["without_members"]),
+        ("team memberships", tms["total"]),
+        ("team admins", tms["team_admins"]),
+    ]))
 
     users, groups = s["idp"]["users"], s["idp"]["groups"]
-    t = _table(f"IdP users ({s['idp']['format'] or 'nothing loaded'})", "", "count")
-    t.add_row("users", str(users["total"]))
-    t.add_row("active", str(users["active"]))
-    t.add_row("inactive", str(users["inactive"]))
-    t.add_row("active state unknown", str(users["active_unknown"]))
-    for status, n in users["by_status"].items():
-        if status != "(none)":
-            t.add_row(Text(f"status {status}"), str(n))
-    for kind, n in users["by_type"].items():
-        t.add_row(Text(f"type {kind}" if kind != "unknown" else "type not given"), str(n))
-    console.print(t)
+    console.print(_counts_table(f"IdP users ({s['idp']['format'] or 'nothing loaded'})", [
+        ("users", users["total"]),
+        ("active", users["active"]),
+        ("inactive", users["inactive"]),
+        ("active state unknown", users["active_unknown"]),
+        *((Text(f"status {status}"), n) for status, n in users["by_status"].items() if status != "(none)"),
+        *((Text(f"type {kind}" if kind != "unknown" else "type not given"), n)
+          for kind, n in users["by_type"].items()),
+    ]))
 
-    t = _table("IdP groups", "", "count")
-    t.add_row("groups", str(groups["total"]))
-    t.add_row("user memberships", str(groups["user_memberships"]))
-    t.add_row("nested group memberships", str(groups["group_memberships"]))
-    t.add_row("groups holding groups", str(groups["with_nested_groups"]))
-    t.add_row("max nesting depth", str(groups["max_nesting_depth"]))
-    t.add_row("nesting cycles", str(groups["cycles"]))
-    console.print(t)
+    console.print(_counts_table("IdP groups", [
+        ("groups", groups["total"]),
+        ("user memberships", groups["user_memberships"]),
+        ("nested group memberships", groups["group_memberships"]),
+        ("groups holding groups", groups["with_nested_groups"]),
+        ("max nesting depth", groups["max_nesting_depth"]),
+        ("nesting cycles", groups["cycles"]),
+    ]))
 
 
 def _render_findings(result: CheckResult, console: Console) -> None:
