@@ -204,6 +204,14 @@ def _body(request: Request) -> dict[str, Any]:
     return data
 
 
+def _after(args: Any, kind: str, key: str = "page") -> int:
+    """Where a paged list resumes: the position in the cursor ``args[key]`` of ``kind``, 0 on the first page.
+
+    Raises :class:`~planner.sandbox.state.BadRequest` for a cursor made for another list (§2.3).
+    """
+    return st.decode_cursor(kind, args[key]) if args.get(key) else 0
+
+
 def _page(entries: list[Any], last: int | None, total: int, kind: str) -> dict[str, Any]:
     return {"entries": entries, "nextPage": st.encode_cursor(kind, last) if last is not None else None,
             "total": total}
@@ -297,6 +305,22 @@ class RestApp:
             return requested
         return min(requested, cap)
 
+    def _owned_list(
+        self, request: Request, kind: str,
+        list_page: Callable[..., tuple[list[Any], int | None, int]], owner_id: str,
+    ) -> Response:
+        """The always-paged list of one member's teams or one team's members.
+
+        ``limit`` defaults to :data:`DEFAULT_V21_LIMIT` (capped by the page-size
+        fault), ``page`` is a cursor of ``kind``; the answer is ``{entries,
+        nextPage, total}`` (§2.3). ``list_page(owner_id, after=, limit=)`` is the
+        :class:`~planner.sandbox.state.SandboxState` query.
+        """
+        limit = _int_arg(request.args, "limit", DEFAULT_V21_LIMIT)
+        after = _after(request.args, kind)
+        entries, last, total = list_page(owner_id, after=after, limit=self._limit(limit) or limit)
+        return _json(_page(entries, last, total, kind))
+
     @property
     def actor(self) -> str | None:
         """memberId recorded as ``createdBy``/``updatedBy``/``addedBy`` of REST writes."""
@@ -347,7 +371,7 @@ class RestApp:
         if args.get("email") is not None and args.get("search"):
             raise ApiError(400, "bad_request", "search cannot be combined with email")
         limit = _int_arg(args, "limit", DEFAULT_V21_LIMIT if version == "v2.1" else None)
-        after = st.decode_cursor("members", args["page"]) if args.get("page") else 0
+        after = _after(args, "members")
         entries, last, total = self.state.list_members(
             email=args.get("email"),
             search=args.get("search") or None,
@@ -376,10 +400,7 @@ class RestApp:
         return _json({})
 
     def do_member_teams(self, request: Request, member_id: str) -> Response:
-        limit = _int_arg(request.args, "limit", DEFAULT_V21_LIMIT)
-        after = st.decode_cursor("member-teams", request.args["page"]) if request.args.get("page") else 0
-        entries, last, total = self.state.member_teams(member_id, after=after, limit=self._limit(limit) or limit)
-        return _json(_page(entries, last, total, "member-teams"))
+        return self._owned_list(request, "member-teams", self.state.member_teams, member_id)
 
     # ------------------------------------------------------------------ teams
 
@@ -387,7 +408,7 @@ class RestApp:
         """``GET /v2/teams`` and ``/v2.1/teams`` (§3.1, §3.2)."""
         args = request.args
         limit = _int_arg(args, "limit", DEFAULT_V21_LIMIT if version == "v2.1" else None)
-        after = st.decode_cursor("teams", args["page"]) if args.get("page") else 0
+        after = _after(args, "teams")
         entries, last, total = self.state.list_teams(
             name=args.get("name"), description=args.get("description"), visibility=args.get("visibility"),
             after=after, limit=self._limit(limit),
@@ -410,10 +431,7 @@ class RestApp:
         return _json({})
 
     def do_list_team_members(self, request: Request, team_id: str) -> Response:
-        limit = _int_arg(request.args, "limit", DEFAULT_V21_LIMIT)
-        after = st.decode_cursor("team-members", request.args["page"]) if request.args.get("page") else 0
-        entries, last, total = self.state.list_team_members(team_id, after=after, limit=self._limit(limit) or limit)
-        return _json(_page(entries, last, total, "team-members"))
+        return self._owned_list(request, "team-members", self.state.list_team_members, team_id)
 
     def do_change_team_members(self, request: Request, team_id: str) -> Response:
         body = _body(request)
@@ -430,7 +448,7 @@ class RestApp:
         is absent on the last page (§4.1)."""
         size = _int_arg(request.args, "pageSize", 50) or 50
         size = self._limit(size) or size
-        start = st.decode_cursor("account-types", request.args["pageToken"]) if request.args.get("pageToken") else 0
+        start = _after(request.args, "account-types", "pageToken")
         types = self.state.account_types()
         page: dict[str, Any] = {"entries": types[start:start + size]}
         if start + size < len(types):
