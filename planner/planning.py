@@ -394,27 +394,30 @@ def person_rows(
     gone = {a.target["memberId"] for a in actions
             if a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)}
 
-    m = ctx.members[["member_id", "email", "first_name", "last_name", "member_type", "user_kind",
-                     "is_archived", "is_inactive", "account_type"]]
-    u = ctx.idp_users[["idp_id", "scim_user_name", "email", "display_name", "given_name", "family_name",
-                       "status", "active"]].rename(columns={"email": "idp_email", "status": "idp_status"})
-    t = roster[["person", "member_id", "idp_id", "status", "link_key", "user_name"]]
-    t = t.merge(m, on="member_id", how="left").merge(u, on="idp_id", how="left")
-    t = t.astype(object).where(t.notna(), None)  # IdP-only / member-only rows: None, never NaN
-    after_type = types["after"].to_dict() if len(types) else {}
+    # member and IdP columns by row position (no left joins: nothing missing can turn into NaN)
+    m, u = ctx.members, ctx.idp_users
+    mrow, urow = ctx.member_row, ctx.idp_row
+    m_email, m_first, m_last, m_type, m_kind, m_archived, m_inactive, m_account_type = (
+        m[c].tolist() for c in ("email", "first_name", "last_name", "member_type", "user_kind", "is_archived",
+                                "is_inactive", "account_type"))
+    u_scim, u_email, u_display, u_given, u_family, u_status, u_active = (
+        u[c].tolist() for c in ("scim_user_name", "email", "display_name", "given_name", "family_name", "status",
+                                "active"))
+    after_type = dict(zip(types["person"].tolist(), types["after"].tolist())) if len(types) else {}
 
     rows = []
-    cols = [t[c].tolist() for c in (
-        "person", "member_id", "idp_id", "status", "link_key", "user_name", "email", "first_name", "last_name",
-        "member_type", "user_kind", "is_archived", "is_inactive", "account_type", "scim_user_name", "idp_email",
-        "display_name", "given_name", "family_name", "idp_status", "active",
-    )]
+    keys = []
     empty: tuple[str, ...] = ()
-    for (person, mid, iid, status, link_key, user_name, email, first, last, member_type, user_kind, archived,
-         inactive, before, scim_user_name, idp_email, display_name, given, family, idp_status, idp_active) in zip(*cols):
+    for person, mid, iid, status, link_key, user_name in zip(
+        *(roster[c].tolist() for c in ("person", "member_id", "idp_id", "status", "link_key", "user_name"))
+    ):
         found = None
-        if isinstance(mid, str):
-            name = f"{first} {last}".strip()
+        i = mrow.get(mid) if isinstance(mid, str) else None
+        j = urow.get(iid) if isinstance(iid, str) else None
+        if i is not None:
+            email, member_type, user_kind, before = m_email[i], m_type[i], m_kind[i], m_account_type[i]
+            archived, inactive = m_archived[i], m_inactive[i]
+            name = f"{m_first[i]} {m_last[i]}".strip()
             sigma_status = "archived" if archived else "inactive" if inactive else "active"
             if (archived or inactive or mid in gone) and status != "reactivate":
                 after = None
@@ -424,15 +427,19 @@ def person_rows(
             found = rev_m.get(mid)
         else:
             mid = before = member_type = user_kind = sigma_status = None
-            name = display_name or " ".join(p for p in (given, family) if p)
-            email = idp_email or user_name
+            if j is not None:
+                name = u_display[j] or " ".join(p for p in (u_given[j], u_family[j]) if p)
+                email = u_email[j] or user_name
+            else:
+                name, email = "", user_name
             after = after_type.get(person)
             action_ids = acts_i.get(iid, empty)
-        if isinstance(iid, str):
+        if j is not None:
             more = rev_i.get(iid)
             if more:
                 found = (found | more) if found else more
-            idp_state = idp_status or ("active" if idp_active else "inactive")
+            scim_user_name = u_scim[j]
+            idp_state = u_status[j] or ("active" if u_active[j] else "inactive")
         else:
             iid = scim_user_name = idp_state = None
         rows.append(
@@ -443,8 +450,8 @@ def person_rows(
                 tuple(sorted(found)) if found else empty,
             )
         )
-    rows.sort(key=lambda p: ((p.email or "").casefold(), p.member_id or "", p.idp_id or ""))
-    return rows
+        keys.append(((email or "").casefold(), mid or "", iid or ""))
+    return [rows[k] for k in sorted(range(len(rows)), key=keys.__getitem__)]
 
 
 def _ids_of(keys: list[str], index: dict[str, list[str]]) -> tuple[str, ...]:

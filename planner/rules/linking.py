@@ -45,11 +45,11 @@ import numpy as np
 import pandas as pd
 
 from ..matching import EDGE_COLUMNS, IdentityGraph, fold_plus
-from ..model import SCHEDULER_ROBOT_EMAIL, ActionKind, email_key
+from ..model import SCHEDULER_ROBOT_EMAIL, Action, ActionKind, email_key
 from ..policy import NEVER
 from ..sources.values import is_valid_email
 from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
-from .context import Context, find_member_id, member_of, name_key
+from .context import Context, find_member_id, member_of, name_key, sorted_positions
 
 ROSTER_COLUMNS = [
     "person",  # "m:<memberId>" or "i:<idpId>": stable person key
@@ -641,127 +641,137 @@ def link_actions(
     """
     frees = frees or {}
     out = Outcome()
-    after_type = account_types["after"].to_dict() if len(account_types) else {}
-    member_cols = ["member_id", "email", "first_name", "last_name", "member_type", "user_kind", "is_archived"]
-    idp_cols = ["idp_id", "user_name", "scim_user_name", "given_name", "family_name", "email", "status"]
-    users = ctx.idp_users[idp_cols].rename(
-        columns={"user_name": "idp_user_name", "email": "idp_email", "status": "idp_status"}
-    )
+    after_type = (dict(zip(account_types["person"].tolist(), account_types["after"].tolist()))
+                  if len(account_types) else {})
+    m, u = ctx.members, ctx.idp_users
+    mrow, urow = ctx.member_row, ctx.idp_row
+    m_email, m_first, m_last, m_type, m_kind, m_archived = (
+        m[c].tolist() for c in ("email", "first_name", "last_name", "member_type", "user_kind", "is_archived"))
+    u_user, u_scim, u_given, u_family, u_email, u_status = (
+        u[c].tolist() for c in ("user_name", "scim_user_name", "given_name", "family_name", "email", "status"))
 
-    linked = roster[roster["status"].isin(["link", "reactivate"]) | roster["converted"].astype(bool)]
-    linked = linked.merge(ctx.members[member_cols], on="member_id").merge(users, on="idp_id")
-    linked = linked.sort_values("member_id", kind="stable")
-    for row in linked.itertuples(index=False):
+    linked = roster[(roster["status"].isin(["link", "reactivate"]) | roster["converted"].astype(bool)).to_numpy()
+                    & member_of(roster["member_id"], mrow) & member_of(roster["idp_id"], urow)]
+    linked = linked.iloc[sorted_positions(linked["member_id"])]
+    columns = ("person", "member_id", "idp_id", "status", "key", "idp_field", "idp_value", "user_name",
+               "user_name_key", "guard", "converted")
+    for person, mid, iid, status, key, idp_field, idp_value, user_name, user_name_key, guard, converted in zip(
+        *(linked[c].tolist() for c in columns)
+    ):
+        i, j = mrow[mid], urow[iid]
+        email, idp_user_name, scim_user_name = m_email[i], u_user[j], u_scim[j]
         requires = []
-        if row.status == "reactivate":
-            field = "isArchived" if row.is_archived else "isInactive"
+        if status == "reactivate":
+            field = "isArchived" if m_archived[i] else "isInactive"
             out.actions.append(
                 make_action(
                     ActionKind.MEMBERS_REACTIVATE,
-                    row.member_id,
-                    target={"memberId": row.member_id, "email": row.email},
+                    mid,
+                    target={"memberId": mid, "email": email},
                     before={field: True},
                     after={field: False},
                     rule="linking.archived_members",
-                    reason=f"reactivate: IdP user {row.idp_id} ({row.idp_user_name}) is active again",
-                    evidence={"key": row.key},
+                    reason=f"reactivate: IdP user {iid} ({idp_user_name}) is active again",
+                    evidence={"key": key},
                 )
             )
-            requires.append(action_id(ActionKind.MEMBERS_REACTIVATE, row.member_id))
-        if row.converted:
-            requires.append(action_id(ActionKind.MEMBERS_CONVERT_GUEST, row.member_id))
-        freeing = [aid for mid, aid in frees.get(row.user_name_key, ()) if mid != row.member_id] if frees else []
+            requires.append(action_id(ActionKind.MEMBERS_REACTIVATE, mid))
+        if converted:
+            requires.append(action_id(ActionKind.MEMBERS_CONVERT_GUEST, mid))
+        freeing = [aid for other, aid in frees.get(user_name_key, ()) if other != mid] if frees else []
         requires += freeing
-        if row.guard == "update_sigma_email":
+        if guard == "update_sigma_email":
             out.actions.append(
                 make_action(
                     ActionKind.MEMBERS_SET_EMAIL,
-                    row.member_id,
-                    target={"memberId": row.member_id, "email": row.email},
-                    before={"email": row.email},
-                    after={"email": row.user_name},
+                    mid,
+                    target={"memberId": mid, "email": email},
+                    before={"email": email},
+                    after={"email": user_name},
                     rule="user_name_guard.update_sigma_email",
                     reason=(
-                        f"change email to the IdP userName {row.user_name!r} so that the IdP's userName links "
+                        f"change email to the IdP userName {user_name!r} so that the IdP's userName links "
                         "instead of creating a second account"
                     ),
-                    evidence={"idpId": row.idp_id},
+                    evidence={"idpId": iid},
                     depends_on=freeing,
                 )
             )
-            requires.append(action_id(ActionKind.MEMBERS_SET_EMAIL, row.member_id))
+            requires.append(action_id(ActionKind.MEMBERS_SET_EMAIL, mid))
         after = {
-            "userName": row.user_name,
-            "givenName": row.given_name or row.first_name,
-            "familyName": row.family_name or row.last_name,
+            "userName": user_name,
+            "givenName": u_given[j] or m_first[i],
+            "familyName": u_family[j] or m_last[i],
             "active": True,
         }
-        if row.guard == "update_sigma_email":
-            after["email"] = row.user_name
-        user_type = after_type.get(row.person)
+        if guard == "update_sigma_email":
+            after["email"] = user_name
+        user_type = after_type.get(person)
         if user_type is not None:
             after["userType"] = user_type
-        target = {"memberId": row.member_id, "email": row.email, "userName": row.user_name, "idpId": row.idp_id}
-        if row.scim_user_name != row.user_name:
-            target["idpUserName"] = row.scim_user_name
-        evidence = {"key": row.key, "idpField": row.idp_field}
-        if row.idp_value != row.scim_user_name:
-            evidence["idpValue"] = row.idp_value
-        if row.guard:
-            evidence["userNameGuard"] = row.guard
+        target = {"memberId": mid, "email": email, "userName": user_name, "idpId": iid}
+        if scim_user_name != user_name:
+            target["idpUserName"] = scim_user_name
+        evidence = {"key": key, "idpField": idp_field}
+        if idp_value != scim_user_name:
+            evidence["idpValue"] = idp_value
+        if guard:
+            evidence["userNameGuard"] = guard
         out.actions.append(
-            make_action(
+            Action(
+                action_id(ActionKind.SCIM_LINK_USER, mid),
                 ActionKind.SCIM_LINK_USER,
-                row.member_id,
-                target=target,
-                before={"memberType": row.member_type, "userKind": row.user_kind},
-                after=after,
-                rule="linking.overrides" if row.key == "override" else f"linking.{row.key.split(':')[0]}",
-                reason=_link_reason(row),
-                evidence=evidence,
-                depends_on=requires,
+                target,
+                {"memberType": m_type[i], "userKind": m_kind[i]},
+                after,
+                "linking.overrides" if key == "override" else f"linking.{key.split(':')[0]}",
+                _link_reason(key, iid, idp_user_name, idp_field, idp_value),
+                evidence,
+                tuple(sorted(set(requires))) if requires else (),
             )
         )
 
-    created = roster[roster["status"] == "create"][["person", "idp_id", "user_name", "user_name_key"]].merge(
-        users, on="idp_id")
-    for row in created.sort_values("idp_id", kind="stable").itertuples(index=False):
-        email = row.idp_email or row.user_name
-        after = {"userName": row.user_name, "givenName": row.given_name, "familyName": row.family_name,
-                 "active": True}
-        if email != row.user_name:
+    created = roster[(roster["status"] == "create").to_numpy() & member_of(roster["idp_id"], urow)]
+    created = created.iloc[sorted_positions(created["idp_id"])]
+    for person, iid, user_name, user_name_key in zip(
+        *(created[c].tolist() for c in ("person", "idp_id", "user_name", "user_name_key"))
+    ):
+        j = urow[iid]
+        email = u_email[j] or user_name
+        after = {"userName": user_name, "givenName": u_given[j], "familyName": u_family[j], "active": True}
+        if email != user_name:
             after["email"] = email
-        user_type = after_type.get(row.person)
+        user_type = after_type.get(person)
         if user_type is not None:
             after["userType"] = user_type
+        freeing = frees.get(user_name_key) if frees else None
         out.actions.append(
-            make_action(
+            Action(
+                action_id(ActionKind.SCIM_CREATE_USER, iid),
                 ActionKind.SCIM_CREATE_USER,
-                row.idp_id,
-                target={"idpId": row.idp_id, "userName": row.user_name, "email": email},
-                before=None,
-                after=after,
-                rule="linking.create",
-                reason=f"create: IdP user {row.idp_id} ({row.user_name}) is in scope and matches no Sigma member",
-                evidence={"idpStatus": row.idp_status or None},
-                depends_on=[aid for _, aid in frees.get(row.user_name_key, ())] if frees else (),
+                {"idpId": iid, "userName": user_name, "email": email},
+                None,
+                after,
+                "linking.create",
+                f"create: IdP user {iid} ({user_name}) is in scope and matches no Sigma member",
+                {"idpStatus": u_status[j] or None},
+                tuple(sorted({aid for _, aid in freeing})) if freeing else (),
             )
         )
     return out
 
 
-def _link_reason(row) -> str:
-    key = row.key
+def _link_reason(key: str, idp_id: str, idp_user_name: str, idp_field: str, idp_value: str) -> str:
     if key == "user_name":
         what = "the Sigma email equals the IdP userName"
     elif key == "override":
-        what = f"linking.overrides says IdP user {row.idp_id} is this member"
+        what = f"linking.overrides says IdP user {idp_id} is this member"
     elif key == "emails":
-        what = f"the Sigma email equals the IdP user's {row.idp_field}"
+        what = f"the Sigma email equals the IdP user's {idp_field}"
     elif key == "domain_aliases":
-        what = f"the Sigma email equals the IdP {row.idp_field} {row.idp_value!r} with the domain alias"
+        what = f"the Sigma email equals the IdP {idp_field} {idp_value!r} with the domain alias"
     elif key == "plus_address_folding":
-        what = f"the Sigma email equals the IdP {row.idp_field} {row.idp_value!r} without +tag"
+        what = f"the Sigma email equals the IdP {idp_field} {idp_value!r} without +tag"
     else:
-        what = f"IdP {row.idp_field} equals the member's {key.split('=')[-1]} ({row.idp_value})"
-    return f"link to IdP user {row.idp_id} ({row.idp_user_name}): {what}"
+        what = f"IdP {idp_field} equals the member's {key.split('=')[-1]} ({idp_value})"
+    return f"link to IdP user {idp_id} ({idp_user_name}): {what}"
