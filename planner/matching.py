@@ -26,6 +26,7 @@ and passed in as ``pinned`` links and ``never`` IdP ids; they win over every key
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -104,11 +105,18 @@ def alias_domains(keys: pd.Series, aliases: dict[str, str]) -> pd.Series:
     return pd.Series(out, index=keys.index, dtype=object) if hit else keys
 
 
+PLUS_TAG = re.compile(r"^([^@+]*)\+[^@]*@")
+"""The local part up to its ``+tag`` (RFC 5233 subaddress), and the tag: group 1 plus ``@`` is the address
+without the tag."""
+
+
 def fold_plus(keys: pd.Series) -> pd.Series:
     """Drop ``+tag`` from the local part: ``dana+bi@x`` -> ``dana@x`` (RFC 5233 subaddress)."""
     if keys.empty:
         return keys
-    return keys.str.replace(r"^([^@+]*)\+[^@]*@", r"\1@", regex=True)
+    sub = PLUS_TAG.sub
+    return pd.Series([sub(r"\1@", k, count=1) if isinstance(k, str) and "+" in k else k for k in keys.tolist()], index=keys.index,
+                     dtype=object)
 
 
 def _clean_attribute(values: pd.Series) -> pd.Series:
@@ -118,9 +126,12 @@ def _clean_attribute(values: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- key tables
 
 
-def _sigma_side(ctx: Context, key: MatchKey) -> pd.DataFrame:
-    """``member_id, value, sigma_value, changed`` for one match key (archived members included)."""
+def _sigma_side(ctx: Context, key: MatchKey, skip: set[str] | None = None) -> pd.DataFrame:
+    """``member_id, value, sigma_value, changed`` for one match key (archived members included),
+    members in ``skip`` left out."""
     m = ctx.members
+    if skip:
+        m = m[~member_of(m["member_id"], skip)]
     base = pd.DataFrame({"member_id": m["member_id"], "value": m["email_key"], "sigma_value": m["email"]})
     aliases = ctx.policy.linking.domain_aliases
     if key.name in ("user_name", "emails"):
@@ -148,26 +159,28 @@ def _sigma_side(ctx: Context, key: MatchKey) -> pd.DataFrame:
     return base[base["value"] != ""]
 
 
-def _idp_side(ctx: Context, key: MatchKey) -> pd.DataFrame:
-    """``idp_id, value, rank, idp_value, changed`` for one match key.
+def _idp_side(ctx: Context, key: MatchKey, skip: set[str] | None = None) -> pd.DataFrame:
+    """``idp_id, value, rank, idp_value, changed`` for one match key, IdP users in ``skip`` left out.
 
     ``rank`` says which IdP field matched: ``-1`` the SCIM userName, ``n >= 0``
     ``emails[n]`` (or the attribute for an attribute key); the lowest wins as
     a pair's evidence, and :func:`_field_name` spells it.
     """
-    u = ctx.idp_users
+    u, e = ctx.idp_users, ctx.idp_emails
+    if skip:
+        u = u[~member_of(u["idp_id"], skip)]
+        if key.name != "user_name":
+            e = e[~member_of(e["idp_id"], skip)]
     user_names = pd.DataFrame(
         {"idp_id": u["idp_id"], "value": u["scim_user_name_key"], "rank": -1, "idp_value": u["scim_user_name"]}
     )
     if key.name == "user_name":
         out = user_names.assign(changed=False)
     elif key.name == "emails":
-        e = ctx.idp_emails
         out = pd.DataFrame(
             {"idp_id": e["idp_id"], "value": e["key"], "rank": e["position"], "idp_value": e["value"], "changed": False}
         )
     elif key.name in ("domain_aliases", "plus_address_folding"):
-        e = ctx.idp_emails
         both = pd.concat(
             [
                 user_names,
@@ -222,12 +235,8 @@ def key_edges(
     ``skip_members`` / ``skip_idp``: people already decided, left out before the join
     (the same edges as dropping them after it, without joining 100k people again).
     """
-    s = _sigma_side(ctx, key)
-    i = _idp_side(ctx, key)
-    if skip_members:
-        s = s[~member_of(s["member_id"], skip_members)]
-    if skip_idp:
-        i = i[~member_of(i["idp_id"], skip_idp)]
+    s = _sigma_side(ctx, key, skip_members)
+    i = _idp_side(ctx, key, skip_idp)
     edges = s.merge(i, on="value", suffixes=("_s", "_i"))
     if key.name in ("domain_aliases", "plus_address_folding"):
         edges = edges[edges["changed_s"] | edges["changed_i"]]

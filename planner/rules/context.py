@@ -78,6 +78,22 @@ def sorted_positions(values: pd.Series) -> list[int]:
     return sorted(range(len(items)), key=items.__getitem__)
 
 
+def positions(ids: pd.Series, row: Mapping[str, int]) -> np.ndarray:
+    """Row positions of ``ids`` in a table (``row``: :attr:`Context.member_row` or :attr:`Context.idp_row`),
+    ``-1`` for ids the table does not have."""
+    return np.fromiter((row.get(i, -1) for i in ids.tolist()), dtype=np.intp, count=len(ids))
+
+
+def take_rows(column: pd.Series, rows: np.ndarray, missing) -> np.ndarray:
+    """``column``'s values at ``rows`` (from :func:`positions`), ``missing`` where the row is ``-1``.
+
+    The join a ``merge(how="left")`` would do, by position, with an explicit value for
+    what is missing (never NaN) and no hashing of string keys.
+    """
+    values = column.to_numpy()
+    return np.append(values, np.array([missing], dtype=values.dtype))[rows]
+
+
 def find_member_id(ctx: "Context", ref: str | None) -> str | None:
     """memberId of a person the policy names by memberId or email (a unique match), else ``None``."""
     if not ref:

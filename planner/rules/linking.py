@@ -44,12 +44,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..matching import EDGE_COLUMNS, IdentityGraph, fold_plus
+from ..matching import EDGE_COLUMNS, PLUS_TAG, IdentityGraph, fold_plus
 from ..model import SCHEDULER_ROBOT_EMAIL, Action, ActionKind, email_key
 from ..policy import NEVER
 from ..sources.values import is_valid_email
 from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
-from .context import Context, find_member_id, member_of, name_key, sorted_positions
+from .context import Context, find_member_id, member_of, name_key, positions, sorted_positions, take_rows
 
 ROSTER_COLUMNS = [
     "person",  # "m:<memberId>" or "i:<idpId>": stable person key
@@ -165,22 +165,20 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
         held_members.update(group.member_ids)
         held_idp.update(group.idp_ids)
 
-    # --- linked pairs
-    links = graph.links.merge(
-        m[["member_id", "email", "email_key", "active", "is_guest"]], on="member_id", how="left"
-    ).merge(
-        u[["idp_id", "active", "in_scope", "scim_user_name", "scim_user_name_key"]].rename(
-            columns={"active": "idp_active"}
-        ),
-        on="idp_id",
-        how="left",
-    )
-    # the links come from these tables, so the left joins always hit; fill anyway: no NaN may
-    # ever reach a plan (the plan file is strict JSON)
-    for col in ("active", "is_guest", "idp_active", "in_scope"):
-        links[col] = links[col].fillna(False).astype(bool)
-    for col in ("email", "email_key", "scim_user_name", "scim_user_name_key"):
-        links[col] = links[col].fillna("").astype(object)
+    # --- linked pairs, with their member and IdP columns (by row position: no NaN can appear)
+    links = graph.links.copy()
+    mpos, upos = positions(links["member_id"], ctx.member_row), positions(links["idp_id"], ctx.idp_row)
+    for col, source, pos, missing in (
+        ("email", m["email"], mpos, ""), ("email_key", m["email_key"], mpos, ""),
+        ("active", m["active"], mpos, False), ("is_guest", m["is_guest"], mpos, False),
+        ("idp_active", u["active"], upos, False), ("in_scope", u["in_scope"], upos, False),
+        ("scim_user_name", u["scim_user_name"], upos, ""), ("scim_user_name_key", u["scim_user_name_key"], upos, ""),
+    ):
+        values = take_rows(source, pos, missing)
+        if values.dtype == object:  # kept as Python objects: pandas would infer (Arrow) str and turn None to NaN
+            values[pd.isna(values)] = missing
+            values = pd.Series(values, index=links.index, dtype=object)
+        links[col] = values
     reactivate_all = policy.linking.archived_members == "reactivate"
     pinned = links["key"] == "override"
     live = links["idp_active"] & links["in_scope"]
@@ -198,8 +196,8 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
     )
 
     # --- members nobody links
-    linked_m = set(links["member_id"])
-    linked_i = set(links["idp_id"])
+    linked_m = set(links["member_id"].tolist())
+    linked_i = set(links["idp_id"].tolist())
     free_m = m[~member_of(m["member_id"], linked_m)]
     free_m_status = np.select(
         [member_of(free_m["member_id"], held_members), ~free_m["active"], free_m["is_guest"]],
@@ -239,17 +237,20 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
     # --- the userName guard on links (and on guests, who may be converted)
     links["user_name"] = links["email"]
     links["user_name_key"] = links["email_key"]
-    links["guard"] = None
     may_convert = (links["status"] == "guest") & live & (policy.guests.action == "convert")
     provisioned = links["status"].isin(["link", "reactivate", "rehire"]) | may_convert
-    mismatch = provisioned & (links["scim_user_name_key"] != links["email_key"])
+    mismatch = (provisioned & (links["scim_user_name_key"] != links["email_key"])).to_numpy()
     guard_overrides = {(_find_idp(ctx, ref) or ref): how for ref, how in policy.user_name_guard.overrides.items()
                        if how != "use_primary_email"}  # that one is applied to scim_user_name (context)
-    how = links["idp_id"].map(guard_overrides).astype(object).fillna(policy.user_name_guard.on_mismatch)
-    links["guard"] = how.where(mismatch, None)
+    how = np.full(len(links), policy.user_name_guard.on_mismatch, dtype=object)
+    if guard_overrides:
+        for n in np.flatnonzero(mismatch):
+            how[n] = guard_overrides.get(links["idp_id"].iat[n], how[n])
+    links["guard"] = pd.Series(np.where(mismatch, how, None), index=links.index, dtype=object)
     update = mismatch & (how == "update_sigma_email")
-    links.loc[update, "user_name"] = links.loc[update, "scim_user_name"]
-    links.loc[update, "user_name_key"] = links.loc[update, "scim_user_name_key"]
+    if update.any():
+        links.loc[update, "user_name"] = links.loc[update, "scim_user_name"]
+        links.loc[update, "user_name_key"] = links.loc[update, "scim_user_name_key"]
     # --- userNames that are not email addresses: Sigma would refuse them (blocking, one item each)
     invalid = _invalid_user_names(links, provisioned)
     outcome.review_items.extend(_invalid_link_items(ctx, links[invalid]))
@@ -259,19 +260,20 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
     for row in links[links["status"] == "rehire"].itertuples(index=False):
         outcome.review_items.append(_rehire_item(ctx, row))
 
-    roster = pd.concat(
-        [
-            links.assign(person="m:" + links["member_id"])[
-                ["person", "member_id", "idp_id", "status", "link_key", "key", "sigma_value", "idp_field",
-                 "idp_value", "user_name", "user_name_key", "guard"]
-            ],
-            free_members.assign(person="m:" + free_members["member_id"], idp_id=None),
-            free_idp.assign(person="i:" + free_idp["idp_id"], member_id=None),
-        ],
-        ignore_index=True,
-    )
-    roster = roster.reindex(columns=ROSTER_COLUMNS).astype(object)
-    roster = roster.where(roster.notna(), None)
+    # --- the roster: every column built explicitly (None where a side is missing, never NaN)
+    n_m, n_i = len(free_members), len(free_idp)
+    nothing_m, nothing_i = [None] * n_m, [None] * n_i
+    columns = {
+        "person": ["m:" + x for x in links["member_id"].tolist()]
+        + ["m:" + x for x in free_members["member_id"].tolist()] + ["i:" + x for x in free_idp["idp_id"].tolist()],
+        "member_id": links["member_id"].tolist() + free_members["member_id"].tolist() + nothing_i,
+        "idp_id": links["idp_id"].tolist() + nothing_m + free_idp["idp_id"].tolist(),
+        "status": links["status"].tolist() + free_members["status"].tolist() + free_idp["status"].tolist(),
+    }
+    for col in ("link_key", "key", "sigma_value", "idp_field", "idp_value", "user_name", "user_name_key", "guard"):
+        tail = (free_idp[col].tolist() if col in free_idp else nothing_i)
+        columns[col] = links[col].tolist() + nothing_m + tail
+    roster = pd.DataFrame(columns, dtype=object)[ROSTER_COLUMNS[:-1]]
     roster["converted"] = False
 
     # --- creates that collide with an existing member's email: Sigma would link, not create
@@ -287,7 +289,7 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
             outcome.review_items.append(_invalid_create_item(ctx, row))
 
     outcome.review_items.extend(_plus_variant_items(ctx, roster))
-    roster = roster.sort_values("person", kind="stable").reset_index(drop=True)
+    roster = roster.iloc[sorted_positions(roster["person"])].reset_index(drop=True)
     return LinkingResult(roster=roster, outcome=outcome)
 
 
@@ -339,30 +341,32 @@ def _ambiguous_item(ctx: Context, group) -> object:
 
 def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
     """Hint edges between unmatched members and would-be creates: same name, or same local part."""
-    m = ctx.members.set_index("member_id")
-    u = ctx.idp_users.set_index("idp_id")
+    m, u = ctx.members, ctx.idp_users
     mem = free_members[free_members["status"] == "unmatched"]["member_id"]
     idp = free_idp[free_idp["status"] == "create"]["idp_id"]
     if mem.empty or idp.empty:
         return [], set(), set()
+    mpos, upos = positions(mem, ctx.member_row), positions(idp, ctx.idp_row)
     left = pd.DataFrame(
         {
             "member_id": mem.values,
-            "name": [name_key(f, l) for f, l in zip(m.loc[mem, "first_name"], m.loc[mem, "last_name"])],
-            "email_key": m.loc[mem, "email_key"].values,
-        }
+            "name": [name_key(f, l) for f, l in zip(take_rows(m["first_name"], mpos, ""),
+                                                     take_rows(m["last_name"], mpos, ""))],
+            "email_key": take_rows(m["email_key"], mpos, ""),
+        }, dtype=object,
     )
     right = pd.DataFrame(
         {
             "idp_id": idp.values,
-            "name": [name_key(g, f) for g, f in zip(u.loc[idp, "given_name"], u.loc[idp, "family_name"])],
-            "email_key": u.loc[idp, "scim_user_name_key"].values,
-        }
+            "name": [name_key(g, f) for g, f in zip(take_rows(u["given_name"], upos, ""),
+                                                     take_rows(u["family_name"], upos, ""))],
+            "email_key": take_rows(u["scim_user_name_key"], upos, ""),
+        }, dtype=object,
     )
     by_name = left[left["name"] != ""].merge(right[right["name"] != ""], on="name")[["member_id", "idp_id"]]
     by_name["why"] = "same name"
-    left["local"] = fold_plus(left["email_key"]).str.rpartition("@")[0]
-    right["local"] = fold_plus(right["email_key"]).str.rpartition("@")[0]
+    left["local"] = [k.rpartition("@")[0] for k in fold_plus(left["email_key"]).tolist()]
+    right["local"] = [k.rpartition("@")[0] for k in fold_plus(right["email_key"]).tolist()]
     by_local = left[left["local"] != ""].merge(right[right["local"] != ""], on="local")[["member_id", "idp_id"]]
     by_local["why"] = "same local part"
     why_of: dict[tuple[str, str], set[str]] = {}
@@ -375,6 +379,7 @@ def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
     graph.add_edges_from((("m", a), ("i", b)) for a, b in why_of)
     items = []
     aliases = ctx.policy.linking.domain_aliases
+    m_keys, u_keys = m["email_key"].tolist(), u["scim_user_name_key"].tolist()
     for component in nx.connected_components(graph):
         mids = sorted(n[1] for n in component if n[0] == "m")
         iids = sorted(n[1] for n in component if n[0] == "i")
@@ -385,10 +390,10 @@ def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
         alternatives = []
         link = {"linking": {"overrides": [{"idp": iids[0], "member": mids[0]}]}}
         never = {"linking": {"overrides": [{"idp": iid, "member": NEVER} for iid in iids]}}
-        old_domain = m.at[mids[0], "email_key"].rpartition("@")[2]
-        new_domain = u.at[iids[0], "scim_user_name_key"].rpartition("@")[2]
+        old_local, _, old_domain = m_keys[ctx.member_row[mids[0]]].rpartition("@")
+        new_local, _, new_domain = u_keys[ctx.idp_row[iids[0]]].rpartition("@")
         if len(mids) == 1 and len(iids) == 1 and old_domain != new_domain and old_domain not in aliases and (
-            m.at[mids[0], "email_key"].rpartition("@")[0] == u.at[iids[0], "scim_user_name_key"].rpartition("@")[0]
+            old_local == new_local
         ):
             notes.append("same person, the old domain is an alias of the new one:")
             first = {"linking": {"domain_aliases": {old_domain: new_domain}}}
@@ -588,22 +593,27 @@ def _collision_item(ctx: Context, row, key: str, freed: frozenset[str] = frozens
 
 def _plus_variant_items(ctx: Context, roster: pd.DataFrame) -> list:
     """Unmatched members whose +tag-free address belongs to someone else: reported, never merged."""
-    unmatched = roster[roster["status"].isin(["unmatched", "held"]) & roster["member_id"].notna()]
-    if unmatched.empty:
+    keys = ctx.members["email_key"].tolist()
+    row = ctx.member_row
+    mids, iids, status = (roster[c].tolist() for c in ("member_id", "idp_id", "status"))
+    variant_of: dict[str, str] = {}  # unmatched member -> its address without +tag
+    for mid, st in zip(mids, status):
+        if (st == "unmatched" or st == "held") and isinstance(mid, str) and mid in row:
+            key = keys[row[mid]]
+            if "+" in key:
+                folded = PLUS_TAG.sub(r"\1@", key, count=1)
+                if folded != key:
+                    variant_of[mid] = folded
+    if not variant_of:
         return []
-    emails = ctx.members[["member_id", "email_key"]]
-    keys = unmatched[["member_id"]].merge(emails, on="member_id")
-    keys["folded"] = fold_plus(keys["email_key"])
-    variant = keys[keys["folded"] != keys["email_key"]]
-    if variant.empty:
-        return []
-    owners = roster[roster["member_id"].notna() & roster["idp_id"].notna()][["member_id"]].merge(emails, on="member_id")
-    hits = variant.merge(owners.rename(columns={"member_id": "base", "email_key": "folded"}), on="folded")
-    hits = hits.sort_values(["member_id", "base"])
+    wanted = set(variant_of.values())
+    owners: dict[str, list[str]] = {}  # folded address -> linked members who have it
+    for mid, iid in zip(mids, iids):
+        if isinstance(mid, str) and isinstance(iid, str) and mid in row and keys[row[mid]] in wanted:
+            owners.setdefault(keys[row[mid]], []).append(mid)
+    hits = sorted((mid, folded, sorted(owners[folded])) for mid, folded in variant_of.items() if folded in owners)
     items = []
-    for member_id, group in hits.groupby("member_id", sort=True):
-        base = list(group["base"])
-        key = group["folded"].iloc[0]
+    for member_id, key, base in hits:
         member = ctx.member_by_id[member_id]
         items.append(
             make_review(
