@@ -44,7 +44,7 @@ from .matching import match_identities
 from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
 from .policy import Policy
 from .rules import Outcome, account_types, duplicates, guards, guests, linking, teams, unmatched
-from .rules.context import Context, build_context, find_member_id, member_of
+from .rules.context import Context, build_context, find_member_id, member_of, positions, take_rows
 
 
 class PlanError(UserError):
@@ -189,23 +189,29 @@ def add_cross_dependencies(actions: list[Action]) -> list[Action]:
     """Dependencies between families: removals before a member's deactivation; a member's own
     email change (a duplicate's address freed, :mod:`planner.rules.duplicates`) before it; the
     document owner's reactivation/link/account type before any hand-over of documents to them."""
-    by_member: dict[str, list[str]] = {}
+    deactivating = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
+    leaving: set[str] = set()
+    owners: set[str] = set()
+    for a in actions:
+        if a.kind in deactivating:
+            leaving.add(a.target["memberId"])
+            owners.add((a.after or {}).get("newOwnerId") or "")
+    if not leaving:
+        return actions
+    owner_kinds = (ActionKind.MEMBERS_REACTIVATE, ActionKind.SCIM_LINK_USER, ActionKind.SCIM_SET_ACCOUNT_TYPE,
+                   ActionKind.MEMBERS_SET_EMAIL)
+    first_kinds = (ActionKind.TEAMS_REMOVE_MEMBER, ActionKind.MEMBERS_SET_EMAIL)
+    by_member: dict[str, list[str]] = {}  # the document owners' own actions
+    removals: dict[str, list[str]] = {}  # what a leaving member does first
     for a in actions:
         mid = a.target.get("memberId")
-        if mid and a.kind in (
-            ActionKind.MEMBERS_REACTIVATE,
-            ActionKind.SCIM_LINK_USER,
-            ActionKind.SCIM_SET_ACCOUNT_TYPE,
-            ActionKind.MEMBERS_SET_EMAIL,
-        ):
+        if mid in owners and a.kind in owner_kinds:
             by_member.setdefault(mid, []).append(a.id)
-    removals: dict[str, list[str]] = {}
-    for a in actions:
-        if a.kind is ActionKind.TEAMS_REMOVE_MEMBER or a.kind is ActionKind.MEMBERS_SET_EMAIL:
-            removals.setdefault(a.target["memberId"], []).append(a.id)
+        if mid in leaving and a.kind in first_kinds:
+            removals.setdefault(mid, []).append(a.id)
     out = []
     for a in actions:
-        if a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST):
+        if a.kind in deactivating:
             extra = removals.get(a.target["memberId"], []) + by_member.get((a.after or {}).get("newOwnerId") or "", [])
             if extra:
                 a = replace(a, depends_on=tuple(sorted(set(a.depends_on) | set(extra))))
@@ -223,22 +229,34 @@ def order_actions(actions: list[Action]) -> list[Action]:
     topological sort of the DAG, and a cycle is a :class:`PlanError` naming it.
     Raises :class:`PlanError` for an unknown dependency too.
     """
-    by_id: dict[str, Action] = {}
-    for a in actions:
-        if a.id in by_id:
-            raise PlanError(f"internal error: two actions have the id {a.id}")
-        by_id[a.id] = a
-    for a in actions:
-        for dep in a.depends_on:
-            if dep not in by_id:
-                raise PlanError(f"internal error: action {a.id} depends on unknown action {dep}")
+    by_id: dict[str, Action] = {a.id: a for a in actions}
+    if len(by_id) != len(actions):
+        seen: set[str] = set()
+        for a in actions:
+            if a.id in seen:
+                raise PlanError(f"internal error: two actions have the id {a.id}")
+            seen.add(a.id)
 
     def sort_key(action_id: str) -> tuple[int, str]:
         return (PHASE[by_id[action_id].kind], action_id)
 
-    ordered = sorted(by_id, key=sort_key)
-    position = {action_id: i for i, action_id in enumerate(ordered)}
-    if all(position[dep] < position[a.id] for a in actions for dep in a.depends_on):
+    # sorted by (phase, id): each phase's ids sorted as plain strings, phases in order
+    by_phase: dict[int, list[str]] = {}
+    for a in actions:
+        by_phase.setdefault(PHASE[a.kind], []).append(a.id)
+    ordered = [i for phase in sorted(by_phase) for i in sorted(by_phase[phase])]
+    position = {action_id: n for n, action_id in enumerate(ordered)}
+    in_order = True
+    for a in actions:
+        if a.depends_on:
+            here = position[a.id]
+            for dep in a.depends_on:
+                there = position.get(dep)
+                if there is None:
+                    raise PlanError(f"internal error: action {a.id} depends on unknown action {dep}")
+                if there >= here:
+                    in_order = False
+    if in_order:
         return [by_id[i] for i in ordered]
     return [by_id[i] for i in dependency_order(actions, sort_key)]
 
@@ -376,11 +394,15 @@ def person_rows(
     """
     acts_m: dict[str, list[str]] = {}
     acts_i: dict[str, list[str]] = {}
+    gone: set[str] = set()
+    deactivating = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
     for a in actions:
         target = a.target
         mid = target.get("memberId")
         if mid:
             acts_m.setdefault(mid, []).append(a.id)
+            if a.kind in deactivating:
+                gone.add(mid)
         elif target.get("idpId"):
             acts_i.setdefault(target["idpId"], []).append(a.id)
     rev_m: dict[str, set[str]] = {}
@@ -391,33 +413,33 @@ def person_rows(
             keys.update(_person_keys_of(c))
         for key in keys:
             (rev_m if key[0] == "m" else rev_i).setdefault(key[2:], set()).add(r.id)
-    gone = {a.target["memberId"] for a in actions
-            if a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)}
 
-    # member and IdP columns by row position (no left joins: nothing missing can turn into NaN)
+    # member and IdP columns of every roster row, by row position (no left joins: nothing
+    # missing can turn into NaN; None where a side is missing)
     m, u = ctx.members, ctx.idp_users
-    mrow, urow = ctx.member_row, ctx.idp_row
+    mpos, upos = positions(roster["member_id"], ctx.member_row), positions(roster["idp_id"], ctx.idp_row)
+    has_m, has_u = (mpos >= 0).tolist(), (upos >= 0).tolist()
     m_email, m_first, m_last, m_type, m_kind, m_archived, m_inactive, m_account_type = (
-        m[c].tolist() for c in ("email", "first_name", "last_name", "member_type", "user_kind", "is_archived",
-                                "is_inactive", "account_type"))
+        take_rows(m[c], mpos, None).tolist() for c in (
+            "email", "first_name", "last_name", "member_type", "user_kind", "is_archived", "is_inactive",
+            "account_type"))
     u_scim, u_email, u_display, u_given, u_family, u_status, u_active = (
-        u[c].tolist() for c in ("scim_user_name", "email", "display_name", "given_name", "family_name", "status",
-                                "active"))
+        take_rows(u[c], upos, None).tolist() for c in (
+            "scim_user_name", "email", "display_name", "given_name", "family_name", "status", "active"))
     after_type = dict(zip(types["person"].tolist(), types["after"].tolist())) if len(types) else {}
 
     rows = []
     keys = []
     empty: tuple[str, ...] = ()
-    for person, mid, iid, status, link_key, user_name in zip(
-        *(roster[c].tolist() for c in ("person", "member_id", "idp_id", "status", "link_key", "user_name"))
+    for (person, mid, iid, status, link_key, user_name, in_m, in_u, email, first, last, member_type, user_kind,
+         archived, inactive, before, scim_user_name, idp_email, display, given, family, idp_status, idp_active) in zip(
+        *(roster[c].tolist() for c in ("person", "member_id", "idp_id", "status", "link_key", "user_name")),
+        has_m, has_u, m_email, m_first, m_last, m_type, m_kind, m_archived, m_inactive, m_account_type,
+        u_scim, u_email, u_display, u_given, u_family, u_status, u_active,
     ):
         found = None
-        i = mrow.get(mid) if isinstance(mid, str) else None
-        j = urow.get(iid) if isinstance(iid, str) else None
-        if i is not None:
-            email, member_type, user_kind, before = m_email[i], m_type[i], m_kind[i], m_account_type[i]
-            archived, inactive = m_archived[i], m_inactive[i]
-            name = f"{m_first[i]} {m_last[i]}".strip()
+        if in_m:
+            name = f"{first} {last}".strip()
             sigma_status = "archived" if archived else "inactive" if inactive else "active"
             if (archived or inactive or mid in gone) and status != "reactivate":
                 after = None
@@ -427,19 +449,18 @@ def person_rows(
             found = rev_m.get(mid)
         else:
             mid = before = member_type = user_kind = sigma_status = None
-            if j is not None:
-                name = u_display[j] or " ".join(p for p in (u_given[j], u_family[j]) if p)
-                email = u_email[j] or user_name
+            if in_u:
+                name = display or " ".join(p for p in (given, family) if p)
+                email = idp_email or user_name
             else:
                 name, email = "", user_name
             after = after_type.get(person)
             action_ids = acts_i.get(iid, empty)
-        if j is not None:
+        if in_u:
             more = rev_i.get(iid)
             if more:
                 found = (found | more) if found else more
-            scim_user_name = u_scim[j]
-            idp_state = u_status[j] or ("active" if u_active[j] else "inactive")
+            idp_state = idp_status or ("active" if idp_active else "inactive")
         else:
             iid = scim_user_name = idp_state = None
         rows.append(
@@ -450,7 +471,8 @@ def person_rows(
                 tuple(sorted(found)) if found else empty,
             )
         )
-        keys.append(((email or "").casefold(), mid or "", iid or ""))
+        # sorted by (email case-folded, memberId, IdP id): one string compares like that tuple
+        keys.append(f"{(email or '').casefold()}\0{mid or ''}\0{iid or ''}")
     return [rows[k] for k in sorted(range(len(rows)), key=keys.__getitem__)]
 
 
@@ -478,24 +500,26 @@ def _person_keys_of(obj) -> list[str]:
 def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], review_items: list[ReviewItem]):
     """Counts per action kind, seats per account type before/after, people by outcome,
     teams, review counts, guard results and the one-line text."""
-    kinds = Counter(a.kind.value for a in actions)
+    by_kind = Counter(a.kind for a in actions)
+    kinds = {kind.value: n for kind, n in by_kind.items()}
     per_kind = {k: kinds.get(k, 0) for k in SUMMARY_KINDS}
-    changes = Counter(a.evidence.get("change") for a in actions if a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE)
+    changes = Counter(a.evidence.get("change") for a in actions if a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE) \
+        if by_kind.get(ActionKind.SCIM_SET_ACCOUNT_TYPE) else Counter()
     roster = decided["roster"]
     types = decided["types"]
 
     m = ctx.members
     active = m[m["active"]]
-    before = Counter(active["account_type"])
+    before = Counter(active["account_type"].tolist())
     after = Counter()
     gone = {a.target["memberId"] for a in actions
-            if a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)}
+            if a.kind is ActionKind.MEMBERS_DEACTIVATE or a.kind is ActionKind.MEMBERS_DISABLE_GUEST}
     type_after = {mid: after for mid, after in zip(types["member_id"].tolist(), types["after"].tolist()) if mid}
     for mid, t in zip(active["member_id"].tolist(), active["account_type"].tolist()):
         if mid not in gone:
             after[type_after.get(mid, t) or "(Sigma default)"] += 1
     for mid in roster.loc[roster["status"] == "reactivate", "member_id"]:
-        after[type_after.get(mid) or m.set_index("member_id").at[mid, "account_type"]] += 1
+        after[type_after.get(mid) or m["account_type"].iat[ctx.member_row[mid]]] += 1
     for mid, t in zip(types["member_id"].tolist(), types["after"].tolist()):
         if not mid:
             after[t or "(Sigma default)"] += 1
@@ -542,7 +566,7 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], 
         summary[key] = {
             "memberId": mid,
             "email": ctx.member_by_id[mid].email,
-            "accountType": type_after.get(mid, ctx.members.loc[ctx.members["member_id"] == mid, "account_type"].iloc[0]),
+            "accountType": type_after.get(mid, ctx.members["account_type"].iat[ctx.member_row[mid]]),
             "active": ctx.member_by_id[mid].is_active and mid not in gone,
         }
     summary["text"] = summary_text(summary)

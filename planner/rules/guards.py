@@ -55,10 +55,16 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
     policy = ctx.policy
     results: list[GuardResult] = []
     items = []
-    deactivated = _by_member(actions, DEACTIVATING)
-    type_changes = _by_member(actions, (ActionKind.SCIM_SET_ACCOUNT_TYPE,))
+    by_kind: dict[ActionKind, list[Action]] = {}  # one pass over the actions; the checks read their kinds
+    for a in actions:
+        by_kind.setdefault(a.kind, []).append(a)
+
+    def of_kind(*kinds: ActionKind) -> list[Action]:
+        return [a for k in kinds for a in by_kind.get(k, ())]
+
+    deactivated = _by_member(of_kind(*DEACTIVATING), DEACTIVATING)
+    type_changes = _by_member(of_kind(ActionKind.SCIM_SET_ACCOUNT_TYPE), (ActionKind.SCIM_SET_ACCOUNT_TYPE,))
     admin_types = {t.casefold() for t in policy.guards.admin_account_types}
-    m = ctx.members.set_index("member_id")
 
     def fail(name: str, detail: str, resolution: str = "", subject: dict | None = None, candidates=()):
         results.append(GuardResult(name, False, detail))
@@ -97,7 +103,7 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
             problems.append("is not active in Sigma")
         if mid in deactivated:
             problems.append(f"would be deactivated ({deactivated[mid].id})")
-        current = m.at[mid, "account_type"]
+        current = ctx.members["account_type"].iat[ctx.member_row[mid]]
         after = type_changes[mid].after.get("userType") if mid in type_changes else current
         if (after or "").casefold() not in admin_types:
             src = f" ({type_changes[mid].reason})" if mid in type_changes else ""
@@ -115,10 +121,12 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
     def is_robot(address) -> bool:
         return bool(address) and len(address) == len(SCHEDULER_ROBOT_EMAIL) and address.casefold() == SCHEDULER_ROBOT_EMAIL
 
+    robot_email_length = len(SCHEDULER_ROBOT_EMAIL)
     touching = sorted(
         a.id for a in actions
-        if a.target.get("memberId") == SCHEDULER_ROBOT_MEMBER_ID
-        or is_robot(a.target.get("email")) or is_robot(a.target.get("userName"))
+        if (t := a.target).get("memberId") == SCHEDULER_ROBOT_MEMBER_ID
+        or len(t.get("email") or "") == robot_email_length and is_robot(t.get("email"))
+        or len(t.get("userName") or "") == robot_email_length and is_robot(t.get("userName"))
     )
     if touching:
         fail("scheduler_robot", f"actions touch Sigma's scheduler robot: {', '.join(touching)}")
@@ -134,8 +142,8 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
         if active and mid not in deactivated and (final_type.get(mid) or "").casefold() in admin_types
     )
     created_admins = [
-        a for a in actions
-        if a.kind is ActionKind.SCIM_CREATE_USER and (a.after or {}).get("userType", "").casefold() in admin_types
+        a for a in of_kind(ActionKind.SCIM_CREATE_USER)
+        if ((a.after or {}).get("userType") or "").casefold() in admin_types
     ]
     n_admins = len(admins_after) + len(created_admins)
     if n_admins == 0:
@@ -145,7 +153,7 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
         results.append(GuardResult("last_admin", True, f"{n_admins} active admin(s) after the plan"))
 
     # --- document owners
-    owners = sorted({a.after.get("newOwnerId") or "" for a in actions if a.kind in DEACTIVATING})
+    owners = sorted({a.after.get("newOwnerId") or "" for a in of_kind(*DEACTIVATING)})
     if owners:
         bad = []
         for owner in owners:
@@ -172,13 +180,11 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
     people = int(ctx.members["active"].sum())
     memberships = len(ctx.team_members)
     counts = {
-        "deactivations": (sum(a.kind is ActionKind.MEMBERS_DEACTIVATE for a in actions), people, "active Sigma people"),
-        "guest_disables": (sum(a.kind is ActionKind.MEMBERS_DISABLE_GUEST for a in actions), people,
-                           "active Sigma people"),
-        "team_member_removals": (sum(a.kind is ActionKind.TEAMS_REMOVE_MEMBER for a in actions), memberships,
-                                 "team memberships"),
-        "downgrades": (sum(a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE and a.evidence.get("change") == "downgrade"
-                           for a in actions), people, "active Sigma people"),
+        "deactivations": (len(of_kind(ActionKind.MEMBERS_DEACTIVATE)), people, "active Sigma people"),
+        "guest_disables": (len(of_kind(ActionKind.MEMBERS_DISABLE_GUEST)), people, "active Sigma people"),
+        "team_member_removals": (len(of_kind(ActionKind.TEAMS_REMOVE_MEMBER)), memberships, "team memberships"),
+        "downgrades": (sum(a.evidence.get("change") == "downgrade" for a in of_kind(ActionKind.SCIM_SET_ACCOUNT_TYPE)),
+                       people, "active Sigma people"),
     }
     for category, (count, base, what) in counts.items():
         limit = getattr(policy.guards.thresholds, category)
