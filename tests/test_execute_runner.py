@@ -84,7 +84,8 @@ def test_independent_actions_run_concurrently_up_to_the_bound(tmp_path):
     run_actions(actions, executor, journal, options=RunOptions(parallelism=3))
 
     assert executor.max_running == 3
-    assert executor.started[:3] == ["a0", "a1", "a2"]
+    # the first three in plan order start first; their threads may enter execute() in any order
+    assert sorted(executor.started[:3]) == ["a0", "a1", "a2"]
 
 
 def test_a_failure_skips_its_dependents_transitively_and_the_rest_goes_on(tmp_path):

@@ -7,7 +7,9 @@ One module per concept (design.md "execute/"):
 - :mod:`.retry`: 429/5xx/network retries with backoff, jitter and ``Retry-After``;
 - :mod:`.rest_client`: Sigma REST v2 (OAuth client credentials, token reuse and re-mint);
 - :mod:`.scim_client`: Sigma's SCIM 2.0 through scim2-client and scim2-models;
+- :mod:`.paths`: the one place ids are encoded into request paths (clients and dry run);
 - :mod:`.actions`: one check-first handler per :class:`planner.model.ActionKind`;
+- :mod:`.indexes`: what the run already knows of Sigma (write answers, the member listing);
 - :mod:`.journal`: the SQLite journal beside the plan (states, attempts, ids, before-images);
 - :mod:`.runner`: dependency order, bounded concurrency, skips, circuit breaker;
 - :mod:`.stale`: the stale-plan check against the plan's fingerprints;

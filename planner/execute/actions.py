@@ -5,7 +5,9 @@ dry-run printable"), which every handler keeps:
 
 1. :meth:`Handler.observe` reads the target (never writes) and says whether it
    is already in the planned state (``done``), what differs, its before-image
-   and the ids learned (SCIM ids, memberIds).
+   and the ids learned (SCIM ids, memberIds). SCIM users and REST members are
+   read through :class:`Clients` (``find_user``, ``get_member``): from the bulk
+   listing of :mod:`.indexes` when apply made one, else one request each.
 2. :meth:`Handler.write` sends only the requests that close the difference.
    A ``409`` on a create is "already exists": the handler looks the object up
    and links to it (sigma-api.md §2.4, §7) instead of failing. Any other 4xx
@@ -32,14 +34,16 @@ writes nothing. Shapes read from a plan action (planning.py writes them):
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from scim2_models import Email, Group, GroupMember, Name, PatchOp, PatchOperation
 
 from ..model import Action, ActionKind
 from .errors import ApiError
+from .indexes import MemberIndex, UserIndex
 from .paths import member_path, team_members_path
 from .rest_client import SigmaRestClient
 from .scim_client import (
@@ -130,6 +134,64 @@ class Clients:
         if self.scim is None:
             raise ActionInputError("no SCIM client configured")
         return self.scim
+
+    users: UserIndex | None = None
+    """SCIM users as Sigma answered during this run (:mod:`.indexes`), or ``None``: every lookup
+    is a ``userName eq`` read."""
+    members: MemberIndex | None = None
+    """REST members from the listing made before the run, or ``None``: every lookup is a
+    ``GET /v2/members/{id}``."""
+    _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
+
+    @contextlib.contextmanager
+    def live_reads(self) -> Iterator[None]:
+        """Within the block, this thread's lookups bypass the indexes and read Sigma (then refresh them)."""
+        before = getattr(self._local, "live", False)
+        self._local.live = True
+        try:
+            yield
+        finally:
+            self._local.live = before
+
+    def _live(self) -> bool:
+        return getattr(self._local, "live", False)
+
+    def find_user(self, user_name: str) -> SigmaUser | None:
+        """The SCIM user with this ``userName`` (case-insensitive), from the index or ``userName eq``; ``None`` if none."""
+        user: SigmaUser | None
+        known = False
+        if self.users is not None and not self._live():
+            known, user = self.users.lookup(user_name)
+        if not known:
+            user = self.need_scim().find_user(user_name)
+            if self.users is not None:
+                self.users.put(user_name, user)
+        if user is not None and user.id:
+            self.ids.set_user(user_name, user.id)
+        return user
+
+    def user_written(self, user_name: str, answer: SigmaUser | None) -> None:
+        """After a write to a SCIM user: keep Sigma's answer (the user as it is now), or forget it (204)."""
+        if answer is not None and answer.id:
+            self.ids.set_user(user_name, answer.id)
+        if self.users is not None:
+            if answer is None:
+                self.users.forget(user_name)
+            else:
+                self.users.put(user_name, answer, written=True)
+
+    def get_member(self, member_id: str) -> Mapping[str, Any]:
+        """``GET /v2/members/{memberId}``, or the member from the index (raises :class:`ApiError`, e.g. 404)."""
+        if self.members is not None and not self._live():
+            member = self.members.get(member_id)
+            if member is not None:
+                return member
+        return self.need_rest().get_member(member_id)
+
+    def member_written(self, member_id: str) -> None:
+        """After a REST write to a member: its next reader reads it live."""
+        if self.members is not None:
+            self.members.forget(member_id)
 
 
 # --------------------------------------------------------------------------- reading plan actions
@@ -340,11 +402,7 @@ class _ScimUserHandler(Handler):
         return f"user:{user_name_of(action).casefold()}"
 
     def _find(self, action: Action, clients: Clients) -> SigmaUser | None:
-        user_name = user_name_of(action)
-        user = clients.need_scim().find_user(user_name)
-        if user is not None and user.id:
-            clients.ids.set_user(user_name, user.id)
-        return user
+        return clients.find_user(user_name_of(action))
 
 
 class CreateUser(_ScimUserHandler):
@@ -364,17 +422,51 @@ class CreateUser(_ScimUserHandler):
         wanted = planned_user(action)
         user = self._find(action, clients)
         if user is None:
-            return Observation(False, (f"no SCIM user with userName {wanted.user_name!r}",), None)
+            return Observation(False, (f"no SCIM user with userName {wanted.user_name!r}",), None, {},
+                               {"wanted": wanted})
         diffs = _user_differences(user, wanted, self._skip(action, clients))
-        return Observation(not diffs, tuple(diffs), _user_image(user), {"scimUserId": user.id}, {"user": user})
+        return Observation(not diffs, tuple(diffs), _user_image(user) if diffs else None, {"scimUserId": user.id},
+                           {"user": user, "wanted": wanted})
 
     @staticmethod
     def _skip(action: Action, clients: Clients) -> frozenset[str]:
         return clients.owned_elsewhere.get(user_name_of(action).casefold(), frozenset())
 
+    def create_first(self, action: Action, clients: Clients, on_before: Callable[[Mapping[str, Any]], None],
+                     on_ids: Callable[[Mapping[str, Any]], None],
+                     retries: Callable[[], int] = lambda: 0) -> tuple[str, Mapping[str, Any]]:
+        """The first attempt of a create/link: ``POST /Users`` without reading first.
+
+        The check-first read is replaced by the create's own answer (issue 6: "treat the
+        'already so' answer as success"): ``201`` is the user as created (the before-image
+        is ``{"exists": false}``); ``409`` means it exists, so it is read live and handled as
+        :meth:`observe` + :meth:`write` would: patched when it differs; when it is as planned,
+        ``written`` if the transport had retried the POST (the first attempt landed and its
+        answer was lost: ``retries()`` grew), else ``already`` (it existed before). Used only
+        for an action no earlier run started (:class:`Executor`). Returns ``(outcome, ids)``.
+        """
+        wanted = planned_user(action)
+        retried_before = retries()
+        try:
+            created = clients.need_scim().create_user(wanted)
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            with clients.live_reads():
+                seen = self.observe(action, clients)
+            if seen.done:
+                return ("written" if retries() > retried_before else "already"), dict(seen.ids)
+            on_before(seen.before if seen.before is not None else {"exists": False})
+            return "written", {**seen.ids, **self.write(action, clients, seen, on_ids)}
+        on_before({"exists": False})
+        ids = {"scimUserId": created.id}
+        clients.user_written(user_name_of(action), created)
+        on_ids(ids)
+        return "written", ids
+
     def write(self, action, clients, seen, on_ids):
         scim = clients.need_scim()
-        wanted = planned_user(action)
+        wanted = seen.state.get("wanted") or planned_user(action)
         user = seen.state.get("user")
         if user is None:
             try:
@@ -382,21 +474,23 @@ class CreateUser(_ScimUserHandler):
             except ApiError as exc:
                 if exc.status != 409:
                     raise
-                user = self._find(action, clients)  # created by an earlier attempt whose answer was lost
+                with clients.live_reads():
+                    user = self._find(action, clients)  # created by an earlier attempt whose answer was lost
                 if user is None and exc.existing_member_id:  # "member-id=<id>" (sigma-api.md §2.4, §7)
                     named = scim.get_user(exc.existing_member_id)
                     if named is not None and (named.user_name or "").casefold() == user_name_of(action).casefold():
                         user = named
+                        clients.user_written(user_name_of(action), named)
                 if user is None:
                     raise
             else:
                 ids = {"scimUserId": created.id}
-                clients.ids.set_user(user_name_of(action), created.id or "")
+                clients.user_written(user_name_of(action), created)
                 on_ids(ids)
                 return ids
         fix = _user_fix(user, wanted, self._skip(action, clients))
         if fix is not None:
-            scim.patch_user(user.id, fix)
+            clients.user_written(user_name_of(action), scim.patch_user(user.id, fix))
         return {"scimUserId": user.id}
 
     def requests(self, action):
@@ -430,7 +524,7 @@ class SetAccountType(_ScimUserHandler):
         user = seen.state.get("user")
         if user is None:
             raise ApiError("scim", "GET", "/Users", 404, f"userName {user_name_of(action)!r} is not provisioned")
-        clients.need_scim().patch_user(user.id, self._patch(action))
+        clients.user_written(user_name_of(action), clients.need_scim().patch_user(user.id, self._patch(action)))
         return {"scimUserId": user.id}
 
     def requests(self, action):
@@ -456,7 +550,7 @@ class DeactivateUser(_ScimUserHandler):
         user = seen.state.get("user")
         if user is None:
             raise ApiError("scim", "GET", "/Users", 404, f"userName {user_name_of(action)!r} is not provisioned")
-        clients.need_scim().patch_user(user.id, self._patch)
+        clients.user_written(user_name_of(action), clients.need_scim().patch_user(user.id, self._patch))
         return {"scimUserId": user.id}
 
     def requests(self, action):
@@ -473,11 +567,10 @@ def _resolve_user_ids(keys: Sequence[str], clients: Clients) -> dict[str, str]:
     for key in keys:
         scim_id = clients.ids.user(key)
         if scim_id is None:
-            user = clients.need_scim().find_user(key)
+            user = clients.find_user(key)
             if user is None or not user.id:
                 raise ApiError("scim", "GET", "/Users", 404, f"group member {key!r} is not a provisioned user")
             scim_id = user.id
-            clients.ids.set_user(key, scim_id)
         out[key] = scim_id
     return out
 
@@ -649,13 +742,17 @@ class _MemberPatch(Handler):
         raise NotImplementedError
 
     def observe(self, action, clients):
-        member = clients.need_rest().get_member(member_id_of(action))
+        member = clients.get_member(member_id_of(action))
         diffs = self.differences(member, action)
         return Observation(not diffs, tuple(diffs), dict(member), {"memberId": member.get("memberId")})
 
     def write(self, action, clients, seen, on_ids):
-        clients.need_rest().update_member(member_id_of(action), self.body(action))
-        return {"memberId": member_id_of(action)}
+        member_id = member_id_of(action)
+        try:
+            clients.need_rest().update_member(member_id, self.body(action))
+        finally:
+            clients.member_written(member_id)
+        return {"memberId": member_id}
 
     def requests(self, action):
         return [HttpRequest("rest", "PATCH", member_path(member_id_of(action)), self.body(action))]
@@ -796,31 +893,51 @@ def apis_used(actions: Sequence[Action]) -> set[str]:
 
 
 class Executor:
-    """The :class:`planner.execute.runner.ActionExecutor` over the handlers: observe, then write if needed."""
+    """The :class:`planner.execute.runner.ActionExecutor` over the handlers: observe, then write if needed.
 
-    def __init__(self, clients: Clients, actions: Sequence[Action] = ()):
+    ``first_attempts``: ids of actions no earlier run started (journal ``attempts`` 0). A
+    create/link among them posts first and reads only on a 409 (:meth:`CreateUser.create_first`);
+    every other action, and any action a killed or failed run started, reads first.
+    ``retries()``: how many HTTP retries the current thread's action has had so far (the
+    runner's retry counter), which tells a 409 caused by our own lost first answer.
+    """
+
+    def __init__(self, clients: Clients, actions: Sequence[Action] = (), first_attempts: frozenset[str] = frozenset(),
+                 retries: Callable[[], int] = lambda: 0):
         self.clients = clients
+        self.first_attempts = first_attempts
+        self.retries = retries
         if actions:
             clients.owned_elsewhere = attributes_owned_elsewhere(actions)
 
     def execute(self, action, on_before, on_ids):
+        """Observe; done already, or write. Returns ``(outcome, ids)``: the ids observed and written
+        (the runner journals them with the outcome); ids a create returns are passed to ``on_ids``
+        at once, so a crash right after the create keeps them."""
         handler = handler_for(action)
+        if action.id in self.first_attempts and isinstance(handler, CreateUser):
+            try:
+                return handler.create_first(action, self.clients, on_before, on_ids, self.retries)
+            except ApiError as exc:
+                return self._second_look(handler, action, exc, {})
         seen = handler.observe(action, self.clients)
-        if seen.ids:
-            on_ids(seen.ids)
         if seen.done:
             return "already", dict(seen.ids)
         on_before(seen.before if seen.before is not None else {"exists": False})
         try:
-            ids = handler.write(action, self.clients, seen, on_ids)
+            return "written", {**seen.ids, **handler.write(action, self.clients, seen, on_ids)}
         except ApiError as exc:
-            # A write whose first answer was lost is retried by the transport; the retry may be
-            # refused (409, 400 "not in team") because the first one landed. If the target is now
-            # as planned, the action is done.
-            if exc.status is None or not 400 <= exc.status < 500 or exc.status == 401:
-                raise
+            return self._second_look(handler, action, exc, seen.ids)
+
+    def _second_look(self, handler: Handler, action: Action, exc: ApiError,
+                     ids: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+        """A write whose first answer was lost is retried by the transport; the retry may be
+        refused (409, 400 "not in team") because the first one landed. If the target is now
+        as planned (read live, not from an index), the action is done; else ``exc`` stands."""
+        if exc.status is None or not 400 <= exc.status < 500 or exc.status == 401:
+            raise exc
+        with self.clients.live_reads():
             again = handler.observe(action, self.clients)
-            if not again.done:
-                raise
-            return "written", dict(again.ids)
-        return "written", dict(ids or {})
+        if not again.done:
+            raise exc
+        return "written", {**ids, **again.ids}

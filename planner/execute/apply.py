@@ -55,6 +55,7 @@ from .actions import (
     handler_for,
     with_user_names,
 )
+from .indexes import MemberIndex, UserIndex
 from .approve import Approval, check_can_apply, read_approval
 from .errors import ApiError, ApplyInterrupted, ApplyRefused, AuthError
 from .journal import Journal, journal_path, utc_now
@@ -73,7 +74,7 @@ from .runner import (
     unfinished,
 )
 from .scim_client import SigmaScimClient
-from .stale import check_stale, stale_message
+from .stale import BULK_MEMBER_READS, check_stale, stale_message
 from .paths import PathSegmentError
 from .targets import (
     ENV_CLIENT_ID,
@@ -425,7 +426,8 @@ def apply_plan(
         if plan.fingerprints:
             echo(f"Stale-plan check: reading the {len(plan.fingerprints)} Sigma object(s) the plan was made against")
         try:
-            drifts = check_stale(plan, clients.rest, parallelism=options.parallelism)
+            listing = list_members_if_many(plan, clients)
+            drifts = check_stale(plan, clients.rest, parallelism=options.parallelism, members=listing)
         except ApiError as exc:
             raise ApplyRefused(f"cannot read Sigma for the stale-plan check: {redactor(str(exc))}") from None
         if drifts:
@@ -447,7 +449,10 @@ def apply_plan(
         started_at, t0 = utc_now(), time.monotonic()
         journal.start_run(mode)
         started = True
-        executor = Executor(clients, actions)
+        clients.users = UserIndex()
+        clients.members = MemberIndex(listing) if listing is not None else None
+        first_attempts = frozenset(aid for aid, r in journal.rows().items() if r.attempts == 0)
+        executor = Executor(clients, actions, first_attempts, retries=lambda: counter.count)
         results = run_actions(actions, executor, journal, options=run_options, progress=progress,
                               redactor=redactor, retry_counter=counter)
         stop_reason = next(
@@ -456,6 +461,8 @@ def apply_plan(
             None,
         )
         echo(f"Verifying: re-reading the targets of {len(actions)} action(s)")
+        clients.users = clients.users.from_writes()  # the end state Sigma answered our writes with
+        clients.members = None
         verification = verify(actions, clients, parallelism=options.parallelism, redactor=redactor)
         _close(clients)
         clients = None
@@ -497,6 +504,17 @@ def apply_plan(
             _close(clients)
         if journal is not None:
             journal.close()
+
+
+def list_members_if_many(plan: Plan, clients: Clients) -> list[dict[str, Any]] | None:
+    """Every member (one paged listing, sigma-api.md §2.3) when the stale check reads at least
+    :data:`planner.execute.stale.BULK_MEMBER_READS` members; the run's member checks then use it
+    too (:class:`MemberIndex`). ``None`` otherwise (members are read one by one)."""
+    if clients.rest is None:
+        return None
+    if sum(1 for k in plan.fingerprints or {} if k.startswith("member:")) >= BULK_MEMBER_READS:
+        return clients.rest.list_members()
+    return None
 
 
 def resume_line(journal: Journal, total: int) -> str:

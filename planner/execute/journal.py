@@ -82,7 +82,7 @@ def journal_path(plan_path: str | Path) -> Path:
 
 def utc_now() -> str:
     """ISO 8601 UTC with milliseconds, e.g. ``2026-01-02T03:04:05.678Z``."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 @dataclass(frozen=True)
@@ -247,15 +247,22 @@ class Journal:
         if not ids:
             return
         with self._tx() as cur:
-            row = cur.execute("SELECT ids FROM actions WHERE action_id=?", (action_id,)).fetchone()
-            merged = json.loads(row[0]) if row and row[0] else {}
-            merged.update(ids)
-            cur.execute("UPDATE actions SET ids=? WHERE action_id=?", (json.dumps(merged, sort_keys=True), action_id))
+            self._merge_ids(cur, action_id, ids)
 
-    def mark_done(self, action_id: str, outcome: str, http_retries: int = 0, detail: str | None = None) -> None:
-        """``done`` with ``outcome`` ``written`` or ``already``."""
+    @staticmethod
+    def _merge_ids(cur: sqlite3.Cursor, action_id: str, ids: Mapping[str, Any]) -> None:
+        row = cur.execute("SELECT ids FROM actions WHERE action_id=?", (action_id,)).fetchone()
+        merged = json.loads(row[0]) if row and row[0] else {}
+        merged.update(ids)
+        cur.execute("UPDATE actions SET ids=? WHERE action_id=?", (json.dumps(merged, sort_keys=True), action_id))
+
+    def mark_done(self, action_id: str, outcome: str, http_retries: int = 0, detail: str | None = None,
+                  ids: Mapping[str, Any] | None = None) -> None:
+        """``done`` with ``outcome`` ``written`` or ``already``; ``ids`` are merged in the same transaction."""
         now = utc_now()
         with self._tx() as cur:
+            if ids:
+                self._merge_ids(cur, action_id, ids)
             cur.execute(
                 "UPDATE actions SET state='done', outcome=?, finished_at=?, http_retries=http_retries+?, error=NULL"
                 " WHERE action_id=?",

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import collections
 import heapq
+import queue
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Protocol, Sequence
 
@@ -208,8 +209,7 @@ def run_actions(
             message = redact(f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500])
             journal.mark_failed(action.id, message, counter.count)
             return ActionResult(action.id, "failed", error=message, http_retries=counter.count)
-        journal.record_ids(action.id, dict(ids))
-        journal.mark_done(action.id, outcome, counter.count)
+        journal.mark_done(action.id, outcome, counter.count, ids=dict(ids))
         return ActionResult(action.id, "done", outcome=outcome, http_retries=counter.count, ids=dict(ids))
 
     def skip_dependents(failed_id: str, why: str) -> None:
@@ -235,6 +235,7 @@ def run_actions(
             skip_dependents(aid, f"dependency {aid} is skipped")
 
     in_flight: dict[Future[ActionResult], str] = {}
+    finished_queue: queue.SimpleQueue[Future[ActionResult]] = queue.SimpleQueue()  # futures, as they finish
     # ready actions in plan order (a heap: each scheduling step is O(log n), not a scan)
     ready: list[tuple[int, str]] = [(order[aid], aid) for aid, deps in waiting.items() if not deps]
     heapq.heapify(ready)
@@ -247,10 +248,17 @@ def run_actions(
                         if aid not in waiting:  # skipped meanwhile
                             continue
                         waiting.pop(aid)
-                        in_flight[pool.submit(work, by_id[aid])] = aid
+                        future = pool.submit(work, by_id[aid])
+                        in_flight[future] = aid
+                        future.add_done_callback(finished_queue.put)
                 if not in_flight:
                     break
-                finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                finished = [finished_queue.get()]  # one waiter for the whole run, not one per future per step
+                while True:
+                    try:
+                        finished.append(finished_queue.get_nowait())
+                    except queue.Empty:
+                        break
                 for future in sorted(finished, key=lambda f: order[in_flight[f]]):
                     aid = in_flight.pop(future)
                     result = future.result()

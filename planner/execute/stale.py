@@ -204,12 +204,15 @@ BULK_MEMBER_READS = 100
 class LiveReader:
     """Reads the live object of a fingerprint key (thread-safe; members listed in bulk when many)."""
 
-    def __init__(self, rest: SigmaRestClient, member_ids: Iterable[str]):
+    def __init__(self, rest: SigmaRestClient, member_ids: Iterable[str],
+                 members: Iterable[Mapping[str, Any]] | None = None):
         self.rest = rest
         ids = set(member_ids)
         self._members: dict[str, Mapping[str, Any]] | None = None
-        if len(ids) >= BULK_MEMBER_READS:
-            self._members = {str(m.get("memberId")): m for m in rest.list_members()}
+        if members is None and len(ids) >= BULK_MEMBER_READS:
+            members = rest.list_members()
+        if members is not None:
+            self._members = {str(m.get("memberId")): m for m in members}
 
     def __call__(self, key: str, planned: Mapping[str, Any]) -> Mapping[str, Any] | None:
         kind, _, object_id = key.partition(":")
@@ -246,11 +249,13 @@ def check_stale(
     keys: Iterable[str] | None = None,
     reader: Callable[[str, Mapping[str, Any]], Mapping[str, Any] | None] | None = None,
     parallelism: int = 4,
+    members: Iterable[Mapping[str, Any]] | None = None,
 ) -> list[Drift]:
     """Every fingerprinted object (or only ``keys``) that drifted, in key order. Reads only.
 
     Reads run ``parallelism`` at a time; many members are listed in bulk
-    (:class:`LiveReader`). ``reader(key, planned_state)`` replaces the REST
+    (:class:`LiveReader`), or taken from ``members`` (every member, listed by
+    the caller just before). ``reader(key, planned_state)`` replaces the REST
     reads (tests). Raises :class:`ApiError` when Sigma cannot be read.
     """
     fingerprints = plan.fingerprints or {}
@@ -260,7 +265,7 @@ def check_stale(
     if reader is None:
         if rest is None:
             raise ApplyRefused("the plan has fingerprints but no REST base URL/credentials to check them")
-        reader = LiveReader(rest, (k.partition(":")[2] for k in wanted if k.startswith("member:")))
+        reader = LiveReader(rest, (k.partition(":")[2] for k in wanted if k.startswith("member:")), members)
     effects = planned_effects(plan.actions)
 
     def email_of(member_id: str) -> str | None:

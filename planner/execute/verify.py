@@ -6,6 +6,11 @@ object is as the action's ``after`` says. Results are grouped per object
 (``user:<userName>``, ``member:<memberId>``, ``team:<teamId>``,
 ``group:<displayName>``): an object converged when every action touching it
 is satisfied. Reads run with the same bounded concurrency as apply.
+
+Apply verifies with ``clients.users`` holding only Sigma's answers to this run's SCIM
+user writes (:meth:`planner.execute.indexes.UserIndex.from_writes`): the write response
+shows the end state (RFC 7644 §3.3, §3.5.2), so those users are not read again; every
+other object (members, teams, groups, users this run did not write) is read live.
 """
 
 from __future__ import annotations
