@@ -31,7 +31,7 @@ import pandas as pd
 from ..model import ActionKind, email_key
 from ..policy import KEEP, group_pattern_matcher
 from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
-from .context import Context, member_of
+from .context import Context, member_of, positions, take_rows
 
 BUILTIN_TIERS = {
     "admin": 100,
@@ -138,8 +138,16 @@ def _mapped_types(ctx: Context) -> pd.DataFrame:
             if gid not in taken and match(name):
                 taken.add(gid)
                 rows.append((gid, name, account_type, entry))
-    mapping = pd.DataFrame(rows, columns=["group_id", "group", "account_type", "entry"], dtype=object)
-    return ctx.group_members.merge(mapping, on="group_id")[["idp_id", "account_type", "group"]]
+    gm = ctx.group_members
+    gm = gm[member_of(gm["group_id"], taken)]
+    name_of = {gid: name for gid, name, _, _ in rows}
+    type_of = {gid: account_type for gid, _, account_type, _ in rows}
+    gids = gm["group_id"].tolist()
+    return pd.DataFrame(
+        {"idp_id": gm["idp_id"].tolist(), "account_type": [type_of[g] for g in gids],
+         "group": [name_of[g] for g in gids]},
+        dtype=object,
+    )
 
 
 def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
@@ -182,19 +190,23 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
 
     mapped = _mapped_types(ctx)
     mapped = mapped[member_of(mapped["idp_id"], set(people["idp_id"].dropna().tolist()))]
-    distinct = mapped.drop_duplicates(["idp_id", "account_type"])
-    counts = distinct.groupby("idp_id")["account_type"].transform("size")
-    several = distinct[counts > 1]
-    if len(several):
-        unordered = several[~several["account_type"].isin(precedence)]
-        if len(unordered):
-            _precedence_error(ctx, several, unordered)
-    distinct = distinct.assign(
-        position=distinct["account_type"].map({t: i for i, t in enumerate(precedence)}).fillna(len(precedence))
-    )
-    chosen = distinct.sort_values(["idp_id", "position"], kind="stable").drop_duplicates("idp_id")
-    chosen_type = dict(zip(chosen["idp_id"].tolist(), chosen["account_type"].tolist()))
-    several_ids = set(several["idp_id"])
+    types_of: dict[str, list[str]] = {}  # IdP user -> the account types of their mapped groups, first seen first
+    for idp_id, account_type in zip(mapped["idp_id"].tolist(), mapped["account_type"].tolist()):
+        seen = types_of.get(idp_id)
+        if seen is None:
+            types_of[idp_id] = [account_type]
+        elif account_type not in seen:
+            seen.append(account_type)
+    several_ids = {i for i, seen in types_of.items() if len(seen) > 1}
+    if any(t not in precedence for i in several_ids for t in types_of[i]):
+        distinct = mapped.drop_duplicates(["idp_id", "account_type"])
+        several = distinct[member_of(distinct["idp_id"], several_ids)]
+        _precedence_error(ctx, several, several[~several["account_type"].isin(precedence)])
+    rank_of = {t: i for i, t in enumerate(precedence)}
+    last = len(precedence)
+    # the highest in precedence; among types precedence does not list (a single one), the first
+    chosen_type = {i: (seen[0] if len(seen) == 1 else min(seen, key=lambda t: rank_of.get(t, last)))
+                   for i, seen in types_of.items()}
 
     resolve = person_resolver(ctx) if (at.overrides or at.acknowledged_downgrades) else (lambda ref: set())
     overrides: dict[str, str] = {}
@@ -205,12 +217,18 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
     for ref in at.acknowledged_downgrades:
         acknowledged |= resolve(ref)
 
-    before_of = dict(zip(ctx.members["member_id"].tolist(), ctx.members["account_type"].tolist()))
-    people["before"] = people["member_id"].map(before_of).astype(object)
-    people["before"] = people["before"].where(people["before"].notna(), None)  # creates: None, not NaN
-    idp_key = "i:" + people["idp_id"].fillna("")
-    override = people["person"].map(overrides).astype(object).fillna(idp_key.map(overrides).astype(object))
-    grouped = people["idp_id"].map(chosen_type).astype(object)
+    # creates have no member: None, never NaN
+    before = take_rows(ctx.members["account_type"], positions(people["member_id"], ctx.member_row), None)
+    people["before"] = pd.Series(before, index=people.index, dtype=object)
+    idp_ids = people["idp_id"].tolist()
+    idp_key = pd.Series(["i:" + (i or "") for i in idp_ids], index=people.index, dtype=object)
+    if overrides:
+        override = pd.Series([overrides.get(p, overrides.get(k)) for p, k in zip(people["person"].tolist(),
+                                                                                  idp_key.tolist())],
+                             index=people.index, dtype=object)
+    else:
+        override = pd.Series(None, index=people.index, dtype=object)
+    grouped = pd.Series([chosen_type.get(i) for i in idp_ids], index=people.index, dtype=object)
     is_member = people["member_id"].notna()
     if at.default != KEEP:
         fallback = pd.Series(at.default, index=people.index, dtype=object)
@@ -235,11 +253,13 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         classify(b, a, precedence) if c else "unchanged"
         for b, a, c in zip(people["before"].tolist(), people["after"].tolist(), changed.tolist())
     ]
-    groups_of: dict[str, tuple[str, ...]] = {}
-    needs_groups = set(people.loc[people["change"] != "unchanged", "idp_id"])
-    for idp_id, names in mapped[member_of(mapped["idp_id"], needs_groups)].groupby("idp_id")["group"]:
-        groups_of[idp_id] = tuple(sorted(set(names)))
-    people["groups"] = [groups_of.get(i, ()) for i in people["idp_id"]]
+    needs_groups = set(people.loc[people["change"] != "unchanged", "idp_id"].tolist())
+    names_of: dict[str, set[str]] = {}
+    for idp_id, name in zip(mapped["idp_id"].tolist(), mapped["group"].tolist()):
+        if idp_id in needs_groups:
+            names_of.setdefault(idp_id, set()).add(name)
+    groups_of = {idp_id: tuple(sorted(names)) for idp_id, names in names_of.items()}
+    people["groups"] = pd.Series([groups_of.get(i, ()) for i in idp_ids], index=people.index, dtype=object)
     types = people[TYPES_COLUMNS].set_index("person", drop=False)
 
     admin_types = {t.casefold() for t in ctx.policy.guards.admin_account_types}

@@ -28,6 +28,7 @@ item holds (state ``held``: who they are is not decided yet). Active teams no gr
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,7 +36,7 @@ import pandas as pd
 
 from ..model import ActionKind, TeamRow
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
-from .context import Context, member_of
+from .context import Context, member_of, positions, take_rows
 
 
 @dataclass(frozen=True)
@@ -58,42 +59,30 @@ class TeamsResult:
     assignments: list[Assignment] = field(default_factory=list)
 
 
-def provisioned(roster: pd.DataFrame) -> pd.DataFrame:
-    """``idp_id, member_id, user_name, action`` of everyone linked or created by the plan."""
-    linked = roster[roster["status"].isin(["link", "reactivate"])]
-    created = roster[roster["status"] == "create"]
-    a = pd.DataFrame(
-        {
-            "idp_id": linked["idp_id"],
-            "member_id": linked["member_id"],
-            "user_name": linked["user_name"],
-            "action": action_id(ActionKind.SCIM_LINK_USER, "") + linked["member_id"],
-        }
-    )
-    b = pd.DataFrame(
-        {
-            "idp_id": created["idp_id"],
-            "member_id": None,
-            "user_name": created["user_name"],
-            "action": action_id(ActionKind.SCIM_CREATE_USER, "") + created["idp_id"],
-        }
-    )
-    return pd.concat([a, b], ignore_index=True).astype(object)
+def _lists_of(keys: list, *columns: list) -> dict:
+    """``{key: (column lists...)}``: the values of each key's rows, in row order; one pass.
 
-
-def _lists_by(df: pd.DataFrame, key: str, columns: list[str]) -> dict[str, tuple[list, ...]]:
-    """``{key value: (column lists...)}`` keeping row order; one pass, no per-group DataFrames."""
-    if df.empty:
-        return {}
-    keys = df[key].tolist()
-    cols = [df[c].tolist() for c in columns]
-    out: dict[str, tuple[list, ...]] = {}
-    start = 0
-    for i in range(1, len(keys) + 1):
-        if i == len(keys) or keys[i] != keys[start]:
-            out[keys[start]] = tuple(c[start:i] for c in cols)
+    Runs of the same key are sliced at once (rows usually come grouped); a key seen again
+    later gets its lists extended.
+    """
+    out: dict = {}
+    start, n = 0, len(keys)
+    for i in range(1, n + 1):
+        if i == n or keys[i] != keys[start]:
+            key = keys[start]
+            part = tuple(c[start:i] for c in columns)
+            if key in out:
+                out[key] = tuple(a + b for a, b in zip(out[key], part))
+            else:
+                out[key] = part
             start = i
     return out
+
+
+def _team_member_order(team_members: pd.DataFrame) -> list[int]:
+    """Row positions sorting team memberships by teamId, then memberId (string order)."""
+    keys = [f"{t}\0{m}" for t, m in zip(team_members["team_id"].tolist(), team_members["member_id"].tolist())]
+    return sorted(range(len(keys)), key=keys.__getitem__)
 
 
 def assign_groups(ctx: Context) -> tuple[list[Assignment], Outcome]:
@@ -233,43 +222,64 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
             )
         )
 
-    prov = provisioned(roster)
+    # who each IdP user is in the plan, by their row in ctx.idp_users: the member they are linked
+    # to (any status), and the userName and action that provision them (linked or created)
+    n_users = len(ctx.idp_users)
+    pair_member = np.full(n_users + 1, None, dtype=object)  # last slot: "no such user"
+    prov_member = np.full(n_users + 1, None, dtype=object)
+    prov_user_name = np.full(n_users + 1, None, dtype=object)
+    prov_action = np.full(n_users + 1, None, dtype=object)
+    is_prov = np.zeros(n_users + 1, dtype=bool)
+    has_pair = np.zeros(n_users + 1, dtype=bool)
+    rows = positions(roster["idp_id"], ctx.idp_row)
+    for j, mid, iid, status, user_name in zip(rows.tolist(), *(roster[c].tolist() for c in (
+            "member_id", "idp_id", "status", "user_name"))):
+        if j < 0:
+            continue
+        if isinstance(mid, str):
+            pair_member[j], has_pair[j] = mid, True
+        if status == "link" or status == "reactivate":
+            is_prov[j], prov_member[j], prov_user_name[j] = True, mid, user_name
+            prov_action[j] = action_id(ActionKind.SCIM_LINK_USER, mid)
+        elif status == "create":
+            is_prov[j], prov_user_name[j] = True, user_name
+            prov_action[j] = action_id(ActionKind.SCIM_CREATE_USER, iid)
+
     wanted = {a.group_id for a in assignments}
-    gm = ctx.group_members[member_of(ctx.group_members["group_id"], wanted)]
-    all_group_members: dict[str, int] = gm["group_id"].value_counts().to_dict()
-    pushed = gm.merge(prov, on="idp_id")
-    members_of: dict[str, tuple[list, list, list]] = {}
-    for gid, mid, user_name, act in zip(pushed["group_id"].tolist(), pushed["member_id"].tolist(),
-                                        pushed["user_name"].tolist(), pushed["action"].tolist()):
-        entry = members_of.get(gid)
-        if entry is None:
-            entry = members_of[gid] = ([], [], [])
-        entry[0].append(mid if isinstance(mid, str) else None)
-        entry[1].append(user_name)
-        entry[2].append(act)
-    # every member the group holds, provisioned or not (a suspended member is still in the group:
-    # not a leftover, just not pushed)
-    pairs = roster[roster["member_id"].notna() & roster["idp_id"].notna()][["idp_id", "member_id"]]
-    in_group = gm.merge(pairs, on="idp_id")
-    in_group_of: dict[str, set[str]] = {}
-    for gid, mid in zip(in_group["group_id"].tolist(), in_group["member_id"].tolist()):
-        in_group_of.setdefault(gid, set()).add(mid)
-    current = ctx.team_members.merge(
-        ctx.members[["member_id", "email", "is_archived", "is_inactive"]], on="member_id", how="left"
-    ).sort_values(["team_id", "member_id"], kind="stable")
-    # a membership whose member is not in the members export (Sigma's system member, or a member
-    # exported without includeArchived/includeInactive): nothing is known about them, so they are
-    # reported, never removed, and no NaN from the left join reaches the plan
-    unknown = current["email"].isna().to_numpy()
-    current["email"] = current["email"].astype(object).where(~unknown, None)
-    inactive = current["is_inactive"].fillna(False).astype(bool).to_numpy()
-    archived = current["is_archived"].fillna(False).astype(bool).to_numpy()
+    gm = ctx.group_members
+    if not set(ctx.groups["group_id"].tolist()) <= wanted:
+        gm = gm[member_of(gm["group_id"], wanted)]
+    gids = gm["group_id"].tolist()
+    all_group_members = Counter(gids)
+    users = positions(gm["idp_id"], ctx.idp_row)
+    pushed, paired = is_prov[users], has_pair[users]
+    # per group: members pushed (memberId or None for a created user, userName, action) ...
+    members_of = _lists_of(
+        [g for g, p in zip(gids, pushed.tolist()) if p],
+        prov_member[users[pushed]].tolist(), prov_user_name[users[pushed]].tolist(), prov_action[users[pushed]].tolist(),
+    )
+    # ... and every member the group holds, provisioned or not (a suspended member is still in the
+    # group: not a leftover, just not pushed)
+    in_group_of = {gid: set(mids) for gid, (mids,) in _lists_of(
+        [g for g, p in zip(gids, paired.tolist()) if p], pair_member[users[paired]].tolist()).items()}
+
+    # current team members with their state, by memberId within each team; a membership whose
+    # member is not in the members export (Sigma's system member, or a member exported without
+    # includeArchived/includeInactive) is "unknown": reported, never removed
+    tm = ctx.team_members
+    tm = tm.iloc[_team_member_order(tm)]
+    m = ctx.members
+    rows = positions(tm["member_id"], ctx.member_row)
+    unknown = rows < 0
+    inactive = take_rows(m["is_inactive"], rows, False).astype(bool)
+    archived = take_rows(m["is_archived"], rows, False).astype(bool)
     # a member held by a blocking linking item (who they are is not decided yet) is not removed either
-    held = member_of(current["member_id"], set(roster.loc[roster["status"] == "held", "member_id"].dropna().tolist()))
-    current["stuck"] = archived | inactive | unknown | held
-    current["state"] = np.select([unknown, inactive, archived, held], ["unknown", "inactive", "archived", "held"],
-                                 default="active")
-    current_of = _lists_by(current, "team_id", ["member_id", "email", "is_team_admin", "stuck", "state"])
+    held_ids = set(roster.loc[roster["status"] == "held", "member_id"].dropna().tolist())
+    held = member_of(tm["member_id"], held_ids) if held_ids else np.zeros(len(tm), dtype=bool)
+    state = np.select([unknown, inactive, archived, held], ["unknown", "inactive", "archived", "held"],
+                      default="active").tolist()
+    current_of = _lists_of(tm["team_id"].tolist(), tm["member_id"].tolist(), take_rows(m["email"], rows, None).tolist(),
+                           tm["is_team_admin"].tolist(), (archived | inactive | unknown | held).tolist(), state)
     no_members = ([], [], [])
     no_current = ([], [], [], [], [])
     assigned_team_ids = set()
@@ -292,7 +302,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
             )
             continue
         group_member_ids, user_names, requires = members_of.get(a.group_id, no_members)
-        member_ids = sorted(x for x in group_member_ids if x is not None)
+        member_ids = {x for x in group_member_ids if x is not None}
         target = {"teamId": a.team_id, "name": a.name, "groupId": a.group_id, "groupDisplayName": a.group_name}
         evidence = {
             "rule": a.rule,
@@ -403,9 +413,10 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 )
             )
         now_set = set(now_ids)
-        added = sum(1 for x in group_member_ids if x is None or x not in now_set)
+        created = group_member_ids.count(None)
+        added = created + len(member_ids - now_set)
         # who is in the team afterwards: the pushed members, plus current members nobody removes
-        after_count = len(set(member_ids) | now_set) - len(removal_ids) + sum(1 for x in group_member_ids if x is None)
+        after_count = len(member_ids | now_set) - len(removal_ids) + created
         result.rows.append(
             TeamRow(
                 team_id=a.team_id,
