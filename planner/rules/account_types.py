@@ -31,7 +31,7 @@ import pandas as pd
 from ..model import ActionKind, email_key
 from ..policy import KEEP, group_pattern_matcher
 from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
-from .context import Context, member_of, positions, take_rows
+from .context import Context, member_of, take_rows
 
 BUILTIN_TIERS = {
     "admin": 100,
@@ -184,7 +184,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         )
 
     people = roster[roster["status"].isin(["link", "reactivate", "create"]) | roster["converted"].astype(bool)]
-    people = people[["person", "member_id", "idp_id"]].copy()
+    people = people[["person", "member_id", "idp_id", "member_row"]].copy()
     if people.empty:
         return pd.DataFrame(columns=TYPES_COLUMNS).set_index("person", drop=False), out
 
@@ -218,7 +218,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         acknowledged |= resolve(ref)
 
     # creates have no member: None, never NaN
-    before = take_rows(ctx.members["account_type"], positions(people["member_id"], ctx.member_row), None)
+    before = take_rows(ctx.members["account_type"], people["member_row"].to_numpy(), None)
     people["before"] = pd.Series(before, index=people.index, dtype=object)
     idp_ids = people["idp_id"].tolist()
     idp_key = pd.Series(["i:" + (i or "") for i in idp_ids], index=people.index, dtype=object)

@@ -17,18 +17,19 @@ loops. Shapes (one row per object, ``str`` columns unless said otherwise):
   ``is_guest`` (bool), ``in_scope`` (bool: active and inside ``scope.groups``);
 - ``idp_emails``: ``idp_id``, ``value``, ``key``, ``position`` (0 = primary/first);
 - ``groups``: ``group_id``, ``display_name``;
-- ``group_members``: ``group_id``, ``idp_id``: who is in each group, nested groups
-  flattened when ``teams.flatten_nested`` (cycles broken, each member once); rows
-  in no particular order;
+- ``group_members``: ``group_id``, ``idp_id``, ``idp_row`` (int: its row in
+  ``idp_users``): who is in each group, nested groups flattened when
+  ``teams.flatten_nested`` (cycles broken, each member once), rows grouped by
+  group; :attr:`Context.group_rows` has the same by group id;
 - ``teams``: ``team_id``, ``name``, ``is_archived`` (bool);
-- ``team_members``: ``team_id``, ``member_id``, ``is_team_admin`` (bool).
+- ``team_members``: ``team_id``, ``member_id``, ``is_team_admin`` (bool), ``member_row``
+  (int: its row in ``members``, ``-1`` for a member the export does not have).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Mapping
 
 import networkx as nx
@@ -137,16 +138,12 @@ class Context:
     idp_by_id: Mapping[str, IdpUser] = field(repr=False)
     organization_id: str = ""
     idp_format: str = ""
-
-    @cached_property
-    def member_row(self) -> dict[str, int]:
-        """Row position of each memberId in :attr:`members`."""
-        return {mid: i for i, mid in enumerate(self.members["member_id"].tolist())}
-
-    @cached_property
-    def idp_row(self) -> dict[str, int]:
-        """Row position of each IdP id in :attr:`idp_users`."""
-        return {iid: i for i, iid in enumerate(self.idp_users["idp_id"].tolist())}
+    member_row: Mapping[str, int] = field(default_factory=dict, repr=False)
+    """Row position of each memberId in :attr:`members`."""
+    idp_row: Mapping[str, int] = field(default_factory=dict, repr=False)
+    """Row position of each IdP id in :attr:`idp_users`."""
+    group_rows: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
+    """The :attr:`idp_users` rows of each group's members (flattened, each once), by group id."""
 
     def account_type_spelling(self, name: str) -> str | None:
         """The organization's spelling of account type ``name`` (case-insensitive), if known."""
@@ -175,13 +172,17 @@ def build_context(snapshot: Snapshot, policy: Policy) -> Context:
         },
         dtype=object,
     )
-    group_members, cycles = _flatten_groups(snapshot, idp_by_id, flatten=policy.teams.flatten_nested)
+    idp_ids = idp_users["idp_id"].tolist()
+    idp_row = {iid: i for i, iid in enumerate(idp_ids)}
+    group_members, group_rows, cycles = _flatten_groups(snapshot, idp_ids, idp_row,
+                                                        flatten=policy.teams.flatten_nested)
 
     in_scope = idp_users["active"].to_numpy(copy=True)
     if policy.scope.groups:
-        scoped = _groups_matching(groups, policy.scope.groups)
-        scoped_users = set(group_members.loc[member_of(group_members["group_id"], scoped), "idp_id"])
-        in_scope &= member_of(idp_users["idp_id"], scoped_users)
+        scoped = np.zeros(len(idp_users), dtype=bool)
+        for gid in _groups_matching(groups, policy.scope.groups):
+            scoped[group_rows.get(gid, ())] = True
+        in_scope &= scoped
     idp_users["in_scope"] = in_scope
 
     teams = pd.DataFrame(
@@ -196,10 +197,16 @@ def build_context(snapshot: Snapshot, policy: Policy) -> Context:
     memberships = snapshot.sigma.team_memberships
     if len({(t.team_id, t.member_id) for t in memberships}) != len(memberships):
         memberships = _first_memberships(memberships)  # a membership listed twice: the first one counts
+    member_row = {mid: i for i, mid in enumerate(members["member_id"].tolist())}
+    team_member_ids = [t.member_id for t in memberships]
     team_members = pd.DataFrame(
         {
             "team_id": pd.Series([t.team_id for t in memberships], dtype=object),
-            "member_id": pd.Series([t.member_id for t in memberships], dtype=object),
+            "member_id": pd.Series(team_member_ids, dtype=object),
+            # -1: a member the members export does not have (Sigma's system member, or one exported
+            # without includeArchived/includeInactive)
+            "member_row": np.fromiter((member_row.get(m, -1) for m in team_member_ids), dtype=np.intp,
+                                      count=len(team_member_ids)),
             "is_team_admin": np.fromiter((bool(t.is_team_admin) for t in memberships), dtype=bool,
                                          count=len(memberships)),
         },
@@ -223,6 +230,9 @@ def build_context(snapshot: Snapshot, policy: Policy) -> Context:
         idp_by_id=idp_by_id,
         organization_id=organization_id,
         idp_format=snapshot.idp.format,
+        member_row=member_row,
+        idp_row=idp_row,
+        group_rows=group_rows,
     )
 
 
@@ -330,29 +340,29 @@ def _groups_matching(groups: pd.DataFrame, patterns: list[str]) -> set[str]:
 
 
 def _flatten_groups(
-    snapshot: Snapshot, known_users: Mapping[str, object], *, flatten: bool
-) -> tuple[pd.DataFrame, tuple[GroupCycle, ...]]:
-    """Flattened ``(group_id, idp_id)`` pairs, each once, and the nesting cycles.
+    snapshot: Snapshot, idp_ids: list[str], idp_row: Mapping[str, int], *, flatten: bool
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], tuple[GroupCycle, ...]]:
+    """Flattened group memberships, each once: the table, the IdP rows of each group, the cycles.
 
     A group's members are its direct users plus, when ``flatten``, the users of
     every group reachable through ``member_group_ids`` (networkx descendants:
-    a cycle A -> B -> A is walked once, never looped). Ids not in
-    ``known_users`` are left out. Built group by group with Python sets, which
-    is several times faster than de-duplicating 500k string pairs in pandas.
+    a cycle A -> B -> A is walked once, never looped). Users are handled by their
+    row in ``idp_users`` (``idp_row``); ids it does not have are left out. Built
+    group by group with Python lists and sets of row numbers, which is several
+    times faster than joining and de-duplicating 500k string pairs in pandas.
+    Returns ``group_id, idp_id, idp_row`` rows (grouped by group), ``{group_id:
+    array of idp rows}``, and the cycles.
     """
     groups = snapshot.idp.groups
-    direct: dict[str, list[str]] = {}
-    known = known_users.keys()
+    direct: dict[str, list[int]] = {}
     for g in groups:
-        ids = g.member_user_ids
-        unique = set(ids)
-        if len(unique) == len(ids) and unique <= known and g.id not in direct:
-            direct[g.id] = list(ids)
-            continue
-        ids = [uid for uid in ids if uid in known_users]
-        if g.id in direct:  # the same group id twice: one group
-            ids = direct[g.id] + ids
-        direct[g.id] = list(dict.fromkeys(ids))
+        rows = list(map(idp_row.get, g.member_user_ids))
+        if None in rows or g.id in direct or len(set(rows)) != len(rows):
+            rows = [r for r in rows if r is not None]
+            if g.id in direct:  # the same group id twice: one group
+                rows = direct[g.id] + rows
+            rows = list(dict.fromkeys(rows))
+        direct[g.id] = rows
     nesting = nx.DiGraph()
     nesting.add_edges_from((g.id, sub) for g in groups for sub in g.member_group_ids)
     names = {g.id: g.display_name for g in groups}
@@ -372,17 +382,19 @@ def _flatten_groups(
             own = list(direct.get(gid, ()))
             seen = set(own)
             for d in sorted(below):
-                for uid in direct[d]:
-                    if uid not in seen:
-                        seen.add(uid)
-                        own.append(uid)
+                for r in direct[d]:
+                    if r not in seen:
+                        seen.add(r)
+                        own.append(r)
             members[gid] = own
+    group_rows = {gid: np.array(rows, dtype=np.intp) for gid, rows in members.items()}
     # row order is not meaningful downstream (every consumer sorts or aggregates)
+    all_rows = (np.concatenate(list(group_rows.values())) if group_rows else np.zeros(0, dtype=np.intp))
     frame = pd.DataFrame(
         {
-            "group_id": [gid for gid, ids in members.items() for _ in ids],
-            "idp_id": [uid for ids in members.values() for uid in ids],
+            "group_id": pd.Series([gid for gid, rows in members.items() for _ in rows], dtype=object),
+            "idp_id": pd.Series(np.array(idp_ids, dtype=object)[all_rows], dtype=object),
+            "idp_row": all_rows,
         },
-        dtype=object,
     )
-    return frame, tuple(cycles)
+    return frame, group_rows, tuple(cycles)

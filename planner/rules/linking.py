@@ -64,6 +64,8 @@ ROSTER_COLUMNS = [
     "user_name",  # the SCIM userName the plan sends (link / create), or None
     "user_name_key",  # email_key(user_name), or None
     "guard",  # userName guard: None | "review" | "use_sigma_email" | "update_sigma_email"
+    "member_row",  # int: the member's row in ctx.members, -1 for none
+    "idp_row",  # int: the IdP user's row in ctx.idp_users, -1 for none
     "converted",  # True for a guest :mod:`.guests` converts (then linked like status "link")
 ]
 
@@ -196,9 +198,11 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
     )
 
     # --- members nobody links
-    linked_m = set(links["member_id"].tolist())
-    linked_i = set(links["idp_id"].tolist())
-    free_m = m[~member_of(m["member_id"], linked_m)]
+    linked_m = np.zeros(len(m), dtype=bool)
+    linked_m[mpos[mpos >= 0]] = True
+    linked_i = np.zeros(len(u), dtype=bool)
+    linked_i[upos[upos >= 0]] = True
+    free_m = m[~linked_m]
     free_m_status = np.select(
         [member_of(free_m["member_id"], held_members), ~free_m["active"], free_m["is_guest"]],
         ["held", "deactivated", "guest"],
@@ -207,7 +211,7 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
     free_members = pd.DataFrame({"member_id": free_m["member_id"], "status": free_m_status})
 
     # --- IdP users nobody links (only active, in-scope ones matter)
-    free_u = u[~member_of(u["idp_id"], linked_i)]
+    free_u = u[~linked_i]
     free_u = free_u[free_u["in_scope"] | member_of(free_u["idp_id"], held_idp)]
     free_u = free_u[(free_u["scim_user_name_key"] != SCHEDULER_ROBOT_EMAIL) & (free_u["scim_user_name_key"] != "")]
     free_u_status = np.select(
@@ -273,7 +277,9 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
     for col in ("link_key", "key", "sigma_value", "idp_field", "idp_value", "user_name", "user_name_key", "guard"):
         tail = (free_idp[col].tolist() if col in free_idp else nothing_i)
         columns[col] = links[col].tolist() + nothing_m + tail
-    roster = pd.DataFrame(columns, dtype=object)[ROSTER_COLUMNS[:-1]]
+    roster = pd.DataFrame(columns, dtype=object)[ROSTER_COLUMNS[:-3]]
+    roster["member_row"] = np.concatenate([mpos, free_members.index.to_numpy(dtype=np.intp), np.full(n_i, -1, np.intp)])
+    roster["idp_row"] = np.concatenate([upos, np.full(n_m, -1, np.intp), free_idp.index.to_numpy(dtype=np.intp)])
     roster["converted"] = False
 
     # --- creates that collide with an existing member's email: Sigma would link, not create
@@ -654,21 +660,20 @@ def link_actions(
     after_type = (dict(zip(account_types["person"].tolist(), account_types["after"].tolist()))
                   if len(account_types) else {})
     m, u = ctx.members, ctx.idp_users
-    mrow, urow = ctx.member_row, ctx.idp_row
     m_email, m_first, m_last, m_type, m_kind, m_archived = (
         m[c].tolist() for c in ("email", "first_name", "last_name", "member_type", "user_kind", "is_archived"))
     u_user, u_scim, u_given, u_family, u_email, u_status = (
         u[c].tolist() for c in ("user_name", "scim_user_name", "given_name", "family_name", "email", "status"))
 
+    member_rows, idp_rows = roster["member_row"].to_numpy(), roster["idp_row"].to_numpy()
     linked = roster[(roster["status"].isin(["link", "reactivate"]) | roster["converted"].astype(bool)).to_numpy()
-                    & member_of(roster["member_id"], mrow) & member_of(roster["idp_id"], urow)]
+                    & (member_rows >= 0) & (idp_rows >= 0)]
     linked = linked.iloc[sorted_positions(linked["member_id"])]
     columns = ("person", "member_id", "idp_id", "status", "key", "idp_field", "idp_value", "user_name",
-               "user_name_key", "guard", "converted")
-    for person, mid, iid, status, key, idp_field, idp_value, user_name, user_name_key, guard, converted in zip(
+               "user_name_key", "guard", "converted", "member_row", "idp_row")
+    for person, mid, iid, status, key, idp_field, idp_value, user_name, user_name_key, guard, converted, i, j in zip(
         *(linked[c].tolist() for c in columns)
     ):
-        i, j = mrow[mid], urow[iid]
         email, idp_user_name, scim_user_name = m_email[i], u_user[j], u_scim[j]
         requires = []
         if status == "reactivate":
@@ -741,12 +746,11 @@ def link_actions(
             )
         )
 
-    created = roster[(roster["status"] == "create").to_numpy() & member_of(roster["idp_id"], urow)]
+    created = roster[(roster["status"] == "create").to_numpy() & (idp_rows >= 0)]
     created = created.iloc[sorted_positions(created["idp_id"])]
-    for person, iid, user_name, user_name_key in zip(
-        *(created[c].tolist() for c in ("person", "idp_id", "user_name", "user_name_key"))
+    for person, iid, user_name, user_name_key, j in zip(
+        *(created[c].tolist() for c in ("person", "idp_id", "user_name", "user_name_key", "idp_row"))
     ):
-        j = urow[iid]
         email = u_email[j] or user_name
         after = {"userName": user_name, "givenName": u_given[j], "familyName": u_family[j], "active": True}
         if email != user_name:

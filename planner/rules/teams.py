@@ -28,7 +28,6 @@ item holds (state ``held``: who they are is not decided yet). Active teams no gr
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +35,7 @@ import pandas as pd
 
 from ..model import ActionKind, TeamRow
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
-from .context import Context, member_of, positions, take_rows
+from .context import Context, member_of, take_rows
 
 
 @dataclass(frozen=True)
@@ -231,9 +230,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
     prov_action = np.full(n_users + 1, None, dtype=object)
     is_prov = np.zeros(n_users + 1, dtype=bool)
     has_pair = np.zeros(n_users + 1, dtype=bool)
-    rows = positions(roster["idp_id"], ctx.idp_row)
-    for j, mid, iid, status, user_name in zip(rows.tolist(), *(roster[c].tolist() for c in (
-            "member_id", "idp_id", "status", "user_name"))):
+    for j, mid, iid, status, user_name in zip(*(roster[c].tolist() for c in (
+            "idp_row", "member_id", "idp_id", "status", "user_name"))):
         if j < 0:
             continue
         if isinstance(mid, str):
@@ -245,23 +243,16 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
             is_prov[j], prov_user_name[j] = True, user_name
             prov_action[j] = action_id(ActionKind.SCIM_CREATE_USER, iid)
 
-    wanted = {a.group_id for a in assignments}
-    gm = ctx.group_members
-    if not set(ctx.groups["group_id"].tolist()) <= wanted:
-        gm = gm[member_of(gm["group_id"], wanted)]
-    gids = gm["group_id"].tolist()
-    all_group_members = Counter(gids)
-    users = positions(gm["idp_id"], ctx.idp_row)
-    pushed, paired = is_prov[users], has_pair[users]
-    # per group: members pushed (memberId or None for a created user, userName, action) ...
-    members_of = _lists_of(
-        [g for g, p in zip(gids, pushed.tolist()) if p],
-        prov_member[users[pushed]].tolist(), prov_user_name[users[pushed]].tolist(), prov_action[users[pushed]].tolist(),
-    )
-    # ... and every member the group holds, provisioned or not (a suspended member is still in the
-    # group: not a leftover, just not pushed)
-    in_group_of = {gid: set(mids) for gid, (mids,) in _lists_of(
-        [g for g, p in zip(gids, paired.tolist()) if p], pair_member[users[paired]].tolist()).items()}
+    no_rows = np.zeros(0, dtype=np.intp)
+
+    def group_members_of(group_id: str) -> tuple[int, tuple[list, list, list], set]:
+        """How many users the group has; the pushed ones (memberId or None for a created user,
+        userName, action); every member it holds, provisioned or not (a suspended member is still
+        in the group: not a leftover, just not pushed)."""
+        rows = ctx.group_rows.get(group_id, no_rows)
+        pushed = rows[is_prov[rows]]
+        return (len(rows), (prov_member[pushed].tolist(), prov_user_name[pushed].tolist(),
+                            prov_action[pushed].tolist()), set(pair_member[rows[has_pair[rows]]].tolist()))
 
     # current team members with their state, by memberId within each team; a membership whose
     # member is not in the members export (Sigma's system member, or a member exported without
@@ -269,7 +260,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
     tm = ctx.team_members
     tm = tm.iloc[_team_member_order(tm)]
     m = ctx.members
-    rows = positions(tm["member_id"], ctx.member_row)
+    rows = tm["member_row"].to_numpy()
     unknown = rows < 0
     inactive = take_rows(m["is_inactive"], rows, False).astype(bool)
     archived = take_rows(m["is_archived"], rows, False).astype(bool)
@@ -280,7 +271,6 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                       default="active").tolist()
     current_of = _lists_of(tm["team_id"].tolist(), tm["member_id"].tolist(), take_rows(m["email"], rows, None).tolist(),
                            tm["is_team_admin"].tolist(), (archived | inactive | unknown | held).tolist(), state)
-    no_members = ([], [], [])
     no_current = ([], [], [], [], [])
     assigned_team_ids = set()
 
@@ -301,12 +291,12 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 )
             )
             continue
-        group_member_ids, user_names, requires = members_of.get(a.group_id, no_members)
+        n_group_members, (group_member_ids, user_names, requires), in_group_ids = group_members_of(a.group_id)
         member_ids = {x for x in group_member_ids if x is not None}
         target = {"teamId": a.team_id, "name": a.name, "groupId": a.group_id, "groupDisplayName": a.group_name}
         evidence = {
             "rule": a.rule,
-            "groupMembers": int(all_group_members.get(a.group_id, 0)),
+            "groupMembers": n_group_members,
             "groupMembersProvisioned": len(user_names),
         }
         if a.team_id is not None:
@@ -351,7 +341,6 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
         )
         out.actions.append(set_members)
 
-        in_group_ids = in_group_of.get(a.group_id, set())
         leftovers = [i for i, mid in enumerate(now_ids) if mid not in in_group_ids]
         removable = [i for i in leftovers if not now_stuck[i]]
         report = leftovers if policy.leftovers == "report" else [i for i in leftovers if now_stuck[i]]
