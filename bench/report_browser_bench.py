@@ -18,6 +18,7 @@ headless, one fresh page per run. Measured per run:
   table's next ``data-filter-runs`` change, and ``search compute``: the same
   minus the page's input debounce (200 ms above 20,000 rows, else 60 ms);
 - a filter change (action kind), a column sort and "next page", the same way;
+- page errors, and any request other than the report file itself (it must need none);
 - the longest main-thread task while loading and after (``PerformanceObserver('longtask')``,
   tasks over 50 ms) and the JS heap (``performance.memory``): a frozen tab shows here.
 """
@@ -101,7 +102,9 @@ def terms_for(report: Path) -> dict[str, str]:
 def run_once(browser, report: Path, terms: dict[str, str]) -> dict:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
+    requests: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
     page.add_init_script(INIT_SCRIPT)
     t0 = time.perf_counter()
     page.goto(report.resolve().as_uri(), timeout=300_000)
@@ -142,6 +145,7 @@ def run_once(browser, report: Path, terms: dict[str, str]) -> dict:
     page.evaluate("() => 1")
     out["roundtrip_after_ms"] = (time.perf_counter() - t1) * 1e3
     out["page_errors"] = errors
+    out["other_requests"] = [u for u in requests if u != report.resolve().as_uri()]
     page.close()
     return out
 
@@ -188,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         "longtask_supported": all(r["longtask_supported"] for r in runs),
         "js_heap_mb": statistics.median(r["js_heap_mb"] or 0 for r in runs),
         "page_errors": sorted({e for r in runs for e in r["page_errors"]}),
+        "other_requests": sorted({u for r in runs for u in r["other_requests"]}),
         "terms": terms,
     }
     print()
@@ -198,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  longest main-thread task: {med['longest_task_during_load_ms']:.0f} ms while loading (median), "
           f"{med['longest_task_after_load_ms']:.0f} ms after (max; long-task API "
           f"{'on' if med['longtask_supported'] else 'NOT supported'})")
+    print(f"  page errors: {len(med['page_errors'])}; requests other than the file: "
+          f"{len(med['other_requests'])}" + (f" {med['other_requests'][:5]}" if med["other_requests"] else ""))
     ok = (not med["page_errors"] and med["load_s"] < 10 and
           max(v["compute_ms"] for v in med["actions"].values()) < 1000)
     print(f"  [{'met' if ok else 'MISSED':>6}] the report opens and its search responds "
