@@ -429,8 +429,7 @@ def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
             )
         )
     items.sort(key=lambda r: r.id)
-    hinted = set().union(*[set(c) for c in nx.connected_components(graph)])
-    return items, {n[1] for n in hinted if n[0] == "m"}, {n[1] for n in hinted if n[0] == "i"}
+    return items, {n[1] for n in graph.nodes if n[0] == "m"}, {n[1] for n in graph.nodes if n[0] == "i"}
 
 
 def _guard_items(ctx: Context, rows: pd.DataFrame, freed: frozenset[str] = frozenset()) -> list:
