@@ -49,6 +49,10 @@ LINK_KEY_OF = {
 EDGE_COLUMNS = ["member_id", "idp_id", "key", "sigma_value", "idp_field", "idp_value"]
 """Columns of an edge table: the key label, and what matched on each side as spelled."""
 
+ROW_COLUMNS = ["member_row", "idp_row"]
+"""Where the two people are in ``ctx.members`` / ``ctx.idp_users`` (int row positions); edge
+tables of :func:`key_edges` and the links table carry them after :data:`EDGE_COLUMNS`."""
+
 
 @dataclass(frozen=True)
 class AmbiguousGroup:
@@ -67,7 +71,7 @@ class AmbiguousGroup:
 class IdentityGraph:
     """Result of :func:`match_identities`.
 
-    - ``links``: one row per linked pair: :data:`EDGE_COLUMNS` + ``link_key``
+    - ``links``: one row per linked pair: :data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS` + ``link_key``
       (``override``, ``email``, ``other_email``, ``domain_alias``, ``plus_fold``,
       ``attribute``), sorted by ``member_id``.
     - ``ambiguous``: the ambiguous components, sorted by their first ids.
@@ -132,7 +136,8 @@ def _sigma_side(ctx: Context, key: MatchKey, skip: set[str] | None = None) -> pd
     m = ctx.members
     if skip:
         m = m[~member_of(m["member_id"], skip)]
-    base = pd.DataFrame({"member_id": m["member_id"], "value": m["email_key"], "sigma_value": m["email"]})
+    base = pd.DataFrame({"member_id": m["member_id"], "value": m["email_key"], "sigma_value": m["email"],
+                         "member_row": m.index.to_numpy(dtype=np.intp)})
     aliases = ctx.policy.linking.domain_aliases
     if key.name in ("user_name", "emails"):
         base["changed"] = False
@@ -172,19 +177,22 @@ def _idp_side(ctx: Context, key: MatchKey, skip: set[str] | None = None) -> pd.D
         if key.name != "user_name":
             e = e[~member_of(e["idp_id"], skip)]
     user_names = pd.DataFrame(
-        {"idp_id": u["idp_id"], "value": u["scim_user_name_key"], "rank": -1, "idp_value": u["scim_user_name"]}
+        {"idp_id": u["idp_id"], "value": u["scim_user_name_key"], "rank": -1, "idp_value": u["scim_user_name"],
+         "idp_row": u.index.to_numpy(dtype=np.intp)}
     )
     if key.name == "user_name":
         out = user_names.assign(changed=False)
     elif key.name == "emails":
         out = pd.DataFrame(
-            {"idp_id": e["idp_id"], "value": e["key"], "rank": e["position"], "idp_value": e["value"], "changed": False}
+            {"idp_id": e["idp_id"], "value": e["key"], "rank": e["position"], "idp_value": e["value"],
+             "idp_row": e["idp_row"], "changed": False}
         )
     elif key.name in ("domain_aliases", "plus_address_folding"):
         both = pd.concat(
             [
                 user_names,
-                pd.DataFrame({"idp_id": e["idp_id"], "value": e["key"], "rank": e["position"], "idp_value": e["value"]}),
+                pd.DataFrame({"idp_id": e["idp_id"], "value": e["key"], "rank": e["position"], "idp_value": e["value"],
+                              "idp_row": e["idp_row"]}),
             ],
             ignore_index=True,
         )
@@ -209,6 +217,7 @@ def _idp_side(ctx: Context, key: MatchKey, skip: set[str] | None = None) -> pd.D
                 "value": _clean_attribute(pd.Series(values, index=u.index, dtype=object)),
                 "rank": 0,
                 "idp_value": values,
+                "idp_row": u.index.to_numpy(dtype=np.intp),
                 "changed": False,
             }
         )
@@ -227,7 +236,7 @@ def _field_name(ctx: Context, key: MatchKey, rank: int) -> str:
 def key_edges(
     ctx: Context, key: MatchKey, skip_members: set[str] | None = None, skip_idp: set[str] | None = None
 ) -> pd.DataFrame:
-    """Every (member, IdP user) pair one match key joins: :data:`EDGE_COLUMNS`.
+    """Every (member, IdP user) pair one match key joins: :data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`.
 
     For ``domain_aliases`` and ``plus_address_folding`` only pairs where the
     rewrite changed at least one side count (plain equality is another key's job).
@@ -246,7 +255,7 @@ def key_edges(
     # attribute value, and each email key once (planner.rules.context)
     fields = {r: _field_name(ctx, key, r) for r in pd.unique(edges["rank"]).tolist()}
     edges = edges.assign(key=key.label, idp_field=edges["rank"].map(fields).astype(object))
-    return edges[EDGE_COLUMNS].reset_index(drop=True)
+    return edges[EDGE_COLUMNS + ROW_COLUMNS].reset_index(drop=True)
 
 
 def _counts(values: pd.Series) -> np.ndarray:
@@ -263,11 +272,11 @@ def match_identities(
 ) -> IdentityGraph:
     """Link IdP users to Sigma members by the policy's match keys, in order.
 
-    ``pinned``: reviewer-decided links (:data:`EDGE_COLUMNS`, key ``override``),
+    ``pinned``: reviewer-decided links (:data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`, key ``override``),
     taken as they are. ``never``: IdP ids excluded from matching. Returns the
     links and the ambiguous components (see the module docstring).
     """
-    links = [pinned[EDGE_COLUMNS]] if pinned is not None and len(pinned) else []
+    links = [pinned[EDGE_COLUMNS + ROW_COLUMNS]] if pinned is not None and len(pinned) else []
     decided_members: set[str] = set(pinned["member_id"]) if links else set()
     decided_idp: set[str] = (set(pinned["idp_id"]) if links else set()) | set(never)
     ambiguous: list[AmbiguousGroup] = []
@@ -288,7 +297,11 @@ def match_identities(
         decided_members.update(edges["member_id"])
         decided_idp.update(edges["idp_id"])
 
-    table = pd.concat(links, ignore_index=True) if links else pd.DataFrame(columns=EDGE_COLUMNS, dtype=object)
+    if links:
+        table = pd.concat(links, ignore_index=True)
+    else:
+        table = pd.DataFrame(columns=EDGE_COLUMNS, dtype=object).assign(
+            member_row=np.zeros(0, dtype=np.intp), idp_row=np.zeros(0, dtype=np.intp))
     labels = {k: LINK_KEY_OF.get(k.split(":")[0], "attribute") for k in pd.unique(table["key"]).tolist()}
     table["link_key"] = table["key"].map(labels).astype(object)
     # each member and each IdP user is linked at most once: sorting by member_id is the full order

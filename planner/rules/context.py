@@ -15,7 +15,8 @@ loops. Shapes (one row per object, ``str`` columns unless said otherwise):
   ``scim_user_name_key``, ``email`` (primary),
   ``given_name``, ``family_name``, ``display_name``, ``status``, ``active`` (bool),
   ``is_guest`` (bool), ``in_scope`` (bool: active and inside ``scope.groups``);
-- ``idp_emails``: ``idp_id``, ``value``, ``key``, ``position`` (0 = primary/first);
+- ``idp_emails``: ``idp_id``, ``value``, ``key``, ``position`` (0 = primary/first),
+  ``idp_row`` (int: the user's row in ``idp_users``);
 - ``groups``: ``group_id``, ``display_name``;
 - ``group_members``: ``group_id``, ``idp_id``, ``idp_row`` (int: its row in
   ``idp_users``): who is in each group, nested groups flattened when
@@ -312,21 +313,22 @@ def _idp_tables(users: list[IdpUser], policy: Policy) -> tuple[pd.DataFrame, pd.
     for col in ("active", "is_guest"):
         df[col] = df[col].astype(bool)
     rows = []
-    for u in users:  # each (user, key) once, the first spelling; no blank keys
+    for row, u in enumerate(users):  # each (user, key) once, the first spelling; no blank keys
         if len(u.emails) == 1:
             e = u.emails[0]
             key = e.key or email_key(e.value)
             if key:
-                rows.append((u.id, e.value, key, 0))
+                rows.append((u.id, e.value, key, 0, row))
             continue
         seen = set()
         for i, e in enumerate(u.emails):
             key = e.key or email_key(e.value)
             if key and key not in seen:
                 seen.add(key)
-                rows.append((u.id, e.value, key, i))
-    emails = pd.DataFrame(rows, columns=["idp_id", "value", "key", "position"], dtype=object)
+                rows.append((u.id, e.value, key, i, row))
+    emails = pd.DataFrame(rows, columns=["idp_id", "value", "key", "position", "idp_row"], dtype=object)
     emails["position"] = emails["position"].astype(int)
+    emails["idp_row"] = emails["idp_row"].astype(np.intp)
     return df, emails
 
 

@@ -34,11 +34,12 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
     out = Outcome()
     policy = ctx.policy.guests
     owner_id, owner_loc = document_owner(ctx, policy.document_owner, ("guests", "document_owner"))
-    u = ctx.idp_users.set_index("idp_id")
+    active, in_scope, user_names = (ctx.idp_users[c].tolist() for c in ("active", "in_scope", "user_name"))
     guests = roster[roster["status"] == "guest"]
     for idx, row in guests.iterrows():
         member = ctx.member_by_id[row["member_id"]]
-        live = row["idp_id"] is not None and bool(u.at[row["idp_id"], "active"]) and bool(u.at[row["idp_id"], "in_scope"])
+        j = row["idp_row"]
+        live = row["idp_id"] is not None and j >= 0 and bool(active[j]) and bool(in_scope[j])
         if policy.action == "convert" and live:
             roster.at[idx, "status"] = "link"
             roster.at[idx, "converted"] = True
@@ -52,7 +53,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
                     rule="guests.convert",
                     reason=(
                         f"convert guest to an internal, IdP-managed member: IdP user {row['idp_id']} "
-                        f"({u.at[row['idp_id'], 'user_name']}) links to them"
+                        f"({user_names[j]}) links to them"
                     ),
                     evidence={"idpId": row["idp_id"], "linkedBy": row["key"]},
                 )
@@ -85,7 +86,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
                     member.member_id,
                     blocking=False,
                     subject=person_ref(member_id=member.member_id, email=member.email, idp_id=row["idp_id"],
-                                       user_name=u.at[row["idp_id"], "user_name"]),
+                                       user_name=user_names[j]),
                     message=(
                         f"guest {member.email!r} is disabled although IdP user {row['idp_id']} links to them; "
                         "their documents go to the document owner, not to the IdP user"

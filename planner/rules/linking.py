@@ -44,7 +44,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..matching import EDGE_COLUMNS, PLUS_TAG, IdentityGraph, fold_plus
+from ..matching import EDGE_COLUMNS, PLUS_TAG, ROW_COLUMNS, IdentityGraph, fold_plus
 from ..model import SCHEDULER_ROBOT_EMAIL, Action, ActionKind, email_key
 from ..policy import NEVER
 from ..sources.values import is_valid_email
@@ -94,7 +94,8 @@ def _find_idp(ctx: Context, ref: str) -> str | None:
 
 
 def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outcome]:
-    """``linking.overrides`` -> (pinned links with :data:`EDGE_COLUMNS`, never-link IdP ids, review items).
+    """``linking.overrides`` -> (pinned links with :data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`, never-link
+    IdP ids, review items).
 
     An override naming an IdP user or member that is not in the exports is a
     blocking review item (the reviewer's intent cannot be carried out).
@@ -137,9 +138,11 @@ def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outco
             continue
         user = ctx.idp_by_id[idp_id]
         rows.append(
-            (member_id, idp_id, "override", ctx.member_by_id[member_id].email, f"linking.overrides[{i}]", user.user_name)
+            (member_id, idp_id, "override", ctx.member_by_id[member_id].email, f"linking.overrides[{i}]", user.user_name,
+             ctx.member_row[member_id], ctx.idp_row[idp_id])
         )
-    pinned = pd.DataFrame(rows, columns=EDGE_COLUMNS, dtype=object)
+    pinned = pd.DataFrame(rows, columns=EDGE_COLUMNS + ROW_COLUMNS, dtype=object)
+    pinned = pinned.astype({"member_row": np.intp, "idp_row": np.intp})
     return pinned, frozenset(never), outcome
 
 
@@ -169,7 +172,7 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
 
     # --- linked pairs, with their member and IdP columns (by row position: no NaN can appear)
     links = graph.links.copy()
-    mpos, upos = positions(links["member_id"], ctx.member_row), positions(links["idp_id"], ctx.idp_row)
+    mpos, upos = links["member_row"].to_numpy(dtype=np.intp), links["idp_row"].to_numpy(dtype=np.intp)
     for col, source, pos, missing in (
         ("email", m["email"], mpos, ""), ("email_key", m["email_key"], mpos, ""),
         ("active", m["active"], mpos, False), ("is_guest", m["is_guest"], mpos, False),
