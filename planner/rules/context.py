@@ -83,7 +83,14 @@ def sorted_positions(values: pd.Series) -> list[int]:
 def positions(ids: pd.Series, row: Mapping[str, int]) -> np.ndarray:
     """Row positions of ``ids`` in a table (``row``: :attr:`Context.member_row` or :attr:`Context.idp_row`),
     ``-1`` for ids the table does not have."""
-    return np.fromiter((row.get(i, -1) for i in ids.tolist()), dtype=np.intp, count=len(ids))
+    return _rows_of(ids.tolist(), row)
+
+
+def _rows_of(ids: list, row: Mapping[str, int]) -> np.ndarray:
+    found = list(map(row.get, ids))  # map over dict.get runs in C: several times faster than a generator
+    if None in found:
+        found = [-1 if r is None else r for r in found]
+    return np.array(found, dtype=np.intp)
 
 
 def take_rows(column: pd.Series, rows: np.ndarray, missing) -> np.ndarray:
@@ -206,8 +213,7 @@ def build_context(snapshot: Snapshot, policy: Policy) -> Context:
             "member_id": pd.Series(team_member_ids, dtype=object),
             # -1: a member the members export does not have (Sigma's system member, or one exported
             # without includeArchived/includeInactive)
-            "member_row": np.fromiter((member_row.get(m, -1) for m in team_member_ids), dtype=np.intp,
-                                      count=len(team_member_ids)),
+            "member_row": _rows_of(team_member_ids, member_row),
             "is_team_admin": np.fromiter((bool(t.is_team_admin) for t in memberships), dtype=bool,
                                          count=len(memberships)),
         },
