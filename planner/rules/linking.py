@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..matching import EDGE_COLUMNS, PLUS_TAG, ROW_COLUMNS, IdentityGraph, fold_plus
-from ..model import SCHEDULER_ROBOT_EMAIL, Action, ActionKind, email_key
+from ..model import SCHEDULER_ROBOT_EMAIL, Action, ActionKind, ReviewItem, email_key
 from ..policy import NEVER
 from ..sources.values import is_valid_email
 from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
@@ -93,6 +93,19 @@ def _find_idp(ctx: Context, ref: str) -> str | None:
     return None
 
 
+def _unknown_override(loc: str, side: str, value: str, noun: str, export: str) -> ReviewItem:
+    """Blocking ``linking.override_unknown`` item: an override names an ``idp``/``member`` not in the exports."""
+    return make_review(
+        "linking.override_unknown",
+        f"{side}={value}",
+        blocking=True,
+        subject={side: value},
+        message=f"override at {loc} names {noun} {value!r}, which is not in the {export}",
+        rule="linking.overrides",
+        resolution="# remove or correct the entry at " + loc + "\n",
+    )
+
+
 def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outcome]:
     """``linking.overrides`` -> (pinned links with :data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`, never-link
     IdP ids, review items).
@@ -107,34 +120,14 @@ def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outco
         loc = ctx.policy.location("linking", "overrides", i)
         idp_id = _find_idp(ctx, o.idp)
         if idp_id is None:
-            outcome.review_items.append(
-                make_review(
-                    "linking.override_unknown",
-                    f"idp={o.idp}",
-                    blocking=True,
-                    subject={"idp": o.idp},
-                    message=f"override at {loc} names IdP user {o.idp!r}, which is not in the IdP export",
-                    rule="linking.overrides",
-                    resolution="# remove or correct the entry at " + loc + "\n",
-                )
-            )
+            outcome.review_items.append(_unknown_override(loc, "idp", o.idp, "IdP user", "IdP export"))
             continue
         if o.member == NEVER:
             never.add(idp_id)
             continue
         member_id = find_member_id(ctx, o.member)
         if member_id is None:
-            outcome.review_items.append(
-                make_review(
-                    "linking.override_unknown",
-                    f"member={o.member}",
-                    blocking=True,
-                    subject={"member": o.member},
-                    message=f"override at {loc} names member {o.member!r}, which is not in the Sigma export",
-                    rule="linking.overrides",
-                    resolution="# remove or correct the entry at " + loc + "\n",
-                )
-            )
+            outcome.review_items.append(_unknown_override(loc, "member", o.member, "member", "Sigma export"))
             continue
         user = ctx.idp_by_id[idp_id]
         rows.append(
