@@ -1,0 +1,115 @@
+"""Listing completeness: a paged API listing is either whole or an error, never a partial export.
+
+One mechanism for every live pull (Sigma's ``fetch``, ``fetch-idp`` for Okta,
+Entra ID and Google): a :class:`Listing` collects the pages of one list
+endpoint and raises :class:`IncompleteListing` when the pages cannot be the
+whole list (issue 14 C.6, "Never a silently wrong plan"):
+
+- the same **id** twice (a server that ignores the cursor and serves the
+  first page again, or a list that shifted under us): ``GET /api/v1/users:
+  incomplete listing: id '00u1' came twice (pages 1 and 2)``;
+- the same **cursor** twice (a page cursor loop; sigma-api.md §7, the
+  terraform provider's guard): ``... the page cursor 'x' came twice (after 2 pages)``;
+- a chain of :data:`MAX_EMPTY_PAGES` **empty pages** that still name a next page;
+- a **count** the API announced (Sigma ``total``, SCIM ``totalResults``, Graph
+  ``@odata.count``, Okta ``usersCount`` stats, Google ``directMembersCount``)
+  that differs from what was received: ``incomplete listing: 50 of 120 members``.
+
+The caller feeds pages in order (:meth:`Listing.add_page`) and closes with
+:meth:`Listing.finish`; nothing is written before ``finish`` returned for every
+listing (the writer is :class:`planner.output.Outputs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import UserError
+
+MAX_EMPTY_PAGES = 3
+"""Consecutive empty pages that still name a next page after which a listing is refused."""
+
+
+class IncompleteListing(UserError):
+    """A paged listing ended early or repeated itself; ``str(exc)`` is one line naming the endpoint."""
+
+
+def _default_id(item: Any) -> str | None:
+    if isinstance(item, dict):
+        value = item.get("id")
+        return None if value is None else str(value)
+    return None
+
+
+@dataclass
+class Listing:
+    """The pages of one list endpoint, checked as they arrive.
+
+    :param what: the plural noun of the items, for messages (``"Okta users"``,
+        ``"members of group 'Sales'"``).
+    :param endpoint: the request that lists them, for messages (``"GET /api/v1/users"``).
+    :param id_of: the id of one item (default: its ``"id"`` key); ``None`` ids are
+        not checked for repeats.
+    """
+
+    what: str
+    endpoint: str
+    id_of: Callable[[Any], str | None] = _default_id
+    items: list[Any] = field(default_factory=list)
+    pages: int = 0
+    _seen: dict[str, int] = field(default_factory=dict, repr=False)
+    _cursors: set[str] = field(default_factory=set, repr=False)
+    _empty_run: int = 0
+
+    def _refuse(self, reason: str) -> IncompleteListing:
+        return IncompleteListing(f"{self.endpoint}: incomplete listing of {self.what}: {reason}")
+
+    def add_page(self, items: Iterable[Any], next_cursor: str | None = None) -> None:
+        """Add the next page's items; ``next_cursor`` is the page's continuation (link, token) or ``None``.
+
+        Raises :class:`IncompleteListing` on a repeated id or cursor, or the
+        :data:`MAX_EMPTY_PAGES`-th empty page in a row that names a next page.
+        """
+        self.pages += 1
+        page = list(items)
+        for item in page:
+            key = self.id_of(item)
+            if key is None:
+                continue
+            first = self._seen.get(key)
+            if first is not None:
+                where = f"on page {first}" if first == self.pages else f"(pages {first} and {self.pages})"
+                raise self._refuse(f"id {key!r} came twice {where}; the server repeated or shifted its pages")
+            self._seen[key] = self.pages
+        self.items.extend(page)
+        if next_cursor:
+            if next_cursor in self._cursors:
+                raise self._refuse(f"the page cursor {next_cursor!r} came twice (after {self.pages} pages); "
+                                   "stopping instead of looping")
+            self._cursors.add(next_cursor)
+            self._empty_run = self._empty_run + 1 if not page else 0
+            if self._empty_run >= MAX_EMPTY_PAGES:
+                raise self._refuse(f"{self._empty_run} empty pages in a row still name a next page "
+                                   f"(after {len(self.items)} items)")
+
+    def finish(self, expected: int | None = None) -> list[Any]:
+        """The items of the whole listing; :class:`IncompleteListing` when ``expected`` (a count the API
+        announced) differs from the number received: ``incomplete listing of members: 50 of 120``."""
+        check_count(self.what, self.endpoint, len(self.items), expected)
+        return self.items
+
+
+def check_count(what: str, endpoint: str, received: int, expected: int | None) -> None:
+    """Raise :class:`IncompleteListing` when an announced count ``expected`` is not ``received``.
+
+    ``None`` means the API announced no count (nothing to check). Fewer items
+    than announced is a listing that ended early; more is a listing that shifted
+    while it was read: both are refused (``GET /v2/members: incomplete listing
+    of members: 50 of 120 received``).
+    """
+    if expected is None or expected == received:
+        return
+    raise IncompleteListing(f"{endpoint}: incomplete listing of {what}: {received} of {expected} received"
+                            + ("" if received < expected else " (the list changed while it was read)"))
