@@ -13,12 +13,18 @@ matching precedence), each key a vectorized pandas join of normalized values:
   (and rewriting domains); an edge only when a fold happened;
 - ``{attribute: {idp, sigma}}``: IdP attribute = member field (trimmed, case-folded).
 
-At each key only people not yet decided take part. An edge whose member and
-IdP user each have exactly one edge at this key is a **link**; every other edge
-goes into a networkx graph whose connected components are **ambiguous** groups
-(more than one person on a side): nobody in them is linked by a later key, and
-the rules turn each into a blocking review item listing every candidate and the
-key that joined them (issue 3, "Linking"). Names are never a match key.
+At each key, an edge that touches someone already linked (at an earlier key, or
+by an override) is a **rival** of that link: never a link itself, kept as the
+link's evidence (issue 14 item 12). Among the other edges, one whose member and
+IdP user each have exactly one edge at this key, and neither of whom is held, is
+a **link**; every other edge goes into a networkx graph whose connected
+components (over all keys) are **ambiguous** groups: everyone in them is held,
+nobody in them is linked by a later key, and a later key's edge that reaches a
+held person pulls the other person into the group too (a member whose IdP user
+sits in an ambiguity is a candidate of it, never left unmatched: issue 14 item
+13). The rules turn each group into a blocking review item listing every
+candidate and the key that joined them (issue 3, "Linking"). Names are never a
+match key.
 
 Overrides (``linking.overrides``) are resolved by :mod:`planner.rules.linking`
 and passed in as ``pinned`` links and ``never`` IdP ids; they win over every key.
@@ -76,11 +82,14 @@ class IdentityGraph:
       ``attribute``), sorted by ``member_id``.
     - ``ambiguous``: the ambiguous components, sorted by their first ids.
     - ``never``: IdP ids a reviewer said must never be linked.
+    - ``rivals``: edges (:data:`EDGE_COLUMNS`) a later key made between a linked person and
+      someone else: the candidates each link won over (its evidence, issue 14 item 12).
     """
 
     links: pd.DataFrame
     ambiguous: tuple[AmbiguousGroup, ...] = ()
     never: frozenset[str] = field(default_factory=frozenset)
+    rivals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EDGE_COLUMNS, dtype=object))
 
     def linked_member_ids(self) -> set[str]:
         return set(self.links["member_id"])
@@ -274,28 +283,48 @@ def match_identities(
 
     ``pinned``: reviewer-decided links (:data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`, key ``override``),
     taken as they are. ``never``: IdP ids excluded from matching. Returns the
-    links and the ambiguous components (see the module docstring).
+    links, the ambiguous components and the rivals (see the module docstring).
+
+    At each key, every edge is one of three kinds (issue 14, items 12 and 13):
+
+    - it touches someone linked at an earlier key (or pinned): a **rival** of that link,
+      kept as its evidence, never a link of its own;
+    - it touches someone held in an ambiguous component, or a person with another
+      such edge at this key: it joins the **ambiguous** component (both people are held,
+      so a member whose IdP user sits in an ambiguity is never left unmatched);
+    - otherwise it is a **link**.
     """
     links = [pinned[EDGE_COLUMNS + ROW_COLUMNS]] if pinned is not None and len(pinned) else []
-    decided_members: set[str] = set(pinned["member_id"]) if links else set()
-    decided_idp: set[str] = (set(pinned["idp_id"]) if links else set()) | set(never)
-    ambiguous: list[AmbiguousGroup] = []
+    linked_members: set[str] = set(pinned["member_id"]) if links else set()
+    linked_idp: set[str] = set(pinned["idp_id"]) if links else set()
+    held_members: set[str] = set()
+    held_idp: set[str] = set()
+    held_edges: list[pd.DataFrame] = []
+    rivals: list[pd.DataFrame] = []
+    skip_idp = set(never)
 
     for key in ctx.policy.linking.match_keys:
         if key.name == "domain_aliases" and not ctx.policy.linking.domain_aliases:
             continue
         if key.name == "plus_address_folding" and not ctx.policy.linking.plus_address_folding:
             continue
-        edges = key_edges(ctx, key, decided_members, decided_idp)
+        edges = key_edges(ctx, key, None, skip_idp)
         if edges.empty:
             continue
-        unique = (_counts(edges["member_id"]) == 1) & (_counts(edges["idp_id"]) == 1)
+        taken = member_of(edges["member_id"], linked_members) | member_of(edges["idp_id"], linked_idp)
+        if taken.any():
+            rivals.append(edges[taken])
+            edges = edges[~taken]
+        held = member_of(edges["member_id"], held_members) | member_of(edges["idp_id"], held_idp)
+        unique = (_counts(edges["member_id"]) == 1) & (_counts(edges["idp_id"]) == 1) & ~held
         links.append(edges[unique])
         rest = edges[~unique]
         if len(rest):
-            ambiguous.extend(_components(rest, key.label))
-        decided_members.update(edges["member_id"])
-        decided_idp.update(edges["idp_id"])
+            held_edges.append(rest)
+            held_members.update(rest["member_id"])
+            held_idp.update(rest["idp_id"])
+        linked_members.update(edges.loc[unique, "member_id"])
+        linked_idp.update(edges.loc[unique, "idp_id"])
 
     if links:
         table = pd.concat(links, ignore_index=True)
@@ -306,33 +335,54 @@ def match_identities(
     table["link_key"] = table["key"].map(labels).astype(object)
     # each member and each IdP user is linked at most once: sorting by member_id is the full order
     table = table.iloc[sorted_positions(table["member_id"])].reset_index(drop=True)
+    ambiguous = _components(pd.concat(held_edges, ignore_index=True)) if held_edges else []
     ambiguous.sort(key=lambda a: (a.idp_ids, a.member_ids))
-    return IdentityGraph(links=table, ambiguous=tuple(ambiguous), never=frozenset(never))
+    return IdentityGraph(links=table, ambiguous=tuple(ambiguous), never=frozenset(never),
+                         rivals=_rival_table(rivals, table))
 
 
-def _components(edges: pd.DataFrame, key: str) -> list[AmbiguousGroup]:
+def _rival_table(rivals: list[pd.DataFrame], links: pd.DataFrame) -> pd.DataFrame:
+    """The rival edges (:data:`EDGE_COLUMNS`) of the links: each pair once (its first key), the
+    linked pairs themselves left out, sorted by member then IdP id."""
+    if not rivals:
+        return pd.DataFrame(columns=EDGE_COLUMNS, dtype=object)
+    table = pd.concat(rivals, ignore_index=True)[EDGE_COLUMNS].drop_duplicates(["member_id", "idp_id"])
+    linked = set(zip(links["member_id"].tolist(), links["idp_id"].tolist()))
+    keep = [pair not in linked for pair in zip(table["member_id"].tolist(), table["idp_id"].tolist())]
+    table = table[keep]
+    order = sorted(range(len(table)), key=lambda n: (table["member_id"].iat[n], table["idp_id"].iat[n]))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _components(edges: pd.DataFrame) -> list[AmbiguousGroup]:
+    """The connected components of the held edges (of every key), each pair once (its first key).
+
+    A component's ``key`` is the key of its first edge in the policy's order (the key
+    that made it ambiguous); its ``edges`` keep each edge's own key.
+    """
     graph = nx.Graph()
-    rows = list(edges[EDGE_COLUMNS].itertuples(index=False, name=None))
+    rows: list[tuple[str, ...]] = []
+    seen: set[tuple[str, str]] = set()
+    for r in edges[EDGE_COLUMNS].itertuples(index=False, name=None):
+        if (r[0], r[1]) not in seen:
+            seen.add((r[0], r[1]))
+            rows.append(tuple(str(x) for x in r))
     graph.add_edges_from((("m", r[0]), ("i", r[1])) for r in rows)
-    by_node: dict[tuple[str, str], int] = {}
     groups: list[AmbiguousGroup] = []
+    by_node: dict[tuple[str, str], int] = {}
     for n, component in enumerate(nx.connected_components(graph)):
         for node in component:
             by_node[node] = n
-    members: dict[int, list[str]] = {}
-    idps: dict[int, list[str]] = {}
-    comp_edges: dict[int, list[tuple[str, ...]]] = {}
-    for node, n in by_node.items():
-        (members if node[0] == "m" else idps).setdefault(n, []).append(node[1])
-    for r in rows:
-        comp_edges.setdefault(by_node[("m", r[0])], []).append(tuple(str(x) for x in r))
-    for n in comp_edges:
+    comp_rows: dict[int, list[tuple[str, ...]]] = {}
+    for r in rows:  # in the policy's key order: the first row of a component names its key
+        comp_rows.setdefault(by_node[("m", r[0])], []).append(r)
+    for n, component_rows in comp_rows.items():
         groups.append(
             AmbiguousGroup(
-                key=key,
-                member_ids=tuple(sorted(members.get(n, []))),
-                idp_ids=tuple(sorted(idps.get(n, []))),
-                edges=tuple(sorted(comp_edges[n])),
+                key=component_rows[0][2],
+                member_ids=tuple(sorted({r[0] for r in component_rows})),
+                idp_ids=tuple(sorted({r[1] for r in component_rows})),
+                edges=tuple(sorted(component_rows)),
             )
         )
     return groups

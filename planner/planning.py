@@ -166,7 +166,7 @@ def decide(ctx: Context) -> dict[str, Any]:
     addresses = duplicates.decide(ctx, roster, graph, shared, renames)
     outcome.extend(addresses.outcome)
     types, type_outcome = account_types.decide(ctx, roster)
-    outcome.extend(linking.link_actions(ctx, roster, types, addresses.frees))
+    outcome.extend(linking.link_actions(ctx, roster, types, addresses.frees, graph.rivals))
     outcome.extend(type_outcome)
     team_result = teams.decide(ctx, roster)
     outcome.extend(team_result.outcome)

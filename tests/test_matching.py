@@ -117,12 +117,36 @@ def test_two_members_one_address_is_one_ambiguous_component():
     assert [e[:3] for e in group.edges] == [("m1", "u1", "user_name"), ("m2", "u1", "user_name")]
 
 
-def test_ambiguous_people_are_not_linked_by_a_later_key():
+def test_ambiguous_people_are_not_linked_by_a_later_key_and_pull_its_candidates_in():
+    # u2 matches the held members by a later key: it is one of their candidates, held with them (issue 14 item 13)
     members = [member("m1", "x@example.com"), member("m2", "X@example.com")]
     users = [user("u1", "x@example.com"), user("u2", "y@example.com", emails=["y@example.com", "x@example.com"])]
     g = graph_of(members, users)
     assert links_of(g) == []
-    assert [(a.member_ids, a.idp_ids) for a in g.ambiguous] == [(("m1", "m2"), ("u1",))]
+    assert [(a.key, a.member_ids, a.idp_ids) for a in g.ambiguous] == [("user_name", ("m1", "m2"), ("u1", "u2"))]
+    assert [e[:3] for e in g.ambiguous[0].edges] == [("m1", "u1", "user_name"), ("m1", "u2", "emails"),
+                                                     ("m2", "u1", "user_name"), ("m2", "u2", "emails")]
+
+
+def test_a_later_key_reaching_a_held_idp_user_holds_the_member_too():
+    # emails first: m2 is ambiguous between u1 and u2; m1 matches u1 only by userName (issue 14 item 13)
+    members = [member("m1", "ann@example.com"), member("m2", "bob@example.com")]
+    users = [user("u1", "ann@example.com", emails=["bob@example.com"]),
+             user("u2", "bobby@example.com", emails=["bob@example.com"])]
+    g = graph_of(members, users, "linking:\n  match_keys: [emails, user_name]\n")
+    assert links_of(g) == []
+    assert [(a.key, a.member_ids, a.idp_ids) for a in g.ambiguous] == [("emails", ("m1", "m2"), ("u1", "u2"))]
+    assert [e[:3] for e in g.ambiguous[0].edges] == [("m1", "u1", "user_name"), ("m2", "u1", "emails"),
+                                                     ("m2", "u2", "emails")]
+
+
+def test_a_later_key_edge_to_a_linked_person_is_a_rival_not_a_link():
+    members = [member("m1", "ann@example.com"), member("m2", "ann.b@example.com")]
+    users = [user("u1", "ann@example.com"), user("u2", "x@example.com", emails=["x@example.com", "ann@example.com"])]
+    g = graph_of(members, users)
+    assert links_of(g) == [("m1", "u1", "email")]
+    assert g.ambiguous == ()
+    assert g.rivals.values.tolist() == [["m1", "u2", "emails", "ann@example.com", "emails[1]", "ann@example.com"]]
 
 
 def test_chain_component_lists_everyone():

@@ -310,6 +310,29 @@ def _idp_ref(ctx: Context, idp_id: str, **extra) -> dict:
     return person_ref(idp_id=idp_id, user_name=user.user_name, name=name or None, **extra)
 
 
+def suggested_pairs(group, key_order: list[str]) -> dict[str, str]:
+    """An example settlement of an ambiguous group: IdP id -> memberId, for :func:`_ambiguous_item`.
+
+    A maximum matching of the group's edges (networkx): as many people paired as the
+    edges allow, earlier match keys preferred, then the first ids. So no member's only
+    candidate is given to another member when a pairing exists that keeps it (issue 14
+    item 13). ``key_order``: the match key labels in the policy's order. IdP users left
+    out are suggested ``never``.
+    """
+    keys = [k for k in key_order if any(e[2] == k for e in group.edges)]
+    graph = nx.Graph()
+    n = len(group.edges)
+    for rank, (member_id, idp_id, key, *_rest) in enumerate(sorted(group.edges, key=lambda e: (e[1], e[0]))):
+        weight = (len(keys) - keys.index(key)) * (n + 1) + (n - rank)  # key first, then the first ids
+        graph.add_edge(("i", idp_id), ("m", member_id), weight=weight)
+    pairs = nx.max_weight_matching(graph, maxcardinality=True)
+    out = {}
+    for a, b in pairs:
+        idp, mem = (a, b) if a[0] == "i" else (b, a)
+        out[idp[1]] = mem[1]
+    return out
+
+
 def _ambiguous_item(ctx: Context, group) -> object:
     joined: dict[str, list[str]] = {}
     for member_id, idp_id, key, sigma_value, idp_field, idp_value in group.edges:
@@ -318,15 +341,22 @@ def _ambiguous_item(ctx: Context, group) -> object:
     candidates = [_member_ref(ctx, mid, joined=sorted(joined.get(mid, []))) for mid in group.member_ids]
     candidates += [_idp_ref(ctx, iid, joined=sorted(joined.get(iid, []))) for iid in group.idp_ids]
     first_idp = group.idp_ids[0]
-    first_member = group.member_ids[0]
+    key_order = [k.label for k in ctx.policy.linking.match_keys]
+    keys = [k for k in key_order if any(e[2] == k for e in group.edges)]
     message = (
         f"{len(group.idp_ids)} IdP user(s) and {len(group.member_ids)} Sigma member(s) are joined by "
-        f"{group.key}: linking any of them would be a guess"
+        f"{' and '.join(keys)}: linking any of them would be a guess"
     )
+    pairs = suggested_pairs(group, key_order)
+    left = [mid for mid in group.member_ids if mid not in pairs.values()]
+    example = ", ".join(f"{mid} -> {iid}" for iid, mid in sorted(pairs.items()))
+    notes = [f"pick the member each IdP user is; the pairing {example} is only an example"]
+    if left:
+        notes.append(f"{', '.join(left)} would be left without an IdP user: unmatched, the `unmatched` policy "
+                     "decides (deactivate, keep)")
     resolution = yaml_snippet(
-        {"linking": {"overrides": [{"idp": iid, "member": first_member if n == 0 else NEVER}
-                                   for n, iid in enumerate(group.idp_ids)]}},
-        notes=[f"pick the member each IdP user is; {first_member} is only an example"],
+        {"linking": {"overrides": [{"idp": iid, "member": pairs.get(iid, NEVER)} for iid in group.idp_ids]}},
+        notes=notes,
     )
     return make_review(
         "linking.ambiguous",
@@ -641,6 +671,7 @@ def link_actions(
     roster: pd.DataFrame,
     account_types: pd.DataFrame,
     frees: dict[str, list[tuple[str, str]]] | None = None,
+    rivals: pd.DataFrame | None = None,
 ) -> Outcome:
     """``members.reactivate``, ``members.set_email``, ``scim.link_user``, ``scim.create_user``.
 
@@ -648,9 +679,12 @@ def link_actions(
     userType to send, or ``None`` to send none). ``frees``: email key ->
     ``[(memberId, action id)]`` of the actions that move *other* members off
     that address (:mod:`.duplicates`); a link, create or email change sending
-    the address depends on them. Target/after shapes are in docs/policy.md ("Actions").
+    the address depends on them. ``rivals``: :attr:`IdentityGraph.rivals`, the candidates each
+    link won over (a link's ``evidence.lostCandidates``, issue 14 item 12). Target/after shapes
+    are in docs/policy.md ("Actions").
     """
     frees = frees or {}
+    lost = _lost_candidates(ctx, rivals)
     out = Outcome()
     after_type = (dict(zip(account_types["person"].tolist(), account_types["after"].tolist()))
                   if len(account_types) else {})
@@ -727,6 +761,9 @@ def link_actions(
             evidence["idpValue"] = idp_value
         if guard:
             evidence["userNameGuard"] = guard
+        rivals_of = lost.get(("m", mid), []) + lost.get(("i", iid), []) if lost else []
+        if rivals_of:
+            evidence["lostCandidates"] = rivals_of
         out.actions.append(
             Action(
                 action_id(ActionKind.SCIM_LINK_USER, mid),
@@ -735,7 +772,7 @@ def link_actions(
                 {"memberType": m_type[i], "userKind": m_kind[i]},
                 after,
                 "linking.overrides" if key == "override" else f"linking.{key.split(':')[0]}",
-                _link_reason(key, iid, idp_user_name, idp_field, idp_value),
+                _link_reason(key, iid, idp_user_name, idp_field, idp_value) + _lost_reason(rivals_of),
                 evidence,
                 tuple(sorted(set(requires))) if requires else (),
             )
@@ -768,6 +805,28 @@ def link_actions(
             )
         )
     return out
+
+
+def _lost_candidates(ctx: Context, rivals: pd.DataFrame | None) -> dict[tuple[str, str], list[dict]]:
+    """``{("m", memberId) | ("i", idpId): [candidate]}``: the other people a linked member or IdP user
+    matched by a key that came after a link of one of them, each ``{"idpId"|"memberId", "key", "field",
+    "value"}`` (``field``/``value``: what matched on the candidate's side)."""
+    out: dict[tuple[str, str], list[dict]] = {}
+    if rivals is None or rivals.empty:
+        return out
+    for mid, iid, key, sigma_value, idp_field, idp_value in rivals[EDGE_COLUMNS].itertuples(index=False, name=None):
+        out.setdefault(("m", mid), []).append({"idpId": iid, "key": key, "field": idp_field, "value": idp_value})
+        out.setdefault(("i", iid), []).append({"memberId": mid, "key": key, "field": "email", "value": sigma_value})
+    return out
+
+
+def _lost_reason(lost: list[dict]) -> str:
+    """The reason's tail naming the candidates a link won over (``""`` for none)."""
+    if not lost:
+        return ""
+    named = ", ".join(f"{'IdP user ' + c['idpId'] if 'idpId' in c else 'member ' + c['memberId']} "
+                      f"({c['field']} {c['value']}, by {c['key']})" for c in lost)
+    return f"; also matched, not linked: {named}"
 
 
 def _link_reason(key: str, idp_id: str, idp_user_name: str, idp_field: str, idp_value: str) -> str:

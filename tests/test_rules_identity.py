@@ -1,0 +1,115 @@
+"""Issue 14, sections A, B and D (items 1, 2, 3, 12, 13): what is sent is what the IdP will send,
+identity collisions inside one IdP export, and links that explain themselves.
+
+Each class pins the exact plan (actions, review items) of a small literal organization.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from .plan_factory import by_id, kinds, member, plan, review_codes, snapshot, user
+
+ROOT_LINK = ("scim.link_user", "scim.link_user:root")
+EMAILS_FIRST = "linking:\n  match_keys: [emails, user_name]\nunmatched:\n  action: deactivate\n"
+
+
+# --------------------------------------------------------------------------- D.12 the candidates a link won over
+
+
+def test_a_link_names_the_idp_user_that_matched_by_a_later_key():
+    p = plan(snapshot([member("m1", "ann@example.com")],
+                      [user("u1", "ann@example.com"), user("u2", "x@example.com", emails=["x@example.com", "ann@example.com"])]))
+    assert kinds(p) == [("scim.create_user", "scim.create_user:u2"), ("scim.link_user", "scim.link_user:m1"), ROOT_LINK]
+    link = by_id(p)["scim.link_user:m1"]
+    assert link.evidence == {"key": "user_name", "idpField": "userName", "lostCandidates": [
+        {"idpId": "u2", "key": "emails", "field": "emails[1]", "value": "ann@example.com"}]}
+    assert link.reason == ("link to IdP user u1 (ann@example.com): the Sigma email equals the IdP userName; also "
+                           "matched, not linked: IdP user u2 (emails[1] ann@example.com, by emails)")
+    assert p.review_items == ()
+
+
+def test_a_link_names_the_member_that_matched_its_idp_user_by_a_later_key():
+    p = plan(snapshot([member("m1", "ann@example.com"), member("m2", "ann.b@example.com")],
+                      [user("u1", "ann@example.com", emails=["ann@example.com", "ann.b@example.com"])]),
+             "unmatched:\n  action: deactivate\n")
+    assert kinds(p) == [("members.deactivate", "members.deactivate:m2"), ("scim.link_user", "scim.link_user:m1"),
+                        ROOT_LINK]
+    assert by_id(p)["scim.link_user:m1"].evidence["lostCandidates"] == [
+        {"memberId": "m2", "key": "emails", "field": "email", "value": "ann.b@example.com"}]
+
+
+def test_a_link_with_no_rival_has_no_lost_candidates():
+    p = plan(snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com")]))
+    assert by_id(p)["scim.link_user:m1"].evidence == {"key": "user_name", "idpField": "userName"}
+
+
+# --------------------------------------------------------------------------- D.13 an unresolved candidate is held
+
+
+ITEM13 = dict(
+    members=[member("m1", "ann@example.com", "Ann", "A"), member("m2", "bob@example.com", "Bob", "B")],
+    users=[user("u1", "ann@example.com", emails=["bob@example.com"]),
+           user("u2", "bobby@example.com", emails=["bob@example.com"])],
+)
+
+
+def test_a_member_whose_idp_user_is_ambiguous_on_an_earlier_key_is_a_candidate_never_deactivated():
+    p = plan(snapshot(**ITEM13), EMAILS_FIRST)
+    assert kinds(p) == [ROOT_LINK]  # no deactivation of m1, no create of u2
+    (item,) = p.review_items
+    assert (item.code, item.blocking, item.rule) == ("linking.ambiguous", True, "linking.match_keys.emails")
+    assert item.subject == {"idpIds": ["u1", "u2"], "memberIds": ["m1", "m2"]}
+    assert item.message == ("2 IdP user(s) and 2 Sigma member(s) are joined by emails and user_name: linking any "
+                            "of them would be a guess")
+    assert [(c.get("memberId") or c.get("idpId"), c["joined"]) for c in item.candidates] == [
+        ("m1", ["u1 by user_name (userName ann@example.com)"]),
+        ("m2", ["u1 by emails (emails[0] bob@example.com)", "u2 by emails (emails[0] bob@example.com)"]),
+        ("u1", ["m1 by user_name (email ann@example.com)", "m2 by emails (email bob@example.com)"]),
+        ("u2", ["m2 by emails (email bob@example.com)"]),
+    ]
+    # the suggested fix keeps m1's only candidate for her
+    assert yaml.safe_load(item.resolution) == {"linking": {"overrides": [{"idp": "u1", "member": "m1"},
+                                                                         {"idp": "u2", "member": "m2"}]}}
+    assert [r.sigma_status for r in p.people if r.member_id == "m1"] == ["active"]
+
+
+def test_the_suggested_fix_settles_the_ambiguity_as_suggested():
+    p = plan(snapshot(**ITEM13), EMAILS_FIRST)
+    settled = plan(snapshot(**ITEM13), "linking:\n  match_keys: [emails, user_name]\n  overrides: "
+                   + json_list(yaml.safe_load(p.review_items[0].resolution)["linking"]["overrides"])
+                   + "\nunmatched:\n  action: deactivate\n")
+    assert kinds(settled) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:m2"),
+                              ROOT_LINK]
+    assert review_codes(settled) == [("user_name_guard.mismatch", True)]  # u2 sends bobby@, Sigma has bob@
+
+
+def json_list(value) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def test_a_member_left_without_a_candidate_is_named_in_the_suggestion():
+    # m1 and m2 both have u1 as their only candidate: one of them is necessarily left out
+    p = plan(snapshot([member("m1", "ann@example.com"), member("m2", "bob@example.com")],
+                      [user("u1", "ab@example.com", emails=["bob@example.com", "ann@example.com"])]),
+             "unmatched:\n  action: deactivate\n")
+    assert kinds(p) == [ROOT_LINK]
+    (item,) = p.review_items
+    assert item.code == "linking.ambiguous"
+    assert item.resolution == (
+        "# pick the member each IdP user is; the pairing m1 -> u1 is only an example\n"
+        "# m2 would be left without an IdP user: unmatched, the `unmatched` policy decides (deactivate, keep)\n"
+        "linking:\n  overrides:\n    - {idp: u1, member: m1}\n"
+    )
+
+
+def test_a_member_whose_only_candidate_a_better_key_linked_to_another_is_named_as_lost():
+    # emails first: u1 is m2 by precedence; m1 matched u1 only by the later user_name key
+    p = plan(snapshot([member("m1", "ann@example.com"), member("m2", "bob@example.com")],
+                      [user("u1", "ann@example.com", emails=["bob@example.com"])]), EMAILS_FIRST)
+    assert by_id(p)["scim.link_user:m2"].evidence["lostCandidates"] == [
+        {"memberId": "m1", "key": "user_name", "field": "email", "value": "ann@example.com"}]
+    # the IdP sends ann@example.com, Sigma's email of m2 is bob@example.com: the userName guard holds the link
+    assert ("user_name_guard.mismatch", True) in review_codes(p)
