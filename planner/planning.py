@@ -539,6 +539,8 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], 
             "changes": per_kind[ActionKind.SCIM_SET_ACCOUNT_TYPE.value],
             "upgrades": changes.get("upgrade", 0),
             "downgrades": changes.get("downgrade", 0),
+            "custom_replacements": changes.get("custom_replacement", 0),
+            "replacements": _replacements(actions) if changes.get("custom_replacement") else [],
         },
         "seats": seats,
         "normalized_member_types": _normalized(ctx),
@@ -573,6 +575,14 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], 
     return summary
 
 
+def _replacements(actions: list[Action]) -> list[dict[str, Any]]:
+    """Custom account types replaced (planner.rules.account_types ``custom_replacement``), as the
+    seat summary lists them apart from downgrades: ``[{"from", "to", "members"}]`` by from, to."""
+    pairs = Counter((a.before["memberType"], a.after["userType"]) for a in actions
+                    if a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE and a.evidence.get("change") == "custom_replacement")
+    return [{"from": b, "to": t, "members": n} for (b, t), n in sorted(pairs.items())]
+
+
 def _normalized(ctx: Context) -> list[dict[str, Any]]:
     """memberType spellings that differ from the org's accountTypeName (normalized on the before side)."""
     m = ctx.members
@@ -589,7 +599,8 @@ def _n(count: int, singular: str, plural: str) -> str:
 def summary_text(summary: dict[str, Any]) -> str:
     """``"Plan: 112 link, 9 create, 14 account-type changes (3 downgrades), 6 guests disabled, 11
     deactivations, 4 teams linked, 2 created, 17 member removals; 5 review items (3 blocking)"``
-    (nouns agree with their counts: ``1 reactivation``, ``1 guest converted``)."""
+    (nouns agree with their counts: ``1 reactivation``, ``1 guest converted``; custom-type
+    replacements follow the downgrades when there are any: ``(3 downgrades, 2 custom-type replacements)``)."""
     k = summary["actions"]
     parts = [f"{k['scim.link_user']} link", f"{k['scim.create_user']} create"]
     if k["members.set_email"]:
@@ -597,8 +608,10 @@ def summary_text(summary: dict[str, Any]) -> str:
     if k["members.reactivate"]:
         parts.append(_n(k["members.reactivate"], "reactivation", "reactivations"))
     at = summary["account_types"]
+    replaced = (f", {_n(at['custom_replacements'], 'custom-type replacement', 'custom-type replacements')}"
+                if at.get("custom_replacements") else "")
     parts.append(f"{_n(at['changes'], 'account-type change', 'account-type changes')} "
-                 f"({_n(at['downgrades'], 'downgrade', 'downgrades')})")
+                 f"({_n(at['downgrades'], 'downgrade', 'downgrades')}{replaced})")
     parts.append(_n(k["members.disable_guest"], "guest disabled", "guests disabled"))
     if k["members.convert_guest"]:
         parts.append(_n(k["members.convert_guest"], "guest converted", "guests converted"))

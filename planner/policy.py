@@ -313,7 +313,10 @@ class AccountTypes(_Model):
     users in no mapped group when ``default`` is ``keep`` (``null``: send no
     userType, Sigma assigns its own default). ``overrides`` maps a person
     (email, memberId, IdP id or userName) to a type, like an individual
-    assignment in the IdP.
+    assignment in the IdP. A change from or to a type neither ``precedence``
+    nor Sigma's built-in ranking orders (a custom type) is a **custom
+    replacement**, not a downgrade: ``on_custom_replacement`` decides it
+    (``acknowledged_replacements`` accepts one under ``review``).
     """
 
     group_map: dict[GroupPattern, Name] = Field(default_factory=dict)
@@ -322,6 +325,8 @@ class AccountTypes(_Model):
     new_user_default: str | None = None
     on_downgrade: Literal["allow", "review", "block"] = "review"
     acknowledged_downgrades: list[Name] = Field(default_factory=list)
+    on_custom_replacement: Literal["allow", "review", "block"] = "review"
+    acknowledged_replacements: list[Name] = Field(default_factory=list)
     overrides: dict[Name, Name] = Field(default_factory=dict)
 
     @field_validator("precedence")

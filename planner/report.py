@@ -215,7 +215,8 @@ class PersonFacts:
 
     ``kinds``: action kind values of the person's actions, sorted; ``lockout``: a
     :data:`LOCKOUT_LABELS` key or ``""``; ``review``: 0 none, 1 informational,
-    2 blocking; ``type_change``: ``""``, ``change``, ``upgrade`` or ``downgrade``.
+    2 blocking; ``type_change``: ``""``, ``change``, ``upgrade``, ``downgrade`` or
+    ``custom_replacement`` (a custom account type replaced, planner.rules.account_types).
     """
 
     index: int
@@ -272,10 +273,10 @@ def lockout_reason(
 def person_facts(plan: Plan) -> list[PersonFacts]:
     """:class:`PersonFacts` for every row of ``plan.people``, in order.
 
-    ``type_change`` takes ``upgrade``/``downgrade`` from the ``direction`` (or
-    ``change``) evidence of the person's ``scim.set_account_type`` action when
-    the planner gives one, else ``change`` when before and after differ; leaving
-    ``Admin`` is always a ``downgrade``.
+    ``type_change`` takes ``upgrade``/``downgrade``/``custom_replacement`` from the
+    ``direction`` (or ``change``) evidence of the person's ``scim.set_account_type``
+    action when the planner gives one, else ``change`` when before and after differ;
+    leaving ``Admin`` is always a ``downgrade``.
     """
     kind_of = {a.id: _kind_value(a.kind) for a in plan.actions}
     direction_of = {
@@ -304,7 +305,7 @@ def person_facts(plan: Plan) -> list[PersonFacts]:
             # Admin is the top account type: leaving it is a downgrade whatever the planner says
             change = "downgrade" if is_admin_type(p.account_type_before) else "change"
             for a in p.actions:
-                if change == "change" and direction_of.get(a) in ("upgrade", "downgrade"):
+                if change == "change" and direction_of.get(a) in ("upgrade", "downgrade", "custom_replacement"):
                     change = direction_of[a]
         facts.append(PersonFacts(i, kinds, lockout, review, change))
     return facts
@@ -700,6 +701,8 @@ def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
         "transitions": transitions,
         "changes_total": sum(t["count"] for t in transitions),
         "downgrades_total": sum(t["count"] for t in transitions if t["direction"] == "downgrade"),
+        # custom account types replaced, as the planner's summary lists them apart from downgrades
+        "replacements": list((plan.summary.get("account_types") or {}).get("replacements") or []),
         "review_items": blocking_items + info_items,
         "blocking_count": len(blocking_items),
         "people_count": len(plan.people),

@@ -192,6 +192,14 @@ def render(plan: Plan) -> list[Text]:
                 lines.append(_action_line(a))
     lines.append(Text(""))
 
+    replaced = (plan.summary.get("account_types") or {}).get("replacements") or []
+    if replaced:
+        lines.append(Text("Custom account types replaced (neither upgrade nor downgrade; "
+                          "account_types.on_custom_replacement):", style="bold"))
+        for r in replaced:
+            lines.append(_line(2, "~", f"{r['from']} -> {r['to']}: {r['members']} member(s)"))
+        lines.append(Text(""))
+
     guards = plan.summary.get("guards", [])
     if guards:
         lines.append(Text("Guards:", style="bold"))

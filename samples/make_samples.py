@@ -967,8 +967,9 @@ def write_entra(org: Org, out: Path) -> None:
 #: case -> outcome under the Acme policy (README "The Acme policy"); "okta"/"entra" when they differ.
 CASE_OUTCOMES: dict[str, dict[str, str]] = {
     "scim-setup-admin": {"both": "link (email); Admin by precedence over Sigma-Viewers; guarded"},
-    "api-credential-owner": {"both": "link (email); IdP says Build: downgrade of the API credential "
-                             "owner is refused by the guard (blocking review item)"},
+    "api-credential-owner": {"both": "link (email); IdP says Build: the plan keeps the API credential "
+                             "owner Admin and raises a blocking account_types.protected_account item "
+                             "(the IdP must assign Admin too)"},
     "admin-downgrade": {"both": "link (email); Admin -> Analyze downgrade of an admin: blocking "
                         "review item unless acknowledged in the policy"},
     "document-owner": {"both": "link (email); Admin unchanged; receives transferred documents"},

@@ -293,8 +293,8 @@ def test_first_draft_of_the_acme_policy_raises_the_planted_review_items(capsys, 
     blocking = Counter(r.code for r in plan.review_items if r.blocking)
     assert blocking == Counter({
         "user_name_guard.mismatch": 6,          # 4 old-domain people, Nina Patel, Sarah Kim
-        "account_types.admin_downgrade": 2,     # Helen Ortiz, Marcus Webb
-        "guards.api_credential_owner": 1,       # Marcus Webb would be Build
+        "account_types.admin_downgrade": 1,     # Helen Ortiz
+        "account_types.protected_account": 1,   # Marcus Webb (API credential owner) keeps Admin, not Build
         "linking.duplicate_email": 1,           # Bob Ray's two accounts share one address
         "linking.same_person_hint": 1,          # Jordan Lee / jordan.lee2
         "linking.rehire": 1,                    # Ruth Adler
@@ -307,7 +307,7 @@ def test_first_draft_of_the_acme_policy_raises_the_planted_review_items(capsys, 
     assert yaml.safe_load(bob.resolution) == {"linking": {
         "overrides": [{"idp": person("duplicate-sigma-member")["idp"]["okta_id"], "member": lower["memberId"]}],
         "duplicates": {upper["memberId"]: "rename"}}}
-    assert "12 blocking review item(s)" in out
+    assert "11 blocking review item(s)" in out
 
 
 def test_loader_errors_stop_the_plan_with_one_line(capsys, tmp_path):

@@ -120,7 +120,8 @@ def test_summary_counts_and_text():
     s = p.summary
     assert s["actions"]["scim.link_user"] == 3
     assert s["total_actions"] == 10 and s["changes"] is True
-    assert s["account_types"] == {"changes": 1, "upgrades": 1, "downgrades": 0}
+    assert s["account_types"] == {"changes": 1, "upgrades": 1, "downgrades": 0, "custom_replacements": 0,
+                                  "replacements": []}
     assert s["teams"] == {"linked": 1, "created": 0, "unmanaged": 1, "member_removals": 1}
     assert s["review_items"]["blocking"] == 2
     assert s["review_items"]["by_code"] == {"linking.duplicate_email": 1, "linking.same_person_hint": 1,

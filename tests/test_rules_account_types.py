@@ -116,7 +116,8 @@ def test_downgrade_review_is_blocking_until_acknowledged():
     settled = plan(snap, policy + "  acknowledged_downgrades: [ethan@example.com]\n")
     assert settled.review_items == ()
     assert "scim.set_account_type:m1" in by_id(settled)
-    assert settled.summary["account_types"] == {"changes": 1, "upgrades": 0, "downgrades": 1}
+    assert settled.summary["account_types"] == {"changes": 1, "upgrades": 0, "downgrades": 1,
+                                                "custom_replacements": 0, "replacements": []}
 
 
 def test_admin_downgrade_is_blocking_even_when_downgrades_are_allowed():
@@ -151,7 +152,11 @@ def test_classify_by_precedence_then_builtin_ranks():
     assert classify("View", "Analyze", []) == "upgrade"
     assert classify("Pro", "Lite", []) == "downgrade"
     assert classify("Analyze", "Data Steward", ["Admin", "Data Steward", "Analyze"]) == "upgrade"
-    assert classify("Analyze", "Data Steward", []) == "downgrade"  # unranked: the careful side
+    # a type neither precedence nor the built-in ranks orders: its own category, not a downgrade
+    assert classify("Analyze", "Data Steward", []) == "custom_replacement"
+    assert classify("Finance Power User", "Analyze", ["Admin", "Finance Power User"]) == "custom_replacement"
+    assert classify("Admin", "Finance Power User", []) == "downgrade"  # Admin is above every type
+    assert classify("Finance Power User", "Admin", []) == "upgrade"
     assert classify("admin", "Admin", []) == "unchanged"
     assert classify("Build", "Build", []) == "unchanged"
 
@@ -175,3 +180,72 @@ def test_unchecked_names_are_reported_when_the_export_has_no_account_types():
     p = plan(admins_and_viewers(), MAP)
     assert review_codes(p) == [("account_types.names_unchecked", False)]
     assert p.review_items[0].subject == {"accountTypes": ["admin", "viewer"]}
+
+
+def finance_power_user(extra: str = ""):
+    """m1 holds the custom type "Finance Power User"; the policy maps her group to Analyze."""
+    snap = snapshot([member("m1", "fiona@example.com", member_type="Finance Power User")],
+                    [user("00u1", "fiona@example.com")],
+                    groups=[group("g1", "Sigma-Analyze", ["00u1"]), group("g0", "Sigma-Admins", ["u-root"])],
+                    account_types=[*TYPES, "Finance Power User"])
+    return snap, plan(snap, "account_types:\n  group_map: {Sigma-Admins: Admin, Sigma-Analyze: Analyze}\n"
+                            "  on_downgrade: allow\n" + extra)
+
+
+def test_replacing_a_custom_type_is_its_own_category_reviewed_by_default():
+    _, p = finance_power_user()
+    change = by_id(p)["scim.set_account_type:m1"]
+    assert change.reason == "custom-type replacement: Finance Power User -> Analyze (group Sigma-Analyze)"
+    assert change.evidence == {"change": "custom_replacement", "source": "group_map", "groups": ["Sigma-Analyze"],
+                               "unranked": True}
+    (item,) = p.review_items
+    assert (item.id, item.blocking, item.rule) == (
+        "account_types.custom_replacement:m1", True, "account_types.on_custom_replacement")
+    assert item.message == (
+        "fiona@example.com would go from Finance Power User to Analyze (group Sigma-Analyze): custom account type "
+        "'Finance Power User' is ranked neither by account_types.precedence nor among Sigma's built-in types, so "
+        "this is neither an upgrade nor a downgrade; the permissions it grants may differ in any direction")
+    assert yaml.safe_load(item.resolution) == {
+        "account_types": {"acknowledged_replacements": ["fiona@example.com"]}}
+    assert item.resolution.endswith('# or:\n# account_types:\n#   overrides:\n#     fiona@example.com: "Finance Power User"\n')
+    assert p.summary["account_types"] == {
+        "changes": 1, "upgrades": 0, "downgrades": 0, "custom_replacements": 1,
+        "replacements": [{"from": "Finance Power User", "to": "Analyze", "members": 1}]}
+    assert p.summary["seats"]["Finance Power User"] == {"before": 1, "after": 0}
+    assert "1 account-type change (0 downgrades, 1 custom-type replacement)" in p.summary["text"]
+    # not a downgrade: the downgrades threshold does not count it
+    (threshold,) = [g for g in p.summary["guards"] if g["name"] == "threshold.downgrades"]
+    assert threshold["detail"].startswith("downgrades: 0 of 2 active Sigma people")
+
+
+def test_custom_replacement_acknowledged_allowed_or_blocked():
+    _, acknowledged = finance_power_user("  acknowledged_replacements: [fiona@example.com]\n")
+    assert acknowledged.review_items == ()
+    assert "scim.set_account_type:m1" in by_id(acknowledged)
+    _, allowed = finance_power_user("  on_custom_replacement: allow\n")
+    assert allowed.review_items == ()
+    _, blocked = finance_power_user("  on_custom_replacement: block\n  acknowledged_replacements: [m1]\n")
+    (item,) = blocked.review_items
+    assert (item.code, item.blocking) == ("account_types.custom_replacement", True)
+    assert item.evidence["onCustomReplacement"] == "block"
+    assert yaml.safe_load(item.resolution) == {"account_types": {"overrides": {"fiona@example.com": "Finance Power User"}}}
+    # on_downgrade does not decide custom replacements, in either direction
+    _, strict = finance_power_user("  on_downgrade: block\n  on_custom_replacement: allow\n")
+    assert strict.review_items == ()
+
+
+def test_custom_replacements_are_shown_apart_in_show_and_the_report():
+    from planner.report import person_facts, render_html
+    from planner.show import plain_text
+
+    _, p = finance_power_user()
+    text = plain_text(p)
+    assert ("Custom account types replaced (neither upgrade nor downgrade; account_types.on_custom_replacement):\n"
+            "  ~ Finance Power User -> Analyze: 1 member(s)\n") in text
+    assert "~ custom-type replacement: Finance Power User -> Analyze (group Sigma-Analyze)" in text
+    (fiona,) = [f for f, row in zip(person_facts(p), p.people) if row.member_id == "m1"]
+    assert fiona.type_change == "custom_replacement"
+    html = render_html(p)
+    assert ('<table class="compact" id="type-replacements">' in html
+            and "<tr><td>Finance Power User</td><td>Analyze</td><td class=\"num\">1</td></tr>" in html)
+    assert '<span class="badge warn">custom type replaced</span>' in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from .plan_factory import BASE_POLICY, group, member, plan, snapshot, user
+from .plan_factory import BASE_POLICY, by_id, group, kinds, member, plan, snapshot, user
 
 
 def guard(p, name):
@@ -70,23 +70,47 @@ def test_team_removal_and_downgrade_thresholds():
     assert guard(p, "threshold.downgrades")["detail"].startswith("downgrades: 2 of 4 active Sigma people (50.0%)")
 
 
-def test_downgrading_the_api_credential_owner_is_refused():
+def test_protected_admin_keeps_admin_and_the_idp_must_change_too():
+    # the policy maps marcus (the API credential owner) to Build: the plan never contains that
+    # downgrade (the credentials would stop working); it keeps Admin and says the IdP must assign it
     snap = snapshot([member("mw", "marcus@example.com", member_type="Admin")], [user("u1", "marcus@example.com")],
-                    groups=[group("g1", "Sigma-Build", ["u1"])])
+                    groups=[group("g1", "Sigma-Build", ["u1"])], account_types=["Admin", "Build", "View"])
     extra = ("organization:\n  api_credential_owner: marcus@example.com\n"
-             "account_types:\n  group_map: {Sigma-Build: Build}\n  acknowledged_downgrades: [marcus@example.com]\n")
+             "account_types:\n  group_map: {Sigma-Admins: Admin, Sigma-Build: Build}\n"
+             "  acknowledged_downgrades: [marcus@example.com]\n")
     p = plan(snap, extra)
-    result = guard(p, "api_credential_owner")
-    assert result["ok"] is False
-    assert result["detail"] == (
-        "api_credential_owner marcus@example.com: would have account type 'Build', not admin (downgrade: Admin -> "
-        "Build (group Sigma-Build)); apply's API credentials belong to them"
-    )
-    (item,) = [r for r in p.review_items if r.code == "guards.api_credential_owner"]
+    assert kinds(p) == [("scim.link_user", "scim.link_user:mw"), ("scim.link_user", "scim.link_user:root")]
+    assert by_id(p)["scim.link_user:mw"].after["userType"] == "Admin"
+    assert guard(p, "api_credential_owner") == {
+        "name": "api_credential_owner", "ok": True, "detail": "marcus@example.com stays active with account type Admin"}
+    assert [(r.id, r.blocking) for r in p.review_items] == [("account_types.protected_account:mw", True)]
+    (item,) = p.review_items
     assert item.subject == {"memberId": "mw", "email": "marcus@example.com"}
+    assert item.message == (
+        "marcus@example.com is organization.api_credential_owner (apply's API credentials belong to them): the plan "
+        "keeps account type 'Admin' instead of 'Build' (group Sigma-Build); the IdP would still send 'Build' at its "
+        "next push and Sigma would apply it, so the IdP must change too: add them to group 'Sigma-Admins' or assign "
+        "'Admin' to them in the IdP app"
+    )
+    assert item.evidence == {"role": "organization.api_credential_owner", "accountType": "Admin",
+                             "policyAccountType": "Build", "source": "group_map", "groups": ["Sigma-Build"]}
+    assert item.resolution.startswith("# once the IdP app assigns them Admin")
     assert yaml.safe_load(item.resolution) == {"account_types": {"overrides": {"marcus@example.com": "Admin"}}}
+    assert p.summary["credential_owner"] == {"memberId": "mw", "email": "marcus@example.com",
+                                             "accountType": "Admin", "active": True}
     settled = plan(snap, extra + "  overrides: {marcus@example.com: Admin}\n")
+    assert settled.review_items == ()
     assert guard(settled, "api_credential_owner")["ok"] is True
+
+
+def test_protected_admin_is_kept_even_against_an_override_and_allowed_downgrades():
+    snap = snapshot([], [], account_types=["Admin", "View"])
+    p = plan(snap, "account_types:\n  on_downgrade: allow\n  overrides: {root@example.com: View}\n")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:root")]
+    assert by_id(p)["scim.link_user:root"].after["userType"] == "Admin"
+    assert [r.id for r in p.review_items] == ["account_types.protected_account:root"]
+    assert "instead of 'View' (account_types.overrides)" in p.review_items[0].message
+    assert "so the IdP must change too: assign 'Admin' to them in the IdP app" in p.review_items[0].message
 
 
 def test_protected_people_must_be_named_and_exist():

@@ -13,11 +13,22 @@ account type name exactly, case-sensitively (sigma-api.md §5.2, §5.3). So:
   ``precedence`` does not order stops the plan with a policy error); the
   ``default`` (an account type, or ``keep`` the current one; created users get
   ``new_user_default``);
-- each linked member's change is ``unchanged``, ``upgrade`` or ``downgrade``
-  (by ``precedence``, else by the built-in ranking of Sigma's default types; a
-  change between types neither ranks is treated as a downgrade, the careful side);
+- each linked member's change is ``unchanged``, ``upgrade``, ``downgrade``
+  (by ``precedence``, else by the built-in ranking of Sigma's default types) or
+  ``custom_replacement``: a change from or to a type neither ranks (a custom
+  account type such as "Finance Power User" replaced by "Analyze"), which no
+  ranking can call an upgrade or a downgrade; leaving Admin is always a
+  downgrade and reaching it an upgrade (Admin is above every type);
 - downgrades follow ``on_downgrade``; downgrades of admins are blocking unless
-  listed in ``acknowledged_downgrades``.
+  listed in ``acknowledged_downgrades``; custom replacements follow
+  ``on_custom_replacement`` (``acknowledged_replacements``);
+- the protected people (``organization.scim_setup_admin``,
+  ``api_credential_owner``) never lose an admin type in the plan: the SCIM
+  token and the REST credentials stop working (sigma-api.md §5.1, §1.2). They
+  keep their current type, and a blocking ``account_types.protected_account``
+  item says the IdP must assign it too (else its next push applies the change
+  anyway); an ``overrides`` entry with the admin type (the IdP's individual
+  assignment) settles it.
 """
 
 from __future__ import annotations
@@ -31,7 +42,7 @@ import pandas as pd
 from ..model import ActionKind, email_key
 from ..policy import KEEP, group_pattern_matcher
 from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
-from .context import Context, member_of, take_rows
+from .context import Context, member_of, protected_refs, take_rows
 
 BUILTIN_TIERS = {
     "admin": 100,
@@ -48,6 +59,9 @@ BUILTIN_TIERS = {
     "viewer": 20,
 }
 """Rank of Sigma's built-in account types across licence models (sigma-api.md §4.2), higher = more."""
+
+CHANGE_LABEL = {"custom_replacement": "custom-type replacement"}
+"""How an action's reason names a change category (the others by their own name)."""
 
 TYPES_COLUMNS = ["person", "member_id", "idp_id", "before", "after", "change", "source", "groups", "acknowledged"]
 
@@ -92,8 +106,17 @@ def rank(name: str | None, precedence: list[str]) -> tuple[int, int] | None:
     return (0, tier) if tier is not None else None
 
 
+ADMIN_TIER = max(BUILTIN_TIERS.values())
+
+
 def classify(before: str | None, after: str | None, precedence: list[str]) -> str:
-    """``unchanged`` | ``upgrade`` | ``downgrade`` (unranked changes count as downgrades)."""
+    """``unchanged`` | ``upgrade`` | ``downgrade`` | ``custom_replacement``.
+
+    By ``precedence`` when it lists both types, else by :data:`BUILTIN_TIERS` when both are
+    built-in (two built-in types of one tier count as a downgrade, the careful side). A change
+    from or to a type neither orders is a ``custom_replacement`` (``"Finance Power User"`` ->
+    ``"Analyze"``), except that leaving Admin is a ``downgrade`` and reaching it an ``upgrade``.
+    """
     if before is None or after is None or before == after:
         return "unchanged"
     if before in precedence and after in precedence:
@@ -103,7 +126,11 @@ def classify(before: str | None, after: str | None, precedence: list[str]) -> st
         if a == b:
             return "unchanged" if before.casefold() == after.casefold() else "downgrade"
         return "upgrade" if a > b else "downgrade"
-    return "downgrade"
+    if b == ADMIN_TIER:
+        return "downgrade"
+    if a == ADMIN_TIER:
+        return "upgrade"
+    return "custom_replacement"
 
 
 def person_resolver(ctx: Context):
@@ -208,7 +235,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
     chosen_type = {i: (seen[0] if len(seen) == 1 else min(seen, key=lambda t: rank_of.get(t, last)))
                    for i, seen in types_of.items()}
 
-    resolve = person_resolver(ctx) if (at.overrides or at.acknowledged_downgrades) else (lambda ref: set())
+    resolve = (person_resolver(ctx) if (at.overrides or at.acknowledged_downgrades or at.acknowledged_replacements)
+               else (lambda ref: set()))
     overrides: dict[str, str] = {}
     for ref, t in at.overrides.items():
         for key in resolve(ref):
@@ -216,6 +244,9 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
     acknowledged: set[str] = set()
     for ref in at.acknowledged_downgrades:
         acknowledged |= resolve(ref)
+    acknowledged_replacements: set[str] = set()
+    for ref in at.acknowledged_replacements:
+        acknowledged_replacements |= resolve(ref)
 
     # creates have no member: None, never NaN
     before = take_rows(ctx.members["account_type"], people["member_row"].to_numpy(), None)
@@ -248,6 +279,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         default="new_user_default",
     )
     people["acknowledged"] = member_of(people["person"], acknowledged) | member_of(idp_key, acknowledged)
+    people["acknowledged_replacement"] = (member_of(people["person"], acknowledged_replacements)
+                                          | member_of(idp_key, acknowledged_replacements))
     changed = is_member & people["after"].notna() & (people["before"] != people["after"])
     people["change"] = [
         classify(b, a, precedence) if c else "unchanged"
@@ -260,20 +293,18 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
             names_of.setdefault(idp_id, set()).add(name)
     groups_of = {idp_id: tuple(sorted(names)) for idp_id, names in names_of.items()}
     people["groups"] = pd.Series([groups_of.get(i, ()) for i in idp_ids], index=people.index, dtype=object)
-    types = people[TYPES_COLUMNS].set_index("person", drop=False)
-
     admin_types = {t.casefold() for t in ctx.policy.guards.admin_account_types}
+    protected = protected_refs(ctx)
+    kept = _keep_protected_admins(people, protected, admin_types)
+    types = people[TYPES_COLUMNS].set_index("person", drop=False)
+    replacements_acknowledged = set(people.loc[people["acknowledged_replacement"], "person"].tolist())
+    for mid, wanted, wanted_source, groups in kept:
+        out.review_items.append(_protected_item(ctx, mid, protected[mid], wanted, wanted_source, groups))
+
     for row in types[types["change"] != "unchanged"].sort_values("member_id").itertuples(index=False):
         member = ctx.member_by_id[row.member_id]
         groups = list(row.groups)
-        source_text = {
-            "overrides": "account_types.overrides",
-            "group_map": f"group {', '.join(groups)}",
-            "precedence": f"groups {', '.join(groups)}, highest by precedence",
-            "default": "no mapped group: account_types.default",
-            "keep": "keep",
-            "new_user_default": "account_types.new_user_default",
-        }[row.source]
+        source_text = _source_text(row.source, groups)
         evidence = {"change": row.change, "source": row.source, "groups": groups}
         if member.member_type != row.before:
             evidence["exportedMemberType"] = member.member_type
@@ -287,11 +318,17 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
                 before={"memberType": row.before},
                 after={"userType": row.after},
                 rule=f"account_types.{row.source}",
-                reason=f"{row.change}: {row.before} -> {row.after} ({source_text})",
+                reason=f"{CHANGE_LABEL.get(row.change, row.change)}: {row.before} -> {row.after} ({source_text})",
                 evidence=evidence,
                 depends_on=[action_id(ActionKind.SCIM_LINK_USER, row.member_id)],
             )
         )
+        if row.change == "custom_replacement":
+            item = _custom_replacement_item(ctx, row, member.email, source_text, evidence,
+                                            row.person in replacements_acknowledged)
+            if item is not None:
+                out.review_items.append(item)
+            continue
         if row.change != "downgrade":
             continue
         is_admin = (row.before or "").casefold() in admin_types and (row.after or "").casefold() not in admin_types
@@ -319,6 +356,99 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
                 )
             )
     return types, out
+
+
+def _source_text(source: str, groups: list[str]) -> str:
+    """Where a planned account type comes from, as the action reasons and review items say it."""
+    return {
+        "overrides": "account_types.overrides",
+        "group_map": f"group {', '.join(groups)}",
+        "precedence": f"groups {', '.join(groups)}, highest by precedence",
+        "default": "no mapped group: account_types.default",
+        "keep": "keep",
+        "new_user_default": "account_types.new_user_default",
+    }[source]
+
+
+def _keep_protected_admins(people: pd.DataFrame, protected: dict[str, str],
+                           admin_types: set[str]) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """Undo, in ``people`` (changed in place), every planned change that takes a protected person
+    from an admin type to a non-admin one: they keep their current type (``change`` unchanged).
+
+    Returns ``[(memberId, the type the policy wanted, its source, its groups)]``, by memberId.
+    A protected person who is not admin now is the guard's business (planner.rules.guards).
+    """
+    kept = []
+    if not protected:
+        return kept
+    hit = people[member_of(people["member_id"], protected) & (people["change"] != "unchanged")]
+    for index, mid, before, after, source, groups in zip(hit.index.tolist(), *(hit[c].tolist() for c in (
+            "member_id", "before", "after", "source", "groups"))):
+        if (before or "").casefold() in admin_types and (after or "").casefold() not in admin_types:
+            kept.append((mid, after, source, groups))
+            people.at[index, "after"] = before
+            people.at[index, "change"] = "unchanged"
+    return sorted(kept)
+
+
+def _protected_item(ctx: Context, mid: str, role: str, wanted: str, source: str, groups: tuple[str, ...]):
+    """The blocking ``account_types.protected_account`` item for a protected admin the policy would demote."""
+    member = ctx.member_by_id[mid]
+    current = ctx.members["account_type"].iat[ctx.member_row[mid]]
+    why = ("the SCIM token belongs to them" if role.endswith("scim_setup_admin")
+           else "apply's API credentials belong to them")
+    admin_groups = sorted(g for g, t in ctx.policy.account_types.group_map.items()
+                          if t == current and not g.startswith("re:"))
+    where = f"add them to group {admin_groups[0]!r} or assign" if admin_groups else "assign"
+    return make_review(
+        "account_types.protected_account",
+        mid,
+        blocking=True,
+        subject=person_ref(member_id=mid, email=member.email),
+        message=(
+            f"{member.email} is {role} ({why}): the plan keeps account type {current!r} instead of {wanted!r} "
+            f"({_source_text(source, list(groups))}); the IdP would still send {wanted!r} at its next push and "
+            f"Sigma would apply it, so the IdP must change too: {where} {current!r} to them in the IdP app"
+        ),
+        rule="account_types.protected_account",
+        evidence={"role": role, "accountType": current, "policyAccountType": wanted, "source": source,
+                  "groups": list(groups)},
+        resolution=yaml_snippet(
+            {"account_types": {"overrides": {member.email: current}}},
+            notes=[f"once the IdP app assigns them {current} (a group mapped to it, or an individual assignment):"],
+        ),
+    )
+
+
+def _custom_replacement_item(ctx: Context, row, email: str, source_text: str, evidence: dict,
+                             acknowledged: bool):
+    """The blocking ``account_types.custom_replacement`` item under ``on_custom_replacement``, or
+    ``None`` when the policy allows the replacement (``allow``, or ``review`` and acknowledged)."""
+    setting = ctx.policy.account_types.on_custom_replacement
+    if setting == "allow" or (setting == "review" and acknowledged):
+        return None
+    keep_type = {"account_types": {"overrides": {email: row.before}}}
+    if setting == "block":
+        resolution = yaml_snippet(keep_type, notes=["on_custom_replacement is block: keep the current type"])
+    else:
+        resolution = yaml_snippet({"account_types": {"acknowledged_replacements": [email]}}, keep_type,
+                                  notes=["accept the replacement:"])
+    custom = [t for t in (row.before, row.after) if BUILTIN_TIERS.get(t.casefold()) is None]
+    return make_review(
+        "account_types.custom_replacement",
+        row.member_id,
+        blocking=True,
+        subject=person_ref(member_id=row.member_id, email=email, idp_id=row.idp_id),
+        message=(
+            f"{email} would go from {row.before} to {row.after} ({source_text}): custom account type "
+            f"{' and '.join(repr(t) for t in custom)} is ranked neither by account_types.precedence nor among "
+            "Sigma's built-in types, so this is neither an upgrade nor a downgrade; the permissions it grants "
+            "may differ in any direction"
+        ),
+        rule="account_types.on_custom_replacement",
+        evidence=evidence | {"onCustomReplacement": setting},
+        resolution=resolution,
+    )
 
 
 def _precedence_error(ctx: Context, several: pd.DataFrame, unordered: pd.DataFrame):

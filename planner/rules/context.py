@@ -113,6 +113,22 @@ def find_member_id(ctx: "Context", ref: str | None) -> str | None:
     return str(hit.iloc[0]) if len(hit) == 1 else None
 
 
+def protected_refs(ctx: "Context") -> dict[str, str]:
+    """memberId -> policy key (``organization.scim_setup_admin`` or ``organization.api_credential_owner``)
+    of the people the guards protect, those found in the export (the first key when one person is both).
+
+    The SCIM token belongs to the setup admin (sigma-api.md §5.1) and the REST credentials to their
+    owner (§1.2): the rules never plan a change that breaks either.
+    """
+    out: dict[str, str] = {}
+    org = ctx.policy.organization
+    for key in ("scim_setup_admin", "api_credential_owner"):
+        mid = find_member_id(ctx, getattr(org, key))
+        if mid:
+            out.setdefault(mid, f"organization.{key}")
+    return out
+
+
 def idp_is_active(user: IdpUser) -> bool:
     """``active`` when the export says it; else the status word; unknown means active."""
     if user.active is not None:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..model import ActionKind
 from . import Outcome, make_action, make_review, person_ref, yaml_snippet
-from .context import Context, find_member_id
+from .context import Context, find_member_id, protected_refs
 
 KINDS = ("unmatched", "not_in_scope", "leaver")
 
@@ -41,17 +41,6 @@ def document_owner(ctx: Context, section_owner: str | None, loc: tuple[str, ...]
     if section_owner:
         return find_member_id(ctx, section_owner), ".".join(loc)
     return find_member_id(ctx, ctx.policy.organization.document_owner), "organization.document_owner"
-
-
-def protected_refs(ctx: Context) -> dict[str, str]:
-    """memberId -> policy key for the people the guards protect (those found in the export)."""
-    out: dict[str, str] = {}
-    org = ctx.policy.organization
-    for key in ("scim_setup_admin", "api_credential_owner"):
-        mid = find_member_id(ctx, getattr(org, key))
-        if mid:
-            out.setdefault(mid, f"organization.{key}")
-    return out
 
 
 def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:

@@ -75,6 +75,7 @@
           (lock !== "" || !isAdmin(r[col.account_type_after] || r[col.account_type_before]));
       case "changes": return r[col.type_change] !== "";
       case "downgrades": return r[col.type_change] === "downgrade";
+      case "replacements": return r[col.type_change] === "custom_replacement";
       case "unlinked": return r[col.member_id] === "" || r[col.idp_id] === "";
       default:
         if (focus.indexOf("lockout-") === 0) { return lock === focus.slice(8); }
@@ -147,6 +148,7 @@
     var change = r[col.type_change];
     if (change === "downgrade") { after.className = "down"; after.title = "downgrade"; }
     else if (change === "upgrade") { after.className = "up"; after.title = "upgrade"; }
+    else if (change === "custom_replacement") { after.title = "custom account type replaced"; }
     tr.appendChild(after);
     var acts = el("td");
     r[col.kinds].forEach(function (k) {
