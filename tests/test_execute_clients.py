@@ -132,7 +132,8 @@ def scim_client(server):
 
 
 def _user(user_name):
-    return SigmaUser(user_name=user_name, name=Name(given_name="Q", family_name="Uote"), user_type="Viewer")
+    return SigmaUser(user_name=user_name, name=Name(given_name="Q", family_name="Uote"), user_type="Viewer",
+                     external_id="00u-" + user_name)
 
 
 @pytest.mark.parametrize("user_name", [

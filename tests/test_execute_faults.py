@@ -127,7 +127,9 @@ def test_409_naming_member_id_links_even_when_the_filter_finds_nothing():
     outcome, ids = Executor(Clients(rest=None, scim=scim)).execute(create("C1", "new@example.com"),
                                                                   lambda image: None, lambda ids: None)
     assert (outcome, ids) == ("written", {"scimUserId": "m9"})
-    assert seen == ["GET /scim/v2/Users", "POST /scim/v2/Users", "GET /scim/v2/Users", "GET /scim/v2/Users/m9"]
+    # m9 carries no externalId: apply marks it provisioned with the plan's (scim_client.py)
+    assert seen == ["GET /scim/v2/Users", "POST /scim/v2/Users", "GET /scim/v2/Users", "GET /scim/v2/Users/m9",
+                    "PATCH /scim/v2/Users/m9"]
 
 
 def test_lost_answer_to_a_team_member_removal_is_done_after_a_second_look(tmp_path):

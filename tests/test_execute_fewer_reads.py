@@ -33,9 +33,10 @@ def sb():
 
 
 def scim_user(server, user_name: str, user_type: str) -> None:
-    """A user the IdP provisioned by itself (not this tool)."""
+    """A user the IdP provisioned by itself (not this tool), with its own externalId as Okta and Entra send."""
     httpx2.post(f"{server.scim_base_url}/Users", headers=server.scim_headers(),
                 json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name,
+                      "externalId": "00u-idp-" + user_name,
                       "name": {"givenName": "New", "familyName": "Hire"}, "userType": user_type}).raise_for_status()
 
 

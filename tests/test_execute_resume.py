@@ -68,6 +68,6 @@ def test_kill_9_then_resume_converges_with_one_write_per_action(tmp_path, trial)
         assert states == {"done": len(actions)}
         assert server.state.member_row("m13")["is_archived"] == 1
         assert server.state.member_row("m05")["member_type"] == "Pro"
-        assert len(server.state.scim_user_rows()) == 13  # 10 links + 3 creates
+        assert server.state.counts()["scim_users"] == 13  # 10 links + 3 creates
     finally:
         server.close()

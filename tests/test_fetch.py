@@ -41,21 +41,24 @@ def test_seed_fetch_load_gives_the_same_snapshot(sandbox_factory, seed_dir, tmp_
 
 def test_fetch_with_scim_token_writes_users_and_groups_that_seed_again(sandbox, tmp_path):
     scim = httpx2.Client(base_url=sandbox.scim_base_url, headers=sandbox.scim_headers())
-    ada = scim.post("/Users", json={"schemas": [USER], "userName": "ada.admin@example.com",
+    ada = scim.post("/Users", json={"schemas": [USER], "userName": "ada.admin@example.com", "externalId": "00u1",
                                     "name": {"givenName": "Ada", "familyName": "Admin"}, "userType": "Admin"}).json()
-    scim.post("/Groups", json={"schemas": [GROUP], "displayName": "Sales EMEA", "members": [{"value": ada["id"]}]})
+    scim.post("/Groups", json={"schemas": [GROUP], "displayName": "Sales EMEA", "externalId": "00g1",
+                               "members": [{"value": ada["id"]}]})
     summary = fetch_export(tmp_path, base_url=sandbox.base_url, client_id=sandbox.client_id,
                            client_secret=sandbox.client_secret, scim_token=sandbox.scim_token)
-    assert (summary.scim_users, summary.scim_groups) == (1, 1)
+    assert (summary.scim_users, summary.scim_groups) == (8, 2)  # pre-SCIM members and teams are listed too
     users = json.loads((tmp_path / "scim" / "Users.json").read_text())
-    assert [u["userName"] for u in users["Resources"]] == ["ada.admin@example.com"]
+    assert [u["userName"] for u in users["Resources"] if u.get("externalId")] == ["ada.admin@example.com"]
 
     from planner.sandbox.server import SandboxServer
-    with SandboxServer(tmp_path, token_rate=None) as again:
+    with SandboxServer(tmp_path, token_rate=None) as again:  # only what an IdP provisioned is linked again
         found = httpx2.get(f"{again.scim_base_url}/Users/{ada['id']}", headers=again.scim_headers())
-        assert found.json()["userName"] == "ada.admin@example.com"
+        assert (found.json()["userName"], found.json()["externalId"]) == ("ada.admin@example.com", "00u1")
+        assert again.state.counts()["scim_users"] == 1 and again.state.counts()["scim_groups"] == 1
         group = httpx2.get(f"{again.scim_base_url}/Groups", headers=again.scim_headers()).json()
-        assert [g["displayName"] for g in group["Resources"]] == ["Sales EMEA"]
+        assert [(g["displayName"], g.get("externalId")) for g in group["Resources"]] == [
+            ("Finance Analysts", None), ("Sales EMEA", "00g1")]
 
 
 def test_fetch_survives_5xx_and_rate_limits(sandbox, tmp_path):

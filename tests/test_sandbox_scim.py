@@ -162,15 +162,44 @@ def test_filter_by_user_name_with_an_apostrophe(scim):
     assert scim.get("/Users", params={"filter": 'userName eq "nobody@example.com"'}).json()["totalResults"] == 0
 
 
-def test_only_provisioned_members_are_scim_users(scim):
-    assert scim.get("/Users").json()["totalResults"] == 0
-    assert scim.get(f"/Users/{BEN}").status_code == 404
+def test_pre_scim_members_are_listed_without_external_id_and_read_only(scim):
+    listed = scim.get("/Users").json()
+    by_id = {u["id"]: u for u in listed["Resources"]}
+    # every member but the guest and the scheduler robot; id = memberId; no externalId (RFC 7643 §3.1)
+    assert sorted(by_id) == sorted([ADA, BEN, CLEO, DAN, ARNE, "In1InactiveIn1InactiveIn1Inac",
+                                    "Er2EmbedEr2EmbedEr2EmbedEr2Em", "Sm3StewardSm3StewardSm3Stewar"])
+    assert all("externalId" not in u for u in listed["Resources"])
+    assert (by_id[ARNE]["active"], by_id[BEN]["active"], by_id[BEN]["userType"]) == (False, True, "Build")
+    found = scim.get("/Users", params={"filter": 'userName eq "ben.builder@example.com"'}).json()
+    assert [u["id"] for u in found["Resources"]] == [BEN]
+    assert scim.get(f"/Users/{BEN}").json()["userName"] == "Ben.Builder@Example.com"
+    assert scim.get(f"/Users/{GWEN}").status_code == 404
+    r = scim.patch(f"/Users/{BEN}", json=patch({"op": "replace", "path": "userType", "value": "View"}))
+    assert error_of(r, 404) == (f"User '{BEN}' is not provisioned by SCIM; POST /Users with its userName links it")
+    assert scim.delete(f"/Users/{BEN}").status_code == 404
+
+
+def test_linking_a_listed_member_keeps_its_id_and_the_external_id(scim):
+    r = scim.post("/Users", json=user("ben.builder@example.com", "Ben", "Builder", userType="Build", externalId="00u1"))
+    assert (r.status_code, r.json()["id"], r.json()["externalId"]) == (201, BEN, "00u1")
+    found = scim.get("/Users", params={"filter": 'userName eq "ben.builder@example.com"'}).json()
+    assert [(u["id"], u.get("externalId")) for u in found["Resources"]] == [(BEN, "00u1")]
+
+
+def test_pre_scim_teams_are_listed_but_not_archived_ones(scim):
+    listed = scim.get("/Groups").json()["Resources"]
+    assert [(g["id"], g["displayName"], "externalId" in g) for g in listed] == [
+        (FINANCE, "Finance Analysts", False), (SALES, "Sales EMEA", False)]
+    found = scim.get("/Groups", params={"filter": 'displayName eq "Sales EMEA"'}).json()["Resources"]
+    assert [g["id"] for g in found] == [SALES]
+    r = scim.patch(f"/Groups/{SALES}", json=patch({"op": "replace", "path": "displayName", "value": "X"}))
+    assert error_of(r, 404) == f"Group '{SALES}' is not provisioned by SCIM; POST /Groups with its displayName links it"
 
 
 def test_delete_user_makes_the_member_inactive(scim, api):
     scim.post("/Users", json=user("cleo.viewer@example.com", "Cleo", "Viewer"))
     assert scim.delete(f"/Users/{CLEO}").status_code == 204
-    assert scim.get(f"/Users/{CLEO}").status_code == 404
+    assert scim.get(f"/Users/{CLEO}").status_code == 404  # deprovisioned: not listed as a pre-SCIM member
     assert api.get(f"/v2/members/{CLEO}").json()["isInactive"] is True
 
 

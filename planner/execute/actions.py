@@ -156,16 +156,20 @@ class Clients:
     def _live(self) -> bool:
         return getattr(self._local, "live", False)
 
-    def find_user(self, user_name: str) -> SigmaUser | None:
-        """The SCIM user with this ``userName`` (case-insensitive), from the index or ``userName eq``; ``None`` if none."""
+    def find_user(self, user_name: str, *, listed: bool = False) -> SigmaUser | None:
+        """The provisioned SCIM user with this ``userName`` (case-insensitive), from the index or
+        ``userName eq``; ``None`` if none. ``listed``: a listed pre-SCIM member (no ``externalId``,
+        :mod:`.scim_client`) counts too."""
         user: SigmaUser | None
         known = False
         if self.users is not None and not self._live():
             known, user = self.users.lookup(user_name)
         if not known:
-            user = self.need_scim().find_user(user_name)
+            user = self.need_scim().find_user(user_name, listed=True)
             if self.users is not None:
                 self.users.put(user_name, user)
+        if user is not None and not (listed or user.external_id):
+            return None
         if user is not None and user.id:
             self.ids.set_user(user_name, user.id)
         return user
@@ -276,6 +280,7 @@ def planned_user(action: Action) -> SigmaUser:
         emails.append(Email(value=address, type="work", primary=True))
     user = SigmaUser(
         user_name=user_name,
+        external_id=str(_get(action.target, "idpId") or user_name),  # marks it provisioned (scim_client)
         name=Name(given_name=given, family_name=family) if (given or family) else None,
         emails=emails or None,
         user_type=_get(after, "userType", "memberType"),
@@ -358,6 +363,8 @@ def _user_fix(user: SigmaUser, wanted: SigmaUser, skip: frozenset[str] = frozens
     if ("active" not in skip and wanted.active is not None and user.active is not None
             and bool(user.active) != bool(wanted.active)):
         ops.append(PatchOperation(op="replace", path="active", value=bool(wanted.active)))
+    if wanted.external_id and not user.external_id:  # provisioned by a client that sent none: mark it ours
+        ops.append(PatchOperation(op="replace", path="externalId", value=wanted.external_id))
     return PatchOp[SigmaUser](operations=ops) if ops else None
 
 
@@ -474,8 +481,8 @@ class CreateUser(_ScimUserHandler):
             except ApiError as exc:
                 if exc.status != 409:
                     raise
-                with clients.live_reads():
-                    user = self._find(action, clients)  # created by an earlier attempt whose answer was lost
+                with clients.live_reads():  # created by an earlier attempt whose answer was lost, or by
+                    user = clients.find_user(user_name_of(action), listed=True)  # a client sending no externalId
                 if user is None and exc.existing_member_id:  # "member-id=<id>" (sigma-api.md §2.4, §7)
                     named = scim.get_user(exc.existing_member_id)
                     if named is not None and (named.user_name or "").casefold() == user_name_of(action).casefold():
@@ -645,7 +652,8 @@ class CreateGroup(_ScimGroupHandler):
 
     def _body(self, action: Action, member_ids: Sequence[str]) -> Group:
         members = [GroupMember(value=v) for v in member_ids] or None
-        return Group(display_name=display_name_of(action), members=members)
+        return Group(display_name=display_name_of(action), members=members,
+                     external_id=str(_get(action.target, "groupId") or display_name_of(action)))
 
     def write(self, action, clients, seen, on_ids):
         scim = clients.need_scim()

@@ -12,6 +12,12 @@ literal (RFC 7644 §3.4.2.2 refers to RFC 7159 for ``compValue``), quoted by
 :meth:`scim2_models.ScimFilter.quote`: ``"`` and ``\\`` are escaped, an
 apostrophe needs no escaping (``o'brien@example.com`` stays as it is).
 
+Sigma's SCIM lists pre-SCIM members and teams too (docs/sandbox.md): a resource is
+*provisioned* (SCIM-managed) only when it carries an ``externalId``, which only a
+provisioning client sets (RFC 7643 §3.1); apply sends the IdP's id as ``externalId``.
+:meth:`SigmaScimClient.find_user` / :meth:`~SigmaScimClient.find_group` answer
+provisioned resources unless ``listed=True``.
+
 Failures come out as :class:`planner.execute.errors.ApiError` (``AuthError``
 for 401); retries happen below, in :class:`RetryTransport`.
 """
@@ -133,11 +139,12 @@ class SigmaScimClient:
 
     # ------------------------------------------------------------------ users
 
-    def find_user(self, user_name: str) -> SigmaUser | None:
-        """The user whose ``userName`` equals ``user_name`` (case-insensitively, RFC 7643 §4.1.1), or ``None``."""
+    def find_user(self, user_name: str, *, listed: bool = False) -> SigmaUser | None:
+        """The provisioned user whose ``userName`` equals ``user_name`` (case-insensitively, RFC 7643
+        §4.1.1), or ``None``; ``listed``: a listed pre-SCIM member (no ``externalId``) counts too."""
         found = self._search(SigmaUser, "/Users", user_name_filter(user_name))
         wanted = user_name.casefold()
-        matches = [u for u in found if (u.user_name or "").casefold() == wanted]
+        matches = [u for u in found if (u.user_name or "").casefold() == wanted and (listed or u.external_id)]
         return matches[0] if matches else None
 
     def get_user(self, user_id: str) -> SigmaUser | None:
@@ -163,10 +170,11 @@ class SigmaScimClient:
 
     # ------------------------------------------------------------------ groups
 
-    def find_group(self, display_name: str) -> Group | None:
-        """The group whose ``displayName`` equals ``display_name`` exactly, or ``None``."""
+    def find_group(self, display_name: str, *, listed: bool = False) -> Group | None:
+        """The provisioned group whose ``displayName`` equals ``display_name`` exactly, or ``None``;
+        ``listed``: a listed pre-SCIM team (no ``externalId``) counts too."""
         found = self._search(Group, "/Groups", display_name_filter(display_name))
-        matches = [g for g in found if g.display_name == display_name]
+        matches = [g for g in found if g.display_name == display_name and (listed or g.external_id)]
         return matches[0] if matches else None
 
     def get_group(self, group_id: str) -> Group | None:

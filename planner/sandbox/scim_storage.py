@@ -35,6 +35,16 @@ filters' grammar, list responses); this module only holds Sigma's semantics
   members left in a linked team are visible through REST only.
 - DELETE of a User makes the member inactive and unlinks it; DELETE of a Group
   deletes the team.
+- Pre-SCIM members and teams are listed too (Sigma's SCIM docs: admins "may be able
+  to import users from Sigma into your IdP"; Okta's import and "Link Group" read
+  them over SCIM): ``GET /Users`` lists every member that is not a guest (SCIM
+  cannot manage guests, §5.3) nor the scheduler robot, with ``id`` = memberId and
+  no ``externalId``; ``GET /Groups`` lists every team that is not archived, with
+  ``id`` = teamId. They are found by ``userName eq`` / ``displayName eq`` like the
+  others, but are read-only over SCIM (``PUT``/``PATCH``/``DELETE`` are 404 "not
+  provisioned by SCIM") until the IdP links them with ``POST``. ``externalId`` is
+  set only by a provisioning client (RFC 7643 §3.1), so it is what tells a
+  provisioned resource from a listed pre-SCIM one.
 - ``meta.version`` is ``W/"<n>"``, changed on every change of the member or
   team, whichever API made it.
 
@@ -151,7 +161,8 @@ class SigmaScimStorage(ScimStorage):
     def _user_resource(self, model: type[Resource[Any]], row: sqlite3.Row) -> Resource[Any]:
         """A member row as a SCIM User of ``model`` (the stored attributes under Sigma's values)."""
         data: dict[str, Any] = json.loads(row["scim_json"]) if row["scim_json"] else {}
-        data["id"] = row["scim_id"]
+        provisioned = row["scim_id"] is not None
+        data["id"] = row["scim_id"] if provisioned else row["member_id"]
         data["userName"] = data.get("userName") or row["email"]
         name = dict(data.get("name") or {})
         if row["first_name"]:
@@ -161,7 +172,7 @@ class SigmaScimStorage(ScimStorage):
         if name:
             data["name"] = name
         data["userType"] = row["member_type"]
-        data["active"] = not row["is_inactive"]
+        data["active"] = not row["is_inactive"] if provisioned else not (row["is_inactive"] or row["is_archived"])
         schemas = list(data.get("schemas") or [CORE_USER])
         if SIGMA_USER_EXTENSION in model.get_extension_models():
             ext = dict(data.get(SIGMA_USER_EXTENSION) or {})
@@ -179,7 +190,7 @@ class SigmaScimStorage(ScimStorage):
     def _group_resource(self, model: type[Resource[Any]], row: sqlite3.Row) -> Resource[Any]:
         """A team row as a SCIM Group of ``model``, listing its SCIM-managed members."""
         data: dict[str, Any] = json.loads(row["scim_json"]) if row["scim_json"] else {}
-        data["id"] = row["scim_id"]
+        data["id"] = row["scim_id"] if row["scim_id"] is not None else row["team_id"]
         data["displayName"] = row["name"]
         displays = data.pop(_MEMBER_DISPLAY, {})
         members = [
@@ -356,11 +367,15 @@ class SigmaScimStorage(ScimStorage):
                 current = self.state.scim_user_row(resource_id)
                 if current is None:
                     raise NotFoundException(detail=f"User {resource_id!r} not found")
+                _refuse_pre_scim(current, "User")
                 row = self.state.scim_update_user(
                     resource_id, self._user_attrs(resource, current=current),
                     expected_version=_version_number(expected_version),
                 )
                 return self._user_resource(model, row)
+            current = self.state.scim_group_row(resource_id)
+            if current is not None:
+                _refuse_pre_scim(current, "Group")
             display_name, members, extra = self._group_parts(resource)
             row = self.state.scim_update_group(
                 resource_id, display_name, members, extra, expected_version=_version_number(expected_version)
@@ -370,10 +385,24 @@ class SigmaScimStorage(ScimStorage):
     def delete(self, resource_type: ResourceType, resource_id: str, *, expected_version: str | None = None) -> None:
         """DELETE /Users/{id} (member inactive + unlinked) or /Groups/{id} (team deleted)."""
         with _scim_errors():
+            current = (self.state.scim_user_row if self._is_user(resource_type) else self.state.scim_group_row)(resource_id)
+            if current is not None:
+                _refuse_pre_scim(current, "User" if self._is_user(resource_type) else "Group")
             if self._is_user(resource_type):
                 self.state.scim_delete_user(resource_id, expected_version=_version_number(expected_version))
             else:
                 self.state.scim_delete_group(resource_id, expected_version=_version_number(expected_version))
+
+
+def _refuse_pre_scim(row: sqlite3.Row, what: str) -> None:
+    """404 for a write to a listed pre-SCIM member or team: it is read-only over SCIM until the IdP
+    links it with ``POST /Users`` (same userName) or ``POST /Groups`` (same displayName), §5.3."""
+    if row["scim_id"] is None:
+        key = "userName" if what == "User" else "displayName"
+        raise NotFoundException(
+            detail=f"{what} {row['member_id' if what == 'User' else 'team_id']!r} is not provisioned by SCIM; "
+            f"POST /{what}s with its {key} links it"
+        )
 
 
 def _indexed_equality(scim_filter: ScimFilter[Any] | None, attribute: str) -> str | None:

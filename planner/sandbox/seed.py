@@ -87,8 +87,9 @@ def load_seed(directory: str | Path) -> Seed:
 def seed_state(state: SandboxState, seed: Seed, *, documents_per_member: int = 2) -> None:
     """Load ``seed`` into an empty ``state``, then link the SCIM users and groups it holds.
 
-    A SCIM user whose ``userName`` matches no member, or a group whose
-    ``displayName`` matches no team, is skipped (the export is the truth about
+    Only resources with an ``externalId`` were provisioned by an IdP (the others are the
+    pre-SCIM members and teams SCIM lists too). A SCIM user whose ``userName`` matches no
+    member, or a group whose ``displayName`` matches no team, is skipped (the export is the truth about
     what exists).
     """
     state.seed(seed.export, documents_per_member=documents_per_member)
@@ -96,11 +97,15 @@ def seed_state(state: SandboxState, seed: Seed, *, documents_per_member: int = 2
         state.seed_default_account_types()
     by_email = {m.email_key: m.member_id for m in seed.export.members}
     for user in seed.scim_users:
+        if not user.get("externalId"):
+            continue  # a listed pre-SCIM member (RFC 7643 §3.1: only a provisioning client sets externalId)
         member_id = by_email.get(email_key(str(user.get("userName") or "")))
         if member_id is not None:
             state.link_scim_user(member_id, user)
     by_name = {t.name: t.team_id for t in seed.export.teams}
     for group in seed.scim_groups:
+        if not group.get("externalId"):
+            continue  # a listed pre-SCIM team
         team_id = by_name.get(str(group.get("displayName") or ""))
         if team_id is not None:
             state.link_scim_group(team_id, group)

@@ -1099,20 +1099,39 @@ class SandboxState:
 
     # ------------------------------------------------------------------ SCIM users
 
+    _LISTED_PRE_SCIM = (
+        "(scim_id IS NULL AND scim_created IS NULL AND user_kind != 'guest' AND member_id != ? AND email_key != ? "
+        "AND member_id NOT IN (SELECT scim_id FROM members WHERE scim_id IS NOT NULL))"
+    )
+    """Members SCIM lists though no IdP provisioned them (docs/sandbox.md "pre-SCIM members"):
+    not guests (SCIM cannot manage them, §5.3), not the scheduler robot, not a member SCIM
+    deprovisioned (``DELETE /Users``: the resource is gone), and not a memberId a renamed user's
+    SCIM id already designates."""
+
     def scim_user_row(self, scim_id: str) -> sqlite3.Row | None:
-        """The member linked to SCIM id ``scim_id``, or ``None``."""
+        """The member SCIM id ``scim_id`` designates: the SCIM-managed member with that SCIM id,
+        else a listed pre-SCIM member whose memberId it is; ``None`` when neither exists."""
         with self.lock:
-            return self._one("SELECT * FROM members WHERE scim_id=?", (scim_id,))
+            row = self._one("SELECT * FROM members WHERE scim_id=?", (scim_id,))
+            if row is None:
+                row = self._one(
+                    f"SELECT * FROM members WHERE member_id=? AND {self._LISTED_PRE_SCIM}",
+                    (scim_id, SCHEDULER_ROBOT_MEMBER_ID, SCHEDULER_ROBOT_EMAIL),
+                )
+            return row
 
     def scim_user_rows(self, *, user_name: str | None = None) -> list[sqlite3.Row]:
-        """SCIM-managed members (all, or those whose email key is ``user_name``'s)."""
+        """Every member SCIM lists: the SCIM-managed ones and the pre-SCIM ones (see
+        :attr:`_LISTED_PRE_SCIM`); all, or those whose email key is ``user_name``'s."""
+        listed = f"(scim_id IS NOT NULL OR {self._LISTED_PRE_SCIM})"
+        robot = (SCHEDULER_ROBOT_MEMBER_ID, SCHEDULER_ROBOT_EMAIL)
         with self.lock:
             if user_name is not None:
                 return self._q(
-                    "SELECT * FROM members WHERE scim_id IS NOT NULL AND email_key=? ORDER BY seq",
-                    (email_key(user_name),),
+                    f"SELECT * FROM members WHERE {listed} AND email_key=? ORDER BY seq",
+                    (*robot, email_key(user_name)),
                 )
-            return self._q("SELECT * FROM members WHERE scim_id IS NOT NULL ORDER BY seq")
+            return self._q(f"SELECT * FROM members WHERE {listed} ORDER BY seq", robot)
 
     def scim_create_user(self, attrs: Mapping[str, Any]) -> sqlite3.Row:
         """SCIM ``POST /Users`` after validation (:mod:`planner.sandbox.scim_storage`).
@@ -1232,26 +1251,37 @@ class SandboxState:
                 self._move_documents(row["member_id"], self.scim_owner_id, False)
             self._update_member_columns(
                 row["member_id"],
-                {"scim_id": None, "scim_json": None, "scim_created": None, "is_inactive": 1},
+                {"scim_id": None, "scim_json": None, "is_inactive": 1},  # scim_created kept: deprovisioned, not listed
                 self.scim_owner_id,
             )
 
     # ------------------------------------------------------------------ SCIM groups
 
+    _LISTED_PRE_SCIM_TEAM = (
+        "(scim_id IS NULL AND is_archived=0 AND team_id NOT IN (SELECT scim_id FROM teams WHERE scim_id IS NOT NULL))"
+    )
+    """Teams SCIM lists though no IdP group is linked to them (Okta's "Link Group" reads them)."""
+
     def scim_group_row(self, scim_id: str) -> sqlite3.Row | None:
-        """The team linked to SCIM id ``scim_id``, or ``None``."""
+        """The team SCIM id ``scim_id`` designates: the SCIM-managed team with that SCIM id, else a
+        listed pre-SCIM team whose teamId it is; ``None`` when neither exists."""
         with self.lock:
-            return self._one("SELECT * FROM teams WHERE scim_id=?", (scim_id,))
+            row = self._one("SELECT * FROM teams WHERE scim_id=?", (scim_id,))
+            if row is None:
+                row = self._one(f"SELECT * FROM teams WHERE team_id=? AND {self._LISTED_PRE_SCIM_TEAM}", (scim_id,))
+            return row
 
     def scim_group_rows(self, *, display_name: str | None = None) -> list[sqlite3.Row]:
-        """SCIM-managed teams (all, or those named ``display_name``, case-insensitively)."""
+        """Every team SCIM lists (SCIM-managed and pre-SCIM, see :attr:`_LISTED_PRE_SCIM_TEAM`); all, or
+        those named ``display_name``, case-insensitively."""
+        listed = f"(scim_id IS NOT NULL OR {self._LISTED_PRE_SCIM_TEAM})"
         with self.lock:
             if display_name is not None:
                 return self._q(
-                    "SELECT * FROM teams WHERE scim_id IS NOT NULL AND lower(name)=lower(?) ORDER BY seq",
+                    f"SELECT * FROM teams WHERE {listed} AND lower(name)=lower(?) ORDER BY seq",
                     (display_name,),
                 )
-            return self._q("SELECT * FROM teams WHERE scim_id IS NOT NULL ORDER BY seq")
+            return self._q(f"SELECT * FROM teams WHERE {listed} ORDER BY seq")
 
     def scim_group_members(self, team_id: str) -> list[sqlite3.Row]:
         """SCIM-managed members of a team: ``(scim_id, email)`` rows, in insertion order.
