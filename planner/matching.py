@@ -44,6 +44,7 @@ from .rules.context import Context, member_of, sorted_positions
 
 LINK_KEY_OF = {
     "override": "override",
+    "scim": "scim",
     "user_name": "email",
     "emails": "other_email",
     "domain_aliases": "domain_alias",

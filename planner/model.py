@@ -178,6 +178,45 @@ class AccountType:
 
 
 @dataclass(frozen=True, slots=True)
+class ScimUser:
+    """A User as Sigma's SCIM service lists it (``scim/Users.json``, RFC 7643 §4.1).
+
+    ``id`` is the SCIM id (Sigma's memberId, docs/sandbox.md); ``external_id`` is what the
+    provisioning client sent (RFC 7643 §3.1: only a client sets it), so a user with one is
+    *provisioned* (SCIM-managed) and a user without one is a listed pre-SCIM member.
+    ``user_type`` is the account type name, ``active`` ``None`` when not said.
+    """
+
+    id: str
+    user_name: str
+    user_name_key: str
+    external_id: str | None = None
+    active: bool | None = None
+    user_type: str | None = None
+
+    @property
+    def provisioned(self) -> bool:
+        """True when an IdP provisioned (or linked) this user: it carries an ``externalId``."""
+        return bool(self.external_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ScimGroup:
+    """A Group as Sigma's SCIM service lists it (``scim/Groups.json``): ``id`` = teamId,
+    ``member_ids`` the SCIM ids of its SCIM-managed members; provisioned as :class:`ScimUser`."""
+
+    id: str
+    display_name: str
+    external_id: str | None = None
+    member_ids: tuple[str, ...] = ()
+
+    @property
+    def provisioned(self) -> bool:
+        """True when an IdP group is linked to this team: it carries an ``externalId``."""
+        return bool(self.external_id)
+
+
+@dataclass(frozen=True, slots=True)
 class InputFile:
     """A file that was read: path as given, sha256 of its bytes, what it held, how many records."""
 
@@ -201,6 +240,10 @@ class SigmaExport:
     team_memberships: tuple[TeamMembership, ...] = ()
     account_types: tuple[AccountType, ...] | None = None
     inputs: tuple[InputFile, ...] = ()
+    scim_users: tuple[ScimUser, ...] | None = None
+    """Sigma's SCIM Users (``scim/Users.json``), ``None`` when the export has no ``scim/`` folder."""
+    scim_groups: tuple[ScimGroup, ...] | None = None
+    """Sigma's SCIM Groups (``scim/Groups.json``), ``None`` when the export has no ``scim/`` folder."""
 
     @property
     def people(self) -> tuple[SigmaMember, ...]:

@@ -43,7 +43,7 @@ from .errors import UserError
 from .matching import match_identities
 from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
 from .policy import Policy
-from .rules import Outcome, account_types, duplicates, guards, guests, linking, teams, unmatched
+from .rules import Outcome, account_types, duplicates, guards, guests, linking, scim_state, teams, unmatched
 from .rules.context import Context, build_context, find_member_id, member_of, take_rows
 
 
@@ -156,6 +156,8 @@ def decide(ctx: Context) -> dict[str, Any]:
     outcome = Outcome()
     pinned, never, overrides = linking.resolve_overrides(ctx)
     outcome.extend(overrides)
+    pinned, contradicted = scim_state.merge_pins(pinned, scim_state.scim_links(ctx))
+    outcome.extend(contradicted)
     shared = duplicates.shared_addresses(ctx)
     renames = duplicates.resolve(ctx, shared)
     graph = match_identities(ctx, pinned, never)
@@ -173,6 +175,8 @@ def decide(ctx: Context) -> dict[str, Any]:
     unmatched_decisions, unmatched_outcome = unmatched.decide(ctx, roster)
     outcome.extend(unmatched_outcome)
     actions = add_cross_dependencies(outcome.actions)
+    actions, scim_items = scim_state.settle(ctx.scim, actions)
+    outcome.review_items.extend(scim_items)
     guard_results, guard_items = guards.evaluate(ctx, roster, types, actions)
     return {
         "roster": roster,

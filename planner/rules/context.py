@@ -168,6 +168,8 @@ class Context:
     """Row position of each IdP id in :attr:`idp_users`."""
     group_rows: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
     """The :attr:`idp_users` rows of each group's members (flattened, each once), by group id."""
+    scim: "ScimState" = field(default=None, repr=False)  # type: ignore[assignment]  # noqa: F821
+    """What an IdP already provisioned (:mod:`planner.rules.scim_state`); empty without SCIM files."""
 
     def account_type_spelling(self, name: str) -> str | None:
         """The organization's spelling of account type ``name`` (case-insensitive), if known."""
@@ -256,7 +258,14 @@ def build_context(snapshot: Snapshot, policy: Policy) -> Context:
         member_row=member_row,
         idp_row=idp_row,
         group_rows=group_rows,
+        scim=_scim_state(snapshot),
     )
+
+
+def _scim_state(snapshot: Snapshot):
+    from .scim_state import scim_state  # imported here: scim_state reads matching's columns, matching this module
+
+    return scim_state(snapshot.sigma)
 
 
 def _first_memberships(memberships) -> list:

@@ -62,7 +62,9 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
     def of_kind(*kinds: ActionKind) -> list[Action]:
         return [a for k in kinds for a in by_kind.get(k, ())]
 
-    deactivated = _by_member(of_kind(*DEACTIVATING), DEACTIVATING)
+    # a SCIM-managed member is deactivated through SCIM (rules/scim_state.py): the same person leaves
+    leaving = DEACTIVATING + (ActionKind.SCIM_DEACTIVATE_USER,)
+    deactivated = _by_member(of_kind(*leaving), leaving)
     type_changes = _by_member(of_kind(ActionKind.SCIM_SET_ACCOUNT_TYPE), (ActionKind.SCIM_SET_ACCOUNT_TYPE,))
     admin_types = {t.casefold() for t in policy.guards.admin_account_types}
 
@@ -180,7 +182,8 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
     people = int(ctx.members["active"].sum())
     memberships = len(ctx.team_members)
     counts = {
-        "deactivations": (len(of_kind(ActionKind.MEMBERS_DEACTIVATE)), people, "active Sigma people"),
+        "deactivations": (len(of_kind(ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_DEACTIVATE_USER)), people,
+                          "active Sigma people"),
         "guest_disables": (len(of_kind(ActionKind.MEMBERS_DISABLE_GUEST)), people, "active Sigma people"),
         "team_member_removals": (len(of_kind(ActionKind.TEAMS_REMOVE_MEMBER)), memberships, "team memberships"),
         "downgrades": (sum(a.evidence.get("change") == "downgrade" for a in of_kind(ActionKind.SCIM_SET_ACCOUNT_TYPE)),

@@ -178,7 +178,7 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
             values = pd.Series(values, index=links.index, dtype=object)
         links[col] = values
     reactivate_all = policy.linking.archived_members == "reactivate"
-    pinned = links["key"] == "override"
+    pinned = links["key"].isin(("override", "scim")).to_numpy()  # a reviewer's link, or Sigma's SCIM state
     live = links["idp_active"] & links["in_scope"]
     links["status"] = np.select(
         [
@@ -834,6 +834,8 @@ def _link_reason(key: str, idp_id: str, idp_user_name: str, idp_field: str, idp_
         what = "the Sigma email equals the IdP userName"
     elif key == "override":
         what = f"linking.overrides says IdP user {idp_id} is this member"
+    elif key == "scim":
+        what = f"Sigma's SCIM state already links them (SCIM {idp_field} {idp_value!r})"
     elif key == "emails":
         what = f"the Sigma email equals the IdP user's {idp_field}"
     elif key == "domain_aliases":

@@ -25,6 +25,10 @@ A *Sigma export* is a directory (file names matched case-insensitively):
 ``team_members.csv``        ``teamId,userId,isTeamAdmin[,addedBy]``; ``memberId`` is accepted
                             for ``userId`` (formats.md §1f spelling, with ``teamName,email``).
 ``account_types.csv``       ``accountTypeId,accountTypeName,description,isCustom``.
+``scim/Users.json``,        optional, both or neither: Sigma's SCIM ``GET /Users`` and ``GET /Groups``
+``scim/Groups.json``        ListResponses as ``sigma-migrate fetch`` writes them (read by
+                            :mod:`planner.sources.scim`): which members and teams an IdP already
+                            provisioned (:class:`~planner.model.ScimUser`, ``externalId`` set).
 ==========================  =================================================================
 
 When both a ``.json`` and a ``.csv`` of one kind exist, the JSON is read and the
@@ -57,7 +61,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..model import AccountType, Severity, SigmaExport, SigmaMember, SigmaTeam, SourceRef, TeamMembership
+from ..model import (
+    AccountType,
+    ScimGroup,
+    ScimUser,
+    Severity,
+    SigmaExport,
+    SigmaMember,
+    SigmaTeam,
+    SourceRef,
+    TeamMembership,
+)
 from .envelopes import batches, objects, records
 from .files import Findings, guarded, read_json
 from .tabular import Table, read_table
@@ -650,13 +664,45 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
             )(path, findings)
         inputs.append(info)
 
+    scim_users, scim_groups, scim_inputs = _scim_state(directory, findings)
     return SigmaExport(
         members=tuple(members),
         teams=tuple(teams),
         team_memberships=tuple(memberships),
         account_types=None if account_types is None else tuple(account_types),
-        inputs=tuple(i for i in inputs if i is not None),
+        inputs=tuple(i for i in inputs if i is not None) + scim_inputs,
+        scim_users=scim_users,
+        scim_groups=scim_groups,
     )
+
+
+def _scim_state(directory: Path, findings: Findings) -> tuple[
+        tuple[ScimUser, ...] | None, tuple[ScimGroup, ...] | None, tuple]:
+    """``scim/Users.json`` + ``scim/Groups.json`` (what ``fetch`` writes with a SCIM token) as
+    Sigma's SCIM state; ``(None, None, ())`` without a ``scim/`` folder. One file without the
+    other is an error (``missing-file``): half the SCIM state would make linked teams or members
+    look unlinked."""
+    folder = next((p for p in directory.iterdir() if p.is_dir() and p.name.casefold() == "scim"), None)
+    if folder is None:
+        return None, None, ()
+    by_name = {p.name.casefold(): p for p in folder.iterdir() if p.is_file()}
+    files = [by_name.get("users.json"), by_name.get("groups.json")]
+    if None in files:
+        missing = "Users.json" if files[0] is None else "Groups.json"
+        findings.error("missing-file", folder, "", missing,
+                       f"the scim/ folder has no {missing}: Sigma's SCIM state needs both Users.json and Groups.json "
+                       "(as `sigma-migrate fetch` writes them with SIGMA_SCIM_TOKEN)")
+        return None, None, ()
+    from . import scim as scim_source
+
+    listed = scim_source.load({"resources": files}, findings)
+    users = tuple(
+        ScimUser(u.id, u.user_name, u.user_name_key, u.external_id, u.active,
+                 str(u.attributes["userType"]) if u.attributes.get("userType") else u.user_type)
+        for u in listed.users
+    )
+    groups = tuple(ScimGroup(g.id, g.display_name, g.external_id, g.member_user_ids) for g in listed.groups)
+    return users, groups, tuple(listed.inputs)
 
 
 def _dedupe_memberships(memberships: list[TeamMembership]) -> list[TeamMembership]:

@@ -1,0 +1,119 @@
+"""Planning with Sigma's SCIM state (issue 11 item 1): what an IdP already provisioned is linked,
+what SCIM already holds is not planned again, and a SCIM-managed member is never offered a REST edit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from planner.model import ScimGroup, ScimUser, Snapshot, email_key
+
+from .plan_factory import group, kinds, member, plan, review_codes, snapshot, team, user
+
+
+def provisioned(member_id: str, user_name: str, external_id: str, user_type: str = "View",
+                active: bool = True) -> ScimUser:
+    return ScimUser(member_id, user_name, email_key(user_name), external_id, active, user_type)
+
+
+def listed(member_id: str, user_name: str, user_type: str = "View") -> ScimUser:
+    """A pre-SCIM member as Sigma's SCIM lists it: no externalId."""
+    return ScimUser(member_id, user_name, email_key(user_name), None, True, user_type)
+
+
+ROOT_SCIM = provisioned("root", "root@example.com", "u-root", "Admin")
+
+
+def with_scim(snap: Snapshot, users=(), groups=()) -> Snapshot:
+    return replace(snap, sigma=replace(snap.sigma, scim_users=(ROOT_SCIM, *users), scim_groups=tuple(groups)))
+
+
+def test_a_provisioned_member_is_linked_by_scim_and_gets_no_action():
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")],
+                              [user("u1", "alice@example.com", first="Alice", last="A")]),
+                     [provisioned("m1", "alice@example.com", "u1")])
+    p = plan(snap)
+    assert kinds(p) == []
+    assert review_codes(p) == []
+    row = next(r for r in p.people if r.member_id == "m1")
+    assert (row.link_key, row.idp_id, row.actions) == ("scim", "u1", ())
+
+
+def test_a_listed_pre_scim_member_is_still_linked_by_the_plan():
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")],
+                              [user("u1", "alice@example.com", first="Alice", last="A")]),
+                     [listed("m1", "alice@example.com")])
+    assert kinds(plan(snap)) == [("scim.link_user", "scim.link_user:m1")]
+
+
+def test_the_member_an_apply_created_satisfies_a_never_override():
+    # jordan.lee2 was created by the applied plan (a new member, SCIM id = its memberId)
+    snap = with_scim(snapshot([member("old", "jordan.lee@example.com", "Jordan", "Lee", archived=True),
+                               member("new1", "jordan.lee2@example.com", "Jordan", "Lee")],
+                              [user("u3", "jordan.lee2@example.com", first="Jordan", last="Lee")]),
+                     [provisioned("new1", "jordan.lee2@example.com", "u3")])
+    p = plan(snap, "linking: {overrides: [{idp: u3, member: never}]}")
+    assert kinds(p) == []
+    assert review_codes(p) == []
+
+
+def test_a_new_account_type_goes_through_scim_only():
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A", member_type="View")],
+                              [user("u1", "alice@example.com", first="Alice", last="A")],
+                              [group("g1", "Sigma-Build", users=["u1"])], account_types=["Admin", "Build", "View"]),
+                     [provisioned("m1", "alice@example.com", "u1", "View")])
+    p = plan(snap, "account_types: {group_map: {Sigma-Build: Build, Sigma-Admins: Admin}, "
+                   "precedence: [Admin, Build, View]}")
+    assert kinds(p) == [("scim.set_account_type", "scim.set_account_type:m1")]
+    assert p.actions[0].depends_on == ()  # the link it would wait for is already made
+
+
+def test_a_provisioned_member_who_left_the_idp_is_deactivated_through_scim():
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")], []),
+                     [provisioned("m1", "alice@example.com", "u1")])
+    p = plan(snap, "unmatched: {action: deactivate}")
+    assert kinds(p) == [("scim.deactivate_user", "scim.deactivate_user:m1")]
+    action = p.actions[0]
+    assert (dict(action.target), action.before, action.after) == (
+        {"memberId": "m1", "email": "alice@example.com", "userName": "alice@example.com"},
+        {"active": True}, {"active": False})
+    assert action.evidence["restAction"] == "members.deactivate:m1"
+
+
+def test_an_email_change_of_a_provisioned_member_is_a_blocking_item_not_a_rest_edit():
+    # the IdP now sends another userName: Sigma would make a second account; REST cannot fix it (403)
+    snap = with_scim(snapshot([member("m1", "alice@old.example", "Alice", "A")],
+                              [user("u1", "alice@new.example", emails=["alice@new.example", "alice@old.example"],
+                                    first="Alice", last="A")]),
+                     [provisioned("m1", "alice@old.example", "u1")])
+    p = plan(snap, "user_name_guard: {on_mismatch: update_sigma_email}")
+    assert kinds(p) == []
+    assert ("scim.user_name_changed", True) in review_codes(p)
+    assert ("scim.managed_member", True) in review_codes(p)
+    item = next(r for r in p.review_items if r.code == "scim.managed_member")
+    assert item.message == (
+        "alice@old.example is provisioned by SCIM (externalId u1): Sigma refuses REST edits of SCIM-managed "
+        "members (403), so set email must be made in the IdP")
+
+
+def test_a_linked_team_with_the_planned_members_gets_no_action():
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")],
+                              [user("u1", "alice@example.com", first="Alice", last="A")],
+                              [group("g1", "Finance", users=["u1"])], teams=[team("t1", "Finance")],
+                              memberships={"t1": ["m1"]}),
+                     [provisioned("m1", "alice@example.com", "u1")],
+                     [ScimGroup("t1", "Finance", "g1", ("m1",))])
+    p = plan(snap, "teams: {rules: [{match: exact}]}")
+    assert kinds(p) == []
+    # the same team with a member still to add: only the membership change remains
+    snap2 = replace(snap, sigma=replace(snap.sigma, scim_groups=(ScimGroup("t1", "Finance", "g1", ()),)))
+    assert kinds(plan(snap2, "teams: {rules: [{match: exact}]}")) == [
+        ("scim.set_group_members", "scim.set_group_members:g1")]
+
+
+def test_an_override_contradicting_the_scim_state_is_blocking():
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A"), member("m2", "al@example.com")],
+                              [user("u1", "alice@example.com", first="Alice", last="A")]),
+                     [provisioned("m1", "alice@example.com", "u1")])
+    p = plan(snap, "linking: {overrides: [{idp: u1, member: m2}]}")
+    assert ("linking.override_contradicts_scim", True) in review_codes(p)
+    assert kinds(p) == []
