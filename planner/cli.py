@@ -364,6 +364,39 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
     )
 
 
+@cli.command("fetch-idp")
+@click.argument("idp", type=click.Choice(["okta", "entra", "google"]))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory to write the IdP export into (the layout `check --idp` reads).")
+@click.option("--base-url", help="API host: the Okta org URL (else OKTA_ORG_URL); Graph or Google API host "
+              "(default https://graph.microsoft.com / https://admin.googleapis.com). https; http only for loopback.")
+@click.option("--login-url", help="Entra sign-in host (default https://login.microsoftonline.com).")
+@click.option("--force", is_flag=True, help="Write into a directory that already holds files.")
+def fetch_idp_command(idp: str, out_dir: str, base_url: str | None, login_url: str | None, force: bool) -> None:
+    """Pull every user (all statuses), group and group member of an IdP into --out.
+
+    Credentials from the environment only: Okta OKTA_API_TOKEN; Entra ENTRA_TENANT_ID,
+    ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET; Google GOOGLE_APPLICATION_CREDENTIALS (service
+    account key file) and GOOGLE_ADMIN_EMAIL. A listing that ends early writes nothing.
+    """
+    import os
+    from pathlib import Path
+
+    from .idp import pull_idp, write_pull
+    from .output import output_directory
+
+    out = Path(out_dir)
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise UserError(f"{out}: directory is not empty (use --force to overwrite the export files)")
+    with output_directory(out):  # parent must exist; removed again if the pull fails
+        result = pull_idp(idp, os.environ, base_url=base_url, login_url=login_url)
+        write_pull(result, out)
+    c = result.counts
+    click.echo(f"fetched {c.users} {idp} users ({c.inactive} inactive"
+               + (f", {c.guests} guests" if idp == "entra" else "")
+               + f"), {c.groups} groups, {c.memberships} group memberships into {out}")
+
+
 def _one_line(text: str) -> str:
     """``text`` on one line (an error message must never span lines)."""
     return " ".join(str(text).splitlines())

@@ -83,6 +83,19 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - now).total_seconds())
 
 
+def throttle_wait(headers: httpx2.Headers, *, now: float | None = None) -> float | None:
+    """Seconds a 429 answer asks to wait: ``Retry-After`` (RFC 9110 §10.2.3), else Okta's
+    ``X-Rate-Limit-Reset`` (epoch seconds, UTC, when the rate-limit window resets: Okta's
+    "Rate limits" guide), else ``None``. A reset in the past gives ``0.0``."""
+    told = parse_retry_after(headers.get("retry-after"))
+    if told is not None:
+        return told
+    reset = (headers.get("x-rate-limit-reset") or "").strip()
+    if not reset.isdigit():
+        return None
+    return max(0.0, int(reset) - (time.time() if now is None else now))
+
+
 def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random | None = None) -> float:
     """Seconds to wait after failed attempt ``attempt`` (1-based): exponential, equal jitter."""
     ceiling = min(policy.backoff_cap, policy.backoff_base * (2 ** (attempt - 1)))
@@ -218,7 +231,7 @@ class RetryTransport(httpx2.BaseTransport):
             response.close()
             if response.status_code == 429:
                 self.stats.add(throttled=1, retries=1)
-                told = parse_retry_after(response.headers.get("retry-after"))
+                told = throttle_wait(response.headers)
                 if told is not None:
                     # every sender to this API, this one included, waits at throttle.wait()
                     delay = min(told, self.policy.retry_after_cap)

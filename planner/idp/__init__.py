@@ -1,0 +1,69 @@
+"""``sigma-migrate fetch-idp okta|entra|google``: pull an IdP's users, groups and members over its REST API.
+
+Each IdP module (:mod:`.okta`, :mod:`.entra`, :mod:`.google`) reads every
+listing whole (paging, throttling, count checks: :mod:`planner.listing`) and
+returns an :class:`~.pull.IdpPull` whose files are exactly the layout its
+loader in :mod:`planner.sources` reads. :func:`fetch_idp` writes them all or
+nothing. Credentials come from the environment only and are never written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from ..execute.retry import RetryPolicy
+from ..output import Outputs
+from .http import IdpFetchError
+from .pull import IdpPull
+
+IDPS = ("okta", "entra", "google")
+"""The IdPs ``fetch-idp`` pulls from."""
+
+
+def pull_idp(
+    idp: str,
+    environ: Mapping[str, str],
+    *,
+    base_url: str | None = None,
+    login_url: str | None = None,
+    retry: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> IdpPull:
+    """Pull ``idp`` (one of :data:`IDPS`) with the credentials in ``environ``; nothing is written.
+
+    ``base_url`` replaces the API host (Okta: the org URL, else ``$OKTA_ORG_URL``;
+    Graph: ``https://graph.microsoft.com``; Google: ``https://admin.googleapis.com``);
+    ``login_url`` the Entra sign-in host (``https://login.microsoftonline.com``).
+    Raises :class:`IdpFetchError` / :class:`planner.listing.IncompleteListing`.
+    """
+    options = {"retry": retry, "sleep": sleep}
+    if idp == "okta":
+        from . import okta
+
+        with okta.reader_for(environ, base_url, **options) as reader:
+            return okta.pull(reader)
+    if idp == "entra":
+        from . import entra
+
+        with entra.reader_for(environ, base_url, login_url, **options) as reader:
+            return entra.pull(reader)
+    if idp == "google":
+        from . import google
+
+        with google.reader_for(environ, base_url, **options) as reader:
+            return google.pull(reader, environ)
+    raise IdpFetchError(f"unknown IdP {idp!r} (one of: {', '.join(IDPS)})")
+
+
+def write_pull(result: IdpPull, out_dir: str | Path) -> list[Path]:
+    """Write the pull's files into ``out_dir`` all or nothing (:class:`planner.output.Outputs`)."""
+    out = Path(out_dir)
+    with Outputs() as outputs:
+        for name, _ in result.files:
+            outputs.add(name, out / name)
+        for name, document in result.files:
+            outputs.write_text(out / name, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    return [out / name for name, _ in result.files]

@@ -1,0 +1,105 @@
+"""Pull users, groups and group members from Okta's Management API (formats.md §2a-§2c).
+
+Requests (``Authorization: SSWS <OKTA_API_TOKEN>``, a read-only admin's API token):
+
+- ``GET /api/v1/users?search=status eq "STAGED" or ... or status eq "DEPROVISIONED"&limit=200``:
+  every user of every status. The plain list leaves ``DEPROVISIONED`` users out
+  (Okta "List all users"); a ``search`` naming each status brings them all.
+- ``GET /api/v1/groups?limit=200&expand=stats``: every group, with
+  ``_embedded.stats.usersCount`` used as the count check of its member listing.
+- ``GET /api/v1/groups/{groupId}/users?limit=200``: each group's members (Okta groups do not nest).
+
+Pages follow the ``Link: <...>; rel="next"`` header (same host only). A
+member that is not in the users listing, a count that differs, a repeated id
+or cursor: :class:`planner.listing.IncompleteListing`, nothing written.
+
+Files (the :mod:`planner.sources.okta` layout): ``users.json`` (a bare array
+of User objects), ``groups.json`` (a bare array of Group objects),
+``group_members.json`` (``{groupId: [User, ...]}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Mapping
+from urllib.parse import quote
+
+from ..listing import Listing
+from ..sources.okta import okta_active
+from .http import IdpFetchError, IdpReader
+from .pull import IdpPull, PullCounts, count_of, page_items, read_listing, require_known_members
+
+STATUSES = ("STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED",
+            "DEPROVISIONED")
+"""Every Okta user status (formats.md §2a)."""
+
+ALL_USERS_SEARCH = " or ".join(f'status eq "{s}"' for s in STATUSES)
+"""The ``search`` expression that lists users of every status, ``DEPROVISIONED`` included."""
+
+PAGE_LIMIT = 200
+"""``limit`` asked of every list (Okta's recommended page size; the users search caps at 200)."""
+
+TOKEN_ENV = "OKTA_API_TOKEN"
+ORG_URL_ENV = "OKTA_ORG_URL"
+
+
+def _pages(reader: IdpReader, path: str, params: dict[str, Any], what: str
+           ) -> Iterator[tuple[list[Any], str | None]]:
+    """``(items, next link)`` of each page of an Okta list (bare arrays, ``Link: rel="next"``)."""
+    url: str | None = path
+    query: dict[str, Any] | None = params
+    while url is not None:
+        body, response = reader.get(url, query)
+        items = page_items(body, None, what, reader, path)
+        link = response.links.get("next", {}).get("url")
+        yield items, link
+        url, query = link, None
+
+
+def reader_for(environ: Mapping[str, str], base_url: str | None, **options: Any) -> IdpReader:
+    """An :class:`IdpReader` for the Okta org at ``base_url`` or ``$OKTA_ORG_URL`` with ``$OKTA_API_TOKEN``."""
+    token = environ.get(TOKEN_ENV, "")
+    url = base_url or environ.get(ORG_URL_ENV, "")
+    if not url:
+        raise IdpFetchError(f"fetch-idp okta needs the org URL: --base-url or {ORG_URL_ENV} "
+                            "(e.g. https://acme.okta.com)")
+    if not token:
+        raise IdpFetchError(f"fetch-idp okta needs an API token in {TOKEN_ENV} (Security > API > Tokens, "
+                            "created by a read-only administrator)")
+    return IdpReader("Okta", url, authorization=lambda: f"SSWS {token}", credential_hint=TOKEN_ENV, **options)
+
+
+def pull(reader: IdpReader) -> IdpPull:
+    """Read every user, group and group member (module docstring); raises before returning anything partial."""
+    users = read_listing(Listing("Okta users", "GET /api/v1/users"),
+                         _pages(reader, "/api/v1/users", {"search": ALL_USERS_SEARCH, "limit": PAGE_LIMIT},
+                                "Okta users")).finish()
+    groups = read_listing(Listing("Okta groups", "GET /api/v1/groups"),
+                          _pages(reader, "/api/v1/groups", {"limit": PAGE_LIMIT, "expand": "stats"},
+                                 "Okta groups")).finish()
+    members: dict[str, list[Any]] = {}
+    names: dict[str, str] = {}
+    for group in groups:
+        group_id = str(group.get("id") or "")
+        if not group_id:
+            raise IdpFetchError("Okta: GET /api/v1/groups answered a group without an id")
+        profile = group.get("profile") if isinstance(group.get("profile"), dict) else {}
+        names[group_id] = str(profile.get("name") or group_id)
+        path = f"/api/v1/groups/{quote(group_id, safe='')}/users"
+        listing = Listing(f"members of Okta group {names[group_id]!r}", f"GET {path}")
+        read_listing(listing, _pages(reader, path, {"limit": PAGE_LIMIT}, listing.what))
+        embedded = group.get("_embedded") if isinstance(group.get("_embedded"), dict) else {}
+        stats = embedded.get("stats") if isinstance(embedded.get("stats"), dict) else {}
+        members[group_id] = listing.finish(count_of(stats.get("usersCount")))
+    require_known_members({g: [str(u.get("id")) for u in m] for g, m in members.items()},
+                          {str(u.get("id")) for u in users}, names, "GET /api/v1/users", "Okta")
+    counts = PullCounts(
+        users=len(users),
+        inactive=sum(1 for u in users if okta_active(u.get("status") if isinstance(u.get("status"), str)
+                                                     else None) is False),
+        guests=0,
+        groups=len(groups),
+        memberships=sum(len(m) for m in members.values()),
+    )
+    return IdpPull("okta", (("users.json", users), ("groups.json", groups), ("group_members.json", members)),
+                   counts)

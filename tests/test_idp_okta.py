@@ -1,0 +1,168 @@
+"""``fetch-idp okta`` against the local Okta emulator over real HTTP: whole listings or nothing."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from planner.cli import main
+from planner.idp import pull_idp, write_pull
+from planner.sandbox.idp.okta import OktaEmulator, OktaSeed
+from planner.sources import load_idp
+
+ACME_OKTA = Path(__file__).resolve().parent.parent / "samples" / "acme" / "okta"
+
+
+def people_and_groups(path):
+    """What a round trip must keep: each user's identity and status, each group's name and members."""
+    directory, findings = load_idp(path)
+    assert not [f for f in findings if f.severity.value == "error"]
+    users = sorted((u.id, u.user_name, u.active, u.status, tuple(e.value for e in u.emails),
+                    u.given_name, u.family_name) for u in directory.users)
+    groups = sorted((g.id, g.display_name, tuple(sorted(g.member_user_ids))) for g in directory.groups)
+    return users, groups
+
+
+@pytest.fixture
+def okta():
+    with OktaEmulator(OktaSeed.from_export(ACME_OKTA), token="okta-test-token", page_size=40) as emulator:
+        yield emulator
+
+
+def env(emulator, **extra):
+    return {"OKTA_API_TOKEN": emulator.token, "OKTA_ORG_URL": emulator.base_url, **extra}
+
+
+def run_cli(args, monkeypatch, capsys, environ):
+    for key in ("OKTA_API_TOKEN", "OKTA_ORG_URL"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_pull_pages_through_every_listing_and_loads_as_the_seed(okta, tmp_path):
+    result = pull_idp("okta", env(okta))
+    write_pull(result, tmp_path)
+
+    assert people_and_groups(tmp_path) == people_and_groups(ACME_OKTA)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["group_members.json", "groups.json", "users.json"]
+    # 166 users in 40-user pages; DEPROVISIONED ones came through the all-status search
+    assert okta.request_counts["GET /api/v1/users"] == 5
+    users = json.loads((tmp_path / "users.json").read_text())
+    assert sum(u["status"] == "DEPROVISIONED" for u in users) == 6
+    assert (result.counts.users, result.counts.inactive, result.counts.groups, result.counts.memberships) == \
+        (166, 9, 25, 524)
+    everyone = okta.request_counts["GET /api/v1/groups/{groupId}/users"]
+    assert everyone == 25 + 3 + 1  # one page per group; 160-member Everyone: 4 pages, a 51-member group: 2
+
+
+def test_cli_writes_the_export_and_says_what_it_fetched(okta, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "okta"
+    code, stdout, stderr = run_cli(["fetch-idp", "okta", "--out", str(out)], monkeypatch, capsys, env(okta))
+    assert (code, stderr) == (0, "")
+    assert stdout == f"fetched 166 okta users (9 inactive), 25 groups, 524 group memberships into {out}\n"
+    assert okta.token not in "".join(p.read_text() for p in out.iterdir())
+
+
+def test_throttling_waits_for_the_rate_limit_reset_and_goes_on(okta, tmp_path):
+    okta.faults.throttle = 2
+    okta.faults.retry_after = 1
+    waits: list[float] = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        time.sleep(seconds)
+
+    write_pull(pull_idp("okta", env(okta), sleep=sleep), tmp_path)
+    assert people_and_groups(tmp_path) == people_and_groups(ACME_OKTA)
+    assert okta.request_counts["GET /api/v1/users"] == 5 + 2
+    assert len(waits) >= 1 and all(0 < w <= 1.0 for w in waits)
+
+
+@pytest.mark.parametrize("fault, value, message", [
+    ("token", "wrong", "sigma-migrate: error: Okta: GET /api/v1/users answered 401 E0000011: Invalid token provided: "
+     "the credential was refused (check OKTA_API_TOKEN)"),
+    ("deny", "/api/v1/groups", "sigma-migrate: error: Okta: GET /api/v1/groups answered 403 E0000006: You do not "
+     "have permission to perform the requested action: the credential lacks a permission or scope this pull needs"),
+    ("html", True, "sigma-migrate: error: Okta: GET /api/v1/users answered 200 with an HTML page, not the API's "
+     "JSON (<!DOCTYPE html><html><head><title>Sign In</title></head><body><form method=\"post\"><input "
+     "name=\"username\"><input type=\"pa...); is {base} the Okta API host?"),
+    ("cut_short", "/api/v1/groups/", "sigma-migrate: error: GET /api/v1/groups/00gFX2DIhkqtNC5jhfKN/users: incomplete "
+     "listing of members of Okta group 'Everyone': 40 of 160 received"),
+    ("cut_short", "/api/v1/users", "sigma-migrate: error: GET /api/v1/users: incomplete listing of Okta users: member "
+     "'00uhvOtxfBsVsvFwAeiS' of group 'Everyone' is not in it (run the pull again)"),
+    ("repeat_pages", "/api/v1/users", "sigma-migrate: error: GET /api/v1/users: incomplete listing of Okta users: id "
+     "'00ufaBfQcK29VwKggTJK' came twice (pages 1 and 2); the server repeated or shifted its pages"),
+])
+def test_bad_answers_give_one_line_and_write_nothing(okta, tmp_path, monkeypatch, capsys, fault, value, message):
+    environ = env(okta)
+    if fault == "token":
+        environ["OKTA_API_TOKEN"] = value
+    else:
+        setattr(okta.faults, fault, value)
+    out = tmp_path / "okta"
+    code, stdout, stderr = run_cli(["fetch-idp", "okta", "--out", str(out)], monkeypatch, capsys, environ)
+    assert (code, stdout) == (1, "")
+    assert stderr == message.replace("{base}", okta.base_url) + "\n"
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_pull_into_an_existing_folder_leaves_the_previous_export(okta, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "okta"
+    assert run_cli(["fetch-idp", "okta", "--out", str(out)], monkeypatch, capsys, env(okta))[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    okta.faults.cut_short = "/api/v1/groups/"
+    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(out), "--force"], monkeypatch, capsys, env(okta))
+    assert code == 1 and "incomplete listing" in stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_missing_credentials_are_named(tmp_path, monkeypatch, capsys):
+    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(tmp_path / "o")], monkeypatch, capsys,
+                              {"OKTA_ORG_URL": "https://acme.okta.example"})
+    assert code == 1
+    assert stderr == ("sigma-migrate: error: fetch-idp okta needs an API token in OKTA_API_TOKEN (Security > API > "
+                      "Tokens, created by a read-only administrator)\n")
+    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(tmp_path / "o")], monkeypatch, capsys,
+                              {"OKTA_API_TOKEN": "x", "OKTA_ORG_URL": "http://acme.okta.example"})
+    assert stderr == ("sigma-migrate: error: Okta base URL 'http://acme.okta.example' uses http; https is required "
+                      "except for loopback hosts\n")
+
+
+def test_a_next_link_to_another_host_is_refused(okta, monkeypatch):
+    from planner.idp.http import IdpFetchError
+
+    original = okta._page
+
+    def elsewhere(request, items, default_limit):
+        response = original(request, items, default_limit)
+        response.headers["Link"] = '<https://evil.example/api/v1/users?after=x>; rel="next"'
+        return response
+
+    monkeypatch.setattr(okta, "_page", elsewhere)
+    with pytest.raises(IdpFetchError) as exc:
+        pull_idp("okta", env(okta))
+    assert str(exc.value) == ("Okta: a next-page link points to evil.example, not " + okta.base_url
+                              + "; refused (the credential is only sent to the base URL)")
+
+
+def test_throttle_wait_reads_retry_after_first_then_oktas_rate_limit_reset():
+    import httpx2
+
+    from planner.execute.retry import throttle_wait
+
+    assert throttle_wait(httpx2.Headers({"X-Rate-Limit-Reset": "1000"}), now=990.5) == 9.5
+    assert throttle_wait(httpx2.Headers({"X-Rate-Limit-Reset": "1000"}), now=2000) == 0.0
+    assert throttle_wait(httpx2.Headers({"Retry-After": "3", "X-Rate-Limit-Reset": "1000"}), now=990) == 3.0
+    assert throttle_wait(httpx2.Headers({"X-Rate-Limit-Reset": "soon"}), now=990) is None
