@@ -1,0 +1,135 @@
+"""Pull users, groups and group members from Microsoft Graph (formats.md §3d, §3e).
+
+Credentials: an app registration with the *application* permissions
+``User.Read.All`` and ``GroupMember.Read.All`` (admin-consented), its client
+secret, and the tenant: ``ENTRA_TENANT_ID``, ``ENTRA_CLIENT_ID``,
+``ENTRA_CLIENT_SECRET``. The token comes from the client credentials grant
+(``POST {login}/{tenant}/oauth2/v2.0/token``, scope ``https://graph.microsoft.com/.default``)
+and stays in memory.
+
+Requests (``ConsistencyLevel: eventual`` so that ``$count=true`` answers ``@odata.count``):
+
+- ``GET /v1.0/users?$select=...&$top=999&$count=true``: every user, disabled
+  (``accountEnabled`` false) and guests (``userType`` Guest) included: ``/users``
+  filters neither out. ``accountEnabled`` and ``userType`` are ``$select``-ed
+  (Graph leaves them out otherwise, formats.md §3d).
+- ``GET /v1.0/groups?$select=...&$top=999&$count=true``: every group.
+- ``GET /v1.0/groups/{id}/members?$select=...&$top=999&$count=true``: each group's
+  *direct* members, nested groups as ``#microsoft.graph.group`` items, so the
+  policy's nested-group expansion sees the nesting (transitiveMembers would hide it).
+
+Pages follow ``@odata.nextLink`` (same host only); each listing's length must
+equal its ``@odata.count``; repeated ids or cursors and user members missing
+from the users listing are :class:`planner.listing.IncompleteListing`.
+
+Files (the :mod:`planner.sources.entra` Graph layout): ``users.json`` and
+``groups.json`` (one ``{"@odata.context", "value": [...]}`` answer each),
+``group_members.json`` (``{groupId: {"@odata.context", "value": [...]}}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Mapping
+from urllib.parse import quote
+
+from ..listing import Listing
+from .http import IdpFetchError, IdpReader
+from .pull import IdpPull, PullCounts, count_of, page_items, read_listing, require_known_members
+
+GRAPH_URL = "https://graph.microsoft.com"
+LOGIN_URL = "https://login.microsoftonline.com"
+SCOPE = "https://graph.microsoft.com/.default"
+ENV = ("ENTRA_TENANT_ID", "ENTRA_CLIENT_ID", "ENTRA_CLIENT_SECRET")
+
+USER_SELECT = ("id,userPrincipalName,displayName,givenName,surname,mail,otherMails,proxyAddresses,userType,"
+               "accountEnabled,externalUserState,creationType,createdDateTime,onPremisesSyncEnabled,"
+               "onPremisesImmutableId,employeeId,jobTitle,department,mailNickname")
+GROUP_SELECT = ("id,displayName,description,mail,mailEnabled,securityEnabled,groupTypes,membershipRule,"
+                "onPremisesSyncEnabled")
+MEMBER_SELECT = "id,userPrincipalName,displayName,mail,userType,accountEnabled"
+PAGE_TOP = 999
+"""``$top`` asked of every list (Graph's largest page for directory objects)."""
+
+USER_TYPE = "#microsoft.graph.user"
+
+
+def reader_for(environ: Mapping[str, str], base_url: str | None, login_url: str | None,
+               **options: Any) -> IdpReader:
+    """An :class:`IdpReader` on Graph that mints its token from the client credentials in ``environ``."""
+    missing = [name for name in ENV if not environ.get(name)]
+    if missing:
+        raise IdpFetchError(f"fetch-idp entra needs {', '.join(missing)} in the environment (an app registration "
+                            "with the User.Read.All and GroupMember.Read.All application permissions)")
+    tenant, client_id, secret = (environ[name] for name in ENV)
+    token: list[str] = []
+
+    def refresh() -> None:
+        token[:] = [reader.mint(f"{(login_url or LOGIN_URL).rstrip('/')}/{quote(tenant, safe='')}/oauth2/v2.0/token",
+                                {"grant_type": "client_credentials", "client_id": client_id,
+                                 "client_secret": secret, "scope": SCOPE}, "client credentials")]
+
+    def authorization() -> str:
+        if not token:
+            refresh()
+        return f"Bearer {token[0]}"
+
+    reader = IdpReader("Microsoft Graph", base_url or GRAPH_URL, authorization=authorization, refresh=refresh,
+                       credential_hint=", ".join(ENV), **options)
+    return reader
+
+
+def _listing(reader: IdpReader, path: str, select: str, what: str) -> tuple[list[Any], str | None]:
+    """Every item of a Graph collection and its ``@odata.context``, checked against ``@odata.count``."""
+    listing = Listing(what, f"GET {path}")
+    announced: list[int | None] = []
+    context: list[str | None] = []
+
+    def pages() -> Iterator[tuple[list[Any], str | None]]:
+        url: str | None = path
+        query: dict[str, Any] | None = {"$select": select, "$top": PAGE_TOP, "$count": "true"}
+        while url is not None:
+            body, _ = reader.get(url, query, headers={"ConsistencyLevel": "eventual"})
+            items = page_items(body, "value", what, reader, path)
+            if not announced:
+                announced.append(count_of(body.get("@odata.count")))
+                context.append(body.get("@odata.context"))
+            link = body.get("@odata.nextLink")
+            yield items, link if isinstance(link, str) and link else None
+            url, query = (link if isinstance(link, str) and link else None), None
+
+    read_listing(listing, pages())
+    return listing.finish(announced[0] if announced else None), (context[0] if context else None)
+
+
+def _answer(items: list[Any], context: str | None) -> dict[str, Any]:
+    return {"@odata.context": context, "value": items} if context else {"value": items}
+
+
+def pull(reader: IdpReader) -> IdpPull:
+    """Read every user, group and direct group member (module docstring)."""
+    users, users_context = _listing(reader, "/v1.0/users", USER_SELECT, "Entra users")
+    groups, groups_context = _listing(reader, "/v1.0/groups", GROUP_SELECT, "Entra groups")
+    members: dict[str, dict[str, Any]] = {}
+    user_members: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for group in groups:
+        group_id = str(group.get("id") or "")
+        if not group_id:
+            raise IdpFetchError("Microsoft Graph: GET /v1.0/groups answered a group without an id")
+        names[group_id] = str(group.get("displayName") or group_id)
+        path = f"/v1.0/groups/{quote(group_id, safe='')}/members"
+        items, context = _listing(reader, path, MEMBER_SELECT, f"members of Entra group {names[group_id]!r}")
+        members[group_id] = _answer(items, context)
+        user_members[group_id] = [str(m.get("id")) for m in items if m.get("@odata.type") == USER_TYPE]
+    require_known_members(user_members, {str(u.get("id")) for u in users}, names, "GET /v1.0/users", "Entra")
+    counts = PullCounts(
+        users=len(users),
+        inactive=sum(1 for u in users if u.get("accountEnabled") is False),
+        guests=sum(1 for u in users if str(u.get("userType") or "").casefold() == "guest"),
+        groups=len(groups),
+        memberships=sum(len(m["value"]) for m in members.values()),
+    )
+    return IdpPull("entra", (("users.json", _answer(users, users_context)),
+                             ("groups.json", _answer(groups, groups_context)),
+                             ("group_members.json", members)), counts)

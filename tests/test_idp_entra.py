@@ -1,0 +1,175 @@
+"""``fetch-idp entra`` against the local Graph emulator over real HTTP: whole listings or nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from planner.cli import main
+from planner.idp import pull_idp, write_pull
+from planner.sandbox.idp.entra import EntraEmulator, EntraSeed
+from planner.sources import load_idp
+
+ANA = "9f1c2d3e-0000-0000-0000-000000000001"
+DANA = "9f1c2d3e-0000-0000-0000-000000000002"
+CHLOE = "9f1c2d3e-0000-0000-0000-000000000003"
+EVAN = "9f1c2d3e-0000-0000-0000-000000000004"
+ANALYSTS = "5a6b7c8d-0000-0000-0000-000000000001"
+CONTRACTORS = "5a6b7c8d-0000-0000-0000-000000000002"
+EMPTY = "5a6b7c8d-0000-0000-0000-000000000003"
+
+
+def user(uid, upn, mail, user_type="Member", enabled=True, **extra):
+    return {"id": uid, "userPrincipalName": upn, "displayName": upn.split("@")[0], "givenName": None,
+            "surname": None, "mail": mail, "otherMails": [], "proxyAddresses": [], "userType": user_type,
+            "accountEnabled": enabled, "jobTitle": None, "businessPhones": [], **extra}
+
+
+SEED = EntraSeed(
+    users=[
+        user(ANA, "ana.lopez@example.com", "ana.lopez@example.com"),
+        user(DANA, "dana.kim_partner.example.com#EXT#@example.com", "dana.kim@partner.example.com", "Guest",
+             externalUserState="Accepted"),
+        user(CHLOE, "chloe.martin@example.com", "chloe.martin@example.com", enabled=False),
+        user(EVAN, "evan.ng@example.com", None),
+    ],
+    groups=[
+        {"id": ANALYSTS, "displayName": "sigma-analysts", "mail": None, "securityEnabled": True, "groupTypes": []},
+        {"id": CONTRACTORS, "displayName": "Finance Contractors", "mail": None, "securityEnabled": True,
+         "groupTypes": []},
+        {"id": EMPTY, "displayName": "Empty", "mail": None, "securityEnabled": True, "groupTypes": []},
+    ],
+    members={ANALYSTS: [ANA, DANA, CONTRACTORS], CONTRACTORS: [EVAN, CHLOE]},
+)
+
+
+@pytest.fixture
+def graph():
+    with EntraEmulator(SEED, page_size=2) as emulator:
+        yield emulator
+
+
+def env(emulator):
+    return emulator.environ()
+
+
+def pull(emulator, environ=None, **kw):
+    return pull_idp("entra", environ or env(emulator), base_url=emulator.base_url, login_url=emulator.base_url, **kw)
+
+
+def run_cli(args, monkeypatch, capsys, environ):
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_round_trip_keeps_disabled_users_guests_and_nesting(graph, tmp_path):
+    result = pull(graph)
+    write_pull(result, tmp_path)
+    directory, findings = load_idp(tmp_path)
+    assert directory.format == "entra-graph"
+    assert not [f for f in findings if f.severity.value == "error"]
+    assert sorted((u.id, u.user_name, u.active, u.user_type, tuple(e.value for e in u.emails))
+                  for u in directory.users) == [
+        (ANA, "ana.lopez@example.com", True, "Member", ("ana.lopez@example.com",)),
+        (DANA, "dana.kim_partner.example.com#EXT#@example.com", True, "Guest", ("dana.kim@partner.example.com",)),
+        (CHLOE, "chloe.martin@example.com", False, "Member", ("chloe.martin@example.com",)),
+        (EVAN, "evan.ng@example.com", True, "Member", ("evan.ng@example.com",)),
+    ]
+    assert sorted((g.id, g.display_name, g.member_user_ids, g.member_group_ids) for g in directory.groups) == [
+        (ANALYSTS, "sigma-analysts", (ANA, DANA), (CONTRACTORS,)),
+        (CONTRACTORS, "Finance Contractors", (EVAN, CHLOE), ()),
+        (EMPTY, "Empty", (), ()),
+    ]
+    assert (result.counts.users, result.counts.inactive, result.counts.guests, result.counts.groups,
+            result.counts.memberships) == (4, 1, 1, 3, 5)
+    # 2-item pages: users 2, groups 2, members 2 + 1 + 1
+    assert graph.request_counts["GET /v1.0/users"] == 2
+    assert graph.request_counts["GET /v1.0/groups/{id}/members"] == 4
+    assert graph.request_counts["POST /{tenant}/oauth2/v2.0/token"] == 1
+    users = json.loads((tmp_path / "users.json").read_text())
+    assert set(users) == {"@odata.context", "value"} and "@odata.nextLink" not in users
+
+
+def test_cli_summary_and_no_secret_written(graph, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "entra"
+    code, stdout, stderr = run_cli(["fetch-idp", "entra", "--out", str(out), "--base-url", graph.base_url,
+                                    "--login-url", graph.base_url], monkeypatch, capsys, env(graph))
+    assert (code, stderr) == (0, "")
+    assert stdout == f"fetched 4 entra users (1 inactive, 1 guests), 3 groups, 5 group memberships into {out}\n"
+    written = "".join(p.read_text() for p in out.iterdir())
+    assert graph.client_secret not in written and not any(t in written for t in graph.tokens)
+
+
+def test_throttling_honours_retry_after(graph, tmp_path):
+    graph.faults.throttle = 3
+    graph.faults.retry_after = 0
+    write_pull(pull(graph), tmp_path)
+    assert graph.request_counts["GET /v1.0/users"] == 2 + 3
+    assert len(load_idp(tmp_path)[0].users) == 4
+
+
+@pytest.mark.parametrize("fault, value, message", [
+    ("secret", "wrong", "Microsoft Graph: POST /contoso.example/oauth2/v2.0/token (client credentials) answered 401 "
+     "invalid_client: AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is "
+     "the client secret value, not the client secret ID.: the credential was refused (check ENTRA_TENANT_ID, "
+     "ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET)"),
+    ("deny", "/v1.0/groups", "Microsoft Graph: GET /v1.0/groups answered 403 Authorization_RequestDenied: "
+     "Insufficient privileges to complete the operation.: the credential lacks a permission or scope this pull "
+     "needs"),
+    ("html", True, "Microsoft Graph: GET /v1.0/users answered 200 with an HTML page, not the API's JSON "
+     "(<!DOCTYPE html><html><head><title>Sign In</title></head><body><form method=\"post\"><input "
+     "name=\"username\"><input type=\"pa...); is {base} the Microsoft Graph API host?"),
+    ("cut_short", "/v1.0/users", "GET /v1.0/users: incomplete listing of Entra users: 2 of 4 received"),
+    ("cut_short", "/v1.0/groups/" + ANALYSTS, f"GET /v1.0/groups/{ANALYSTS}/members: incomplete listing of "
+     "members of Entra group 'sigma-analysts': 2 of 3 received"),
+    ("repeat_pages", "/v1.0/groups", "GET /v1.0/groups: incomplete listing of Entra groups: id "
+     f"'{ANALYSTS}' came twice (pages 1 and 2); the server repeated or shifted its pages"),
+])
+def test_bad_answers_give_one_line_and_write_nothing(graph, tmp_path, monkeypatch, capsys, fault, value, message):
+    environ = env(graph)
+    if fault == "secret":
+        environ["ENTRA_CLIENT_SECRET"] = value
+    else:
+        setattr(graph.faults, fault, value)
+    out = tmp_path / "entra"
+    code, stdout, stderr = run_cli(["fetch-idp", "entra", "--out", str(out), "--base-url", graph.base_url,
+                                    "--login-url", graph.base_url], monkeypatch, capsys, environ)
+    assert (code, stdout) == (1, "")
+    assert stderr == "sigma-migrate: error: " + message.replace("{base}", graph.base_url) + "\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_expired_token_is_minted_again_once(graph, tmp_path):
+    result = pull(graph)
+    assert result.counts.users == 4
+    minted: list[int] = []
+    original = graph.authenticate
+
+    def expire_first(request):
+        if not minted:
+            minted.append(1)
+            graph.tokens.clear()
+        return original(request)
+
+    graph.authenticate = expire_first
+    assert pull(graph).counts.users == 4
+    assert graph.request_counts["POST /{tenant}/oauth2/v2.0/token"] == 3
+
+
+def test_missing_credentials_are_named(tmp_path, monkeypatch, capsys):
+    for key in ("ENTRA_TENANT_ID", "ENTRA_CLIENT_ID", "ENTRA_CLIENT_SECRET"):
+        monkeypatch.delenv(key, raising=False)
+    code, _, stderr = run_cli(["fetch-idp", "entra", "--out", str(tmp_path / "e")], monkeypatch, capsys,
+                              {"ENTRA_TENANT_ID": "t"})
+    assert code == 1
+    assert stderr == ("sigma-migrate: error: fetch-idp entra needs ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET in the "
+                      "environment (an app registration with the User.Read.All and GroupMember.Read.All "
+                      "application permissions)\n")
