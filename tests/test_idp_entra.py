@@ -126,7 +126,7 @@ def test_throttling_honours_retry_after(graph, tmp_path):
      "needs"),
     ("html", True, "Microsoft Graph: GET /v1.0/users answered 200 with an HTML page, not the API's JSON "
      "(<!DOCTYPE html><html><head><title>Sign In</title></head><body><form method=\"post\"><input "
-     "name=\"username\"><input type=\"pa...); is {base} the Microsoft Graph API host?"),
+     "name=\"username\"><input type=\"pa...); is {base} the right Microsoft Graph URL?"),
     ("cut_short", "/v1.0/users", "GET /v1.0/users: incomplete listing of Entra users: 2 of 4 received"),
     ("cut_short", "/v1.0/groups/" + ANALYSTS, f"GET /v1.0/groups/{ANALYSTS}/members: incomplete listing of "
      "members of Entra group 'sigma-analysts': 2 of 3 received"),

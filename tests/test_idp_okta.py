@@ -96,7 +96,7 @@ def test_throttling_waits_for_the_rate_limit_reset_and_goes_on(okta, tmp_path):
      "have permission to perform the requested action: the credential lacks a permission or scope this pull needs"),
     ("html", True, "sigma-migrate: error: Okta: GET /api/v1/users answered 200 with an HTML page, not the API's "
      "JSON (<!DOCTYPE html><html><head><title>Sign In</title></head><body><form method=\"post\"><input "
-     "name=\"username\"><input type=\"pa...); is {base} the Okta API host?"),
+     "name=\"username\"><input type=\"pa...); is {base} the right Okta URL?"),
     ("cut_short", "/api/v1/groups/", "sigma-migrate: error: GET /api/v1/groups/00gFX2DIhkqtNC5jhfKN/users: incomplete "
      "listing of members of Okta group 'Everyone': 40 of 160 received"),
     ("cut_short", "/api/v1/users", "sigma-migrate: error: GET /api/v1/users: incomplete listing of Okta users: member "

@@ -155,7 +155,7 @@ class IdpReader:
             what = "an HTML page" if kind.endswith("html") or response.text.lstrip()[:1] == "<" else \
                 f"{kind or 'a body'} that is not JSON"
             raise IdpFetchError(f"{where} answered {status} with {what}, not the API's JSON ({_snippet(response)}); "
-                                f"is {self.base_url} the {self.idp} API host?")
+                                f"is {self.base_url} the right {self.idp} URL?")
         return body
 
     def mint(self, token_url: str, form: dict[str, str], what: str) -> str:
