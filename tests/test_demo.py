@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import planner.sandbox.idp.okta as okta_emulator
 import planner.sandbox.server as sandbox_server
 from planner.execute.demo import run_demo
 
@@ -27,6 +28,14 @@ def test_demo_converges_and_writes_the_plan_report_and_result_without_a_secret(t
             return super().start()
 
     monkeypatch.setattr(sandbox_server, "SandboxServer", Recording)
+    okta_started: list[okta_emulator.OktaEmulator] = []
+
+    class RecordingOkta(okta_emulator.OktaEmulator):
+        def start(self):
+            okta_started.append(self)
+            return super().start()
+
+    monkeypatch.setattr(okta_emulator, "OktaEmulator", RecordingOkta)
     lines: list[str] = []
 
     status = run_demo(tmp_path, echo=lines.append, quiet=True)
@@ -46,8 +55,19 @@ def test_demo_converges_and_writes_the_plan_report_and_result_without_a_secret(t
     first_digest = json.loads((tmp_path / "plan-default-policy.json").read_text())["digest"]
     assert f'id="plan-digest">{first_digest}</dd>' in (tmp_path / "report-default-policy.html").read_text()
 
+    # the whole job ran from live pulls: fetch from the sandbox, fetch-idp from the Okta emulator
+    assert sorted(p.name for p in (tmp_path / "export" / "okta").iterdir()) == [
+        "group_members.json", "groups.json", "users.json"]
+    assert sorted(p.name for p in (tmp_path / "export" / "sigma").iterdir()) == [
+        "account_types.json", "members.json", "team_members.json", "teams.json"]
+    assert lines[2] == (f"   fetch: 149 members, 15 teams, 158 team memberships into {tmp_path / 'export' / 'sigma'}")
+    assert lines[3] == ("   fetch-idp okta: 166 users (9 inactive), 25 groups, 524 group memberships into "
+                        f"{tmp_path / 'export' / 'okta'}")
+    (okta,) = okta_started
+    assert okta.request_counts["GET /api/v1/users"] == 1 and okta.request_counts["GET /api/v1/groups"] == 1
+
     (server,) = started
-    secrets = [server.client_id, server.client_secret, server.scim_token, *server.credentials._access]
+    secrets = [server.client_id, server.client_secret, server.scim_token, *server.credentials._access, okta.token]
     for path in tmp_path.rglob("*"):
         if path.is_file():
             data = path.read_bytes()

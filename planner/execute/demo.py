@@ -2,20 +2,25 @@
 
 Steps (each printed as it happens; a few seconds on a laptop):
 
-1. plan the sample organization ``samples/acme`` (Sigma export + Okta export) with the
-   default policy ``policies/default.yaml``: the first plan a team would make. Its
-   blocking review items make apply refuse it, which the demo shows;
-2. plan again with ``policies/examples/demo.yaml``, the same organization's policy
-   after a reviewer settled every item;
-3. start the sandbox (:class:`planner.sandbox.server.SandboxServer`) on 127.0.0.1,
-   seeded from the same Sigma export, with generated credentials that stay in this
-   process (never printed, never written). Bob Ray's typo duplicate ``Bob.Ray@``
-   next to ``bob.ray@`` (samples/acme/README.md, case 4) needs no manual step: the
-   plan frees the duplicate's address (``linking.duplicates``) before the link;
+1. start two local emulators on 127.0.0.1 with generated credentials that stay in
+   this process (never printed, never written): the Sigma sandbox
+   (:class:`planner.sandbox.server.SandboxServer`) seeded from ``samples/acme/sigma``,
+   and the Okta emulator (:class:`planner.sandbox.idp.okta.OktaEmulator`) seeded from
+   ``samples/acme/okta``; pull both live, as an admin would: ``fetch`` into
+   ``export/sigma`` and ``fetch-idp okta`` into ``export/okta`` (every page, every
+   listing checked complete). Everything below reads only these pulled exports;
+2. plan the pulled organization with the default policy ``policies/default.yaml``:
+   the first plan a team would make. Its blocking review items make apply refuse
+   it, which the demo shows;
+3. plan again with ``policies/examples/demo.yaml``, the same organization's policy
+   after a reviewer settled every item. Bob Ray's typo duplicate ``Bob.Ray@`` next to
+   ``bob.ray@`` (samples/acme/README.md, case 4) needs no manual step: the plan frees
+   the duplicate's address (``linking.duplicates``) before the link;
 4. write ``plan.json``, the HTML report ``report.html`` and ``actions.csv``; approve;
-5. apply (stale check, ordered and concurrent actions, journal), verify that every
-   object converged, write ``plan.json.result.json`` and ``plan.json.result.html``
-   (the report with the apply result), and print where the report is.
+5. apply to the sandbox (stale check, ordered and concurrent actions, journal), verify
+   that every object converged, write ``plan.json.result.json`` and
+   ``plan.json.result.html`` (the report with the apply result), and print where the
+   report is.
 
 Exit status 0 when the sandbox converged to the plan, 3 otherwise.
 """
@@ -26,18 +31,42 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+from ..fetch import fetch_export
+from ..idp import pull_idp, write_pull
 from ..planfile import write_plan
 from ..resources import data_dir
 from .apply import ApplyOptions, apply_plan, outcome_lines
 from .approve import approve
 from .progress import make_progress
 
+if TYPE_CHECKING:
+    from ..sandbox.idp.okta import OktaEmulator
+    from ..sandbox.server import SandboxServer
+
 SAMPLE = "acme"
 IDP = "okta"
 DEMO_POLICY = "examples/demo.yaml"
 APPROVER = "sigma-migrate demo"
+
+def _pull(folder: Path, sandbox: "SandboxServer", okta: "OktaEmulator",
+          echo: Callable[[str], None]) -> tuple[Path, Path]:
+    """Step 1: ``fetch`` the sandbox into ``export/sigma`` and ``fetch-idp okta`` into ``export/okta``."""
+    sigma_dir, idp_dir = folder / "export" / "sigma", folder / "export" / IDP
+    idp_dir.mkdir(parents=True, exist_ok=True)
+    echo(f"1. Live pulls: Sigma sandbox {sandbox.base_url}, Okta emulator {okta.base_url}")
+    sigma = fetch_export(sigma_dir, base_url=sandbox.base_url, client_id=sandbox.client_id,
+                         client_secret=sandbox.client_secret)
+    echo(f"   fetch: {sigma.members} members, {sigma.teams} teams, {sigma.memberships} team memberships "
+         f"into {sigma_dir}")
+    pulled = pull_idp(IDP, {"OKTA_API_TOKEN": okta.token, "OKTA_ORG_URL": okta.base_url})
+    write_pull(pulled, idp_dir)
+    c = pulled.counts
+    echo(f"   fetch-idp okta: {c.users} users ({c.inactive} inactive), {c.groups} groups, "
+         f"{c.memberships} group memberships into {idp_dir}")
+    return sigma_dir, idp_dir
+
 
 def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] = print, quiet: bool = False) -> int:
     """Run the demo (module docstring) in ``workdir`` (a new temporary folder when ``None``).
@@ -48,29 +77,30 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
     """
     from ..planning import plan_from_paths
     from ..report import report_headline, write_actions_csv, write_html
+    from ..sandbox.idp.okta import OktaEmulator, OktaSeed
     from ..sandbox.server import SandboxServer
 
     started = time.monotonic()
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="sigma-migrate-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     sample = data_dir("samples") / SAMPLE
-    sigma_dir, idp_dir = sample / "sigma", sample / IDP
     policies = data_dir("policies")
     echo(f"sigma-migrate demo: sample organization {sample}, work directory {folder}")
 
-    first, _ = plan_from_paths(str(sigma_dir), [str(idp_dir)], str(policies / "default.yaml"))
-    first_digest = write_plan(first, folder / "plan-default-policy.json")
-    write_html(first, folder / "report-default-policy.html", digest=first_digest)
-    echo(f"1. Plan with policies/default.yaml: {first.summary.get('text', '')}")
-    if first.blocking_items:
-        echo(f"   {len(first.blocking_items)} blocking review item(s): apply would refuse this plan "
-             f"(report-default-policy.html lists them with the policy snippet that settles each)")
+    with SandboxServer(sample / "sigma") as sandbox, OktaEmulator(OktaSeed.from_export(sample / IDP)) as okta:
+        sigma_dir, idp_dir = _pull(folder, sandbox, okta, echo)
 
-    plan, _ = plan_from_paths(str(sigma_dir), [str(idp_dir)], str(policies / DEMO_POLICY))
-    echo(f"2. Plan with policies/{DEMO_POLICY} (every review item settled): {plan.summary.get('text', '')}")
+        first, _ = plan_from_paths(str(sigma_dir), [str(idp_dir)], str(policies / "default.yaml"))
+        first_digest = write_plan(first, folder / "plan-default-policy.json")
+        write_html(first, folder / "report-default-policy.html", digest=first_digest)
+        echo(f"2. Plan with policies/default.yaml: {first.summary.get('text', '')}")
+        if first.blocking_items:
+            echo(f"   {len(first.blocking_items)} blocking review item(s): apply would refuse this plan "
+                 f"(report-default-policy.html lists them with the policy snippet that settles each)")
 
-    with SandboxServer(sigma_dir) as sandbox:
-        echo(f"3. Sandbox seeded from {sigma_dir}: REST {sandbox.base_url}, SCIM {sandbox.scim_base_url}")
+        plan, _ = plan_from_paths(str(sigma_dir), [str(idp_dir)], str(policies / DEMO_POLICY))
+        echo(f"3. Plan with policies/{DEMO_POLICY} (every review item settled): {plan.summary.get('text', '')}")
+
         plan_path = folder / "plan.json"
         digest = write_plan(plan, plan_path)
         report_path = write_html(plan, folder / "report.html", digest=digest)
@@ -86,7 +116,7 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
             "SIGMA_SCIM_TOKEN": sandbox.scim_token,
         }
         options = ApplyOptions(rest_base_url=sandbox.base_url, scim_base_url=sandbox.scim_base_url, environ=env)
-        echo("5. Apply")
+        echo(f"5. Apply to the sandbox: REST {sandbox.base_url}, SCIM {sandbox.scim_base_url}")
         report = apply_plan(plan_path, options, progress=make_progress(quiet=quiet, problems_only=True),
                             echo=lambda line: echo("   " + line))
     for line in outcome_lines(report):
