@@ -104,12 +104,27 @@ def schema_command() -> None:
 @cli.command("show")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (the plan file's content).")
-def show_command(plan_file: str, as_json: bool) -> None:
-    """Show PLAN as a terraform-style diff: review items first, then people, teams, guards."""
+@click.option("--only", "only", multiple=True, metavar="SELECTOR",
+              help="Show only the wave `apply --only` would run: email:ADDRESS, group:NAME, team:NAME, kind:KIND.")
+@click.option("--limit", type=int, metavar="N", help="Show only the wave of the first N people (`apply --limit`).")
+def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: int | None) -> None:
+    """Show PLAN as a terraform-style diff: review items first, then people, teams, guards.
+
+    \b
+    Show a wave before it runs:
+      sigma-migrate show plan.json --only team:Finance --only email:ada@acme.example
+      sigma-migrate show plan.json --limit 15
+    """
     from .planfile import plan_bytes, read_plan
     from .show import print_plan
 
     plan = read_plan(plan_file)
+    if only or limit is not None:
+        from .selection import select, wave_lines
+
+        for line in wave_lines(plan, select(plan, only, limit)):
+            click.echo(line)
+        return
     if as_json:
         click.echo(plan_bytes(plan).decode("utf-8"), nl=False)
     else:

@@ -1,0 +1,227 @@
+"""Waves: a subset of a plan's actions chosen by selectors (``--only``) and a canary size (``--limit``).
+
+``show``, ``report`` and ``apply`` share this module, so a reviewer sees exactly what
+``apply --only ... --limit N`` will run.
+
+Selectors (``--only``, repeatable; a wave is the union of what each one selects):
+
+===================  ==========================================================================
+``email:ADDRESS``    a person by Sigma email, SCIM userName or IdP userName (case-insensitive);
+                     a bare ``ADDRESS`` (with an ``@``) is the same
+``group:NAME``       the people of an IdP group the plan maps (``scim.set_group_members`` of that
+                     group lists them; ``scim.set_account_type`` names the groups that decided the
+                     type), exactly as the IdP spells it
+``team:NAME``        a Sigma team (or the team a group creates) by name, exactly: its link/create,
+                     membership and leftover-removal actions
+``kind:KIND``        every action of that kind, e.g. ``kind:scim.link_user``; ``kind:scim.*`` a family
+===================  ==========================================================================
+
+``--limit N`` keeps the first N people (in the plan's people order) of what the selectors chose
+(every person with an action when no selector is given), with their actions; team actions are then
+kept only when a kept person's action needs them.
+
+Every action a chosen action depends on (``depends_on``, transitively) is pulled in, so a wave can
+always run on its own; actions stay in plan order. The approval covers the whole plan: a wave
+needs no approval of its own. A selector that matches nothing is an error (:class:`SelectionError`,
+one line), so a typo never runs an empty or unintended wave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+from .errors import UserError
+from .model import Action, ActionKind, Plan, email_key
+
+SELECTOR_KINDS = ("email", "group", "team", "kind")
+
+_TEAM_KINDS = (ActionKind.SCIM_LINK_GROUP, ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_SET_GROUP_MEMBERS,
+               ActionKind.TEAMS_REMOVE_MEMBER)
+
+
+class SelectionError(UserError):
+    """A selector that cannot be read, or that matches nothing in the plan (one line)."""
+
+
+@dataclass(frozen=True)
+class Selector:
+    """One ``--only`` value: ``kind`` (``email``/``group``/``team``/``kind``) and ``value`` as given."""
+
+    kind: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+@dataclass(frozen=True)
+class Wave:
+    """The actions one wave runs, in plan order.
+
+    ``action_ids``: everything the wave runs; ``chosen``: what the selectors and limit chose;
+    ``pulled_in``: dependencies added so the wave can run alone; ``label``: how the wave is named
+    in the journal and the result (e.g. ``only email:a@x.example; limit 5``), ``""`` for the
+    whole plan.
+    """
+
+    action_ids: tuple[str, ...]
+    chosen: tuple[str, ...] = ()
+    pulled_in: tuple[str, ...] = ()
+    label: str = ""
+    selectors: tuple[Selector, ...] = field(default=())
+    limit: int | None = None
+
+    @property
+    def is_whole_plan(self) -> bool:
+        return not self.selectors and self.limit is None
+
+
+def parse_selector(text: str) -> Selector:
+    """``"email:a@x"`` -> ``Selector("email", "a@x")``; a bare address is an email selector.
+
+    Raises :class:`SelectionError` for an unknown prefix or an empty value.
+    """
+    raw = (text or "").strip()
+    prefix, sep, value = raw.partition(":")
+    if not sep or prefix not in SELECTOR_KINDS:
+        if "@" in raw and prefix not in SELECTOR_KINDS:
+            return Selector("email", raw)
+        raise SelectionError(
+            f"--only {raw!r}: expected email:ADDRESS, group:NAME, team:NAME or kind:KIND (e.g. kind:scim.link_user)")
+    if not value.strip():
+        raise SelectionError(f"--only {raw!r}: the {prefix} is empty")
+    if prefix == "kind" and not any(fnmatchcase(k.value, value) for k in ActionKind):
+        known = ", ".join(k.value for k in ActionKind)
+        raise SelectionError(f"--only {raw!r}: no action kind is called {value!r} (kinds: {known})")
+    return Selector(prefix, value if prefix in ("group", "team") else value.strip())
+
+
+def _person_key(action: Action) -> str | None:
+    target = action.target or {}
+    if target.get("memberId"):
+        return "m:" + str(target["memberId"])
+    if action.kind is ActionKind.SCIM_CREATE_USER and target.get("idpId"):
+        return "i:" + str(target["idpId"])
+    return None
+
+
+def _person_keys_in_order(plan: Plan) -> list[str]:
+    keys = []
+    for p in plan.people:
+        if p.actions:
+            keys.append("m:" + p.member_id if p.member_id else "i:" + str(p.idp_id))
+    return keys
+
+
+def _people_by_address(plan: Plan) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for p in plan.people:
+        key = "m:" + p.member_id if p.member_id else "i:" + str(p.idp_id)
+        for address in (p.email, p.user_name):
+            if address:
+                out.setdefault(email_key(address), set()).add(key)
+    for a in plan.actions:
+        key = _person_key(a)
+        if key:
+            for field_ in ("email", "userName", "idpUserName"):
+                if (a.target or {}).get(field_):
+                    out.setdefault(email_key(a.target[field_]), set()).add(key)
+    return out
+
+
+def _match(plan: Plan, selector: Selector, addresses: dict[str, set[str]]) -> tuple[set[str], set[str]]:
+    """``(person keys, action ids)`` one selector matches."""
+    people: set[str] = set()
+    ids: set[str] = set()
+    if selector.kind == "email":
+        people |= addresses.get(email_key(selector.value), set())
+    elif selector.kind == "group":
+        for a in plan.actions:
+            target, after = a.target or {}, a.after or {}
+            if a.kind is ActionKind.SCIM_SET_GROUP_MEMBERS and target.get("groupDisplayName") == selector.value:
+                for name in after.get("members") or ():
+                    people |= addresses.get(email_key(str(name)), set())
+            if a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE and selector.value in (a.evidence or {}).get("groups", ()):
+                people.add(_person_key(a) or "")
+    elif selector.kind == "team":
+        for a in plan.actions:
+            if a.kind in _TEAM_KINDS and (a.target or {}).get("name") == selector.value:
+                ids.add(a.id)
+    else:
+        ids |= {a.id for a in plan.actions if fnmatchcase(a.kind.value, selector.value)}
+    people.discard("")
+    return people, ids
+
+
+def select(plan: Plan, selectors: tuple[str, ...] | list[str] = (), limit: int | None = None) -> Wave:
+    """The :class:`Wave` of ``plan`` that ``--only selectors`` and ``--limit limit`` choose.
+
+    No selector and no limit: the whole plan. Raises :class:`SelectionError` (one line) for an
+    unreadable selector, a selector matching no action, a limit below 1, or a wave with no action.
+    """
+    parsed = tuple(parse_selector(s) for s in selectors)
+    all_ids = tuple(a.id for a in plan.actions)
+    if not parsed and limit is None:
+        return Wave(all_ids, all_ids)
+    if limit is not None and limit < 1:
+        raise SelectionError(f"--limit {limit}: give a number of people, 1 or more")
+    addresses = _people_by_address(plan) if parsed else {}
+    by_id = {a.id: a for a in plan.actions}
+    person_of = {a.id: _person_key(a) for a in plan.actions}
+    by_person: dict[str, list[str]] = {}
+    for aid, key in person_of.items():
+        if key:
+            by_person.setdefault(key, []).append(aid)
+    ids: set[str] = set()
+    for selector in parsed:
+        found_people, found_ids = _match(plan, selector, addresses)
+        for key in found_people & set(by_person):
+            found_ids.update(by_person[key])
+        if not found_ids:
+            raise SelectionError(f"--only {selector}: matches no action of the plan ({plan.digest or 'unsaved plan'})")
+        ids |= found_ids
+    if not parsed:
+        ids = {aid for aid, key in person_of.items() if key}
+    if limit is not None:
+        people = {person_of[i] for i in ids} - {None}
+        ordered = [k for k in _person_keys_in_order(plan) if k in people]
+        kept = set((ordered + sorted(people - set(ordered)))[:limit])
+        ids = {i for i in ids if person_of[i] in kept}
+    if not ids:
+        raise SelectionError("--only/--limit choose no action of the plan")
+    chosen = ids
+    wanted = set(chosen)
+    stack = list(chosen)
+    while stack:
+        for dep in by_id[stack.pop()].depends_on:
+            if dep not in wanted and dep in by_id:
+                wanted.add(dep)
+                stack.append(dep)
+    label = "; ".join(filter(None, ["only " + ", ".join(map(str, parsed)) if parsed else "",
+                                    f"limit {limit}" if limit is not None else ""]))
+    return Wave(
+        action_ids=tuple(i for i in all_ids if i in wanted),
+        chosen=tuple(i for i in all_ids if i in chosen),
+        pulled_in=tuple(i for i in all_ids if i in wanted and i not in chosen),
+        label=label,
+        selectors=parsed,
+        limit=limit,
+    )
+
+
+def wave_lines(plan: Plan, wave: Wave) -> list[str]:
+    """What a wave runs, one line per action in plan order (``+`` chosen, ``<`` pulled in as a
+    dependency), under a header naming the wave and its counts. ``show --only`` prints these."""
+    by_id = {a.id: a for a in plan.actions}
+    pulled = set(wave.pulled_in)
+    lines = [f"Wave {wave.label or '(whole plan)'}: {len(wave.action_ids)} of {len(plan.actions)} action(s) "
+             f"({len(wave.chosen)} chosen, {len(wave.pulled_in)} pulled in as dependencies); "
+             "the plan's approval covers it"]
+    for aid in wave.action_ids:
+        a = by_id[aid]
+        lines.append(f"  {'<' if aid in pulled else '+'} {aid}: {a.reason}")
+    return lines
+
+
+__all__ = ["SELECTOR_KINDS", "Selector", "SelectionError", "Wave", "parse_selector", "select", "wave_lines"]

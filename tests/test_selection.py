@@ -1,0 +1,85 @@
+"""Waves (issue 11 item 3): --only selectors and --limit, shared by show, report and apply."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.cli import main
+from planner.planfile import write_plan
+from planner.selection import SelectionError, parse_selector, select
+
+from .plan_factory import group, member, plan, snapshot, team, user
+
+TEAMS = "teams: {rules: [{match: exact}]}"
+
+
+def finance_plan():
+    snap = snapshot(
+        [member("m1", "alice@example.com", "Alice", "A"), member("m2", "bob@example.com", "Bob", "B"),
+         member("m3", "carol@example.com", "Carol", "C")],
+        [user("u1", "alice@example.com", first="Alice", last="A"), user("u2", "bob@example.com", first="Bob", last="B"),
+         user("u3", "carol@example.com", first="Carol", last="C"), user("u4", "dan@example.com", first="Dan", last="D")],
+        [group("g1", "Finance", users=["u1", "u4"])], teams=[team("t1", "Finance")], memberships={"t1": ["m1"]},
+    )
+    return plan(snap, TEAMS)
+
+
+def test_an_email_selects_the_person_and_pulls_in_nothing_else():
+    wave = select(finance_plan(), ["email:BOB@example.com"])
+    assert wave.action_ids == ("scim.link_user:m2",)
+    assert (wave.pulled_in, wave.label) == ((), "only email:BOB@example.com")
+
+
+def test_a_team_pulls_in_the_links_and_creates_it_depends_on():
+    p = finance_plan()
+    wave = select(p, ["team:Finance"])
+    assert wave.chosen == ("scim.link_group:t1", "scim.set_group_members:g1")
+    assert wave.pulled_in == ("scim.create_user:u4", "scim.link_user:m1")
+    assert [a.id for a in p.actions if a.id in wave.action_ids] == list(wave.action_ids)  # plan order
+
+
+def test_kinds_groups_and_several_selectors_are_a_union():
+    p = finance_plan()
+    assert select(p, ["kind:scim.create_user"]).action_ids == ("scim.create_user:u4",)
+    assert set(select(p, ["group:Finance"]).chosen) == {"scim.create_user:u4", "scim.link_user:m1"}
+    both = select(p, ["email:carol@example.com", "kind:scim.create_*"])
+    assert set(both.action_ids) == {"scim.link_user:m3", "scim.create_user:u4"}
+
+
+def test_limit_is_a_canary_of_the_first_people_in_plan_order():
+    p = finance_plan()
+    order = [r.member_id or r.idp_id for r in p.people if r.actions]
+    wave = select(p, [], 2)
+    people = {a.split(":")[1] for a in wave.chosen}
+    assert people == set(order[:2]) and wave.label == "limit 2"
+
+
+@pytest.mark.parametrize("selector, message", [
+    ("email:nobody@example.com", "--only email:nobody@example.com: matches no action of the plan"),
+    ("team:Nope", "--only team:Nope: matches no action of the plan"),
+    ("kind:scim.nothing", "--only 'kind:scim.nothing': no action kind is called 'scim.nothing'"),
+    ("colour:blue", "--only 'colour:blue': expected email:ADDRESS, group:NAME, team:NAME or kind:KIND"),
+])
+def test_a_selector_matching_nothing_is_a_one_line_error(selector, message):
+    with pytest.raises(SelectionError) as exc:
+        select(finance_plan(), [selector])
+    assert str(exc.value).startswith(message) and "\n" not in str(exc.value)
+
+
+def test_a_bare_address_is_an_email_selector():
+    assert parse_selector("ada@example.com") == parse_selector("email:ada@example.com")
+
+
+def test_show_only_prints_the_wave(tmp_path, capsys):
+    path = tmp_path / "plan.json"
+    write_plan(finance_plan(), path)
+    main(["show", str(path), "--only", "team:Finance"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("Wave only team:Finance: 4 of 7 action(s) (2 chosen, 2 pulled in as dependencies); "
+                      "the plan's approval covers it")
+    assert [line.split(":")[0].strip() for line in out[1:]] == ["< scim.create_user", "< scim.link_user",
+                                                                 "+ scim.link_group", "+ scim.set_group_members"]
+    with pytest.raises(SystemExit) as exc:
+        main(["show", str(path), "--only", "email:zed@example.com"])
+    assert exc.value.code == 1
+    assert capsys.readouterr().err.startswith("sigma-migrate: error: --only email:zed@example.com: matches no action")
