@@ -403,7 +403,9 @@ class Teams(_Model):
     (Okta's Link Group); ``create`` also creates a team for a mapped group
     with no team. ``leftovers``: team members not in the linked group get
     ``remove`` actions or a ``report``. ``flatten_nested``: members of nested
-    groups count as members.
+    groups count as members. ``nested_only`` (with ``flatten_nested`` off): team
+    members who are in the group only through a nested group are a blocking
+    ``review`` item, treated as ``leftovers``, or kept (``keep``, reported).
     """
 
     map: dict[Name, Name] = Field(default_factory=dict)
@@ -411,6 +413,7 @@ class Teams(_Model):
     mode: Literal["link", "create"] = "link"
     leftovers: Literal["remove", "report"] = "remove"
     flatten_nested: bool = True
+    nested_only: Literal["review", "leftovers", "keep"] = "review"
 
 
 def _check_email_pattern(value: str) -> str:

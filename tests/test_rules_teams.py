@@ -200,3 +200,156 @@ def test_a_membership_of_a_member_missing_from_the_export_is_reported_never_remo
     assert item.message.endswith("(members missing from the members export are not removed)")
     assert p.fingerprints["team:tF"]["state"]["memberIds"] == ["ghost", "x", "y"]
     plan_bytes(p)  # strict JSON (allow_nan=False): raises on a NaN anywhere in the plan
+
+
+# --------------------------------------------------------------------------- nested groups, expansion off
+
+W = member("w", "w@example.com")
+UW = user("uw", "w@example.com")
+OFF = "teams:\n  flatten_nested: false\n"
+
+
+def nested_finance(extra: str = "", idp_format: str | None = None):
+    """Team Finance = x, y, z, w; group Finance holds x directly and nests Contractors (y) and, through
+    it, Temps (w); z is in no group."""
+    from dataclasses import replace
+
+    snap = snapshot([X, Y, Z, W], [UX, UY, UZ, UW],
+                    groups=[group("gF", "Finance", ["ux"], groups=["gC"]), group("gC", "Contractors", ["uy"], groups=["gT"]),
+                            group("gT", "Temps", ["uw"])],
+                    teams=[team("tF", "Finance")], memberships={"tF": ["x", "y", "z", "w"]})
+    if idp_format:
+        snap = replace(snap, idp=replace(snap.idp, format=idp_format))
+    return plan(snap, OFF + extra)
+
+
+def test_nested_only_members_are_named_in_a_blocking_item_not_removed():
+    p = nested_finance()
+    assert team_kinds(p) == [
+        ("scim.link_group", "scim.link_group:tF"),
+        ("scim.set_group_members", "scim.set_group_members:gF"),
+        ("teams.remove_member", "teams.remove_member:tF:z"),  # in no group at all: a plain leftover
+    ]
+    assert by_id(p)["teams.remove_member:tF:z"].reason == (
+        "remove from team 'Finance': not in IdP group 'Finance', and SCIM does not remove pre-SCIM members")
+    members = by_id(p)["scim.set_group_members:gF"]
+    assert members.after == {"members": ["x@example.com"]}
+    assert members.reason == "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only)"
+    (item,) = [r for r in p.review_items if r.code == "teams.nested_only"]
+    assert (item.id, item.blocking, item.rule) == ("teams.nested_only:tF", True, "teams.nested_only")
+    assert item.message == (
+        "2 member(s) of team 'Finance' are not direct members of group 'Finance': reachable only through nested "
+        "group(s) 'Contractors', 'Contractors > Temps'; with teams.flatten_nested off the plan counts only direct "
+        "members, as the IdP pushes them when it does not expand nested groups, so they are not removed until the "
+        "policy decides (or they are added to the group directly)")
+    assert item.candidates == (  # team members by memberId
+        {"memberId": "w", "email": "w@example.com", "reachableOnlyThrough": "Contractors > Temps"},
+        {"memberId": "y", "email": "y@example.com", "reachableOnlyThrough": "Contractors"},
+    )
+    assert yaml.safe_load(item.resolution) == {"teams": {"nested_only": "leftovers"}}
+    assert "# or:\n# teams:\n#   nested_only: keep\n# or:\n# teams:\n#   flatten_nested: true\n" in item.resolution
+    (row,) = p.teams
+    assert (row.members_before, row.members_after, row.members_removed) == (4, 3, 1)
+
+
+def test_nested_only_leftovers_removes_them_naming_the_nested_group_and_keep_reports_them():
+    p = nested_finance("  nested_only: leftovers\n")
+    assert [r.code for r in p.review_items if r.code.startswith("teams.")] == []
+    assert by_id(p)["teams.remove_member:tF:w"].reason == (
+        "remove from team 'Finance': not in IdP group 'Finance' (reachable only through nested group "
+        "'Contractors > Temps', which teams.nested_only treats as a leftover), and SCIM does not remove pre-SCIM members")
+    assert by_id(p)["teams.remove_member:tF:y"].evidence == {"groupId": "gF", "reachableOnlyThrough": ["Contractors"]}
+    kept = nested_finance("  nested_only: keep\n")
+    assert [a for a in by_id(kept) if a.startswith("teams.remove_member")] == ["teams.remove_member:tF:z"]
+    (item,) = [r for r in kept.review_items if r.code == "teams.nested_only"]
+    assert (item.blocking, item.resolution) == (False, "")
+    assert item.message.endswith("so they stay in the team (teams.nested_only is keep)")
+    # leftovers: report removes nobody, and the report names the nested group
+    reported = nested_finance("  leftovers: report\n")
+    (left,) = [r for r in reported.review_items if r.code == "teams.leftovers"]
+    assert left.candidates == (
+        {"memberId": "w", "email": "w@example.com", "state": "active", "reachableOnlyThrough": "Contractors > Temps"},
+        {"memberId": "y", "email": "y@example.com", "state": "active", "reachableOnlyThrough": "Contractors"},
+        {"memberId": "z", "email": "z@example.com", "state": "active"},
+    )
+
+
+def test_nested_group_items_are_worded_for_entra_and_never_say_flattened_when_expansion_is_off():
+    p = nested_finance(idp_format="entra-csv")
+    (item,) = [r for r in p.review_items if r.code == "teams.nested_only"]
+    assert "; Entra ID provisioning pushes only a group's direct members, so they are not removed" in item.message
+    assert "flatten_nested: true" not in item.resolution  # Entra would not push them anyway
+    cyclic = snapshot([X, Y], [UX, UY],
+                      groups=[group("gA", "A", ["ux"], groups=["gB"]), group("gB", "B", ["uy"], groups=["gA"])],
+                      teams=[team("tA", "A")], memberships={"tA": ["x"]})
+    from dataclasses import replace
+
+    entra = replace(cyclic, idp=replace(cyclic.idp, format="entra-graph"))
+    (cycle,) = [r for r in plan(entra, OFF).review_items if r.code == "teams.group_cycle"]
+    assert cycle.message == (
+        "groups 'A', 'B' contain each other through nesting; teams.flatten_nested is off and Entra ID provisioning "
+        "pushes only direct members, so only each group's direct members count")
+    (cycle,) = [r for r in plan(cyclic, OFF).review_items if r.code == "teams.group_cycle"]
+    assert cycle.message == ("groups 'A', 'B' contain each other through nesting; teams.flatten_nested is off, so "
+                             "only each group's direct members count")
+
+
+def test_set_members_reason_mentions_nesting_only_for_groups_that_nest():
+    # Okta groups never nest: nothing about flattening is said for a flat group
+    p = finance()
+    assert by_id(p)["scim.set_group_members:gF"].reason == (
+        "team 'Finance' members = the 2 provisioned member(s) of group 'Finance'")
+    flat = nested_finance("  flatten_nested: true\n")  # the later key wins
+    assert by_id(flat)["scim.set_group_members:gF"].reason == (
+        "team 'Finance' members = the 3 provisioned member(s) of group 'Finance' (nested groups flattened)")
+    assert [r.code for r in flat.review_items if r.code == "teams.nested_only"] == []
+
+
+# --------------------------------------------------------------------------- a group renamed after its team was made
+
+RENAMED_RULES = """
+teams:
+  rules:
+    - match: exact
+    - {match: regex, pattern: '^sigma-team-(.+)$', replace: '\\1'}
+  mode: create
+"""
+
+
+def renamed(extra: str = "", users=("ux", "uy", "uz")):
+    """Team Finance (x, y, z) was made for group sigma-team-Finance, since renamed sigma-team-FP&A."""
+    snap = snapshot([X, Y, Z], [UX, UY, UZ], groups=[group("gR", "sigma-team-FP&A", list(users))],
+                    teams=[team("tF", "Finance")], memberships={"tF": ["x", "y", "z"]})
+    return plan(snap, RENAMED_RULES + extra)
+
+
+def test_a_renamed_group_is_a_blocking_likely_rename_not_a_second_team():
+    p = renamed()
+    assert team_kinds(p) == []  # no second team, no membership pushed on a guess
+    assert [(r.id, r.blocking) for r in p.review_items if r.code.startswith("teams.")] == [
+        ("teams.likely_rename:gR", True), ("teams.unmanaged:teams", False)]
+    (item,) = [r for r in p.review_items if r.code == "teams.likely_rename"]
+    assert item.message == (
+        "group 'sigma-team-FP&A' would become a new team 'FP&A' (teams.rules[1].regex), but 3 of 3 members of team "
+        "'Finance', which no IdP group maps to, are in it (the group has 3 member(s)): the group was likely renamed "
+        "after the team was made; a new team would leave 'Finance' unmanaged beside a second team of the same people")
+    assert item.subject == {"groupId": "gR", "groupDisplayName": "sigma-team-FP&A", "name": "FP&A"}
+    assert item.candidates == ({"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3},)
+    assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "sigma-team-FP&A"}}}
+    assert item.resolution.endswith('# or:\n# teams:\n#   map:\n#     "FP&A": "sigma-team-FP&A"\n')
+    # settled: the old team follows the renamed group
+    linked = renamed("  map: {Finance: sigma-team-FP&A}\n")
+    assert team_kinds(linked) == [("scim.link_group", "scim.link_group:tF"),
+                                  ("scim.set_group_members", "scim.set_group_members:gR")]
+    assert [r.code for r in linked.review_items if r.code == "teams.likely_rename"] == []
+    # or settled the other way: a new team of its own, named in the map
+    new = renamed("  map: {FP&A: sigma-team-FP&A}\n")
+    assert team_kinds(new) == [("scim.create_group", "scim.create_group:gR"),
+                               ("scim.set_group_members", "scim.set_group_members:gR")]
+
+
+def test_a_small_overlap_is_no_rename():
+    p = renamed(users=("ux",))  # 1 of 3: a different group
+    assert team_kinds(p) == [("scim.create_group", "scim.create_group:gR"),
+                             ("scim.set_group_members", "scim.set_group_members:gR")]
+    assert [r.code for r in p.review_items if r.code == "teams.likely_rename"] == []

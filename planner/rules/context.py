@@ -170,6 +170,13 @@ class Context:
     """The :attr:`idp_users` rows of each group's members (flattened, each once), by group id."""
     scim: "ScimState" = field(default=None, repr=False)  # type: ignore[assignment]  # noqa: F821
     """What an IdP already provisioned (:mod:`planner.rules.scim_state`); empty without SCIM files."""
+    nested_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    """The groups nested directly in each group (sorted ids), for groups that hold any."""
+    nested_only: Mapping[str, Mapping[int, tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    """With ``teams.flatten_nested`` off: for each group, the :attr:`idp_users` rows of users who
+    are not its direct members but sit in a group nested in it, each with the displayNames of the
+    nesting path from the group's child down to the group holding them (breadth first, children
+    by id: the shortest path, the same for the same inputs). Empty when flattening."""
 
     def account_type_spelling(self, name: str) -> str | None:
         """The organization's spelling of account type ``name`` (case-insensitive), if known."""
@@ -202,6 +209,9 @@ def build_context(snapshot: Snapshot, policy: Policy) -> Context:
     idp_row = {iid: i for i, iid in enumerate(idp_ids)}
     group_members, group_rows, cycles = _flatten_groups(snapshot, idp_ids, idp_row,
                                                         flatten=policy.teams.flatten_nested)
+    nested_groups = _nested_groups(snapshot)
+    nested_only = ({} if policy.teams.flatten_nested or not nested_groups
+                   else _nested_only(snapshot, nested_groups, group_rows))
 
     in_scope = idp_users["active"].to_numpy(copy=True)
     if policy.scope.groups:
@@ -259,6 +269,8 @@ def build_context(snapshot: Snapshot, policy: Policy) -> Context:
         idp_row=idp_row,
         group_rows=group_rows,
         scim=_scim_state(snapshot),
+        nested_groups=nested_groups,
+        nested_only=nested_only,
     )
 
 
@@ -370,6 +382,43 @@ def _groups_matching(groups: pd.DataFrame, patterns: list[str]) -> set[str]:
         match = group_pattern_matcher(pattern)
         found.update(gid for gid, name in zip(groups["group_id"].tolist(), groups["display_name"].tolist()) if match(name))
     return found
+
+
+def _nested_groups(snapshot: Snapshot) -> dict[str, tuple[str, ...]]:
+    """``{group id: sorted ids of the groups nested directly in it}`` for groups holding any
+    (a group id listed twice: its nested groups together)."""
+    out: dict[str, set[str]] = {}
+    for g in snapshot.idp.groups:
+        if g.member_group_ids:
+            out.setdefault(g.id, set()).update(g.member_group_ids)
+    return {gid: tuple(sorted(subs)) for gid, subs in out.items()}
+
+
+def _nested_only(snapshot: Snapshot, nested_groups: Mapping[str, tuple[str, ...]],
+                 direct_rows: Mapping[str, np.ndarray]) -> dict[str, dict[int, tuple[str, ...]]]:
+    """For each group holding nested groups: ``{idp row: nesting path (displayNames)}`` of the users
+    reachable only through them (see :attr:`Context.nested_only`). A cycle is walked once."""
+    names = {g.id: g.display_name for g in snapshot.idp.groups}
+    out: dict[str, dict[int, tuple[str, ...]]] = {}
+    for gid in sorted(nested_groups):
+        direct = set(direct_rows.get(gid, np.zeros(0, dtype=np.intp)).tolist())
+        found: dict[int, tuple[str, ...]] = {}
+        seen = {gid}
+        frontier = [(sub, (names.get(sub, sub),)) for sub in nested_groups[gid]]
+        while frontier:
+            following = []
+            for sub, path in frontier:
+                if sub in seen:
+                    continue
+                seen.add(sub)
+                for r in direct_rows.get(sub, np.zeros(0, dtype=np.intp)).tolist():
+                    if r not in direct and r not in found:
+                        found[r] = path
+                following += [(deeper, path + (names.get(deeper, deeper),)) for deeper in nested_groups.get(sub, ())]
+            frontier = following
+        if found:
+            out[gid] = found
+    return out
 
 
 def _flatten_groups(

@@ -15,7 +15,8 @@ is an existing team must **link** it (Okta's Link Group) or it is created
    review items (nothing is linked on a guess).
 
 For each linked or created team the new membership is the group's members
-(nested groups flattened with cycles walked once) who will be provisioned;
+(nested groups flattened with cycles walked once, when ``teams.flatten_nested``)
+who will be provisioned;
 members of a linked team who are not in the group stay after SCIM (sigma-api.md
 §5.4), so they get ``teams.remove_member`` actions (``leftovers: remove``) or an
 informational item (``report``); nothing in the plan adds them back. Members
@@ -23,6 +24,19 @@ who are inactive or archived cannot be removed through the API (sigma-api.md
 §3.3) and are reported, as are memberships of a memberId missing from the
 members export (state ``unknown``) and of members a blocking linking review
 item holds (state ``held``: who they are is not decided yet). Active teams no group maps to become **unmanaged**.
+
+With ``flatten_nested`` off the IdP pushes direct members only (Entra ID
+provisioning never expands nested groups; Okta groups do not nest), so a team
+member who is in the group only through a nested group is no plain leftover:
+``teams.nested_only`` decides (``review``: a blocking ``teams.nested_only``
+item naming the nested group each is reachable through; ``leftovers``: removed
+or reported as leftovers, the reason naming it; ``keep``: kept, reported).
+
+A group that would become a **new** team (created, or not created under
+``mode: link``) by a name rule while an unmanaged team holds the same people is
+a likely **rename** of the group after the team was made: a blocking
+``teams.likely_rename`` item naming the overlap ("10 of 10 members") replaces
+the create, settled by ``teams.map`` (link the old team, or name the new one).
 """
 
 from __future__ import annotations
@@ -36,6 +50,30 @@ import pandas as pd
 from ..model import ActionKind, TeamRow
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
 from .context import Context, member_of, take_rows
+
+IDP_NAMES = {"okta": "Okta", "entra": "Entra ID", "google": "Google Workspace"}
+"""Display name of an IdP by the prefix of its export format (``entra-csv`` -> Entra ID)."""
+
+RENAME_SHARE = 0.8
+"""A group and an unmanaged team are a likely rename when the people they share are at least this
+share of the team's members and of the group's members."""
+
+
+def idp_name(idp_format: str) -> str:
+    """``"Entra ID"`` for ``entra-graph``, ``"the IdP"`` for a format without a known vendor."""
+    return IDP_NAMES.get(idp_format.split("-")[0], "the IdP")
+
+
+def nesting_note(idp_format: str, flatten: bool) -> str:
+    """How the plan counts nested groups, in the words of this IdP: Okta groups never nest;
+    Entra ID provisioning pushes direct members only (formats.md §3b, §3e)."""
+    vendor = idp_format.split("-")[0]
+    if flatten:
+        return "their members are flattened once"
+    if vendor == "entra":
+        return ("teams.flatten_nested is off and Entra ID provisioning pushes only direct members, "
+                "so only each group's direct members count")
+    return "teams.flatten_nested is off, so only each group's direct members count"
 
 
 @dataclass(frozen=True)
@@ -215,7 +253,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 subject={"groupIds": list(cycle.group_ids)},
                 message=(
                     f"groups {', '.join(repr(n) for n in cycle.display_names)} contain each other through nesting; "
-                    "their members are flattened once"
+                    + nesting_note(ctx.idp_format, policy.flatten_nested)
                 ),
                 rule="teams.flatten_nested",
             )
@@ -273,8 +311,12 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                            tm["is_team_admin"].tolist(), (archived | inactive | unknown | held).tolist(), state)
     no_current = ([], [], [], [], [])
     assigned_team_ids = set()
+    renames = likely_renames(ctx, assignments, current_of, group_members_of)
 
     for a in assignments:
+        if a.group_id in renames:
+            out.review_items.append(renames[a.group_id])
+            continue
         if a.team_id is None and policy.mode == "link":
             out.review_items.append(
                 make_review(
@@ -334,7 +376,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
             rule=a.rule,
             reason=(
                 f"team {a.name!r} members = the {len(user_names)} provisioned member(s) of group {a.group_name!r}"
-                + (" (nested groups flattened)" if policy.flatten_nested else "")
+                + ((" (nested groups flattened)" if policy.flatten_nested else " (direct members only)")
+                   if a.group_id in ctx.nested_groups else "")
             ),
             evidence=evidence,
             depends_on=list(requires) + [group_action.id],
@@ -342,6 +385,13 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
         out.actions.append(set_members)
 
         leftovers = [i for i, mid in enumerate(now_ids) if mid not in in_group_ids]
+        through = _reachable_through(ctx.nested_only.get(a.group_id), pair_member, has_pair)
+        if through and policy.leftovers == "remove" and policy.nested_only != "leftovers":
+            # in the group only through a nested group: the policy decides, no removal on a guess
+            nested = [i for i in leftovers if now_ids[i] in through and not now_stuck[i]]
+            if nested:
+                out.review_items.append(_nested_only_item(ctx, a, nested, now_ids, now_emails, through))
+                leftovers = [i for i in leftovers if i not in set(nested)]
         removable = [i for i in leftovers if not now_stuck[i]]
         report = leftovers if policy.leftovers == "report" else [i for i in leftovers if now_stuck[i]]
         removal_ids = []
@@ -355,10 +405,13 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                     after=None,
                     rule="teams.leftovers",
                     reason=(
-                        f"remove from team {a.name!r}: not in IdP group {a.group_name!r}, and SCIM does not "
-                        "remove pre-SCIM members"
+                        f"remove from team {a.name!r}: not in IdP group {a.group_name!r}"
+                        + (f" (reachable only through nested group {' > '.join(through[now_ids[i]])!r}, "
+                           "which teams.nested_only treats as a leftover)" if now_ids[i] in through else "")
+                        + ", and SCIM does not remove pre-SCIM members"
                     ),
-                    evidence={"groupId": a.group_id},
+                    evidence={"groupId": a.group_id}
+                    | ({"reachableOnlyThrough": list(through[now_ids[i]])} if now_ids[i] in through else {}),
                     depends_on=[set_members.id],
                 )
                 out.actions.append(action)
@@ -378,8 +431,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                     ),
                     rule="teams.leftovers",
                     candidates=[
-                        {"memberId": now_ids[i], "email": now_emails[i],
-                         "state": now_state[i]}
+                        {"memberId": now_ids[i], "email": now_emails[i], "state": now_state[i]}
+                        | ({"reachableOnlyThrough": " > ".join(through[now_ids[i]])} if now_ids[i] in through else {})
                         for i in report
                     ],
                     resolution=(yaml_snippet({"teams": {"leftovers": "remove"}})
@@ -448,6 +501,103 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
         )
     result.rows.sort(key=lambda r: (r.name.casefold(), r.name, r.team_id or "", r.group_id or ""))
     return result
+
+
+def _reachable_through(nested: dict | None, pair_member: np.ndarray, has_pair: np.ndarray) -> dict[str, tuple]:
+    """``{memberId: nesting path}`` of the members whose IdP user is in the group only through a
+    nested group (:attr:`~planner.rules.context.Context.nested_only`), linked or not."""
+    if not nested:
+        return {}
+    return {pair_member[j]: path for j, path in nested.items() if has_pair[j]}
+
+
+def _nested_only_item(ctx: Context, a: Assignment, nested: list[int], now_ids: list, now_emails: list,
+                      through: dict[str, tuple]):
+    """The ``teams.nested_only`` item: team members in the group only through a nested group, not
+    removed (blocking under ``review``, informational under ``keep``)."""
+    setting = ctx.policy.teams.nested_only
+    vendor = ctx.idp_format.split("-")[0]
+    via = sorted({" > ".join(through[now_ids[i]]) for i in nested})
+    pushes = ("Entra ID provisioning pushes only a group's direct members" if vendor == "entra"
+              else f"with teams.flatten_nested off the plan counts only direct members, as {idp_name(ctx.idp_format)} "
+                   "pushes them when it does not expand nested groups")
+    alternatives = [{"teams": {"nested_only": "keep"}}]
+    if vendor != "entra":
+        alternatives.append({"teams": {"flatten_nested": True}})
+    return make_review(
+        "teams.nested_only",
+        a.team_id or a.group_id,
+        blocking=setting == "review",
+        subject={"teamId": a.team_id, "name": a.name, "groupId": a.group_id, "groupDisplayName": a.group_name},
+        message=(
+            f"{len(nested)} member(s) of team {a.name!r} are not direct members of group {a.group_name!r}: "
+            f"reachable only through nested group(s) {', '.join(repr(v) for v in via)}; {pushes}, so they "
+            + ("stay in the team (teams.nested_only is keep)" if setting == "keep"
+               else "are not removed until the policy decides (or they are added to the group directly)")
+        ),
+        rule="teams.nested_only",
+        candidates=[{"memberId": now_ids[i], "email": now_emails[i],
+                     "reachableOnlyThrough": " > ".join(through[now_ids[i]])} for i in nested],
+        resolution=(yaml_snippet({"teams": {"nested_only": "leftovers"}}, *alternatives,
+                                 notes=["remove them like any leftover (the IdP will not push them):"])
+                    if setting == "review" else ""),
+    )
+
+
+def likely_renames(ctx: Context, assignments: list[Assignment], current_of: dict, group_members_of) -> dict:
+    """``{group id: blocking teams.likely_rename item}`` for groups a name rule would make a new team
+    of while an unmanaged team (no group maps to it, ``teams.map`` does not name it) holds the same
+    people: at least :data:`RENAME_SHARE` of the team's members and of the group's members.
+
+    ``group_members_of(group_id)`` gives (the group's member count, its pushed members, the
+    memberIds its IdP users are linked to). Each group names its best-overlapping teams first. The item is settled by
+    ``teams.map``: the old team linked to the group, or the new team named (map entries are never
+    checked here).
+    """
+    new = [a for a in assignments if a.team_id is None and a.rule != "teams.map"]
+    if not new:
+        return {}
+    assigned = {a.team_id for a in assignments if a.team_id}
+    teams = ctx.teams[~ctx.teams["is_archived"]]
+    free = {tid: name for tid, name in zip(teams["team_id"].tolist(), teams["name"].tolist())
+            if tid not in assigned and name not in ctx.policy.teams.map and current_of.get(tid)}
+    teams_of: dict[str, list[str]] = {}
+    for tid in sorted(free):
+        for mid in current_of[tid][0]:
+            teams_of.setdefault(mid, []).append(tid)
+    out = {}
+    for a in new:
+        n_group, _, people = group_members_of(a.group_id)
+        shared: dict[str, int] = {}
+        for mid in people:
+            for tid in teams_of.get(mid, ()):
+                shared[tid] = shared.get(tid, 0) + 1
+        hits = sorted(((n, tid) for tid, n in shared.items()
+                       if n >= RENAME_SHARE * len(current_of[tid][0]) and n >= RENAME_SHARE * n_group),
+                      key=lambda x: (-x[0], free[x[1]], x[1]))
+        if not hits:
+            continue
+        n, tid = hits[0]
+        old = free[tid]
+        out[a.group_id] = make_review(
+            "teams.likely_rename",
+            a.group_id,
+            blocking=True,
+            subject={"groupId": a.group_id, "groupDisplayName": a.group_name, "name": a.name},
+            message=(
+                f"group {a.group_name!r} would become a new team {a.name!r} ({a.rule}), but {n} of "
+                f"{len(current_of[tid][0])} members of team {old!r}, which no IdP group maps to, are in it "
+                f"(the group has {n_group} member(s)): the group was likely renamed after the team was made; "
+                f"a new team would leave {old!r} unmanaged beside a second team of the same people"
+            ),
+            rule=a.rule,
+            candidates=[{"teamId": t, "name": free[t], "members": len(current_of[t][0]), "inGroup": k}
+                        for k, t in hits],
+            evidence={"groupMembers": n_group},
+            resolution=yaml_snippet({"teams": {"map": {old: a.group_name}}}, {"teams": {"map": {a.name: a.group_name}}},
+                                    notes=[f"the group was renamed: team {old!r} follows it"]),
+        )
+    return out
 
 
 def _not_removable_note(states: set[str]) -> str:
