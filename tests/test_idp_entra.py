@@ -123,7 +123,7 @@ def test_throttling_honours_retry_after(graph, tmp_path):
      "ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET)"),
     ("deny", "/v1.0/groups", "Microsoft Graph: GET /v1.0/groups answered 403 Authorization_RequestDenied: "
      "Insufficient privileges to complete the operation.: the credential lacks a permission or scope this pull "
-     "needs"),
+     "needs (the application permissions User.Read.All and GroupMember.Read.All, admin-consented)"),
     ("html", True, "Microsoft Graph: GET /v1.0/users answered 200 with an HTML page, not the API's JSON "
      "(<!DOCTYPE html><html><head><title>Sign In</title></head><body><form method=\"post\"><input "
      "name=\"username\"><input type=\"pa...); is {base} the right Microsoft Graph URL?"),

@@ -106,6 +106,11 @@ def test_throttling_backs_off_and_goes_on(google, tmp_path):
     assert google.request_counts["GET /admin/directory/v1/users"] == 2 + 2
 
 
+NEEDS = ("(GOOGLE_ADMIN_EMAIL must be an admin with the Groups and Users read privileges, and the delegation must "
+         "grant https://www.googleapis.com/auth/admin.directory.user.readonly, "
+         "https://www.googleapis.com/auth/admin.directory.group.readonly)")
+
+
 @pytest.mark.parametrize("case, message", [
     ("undelegated scope", "Google Directory API: POST /token (service account JWT grant) answered 401 "
      "unauthorized_client: Client is unauthorized to retrieve access tokens using this method, or client not "
@@ -114,9 +119,11 @@ def test_throttling_backs_off_and_goes_on(google, tmp_path):
      "https://www.googleapis.com/auth/admin.directory.user.readonly, "
      "https://www.googleapis.com/auth/admin.directory.group.readonly)"),
     ("not an admin", "Google Directory API: GET /admin/directory/v1/users answered 403 PERMISSION_DENIED: Not "
-     "Authorized to access this resource/api: the credential lacks a permission or scope this pull needs"),
+     "Authorized to access this resource/api: the credential lacks a permission or scope this pull needs "
+     + NEEDS),
     ("deny", "Google Directory API: GET /admin/directory/v1/groups answered 403 PERMISSION_DENIED: Request had "
-     "insufficient authentication scopes.: the credential lacks a permission or scope this pull needs"),
+     "insufficient authentication scopes.: the credential lacks a permission or scope this pull needs "
+     + NEEDS),
     ("html", "Google Directory API: GET /admin/directory/v1/users answered 200 with an HTML page, not the API's "
      "JSON (<!DOCTYPE html><html><head><title>Sign In</title></head><body><form method=\"post\"><input "
      "name=\"username\"><input type=\"pa...); is {base} the right Google Directory API URL?"),

@@ -93,7 +93,8 @@ def test_throttling_waits_for_the_rate_limit_reset_and_goes_on(okta, tmp_path):
     ("token", "wrong", "sigma-migrate: error: Okta: GET /api/v1/users answered 401 E0000011: Invalid token provided: "
      "the credential was refused (check OKTA_API_TOKEN)"),
     ("deny", "/api/v1/groups", "sigma-migrate: error: Okta: GET /api/v1/groups answered 403 E0000006: You do not "
-     "have permission to perform the requested action: the credential lacks a permission or scope this pull needs"),
+     "have permission to perform the requested action: the credential lacks a permission or scope this pull needs "
+     "(an API token of a Read-only Administrator or above)"),
     ("html", True, "sigma-migrate: error: Okta: GET /api/v1/users answered 200 with an HTML page, not the API's "
      "JSON (<!DOCTYPE html><html><head><title>Sign In</title></head><body><form method=\"post\"><input "
      "name=\"username\"><input type=\"pa...); is {base} the right Okta URL?"),

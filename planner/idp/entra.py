@@ -75,7 +75,9 @@ def reader_for(environ: Mapping[str, str], base_url: str | None, login_url: str 
         return f"Bearer {token[0]}"
 
     reader = IdpReader("Microsoft Graph", base_url or GRAPH_URL, authorization=authorization, refresh=refresh,
-                       credential_hint=", ".join(ENV), **options)
+                       credential_hint=", ".join(ENV),
+                       permission_hint="the application permissions User.Read.All and GroupMember.Read.All, "
+                                       "admin-consented", **options)
     return reader
 
 

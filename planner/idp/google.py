@@ -39,7 +39,7 @@ from urllib.parse import quote
 
 import jwt
 
-from ..listing import Listing
+from ..listing import Listing, check_count
 from .http import IdpFetchError, IdpReader
 from .pull import IdpPull, PullCounts, count_of, page_items, read_listing, require_known_members
 
@@ -101,7 +101,9 @@ def reader_for(environ: Mapping[str, str], base_url: str | None, **options: Any)
 
     reader = IdpReader("Google Directory API", base_url or API_URL, authorization=authorization, refresh=refresh,
                        credential_hint=f"{KEY_ENV}, {ADMIN_ENV} and the domain-wide delegation of "
-                                       + ", ".join(SCOPES), **options)
+                                       + ", ".join(SCOPES),
+                       permission_hint=f"{ADMIN_ENV} must be an admin with the Groups and Users read privileges, "
+                                       "and the delegation must grant " + ", ".join(SCOPES), **options)
     return reader
 
 
@@ -124,6 +126,20 @@ def _listing(reader: IdpReader, path: str, params: dict[str, Any], key: str, wha
     return listing.finish(expected)
 
 
+def check_direct_count(items: list[Any], expected: int | None, what: str, endpoint: str) -> None:
+    """Check a group's member listing against its ``directMembersCount``.
+
+    Google documents the count as "the number of users that are direct members"
+    and that members *of* a child group are not counted, leaving open whether the
+    child group itself is: a count equal to the direct members, or to the direct
+    members less the child groups, passes; any other is :class:`IncompleteListing`.
+    """
+    groups = sum(1 for m in items if isinstance(m, dict) and str(m.get("type", "")).upper() == "GROUP")
+    if expected is not None and expected in (len(items), len(items) - groups):
+        return
+    check_count(what, endpoint, len(items), expected)
+
+
 def pull(reader: IdpReader, environ: Mapping[str, str]) -> IdpPull:
     """Read every user, group and direct group member (module docstring)."""
     customer = environ.get(CUSTOMER_ENV) or "my_customer"
@@ -140,8 +156,9 @@ def pull(reader: IdpReader, environ: Mapping[str, str]) -> IdpPull:
             raise IdpFetchError("Google Directory API: GET /admin/directory/v1/groups answered a group without an id")
         names[group_id] = str(group.get("email") or group.get("name") or group_id)
         path = f"/admin/directory/v1/groups/{quote(group_id, safe='')}/members"
-        items = _listing(reader, path, {"maxResults": 200}, "members", f"members of Google group {names[group_id]!r}",
-                         count_of(group.get("directMembersCount")))
+        what = f"members of Google group {names[group_id]!r}"
+        items = _listing(reader, path, {"maxResults": 200}, "members", what)
+        check_direct_count(items, count_of(group.get("directMembersCount")), what, f"GET {path}")
         members[group_id] = {"kind": "admin#directory#members", "members": items}
         user_members[group_id] = [str(m.get("id")) for m in items if str(m.get("type", "")).upper() == "USER"]
     require_known_members(user_members, {str(u.get("id")) for u in users}, names, "GET /admin/directory/v1/users",

@@ -71,6 +71,7 @@ class IdpReader:
     :param refresh: called once after a 401 to mint a new token (OAuth grants);
         ``None`` for static tokens (Okta API tokens).
     :param credential_hint: what to check after a 401 (the environment variables).
+    :param permission_hint: what the credential needs, named after a 403.
     :param sleep: how to wait between retries (tests pass a recorder).
     """
 
@@ -82,6 +83,7 @@ class IdpReader:
         authorization: Callable[[], str],
         refresh: Callable[[], None] | None = None,
         credential_hint: str,
+        permission_hint: str,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = 60.0,
@@ -92,6 +94,7 @@ class IdpReader:
         self.authorization = authorization
         self.refresh = refresh
         self.credential_hint = credential_hint
+        self.permission_hint = permission_hint
         self.transport = RetryTransport(policy=retry or RetryPolicy(), sleep=sleep)
         self.http = httpx2.Client(timeout=timeout, transport=self.transport)
 
@@ -140,7 +143,7 @@ class IdpReader:
                                 f"(check {self.credential_hint})")
         if status == 403:
             raise IdpFetchError(f"{where} answered 403 {describe(response)}: the credential lacks a "
-                                f"permission or scope this pull needs")
+                                f"permission or scope this pull needs ({self.permission_hint})")
         if status == 429:
             raise IdpFetchError(f"{where} is still throttled (429 {describe(response)}) after "
                                 f"{self.transport.policy.max_attempts} attempts; try again later")
@@ -153,7 +156,7 @@ class IdpReader:
             body = None
         if body is None or kind in ("text/html", "application/xhtml+xml"):
             what = "an HTML page" if kind.endswith("html") or response.text.lstrip()[:1] == "<" else \
-                f"{kind or 'a body'} that is not JSON"
+                f"a {kind or 'non-JSON'} body"
             raise IdpFetchError(f"{where} answered {status} with {what}, not the API's JSON ({_snippet(response)}); "
                                 f"is {self.base_url} the right {self.idp} URL?")
         return body

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, Mapping
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..listing import Listing
 from ..sources.okta import okta_active
@@ -66,7 +66,13 @@ def reader_for(environ: Mapping[str, str], base_url: str | None, **options: Any)
     if not token:
         raise IdpFetchError(f"fetch-idp okta needs an API token in {TOKEN_ENV} (Security > API > Tokens, "
                             "created by a read-only administrator)")
-    return IdpReader("Okta", url, authorization=lambda: f"SSWS {token}", credential_hint=TOKEN_ENV, **options)
+    host = urlsplit(url).hostname or ""
+    label, _, domain = host.partition(".")
+    if label.endswith("-admin"):
+        raise IdpFetchError(f"Okta org URL {url!r} is the Admin Console's address; the API is on the org's "
+                            f"own, e.g. https://{label.removesuffix('-admin')}.{domain}")
+    return IdpReader("Okta", url, authorization=lambda: f"SSWS {token}", credential_hint=TOKEN_ENV,
+                     permission_hint="an API token of a Read-only Administrator or above", **options)
 
 
 def pull(reader: IdpReader) -> IdpPull:

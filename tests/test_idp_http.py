@@ -1,0 +1,82 @@
+"""The IdP reading client (planner/idp/http.py) on edge answers, against the local Graph emulator."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.wrappers import Response
+
+from planner.execute.retry import RetryPolicy
+from planner.idp import pull_idp
+from planner.idp.google import check_direct_count
+from planner.idp.http import IdpFetchError
+from planner.listing import IncompleteListing
+from planner.sandbox.idp.entra import EntraEmulator, EntraSeed
+
+SEED = EntraSeed(users=[{"id": "u1", "userPrincipalName": "ana@example.com", "mail": "ana@example.com",
+                         "accountEnabled": True, "userType": "Member"}], groups=[], members={})
+
+
+@pytest.fixture
+def graph():
+    with EntraEmulator(SEED) as emulator:
+        yield emulator
+
+
+def pull(emulator, **kw):
+    return pull_idp("entra", emulator.environ(), base_url=emulator.base_url, login_url=emulator.base_url, **kw)
+
+
+def test_a_huge_retry_after_is_capped(graph):
+    graph.faults.throttle = 1
+    graph.faults.retry_after = 86400  # a misconfigured proxy must not park the pull for a day
+    waits: list[float] = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+
+    result = pull(graph, retry=RetryPolicy(retry_after_cap=0.01), sleep=sleep)
+    assert result.counts.users == 1
+    assert graph.request_counts["GET /v1.0/users"] == 2
+
+
+def test_throttling_that_never_ends_is_one_line(graph):
+    graph.faults.throttle = 10
+    graph.faults.retry_after = 0
+    with pytest.raises(IdpFetchError) as exc:
+        pull(graph, retry=RetryPolicy(max_attempts=3, backoff_base=0))
+    assert str(exc.value) == ("Microsoft Graph: GET /v1.0/users is still throttled (429 TooManyRequests: Too many "
+                              "requests.) after 3 attempts; try again later")
+
+
+def test_a_body_that_is_not_json_is_refused(graph, monkeypatch):
+    monkeypatch.setattr(graph, "_collection", lambda *a: Response("maintenance", 200, content_type="text/plain"))
+    with pytest.raises(IdpFetchError) as exc:
+        pull(graph)
+    assert str(exc.value) == (f"Microsoft Graph: GET /v1.0/users answered 200 with a text/plain body, not the "
+                              f"API's JSON (maintenance); is {graph.base_url} the right Microsoft Graph URL?")
+
+
+def test_a_page_of_the_wrong_shape_is_refused(graph, monkeypatch):
+    monkeypatch.setattr(graph, "_collection", lambda *a: Response('{"value": {"id": "u1"}}', 200,
+                                                                  content_type="application/json"))
+    with pytest.raises(IdpFetchError) as exc:
+        pull(graph)
+    assert str(exc.value) == ("Microsoft Graph: GET /v1.0/users answered dict for Entra users, expected an object "
+                              "with a 'value' array")
+
+
+def test_the_okta_admin_console_address_is_refused_with_the_api_address():
+    with pytest.raises(IdpFetchError) as exc:
+        pull_idp("okta", {"OKTA_API_TOKEN": "t", "OKTA_ORG_URL": "https://acme-admin.okta.com"})
+    assert str(exc.value) == ("Okta org URL 'https://acme-admin.okta.com' is the Admin Console's address; the API "
+                              "is on the org's own, e.g. https://acme.okta.com")
+
+
+@pytest.mark.parametrize("announced, ok", [(3, True), (2, True), (4, False), (1, False), (None, True)])
+def test_google_direct_members_count_with_or_without_child_groups(announced, ok):
+    items = [{"id": "1", "type": "USER"}, {"id": "2", "type": "USER"}, {"id": "g", "type": "GROUP"}]
+    if ok:
+        check_direct_count(items, announced, "members of 'g'", "GET /g")
+    else:
+        with pytest.raises(IncompleteListing, match=rf"incomplete listing of members of 'g': 3 of {announced}"):
+            check_direct_count(items, announced, "members of 'g'", "GET /g")
