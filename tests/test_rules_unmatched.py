@@ -93,3 +93,21 @@ def test_deactivation_waits_for_the_members_team_removals():
     assert by_id(p)["members.deactivate:m1"].depends_on == ("scim.link_user:root", "teams.remove_member:tF:m1")
     order = [a.id for a in p.actions]
     assert order.index("teams.remove_member:tF:m1") < order.index("members.deactivate:m1")
+
+
+def test_a_decision_to_deactivate_a_protected_person_is_never_planned():
+    # root is the SCIM-setup admin and API credential owner; the IdP has no user for them
+    snap = snapshot([member("root", "root@example.com", member_type="Admin"), member("a", "a@example.com")],
+                    [user("ua", "a@example.com")], with_root=False)
+    p = plan(snap, "unmatched:\n  decisions: {root@example.com: deactivate}\n")
+    assert [a.id for a in p.actions] == ["scim.link_user:a"]  # no members.deactivate:root
+    assert [(r.id, r.blocking, r.rule) for r in p.review_items] == [
+        ("unmatched.protected_member:root", True, "unmatched.decisions")]
+    (item,) = p.review_items
+    assert item.message == (
+        "root@example.com is organization.scim_setup_admin (the SCIM token belongs to them): unmatched.decisions "
+        "says deactivate, which the plan never does; name someone else in organization.scim_setup_admin first, "
+        "or keep them")
+    assert yaml.safe_load(item.resolution) == {"unmatched": {"decisions": {"root@example.com": "keep"}}}
+    assert [g["ok"] for g in p.summary["guards"] if g["name"] in ("scim_setup_admin", "api_credential_owner")] == [
+        True, True]

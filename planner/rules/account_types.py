@@ -42,7 +42,7 @@ import pandas as pd
 from ..model import ActionKind, email_key
 from ..policy import KEEP, group_pattern_matcher
 from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
-from .context import Context, member_of, protected_refs, take_rows
+from .context import PROTECTED_BECAUSE, Context, member_of, protected_refs, take_rows
 
 BUILTIN_TIERS = {
     "admin": 100,
@@ -395,8 +395,7 @@ def _protected_item(ctx: Context, mid: str, role: str, wanted: str, source: str,
     """The blocking ``account_types.protected_account`` item for a protected admin the policy would demote."""
     member = ctx.member_by_id[mid]
     current = ctx.members["account_type"].iat[ctx.member_row[mid]]
-    why = ("the SCIM token belongs to them" if role.endswith("scim_setup_admin")
-           else "apply's API credentials belong to them")
+    why = PROTECTED_BECAUSE[role]
     admin_groups = sorted(g for g, t in ctx.policy.account_types.group_map.items()
                           if t == current and not g.startswith("re:"))
     where = f"add them to group {admin_groups[0]!r} or assign" if admin_groups else "assign"

@@ -113,6 +113,13 @@ def find_member_id(ctx: "Context", ref: str | None) -> str | None:
     return str(hit.iloc[0]) if len(hit) == 1 else None
 
 
+PROTECTED_BECAUSE = {
+    "organization.scim_setup_admin": "the SCIM token belongs to them",
+    "organization.api_credential_owner": "apply's API credentials belong to them",
+}
+"""Why each protected person must stay active and admin (sigma-api.md §5.1, §1.2)."""
+
+
 def protected_refs(ctx: "Context") -> dict[str, str]:
     """memberId -> policy key (``organization.scim_setup_admin`` or ``organization.api_credential_owner``)
     of the people the guards protect, those found in the export (the first key when one person is both).

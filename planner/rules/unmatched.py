@@ -10,7 +10,8 @@ After SCIM is on such members can be changed only through
 
 The decision for each, first that applies: ``unmatched.decisions`` (per
 member), then ``linking.duplicates: deactivate`` (a duplicate); protected people (``organization.scim_setup_admin``,
-``api_credential_owner``) are kept; ``exclude_patterns`` (service accounts) are
+``api_credential_owner``) are kept (a decision to deactivate one is a blocking
+``unmatched.protected_member`` item instead: the plan never holds that change); ``exclude_patterns`` (service accounts) are
 kept; embed users are kept (they are not provisioned through the IdP); then the
 kind's policy: ``keep`` (nothing happens), ``deactivate``
 (``members.deactivate``: ``isArchived: true`` + ``newOwnerId``) or ``review``
@@ -26,7 +27,7 @@ import pandas as pd
 
 from ..model import ActionKind
 from . import Outcome, make_action, make_review, person_ref, yaml_snippet
-from .context import Context, find_member_id, protected_refs
+from .context import PROTECTED_BECAUSE, Context, find_member_id, protected_refs
 
 KINDS = ("unmatched", "not_in_scope", "leaver")
 
@@ -79,7 +80,12 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
             row.status
         ]
         pattern = next((p.pattern for p in patterns if p.search(member.email)), None)
-        if row.member_id in decisions_by_member:
+        if row.member_id in protected and decisions_by_member.get(row.member_id) == "deactivate":
+            # the plan never deactivates a protected person: SCIM or apply itself would stop working
+            decision, rule = "keep", "guards.protected_members"
+            reason = f"{why}; kept: protected as {protected[row.member_id]}"
+            out.review_items.append(_protected_item(member, protected[row.member_id], rules_by_member[row.member_id]))
+        elif row.member_id in decisions_by_member:
             decision, rule = decisions_by_member[row.member_id], rules_by_member[row.member_id]
             reason = f"{why}; {rule} says {decision}"
         elif row.member_id in protected:
@@ -137,3 +143,23 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
             )
     decisions = pd.DataFrame(rows, columns=["member_id", "decision", "reason", "rule", "kind"], dtype=object)
     return decisions, out
+
+
+def _protected_item(member, role: str, rule: str):
+    """The blocking ``unmatched.protected_member`` item: ``rule`` (``unmatched.decisions`` or
+    ``linking.duplicates``) says deactivate a person the guards protect; the plan keeps them."""
+    ref = member.email
+    settle = ({"unmatched": {"decisions": {ref: "keep"}}} if rule == "unmatched.decisions"
+              else {"linking": {"duplicates": {member.member_id: "rename"}}})
+    return make_review(
+        "unmatched.protected_member",
+        member.member_id,
+        blocking=True,
+        subject=person_ref(member_id=member.member_id, email=member.email),
+        message=(
+            f"{member.email} is {role} ({PROTECTED_BECAUSE[role]}): {rule} says deactivate, which the plan never "
+            f"does; name someone else in {role} first, or keep them"
+        ),
+        rule=rule,
+        resolution=yaml_snippet(settle, notes=[f"or, once another person is {role}, keep the decision"]),
+    )
