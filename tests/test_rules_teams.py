@@ -353,3 +353,24 @@ def test_a_small_overlap_is_no_rename():
     assert team_kinds(p) == [("scim.create_group", "scim.create_group:gR"),
                              ("scim.set_group_members", "scim.set_group_members:gR")]
     assert [r.code for r in p.review_items if r.code == "teams.likely_rename"] == []
+
+
+def test_an_unmanaged_team_names_the_group_no_rule_maps_that_holds_its_people():
+    # the default exact rule no longer matches: team Finance (x, y, z) stays unmanaged, and the
+    # informational item names the renamed group and the overlap, with the map entry that links them
+    snap = snapshot([X, Y, Z], [UX, UY, UZ], groups=[group("gR", "Finance Team", ["ux", "uy", "uz"]),
+                                                  group("gO", "Office", ["ux"])],
+                    teams=[team("tF", "Finance"), team("tS", "Sales")], memberships={"tF": ["x", "y", "z"], "tS": ["y"]})
+    p = plan(snap)
+    assert team_kinds(p) == []
+    (item,) = [r for r in p.review_items if r.code == "teams.unmanaged"]
+    assert item.blocking is False
+    assert item.message == (
+        "2 team(s) no IdP group maps to become unmanaged: they keep their members and can then be changed only "
+        "through the REST API; 1 of them share their people with an IdP group no rule maps (renamed after the team "
+        "was made?)")
+    assert item.candidates == (
+        {"teamId": "tF", "name": "Finance", "members": 3, "likelyGroup": "Finance Team", "inGroup": 3},
+        {"teamId": "tS", "name": "Sales", "members": 1},  # y alone is in Finance Team with 2 others: no
+    )
+    assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "Finance Team"}}}

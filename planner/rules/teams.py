@@ -484,6 +484,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
         )
     active_unmanaged = unmanaged[~unmanaged["is_archived"]]
     if len(active_unmanaged):
+        lookalike = unmanaged_lookalikes(ctx, assignments, current_of, group_members_of)
+        hinted = [t for t in active_unmanaged.itertuples(index=False) if t.team_id in lookalike]
         out.review_items.append(
             make_review(
                 "teams.unmanaged",
@@ -493,10 +495,17 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 message=(
                     f"{len(active_unmanaged)} team(s) no IdP group maps to become unmanaged: they keep their members "
                     "and can then be changed only through the REST API"
+                    + (f"; {len(hinted)} of them share their people with an IdP group no rule maps (renamed after "
+                       "the team was made?)" if hinted else "")
                 ),
                 rule="teams.map",
                 candidates=[{"teamId": t.team_id, "name": t.name, "members": len(current_of.get(t.team_id, no_current)[0])}
+                            | ({"likelyGroup": lookalike[t.team_id][0], "inGroup": lookalike[t.team_id][1]}
+                               if t.team_id in lookalike else {})
                             for t in active_unmanaged.itertuples(index=False)],
+                resolution=(yaml_snippet({"teams": {"map": {t.name: lookalike[t.team_id][0] for t in hinted}}},
+                                         notes=["if the groups were renamed: the teams follow them"])
+                            if hinted else ""),
             )
         )
     result.rows.sort(key=lambda r: (r.name.casefold(), r.name, r.team_id or "", r.group_id or ""))
@@ -544,6 +553,56 @@ def _nested_only_item(ctx: Context, a: Assignment, nested: list[int], now_ids: l
     )
 
 
+def _overlaps(ctx: Context, assignments: list[Assignment], current_of: dict, group_members_of):
+    """The unmanaged teams a rename could leave behind (``{teamId: name}``: active, no group
+    assigned, not named in ``teams.map``, with members) and a function: group id -> (the group's
+    member count, ``[(shared people, teamId)]`` of the teams sharing at least :data:`RENAME_SHARE`
+    of their members and of the group's, most shared first)."""
+    assigned = {a.team_id for a in assignments if a.team_id}
+    teams = ctx.teams[~ctx.teams["is_archived"]]
+    free = {tid: name for tid, name in zip(teams["team_id"].tolist(), teams["name"].tolist())
+            if tid not in assigned and name not in ctx.policy.teams.map and current_of.get(tid)}
+    teams_of: dict[str, list[str]] = {}
+    for tid in sorted(free):
+        for mid in current_of[tid][0]:
+            teams_of.setdefault(mid, []).append(tid)
+
+    def overlapping(group_id: str) -> tuple[int, list[tuple[int, str]]]:
+        n_group, _, people = group_members_of(group_id)
+        shared: dict[str, int] = {}
+        for mid in people:
+            for tid in teams_of.get(mid, ()):
+                shared[tid] = shared.get(tid, 0) + 1
+        hits = sorted(((n, tid) for tid, n in shared.items()
+                       if n >= RENAME_SHARE * len(current_of[tid][0]) and n >= RENAME_SHARE * n_group),
+                      key=lambda x: (-x[0], free[x[1]], x[1]))
+        return n_group, hits
+
+    return free, overlapping
+
+
+def unmanaged_lookalikes(ctx: Context, assignments: list[Assignment], current_of: dict,
+                         group_members_of) -> dict[str, tuple[str, int]]:
+    """``{teamId: (group displayName, shared people)}``: for an unmanaged team, the IdP group no
+    rule or map entry makes a team of that holds the same people (as :func:`likely_renames`
+    measures it; the most shared, then the group name): the team's group was likely renamed (the
+    default ``exact`` rule no longer matches it). Named in the ``teams.unmanaged`` item."""
+    taken = {a.group_id for a in assignments} | set(ctx.policy.teams.map.values())
+    groups = [(gid, name) for gid, name in zip(ctx.groups["group_id"].tolist(), ctx.groups["display_name"].tolist())
+              if gid not in taken and name not in taken]
+    if not groups:
+        return {}
+    free, overlapping = _overlaps(ctx, assignments, current_of, group_members_of)
+    if not free:
+        return {}
+    best: dict[str, tuple[int, str]] = {}
+    for gid, name in groups:
+        for n, tid in overlapping(gid)[1]:
+            if tid not in best or (-n, name) < (-best[tid][0], best[tid][1]):
+                best[tid] = (n, name)
+    return {tid: (name, n) for tid, (n, name) in best.items()}
+
+
 def likely_renames(ctx: Context, assignments: list[Assignment], current_of: dict, group_members_of) -> dict:
     """``{group id: blocking teams.likely_rename item}`` for groups a name rule would make a new team
     of while an unmanaged team (no group maps to it, ``teams.map`` does not name it) holds the same
@@ -557,24 +616,10 @@ def likely_renames(ctx: Context, assignments: list[Assignment], current_of: dict
     new = [a for a in assignments if a.team_id is None and a.rule != "teams.map"]
     if not new:
         return {}
-    assigned = {a.team_id for a in assignments if a.team_id}
-    teams = ctx.teams[~ctx.teams["is_archived"]]
-    free = {tid: name for tid, name in zip(teams["team_id"].tolist(), teams["name"].tolist())
-            if tid not in assigned and name not in ctx.policy.teams.map and current_of.get(tid)}
-    teams_of: dict[str, list[str]] = {}
-    for tid in sorted(free):
-        for mid in current_of[tid][0]:
-            teams_of.setdefault(mid, []).append(tid)
+    free, overlapping = _overlaps(ctx, assignments, current_of, group_members_of)
     out = {}
     for a in new:
-        n_group, _, people = group_members_of(a.group_id)
-        shared: dict[str, int] = {}
-        for mid in people:
-            for tid in teams_of.get(mid, ()):
-                shared[tid] = shared.get(tid, 0) + 1
-        hits = sorted(((n, tid) for tid, n in shared.items()
-                       if n >= RENAME_SHARE * len(current_of[tid][0]) and n >= RENAME_SHARE * n_group),
-                      key=lambda x: (-x[0], free[x[1]], x[1]))
+        n_group, hits = overlapping(a.group_id)
         if not hits:
             continue
         n, tid = hits[0]
