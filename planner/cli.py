@@ -185,13 +185,19 @@ class OneLine(click.ParamType):
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--by", "by", required=True, type=OneLine(),
               help="Who approves the plan (name or email), recorded with its digest.")
-def approve_command(plan_file: str, by: str) -> None:
-    """Record that PLAN was reviewed and approved (writes PLAN.approval beside it)."""
+@click.option("--rest-base-url", help="The REST API host the plan is approved for (else the policy's targets).")
+@click.option("--scim-base-url", help="The SCIM Directory Base URL the plan is approved for (else the policy's targets).")
+def approve_command(plan_file: str, by: str, rest_base_url: str | None, scim_base_url: str | None) -> None:
+    """Record that PLAN was reviewed and approved for its organization (writes PLAN.approval beside it)."""
     from .execute.approve import approval_path, approve
 
-    approval = approve(plan_file, by)
+    approval = approve(plan_file, by, rest_base_url=rest_base_url, scim_base_url=scim_base_url)
     click.echo(f"Approved plan {approval.digest} by {approval.approver} at {approval.approved_at}")
     click.echo(f"Approval: {approval_path(plan_file)}")
+    if approval.target is not None:
+        hosts = ", ".join(u for u in (approval.target.rest_base_url, approval.target.scim_base_url) if u)
+        click.echo(f"For organization {approval.target.organization_id or '(none recorded)'}"
+                   f"{' at ' + hosts if hosts else ''}")
 
 
 @cli.command("apply")

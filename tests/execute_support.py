@@ -33,11 +33,14 @@ from planner.planfile import write_plan
 from planner.sandbox.server import SandboxServer
 
 FAST_RETRY = RetryPolicy(max_attempts=8, backoff_base=0.01, backoff_cap=0.05)
+ORG_ID = "org-test"
+"""``organizationId`` of the test organizations' members (so of their sandboxes) and of :func:`make_plan`."""
 
 
 def member(member_id: str, email: str, member_type: str = "Viewer", user_kind: str = "internal") -> SigmaMember:
     local = email.split("@")[0]
-    return SigmaMember(member_id, email, email_key(email), local.capitalize(), "Example", member_type, user_kind)
+    return SigmaMember(member_id, email, email_key(email), local.capitalize(), "Example", member_type, user_kind,
+                       organization_id=ORG_ID)
 
 
 def small_org() -> SigmaExport:
@@ -125,7 +128,7 @@ def make_plan(actions: Iterable[Action], export: SigmaExport | None = None, **fi
     actions = tuple(actions)
     export = export or small_org()
     defaults: dict[str, Any] = dict(
-        organization={"organizationId": "org-test", "name": "Test Org"},
+        organization={"organizationId": ORG_ID, "name": "Test Org"},
         inputs=(), policy={"path": "test.yaml", "sha256": "0" * 64, "resolved": {}},
         fingerprints=fingerprints_for(export, actions), actions=actions, review_items=(), summary={},
     )

@@ -7,16 +7,20 @@ Sigma, and before any file is written unless said otherwise):
    broken plan);
 2. the gate (:func:`planner.execute.approve.check_can_apply`): approval for
    this digest (or ``--auto-approve``), no blocking review item, no failed guard;
-3. the journal of an earlier run: ``--resume`` without one is refused ("nothing
+3. the apply lock (:func:`planner.execute.journal.apply_lock`): a second apply of the
+   same plan while one runs is refused;
+4. the journal of an earlier run: ``--resume`` without one is refused ("nothing
    to resume"); unfinished without ``--resume`` is refused; a journal of another
    plan is refused;
-4. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`);
-5. the summary is shown (also with ``--auto-approve``);
-6. the preflight (:func:`preflight`): every API the plan uses is authenticated
+5. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`); base
+   URLs other than the approval's are refused (:func:`planner.execute.approve.check_approved_target`);
+6. the summary is shown (also with ``--auto-approve``);
+7. the preflight (:func:`preflight`): every API the plan uses is authenticated
    with one cheap read, so a wrong ``SIGMA_SCIM_TOKEN`` refuses the run before the
-   first REST write instead of half-way through;
-7. the stale-plan check (:mod:`planner.execute.stale`, reads only); the journal is opened;
-8. the run (:mod:`planner.execute.runner`), then the verification
+   first REST write instead of half-way through; then the live ``organizationId``
+   (``GET /v2/whoami``) must be the plan's (:func:`check_organization`);
+8. the stale-plan check (:mod:`planner.execute.stale`, reads only); the journal is opened;
+9. the run (:mod:`planner.execute.runner`), then the verification
    (:mod:`planner.execute.verify`), then the result file
    ``<plan>.result.json`` and the HTML report with its result section
    ``<plan>.result.html``.
@@ -24,7 +28,7 @@ Sigma, and before any file is written unless said otherwise):
 Ctrl-C lets the actions in flight finish (each is journaled), then raises
 :class:`ApplyInterrupted` (exit 130) saying to continue with ``--resume``.
 
-``--dry-run`` (:func:`dry_run_lines`) does steps 1 and 4 without credentials
+``--dry-run`` (:func:`dry_run_lines`) does steps 1 and 5 without credentials
 (the same refusals for a missing or unsafe base URL), sends nothing, writes
 nothing, and prints the write requests in order, their paths built by the
 functions the clients use (:mod:`planner.execute.paths`).
@@ -43,7 +47,7 @@ from typing import Any, Callable, Mapping
 import httpx2
 
 from .. import __version__
-from ..model import Plan
+from ..model import Action, Plan
 from ..planfile import read_plan
 from .actions import (
     HANDLERS,
@@ -56,9 +60,9 @@ from .actions import (
     with_user_names,
 )
 from .indexes import MemberIndex, UserIndex
-from .approve import Approval, check_can_apply, read_approval
+from .approve import Approval, check_approved_target, check_can_apply, planned_organization_id, read_approval
 from .errors import ApiError, ApplyInterrupted, ApplyRefused, AuthError
-from .journal import Journal, journal_path, utc_now
+from .journal import Journal, apply_lock, journal_path, utc_now
 from .progress import subject_of
 from .rest_client import TOKEN_PATH, SigmaRestClient
 from .retry import RetryPolicy
@@ -283,8 +287,7 @@ def plan_summary_lines(plan: Plan, approval: Approval | None, *, auto_approve: b
 
 def _needed_apis(plan: Plan) -> set[str]:
     apis = apis_used(plan.actions)
-    if plan.fingerprints:
-        apis.add("rest")  # the stale check reads REST
+    apis.add("rest")  # the organizationId check (GET /v2/whoami) and the stale check read REST
     return apis
 
 
@@ -293,7 +296,8 @@ def required_targets(plan: Plan, rest_base_url: str | None, scim_base_url: str |
 
     Apply and ``--dry-run`` both call this, so they refuse alike: :class:`TargetError`
     for an unsafe URL (http to a non-loopback host) and for a missing URL of an API
-    the plan needs (REST also when the plan has fingerprints: the stale check reads it).
+    the plan needs (REST always: apply reads the live ``organizationId`` and the stale
+    check there).
     """
     targets = resolve_targets(plan.policy, rest_base_url, scim_base_url)
     apis = _needed_apis(plan)
@@ -374,6 +378,41 @@ def preflight(clients: Clients, redactor: Redactor) -> None:
             ) from None
 
 
+def check_organization(plan: Plan, plan_path: str | Path, rest: SigmaRestClient, redactor: Redactor) -> None:
+    """Refuse (:class:`ApplyRefused`) unless the REST API serves the organization the plan was made for.
+
+    The plan records the ``organizationId`` of its Sigma export (``plan.organization``); Sigma
+    names the organization its credentials belong to in ``GET /v2/whoami`` (sigma-api.md §1.3).
+    A plan without an ``organizationId`` cannot be bound to its organization and is refused too;
+    so is an answer without one. Reads only; nothing has been written when it refuses.
+    """
+    planned = planned_organization_id(plan)
+    if not planned:
+        raise ApplyRefused(
+            f"{plan_path}: the plan does not record the organizationId of the Sigma organization it was made for "
+            "(its Sigma export has none), so apply cannot check it talks to that organization; "
+            "plan again from an export with organizationId (`sigma-migrate fetch`); nothing was written"
+        )
+    try:
+        live = str(rest.whoami().get("organizationId") or "").strip()
+    except ApiError as exc:
+        raise ApplyRefused(
+            f"cannot read the organizationId from the REST API at {rest.base_url} ({redactor(str(exc))}); "
+            "nothing was written"
+        ) from None
+    if not live:
+        raise ApplyRefused(
+            f"the REST API at {rest.base_url} names no organizationId in GET /v2/whoami, so apply cannot check "
+            f"it is the organization {planned} the plan was made for; nothing was written"
+        )
+    if live != planned:
+        raise ApplyRefused(
+            f"{plan_path}: plan was made for organization {planned}, but the REST API at {rest.base_url} "
+            f"serves organization {live}; apply it to the organization it was planned for, or plan again "
+            "from this organization's export; nothing was written"
+        )
+
+
 # --------------------------------------------------------------------------- apply
 
 
@@ -394,9 +433,16 @@ def apply_plan(
     plan_path = Path(plan_path)
     plan = read_plan(plan_path)
     approval = check_can_apply(plan, plan_path, auto_approve=options.auto_approve)
-    run_options = RunOptions(parallelism=options.parallelism, breaker_ratio=options.breaker_ratio)
     actions = with_user_names(plan.actions)
     dependency_graph(actions)  # a cycle or an unknown dependency refuses before any request
+    with apply_lock(plan_path):
+        return _apply_locked(plan_path, plan, approval, actions, options, progress, echo)
+
+
+def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, actions: list[Action],
+                  options: ApplyOptions, progress: ProgressSink | None, echo: Callable[[str], None]) -> ApplyReport:
+    """:func:`apply_plan` from step 4 on, under the apply lock."""
+    run_options = RunOptions(parallelism=options.parallelism, breaker_ratio=options.breaker_ratio)
 
     if options.resume and not journal_path(plan_path).exists():
         raise ApplyRefused(
@@ -419,10 +465,14 @@ def apply_plan(
 
         redactor = Redactor()
         counter = _RetryCounter()
+        targets, _ = required_targets(plan, options.rest_base_url, options.scim_base_url)
+        check_approved_target(approval, plan, targets, plan_path)
         clients = build_clients(plan, options, redactor, counter)
         for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve):
             echo(line)
         preflight(clients, redactor)
+        assert clients.rest is not None  # required_targets: REST is always needed
+        check_organization(plan, plan_path, clients.rest, redactor)
         if plan.fingerprints:
             echo(f"Stale-plan check: reading the {len(plan.fingerprints)} Sigma object(s) the plan was made against")
         try:

@@ -2,8 +2,12 @@
 
 ``sigma-migrate approve plan.json --by NAME`` writes ``plan.json.approval``
 beside the plan: UTF-8 JSON ``{"approver", "approved_at", "digest", "plan",
-"tool_version"}``. The approval names the plan's digest, so any later change to
-the plan (which changes or breaks its digest, planfile.py) voids it.
+"tool_version", "target"}``. The approval names the plan's digest, so any later change to
+the plan (which changes or breaks its digest, planfile.py) voids it. ``target``
+(:class:`ApprovedTarget`) binds it to one Sigma organization: the plan's
+``organizationId`` and the API base URLs (``approve --rest-base-url/--scim-base-url``,
+else the policy's ``targets``); apply refuses other base URLs
+(:func:`check_approved_target`) and checks the live ``organizationId`` in its preflight.
 
 :func:`check_can_apply` is the gate apply runs before touching anything:
 the plan must be approved for *this* digest (or ``--auto-approve``), have no
@@ -25,6 +29,7 @@ from ..model import Plan
 from ..planfile import read_plan
 from .errors import ApplyRefused
 from .journal import utc_now
+from .targets import Targets, resolve_targets, same_base_url
 
 
 def approval_path(plan_path: str | Path) -> Path:
@@ -34,14 +39,31 @@ def approval_path(plan_path: str | Path) -> Path:
 
 
 @dataclass(frozen=True)
+class ApprovedTarget:
+    """The Sigma organization an approval is for: the plan's ``organizationId`` and the base URLs
+    (``None``: not known when approving; apply then takes the flags or the policy's)."""
+
+    organization_id: str
+    rest_base_url: str | None = None
+    scim_base_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Approval:
-    """Who approved which plan digest, when (ISO 8601 UTC)."""
+    """Who approved which plan digest, when (ISO 8601 UTC), for which target (``None`` in
+    approvals written before targets were recorded)."""
 
     approver: str
     approved_at: str
     digest: str
     plan: str
     tool_version: str = ""
+    target: ApprovedTarget | None = None
+
+
+def planned_organization_id(plan: Plan) -> str:
+    """The ``organizationId`` the plan was made for (``plan.organization``, from the Sigma export), or ``""``."""
+    return str((plan.organization or {}).get("organizationId") or "").strip()
 
 
 def failed_guards(plan: Plan) -> list[str]:
@@ -90,11 +112,14 @@ def check_plan_is_applicable(plan: Plan, plan_path: str | Path) -> None:
         raise ApplyRefused(f"{plan_path}: plan guard failed: {failed[0]}{more}; the plan cannot be applied")
 
 
-def approve(plan_path: str | Path, by: str) -> Approval:
-    """Record that ``by`` approved the plan at ``plan_path``; return the approval.
+def approve(plan_path: str | Path, by: str, *, rest_base_url: str | None = None,
+            scim_base_url: str | None = None) -> Approval:
+    """Record that ``by`` approved the plan at ``plan_path`` for its target; return the approval.
 
-    Raises :class:`planner.planfile.PlanFileError` for an unreadable or tampered
-    plan and :class:`ApplyRefused` for an empty name or a plan that cannot be
+    The target is the plan's ``organizationId`` and the base URLs given (else the
+    policy's ``targets``). Raises :class:`planner.planfile.PlanFileError` for an
+    unreadable or tampered plan, :class:`planner.execute.targets.TargetError` for an
+    unsafe base URL, and :class:`ApplyRefused` for an empty name or a plan that cannot be
     applied (blocking items, failed guards). Written atomically.
     """
     approver = " ".join((by or "").split())
@@ -102,12 +127,14 @@ def approve(plan_path: str | Path, by: str) -> Approval:
         raise ApplyRefused("approve needs --by NAME (who approves the plan)")
     plan = read_plan(plan_path)
     check_plan_is_applicable(plan, plan_path)
+    targets = resolve_targets(plan.policy, rest_base_url, scim_base_url)
     approval = Approval(
         approver=approver,
         approved_at=utc_now(),
         digest=plan.digest,
         plan=Path(plan_path).name,
         tool_version=__version__,
+        target=ApprovedTarget(planned_organization_id(plan), targets.rest_base_url, targets.scim_base_url),
     )
     target = approval_path(plan_path)
     tmp = target.with_name(target.name + ".tmp")
@@ -123,9 +150,11 @@ def read_approval(plan_path: str | Path) -> Approval | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        target = data.get("target")
         return Approval(**{k: data[k] for k in ("approver", "approved_at", "digest", "plan")},
-                        tool_version=data.get("tool_version", ""))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+                        tool_version=data.get("tool_version", ""),
+                        target=None if target is None else ApprovedTarget(**target))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ApplyRefused(f"{path}: unreadable approval file ({type(exc).__name__}); approve the plan again") from None
 
 
@@ -149,3 +178,23 @@ def check_can_apply(plan: Plan, plan_path: str | Path, *, auto_approve: bool = F
             "review and approve this plan"
         )
     return approval
+
+
+def check_approved_target(approval: Approval | None, plan: Plan, targets: Targets, plan_path: str | Path) -> None:
+    """Refuse (:class:`ApplyRefused`) a base URL other than the one the approval recorded, or an
+    approval recorded for another ``organizationId`` than the plan's. Nothing recorded: nothing to compare."""
+    if approval is None or approval.target is None:
+        return
+    where = approval_path(plan_path)
+    if approval.target.organization_id != planned_organization_id(plan):
+        raise ApplyRefused(
+            f"{where}: approval is for organization {approval.target.organization_id!r}, but the plan is for "
+            f"{planned_organization_id(plan)!r}; review and approve this plan"
+        )
+    for api, approved, now in (("REST", approval.target.rest_base_url, targets.rest_base_url),
+                               ("SCIM", approval.target.scim_base_url, targets.scim_base_url)):
+        if approved and now and not same_base_url(approved, now):
+            raise ApplyRefused(
+                f"{where}: plan was approved for the {api} base URL {approved}, not {now}; "
+                f"apply it there, or approve it again for {now}"
+            )

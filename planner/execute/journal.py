@@ -18,6 +18,11 @@ Tables:
 - ``runs``: one row per ``apply`` invocation (mode, start, end, status, counts).
 - ``events``: an append-only audit trail (``run_id``, ``action_id``, ``at``, ``event``, ``detail``).
 
+Lock: ``<plan file>.journal.lock`` (:func:`apply_lock`), held by one apply of the plan from
+before the journal is opened until the run ends, so two concurrent applies of one plan cannot
+both run; the second refuses. The operating system releases it when the process ends, even
+on ``kill -9``.
+
 Durability: WAL mode; every state change is its own committed transaction
 *before* the next step, so ``kill -9`` loses at most the in-flight step; an
 action found ``running`` on resume is re-run, and its handler's check-first
@@ -27,13 +32,16 @@ holds a secret (callers pass redacted text; nothing here reads credentials).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
+
+import filelock
 
 from .errors import ApplyRefused
 
@@ -78,6 +86,36 @@ def journal_path(plan_path: str | Path) -> Path:
     """``<plan>.journal.sqlite`` beside the plan file."""
     plan_path = Path(plan_path)
     return plan_path.with_name(plan_path.name + ".journal.sqlite")
+
+
+def lock_path(plan_path: str | Path) -> Path:
+    """``<plan>.journal.lock`` beside the plan file."""
+    plan_path = Path(plan_path)
+    return plan_path.with_name(plan_path.name + ".journal.lock")
+
+
+@contextlib.contextmanager
+def apply_lock(plan_path: str | Path) -> Iterator[None]:
+    """Hold the apply lock of the plan at ``plan_path`` for the ``with`` block (an OS file lock,
+    ``flock`` on POSIX, through :mod:`filelock`); never waits.
+
+    Raises :class:`ApplyRefused` when another process (or another apply in this one) holds it.
+    """
+    path = lock_path(plan_path)
+    lock = filelock.FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise ApplyRefused(
+            f"{plan_path}: another apply of this plan is running (it holds {path.name}); "
+            f"let it finish, then run `sigma-migrate apply {plan_path} --resume` if it did not converge"
+        ) from None
+    except OSError as exc:
+        raise ApplyRefused(f"{path}: cannot take the apply lock ({exc.strerror or exc})") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def utc_now() -> str:

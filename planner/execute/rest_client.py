@@ -17,8 +17,8 @@ action: Sigma answers 403 for an object REST may not change (a SCIM-managed
 member, §5.3), not only for missing rights (those fail every action and open
 the circuit breaker).
 
-Only the calls apply needs are here: members get/patch/list-by-email, team
-get, team members list/patch (sigma-api.md §2, §3).
+Only the calls apply needs are here: whoami, members get/patch/list/list-by-email, teams
+list/get, team members list/patch (sigma-api.md §1.3, §2, §3).
 """
 
 from __future__ import annotations
@@ -184,6 +184,14 @@ class SigmaRestClient:
         """
         self.request("GET", "/v2/members", params={"limit": 1})
 
+    def whoami(self) -> dict[str, Any]:
+        """``GET /v2/whoami`` -> ``{userId, organizationId, ...}``: the credential owner and the
+        organization the API serves (sigma-api.md §1.3). Raises :class:`ApiError`."""
+        body = self.request("GET", "/v2/whoami")
+        if not isinstance(body, dict):
+            raise ApiError("rest", "GET", "/v2/whoami", 200, "answer is not a JSON object")
+        return body
+
     # ------------------------------------------------------------------ members (sigma-api.md §2)
 
     def get_member(self, member_id: str) -> dict[str, Any]:
@@ -206,6 +214,10 @@ class SigmaRestClient:
         )
 
     # ------------------------------------------------------------------ teams (sigma-api.md §3)
+
+    def list_teams(self) -> list[dict[str, Any]]:
+        """``GET /v2/teams``, every page, 1,000 per page -> team objects (§3.1)."""
+        return self._paged("/v2/teams", {"limit": 1000})
 
     def get_team(self, team_id: str) -> dict[str, Any]:
         """``GET /v2/teams/{teamId}`` -> team object (§3.2)."""

@@ -60,6 +60,22 @@ def check_base_url(url: str, what: str) -> str:
     return url.strip().rstrip("/")
 
 
+def same_base_url(a: str, b: str) -> bool:
+    """True when two base URLs name the same API: scheme and host compared case-insensitively
+    (RFC 3986 §6.2.2.1), the default port made explicit, the path without its trailing slash."""
+
+    def key(url: str) -> tuple[str, str, int | None, str]:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        try:
+            port = parts.port or {"http": 80, "https": 443}.get(scheme)
+        except ValueError:
+            port = None
+        return scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/")
+
+    return key(a) == key(b)
+
+
 @dataclass(frozen=True)
 class Targets:
     """The two APIs apply talks to: ``rest_base_url`` (e.g. ``https://api.sigmacomputing.com``,
