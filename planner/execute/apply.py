@@ -78,7 +78,7 @@ from .runner import (
     unfinished,
 )
 from .scim_client import SigmaScimClient
-from .stale import BULK_MEMBER_READS, check_stale, stale_message
+from .stale import BULK_MEMBER_READS, check_stale, find_impostors, planned_creates, stale_message
 from .paths import PathSegmentError
 from .targets import (
     ENV_CLIENT_ID,
@@ -475,9 +475,12 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
         check_organization(plan, plan_path, clients.rest, redactor)
         if plan.fingerprints:
             echo(f"Stale-plan check: reading the {len(plan.fingerprints)} Sigma object(s) the plan was made against")
+        rows_before = journal.rows() if journal is not None else {}
+        not_started = [a.id for a in actions if a.id not in rows_before or rows_before[a.id].attempts == 0]
         try:
             listing = list_members_if_many(plan, clients)
             drifts = check_stale(plan, clients.rest, parallelism=options.parallelism, members=listing)
+            drifts += find_impostors(plan, clients.rest, not_started=not_started, members=listing)
         except ApiError as exc:
             raise ApplyRefused(f"cannot read Sigma for the stale-plan check: {redactor(str(exc))}") from None
         if drifts:
@@ -558,11 +561,13 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
 
 def list_members_if_many(plan: Plan, clients: Clients) -> list[dict[str, Any]] | None:
     """Every member (one paged listing, sigma-api.md §2.3) when the stale check reads at least
-    :data:`planner.execute.stale.BULK_MEMBER_READS` members; the run's member checks then use it
-    too (:class:`MemberIndex`). ``None`` otherwise (members are read one by one)."""
+    :data:`planner.execute.stale.BULK_MEMBER_READS` members, or the impostor check looks up that
+    many planned creates; the run's member checks then use it too (:class:`MemberIndex`).
+    ``None`` otherwise (members are read one by one)."""
     if clients.rest is None:
         return None
-    if sum(1 for k in plan.fingerprints or {} if k.startswith("member:")) >= BULK_MEMBER_READS:
+    if (sum(1 for k in plan.fingerprints or {} if k.startswith("member:")) >= BULK_MEMBER_READS
+            or len(planned_creates(plan.actions)[0]) >= BULK_MEMBER_READS):
         return clients.rest.list_members()
     return None
 

@@ -25,6 +25,12 @@ are not "stale" because of the plan's own writes):
 Anything else is drift: :func:`check_stale` returns one :class:`Drift` per
 object with every changed field, and apply refuses, naming them.
 ``updatedAt``/``updatedBy`` are ignored (they move with any write).
+
+Objects made since the plan are drift too when they collide with a planned create
+(:func:`find_impostors`): a member whose email is the ``userName`` of a
+``scim.create_user``, a team whose name is the ``displayName`` of a
+``scim.create_group``. Sigma would answer the create 409 (or link by email, §5.3)
+and apply would adopt that object, though the approval was for a create.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-from ..model import Action, ActionKind, Plan
+from ..model import Action, ActionKind, Plan, email_key
 from .errors import ApiError, ApplyRefused
 from .rest_client import SigmaRestClient
 
@@ -64,11 +70,17 @@ class Drift:
     label: str
     changes: tuple[FieldChange, ...] = ()
     missing: bool = False
+    collides_with: Action | None = None
+    """For an object made since the plan: the planned create it collides with (:func:`find_impostors`)."""
 
     def __str__(self) -> str:
         name = f"{self.key} ({self.label})" if self.label else self.key
         if self.missing:
             return f"{name}: no longer exists"
+        if self.collides_with is not None:
+            a = self.collides_with
+            what = "email" if a.kind is ActionKind.SCIM_CREATE_USER else "name"
+            return f"{name}: new since the plan, with the {what} action {a.id} ({a.kind.value}) would create"
         return f"{name}: " + ", ".join(str(c) for c in self.changes)
 
 
@@ -288,6 +300,89 @@ def check_stale(
     with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="stale") as pool:
         found = list(pool.map(one, wanted))
     return [d for d in found if d is not None]
+
+
+def planned_creates(actions: Iterable[Action]) -> tuple[dict[str, Action], dict[str, Action]]:
+    """``(users, teams)``: ``scim.create_user`` actions by :func:`~planner.model.email_key` of their
+    ``userName``, ``scim.create_group`` actions by casefolded ``displayName`` (Sigma team names are
+    unique whatever their case). Actions lacking the name are left out (their handler fails them)."""
+    users: dict[str, Action] = {}
+    teams: dict[str, Action] = {}
+    for a in actions:
+        t, after = a.target or {}, a.after or {}
+        if a.kind is ActionKind.SCIM_CREATE_USER:
+            name = t.get("userName") or after.get("userName") or t.get("email")
+            if name:
+                users.setdefault(email_key(str(name)), a)
+        elif a.kind is ActionKind.SCIM_CREATE_GROUP:
+            name = t.get("displayName") or t.get("name") or after.get("displayName") or after.get("name")
+            if name:
+                teams.setdefault(" ".join(str(name).split()).casefold(), a)
+    return users, teams
+
+
+def known_ids(plan: Plan) -> tuple[set[str], set[str]]:
+    """``(memberIds, teamIds)`` the plan knows from its export: people, teams, fingerprints, action targets."""
+    members = {p.member_id for p in plan.people if p.member_id}
+    teams = {t.team_id for t in plan.teams if t.team_id}
+    for key in plan.fingerprints or {}:
+        kind, _, object_id = key.partition(":")
+        (members if kind == "member" else teams if kind == "team" else set()).add(object_id)
+    for a in plan.actions:
+        for field_name, found in (("memberId", members), ("teamId", teams), ("newOwnerId", members)):
+            value = (a.target or {}).get(field_name) or (a.after or {}).get(field_name)
+            if value:
+                found.add(str(value))
+    return members, teams
+
+
+def find_impostors(
+    plan: Plan,
+    rest: SigmaRestClient,
+    *,
+    not_started: Iterable[str] | None = None,
+    members: Iterable[Mapping[str, Any]] | None = None,
+) -> list[Drift]:
+    """Members and teams made since the plan that collide with a planned create, in key order. Reads only.
+
+    Only creates in ``not_started`` (action ids no run of this plan has started; ``None``: all)
+    are checked: an object a started create may have made is the plan's own. A member collides
+    when its email has the :func:`~planner.model.email_key` of a ``scim.create_user``'s
+    ``userName`` and the plan does not know its memberId (:func:`known_ids`); a team when its
+    name, casefolded, is a ``scim.create_group``'s ``displayName`` and its teamId is unknown.
+    Members come from ``members`` (every member, listed just before), else from one
+    ``GET /v2/members?email=`` per create (a listing from :data:`BULK_MEMBER_READS` creates on);
+    teams from one ``GET /v2/teams`` listing. Raises :class:`ApiError` when Sigma cannot be read.
+    """
+    wanted = None if not_started is None else set(not_started)
+    users, teams = planned_creates(a for a in plan.actions if wanted is None or a.id in wanted)
+    if not users and not teams:
+        return []
+    member_ids, team_ids = known_ids(plan)
+    found: list[Drift] = []
+    if users:
+        if members is None and len(users) >= BULK_MEMBER_READS:
+            members = rest.list_members()
+        if members is not None:
+            candidates = [m for m in members if email_key(str(m.get("email") or "")) in users]
+        else:
+            candidates = [m for a in users.values() for m in rest.find_members_by_email(_user_name(a))]
+        for m in candidates:
+            key = email_key(str(m.get("email") or ""))
+            if key in users and str(m.get("memberId")) not in member_ids:
+                found.append(Drift(f"member:{m.get('memberId')}", str(m.get("email") or ""), collides_with=users[key]))
+    if teams:
+        for t in rest.list_teams():
+            key = " ".join(str(t.get("name") or "").split()).casefold()
+            if key in teams and str(t.get("teamId")) not in team_ids:
+                found.append(Drift(f"team:{t.get('teamId')}", str(t.get("name") or ""), collides_with=teams[key]))
+    unique = {d.key: d for d in found}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _user_name(action: Action) -> str:
+    t, after = action.target or {}, action.after or {}
+    return str(t.get("userName") or after.get("userName") or t.get("email"))
 
 
 def stale_message(plan_path: str, drifts: list[Drift], limit: int = 10) -> str:
