@@ -40,6 +40,21 @@ def scim_user(server, user_name: str, user_type: str) -> None:
                       "name": {"givenName": "New", "familyName": "Hire"}, "userType": user_type}).raise_for_status()
 
 
+def scim_user_after_the_stale_check(monkeypatch, server, user_name: str, user_type: str) -> None:
+    """The IdP provisions the user right after the stale check passed (made before it, the user
+    would be an impostor the check refuses: tests/test_execute_impostors.py)."""
+    import planner.execute.apply as apply_module
+
+    check = apply_module.check_stale
+
+    def then_the_idp_creates(*args, **kwargs):
+        drifts = check(*args, **kwargs)
+        scim_user(server, user_name, user_type)
+        return drifts
+
+    monkeypatch.setattr(apply_module, "check_stale", then_the_idp_creates)
+
+
 def test_a_first_apply_reads_no_scim_user_it_creates_or_just_wrote(tmp_path, sb):
     server, counter = sb
     plan = write_test_plan(tmp_path, fingerprints={})
@@ -73,9 +88,9 @@ def test_a_reapply_reads_every_target_again(tmp_path, sb):
     assert server.request_counts["GET /scim/v2/Users"] == 1 + 3 + 3
 
 
-def test_a_user_the_idp_already_made_is_already_so_not_written(tmp_path, sb):
+def test_a_user_the_idp_already_made_is_already_so_not_written(tmp_path, sb, monkeypatch):
     server, counter = sb
-    scim_user(server, "new@example.com", "Viewer")
+    scim_user_after_the_stale_check(monkeypatch, server, "new@example.com", "Viewer")
     plan = write_test_plan(tmp_path, [create("u3", "new@example.com")], fingerprints={})
 
     report = apply_plan(plan, options_for(server, auto_approve=True))
@@ -87,9 +102,9 @@ def test_a_user_the_idp_already_made_is_already_so_not_written(tmp_path, sb):
     assert server.status_counts[("POST /scim/v2/Users", 409)] == 1
 
 
-def test_a_user_the_idp_made_differently_is_patched_with_its_before_image(tmp_path, sb):
+def test_a_user_the_idp_made_differently_is_patched_with_its_before_image(tmp_path, sb, monkeypatch):
     server, counter = sb
-    scim_user(server, "new@example.com", "Viewer")
+    scim_user_after_the_stale_check(monkeypatch, server, "new@example.com", "Viewer")
     plan = write_test_plan(tmp_path, [create("u3", "new@example.com", user_type="Pro")], fingerprints={})
 
     report = apply_plan(plan, options_for(server, auto_approve=True))

@@ -78,7 +78,7 @@ from .runner import (
     unfinished,
 )
 from .scim_client import SigmaScimClient
-from .stale import BULK_MEMBER_READS, check_stale, find_impostors, planned_creates, stale_message
+from .stale import BULK_MEMBER_READS, check_stale, planned_creates, stale_message
 from .paths import PathSegmentError
 from .targets import (
     ENV_CLIENT_ID,
@@ -479,8 +479,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
         not_started = [a.id for a in actions if a.id not in rows_before or rows_before[a.id].attempts == 0]
         try:
             listing = list_members_if_many(plan, clients)
-            drifts = check_stale(plan, clients.rest, parallelism=options.parallelism, members=listing)
-            drifts += find_impostors(plan, clients.rest, not_started=not_started, members=listing)
+            drifts = check_stale(plan, clients.rest, parallelism=options.parallelism, members=listing,
+                                 creates=not_started)
         except ApiError as exc:
             raise ApplyRefused(f"cannot read Sigma for the stale-plan check: {redactor(str(exc))}") from None
         if drifts:

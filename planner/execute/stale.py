@@ -223,8 +223,10 @@ class LiveReader:
         self._members: dict[str, Mapping[str, Any]] | None = None
         if members is None and len(ids) >= BULK_MEMBER_READS:
             members = rest.list_members()
-        if members is not None:
-            self._members = {str(m.get("memberId")): m for m in members}
+        self.listing: list[Mapping[str, Any]] | None = None if members is None else list(members)
+        """Every member, when given or listed in bulk (the impostor check reuses it)."""
+        if self.listing is not None:
+            self._members = {str(m.get("memberId")): m for m in self.listing}
 
     def __call__(self, key: str, planned: Mapping[str, Any]) -> Mapping[str, Any] | None:
         kind, _, object_id = key.partition(":")
@@ -262,22 +264,39 @@ def check_stale(
     reader: Callable[[str, Mapping[str, Any]], Mapping[str, Any] | None] | None = None,
     parallelism: int = 4,
     members: Iterable[Mapping[str, Any]] | None = None,
+    creates: Iterable[str] | None = None,
 ) -> list[Drift]:
-    """Every fingerprinted object (or only ``keys``) that drifted, in key order. Reads only.
+    """Every fingerprinted object (or only ``keys``) that drifted, in key order, then the
+    impostors of the planned creates whose ids are in ``creates`` (:func:`find_impostors`;
+    ``None``: no impostor check). Reads only.
 
     Reads run ``parallelism`` at a time; many members are listed in bulk
-    (:class:`LiveReader`), or taken from ``members`` (every member, listed by
-    the caller just before). ``reader(key, planned_state)`` replaces the REST
-    reads (tests). Raises :class:`ApiError` when Sigma cannot be read.
+    (:class:`LiveReader`; the impostor check reuses that listing), or taken from ``members``
+    (every member, listed by the caller just before). ``reader(key, planned_state)`` replaces
+    the REST reads (tests). Raises :class:`ApiError` when Sigma cannot be read.
     """
     fingerprints = plan.fingerprints or {}
-    if not fingerprints:
-        return []
     wanted = sorted(keys if keys is not None else fingerprints)
-    if reader is None:
+    if reader is None and wanted:
         if rest is None:
             raise ApplyRefused("the plan has fingerprints but no REST base URL/credentials to check them")
         reader = LiveReader(rest, (k.partition(":")[2] for k in wanted if k.startswith("member:")), members)
+        members = reader.listing
+    drifts = _drifted(plan, rest, wanted, reader, parallelism) if wanted and reader is not None else []
+    if creates is not None and rest is not None:
+        drifts += find_impostors(plan, rest, not_started=creates, members=members)
+    return drifts
+
+
+def _drifted(
+    plan: Plan,
+    rest: SigmaRestClient | None,
+    wanted: list[str],
+    reader: Callable[[str, Mapping[str, Any]], Mapping[str, Any] | None],
+    parallelism: int,
+) -> list[Drift]:
+    """The fingerprinted objects ``wanted`` that drifted (see :func:`check_stale`)."""
+    fingerprints = plan.fingerprints or {}
     effects = planned_effects(plan.actions)
 
     def email_of(member_id: str) -> str | None:
