@@ -271,7 +271,8 @@ def test_a_failed_action_skips_its_dependents_and_the_rest_goes_on(tmp_path, sb)
     result = json.loads(result_path(plan).read_text())
     assert result["status"] == "incomplete"
     assert [a["state"] for a in result["actions"] if a["id"] in ("u1", "t1")] == ["failed", "skipped"]
-    assert result["by_kind"]["scim.link_user"] == {"written_this_run": 1, "already_this_run": 0, "done_total": 1,
+    assert result["by_kind"]["scim.link_user"] == {"written_this_run": 1, "already_this_run": 0,
+                                                   "written_by_interrupted_run": 0, "done_total": 1,
                                                    "failed": 1, "skipped": 0, "pending": 0}
     html = (tmp_path / "plan.json.result.html").read_text()
     section = html[html.index('id="result"'):]

@@ -11,7 +11,6 @@ import time
 import pytest
 
 from planner.execute.apply import apply_plan, resume_line
-from planner.execute.errors import ApplyRefused
 from planner.execute.journal import Journal, journal_path
 from planner.planfile import write_plan
 
@@ -30,17 +29,17 @@ from .execute_support import (
 )
 
 
-def test_resume_without_a_journal_refuses_and_sends_nothing(tmp_path, sandbox_factory):
+def test_resume_without_a_journal_starts_from_the_beginning(tmp_path, sandbox_factory):
+    """The journal is opened before the first write: without one, nothing was written (issue 12, item 7)."""
     server = sandbox_factory(small_org())
     plan = write_test_plan(tmp_path)
+    said: list[str] = []
 
-    with pytest.raises(ApplyRefused) as refused:
-        apply_plan(plan, options_for(server, auto_approve=True, resume=True))
+    report = apply_plan(plan, options_for(server, auto_approve=True, resume=True), echo=said.append)
 
-    assert str(refused.value) == (f"nothing to resume: no journal at {tmp_path / 'plan.json.journal.sqlite'}; "
-                                  f"apply the plan with `sigma-migrate apply {plan}` (without --resume)")
-    assert server.request_counts == {}
-    assert not journal_path(plan).exists()
+    assert ("Resuming: no earlier run of this plan started (no journal, or a journal without a run, at "
+            "plan.json.journal.sqlite), so nothing was written; starting from the beginning") in said
+    assert report.mode == "apply" and report.status == "converged" and report.writes == 8
 
 
 def test_resume_line_counts_what_is_left_by_state(tmp_path):
@@ -83,24 +82,24 @@ def test_result_columns_separate_this_run_from_all_runs(tmp_path, sandbox_factor
     result = json.loads((tmp_path / "plan.json.result.json").read_text())
     assert again.mode == "reapply" and result["writes"] == 0
     assert result["by_kind"] == {
-        "members.deactivate": {"written_this_run": 0, "already_this_run": 1, "done_total": 1,
+        "members.deactivate": {"written_this_run": 0, "already_this_run": 1, "written_by_interrupted_run": 0, "done_total": 1,
                                "failed": 0, "skipped": 0, "pending": 0},
-        "members.disable_guest": {"written_this_run": 0, "already_this_run": 1, "done_total": 1,
+        "members.disable_guest": {"written_this_run": 0, "already_this_run": 1, "written_by_interrupted_run": 0, "done_total": 1,
                                   "failed": 0, "skipped": 0, "pending": 0},
-        "scim.create_user": {"written_this_run": 0, "already_this_run": 1, "done_total": 1,
+        "scim.create_user": {"written_this_run": 0, "already_this_run": 1, "written_by_interrupted_run": 0, "done_total": 1,
                              "failed": 0, "skipped": 0, "pending": 0},
-        "scim.link_group": {"written_this_run": 0, "already_this_run": 1, "done_total": 1,
+        "scim.link_group": {"written_this_run": 0, "already_this_run": 1, "written_by_interrupted_run": 0, "done_total": 1,
                             "failed": 0, "skipped": 0, "pending": 0},
-        "scim.link_user": {"written_this_run": 0, "already_this_run": 2, "done_total": 2,
+        "scim.link_user": {"written_this_run": 0, "already_this_run": 2, "written_by_interrupted_run": 0, "done_total": 2,
                            "failed": 0, "skipped": 0, "pending": 0},
-        "scim.set_account_type": {"written_this_run": 0, "already_this_run": 1, "done_total": 1,
+        "scim.set_account_type": {"written_this_run": 0, "already_this_run": 1, "written_by_interrupted_run": 0, "done_total": 1,
                                   "failed": 0, "skipped": 0, "pending": 0},
-        "teams.remove_member": {"written_this_run": 0, "already_this_run": 1, "done_total": 1,
+        "teams.remove_member": {"written_this_run": 0, "already_this_run": 1, "written_by_interrupted_run": 0, "done_total": 1,
                                 "failed": 0, "skipped": 0, "pending": 0},
     }
     html = (tmp_path / "plan.json.result.html").read_text()
     table = html[html.index('id="result-kinds"'):html.index("</table>", html.index('id="result-kinds"'))]
-    assert '<th colspan="2" class="num">This run</th><th colspan="4" class="num">After this run (all runs)</th>' in table
+    assert '<th colspan="3" class="num">This run</th><th colspan="4" class="num">After this run (all runs)</th>' in table
     assert '<th class="num">Written this run</th><th class="num">Already so (checked this run)</th>' in table
     assert '<th class="num">Done in total</th>' in table
 

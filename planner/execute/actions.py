@@ -44,6 +44,7 @@ from scim2_models import Email, Group, GroupMember, Name, PatchOp, PatchOperatio
 from ..model import Action, ActionKind
 from .errors import ApiError
 from .indexes import MemberIndex, UserIndex
+from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
 from .paths import member_path, team_members_path
 from .rest_client import SigmaRestClient
 from .scim_client import (
@@ -900,20 +901,37 @@ def apis_used(actions: Sequence[Action]) -> set[str]:
     return {HANDLERS[a.kind].api for a in actions}
 
 
+def may_have_written(row: JournalRow) -> bool:
+    """Whether the attempt of a journal row found ``running`` (its run was killed mid-action) may
+    have sent its write: it recorded a before-image (read-first handlers record it just before
+    writing), or it was the first attempt of a create/link (which posts at once,
+    :meth:`CreateUser.create_first`). Such an action found as planned on resume was written by
+    that interrupted run, not "already so"."""
+    if row.state != "running":
+        return False
+    if row.before_image is not None:
+        return True
+    return row.kind in (ActionKind.SCIM_CREATE_USER.value, ActionKind.SCIM_LINK_USER.value) and row.attempts == 1
+
+
 class Executor:
     """The :class:`planner.execute.runner.ActionExecutor` over the handlers: observe, then write if needed.
 
     ``first_attempts``: ids of actions no earlier run started (journal ``attempts`` 0). A
     create/link among them posts first and reads only on a 409 (:meth:`CreateUser.create_first`);
     every other action, and any action a killed or failed run started, reads first.
+    ``interrupted``: ids of actions whose interrupted attempt may have written
+    (:func:`may_have_written`); found as planned, their outcome is
+    :data:`~planner.execute.journal.WRITTEN_BY_INTERRUPTED_RUN`, not ``already``.
     ``retries()``: how many HTTP retries the current thread's action has had so far (the
     runner's retry counter), which tells a 409 caused by our own lost first answer.
     """
 
     def __init__(self, clients: Clients, actions: Sequence[Action] = (), first_attempts: frozenset[str] = frozenset(),
-                 retries: Callable[[], int] = lambda: 0):
+                 retries: Callable[[], int] = lambda: 0, interrupted: frozenset[str] = frozenset()):
         self.clients = clients
         self.first_attempts = first_attempts
+        self.interrupted = interrupted
         self.retries = retries
         if actions:
             clients.owned_elsewhere = attributes_owned_elsewhere(actions)
@@ -930,7 +948,7 @@ class Executor:
                 return self._second_look(handler, action, exc, {})
         seen = handler.observe(action, self.clients)
         if seen.done:
-            return "already", dict(seen.ids)
+            return (WRITTEN_BY_INTERRUPTED_RUN if action.id in self.interrupted else "already"), dict(seen.ids)
         on_before(seen.before if seen.before is not None else {"exists": False})
         try:
             return "written", {**seen.ids, **handler.write(action, self.clients, seen, on_ids)}

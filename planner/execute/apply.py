@@ -9,9 +9,9 @@ Sigma, and before any file is written unless said otherwise):
    this digest (or ``--auto-approve``), no blocking review item, no failed guard;
 3. the apply lock (:func:`planner.execute.journal.apply_lock`): a second apply of the
    same plan while one runs is refused;
-4. the journal of an earlier run: ``--resume`` without one is refused ("nothing
-   to resume"); unfinished without ``--resume`` is refused; a journal of another
-   plan is refused;
+4. the journal of an earlier run: unfinished without ``--resume`` is refused; a journal of
+   another plan is refused; ``--resume`` without one (or with one no run started in) starts
+   from the beginning, since the journal is opened before the first write;
 5. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`); base
    URLs other than the approval's are refused (:func:`planner.execute.approve.check_approved_target`);
 6. the summary is shown (also with ``--auto-approve``);
@@ -19,9 +19,11 @@ Sigma, and before any file is written unless said otherwise):
    with one cheap read, so a wrong ``SIGMA_SCIM_TOKEN`` refuses the run before the
    first REST write instead of half-way through; then the live ``organizationId``
    (``GET /v2/whoami``) must be the plan's (:func:`check_organization`);
-8. the stale-plan check (:mod:`planner.execute.stale`, reads only); the journal is opened;
+8. the stale-plan check (:mod:`planner.execute.stale`, reads only; impostors of planned
+   creates included); the journal is opened;
 9. the run (:mod:`planner.execute.runner`), then the verification
-   (:mod:`planner.execute.verify`), then the result file
+   (:mod:`planner.execute.verify`; done actions it finds not as planned become ``failed``
+   in the journal, for ``--resume``), then the result file
    ``<plan>.result.json`` and the HTML report with its result section
    ``<plan>.result.html``.
 
@@ -57,12 +59,13 @@ from .actions import (
     HttpRequest,
     apis_used,
     handler_for,
+    may_have_written,
     with_user_names,
 )
 from .indexes import MemberIndex, UserIndex
 from .approve import Approval, check_approved_target, check_can_apply, planned_organization_id, read_approval
 from .errors import ApiError, ApplyInterrupted, ApplyRefused, AuthError
-from .journal import Journal, apply_lock, journal_path, utc_now
+from .journal import WRITTEN_BY_INTERRUPTED_RUN, Journal, apply_lock, journal_path, utc_now
 from .progress import subject_of
 from .rest_client import TOKEN_PATH, SigmaRestClient
 from .retry import RetryPolicy
@@ -128,9 +131,11 @@ class ApplyOptions:
     write_html: bool = True
 
 
-BY_KIND_COLUMNS = ("written_this_run", "already_this_run", "done_total", "failed", "skipped", "pending")
+BY_KIND_COLUMNS = ("written_this_run", "already_this_run", "written_by_interrupted_run",
+                   "done_total", "failed", "skipped", "pending")
 """Per action kind in the result file's ``by_kind``: this run's done actions split into
-``written_this_run`` (this run changed Sigma) and ``already_this_run`` (checked, already so);
+``written_this_run`` (this run changed Sigma), ``already_this_run`` (checked, already so) and
+``written_by_interrupted_run`` (a killed run's write, found in place on resume; nothing sent);
 then the state of every action after the run, all runs together: ``done_total``, ``failed``,
 ``skipped``, ``pending`` (not run yet)."""
 
@@ -202,7 +207,9 @@ class ApplyReport:
         for a in actions:
             row = by_kind.setdefault(a["kind"], dict.fromkeys(BY_KIND_COLUMNS, 0))
             if a["this_run"] == "done":
-                row["written_this_run" if self.results[a["id"]].outcome == "written" else "already_this_run"] += 1
+                outcome = self.results[a["id"]].outcome
+                row["written_this_run" if outcome == "written" else "written_by_interrupted_run"
+                    if outcome == WRITTEN_BY_INTERRUPTED_RUN else "already_this_run"] += 1
             state = a["state"]
             row["done_total" if state == "done" else state if state in ("failed", "skipped") else "pending"] += 1
         return {
@@ -232,12 +239,18 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
     """What apply prints when it is done: status, counts, verification, where the files are."""
     c = report.counts
     total = sum(c.values())
-    done_now = sum(1 for r in report.results.values() if r.state == "done")
+    done_now = {aid for aid, r in report.results.items() if r.state == "done"}
+    by_interrupted = sum(1 for r in report.results.values() if r.outcome == WRITTEN_BY_INTERRUPTED_RUN)
+    already = len(done_now) - report.writes - by_interrupted
+    earlier = sum(1 for aid, r in report.journal_rows.items() if r.state == "done" and aid not in done_now)
+    unverified = sum(1 for aid, r in report.journal_rows.items() if r.state == "failed" and aid in done_now)
     parts = [f"{report.writes} written this run"]
-    if done_now - report.writes:
-        parts.append(f"{done_now - report.writes} already so")
-    if c.get("done", 0) - done_now:
-        parts.append(f"{c.get('done', 0) - done_now} done by an earlier run")
+    if already:
+        parts.append(f"{already} already so")
+    if by_interrupted:
+        parts.append(f"{by_interrupted} written by the interrupted run")
+    if earlier:
+        parts.append(f"{earlier} done by an earlier run")
     lines = [
         f"Apply {report.status}: {c.get('done', 0)} of {total} done ({', '.join(parts)}), "
         f"{c.get('failed', 0)} failed, {c.get('skipped', 0)} skipped in {report.seconds:.1f} s",
@@ -247,6 +260,9 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
     for aid, res in report.results.items():
         if res.state == "failed":
             lines.append(f"  failed  {aid}: {res.error}")
+    if unverified:
+        lines.append(f"{unverified} action(s) ran but their target was not as planned at verification: "
+                     "failed, --resume runs them again")
     if report.verification is not None:
         v = report.verification.counts
         lines.append(f"Verification: {v['converged']} of {v['objects']} objects converged to the plan")
@@ -444,11 +460,6 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
     """:func:`apply_plan` from step 4 on, under the apply lock."""
     run_options = RunOptions(parallelism=options.parallelism, breaker_ratio=options.breaker_ratio)
 
-    if options.resume and not journal_path(plan_path).exists():
-        raise ApplyRefused(
-            f"nothing to resume: no journal at {journal_path(plan_path)}; "
-            f"apply the plan with `sigma-migrate apply {plan_path}` (without --resume)"
-        )
     journal: Journal | None = None
     clients: Clients | None = None
     started = False
@@ -456,7 +467,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
         if journal_path(plan_path).exists():
             journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
             left = unfinished(journal)
-            if left and not options.resume:
+            if left and not options.resume and not journal.untouched():
                 states = ", ".join(f"{left[s]} {s}" for s in ("running", "failed", "skipped", "pending") if s in left)
                 raise ApplyRefused(
                     f"{plan_path}: an earlier apply of this plan did not finish ({states}); "
@@ -488,11 +499,19 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
         if plan.fingerprints:
             echo("Stale-plan check: no object changed since the plan was made")
 
-        if journal is None:
-            journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
+        interrupted: frozenset[str] = frozenset()
+        if journal is None or journal.untouched():
+            # The journal is opened before the first write, so without one (or with one no run
+            # started in: a run killed before or while creating it) nothing was written.
+            if options.resume:
+                echo(f"Resuming: no earlier run of this plan started (no journal, or a journal without a run, at "
+                     f"{journal_path(plan_path).name}), so nothing was written; starting from the beginning")
+            if journal is None:
+                journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
             mode = "apply"
         elif options.resume:
             echo(resume_line(journal, len(actions)))
+            interrupted = frozenset(aid for aid, r in journal.rows().items() if may_have_written(r))
             reset_unfinished(journal)
             mode = "resume"
         else:
@@ -505,7 +524,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
         clients.users = UserIndex()
         clients.members = MemberIndex(listing) if listing is not None else None
         first_attempts = frozenset(aid for aid, r in journal.rows().items() if r.attempts == 0)
-        executor = Executor(clients, actions, first_attempts, retries=lambda: counter.count)
+        executor = Executor(clients, actions, first_attempts, retries=lambda: counter.count, interrupted=interrupted)
         results = run_actions(actions, executor, journal, options=run_options, progress=progress,
                               redactor=redactor, retry_counter=counter)
         stop_reason = next(
@@ -519,6 +538,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
         verification = verify(actions, clients, parallelism=options.parallelism, redactor=redactor)
         _close(clients)
         clients = None
+        journal.mark_unverified(unverified_actions(verification))  # so that --resume runs them again
         rows = journal.rows()
         counts = {s: 0 for s in ("done", "failed", "skipped", "pending", "running")}
         for r in rows.values():
@@ -557,6 +577,18 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
             _close(clients)
         if journal is not None:
             journal.close()
+
+
+def unverified_actions(verification: Verification) -> dict[str, str]:
+    """``{action_id: problem}`` of every action the verification found not satisfied, the problem one
+    line: ``not as planned at verification: isArchived: False, planned True`` (or ``cannot read: ...``)."""
+    out: dict[str, str] = {}
+    for o in verification.objects:
+        for c in o.checks:
+            if not c.satisfied:
+                problem = f"cannot read: {c.error}" if c.error else "; ".join(c.differences) or "not as planned"
+                out[c.action_id] = f"not as planned at verification: {problem}"
+    return out
 
 
 def list_members_if_many(plan: Plan, clients: Clients) -> list[dict[str, Any]] | None:

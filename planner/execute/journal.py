@@ -11,7 +11,8 @@ Tables:
   ``attempts`` (how many times a handler started on it, across runs),
   ``http_retries``, ``started_at`` / ``finished_at`` (ISO 8601 UTC),
   ``outcome`` (``written``: this tool changed Sigma; ``already``: Sigma was
-  already in the planned state, nothing sent), ``ids`` (JSON: ids Sigma
+  already in the planned state, nothing sent; an interrupted attempt's write found
+  in place on resume is ``written``, its event naming the interrupted run), ``ids`` (JSON: ids Sigma
   returned, e.g. ``{"scimUserId": ...}``), ``before_image`` (JSON: the object
   as read just before the first write, kept from the first attempt),
   ``error`` (one line, redacted).
@@ -46,6 +47,10 @@ import filelock
 from .errors import ApplyRefused
 
 STATES = ("pending", "running", "done", "failed", "skipped")
+
+WRITTEN_BY_INTERRUPTED_RUN = "written_by_interrupted_run"
+"""The outcome of an action whose interrupted attempt's write had reached Sigma, found in place
+on resume: nothing is sent again; the journal records it as ``written`` by that run."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -216,6 +221,14 @@ class Journal:
             )
         return self.run_id
 
+    def untouched(self) -> bool:
+        """True while no run has started and no action was ever started: the journal of a run
+        killed before (or while) it began, which wrote nothing to Sigma."""
+        with self._lock:
+            run = self._db.execute("SELECT 1 FROM runs LIMIT 1").fetchone()
+            action = self._db.execute("SELECT 1 FROM actions WHERE state != 'pending' OR attempts > 0 LIMIT 1").fetchone()
+        return run is None and action is None
+
     def finish_run(self, status: str, counts: Mapping[str, int]) -> None:
         with self._tx() as cur:
             cur.execute(
@@ -296,11 +309,23 @@ class Journal:
 
     def mark_done(self, action_id: str, outcome: str, http_retries: int = 0, detail: str | None = None,
                   ids: Mapping[str, Any] | None = None) -> None:
-        """``done`` with ``outcome`` ``written`` or ``already``; ``ids`` are merged in the same transaction."""
+        """``done`` with ``outcome`` ``written`` or ``already``; ``ids`` are merged in the same transaction.
+
+        :data:`WRITTEN_BY_INTERRUPTED_RUN` is stored as ``written``, the event naming the run whose
+        attempt was interrupted (the run of the action's last ``running`` event before this run).
+        """
         now = utc_now()
         with self._tx() as cur:
             if ids:
                 self._merge_ids(cur, action_id, ids)
+            if outcome == WRITTEN_BY_INTERRUPTED_RUN:
+                run = cur.execute(
+                    "SELECT run_id FROM events WHERE action_id=? AND event='running' AND run_id IS NOT ?"
+                    " ORDER BY event_id DESC LIMIT 1", (action_id, self.run_id),
+                ).fetchone()
+                outcome = "written"
+                detail = (f"written by interrupted run {run[0] if run else '?'} "
+                          "(its write was found in place on resume; nothing sent again)")
             cur.execute(
                 "UPDATE actions SET state='done', outcome=?, finished_at=?, http_retries=http_retries+?, error=NULL"
                 " WHERE action_id=?",
@@ -318,6 +343,19 @@ class Journal:
                 (error, now, http_retries, action_id),
             )
             self._event(cur, action_id, now, "failed", error)
+
+    def mark_unverified(self, problems: Mapping[str, str]) -> None:
+        """``done`` actions whose target the verification found not as planned become ``failed``,
+        ``error`` = ``problems[action_id]`` (one line, redacted), so ``--resume`` runs them again."""
+        now = utc_now()
+        with self._tx() as cur:
+            for action_id, problem in problems.items():
+                cur.execute(
+                    "UPDATE actions SET state='failed', error=?, finished_at=? WHERE action_id=? AND state='done'",
+                    (problem, now, action_id),
+                )
+                if cur.rowcount:
+                    self._event(cur, action_id, now, "unverified", problem)
 
     def mark_skipped(self, action_ids: Iterable[str], reason: str) -> None:
         """``skipped`` (a dependency failed or the run stopped), with the reason as ``error``."""
