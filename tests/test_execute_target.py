@@ -110,7 +110,7 @@ def test_a_plan_without_organization_id_is_refused(tmp_path, servers):
         "(its Sigma export has none), so apply cannot check it talks to that organization; "
         "plan again from an export with organizationId (`sigma-migrate fetch`); nothing was written"
     )
-    assert counter.total() == 0
+    assert counter.total() == 0 and dict(server.request_counts) == {}
 
 
 def test_the_approval_records_the_target_and_refuses_another_base_url(tmp_path, servers, capsys, monkeypatch):

@@ -394,6 +394,19 @@ def preflight(clients: Clients, redactor: Redactor) -> None:
             ) from None
 
 
+def required_organization_id(plan: Plan, plan_path: str | Path) -> str:
+    """The plan's ``organizationId``; :class:`ApplyRefused` when it records none (its Sigma export
+    had none), since apply could not check which organization it talks to."""
+    planned = planned_organization_id(plan)
+    if not planned:
+        raise ApplyRefused(
+            f"{plan_path}: the plan does not record the organizationId of the Sigma organization it was made for "
+            "(its Sigma export has none), so apply cannot check it talks to that organization; "
+            "plan again from an export with organizationId (`sigma-migrate fetch`); nothing was written"
+        )
+    return planned
+
+
 def check_organization(plan: Plan, plan_path: str | Path, rest: SigmaRestClient, redactor: Redactor) -> None:
     """Refuse (:class:`ApplyRefused`) unless the REST API serves the organization the plan was made for.
 
@@ -402,13 +415,7 @@ def check_organization(plan: Plan, plan_path: str | Path, rest: SigmaRestClient,
     A plan without an ``organizationId`` cannot be bound to its organization and is refused too;
     so is an answer without one. Reads only; nothing has been written when it refuses.
     """
-    planned = planned_organization_id(plan)
-    if not planned:
-        raise ApplyRefused(
-            f"{plan_path}: the plan does not record the organizationId of the Sigma organization it was made for "
-            "(its Sigma export has none), so apply cannot check it talks to that organization; "
-            "plan again from an export with organizationId (`sigma-migrate fetch`); nothing was written"
-        )
+    planned = required_organization_id(plan, plan_path)
     try:
         live = str(rest.whoami().get("organizationId") or "").strip()
     except ApiError as exc:
@@ -478,6 +485,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
         counter = _RetryCounter()
         targets, _ = required_targets(plan, options.rest_base_url, options.scim_base_url)
         check_approved_target(approval, plan, targets, plan_path)
+        required_organization_id(plan, plan_path)  # before any request
         clients = build_clients(plan, options, redactor, counter)
         for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve):
             echo(line)
