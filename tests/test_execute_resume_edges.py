@@ -162,7 +162,8 @@ def test_a_write_that_landed_before_kill_9_is_recorded_as_the_interrupted_runs(t
         plan = write_test_plan(tmp_path)
         approve(plan, "Ada Admin")
         env = {**os.environ, **sandbox_env(server), "PYTHONPATH": str(REPO)}
-        proc = subprocess.Popen(apply_cmd(plan, server), cwd=REPO, env=env,
+        # one action in flight, so the held one is the only action the kill interrupts
+        proc = subprocess.Popen(apply_cmd(plan, server, "--parallelism", "1"), cwd=REPO, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert landed.wait(60)
         os.kill(proc.pid, signal.SIGKILL)
