@@ -249,3 +249,22 @@ def test_custom_replacements_are_shown_apart_in_show_and_the_report():
     assert ('<table class="compact" id="type-replacements">' in html
             and "<tr><td>Finance Power User</td><td>Analyze</td><td class=\"num\">1</td></tr>" in html)
     assert '<span class="badge warn">custom type replaced</span>' in html
+
+
+def test_a_type_the_organization_marks_custom_is_never_ranked_as_built_in():
+    from dataclasses import replace
+
+    from planner.model import AccountType
+
+    # "Creator" is a built-in name in another licence model; this org made its own "Creator" (isCustom)
+    snap = snapshot([member("m1", "vic@example.com", member_type="View")], [user("00u1", "vic@example.com")],
+                    groups=[group("g1", "Sigma-Creators", ["00u1"]), group("g0", "Sigma-Admins", ["u-root"])],
+                    account_types=["Admin", "View"])
+    types = snap.sigma.account_types + (AccountType("at-creator", "Creator", is_custom=True),)
+    snap = replace(snap, sigma=replace(snap.sigma, account_types=types))
+    p = plan(snap, "account_types:\n  group_map: {Sigma-Admins: Admin, Sigma-Creators: Creator}\n")
+    assert by_id(p)["scim.set_account_type:m1"].evidence["change"] == "custom_replacement"
+    assert [r.id for r in p.review_items] == ["account_types.custom_replacement:m1"]
+    assert "custom account type 'Creator' is ranked neither" in p.review_items[0].message
+    assert classify("View", "Creator", []) == "upgrade"  # by name alone
+    assert classify("View", "Creator", [], custom={"Creator"}) == "custom_replacement"

@@ -34,6 +34,7 @@ account type name exactly, case-sensitively (sigma-api.md §5.2, §5.3). So:
 from __future__ import annotations
 
 import difflib
+from typing import Collection
 
 import numpy as np
 
@@ -95,33 +96,40 @@ def validate_names(ctx: Context) -> None:
         )
 
 
-def rank(name: str | None, precedence: list[str]) -> tuple[int, int] | None:
+def builtin_tier(name: str, custom: Collection[str] = ()) -> int | None:
+    """The :data:`BUILTIN_TIERS` rank of a built-in account type; ``None`` for a custom one (not
+    a built-in name, or one the organization marks ``isCustom``, sigma-api.md §4.1)."""
+    return None if name in custom else BUILTIN_TIERS.get(name.casefold())
+
+
+def rank(name: str | None, precedence: list[str], custom: Collection[str] = ()) -> tuple[int, int] | None:
     """Sort key of an account type, higher = more privileged: (1, -position) when in
     ``precedence``, (0, tier) for a built-in type, ``None`` when unranked."""
     if name is None:
         return None
     if name in precedence:
         return (1, -precedence.index(name))
-    tier = BUILTIN_TIERS.get(name.casefold())
+    tier = builtin_tier(name, custom)
     return (0, tier) if tier is not None else None
 
 
 ADMIN_TIER = max(BUILTIN_TIERS.values())
 
 
-def classify(before: str | None, after: str | None, precedence: list[str]) -> str:
+def classify(before: str | None, after: str | None, precedence: list[str], custom: Collection[str] = ()) -> str:
     """``unchanged`` | ``upgrade`` | ``downgrade`` | ``custom_replacement``.
 
     By ``precedence`` when it lists both types, else by :data:`BUILTIN_TIERS` when both are
     built-in (two built-in types of one tier count as a downgrade, the careful side). A change
     from or to a type neither orders is a ``custom_replacement`` (``"Finance Power User"`` ->
     ``"Analyze"``), except that leaving Admin is a ``downgrade`` and reaching it an ``upgrade``.
+    ``custom``: names the organization marks ``isCustom`` (never ranked as built-in).
     """
     if before is None or after is None or before == after:
         return "unchanged"
     if before in precedence and after in precedence:
         return "upgrade" if precedence.index(after) < precedence.index(before) else "downgrade"
-    b, a = BUILTIN_TIERS.get(before.casefold()), BUILTIN_TIERS.get(after.casefold())
+    b, a = builtin_tier(before, custom), builtin_tier(after, custom)
     if b is not None and a is not None:
         if a == b:
             return "unchanged" if before.casefold() == after.casefold() else "downgrade"
@@ -283,7 +291,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
                                           | member_of(idp_key, acknowledged_replacements))
     changed = is_member & people["after"].notna() & (people["before"] != people["after"])
     people["change"] = [
-        classify(b, a, precedence) if c else "unchanged"
+        classify(b, a, precedence, ctx.custom_account_types) if c else "unchanged"
         for b, a, c in zip(people["before"].tolist(), people["after"].tolist(), changed.tolist())
     ]
     needs_groups = set(people.loc[people["change"] != "unchanged", "idp_id"].tolist())
@@ -308,7 +316,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         evidence = {"change": row.change, "source": row.source, "groups": groups}
         if member.member_type != row.before:
             evidence["exportedMemberType"] = member.member_type
-        if rank(row.before, precedence) is None or rank(row.after, precedence) is None:
+        if (rank(row.before, precedence, ctx.custom_account_types) is None
+                or rank(row.after, precedence, ctx.custom_account_types) is None):
             evidence["unranked"] = True
         out.actions.append(
             make_action(
@@ -432,7 +441,7 @@ def _custom_replacement_item(ctx: Context, row, email: str, source_text: str, ev
     else:
         resolution = yaml_snippet({"account_types": {"acknowledged_replacements": [email]}}, keep_type,
                                   notes=["accept the replacement:"])
-    custom = [t for t in (row.before, row.after) if BUILTIN_TIERS.get(t.casefold()) is None]
+    custom = [t for t in (row.before, row.after) if builtin_tier(t, ctx.custom_account_types) is None]
     return make_review(
         "account_types.custom_replacement",
         row.member_id,

@@ -177,6 +177,8 @@ class Context:
     """The :attr:`idp_users` rows of each group's members (flattened, each once), by group id."""
     scim: "ScimState" = field(default=None, repr=False)  # type: ignore[assignment]  # noqa: F821
     """What an IdP already provisioned (:mod:`planner.rules.scim_state`); empty without SCIM files."""
+    custom_account_types: frozenset[str] = frozenset()
+    """Account type names the organization marks ``isCustom`` (``account_types.json``, sigma-api.md §4.1)."""
     nested_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     """The groups nested directly in each group (sorted ids), for groups that hold any."""
     nested_only: Mapping[str, Mapping[int, tuple[str, ...]]] = field(default_factory=dict, repr=False)
@@ -278,6 +280,7 @@ def build_context(snapshot: Snapshot, policy: Policy) -> Context:
         scim=_scim_state(snapshot),
         nested_groups=nested_groups,
         nested_only=nested_only,
+        custom_account_types=frozenset(a.name for a in account_types or () if a.is_custom),
     )
 
 

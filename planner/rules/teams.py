@@ -36,7 +36,9 @@ A group that would become a **new** team (created, or not created under
 ``mode: link``) by a name rule while an unmanaged team holds the same people is
 a likely **rename** of the group after the team was made: a blocking
 ``teams.likely_rename`` item naming the overlap ("10 of 10 members") replaces
-the create, settled by ``teams.map`` (link the old team, or name the new one).
+the create, settled by ``teams.map`` (link the old team, or name the new one). A group
+no rule maps at all that holds an unmanaged team's people is named in the
+``teams.unmanaged`` item (nothing is created for it).
 """
 
 from __future__ import annotations
