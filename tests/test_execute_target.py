@@ -14,7 +14,7 @@ import time
 import pytest
 
 from planner.cli import main
-from planner.execute.apply import apply_plan
+from planner.execute.apply import apply_plan, dry_run_lines
 from planner.execute.approve import approval_path, approve
 from planner.execute.errors import ApplyRefused
 from planner.execute.journal import journal_path, lock_path
@@ -91,10 +91,12 @@ def test_the_same_organization_passes_the_check(tmp_path, servers):
     plan = write_test_plan(tmp_path)
     approve(plan, "Ada Admin")
 
-    report = apply_plan(plan, options_for(server))
+    said: list[str] = []
+    report = apply_plan(plan, options_for(server), echo=said.append)
 
     assert report.status == "converged" and counter.total() == 8
     assert server.request_counts["GET /v2/whoami"] == 1
+    assert f"Target: organization {ORG_ID}, REST {server.base_url}, SCIM {server.scim_base_url}" in said
 
 
 def test_a_plan_without_organization_id_is_refused(tmp_path, servers):
@@ -135,6 +137,10 @@ def test_the_approval_records_the_target_and_refuses_another_base_url(tmp_path, 
                    f"{approved_for.base_url}, not {elsewhere.base_url}; apply it there, or approve it again "
                    f"for {elsewhere.base_url}\n")
     assert counter.total() == 0 and dict(elsewhere.request_counts) == {}
+    dry = dry_run_lines(plan, options_for(elsewhere))
+    assert dry[1] == (f"# note: apply will refuse: {approval_path(plan)}: plan was approved for the REST base URL "
+                      f"{approved_for.base_url}, not {elsewhere.base_url}; apply it there, or approve it again "
+                      f"for {elsewhere.base_url}")
 
     # the approved host, written differently (case, trailing slash), is the same target
     report = apply_plan(plan, dataclasses.replace(

@@ -281,8 +281,10 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
 # --------------------------------------------------------------------------- summary
 
 
-def plan_summary_lines(plan: Plan, approval: Approval | None, *, auto_approve: bool) -> list[str]:
-    """What apply shows before it starts (also with ``--auto-approve``)."""
+def plan_summary_lines(plan: Plan, approval: Approval | None, *, auto_approve: bool,
+                       targets: Targets | None = None) -> list[str]:
+    """What apply shows before it starts (also with ``--auto-approve``); with ``targets``, the
+    organization and base URLs it is about to check and write to."""
     counts = Counter(a.kind.value for a in plan.actions)
     org = plan.organization or {}
     lines = [
@@ -295,6 +297,10 @@ def plan_summary_lines(plan: Plan, approval: Approval | None, *, auto_approve: b
         lines.append(f"Approved by {approval.approver} at {approval.approved_at}")
     elif auto_approve:
         lines.append("Approved with --auto-approve (no approval file)")
+    if targets is not None:
+        urls = "".join(f", {api} {url}" for api, url in (("REST", targets.rest_base_url),
+                                                          ("SCIM", targets.scim_base_url)) if url)
+        lines.append(f"Target: organization {planned_organization_id(plan)}{urls}")
     return lines
 
 
@@ -487,7 +493,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
         check_approved_target(approval, plan, targets, plan_path)
         required_organization_id(plan, plan_path)  # before any request
         clients = build_clients(plan, options, redactor, counter)
-        for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve):
+        for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve, targets=targets):
             echo(line)
         preflight(clients, redactor)
         assert clients.rest is not None  # required_targets: REST is always needed
@@ -662,6 +668,11 @@ def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions())
     lines = [f"# dry run of {plan_path.name} ({plan.digest}): nothing is sent, nothing is written"]
     if approval is None or approval.digest != plan.digest:
         lines.append("# note: this plan is not approved; apply will refuse it until `sigma-migrate approve`")
+    else:
+        try:
+            check_approved_target(approval, plan, targets, plan_path)
+        except ApplyRefused as exc:
+            lines.append(f"# note: apply will refuse: {exc}")
     if plan.blocking_items:
         lines.append(f"# note: {len(plan.blocking_items)} blocking review item(s); apply will refuse this plan")
     if "rest" in apis:
