@@ -337,6 +337,11 @@ def test_a_renamed_group_is_a_blocking_likely_rename_not_a_second_team():
     assert item.candidates == ({"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3},)
     assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "sigma-team-FP&A"}}}
     assert item.resolution.endswith('# or:\n# teams:\n#   map:\n#     "FP&A": "sigma-team-FP&A"\n')
+    # under mode: link nothing would be created either, but the old team would still be left
+    # unmanaged: the same blocking item, not the informational teams.no_team
+    link_mode = renamed("  mode: link\n")  # the later key wins
+    assert [(r.id, r.blocking) for r in link_mode.review_items if r.code.startswith("teams.")] == [
+        ("teams.likely_rename:gR", True), ("teams.unmanaged:teams", False)]
     # settled: the old team follows the renamed group
     linked = renamed("  map: {Finance: sigma-team-FP&A}\n")
     assert team_kinds(linked) == [("scim.link_group", "scim.link_group:tF"),
