@@ -238,6 +238,11 @@ class Linking(_Model):
     changes that member's email to a free alias (``members.set_email``, before
     the link of the member who keeps it), after which it follows ``unmatched``;
     ``deactivate`` renames it and deactivates it.
+
+    ``excluded_idp_users`` (IdP ids or userNames) settles IdP users that share an
+    email/userName with another IdP user (``linking.idp_duplicate``): they are
+    neither linked nor created, and the IdP must stop provisioning them
+    (unassign them from the Sigma app), or it creates them anyway.
     """
 
     match_keys: list[MatchKey] = Field(default_factory=_default_match_keys)
@@ -248,6 +253,7 @@ class Linking(_Model):
     archived_members: Literal["review", "reactivate"] = "review"
     overrides: list[LinkOverride] = Field(default_factory=list)
     duplicates: dict[Name, Literal["rename", "deactivate"]] = Field(default_factory=dict)
+    excluded_idp_users: list[Name] = Field(default_factory=list)
 
     @field_validator("match_keys")
     @classmethod

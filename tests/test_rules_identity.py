@@ -49,7 +49,7 @@ def test_a_link_with_no_rival_has_no_lost_candidates():
 
 ITEM13 = dict(
     members=[member("m1", "ann@example.com", "Ann", "A"), member("m2", "bob@example.com", "Bob", "B")],
-    users=[user("u1", "ann@example.com", emails=["bob@example.com"]),
+    users=[user("u1", "ann@example.com", emails=["a.n@example.com", "bob@example.com"]),
            user("u2", "bobby@example.com", emails=["bob@example.com"])],
 )
 
@@ -64,7 +64,7 @@ def test_a_member_whose_idp_user_is_ambiguous_on_an_earlier_key_is_a_candidate_n
                             "of them would be a guess")
     assert [(c.get("memberId") or c.get("idpId"), c["joined"]) for c in item.candidates] == [
         ("m1", ["u1 by user_name (userName ann@example.com)"]),
-        ("m2", ["u1 by emails (emails[0] bob@example.com)", "u2 by emails (emails[0] bob@example.com)"]),
+        ("m2", ["u1 by emails (emails[1] bob@example.com)", "u2 by emails (emails[0] bob@example.com)"]),
         ("u1", ["m1 by user_name (email ann@example.com)", "m2 by emails (email bob@example.com)"]),
         ("u2", ["m2 by emails (email bob@example.com)"]),
     ]
@@ -113,3 +113,73 @@ def test_a_member_whose_only_candidate_a_better_key_linked_to_another_is_named_a
         {"memberId": "m1", "key": "user_name", "field": "email", "value": "ann@example.com"}]
     # the IdP sends ann@example.com, Sigma's email of m2 is bob@example.com: the userName guard holds the link
     assert ("user_name_guard.mismatch", True) in review_codes(p)
+
+
+# --------------------------------------------------------------------------- B.3 IdP users sharing an address
+
+
+def _idp_duplicate_item(p):
+    (item,) = [r for r in p.review_items if r.code == "linking.idp_duplicate"]
+    return item
+
+
+def test_two_idp_users_with_one_user_name_in_another_case_are_one_blocking_item_and_no_create():
+    p = plan(snapshot([], [user("u1", "ann@example.com"), user("u2", "ANN@example.com")]))
+    assert kinds(p) == [ROOT_LINK]
+    assert review_codes(p) == [("linking.idp_duplicate", True)]
+    item = _idp_duplicate_item(p)
+    assert item.subject == {"idpIds": ["u1", "u2"], "addresses": ["ann@example.com"]}
+    assert [c["idpId"] for c in item.candidates] == ["u1", "u2"]
+    assert item.message.startswith("IdP users u1, u2 share ann@example.com (letter case aside) as userName or email")
+    assert yaml.safe_load(item.resolution) == {"linking": {"excluded_idp_users": ["u2"]}}
+
+
+def test_same_email_under_another_user_name_holds_the_link_and_the_create():
+    # u1 would link to m1 by userName and u2 (another login, same email) would be created: held instead
+    p = plan(snapshot([member("m1", "ann@example.com")],
+                      [user("u1", "ann@example.com"), user("u2", "ann.old@example.com", emails=["Ann@example.com"])]),
+             "unmatched:\n  action: deactivate\n")
+    assert kinds(p) == [ROOT_LINK]  # no link, no create, no deactivation of m1
+    assert review_codes(p) == [("linking.idp_duplicate", True)]
+    item = _idp_duplicate_item(p)
+    assert item.candidates == (
+        {"idpId": "u1", "userName": "ann@example.com", "email": "ann@example.com", "status": "ACTIVE", "matches": ["m1"]},
+        {"idpId": "u2", "userName": "ann.old@example.com", "email": "Ann@example.com", "status": "ACTIVE"},
+    )
+    assert item.resolution.splitlines()[0] == ("# u1 is the person's account (a Sigma member matches it); exclude the "
+                                               "others and unassign them from the Sigma app in the IdP")
+    assert [r.sigma_status for r in p.people if r.member_id == "m1"] == ["active"]
+
+
+def test_one_member_matching_two_idp_users_of_one_address_is_only_the_idp_duplicate_item():
+    p = plan(snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com"), user("u2", "Ann@Example.com")]),
+             "unmatched:\n  action: deactivate\n")
+    assert kinds(p) == [ROOT_LINK]
+    assert review_codes(p) == [("linking.idp_duplicate", True)]
+    assert [c["matches"] for c in _idp_duplicate_item(p).candidates] == [["m1"], ["m1"]]
+
+
+def test_excluding_the_other_account_settles_it_links_the_person_and_reminds_to_unassign():
+    snap = snapshot([member("m1", "ann@example.com")],
+                    [user("u1", "ann@example.com"), user("u2", "ann.old@example.com", emails=["Ann@example.com"])])
+    p = plan(snap, "linking:\n  excluded_idp_users: [ann.old@example.com]\n")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ROOT_LINK]
+    assert review_codes(p) == [("linking.idp_user_excluded", False)]
+    (item,) = p.review_items
+    assert item.message == ("IdP user u2 (ann.old@example.com) is excluded by linking.excluded_idp_users: the plan "
+                            "neither links nor creates it; unassign it from the Sigma app in the IdP, or the IdP "
+                            "provisions it anyway")
+
+
+def test_an_excluded_idp_user_that_is_not_in_the_export_is_blocking():
+    p = plan(snapshot([], [user("u1", "ann@example.com")]), "linking:\n  excluded_idp_users: [nobody@example.com]\n")
+    assert review_codes(p) == [("linking.override_unknown", True)]
+    assert p.review_items[0].message.endswith("names IdP user 'nobody@example.com', which is not in the IdP export")
+
+
+def test_an_inactive_idp_user_sharing_the_address_is_no_collision():
+    # only users the IdP provisions collide: a deprovisioned old account does not
+    p = plan(snapshot([], [user("u1", "ann@example.com"), user("u2", "ann.old@example.com", emails=["ann@example.com"],
+                                                              active=False)]))
+    assert kinds(p) == [("scim.create_user", "scim.create_user:u1"), ROOT_LINK]
+    assert p.review_items == ()

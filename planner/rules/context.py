@@ -136,6 +136,21 @@ def protected_refs(ctx: "Context") -> dict[str, str]:
     return out
 
 
+def find_idp_id(ctx: "Context", ref: str | None) -> str | None:
+    """IdP id of a user the policy names by id, userName or sent userName (a unique match), else ``None``."""
+    if not ref:
+        return None
+    if ref in ctx.idp_by_id:
+        return ref
+    u = ctx.idp_users
+    key = email_key(ref)
+    for col in ("user_name_key", "scim_user_name_key"):
+        hit = u.loc[u[col] == key, "idp_id"]
+        if len(hit) == 1:
+            return str(hit.iloc[0])
+    return None
+
+
 def idp_is_active(user: IdpUser) -> bool:
     """``active`` when the export says it; else the status word; unknown means active."""
     if user.active is not None:

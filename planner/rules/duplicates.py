@@ -23,6 +23,17 @@ so the plan must free the address on every member but the one who keeps it,
   account type, team count), with the policy snippet that settles it. It
   replaces the ``linking.ambiguous`` item of a match that the shared address
   alone explains.
+
+The IdP side has its own duplicates (issue 14 item 3): two IdP users the IdP
+would provision whose userName (as sent) or primary email have the same key
+(letter case aside). The IdP pushes both; Sigma, which identifies a user by that
+address, would end with two accounts for one person (or refuse one). Every such
+group is one blocking ``linking.idp_duplicate`` item covering every user in it
+(:func:`idp_collisions`); nobody in it is linked or created, and no member they
+match is deactivated, until ``linking.excluded_idp_users`` names the accounts
+that are not the person's (:func:`resolve_excluded`): those are never linked nor
+created (an informational ``linking.idp_user_excluded`` item reminds to unassign
+them from the Sigma app in the IdP).
 """
 
 from __future__ import annotations
@@ -30,12 +41,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import networkx as nx
 import pandas as pd
 
 from ..matching import AmbiguousGroup, IdentityGraph
 from ..model import ActionKind, email_key
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
-from .context import Context, find_member_id, member_of
+from .context import Context, find_idp_id, find_member_id, member_of
 
 ALIAS_TAG = "dup"
 """Subaddress tag of the alias a renamed duplicate gets (RFC 5233: ``local+dup-<id>@domain``)."""
@@ -345,3 +357,128 @@ def _duplicate_item(ctx: Context, key, holders, users, groups, renames: Renames,
         evidence={"address": key},
         resolution=resolution,
     )
+
+
+# --------------------------------------------------------------------------- IdP-side duplicates
+
+
+@dataclass(frozen=True)
+class IdpCollision:
+    """IdP users the IdP would provision that share an address: ``keys`` (email keys, sorted) and
+    ``idp_ids`` (sorted), one connected group (a shares with b, b with c: one group)."""
+
+    keys: tuple[str, ...]
+    idp_ids: tuple[str, ...]
+
+
+def resolve_excluded(ctx: Context) -> tuple[frozenset[str], Outcome]:
+    """``linking.excluded_idp_users`` -> (IdP ids, review items).
+
+    An entry naming nobody in the IdP export is a blocking ``linking.override_unknown``
+    item; an excluded user the IdP would provision (active, in scope) gets the
+    informational ``linking.idp_user_excluded`` item: the IdP must stop provisioning it.
+    """
+    out = Outcome()
+    ids: set[str] = set()
+    for i, ref in enumerate(ctx.policy.linking.excluded_idp_users):
+        iid = find_idp_id(ctx, ref)
+        if iid is None:
+            loc = ctx.policy.location("linking", "excluded_idp_users", i)
+            out.review_items.append(make_review(
+                "linking.override_unknown", f"idp={ref}", blocking=True, subject={"idp": ref},
+                message=f"linking.excluded_idp_users at {loc} names IdP user {ref!r}, which is not in the IdP export",
+                rule="linking.excluded_idp_users", resolution=f"# remove or correct the entry at {loc}\n"))
+            continue
+        ids.add(iid)
+    in_scope = dict(zip(ctx.idp_users["idp_id"].tolist(), ctx.idp_users["in_scope"].tolist()))
+    for iid in sorted(ids):
+        if in_scope.get(iid):
+            user = ctx.idp_by_id[iid]
+            out.review_items.append(make_review(
+                "linking.idp_user_excluded", iid, blocking=False,
+                subject={"idpId": iid, "userName": user.user_name},
+                message=(f"IdP user {iid} ({user.user_name}) is excluded by linking.excluded_idp_users: the plan "
+                         "neither links nor creates it; unassign it from the Sigma app in the IdP, or the IdP "
+                         "provisions it anyway"),
+                rule="linking.excluded_idp_users"))
+    return frozenset(ids), out
+
+
+def idp_collisions(ctx: Context, excluded: frozenset[str] = frozenset()) -> list[IdpCollision]:
+    """Groups of IdP users the IdP would provision (active, in scope, not excluded) whose sent
+    userName or primary email share a key (:func:`planner.model.email_key`), sorted by their ids."""
+    u, e = ctx.idp_users, ctx.idp_emails
+    live = u["in_scope"].to_numpy(dtype=bool)
+    if excluded:
+        live = live & ~member_of(u["idp_id"], excluded)
+    live_ids = set(u["idp_id"][live].tolist())
+    pairs = list(zip(u["idp_id"][live].tolist(), u["scim_user_name_key"][live].tolist()))
+    primary = e[(e["position"] == 0).to_numpy()]
+    pairs += [(i, k) for i, k in zip(primary["idp_id"].tolist(), primary["key"].tolist()) if i in live_ids]
+    holders: dict[str, set[str]] = {}
+    for iid, key in pairs:
+        if key:
+            holders.setdefault(key, set()).add(iid)
+    shared = {k: v for k, v in holders.items() if len(v) > 1}
+    if not shared:
+        return []
+    graph = nx.Graph()
+    graph.add_edges_from((("k", k), ("i", i)) for k, ids in shared.items() for i in ids)
+    out = [IdpCollision(tuple(sorted(n[1] for n in c if n[0] == "k")), tuple(sorted(n[1] for n in c if n[0] == "i")))
+           for c in nx.connected_components(graph)]
+    return sorted(out, key=lambda c: c.idp_ids)
+
+
+def idp_collision_items(ctx: Context, collisions: list[IdpCollision], graph: IdentityGraph) -> list:
+    """One blocking ``linking.idp_duplicate`` item per :class:`IdpCollision` (module docstring).
+
+    Candidates: every user in the group with its userName as sent, primary email, status, the
+    row it came from and the member a match key joins it to. The snippet keeps, as an example,
+    the user a match key links to a member (else the first) and excludes the others.
+    """
+    if not collisions:
+        return []
+    linked = dict(zip(graph.links["idp_id"].tolist(), graph.links["member_id"].tolist()))
+    joined: dict[str, set[str]] = {}  # IdP id -> members an ambiguous match joins it to
+    for group in graph.ambiguous:
+        for edge in group.edges:
+            joined.setdefault(edge[1], set()).add(edge[0])
+    u = ctx.idp_users
+    row = ctx.idp_row
+    sent, status = u["scim_user_name"].tolist(), u["status"].tolist()
+    items = []
+    for c in collisions:
+        candidates = []
+        for iid in c.idp_ids:
+            user = ctx.idp_by_id[iid]
+            primary = user.primary_email
+            cand = {"idpId": iid, "userName": sent[row[iid]], "email": primary.value if primary else None,
+                    "status": status[row[iid]] or "active"}
+            if user.source is not None:
+                cand["row"] = str(user.source)
+            matches = sorted({linked[iid]} if iid in linked else joined.get(iid, set()))
+            if matches:
+                cand["matches"] = matches
+            candidates.append({k: v for k, v in cand.items() if v is not None})
+        keeper = next((i for i in c.idp_ids if i in linked), c.idp_ids[0])
+        others = [i for i in c.idp_ids if i != keeper]
+        items.append(make_review(
+            "linking.idp_duplicate", c.idp_ids[0], blocking=True,
+            subject={"idpIds": list(c.idp_ids), "addresses": list(c.keys)},
+            message=(
+                f"IdP users {', '.join(c.idp_ids)} share {', '.join(c.keys)} (letter case aside) as userName or "
+                "email: the IdP would provision each of them, and Sigma, which identifies a user by that address, "
+                "would hold two accounts for one person or refuse one; none is linked or created until the policy "
+                "says which accounts are not the person's"
+            ),
+            rule="linking.excluded_idp_users",
+            candidates=candidates,
+            evidence={"addresses": list(c.keys), "rows": [cand.get("row", "") for cand in candidates]},
+            resolution=yaml_snippet(
+                {"linking": {"excluded_idp_users": others}},
+                notes=[f"{keeper} is the person's account ({'a Sigma member matches it' if keeper in linked else 'only an example'}); "
+                       "exclude the others and unassign them from the Sigma app in the IdP",
+                       "or give each its own address in the IdP, export again and plan again"],
+            ),
+        ))
+    return items

@@ -49,7 +49,7 @@ from ..model import SCHEDULER_ROBOT_EMAIL, Action, ActionKind, ReviewItem, email
 from ..policy import NEVER
 from ..sources.values import is_valid_email
 from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
-from .context import Context, find_member_id, member_of, name_key, positions, sorted_positions, take_rows
+from .context import Context, find_idp_id, find_member_id, member_of, name_key, positions, sorted_positions, take_rows
 
 ROSTER_COLUMNS = [
     "person",  # "m:<memberId>" or "i:<idpId>": stable person key
@@ -81,16 +81,7 @@ class LinkingResult:
 # --------------------------------------------------------------------------- overrides
 
 
-def _find_idp(ctx: Context, ref: str) -> str | None:
-    u = ctx.idp_users
-    if ref in ctx.idp_by_id:
-        return ref
-    key = email_key(ref)
-    for col in ("user_name_key", "scim_user_name_key"):
-        hit = u.loc[u[col] == key, "idp_id"]
-        if len(hit) == 1:
-            return str(hit.iloc[0])
-    return None
+_find_idp = find_idp_id
 
 
 def _unknown_override(loc: str, side: str, value: str, noun: str, export: str) -> ReviewItem:
@@ -142,11 +133,20 @@ def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outco
 # --------------------------------------------------------------------------- roster
 
 
-def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset()) -> LinkingResult:
+def decide(
+    ctx: Context,
+    graph: IdentityGraph,
+    freed: frozenset[str] = frozenset(),
+    held_idp_users: frozenset[str] = frozenset(),
+    excluded: frozenset[str] = frozenset(),
+) -> LinkingResult:
     """Classify every person (see the module docstring) and raise the linking review items.
 
     ``freed``: members whose address ``linking.duplicates`` frees (:mod:`.duplicates`); a
     create or an email change onto their address does not collide with them.
+    ``held_idp_users``: IdP users in a blocking item of another family (IdP users sharing an
+    address, :func:`.duplicates.idp_collisions`): they, and the members they link to, are held.
+    ``excluded``: IdP users ``linking.excluded_idp_users`` takes out: never created.
     """
     policy = ctx.policy
     m = ctx.members
@@ -156,9 +156,11 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
     # --- ambiguous components: blocking, everyone in them held; a component that a shared
     # address alone explains is :mod:`.duplicates`' item (linking.duplicate_email) instead
     held_members: set[str] = set()
-    held_idp: set[str] = set()
+    held_idp: set[str] = set(held_idp_users)
     for group in graph.ambiguous:
-        if duplicates.explains(ctx, group) is None:
+        # one member and IdP users that share an address: the IdP-side duplicate item covers it
+        idp_duplicate = len(group.member_ids) == 1 and held_idp_users.issuperset(group.idp_ids)
+        if duplicates.explains(ctx, group) is None and not idp_duplicate:
             outcome.review_items.append(_ambiguous_item(ctx, group))
         held_members.update(group.member_ids)
         held_idp.update(group.idp_ids)
@@ -182,6 +184,7 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
     live = links["idp_active"] & links["in_scope"]
     links["status"] = np.select(
         [
+            member_of(links["idp_id"], held_idp_users) if held_idp_users else np.zeros(len(links), dtype=bool),
             ~links["active"] & live & (pinned | reactivate_all),
             ~links["active"] & live,
             ~links["active"],
@@ -189,7 +192,7 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
             ~links["idp_active"],
             ~links["in_scope"],
         ],
-        ["reactivate", "rehire", "deactivated", "guest", "leaver", "not_in_scope"],
+        ["held", "reactivate", "rehire", "deactivated", "guest", "leaver", "not_in_scope"],
         default="link",
     )
 
@@ -209,6 +212,8 @@ def decide(ctx: Context, graph: IdentityGraph, freed: frozenset[str] = frozenset
     # --- IdP users nobody links (only active, in-scope ones matter)
     free_u = u[~linked_i]
     free_u = free_u[free_u["in_scope"] | member_of(free_u["idp_id"], held_idp)]
+    if excluded:
+        free_u = free_u[~member_of(free_u["idp_id"], excluded)]
     free_u = free_u[(free_u["scim_user_name_key"] != SCHEDULER_ROBOT_EMAIL) & (free_u["scim_user_name_key"] != "")]
     free_u_status = np.select(
         [
