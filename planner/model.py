@@ -254,9 +254,19 @@ class SigmaExport:
 # --------------------------------------------------------------------------- IdP side
 
 
+DERIVED_EMAIL_TYPES = frozenset({"userPrincipalName", "rebuilt", "login"})
+""":attr:`Email.type` values a loader derives from another attribute when the user's email attribute
+is empty (Entra: the UPN, a guest's address rebuilt from a ``#EXT#`` UPN; Okta: the login). An IdP app
+that maps userName from the email sends nothing for such a user (issue 14 item 2)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Email:
-    """One email of an IdP user (RFC 7643 §4.1.2 ``emails``): original spelling, key, flags."""
+    """One email of an IdP user (RFC 7643 §4.1.2 ``emails``): original spelling, key, flags.
+
+    ``type`` says where the address came from (``mail``, ``primary``, ``work``, ...);
+    :data:`DERIVED_EMAIL_TYPES` mark addresses the IdP does not hold as an email.
+    """
 
     value: str
     key: str

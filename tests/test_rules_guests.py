@@ -51,9 +51,19 @@ def test_convert_a_linked_guest_then_link_it():
     assert order.index("members.convert_guest:g1") < order.index("scim.link_user:g1")
 
 
-def test_convert_raises_the_user_name_guard_for_an_ext_upn():
+def test_convert_with_an_ext_upn_is_blocking_and_never_proposes_the_upn():
+    # Entra would send the #EXT# UPN as userName: never the person's address (issue 14 item 2)
     p = plan(snapshot([GUEST], [GUEST_IDP]), "guests:\n  action: convert\n")
-    assert review_codes(p) == [("user_name_guard.mismatch", True)]
+    assert kinds(p) == [("scim.link_user", "scim.link_user:root")]  # held: no convert, no link, no disable
+    assert review_codes(p) == [("user_name_guard.invalid_user_name", True)]
+    (item,) = p.review_items
+    assert item.message == (
+        "IdP user e1 would send userName 'carol_partner.example#EXT#@example.com', an Entra B2B guest UPN (#EXT#), "
+        "not the person's address: Sigma identifies SCIM users by their email, so linking member "
+        "'carol@partner.example' with it would give them an address they never sign in with")
+    assert item.evidence["problem"] == "guest_upn"
+    assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"e1": "use_sigma_email"}}}
+    assert "#EXT#" not in item.resolution
 
 
 def test_convert_disables_guests_nobody_links():

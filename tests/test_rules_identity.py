@@ -6,9 +6,11 @@ Each class pins the exact plan (actions, review items) of a small literal organi
 
 from __future__ import annotations
 
+import json
+
 import yaml
 
-from .plan_factory import by_id, kinds, member, plan, review_codes, snapshot, user
+from .plan_factory import BASE_POLICY, by_id, kinds, member, plan, review_codes, snapshot, user
 
 ROOT_LINK = ("scim.link_user", "scim.link_user:root")
 EMAILS_FIRST = "linking:\n  match_keys: [emails, user_name]\nunmatched:\n  action: deactivate\n"
@@ -183,3 +185,89 @@ def test_an_inactive_idp_user_sharing_the_address_is_no_collision():
                                                               active=False)]))
     assert kinds(p) == [("scim.create_user", "scim.create_user:u1"), ROOT_LINK]
     assert p.review_items == ()
+
+
+# --------------------------------------------------------------------------- A.2 values that can never be a userName
+
+
+def _entra_user(idp_id: str, upn: str, mail: str | None, **kw):
+    """An Entra user as the loader builds it: ``mail`` primary, else the UPN as a derived primary email."""
+    from planner.model import Email, IdpUser, email_key
+
+    emails = (Email(mail, email_key(mail), True, "mail"),) if mail else (
+        Email(upn, email_key(upn), True, "userPrincipalName"),)
+    return IdpUser(id=idp_id, user_name=upn, user_name_key=email_key(upn), emails=emails, active=True, **kw)
+
+
+PRIMARY_EMAIL = "linking:\n  scim_user_name: primary_email\nunmatched:\n  action: deactivate\n"
+
+
+def test_an_empty_mail_under_the_mail_mapping_holds_the_link_and_says_the_idp_sends_nothing():
+    p = plan(snapshot([member("m1", "dan@example.com")], [_entra_user("e1", "dan@example.com", None)]), PRIMARY_EMAIL)
+    assert kinds(p) == [ROOT_LINK]  # m1 held: not linked with a userName the IdP never sends, not deactivated
+    (item,) = p.review_items
+    assert (item.id, item.blocking) == ("user_name_guard.invalid_user_name:m1", True)
+    assert item.message == (
+        "IdP user e1 sends no userName at all: its email is empty and the IdP app maps userName from the email "
+        "(linking.scim_user_name: primary_email, or user_name_guard.overrides: use_primary_email), so the IdP skips "
+        "this user (Entra does not send it) and linking member 'dan@example.com' cannot happen")
+    assert item.evidence == {"userName": "", "finding": "invalid-user-name", "problem": "empty"}
+    assert [r.sigma_status for r in p.people if r.member_id == "m1"] == ["active"]
+
+
+def test_an_empty_mail_under_the_mail_mapping_is_never_created_and_never_proposes_the_upn():
+    p = plan(snapshot([], [_entra_user("e1", "dan@example.com", None)]), PRIMARY_EMAIL)
+    assert kinds(p) == [ROOT_LINK]
+    (item,) = p.review_items
+    assert (item.id, item.evidence["problem"]) == ("user_name_guard.invalid_user_name:e1", "empty")
+    assert item.resolution == ("# give IdP user e1 an email address as the Sigma app's username, then plan "
+                               "again\n")
+
+
+def test_a_deleted_entra_user_is_a_leaver_and_its_member_follows_unmatched(tmp_path):
+    from planner.cli import main
+
+    sigma, idp = tmp_path / "sigma", tmp_path / "idp"
+    sigma.mkdir()
+    idp.mkdir()
+    people = [("root", "root@example.com", "Admin", "internal"), ("a1", "ana.lopez@example.com", "View", "internal"),
+              ("g1", "carol@partner.example", "View", "guest")]
+    (sigma / "members.json").write_text(json.dumps([
+        {"memberId": mid, "email": email, "firstName": "F", "lastName": "L", "memberType": kind, "userKind": uk,
+         "isArchived": False, "isInactive": False, "organizationId": "org-1"} for mid, email, kind, uk in people]),
+        encoding="utf-8")
+    (sigma / "teams.json").write_text("[]", encoding="utf-8")
+    (sigma / "team_members.json").write_text("{}", encoding="utf-8")
+    (idp / "users.csv").write_text(
+        "id,userPrincipalName,displayName,givenName,surname,mail,userType,accountEnabled\n"
+        "9f1c2d3e-0a1b-4c2d-8e3f-000000000001,root@example.com,Root Admin,Root,Admin,root@example.com,Member,True\n"
+        "7c1d9f2e-0a1b-4c2d-8e3f-00000000a1b2,7c1d9f2e0a1b4c2d8e3f00000000a1b2ana.lopez@example.com,Ana Lopez,Ana,"
+        "Lopez,,Member,True\n"
+        "9f1c2d3e-0a1b-4c2d-8e3f-000000000002,carol_partner.example#EXT#@example.onmicrosoft.com,Carol Nguyen,Carol,"
+        "Nguyen,carol@partner.example,Guest,True\n", encoding="utf-8")
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(BASE_POLICY.replace("action: keep", "action: deactivate") + "guests:\n  action: convert\n",
+                           encoding="utf-8")
+    out = tmp_path / "plan.json"
+    try:
+        main(["plan", "--sigma", str(sigma), "--idp", str(idp), "--policy", str(policy_file), "--out", str(out),
+              "--detailed-exitcode"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
+    from planner.planfile import read_plan
+
+    p = read_plan(out)
+    assert kinds(p) == [("members.deactivate", "members.deactivate:a1"), ("scim.link_user", "scim.link_user:root")]
+    assert by_id(p)["members.deactivate:a1"].rule == "unmatched.idp_inactive"
+    assert review_codes(p) == [("user_name_guard.invalid_user_name", True)]
+    (item,) = p.review_items
+    assert (item.id, item.evidence["problem"]) == ("user_name_guard.invalid_user_name:g1", "guest_upn")
+    assert "#EXT#" not in item.resolution
+    try:
+        main(["approve", str(out), "--by", "tester"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 1  # blocking: nothing can be applied

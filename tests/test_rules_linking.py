@@ -207,7 +207,15 @@ def test_idp_guest_is_not_created_unless_the_policy_says_so():
     assert kinds(p) == [ROOT_LINK]
     assert review_codes(p) == [("guests.idp_guest_not_created", False)]
     created = plan(snapshot([], [guest]), "guests:\n  create_from_idp: true\n")
-    assert by_id(created)["scim.create_user:g1"].target["userName"] == "omar_partner.example#EXT#@example.com"
+    # Entra would send the #EXT# UPN: never created with it (issue 14 item 2); the fix is the guest's own mail
+    assert kinds(created) == [ROOT_LINK]
+    (item,) = created.review_items
+    assert (item.code, item.blocking, item.evidence["problem"]) == ("user_name_guard.invalid_user_name", True,
+                                                                     "guest_upn")
+    assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"g1": "use_primary_email"}}}
+    settled = plan(snapshot([], [guest]), "guests:\n  create_from_idp: true\nuser_name_guard:\n  overrides: "
+                   "{g1: use_primary_email}\n")
+    assert by_id(settled)["scim.create_user:g1"].target["userName"] == "omar@partner.example"
 
 
 def test_scim_user_name_from_the_primary_email():
@@ -250,7 +258,8 @@ def test_a_link_whose_idp_login_is_not_an_email_is_blocking_with_use_sigma_email
                             "identifies SCIM users by an email userName and would refuse linking member "
                             "'greta.dunmore@example.com'")
     assert item.subject == {"memberId": "m9", "email": "greta.dunmore@example.com", "idpId": "00u9", "userName": "123"}
-    assert item.evidence == {"userName": "123", "finding": "invalid-user-name"}
+    assert item.evidence == {"userName": "123", "finding": "invalid-user-name", "problem": "invalid"}
+    assert kinds(p) == [ROOT_LINK]  # held: never linked with a userName Sigma refuses
     assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"00u9": "use_sigma_email"}}}
     settled = plan(snap, "user_name_guard:\n  overrides: {'00u9': use_sigma_email}\n")
     assert review_codes(settled) == [("user_name_guard.configure_idp", False)]
@@ -266,7 +275,7 @@ def test_a_create_whose_login_is_not_an_email_is_blocking_with_use_primary_email
     login = 'greta dunmore"; DROP'
     snap = snapshot([], [user("00u9", login, emails=["greta.dunmore@example.com"], first="Greta", last="Dunmore")])
     p = plan(snap)
-    assert kinds(p) == [("scim.create_user", "scim.create_user:00u9"), ROOT_LINK]
+    assert kinds(p) == [ROOT_LINK]  # held: never created with a userName Sigma refuses
     (item,) = p.review_items
     assert (item.id, item.blocking) == ("user_name_guard.invalid_user_name:00u9", True)
     assert item.subject == {"idpId": "00u9", "userName": login, "name": "Greta Dunmore"}

@@ -199,3 +199,40 @@ def test_an_invalid_account_enabled_cell_is_a_warning_and_unknown(tmp_path):
     assert directory.users[0].active is None
     assert [(f.severity, f.code, f.location, f.field) for f in findings] == [
         (Severity.WARNING, "invalid-boolean", "line 2", "accountEnabled")]
+
+
+# --------------------------------------------------------------------------- deleted users (issue 14 item 2)
+
+TOMBSTONE_ID = "7c1d9f2e-0a1b-4c2d-8e3f-00000000a1b2"
+TOMBSTONE_UPN = "7c1d9f2e0a1b4c2d8e3f00000000a1b2ana.lopez@example.com"
+
+
+def test_a_deleted_users_tombstone_upn_is_inactive_with_a_warning_and_its_old_upn_as_email(tmp_path):
+    (tmp_path / "users.csv").write_text(
+        "id,userPrincipalName,displayName,mail,accountEnabled\n"
+        f"{TOMBSTONE_ID},{TOMBSTONE_UPN},Ana Lopez,,True\n"
+        "9f1c2d3e-0a1b-4c2d-8e3f-000000000009,bo.li@example.com,Bo Li,bo.li@example.com,True\n",
+        encoding="utf-8")
+    directory, findings = load_idp(tmp_path / "users.csv")
+    ana, bo = directory.users
+    assert (ana.user_name, ana.active) == (TOMBSTONE_UPN, False)
+    assert [(e.value, e.primary, e.type) for e in ana.emails] == [("ana.lopez@example.com", True, "userPrincipalName")]
+    assert bo.active is True
+    (warning,) = [f for f in findings if f.code == "deleted-user"]
+    assert (warning.severity, warning.location, warning.field) == (Severity.WARNING, "line 2", "userPrincipalName")
+    assert warning.message == (
+        f"user {TOMBSTONE_ID}: userPrincipalName {TOMBSTONE_UPN!r} is a deleted user's (the object id prefixed to "
+        "'ana.lopez@example.com'): the user was deleted; taken as inactive")
+
+
+@pytest.mark.parametrize("upn, object_id, expected", [
+    (TOMBSTONE_UPN, TOMBSTONE_ID, "ana.lopez@example.com"),
+    (TOMBSTONE_UPN.upper(), TOMBSTONE_ID, "ANA.LOPEZ@EXAMPLE.COM"),
+    (TOMBSTONE_UPN, "11111111-0a1b-4c2d-8e3f-00000000a1b2", None),  # another object's id: an ordinary UPN
+    ("ana.lopez@example.com", TOMBSTONE_ID, None),
+    (TOMBSTONE_UPN, "not-a-guid", None),
+])
+def test_deleted_user_upn_needs_the_users_own_object_id(upn, object_id, expected):
+    from planner.sources.entra import deleted_user_upn
+
+    assert deleted_user_upn(upn, object_id) == expected

@@ -37,7 +37,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..model import IdpUser, SigmaMember, Snapshot, email_key
+from ..model import DERIVED_EMAIL_TYPES, Email, IdpUser, SigmaMember, Snapshot, email_key
 from ..policy import Policy, group_pattern_matcher
 
 INACTIVE_STATUSES = frozenset(
@@ -345,19 +345,26 @@ def _members_table(people: list[SigmaMember], type_names: tuple[str, ...] | None
     return df
 
 
+def mapped_email(email: Email | None) -> str:
+    """What an IdP app mapping userName from the email sends: the primary email, ``""`` when the user
+    has none, or only one a loader derived from another attribute (:data:`DERIVED_EMAIL_TYPES`: Entra
+    then sends no userName at all, issue 14 item 2)."""
+    if email is None or email.type in DERIVED_EMAIL_TYPES:
+        return ""
+    return email.value
+
+
 def _idp_tables(users: list[IdpUser], policy: Policy) -> tuple[pd.DataFrame, pd.DataFrame]:
     primary = [u.primary_email for u in users]
     use_email = policy.linking.scim_user_name == "primary_email"
-    scim_user_name = [
-        (p.value if (use_email and p is not None and p.value) else u.user_name) for u, p in zip(users, primary)
-    ]
+    scim_user_name = [mapped_email(p) if use_email else u.user_name for u, p in zip(users, primary)]
     # user_name_guard.overrides `use_primary_email`: the IdP app sends these users' primary email
     refs = {ref for ref, how in policy.user_name_guard.overrides.items() if how == "use_primary_email"}
     if refs and not use_email:
         keys = {email_key(ref) for ref in refs}
         for i, (u, p) in enumerate(zip(users, primary)):
-            if p is not None and p.value and (u.id in refs or (u.user_name_key or email_key(u.user_name)) in keys):
-                scim_user_name[i] = p.value
+            if u.id in refs or (u.user_name_key or email_key(u.user_name)) in keys:
+                scim_user_name[i] = mapped_email(p)
     df = pd.DataFrame(
         {
             "idp_id": [u.id for u in users],

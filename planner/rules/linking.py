@@ -45,8 +45,9 @@ import numpy as np
 import pandas as pd
 
 from ..matching import EDGE_COLUMNS, PLUS_TAG, ROW_COLUMNS, IdentityGraph, fold_plus
-from ..model import SCHEDULER_ROBOT_EMAIL, Action, ActionKind, ReviewItem, email_key
+from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, ReviewItem, email_key
 from ..policy import NEVER
+from ..sources.entra import deleted_user_upn, is_ext_upn
 from ..sources.values import is_valid_email
 from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
 from .context import Context, find_idp_id, find_member_id, member_of, name_key, positions, sorted_positions, take_rows
@@ -214,7 +215,7 @@ def decide(
     free_u = free_u[free_u["in_scope"] | member_of(free_u["idp_id"], held_idp)]
     if excluded:
         free_u = free_u[~member_of(free_u["idp_id"], excluded)]
-    free_u = free_u[(free_u["scim_user_name_key"] != SCHEDULER_ROBOT_EMAIL) & (free_u["scim_user_name_key"] != "")]
+    free_u = free_u[free_u["scim_user_name_key"] != SCHEDULER_ROBOT_EMAIL]
     free_u_status = np.select(
         [
             member_of(free_u["idp_id"], held_idp),
@@ -260,6 +261,8 @@ def decide(
     invalid = _invalid_user_names(links, provisioned)
     outcome.review_items.extend(_invalid_link_items(ctx, links[invalid]))
     outcome.review_items.extend(_guard_items(ctx, links[mismatch & ~invalid], freed))
+    if invalid.any():  # never planned with a userName Sigma cannot take: held until settled
+        links.loc[invalid, "status"] = "held"
 
     # --- rehires waiting for a decision
     for row in links[links["status"] == "rehire"].itertuples(index=False):
@@ -287,13 +290,17 @@ def decide(
     creates = roster[roster["status"] == "create"]
     if len(creates):
         keys = creates["user_name_key"]
+        bad = np.fromiter((unsendable_user_name(x, i) is not None for x, i in zip(creates["user_name"].tolist(),
+                                                                                  creates["idp_id"].tolist())),
+                          dtype=bool, count=len(creates))
         held = m["email_key"] if not freed else m.loc[~member_of(m["member_id"], freed), "email_key"]
-        collide = member_of(keys, set(held.tolist()))
+        collide = member_of(keys, set(held.tolist()) - {""}) & ~bad
         for row, key in zip(creates[collide].itertuples(index=False), keys[collide]):
             outcome.review_items.append(_collision_item(ctx, row, key, freed))
-        bad = ~np.fromiter((is_valid_email(x) for x in creates["user_name"].tolist()), dtype=bool, count=len(creates))
         for row in creates[bad].sort_values("idp_id").itertuples(index=False):
             outcome.review_items.append(_invalid_create_item(ctx, row))
+        if bad.any():  # never created with a userName Sigma cannot take: held until settled
+            roster.loc[creates.index[bad], "status"] = "held"
 
     outcome.review_items.extend(_plus_variant_items(ctx, roster))
     roster = roster.iloc[sorted_positions(roster["person"])].reset_index(drop=True)
@@ -525,24 +532,46 @@ def _guard_items(ctx: Context, rows: pd.DataFrame, freed: frozenset[str] = froze
     return items
 
 
+def unsendable_user_name(value: object, idp_id: str = "") -> str | None:
+    """Why ``value`` can never be the SCIM userName (= email) of a Sigma user, or ``None`` when it can be.
+
+    ``"empty"`` (the mapped IdP attribute is empty: the IdP sends no userName and skips the user),
+    ``"guest_upn"`` (an Entra B2B ``#EXT#`` UPN, formats.md §3f: syntactically an address, but not
+    the person's), ``"deleted_upn"`` (an Entra tombstone UPN of IdP user ``idp_id``,
+    :func:`planner.sources.entra.deleted_user_upn`), ``"invalid"`` (not an email address,
+    :func:`planner.sources.values.is_valid_email`). Issue 14 item 2: no plan, and no suggested fix,
+    ever sends or proposes such a value.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return "empty"
+    if is_ext_upn(value):
+        return "guest_upn"
+    if idp_id and deleted_user_upn(value.strip(), idp_id) is not None:
+        return "deleted_upn"
+    if not is_valid_email(value):
+        return "invalid"
+    return None
+
+
 def _invalid_user_names(links: pd.DataFrame, provisioned: pd.Series) -> np.ndarray:
-    """Rows of ``links`` that would be provisioned with a userName that is not an email address.
+    """Rows of ``links`` that would be provisioned with a userName Sigma cannot take (:func:`unsendable_user_name`).
 
     What the IdP sends: the Sigma email under ``use_sigma_email`` (the IdP app is set to send it),
     otherwise its own userName (the plan's userName, or what ``members.set_email`` moves to).
     """
     sent = links["email"].where(links["guard"] == "use_sigma_email", links["scim_user_name"]).tolist()
-    ok = np.fromiter((is_valid_email(x) if isinstance(x, str) else False for x in sent), dtype=bool, count=len(sent))
+    ok = np.fromiter((unsendable_user_name(x, i) is None for x, i in zip(sent, links["idp_id"].tolist())),
+                     dtype=bool, count=len(sent))
     return provisioned.to_numpy() & ~ok
 
 
 def _invalid_link_items(ctx: Context, rows: pd.DataFrame) -> list:
-    """``user_name_guard.invalid_user_name`` for links: the IdP would send a userName Sigma refuses."""
+    """``user_name_guard.invalid_user_name`` for links: the IdP would send a userName Sigma cannot take."""
     items = []
     for row in rows.sort_values("member_id").itertuples(index=False):
         member = ctx.member_by_id[row.member_id]
         sent = member.email if row.guard == "use_sigma_email" else row.scim_user_name
-        if row.guard != "use_sigma_email" and is_valid_email(member.email):
+        if row.guard != "use_sigma_email" and unsendable_user_name(member.email) is None:
             resolution = yaml_snippet(
                 {"user_name_guard": {"overrides": {row.idp_id: "use_sigma_email"}}},
                 notes=[f"set the Sigma app's username of this IdP user to {member.email} (the IdP sends it then):"],
@@ -560,7 +589,8 @@ def _invalid_link_items(ctx: Context, rows: pd.DataFrame) -> list:
 def _invalid_create_item(ctx: Context, row) -> object:
     """``user_name_guard.invalid_user_name`` for a create."""
     primary = ctx.idp_by_id[row.idp_id].primary_email
-    if primary is not None and is_valid_email(primary.value) and primary.value != row.user_name:
+    if (primary is not None and primary.type not in DERIVED_EMAIL_TYPES and primary.value != row.user_name
+            and unsendable_user_name(primary.value, row.idp_id) is None):
         resolution = yaml_snippet(
             {"user_name_guard": {"overrides": {row.idp_id: "use_primary_email"}}},
             notes=[f"set the Sigma app's username of this IdP user to their email {primary.value} "
@@ -573,17 +603,31 @@ def _invalid_create_item(ctx: Context, row) -> object:
 
 
 def _invalid_item(ctx: Context, member_id, idp_id, sent, resolution, *, subject, what) -> object:
+    problem = unsendable_user_name(sent, idp_id) or "invalid"
+    if problem == "empty":
+        mapped = ("its email is empty and the IdP app maps userName from the email (linking.scim_user_name: "
+                  "primary_email, or user_name_guard.overrides: use_primary_email)"
+                  if ctx.idp_by_id[idp_id].user_name.strip() else "its userName is empty")
+        message = (f"IdP user {idp_id} sends no userName at all: {mapped}, so the IdP skips this user (Entra does "
+                   f"not send it) and {what} cannot happen")
+    elif problem == "guest_upn":
+        message = (f"IdP user {idp_id} would send userName {sent!r}, an Entra B2B guest UPN (#EXT#), not the "
+                   f"person's address: Sigma identifies SCIM users by their email, so {what} with it would give "
+                   "them an address they never sign in with")
+    elif problem == "deleted_upn":
+        message = (f"IdP user {idp_id} would send userName {sent!r}, a deleted Entra user's UPN (the object id "
+                   f"prefixed to the old UPN): no one signs in with it, so {what} with it cannot be right")
+    else:
+        message = (f"IdP user {idp_id} would send userName {sent!r}, which is not an email address: Sigma identifies "
+                   f"SCIM users by an email userName and would refuse {what}")
     return make_review(
         "user_name_guard.invalid_user_name",
         member_id or idp_id,
         blocking=True,
         subject=subject,
-        message=(
-            f"IdP user {idp_id} would send userName {sent!r}, which is not an email address: Sigma identifies SCIM "
-            f"users by an email userName and would refuse {what}"
-        ),
+        message=message,
         rule="user_name_guard",
-        evidence={"userName": sent, "finding": "invalid-user-name"},
+        evidence={"userName": sent, "finding": "invalid-user-name", "problem": problem},
         resolution=resolution,
     )
 

@@ -39,6 +39,12 @@ when the column/property is absent or empty (Graph returns it only when
   ``guest-email-rebuilt``, or a warning ``ambiguous-guest-email`` when the rebuilt
   local part still holds ``_``. A ``#EXT#`` UPN is never an email.
 
+A soft-deleted user's "tombstone" UPN (the object id's 32 hex digits prefixed to
+the old UPN, :func:`deleted_user_upn`) means the user was deleted: it is taken as
+inactive (``active`` ``False``) with a ``deleted-user`` warning naming it; its old UPN,
+not the tombstone, is among its emails (so the member it was matches it, as a leaver;
+issue 14 item 2).
+
 Graph member items whose other properties are all ``null`` (the caller may
 not read that object type, formats.md §3e) are matched by ``id`` against the
 users file; when the user is not there the membership is dropped with a
@@ -109,6 +115,22 @@ GROUP_ALIASES = {
 def is_ext_upn(upn: str) -> bool:
     """True for a B2B guest UPN ``<local>_<domain>#EXT#@<tenant>`` (formats.md §3f)."""
     return "#" in upn and "#EXT#" in upn.upper()
+
+
+def deleted_user_upn(upn: str, object_id: str) -> str | None:
+    """The old UPN of a soft-deleted Entra user's "tombstone" UPN, else ``None``.
+
+    When a user is deleted, Entra renames its userPrincipalName to the object id's
+    32 hex digits (no dashes) prefixed to the old UPN, e.g.
+    ``7c1d...e2a0alice@contoso.com`` for object ``7c1d...-e2a0``, freeing the old
+    one for a new user (Microsoft Graph ``deletedItems``). Only that exact prefix
+    (the user's own id, letter case aside) counts, so an ordinary UPN is never taken
+    for one.
+    """
+    prefix = object_id.replace("-", "").lower()
+    if len(prefix) != 32 or len(upn) <= 32 or upn[:32].lower() != prefix:
+        return None
+    return upn[32:]
 
 
 def rebuild_guest_email(upn: str) -> tuple[str | None, bool]:
@@ -204,11 +226,20 @@ def _user(
 ) -> IdpUser:
     ext = is_ext_upn(upn)
     guest = ext or (user_type or "").casefold() == "guest"
+    old_upn = deleted_user_upn(upn, user_id) if upn[:1].isalnum() and len(upn) > 32 else None
+    if old_upn is not None:  # a deleted user: inactive, and its tombstone UPN is no address of anyone's
+        findings.warning(
+            "deleted-user", ref.file, ref.location, "userPrincipalName",
+            f"user {user_id}: userPrincipalName {upn!r} is a deleted user's (the object id prefixed to "
+            f"{old_upn!r}): the user was deleted; taken as inactive",
+        )
+        active = False
     return IdpUser(  # positional (faster); field order pinned by tests/test_sources_contract.py
         user_id,  # id
         upn,  # user_name
         fast_email_key(upn),  # user_name_key
-        entra_emails(upn, mail, guest, other_mails, proxy_addresses, ref, findings, counters),  # emails
+        entra_emails(upn if old_upn is None else old_upn, mail, guest, other_mails, proxy_addresses, ref, findings,
+                     counters),  # emails
         given or None,  # given_name
         surname or None,  # family_name
         display or None,  # display_name
