@@ -34,16 +34,20 @@ SCHEDULER_ROBOT_EMAIL = "scheduler-robot@sigmacomputing.com"
 
 
 def email_key(address: str | None) -> str:
-    """Return the comparison key of an email address: trimmed, Unicode NFKC, case-folded.
+    """Return the comparison key of an email address: Unicode NFKC, control and invisible format
+    characters (categories Cc, Cf: tab, zero-width space, BOM) removed, trimmed, case-folded.
 
-    ``" Alice@Example.com "`` and ``"alice@example.com"`` give the same key.
-    ``+tags`` and dots are kept: Sigma treats ``a+x@`` and ``a@`` as different
-    members (formats.md §0.5); folding them is a policy decision, not a key.
-    ``None`` and blank strings give ``""``.
+    ``" Alice@Example.com "``, ``"alice@example.com\u200b"`` and ``"alice@example.com"`` give
+    the same key (exports keep addresses "as typed", issue 14 item 1). ``+tags`` and dots are
+    kept: Sigma treats ``a+x@`` and ``a@`` as different members (formats.md §0.5); folding them
+    is a policy decision, not a key. ``None`` and blank strings give ``""``.
     """
     if not address:
         return ""
-    return unicodedata.normalize("NFKC", address).strip().casefold()
+    text = unicodedata.normalize("NFKC", address)
+    if not text.isprintable():
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
+    return text.strip().casefold()
 
 
 # --------------------------------------------------------------------------- findings

@@ -10,6 +10,8 @@ import json
 
 import yaml
 
+from planner.model import AccountType, SigmaExport
+
 from .plan_factory import BASE_POLICY, by_id, kinds, member, plan, review_codes, snapshot, user
 
 ROOT_LINK = ("scim.link_user", "scim.link_user:root")
@@ -271,3 +273,125 @@ def test_a_deleted_entra_user_is_a_leaver_and_its_member_follows_unmatched(tmp_p
     except SystemExit as exc:
         code = exc.code
     assert code == 1  # blocking: nothing can be applied
+
+
+# --------------------------------------------------------------------------- A.1 what is written is what the IdP sends
+
+
+DIRTY = " Ann.Lee@example.com\t"
+
+
+def test_a_dirty_sigma_email_is_cleaned_to_the_idp_user_name_before_the_link_with_an_item():
+    p = plan(snapshot([member("m1", DIRTY, "Ann ", "Lee")],
+                      [user("u1", "ann.lee@example.com", first=" Ann\u00a0", last="Le\u0301e\u0007")]))
+    assert kinds(p) == [("members.set_email", "members.set_email:m1"), ("scim.link_user", "scim.link_user:m1"),
+                        ROOT_LINK]
+    set_email = by_id(p)["members.set_email:m1"]
+    assert (set_email.rule, set_email.before, set_email.after) == (
+        "linking.clean_sigma_email", {"email": DIRTY}, {"email": "ann.lee@example.com"})
+    link = by_id(p)["scim.link_user:m1"]
+    assert link.depends_on == ("members.set_email:m1",)
+    assert link.target["userName"] == "ann.lee@example.com"
+    assert link.after == {"userName": "ann.lee@example.com", "givenName": "Ann", "familyName": "L\u00e9e",
+                          "active": True, "email": "ann.lee@example.com", "userType": "View"}
+    (item,) = p.review_items
+    assert (item.id, item.blocking) == ("linking.unclean_sigma_email:m1", False)
+    assert item.message == (
+        "member m1's Sigma email ' Ann.Lee@example.com\\t' is not the userName the IdP will send "
+        "('ann.lee@example.com'): leading U+0020 SPACE; trailing U+0009 TAB. The plan sets the email to "
+        "'ann.lee@example.com' (members.set_email) before the link, so the IdP's userName finds this member")
+    assert item.evidence["differences"] == ["leading U+0020 SPACE", "trailing U+0009 TAB"]
+
+
+def test_an_invisible_character_inside_a_sigma_email_still_matches_and_is_named():
+    p = plan(snapshot([member("m1", "ann\u200b@example.com")], [user("u1", "ann@example.com")]))
+    assert by_id(p)["members.set_email:m1"].after == {"email": "ann@example.com"}
+    (item,) = p.review_items
+    assert item.evidence["differences"] == ["U+200B ZERO WIDTH SPACE at position 4"]
+
+
+def test_a_sigma_email_differing_only_in_letter_case_is_linked_as_spelled_with_no_item():
+    p = plan(snapshot([member("m1", "Ann.Lee@example.com")], [user("u1", "ann.lee@example.com")]))
+    assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ROOT_LINK]
+    assert by_id(p)["scim.link_user:m1"].target["userName"] == "Ann.Lee@example.com"
+    assert p.review_items == ()
+
+
+def test_use_sigma_email_sends_the_clean_sigma_email_and_cleans_the_member_first():
+    p = plan(snapshot([member("m1", "nina.patel@example.com\u00a0")],
+                      [user("u1", "npatel@example.com", emails=["nina.patel@example.com"])]),
+             "user_name_guard:\n  on_mismatch: use_sigma_email\n")
+    assert by_id(p)["scim.link_user:m1"].after["userName"] == "nina.patel@example.com"
+    assert by_id(p)["members.set_email:m1"].after == {"email": "nina.patel@example.com"}
+    assert review_codes(p) == [("linking.unclean_sigma_email", False), ("user_name_guard.configure_idp", False)]
+    configure = [r for r in p.review_items if r.code == "user_name_guard.configure_idp"][0]
+    assert "'nina.patel@example.com'" in configure.message and "\u00a0" not in configure.message
+
+
+def test_after_apply_a_filter_for_the_clean_value_finds_the_linked_member(tmp_path):
+    """End to end on the sandbox, which compares userNames with emails letter case aside and nothing else."""
+    import httpx2 as httpx
+
+    from planner.execute.apply import ApplyOptions, apply_plan
+    from planner.execute.approve import approve
+    from planner.planfile import write_plan
+    from planner.planning import plan_from_paths
+    from planner.sandbox.server import SandboxServer
+
+    sigma, idp = tmp_path / "sigma", tmp_path / "okta"
+    sigma.mkdir()
+    idp.mkdir()
+    people = [("root", "root@example.com", "Root", "Admin", "Admin"), ("m1", DIRTY, "Ann", "Lee", "View")]
+    (sigma / "members.json").write_text(json.dumps([
+        {"memberId": mid, "email": email, "firstName": first, "lastName": last, "memberType": kind,
+         "userKind": "internal", "isArchived": False, "isInactive": False, "organizationId": "org-1"}
+        for mid, email, first, last, kind in people]), encoding="utf-8")
+    (sigma / "teams.json").write_text("[]", encoding="utf-8")
+    (sigma / "team_members.json").write_text("{}", encoding="utf-8")
+    (sigma / "account_types.json").write_text(json.dumps({"entries": [
+        {"accountTypeId": "a1", "accountTypeName": "Admin"}, {"accountTypeId": "a2", "accountTypeName": "View"}]}),
+        encoding="utf-8")
+    (idp / "users.json").write_text(json.dumps([
+        {"id": f"00u{n}", "status": "ACTIVE", "profile": {"login": login, "email": login, "firstName": first,
+                                                          "lastName": last}}
+        for n, (login, first, last) in enumerate([("root@example.com", "Root", "Admin"),
+                                                  ("ann.lee@example.com", "Ann", "Lee")])]), encoding="utf-8")
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(BASE_POLICY, encoding="utf-8")
+    p, _ = plan_from_paths(str(sigma), [str(idp)], str(policy_file))
+    assert [a.id for a in p.actions if a.target.get("memberId") == "m1"] == [
+        "members.set_email:m1", "scim.link_user:m1"]
+    write_plan(p, tmp_path / "plan.json")
+    approve(tmp_path / "plan.json", "Ada Admin")
+    with SandboxServer(sigma, token_rate=None) as sandbox:
+        env = {"SIGMA_CLIENT_ID": sandbox.client_id, "SIGMA_CLIENT_SECRET": sandbox.client_secret,
+               "SIGMA_SCIM_TOKEN": sandbox.scim_token}
+        report = apply_plan(tmp_path / "plan.json", ApplyOptions(
+            rest_base_url=sandbox.base_url, scim_base_url=sandbox.scim_base_url, environ=env, write_html=False))
+        assert report.status == "converged"
+        found = httpx.get(f"{sandbox.scim_base_url}/Users", params={"filter": 'userName eq "ann.lee@example.com"'},
+                          headers=sandbox.scim_headers()).json()
+        assert found["totalResults"] == 1
+        assert (found["Resources"][0]["id"], found["Resources"][0]["userName"]) == ("m1", "ann.lee@example.com")
+        assert sandbox.state.get_member("m1")["email"] == "ann.lee@example.com"
+        assert sandbox.state.counts()["members"] == 2  # no second account
+
+
+def test_the_sandbox_does_not_find_a_dirty_email_by_the_clean_user_name(tmp_path):
+    """Why the plan cleans first: a POST /Users with the clean userName creates a second member."""
+    import httpx2 as httpx
+
+    from planner.sandbox.server import SandboxServer
+
+    from .execute_support import member as sigma_member
+
+    export = SigmaExport(members=(sigma_member("mAdmin", "admin@example.com", "Admin"), sigma_member("m1", DIRTY)),
+                         account_types=(AccountType("a1", "Admin"), AccountType("a2", "Viewer")))
+    with SandboxServer(export, token_rate=None) as sandbox:
+        body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ann.lee@example.com",
+                "name": {"givenName": "Ann", "familyName": "Lee"}, "active": True}
+        created = httpx.post(f"{sandbox.scim_base_url}/Users", json=body, headers=sandbox.scim_headers())
+        assert created.status_code == 201 and created.json()["id"] != "m1"
+        dirty = httpx.post(f"{sandbox.scim_base_url}/Users", json={**body, "userName": DIRTY},
+                           headers=sandbox.scim_headers())
+        assert dirty.status_code == 400

@@ -48,7 +48,7 @@ from ..matching import EDGE_COLUMNS, PLUS_TAG, ROW_COLUMNS, IdentityGraph, fold_
 from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, ReviewItem, email_key
 from ..policy import NEVER
 from ..sources.entra import deleted_user_upn, is_ext_upn
-from ..sources.values import is_valid_email
+from ..sources.values import clean_address, clean_text, is_valid_email, unclean_parts
 from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
 from .context import Context, find_idp_id, find_member_id, member_of, name_key, positions, sorted_positions, take_rows
 
@@ -257,10 +257,22 @@ def decide(
     if update.any():
         links.loc[update, "user_name"] = links.loc[update, "scim_user_name"]
         links.loc[update, "user_name_key"] = links.loc[update, "scim_user_name_key"]
+    # --- what a link sends is what the IdP will send (issue 14 item 1): under use_sigma_email the Sigma
+    # email cleaned (the IdP app is set to send it); with no mismatch the IdP's own userName whenever the
+    # Sigma email differs from it by more than letter case (spaces, control or invisible characters,
+    # Unicode forms), else the Sigma spelling. The member's email then follows (link_actions).
+    use_sigma = mismatch & (how == "use_sigma_email")
+    if use_sigma.any():
+        links.loc[use_sigma, "user_name"] = [clean_address(e) for e in links.loc[use_sigma, "email"].tolist()]
+    differs = provisioned.to_numpy() & ~mismatch & _differs_beyond_case(links["email"], links["scim_user_name"])
+    if differs.any():
+        links.loc[differs, "user_name"] = links.loc[differs, "scim_user_name"]
     # --- userNames that are not email addresses: Sigma would refuse them (blocking, one item each)
     invalid = _invalid_user_names(links, provisioned)
     outcome.review_items.extend(_invalid_link_items(ctx, links[invalid]))
     outcome.review_items.extend(_guard_items(ctx, links[mismatch & ~invalid], freed))
+    unclean = provisioned.to_numpy() & ~invalid & ~update & _differs_beyond_case(links["email"], links["user_name"])
+    outcome.review_items.extend(_unclean_email_items(ctx, links[unclean]))
     if invalid.any():  # never planned with a userName Sigma cannot take: held until settled
         links.loc[invalid, "status"] = "held"
 
@@ -507,8 +519,8 @@ def _guard_items(ctx: Context, rows: pd.DataFrame, freed: frozenset[str] = froze
                     blocking=False,
                     subject=subject,
                     message=(
-                        f"link with userName {member.email!r}: set the Sigma app username of IdP user "
-                        f"{row.idp_id} to {member.email!r} before provisioning, or Sigma creates a second account"
+                        f"link with userName {row.user_name!r}: set the Sigma app username of IdP user "
+                        f"{row.idp_id} to {row.user_name!r} before provisioning, or Sigma creates a second account"
                     ),
                     rule="user_name_guard.on_mismatch",
                     evidence={"sigmaEmail": member.email, "idpUserName": row.scim_user_name},
@@ -529,6 +541,38 @@ def _guard_items(ctx: Context, rows: pd.DataFrame, freed: frozenset[str] = froze
                     resolution=yaml_snippet({"user_name_guard": {"overrides": {idp_ref: "use_sigma_email"}}}),
                 )
             )
+    return items
+
+
+def _differs_beyond_case(left: pd.Series, right: pd.Series) -> np.ndarray:
+    """Rows where two addresses differ by more than letter case (Sigma's userName lookup ignores case only)."""
+    a, b = left.tolist(), right.tolist()
+    return np.fromiter((x != y and (x or "").lower() != (y or "").lower() for x, y in zip(a, b)), dtype=bool,
+                       count=len(a))
+
+
+def _unclean_email_items(ctx: Context, rows: pd.DataFrame) -> list:
+    """``linking.unclean_sigma_email`` (informational): the member's Sigma email is not what the IdP sends;
+    the item names the member and the exact difference, and says the plan sets the email first."""
+    items = []
+    for row in rows.sort_values("member_id").itertuples(index=False):
+        member = ctx.member_by_id[row.member_id]
+        parts = unclean_parts(member.email) or [
+            "it differs by more than letter case (Unicode compatibility forms)"]
+        items.append(make_review(
+            "linking.unclean_sigma_email",
+            row.member_id,
+            blocking=False,
+            subject=person_ref(member_id=row.member_id, email=member.email, idp_id=row.idp_id,
+                               user_name=row.user_name),
+            message=(
+                f"member {row.member_id}'s Sigma email {member.email!r} is not the userName the IdP will send "
+                f"({row.user_name!r}): {'; '.join(parts)}. The plan sets the email to {row.user_name!r} "
+                "(members.set_email) before the link, so the IdP's userName finds this member"
+            ),
+            rule="linking.clean_sigma_email",
+            evidence={"sigmaEmail": member.email, "userName": row.user_name, "differences": parts},
+        ))
     return items
 
 
@@ -559,7 +603,7 @@ def _invalid_user_names(links: pd.DataFrame, provisioned: pd.Series) -> np.ndarr
     What the IdP sends: the Sigma email under ``use_sigma_email`` (the IdP app is set to send it),
     otherwise its own userName (the plan's userName, or what ``members.set_email`` moves to).
     """
-    sent = links["email"].where(links["guard"] == "use_sigma_email", links["scim_user_name"]).tolist()
+    sent = links["user_name"].where(links["guard"] == "use_sigma_email", links["scim_user_name"]).tolist()
     ok = np.fromiter((unsendable_user_name(x, i) is None for x, i in zip(sent, links["idp_id"].tolist())),
                      dtype=bool, count=len(sent))
     return provisioned.to_numpy() & ~ok
@@ -570,11 +614,12 @@ def _invalid_link_items(ctx: Context, rows: pd.DataFrame) -> list:
     items = []
     for row in rows.sort_values("member_id").itertuples(index=False):
         member = ctx.member_by_id[row.member_id]
-        sent = member.email if row.guard == "use_sigma_email" else row.scim_user_name
-        if row.guard != "use_sigma_email" and unsendable_user_name(member.email) is None:
+        sent = row.user_name if row.guard == "use_sigma_email" else row.scim_user_name
+        clean = clean_address(member.email)
+        if row.guard != "use_sigma_email" and unsendable_user_name(clean) is None:
             resolution = yaml_snippet(
                 {"user_name_guard": {"overrides": {row.idp_id: "use_sigma_email"}}},
-                notes=[f"set the Sigma app's username of this IdP user to {member.email} (the IdP sends it then):"],
+                notes=[f"set the Sigma app's username of this IdP user to {clean} (the IdP sends it then):"],
             )
         else:
             resolution = (f"# give IdP user {row.idp_id} an email address as the Sigma app's username, and member "
@@ -773,7 +818,10 @@ def link_actions(
             requires.append(action_id(ActionKind.MEMBERS_CONVERT_GUEST, mid))
         freeing = [aid for other, aid in frees.get(user_name_key, ()) if other != mid] if frees else []
         requires += freeing
-        if guard == "update_sigma_email":
+        # the member's email must be the userName the link sends (letter case aside): the userName guard's
+        # update, or cleaning a Sigma email the IdP will never send as typed (issue 14 item 1)
+        set_email = guard == "update_sigma_email" or (email != user_name and email.lower() != user_name.lower())
+        if set_email:
             out.actions.append(
                 make_action(
                     ActionKind.MEMBERS_SET_EMAIL,
@@ -781,10 +829,13 @@ def link_actions(
                     target={"memberId": mid, "email": email},
                     before={"email": email},
                     after={"email": user_name},
-                    rule="user_name_guard.update_sigma_email",
+                    rule="user_name_guard.update_sigma_email" if guard == "update_sigma_email"
+                    else "linking.clean_sigma_email",
                     reason=(
                         f"change email to the IdP userName {user_name!r} so that the IdP's userName links "
-                        "instead of creating a second account"
+                        "instead of creating a second account" if guard == "update_sigma_email" else
+                        f"set email to {user_name!r}, the userName the IdP will send: the Sigma email {email!r} "
+                        "is not it, and the IdP's userName must find this member"
                     ),
                     evidence={"idpId": iid},
                     depends_on=freeing,
@@ -793,11 +844,11 @@ def link_actions(
             requires.append(action_id(ActionKind.MEMBERS_SET_EMAIL, mid))
         after = {
             "userName": user_name,
-            "givenName": u_given[j] or m_first[i],
-            "familyName": u_family[j] or m_last[i],
+            "givenName": clean_text(u_given[j] or m_first[i]),
+            "familyName": clean_text(u_family[j] or m_last[i]),
             "active": True,
         }
-        if guard == "update_sigma_email":
+        if set_email:
             after["email"] = user_name
         user_type = after_type.get(person)
         if user_type is not None:
@@ -832,8 +883,9 @@ def link_actions(
     for person, iid, user_name, user_name_key, j in zip(
         *(created[c].tolist() for c in ("person", "idp_id", "user_name", "user_name_key", "idp_row"))
     ):
-        email = u_email[j] or user_name
-        after = {"userName": user_name, "givenName": u_given[j], "familyName": u_family[j], "active": True}
+        email = clean_address(u_email[j]) or user_name
+        after = {"userName": user_name, "givenName": clean_text(u_given[j]), "familyName": clean_text(u_family[j]),
+                 "active": True}
         if email != user_name:
             after["email"] = email
         user_type = after_type.get(person)

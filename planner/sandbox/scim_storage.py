@@ -25,6 +25,10 @@ filters' grammar, list responses); this module only holds Sigma's semantics
   existing guest member is 409. (``external``, listed in the Okta guide, is 400
   too: REST's ``userKind`` has no such value, so the sandbox refuses what it
   cannot store.)
+- ``userName`` is compared with member emails letter case aside and nothing else
+  (:func:`planner.sandbox.state.sigma_email_key`: a stored email with a stray space
+  does not match the clean userName), and a ``userName`` that is not clean (surrounding
+  spaces, control or invisible characters, not NFC) is 400: Sigma would store it as typed.
 - With ``require_profile`` (the default) ``userName`` must look like an email
   and ``name.givenName`` and ``name.familyName`` must be set (Okta guide: users
   without both names are not created; a member without an email cannot exist).
@@ -77,6 +81,7 @@ from scim2_models.path import CompareOperator, Comparison
 from scim2_server.storage import ScimStorage, SearchPage
 from scim2_server.utils import parametrize
 
+from ..sources.values import clean_address
 from . import state as st
 
 SIGMA_USER_EXTENSION = "urn:sigma:scim:schemas:extension:2.0:User"
@@ -217,6 +222,10 @@ class SigmaScimStorage(ScimStorage):
             raise InvalidValueException(detail="userName is required")
         name = data.get("name") or {}
         given, family = name.get("givenName"), name.get("familyName")
+        if user_name != clean_address(user_name):
+            raise InvalidValueException(
+                detail=f"userName {user_name!r} has surrounding spaces, control or invisible characters, or is not "
+                       "Unicode NFC")
         if self.require_profile:
             if not st.is_email(user_name.strip()):
                 raise InvalidValueException(detail=f"userName must be the user's email address, got {user_name!r}")

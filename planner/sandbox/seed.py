@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from ..model import Severity, SigmaExport, email_key
-from .state import SandboxState
+from ..model import Severity, SigmaExport
+from .state import SandboxState, sigma_email_key
 
 
 class SeedError(UserError):
@@ -95,11 +95,11 @@ def seed_state(state: SandboxState, seed: Seed, *, documents_per_member: int = 2
     state.seed(seed.export, documents_per_member=documents_per_member)
     if not seed.export.account_types and not seed.export.members:
         state.seed_default_account_types()
-    by_email = {m.email_key: m.member_id for m in seed.export.members}
+    by_email = {sigma_email_key(m.email): m.member_id for m in seed.export.members}
     for user in seed.scim_users:
         if not user.get("externalId"):
             continue  # a listed pre-SCIM member (RFC 7643 §3.1: only a provisioning client sets externalId)
-        member_id = by_email.get(email_key(str(user.get("userName") or "")))
+        member_id = by_email.get(sigma_email_key(str(user.get("userName") or "")))
         if member_id is not None:
             state.link_scim_user(member_id, user)
     by_name = {t.name: t.team_id for t in seed.export.teams}

@@ -41,7 +41,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, SigmaExport, email_key
+from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, SigmaExport
+
+
+def sigma_email_key(address: str | None) -> str:
+    """How the sandbox compares member emails and SCIM userNames: letter case aside, nothing else.
+
+    No trimming, no Unicode folding: the strictest plausible reading of Sigma's "same email"
+    (sigma-api.md §5.3 links by email; §10.11 the REST filter is exact but for case). So a member
+    whose stored email carries a stray space, tab or zero-width character is **not** found by the
+    clean userName an IdP sends: a plan must set that email first (issue 14 item 1).
+    """
+    return (address or "").lower()
+
 
 # --------------------------------------------------------------------------- errors
 
@@ -367,7 +379,7 @@ class SandboxState:
                 }
                 extra = {k: v for k, v in raw.items() if k not in known}
                 member_rows.append((
-                    m.member_id, m.organization_id or self.organization_id, m.email, m.email_key,
+                    m.member_id, m.organization_id or self.organization_id, m.email, sigma_email_key(m.email),
                     m.first_name, m.last_name, m.member_type, m.user_kind or "internal",
                     int(m.is_archived), int(m.is_inactive), raw.get("profileImgUrl"),
                     raw.get("createdBy"), raw.get("updatedBy"), m.created_at, m.updated_at,
@@ -540,9 +552,9 @@ class SandboxState:
             return row
 
     def members_by_email(self, address: str) -> list[sqlite3.Row]:
-        """Rows whose email has the same :func:`planner.model.email_key` as ``address``."""
+        """Rows whose email has the same :func:`sigma_email_key` as ``address``."""
         with self.lock:
-            return self._q("SELECT * FROM members WHERE email_key=? ORDER BY seq", (email_key(address),))
+            return self._q("SELECT * FROM members WHERE email_key=? ORDER BY seq", (sigma_email_key(address),))
 
     @staticmethod
     def member_json(row: sqlite3.Row) -> dict[str, Any]:
@@ -590,7 +602,7 @@ class SandboxState:
         """Members in creation order: ``(page, last seq of the page or None at the end, total)``.
 
         ``email`` is an exact, case-insensitive match (§10.11 left the case
-        open; matching by :func:`email_key` is what a client comparing
+        open; matching by :func:`sigma_email_key` is what a client comparing
         case-insensitively expects). ``search`` (deprecated) is a
         case-insensitive substring of email, first or last name. Archived and
         inactive members are left out unless the include flags are set (§2.3).
@@ -599,7 +611,7 @@ class SandboxState:
         params: list[Any] = [after]
         if email is not None:
             where.append("email_key = ?")
-            params.append(email_key(email))
+            params.append(sigma_email_key(email))
         if search:
             where.append("(lower(email) LIKE ? OR lower(first_name) LIKE ? OR lower(last_name) LIKE ?)")
             pat = "%" + search.lower().replace("%", r"\%") + "%"
@@ -709,7 +721,7 @@ class SandboxState:
                 "INSERT INTO members(member_id,organization_id,email,email_key,first_name,last_name,member_type,"
                 "user_kind,created_by,updated_by,created_at,updated_at,home_folder_id,version) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (member_id, self.organization_id, address, email_key(address), body["firstName"],
+                (member_id, self.organization_id, address, sigma_email_key(address), body["firstName"],
                  body["lastName"], member_type, kind, actor or member_id, actor or member_id,
                  stamp, stamp, self.new_uuid(), self.next_version()),
             )
@@ -775,7 +787,7 @@ class SandboxState:
                 if clash:
                     raise Conflict("Duplicate record")
                 sets["email"] = address
-                sets["email_key"] = email_key(address)
+                sets["email_key"] = sigma_email_key(address)
             if "userKind" in body:
                 if body["userKind"] not in USER_KINDS:
                     raise BadRequest(f"userKind must be one of {', '.join(USER_KINDS)}")
@@ -1129,7 +1141,7 @@ class SandboxState:
             if user_name is not None:
                 return self._q(
                     f"SELECT * FROM members WHERE {listed} AND email_key=? ORDER BY seq",
-                    (*robot, email_key(user_name)),
+                    (*robot, sigma_email_key(user_name)),
                 )
             return self._q(f"SELECT * FROM members WHERE {listed} ORDER BY seq", robot)
 
@@ -1149,7 +1161,7 @@ class SandboxState:
         Otherwise a new member is created, its memberId being the SCIM id.
         """
         with self.transaction():
-            rows = self._q("SELECT * FROM members WHERE email_key=? ORDER BY seq", (email_key(attrs["user_name"]),))
+            rows = self._q("SELECT * FROM members WHERE email_key=? ORDER BY seq", (sigma_email_key(attrs["user_name"]),))
             stamp = now_iso()
             actor = self.scim_owner_id
             if any(r["scim_id"] is not None for r in rows):
@@ -1189,7 +1201,7 @@ class SandboxState:
             "INSERT INTO members(member_id,organization_id,email,email_key,first_name,last_name,member_type,"
             "user_kind,is_inactive,created_by,updated_by,created_at,updated_at,home_folder_id,scim_id,scim_json,"
             "scim_created,version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (member_id, self.organization_id, attrs["user_name"], email_key(attrs["user_name"]),
+            (member_id, self.organization_id, attrs["user_name"], sigma_email_key(attrs["user_name"]),
              attrs["first_name"], attrs["last_name"], attrs["member_type"], attrs["user_kind"],
              int(not attrs["active"]), actor or member_id, actor or member_id, stamp, stamp,
              self.new_uuid(), scim_id, attrs["scim_json"], scim_created, self.next_version()),
@@ -1223,10 +1235,10 @@ class SandboxState:
                 "member_type": attrs["member_type"], "user_kind": attrs["user_kind"],
                 "is_inactive": int(not attrs["active"]), "scim_json": attrs["scim_json"],
             }
-            if email_key(attrs["user_name"]) == row["email_key"]:
+            if sigma_email_key(attrs["user_name"]) == row["email_key"]:
                 self._update_member_columns(row["member_id"], sets, actor)
                 return self._member_row(row["member_id"])
-            if self._one("SELECT 1 FROM members WHERE email_key=?", (email_key(attrs["user_name"]),)):
+            if self._one("SELECT 1 FROM members WHERE email_key=?", (sigma_email_key(attrs["user_name"]),)):
                 raise Conflict(f"userName {attrs['user_name']} is already used by another member")
             self._update_member_columns(
                 row["member_id"], {"scim_id": None, "scim_json": None, "scim_created": None}, actor

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timezone
 
 from ..model import SourceRef, email_key
@@ -27,8 +28,8 @@ from .files import Findings
 
 __all__ = [
     "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
-    "bool_field", "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
-    "parse_bool", "parse_timestamp", "string_field", "timestamp_field",
+    "bool_field", "clean_address", "clean_text", "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
+    "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts",
 ]
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
@@ -36,10 +37,18 @@ FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
 
 NEVER_WORDS = frozenset({"never logged in", "never", "null", "none", "n/a", "-"})
 
+_INVISIBLE = frozenset({"Cc", "Cf"})
+"""Unicode categories never part of an address: controls (tab, NUL, C1) and format characters
+(zero-width space, BOM, bidi marks, soft hyphen)."""
+
+_CONTROL_NAMES = {"\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\x0b": "VERTICAL TAB",
+                  "\x0c": "FORM FEED", "\x85": "NEXT LINE"}
+
 _EXCEL_ID = re.compile(r"^[+-]?\d(?:[.,]\d+)?[eE][+-]?\d+$")
-_NON_ASCII = (  # every non-ASCII character except Unicode whitespace (str.isspace)
-    "\u0080-\u0084\u0086-\u009f\u00a1-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e"
-    "\u2030-\u205e\u2060-\u2fff\u3001-\U0010ffff"
+_NON_ASCII = (  # every non-ASCII character except Unicode whitespace (str.isspace), C1 controls and the
+    # invisible format characters (soft hyphen, zero-width and bidi marks, BOM): never part of an address
+    "\u00a1-\u00ac\u00ae-\u167f\u1681-\u1fff\u2010-\u2027"
+    "\u2030-\u205e\u2070-\u2fff\u3001-\ufefe\uff00-\U0010ffff"
 )
 _ATEXT = rf"[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~\-{_NON_ASCII}]"
 _LABEL = rf"[A-Za-z0-9{_NON_ASCII}](?:[A-Za-z0-9\-{_NON_ASCII}]*[A-Za-z0-9{_NON_ASCII}])?"
@@ -154,12 +163,67 @@ def is_valid_email(value: object) -> bool:
 
 
 def fast_email_key(address: str | None) -> str:
-    """:func:`planner.model.email_key`, with a shortcut for ASCII (NFKC and casefold are then no-ops)."""
+    """:func:`planner.model.email_key`, with a shortcut for printable ASCII (NFKC, casefold and the
+    removal of control characters are then no-ops)."""
     if not address:
         return ""
-    if address.isascii():
+    if address.isascii() and address.isprintable():
         return address.strip().lower()
     return email_key(address)
+
+
+def clean_text(value: str | None) -> str:
+    """A value as written to Sigma (names, team names): Unicode NFC, control characters (Cc) removed,
+    surrounding whitespace (any Unicode space, a no-break space too) trimmed. ``None`` gives ``""``.
+
+    Exports keep values "as typed" (issue 14 item 1); what the plan writes is normalized.
+    """
+    if not value:
+        return ""
+    if value.isascii() and value.isprintable():
+        return value.strip()
+    text = unicodedata.normalize("NFC", value)
+    return "".join(c for c in text if unicodedata.category(c) != "Cc").strip()
+
+
+def clean_address(value: str | None) -> str:
+    """An email or userName as written to Sigma: :func:`clean_text`, and format characters (Cf:
+    zero-width spaces, BOM, bidi marks, soft hyphen) removed too: they are never part of an address."""
+    if not value:
+        return ""
+    if value.isascii() and value.isprintable():
+        return value.strip()
+    text = unicodedata.normalize("NFC", value)
+    return "".join(c for c in text if unicodedata.category(c) not in _INVISIBLE).strip()
+
+
+def _char_name(c: str) -> str:
+    return f"U+{ord(c):04X} {_CONTROL_NAMES.get(c) or unicodedata.name(c, 'CONTROL CHARACTER')}"
+
+
+def unclean_parts(raw: str | None) -> list[str]:
+    """What makes ``raw`` differ from :func:`clean_address`, one phrase per kind, ``[]`` when clean.
+
+    ``" ann@x.com\t"`` gives ``["leading U+0020 SPACE", "trailing U+0009 TAB"]``; an invisible
+    character inside gives ``"U+200B ZERO WIDTH SPACE at position 4"`` (1-based); a decomposed
+    accent gives ``"not in Unicode NFC (composed characters written decomposed)"``.
+    """
+    if not raw or clean_address(raw) == raw:
+        return []
+    parts = []
+    core = raw.strip()
+    lead, trail = raw[:len(raw) - len(raw.lstrip())], raw[len(raw.rstrip()):]
+    if lead:
+        parts.append("leading " + ", ".join(_char_name(c) for c in lead))
+    if trail:
+        parts.append("trailing " + ", ".join(_char_name(c) for c in trail))
+    offset = len(lead)
+    for n, c in enumerate(core):
+        if unicodedata.category(c) in _INVISIBLE:
+            parts.append(f"{_char_name(c)} at position {offset + n + 1}")
+    if unicodedata.normalize("NFC", core) != core:
+        parts.append("not in Unicode NFC (composed characters written decomposed)")
+    return parts
 
 
 def json_type(value: object) -> str:
