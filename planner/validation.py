@@ -24,7 +24,8 @@ downstream ever sees a membership without its member or team.
 
 IdP side (:func:`check_idp`):
 
-- ``duplicate-email`` / ``duplicate-user-name`` (warning) across users, naming the ids;
+- ``duplicate-email`` / ``duplicate-user-name`` (warning) across users, naming the ids (the plan
+  makes those the IdP provisions one blocking ``linking.idp_duplicate`` item, issue 14 item 3);
 - ``empty-email`` / ``invalid-email`` (warning) for a user's primary email;
 - ``invalid-user-name`` (warning): a ``userName`` that is not a syntactically
   valid email (:func:`~planner.sources.values.is_valid_email`); Sigma identifies
@@ -322,14 +323,16 @@ def check_idp(
         named = [f"{u.id} ({u.primary_email.value!r}{', ' + _short(u.source) if _short(u.source) else ''})"
                  for u in group]
         findings.warning("duplicate-email", file, loc, "emails",
-                         f"{len(group)} users have the same email {key}: {_list(named)}; all are kept")
+                         f"{len(group)} users have the same email {key}: {_list(named)}; all are kept, and the plan "
+                         "links or creates none the IdP provisions until linking.excluded_idp_users decides")
     for key, group in by_name.items():
         if len(group) < 2 or frozenset(u.id for u in group) in reported:
             continue
         file, loc = _where(group[0].source)
         findings.warning("duplicate-user-name", file, loc, "userName",
                          f"{len(group)} users have the same userName {key}: "
-                         f"{_list([u.id for u in group])}; all are kept")
+                         f"{_list([u.id for u in group])}; all are kept, and the plan links or creates none the "
+                         "IdP provisions until linking.excluded_idp_users decides")
 
     by_id = {g.id: g for g in directory.groups}
     for cycle in nesting(directory.groups).cycles:

@@ -395,3 +395,14 @@ def test_the_sandbox_does_not_find_a_dirty_email_by_the_clean_user_name(tmp_path
         dirty = httpx.post(f"{sandbox.scim_base_url}/Users", json={**body, "userName": DIRTY},
                            headers=sandbox.scim_headers())
         assert dirty.status_code == 400
+
+
+def test_a_team_the_plan_creates_is_named_normalized():
+    from .plan_factory import group
+
+    snap = snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com")],
+                    groups=[group("g5", "sigma-team-Data Eng\u00a0\u200b\u0007", ["u1"])])
+    p = plan(snap, "teams:\n  rules:\n    - {match: regex, pattern: '^sigma-team-(.+)$', replace: '\\1'}\n"
+                   "  mode: create\n")
+    create = by_id(p)["scim.create_group:g5"]
+    assert (create.target["name"], create.after) == ("Data Eng", {"displayName": "Data Eng"})

@@ -32,7 +32,8 @@ def test_same_email_differing_by_case_is_one_warning_naming_both_users():
     assert [(f.code, f.file, f.location) for f in findings] == [("duplicate-email", "users.csv", "line 2")]
     assert findings[0].message == (
         "2 users have the same email alice@example.com: u1 ('Alice@Example.com', line 2), "
-        "u2 ('alice@example.com', line 3); all are kept")
+        "u2 ('alice@example.com', line 3); all are kept, and the plan links or creates none the IdP provisions "
+        "until linking.excluded_idp_users decides")
 
 
 def test_same_user_name_with_different_emails_is_reported_once():

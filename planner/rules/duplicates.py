@@ -46,6 +46,7 @@ import pandas as pd
 
 from ..matching import AmbiguousGroup, IdentityGraph
 from ..model import ActionKind, email_key
+from ..sources.values import clean_address
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
 from .context import Context, find_idp_id, find_member_id, member_of
 
@@ -96,8 +97,9 @@ def alias_email(email: str, member_id: str, taken: set[str]) -> str:
     characters (RFC 5321 §4.5.3.1.1). ``Bob.Ray@acme.example`` of member
     ``ECiBauGWbd...`` gives ``Bob.Ray+dup-ECiBau@acme.example``.
     """
-    local, _, domain = email.strip().rpartition("@")
-    if not local or not domain or any(c.isspace() for c in email.strip()):
+    clean = clean_address(email)  # what is written is normalized (issue 14 item 1)
+    local, _, domain = clean.rpartition("@")
+    if not local or not domain or any(c.isspace() for c in clean):
         local, domain = "member", "duplicates.invalid"  # reserved TLD (RFC 2606): never delivered
     ident = re.sub(r"[^A-Za-z0-9_-]", "", member_id) or "member"
     tags = [f"+{ALIAS_TAG}-{ident[:n]}" for n in range(min(6, len(ident)), len(ident) + 1)]

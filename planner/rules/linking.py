@@ -82,9 +82,6 @@ class LinkingResult:
 # --------------------------------------------------------------------------- overrides
 
 
-_find_idp = find_idp_id
-
-
 def _unknown_override(loc: str, side: str, value: str, noun: str, export: str) -> ReviewItem:
     """Blocking ``linking.override_unknown`` item: an override names an ``idp``/``member`` not in the exports."""
     return make_review(
@@ -110,7 +107,7 @@ def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outco
     outcome = Outcome()
     for i, o in enumerate(ctx.policy.linking.overrides):
         loc = ctx.policy.location("linking", "overrides", i)
-        idp_id = _find_idp(ctx, o.idp)
+        idp_id = find_idp_id(ctx, o.idp)
         if idp_id is None:
             outcome.review_items.append(_unknown_override(loc, "idp", o.idp, "IdP user", "IdP export"))
             continue
@@ -246,7 +243,7 @@ def decide(
     may_convert = (links["status"] == "guest") & live & (policy.guests.action == "convert")
     provisioned = links["status"].isin(["link", "reactivate", "rehire"]) | may_convert
     mismatch = (provisioned & (links["scim_user_name_key"] != links["email_key"])).to_numpy()
-    guard_overrides = {(_find_idp(ctx, ref) or ref): how for ref, how in policy.user_name_guard.overrides.items()
+    guard_overrides = {(find_idp_id(ctx, ref) or ref): how for ref, how in policy.user_name_guard.overrides.items()
                        if how != "use_primary_email"}  # that one is applied to scim_user_name (context)
     how = np.full(len(links), policy.user_name_guard.on_mismatch, dtype=object)
     if guard_overrides:

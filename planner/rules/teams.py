@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import ActionKind, TeamRow
+from ..sources.values import clean_text
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
 from .context import Context, member_of, take_rows
 
@@ -181,7 +182,8 @@ def assign_groups(ctx: Context) -> tuple[list[Assignment], Outcome]:
                 match = rx.fullmatch(gname)
                 if not match:
                     continue
-                target = match.expand(rule.replace) if rule.replace is not None else gname
+                # a team name the plan may create is written normalized (issue 14 item 1)
+                target = clean_text(match.expand(rule.replace) if rule.replace is not None else gname)
                 found = [Assignment(gid, gname, target, tid, rule_id) for tid in free_teams.get(target, [])]
                 found = found or [Assignment(gid, gname, target, None, rule_id)]
             if found:

@@ -174,7 +174,9 @@ def fast_email_key(address: str | None) -> str:
 
 def clean_text(value: str | None) -> str:
     """A value as written to Sigma (names, team names): Unicode NFC, control characters (Cc) removed,
-    surrounding whitespace (any Unicode space, a no-break space too) trimmed. ``None`` gives ``""``.
+    surrounding whitespace (any Unicode space, a no-break space too) and invisible format characters
+    (Cf: zero-width space, BOM) trimmed; format characters inside (a zero-width non-joiner in a
+    Persian name) are kept. ``None`` gives ``""``.
 
     Exports keep values "as typed" (issue 14 item 1); what the plan writes is normalized.
     """
@@ -182,8 +184,13 @@ def clean_text(value: str | None) -> str:
         return ""
     if value.isascii() and value.isprintable():
         return value.strip()
-    text = unicodedata.normalize("NFC", value)
-    return "".join(c for c in text if unicodedata.category(c) != "Cc").strip()
+    text = "".join(c for c in unicodedata.normalize("NFC", value) if unicodedata.category(c) != "Cc")
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace() or unicodedata.category(text[start]) == "Cf"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or unicodedata.category(text[end - 1]) == "Cf"):
+        end -= 1
+    return text[start:end]
 
 
 def clean_address(value: str | None) -> str:
