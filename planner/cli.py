@@ -392,7 +392,7 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
 @click.option("--base-url", help="API host: the Okta org URL (else OKTA_ORG_URL); Graph or Google API host "
               "(default https://graph.microsoft.com / https://admin.googleapis.com). https; http only for loopback.")
 @click.option("--login-url", help="Entra sign-in host (default https://login.microsoftonline.com).")
-@click.option("--force", is_flag=True, help="Write into a directory that already holds files.")
+@click.option("--force", is_flag=True, help="Replace the export files of an earlier pull in --out.")
 def fetch_idp_command(idp: str, out_dir: str, base_url: str | None, login_url: str | None, force: bool) -> None:
     """Pull every user (all statuses), group and group member of an IdP into --out.
 
@@ -403,12 +403,11 @@ def fetch_idp_command(idp: str, out_dir: str, base_url: str | None, login_url: s
     import os
     from pathlib import Path
 
-    from .idp import pull_idp, write_pull
+    from .idp import check_out_dir, pull_idp, write_pull
     from .output import output_directory
 
     out = Path(out_dir)
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise UserError(f"{out}: directory is not empty (use --force to overwrite the export files)")
+    check_out_dir(out, force)
     with output_directory(out):  # parent must exist; removed again if the pull fails
         result = pull_idp(idp, os.environ, base_url=base_url, login_url=login_url)
         write_pull(result, out)

@@ -167,3 +167,21 @@ def test_throttle_wait_reads_retry_after_first_then_oktas_rate_limit_reset():
     assert throttle_wait(httpx2.Headers({"X-Rate-Limit-Reset": "1000"}), now=2000) == 0.0
     assert throttle_wait(httpx2.Headers({"Retry-After": "3", "X-Rate-Limit-Reset": "1000"}), now=990) == 3.0
     assert throttle_wait(httpx2.Headers({"X-Rate-Limit-Reset": "soon"}), now=990) is None
+
+
+def test_an_out_folder_with_other_files_is_refused_even_with_force(okta, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "okta"
+    (out / "group_members").mkdir(parents=True)
+    (out / "users.json").write_text("[]")
+    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(out)], monkeypatch, capsys, env(okta))
+    assert (code, stderr) == (1, f"sigma-migrate: error: {out}: directory is not empty (use --force to replace the "
+                                 "export files)\n")
+    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(out), "--force"], monkeypatch, capsys, env(okta))
+    assert (code, stderr) == (1, f"sigma-migrate: error: {out}: holds group_members/, which fetch-idp does not "
+                                 "write and the loaders would read with the new export; remove them or choose an "
+                                 "empty folder\n")
+    assert okta.request_counts == {}
+    (out / "group_members").rmdir()
+    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(out), "--force"], monkeypatch, capsys, env(okta))
+    assert (code, stderr) == (0, "")
+    assert len(json.loads((out / "users.json").read_text())) == 166

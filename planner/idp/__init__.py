@@ -22,6 +22,30 @@ from .pull import IdpPull
 IDPS = ("okta", "entra", "google")
 """The IdPs ``fetch-idp`` pulls from."""
 
+FILES = ("users.json", "groups.json", "group_members.json")
+"""What every pull writes (the names are the same for the three IdPs)."""
+
+
+def check_out_dir(out_dir: str | Path, force: bool) -> None:
+    """Refuse an ``--out`` folder whose files would mix with the new export.
+
+    A folder holding files is refused without ``force``; with ``force``, only the
+    files a pull writes (:data:`FILES`) may be there (they are replaced): any other
+    (a ``group_members/`` folder saved by hand, an older CSV) would be read together
+    with the new export by ``check`` and ``plan``. Raises :class:`IdpFetchError`.
+    """
+    out = Path(out_dir)
+    if not out.is_dir():
+        return
+    present = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir())
+    if present and not force:
+        raise IdpFetchError(f"{out}: directory is not empty (use --force to replace the export files)")
+    others = [name for name in present if name not in FILES]
+    if others:
+        raise IdpFetchError(f"{out}: holds {', '.join(others[:3])}{' ...' if len(others) > 3 else ''}, which "
+                            "fetch-idp does not write and the loaders would read with the new export; "
+                            "remove them or choose an empty folder")
+
 
 def pull_idp(
     idp: str,
