@@ -406,3 +406,32 @@ def test_a_team_the_plan_creates_is_named_normalized():
                    "  mode: create\n")
     create = by_id(p)["scim.create_group:g5"]
     assert (create.target["name"], create.after) == ("Data Eng", {"displayName": "Data Eng"})
+
+
+def test_the_idp_duplicate_item_names_the_file_row_of_every_user(tmp_path):
+    from planner.planning import plan_from_paths
+
+    sigma, idp = tmp_path / "sigma", tmp_path / "okta"
+    sigma.mkdir()
+    idp.mkdir()
+    (sigma / "members.json").write_text(json.dumps([
+        {"memberId": mid, "email": email, "firstName": "F", "lastName": "L", "memberType": kind, "userKind": "internal",
+         "isArchived": False, "isInactive": False, "organizationId": "org-1"}
+        for mid, email, kind in [("root", "root@example.com", "Admin"), ("m1", "ann@example.com", "View")]]),
+        encoding="utf-8")
+    (sigma / "teams.json").write_text("[]", encoding="utf-8")
+    (sigma / "team_members.json").write_text("{}", encoding="utf-8")
+    (idp / "users.json").write_text(json.dumps([
+        {"id": uid, "status": "ACTIVE", "profile": {"login": login, "email": email, "firstName": "F", "lastName": "L"}}
+        for uid, login, email in [("00u0", "root@example.com", "root@example.com"),
+                                  ("00u1", "ann@example.com", "ann@example.com"),
+                                  ("00u2", "ann.l@example.com", "ANN@example.com")]]), encoding="utf-8")
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(BASE_POLICY.replace("action: keep", "action: deactivate"), encoding="utf-8")
+    p, _ = plan_from_paths(str(sigma), [str(idp)], str(policy_file))
+    assert kinds(p) == [("scim.link_user", "scim.link_user:root")]
+    (item,) = p.review_items
+    assert item.code == "linking.idp_duplicate"
+    users = str(idp / "users.json")
+    assert [(c["idpId"], c["row"], c.get("matches")) for c in item.candidates] == [
+        ("00u1", f"{users}:$[1]", ["m1"]), ("00u2", f"{users}:$[2]", None)]
