@@ -14,9 +14,13 @@ Requests (``ConsistencyLevel: eventual`` so that ``$count=true`` answers ``@odat
   filters neither out. ``accountEnabled`` and ``userType`` are ``$select``-ed
   (Graph leaves them out otherwise, formats.md §3d).
 - ``GET /v1.0/groups?$select=...&$top=999&$count=true``: every group.
-- ``GET /v1.0/groups/{id}/members?$select=...&$top=999&$count=true``: each group's
-  *direct* members, nested groups as ``#microsoft.graph.group`` items, so the
-  policy's nested-group expansion sees the nesting (transitiveMembers would hide it).
+- ``GET /v1.0/groups/{id}/members/microsoft.graph.user`` and ``.../microsoft.graph.group``
+  (``$select``, ``$top=999``, ``$count=true``): each group's *direct* user members and
+  nested groups, so the policy's nested-group expansion sees the nesting
+  (``transitiveMembers`` would hide it). The OData casts keep each count to the type
+  listed: v1.0 leaves service principals out of ``/members`` (a documented known issue),
+  and devices, contacts and service principals are not people. The two answers are
+  written as one ``/members`` answer whose items carry their ``@odata.type``.
 
 Pages follow ``@odata.nextLink`` (same host only); each listing's length must
 equal its ``@odata.count``; repeated ids or cursors and user members missing
@@ -52,6 +56,10 @@ PAGE_TOP = 999
 """``$top`` asked of every list (Graph's largest page for directory objects)."""
 
 USER_TYPE = "#microsoft.graph.user"
+GROUP_TYPE = "#microsoft.graph.group"
+NESTED_SELECT = "id,displayName,mail,securityEnabled,groupTypes"
+MEMBERS_CONTEXT = "https://graph.microsoft.com/v1.0/$metadata#directoryObjects"
+"""The ``@odata.context`` of a ``/members`` answer, written with the merged user and group members."""
 
 
 def reader_for(environ: Mapping[str, str], base_url: str | None, login_url: str | None,
@@ -121,9 +129,14 @@ def pull(reader: IdpReader) -> IdpPull:
             raise IdpFetchError("Microsoft Graph: GET /v1.0/groups answered a group without an id")
         names[group_id] = str(group.get("displayName") or group_id)
         path = f"/v1.0/groups/{quote(group_id, safe='')}/members"
-        items, context = _listing(reader, path, MEMBER_SELECT, f"members of Entra group {names[group_id]!r}")
-        members[group_id] = _answer(items, context)
-        user_members[group_id] = [str(m.get("id")) for m in items if m.get("@odata.type") == USER_TYPE]
+        users_in, _ = _listing(reader, f"{path}/{USER_TYPE[1:]}", MEMBER_SELECT,
+                               f"user members of Entra group {names[group_id]!r}")
+        groups_in, _ = _listing(reader, f"{path}/{GROUP_TYPE[1:]}", NESTED_SELECT,
+                                f"group members of Entra group {names[group_id]!r}")
+        items = [{"@odata.type": USER_TYPE, **m} for m in users_in] + \
+                [{"@odata.type": GROUP_TYPE, **m} for m in groups_in]
+        members[group_id] = {"@odata.context": MEMBERS_CONTEXT, "value": items}
+        user_members[group_id] = [str(m.get("id")) for m in users_in]
     require_known_members(user_members, {str(u.get("id")) for u in users}, names, "GET /v1.0/users", "Entra")
     counts = PullCounts(
         users=len(users),

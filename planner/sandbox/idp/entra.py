@@ -3,7 +3,8 @@
 - ``POST /{tenant}/oauth2/v2.0/token`` (client credentials, scope
   ``https://graph.microsoft.com/.default``): a wrong tenant is 400 ``invalid_request``
   (AADSTS90002), a wrong client or secret 401 ``invalid_client`` (AADSTS7000215).
-- ``GET /v1.0/users``, ``/v1.0/groups``, ``/v1.0/groups/{id}/members``: ``value`` pages of
+- ``GET /v1.0/users``, ``/v1.0/groups``, ``/v1.0/groups/{id}/members`` (and its OData casts
+  ``/microsoft.graph.user``, ``/microsoft.graph.group``): ``value`` pages of
   ``$top`` items (capped), ``$select`` keeps the named properties (``id`` always; members
   keep ``@odata.type``), ``@odata.nextLink`` carries a ``$skiptoken``; ``$count=true``
   needs ``ConsistencyLevel: eventual`` (else 400 ``Request_BadRequest``) and adds
@@ -73,7 +74,7 @@ class EntraEmulator(IdpEmulator):
         return request.path.startswith("/v1.0/")
 
     def template(self, request: Request) -> str:
-        path = re.sub(r"^/v1\.0/groups/[^/]+/members$", "/v1.0/groups/{id}/members", request.path)
+        path = re.sub(r"^/v1\.0/groups/[^/]+/members", "/v1.0/groups/{id}/members", request.path)
         path = re.sub(r"^/[^/]+/oauth2/v2\.0/token$", "/{tenant}/oauth2/v2.0/token", path)
         return f"{request.method} {path}"
 
@@ -122,19 +123,22 @@ class EntraEmulator(IdpEmulator):
             return self._collection(request, "users", self.seed.users, None)
         if request.path == "/v1.0/groups":
             return self._collection(request, "groups", self.seed.groups, None)
-        match = re.fullmatch(r"/v1\.0/groups/([^/]+)/members", request.path)
+        match = re.fullmatch(r"/v1\.0/groups/([^/]+)/members(?:/microsoft\.graph\.(user|group))?", request.path)
         if match:
-            group_id = match.group(1)
+            group_id, cast = match.groups()
             if group_id not in self._groups:
                 return _error(404, "Request_ResourceNotFound",
                               f"Resource '{group_id}' does not exist or one of its queried reference-property "
                               "objects are not present.")
             items = []
             for member in self.seed.members.get(group_id, []):
-                if member in self._users:
+                if member in self._users and cast in (None, "user"):
                     items.append({"@odata.type": "#microsoft.graph.user", **self._users[member]})
-                elif member in self._groups:
+                elif member in self._groups and cast in (None, "group"):
                     items.append({"@odata.type": "#microsoft.graph.group", **self._groups[member]})
+            if cast:  # a cast answer's items are of the cast's type: Graph leaves @odata.type out
+                items = [{k: v for k, v in item.items() if k != "@odata.type"} for item in items]
+                return self._collection(request, f"{cast}s", items, None)
             return self._collection(request, "directoryObjects", items, "@odata.type")
         return _error(400, "Request_BadRequest", f"Invalid request: {request.path}")
 
