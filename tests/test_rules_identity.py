@@ -435,3 +435,19 @@ def test_the_idp_duplicate_item_names_the_file_row_of_every_user(tmp_path):
     users = str(idp / "users.json")
     assert [(c["idpId"], c["row"], c.get("matches")) for c in item.candidates] == [
         ("00u1", f"{users}:$[1]", ["m1"]), ("00u2", f"{users}:$[2]", None)]
+
+
+def test_a_sigma_team_name_with_a_stray_space_is_linked_by_its_exact_name_not_created_again():
+    from .plan_factory import group, team
+
+    snap = snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com")],
+                    groups=[group("g1", "Finance", ["u1"]), group("g2", "sigma-team-Data", ["u1"])],
+                    teams=[team("t1", "Finance "), team("t2", "\tData")], memberships={"t1": ["m1"], "t2": ["m1"]})
+    p = plan(snap, "teams:\n  rules:\n    - {match: exact}\n"
+                   "    - {match: regex, pattern: '^sigma-team-(.+)$', replace: '\\1'}\n  mode: create\n")
+    groups = sorted((a.kind.value, a.target["teamId"], a.after["displayName"]) for a in p.actions
+                    if a.kind.value in ("scim.link_group", "scim.create_group"))
+    assert groups == [("scim.link_group", "t1", "Finance "), ("scim.link_group", "t2", "\tData")]
+    renamed = sorted((r.subject["name"], r.subject["groupDisplayName"]) for r in p.review_items
+                     if r.code == "teams.renamed_by_idp")
+    assert renamed == [("\tData", "sigma-team-Data"), ("Finance ", "Finance")]

@@ -164,10 +164,21 @@ def assign_groups(ctx: Context) -> tuple[list[Assignment], Outcome]:
         claimed.add(team_name)
 
     free_teams = {n: t for n, t in team_ids_by_name.items() if n not in claimed}
+    # Sigma team names as typed may carry stray spaces or control characters (issue 14 item 1): a group
+    # finds such a team by its clean name, and the link sends the team's exact name so Sigma links it
     folded: dict[str, list[tuple[str, str]]] = {}
+    cleaned: dict[str, list[tuple[str, str]]] = {}
     for name, tids in free_teams.items():
         for tid in tids:
-            folded.setdefault(name.casefold(), []).append((name, tid))
+            folded.setdefault(clean_text(name).casefold(), []).append((name, tid))
+            if clean_text(name) != name:
+                cleaned.setdefault(clean_text(name), []).append((name, tid))
+
+    def exact(gid: str, gname: str, team_name: str, rule_id: str) -> list[Assignment]:
+        """Assignments of the free teams named ``team_name``, or whose name is it once cleaned."""
+        return ([Assignment(gid, gname, team_name, tid, rule_id) for tid in free_teams.get(team_name, [])]
+                or [Assignment(gid, gname, n, tid, rule_id) for n, tid in cleaned.get(clean_text(team_name), [])])
+
     for i, rule in enumerate(policy.rules):
         rule_id = f"teams.rules[{i}].{rule.match}"
         rx = re.compile(rule.pattern) if rule.match == "regex" else None
@@ -175,17 +186,17 @@ def assign_groups(ctx: Context) -> tuple[list[Assignment], Outcome]:
             if gid in candidates:
                 continue
             if rule.match == "exact":
-                found = [Assignment(gid, gname, gname, tid, rule_id) for tid in free_teams.get(gname, [])]
+                found = exact(gid, gname, gname, rule_id)
             elif rule.match == "case_insensitive":
-                found = [Assignment(gid, gname, n, tid, rule_id) for n, tid in folded.get(gname.casefold(), [])]
+                found = [Assignment(gid, gname, n, tid, rule_id)
+                         for n, tid in folded.get(clean_text(gname).casefold(), [])]
             else:
                 match = rx.fullmatch(gname)
                 if not match:
                     continue
                 # a team name the plan may create is written normalized (issue 14 item 1)
                 target = clean_text(match.expand(rule.replace) if rule.replace is not None else gname)
-                found = [Assignment(gid, gname, target, tid, rule_id) for tid in free_teams.get(target, [])]
-                found = found or [Assignment(gid, gname, target, None, rule_id)]
+                found = exact(gid, gname, target, rule_id) or [Assignment(gid, gname, target, None, rule_id)]
             if found:
                 candidates[gid] = found
 
