@@ -56,7 +56,8 @@ def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | 
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Write the plan JSON here.")
 @click.option("--report", "report_out", type=click.Path(dir_okay=False), help="Also write the HTML report here.")
 @click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 0 when the plan changes nothing, 2 when it has actions, 1 on error.")
+              help="Exit 0: no changes; 2: changes, ready to approve; 3: changes blocked by review items "
+              "(or failed guards); 1: error.")
 def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, policy_path: str | None,
                  out: str, report_out: str | None, detailed_exitcode: bool) -> None:
     """Match, decide and write a reviewed migration plan (nothing is changed in Sigma)."""
@@ -88,7 +89,9 @@ def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | N
     if report_out:
         click.echo(f"Report: {report_out}")
     if detailed_exitcode:
-        raise click.exceptions.Exit(2 if plan.actions else 0)
+        from .show import detailed_exit_code
+
+        raise click.exceptions.Exit(detailed_exit_code(plan))
 
 
 @cli.command("schema")
@@ -187,11 +190,14 @@ class OneLine(click.ParamType):
               help="Who approves the plan (name or email), recorded with its digest.")
 @click.option("--rest-base-url", help="The REST API host the plan is approved for (else the policy's targets).")
 @click.option("--scim-base-url", help="The SCIM Directory Base URL the plan is approved for (else the policy's targets).")
-def approve_command(plan_file: str, by: str, rest_base_url: str | None, scim_base_url: str | None) -> None:
-    """Record that PLAN was reviewed and approved for its organization (writes PLAN.approval beside it)."""
+@click.option("--force", is_flag=True, help="Approve a plan that was already applied (the earlier approvals are kept).")
+def approve_command(plan_file: str, by: str, rest_base_url: str | None, scim_base_url: str | None,
+                    force: bool) -> None:
+    """Record that PLAN was reviewed and approved for its organization (writes PLAN.approval beside it;
+    earlier approvals are kept in its history)."""
     from .execute.approve import approval_path, approve
 
-    approval = approve(plan_file, by, rest_base_url=rest_base_url, scim_base_url=scim_base_url)
+    approval = approve(plan_file, by, rest_base_url=rest_base_url, scim_base_url=scim_base_url, force=force)
     click.echo(f"Approved plan {approval.digest} by {approval.approver} at {approval.approved_at}")
     click.echo(f"Approval: {approval_path(plan_file)}")
     if approval.target is not None:
@@ -218,16 +224,26 @@ def approve_command(plan_file: str, by: str, rest_base_url: str | None, scim_bas
               help="Tries per request on 429, 5xx and network errors.")
 @click.option("--max-rate", type=click.FloatRange(min=0, min_open=True),
               help="At most this many requests per second to each API (default: no cap; Sigma publishes none).")
+@click.option("--only", "only", multiple=True, metavar="SELECTOR",
+              help="Apply one wave: email:ADDRESS, group:NAME, team:NAME, kind:KIND (repeatable; dependencies "
+              "are pulled in; `show --only` previews it).")
+@click.option("--limit", type=int, metavar="N", help="Apply a canary wave: the first N people of the plan (or of --only).")
 def apply_command(
     plan_file: str, auto_approve: bool, dry_run: bool, resume: bool, parallelism: int, as_json: bool,
     rest_base_url: str | None, scim_base_url: str | None, backoff_base: float, backoff_cap: float,
-    max_attempts: int, max_rate: float | None,
+    max_attempts: int, max_rate: float | None, only: tuple[str, ...], limit: int | None,
 ) -> None:
     """Apply the approved PLAN to Sigma (REST v2 + SCIM 2.0), journaled and resumable.
 
     Credentials come from SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET (REST) and
     SIGMA_SCIM_TOKEN (SCIM). Exit status: 0 converged, 3 ran but did not
     converge (see the result file), 1 refused (nothing written).
+
+    \b
+    Waves (the approval covers the whole plan; the journal records each wave):
+      sigma-migrate apply plan.json --limit 15                 # a canary of 15 people
+      sigma-migrate apply plan.json --only group:Finance       # the next wave
+      sigma-migrate apply plan.json                            # the rest
     """
     import json as _json
 
@@ -239,7 +255,7 @@ def apply_command(
         auto_approve=auto_approve, resume=resume, parallelism=parallelism,
         rest_base_url=rest_base_url, scim_base_url=scim_base_url,
         retry=RetryPolicy(max_attempts=max_attempts, backoff_base=backoff_base, backoff_cap=backoff_cap),
-        max_rate=max_rate,
+        max_rate=max_rate, only=only, limit=limit,
     )
     if dry_run:
         for line in dry_run_lines(plan_file, options):
@@ -425,7 +441,8 @@ def _one_line(text: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run :func:`cli`; every error is ONE line on stderr.
 
-    Exit status: the command's own (0; ``plan --detailed-exitcode`` 2 for changes;
+    Exit status: the command's own (0; ``plan --detailed-exitcode`` 2 for changes ready to
+    approve, 3 for changes blocked by review items;
     ``apply`` 3 when not converged); 1 for a :class:`UserError` or another click
     error; 2 for a usage error (1 with ``--detailed-exitcode``, which reserves 2);
     130 on Ctrl-C. No arguments (or a group without its subcommand) print the help, exit 0.

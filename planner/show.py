@@ -225,9 +225,24 @@ def print_plan(plan: Plan, console: Console | None = None) -> None:
         console.print(line)
 
 
+EXIT_NO_CHANGES, EXIT_READY, EXIT_BLOCKED = 0, 2, 3
+"""``plan --detailed-exitcode``: terraform's 0 (no changes) and 2 (changes) and 1 (error) keep their
+meaning; 3 is a plan with changes (or items) that blocking review items keep from being approved."""
+
+
+def detailed_exit_code(plan: Plan) -> int:
+    """0: no action and no blocking item; 2: actions, ready to approve; 3: blocking review items
+    (a failed guard is one too), whatever the actions."""
+    if plan.blocking_items:
+        return EXIT_BLOCKED
+    return EXIT_READY if plan.actions else EXIT_NO_CHANGES
+
+
 def summary_lines(plan: Plan) -> Iterable[str]:
     """What ``plan`` prints after writing the file: the summary line, blocking count, failing guards."""
     yield str(plan.summary.get("text", ""))
+    if not plan.actions and not plan.blocking_items:
+        yield "No changes: Sigma already matches this plan's inputs and policy."
     failing = [g for g in plan.summary.get("guards", []) if not g["ok"]]
     for g in failing:
         yield f"guard failed: {g['name']}: {g['detail']}"

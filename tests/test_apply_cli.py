@@ -53,8 +53,8 @@ def test_approve_then_apply_prints_summary_and_result(tmp_path, server, capsys):
     assert any(line.startswith("Apply converged: 8 of 8 done (8 written this run), 0 failed, 0 skipped in ")
                for line in lines)
     assert "Verification: 6 of 6 objects converged to the plan" in lines
-    assert f"Result: {plan}.result.json" in lines
-    assert f"Report with result: {plan}.result.html" in lines
+    assert f"Result: {plan}.run-1.result.json" in lines
+    assert f"Report with result: {plan}.run-1.result.html" in lines
     assert err.count("\n") == 8 and " done    scim.link_user " in err  # plain log lines (not a TTY)
 
 
@@ -123,7 +123,7 @@ def test_json_summary_and_exit_3_when_an_action_fails(tmp_path, server, capsys):
     assert summary["status"] == "incomplete" and not summary["converged"]
     assert summary["counts"] == {"done": 8, "failed": 1, "skipped": 0, "pending": 0, "running": 0}
     assert summary["failed"] == {"x1": "REST GET /v2/members/missing: 404 not_found: Member missing not found"}
-    assert summary["writes"] == 8 and summary["result_file"] == f"{plan}.result.json"
+    assert summary["writes"] == 8 and summary["result_file"] == f"{plan}.run-1.result.json"
     assert "Plan sha256:" in err  # the human summary went to stderr
 
 

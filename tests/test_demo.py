@@ -43,14 +43,14 @@ def test_demo_converges_and_writes_the_plan_report_and_result_without_a_secret(t
     assert status == 0, "\n".join(lines)
     assert lines[-1].startswith("Done in ") and "the sandbox converged to the plan" in lines[-1]
     assert any("blocking review item(s): apply would refuse this plan" in line for line in lines)
-    result = json.loads((tmp_path / "plan.json.result.json").read_text())
+    result = json.loads((tmp_path / "plan.json.run-1.result.json").read_text())
     assert result["status"] == "converged" and result["verification"]["converged"]
     assert result["counts"]["done"] == len(result["actions"]) > 100
     assert result["approval"]["approver"] == "sigma-migrate demo"
-    for name in ("plan.json", "report.html", "actions.csv", "plan.json.result.html", "plan.json.approval",
+    for name in ("plan.json", "report.html", "actions.csv", "plan.json.run-1.result.html", "plan.json.approval",
                  "plan.json.journal.sqlite", "plan-default-policy.json", "report-default-policy.html"):
         assert (tmp_path / name).is_file(), name
-    html = (tmp_path / "plan.json.result.html").read_text()
+    html = (tmp_path / "plan.json.run-1.result.html").read_text()
     assert 'id="result"' in html and "Applied and verified" in html
     first_digest = json.loads((tmp_path / "plan-default-policy.json").read_text())["digest"]
     assert f'id="plan-digest">{first_digest}</dd>' in (tmp_path / "report-default-policy.html").read_text()
@@ -84,4 +84,4 @@ def test_demo_command_runs_from_a_fresh_process(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     last = done.stdout.strip().splitlines()[-1]
     assert last == f"Done in {last.split()[2]} s: the sandbox converged to the plan. Open the report: " \
-                   f"{tmp_path / 'work' / 'plan.json.result.html'}"
+                   f"{tmp_path / 'work' / 'plan.json.run-1.result.html'}"

@@ -133,7 +133,7 @@ def test_drifted_member_makes_apply_refuse_and_name_it(tmp_path, sb):
     assert "member:m3 (old@example.com): memberType 'Viewer' -> 'Pro'" in message
     assert "\n" not in message
     assert counter.attempts == {}
-    assert not journal_path(plan).exists() and not result_path(plan).exists()
+    assert not journal_path(plan).exists() and not list(tmp_path.glob("plan.json.run-*"))
 
 
 def test_drifted_team_membership_is_named(tmp_path, sb):
@@ -268,13 +268,13 @@ def test_a_failed_action_skips_its_dependents_and_the_rest_goes_on(tmp_path, sb)
     assert {states[a] for a in ("u2", "u3", "r1", "d1", "g1", "a1")} == {"done"}
     assert "userType 'Superuser' is not an account type name" in report.results["u1"].error
     assert report.results["t1"].error == "dependency u1 failed"
-    result = json.loads(result_path(plan).read_text())
+    result = json.loads(result_path(plan, 1).read_text())
     assert result["status"] == "incomplete"
     assert [a["state"] for a in result["actions"] if a["id"] in ("u1", "t1")] == ["failed", "skipped"]
     assert result["by_kind"]["scim.link_user"] == {"written_this_run": 1, "already_this_run": 0,
                                                    "written_by_interrupted_run": 0, "done_total": 1,
                                                    "failed": 1, "skipped": 0, "pending": 0}
-    html = (tmp_path / "plan.json.result.html").read_text()
+    html = (tmp_path / "plan.json.run-1.result.html").read_text()
     section = html[html.index('id="result"'):]
     assert "Actions not done (2)" in section
     assert "userType &#39;Superuser&#39; is not an account type name" in section
@@ -322,8 +322,8 @@ def test_secrets_appear_in_no_file_the_tool_wrote(tmp_path, sb):
     secrets = [server.client_id, server.client_secret, server.scim_token, *tokens]
     written = [p for p in tmp_path.iterdir() if p.is_file()]
     assert {p.name for p in written} >= {
-        "plan.json", "plan.json.approval", "plan.json.journal.sqlite", "plan.json.result.json",
-        "plan.json.result.html",
+        "plan.json", "plan.json.approval", "plan.json.journal.sqlite", "plan.json.run-1.result.json",
+        "plan.json.run-1.result.html",
     }
     for path in tmp_path.iterdir():
         data = path.read_bytes()

@@ -72,6 +72,11 @@ def test_a_resumed_finished_run_says_nothing_is_left(tmp_path, sandbox_factory):
     assert report.status == "converged" and report.writes == 0 and report.results == {}
 
 
+def result_run(folder) -> int:
+    """The number of the last run that wrote a result file beside the plan."""
+    return max(int(p.name.split(".")[2].removeprefix("run-")) for p in folder.glob("plan.json.run-*.result.json"))
+
+
 def test_result_columns_separate_this_run_from_all_runs(tmp_path, sandbox_factory):
     server = sandbox_factory(small_org())
     plan = write_test_plan(tmp_path)
@@ -79,8 +84,8 @@ def test_result_columns_separate_this_run_from_all_runs(tmp_path, sandbox_factor
 
     again = apply_plan(plan, options_for(server, auto_approve=True, write_html=True))  # a re-apply: all "already"
 
-    result = json.loads((tmp_path / "plan.json.result.json").read_text())
-    assert again.mode == "reapply" and result["writes"] == 0
+    result = json.loads((tmp_path / "plan.json.run-2.result.json").read_text())  # each run keeps its own
+    assert again.mode == "reapply" and result["writes"] == 0 and result["run"] == 2
     assert result["by_kind"] == {
         "members.deactivate": {"written_this_run": 0, "already_this_run": 1, "written_by_interrupted_run": 0, "done_total": 1,
                                "failed": 0, "skipped": 0, "pending": 0},
@@ -97,7 +102,7 @@ def test_result_columns_separate_this_run_from_all_runs(tmp_path, sandbox_factor
         "teams.remove_member": {"written_this_run": 0, "already_this_run": 1, "written_by_interrupted_run": 0, "done_total": 1,
                                 "failed": 0, "skipped": 0, "pending": 0},
     }
-    html = (tmp_path / "plan.json.result.html").read_text()
+    html = (tmp_path / "plan.json.run-2.result.html").read_text()
     table = html[html.index('id="result-kinds"'):html.index("</table>", html.index('id="result-kinds"'))]
     assert '<th colspan="3" class="num">This run</th><th colspan="4" class="num">After this run (all runs)</th>' in table
     assert '<th class="num">Written this run</th><th class="num">Already so (checked this run)</th>' in table
@@ -143,7 +148,7 @@ def test_ctrl_c_finishes_what_is_in_flight_then_says_how_to_resume(tmp_path):
         assert f"Resuming: {left} of 20 action(s) still to run ({left} not started), {done} already done" in lines
         assert any(line.startswith(f"Apply converged: 20 of 20 done ({left} written this run, {done} done by an "
                                    "earlier run), 0 failed, 0 skipped in ") for line in lines), lines
-        result = json.loads((tmp_path / "plan.json.result.json").read_text())
+        result = json.loads((tmp_path / f"plan.json.run-{result_run(tmp_path)}.result.json").read_text())
         assert sum(k["written_this_run"] for k in result["by_kind"].values()) == left == result["writes"]
         assert sum(k["done_total"] for k in result["by_kind"].values()) == 20
         assert counter.total() == 20 and set(counter.writes.values()) == {1}

@@ -106,7 +106,8 @@ def test_no_changes_exits_0(capsys, tmp_path):
              "emails": [{"value": "gone@example.com", "primary": True}]}]}))
     code, out, err = run(capsys, "plan", "--sigma", str(empty / "sigma"), "--idp", str(empty / "idp"),
                          "--out", str(tmp_path / "p.json"), "--detailed-exitcode")
-    assert (code, err.count("Traceback")) == (0, 0), err
+    # no action, but its guards fail (no admin left, no IdP user): blocked, 3 (0 needs no blocking item)
+    assert (code, err.count("Traceback")) == (3, 0), err
     assert out.startswith("Plan: 0 link, 0 create")
 
 
@@ -289,7 +290,7 @@ def test_first_draft_of_the_acme_policy_raises_the_planted_review_items(capsys, 
     draft = tmp_path / "draft.yaml"
     draft.write_text(ACME_FIRST_DRAFT)
     code, out, err, plan = plan_sample(capsys, tmp_path, "okta", draft)
-    assert code == 2
+    assert code == 3  # --detailed-exitcode: changes, blocked by review items
     blocking = Counter(r.code for r in plan.review_items if r.blocking)
     assert blocking == Counter({
         "user_name_guard.mismatch": 6,          # 4 old-domain people, Nina Patel, Sarah Kim

@@ -94,21 +94,22 @@ from .targets import (
     resolve_targets,
 )
 from .verify import Verification, verify
+from ..selection import Wave, select
 
 EXIT_INCOMPLETE = 3
 """Exit status of an apply that ran but did not converge (failed/skipped actions or verification)."""
 
 
-def result_path(plan_path: str | Path) -> Path:
-    """``<plan>.result.json`` beside the plan."""
+def result_path(plan_path: str | Path, run_id: int) -> Path:
+    """``<plan>.run-<n>.result.json`` beside the plan: each run keeps its own result (audit trail)."""
     p = Path(plan_path)
-    return p.with_name(p.name + ".result.json")
+    return p.with_name(f"{p.name}.run-{run_id}.result.json")
 
 
-def result_html_path(plan_path: str | Path) -> Path:
-    """``<plan>.result.html`` beside the plan (the report with its result section)."""
+def result_html_path(plan_path: str | Path, run_id: int) -> Path:
+    """``<plan>.run-<n>.result.html`` beside the plan (the report with run n's result section)."""
     p = Path(plan_path)
-    return p.with_name(p.name + ".result.html")
+    return p.with_name(f"{p.name}.run-{run_id}.result.html")
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,10 @@ class ApplyOptions:
     transport: httpx2.BaseTransport | None = None
     environ: Mapping[str, str] | None = None
     write_html: bool = True
+    only: tuple[str, ...] = ()
+    """``--only`` selectors of the wave to run (:mod:`planner.selection`); empty: the whole plan."""
+    limit: int | None = None
+    """``--limit N``: a canary of the first N people (:mod:`planner.selection`)."""
 
 
 BY_KIND_COLUMNS = ("written_this_run", "already_this_run", "written_by_interrupted_run",
@@ -162,6 +167,13 @@ class ApplyReport:
     result_file: str | None = None
     html_file: str | None = None
     stop_reason: str | None = None
+    run_id: int = 0
+    wave: str = ""
+    """The wave's label (:class:`planner.selection.Wave`), ``""`` for the whole plan."""
+    wave_actions: tuple[str, ...] = ()
+    """Ids of the actions this run was given (the whole plan when no wave)."""
+    plan_left: int = 0
+    """Actions of the plan outside this wave and not done yet (a later wave or ``--resume`` runs them)."""
 
     @property
     def exit_code(self) -> int:
@@ -173,6 +185,9 @@ class ApplyReport:
             "plan": self.plan_path,
             "digest": self.digest,
             "mode": self.mode,
+            "run": self.run_id,
+            "wave": self.wave,
+            "plan_left": self.plan_left,
             "status": self.status,
             "stop_reason": self.stop_reason,
             "counts": self.counts,
@@ -188,7 +203,10 @@ class ApplyReport:
     def to_dict(self, plan: Plan) -> dict[str, Any]:
         """The result file's JSON (also ``apply --json``)."""
         actions = []
+        in_wave = set(self.wave_actions)
         for a in plan.actions:
+            if a.id not in in_wave:
+                continue
             row = self.journal_rows.get(a.id)
             res = self.results.get(a.id)
             actions.append({
@@ -218,6 +236,11 @@ class ApplyReport:
             "by_kind": dict(sorted(by_kind.items())),
             "tool_version": __version__,
             "mode": self.mode,
+            "run": self.run_id,
+            "wave": self.wave,
+            "wave_actions": len(self.wave_actions),
+            "plan_actions": len(plan.actions),
+            "plan_left": self.plan_left,
             "approval": None if self.approval is None else {
                 "approver": self.approval.approver, "approved_at": self.approval.approved_at,
                 "digest": self.approval.digest,
@@ -275,6 +298,9 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
         lines.append(f"Report with result: {report.html_file}")
     if report.status != "converged":
         lines.append(f"Continue with: sigma-migrate apply {report.plan_path} --resume")
+    elif report.plan_left:
+        lines.append(f"Wave {report.wave!r} done; {report.plan_left} action(s) of the plan are left for later waves: "
+                     f"sigma-migrate apply {report.plan_path} (the rest) or --only ... (the next wave)")
     return lines
 
 
@@ -282,15 +308,19 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
 
 
 def plan_summary_lines(plan: Plan, approval: Approval | None, *, auto_approve: bool,
-                       targets: Targets | None = None) -> list[str]:
+                       targets: Targets | None = None, wave: Wave | None = None) -> list[str]:
     """What apply shows before it starts (also with ``--auto-approve``); with ``targets``, the
-    organization and base URLs it is about to check and write to."""
-    counts = Counter(a.kind.value for a in plan.actions)
+    organization and base URLs it is about to check and write to; with a ``wave``, its own counts."""
+    scope = plan.actions if wave is None or wave.is_whole_plan else [a for a in plan.actions if a.id in set(wave.action_ids)]
+    counts = Counter(a.kind.value for a in scope)
     org = plan.organization or {}
     lines = [
         f"Plan {plan.digest} for {org.get('name') or org.get('organizationId') or 'organization'}: "
         f"{len(plan.actions)} actions",
     ]
+    if wave is not None and not wave.is_whole_plan:
+        lines.append(f"Wave {wave.label}: {len(wave.action_ids)} action(s) ({len(wave.chosen)} chosen, "
+                     f"{len(wave.pulled_in)} pulled in as dependencies); the plan's approval covers it")
     for kind in sorted(counts):
         lines.append(f"  {counts[kind]:>6}  {kind}")
     if approval is not None:
@@ -462,25 +492,30 @@ def apply_plan(
     plan_path = Path(plan_path)
     plan = read_plan(plan_path)
     approval = check_can_apply(plan, plan_path, auto_approve=options.auto_approve)
-    actions = with_user_names(plan.actions)
-    dependency_graph(actions)  # a cycle or an unknown dependency refuses before any request
+    all_actions = with_user_names(plan.actions)
+    dependency_graph(all_actions)  # a cycle or an unknown dependency refuses before any request
+    wave = select(plan, options.only, options.limit)  # a selector matching nothing refuses here
     with apply_lock(plan_path):
-        return _apply_locked(plan_path, plan, approval, actions, options, progress, echo)
+        return _apply_locked(plan_path, plan, approval, all_actions, wave, options, progress, echo)
 
 
-def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, actions: list[Action],
+def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_actions: list[Action], wave: Wave,
                   options: ApplyOptions, progress: ProgressSink | None, echo: Callable[[str], None]) -> ApplyReport:
-    """:func:`apply_plan` from step 4 on, under the apply lock."""
+    """:func:`apply_plan` from step 4 on, under the apply lock; ``wave`` chooses the actions run."""
     run_options = RunOptions(parallelism=options.parallelism, breaker_ratio=options.breaker_ratio)
+    in_wave = set(wave.action_ids)
+    actions = [a for a in all_actions if a.id in in_wave]
 
     journal: Journal | None = None
     clients: Clients | None = None
     started = False
     try:
         if journal_path(plan_path).exists():
-            journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
+            journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in all_actions], __version__)
             left = unfinished(journal)
-            if left and not options.resume and not journal.untouched():
+            runs = journal.runs()
+            between_waves = set(left) == {"pending"} and bool(runs) and runs[-1].finished_at is not None
+            if left and not options.resume and not journal.untouched() and not between_waves:
                 states = ", ".join(f"{left[s]} {s}" for s in ("running", "failed", "skipped", "pending") if s in left)
                 raise ApplyRefused(
                     f"{plan_path}: an earlier apply of this plan did not finish ({states}); "
@@ -493,7 +528,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
         check_approved_target(approval, plan, targets, plan_path)
         required_organization_id(plan, plan_path)  # before any request
         clients = build_clients(plan, options, redactor, counter)
-        for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve, targets=targets):
+        for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve, targets=targets,
+                                       wave=wave):
             echo(line)
         preflight(clients, redactor)
         assert clients.rest is not None  # required_targets: REST is always needed
@@ -521,24 +557,31 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
                 echo(f"Resuming: no earlier run of this plan started (no journal, or a journal without a run, at "
                      f"{journal_path(plan_path).name}), so nothing was written; starting from the beginning")
             if journal is None:
-                journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in actions], __version__)
+                journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in all_actions],
+                                       __version__)
             mode = "apply"
         elif options.resume:
-            echo(resume_line(journal, len(actions)))
+            echo(resume_line(journal, len(all_actions)))
             interrupted = frozenset(aid for aid, r in journal.rows().items() if may_have_written(r))
             reset_unfinished(journal)
             mode = "resume"
+        elif unfinished(journal):
+            mode = "apply"  # the next wave, or the rest after waves: the done actions stay done
         else:
             journal.reset_for_rerun([a.id for a in actions])  # a finished plan again: check every object again
             mode = "reapply"
 
         started_at, t0 = utc_now(), time.monotonic()
-        journal.start_run(mode)
+        run_id = journal.start_run(
+            mode, approver=approval.approver if approval else "auto-approve",
+            approved_at=approval.approved_at if approval else None,
+            wave=wave.label, wave_actions=wave.action_ids)
         started = True
         clients.users = UserIndex()
         clients.members = MemberIndex(listing) if listing is not None else None
         first_attempts = frozenset(aid for aid, r in journal.rows().items() if r.attempts == 0)
-        executor = Executor(clients, actions, first_attempts, retries=lambda: counter.count, interrupted=interrupted)
+        executor = Executor(clients, all_actions, first_attempts, retries=lambda: counter.count,
+                            interrupted=interrupted)
         results = run_actions(actions, executor, journal, options=run_options, progress=progress,
                               redactor=redactor, retry_counter=counter)
         stop_reason = next(
@@ -555,8 +598,9 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
         journal.mark_unverified(unverified_actions(verification))  # so that --resume runs them again
         rows = journal.rows()
         counts = {s: 0 for s in ("done", "failed", "skipped", "pending", "running")}
-        for r in rows.values():
-            counts[r.state] = counts.get(r.state, 0) + 1
+        for aid in wave.action_ids:
+            counts[rows[aid].state] = counts.get(rows[aid].state, 0) + 1
+        plan_left = sum(1 for aid, r in rows.items() if aid not in in_wave and r.state != "done")
         writes = sum(1 for r in results.values() if r.outcome == "written")
         if stop_reason:
             status = "stopped"
@@ -571,7 +615,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, action
             plan_path=str(plan_path), digest=plan.digest, mode=mode, approval=approval, status=status,
             started_at=started_at, finished_at=utc_now(), seconds=time.monotonic() - t0,
             results=results, journal_rows=rows, verification=verification, counts=counts, writes=writes,
-            stop_reason=stop_reason,
+            stop_reason=stop_reason, run_id=run_id, wave=wave.label, wave_actions=wave.action_ids,
+            plan_left=plan_left,
         )
         write_results(plan, report, redactor, html=options.write_html)
         return report
@@ -634,7 +679,7 @@ def resume_line(journal: Journal, total: int) -> str:
 def write_results(plan: Plan, report: ApplyReport, redactor: Redactor, *, html: bool = True) -> None:
     """Write ``<plan>.result.json`` and (``html``) ``<plan>.result.html``; set their paths on ``report``."""
     document = redactor.value(report.to_dict(plan))
-    path = result_path(report.plan_path)
+    path = result_path(report.plan_path, report.run_id)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
@@ -642,7 +687,7 @@ def write_results(plan: Plan, report: ApplyReport, redactor: Redactor, *, html: 
     if html:
         from .result_html import write_result_html
 
-        report.html_file = str(write_result_html(plan, document, result_html_path(report.plan_path)))
+        report.html_file = str(write_result_html(plan, document, result_html_path(report.plan_path, report.run_id)))
 
 
 # --------------------------------------------------------------------------- dry run

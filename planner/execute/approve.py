@@ -9,6 +9,12 @@ the plan (which changes or breaks its digest, planfile.py) voids it. ``target``
 else the policy's ``targets``); apply refuses other base URLs
 (:func:`check_approved_target`) and checks the live ``organizationId`` in its preflight.
 
+Audit trail (issue 11 item 7): approving again never loses an earlier approval: the top-level
+fields are the approval in force, ``history`` lists every earlier one (oldest first, each with
+``approver``, ``approved_at``, ``digest``, ``plan``, ``tool_version``, ``target``). A plan that was
+already applied (its journal has a run) is not approved again unless ``force``: the journal
+records which approval each run used.
+
 :func:`check_can_apply` is the gate apply runs before touching anything:
 the plan must be approved for *this* digest (or ``--auto-approve``), have no
 blocking review item (design.md "Invariants": nothing is guessed) and no failed
@@ -28,7 +34,7 @@ from .. import __version__
 from ..model import Plan
 from ..planfile import read_plan
 from .errors import ApplyRefused
-from .journal import utc_now
+from .journal import read_runs, utc_now
 from .targets import Targets, resolve_targets, same_base_url
 
 
@@ -113,20 +119,29 @@ def check_plan_is_applicable(plan: Plan, plan_path: str | Path) -> None:
 
 
 def approve(plan_path: str | Path, by: str, *, rest_base_url: str | None = None,
-            scim_base_url: str | None = None) -> Approval:
+            scim_base_url: str | None = None, force: bool = False) -> Approval:
     """Record that ``by`` approved the plan at ``plan_path`` for its target; return the approval.
 
     The target is the plan's ``organizationId`` and the base URLs given (else the
     policy's ``targets``). Raises :class:`planner.planfile.PlanFileError` for an
     unreadable or tampered plan, :class:`planner.execute.targets.TargetError` for an
-    unsafe base URL, and :class:`ApplyRefused` for an empty name or a plan that cannot be
-    applied (blocking items, failed guards). Written atomically.
+    unsafe base URL, and :class:`ApplyRefused` for an empty name, a plan that cannot be
+    applied (blocking items, failed guards), or a plan already applied (a run in its journal)
+    without ``force``. Earlier approvals are kept in ``history``. Written atomically.
     """
     approver = " ".join((by or "").split())
     if not approver:
         raise ApplyRefused("approve needs --by NAME (who approves the plan)")
     plan = read_plan(plan_path)
     check_plan_is_applicable(plan, plan_path)
+    journal_digest, runs = read_runs(plan_path)
+    if runs and journal_digest == plan.digest and not force:
+        last = runs[-1]
+        raise ApplyRefused(
+            f"{plan_path}: plan {plan.digest} was already applied ({len(runs)} run(s), the last {last.mode} "
+            f"{last.status or 'unfinished'} at {last.started_at}); approving it again needs --force"
+        )
+    history = read_approval_history(plan_path)
     targets = resolve_targets(plan.policy, rest_base_url, scim_base_url)
     approval = Approval(
         approver=approver,
@@ -138,9 +153,32 @@ def approve(plan_path: str | Path, by: str, *, rest_base_url: str | None = None,
     )
     target = approval_path(plan_path)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(json.dumps(asdict(approval), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    document = {**asdict(approval), "history": [asdict(a) for a in history]}
+    tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(target)
     return approval
+
+
+def read_approval_history(plan_path: str | Path) -> list[Approval]:
+    """Every approval recorded beside the plan, oldest first, the one in force last; ``[]`` when
+    none. :class:`ApplyRefused` when the file is unreadable."""
+    current = read_approval(plan_path)
+    if current is None:
+        return []
+    data = json.loads(approval_path(plan_path).read_text(encoding="utf-8"))
+    try:
+        earlier = [_approval_of(entry) for entry in data.get("history") or ()]
+    except (KeyError, TypeError, AttributeError):
+        raise ApplyRefused(f"{approval_path(plan_path)}: unreadable approval history; keep the file "
+                           "for the audit trail and move it away to approve again") from None
+    return [*earlier, current]
+
+
+def _approval_of(data: Mapping[str, Any]) -> Approval:
+    target = data.get("target")
+    return Approval(**{k: data[k] for k in ("approver", "approved_at", "digest", "plan")},
+                    tool_version=data.get("tool_version", ""),
+                    target=None if target is None else ApprovedTarget(**target))
 
 
 def read_approval(plan_path: str | Path) -> Approval | None:
@@ -149,11 +187,7 @@ def read_approval(plan_path: str | Path) -> Approval | None:
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        target = data.get("target")
-        return Approval(**{k: data[k] for k in ("approver", "approved_at", "digest", "plan")},
-                        tool_version=data.get("tool_version", ""),
-                        target=None if target is None else ApprovedTarget(**target))
+        return _approval_of(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ApplyRefused(f"{path}: unreadable approval file ({type(exc).__name__}); approve the plan again") from None
 

@@ -18,8 +18,8 @@ Steps (each printed as it happens; a few seconds on a laptop):
    the duplicate's address (``linking.duplicates``) before the link;
 4. write ``plan.json``, the HTML report ``report.html`` and ``actions.csv``; approve;
 5. apply to the sandbox (stale check, ordered and concurrent actions, journal), verify
-   that every object converged, write ``plan.json.result.json`` and
-   ``plan.json.result.html`` (the report with the apply result), and print where the
+   that every object converged, write ``plan.json.run-1.result.json`` and
+   ``plan.json.run-1.result.html`` (the report with the apply result), and print where the
    report is.
 
 Exit status 0 when the sandbox converged to the plan, 3 otherwise.

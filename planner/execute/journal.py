@@ -16,7 +16,9 @@ Tables:
   returned, e.g. ``{"scimUserId": ...}``), ``before_image`` (JSON: the object
   as read just before the first write, kept from the first attempt),
   ``error`` (one line, redacted).
-- ``runs``: one row per ``apply`` invocation (mode, start, end, status, counts).
+- ``runs``: one row per ``apply`` invocation (mode, start, end, status, counts, the approver
+  whose approval it ran under (``auto-approve`` with ``--auto-approve``), the wave (``--only`` /
+  ``--limit`` label, ``""`` for the whole plan) and the ids of the actions the wave ran).
 - ``events``: an append-only audit trail (``run_id``, ``action_id``, ``at``, ``event``, ``detail``).
 
 Lock: ``<plan file>.journal.lock`` (:func:`apply_lock`), held by one apply of the plan from
@@ -74,7 +76,11 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at  TEXT NOT NULL,
     finished_at TEXT,
     status      TEXT,
-    counts      TEXT
+    counts      TEXT,
+    approver    TEXT,
+    approved_at TEXT,
+    wave        TEXT,
+    wave_actions TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id  INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -146,6 +152,49 @@ class JournalRow:
     error: str | None
 
 
+_RUN_COLUMNS_ADDED = ("approver", "approved_at", "wave", "wave_actions")
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One ``runs`` row: ``wave`` is ``""`` for the whole plan; ``wave_actions`` the ids the run was
+    given (``None`` in journals older than waves); ``approver`` ``auto-approve`` with ``--auto-approve``."""
+
+    run_id: int
+    mode: str
+    started_at: str
+    finished_at: str | None
+    status: str | None
+    counts: Mapping[str, int]
+    approver: str | None
+    approved_at: str | None
+    wave: str
+    wave_actions: tuple[str, ...] | None
+
+
+def read_runs(plan_path: str | Path) -> tuple[str | None, list[RunRow]]:
+    """``(plan digest, runs)`` of the journal beside ``plan_path``, read only; ``(None, [])`` when
+    there is none. Raises :class:`ApplyRefused` for a file that is not a journal."""
+    path = journal_path(plan_path)
+    if not path.exists():
+        return None, []
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
+        try:
+            digest = db.execute("SELECT value FROM meta WHERE key='plan_digest'").fetchone()
+            have = {r[1] for r in db.execute("PRAGMA table_info(runs)").fetchall()}
+            cols = ", ".join(c if c in have else f"NULL AS {c}" for c in _RUN_COLUMNS_ADDED)
+            raw = db.execute(f"SELECT run_id, mode, started_at, finished_at, status, counts, {cols} "
+                             "FROM runs ORDER BY run_id").fetchall()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
+    runs = [RunRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}, r[6], r[7], r[8] or "",
+                   tuple(json.loads(r[9])) if r[9] else None) for r in raw]
+    return (digest[0] if digest else None), runs
+
+
 class Journal:
     """An open journal. Thread-safe (one connection behind a lock).
 
@@ -189,7 +238,11 @@ class Journal:
                 "move it away (keep it for the audit trail) to apply this plan"
             )
         journal = cls(path, db)
+        have = {r[1] for r in db.execute("PRAGMA table_info(runs)").fetchall()}
         with journal._tx() as cur:
+            for column in _RUN_COLUMNS_ADDED:  # a journal written before these columns existed
+                if column not in have:
+                    cur.execute(f"ALTER TABLE runs ADD COLUMN {column} TEXT")
             if row is None:
                 cur.executemany(
                     "INSERT INTO meta(key, value) VALUES (?, ?)",
@@ -211,9 +264,15 @@ class Journal:
 
     # ------------------------------------------------------------------ runs
 
-    def start_run(self, mode: str) -> int:
+    def start_run(self, mode: str, *, approver: str | None = None, approved_at: str | None = None,
+                  wave: str = "", wave_actions: Iterable[str] | None = None) -> int:
+        """A new ``runs`` row (and a ``run-start`` event): mode, who approved, which wave and its actions."""
         with self._tx() as cur:
-            cur.execute("INSERT INTO runs(mode, started_at) VALUES (?, ?)", (mode, utc_now()))
+            cur.execute(
+                "INSERT INTO runs(mode, started_at, approver, approved_at, wave, wave_actions) VALUES (?, ?, ?, ?, ?, ?)",
+                (mode, utc_now(), approver, approved_at, wave,
+                 None if wave_actions is None else json.dumps(list(wave_actions))),
+            )
             self.run_id = int(cur.lastrowid)
             cur.execute(
                 "INSERT INTO events(run_id, action_id, at, event, detail) VALUES (?, NULL, ?, 'run-start', ?)",
@@ -374,6 +433,15 @@ class Journal:
             "INSERT INTO events(run_id, action_id, at, event, detail) VALUES (?, ?, ?, ?, ?)",
             (self.run_id, action_id, at, event, detail),
         )
+
+    def runs(self) -> list[RunRow]:
+        """Every ``runs`` row, oldest first."""
+        with self._lock:
+            raw = self._db.execute(
+                "SELECT run_id, mode, started_at, finished_at, status, counts, approver, approved_at, wave,"
+                " wave_actions FROM runs ORDER BY run_id").fetchall()
+        return [RunRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}, r[6], r[7], r[8] or "",
+                       tuple(json.loads(r[9])) if r[9] else None) for r in raw]
 
     def meta(self) -> dict[str, str]:
         with self._lock:

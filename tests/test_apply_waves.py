@@ -1,0 +1,79 @@
+"""Waves and the audit trail of apply (issue 11 items 3 and 7), against the sandbox over HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from planner.execute.apply import apply_plan, result_path
+from planner.execute.approve import approval_path, approve, read_approval_history
+from planner.execute.errors import ApplyRefused
+from planner.execute.journal import journal_path, read_runs
+from planner.selection import SelectionError
+
+from .execute_support import counting_sandbox, options_for, write_test_plan
+
+
+@pytest.fixture
+def sb():
+    server, counter = counting_sandbox()
+    yield server, counter
+    server.close()
+
+
+def test_a_wave_runs_its_actions_and_dependencies_then_the_rest_runs_without_reapproval(tmp_path, sb):
+    server, counter = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+
+    first = apply_plan(plan, options_for(server, only=("team:Finance",)))
+    # t1 (the Finance group link) needs u1, u3 and r1; a1, u2, d1, g1 stay for later
+    assert first.wave == "only team:Finance" and first.wave_actions == ("u1", "u3", "r1", "t1")
+    assert (first.status, first.counts["done"], first.plan_left, first.writes) == ("converged", 4, 4, 4)
+    assert server.state.member_row("m3")["is_archived"] == 0  # d1 was not in the wave
+
+    rest = apply_plan(plan, options_for(server))  # no --resume, no new approval
+    assert (rest.mode, rest.status, rest.writes, rest.plan_left) == ("apply", "converged", 4, 0)
+    assert server.state.member_row("m3")["is_archived"] == 1
+    assert counter.total() == 8 and max(counter.writes.values()) == 1
+
+    _, runs = read_runs(plan)
+    assert [(r.run_id, r.mode, r.wave, r.approver, r.status) for r in runs] == [
+        (1, "apply", "only team:Finance", "Ada Admin", "converged"), (2, "apply", "", "Ada Admin", "converged")]
+    assert runs[0].wave_actions == ("u1", "u3", "r1", "t1")
+    # each run keeps its own result file
+    one, two = (json.loads(result_path(plan, n).read_text()) for n in (1, 2))
+    assert (one["run"], one["wave"], [a["id"] for a in one["actions"]]) == (1, "only team:Finance",
+                                                                          ["u1", "u3", "r1", "t1"])
+    assert (two["run"], two["wave"], len(two["actions"]), two["plan_left"]) == (2, "", 8, 0)
+
+
+def test_a_canary_limit_and_a_selector_matching_nothing(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    with pytest.raises(SelectionError, match=r"^--only email:zed@example.com: matches no action of the plan"):
+        apply_plan(plan, options_for(server, only=("email:zed@example.com",)))
+    assert not journal_path(plan).exists()  # nothing written
+    canary = apply_plan(plan, options_for(server, limit=1))
+    assert canary.wave == "limit 1" and canary.status == "converged" and canary.plan_left == 8 - len(canary.wave_actions)
+
+
+def test_approvals_are_kept_and_an_applied_plan_is_not_approved_again_without_force(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    approve(plan, "Bob Reviewer")
+    assert [a.approver for a in read_approval_history(plan)] == ["Ada Admin", "Bob Reviewer"]
+    apply_plan(plan, options_for(server))
+    before = approval_path(plan).read_bytes()
+    with pytest.raises(ApplyRefused, match=r"was already applied \(1 run\(s\), the last apply converged at .*\); "
+                                           r"approving it again needs --force$"):
+        approve(plan, "Carol")
+    assert approval_path(plan).read_bytes() == before
+    approve(plan, "Carol", force=True)
+    assert [a.approver for a in read_approval_history(plan)] == ["Ada Admin", "Bob Reviewer", "Carol"]
+    document = json.loads(approval_path(plan).read_text())
+    assert document["approver"] == "Carol" and [h["approver"] for h in document["history"]] == [
+        "Ada Admin", "Bob Reviewer"]
