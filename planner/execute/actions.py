@@ -84,6 +84,8 @@ class Observation:
     before: Mapping[str, Any] | None = None
     ids: Mapping[str, Any] = field(default_factory=dict)
     state: Mapping[str, Any] = field(default_factory=dict)
+    missing: bool = False
+    """The target does not exist (no such SCIM user or group): ``verify`` reports it as missing."""
 
 
 class ActionInputError(Exception):
@@ -431,7 +433,7 @@ class CreateUser(_ScimUserHandler):
         user = self._find(action, clients)
         if user is None:
             return Observation(False, (f"no SCIM user with userName {wanted.user_name!r}",), None, {},
-                               {"wanted": wanted})
+                               {"wanted": wanted}, missing=True)
         diffs = _user_differences(user, wanted, self._skip(action, clients))
         return Observation(not diffs, tuple(diffs), _user_image(user) if diffs else None, {"scimUserId": user.id},
                            {"user": user, "wanted": wanted})
@@ -520,7 +522,7 @@ class SetAccountType(_ScimUserHandler):
         wanted = self._wanted(action)
         user = self._find(action, clients)
         if user is None:
-            return Observation(False, (f"no SCIM user with userName {user_name_of(action)!r}",))
+            return Observation(False, (f"no SCIM user with userName {user_name_of(action)!r}",), missing=True)
         done = user.user_type == wanted
         diffs = () if done else (f"userType: {user.user_type!r}, planned {wanted!r}",)
         return Observation(done, diffs, _user_image(user), {"scimUserId": user.id}, {"user": user})
@@ -549,7 +551,7 @@ class DeactivateUser(_ScimUserHandler):
     def observe(self, action, clients):
         user = self._find(action, clients)
         if user is None:
-            return Observation(False, (f"no SCIM user with userName {user_name_of(action)!r}",))
+            return Observation(False, (f"no SCIM user with userName {user_name_of(action)!r}",), missing=True)
         done = user.active is False
         diffs = () if done else (f"active: {user.active!r}, planned False",)
         return Observation(done, diffs, _user_image(user), {"scimUserId": user.id}, {"user": user})
@@ -646,7 +648,7 @@ class CreateGroup(_ScimGroupHandler):
     def observe(self, action, clients):
         group = self._find(action, clients)
         if group is None:
-            return Observation(False, (f"no SCIM group with displayName {display_name_of(action)!r}",))
+            return Observation(False, (f"no SCIM group with displayName {display_name_of(action)!r}",), missing=True)
         diffs, add, remove = self._member_state(action, group, clients)
         return Observation(not diffs, tuple(diffs), _group_image(group), {"scimGroupId": group.id},
                            {"group": group, "add": add, "remove": remove})
@@ -695,7 +697,7 @@ class SetGroupMembers(_ScimGroupHandler):
     def observe(self, action, clients):
         group = self._find(action, clients)
         if group is None:
-            return Observation(False, (f"no SCIM group with displayName {display_name_of(action)!r}",))
+            return Observation(False, (f"no SCIM group with displayName {display_name_of(action)!r}",), missing=True)
         if planned_member_keys(action) is None:
             raise ActionInputError(f"action {action.id} has no after.members")
         diffs, add, remove = self._member_state(action, group, clients)

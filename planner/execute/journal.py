@@ -175,9 +175,22 @@ class RunRow:
 def read_runs(plan_path: str | Path) -> tuple[str | None, list[RunRow]]:
     """``(plan digest, runs)`` of the journal beside ``plan_path``, read only; ``(None, [])`` when
     there is none. Raises :class:`ApplyRefused` for a file that is not a journal."""
-    path = journal_path(plan_path)
-    if not path.exists():
-        return None, []
+    digest, runs, _ = read_journal_file(journal_path(plan_path))
+    return digest, runs
+
+
+def read_journal(plan_path: str | Path) -> tuple[str | None, list[RunRow], dict[str, JournalRow]]:
+    """``(plan digest, runs, action rows by id)`` of the journal beside ``plan_path``, read only."""
+    return read_journal_file(journal_path(plan_path))
+
+
+def read_journal_file(path: Path) -> tuple[str | None, list[RunRow], dict[str, JournalRow]]:
+    """``(plan digest, runs, action rows by id)`` of the journal file ``path``, opened read-only
+    (``verify`` and ``undo`` weeks later change nothing); ``(None, [], {})`` when it does not exist.
+    Raises :class:`ApplyRefused` (one line) for a file that is not a journal."""
+    path = Path(path)
+    if not path.is_file():
+        return None, [], {}
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
         try:
@@ -186,13 +199,18 @@ def read_runs(plan_path: str | Path) -> tuple[str | None, list[RunRow]]:
             cols = ", ".join(c if c in have else f"NULL AS {c}" for c in _RUN_COLUMNS_ADDED)
             raw = db.execute(f"SELECT run_id, mode, started_at, finished_at, status, counts, {cols} "
                              "FROM runs ORDER BY run_id").fetchall()
+            actions = db.execute(
+                "SELECT action_id, seq, kind, state, attempts, http_retries, started_at, finished_at,"
+                " outcome, ids, before_image, error FROM actions ORDER BY seq").fetchall()
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
     runs = [RunRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}, r[6], r[7], r[8] or "",
                    tuple(json.loads(r[9])) if r[9] else None) for r in raw]
-    return (digest[0] if digest else None), runs
+    rows = {r[0]: JournalRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]) if r[9] else {},
+                             json.loads(r[10]) if r[10] else None, r[11]) for r in actions}
+    return (digest[0] if digest else None), runs, rows
 
 
 class Journal:

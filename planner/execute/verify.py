@@ -37,6 +37,8 @@ class ActionCheck:
     satisfied: bool
     differences: tuple[str, ...] = ()
     error: str | None = None
+    missing: bool = False
+    """The target does not exist (no such SCIM user or group, a 404 on the member or team)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,13 @@ class ObjectCheck:
     label: str
     converged: bool
     checks: tuple[ActionCheck, ...]
+
+    @property
+    def state(self) -> str:
+        """``converged``, ``missing`` (an action's target does not exist) or ``drifted``."""
+        if self.converged:
+            return "converged"
+        return "missing" if any(c.missing for c in self.checks) else "drifted"
 
     @property
     def problems(self) -> list[str]:
@@ -78,7 +87,7 @@ class Verification:
             "converged": self.converged,
             "counts": self.counts,
             "objects": [
-                {"key": o.key, "label": o.label, "converged": o.converged, "problems": o.problems,
+                {"key": o.key, "label": o.label, "converged": o.converged, "state": o.state, "problems": o.problems,
                  "actions": [c.action_id for c in o.checks]}
                 for o in self.objects
             ],
@@ -89,8 +98,10 @@ def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:
     try:
         seen = handler_for(action).observe(action, clients)
     except (ApiError, ActionInputError, PathSegmentError) as exc:
-        return ActionCheck(action.id, action.kind.value, False, (), redact(str(exc)))
-    return ActionCheck(action.id, action.kind.value, seen.done, tuple(redact(d) for d in seen.differences))
+        return ActionCheck(action.id, action.kind.value, False, (), redact(str(exc)),
+                           missing=isinstance(exc, ApiError) and exc.status == 404)
+    return ActionCheck(action.id, action.kind.value, seen.done, tuple(redact(d) for d in seen.differences),
+                       missing=seen.missing)
 
 
 def verify(actions: Sequence[Action], clients: Clients, *, parallelism: int = 4, redactor: Redactor | None = None) -> Verification:

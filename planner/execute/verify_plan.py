@@ -1,0 +1,146 @@
+"""``sigma-migrate verify PLAN``: is Sigma still as the applied plan left it? Read-only, any time later.
+
+Unlike the verification at the end of ``apply`` (which trusts Sigma's answers to that run's
+writes), this reads every object live (:func:`planner.execute.verify.verify` with no index):
+each action's handler re-reads its target and says whether it is as the action's ``after``
+says. Objects are grouped as apply groups them (``user:<userName>``, ``member:<memberId>``,
+``team:<teamId>``) and each is ``converged``, ``drifted`` (it exists, something differs) or
+``missing`` (the user, group, member or team is gone).
+
+Which actions are checked: those the journal beside the plan records as ``done`` (so a plan
+applied in waves is checked wave by wave, and actions no wave ran yet are listed as not
+applied, never as drift); every action when there is no journal. A journal made for another
+plan digest refuses (one line). With a journal, each run (wave) gets a status: converged when
+every object its actions touch converged.
+
+Exit status (:data:`EXIT_CONVERGED`, :data:`EXIT_DRIFT`): 0 every checked object converged;
+2 drift or missing objects; 1 refused (no credentials, unreadable plan, foreign journal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ..planfile import read_plan
+from .actions import Clients, attributes_owned_elsewhere, with_user_names
+from .apply import ApplyOptions, build_clients, preflight
+from .errors import ApiError, ApplyRefused
+from .journal import journal_path, read_journal
+from .runner import _RetryCounter
+from .targets import Redactor
+from .verify import Verification, verify
+
+EXIT_CONVERGED = 0
+EXIT_DRIFT = 2
+
+
+@dataclass(frozen=True)
+class WaveStatus:
+    """One apply run of the plan: its number, wave label (``""``: the whole plan), how many of its
+    actions were checked, and whether every object they touch converged."""
+
+    run_id: int
+    wave: str
+    checked: int
+    converged: bool
+
+
+@dataclass(frozen=True)
+class PlanVerification:
+    """What ``verify`` found: the objects (:class:`Verification`), the actions not applied yet,
+    the per-wave status, and where the journal was (``None``: none, every action checked)."""
+
+    plan: str
+    digest: str
+    verification: Verification
+    not_applied: tuple[str, ...]
+    waves: tuple[WaveStatus, ...]
+    journal: str | None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CONVERGED if self.verification.converged else EXIT_DRIFT
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` document."""
+        states = [o.state for o in self.verification.objects]
+        return {
+            "plan": self.plan,
+            "digest": self.digest,
+            "journal": self.journal,
+            "converged": self.verification.converged,
+            "counts": {"objects": len(states), **{s: states.count(s) for s in ("converged", "drifted", "missing")},
+                       "not_applied": len(self.not_applied)},
+            "objects": self.verification.to_dict()["objects"],
+            "not_applied": list(self.not_applied),
+            "waves": [{"run": w.run_id, "wave": w.wave, "checked": w.checked, "converged": w.converged}
+                      for w in self.waves],
+        }
+
+
+def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
+                echo: Callable[[str], None] = lambda line: None) -> PlanVerification:
+    """Read Sigma live and compare it with the end state of the plan's applied actions.
+
+    Raises :class:`planner.errors.UserError` subclasses (one line, nothing written): an
+    unreadable or tampered plan, a journal of another plan, missing or refused credentials,
+    an API that cannot be read.
+    """
+    plan_path = Path(plan_path)
+    plan = read_plan(plan_path)
+    digest, runs, rows = read_journal(plan_path)
+    if digest is not None and digest != plan.digest:
+        raise ApplyRefused(f"{journal_path(plan_path)}: journal belongs to plan {digest}, not {plan.digest}; "
+                           "verify the plan that journal applied")
+    actions = with_user_names(plan.actions)
+    if digest is not None:
+        checked = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state == "done"]
+    else:
+        checked = list(actions)
+    checked_ids = {a.id for a in checked}
+    not_applied = tuple(a.id for a in actions if a.id not in checked_ids)
+    redactor = Redactor()
+    clients: Clients = build_clients(plan, options, redactor, _RetryCounter())
+    clients.owned_elsewhere = attributes_owned_elsewhere(actions)  # as apply checks them
+    try:
+        preflight(clients, redactor)
+        echo(f"Verifying: reading the targets of {len(checked)} applied action(s) live"
+             + (f" ({len(not_applied)} not applied yet)" if not_applied else ""))
+        try:
+            result = verify(checked, clients, parallelism=options.parallelism, redactor=redactor)
+        except ApiError as exc:
+            raise ApplyRefused(f"cannot read Sigma: {redactor(str(exc))}") from None
+    finally:
+        for c in (clients.rest, clients.scim):
+            if c is not None:
+                c.close()
+    by_action = {c.action_id: o.converged for o in result.objects for c in o.checks}
+    waves = tuple(
+        WaveStatus(r.run_id, r.wave, sum(1 for aid in r.wave_actions if aid in by_action),
+                   all(by_action.get(aid, True) for aid in r.wave_actions))
+        for r in runs if r.wave_actions is not None
+    )
+    return PlanVerification(str(plan_path), plan.digest, result, not_applied, waves,
+                            str(journal_path(plan_path)) if digest is not None else None)
+
+
+def verify_lines(found: PlanVerification) -> list[str]:
+    """The terminal report: one line per object that did not converge, per wave, then the total."""
+    v = found.verification
+    lines = []
+    for o in v.objects:
+        if not o.converged:
+            lines.append(f"  {o.state:<9} {o.key} ({o.label}): {'; '.join(o.problems)}")
+    for w in found.waves:
+        lines.append(f"Wave {w.wave or '(whole plan)'} (run {w.run_id}): "
+                     f"{'converged' if w.converged else 'DRIFTED'} ({w.checked} action(s) checked)")
+    states = [o.state for o in v.objects]
+    lines.append(f"Verify: {states.count('converged')} of {len(states)} object(s) converged, "
+                 f"{states.count('drifted')} drifted, {states.count('missing')} missing"
+                 + (f"; {len(found.not_applied)} action(s) not applied yet" if found.not_applied else ""))
+    return lines
+
+
+__all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "PlanVerification", "WaveStatus", "verify_lines", "verify_plan"]

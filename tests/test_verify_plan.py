@@ -1,0 +1,90 @@
+"""``sigma-migrate verify`` (issue 11 item 4): live, read-only, per object, per wave, exit 0 / 2."""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+import pytest
+
+from planner.cli import main
+from planner.execute.apply import apply_plan
+from planner.execute.errors import ApplyRefused
+from planner.execute.journal import journal_path
+from planner.execute.verify_plan import verify_lines, verify_plan
+
+from .execute_support import counting_sandbox, options_for, sandbox_env, write_test_plan
+
+
+@pytest.fixture
+def sb():
+    server, counter = counting_sandbox()
+    yield server, counter
+    server.close()
+
+
+def scim_patch(server, scim_id: str, path: str, value) -> None:
+    httpx2.patch(f"{server.scim_base_url}/Users/{scim_id}", headers=server.scim_headers(), json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": path, "value": value}]}).raise_for_status()
+
+
+def test_verify_after_a_wave_then_names_a_member_changed_behind_the_plans_back(tmp_path, sb):
+    server, counter = sb
+    plan = write_test_plan(tmp_path)
+    apply_plan(plan, options_for(server, auto_approve=True, only=("email:alice@example.com",)))
+    writes = counter.total()
+
+    found = verify_plan(plan, options_for(server))
+    assert found.exit_code == 0 and found.verification.converged
+    assert found.not_applied == ("u2", "u3", "r1", "d1", "g1", "t1", "a1")
+    assert [(w.run_id, w.wave, w.checked, w.converged) for w in found.waves] == [
+        (1, "only email:alice@example.com", 1, True)]
+
+    scim_patch(server, "m1", "userType", "Viewer")  # someone changes Alice in the IdP
+    found = verify_plan(plan, options_for(server))
+    assert found.exit_code == 2
+    (obj,) = [o for o in found.verification.objects if not o.converged]
+    assert (obj.key, obj.state, obj.problems) == (
+        "user:alice@example.com", "drifted", ["scim.link_user: userType: 'Viewer', planned 'Pro'"])
+    assert verify_lines(found)[0] == ("  drifted   user:alice@example.com (alice@example.com): "
+                                      "scim.link_user: userType: 'Viewer', planned 'Pro'")
+    assert verify_lines(found)[-2:] == [
+        "Wave only email:alice@example.com (run 1): DRIFTED (1 action(s) checked)",
+        "Verify: 0 of 1 object(s) converged, 1 drifted, 0 missing; 7 action(s) not applied yet"]
+    assert counter.total() == writes + 1  # verify wrote nothing (the one write is the test's PATCH)
+
+
+def test_verify_cli_json_and_exit_codes_after_a_complete_apply(tmp_path, sb, monkeypatch, capsys):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    apply_plan(plan, options_for(server, auto_approve=True))
+    for key, value in sandbox_env(server).items():
+        monkeypatch.setenv(key, value)
+    args = ["verify", str(plan), "--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url]
+    main(args + ["--json"])  # exit 0: main returns
+    document = json.loads(capsys.readouterr().out)
+    assert document["converged"] is True and document["counts"] == {
+        "objects": 6, "converged": 6, "drifted": 0, "missing": 0, "not_applied": 0}
+
+    server.state.scim_delete_group("t1", expected_version=None)  # the Finance team is gone
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    out = capsys.readouterr().out
+    (line,) = [x for x in out.splitlines() if x.startswith("  missing   team:t1 (Finance): ")]
+    assert "scim.link_group: no SCIM group with displayName 'Finance'" in line
+    assert "teams.remove_member: cannot read: REST GET /v2/teams/t1/members: 404" in line
+    assert out.splitlines()[-1] == "Verify: 5 of 6 object(s) converged, 0 drifted, 1 missing"
+
+
+def test_a_journal_of_another_plan_is_refused(tmp_path, sb):
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    apply_plan(plan, options_for(server, auto_approve=True))
+    other = write_test_plan(tmp_path / "x" if (tmp_path / "x").mkdir() is None else tmp_path, organization={
+        "organizationId": "org-other", "name": "Other"})
+    journal_path(plan).replace(journal_path(other)) if other != plan else None
+    with pytest.raises(ApplyRefused, match=r"journal belongs to plan sha256:[0-9a-f]+, not sha256:[0-9a-f]+; "
+                                           r"verify the plan that journal applied$"):
+        verify_plan(other, options_for(server))
