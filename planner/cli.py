@@ -94,6 +94,31 @@ def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | N
         raise click.exceptions.Exit(detailed_exit_code(plan))
 
 
+@cli.command("diff")
+@click.argument("old_file", metavar="OLD", type=click.Path(dir_okay=False))
+@click.argument("new_file", metavar="NEW", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+def diff_command(old_file: str, new_file: str, as_json: bool) -> None:
+    """Show what changed from plan OLD to plan NEW: actions added, removed and changed (field by
+    field), review items opened and closed, summary deltas.
+
+    \b
+      sigma-migrate diff plan-v1.json plan-v2.json
+      sigma-migrate diff plan-v1.json plan-v2.json --json
+    """
+    import json as _json
+
+    from .plandiff import diff_lines, diff_plans
+    from .planfile import read_plan
+
+    found = diff_plans(read_plan(old_file), read_plan(new_file))
+    if as_json:
+        click.echo(_json.dumps(found.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        for line in diff_lines(found):
+            click.echo(line)
+
+
 @cli.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema (draft 2020-12) of plan files."""
@@ -269,6 +294,40 @@ def apply_command(
         for line in outcome_lines(report):
             click.echo(line)
     raise click.exceptions.Exit(report.exit_code)
+
+
+@cli.command("verify")
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print every object's state as JSON on stdout.")
+@click.option("--rest-base-url", help="Sigma REST API host (else the policy's targets).")
+@click.option("--scim-base-url", help="Sigma SCIM Directory Base URL (else the policy's targets).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True, help="Reads in flight at once.")
+def verify_command(plan_file: str, as_json: bool, rest_base_url: str | None, scim_base_url: str | None,
+                   parallelism: int) -> None:
+    """Read Sigma live and say, object by object, whether it is still as the applied PLAN left it.
+
+    Read-only, any time after apply (credentials as for apply). Checks the actions the journal
+    beside PLAN records as done (each wave gets a status); every action without a journal.
+    Exit status: 0 converged, 2 drifted or missing objects, 1 refused.
+
+    \b
+      sigma-migrate verify plan.json
+      sigma-migrate verify plan.json --json | jq '.objects[] | select(.state != "converged")'
+    """
+    import json as _json
+
+    from .execute.apply import ApplyOptions
+    from .execute.verify_plan import verify_lines, verify_plan
+
+    echo = (lambda line: click.echo(line, err=True)) if as_json else click.echo
+    found = verify_plan(plan_file, ApplyOptions(rest_base_url=rest_base_url, scim_base_url=scim_base_url,
+                                                parallelism=parallelism), echo=echo)
+    if as_json:
+        click.echo(_json.dumps(found.to_dict(), indent=2, sort_keys=True))
+    else:
+        for line in verify_lines(found):
+            click.echo(line)
+    raise click.exceptions.Exit(found.exit_code)
 
 
 @cli.command("demo")

@@ -1,0 +1,191 @@
+"""``sigma-migrate diff OLD NEW``: what changed between two plans, so a reviewer who approved
+v1 sees exactly what v2 adds.
+
+Pure functions over two :class:`~planner.model.Plan` objects (read by
+:func:`planner.planfile.read_plan`, which refuses tampered files):
+
+- actions, by id: **added** (in NEW only), **removed** (in OLD only), **changed** (same id,
+  some field differs: ``target``, ``before``, ``after``, ``rule``, ``reason``, ``evidence``,
+  ``depends_on``; nested values are compared leaf by leaf and named by dotted path, e.g.
+  ``after.userType: 'View' -> 'Build'``);
+- review items, by id: **opened**, **closed**, **changed** (blocking, message or resolution);
+- summary **deltas**: every number of ``summary`` that differs (``actions.scim.link_user``,
+  ``review_items.blocking``, ``account_types.downgrades``, ...).
+
+Nothing is re-derived: the plans carry every decision; this only lines them up.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
+
+from .model import Action, Plan, ReviewItem
+
+ACTION_FIELDS = ("target", "before", "after", "rule", "reason", "evidence", "depends_on")
+ITEM_FIELDS = ("blocking", "message", "resolution")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One leaf that differs: dotted ``path``, ``old`` and ``new`` values (``None`` when absent)."""
+
+    path: str
+    old: Any
+    new: Any
+
+    def __str__(self) -> str:
+        return f"{self.path}: {_show(self.old)} -> {_show(self.new)}"
+
+
+@dataclass(frozen=True)
+class Changed:
+    """An action or review item present in both plans whose fields differ."""
+
+    id: str
+    kind: str
+    changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    """Everything :func:`diff_plans` found; ``empty`` when the plans decide the same."""
+
+    old_digest: str
+    new_digest: str
+    added: tuple[Action, ...]
+    removed: tuple[Action, ...]
+    changed: tuple[Changed, ...]
+    opened: tuple[ReviewItem, ...]
+    closed: tuple[ReviewItem, ...]
+    items_changed: tuple[Changed, ...]
+    summary: tuple[FieldChange, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.opened or self.closed
+                    or self.items_changed or self.summary)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` document."""
+        def change(c: Changed) -> dict[str, Any]:
+            return {"id": c.id, "kind": c.kind,
+                    "changes": [{"path": f.path, "old": f.old, "new": f.new} for f in c.changes]}
+
+        return {
+            "old": self.old_digest,
+            "new": self.new_digest,
+            "identical": self.empty,
+            "actions": {
+                "added": [{"id": a.id, "kind": a.kind.value, "reason": a.reason} for a in self.added],
+                "removed": [{"id": a.id, "kind": a.kind.value, "reason": a.reason} for a in self.removed],
+                "changed": [change(c) for c in self.changed],
+            },
+            "review_items": {
+                "opened": [{"id": r.id, "code": r.code, "blocking": r.blocking, "message": r.message}
+                           for r in self.opened],
+                "closed": [{"id": r.id, "code": r.code, "blocking": r.blocking, "message": r.message}
+                           for r in self.closed],
+                "changed": [change(c) for c in self.items_changed],
+            },
+            "summary": [{"path": f.path, "old": f.old, "new": f.new} for f in self.summary],
+        }
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, Mapping):
+        if not value:
+            yield path, {}
+        for key in sorted(value):
+            yield from _leaves(value[key], f"{path}.{key}" if path else str(key))
+    else:
+        yield path, list(value) if isinstance(value, tuple) else value
+
+
+def field_changes(old: Mapping[str, Any], new: Mapping[str, Any], fields: tuple[str, ...]) -> tuple[FieldChange, ...]:
+    """The leaves of ``fields`` that differ between two records (as mappings), in path order."""
+    out: list[FieldChange] = []
+    for name in fields:
+        a, b = dict(_leaves(old.get(name), name)), dict(_leaves(new.get(name), name))
+        for path in sorted(set(a) | set(b)):
+            if a.get(path) != b.get(path):
+                out.append(FieldChange(path, a.get(path), b.get(path)))
+    return tuple(out)
+
+
+def _action_record(a: Action) -> dict[str, Any]:
+    return {"target": a.target, "before": a.before, "after": a.after, "rule": a.rule, "reason": a.reason,
+            "evidence": a.evidence, "depends_on": list(a.depends_on)}
+
+
+def _numbers(summary: Mapping[str, Any]) -> dict[str, Any]:
+    return {p: v for p, v in _leaves(summary, "") if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def diff_plans(old: Plan, new: Plan) -> PlanDiff:
+    """Line ``new`` up against ``old`` (module docstring); actions and items keep NEW's order
+    (removed/closed ones OLD's)."""
+    old_actions = {a.id: a for a in old.actions}
+    new_actions = {a.id: a for a in new.actions}
+    changed = []
+    for a in new.actions:
+        before = old_actions.get(a.id)
+        if before is not None:
+            changes = field_changes(_action_record(before), _action_record(a), ACTION_FIELDS)
+            if changes:
+                changed.append(Changed(a.id, a.kind.value, changes))
+    old_items = {r.id: r for r in old.review_items}
+    new_items = {r.id: r for r in new.review_items}
+    items_changed = []
+    for r in new.review_items:
+        before_item = old_items.get(r.id)
+        if before_item is not None:
+            changes = field_changes(
+                {f: getattr(before_item, f) for f in ITEM_FIELDS}, {f: getattr(r, f) for f in ITEM_FIELDS}, ITEM_FIELDS)
+            if changes:
+                items_changed.append(Changed(r.id, r.code, changes))
+    a_num, b_num = _numbers(old.summary), _numbers(new.summary)
+    summary = tuple(FieldChange(p, a_num.get(p), b_num.get(p)) for p in sorted(set(a_num) | set(b_num))
+                    if a_num.get(p) != b_num.get(p))
+    return PlanDiff(
+        old_digest=old.digest, new_digest=new.digest,
+        added=tuple(a for a in new.actions if a.id not in old_actions),
+        removed=tuple(a for a in old.actions if a.id not in new_actions),
+        changed=tuple(changed),
+        opened=tuple(r for r in new.review_items if r.id not in old_items),
+        closed=tuple(r for r in old.review_items if r.id not in new_items),
+        items_changed=tuple(items_changed),
+        summary=summary,
+    )
+
+
+def diff_lines(d: PlanDiff) -> list[str]:
+    """The terminal rendering: ``+`` added/opened, ``-`` removed/closed, ``~`` changed."""
+    lines = [f"Plan diff {d.old_digest} -> {d.new_digest}"]
+    if d.empty:
+        return lines + ["No differences: both plans make the same changes and raise the same review items."]
+    lines.append(f"Actions: {len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed")
+    lines += [f"  + {a.id}: {a.reason}" for a in d.added]
+    lines += [f"  - {a.id}: {a.reason}" for a in d.removed]
+    for c in d.changed:
+        lines.append(f"  ~ {c.id}")
+        lines += [f"      {f}" for f in c.changes]
+    lines.append(f"Review items: {len(d.opened)} opened, {len(d.closed)} closed, {len(d.items_changed)} changed")
+    lines += [f"  + {'! ' if r.blocking else ''}{r.id}: {r.message}" for r in d.opened]
+    lines += [f"  - {'! ' if r.blocking else ''}{r.id}: {r.message}" for r in d.closed]
+    for c in d.items_changed:
+        lines.append(f"  ~ {c.id}")
+        lines += [f"      {f}" for f in c.changes]
+    if d.summary:
+        lines.append("Summary: " + "; ".join(f"{f.path} {_show(f.old)} -> {_show(f.new)}" for f in d.summary))
+    return lines
+
+
+__all__ = ["Changed", "FieldChange", "PlanDiff", "diff_lines", "diff_plans", "field_changes"]
