@@ -330,6 +330,38 @@ def verify_command(plan_file: str, as_json: bool, rest_base_url: str | None, sci
     raise click.exceptions.Exit(found.exit_code)
 
 
+@cli.command("undo")
+@click.argument("journal_file", metavar="JOURNAL", type=click.Path(dir_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Write the undo plan JSON here.")
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
+              help="The plan the journal applied (default: the journal's name without .journal.sqlite).")
+def undo_command(journal_file: str, out: str, plan_file: str | None) -> None:
+    """Build a reverse plan from an apply JOURNAL's before-images (what Sigma lets one reverse).
+
+    The undo plan is a normal plan: review it with `show`, approve, apply (stale-checked against
+    the state the apply left), verify. What cannot be reversed is listed, with why.
+
+    \b
+      sigma-migrate undo plan.json.journal.sqlite --out undo-plan.json
+      sigma-migrate show undo-plan.json && sigma-migrate approve undo-plan.json --by "Ada Admin"
+    """
+    from .execute.undo import build_undo_plan
+    from .output import Outputs
+    from .planfile import dump_plan
+
+    with Outputs(inputs={"JOURNAL": journal_file, "--plan": plan_file}) as outputs:
+        outputs.add("--out", out)
+        undo = build_undo_plan(journal_file, plan_file)
+        with outputs.open(out) as fh:
+            digest = dump_plan(undo, fh)
+    click.echo(str(undo.summary["text"]))
+    for item in undo.review_items[:20]:
+        click.echo(f"  {item.message}")
+    if len(undo.review_items) > 20:
+        click.echo(f"  ... and {len(undo.review_items) - 20} more (`sigma-migrate show {out}` lists them all)")
+    click.echo(f"Undo plan written to {out} ({digest}); review it with `sigma-migrate show {out}`")
+
+
 @cli.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False),
               help="Where to write plan, report and results (default: a new temporary folder).")

@@ -1,0 +1,260 @@
+"""``sigma-migrate undo JOURNAL --out undo-plan.json``: a reverse plan from an apply's journal.
+
+The journal (:mod:`planner.execute.journal`) keeps, for every action an apply **wrote**, the
+object as read just before the first write (its before-image). :func:`build_undo_plan` turns
+what Sigma lets one reverse into actions of a new, ordinary plan (reviewed with ``show``,
+approved, stale-checked against the state the apply left, applied, verified), and lists what
+cannot be reversed, with why, as non-blocking ``undo.irreversible`` review items:
+
+=========================================  ==================================================
+applied                                    reversed by
+=========================================  ==================================================
+``scim.set_account_type``, a link that     ``scim.set_account_type`` back to the before-image's
+changed the account type                   account type (through SCIM: the user is SCIM-managed)
+``members.deactivate``,                    ``members.reactivate`` (``isArchived: false``); the
+``members.disable_guest``                  guest comes back as a guest; documents moved to the
+                                           new owner stay there (listed)
+``members.set_email`` of a member the      ``members.set_email`` back to the before-image email
+plan did not link
+``scim.set_group_members``                 ``scim.set_group_members`` back to the SCIM-managed
+                                           members the team had before
+=========================================  ==================================================
+
+Not reversible (listed): a SCIM link or creation (``scim.link_user``/``create_user``/
+``link_group``/``create_group``: Sigma has no unlink; ``DELETE /Users`` deactivates the member,
+``DELETE /Groups`` deletes the team), any REST edit of a member the plan linked (an email or a
+guest conversion: Sigma refuses REST edits of SCIM-managed members, 403), a leftover removal
+from a SCIM-managed team (REST adds to it are refused; add the person in the IdP group), a
+reactivation and a SCIM deactivation (plan them again), documents moved by a deactivation.
+Actions that found Sigma already as planned (``outcome: already``) changed nothing: nothing to undo.
+
+Refusals (:class:`UndoError`, one line, nothing written): a journal that does not exist or is
+not a journal, a plan whose digest is not the journal's, a journal that records no written action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from .. import __version__
+from ..errors import UserError
+from ..model import Action, ActionKind, InputFile, Plan, ReviewItem
+from ..planfile import read_plan
+from .actions import with_user_names
+from .journal import JournalRow, read_journal_file
+
+
+class UndoError(UserError):
+    """``undo`` cannot build a reverse plan (one line; nothing is written)."""
+
+
+_LINKS = (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER)
+
+
+def _plan_of_journal(journal: Path, meta_plan: str | None, plan_path: str | Path | None) -> Path:
+    if plan_path is not None:
+        return Path(plan_path)
+    if journal.name.endswith(".journal.sqlite"):
+        return journal.with_name(journal.name[: -len(".journal.sqlite")])
+    raise UndoError(f"{journal}: cannot tell which plan this journal applied; pass --plan PLAN")
+
+
+def _irreversible(action: Action, why: str) -> ReviewItem:
+    return ReviewItem(
+        id=f"undo.irreversible:{action.id}", code="undo.irreversible", blocking=False,
+        subject={"action": action.id, **{k: v for k, v in (action.target or {}).items() if k in (
+            "memberId", "email", "userName", "teamId", "name")}},
+        message=f"{action.id} is not reversed: {why}", rule="undo", resolution="",
+    )
+
+
+def account_type_spelling(plan: Plan) -> dict[str, str]:
+    """Casefolded account type name -> the organization's spelling, from the plan's summary
+    (``seats`` and ``normalized_member_types``): SCIM takes only exact names (sigma-api.md §5.2),
+    so an export's legacy ``build`` goes back as ``Build``."""
+    summary = plan.summary or {}
+    names = {str(n).casefold(): str(n) for n in (summary.get("seats") or {})}
+    for entry in summary.get("normalized_member_types") or ():
+        if isinstance(entry, Mapping) and entry.get("accountType"):
+            names[str(entry.get("memberType", "")).casefold()] = str(entry["accountType"])
+    return names
+
+
+def _holder(plan: Plan, email: str, member_id: str) -> str | None:
+    """Another member of the plan's fingerprints whose email is ``email`` (case aside), if any."""
+    for key, print_ in (plan.fingerprints or {}).items():
+        state = print_.get("state") or {}
+        if key != f"member:{member_id}" and str(state.get("email", "")).casefold() == email.casefold():
+            return key.removeprefix("member:")
+    return None
+
+
+def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapping[str, str],
+             plan: Plan) -> tuple[Action | None, list[ReviewItem]]:
+    """The reverse of one written action, or ``None`` with the reason(s) it cannot be reversed."""
+    before: Mapping[str, Any] = row.before_image or {}
+    spelled = account_type_spelling(plan)
+    target = dict(action.target or {})
+    member_id = target.get("memberId")
+    kind = action.kind
+    rule = "undo"
+    if kind in _LINKS or kind in (ActionKind.SCIM_LINK_GROUP, ActionKind.SCIM_CREATE_GROUP):
+        items = [_irreversible(action, "a SCIM link cannot be undone (Sigma has no unlink; DELETE /Users deactivates "
+                                       "the member, DELETE /Groups deletes the team)")]
+        old_type = (action.before or {}).get("memberType")
+        old_type = spelled.get(str(old_type).casefold(), old_type) if old_type else None
+        new_type = (action.after or {}).get("userType")
+        if kind is ActionKind.SCIM_LINK_USER and old_type and new_type and old_type != new_type:
+            reverse = Action(
+                f"{ActionKind.SCIM_SET_ACCOUNT_TYPE.value}:{member_id}", ActionKind.SCIM_SET_ACCOUNT_TYPE,
+                {"memberId": member_id, "email": target.get("email"), "userName": target.get("userName")},
+                {"memberType": new_type}, {"userType": old_type}, rule,
+                f"undo {action.id}: account type back to {old_type}", {"undoes": action.id})
+            return reverse, items
+        return None, items
+    if kind is ActionKind.SCIM_SET_ACCOUNT_TYPE:
+        old_type = before.get("userType") or (action.before or {}).get("memberType")
+        if not old_type:
+            return None, [_irreversible(action, "the journal has no before-image of the account type")]
+        old_type = spelled.get(str(old_type).casefold(), old_type)
+        return Action(action.id, kind, {**target, "userName": target.get("userName") or user_names.get(member_id)},
+                      {"memberType": (action.after or {}).get("userType")}, {"userType": old_type}, rule,
+                      f"undo {action.id}: account type back to {old_type}", {"undoes": action.id}), []
+    if kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST):
+        reverse = Action(
+            f"{ActionKind.MEMBERS_REACTIVATE.value}:{member_id}", ActionKind.MEMBERS_REACTIVATE,
+            {"memberId": member_id, "email": target.get("email")}, {"isArchived": True}, {"isArchived": False}, rule,
+            f"undo {action.id}: reactivate" + (" (a guest again)" if kind is ActionKind.MEMBERS_DISABLE_GUEST else ""),
+            {"undoes": action.id})
+        owner = (action.after or {}).get("newOwnerId")
+        if not owner:
+            return reverse, []
+        note = replace(_irreversible(action, ""), id=f"undo.irreversible:{action.id}:documents",
+                       message=f"{action.id} is reversed by {reverse.id}, but the documents it moved to member "
+                               f"{owner} stay there: move them back in Sigma")
+        return reverse, [note]
+    if kind is ActionKind.MEMBERS_SET_EMAIL:
+        if member_id in linked:
+            return None, [_irreversible(action, "the member is now SCIM-managed: Sigma refuses REST edits (403); "
+                                                "its email follows the IdP userName")]
+        old = before.get("email") or (action.before or {}).get("email")
+        holder = _holder(plan, str(old), str(member_id))
+        if holder is not None:
+            return None, [_irreversible(action, f"member {holder} holds {old!r} now (the change freed the address "
+                                                "for them); Sigma refuses two members with one email")]
+        return Action(action.id, kind, {"memberId": member_id, "email": (action.after or {}).get("email")},
+                      {"email": (action.after or {}).get("email")}, {"email": old}, rule,
+                      f"undo {action.id}: email back to {old!r}", {"undoes": action.id}), []
+    if kind is ActionKind.SCIM_SET_GROUP_MEMBERS:
+        if "members" in before:  # the SCIM Group as read before the first write (display = the email)
+            names = sorted(str(m.get("display") or user_names.get(m.get("value"), m.get("value")))
+                           for m in before["members"] if isinstance(m, Mapping) and m.get("value"))
+        else:  # no group members then: the team's pre-SCIM members the plan linked
+            names = sorted(user_names[i] for i in (action.before or {}).get("memberIds") or () if i in user_names
+                           and i in linked)
+        return Action(action.id, kind, target, {"members": (action.after or {}).get("members")}, {"members": names},
+                      rule, f"undo {action.id}: the team's SCIM-managed members back to the {len(names)} it had",
+                      {"undoes": action.id}), []
+    if kind is ActionKind.MEMBERS_CONVERT_GUEST:
+        return None, [_irreversible(action, "the member is now SCIM-managed: Sigma refuses REST edits (403) and SCIM "
+                                            "cannot manage guests")]
+    if kind is ActionKind.TEAMS_REMOVE_MEMBER:
+        return None, [_irreversible(action, "the team is provisioned by SCIM: Sigma refuses REST adds (403); add the "
+                                            "person to the IdP group")]
+    if kind is ActionKind.MEMBERS_REACTIVATE:
+        return None, [_irreversible(action, "deactivating again moves the member's documents; plan it with the policy")]
+    return None, [_irreversible(action, "a SCIM deactivation is reversed by the IdP (reassign the user to the app)")]
+
+
+def _state_after(plan: Plan, done: list[Action]) -> dict[str, dict[str, Any]]:
+    """Member fingerprints of the state the apply left: the plan's planned-against state with the
+    done actions' effects, so ``apply`` of the undo plan refuses if Sigma moved since."""
+    states = {k: dict(v.get("state") or {}) for k, v in (plan.fingerprints or {}).items() if k.startswith("member:")}
+    for a in done:
+        state = states.get(f"member:{a.target.get('memberId')}")
+        if state is None:
+            continue
+        after = a.after or {}
+        if a.kind in (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_SET_ACCOUNT_TYPE) and after.get("userType"):
+            state["memberType"] = after["userType"]
+        elif a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST):
+            state["isArchived"] = True
+        elif a.kind is ActionKind.MEMBERS_REACTIVATE:
+            state.update({k: False for k in after})
+        elif a.kind is ActionKind.MEMBERS_CONVERT_GUEST:
+            state["userKind"] = after.get("userKind", "internal")
+        elif a.kind is ActionKind.MEMBERS_SET_EMAIL and after.get("email"):
+            state["email"] = after["email"]
+        elif a.kind is ActionKind.SCIM_DEACTIVATE_USER:
+            state["isInactive"] = True
+    return states
+
+
+def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *, created_at: str = "") -> Plan:
+    """The reverse plan of what the journal at ``journal`` records as written (module docstring).
+
+    Raises :class:`UndoError` (one line) for a missing or foreign journal, an unreadable plan
+    (:class:`planner.planfile.PlanFileError`), or nothing applied.
+    """
+    journal = Path(journal)
+    if not journal.is_file():
+        raise UndoError(f"{journal}: no such journal (apply writes PLAN.journal.sqlite beside the plan)")
+    digest, runs, rows = read_journal_file(journal)
+    if digest is None:
+        raise UndoError(f"{journal}: not a journal of sigma-migrate apply (no plan digest)")
+    source = _plan_of_journal(journal, None, plan_path)
+    plan = read_plan(source)
+    if plan.digest != digest:
+        raise UndoError(f"{journal}: journal belongs to plan {digest}, not {plan.digest} ({source}); "
+                        "undo needs the plan that journal applied")
+    actions = with_user_names(plan.actions)
+    written = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state == "done"
+               and rows[a.id].outcome == "written"]
+    if not written:
+        raise UndoError(f"{journal}: nothing to undo: the journal records no action that changed Sigma "
+                        f"({len(runs)} run(s))")
+    linked = {a.target.get("memberId") for a in written if a.kind in _LINKS and a.target.get("memberId")}
+    user_names = {str(a.target["memberId"]): str(a.target.get("userName")) for a in actions
+                  if a.kind in _LINKS and a.target.get("memberId") and a.target.get("userName")}
+    reverse: dict[str, Action] = {}
+    items: list[ReviewItem] = []
+    for a in reversed(written):  # last written first: the reverse plan unwinds the apply
+        undone, notes = _reverse(a, rows[a.id], linked, user_names, plan)
+        items.extend(notes)
+        if undone is not None and undone.id not in reverse:
+            reverse[undone.id] = undone
+    ordered = list(reverse.values())
+    # reactivations first (a member must be active before its account type or email changes back)
+    ordered.sort(key=lambda a: 0 if a.kind is ActionKind.MEMBERS_REACTIVATE else 1)
+    done = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state == "done"]
+    states = _state_after(plan, done)
+    fingerprints = {}
+    for a in ordered:
+        key = f"member:{a.target.get('memberId')}"
+        if key in states:
+            fingerprints[key] = {"sha256": hashlib.sha256(repr(sorted(states[key].items())).encode()).hexdigest(),
+                                 "state": states[key]}
+    counts = Counter(a.kind.value for a in ordered)
+    text = (f"Undo plan: {len(ordered)} action(s) reversing {len(written)} written action(s) of {plan.digest}; "
+            f"{len(items)} not reversible (listed as review items)")
+    journal_bytes = journal.read_bytes()
+    return Plan(
+        organization=dict(plan.organization),
+        inputs=(InputFile(str(journal), hashlib.sha256(journal_bytes).hexdigest(), "apply.journal", len(rows)),
+                InputFile(str(source), plan.digest.removeprefix("sha256:"), "plan", len(plan.actions))),
+        policy=dict(plan.policy),
+        fingerprints=dict(sorted(fingerprints.items())),
+        actions=tuple(ordered),
+        review_items=tuple(sorted(items, key=lambda r: r.id)),
+        summary={"actions": dict(sorted(counts.items())), "total_actions": len(ordered), "changes": bool(ordered),
+                 "guards": [], "undoes": plan.digest, "text": text},
+        tool_version=__version__,
+        created_at=created_at,
+    )
+
+
+__all__ = ["UndoError", "build_undo_plan"]
