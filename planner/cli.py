@@ -168,8 +168,15 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
               help="Write the self-contained HTML report here.")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False),
               help="Also write the CSV of actions (one row per action) here.")
-def report_command(plan_file: str, out: str, csv_out: str | None) -> None:
-    """Render PLAN (a plan.json) as an HTML report, and optionally a CSV of actions."""
+@click.option("--only", "only", multiple=True, metavar="SELECTOR",
+              help="Add a section listing the wave `apply --only` would run (email:, group:, team:, kind:).")
+@click.option("--limit", type=int, metavar="N", help="Add the section of the canary wave of the first N people.")
+def report_command(plan_file: str, out: str, csv_out: str | None, only: tuple[str, ...], limit: int | None) -> None:
+    """Render PLAN (a plan.json) as an HTML report, and optionally a CSV of actions.
+
+    \b
+      sigma-migrate report plan.json --out report.html --only team:Finance   # with the wave's content
+    """
     from .output import Outputs
     from .planfile import read_plan
     from .report import actions_csv, render_html, report_headline
@@ -180,7 +187,12 @@ def report_command(plan_file: str, out: str, csv_out: str | None) -> None:
         if csv_out:
             outputs.add("--csv", csv_out)
         plan = read_plan(plan_file)
-        outputs.write_text(out, render_html(plan))
+        wave = None
+        if only or limit is not None:
+            from .selection import select
+
+            wave = select(plan, only, limit)  # a selector matching nothing refuses before anything is written
+        outputs.write_text(out, render_html(plan, wave=wave))
         if csv_out:
             outputs.write_text(csv_out, actions_csv(plan), encoding="utf-8-sig")  # BOM: Excel reads accents
     click.echo(f"Report: {out}")

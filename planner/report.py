@@ -42,6 +42,7 @@ from markupsafe import Markup
 from .errors import UserError
 from .model import ActionKind, Plan
 from .resources import data_dir
+from .selection import Wave
 
 TEMPLATE = "report.html.j2"
 SCRIPT_FILE = "report/report.js"
@@ -714,14 +715,31 @@ def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
     }
 
 
+def wave_context(plan: Plan, wave: Wave) -> dict[str, Any]:
+    """What ``report/wave.html.j2`` shows of a wave: its label, counts, the apply arguments and
+    its actions in plan order (each ``chosen`` or pulled in as a dependency)."""
+    pulled = set(wave.pulled_in)
+    by_id = {a.id: a for a in plan.actions}
+    arguments = " ".join([*(f"--only {s}" for s in wave.selectors),
+                          *([f"--limit {wave.limit}"] if wave.limit is not None else [])])
+    return {
+        "label": wave.label, "total": len(plan.actions), "chosen": len(wave.chosen), "pulled_in": len(pulled),
+        "arguments": arguments,
+        "actions": [{"id": aid, "kind": by_id[aid].kind.value, "reason": by_id[aid].reason, "pulled_in": aid in pulled}
+                    for aid in wave.action_ids],
+    }
+
+
 def render_html(
     plan: Plan, *, digest: str | None = None, template_dir: str | Path | None = None,
-    result: Mapping[str, Any] | None = None,
+    result: Mapping[str, Any] | None = None, wave: Wave | None = None,
 ) -> str:
     """Render the self-contained HTML report of ``plan`` and return it as text.
 
     ``result`` (the apply result file's JSON, :mod:`planner.execute.apply`) adds
-    the "Apply result" section (``report/result.html.j2``) right after the header.
+    the "Apply result" section (``report/result.html.j2``) right after the header;
+    ``wave`` (:func:`planner.selection.select`) the "Wave" section listing what
+    ``apply --only/--limit`` will run (``report/wave.html.j2``).
     Raises :class:`ReportError` when the templates cannot be found.
     """
     folder = _template_dir(template_dir)
@@ -752,6 +770,7 @@ def render_html(
             style=Markup(style),
             script_hash="sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode(),
             result=result,
+            wave=None if wave is None else wave_context(plan, wave),
             **context,
         )
     finally:

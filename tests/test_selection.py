@@ -83,3 +83,17 @@ def test_show_only_prints_the_wave(tmp_path, capsys):
         main(["show", str(path), "--only", "email:zed@example.com"])
     assert exc.value.code == 1
     assert capsys.readouterr().err.startswith("sigma-migrate: error: --only email:zed@example.com: matches no action")
+
+
+def test_report_only_adds_the_wave_section(tmp_path, capsys):
+    path = tmp_path / "plan.json"
+    write_plan(finance_plan(), path)
+    main(["report", str(path), "--out", str(tmp_path / "report.html"), "--only", "team:Finance"])
+    html = (tmp_path / "report.html").read_text()
+    section = html[html.index('<section id="wave"'):html.index("</section>", html.index('<section id="wave"'))]
+    assert "Wave: only team:Finance" in section and "<code>sigma-migrate apply PLAN --only team:Finance</code>" in section
+    assert section.count("<tr><td class=\"mono\">") == 4 and section.count("<td>dependency</td>") == 2
+    with pytest.raises(SystemExit):
+        main(["report", str(path), "--out", str(tmp_path / "other.html"), "--limit", "0"])
+    assert not (tmp_path / "other.html").exists()
+    assert "--limit 0: give a number of people, 1 or more" in capsys.readouterr().err
