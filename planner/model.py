@@ -447,7 +447,8 @@ class PersonRow:
     Either side may be missing (a new hire has no ``member_id``; an unmatched
     member has no ``idp_id``). ``link_key`` names the match key that linked them
     (``email``, ``other_email``, ``domain_alias``, ``plus_fold``, ``attribute``,
-    ``override``) or ``None``. ``actions`` and ``review_items`` hold ids.
+    ``override``, ``scim``: an IdP already provisioned them, :mod:`planner.rules.scim_state`)
+    or ``None``. ``actions`` and ``review_items`` hold ids.
     """
 
     member_id: str | None
