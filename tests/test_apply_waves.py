@@ -77,3 +77,13 @@ def test_approvals_are_kept_and_an_applied_plan_is_not_approved_again_without_fo
     document = json.loads(approval_path(plan).read_text())
     assert document["approver"] == "Carol" and [h["approver"] for h in document["history"]] == [
         "Ada Admin", "Bob Reviewer"]
+
+
+def test_dry_run_of_a_wave_prints_only_its_requests(tmp_path, sb):
+    from planner.execute.apply import dry_run_lines
+
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    lines = dry_run_lines(plan, options_for(server, only=("email:o'brien@example.com",)))
+    assert "# wave only email:o'brien@example.com: 2 of 8 action(s)" in lines
+    assert [line.split(" ")[2] for line in lines if line.startswith(("# 1/", "# 2/"))] == ["u2", "a1"]

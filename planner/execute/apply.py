@@ -728,10 +728,15 @@ def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions())
             "Content-Type: application/x-www-form-urlencoded",
             "grant_type=client_credentials&client_id=***&client_secret=***",
         ]
-    for n, action in enumerate(with_user_names(plan.actions), 1):
+    wave = select(plan, options.only, options.limit)
+    if not wave.is_whole_plan:
+        lines.append(f"# wave {wave.label}: {len(wave.action_ids)} of {len(plan.actions)} action(s)")
+    in_wave = set(wave.action_ids)
+    shown = [a for a in with_user_names(plan.actions) if a.id in in_wave]
+    for n, action in enumerate(shown, 1):
         handler = handler_for(action)
         lines.append("")
-        lines.append(f"# {n}/{len(plan.actions)} {action.id} {action.kind.value} {subject_of(action)}: {action.reason}")
+        lines.append(f"# {n}/{len(shown)} {action.id} {action.kind.value} {subject_of(action)}: {action.reason}")
         try:
             requests = handler.requests(action)
         except (ActionInputError, PathSegmentError) as exc:
