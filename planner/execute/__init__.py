@@ -17,6 +17,8 @@ One module per concept (design.md "execute/"):
 - :mod:`.approve`: ``approve`` and the gate apply passes first;
 - :mod:`.apply`: the ``apply`` command's orchestration, dry run, result file;
 - :mod:`.result_html`: the report with its "Apply result" section;
+- :mod:`.verify_plan`: ``verify PLAN``, a live read-only check any time later, per wave;
+- :mod:`.undo`: ``undo JOURNAL``, a reverse plan from the journal's before-images;
 - :mod:`.progress`: rich progress bar on a terminal, plain log lines otherwise;
 - :mod:`.demo`: ``sigma-migrate demo``.
 """
