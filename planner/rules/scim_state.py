@@ -58,6 +58,12 @@ class ScimState:
     groups: Mapping[str, ScimGroup] = field(default_factory=dict)
     user_names: Mapping[str, str] = field(default_factory=dict)
     known: bool = False
+    by_external_id: Mapping[str, ScimUser] = field(default_factory=dict)
+    """Provisioned users by ``externalId``."""
+    by_user_name: Mapping[str, ScimUser] = field(default_factory=dict)
+    """Provisioned users by :func:`~planner.model.email_key` of ``userName``."""
+    groups_by_name: Mapping[str, ScimGroup] = field(default_factory=dict)
+    """Provisioned groups by ``displayName`` (exact: Sigma links teams by exact name)."""
 
 
 def scim_state(export: SigmaExport) -> ScimState:
@@ -66,9 +72,14 @@ def scim_state(export: SigmaExport) -> ScimState:
         return ScimState()
     members = {m.member_id for m in export.members}
     teams = {t.team_id for t in export.teams}
+    users = {u.id: u for u in export.scim_users if u.provisioned and u.id in members}
+    groups = {g.id: g for g in export.scim_groups if g.provisioned and g.id in teams}
     return ScimState(
-        users={u.id: u for u in export.scim_users if u.provisioned and u.id in members},
-        groups={g.id: g for g in export.scim_groups if g.provisioned and g.id in teams},
+        groups_by_name={g.display_name: g for g in groups.values()},
+        users=users,
+        by_external_id={str(u.external_id): u for u in users.values()},
+        by_user_name={u.user_name_key: u for u in users.values()},
+        groups=groups,
         user_names={u.id: u.user_name for u in export.scim_users},
         known=True,
     )
@@ -149,10 +160,7 @@ def _provisioned_user(state: ScimState, action: Action) -> ScimUser | None:
         return state.users.get(member_id)
     idp_id = (action.target or {}).get("idpId")
     key = email_key((action.after or {}).get("userName") or (action.target or {}).get("userName"))
-    for user in state.users.values():
-        if (idp_id and user.external_id == idp_id) or (key and user.user_name_key == key):
-            return user
-    return None
+    return (state.by_external_id.get(idp_id) if idp_id else None) or (state.by_user_name.get(key) if key else None)
 
 
 def _user_satisfied(user: ScimUser, after: Mapping, type_elsewhere: bool) -> bool:
@@ -174,7 +182,7 @@ def _provisioned_group(state: ScimState, action: Action) -> ScimGroup | None:
     if team_id:
         return state.groups.get(team_id)
     name = (action.after or {}).get("displayName") or (action.target or {}).get("name")
-    return next((g for g in state.groups.values() if g.display_name == name), None)
+    return state.groups_by_name.get(name)
 
 
 def _managed_item(action: Action, user: ScimUser, what: str) -> ReviewItem:
