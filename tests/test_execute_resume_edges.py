@@ -186,7 +186,7 @@ def test_a_write_that_landed_before_kill_9_is_recorded_as_the_interrupted_runs(t
         assert counter.writes[key] == 1  # not sent again
         assert report.writes == counter.total() - writes_before  # this run's writes exclude it
         kind = report.journal_rows[action_id].kind
-        by_kind = json.loads(result_path(plan).read_text())["by_kind"][kind]
+        by_kind = json.loads(result_path(plan, report.run_id).read_text())["by_kind"][kind]  # run 2 keeps its own
         assert by_kind["written_by_interrupted_run"] == 1 and by_kind["already_this_run"] == 0
         assert "1 written by the interrupted run" in outcome_lines(report)[0]
     finally:
