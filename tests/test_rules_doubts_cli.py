@@ -91,7 +91,7 @@ def test_each_doubt_is_a_blocking_item_and_approval_is_refused(case, capsys, tmp
     args = write_org(tmp_path, **spec)
     out_file = tmp_path / "plan.json"
     code, out, err = run(capsys, "plan", *args, "--out", str(out_file), "--detailed-exitcode")
-    assert (code, err.count("Traceback")) == (2, 0), err  # 2: the plan has actions (the links)
+    assert (code, err.count("Traceback")) == (3, 0), err  # 3: changes (the links) blocked by the review item
     plan = json.loads(out_file.read_text())
     assert [(r["id"], r["blocking"]) for r in plan["review_items"] if r["blocking"]] == [(item, True)]
     assert "1 blocking review item(s)" in out

@@ -257,7 +257,7 @@ def test_a_deleted_entra_user_is_a_leaver_and_its_member_follows_unmatched(tmp_p
         code = 0
     except SystemExit as exc:
         code = exc.code
-    assert code == 2
+    assert code == 3  # --detailed-exitcode: changes blocked by a review item
     from planner.planfile import read_plan
 
     p = read_plan(out)
