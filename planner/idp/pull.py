@@ -7,7 +7,7 @@ or nothing (:class:`planner.output.Outputs`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +88,3 @@ def count_of(value: Any) -> int | None:
         return int(value)
     return None
 
-
-def statuses(values: Iterable[Any], inactive: Callable[[Any], bool]) -> int:
-    """How many of ``values`` are inactive."""
-    return sum(1 for v in values if inactive(v))
