@@ -8,7 +8,10 @@ Sigma side (:func:`check_sigma`):
 - ``duplicate-email`` (warning): two or more members whose emails have the same
   :func:`~planner.model.email_key` (also when they differ only by letter case);
   one finding names every memberId; none is dropped (issue 2, case 1).
-- ``empty-email`` / ``invalid-email`` (warning) for people (not the scheduler robot).
+- ``empty-email`` / ``invalid-email`` (warning) for people (not the scheduler robot), judged on the
+  address once cleaned; ``unclean-email`` (info): an email typed with stray spaces, control or
+  invisible characters, or not NFC, naming each difference (a plan linking the member sets it
+  to the IdP's userName first, issue 14 item 1).
 - ``unknown-member-type`` (warning): a ``memberType`` that matches no
   ``accountTypeName`` case-insensitively, when ``account_types.json`` was given
   (sigma-api.md §4.1); one finding per type, with the member count.
@@ -47,7 +50,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .model import Finding, IdpDirectory, IdpGroup, SigmaExport, SourceRef
 from .sources.files import Findings
-from .sources.values import EMAIL_RE, is_valid_email
+from .sources.values import EMAIL_RE, clean_address, is_valid_email, unclean_parts
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -97,7 +100,14 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
     """Cross-record findings for a Sigma export (see the module docstring for the codes)."""
     findings = Findings()
     people = [m for m in export.members if not m.is_system]
-    for m in _email_problems(people, [m.email for m in people], [m.email_key for m in people]):
+    cleaned = [clean_address(m.email) for m in people]
+    for m, clean in zip(people, cleaned):
+        if clean != m.email:
+            file, loc = _where(m.source)
+            findings.info("unclean-email", file, loc, "email",
+                          f"member {m.member_id}'s email {m.email!r}: {'; '.join(unclean_parts(m.email))}; a plan "
+                          "linking it sets it to the IdP's userName first (linking.unclean_sigma_email)")
+    for m in _email_problems(people, cleaned, [m.email_key for m in people]):
         file, loc = _where(m.source)
         if not m.email_key:
             findings.warning("empty-email", file, loc, "email", f"member {m.member_id} has no email")

@@ -6,7 +6,7 @@ import pytest
 
 from planner.model import Email, IdpDirectory, IdpGroup, IdpUser, Severity, SourceRef, email_key
 from planner.sources.values import is_valid_email
-from planner.validation import check_idp, nesting
+from planner.validation import check_idp, check_sigma, nesting
 
 
 def user(user_id: str, user_name: str, *emails: str, line: int = 2) -> IdpUser:
@@ -104,3 +104,19 @@ def test_group_containing_itself_is_a_warning_with_the_path():
         ("group-cycle", "groups.json", "$[a]", "group 'A' contains itself through nesting: A > B > C > A"),
         ("group-cycle", "groups.json", "$[self]", "group 'SELF' contains itself through nesting: SELF > SELF"),
     ]
+
+
+def test_an_email_typed_with_stray_characters_is_named_once_and_judged_clean():
+    from planner.model import SigmaExport, SigmaMember
+
+    def m(mid, email, line):
+        return SigmaMember(mid, email, email_key(email), "F", "L", "View", source=SourceRef("members.json", line))
+
+    export = SigmaExport(members=(m("m1", " ann@example.com\t", "$[0]"), m("m2", "bo\u200b@example.com", "$[1]"),
+                                  m("m3", "cy@example.com", "$[2]")))
+    findings = check_sigma(export)
+    assert [(f.severity.value, f.code, f.location) for f in findings] == [
+        ("info", "unclean-email", "$[0]"), ("info", "unclean-email", "$[1]")]
+    assert findings[0].message == ("member m1's email ' ann@example.com\\t': leading U+0020 SPACE; trailing U+0009 TAB; "
+                                   "a plan linking it sets it to the IdP's userName first (linking.unclean_sigma_email)")
+    assert "U+200B ZERO WIDTH SPACE at position 3" in findings[1].message
