@@ -49,8 +49,9 @@ REST_MEMBER_KINDS = (
 class ScimState:
     """The provisioned part of Sigma's SCIM state, by Sigma id.
 
-    ``users``: provisioned users by memberId (= their SCIM id); ``groups``: provisioned groups
-    by teamId; ``user_names``: the ``userName`` of every listed user by SCIM id (to read group
+    ``users``: provisioned users by memberId (their SCIM id, else the only member with their
+    userName); ``groups``: provisioned groups by teamId (their SCIM id, else the only team with
+    their displayName); ``user_names``: the ``userName`` of every listed user by SCIM id (to read group
     members). ``known``: the export had a ``scim/`` folder.
     """
 
@@ -72,8 +73,24 @@ def scim_state(export: SigmaExport) -> ScimState:
         return ScimState()
     members = {m.member_id for m in export.members}
     teams = {t.team_id for t in export.teams}
-    users = {u.id: u for u in export.scim_users if u.provisioned and u.id in members}
-    groups = {g.id: g for g in export.scim_groups if g.provisioned and g.id in teams}
+    # Sigma's SCIM id is the memberId / teamId in the sandbox; sigma-api.md §10.2 leaves it open, so
+    # a SCIM id that is not one is joined by the only member with its userName (team with its name)
+    by_email: dict[str, list[str]] = {}
+    for m in export.members:
+        by_email.setdefault(m.email_key, []).append(m.member_id)
+    by_name: dict[str, list[str]] = {}
+    for t in export.teams:
+        by_name.setdefault(t.name, []).append(t.team_id)
+    users: dict[str, ScimUser] = {}
+    for u in export.scim_users:
+        found = [u.id] if u.id in members else by_email.get(u.user_name_key, [])
+        if u.provisioned and len(found) == 1:
+            users[found[0]] = u
+    groups: dict[str, ScimGroup] = {}
+    for g in export.scim_groups:
+        found = [g.id] if g.id in teams else by_name.get(g.display_name, [])
+        if g.provisioned and len(found) == 1:
+            groups[found[0]] = g
     return ScimState(
         groups_by_name={g.display_name: g for g in groups.values()},
         users=users,
