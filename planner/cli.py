@@ -457,6 +457,35 @@ def sandbox_serve_command(seed_dir: str | None, port: int, faults: str, client_i
         click.echo("sandbox stopped", err=True)
 
 
+@sandbox_group.command("okta")
+@click.option("--seed", "seed_dir", type=click.Path(file_okay=False),
+              help="Okta export folder to serve (default: the bundled samples/acme/okta).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1 (0 = a free one).")
+@click.option("--token", help="API token to accept (default: generated).")
+def sandbox_okta_command(seed_dir: str | None, port: int, token: str | None) -> None:
+    """Serve a local Okta API emulator on 127.0.0.1 (to rehearse `fetch-idp okta`) until Ctrl-C."""
+    import threading
+
+    from .resources import data_dir
+    from .sandbox.idp.okta import OktaEmulator, load_seed, okta_banner
+
+    seed = load_seed(seed_dir or data_dir("samples") / "acme" / "okta")
+    emulator = OktaEmulator(seed, token=token, port=port)
+    try:
+        emulator.start()
+    except OSError as exc:
+        raise UserError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    for line in okta_banner(emulator):
+        click.echo(line)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        click.echo("Okta emulator stopped", err=True)
+    finally:
+        emulator.stop()
+
+
 @cli.command("fetch")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory to write the Sigma export into.")

@@ -185,3 +185,46 @@ def test_an_out_folder_with_other_files_is_refused_even_with_force(okta, tmp_pat
     code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(out), "--force"], monkeypatch, capsys, env(okta))
     assert (code, stderr) == (0, "")
     assert len(json.loads((out / "users.json").read_text())) == 166
+
+
+def test_the_okta_emulator_command_refuses_a_folder_that_is_not_an_okta_export(tmp_path, monkeypatch, capsys):
+    (tmp_path / "users.json").write_text("{not json")
+    code, stdout, stderr = run_cli(["sandbox", "okta", "--seed", str(tmp_path)], monkeypatch, capsys, {})
+    assert (code, stdout) == (1, "")
+    assert stderr.startswith(f"sigma-migrate: error: --seed {tmp_path}: not an Okta export (users.json, groups.json, "
+                             "group_members.json): JSONDecodeError: ")
+    assert stderr.count("\n") == 1
+
+
+def test_the_okta_emulator_banner_gives_what_fetch_idp_reads(okta):
+    from planner.sandbox.idp.okta import okta_banner
+
+    assert okta_banner(okta) == [
+        "Okta API emulator (local; not Okta)",
+        f"  OKTA_ORG_URL={okta.base_url}",
+        "  OKTA_API_TOKEN=okta-test-token",
+        "  serving 166 users, 25 groups",
+        "  try:    sigma-migrate fetch-idp okta --out export/okta   (with the two variables exported)",
+        "Ctrl-C stops it.",
+    ]
+
+
+def test_the_okta_emulator_command_serves_until_interrupted(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-m", "planner", "sandbox", "okta", "--token", "t0k"], cwd=repo,
+                            env={**os.environ, "PYTHONPATH": str(repo)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]
+        url = lines[1].strip().removeprefix("OKTA_ORG_URL=")
+        result = pull_idp("okta", {"OKTA_ORG_URL": url, "OKTA_API_TOKEN": "t0k"})
+        assert result.counts.users == 166
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    assert err == "Okta emulator stopped\n"

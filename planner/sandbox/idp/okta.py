@@ -65,6 +65,32 @@ class OktaSeed:
         return cls(users, groups, members)
 
 
+def load_seed(directory: str | Path) -> OktaSeed:
+    """:meth:`OktaSeed.from_export`, with a one-line :class:`~planner.errors.UserError` for a folder it cannot read."""
+    from ...errors import UserError
+
+    if not Path(directory).is_dir():
+        raise UserError(f"--seed {directory}: not a directory")
+    try:
+        return OktaSeed.from_export(directory)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UserError(f"--seed {directory}: not an Okta export (users.json, groups.json, "
+                        f"group_members.json): {exc.__class__.__name__}: {exc}") from None
+
+
+def okta_banner(emulator: OktaEmulator) -> list[str]:
+    """What ``sigma-migrate sandbox okta`` prints: the URL and token to export, the command to try."""
+    seed = emulator.seed
+    return [
+        "Okta API emulator (local; not Okta)",
+        f"  OKTA_ORG_URL={emulator.base_url}",
+        f"  OKTA_API_TOKEN={emulator.token}",
+        f"  serving {len(seed.users)} users, {len(seed.groups)} groups",
+        "  try:    sigma-migrate fetch-idp okta --out export/okta   (with the two variables exported)",
+        "Ctrl-C stops it.",
+    ]
+
+
 def _error(status: int, code: str, summary: str, headers: dict[str, str] | None = None) -> Response:
     body = {"errorCode": code, "errorSummary": summary, "errorLink": code,
             "errorId": f"oae{secrets.token_hex(8)}", "errorCauses": []}
