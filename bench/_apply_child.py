@@ -32,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _peak  # noqa: E402  (this process's own peak RSS, written at exit)
 from _measure import proc_cpu_seconds  # noqa: E402
 
 PHASE_FUNCTIONS = [
@@ -96,6 +97,7 @@ def install() -> None:
 
 
 def main() -> None:
+    _peak.report_at_exit()
     install()
     from planner.cli import main as cli_main
 

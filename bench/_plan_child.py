@@ -1,8 +1,11 @@
 """Run ``sigma-migrate`` exactly as ``python -m planner`` does, timing the pipeline's stages.
 
-Usage (what bench/plan_bench.py runs)::
+Usage (what bench/plan_bench.py runs, for ``plan`` and for ``check``)::
 
     BENCH_TIMINGS=timings.json python bench/_plan_child.py plan --sigma ... --report report.html
+
+With ``BENCH_CHILD_REPORT`` set, the process's own peak RSS is written there at
+exit (bench/_peak.py).
 
 Before calling :func:`planner.cli.main`, the stage functions are wrapped with
 ``time.perf_counter`` timers wherever a module holds a reference to them
@@ -45,6 +48,9 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _peak  # noqa: E402  (bench/_peak.py: this process's own peak RSS, written at exit)
 
 STAGE_FUNCTIONS = [
     ("planner.sources", "load_snapshot", "load"),
@@ -181,6 +187,7 @@ def _write(path: str) -> None:
 
 
 def main() -> None:
+    _peak.report_at_exit()
     install()
     from planner.cli import main as cli_main
 
