@@ -5,7 +5,9 @@ Usage (what bench/plan_bench.py runs, for ``plan`` and for ``check``)::
     BENCH_TIMINGS=timings.json python bench/_plan_child.py plan --sigma ... --report report.html
 
 With ``BENCH_CHILD_REPORT`` set, the process's own peak RSS is written there at
-exit (bench/_peak.py).
+exit (bench/_peak.py). Without ``BENCH_TIMINGS`` no timer is installed and the
+command imports only what it needs (``check`` does not import the planning and
+report modules, which :func:`install` would).
 
 Before calling :func:`planner.cli.main`, the stage functions are wrapped with
 ``time.perf_counter`` timers wherever a module holds a reference to them
@@ -188,10 +190,11 @@ def _write(path: str) -> None:
 
 def main() -> None:
     _peak.report_at_exit()
-    install()
+    out = os.environ.get("BENCH_TIMINGS")
+    if out:  # install() imports every stage's module: without timings, the command imports what it needs
+        install()
     from planner.cli import main as cli_main
 
-    out = os.environ.get("BENCH_TIMINGS")
     _marks["main_start"] = time.time()
     try:
         cli_main(sys.argv[1:])

@@ -120,18 +120,14 @@ def run_plan(org: Path, run_dir: Path, policy: str, env: dict[str, str]) -> tupl
     return run, stages
 
 
-def run_check(org: Path, run_dir: Path, env: dict[str, str]) -> tuple[ChildRun, dict[str, float]]:
-    """One ``check`` of ``org`` (bench/_plan_child.py, so its load stage is timed too)."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    timings = run_dir / "timings.json"
-    timings.unlink(missing_ok=True)
+def run_check(org: Path, run_dir: Path, env: dict[str, str]) -> ChildRun:
+    """One ``check`` of ``org`` (bench/_plan_child.py without timers: the command's own imports only)."""
     argv = [sys.executable, str(REPO / "bench" / "_plan_child.py"), "check",
             "--sigma", str(org / "sigma"), "--idp", str(org / "idp")]
-    run = run_child(argv, log_dir=run_dir, env={**env, "BENCH_TIMINGS": str(timings)})
+    run = run_child(argv, log_dir=run_dir, env=env)
     if run.returncode not in (0, 1):
         raise SystemExit(f"check crashed (exit {run.returncode}): {run.stderr.strip()[-400:]}")
-    doc = json.loads(timings.read_text()) if timings.exists() else {}
-    return run, dict(doc.get("stages_cpu", {}))
+    return run
 
 
 def run_baseline(org: Path, run_dir: Path, env: dict[str, str], load_only: bool = False) -> tuple[ChildRun, dict]:
@@ -253,23 +249,22 @@ def main(argv: list[str] | None = None) -> int:
         paired(lambda: chk("warmup"), lambda: bload("warmup-baseline"), 0)
         checks, loads = [], []
         for i in range(check_runs):
-            (c, c_stages), b = paired(lambda: chk(f"run{i}"), lambda: bload(f"run{i}-baseline"), i)
-            checks.append((c, c_stages))
+            c, b = paired(lambda: chk(f"run{i}"), lambda: bload(f"run{i}-baseline"), i)
+            checks.append(c)
             if b is not None:
                 loads.append(b[0])
             print(f"  check {big:,} run {i + 1}: wall {c.wall:.2f} s, cpu {c.cpu:.2f} s, peak RSS {mib(c.peak_rss)}"
                   + (f"; baseline load cpu {b[0].cpu:.2f} s, ratio {c.cpu / b[0].cpu:.2f}x" if b else ""), flush=True)
-        entry = {"members": big, "wall": [c.wall for c, _ in checks], "cpu": [c.cpu for c, _ in checks],
-                 "median_wall": median([c.wall for c, _ in checks]),
-                 "median_cpu": median([c.cpu for c, _ in checks]),
-                 "median_load_stage_cpu": median([st.get("load", 0.0) for _, st in checks]),
-                 "max_peak_rss": max(c.peak_rss for c, _ in checks),
-                 "peak_rss_source": sorted({c.peak_rss_source for c, _ in checks})}
+        entry = {"members": big, "wall": [c.wall for c in checks], "cpu": [c.cpu for c in checks],
+                 "median_wall": median([c.wall for c in checks]),
+                 "median_cpu": median([c.cpu for c in checks]),
+                 "max_peak_rss": max(c.peak_rss for c in checks),
+                 "peak_rss_source": sorted({c.peak_rss_source for c in checks})}
         if loads:
             entry["baseline_load"] = {"cpu": [b.cpu for b in loads], "median_cpu": median([b.cpu for b in loads]),
                                       "max_peak_rss": max(b.peak_rss for b in loads)}
             entry["ratio_cpu"] = entry["median_cpu"] / entry["baseline_load"]["median_cpu"]
-            entry["ratio_cpu_per_run"] = [c.cpu / b.cpu for (c, _), b in zip(checks, loads)]
+            entry["ratio_cpu_per_run"] = [c.cpu / b.cpu for c, b in zip(checks, loads)]
         results["check"] = entry
     results["load_average_end"] = load_average()
     report(results, sizes)
@@ -332,8 +327,8 @@ def report(results: dict, sizes: list[int]) -> None:
     if "check" in results:
         c = results["check"]
         bl = c.get("baseline_load")
-        print(f"check at {c['members']:,}: median wall {c['median_wall']:.2f} s, CPU {c['median_cpu']:.2f} s "
-              f"(load stage {c['median_load_stage_cpu']:.2f} s), peak RSS {mib(c['max_peak_rss'])}"
+        print(f"check at {c['members']:,}: median wall {c['median_wall']:.2f} s, CPU {c['median_cpu']:.2f} s, "
+              f"peak RSS {mib(c['max_peak_rss'])}"
               + (f"; baseline load CPU {bl['median_cpu']:.2f} s, ratio {c['ratio_cpu']:.2f}x (per run "
                  + ", ".join(f"{r:.2f}" for r in c["ratio_cpu_per_run"]) + ")" if bl else ""))
     print()
