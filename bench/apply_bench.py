@@ -43,7 +43,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import REPO, child_env, load_average, machine, median, proc_cpu_seconds, run_child  # noqa: E402
+from _measure import (  # noqa: E402
+    REPO, child_env, load_average, machine, median, prepare_bytecode, proc_cpu_seconds, run_child,
+)
 from plan_bench import organization  # noqa: E402
 
 CLIENT_ID = "bench-client"
@@ -175,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     levels = [int(p) for p in args.parallelism.split(",") if p.strip()]
 
     print(f"machine: {machine()}; load average {load_average()}")
+    prepare_bytecode(child_env())  # every child reads the same .pyc files (bench/_measure.py)
     org = organization(args.cache, args.members, args.seed, "scim")
     work = args.cache / "apply" / f"{args.members}"
     plan, doc = make_plan(org, work)
