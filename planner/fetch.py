@@ -16,10 +16,15 @@ Writes the export directory layout :mod:`planner.sources` reads (issue 2):
 
 Everything is read first and written at the end, so a failed fetch leaves no
 half-written export. Pagination follows ``nextPage`` / ``nextPageToken`` /
-``startIndex``; a cursor the API returns twice is an error (sigma-api.md §7,
-the terraform provider's guard), never an endless loop. 429 answers are retried
-after ``Retry-After``; 5xx and network errors a few times with backoff; a 401
-re-mints the token once. The base URL must be https, except on a loopback host
+``startIndex``; every listing passes the shared completeness check
+(:class:`planner.listing.Listing`, issue 14 C.6): a repeated id (a server that
+ignores the cursor or ``startIndex`` and serves a page again), a repeated cursor
+(sigma-api.md §7, the terraform provider's guard), a chain of empty pages, or an
+announced ``total`` / ``totalResults`` other than what was received stops the
+fetch with ``incomplete listing of members: 50 of 120 received``. 429 answers
+are retried after ``Retry-After``, capped as apply caps it
+(:attr:`planner.execute.retry.RetryPolicy.retry_after_cap`); 5xx and network
+errors a few times with backoff; a 401 re-mints the token once. The base URL must be https, except on a loopback host
 (the sandbox).
 """
 
@@ -31,7 +36,6 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -39,6 +43,8 @@ from urllib.parse import quote, urlsplit
 import httpx2
 
 from .errors import UserError
+from .execute.retry import RetryPolicy, parse_retry_after
+from .listing import Listing
 
 REGIONS: dict[str, str] = {
     "gcp-us": "https://api.sigmacomputing.com",
@@ -96,17 +102,16 @@ def check_base_url(url: str, what: str = "--base-url") -> str:
     return url.rstrip("/")
 
 
+RETRY_AFTER_CAP = RetryPolicy().retry_after_cap
+"""Seconds: the longest ``Retry-After`` obeyed, the cap apply uses (a misconfigured proxy must not
+park the fetch for a day)."""
+
+
 def _retry_after(response: httpx2.Response, default: float) -> float:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return default
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return default
+    """Seconds to wait after a 429: its ``Retry-After`` (RFC 9110 §10.2.3) capped at
+    :data:`RETRY_AFTER_CAP`, or ``default`` when the header is absent or unreadable."""
+    told = parse_retry_after(response.headers.get("Retry-After"))
+    return default if told is None else min(told, RETRY_AFTER_CAP)
 
 
 def _describe(response: httpx2.Response) -> str:
@@ -209,52 +214,70 @@ class ApiReader:
         except ValueError:
             raise FetchError(f"GET {path} answered {response.status_code} without JSON") from None
 
-    def pages(self, path: str, params: dict[str, Any], *, cursor_param: str = "page",
-              next_key: str = "nextPage") -> Iterator[dict[str, Any]]:
-        """Yield each page (``{"entries": [...], ...}``) of a cursor-paginated list.
+    def pages(self, path: str, params: dict[str, Any], *, what: str, id_key: str,
+              cursor_param: str = "page", next_key: str = "nextPage") -> Iterator[dict[str, Any]]:
+        """Yield each page (``{"entries": [...], ...}``) of a cursor-paginated list, checked whole.
 
-        A bare JSON array answer is one page. A cursor seen before raises
-        :class:`FetchError` (sigma-api.md §7).
+        :param what: the plural noun of the entries, for messages (``"members"``).
+        :param id_key: the key of an entry's id (``"memberId"``), checked for repeats.
+
+        A bare JSON array answer is one page. Every page goes through a
+        :class:`~planner.listing.Listing`; after the last page (no ``next_key``),
+        the ``total`` the API announced (sigma-api.md §2.3, optional) must equal
+        the entries received. Raises :class:`~planner.listing.IncompleteListing`
+        (a :class:`UserError`) on a repeated id or cursor, an empty-page chain or
+        a count mismatch; :class:`FetchError` on an answer of another shape.
         """
-        seen: set[str] = set()
+        listing = Listing(what, f"GET {path}", id_of=lambda entry: _entry_id(entry, id_key))
         cursor: str | None = None
+        total: int | None = None
         while True:
             query = dict(params)
             if cursor:
                 query[cursor_param] = cursor
             body = self.get(path, query)
             if isinstance(body, list):
-                yield {"entries": body}
+                listing.add_page(body)
+                yield {"entries": listing.finish()}
                 return
             if not isinstance(body, dict) or not isinstance(body.get("entries"), list):
                 raise FetchError(f"GET {path}: expected {{entries: [...]}} or an array")
-            yield body
             cursor = body.get(next_key)
+            listing.add_page(body["entries"], cursor)
+            if isinstance(body.get("total"), int) and not isinstance(body.get("total"), bool):
+                total = body["total"]
+            if not cursor:
+                listing.finish(total)
+            yield body
             if not cursor:
                 return
-            if cursor in seen:
-                raise FetchError(
-                    f"GET {path}: the API returned the page cursor {cursor!r} twice "
-                    f"(after {len(seen) + 1} pages); stopping instead of looping"
-                )
-            seen.add(cursor)
 
     def scim_list(self, endpoint: str) -> list[dict[str, Any]]:
-        """Every resource of a SCIM endpoint (``/Users``), paged with ``startIndex``/``count``."""
-        resources: list[dict[str, Any]] = []
+        """Every resource of a SCIM endpoint (``/Users``), paged with ``startIndex``/``count``.
+
+        RFC 7644 §3.4.2.4: pages are asked until ``totalResults`` resources came;
+        an empty page before that, a resource id seen on an earlier page (a
+        server that ignores ``startIndex``), or a last ``totalResults`` other than
+        the count received raises :class:`~planner.listing.IncompleteListing`
+        (``GET /Users: incomplete listing of SCIM resources: 50 of 120 received``).
+        """
+        listing = Listing(f"SCIM {endpoint.strip('/')}", f"GET {endpoint}")
         start = 1
         while True:
             body = self.get(endpoint, {"startIndex": start, "count": SCIM_PAGE})
             page = body.get("Resources") or body.get("resources") or []
             total = int(body.get("totalResults") or 0)
-            resources.extend(page)
-            if len(resources) >= total:
-                return resources
-            if not page:
-                raise FetchError(
-                    f"GET {endpoint}: page at startIndex={start} is empty before totalResults={total}; stopping"
-                )
+            more = bool(page) and len(listing.items) + len(page) < total
+            listing.add_page(page, f"startIndex={start + len(page)}" if more else None)
+            if not more:
+                return listing.finish(total)
             start += len(page)
+
+
+def _entry_id(entry: Any, key: str) -> str | None:
+    """The id of one list entry under ``key`` as a string, or ``None`` (not an object, no id)."""
+    value = entry.get(key) if isinstance(entry, dict) else None
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -326,21 +349,23 @@ def fetch_export(
         with _Progress(progress) as bar:
             types: list[dict[str, Any]] = []
             task = bar.task("account types")
-            for page in rest.pages("/v2/accountTypes", {"pageSize": PAGE_LIMIT},
-                                   cursor_param="pageToken", next_key="nextPageToken"):
+            for page in rest.pages("/v2/accountTypes", {"pageSize": PAGE_LIMIT}, what="account types",
+                                   id_key="accountTypeId", cursor_param="pageToken",
+                                   next_key="nextPageToken"):
                 types += page["entries"]
                 bar.advance(task, len(page["entries"]), total=len(types))
 
             members: list[dict[str, Any]] = []
             task = bar.task("members")
             for page in rest.pages("/v2.1/members", {"limit": PAGE_LIMIT, "includeArchived": "true",
-                                                     "includeInactive": "true"}):
+                                                     "includeInactive": "true"},
+                                   what="members", id_key="memberId"):
                 members += page["entries"]
                 bar.advance(task, len(page["entries"]), total=page.get("total") or len(members))
 
             teams: list[dict[str, Any]] = []
             task = bar.task("teams")
-            for page in rest.pages("/v2.1/teams", {"limit": PAGE_LIMIT}):
+            for page in rest.pages("/v2.1/teams", {"limit": PAGE_LIMIT}, what="teams", id_key="teamId"):
                 teams += page["entries"]
                 bar.advance(task, len(page["entries"]), total=page.get("total") or len(teams))
 
@@ -349,7 +374,8 @@ def fetch_export(
             for team in teams:
                 entries: list[dict[str, Any]] = []
                 path = f"/v2/teams/{quote(str(team['teamId']), safe='')}/members"
-                for page in rest.pages(path, {"limit": PAGE_LIMIT}):
+                for page in rest.pages(path, {"limit": PAGE_LIMIT}, what=f"members of team {team['teamId']}",
+                                       id_key="userId"):
                     entries += page["entries"]
                 team_members[str(team["teamId"])] = {"entries": entries, "nextPage": None, "total": len(entries)}
                 bar.advance(task)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
+import urllib.parse
 
 import httpx2
 import pytest
 
 from planner.cli import main
-from planner.fetch import ApiReader, FetchError, check_base_url, fetch_export, region_base_url
+from planner.execute.retry import RetryPolicy
+from planner.fetch import RETRY_AFTER_CAP, ApiReader, FetchError, check_base_url, fetch_export, region_base_url
+from planner.listing import IncompleteListing
 from planner.sandbox.seed import load_seed
 from tests.sandbox_fixture import ACME_SIGMA_DIR, SANDBOX_SEED_DIR
 
@@ -101,12 +106,16 @@ def test_cli_fetch_wrong_secret_is_one_line_error(sandbox, tmp_path, monkeypatch
 
 
 def test_repeated_cursor_is_an_error_not_a_hang():
+    served = iter(range(1, 100))
+
     def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(200, json={"entries": [{"memberId": "m1"}], "nextPage": "same"})
+        return httpx2.Response(200, json={"entries": [{"memberId": f"m{next(served)}"}], "nextPage": "same"})
 
     reader = ApiReader("https://api.example.com", token="t", transport=httpx2.MockTransport(handler))
-    with pytest.raises(FetchError, match="cursor 'same' twice"):
-        list(reader.pages("/v2.1/members", {"limit": 1000}))
+    with pytest.raises(IncompleteListing) as exc:
+        list(reader.pages("/v2.1/members", {"limit": 1000}, what="members", id_key="memberId"))
+    assert str(exc.value) == ("GET /v2.1/members: incomplete listing of members: the page cursor 'same' came "
+                              "twice (after 2 pages); stopping instead of looping")
 
 
 def test_bare_array_answer_is_one_page():
@@ -114,7 +123,124 @@ def test_bare_array_answer_is_one_page():
         return httpx2.Response(200, json=[{"memberId": "m1"}, {"memberId": "m2"}])
 
     reader = ApiReader("https://api.example.com", token="t", transport=httpx2.MockTransport(handler))
-    assert list(reader.pages("/v2/members", {})) == [{"entries": [{"memberId": "m1"}, {"memberId": "m2"}]}]
+    assert list(reader.pages("/v2/members", {}, what="members", id_key="memberId")) == [
+        {"entries": [{"memberId": "m1"}, {"memberId": "m2"}]}]
+
+
+# ---------------------------------------------------------------- incomplete listings (issue 14 C.6)
+
+def fetch_fails(sandbox, tmp_path, capsys, monkeypatch) -> str:
+    """Run ``sigma-migrate fetch`` against ``sandbox``; assert exit 1 and nothing written; the stderr line."""
+    monkeypatch.setenv("SIGMA_CLIENT_ID", sandbox.client_id)
+    monkeypatch.setenv("SIGMA_CLIENT_SECRET", sandbox.client_secret)
+    monkeypatch.delenv("SIGMA_SCIM_TOKEN", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fetch", "--out", str(tmp_path / "export"), "--base-url", sandbox.base_url, "--no-progress"])
+    assert exit_info.value.code == 1
+    assert not (tmp_path / "export").exists()
+    return capsys.readouterr().err
+
+
+def test_rest_listing_without_next_page_while_total_says_more_stops_fetch(sandbox, tmp_path, capsys, monkeypatch):
+    sandbox.faults.set(page_cap=7, truncate_lists=1)   # account types fit one page; members need two
+    assert fetch_fails(sandbox, tmp_path, capsys, monkeypatch) == (
+        "sigma-migrate: error: GET /v2.1/members: incomplete listing of members: 7 of 10 received\n")
+
+
+def test_rest_server_ignoring_the_cursor_stops_fetch_on_the_repeated_page(sandbox, tmp_path, capsys, monkeypatch):
+    sandbox.faults.set(page_cap=7, ignore_paging=1)
+    assert fetch_fails(sandbox, tmp_path, capsys, monkeypatch) == (
+        "sigma-migrate: error: GET /v2.1/members: incomplete listing of members: id 'SigmaSchedulerRobot' "
+        "came twice (pages 1 and 2); the server repeated or shifted its pages\n")
+
+
+def test_scim_total_results_above_what_came_is_incomplete(sandbox):
+    sandbox.faults.set(page_cap=3, truncate_lists=1)
+    reader = ApiReader(sandbox.scim_base_url, token=sandbox.scim_token)
+    with pytest.raises(IncompleteListing) as exc:
+        reader.scim_list("/Users")
+    assert str(exc.value) == "GET /Users: incomplete listing of SCIM Users: 3 of 8 received"
+
+
+def test_scim_server_ignoring_start_index_is_incomplete(sandbox):
+    sandbox.faults.set(page_cap=3, ignore_paging=1)
+    reader = ApiReader(sandbox.scim_base_url, token=sandbox.scim_token)
+    with pytest.raises(IncompleteListing) as exc:
+        reader.scim_list("/Users")
+    assert str(exc.value) == ("GET /Users: incomplete listing of SCIM Users: id 'Ad4AdminAd4AdminAd4AdminAd4Ad' "
+                              "came twice (pages 1 and 2); the server repeated or shifted its pages")
+
+
+def test_scim_listing_with_page_cap_is_whole(sandbox):
+    sandbox.faults.set(page_cap=3)
+    reader = ApiReader(sandbox.scim_base_url, token=sandbox.scim_token)
+    assert len(reader.scim_list("/Users")) == 8
+
+
+class Scripted(http.server.BaseHTTPRequestHandler):
+    """A small real HTTP server's handler: ``server.answer(path, query)`` gives (status, headers, JSON)."""
+
+    def do_GET(self) -> None:   # noqa: N802 (http.server's name)
+        url = urllib.parse.urlsplit(self.path)
+        status, headers, body = self.server.answer(url.path, dict(urllib.parse.parse_qsl(url.query)))
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        for key, value in {**headers, "Content-Type": "application/json",
+                           "Content-Length": str(len(data))}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def scripted_server():
+    """Start a real server on 127.0.0.1 answering with ``answer``; yields a starter returning its URL."""
+    servers = []
+
+    def start(answer):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+        server.answer = answer
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_cursor_chain_of_empty_pages_is_refused(scripted_server):
+    def answer(path, query):
+        page = query.get("page")
+        if page is None:
+            return 200, {}, {"entries": [{"memberId": "m1"}], "nextPage": "c1"}
+        return 200, {}, {"entries": [], "nextPage": f"c{int(page[1:]) + 1}"}
+
+    reader = ApiReader(scripted_server(answer), token="t")
+    with pytest.raises(IncompleteListing) as exc:
+        list(reader.pages("/v2.1/members", {}, what="members", id_key="memberId"))
+    assert str(exc.value) == ("GET /v2.1/members: incomplete listing of members: 3 empty pages in a row "
+                              "still name a next page (after 1 items)")
+
+
+def test_retry_after_is_capped_as_apply_caps_it(scripted_server):
+    calls = []
+
+    def answer(path, query):
+        calls.append(path)
+        if len(calls) == 1:
+            return 429, {"Retry-After": "86400"}, {"message": "slow down"}
+        return 200, {}, {"entries": [{"memberId": "m1"}], "nextPage": None, "total": 1}
+
+    waits: list[float] = []
+    reader = ApiReader(scripted_server(answer), token="t", sleep=waits.append)
+    pages = list(reader.pages("/v2.1/members", {}, what="members", id_key="memberId"))
+    assert waits == [RETRY_AFTER_CAP] == [RetryPolicy().retry_after_cap] == [300.0]
+    assert pages[0]["entries"] == [{"memberId": "m1"}]
 
 
 def test_https_is_required_except_on_loopback():

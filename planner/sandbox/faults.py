@@ -16,6 +16,13 @@ Knobs (all off by default):
 - ``latency_ms``: added before each request is served.
 - ``page_cap``: the largest page any list answers (REST ``limit``, SCIM ``count``),
   whatever the client asked; it still gets a ``nextPage`` to follow.
+- ``truncate_lists`` (0/1): a listing that ends early (issue 14 C.6): REST list
+  answers lose their ``nextPage`` / ``nextPageToken`` (``total`` still counts
+  everyone); SCIM list answers after the first page carry no ``Resources``
+  (``totalResults`` still counts everyone).
+- ``ignore_paging`` (0/1): a server that ignores the page cursor: REST ``page`` /
+  ``pageToken`` and SCIM ``startIndex`` are dropped, so every request gets the
+  first page again.
 
 Counters: ``request_counts`` (``{"GET /v2/members": n, ...}``, endpoint
 templates with ``{memberId}``-style placeholders) and ``status_counts``
@@ -47,6 +54,8 @@ class FaultConfig:
     error_ratio: float = 0.0
     latency_ms: int = 0
     page_cap: int | None = None
+    truncate_lists: int = 0
+    ignore_paging: int = 0
     seed: int = 0
 
 
@@ -172,6 +181,11 @@ class Faults:
             if cfg.error_ratio and self._rng.random() < cfg.error_ratio:
                 return self._rng.choice((500, 502, 503)), 0
             return None
+
+    def listing_faults(self) -> tuple[bool, bool]:
+        """``(truncate_lists, ignore_paging)`` now in force."""
+        cfg = self._config
+        return bool(cfg.truncate_lists), bool(cfg.ignore_paging)
 
     def latency(self) -> float:
         """Seconds to wait before serving a request."""
