@@ -68,7 +68,7 @@ def test_users_csv_columns_booleans_and_json_cell(entra_csv):
         "ana.lopez@example.com", "Ana Lopez", "Ana", "Lopez", "Member")
     assert [e.value for e in ana.emails] == ["Ana.Lopez@Example.com"]  # the UPN is the same key
     assert (ana.attributes["department"], ana.attributes["lastLogin"]) == ("Finance", "2025-05-20T08:00:00Z")
-    assert [(k, users[k].active) for k in ("01", "05", "06")] == [("01", True), ("05", False), ("06", None)]
+    assert [(k, users[k].active) for k in ("01", "05", "06")] == [("01", True), ("05", False), ("06", True)]
     assert users["05"].display_name == "Chloé Martin"
     assert users["06"].primary_email.value == "frank.zhou@example.com"  # no mail: the UPN
 
@@ -193,12 +193,16 @@ def test_a_short_users_csv_row_is_a_ragged_row_error(tmp_path):
         (Severity.ERROR, "ragged-row", "line 5", "userPrincipalName")]
 
 
-def test_an_invalid_account_enabled_cell_is_a_warning_and_unknown(tmp_path):
-    root = entra_dir(tmp_path, "id,userPrincipalName,accountEnabled\nu1,a@example.com,maybe\n")
+@pytest.mark.parametrize("cell, shown", [("maybe", "'maybe'"), ("", "empty"), ("N/A", "'N/A'"),
+                                         ("disabled?", "'disabled?'")])
+def test_an_unreadable_account_enabled_cell_is_an_error_and_unknown(tmp_path, cell, shown):
+    root = entra_dir(tmp_path, f"id,userPrincipalName,accountEnabled\nu1,a@example.com,{cell}\nu2,b@example.com,true\n")
     directory, findings = load_idp(root)
-    assert directory.users[0].active is None
-    assert [(f.severity, f.code, f.location, f.field) for f in findings] == [
-        (Severity.WARNING, "invalid-boolean", "line 2", "accountEnabled")]
+    assert [u.active for u in directory.users] == [None, True]
+    assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings] == [
+        (Severity.ERROR, "unreadable-status", "line 2", "accountEnabled",
+         f"accountEnabled is {shown}, not true or false: whether the user is active cannot be read "
+         "(a plan never guesses it); fix the export")]
 
 
 # --------------------------------------------------------------------------- deleted users (issue 14 item 2)

@@ -112,15 +112,17 @@ def test_a_login_that_is_not_an_email_is_an_invalid_user_name_warning_unless_dep
         ("invalid-user-name", str(tmp_path / "users.json"), "$[0]", "profile.login")]
 
 
-@pytest.mark.parametrize("status, kept", [("WEIRD", "WEIRD"), (["ACTIVE"], None), (7, None)])
-def test_an_unknown_status_is_a_warning_and_active_stays_unknown(tmp_path, status, kept):
+@pytest.mark.parametrize("status, kept, shown", [("WEIRD", "WEIRD", "'WEIRD'"), (["ACTIVE"], None, "['ACTIVE']"),
+                                                (7, None, "7"), ("", None, "empty"), ("N/A", "N/A", "'N/A'")])
+def test_an_unreadable_status_is_an_error_and_active_stays_unknown(tmp_path, status, kept, shown):
     directory, findings = okta_users(tmp_path, {"id": "00u1", "status": status,
                                                 "profile": {"login": "a@example.com", "email": "a@example.com"}})
     assert (directory.users[0].active, directory.users[0].status) == (None, kept)
     assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings] == [
-        (Severity.WARNING, "unknown-status", "$[0]", "status",
-         f"user 00u1: status {status!r} is not an Okta user status (ACTIVE, STAGED, PROVISIONED, RECOVERY, "
-         "PASSWORD_EXPIRED, LOCKED_OUT, SUSPENDED, DEPROVISIONED); whether the user is active is unknown")]
+        (Severity.ERROR, "unreadable-status", "$[0]", "status",
+         f"status is {shown}, not an Okta user status (ACTIVE, STAGED, PROVISIONED, RECOVERY, "
+         "PASSWORD_EXPIRED, LOCKED_OUT, SUSPENDED, DEPROVISIONED): whether the user is active cannot be read "
+         "(a plan never guesses it); fix the export")]
 
 
 def test_an_export_without_users_is_an_error(tmp_path):

@@ -57,7 +57,8 @@ def test_odd_idp_values(tmp_path, files):
         assert isinstance(u.id, str) and isinstance(u.user_name, str)
         assert all(isinstance(x, (str, type(None))) for x in (u.given_name, u.family_name, u.display_name,
                                                                 u.status, u.user_type))
-    assert not [f for f in findings if f.severity is Severity.ERROR]  # no fault caught by the guard
+    # no fault caught by the guard; an unreadable status is the one error such a record deserves (issue 14 B.5)
+    assert not [f for f in findings if f.severity is Severity.ERROR and f.code != "unreadable-status"]
 
 
 def test_guard_turns_a_fault_into_one_error_finding(tmp_path):

@@ -62,11 +62,11 @@ def test_email_with_spaces_and_capitals_has_the_same_key():
     assert fast_email_key(" Alice@Example.com ") == "alice@example.com"
 
 
-def test_google_id_in_scientific_notation_is_flagged_as_spreadsheet_damage():
+def test_google_id_in_scientific_notation_is_an_error_naming_file_line_and_column():
     directory, findings = load_idp(FIXTURES / "google_gam")
     flagged = [f for f in findings if f.code == "excel-mangled-id"]
     assert [(f.severity, f.file, f.location, f.field) for f in flagged] == [
-        (Severity.WARNING, str(FIXTURES / "google_gam" / "users.csv"), "line 3", "id")]
+        (Severity.ERROR, str(FIXTURES / "google_gam" / "users.csv"), "line 3", "id")]
     assert "'1.04E+20'" in flagged[0].message
     assert [u.id for u in directory.users] == ["104857600000000000001", "1.04E+20", "104857600000000000003"]
 

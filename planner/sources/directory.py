@@ -4,12 +4,17 @@ Every IdP loader feeds a :class:`DirectoryBuilder`: users, groups, and group
 members (by id, typed or not). :meth:`DirectoryBuilder.build` then enforces the
 loader contract (tests/test_sources_contract.py):
 
-- user and group ids are unique (a repeat is dropped with ``duplicate-user-id`` /
-  ``duplicate-group-id`` warnings: the same record twice, e.g. overlapping pages);
+- user and group ids are unique: a repeat is a ``duplicate-user-id`` /
+  ``duplicate-group-id`` error (issue 14 B.4): the same record twice (overlapping
+  pages) or two records whose ids a spreadsheet made equal cannot be told from
+  two people, so ``plan`` stops; the first record is kept for ``check``;
 - every ``member_user_ids`` / ``member_group_ids`` entry is the id of a user /
   group of the directory: untyped members are resolved against both, members
   that resolve to nothing are dropped with one ``unknown-group-member`` warning
   per group naming them (an export filtered differently from the group files);
+  a dangling all-digit id that equals a user's id but for leading zeros
+  (``00417`` / ``417``) is an ``excel-mangled-id`` error instead (a spreadsheet
+  dropped the zeros in one of the files);
 - members keep their first-seen order, without repeats.
 
 :func:`make_emails` builds the ``emails`` tuple (primary first, one per key);
@@ -83,20 +88,23 @@ class DirectoryBuilder:
         self.users: dict[str, IdpUser] = {}
         self._groups: dict[str, _Group] = {}
         self._by_name: dict[str, list[str]] | None = None
+        self._unpadded: dict[str, str] | None = None
         self.inputs: list[InputFile] = []
 
     # ------------------------------------------------------------------ users
 
     def add_user(self, user: IdpUser) -> bool:
-        """Add a user; a repeated id is dropped with a ``duplicate-user-id`` warning. True when added."""
+        """Add a user; a repeated id is a ``duplicate-user-id`` error (the first record is kept). True when added."""
         first = self.users.get(user.id)
         if first is None:
             self.users[user.id] = user
             return True
         src = user.source or SourceRef("")
-        self.findings.warning(
+        same = "the same record again (overlapping pages?)" if user == first else "a different record"
+        self.findings.error(
             "duplicate-user-id", src.file, src.location, "id",
-            f"user id {user.id} appears again (first at {first.source}); the repeat is ignored",
+            f"user id {user.id} appears again (first at {first.source}), {same}; one id must name one "
+            "user: fix or re-export the file",
         )
         return False
 
@@ -111,13 +119,13 @@ class DirectoryBuilder:
         external_id: str | None = None,
         attributes: Mapping[str, Any] | None = None,
     ) -> bool:
-        """Add a group; a repeated id is dropped with a ``duplicate-group-id`` warning. True when added."""
+        """Add a group; a repeated id is a ``duplicate-group-id`` error (the first is kept). True when added."""
         if group_id in self._groups:
             src = source or SourceRef("")
-            self.findings.warning(
+            self.findings.error(
                 "duplicate-group-id", src.file, src.location, "id",
-                f"group id {group_id} appears again (first at {self._groups[group_id].source}); "
-                "the repeat is ignored",
+                f"group id {group_id} appears again (first at {self._groups[group_id].source}); one id "
+                "must name one group: fix or re-export the file",
             )
             return False
         self._groups[group_id] = _Group(group_id, display_name, external_id, attributes or {}, source)
@@ -175,6 +183,29 @@ class DirectoryBuilder:
 
     # ------------------------------------------------------------------ result
 
+    def _report_lost_zeros(self, group: _Group, dangling: list[str]) -> list[str]:
+        """``dangling`` without the ids that name a user but for leading zeros, each an ``excel-mangled-id`` error."""
+        digits = [m for m in dangling if m.isdigit()]
+        if not digits:
+            return dangling
+        if self._unpadded is None:
+            self._unpadded = {u.lstrip("0"): u for u in self.users if u.isdigit()}
+        src = group.source or SourceRef("")
+        damaged = set()
+        for member in digits:
+            user_id = self._unpadded.get(member.lstrip("0"))
+            if user_id is None:
+                continue
+            damaged.add(member)
+            user = self.users[user_id]
+            self.findings.error(
+                "excel-mangled-id", src.file, src.location, "members",
+                f"group {group.display_name!r} lists member {member!r}, which is no user, but user {user_id!r} "
+                f"(at {user.source}) differs only by leading zeros: a spreadsheet dropped them in one of the "
+                "files; re-export without opening it in Excel",
+            )
+        return [m for m in dangling if m not in damaged]
+
     def build(self) -> IdpDirectory:
         """The directory, with members resolved and dangling ones reported (see the module docstring)."""
         groups: list[IdpGroup] = []
@@ -192,6 +223,8 @@ class DirectoryBuilder:
                     nested.append(member)
                 else:
                     dangling.append(member)
+            if dangling:
+                dangling = self._report_lost_zeros(g, dangling)
             if dangling:
                 src = g.source or SourceRef("")
                 shown = ", ".join(dangling[:_MAX_NAMED]) + (", ..." if len(dangling) > _MAX_NAMED else "")

@@ -62,7 +62,7 @@ from ..model import Email, IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
-from .tabular import Table, bool_column, read_table
+from .tabular import Table, bool_column, flag_damaged_ids, read_table
 from .values import as_id, as_text, bool_field, fast_email_key, opt_text, string_field, timestamp_field
 
 CSV_FORMAT = "entra-csv"
@@ -274,9 +274,7 @@ def _last_sign_in(value: Any, ref: SourceRef, findings: Findings) -> str | None:
 
 
 def _flag_mangled(table: Table, findings: Findings) -> None:
-    for row in table.mangled_rows("id"):
-        findings.warning("excel-mangled-id", table.path, table.location(row), table.header("id"),
-                         f"id {table.get('id')[row]!r} looks damaged by a spreadsheet")
+    flag_damaged_ids(table, "id", findings)
 
 
 def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
@@ -291,7 +289,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     surname = table.get_or_empty("surname")
     mail = table.get_or_empty("mail")
     types = table.get_or_empty("userType")
-    enabled = bool_column(table, "accountEnabled", findings)
+    enabled = bool_column(table, "accountEnabled", findings, required=True)
     other = table.get_or_empty("otherMails")
     proxy = table.get_or_empty("proxyAddresses")
     sign_in = table.get("signInActivity")

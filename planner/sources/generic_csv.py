@@ -17,7 +17,7 @@ The mapping file (``*.yaml`` / ``*.yml``; recognized by its ``columns:`` map)::
       givenName: First Name
       familyName: Last Name
       displayName: Full Name
-      active: Enabled          # boolean column: true/false, yes/no, 1/0 (empty = unknown)
+      active: Enabled          # boolean column: true/false, yes/no, 1/0 (empty: unreadable-status error)
       status: State            # the IdP's status word, kept as status
       userType: Kind           # Member / Guest
       externalId: HR Number
@@ -47,8 +47,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from ..model import IdpDirectory, IdpUser
 from .directory import DirectoryBuilder, make_emails
 from .files import Findings, guarded, read_text
-from .tabular import parse_table
-from .values import InvalidValue, parse_bool, fast_email_key
+from .tabular import flag_damaged_ids, parse_table
+from .values import InvalidValue, parse_bool, fast_email_key, unreadable_status
 
 FORMAT = "generic-csv"
 
@@ -183,9 +183,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
                 f"{what}: column {header!r} ({attr}, {at}) is not in the header ({found})",
             )
         return
-    for row in table.mangled_rows("id"):
-        findings.warning("excel-mangled-id", csv_path, table.location(row), table.header("id"),
-                         f"id {table.get('id')[row]!r} looks damaged by a spreadsheet")
+    flag_damaged_ids(table, "id", findings)
     names = table.get("userName")
     ids = table.get("id") or names
     email_cols = [table.get(f"emails.{i}") for i in range(len(cols.emails))] or [names]
@@ -209,12 +207,18 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
         if actives is not None:
             try:
                 active = parse_bool(actives[row])
-            except InvalidValue as exc:
-                findings.warning("invalid-boolean", csv_path, ref.location, table.header("active"),
-                                 f"{exc}; taken as unknown")
+                if active is None:
+                    raise InvalidValue(actives[row])
+            except InvalidValue:
+                unreadable_status(findings, csv_path, ref.location, table.header("active"), actives[row],
+                                  "true or false")
                 active = None
         elif statuses[row]:
             active = statuses[row].casefold() in active_words
+        elif table.has("status"):
+            unreadable_status(findings, csv_path, ref.location, table.header("status"), statuses[row],
+                              f"a status word ({', '.join(mapping.active_statuses)} mean active, others inactive)")
+            active = None
         else:
             active = None
         user_name = names[row]

@@ -38,9 +38,10 @@ from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
-from .tabular import bool_column, read_table
+from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
     as_id, as_text, bool_field, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field,
+    unreadable_status,
 )
 
 CSV_FORMAT = "google-csv"
@@ -105,12 +106,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     if table is None:
         return
     refs = table.refs()
-    for row in table.mangled_rows("id"):
-        findings.warning(
-            "excel-mangled-id", path, table.location(row), table.header("id"),
-            f"Google user id {table.get('id')[row]!r} was damaged by a spreadsheet (scientific notation "
-            "or zeroed digits); the real id is lost: re-export without opening in Excel",
-        )
+    flag_damaged_ids(table, "id", findings, "Google user id")
     emails = table.get("primaryEmail")
     ids = table.get("id")
     given = table.get_or_empty("givenName")
@@ -119,6 +115,8 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     status = table.get_or_empty("status")
     suspended = bool_column(table, "suspended", findings)
     archived = bool_column(table, "archived", findings)
+    status_given = table.has("status")
+    flags_given = table.has("suspended") or table.has("archived")
     last = table.get_or_empty("lastLoginTime")
     work = table.get_or_empty("workSecondaryEmail")
     home = table.get_or_empty("homeSecondaryEmail")
@@ -133,10 +131,9 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
                              "user has neither an id nor an email; skipped")
             continue
         word, active = _status(status[row], suspended[row], archived[row])
-        if active is None and status[row]:
-            findings.warning("unknown-status", path, ref.location, table.header("status"),
-                             f"status {status[row]!r} is not Active, Suspended or Archived; whether the user "
-                             "is active is unknown")
+        if active is None and status_given and (status[row] or not flags_given):
+            unreadable_status(findings, path, ref.location, table.header("status"), status[row],
+                              "Active, Suspended or Archived")
         attributes = attrs[row]
         login = timestamp_field(last[row], table.header("lastLoginTime"), ref, findings)
         if login:
@@ -182,8 +179,9 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
         findings.warning("missing-id", ref.file, ref.location, "id", "user has no id; skipped")
         return None
     if is_excel_mangled(user_id):
-        findings.warning("excel-mangled-id", ref.file, ref.location, "id",
-                         f"Google user id {user_id!r} was damaged by a spreadsheet")
+        findings.error("excel-mangled-id", ref.file, ref.location, "id",
+                       f"Google user id {user_id!r} was damaged by a spreadsheet (scientific notation or "
+                       "zeroed digits); the real id is lost: re-export")
     name = rec.get("name") if isinstance(rec.get("name"), dict) else {}
     candidates: list[tuple[Any, bool, str | None]] = [(primary, True, "primary")]
     emails = rec.get("emails")

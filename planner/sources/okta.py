@@ -20,8 +20,8 @@ Mapping to :class:`~planner.model.IdpUser`:
 - ``active``: ``True`` for ``ACTIVE``, ``PROVISIONED``, ``RECOVERY``,
   ``PASSWORD_EXPIRED``, ``LOCKED_OUT`` (can sign in, or will after a reset);
   ``False`` for ``STAGED``, ``SUSPENDED``, ``DEPROVISIONED``; ``None`` (unknown,
-  never guessed) for anything else, with an ``unknown-status`` warning when a
-  status was given (``"WEIRD"``, ``["ACTIVE"]``). Console labels ("Pending user
+  never guessed) when no status is given; a status given but unreadable
+  (``""``, ``"WEIRD"``, ``["ACTIVE"]``) is an ``unreadable-status`` error (issue 14 B.5). Console labels ("Pending user
   action", "Deactivated", ...) are accepted as well (formats.md §2a table).
 - ``profile.login`` / ``email`` / ``secondEmail`` that are not strings (``123``)
   give an ``unexpected-value`` warning (:func:`~.values.string_field`).
@@ -48,7 +48,7 @@ from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import batches, members_answers, objects, records
 from .files import Findings, read_json
 from .values import (
-    as_id, as_text, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field,
+    as_id, as_text, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field, unreadable_status,
 )
 
 FORMAT = "okta-api"
@@ -116,13 +116,10 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
         second = string_field(second, "profile.secondEmail", ref, findings)
     status = rec.get("status")
     active = okta_active(status) if status.__class__ is str else None
-    if active is None and status is not None and status != "":
-        findings.warning(
-            "unknown-status", ref.file, ref.location, "status",
-            f"user {user_id}: status {status!r} is not an Okta user status (ACTIVE, STAGED, PROVISIONED, "
-            "RECOVERY, PASSWORD_EXPIRED, LOCKED_OUT, SUSPENDED, DEPROVISIONED); whether the user is active "
-            "is unknown",
-        )
+    if active is None and status is not None:
+        unreadable_status(findings, ref.file, ref.location, "status", status,
+                          "an Okta user status (ACTIVE, STAGED, PROVISIONED, RECOVERY, PASSWORD_EXPIRED, "
+                          "LOCKED_OUT, SUSPENDED, DEPROVISIONED)")
         if status.__class__ is not str:
             status = None
     return IdpUser(  # positional (faster); field order pinned by tests/test_sources_contract.py
@@ -156,8 +153,9 @@ def _users(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
         user = user_from_okta(rec, SourceRef(file, where), findings)
         if user is not None:
             if is_excel_mangled(user.id):
-                findings.warning("excel-mangled-id", file, where, "id",
-                                 f"user id {user.id!r} looks damaged by a spreadsheet")
+                findings.error("excel-mangled-id", file, where, "id",
+                               f"user id {user.id!r} was damaged by a spreadsheet (scientific notation or "
+                               "zeroed digits); the real id is lost: re-export")
             count += builder.add_user(user)
     builder.inputs.append(tf.input_file("okta.users", count))
 

@@ -38,7 +38,9 @@ from ..model import Email, IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
 from .files import Findings, guarded, read_json
-from .values import InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, string_field
+from .values import (
+    InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, string_field, unreadable_status,
+)
 
 FORMAT = "scim"
 
@@ -148,11 +150,14 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
         candidates.append((user_name, True, "userName"))  # Sigma's userName is the email (sigma-api.md §8.5)
     active = get("active")
     if active is not None and active is not True and active is not False:
+        raw_active = active
         try:
             active = parse_bool(active)
+            if active is None:
+                raise InvalidValue(raw_active)
             tally["coerced"] += 1
-        except InvalidValue as exc:
-            findings.warning("invalid-boolean", ref.file, ref.location, "active", f"{exc}; taken as unknown")
+        except InvalidValue:
+            unreadable_status(findings, ref.file, ref.location, "active", raw_active, "true or false")
             active = None
     attributes = {k: v for k, v in res.items() if v is not None and k not in _USER_CORE}
     enterprise = get(ENTERPRISE_URN)

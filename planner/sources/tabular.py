@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..model import SourceRef
 from .files import Findings, TextFile, read_text
-from .values import InvalidValue, parse_bool
+from .values import InvalidValue, parse_bool, unreadable_status
 
 if TYPE_CHECKING:  # pandas is imported when a large file needs it (~0.25 s to import)
     import pandas as pd
@@ -256,11 +256,55 @@ class Table:
         return [int(i) for i in mask.to_numpy().nonzero()[0]]
 
 
-def bool_column(table: Table, name: str, findings: Findings) -> list[bool | None]:
-    """Canonical column ``name`` of an IdP CSV as booleans (§0.6), one per row; all ``None`` when absent.
+def lost_zero_rows(values: Sequence[str]) -> list[int]:
+    """Row indexes of all-digit ids shorter than the column's zero-padded ids (leading zeros lost).
 
-    Empty cells are ``None`` (unknown); a cell that is no boolean is ``None``
-    with an ``invalid-boolean`` warning at its line ("taken as unknown").
+    A column whose ids carry leading zeros (``00417``) has a fixed width; a
+    shorter all-digit id there (``417``) went through a spreadsheet that read it
+    as a number. Columns without zero-padded ids, or with padded ids of several
+    widths, give nothing (plain counters 1, 2, ... 1000 are not damage).
+    """
+    widths = {len(v) for v in values if v[:1] == "0" and len(v) > 1 and v.isdigit()}
+    if len(widths) != 1:
+        return []
+    width = widths.pop()
+    return [i for i, v in enumerate(values) if v and len(v) < width and v.isdigit()]
+
+
+def flag_damaged_ids(table: Table, name: str, findings: Findings, what: str = "id") -> None:
+    """``excel-mangled-id`` errors for the spreadsheet-damaged ids of canonical column ``name`` (issue 14 B.4).
+
+    Scientific notation or zeroed digits (:meth:`Table.mangled_rows`,
+    formats.md §0.8) and lost leading zeros (:func:`lost_zero_rows`): the real id
+    is gone, and two damaged ids may now collide, so the export cannot be
+    planned on (the error stops ``plan``). Each error names the file, the line
+    and the column as written; ``what`` names the id in messages.
+    """
+    values = table.get(name)
+    if values is None:
+        return
+    header = table.header(name)
+    for row in table.mangled_rows(name):
+        findings.error("excel-mangled-id", table.path, table.location(row), header,
+                       f"{what} {values[row]!r} was damaged by a spreadsheet (scientific notation or zeroed "
+                       "digits); the real id is lost: re-export without opening the file in Excel")
+    lost = lost_zero_rows(values)
+    if lost:
+        padded = next(v for v in values if v[:1] == "0" and len(v) > 1 and v.isdigit())
+        for row in lost:
+            findings.error("excel-mangled-id", table.path, table.location(row), header,
+                           f"{what} {values[row]!r} is shorter than this column's zero-padded ids ({padded!r}): "
+                           "its leading zeros were lost by a spreadsheet; re-export without opening the file "
+                           "in Excel")
+
+
+def bool_column(table: Table, name: str, findings: Findings, *, required: bool = False) -> list[bool | None]:
+    """Canonical status column ``name`` of an IdP CSV as booleans (§0.6), one per row; all ``None`` when absent.
+
+    A cell that is no boolean is ``None`` with an ``unreadable-status`` error at
+    its line and column (:func:`~planner.sources.values.unreadable_status`);
+    empty cells are ``None`` too, and an error as well when ``required`` (the
+    column alone says whether the user is active, e.g. Entra ``accountEnabled``).
     """
     values = table.get(name)
     if values is None:
@@ -273,10 +317,12 @@ def bool_column(table: Table, name: str, findings: Findings) -> list[bool | None
             continue
         try:
             parsed = parse_bool(cell)
+            if parsed is None and required:
+                raise InvalidValue(cell)
             cache[cell] = parsed
-        except InvalidValue as exc:
-            findings.warning("invalid-boolean", table.path, table.location(row), table.header(name),
-                             f"{exc}; taken as unknown")
+        except InvalidValue:
+            unreadable_status(findings, table.path, table.location(row), table.header(name), cell,
+                              "true or false")
             parsed = None
         out.append(parsed)
     return out

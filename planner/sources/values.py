@@ -12,9 +12,10 @@
   planner's userName checks. ``EMAIL_RE`` is its pattern, for bulk use.
 - :func:`string_field`: a JSON value that must be a string, flagged (``unexpected-value``)
   when it is not, never stringified silently; :func:`json_type` names a value's JSON type.
+- :func:`unreadable_status`: the one error for a status / active value no loader can read.
 - :func:`bool_field` and :func:`timestamp_field`: an IdP value read with :func:`parse_bool` /
-  :func:`parse_timestamp`, unknown (``None``) with an ``invalid-boolean`` /
-  ``invalid-timestamp`` warning when it does not parse.
+  :func:`parse_timestamp`; one that does not parse is ``None`` with an ``unreadable-status``
+  error (a status) or an ``invalid-timestamp`` warning (a sign-in time).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .files import Findings
 __all__ = [
     "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
     "bool_field", "clean_address", "clean_text", "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
-    "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts",
+    "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status",
 ]
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
@@ -77,7 +78,7 @@ def parse_bool(value: object) -> bool | None:
     """``True``/``False`` for the §0.6 spellings, ``None`` for empty / ``null``.
 
     Raises :class:`InvalidValue` for anything else (callers turn it into an
-    ``invalid-boolean`` warning and treat the value as unknown).
+    ``unreadable-status`` error for an IdP status, an ``invalid-boolean`` error in a Sigma export).
     """
     if value is None or isinstance(value, bool):
         return value  # type: ignore[return-value]
@@ -271,18 +272,36 @@ def string_field(value: object, field: str, ref: SourceRef, findings: Findings) 
     return text
 
 
-def bool_field(value: object, field: str, ref: SourceRef, findings: Findings) -> bool | None:
-    """An IdP boolean (Graph ``accountEnabled``, Google ``suspended``): :func:`parse_bool`'s answer.
+def unreadable_status(findings: Findings, file: str, location: str, field: str, value: object,
+                      expected: str) -> None:
+    """Report the ``unreadable-status`` error (issue 14 B.5) for one user's status / active value.
 
-    A value that is no §0.6 boolean is ``None`` (unknown, never a guess) with an
-    ``invalid-boolean`` warning naming ``field`` at ``ref``.
+    A status the loader cannot read (an empty cell in a status column, ``N/A``,
+    ``disabled?``, a word the IdP does not use) must never become "active" (or
+    "inactive") by default: the plan would keep or deactivate the person on a
+    guess. The error names ``file``, ``location`` (line or JSON path) and
+    ``field`` (the column as written) and stops ``plan``; ``expected`` says what
+    the field may hold (``"true or false"``, ``"Active, Suspended or Archived"``).
+    """
+    shown = "empty" if value is None or (isinstance(value, str) and not value.strip()) else repr(value)
+    findings.error("unreadable-status", file, location, field,
+                   f"{field} is {shown}, not {expected}: whether the user is active cannot be read "
+                   "(a plan never guesses it); fix the export")
+
+
+def bool_field(value: object, field: str, ref: SourceRef, findings: Findings) -> bool | None:
+    """An IdP status boolean (Graph ``accountEnabled``, Google ``suspended``): :func:`parse_bool`'s answer.
+
+    ``None`` (the field absent or null: the export does not say) stays ``None``; a
+    value that is no §0.6 boolean is ``None`` with an :func:`unreadable_status`
+    error naming ``field`` at ``ref``.
     """
     if value is None or isinstance(value, bool):
         return value  # type: ignore[return-value]
     try:
         return parse_bool(value)
-    except InvalidValue as exc:
-        findings.warning("invalid-boolean", ref.file, ref.location, field, f"{exc}; taken as unknown")
+    except InvalidValue:
+        unreadable_status(findings, ref.file, ref.location, field, value, "true or false")
         return None
 
 
