@@ -66,9 +66,25 @@ class CheckResult:
         return self.snapshot.findings
 
 
-def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format: str | None = None) -> CheckResult:
-    """Load the exports (never raises for bad files) and summarize them."""
+def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format: str | None = None,
+              policy_path: str | Path | None = None) -> CheckResult:
+    """Load the exports (never raises for bad files), check them against the policy, summarize them.
+
+    ``policy_path`` defaults to the bundled default policy, as ``plan``'s does; its findings
+    (:func:`planner.validation.check_policy_inputs`) follow the loaders'. Raises
+    :class:`~planner.policy.PolicyError` for a policy that cannot be read.
+    """
+    from dataclasses import replace
+
+    from .policy import load_policy
+    from .resources import data_dir
+    from .validation import check_policy_inputs
+
+    policy = load_policy(policy_path or (data_dir("policies") / "default.yaml"))
     snapshot = load_snapshot(sigma_dir, list(idp_paths), idp_format)
+    extra = check_policy_inputs(snapshot, policy, list(idp_paths))
+    if extra:
+        snapshot = replace(snapshot, findings=snapshot.findings + tuple(extra))
     return CheckResult(snapshot, summarize(snapshot, sigma_dir, idp_paths))
 
 
@@ -79,6 +95,7 @@ def run(
     *,
     as_json: bool = False,
     console: Console | None = None,
+    policy_path: str | Path | None = None,
 ) -> int:
     """The whole ``check`` command: load, print (tables, or JSON with ``as_json``), return the exit status.
 
@@ -89,7 +106,7 @@ def run(
     """
     console = console or Console(highlight=False)
     with gc_paused():
-        result = run_check(sigma_dir, idp_paths, idp_format)
+        result = run_check(sigma_dir, idp_paths, idp_format, policy_path)
         if as_json:
             console.file.write(json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str) + "\n")
         else:

@@ -35,11 +35,14 @@ def cli() -> None:
 @click.option("--idp-format", help="Force the IdP format instead of detecting it: okta-api, entra-csv, "
               "entra-graph, google-csv, google-api, scim, generic-csv.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary and every finding as JSON.")
-def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, as_json: bool) -> None:
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
+              help="Policy YAML the exports are checked against (default: the bundled default policy).")
+def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, as_json: bool,
+                  policy_path: str | None) -> None:
     """Load both exports, print a summary and every finding; exit 1 when a finding is an error."""
     from .check import run
 
-    raise click.exceptions.Exit(run(sigma_dir, idp_paths, idp_format, as_json=as_json))
+    raise click.exceptions.Exit(run(sigma_dir, idp_paths, idp_format, as_json=as_json, policy_path=policy_path))
 
 
 # --------------------------------------------------------------------------- plan / show (issue 3)

@@ -43,7 +43,7 @@ from .errors import UserError
 from .matching import match_identities
 from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
 from .policy import Policy
-from .rules import Outcome, account_types, duplicates, guards, guests, linking, scim_state, teams, unmatched
+from .rules import Outcome, account_types, duplicates, guards, guests, inputs, linking, scim_state, teams, unmatched
 from .rules.context import Context, build_context, find_member_id, member_of, take_rows
 
 
@@ -78,10 +78,14 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     policy (an unknown account type, a user in mapped groups with no
     precedence) and :class:`PlanError` for loader errors or a dependency cycle.
     """
+    from .validation import check_policy_inputs
+
     check_snapshot(snapshot)
+    check_snapshot(replace(snapshot, findings=tuple(check_policy_inputs(snapshot, policy))))
     with _gc_paused():
         ctx = build_context(snapshot, policy)
         decided = decide(ctx)
+        decided["review_items"] += inputs.truncation_items(snapshot.findings, decided["actions"])
         actions = order_actions(decided["actions"])
         review_items = sort_review_items(decided["review_items"])
         people = person_rows(ctx, decided["roster"], decided["types"], decided["unmatched"], actions, review_items)

@@ -38,6 +38,15 @@ IdP side (:func:`check_idp`):
 - ``group-cycle`` (warning): a group that contains itself through nesting;
 - ``no-idp-users`` (error): the export holds no user at all.
 
+Policy against data (:func:`check_policy_inputs`, run by ``check`` and ``plan``):
+
+- ``missing-group-memberships`` (error): the IdP export holds users but no
+  group membership at all (the group members file was not saved) while the
+  policy reads groups (``scope.groups``, ``account_types.group_map``,
+  ``teams.map``, or ``teams.rules`` with active Sigma teams): every account type
+  and team would change on that absence (issue 14 C.7). The error names the
+  file the format keeps memberships in (:data:`MEMBERSHIP_FILES`).
+
 :func:`nesting` measures group nesting (max depth, cycles) with networkx.
 """
 
@@ -48,12 +57,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from .model import Finding, IdpDirectory, IdpGroup, SigmaExport, SourceRef
+from .model import Finding, IdpDirectory, IdpGroup, SigmaExport, SourceRef, Snapshot
 from .sources.files import Findings
 from .sources.values import EMAIL_RE, clean_address, is_valid_email, unclean_parts
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from .policy import Policy
 
 _MAX_NAMED = 6
 
@@ -351,4 +362,57 @@ def check_idp(
         path = " > ".join(by_id[g].display_name if g in by_id else g for g in cycle)
         findings.warning("group-cycle", file, loc, "members",
                          f"group {path.split(' > ')[0]!r} contains itself through nesting: {path}")
+    return list(findings)
+
+
+MEMBERSHIP_FILES = {
+    "okta-api": "group_members.json ({groupId: [users]}: the answers of GET /api/v1/groups/{id}/users)",
+    "entra-csv": "group_members/<group name>.csv (Groups > Members > Download members, one file per group)",
+    "entra-graph": "the GET /groups/{id}/members answers (group_members/<group>.json or {groupId: <answer>})",
+    "google-csv": "groups.json and group_members/<group id>.json (Directory API answers; the users CSV "
+                  "holds no groups)",
+    "google-api": "group_members/<group id>.json (the Directory API members.list answers)",
+    "scim": "Groups.json (a SCIM ListResponse of Groups with their members)",
+    "generic-csv": "a groups column (columns: groups:) or a group membership CSV",
+}
+"""Per IdP format, where its group memberships are saved (README "Accepted export layouts")."""
+
+
+def policy_group_uses(policy: Policy, sigma: SigmaExport) -> list[str]:
+    """The policy settings that read IdP group memberships for this organization (dotted paths).
+
+    ``teams.rules`` count only when Sigma has an active team (or ``teams.mode`` is ``create``):
+    with no team to link, name rules change nothing.
+    """
+    uses = [name for name, value in (("scope.groups", policy.scope.groups),
+                                     ("account_types.group_map", policy.account_types.group_map),
+                                     ("teams.map", policy.teams.map)) if value]
+    if policy.teams.rules and not policy.teams.map and (
+            policy.teams.mode == "create" or any(not t.is_archived for t in sigma.teams)):
+        uses.append("teams.rules")
+    return uses
+
+
+def check_policy_inputs(snapshot: Snapshot, policy: Policy, paths: Sequence[str | Path] = ()) -> list[Finding]:
+    """Findings of the policy against the loaded exports (see the module docstring): today
+    ``missing-group-memberships``, an error naming the file the IdP format keeps memberships in.
+
+    ``paths`` (the ``--idp`` paths) name the file when the directory records no input.
+    """
+    idp = snapshot.idp
+    if not idp.users or any(g.member_user_ids or g.member_group_ids for g in idp.groups):
+        return []
+    uses = policy_group_uses(policy, snapshot.sigma)
+    if not uses:
+        return []
+    where = str(paths[0]) if paths else (str(Path(idp.inputs[0].path).parent) if idp.inputs else "")
+    wanted = MEMBERSHIP_FILES.get(idp.format.split("+")[0], "the group membership file(s)")
+    held = f"{len(idp.groups)} group(s) without members" if idp.groups else "no groups"
+    findings = Findings()
+    findings.error(
+        "missing-group-memberships", where, "", "",
+        f"the {idp.format or 'IdP'} export has {len(idp.users)} user(s) but {held}: {wanted} is missing, and "
+        f"the policy reads group memberships ({', '.join(uses)}); every account type and team would change on "
+        "that absence: add the file",
+    )
     return list(findings)

@@ -11,8 +11,10 @@ A saved API answer comes in one of three shapes, all accepted:
   in one array): paths ``$[p].entries[i]`` or ``$[p][i]``.
 
 When the last page still names a next page (``nextPage`` not null, an
-``@odata.nextLink``, a ``nextPageToken``), the export stopped early: warning
-``incomplete-pages``. A page whose record key holds something other than an
+``@odata.nextLink``, a ``nextPageToken``, an Okta ``link`` header value with
+``rel="next"``), the export stopped early:
+``incomplete-pages`` (a truncated input: the planner makes every action such a
+file could affect a blocking ``inputs.truncated`` item, :mod:`planner.rules.inputs`). A page whose record key holds something other than an
 array (``{"entries": "x"}``) is an ``unexpected-json-shape`` error at that key.
 Items that are not objects are ``invalid-record`` warnings, or errors with
 ``strict=True`` (the Sigma side, whose state cannot be guessed).
@@ -132,13 +134,23 @@ def batches(
 
     if last_page is not None:
         for key in next_keys:
-            if last_page.get(key):
+            if _names_next(last_page.get(key)):
                 findings.warning(
                     "incomplete-pages", path, base, key,
                     f"{what}: the last page still has {key} set; the export may be missing later pages",
                 )
                 break
     return out
+
+
+def _names_next(value: Any) -> bool:
+    """Whether a page's continuation value names a next page: any non-empty token, or for a saved
+    ``Link`` header (Okta, RFC 8288) a ``rel="next"`` entry."""
+    if isinstance(value, str) and "rel=" in value:
+        return any('rel="next"' in part or "rel=next" in part for part in value.split(","))
+    if isinstance(value, list):
+        return any(_names_next(v) for v in value)
+    return bool(value)
 
 
 def objects(items: list, prefix: str, path: Path, findings: Findings, what: str,

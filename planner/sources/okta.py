@@ -62,6 +62,11 @@ STATUS_LABELS = {
 }
 _PROFILE_CORE = ("login", "email", "secondEmail", "firstName", "lastName", "displayName")
 _TOP_LEVEL = ("created", "activated", "statusChanged", "lastUpdated", "passwordChanged")
+OKTA_PAGE_LIMIT = 200
+"""Okta's default ``limit`` of ``GET /api/v1/users`` (formats.md §2a): a users file of exactly this
+many records is one full page whose next pages were not saved."""
+_OKTA_NEXT = ("link", "Link")
+"""Where a saved Okta page keeps its ``Link`` header (``<...after=...>; rel="next"``)."""
 
 
 def okta_active(status: str | None) -> bool | None:
@@ -149,7 +154,14 @@ def _users(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
         return
     file = str(path)
     count = 0
-    for rec, where in records(data, path, findings, page_keys=("users",), what="Okta users file"):
+    if isinstance(data, list) and len(data) == OKTA_PAGE_LIMIT and all(rec.__class__ is dict for rec in data):
+        findings.warning(
+            "incomplete-pages", file, "$", "",
+            f"Okta users file: exactly {OKTA_PAGE_LIMIT} users, one full page of GET /api/v1/users (limit "
+            f"{OKTA_PAGE_LIMIT} by default): the next pages (Link: rel=\"next\") are probably missing",
+        )
+    for rec, where in records(data, path, findings, page_keys=("users",), next_keys=_OKTA_NEXT,
+                              what="Okta users file"):
         user = user_from_okta(rec, SourceRef(file, where), findings)
         if user is not None:
             if is_excel_mangled(user.id):
@@ -166,7 +178,8 @@ def _groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
         return
     file = str(path)
     count = 0
-    for rec, where in records(data, path, findings, page_keys=("groups",), what="Okta groups file"):
+    for rec, where in records(data, path, findings, page_keys=("groups",), next_keys=_OKTA_NEXT,
+                              what="Okta groups file"):
         group_id = as_id(rec.get("id"))
         if not group_id:
             findings.warning("missing-id", file, where, "id", "Okta group has no id; skipped")
@@ -197,7 +210,7 @@ def _members(
         return len(ids)
     count = 0
     known = builder.users
-    for prefix, items in batches(answer, path, findings, page_keys=("users",),
+    for prefix, items in batches(answer, path, findings, page_keys=("users",), next_keys=_OKTA_NEXT,
                                  what=f"Okta members of group {group_key}", base=base):
         users = objects(items, prefix, path, findings, f"Okta members of group {group_key}")
         ids = [u.get("id") for u in users]

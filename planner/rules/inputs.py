@@ -1,0 +1,79 @@
+"""Truncated inputs: every action a truncated export could affect is a blocking item (issue 14 C.6).
+
+A saved export that still names a next page (Graph ``@odata.nextLink``, Okta
+``Link: rel="next"``, Google ``nextPageToken``, Sigma ``nextPage``) or an Okta
+users file of exactly one full API page (200 users) is reported by the loaders
+as an ``incomplete-pages`` finding (:mod:`planner.sources.envelopes`,
+:mod:`planner.sources.okta`). The pages that were not saved may hold the people
+and memberships the plan would act on: a member "not in the IdP" may be on page
+two, a team member "not in the group" may be in its missing members, a user
+whose group was not seen would get the default account type.
+
+So, one shared guard for every rule family rather than a case per rule: each
+action of a kind such a file can affect (:data:`AFFECTED`: deactivation, guest
+disable, SCIM deactivation, team-member removal, account-type change) gets a
+blocking ``inputs.truncated`` item keyed by the action id, naming the action and
+the truncated file(s). No policy switch accepts a truncated export: the
+resolution is to export the file again, every page.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from ..model import Action, ActionKind, Finding, ReviewItem
+from . import make_review
+
+TRUNCATION_CODES = frozenset({"incomplete-pages"})
+"""Finding codes that mark an input file as truncated."""
+
+AFFECTED = (
+    ActionKind.MEMBERS_DEACTIVATE,
+    ActionKind.MEMBERS_DISABLE_GUEST,
+    ActionKind.SCIM_DEACTIVATE_USER,
+    ActionKind.TEAMS_REMOVE_MEMBER,
+    ActionKind.SCIM_SET_ACCOUNT_TYPE,
+)
+"""Action kinds a missing part of an export can make wrong: they act on someone not seen, or not seen whole."""
+
+
+def truncated(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The findings that mark an input file as truncated (:data:`TRUNCATION_CODES`), in input order."""
+    return tuple(f for f in findings if f.code in TRUNCATION_CODES)
+
+
+def _where(finding: Finding) -> str:
+    return f"{finding.file}:{finding.location}" if finding.location else finding.file
+
+
+def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> list[ReviewItem]:
+    """One blocking ``inputs.truncated`` item per action of :data:`AFFECTED` kinds when an input is truncated.
+
+    :param findings: the snapshot's findings (both sides); only :func:`truncated` ones count.
+    :param actions: the plan's actions.
+    :returns: ``[]`` when no input is truncated; else items with id ``inputs.truncated:<action id>``,
+        subject the action's target plus ``actionId`` and ``kind``, evidence the truncated files.
+    """
+    marks = truncated(findings)
+    if not marks:
+        return []
+    files = sorted({m.file for m in marks})
+    evidence = {"truncated": [{"file": m.file, "location": m.location, "field": m.field, "message": m.message}
+                              for m in marks]}
+    named = "; ".join(f"{_where(m)}: {m.message}" for m in marks)
+    resolution = ("# no policy setting accepts a truncated export: export again, every page, of\n"
+                  + "".join(f"#   {f}\n" for f in files) + "# then plan again\n")
+    items = []
+    for action in actions:
+        if action.kind not in AFFECTED:
+            continue
+        items.append(make_review(
+            "inputs.truncated", action.id, blocking=True,
+            subject={**action.target, "actionId": action.id, "kind": action.kind.value},
+            message=(f"{action.kind.value} ({action.reason}) rests on a truncated export, whose missing part may "
+                     f"change it: {named}"),
+            rule="inputs.truncated",
+            evidence=evidence,
+            resolution=resolution,
+        ))
+    return items

@@ -1,0 +1,200 @@
+"""Issue 14 C.6 (loaders) and C.7: a truncated export makes every action it could affect a blocking item;
+an IdP export without its group memberships stops check and plan when the policy reads groups.
+
+Small literal exports: the Sigma side is tests/fixtures/sandbox_seed (9 people, 3 teams).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.cli import main
+from planner.model import Severity
+from planner.planfile import read_plan
+from planner.sources import load_idp
+
+SIGMA = Path(__file__).resolve().parent / "fixtures" / "sandbox_seed"
+NEXT_LINK = ('<https://acme.okta.com/api/v1/users?limit=3>; rel="self", '
+             '<https://acme.okta.com/api/v1/users?after=00u3&limit=3>; rel="next"')
+POLICY = """\
+version: 1
+organization:
+  scim_setup_admin: ada.admin@example.com
+  api_credential_owner: ada.admin@example.com
+  document_owner: ada.admin@example.com
+unmatched:
+  action: deactivate
+guards:
+  thresholds: {deactivations: null, team_member_removals: null}
+  min_idp_users: 1
+  max_shrink_percent: 100
+"""
+
+
+def okta_user(n: int, email: str) -> dict:
+    return {"id": f"00u{n}", "status": "ACTIVE", "profile": {"login": email, "email": email}}
+
+
+PEOPLE = [okta_user(1, "ada.admin@example.com"), okta_user(2, "ben.builder@example.com"),
+          okta_user(3, "cleo.viewer@example.com")]
+
+
+def okta_export(root: Path, users, *, members: dict | None = {"00g1": [{"id": "00u1"}, {"id": "00u2"}]}) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "users.json").write_text(json.dumps(users), encoding="utf-8")
+    (root / "groups.json").write_text(json.dumps([{"id": "00g1", "type": "OKTA_GROUP", "objectClass": [
+        "okta:user_group"], "profile": {"name": "Finance Analysts"}}]), encoding="utf-8")
+    if members is not None:
+        (root / "group_members.json").write_text(json.dumps(members), encoding="utf-8")
+    return root
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def truncation(findings) -> list[tuple]:
+    return [(f.severity, f.code, Path(f.file).name, f.location, f.field, f.message)
+            for f in findings if f.code == "incomplete-pages"]
+
+
+# --------------------------------------------------------------------------- the loaders see truncation
+
+
+def test_a_saved_okta_page_with_link_rel_next_is_truncated(tmp_path):
+    _, findings = load_idp(okta_export(tmp_path, {"users": PEOPLE, "link": NEXT_LINK}), "okta-api")
+    assert truncation(findings) == [
+        (Severity.WARNING, "incomplete-pages", "users.json", "$", "link",
+         "Okta users file: the last page still has link set; the export may be missing later pages")]
+
+
+def test_a_link_with_only_rel_self_is_complete(tmp_path):
+    users = {"users": PEOPLE, "link": '<https://acme.okta.com/api/v1/users?limit=3>; rel="self"'}
+    _, findings = load_idp(okta_export(tmp_path, users), "okta-api")
+    assert truncation(findings) == []
+
+
+@pytest.mark.parametrize("count, truncated", [(200, True), (199, False), (201, False)])
+def test_an_okta_users_file_of_exactly_one_full_page_is_truncated(tmp_path, count, truncated):
+    users = [okta_user(n, f"user{n}@example.com") for n in range(count)]
+    _, findings = load_idp(okta_export(tmp_path, users, members={}), "okta-api")
+    assert truncation(findings) == ([
+        (Severity.WARNING, "incomplete-pages", "users.json", "$", "",
+         'Okta users file: exactly 200 users, one full page of GET /api/v1/users (limit 200 by default): the '
+         'next pages (Link: rel="next") are probably missing')] if truncated else [])
+
+
+def test_a_graph_users_file_still_carrying_odata_next_link_is_truncated(tmp_path):
+    (tmp_path / "users.json").write_text(json.dumps({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
+        "value": [{"id": "u1", "userPrincipalName": "a@example.com", "accountEnabled": True}],
+        "@odata.nextLink": "https://graph.microsoft.com/v1.0/users?$skiptoken=X"}), encoding="utf-8")
+    _, findings = load_idp(tmp_path / "users.json", "entra-graph")
+    assert truncation(findings) == [
+        (Severity.WARNING, "incomplete-pages", "users.json", "$", "@odata.nextLink",
+         "Graph users file: the last page still has @odata.nextLink set; the export may be missing later pages")]
+
+
+# --------------------------------------------------------------------------- the plan blocks what they affect
+
+
+def plan(capsys, tmp_path, idp: Path) -> tuple[int, str, object]:
+    (tmp_path / "policy.yaml").write_text(POLICY, encoding="utf-8")
+    out = tmp_path / "plan.json"
+    code, _, err = run(capsys, "plan", "--sigma", str(SIGMA), "--idp", str(idp), "--policy",
+                       str(tmp_path / "policy.yaml"), "--out", str(out), "--detailed-exitcode")
+    return code, err, (read_plan(out) if out.exists() else None)
+
+
+def test_every_action_a_truncated_users_file_could_affect_is_a_blocking_item(capsys, tmp_path):
+    idp = okta_export(tmp_path / "okta", {"users": PEOPLE, "link": NEXT_LINK})
+    code, _, result = plan(capsys, tmp_path, idp)
+    assert code == 2
+    affected = ["members.deactivate:Dn7OBrienDn7OBrienDn7OBrienDn",
+                "members.deactivate:Sm3StewardSm3StewardSm3Stewar",
+                "members.disable_guest:Gw8GuestGw8GuestGw8GuestGw8Gu",
+                "teams.remove_member:88858466-5299-4425-95c0-000000000001:Dn7OBrienDn7OBrienDn7OBrienDn",
+                "teams.remove_member:88858466-5299-4425-95c0-000000000001:Gw8GuestGw8GuestGw8GuestGw8Gu"]
+    assert sorted(a.id for a in result.actions if a.kind.value in (
+        "members.deactivate", "members.disable_guest", "teams.remove_member", "scim.set_account_type",
+        "scim.deactivate_user")) == affected
+    items = {i.id: i for i in result.review_items if i.code == "inputs.truncated"}
+    assert sorted(items) == [f"inputs.truncated:{a}" for a in affected]
+    assert all(i.blocking for i in items.values())
+    item = items["inputs.truncated:members.deactivate:Sm3StewardSm3StewardSm3Stewar"]
+    users = idp / "users.json"
+    assert item.message == (
+        "members.deactivate (deactivate: no IdP user matches this member; documents go to ada.admin@example.com) "
+        "rests on a truncated export, whose "
+        f"missing part may change it: {users}:$: Okta users file: the last page still has link set; the export "
+        "may be missing later pages")
+    assert item.subject == {"memberId": "Sm3StewardSm3StewardSm3Stewar", "email": "sam.steward@example.com",
+                            "actionId": "members.deactivate:Sm3StewardSm3StewardSm3Stewar",
+                            "kind": "members.deactivate"}
+    assert item.resolution == ("# no policy setting accepts a truncated export: export again, every page, of\n"
+                               f"#   {users}\n# then plan again\n")
+
+
+def test_a_complete_export_has_no_truncation_item(capsys, tmp_path):
+    code, _, result = plan(capsys, tmp_path, okta_export(tmp_path / "okta", PEOPLE))
+    assert code == 2
+    assert [i for i in result.review_items if i.code == "inputs.truncated"] == []
+
+
+# --------------------------------------------------------------------------- C.7 missing group memberships
+
+
+def test_users_without_group_memberships_stop_check_and_plan_naming_the_missing_file(capsys, tmp_path):
+    idp = okta_export(tmp_path / "okta", PEOPLE, members=None)
+    message = (f"{idp}: the okta-api export has 3 user(s) but 1 group(s) without members: group_members.json "
+               "({groupId: [users]}: the answers of GET /api/v1/groups/{id}/users) is missing, and the policy reads "
+               "group memberships (teams.rules); every account type and team would change on that absence: add "
+               "the file (missing-group-memberships)")
+    code, out, _ = run(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp))
+    assert code == 1
+    assert "(missing-group-memberships)" in out
+    code, out, _ = run(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp), "--json")
+    assert code == 1
+    assert [f"{f['file']}: {f['message']} ({f['code']})" for f in json.loads(out)["findings"]
+            if f["severity"] == "error"] == [message]
+    code, err, result = plan(capsys, tmp_path, idp)
+    assert code == 1 and result is None
+    assert err == (f"sigma-migrate: error: the inputs have 1 error(s), first: error: {message}; run "
+                   "`sigma-migrate check` to list every finding\n")
+
+
+def test_entra_csv_without_group_member_files_names_them(capsys, tmp_path):
+    root = tmp_path / "entra"
+    root.mkdir()
+    (root / "users.csv").write_text("id,userPrincipalName,accountEnabled\nu1,ada.admin@example.com,True\n",
+                                    encoding="utf-8")
+    (tmp_path / "policy.yaml").write_text(
+        "version: 1\naccount_types:\n  group_map: {Sigma Admins: Admin}\n  precedence: [Admin]\n"
+        "teams:\n  rules: []\n", encoding="utf-8")
+    code, out, _ = run(capsys, "check", "--sigma", str(SIGMA), "--idp", str(root), "--policy",
+                       str(tmp_path / "policy.yaml"), "--json")
+    assert code == 1
+    errors = [f for f in json.loads(out)["findings"] if f["severity"] == "error"]
+    assert [(e["code"], e["file"], e["message"]) for e in errors] == [(
+        "missing-group-memberships", str(root),
+        "the entra-csv export has 1 user(s) but no groups: group_members/<group name>.csv (Groups > Members > "
+        "Download members, one file per group) is missing, and the policy reads group memberships "
+        "(account_types.group_map); every account type and team would change on that absence: add the file")]
+
+
+def test_a_policy_that_reads_no_group_needs_no_membership_file(capsys, tmp_path):
+    idp = okta_export(tmp_path / "okta", PEOPLE, members=None)
+    (tmp_path / "policy.yaml").write_text("version: 1\nteams:\n  rules: []\n", encoding="utf-8")
+    code, out, _ = run(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp), "--policy",
+                       str(tmp_path / "policy.yaml"), "--json")
+    assert code == 0
+    assert [f["code"] for f in json.loads(out)["findings"] if f["severity"] == "error"] == []
