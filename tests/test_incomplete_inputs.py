@@ -118,7 +118,7 @@ def plan(capsys, tmp_path, idp: Path) -> tuple[int, str, object]:
 def test_every_action_a_truncated_users_file_could_affect_is_a_blocking_item(capsys, tmp_path):
     idp = okta_export(tmp_path / "okta", {"users": PEOPLE, "link": NEXT_LINK})
     code, _, result = plan(capsys, tmp_path, idp)
-    assert code == 2
+    assert code == 3   # --detailed-exitcode: changes, blocked by review items
     affected = ["members.deactivate:Dn7OBrienDn7OBrienDn7OBrienDn",
                 "members.deactivate:Sm3StewardSm3StewardSm3Stewar",
                 "members.disable_guest:Gw8GuestGw8GuestGw8GuestGw8Gu",
