@@ -43,11 +43,12 @@ from typing import Any, Iterable, Sequence
 from rich import box
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from .model import Finding, Severity, Snapshot
 from .sources import load_snapshot
 from .sources.files import gc_paused
+from .terminal import SafeText as Text
+from .terminal import printable_json
 from .validation import nesting
 
 MAX_SHOWN_PER_CODE = 20
@@ -108,7 +109,8 @@ def run(
     with gc_paused():
         result = run_check(sigma_dir, idp_paths, idp_format, policy_path)
         if as_json:
-            console.file.write(json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str) + "\n")
+            document = json.dumps(to_json(result), indent=2, ensure_ascii=False, default=str)
+            console.file.write(printable_json(document) + "\n")
         else:
             render(result, console)
         code = exit_code(result)
@@ -230,7 +232,7 @@ def to_json(result: CheckResult) -> dict[str, Any]:
 
 
 def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for i, name in enumerate(columns):
         table.add_column(name, justify="left" if i == 0 else "right")
     return table
@@ -279,11 +281,12 @@ def _render_summary(result: CheckResult, console: Console) -> None:
         t.add_row(Text(name), str(c["active"]), str(c["archived"]), str(c["inactive"]), str(c["total"]))
     t.add_row(Text("all people", style="bold"), str(sm["active"]), str(sm["archived"]), str(sm["inactive"]),
               str(sm["people"]))
-    t.caption = (f"{sm['people']} people + {sm['system']} system member(s) (scheduler robot, never counted "
+    caption = (f"{sm['people']} people + {sm['system']} system member(s) (scheduler robot, never counted "
                  "as a person)")
     known = s["sigma"]["account_types"]
     if known is not None:
-        t.caption += f"; account types of the org: {', '.join(known) or '(none)'}"
+        caption += f"; account types of the org: {', '.join(known) or '(none)'}"
+    t.caption = Text(caption)
     t.caption_justify = "left"
     console.print(t)
 

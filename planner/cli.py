@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .errors import UserError
+from .terminal import first_unprintable, printable, printable_json, printable_lines
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,10 +88,10 @@ def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | N
     if warnings:
         click.echo(f"{warnings} loader warning(s): `sigma-migrate check` lists them", err=True)
     for line in summary_lines(plan):
-        click.echo(line)
-    click.echo(f"Plan written to {out} ({digest})")
+        click.echo(printable(line))
+    click.echo(printable(f"Plan written to {out} ({digest})"))
     if report_out:
-        click.echo(f"Report: {report_out}")
+        click.echo(printable(f"Report: {report_out}"))
     if detailed_exitcode:
         from .show import detailed_exit_code
 
@@ -116,10 +117,10 @@ def diff_command(old_file: str, new_file: str, as_json: bool) -> None:
 
     found = diff_plans(read_plan(old_file), read_plan(new_file))
     if as_json:
-        click.echo(_json.dumps(found.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(printable_json(_json.dumps(found.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)))
     else:
         for line in diff_lines(found):
-            click.echo(line)
+            click.echo(printable(line))
 
 
 @cli.command("schema")
@@ -154,10 +155,10 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
         from .selection import select, wave_lines
 
         for line in wave_lines(plan, select(plan, only, limit)):
-            click.echo(line)
+            click.echo(printable(line))
         return
     if as_json:
-        click.echo(plan_bytes(plan).decode("utf-8"), nl=False)
+        click.echo(printable_json(plan_bytes(plan).decode("utf-8")), nl=False)
     else:
         print_plan(plan)
 
@@ -198,29 +199,28 @@ def report_command(plan_file: str, out: str, csv_out: str | None, only: tuple[st
         outputs.write_text(out, render_html(plan, wave=wave))
         if csv_out:
             outputs.write_text(csv_out, actions_csv(plan), encoding="utf-8-sig")  # BOM: Excel reads accents
-    click.echo(f"Report: {out}")
+    click.echo(printable(f"Report: {out}"))
     if csv_out:
-        click.echo(f"Actions CSV: {csv_out}")
-    click.echo(report_headline(plan))
+        click.echo(printable(f"Actions CSV: {csv_out}"))
+    click.echo(printable(report_headline(plan)))
 
 
 # --------------------------------------------------------------------------- approve / apply / demo (issue 6)
 
 
 class OneLine(click.ParamType):
-    """A text value of one line: control characters (newline, tab, ESC, ...), line/paragraph
-    separators and bidirectional overrides are refused, so a recorded name cannot fake more lines."""
+    """A text value of one line: the characters :func:`planner.terminal.printable` escapes (control
+    characters, line/paragraph separators, bidirectional formatting) are refused, so a recorded name
+    cannot fake more lines or reorder what a terminal shows."""
 
     name = "text"
 
     def convert(self, value, param, ctx):  # noqa: ANN001 (click's signature)
-        import unicodedata
-
-        for i, ch in enumerate(str(value)):
-            bidi = 0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069
-            if bidi or unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
-                self.fail(f"contains the control character U+{ord(ch):04X} at position {i + 1}; give one line",
-                          param, ctx)
+        found = first_unprintable(str(value))
+        if found is not None:
+            i, ch = found
+            self.fail(f"contains the control character U+{ord(ch):04X} at position {i + 1}; give one line",
+                      param, ctx)
         return str(value)
 
 
@@ -242,8 +242,8 @@ def approve_command(plan_file: str, by: str, rest_base_url: str | None, scim_bas
     click.echo(f"Approval: {approval_path(plan_file)}")
     if approval.target is not None:
         hosts = ", ".join(u for u in (approval.target.rest_base_url, approval.target.scim_base_url) if u)
-        click.echo(f"For organization {approval.target.organization_id or '(none recorded)'}"
-                   f"{' at ' + hosts if hosts else ''}")
+        click.echo(printable(f"For organization {approval.target.organization_id or '(none recorded)'}"
+                             f"{' at ' + hosts if hosts else ''}"))
 
 
 @cli.command("apply")
@@ -299,15 +299,15 @@ def apply_command(
     )
     if dry_run:
         for line in dry_run_lines(plan_file, options):
-            click.echo(line)
+            click.echo(printable_lines(line))  # request bodies are indented JSON: keep our line breaks
         return
-    echo = (lambda line: click.echo(line, err=True)) if as_json else click.echo
-    report = apply_plan(plan_file, options, progress=make_progress(), echo=echo)
+    report = apply_plan(plan_file, options, progress=make_progress(),
+                        echo=lambda line: click.echo(printable(line), err=as_json))
     if as_json:
-        click.echo(_json.dumps(report.summary_dict(), indent=2, sort_keys=True))
+        click.echo(printable_json(_json.dumps(report.summary_dict(), indent=2, sort_keys=True)))
     else:
         for line in outcome_lines(report):
-            click.echo(line)
+            click.echo(printable(line))
     raise click.exceptions.Exit(report.exit_code)
 
 
@@ -334,14 +334,16 @@ def verify_command(plan_file: str, as_json: bool, rest_base_url: str | None, sci
     from .execute.apply import ApplyOptions
     from .execute.verify_plan import verify_lines, verify_plan
 
-    echo = (lambda line: click.echo(line, err=True)) if as_json else click.echo
+    def echo(line: str) -> None:
+        click.echo(printable(line), err=as_json)
+
     found = verify_plan(plan_file, ApplyOptions(rest_base_url=rest_base_url, scim_base_url=scim_base_url,
                                                 parallelism=parallelism), echo=echo)
     if as_json:
-        click.echo(_json.dumps(found.to_dict(), indent=2, sort_keys=True))
+        click.echo(printable_json(_json.dumps(found.to_dict(), indent=2, sort_keys=True)))
     else:
         for line in verify_lines(found):
-            click.echo(line)
+            click.echo(printable(line))
     raise click.exceptions.Exit(found.exit_code)
 
 
@@ -369,9 +371,9 @@ def undo_command(journal_file: str, out: str, plan_file: str | None) -> None:
         undo = build_undo_plan(journal_file, plan_file)
         with outputs.open(out) as fh:
             digest = dump_plan(undo, fh)
-    click.echo(str(undo.summary["text"]))
+    click.echo(printable(str(undo.summary["text"])))
     for item in undo.review_items[:20]:
-        click.echo(f"  {item.message}")
+        click.echo(printable(f"  {item.message}"))
     if len(undo.review_items) > 20:
         click.echo(f"  ... and {len(undo.review_items) - 20} more (`sigma-migrate show {out}` lists them all)")
     click.echo(f"Undo plan written to {out} ({digest}); review it with `sigma-migrate show {out}`")
@@ -385,10 +387,13 @@ def demo_command(workdir: str | None) -> None:
     from .execute.demo import run_demo
     from .output import output_directory
 
+    def echo(line: str) -> None:
+        click.echo(printable(line))
+
     if workdir is None:
-        raise click.exceptions.Exit(run_demo(None, echo=click.echo))
+        raise click.exceptions.Exit(run_demo(None, echo=echo))
     with output_directory(workdir):  # parent must exist; OSError naming a file -> one line
-        code = run_demo(workdir, echo=click.echo)
+        code = run_demo(workdir, echo=echo)
     raise click.exceptions.Exit(code)
 
 
@@ -527,13 +532,17 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
             scim_token=os.environ.get("SIGMA_SCIM_TOKEN") or None, scim_base_url=scim_base_url,
             progress=sys.stderr.isatty() if progress is None else progress,
         )
-    click.echo(
+    click.echo(printable(
         f"fetched {summary.members} members ({summary.archived} archived, {summary.inactive} inactive), "
         f"{summary.teams} teams, {summary.memberships} team memberships, {summary.account_types} account types"
         + (f", {summary.scim_users} SCIM users, {summary.scim_groups} SCIM groups"
            if summary.scim_users is not None else "")
         + f" into {out}"
-    )
+    ))
+
+
+ERROR_MESSAGE_LIMIT = 1000
+"""Characters of an error message at most (a 1 MB header echoed by a server is cut)."""
 
 
 @cli.command("fetch-idp")
@@ -569,8 +578,12 @@ def fetch_idp_command(idp: str, out_dir: str, base_url: str | None, login_url: s
 
 
 def _one_line(text: str) -> str:
-    """``text`` on one line (an error message must never span lines)."""
-    return " ".join(str(text).splitlines())
+    """An error message as printed: secrets redacted (:func:`planner.redaction.default_redactor`),
+    on one line, at most :data:`ERROR_MESSAGE_LIMIT` characters, made printable
+    (:func:`planner.terminal.printable`)."""
+    from .redaction import clip, default_redactor
+
+    return printable(clip(default_redactor()(str(text)), ERROR_MESSAGE_LIMIT))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -25,12 +25,17 @@ fetch with ``incomplete listing of members: 50 of 120 received``. 429 answers
 are retried after ``Retry-After``, capped as apply caps it
 (:attr:`planner.execute.retry.RetryPolicy.retry_after_cap`); 5xx and network
 errors a few times with backoff; a 401 re-mints the token once. The base URL must be https, except on a loopback host
-(the sandbox).
+(the sandbox), and is checked before any request (:func:`planner.httpio.check_base_url`).
+Each request has an overall deadline (:class:`planner.httpio.DeadlineTransport`);
+answers of the wrong shape (a token answer that is not an object with an
+``access_token``, a page without an ``entries`` array of objects, a SCIM
+ListResponse without ``Resources``) are a :class:`FetchError` naming the
+endpoint. Every message is redacted (:mod:`planner.redaction`): the client
+secret, the SCIM token and the minted access token never print.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import time
@@ -38,13 +43,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx2
 
+from . import httpio
 from .errors import UserError
 from .execute.retry import RetryPolicy, parse_retry_after
 from .listing import Listing
+from .redaction import Redactor, clip
 
 REGIONS: dict[str, str] = {
     "gcp-us": "https://api.sigmacomputing.com",
@@ -82,24 +89,13 @@ def region_base_url(name: str) -> str:
         raise FetchError(f"--region {name!r} is not one of {', '.join(REGIONS)}") from None
 
 
-def is_loopback(host: str) -> bool:
-    """True for ``localhost``, 127.0.0.0/8 and ``::1``."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+is_loopback = httpio.is_loopback_host
 
 
 def check_base_url(url: str, what: str = "--base-url") -> str:
-    """Return ``url`` without a trailing slash; https is required unless the host is loopback."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"{what} {url!r} is not an http(s) URL")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise FetchError(f"{what} {url!r} uses http; https is required except for loopback hosts")
-    return url.rstrip("/")
+    """Return ``url`` without a trailing slash, or :class:`FetchError` (:func:`planner.httpio.check_base_url`:
+    it must parse, be absolute http(s) without credentials, query or fragment, https unless loopback)."""
+    return httpio.check_base_url(url, what, FetchError)
 
 
 RETRY_AFTER_CAP = RetryPolicy().retry_after_cap
@@ -114,14 +110,23 @@ def _retry_after(response: httpx2.Response, default: float) -> float:
     return default if told is None else min(told, RETRY_AFTER_CAP)
 
 
-def _describe(response: httpx2.Response) -> str:
+def _describe(response: httpx2.Response, redact: Redactor) -> str:
+    """The error message of an answer, redacted, then cut to one line of at most 300 characters."""
     try:
         body = response.json()
-    except ValueError:
-        return response.text[:200]
+    except (ValueError, RecursionError):
+        return clip(redact(response.text[:65536]), 300)
     if isinstance(body, dict):
-        return str(body.get("message") or body.get("detail") or body)[:300]
-    return str(body)[:200]
+        return clip(redact(str(body.get("message") or body.get("detail") or body)[:65536]), 300)
+    return clip(redact(str(body)[:65536]), 300)
+
+
+def _kind(value: Any) -> str:
+    """The JSON type name of a decoded value (``object``, ``array``, ``string``, ...)."""
+    for kind, name in ((dict, "object"), (list, "array"), (str, "string"), (bool, "boolean")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else "number"
 
 
 class ApiReader:
@@ -132,7 +137,9 @@ class ApiReader:
         ``client_id``/``client_secret`` at ``{base_url}/v2/auth/token`` (REST).
     :param attempts: tries per request for 429 / 5xx / network errors.
     :param sleep: how to wait (tests pass a recorder).
-    :param transport: replaces the network transport (tests of answers no server gives).
+    :param transport: replaces the network transport (tests of answers no server gives);
+        default: a :class:`~planner.httpio.DeadlineTransport` of ``deadline`` seconds per request.
+    :param deadline: seconds one request may take at most, body included.
     """
 
     def __init__(
@@ -144,6 +151,7 @@ class ApiReader:
         token: str | None = None,
         attempts: int = 6,
         timeout: float = 60.0,
+        deadline: float = httpio.DEFAULT_DEADLINE,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx2.BaseTransport | None = None,
     ) -> None:
@@ -154,7 +162,9 @@ class ApiReader:
         self._static = token is not None
         self.attempts = attempts
         self.sleep = sleep
-        self.http = httpx2.Client(timeout=timeout, transport=transport)
+        self.redact = Redactor((token,))
+        self.redact.add_pair(client_id, client_secret)
+        self.http = httpx2.Client(timeout=timeout, transport=transport or httpio.DeadlineTransport(deadline))
 
     def close(self) -> None:
         self.http.close()
@@ -167,7 +177,8 @@ class ApiReader:
                 response = self.http.request(method, url, **kwargs)
             except httpx2.TransportError as exc:
                 if attempt == self.attempts:
-                    raise FetchError(f"{method} {url}: {exc.__class__.__name__}: {exc}") from None
+                    where = url[len(self.base_url):] if url.startswith(self.base_url) else url
+                    raise FetchError(clip(self.redact(f"{method} {where}: {exc.__class__.__name__}: {exc}"), 500)) from None
                 self.sleep(delay)
                 delay = min(delay * 2, 30.0)
                 continue
@@ -190,10 +201,20 @@ class ApiReader:
         )
         if response.status_code != 200:
             raise FetchError(
-                f"POST /v2/auth/token answered {response.status_code}: {_describe(response)} "
+                f"POST /v2/auth/token answered {response.status_code}: {_describe(response, self.redact)} "
                 "(check SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET and the region)"
             )
-        return str(response.json()["access_token"])
+        try:
+            body = response.json()
+        except (ValueError, RecursionError):
+            kind = clip(response.headers.get("content-type") or "no Content-Type", 60)
+            raise FetchError(f"POST /v2/auth/token answered 200 without JSON ({kind})") from None
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token.strip():
+            raise FetchError(f"POST /v2/auth/token answered 200 with a JSON {_kind(body)} "
+                             "without an access_token string")
+        self.redact.add(token)
+        return token
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET ``{base_url}{path}`` and return its JSON; a non-2xx answer is a :class:`FetchError`."""
@@ -208,10 +229,10 @@ class ApiReader:
                 continue
             break
         if response.status_code // 100 != 2:
-            raise FetchError(f"GET {path} answered {response.status_code}: {_describe(response)}")
+            raise FetchError(f"GET {path} answered {response.status_code}: {_describe(response, self.redact)}")
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise FetchError(f"GET {path} answered {response.status_code} without JSON") from None
 
     def pages(self, path: str, params: dict[str, Any], *, what: str, id_key: str,
@@ -237,12 +258,15 @@ class ApiReader:
                 query[cursor_param] = cursor
             body = self.get(path, query)
             if isinstance(body, list):
-                listing.add_page(body)
+                listing.add_page(_objects(body, path))
                 yield {"entries": listing.finish()}
                 return
             if not isinstance(body, dict) or not isinstance(body.get("entries"), list):
-                raise FetchError(f"GET {path}: expected {{entries: [...]}} or an array")
+                raise FetchError(f"GET {path}: expected {{entries: [...]}} or an array, got a JSON {_kind(body)}")
+            _objects(body["entries"], path)
             cursor = body.get(next_key)
+            if cursor is not None and not isinstance(cursor, str):
+                raise FetchError(f"GET {path}: {next_key} is a JSON {_kind(cursor)}, not a string")
             listing.add_page(body["entries"], cursor)
             if isinstance(body.get("total"), int) and not isinstance(body.get("total"), bool):
                 total = body["total"]
@@ -265,8 +289,14 @@ class ApiReader:
         start = 1
         while True:
             body = self.get(endpoint, {"startIndex": start, "count": SCIM_PAGE})
+            if not isinstance(body, dict):
+                raise FetchError(f"GET {endpoint}: expected a SCIM ListResponse object, got a JSON {_kind(body)}")
             page = body.get("Resources") or body.get("resources") or []
-            total = int(body.get("totalResults") or 0)
+            total = body.get("totalResults") or 0
+            if not isinstance(page, list) or isinstance(total, bool) or not isinstance(total, int):
+                raise FetchError(f"GET {endpoint}: ListResponse needs a Resources array and an integer "
+                                 f"totalResults (RFC 7644 §3.4.2), got {_kind(page)} and {_kind(total)}")
+            _objects(page, endpoint)
             more = bool(page) and len(listing.items) + len(page) < total
             listing.add_page(page, f"startIndex={start + len(page)}" if more else None)
             if not more:
@@ -278,6 +308,14 @@ def _entry_id(entry: Any, key: str) -> str | None:
     """The id of one list entry under ``key`` as a string, or ``None`` (not an object, no id)."""
     value = entry.get(key) if isinstance(entry, dict) else None
     return None if value is None else str(value)
+
+
+def _objects(entries: list[Any], path: str) -> list[dict[str, Any]]:
+    """``entries`` when each is a JSON object, else :class:`FetchError` naming the first other one."""
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise FetchError(f"GET {path}: entry {i + 1} is a JSON {_kind(entry)}, not an object")
+    return entries
 
 
 @dataclass(frozen=True)
@@ -371,7 +409,9 @@ def fetch_export(
 
             team_members: dict[str, dict[str, Any]] = {}
             task = bar.task("team members", total=len(teams))
-            for team in teams:
+            for n, team in enumerate(teams, 1):
+                if not isinstance(team.get("teamId"), str) or not team["teamId"]:
+                    raise FetchError(f"GET /v2.1/teams: team {n} has no teamId string; cannot read its members")
                 entries: list[dict[str, Any]] = []
                 path = f"/v2/teams/{quote(str(team['teamId']), safe='')}/members"
                 for page in rest.pages(path, {"limit": PAGE_LIMIT}, what=f"members of team {team['teamId']}",

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from rich.console import Console
-from rich.text import Text
+from .terminal import SafeText as Text
 
 from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, TeamRow
 

@@ -138,7 +138,7 @@ def test_missing_credentials_are_named(tmp_path, monkeypatch, capsys):
     code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(tmp_path / "o")], monkeypatch, capsys,
                               {"OKTA_API_TOKEN": "x", "OKTA_ORG_URL": "http://acme.okta.example"})
     assert stderr == ("sigma-migrate: error: Okta base URL 'http://acme.okta.example' uses http; https is required "
-                      "except for loopback hosts\n")
+                      "except for loopback hosts (127.0.0.1, ::1, localhost)\n")
 
 
 def test_a_next_link_to_another_host_is_refused(okta, monkeypatch):

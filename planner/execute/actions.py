@@ -39,6 +39,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+import pydantic
 from scim2_models import Email, Group, GroupMember, Name, PatchOp, PatchOperation
 
 from ..model import Action, ActionKind
@@ -264,7 +265,23 @@ def display_name_of(action: Action) -> str:
 
 
 def planned_user(action: Action) -> SigmaUser:
-    """The SCIM User to ``POST`` for a create/link action, built with scim2-models (RFC 7643 §4.1)."""
+    """The SCIM User to ``POST`` for a create/link action, built with scim2-models (RFC 7643 §4.1).
+
+    Raises :class:`ActionInputError` when scim2-models refuses a value (an email address
+    with a control character): that action fails, with the first reason, never a traceback.
+    """
+    try:
+        return _planned_user(action)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise ActionInputError(
+            f"action {action.id} ({action.kind.value}): the SCIM User cannot be built: "
+            f"{where + ': ' if where else ''}{first.get('msg', 'invalid value')}"
+        ) from None
+
+
+def _planned_user(action: Action) -> SigmaUser:
     after = dict(action.after or {})
     user_name = user_name_of(action)
     name = after.get("name") if isinstance(after.get("name"), Mapping) else {}

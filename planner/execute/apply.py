@@ -49,6 +49,7 @@ from typing import Any, Callable, Mapping
 import httpx2
 
 from .. import __version__
+from ..httpio import DEFAULT_DEADLINE
 from ..model import Action, Plan
 from ..planfile import read_plan
 from .actions import (
@@ -80,7 +81,7 @@ from .runner import (
     run_actions,
     unfinished,
 )
-from .scim_client import SigmaScimClient
+from .scim_client import SCIM_MEDIA_TYPE, SigmaScimClient
 from .stale import BULK_MEMBER_READS, check_stale, planned_creates, stale_message
 from .paths import PathSegmentError
 from .targets import (
@@ -126,6 +127,7 @@ class ApplyOptions:
     breaker_ratio: float = 0.5
     min_token_interval: float = 1.0
     timeout: float = 30.0
+    deadline: float = DEFAULT_DEADLINE  # seconds per whole request, body included (planner.httpio)
     max_rate: float | None = None
     transport: httpx2.BaseTransport | None = None
     environ: Mapping[str, str] | None = None
@@ -366,6 +368,7 @@ def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter
     creds = Credentials.from_env(options.environ)
     for secret in creds.secrets():
         redactor.add(secret)
+    redactor.add_pair(creds.client_id, creds.client_secret)
     rest = scim = None
     listener = retry_listener(counter)
     if "rest" in apis:
@@ -374,7 +377,8 @@ def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter
         rest = SigmaRestClient(
             targets.rest_base_url, client_id, client_secret,
             retry_policy=options.retry, transport=options.transport, timeout=options.timeout,
-            max_rate=options.max_rate, min_token_interval=options.min_token_interval, redactor=redactor,
+            deadline=options.deadline, max_rate=options.max_rate, min_token_interval=options.min_token_interval,
+            redactor=redactor,
         )
         rest.transport.listener = listener
     if "scim" in apis:
@@ -383,7 +387,7 @@ def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter
         scim = SigmaScimClient(
             targets.scim_base_url, token,
             retry_policy=options.retry, transport=options.transport, timeout=options.timeout,
-            max_rate=options.max_rate, redactor=redactor,
+            deadline=options.deadline, max_rate=options.max_rate, redactor=redactor,
         )
         scim.transport.listener = listener
     return Clients(rest=rest, scim=scim)
@@ -751,7 +755,7 @@ def _render(req: HttpRequest, targets: Targets) -> list[str]:
     base = targets.rest_base_url if req.api == "rest" else targets.scim_base_url
     out = [f"{req.method} {base}{req.path}", "Authorization: Bearer ***"]
     if req.body is not None:
-        out.append("Content-Type: application/json")
+        out.append(f"Content-Type: {SCIM_MEDIA_TYPE if req.api == 'scim' else 'application/json'}")
         out.append(json.dumps(req.body, indent=2, sort_keys=True, ensure_ascii=False))
     return out
 

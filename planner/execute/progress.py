@@ -4,7 +4,8 @@ Both receive the same events from :func:`planner.execute.runner.run_actions`.
 The bar shows finished/total, counts per state (done, failed, skipped) and an
 ETA; the log prints one line per finished action:
 ``2026-01-02T03:04:05.678Z done    scim.link_user  <action id>  <subject>  (written)``.
-Neither ever prints a secret (errors arrive redacted).
+Neither ever prints a secret (errors arrive redacted), nor a raw control character
+(:func:`planner.terminal.printable`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ..model import Action
+from ..terminal import printable
 from .journal import utc_now
 from .runner import ActionResult
 
@@ -67,7 +69,7 @@ class LogProgress:
 
     def _write(self, line: str) -> None:
         with self._lock:
-            self.stream.write(line + "\n")
+            self.stream.write(printable(line) + "\n")
             self.stream.flush()
 
 
@@ -103,7 +105,7 @@ class RichProgress:
             self._progress.update(self._task, advance=1, **self.counts)
         if result.state == "failed":
             self._progress.console.print(
-                f"[red]failed[/] {action.kind.value} {escape(subject_of(action))}: {escape(result.error or '')}",
+                f"[red]failed[/] {action.kind.value} {escape(printable(subject_of(action)))}: {escape(printable(result.error or ''))}",
                 markup=True,
                 highlight=False,
             )

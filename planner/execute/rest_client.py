@@ -17,6 +17,13 @@ action: Sigma answers 403 for an object REST may not change (a SCIM-managed
 member, §5.3), not only for missing rights (those fail every action and open
 the circuit breaker).
 
+Every answer is checked for the shape its endpoint documents before it is
+used: a token answer that is an HTML page, ``[]`` or ``expires_in: "soon"``, a
+member that is not an object, a list page without an ``entries`` array, become
+an :class:`ApiError` naming the endpoint, never a traceback. Each request has an
+overall deadline (:class:`planner.httpio.DeadlineTransport`), and error bodies
+are redacted before they are cut (:mod:`planner.redaction`).
+
 Only the calls apply needs are here: whoami, members get/patch/list/list-by-email, teams
 list/get, team members list/patch (sigma-api.md §1.3, §2, §3).
 """
@@ -29,10 +36,11 @@ from typing import Any, Callable, Mapping
 
 import httpx2
 
+from ..httpio import DEFAULT_DEADLINE, DeadlineTransport
+from ..redaction import Redactor, clip
 from .errors import ApiError, AuthError
 from .paths import member_path, team_members_path, team_path
 from .retry import RetryPolicy, RetryTransport
-from .targets import Redactor
 
 TOKEN_PATH = "/v2/auth/token"
 
@@ -43,7 +51,9 @@ class SigmaRestClient:
     ``base_url`` is the API host (e.g. ``https://api.sigmacomputing.com`` or the
     sandbox's ``http://127.0.0.1:PORT``); paths start with ``/v2``.
     ``transport`` replaces the inner network transport (tests inject faults
-    there); retries always wrap it.
+    there; default: a :class:`~planner.httpio.DeadlineTransport` of ``deadline``
+    seconds per request); retries always wrap it. ``timeout`` bounds each network
+    operation, ``deadline`` each whole request.
     """
 
     def __init__(
@@ -55,6 +65,7 @@ class SigmaRestClient:
         retry_policy: RetryPolicy | None = None,
         transport: httpx2.BaseTransport | None = None,
         timeout: float = 30.0,
+        deadline: float = DEFAULT_DEADLINE,
         max_rate: float | None = None,
         min_token_interval: float = 1.0,
         redactor: Redactor | None = None,
@@ -64,9 +75,9 @@ class SigmaRestClient:
         self.base_url = base_url.rstrip("/")
         self._client_id = client_id
         self._client_secret = client_secret
-        self.redactor = redactor or Redactor((client_id, client_secret))
-        self.redactor.add(client_id)
-        self.redactor.add(client_secret)
+        self.redactor = redactor or Redactor()
+        self.redactor.add_pair(client_id, client_secret)
+        transport = transport or DeadlineTransport(deadline)
         self.transport = RetryTransport(transport, policy=retry_policy, sleep=sleep, max_rate=max_rate)
         self._http = httpx2.Client(base_url=self.base_url, transport=self.transport, timeout=timeout)
         self._lock = threading.Lock()
@@ -109,17 +120,37 @@ class SigmaRestClient:
         if response.status_code >= 300:
             message, code = _envelope(response)
             raise ApiError("rest", "POST", TOKEN_PATH, response.status_code, self.redactor(message), code)
-        body = response.json()
-        token = body.get("access_token")
-        if not token:
-            raise ApiError("rest", "POST", TOKEN_PATH, response.status_code, "token response has no access_token")
+        token, lifetime, refresh = self._token_answer(response)
         self.redactor.add(token)
-        self.redactor.add(body.get("refresh_token"))
-        lifetime = float(body.get("expires_in") or 3600)
+        self.redactor.add(refresh)
         margin = min(120.0, lifetime * 0.1)
         self._token = token
         self._expires_at = self._clock() + lifetime - margin
         self.tokens_minted += 1
+
+    def _token_answer(self, response: httpx2.Response) -> tuple[str, float, str | None]:
+        """``(access_token, expires_in seconds, refresh_token)`` of a 2xx token answer (RFC 6749 §5.1);
+        :class:`ApiError` when it is not a JSON object with a string ``access_token`` and, if given, a
+        positive number ``expires_in`` (default 3600 s). The token's value is never part of a message."""
+        def refuse(problem: str) -> ApiError:
+            return ApiError("rest", "POST", TOKEN_PATH, response.status_code, f"token answer {problem}")
+
+        body = _json_body(response)
+        if body is _NOT_JSON:
+            raise refuse(f"is not JSON ({_content_type(response)})")
+        if not isinstance(body, dict):
+            raise refuse(f"is a JSON {_json_kind(body)}, not an object")
+        token = body.get("access_token")
+        if not isinstance(token, str) or not token.strip():
+            self.redactor.add(token if isinstance(token, str) else None)
+            raise refuse("has no access_token string")
+        lifetime = body.get("expires_in", 3600)
+        if lifetime is None:
+            lifetime = 3600
+        if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or not 0 < lifetime < 10**9:
+            raise refuse(f"has expires_in {clip(repr(lifetime), 40)}, not a positive number of seconds")
+        refresh = body.get("refresh_token")
+        return token, float(lifetime), refresh if isinstance(refresh, str) else None
 
     def _current_token(self) -> str:
         with self._lock:
@@ -171,10 +202,11 @@ class SigmaRestClient:
             raise ApiError("rest", method, path, response.status_code, self.redactor(message), code)
         if not response.content:
             return None
-        try:
-            return response.json()
-        except ValueError:
-            raise ApiError("rest", method, path, response.status_code, "answer is not JSON") from None
+        body = _json_body(response)
+        if body is _NOT_JSON:
+            raise ApiError("rest", method, path, response.status_code,
+                           f"answer is not JSON ({_content_type(response)})")
+        return body
 
     def check_access(self) -> None:
         """Preflight: mint a token and make one cheap authenticated read (``GET /v2/members?limit=1``).
@@ -195,12 +227,15 @@ class SigmaRestClient:
     # ------------------------------------------------------------------ members (sigma-api.md §2)
 
     def get_member(self, member_id: str) -> dict[str, Any]:
-        """``GET /v2/members/{memberId}`` -> member object (§2.2)."""
-        return self.request("GET", member_path(member_id))
+        """``GET /v2/members/{memberId}`` -> member object (§2.2); :class:`ApiError` for another shape."""
+        path = member_path(member_id)
+        return _object(self.request("GET", path), "GET", path)
 
     def update_member(self, member_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """``PATCH /v2/members/{memberId}`` with ``body`` (§2.5) -> updated member."""
-        return self.request("PATCH", member_path(member_id), json=dict(body))
+        """``PATCH /v2/members/{memberId}`` with ``body`` (§2.5) -> updated member (``{}`` for an empty answer)."""
+        path = member_path(member_id)
+        answer = self.request("PATCH", path, json=dict(body))
+        return {} if answer is None else _object(answer, "PATCH", path)
 
     def list_members(self) -> list[dict[str, Any]]:
         """Every member, archived and inactive included, 1,000 per page (§2.3)."""
@@ -220,8 +255,9 @@ class SigmaRestClient:
         return self._paged("/v2/teams", {"limit": 1000})
 
     def get_team(self, team_id: str) -> dict[str, Any]:
-        """``GET /v2/teams/{teamId}`` -> team object (§3.2)."""
-        return self.request("GET", team_path(team_id))
+        """``GET /v2/teams/{teamId}`` -> team object (§3.2); :class:`ApiError` for another shape."""
+        path = team_path(team_id)
+        return _object(self.request("GET", path), "GET", path)
 
     def list_team_members(self, team_id: str) -> list[dict[str, Any]]:
         """``GET /v2/teams/{teamId}/members``, every page -> ``[{userId, isTeamAdmin, addedBy}]`` (§3.3)."""
@@ -234,7 +270,11 @@ class SigmaRestClient:
         )
 
     def _paged(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Follow ``nextPage`` cursors; accept a bare array (legacy, §2.3); stop on a repeated cursor (§7)."""
+        """Follow ``nextPage`` cursors; accept a bare array (legacy, §2.3); stop on a repeated cursor (§7).
+
+        :class:`ApiError` when a page is neither ``{"entries": [objects...], "nextPage": string|null}``
+        nor an array of objects.
+        """
         entries: list[dict[str, Any]] = []
         seen: set[str] = set()
         page: str | None = None
@@ -244,9 +284,14 @@ class SigmaRestClient:
                 query["page"] = page
             body = self.request("GET", path, params=query)
             if isinstance(body, list):
-                return body
-            entries.extend(body.get("entries") or [])
+                return _objects(body, path)
+            if not isinstance(body, dict) or not isinstance(body.get("entries", []), list):
+                raise ApiError("rest", "GET", path, 200,
+                               f"answer is a JSON {_json_kind(body)}, not a page {{entries: [...], nextPage}}")
+            entries.extend(_objects(body.get("entries") or [], path))
             page = body.get("nextPage")
+            if page is not None and not isinstance(page, str):
+                raise ApiError("rest", "GET", path, 200, f"nextPage is a JSON {_json_kind(page)}, not a string")
             if not page:
                 return entries
             if page in seen:
@@ -257,13 +302,62 @@ class SigmaRestClient:
         self._http.close()
 
 
-def _envelope(response: httpx2.Response) -> tuple[str, str]:
-    """``(message, code)`` from Sigma's error envelope, or the reason phrase."""
+ERROR_BODY_CHARS = 65536
+"""Characters of an error body kept for its message (redacted, then cut by :class:`ApiError`)."""
+
+_NOT_JSON = object()
+
+
+def _json_body(response: httpx2.Response) -> Any:
+    """The decoded JSON body, or ``_NOT_JSON`` (not JSON, not UTF-8, nested too deeply to decode)."""
     try:
-        body = response.json()
-    except ValueError:
-        return (response.text[:200] or response.reason_phrase or "error"), ""
+        return response.json()
+    except (ValueError, RecursionError):
+        return _NOT_JSON
+
+
+def _json_kind(value: Any) -> str:
+    """``object`` / ``array`` / ``string`` / ``number`` / ``boolean`` / ``null``: a JSON value's type name."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    return "null" if value is None else "number"
+
+
+def _content_type(response: httpx2.Response) -> str:
+    return clip(response.headers.get("content-type") or "no Content-Type", 60)
+
+
+def _object(body: Any, method: str, path: str) -> dict[str, Any]:
+    """``body`` when it is a JSON object, else :class:`ApiError` naming the endpoint."""
+    if not isinstance(body, dict):
+        raise ApiError("rest", method, path, 200, f"answer is a JSON {_json_kind(body)}, not an object")
+    return body
+
+
+def _objects(entries: list[Any], path: str) -> list[dict[str, Any]]:
+    """``entries`` when every one is a JSON object, else :class:`ApiError` naming the first other one."""
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ApiError("rest", "GET", path, 200, f"entry {i + 1} is a JSON {_json_kind(entry)}, not an object")
+    return entries
+
+
+def _envelope(response: httpx2.Response) -> tuple[str, str]:
+    """``(message, code)`` from Sigma's error envelope, or the start of the body, or the reason phrase.
+
+    Not cut to a short length here: callers redact first (:mod:`planner.redaction`), then
+    :class:`ApiError` cuts, so a cut cannot leave part of a secret unrecognised.
+    """
+    body = _json_body(response)
+    if body is _NOT_JSON:
+        return (response.text[:ERROR_BODY_CHARS] or response.reason_phrase or "error"), ""
     if isinstance(body, dict):
         message = body.get("message") or body.get("detail") or response.reason_phrase or "error"
-        return str(message), str(body.get("code") or "")
+        return str(message)[:ERROR_BODY_CHARS], str(body.get("code") or "")[:100]
     return response.reason_phrase or "error", ""

@@ -30,6 +30,8 @@ from typing import Callable
 
 import httpx2
 
+from ..httpio import DeadlineTransport
+
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 """Statuses worth another attempt: throttling and server-side failures."""
 
@@ -181,7 +183,8 @@ RetryListener = Callable[[httpx2.Request, "int | None", float], None]
 
 
 class RetryTransport(httpx2.BaseTransport):
-    """An httpx2 transport that retries 429/5xx/network errors around an inner transport.
+    """An httpx2 transport that retries 429/5xx/network errors around an inner transport
+    (default: :class:`planner.httpio.DeadlineTransport`, so each attempt has an overall deadline).
 
     The last answer (even a 5xx) is returned once ``policy.max_attempts`` is
     reached; the last network error is re-raised. 4xx other than 429 are
@@ -200,7 +203,7 @@ class RetryTransport(httpx2.BaseTransport):
         listener: RetryListener | None = None,
         max_rate: float | None = None,
     ):
-        self.inner = inner or httpx2.HTTPTransport()
+        self.inner = inner or DeadlineTransport()  # an overall deadline per request (planner.httpio)
         self.policy = policy or RetryPolicy()
         self.throttle = throttle or Throttle(clock=clock, sleep=sleep)
         self.limiter = RateLimiter(max_rate, clock=clock, sleep=sleep)

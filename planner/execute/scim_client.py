@@ -18,13 +18,21 @@ provisioning client sets (RFC 7643 §3.1); apply sends the IdP's id as ``externa
 :meth:`SigmaScimClient.find_user` / :meth:`~SigmaScimClient.find_group` answer
 provisioned resources unless ``listed=True``.
 
+Requests carry ``Content-Type: application/scim+json`` (with a body) and
+``Accept: application/scim+json``, the media type RFC 7644 §3.8 asks clients to
+send (:class:`ScimMediaClient`; scim2-client's httpx2 engine sends
+``application/json`` and ``*/*`` otherwise).
+
 Failures come out as :class:`planner.execute.errors.ApiError` (``AuthError``
-for 401); retries happen below, in :class:`RetryTransport`.
+for 401), error bodies redacted before they are cut; retries happen below, in
+:class:`RetryTransport`; each request has an overall deadline
+(:class:`planner.httpio.DeadlineTransport`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any, Iterator, Mapping
 
 import httpx2
@@ -45,12 +53,35 @@ from scim2_models import (
     User,
 )
 
+from ..httpio import DEFAULT_DEADLINE, DeadlineTransport
+from ..redaction import Redactor
 from .errors import ApiError, AuthError
 from .paths import scim_resource_path
 from .retry import RetryPolicy, RetryTransport
-from .targets import Redactor
 
 SIGMA_USER_SCHEMA = "urn:sigma:scim:schemas:extension:2.0:User"
+
+SCIM_MEDIA_TYPE = "application/scim+json"
+"""The SCIM media type (RFC 7644 §3.8, §8.1)."""
+
+ERROR_BODY_CHARS = 65536
+"""Characters of a non-SCIM error body kept for its message (redacted, then cut by :class:`ApiError`)."""
+
+
+class ScimMediaClient(SyncSCIMClient):
+    """scim2-client's httpx2 engine sending SCIM's media type (RFC 7644 §3.8): ``Accept:
+    application/scim+json`` on every request, and a JSON body as ``Content-Type:
+    application/scim+json`` (the engine would send ``application/json`` and ``*/*``)."""
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers["Accept"] = SCIM_MEDIA_TYPE
+        if kwargs.get("json") is not None:
+            body = json.dumps(kwargs.pop("json"), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            kwargs["content"] = body.encode("utf-8")
+            headers["Content-Type"] = SCIM_MEDIA_TYPE
+        kwargs.pop("json", None)
+        return super().request(method, url, headers=headers, **kwargs)
 
 
 class SigmaUserExtension(Extension):
@@ -106,6 +137,7 @@ class SigmaScimClient:
         retry_policy: RetryPolicy | None = None,
         transport: httpx2.BaseTransport | None = None,
         timeout: float = 30.0,
+        deadline: float = DEFAULT_DEADLINE,
         max_rate: float | None = None,
         redactor: Redactor | None = None,
         sleep: Any = None,
@@ -114,6 +146,7 @@ class SigmaScimClient:
         self.redactor = redactor or Redactor((token,))
         self.redactor.add(token)
         kwargs = {"sleep": sleep} if sleep is not None else {}
+        transport = transport or DeadlineTransport(deadline)
         self.transport = RetryTransport(transport, policy=retry_policy, max_rate=max_rate, **kwargs)
         self._http = httpx2.Client(
             base_url=self.base_url + "/",
@@ -125,7 +158,7 @@ class SigmaScimClient:
             models=[User, SigmaUserExtension, Group],
             resource_types=[ResourceType.from_resource(SigmaUser), ResourceType.from_resource(Group)],
         )
-        self._scim = SyncSCIMClient(self._http, provider=provider)
+        self._scim = ScimMediaClient(self._http, provider=provider)
 
     def check_access(self) -> None:
         """Preflight: one authenticated read, ``GET /Users?count=1`` (RFC 7644 §3.4.2.4).
@@ -236,8 +269,8 @@ def _describe(response: httpx2.Response) -> str:
     """The message of a non-SCIM error body (Sigma's REST envelope, a proxy page)."""
     try:
         body = response.json()
-    except ValueError:
-        return response.text[:200]
+    except (ValueError, RecursionError):
+        return response.text[:ERROR_BODY_CHARS]
     if isinstance(body, Mapping):
         return str(body.get("detail") or body.get("message") or "")
     return ""

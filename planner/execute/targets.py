@@ -7,20 +7,23 @@
 - Secrets come only from the environment (COMMON.md, design.md "Invariants"):
   ``SIGMA_CLIENT_ID`` / ``SIGMA_CLIENT_SECRET`` for REST v2 (sigma-api.md §1.1)
   and ``SIGMA_SCIM_TOKEN`` for SCIM (sigma-api.md §5.1).
-- :class:`Redactor` replaces every secret value with ``***`` in any text the
-  tool prints or stores (journal, result file, error messages): defence in
-  depth, since no code path should put a secret there in the first place.
+- :class:`planner.redaction.Redactor` (imported here for the clients) replaces
+  every secret value with ``***`` in any text the tool prints or stores (journal,
+  result file, error messages): defence in depth, since no code path should put
+  a secret there in the first place.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from .. import httpio
 from ..errors import UserError
+from ..httpio import is_loopback_host
+from ..redaction import Redactor
 
 ENV_CLIENT_ID = "SIGMA_CLIENT_ID"
 ENV_CLIENT_SECRET = "SIGMA_CLIENT_SECRET"
@@ -31,33 +34,14 @@ class TargetError(UserError):
     """A base URL or a credential is missing or unacceptable."""
 
 
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost``, ``127.0.0.0/8`` and ``::1``."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_base_url(url: str, what: str) -> str:
-    """Validate a base URL and return it without a trailing slash.
+    """Validate a base URL and return it without a trailing slash (:func:`planner.httpio.check_base_url`).
 
-    Raises :class:`TargetError` when it is not absolute, or is ``http`` to a
-    non-loopback host (tokens must never cross a network in clear text).
+    Raises :class:`TargetError` when it does not parse, is not absolute, carries
+    credentials, a query or a fragment, or is ``http`` to a non-loopback host
+    (tokens must never cross a network in clear text).
     """
-    parts = urlsplit(url.strip())
-    if parts.username or parts.password:
-        raise TargetError(f"{what} must not carry credentials; use the environment variables")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TargetError(f"{what} {url!r} is not an absolute http(s) URL")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise TargetError(
-            f"{what} {url!r} uses http; https is required except for loopback hosts (127.0.0.1, ::1, localhost)"
-        )
-    return url.strip().rstrip("/")
+    return httpio.check_base_url(url, what, TargetError)
 
 
 def same_base_url(a: str, b: str) -> bool:
@@ -139,29 +123,5 @@ class Credentials:
         return tuple(v for v in (self.client_id, self.client_secret, self.scim_token) if v)
 
 
-class Redactor:
-    """Replaces secret values (and bearer tokens minted at run time) with ``***``."""
-
-    def __init__(self, secrets: tuple[str, ...] = ()):
-        self._secrets: set[str] = {s for s in secrets if s}
-
-    def add(self, secret: str | None) -> None:
-        """Register a value learned at run time (an OAuth access token)."""
-        if secret:
-            self._secrets.add(secret)
-
-    def __call__(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, "***")
-        return text
-
-    def value(self, obj: Any) -> Any:
-        """Redact every string inside a JSON-like value."""
-        if isinstance(obj, str):
-            return self(obj)
-        if isinstance(obj, Mapping):
-            return {k: self.value(v) for k, v in obj.items()}
-        if isinstance(obj, (list, tuple)):
-            return [self.value(v) for v in obj]
-        return obj
+__all__ = ["Credentials", "Redactor", "TargetError", "Targets", "check_base_url", "is_loopback_host",
+           "resolve_targets"]

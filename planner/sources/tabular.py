@@ -42,7 +42,7 @@ import io
 import re
 import warnings
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -361,8 +361,16 @@ def parse_table(
     required: Sequence[str] = (),
     what: str = "CSV",
 ) -> Table | None:
-    """:func:`read_table` on an already decoded file."""
+    """:func:`read_table` on an already decoded file.
+
+    Line ends: ``\n`` and ``\r\n``; a file whose only line ends are ``\r`` (Excel's
+    "CSV (Macintosh)") is read with ``\r`` as the line end. A ``\r`` inside a line,
+    outside quotes, is a ``malformed-csv`` error at that line.
+    """
     path, text = tf.path, tf.text
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")
+        tf = replace(tf, text=text)
     pre = find_header(text)
     if pre.offset >= len(text):
         findings.error("empty-file", path, "", "", f"{what} has no header line")
@@ -371,8 +379,12 @@ def parse_table(
     nl = body.find("\n")
     header_text = body if nl < 0 else body[:nl]
     delimiter = pre.sep if pre.sep in DELIMITERS else sniff_delimiter(header_text)
-    headers = [h.strip() for h in next(csv.reader([header_text.rstrip("\r")], delimiter=delimiter))]
     where = f"line {pre.header_line}"
+    try:
+        headers = [h.strip() for h in next(csv.reader([header_text.rstrip("\r")], delimiter=delimiter))]
+    except csv.Error as exc:
+        findings.error("malformed-csv", path, where, "", f"{what}: header line: {_csv_problem(exc)}")
+        return None
 
     keys = [header_key(h) for h in headers]
     dupes = [k for k, n in Counter(k for k in keys if k).items() if n > 1]
@@ -541,6 +553,13 @@ def _has_short_rows(body: str, frame: pd.DataFrame, delimiter: str, width: int) 
     return any(len(row) < width for row in csv.reader(quoted, delimiter=delimiter))
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    """A reader's words for a ``csv.Error`` of the row starting at the line named with it."""
+    if "new-line character" in str(exc):
+        return "a carriage return (\\r) inside the line, outside quotes (a damaged line end?)"
+    return f"{exc} (unterminated or misplaced quote in the row starting here)"
+
+
 def _parse_slow(
     tf: TextFile, body: str, header_line: int, delimiter: str, headers: list[str],
     findings: Findings, what: str,
@@ -586,10 +605,7 @@ def _parse_slow(
             lines.append(start + offset)
             start = reader.line_num + 1
     except csv.Error as exc:
-        findings.error(
-            "malformed-csv", tf.path, f"line {start + offset}", "",
-            f"{what}: {exc} (unterminated or misplaced quote in the row starting here)",
-        )
+        findings.error("malformed-csv", tf.path, f"line {start + offset}", "", f"{what}: {_csv_problem(exc)}")
         return None
     if rows:
         return [list(col) for col in zip(*rows)], lines

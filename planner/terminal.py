@@ -1,0 +1,89 @@
+"""Text that is safe to put on a terminal: one function for every value that came from an export.
+
+Names, emails and team names come from files an attacker may influence (an IdP
+display name, a CSV cell). Written raw to a terminal, ``ESC [2J`` clears the
+screen, an OSC 8 sequence (``ESC ]8;;http://other.host ESC \\``) makes a
+clickable link, ``U+202E`` reverses the rest of the line, a newline fakes an
+extra line of output. :func:`printable` escapes every such character
+*visibly* (``\\x1b``, ``\\u202e``, ``\\n``) so the reader sees that something odd
+is there:
+
+- C0 and C1 control characters and DEL (Unicode category ``Cc``): ESC, CSI,
+  BEL, CR, LF, TAB, ...;
+- line and paragraph separators (``Zl``, ``Zp``: U+2028, U+2029);
+- the bidirectional formatting characters of Unicode Standard Annex #9 §2
+  (embeddings, overrides, isolates and marks: U+202A-U+202E, U+2066-U+2069,
+  U+200E, U+200F, U+061C).
+
+Every command's terminal output goes through it (``show``, ``check``,
+``apply`` and its ``--dry-run``, progress lines, error messages); ``approve
+--by`` refuses such characters with :func:`first_unprintable`. JSON printed to a
+terminal (``--json``) goes through :func:`printable_json`, which writes the same
+characters as JSON escapes, so the document still parses to the same values.
+HTML (Jinja2 autoescape) and CSV files are written as they are: they are not
+terminals.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return _NAMED.get(ch) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def printable(text: str) -> str:
+    """``text`` with control, separator and bidi characters escaped visibly (module docstring).
+
+    ``printable("a\\x1b[2Jb")`` is ``"a\\\\x1b[2Jb"``; text without such characters is returned as is.
+    """
+    text = str(text)
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(lambda m: _escape(m.group()), text)
+
+
+def printable_lines(text: str) -> str:
+    """:func:`printable` on each line of ``text``, keeping the ``\\n`` between them (our own line breaks)."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))
+
+
+def first_unprintable(text: str) -> tuple[int, str] | None:
+    """``(position, character)`` of the first character :func:`printable` would escape, else ``None``."""
+    found = _UNSAFE.search(text)
+    return None if found is None else (found.start(), found.group())
+
+
+def printable_json(text: str) -> str:
+    """JSON text with the characters of :func:`printable` that JSON leaves raw (DEL, C1 controls,
+    U+2028/2029, bidi) written as ``\\uXXXX`` escapes: the same document, safe on a terminal.
+
+    JSON already escapes C0 controls inside strings, and outside strings only
+    whitespace may appear, so the escapes land inside strings (RFC 8259 §7).
+    """
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(lambda m: m.group() if m.group() in " \n\r\t" else f"\\u{ord(m.group()):04x}", text)
+
+
+class SafeText(Text):
+    """A rich :class:`~rich.text.Text` whose strings are made :func:`printable` as they are added.
+
+    Rich itself drops a few control characters (BEL, BS, CR, VT, FF) silently and
+    passes ESC through; this escapes them all, visibly. Strings are never read as
+    rich markup (``[link=...]`` in a name stays text).
+    """
+
+    def __init__(self, text: str = "", *args, **kwargs) -> None:  # noqa: ANN002, ANN003 (rich's signature)
+        super().__init__(printable(text), *args, **kwargs)
+
+    def append(self, text, style=None) -> "SafeText":  # noqa: ANN001 (rich's signature)
+        return super().append(printable(text) if isinstance(text, str) else text, style)

@@ -1,0 +1,73 @@
+"""Issue 12 item 4: every request has an overall deadline.
+
+httpx's timeouts are per network operation: a server trickling one byte every 0.2 s never trips
+a 5 s read timeout and keeps a request alive for as long as its body lasts. With the deadline the
+request fails after ~1 s, whatever the pace. The server is real (127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx2
+import pytest
+
+from planner.execute.errors import ApiError
+from planner.execute.rest_client import SigmaRestClient
+from planner.execute.retry import RetryPolicy
+from planner.execute.scim_client import SigmaScimClient
+from planner.fetch import ApiReader, FetchError
+from planner.httpio import DeadlineTransport
+
+from .misbehaving_server import Answer, MisbehavingServer, token_answer
+
+TRICKLE = Answer(200, {"entries": [{"memberId": f"m{i}"} for i in range(20)], "nextPage": None}, trickle=0.2)
+"""About 500 bytes at 5 bytes a second: 100 s if nothing stops it."""
+
+
+def test_a_trickled_rest_answer_fails_at_the_deadline():
+    with MisbehavingServer({("POST", "/v2/auth/token"): token_answer(),
+                            ("GET", "/v2/members"): TRICKLE}) as server:
+        client = SigmaRestClient(server.base_url, "client-1", "secret-123456", timeout=5.0, deadline=1.0,
+                                 retry_policy=RetryPolicy(max_attempts=2, backoff_base=0.01, backoff_cap=0.01))
+        started = time.monotonic()
+        with pytest.raises(ApiError) as failed:
+            client.list_members()
+        elapsed = time.monotonic() - started
+    assert str(failed.value) == ("REST GET /v2/members: network error: no complete answer within the 1 s deadline "
+                                 "of the request")
+    assert elapsed < 4.0  # two attempts of 1 s, not 100 s
+
+
+def test_a_trickled_scim_answer_fails_at_the_deadline():
+    with MisbehavingServer({("GET", "/scim/v2/Users"): Answer(200, {"totalResults": 0, "Resources": [],
+                                                                    "schemas": ["x"] * 20}, trickle=0.2)}) as server:
+        client = SigmaScimClient(server.base_url + "/scim/v2", "scim-123456", timeout=5.0, deadline=1.0,
+                                 retry_policy=RetryPolicy(max_attempts=1))
+        started = time.monotonic()
+        with pytest.raises(ApiError) as failed:
+            client.check_access()
+    assert failed.value.status is None
+    assert "no complete answer within the 1 s deadline of the request" in str(failed.value)
+    assert time.monotonic() - started < 3.0
+
+
+def test_fetch_gives_up_on_a_trickled_answer_at_the_deadline():
+    with MisbehavingServer({("POST", "/v2/auth/token"): token_answer(), ("GET", "/v2/accountTypes"): TRICKLE}) as srv:
+        reader = ApiReader(srv.base_url, client_id="client-1", client_secret="secret-123456", attempts=1,
+                           timeout=5.0, deadline=1.0)
+        started = time.monotonic()
+        with pytest.raises(FetchError) as failed:
+            reader.get("/v2/accountTypes")
+    assert str(failed.value) == ("GET /v2/accountTypes: ReadTimeout: no complete answer within the 1 s deadline "
+                                 "of the request")
+    assert time.monotonic() - started < 3.0
+
+
+def test_an_answer_within_the_deadline_is_read_whole_and_a_huge_one_is_refused():
+    body = {"entries": [{"memberId": "m1"}]}
+    with MisbehavingServer({("GET", "/ok"): Answer(200, body), ("GET", "/big"): Answer(200, b"x" * 5000)}) as srv:
+        with httpx2.Client(transport=DeadlineTransport(2.0, max_bytes=4096)) as http:
+            assert http.get(srv.base_url + "/ok").json() == body
+            with pytest.raises(httpx2.ReadError, match="answer larger than 0 MiB; not read"):
+                http.get(srv.base_url + "/big")

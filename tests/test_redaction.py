@@ -1,0 +1,151 @@
+"""Issue 12 item 1: one redaction function for every printed or written string.
+
+Unit cases pin each form a secret travels in; the end-to-end cases run ``fetch`` and
+``apply`` against a real server on 127.0.0.1 that quotes the request back in its errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import quote, quote_plus
+
+import pytest
+
+from planner.cli import main
+from planner.execute.apply import ApplyOptions, apply_plan
+from planner.execute.errors import ApiError
+from planner.execute.retry import RetryPolicy
+from planner.execute.scim_client import SigmaScimClient
+from planner.execute.targets import TargetError
+from planner.fetch import ApiReader, FetchError
+from planner.redaction import Redactor, default_redactor
+
+from .execute_support import write_test_plan
+from .misbehaving_server import Answer, MisbehavingServer, echo_request, token_answer
+
+CLIENT_ID = "client-7f3a9"
+SECRET = "s3cr/t+va=lue&42"  # percent-encoding and form encoding both change it
+TOKEN = "scim-TOKz-secret-value-0123456789"
+
+
+def test_every_form_of_a_registered_secret_is_replaced():
+    redact = Redactor()
+    redact.add_pair(CLIENT_ID, SECRET)
+    basic = base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
+    text = (f"raw {SECRET} url {quote(SECRET, safe='')} form {quote_plus(SECRET)} "
+            f"json {json.dumps({'s': SECRET})} basic-alone {basic}")
+    assert redact(text) == 'raw *** url *** form *** json {"s": "***"} basic-alone ***'
+
+
+def test_a_body_cut_in_the_middle_of_a_secret_loses_the_start_too():
+    redact = Redactor([TOKEN])
+    assert redact("unknown credential scim-TOKz-sec") == "unknown credential ***"
+    assert redact("unknown credential scim-TOKz-sec...") == "unknown credential ***..."
+    assert redact("the word scim alone stays") == "the word scim alone stays"
+
+
+def test_short_values_are_only_replaced_as_whole_words():
+    redact = Redactor(["a", "xyz1"])
+    assert redact("Connection refused (xyz12 is not xyz1)") == "Connection refused (xyz12 is not ***)"
+    assert redact("client_id=a&grant_type=client_credentials") == "client_id=***&grant_type=client_credentials"
+
+
+def test_credential_shapes_are_replaced_even_when_unknown():
+    redact = Redactor()
+    assert redact("GET http://ID:SECRET@host/v2 Authorization: Bearer abc.def-ghi") == (
+        "GET http://***@host/v2 Authorization: Bearer ***")
+    assert redact('{"access_token": "zzz", "expires_in": 3600}') == '{"access_token": "***", "expires_in": 3600}'
+    assert redact("SIGMA_SCIM_TOKEN=abc POST /v2/auth/token: 401") == "SIGMA_SCIM_TOKEN=*** POST /v2/auth/token: 401"
+
+
+def test_default_redactor_reads_every_credential_of_the_environment():
+    redact = default_redactor({"SIGMA_CLIENT_ID": CLIENT_ID, "SIGMA_CLIENT_SECRET": SECRET,
+                               "OKTA_API_TOKEN": "okta-token-123456", "HOME": "/root"})
+    assert redact(f"{CLIENT_ID} {SECRET} okta-token-123456 /root") == "*** *** *** /root"
+
+
+# --------------------------------------------------------------------------- fetch, end to end
+
+
+def run(argv, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+        raise SystemExit(0)
+    out, err = capsys.readouterr()
+    return done.value.code or 0, out, err
+
+
+def test_fetch_redacts_a_token_request_quoted_back_by_the_server(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SIGMA_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SIGMA_CLIENT_SECRET", SECRET)
+    with MisbehavingServer({("POST", "/v2/auth/token"): echo_request(400)}) as server:
+        code, out, err = run(["fetch", "--out", str(tmp_path / "x"), "--base-url", server.base_url], capsys)
+    assert code == 1
+    assert err == ("sigma-migrate: error: POST /v2/auth/token answered 400: bad request POST /v2/auth/token "
+                   "authorization= body=grant_type=client_credentials&client_id=***&client_secret=*** "
+                   "(check SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET and the region)\n")
+
+
+def test_fetch_redacts_the_scim_token_and_the_minted_token_quoted_raw():
+    def quote_token(method, path, headers, body):
+        return Answer(403, {"message": f"token {headers['authorization'].split()[-1]} may not read {path}"})
+
+    with MisbehavingServer({("POST", "/v2/auth/token"): token_answer("minted-0123456789"),
+                            ("GET", "/v2/accountTypes"): quote_token,
+                            ("GET", "/scim/v2/Users"): quote_token}) as server:
+        rest = ApiReader(server.base_url, client_id=CLIENT_ID, client_secret=SECRET, attempts=1)
+        with pytest.raises(FetchError) as rest_error:
+            rest.get("/v2/accountTypes")
+        scim = ApiReader(server.base_url + "/scim/v2", token=TOKEN, attempts=1)
+        with pytest.raises(FetchError) as scim_error:
+            scim.get("/Users")
+    assert str(rest_error.value) == "GET /v2/accountTypes answered 403: token *** may not read /v2/accountTypes"
+    assert str(scim_error.value) == "GET /Users answered 403: token *** may not read /scim/v2/Users"
+
+
+def test_a_secret_inside_a_base_url_never_prints(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("SIGMA_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SIGMA_CLIENT_SECRET", "topsecret-in-a-path")
+    code, _, err = run(["fetch", "--out", str(tmp_path / "x"),
+                        "--base-url", "http://api.example.com/topsecret-in-a-path"], capsys)
+    assert code == 1
+    assert err == ("sigma-migrate: error: --base-url 'http://api.example.com/***' uses http; https is required "
+                   "except for loopback hosts (127.0.0.1, ::1, localhost)\n")
+    code, _, err = run(["fetch", "--out", str(tmp_path / "x"), "--base-url", "http://ID:SECRET@127.0.0.1:9"],
+                       capsys)
+    assert err == ("sigma-migrate: error: --base-url 'http://***@127.0.0.1:9' must not carry credentials "
+                   "(user:password@); use the environment variables\n")
+
+
+# --------------------------------------------------------------------------- apply, end to end
+
+
+def test_apply_redacts_a_url_encoded_secret_in_the_token_error(tmp_path):
+    plan = write_test_plan(tmp_path)
+    environ = {"SIGMA_CLIENT_ID": CLIENT_ID, "SIGMA_CLIENT_SECRET": SECRET, "SIGMA_SCIM_TOKEN": TOKEN}
+    with MisbehavingServer({("POST", "/v2/auth/token"): echo_request(400)}) as server:
+        options = ApplyOptions(auto_approve=True, rest_base_url=server.base_url,
+                               scim_base_url=server.base_url + "/scim/v2", environ=environ,
+                               retry=RetryPolicy(max_attempts=1), write_html=False)
+        with pytest.raises(TargetError) as refused:
+            apply_plan(plan, options)
+    message = str(refused.value)
+    assert SECRET not in message and quote_plus(SECRET) not in message and CLIENT_ID not in message
+    assert message == (
+        f"SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET refused by the REST API at {server.base_url} "
+        "(POST /v2/auth/token: 400: token request refused (bad request POST /v2/auth/token authorization= "
+        "body=grant_type=client_credentials&client_id=***&client_secret=***)); "
+        "check SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET; nothing was written")
+
+
+def test_a_scim_error_quoting_the_bearer_token_is_redacted_before_it_is_cut():
+    long_echo = "x" * 485 + f" you sent {TOKEN}"  # the token straddles ApiError's 500-character cut
+
+    with MisbehavingServer({("GET", "/scim/v2/Users"): Answer(400, long_echo.encode(),
+                                                              {"Content-Type": "text/plain"})}) as server:
+        client = SigmaScimClient(server.base_url + "/scim/v2", TOKEN, retry_policy=RetryPolicy(max_attempts=1))
+        with pytest.raises(ApiError) as failed:
+            client.check_access()
+    assert "scim-TOK" not in str(failed.value)
+    assert str(failed.value).endswith("x you sent ***")
