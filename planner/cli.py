@@ -62,8 +62,10 @@ def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | 
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0: no changes; 2: changes, ready to approve; 3: changes blocked by review items "
               "(or failed guards); 1: error.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary (counts, pre-flight, what blocks approval) as JSON on stdout.")
 def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, policy_path: str | None,
-                 out: str, report_out: str | None, detailed_exitcode: bool) -> None:
+                 out: str, report_out: str | None, detailed_exitcode: bool, as_json: bool) -> None:
     """Match, decide and write a reviewed migration plan (nothing is changed in Sigma)."""
     from dataclasses import replace
 
@@ -87,11 +89,19 @@ def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | N
     warnings = sum(1 for f in snapshot.findings if f.severity.value == "warning")
     if warnings:
         click.echo(f"{warnings} loader warning(s): `sigma-migrate check` lists them", err=True)
-    for line in summary_lines(plan):
-        click.echo(printable(line))
-    click.echo(printable(f"Plan written to {out} ({digest})"))
-    if report_out:
-        click.echo(printable(f"Report: {report_out}"))
+    if as_json:
+        import json as _json_summary
+
+        from .show import summary_document
+
+        document = summary_document(replace(plan, digest=digest), out)
+        click.echo(printable_json(_json_summary.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)))
+    else:
+        for line in summary_lines(plan):
+            click.echo(printable(line))
+        click.echo(printable(f"Plan written to {out} ({digest})"))
+        if report_out:
+            click.echo(printable(f"Report: {report_out}"))
     if detailed_exitcode:
         from .show import detailed_exit_code
 
@@ -137,10 +147,13 @@ def schema_command() -> None:
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (the plan file's content).")
 @click.option("--only", "only", multiple=True, metavar="SELECTOR",
-              help="Show only the wave `apply --only` would run: email:ADDRESS, group:NAME, team:NAME, kind:KIND.")
+              help="Show only the wave `apply --only` would run: email:ADDRESS (or person:ADDRESS), group:NAME, "
+              "team:NAME, kind:KIND.")
 @click.option("--limit", type=int, metavar="N", help="Show only the wave of the first N people (`apply --limit`).")
-def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: int | None) -> None:
-    """Show PLAN as a terraform-style diff: review items first, then people, teams, guards.
+@click.option("--all", "show_all", is_flag=True, help="Also list people whose only change is a plain link.")
+def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: int | None, show_all: bool) -> None:
+    """Show PLAN for review: summary, pre-flight and blocking items first, then lock-outs, admin
+    changes, deactivations, downgrades, other people (plain links as a count unless --all), teams.
 
     \b
     Show a wave before it runs:
@@ -160,7 +173,106 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
     if as_json:
         click.echo(printable_json(plan_bytes(plan).decode("utf-8")), nl=False)
     else:
-        print_plan(plan)
+        print_plan(plan, show_all=show_all)
+
+
+# --------------------------------------------------------------------------- IdP hand-off (issue 13)
+
+
+@cli.command("handoff")
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option("--idp", "idp", required=True, type=click.Choice(["okta", "entra", "generic"]),
+              help="Whose console the instructions are written for.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for README.md and one CSV per list (created if missing; parent must exist).")
+def handoff_command(plan_file: str, idp: str, out_dir: str) -> None:
+    """Write what the IdP admin must configure so that what apply did holds: groups to assign and
+    push, Link Group per team, attribute mappings, account type spellings, usernames to change
+    first, the order of operations (README.md + a CSV per list)."""
+    from pathlib import Path
+
+    from .handoff import csv_files, handoff_pack, markdown
+    from .output import Outputs, output_directory
+    from .planfile import read_plan
+
+    plan = read_plan(plan_file)
+    pack = handoff_pack(plan, idp)
+    files = {"README.md": markdown(pack), **csv_files(pack)}
+    with output_directory(out_dir) as folder:
+        with Outputs(inputs={"PLAN": plan_file}) as outputs:
+            for name in files:
+                outputs.add("--out", Path(folder) / name)
+            for name, text in files.items():
+                outputs.write_text(Path(folder) / name, text)
+    click.echo(printable(f"Hand-off for {idp}: {Path(out_dir) / 'README.md'} ({len(pack.groups)} group(s), "
+                         f"{len(pack.teams)} team(s), {len(pack.user_names)} username(s) to change first)"))
+    if not pack.approvable:
+        click.echo("the plan is not approvable yet: make the hand-off again from the settled plan", err=True)
+
+
+# --------------------------------------------------------------------------- policy lint / test (issue 13)
+
+
+@cli.group("policy")
+def policy_group() -> None:
+    """Check a policy file without any export (lint) or against small literal organizations (test)."""
+
+
+@policy_group.command("lint")
+@click.argument("policy_files", metavar="FILE...", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def policy_lint_command(policy_files: tuple[str, ...]) -> None:
+    """Report every problem of each policy FILE as file:line:column: key: message (did you mean ...).
+
+    Exit 0 when every file is a valid policy, 1 when one has a problem. An empty file is a problem.
+    """
+    from .policy import lint_policy
+
+    problems = 0
+    for path in policy_files:
+        found = lint_policy(path)
+        for problem in found:
+            click.echo(printable(str(problem)))
+        if not found:
+            click.echo(printable(f"{path}: ok"))
+        problems += len(found)
+    if problems:
+        click.echo(f"{problems} problem(s)", err=True)
+        raise click.exceptions.Exit(1)
+
+
+@policy_group.command("test")
+@click.argument("policy_file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.argument("fixtures", metavar="FIXTURES...", nargs=-1, required=True, type=click.Path())
+def policy_test_command(policy_file: str, fixtures: tuple[str, ...]) -> None:
+    """Plan each fixture (a small literal organization, YAML; a directory: its *.yaml) under the
+    policy FILE and compare with the fixture's expected decisions; PASS/FAIL per fixture.
+
+    Exit 0 when every fixture passes, 1 when one fails, 2 when the policy or a fixture is unusable.
+    """
+    from .policy import PolicyError, lint_policy, load_policy
+    from .policy_fixtures import FixtureError, fixture_paths, run_fixture
+
+    problems = lint_policy(policy_file)
+    if problems:
+        for problem in problems:
+            click.echo(printable(str(problem)), err=True)
+        raise FixtureError(f"{policy_file}: {len(problems)} policy problem(s) (`sigma-migrate policy lint`); "
+                           "no fixture was run")
+    policy = load_policy(policy_file)
+    failed = 0
+    paths = fixture_paths(fixtures)
+    for path in paths:
+        try:
+            result = run_fixture(policy, path)
+        except PolicyError as exc:
+            raise FixtureError(f"{path}: the fixture contradicts the policy: {exc}") from None
+        click.echo(printable(f"{'PASS' if result.passed else 'FAIL'} {result.path}: {result.name}"))
+        for line in result.differences:
+            click.echo(printable(f"  {line}"))
+        failed += not result.passed
+    click.echo(f"{len(paths) - failed} passed, {failed} failed")
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 # --------------------------------------------------------------------------- report (issue 4)
@@ -175,7 +287,10 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
 @click.option("--only", "only", multiple=True, metavar="SELECTOR",
               help="Add a section listing the wave `apply --only` would run (email:, group:, team:, kind:).")
 @click.option("--limit", type=int, metavar="N", help="Add the section of the canary wave of the first N people.")
-def report_command(plan_file: str, out: str, csv_out: str | None, only: tuple[str, ...], limit: int | None) -> None:
+@click.option("--handoff", "handoff_dir", type=click.Path(file_okay=False),
+              help="The IdP hand-off folder (`sigma-migrate handoff --out`) the report links to.")
+def report_command(plan_file: str, out: str, csv_out: str | None, only: tuple[str, ...], limit: int | None,
+                   handoff_dir: str | None) -> None:
     """Render PLAN (a plan.json) as an HTML report, and optionally a CSV of actions.
 
     \b
@@ -196,7 +311,16 @@ def report_command(plan_file: str, out: str, csv_out: str | None, only: tuple[st
             from .selection import select
 
             wave = select(plan, only, limit)  # a selector matching nothing refuses before anything is written
-        outputs.write_text(out, render_html(plan, wave=wave))
+        link = None
+        if handoff_dir:
+            import os
+            from pathlib import Path
+
+            readme = Path(handoff_dir) / "README.md"
+            if not readme.is_file():
+                raise UserError(f"--handoff {handoff_dir}: no README.md (write it with `sigma-migrate handoff`)")
+            link = Path(os.path.relpath(readme.resolve(), Path(out).resolve().parent)).as_posix()
+        outputs.write_text(out, render_html(plan, wave=wave, handoff=link))
         if csv_out:
             outputs.write_text(csv_out, actions_csv(plan), encoding="utf-8-sig")  # BOM: Excel reads accents
     click.echo(printable(f"Report: {out}"))

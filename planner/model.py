@@ -489,6 +489,45 @@ class TeamRow:
     is_archived: bool = False  # an archived team (listed, never acted on)
 
 
+class PreflightStatus(str, Enum):
+    """Where one SCIM prerequisite stands: ``ok`` (the exports show it holds), ``confirmed``
+    (the policy confirms it), ``unconfirmed`` (the policy must confirm it), ``failed`` (the
+    exports or the guards show it does not hold), ``info`` (a consequence to know, nothing to do)."""
+
+    OK = "ok"
+    CONFIRMED = "confirmed"
+    UNCONFIRMED = "unconfirmed"
+    FAILED = "failed"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class PreflightCheck:
+    """One prerequisite of Sigma's SCIM guide, checked before the switch (issue 13 item 2).
+
+    - ``id``: stable, e.g. ``saml_only``, ``scim_setup_admin``, ``previous_scim``, ``guests``.
+    - ``title``: what must hold; ``detail``: what the exports or the policy say (one line).
+    - ``blocking``: an ``unconfirmed`` or ``failed`` blocking check stops approve and apply.
+    - ``resolution``: the policy YAML that confirms it (empty when data decides it).
+    - ``source``: the rule's source (a section of docs/sigma-api.md).
+    - ``count``: how many people it concerns (guests, unmanaged members), else ``None``.
+    """
+
+    id: str
+    title: str
+    status: PreflightStatus
+    blocking: bool
+    detail: str
+    resolution: str = ""
+    source: str = ""
+    count: int | None = None
+
+    @property
+    def stops_approval(self) -> bool:
+        """True when approve/apply must refuse the plan because of this check."""
+        return self.blocking and self.status in (PreflightStatus.UNCONFIRMED, PreflightStatus.FAILED)
+
+
 PLAN_FORMAT_VERSION = 1
 
 
@@ -506,6 +545,7 @@ class Plan:
     - ``actions``: in dependency (topological) order.
     - ``summary``: counts per action kind, account-type seats before/after,
       review counts, guard results.
+    - ``preflight``: Sigma's SCIM prerequisites (:class:`PreflightCheck`), shown first.
     - ``created_at`` (ISO 8601 UTC) is excluded from ``digest``; ``digest`` is
       ``"sha256:<hex>"`` over the canonical JSON of everything else
       (``planner.planfile``).
@@ -520,6 +560,7 @@ class Plan:
     summary: Mapping[str, Any]
     people: tuple[PersonRow, ...] = ()
     teams: tuple[TeamRow, ...] = ()
+    preflight: tuple[PreflightCheck, ...] = ()
     tool_version: str = ""
     format_version: int = PLAN_FORMAT_VERSION
     created_at: str = ""
@@ -528,3 +569,8 @@ class Plan:
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:
         return tuple(r for r in self.review_items if r.blocking)
+
+    @property
+    def unmet_preflight(self) -> tuple[PreflightCheck, ...]:
+        """Blocking prerequisites neither shown by the data nor confirmed in the policy."""
+        return tuple(c for c in self.preflight if c.stops_approval)

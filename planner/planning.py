@@ -43,7 +43,9 @@ from .errors import UserError
 from .matching import match_identities
 from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
 from .policy import Policy
-from .rules import Outcome, account_types, duplicates, guards, guests, inputs, linking, scim_state, teams, unmatched
+from .rules import (
+    Outcome, account_types, duplicates, guards, guests, inputs, linking, preflight, scim_state, teams, unmatched,
+)
 from .rules.context import Context, build_context, find_member_id, member_of, take_rows
 
 
@@ -90,6 +92,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         review_items = sort_review_items(decided["review_items"])
         people = person_rows(ctx, decided["roster"], decided["types"], decided["unmatched"], actions, review_items)
         summary = build_summary(ctx, decided, actions, review_items)
+        checks = preflight.evaluate(ctx, summary["guards"], actions, people)
         prints = fingerprints(ctx, actions)
     origin = policy.origin
     return Plan(
@@ -107,6 +110,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         summary=summary,
         people=tuple(people),
         teams=tuple(decided["team_rows"]),
+        preflight=checks,
         tool_version=__version__,
         created_at=created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )

@@ -15,7 +15,9 @@ reference of every key, with examples):
 - ``teams``: IdP group <-> team map and name rules, link/create, leftovers;
 - ``unmatched``: Sigma members with no IdP identity;
 - ``guards``: thresholds and IdP-export sanity limits;
-- ``targets``: API base URLs used by ``apply`` (never secrets).
+- ``targets``: API base URLs used by ``apply`` (never secrets);
+- ``preflight``: the reviewer's confirmations of the SCIM prerequisites the exports
+  cannot show (SAML-only sign-in, an old SCIM token removed, guests told).
 
 Every model forbids unknown keys. :func:`load_policy` parses with
 ``yaml.compose`` to keep the position of every node, so an unknown key, a wrong
@@ -521,6 +523,23 @@ class Targets(_Model):
     scim_base_url: Annotated[str | None, AfterValidator(_check_url)] = None
 
 
+class Preflight(_Model):
+    """Confirmations of Sigma's SCIM prerequisites that no export shows (docs/policy.md "preflight").
+
+    Sigma's SCIM guide (docs/sigma-api.md §5.1, §5.3): the organization must sign in with SAML
+    only (not "SAML or password"); setting SCIM up again needs Sigma support to remove the old
+    token first; guest members lose access when SCIM is enabled. ``previous_scim``: ``unknown``
+    (not confirmed), ``none`` (SCIM was never set up), ``removed_by_support`` (Sigma support removed
+    the old token), ``same_setup`` (the provisioned resources come from the connection in use:
+    a re-plan after apply).
+    """
+
+    saml_only: bool = False
+    previous_scim: Literal["unknown", "none", "removed_by_support", "same_setup"] = "unknown"
+    guests_informed: bool = False
+    unmanaged_members_acknowledged: bool = False
+
+
 @dataclass(frozen=True)
 class PolicyOrigin:
     """Where a policy came from: the path as given, sha256 of its bytes, node positions.
@@ -548,6 +567,7 @@ class Policy(_Model):
     unmatched: Unmatched = Field(default_factory=Unmatched)
     guards: Guards = Field(default_factory=Guards)
     targets: Targets = Field(default_factory=Targets)
+    preflight: Preflight = Field(default_factory=Preflight)
 
     _origin: PolicyOrigin | None = PrivateAttr(default=None)
 
@@ -666,13 +686,13 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _reader_error(exc: yaml.reader.ReaderError, text: str, name: str) -> PolicyError:
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, name: str) -> "PolicyProblem":
     """A PyYAML ReaderError (a character YAML does not allow, YAML 1.1 §5.1) as ``file:line:column``."""
     line = text.count("\n", 0, exc.position) + 1
     column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
     character = exc.character if isinstance(exc.character, str) else chr(exc.character)
-    return PolicyError(f"{name}:{line}:{column}: not valid YAML: the control character U+{ord(character):04X} "
-                       "is not allowed in YAML (write it as an escape in a double-quoted string)")
+    return PolicyProblem(name, line, column, "", f"not valid YAML: the control character U+{ord(character):04X} "
+                         "is not allowed in YAML (write it as an escape in a double-quoted string)")
 
 
 def parse_policy(text: str, name: str = "<policy>", *, sha256: str | None = None) -> Policy:
@@ -680,63 +700,113 @@ def parse_policy(text: str, name: str = "<policy>", *, sha256: str | None = None
 
     Besides YAML syntax, refuses recursive aliases, aliases expanding past
     :data:`ALIAS_BUDGET` nodes and nesting past :data:`MAX_DEPTH` (:class:`_PolicyLoader`),
-    and characters YAML forbids, each as ``file:line:column``.
+    and characters YAML forbids, each as ``file:line:column``. Raises :class:`PolicyError` with
+    the first problem (:func:`lint_policy_text` lists them all).
     """
+    policy, problems = _parse(text, name, sha256)
+    if problems:
+        raise PolicyError(str(problems[0]))
+    assert policy is not None
+    return policy
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    """One problem of a policy file: 1-based ``line``/``column``, dotted ``path`` (``""`` when the
+    problem is the file itself) and a one-line ``message`` (with a did-you-mean when one is close)."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: " + (f"{self.path}: " if self.path else "") + self.message
+
+
+def lint_policy_text(text: str, name: str = "<policy>") -> list[PolicyProblem]:
+    """Every problem of policy YAML ``text`` in file order, without any export (``policy lint``).
+
+    YAML syntax errors stop the reading (one problem); duplicate keys, unknown keys, wrong types
+    and bad patterns are all reported. An empty file (or only comments) is a problem: the
+    defaults are never taken silently. ``[]`` means the file is a valid policy.
+    """
+    return _parse(text, name, None)[1]
+
+
+def lint_policy(path: str | Path) -> list[PolicyProblem]:
+    """:func:`lint_policy_text` of a file; an unreadable or non-UTF-8 file is one problem at 1:1."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        return [PolicyProblem(str(path), 1, 1, "", f"cannot read policy file: {exc.strerror}")]
+    except UnicodeDecodeError as exc:
+        return [PolicyProblem(str(path), 1, 1, "", f"policy file is not UTF-8 (byte {exc.start})")]
+    return lint_policy_text(text, str(path))
+
+
+def _parse(text: str, name: str, sha256: str | None) -> tuple[Policy | None, list[PolicyProblem]]:
     if sha256 is None:
         sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     try:
         loader = _PolicyLoader(text)
     except yaml.reader.ReaderError as exc:
-        raise _reader_error(exc, text, name) from None
+        return None, [_reader_problem(exc, text, name)]
     try:
         node = loader.get_single_node()
         if node is None:
-            document: Any = {}
-            marks: dict[tuple[Any, ...], tuple[int, int]] = {}
-        else:
-            _check_duplicate_keys(node, name)
-            marks = {}
-            _collect_marks(node, (), marks)
-            document = loader.construct_document(node)
+            return None, [PolicyProblem(name, 1, 1, "", "the policy is empty: write at least `version: 1` and "
+                                        "the sections you decide (policies/default.yaml lists every key)")]
+        problems = _duplicate_keys(node, name)
+        marks: dict[tuple[Any, ...], tuple[int, int]] = {}
+        _collect_marks(node, (), marks)
+        document = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
         problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
-        raise PolicyError(f"{where}: not valid YAML: {problem}") from None
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [PolicyProblem(name, line, col, "", f"not valid YAML: {problem}")]
     except yaml.reader.ReaderError as exc:
-        raise _reader_error(exc, text, name) from None
+        return None, [_reader_problem(exc, text, name)]
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{name}: not valid YAML: {' '.join(str(exc).split())[:300]}") from None
+        return None, [PolicyProblem(name, 1, 1, "", f"not valid YAML: {' '.join(str(exc).split())[:300]}")]
     finally:
         loader.dispose()
     if document is None:
         document = {}
     if not isinstance(document, dict):
-        raise PolicyError(f"{name}:1:1: a policy is a YAML mapping of sections, not {type(document).__name__}")
+        return None, problems + [PolicyProblem(
+            name, 1, 1, "", f"a policy is a YAML mapping of sections, not {type(document).__name__}")]
     try:
         policy = Policy.model_validate(document)
     except ValidationError as exc:
-        raise _first_error(exc, name, marks) from None
+        problems += _all_errors(exc, name, marks)
+        return None, sorted(problems, key=lambda p: (p.line, p.column))
+    if problems:
+        return None, problems
     policy._origin = PolicyOrigin(path=name, sha256=sha256, marks=marks)
-    return policy
+    return policy, []
 
 
-def _check_duplicate_keys(node: yaml.Node, name: str) -> None:
+def _duplicate_keys(node: yaml.Node, name: str) -> list[PolicyProblem]:
+    out: list[PolicyProblem] = []
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, yaml.Node] = {}
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
                 if key.value in seen:
                     first = seen[key.value].start_mark
-                    raise PolicyError(
-                        f"{name}:{key.start_mark.line + 1}:{key.start_mark.column + 1}: "
-                        f"duplicate key {key.value!r} (first at line {first.line + 1})"
-                    )
-                seen[key.value] = key
-            _check_duplicate_keys(value, name)
+                    out.append(PolicyProblem(name, key.start_mark.line + 1, key.start_mark.column + 1, "",
+                                             f"duplicate key {key.value!r} (first at line {first.line + 1})"))
+                else:
+                    seen[key.value] = key
+            out += _duplicate_keys(value, name)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _check_duplicate_keys(item, name)
+            out += _duplicate_keys(item, name)
+    return out
 
 
 def _scalar_key(node: yaml.Node) -> Any:
@@ -783,41 +853,51 @@ def _clean_loc(loc: tuple[Any, ...], marks: Mapping) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _first_error(exc: ValidationError, name: str, marks: Mapping) -> PolicyError:
-    def position(err: Mapping[str, Any]) -> tuple[int, int]:
-        loc = _clean_loc(tuple(err["loc"]), marks)
-        if err["type"] == "extra_forbidden":
-            loc = loc + ("[key]",)
+def _all_errors(exc: ValidationError, name: str, marks: Mapping) -> list[PolicyProblem]:
+    """Every pydantic error as a :class:`PolicyProblem`, in file order, one per location."""
+    def position(loc: tuple[Any, ...]) -> tuple[int, int]:
         for end in range(len(loc), -1, -1):
             m = marks.get(tuple(loc[:end]))
             if m is not None:
                 return m
         return (1, 1)
 
-    errors = sorted(exc.errors(), key=position)
-    err = errors[0]
-    raw_loc = tuple(err["loc"])
-    loc = _clean_loc(raw_loc, marks)
-    line, col = position(err)
-    if err["type"] == "extra_forbidden":
-        key = raw_loc[-1]
-        allowed = _allowed_keys(loc[:-1])
-        message = f"unknown key {key!r}"
-        close = difflib.get_close_matches(str(key), allowed, n=1)
-        if close:
-            message += f" (did you mean {close[0]!r}?)"
-        if allowed:
-            message += f"; allowed here: {', '.join(allowed)}"
-        where = _dotted(loc[:-1])
-    else:
-        message = err["msg"]
-        for prefix in ("Value error, ", "Assertion failed, "):
-            if message.startswith(prefix):
-                message = message[len(prefix):]
-        if err["type"] == "string_type" and isinstance(err.get("input"), (bool, type(None))):
-            message += " (quote the value in YAML)"
-        where = _dotted(loc)
-    return PolicyError(f"{name}:{line}:{col}: {where}: {message}")
+    out: dict[tuple[int, int, str], PolicyProblem] = {}
+    for err in exc.errors():
+        raw_loc = tuple(err["loc"])
+        loc = _clean_loc(raw_loc, marks)
+        if err["type"] == "extra_forbidden":
+            key = raw_loc[-1]
+            line, col = position(loc + ("[key]",))
+            allowed = _allowed_keys(loc[:-1])
+            message = f"unknown key {key!r}"
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+            if allowed:
+                message += f"; allowed here: {', '.join(allowed)}"
+            where = _dotted(loc[:-1])
+        else:
+            line, col = position(loc)
+            message = err["msg"]
+            for prefix in ("Value error, ", "Assertion failed, "):
+                if message.startswith(prefix):
+                    message = message[len(prefix):]
+            if err["type"] == "literal_error":
+                close = difflib.get_close_matches(str(err.get("input")), _literal_values(err), n=1)
+                if close:
+                    message += f" (did you mean {close[0]!r}?)"
+            if err["type"] == "string_type" and isinstance(err.get("input"), (bool, type(None))):
+                message += " (quote the value in YAML)"
+            where = _dotted(loc)
+        # a union reports one error per branch at the same place: keep the first
+        out.setdefault((line, col, where), PolicyProblem(name, line, col, where, message))
+    return sorted(out.values(), key=lambda p: (p.line, p.column))
+
+
+def _literal_values(err: Mapping[str, Any]) -> list[str]:
+    expected = (err.get("ctx") or {}).get("expected", "")
+    return re.findall(r"'([^']*)'", str(expected))
 
 
 def _unwrap(annotation: Any) -> Any:

@@ -706,6 +706,10 @@ def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
         "replacements": list((plan.summary.get("account_types") or {}).get("replacements") or []),
         "review_items": blocking_items + info_items,
         "blocking_count": len(blocking_items),
+        "info_count": len(info_items),
+        "preflight": plan.preflight,
+        "unmet_preflight": plan.unmet_preflight,
+        "failed_guards": [g for g in plan.summary.get("guards", []) if not g["ok"]],
         "people_count": len(plan.people),
         "people_review_counts": review_counts,
         "people_kind_counts": people_kind_counts,
@@ -732,9 +736,12 @@ def wave_context(plan: Plan, wave: Wave) -> dict[str, Any]:
 
 def render_html(
     plan: Plan, *, digest: str | None = None, template_dir: str | Path | None = None,
-    result: Mapping[str, Any] | None = None, wave: Wave | None = None,
+    result: Mapping[str, Any] | None = None, wave: Wave | None = None, handoff: str | None = None,
 ) -> str:
     """Render the self-contained HTML report of ``plan`` and return it as text.
+
+    ``handoff``: the relative path of the IdP hand-off pack's README.md (``sigma-migrate
+    handoff``), linked from the "IdP hand-off" section; without it the section gives the command.
 
     ``result`` (the apply result file's JSON, :mod:`planner.execute.apply`) adds
     the "Apply result" section (``report/result.html.j2``) right after the header;
@@ -771,6 +778,7 @@ def render_html(
             script_hash="sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode(),
             result=result,
             wave=None if wave is None else wave_context(plan, wave),
+            handoff=handoff,
             **context,
         )
     finally:

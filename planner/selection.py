@@ -7,7 +7,7 @@ Selectors (``--only``, repeatable; a wave is the union of what each one selects)
 
 ===================  ==========================================================================
 ``email:ADDRESS``    a person by Sigma email, SCIM userName or IdP userName (case-insensitive);
-                     a bare ``ADDRESS`` (with an ``@``) is the same
+                     a bare ``ADDRESS`` (with an ``@``) and ``person:ADDRESS`` are the same
 ``group:NAME``       the people of an IdP group the plan maps (``scim.set_group_members`` of that
                      group lists them; ``scim.set_account_type`` names the groups that decided the
                      type), exactly as the IdP spells it
@@ -84,6 +84,8 @@ def parse_selector(text: str) -> Selector:
     """
     raw = (text or "").strip()
     prefix, sep, value = raw.partition(":")
+    if prefix == "person":  # `show --only person:ADDRESS` (issue 13) is the same selector as email:
+        prefix = "email"
     if not sep or prefix not in SELECTOR_KINDS:
         if "@" in raw and prefix not in SELECTOR_KINDS:
             return Selector("email", raw)

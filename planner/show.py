@@ -1,10 +1,13 @@
 """``sigma-migrate show``: a plan as a terraform-style diff a reviewer reads top to bottom.
 
-Order: header (organization, digest, inputs, policy), **review items first**
-(blocking ones marked ``!``, each with its candidates and the exact policy
-snippet that resolves it), then **people** (one block per person with at
-least one action or review item), then **teams**, then the guards and the
-summary line. Markers: ``+`` something is created or linked, ``~`` changed,
+Order (issue 13 item 5): header (organization, digest, inputs, policy); the
+**summary** and what blocks approval; the **pre-flight** checklist (Sigma's SCIM
+prerequisites, :mod:`planner.rules.preflight`); the **blocking review items**
+(each with its candidates and the exact policy snippet that resolves it); then
+people in sections: **lock-outs**, **admin changes**, **deactivations**,
+**downgrades**, the other people (plain links folded into a count unless
+``--all``); the informational review items; **teams**; the guards and the
+summary line. Every export value passes through :func:`value`. Markers: ``+`` something is created or linked, ``~`` changed,
 ``-`` removed or deactivated, ``?`` waiting for a review decision,
 ``!`` a blocking review item. Every action line ends with its reason and
 rule id.
@@ -132,62 +135,176 @@ def _team_head(t: TeamRow) -> Text:
     return out
 
 
-def render(plan: Plan) -> list[Text]:
-    """The whole ``show`` output as rich text lines (see the module docstring for the layout)."""
+PREFLIGHT_MARK = {"ok": "ok  ", "confirmed": "ok  ", "unconfirmed": "TODO", "failed": "FAIL", "info": "note"}
+PREFLIGHT_STYLE = {"ok": "green", "confirmed": "green", "unconfirmed": "bold red", "failed": "bold red",
+                   "info": "cyan"}
+
+SECTIONS = (
+    ("lockouts", "Lock-outs (cannot sign in after the switch)"),
+    ("admin_changes", "Admin changes"),
+    ("deactivations", "Deactivations"),
+    ("downgrades", "Downgrades"),
+)
+"""The people sections after the blocking items, in order; a person appears in the first that fits."""
+
+
+def value(text) -> str:
+    """Every export value ``show`` prints passes here, then into :class:`planner.terminal.SafeText`,
+    which escapes control and bidi characters (:func:`planner.terminal.printable`)."""
+    return "" if text is None else str(text)
+
+
+def person_section(facts, person: PersonRow) -> str:
+    """The :data:`SECTIONS` key a person belongs to (``""``: the other people).
+
+    Reads the report's :class:`~planner.report.PersonFacts` (lock-out and account-type change as
+    the plan decided them), never re-deciding: deactivation -> ``deactivations``; another lock-out
+    -> ``lockouts``; Admin before or after and a change -> ``admin_changes``; a downgrade ->
+    ``downgrades``.
+    """
+    from .report import is_admin_type
+
+    if facts.lockout == "deactivated":
+        return "deactivations"
+    if facts.lockout:
+        return "lockouts"
+    if facts.type_change and (is_admin_type(person.account_type_before) or is_admin_type(person.account_type_after)):
+        return "admin_changes"
+    if facts.type_change == "downgrade":
+        return "downgrades"
+    return ""
+
+
+def _is_plain_link(acts: list[Action], reviews: list[ReviewItem], p: PersonRow) -> bool:
+    """Only ``scim.link_user`` (no other action, no review item, no account type change)."""
+    return (bool(acts) and all(a.kind is ActionKind.SCIM_LINK_USER for a in acts) and not reviews
+            and p.account_type_before == p.account_type_after)
+
+
+def _preflight_lines(plan: Plan) -> list[Text]:
+    unmet = plan.unmet_preflight
+    lines = [Text(f"Pre-flight (Sigma's SCIM prerequisites): {len(plan.preflight)} check(s), "
+                  f"{len(unmet)} blocking approval", style="bold")]
+    for c in plan.preflight:
+        status = c.status.value
+        out = Text("  ")
+        out.append(PREFLIGHT_MARK[status], style=PREFLIGHT_STYLE[status])
+        out.append(f" {c.id}: {c.title}")
+        lines.append(out)
+        lines.append(Text(f"       {value(c.detail)}  ({c.source})", style="dim"))
+        if c.resolution and (c.stops_approval or status == "info"):
+            lines.append(Text("       confirm in the policy with:", style="dim"))
+            lines += [Text("         " + ln, style="cyan") for ln in c.resolution.rstrip("\n").splitlines()]
+    return lines
+
+
+def _person_block(p: PersonRow, acts: list[Action], reviews: list[ReviewItem], removals: list[Action],
+                  position: dict[str, int]) -> list[Text]:
+    lines = [_person_head(p, acts, reviews)]
+    for a in sorted(acts, key=lambda a: position[a.id]):
+        lines.append(_action_line(a))
+    for r in reviews:
+        lines.append(_line(6, "!" if r.blocking else "i", f"{r.id}: {value(r.message)}"))
+    for a in removals:
+        lines.append(_line(6, "-", f"leaves team {value(a.target.get('name'))!r}", f"({a.kind.value}, {a.rule})"))
+    return lines
+
+
+def render(plan: Plan, *, show_all: bool = False) -> list[Text]:
+    """The whole ``show`` output as rich text lines (see the module docstring for the layout).
+
+    ``show_all``: list people whose only change is a plain link (else folded into a count).
+    ``show --only`` prints a wave instead (:func:`planner.selection.wave_lines`).
+    """
     lines: list[Text] = []
     org = plan.organization
-    lines.append(Text(f"Plan for {org.get('name') or '(unnamed organization)'} ({org.get('organizationId') or '-'})",
-                      style="bold"))
+    lines.append(Text(f"Plan for {value(org.get('name')) or '(unnamed organization)'} "
+                      f"({value(org.get('organizationId')) or '-'})", style="bold"))
     lines.append(Text(f"  digest {plan.digest or '(not written yet)'}, tool {plan.tool_version}, "
                       f"created {plan.created_at or '-'}", style="dim"))
     for f in plan.inputs:
-        lines.append(Text(f"  input {f.path} ({f.kind}, {f.records} records, sha256 {f.sha256[:12]})", style="dim"))
-    lines.append(Text(f"  policy {plan.policy.get('path') or '-'} (sha256 {str(plan.policy.get('sha256', ''))[:12]})",
-                      style="dim"))
+        lines.append(Text(f"  input {value(f.path)} ({f.kind}, {f.records} records, sha256 {f.sha256[:12]})",
+                          style="dim"))
+    lines.append(Text(f"  policy {value(plan.policy.get('path')) or '-'} "
+                      f"(sha256 {str(plan.policy.get('sha256', ''))[:12]})", style="dim"))
     lines.append(Text(""))
 
+    # --- summary and everything that blocks, first
     blocking = [r for r in plan.review_items if r.blocking]
-    lines.append(Text(f"Review items: {len(plan.review_items)} ({len(blocking)} blocking)", style="bold"))
-    if blocking:
-        lines.append(Text("  apply refuses this plan until the blocking items are settled in the policy",
+    unmet = plan.unmet_preflight
+    failing = [g for g in plan.summary.get("guards", []) if not g["ok"]]
+    lines.append(Text("Summary: " + str(plan.summary.get("text", "")), style="bold"))
+    if blocking or unmet or failing:
+        lines.append(Text(f"  approve and apply refuse this plan: {len(unmet)} pre-flight check(s) unmet, "
+                          f"{len(blocking)} blocking review item(s), {len(failing)} failed guard(s)",
                           style="bold red"))
-    for item in plan.review_items:
+    else:
+        lines.append(Text("  nothing blocks approval", style="green"))
+    lines.append(Text(""))
+    if plan.preflight:
+        lines += _preflight_lines(plan)
+        lines.append(Text(""))
+    lines.append(Text(f"Blocking review items: {len(blocking)}", style="bold"))
+    for item in blocking:
         lines += _review_lines(item)
     lines.append(Text(""))
 
     actions = {a.id: a for a in plan.actions}
     position = {a.id: i for i, a in enumerate(plan.actions)}
     reviews = {r.id: r for r in plan.review_items}
-    lines.append(Text("People:", style="bold"))
-    quiet = 0
-    for p in plan.people:
+    from .report import person_facts
+
+    facts = person_facts(plan)
+    sections: dict[str, list[Text]] = {key: [] for key, _ in SECTIONS}
+    counts = {key: 0 for key, _ in SECTIONS}
+    others: list[Text] = []
+    quiet = links = 0
+    for fact, p in zip(facts, plan.people):
         acts = [actions[i] for i in p.actions if i in actions and actions[i].kind in PERSON_KINDS]
+        removals = [actions[i] for i in p.actions
+                    if i in actions and actions[i].kind is ActionKind.TEAMS_REMOVE_MEMBER]
         person_reviews = [reviews[i] for i in p.review_items if i in reviews]
-        if not acts and not person_reviews:
+        section = person_section(fact, p)
+        if not section and not acts and not person_reviews:
             quiet += 1
             continue
-        lines.append(_person_head(p, acts, person_reviews))
-        for a in sorted(acts, key=lambda a: position[a.id]):
-            lines.append(_action_line(a))
-        for r in person_reviews:
-            lines.append(_line(6, "!" if r.blocking else "i", f"{r.id}: {r.message}"))
-        removals = [actions[i] for i in p.actions if i in actions and actions[i].kind is ActionKind.TEAMS_REMOVE_MEMBER]
-        for a in removals:
-            lines.append(_line(6, "-", f"leaves team {a.target.get('name')!r}", f"({a.kind.value}, {a.rule})"))
+        if not section and not show_all and _is_plain_link(acts, person_reviews, p) and not removals:
+            links += 1
+            continue
+        block = _person_block(p, acts, person_reviews, removals, position)
+        if section:
+            counts[section] += 1
+            sections[section] += block
+        else:
+            others += block
+    for key, title in SECTIONS:
+        lines.append(Text(f"{title}: {counts[key]}", style="bold"))
+        lines += sections[key]
+        lines.append(Text(""))
+    lines.append(Text("Other people:", style="bold"))
+    lines += others
+    if links:
+        lines.append(Text(f"  {links} plain link(s): linked to their IdP user, nothing else changes "
+                          "(--all lists them)", style="dim"))
     if quiet:
-        lines.append(Text(f"  {quiet} other people: no change (already deactivated, or kept as they are)", style="dim"))
+        lines.append(Text(f"  {quiet} other people: no change (already deactivated, or kept as they are)",
+                          style="dim"))
+    lines.append(Text(""))
+
+    informational = [r for r in plan.review_items if not r.blocking]
+    lines.append(Text(f"Informational review items: {len(informational)} (nothing to decide)", style="bold"))
+    for item in informational:
+        lines += _review_lines(item)
     lines.append(Text(""))
 
     lines.append(Text("Teams:", style="bold"))
     for t in plan.teams:
+        team_actions = [actions[i] for i in t.actions if i in actions]
         lines.append(_team_head(t))
-        for i in t.actions:
-            a = actions.get(i)
-            if a is None:
-                continue
+        for a in team_actions:
             if a.kind is ActionKind.TEAMS_REMOVE_MEMBER:
-                lines.append(_line(6, "-", f"remove {a.target.get('email') or a.target.get('memberId')}: {a.reason}",
-                                   f"({a.kind.value})"))
+                who = value(a.target.get("email") or a.target.get("memberId"))
+                lines.append(_line(6, "-", f"remove {who}: {value(a.reason)}", f"({a.kind.value})"))
             else:
                 lines.append(_action_line(a))
     lines.append(Text(""))
@@ -197,7 +314,7 @@ def render(plan: Plan) -> list[Text]:
         lines.append(Text("Custom account types replaced (neither upgrade nor downgrade; "
                           "account_types.on_custom_replacement):", style="bold"))
         for r in replaced:
-            lines.append(_line(2, "~", f"{r['from']} -> {r['to']}: {r['members']} member(s)"))
+            lines.append(_line(2, "~", f"{value(r['from'])} -> {value(r['to'])}: {r['members']} member(s)"))
         lines.append(Text(""))
 
     guards = plan.summary.get("guards", [])
@@ -206,22 +323,22 @@ def render(plan: Plan) -> list[Text]:
         for g in guards:
             out = Text("  ")
             out.append("ok  " if g["ok"] else "FAIL", style="green" if g["ok"] else "bold red")
-            out.append(f" {g['name']}: {g['detail']}")
+            out.append(f" {g['name']}: {value(g['detail'])}")
             lines.append(out)
         lines.append(Text(""))
     lines.append(Text(str(plan.summary.get("text", "")), style="bold"))
     return lines
 
 
-def plain_text(plan: Plan) -> str:
-    """:func:`render` as plain text (no colour), lines joined with ``\\n``."""
-    return "\n".join(t.plain for t in render(plan)) + "\n"
+def plain_text(plan: Plan, **options) -> str:
+    """:func:`render` as plain text (no colour), lines joined with ``\\n``; ``options`` as render's."""
+    return "\n".join(t.plain for t in render(plan, **options)) + "\n"
 
 
-def print_plan(plan: Plan, console: Console | None = None) -> None:
+def print_plan(plan: Plan, console: Console | None = None, **options) -> None:
     """Print :func:`render` to ``console`` (default: stdout; colour only on a terminal)."""
     console = console or Console(highlight=False, soft_wrap=True)
-    for line in render(plan):
+    for line in render(plan, **options):
         console.print(line)
 
 
@@ -232,8 +349,8 @@ meaning; 3 is a plan with changes (or items) that blocking review items keep fro
 
 def detailed_exit_code(plan: Plan) -> int:
     """0: no action and no blocking item; 2: actions, ready to approve; 3: blocking review items
-    (a failed guard is one too), whatever the actions."""
-    if plan.blocking_items:
+    (a failed guard is one too) or an unmet blocking pre-flight check, whatever the actions."""
+    if plan.blocking_items or plan.unmet_preflight:
         return EXIT_BLOCKED
     return EXIT_READY if plan.actions else EXIT_NO_CHANGES
 
@@ -246,7 +363,33 @@ def summary_lines(plan: Plan) -> Iterable[str]:
     failing = [g for g in plan.summary.get("guards", []) if not g["ok"]]
     for g in failing:
         yield f"guard failed: {g['name']}: {g['detail']}"
+    for c in plan.unmet_preflight:
+        yield f"pre-flight {c.status.value}: {c.id}: {c.detail}"
     blocking = [r for r in plan.review_items if r.blocking]
     if blocking:
         yield (f"{len(blocking)} blocking review item(s): the plan can be reviewed but not applied "
                "(`sigma-migrate show` lists them with the policy snippet that settles each)")
+
+
+def summary_document(plan: Plan, path: str = "") -> dict:
+    """What ``plan --json`` prints: the plan's summary, its pre-flight checks and what blocks approval.
+
+    ``{"plan": path, "digest", "summary": plan.summary, "preflight": [check as dict, ...],
+    "blocking": {"review_items": [id, ...], "preflight": [id, ...], "guards": [name, ...]},
+    "approvable": bool}``. JSON-ready; nothing is re-decided.
+    """
+    from dataclasses import asdict
+
+    blocking = {
+        "review_items": [r.id for r in plan.review_items if r.blocking],
+        "preflight": [c.id for c in plan.unmet_preflight],
+        "guards": [g["name"] for g in plan.summary.get("guards", []) if not g["ok"]],
+    }
+    return {
+        "plan": path,
+        "digest": plan.digest,
+        "summary": dict(plan.summary),
+        "preflight": [{**asdict(c), "status": c.status.value} for c in plan.preflight],
+        "blocking": blocking,
+        "approvable": not any(blocking.values()),
+    }

@@ -320,7 +320,7 @@ def check_idp(
             findings.warning(
                 "invalid-user-name", file, loc, user_name_field,
                 f"user {u.id}: the userName ({user_name_field}) {problem}; Sigma identifies SCIM users "
-                "by userName = email (sigma-api.md §5.2-5.3)",
+                "by userName = email (docs/sigma-api.md §5.2-5.3)",
             )
     primaries = [u.emails[0] if u.emails else None for u in users]  # loaders put the primary first
     values = [e.value if e else "" for e in primaries]

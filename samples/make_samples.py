@@ -1286,6 +1286,12 @@ def reviewed_policy(text: str, flavour: str) -> str:
         f"  acknowledged_downgrades: [helen.ortiz@{DOMAIN}]\n"
         "  # case 12: the API credential owner stays Admin (an individual assignment in the IdP)\n"
         f"  overrides: {{marcus.webb@{DOMAIN}: Admin}}\n")
+    text += (
+        "preflight:\n"
+        "  # Sigma's SCIM prerequisites the exports cannot show, confirmed by the reviewer\n"
+        "  saml_only: true                 # Administration > Authentication: SAML only\n"
+        "  previous_scim: removed_by_support  # the earlier SCIM trial (case 24): Sigma support removed it\n"
+        "  guests_informed: true           # the guests were told they lose access\n")
     return text
 
 

@@ -42,8 +42,16 @@ guards:
     team_member_removals: null
     downgrades: null
   max_shrink_percent: 100
+preflight:
+  saml_only: true
+  previous_scim: none
+  guests_informed: true
 """
-"""A permissive policy: protected root admin, no thresholds, unmatched kept."""
+"""A permissive policy: protected root admin, no thresholds, unmatched kept, SCIM prerequisites
+confirmed (tests of the pre-flight checks use :data:`UNCONFIRMED_POLICY`)."""
+
+UNCONFIRMED_POLICY = BASE_POLICY.split("preflight:")[0]
+""":data:`BASE_POLICY` without the pre-flight confirmations."""
 
 
 def member(
@@ -165,6 +173,8 @@ def policy(extra: str = "", base: str = BASE_POLICY) -> Policy:
             merged[section] = {**merged[section], **value}
         else:
             merged[section] = value
+    if "preflight" in merged:  # last, so the line numbers of the other sections do not move
+        merged["preflight"] = merged.pop("preflight")
     return parse_policy(yaml.safe_dump(merged, sort_keys=False), "policy.yaml")
 
 

@@ -140,11 +140,31 @@ def test_show_prints_the_diff_and_json(capsys, tmp_path):
     plan_sample(capsys, tmp_path, "okta", REPO / "policies" / "examples" / "okta.yaml")
     code, out, err = run(capsys, "show", str(tmp_path / "okta.json"))
     assert code == 0
-    assert out.index("Review items: ") < out.index("People:") < out.index("Teams:")
+    assert out.index("Pre-flight") < out.index("Blocking review items: ") < out.index("Lock-outs") < out.index(
+        "Other people:") < out.index("Teams:")
     assert "  - wendy.park@acme.example  Wendy Park" in out
+    assert "126 plain link(s)" not in out and " plain link(s): linked to their IdP user" in out
+    code, everyone, err = run(capsys, "show", str(tmp_path / "okta.json"), "--all")
+    assert code == 0 and len(everyone.splitlines()) > len(out.splitlines())
+    assert " plain link(s)" not in everyone
     code, out, err = run(capsys, "show", str(tmp_path / "okta.json"), "--json")
     assert code == 0
     assert json.loads(out) == json.loads((tmp_path / "okta.json").read_text())
+
+
+def test_plan_json_prints_the_summary_preflight_and_what_blocks(capsys, tmp_path):
+    code, out, err = run(capsys, "plan", "--sigma", str(REPO / "samples/acme/sigma"), "--idp",
+                         str(REPO / "samples/acme/okta"), "--out", str(tmp_path / "p.json"), "--json")
+    assert code == 0
+    document = json.loads(out)
+    written = json.loads((tmp_path / "p.json").read_text())
+    assert document["digest"] == written["digest"] and document["plan"] == str(tmp_path / "p.json")
+    assert document["summary"] == written["summary"]
+    assert document["blocking"]["preflight"] == ["saml_only", "scim_setup_admin", "api_credential_owner",
+                                                  "previous_scim", "guests"]
+    assert document["blocking"]["guards"] == ["scim_setup_admin", "api_credential_owner", "document_owner"]
+    assert document["approvable"] is False
+    assert [c["status"] for c in document["preflight"]] == ["unconfirmed"] * 5 + ["info"]
 
 
 # --------------------------------------------------------------------------- the sample's outcomes

@@ -230,7 +230,16 @@ def test_unreadable_file(tmp_path):
     assert str(exc.value) == f"{tmp_path / 'missing.yaml'}: cannot read policy file: No such file or directory"
 
 
-def test_empty_file_is_the_default(tmp_path):
+def test_an_empty_file_is_an_error_not_the_defaults(tmp_path):
     path = tmp_path / "empty.yaml"
     path.write_text("# nothing decided yet\n")
-    assert load_policy(path).resolved() == Policy().resolved()
+    with pytest.raises(PolicyError) as exc:
+        load_policy(path)
+    assert str(exc.value) == (f"{path}:1:1: the policy is empty: write at least `version: 1` and the sections "
+                              "you decide (policies/default.yaml lists every key)")
+    assert load_policy(_write(tmp_path / "v.yaml", "version: 1\n")).resolved() == Policy().resolved()
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path

@@ -403,7 +403,7 @@ def test_empty_plan_renders():
     plan = Plan(organization={}, inputs=(), policy={}, fingerprints={}, actions=(),
                 review_items=(), summary={})
     html = render_html(plan)
-    assert "No blocking review items" in html
+    assert "Nothing blocks approval: no unmet pre-flight check" in html
     assert _people_json(html)["rows"] == []
 
 
@@ -463,6 +463,33 @@ def test_apply_result_section_comes_right_after_the_header():
     html = render_html(build_plan(), result=result)
     assert html.index('id="audit"') < html.index('id="result"') < html.index('id="risk"')
     assert "result" not in re.findall(r'<section id="(\w+)"', render_html(build_plan()))
+    # the result page reports a run: it never says the plan can (still) be approved
+    assert "can be approved" not in html and "Apply is blocked" not in html
+    assert "This page shows the plan as it was applied; the result above says what the run did." in html
+
+
+def test_informational_items_are_counted_and_styled_apart_from_blocking_ones():
+    html = render_html(build_plan())
+    plan = build_plan()
+    blocking = sum(r.blocking for r in plan.review_items)
+    info = len(plan.review_items) - blocking
+    assert info > 0
+    tile = html[html.index('id="tile-review"'):]
+    tile = tile[:tile.index("</div>\n    </div>")]
+    assert f'<div class="n">{blocking}</div>' in tile and "decisions needed (blocking review items)" in tile
+    assert f"{info} informational item" in tile
+    assert f"Review queue: {blocking} blocking, {info} informational" in html
+    assert html.count('class="review informational"') == info and html.count('class="review blocking"') == blocking
+    assert html.count('<span class="badge info">informational</span>') == info
+
+
+def test_long_values_wrap_instead_of_being_cut():
+    from planner.report import data_dir
+
+    css = (data_dir("templates") / "report" / "report.css").read_text()
+    assert "td, dd, .msg, .wrap-any, .mono { overflow-wrap: anywhere;" in css
+    html = render_html(build_plan())
+    assert "…" not in html.split('id="risk"')[1].split('id="counts"')[0]  # no message cut in the risk cards
 
 
 # --------------------------------------------------------------------------- the sample organization

@@ -268,7 +268,10 @@ def test_sample_organization_report(browser, repo, tmp_path):
         assert report.console_errors == [] and report.page_errors == [] and report.dialogs == []
         risk = risk_summary(plan)
         assert report.page.inner_text("#tile-lockout .n") == str(risk["lockout_total"])
-        assert report.page.inner_text("#tile-review .n") == str(len(plan.review_items))
+        # decisions needed = blocking items only; the informational ones are counted apart
+        assert report.page.inner_text("#tile-review .n") == str(len(plan.blocking_items))
+        info = len(plan.review_items) - len(plan.blocking_items)
+        assert report.page.inner_text("#tile-review-info") == f"{info} informational items, nothing to decide"
         ARTIFACTS.mkdir(exist_ok=True)
         report.page.screenshot(path=str(ARTIFACTS / "report.png"))
         person = next(p for p in plan.people if p.member_id and p.email)

@@ -8,12 +8,12 @@ from rich.console import Console
 
 from planner.show import plain_text, print_plan, render, summary_lines
 
-from .plan_factory import group, member, plan, snapshot, team, user
+from .plan_factory import UNCONFIRMED_POLICY, group, member, plan, snapshot, team, user
 
 POLICY = "unmatched:\n  action: deactivate\n"
 
 
-def small_plan():
+def small_plan(base=UNCONFIRMED_POLICY):
     snap = snapshot(
         [member("m1", "ann@example.com", "Ann", "Lee", member_type="View"), member("m2", "gone@example.com"),
          member("m5", "eve@example.com"), member("m6", "Eve@example.com")],
@@ -23,13 +23,18 @@ def small_plan():
         teams=[team("tF", "Finance"), team("tB", "Board")],
         memberships={"tF": ["m1", "m2"]},
     )
-    return plan(snap, POLICY)
+    return plan(snap, POLICY, base=base)
 
 
-def test_review_items_come_first_then_people_then_teams():
+def test_summary_preflight_and_blocking_items_come_first_then_people_sections_then_teams():
     text = plain_text(small_plan())
-    assert text.index("Review items: 2 (1 blocking)") < text.index("People:") < text.index("Teams:") < text.index(
-        "Guards:")
+    order = ["Summary: Plan:", "Pre-flight (Sigma's SCIM prerequisites): 6 check(s), 2 blocking approval",
+             "Blocking review items: 1", "Lock-outs (cannot sign in after the switch): 2", "Admin changes: 0",
+             "Deactivations: 1", "Downgrades: 0", "Other people:", "Informational review items: 1 (nothing to decide)",
+             "Teams:", "Guards:"]
+    assert [text.index(heading) for heading in order] == sorted(text.index(heading) for heading in order)
+    assert ("  approve and apply refuse this plan: 2 pre-flight check(s) unmet, 1 blocking review item(s), "
+            "0 failed guard(s)\n") in text
     assert "  ! linking.duplicate_email:eve@example.com  [blocking]" in text
     assert ("      - memberId: m6, email: Eve@example.com, status: active, memberType: View, teams: 0, "
             "decision: undecided\n") in text
@@ -38,7 +43,7 @@ def test_review_items_come_first_then_people_then_teams():
 
 
 def test_people_lines_carry_markers_reasons_and_rules():
-    lines = plain_text(small_plan()).splitlines()
+    lines = plain_text(small_plan(), show_all=True).splitlines()
     assert "  ~ ann@example.com  Ann Lee  [member m1 <-> IdP u1] by email  View" in lines
     assert ("      + link to IdP user u1 (ann@example.com): the Sigma email equals the IdP userName  "
             "(scim.link_user, linking.user_name)") in lines
@@ -80,3 +85,28 @@ def test_summary_lines_after_plan():
     lines = list(summary_lines(small_plan()))
     assert lines[0].startswith("Plan: 2 link, 1 create")
     assert lines[-1].startswith("1 blocking review item(s): the plan can be reviewed but not applied")
+
+
+def test_plain_links_fold_into_a_count_unless_all():
+    folded = plain_text(small_plan()).splitlines()
+    assert "  2 plain link(s): linked to their IdP user, nothing else changes (--all lists them)" in folded
+    assert not any(line.startswith("  ~ ann@example.com") for line in folded)
+    listed = plain_text(small_plan(), show_all=True).splitlines()
+    assert "  ~ ann@example.com  Ann Lee  [member m1 <-> IdP u1] by email  View" in listed
+    assert not any("plain link(s)" in line for line in listed)
+
+
+def test_preflight_lines_name_status_detail_and_the_confirmation():
+    lines = plain_text(small_plan()).splitlines()
+    start = lines.index("Pre-flight (Sigma's SCIM prerequisites): 6 check(s), 2 blocking approval")
+    assert lines[start + 1:start + 6] == [
+        '  TODO saml_only: Sigma authentication is SAML only (not password, not "SAML or password")',
+        "       no export shows the authentication method: check Administration > Authentication, then confirm"
+        "  (docs/sigma-api.md §5.1)",
+        "       confirm in the policy with:",
+        "         preflight:",
+        "           saml_only: true",
+    ]
+    assert "  ok   scim_setup_admin: the SCIM-setup admin stays active with an admin account type" in lines
+    assert "  note unmanaged_members: pre-SCIM members who stay unmanaged are known" in lines
+

@@ -98,7 +98,7 @@ def test_a_login_that_is_a_number_is_flagged_never_stringified_silently(tmp_path
          "profile.login is a number (123), not a string; read as '123'"),
         (Severity.WARNING, "invalid-user-name", "$[0]", "profile.login",
          "user 00u1: the userName (profile.login) is '123', not a valid email address; Sigma identifies SCIM "
-         "users by userName = email (sigma-api.md §5.2-5.3)"),
+         "users by userName = email (docs/sigma-api.md §5.2-5.3)"),
     ]
 
 

@@ -62,7 +62,7 @@ def test_a_user_name_that_is_not_an_email_is_an_invalid_user_name_warning(user_n
     assert [(f.severity, f.code, f.file, f.location, f.field) for f in findings] == [
         (Severity.WARNING, "invalid-user-name", "users.csv", "line 2", "profile.login")]
     assert findings[0].message == (f"user 00u1: the userName (profile.login) {problem}; Sigma identifies SCIM "
-                                   "users by userName = email (sigma-api.md §5.2-5.3)")
+                                   "users by userName = email (docs/sigma-api.md §5.2-5.3)")
 
 
 @pytest.mark.parametrize("value, valid", [

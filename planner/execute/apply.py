@@ -727,7 +727,7 @@ def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions())
     if "rest" in apis:
         lines += [
             "",
-            "# REST authentication (sigma-api.md §1.1)",
+            "# REST authentication (docs/sigma-api.md §1.1)",
             f"POST {targets.rest_base_url}{TOKEN_PATH}",
             "Content-Type: application/x-www-form-urlencoded",
             "grant_type=client_credentials&client_id=***&client_secret=***",

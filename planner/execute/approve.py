@@ -103,7 +103,8 @@ def _iter_guards(guards: Any) -> Iterator[tuple[str, Any]]:
 
 
 def check_plan_is_applicable(plan: Plan, plan_path: str | Path) -> None:
-    """Refuse a plan with blocking review items or failed guards (approve and apply both call this)."""
+    """Refuse a plan with blocking review items, an unmet blocking pre-flight check
+    (:attr:`Plan.unmet_preflight`) or failed guards (approve and apply both call this)."""
     blocking = plan.blocking_items
     if blocking:
         first = blocking[0]
@@ -111,6 +112,14 @@ def check_plan_is_applicable(plan: Plan, plan_path: str | Path) -> None:
         raise ApplyRefused(
             f"{plan_path}: plan has {len(blocking)} blocking review item(s), first {first.id} "
             f"[{first.code}]: {' '.join(first.message.split())}{more}; decide them in the policy and plan again"
+        )
+    unmet = plan.unmet_preflight
+    if unmet:
+        first = unmet[0]
+        more = f" (and {len(unmet) - 1} more)" if len(unmet) > 1 else ""
+        raise ApplyRefused(
+            f"{plan_path}: pre-flight check {first.id} is {first.status.value}: {first.title}: "
+            f"{' '.join(first.detail.split())}{more}; confirm it in the policy's preflight section and plan again"
         )
     failed = failed_guards(plan)
     if failed:

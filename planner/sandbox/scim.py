@@ -55,7 +55,7 @@ SIGMA_USER_SCHEMA: dict[str, Any] = {
     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
     "id": SIGMA_USER_EXTENSION,
     "name": "SigmaUser",
-    "description": "Sigma Computing user extension (sigma-api.md §5.2)",
+    "description": "Sigma Computing user extension (docs/sigma-api.md §5.2)",
     "attributes": [
         {
             "name": "userKind",

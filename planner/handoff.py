@@ -1,0 +1,352 @@
+"""``sigma-migrate handoff``: what the IdP admin must configure so that what apply did holds.
+
+Apply links and creates Sigma's SCIM users and groups itself; once the IdP starts pushing, the
+IdP's values win (docs/sigma-api.md §5.3). If the IdP sends another userName, Sigma makes a
+second account; if it sends no account type, Sigma falls back to its default; a group pushed as
+"Create Group" makes a second team. The hand-off pack tells the IdP admin, from the plan's
+decisions (never re-deciding them):
+
+- the **groups** to assign to the Sigma app and to push (scope, account-type and team groups);
+- per **team**, "Link Group" (the team exists: apply linked or created it) and the name the
+  IdP will push;
+- the **attribute mappings**: the userName source, the account type attribute (``userType``,
+  with the exact, case-sensitive Sigma spellings), ``active``, names;
+- the **account types** and the groups that give them; people the policy assigns individually;
+- the **IdP users whose username must change** before provisioning (``user_name_guard``);
+- the **order of operations**: apply the plan, enable provisioning, assign, then push/link groups.
+
+:func:`handoff_pack` builds the typed :class:`HandoffPack` (pure); :func:`markdown` and
+:func:`csv_files` render it; the CLI writes them all or nothing into ``--out``.
+Sources: docs/sigma-api.md §5.1-§5.4 (Sigma's SCIM guide), §6.1 (Okta), §6.2 (Entra).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, fields
+from typing import Literal
+
+from .model import ActionKind, Plan
+
+Idp = Literal["okta", "entra", "generic"]
+IDPS: tuple[str, ...] = ("okta", "entra", "generic")
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """An IdP group the Sigma app needs: ``assign`` to the app, ``push`` as a team, and why."""
+
+    group: str
+    assign: bool
+    push: bool
+    purpose: str
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """One team the plan maps: the IdP group, what the IdP admin does, the name the IdP will push."""
+
+    team: str
+    team_id: str
+    group: str
+    plan: str            # "linked" (existing team) or "created" (a new team) by apply
+    idp_step: str        # e.g. "Link Group" (Okta), "match by displayName" (Entra)
+    pushed_name: str     # the displayName the IdP will send
+    renamed_by_idp: bool  # the pushed name differs from the team's name: the team is renamed
+    members_after: int
+
+
+@dataclass(frozen=True)
+class AttributeRow:
+    """One SCIM attribute the IdP app must send: ``attribute`` <- ``source``, with a note."""
+
+    attribute: str
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class AccountTypeRow:
+    """A Sigma account type as the IdP must spell it, the groups that give it, people planned with it."""
+
+    account_type: str
+    groups: str
+    people: int
+
+
+@dataclass(frozen=True)
+class UserNameRow:
+    """An IdP user whose app username must be set before provisioning, else a second account."""
+
+    idp_id: str
+    idp_user_name: str
+    app_user_name: str
+    member_email: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IndividualRow:
+    """A person the policy gives an account type no group gives: assign them individually."""
+
+    person: str
+    account_type: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class HandoffPack:
+    """Everything the IdP admin needs, typed; rendered by :func:`markdown` and :func:`csv_files`."""
+
+    idp: str
+    organization: str
+    digest: str
+    approvable: bool
+    groups: tuple[GroupRow, ...]
+    teams: tuple[TeamRow, ...]
+    attributes: tuple[AttributeRow, ...]
+    account_types: tuple[AccountTypeRow, ...]
+    user_names: tuple[UserNameRow, ...]
+    individual: tuple[IndividualRow, ...]
+    steps: tuple[str, ...]
+
+
+_LINK_STEP = {
+    "okta": "Push Groups > Link Group to the team named '{team}'",
+    "entra": "the group's displayName must be '{team}' when provisioned (Entra matches groups by displayName)",
+    "generic": "find the group with GET /Groups?filter=displayName eq \"{team}\" and keep its id",
+}
+
+
+def _user_name_source(idp: str, setting: str) -> AttributeRow:
+    primary = setting == "primary_email"
+    source = {
+        "okta": "email (Okta profile)" if primary else "Okta username (login)",
+        "entra": "mail" if primary else "userPrincipalName",
+        "generic": "the user's primary email" if primary else "the user's login",
+    }[idp]
+    return AttributeRow("userName", source,
+                        "must equal the Sigma email the plan linked; changing it later creates a second account "
+                        "(docs/sigma-api.md §5.3)")
+
+
+def _attributes(idp: str, setting: str, types: list[str]) -> tuple[AttributeRow, ...]:
+    spelled = ", ".join(types) or "(none planned)"
+    type_source = {
+        "okta": "User Type (app attribute userType), set by group assignment",
+        "entra": "app role assignment: SingleAppRoleAssignment([appRoleAssignments]); one app role per type",
+        "generic": "the account type attribute of the IdP user or group",
+    }[idp]
+    return (
+        _user_name_source(idp, setting),
+        AttributeRow("userType", type_source,
+                     f"exactly one of: {spelled} (case-sensitive Sigma spellings; no value means Sigma's default "
+                     "type, docs/sigma-api.md §5.2)"),
+        AttributeRow("active", {"okta": "user status (deactivation pushes active=false)",
+                                "entra": "Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\")",
+                                "generic": "the user's enabled state"}[idp],
+                     "a deactivated IdP user becomes an inactive Sigma member"),
+        AttributeRow("name.givenName", {"okta": "firstName", "entra": "givenName", "generic": "given name"}[idp],
+                     "required with familyName (Sigma's Okta guide)"),
+        AttributeRow("name.familyName", {"okta": "lastName", "entra": "surname", "generic": "family name"}[idp],
+                     "required with givenName"),
+        AttributeRow("emails[type eq \"work\"].value", {"okta": "email", "entra": "mail", "generic": "email"}[idp],
+                     "the work email"),
+    )
+
+
+def _steps(idp: str, pack_teams: int) -> tuple[str, ...]:
+    enable = {
+        "okta": "In Okta > the Sigma app > Provisioning: paste the same bearer token (and the Directory Base URL "
+                "for apps created before February 2021), Test API Credentials, then enable Create Users, Update "
+                "User Attributes and Deactivate Users.",
+        "entra": "In Entra > Enterprise applications > Sigma Computing > Provisioning: Tenant URL = the Directory "
+                 "Base URL, Secret Token = the same bearer token, Test Connection, set the attribute mappings "
+                 "below, then Provisioning Status: On.",
+        "generic": "In the IdP's SCIM client: base URL = the Directory Base URL, Authorization: Bearer <the same "
+                   "token>; set the attribute mappings below, then enable provisioning.",
+    }[idp]
+    push = {
+        "okta": f"Push Groups: for each of the {pack_teams} team(s) in teams.csv use Link Group (never Create "
+                "Group: the team already exists and a second one would be made).",
+        "entra": f"Assign the {pack_teams} team group(s) in teams.csv to the app; Entra finds each team by "
+                 "displayName.",
+        "generic": f"Push the {pack_teams} team group(s) in teams.csv, linking each to the existing team.",
+    }[idp]
+    return (
+        "Before anything: every pre-flight check of the plan is ok or confirmed (`sigma-migrate show PLAN`).",
+        "Apply the approved plan (`sigma-migrate apply PLAN`) with the SCIM token of the SCIM-setup admin; "
+        "wait until it converged (the result file says so).",
+        "Set the app usernames listed in user_names.csv, before provisioning is enabled.",
+        enable,
+        "Assign the groups in groups.csv (assign = yes) to the Sigma app, and the people in "
+        "individual_assignments.csv individually with their account type.",
+        push,
+        "Run `sigma-migrate fetch` and `sigma-migrate plan` again: a plan with no action means the IdP holds what "
+        "apply did.",
+    )
+
+
+def handoff_pack(plan: Plan, idp: str) -> HandoffPack:
+    """The :class:`HandoffPack` of ``plan`` for ``idp`` (``okta``, ``entra`` or ``generic``). Pure.
+
+    Reads the plan's actions (links, creates, account types, team links/creates), its team rows,
+    its review items (``user_name_guard.configure_idp``) and its resolved policy (scope groups,
+    ``account_types.group_map``/``overrides``, ``linking.scim_user_name``). Raises ``ValueError``
+    for an unknown ``idp``.
+    """
+    if idp not in IDPS:
+        raise ValueError(f"unknown IdP {idp!r}; expected one of {', '.join(IDPS)}")
+    resolved = (plan.policy or {}).get("resolved") or {}
+    types_policy = resolved.get("account_types") or {}
+    group_map: dict[str, str] = dict(types_policy.get("group_map") or {})
+
+    # account types the IdP must send, with the exact spelling the plan sends
+    sent = Counter()
+    for a in plan.actions:
+        if a.kind in (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER) and (a.after or {}).get("userType"):
+            sent[a.after["userType"]] += 1
+    for name in group_map.values():
+        sent.setdefault(name, 0)
+    account_types = tuple(
+        AccountTypeRow(t, ", ".join(sorted(g for g, v in group_map.items() if v == t)) or "(individual assignment)",
+                       n)
+        for t, n in sorted(sent.items(), key=lambda kv: kv[0].casefold())
+    )
+
+    # teams: every team the plan links or creates now exists in Sigma
+    teams = []
+    for t in plan.teams:
+        if t.mode not in ("link", "create") or not t.group_name:
+            continue
+        pushed = t.group_name
+        teams.append(TeamRow(
+            team=t.name, team_id=t.team_id or "(created by apply)", group=t.group_name,
+            plan="linked" if t.mode == "link" else "created",
+            idp_step=_LINK_STEP[idp].format(team=t.name), pushed_name=pushed,
+            renamed_by_idp=pushed != t.name, members_after=t.members_after,
+        ))
+
+    # groups to assign / push
+    rows: dict[str, GroupRow] = {}
+
+    def add(group: str, push: bool, purpose: str) -> None:
+        old = rows.get(group)
+        if old:
+            purposes = old.purpose if purpose in old.purpose.split("; ") else f"{old.purpose}; {purpose}"
+            rows[group] = GroupRow(group, True, old.push or push, purposes)
+        else:
+            rows[group] = GroupRow(group, True, push, purpose)
+
+    for g in (resolved.get("scope") or {}).get("groups") or []:
+        add(g, False, "scope: its members are assigned to the Sigma app" + (
+            " (a pattern: every group whose name matches)" if str(g).startswith("re:") else ""))
+    for g, t in sorted(group_map.items()):
+        add(g, False, f"account type {t}")
+    for t in teams:
+        add(t.group, True, f"team {t.team}")
+    groups = tuple(sorted(rows.values(), key=lambda r: (not r.push, r.group.casefold())))
+
+    user_names = tuple(
+        UserNameRow(
+            idp_id=str(r.subject.get("idpId") or ""), idp_user_name=str(r.evidence.get("idpUserName") or ""),
+            app_user_name=str(r.evidence.get("sigmaEmail") or ""), member_email=str(r.subject.get("email") or ""),
+            reason=r.message,
+        )
+        for r in plan.review_items if r.code == "user_name_guard.configure_idp"
+    )
+    individual = tuple(
+        IndividualRow(str(who), str(t), "account_types.overrides in the policy: no group gives this type")
+        for who, t in sorted((types_policy.get("overrides") or {}).items())
+    )
+    approvable = not (plan.blocking_items or plan.unmet_preflight
+                      or any(not g["ok"] for g in plan.summary.get("guards", [])))
+    return HandoffPack(
+        idp=idp, organization=str((plan.organization or {}).get("name") or ""), digest=plan.digest,
+        approvable=approvable, groups=groups, teams=tuple(teams),
+        attributes=_attributes(idp, str((resolved.get("linking") or {}).get("scim_user_name") or "user_name"),
+                               [r.account_type for r in account_types]),
+        account_types=account_types, user_names=user_names, individual=individual,
+        steps=_steps(idp, len(teams)),
+    )
+
+
+CSV_FILES = {
+    "groups.csv": "groups",
+    "teams.csv": "teams",
+    "attribute_mappings.csv": "attributes",
+    "account_types.csv": "account_types",
+    "user_names.csv": "user_names",
+    "individual_assignments.csv": "individual",
+}
+"""File name -> :class:`HandoffPack` field, one CSV per list."""
+
+_ROW_TYPES = {"groups": GroupRow, "teams": TeamRow, "attributes": AttributeRow, "account_types": AccountTypeRow,
+              "user_names": UserNameRow, "individual": IndividualRow}
+
+
+def _cell(value) -> str:
+    text = "yes" if value is True else "no" if value is False else str(value)
+    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text  # a spreadsheet never runs a cell
+
+
+def csv_files(pack: HandoffPack) -> dict[str, str]:
+    """``{file name: CSV text}`` for :data:`CSV_FILES`: a header of field names, one row per entry."""
+    out = {}
+    for name, attr in CSV_FILES.items():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        columns = [f.name for f in fields(_ROW_TYPES[attr])]
+        writer.writerow(columns)
+        for row in getattr(pack, attr):
+            writer.writerow([_cell(getattr(row, c)) for c in columns])
+        out[name] = buffer.getvalue()
+    return out
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: list[str], rows: list[list]) -> list[str]:
+    if not rows:
+        return ["None.", ""]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_md(_cell(v)) for v in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def markdown(pack: HandoffPack) -> str:
+    """The hand-off page (``README.md`` of the pack), in the order the IdP admin works."""
+    title = {"okta": "Okta", "entra": "Microsoft Entra ID", "generic": "your SCIM IdP"}[pack.idp]
+    lines = [f"# IdP hand-off for {pack.organization or 'the Sigma organization'} ({title})", "",
+             f"From plan `{pack.digest or '(unsaved)'}`. Every list below is also a CSV in this folder.", ""]
+    if not pack.approvable:
+        lines += ["**The plan is not approvable yet** (blocking review items, unmet pre-flight checks or failed "
+                  "guards): settle them and make the hand-off again from the new plan.", ""]
+    lines += ["## Order of operations", ""]
+    lines += [f"{n}. {step}" for n, step in enumerate(pack.steps, 1)] + [""]
+    lines += ["## Attribute mappings (attribute_mappings.csv)", ""]
+    lines += _table(["SCIM attribute", "source", "note"], [[a.attribute, a.source, a.note] for a in pack.attributes])
+    lines += ["## Account types (account_types.csv)", "",
+              "Send these values exactly as spelled (Sigma compares them case-sensitively).", ""]
+    lines += _table(["account type", "IdP groups", "people planned"],
+                    [[r.account_type, r.groups, r.people] for r in pack.account_types])
+    lines += ["## Groups to assign to the Sigma app (groups.csv)", ""]
+    lines += _table(["group", "assign", "push", "purpose"], [[g.group, g.assign, g.push, g.purpose] for g in pack.groups])
+    lines += ["## Teams (teams.csv)", ""]
+    lines += _table(["team", "IdP group", "apply", "in the IdP", "pushed name", "renamed by the IdP", "members"],
+                    [[t.team, t.group, t.plan, t.idp_step, t.pushed_name, t.renamed_by_idp, t.members_after]
+                     for t in pack.teams])
+    lines += ["## IdP users whose username must change before provisioning (user_names.csv)", ""]
+    lines += _table(["IdP user", "IdP username", "app username to set", "Sigma member"],
+                    [[u.idp_id, u.idp_user_name, u.app_user_name, u.member_email] for u in pack.user_names])
+    lines += ["## People assigned individually (individual_assignments.csv)", ""]
+    lines += _table(["person", "account type", "why"], [[i.person, i.account_type, i.reason] for i in pack.individual])
+    lines += ["Sources: Sigma's SCIM guides as summarized in the project's docs/sigma-api.md (§5 SCIM, §6.1 Okta, "
+              "§6.2 Entra).", ""]
+    return "\n".join(lines)

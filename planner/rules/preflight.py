@@ -1,0 +1,160 @@
+"""Pre-flight: the prerequisites Sigma's SCIM guide sets before provisioning is switched on.
+
+Sources (docs/sigma-api.md): §5.1 (SAML-only sign-in; the SCIM token belongs to the admin who
+sets it up; a second SCIM setup needs Sigma support to remove the old token), §1.2 (the API
+credentials belong to their owner), §5.3 (guests lose access; pre-SCIM members stay, unmanaged
+until an IdP links them).
+
+Each prerequisite is checked from the exports where they show it (the protected people through
+the guards, guests and unmanaged members by count, an earlier SCIM setup from members SCIM made
+inactive or resources an IdP provisioned) and is otherwise an explicit confirmation in the
+policy's ``preflight`` section. :func:`evaluate` returns the typed checks in a fixed order; the
+plan carries them and approve/apply refuse a plan with a blocking check that is ``unconfirmed``
+or ``failed`` (:attr:`planner.model.Plan.unmet_preflight`).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from ..model import Action, ActionKind, PersonRow, PreflightCheck, PreflightStatus
+from . import yaml_snippet
+from .context import Context
+
+OK, CONFIRMED, UNCONFIRMED, FAILED, INFO = (
+    PreflightStatus.OK, PreflightStatus.CONFIRMED, PreflightStatus.UNCONFIRMED, PreflightStatus.FAILED,
+    PreflightStatus.INFO)
+
+
+def _confirm(key: str, value) -> str:
+    return yaml_snippet({"preflight": {key: value}})
+
+
+def saml_only(confirmed: bool) -> PreflightCheck:
+    """Sigma accepts SCIM only for organizations that sign in with SAML only (§5.1); no export says it."""
+    return PreflightCheck(
+        "saml_only", "Sigma authentication is SAML only (not password, not \"SAML or password\")",
+        CONFIRMED if confirmed else UNCONFIRMED, True,
+        "confirmed in the policy (preflight.saml_only)" if confirmed
+        else "no export shows the authentication method: check Administration > Authentication, then confirm",
+        "" if confirmed else _confirm("saml_only", True), "docs/sigma-api.md §5.1")
+
+
+def protected_person(key: str, title: str, guard: dict | None, named: str | None) -> PreflightCheck:
+    """The SCIM-setup admin / API credential owner: named in the policy, stays active and admin.
+
+    Decided by the guard of the same name (:mod:`planner.rules.guards`); ``guard`` is its summary
+    entry (``{"name", "ok", "detail"}``), ``None`` when it did not run.
+    """
+    if guard is None:
+        return PreflightCheck(key, title, UNCONFIRMED, True, f"organization.{key} was not checked",
+                              _confirm_org(key), "docs/sigma-api.md §5.1, §1.2")
+    if guard["ok"]:
+        return PreflightCheck(key, title, OK, True, guard["detail"], "", "docs/sigma-api.md §5.1, §1.2")
+    status = UNCONFIRMED if not named else FAILED
+    return PreflightCheck(key, title, status, True, guard["detail"], _confirm_org(key) if not named else "",
+                          "docs/sigma-api.md §5.1, §1.2")
+
+
+def _confirm_org(key: str) -> str:
+    return yaml_snippet({"organization": {key: "someone@example.com"}})
+
+
+def previous_scim(answer: str, provisioned: int, scim_inactive: int) -> PreflightCheck:
+    """An earlier SCIM setup leaves a token only Sigma support can remove (§5.1).
+
+    ``provisioned``: users/teams an IdP provisioned (SCIM ``externalId``); ``scim_inactive``:
+    members SCIM made inactive (``isInactive``, §5.3). Either is a trace of SCIM having been set
+    up, which contradicts ``previous_scim: none``.
+    """
+    title = "no earlier SCIM setup, or Sigma support removed it"
+    source = "docs/sigma-api.md §5.1"
+    traces = []
+    if provisioned:
+        traces.append(f"{provisioned} user(s)/team(s) provisioned by an IdP")
+    if scim_inactive:
+        traces.append(f"{scim_inactive} member(s) made inactive by SCIM")
+    seen = "; ".join(traces)
+    resolution = _confirm("previous_scim", "removed_by_support") if traces else _confirm("previous_scim", "none")
+    if answer == "unknown":
+        detail = (f"the exports show an earlier SCIM setup ({seen}): ask Sigma support to remove that SCIM setup, then "
+                  "confirm (or previous_scim: same_setup for a re-plan after apply)"
+                  if traces else "not confirmed: was SCIM ever set up for this organization?")
+        return PreflightCheck("previous_scim", title, UNCONFIRMED, True, detail, resolution, source)
+    if answer == "none" and traces:
+        return PreflightCheck("previous_scim", title, FAILED, True,
+                              f"preflight.previous_scim is none but the exports show SCIM was set up ({seen})",
+                              _confirm("previous_scim", "removed_by_support"), source)
+    said = {"none": "SCIM was never set up", "removed_by_support": "Sigma support removed the earlier SCIM setup",
+            "same_setup": "the provisioned resources come from the connection in use"}[answer]
+    return PreflightCheck("previous_scim", title, CONFIRMED, True,
+                          f"confirmed in the policy: {said}" + (f" ({seen})" if seen else ""), "", source)
+
+
+def guests(losing: int, informed: bool) -> PreflightCheck:
+    """Guests cannot use SCIM: enabling it disables them (§5.3); they must be told first."""
+    title = "guest members who lose access have been told"
+    source = "docs/sigma-api.md §5.3"
+    if not losing:
+        return PreflightCheck("guests", title, OK, True, "no active guest member loses access", "", source, 0)
+    if informed:
+        return PreflightCheck("guests", title, CONFIRMED, True,
+                              f"{losing} guest member(s) lose access; the policy confirms they were told",
+                              "", source, losing)
+    return PreflightCheck("guests", title, UNCONFIRMED, True,
+                          f"{losing} guest member(s) lose access when SCIM is enabled: tell them, then confirm",
+                          _confirm("guests_informed", True), source, losing)
+
+
+def unmanaged(count: int, acknowledged: bool) -> PreflightCheck:
+    """Pre-SCIM members no IdP user links stay, unmanaged (§5.3, §5.4): informational, not blocking."""
+    title = "pre-SCIM members who stay unmanaged are known"
+    source = "docs/sigma-api.md §5.3"
+    if not count:
+        return PreflightCheck("unmanaged_members", title, OK, False,
+                              "every active member is linked to the IdP or deactivated", "", source, 0)
+    if acknowledged:
+        return PreflightCheck("unmanaged_members", title, CONFIRMED, False,
+                              f"{count} active member(s) stay unmanaged (acknowledged in the policy)", "", source,
+                              count)
+    return PreflightCheck("unmanaged_members", title, INFO, False,
+                          f"{count} active member(s) stay unmanaged: the IdP will not update or deactivate them",
+                          _confirm("unmanaged_members_acknowledged", True), source, count)
+
+
+def _guests_losing_access(ctx: Context, actions: Iterable[Action]) -> int:
+    converted = {a.target.get("memberId") for a in actions if a.kind is ActionKind.MEMBERS_CONVERT_GUEST}
+    m = ctx.members
+    ids = m.loc[(m["user_kind"] == "guest") & m["active"], "member_id"].tolist()
+    return sum(1 for mid in ids if mid not in converted)
+
+
+def _unmanaged_members(people: Sequence[PersonRow]) -> int:
+    return sum(
+        1 for p in people
+        if p.member_id and p.sigma_status == "active" and not p.idp_id and p.account_type_after is not None
+        and p.user_kind != "guest"
+    )
+
+
+def evaluate(ctx: Context, guards: Sequence[dict], actions: Sequence[Action],
+             people: Sequence[PersonRow]) -> tuple[PreflightCheck, ...]:
+    """Every prerequisite in a fixed order (blocking ones first). Pure.
+
+    ``guards``: the plan summary's guard entries; ``actions`` and ``people``: the plan's.
+    """
+    answers = ctx.policy.preflight
+    organization = ctx.policy.organization
+    by_name = {g["name"]: g for g in guards}
+    scim_inactive = int((ctx.members["is_inactive"] & ~ctx.members["is_archived"]).sum()) if len(ctx.members) else 0
+    provisioned = len(ctx.scim.users) + len(ctx.scim.groups) if ctx.scim is not None else 0
+    return (
+        saml_only(answers.saml_only),
+        protected_person("scim_setup_admin", "the SCIM-setup admin stays active with an admin account type",
+                         by_name.get("scim_setup_admin"), organization.scim_setup_admin),
+        protected_person("api_credential_owner", "the API credential owner stays active with an admin account type",
+                         by_name.get("api_credential_owner"), organization.api_credential_owner),
+        previous_scim(answers.previous_scim, provisioned, scim_inactive),
+        guests(_guests_losing_access(ctx, actions), answers.guests_informed),
+        unmanaged(_unmanaged_members(people), answers.unmanaged_members_acknowledged),
+    )

@@ -1,0 +1,164 @@
+"""`policy lint` (every problem, file:line:column, did-you-mean, no export) and `policy test`
+(literal organizations with expected decisions; PASS/FAIL per fixture; exit codes for CI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.cli import main
+from planner.policy import lint_policy
+
+REPO = Path(__file__).resolve().parents[1]
+
+BAD = """version: 1
+organisation:
+  name: x
+linking:
+  scim_user_name: primary_emial
+guests:
+  action: disabel
+guards:
+  min_idp_users: -3
+teams:
+  mode: create
+  mode: link
+"""
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
+def run_ok(capsys, *args):
+    main(list(args))
+    out = capsys.readouterr()
+    return 0, out.out, out.err
+
+
+def test_lint_reports_every_problem_in_file_order_with_did_you_mean(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD)
+    assert [str(p) for p in lint_policy(path)] == [
+        f"{path}:2:1: (top level): unknown key 'organisation' (did you mean 'organization'?); allowed here: "
+        "version, organization, scope, linking, user_name_guard, account_types, guests, teams, unmatched, "
+        "guards, targets, preflight",
+        f"{path}:5:19: linking.scim_user_name: Input should be 'user_name' or 'primary_email' "
+        "(did you mean 'primary_email'?)",
+        f"{path}:7:11: guests.action: Input should be 'disable' or 'convert' (did you mean 'disable'?)",
+        f"{path}:9:18: guards.min_idp_users: Input should be greater than or equal to 0",
+        f"{path}:12:3: duplicate key 'mode' (first at line 11)",
+    ]
+
+
+def test_lint_cli_exit_codes_and_an_empty_file(tmp_path, capsys):
+    bad, empty = tmp_path / "bad.yaml", tmp_path / "empty.yaml"
+    bad.write_text(BAD)
+    empty.write_text("# to do\n")
+    code, out, err = run(capsys, "policy", "lint", str(bad), str(empty))
+    assert code == 1
+    assert len(out.splitlines()) == 6
+    assert out.splitlines()[-1] == (f"{empty}:1:1: the policy is empty: write at least `version: 1` and the "
+                                    "sections you decide (policies/default.yaml lists every key)")
+    assert err == "6 problem(s)\n"
+    code, out, err = run_ok(capsys, "policy", "lint", str(REPO / "policies/default.yaml"))
+    assert out == f"{REPO / 'policies/default.yaml'}: ok\n"
+
+
+def test_lint_of_a_yaml_syntax_error_is_one_problem(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("version: 1\nguests: [disable\n")
+    (problem,) = lint_policy(path)
+    assert (problem.line, problem.column, problem.path) == (3, 1, "")
+    assert problem.message.startswith("not valid YAML: ")
+
+
+@pytest.mark.parametrize("policy, fixtures", [
+    ("policies/default.yaml", "policies/tests/default"),
+    ("policies/examples/okta.yaml", "policies/tests/okta"),
+    ("policies/examples/demo.yaml", "policies/tests/okta"),
+    ("policies/examples/entra.yaml", "policies/tests/entra"),
+])
+def test_the_bundled_policies_pass_their_fixtures(capsys, policy, fixtures):
+    code, out, err = run_ok(capsys, "policy", "test", str(REPO / policy), str(REPO / fixtures))
+    assert out.startswith("PASS ") and out.endswith("1 passed, 0 failed\n")
+
+
+FIXTURE = """name: ann is linked and becomes Analyze
+sigma:
+  members:
+    - {memberId: root, email: root@example.com, memberType: Admin}
+    - {memberId: m1, email: ann@example.com}
+  account_types: [Admin, Analyze, View]
+idp:
+  users:
+    - {id: u-root, userName: root@example.com}
+    - {id: u1, userName: ann@example.com}
+  groups:
+    - {id: g1, name: Analysts, users: [u1]}
+    - {id: g0, name: Admins, users: [u-root]}
+expect:
+  actions: [scim.link_user:root, scim.link_user:m1, scim.set_account_type:m1]
+  review_items: []
+  account_types: {ann@example.com: Analyze}
+  approvable: true
+"""
+
+POLICY = """version: 1
+organization: {scim_setup_admin: root@example.com, api_credential_owner: root@example.com}
+account_types:
+  group_map: {Analysts: Analyze, Admins: Admin}
+  default: View
+  on_downgrade: allow
+preflight: {saml_only: true, previous_scim: none}
+"""
+
+
+def test_a_fixture_passes_and_a_wrong_expectation_fails_with_each_difference(tmp_path, capsys):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    good = tmp_path / "good.yaml"
+    good.write_text(FIXTURE)
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(FIXTURE.replace("name: ann is", "name: wrong, ann is").replace(
+        ", scim.set_account_type:m1]", ", members.deactivate:m1]").replace("Analyze}", "View}"))
+    code, out, err = run(capsys, "policy", "test", str(policy), str(good), str(wrong))
+    assert code == 1
+    assert out.splitlines() == [
+        f"PASS {good}: ann is linked and becomes Analyze",
+        f"FAIL {wrong}: wrong, ann is linked and becomes Analyze",
+        "  missing action members.deactivate:m1",
+        "  unexpected action scim.set_account_type:m1",
+        "  account type of ann@example.com: expected 'View', got 'Analyze'",
+        "1 passed, 1 failed",
+    ]
+    unconfirmed = tmp_path / "unconfirmed.yaml"
+    unconfirmed.write_text(POLICY.replace("preflight: {saml_only: true, previous_scim: none}\n", "version: 1\n")
+                           .replace("version: 1\n", "", 1))
+    code, out, err = run(capsys, "policy", "test", str(unconfirmed), str(good))
+    assert code == 1
+    assert "  expected approvable, blocked by preflight saml_only, preflight previous_scim" in out.splitlines()
+
+
+def test_an_unusable_fixture_or_policy_exits_2_with_one_line(tmp_path, capsys):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(FIXTURE.replace("    - {memberId: m1, email: ann@example.com}",
+                                   "    - {memberId: m1, emial: ann@example.com}"))
+    code, out, err = run(capsys, "policy", "test", str(policy), str(bad))
+    assert code == 2 and out == ""
+    assert err.startswith(f"sigma-migrate: error: {bad}:5:7: sigma.members[1].email: Field required")
+    code, out, err = run(capsys, "policy", "test", str(policy), str(tmp_path / "missing.yaml"))
+    assert (code, err) == (2, f"sigma-migrate: error: {tmp_path / 'missing.yaml'}: no such fixture file or "
+                              "directory\n")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    code, out, err = run(capsys, "policy", "test", str(empty), str(bad))
+    assert code == 2 and out == ""
+    assert err.splitlines()[-1] == (f"sigma-migrate: error: {empty}: 1 policy problem(s) (`sigma-migrate "
+                                    "policy lint`); no fixture was run")
