@@ -31,6 +31,7 @@ guards:
   thresholds: {deactivations: null, team_member_removals: null}
   min_idp_users: 1
   max_shrink_percent: 100
+preflight: {saml_only: true, previous_scim: removed_by_support, guests_informed: true}
 """
 
 
