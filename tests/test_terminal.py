@@ -64,7 +64,7 @@ def hostile_plan(tmp_path: Path) -> Path:
 
 def test_show_prints_hostile_names_escaped(tmp_path, capsys):
     path = hostile_plan(tmp_path)
-    code, out, _ = run(["show", str(path)], capsys)
+    code, out, _ = run(["show", str(path), "--all"], capsys)  # --all: eve is a plain link
     assert code == 0
     assert not any(ch in out for ch in RAW)
     assert "  ~ eve@example.com  Eve\\x1b[2J \\u202eLee  [member m1 <-> IdP u1] by email  View" in out
