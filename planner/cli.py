@@ -392,10 +392,13 @@ def approve_command(plan_file: str, by: str, rest_base_url: str | None, scim_bas
               help="Apply one wave: email:ADDRESS, group:NAME, team:NAME, kind:KIND (repeatable; dependencies "
               "are pulled in; `show --only` previews it).")
 @click.option("--limit", type=int, metavar="N", help="Apply a canary wave: the first N people of the plan (or of --only).")
+@click.option("--verbose", "-v", is_flag=True,
+              help="One line per finished action, also on a terminal (default there: a progress bar with "
+              "counts and ETA; elsewhere always one line per action).")
 def apply_command(
     plan_file: str, auto_approve: bool, dry_run: bool, resume: bool, parallelism: int, as_json: bool,
     rest_base_url: str | None, scim_base_url: str | None, backoff_base: float, backoff_cap: float,
-    max_attempts: int, max_rate: float | None, only: tuple[str, ...], limit: int | None,
+    max_attempts: int, max_rate: float | None, only: tuple[str, ...], limit: int | None, verbose: bool,
 ) -> None:
     """Apply the approved PLAN to Sigma (REST v2 + SCIM 2.0), journaled and resumable.
 
@@ -425,7 +428,7 @@ def apply_command(
         for line in dry_run_lines(plan_file, options):
             click.echo(printable_lines(line))  # request bodies are indented JSON: keep our line breaks
         return
-    report = apply_plan(plan_file, options, progress=make_progress(),
+    report = apply_plan(plan_file, options, progress=make_progress(verbose=verbose),
                         echo=lambda line: click.echo(printable(line), err=as_json))
     if as_json:
         click.echo(printable_json(_json.dumps(report.summary_dict(), indent=2, sort_keys=True)))

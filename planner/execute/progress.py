@@ -114,14 +114,16 @@ class RichProgress:
         self._progress.stop()
 
 
-def make_progress(quiet: bool = False, stream: IO[str] | None = None, problems_only: bool = False):
-    """Rich bar when stderr is a terminal, else plain lines (``problems_only``: failures and skips
-    only); ``quiet`` silences both."""
+def make_progress(quiet: bool = False, stream: IO[str] | None = None, problems_only: bool = False,
+                  verbose: bool = False):
+    """Rich bar (counts and ETA) when stderr is a terminal, else plain lines, one per finished action
+    (``problems_only``: failures and skips only); ``verbose`` (``apply --verbose``) gives the lines on
+    a terminal too; ``quiet`` silences both."""
     from .runner import NullProgress
 
     if quiet:
         return NullProgress()
     stream = stream or sys.stderr
-    if stream.isatty():
+    if stream.isatty() and not verbose:
         return RichProgress(Console(file=stream))
     return LogProgress(stream, problems_only=problems_only)
