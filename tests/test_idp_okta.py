@@ -55,7 +55,11 @@ def test_pull_pages_through_every_listing_and_loads_as_the_seed(okta, tmp_path):
     write_pull(result, tmp_path)
 
     assert people_and_groups(tmp_path) == people_and_groups(ACME_OKTA)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["group_members.json", "groups.json", "users.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fetch-idp-manifest.json", "group_members.json",
+                                                          "groups.json", "users.json"]
+    assert json.loads((tmp_path / "fetch-idp-manifest.json").read_text()) == {
+        "manifest": "sigma-migrate fetch-idp", "version": 1, "idp": "okta",
+        "files": {"users.json": 166, "groups.json": 25, "group_members.json": 524}}
     # 166 users in 40-user pages; DEPROVISIONED ones came through the all-status search
     assert okta.request_counts["GET /api/v1/users"] == 5
     users = json.loads((tmp_path / "users.json").read_text())

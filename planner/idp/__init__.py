@@ -16,14 +16,15 @@ from pathlib import Path
 
 from ..execute.retry import RetryPolicy
 from ..output import Outputs
+from ..sources.manifest import FILE_NAME as MANIFEST_FILE, manifest_document
 from .http import IdpFetchError
 from .pull import IdpPull
 
 IDPS = ("okta", "entra", "google")
 """The IdPs ``fetch-idp`` pulls from."""
 
-FILES = ("users.json", "groups.json", "group_members.json")
-"""What every pull writes (the names are the same for the three IdPs)."""
+FILES = ("users.json", "groups.json", "group_members.json", MANIFEST_FILE)
+"""What every pull writes (the names are the same for the three IdPs; the manifest: :mod:`planner.sources.manifest`)."""
 
 
 def check_out_dir(out_dir: str | Path, force: bool) -> None:
@@ -83,11 +84,16 @@ def pull_idp(
 
 
 def write_pull(result: IdpPull, out_dir: str | Path) -> list[Path]:
-    """Write the pull's files into ``out_dir`` all or nothing (:class:`planner.output.Outputs`)."""
+    """Write the pull's files and its manifest into ``out_dir`` all or nothing (:class:`planner.output.Outputs`).
+
+    The manifest (:data:`MANIFEST_FILE`, :mod:`planner.sources.manifest`) records each file's
+    count, so the loaders know every listing was read whole. Returns the paths written.
+    """
     out = Path(out_dir)
+    documents = (*result.files, (MANIFEST_FILE, manifest_document(result.idp, dict(result.records))))
     with Outputs() as outputs:
-        for name, _ in result.files:
+        for name, _ in documents:
             outputs.add(name, out / name)
-        for name, document in result.files:
+        for name, document in documents:
             outputs.write_text(out / name, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
-    return [out / name for name, _ in result.files]
+    return [out / name for name, _ in documents]

@@ -147,4 +147,6 @@ def pull(reader: IdpReader) -> IdpPull:
     )
     return IdpPull("entra", (("users.json", _answer(users, users_context)),
                              ("groups.json", _answer(groups, groups_context)),
-                             ("group_members.json", members)), counts)
+                             ("group_members.json", members)), counts,
+                   (("users.json", counts.users), ("groups.json", counts.groups),
+                    ("group_members.json", counts.memberships)))  # only user and group members are listed

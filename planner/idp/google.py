@@ -172,4 +172,8 @@ def pull(reader: IdpReader, environ: Mapping[str, str]) -> IdpPull:
     )
     return IdpPull("google", (("users.json", {"kind": "admin#directory#users", "users": users}),
                               ("groups.json", {"kind": "admin#directory#groups", "groups": groups}),
-                              ("group_members.json", members)), counts)
+                              ("group_members.json", members)), counts,
+                   (("users.json", counts.users), ("groups.json", counts.groups),
+                    ("group_members.json", sum(  # the loader counts user and group members (CUSTOMER ignored)
+                        1 for m in members.values() for item in m["members"]
+                        if str(item.get("type") or "USER").upper() in ("USER", "GROUP")))))

@@ -108,4 +108,5 @@ def pull(reader: IdpReader) -> IdpPull:
         memberships=sum(len(m) for m in members.values()),
     )
     return IdpPull("okta", (("users.json", users), ("groups.json", groups), ("group_members.json", members)),
-                   counts)
+                   counts, (("users.json", counts.users), ("groups.json", counts.groups),
+                            ("group_members.json", counts.memberships)))

@@ -31,11 +31,14 @@ class IdpPull:
     """The export files of one pull (``(file name, JSON document)`` in writing order) and its counts.
 
     Each document is exactly what the IdP's loader reads (README "Accepted export layouts").
+    ``records``: ``(file name, records the loader counts in it)`` for the fetch-idp manifest
+    (:mod:`planner.sources.manifest`): users, groups, group memberships.
     """
 
     idp: str
     files: tuple[tuple[str, object], ...]
     counts: PullCounts
+    records: tuple[tuple[str, int], ...]
 
 
 def page_items(body: Any, key: str | None, what: str, reader: IdpReader, path: str) -> list[Any]:

@@ -25,6 +25,10 @@ Formats (``IDP_FORMATS``) and the roles their files play:
                (the CSV files it maps)
 =============  ==================================================================================
 
+A ``fetch-idp-manifest.json`` (:mod:`.manifest`) gets the role ``manifest`` under the
+formats ``fetch-idp`` writes (``okta-api``, ``entra-graph``, ``google-api``); beside
+any other format it is a ``manifest-mismatch`` error.
+
 Files of a Sigma export (``memberId`` / ``teamId`` / ``accountTypeName``) are
 recognized as ``sigma`` so that a wrong ``--idp`` path gets a clear error.
 ``--idp-format`` overrides the format; roles then come from content where it
@@ -59,6 +63,7 @@ from typing import Sequence
 import yaml
 
 from .files import Findings, head_text
+from .manifest import FORMATS as MANIFEST_FORMATS, MARK as MANIFEST_MARK
 from .tabular import find_header, header_key, sniff_delimiter
 
 IDP_FORMATS = ("okta-api", "entra-csv", "entra-graph", "google-csv", "google-api", "scim", "generic-csv")
@@ -108,6 +113,8 @@ def _keyed_object(head: str) -> bool:
 def classify_json(head: str) -> FileKind:
     """Classify a JSON file from its first characters."""
     low = head.casefold()
+    if f'"{MANIFEST_MARK}"' in low and '"manifest"' in low:
+        return FileKind("manifest", "manifest", "fetch-idp manifest")
     keyed = _keyed_object(head)
     if "urn:ietf:params:scim" in low or '"resources"' in low and '"totalresults"' in low:
         return FileKind("scim", "resources", "SCIM schemas URN")
@@ -340,7 +347,7 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
 
     overridden = format is not None
     if format is None:
-        formats = sorted({k.format for k in kinds.values() if k.format not in (None, "sigma")})
+        formats = sorted({k.format for k in kinds.values() if k.format not in (None, "sigma", "manifest")})
         if "generic-csv" in formats:
             formats = ["generic-csv"]
         if not formats:
@@ -367,7 +374,14 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
     layout = Layout(format)
     for p in files:
         kind = kinds[p]
-        if kind.format == format and kind.role:
+        if kind.format == "manifest":
+            if format not in MANIFEST_FORMATS.values():
+                findings.error("manifest-mismatch", p, "", "",
+                               f"a fetch-idp manifest beside a {format} export, which fetch-idp does not write: "
+                               "remove it, or pass the pulled folder alone")
+                continue
+            role = "manifest"
+        elif kind.format == format and kind.role:
             role = kind.role
             if role == "users" and format == "okta-api" and (
                 "member" in p.stem.casefold() or "member" in p.parent.name.casefold()

@@ -62,6 +62,7 @@ from ..model import Email, IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
+from .manifest import check_manifest, read_manifest
 from .tabular import Table, bool_column, flag_damaged_ids, read_table
 from .values import as_id, as_text, bool_field, fast_email_key, opt_text, string_field, timestamp_field
 
@@ -592,6 +593,7 @@ def _graph_members_file(path: Path, builder: DirectoryBuilder, findings: Finding
 def load_graph(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Microsoft Graph JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(GRAPH_FORMAT, findings)
+    manifest = read_manifest(files, GRAPH_FORMAT, findings)  # fetch-idp's counts (:mod:`.manifest`)
     read_by_role(files, (("users", _graph_users, "Graph users file"),
                          ("groups", _graph_groups, "Graph groups file")), builder, findings)
     for path in files.get("group-members", ()):  # per-group files name their groups: create first
@@ -600,4 +602,5 @@ def load_graph(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory
         ("members-map", partial(_graph_members_file, keyed=True), "Graph group members file"),
         ("group-members", partial(_graph_members_file, keyed=False), "Graph group members file"),
     ), builder, findings)
+    check_manifest(manifest, builder.inputs, findings)
     return builder.build()

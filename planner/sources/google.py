@@ -38,6 +38,7 @@ from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
+from .manifest import check_manifest, read_manifest
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
     as_id, as_text, bool_field, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field,
@@ -299,10 +300,12 @@ def _api_members(path: Path, builder: DirectoryBuilder, findings: Findings, keye
 def load_api(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Directory API JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(API_FORMAT, findings)
+    manifest = read_manifest(files, API_FORMAT, findings)  # fetch-idp's counts (:mod:`.manifest`)
     read_by_role(files, (
         ("users", _api_users, "Google users file"),
         ("groups", _api_groups, "Google groups file"),
         ("members-map", partial(_api_members, keyed=True), "Google group members file"),
         ("group-members", partial(_api_members, keyed=False), "Google group members file"),
     ), builder, findings)
+    check_manifest(manifest, builder.inputs, findings)
     return builder.build()

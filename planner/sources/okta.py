@@ -47,6 +47,7 @@ from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import batches, members_answers, objects, records
 from .files import Findings, read_json
+from .manifest import PullManifest, check_manifest, read_manifest
 from .values import (
     as_id, as_text, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field, unreadable_status,
 )
@@ -64,7 +65,8 @@ _PROFILE_CORE = ("login", "email", "secondEmail", "firstName", "lastName", "disp
 _TOP_LEVEL = ("created", "activated", "statusChanged", "lastUpdated", "passwordChanged")
 OKTA_PAGE_LIMIT = 200
 """Okta's default ``limit`` of ``GET /api/v1/users`` (formats.md §2a): a users file of exactly this
-many records is one full page whose next pages were not saved."""
+many records is one full page whose next pages were not saved, unless a ``fetch-idp`` manifest
+(:mod:`.manifest`) says the listing was read whole."""
 _OKTA_NEXT = ("link", "Link")
 """Where a saved Okta page keeps its ``Link`` header (``<...after=...>; rel="next"``)."""
 
@@ -148,13 +150,14 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
     )
 
 
-def _users(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+def _users(path: Path, builder: DirectoryBuilder, findings: Findings, manifest: PullManifest | None = None) -> None:
     tf, data = read_json(path, findings)
     if tf is None:
         return
     file = str(path)
     count = 0
-    if isinstance(data, list) and len(data) == OKTA_PAGE_LIMIT and all(rec.__class__ is dict for rec in data):
+    if (isinstance(data, list) and len(data) == OKTA_PAGE_LIMIT and all(rec.__class__ is dict for rec in data)
+            and not (manifest is not None and manifest.vouches(path))):  # a pull read it whole: check_manifest
         findings.warning(
             "incomplete-pages", file, "$", "",
             f"Okta users file: exactly {OKTA_PAGE_LIMIT} users, one full page of GET /api/v1/users (limit "
@@ -266,12 +269,18 @@ def _report(path: Path, counters: dict[str, Any], findings: Findings) -> None:
 
 
 def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
-    """Load Okta API files by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
+    """Load Okta API files by role (``users``, ``groups``, ``members-map``, ``group-members``).
+
+    A ``fetch-idp`` manifest (role ``manifest``, :mod:`.manifest`) vouches for the files it names:
+    a users file of exactly 200 users it names is not "one full page"; its counts are checked.
+    """
     builder = DirectoryBuilder(FORMAT, findings)
+    manifest = read_manifest(files, FORMAT, findings)
     read_by_role(files, (
-        ("users", _users, "Okta users file"),
+        ("users", partial(_users, manifest=manifest), "Okta users file"),
         ("groups", _groups, "Okta groups file"),
         ("members-map", partial(_members_file, keyed=True), "Okta group members file"),
         ("group-members", partial(_members_file, keyed=False), "Okta group members file"),
     ), builder, findings)
+    check_manifest(manifest, builder.inputs, findings)
     return builder.build()

@@ -1,0 +1,128 @@
+"""The manifest ``fetch-idp`` writes beside its export: each file's listing was read whole, with its count.
+
+A hand-saved Okta users file of exactly 200 users is one full API page whose
+next pages may be missing (:mod:`.okta`, issue 14 C.6). An export pulled by
+``sigma-migrate fetch-idp`` had every listing count-checked (:mod:`planner.listing`)
+before anything was written, so the same 200 users are a complete listing. The
+pull says so in ``fetch-idp-manifest.json``, written in the same all-or-nothing
+set as the export files (:func:`planner.idp.write_pull`)::
+
+    {"manifest": "sigma-migrate fetch-idp", "version": 1, "idp": "okta",
+     "files": {"users.json": 200, "groups.json": 3, "group_members.json": 412}}
+
+``files`` maps each export file (a name in the manifest's folder) to the number
+of records its loader counts in it (:attr:`planner.model.InputFile.records`:
+users, groups, group memberships). The loaders of the three pulled formats
+(``okta-api``, ``entra-graph``, ``google-api``) read it: a manifest whose counts
+match the files vouches for them (no "one full page" heuristic, no truncation
+mark); a count that differs, or a named file that is missing, is an error
+naming the file (someone edited or cut it: pull again). Without a manifest the
+heuristics apply as to any hand-saved export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from ..model import InputFile
+from .files import Findings, read_json
+
+FILE_NAME = "fetch-idp-manifest.json"
+"""Where ``fetch-idp`` writes the manifest (in ``--out``, beside the export files)."""
+
+MARK = "sigma-migrate fetch-idp"
+"""The ``manifest`` value that identifies the file (detection: :func:`planner.sources.detect.classify_json`)."""
+
+VERSION = 1
+
+FORMATS = {"okta": "okta-api", "entra": "entra-graph", "google": "google-api"}
+"""The loader format of each pulled IdP's export."""
+
+
+@dataclass(frozen=True)
+class PullManifest:
+    """A read manifest: the IdP pulled, each export file's path with its record count, its own input record."""
+
+    path: Path
+    idp: str
+    counts: tuple[tuple[Path, int], ...]
+    input: InputFile
+
+    def vouches(self, path: Path | str) -> bool:
+        """True when ``path`` is one of the files this manifest names (its listing was read whole)."""
+        target = Path(path).resolve()
+        return any(p.resolve() == target for p, _ in self.counts)
+
+
+def manifest_document(idp: str, counts: Mapping[str, int]) -> dict:
+    """The JSON document of a manifest for pulled ``idp`` with ``counts`` (file name -> records)."""
+    return {"manifest": MARK, "version": VERSION, "idp": idp, "files": dict(counts)}
+
+
+def read_manifest(files: Mapping[str, Sequence[Path]], format: str, findings: Findings) -> PullManifest | None:
+    """The manifest among ``files`` (role ``manifest`` from :mod:`.detect`), or ``None`` when there is none.
+
+    Errors (``None`` returned, so the export is judged as hand-saved and plan
+    stops on the error): several manifests, unreadable JSON, a shape other
+    than the module docstring's, an IdP whose export is not ``format``.
+    """
+    paths = list(files.get("manifest", ()))
+    if not paths:
+        return None
+    if len(paths) > 1:
+        findings.error("manifest-mismatch", paths[1], "", "",
+                       f"a second fetch-idp manifest (the first is {paths[0]}); one export per folder")
+        return None
+    path = paths[0]
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return None
+    counts = data.get("files") if isinstance(data, dict) else None
+    if (not isinstance(data, dict) or data.get("manifest") != MARK or data.get("version") != VERSION
+            or not isinstance(counts, dict) or not counts
+            or not all(isinstance(k, str) and k and "/" not in k and "\\" not in k and k not in (".", "..")
+                       and type(v) is int and v >= 0 for k, v in counts.items())):
+        findings.error("manifest-mismatch", path, "", "files",
+                       f"not a fetch-idp manifest of version {VERSION} "
+                       "({\"files\": {\"users.json\": <records>, ...}}); pull again")
+        return None
+    idp = data.get("idp")
+    if FORMATS.get(idp) != format:  # type: ignore[arg-type]
+        findings.error("manifest-mismatch", path, "", "idp",
+                       f"fetch-idp manifest of {idp!r} beside a {format} export; pull again into an empty folder")
+        return None
+    return PullManifest(path, idp, tuple((path.parent / name, n) for name, n in counts.items()),
+                        tf.input_file("fetch-idp.manifest", len(counts)))
+
+
+def check_manifest(manifest: PullManifest | None, inputs: list[InputFile], findings: Findings) -> None:
+    """Every file the manifest names must have been read with the count it states; else an error naming it.
+
+    ``inputs``: the loader's :class:`~planner.model.InputFile` records, to
+    which the manifest's own record is appended. A named file missing or with
+    another count, or an export file the manifest does not name, is a
+    ``manifest-mismatch`` error: the export was edited, cut or added to after
+    the pull.
+    """
+    if manifest is None:
+        return
+    read = {Path(i.path).resolve(): i.records for i in inputs}
+    named = {path.resolve() for path, _ in manifest.counts}
+    for path, expected in manifest.counts:
+        got = read.get(path.resolve())
+        if got is None:
+            findings.error("manifest-mismatch", path, "", "",
+                           f"missing: the fetch-idp manifest {manifest.path.name} lists it with {expected} "
+                           "record(s); pull again")
+        elif got != expected:
+            findings.error("manifest-mismatch", path, "", "",
+                           f"{got} record(s), but the fetch-idp manifest {manifest.path.name} says {expected}: "
+                           "the file was edited or cut after the pull; pull again")
+    for item in inputs:
+        if Path(item.path).resolve() not in named:
+            findings.error("manifest-mismatch", item.path, "", "",
+                           f"not written by the pull that {manifest.path.name} describes: remove it, or pull "
+                           "again into an empty folder")
+    inputs.append(manifest.input)
