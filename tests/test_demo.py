@@ -57,7 +57,7 @@ def test_demo_converges_and_writes_the_plan_report_and_result_without_a_secret(t
 
     # the whole job ran from live pulls: fetch from the sandbox, fetch-idp from the Okta emulator
     assert sorted(p.name for p in (tmp_path / "export" / "okta").iterdir()) == [
-        "group_members.json", "groups.json", "users.json"]
+        "fetch-idp-manifest.json", "group_members.json", "groups.json", "users.json"]
     assert sorted(p.name for p in (tmp_path / "export" / "sigma").iterdir()) == [
         "account_types.json", "members.json", "team_members.json", "teams.json"]
     assert lines[2] == (f"   fetch: 149 members, 15 teams, 158 team memberships into {tmp_path / 'export' / 'sigma'}")

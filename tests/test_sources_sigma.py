@@ -243,9 +243,25 @@ def test_csv_team_members_accept_user_id_and_excel_damaged_ids_are_errors(tmp_pa
     assert mangled == [(Severity.ERROR, "members.csv", "line 3", "memberId"),
                        (Severity.ERROR, "teams.csv", "line 3", "teamId"),
                        (Severity.ERROR, "team_members.csv", "line 3", "userId")]
-    assert findings[0].message == ("memberId '1.23E+28' looks damaged by a spreadsheet (scientific notation or "
-                                   "zeroed digits) and cannot be used to change anything in Sigma; re-export "
-                                   "without opening the file in Excel")
+    assert findings[0].message == ("memberId '1.23E+28' was damaged by a spreadsheet (scientific notation or "
+                                   "zeroed digits); the real id is lost: re-export without opening the file in Excel")
+
+
+def test_csv_ids_that_lost_their_leading_zeros_are_errors(tmp_path):
+    """The one shared check (tabular.flag_damaged_ids) also finds all-digit ids shorter than their column's padding."""
+    write(tmp_path, "members.csv", "memberId,email\n00417,a@example.com\n418,b@example.com\n")
+    write(tmp_path, "teams.csv", "teamId,name\nt1,One\n")
+    write(tmp_path, "team_members.csv", "teamId,userId\nt1,00417\nt1,418\n")
+    _, findings = load_sigma_export(tmp_path)
+    assert [(f.severity, f.file.rsplit("/", 1)[1], f.location, f.field, f.message) for f in findings
+            if f.code == "excel-mangled-id"] == [
+        (Severity.ERROR, "members.csv", "line 3", "memberId",
+         "memberId '418' is shorter than this column's zero-padded ids ('00417'): its leading zeros were lost by a "
+         "spreadsheet; re-export without opening the file in Excel"),
+        (Severity.ERROR, "team_members.csv", "line 3", "userId",
+         "userId '418' is shorter than this column's zero-padded ids ('00417'): its leading zeros were lost by a "
+         "spreadsheet; re-export without opening the file in Excel"),
+    ]
 
 
 def test_excel_damaged_ids_in_json_are_errors(tmp_path):

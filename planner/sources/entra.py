@@ -274,16 +274,12 @@ def _last_sign_in(value: Any, ref: SourceRef, findings: Findings) -> str | None:
 # --------------------------------------------------------------------------- CSV
 
 
-def _flag_mangled(table: Table, findings: Findings) -> None:
-    flag_damaged_ids(table, "id", findings)
-
-
 def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
     table = read_table(path, findings, aliases=USER_ALIASES, required=("id", "userPrincipalName"),
                        what="Entra users CSV")
     if table is None:
         return
-    _flag_mangled(table, findings)
+    flag_damaged_ids(table, "id", findings)
     ids, upns = table.get("id"), table.get("userPrincipalName")
     display = table.get_or_empty("displayName")
     given = table.get_or_empty("givenName")
@@ -322,7 +318,7 @@ def _groups_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
                        what="Entra groups CSV")
     if table is None:
         return
-    _flag_mangled(table, findings)
+    flag_damaged_ids(table, "id", findings)
     ids, names = table.get("id"), table.get("displayName")
     attrs = table.row_attributes(("id", "displayName"))
     count = 0
@@ -345,7 +341,7 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
                        what="Entra group members CSV")
     if table is None:
         return
-    _flag_mangled(table, findings)
+    flag_damaged_ids(table, "id", findings)
     group_id = _group_for_file(path, builder)
     ids = table.get("id")
     upns = table.get_or_empty("userPrincipalName")

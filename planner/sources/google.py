@@ -41,7 +41,7 @@ from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
-    as_id, as_text, bool_field, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field,
+    as_id, as_text, bool_field, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field,
     unreadable_status,
 )
 
@@ -181,8 +181,7 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
         return None
     if is_excel_mangled(user_id):
         findings.error("excel-mangled-id", ref.file, ref.location, "id",
-                       f"Google user id {user_id!r} was damaged by a spreadsheet (scientific notation or "
-                       "zeroed digits); the real id is lost: re-export")
+                       damaged_id_message("Google user id", user_id))
     name = rec.get("name") if isinstance(rec.get("name"), dict) else {}
     candidates: list[tuple[Any, bool, str | None]] = [(primary, True, "primary")]
     emails = rec.get("emails")

@@ -49,7 +49,7 @@ from .envelopes import batches, members_answers, objects, records
 from .files import Findings, read_json
 from .manifest import PullManifest, check_manifest, read_manifest
 from .values import (
-    as_id, as_text, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field, unreadable_status,
+    as_id, as_text, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field, unreadable_status,
 )
 
 FORMAT = "okta-api"
@@ -169,8 +169,7 @@ def _users(path: Path, builder: DirectoryBuilder, findings: Findings, manifest: 
         if user is not None:
             if is_excel_mangled(user.id):
                 findings.error("excel-mangled-id", file, where, "id",
-                               f"user id {user.id!r} was damaged by a spreadsheet (scientific notation or "
-                               "zeroed digits); the real id is lost: re-export")
+                               damaged_id_message("user id", user.id))
             count += builder.add_user(user)
     builder.inputs.append(tf.input_file("okta.users", count))
 

@@ -74,8 +74,8 @@ from ..model import (
 )
 from .envelopes import batches, objects, records
 from .files import Findings, guarded, read_json
-from .tabular import Table, read_table
-from .values import InvalidValue, fast_email_key, is_excel_mangled, opt_text, parse_bool
+from .tabular import Table, flag_damaged_ids, read_table
+from .values import InvalidValue, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, parse_bool
 from .values import json_type as _type_name
 
 MEMBER_ALIASES = {
@@ -177,18 +177,6 @@ def _bools(table: Table, name: str, default: bool, findings: Findings) -> list[b
     return out
 
 
-_MANGLED = ("looks damaged by a spreadsheet (scientific notation or zeroed digits) and cannot be used "
-            "to change anything in Sigma; re-export without opening the file in Excel")
-
-
-def _flag_mangled(table: Table, names: tuple[str, ...], findings: Findings) -> None:
-    """``excel-mangled-id`` errors for the damaged ids of ``names`` (the records are kept: the error stops ``plan``)."""
-    for name in names:
-        for row in table.mangled_rows(name):
-            findings.error("excel-mangled-id", table.path, table.location(row), table.header(name),
-                           f"{name} {table.get(name)[row]!r} {_MANGLED}")
-
-
 _NUMBER_START = frozenset("0123456789+-")
 
 
@@ -210,7 +198,7 @@ def _json_id(value: Any, file: str, where: str, field: str, what: str, findings:
             findings.error("missing-id", file, where, field, f"{what} has an empty {field}; skipped")
             return None
         if _mangled(value):
-            findings.error("excel-mangled-id", file, where, field, f"{field} {value!r} {_MANGLED}")
+            findings.error("excel-mangled-id", file, where, field, damaged_id_message(field, value))
         return value
     if value is None:
         findings.error("missing-id", file, where, field, f"{what} has no {field}; skipped")
@@ -302,7 +290,7 @@ def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any
                        what="members.csv")
     if table is None:
         return [], None
-    _flag_mangled(table, ("memberId",), findings)
+    flag_damaged_ids(table, ("memberId",), findings)
     ids = table.get("memberId")
     emails = table.get("email")
     first = table.get_or_empty("firstName")
@@ -405,7 +393,7 @@ def _teams_csv(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[Te
     table = read_table(path, findings, aliases=TEAM_ALIASES, required=("teamId", "name"), what="teams.csv")
     if table is None:
         return [], [], None
-    _flag_mangled(table, ("teamId",), findings)
+    flag_damaged_ids(table, ("teamId",), findings)
     ids, names = table.get("teamId"), table.get("name")
     desc = table.get_or_empty("description")
     vis = table.get_or_empty("visibility")
@@ -487,7 +475,7 @@ def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembers
             team_id = str(team_id).strip()
             if _mangled(team_id):
                 findings.error("excel-mangled-id", path, f'$["{team_id}"]', "teamId",
-                               f"teamId {team_id!r} {_MANGLED}")
+                               damaged_id_message("teamId", team_id))
             out.extend(_memberships(answer, path, findings, team_id, f'$["{team_id}"]'))
     else:
         out = _dedupe_memberships(_memberships(data, path, findings, None))
@@ -507,7 +495,7 @@ def _team_members_csv(path: Path, findings: Findings) -> tuple[list[TeamMembersh
                        what="team_members.csv")
     if table is None:
         return [], None
-    _flag_mangled(table, ("teamId", "userId"), findings)
+    flag_damaged_ids(table, ("teamId", "userId"), findings)
     teams, users = table.get("teamId"), table.get("userId")
     admins = _bools(table, "isTeamAdmin", False, findings)
     added = table.get_or_empty("addedBy")

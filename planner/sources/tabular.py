@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..model import SourceRef
 from .files import Findings, TextFile, read_text
-from .values import InvalidValue, parse_bool, unreadable_status
+from .values import InvalidValue, damaged_id_message, parse_bool, unreadable_status
 
 if TYPE_CHECKING:  # pandas is imported when a large file needs it (~0.25 s to import)
     import pandas as pd
@@ -271,31 +271,37 @@ def lost_zero_rows(values: Sequence[str]) -> list[int]:
     return [i for i, v in enumerate(values) if v and len(v) < width and v.isdigit()]
 
 
-def flag_damaged_ids(table: Table, name: str, findings: Findings, what: str = "id") -> None:
-    """``excel-mangled-id`` errors for the spreadsheet-damaged ids of canonical column ``name`` (issue 14 B.4).
+def flag_damaged_ids(
+    table: Table, names: str | Sequence[str], findings: Findings, what: str | None = None,
+) -> None:
+    """``excel-mangled-id`` errors for the spreadsheet-damaged ids of canonical column(s) ``names`` (issue 14 B.4).
 
+    The one check every CSV loader (IdP and Sigma) runs on its id columns.
     Scientific notation or zeroed digits (:meth:`Table.mangled_rows`,
     formats.md §0.8) and lost leading zeros (:func:`lost_zero_rows`): the real id
     is gone, and two damaged ids may now collide, so the export cannot be
-    planned on (the error stops ``plan``). Each error names the file, the line
-    and the column as written; ``what`` names the id in messages.
+    planned on (the error stops ``plan``; the records are kept). Each error names
+    the file, the line and the column as written; ``what`` names the id in
+    messages (default: the canonical column name, e.g. ``memberId``). Absent
+    columns are skipped.
     """
-    values = table.get(name)
-    if values is None:
-        return
-    header = table.header(name)
-    for row in table.mangled_rows(name):
-        findings.error("excel-mangled-id", table.path, table.location(row), header,
-                       f"{what} {values[row]!r} was damaged by a spreadsheet (scientific notation or zeroed "
-                       "digits); the real id is lost: re-export without opening the file in Excel")
-    lost = lost_zero_rows(values)
-    if lost:
-        padded = next(v for v in values if v[:1] == "0" and len(v) > 1 and v.isdigit())
-        for row in lost:
+    for name in (names,) if isinstance(names, str) else names:
+        values = table.get(name)
+        if values is None:
+            continue
+        header = table.header(name)
+        label = what or name
+        for row in table.mangled_rows(name):
             findings.error("excel-mangled-id", table.path, table.location(row), header,
-                           f"{what} {values[row]!r} is shorter than this column's zero-padded ids ({padded!r}): "
-                           "its leading zeros were lost by a spreadsheet; re-export without opening the file "
-                           "in Excel")
+                           damaged_id_message(label, values[row]))
+        lost = lost_zero_rows(values)
+        if lost:
+            padded = next(v for v in values if v[:1] == "0" and len(v) > 1 and v.isdigit())
+            for row in lost:
+                findings.error("excel-mangled-id", table.path, table.location(row), header,
+                               f"{label} {values[row]!r} is shorter than this column's zero-padded ids "
+                               f"({padded!r}): its leading zeros were lost by a spreadsheet; re-export without "
+                               "opening the file in Excel")
 
 
 def bool_column(table: Table, name: str, findings: Findings, *, required: bool = False) -> list[bool | None]:

@@ -128,6 +128,15 @@ def parse_timestamp(value: object) -> str | None:
     return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def damaged_id_message(label: str, value: str) -> str:
+    """The one message of an ``excel-mangled-id`` error (scientific notation or zeroed digits), every loader's.
+
+    ``label`` names the id (``memberId``, ``user id``); ``value`` is the id as read.
+    """
+    return (f"{label} {value!r} was damaged by a spreadsheet (scientific notation or zeroed digits); the real "
+            "id is lost: re-export without opening the file in Excel")
+
+
 def is_excel_mangled(value: object) -> bool:
     """True for an ID a spreadsheet damaged (formats.md §0.8).
 
