@@ -282,3 +282,27 @@ def test_sample_organization_report(browser, repo, tmp_path):
         assert report.info().startswith(f"Showing 1\u2013{min(100, risk['lockout_total'])} of {risk['lockout_total']} matching")
     finally:
         report.close()
+
+
+def test_long_addresses_and_messages_wrap_instead_of_overflowing(browser, tmp_path):
+    """Issue 13 item 5: a long address in a review item and in the pre-flight table wraps inside
+    its box at a narrow width (no horizontal overflow, nothing cut)."""
+    from planner.model import PreflightCheck, PreflightStatus, ReviewItem
+
+    long_address = "a" * 120 + "@" + "very-long-subdomain-name." * 6 + "example"
+    plan = Plan(
+        organization={"name": "Wrap"}, inputs=(), policy={}, fingerprints={}, actions=(),
+        review_items=(ReviewItem(id="x:1", code="linking.ambiguous", blocking=True,
+                                 subject={"email": long_address}, message=f"{long_address} matches two members"),),
+        summary={}, preflight=(PreflightCheck("guests", "guests told", PreflightStatus.UNCONFIRMED, True,
+                                              f"{long_address} loses access"),),
+    )
+    report = OpenReport(browser, write_html(plan, tmp_path / "wrap.html"), width=700)
+    try:
+        for selector in ("#review-x\\:1", "#preflight"):
+            box = report.page.eval_on_selector(selector, "e => { e.scrollIntoView(); return [e.scrollWidth, e.clientWidth, e.textContent]; }")
+            assert box[0] <= box[1] + 1, selector  # no overflow
+            assert long_address in box[2].replace("\n", "")  # the whole value, not cut
+        assert report.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    finally:
+        report.close()
