@@ -55,6 +55,7 @@ from pydantic import (
 from typing_extensions import Annotated
 
 from .errors import UserError
+from .yamlsafe import ALIAS_BUDGET, MAX_DEPTH, BoundedLoader
 
 REGEX_PREFIX = "re:"
 """A group name written ``re:<pattern>`` is a regular expression (Python ``re``, full match)."""
@@ -620,72 +621,6 @@ def load_policy(path: str | Path) -> Policy:
     return parse_policy(text, str(path), sha256=hashlib.sha256(data).hexdigest())
 
 
-ALIAS_BUDGET = 1000
-"""YAML nodes that aliases may add to a policy at most (each ``*alias`` adds the size of its anchor)."""
-
-MAX_DEPTH = 50
-"""Nesting depth of YAML collections at most in a policy."""
-
-
-class _PolicyLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing while composing (before anything is expanded or built):
-
-    - an alias whose anchor is still being composed (a recursive structure, which
-      would recurse without end when walked);
-    - aliases adding more than :data:`ALIAS_BUDGET` nodes in all (a "billion laughs"
-      bomb: 9 levels of 10 aliases each expand to a billion nodes);
-    - collections nested deeper than :data:`MAX_DEPTH`.
-
-    Each refusal is a :class:`yaml.composer.ComposerError` at the alias or the node.
-    """
-
-    def __init__(self, text: str):
-        super().__init__(text)
-        self._open_anchors: set[str] = set()
-        self._sizes: dict[int, int] = {}
-        self._expanded = 0
-        self._depth = 0
-
-    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 (PyYAML's signature)
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            anchor = self.anchors.get(event.anchor)
-            if event.anchor in self._open_anchors:
-                raise yaml.composer.ComposerError(
-                    None, None, f"recursive alias *{event.anchor} (refers to the node that contains it)",
-                    event.start_mark)
-            if anchor is not None:
-                self._expanded += self._sizes.get(id(anchor), 1)
-                if self._expanded > ALIAS_BUDGET:
-                    raise yaml.composer.ComposerError(
-                        None, None, f"aliases expand to more than {ALIAS_BUDGET} YAML nodes (an alias bomb?); "
-                        "write the values out", event.start_mark)
-            return super().compose_node(parent, index)
-        event = self.peek_event()
-        if self._depth >= MAX_DEPTH:
-            raise yaml.composer.ComposerError(
-                None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
-        anchor_name = getattr(event, "anchor", None)
-        if anchor_name is not None:
-            self._open_anchors.add(anchor_name)
-        self._depth += 1
-        try:
-            node = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-            self._open_anchors.discard(anchor_name)
-        self._sizes[id(node)] = 1 + sum(self._sizes.get(id(child), 1) for child in _children(node))
-        return node
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
 def _reader_problem(exc: yaml.reader.ReaderError, text: str, name: str) -> "PolicyProblem":
     """A PyYAML ReaderError (a character YAML does not allow, YAML 1.1 §5.1) as ``file:line:column``."""
     line = text.count("\n", 0, exc.position) + 1
@@ -699,7 +634,7 @@ def parse_policy(text: str, name: str = "<policy>", *, sha256: str | None = None
     """Parse policy YAML ``text``; ``name`` is used in error messages. See :func:`load_policy`.
 
     Besides YAML syntax, refuses recursive aliases, aliases expanding past
-    :data:`ALIAS_BUDGET` nodes and nesting past :data:`MAX_DEPTH` (:class:`_PolicyLoader`),
+    :data:`ALIAS_BUDGET` nodes and nesting past :data:`MAX_DEPTH` (:class:`planner.yamlsafe.BoundedLoader`),
     and characters YAML forbids, each as ``file:line:column``. Raises :class:`PolicyError` with
     the first problem (:func:`lint_policy_text` lists them all).
     """
@@ -751,7 +686,7 @@ def _parse(text: str, name: str, sha256: str | None) -> tuple[Policy | None, lis
     if sha256 is None:
         sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     try:
-        loader = _PolicyLoader(text)
+        loader = BoundedLoader(text)
     except yaml.reader.ReaderError as exc:
         return None, [_reader_problem(exc, text, name)]
     try:

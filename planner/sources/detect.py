@@ -62,6 +62,7 @@ from typing import Sequence
 
 import yaml
 
+from ..yamlsafe import bounded_load
 from .files import Findings, head_text
 from .manifest import FORMATS as MANIFEST_FORMATS, MARK as MANIFEST_MARK
 from .tabular import find_header, header_key, sniff_delimiter
@@ -199,7 +200,7 @@ def classify_yaml(path: Path) -> FileKind:
     """A generic-CSV mapping file is a YAML mapping with a ``columns:`` map."""
     try:
         with path.open("rb") as fh:
-            data = yaml.safe_load(fh.read(1 << 20))
+            data = bounded_load(fh.read(1 << 20).decode("utf-8-sig"))  # bombs bounded (planner.yamlsafe)
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return FileKind(None, None, "unreadable YAML")
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):

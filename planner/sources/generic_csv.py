@@ -45,6 +45,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from ..model import IdpDirectory, IdpUser
+from ..yamlsafe import bounded_compose, bounded_load
 from .directory import DirectoryBuilder, make_emails
 from .files import Findings, guarded, read_text
 from .tabular import flag_damaged_ids, parse_table
@@ -130,8 +131,8 @@ def read_mapping(path: Path, findings: Findings) -> Mapping | None:
     if tf is None:
         return None
     try:
-        node = yaml.compose(tf.text)
-        data = yaml.safe_load(tf.text)
+        node = bounded_compose(tf.text)  # aliases, nesting and bombs bounded (planner.yamlsafe)
+        data = bounded_load(tf.text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else ""
