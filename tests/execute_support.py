@@ -21,6 +21,7 @@ from planner.model import (
     AccountType,
     Action,
     ActionKind,
+    PersonRow,
     Plan,
     ReviewItem,
     SigmaExport,
@@ -124,6 +125,14 @@ def fingerprints_for(export: SigmaExport, actions: Iterable[Action]) -> dict[str
     return out
 
 
+def sigma_people(export: SigmaExport) -> tuple[PersonRow, ...]:
+    """The export's first non-guest member as a plan's person row: the member apply's SCIM organization
+    check looks up (a plan from `plan` lists every member)."""
+    return tuple(PersonRow(m.member_id, m.email, m.email, m.member_type, m.user_kind, "active", None, None, None,
+                           None, m.member_type, m.member_type)
+                 for m in export.members if m.user_kind != "guest")[:1]
+
+
 def make_plan(actions: Iterable[Action], export: SigmaExport | None = None, **fields: Any) -> Plan:
     actions = tuple(actions)
     export = export or small_org()
@@ -131,6 +140,7 @@ def make_plan(actions: Iterable[Action], export: SigmaExport | None = None, **fi
         organization={"organizationId": ORG_ID, "name": "Test Org"},
         inputs=(), policy={"path": "test.yaml", "sha256": "0" * 64, "resolved": {}},
         fingerprints=fingerprints_for(export, actions), actions=actions, review_items=(), summary={},
+        people=sigma_people(export),
     )
     defaults.update(fields)
     return Plan(**defaults)

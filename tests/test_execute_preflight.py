@@ -118,3 +118,57 @@ def test_the_preflight_refusal_is_a_target_error_with_exit_status_1(tmp_path, se
 
     assert refused.value.exit_code == 1 and "\n" not in str(refused.value)
     assert writes(server) == {}
+
+
+# ----------------------------------------------------------------- the SCIM API must serve the plan's organization
+
+
+def other_org():
+    """:func:`small_org`'s people in another organization: same emails (a staging org of the same company),
+    their own memberIds, as two Sigma organizations' members have."""
+    org = small_org()
+    return replace(org, members=tuple(replace(m, member_id=f"B{m.member_id}", organization_id="org-b")
+                                      for m in org.members))
+
+
+def test_a_scim_base_url_of_another_organization_refuses_naming_both_and_writes_nowhere(
+        tmp_path, server, sandbox_factory, capsys, monkeypatch):
+    other = sandbox_factory(other_org(), client_id=server.client_id, client_secret=server.client_secret,
+                            scim_token=server.scim_token)
+    plan = write_test_plan(tmp_path)
+    cli_env(monkeypatch, server)
+    argv = apply_argv(plan, server)
+    argv[argv.index("--scim-base-url") + 1] = other.scim_base_url
+
+    code, out, err = run(argv, capsys)
+
+    assert code == 1
+    assert err == (f"sigma-migrate: error: {plan}: the SCIM API at {other.scim_base_url} (with SIGMA_SCIM_TOKEN) "
+                   "does not serve organization org-test that the plan was made for and the REST API at "
+                   f"{server.base_url} serves: its member alice@example.com has id Bm1, the plan's memberId "
+                   "is m1; nothing was written\n")
+    assert writes(server) == {} and writes(other) == {}
+    assert not journal_path(plan).exists()
+
+
+def test_a_scim_api_listing_none_of_the_plans_members_refuses(tmp_path, server, sandbox_factory):
+    """An organization whose SCIM lists nobody the plan knows cannot be shown to be the plan's: refused."""
+    empty = replace(small_org(), members=(), teams=(), team_memberships=())
+    other = sandbox_factory(empty, scim_token=server.scim_token)
+    plan = write_test_plan(tmp_path)
+    options = replace(options_for(server), scim_base_url=other.scim_base_url)
+
+    with pytest.raises(ApplyRefused) as refused:
+        apply_plan(plan, replace(options, auto_approve=True))
+
+    assert str(refused.value) == (
+        f"{plan}: the SCIM API at {other.scim_base_url} (with SIGMA_SCIM_TOKEN) does not serve organization "
+        f"org-test that the plan was made for and the REST API at {server.base_url} serves: it lists none of "
+        "the plan's members (m1, m2, m3); nothing was written")
+    assert writes(server) == {} and writes(other) == {}
+
+
+def test_the_scim_organization_check_reads_the_plans_members_by_user_name(tmp_path, server):
+    plan = write_test_plan(tmp_path)
+    apply_plan(plan, replace(options_for(server), auto_approve=True))
+    assert server.request_counts["GET /scim/v2/Users"] >= 4  # the access check + 3 members looked up

@@ -18,7 +18,8 @@ Sigma, and before any file is written unless said otherwise):
 7. the preflight (:func:`preflight`): every API the plan uses is authenticated
    with one cheap read, so a wrong ``SIGMA_SCIM_TOKEN`` refuses the run before the
    first REST write instead of half-way through; then the live ``organizationId``
-   (``GET /v2/whoami``) must be the plan's (:func:`check_organization`);
+   (``GET /v2/whoami``) must be the plan's (:func:`check_organization`), and the SCIM API
+   must list the plan's members with their memberIds (:func:`check_scim_organization`);
 8. the stale-plan check (:mod:`planner.execute.stale`, reads only; impostors of planned
    creates included); the journal is opened;
 9. the run (:mod:`planner.execute.runner`), then the verification
@@ -476,6 +477,67 @@ def check_organization(plan: Plan, plan_path: str | Path, rest: SigmaRestClient,
         )
 
 
+SCIM_ORGANIZATION_PROBES = 3
+"""How many of the plan's members :func:`check_scim_organization` looks up over SCIM (reads)."""
+
+SCHEDULER_ROBOT = "SigmaSchedulerRobot"
+
+
+def scim_probe_members(plan: Plan) -> list[tuple[str, str]]:
+    """``(memberId, email)`` of the plan's Sigma members that Sigma's SCIM lists (not guests, not the
+    scheduler robot: docs/sandbox.md "pre-SCIM members"), from the stale-check fingerprints then the
+    plan's people, in memberId order; at most :data:`SCIM_ORGANIZATION_PROBES`."""
+    found: dict[str, str] = {}
+    for key, fingerprint in plan.fingerprints.items():
+        state = fingerprint.get("state") or {}
+        if key.startswith("member:") and state.get("email") and state.get("userKind") != "guest":
+            found.setdefault(key.split(":", 1)[1], str(state["email"]))
+    for person in plan.people:
+        if person.member_id and person.email and person.user_kind != "guest":
+            found.setdefault(person.member_id, person.email)
+    found.pop(SCHEDULER_ROBOT, None)
+    return sorted(found.items())[:SCIM_ORGANIZATION_PROBES]
+
+
+def check_scim_organization(plan: Plan, plan_path: str | Path, clients: Clients, redactor: Redactor) -> None:
+    """Refuse (:class:`ApplyRefused`) unless the SCIM API serves the organization the plan was made for.
+
+    SCIM names no ``organizationId`` (sigma-api.md §5), so the proof is by the plan's own members:
+    Sigma's SCIM lists every member that is not a guest with ``id`` = ``memberId`` (docs/sandbox.md,
+    "pre-SCIM members"; memberIds are opaque ids of one organization, sigma-api.md §2), so each of up
+    to :data:`SCIM_ORGANIZATION_PROBES` members of the plan is looked up with ``userName eq`` and must
+    come back with the plan's memberId. One found with another id, or none found at all (an
+    organization whose SCIM lists nobody the plan knows, or a plan naming no member to look up),
+    refuses: the SCIM base URL or token cannot be shown to be the plan's organization's (docs/apply.md).
+    Called after :func:`check_organization` proved the REST API; reads only, nothing written.
+    """
+    scim, rest = clients.scim, clients.rest
+    if scim is None:
+        return
+    where = (f"the SCIM API at {scim.base_url} (with {ENV_SCIM_TOKEN}) does not serve organization "
+             f"{planned_organization_id(plan)} that the plan was made for and the REST API at "
+             f"{rest.base_url if rest else '-'} serves")
+    probes = scim_probe_members(plan)
+    if not probes:
+        raise ApplyRefused(f"{plan_path}: the plan names no Sigma member to look up over SCIM, so apply cannot "
+                           f"check the SCIM API at {scim.base_url} serves organization "
+                           f"{planned_organization_id(plan)}; nothing was written")
+    resolved = 0
+    for member_id, email in probes:
+        try:
+            user = scim.find_user(email, listed=True)
+        except ApiError as exc:
+            raise ApplyRefused(f"cannot read the SCIM API at {scim.base_url} to check its organization "
+                               f"({redactor(str(exc))}); nothing was written") from None
+        if user is not None and user.id != member_id:
+            raise ApplyRefused(redactor(f"{plan_path}: {where}: its member {email} has id {user.id}, "
+                                        f"the plan's memberId is {member_id}; nothing was written"))
+        resolved += user is not None
+    if not resolved:
+        raise ApplyRefused(redactor(f"{plan_path}: {where}: it lists none of the plan's members "
+                                    f"({', '.join(m for m, _ in probes)}); nothing was written"))
+
+
 # --------------------------------------------------------------------------- apply
 
 
@@ -538,6 +600,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         preflight(clients, redactor)
         assert clients.rest is not None  # required_targets: REST is always needed
         check_organization(plan, plan_path, clients.rest, redactor)
+        check_scim_organization(plan, plan_path, clients, redactor)
         if plan.fingerprints:
             echo(f"Stale-plan check: reading the {len(plan.fingerprints)} Sigma object(s) the plan was made against")
         rows_before = journal.rows() if journal is not None else {}
