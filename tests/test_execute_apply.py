@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -19,6 +20,7 @@ from .execute_support import (
     counting_sandbox,
     member_state,
     options_for,
+    small_org,
     small_plan_actions,
     write_test_plan,
 )
@@ -362,3 +364,36 @@ def test_email_change_then_link_then_account_type_by_member_id(tmp_path, sb):
         "PATCH /scim/v2/Users/m7": 1,
         "PATCH /v2/members/m8": 1,
     }
+
+
+def test_a_second_apply_of_a_converged_plan_keeps_the_first_runs_outcomes_and_before_images(tmp_path, sandbox_factory):
+    """Apply, apply again (every action already so), undo: the undo plan of the first apply, byte for byte."""
+    from planner.execute.journal import read_journal
+    from planner.execute.undo import build_undo_plan
+
+    server = sandbox_factory(small_org())
+    plan = write_test_plan(tmp_path)
+    options = replace(options_for(server), auto_approve=True)
+    assert apply_plan(plan, options).status == "converged"
+    _, _, first_rows = read_journal(plan)
+    after_first = build_undo_plan(journal_path(plan), created_at="t")
+
+    second = apply_plan(plan, options)
+
+    assert second.mode == "reapply" and second.writes == 0
+    _, runs, rows = read_journal(plan)
+    assert len(runs) == 2
+    assert {a: (r.outcome, r.before_image) for a, r in rows.items()} == \
+        {a: (r.outcome, r.before_image) for a, r in first_rows.items()}
+    assert {a: r.outcome for a, r in rows.items()} == {
+        "u1": "written", "u2": "written", "u3": "written", "r1": "written", "d1": "written", "g1": "written",
+        "t1": "written", "a1": "written"}
+    assert {a: r.outcome for a, r in second.results.items()} == dict.fromkeys(rows, "already")
+    again = build_undo_plan(journal_path(plan), created_at="t")
+    assert again.digest == after_first.digest
+    assert [(a.id, a.after) for a in again.actions] == [
+        ("members.reactivate:m4", {"isArchived": False}), ("members.reactivate:m3", {"isArchived": False}),
+        ("a1", {"userType": "Pro"})]
+    assert [r.id for r in again.review_items] == [
+        "undo.irreversible:d1:documents", "undo.irreversible:g1:documents", "undo.irreversible:r1",
+        "undo.irreversible:t1", "undo.irreversible:u1", "undo.irreversible:u2", "undo.irreversible:u3"]

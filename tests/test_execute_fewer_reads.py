@@ -64,9 +64,10 @@ def test_a_first_apply_reads_no_scim_user_it_creates_or_just_wrote(tmp_path, sb)
     assert report.status == "converged" and report.writes == 8
     assert counter.total() == 8 and set(counter.writes.values()) == {1}
     # u1, u2, u3 post first; a1 reads u2's answer; the group resolves ids the creates returned;
-    # verification trusts the answers to the creates. Left: the preflight's count=1, and o'brien
-    # once, whose a1 PATCH the sandbox answered 204 No Content (no end state to trust)
-    assert server.request_counts["GET /scim/v2/Users"] == 2
+    # verification trusts the answers to the creates. Left: the preflight's count=1, its SCIM
+    # organization check (the plan's one member, admin@), and o'brien once, whose a1 PATCH the
+    # sandbox answered 204 No Content (no end state to trust)
+    assert server.request_counts["GET /scim/v2/Users"] == 3
     assert server.status_counts[("PATCH /scim/v2/Users/{id}", 204)] == 1
     assert server.request_counts["GET /scim/v2/Users/{id}"] == 0
     assert server.request_counts["GET /scim/v2/Groups"] == 2  # t1: its check, its verification
@@ -84,8 +85,9 @@ def test_a_reapply_reads_every_target_again(tmp_path, sb):
 
     assert again.mode == "reapply" and again.writes == 0 and again.status == "converged"
     assert counter.attempts == {}  # no create was posted: not first attempts, so each was read first
-    # preflight 1; checks of u1, u2, u3 (a1 reuses u2's read); verification reads all three again
-    assert server.request_counts["GET /scim/v2/Users"] == 1 + 3 + 3
+    # preflight 1 + its SCIM organization check 1; checks of u1, u2, u3 (a1 reuses u2's read);
+    # verification reads all three again
+    assert server.request_counts["GET /scim/v2/Users"] == 1 + 1 + 3 + 3
 
 
 def test_a_user_the_idp_already_made_is_already_so_not_written(tmp_path, sb, monkeypatch):

@@ -11,7 +11,8 @@ Tables:
   ``attempts`` (how many times a handler started on it, across runs),
   ``http_retries``, ``started_at`` / ``finished_at`` (ISO 8601 UTC),
   ``outcome`` (``written``: this tool changed Sigma; ``already``: Sigma was
-  already in the planned state, nothing sent; an interrupted attempt's write found
+  already in the planned state, nothing sent; ``written`` by any run is never overwritten by a later
+  run's ``already``; an interrupted attempt's write found
   in place on resume is ``written``, its event naming the interrupted run), ``ids`` (JSON: ids Sigma
   returned, e.g. ``{"scimUserId": ...}``), ``before_image`` (JSON: the object
   as read just before the first write, kept from the first attempt),
@@ -388,6 +389,10 @@ class Journal:
                   ids: Mapping[str, Any] | None = None) -> None:
         """``done`` with ``outcome`` ``written`` or ``already``; ``ids`` are merged in the same transaction.
 
+        An outcome ``written`` by an earlier run is kept (a re-apply finding the object in place records
+        ``already`` only in its ``done`` event), as the before-image is (:meth:`record_before`), so
+        ``undo`` reverses the first write whatever runs followed.
+
         :data:`WRITTEN_BY_INTERRUPTED_RUN` is stored as ``written``, the event naming the run whose
         attempt was interrupted (the run of the action's last ``running`` event before this run).
         """
@@ -403,9 +408,11 @@ class Journal:
                 outcome = "written"
                 detail = (f"written by interrupted run {run[0] if run else '?'} "
                           "(its write was found in place on resume; nothing sent again)")
+            # An earlier run's write stays the action's outcome: a later run finding it in place
+            # ("already") must not hide it from undo; this run's own outcome is in its event.
             cur.execute(
-                "UPDATE actions SET state='done', outcome=?, finished_at=?, http_retries=http_retries+?, error=NULL"
-                " WHERE action_id=?",
+                "UPDATE actions SET state='done', outcome=CASE WHEN outcome='written' THEN outcome ELSE ? END,"
+                " finished_at=?, http_retries=http_retries+?, error=NULL WHERE action_id=?",
                 (outcome, now, http_retries, action_id),
             )
             self._event(cur, action_id, now, "done", detail or outcome)
