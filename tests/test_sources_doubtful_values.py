@@ -65,11 +65,11 @@ def test_the_same_user_twice_in_a_json_export_is_an_error_not_a_dropped_repeat(t
 
 
 def test_lost_leading_zeros_in_an_id_column_are_errors(tmp_path):
-    write(tmp_path / "mapping.yaml", "users: people.csv\ncolumns:\n  id: EmployeeNumber\n  userName: Login\n  emails: [Login]\n")
-    people = write(tmp_path / "people.csv", "EmployeeNumber,Login\n"
-                                            "00417,ana@example.com\n"
-                                            "418,bo@example.com\n"
-                                            "00419,cy@example.com\n")
+    write(tmp_path / "mapping.yaml", "users: people.csv\ncolumns:\n  id: EmployeeNumber\n  userName: Login\n  emails: [Login]\n  active: Enabled\n")
+    people = write(tmp_path / "people.csv", "EmployeeNumber,Login,Enabled\n"
+                                            "00417,ana@example.com,true\n"
+                                            "418,bo@example.com,true\n"
+                                            "00419,cy@example.com,true\n")
     _, findings = load_idp([people, tmp_path / "mapping.yaml"], "generic-csv")
     assert errors(findings) == [
         ("excel-mangled-id", "people.csv", "line 3", "EmployeeNumber",
@@ -78,8 +78,9 @@ def test_lost_leading_zeros_in_an_id_column_are_errors(tmp_path):
 
 
 def test_plain_counters_are_not_taken_for_lost_zeros(tmp_path):
-    write(tmp_path / "mapping.yaml", "users: people.csv\ncolumns:\n  id: N\n  userName: Login\n  emails: [Login]\n")
-    people = write(tmp_path / "people.csv", "N,Login\n7,ana@example.com\n42,bo@example.com\n1001,cy@example.com\n")
+    write(tmp_path / "mapping.yaml", "users: people.csv\ncolumns:\n  id: N\n  userName: Login\n  emails: [Login]\n  status: S\n")
+    people = write(tmp_path / "people.csv", "N,Login,S\n7,ana@example.com,active\n42,bo@example.com,active\n"
+                                            "1001,cy@example.com,active\n")
     _, findings = load_idp([people, tmp_path / "mapping.yaml"], "generic-csv")
     assert errors(findings) == []
 

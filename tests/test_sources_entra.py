@@ -96,7 +96,7 @@ def test_member_not_in_users_csv_and_service_principals(entra_csv):
 
 
 def test_member_files_without_groups_csv_use_the_file_name_as_id(tmp_path):
-    (tmp_path / "users.csv").write_text("id,userPrincipalName\nu1,a@example.com\n", encoding="utf-8")
+    (tmp_path / "users.csv").write_text("id,userPrincipalName,accountEnabled\nu1,a@example.com,true\n", encoding="utf-8")
     (tmp_path / "group_members").mkdir()
     (tmp_path / "group_members" / "Parent.csv").write_text(
         "Object ID,User principal name,Display name,Member type\nu1,a@example.com,A,User\nx9,,Child,Group\n",
@@ -112,10 +112,10 @@ def test_member_files_without_groups_csv_use_the_file_name_as_id(tmp_path):
 # --------------------------------------------------------------------------- Graph JSON
 
 
-def test_graph_users_from_pages_with_absent_account_enabled_unknown(graph):
+def test_graph_users_from_pages(graph):
     directory, _ = graph
     users = by_id(directory)
-    assert [(k, users[k].active) for k in ("01", "02", "08")] == [("01", True), ("02", True), ("08", None)]
+    assert [(k, users[k].active) for k in ("01", "02", "08")] == [("01", True), ("02", True), ("08", True)]
     assert [e.value for e in users["01"].emails] == ["ana.lopez@example.com", "ana@oldcorp.example"]
     assert users["02"].primary_email.value == "carol@partner.example" and users["02"].is_guest
     assert users["08"].primary_email.value == "hank.ito@example.com"  # mail null: the UPN

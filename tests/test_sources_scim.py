@@ -44,7 +44,8 @@ def test_attribute_names_are_case_insensitive_and_unknown_extensions_are_kept():
 
 
 def test_bare_array_of_resources_and_array_of_pages(tmp_path):
-    user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "1", "userName": "a@example.com"}
+    user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "1", "userName": "a@example.com",
+            "active": True}
     page = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 2,
             "Resources": [dict(user, id="2", userName="b@example.com")]}
     (tmp_path / "a.json").write_text(json.dumps([user]), encoding="utf-8")

@@ -25,9 +25,10 @@ answer file per group (``members/<groupId or name>.json``). ``/transitiveMembers
 answers are accepted (info ``transitive-members``: nesting is then flattened).
 
 Mapping to :class:`~planner.model.IdpUser`: ``id`` <- ``id``/``objectId``;
-``user_name`` <- ``userPrincipalName``; ``active`` <- ``accountEnabled``, ``None``
-when the column/property is absent or empty (Graph returns it only when
-``$select``-ed, formats.md §3d); ``user_type`` <- ``userType``; ``status`` is
+``user_name`` <- ``userPrincipalName``; ``active`` <- ``accountEnabled``; a CSV
+without the column is a ``missing-status-column`` error, an empty cell or a Graph
+record without the property (Graph returns it only when ``$select``-ed, formats.md
+§3d) an ``unreadable-status`` error: no user is taken as enabled by default; ``user_type`` <- ``userType``; ``status`` is
 ``None`` (Entra has no status word). Emails (:func:`entra_emails`):
 
 - members: ``mail`` (primary), the UPN when it differs, ``otherMails``, SMTP
@@ -64,7 +65,9 @@ from .envelopes import members_answers, records
 from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest
 from .tabular import Table, bool_column, flag_damaged_ids, read_table
-from .values import as_id, as_text, bool_field, fast_email_key, opt_text, string_field, timestamp_field
+from .values import (
+    MISSING, as_id, as_text, bool_field, fast_email_key, opt_text, string_field, timestamp_field, unreadable_status,
+)
 
 CSV_FORMAT = "entra-csv"
 GRAPH_FORMAT = "entra-graph"
@@ -431,8 +434,11 @@ def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[st
     if not user_id:
         findings.warning("missing-id", ref.file, ref.location, "id", "user has no id; skipped")
         return None
-    enabled = rec.get("accountEnabled")
-    if enabled is not None and not isinstance(enabled, bool):
+    enabled = rec.get("accountEnabled", MISSING)
+    if enabled is MISSING or enabled is None:  # not $select-ed, or null: the export does not say
+        unreadable_status(findings, ref.file, ref.location, "accountEnabled", enabled, "true or false")
+        enabled = None
+    elif not isinstance(enabled, bool):
         enabled = bool_field(enabled, "accountEnabled", ref, findings)
     attributes = {k: v for k, v in rec.items() if v is not None and k not in _GRAPH_USER_CORE}
     last = _last_sign_in(rec.get("signInActivity"), ref, findings)

@@ -49,7 +49,7 @@ from ..yamlsafe import bounded_compose, bounded_load
 from .directory import DirectoryBuilder, make_emails
 from .files import Findings, guarded, read_text
 from .tabular import flag_damaged_ids, parse_table
-from .values import InvalidValue, parse_bool, fast_email_key, unreadable_status
+from .values import InvalidValue, fast_email_key, missing_status_column, parse_bool, unreadable_status
 
 FORMAT = "generic-csv"
 
@@ -198,6 +198,9 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
     groups = table.get("groups")
     active_words = {s.casefold() for s in mapping.active_statuses}
     attrs = table.row_attributes(tuple(aliases))
+    if actives is None and not table.has("status"):
+        missing_status_column(findings, csv_path, f"line {table.header_line}",
+                              f"active or status (map one in {mapping_path.name})")
     count = 0
     for row, ref in enumerate(table.refs()):
         user_id = ids[row]

@@ -41,8 +41,8 @@ from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
-    as_id, as_text, bool_field, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field,
-    unreadable_status,
+    MISSING, as_id, as_text, bool_field, damaged_id_message, fast_email_key, is_excel_mangled,
+    missing_status_column, opt_text, string_field, timestamp_field, unreadable_status,
 )
 
 CSV_FORMAT = "google-csv"
@@ -118,6 +118,8 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     archived = bool_column(table, "archived", findings)
     status_given = table.has("status")
     flags_given = table.has("suspended") or table.has("archived")
+    if not status_given and not flags_given:
+        missing_status_column(findings, path, f"line {table.header_line}", "Status [READ ONLY] (or suspended)")
     last = table.get_or_empty("lastLoginTime")
     work = table.get_or_empty("workSecondaryEmail")
     home = table.get_or_empty("homeSecondaryEmail")
@@ -132,9 +134,12 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
                              "user has neither an id nor an email; skipped")
             continue
         word, active = _status(status[row], suspended[row], archived[row])
-        if active is None and status_given and (status[row] or not flags_given):
-            unreadable_status(findings, path, ref.location, table.header("status"), status[row],
-                              "Active, Suspended or Archived")
+        if active is None and (status_given or flags_given):
+            column = "status" if status_given and (status[row] or not flags_given) else (
+                "suspended" if table.has("suspended") else "archived")
+            unreadable_status(findings, path, ref.location, table.header(column),
+                              status[row] if column == "status" else "", "Active, Suspended or Archived"
+                              if column == "status" else "true or false")
         attributes = attrs[row]
         login = timestamp_field(last[row], table.header("lastLoginTime"), ref, findings)
         if login:
@@ -194,6 +199,9 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
             candidates.append((alias, False, "alias"))
     word, active = _status("", bool_field(rec.get("suspended"), "suspended", ref, findings),
                            bool_field(rec.get("archived"), "archived", ref, findings))
+    if active is None and rec.get("suspended") is None:
+        unreadable_status(findings, ref.file, ref.location, "suspended", rec.get("suspended", MISSING),
+                          "true or false")
     attributes = {k: v for k, v in rec.items() if v is not None and k not in _USER_CORE}
     login = timestamp_field(rec.get("lastLoginTime"), "lastLoginTime", ref, findings)
     if login:

@@ -49,7 +49,8 @@ from .envelopes import batches, members_answers, objects, records
 from .files import Findings, read_json
 from .manifest import PullManifest, check_manifest, read_manifest
 from .values import (
-    as_id, as_text, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, string_field, timestamp_field, unreadable_status,
+    MISSING, as_id, as_text, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, string_field,
+    timestamp_field, unreadable_status,
 )
 
 FORMAT = "okta-api"
@@ -121,9 +122,9 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
     second = profile.get("secondEmail")
     if second is not None and second.__class__ is not str:
         second = string_field(second, "profile.secondEmail", ref, findings)
-    status = rec.get("status")
+    status = rec.get("status", MISSING)
     active = okta_active(status) if status.__class__ is str else None
-    if active is None and status is not None:
+    if active is None:
         unreadable_status(findings, ref.file, ref.location, "status", status,
                           "an Okta user status (ACTIVE, STAGED, PROVISIONED, RECOVERY, PASSWORD_EXPIRED, "
                           "LOCKED_OUT, SUSPENDED, DEPROVISIONED)")
@@ -227,8 +228,12 @@ def _members(
                 findings.warning("missing-id", file, where, "id", "group member has no id; skipped")
                 continue
             if user_id not in known:
-                user = user_from_okta(rec, SourceRef(file, where), findings)
-                if user is not None and user.user_name:
+                own = Findings()
+                user = user_from_okta(rec, SourceRef(file, where), own)
+                added = user is not None and bool(user.user_name)
+                # a bare member record ({"id"}) is no user: its missing status is not asked for
+                findings.extend(f for f in own if added or f.code != "unreadable-status")
+                if added:
                     builder.add_user(user)
                     counters["added_users"] += 1
                     if counters["added_users"] == 1:

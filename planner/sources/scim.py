@@ -39,7 +39,7 @@ from .directory import DirectoryBuilder, make_emails
 from .envelopes import records
 from .files import Findings, guarded, read_json
 from .values import (
-    InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, string_field, unreadable_status,
+    MISSING, InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, string_field, unreadable_status,
 )
 
 FORMAT = "scim"
@@ -149,7 +149,10 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     if candidates is not None and not candidates and "@" in user_name:
         candidates.append((user_name, True, "userName"))  # Sigma's userName is the email (sigma-api.md §8.5)
     active = get("active")
-    if active is not None and active is not True and active is not False:
+    if active is None:  # RFC 7643 §4.1.1 leaves its meaning to the provider: absent says nothing
+        unreadable_status(findings, ref.file, ref.location, "active",
+                          MISSING if "active" not in res else None, "true or false")
+    elif active is not True and active is not False:
         raw_active = active
         try:
             active = parse_bool(active)

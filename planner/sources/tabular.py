@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..model import SourceRef
 from .files import Findings, TextFile, read_text
-from .values import InvalidValue, damaged_id_message, parse_bool, unreadable_status
+from .values import InvalidValue, damaged_id_message, missing_status_column, parse_bool, unreadable_status
 
 if TYPE_CHECKING:  # pandas is imported when a large file needs it (~0.25 s to import)
     import pandas as pd
@@ -310,10 +310,13 @@ def bool_column(table: Table, name: str, findings: Findings, *, required: bool =
     A cell that is no boolean is ``None`` with an ``unreadable-status`` error at
     its line and column (:func:`~planner.sources.values.unreadable_status`);
     empty cells are ``None`` too, and an error as well when ``required`` (the
-    column alone says whether the user is active, e.g. Entra ``accountEnabled``).
+    column alone says whether the user is active, e.g. Entra ``accountEnabled``), where a
+    missing column is a ``missing-status-column`` error (:func:`~planner.sources.values.missing_status_column`).
     """
     values = table.get(name)
     if values is None:
+        if required:
+            missing_status_column(findings, table.path, f"line {table.header_line}", name)
         return [None] * len(table)
     cache: dict[str, bool | None] = {}
     out: list[bool | None] = []

@@ -12,7 +12,9 @@
   planner's userName checks. ``EMAIL_RE`` is its pattern, for bulk use.
 - :func:`string_field`: a JSON value that must be a string, flagged (``unexpected-value``)
   when it is not, never stringified silently; :func:`json_type` names a value's JSON type.
-- :func:`unreadable_status`: the one error for a status / active value no loader can read.
+- :func:`unreadable_status`: the one error for a status / active value no loader can read
+  (:data:`MISSING`: a record without the field); :func:`missing_status_column`: an export
+  without the column that says whether users are active.
 - :func:`bool_field` and :func:`timestamp_field`: an IdP value read with :func:`parse_bool` /
   :func:`parse_timestamp`; one that does not parse is ``None`` with an ``unreadable-status``
   error (a status) or an ``invalid-timestamp`` warning (a sign-in time).
@@ -30,7 +32,7 @@ from .files import Findings
 __all__ = [
     "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
     "bool_field", "clean_address", "clean_text", "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
-    "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status",
+    "MISSING", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status",
 ]
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
@@ -281,6 +283,22 @@ def string_field(value: object, field: str, ref: SourceRef, findings: Findings) 
     return text
 
 
+MISSING = object()
+"""The ``value`` of :func:`unreadable_status` for a record that lacks the status field altogether."""
+
+
+def missing_status_column(findings: Findings, file: str, location: str, column: str) -> None:
+    """Report the ``missing-status-column`` error: the export has no column saying whether users are active.
+
+    Without it every user would read as active (leavers linked, created), so it stops ``plan``
+    like an unreadable cell does (:func:`unreadable_status`). ``column`` names the column(s)
+    expected, ``location`` the header line.
+    """
+    findings.error("missing-status-column", file, location, column,
+                   f"no {column} column: whether each user is active cannot be read (a plan never guesses it); "
+                   "export the users with it")
+
+
 def unreadable_status(findings: Findings, file: str, location: str, field: str, value: object,
                       expected: str) -> None:
     """Report the ``unreadable-status`` error (issue 14 B.5) for one user's status / active value.
@@ -290,9 +308,11 @@ def unreadable_status(findings: Findings, file: str, location: str, field: str, 
     "inactive") by default: the plan would keep or deactivate the person on a
     guess. The error names ``file``, ``location`` (line or JSON path) and
     ``field`` (the column as written) and stops ``plan``; ``expected`` says what
-    the field may hold (``"true or false"``, ``"Active, Suspended or Archived"``).
+    the field may hold (``"true or false"``, ``"Active, Suspended or Archived"``);
+    ``value`` :data:`MISSING`: the record has no such field ("status is missing").
     """
-    shown = "empty" if value is None or (isinstance(value, str) and not value.strip()) else repr(value)
+    shown = ("missing" if value is MISSING else
+             "empty" if value is None or (isinstance(value, str) and not value.strip()) else repr(value))
     findings.error("unreadable-status", file, location, field,
                    f"{field} is {shown}, not {expected}: whether the user is active cannot be read "
                    "(a plan never guesses it); fix the export")
