@@ -36,7 +36,8 @@ IdP side (:func:`check_idp`):
   export marks inactive (``active is False``: deprovisioned, suspended): the IdP
   never provisions them, so no ``userName`` of theirs reaches Sigma;
 - ``group-cycle`` (warning): a group that contains itself through nesting;
-- ``no-idp-users`` (error): the export holds no user at all.
+- ``no-idp-users`` (error): the export holds no user at all, or its users listing (a ``*.users`` input:
+  Okta ``users.json``, Entra/Google/generic users file) holds none, whatever group member records add.
 
 Policy against data (:func:`check_policy_inputs`, run by ``check`` and ``plan``):
 
@@ -306,7 +307,12 @@ def check_idp(
     """
     findings = Findings()
     users = directory.users
-    if not users and report_empty:
+    empty_listings = [i.path for i in directory.inputs if i.kind.endswith(".users") and i.records == 0]
+    for file in empty_listings:  # users taken from group member records do not make up for it
+        findings.error("no-idp-users", file, "", "",
+                       "the users listing holds no users: a plan from it would deactivate every member "
+                       "(an incomplete export?); export the users again")
+    if not users and report_empty and not empty_listings:
         file = directory.inputs[0].path if directory.inputs else (str(paths[0]) if paths else "")
         findings.error("no-idp-users", file, "", "",
                        f"the {directory.format or 'IdP'} export holds no users: a plan would find no one "

@@ -12,6 +12,7 @@ from planner.sources import load_idp
 from planner.sources.okta import okta_active
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -131,5 +132,24 @@ def test_an_export_without_users_is_an_error(tmp_path):
     _, findings = load_idp(tmp_path / "users.json", "okta-api")
     assert [(f.severity, f.code, f.file) for f in findings] == [
         (Severity.ERROR, "no-idp-users", str(tmp_path / "users.json"))]
-    assert findings[0].message == ("the okta-api export holds no users: a plan would find no one in the IdP "
-                                   "(an incomplete export?)")
+    assert findings[0].message == ("the users listing holds no users: a plan from it would deactivate every "
+                                   "member (an incomplete export?); export the users again")
+
+
+def test_an_empty_users_listing_is_an_error_even_when_group_members_name_users(tmp_path, capsys):
+    """`[]` in users.json next to group member records: the members would still be taken from the
+    member records, and everyone else in Sigma deactivated; check exits 1 naming users.json."""
+    import shutil
+
+    from planner.cli import main
+
+    okta = tmp_path / "okta"
+    shutil.copytree(REPO / "samples" / "acme" / "okta", okta)
+    (okta / "users.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(SystemExit) as done:
+        main(["check", "--sigma", str(REPO / "samples" / "acme" / "sigma"), "--idp", str(okta)])
+    assert done.value.code == 1
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if line.startswith("error:")] == [
+        f"error: {okta / 'users.json'}: the users listing holds no users: a plan from it would deactivate every "
+        "member (an incomplete export?); export the users again (no-idp-users)"]
