@@ -59,7 +59,21 @@ def test_several_formats_at_once_are_ambiguous(tmp_path):
     directory, findings = load_idp(tmp_path)
     assert directory.users == ()
     assert [(f.severity.value, f.code) for f in findings] == [("error", "ambiguous-format")]
-    assert "entra-csv: entra_users.csv; okta-api: okta_users.json" in findings[0].message
+    assert f"entra-csv in {tmp_path}: entra_users.csv; okta-api in {tmp_path}: okta_users.json" in findings[0].message
+    assert findings[0].file == str(tmp_path)
+
+
+def test_two_idp_folders_of_two_formats_name_each_folder_not_the_first(tmp_path):
+    """`--idp okta --idp entra`: the finding names the folder holding both, and each format's own folder."""
+    (tmp_path / "okta").mkdir()
+    (tmp_path / "entra").mkdir()
+    shutil.copy(FIXTURES / "okta" / "users.json", tmp_path / "okta" / "users.json")
+    shutil.copy(FIXTURES / "entra_csv" / "users.csv", tmp_path / "entra" / "users.csv")
+    _, findings = load_idp([tmp_path / "okta", tmp_path / "entra"])
+    assert [(f.code, f.file, f.message) for f in findings] == [(
+        "ambiguous-format", str(tmp_path),
+        f"files of several IdP formats (entra-csv in {tmp_path / 'entra'}: users.csv; okta-api in "
+        f"{tmp_path / 'okta'}: users.json); pass one export or --idp-format")]
 
 
 def test_idp_format_overrides_detection_with_roles_from_file_names(tmp_path):

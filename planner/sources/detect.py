@@ -55,10 +55,11 @@ a Sigma export.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import yaml
 
@@ -307,6 +308,21 @@ def _walk(path: Path, depth: int = 2) -> list[Path]:
     return out
 
 
+def _mixed_formats(formats: Sequence[str], kinds: Mapping[Path, FileKind],
+                   origin: Mapping[Path, Path]) -> tuple[Path, str, str, str]:
+    """``(file, location, field, message)`` of ``ambiguous-format``: the folder that holds the files of
+    several formats (the one ``--idp`` path, else the folder holding all of them) and, per format,
+    the folder its files were found in and the first few of them."""
+    parts, roots = [], []
+    for f in formats:
+        found = [p for p, k in kinds.items() if k.format == f]
+        where = sorted({str(origin.get(p, p.parent)) for p in found})
+        roots.extend(origin.get(p, p.parent) for p in found)
+        parts.append(f"{f} in {', '.join(where)}: {', '.join(p.name for p in found[:3])}")
+    folder = Path(os.path.commonpath([str(r) for r in roots])) if roots else Path(".")
+    return folder, "", "", f"files of several IdP formats ({'; '.join(parts)}); pass one export or --idp-format"
+
+
 def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -> Layout:
     """Classify every file under ``paths`` and choose the IdP format.
 
@@ -319,6 +335,7 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
     """
     files: list[Path] = []
     given: set[Path] = set()
+    origin: dict[Path, Path] = {}  # each file -> the --idp path it was found under
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -328,9 +345,11 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
             if not found:
                 findings.error("no-idp-files", path, "", "", "directory holds no .json/.csv/.yaml files")
             files.extend(found)
+            origin.update((f, path) for f in found)
         else:
             files.append(path)
             given.add(path)
+            origin[path] = path.parent
     files = list(dict.fromkeys(files))
     kinds: dict[Path, FileKind] = {}
     for p in files:
@@ -365,10 +384,7 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
                     )
             return Layout(None)
         if len(formats) > 1:
-            by_format = {f: [p.name for p, k in kinds.items() if k.format == f] for f in formats}
-            detail = "; ".join(f"{f}: {', '.join(names[:3])}" for f, names in by_format.items())
-            findings.error("ambiguous-format", Path(paths[0]), "", "",
-                           f"files of several IdP formats ({detail}); pass one export or --idp-format")
+            findings.error("ambiguous-format", *_mixed_formats(formats, kinds, origin))
             return Layout(None)
         format = formats[0]
 
