@@ -373,7 +373,7 @@ def approve_command(plan_file: str, by: str, rest_base_url: str | None, scim_bas
 @cli.command("apply")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--auto-approve", is_flag=True, help="Apply without an approval file (CI); the summary is still shown.")
-@click.option("--dry-run", is_flag=True, help="Print the write requests in order (tokens redacted); send and write nothing.")
+@click.option("--dry-run", "dry_run_only", is_flag=True, help="Print the write requests in order (tokens redacted); send and write nothing.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted apply from its journal.")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Actions in flight at once (independent actions only).")
@@ -396,7 +396,7 @@ def approve_command(plan_file: str, by: str, rest_base_url: str | None, scim_bas
               help="One line per finished action, also on a terminal (default there: a progress bar with "
               "counts and ETA; elsewhere always one line per action).")
 def apply_command(
-    plan_file: str, auto_approve: bool, dry_run: bool, resume: bool, parallelism: int, as_json: bool,
+    plan_file: str, auto_approve: bool, dry_run_only: bool, resume: bool, parallelism: int, as_json: bool,
     rest_base_url: str | None, scim_base_url: str | None, backoff_base: float, backoff_cap: float,
     max_attempts: int, max_rate: float | None, only: tuple[str, ...], limit: int | None, verbose: bool,
 ) -> None:
@@ -414,7 +414,7 @@ def apply_command(
     """
     import json as _json
 
-    from .execute.apply import ApplyOptions, apply_plan, dry_run_lines, outcome_lines
+    from .execute.apply import ApplyOptions, apply_plan, dry_run, outcome_lines
     from .execute.progress import make_progress
     from .execute.retry import RetryPolicy
 
@@ -424,10 +424,11 @@ def apply_command(
         retry=RetryPolicy(max_attempts=max_attempts, backoff_base=backoff_base, backoff_cap=backoff_cap),
         max_rate=max_rate, only=only, limit=limit,
     )
-    if dry_run:
-        for line in dry_run_lines(plan_file, options):
+    if dry_run_only:
+        shown = dry_run(plan_file, options)
+        for line in shown.lines:
             click.echo(printable_lines(line))  # request bodies are indented JSON: keep our line breaks
-        return
+        raise click.exceptions.Exit(shown.exit_code)  # 1: apply would refuse this plan (docs/apply.md)
     report = apply_plan(plan_file, options, progress=make_progress(verbose=verbose),
                         echo=lambda line: click.echo(printable(line), err=as_json))
     if as_json:

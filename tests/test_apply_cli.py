@@ -130,18 +130,30 @@ def test_json_summary_and_exit_3_when_an_action_fails(tmp_path, server, capsys):
 def test_dry_run_prints_requests_without_credentials_and_writes_nothing(tmp_path, server, capsys, monkeypatch):
     plan = write_test_plan(tmp_path)
     secrets = list(sandbox_env(server).values())
+    assert run(["approve", str(plan), "--by", "Ada", *urls(server)[:4]], capsys)[0] == 0
     code, out, err = run(["apply", str(plan), "--dry-run", *urls(server)], capsys)
     assert code == 0 and err == ""
-    assert out.startswith("# dry run of plan.json (sha256:")
+    assert out.startswith("# dry run of plan.json (sha256:") and "# note:" not in out
     assert f"PATCH {server.base_url}/v2/members/m3" in out
     assert not any(s in out for s in secrets)
     assert server.request_counts == {}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json", "plan.json.approval"]
 
     for name in ("SIGMA_CLIENT_ID", "SIGMA_CLIENT_SECRET", "SIGMA_SCIM_TOKEN"):
         monkeypatch.delenv(name)
     code, out2, _ = run(["apply", str(plan), "--dry-run", *urls(server)], capsys)  # no credential: still renders
     assert code == 0 and out2 == out
+
+
+def test_a_dry_run_of_a_plan_apply_would_refuse_exits_1(tmp_path, server, capsys):
+    """The notes say apply will refuse; the exit status says it too (docs/apply.md)."""
+    plan = write_test_plan(tmp_path)
+    code, out, err = run(["apply", str(plan), "--dry-run", *urls(server)], capsys)
+    assert (code, err) == (1, "")
+    assert [line for line in out.splitlines() if line.startswith("# note:")] == [
+        "# note: this plan is not approved; apply will refuse it until `sigma-migrate approve`"]
+    assert f"PATCH {server.base_url}/v2/members/m3" in out  # the requests are still shown
+    assert server.request_counts == {}
 
 
 def test_parallelism_is_bounded_and_resume_continues_a_run(tmp_path, server, capsys):

@@ -117,7 +117,7 @@ def test_apply_dry_run_prints_hostile_values_escaped(tmp_path, capsys):
                                       link("u2", "m2", f"eve{CLEAR}@example.com")])
     code, out, _ = run(["apply", str(path), "--dry-run", "--rest-base-url", "http://127.0.0.1:9",
                         "--scim-base-url", "http://127.0.0.1:9/scim/v2"], capsys)
-    assert code == 0
+    assert code == 1  # not approved: apply would refuse it
     assert not any(ch in out for ch in RAW)
     assert '"givenName": "\\u202eEve"' in out
     assert "# 2/2 u2 scim.link_user eve\\x1b[2J@example.com: test u2" in out

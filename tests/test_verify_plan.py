@@ -88,3 +88,30 @@ def test_a_journal_of_another_plan_is_refused(tmp_path, sb):
     with pytest.raises(ApplyRefused, match=r"journal belongs to plan sha256:[0-9a-f]+, not sha256:[0-9a-f]+; "
                                            r"verify the plan that journal applied$"):
         verify_plan(other, options_for(server))
+
+
+def test_verify_without_flags_reads_the_target_the_approval_recorded(tmp_path, sb, monkeypatch, capsys):
+    """`verify plan.json` as the README writes it: no flag, no policy targets; the approval's URLs."""
+    from dataclasses import replace
+
+    from planner.execute.approve import approve
+
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada", rest_base_url=server.base_url, scim_base_url=server.scim_base_url)
+    assert apply_plan(plan, options_for(server)).status == "converged"
+    for name, value in sandbox_env(server).items():
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()
+
+    try:
+        main(["verify", str(plan)])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "Verify: 6 of 6 object(s) converged, 0 drifted, 0 missing"
+    found = verify_plan(plan, replace(options_for(server), rest_base_url=None, scim_base_url=None))
+    assert found.exit_code == 0

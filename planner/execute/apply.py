@@ -760,7 +760,30 @@ def write_results(plan: Plan, report: ApplyReport, redactor: Redactor, *, html: 
 # --------------------------------------------------------------------------- dry run
 
 
+EXIT_DRY_RUN_REFUSED = 1
+"""Exit status of ``apply --dry-run`` when apply would refuse the plan (not approved, approved for
+another target, blocking review items): the status apply itself would exit with."""
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What ``apply --dry-run`` prints (``lines``) and why apply would refuse the plan (``refusals``,
+    one line each, also printed as ``# note: ...``; empty: apply would go ahead)."""
+
+    lines: tuple[str, ...]
+    refusals: tuple[str, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_DRY_RUN_REFUSED if self.refusals else 0
+
+
 def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> list[str]:
+    """:func:`dry_run`'s lines."""
+    return list(dry_run(plan_path, options).lines)
+
+
+def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> DryRun:
     """The requests apply would send to make the plan's changes, in order, tokens redacted.
 
     Reads only the plan file: no credential is needed, nothing is sent or
@@ -778,15 +801,17 @@ def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions())
     redactor = Redactor(Credentials.from_env(options.environ).secrets())
     approval = read_approval(plan_path)
     lines = [f"# dry run of {plan_path.name} ({plan.digest}): nothing is sent, nothing is written"]
+    refusals = []
     if approval is None or approval.digest != plan.digest:
-        lines.append("# note: this plan is not approved; apply will refuse it until `sigma-migrate approve`")
+        refusals.append("this plan is not approved; apply will refuse it until `sigma-migrate approve`")
     else:
         try:
             check_approved_target(approval, plan, targets, plan_path)
         except ApplyRefused as exc:
-            lines.append(f"# note: apply will refuse: {exc}")
+            refusals.append(f"apply will refuse: {exc}")
     if plan.blocking_items:
-        lines.append(f"# note: {len(plan.blocking_items)} blocking review item(s); apply will refuse this plan")
+        refusals.append(f"{len(plan.blocking_items)} blocking review item(s); apply will refuse this plan")
+    lines += [f"# note: {r}" for r in refusals]
     if "rest" in apis:
         lines += [
             "",
@@ -811,7 +836,7 @@ def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions())
             continue
         for req in requests:
             lines.extend(_render(req, targets))
-    return [redactor(line) for line in lines]
+    return DryRun(tuple(redactor(line) for line in lines), tuple(redactor(r) for r in refusals))
 
 
 def _render(req: HttpRequest, targets: Targets) -> list[str]:
@@ -829,7 +854,10 @@ __all__ = [
     "ApplyReport",
     "EXIT_INCOMPLETE",
     "HANDLERS",
+    "DryRun",
+    "EXIT_DRY_RUN_REFUSED",
     "apply_plan",
+    "dry_run",
     "dry_run_lines",
     "preflight",
     "required_targets",

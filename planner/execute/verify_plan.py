@@ -19,15 +19,18 @@ Exit status (:data:`EXIT_CONVERGED`, :data:`EXIT_DRIFT`): 0 every checked object
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from ..model import Plan
 from ..planfile import read_plan
 from .actions import Clients, attributes_owned_elsewhere, with_user_names
 from .apply import ApplyOptions, build_clients, preflight
+from .approve import read_approval
 from .errors import ApiError, ApplyRefused
 from .journal import journal_path, read_journal
+from .targets import resolve_targets
 from .runner import _RetryCounter
 from .targets import Redactor
 from .verify import Verification, verify
@@ -80,6 +83,19 @@ class PlanVerification:
         }
 
 
+def with_approved_target(plan_path: Path, plan: Plan, options: ApplyOptions) -> ApplyOptions:
+    """``options`` with each base URL taken from the flags, else the policy's ``targets``, else the
+    target the approval recorded (``approve --rest-base-url/--scim-base-url``): the plan was applied
+    there, so ``verify plan.json`` reads the same organization without flags."""
+    targets = resolve_targets(plan.policy, options.rest_base_url, options.scim_base_url)
+    approval = read_approval(plan_path)
+    approved = approval.target if approval is not None else None
+    if approved is None:
+        return options
+    return replace(options, rest_base_url=targets.rest_base_url or approved.rest_base_url,
+                   scim_base_url=targets.scim_base_url or approved.scim_base_url)
+
+
 def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
                 echo: Callable[[str], None] = lambda line: None) -> PlanVerification:
     """Read Sigma live and compare it with the end state of the plan's applied actions.
@@ -102,6 +118,7 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
     checked_ids = {a.id for a in checked}
     not_applied = tuple(a.id for a in actions if a.id not in checked_ids)
     redactor = Redactor()
+    options = with_approved_target(plan_path, plan, options)
     clients: Clients = build_clients(plan, options, redactor, _RetryCounter())
     clients.owned_elsewhere = attributes_owned_elsewhere(actions)  # as apply checks them
     try:
