@@ -37,7 +37,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..model import DERIVED_EMAIL_TYPES, Email, IdpUser, SigmaMember, Snapshot, email_key
+from ..model import DERIVED_EMAIL_TYPES, Email, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, Snapshot, email_key
 from ..policy import Policy, group_pattern_matcher
 
 INACTIVE_STATUSES = frozenset(
@@ -190,8 +190,8 @@ class Context:
     """Row position of each IdP id in :attr:`idp_users`."""
     group_rows: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
     """The :attr:`idp_users` rows of each group's members (flattened, each once), by group id."""
-    scim: "ScimState" = field(default=None, repr=False)  # type: ignore[assignment]  # noqa: F821
-    """What an IdP already provisioned (:mod:`planner.rules.scim_state`); empty without SCIM files."""
+    scim: ScimState = field(default=None, repr=False)  # type: ignore[assignment]
+    """What an IdP already provisioned (:func:`scim_state`; decided on in :mod:`planner.rules.scim_state`)."""
     custom_account_types: frozenset[str] = frozenset()
     """Account type names the organization marks ``isCustom`` (``account_types.json``, sigma-api.md §4.1)."""
     nested_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
@@ -292,17 +292,11 @@ def build_context(snapshot: Snapshot, policy: Policy) -> Context:
         member_row=member_row,
         idp_row=idp_row,
         group_rows=group_rows,
-        scim=_scim_state(snapshot),
+        scim=scim_state(snapshot.sigma),
         nested_groups=nested_groups,
         nested_only=nested_only,
         custom_account_types=frozenset(a.name for a in account_types or () if a.is_custom),
     )
-
-
-def _scim_state(snapshot: Snapshot):
-    from .scim_state import scim_state  # imported here: scim_state reads matching's columns, matching this module
-
-    return scim_state(snapshot.sigma)
 
 
 def _first_memberships(memberships) -> list:
@@ -512,3 +506,63 @@ def _flatten_groups(
         },
     )
     return frame, group_rows, tuple(cycles)
+
+
+# --------------------------------------------------------------------------- Sigma's SCIM state
+
+
+@dataclass(frozen=True)
+class ScimState:
+    """The provisioned part of Sigma's SCIM state, by Sigma id.
+
+    ``users``: provisioned users by memberId (their SCIM id, else the only member with their
+    userName); ``groups``: provisioned groups by teamId (their SCIM id, else the only team with
+    their displayName); ``user_names``: the ``userName`` of every listed user by SCIM id (to read group
+    members). ``known``: the export had a ``scim/`` folder.
+    """
+
+    users: Mapping[str, ScimUser] = field(default_factory=dict)
+    groups: Mapping[str, ScimGroup] = field(default_factory=dict)
+    user_names: Mapping[str, str] = field(default_factory=dict)
+    known: bool = False
+    by_external_id: Mapping[str, ScimUser] = field(default_factory=dict)
+    """Provisioned users by ``externalId``."""
+    by_user_name: Mapping[str, ScimUser] = field(default_factory=dict)
+    """Provisioned users by :func:`~planner.model.email_key` of ``userName``."""
+    groups_by_name: Mapping[str, ScimGroup] = field(default_factory=dict)
+    """Provisioned groups by ``displayName`` (exact: Sigma links teams by exact name)."""
+
+
+def scim_state(export: SigmaExport) -> ScimState:
+    """The :class:`ScimState` of an export (empty when it has no SCIM files)."""
+    if export.scim_users is None or export.scim_groups is None:
+        return ScimState()
+    members = {m.member_id for m in export.members}
+    teams = {t.team_id for t in export.teams}
+    # Sigma's SCIM id is the memberId / teamId in the sandbox; sigma-api.md §10.2 leaves it open, so
+    # a SCIM id that is not one is joined by the only member with its userName (team with its name)
+    by_email: dict[str, list[str]] = {}
+    for m in export.members:
+        by_email.setdefault(m.email_key, []).append(m.member_id)
+    by_name: dict[str, list[str]] = {}
+    for t in export.teams:
+        by_name.setdefault(t.name, []).append(t.team_id)
+    users: dict[str, ScimUser] = {}
+    for u in export.scim_users:
+        found = [u.id] if u.id in members else by_email.get(u.user_name_key, [])
+        if u.provisioned and len(found) == 1:
+            users[found[0]] = u
+    groups: dict[str, ScimGroup] = {}
+    for g in export.scim_groups:
+        found = [g.id] if g.id in teams else by_name.get(g.display_name, [])
+        if g.provisioned and len(found) == 1:
+            groups[found[0]] = g
+    return ScimState(
+        groups_by_name={g.display_name: g for g in groups.values()},
+        users=users,
+        by_external_id={str(u.external_id): u for u in users.values()},
+        by_user_name={u.user_name_key: u for u in users.values()},
+        groups=groups,
+        user_names={u.id: u.user_name for u in export.scim_users},
+        known=True,
+    )

@@ -26,15 +26,16 @@ sets it; docs/sandbox.md). Two steps use that state:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..matching import EDGE_COLUMNS, ROW_COLUMNS
-from ..model import Action, ActionKind, ReviewItem, ScimGroup, ScimUser, SigmaExport, email_key
-from . import Outcome, action_id, make_action, make_review, person_ref
+from ..model import Action, ActionKind, ReviewItem, ScimGroup, ScimUser, email_key
+from . import Outcome, make_action, make_review, person_ref
+from .context import ScimState
 
 SCIM_KEY = "scim"
 """The link key (and :attr:`planner.model.PersonRow.link_key`) of a member an IdP already provisioned."""
@@ -43,63 +44,6 @@ REST_MEMBER_KINDS = (
     ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST, ActionKind.MEMBERS_CONVERT_GUEST,
     ActionKind.MEMBERS_SET_EMAIL, ActionKind.MEMBERS_REACTIVATE,
 )
-
-
-@dataclass(frozen=True)
-class ScimState:
-    """The provisioned part of Sigma's SCIM state, by Sigma id.
-
-    ``users``: provisioned users by memberId (their SCIM id, else the only member with their
-    userName); ``groups``: provisioned groups by teamId (their SCIM id, else the only team with
-    their displayName); ``user_names``: the ``userName`` of every listed user by SCIM id (to read group
-    members). ``known``: the export had a ``scim/`` folder.
-    """
-
-    users: Mapping[str, ScimUser] = field(default_factory=dict)
-    groups: Mapping[str, ScimGroup] = field(default_factory=dict)
-    user_names: Mapping[str, str] = field(default_factory=dict)
-    known: bool = False
-    by_external_id: Mapping[str, ScimUser] = field(default_factory=dict)
-    """Provisioned users by ``externalId``."""
-    by_user_name: Mapping[str, ScimUser] = field(default_factory=dict)
-    """Provisioned users by :func:`~planner.model.email_key` of ``userName``."""
-    groups_by_name: Mapping[str, ScimGroup] = field(default_factory=dict)
-    """Provisioned groups by ``displayName`` (exact: Sigma links teams by exact name)."""
-
-
-def scim_state(export: SigmaExport) -> ScimState:
-    """The :class:`ScimState` of an export (empty when it has no SCIM files)."""
-    if export.scim_users is None or export.scim_groups is None:
-        return ScimState()
-    members = {m.member_id for m in export.members}
-    teams = {t.team_id for t in export.teams}
-    # Sigma's SCIM id is the memberId / teamId in the sandbox; sigma-api.md §10.2 leaves it open, so
-    # a SCIM id that is not one is joined by the only member with its userName (team with its name)
-    by_email: dict[str, list[str]] = {}
-    for m in export.members:
-        by_email.setdefault(m.email_key, []).append(m.member_id)
-    by_name: dict[str, list[str]] = {}
-    for t in export.teams:
-        by_name.setdefault(t.name, []).append(t.team_id)
-    users: dict[str, ScimUser] = {}
-    for u in export.scim_users:
-        found = [u.id] if u.id in members else by_email.get(u.user_name_key, [])
-        if u.provisioned and len(found) == 1:
-            users[found[0]] = u
-    groups: dict[str, ScimGroup] = {}
-    for g in export.scim_groups:
-        found = [g.id] if g.id in teams else by_name.get(g.display_name, [])
-        if g.provisioned and len(found) == 1:
-            groups[found[0]] = g
-    return ScimState(
-        groups_by_name={g.display_name: g for g in groups.values()},
-        users=users,
-        by_external_id={str(u.external_id): u for u in users.values()},
-        by_user_name={u.user_name_key: u for u in users.values()},
-        groups=groups,
-        user_names={u.id: u.user_name for u in export.scim_users},
-        known=True,
-    )
 
 
 # --------------------------------------------------------------------------- links
@@ -302,4 +246,4 @@ def settle(state: ScimState, actions: list[Action]) -> tuple[list[Action], list[
     return fixed, items
 
 
-__all__ = ["SCIM_KEY", "ScimState", "merge_pins", "scim_links", "scim_state", "settle"]
+__all__ = ["SCIM_KEY", "merge_pins", "scim_links", "settle"]
