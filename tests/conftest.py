@@ -15,3 +15,30 @@ pytest_plugins = ["tests.sandbox_fixture"]
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """``(exit status, stdout, stderr)`` of ``sigma-migrate argv`` run in-process (:func:`planner.cli.main`).
+
+    ``capsys`` is the test's pytest fixture; what it held before the call is read and dropped with
+    the command's output. The status is the one ``main`` exits with, 0 when it returns.
+    """
+    from planner.cli import main
+
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_cli_with_environ(capsys, monkeypatch, environ: dict[str, str], *argv: str,
+                         unset: tuple[str, ...] = ()) -> tuple[int, str, str]:
+    """:func:`run_cli` with the variables named in ``unset`` removed and ``environ`` set (undone after the test)."""
+    for name in unset:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return run_cli(capsys, *argv)

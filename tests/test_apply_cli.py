@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from planner.cli import main
 from planner.execute.approve import approval_path
 from planner.execute.journal import Journal
 from planner.model import ActionKind
 
+from .conftest import run_cli
 from .execute_support import act, counting_sandbox, sandbox_env, small_plan_actions, write_test_plan
 
 
@@ -23,15 +23,6 @@ def server(monkeypatch):
     server.close()
 
 
-def run(argv, capsys):
-    """``(exit status, stdout, stderr)`` of ``sigma-migrate argv``."""
-    with pytest.raises(SystemExit) as done:
-        main(argv)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return done.value.code or 0, out, err
-
-
 def urls(server):
     return ["--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url,
             "--backoff-base", "0.01", "--backoff-cap", "0.05"]
@@ -39,12 +30,12 @@ def urls(server):
 
 def test_approve_then_apply_prints_summary_and_result(tmp_path, server, capsys):
     plan = write_test_plan(tmp_path)
-    code, out, err = run(["approve", str(plan), "--by", "Ada Admin"], capsys)
+    code, out, err = run_cli(capsys, "approve", str(plan), "--by", "Ada Admin")
     assert code == 0
     assert out.splitlines()[0].startswith("Approved plan sha256:") and " by Ada Admin at " in out
     assert out.splitlines()[1] == f"Approval: {approval_path(plan)}"
 
-    code, out, err = run(["apply", str(plan), *urls(server)], capsys)
+    code, out, err = run_cli(capsys, "apply", str(plan), *urls(server))
 
     assert code == 0, out + err
     lines = out.splitlines()
@@ -68,7 +59,7 @@ def test_refusals_are_one_line_with_exit_1_and_nothing_written(tmp_path, server,
     plan = write_test_plan(tmp_path)
     argv = ["apply", str(plan), *urls(server)]
     if setup != "unapproved":
-        run(["approve", str(plan), "--by", "Ada"], capsys)
+        run_cli(capsys, "approve", str(plan), "--by", "Ada")
     if setup == "tampered":
         doc = json.loads(plan.read_text())
         doc["actions"][5]["target"]["memberId"] = "m7"
@@ -79,7 +70,7 @@ def test_refusals_are_one_line_with_exit_1_and_nothing_written(tmp_path, server,
         argv = ["apply", str(plan), "--rest-base-url", "http://sigma.example.com", "--scim-base-url",
                 server.scim_base_url]
 
-    code, out, err = run(argv, capsys)
+    code, out, err = run_cli(capsys, *argv)
 
     assert code == 1
     assert err.startswith("sigma-migrate: error: ") and message in err
@@ -90,10 +81,10 @@ def test_refusals_are_one_line_with_exit_1_and_nothing_written(tmp_path, server,
 
 def test_apply_of_a_stale_plan_names_the_member(tmp_path, server, capsys):
     plan = write_test_plan(tmp_path)
-    run(["approve", str(plan), "--by", "Ada"], capsys)
+    run_cli(capsys, "approve", str(plan), "--by", "Ada")
     server.state.update_member("m4", {"userKind": "internal"}, actor=None)  # the guest was converted by hand
 
-    code, out, err = run(["apply", str(plan), *urls(server)], capsys)
+    code, out, err = run_cli(capsys, "apply", str(plan), *urls(server))
 
     assert code == 1
     assert "member:m4 (guest@partner.example): userKind 'guest' -> 'internal'" in err
@@ -102,7 +93,7 @@ def test_apply_of_a_stale_plan_names_the_member(tmp_path, server, capsys):
 
 def test_auto_approve_still_shows_the_summary(tmp_path, server, capsys):
     plan = write_test_plan(tmp_path)
-    code, out, _ = run(["apply", str(plan), "--auto-approve", *urls(server)], capsys)
+    code, out, _ = run_cli(capsys, "apply", str(plan), "--auto-approve", *urls(server))
     assert code == 0
     assert "Approved with --auto-approve (no approval file)" in out.splitlines()
     assert not approval_path(plan).exists()
@@ -114,9 +105,9 @@ def test_json_summary_and_exit_3_when_an_action_fails(tmp_path, server, capsys):
             {"userKind": "internal"}),
     ]
     plan = write_test_plan(tmp_path, actions, fingerprints={})
-    run(["approve", str(plan), "--by", "Ada"], capsys)
+    run_cli(capsys, "approve", str(plan), "--by", "Ada")
 
-    code, out, err = run(["apply", str(plan), "--json", *urls(server)], capsys)
+    code, out, err = run_cli(capsys, "apply", str(plan), "--json", *urls(server))
 
     assert code == 3
     summary = json.loads(out)
@@ -130,8 +121,8 @@ def test_json_summary_and_exit_3_when_an_action_fails(tmp_path, server, capsys):
 def test_dry_run_prints_requests_without_credentials_and_writes_nothing(tmp_path, server, capsys, monkeypatch):
     plan = write_test_plan(tmp_path)
     secrets = list(sandbox_env(server).values())
-    assert run(["approve", str(plan), "--by", "Ada", *urls(server)[:4]], capsys)[0] == 0
-    code, out, err = run(["apply", str(plan), "--dry-run", *urls(server)], capsys)
+    assert run_cli(capsys, "approve", str(plan), "--by", "Ada", *urls(server)[:4])[0] == 0
+    code, out, err = run_cli(capsys, "apply", str(plan), "--dry-run", *urls(server))
     assert code == 0 and err == ""
     assert out.startswith("# dry run of plan.json (sha256:") and "# note:" not in out
     assert f"PATCH {server.base_url}/v2/members/m3" in out
@@ -141,14 +132,14 @@ def test_dry_run_prints_requests_without_credentials_and_writes_nothing(tmp_path
 
     for name in ("SIGMA_CLIENT_ID", "SIGMA_CLIENT_SECRET", "SIGMA_SCIM_TOKEN"):
         monkeypatch.delenv(name)
-    code, out2, _ = run(["apply", str(plan), "--dry-run", *urls(server)], capsys)  # no credential: still renders
+    code, out2, _ = run_cli(capsys, "apply", str(plan), "--dry-run", *urls(server))  # no credential: still renders
     assert code == 0 and out2 == out
 
 
 def test_a_dry_run_of_a_plan_apply_would_refuse_exits_1(tmp_path, server, capsys):
     """The notes say apply will refuse; the exit status says it too (docs/apply.md)."""
     plan = write_test_plan(tmp_path)
-    code, out, err = run(["apply", str(plan), "--dry-run", *urls(server)], capsys)
+    code, out, err = run_cli(capsys, "apply", str(plan), "--dry-run", *urls(server))
     assert (code, err) == (1, "")
     assert [line for line in out.splitlines() if line.startswith("# note:")] == [
         "# note: this plan is not approved; apply will refuse it until `sigma-migrate approve`"]
@@ -158,12 +149,12 @@ def test_a_dry_run_of_a_plan_apply_would_refuse_exits_1(tmp_path, server, capsys
 
 def test_parallelism_is_bounded_and_resume_continues_a_run(tmp_path, server, capsys):
     plan = write_test_plan(tmp_path)
-    run(["approve", str(plan), "--by", "Ada"], capsys)
-    code, _, err = run(["apply", str(plan), "--parallelism", "0", *urls(server)], capsys)
+    run_cli(capsys, "approve", str(plan), "--by", "Ada")
+    code, _, err = run_cli(capsys, "apply", str(plan), "--parallelism", "0", *urls(server))
     assert code == 2 and "--parallelism" in err  # click's usage error
     journal = Journal.open(plan, json.loads(plan.read_text())["digest"], [(a.id, a.kind.value) for a in small_plan_actions()])
     journal.close()  # an earlier run that was stopped before its first action
-    code, out, _ = run(["apply", str(plan), "--resume", "--parallelism", "1", *urls(server)], capsys)
+    code, out, _ = run_cli(capsys, "apply", str(plan), "--resume", "--parallelism", "1", *urls(server))
     assert code == 0
     assert ("Resuming: no earlier run of this plan started (no journal, or a journal without a run, at "
             "plan.json.journal.sqlite), so nothing was written; starting from the beginning") in out.splitlines()

@@ -8,22 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli import main
+from .conftest import run_cli
+
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 SIGMA = FIXTURES / "sigma_pages"
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["check", *args])
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return exc.value.code or 0, out, err
-
-
 def test_json_summary_of_a_clean_pair(capsys):
-    code, out, err = run(capsys, "--sigma", str(SIGMA), "--idp", str(FIXTURES / "okta"), "--json")
+    code, out, err = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(FIXTURES / "okta"), "--json")
     assert code == 0 and err == ""
     doc = json.loads(out)
     s = doc["summary"]
@@ -62,7 +55,7 @@ def test_json_summary_of_a_clean_pair(capsys):
 
 
 def test_terminal_summary_and_findings(capsys):
-    code, out, _ = run(capsys, "--sigma", str(SIGMA), "--idp", str(FIXTURES / "entra_graph"))
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(FIXTURES / "entra_graph"))
     assert code == 0
     for text in ("Sigma members", "all people", "5 people + 1 system member(s)", "Sigma teams",
                  "IdP users (entra-graph)", "active state unknown", "type Guest", "IdP groups",
@@ -72,8 +65,8 @@ def test_terminal_summary_and_findings(capsys):
 
 
 def test_entra_guest_and_several_idp_paths(capsys):
-    code, out, _ = run(capsys, "--sigma", str(SIGMA), "--idp", str(FIXTURES / "entra_csv" / "users.csv"),
-                       "--idp", str(FIXTURES / "entra_csv" / "group_members"), "--json")
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(FIXTURES / "entra_csv" / "users.csv"),
+                           "--idp", str(FIXTURES / "entra_csv" / "group_members"), "--json")
     users = json.loads(out)["summary"]["idp"]["users"]
     assert code == 0 and users["guests"] == 3 and users["by_type"] == {"Member": 3, "Guest": 3, "unknown": 1}
 
@@ -96,7 +89,7 @@ def test_bad_sigma_files_are_error_findings_never_tracebacks(capsys, tmp_path, d
         members.write_bytes(bytes(range(256)) * 8)
     else:
         members.write_text("\n".join(members.read_text().splitlines()[:11]) + "\n", encoding="utf-8")
-    code, out, err = run(capsys, "--sigma", str(sigma), "--idp", str(FIXTURES / "okta"), "--json")
+    code, out, err = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(FIXTURES / "okta"), "--json")
     assert code == 1 and "Traceback" not in out + err
     errors = [f for f in json.loads(out)["findings"] if f["severity"] == "error"]
     assert [(f["code"], f["location"]) for f in errors] == [(code_expected, location)]
@@ -106,13 +99,14 @@ def test_bad_sigma_files_are_error_findings_never_tracebacks(capsys, tmp_path, d
 
 def test_bad_idp_file_in_the_terminal_output(capsys, tmp_path):
     (tmp_path / "users.json").write_text('[{"id": "00u1", "profile": {"login": "a@example.com"', encoding="utf-8")
-    code, out, err = run(capsys, "--sigma", str(SIGMA), "--idp", str(tmp_path))
+    code, out, err = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(tmp_path))
     assert code == 1 and "Traceback" not in out + err
     assert f"error: {tmp_path / 'users.json'}:line 1 column 53: malformed JSON" in out
 
 
 def test_unknown_idp_format_is_a_one_line_error(capsys):
-    code, out, err = run(capsys, "--sigma", str(SIGMA), "--idp", str(FIXTURES / "okta"), "--idp-format", "ldif")
+    code, out, err = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(FIXTURES / "okta"), "--idp-format",
+                             "ldif")
     assert code == 1 and out == ""
     assert err.startswith("sigma-migrate: error: unknown IdP format 'ldif' (one of: okta-api,") and err.count("\n") == 1
 
@@ -123,14 +117,14 @@ def test_findings_beyond_the_display_cap_are_counted(capsys, tmp_path):
     members = [{"memberId": f"m{i}", "email": "", "memberType": "Pro"} for i in range(25)]
     (sigma / "members.json").write_text(json.dumps(members), encoding="utf-8")
     (sigma / "teams.json").write_text("[]", encoding="utf-8")
-    code, out, _ = run(capsys, "--sigma", str(sigma), "--idp", str(FIXTURES / "okta"))
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(FIXTURES / "okta"))
     assert code == 0
     assert out.count("(empty-email)") == 20
     assert "... and 5 more empty-email finding(s) (--json lists all)" in out
 
 
 def test_a_side_that_loaded_nothing_prints_no_summary_only_the_findings(capsys, tmp_path):
-    code, out, err = run(capsys, "--sigma", str(tmp_path / "nope"), "--idp", str(FIXTURES / "okta"))
+    code, out, err = run_cli(capsys, "check", "--sigma", str(tmp_path / "nope"), "--idp", str(FIXTURES / "okta"))
     assert code == 1 and err == ""
     lines = out.splitlines()
     assert lines[:3] == [
@@ -139,7 +133,7 @@ def test_a_side_that_loaded_nothing_prints_no_summary_only_the_findings(capsys, 
         f"error: {tmp_path / 'nope'}: Sigma export directory does not exist (not-found)",
     ]
     assert "Sigma members" not in out and "IdP users" not in out
-    code, out, _ = run(capsys, "--sigma", str(SIGMA), "--idp", str(tmp_path / "missing"))
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(tmp_path / "missing"))
     assert code == 1
     assert out.splitlines()[0] == "No summary: nothing could be loaded from the IdP export (see the findings below)."
 
@@ -149,7 +143,7 @@ def test_an_empty_organization_is_not_clean(capsys, tmp_path):
     sigma.mkdir()
     (sigma / "members.json").write_text('{"entries": [], "nextPage": null}', encoding="utf-8")
     (sigma / "teams.json").write_text("[]", encoding="utf-8")
-    code, out, _ = run(capsys, "--sigma", str(sigma), "--idp", str(FIXTURES / "okta"), "--json")
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(FIXTURES / "okta"), "--json")
     assert code == 1
     errors = [(f["code"], f["file"]) for f in json.loads(out)["findings"] if f["severity"] == "error"]
     assert errors == [("no-members", str(sigma / "members.json"))]
@@ -158,7 +152,7 @@ def test_an_empty_organization_is_not_clean(capsys, tmp_path):
     shutil.copytree(FIXTURES / "okta", okta)
     (okta / "users.json").write_text("[]", encoding="utf-8")
     (okta / "group_members.json").write_text("{}", encoding="utf-8")
-    code, out, _ = run(capsys, "--sigma", str(SIGMA), "--idp", str(okta), "--json")
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(okta), "--json")
     assert code == 1
     errors = [(f["code"], f["file"]) for f in json.loads(out)["findings"] if f["severity"] == "error"]
     assert errors == [("no-idp-users", str(okta / "users.json"))]

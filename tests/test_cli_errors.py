@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli import main
 from planner.output import OutputError, Outputs, write_all
 from planner.planfile import write_plan
 
+from .conftest import run_cli
 from .execute_support import make_plan, small_plan_actions, write_test_plan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,17 +27,6 @@ SIGMA = REPO / "samples" / "acme" / "sigma"
 OKTA = REPO / "samples" / "acme" / "okta"
 POLICY = REPO / "policies" / "examples" / "okta.yaml"
 PROC = pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """``(exit status, stdout, stderr)`` of ``sigma-migrate argv`` run in-process."""
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def files(folder: Path) -> list[str]:
@@ -60,7 +49,7 @@ def in_tmp(tmp_path, monkeypatch) -> Path:
 
 
 def test_plan_out_in_a_missing_directory_is_refused_before_planning(capsys, in_tmp):
-    code, out, err = run(capsys, *plan_argv("nodir/sub/p.json"))
+    code, out, err = run_cli(capsys, *plan_argv("nodir/sub/p.json"))
     assert (code, out) == (1, "")
     assert err == "sigma-migrate: error: cannot write nodir/sub/p.json: directory nodir/sub does not exist " \
                   "(create it first)\n"
@@ -69,7 +58,7 @@ def test_plan_out_in_a_missing_directory_is_refused_before_planning(capsys, in_t
 
 @PROC
 def test_plan_out_where_no_file_can_be_created(capsys, in_tmp):
-    code, out, err = run(capsys, *plan_argv("/proc/p.json"))
+    code, out, err = run_cli(capsys, *plan_argv("/proc/p.json"))
     assert code == 1
     assert err == "sigma-migrate: error: cannot write /proc/p.json: cannot create files in /proc " \
                   "(No such file or directory)\n"
@@ -77,7 +66,7 @@ def test_plan_out_where_no_file_can_be_created(capsys, in_tmp):
 
 def test_report_out_in_a_missing_directory(capsys, in_tmp):
     write_test_plan(in_tmp)
-    code, out, err = run(capsys, "report", "plan.json", "--out", "nodir/r.html")
+    code, out, err = run_cli(capsys, "report", "plan.json", "--out", "nodir/r.html")
     assert code == 1
     assert err == "sigma-migrate: error: cannot write nodir/r.html: directory nodir does not exist (create it first)\n"
     assert files(in_tmp) == ["plan.json"]
@@ -88,7 +77,7 @@ def test_fetch_out_that_cannot_be_created(capsys, in_tmp, monkeypatch):
     monkeypatch.setenv("SIGMA_CLIENT_ID", "cid")
     monkeypatch.setenv("SIGMA_CLIENT_SECRET", "csecret")
     # the location is checked before any request (nothing listens on port 9)
-    code, out, err = run(capsys, "fetch", "--out", "/proc/x", "--base-url", "http://127.0.0.1:9")
+    code, out, err = run_cli(capsys, "fetch", "--out", "/proc/x", "--base-url", "http://127.0.0.1:9")
     assert code == 1
     assert err == "sigma-migrate: error: cannot write /proc/x: cannot create files in /proc (No such file or directory)\n"
 
@@ -96,15 +85,15 @@ def test_fetch_out_that_cannot_be_created(capsys, in_tmp, monkeypatch):
 def test_fetch_out_is_created_but_not_its_parents_and_removed_again_on_failure(capsys, in_tmp, monkeypatch, sandbox):
     monkeypatch.setenv("SIGMA_CLIENT_ID", sandbox.client_id)
     monkeypatch.setenv("SIGMA_CLIENT_SECRET", "wrong")
-    code, out, err = run(capsys, "fetch", "--out", "nodir/export", "--base-url", sandbox.base_url)
+    code, out, err = run_cli(capsys, "fetch", "--out", "nodir/export", "--base-url", sandbox.base_url)
     assert (code, err) == (1, "sigma-migrate: error: cannot write nodir/export: directory nodir does not exist "
                               "(create it first)\n")
-    code, out, err = run(capsys, "fetch", "--out", "export", "--base-url", sandbox.base_url)
+    code, out, err = run_cli(capsys, "fetch", "--out", "export", "--base-url", sandbox.base_url)
     assert code == 1 and err.startswith("sigma-migrate: error: ") and err.count("\n") == 1
     assert files(in_tmp) == []  # the empty directory it made is gone again
 
     monkeypatch.setenv("SIGMA_CLIENT_SECRET", sandbox.client_secret)
-    code, out, err = run(capsys, "fetch", "--out", "export", "--base-url", sandbox.base_url)
+    code, out, err = run_cli(capsys, "fetch", "--out", "export", "--base-url", sandbox.base_url)
     assert (code, err) == (0, "")
     assert files(in_tmp) == ["export", "export/account_types.json", "export/members.json", "export/team_members.json",
                              "export/teams.json"]
@@ -112,21 +101,21 @@ def test_fetch_out_is_created_but_not_its_parents_and_removed_again_on_failure(c
 
 @PROC
 def test_sandbox_db_that_cannot_be_created(capsys, in_tmp):
-    code, out, err = run(capsys, "sandbox", "serve", "--db", "/proc/x.sqlite")
+    code, out, err = run_cli(capsys, "sandbox", "serve", "--db", "/proc/x.sqlite")
     assert code == 1
     assert err == "sigma-migrate: error: cannot write /proc/x.sqlite: cannot create files in /proc " \
                   "(No such file or directory)\n"
 
 
 def test_sandbox_db_in_a_missing_directory(capsys, in_tmp):
-    code, out, err = run(capsys, "sandbox", "serve", "--db", "nodir/x.sqlite")
+    code, out, err = run_cli(capsys, "sandbox", "serve", "--db", "nodir/x.sqlite")
     assert (code, err) == (1, "sigma-migrate: error: cannot write nodir/x.sqlite: directory nodir does not exist "
                               "(create it first)\n")
 
 
 def test_sandbox_db_that_is_not_a_database_is_refused_and_kept(capsys, in_tmp):
     (in_tmp / "garbage.sqlite").write_text("garbage\n")
-    code, out, err = run(capsys, "sandbox", "serve", "--db", "garbage.sqlite")
+    code, out, err = run_cli(capsys, "sandbox", "serve", "--db", "garbage.sqlite")
     assert code == 1
     assert err == "sigma-migrate: error: cannot use --db garbage.sqlite: file is not a database\n"
     assert files(in_tmp) == ["garbage.sqlite"]
@@ -134,21 +123,21 @@ def test_sandbox_db_that_is_not_a_database_is_refused_and_kept(capsys, in_tmp):
 
 
 def test_sandbox_with_a_bad_seed_leaves_no_new_database(capsys, in_tmp):
-    code, out, err = run(capsys, "sandbox", "serve", "--db", "new.sqlite", "--seed", "missing")
+    code, out, err = run_cli(capsys, "sandbox", "serve", "--db", "new.sqlite", "--seed", "missing")
     assert (code, err) == (1, "sigma-migrate: error: missing: seed directory does not exist\n")
     assert files(in_tmp) == []
 
 
 @PROC
 def test_demo_workdir_that_cannot_be_written(capsys, in_tmp):
-    code, out, err = run(capsys, "demo", "--workdir", "/proc/sys")
+    code, out, err = run_cli(capsys, "demo", "--workdir", "/proc/sys")
     assert (code, out) == (1, "")
     assert err == "sigma-migrate: error: cannot write /proc/sys: cannot create files in /proc/sys " \
                   "(No such file or directory)\n"
 
 
 def test_demo_workdir_in_a_missing_directory(capsys, in_tmp):
-    code, out, err = run(capsys, "demo", "--workdir", "nodir/work")
+    code, out, err = run_cli(capsys, "demo", "--workdir", "nodir/work")
     assert (code, out) == (1, "")
     assert err == "sigma-migrate: error: cannot write nodir/work: directory nodir does not exist (create it first)\n"
     assert files(in_tmp) == []
@@ -168,7 +157,7 @@ def test_write_plan_refuses_a_missing_directory_with_one_line(tmp_path):
 @PROC
 def test_plan_with_an_unwritable_report_writes_no_plan_either(capsys, in_tmp):
     (in_tmp / "px.json").write_text("old plan\n")
-    code, out, err = run(capsys, *plan_argv("px.json", "--report", "/proc/r.html"))
+    code, out, err = run_cli(capsys, *plan_argv("px.json", "--report", "/proc/r.html"))
     assert (code, out) == (1, "")
     assert err == "sigma-migrate: error: cannot write /proc/r.html: cannot create files in /proc " \
                   "(No such file or directory)\n"
@@ -179,7 +168,7 @@ def test_plan_with_an_unwritable_report_writes_no_plan_either(capsys, in_tmp):
 @PROC
 def test_report_with_an_unwritable_csv_writes_no_html_either(capsys, in_tmp):
     write_test_plan(in_tmp)
-    code, out, err = run(capsys, "report", "plan.json", "--out", "rr.html", "--csv", "/proc/cc.csv")
+    code, out, err = run_cli(capsys, "report", "plan.json", "--out", "rr.html", "--csv", "/proc/cc.csv")
     assert code == 1
     assert err == "sigma-migrate: error: cannot write /proc/cc.csv: cannot create files in /proc " \
                   "(No such file or directory)\n"
@@ -188,7 +177,7 @@ def test_report_with_an_unwritable_csv_writes_no_html_either(capsys, in_tmp):
 
 def test_report_writes_both_files(capsys, in_tmp):
     write_test_plan(in_tmp)
-    code, out, err = run(capsys, "report", "plan.json", "--out", "rr.html", "--csv", "cc.csv")
+    code, out, err = run_cli(capsys, "report", "plan.json", "--out", "rr.html", "--csv", "cc.csv")
     assert (code, err) == (0, "")
     assert out.splitlines()[:2] == ["Report: rr.html", "Actions CSV: cc.csv"]
     assert files(in_tmp) == ["cc.csv", "plan.json", "rr.html"]
@@ -203,7 +192,7 @@ def test_ctrl_c_while_planning_is_one_line_exit_130_and_leaves_nothing(capsys, i
         raise KeyboardInterrupt
 
     monkeypatch.setattr(planner.planning, "plan_from_paths", interrupted)
-    code, out, err = run(capsys, *plan_argv("p.json", "--report", "r.html"))
+    code, out, err = run_cli(capsys, *plan_argv("p.json", "--report", "r.html"))
     assert (code, out, err) == (130, "", "sigma-migrate: interrupted\n")
     assert files(in_tmp) == []
 
@@ -251,7 +240,7 @@ def test_an_output_that_is_an_input_or_another_output_is_refused(capsys, in_tmp,
     write_plan(make_plan(small_plan_actions()), in_tmp / "g2.json")
     before = {name: (in_tmp / name).read_bytes() for name in files(in_tmp) if (in_tmp / name).is_file()}
 
-    code, out, err = run(capsys, *argv)
+    code, out, err = run_cli(capsys, *argv)
 
     assert (code, out, err) == (1, "", f"sigma-migrate: error: {message}\n")
     assert {name: (in_tmp / name).read_bytes() for name in files(in_tmp) if (in_tmp / name).is_file()} == before
@@ -284,22 +273,22 @@ def test_an_output_that_is_an_input_or_another_output_is_refused(capsys, in_tmp,
 def test_usage_errors_are_one_line_and_exit_2(capsys, in_tmp, argv, line):
     (in_tmp / "sg").mkdir()
     (in_tmp / "f.txt").write_text("x")
-    code, out, err = run(capsys, *argv)
+    code, out, err = run_cli(capsys, *argv)
     assert (code, out, err) == (2, "", f"sigma-migrate: error: {line}\n")
     assert files(in_tmp) == ["f.txt", "sg"]
 
 
 def test_usage_error_with_detailed_exitcode_is_exit_1(capsys, in_tmp):
-    code, out, err = run(capsys, "plan", "--sigma", str(SIGMA), "--out", "p.json", "--detailed-exitcode")
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(SIGMA), "--out", "p.json", "--detailed-exitcode")
     assert (code, err) == (1, "sigma-migrate: error: Missing option '--idp' (see 'sigma-migrate plan --help')\n")
 
 
 def test_approve_refuses_a_name_with_a_newline_and_writes_nothing(capsys, in_tmp):
     write_test_plan(in_tmp)
-    code, out, err = run(capsys, "approve", "plan.json", "--by", "Eve\nApproved by CEO")
+    code, out, err = run_cli(capsys, "approve", "plan.json", "--by", "Eve\nApproved by CEO")
     assert code == 2 and err.count("\n") == 1
     assert files(in_tmp) == ["plan.json"]
-    code, out, err = run(capsys, "approve", "plan.json", "--by", "Ève Núñez <eve@example.com>")
+    code, out, err = run_cli(capsys, "approve", "plan.json", "--by", "Ève Núñez <eve@example.com>")
     assert (code, err) == (0, "")
     assert json.loads((in_tmp / "plan.json.approval").read_text())["approver"] == "Ève Núñez <eve@example.com>"
 
@@ -309,7 +298,7 @@ def test_sandbox_port_in_use_is_one_line_exit_1(capsys, in_tmp):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        code, out, err = run(capsys, "sandbox", "serve", "--port", str(port), "--db", "state.sqlite")
+        code, out, err = run_cli(capsys, "sandbox", "serve", "--port", str(port), "--db", "state.sqlite")
     assert (code, out, err) == (1, "", f"sigma-migrate: error: port {port} is in use\n")
     assert files(in_tmp) == []  # the database it had created is removed again
 
@@ -323,7 +312,7 @@ def test_no_arguments_print_the_help(tmp_path):
 
 
 def test_a_group_without_its_command_prints_its_help(capsys):
-    code, out, err = run(capsys, "sandbox")
+    code, out, err = run_cli(capsys, "sandbox")
     assert (code, err) == (0, "")
     assert out.startswith("Usage: sigma-migrate sandbox [OPTIONS] COMMAND [ARGS]...\n")
 
@@ -336,8 +325,8 @@ def test_missing_rest_credentials_are_named_with_are(capsys, in_tmp, monkeypatch
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SIGMA_SCIM_TOKEN", "stoken")
     write_test_plan(in_tmp)
-    code, out, err = run(capsys, "apply", "plan.json", "--auto-approve", "--rest-base-url", "http://127.0.0.1:9",
-                         "--scim-base-url", "http://127.0.0.1:9/scim/v2")
+    code, out, err = run_cli(capsys, "apply", "plan.json", "--auto-approve", "--rest-base-url", "http://127.0.0.1:9",
+                             "--scim-base-url", "http://127.0.0.1:9/scim/v2")
     assert code == 1
     assert err.endswith("the plan has REST actions but SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET are not set in the "
                         "environment\n")

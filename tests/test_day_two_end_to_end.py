@@ -22,18 +22,10 @@ from planner.planfile import read_plan, write_plan
 from planner.planning import plan_from_paths
 from planner.sandbox.server import SandboxServer
 
+from .conftest import run_cli
+
 REPO = Path(__file__).resolve().parent.parent
 SIGMA, OKTA, POLICY = REPO / "samples/acme/sigma", REPO / "samples/acme/okta", REPO / "policies/examples/demo.yaml"
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
@@ -50,25 +42,25 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
         urls = ["--rest-base-url", sandbox.base_url, "--scim-base-url", sandbox.scim_base_url]
 
         def fetch_and_plan(name: str):
-            code, out, err = run(capsys, "fetch", "--out", str(tmp_path / name), "--base-url", sandbox.base_url,
-                                 "--no-progress")
+            code, out, err = run_cli(capsys, "fetch", "--out", str(tmp_path / name), "--base-url", sandbox.base_url,
+                                     "--no-progress")
             assert code == 0, err
             again = tmp_path / f"{name}.plan.json"
-            code, out, err = run(capsys, "plan", "--sigma", str(tmp_path / name), "--idp", str(OKTA),
-                                 "--policy", str(POLICY), "--out", str(again), "--detailed-exitcode")
+            code, out, err = run_cli(capsys, "plan", "--sigma", str(tmp_path / name), "--idp", str(OKTA),
+                                     "--policy", str(POLICY), "--out", str(again), "--detailed-exitcode")
             return code, out, read_plan(again)
 
-        assert run(capsys, "approve", str(plan_path), "--by", "Ada Admin")[0] == 0
+        assert run_cli(capsys, "approve", str(plan_path), "--by", "Ada Admin")[0] == 0
 
         # a selector that matches nothing: one line, nothing written
-        code, out, err = run(capsys, "apply", str(plan_path), "--only", "email:nobody@acme.example", *urls)
+        code, out, err = run_cli(capsys, "apply", str(plan_path), "--only", "email:nobody@acme.example", *urls)
         assert code == 1 and err.count("\n") == 1 and "matches no action of the plan" in err
         assert not journal_path(plan_path).exists()
 
         # 1. a 10% canary wave
-        code, out, err = run(capsys, "show", str(plan_path), "--limit", str(canary))
+        code, out, err = run_cli(capsys, "show", str(plan_path), "--limit", str(canary))
         assert code == 0 and out.startswith(f"Wave limit {canary}: ")
-        code, out, err = run(capsys, "apply", str(plan_path), "--limit", str(canary), "--json", *urls)
+        code, out, err = run_cli(capsys, "apply", str(plan_path), "--limit", str(canary), "--json", *urls)
         assert code == 0, out + err
         wave = json.loads(out)
         assert (wave["status"], wave["wave"], wave["run"]) == ("converged", f"limit {canary}", 1)
@@ -82,7 +74,7 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
         assert remainder.blocking_items == ()
 
         # 3. the rest of the approved plan, no new approval; then fetch and re-plan: nothing left
-        code, out, err = run(capsys, "apply", str(plan_path), *urls)
+        code, out, err = run_cli(capsys, "apply", str(plan_path), *urls)
         assert code == 0, out + err
         assert f"Apply converged: {len(plan.actions)} of {len(plan.actions)} done" in out
         code, out, empty = fetch_and_plan("after-all")
@@ -90,7 +82,7 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
         assert "No changes: Sigma already matches this plan's inputs and policy." in out
 
         # 4. verify: no drift; then someone changes a member in the IdP, and verify names it
-        code, out, err = run(capsys, "verify", str(plan_path), *urls)
+        code, out, err = run_cli(capsys, "verify", str(plan_path), *urls)
         assert code == 0, out + err
         assert out.splitlines()[-1].startswith(f"Verify: {len(plan.actions) and ''}")
         assert "0 drifted, 0 missing" in out.splitlines()[-1]
@@ -98,7 +90,7 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
         httpx2.patch(f"{sandbox.scim_base_url}/Users/{nadine}", headers=sandbox.scim_headers(), json={
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{"op": "replace", "path": "userType", "value": "Build"}]}).raise_for_status()
-        code, out, err = run(capsys, "verify", str(plan_path), *urls)
+        code, out, err = run_cli(capsys, "verify", str(plan_path), *urls)
         assert code == 2
         assert ("  drifted   user:nadine.achterberg@acme.example (nadine.achterberg@acme.example): "
                 "scim.link_user: userType: 'Build', planned 'View'") in out.splitlines()
@@ -106,7 +98,7 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
 
         # 5. undo: a normal plan, reviewed, approved, stale-checked, applied, verified
         undo_path = tmp_path / "undo-plan.json"
-        code, out, err = run(capsys, "undo", str(journal_path(plan_path)), "--out", str(undo_path))
+        code, out, err = run_cli(capsys, "undo", str(journal_path(plan_path)), "--out", str(undo_path))
         assert code == 0, err
         undo = read_plan(undo_path)
         kinds = {a.kind.value for a in undo.actions}
@@ -117,10 +109,10 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
         assert {f"members.reactivate:{m}" for m in deactivated} <= {a.id for a in undo.actions}
         assert any(r.code == "undo.irreversible" and r.subject["action"].startswith("scim.link_user:")
                    for r in undo.review_items)
-        assert run(capsys, "approve", str(undo_path), "--by", "Ada Admin")[0] == 0
-        code, out, err = run(capsys, "apply", str(undo_path), *urls)
+        assert run_cli(capsys, "approve", str(undo_path), "--by", "Ada Admin")[0] == 0
+        code, out, err = run_cli(capsys, "apply", str(undo_path), *urls)
         assert code == 0, out + err
-        code, out, err = run(capsys, "verify", str(undo_path), *urls)
+        code, out, err = run_cli(capsys, "verify", str(undo_path), *urls)
         assert code == 0 and "0 drifted, 0 missing" in out.splitlines()[-1], out
         for member_id in deactivated:
             assert sandbox.state.get_member(member_id)["isArchived"] is False
@@ -130,7 +122,7 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
             assert sandbox.state.get_member(member_id)["memberType"] == before
 
         # an applied plan is not approved again without --force; the approval is kept
-        code, out, err = run(capsys, "approve", str(plan_path), "--by", "Mallory")
+        code, out, err = run_cli(capsys, "approve", str(plan_path), "--by", "Mallory")
         assert code == 1 and "was already applied" in err and "needs --force" in err
 
 
@@ -138,7 +130,7 @@ def test_undo_of_an_unapplied_plan_or_a_foreign_journal_is_one_line_and_writes_n
     plan, _ = plan_from_paths(str(SIGMA), [str(OKTA)], str(POLICY))
     write_plan(plan, tmp_path / "plan.json")
     out = tmp_path / "undo.json"
-    code, _, err = run(capsys, "undo", str(tmp_path / "plan.json.journal.sqlite"), "--out", str(out))
+    code, _, err = run_cli(capsys, "undo", str(tmp_path / "plan.json.journal.sqlite"), "--out", str(out))
     assert code == 1 and err == (f"sigma-migrate: error: {tmp_path / 'plan.json.journal.sqlite'}: no such journal "
                                  "(apply writes PLAN.journal.sqlite beside the plan)\n")
     # a journal that ran nothing (e.g. a dry attempt refused before any write)
@@ -146,7 +138,7 @@ def test_undo_of_an_unapplied_plan_or_a_foreign_journal_is_one_line_and_writes_n
 
     Journal.open(tmp_path / "plan.json", read_plan(tmp_path / "plan.json").digest,
                  [(a.id, a.kind.value) for a in plan.actions]).close()
-    code, _, err = run(capsys, "undo", str(journal_path(tmp_path / "plan.json")), "--out", str(out))
+    code, _, err = run_cli(capsys, "undo", str(journal_path(tmp_path / "plan.json")), "--out", str(out))
     assert code == 1 and "nothing to undo: the journal records no action that changed Sigma" in err
     assert err.count("\n") == 1
     # the journal of another plan
@@ -154,7 +146,7 @@ def test_undo_of_an_unapplied_plan_or_a_foreign_journal_is_one_line_and_writes_n
     (tmp_path / "other").mkdir()
     write_plan(other, tmp_path / "other" / "plan.json")
     shutil.copy(journal_path(tmp_path / "plan.json"), journal_path(tmp_path / "other" / "plan.json"))
-    code, _, err = run(capsys, "undo", str(journal_path(tmp_path / "other" / "plan.json")), "--out", str(out))
+    code, _, err = run_cli(capsys, "undo", str(journal_path(tmp_path / "other" / "plan.json")), "--out", str(out))
     assert code == 1 and "journal belongs to plan" in err and "undo needs the plan that journal applied" in err
     assert not out.exists()
     with pytest.raises(SystemExit):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from planner.cli import main
 from planner.execute.apply import apply_plan, dry_run_lines
 from planner.execute.targets import TargetError
 from planner.model import ActionKind, SigmaExport
 
+from .conftest import run_cli
 from .execute_support import act, member, options_for, small_org, small_plan_actions, write_test_plan
 
 ODD_ID = "m 9?x#y%"  # routable in the sandbox once decoded, but every character here must be encoded
@@ -32,14 +32,6 @@ def org_with_odd_ids() -> SigmaExport:
     base = small_org()
     return SigmaExport(members=base.members + (member(ODD_ID, "odd@example.com"),), teams=base.teams,
                        team_memberships=base.team_memberships, account_types=base.account_types)
-
-
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as done:
-        main(argv)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return done.value.code or 0, out, err
 
 
 def test_dry_run_prints_the_encoded_path_apply_really_sends(tmp_path, sandbox_factory):
@@ -113,8 +105,8 @@ def test_dry_run_refuses_a_missing_or_unsafe_base_url_as_apply_does(tmp_path, sa
     plan = write_test_plan(tmp_path)
     flags = [f.replace("{rest}", server.base_url).replace("{scim}", server.scim_base_url) for f in flags]
 
-    dry_code, dry_out, dry_err = run(["apply", str(plan), "--dry-run", *flags], capsys)
-    code, out, err = run(["apply", str(plan), "--auto-approve", *flags], capsys)
+    dry_code, dry_out, dry_err = run_cli(capsys, "apply", str(plan), "--dry-run", *flags)
+    code, out, err = run_cli(capsys, "apply", str(plan), "--auto-approve", *flags)
 
     assert (dry_code, dry_out, dry_err) == (1, "", f"sigma-migrate: error: {message}\n")
     assert (code, err) == (1, f"sigma-migrate: error: {message}\n")

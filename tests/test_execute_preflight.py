@@ -11,12 +11,12 @@ from dataclasses import replace
 
 import pytest
 
-from planner.cli import main
 from planner.execute.apply import apply_plan
 from planner.execute.errors import ApplyRefused
 from planner.execute.journal import journal_path
 from planner.execute.targets import TargetError
 
+from .conftest import run_cli
 from .execute_support import options_for, sandbox_env, small_org, small_plan_actions, write_test_plan
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
@@ -26,14 +26,6 @@ def writes(server) -> dict[str, int]:
     """Write requests the sandbox received (any status), the token request excepted."""
     return {k: n for k, n in server.request_counts.items()
             if k.split(" ")[0] in WRITE_METHODS and k != "POST /v2/auth/token"}
-
-
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as done:
-        main(argv)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return done.value.code or 0, out, err
 
 
 @pytest.fixture
@@ -55,7 +47,7 @@ def test_a_wrong_scim_token_refuses_before_any_write(tmp_path, server, capsys, m
     plan = write_test_plan(tmp_path)  # REST actions (r1, d1, g1) need nothing from SCIM: they would go first
     cli_env(monkeypatch, server, SIGMA_SCIM_TOKEN="not-the-token")
 
-    code, out, err = run(apply_argv(plan, server), capsys)
+    code, out, err = run_cli(capsys, *apply_argv(plan, server))
 
     assert code == 1
     assert err == (f"sigma-migrate: error: SIGMA_SCIM_TOKEN refused by the SCIM API at {server.scim_base_url} "
@@ -71,7 +63,7 @@ def test_a_wrong_client_secret_refuses_naming_the_rest_variables(tmp_path, serve
     plan = write_test_plan(tmp_path)
     cli_env(monkeypatch, server, SIGMA_CLIENT_SECRET="not-the-secret")
 
-    code, _, err = run(apply_argv(plan, server), capsys)
+    code, _, err = run_cli(capsys, *apply_argv(plan, server))
 
     assert code == 1
     assert err == (f"sigma-migrate: error: SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET refused by the REST API at "
@@ -140,7 +132,7 @@ def test_a_scim_base_url_of_another_organization_refuses_naming_both_and_writes_
     argv = apply_argv(plan, server)
     argv[argv.index("--scim-base-url") + 1] = other.scim_base_url
 
-    code, out, err = run(argv, capsys)
+    code, out, err = run_cli(capsys, *argv)
 
     assert code == 1
     assert err == (f"sigma-migrate: error: {plan}: the SCIM API at {other.scim_base_url} (with SIGMA_SCIM_TOKEN) "

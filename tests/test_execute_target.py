@@ -13,13 +13,13 @@ import time
 
 import pytest
 
-from planner.cli import main
 from planner.execute.apply import apply_plan, dry_run_lines
 from planner.execute.approve import approval_path, approve
 from planner.execute.errors import ApplyRefused
 from planner.execute.journal import journal_path, lock_path
 from planner.model import SigmaExport
 
+from .conftest import run_cli
 from .execute_support import (
     ORG_ID,
     counting_sandbox,
@@ -28,14 +28,6 @@ from .execute_support import (
     small_org,
     write_test_plan,
 )
-
-
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as done:
-        main(argv)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return done.value.code or 0, out, err
 
 
 def cli_env(monkeypatch, server):
@@ -75,7 +67,7 @@ def test_a_plan_applied_to_another_organization_is_refused_before_any_write(tmp_
     approve(plan, "Ada Admin")
     cli_env(monkeypatch, other)
 
-    code, _, err = run(apply_argv(plan, other), capsys)
+    code, _, err = run_cli(capsys, *apply_argv(plan, other))
 
     assert code == 1
     assert err == (f"sigma-migrate: error: {plan}: plan was made for organization org-test, but the REST API at "
@@ -120,8 +112,8 @@ def test_the_approval_records_the_target_and_refuses_another_base_url(tmp_path, 
     elsewhere, counter = servers()  # same export, same organizationId, another API host
     plan = write_test_plan(tmp_path)
 
-    code, out, _ = run(["approve", str(plan), "--by", "Ada Admin", "--rest-base-url", approved_for.base_url,
-                        "--scim-base-url", approved_for.scim_base_url], capsys)
+    code, out, _ = run_cli(capsys, "approve", str(plan), "--by", "Ada Admin", "--rest-base-url", approved_for.base_url,
+                           "--scim-base-url", approved_for.scim_base_url)
     assert code == 0
     assert out.splitlines()[2] == (f"For organization {ORG_ID} at {approved_for.base_url}, "
                                    f"{approved_for.scim_base_url}")
@@ -130,7 +122,7 @@ def test_the_approval_records_the_target_and_refuses_another_base_url(tmp_path, 
                         "scim_base_url": approved_for.scim_base_url}
 
     cli_env(monkeypatch, elsewhere)
-    code, _, err = run(apply_argv(plan, elsewhere), capsys)
+    code, _, err = run_cli(capsys, *apply_argv(plan, elsewhere))
 
     assert code == 1
     assert err == (f"sigma-migrate: error: {approval_path(plan)}: plan was approved for the REST base URL "

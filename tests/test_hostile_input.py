@@ -15,25 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli import main
 from planner.execute.errors import ApiError
 from planner.execute.rest_client import SigmaRestClient
 from planner.execute.retry import RetryPolicy
 from planner.fetch import ApiReader, FetchError
 
+from .conftest import run_cli
 from .execute_support import sandbox_env, write_test_plan
 from .misbehaving_server import Answer, MisbehavingServer, token_answer
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "acme"
 ONE_TRY = RetryPolicy(max_attempts=1)
-
-
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as done:
-        main(argv)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return done.value.code or 0, out, err
 
 
 # --------------------------------------------------------------------------- CSV line ends
@@ -49,10 +41,10 @@ def entra_copy(tmp_path: Path, edit) -> Path:
 
 def test_a_mac_csv_with_carriage_return_line_ends_reads_like_the_original(tmp_path, capsys):
     mac = entra_copy(tmp_path, lambda data: data.replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
-    code, mac_out, _ = run(["check", "--sigma", str(SAMPLES / "sigma"), "--idp", str(mac), "--json"], capsys)
+    code, mac_out, _ = run_cli(capsys, "check", "--sigma", str(SAMPLES / "sigma"), "--idp", str(mac), "--json")
     assert code == 0
-    code, lf_out, _ = run(["check", "--sigma", str(SAMPLES / "sigma"), "--idp", str(SAMPLES / "entra"), "--json"],
-                          capsys)
+    code, lf_out, _ = run_cli(capsys, "check", "--sigma", str(SAMPLES / "sigma"), "--idp", str(SAMPLES / "entra"),
+                              "--json")
     import json
 
     mac_users = json.loads(mac_out)["summary"]["idp"]["users"]
@@ -62,7 +54,7 @@ def test_a_mac_csv_with_carriage_return_line_ends_reads_like_the_original(tmp_pa
 
 def test_a_stray_carriage_return_in_a_header_is_one_finding_at_its_line(tmp_path, capsys):
     broken = entra_copy(tmp_path, lambda data: data.replace(b"userPrincipalName", b"userPrincipal\rName", 1))
-    code, out, _ = run(["check", "--sigma", str(SAMPLES / "sigma"), "--idp", str(broken)], capsys)
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(SAMPLES / "sigma"), "--idp", str(broken))
     assert code == 1
     assert (f"error: {broken / 'users.csv'}:line 1: Entra users CSV: header line: a carriage return (\\r) inside "
             "the line, outside quotes (a damaged line end?) (malformed-csv)") in out
@@ -70,8 +62,8 @@ def test_a_stray_carriage_return_in_a_header_is_one_finding_at_its_line(tmp_path
 
 def test_a_stray_carriage_return_in_a_row_is_one_finding_at_its_line(tmp_path, capsys):
     broken = entra_copy(tmp_path, lambda data: data.replace(b"Greta Dunmore", b'Greta\rDunmore "x', 1))
-    code, err_out, err = run(["plan", "--sigma", str(SAMPLES / "sigma"), "--idp", str(broken),
-                              "--out", str(tmp_path / "plan.json")], capsys)
+    code, err_out, err = run_cli(capsys, "plan", "--sigma", str(SAMPLES / "sigma"), "--idp", str(broken),
+                                 "--out", str(tmp_path / "plan.json"))
     assert code == 1
     assert "Traceback" not in err
     assert f"{broken / 'users.csv'}:line 2" in err
@@ -101,8 +93,8 @@ def test_a_hostile_policy_is_one_line_naming_file_line_and_column(tmp_path, caps
     monkeypatch.chdir(tmp_path)
     Path("policy.yaml").write_text(text, encoding="utf-8")
     started = time.monotonic()
-    code, _, err = run(["plan", "--sigma", str(SAMPLES / "sigma"), "--idp", str(SAMPLES / "okta"),
-                        "--policy", "policy.yaml", "--out", "plan.json"], capsys)
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(SAMPLES / "sigma"), "--idp", str(SAMPLES / "okta"),
+                           "--policy", "policy.yaml", "--out", "plan.json")
     assert (code, err) == (1, f"sigma-migrate: error: {message}\n")
     assert time.monotonic() - started < 10
     assert not Path("plan.json").exists()
@@ -112,8 +104,8 @@ def test_an_error_message_is_bounded_even_when_the_input_is_huge(tmp_path, capsy
     monkeypatch.chdir(tmp_path)
     key = "k" * 1_000_000
     Path("policy.yaml").write_text(f"? {key}\n: 1\n? {key}\n: 2\n", encoding="utf-8")  # explicit keys: no limit
-    code, _, err = run(["plan", "--sigma", str(SAMPLES / "sigma"), "--idp", str(SAMPLES / "okta"),
-                        "--policy", "policy.yaml", "--out", "plan.json"], capsys)
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(SAMPLES / "sigma"), "--idp", str(SAMPLES / "okta"),
+                           "--policy", "policy.yaml", "--out", "plan.json")
     assert code == 1
     assert err.startswith("sigma-migrate: error: policy.yaml:3:3: duplicate key 'kkkk")
     assert len(err) <= len("sigma-migrate: error: ") + 1001 and err.endswith("...\n")
@@ -137,8 +129,8 @@ def test_apply_refuses_a_malformed_token_answer_before_the_first_write(tmp_path,
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
     with MisbehavingServer({("POST", "/v2/auth/token"): answer}) as server:
-        code, _, err = run(["apply", str(plan), "--auto-approve", "--rest-base-url", server.base_url,
-                            "--scim-base-url", server.base_url + "/scim/v2", "--max-attempts", "1"], capsys)
+        code, _, err = run_cli(capsys, "apply", str(plan), "--auto-approve", "--rest-base-url", server.base_url,
+                               "--scim-base-url", server.base_url + "/scim/v2", "--max-attempts", "1")
         writes = [r for r in server.requests if r[0] != "GET" and r[1] != "/v2/auth/token"]
     assert code == 1
     assert err == (f"sigma-migrate: error: cannot read the REST API at {server.base_url} (POST /v2/auth/token: "
@@ -193,7 +185,7 @@ def test_fetch_refuses_malformed_answers_before_writing_anything(tmp_path, capsy
     monkeypatch.delenv("SIGMA_SCIM_TOKEN")
     out = tmp_path / "export"
     with MisbehavingServer(routes) as server:
-        code, _, err = run(["fetch", "--out", str(out), "--base-url", server.base_url], capsys)
+        code, _, err = run_cli(capsys, "fetch", "--out", str(out), "--base-url", server.base_url)
     assert (code, err) == (1, f"sigma-migrate: error: {message}\n")
     assert not out.exists()
 
@@ -221,10 +213,10 @@ def test_an_invalid_base_url_is_one_line_for_apply_and_fetch(tmp_path, capsys, m
         monkeypatch.setenv(name, value)
     plan = write_test_plan(tmp_path)
     shown = url.replace("token=abc", "token=***")
-    code, _, err = run(["apply", str(plan), "--auto-approve", "--rest-base-url", url,
-                        "--scim-base-url", "http://127.0.0.1:9/scim/v2"], capsys)
+    code, _, err = run_cli(capsys, "apply", str(plan), "--auto-approve", "--rest-base-url", url,
+                           "--scim-base-url", "http://127.0.0.1:9/scim/v2")
     assert (code, err) == (1, f"sigma-migrate: error: REST base URL {shown!r} {reason}\n")
-    code, _, err = run(["fetch", "--out", str(tmp_path / "x"), "--base-url", url], capsys)
+    code, _, err = run_cli(capsys, "fetch", "--out", str(tmp_path / "x"), "--base-url", url)
     assert (code, err) == (1, f"sigma-migrate: error: --base-url {shown!r} {reason}\n")
 
 

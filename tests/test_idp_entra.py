@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from planner.cli import main
 from planner.idp import pull_idp, write_pull
 from planner.sandbox.idp.entra import EntraEmulator, EntraSeed
 from planner.sources import load_idp
+
+from .conftest import run_cli_with_environ
 
 ANA = "9f1c2d3e-0000-0000-0000-000000000001"
 DANA = "9f1c2d3e-0000-0000-0000-000000000002"
@@ -58,18 +59,6 @@ def pull(emulator, environ=None, **kw):
     return pull_idp("entra", environ or env(emulator), base_url=emulator.base_url, login_url=emulator.base_url, **kw)
 
 
-def run_cli(args, monkeypatch, capsys, environ):
-    for key, value in environ.items():
-        monkeypatch.setenv(key, value)
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_round_trip_keeps_disabled_users_guests_and_nesting(graph, tmp_path):
     result = pull(graph)
     write_pull(result, tmp_path)
@@ -104,8 +93,8 @@ def test_round_trip_keeps_disabled_users_guests_and_nesting(graph, tmp_path):
 
 def test_cli_summary_and_no_secret_written(graph, tmp_path, monkeypatch, capsys):
     out = tmp_path / "entra"
-    code, stdout, stderr = run_cli(["fetch-idp", "entra", "--out", str(out), "--base-url", graph.base_url,
-                                    "--login-url", graph.base_url], monkeypatch, capsys, env(graph))
+    code, stdout, stderr = run_cli_with_environ(capsys, monkeypatch, env(graph), "fetch-idp", "entra", "--out",
+                                                str(out), "--base-url", graph.base_url, "--login-url", graph.base_url)
     assert (code, stderr) == (0, "")
     assert stdout == f"fetched 4 entra users (1 inactive, 1 guests), 3 groups, 5 group memberships into {out}\n"
     written = "".join(p.read_text() for p in out.iterdir())
@@ -146,8 +135,8 @@ def test_bad_answers_give_one_line_and_write_nothing(graph, tmp_path, monkeypatc
     if fault == "cut_short" and "members" in value:
         graph.page_size = 1  # the user members come in two pages, the second one is cut
     out = tmp_path / "entra"
-    code, stdout, stderr = run_cli(["fetch-idp", "entra", "--out", str(out), "--base-url", graph.base_url,
-                                    "--login-url", graph.base_url], monkeypatch, capsys, environ)
+    code, stdout, stderr = run_cli_with_environ(capsys, monkeypatch, environ, "fetch-idp", "entra", "--out", str(out),
+                                                "--base-url", graph.base_url, "--login-url", graph.base_url)
     assert (code, stdout) == (1, "")
     assert stderr == "sigma-migrate: error: " + message.replace("{base}", graph.base_url) + "\n"
     assert list(tmp_path.iterdir()) == []
@@ -173,8 +162,8 @@ def test_an_expired_token_is_minted_again_once(graph, tmp_path):
 def test_missing_credentials_are_named(tmp_path, monkeypatch, capsys):
     for key in ("ENTRA_TENANT_ID", "ENTRA_CLIENT_ID", "ENTRA_CLIENT_SECRET"):
         monkeypatch.delenv(key, raising=False)
-    code, _, stderr = run_cli(["fetch-idp", "entra", "--out", str(tmp_path / "e")], monkeypatch, capsys,
-                              {"ENTRA_TENANT_ID": "t"})
+    code, _, stderr = run_cli_with_environ(capsys, monkeypatch, {"ENTRA_TENANT_ID": "t"}, "fetch-idp", "entra", "--out",
+                                           str(tmp_path / "e"))
     assert code == 1
     assert stderr == ("sigma-migrate: error: fetch-idp entra needs ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET in the "
                       "environment (an app registration with the User.Read.All and GroupMember.Read.All "

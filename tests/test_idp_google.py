@@ -6,10 +6,13 @@ import json
 
 import pytest
 
-from planner.cli import main
 from planner.idp import pull_idp, write_pull
 from planner.sandbox.idp.google import ALL_SCOPES, GoogleEmulator, GoogleSeed
 from planner.sources import load_idp
+
+from .conftest import run_cli_with_environ
+
+GOOGLE_ENV = ("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_ADMIN_EMAIL", "GOOGLE_CUSTOMER_ID")  # unset before each CLI run
 
 
 def user(uid, email, admin=False, suspended=False, archived=False, aliases=()):
@@ -50,20 +53,6 @@ def env(emulator, admin="ana.lopez@example.com"):
     return {"GOOGLE_APPLICATION_CREDENTIALS": str(emulator.key_file), "GOOGLE_ADMIN_EMAIL": admin}
 
 
-def run_cli(args, monkeypatch, capsys, environ):
-    for key in ("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_ADMIN_EMAIL", "GOOGLE_CUSTOMER_ID"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in environ.items():
-        monkeypatch.setenv(key, value)
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_round_trip_keeps_suspended_and_archived_users_and_nesting(google, tmp_path):
     result = pull_idp("google", env(google), base_url=google.base_url)
     write_pull(result, tmp_path)
@@ -90,8 +79,8 @@ def test_round_trip_keeps_suspended_and_archived_users_and_nesting(google, tmp_p
 
 def test_cli_summary_and_no_key_or_token_written(google, tmp_path, monkeypatch, capsys):
     out = tmp_path / "google"
-    code, stdout, stderr = run_cli(["fetch-idp", "google", "--out", str(out), "--base-url", google.base_url],
-                                   monkeypatch, capsys, env(google))
+    code, stdout, stderr = run_cli_with_environ(capsys, monkeypatch, env(google), "fetch-idp", "google", "--out",
+                                                str(out), "--base-url", google.base_url, unset=GOOGLE_ENV)
     assert (code, stderr) == (0, "")
     assert stdout == f"fetched 4 google users (2 inactive), 2 groups, 5 group memberships into {out}\n"
     written = "".join(p.read_text() for p in out.iterdir())
@@ -147,8 +136,8 @@ def test_bad_answers_give_one_line_and_write_nothing(google, tmp_path, monkeypat
     else:
         google.faults.repeat_pages = "/admin/directory/v1/users"
     out = tmp_path / "google"
-    code, stdout, stderr = run_cli(["fetch-idp", "google", "--out", str(out), "--base-url", google.base_url],
-                                   monkeypatch, capsys, environ)
+    code, stdout, stderr = run_cli_with_environ(capsys, monkeypatch, environ, "fetch-idp", "google", "--out", str(out),
+                                                "--base-url", google.base_url, unset=GOOGLE_ENV)
     assert (code, stdout) == (1, "")
     assert stderr == "sigma-migrate: error: " + message.replace("{base}", google.base_url) + "\n"
     assert list(tmp_path.iterdir()) == []
@@ -157,8 +146,9 @@ def test_bad_answers_give_one_line_and_write_nothing(google, tmp_path, monkeypat
 def test_a_key_file_that_is_not_a_service_account_key_is_named(tmp_path, monkeypatch, capsys):
     key = tmp_path / "key.json"
     key.write_text(json.dumps({"type": "authorized_user"}))
-    code, _, stderr = run_cli(["fetch-idp", "google", "--out", str(tmp_path / "g")], monkeypatch, capsys,
-                              {"GOOGLE_APPLICATION_CREDENTIALS": str(key), "GOOGLE_ADMIN_EMAIL": "a@example.com"})
+    environ = {"GOOGLE_APPLICATION_CREDENTIALS": str(key), "GOOGLE_ADMIN_EMAIL": "a@example.com"}
+    code, _, stderr = run_cli_with_environ(capsys, monkeypatch, environ, "fetch-idp", "google", "--out",
+                                           str(tmp_path / "g"), unset=GOOGLE_ENV)
     assert code == 1
     assert stderr == (f"sigma-migrate: error: {key}: not a service account key file "
                       "(\"type\": \"service_account\" expected)\n")

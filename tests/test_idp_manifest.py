@@ -16,7 +16,9 @@ import pytest
 from planner.planfile import read_plan
 from planner.sandbox.idp.okta import OktaEmulator, OktaSeed
 from planner.sources import load_idp
-from tests.test_incomplete_inputs import PEOPLE, POLICY, SIGMA, okta_user, run
+from tests.test_incomplete_inputs import PEOPLE, POLICY, SIGMA, okta_user
+
+from .conftest import run_cli
 
 GROUPS = [{"id": "00g1", "type": "OKTA_GROUP", "objectClass": ["okta:user_group"],
            "profile": {"name": "Finance Analysts"}}]
@@ -48,7 +50,7 @@ def pulled(tmp_path_factory) -> Path:
 def plan(capsys, tmp_path: Path, idp: Path):
     (tmp_path / "policy.yaml").write_text(POLICY, encoding="utf-8")
     out = tmp_path / "plan.json"
-    code, _, err = run(capsys, "plan", "--sigma", str(SIGMA), "--idp", str(idp), "--policy",
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(SIGMA), "--idp", str(idp), "--policy",
                        str(tmp_path / "policy.yaml"), "--out", str(out), "--detailed-exitcode")
     return code, err, (read_plan(out) if out.exists() else None)
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli import main
 from planner.idp import pull_idp, write_pull
 from planner.sandbox.idp.okta import OktaEmulator, OktaSeed
 from planner.sources import load_idp
 
+from .conftest import run_cli_with_environ
+
+OKTA_ENV = ("OKTA_API_TOKEN", "OKTA_ORG_URL")  # unset before each CLI run: only what a test sets counts
 ACME_OKTA = Path(__file__).resolve().parent.parent / "samples" / "acme" / "okta"
 
 
@@ -34,20 +36,6 @@ def okta():
 
 def env(emulator, **extra):
     return {"OKTA_API_TOKEN": emulator.token, "OKTA_ORG_URL": emulator.base_url, **extra}
-
-
-def run_cli(args, monkeypatch, capsys, environ):
-    for key in ("OKTA_API_TOKEN", "OKTA_ORG_URL"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in environ.items():
-        monkeypatch.setenv(key, value)
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_pull_pages_through_every_listing_and_loads_as_the_seed(okta, tmp_path):
@@ -72,7 +60,8 @@ def test_pull_pages_through_every_listing_and_loads_as_the_seed(okta, tmp_path):
 
 def test_cli_writes_the_export_and_says_what_it_fetched(okta, tmp_path, monkeypatch, capsys):
     out = tmp_path / "okta"
-    code, stdout, stderr = run_cli(["fetch-idp", "okta", "--out", str(out)], monkeypatch, capsys, env(okta))
+    code, stdout, stderr = run_cli_with_environ(capsys, monkeypatch, env(okta), "fetch-idp", "okta", "--out", str(out),
+                                                unset=OKTA_ENV)
     assert (code, stderr) == (0, "")
     assert stdout == f"fetched 166 okta users (9 inactive), 25 groups, 524 group memberships into {out}\n"
     assert okta.token not in "".join(p.read_text() for p in out.iterdir())
@@ -116,7 +105,8 @@ def test_bad_answers_give_one_line_and_write_nothing(okta, tmp_path, monkeypatch
     else:
         setattr(okta.faults, fault, value)
     out = tmp_path / "okta"
-    code, stdout, stderr = run_cli(["fetch-idp", "okta", "--out", str(out)], monkeypatch, capsys, environ)
+    code, stdout, stderr = run_cli_with_environ(capsys, monkeypatch, environ, "fetch-idp", "okta", "--out", str(out),
+                                                unset=OKTA_ENV)
     assert (code, stdout) == (1, "")
     assert stderr == message.replace("{base}", okta.base_url) + "\n"
     assert not out.exists()
@@ -125,22 +115,25 @@ def test_bad_answers_give_one_line_and_write_nothing(okta, tmp_path, monkeypatch
 
 def test_a_failed_pull_into_an_existing_folder_leaves_the_previous_export(okta, tmp_path, monkeypatch, capsys):
     out = tmp_path / "okta"
-    assert run_cli(["fetch-idp", "okta", "--out", str(out)], monkeypatch, capsys, env(okta))[0] == 0
+    assert run_cli_with_environ(capsys, monkeypatch, env(okta), "fetch-idp", "okta", "--out", str(out),
+                                unset=OKTA_ENV)[0] == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     okta.faults.cut_short = "/api/v1/groups/"
-    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(out), "--force"], monkeypatch, capsys, env(okta))
+    code, _, stderr = run_cli_with_environ(capsys, monkeypatch, env(okta), "fetch-idp", "okta", "--out", str(out),
+                                           "--force", unset=OKTA_ENV)
     assert code == 1 and "incomplete listing" in stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_missing_credentials_are_named(tmp_path, monkeypatch, capsys):
-    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(tmp_path / "o")], monkeypatch, capsys,
-                              {"OKTA_ORG_URL": "https://acme.okta.example"})
+    code, _, stderr = run_cli_with_environ(capsys, monkeypatch, {"OKTA_ORG_URL": "https://acme.okta.example"},
+                                           "fetch-idp", "okta", "--out", str(tmp_path / "o"), unset=OKTA_ENV)
     assert code == 1
     assert stderr == ("sigma-migrate: error: fetch-idp okta needs an API token in OKTA_API_TOKEN (Security > API > "
                       "Tokens, created by a read-only administrator)\n")
-    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(tmp_path / "o")], monkeypatch, capsys,
-                              {"OKTA_API_TOKEN": "x", "OKTA_ORG_URL": "http://acme.okta.example"})
+    code, _, stderr = run_cli_with_environ(capsys, monkeypatch,
+                                           {"OKTA_API_TOKEN": "x", "OKTA_ORG_URL": "http://acme.okta.example"},
+                                           "fetch-idp", "okta", "--out", str(tmp_path / "o"), unset=OKTA_ENV)
     assert stderr == ("sigma-migrate: error: Okta base URL 'http://acme.okta.example' uses http; https is required "
                       "except for loopback hosts (127.0.0.1, ::1, localhost)\n")
 
@@ -177,23 +170,27 @@ def test_an_out_folder_with_other_files_is_refused_even_with_force(okta, tmp_pat
     out = tmp_path / "okta"
     (out / "group_members").mkdir(parents=True)
     (out / "users.json").write_text("[]")
-    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(out)], monkeypatch, capsys, env(okta))
+    code, _, stderr = run_cli_with_environ(capsys, monkeypatch, env(okta), "fetch-idp", "okta", "--out", str(out),
+                                           unset=OKTA_ENV)
     assert (code, stderr) == (1, f"sigma-migrate: error: {out}: directory is not empty (use --force to replace the "
                                  "export files)\n")
-    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(out), "--force"], monkeypatch, capsys, env(okta))
+    code, _, stderr = run_cli_with_environ(capsys, monkeypatch, env(okta), "fetch-idp", "okta", "--out", str(out),
+                                           "--force", unset=OKTA_ENV)
     assert (code, stderr) == (1, f"sigma-migrate: error: {out}: holds group_members/, which fetch-idp does not "
                                  "write and the loaders would read with the new export; remove them or choose an "
                                  "empty folder\n")
     assert okta.request_counts == {}
     (out / "group_members").rmdir()
-    code, _, stderr = run_cli(["fetch-idp", "okta", "--out", str(out), "--force"], monkeypatch, capsys, env(okta))
+    code, _, stderr = run_cli_with_environ(capsys, monkeypatch, env(okta), "fetch-idp", "okta", "--out", str(out),
+                                           "--force", unset=OKTA_ENV)
     assert (code, stderr) == (0, "")
     assert len(json.loads((out / "users.json").read_text())) == 166
 
 
 def test_the_okta_emulator_command_refuses_a_folder_that_is_not_an_okta_export(tmp_path, monkeypatch, capsys):
     (tmp_path / "users.json").write_text("{not json")
-    code, stdout, stderr = run_cli(["sandbox", "okta", "--seed", str(tmp_path)], monkeypatch, capsys, {})
+    code, stdout, stderr = run_cli_with_environ(capsys, monkeypatch, {}, "sandbox", "okta", "--seed", str(tmp_path),
+                                                unset=OKTA_ENV)
     assert (code, stdout) == (1, "")
     assert stderr.startswith(f"sigma-migrate: error: --seed {tmp_path}: not an Okta export (users.json, groups.json, "
                              "group_members.json): JSONDecodeError: ")

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli import main
 from planner.model import Severity
 from planner.planfile import read_plan
 from planner.sources import load_idp
+
+from .conftest import run_cli
 
 SIGMA = Path(__file__).resolve().parent / "fixtures" / "sandbox_seed"
 NEXT_LINK = ('<https://acme.okta.com/api/v1/users?limit=3>; rel="self", '
@@ -51,16 +52,6 @@ def okta_export(root: Path, users, *, members: dict | None = {"00g1": [{"id": "0
     if members is not None:
         (root / "group_members.json").write_text(json.dumps(members), encoding="utf-8")
     return root
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def truncation(findings) -> list[tuple]:
@@ -111,8 +102,8 @@ def test_a_graph_users_file_still_carrying_odata_next_link_is_truncated(tmp_path
 def plan(capsys, tmp_path, idp: Path) -> tuple[int, str, object]:
     (tmp_path / "policy.yaml").write_text(POLICY, encoding="utf-8")
     out = tmp_path / "plan.json"
-    code, _, err = run(capsys, "plan", "--sigma", str(SIGMA), "--idp", str(idp), "--policy",
-                       str(tmp_path / "policy.yaml"), "--out", str(out), "--detailed-exitcode")
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(SIGMA), "--idp", str(idp), "--policy",
+                           str(tmp_path / "policy.yaml"), "--out", str(out), "--detailed-exitcode")
     return code, err, (read_plan(out) if out.exists() else None)
 
 
@@ -160,10 +151,10 @@ def test_users_without_group_memberships_stop_check_and_plan_naming_the_missing_
                "({groupId: [users]}: the answers of GET /api/v1/groups/{id}/users) is missing, and the policy reads "
                "group memberships (teams.rules); every account type and team would change on that absence: add "
                "the file (missing-group-memberships)")
-    code, out, _ = run(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp))
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp))
     assert code == 1
     assert "(missing-group-memberships)" in out
-    code, out, _ = run(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp), "--json")
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp), "--json")
     assert code == 1
     assert [f"{f['file']}: {f['message']} ({f['code']})" for f in json.loads(out)["findings"]
             if f["severity"] == "error"] == [message]
@@ -181,8 +172,8 @@ def test_entra_csv_without_group_member_files_names_them(capsys, tmp_path):
     (tmp_path / "policy.yaml").write_text(
         "version: 1\naccount_types:\n  group_map: {Sigma Admins: Admin}\n  precedence: [Admin]\n"
         "teams:\n  rules: []\n", encoding="utf-8")
-    code, out, _ = run(capsys, "check", "--sigma", str(SIGMA), "--idp", str(root), "--policy",
-                       str(tmp_path / "policy.yaml"), "--json")
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(root), "--policy",
+                           str(tmp_path / "policy.yaml"), "--json")
     assert code == 1
     errors = [f for f in json.loads(out)["findings"] if f["severity"] == "error"]
     assert [(e["code"], e["file"], e["message"]) for e in errors] == [(
@@ -195,7 +186,7 @@ def test_entra_csv_without_group_member_files_names_them(capsys, tmp_path):
 def test_a_policy_that_reads_no_group_needs_no_membership_file(capsys, tmp_path):
     idp = okta_export(tmp_path / "okta", PEOPLE, members=None)
     (tmp_path / "policy.yaml").write_text("version: 1\nteams:\n  rules: []\n", encoding="utf-8")
-    code, out, _ = run(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp), "--policy",
-                       str(tmp_path / "policy.yaml"), "--json")
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp), "--policy",
+                           str(tmp_path / "policy.yaml"), "--json")
     assert code == 0
     assert [f["code"] for f in json.loads(out)["findings"] if f["severity"] == "error"] == []

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from planner.cli import main
 from planner.planfile import read_plan
+
+from .conftest import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples" / "acme"
@@ -22,22 +23,11 @@ def person(case: str, n: int = 0) -> dict:
     return EXPECTED["cases"][case]["people"][n]
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """Run the console entry point in-process: (exit code, stdout, stderr)."""
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def plan_sample(capsys, tmp_path, variant: str, policy: Path, *extra: str):
     out = tmp_path / f"{variant}.json"
     argv = ["plan", "--sigma", str(SAMPLE / "sigma"), "--idp", str(SAMPLE / variant), "--policy", str(policy),
             "--out", str(out), "--detailed-exitcode", *extra]
-    code, stdout, stderr = run(capsys, *argv)
+    code, stdout, stderr = run_cli(capsys, *argv)
     return code, stdout, stderr, (read_plan(out) if out.exists() else None)
 
 
@@ -104,8 +94,8 @@ def test_no_changes_exits_0(capsys, tmp_path):
             {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "u1", "userName": "gone@example.com",
              "active": False, "name": {"givenName": "Gone", "familyName": "Person"},
              "emails": [{"value": "gone@example.com", "primary": True}]}]}))
-    code, out, err = run(capsys, "plan", "--sigma", str(empty / "sigma"), "--idp", str(empty / "idp"),
-                         "--out", str(tmp_path / "p.json"), "--detailed-exitcode")
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(empty / "sigma"), "--idp", str(empty / "idp"),
+                             "--out", str(tmp_path / "p.json"), "--detailed-exitcode")
     # no action, but its guards fail (no admin left, no IdP user): blocked, 3 (0 needs no blocking item)
     assert (code, err.count("Traceback")) == (3, 0), err
     assert out.startswith("Plan: 0 link, 0 create")
@@ -130,31 +120,31 @@ def test_policy_contradicting_the_data_is_exit_1(capsys, tmp_path):
 
 
 def test_usage_error_is_exit_1_with_detailed_exitcode(capsys, tmp_path):
-    code, out, err = run(capsys, "plan", "--sigma", str(SAMPLE / "sigma"), "--out", str(tmp_path / "p.json"),
-                         "--detailed-exitcode")
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(SAMPLE / "sigma"), "--out", str(tmp_path / "p.json"),
+                             "--detailed-exitcode")
     assert code == 1
     assert "Missing option '--idp'" in err
 
 
 def test_show_prints_the_diff_and_json(capsys, tmp_path):
     plan_sample(capsys, tmp_path, "okta", REPO / "policies" / "examples" / "okta.yaml")
-    code, out, err = run(capsys, "show", str(tmp_path / "okta.json"))
+    code, out, err = run_cli(capsys, "show", str(tmp_path / "okta.json"))
     assert code == 0
     assert out.index("Pre-flight") < out.index("Blocking review items: ") < out.index("Lock-outs") < out.index(
         "Other people:") < out.index("Teams:")
     assert "  - wendy.park@acme.example  Wendy Park" in out
     assert "126 plain link(s)" not in out and " plain link(s): linked to their IdP user" in out
-    code, everyone, err = run(capsys, "show", str(tmp_path / "okta.json"), "--all")
+    code, everyone, err = run_cli(capsys, "show", str(tmp_path / "okta.json"), "--all")
     assert code == 0 and len(everyone.splitlines()) > len(out.splitlines())
     assert " plain link(s)" not in everyone
-    code, out, err = run(capsys, "show", str(tmp_path / "okta.json"), "--json")
+    code, out, err = run_cli(capsys, "show", str(tmp_path / "okta.json"), "--json")
     assert code == 0
     assert json.loads(out) == json.loads((tmp_path / "okta.json").read_text())
 
 
 def test_plan_json_prints_the_summary_preflight_and_what_blocks(capsys, tmp_path):
-    code, out, err = run(capsys, "plan", "--sigma", str(REPO / "samples/acme/sigma"), "--idp",
-                         str(REPO / "samples/acme/okta"), "--out", str(tmp_path / "p.json"), "--json")
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(REPO / "samples/acme/sigma"), "--idp",
+                             str(REPO / "samples/acme/okta"), "--out", str(tmp_path / "p.json"), "--json")
     assert code == 0
     document = json.loads(out)
     written = json.loads((tmp_path / "p.json").read_text())
@@ -337,8 +327,8 @@ def test_loader_errors_stop_the_plan_with_one_line(capsys, tmp_path):
     sigma = tmp_path / "sigma"
     shutil.copytree(SAMPLE / "sigma", sigma)
     (sigma / "members.json").write_text("{not json")
-    code, out, err = run(capsys, "plan", "--sigma", str(sigma), "--idp", str(SAMPLE / "okta"),
-                         "--out", str(tmp_path / "p.json"), "--report", str(tmp_path / "r.html"))
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(sigma), "--idp", str(SAMPLE / "okta"),
+                             "--out", str(tmp_path / "p.json"), "--report", str(tmp_path / "r.html"))
     assert code == 1
     assert err.startswith("sigma-migrate: error: the inputs have 1 error(s), first: error: ")
     assert "members.json" in err and "malformed-json" in err and "Traceback" not in err
@@ -365,8 +355,8 @@ def test_damaged_sigma_export_never_gives_a_traceback(capsys, tmp_path, damage):
         entries[5]["memberId"] = {"null memberId": None, "number memberId": 12345,
                                   "duplicate memberId": entries[6]["memberId"]}[damage]
         (sigma / "members.json").write_text(json.dumps(pages))
-    code, out, err = run(capsys, "plan", "--sigma", str(sigma), "--idp", str(SAMPLE / "okta"), "--policy",
-                         str(REPO / "policies" / "examples" / "okta.yaml"), "--out", str(tmp_path / "p.json"))
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(sigma), "--idp", str(SAMPLE / "okta"), "--policy",
+                             str(REPO / "policies" / "examples" / "okta.yaml"), "--out", str(tmp_path / "p.json"))
     assert "Traceback" not in err
     if code == 1:  # the loaders call it an error: one line, nothing written
         assert err.startswith("sigma-migrate: error: ") and err.count("\n") == 1
@@ -386,7 +376,7 @@ def test_plan_can_write_the_html_report_too(capsys, tmp_path):
 def test_schema_command_prints_the_plan_file_schema_and_a_plan_validates(capsys, tmp_path):
     import jsonschema
 
-    code, out, err = run(capsys, "schema")
+    code, out, err = run_cli(capsys, "schema")
     assert code == 0
     schema = json.loads(out)
     assert schema["title"] == "sigma-migrate plan file"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli import main
 from planner.policy import lint_policy
+
+from .conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -25,19 +26,6 @@ teams:
   mode: create
   mode: link
 """
-
-
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out = capsys.readouterr()
-    return exc.value.code, out.out, out.err
-
-
-def run_ok(capsys, *args):
-    main(list(args))
-    out = capsys.readouterr()
-    return 0, out.out, out.err
 
 
 def test_lint_reports_every_problem_in_file_order_with_did_you_mean(tmp_path):
@@ -59,13 +47,14 @@ def test_lint_cli_exit_codes_and_an_empty_file(tmp_path, capsys):
     bad, empty = tmp_path / "bad.yaml", tmp_path / "empty.yaml"
     bad.write_text(BAD)
     empty.write_text("# to do\n")
-    code, out, err = run(capsys, "policy", "lint", str(bad), str(empty))
+    code, out, err = run_cli(capsys, "policy", "lint", str(bad), str(empty))
     assert code == 1
     assert len(out.splitlines()) == 6
     assert out.splitlines()[-1] == (f"{empty}:1:1: the policy is empty: write at least `version: 1` and the "
                                     "sections you decide (policies/default.yaml lists every key)")
     assert err == "6 problem(s)\n"
-    code, out, err = run_ok(capsys, "policy", "lint", str(REPO / "policies/default.yaml"))
+    code, out, err = run_cli(capsys, "policy", "lint", str(REPO / "policies/default.yaml"))
+    assert code == 0
     assert out == f"{REPO / 'policies/default.yaml'}: ok\n"
 
 
@@ -84,7 +73,8 @@ def test_lint_of_a_yaml_syntax_error_is_one_problem(tmp_path):
     ("policies/examples/entra.yaml", "policies/tests/entra"),
 ])
 def test_the_bundled_policies_pass_their_fixtures(capsys, policy, fixtures):
-    code, out, err = run_ok(capsys, "policy", "test", str(REPO / policy), str(REPO / fixtures))
+    code, out, err = run_cli(capsys, "policy", "test", str(REPO / policy), str(REPO / fixtures))
+    assert code == 0
     assert out.startswith("PASS ") and out.endswith("1 passed, 0 failed\n")
 
 
@@ -126,7 +116,7 @@ def test_a_fixture_passes_and_a_wrong_expectation_fails_with_each_difference(tmp
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text(FIXTURE.replace("name: ann is", "name: wrong, ann is").replace(
         ", scim.set_account_type:m1]", ", members.deactivate:m1]").replace("Analyze}", "View}"))
-    code, out, err = run(capsys, "policy", "test", str(policy), str(good), str(wrong))
+    code, out, err = run_cli(capsys, "policy", "test", str(policy), str(good), str(wrong))
     assert code == 1
     assert out.splitlines() == [
         f"PASS {good}: ann is linked and becomes Analyze",
@@ -139,7 +129,7 @@ def test_a_fixture_passes_and_a_wrong_expectation_fails_with_each_difference(tmp
     unconfirmed = tmp_path / "unconfirmed.yaml"
     unconfirmed.write_text(POLICY.replace("preflight: {saml_only: true, previous_scim: none}\n", "version: 1\n")
                            .replace("version: 1\n", "", 1))
-    code, out, err = run(capsys, "policy", "test", str(unconfirmed), str(good))
+    code, out, err = run_cli(capsys, "policy", "test", str(unconfirmed), str(good))
     assert code == 1
     assert "  expected approvable, blocked by preflight saml_only, preflight previous_scim" in out.splitlines()
 
@@ -150,15 +140,15 @@ def test_an_unusable_fixture_or_policy_exits_2_with_one_line(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text(FIXTURE.replace("    - {memberId: m1, email: ann@example.com}",
                                    "    - {memberId: m1, emial: ann@example.com}"))
-    code, out, err = run(capsys, "policy", "test", str(policy), str(bad))
+    code, out, err = run_cli(capsys, "policy", "test", str(policy), str(bad))
     assert code == 2 and out == ""
     assert err.startswith(f"sigma-migrate: error: {bad}:5:7: sigma.members[1].email: Field required")
-    code, out, err = run(capsys, "policy", "test", str(policy), str(tmp_path / "missing.yaml"))
+    code, out, err = run_cli(capsys, "policy", "test", str(policy), str(tmp_path / "missing.yaml"))
     assert (code, err) == (2, f"sigma-migrate: error: {tmp_path / 'missing.yaml'}: no such fixture file or "
                               "directory\n")
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
-    code, out, err = run(capsys, "policy", "test", str(empty), str(bad))
+    code, out, err = run_cli(capsys, "policy", "test", str(empty), str(bad))
     assert code == 2 and out == ""
     assert err.splitlines()[-1] == (f"sigma-migrate: error: {empty}: 1 policy problem(s) (`sigma-migrate "
                                     "policy lint`); no fixture was run")

@@ -12,7 +12,6 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from planner.cli import main
 from planner.execute.apply import ApplyOptions, apply_plan
 from planner.execute.errors import ApiError
 from planner.execute.retry import RetryPolicy
@@ -21,6 +20,7 @@ from planner.execute.targets import TargetError
 from planner.fetch import ApiReader, FetchError
 from planner.redaction import Redactor, default_redactor
 
+from .conftest import run_cli
 from .execute_support import write_test_plan
 from .misbehaving_server import Answer, MisbehavingServer, echo_request, token_answer
 
@@ -68,19 +68,11 @@ def test_default_redactor_reads_every_credential_of_the_environment():
 # --------------------------------------------------------------------------- fetch, end to end
 
 
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as done:
-        main(argv)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return done.value.code or 0, out, err
-
-
 def test_fetch_redacts_a_token_request_quoted_back_by_the_server(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SIGMA_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("SIGMA_CLIENT_SECRET", SECRET)
     with MisbehavingServer({("POST", "/v2/auth/token"): echo_request(400)}) as server:
-        code, out, err = run(["fetch", "--out", str(tmp_path / "x"), "--base-url", server.base_url], capsys)
+        code, out, err = run_cli(capsys, "fetch", "--out", str(tmp_path / "x"), "--base-url", server.base_url)
     assert code == 1
     assert err == ("sigma-migrate: error: POST /v2/auth/token answered 400: bad request POST /v2/auth/token "
                    "authorization= body=grant_type=client_credentials&client_id=***&client_secret=*** "
@@ -107,13 +99,12 @@ def test_fetch_redacts_the_scim_token_and_the_minted_token_quoted_raw():
 def test_a_secret_inside_a_base_url_never_prints(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("SIGMA_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("SIGMA_CLIENT_SECRET", "topsecret-in-a-path")
-    code, _, err = run(["fetch", "--out", str(tmp_path / "x"),
-                        "--base-url", "http://api.example.com/topsecret-in-a-path"], capsys)
+    code, _, err = run_cli(capsys, "fetch", "--out", str(tmp_path / "x"),
+                           "--base-url", "http://api.example.com/topsecret-in-a-path")
     assert code == 1
     assert err == ("sigma-migrate: error: --base-url 'http://api.example.com/***' uses http; https is required "
                    "except for loopback hosts (127.0.0.1, ::1, localhost)\n")
-    code, _, err = run(["fetch", "--out", str(tmp_path / "x"), "--base-url", "http://ID:SECRET@127.0.0.1:9"],
-                       capsys)
+    code, _, err = run_cli(capsys, "fetch", "--out", str(tmp_path / "x"), "--base-url", "http://ID:SECRET@127.0.0.1:9")
     assert err == ("sigma-migrate: error: --base-url 'http://***@127.0.0.1:9' must not carry credentials "
                    "(user:password@); use the environment variables\n")
 

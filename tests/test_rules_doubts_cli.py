@@ -9,7 +9,8 @@ import pytest
 
 from planner.execute.approve import approval_path
 
-from .test_plan_cli import run
+from .conftest import run_cli
+
 
 SCHEMA_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 SCHEMA_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -90,12 +91,12 @@ def test_each_doubt_is_a_blocking_item_and_approval_is_refused(case, capsys, tmp
     item = spec.pop("item")
     args = write_org(tmp_path, **spec)
     out_file = tmp_path / "plan.json"
-    code, out, err = run(capsys, "plan", *args, "--out", str(out_file), "--detailed-exitcode")
+    code, out, err = run_cli(capsys, "plan", *args, "--out", str(out_file), "--detailed-exitcode")
     assert (code, err.count("Traceback")) == (3, 0), err  # 3: changes (the links) blocked by the review item
     plan = json.loads(out_file.read_text())
     assert [(r["id"], r["blocking"]) for r in plan["review_items"] if r["blocking"]] == [(item, True)]
     assert "1 blocking review item(s)" in out
-    code, out, err = run(capsys, "approve", str(out_file), "--by", "Ada")
+    code, out, err = run_cli(capsys, "approve", str(out_file), "--by", "Ada")
     assert code == 1
     assert f"plan has 1 blocking review item(s), first {item}" in err
     assert not approval_path(out_file).exists()

@@ -12,6 +12,7 @@ import yaml
 
 from planner.model import AccountType, SigmaExport
 
+from .conftest import run_cli
 from .plan_factory import BASE_POLICY, by_id, kinds, member, plan, review_codes, snapshot, user
 
 ROOT_LINK = ("scim.link_user", "scim.link_user:root")
@@ -226,9 +227,7 @@ def test_an_empty_mail_under_the_mail_mapping_is_never_created_and_never_propose
                                "again\n")
 
 
-def test_a_deleted_entra_user_is_a_leaver_and_its_member_follows_unmatched(tmp_path):
-    from planner.cli import main
-
+def test_a_deleted_entra_user_is_a_leaver_and_its_member_follows_unmatched(tmp_path, capsys):
     sigma, idp = tmp_path / "sigma", tmp_path / "idp"
     sigma.mkdir()
     idp.mkdir()
@@ -251,12 +250,8 @@ def test_a_deleted_entra_user_is_a_leaver_and_its_member_follows_unmatched(tmp_p
     policy_file.write_text(BASE_POLICY.replace("action: keep", "action: deactivate") + "guests:\n  action: convert\n",
                            encoding="utf-8")
     out = tmp_path / "plan.json"
-    try:
-        main(["plan", "--sigma", str(sigma), "--idp", str(idp), "--policy", str(policy_file), "--out", str(out),
-              "--detailed-exitcode"])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
+    code, _, _ = run_cli(capsys, "plan", "--sigma", str(sigma), "--idp", str(idp), "--policy", str(policy_file),
+                         "--out", str(out), "--detailed-exitcode")
     assert code == 3  # --detailed-exitcode: changes blocked by a review item
     from planner.planfile import read_plan
 
@@ -267,11 +262,7 @@ def test_a_deleted_entra_user_is_a_leaver_and_its_member_follows_unmatched(tmp_p
     (item,) = p.review_items
     assert (item.id, item.evidence["problem"]) == ("user_name_guard.invalid_user_name:g1", "guest_upn")
     assert "#EXT#" not in item.resolution
-    try:
-        main(["approve", str(out), "--by", "tester"])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
+    code, _, _ = run_cli(capsys, "approve", str(out), "--by", "tester")
     assert code == 1  # blocking: nothing can be applied
 
 

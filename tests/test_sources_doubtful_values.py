@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from planner.cli import main
 from planner.model import Severity
 from planner.sources import load_idp
+
+from .conftest import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_SIGMA = REPO / "samples" / "acme" / "sigma"
@@ -154,15 +155,6 @@ def test_unreadable_generic_csv_status_is_an_error(tmp_path, column, cell, shown
 # --------------------------------------------------------------------------- plan refuses
 
 
-def run(capsys, *argv: str) -> tuple[int, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, capsys.readouterr().err
-
-
 @pytest.mark.parametrize("okta_user, first", [
     ({"id": "00u9", "status": "N/A", "profile": {"login": "x@example.com", "email": "x@example.com"}},
      "unreadable-status"),
@@ -175,11 +167,11 @@ def test_plan_and_check_refuse_an_export_with_such_errors(capsys, tmp_path, okta
     users = json.loads((idp / "users.json").read_text(encoding="utf-8"))
     users.append(okta_user)
     (idp / "users.json").write_text(json.dumps(users), encoding="utf-8")
-    code, err = run(capsys, "plan", "--sigma", str(SAMPLE_SIGMA), "--idp", str(idp),
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(SAMPLE_SIGMA), "--idp", str(idp),
                     "--out", str(tmp_path / "plan.json"))
     assert code == 1 and err.count("\n") == 1
     assert err.startswith(f"sigma-migrate: error: the inputs have 1 error(s), first: error: {idp / 'users.json'}:$[")
     assert f"({first}); run `sigma-migrate check` to list every finding" in err and "Traceback" not in err
     assert not (tmp_path / "plan.json").exists()
-    code, _ = run(capsys, "check", "--sigma", str(SAMPLE_SIGMA), "--idp", str(idp))
+    code, _, _ = run_cli(capsys, "check", "--sigma", str(SAMPLE_SIGMA), "--idp", str(idp))
     assert code == 1

@@ -11,13 +11,11 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
-from planner.cli import main
 from planner.planfile import write_plan
 from planner.report import actions_csv, render_html
 from planner.terminal import printable, printable_json
 
+from .conftest import run_cli
 from .execute_support import link, write_test_plan
 from .plan_factory import member, plan, snapshot, team, user
 
@@ -25,14 +23,6 @@ CLEAR = "\x1b[2J"
 LINK = "\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\"
 RLO = "\u202e"
 RAW = ("\x1b", "\u202e", "\x9b", "\x07")
-
-
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as done:
-        main(argv)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return done.value.code or 0, out, err
 
 
 def test_printable_escapes_controls_bidi_and_separators_visibly():
@@ -64,7 +54,7 @@ def hostile_plan(tmp_path: Path) -> Path:
 
 def test_show_prints_hostile_names_escaped(tmp_path, capsys):
     path = hostile_plan(tmp_path)
-    code, out, _ = run(["show", str(path), "--all"], capsys)  # --all: eve is a plain link
+    code, out, _ = run_cli(capsys, "show", str(path), "--all")  # --all: eve is a plain link
     assert code == 0
     assert not any(ch in out for ch in RAW)
     assert "  ~ eve@example.com  Eve\\x1b[2J \\u202eLee  [member m1 <-> IdP u1] by email  View" in out
@@ -73,7 +63,7 @@ def test_show_prints_hostile_names_escaped(tmp_path, capsys):
 
 def test_show_json_escapes_bidi_and_parses_to_the_plan_file(tmp_path, capsys):
     path = hostile_plan(tmp_path)
-    code, out, _ = run(["show", str(path), "--json"], capsys)
+    code, out, _ = run_cli(capsys, "show", str(path), "--json")
     assert code == 0
     assert not any(ch in out for ch in RAW)
     assert json.loads(out) == json.loads(path.read_text(encoding="utf-8"))
@@ -102,12 +92,11 @@ def test_check_prints_hostile_export_values_escaped(tmp_path, capsys):
         {"id": "u1", "userName": f"{RLO}eve@example.com", "active": f"yes{CLEAR}"},
     ]}), encoding="utf-8")
 
-    code, out, _ = run(["check", "--sigma", str(sigma), "--idp", str(idp), "--idp-format", "scim"], capsys)
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(idp), "--idp-format", "scim")
 
     assert not any(ch in out for ch in RAW)
     assert "View\\x1b[2J\\u202e" in out.replace("\n", "")  # a table cell may wrap
-    code, out, _ = run(["check", "--sigma", str(sigma), "--idp", str(idp), "--idp-format", "scim", "--json"],
-                       capsys)
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(idp), "--idp-format", "scim", "--json")
     assert not any(ch in out for ch in RAW)
     assert json.loads(out)["summary"]["sigma"]["members"]["by_account_type"][f"View{CLEAR}{RLO}"]
 
@@ -115,8 +104,8 @@ def test_check_prints_hostile_export_values_escaped(tmp_path, capsys):
 def test_apply_dry_run_prints_hostile_values_escaped(tmp_path, capsys):
     path = write_test_plan(tmp_path, [link("u1", "m1", "eve@example.com", given=f"{RLO}Eve"),
                                       link("u2", "m2", f"eve{CLEAR}@example.com")])
-    code, out, _ = run(["apply", str(path), "--dry-run", "--rest-base-url", "http://127.0.0.1:9",
-                        "--scim-base-url", "http://127.0.0.1:9/scim/v2"], capsys)
+    code, out, _ = run_cli(capsys, "apply", str(path), "--dry-run", "--rest-base-url", "http://127.0.0.1:9",
+                           "--scim-base-url", "http://127.0.0.1:9/scim/v2")
     assert code == 1  # not approved: apply would refuse it
     assert not any(ch in out for ch in RAW)
     assert '"givenName": "\\u202eEve"' in out
