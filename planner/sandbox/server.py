@@ -26,29 +26,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
-
 from ..model import SigmaExport
 from .app import SandboxApp
 from .faults import FaultConfig, Faults, parse_faults
 from .rest import Credentials, RestApp
 from .scim import SigmaScimApplication
 from .seed import Seed, load_seed, seed_state
+from .serving import LocalServer
 from .state import SandboxState
-
-HOST = "127.0.0.1"
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """Keep-alive, and no access log on stderr."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def log(self, *args: Any, **kwargs: Any) -> None:
-        pass
 
 
 class SandboxServer:
@@ -116,9 +101,7 @@ class SandboxServer:
         self.rest = RestApp(self.state, self.credentials, page_cap=self.faults.page_cap)
         self.scim = SigmaScimApplication(self.state, lambda: self.scim_token, page_cap=self.faults.page_cap)
         self.app = SandboxApp(self.state, self.rest, self.scim, self.faults)
-        self._requested_port = port
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http = LocalServer(port, name="sigma-sandbox", what="sandbox")
 
     def _create_admin(self) -> str:
         names = {n.casefold(): n for n in self.state.account_type_names()}
@@ -136,27 +119,12 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         """Bind ``127.0.0.1:port`` and serve in a daemon thread; returns ``self``."""
-        if self._server is not None:
-            return self
-        self._server = make_server(HOST, self._requested_port, self.app, threaded=True,
-                                   request_handler=_QuietHandler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"sigma-sandbox-{self.port}", daemon=True,
-        )
-        self._thread.start()
+        self._http.start(self.app)
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket (idempotent). The state stays readable."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
+        self._http.stop()
 
     def close(self) -> None:
         """Stop and close the state database."""
@@ -179,10 +147,8 @@ class SandboxServer:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             signal.signal(signal.SIGTERM, signal.default_int_handler)
         self.start()
-        assert self._thread is not None
         try:
-            while self._thread.is_alive():
-                self._thread.join(timeout=0.5)
+            self._http.wait()
         finally:
             self.close()
 
@@ -191,14 +157,12 @@ class SandboxServer:
     @property
     def port(self) -> int:
         """The bound TCP port (after :meth:`start`)."""
-        if self._server is None:
-            raise RuntimeError("the sandbox is not started")
-        return int(self._server.server_port)
+        return self._http.port
 
     @property
     def base_url(self) -> str:
         """REST base URL, e.g. ``http://127.0.0.1:54321`` (paths start with ``/v2``)."""
-        return f"http://{HOST}:{self.port}"
+        return self._http.base_url
 
     @property
     def scim_base_url(self) -> str:

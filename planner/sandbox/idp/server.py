@@ -25,10 +25,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-HOST = "127.0.0.1"
+from ..serving import LocalServer
 
 HTML_PAGE = ("<!DOCTYPE html><html><head><title>Sign In</title></head><body><form method=\"post\">"
              "<input name=\"username\"><input type=\"password\" name=\"password\"></form></body></html>")
@@ -45,16 +44,6 @@ class IdpFaults:
     deny: str | None = None
     cut_short: str | None = None
     repeat_pages: str | None = None
-
-
-class _QuietHandler(WSGIRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def log(self, *args: Any, **kwargs: Any) -> None:
-        pass
 
 
 def page_window(items: Sequence[Any], start: int, size: int) -> tuple[list[Any], int | None]:
@@ -77,9 +66,7 @@ class IdpEmulator:
         self.faults = faults or IdpFaults()
         self.request_counts: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._port = port
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http = LocalServer(port, name="idp-emulator", what="emulator")
 
     # ------------------------------------------------------------------ to implement
 
@@ -148,22 +135,12 @@ class IdpEmulator:
 
     def start(self) -> IdpEmulator:
         """Serve on ``127.0.0.1:port`` in a daemon thread; returns ``self``."""
-        if self._server is None:
-            self._server = make_server(HOST, self._port, self, threaded=True, request_handler=_QuietHandler)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name=f"idp-emulator-{self.port}", daemon=True)
-            self._thread.start()
+        self._http.start(self)
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket (idempotent)."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
+        self._http.stop()
 
     def __enter__(self) -> IdpEmulator:
         return self.start()
@@ -173,11 +150,10 @@ class IdpEmulator:
 
     @property
     def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the emulator is not started")
-        return int(self._server.server_port)
+        """The bound TCP port (after :meth:`start`)."""
+        return self._http.port
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>``."""
-        return f"http://{HOST}:{self.port}"
+        return self._http.base_url
