@@ -39,7 +39,7 @@ from urllib.parse import quote
 
 from ..listing import Listing
 from .http import IdpFetchError, IdpReader
-from .pull import IdpPull, PullCounts, count_of, page_items, read_listing, require_known_members
+from .pull import IdpPull, PullCounts, count_of, listed_group_id, page_items, read_listing, require_known_members
 
 GRAPH_URL = "https://graph.microsoft.com"
 LOGIN_URL = "https://login.microsoftonline.com"
@@ -124,9 +124,7 @@ def pull(reader: IdpReader) -> IdpPull:
     user_members: dict[str, list[str]] = {}
     names: dict[str, str] = {}
     for group in groups:
-        group_id = str(group.get("id") or "")
-        if not group_id:
-            raise IdpFetchError("Microsoft Graph: GET /v1.0/groups answered a group without an id")
+        group_id = listed_group_id(group, "Microsoft Graph: GET /v1.0/groups")
         names[group_id] = str(group.get("displayName") or group_id)
         path = f"/v1.0/groups/{quote(group_id, safe='')}/members"
         users_in, _ = _listing(reader, f"{path}/{USER_TYPE[1:]}", MEMBER_SELECT,

@@ -41,7 +41,7 @@ import jwt
 
 from ..listing import Listing, check_count
 from .http import IdpFetchError, IdpReader
-from .pull import IdpPull, PullCounts, count_of, page_items, read_listing, require_known_members
+from .pull import IdpPull, PullCounts, count_of, listed_group_id, page_items, read_listing, require_known_members
 
 API_URL = "https://admin.googleapis.com"
 SCOPES = ("https://www.googleapis.com/auth/admin.directory.user.readonly",
@@ -151,9 +151,7 @@ def pull(reader: IdpReader, environ: Mapping[str, str]) -> IdpPull:
     user_members: dict[str, list[str]] = {}
     names: dict[str, str] = {}
     for group in groups:
-        group_id = str(group.get("id") or "")
-        if not group_id:
-            raise IdpFetchError("Google Directory API: GET /admin/directory/v1/groups answered a group without an id")
+        group_id = listed_group_id(group, "Google Directory API: GET /admin/directory/v1/groups")
         names[group_id] = str(group.get("email") or group.get("name") or group_id)
         path = f"/admin/directory/v1/groups/{quote(group_id, safe='')}/members"
         what = f"members of Google group {names[group_id]!r}"

@@ -27,7 +27,7 @@ from urllib.parse import quote, urlsplit
 from ..listing import Listing
 from ..sources.okta import okta_active
 from .http import IdpFetchError, IdpReader
-from .pull import IdpPull, PullCounts, count_of, page_items, read_listing, require_known_members
+from .pull import IdpPull, PullCounts, count_of, listed_group_id, page_items, read_listing, require_known_members
 
 STATUSES = ("STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED",
             "DEPROVISIONED")
@@ -86,9 +86,7 @@ def pull(reader: IdpReader) -> IdpPull:
     members: dict[str, list[Any]] = {}
     names: dict[str, str] = {}
     for group in groups:
-        group_id = str(group.get("id") or "")
-        if not group_id:
-            raise IdpFetchError("Okta: GET /api/v1/groups answered a group without an id")
+        group_id = listed_group_id(group, "Okta: GET /api/v1/groups")
         profile = group.get("profile") if isinstance(group.get("profile"), dict) else {}
         names[group_id] = str(profile.get("name") or group_id)
         path = f"/api/v1/groups/{quote(group_id, safe='')}/users"

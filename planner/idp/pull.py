@@ -81,6 +81,18 @@ def require_known_members(
                     f"{group_names.get(group_id, group_id)!r} is not in it (run the pull again)")
 
 
+def listed_group_id(group: Any, endpoint: str) -> str:
+    """The ``id`` of a group from a groups listing, as text.
+
+    A group without one cannot be asked for its members: :class:`IdpFetchError`
+    ``'<endpoint> answered a group without an id'`` (``endpoint`` e.g. ``'Okta: GET /api/v1/groups'``).
+    """
+    value = str(group.get("id") or "")
+    if not value:
+        raise IdpFetchError(f"{endpoint} answered a group without an id")
+    return value
+
+
 def count_of(value: Any) -> int | None:
     """An announced count (``3`` or Google's int64-as-string ``"3"``), ``None`` when absent or unreadable."""
     if isinstance(value, bool):
