@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 from .. import __version__
 from ..model import Plan
@@ -102,29 +102,34 @@ def _iter_guards(guards: Any) -> Iterator[tuple[str, Any]]:
                 yield str(guard.get("name") or guard.get("id") or guard.get("guard") or f"guard {i + 1}"), guard
 
 
+def _and_more(items: Sequence[object]) -> str:
+    """`` (and N more)`` after the first of ``items`` named in a refusal, ``""`` for one."""
+    return f" (and {len(items) - 1} more)" if len(items) > 1 else ""
+
+
 def check_plan_is_applicable(plan: Plan, plan_path: str | Path) -> None:
     """Refuse a plan with blocking review items, an unmet blocking pre-flight check
     (:attr:`Plan.unmet_preflight`) or failed guards (approve and apply both call this)."""
     blocking = plan.blocking_items
     if blocking:
         first = blocking[0]
-        more = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""
         raise ApplyRefused(
             f"{plan_path}: plan has {len(blocking)} blocking review item(s), first {first.id} "
-            f"[{first.code}]: {' '.join(first.message.split())}{more}; decide them in the policy and plan again"
+            f"[{first.code}]: {' '.join(first.message.split())}{_and_more(blocking)}; "
+            "decide them in the policy and plan again"
         )
     unmet = plan.unmet_preflight
     if unmet:
         first = unmet[0]
-        more = f" (and {len(unmet) - 1} more)" if len(unmet) > 1 else ""
         raise ApplyRefused(
             f"{plan_path}: pre-flight check {first.id} is {first.status.value}: {first.title}: "
-            f"{' '.join(first.detail.split())}{more}; confirm it in the policy's preflight section and plan again"
+            f"{' '.join(first.detail.split())}{_and_more(unmet)}; "
+            "confirm it in the policy's preflight section and plan again"
         )
     failed = failed_guards(plan)
     if failed:
-        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-        raise ApplyRefused(f"{plan_path}: plan guard failed: {failed[0]}{more}; the plan cannot be applied")
+        raise ApplyRefused(f"{plan_path}: plan guard failed: {failed[0]}{_and_more(failed)}; "
+                           "the plan cannot be applied")
 
 
 def approve(plan_path: str | Path, by: str, *, rest_base_url: str | None = None,
