@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .model import Action, Plan, ReviewItem
 
@@ -129,28 +129,33 @@ def _numbers(summary: Mapping[str, Any]) -> dict[str, Any]:
     return {p: v for p, v in _leaves(summary, "") if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
+def _item_record(r: ReviewItem) -> dict[str, Any]:
+    return {f: getattr(r, f) for f in ITEM_FIELDS}
+
+
+def _changed(old: Mapping[str, Any], new: Sequence[Any], record: Callable[[Any], dict[str, Any]],
+             fields: tuple[str, ...], kind: Callable[[Any], str]) -> list[Changed]:
+    """The records of ``new`` (actions or review items, in order) whose id is in ``old`` and whose
+    ``fields`` differ there, each as :class:`Changed` with its ``kind``."""
+    changed = []
+    for x in new:
+        before = old.get(x.id)
+        if before is not None:
+            changes = field_changes(record(before), record(x), fields)
+            if changes:
+                changed.append(Changed(x.id, kind(x), changes))
+    return changed
+
+
 def diff_plans(old: Plan, new: Plan) -> PlanDiff:
     """Line ``new`` up against ``old`` (module docstring); actions and items keep NEW's order
     (removed/closed ones OLD's)."""
     old_actions = {a.id: a for a in old.actions}
     new_actions = {a.id: a for a in new.actions}
-    changed = []
-    for a in new.actions:
-        before = old_actions.get(a.id)
-        if before is not None:
-            changes = field_changes(_action_record(before), _action_record(a), ACTION_FIELDS)
-            if changes:
-                changed.append(Changed(a.id, a.kind.value, changes))
+    changed = _changed(old_actions, new.actions, _action_record, ACTION_FIELDS, lambda a: a.kind.value)
     old_items = {r.id: r for r in old.review_items}
     new_items = {r.id: r for r in new.review_items}
-    items_changed = []
-    for r in new.review_items:
-        before_item = old_items.get(r.id)
-        if before_item is not None:
-            changes = field_changes(
-                {f: getattr(before_item, f) for f in ITEM_FIELDS}, {f: getattr(r, f) for f in ITEM_FIELDS}, ITEM_FIELDS)
-            if changes:
-                items_changed.append(Changed(r.id, r.code, changes))
+    items_changed = _changed(old_items, new.review_items, _item_record, ITEM_FIELDS, lambda r: r.code)
     a_num, b_num = _numbers(old.summary), _numbers(new.summary)
     summary = tuple(FieldChange(p, a_num.get(p), b_num.get(p)) for p in sorted(set(a_num) | set(b_num))
                     if a_num.get(p) != b_num.get(p))
