@@ -80,3 +80,13 @@ def test_google_direct_members_count_with_or_without_child_groups(announced, ok)
     else:
         with pytest.raises(IncompleteListing, match=rf"incomplete listing of members of 'g': 3 of {announced}"):
             check_direct_count(items, announced, "members of 'g'", "GET /g")
+
+
+def test_a_listed_group_without_an_id_stops_the_pull_naming_the_endpoint():
+    from planner.idp.pull import listed_group_id
+
+    assert listed_group_id({"id": 7}, "Okta: GET /api/v1/groups") == "7"
+    for group in ({}, {"id": ""}, {"id": None}):
+        with pytest.raises(IdpFetchError) as raised:
+            listed_group_id(group, "Okta: GET /api/v1/groups")
+        assert str(raised.value) == "Okta: GET /api/v1/groups answered a group without an id"
