@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import IO, Any, Iterator, Mapping
@@ -93,7 +94,28 @@ def check_destination(path: str | os.PathLike[str]) -> Path:
         raise OutputError(f"cannot write {path}: it is a directory")
     if target.exists() and not target.is_file():
         raise OutputError(f"cannot write {path}: it exists and is not a regular file")
+    check_not_audit_trail(path, target)
     return target
+
+
+AUDIT_TRAIL_FILE = re.compile(r"\.(approval|journal\.sqlite(-wal|-shm|-journal)?|journal\.lock|run-\d+\.result\.(json|html))$")
+"""Names apply and approve give their records beside a plan (docs/apply.md: the audit trail)."""
+
+
+def check_not_audit_trail(path: str | os.PathLike[str], target: Path) -> None:
+    """Raise :class:`OutputError` when writing ``target`` would destroy an apply's audit trail.
+
+    Refused: an approval, a journal (and its SQLite side files or lock), a run's result file, and a
+    plan that has a journal beside it (it was applied: the journal belongs to that plan's digest,
+    so after a replacement ``undo``, ``verify`` and later waves would refuse). A plan with only an
+    approval may be replaced: apply then refuses the approval of another digest.
+    """
+    if AUDIT_TRAIL_FILE.search(target.name):
+        raise OutputError(f"cannot write {path}: it is part of an apply's audit trail; choose another name")
+    journal = target.with_name(target.name + ".journal.sqlite")
+    if journal.exists():
+        raise OutputError(f"cannot write {path}: it is a plan with {journal.name} beside it "
+                          "(replacing it would orphan that journal); choose another name")
 
 
 def _create_temp(target: Path) -> Path:
