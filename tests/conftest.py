@@ -42,3 +42,18 @@ def run_cli_with_environ(capsys, monkeypatch, environ: dict[str, str], *argv: st
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     return run_cli(capsys, *argv)
+
+
+def write(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path``, creating its parent directories; return ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def errors(findings) -> list[tuple]:
+    """The error findings as ``(code, file name, location, field, message)`` tuples, in order."""
+    from planner.model import Severity
+
+    return [(f.code, Path(f.file).name, f.location, f.field, f.message)
+            for f in findings if f.severity is Severity.ERROR]

@@ -11,26 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from planner.model import Severity
 from planner.sources import load_idp
 
-from .conftest import run_cli
+from .conftest import errors, run_cli, write
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_SIGMA = REPO / "samples" / "acme" / "sigma"
 
 UNREADABLE = "whether the user is active cannot be read (a plan never guesses it); fix the export"
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def errors(findings) -> list[tuple]:
-    return [(f.code, Path(f.file).name, f.location, f.field, f.message)
-            for f in findings if f.severity is Severity.ERROR]
 
 
 # --------------------------------------------------------------------------- B.4 ids

@@ -11,23 +11,13 @@ from pathlib import Path
 import pytest
 
 from planner.cli import main
-from planner.model import Severity
 from planner.sources import load_idp
+
+from .conftest import errors, write
 
 REPO = Path(__file__).resolve().parent.parent
 MISSING = "whether each user is active cannot be read (a plan never guesses it); export the users with it"
 UNREAD = "whether the user is active cannot be read (a plan never guesses it); fix the export"
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def errors(findings) -> list[tuple]:
-    return [(f.code, Path(f.file).name, f.location, f.field, f.message)
-            for f in findings if f.severity is Severity.ERROR]
 
 
 def test_an_entra_users_csv_without_account_enabled_is_an_error_and_check_exits_1(tmp_path, capsys):
