@@ -49,7 +49,7 @@ from .sources import load_snapshot
 from .sources.files import gc_paused
 from .terminal import SafeText as Text
 from .terminal import printable_json
-from .validation import nesting
+from .sources.validation import nesting
 
 MAX_SHOWN_PER_CODE = 20
 """The terminal shows at most this many findings of one code (``--json`` has them all)."""
@@ -72,14 +72,14 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
     """Load the exports (never raises for bad files), check them against the policy, summarize them.
 
     ``policy_path`` defaults to the bundled default policy, as ``plan``'s does; its findings
-    (:func:`planner.validation.check_policy_inputs`) follow the loaders'. Raises
+    (:func:`planner.sources.validation.check_policy_inputs`) follow the loaders'. Raises
     :class:`~planner.policy.PolicyError` for a policy that cannot be read.
     """
     from dataclasses import replace
 
     from .policy import load_policy
     from .resources import data_dir
-    from .validation import check_policy_inputs
+    from .sources.validation import check_policy_inputs
 
     policy = load_policy(policy_path or (data_dir("policies") / "default.yaml"))
     snapshot = load_snapshot(sigma_dir, list(idp_paths), idp_format)

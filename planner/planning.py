@@ -80,7 +80,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     policy (an unknown account type, a user in mapped groups with no
     precedence) and :class:`PlanError` for loader errors or a dependency cycle.
     """
-    from .validation import check_policy_inputs
+    from .sources.validation import check_policy_inputs
 
     check_snapshot(snapshot)
     check_snapshot(replace(snapshot, findings=tuple(check_policy_inputs(snapshot, policy))))

@@ -1,4 +1,4 @@
-"""Cross-record checks (planner.validation) on small literal directories."""
+"""Cross-record checks (planner.sources.validation) on small literal directories."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from planner.model import Email, IdpDirectory, IdpGroup, IdpUser, Severity, SourceRef, email_key
 from planner.sources.values import is_valid_email
-from planner.validation import check_idp, check_sigma, nesting
+from planner.sources.validation import check_idp, check_sigma, nesting
 
 
 def user(user_id: str, user_name: str, *emails: str, line: int = 2) -> IdpUser:

@@ -31,6 +31,8 @@ after scim2-server's ``ScimStorageContract``):
 
 Formats and layouts: see :mod:`.detect` (detection), :mod:`.sigma`,
 :mod:`.okta`, :mod:`.entra`, :mod:`.google`, :mod:`.scim`, :mod:`.generic_csv`.
+Cross-record checks (duplicates, dangling references, group nesting, the
+policy against the data): :mod:`.validation`.
 """
 
 from __future__ import annotations
@@ -88,11 +90,11 @@ def load_sigma_export(directory: str | Path) -> tuple[SigmaExport, list[Finding]
     """Load a Sigma export directory (layout: :mod:`planner.sources.sigma`).
 
     Returns the export and its findings: file/record problems first, then the
-    cross-record checks of :func:`planner.validation.drop_dangling_memberships`
+    cross-record checks of :func:`planner.sources.validation.drop_dangling_memberships`
     (team memberships without their member or team are dropped, with a
-    warning) and :func:`planner.validation.check_sigma`.
+    warning) and :func:`planner.sources.validation.check_sigma`.
     """
-    from ..validation import check_sigma, drop_dangling_memberships
+    from .validation import check_sigma, drop_dangling_memberships
 
     findings = Findings()
     with gc_paused():
@@ -112,11 +114,11 @@ def load_idp(
     (:func:`planner.sources.detect.scan`). All paths are read as one export, so
     ``users.json`` and ``group_members.json`` may be given separately. Returns
     the directory (empty when nothing could be loaded) and its findings,
-    including :func:`planner.validation.check_idp`'s.
+    including :func:`planner.sources.validation.check_idp`'s.
 
     Raises :class:`UnknownFormatError` for a ``format`` not in :data:`IDP_FORMATS`.
     """
-    from ..validation import check_idp
+    from .validation import check_idp
 
     if format is not None and format not in IDP_FORMATS:
         raise UnknownFormatError(f"unknown IdP format {format!r} (one of: {', '.join(IDP_FORMATS)})")

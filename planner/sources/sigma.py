@@ -41,7 +41,7 @@ cells as strings).
 
 Findings made here are per file / per record (parse level); cross-record
 checks (duplicate emails, unknown ``memberType``, dangling references) are in
-:mod:`planner.validation`.
+:mod:`planner.sources.validation`.
 
 The Sigma side is what the plan acts on, so what cannot be used exactly is an
 **error**, never a guess: a member / team / membership without its id or with

@@ -58,14 +58,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from .model import Finding, IdpDirectory, IdpGroup, SigmaExport, SourceRef, Snapshot
-from .sources.files import Findings
-from .sources.values import EMAIL_RE, clean_address, is_valid_email, unclean_parts
+from ..model import Finding, IdpDirectory, IdpGroup, SigmaExport, SourceRef, Snapshot
+from .files import Findings
+from .values import EMAIL_RE, clean_address, is_valid_email, unclean_parts
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from .policy import Policy
+    from ..policy import Policy
 
 _MAX_NAMED = 6
 
