@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import msgspec
 import pytest
 
 from planner.execute.apply import apply_plan
@@ -119,7 +120,7 @@ def other_org():
     """:func:`small_org`'s people in another organization: same emails (a staging org of the same company),
     their own memberIds, as two Sigma organizations' members have."""
     org = small_org()
-    return replace(org, members=tuple(replace(m, member_id=f"B{m.member_id}", organization_id="org-b")
+    return replace(org, members=tuple(msgspec.structs.replace(m, member_id=f"B{m.member_id}", organization_id="org-b")
                                       for m in org.members))
 
 

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 
+import msgspec
 import pytest
 
 from planner.execute.apply import apply_plan, dry_run_lines
@@ -43,7 +44,7 @@ def apply_argv(plan, server, *extra):
 def org_with_id(organization_id: str) -> SigmaExport:
     """:func:`small_org`, every member carrying ``organization_id`` (another organization, same export)."""
     export = small_org()
-    members = tuple(dataclasses.replace(m, organization_id=organization_id) for m in export.members)
+    members = tuple(msgspec.structs.replace(m, organization_id=organization_id) for m in export.members)
     return dataclasses.replace(export, members=members)
 
 

@@ -238,21 +238,21 @@ def _user(
             f"{old_upn!r}): the user was deleted; taken as inactive",
         )
         active = False
-    return IdpUser(  # positional (faster); field order pinned by tests/test_sources_contract.py
-        user_id,  # id
-        upn,  # user_name
-        fast_email_key(upn),  # user_name_key
-        entra_emails(upn if old_upn is None else old_upn, mail, guest, other_mails, proxy_addresses, ref, findings,
-                     counters),  # emails
-        given or None,  # given_name
-        surname or None,  # family_name
-        display or None,  # display_name
-        active,  # active
-        None,  # status
-        user_type or ("Guest" if ext else None),  # user_type
-        None,  # external_id
-        attributes,  # attributes
-        ref,  # source
+    return IdpUser(
+        id=user_id,
+        user_name=upn,
+        user_name_key=fast_email_key(upn),
+        emails=entra_emails(upn if old_upn is None else old_upn, mail, guest, other_mails, proxy_addresses, ref,
+                            findings, counters),
+        given_name=given or None,
+        family_name=surname or None,
+        display_name=display or None,
+        active=active,
+        status=None,
+        user_type=user_type or ("Guest" if ext else None),
+        external_id=None,
+        attributes=attributes,
+        source=ref,
     )
 
 

@@ -130,24 +130,24 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
                           "LOCKED_OUT, SUSPENDED, DEPROVISIONED)")
         if status.__class__ is not str:
             status = None
-    return IdpUser(  # positional (faster); field order pinned by tests/test_sources_contract.py
-        user_id,  # id
-        login,  # user_name
-        fast_email_key(login),  # user_name_key
-        make_emails((
+    return IdpUser(
+        id=user_id,
+        user_name=login,
+        user_name_key=fast_email_key(login),
+        emails=make_emails((
             (email, True, "primary"),
             (second, False, "secondary"),
             (login if "@" in login and not email else None, False, "login"),
-        )),  # emails
-        opt_text(profile.get("firstName")),  # given_name
-        opt_text(profile.get("lastName")),  # family_name
-        opt_text(profile.get("displayName")),  # display_name
-        active,  # active
-        status or None,  # status
-        None,  # user_type
-        None,  # external_id
-        attributes,  # attributes
-        ref,  # source
+        )),
+        given_name=opt_text(profile.get("firstName")),
+        family_name=opt_text(profile.get("lastName")),
+        display_name=opt_text(profile.get("displayName")),
+        active=active,
+        status=status or None,
+        user_type=None,
+        external_id=None,
+        attributes=attributes,
+        source=ref,
     )
 
 

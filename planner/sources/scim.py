@@ -181,20 +181,20 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     name = get("name")
     if not isinstance(name, dict):
         name = {}
-    return IdpUser(  # positional (faster); field order pinned by tests/test_sources_contract.py
-        user_id,  # id
-        user_name,  # user_name
-        fast_email_key(user_name),  # user_name_key
-        single if candidates is None else make_emails(candidates),  # emails
-        opt_text(name.get("givenName") or _get(name, "givenName")),  # given_name
-        opt_text(name.get("familyName") or _get(name, "familyName")),  # family_name
-        opt_text(get("displayName") or _get(name, "formatted")),  # display_name
-        active,  # active
-        None,  # status
-        user_type if user_type.casefold() in ("member", "guest") else None,  # user_type
-        opt_text(get("externalId")) or None,  # external_id
-        attributes,  # attributes
-        ref,  # source
+    return IdpUser(
+        id=user_id,
+        user_name=user_name,
+        user_name_key=fast_email_key(user_name),
+        emails=single if candidates is None else make_emails(candidates),
+        given_name=opt_text(name.get("givenName") or _get(name, "givenName")),
+        family_name=opt_text(name.get("familyName") or _get(name, "familyName")),
+        display_name=opt_text(get("displayName") or _get(name, "formatted")),
+        active=active,
+        status=None,
+        user_type=user_type if user_type.casefold() in ("member", "guest") else None,
+        external_id=opt_text(get("externalId")) or None,
+        attributes=attributes,
+        source=ref,
     )
 
 

@@ -266,21 +266,21 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
             kind = _text(kind or "internal").strip().lower()
         first, last, member_type, org = (
             get("firstName"), get("lastName"), get("memberType"), get("organizationId"))
-        append(SigmaMember(  # positional (faster); field order pinned by tests/test_sources_contract.py
-            member_id,  # member_id
-            email,  # email
-            fast_email_key(email),  # email_key
-            first if first.__class__ is str else _text(first),  # first_name
-            last if last.__class__ is str else _text(last),  # last_name
-            member_type if member_type.__class__ is str else _text(member_type),  # member_type
-            kind,  # user_kind
-            archived,  # is_archived
-            inactive,  # is_inactive
-            org if org.__class__ is str else _text(org),  # organization_id
-            opt_text(get("createdAt")),  # created_at
-            opt_text(get("updatedAt")),  # updated_at
-            rec,  # raw
-            SourceRef(file, where),  # source
+        append(SigmaMember(
+            member_id=member_id,
+            email=email,
+            email_key=fast_email_key(email),
+            first_name=first if first.__class__ is str else _text(first),
+            last_name=last if last.__class__ is str else _text(last),
+            member_type=member_type if member_type.__class__ is str else _text(member_type),
+            user_kind=kind,
+            is_archived=archived,
+            is_inactive=inactive,
+            organization_id=org if org.__class__ is str else _text(org),
+            created_at=opt_text(get("createdAt")),
+            updated_at=opt_text(get("updatedAt")),
+            raw=rec,
+            source=SourceRef(file, where),
         ))
     return out, tf.input_file("sigma.members", len(out))
 
@@ -455,12 +455,12 @@ def _memberships(
                 if member_id in seen:
                     continue
                 seen.add(member_id)
-            append(TeamMembership(  # positional (faster); field order pinned by tests/test_sources_contract.py
-                tid,  # team_id
-                member_id,  # member_id
-                admin,  # is_team_admin
-                added_by if added_by is None or added_by.__class__ is str else str(added_by),  # added_by
-                ref,  # source
+            append(TeamMembership(
+                team_id=tid,
+                member_id=member_id,
+                is_team_admin=admin,
+                added_by=added_by if added_by is None or added_by.__class__ is str else str(added_by),
+                source=ref,
             ))
     return out
 
