@@ -46,7 +46,7 @@ from rich.table import Table
 
 from .model import Finding, Severity, Snapshot
 from .sources import load_snapshot
-from .sources.files import gc_paused
+from .gc_pause import gc_paused
 from .terminal import SafeText as Text
 from .terminal import printable_json
 from .sources.validation import nesting
@@ -102,7 +102,7 @@ def run(
 
     Runs with the cyclic GC paused and drops the snapshot before resuming it,
     so the millions of objects of a 100k-member org are never scanned
-    (files.gc_paused). Raises :class:`~planner.sources.UnknownFormatError` for
+    (planner.gc_pause). Raises :class:`~planner.sources.UnknownFormatError` for
     an unknown ``idp_format``.
     """
     console = console or Console(highlight=False)

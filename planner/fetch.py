@@ -37,7 +37,6 @@ secret, the SCIM token and the minted access token never print.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from . import httpio
 from .errors import UserError
 from .execute.retry import RetryPolicy, parse_retry_after
 from .listing import Listing
+from .output import write_all
 from .redaction import Redactor, clip
 
 REGIONS: dict[str, str] = {
@@ -379,7 +379,9 @@ def fetch_export(
 
     ``scim_base_url`` defaults to ``{base_url}/scim/v2`` (the sandbox's layout;
     Sigma's real Directory Base URL must be given, sigma-api.md §10.1). Raises
-    :class:`FetchError` on any API failure, before writing anything.
+    :class:`FetchError` on any API failure, before writing anything. ``out_dir`` must exist;
+    the files appear all together (:func:`planner.output.write_all`; ``scim/`` is created in
+    ``out_dir`` when SCIM is read), else :class:`planner.output.OutputError`.
     """
     out = Path(out_dir)
     rest = ApiReader(base_url, client_id=client_id, client_secret=client_secret, sleep=sleep)
@@ -445,14 +447,10 @@ def fetch_export(
             files[name] = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
                            "totalResults": len(resources), "startIndex": 1,
                            "itemsPerPage": len(resources), "Resources": resources}
-    written = []
-    for name, data in files.items():
-        path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-        written.append(str(path))
+    if scim_users is not None:
+        (out / "scim").mkdir(exist_ok=True)  # the export's own layout, inside the output directory
+    write_all({out / name: json.dumps(data, indent=1, ensure_ascii=False) + "\n" for name, data in files.items()})
+    written = [str(out / name) for name in files]
     return FetchSummary(
         members=len(members),
         archived=sum(bool(m.get("isArchived")) for m in members),

@@ -20,6 +20,12 @@ The rule for every output location (``--out``, ``--report``, ``--csv``, ``--db``
   A failure (bad input, a full disk, Ctrl-C) removes the temporary files, so it
   leaves nothing new and no half-written file behind.
 
+Every file the tool writes goes through here (:class:`Outputs`; :func:`write_all`,
+:func:`write_file` and :func:`write_record` are shorthands of it): the plan, report,
+CSV, exports, and the approval and run results that apply keeps beside a plan (the
+audit trail, which no other output may replace). Only appends (the journal) and the
+sandbox's own database are written elsewhere.
+
 Every refusal is an :class:`OutputError`: one line, ``cannot write <path>: <reason>``.
 """
 
@@ -77,12 +83,14 @@ def check_not_an_input(path: str | os.PathLike[str], inputs: Mapping[str, Any]) 
             raise OutputError(f"cannot write {path}: it is inside the {option} input directory {given}")
 
 
-def check_destination(path: str | os.PathLike[str]) -> Path:
+def check_destination(path: str | os.PathLike[str], *, record: bool = False) -> Path:
     """The resolved destination of an output *file*, or :class:`OutputError`.
 
     Refused: a missing parent directory, a parent that is not a directory, an
-    existing destination that is not a regular file. Symbolic links are followed
-    (the file they point to is replaced, the link stays).
+    existing destination that is not a regular file, and (unless ``record``: the
+    tool writing its own audit trail) a file of an apply's audit trail
+    (:func:`check_not_audit_trail`). Symbolic links are followed (the file they
+    point to is replaced, the link stays).
     """
     target = _resolve(Path(path))
     parent = target.parent
@@ -94,7 +102,8 @@ def check_destination(path: str | os.PathLike[str]) -> Path:
         raise OutputError(f"cannot write {path}: it is a directory")
     if target.exists() and not target.is_file():
         raise OutputError(f"cannot write {path}: it exists and is not a regular file")
-    check_not_audit_trail(path, target)
+    if not record:
+        check_not_audit_trail(path, target)
     return target
 
 
@@ -166,13 +175,16 @@ class Outputs:
 
     # ------------------------------------------------------------------ declaring
 
-    def add(self, option: str, path: str | os.PathLike[str]) -> Path:
+    def add(self, option: str, path: str | os.PathLike[str], *, record: bool = False) -> Path:
         """Declare the output ``option`` (e.g. ``"--out"``) at ``path``; check it and create its temp file.
 
         Returns the resolved destination. Raises :class:`OutputError` (module docstring).
+        ``record``: ``path`` is one of the tool's own audit-trail records beside a plan (an
+        approval, a run's result), which :func:`check_not_audit_trail` keeps every other
+        output from replacing; see :func:`write_record`.
         """
         check_not_an_input(path, self._inputs)
-        target = check_destination(path)
+        target = check_destination(path, record=record)
         if target in self._temps:
             other = self._temps[target][0]
             raise OutputError(f"cannot write {path}: {other} and {option} name the same file")
@@ -253,14 +265,38 @@ class Outputs:
         self._temps.clear()
 
 
-def write_all(files: Mapping[str | os.PathLike[str], bytes], *, inputs: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write ``{path: bytes}`` all or nothing (:class:`Outputs`); return the destinations."""
+def write_all(files: Mapping[str | os.PathLike[str], bytes | str], *, inputs: Mapping[str, Any] | None = None,
+              record: bool = False) -> list[Path]:
+    """Write ``{path: bytes or text}`` all or nothing (:class:`Outputs`; text as UTF-8, no newline
+    translation); return the destinations. ``record`` as :meth:`Outputs.add`."""
     with Outputs(inputs=inputs) as outputs:
         for path in files:
-            outputs.add(str(path), path)
+            outputs.add(str(path), path, record=record)
         for path, data in files.items():
-            outputs.write_bytes(path, data)
+            outputs.write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data)
     return [_resolve(Path(p)) for p in files]
+
+
+def write_file(path: str | os.PathLike[str], data: bytes | str, *, encoding: str = "utf-8") -> Path:
+    """Write one output file all or nothing (temp file beside it, then rename); return its path as given.
+
+    The output rules of the module docstring apply (the parent directory must exist);
+    :class:`OutputError` (one line) when refused or when writing fails. ``str`` data is
+    encoded with ``encoding`` (``"utf-8-sig"`` for a CSV that Excel opens).
+    """
+    write_all({path: data.encode(encoding) if isinstance(data, str) else data})
+    return Path(path)
+
+
+def write_record(path: str | os.PathLike[str], text: str) -> Path:
+    """Write one of the tool's own audit-trail records beside a plan (an approval, a run's
+    result JSON or HTML; docs/apply.md) as UTF-8, all or nothing; return its path as given.
+
+    The rules of :func:`write_file` without :func:`check_not_audit_trail`, which keeps every
+    *other* output from replacing these records. :class:`OutputError` when it cannot be written.
+    """
+    write_all({path: text}, record=True)
+    return Path(path)
 
 
 @contextlib.contextmanager

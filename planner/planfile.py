@@ -26,6 +26,7 @@ from typing import IO, Any, Mapping
 
 from pydantic import TypeAdapter, ValidationError
 
+from .dependencies import DependencyError, check_dependencies
 from .errors import UserError
 from .model import PLAN_FORMAT_VERSION, ActionKind, Plan
 from .output import Outputs
@@ -250,46 +251,24 @@ def check_structure(plan: Plan, path: str | Path) -> None:
     """Refuse a plan that fits the schema but cannot be a plan: one :class:`PlanFileError` line
     naming the JSON path and the action (or review item) id.
 
-    Checked, in this order: action ids are unique; every ``depends_on`` names an action of
-    the plan; ``after`` is an object for every kind outside :data:`AFTER_OPTIONAL`; the
-    dependencies form no cycle (networkx, only when some action comes before one of its
-    dependencies: a plan in topological order, as ``plan`` writes it, is acyclic by
-    construction); review item ids are unique.
+    Checked, in this order: the dependencies (:func:`planner.dependencies.check_dependencies`:
+    action ids are unique, every ``depends_on`` names an action of the plan, no cycle);
+    ``after`` is an object for every kind outside :data:`AFTER_OPTIONAL`; review item ids
+    are unique.
     """
     actions = plan.actions
-    position: dict[str, int] = {}
+    try:
+        check_dependencies(actions)
+    except DependencyError as exc:
+        where = f"$.actions[{exc.index}].{exc.field}" if exc.field else "$.actions"
+        also = "" if exc.first is None else f" (also $.actions[{exc.first}])"
+        raise PlanFileError(f"{path}: {where}: {exc}{also}") from None
     for n, action in enumerate(actions):
-        first = position.setdefault(action.id, n)
-        if first != n:
-            raise PlanFileError(
-                f"{path}: $.actions[{n}].id: action id {action.id!r} appears twice (also $.actions[{first}])"
-            )
-    in_order = True
-    for n, action in enumerate(actions):
-        for dep in action.depends_on:
-            at = position.get(dep)
-            if at is None:
-                raise PlanFileError(
-                    f"{path}: $.actions[{n}].depends_on: action {action.id!r} depends on {dep!r}, "
-                    "which is not in the plan"
-                )
-            if at >= n:
-                in_order = False
         if action.after is None and action.kind not in AFTER_OPTIONAL:
             raise PlanFileError(
                 f"{path}: $.actions[{n}].after: action {action.id!r} ({action.kind.value}) "
                 "needs an 'after' object, found null"
             )
-    if not in_order:
-        import networkx as nx
-
-        graph = nx.DiGraph()
-        graph.add_nodes_from(a.id for a in actions)
-        graph.add_edges_from((dep, a.id) for a in actions for dep in a.depends_on)
-        if not nx.is_directed_acyclic_graph(graph):
-            edges = nx.find_cycle(graph, source=[a.id for a in actions])
-            cycle = " -> ".join([str(e[0]) for e in edges] + [str(edges[0][0])])
-            raise PlanFileError(f"{path}: $.actions: action {edges[0][0]!r} is in a dependency cycle: {cycle}")
     seen: dict[str, int] = {}
     for n, item in enumerate(plan.review_items):
         first = seen.setdefault(item.id, n)

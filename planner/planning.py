@@ -13,7 +13,7 @@
    disables wait for the document owner's own actions (the transfer target is
    active first);
 5. :mod:`planner.rules.guards` over the whole set of actions;
-6. a networkx DAG of ``depends_on``; a cycle is a :class:`PlanError`; actions
+6. the DAG of ``depends_on`` (:mod:`planner.dependencies`); a cycle is a :class:`PlanError`; actions
    are emitted in a topological order with a fixed tie-break (phase, id), so
    the same inputs give the same order;
 7. fingerprints of every Sigma object an action touches (for apply's stale
@@ -26,20 +26,19 @@ which is outside the digest, planner.planfile).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-import networkx as nx
 import pandas as pd
 
 from . import __version__
+from .dependencies import DependencyError, check_dependencies, topological_order
 from .errors import UserError
+from .gc_pause import gc_paused
 from .matching import match_identities
 from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
 from .policy import Policy
@@ -84,7 +83,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
 
     check_snapshot(snapshot)
     check_snapshot(replace(snapshot, findings=tuple(check_policy_inputs(snapshot, policy))))
-    with _gc_paused():
+    with gc_paused():  # the planner's objects are acyclic: planner.gc_pause
         ctx = build_context(snapshot, policy)
         decided = decide(ctx)
         decided["review_items"] += inputs.truncation_items(snapshot.findings, decided["actions"])
@@ -143,19 +142,6 @@ def check_snapshot(snapshot: Snapshot) -> None:
                 raise PlanError(f"{where}{what} {field} {value!r} appears twice; "
                                 "run `sigma-migrate check` to list every finding")
             seen.add(value)
-
-
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector: planning allocates millions of small acyclic objects,
-    and collections triggered by them cost about a tenth of the time at 100k members."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def decide(ctx: Context) -> dict[str, Any]:
@@ -239,59 +225,27 @@ def add_cross_dependencies(actions: list[Action]) -> list[Action]:
 def order_actions(actions: list[Action]) -> list[Action]:
     """Actions in a topological order of their ``depends_on`` DAG (tie-break: phase, then id).
 
-    The rules only make an action depend on actions of an earlier phase
-    (:data:`PHASE`), so sorting by (phase, id) is normally already a
-    topological order: that is checked edge by edge, which also proves the
-    graph acyclic. Otherwise the order comes from networkx's lexicographical
-    topological sort of the DAG, and a cycle is a :class:`PlanError` naming it.
-    Raises :class:`PlanError` for an unknown dependency too.
+    The dependencies are checked first (:func:`planner.dependencies.check_dependencies`):
+    a duplicate id, an unknown dependency or a cycle is a :class:`PlanError` (an internal
+    error: the rules built them) naming it. The rules only make an action depend on
+    actions of an earlier phase (:data:`PHASE`), so sorting by (phase, id) is normally
+    already a topological order: that is checked edge by edge. Otherwise the order comes
+    from networkx's lexicographical topological sort of the DAG with the same tie-break.
     """
+    try:
+        check_dependencies(actions)
+    except DependencyError as exc:
+        raise PlanError(f"internal error: {exc}") from None
     by_id: dict[str, Action] = {a.id: a for a in actions}
-    if len(by_id) != len(actions):
-        seen: set[str] = set()
-        for a in actions:
-            if a.id in seen:
-                raise PlanError(f"internal error: two actions have the id {a.id}")
-            seen.add(a.id)
-
-    def sort_key(action_id: str) -> tuple[int, str]:
-        return (PHASE[by_id[action_id].kind], action_id)
-
     # sorted by (phase, id): each phase's ids sorted as plain strings, phases in order
     by_phase: dict[int, list[str]] = {}
     for a in actions:
         by_phase.setdefault(PHASE[a.kind], []).append(a.id)
     ordered = [i for phase in sorted(by_phase) for i in sorted(by_phase[phase])]
     position = {action_id: n for n, action_id in enumerate(ordered)}
-    in_order = True
-    for a in actions:
-        if a.depends_on:
-            here = position[a.id]
-            for dep in a.depends_on:
-                there = position.get(dep)
-                if there is None:
-                    raise PlanError(f"internal error: action {a.id} depends on unknown action {dep}")
-                if there >= here:
-                    in_order = False
-    if in_order:
+    if all(position[dep] < position[a.id] for a in actions for dep in a.depends_on):
         return [by_id[i] for i in ordered]
-    return [by_id[i] for i in dependency_order(actions, sort_key)]
-
-
-def dependency_order(actions: list[Action], sort_key) -> list[str]:
-    """Action ids in the lexicographical topological order of the ``depends_on`` DAG (networkx).
-
-    Raises :class:`PlanError` naming the cycle when the dependencies form one.
-    """
-    graph = nx.DiGraph()
-    graph.add_nodes_from(a.id for a in actions)
-    graph.add_edges_from((dep, a.id) for a in actions for dep in a.depends_on)
-    try:
-        return list(nx.lexicographical_topological_sort(graph, key=sort_key))
-    except nx.NetworkXUnfeasible:
-        cycle = nx.find_cycle(graph)
-        path = " -> ".join([e[0] for e in cycle] + [cycle[0][0]])
-        raise PlanError(f"the actions' dependencies form a cycle: {path}") from None
+    return [by_id[i] for i in topological_order(actions, lambda i: (PHASE[by_id[i].kind], i))]
 
 
 def sort_review_items(items: Iterable[ReviewItem]) -> list[ReviewItem]:
@@ -657,18 +611,11 @@ def plan_from_paths(
     from .sources import load_snapshot
 
     policy = load_policy(policy_path or (data_dir("policies") / "default.yaml"))
-    # The cyclic GC stays off from loading to the finished plan (the stages allocate millions of
-    # small, long-lived, acyclic objects), and then what they made is frozen (gc.freeze): the
-    # collections while the plan file and report are written would otherwise walk all of it
-    # again (about half a second at 100k members). Reference counting still frees everything.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # The cyclic GC stays off from loading to the finished plan, and then what they made is
+    # frozen: the collections while the plan file and report are written would otherwise walk
+    # all of it again (planner.gc_pause).
+    with gc_paused(freeze=True):
         snapshot = load_snapshot(sigma_dir, list(idp_paths), idp_format)
         check_snapshot(snapshot)  # loader errors stop here, before anything is planned or written
         plan = build_plan(snapshot, policy)
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
     return plan, snapshot

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import gc
 import hashlib
 import io
 import json
@@ -40,7 +39,9 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import UserError
+from .gc_pause import gc_paused
 from .model import ActionKind, Plan
+from .output import write_file
 from .resources import data_dir
 from .selection import Wave
 
@@ -202,9 +203,10 @@ def actions_csv(plan: Plan) -> str:
 def write_actions_csv(plan: Plan, path: str | Path) -> Path:
     """Write :func:`actions_csv` to ``path`` as UTF-8 with a BOM (so Excel reads accents).
 
-    Raises :class:`ReportError` when the file cannot be written.
+    Raises :class:`planner.output.OutputError` when the file cannot be written
+    (:func:`planner.output.write_file`: the parent directory must exist).
     """
-    return _write_text(Path(path), actions_csv(plan), encoding="utf-8-sig")
+    return write_file(path, actions_csv(plan), encoding="utf-8-sig")
 
 
 # --------------------------------------------------------------------------- derived facts
@@ -762,9 +764,7 @@ def render_html(
     # 100k people. Pause the cyclic collector for this bounded, acyclic build, and for
     # the template render, which allocates as much again (100k: 3.2 s -> 2.3 s,
     # bench/plan_bench.py).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         context = report_context(plan, digest=digest)
         # The people JSON is serialized once and inserted verbatim; at 100k people it is
         # the bulk of the page. Markup() is safe here: script_json escapes < > &.
@@ -781,9 +781,6 @@ def render_html(
             handoff=handoff,
             **context,
         )
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def write_html(
@@ -792,9 +789,10 @@ def write_html(
 ) -> Path:
     """Render the report of ``plan`` (:func:`render_html`) and write it to ``path`` (UTF-8).
 
-    Raises :class:`ReportError` when the file cannot be written.
+    Raises :class:`planner.output.OutputError` when the file cannot be written
+    (:func:`planner.output.write_file`: the parent directory must exist).
     """
-    return _write_text(Path(path), render_html(plan, digest=digest, template_dir=template_dir))
+    return write_file(path, render_html(plan, digest=digest, template_dir=template_dir))
 
 
 def report_headline(plan: Plan) -> str:
@@ -811,14 +809,3 @@ def report_headline(plan: Plan) -> str:
         f"{lose} lose sign-in, {len(changes)} account-type changes ({down} downgrades), "
         f"{len(plan.review_items)} review items ({blocking} blocking)"
     )
-
-
-def _write_text(path: Path, text: str, *, encoding: str = "utf-8") -> Path:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding=encoding, newline="")
-        tmp.replace(path)
-    except OSError as exc:
-        raise ReportError(f"{path}: cannot write: {exc.strerror or exc}") from None
-    return path

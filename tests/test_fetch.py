@@ -14,6 +14,7 @@ from planner.cli import main
 from planner.execute.retry import RetryPolicy
 from planner.fetch import RETRY_AFTER_CAP, ApiReader, FetchError, check_base_url, fetch_export, region_base_url
 from planner.listing import IncompleteListing
+from planner.output import OutputError
 from planner.sandbox.seed import load_seed
 from tests.sandbox_fixture import ACME_SIGMA_DIR, SANDBOX_SEED_DIR
 
@@ -64,6 +65,16 @@ def test_fetch_with_scim_token_writes_users_and_groups_that_seed_again(sandbox, 
         group = httpx2.get(f"{again.scim_base_url}/Groups", headers=again.scim_headers()).json()
         assert [(g["displayName"], g.get("externalId")) for g in group["Resources"]] == [
             ("Finance Analysts", None), ("Sales EMEA", "00g1")]
+
+
+def test_fetch_into_a_missing_directory_is_refused_and_creates_nothing(sandbox, tmp_path):
+    out = tmp_path / "missing" / "export"
+    with pytest.raises(OutputError) as refused:
+        fetch_export(out, base_url=sandbox.base_url, client_id=sandbox.client_id,
+                     client_secret=sandbox.client_secret)
+    assert str(refused.value) == (f"cannot write {out / 'account_types.json'}: directory {out} does not exist "
+                                  "(create it first)")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_fetch_survives_5xx_and_rate_limits(sandbox, tmp_path):

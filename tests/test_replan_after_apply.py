@@ -27,6 +27,7 @@ def test_replanning_the_same_inputs_after_a_complete_apply_gives_no_changes(tmp_
         report = apply_plan(tmp_path / "plan.json", ApplyOptions(
             rest_base_url=sandbox.base_url, scim_base_url=sandbox.scim_base_url, environ=env, write_html=False))
         assert report.status == "converged"
+        (tmp_path / "export").mkdir()
         fetch_export(tmp_path / "export", base_url=sandbox.base_url, client_id=sandbox.client_id,
                      client_secret=sandbox.client_secret, scim_token=sandbox.scim_token, progress=False)
 

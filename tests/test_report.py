@@ -239,7 +239,7 @@ def test_actions_csv_exact():
 
 def test_actions_csv_neutralizes_every_cell(tmp_path):
     plan = build_plan()
-    path = write_actions_csv(plan, tmp_path / "out" / "actions.csv")
+    path = write_actions_csv(plan, tmp_path / "actions.csv")
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))

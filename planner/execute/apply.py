@@ -52,6 +52,7 @@ import httpx2
 from .. import __version__
 from ..httpio import DEFAULT_DEADLINE
 from ..model import Action, Plan
+from ..output import write_record
 from ..planfile import read_plan
 from .actions import (
     HANDLERS,
@@ -746,10 +747,8 @@ def resume_line(journal: Journal, total: int) -> str:
 def write_results(plan: Plan, report: ApplyReport, redactor: Redactor, *, html: bool = True) -> None:
     """Write ``<plan>.result.json`` and (``html``) ``<plan>.result.html``; set their paths on ``report``."""
     document = redactor.value(report.to_dict(plan))
-    path = result_path(report.plan_path, report.run_id)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    path = write_record(result_path(report.plan_path, report.run_id),
+                        json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     report.result_file = str(path)
     if html:
         from .result_html import write_result_html

@@ -32,6 +32,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from .. import __version__
 from ..model import Plan
+from ..output import write_record
 from ..planfile import read_plan
 from .errors import ApplyRefused
 from .journal import read_runs, utc_now
@@ -165,11 +166,8 @@ def approve(plan_path: str | Path, by: str, *, rest_base_url: str | None = None,
         tool_version=__version__,
         target=ApprovedTarget(planned_organization_id(plan), targets.rest_base_url, targets.scim_base_url),
     )
-    target = approval_path(plan_path)
-    tmp = target.with_name(target.name + ".tmp")
     document = {**asdict(approval), "history": [asdict(a) for a in history]}
-    tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(target)
+    write_record(approval_path(plan_path), json.dumps(document, indent=2, sort_keys=True) + "\n")
     return approval
 
 

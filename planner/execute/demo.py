@@ -54,7 +54,8 @@ def _pull(folder: Path, sandbox: "SandboxServer", okta: "OktaEmulator",
           echo: Callable[[str], None]) -> tuple[Path, Path]:
     """Step 1: ``fetch`` the sandbox into ``export/sigma`` and ``fetch-idp okta`` into ``export/okta``."""
     sigma_dir, idp_dir = folder / "export" / "sigma", folder / "export" / IDP
-    idp_dir.mkdir(parents=True, exist_ok=True)
+    for folder_of_export in (sigma_dir, idp_dir):  # the demo's own layout inside its work directory
+        folder_of_export.mkdir(parents=True, exist_ok=True)
     echo(f"1. Live pulls: Sigma sandbox {sandbox.base_url}, Okta emulator {okta.base_url}")
     sigma = fetch_export(sigma_dir, base_url=sandbox.base_url, client_id=sandbox.client_id,
                          client_secret=sandbox.client_secret)
@@ -82,7 +83,7 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
 
     started = time.monotonic()
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="sigma-migrate-demo-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(exist_ok=True)  # its parent must exist (output rules, planner.output)
     sample = data_dir("samples") / SAMPLE
     policies = data_dir("policies")
     echo(f"sigma-migrate demo: sample organization {sample}, work directory {folder}")

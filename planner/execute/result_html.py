@@ -13,14 +13,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..model import Plan
+from ..output import write_record
 from ..report import render_html
 
 
 def write_result_html(plan: Plan, result: Mapping[str, Any], path: str | Path) -> Path:
-    """Render the report of ``plan`` with the result section and write it to ``path`` (atomically)."""
-    path = Path(path)
-    html = render_html(plan, result=result)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    """Render the report of ``plan`` with the result section and write it to ``path``
+    (:func:`planner.output.write_record`: all or nothing)."""
+    return write_record(path, render_html(plan, result=result))

@@ -1,9 +1,9 @@
 """Run a plan's actions: dependency order, bounded concurrency, journal, circuit breaker.
 
 - **Order**: an action starts only when every action in its ``depends_on`` is
-  ``done`` (networkx checks the graph is a DAG; a cycle or an unknown id refuses
-  the run). Among ready actions, plan order decides (the plan is topologically
-  sorted already).
+  ``done`` (:mod:`planner.dependencies` checks the graph: a duplicate or unknown
+  id or a cycle refuses the run). Among ready actions, plan order decides (the
+  plan is topologically sorted already).
 - **Concurrency**: at most ``parallelism`` actions in flight (threads; the
   work is HTTP-bound). Sigma publishes no global rate limit (sigma-api.md §7);
   the default of 4 keeps a migration gentle while 429s, if any, are absorbed by
@@ -31,6 +31,7 @@ from typing import Callable, Mapping, Protocol, Sequence
 
 import networkx as nx
 
+from .. import dependencies
 from ..model import Action
 from .errors import ApiError, ApplyRefused, AuthError
 from .journal import Journal
@@ -105,20 +106,12 @@ class NullProgress:
 
 
 def dependency_graph(actions: Sequence[Action]) -> nx.DiGraph:
-    """The DAG ``dependency -> dependent``; :class:`ApplyRefused` on an unknown id or a cycle."""
-    graph = nx.DiGraph()
-    ids = {a.id for a in actions}
-    graph.add_nodes_from(a.id for a in actions)  # plan order, so a reported cycle is deterministic
-    for a in actions:
-        for dep in a.depends_on:
-            if dep not in ids:
-                raise ApplyRefused(f"action {a.id} depends on {dep}, which is not in the plan")
-            graph.add_edge(dep, a.id)
-    if not nx.is_directed_acyclic_graph(graph):
-        edges = nx.find_cycle(graph, source=[a.id for a in actions])
-        cycle = " -> ".join([str(edge[0]) for edge in edges] + [str(edges[0][0])])
-        raise ApplyRefused(f"plan actions form a dependency cycle: {cycle}")
-    return graph
+    """The DAG ``dependency -> dependent`` (:func:`planner.dependencies.dependency_graph`);
+    :class:`ApplyRefused` on a duplicate id, an unknown dependency or a cycle, naming it."""
+    try:
+        return dependencies.dependency_graph(actions)
+    except dependencies.DependencyError as exc:
+        raise ApplyRefused(str(exc)) from None
 
 
 class _RetryCounter(threading.local):

@@ -45,7 +45,8 @@ from ..errors import UserError
 from ..model import Finding, IdpDirectory, SigmaExport, Snapshot, Severity
 from . import detect, sigma
 from .detect import IDP_FORMATS
-from .files import Findings, gc_paused
+from ..gc_pause import gc_paused
+from .files import Findings
 
 __all__ = [
     "IDP_FORMATS",
@@ -149,7 +150,7 @@ def load_snapshot(
     :class:`~planner.errors.UserError` naming the first error) when any finding
     is an error.
     """
-    with gc_paused():  # one pause for both sides: see files.gc_paused
+    with gc_paused():  # one pause for both sides: see planner.gc_pause
         export, sigma_findings = load_sigma_export(sigma_dir)
         directory, idp_findings = load_idp(idp_paths, idp_format)
     snapshot = Snapshot(sigma=export, idp=directory, findings=tuple(sigma_findings + idp_findings))
