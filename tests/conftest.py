@@ -21,7 +21,9 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     """``(exit status, stdout, stderr)`` of ``sigma-migrate argv`` run in-process (:func:`planner.cli.main`).
 
     ``capsys`` is the test's pytest fixture; what it held before the call is read and dropped with
-    the command's output. The status is the one ``main`` exits with, 0 when it returns.
+    the command's output (``None`` where no capsys exists, e.g. in a module-scoped fixture: the
+    output is not captured and ``""`` is returned for both). The status is the one ``main``
+    exits with, 0 when it returns.
     """
     from planner.cli import main
 
@@ -30,6 +32,8 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
         code = 0
     except SystemExit as exc:
         code = exc.code
+    if capsys is None:
+        return code, "", ""
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -16,6 +16,7 @@ from planner.fetch import RETRY_AFTER_CAP, ApiReader, FetchError, check_base_url
 from planner.listing import IncompleteListing
 from planner.output import OutputError
 from planner.sandbox.seed import load_seed
+from tests.conftest import run_cli_with_environ
 from tests.sandbox_fixture import ACME_SIGMA_DIR, SANDBOX_SEED_DIR
 
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -142,14 +143,13 @@ def test_bare_array_answer_is_one_page():
 
 def fetch_fails(sandbox, tmp_path, capsys, monkeypatch) -> str:
     """Run ``sigma-migrate fetch`` against ``sandbox``; assert exit 1 and nothing written; the stderr line."""
-    monkeypatch.setenv("SIGMA_CLIENT_ID", sandbox.client_id)
-    monkeypatch.setenv("SIGMA_CLIENT_SECRET", sandbox.client_secret)
-    monkeypatch.delenv("SIGMA_SCIM_TOKEN", raising=False)
-    with pytest.raises(SystemExit) as exit_info:
-        main(["fetch", "--out", str(tmp_path / "export"), "--base-url", sandbox.base_url, "--no-progress"])
-    assert exit_info.value.code == 1
+    code, _, err = run_cli_with_environ(
+        capsys, monkeypatch, {"SIGMA_CLIENT_ID": sandbox.client_id, "SIGMA_CLIENT_SECRET": sandbox.client_secret},
+        "fetch", "--out", str(tmp_path / "export"), "--base-url", sandbox.base_url, "--no-progress",
+        unset=("SIGMA_SCIM_TOKEN",))
+    assert code == 1
     assert not (tmp_path / "export").exists()
-    return capsys.readouterr().err
+    return err
 
 
 def test_rest_listing_without_next_page_while_total_says_more_stops_fetch(sandbox, tmp_path, capsys, monkeypatch):

@@ -38,12 +38,7 @@ def pulled(tmp_path_factory) -> Path:
     with OktaEmulator(seed, token="okta-test-token") as emulator, pytest.MonkeyPatch.context() as mp:
         mp.setenv("OKTA_API_TOKEN", emulator.token)
         mp.setenv("OKTA_ORG_URL", emulator.base_url)
-        from planner.cli import main
-
-        try:
-            main(["fetch-idp", "okta", "--out", str(out)])
-        except SystemExit as exc:
-            assert exc.code == 0
+        assert run_cli(None, "fetch-idp", "okta", "--out", str(out))[0] == 0
     return out
 
 

@@ -24,15 +24,18 @@ class LoaderContract:
     format: str = ""
 
     @pytest.fixture(scope="class")
-    def loaded(self):
-        return load_idp([FIXTURES / p for p in self.paths])
+    @classmethod
+    def loaded(cls):
+        return load_idp([FIXTURES / p for p in cls.paths])
 
     @pytest.fixture(scope="class")
-    def directory(self, loaded):
+    @classmethod
+    def directory(cls, loaded):
         return loaded[0]
 
     @pytest.fixture(scope="class")
-    def findings(self, loaded):
+    @classmethod
+    def findings(cls, loaded):
         return loaded[1]
 
     def test_format_is_detected_from_content(self, directory):
