@@ -38,9 +38,10 @@ class DependencyError(Exception):
         self.reason, self.index, self.field, self.first = reason, index, field, first
 
 
-def check_dependencies(actions: Sequence[Action]) -> None:
+def check_dependencies(actions: Sequence[Action]) -> bool:
     """Raise :class:`DependencyError` unless the actions' ids are unique, every ``depends_on``
     names one of them and the dependencies form no cycle (module docstring for the sentences).
+    Returns True when the list is already in dependency order (every dependency first).
 
     Checked in this order, each in list order: ids; dependencies; cycles (the cycle reported is
     the one networkx's ``find_cycle`` finds first, searching from the actions in list order).
@@ -67,6 +68,7 @@ def check_dependencies(actions: Sequence[Action]) -> None:
             cycle = " -> ".join([str(e[0]) for e in edges] + [str(edges[0][0])])
             raise DependencyError(f"action {edges[0][0]!r} is in a dependency cycle: {cycle}",
                                   position[edges[0][0]])
+    return in_order
 
 
 def dependency_graph(actions: Sequence[Action]) -> nx.DiGraph:

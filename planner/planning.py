@@ -225,27 +225,26 @@ def add_cross_dependencies(actions: list[Action]) -> list[Action]:
 def order_actions(actions: list[Action]) -> list[Action]:
     """Actions in a topological order of their ``depends_on`` DAG (tie-break: phase, then id).
 
-    The dependencies are checked first (:func:`planner.dependencies.check_dependencies`):
-    a duplicate id, an unknown dependency or a cycle is a :class:`PlanError` (an internal
-    error: the rules built them) naming it. The rules only make an action depend on
-    actions of an earlier phase (:data:`PHASE`), so sorting by (phase, id) is normally
-    already a topological order: that is checked edge by edge. Otherwise the order comes
-    from networkx's lexicographical topological sort of the DAG with the same tie-break.
+    The rules only make an action depend on actions of an earlier phase (:data:`PHASE`), so
+    sorting by (phase, id) is normally already a topological order. The dependencies are
+    checked on that order (:func:`planner.dependencies.check_dependencies`, which builds no
+    graph when every dependency comes first): a duplicate id, an unknown dependency or a
+    cycle is a :class:`PlanError` (an internal error: the rules built them) naming it.
+    Otherwise the order comes from networkx's lexicographical topological sort of the DAG
+    with the same tie-break.
     """
+    by_phase: dict[int, list[Action]] = {}
+    for a in actions:
+        by_phase.setdefault(PHASE[a.kind], []).append(a)
+    # each phase's actions sorted by id as plain strings, phases in order
+    ordered = [a for phase in sorted(by_phase) for a in sorted(by_phase[phase], key=lambda a: a.id)]
     try:
-        check_dependencies(actions)
+        if check_dependencies(ordered):
+            return ordered
     except DependencyError as exc:
         raise PlanError(f"internal error: {exc}") from None
-    by_id: dict[str, Action] = {a.id: a for a in actions}
-    # sorted by (phase, id): each phase's ids sorted as plain strings, phases in order
-    by_phase: dict[int, list[str]] = {}
-    for a in actions:
-        by_phase.setdefault(PHASE[a.kind], []).append(a.id)
-    ordered = [i for phase in sorted(by_phase) for i in sorted(by_phase[phase])]
-    position = {action_id: n for n, action_id in enumerate(ordered)}
-    if all(position[dep] < position[a.id] for a in actions for dep in a.depends_on):
-        return [by_id[i] for i in ordered]
-    return [by_id[i] for i in topological_order(actions, lambda i: (PHASE[by_id[i].kind], i))]
+    by_id = {a.id: a for a in ordered}
+    return [by_id[i] for i in topological_order(ordered, lambda i: (PHASE[by_id[i].kind], i))]
 
 
 def sort_review_items(items: Iterable[ReviewItem]) -> list[ReviewItem]:
@@ -445,13 +444,6 @@ def person_rows(
         # sorted by (email case-folded, memberId, IdP id): one string compares like that tuple
         keys.append(f"{(email or '').casefold()}\0{mid or ''}\0{iid or ''}")
     return [rows[k] for k in sorted(range(len(rows)), key=keys.__getitem__)]
-
-
-def _ids_of(keys: list[str], index: dict[str, list[str]]) -> tuple[str, ...]:
-    if len(keys) == 1:
-        found = index.get(keys[0])
-        return tuple(sorted(set(found))) if found else ()
-    return tuple(sorted({x for k in keys for x in index.get(k, ())}))
 
 
 def _person_keys_of(obj) -> list[str]:

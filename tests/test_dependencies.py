@@ -48,7 +48,8 @@ def test_ids_are_checked_before_dependencies_and_dependencies_before_cycles():
 
 def test_out_of_order_but_acyclic_is_fine_and_ordered_by_the_key():
     spec = {"c": ["a"], "b": [], "a": []}
-    check_dependencies(actions(spec))
+    assert check_dependencies(actions(spec)) is False
+    assert check_dependencies(actions({"a": [], "b": [], "c": ["a"]})) is True
     assert sorted(dependency_graph(actions(spec)).edges) == [("a", "c")]
     assert topological_order(actions(spec), sort_key=lambda i: i) == ["a", "b", "c"]
     assert topological_order(actions(spec), sort_key=lambda i: {"b": 0, "a": 1, "c": 2}[i]) == ["b", "a", "c"]
