@@ -92,12 +92,6 @@ class IdentityGraph:
     never: frozenset[str] = field(default_factory=frozenset)
     rivals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EDGE_COLUMNS, dtype=object))
 
-    def linked_member_ids(self) -> set[str]:
-        return set(self.links["member_id"])
-
-    def linked_idp_ids(self) -> set[str]:
-        return set(self.links["idp_id"])
-
 
 # --------------------------------------------------------------------------- normalizers
 

@@ -160,12 +160,6 @@ class Credentials:
             for t in self._access.values():
                 t.expires_at = 0.0
 
-    def revoke_all(self) -> None:
-        """Forget every token (access and refresh)."""
-        with self._lock:
-            self._access.clear()
-            self._refresh.clear()
-
 
 def _bool_arg(args: Any, name: str, default: bool = False) -> bool:
     raw = args.get(name)
