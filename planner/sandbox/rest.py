@@ -50,7 +50,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as Rou
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import state as st
+from .request_models import TeamMembersChange, parse_request
+from .state import SandboxState
+from .store import StateError, decode_cursor, encode_cursor
 
 MAX_LIMIT = 1000
 """Largest ``limit`` / ``pageSize`` (sigma-api.md §2.3, §4.1)."""
@@ -201,13 +203,13 @@ def _body(request: Request) -> dict[str, Any]:
 def _after(args: Any, kind: str, key: str = "page") -> int:
     """Where a paged list resumes: the position in the cursor ``args[key]`` of ``kind``, 0 on the first page.
 
-    Raises :class:`~planner.sandbox.state.BadRequest` for a cursor made for another list (§2.3).
+    Raises :class:`~planner.sandbox.store.BadRequest` for a cursor made for another list (§2.3).
     """
-    return st.decode_cursor(kind, args[key]) if args.get(key) else 0
+    return decode_cursor(kind, args[key]) if args.get(key) else 0
 
 
 def _page(entries: list[Any], last: int | None, total: int, kind: str) -> dict[str, Any]:
-    return {"entries": entries, "nextPage": st.encode_cursor(kind, last) if last is not None else None,
+    return {"entries": entries, "nextPage": encode_cursor(kind, last) if last is not None else None,
             "total": total}
 
 
@@ -221,7 +223,7 @@ class RestApp:
 
     def __init__(
         self,
-        state: st.SandboxState,
+        state: SandboxState,
         credentials: Credentials,
         *,
         page_cap: Callable[[], int | None] = lambda: None,
@@ -263,7 +265,7 @@ class RestApp:
             response = getattr(self, f"do_{endpoint}")(request, **values)
         except ApiError as exc:
             response = envelope(exc.status, exc.code, exc.message, exc.headers)
-        except st.StateError as exc:
+        except StateError as exc:
             response = envelope(exc.status, exc.code, exc.message)
         except MethodNotAllowed as exc:
             response = envelope(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}",
@@ -428,11 +430,8 @@ class RestApp:
         return self._owned_list(request, "team-members", self.state.list_team_members, team_id)
 
     def do_change_team_members(self, request: Request, team_id: str) -> Response:
-        body = _body(request)
-        unknown = sorted(set(body) - {"add", "remove"})
-        if unknown:
-            raise ApiError(400, "bad_request", f"Unknown field(s): {', '.join(unknown)}")
-        self.state.change_team_members(team_id, body.get("add"), body.get("remove"), actor=self.actor)
+        change = parse_request(TeamMembersChange, _body(request))
+        self.state.change_team_members(team_id, change.add, change.remove, actor=self.actor)
         return _json({})
 
     # ------------------------------------------------------------------ account types
@@ -446,5 +445,5 @@ class RestApp:
         types = self.state.account_types()
         page: dict[str, Any] = {"entries": types[start:start + size]}
         if start + size < len(types):
-            page["nextPageToken"] = st.encode_cursor("account-types", start + size)
+            page["nextPageToken"] = encode_cursor("account-types", start + size)
         return _json(page)

@@ -26,7 +26,7 @@ filters' grammar, list responses); this module only holds Sigma's semantics
   too: REST's ``userKind`` has no such value, so the sandbox refuses what it
   cannot store.)
 - ``userName`` is compared with member emails letter case aside and nothing else
-  (:func:`planner.sandbox.state.sigma_email_key`: a stored email with a stray space
+  (:func:`planner.sandbox.store.sigma_email_key`: a stored email with a stray space
   does not match the clean userName), and a ``userName`` that is not clean (surrounding
   spaces, control or invisible characters, not NFC) is 400: Sigma would store it as typed.
 - With ``require_profile`` (the default) ``userName`` must look like an email
@@ -82,7 +82,8 @@ from scim2_server.storage import ScimStorage, SearchPage
 from scim2_server.utils import parametrize
 
 from ..sources.values import clean_address
-from . import state as st
+from . import store as st
+from .state import SandboxState
 
 SIGMA_USER_EXTENSION = "urn:sigma:scim:schemas:extension:2.0:User"
 """Sigma's SCIM extension schema, attribute ``userKind`` (sigma-api.md §5.2, §6.1)."""
@@ -113,7 +114,7 @@ def _version_number(tag: str | None) -> int | None:
 
 @contextmanager
 def _scim_errors() -> Iterator[None]:
-    """Turn :class:`planner.sandbox.state.StateError` into the SCIM exception of the same status."""
+    """Turn :class:`planner.sandbox.store.StateError` into the SCIM exception of the same status."""
     try:
         yield
     except st.NotFound as exc:
@@ -143,7 +144,7 @@ class SigmaScimStorage(ScimStorage):
 
     def __init__(
         self,
-        state: st.SandboxState,
+        state: SandboxState,
         provider: ScimProvider,
         *,
         require_profile: bool = True,

@@ -18,7 +18,8 @@ from typing import Any
 
 from ..errors import UserError
 from ..model import Severity, SigmaExport
-from .state import SandboxState, sigma_email_key
+from .state import SandboxState
+from .store import sigma_email_key
 
 
 class SeedError(UserError):
