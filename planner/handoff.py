@@ -26,11 +26,9 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, fields
-from typing import Literal
 
 from .model import ActionKind, Plan
 
-Idp = Literal["okta", "entra", "generic"]
 IDPS: tuple[str, ...] = ("okta", "entra", "generic")
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

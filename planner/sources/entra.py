@@ -64,7 +64,7 @@ from .directory import DirectoryBuilder, make_emails, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest
-from .tabular import Table, bool_column, flag_damaged_ids, read_table
+from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
     MISSING, as_id, as_text, bool_field, fast_email_key, opt_text, string_field, timestamp_field, unreadable_status,
 )

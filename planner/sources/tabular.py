@@ -55,7 +55,6 @@ if TYPE_CHECKING:  # pandas is imported when a large file needs it (~0.25 s to i
 
 DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
-_BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 _EXCEL_PATTERN = r"[+-]?\d(?:[.,]\d+)?[eE][+-]?\d+|\d{15}0+"
 _EXCEL_RE = re.compile(_EXCEL_PATTERN)
 SMALL_FILE = 1 << 16
