@@ -147,9 +147,10 @@ def schema_command() -> None:
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (the plan file's content).")
 @click.option("--only", "only", multiple=True, metavar="SELECTOR",
-              help="Show only the wave `apply --only` would run: email:ADDRESS (or person:ADDRESS), group:NAME, "
-              "team:NAME, kind:KIND.")
-@click.option("--limit", type=int, metavar="N", help="Show only the wave of the first N people (`apply --limit`).")
+              help="Show the same sections restricted to the wave `apply --only` would run: email:ADDRESS "
+              "(or person:ADDRESS), group:NAME, team:NAME, kind:KIND.")
+@click.option("--limit", type=int, metavar="N",
+              help="Show the sections restricted to the wave of the first N people (`apply --limit`).")
 @click.option("--all", "show_all", is_flag=True, help="Also list people whose only change is a plain link.")
 def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: int | None, show_all: bool) -> None:
     """Show PLAN for review: summary, pre-flight and blocking items first, then lock-outs, admin
@@ -165,10 +166,9 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
 
     plan = read_plan(plan_file)
     if only or limit is not None:
-        from .selection import select, wave_lines
+        from .selection import select
 
-        for line in wave_lines(plan, select(plan, only, limit)):
-            click.echo(printable(line))
+        print_plan(plan, show_all=show_all, wave=select(plan, only, limit))
         return
     if as_json:
         click.echo(printable_json(plan_bytes(plan).decode("utf-8")), nl=False)

@@ -475,6 +475,33 @@ class ReviewItem:
     resolution: str = ""
 
 
+class Lockout(str, Enum):
+    """Why a person cannot sign in once SCIM is on (decided by :func:`planner.outcomes.lockout`)."""
+
+    DEACTIVATED = "deactivated"            # the plan deactivates them (REST or SCIM)
+    GUEST_DISABLED = "guest_disabled"      # an active guest not converted (SCIM disables guests)
+    UNMATCHED_KEPT = "unmatched_kept"      # an active internal member kept with no IdP identity
+    UNMATCHED_REVIEW = "unmatched_review"  # the same while a review item about them is open
+
+
+class TypeChange(str, Enum):
+    """How a person's account type changes (decided by :func:`planner.outcomes.type_change`)."""
+
+    CHANGE = "change"                    # a change the planner ranks neither way
+    UPGRADE = "upgrade"
+    DOWNGRADE = "downgrade"
+    CUSTOM_REPLACEMENT = "custom_replacement"  # a custom account type replaced (planner.rules.account_types)
+
+
+class AdminChange(str, Enum):
+    """What the plan does to a person's admin account type, ``guards.admin_account_types`` deciding
+    which types are admin (decided by :func:`planner.outcomes.admin_change`)."""
+
+    LOSES = "loses"      # an active admin who ends without an admin type or without sign-in
+    GAINS = "gains"      # a non-admin type becomes an admin type
+    CHANGES = "changes"  # any other type change to or from an admin type (Admin -> Org Admin)
+
+
 @dataclass(frozen=True)
 class PersonRow:
     """One person as the report shows them: Sigma side, IdP side, link, account type, actions.
@@ -483,7 +510,9 @@ class PersonRow:
     member has no ``idp_id``). ``link_key`` names the match key that linked them
     (``email``, ``other_email``, ``domain_alias``, ``plus_fold``, ``attribute``,
     ``override``, ``scim``: an IdP already provisioned them, :mod:`planner.rules.scim_state`)
-    or ``None``. ``actions`` and ``review_items`` hold ids.
+    or ``None``. ``actions`` and ``review_items`` hold ids. ``lockout``, ``type_change`` and
+    ``admin_change`` are what the plan means for them, decided once while planning
+    (:mod:`planner.outcomes`); report and show only lay them out.
     """
 
     member_id: str | None
@@ -500,6 +529,9 @@ class PersonRow:
     account_type_after: str | None
     actions: tuple[str, ...] = ()
     review_items: tuple[str, ...] = ()
+    lockout: Lockout | None = None
+    type_change: TypeChange | None = None
+    admin_change: AdminChange | None = None
 
 
 @dataclass(frozen=True)
@@ -563,6 +595,65 @@ class PreflightCheck:
         return self.blocking and self.status in (PreflightStatus.UNCONFIRMED, PreflightStatus.FAILED)
 
 
+@dataclass(frozen=True)
+class OwnerStatus:
+    """Where a protected person stands after the plan (decided by :func:`planner.outcomes.owner_status`).
+
+    - ``role``: the policy key and guard name, ``scim_setup_admin`` (the SCIM token is theirs,
+      sigma-api.md §5.1) or ``api_credential_owner`` (apply's API credentials, §1.2);
+    - ``reference``: the policy's value as written (``""`` when not set);
+    - ``member_id`` / ``email``: the member it names (``None`` when not found);
+    - ``account_type_before`` / ``account_type_after``: their person row's (``after`` ``None``
+      when they end deactivated);
+    - ``lockout``: their person row's :class:`Lockout`;
+    - ``ok`` / ``detail``: the guard of the same name, and no lock-out (one line).
+    """
+
+    role: str
+    reference: str
+    member_id: str | None
+    email: str | None
+    account_type_before: str | None
+    account_type_after: str | None
+    lockout: Lockout | None
+    ok: bool
+    detail: str
+
+
+class DocumentDestination(str, Enum):
+    """Where a leaving member's documents go (sigma-api.md §2.5, §5.3)."""
+
+    MEMBER = "member"                          # ``newOwnerId``: the policy's document owner
+    PROVISIONING_OWNER = "provisioning_owner"  # a SCIM deactivation: Sigma gives them to the SCIM admin
+    UNNAMED = "unnamed"                        # nobody named yet (organization.document_owner)
+
+
+@dataclass(frozen=True)
+class DocumentTransfer:
+    """The documents of a member a plan's action deactivates (decided by
+    :func:`planner.outcomes.document_transfers`): ``action`` id and ``kind``, the leaving
+    ``member_id`` / ``email``, the ``destination`` and the receiving member (``None`` when
+    :attr:`DocumentDestination.UNNAMED`)."""
+
+    action: str
+    kind: ActionKind
+    member_id: str
+    email: str
+    destination: DocumentDestination
+    to_member_id: str | None
+    to_email: str | None
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What the plan's decisions mean beyond each person row, decided once while planning
+    (:mod:`planner.outcomes`): the protected ``owners`` (SCIM-setup admin, then API credential
+    owner) and the ``document_transfers`` of leaving members, in plan order."""
+
+    owners: tuple[OwnerStatus, ...] = ()
+    document_transfers: tuple[DocumentTransfer, ...] = ()
+
+
 PLAN_FORMAT_VERSION = 1
 
 
@@ -581,6 +672,7 @@ class Plan:
     - ``summary``: counts per action kind, account-type seats before/after,
       review counts, guard results.
     - ``preflight``: Sigma's SCIM prerequisites (:class:`PreflightCheck`), shown first.
+    - ``outcomes``: the protected owners' status and the document transfers (:class:`Outcomes`).
     - ``created_at`` (ISO 8601 UTC) is excluded from ``digest``; ``digest`` is
       ``"sha256:<hex>"`` over the canonical JSON of everything else
       (``planner.planfile``).
@@ -596,6 +688,7 @@ class Plan:
     people: tuple[PersonRow, ...] = ()
     teams: tuple[TeamRow, ...] = ()
     preflight: tuple[PreflightCheck, ...] = ()
+    outcomes: Outcomes = field(default_factory=Outcomes)
     tool_version: str = ""
     format_version: int = PLAN_FORMAT_VERSION
     created_at: str = ""

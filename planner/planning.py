@@ -17,7 +17,10 @@
    are emitted in a topological order with a fixed tie-break (phase, id), so
    the same inputs give the same order;
 7. fingerprints of every Sigma object an action touches (for apply's stale
-   check), people and team rows for the report, the summary.
+   check), people and team rows for the report, the summary, and what the
+   decisions mean for people (:mod:`planner.outcomes`: lock-outs, account-type
+   and admin changes on each person row, the protected owners, document
+   transfers), decided here once so that report and show only lay them out.
 
 Everything is sorted; no set or dict iteration order reaches the plan, so the
 same inputs and policy give a byte-identical plan body (``created_at`` aside,
@@ -40,7 +43,8 @@ from .dependencies import DependencyError, check_dependencies, topological_order
 from .errors import UserError
 from .gc_pause import gc_paused
 from .matching import match_identities
-from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
+from . import outcomes
+from .model import Action, ActionKind, Outcomes, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
 from .policy import Policy
 from .rules import (
     Outcome, account_types, duplicates, guards, guests, inputs, linking, preflight, scim_state, teams, unmatched,
@@ -91,6 +95,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         review_items = sort_review_items(decided["review_items"])
         people = person_rows(ctx, decided["roster"], decided["types"], decided["unmatched"], actions, review_items)
         summary = build_summary(ctx, decided, actions, review_items)
+        plan_outcomes = build_outcomes(ctx, decided["guards"], actions, people)
         checks = preflight.evaluate(ctx, summary["guards"], actions, people)
         prints = fingerprints(ctx, actions)
     origin = policy.origin
@@ -110,6 +115,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         people=tuple(people),
         teams=tuple(decided["team_rows"]),
         preflight=checks,
+        outcomes=plan_outcomes,
         tool_version=__version__,
         created_at=created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
@@ -361,20 +367,30 @@ def person_rows(
     """One :class:`~planner.model.PersonRow` per roster person, sorted by email (then ids).
 
     ``account_type_after`` is ``None`` for members who end deactivated (or stay so).
+    ``lockout``, ``type_change`` and ``admin_change`` are decided here, by
+    :func:`planner.outcomes.lockout`, :func:`~planner.outcomes.type_change` and
+    :func:`~planner.outcomes.admin_change` over the row and the kinds of its actions.
     """
     acts_m: dict[str, list[str]] = {}
     acts_i: dict[str, list[str]] = {}
     gone: set[str] = set()
+    kind_of: dict[str, ActionKind] = {}
+    change_of: dict[str, str] = {}  # memberId -> evidence "change" of its scim.set_account_type
     deactivating = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
     for a in actions:
         target = a.target
+        kind_of[a.id] = a.kind
         mid = target.get("memberId")
         if mid:
             acts_m.setdefault(mid, []).append(a.id)
             if a.kind in deactivating:
                 gone.add(mid)
+            elif a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE:
+                change_of[mid] = a.evidence.get("change")
         elif target.get("idpId"):
             acts_i.setdefault(target["idpId"], []).append(a.id)
+    admin_types = frozenset(t.casefold() for t in ctx.policy.guards.admin_account_types)
+    lockout_of, type_change_of, admin_change_of = outcomes.lockout, outcomes.type_change, outcomes.admin_change
     rev_m: dict[str, set[str]] = {}
     rev_i: dict[str, set[str]] = {}
     for r in review_items:
@@ -433,12 +449,17 @@ def person_rows(
             idp_state = idp_status or ("active" if idp_active else "inactive")
         else:
             iid = scim_user_name = idp_state = None
+        locked = lockout_of({kind_of[i] for i in action_ids}, member_id=mid, idp_id=iid, user_kind=user_kind,
+                            sigma_status=sigma_status, in_review=bool(found))
         rows.append(
             PersonRow(
                 mid, email, name, member_type, user_kind, sigma_status, iid, scim_user_name, idp_state,
                 link_key if isinstance(link_key, str) else None, before, after,
                 tuple(sorted(action_ids)) if len(action_ids) > 1 else tuple(action_ids),
                 tuple(sorted(found)) if found else empty,
+                locked,
+                type_change_of(before, after, change_of.get(mid) if mid else None, locked),
+                admin_change_of(before, after, sigma_status, locked, admin_types),
             )
         )
         # sorted by (email case-folded, memberId, IdP id): one string compares like that tuple
@@ -521,21 +542,26 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], 
         },
         "guards": [g.as_dict() for g in decided["guards"]],
     }
-    for key, ref in (("provisioning_owner", ctx.policy.organization.scim_setup_admin),
-                     ("credential_owner", ctx.policy.organization.api_credential_owner)):
-        # the people the guards protect, as the report's risk summary shows them
-        mid = find_member_id(ctx, ref)
-        if mid is None:
-            summary[key] = None
-            continue
-        summary[key] = {
-            "memberId": mid,
-            "email": ctx.member_by_id[mid].email,
-            "accountType": type_after.get(mid, ctx.members["account_type"].iat[ctx.member_row[mid]]),
-            "active": ctx.member_by_id[mid].is_active and mid not in gone,
-        }
     summary["text"] = summary_text(summary)
     return summary
+
+
+def build_outcomes(ctx: Context, guard_results, actions: list[Action], people: list[PersonRow]) -> Outcomes:
+    """The plan's :class:`~planner.model.Outcomes`: the status of the people the guards protect
+    (``organization.scim_setup_admin``, ``organization.api_credential_owner``:
+    :func:`planner.outcomes.owner_status` from their person row and their guard's result) and
+    the document transfers (:func:`planner.outcomes.document_transfers`)."""
+    guard = {g.name: g for g in guard_results}
+    row_of = {p.member_id: p for p in people if p.member_id}
+    owners = []
+    for role in ("scim_setup_admin", "api_credential_owner"):
+        ref = getattr(ctx.policy.organization, role)
+        mid = find_member_id(ctx, ref) if ref else None
+        result = guard.get(role)
+        owners.append(outcomes.owner_status(role, ref, row_of.get(mid) if mid else None,
+                                            result is not None and result.ok, result.detail if result else ""))
+    email_of = {p.member_id: p.email for p in people if p.member_id and p.email}
+    return Outcomes(tuple(owners), outcomes.document_transfers(actions, email_of, owners[0]))
 
 
 def _replacements(actions: list[Action]) -> list[dict[str, Any]]:

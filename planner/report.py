@@ -30,7 +30,6 @@ import hashlib
 import io
 import json
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -40,7 +39,10 @@ from markupsafe import Markup
 
 from .errors import UserError
 from .gc_pause import gc_paused
-from .model import ActionKind, Plan
+from .model import (
+    ActionKind, AdminChange, DocumentDestination, DocumentTransfer, OwnerStatus, PersonRow, Plan, TypeChange,
+)
+from .outcomes import LOCKOUT_LABELS as _LOCKOUT_LABELS
 from .output import write_file
 from .resources import data_dir
 from .selection import Wave
@@ -66,13 +68,9 @@ KIND_LABELS: dict[str, str] = {
 }
 """Short reviewer-facing label of each :class:`ActionKind` value."""
 
-LOCKOUT_LABELS: dict[str, str] = {
-    "deactivated": "Deactivated by the plan",
-    "guest_disabled": "Guest disabled (SCIM does not support guests)",
-    "unmatched_kept": "No IdP identity, kept: cannot sign in through the IdP",
-    "unmatched_review": "No IdP identity yet, decision pending in the review queue",
-}
-"""Why a person cannot sign in after the switch; keys are the codes in the people JSON."""
+LOCKOUT_LABELS: dict[str, str] = {code.value: label for code, label in _LOCKOUT_LABELS.items()}
+"""Why a person cannot sign in after the switch (:data:`planner.outcomes.LOCKOUT_LABELS`); keys are
+the :class:`~planner.model.Lockout` codes in the people JSON."""
 
 LOCKOUT_SHORT: dict[str, str] = {
     "deactivated": "deactivated",
@@ -82,12 +80,6 @@ LOCKOUT_SHORT: dict[str, str] = {
 }
 """The people table's short form of :data:`LOCKOUT_LABELS`."""
 
-_DEACTIVATING_KINDS = frozenset(
-    {ActionKind.MEMBERS_DEACTIVATE.value, ActionKind.SCIM_DEACTIVATE_USER.value}
-)
-_DISABLE_GUEST = ActionKind.MEMBERS_DISABLE_GUEST.value
-_CONVERT_GUEST = ActionKind.MEMBERS_CONVERT_GUEST.value
-_SCIM_DEACTIVATE = ActionKind.SCIM_DEACTIVATE_USER.value
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 RISK_LIST_LIMIT = 100
 """How many people a risk card lists by name; the rest are one click away in the table."""
@@ -96,11 +88,11 @@ CSV_COLUMNS = ("id", "kind", "target", "before", "after", "rule", "reason")
 PEOPLE_COLUMNS = (
     "name", "email", "member_id", "sigma_status", "user_kind", "user_name", "idp_id",
     "idp_status", "link_key", "account_type_before", "account_type_after", "kinds",
-    "review", "review_items", "lockout", "type_change",
+    "review", "review_items", "lockout", "type_change", "admin_change",
 )
 """Field order of each row of the embedded people JSON (``kinds`` are indexes into ``kinds``,
-``review_items`` indexes into ``reviews``; ``review`` is 0 none, 1 informational, 2 blocking; ``type_change`` is ``""``, ``change``,
-``upgrade`` or ``downgrade``)."""
+``review_items`` indexes into ``reviews``; ``review`` is 0 none, 1 informational, 2 blocking;
+``lockout``, ``type_change`` and ``admin_change`` are the person row's values, ``""`` for none)."""
 
 
 class ReportError(UserError):
@@ -209,24 +201,7 @@ def write_actions_csv(plan: Plan, path: str | Path) -> Path:
     return write_file(path, actions_csv(plan), encoding="utf-8-sig")
 
 
-# --------------------------------------------------------------------------- derived facts
-
-
-@dataclass(frozen=True)
-class PersonFacts:
-    """What the report derives for one person (index ``i`` into ``plan.people``).
-
-    ``kinds``: action kind values of the person's actions, sorted; ``lockout``: a
-    :data:`LOCKOUT_LABELS` key or ``""``; ``review``: 0 none, 1 informational,
-    2 blocking; ``type_change``: ``""``, ``change``, ``upgrade``, ``downgrade`` or
-    ``custom_replacement`` (a custom account type replaced, planner.rules.account_types).
-    """
-
-    index: int
-    kinds: tuple[str, ...]
-    lockout: str
-    review: int
-    type_change: str
+# --------------------------------------------------------------------------- the plan's decisions, laid out
 
 
 _KIND_VALUES: dict[Any, str] = {k: k.value for k in ActionKind}
@@ -237,84 +212,7 @@ def _kind_value(kind: Any) -> str:
     return value if value is not None else str(kind)
 
 
-def is_admin_type(account_type: str | None) -> bool:
-    """True for Sigma's built-in ``Admin`` account type (any letter case)."""
-    return (account_type or "").casefold() == "admin"
-
-
-def lockout_reason(
-    kinds: Iterable[str], *, member_id: str | None, idp_id: str | None,
-    user_kind: str | None, sigma_status: str | None, in_review: bool = False,
-) -> str:
-    """Why a person cannot sign in once SCIM is on, as a :data:`LOCKOUT_LABELS` key, or ``""``.
-
-    - ``deactivated``: the plan deactivates them (``members.deactivate`` or
-      ``scim.deactivate_user``);
-    - ``guest_disabled``: an active guest not converted to an internal user
-      (enabling SCIM disables guests, sigma-api.md §5.3);
-    - ``unmatched_kept``: an active internal member with no IdP identity and no
-      deactivation; SAML-only sign-in needs the IdP (sigma-api.md §5.1, §2.5);
-    - ``unmatched_review``: the same while a review item about them is open
-      (``in_review``): the decision may still link or deactivate them.
-
-    Members already archived or inactive lose nothing and give ``""``.
-    """
-    kinds = set(kinds)
-    if kinds & _DEACTIVATING_KINDS:
-        return "deactivated"
-    if _DISABLE_GUEST in kinds:
-        return "guest_disabled"
-    if member_id is None or sigma_status not in (None, "active"):
-        return ""
-    if user_kind == "guest":
-        return "" if _CONVERT_GUEST in kinds else "guest_disabled"
-    if idp_id is None and user_kind in (None, "", "internal"):
-        return "unmatched_review" if in_review else "unmatched_kept"
-    return ""
-
-
-def person_facts(plan: Plan) -> list[PersonFacts]:
-    """:class:`PersonFacts` for every row of ``plan.people``, in order.
-
-    ``type_change`` takes ``upgrade``/``downgrade``/``custom_replacement`` from the
-    ``direction`` (or ``change``) evidence of the person's ``scim.set_account_type``
-    action when the planner gives one, else ``change`` when before and after differ;
-    leaving ``Admin`` is always a ``downgrade``.
-    """
-    kind_of = {a.id: _kind_value(a.kind) for a in plan.actions}
-    direction_of = {
-        a.id: str(a.evidence.get("direction") or a.evidence.get("change") or "")
-        for a in plan.actions
-        if a.kind == ActionKind.SCIM_SET_ACCOUNT_TYPE and a.evidence
-    }
-    blocking = {r.id for r in plan.review_items if r.blocking}
-    facts = []
-    for i, p in enumerate(plan.people):
-        kinds = tuple(sorted({kind_of[a] for a in p.actions if a in kind_of}))
-        lockout = lockout_reason(
-            kinds, member_id=p.member_id, idp_id=p.idp_id,
-            user_kind=p.user_kind, sigma_status=p.sigma_status, in_review=bool(p.review_items),
-        )
-        review = 0
-        if p.review_items:
-            review = 2 if any(r in blocking for r in p.review_items) else 1
-        change = ""
-        if (
-            not lockout
-            and p.account_type_before is not None
-            and p.account_type_after is not None
-            and p.account_type_before != p.account_type_after
-        ):
-            # Admin is the top account type: leaving it is a downgrade whatever the planner says
-            change = "downgrade" if is_admin_type(p.account_type_before) else "change"
-            for a in p.actions:
-                if change == "change" and direction_of.get(a) in ("upgrade", "downgrade", "custom_replacement"):
-                    change = direction_of[a]
-        facts.append(PersonFacts(i, kinds, lockout, review, change))
-    return facts
-
-
-def _person_ref(p: Any) -> dict[str, Any]:
+def _person_ref(p: PersonRow) -> dict[str, Any]:
     """The small dict a risk card shows for a person."""
     return {
         "name": p.name or "",
@@ -325,95 +223,55 @@ def _person_ref(p: Any) -> dict[str, Any]:
     }
 
 
-_OWNER_POLICY_KEYS = {"provisioning_owner": "scim_setup_admin", "credential_owner": "api_credential_owner"}
+OWNER_LABELS = {
+    "scim_setup_admin": "Provisioning owner (SCIM-setup admin)",
+    "api_credential_owner": "API credential owner",
+}
+"""The risk card's label of each :attr:`planner.model.OwnerStatus.role`."""
 
 
-def _summary_owner(plan: Plan, key: str) -> dict[str, Any] | None:
-    """The ``provisioning_owner`` / ``credential_owner`` entry, or ``None`` when nobody is named.
-
-    ``summary[key]`` when the planner gives it (a mapping with ``email`` /
-    ``userName`` / ``memberId``, or a plain string), else the resolved policy's
-    ``organization.scim_setup_admin`` / ``organization.api_credential_owner``
-    (an email or memberId, planner.policy.Organization).
-    """
-    owner = plan.summary.get(key)
-    if owner is None:
-        resolved = plan.policy.get("resolved") or {}
-        organization = resolved.get("organization") if isinstance(resolved, Mapping) else None
-        if isinstance(organization, Mapping):
-            owner = organization.get(_OWNER_POLICY_KEYS[key])
-    if owner is None or owner == "":
-        return None
-    if isinstance(owner, Mapping):
-        return dict(owner)
-    return {"email": str(owner)}
-
-
-def _owner_key(owner: Mapping[str, Any]) -> str:
-    return str(owner.get("email") or owner.get("userName") or owner.get("memberId") or "").strip().casefold()
-
-
-def owner_status(
-    key: str, owner: Mapping[str, Any] | None,
-    people_by_key: Mapping[str, tuple[int, Any]], facts_by_row: Mapping[int, PersonFacts],
-) -> dict[str, Any]:
-    """Status of the SCIM-setup admin (``provisioning_owner``) or API ``credential_owner``.
-
-    ``owner`` is the policy's entry (``{"email"|"userName"|"memberId": ...}``) or
-    ``None``; ``people_by_key`` maps a case-folded email/userName/memberId to
-    ``(row index, PersonRow)``. Returns ``{"key", "label", "named": bool, "email",
-    "found": bool, "before", "after", "lockout", "ok": bool, "detail"}``. ``ok`` is
-    False when the owner is not named, not found among the people, loses sign-in, or
-    stops being Admin (sigma-api.md §1.2 and §5.1: deactivating or changing them
-    breaks the API credentials / the SCIM token).
-    """
-    label = "Provisioning owner (SCIM-setup admin)" if key == "provisioning_owner" else "API credential owner"
-    status: dict[str, Any] = {
-        "key": key, "label": label, "named": owner is not None, "email": "",
-        "found": False, "before": "", "after": "", "lockout": "", "ok": False, "detail": "",
+def _owner_view(owner: OwnerStatus) -> dict[str, Any]:
+    """What the owners card shows of an :class:`~planner.model.OwnerStatus` (decided in planning)."""
+    return {
+        "label": OWNER_LABELS.get(owner.role, owner.role),
+        "email": owner.email or owner.reference,
+        "found": owner.member_id is not None,
+        "before": owner.account_type_before or "",
+        "after": owner.account_type_after or "no access",
+        "ok": owner.ok,
+        "detail": owner.detail,
     }
-    if owner is None:
-        status["detail"] = "not named in the policy: the planner cannot protect this person"
-        return status
-    status["email"] = str(owner.get("email") or owner.get("userName") or owner.get("memberId") or "")
-    row = people_by_key.get(_owner_key(owner))
-    if row is None:
-        status["detail"] = "not found among the Sigma members"
-        return status
-    index, person = row
-    facts = facts_by_row[index]
-    after = person.account_type_after or person.account_type_before or ""
-    status.update(
-        found=True, before=person.account_type_before or "", after=after,
-        lockout=facts.lockout,
-    )
-    if facts.lockout:
-        status["detail"] = LOCKOUT_LABELS[facts.lockout]
-    elif not is_admin_type(after):
-        status["detail"] = f"account type becomes {after or 'unknown'}, not Admin"
+
+
+def _transfer_view(transfer: DocumentTransfer) -> dict[str, Any]:
+    """``{"from", "to", "kind", "action", "missing"}`` of a :class:`~planner.model.DocumentTransfer`."""
+    missing = transfer.destination is DocumentDestination.UNNAMED
+    if missing:
+        to_text = "nobody named yet: set organization.document_owner in the policy"
+    elif transfer.destination is DocumentDestination.PROVISIONING_OWNER:
+        to_text = (f"{transfer.to_email or 'the provisioning admin'} "
+                   "(Sigma gives an IdP-deactivated user's documents to the provisioning admin)")
     else:
-        status["ok"] = True
-        status["detail"] = "stays active and Admin"
-    return status
+        to_text = transfer.to_email or transfer.to_member_id or ""
+    return {"from": transfer.email, "to": to_text, "kind": _kind_value(transfer.kind), "action": transfer.action,
+            "missing": missing}
 
 
-def risk_summary(plan: Plan, facts: list[PersonFacts] | None = None) -> dict[str, Any]:
-    """The lock-out and risk facts the report shows before anything else.
+def risk_summary(plan: Plan) -> dict[str, Any]:
+    """The lock-out and risk facts the report shows before anything else, as the plan decided them.
 
     Returns a dict with:
 
     - ``blocking``: the blocking :class:`ReviewItem` objects;
-    - ``lockout``: ``{code: [person ref, ...]}`` for each :data:`LOCKOUT_LABELS` code,
-      and ``lockout_total``;
-    - ``admins_losing_admin``: people whose account type is Admin before and who
-      are not an active Admin after;
-    - ``owners``: :func:`owner_status` of ``provisioning_owner`` and ``credential_owner``;
+    - ``lockout``: ``{code: [person ref, ...]}`` for each :data:`LOCKOUT_LABELS` code (the
+      people whose :attr:`~planner.model.PersonRow.lockout` it is), and ``lockout_total``;
+    - ``admins_losing_admin``: people whose ``admin_change`` is ``loses``;
+    - ``owners``: the plan's :attr:`~planner.model.Outcomes.owners` as
+      ``{"label", "email", "found", "before", "after", "ok", "detail"}``;
     - ``teams_unmanaged`` / ``teams_empty``: :class:`TeamRow` objects whose mode is
       ``unmanaged`` / whose ``members_after`` is 0 (and not unmanaged);
-    - ``document_transfers``: ``[{"from", "to", "kind", "action", "missing"}]`` for
-      actions whose ``after`` carries ``newOwnerId`` (``missing`` when it is ``null``:
-      no document owner named yet) or ``archiveDocuments`` (sigma-api.md §2.5), and
-      SCIM deactivations (documents go to the provisioning admin, sigma-api.md §5.3);
+    - ``document_transfers``: the plan's :attr:`~planner.model.Outcomes.document_transfers` as
+      ``{"from", "to", "kind", "action", "missing"}`` (``missing``: nobody named yet);
     - ``document_groups``: the same grouped by destination (:func:`_group_transfers`);
     - ``guards``: ``summary["guards"]`` entries ``{name, ok, detail}`` (empty when absent),
       split into ``guards_failed`` and ``guards_passed``;
@@ -421,76 +279,22 @@ def risk_summary(plan: Plan, facts: list[PersonFacts] | None = None) -> dict[str
 
     A person ref is ``{"name", "email", "member_id", "before", "after"}``.
     """
-    facts = person_facts(plan) if facts is None else facts
-    people = plan.people
-    owner_entries = {k: _summary_owner(plan, k) for k in ("provisioning_owner", "credential_owner")}
-    wanted = {_owner_key(o) for o in owner_entries.values() if o is not None}
-    moves = []  # (action, kind, new owner memberId or None)
-    for a in plan.actions:
-        after = a.after if isinstance(a.after, Mapping) else {}
-        new_owner = after.get("newOwnerId")
-        kind = _kind_value(a.kind)
-        if "newOwnerId" in after or after.get("archiveDocuments") or kind == _SCIM_DEACTIVATE:
-            moves.append((a, kind, new_owner))
-            wanted.update(str(x).casefold() for x in (a.target.get("memberId"), new_owner) if x)
-    wanted.discard("")
-
     lockout: dict[str, list[dict[str, Any]]] = {code: [] for code in LOCKOUT_LABELS}
     admins_losing: list[dict[str, Any]] = []
-    found: dict[str, tuple[int, Any]] = {}  # casefolded email / userName / memberId -> (row, person)
-    for f in facts:
-        p = people[f.index]
-        if f.lockout:
-            lockout[f.lockout].append(_person_ref(p))
-        before = p.account_type_before
-        if before and before.casefold() == "admin" and p.sigma_status in (None, "active") and (
-            f.lockout or not is_admin_type(p.account_type_after or before)
-        ):
+    loses = AdminChange.LOSES
+    for p in plan.people:
+        if p.lockout is not None:
+            lockout[p.lockout.value].append(_person_ref(p))
+        if p.admin_change is loses:
             admins_losing.append(_person_ref(p))
-        if wanted:
-            for ident in (p.member_id, p.email, p.user_name):
-                if ident:
-                    key = ident.strip().casefold()
-                    if key in wanted:
-                        found.setdefault(key, (f.index, p))
-    facts_by_row = {f.index: f for f in facts}
-    owners = [
-        owner_status(k, owner_entries[k], found, facts_by_row)
-        for k in ("provisioning_owner", "credential_owner")
-    ]
-
-    transfers = []
-    owner_email = owners[0]["email"] or "the provisioning admin"
-    for a, kind, new_owner in moves:
-        source_id = a.target.get("memberId")
-        source = found.get(str(source_id or "").casefold(), (0, None))[1]
-        from_text = a.target.get("email") or (source.email if source else None) or source_id or ""
-        missing = False
-        if new_owner is not None:
-            target = found.get(str(new_owner).casefold(), (0, None))[1]
-            to_text = (
-                (target.email if target and target.email else "")
-                or str(a.evidence.get("newOwnerEmail") or "")
-                or str(new_owner)
-            )
-        elif isinstance(a.after, Mapping) and a.after.get("archiveDocuments"):
-            to_text = "archived, not transferred (archiveDocuments)"
-        elif kind == _SCIM_DEACTIVATE:
-            to_text = f"{owner_email} (Sigma gives an IdP-deactivated user's documents to the provisioning admin)"
-        else:
-            missing = True
-            to_text = "nobody named yet: set organization.document_owner in the policy"
-        transfers.append(
-            {"from": str(from_text), "to": to_text, "kind": kind, "action": a.id, "missing": missing}
-        )
-
+    transfers = [_transfer_view(t) for t in plan.outcomes.document_transfers]
     guards = [g for g in plan.summary.get("guards") or [] if isinstance(g, Mapping)]
     return {
         "blocking": list(plan.blocking_items),
         "lockout": lockout,
         "lockout_total": sum(len(v) for v in lockout.values()),
         "admins_losing_admin": admins_losing,
-        "owners": owners,
+        "owners": [_owner_view(o) for o in plan.outcomes.owners],
         "teams_unmanaged": [t for t in plan.teams if t.mode == "unmanaged"],
         "teams_empty": [t for t in plan.teams if t.mode != "unmanaged" and t.members_after == 0],
         "document_transfers": transfers,
@@ -527,35 +331,13 @@ def _group_transfers(transfers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(groups.values(), key=lambda g: (not g["missing"], -len(g["froms"]), g["to"]))
 
 
-def seat_counts(plan: Plan, facts: list[PersonFacts]) -> list[dict[str, Any]]:
-    """Seats per account type, ``[{"type", "before", "after"}]`` sorted by type name.
-
-    Taken from the planner's ``summary["seats"] = {type: {"before": n, "after": n}}``
-    (planner.planning.build_summary) when present; otherwise counted from the
-    people: before = active members by ``account_type_before``; after = everyone
-    not deactivated or disabled by ``account_type_after`` (a member kept without
-    IdP identity keeps their seat).
-    """
-    seats = plan.summary.get("seats")
-    if isinstance(seats, Mapping) and seats and all(isinstance(v, Mapping) for v in seats.values()):
-        rows = [
-            {"type": str(name), "before": int(v.get("before") or 0), "after": int(v.get("after") or 0)}
-            for name, v in seats.items()
-        ]
-        return sorted(rows, key=lambda r: r["type"].casefold())
-    before: Counter[str] = Counter()
-    after: Counter[str] = Counter()
-    for f in facts:
-        p = plan.people[f.index]
-        if p.member_id and p.sigma_status in (None, "active") and p.account_type_before:
-            before[p.account_type_before] += 1
-        if f.lockout in ("deactivated", "guest_disabled"):
-            continue
-        held = p.account_type_after or (p.account_type_before if f.lockout else None)
-        if held:
-            after[held] += 1
-    names = sorted(set(before) | set(after), key=str.casefold)
-    return [{"type": n, "before": before.get(n, 0), "after": after.get(n, 0)} for n in names]
+def seat_counts(plan: Plan) -> list[dict[str, Any]]:
+    """The plan's seats per account type, ``[{"type", "before", "after"}]`` sorted by type name,
+    from ``summary["seats"] = {type: {"before": n, "after": n}}`` (planner.planning.build_summary);
+    ``[]`` for a plan without seats (an undo plan)."""
+    seats = plan.summary.get("seats") or {}
+    rows = [{"type": str(name), "before": int(v["before"]), "after": int(v["after"])} for name, v in seats.items()]
+    return sorted(rows, key=lambda r: r["type"].casefold())
 
 
 def bar_chart(rows: list[dict[str, Any]], series: tuple[str, ...], *, width: int = 320) -> dict[str, Any]:
@@ -578,16 +360,14 @@ def bar_chart(rows: list[dict[str, Any]], series: tuple[str, ...], *, width: int
     return {"rows": out, "width": width, "max": top}
 
 
-def type_transitions(plan: Plan, facts: list[PersonFacts]) -> list[dict[str, Any]]:
-    """Account-type changes of people who keep access: ``[{"before", "after", "count", "direction"}]``.
-
-    Sorted by count (largest first), then names.
-    """
-    counts: Counter[tuple[str, str, str]] = Counter()
-    for f in facts:
-        if f.type_change:
-            p = plan.people[f.index]
-            counts[(p.account_type_before or "(none)", p.account_type_after or "", f.type_change)] += 1
+def type_transitions(plan: Plan) -> list[dict[str, Any]]:
+    """The plan's account-type changes (:attr:`~planner.model.PersonRow.type_change`) counted by
+    ``(before, after, direction)``: ``[{"before", "after", "count", "direction"}]``, largest count
+    first, then names."""
+    counts: Counter[tuple[str, str, str]] = Counter(
+        (p.account_type_before or "(none)", p.account_type_after or "", p.type_change.value)
+        for p in plan.people if p.type_change is not None
+    )
     return [
         {"before": b, "after": a, "direction": d, "count": n}
         for (b, a, d), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -623,35 +403,46 @@ def _template_dir(template_dir: str | Path | None) -> Path:
         raise ReportError(str(exc)) from None
 
 
-def _people_payload(plan: Plan, facts: list[PersonFacts]) -> dict[str, Any]:
-    """The people JSON: ``{"columns", "kinds", "kind_labels", "reviews", "lockout_labels",
-    "lockout_short", "rows"}``.
+def _people_payload(plan: Plan) -> tuple[dict[str, Any], Counter[int], Counter[str]]:
+    """The people JSON ``{"columns", "kinds", "kind_labels", "reviews", "lockout_labels",
+    "lockout_short", "rows"}``, with the people counted per review level and per action kind
+    (the table's filter options), in one pass over ``plan.people``.
 
     Rows are arrays in :data:`PEOPLE_COLUMNS` order (compact for 100k people);
-    ``reviews`` lists ``[id, code, blocking 0/1]`` once per review item.
+    ``reviews`` lists ``[id, code, blocking 0/1]`` once per review item; a row's ``review`` is 2
+    when one of its items blocks, 1 when it has others, else 0.
     """
-    kinds = sorted({k for f in facts for k in f.kinds} | {_kind_value(a.kind) for a in plan.actions})
+    kinds = sorted({_kind_value(a.kind) for a in plan.actions})
     kind_index = {k: i for i, k in enumerate(kinds)}
+    action_kind = {a.id: kind_index[_kind_value(a.kind)] for a in plan.actions}
     reviews = [[r.id, r.code, 1 if r.blocking else 0] for r in plan.review_items]
     review_index = {r.id: i for i, r in enumerate(plan.review_items)}
+    review_counts: Counter[int] = Counter()
+    kind_counts: Counter[int] = Counter()
     rows = []
-    for f in facts:
-        p = plan.people[f.index]
+    for p in plan.people:
+        refs = sorted({action_kind[a] for a in p.actions if a in action_kind})
+        kind_counts.update(refs)
         review_refs = []
+        level = 0
         for rid in p.review_items:
             ref = review_index.get(rid)
             if ref is None:  # an id the plan does not list: still shown, as not blocking
                 ref = review_index[rid] = len(reviews)
                 reviews.append([rid, "", 0])
             review_refs.append(ref)
+            level = 2 if reviews[ref][2] else max(level, 1)
+        review_counts[level] += 1
         rows.append([
             p.name or "", p.email or "", p.member_id or "", p.sigma_status or "",
             p.user_kind or "", p.user_name or "", p.idp_id or "", p.idp_status or "",
             p.link_key or "", p.account_type_before or "", p.account_type_after or "",
-            [kind_index[k] for k in f.kinds], f.review, review_refs,
-            f.lockout, f.type_change,
+            refs, level, review_refs,
+            p.lockout.value if p.lockout is not None else "",
+            p.type_change.value if p.type_change is not None else "",
+            p.admin_change.value if p.admin_change is not None else "",
         ])
-    return {
+    payload = {
         "columns": list(PEOPLE_COLUMNS),
         "kinds": kinds,
         "kind_labels": [kind_label(k) for k in kinds],
@@ -660,32 +451,32 @@ def _people_payload(plan: Plan, facts: list[PersonFacts]) -> dict[str, Any]:
         "lockout_short": LOCKOUT_SHORT,
         "rows": rows,
     }
+    return payload, review_counts, Counter({kinds[i]: n for i, n in kind_counts.items()})
 
 
 def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
-    """Everything the template needs, computed once (no per-row templating).
+    """Everything the template needs, laid out from the plan's decisions once (no per-row templating).
 
-    ``facts`` holds the :class:`PersonFacts` list (for the people JSON).
+    ``people`` holds the people JSON (:func:`_people_payload`), which :func:`render_html`
+    serializes once.
 
     ``digest`` overrides ``plan.digest`` (the ``plan`` command knows it from
     :func:`planner.planfile.write_plan`); when both are empty the page says so.
     """
-    facts = person_facts(plan)
-    risk = risk_summary(plan, facts)
+    people, review_counts, people_kind_counts = _people_payload(plan)
+    risk = risk_summary(plan)
     kind_counts = Counter(_kind_value(a.kind) for a in plan.actions)
     kind_rows = [
         {"label": kind_label(k), "kind": k, "count": n}
         for k, n in sorted(kind_counts.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
-    seats = seat_counts(plan, facts)
-    transitions = type_transitions(plan, facts)
-    review_counts = Counter(f.review for f in facts)
+    seats = seat_counts(plan)
+    transitions = type_transitions(plan)
     blocking_items = [r for r in plan.review_items if r.blocking]
     info_items = [r for r in plan.review_items if not r.blocking]
-    people_kind_counts = Counter(k for f in facts for k in f.kinds)
     policy = plan.policy or {}
     return {
-        "facts": facts,
+        "people": people,
         "organization": plan.organization or {},
         "digest": digest or plan.digest or "",
         "policy_path": str(policy.get("path") or ""),
@@ -768,8 +559,7 @@ def render_html(
         context = report_context(plan, digest=digest)
         # The people JSON is serialized once and inserted verbatim; at 100k people it is
         # the bulk of the page. Markup() is safe here: script_json escapes < > &.
-        facts = context.pop("facts")
-        people_json = Markup(script_json(_people_payload(plan, facts)))
+        people_json = Markup(script_json(context.pop("people")))
         return template.render(
             plan=plan,
             people_json=people_json,
@@ -800,10 +590,9 @@ def report_headline(plan: Plan) -> str:
 
     E.g. ``"7 lose sign-in, 14 account-type changes (3 downgrades), 5 review items (3 blocking)"``.
     """
-    facts = person_facts(plan)
-    lose = sum(1 for f in facts if f.lockout)
-    changes = [f for f in facts if f.type_change]
-    down = sum(1 for f in changes if f.type_change == "downgrade")
+    lose = sum(1 for p in plan.people if p.lockout is not None)
+    changes = [p for p in plan.people if p.type_change is not None]
+    down = sum(1 for p in changes if p.type_change is TypeChange.DOWNGRADE)
     blocking = len(plan.blocking_items)
     return (
         f"{lose} lose sign-in, {len(changes)} account-type changes ({down} downgrades), "

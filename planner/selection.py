@@ -212,18 +212,25 @@ def select(plan: Plan, selectors: tuple[str, ...] | list[str] = (), limit: int |
     )
 
 
+def wave_heading(plan: Plan, wave: Wave) -> str:
+    """The line naming a wave and its counts, e.g. ``Wave only team:Finance: 4 of 7 action(s)
+    (2 chosen, 2 pulled in as dependencies); the plan's approval covers it`` (``show --only`` starts with it)."""
+    return (f"Wave {wave.label or '(whole plan)'}: {len(wave.action_ids)} of {len(plan.actions)} action(s) "
+            f"({len(wave.chosen)} chosen, {len(wave.pulled_in)} pulled in as dependencies); "
+            "the plan's approval covers it")
+
+
 def wave_lines(plan: Plan, wave: Wave) -> list[str]:
     """What a wave runs, one line per action in plan order (``+`` chosen, ``<`` pulled in as a
-    dependency), under a header naming the wave and its counts. ``show --only`` prints these."""
+    dependency), under :func:`wave_heading`."""
     by_id = {a.id: a for a in plan.actions}
     pulled = set(wave.pulled_in)
-    lines = [f"Wave {wave.label or '(whole plan)'}: {len(wave.action_ids)} of {len(plan.actions)} action(s) "
-             f"({len(wave.chosen)} chosen, {len(wave.pulled_in)} pulled in as dependencies); "
-             "the plan's approval covers it"]
+    lines = [wave_heading(plan, wave)]
     for aid in wave.action_ids:
         a = by_id[aid]
         lines.append(f"  {'<' if aid in pulled else '+'} {aid}: {a.reason}")
     return lines
 
 
-__all__ = ["SELECTOR_KINDS", "Selector", "SelectionError", "Wave", "parse_selector", "select", "wave_lines"]
+__all__ = ["SELECTOR_KINDS", "Selector", "SelectionError", "Wave", "parse_selector", "select", "wave_heading",
+           "wave_lines"]

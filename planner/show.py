@@ -6,8 +6,11 @@ prerequisites, :mod:`planner.rules.preflight`); the **blocking review items**
 (each with its candidates and the exact policy snippet that resolves it); then
 people in sections: **lock-outs**, **admin changes**, **deactivations**,
 **downgrades**, the other people (plain links folded into a count unless
-``--all``); the informational review items; **teams**; the guards and the
-summary line. Every export value passes through :func:`value`. Markers: ``+`` something is created or linked, ``~`` changed,
+``--all``); the informational review items; **teams**; the protected owners
+(:attr:`planner.model.Outcomes.owners`), the guards and the summary line. Every
+person's section comes from the outcomes the plan carries (:func:`person_section`).
+``show --only/--limit`` prints the same layout restricted to the wave (:func:`render`).
+Every export value passes through :func:`value`. Markers: ``+`` something is created or linked, ``~`` changed,
 ``-`` removed or deactivated, ``?`` waiting for a review decision,
 ``!`` a blocking review item. Every action line ends with its reason and
 rule id.
@@ -25,7 +28,8 @@ from typing import Iterable
 from rich.console import Console
 from .terminal import SafeText as Text
 
-from .model import Action, ActionKind, PersonRow, Plan, ReviewItem, TeamRow
+from .model import Action, ActionKind, Lockout, PersonRow, Plan, ReviewItem, TeamRow, TypeChange
+from .selection import Wave, wave_heading
 
 MARKER = {
     ActionKind.SCIM_CREATE_USER: "+",
@@ -86,8 +90,9 @@ def _short(value) -> str:
     return str(value)
 
 
-def _action_line(a: Action, indent: int = 6) -> Text:
-    return _line(indent, MARKER.get(a.kind, "~"), a.reason, f"({a.kind.value}, {a.rule})")
+def _action_line(a: Action, indent: int = 6, pulled_in: frozenset[str] = frozenset()) -> Text:
+    pulled = "; pulled in as a dependency" if a.id in pulled_in else ""
+    return _line(indent, MARKER.get(a.kind, "~"), a.reason, f"({a.kind.value}, {a.rule}{pulled})")
 
 
 def _person_head(p: PersonRow, acts: list[Action], reviews: list[ReviewItem]) -> Text:
@@ -154,23 +159,20 @@ def value(text) -> str:
     return "" if text is None else str(text)
 
 
-def person_section(facts, person: PersonRow) -> str:
+def person_section(person: PersonRow) -> str:
     """The :data:`SECTIONS` key a person belongs to (``""``: the other people).
 
-    Reads the report's :class:`~planner.report.PersonFacts` (lock-out and account-type change as
-    the plan decided them), never re-deciding: deactivation -> ``deactivations``; another lock-out
-    -> ``lockouts``; Admin before or after and a change -> ``admin_changes``; a downgrade ->
-    ``downgrades``.
+    Reads the row's ``lockout``, ``admin_change`` and ``type_change`` as the plan decided them
+    (:mod:`planner.outcomes`), never re-deciding: deactivation -> ``deactivations``; another
+    lock-out -> ``lockouts``; any admin change -> ``admin_changes``; a downgrade -> ``downgrades``.
     """
-    from .report import is_admin_type
-
-    if facts.lockout == "deactivated":
+    if person.lockout is Lockout.DEACTIVATED:
         return "deactivations"
-    if facts.lockout:
+    if person.lockout is not None:
         return "lockouts"
-    if facts.type_change and (is_admin_type(person.account_type_before) or is_admin_type(person.account_type_after)):
+    if person.admin_change is not None:
         return "admin_changes"
-    if facts.type_change == "downgrade":
+    if person.type_change is TypeChange.DOWNGRADE:
         return "downgrades"
     return ""
 
@@ -199,10 +201,10 @@ def _preflight_lines(plan: Plan) -> list[Text]:
 
 
 def _person_block(p: PersonRow, acts: list[Action], reviews: list[ReviewItem], removals: list[Action],
-                  position: dict[str, int]) -> list[Text]:
+                  position: dict[str, int], pulled_in: frozenset[str]) -> list[Text]:
     lines = [_person_head(p, acts, reviews)]
     for a in sorted(acts, key=lambda a: position[a.id]):
-        lines.append(_action_line(a))
+        lines.append(_action_line(a, pulled_in=pulled_in))
     for r in reviews:
         lines.append(_line(6, "!" if r.blocking else "i", f"{r.id}: {value(r.message)}"))
     for a in removals:
@@ -210,13 +212,22 @@ def _person_block(p: PersonRow, acts: list[Action], reviews: list[ReviewItem], r
     return lines
 
 
-def render(plan: Plan, *, show_all: bool = False) -> list[Text]:
+def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> list[Text]:
     """The whole ``show`` output as rich text lines (see the module docstring for the layout).
 
     ``show_all``: list people whose only change is a plain link (else folded into a count).
-    ``show --only`` prints a wave instead (:func:`planner.selection.wave_lines`).
+    ``wave`` (``show --only/--limit``, :func:`planner.selection.select`): the same layout under a
+    line naming the wave (:func:`planner.selection.wave_heading`), restricted to it: people and
+    teams with an action in the wave and only those actions (a dependency pulled in says so),
+    informational items about those people; the summary, pre-flight checks, blocking items,
+    owners and guards stay the plan's, since the plan's approval covers every wave.
     """
     lines: list[Text] = []
+    in_wave: set[str] | None = None
+    pulled_in: frozenset[str] = frozenset()
+    if wave is not None:
+        lines.append(Text(wave_heading(plan, wave), style="bold"))
+        in_wave, pulled_in = set(wave.action_ids), frozenset(wave.pulled_in)
     org = plan.organization
     lines.append(Text(f"Plan for {value(org.get('name')) or '(unnamed organization)'} "
                       f"({value(org.get('organizationId')) or '-'})", style="bold"))
@@ -249,29 +260,30 @@ def render(plan: Plan, *, show_all: bool = False) -> list[Text]:
         lines += _review_lines(item)
     lines.append(Text(""))
 
-    actions = {a.id: a for a in plan.actions}
+    actions = {a.id: a for a in plan.actions if in_wave is None or a.id in in_wave}
     position = {a.id: i for i, a in enumerate(plan.actions)}
     reviews = {r.id: r for r in plan.review_items}
-    from .report import person_facts
-
-    facts = person_facts(plan)
     sections: dict[str, list[Text]] = {key: [] for key, _ in SECTIONS}
     counts = {key: 0 for key, _ in SECTIONS}
     others: list[Text] = []
     quiet = links = 0
-    for fact, p in zip(facts, plan.people):
+    wave_reviews: set[str] = set()
+    for p in plan.people:
+        if in_wave is not None and in_wave.isdisjoint(p.actions):
+            continue
         acts = [actions[i] for i in p.actions if i in actions and actions[i].kind in PERSON_KINDS]
         removals = [actions[i] for i in p.actions
                     if i in actions and actions[i].kind is ActionKind.TEAMS_REMOVE_MEMBER]
         person_reviews = [reviews[i] for i in p.review_items if i in reviews]
-        section = person_section(fact, p)
+        wave_reviews.update(p.review_items)
+        section = person_section(p)
         if not section and not acts and not person_reviews:
             quiet += 1
             continue
         if not section and not show_all and _is_plain_link(acts, person_reviews, p) and not removals:
             links += 1
             continue
-        block = _person_block(p, acts, person_reviews, removals, position)
+        block = _person_block(p, acts, person_reviews, removals, position, pulled_in)
         if section:
             counts[section] += 1
             sections[section] += block
@@ -291,7 +303,7 @@ def render(plan: Plan, *, show_all: bool = False) -> list[Text]:
                           style="dim"))
     lines.append(Text(""))
 
-    informational = [r for r in plan.review_items if not r.blocking]
+    informational = [r for r in plan.review_items if not r.blocking and (in_wave is None or r.id in wave_reviews)]
     lines.append(Text(f"Informational review items: {len(informational)} (nothing to decide)", style="bold"))
     for item in informational:
         lines += _review_lines(item)
@@ -300,13 +312,15 @@ def render(plan: Plan, *, show_all: bool = False) -> list[Text]:
     lines.append(Text("Teams:", style="bold"))
     for t in plan.teams:
         team_actions = [actions[i] for i in t.actions if i in actions]
+        if in_wave is not None and not team_actions:
+            continue
         lines.append(_team_head(t))
         for a in team_actions:
             if a.kind is ActionKind.TEAMS_REMOVE_MEMBER:
                 who = value(a.target.get("email") or a.target.get("memberId"))
                 lines.append(_line(6, "-", f"remove {who}: {value(a.reason)}", f"({a.kind.value})"))
             else:
-                lines.append(_action_line(a))
+                lines.append(_action_line(a, pulled_in=pulled_in))
     lines.append(Text(""))
 
     replaced = (plan.summary.get("account_types") or {}).get("replacements") or []
@@ -315,6 +329,16 @@ def render(plan: Plan, *, show_all: bool = False) -> list[Text]:
                           "account_types.on_custom_replacement):", style="bold"))
         for r in replaced:
             lines.append(_line(2, "~", f"{value(r['from'])} -> {value(r['to'])}: {r['members']} member(s)"))
+        lines.append(Text(""))
+
+    if plan.outcomes.owners:
+        lines.append(Text("Protected owners:", style="bold"))
+        for o in plan.outcomes.owners:
+            out = Text("  ")
+            out.append("ok  " if o.ok else "FAIL", style="green" if o.ok else "bold red")
+            out.append(f" {o.role}: {value(o.account_type_before) or '-'} -> {value(o.account_type_after) or '-'}: "
+                       f"{value(o.detail)}")
+            lines.append(out)
         lines.append(Text(""))
 
     guards = plan.summary.get("guards", [])

@@ -10,23 +10,27 @@ import io
 import json
 import re
 
+from dataclasses import replace
+
 import pytest
 
 from planner import cli as cli_module
-from planner.model import Action, ActionKind, InputFile, PersonRow, Plan, ReviewItem, TeamRow
+from planner.model import (
+    Action, ActionKind, AdminChange, DocumentDestination, DocumentTransfer, InputFile, Lockout, Outcomes, OwnerStatus,
+    PersonRow, Plan, ReviewItem, TeamRow, TypeChange,
+)
 from planner.planfile import write_plan
 from planner.report import (
     ReportError,
     actions_csv,
     flat_text,
-    lockout_reason,
     neutralize_cell,
     render_html,
     report_headline,
     risk_summary,
     script_json,
     seat_counts,
-    person_facts,
+    type_transitions,
     write_actions_csv,
 )
 
@@ -34,20 +38,25 @@ INJECTED = "<img src=x onerror=alert(1)>"
 QUOTED = "Miles \"Mo\" O'Brien"
 
 K = ActionKind
+L = Lockout
+T = TypeChange
 
 
 def _person(member_id, email, name, before, after, *, idp_id=None, user_name=None, link_key=None,
-            user_kind="internal", status="active", idp_status=None, actions=(), review=()):
+            user_kind="internal", status="active", idp_status=None, actions=(), review=(),
+            lockout=None, type_change=None, admin_change=None):
     return PersonRow(
         member_id=member_id, email=email, name=name, member_type=before, user_kind=user_kind,
         sigma_status=status, idp_id=idp_id, user_name=user_name, idp_status=idp_status,
         link_key=link_key, account_type_before=before, account_type_after=after,
         actions=tuple(actions), review_items=tuple(review),
+        lockout=lockout, type_change=type_change, admin_change=admin_change,
     )
 
 
 def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
-    """A small plan touching every section of the report.
+    """A small plan touching every section of the report, with the outcomes the planner decides
+    (lock-outs, account-type and admin changes, owners, document transfers, seats) written out.
 
     People: m1 Ada (Admin, provisioning owner, linked), m2 Bob (Pro -> Viewer downgrade),
     m3 Carol (guest, disabled, documents to m1), m4 Dan (unmatched, deactivated, documents
@@ -97,30 +106,35 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
         _person("m1", "ada@acme.example", "Ada Admin", "Admin", "Admin", idp_id="00u1",
                 user_name="ada@acme.example", link_key="email", idp_status="ACTIVE", actions=["a-link-m1"]),
         _person("m2", "bob@acme.example", "Bob Ray", "Pro", "Viewer", idp_id="00u2",
-                user_name="bob@acme.example", link_key="email", idp_status="ACTIVE", actions=["a-type-m2"]),
+                user_name="bob@acme.example", link_key="email", idp_status="ACTIVE", actions=["a-type-m2"],
+                type_change=T.DOWNGRADE),
         _person("m3", "carol@partner.example", "Carol Guest", "Viewer", None, user_kind="guest",
-                actions=["a-guest-m3"]),
-        _person("m4", "dan@acme.example", "Dan Leaver", "Pro", None, actions=["a-deact-m4"]),
-        _person("m5", "eve@acme.example", "Eve Unmatched", "Viewer", "Viewer", actions=["a-rm-fin-m5"]),
+                actions=["a-guest-m3"], lockout=L.GUEST_DISABLED),
+        _person("m4", "dan@acme.example", "Dan Leaver", "Pro", None, actions=["a-deact-m4"], lockout=L.DEACTIVATED),
+        _person("m5", "eve@acme.example", "Eve Unmatched", "Viewer", "Viewer", actions=["a-rm-fin-m5"],
+                lockout=L.UNMATCHED_KEPT),
         _person("m6", "x@acme.example", INJECTED, "Viewer", "Viewer", idp_id="00u6",
                 user_name="x@acme.example", link_key="email", actions=["a-link-m6"], review=["r-ambiguous-1"]),
         _person("m7", "o'brien@acme.example", QUOTED, "Admin", "Creator", idp_id="00u7",
                 user_name="o'brien@acme.example", link_key="email", actions=["a-type-m7"],
-                review=["r-username-2"]),
+                review=["r-username-2"], type_change=T.DOWNGRADE, admin_change=AdminChange.LOSES),
         _person(None, None, "Nia New", None, "Viewer", idp_id="00u8", user_name="new@acme.example",
                 user_kind=None, status=None, idp_status="ACTIVE", actions=["a-create-8"]),
         _person("m9", "ops@acme.example", "Ops Robot", "Admin", "Viewer", idp_id="00u9",
-                user_name="ops@acme.example", link_key="email", actions=["a-type-m9"]),
+                user_name="ops@acme.example", link_key="email", actions=["a-type-m9"],
+                type_change=T.DOWNGRADE, admin_change=AdminChange.LOSES),
         _person("m10", "frank@acme.example", "Frank Away", "Pro", "Pro", idp_id="00u10",
                 user_name="frank@acme.example", link_key="email", idp_status="SUSPENDED",
-                actions=["a-scimdeact-m10"]),
+                actions=["a-scimdeact-m10"], lockout=L.DEACTIVATED),
         _person("m11", "gus@acme.example", "Gus Up", "Viewer", "Creator", idp_id="00u11",
-                user_name="gus@acme.example", link_key="other_email", actions=["a-type-m11"]),
+                user_name="gus@acme.example", link_key="other_email", actions=["a-type-m11"],
+                type_change=T.UPGRADE),
         _person("m12", "old@acme.example", "Olga Archived", "Viewer", None, status="archived"),
-        _person("m14", "hal@acme.example", "Hal Pending", "Viewer", "Viewer", review=["r-unmatched-3"]),
+        _person("m14", "hal@acme.example", "Hal Pending", "Viewer", "Viewer", review=["r-unmatched-3"],
+                lockout=L.UNMATCHED_REVIEW),
         _person("m15", "ivy@acme.example", "Ivy Leaver", "Pro", None, idp_id="00u15",
                 user_name="ivy@acme.example", link_key="email", idp_status="SUSPENDED",
-                actions=["a-deact-m15"]),
+                actions=["a-deact-m15"], lockout=L.DEACTIVATED),
     ) + extra_people
     review_items = (
         ReviewItem(
@@ -174,9 +188,30 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
                 {"name": "last-admin", "ok": True, "detail": "2 active admins remain"},
                 {"name": "deactivation-threshold", "ok": False, "detail": "3 of 12 (25%) > 10%"},
             ],
+            "seats": {"Admin": {"before": 3, "after": 1}, "Creator": {"before": 0, "after": 2},
+                      "Pro": {"before": 4, "after": 0}, "Viewer": {"before": 5, "after": 6}},
         },
         people=people,
         teams=teams,
+        outcomes=Outcomes(
+            owners=(
+                OwnerStatus("scim_setup_admin", "ada@acme.example", "m1", "ada@acme.example", "Admin", "Admin", None,
+                            True, "ada@acme.example stays active with account type Admin"),
+                OwnerStatus("api_credential_owner", "ops@acme.example", "m9", "ops@acme.example", "Admin", "Viewer",
+                            None, False, "api_credential_owner ops@acme.example: would have account type 'Viewer', "
+                                         "not admin (default type); apply's API credentials belong to them"),
+            ),
+            document_transfers=(
+                DocumentTransfer("a-guest-m3", K.MEMBERS_DISABLE_GUEST, "m3", "carol@partner.example",
+                                 DocumentDestination.MEMBER, "m1", "ada@acme.example"),
+                DocumentTransfer("a-deact-m4", K.MEMBERS_DEACTIVATE, "m4", "-dan@acme.example",
+                                 DocumentDestination.MEMBER, "m1", "ada@acme.example"),
+                DocumentTransfer("a-scimdeact-m10", K.SCIM_DEACTIVATE_USER, "m10", "frank@acme.example",
+                                 DocumentDestination.PROVISIONING_OWNER, "m1", "ada@acme.example"),
+                DocumentTransfer("a-deact-m15", K.MEMBERS_DEACTIVATE, "m15", "ivy@acme.example",
+                                 DocumentDestination.UNNAMED, None, None),
+            ),
+        ),
         tool_version="0.1.0",
         created_at="2026-01-02T03:04:05Z",
         digest="sha256:" + "d" * 64,
@@ -252,24 +287,10 @@ def test_actions_csv_neutralizes_every_cell(tmp_path):
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
 
 
-# --------------------------------------------------------------------------- derived facts
+# --------------------------------------------------------------------------- the plan's decisions, laid out
 
 
-def test_lockout_reason_cases():
-    base = dict(member_id="m1", idp_id="00u1", user_kind="internal", sigma_status="active")
-    assert lockout_reason([], **{**base, "idp_id": None, "in_review": True}) == "unmatched_review"
-    assert lockout_reason([], **base) == ""
-    assert lockout_reason(["members.deactivate"], **base) == "deactivated"
-    assert lockout_reason(["scim.deactivate_user"], **base) == "deactivated"
-    assert lockout_reason([], **{**base, "user_kind": "guest"}) == "guest_disabled"
-    assert lockout_reason(["members.convert_guest"], **{**base, "user_kind": "guest"}) == ""
-    assert lockout_reason([], **{**base, "idp_id": None}) == "unmatched_kept"
-    assert lockout_reason([], **{**base, "idp_id": None, "sigma_status": "archived"}) == ""
-    assert lockout_reason([], **{**base, "idp_id": None, "user_kind": "embed"}) == ""
-    assert lockout_reason(["scim.create_user"], **{**base, "member_id": None}) == ""
-
-
-def test_risk_summary_of_the_fixture_plan():
+def test_risk_summary_lays_out_the_plans_outcomes():
     plan = build_plan()
     risk = risk_summary(plan)
     assert [r.id for r in risk["blocking"]] == ["r-ambiguous-1", "r-unmatched-3"]
@@ -282,45 +303,50 @@ def test_risk_summary_of_the_fixture_plan():
     }
     assert risk["lockout_total"] == 6
     assert [(p["member_id"], p["after"]) for p in risk["admins_losing_admin"]] == [("m7", "Creator"), ("m9", "Viewer")]
-    owners = {o["key"]: (o["email"], o["ok"], o["detail"]) for o in risk["owners"]}
-    assert owners == {
-        "provisioning_owner": ("ada@acme.example", True, "stays active and Admin"),
-        "credential_owner": ("ops@acme.example", False, "account type becomes Viewer, not Admin"),
-    }
+    assert [(o["label"], o["email"], o["before"], o["after"], o["ok"], o["detail"]) for o in risk["owners"]] == [
+        ("Provisioning owner (SCIM-setup admin)", "ada@acme.example", "Admin", "Admin", True,
+         "ada@acme.example stays active with account type Admin"),
+        ("API credential owner", "ops@acme.example", "Admin", "Viewer", False,
+         "api_credential_owner ops@acme.example: would have account type 'Viewer', not admin (default type); "
+         "apply's API credentials belong to them"),
+    ]
     assert [t.name for t in risk["teams_unmanaged"]] == ["Legacy BI"]
     assert [t.name for t in risk["teams_empty"]] == ["Old Project"]
-    assert [(d["from"], d["to"].split(" ")[0], d["missing"]) for d in risk["document_transfers"]] == [
+    assert [(d["from"], d["to"], d["missing"]) for d in risk["document_transfers"]] == [
         ("carol@partner.example", "ada@acme.example", False),
         ("-dan@acme.example", "ada@acme.example", False),
-        ("frank@acme.example", "ada@acme.example", False),
-        ("ivy@acme.example", "nobody", True),
+        ("frank@acme.example",
+         "ada@acme.example (Sigma gives an IdP-deactivated user's documents to the provisioning admin)", False),
+        ("ivy@acme.example", "nobody named yet: set organization.document_owner in the policy", True),
     ]
     assert [g["name"] for g in risk["guards"]] == ["last-admin", "deactivation-threshold"]
 
 
-def test_owner_not_named_is_flagged():
+def test_the_report_never_recomputes_a_fact_the_plan_carries():
+    """A person row's outcome is shown as written, even where the rows around it would suggest
+    otherwise: the report has no rule of its own (issue 10 item 3)."""
     plan = build_plan()
-    plan = Plan(**{**plan.__dict__, "policy": {"path": "p.yaml", "sha256": "", "resolved": {}}})
-    owners = risk_summary(plan)["owners"]
-    assert [(o["named"], o["ok"]) for o in owners] == [(False, False), (False, False)]
+    people = tuple(replace(p, lockout=None, admin_change=None, type_change=None) if p.member_id == "m4" else p
+                   for p in plan.people)
+    risk = risk_summary(replace(plan, people=people))
+    assert "m4" not in [p["member_id"] for p in risk["lockout"]["deactivated"]]
 
 
-def test_type_changes_and_seats():
+def test_type_changes_and_seats_come_from_the_plan():
     plan = build_plan()
-    facts = person_facts(plan)
-    changes = {plan.people[f.index].member_id: f.type_change for f in facts if f.type_change}
-    assert changes == {"m2": "downgrade", "m7": "downgrade", "m9": "downgrade", "m11": "upgrade"}
-    assert seat_counts(plan, facts) == [
+    assert type_transitions(plan) == [
+        {"before": "Admin", "after": "Creator", "direction": "downgrade", "count": 1},
+        {"before": "Admin", "after": "Viewer", "direction": "downgrade", "count": 1},
+        {"before": "Pro", "after": "Viewer", "direction": "downgrade", "count": 1},
+        {"before": "Viewer", "after": "Creator", "direction": "upgrade", "count": 1},
+    ]
+    assert seat_counts(plan) == [
         {"type": "Admin", "before": 3, "after": 1},
         {"type": "Creator", "before": 0, "after": 2},
         {"type": "Pro", "before": 4, "after": 0},
         {"type": "Viewer", "before": 5, "after": 6},
     ]
-    summarized = Plan(**{**plan.__dict__, "summary": {"seats": {"Pro": {"before": 7, "after": 5}, "Lite": {"before": 0, "after": 2}}}})
-    assert seat_counts(summarized, facts) == [
-        {"type": "Lite", "before": 0, "after": 2},
-        {"type": "Pro", "before": 7, "after": 5},
-    ]
+    assert seat_counts(replace(plan, summary={})) == []  # an undo plan has no seats
 
 
 def test_report_headline():
@@ -525,7 +551,7 @@ def test_sample_plan_report_agrees_with_the_plan(sample_plan):
     assert len(risk["document_transfers"]) == len(gone)
     # the seats table is the planner's summary, type by type
     seats = plan.summary["seats"]
-    assert seat_counts(plan, person_facts(plan)) == [
+    assert seat_counts(plan) == [
         {"type": t, "before": seats[t]["before"], "after": seats[t]["after"]}
         for t in sorted(seats, key=str.casefold)
     ]

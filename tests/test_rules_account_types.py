@@ -235,7 +235,8 @@ def test_custom_replacement_acknowledged_allowed_or_blocked():
 
 
 def test_custom_replacements_are_shown_apart_in_show_and_the_report():
-    from planner.report import person_facts, render_html
+    from planner.model import TypeChange
+    from planner.report import render_html
     from planner.show import plain_text
 
     _, p = finance_power_user()
@@ -243,8 +244,8 @@ def test_custom_replacements_are_shown_apart_in_show_and_the_report():
     assert ("Custom account types replaced (neither upgrade nor downgrade; account_types.on_custom_replacement):\n"
             "  ~ Finance Power User -> Analyze: 1 member(s)\n") in text
     assert "~ custom-type replacement: Finance Power User -> Analyze (group Sigma-Analyze)" in text
-    (fiona,) = [f for f, row in zip(person_facts(p), p.people) if row.member_id == "m1"]
-    assert fiona.type_change == "custom_replacement"
+    (fiona,) = [row for row in p.people if row.member_id == "m1"]
+    assert fiona.type_change is TypeChange.CUSTOM_REPLACEMENT
     html = render_html(p)
     assert ('<table class="compact" id="type-replacements">' in html
             and "<tr><td>Finance Power User</td><td>Analyze</td><td class=\"num\">1</td></tr>" in html)

@@ -96,8 +96,10 @@ def test_protected_admin_keeps_admin_and_the_idp_must_change_too():
                              "policyAccountType": "Build", "source": "group_map", "groups": ["Sigma-Build"]}
     assert item.resolution.startswith("# once the IdP app assigns them Admin")
     assert yaml.safe_load(item.resolution) == {"account_types": {"overrides": {"marcus@example.com": "Admin"}}}
-    assert p.summary["credential_owner"] == {"memberId": "mw", "email": "marcus@example.com",
-                                             "accountType": "Admin", "active": True}
+    (_, credential_owner) = p.outcomes.owners
+    assert (credential_owner.role, credential_owner.member_id, credential_owner.email,
+            credential_owner.account_type_after, credential_owner.lockout, credential_owner.ok) == (
+        "api_credential_owner", "mw", "marcus@example.com", "Admin", None, True)
     settled = plan(snap, extra + "  overrides: {marcus@example.com: Admin}\n")
     assert settled.review_items == ()
     assert guard(settled, "api_credential_owner")["ok"] is True

@@ -70,15 +70,26 @@ def test_a_bare_address_is_an_email_selector():
     assert parse_selector("ada@example.com") == parse_selector("email:ada@example.com")
 
 
-def test_show_only_prints_the_wave(tmp_path, capsys):
+def test_show_only_prints_the_sections_restricted_to_the_wave(tmp_path, capsys):
     path = tmp_path / "plan.json"
     write_plan(finance_plan(), path)
-    main(["show", str(path), "--only", "team:Finance"])
-    out = capsys.readouterr().out.splitlines()
-    assert out[0] == ("Wave only team:Finance: 4 of 7 action(s) (2 chosen, 2 pulled in as dependencies); "
-                      "the plan's approval covers it")
-    assert [line.split(":")[0].strip() for line in out[1:]] == ["< scim.create_user", "< scim.link_user",
-                                                                 "+ scim.link_group", "+ scim.set_group_members"]
+    main(["show", str(path), "--only", "team:Finance", "--all"])
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == ("Wave only team:Finance: 4 of 7 action(s) (2 chosen, 2 pulled in as dependencies); "
+                        "the plan's approval covers it")
+    # the sections of `show`, in its order, restricted to the wave
+    heads = [line.split(":")[0] for line in lines if line and not line.startswith(" ")]
+    assert heads[1:] == ["Plan for Example (org-1)", "Summary", "Pre-flight (Sigma's SCIM prerequisites)",
+                         "Blocking review items", "Lock-outs (cannot sign in after the switch)", "Admin changes",
+                         "Deactivations", "Downgrades", "Other people", "Informational review items", "Teams",
+                         "Protected owners", "Guards", "Plan"]
+    people = out[out.index("Other people:"):out.index("Informational review items")]
+    assert "alice@example.com" in people and "dan@example.com" in people
+    assert "bob@example.com" not in people and "carol@example.com" not in people  # not in the wave
+    assert people.count("pulled in as a dependency") == 2
+    teams = out[out.index("Teams:"):out.index("Protected owners:")]
+    assert "scim.link_group, teams.rules[0].exact)" in teams and "scim.set_group_members" in teams
     with pytest.raises(SystemExit) as exc:
         main(["show", str(path), "--only", "email:zed@example.com"])
     assert exc.value.code == 1

@@ -24,8 +24,6 @@
     next: document.getElementById("page-next"), last: document.getElementById("page-last")
   };
 
-  function isAdmin(t) { return (t || "").toLowerCase() === "admin"; }
-
   // One lower-cased search text per row, built once (search is then one indexOf per row).
   var hay = new Array(N);
   for (var i = 0; i < N; i++) {
@@ -69,10 +67,7 @@
     switch (focus) {
       case "": return true;
       case "lockout": return lock !== "";
-      case "admins":
-        var status = r[col.sigma_status];
-        return isAdmin(r[col.account_type_before]) && (status === "" || status === "active") &&
-          (lock !== "" || !isAdmin(r[col.account_type_after] || r[col.account_type_before]));
+      case "admins": return r[col.admin_change] === "loses";
       case "changes": return r[col.type_change] !== "";
       case "downgrades": return r[col.type_change] === "downgrade";
       case "replacements": return r[col.type_change] === "custom_replacement";

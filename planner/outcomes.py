@@ -1,0 +1,160 @@
+"""What a plan's decisions mean for people: lock-out, account-type change, admin change, the
+protected owners and document transfers (issue 10 item 3).
+
+Each fact is decided here once, by a small pure function of the decided actions and one
+person's row, while planning (:func:`planner.planning.person_rows` and
+:func:`planner.planning.build_plan`); the plan carries it (:class:`~planner.model.PersonRow`
+``lockout`` / ``type_change`` / ``admin_change``, :class:`~planner.model.Outcomes`), and the
+report and ``show`` only lay it out, so they can never contradict the plan.
+"""
+
+from __future__ import annotations
+
+from typing import Collection, Iterable, Mapping
+
+from .model import (
+    Action, ActionKind, AdminChange, DocumentDestination, DocumentTransfer, Lockout, OwnerStatus, PersonRow,
+    TypeChange,
+)
+
+DEACTIVATING_KINDS = frozenset({ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_DEACTIVATE_USER})
+"""Kinds that deactivate a member (REST archive, SCIM ``active: false``)."""
+
+LEAVING_KINDS = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST, ActionKind.SCIM_DEACTIVATE_USER)
+"""Kinds after which a member's documents change owner (sigma-api.md §2.5, §5.3)."""
+
+LOCKOUT_LABELS: dict[Lockout, str] = {
+    Lockout.DEACTIVATED: "Deactivated by the plan",
+    Lockout.GUEST_DISABLED: "Guest disabled (SCIM does not support guests)",
+    Lockout.UNMATCHED_KEPT: "No IdP identity, kept: cannot sign in through the IdP",
+    Lockout.UNMATCHED_REVIEW: "No IdP identity yet, decision pending in the review queue",
+}
+"""Why a person cannot sign in after the switch, one line per :class:`~planner.model.Lockout`."""
+
+_TYPE_CHANGES = {c.value: c for c in TypeChange}
+
+
+def lockout(
+    kinds: Collection[ActionKind], *, member_id: str | None, idp_id: str | None,
+    user_kind: str | None, sigma_status: str | None, in_review: bool,
+) -> Lockout | None:
+    """Why a person cannot sign in once SCIM is on, or ``None``.
+
+    ``kinds``: the kinds of the person's actions; the rest are their person row's fields;
+    ``in_review``: a review item about them is open. First that applies:
+
+    - ``deactivated``: the plan deactivates them (``members.deactivate``, ``scim.deactivate_user``);
+    - ``guest_disabled``: ``members.disable_guest``, or an active guest not converted to an
+      internal user (enabling SCIM disables guests, sigma-api.md §5.3);
+    - ``unmatched_review`` / ``unmatched_kept``: an active internal member with no IdP identity
+      (SAML-only sign-in needs the IdP, sigma-api.md §5.1, §2.5), with / without an open review item.
+
+    Members already archived or inactive lose nothing: ``None``.
+    """
+    if kinds:
+        if not DEACTIVATING_KINDS.isdisjoint(kinds):
+            return Lockout.DEACTIVATED
+        if ActionKind.MEMBERS_DISABLE_GUEST in kinds:
+            return Lockout.GUEST_DISABLED
+    if member_id is None or sigma_status not in (None, "active"):
+        return None
+    if user_kind == "guest":
+        return None if ActionKind.MEMBERS_CONVERT_GUEST in kinds else Lockout.GUEST_DISABLED
+    if idp_id is None and user_kind in (None, "", "internal"):
+        return Lockout.UNMATCHED_REVIEW if in_review else Lockout.UNMATCHED_KEPT
+    return None
+
+
+def type_change(before: str | None, after: str | None, change: str | None,
+                lockout: Lockout | None) -> TypeChange | None:
+    """How the account type of a person who keeps sign-in changes, or ``None``.
+
+    ``before`` / ``after``: their account types (``after`` ``None`` when they end deactivated);
+    ``change``: the ``evidence["change"]`` of their ``scim.set_account_type`` action
+    (``upgrade`` / ``downgrade`` / ``custom_replacement``, planner.rules.account_types), ``None``
+    without one. ``None`` when locked out, when either type is missing, or when they are equal;
+    the action's ranking when it gives one, else ``change``.
+    """
+    if lockout is not None or before is None or after is None or before == after:
+        return None
+    return _TYPE_CHANGES.get(change or "", TypeChange.CHANGE)
+
+
+def admin_change(before: str | None, after: str | None, sigma_status: str | None, lockout: Lockout | None,
+                 admin_types: Collection[str]) -> AdminChange | None:
+    """What the plan does to a person's admin account type, or ``None``.
+
+    ``admin_types``: ``guards.admin_account_types`` case-folded (the same set the guards use,
+    planner.rules.guards). ``loses``: admin before, active (or no Sigma status), and locked out
+    or without an admin type after; else, for a person who keeps sign-in and whose type changes
+    (both types known): ``gains`` to an admin type from another, ``changes`` from an admin type
+    (to another admin type, or a reactivated member's).
+    """
+    was = before is not None and before.casefold() in admin_types
+    if was and sigma_status in (None, "active") and (
+        lockout is not None or (after or before).casefold() not in admin_types
+    ):
+        return AdminChange.LOSES
+    if lockout is not None or before is None or after is None or before == after:
+        return None
+    if was:
+        return AdminChange.CHANGES
+    return AdminChange.GAINS if after.casefold() in admin_types else None
+
+
+def owner_status(role: str, reference: str | None, person: PersonRow | None, guard_ok: bool,
+                 guard_detail: str) -> OwnerStatus:
+    """The :class:`~planner.model.OwnerStatus` of a protected person.
+
+    ``role``: ``scim_setup_admin`` or ``api_credential_owner``; ``reference``: the policy's
+    ``organization.<role>`` value; ``person``: the row of the member it names (``None`` when it
+    names nobody); ``guard_ok`` / ``guard_detail``: the guard of the same name
+    (planner.rules.guards), which decides whether their account type is admin. ``ok`` when the
+    guard passes and they keep sign-in; ``detail`` is the guard's, or the lock-out's label when
+    only the lock-out fails (an owner with no IdP identity cannot sign in once SAML is required).
+    """
+    locked = person.lockout if person is not None else None
+    ok = guard_ok and locked is None
+    detail = guard_detail
+    if guard_ok and locked is not None:
+        detail = f"{person.email}: {LOCKOUT_LABELS[locked]}"
+    return OwnerStatus(
+        role=role,
+        reference=reference or "",
+        member_id=person.member_id if person is not None else None,
+        email=person.email if person is not None else None,
+        account_type_before=person.account_type_before if person is not None else None,
+        account_type_after=person.account_type_after if person is not None else None,
+        lockout=locked,
+        ok=ok,
+        detail=detail,
+    )
+
+
+def document_transfers(actions: Iterable[Action], email_of: Mapping[str, str],
+                       provisioning_owner: OwnerStatus | None) -> tuple[DocumentTransfer, ...]:
+    """Where the documents of every member the plan deactivates go, in plan order.
+
+    ``actions``: the plan's; ``email_of``: memberId -> email of the Sigma members;
+    ``provisioning_owner``: the ``scim_setup_admin`` status. ``members.deactivate`` /
+    ``members.disable_guest`` hand them to ``after["newOwnerId"]`` (``unnamed`` when it is
+    ``null``: no document owner yet, sigma-api.md §2.5); ``scim.deactivate_user`` leaves them
+    to Sigma, which gives them to the provisioning admin (§5.3).
+    """
+    out = []
+    for a in actions:
+        if a.kind not in LEAVING_KINDS:
+            continue
+        member_id = str(a.target.get("memberId") or "")
+        email = str(a.target.get("email") or email_of.get(member_id) or member_id)
+        if a.kind is ActionKind.SCIM_DEACTIVATE_USER:
+            owner = provisioning_owner
+            destination = DocumentDestination.PROVISIONING_OWNER
+            to_id = owner.member_id if owner is not None else None
+            to_email = (owner.email or owner.reference or None) if owner is not None else None
+        else:
+            to_id = (a.after or {}).get("newOwnerId")
+            destination = DocumentDestination.MEMBER if to_id else DocumentDestination.UNNAMED
+            to_email = (email_of.get(to_id) or a.evidence.get("newOwnerEmail") or to_id) if to_id else None
+        out.append(DocumentTransfer(a.id, a.kind, member_id, email, destination, to_id or None, to_email))
+    return tuple(out)
