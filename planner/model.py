@@ -27,7 +27,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Literal, Mapping
 
 import msgspec
 
@@ -609,7 +609,7 @@ class OwnerStatus:
     - ``ok`` / ``detail``: the guard of the same name, and no lock-out (one line).
     """
 
-    role: str
+    role: Literal["scim_setup_admin", "api_credential_owner"]
     reference: str
     member_id: str | None
     email: str | None
