@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -127,42 +128,34 @@ def summarize(snapshot: Snapshot, sigma_dir: str | Path = "", idp_paths: Sequenc
     """The JSON-ready summary of a snapshot (shape in the module docstring)."""
     sigma, idp = snapshot.sigma, snapshot.idp
 
+    people = [m for m in sigma.members if not m.is_system]
     by_type: dict[str, Counter] = defaultdict(Counter)
+    for (member_type, is_archived, is_inactive), n in _tally(people, "member_type", "is_archived",
+                                                             "is_inactive").items():
+        by_type[member_type or "(none)"]["archived" if is_archived else "inactive" if is_inactive else "active"] += n
     kinds: Counter = Counter()
-    people = system = archived = inactive = active = guests = 0
-    for m in sigma.members:
-        if m.is_system:
-            system += 1
-            continue
-        people += 1
-        state = "archived" if m.is_archived else "inactive" if m.is_inactive else "active"
-        by_type[m.member_type or "(none)"][state] += 1
-        kinds[m.user_kind or "(none)"] += 1
-        archived += m.is_archived
-        inactive += m.is_inactive and not m.is_archived
-        active += state == "active"
-        guests += m.user_kind == "guest"
+    for (kind,), n in _tally(people, "user_kind").items():
+        kinds[kind or "(none)"] += n
+    archived = sum(c["archived"] for c in by_type.values())
+    inactive = sum(c["inactive"] for c in by_type.values())
+    active = sum(c["active"] for c in by_type.values())
     account_types = {
         name: {"active": c["active"], "archived": c["archived"], "inactive": c["inactive"],
                "total": c["active"] + c["archived"] + c["inactive"]}
         for name, c in sorted(by_type.items(), key=lambda kv: (-sum(kv[1].values()), kv[0].casefold()))
     }
-    teams_with_members = {tm.team_id for tm in sigma.team_memberships}
+    teams_with_members = set(map(attrgetter("team_id"), sigma.team_memberships))
 
     statuses: Counter = Counter()
     types: Counter = Counter()
-    user_active = user_inactive = user_unknown = user_guests = 0
-    for u in idp.users:
-        statuses[u.status or "(none)"] += 1
-        is_guest = u.is_guest
-        types["Guest" if is_guest else (u.user_type or "unknown")] += 1
-        user_guests += is_guest
-        if u.active is None:
-            user_unknown += 1
-        elif u.active:
-            user_active += 1
-        else:
-            user_inactive += 1
+    active_states: Counter = Counter()
+    user_guests = 0
+    for (status, is_guest, user_type, user_active), n in _tally(idp.users, "status", "is_guest", "user_type",
+                                                                "active").items():
+        statuses[status or "(none)"] += n
+        types["Guest" if is_guest else (user_type or "unknown")] += n
+        user_guests += is_guest * n
+        active_states[user_active] += n
     nest = nesting(idp.groups)
     severities = Counter(f.severity.value for f in snapshot.findings)
 
@@ -170,8 +163,8 @@ def summarize(snapshot: Snapshot, sigma_dir: str | Path = "", idp_paths: Sequenc
         "sigma": {
             "directory": str(sigma_dir),
             "members": {
-                "total": len(sigma.members), "people": people, "system": system, "active": active,
-                "archived": archived, "inactive": inactive, "guests": guests,
+                "total": len(sigma.members), "people": len(people), "system": len(sigma.members) - len(people),
+                "active": active, "archived": archived, "inactive": inactive, "guests": kinds["guest"],
                 "by_account_type": account_types,
                 "by_user_kind": dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
             },
@@ -183,15 +176,15 @@ def summarize(snapshot: Snapshot, sigma_dir: str | Path = "", idp_paths: Sequenc
             },
             "team_memberships": {
                 "total": len(sigma.team_memberships),
-                "team_admins": sum(1 for tm in sigma.team_memberships if tm.is_team_admin),
+                "team_admins": sum(map(attrgetter("is_team_admin"), sigma.team_memberships)),
             },
         },
         "idp": {
             "format": idp.format,
             "paths": [str(p) for p in idp_paths],
             "users": {
-                "total": len(idp.users), "active": user_active, "inactive": user_inactive,
-                "active_unknown": user_unknown, "guests": user_guests,
+                "total": len(idp.users), "active": active_states[True], "inactive": active_states[False],
+                "active_unknown": active_states[None], "guests": user_guests,
                 "by_status": dict(sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0]))),
                 "by_type": dict(sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))),
             },
@@ -215,6 +208,11 @@ def summarize(snapshot: Snapshot, sigma_dir: str | Path = "", idp_paths: Sequenc
             "by_code": dict(sorted(Counter(f.code for f in snapshot.findings).items())),
         },
     }
+
+
+def _tally(records: Sequence, *fields: str) -> Counter:
+    """How many ``records`` hold each combination of values of ``fields`` (keys are tuples), counted in C."""
+    return Counter(zip(*(map(attrgetter(name), records) for name in fields)))
 
 
 def to_json(result: CheckResult) -> dict[str, Any]:

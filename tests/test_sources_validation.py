@@ -120,3 +120,12 @@ def test_an_email_typed_with_stray_characters_is_named_once_and_judged_clean():
     assert findings[0].message == ("member m1's email ' ann@example.com\\t': leading U+0020 SPACE; trailing U+0009 TAB; "
                                    "a plan linking it sets it to the IdP's userName first (linking.unclean_sigma_email)")
     assert "U+200B ZERO WIDTH SPACE at position 3" in findings[1].message
+
+
+def test_nesting_depth_is_the_longest_chain_whether_or_not_a_cycle_is_elsewhere():
+    """Depth without a cycle (graphlib's order) and with one (networkx's condensation) agree."""
+    tree = (group("top", "mid", "side"), group("mid", "leaf"), group("side"), group("leaf"), group("alone"))
+    assert (nesting(tree).max_depth, nesting(tree).nested_groups, nesting(tree).cycles) == (2, 2, ())
+    with_loop = (*tree, group("x", "y"), group("y", "x"))
+    assert (nesting(with_loop).max_depth, nesting(with_loop).cycles) == (2, (("x", "y", "x"),))
+    assert nesting((group("a", "b"), group("b", "a", "c"), group("c", "d"), group("d"))).max_depth == 2

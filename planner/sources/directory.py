@@ -209,7 +209,15 @@ class DirectoryBuilder:
     def build(self) -> IdpDirectory:
         """The directory, with members resolved and dangling ones reported (see the module docstring)."""
         groups: list[IdpGroup] = []
+        user_ids, group_ids = self.users.keys(), self._groups.keys()
         for g in self._groups.values():
+            if not g.untyped and g.users.keys() <= user_ids and g.groups.keys() <= group_ids:
+                groups.append(IdpGroup(  # the usual group: every member resolves (checked in C)
+                    id=g.id, display_name=g.display_name, member_user_ids=tuple(g.users),
+                    member_group_ids=tuple(g.groups), external_id=g.external_id, attributes=g.attributes,
+                    source=g.source,
+                ))
+                continue
             # set.difference(dict) walks the (small) set in C; dict_keys - dict_keys would walk the dict
             missing_users = set(g.users).difference(self.users)
             missing_groups = set(g.groups).difference(self._groups)

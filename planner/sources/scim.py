@@ -62,6 +62,7 @@ _CANONICAL = {n.lower(): n for n in _NAMES}
 _CANONICAL_SET = frozenset(_NAMES)
 _USER_CORE = frozenset({"schemas", "id", "userName", "externalId", "name", "displayName", "emails",
                         "active", "userType", "meta", "password", ENTERPRISE_URN})
+_META_NAMES = frozenset({"resourceType", "created", "lastModified", "location", "version"})  # RFC 7643 §3.1
 _ENTERPRISE_NAMES = {
     "employeenumber": "employeeNumber", "costcenter": "costCenter", "organization": "organization",
     "division": "division", "department": "department", "manager": "manager",
@@ -125,6 +126,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     user_name = get("userName")
     user_name = user_name.strip() if user_name.__class__ is str else string_field(user_name, "userName", ref, findings)
     candidates = []
+    user_name_key = None
     emails = get("emails")
     if emails.__class__ is list and len(emails) == 1:  # the usual single work email, built directly
         item = emails[0]
@@ -135,6 +137,8 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
             emails = ()
             candidates = None
             single = (Email(value, key, True, kind if kind is None or kind.__class__ is str else opt_text(kind)),)
+            if value == user_name:
+                user_name_key = key
     for item in emails if isinstance(emails, list) else ():
         if not isinstance(item, dict):
             continue
@@ -162,7 +166,8 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
         except InvalidValue:
             unreadable_status(findings, ref.file, ref.location, "active", raw_active, "true or false")
             active = None
-    attributes = {k: v for k, v in res.items() if v is not None and k not in _USER_CORE}
+    attributes = {} if res.keys() <= _USER_CORE else {
+        k: v for k, v in res.items() if v is not None and k not in _USER_CORE}
     enterprise = get(ENTERPRISE_URN)
     if isinstance(enterprise, dict):
         for key, value in enterprise.items():
@@ -170,12 +175,14 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
                 value = _get(value, "value")
             if value is not None:
                 attributes[_ENTERPRISE_NAMES.get(str(key).lower(), key)] = value
-    user_type = as_text(get("userType")).strip()
+    user_type = get("userType")
+    user_type = "" if user_type is None else (user_type if user_type.__class__ is str else str(user_type)).strip()
     if user_type:
         attributes["userType"] = user_type
     meta = get("meta")
-    created = (meta.get("created") if "created" in meta else _get(meta, "created")) if meta.__class__ is dict \
-        else None
+    created = None
+    if meta.__class__ is dict:
+        created = meta.get("created") if "created" in meta or meta.keys() <= _META_NAMES else _get(meta, "created")
     if created:
         attributes["created"] = created
     name = get("name")
@@ -184,7 +191,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     return IdpUser(
         id=user_id,
         user_name=user_name,
-        user_name_key=fast_email_key(user_name),
+        user_name_key=fast_email_key(user_name) if user_name_key is None else user_name_key,
         emails=single if candidates is None else make_emails(candidates),
         given_name=opt_text(name.get("givenName") or _get(name, "givenName")),
         family_name=opt_text(name.get("familyName") or _get(name, "familyName")),
@@ -246,14 +253,20 @@ def _members(group_id: str, res: dict[str, Any], builder: DirectoryBuilder) -> N
     members = res.get("members") or ()
     if not isinstance(members, list):
         members = ()
-    try:  # the usual shape, at C speed: every member {"value": str, "type": "User"|"Group"}
-        pairs = [(m["value"], m["type"]) for m in members]
+    try:  # the usual shape, checked at C speed: every member {"value": non-empty str, "type": "User"|"Group"}
+        values = [m["value"] for m in members]
+        types = [m["type"] for m in members]
     except (KeyError, TypeError):
-        pairs = None
-    if pairs is not None and all(v.__class__ is str and v and (t == "User" or t == "Group") for v, t in pairs):
-        builder.add_members(group_id, [v for v, t in pairs if t == "User"], "user")
-        builder.add_members(group_id, [v for v, t in pairs if t == "Group"], "group")
-        return
+        values = types = None
+    if values is not None and set(map(type, values)) <= {str} and "" not in values:
+        users = types.count("User")
+        if users == len(types):
+            builder.add_members(group_id, values, "user")
+            return
+        if users + types.count("Group") == len(types):
+            builder.add_members(group_id, [v for v, t in zip(values, types) if t == "User"], "user")
+            builder.add_members(group_id, [v for v, t in zip(values, types) if t == "Group"], "group")
+            return
     users: list[str] = []
     groups: list[str] = []
     untyped: list[str] = []
@@ -277,14 +290,15 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     for path in files.get("resources", ()):
         with guarded(path, findings, "SCIM ListResponse"):
             _resources(path, builder, findings, pending_groups)
+    paths = {str(path): path for path in files.get("resources", ())}
     ids: list[str | None] = []
     for res, ref in pending_groups:
         group_id = None
-        with guarded(Path(ref.file), findings, f"SCIM Group at {ref.location}"):
+        with guarded(paths[ref.file], findings, f"SCIM Group at {ref.location}"):
             group_id = _group(res, ref, builder, findings)
         ids.append(group_id)
     for (res, ref), group_id in zip(pending_groups, ids):
         if group_id is not None:
-            with guarded(Path(ref.file), findings, f"SCIM Group at {ref.location}"):
+            with guarded(paths[ref.file], findings, f"SCIM Group at {ref.location}"):
                 _members(group_id, res, builder)
     return builder.build()

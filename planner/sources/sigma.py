@@ -58,6 +58,7 @@ error stops ``plan``.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -336,6 +337,8 @@ def _dedupe(records: list, key: str, findings: Findings) -> list:
     first is kept so that later stages see one record per id; the error stops ``plan``.
     """
     field = {"member_id": "memberId", "team_id": "teamId"}[key]
+    if len(set(map(attrgetter(key), records))) == len(records):  # no repeat (checked in C): nothing to drop
+        return records
     seen: dict[str, Any] = {}
     out: list = []
     for r in records:
