@@ -129,3 +129,14 @@ def test_nesting_depth_is_the_longest_chain_whether_or_not_a_cycle_is_elsewhere(
     with_loop = (*tree, group("x", "y"), group("y", "x"))
     assert (nesting(with_loop).max_depth, nesting(with_loop).cycles) == (2, (("x", "y", "x"),))
     assert nesting((group("a", "b"), group("b", "a", "c"), group("c", "d"), group("d"))).max_depth == 2
+
+
+def test_clean_addresses_in_bulk_equals_one_by_one():
+    from planner.sources.values import clean_address, clean_addresses
+
+    clean = ["ann@example.com", "bo@example.com", ""]
+    assert clean_addresses(clean) is clean
+    for values in (["ann@example.com ", "bo@example.com"], [" ann@example.com"], ["a@x.com", " b@x.com"],
+                   ["a@x.com ", "b@x.com"], ["a@x.com\nb@x.com", "c@x.com"], ["a@x.com\t"], ["zoë@x.com"],
+                   ["a\u200b@x.com"], ["a@x.com\x7f"], []):
+        assert clean_addresses(values) == [clean_address(v) for v in values], values
