@@ -190,3 +190,16 @@ def test_a_policy_that_reads_no_group_needs_no_membership_file(capsys, tmp_path)
                            str(tmp_path / "policy.yaml"), "--json")
     assert code == 0
     assert [f["code"] for f in json.loads(out)["findings"] if f["severity"] == "error"] == []
+
+
+def test_check_refuses_a_bad_policy_even_when_the_exports_need_none(capsys, tmp_path):
+    """The default policy is read only when memberships are missing; a policy given is always read."""
+    idp = okta_export(tmp_path / "okta", PEOPLE)
+    (tmp_path / "policy.yaml").write_text("version: 1\nteams: {mode: bogus}\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp), "--policy",
+                             str(tmp_path / "policy.yaml"))
+    assert (code, out) == (1, "")
+    assert err == (f"sigma-migrate: error: {tmp_path / 'policy.yaml'}:2:15: teams.mode: Input should be 'link' "
+                   "or 'create'\n")
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp), "--json")
+    assert code == 0 and json.loads(out)["summary"]["findings"]["error"] == 0

@@ -139,7 +139,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
             single = (Email(value, key, True, kind if kind is None or kind.__class__ is str else opt_text(kind)),)
             if value == user_name:
                 user_name_key = key
-    for item in emails if isinstance(emails, list) else ():
+    for item in emails if emails.__class__ is list else ():
         if not isinstance(item, dict):
             continue
         primary = item["primary"] if "primary" in item else _get(item, "primary")
@@ -169,7 +169,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     attributes = {} if res.keys() <= _USER_CORE else {
         k: v for k, v in res.items() if v is not None and k not in _USER_CORE}
     enterprise = get(ENTERPRISE_URN)
-    if isinstance(enterprise, dict):
+    if enterprise.__class__ is dict:
         for key, value in enterprise.items():
             if isinstance(value, dict):
                 value = _get(value, "value")
@@ -186,20 +186,22 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     if created:
         attributes["created"] = created
     name = get("name")
-    if not isinstance(name, dict):
+    if name.__class__ is not dict:
         name = {}
+    given, family, display = name.get("givenName"), name.get("familyName"), get("displayName")
+    external_id = get("externalId")
     return IdpUser(
         id=user_id,
         user_name=user_name,
         user_name_key=fast_email_key(user_name) if user_name_key is None else user_name_key,
         emails=single if candidates is None else make_emails(candidates),
-        given_name=opt_text(name.get("givenName") or _get(name, "givenName")),
-        family_name=opt_text(name.get("familyName") or _get(name, "familyName")),
-        display_name=opt_text(get("displayName") or _get(name, "formatted")),
+        # a non-empty string as it is (the usual case); anything else as opt_text makes it
+        given_name=given if given and given.__class__ is str else opt_text(given or _get(name, "givenName")),
+        family_name=family if family and family.__class__ is str else opt_text(family or _get(name, "familyName")),
+        display_name=display if display and display.__class__ is str else opt_text(display or _get(name, "formatted")),
         active=active,
-        status=None,
         user_type=user_type if user_type.casefold() in ("member", "guest") else None,
-        external_id=opt_text(get("externalId")) or None,
+        external_id=external_id if external_id and external_id.__class__ is str else opt_text(external_id) or None,
         attributes=attributes,
         source=ref,
     )

@@ -433,6 +433,12 @@ def policy_group_uses(policy: Policy, sigma: SigmaExport) -> list[str]:
     return uses
 
 
+def lacks_group_memberships(idp: IdpDirectory) -> bool:
+    """True when the IdP export holds users but not one group membership: the only case in which
+    :func:`check_policy_inputs` can find anything."""
+    return bool(idp.users) and not any(g.member_user_ids or g.member_group_ids for g in idp.groups)
+
+
 def check_policy_inputs(snapshot: Snapshot, policy: Policy, paths: Sequence[str | Path] = ()) -> list[Finding]:
     """Findings of the policy against the loaded exports (see the module docstring): today
     ``missing-group-memberships``, an error naming the file the IdP format keeps memberships in.
@@ -440,7 +446,7 @@ def check_policy_inputs(snapshot: Snapshot, policy: Policy, paths: Sequence[str 
     ``paths`` (the ``--idp`` paths) name the file when the directory records no input.
     """
     idp = snapshot.idp
-    if not idp.users or any(g.member_user_ids or g.member_group_ids for g in idp.groups):
+    if not lacks_group_memberships(idp):
         return []
     uses = policy_group_uses(policy, snapshot.sigma)
     if not uses:

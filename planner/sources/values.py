@@ -31,7 +31,8 @@ from .files import Findings
 
 __all__ = [
     "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
-    "bool_field", "clean_address", "clean_addresses", "clean_text", "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
+    "bool_field", "clean_address", "clean_addresses", "clean_text",
+    "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
     "MISSING", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status",
 ]
 
