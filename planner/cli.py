@@ -67,7 +67,7 @@ def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | 
 def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, policy_path: str | None,
                  out: str, report_out: str | None, detailed_exitcode: bool, as_json: bool) -> None:
     """Match, decide and write a reviewed migration plan (nothing is changed in Sigma)."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from .output import Outputs
     from .planfile import dump_plan

@@ -27,7 +27,8 @@ import io
 from collections import Counter
 from dataclasses import dataclass, fields
 
-from .model import ActionKind, Plan
+from .model import Plan
+from .payloads import ScimCreateUser, ScimLinkUser
 
 IDPS: tuple[str, ...] = ("okta", "entra", "generic")
 
@@ -206,8 +207,8 @@ def handoff_pack(plan: Plan, idp: str) -> HandoffPack:
     # account types the IdP must send, with the exact spelling the plan sends
     sent = Counter()
     for a in plan.actions:
-        if a.kind in (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER) and (a.after or {}).get("userType"):
-            sent[a.after["userType"]] += 1
+        if isinstance(a, (ScimLinkUser, ScimCreateUser)) and a.after.user_type:
+            sent[a.after.user_type] += 1
     for name in group_map.values():
         sent.setdefault(name, 0)
     account_types = tuple(

@@ -10,7 +10,9 @@ Snapshot side (built by ``planner.sources``; read by matching and the rules):
 
 Plan side (built by ``planner.planning``; read by report and execute):
 
-- :class:`Action`, :class:`ReviewItem`, :class:`Plan`.
+- :class:`Action` (the union of :mod:`planner.payloads`, one typed class per
+  :class:`ActionKind`), :class:`ReviewItem`, :class:`Plan`: msgspec Structs, which
+  :mod:`planner.planfile` writes and reads with validation.
 
 Field names are the snake_case spelling of Sigma's REST fields (``memberId`` ->
 ``member_id``, ``memberType`` -> ``member_type``, ``userKind`` -> ``user_kind``)
@@ -25,11 +27,13 @@ validated at the edge by ``planner.planfile``.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, ClassVar, Literal, Mapping
 
 import msgspec
+
+from .payloads import Action, ActionKind  # noqa: F401  (ActionKind: the plan types' home, re-exported)
 
 SCHEDULER_ROBOT_MEMBER_ID = "SigmaSchedulerRobot"
 """memberId of Sigma's system member (formats.md §1b); never a person, never migrated."""
@@ -254,8 +258,7 @@ class ScimGroup(Record):
         return bool(self.external_id)
 
 
-@dataclass(frozen=True, slots=True)
-class InputFile:
+class InputFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """A file that was read: path as given, sha256 of its bytes, what it held, how many records."""
 
     path: str
@@ -407,55 +410,7 @@ class Snapshot:
 # --------------------------------------------------------------------------- plan side
 
 
-class ActionKind(str, Enum):
-    """What an action does, and through which API.
-
-    ``scim.*`` go to Sigma's SCIM 2.0 service (RFC 7644); ``members.*`` and
-    ``teams.*`` to the REST API v2 (sigma-api.md §2, §3).
-    """
-
-    SCIM_CREATE_USER = "scim.create_user"        # POST /Users for an IdP user with no Sigma member
-    SCIM_LINK_USER = "scim.link_user"            # POST /Users with userName = the member's email
-    SCIM_SET_ACCOUNT_TYPE = "scim.set_account_type"  # PATCH /Users/{id} userType
-    SCIM_DEACTIVATE_USER = "scim.deactivate_user"    # PATCH /Users/{id} active=false
-    SCIM_CREATE_GROUP = "scim.create_group"      # POST /Groups, a new team
-    SCIM_LINK_GROUP = "scim.link_group"          # POST /Groups displayName = existing team name
-    SCIM_SET_GROUP_MEMBERS = "scim.set_group_members"  # PATCH /Groups/{id} members
-    TEAMS_REMOVE_MEMBER = "teams.remove_member"  # PATCH /v2/teams/{teamId}/members {remove}
-    MEMBERS_DEACTIVATE = "members.deactivate"    # PATCH /v2/members/{id} isArchived+newOwnerId
-    MEMBERS_DISABLE_GUEST = "members.disable_guest"  # PATCH /v2/members/{id} isArchived+newOwnerId
-    MEMBERS_CONVERT_GUEST = "members.convert_guest"  # PATCH /v2/members/{id} userKind=internal
-    MEMBERS_SET_EMAIL = "members.set_email"      # PATCH /v2/members/{id} email=<IdP userName> (userName guard)
-    MEMBERS_REACTIVATE = "members.reactivate"    # PATCH /v2/members/{id} isArchived=false (rehired person)
-
-
-@dataclass(frozen=True)
-class Action:
-    """One change the plan makes.
-
-    - ``id``: stable across runs for the same inputs (derived from kind + target keys).
-    - ``target``: the object acted on, by its ids, e.g.
-      ``{"memberId": "...", "email": "...", "userName": "..."}`` or ``{"teamId": "...", "name": "..."}``.
-    - ``before`` / ``after``: the values that change (``None`` for a creation / removal).
-    - ``rule``: the rule id that produced it (e.g. ``linking.email``, ``guards.x``).
-    - ``reason``: one line a reviewer reads.
-    - ``evidence``: what the rule saw (match key, group names, policy keys).
-    - ``depends_on``: ids of actions that must be done first.
-    """
-
-    id: str
-    kind: ActionKind
-    target: Mapping[str, Any]
-    before: Mapping[str, Any] | None
-    after: Mapping[str, Any] | None
-    rule: str
-    reason: str
-    evidence: Mapping[str, Any] = field(default_factory=dict)
-    depends_on: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReviewItem:
+class ReviewItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A doubt the planner will not guess about.
 
     ``blocking`` items stop ``apply`` until the policy decides them.
@@ -467,10 +422,10 @@ class ReviewItem:
     id: str
     code: str
     blocking: bool
-    subject: Mapping[str, Any]
+    subject: dict[str, Any]
     message: str
-    candidates: tuple[Mapping[str, Any], ...] = ()
-    evidence: Mapping[str, Any] = field(default_factory=dict)
+    candidates: tuple[dict[str, Any], ...] = ()
+    evidence: dict[str, Any] = {}
     rule: str = ""
     resolution: str = ""
 
@@ -502,8 +457,7 @@ class AdminChange(str, Enum):
     CHANGES = "changes"  # any other type change to or from an admin type (Admin -> Org Admin)
 
 
-@dataclass(frozen=True)
-class PersonRow:
+class PersonRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """One person as the report shows them: Sigma side, IdP side, link, account type, actions.
 
     Either side may be missing (a new hire has no ``member_id``; an unmatched
@@ -534,8 +488,7 @@ class PersonRow:
     admin_change: AdminChange | None = None
 
 
-@dataclass(frozen=True)
-class TeamRow:
+class TeamRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """One Sigma team or IdP group as the report shows it.
 
     ``mode`` is ``link`` (an IdP group adopts an existing team), ``create`` (a new
@@ -568,8 +521,7 @@ class PreflightStatus(str, Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True)
-class PreflightCheck:
+class PreflightCheck(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One prerequisite of Sigma's SCIM guide, checked before the switch (issue 13 item 2).
 
     - ``id``: stable, e.g. ``saml_only``, ``scim_setup_admin``, ``previous_scim``, ``guests``.
@@ -595,8 +547,7 @@ class PreflightCheck:
         return self.blocking and self.status in (PreflightStatus.UNCONFIRMED, PreflightStatus.FAILED)
 
 
-@dataclass(frozen=True)
-class OwnerStatus:
+class OwnerStatus(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Where a protected person stands after the plan (decided by :func:`planner.outcomes.owner_status`).
 
     - ``role``: the policy key and guard name, ``scim_setup_admin`` (the SCIM token is theirs,
@@ -628,8 +579,7 @@ class DocumentDestination(str, Enum):
     UNNAMED = "unnamed"                        # nobody named yet (organization.document_owner)
 
 
-@dataclass(frozen=True)
-class DocumentTransfer:
+class DocumentTransfer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The documents of a member a plan's action deactivates (decided by
     :func:`planner.outcomes.document_transfers`): ``action`` id and ``kind``, the leaving
     ``member_id`` / ``email``, the ``destination`` and the receiving member (``None`` when
@@ -644,8 +594,7 @@ class DocumentTransfer:
     to_email: str | None
 
 
-@dataclass(frozen=True)
-class Outcomes:
+class Outcomes(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """What the plan's decisions mean beyond each person row, decided once while planning
     (:mod:`planner.outcomes`): the protected ``owners`` (SCIM-setup admin, then API credential
     owner) and the ``document_transfers`` of leaving members, in plan order."""
@@ -657,8 +606,7 @@ class Outcomes:
 PLAN_FORMAT_VERSION = 1
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A migration plan: what ``plan`` writes and ``report``/``apply`` read.
 
     - ``organization``: ``{"organizationId": str, "name": str}``.
@@ -678,19 +626,19 @@ class Plan:
       (``planner.planfile``).
     """
 
-    organization: Mapping[str, Any]
+    organization: dict[str, Any]
     inputs: tuple[InputFile, ...]
-    policy: Mapping[str, Any]
-    fingerprints: Mapping[str, Mapping[str, Any]]
+    policy: dict[str, Any]
+    fingerprints: dict[str, dict[str, Any]]
     actions: tuple[Action, ...]
     review_items: tuple[ReviewItem, ...]
-    summary: Mapping[str, Any]
+    summary: dict[str, Any]
     people: tuple[PersonRow, ...] = ()
     teams: tuple[TeamRow, ...] = ()
     preflight: tuple[PreflightCheck, ...] = ()
-    outcomes: Outcomes = field(default_factory=Outcomes)
+    outcomes: Outcomes = Outcomes()
     tool_version: str = ""
-    format_version: int = PLAN_FORMAT_VERSION
+    format_version: Literal[1] = PLAN_FORMAT_VERSION
     created_at: str = ""
     digest: str = ""
 

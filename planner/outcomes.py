@@ -16,6 +16,7 @@ from .model import (
     Action, ActionKind, AdminChange, DocumentDestination, DocumentTransfer, Lockout, OwnerStatus, PersonRow,
     TypeChange,
 )
+from .payloads import new_owner_id
 
 DEACTIVATING_KINDS = frozenset({ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_DEACTIVATE_USER})
 """Kinds that deactivate a member (REST archive, SCIM ``active: false``)."""
@@ -137,7 +138,7 @@ def document_transfers(actions: Iterable[Action], email_of: Mapping[str, str],
 
     ``actions``: the plan's; ``email_of``: memberId -> email of the Sigma members;
     ``provisioning_owner``: the ``scim_setup_admin`` status. ``members.deactivate`` /
-    ``members.disable_guest`` hand them to ``after["newOwnerId"]`` (``unnamed`` when it is
+    ``members.disable_guest`` hand them to ``after.newOwnerId`` (``unnamed`` when it is
     ``null``: no document owner yet, sigma-api.md §2.5); ``scim.deactivate_user`` leaves them
     to Sigma, which gives them to the provisioning admin (§5.3).
     """
@@ -145,16 +146,16 @@ def document_transfers(actions: Iterable[Action], email_of: Mapping[str, str],
     for a in actions:
         if a.kind not in LEAVING_KINDS:
             continue
-        member_id = str(a.target.get("memberId") or "")
-        email = str(a.target.get("email") or email_of.get(member_id) or member_id)
+        member_id = a.target.member_id
+        email = a.target.email or email_of.get(member_id) or member_id
         if a.kind is ActionKind.SCIM_DEACTIVATE_USER:
             owner = provisioning_owner
             destination = DocumentDestination.PROVISIONING_OWNER
             to_id = owner.member_id if owner is not None else None
             to_email = (owner.email or owner.reference or None) if owner is not None else None
         else:
-            to_id = (a.after or {}).get("newOwnerId")
+            to_id = new_owner_id(a)
             destination = DocumentDestination.MEMBER if to_id else DocumentDestination.UNNAMED
-            to_email = (email_of.get(to_id) or a.evidence.get("newOwnerEmail") or to_id) if to_id else None
+            to_email = (email_of.get(to_id) or a.evidence.new_owner_email or to_id) if to_id else None
         out.append(DocumentTransfer(a.id, a.kind, member_id, email, destination, to_id or None, to_email))
     return tuple(out)

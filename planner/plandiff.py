@@ -21,6 +21,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+import msgspec
+
 from .model import Action, Plan, ReviewItem
 
 ACTION_FIELDS = ("target", "before", "after", "rule", "reason", "evidence", "depends_on")
@@ -121,8 +123,10 @@ def field_changes(old: Mapping[str, Any], new: Mapping[str, Any], fields: tuple[
 
 
 def _action_record(a: Action) -> dict[str, Any]:
-    return {"target": a.target, "before": a.before, "after": a.after, "rule": a.rule, "reason": a.reason,
-            "evidence": a.evidence, "depends_on": list(a.depends_on)}
+    """The compared fields of an action, its payloads as their JSON (the plan file's names)."""
+    return {"target": msgspec.to_builtins(a.target), "before": msgspec.to_builtins(a.before),
+            "after": msgspec.to_builtins(a.after), "rule": a.rule, "reason": a.reason,
+            "evidence": msgspec.to_builtins(a.evidence), "depends_on": list(a.depends_on)}
 
 
 def _numbers(summary: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,35 +3,37 @@
 A plan file is UTF-8 JSON with sorted keys, one top-level field per line group
 and one element per line inside the big lists and objects (actions, people,
 fingerprints, ...), so the same plan gives the same bytes and two plans diff
-line by line. Its top level holds the fields of
-:class:`planner.model.Plan` (``format_version``, ``tool_version``,
-``organization``, ``inputs``, ``policy``, ``fingerprints``, ``actions``,
-``review_items``, ``summary``, ``people``, ``teams``, ``created_at``,
-``digest``). Validation at the edge uses pydantic over the model's data classes.
+line by line. Its top level holds the fields of :class:`planner.model.Plan`
+(``format_version``, ``tool_version``, ``organization``, ``inputs``, ``policy``,
+``fingerprints``, ``actions``, ``review_items``, ``summary``, ``people``,
+``teams``, ``preflight``, ``created_at``, ``digest``). One encoder writes it
+(msgspec, over the typed :class:`~planner.model.Plan`; :func:`canonical_json`)
+and one decoder reads it with validation (unknown fields, missing required
+fields and wrong types refused, :func:`read_plan`).
 
 ``digest`` is ``"sha256:" + hex`` of the canonical JSON (sorted keys, no spaces,
 UTF-8) of every field except ``created_at`` and ``digest`` itself; timestamps
-never enter it (design.md, "Invariants").
+never enter it (design.md, "Invariants"). The file is that canonical JSON with
+layout newlines (a newline is never inside an encoded value: JSON escapes it),
+so :func:`read_plan` checks the digest over the bytes as written
+(:func:`_digest`), without encoding the plan again.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
-from enum import Enum
-from functools import lru_cache
+import re
 from pathlib import Path
-from typing import IO, Any, Mapping
+from typing import IO, Any, Iterable
 
-from pydantic import TypeAdapter, ValidationError
+import msgspec
 
 from .dependencies import DependencyError, check_dependencies
 from .errors import UserError
-from .model import PLAN_FORMAT_VERSION, ActionKind, Plan
+from .model import PLAN_FORMAT_VERSION, Plan
 from .output import Outputs
 
-_EXCLUDED_FROM_DIGEST = ("created_at", "digest")
+_EXCLUDED_FROM_DIGEST = (b"created_at", b"digest")
 
 
 class PlanFileError(UserError):
@@ -41,114 +43,100 @@ class PlanFileError(UserError):
     """
 
 
-@lru_cache(maxsize=1)
-def _adapter() -> TypeAdapter[Plan]:
-    return TypeAdapter(Plan)
+_ENCODER = msgspec.json.Encoder(order="sorted")
 
 
-def _json_default(value: Any) -> Any:
-    """``json.dumps`` hook: data classes become dicts of their fields, other mappings dicts.
-
-    Strings, str-enums, numbers, dicts, lists and tuples are encoded natively by
-    the C encoder, so this runs once per data class or non-dict mapping only.
-    """
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return dict(value)
-    if isinstance(value, Enum):
-        return value.value
-    raise TypeError(f"cannot write {type(value).__name__} to a plan file")
+def canonical_json(value: Any) -> bytes:
+    """The canonical JSON of ``value`` (msgspec Structs, enums, dicts, lists, scalars): keys and
+    fields sorted, no spaces, UTF-8, non-ASCII unescaped. The one encoder of plan files."""
+    return _ENCODER.encode(value)
 
 
-_ENCODER = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_json_default
-)
-_compact = _ENCODER.encode
+_DECODER = msgspec.json.Decoder(Plan)
 
 
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The JSON document of a plan (enums as their values, tuples as lists), without ``digest``."""
-    document = json.loads(_compact(plan))
-    document.pop("digest", None)
-    return document
+class _Header(msgspec.Struct):
+    """The top-level fields read before the plan is validated (others are skipped)."""
+
+    format_version: Any = None
+    digest: Any = None
 
 
-def compute_digest(document: dict[str, Any]) -> str:
-    """``"sha256:<hex>"`` over a plan document without ``created_at`` and ``digest``."""
-    body = {k: v for k, v in document.items() if k not in _EXCLUDED_FROM_DIGEST}
-    return "sha256:" + hashlib.sha256(_compact(body).encode("utf-8")).hexdigest()
+_HEADER_DECODER = msgspec.json.Decoder(_Header)
 
 
-_Encoded = dict[str, "tuple[str, str, list[str]] | str"]
-_CHUNK = 2048  # elements joined per write / hash update
+def _field_piece(value: Any) -> bytes:
+    """One top-level field as the file holds it: a non-empty list or object one element per
+    line (``[\n e1,\n e2\n]``), anything else canonical on one line."""
+    if isinstance(value, (list, tuple)) and value:
+        lines = _ENCODER.encode_lines(value)  # b"e1\ne2\n": no newline inside an element
+        return b"[\n" + lines[:-1].replace(b"\n", b",\n") + b"\n]"
+    if isinstance(value, dict) and value:
+        keys = sorted(value)
+        names = _ENCODER.encode_lines(keys)[:-1].split(b"\n")
+        values = _ENCODER.encode_lines([value[k] for k in keys])[:-1].split(b"\n")
+        return b"{\n" + b",\n".join(map(b":".join, zip(names, values))) + b"\n}"
+    return _ENCODER.encode(value)
 
 
-def _encode_fields(plan: Plan) -> _Encoded:
-    """field -> (open, close, encoded elements) for non-empty lists/objects, else the encoded value.
-
-    Every element is encoded once; the file and the digest are assembled from these strings.
-    """
-    encoded: _Encoded = {}
-    for field in dataclasses.fields(plan):
-        if field.name == "digest":
-            continue
-        value = getattr(plan, field.name)
-        if isinstance(value, (list, tuple)) and value:
-            encoded[field.name] = ("[", "]", [_compact(v) for v in value])
-        elif isinstance(value, Mapping) and value:
-            parts = [f"{_compact(str(k))}:{_compact(value[k])}" for k in sorted(value, key=str)]
-            encoded[field.name] = ("{", "}", parts)
-        else:
-            encoded[field.name] = _compact(value)
-    return encoded
+_WINDOW = 1 << 22  # bytes hashed per update: layout newlines are dropped one window at a time
 
 
-def _chunks(elements: list[str], separator: str):
-    """``separator.join(elements)`` in pieces of _CHUNK elements (no second copy of a 100 MB list)."""
-    for start in range(0, len(elements), _CHUNK):
-        yield (separator if start else "") + separator.join(elements[start : start + _CHUNK])
-
-
-def _digest(encoded: _Encoded) -> str:
-    """``sha256`` of the canonical body ``{"k":v,...}`` (sorted keys, compact), fed piece by piece."""
+def _digest(entries: Iterable[tuple[bytes, bytes | memoryview]]) -> str:
+    """``"sha256:<hex>"`` of the canonical body ``{"name":value,...}`` of the top-level entries
+    ``(name, value as the file holds it)`` in file order, ``created_at`` and ``digest`` left out:
+    the value's layout newlines are dropped (JSON never has a newline inside a value)."""
     h = hashlib.sha256(b"{")
-    keys = [k for k in sorted(encoded) if k not in _EXCLUDED_FROM_DIGEST]
-    for n, k in enumerate(keys):
-        h.update(((',' if n else '') + _compact(k) + ":").encode("utf-8"))
-        item = encoded[k]
-        if isinstance(item, str):
-            h.update(item.encode("utf-8"))
+    first = True
+    for name, piece in entries:
+        if name in _EXCLUDED_FROM_DIGEST:
             continue
-        h.update(item[0].encode("utf-8"))
-        for piece in _chunks(item[2], ","):
-            h.update(piece.encode("utf-8"))
-        h.update(item[1].encode("utf-8"))
+        h.update((b"" if first else b",") + b'"' + name + b'":')
+        first = False
+        for start in range(0, len(piece), _WINDOW):
+            h.update(bytes(piece[start:start + _WINDOW]).replace(b"\n", b""))
     h.update(b"}")
     return "sha256:" + h.hexdigest()
 
 
-def _write_document(encoded: _Encoded, write) -> None:
-    """Write the file layout: one top-level key per line group, one element per line inside."""
-    write("{\n")
-    for n, k in enumerate(sorted(encoded)):
-        write((",\n" if n else "") + _compact(k) + ": ")
-        item = encoded[k]
-        if isinstance(item, str):
-            write(item)
-            continue
-        write(item[0] + "\n")
-        for piece in _chunks(item[2], ",\n"):
-            write(piece)
-        write("\n" + item[1])
-    write("\n}\n")
+_ENTRY = re.compile(rb'\n"([a-z_]+)": ')
+"""A top-level entry of a plan file: only there does a line start with ``"name": `` (inside,
+elements are compact, ``"key":value``)."""
 
 
-def _encode_with_digest(plan: Plan) -> tuple[_Encoded, str]:
-    encoded = _encode_fields(plan)
-    digest = _digest(encoded)
-    encoded["digest"] = _compact(digest)
-    return encoded, digest
+def _file_entries(data: bytes) -> list[tuple[bytes, memoryview]] | None:
+    """The top-level ``(name, value)`` entries of plan-file bytes as :func:`plan_bytes` lays them
+    out, or ``None`` when the bytes are not in that layout."""
+    if not (data.startswith(b"{\n") and data.endswith(b"\n}\n")):
+        return None
+    found = list(_ENTRY.finditer(data))
+    if not found or found[0].start() != 1:
+        return None
+    view = memoryview(data)
+    entries = []
+    for n, match in enumerate(found):
+        end = found[n + 1].start() - 1 if n + 1 < len(found) else len(data) - 3
+        if n + 1 < len(found) and data[end] != ord(","):
+            return None
+        entries.append((match.group(1), view[match.end():end]))
+    return entries
+
+
+def _with_digest(fields: dict[str, Any]) -> tuple[list[bytes], str]:
+    """The file's pieces (to join or stream) for top-level ``fields`` (name -> value; a ``digest``
+    among them is replaced), and the digest."""
+    entries = sorted((name.encode(), _field_piece(value)) for name, value in fields.items() if name != "digest")
+    digest = _digest(entries)
+    entries.append((b"digest", _ENCODER.encode(digest)))
+    entries.sort()
+    pieces = [b"{"]
+    for n, (name, piece) in enumerate(entries):
+        pieces += [b'\n"' + name + b'": ', piece, b"," if n + 1 < len(entries) else b"\n}\n"]
+    return pieces, digest
+
+
+def _plan_fields(plan: Plan) -> dict[str, Any]:
+    return {name: getattr(plan, name) for name in plan.__struct_fields__}
 
 
 def plan_bytes(plan: Plan) -> bytes:
@@ -156,32 +144,29 @@ def plan_bytes(plan: Plan) -> bytes:
 
     Layout: one top-level key per line group, and one element per line inside
     the top-level lists and objects (actions, people, fingerprints, ...), each
-    element in canonical compact form. The file diffs well line by line, and
-    the canonical body the digest covers is assembled from the same encoded
-    elements, so every element is encoded once.
+    element in canonical compact form: the file diffs well line by line, and
+    without its layout newlines it is the canonical body the digest covers.
     """
-    encoded, _ = _encode_with_digest(plan)
-    parts: list[str] = []
-    _write_document(encoded, parts.append)
-    return "".join(parts).encode("utf-8")
+    pieces, _ = _with_digest(_plan_fields(plan))
+    return b"".join(pieces)
 
 
-def digest_of(data: bytes) -> str:
-    """The ``digest`` written in plan-file bytes made by :func:`plan_bytes` (no full parse)."""
-    marker = b'\n"digest": "'
-    start = data.index(marker) + len(marker)
-    return data[start : data.index(b'"', start)].decode("ascii")
+def document_bytes(document: dict[str, Any]) -> bytes:
+    """The bytes of a plan file holding ``document`` (a plan file's JSON as decoded, possibly
+    edited), laid out as :func:`plan_bytes` does, with its ``digest`` computed afresh. Nothing is
+    validated: this is how a tool (or a test) rewrites a plan it edited."""
+    pieces, _ = _with_digest(document)
+    return b"".join(pieces)
 
 
 def dump_plan(plan: Plan, fh: IO[str]) -> str:
-    """Stream the bytes of :func:`plan_bytes` into ``fh`` (a text file opened UTF-8, ``newline=""``).
-
-    Returns the plan's digest. Streamed piece by piece: a 100k-member plan is
-    ~200 MB of JSON, and joining it whole (for the file and again for the
-    digest) took ~800 MB of peak memory (bench/plan_bench.py).
-    """
-    encoded, digest = _encode_with_digest(plan)
-    _write_document(encoded, fh.write)
+    """Write the bytes of :func:`plan_bytes` into ``fh`` (a text file opened UTF-8, ``newline=""``,
+    as :meth:`planner.output.Outputs.open` gives) through its binary buffer, piece by piece (a
+    100k-member plan is ~200 MB of JSON: it is not joined whole). Returns the plan's digest."""
+    pieces, digest = _with_digest(_plan_fields(plan))
+    fh.flush()
+    for piece in pieces:
+        fh.buffer.write(piece)  # type: ignore[attr-defined]
     return digest
 
 
@@ -201,50 +186,70 @@ def write_plan(plan: Plan, path: str | Path) -> str:
     return digest
 
 
+_MSGSPEC_ERROR = re.compile(r"^(?P<what>.*?)(?: - at `(?P<path>[^`]*)`)?$", re.S)
+_MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]*)`$")
+_UNKNOWN = re.compile(r"^Object contains unknown field `(?P<field>[^`]*)`$")
+_EXPECTED = re.compile(r"^Expected `(?P<want>[^`]*)`, got `(?P<got>[^`]*)`$")
+
+
+def validation_message(error: msgspec.ValidationError) -> str:
+    """``"<JSON path>: <what>"`` of a msgspec validation error, e.g.
+    ``$.actions[3].after.userType: required``, ``$.actions[0].target.foo: unknown field``,
+    ``$.actions[0].id: expected str, got int``, ``$.actions[0].kind: invalid value 'x'``."""
+    match = _MSGSPEC_ERROR.match(str(error))
+    assert match is not None  # the pattern matches any text
+    what, path = match["what"], match["path"] or "$"
+    if found := _MISSING.match(what):
+        return f"{path}.{found['field']}: required"
+    if found := _UNKNOWN.match(what):
+        return f"{path}.{found['field']}: unknown field"
+    if found := _EXPECTED.match(what):
+        return f"{path}: expected {found['want']}, got {found['got']}"
+    return f"{path}: {what[:1].lower()}{what[1:]}"
+
+
 def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
     """Read and validate a plan file.
 
-    Raises :class:`PlanFileError` when the file is unreadable, is not JSON, has
-    an unsupported ``format_version``, does not match the schema, (with
-    ``verify_digest``) its content no longer matches its ``digest`` (tampered),
-    or it is broken inside although its digest matches (:func:`check_structure`:
-    duplicate ids, a dangling dependency, a cycle, ``after: null`` where needed).
+    Raises :class:`PlanFileError` (one line naming the file and, for a shape error, the JSON
+    path: ``plan.json: $.actions[3].after.userType: required``) when the file is unreadable,
+    is not JSON, has an unsupported ``format_version``, (with ``verify_digest``) its bytes no
+    longer match its ``digest`` (tampered or re-formatted), does not match the types of
+    :mod:`planner.payloads` / :mod:`planner.model` (a missing required field, an unknown
+    field, a wrong type or kind), or is broken inside although its digest matches
+    (:func:`check_structure`: duplicate ids, a dangling dependency, a cycle, ``after: null``).
     """
     path = Path(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except OSError as exc:
         raise PlanFileError(f"{path}: cannot read plan file: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    try:
+        header = _HEADER_DECODER.decode(data)
+    except msgspec.ValidationError:
+        raise PlanFileError(f"{path}: not a plan file: top level is not an object") from None
+    except msgspec.DecodeError as exc:
         raise PlanFileError(f"{path}: not a JSON plan file: {exc}") from None
-    if not isinstance(document, dict):
-        raise PlanFileError(f"{path}: not a plan file: top level is not an object")
-    version = document.get("format_version")
-    if version != PLAN_FORMAT_VERSION:
+    version = header.format_version
+    if version != PLAN_FORMAT_VERSION or isinstance(version, bool):
         raise PlanFileError(
             f"{path}: unsupported format_version {version!r} (this tool reads {PLAN_FORMAT_VERSION})"
         )
     if verify_digest:
-        expected = compute_digest(document)
-        if document.get("digest") != expected:
+        entries = _file_entries(data)
+        expected = _digest(entries) if entries is not None else "(not in the layout plan files are written in)"
+        if header.digest != expected:
             raise PlanFileError(
                 f"{path}: plan content does not match its digest "
-                f"(file says {document.get('digest')!r}, content is {expected}); "
+                f"(file says {header.digest!r}, content is {expected}); "
                 "the plan was modified after it was written"
             )
     try:
-        plan = _adapter().validate_python(document)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = "$." + ".".join(str(p) for p in first["loc"])
-        raise PlanFileError(f"{path}: {where}: {first['msg']}") from None
+        plan = _DECODER.decode(data)
+    except msgspec.ValidationError as exc:
+        raise PlanFileError(f"{path}: {validation_message(exc)}") from None
     check_structure(plan, path)
     return plan
-
-
-AFTER_OPTIONAL = frozenset({ActionKind.TEAMS_REMOVE_MEMBER, ActionKind.SCIM_DEACTIVATE_USER})
-"""Action kinds whose ``after`` may be ``null`` (a removal; ``active: false`` is implied).
-Every other kind carries its end state / request body in ``after`` (docs/policy.md, "Actions")."""
 
 
 def check_structure(plan: Plan, path: str | Path) -> None:
@@ -252,9 +257,9 @@ def check_structure(plan: Plan, path: str | Path) -> None:
     naming the JSON path and the action (or review item) id.
 
     Checked, in this order: the dependencies (:func:`planner.dependencies.check_dependencies`:
-    action ids are unique, every ``depends_on`` names an action of the plan, no cycle);
-    ``after`` is an object for every kind outside :data:`AFTER_OPTIONAL`; review item ids
-    are unique.
+    action ids are unique, every ``depends_on`` names an action of the plan, no cycle); review
+    item ids are unique. (``after: null`` where a kind needs an object is a type error, refused
+    before: :mod:`planner.payloads`.)
     """
     actions = plan.actions
     try:
@@ -263,12 +268,6 @@ def check_structure(plan: Plan, path: str | Path) -> None:
         where = f"$.actions[{exc.index}].{exc.field}" if exc.field else "$.actions"
         also = "" if exc.first is None else f" (also $.actions[{exc.first}])"
         raise PlanFileError(f"{path}: {where}: {exc}{also}") from None
-    for n, action in enumerate(actions):
-        if action.after is None and action.kind not in AFTER_OPTIONAL:
-            raise PlanFileError(
-                f"{path}: $.actions[{n}].after: action {action.id!r} ({action.kind.value}) "
-                "needs an 'after' object, found null"
-            )
     seen: dict[str, int] = {}
     for n, item in enumerate(plan.review_items):
         first = seen.setdefault(item.id, n)
@@ -280,8 +279,20 @@ def check_structure(plan: Plan, path: str | Path) -> None:
 
 
 def plan_json_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a plan file, generated from :class:`Plan`."""
-    schema = _adapter().json_schema(mode="serialization")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "sigma-migrate plan file"
-    return schema
+    """The JSON Schema (draft 2020-12) of a plan file, generated from the types :func:`read_plan`
+    decodes (:class:`planner.model.Plan`, :mod:`planner.payloads`): every object with fixed
+    fields says ``additionalProperties: false``; ``format_version`` is required and the constant
+    1; the action union is a ``oneOf`` keyed by ``kind``."""
+    schema = msgspec.json.schema(Plan)
+    defs = schema["$defs"]
+    plan = defs["Plan"]
+    plan["required"] = sorted(set(plan["required"]) | {"format_version"})
+    plan["properties"]["format_version"] = {"const": PLAN_FORMAT_VERSION}
+    actions = plan["properties"]["actions"]["items"]
+    actions["oneOf"] = actions.pop("anyOf")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "sigma-migrate plan file",
+        "$ref": schema["$ref"],
+        "$defs": defs,
+    }

@@ -36,6 +36,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
+import msgspec
 import pandas as pd
 
 from . import __version__
@@ -45,6 +46,7 @@ from .gc_pause import gc_paused
 from .matching import match_identities
 from . import outcomes
 from .model import Action, ActionKind, Outcomes, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
+from .payloads import ScimCreateUser, ScimSetAccountType, new_owner_id, target_member_id, target_team_id
 from .policy import Policy
 from .rules import (
     Outcome, account_types, duplicates, guards, guests, inputs, linking, preflight, scim_state, teams, unmatched,
@@ -203,8 +205,8 @@ def add_cross_dependencies(actions: list[Action]) -> list[Action]:
     owners: set[str] = set()
     for a in actions:
         if a.kind in deactivating:
-            leaving.add(a.target["memberId"])
-            owners.add((a.after or {}).get("newOwnerId") or "")
+            leaving.add(a.target.member_id)
+            owners.add(new_owner_id(a) or "")
     if not leaving:
         return actions
     owner_kinds = (ActionKind.MEMBERS_REACTIVATE, ActionKind.SCIM_LINK_USER, ActionKind.SCIM_SET_ACCOUNT_TYPE,
@@ -213,7 +215,7 @@ def add_cross_dependencies(actions: list[Action]) -> list[Action]:
     by_member: dict[str, list[str]] = {}  # the document owners' own actions
     removals: dict[str, list[str]] = {}  # what a leaving member does first
     for a in actions:
-        mid = a.target.get("memberId")
+        mid = target_member_id(a)
         if mid in owners and a.kind in owner_kinds:
             by_member.setdefault(mid, []).append(a.id)
         if mid in leaving and a.kind in first_kinds:
@@ -221,9 +223,9 @@ def add_cross_dependencies(actions: list[Action]) -> list[Action]:
     out = []
     for a in actions:
         if a.kind in deactivating:
-            extra = removals.get(a.target["memberId"], []) + by_member.get((a.after or {}).get("newOwnerId") or "", [])
+            extra = removals.get(a.target.member_id, []) + by_member.get(new_owner_id(a) or "", [])
             if extra:
-                a = replace(a, depends_on=tuple(sorted(set(a.depends_on) | set(extra))))
+                a = msgspec.structs.replace(a, depends_on=tuple(sorted(set(a.depends_on) | set(extra))))
         out.append(a)
     return out
 
@@ -301,14 +303,10 @@ def fingerprints(ctx: Context, actions: list[Action]) -> dict[str, dict[str, Any
     member_ids: set[str] = set()
     team_ids: set[str] = set()
     for a in actions:
-        target = a.target
-        if target.get("memberId"):
-            member_ids.add(target["memberId"])
-        if target.get("teamId"):
-            team_ids.add(target["teamId"])
-        owner = (a.after or {}).get("newOwnerId")
-        if owner:
-            member_ids.add(owner)
+        for found, value in ((member_ids, target_member_id(a)), (team_ids, target_team_id(a)),
+                             (member_ids, new_owner_id(a))):
+            if value:
+                found.add(value)
     out: dict[str, dict[str, Any]] = {}
     enc = _encode
     sha = hashlib.sha256
@@ -378,17 +376,16 @@ def person_rows(
     change_of: dict[str, str] = {}  # memberId -> evidence "change" of its scim.set_account_type
     deactivating = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
     for a in actions:
-        target = a.target
         kind_of[a.id] = a.kind
-        mid = target.get("memberId")
+        mid = target_member_id(a)
         if mid:
             acts_m.setdefault(mid, []).append(a.id)
             if a.kind in deactivating:
                 gone.add(mid)
-            elif a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE:
-                change_of[mid] = a.evidence.get("change")
-        elif target.get("idpId"):
-            acts_i.setdefault(target["idpId"], []).append(a.id)
+            elif isinstance(a, ScimSetAccountType):
+                change_of[mid] = a.evidence.change or None
+        elif isinstance(a, ScimCreateUser):
+            acts_i.setdefault(a.target.idp_id, []).append(a.id)
     admin_types = frozenset(t.casefold() for t in ctx.policy.guards.admin_account_types)
     lockout_of, type_change_of, admin_change_of = outcomes.lockout, outcomes.type_change, outcomes.admin_change
     rev_m: dict[str, set[str]] = {}
@@ -487,7 +484,7 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], 
     by_kind = Counter(a.kind for a in actions)
     kinds = {kind.value: n for kind, n in by_kind.items()}
     per_kind = {k: kinds.get(k, 0) for k in SUMMARY_KINDS}
-    changes = Counter(a.evidence.get("change") for a in actions if a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE) \
+    changes = Counter(a.evidence.change for a in actions if isinstance(a, ScimSetAccountType)) \
         if by_kind.get(ActionKind.SCIM_SET_ACCOUNT_TYPE) else Counter()
     roster = decided["roster"]
     types = decided["types"]
@@ -496,7 +493,7 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], 
     active = m[m["active"]]
     before = Counter(active["account_type"].tolist())
     after = Counter()
-    gone = {a.target["memberId"] for a in actions
+    gone = {a.target.member_id for a in actions
             if a.kind is ActionKind.MEMBERS_DEACTIVATE or a.kind is ActionKind.MEMBERS_DISABLE_GUEST}
     type_after = {mid: after for mid, after in zip(types["member_id"].tolist(), types["after"].tolist()) if mid}
     for mid, t in zip(active["member_id"].tolist(), active["account_type"].tolist()):
@@ -567,8 +564,8 @@ def build_outcomes(ctx: Context, guard_results, actions: list[Action], people: l
 def _replacements(actions: list[Action]) -> list[dict[str, Any]]:
     """Custom account types replaced (planner.rules.account_types ``custom_replacement``), as the
     seat summary lists them apart from downgrades: ``[{"from", "to", "members"}]`` by from, to."""
-    pairs = Counter((a.before["memberType"], a.after["userType"]) for a in actions
-                    if a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE and a.evidence.get("change") == "custom_replacement")
+    pairs = Counter((a.before.member_type, a.after.user_type) for a in actions
+                    if isinstance(a, ScimSetAccountType) and a.evidence.change == "custom_replacement")
     return [{"from": b, "to": t, "members": n} for (b, t), n in sorted(pairs.items())]
 
 

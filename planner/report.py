@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import jinja2
+import msgspec
 from markupsafe import Markup
 
 from .errors import UserError
@@ -123,6 +124,8 @@ def flat_text(value: Any) -> str:
     """
     if value is None:
         return ""
+    if isinstance(value, msgspec.Struct):  # an action payload (planner.payloads): its JSON fields
+        value = msgspec.to_builtins(value)
     if isinstance(value, Mapping):
         return "; ".join(f"{k}={_scalar_text(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):

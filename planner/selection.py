@@ -33,12 +33,17 @@ from fnmatch import fnmatchcase
 
 from .errors import UserError
 from .model import Action, ActionKind, Plan, email_key
+from .payloads import (
+    GroupTarget,
+    ScimCreateUser,
+    ScimSetAccountType,
+    ScimSetGroupMembers,
+    TeamMemberTarget,
+    target_addresses,
+    target_member_id,
+)
 
 SELECTOR_KINDS = ("email", "group", "team", "kind")
-
-_TEAM_KINDS = (ActionKind.SCIM_LINK_GROUP, ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_SET_GROUP_MEMBERS,
-               ActionKind.TEAMS_REMOVE_MEMBER)
-
 
 class SelectionError(UserError):
     """A selector that cannot be read, or that matches nothing in the plan (one line)."""
@@ -100,11 +105,11 @@ def parse_selector(text: str) -> Selector:
 
 
 def _person_key(action: Action) -> str | None:
-    target = action.target or {}
-    if target.get("memberId"):
-        return "m:" + str(target["memberId"])
-    if action.kind is ActionKind.SCIM_CREATE_USER and target.get("idpId"):
-        return "i:" + str(target["idpId"])
+    member_id = target_member_id(action)
+    if member_id:
+        return "m:" + member_id
+    if isinstance(action, ScimCreateUser):
+        return "i:" + action.target.idp_id
     return None
 
 
@@ -126,9 +131,8 @@ def _people_by_address(plan: Plan) -> dict[str, set[str]]:
     for a in plan.actions:
         key = _person_key(a)
         if key:
-            for field_ in ("email", "userName", "idpUserName"):
-                if (a.target or {}).get(field_):
-                    out.setdefault(email_key(a.target[field_]), set()).add(key)
+            for address in target_addresses(a):
+                out.setdefault(email_key(address), set()).add(key)
     return out
 
 
@@ -140,15 +144,14 @@ def _match(plan: Plan, selector: Selector, addresses: dict[str, set[str]]) -> tu
         people |= addresses.get(email_key(selector.value), set())
     elif selector.kind == "group":
         for a in plan.actions:
-            target, after = a.target or {}, a.after or {}
-            if a.kind is ActionKind.SCIM_SET_GROUP_MEMBERS and target.get("groupDisplayName") == selector.value:
-                for name in after.get("members") or ():
-                    people |= addresses.get(email_key(str(name)), set())
-            if a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE and selector.value in (a.evidence or {}).get("groups", ()):
+            if isinstance(a, ScimSetGroupMembers) and a.target.group_display_name == selector.value:
+                for name in a.after.members:
+                    people |= addresses.get(email_key(name), set())
+            if isinstance(a, ScimSetAccountType) and selector.value in (a.evidence.groups or ()):
                 people.add(_person_key(a) or "")
     elif selector.kind == "team":
         for a in plan.actions:
-            if a.kind in _TEAM_KINDS and (a.target or {}).get("name") == selector.value:
+            if isinstance(a.target, (GroupTarget, TeamMemberTarget)) and a.target.name == selector.value:
                 ids.add(a.id)
     else:
         ids |= {a.id for a in plan.actions if fnmatchcase(a.kind.value, selector.value)}

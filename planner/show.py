@@ -208,7 +208,7 @@ def _person_block(p: PersonRow, acts: list[Action], reviews: list[ReviewItem], r
     for r in reviews:
         lines.append(_line(6, "!" if r.blocking else "i", f"{r.id}: {value(r.message)}"))
     for a in removals:
-        lines.append(_line(6, "-", f"leaves team {value(a.target.get('name'))!r}", f"({a.kind.value}, {a.rule})"))
+        lines.append(_line(6, "-", f"leaves team {value(a.target.name)!r}", f"({a.kind.value}, {a.rule})"))
     return lines
 
 
@@ -317,7 +317,7 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
         lines.append(_team_head(t))
         for a in team_actions:
             if a.kind is ActionKind.TEAMS_REMOVE_MEMBER:
-                who = value(a.target.get("email") or a.target.get("memberId"))
+                who = value(a.target.email or a.target.member_id)
                 lines.append(_line(6, "-", f"remove {who}: {value(a.reason)}", f"({a.kind.value})"))
             else:
                 lines.append(_action_line(a, pulled_in=pulled_in))
@@ -402,7 +402,7 @@ def summary_document(plan: Plan, path: str = "") -> dict:
     "blocking": {"review_items": [id, ...], "preflight": [id, ...], "guards": [name, ...]},
     "approvable": bool}``. JSON-ready; nothing is re-decided.
     """
-    from dataclasses import asdict
+    from msgspec.structs import asdict
 
     blocking = {
         "review_items": [r.id for r in plan.review_items if r.blocking],

@@ -15,6 +15,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import msgspec
+
 from planner.execute.apply import ApplyOptions
 from planner.execute.retry import RetryPolicy
 from planner.model import (
@@ -69,41 +71,89 @@ def small_org() -> SigmaExport:
     )
 
 
+_DEFAULTS: dict[ActionKind, tuple[dict, dict | None, dict]] = {
+    # kind: (target fields, before, evidence) a test action gets when it does not say
+    ActionKind.SCIM_CREATE_USER: ({"idpId": "idp-new", "email": "new@example.com"}, None, {"idpStatus": "ACTIVE"}),
+    ActionKind.SCIM_LINK_USER: ({"idpId": "idp-1"}, {"memberType": "Viewer", "userKind": "internal"},
+                                {"key": "email", "idpField": "email"}),
+    ActionKind.SCIM_SET_ACCOUNT_TYPE: ({"email": "member@example.com"}, {"memberType": "Viewer"}, {"change": "upgrade"}),
+    ActionKind.SCIM_DEACTIVATE_USER: ({"email": "member@example.com"}, {"active": True},
+                                      {"restAction": "members.deactivate:m", "newOwnerEmail": None,
+                                       "documentOwnerFrom": "organization.document_owner"}),
+    ActionKind.SCIM_CREATE_GROUP: ({"teamId": None, "groupId": "g-new", "groupDisplayName": "New"}, None, {}),
+    ActionKind.SCIM_LINK_GROUP: ({"groupId": "g-1", "groupDisplayName": "Group"}, {"name": "Team"}, {}),
+    ActionKind.SCIM_SET_GROUP_MEMBERS: ({"groupId": "g-1", "groupDisplayName": "Group"}, {"memberIds": []}, {}),
+    ActionKind.TEAMS_REMOVE_MEMBER: ({"email": None}, {"userId": "m", "isTeamAdmin": False}, {"groupId": "g-1"}),
+    ActionKind.MEMBERS_DEACTIVATE: ({"email": "member@example.com"}, {"isArchived": False, "memberType": "Viewer"},
+                                    {"kind": "unmatched", "newOwnerEmail": None,
+                                     "documentOwnerFrom": "organization.document_owner"}),
+    ActionKind.MEMBERS_DISABLE_GUEST: ({"email": "guest@example.com"},
+                                       {"isArchived": False, "userKind": "guest", "memberType": "Viewer"},
+                                       {"newOwnerEmail": None, "documentOwnerFrom": "organization.document_owner"}),
+    ActionKind.MEMBERS_CONVERT_GUEST: ({"email": "guest@example.com"}, {"userKind": "guest"},
+                                       {"idpId": "idp-1", "linkedBy": "email"}),
+    ActionKind.MEMBERS_SET_EMAIL: ({"email": "old@example.com"}, {"email": "old@example.com"}, {}),
+    ActionKind.MEMBERS_REACTIVATE: ({"email": "member@example.com"}, {"isArchived": True}, {}),
+}
+
+
 def act(action_id: str, kind: ActionKind, target: dict, after: dict | None, deps: Iterable[str] = (),
-        before: dict | None = None) -> Action:
-    return Action(action_id, kind, target, before, after, "test.rule", f"test {action_id}", {}, tuple(deps))
+        before: dict | None = None, evidence: dict | None = None, rule: str = "test.rule",
+        reason: str | None = None) -> Action:
+    """A typed action from its plan-file JSON (validated: the payloads must be exact for ``kind``);
+    target fields, ``before`` and ``evidence`` a test leaves out get the placeholders of ``_DEFAULTS``."""
+    target_defaults, before_default, evidence_default = _DEFAULTS[kind]
+    return msgspec.convert({"kind": kind.value, "id": action_id, "target": {**target_defaults, **target},
+                            "before": before_default if before is None else before, "after": after,
+                            "rule": rule, "reason": f"test {action_id}" if reason is None else reason,
+                            "evidence": evidence_default if evidence is None else evidence,
+                            "depends_on": list(deps)}, Action)
 
 
 def link(action_id: str, member_id: str, email: str, user_type: str = "Viewer", given: str = "Given",
          deps: Iterable[str] = ()) -> Action:
     return act(action_id, ActionKind.SCIM_LINK_USER,
-               {"memberId": member_id, "email": email, "userName": email},
-               {"userName": email, "name": {"givenName": given, "familyName": "Example"}, "userType": user_type},
-               deps)
+               {"memberId": member_id, "email": email, "userName": email, "idpId": f"idp-{member_id}"},
+               {"userName": email, "givenName": given, "familyName": "Example", "active": True, "userType": user_type},
+               deps, before={"memberType": user_type, "userKind": "internal"},
+               evidence={"key": "email", "idpField": "email"})
 
 
 def create(action_id: str, user_name: str, user_type: str = "Viewer") -> Action:
-    return act(action_id, ActionKind.SCIM_CREATE_USER, {"userName": user_name},
-               {"userName": user_name, "name": {"givenName": "New", "familyName": "Hire"}, "userType": user_type})
+    return act(action_id, ActionKind.SCIM_CREATE_USER, {"idpId": f"idp-{user_name}", "userName": user_name,
+                                                        "email": user_name},
+               {"userName": user_name, "givenName": "New", "familyName": "Hire", "active": True, "userType": user_type},
+               evidence={"idpStatus": "ACTIVE"})
 
 
 def small_plan_actions() -> tuple[Action, ...]:
     """Eight actions over :func:`small_org`: links, a create, a removal, a deactivation (after the
-    removal), a guest disabled, a group linked with its members, an account-type change."""
+    removal), a guest disabled, a team linked to its IdP group, an account-type change."""
     return (
         link("u1", "m1", "alice@example.com", "Pro", "Alice"),
         link("u2", "m2", "o'brien@example.com", "Pro", "Pat"),
         create("u3", "new@example.com"),
-        act("r1", ActionKind.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "memberId": "m3", "name": "Finance"}, None),
+        act("r1", ActionKind.TEAMS_REMOVE_MEMBER,
+            {"teamId": "t1", "memberId": "m3", "name": "Finance", "email": "old@example.com"}, None,
+            before={"userId": "m3", "isTeamAdmin": False}, evidence={"groupId": "g-finance"}),
         act("d1", ActionKind.MEMBERS_DEACTIVATE, {"memberId": "m3", "email": "old@example.com"},
-            {"isArchived": True, "newOwnerId": "mAdmin"}, ["r1"]),
+            {"isArchived": True, "newOwnerId": "mAdmin"}, ["r1"], before={"isArchived": False, "memberType": "Viewer"},
+            evidence={"kind": "unmatched", "newOwnerEmail": "admin@example.com",
+                      "documentOwnerFrom": "organization.document_owner"}),
         act("g1", ActionKind.MEMBERS_DISABLE_GUEST, {"memberId": "m4", "email": "guest@partner.example"},
-            {"isArchived": True, "newOwnerId": "mAdmin"}),
-        act("t1", ActionKind.SCIM_LINK_GROUP, {"teamId": "t1", "name": "Finance"},
-            {"displayName": "Finance", "members": ["alice@example.com", "new@example.com"]}, ["u1", "u3", "r1"]),
-        act("a1", ActionKind.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m2", "userName": "o'brien@example.com"},
-            {"userType": "Viewer"}, ["u2"]),
+            {"isArchived": True, "newOwnerId": "mAdmin"},
+            before={"isArchived": False, "userKind": "guest", "memberType": "Viewer"},
+            evidence={"newOwnerEmail": "admin@example.com", "documentOwnerFrom": "organization.document_owner"}),
+        act("t1", ActionKind.SCIM_LINK_GROUP, GROUP_FINANCE, {"displayName": "Finance"}, ["u1", "u3", "r1"],
+            before={"name": "Finance"}, evidence={"rule": "teams.mapping"}),
+        act("a1", ActionKind.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m2", "email": "o'brien@example.com",
+                                                     "userName": "o'brien@example.com"},
+            {"userType": "Viewer"}, ["u2"], before={"memberType": "Pro"}),
     )
+
+
+GROUP_FINANCE = {"teamId": "t1", "name": "Finance", "groupId": "g-finance", "groupDisplayName": "Finance"}
+"""The target of the group actions of team ``t1`` Finance."""
 
 
 def fingerprints_for(export: SigmaExport, actions: Iterable[Action]) -> dict[str, dict[str, Any]]:
@@ -112,7 +162,8 @@ def fingerprints_for(export: SigmaExport, actions: Iterable[Action]) -> dict[str
     teams = {t.team_id: t for t in export.teams}
     out: dict[str, dict[str, Any]] = {}
     for a in actions:
-        mid, tid = a.target.get("memberId"), a.target.get("teamId")
+        target = msgspec.to_builtins(a.target)
+        mid, tid = target.get("memberId"), target.get("teamId")
         if mid in members:
             m = members[mid]
             out[f"member:{mid}"] = {"sha256": "", "state": {
@@ -269,8 +320,8 @@ def resume_plan_actions() -> list[Action]:
     actions.append(link("L05", "m05", "o'neil@example.com"))
     actions += [create(f"C{i}", f"hire{i}@example.com") for i in range(1, 4)]
     actions += [
-        act("R13", ActionKind.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "memberId": "m13"}, None),
-        act("R15", ActionKind.TEAMS_REMOVE_MEMBER, {"teamId": "t2", "memberId": "m15"}, None),
+        act("R13", ActionKind.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "name": "Finance", "memberId": "m13"}, None),
+        act("R15", ActionKind.TEAMS_REMOVE_MEMBER, {"teamId": "t2", "name": "Ops", "memberId": "m15"}, None),
         act("D13", ActionKind.MEMBERS_DEACTIVATE, {"memberId": "m13", "email": "user13@example.com"},
             {"isArchived": True, "newOwnerId": "mAdmin"}, ["R13"]),
         act("D16", ActionKind.MEMBERS_DEACTIVATE, {"memberId": "m16", "email": "user16@example.com"},
@@ -279,9 +330,7 @@ def resume_plan_actions() -> list[Action]:
             {"userType": "Pro"}, ["L01"]),
         act("A05", ActionKind.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m05", "userName": "o'neil@example.com"},
             {"userType": "Pro"}, ["L05"]),
-        act("G1", ActionKind.SCIM_LINK_GROUP, {"teamId": "t1", "name": "Finance"},
-            {"displayName": "Finance", "members": ["user01@example.com", "user02@example.com", "hire1@example.com"]},
-            ["L01", "L02", "C1", "R13"]),
+        act("G1", ActionKind.SCIM_LINK_GROUP, GROUP_FINANCE, {"displayName": "Finance"}, ["L01", "L02", "C1", "R13"]),
     ]
     return actions
 

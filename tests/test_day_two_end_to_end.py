@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from msgspec import to_builtins as wire
 
 from planner.cli import main
 from planner.execute.journal import journal_path
@@ -105,7 +106,7 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
         assert kinds == {"members.reactivate", "scim.set_account_type", "scim.set_group_members"}
         assert any(r.id == "undo.irreversible:members.set_email:ECiBauGWbdRoN5KEop6mfQHl3n0UV"
                    and "holds 'Bob.Ray@acme.example' now" in r.message for r in undo.review_items)
-        deactivated = [a.target["memberId"] for a in plan.actions if a.kind.value == "members.deactivate"]
+        deactivated = [wire(a.target)["memberId"] for a in plan.actions if a.kind.value == "members.deactivate"]
         assert {f"members.reactivate:{m}" for m in deactivated} <= {a.id for a in undo.actions}
         assert any(r.code == "undo.irreversible" and r.subject["action"].startswith("scim.link_user:")
                    for r in undo.review_items)
@@ -116,7 +117,7 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
         assert code == 0 and "0 drifted, 0 missing" in out.splitlines()[-1], out
         for member_id in deactivated:
             assert sandbox.state.get_member(member_id)["isArchived"] is False
-        types = {a.target["memberId"]: a.before["memberType"] for a in plan.actions
+        types = {wire(a.target)["memberId"]: wire(a.before)["memberType"] for a in plan.actions
                  if a.kind.value == "scim.set_account_type"}
         for member_id, before in types.items():
             assert sandbox.state.get_member(member_id)["memberType"] == before

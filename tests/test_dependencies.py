@@ -7,11 +7,13 @@ import pytest
 from planner.dependencies import DependencyError, check_dependencies, dependency_graph, topological_order
 from planner.model import Action, ActionKind
 
+from .execute_support import act
+
 
 def actions(spec: dict[str, list[str]] | list[tuple[str, list[str]]]) -> list[Action]:
     pairs = spec.items() if isinstance(spec, dict) else spec
-    return [Action(id=i, kind=ActionKind.MEMBERS_DEACTIVATE, target={}, before=None, after=None, rule="test",
-                   reason="test", depends_on=tuple(deps)) for i, deps in pairs]
+    return [act(i, ActionKind.MEMBERS_DEACTIVATE, {"memberId": i}, {"isArchived": True, "newOwnerId": None}, deps)
+            for i, deps in pairs]
 
 
 def refusal(spec) -> DependencyError:

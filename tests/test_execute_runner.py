@@ -16,7 +16,7 @@ from .execute_support import act
 
 def actions_of(spec):
     """``{"a": [], "b": ["a"]}`` -> actions with those dependencies, in that order."""
-    return [act(aid, ActionKind.MEMBERS_DEACTIVATE, {"memberId": aid}, {"isArchived": True}, deps)
+    return [act(aid, ActionKind.MEMBERS_DEACTIVATE, {"memberId": aid}, {"isArchived": True, "newOwnerId": None}, deps)
             for aid, deps in spec.items()]
 
 

@@ -10,13 +10,14 @@ import pytest
 
 from planner import outcomes
 from planner.model import (
-    Action, ActionKind, AdminChange, DocumentDestination, DocumentTransfer, Lockout, OwnerStatus, PersonRow,
+    ActionKind, AdminChange, DocumentDestination, DocumentTransfer, Lockout, OwnerStatus, PersonRow,
     TypeChange,
 )
 from planner.planfile import read_plan, write_plan
 from planner.report import render_html, report_headline, risk_summary
 from planner.show import plain_text
 
+from .execute_support import act
 from .plan_factory import group, member, plan, snapshot, user
 
 K = ActionKind
@@ -98,12 +99,13 @@ def test_owner_status_takes_the_guard_and_the_lockout():
 def test_document_transfers():
     owner = OwnerStatus("scim_setup_admin", "root@x.example", "root", "root@x.example", "Admin", "Admin", None, True, "")
     actions = [
-        Action("d1", K.MEMBERS_DEACTIVATE, {"memberId": "m1"}, {"isArchived": False},
-               {"isArchived": True, "newOwnerId": "root"}, "r", ""),
-        Action("d2", K.MEMBERS_DISABLE_GUEST, {"memberId": "m2", "email": "g@partner.example"}, {},
-               {"isArchived": True, "newOwnerId": None}, "r", ""),
-        Action("d3", K.SCIM_DEACTIVATE_USER, {"memberId": "m3"}, {"active": True}, {"active": False}, "r", ""),
-        Action("l4", K.SCIM_LINK_USER, {"memberId": "m4"}, None, {"userName": "x"}, "r", ""),
+        act("d1", K.MEMBERS_DEACTIVATE, {"memberId": "m1", "email": ""}, {"isArchived": True, "newOwnerId": "root"}),
+        act("d2", K.MEMBERS_DISABLE_GUEST, {"memberId": "m2", "email": "g@partner.example"},
+            {"isArchived": True, "newOwnerId": None}),
+        act("d3", K.SCIM_DEACTIVATE_USER, {"memberId": "m3", "email": "", "userName": "three@x.example"},
+            {"active": False}),
+        act("l4", K.SCIM_LINK_USER, {"memberId": "m4", "email": "x", "userName": "x"},
+            {"userName": "x", "givenName": "", "familyName": "", "active": True}),
     ]
     email_of = {"m1": "one@x.example", "m3": "three@x.example", "root": "root@x.example"}
     assert outcomes.document_transfers(actions, email_of, owner) == (

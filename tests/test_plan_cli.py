@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from msgspec import to_builtins as wire
 
 from planner.planfile import read_plan
 
@@ -48,7 +49,7 @@ def plans(tmp_path_factory):
 
 
 def actions_of(plan, kind: str) -> dict:
-    return {a.target.get("memberId") or a.target.get("idpId") or a.target.get("teamId"): a
+    return {wire(a.target).get("memberId") or wire(a.target).get("idpId") or wire(a.target).get("teamId"): a
             for a in plan.actions if a.kind.value == kind}
 
 
@@ -192,14 +193,14 @@ def test_sample_people_outcomes(plans, variant):
     # leavers and IdP-deactivated people: deactivated, documents to Tomasz
     for case in ("leaver", "leaver+same-name", "idp-deprovisioned", "idp-deprovisioned-admin", "idp-suspended"):
         for p in EXPECTED["cases"][case]["people"]:
-            assert deactivations[p["sigma"]["memberId"]].after == {"isArchived": True, "newOwnerId": TOMASZ}
+            assert wire(deactivations[p["sigma"]["memberId"]].after) == {"isArchived": True, "newOwnerId": TOMASZ}
     assert len(deactivations) == 10
     # kept: service accounts and the embed user
     for case in ("service-account", "service-account+team-leftover", "embed-user"):
         for p in EXPECTED["cases"][case]["people"]:
             assert p["sigma"]["memberId"] not in deactivations and p["sigma"]["memberId"] not in links
     # already gone: no action at all
-    touched = {a.target.get("memberId") for a in plan.actions}
+    touched = {wire(a.target).get("memberId") for a in plan.actions}
     for case in ("archived", "archived+idp-deprovisioned", "inactive", "inactive+team-leftover"):
         for p in EXPECTED["cases"][case]["people"]:
             assert p["sigma"]["memberId"] not in touched
@@ -211,18 +212,18 @@ def test_sample_people_outcomes(plans, variant):
     assert links[carol].depends_on == (f"members.convert_guest:{carol}",)
     disabled = actions_of(plan, "members.disable_guest")
     assert sorted(disabled) == sorted(p["sigma"]["memberId"] for p in EXPECTED["cases"]["guest-without-idp-user"]["people"])
-    assert {a.after["newOwnerId"] for a in disabled.values()} == {TOMASZ}
+    assert {wire(a.after)["newOwnerId"] for a in disabled.values()} == {TOMASZ}
 
 
 @pytest.mark.parametrize("variant", ["okta", "entra"])
 def test_sample_creates(plans, variant):
     plan = plans[variant]
-    created = sorted(a.target["userName"] for a in plan.actions if a.kind.value == "scim.create_user")
+    created = sorted(wire(a.target)["userName"] for a in plan.actions if a.kind.value == "scim.create_user")
     hires = [p["idp"]["userName_okta"] for case in ("new-hire", "new-hire+nested-group", "new-hire+same-name")
              for p in EXPECTED["cases"][case]["people"]]
     omar = ["omar.haddad@northpartners.example"] if variant == "okta" else []
     assert created == sorted(hires + omar)
-    types = {a.target["userName"]: a.after.get("userType") for a in plan.actions if a.kind.value == "scim.create_user"}
+    types = {wire(a.target)["userName"]: wire(a.after).get("userType") for a in plan.actions if a.kind.value == "scim.create_user"}
     assert types["benjamin.hart@acme.example"] == "Build"  # through the nested Data Engineering group
     assert types["jonas.weber@acme.example"] == "Act"
     if variant == "okta":
@@ -234,7 +235,7 @@ def test_sample_creates(plans, variant):
 @pytest.mark.parametrize("variant", ["okta", "entra"])
 def test_sample_account_types(plans, variant):
     plan = plans[variant]
-    changes = {a.target["email"]: (a.before["memberType"], a.after["userType"], a.evidence["change"])
+    changes = {wire(a.target)["email"]: (wire(a.before)["memberType"], wire(a.after)["userType"], wire(a.evidence)["change"])
                for a in plan.actions if a.kind.value == "scim.set_account_type"}
     expected = {c["email"]: (c["before"], c["after"], c["change"]) for c in EXPECTED["account_type_changes"]}
     expected.pop("marcus.webb@acme.example")  # kept Admin by the policy's override (the guard's resolution)
@@ -253,15 +254,15 @@ def test_sample_teams(plans, variant):
         assert row.mode == team["mode"], team["team"]
         if team["mode"] == "create":
             members = next(a for a in plan.actions
-                           if a.kind.value == "scim.set_group_members" and a.target["name"] == team["team"])
-            assert members.after["members"] == sorted(team["group_members"])
-    removed = sorted(a.target["email"] for a in plan.actions if a.kind.value == "teams.remove_member")
+                           if a.kind.value == "scim.set_group_members" and wire(a.target)["name"] == team["team"])
+            assert wire(members.after)["members"] == sorted(team["group_members"])
+    removed = sorted(wire(a.target)["email"] for a in plan.actions if a.kind.value == "teams.remove_member")
     assert removed == ["lena.fischer@acme.example", "oscar.reyes@acme.example", "svc-etl@acme.example"]
     (reported,) = [r for r in plan.review_items if r.code == "teams.leftovers"]
     assert [c["email"] for c in reported.candidates] == ["quentin.moss@acme.example"]
     assert rows["Project Falcon (old)"].is_archived
-    finance = next(a for a in plan.actions if a.kind.value == "scim.set_group_members" and a.target["name"] == "Finance")
-    assert "jonas.weber@acme.example" in finance.after["members"]  # nested Finance Contractors
+    finance = next(a for a in plan.actions if a.kind.value == "scim.set_group_members" and wire(a.target)["name"] == "Finance")
+    assert "jonas.weber@acme.example" in wire(finance.after)["members"]  # nested Finance Contractors
     cycles = [r for r in plan.review_items if r.code == "teams.group_cycle"]
     assert len(cycles) == (1 if variant == "entra" else 0)
 

@@ -1,9 +1,12 @@
+import hashlib
 import json
 
 import pytest
 
-from planner.model import Action, ActionKind, InputFile, Plan
+from planner.model import ActionKind, InputFile, Plan
 from planner.planfile import PlanFileError, plan_bytes, read_plan, write_plan
+
+from .execute_support import link
 
 
 def _plan(created_at: str = "") -> Plan:
@@ -13,7 +16,7 @@ def _plan(created_at: str = "") -> Plan:
         policy={"path": "p.yaml", "sha256": "cd" * 32, "resolved": {}},
         fingerprints={},
         actions=(
-            Action("a1", ActionKind.SCIM_LINK_USER, {"memberId": "m1"}, None, {"userName": "a@x"}, "linking.email", "same email"),
+            link("a1", "m1", "a@x", given="Ann"),
         ),
         review_items=(),
         summary={},
@@ -55,17 +58,14 @@ def test_not_json_is_one_line_error(tmp_path):
 
 
 def test_written_digest_is_the_canonical_digest_of_the_content(tmp_path):
-    from planner.planfile import compute_digest, plan_to_dict
-    from pydantic import TypeAdapter
-
     plan = _plan("2026-01-01T00:00:00Z")
     data = plan_bytes(plan)
     document = json.loads(data)
-    assert document["digest"] == compute_digest(document)
-    # the fast walk writes what pydantic's dump of the same data classes would
-    assert plan_to_dict(plan) == {k: v for k, v in TypeAdapter(Plan).dump_python(plan, mode="json").items() if k != "digest"}
-    # one action per line: the file diffs line by line
-    assert b'\n{"after":{"userName":"a@x"},' in data
+    body = {k: v for k, v in document.items() if k not in ("created_at", "digest")}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert document["digest"] == "sha256:" + hashlib.sha256(canonical).hexdigest()
+    # the file is that canonical JSON with layout newlines: one action per line, diffs line by line
+    assert b'\n{"after":{"active":true,"familyName":"Example","givenName":"Ann","userName":"a@x","userType":"Viewer"},' in data
 
 
 def test_write_plan_is_byte_identical_for_the_same_plan(tmp_path):

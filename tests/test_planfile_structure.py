@@ -1,6 +1,6 @@
 """read_plan refuses plans that match their digest but are broken inside: duplicate action ids,
-dangling ``depends_on``, dependency cycles, duplicate review item ids, ``after: null`` where the
-action kind needs it. Each refusal is one PlanFileError line naming the file and the action."""
+dangling ``depends_on``, dependency cycles, duplicate review item ids; ``after: null`` where the
+action kind needs an object is a type error (planner.payloads). Each refusal is one PlanFileError line naming the file and the action."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from planner.cli import main
 from planner.model import ActionKind, ReviewItem
-from planner.planfile import PlanFileError, compute_digest, read_plan
+from planner.planfile import PlanFileError, document_bytes, read_plan
 
 from .execute_support import act, small_plan_actions, write_test_plan
 
@@ -19,8 +19,7 @@ def rewrite(path, edit):
     """Edit the plan document and recompute its digest, as a careless tool would."""
     doc = json.loads(path.read_text())
     edit(doc)
-    doc["digest"] = compute_digest(doc)
-    path.write_text(json.dumps(doc, indent=1, sort_keys=True))
+    path.write_bytes(document_bytes(doc))
     return path
 
 
@@ -98,8 +97,7 @@ def test_after_null_is_refused_where_the_kind_needs_it(tmp_path, action_id, kind
     path = rewrite(write_test_plan(tmp_path), lambda doc: action(doc, action_id).update(after=None))
     index = [a.id for a in small_plan_actions()].index(action_id)
 
-    assert refusal(path) == (f"{path}: $.actions[{index}].after: action {action_id!r} ({kind}) "
-                             "needs an 'after' object, found null")
+    assert refusal(path) == f"{path}: $.actions[{index}].after: expected object, got null"
 
 
 def test_after_null_is_fine_for_a_team_member_removal(tmp_path):
@@ -125,8 +123,10 @@ def test_show_report_approve_and_apply_refuse_a_broken_plan_with_one_line(tmp_pa
 
 def test_a_long_dependency_chain_in_plan_order_reads(tmp_path):
     """2,000 chained actions, each depending on the one before it: acyclic, in order, read as is."""
-    actions = [act("x0", ActionKind.MEMBERS_REACTIVATE, {"memberId": "m1"}, {"isArchived": False})]
-    actions += [act(f"x{i}", ActionKind.MEMBERS_REACTIVATE, {"memberId": "m1"}, {"isArchived": False}, [f"x{i - 1}"])
+    actions = [act("x0", ActionKind.MEMBERS_REACTIVATE, {"memberId": "m1", "email": "a@x"}, {"isArchived": False},
+                  before={"isArchived": True}, evidence={"key": "email"})]
+    actions += [act(f"x{i}", ActionKind.MEMBERS_REACTIVATE, {"memberId": "m1", "email": "a@x"}, {"isArchived": False},
+                  [f"x{i - 1}"], before={"isArchived": True}, evidence={"key": "email"})
                 for i in range(1, 2000)]
     plan = read_plan(write_test_plan(tmp_path, actions, fingerprints={}))
     assert len(plan.actions) == 2000 and plan.actions[-1].depends_on == ("x1998",)

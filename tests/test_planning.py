@@ -7,11 +7,13 @@ import json
 import random
 
 import pytest
+from msgspec import to_builtins as wire
 
 from planner.model import Action, ActionKind
 from planner.planfile import plan_bytes, read_plan, write_plan
 from planner.planning import PlanError, order_actions, summary_text
 
+from .execute_support import act
 from .plan_factory import group, member, plan, snapshot, team, user
 
 
@@ -71,15 +73,19 @@ def test_actions_come_in_dependency_order():
         "members.disable_guest:g1",
     ]
     members = next(a for a in p.actions if a.id == "scim.set_group_members:gF")
-    assert members.after == {"members": ["ann@example.com", "bob@example.com", "new@example.com"]}
+    assert wire(members.after) == {"members": ["ann@example.com", "bob@example.com", "new@example.com"]}
     assert members.depends_on == ("scim.create_user:u7", "scim.link_group:tF", "scim.link_user:m1", "scim.link_user:m2")
     deactivate = next(a for a in p.actions if a.id == "members.deactivate:m3")
     assert deactivate.depends_on == ("scim.link_user:root", "teams.remove_member:tF:m3")
 
 
 def _action(action_id: str, kind: ActionKind, *deps: str) -> Action:
-    return Action(id=action_id, kind=kind, target={}, before=None, after=None, rule="test", reason="test",
-                  depends_on=tuple(deps))
+    email = f"{action_id}@example.com"
+    if kind is ActionKind.MEMBERS_DEACTIVATE:
+        return act(action_id, kind, {"memberId": action_id, "email": email}, {"isArchived": True, "newOwnerId": None},
+                   deps)
+    return act(action_id, kind, {"memberId": action_id, "email": email, "userName": email},
+               {"userName": email, "givenName": "G", "familyName": "F", "active": True}, deps)
 
 
 def test_a_dependency_against_the_phases_is_still_ordered_by_the_dag():

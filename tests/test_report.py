@@ -10,13 +10,12 @@ import io
 import json
 import re
 
-from dataclasses import replace
-
 import pytest
+from msgspec.structs import replace
 
 from planner import cli as cli_module
 from planner.model import (
-    Action, ActionKind, AdminChange, DocumentDestination, DocumentTransfer, InputFile, Lockout, Outcomes, OwnerStatus,
+    ActionKind, AdminChange, DocumentDestination, DocumentTransfer, InputFile, Lockout, Outcomes, OwnerStatus,
     PersonRow, Plan, ReviewItem, TeamRow, TypeChange,
 )
 from planner.planfile import write_plan
@@ -33,6 +32,8 @@ from planner.report import (
     type_transitions,
     write_actions_csv,
 )
+
+from .execute_support import act
 
 INJECTED = "<img src=x onerror=alert(1)>"
 QUOTED = "Miles \"Mo\" O'Brien"
@@ -66,41 +67,41 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
     m11 Gus (Viewer -> Creator upgrade), m12 an archived member (no change), m14 Hal
     (unmatched, in a blocking review), m15 Ivy (IdP SUSPENDED, deactivated, no document owner).
     """
+    user = {"givenName": "G", "familyName": "F", "active": True}
     actions = (
-        Action("a-link-m1", K.SCIM_LINK_USER, {"memberId": "m1", "email": "ada@acme.example"}, None,
-               {"userName": "ada@acme.example"}, "linking.email", "same email"),
-        Action("a-type-m2", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m2", "email": "bob@acme.example"},
-               {"memberType": "Pro"}, {"userType": "Viewer"}, "account_types.group_map",
-               "in group Sigma-Viewers", {"direction": "downgrade", "group": "Sigma-Viewers"}),
-        Action("a-guest-m3", K.MEMBERS_DISABLE_GUEST, {"memberId": "m3", "email": "carol@partner.example"},
-               {"isArchived": False}, {"isArchived": True, "newOwnerId": "m1"}, "guests.disable",
-               "guest; SCIM disables guests"),
-        Action("a-deact-m4", K.MEMBERS_DEACTIVATE, {"memberId": "m4", "email": "-dan@acme.example"},
-               {"isArchived": False}, {"isArchived": True, "newOwnerId": "m1"}, "unmatched.deactivate",
-               "=HYPERLINK(\"x\")"),
-        Action("a-link-m6", K.SCIM_LINK_USER, {"memberId": "m6", "email": "x@acme.example"}, None,
-               {"userName": "x@acme.example"}, "linking.email", "same email"),
-        Action("a-type-m7", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m7", "email": "o'brien@acme.example"},
-               {"memberType": "Admin"}, {"userType": "Creator"}, "account_types.group_map",
-               "in group Sigma-Creators", {"direction": "downgrade"}),
-        Action("a-create-8", K.SCIM_CREATE_USER, {"userName": "new@acme.example"}, None,
-               {"userName": "new@acme.example", "userType": "Viewer"}, "linking.create", "new hire"),
-        Action("a-type-m9", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m9", "email": "ops@acme.example"},
-               {"memberType": "Admin"}, {"userType": "Viewer"}, "account_types.default", "default type"),
-        Action("a-scimdeact-m10", K.SCIM_DEACTIVATE_USER, {"memberId": "m10", "email": "frank@acme.example"},
-               {"active": True}, {"active": False}, "linking.idp_inactive", "IdP status SUSPENDED"),
-        Action("a-deact-m15", K.MEMBERS_DEACTIVATE, {"memberId": "m15", "email": "ivy@acme.example"},
-               {"isArchived": False}, {"isArchived": True, "newOwnerId": None}, "unmatched.idp_inactive",
-               "IdP user SUSPENDED", {"newOwnerEmail": None}),
-        Action("a-type-m11", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m11", "email": "gus@acme.example"},
-               {"memberType": "Viewer"}, {"userType": "Creator"}, "account_types.group_map",
-               "in group Sigma-Creators", {"direction": "upgrade"}),
-        Action("a-group-fin", K.SCIM_LINK_GROUP, {"teamId": "t1", "name": "Finance"}, None,
-               {"displayName": "Finance"}, "teams.link", "same name"),
-        Action("a-rm-fin-m5", K.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "memberId": "m5"},
-               {"member": True}, None, "teams.leftovers", "not in group Finance"),
-        Action("a-group-mkt", K.SCIM_CREATE_GROUP, {"name": "Marketing"}, None,
-               {"displayName": "Marketing"}, "teams.create", "group Marketing"),
+        act("a-link-m1", K.SCIM_LINK_USER, {"memberId": "m1", "email": "ada@acme.example", "userName": "ada@acme.example"},
+            {"userName": "ada@acme.example", **user}, rule="linking.email", reason="same email"),
+        act("a-type-m2", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m2", "email": "bob@acme.example"},
+            {"userType": "Viewer"}, before={"memberType": "Pro"}, rule="account_types.group_map",
+            reason="in group Sigma-Viewers", evidence={"change": "downgrade", "groups": ["Sigma-Viewers"]}),
+        act("a-guest-m3", K.MEMBERS_DISABLE_GUEST, {"memberId": "m3", "email": "carol@partner.example"},
+            {"isArchived": True, "newOwnerId": "m1"}, rule="guests.disable", reason="guest; SCIM disables guests"),
+        act("a-deact-m4", K.MEMBERS_DEACTIVATE, {"memberId": "m4", "email": "-dan@acme.example"},
+            {"isArchived": True, "newOwnerId": "m1"}, rule="unmatched.deactivate", reason="=HYPERLINK(\"x\")"),
+        act("a-link-m6", K.SCIM_LINK_USER, {"memberId": "m6", "email": "x@acme.example", "userName": "x@acme.example"},
+            {"userName": "x@acme.example", **user}, rule="linking.email", reason="same email"),
+        act("a-type-m7", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m7", "email": "o'brien@acme.example"},
+            {"userType": "Creator"}, before={"memberType": "Admin"}, rule="account_types.group_map",
+            reason="in group Sigma-Creators", evidence={"change": "downgrade"}),
+        act("a-create-8", K.SCIM_CREATE_USER, {"userName": "new@acme.example", "email": "new@acme.example"},
+            {"userName": "new@acme.example", "userType": "Viewer", **user}, rule="linking.create", reason="new hire"),
+        act("a-type-m9", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m9", "email": "ops@acme.example"},
+            {"userType": "Viewer"}, before={"memberType": "Admin"}, rule="account_types.default",
+            reason="default type", evidence={}),
+        act("a-scimdeact-m10", K.SCIM_DEACTIVATE_USER, {"memberId": "m10", "email": "frank@acme.example",
+                                                        "userName": "frank@acme.example"},
+            {"active": False}, rule="linking.idp_inactive", reason="IdP status SUSPENDED"),
+        act("a-deact-m15", K.MEMBERS_DEACTIVATE, {"memberId": "m15", "email": "ivy@acme.example"},
+            {"isArchived": True, "newOwnerId": None}, rule="unmatched.idp_inactive", reason="IdP user SUSPENDED"),
+        act("a-type-m11", K.SCIM_SET_ACCOUNT_TYPE, {"memberId": "m11", "email": "gus@acme.example"},
+            {"userType": "Creator"}, before={"memberType": "Viewer"}, rule="account_types.group_map",
+            reason="in group Sigma-Creators", evidence={"change": "upgrade"}),
+        act("a-group-fin", K.SCIM_LINK_GROUP, {"teamId": "t1", "name": "Finance"}, {"displayName": "Finance"},
+            before={"name": "Finance"}, rule="teams.link", reason="same name"),
+        act("a-rm-fin-m5", K.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "name": "Finance", "memberId": "m5"}, None,
+            rule="teams.leftovers", reason="not in group Finance"),
+        act("a-group-mkt", K.SCIM_CREATE_GROUP, {"name": "Marketing"}, {"displayName": "Marketing"},
+            rule="teams.create", reason="group Marketing"),
     )
     people = (
         _person("m1", "ada@acme.example", "Ada Admin", "Admin", "Admin", idp_id="00u1",
@@ -254,21 +255,27 @@ def test_actions_csv_exact():
     plan = Plan(
         organization={}, inputs=(), policy={}, fingerprints={}, review_items=(), summary={},
         actions=(
-            Action("a1", K.SCIM_LINK_USER, {"memberId": "m1", "email": "a@x.example"}, None,
-                   {"userName": "a@x.example"}, "linking.email", "same email"),
-            Action("a2", K.MEMBERS_DEACTIVATE, {"memberId": "m2", "email": "-b@x.example"},
-                   {"isArchived": False}, {"isArchived": True, "newOwnerId": "m1"},
-                   "unmatched.deactivate", "=HYPERLINK(\"http://evil\",\"x\")"),
-            Action("a3", K.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "memberId": "@m3"}, None, None,
-                   "teams.leftovers", "+not in group, \"Finance\""),
+            act("a1", K.SCIM_LINK_USER, {"memberId": "m1", "email": "a@x.example", "userName": "a@x.example"},
+                {"userName": "a@x.example", "givenName": "A", "familyName": "X", "active": True},
+                before={"memberType": "Viewer", "userKind": "internal"}, evidence={"key": "email", "idpField": "email"},
+                rule="linking.email", reason="same email"),
+            act("a2", K.MEMBERS_DEACTIVATE, {"memberId": "m2", "email": "-b@x.example"},
+                {"isArchived": True, "newOwnerId": "m1"}, before={"isArchived": False, "memberType": "Viewer"},
+                rule="unmatched.deactivate", reason="=HYPERLINK(\"http://evil\",\"x\")"),
+            act("a3", K.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "name": "Finance", "memberId": "@m3", "email": None},
+                None, before={"userId": "@m3", "isTeamAdmin": False}, rule="teams.leftovers",
+                reason="+not in group, \"Finance\""),
         ),
     )
     assert actions_csv(plan) == (
         "id,kind,target,before,after,rule,reason\r\n"
-        "a1,scim.link_user,memberId=m1; email=a@x.example,,userName=a@x.example,linking.email,same email\r\n"
-        "a2,members.deactivate,memberId=m2; email=-b@x.example,isArchived=false,"
+        "a1,scim.link_user,memberId=m1; email=a@x.example; userName=a@x.example; idpId=idp-1,"
+        "memberType=Viewer; userKind=internal,userName=a@x.example; givenName=A; familyName=X; active=true,"
+        "linking.email,same email\r\n"
+        "a2,members.deactivate,memberId=m2; email=-b@x.example,isArchived=false; memberType=Viewer,"
         "isArchived=true; newOwnerId=m1,unmatched.deactivate,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"\r\n"
-        "a3,teams.remove_member,teamId=t1; memberId=@m3,,,teams.leftovers,\"'+not in group, \"\"Finance\"\"\"\r\n"
+        "a3,teams.remove_member,teamId=t1; name=Finance; memberId=@m3; email=null,userId=@m3; isTeamAdmin=false,,"
+        "teams.leftovers,\"'+not in group, \"\"Finance\"\"\"\r\n"
     )
 
 
@@ -544,7 +551,7 @@ def test_sample_plan_report_agrees_with_the_plan(sample_plan):
     assert f'<div class="n">{risk["lockout_total"]}</div>' in html
     # every person the plan deactivates or disables is listed as losing sign-in
     col = {c: i for i, c in enumerate(people["columns"])}
-    gone = {a.target["memberId"] for a in plan.actions
+    gone = {a.target.member_id for a in plan.actions
             if a.kind in (K.MEMBERS_DEACTIVATE, K.MEMBERS_DISABLE_GUEST)}
     listed = {r[col["member_id"]] for r in people["rows"] if r[col["lockout"]] in ("deactivated", "guest_disabled")}
     assert gone and gone <= listed

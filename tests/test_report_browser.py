@@ -12,10 +12,13 @@ import os
 import shutil
 from pathlib import Path
 
+import msgspec
 import pytest
 
-from planner.model import Action, ActionKind, PersonRow, Plan
+from planner.model import ActionKind, PersonRow, Plan
 from planner.report import write_html
+
+from .execute_support import act
 
 try:  # tests/ is a package (tests/__init__.py); fall back to rootdir-style imports without it
     from tests.test_report import INJECTED, QUOTED, build_plan
@@ -201,7 +204,13 @@ def _big_plan(n: int) -> Plan:
     for i in range(n):
         email = f"person-{i:06d}@acme.example"
         kind = ActionKind.MEMBERS_DEACTIVATE if i % 10 == 0 else ActionKind.SCIM_LINK_USER
-        actions.append(Action(f"a{i}", kind, {"memberId": f"m{i}", "email": email}, None, None, "r", "why"))
+        if kind is ActionKind.MEMBERS_DEACTIVATE:
+            actions.append(act(f"a{i}", kind, {"memberId": f"m{i}", "email": email},
+                               {"isArchived": True, "newOwnerId": None}, rule="r", reason="why"))
+        else:
+            actions.append(act(f"a{i}", kind, {"memberId": f"m{i}", "email": email, "userName": email},
+                               {"userName": email, "givenName": "G", "familyName": "F", "active": True},
+                               rule="r", reason="why"))
         people.append(PersonRow(
             member_id=f"m{i}", email=email, name=f"Person {i:06d}", member_type=types[i % 4],
             user_kind="internal", sigma_status="active", idp_id=f"00u{i}", user_name=email,
@@ -210,7 +219,7 @@ def _big_plan(n: int) -> Plan:
             review_items=(f"r{i}",) if i % 50 == 0 else (),
         ))
     base = build_plan()
-    return Plan(**{**base.__dict__, "people": tuple(people), "actions": tuple(actions), "review_items": ()})
+    return msgspec.structs.replace(base, people=tuple(people), actions=tuple(actions), review_items=())
 
 
 def test_paging_and_search_over_100k_people(browser, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from msgspec import to_builtins as wire
 
 from planner.policy import PolicyError
 from planner.rules.account_types import classify
@@ -31,15 +32,15 @@ def admins_and_viewers(*extra_users, members=(), admins=("00u1",), viewers=("00u
 def test_precedence_decides_between_two_mapped_groups():
     p = plan(admins_and_viewers(), MAP)
     create = by_id(p)["scim.create_user:00u1"]
-    assert create.after["userType"] == "admin"
+    assert wire(create.after)["userType"] == "admin"
 
 
 def test_precedence_with_defaults_in_precedence_order():
     p = plan(admins_and_viewers(members=[member("m1", "carol@example.com", member_type="viewer")]), MAP)
     change = by_id(p)["scim.set_account_type:m1"]
-    assert (change.before, change.after, change.rule) == ({"memberType": "viewer"}, {"userType": "admin"},
+    assert (wire(change.before), wire(change.after), change.rule) == ({"memberType": "viewer"}, {"userType": "admin"},
                                                          "account_types.precedence")
-    assert change.evidence == {"change": "upgrade", "source": "precedence", "groups": ["Sigma-Admins", "Sigma-Viewers"]}
+    assert wire(change.evidence) == {"change": "upgrade", "source": "precedence", "groups": ["Sigma-Admins", "Sigma-Viewers"]}
     assert change.depends_on == ("scim.link_user:m1",)
     assert change.reason == "upgrade: viewer -> admin (groups Sigma-Admins, Sigma-Viewers, highest by precedence)"
 
@@ -71,7 +72,7 @@ def test_export_spelling_is_normalized_to_the_organization_spelling():
                     groups=[group("g1", "Sigma-Admins", ["u-root", "00u1"])], account_types=["Admin", "View"])
     p = plan(snap, "account_types:\n  group_map: {Sigma-Admins: Admin}\n  default: View\n")
     assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
-    assert by_id(p)["scim.link_user:m1"].after["userType"] == "Admin"
+    assert wire(by_id(p)["scim.link_user:m1"].after)["userType"] == "Admin"
     assert p.summary["normalized_member_types"] == [{"memberType": "admin", "accountType": "Admin", "members": 1}]
     assert p.summary["seats"] == {"Admin": {"before": 2, "after": 2}}
 
@@ -81,7 +82,7 @@ def test_default_type_for_users_in_no_mapped_group():
                     groups=[group("g1", "Sigma-Admins", ["u-root"])], account_types=TYPES)
     p = plan(snap, "account_types:\n  group_map: {Sigma-Admins: Admin}\n  default: View\n  on_downgrade: allow\n")
     change = by_id(p)["scim.set_account_type:m1"]
-    assert (change.after, change.rule, change.evidence["change"]) == ({"userType": "View"}, "account_types.default",
+    assert (wire(change.after), change.rule, wire(change.evidence)["change"]) == ({"userType": "View"}, "account_types.default",
                                                                      "downgrade")
     assert p.review_items == ()
 
@@ -90,10 +91,10 @@ def test_keep_and_new_user_default():
     snap = snapshot([member("m1", "a@example.com", member_type="Build")],
                     [user("00u1", "a@example.com"), user("00u2", "new@example.com")])
     p = plan(snap)
-    assert by_id(p)["scim.link_user:m1"].after["userType"] == "Build"
-    assert "userType" not in by_id(p)["scim.create_user:00u2"].after
+    assert wire(by_id(p)["scim.link_user:m1"].after)["userType"] == "Build"
+    assert "userType" not in wire(by_id(p)["scim.create_user:00u2"].after)
     p = plan(snap, "account_types:\n  new_user_default: Lite\n")
-    assert by_id(p)["scim.create_user:00u2"].after["userType"] == "Lite"
+    assert wire(by_id(p)["scim.create_user:00u2"].after)["userType"] == "Lite"
     assert p.summary["seats"]["Lite"] == {"before": 0, "after": 1}
 
 
@@ -144,7 +145,7 @@ def test_upgrades_raise_no_review_item():
     snap = snapshot([member("m1", "kevin@example.com", member_type="View")], [user("00u1", "Kevin@example.com")],
                     groups=[group("g1", "Sigma-Analyze", ["00u1"])], account_types=TYPES)
     p = plan(snap, "account_types:\n  group_map: {Sigma-Analyze: Analyze}\n")
-    assert by_id(p)["scim.set_account_type:m1"].evidence["change"] == "upgrade"
+    assert wire(by_id(p)["scim.set_account_type:m1"].evidence)["change"] == "upgrade"
     assert p.review_items == ()
 
 
@@ -196,7 +197,7 @@ def test_replacing_a_custom_type_is_its_own_category_reviewed_by_default():
     _, p = finance_power_user()
     change = by_id(p)["scim.set_account_type:m1"]
     assert change.reason == "custom-type replacement: Finance Power User -> Analyze (group Sigma-Analyze)"
-    assert change.evidence == {"change": "custom_replacement", "source": "group_map", "groups": ["Sigma-Analyze"],
+    assert wire(change.evidence) == {"change": "custom_replacement", "source": "group_map", "groups": ["Sigma-Analyze"],
                                "unranked": True}
     (item,) = p.review_items
     assert (item.id, item.blocking, item.rule) == (
@@ -227,7 +228,7 @@ def test_custom_replacement_acknowledged_allowed_or_blocked():
     _, blocked = finance_power_user("  on_custom_replacement: block\n  acknowledged_replacements: [m1]\n")
     (item,) = blocked.review_items
     assert (item.code, item.blocking) == ("account_types.custom_replacement", True)
-    assert item.evidence["onCustomReplacement"] == "block"
+    assert wire(item.evidence)["onCustomReplacement"] == "block"
     assert yaml.safe_load(item.resolution) == {"account_types": {"overrides": {"fiona@example.com": "Finance Power User"}}}
     # on_downgrade does not decide custom replacements, in either direction
     _, strict = finance_power_user("  on_downgrade: block\n  on_custom_replacement: allow\n")
@@ -264,7 +265,7 @@ def test_a_type_the_organization_marks_custom_is_never_ranked_as_built_in():
     types = snap.sigma.account_types + (AccountType("at-creator", "Creator", is_custom=True),)
     snap = replace(snap, sigma=replace(snap.sigma, account_types=types))
     p = plan(snap, "account_types:\n  group_map: {Sigma-Admins: Admin, Sigma-Creators: Creator}\n")
-    assert by_id(p)["scim.set_account_type:m1"].evidence["change"] == "custom_replacement"
+    assert wire(by_id(p)["scim.set_account_type:m1"].evidence)["change"] == "custom_replacement"
     assert [r.id for r in p.review_items] == ["account_types.custom_replacement:m1"]
     assert "custom account type 'Creator' is ranked neither" in p.review_items[0].message
     assert classify("View", "Creator", []) == "upgrade"  # by name alone

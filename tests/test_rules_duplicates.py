@@ -4,6 +4,7 @@ who keeps the address; then the others' addresses are freed before the link."""
 from __future__ import annotations
 
 import yaml
+from msgspec import to_builtins as wire
 
 from planner.rules.duplicates import alias_email
 
@@ -63,10 +64,10 @@ def test_rename_frees_the_address_before_the_link_and_before_the_deactivation():
                         ("scim.link_group", "scim.link_group:tS"), ("scim.link_user", "scim.link_user:m1"), ROOT_LINK,
                         ("scim.set_group_members", "scim.set_group_members:gS")]
     rename = by_id(p)["members.set_email:m2"]
-    assert (rename.target, rename.before, rename.after, rename.rule) == (
+    assert (wire(rename.target), wire(rename.before), wire(rename.after), rename.rule) == (
         {"memberId": "m2", "email": "Bob.Ray@example.com"}, {"email": "Bob.Ray@example.com"},
         {"email": "Bob.Ray+dup-m2@example.com"}, "linking.duplicates")
-    assert rename.evidence == {"address": "bob.ray@example.com", "sharedWith": ["m1"], "decision": "rename"}
+    assert wire(rename.evidence) == {"address": "bob.ray@example.com", "sharedWith": ["m1"], "decision": "rename"}
     assert by_id(p)["scim.link_user:m1"].depends_on == ("members.set_email:m2",)
     assert by_id(p)["members.deactivate:m2"].depends_on == ("members.set_email:m2", "scim.link_user:root")
     order = [a.id for a in p.actions]
@@ -78,7 +79,7 @@ def test_deactivate_renames_and_deactivates_whatever_unmatched_says():
     deactivation = by_id(p)["members.deactivate:m2"]
     assert (deactivation.rule, deactivation.depends_on) == ("linking.duplicates",
                                                              ("members.set_email:m2", "scim.link_user:root"))
-    assert by_id(p)["members.set_email:m2"].after == {"email": "Bob.Ray+dup-m2@example.com"}
+    assert wire(by_id(p)["members.set_email:m2"].after) == {"email": "Bob.Ray+dup-m2@example.com"}
     assert [r.code for r in p.review_items if r.blocking] == []
 
 
@@ -102,7 +103,7 @@ def test_a_create_onto_a_freed_address_waits_for_the_renames():
     p = plan(snap, "linking:\n  overrides: [{idp: 00u1, member: never}]\n  duplicates: {m1: rename, m2: rename}\n")
     assert [r.code for r in p.review_items if r.blocking] == []
     assert by_id(p)["scim.create_user:00u1"].depends_on == ("members.set_email:m1", "members.set_email:m2")
-    assert [by_id(p)[f"members.set_email:{m}"].after["email"] for m in ("m1", "m2")] == [
+    assert [wire(by_id(p)[f"members.set_email:{m}"].after)["email"] for m in ("m1", "m2")] == [
         "kim+dup-m1@example.com", "Kim+dup-m2@example.com"]
 
 
@@ -111,7 +112,7 @@ def test_the_alias_avoids_every_address_already_in_use():
                      member("m3", "bob+dup-abcdef@example.com")],
                     [user("00u1", "bob@example.com")])
     p = plan(snap, "linking:\n  overrides: [{idp: 00u1, member: m1}]\n  duplicates: {abcdefgh: rename}\n")
-    assert by_id(p)["members.set_email:abcdefgh"].after == {"email": "Bob+dup-abcdefg@example.com"}
+    assert wire(by_id(p)["members.set_email:abcdefgh"].after) == {"email": "Bob+dup-abcdefg@example.com"}
 
 
 def test_alias_email_shape():

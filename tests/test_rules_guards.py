@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import yaml
+from msgspec import to_builtins as wire
 
 from .plan_factory import BASE_POLICY, by_id, group, kinds, member, plan, snapshot, user
 
@@ -80,7 +81,7 @@ def test_protected_admin_keeps_admin_and_the_idp_must_change_too():
              "  acknowledged_downgrades: [marcus@example.com]\n")
     p = plan(snap, extra)
     assert kinds(p) == [("scim.link_user", "scim.link_user:mw"), ("scim.link_user", "scim.link_user:root")]
-    assert by_id(p)["scim.link_user:mw"].after["userType"] == "Admin"
+    assert wire(by_id(p)["scim.link_user:mw"].after)["userType"] == "Admin"
     assert guard(p, "api_credential_owner") == {
         "name": "api_credential_owner", "ok": True, "detail": "marcus@example.com stays active with account type Admin"}
     assert [(r.id, r.blocking) for r in p.review_items] == [("account_types.protected_account:mw", True)]
@@ -92,7 +93,7 @@ def test_protected_admin_keeps_admin_and_the_idp_must_change_too():
         "next push and Sigma would apply it, so the IdP must change too: add them to group 'Sigma-Admins' or assign "
         "'Admin' to them in the IdP app"
     )
-    assert item.evidence == {"role": "organization.api_credential_owner", "accountType": "Admin",
+    assert wire(item.evidence) == {"role": "organization.api_credential_owner", "accountType": "Admin",
                              "policyAccountType": "Build", "source": "group_map", "groups": ["Sigma-Build"]}
     assert item.resolution.startswith("# once the IdP app assigns them Admin")
     assert yaml.safe_load(item.resolution) == {"account_types": {"overrides": {"marcus@example.com": "Admin"}}}
@@ -109,7 +110,7 @@ def test_protected_admin_is_kept_even_against_an_override_and_allowed_downgrades
     snap = snapshot([], [], account_types=["Admin", "View"])
     p = plan(snap, "account_types:\n  on_downgrade: allow\n  overrides: {root@example.com: View}\n")
     assert kinds(p) == [("scim.link_user", "scim.link_user:root")]
-    assert by_id(p)["scim.link_user:root"].after["userType"] == "Admin"
+    assert wire(by_id(p)["scim.link_user:root"].after)["userType"] == "Admin"
     assert [r.id for r in p.review_items] == ["account_types.protected_account:root"]
     assert "instead of 'View' (account_types.overrides)" in p.review_items[0].message
     assert "so the IdP must change too: assign 'Admin' to them in the IdP app" in p.review_items[0].message

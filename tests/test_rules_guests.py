@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import yaml
+from msgspec import to_builtins as wire
 
 from .plan_factory import by_id, kinds, member, plan, review_codes, snapshot, user
 
@@ -14,10 +15,10 @@ GUEST_IDP = user("e1", "carol_partner.example#EXT#@example.com", emails=["carol@
 def test_guest_without_idp_user_is_disabled_with_documents_to_the_owner():
     p = plan(snapshot([member("g2", "felix@consult.example", user_kind="guest")], []))
     action = by_id(p)["members.disable_guest:g2"]
-    assert action.target == {"memberId": "g2", "email": "felix@consult.example"}
-    assert action.before == {"isArchived": False, "userKind": "guest", "memberType": "View"}
-    assert action.after == {"isArchived": True, "newOwnerId": "root"}
-    assert action.evidence["newOwnerEmail"] == "root@example.com"
+    assert wire(action.target) == {"memberId": "g2", "email": "felix@consult.example"}
+    assert wire(action.before) == {"isArchived": False, "userKind": "guest", "memberType": "View"}
+    assert wire(action.after) == {"isArchived": True, "newOwnerId": "root"}
+    assert wire(action.evidence)["newOwnerEmail"] == "root@example.com"
     assert action.rule == "guests.disable"
     assert p.summary["actions"]["members.disable_guest"] == 1
 
@@ -26,8 +27,8 @@ def test_guests_document_owner_wins_over_the_organization_one():
     snap = snapshot([member("g2", "felix@consult.example", user_kind="guest"), member("o1", "owner@example.com")],
                     [user("u1", "owner@example.com")])
     p = plan(snap, "guests:\n  document_owner: owner@example.com\n")
-    assert by_id(p)["members.disable_guest:g2"].after == {"isArchived": True, "newOwnerId": "o1"}
-    assert by_id(p)["members.disable_guest:g2"].evidence["documentOwnerFrom"] == "guests.document_owner"
+    assert wire(by_id(p)["members.disable_guest:g2"].after) == {"isArchived": True, "newOwnerId": "o1"}
+    assert wire(by_id(p)["members.disable_guest:g2"].evidence)["documentOwnerFrom"] == "guests.document_owner"
 
 
 def test_linked_guest_is_disabled_by_default_with_a_note():
@@ -42,10 +43,10 @@ def test_convert_a_linked_guest_then_link_it():
     assert kinds(p) == [("members.convert_guest", "members.convert_guest:g1"), ("scim.link_user", "scim.link_user:g1"),
                         ("scim.link_user", "scim.link_user:root")]
     convert = by_id(p)["members.convert_guest:g1"]
-    assert (convert.before, convert.after) == ({"userKind": "guest"}, {"userKind": "internal"})
+    assert (wire(convert.before), wire(convert.after)) == ({"userKind": "guest"}, {"userKind": "internal"})
     link = by_id(p)["scim.link_user:g1"]
     assert link.depends_on == ("members.convert_guest:g1",)
-    assert link.target["userName"] == "carol@partner.example"
+    assert wire(link.target)["userName"] == "carol@partner.example"
     assert review_codes(p) == [("user_name_guard.configure_idp", False)]
     order = [a.id for a in p.actions]
     assert order.index("members.convert_guest:g1") < order.index("scim.link_user:g1")
@@ -61,7 +62,7 @@ def test_convert_with_an_ext_upn_is_blocking_and_never_proposes_the_upn():
         "IdP user e1 would send userName 'carol_partner.example#EXT#@example.com', an Entra B2B guest UPN (#EXT#), "
         "not the person's address: Sigma identifies SCIM users by their email, so linking member "
         "'carol@partner.example' with it would give them an address they never sign in with")
-    assert item.evidence["problem"] == "guest_upn"
+    assert wire(item.evidence)["problem"] == "guest_upn"
     assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"e1": "use_sigma_email"}}}
     assert "#EXT#" not in item.resolution
 

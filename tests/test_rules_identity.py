@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import yaml
+from msgspec import to_builtins as wire
 
 from planner.model import AccountType, SigmaExport
 
@@ -27,7 +28,7 @@ def test_a_link_names_the_idp_user_that_matched_by_a_later_key():
                       [user("u1", "ann@example.com"), user("u2", "x@example.com", emails=["x@example.com", "ann@example.com"])]))
     assert kinds(p) == [("scim.create_user", "scim.create_user:u2"), ("scim.link_user", "scim.link_user:m1"), ROOT_LINK]
     link = by_id(p)["scim.link_user:m1"]
-    assert link.evidence == {"key": "user_name", "idpField": "userName", "lostCandidates": [
+    assert wire(link.evidence) == {"key": "user_name", "idpField": "userName", "lostCandidates": [
         {"idpId": "u2", "key": "emails", "field": "emails[1]", "value": "ann@example.com"}]}
     assert link.reason == ("link to IdP user u1 (ann@example.com): the Sigma email equals the IdP userName; also "
                            "matched, not linked: IdP user u2 (emails[1] ann@example.com, by emails)")
@@ -40,13 +41,13 @@ def test_a_link_names_the_member_that_matched_its_idp_user_by_a_later_key():
              "unmatched:\n  action: deactivate\n")
     assert kinds(p) == [("members.deactivate", "members.deactivate:m2"), ("scim.link_user", "scim.link_user:m1"),
                         ROOT_LINK]
-    assert by_id(p)["scim.link_user:m1"].evidence["lostCandidates"] == [
+    assert wire(by_id(p)["scim.link_user:m1"].evidence)["lostCandidates"] == [
         {"memberId": "m2", "key": "emails", "field": "email", "value": "ann.b@example.com"}]
 
 
 def test_a_link_with_no_rival_has_no_lost_candidates():
     p = plan(snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com")]))
-    assert by_id(p)["scim.link_user:m1"].evidence == {"key": "user_name", "idpField": "userName"}
+    assert wire(by_id(p)["scim.link_user:m1"].evidence) == {"key": "user_name", "idpField": "userName"}
 
 
 # --------------------------------------------------------------------------- D.13 an unresolved candidate is held
@@ -114,7 +115,7 @@ def test_a_member_whose_only_candidate_a_better_key_linked_to_another_is_named_a
     # emails first: u1 is m2 by precedence; m1 matched u1 only by the later user_name key
     p = plan(snapshot([member("m1", "ann@example.com"), member("m2", "bob@example.com")],
                       [user("u1", "ann@example.com", emails=["bob@example.com"])]), EMAILS_FIRST)
-    assert by_id(p)["scim.link_user:m2"].evidence["lostCandidates"] == [
+    assert wire(by_id(p)["scim.link_user:m2"].evidence)["lostCandidates"] == [
         {"memberId": "m1", "key": "user_name", "field": "email", "value": "ann@example.com"}]
     # the IdP sends ann@example.com, Sigma's email of m2 is bob@example.com: the userName guard holds the link
     assert ("user_name_guard.mismatch", True) in review_codes(p)
@@ -214,7 +215,7 @@ def test_an_empty_mail_under_the_mail_mapping_holds_the_link_and_says_the_idp_se
         "IdP user e1 sends no userName at all: its email is empty and the IdP app maps userName from the email "
         "(linking.scim_user_name: primary_email, or user_name_guard.overrides: use_primary_email), so the IdP skips "
         "this user (Entra does not send it) and linking member 'dan@example.com' cannot happen")
-    assert item.evidence == {"userName": "", "finding": "invalid-user-name", "problem": "empty"}
+    assert wire(item.evidence) == {"userName": "", "finding": "invalid-user-name", "problem": "empty"}
     assert [r.sigma_status for r in p.people if r.member_id == "m1"] == ["active"]
 
 
@@ -222,7 +223,7 @@ def test_an_empty_mail_under_the_mail_mapping_is_never_created_and_never_propose
     p = plan(snapshot([], [_entra_user("e1", "dan@example.com", None)]), PRIMARY_EMAIL)
     assert kinds(p) == [ROOT_LINK]
     (item,) = p.review_items
-    assert (item.id, item.evidence["problem"]) == ("user_name_guard.invalid_user_name:e1", "empty")
+    assert (item.id, wire(item.evidence)["problem"]) == ("user_name_guard.invalid_user_name:e1", "empty")
     assert item.resolution == ("# give IdP user e1 an email address as the Sigma app's username, then plan "
                                "again\n")
 
@@ -260,7 +261,7 @@ def test_a_deleted_entra_user_is_a_leaver_and_its_member_follows_unmatched(tmp_p
     assert by_id(p)["members.deactivate:a1"].rule == "unmatched.idp_inactive"
     assert review_codes(p) == [("user_name_guard.invalid_user_name", True)]
     (item,) = p.review_items
-    assert (item.id, item.evidence["problem"]) == ("user_name_guard.invalid_user_name:g1", "guest_upn")
+    assert (item.id, wire(item.evidence)["problem"]) == ("user_name_guard.invalid_user_name:g1", "guest_upn")
     assert "#EXT#" not in item.resolution
     code, _, _ = run_cli(capsys, "approve", str(out), "--by", "tester")
     assert code == 1  # blocking: nothing can be applied
@@ -278,12 +279,12 @@ def test_a_dirty_sigma_email_is_cleaned_to_the_idp_user_name_before_the_link_wit
     assert kinds(p) == [("members.set_email", "members.set_email:m1"), ("scim.link_user", "scim.link_user:m1"),
                         ROOT_LINK]
     set_email = by_id(p)["members.set_email:m1"]
-    assert (set_email.rule, set_email.before, set_email.after) == (
+    assert (set_email.rule, wire(set_email.before), wire(set_email.after)) == (
         "linking.clean_sigma_email", {"email": DIRTY}, {"email": "ann.lee@example.com"})
     link = by_id(p)["scim.link_user:m1"]
     assert link.depends_on == ("members.set_email:m1",)
-    assert link.target["userName"] == "ann.lee@example.com"
-    assert link.after == {"userName": "ann.lee@example.com", "givenName": "Ann", "familyName": "L\u00e9e",
+    assert wire(link.target)["userName"] == "ann.lee@example.com"
+    assert wire(link.after) == {"userName": "ann.lee@example.com", "givenName": "Ann", "familyName": "L\u00e9e",
                           "active": True, "email": "ann.lee@example.com", "userType": "View"}
     (item,) = p.review_items
     assert (item.id, item.blocking) == ("linking.unclean_sigma_email:m1", False)
@@ -291,20 +292,20 @@ def test_a_dirty_sigma_email_is_cleaned_to_the_idp_user_name_before_the_link_wit
         "member m1's Sigma email ' Ann.Lee@example.com\\t' is not the userName the IdP will send "
         "('ann.lee@example.com'): leading U+0020 SPACE; trailing U+0009 TAB. The plan sets the email to "
         "'ann.lee@example.com' (members.set_email) before the link, so the IdP's userName finds this member")
-    assert item.evidence["differences"] == ["leading U+0020 SPACE", "trailing U+0009 TAB"]
+    assert wire(item.evidence)["differences"] == ["leading U+0020 SPACE", "trailing U+0009 TAB"]
 
 
 def test_an_invisible_character_inside_a_sigma_email_still_matches_and_is_named():
     p = plan(snapshot([member("m1", "ann\u200b@example.com")], [user("u1", "ann@example.com")]))
-    assert by_id(p)["members.set_email:m1"].after == {"email": "ann@example.com"}
+    assert wire(by_id(p)["members.set_email:m1"].after) == {"email": "ann@example.com"}
     (item,) = p.review_items
-    assert item.evidence["differences"] == ["U+200B ZERO WIDTH SPACE at position 4"]
+    assert wire(item.evidence)["differences"] == ["U+200B ZERO WIDTH SPACE at position 4"]
 
 
 def test_a_sigma_email_differing_only_in_letter_case_is_linked_as_spelled_with_no_item():
     p = plan(snapshot([member("m1", "Ann.Lee@example.com")], [user("u1", "ann.lee@example.com")]))
     assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ROOT_LINK]
-    assert by_id(p)["scim.link_user:m1"].target["userName"] == "Ann.Lee@example.com"
+    assert wire(by_id(p)["scim.link_user:m1"].target)["userName"] == "Ann.Lee@example.com"
     assert p.review_items == ()
 
 
@@ -312,8 +313,8 @@ def test_use_sigma_email_sends_the_clean_sigma_email_and_cleans_the_member_first
     p = plan(snapshot([member("m1", "nina.patel@example.com\u00a0")],
                       [user("u1", "npatel@example.com", emails=["nina.patel@example.com"])]),
              "user_name_guard:\n  on_mismatch: use_sigma_email\n")
-    assert by_id(p)["scim.link_user:m1"].after["userName"] == "nina.patel@example.com"
-    assert by_id(p)["members.set_email:m1"].after == {"email": "nina.patel@example.com"}
+    assert wire(by_id(p)["scim.link_user:m1"].after)["userName"] == "nina.patel@example.com"
+    assert wire(by_id(p)["members.set_email:m1"].after) == {"email": "nina.patel@example.com"}
     assert review_codes(p) == [("linking.unclean_sigma_email", False), ("user_name_guard.configure_idp", False)]
     configure = [r for r in p.review_items if r.code == "user_name_guard.configure_idp"][0]
     assert "'nina.patel@example.com'" in configure.message and "\u00a0" not in configure.message
@@ -350,7 +351,7 @@ def test_after_apply_a_filter_for_the_clean_value_finds_the_linked_member(tmp_pa
     policy_file = tmp_path / "policy.yaml"
     policy_file.write_text(BASE_POLICY, encoding="utf-8")
     p, _ = plan_from_paths(str(sigma), [str(idp)], str(policy_file))
-    assert [a.id for a in p.actions if a.target.get("memberId") == "m1"] == [
+    assert [a.id for a in p.actions if wire(a.target).get("memberId") == "m1"] == [
         "members.set_email:m1", "scim.link_user:m1"]
     write_plan(p, tmp_path / "plan.json")
     approve(tmp_path / "plan.json", "Ada Admin")
@@ -396,7 +397,7 @@ def test_a_team_the_plan_creates_is_named_normalized():
     p = plan(snap, "teams:\n  rules:\n    - {match: regex, pattern: '^sigma-team-(.+)$', replace: '\\1'}\n"
                    "  mode: create\n")
     create = by_id(p)["scim.create_group:g5"]
-    assert (create.target["name"], create.after) == ("Data Eng", {"displayName": "Data Eng"})
+    assert (wire(create.target)["name"], wire(create.after)) == ("Data Eng", {"displayName": "Data Eng"})
 
 
 def test_the_idp_duplicate_item_names_the_file_row_of_every_user(tmp_path):
@@ -436,7 +437,7 @@ def test_a_sigma_team_name_with_a_stray_space_is_linked_by_its_exact_name_not_cr
                     teams=[team("t1", "Finance "), team("t2", "\tData")], memberships={"t1": ["m1"], "t2": ["m1"]})
     p = plan(snap, "teams:\n  rules:\n    - {match: exact}\n"
                    "    - {match: regex, pattern: '^sigma-team-(.+)$', replace: '\\1'}\n  mode: create\n")
-    groups = sorted((a.kind.value, a.target["teamId"], a.after["displayName"]) for a in p.actions
+    groups = sorted((a.kind.value, wire(a.target)["teamId"], wire(a.after)["displayName"]) for a in p.actions
                     if a.kind.value in ("scim.link_group", "scim.create_group"))
     assert groups == [("scim.link_group", "t1", "Finance "), ("scim.link_group", "t2", "\tData")]
     renamed = sorted((r.subject["name"], r.subject["groupDisplayName"]) for r in p.review_items

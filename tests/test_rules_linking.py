@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import yaml
+from msgspec import to_builtins as wire
 
 from .plan_factory import by_id, group, kinds, member, plan, review_codes, snapshot, user
 
@@ -18,10 +19,10 @@ def test_same_address_in_another_case_is_one_link_and_no_create():
                       [user("00u1", "Alice.Smith@Example.COM", first="Alice", last="Smith")]))
     assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ROOT_LINK]
     link = by_id(p)["scim.link_user:m1"]
-    assert link.target == {"memberId": "m1", "email": "alice.smith@example.com",
+    assert wire(link.target) == {"memberId": "m1", "email": "alice.smith@example.com",
                            "userName": "alice.smith@example.com", "idpId": "00u1",
                            "idpUserName": "Alice.Smith@Example.COM"}
-    assert link.after == {"userName": "alice.smith@example.com", "givenName": "Alice", "familyName": "Smith",
+    assert wire(link.after) == {"userName": "alice.smith@example.com", "givenName": "Alice", "familyName": "Smith",
                           "active": True, "userType": "View"}
     assert link.rule == "linking.user_name"
     assert p.review_items == ()
@@ -50,7 +51,7 @@ def test_old_domain_with_alias_links_and_raises_the_user_name_guard():
     p = plan(snapshot(**OLD_DOMAIN), "linking:\n  domain_aliases: {oldcorp.example: example.com}\n")
     assert kinds(p) == [("scim.link_user", "scim.link_user:m10"), ROOT_LINK]
     link = by_id(p)["scim.link_user:m10"]
-    assert (link.rule, link.evidence["key"], link.evidence["userNameGuard"]) == (
+    assert (link.rule, wire(link.evidence)["key"], wire(link.evidence)["userNameGuard"]) == (
         "linking.domain_aliases", "domain_aliases", "review")
     assert review_codes(p) == [("user_name_guard.mismatch", True)]
     (item,) = p.review_items
@@ -77,7 +78,7 @@ def test_user_name_guard_use_sigma_email():
                     [user("00u1", "npatel@example.com", emails=["nina.patel@example.com"])])
     p = plan(snap, "user_name_guard:\n  on_mismatch: use_sigma_email\n")
     link = by_id(p)["scim.link_user:m1"]
-    assert (link.target["userName"], link.after["userName"], link.rule) == (
+    assert (wire(link.target)["userName"], wire(link.after)["userName"], link.rule) == (
         "nina.patel@example.com", "nina.patel@example.com", "linking.emails")
     assert review_codes(p) == [("user_name_guard.configure_idp", False)]
 
@@ -87,10 +88,10 @@ def test_user_name_guard_update_sigma_email_changes_the_email_first():
                     [user("00u1", "npatel@example.com", emails=["nina.patel@example.com"])])
     p = plan(snap, "user_name_guard:\n  overrides: {npatel@example.com: update_sigma_email}\n")
     set_email = by_id(p)["members.set_email:m1"]
-    assert (set_email.before, set_email.after) == ({"email": "nina.patel@example.com"}, {"email": "npatel@example.com"})
+    assert (wire(set_email.before), wire(set_email.after)) == ({"email": "nina.patel@example.com"}, {"email": "npatel@example.com"})
     link = by_id(p)["scim.link_user:m1"]
     assert link.depends_on == ("members.set_email:m1",)
-    assert (link.target["userName"], link.after["userName"], link.after["email"]) == (
+    assert (wire(link.target)["userName"], wire(link.after)["userName"], wire(link.after)["email"]) == (
         "npatel@example.com", "npatel@example.com", "npatel@example.com")
     assert p.review_items == ()
     order = [a.id for a in p.actions]
@@ -160,7 +161,7 @@ def test_rehire_is_blocking_until_the_policy_reactivates():
     assert review_codes(p) == [("linking.rehire", True)]
     settled = plan(snap, "linking:\n  overrides: [{idp: 00u1, member: m1}]\n")
     reactivate = by_id(settled)["members.reactivate:m1"]
-    assert (reactivate.before, reactivate.after) == ({"isArchived": True}, {"isArchived": False})
+    assert (wire(reactivate.before), wire(reactivate.after)) == ({"isArchived": True}, {"isArchived": False})
     assert by_id(settled)["scim.link_user:m1"].depends_on == ("members.reactivate:m1",)
     assert settled.review_items == ()
     everyone = plan(snap, "linking:\n  archived_members: reactivate\n")
@@ -197,8 +198,8 @@ def test_creates_only_active_in_scope_idp_users():
     p = plan(snap, "scope:\n  groups: ['re:^Sigma-.*$']\n")
     assert kinds(p) == [("scim.create_user", "scim.create_user:00u1"), ROOT_LINK]
     create = by_id(p)["scim.create_user:00u1"]
-    assert create.target == {"idpId": "00u1", "userName": "new@example.com", "email": "new@example.com"}
-    assert create.after == {"userName": "new@example.com", "givenName": "New", "familyName": "Hire", "active": True}
+    assert wire(create.target) == {"idpId": "00u1", "userName": "new@example.com", "email": "new@example.com"}
+    assert wire(create.after) == {"userName": "new@example.com", "givenName": "New", "familyName": "Hire", "active": True}
 
 
 def test_idp_guest_is_not_created_unless_the_policy_says_so():
@@ -210,12 +211,12 @@ def test_idp_guest_is_not_created_unless_the_policy_says_so():
     # Entra would send the #EXT# UPN: never created with it (issue 14 item 2); the fix is the guest's own mail
     assert kinds(created) == [ROOT_LINK]
     (item,) = created.review_items
-    assert (item.code, item.blocking, item.evidence["problem"]) == ("user_name_guard.invalid_user_name", True,
+    assert (item.code, item.blocking, wire(item.evidence)["problem"]) == ("user_name_guard.invalid_user_name", True,
                                                                      "guest_upn")
     assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"g1": "use_primary_email"}}}
     settled = plan(snapshot([], [guest]), "guests:\n  create_from_idp: true\nuser_name_guard:\n  overrides: "
                    "{g1: use_primary_email}\n")
-    assert by_id(settled)["scim.create_user:g1"].target["userName"] == "omar@partner.example"
+    assert wire(by_id(settled)["scim.create_user:g1"].target)["userName"] == "omar@partner.example"
 
 
 def test_scim_user_name_from_the_primary_email():
@@ -258,12 +259,12 @@ def test_a_link_whose_idp_login_is_not_an_email_is_blocking_with_use_sigma_email
                             "identifies SCIM users by an email userName and would refuse linking member "
                             "'greta.dunmore@example.com'")
     assert item.subject == {"memberId": "m9", "email": "greta.dunmore@example.com", "idpId": "00u9", "userName": "123"}
-    assert item.evidence == {"userName": "123", "finding": "invalid-user-name", "problem": "invalid"}
+    assert wire(item.evidence) == {"userName": "123", "finding": "invalid-user-name", "problem": "invalid"}
     assert kinds(p) == [ROOT_LINK]  # held: never linked with a userName Sigma refuses
     assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"00u9": "use_sigma_email"}}}
     settled = plan(snap, "user_name_guard:\n  overrides: {'00u9': use_sigma_email}\n")
     assert review_codes(settled) == [("user_name_guard.configure_idp", False)]
-    assert by_id(settled)["scim.link_user:m9"].after["userName"] == "greta.dunmore@example.com"
+    assert wire(by_id(settled)["scim.link_user:m9"].after)["userName"] == "greta.dunmore@example.com"
 
 
 def test_the_invalid_user_name_item_replaces_the_mismatch_item():
@@ -284,7 +285,7 @@ def test_a_create_whose_login_is_not_an_email_is_blocking_with_use_primary_email
     settled = plan(snap, "user_name_guard:\n  overrides: {'00u9': use_primary_email}\n")
     assert settled.review_items == ()
     create = by_id(settled)["scim.create_user:00u9"]
-    assert (create.target["userName"], create.after["userName"]) == ("greta.dunmore@example.com",) * 2
+    assert (wire(create.target)["userName"], wire(create.after)["userName"]) == ("greta.dunmore@example.com",) * 2
 
 
 def test_an_idp_user_with_no_email_at_all_can_only_be_fixed_in_the_idp():

@@ -4,6 +4,7 @@ what SCIM already holds is not planned again, and a SCIM-managed member is never
 from __future__ import annotations
 
 from dataclasses import replace
+from msgspec import to_builtins as wire
 
 from planner.model import ScimGroup, ScimUser, Snapshot, email_key
 
@@ -73,10 +74,10 @@ def test_a_provisioned_member_who_left_the_idp_is_deactivated_through_scim():
     p = plan(snap, "unmatched: {action: deactivate}")
     assert kinds(p) == [("scim.deactivate_user", "scim.deactivate_user:m1")]
     action = p.actions[0]
-    assert (dict(action.target), action.before, action.after) == (
+    assert (dict(wire(action.target)), wire(action.before), wire(action.after)) == (
         {"memberId": "m1", "email": "alice@example.com", "userName": "alice@example.com"},
         {"active": True}, {"active": False})
-    assert action.evidence["restAction"] == "members.deactivate:m1"
+    assert wire(action.evidence)["restAction"] == "members.deactivate:m1"
 
 
 def test_an_email_change_of_a_provisioned_member_is_a_blocking_item_not_a_rest_edit():

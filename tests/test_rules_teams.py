@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import yaml
+from msgspec import to_builtins as wire
 
 from planner.planfile import plan_bytes
 
@@ -30,16 +31,16 @@ def test_leftover_member_is_removed_and_nothing_adds_it_back():
         ("teams.remove_member", "teams.remove_member:tF:z"),
     ]
     link = by_id(p)["scim.link_group:tF"]
-    assert link.target == {"teamId": "tF", "name": "Finance", "groupId": "gF", "groupDisplayName": "Finance"}
-    assert (link.before, link.after, link.rule) == ({"name": "Finance"}, {"displayName": "Finance"},
+    assert wire(link.target) == {"teamId": "tF", "name": "Finance", "groupId": "gF", "groupDisplayName": "Finance"}
+    assert (wire(link.before), wire(link.after), link.rule) == ({"name": "Finance"}, {"displayName": "Finance"},
                                                     "teams.rules[0].exact")
     members = by_id(p)["scim.set_group_members:gF"]
-    assert members.before == {"memberIds": ["x", "y", "z"]}
-    assert members.after == {"members": ["x@example.com", "y@example.com"]}
+    assert wire(members.before) == {"memberIds": ["x", "y", "z"]}
+    assert wire(members.after) == {"members": ["x@example.com", "y@example.com"]}
     assert members.depends_on == ("scim.link_group:tF", "scim.link_user:x", "scim.link_user:y")
     removal = by_id(p)["teams.remove_member:tF:z"]
-    assert removal.target == {"teamId": "tF", "name": "Finance", "memberId": "z", "email": "z@example.com"}
-    assert (removal.before, removal.after) == ({"userId": "z", "isTeamAdmin": False}, None)
+    assert wire(removal.target) == {"teamId": "tF", "name": "Finance", "memberId": "z", "email": "z@example.com"}
+    assert (wire(removal.before), wire(removal.after)) == ({"userId": "z", "isTeamAdmin": False}, None)
     assert removal.depends_on == ("scim.set_group_members:gF",)
     (row,) = [t for t in p.teams if t.name == "Finance"]
     assert (row.mode, row.members_before, row.members_after, row.members_added, row.members_removed) == (
@@ -50,7 +51,7 @@ def test_leftover_member_is_removed_and_nothing_adds_it_back():
 def test_leftovers_report_instead_of_remove():
     p = finance("teams:\n  leftovers: report\n")
     assert "teams.remove_member:tF:z" not in by_id(p)
-    assert by_id(p)["scim.set_group_members:gF"].after["members"] == ["x@example.com", "y@example.com"]
+    assert wire(by_id(p)["scim.set_group_members:gF"].after)["members"] == ["x@example.com", "y@example.com"]
     (item,) = [r for r in p.review_items if r.code == "teams.leftovers"]
     assert item.blocking is False
     assert item.candidates == ({"memberId": "z", "email": "z@example.com", "state": "active"},)
@@ -76,7 +77,7 @@ def test_member_of_the_group_who_is_not_provisioned_is_no_leftover():
                     teams=[team("tF", "Finance")], memberships={"tF": ["x", "z"]})
     p = plan(snap)
     assert "teams.remove_member:tF:z" not in by_id(p)
-    assert by_id(p)["scim.set_group_members:gF"].after["members"] == ["x@example.com"]
+    assert wire(by_id(p)["scim.set_group_members:gF"].after)["members"] == ["x@example.com"]
 
 
 def test_nested_cycle_is_reported_and_members_flattened_once():
@@ -84,13 +85,13 @@ def test_nested_cycle_is_reported_and_members_flattened_once():
                     groups=[group("gA", "A", ["ux"], groups=["gB"]), group("gB", "B", ["uy"], groups=["gA"])],
                     teams=[team("tA", "A")], memberships={"tA": ["x"]})
     p = plan(snap)
-    assert by_id(p)["scim.set_group_members:gA"].after == {"members": ["x@example.com", "y@example.com"]}
+    assert wire(by_id(p)["scim.set_group_members:gA"].after) == {"members": ["x@example.com", "y@example.com"]}
     (cycle,) = [r for r in p.review_items if r.code == "teams.group_cycle"]
     assert (cycle.blocking, cycle.subject) == (False, {"groupIds": ["gA", "gB"]})
     assert cycle.message == "groups 'A', 'B' contain each other through nesting; their members are flattened once"
     # without flattening, only direct members count
     p = plan(snap, "teams:\n  flatten_nested: false\n")
-    assert by_id(p)["scim.set_group_members:gA"].after == {"members": ["x@example.com"]}
+    assert wire(by_id(p)["scim.set_group_members:gA"].after) == {"members": ["x@example.com"]}
 
 
 def test_name_rules_exact_case_insensitive_regex_and_map():
@@ -111,7 +112,7 @@ teams:
   mode: create
 """
     p = plan(snap, extra)
-    groups = {(a.target["groupDisplayName"], a.target["name"], a.kind.value, a.rule) for a in p.actions
+    groups = {(wire(a.target)["groupDisplayName"], wire(a.target)["name"], a.kind.value, a.rule) for a in p.actions
               if a.kind.value in ("scim.link_group", "scim.create_group")}
     assert groups == {
         ("Finance", "Finance", "scim.link_group", "teams.rules[0].exact"),
@@ -121,7 +122,7 @@ teams:
         ("sigma-team-New", "New", "scim.create_group", "teams.rules[2].regex"),
     }
     create = by_id(p)["scim.create_group:g5"]
-    assert (create.target["teamId"], create.after, create.before) == (None, {"displayName": "New"}, None)
+    assert (wire(create.target)["teamId"], wire(create.after), wire(create.before)) == (None, {"displayName": "New"}, None)
     assert [(t.name, t.mode) for t in p.teams] == [
         ("Board", "unmanaged"), ("Data", "link"), ("Executive", "link"), ("Finance", "link"), ("New", "create"),
         ("Sales EMEA", "link")]
@@ -143,7 +144,7 @@ def test_created_team_holds_created_users_by_user_name():
     snap = snapshot([X], [UX, user("un", "new@example.com")], groups=[group("g5", "New", ["ux", "un"])])
     p = plan(snap, "teams:\n  map: {New: New}\n  mode: create\n")
     members = by_id(p)["scim.set_group_members:g5"]
-    assert members.after == {"members": ["new@example.com", "x@example.com"]}
+    assert wire(members.after) == {"members": ["new@example.com", "x@example.com"]}
     assert members.depends_on == ("scim.create_group:g5", "scim.create_user:un", "scim.link_user:x")
     (row,) = p.teams
     assert (row.team_id, row.mode, row.members_before, row.members_after, row.members_added) == (None, "create", 0, 2, 2)
@@ -233,7 +234,7 @@ def test_nested_only_members_are_named_in_a_blocking_item_not_removed():
     assert by_id(p)["teams.remove_member:tF:z"].reason == (
         "remove from team 'Finance': not in IdP group 'Finance', and SCIM does not remove pre-SCIM members")
     members = by_id(p)["scim.set_group_members:gF"]
-    assert members.after == {"members": ["x@example.com"]}
+    assert wire(members.after) == {"members": ["x@example.com"]}
     assert members.reason == "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only)"
     (item,) = [r for r in p.review_items if r.code == "teams.nested_only"]
     assert (item.id, item.blocking, item.rule) == ("teams.nested_only:tF", True, "teams.nested_only")
@@ -258,7 +259,7 @@ def test_nested_only_leftovers_removes_them_naming_the_nested_group_and_keep_rep
     assert by_id(p)["teams.remove_member:tF:w"].reason == (
         "remove from team 'Finance': not in IdP group 'Finance' (reachable only through nested group "
         "'Contractors > Temps', which teams.nested_only treats as a leftover), and SCIM does not remove pre-SCIM members")
-    assert by_id(p)["teams.remove_member:tF:y"].evidence == {"groupId": "gF", "reachableOnlyThrough": ["Contractors"]}
+    assert wire(by_id(p)["teams.remove_member:tF:y"].evidence) == {"groupId": "gF", "reachableOnlyThrough": ["Contractors"]}
     kept = nested_finance("  nested_only: keep\n")
     assert [a for a in by_id(kept) if a.startswith("teams.remove_member")] == ["teams.remove_member:tF:z"]
     (item,) = [r for r in kept.review_items if r.code == "teams.nested_only"]

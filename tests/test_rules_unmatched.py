@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import yaml
+from msgspec import to_builtins as wire
 
 from .plan_factory import by_id, kinds, member, plan, review_codes, snapshot, user
 
@@ -21,12 +22,12 @@ def test_keep_does_nothing():
 def test_deactivate_archives_with_documents_to_the_owner():
     p = plan(snapshot([LEAVER], []), "unmatched:\n  action: deactivate\n")
     action = by_id(p)["members.deactivate:m1"]
-    assert action.target == {"memberId": "m1", "email": "wendy@example.com"}
-    assert action.before == {"isArchived": False, "memberType": "Analyze"}
-    assert action.after == {"isArchived": True, "newOwnerId": "root"}
+    assert wire(action.target) == {"memberId": "m1", "email": "wendy@example.com"}
+    assert wire(action.before) == {"isArchived": False, "memberType": "Analyze"}
+    assert wire(action.after) == {"isArchived": True, "newOwnerId": "root"}
     assert action.rule == "unmatched.action"
     assert action.reason == "deactivate: no IdP user matches this member; documents go to root@example.com"
-    assert action.evidence["kind"] == "unmatched"
+    assert wire(action.evidence)["kind"] == "unmatched"
     (row,) = [r for r in p.people if r.member_id == "m1"]
     assert row.account_type_after is None
 
@@ -67,7 +68,7 @@ def test_leavers_follow_idp_inactive():
     p = plan(snap, "unmatched:\n  idp_inactive: deactivate\n")
     action = by_id(p)["members.deactivate:m1"]
     assert action.rule == "unmatched.idp_inactive"
-    assert action.evidence == {"kind": "leaver", "newOwnerEmail": "root@example.com",
+    assert wire(action.evidence) == {"kind": "leaver", "newOwnerEmail": "root@example.com",
                                "documentOwnerFrom": "organization.document_owner",
                                "idpId": "00u1", "idpStatus": "DEPROVISIONED"}
     assert review_codes(plan(snap, "unmatched:\n  idp_inactive: review\n")) == [("unmatched.review", True)]
@@ -78,7 +79,7 @@ def test_decisions_by_member_id_and_document_owner_of_the_section():
     snap = snapshot([LEAVER, owner], [user("u1", "owner@example.com")])
     p = plan(snap, "unmatched:\n  action: keep\n  decisions: {m1: deactivate}\n  document_owner: owner@example.com\n")
     action = by_id(p)["members.deactivate:m1"]
-    assert action.after == {"isArchived": True, "newOwnerId": "o1"}
+    assert wire(action.after) == {"isArchived": True, "newOwnerId": "o1"}
     assert action.rule == "unmatched.decisions"
     # the owner's own link runs before the hand-over
     assert action.depends_on == ("scim.link_user:o1",)

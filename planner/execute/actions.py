@@ -18,17 +18,16 @@ dry-run printable"), which every handler keeps:
    placeholders.
 
 So running an action twice writes at most once, and a finished plan re-applied
-writes nothing. Shapes read from a plan action (planning.py writes them):
+writes nothing. Handlers read the typed actions of :mod:`planner.payloads` as they are:
 
 - users: ``target.userName`` (SCIM ``userName``, the email Sigma identifies the
-  user by, §5.3), else ``target.email``; ``after`` holds the SCIM attributes to
-  send: ``userName``, ``name.givenName``/``givenName``, ``name.familyName``/
-  ``familyName``, ``emails`` or ``email``, ``userType``, ``active``, ``userKind``.
-- members (REST): ``target.memberId``; ``after`` the PATCH fields
-  (``isArchived``, ``newOwnerId``, ``archiveDocuments``, ``userKind``, ``memberType``).
-- teams/groups: ``target.teamId`` (existing team), ``target.displayName`` or
-  ``target.name``; ``after.members``: users by ``userName``/``email`` (strings or
-  objects with those keys).
+  user by, §5.3); a create/link sends ``after`` (:class:`~planner.payloads.ScimUserAfter`:
+  ``userName``, ``name.givenName``/``familyName``, ``email`` or else the target's, ``userType``,
+  ``active``) with ``externalId`` = ``target.idpId``.
+- members (REST): ``target.memberId``; the PATCH body from ``after`` (``isArchived`` +
+  ``newOwnerId``, ``userKind``, ``email``).
+- teams/groups: ``displayName`` = ``target.name``, ``externalId`` = ``target.groupId``;
+  ``after.members``: userNames.
 - ``teams.remove_member``: ``target.teamId`` + ``target.memberId``.
 """
 
@@ -36,13 +35,29 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import pydantic
+from msgspec.structs import replace
 from scim2_models import Email, Group, GroupMember, Name, PatchOp, PatchOperation
 
 from ..model import Action, ActionKind
+from ..payloads import (
+    MembersConvertGuest,
+    MembersDeactivate,
+    MembersDisableGuest,
+    MembersReactivate,
+    MembersSetEmail,
+    ScimCreateGroup,
+    ScimCreateUser,
+    ScimDeactivateUser,
+    ScimLinkGroup,
+    ScimLinkUser,
+    ScimSetAccountType,
+    ScimSetGroupMembers,
+    TeamsRemoveMember,
+)
 from .errors import ApiError
 from .indexes import MemberIndex, UserIndex
 from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
@@ -205,66 +220,56 @@ class Clients:
 # --------------------------------------------------------------------------- reading plan actions
 
 
-def _get(mapping: Mapping[str, Any] | None, *keys: str) -> Any:
-    for key in keys:
-        if mapping and mapping.get(key) not in (None, ""):
-            return mapping[key]
-    return None
+_USER_ACTIONS = (ScimCreateUser, ScimLinkUser, ScimSetAccountType, ScimDeactivateUser)
+_GROUP_ACTIONS = (ScimCreateGroup, ScimLinkGroup, ScimSetGroupMembers)
+_MEMBER_ACTIONS = (MembersDeactivate, MembersDisableGuest, MembersConvertGuest, MembersSetEmail, MembersReactivate,
+                   TeamsRemoveMember)
 
 
 def user_name_of(action: Action) -> str:
-    """The SCIM ``userName`` an action is about (``target.userName``, ``after.userName``, ``target.email``)."""
-    value = _get(action.target, "userName") or _get(action.after, "userName") or _get(action.target, "email")
-    if not value:
-        raise ActionInputError(f"action {action.id} ({action.kind.value}) has no target.userName")
-    return str(value)
+    """The SCIM ``userName`` a user action is about: ``target.userName``; for a
+    ``scim.set_account_type`` planned without it (the member is linked outside the plan), the
+    member's email, which Sigma's SCIM lists as its userName (sigma-api.md §5.3). Raises
+    :class:`ActionInputError` for an action about no SCIM user."""
+    if isinstance(action, (ScimCreateUser, ScimLinkUser, ScimDeactivateUser)):
+        return action.target.user_name
+    if isinstance(action, ScimSetAccountType):
+        return action.target.user_name or action.target.email
+    raise ActionInputError(f"action {action.id} ({action.kind.value}) is about no SCIM user")
 
 
 def with_user_names(actions: Sequence[Action]) -> list[Action]:
-    """The actions, where a SCIM user action that names its member only by ``memberId`` (e.g.
-    ``scim.set_account_type``) gets ``target.userName`` from the link/create of that member.
+    """The actions, where a ``scim.set_account_type`` without ``target.userName`` gets it from the
+    link of that member in the plan.
 
     The SCIM userName is what the IdP sends, not necessarily the member's Sigma email at plan
     time (a ``members.set_email`` may change it first). Ids and order are unchanged; the plan
     file is not touched.
     """
-    names: dict[str, str] = {}
-    for a in actions:
-        if a.kind in (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER) and a.target.get("memberId"):
-            user_name = _get(a.target, "userName") or _get(a.after, "userName")
-            if user_name:
-                names[str(a.target["memberId"])] = str(user_name)
+    names = {a.target.member_id: a.target.user_name for a in actions if isinstance(a, ScimLinkUser)}
     out = []
     for a in actions:
-        if (HANDLERS[a.kind].api == "scim" and a.kind not in _GROUP_KINDS and not _get(a.target, "userName")
-                and not _get(a.after, "userName") and str(a.target.get("memberId")) in names):
-            a = replace(a, target={**a.target, "userName": names[str(a.target["memberId"])]})
+        if isinstance(a, ScimSetAccountType) and not a.target.user_name and a.target.member_id in names:
+            a = replace(a, target=replace(a.target, user_name=names[a.target.member_id]))
         out.append(a)
     return out
 
 
 def member_id_of(action: Action) -> str:
-    value = _get(action.target, "memberId")
-    if not value:
-        raise ActionInputError(f"action {action.id} ({action.kind.value}) has no target.memberId")
-    return str(value)
-
-
-def team_id_of(action: Action) -> str:
-    value = _get(action.target, "teamId")
-    if not value:
-        raise ActionInputError(f"action {action.id} ({action.kind.value}) has no target.teamId")
-    return str(value)
+    """``target.memberId`` of a REST member or team-membership action."""
+    if isinstance(action, _MEMBER_ACTIONS):
+        return action.target.member_id
+    raise ActionInputError(f"action {action.id} ({action.kind.value}) has no target.memberId")
 
 
 def display_name_of(action: Action) -> str:
-    value = _get(action.target, "displayName", "name") or _get(action.after, "displayName", "name")
-    if not value:
-        raise ActionInputError(f"action {action.id} ({action.kind.value}) has no target.displayName")
-    return str(value)
+    """The SCIM Group ``displayName`` of a group action: the team's name (``target.name``)."""
+    if isinstance(action, _GROUP_ACTIONS):
+        return action.target.name
+    raise ActionInputError(f"action {action.id} ({action.kind.value}) is about no SCIM group")
 
 
-def planned_user(action: Action) -> SigmaUser:
+def planned_user(action: ScimCreateUser | ScimLinkUser) -> SigmaUser:
     """The SCIM User to ``POST`` for a create/link action, built with scim2-models (RFC 7643 §4.1).
 
     Raises :class:`ActionInputError` when scim2-models refuses a value (an email address
@@ -281,52 +286,22 @@ def planned_user(action: Action) -> SigmaUser:
         ) from None
 
 
-def _planned_user(action: Action) -> SigmaUser:
-    after = dict(action.after or {})
-    user_name = user_name_of(action)
-    name = after.get("name") if isinstance(after.get("name"), Mapping) else {}
-    given = _get(name, "givenName") or _get(after, "givenName", "firstName") or _get(action.target, "givenName", "firstName")
-    family = _get(name, "familyName") or _get(after, "familyName", "lastName") or _get(action.target, "familyName", "lastName")
-    emails_in = after.get("emails")
-    emails: list[Email] = []
-    if isinstance(emails_in, Sequence) and not isinstance(emails_in, str):
-        for e in emails_in:
-            if isinstance(e, Mapping) and e.get("value"):
-                emails.append(Email(value=e["value"], type=e.get("type") or "work", primary=bool(e.get("primary"))))
-            elif isinstance(e, str):
-                emails.append(Email(value=e, type="work", primary=not emails))
-    else:
-        address = _get(after, "email") or _get(action.target, "email") or user_name
-        emails.append(Email(value=address, type="work", primary=True))
-    user = SigmaUser(
-        user_name=user_name,
-        external_id=str(_get(action.target, "idpId") or user_name),  # marks it provisioned (scim_client)
+def _planned_user(action: ScimCreateUser | ScimLinkUser) -> SigmaUser:
+    after, target = action.after, action.target
+    given, family = after.given_name or None, after.family_name or None
+    return SigmaUser(
+        user_name=target.user_name,
+        external_id=target.idp_id,  # marks it provisioned (scim_client)
         name=Name(given_name=given, family_name=family) if (given or family) else None,
-        emails=emails or None,
-        user_type=_get(after, "userType", "memberType"),
-        active=after.get("active", True),
+        emails=[Email(value=after.email or target.email, type="work", primary=True)],
+        user_type=after.user_type or None,
+        active=after.active,
     )
-    user_kind = _get(after, "userKind")
-    if user_kind:
-        user[SigmaUserExtension] = SigmaUserExtension(user_kind=user_kind)
-    return user
 
 
 def planned_member_keys(action: Action) -> list[str] | None:
-    """``after.members`` as userNames (``None`` when the action does not set members)."""
-    members = (action.after or {}).get("members")
-    if members is None:
-        return None
-    keys: list[str] = []
-    for m in members:
-        if isinstance(m, str):
-            keys.append(m)
-        elif isinstance(m, Mapping):
-            key = _get(m, "userName", "email", "display")
-            if not key:
-                raise ActionInputError(f"action {action.id}: a planned group member has no userName")
-            keys.append(str(key))
-    return keys
+    """``after.members`` (userNames) of a ``scim.set_group_members``; ``None`` for other kinds."""
+    return list(action.after.members) if isinstance(action, ScimSetGroupMembers) else None
 
 
 def _user_image(user: SigmaUser | None) -> dict[str, Any] | None:
@@ -351,13 +326,10 @@ def attributes_owned_elsewhere(actions: Sequence[Action]) -> dict[str, frozenset
     ``scim.deactivate_user`` actions, so the create/link of the same user neither checks nor patches them."""
     owned: dict[str, set[str]] = {}
     for a in actions:
-        attr = {ActionKind.SCIM_SET_ACCOUNT_TYPE: "userType", ActionKind.SCIM_DEACTIVATE_USER: "active"}.get(a.kind)
-        if attr is None:
-            continue
-        try:
-            owned.setdefault(user_name_of(a).casefold(), set()).add(attr)
-        except ActionInputError:
-            continue
+        if isinstance(a, ScimSetAccountType):
+            owned.setdefault(user_name_of(a).casefold(), set()).add("userType")
+        elif isinstance(a, ScimDeactivateUser):
+            owned.setdefault(user_name_of(a).casefold(), set()).add("active")
     return {k: frozenset(v) for k, v in owned.items()}
 
 
@@ -529,11 +501,8 @@ class SetAccountType(_ScimUserHandler):
 
     kind = ActionKind.SCIM_SET_ACCOUNT_TYPE
 
-    def _wanted(self, action: Action) -> str:
-        value = _get(action.after, "userType", "memberType", "accountType")
-        if not value:
-            raise ActionInputError(f"action {action.id} has no after.userType")
-        return str(value)
+    def _wanted(self, action: ScimSetAccountType) -> str:
+        return action.after.user_type
 
     def observe(self, action, clients):
         wanted = self._wanted(action)
@@ -622,7 +591,7 @@ class _ScimGroupHandler(Handler):
     api = "scim"
 
     def subject(self, action: Action) -> str:
-        team_id = _get(action.target, "teamId")
+        team_id = action.target.team_id
         return f"team:{team_id}" if team_id else f"group:{display_name_of(action)}"
 
     def _find(self, action: Action, clients: Clients) -> Group | None:
@@ -673,7 +642,7 @@ class CreateGroup(_ScimGroupHandler):
     def _body(self, action: Action, member_ids: Sequence[str]) -> Group:
         members = [GroupMember(value=v) for v in member_ids] or None
         return Group(display_name=display_name_of(action), members=members,
-                     external_id=str(_get(action.target, "groupId") or display_name_of(action)))
+                     external_id=action.target.group_id)
 
     def write(self, action, clients, seen, on_ids):
         scim = clients.need_scim()
@@ -732,14 +701,9 @@ class SetGroupMembers(_ScimGroupHandler):
 
     def requests(self, action):
         keys = planned_member_keys(action) or []
-        before = (action.before or {}).get("members")
-        before_keys = set()
-        if isinstance(before, Sequence) and not isinstance(before, str):
-            for m in before:
-                key = m if isinstance(m, str) else _get(m, "userName", "email", "display") if isinstance(m, Mapping) else None
-                if key:
-                    before_keys.add(str(key))
-        add = [_placeholder_user(k) for k in keys if k not in before_keys] if before is not None else [_placeholder_user(k) for k in keys]
+        before = action.before.members  # userNames in an undo plan; a plan holds memberIds: unknown names
+        before_keys = set(before or ())
+        add = [_placeholder_user(k) for k in keys if k not in before_keys]
         remove = [_placeholder_user(k) for k in sorted(before_keys - set(keys))]
         patch = _members_patch(add, remove)
         path = "/Groups/" + _placeholder_group(display_name_of(action))
@@ -759,12 +723,8 @@ class _MemberPatch(Handler):
         return f"member:{member_id_of(action)}"
 
     def body(self, action: Action) -> dict[str, Any]:
-        after = action.after or {}
-        body = {k: after[k] for k in self.fields if k in after}
-        return self.complete(body)
-
-    def complete(self, body: dict[str, Any]) -> dict[str, Any]:
-        return body
+        """The PATCH body (sigma-api.md §2.5), from the action's ``after``."""
+        raise NotImplementedError
 
     def differences(self, member: Mapping[str, Any], action: Action) -> list[str]:
         raise NotImplementedError
@@ -793,14 +753,11 @@ class ArchiveMember(_MemberPatch):
     documents over (sigma-api.md §2.5, S-DEACT). ``isArchived`` already true is done.
     """
 
-    fields = ("isArchived", "newOwnerId", "archiveDocuments", "archiveScheduledExports")
-
     def __init__(self, kind: ActionKind):
         self.kind = kind
 
-    def complete(self, body):
-        body["isArchived"] = True
-        return body
+    def body(self, action):
+        return {"isArchived": True, "newOwnerId": action.after.new_owner_id}
 
     def differences(self, member, action):
         if member.get("isArchived") is True:
@@ -812,11 +769,9 @@ class ConvertGuest(_MemberPatch):
     """``members.convert_guest``: ``{"userKind": "internal"}`` so the IdP can then link the member (§5.3)."""
 
     kind = ActionKind.MEMBERS_CONVERT_GUEST
-    fields = ("userKind", "memberType")
 
-    def complete(self, body):
-        body.setdefault("userKind", "internal")
-        return body
+    def body(self, action):
+        return {"userKind": action.after.user_kind}
 
     def differences(self, member, action):
         out = []
@@ -833,10 +788,7 @@ class SetEmail(_MemberPatch):
     kind = ActionKind.MEMBERS_SET_EMAIL
 
     def body(self, action):
-        value = _get(action.after, "email", "userName")
-        if not value:
-            raise ActionInputError(f"action {action.id} has no after.email")
-        return {"email": str(value)}
+        return {"email": action.after.email}
 
     def differences(self, member, action):
         wanted = self.body(action)["email"]
@@ -869,10 +821,10 @@ class RemoveTeamMember(Handler):
     api = "rest"
 
     def subject(self, action):
-        return f"team:{team_id_of(action)}"
+        return f"team:{action.target.team_id}"
 
     def observe(self, action, clients):
-        team_id, member_id = team_id_of(action), member_id_of(action)
+        team_id, member_id = action.target.team_id, action.target.member_id
         entries = clients.need_rest().list_team_members(team_id)
         entry = next((e for e in entries if e.get("userId") == member_id), None)
         if entry is None:
@@ -883,15 +835,14 @@ class RemoveTeamMember(Handler):
         )
 
     def write(self, action, clients, seen, on_ids):
-        clients.need_rest().update_team_members(team_id_of(action), [], [member_id_of(action)])
-        return {"teamId": team_id_of(action)}
+        clients.need_rest().update_team_members(action.target.team_id, [], [action.target.member_id])
+        return {"teamId": action.target.team_id}
 
     def requests(self, action):
-        return [HttpRequest("rest", "PATCH", team_members_path(team_id_of(action)),
-                            {"add": [], "remove": [member_id_of(action)]})]
+        return [HttpRequest("rest", "PATCH", team_members_path(action.target.team_id),
+                            {"add": [], "remove": [action.target.member_id]})]
 
 
-_GROUP_KINDS = (ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_LINK_GROUP, ActionKind.SCIM_SET_GROUP_MEMBERS)
 
 HANDLERS: dict[ActionKind, Handler] = {
     ActionKind.SCIM_CREATE_USER: CreateUser(ActionKind.SCIM_CREATE_USER),

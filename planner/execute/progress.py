@@ -19,19 +19,20 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ..model import Action
+from ..payloads import GroupTarget, TeamMemberTarget
 from ..terminal import printable
 from .journal import utc_now
 from .runner import ActionResult
 
 
 def subject_of(action: Action) -> str:
-    """A short human label of the object an action touches (email, userName, team name, id)."""
-    t = action.target or {}
-    for key in ("email", "userName", "displayName", "name", "memberId", "teamId"):
-        value = t.get(key)
-        if value:
-            return str(value)
-    return action.id
+    """A short human label of the object an action touches: the team name for group actions and
+    team removals (verify groups those by team), else the member's or user's email (the memberId
+    when the export had none)."""
+    t = action.target
+    if isinstance(t, (GroupTarget, TeamMemberTarget)):
+        return t.name
+    return t.email or t.member_id
 
 
 class LogProgress:

@@ -41,12 +41,28 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 from ..model import Action, ActionKind, Plan, email_key
+from ..payloads import (
+    MembersConvertGuest,
+    MembersDeactivate,
+    MembersDisableGuest,
+    MembersReactivate,
+    MembersSetEmail,
+    ScimCreateGroup,
+    ScimCreateUser,
+    ScimDeactivateUser,
+    ScimLinkUser,
+    ScimSetAccountType,
+    ScimSetGroupMembers,
+    TeamsRemoveMember,
+    new_owner_id,
+    target_member_id,
+    target_team_id,
+)
 from .errors import ApiError, ApplyRefused
 from .rest_client import SigmaRestClient
 
 IGNORED_FIELDS = frozenset({"updatedAt", "updatedBy"})
 LIST_FIELDS = ("members", "memberIds")
-_GROUP_MEMBER_KINDS = (ActionKind.SCIM_LINK_GROUP, ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_SET_GROUP_MEMBERS)
 
 
 @dataclass(frozen=True)
@@ -106,53 +122,38 @@ def planned_effects(actions: Iterable[Action]) -> PlannedEffects:
     member_user: dict[str, str] = {}
     names: dict[str, str] = {}
     for a in actions:
-        t, after = a.target or {}, a.after or {}
-        member = t.get("memberId")
-        team = t.get("teamId")
+        member, team = target_member_id(a), target_team_id(a)
         if member:
-            names.setdefault(f"member:{member}", str(t.get("email") or t.get("userName") or ""))
-            user_name = t.get("userName") or after.get("userName")
-            if user_name:
-                member_user[str(member)] = str(user_name).casefold()
+            names.setdefault(f"member:{member}", a.target.email or "")
+            if isinstance(a, (ScimLinkUser, ScimSetAccountType, ScimDeactivateUser)) and a.target.user_name:
+                member_user[member] = a.target.user_name.casefold()
         if team:
-            names.setdefault(f"team:{team}", str(t.get("name") or t.get("displayName") or ""))
+            names.setdefault(f"team:{team}", a.target.name)
         key = f"member:{member}" if member else None
-        if a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST) and key:
+        if isinstance(a, (MembersDeactivate, MembersDisableGuest)):
             scalars[key]["isArchived"].append(True)
-        elif a.kind is ActionKind.MEMBERS_CONVERT_GUEST and key:
-            scalars[key]["userKind"].append(after.get("userKind", "internal"))
-            if "memberType" in after:
-                scalars[key]["memberType"].append(after["memberType"])
-        elif a.kind in (ActionKind.SCIM_SET_ACCOUNT_TYPE, ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER) and key:
-            user_type = after.get("userType") or after.get("memberType")
-            if user_type:
-                scalars[key]["memberType"].append(user_type)
-            name = after.get("name") if isinstance(after.get("name"), Mapping) else {}
-            for fld, keys in (("firstName", ("givenName", "firstName")), ("lastName", ("familyName", "lastName"))):
-                for k in keys:
-                    value = name.get(k) or after.get(k)
-                    if value:
-                        scalars[key][fld].append(value)
-            if "userKind" in after:
-                scalars[key]["userKind"].append(after["userKind"])
-            if after.get("active") is False:
-                scalars[key]["isInactive"].append(True)
-        elif a.kind is ActionKind.MEMBERS_SET_EMAIL and key:
-            value = after.get("email") or after.get("userName")
-            if value:
-                scalars[key]["email"].append(value)
-        elif a.kind is ActionKind.MEMBERS_REACTIVATE and key:
+        elif isinstance(a, MembersConvertGuest):
+            scalars[key]["userKind"].append(a.after.user_kind)
+        elif isinstance(a, ScimSetAccountType):
+            scalars[key]["memberType"].append(a.after.user_type)
+        elif isinstance(a, ScimLinkUser):
+            after = a.after
+            if after.user_type:
+                scalars[key]["memberType"].append(after.user_type)
+            if after.given_name:
+                scalars[key]["firstName"].append(after.given_name)
+            if after.family_name:
+                scalars[key]["lastName"].append(after.family_name)
+        elif isinstance(a, MembersSetEmail):
+            scalars[key]["email"].append(a.after.email)
+        elif isinstance(a, MembersReactivate):
             scalars[key]["isArchived"].append(False)
-        elif a.kind is ActionKind.SCIM_DEACTIVATE_USER and key:
+        elif isinstance(a, ScimDeactivateUser):
             scalars[key]["isInactive"].append(True)
-        elif a.kind is ActionKind.TEAMS_REMOVE_MEMBER and team and member:
-            removes[f"team:{team}"].add(str(member))
-        if a.kind in _GROUP_MEMBER_KINDS and team and after.get("members") is not None:
-            planned = group_members.setdefault(f"team:{team}", set())
-            for m in after["members"]:
-                value = m if isinstance(m, str) else (m.get("userName") or m.get("email")) if isinstance(m, Mapping) else None
-                if value:
-                    planned.add(str(value).casefold())
+        elif isinstance(a, TeamsRemoveMember):
+            removes[f"team:{team}"].add(member)
+        elif isinstance(a, ScimSetGroupMembers) and team:
+            group_members.setdefault(f"team:{team}", set()).update(m.casefold() for m in a.after.members)
     return PlannedEffects(scalars, removes, group_members, member_user, names)
 
 
@@ -328,15 +329,10 @@ def planned_creates(actions: Iterable[Action]) -> tuple[dict[str, Action], dict[
     users: dict[str, Action] = {}
     teams: dict[str, Action] = {}
     for a in actions:
-        t, after = a.target or {}, a.after or {}
-        if a.kind is ActionKind.SCIM_CREATE_USER:
-            name = t.get("userName") or after.get("userName") or t.get("email")
-            if name:
-                users.setdefault(email_key(str(name)), a)
-        elif a.kind is ActionKind.SCIM_CREATE_GROUP:
-            name = t.get("displayName") or t.get("name") or after.get("displayName") or after.get("name")
-            if name:
-                teams.setdefault(" ".join(str(name).split()).casefold(), a)
+        if isinstance(a, ScimCreateUser):
+            users.setdefault(email_key(a.target.user_name), a)
+        elif isinstance(a, ScimCreateGroup):
+            teams.setdefault(" ".join(a.target.name.split()).casefold(), a)
     return users, teams
 
 
@@ -348,10 +344,9 @@ def known_ids(plan: Plan) -> tuple[set[str], set[str]]:
         kind, _, object_id = key.partition(":")
         (members if kind == "member" else teams if kind == "team" else set()).add(object_id)
     for a in plan.actions:
-        for field_name, found in (("memberId", members), ("teamId", teams), ("newOwnerId", members)):
-            value = (a.target or {}).get(field_name) or (a.after or {}).get(field_name)
+        for value, found in ((target_member_id(a), members), (target_team_id(a), teams), (new_owner_id(a), members)):
             if value:
-                found.add(str(value))
+                found.add(value)
     return members, teams
 
 
@@ -385,7 +380,7 @@ def find_impostors(
         if members is not None:
             candidates = [m for m in members if email_key(str(m.get("email") or "")) in users]
         else:
-            candidates = [m for a in users.values() for m in rest.find_members_by_email(_user_name(a))]
+            candidates = [m for a in users.values() for m in rest.find_members_by_email(a.target.user_name)]
         for m in candidates:
             key = email_key(str(m.get("email") or ""))
             if key in users and str(m.get("memberId")) not in member_ids:
@@ -397,11 +392,6 @@ def find_impostors(
                 found.append(Drift(f"team:{t.get('teamId')}", str(t.get("name") or ""), collides_with=teams[key]))
     unique = {d.key: d for d in found}
     return [unique[k] for k in sorted(unique)]
-
-
-def _user_name(action: Action) -> str:
-    t, after = action.target or {}, action.after or {}
-    return str(t.get("userName") or after.get("userName") or t.get("email"))
 
 
 def stale_message(plan_path: str, drifts: list[Drift], limit: int = 10) -> str:

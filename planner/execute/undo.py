@@ -36,13 +36,44 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
+
+import msgspec
+from msgspec.structs import replace
 
 from .. import __version__
 from ..errors import UserError
 from ..model import Action, ActionKind, InputFile, Plan, ReviewItem
+from ..payloads import (
+    UNSET,
+    AccountTypeEvidence,
+    AccountTypeTarget,
+    ArchivedState,
+    EmailState,
+    GroupEvidence,
+    GroupMembersAfter,
+    GroupMembersBefore,
+    MemberRef,
+    MembersConvertGuest,
+    MembersDeactivate,
+    MembersDisableGuest,
+    MembersReactivate,
+    MembersSetEmail,
+    MemberTypeState,
+    ReactivateEvidence,
+    ScimCreateGroup,
+    ScimCreateUser,
+    ScimDeactivateUser,
+    ScimLinkGroup,
+    ScimLinkUser,
+    ScimSetAccountType,
+    ScimSetGroupMembers,
+    SetEmailEvidence,
+    TeamsRemoveMember,
+    UserTypeState,
+    target_member_id,
+)
 from ..planfile import read_plan
 from .actions import with_user_names
 from .journal import JournalRow, read_journal_file
@@ -50,9 +81,6 @@ from .journal import JournalRow, read_journal_file
 
 class UndoError(UserError):
     """``undo`` cannot build a reverse plan (one line; nothing is written)."""
-
-
-_LINKS = (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER)
 
 
 def _plan_of_journal(journal: Path, meta_plan: str | None, plan_path: str | Path | None) -> Path:
@@ -64,11 +92,11 @@ def _plan_of_journal(journal: Path, meta_plan: str | None, plan_path: str | Path
 
 
 def _irreversible(action: Action, why: str) -> ReviewItem:
+    subject = {"action": action.id} | {k: v for k, v in msgspec.to_builtins(action.target).items()
+                                       if k in ("memberId", "email", "userName", "teamId", "name")}
     return ReviewItem(
         id=f"undo.irreversible:{action.id}", code="undo.irreversible", blocking=False,
-        subject={"action": action.id, **{k: v for k, v in (action.target or {}).items() if k in (
-            "memberId", "email", "userName", "teamId", "name")}},
-        message=f"{action.id} is not reversed: {why}", rule="undo", resolution="",
+        subject=subject, message=f"{action.id} is not reversed: {why}", rule="undo", resolution="",
     )
 
 
@@ -98,74 +126,84 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
     """The reverse of one written action, or ``None`` with the reason(s) it cannot be reversed."""
     before: Mapping[str, Any] = row.before_image or {}
     spelled = account_type_spelling(plan)
-    target = dict(action.target or {})
-    member_id = target.get("memberId")
-    kind = action.kind
     rule = "undo"
-    if kind in _LINKS or kind in (ActionKind.SCIM_LINK_GROUP, ActionKind.SCIM_CREATE_GROUP):
+    if isinstance(action, (ScimLinkUser, ScimCreateUser, ScimLinkGroup, ScimCreateGroup)):
         items = [_irreversible(action, "a SCIM link cannot be undone (Sigma has no unlink; DELETE /Users deactivates "
                                        "the member, DELETE /Groups deletes the team)")]
-        old_type = (action.before or {}).get("memberType")
-        old_type = spelled.get(str(old_type).casefold(), old_type) if old_type else None
-        new_type = (action.after or {}).get("userType")
-        if kind is ActionKind.SCIM_LINK_USER and old_type and new_type and old_type != new_type:
-            reverse = Action(
-                f"{ActionKind.SCIM_SET_ACCOUNT_TYPE.value}:{member_id}", ActionKind.SCIM_SET_ACCOUNT_TYPE,
-                {"memberId": member_id, "email": target.get("email"), "userName": target.get("userName")},
-                {"memberType": new_type}, {"userType": old_type}, rule,
-                f"undo {action.id}: account type back to {old_type}", {"undoes": action.id})
+        if not isinstance(action, ScimLinkUser):
+            return None, items
+        old_type = action.before.member_type
+        old_type = spelled.get(old_type.casefold(), old_type) if old_type else None
+        new_type = action.after.user_type or None
+        if old_type and new_type and old_type != new_type:
+            target = action.target
+            reverse = ScimSetAccountType(
+                id=f"{ActionKind.SCIM_SET_ACCOUNT_TYPE.value}:{target.member_id}",
+                target=AccountTypeTarget(member_id=target.member_id, email=target.email, idp_id=target.idp_id,
+                                         user_name=target.user_name),
+                before=MemberTypeState(member_type=new_type), after=UserTypeState(user_type=old_type), rule=rule,
+                reason=f"undo {action.id}: account type back to {old_type}", evidence=AccountTypeEvidence(undoes=action.id))
             return reverse, items
         return None, items
-    if kind is ActionKind.SCIM_SET_ACCOUNT_TYPE:
-        old_type = before.get("userType") or (action.before or {}).get("memberType")
+    if isinstance(action, ScimSetAccountType):
+        old_type = before.get("userType") or action.before.member_type
         if not old_type:
             return None, [_irreversible(action, "the journal has no before-image of the account type")]
         old_type = spelled.get(str(old_type).casefold(), old_type)
-        return Action(action.id, kind, {**target, "userName": target.get("userName") or user_names.get(member_id)},
-                      {"memberType": (action.after or {}).get("userType")}, {"userType": old_type}, rule,
-                      f"undo {action.id}: account type back to {old_type}", {"undoes": action.id}), []
-    if kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST):
-        reverse = Action(
-            f"{ActionKind.MEMBERS_REACTIVATE.value}:{member_id}", ActionKind.MEMBERS_REACTIVATE,
-            {"memberId": member_id, "email": target.get("email")}, {"isArchived": True}, {"isArchived": False}, rule,
-            f"undo {action.id}: reactivate" + (" (a guest again)" if kind is ActionKind.MEMBERS_DISABLE_GUEST else ""),
-            {"undoes": action.id})
-        owner = (action.after or {}).get("newOwnerId")
+        target = action.target
+        user_name = target.user_name or user_names.get(target.member_id) or UNSET
+        return ScimSetAccountType(
+            id=action.id, target=replace(target, user_name=user_name),
+            before=MemberTypeState(member_type=action.after.user_type), after=UserTypeState(user_type=old_type),
+            rule=rule, reason=f"undo {action.id}: account type back to {old_type}",
+            evidence=AccountTypeEvidence(undoes=action.id)), []
+    if isinstance(action, (MembersDeactivate, MembersDisableGuest)):
+        target = action.target
+        reverse = MembersReactivate(
+            id=f"{ActionKind.MEMBERS_REACTIVATE.value}:{target.member_id}",
+            target=MemberRef(member_id=target.member_id, email=target.email),
+            before=ArchivedState(is_archived=True), after=ArchivedState(is_archived=False), rule=rule,
+            reason=f"undo {action.id}: reactivate" + (" (a guest again)" if isinstance(action, MembersDisableGuest) else ""),
+            evidence=ReactivateEvidence(undoes=action.id))
+        owner = action.after.new_owner_id
         if not owner:
             return reverse, []
         note = replace(_irreversible(action, ""), id=f"undo.irreversible:{action.id}:documents",
                        message=f"{action.id} is reversed by {reverse.id}, but the documents it moved to member "
                                f"{owner} stay there: move them back in Sigma")
         return reverse, [note]
-    if kind is ActionKind.MEMBERS_SET_EMAIL:
+    if isinstance(action, MembersSetEmail):
+        member_id = action.target.member_id
         if member_id in linked:
             return None, [_irreversible(action, "the member is now SCIM-managed: Sigma refuses REST edits (403); "
                                                 "its email follows the IdP userName")]
-        old = before.get("email") or (action.before or {}).get("email")
-        holder = _holder(plan, str(old), str(member_id))
+        old = before.get("email") or action.before.email
+        holder = _holder(plan, str(old), member_id)
         if holder is not None:
             return None, [_irreversible(action, f"member {holder} holds {old!r} now (the change freed the address "
                                                 "for them); Sigma refuses two members with one email")]
-        return Action(action.id, kind, {"memberId": member_id, "email": (action.after or {}).get("email")},
-                      {"email": (action.after or {}).get("email")}, {"email": old}, rule,
-                      f"undo {action.id}: email back to {old!r}", {"undoes": action.id}), []
-    if kind is ActionKind.SCIM_SET_GROUP_MEMBERS:
+        return MembersSetEmail(
+            id=action.id, target=MemberRef(member_id=member_id, email=action.after.email),
+            before=EmailState(email=action.after.email), after=EmailState(email=old), rule=rule,
+            reason=f"undo {action.id}: email back to {old!r}", evidence=SetEmailEvidence(undoes=action.id)), []
+    if isinstance(action, ScimSetGroupMembers):
         if "members" in before:  # the SCIM Group as read before the first write (display = the email)
             names = sorted(str(m.get("display") or user_names.get(m.get("value"), m.get("value")))
                            for m in before["members"] if isinstance(m, Mapping) and m.get("value"))
         else:  # no group members then: the team's pre-SCIM members the plan linked
-            names = sorted(user_names[i] for i in (action.before or {}).get("memberIds") or () if i in user_names
-                           and i in linked)
-        return Action(action.id, kind, target, {"members": (action.after or {}).get("members")}, {"members": names},
-                      rule, f"undo {action.id}: the team's SCIM-managed members back to the {len(names)} it had",
-                      {"undoes": action.id}), []
-    if kind is ActionKind.MEMBERS_CONVERT_GUEST:
+            names = sorted(user_names[i] for i in action.before.member_ids or () if i in user_names and i in linked)
+        return ScimSetGroupMembers(
+            id=action.id, target=action.target, before=GroupMembersBefore(members=action.after.members),
+            after=GroupMembersAfter(members=names), rule=rule,
+            reason=f"undo {action.id}: the team's SCIM-managed members back to the {len(names)} it had",
+            evidence=GroupEvidence(undoes=action.id)), []
+    if isinstance(action, MembersConvertGuest):
         return None, [_irreversible(action, "the member is now SCIM-managed: Sigma refuses REST edits (403) and SCIM "
                                             "cannot manage guests")]
-    if kind is ActionKind.TEAMS_REMOVE_MEMBER:
+    if isinstance(action, TeamsRemoveMember):
         return None, [_irreversible(action, "the team is provisioned by SCIM: Sigma refuses REST adds (403); add the "
                                             "person to the IdP group")]
-    if kind is ActionKind.MEMBERS_REACTIVATE:
+    if isinstance(action, MembersReactivate):
         return None, [_irreversible(action, "deactivating again moves the member's documents; plan it with the policy")]
     return None, [_irreversible(action, "a SCIM deactivation is reversed by the IdP (reassign the user to the app)")]
 
@@ -175,21 +213,20 @@ def _state_after(plan: Plan, done: list[Action]) -> dict[str, dict[str, Any]]:
     done actions' effects, so ``apply`` of the undo plan refuses if Sigma moved since."""
     states = {k: dict(v.get("state") or {}) for k, v in (plan.fingerprints or {}).items() if k.startswith("member:")}
     for a in done:
-        state = states.get(f"member:{a.target.get('memberId')}")
+        state = states.get(f"member:{target_member_id(a)}")
         if state is None:
             continue
-        after = a.after or {}
-        if a.kind in (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_SET_ACCOUNT_TYPE) and after.get("userType"):
-            state["memberType"] = after["userType"]
-        elif a.kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST):
+        if isinstance(a, (ScimLinkUser, ScimSetAccountType)) and a.after.user_type:
+            state["memberType"] = a.after.user_type
+        elif isinstance(a, (MembersDeactivate, MembersDisableGuest)):
             state["isArchived"] = True
-        elif a.kind is ActionKind.MEMBERS_REACTIVATE:
-            state.update({k: False for k in after})
-        elif a.kind is ActionKind.MEMBERS_CONVERT_GUEST:
-            state["userKind"] = after.get("userKind", "internal")
-        elif a.kind is ActionKind.MEMBERS_SET_EMAIL and after.get("email"):
-            state["email"] = after["email"]
-        elif a.kind is ActionKind.SCIM_DEACTIVATE_USER:
+        elif isinstance(a, MembersReactivate):
+            state.update({k: False for k in msgspec.to_builtins(a.after)})
+        elif isinstance(a, MembersConvertGuest):
+            state["userKind"] = a.after.user_kind
+        elif isinstance(a, MembersSetEmail):
+            state["email"] = a.after.email
+        elif isinstance(a, ScimDeactivateUser):
             state["isInactive"] = True
     return states
 
@@ -217,9 +254,8 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     if not written:
         raise UndoError(f"{journal}: nothing to undo: the journal records no action that changed Sigma "
                         f"({len(runs)} run(s))")
-    linked = {a.target.get("memberId") for a in written if a.kind in _LINKS and a.target.get("memberId")}
-    user_names = {str(a.target["memberId"]): str(a.target.get("userName")) for a in actions
-                  if a.kind in _LINKS and a.target.get("memberId") and a.target.get("userName")}
+    linked = {a.target.member_id for a in written if isinstance(a, ScimLinkUser)}
+    user_names = {a.target.member_id: a.target.user_name for a in actions if isinstance(a, ScimLinkUser)}
     reverse: dict[str, Action] = {}
     items: list[ReviewItem] = []
     for a in reversed(written):  # last written first: the reverse plan unwinds the apply
@@ -234,7 +270,7 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     states = _state_after(plan, done)
     fingerprints = {}
     for a in ordered:
-        key = f"member:{a.target.get('memberId')}"
+        key = f"member:{target_member_id(a)}"
         if key in states:
             fingerprints[key] = {"sha256": hashlib.sha256(repr(sorted(states[key].items())).encode()).hexdigest(),
                                  "state": states[key]}

@@ -25,6 +25,7 @@ from typing import Any, Iterable, Mapping
 
 
 from ..model import Action, ActionKind, ReviewItem
+from ..payloads import ACTION_TYPES, Payload
 
 
 @dataclass
@@ -48,24 +49,24 @@ def make_action(
     kind: ActionKind,
     key: str,
     *,
-    target: Mapping[str, Any],
-    before: Mapping[str, Any] | None,
-    after: Mapping[str, Any] | None,
+    target: Payload,
+    before: Payload | None,
+    after: Payload | None,
     rule: str,
     reason: str,
-    evidence: Mapping[str, Any] | None = None,
+    evidence: Payload,
     depends_on: Iterable[str] = (),
 ) -> Action:
-    """An :class:`~planner.model.Action` with id ``"<kind>:<key>"`` and sorted, unique dependencies."""
-    return Action(
+    """The action of ``kind`` (its class in :data:`planner.payloads.ACTION_TYPES`) with id
+    ``"<kind>:<key>"`` and sorted, unique dependencies; the payloads are that kind's types."""
+    return ACTION_TYPES[kind](
         id=action_id(kind, key),
-        kind=kind,
-        target=dict(target),
-        before=None if before is None else dict(before),
-        after=None if after is None else dict(after),
+        target=target,
+        before=before,
+        after=after,
         rule=rule,
         reason=reason,
-        evidence=dict(evidence or {}),
+        evidence=evidence,
         depends_on=tuple(sorted(set(depends_on))),
     )
 

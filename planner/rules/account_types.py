@@ -38,10 +38,12 @@ from typing import Collection
 
 import numpy as np
 
+import msgspec
 import pandas as pd
 
 from ..model import ActionKind, email_key
 from ..policy import KEEP, group_pattern_matcher
+from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
 from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
 from .context import PROTECTED_BECAUSE, Context, member_of, protected_refs, take_rows
 
@@ -313,19 +315,19 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         member = ctx.member_by_id[row.member_id]
         groups = list(row.groups)
         source_text = _source_text(row.source, groups)
-        evidence = {"change": row.change, "source": row.source, "groups": groups}
-        if member.member_type != row.before:
-            evidence["exportedMemberType"] = member.member_type
-        if (rank(row.before, precedence, ctx.custom_account_types) is None
-                or rank(row.after, precedence, ctx.custom_account_types) is None):
-            evidence["unranked"] = True
+        evidence = AccountTypeEvidence(
+            change=row.change, source=row.source, groups=groups,
+            exported_member_type=member.member_type if member.member_type != row.before else UNSET,
+            unranked=True if (rank(row.before, precedence, ctx.custom_account_types) is None
+                              or rank(row.after, precedence, ctx.custom_account_types) is None) else UNSET,
+        )
         out.actions.append(
             make_action(
                 ActionKind.SCIM_SET_ACCOUNT_TYPE,
                 row.member_id,
-                target={"memberId": row.member_id, "email": member.email, "idpId": row.idp_id},
-                before={"memberType": row.before},
-                after={"userType": row.after},
+                target=AccountTypeTarget(member_id=row.member_id, email=member.email, idp_id=row.idp_id),
+                before=MemberTypeState(member_type=row.before),
+                after=UserTypeState(user_type=row.after),
                 rule=f"account_types.{row.source}",
                 reason=f"{CHANGE_LABEL.get(row.change, row.change)}: {row.before} -> {row.after} ({source_text})",
                 evidence=evidence,
@@ -360,7 +362,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
                         + ("; admins lose admin only when acknowledged" if is_admin else "")
                     ),
                     rule="account_types.on_downgrade",
-                    evidence=evidence | {"onDowngrade": at.on_downgrade},
+                    evidence=msgspec.to_builtins(evidence) | {"onDowngrade": at.on_downgrade},
                     resolution=resolution,
                 )
             )
@@ -428,7 +430,7 @@ def _protected_item(ctx: Context, mid: str, role: str, wanted: str, source: str,
     )
 
 
-def _custom_replacement_item(ctx: Context, row, email: str, source_text: str, evidence: dict,
+def _custom_replacement_item(ctx: Context, row, email: str, source_text: str, evidence: AccountTypeEvidence,
                              acknowledged: bool):
     """The blocking ``account_types.custom_replacement`` item under ``on_custom_replacement``, or
     ``None`` when the policy allows the replacement (``allow``, or ``review`` and acknowledged)."""
@@ -454,7 +456,7 @@ def _custom_replacement_item(ctx: Context, row, email: str, source_text: str, ev
             "may differ in any direction"
         ),
         rule="account_types.on_custom_replacement",
-        evidence=evidence | {"onCustomReplacement": setting},
+        evidence=msgspec.to_builtins(evidence) | {"onCustomReplacement": setting},
         resolution=resolution,
     )
 

@@ -47,6 +47,7 @@ import pandas as pd
 from ..matching import AmbiguousGroup, IdentityGraph
 from ..model import ActionKind, email_key
 from ..sources.values import clean_address
+from ..payloads import EmailState, MemberRef, SetEmailEvidence
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
 from .context import Context, find_idp_id, find_member_id, member_of
 
@@ -232,15 +233,15 @@ def decide(
                 make_action(
                     ActionKind.MEMBERS_SET_EMAIL,
                     mid,
-                    target={"memberId": mid, "email": member.email},
-                    before={"email": member.email},
-                    after={"email": alias},
+                    target=MemberRef(member_id=mid, email=member.email),
+                    before=EmailState(email=member.email),
+                    after=EmailState(email=alias),
                     rule="linking.duplicates",
                     reason=(
                         f"free the address {member.email!r}, which member(s) {', '.join(others)} also have: Sigma "
                         f"links a SCIM user by email, so only one member may hold it (linking.duplicates: {how})"
                     ),
-                    evidence={"address": key, "sharedWith": others, "decision": how},
+                    evidence=SetEmailEvidence(address=key, shared_with=others, decision=how),
                 )
             )
         frees[key] = sorted([(h, action_id(ActionKind.MEMBERS_SET_EMAIL, h)) for h in renamed + sorted(moved)])

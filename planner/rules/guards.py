@@ -28,6 +28,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind
+from ..payloads import target_addresses, target_member_id
 from . import make_review, yaml_snippet
 from .context import Context, find_member_id
 
@@ -47,7 +48,7 @@ class GuardResult:
 
 
 def _by_member(actions: Iterable[Action], kinds) -> dict[str, Action]:
-    return {a.target.get("memberId"): a for a in actions if a.kind in kinds and a.target.get("memberId")}
+    return {a.target.member_id: a for a in actions if a.kind in kinds}
 
 
 def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: list[Action]):
@@ -106,7 +107,7 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
         if mid in deactivated:
             problems.append(f"would be deactivated ({deactivated[mid].id})")
         current = ctx.members["account_type"].iat[ctx.member_row[mid]]
-        after = type_changes[mid].after.get("userType") if mid in type_changes else current
+        after = type_changes[mid].after.user_type if mid in type_changes else current
         if (after or "").casefold() not in admin_types:
             src = f" ({type_changes[mid].reason})" if mid in type_changes else ""
             problems.append(f"would have account type {after!r}, not admin{src}")
@@ -126,9 +127,8 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
     robot_email_length = len(SCHEDULER_ROBOT_EMAIL)
     touching = sorted(
         a.id for a in actions
-        if (t := a.target).get("memberId") == SCHEDULER_ROBOT_MEMBER_ID
-        or len(t.get("email") or "") == robot_email_length and is_robot(t.get("email"))
-        or len(t.get("userName") or "") == robot_email_length and is_robot(t.get("userName"))
+        if target_member_id(a) == SCHEDULER_ROBOT_MEMBER_ID
+        or any(len(address) == robot_email_length and is_robot(address) for address in target_addresses(a))
     )
     if touching:
         fail("scheduler_robot", f"actions touch Sigma's scheduler robot: {', '.join(touching)}")
@@ -138,14 +138,14 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
     # --- last admin
     final_type = dict(zip(ctx.members["member_id"].tolist(), ctx.members["account_type"].tolist()))
     for mid, a in type_changes.items():
-        final_type[mid] = a.after.get("userType")
+        final_type[mid] = a.after.user_type
     admins_after = sorted(
         mid for mid, active in zip(ctx.members["member_id"].tolist(), ctx.members["active"].tolist())
         if active and mid not in deactivated and (final_type.get(mid) or "").casefold() in admin_types
     )
     created_admins = [
         a for a in of_kind(ActionKind.SCIM_CREATE_USER)
-        if ((a.after or {}).get("userType") or "").casefold() in admin_types
+        if (a.after.user_type or "").casefold() in admin_types
     ]
     n_admins = len(admins_after) + len(created_admins)
     if n_admins == 0:
@@ -155,7 +155,7 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
         results.append(GuardResult("last_admin", True, f"{n_admins} active admin(s) after the plan"))
 
     # --- document owners
-    owners = sorted({a.after.get("newOwnerId") or "" for a in of_kind(*DEACTIVATING)})
+    owners = sorted({a.after.new_owner_id or "" for a in of_kind(*DEACTIVATING)})
     if owners:
         bad = []
         for owner in owners:
@@ -186,7 +186,7 @@ def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: l
                           "active Sigma people"),
         "guest_disables": (len(of_kind(ActionKind.MEMBERS_DISABLE_GUEST)), people, "active Sigma people"),
         "team_member_removals": (len(of_kind(ActionKind.TEAMS_REMOVE_MEMBER)), memberships, "team memberships"),
-        "downgrades": (sum(a.evidence.get("change") == "downgrade" for a in of_kind(ActionKind.SCIM_SET_ACCOUNT_TYPE)),
+        "downgrades": (sum(a.evidence.change == "downgrade" for a in of_kind(ActionKind.SCIM_SET_ACCOUNT_TYPE)),
                        people, "active Sigma people"),
     }
     for category, (count, base, what) in counts.items():

@@ -19,6 +19,15 @@ from __future__ import annotations
 import pandas as pd
 
 from ..model import ActionKind
+from ..payloads import (
+    UNSET,
+    ArchiveAfter,
+    ConvertGuestEvidence,
+    DisableGuestBefore,
+    DisableGuestEvidence,
+    MemberRef,
+    UserKindState,
+)
 from . import Outcome, make_action, make_review, person_ref, yaml_snippet
 from .context import Context
 from .unmatched import document_owner
@@ -47,15 +56,15 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
                 make_action(
                     ActionKind.MEMBERS_CONVERT_GUEST,
                     member.member_id,
-                    target={"memberId": member.member_id, "email": member.email},
-                    before={"userKind": "guest"},
-                    after={"userKind": "internal"},
+                    target=MemberRef(member_id=member.member_id, email=member.email),
+                    before=UserKindState(user_kind="guest"),
+                    after=UserKindState(user_kind="internal"),
                     rule="guests.convert",
                     reason=(
                         f"convert guest to an internal, IdP-managed member: IdP user {row['idp_id']} "
                         f"({user_names[j]}) links to them"
                     ),
-                    evidence={"idpId": row["idp_id"], "linkedBy": row["key"]},
+                    evidence=ConvertGuestEvidence(idp_id=row["idp_id"], linked_by=row["key"]),
                 )
             )
             continue
@@ -67,16 +76,16 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
             make_action(
                 ActionKind.MEMBERS_DISABLE_GUEST,
                 member.member_id,
-                target={"memberId": member.member_id, "email": member.email},
-                before={"isArchived": False, "userKind": "guest", "memberType": member.member_type},
-                after={"isArchived": True, "newOwnerId": owner_id},
+                target=MemberRef(member_id=member.member_id, email=member.email),
+                before=DisableGuestBefore(is_archived=False, user_kind="guest", member_type=member.member_type),
+                after=ArchiveAfter(is_archived=True, new_owner_id=owner_id),
                 rule="guests.disable",
                 reason=reason,
-                evidence={
-                    "newOwnerEmail": ctx.member_by_id[owner_id].email if owner_id else None,
-                    "documentOwnerFrom": owner_loc,
-                    **({"idpId": row["idp_id"]} if row["idp_id"] else {}),
-                },
+                evidence=DisableGuestEvidence(
+                    new_owner_email=ctx.member_by_id[owner_id].email if owner_id else None,
+                    document_owner_from=owner_loc,
+                    idp_id=row["idp_id"] or UNSET,
+                ),
             )
         )
         if live:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+import msgspec
+
 from ..model import Action, ActionKind, Finding, ReviewItem
 from . import make_review
 
@@ -69,7 +71,7 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
             continue
         items.append(make_review(
             "inputs.truncated", action.id, blocking=True,
-            subject={**action.target, "actionId": action.id, "kind": action.kind.value},
+            subject={**msgspec.to_builtins(action.target), "actionId": action.id, "kind": action.kind.value},
             message=(f"{action.kind.value} ({action.reason}) rests on a truncated export, whose missing part may "
                      f"change it: {named}"),
             rule="inputs.truncated",

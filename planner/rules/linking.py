@@ -45,10 +45,27 @@ import numpy as np
 import pandas as pd
 
 from ..matching import EDGE_COLUMNS, PLUS_TAG, ROW_COLUMNS, IdentityGraph, fold_plus
-from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, ReviewItem, email_key
+from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, ActionKind, ReviewItem, email_key
 from ..policy import NEVER
 from ..sources.entra import deleted_user_upn, is_ext_upn
 from ..sources.values import clean_address, clean_text, is_valid_email, unclean_parts
+from ..payloads import (
+    UNSET,
+    ArchivedState,
+    CreateUserEvidence,
+    CreateUserTarget,
+    EmailState,
+    LinkUserBefore,
+    LinkUserEvidence,
+    LinkUserTarget,
+    LostCandidate,
+    MemberRef,
+    ReactivateEvidence,
+    ScimCreateUser,
+    ScimLinkUser,
+    ScimUserAfter,
+    SetEmailEvidence,
+)
 from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
 from .context import Context, find_idp_id, find_member_id, member_of, name_key, positions, sorted_positions, take_rows
 
@@ -797,17 +814,16 @@ def link_actions(
         email, idp_user_name, scim_user_name = m_email[i], u_user[j], u_scim[j]
         requires = []
         if status == "reactivate":
-            field = "isArchived" if m_archived[i] else "isInactive"
             out.actions.append(
                 make_action(
                     ActionKind.MEMBERS_REACTIVATE,
                     mid,
-                    target={"memberId": mid, "email": email},
-                    before={field: True},
-                    after={field: False},
+                    target=MemberRef(member_id=mid, email=email),
+                    before=ArchivedState(is_archived=True) if m_archived[i] else ArchivedState(is_inactive=True),
+                    after=ArchivedState(is_archived=False) if m_archived[i] else ArchivedState(is_inactive=False),
                     rule="linking.archived_members",
                     reason=f"reactivate: IdP user {iid} ({idp_user_name}) is active again",
-                    evidence={"key": key},
+                    evidence=ReactivateEvidence(key=key),
                 )
             )
             requires.append(action_id(ActionKind.MEMBERS_REACTIVATE, mid))
@@ -823,9 +839,9 @@ def link_actions(
                 make_action(
                     ActionKind.MEMBERS_SET_EMAIL,
                     mid,
-                    target={"memberId": mid, "email": email},
-                    before={"email": email},
-                    after={"email": user_name},
+                    target=MemberRef(member_id=mid, email=email),
+                    before=EmailState(email=email),
+                    after=EmailState(email=user_name),
                     rule="user_name_guard.update_sigma_email" if guard == "update_sigma_email"
                     else "linking.clean_sigma_email",
                     reason=(
@@ -834,44 +850,39 @@ def link_actions(
                         f"set email to {user_name!r}, the userName the IdP will send: the Sigma email {email!r} "
                         "is not it, and the IdP's userName must find this member"
                     ),
-                    evidence={"idpId": iid},
+                    evidence=SetEmailEvidence(idp_id=iid),
                     depends_on=freeing,
                 )
             )
             requires.append(action_id(ActionKind.MEMBERS_SET_EMAIL, mid))
-        after = {
-            "userName": user_name,
-            "givenName": clean_text(u_given[j] or m_first[i]),
-            "familyName": clean_text(u_family[j] or m_last[i]),
-            "active": True,
-        }
-        if set_email:
-            after["email"] = user_name
         user_type = after_type.get(person)
-        if user_type is not None:
-            after["userType"] = user_type
-        target = {"memberId": mid, "email": email, "userName": user_name, "idpId": iid}
-        if scim_user_name != user_name:
-            target["idpUserName"] = scim_user_name
-        evidence = {"key": key, "idpField": idp_field}
-        if idp_value != scim_user_name:
-            evidence["idpValue"] = idp_value
-        if guard:
-            evidence["userNameGuard"] = guard
+        after = ScimUserAfter(
+            user_name=user_name,
+            given_name=clean_text(u_given[j] or m_first[i]),
+            family_name=clean_text(u_family[j] or m_last[i]),
+            active=True,
+            email=user_name if set_email else UNSET,
+            user_type=UNSET if user_type is None else user_type,
+        )
+        target = LinkUserTarget(member_id=mid, email=email, user_name=user_name, idp_id=iid,
+                                idp_user_name=scim_user_name if scim_user_name != user_name else UNSET)
         rivals_of = lost.get(("m", mid), []) + lost.get(("i", iid), []) if lost else []
-        if rivals_of:
-            evidence["lostCandidates"] = rivals_of
+        evidence = LinkUserEvidence(
+            key=key, idp_field=idp_field,
+            idp_value=idp_value if idp_value != scim_user_name else UNSET,
+            user_name_guard=guard or UNSET,
+            lost_candidates=rivals_of or UNSET,
+        )
         out.actions.append(
-            Action(
-                action_id(ActionKind.SCIM_LINK_USER, mid),
-                ActionKind.SCIM_LINK_USER,
-                target,
-                {"memberType": m_type[i], "userKind": m_kind[i]},
-                after,
-                "linking.overrides" if key == "override" else f"linking.{key.split(':')[0]}",
-                _link_reason(key, iid, idp_user_name, idp_field, idp_value) + _lost_reason(rivals_of),
-                evidence,
-                tuple(sorted(set(requires))) if requires else (),
+            ScimLinkUser(
+                id=action_id(ActionKind.SCIM_LINK_USER, mid),
+                target=target,
+                before=LinkUserBefore(member_type=m_type[i], user_kind=m_kind[i]),
+                after=after,
+                rule="linking.overrides" if key == "override" else f"linking.{key.split(':')[0]}",
+                reason=_link_reason(key, iid, idp_user_name, idp_field, idp_value) + _lost_reason(rivals_of),
+                evidence=evidence,
+                depends_on=tuple(sorted(set(requires))) if requires else (),
             )
         )
 
@@ -881,49 +892,46 @@ def link_actions(
         *(created[c].tolist() for c in ("person", "idp_id", "user_name", "user_name_key", "idp_row"))
     ):
         email = clean_address(u_email[j]) or user_name
-        after = {"userName": user_name, "givenName": clean_text(u_given[j]), "familyName": clean_text(u_family[j]),
-                 "active": True}
-        if email != user_name:
-            after["email"] = email
         user_type = after_type.get(person)
-        if user_type is not None:
-            after["userType"] = user_type
+        after = ScimUserAfter(user_name=user_name, given_name=clean_text(u_given[j]),
+                              family_name=clean_text(u_family[j]), active=True,
+                              email=email if email != user_name else UNSET,
+                              user_type=UNSET if user_type is None else user_type)
         freeing = frees.get(user_name_key) if frees else None
         out.actions.append(
-            Action(
-                action_id(ActionKind.SCIM_CREATE_USER, iid),
-                ActionKind.SCIM_CREATE_USER,
-                {"idpId": iid, "userName": user_name, "email": email},
-                None,
-                after,
-                "linking.create",
-                f"create: IdP user {iid} ({user_name}) is in scope and matches no Sigma member",
-                {"idpStatus": u_status[j] or None},
-                tuple(sorted({aid for _, aid in freeing})) if freeing else (),
+            ScimCreateUser(
+                id=action_id(ActionKind.SCIM_CREATE_USER, iid),
+                target=CreateUserTarget(idp_id=iid, user_name=user_name, email=email),
+                before=None,
+                after=after,
+                rule="linking.create",
+                reason=f"create: IdP user {iid} ({user_name}) is in scope and matches no Sigma member",
+                evidence=CreateUserEvidence(idp_status=u_status[j] or None),
+                depends_on=tuple(sorted({aid for _, aid in freeing})) if freeing else (),
             )
         )
     return out
 
 
-def _lost_candidates(ctx: Context, rivals: pd.DataFrame | None) -> dict[tuple[str, str], list[dict]]:
+def _lost_candidates(ctx: Context, rivals: pd.DataFrame | None) -> dict[tuple[str, str], list[LostCandidate]]:
     """``{("m", memberId) | ("i", idpId): [candidate]}``: the other people a linked member or IdP user
     matched by a key that came after a link of one of them, each ``{"idpId"|"memberId", "key", "field",
     "value"}`` (``field``/``value``: what matched on the candidate's side)."""
-    out: dict[tuple[str, str], list[dict]] = {}
+    out: dict[tuple[str, str], list[LostCandidate]] = {}
     if rivals is None or rivals.empty:
         return out
     for mid, iid, key, sigma_value, idp_field, idp_value in rivals[EDGE_COLUMNS].itertuples(index=False, name=None):
-        out.setdefault(("m", mid), []).append({"idpId": iid, "key": key, "field": idp_field, "value": idp_value})
-        out.setdefault(("i", iid), []).append({"memberId": mid, "key": key, "field": "email", "value": sigma_value})
+        out.setdefault(("m", mid), []).append(LostCandidate(idp_id=iid, key=key, field=idp_field, value=idp_value))
+        out.setdefault(("i", iid), []).append(LostCandidate(member_id=mid, key=key, field="email", value=sigma_value))
     return out
 
 
-def _lost_reason(lost: list[dict]) -> str:
+def _lost_reason(lost: list[LostCandidate]) -> str:
     """The reason's tail naming the candidates a link won over (``""`` for none)."""
     if not lost:
         return ""
-    named = ", ".join(f"{'IdP user ' + c['idpId'] if 'idpId' in c else 'member ' + c['memberId']} "
-                      f"({c['field']} {c['value']}, by {c['key']})" for c in lost)
+    named = ", ".join(f"{'member ' + c.member_id if c.idp_id is UNSET else 'IdP user ' + c.idp_id} "
+                      f"({c.field} {c.value}, by {c.key})" for c in lost)
     return f"; also matched, not linked: {named}"
 
 

@@ -123,7 +123,7 @@ def unmanaged(count: int, acknowledged: bool) -> PreflightCheck:
 
 
 def _guests_losing_access(ctx: Context, actions: Iterable[Action]) -> int:
-    converted = {a.target.get("memberId") for a in actions if a.kind is ActionKind.MEMBERS_CONVERT_GUEST}
+    converted = {a.target.member_id for a in actions if a.kind is ActionKind.MEMBERS_CONVERT_GUEST}
     m = ctx.members
     ids = m.loc[(m["user_kind"] == "guest") & m["active"], "member_id"].tolist()
     return sum(1 for mid in ids if mid not in converted)

@@ -26,14 +26,29 @@ sets it; docs/sandbox.md). Two steps use that state:
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Mapping
-
 import numpy as np
 import pandas as pd
+from msgspec.structs import replace
 
 from ..matching import EDGE_COLUMNS, ROW_COLUMNS
 from ..model import Action, ActionKind, ReviewItem, ScimGroup, ScimUser, email_key
+from ..payloads import (
+    UNSET,
+    ActiveState,
+    MembersDeactivate,
+    MembersReactivate,
+    ScimCreateGroup,
+    ScimCreateUser,
+    ScimDeactivateEvidence,
+    ScimLinkGroup,
+    ScimLinkUser,
+    ScimSetAccountType,
+    ScimSetGroupMembers,
+    ScimUserAfter,
+    ScimUserRef,
+    TeamsRemoveMember,
+    target_member_id,
+)
 from . import Outcome, make_action, make_review, person_ref
 from .context import ScimState
 
@@ -115,58 +130,56 @@ def merge_pins(overrides: pd.DataFrame, provisioned: pd.DataFrame) -> tuple[pd.D
 # --------------------------------------------------------------------------- settling the actions
 
 
-def _provisioned_user(state: ScimState, action: Action) -> ScimUser | None:
-    member_id = (action.target or {}).get("memberId")
-    if member_id:
-        return state.users.get(member_id)
-    idp_id = (action.target or {}).get("idpId")
-    key = email_key((action.after or {}).get("userName") or (action.target or {}).get("userName"))
-    return (state.by_external_id.get(idp_id) if idp_id else None) or (state.by_user_name.get(key) if key else None)
+def _provisioned_user(state: ScimState, action: ScimLinkUser | ScimCreateUser) -> ScimUser | None:
+    if isinstance(action, ScimLinkUser):
+        return state.users.get(action.target.member_id)
+    key = email_key(action.after.user_name)
+    return state.by_external_id.get(action.target.idp_id) or (state.by_user_name.get(key) if key else None)
 
 
-def _user_satisfied(user: ScimUser, after: Mapping, type_elsewhere: bool) -> bool:
-    wanted_type = after.get("userType")
-    return ((after.get("active") is None or user.active is None or user.active == after.get("active"))
-            and (wanted_type is None or type_elsewhere or user.user_type == wanted_type))
+def _user_satisfied(user: ScimUser, after: ScimUserAfter, type_elsewhere: bool) -> bool:
+    return ((user.active is None or user.active == after.active)
+            and (not after.user_type or type_elsewhere or user.user_type == after.user_type))
 
 
-def _group_members_satisfied(state: ScimState, group: ScimGroup, after: Mapping) -> bool:
-    wanted = after.get("members")
-    if wanted is None:
+def _group_members_satisfied(state: ScimState, group: ScimGroup, action: Action) -> bool:
+    if not isinstance(action, ScimSetGroupMembers):
         return True
     current = {email_key(state.user_names.get(i, "")) for i in group.member_ids}
-    return current == {email_key(str(m)) for m in wanted}
+    return current == {email_key(m) for m in action.after.members}
 
 
-def _provisioned_group(state: ScimState, action: Action) -> ScimGroup | None:
-    team_id = (action.target or {}).get("teamId")
-    if team_id:
-        return state.groups.get(team_id)
-    name = (action.after or {}).get("displayName") or (action.target or {}).get("name")
-    return state.groups_by_name.get(name)
+def _provisioned_group(state: ScimState, action: ScimLinkGroup | ScimCreateGroup | ScimSetGroupMembers) -> ScimGroup | None:
+    if action.target.team_id:
+        return state.groups.get(action.target.team_id)
+    return state.groups_by_name.get(action.target.name)
 
 
 def _managed_item(action: Action, user: ScimUser, what: str) -> ReviewItem:
-    target = action.target or {}
+    target = action.target
     return make_review(
         "scim.managed_member", action.id, blocking=True,
-        subject=person_ref(member_id=target.get("memberId"), email=target.get("email"), user_name=user.user_name),
-        message=(f"{target.get('email') or user.user_name} is provisioned by SCIM (externalId {user.external_id}): "
+        subject=person_ref(member_id=target.member_id, email=target.email, user_name=user.user_name),
+        message=(f"{target.email or user.user_name} is provisioned by SCIM (externalId {user.external_id}): "
                  f"Sigma refuses REST edits of SCIM-managed members (403), so {what} must be made in the IdP"),
         rule="scim_state.managed_member", evidence={"action": action.id, "externalId": user.external_id},
         resolution="# make this change in the identity provider, then fetch and plan again\n",
     )
 
 
-def _deactivate_through_scim(action: Action, user: ScimUser) -> Action:
-    target = action.target or {}
+def _deactivate_through_scim(action: MembersDeactivate, user: ScimUser) -> Action:
+    target, evidence = action.target, action.evidence
     return make_action(
-        ActionKind.SCIM_DEACTIVATE_USER, target["memberId"],
-        target={"memberId": target["memberId"], "email": target.get("email"), "userName": user.user_name},
-        before={"active": bool(user.active) if user.active is not None else True}, after={"active": False},
+        ActionKind.SCIM_DEACTIVATE_USER, target.member_id,
+        target=ScimUserRef(member_id=target.member_id, email=target.email, user_name=user.user_name),
+        before=ActiveState(active=bool(user.active) if user.active is not None else True),
+        after=ActiveState(active=False),
         rule=action.rule,
         reason=action.reason + " (SCIM-managed: deactivated through SCIM, documents go to the provisioning admin)",
-        evidence={**dict(action.evidence), "restAction": action.id},
+        evidence=ScimDeactivateEvidence(
+            rest_action=action.id, kind=evidence.kind, new_owner_email=evidence.new_owner_email,
+            document_owner_from=evidence.document_owner_from, idp_id=evidence.idp_id, idp_status=evidence.idp_status,
+        ),
         depends_on=action.depends_on,
     )
 
@@ -177,61 +190,61 @@ def settle(state: ScimState, actions: list[Action]) -> tuple[list[Action], list[
     Returns the actions (same order) and the review items raised. No SCIM state: unchanged."""
     if not state.known:
         return actions, []
-    typed = {a.target.get("memberId") for a in actions if a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE}
-    linked_by_scim = {a.target.get("memberId") for a in actions
-                      if a.kind is ActionKind.SCIM_LINK_USER and a.target.get("memberId") in state.users}
+    typed = {a.target.member_id for a in actions if isinstance(a, ScimSetAccountType)}
+    linked_by_scim = {a.target.member_id for a in actions
+                      if isinstance(a, ScimLinkUser) and a.target.member_id in state.users}
     teams_managed = set(state.groups)
     out: list[Action] = []
     items: list[ReviewItem] = []
     renamed: dict[str, str] = {}
     for a in actions:
-        target, after = a.target or {}, a.after or {}
-        if a.kind in (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER):
+        if isinstance(a, (ScimLinkUser, ScimCreateUser)):
             user = _provisioned_user(state, a)
             if user is not None:
-                if user.user_name_key != email_key(after.get("userName")):
+                if user.user_name_key != email_key(a.after.user_name):
                     items.append(make_review(
                         "scim.user_name_changed", a.id, blocking=True,
-                        subject=person_ref(member_id=target.get("memberId"), idp_id=target.get("idpId"),
+                        subject=person_ref(member_id=target_member_id(a), idp_id=a.target.idp_id,
                                            user_name=user.user_name),
                         message=(f"{user.user_name} is provisioned by SCIM, but the IdP would now send userName "
-                                 f"{after.get('userName')!r}: Sigma creates a second account when userName changes"),
+                                 f"{a.after.user_name!r}: Sigma creates a second account when userName changes"),
                         rule="scim_state.user_name", evidence={"externalId": user.external_id},
                         resolution="# keep the IdP app's userName for this user, then fetch and plan again\n",
                     ))
                     renamed[a.id] = ""
                     continue
-                if _user_satisfied(user, after, target.get("memberId") in typed):
+                if _user_satisfied(user, a.after, target_member_id(a) in typed):
                     renamed[a.id] = ""
                     continue
-        elif a.kind is ActionKind.SCIM_SET_ACCOUNT_TYPE:
-            user = state.users.get(target.get("memberId"))
-            if user is not None and user.user_type == after.get("userType"):
+        elif isinstance(a, ScimSetAccountType):
+            user = state.users.get(a.target.member_id)
+            if user is not None and user.user_type == a.after.user_type:
                 renamed[a.id] = ""
                 continue
-        elif a.kind in (ActionKind.SCIM_LINK_GROUP, ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_SET_GROUP_MEMBERS):
+        elif isinstance(a, (ScimLinkGroup, ScimCreateGroup, ScimSetGroupMembers)):
             group = _provisioned_group(state, a)
-            name = after.get("displayName")
+            name = None if isinstance(a, ScimSetGroupMembers) else a.after.display_name
             if group is not None and (name is None or group.display_name == name) \
-                    and _group_members_satisfied(state, group, after):
+                    and _group_members_satisfied(state, group, a):
                 renamed[a.id] = ""
                 continue
-        elif a.kind in REST_MEMBER_KINDS and target.get("memberId") in state.users:
-            user = state.users[target["memberId"]]
-            if a.kind is ActionKind.MEMBERS_DEACTIVATE:
+        elif a.kind in REST_MEMBER_KINDS and a.target.member_id in state.users:
+            user = state.users[a.target.member_id]
+            if isinstance(a, MembersDeactivate):
                 replacement = _deactivate_through_scim(a, user)
                 renamed[a.id] = replacement.id
                 out.append(replacement)
                 continue
-            if a.kind is ActionKind.MEMBERS_REACTIVATE and "isInactive" in after and target["memberId"] in linked_by_scim:
+            if (isinstance(a, MembersReactivate) and a.after.is_inactive is not UNSET
+                    and a.target.member_id in linked_by_scim):
                 renamed[a.id] = ""  # the link sends active: true through SCIM
                 continue
             items.append(_managed_item(a, user, a.kind.value.split(".")[1].replace("_", " ")))
             renamed[a.id] = ""
             continue
-        elif (a.kind is ActionKind.TEAMS_REMOVE_MEMBER and target.get("teamId") in teams_managed
-              and target.get("memberId") in state.users):
-            items.append(_managed_item(a, state.users[target["memberId"]], "removing them from a SCIM-managed team"))
+        elif (isinstance(a, TeamsRemoveMember) and a.target.team_id in teams_managed
+              and a.target.member_id in state.users):
+            items.append(_managed_item(a, state.users[a.target.member_id], "removing them from a SCIM-managed team"))
             renamed[a.id] = ""
             continue
         out.append(a)

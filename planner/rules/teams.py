@@ -46,11 +46,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import msgspec
 import numpy as np
 import pandas as pd
 
 from ..model import ActionKind, TeamRow
 from ..sources.values import clean_text
+from ..payloads import (
+    UNSET,
+    DisplayNameState,
+    GroupEvidence,
+    GroupMembersAfter,
+    GroupMembersBefore,
+    GroupTarget,
+    RemoveMemberEvidence,
+    TeamMemberBefore,
+    TeamMemberTarget,
+    TeamNameState,
+)
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
 from .context import Context, member_of, take_rows
 
@@ -350,20 +363,16 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
             continue
         n_group_members, (group_member_ids, user_names, requires), in_group_ids = group_members_of(a.group_id)
         member_ids = {x for x in group_member_ids if x is not None}
-        target = {"teamId": a.team_id, "name": a.name, "groupId": a.group_id, "groupDisplayName": a.group_name}
-        evidence = {
-            "rule": a.rule,
-            "groupMembers": n_group_members,
-            "groupMembersProvisioned": len(user_names),
-        }
+        target = GroupTarget(team_id=a.team_id, name=a.name, group_id=a.group_id, group_display_name=a.group_name)
+        evidence = GroupEvidence(rule=a.rule, group_members=n_group_members, group_members_provisioned=len(user_names))
         if a.team_id is not None:
             assigned_team_ids.add(a.team_id)
             group_action = make_action(
                 ActionKind.SCIM_LINK_GROUP,
                 a.team_id,
                 target=target,
-                before={"name": a.name},
-                after={"displayName": a.name},
+                before=TeamNameState(name=a.name),
+                after=DisplayNameState(display_name=a.name),
                 rule=a.rule,
                 reason=f"link team {a.name!r} to IdP group {a.group_name!r} ({a.rule})",
                 evidence=evidence,
@@ -375,7 +384,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 a.group_id,
                 target=target,
                 before=None,
-                after={"displayName": a.name},
+                after=DisplayNameState(display_name=a.name),
                 rule=a.rule,
                 reason=f"create team {a.name!r} from IdP group {a.group_name!r} ({a.rule}; teams.mode is create)",
                 evidence=evidence,
@@ -386,8 +395,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
             ActionKind.SCIM_SET_GROUP_MEMBERS,
             a.group_id,
             target=target,
-            before={"memberIds": list(now_ids)},
-            after={"members": sorted(user_names)},
+            before=GroupMembersBefore(member_ids=list(now_ids)),
+            after=GroupMembersAfter(members=sorted(user_names)),
             rule=a.rule,
             reason=(
                 f"team {a.name!r} members = the {len(user_names)} provisioned member(s) of group {a.group_name!r}"
@@ -415,8 +424,8 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                 action = make_action(
                     ActionKind.TEAMS_REMOVE_MEMBER,
                     f"{a.team_id}:{now_ids[i]}",
-                    target={"teamId": a.team_id, "name": a.name, "memberId": now_ids[i], "email": now_emails[i]},
-                    before={"userId": now_ids[i], "isTeamAdmin": bool(now_admin[i])},
+                    target=TeamMemberTarget(team_id=a.team_id, name=a.name, member_id=now_ids[i], email=now_emails[i]),
+                    before=TeamMemberBefore(user_id=now_ids[i], is_team_admin=bool(now_admin[i])),
                     after=None,
                     rule="teams.leftovers",
                     reason=(
@@ -425,8 +434,10 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                            "which teams.nested_only treats as a leftover)" if now_ids[i] in through else "")
                         + ", and SCIM does not remove pre-SCIM members"
                     ),
-                    evidence={"groupId": a.group_id}
-                    | ({"reachableOnlyThrough": list(through[now_ids[i]])} if now_ids[i] in through else {}),
+                    evidence=RemoveMemberEvidence(
+                        group_id=a.group_id,
+                        reachable_only_through=list(through[now_ids[i]]) if now_ids[i] in through else UNSET,
+                    ),
                     depends_on=[set_members.id],
                 )
                 out.actions.append(action)
@@ -460,7 +471,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                     "teams.renamed_by_idp",
                     a.group_id,
                     blocking=False,
-                    subject=target,
+                    subject=msgspec.to_builtins(target),
                     message=(
                         f"the IdP pushes group {a.group_name!r} with displayName {a.group_name!r}: after its first "
                         f"push the team {a.name!r} takes that name unless the IdP app maps displayName "

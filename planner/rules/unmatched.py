@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ..model import ActionKind
+from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from . import Outcome, make_action, make_review, person_ref, yaml_snippet
 from .context import PROTECTED_BECAUSE, Context, find_member_id, protected_refs
 
@@ -112,17 +113,18 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
                 make_action(
                     ActionKind.MEMBERS_DEACTIVATE,
                     member.member_id,
-                    target={"memberId": member.member_id, "email": member.email},
-                    before={"isArchived": False, "memberType": member.member_type},
-                    after={"isArchived": True, "newOwnerId": owner_id},
+                    target=MemberRef(member_id=member.member_id, email=member.email),
+                    before=DeactivateBefore(is_archived=False, member_type=member.member_type),
+                    after=ArchiveAfter(is_archived=True, new_owner_id=owner_id),
                     rule=rule,
                     reason=text,
-                    evidence={
-                        "kind": row.status,
-                        "newOwnerEmail": ctx.member_by_id[owner_id].email if owner_id else None,
-                        "documentOwnerFrom": owner_loc,
-                        **({"idpId": row.idp_id, "idpStatus": user.status or None} if user is not None else {}),
-                    },
+                    evidence=DeactivateEvidence(
+                        kind=row.status,
+                        new_owner_email=ctx.member_by_id[owner_id].email if owner_id else None,
+                        document_owner_from=owner_loc,
+                        idp_id=row.idp_id if user is not None else UNSET,
+                        idp_status=(user.status or None) if user is not None else UNSET,
+                    ),
                 )
             )
         elif decision == "review":

@@ -1,0 +1,116 @@
+"""The plan file's JSON Schema (``sigma-migrate schema``) is exact, and says what ``read_plan`` says:
+every sample plan validates; a plan with an unknown property, a missing required field, a null
+where the loader refuses null or a wrong kind fails the schema AND is refused by read_plan."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from planner.cli import main
+from planner.planfile import PlanFileError, document_bytes, plan_bytes, plan_json_schema, read_plan
+from planner.planning import plan_from_paths
+
+from .execute_support import write_test_plan
+
+ACME = Path(__file__).resolve().parent.parent / "samples" / "acme"
+
+
+@lru_cache(maxsize=1)
+def validator() -> jsonschema.Draft202012Validator:
+    schema = plan_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_errors(document: dict) -> list[str]:
+    return [e.message for e in validator().iter_errors(document)]
+
+
+@pytest.mark.parametrize("idp", ["okta", "entra"])
+def test_every_sample_plan_validates(idp):
+    plan, _ = plan_from_paths(str(ACME / "sigma"), (str(ACME / idp),), str(ACME / f"policy-{idp}.yaml"), None)
+    document = json.loads(plan_bytes(plan))
+    assert len({a["kind"] for a in document["actions"]}) >= 9
+    assert schema_errors(document) == []
+
+
+def test_the_schema_is_exact():
+    schema = plan_json_schema()
+    plan = schema["$defs"]["Plan"]
+    assert schema["$ref"] == "#/$defs/Plan"
+    assert plan["properties"]["format_version"] == {"const": 1} and "format_version" in plan["required"]
+    union = plan["properties"]["actions"]["items"]
+    assert union["discriminator"]["propertyName"] == "kind" and len(union["oneOf"]) == 13
+    fixed = [d for d in schema["$defs"].values() if d.get("type") == "object" and d.get("properties")]
+    assert fixed and all(d["additionalProperties"] is False for d in fixed)
+    link_target = schema["$defs"]["LinkUserTarget"]
+    assert link_target["required"] == ["memberId", "email", "userName", "idpId"]
+    assert link_target["properties"]["email"] == {"type": "string"}  # no null: the loader refuses it
+    assert schema["$defs"]["ArchiveAfter"]["properties"]["newOwnerId"] == {
+        "anyOf": [{"type": "string"}, {"type": "null"}]}
+
+
+def test_the_schema_command_prints_it(capsys):
+    main(["schema"])
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(plan_json_schema()))
+
+
+CASES = [
+    # (edit of the test plan's JSON, read_plan's refusal after the file name)
+    ("unknown top-level property", lambda d: d.update(colour="red"), "$.colour: unknown field"),
+    ("unknown target property", lambda d: d["actions"][0]["target"].update(foo=1),
+     "$.actions[0].target.foo: unknown field"),
+    ("missing after.userType", lambda d: d["actions"][7]["after"].pop("userType"),
+     "$.actions[7].after.userType: required"),
+    ("missing action id", lambda d: d["actions"][3].pop("id"), "$.actions[3].id: required"),
+    ("null where refused", lambda d: d["actions"][4]["target"].update(email=None),
+     "$.actions[4].target.email: expected str, got null"),
+    ("wrong kind", lambda d: d["actions"][2].update(kind="scim.make_user"),
+     "$.actions[2].kind: invalid value 'scim.make_user'"),
+    ("another kind's payload", lambda d: d["actions"][2].update(kind="scim.link_user"),
+     "$.actions[2].before: expected object, got null"),
+    ("missing format_version", lambda d: d.pop("format_version"),
+     "unsupported format_version None (this tool reads 1)"),
+    ("another format_version", lambda d: d.update(format_version=2),
+     "unsupported format_version 2 (this tool reads 1)"),
+]
+
+
+@pytest.mark.parametrize("edit, refusal", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_the_schema_and_read_plan_refuse_the_same_plans(tmp_path, edit, refusal):
+    path = write_test_plan(tmp_path)
+    document = json.loads(path.read_text())
+    assert schema_errors(document) == [] and read_plan(path)
+    edit(document)
+    path.write_bytes(document_bytes(document))
+
+    assert schema_errors(document) != []
+    with pytest.raises(PlanFileError) as refused:
+        read_plan(path)
+    assert str(refused.value) == f"{path}: {refusal}"
+
+
+def test_null_where_the_loader_accepts_it_passes_both(tmp_path):
+    path = write_test_plan(tmp_path)
+    document = json.loads(path.read_text())
+    document["actions"][4]["after"]["newOwnerId"] = None  # d1: Sigma's default owner
+    path.write_bytes(document_bytes(document))
+    assert schema_errors(document) == []
+    assert read_plan(path).actions[4].after.new_owner_id is None
+
+
+def test_show_refuses_a_plan_missing_a_required_field_with_one_line(tmp_path, capsys):
+    path = write_test_plan(tmp_path)
+    document = json.loads(path.read_text())
+    document["actions"][7]["after"].pop("userType")
+    path.write_bytes(document_bytes(document))
+
+    with pytest.raises(SystemExit) as done:
+        main(["show", str(path)])
+    assert done.value.code == 1
+    assert capsys.readouterr().err == f"sigma-migrate: error: {path}: $.actions[7].after.userType: required\n"
