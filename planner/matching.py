@@ -39,8 +39,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .policy import MatchKey
-from .rules.context import Context, member_of, sorted_positions
+from .directory import Directory
+from .model import email_key
+from .policy import Linking, MatchKey
+from .tables import member_of, sorted_positions
 
 LINK_KEY_OF = {
     "override": "override",
@@ -57,7 +59,8 @@ EDGE_COLUMNS = ["member_id", "idp_id", "key", "sigma_value", "idp_field", "idp_v
 """Columns of an edge table: the key label, and what matched on each side as spelled."""
 
 ROW_COLUMNS = ["member_row", "idp_row"]
-"""Where the two people are in ``ctx.members`` / ``ctx.idp_users`` (int row positions); edge
+"""Where the two people are in the directory (:attr:`~planner.directory.Directory.member_index`,
+:attr:`~planner.directory.Directory.idp_index`: int positions, also their rows in :mod:`planner.tables`); edge
 tables of :func:`key_edges` and the links table carry them after :data:`EDGE_COLUMNS`."""
 
 
@@ -134,111 +137,111 @@ def _clean_attribute(values: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- key tables
 
 
-def _sigma_side(ctx: Context, key: MatchKey, skip: set[str] | None = None) -> pd.DataFrame:
-    """``member_id, value, sigma_value, changed`` for one match key (archived members included),
-    members in ``skip`` left out."""
-    m = ctx.members
-    if skip:
-        m = m[~member_of(m["member_id"], skip)]
-    base = pd.DataFrame({"member_id": m["member_id"], "value": m["email_key"], "sigma_value": m["email"],
-                         "member_row": m.index.to_numpy(dtype=np.intp)})
-    aliases = ctx.policy.linking.domain_aliases
+def _sigma_side(directory: Directory, linking: Linking, key: MatchKey,
+                skip: set[str] | None = None) -> pd.DataFrame:
+    """``member_id, value, sigma_value, member_row, changed`` for one match key (archived members
+    included), members in ``skip`` left out."""
+    people = [m for m in directory.members.values() if m.member_id not in skip] if skip else \
+        list(directory.members.values())
+    index = directory.member_index
+    keys = [m.email_key or email_key(m.email) for m in people]
+    base = pd.DataFrame({"member_id": [m.member_id for m in people], "value": keys,
+                         "sigma_value": [m.email for m in people]}, dtype=object)
+    base["member_row"] = np.fromiter((index[m.member_id] for m in people), dtype=np.intp, count=len(people))
     if key.name in ("user_name", "emails"):
         base["changed"] = False
     elif key.name == "domain_aliases":
-        base["value"] = alias_domains(base["value"], aliases)
-        base["changed"] = base["value"] != m["email_key"]
+        base["value"] = alias_domains(base["value"], linking.domain_aliases)
+        base["changed"] = base["value"] != pd.Series(keys, dtype=object)
     elif key.name == "plus_address_folding":
-        aliased = alias_domains(m["email_key"], aliases)
+        aliased = alias_domains(base["value"], linking.domain_aliases)
         base["value"] = fold_plus(aliased)
         base["changed"] = base["value"] != aliased
     else:  # attribute
         field_name = key.attribute.sigma
         values = []
-        for mid in m["member_id"]:
-            member = ctx.member_by_id[mid]
+        for member in people:
             raw = member.raw.get(field_name) if member.raw else None
             if raw is None:
                 snake = "".join("_" + c.lower() if c.isupper() else c for c in field_name)
                 raw = getattr(member, snake, None)
             values.append("" if raw is None or isinstance(raw, (dict, list)) else str(raw))
         base["sigma_value"] = values
-        base["value"] = _clean_attribute(pd.Series(values, index=m.index, dtype=object))
+        base["value"] = _clean_attribute(pd.Series(values, dtype=object))
         base["changed"] = False
     return base[base["value"] != ""]
 
 
-def _idp_side(ctx: Context, key: MatchKey, skip: set[str] | None = None) -> pd.DataFrame:
-    """``idp_id, value, rank, idp_value, changed`` for one match key, IdP users in ``skip`` left out.
+def _idp_side(directory: Directory, linking: Linking, key: MatchKey,
+              skip: set[str] | None = None) -> pd.DataFrame:
+    """``idp_id, value, rank, idp_value, idp_row, changed`` for one match key, IdP users in ``skip``
+    left out.
 
     ``rank`` says which IdP field matched: ``-1`` the SCIM userName, ``n >= 0``
     ``emails[n]`` (or the attribute for an attribute key); the lowest wins as
     a pair's evidence, and :func:`_field_name` spells it.
     """
-    u, e = ctx.idp_users, ctx.idp_emails
-    if skip:
-        u = u[~member_of(u["idp_id"], skip)]
-        if key.name != "user_name":
-            e = e[~member_of(e["idp_id"], skip)]
-    user_names = pd.DataFrame(
-        {"idp_id": u["idp_id"], "value": u["scim_user_name_key"], "rank": -1, "idp_value": u["scim_user_name"],
-         "idp_row": u.index.to_numpy(dtype=np.intp)}
-    )
+    ids = [i for i in directory.idp_users if i not in skip] if skip else list(directory.idp_users)
+    index = directory.idp_index
+    rows = np.fromiter((index[i] for i in ids), dtype=np.intp, count=len(ids))
+    sent, sent_keys = directory.scim_user_names, directory.scim_user_name_keys
+    user_names = pd.DataFrame({"idp_id": ids, "value": [sent_keys[i] for i in ids],
+                               "idp_value": [sent[i] for i in ids]}, dtype=object)
+    user_names.insert(2, "rank", -1)
+    user_names["idp_row"] = rows
     if key.name == "user_name":
         out = user_names.assign(changed=False)
-    elif key.name == "emails":
-        out = pd.DataFrame(
-            {"idp_id": e["idp_id"], "value": e["key"], "rank": e["position"], "idp_value": e["value"],
-             "idp_row": e["idp_row"], "changed": False}
-        )
-    elif key.name in ("domain_aliases", "plus_address_folding"):
-        both = pd.concat(
-            [
-                user_names,
-                pd.DataFrame({"idp_id": e["idp_id"], "value": e["key"], "rank": e["position"], "idp_value": e["value"],
-                              "idp_row": e["idp_row"]}),
-            ],
-            ignore_index=True,
-        )
-        aliased = alias_domains(both["value"], ctx.policy.linking.domain_aliases)
-        if key.name == "domain_aliases":
-            both["changed"] = aliased != both["value"]
-            both["value"] = aliased
+    elif key.name in ("emails", "domain_aliases", "plus_address_folding"):
+        emails = _emails_frame(directory, ids)
+        if key.name == "emails":
+            out = emails.assign(changed=False)
         else:
-            folded = fold_plus(aliased)
-            both["changed"] = folded != aliased
-            both["value"] = folded
-        out = both
+            both = pd.concat([user_names, emails], ignore_index=True)
+            aliased = alias_domains(both["value"], linking.domain_aliases)
+            if key.name == "domain_aliases":
+                both["changed"] = aliased != both["value"]
+                both["value"] = aliased
+            else:
+                folded = fold_plus(aliased)
+                both["changed"] = folded != aliased
+                both["value"] = folded
+            out = both
     else:  # attribute
         name = key.attribute.idp
+        users = directory.idp_users
         values = [
-            "" if (v := ctx.idp_by_id[i].attributes.get(name)) is None or isinstance(v, (dict, list)) else str(v)
-            for i in u["idp_id"].tolist()
+            "" if (v := users[i].attributes.get(name)) is None or isinstance(v, (dict, list)) else str(v)
+            for i in ids
         ]
-        out = pd.DataFrame(
-            {
-                "idp_id": u["idp_id"],
-                "value": _clean_attribute(pd.Series(values, index=u.index, dtype=object)),
-                "rank": 0,
-                "idp_value": values,
-                "idp_row": u.index.to_numpy(dtype=np.intp),
-                "changed": False,
-            }
-        )
+        out = pd.DataFrame({"idp_id": ids, "value": _clean_attribute(pd.Series(values, dtype=object)),
+                            "rank": 0, "idp_value": values}, dtype=object)
+        out["rank"] = 0
+        out["idp_row"] = rows
+        out["changed"] = False
     return out[out["value"] != ""]
 
 
-def _field_name(ctx: Context, key: MatchKey, rank: int) -> str:
+def _emails_frame(directory: Directory, ids: list[str]) -> pd.DataFrame:
+    """``idp_id, value, rank, idp_value, idp_row`` of every address of the IdP users ``ids``
+    (``rank``: the address's position in the user's ``emails``)."""
+    index, emails = directory.idp_index, directory.idp_emails
+    found = [(i, e.key, e.position, e.value, index[i]) for i in ids for e in emails[i]]
+    frame = pd.DataFrame(found, columns=["idp_id", "value", "rank", "idp_value", "idp_row"], dtype=object)
+    return frame.astype({"rank": int, "idp_row": np.intp})
+
+
+def _field_name(linking: Linking, key: MatchKey, rank: int) -> str:
     """The IdP field a rank stands for: ``userName``/``emails[primary]``, ``emails[n]``, or the attribute."""
     if key.attribute is not None:
         return key.attribute.idp
     if rank < 0:
-        return "userName" if ctx.policy.linking.scim_user_name == "user_name" else "emails[primary]"
+        return "userName" if linking.scim_user_name == "user_name" else "emails[primary]"
     return f"emails[{rank}]"
 
 
 def key_edges(
-    ctx: Context, key: MatchKey, skip_members: set[str] | None = None, skip_idp: set[str] | None = None
+    directory: Directory, linking: Linking, key: MatchKey, skip_members: set[str] | None = None,
+    skip_idp: set[str] | None = None,
 ) -> pd.DataFrame:
     """Every (member, IdP user) pair one match key joins: :data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`.
 
@@ -248,16 +251,16 @@ def key_edges(
     ``skip_members`` / ``skip_idp``: people already decided, left out before the join
     (the same edges as dropping them after it, without joining 100k people again).
     """
-    s = _sigma_side(ctx, key, skip_members)
-    i = _idp_side(ctx, key, skip_idp)
+    s = _sigma_side(directory, linking, key, skip_members)
+    i = _idp_side(directory, linking, key, skip_idp)
     edges = s.merge(i, on="value", suffixes=("_s", "_i"))
     if key.name in ("domain_aliases", "plus_address_folding"):
         edges = edges[edges["changed_s"] | edges["changed_i"]]
         # the userName and several emails of one IdP user may join the same member: keep the first field
         edges = edges.sort_values("rank", kind="stable").drop_duplicates(["member_id", "idp_id"])
     # other keys give each pair once: a member has one value, and an IdP user one userName, one
-    # attribute value, and each email key once (planner.rules.context)
-    fields = {r: _field_name(ctx, key, r) for r in pd.unique(edges["rank"]).tolist()}
+    # attribute value, and each email key once (planner.directory.IdpEmail)
+    fields = {r: _field_name(linking, key, r) for r in pd.unique(edges["rank"]).tolist()}
     edges = edges.assign(key=key.label, idp_field=edges["rank"].map(fields).astype(object))
     return edges[EDGE_COLUMNS + ROW_COLUMNS].reset_index(drop=True)
 
@@ -272,9 +275,10 @@ def _counts(values: pd.Series) -> np.ndarray:
 
 
 def match_identities(
-    ctx: Context, pinned: pd.DataFrame | None = None, never: frozenset[str] = frozenset()
+    directory: Directory, linking: Linking, pinned: pd.DataFrame | None = None,
+    never: frozenset[str] = frozenset(),
 ) -> IdentityGraph:
-    """Link IdP users to Sigma members by the policy's match keys, in order.
+    """Link IdP users to Sigma members by ``linking.match_keys`` (the policy's ``linking`` section), in order.
 
     ``pinned``: reviewer-decided links (:data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`, key ``override``),
     taken as they are. ``never``: IdP ids excluded from matching. Returns the
@@ -298,12 +302,12 @@ def match_identities(
     rivals: list[pd.DataFrame] = []
     skip_idp = set(never)
 
-    for key in ctx.policy.linking.match_keys:
-        if key.name == "domain_aliases" and not ctx.policy.linking.domain_aliases:
+    for key in linking.match_keys:
+        if key.name == "domain_aliases" and not linking.domain_aliases:
             continue
-        if key.name == "plus_address_folding" and not ctx.policy.linking.plus_address_folding:
+        if key.name == "plus_address_folding" and not linking.plus_address_folding:
             continue
-        edges = key_edges(ctx, key, None, skip_idp)
+        edges = key_edges(directory, linking, key, None, skip_idp)
         if edges.empty:
             continue
         taken = member_of(edges["member_id"], linked_members) | member_of(edges["idp_id"], linked_idp)

@@ -2,25 +2,51 @@
 
 :func:`build_plan` runs the pipeline (design.md):
 
-1. :func:`planner.rules.context.build_context`: the snapshot as tables;
-2. :func:`planner.rules.linking.resolve_overrides` and
-   :func:`planner.matching.match_identities`: the identity graph;
-3. the rule families, in order: linking (roster, userName guard, hints),
-   guests, duplicate addresses (:mod:`planner.rules.duplicates`), account
-   types, link/create actions, teams, unmatched members;
-4. cross-family dependencies: a member leaves their teams (and a duplicate
-   gets its address freed) before being deactivated; deactivations and guest
-   disables wait for the document owner's own actions (the transfer target is
-   active first);
-5. :mod:`planner.rules.guards` over the whole set of actions;
-6. the DAG of ``depends_on`` (:mod:`planner.dependencies`); a cycle is a :class:`PlanError`; actions
-   are emitted in a topological order with a fixed tie-break (phase, id), so
-   the same inputs give the same order;
-7. fingerprints of every Sigma object an action touches (for apply's stale
-   check), people and team rows for the report, the summary, and what the
-   decisions mean for people (:mod:`planner.outcomes`: lock-outs, account-type
-   and admin changes on each person row, the protected owners, document
-   transfers), decided here once so that report and show only lay them out.
+1. :func:`planner.directory.build_directory`: the snapshot as typed lookups (and
+   :func:`planner.tables.build_context`, its pandas view, for the families still written over it);
+2. :func:`decide`: the rule families, folded in the order below;
+3. the DAG of ``depends_on`` (:mod:`planner.dependencies`); a cycle is a :class:`PlanError`; actions
+   are emitted in a topological order with a fixed tie-break (phase, id), so the same inputs
+   give the same order;
+4. fingerprints of every Sigma object an action touches (for apply's stale check), people and
+   team rows for the report, the summary, the pre-flight checks, and what the decisions mean
+   for people (:mod:`planner.outcomes`: lock-outs, account-type and admin changes on each person
+   row, the protected owners, document transfers), decided here once so that report and show
+   only lay them out.
+
+**The order of the rule families** (:func:`decide`). Each step reads only what the steps
+before it decided; a step that overrules an earlier decision says so here:
+
+1. ``linking.overrides`` (:func:`planner.rules.linking.resolve_overrides`): a reviewer's pinned
+   links and never-link IdP users, first because they win over every match key;
+2. Sigma's SCIM state (:func:`planner.rules.scim_state.scim_links`): members an IdP already
+   provisioned are linked as Sigma has them; an override that contradicts one is overruled
+   (blocking item), since Sigma's state is what it is;
+3. shared addresses (:func:`planner.rules.duplicates.shared_addresses`, ``resolve``,
+   ``resolve_excluded``): which member keeps an address two members share and which IdP users
+   ``linking.excluded_idp_users`` takes out, before matching, which must not see those users;
+4. matching (:func:`planner.matching.match_identities`): the identity graph over the directory;
+5. IdP users sharing an address (:func:`planner.rules.duplicates.idp_collisions`): held before
+   linking, so no link or create is planned for them;
+6. linking (:func:`planner.rules.linking.decide`): every person's status (the roster);
+7. guests (:func:`planner.rules.guests.decide`): overrules linking's ``guest`` status with
+   ``guest_disabled``, or ``link`` + converted; after linking, since converting needs the link;
+8. addresses (:func:`planner.rules.duplicates.decide`): email changes that free a shared address,
+   after guests, because a converted guest is linked and sends its address;
+9. account types (:func:`planner.rules.account_types.decide`): for everyone linked, created or
+   reactivated, so after the statuses are final;
+10. link actions (:func:`planner.rules.linking.link_actions`): ``scim.link_user`` /
+    ``create_user`` carry the account type and wait for the address changes, so after 8 and 9;
+11. teams (:func:`planner.rules.teams.decide`): group members are pushed only for people who end
+    provisioned, so after the statuses are final;
+12. unmatched members (:func:`planner.rules.unmatched.decide`): whoever is still an active member
+    with no live IdP user (``unmatched``, ``leaver``, ``not_in_scope``) is kept or deactivated;
+13. cross-family dependencies (:func:`add_cross_dependencies`): a member leaves their teams (and
+    a duplicate gets its address freed) before being deactivated; deactivations and guest
+    disables wait for the document owner's own actions (the transfer target is active first);
+14. :func:`planner.rules.scim_state.settle`: overrules every family's actions that Sigma's SCIM
+    state already satisfies or forbids (REST edits of SCIM-managed members), so it sees them all;
+15. :mod:`planner.rules.guards` over the whole set of actions, last: a guard judges the plan.
 
 Everything is sorted; no set or dict iteration order reaches the plan, so the
 same inputs and policy give a byte-identical plan body (``created_at`` aside,
@@ -51,7 +77,8 @@ from .policy import Policy
 from .rules import (
     Outcome, account_types, duplicates, guards, guests, inputs, linking, preflight, scim_state, teams, unmatched,
 )
-from .rules.context import Context, build_context, find_member_id, member_of, take_rows
+from .directory import build_directory
+from .tables import Context, build_context, find_member_id, member_of, take_rows
 
 
 class PlanError(UserError):
@@ -90,7 +117,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     check_snapshot(snapshot)
     check_snapshot(replace(snapshot, findings=tuple(check_policy_inputs(snapshot, policy))))
     with gc_paused():  # the planner's objects are acyclic: planner.gc_pause
-        ctx = build_context(snapshot, policy)
+        ctx = build_context(snapshot, policy, build_directory(snapshot, policy))
         decided = decide(ctx)
         decided["review_items"] += inputs.truncation_items(snapshot.findings, decided["actions"])
         actions = order_actions(decided["actions"])
@@ -153,8 +180,9 @@ def check_snapshot(snapshot: Snapshot) -> None:
 
 
 def decide(ctx: Context) -> dict[str, Any]:
-    """Run the rule families; returns ``roster``, ``types``, ``unmatched``, ``team_rows``,
-    ``guards`` (results), ``actions`` (with cross-family dependencies) and ``review_items``."""
+    """Run the rule families in the order the module docstring gives (and says why); returns
+    ``roster``, ``types``, ``unmatched``, ``team_rows``, ``guards`` (results), ``actions`` (with
+    cross-family dependencies) and ``review_items``."""
     outcome = Outcome()
     pinned, never, overrides = linking.resolve_overrides(ctx)
     outcome.extend(overrides)
@@ -164,7 +192,7 @@ def decide(ctx: Context) -> dict[str, Any]:
     renames = duplicates.resolve(ctx, shared)
     excluded, excluded_outcome = duplicates.resolve_excluded(ctx)
     outcome.extend(excluded_outcome)
-    graph = match_identities(ctx, pinned, never | excluded)
+    graph = match_identities(ctx.directory, ctx.policy.linking, pinned, never | excluded)
     collisions = duplicates.idp_collisions(ctx, excluded)
     outcome.review_items.extend(duplicates.idp_collision_items(ctx, collisions, graph))
     linked = linking.decide(ctx, graph, freed=renames.renamed,

@@ -6,14 +6,14 @@ import pandas as pd
 
 from .plan_factory import member, policy, snapshot, user
 from planner.matching import alias_domains, fold_plus, match_identities
-from planner.rules.context import build_context
+from planner.tables import build_context
 from planner.rules.linking import resolve_overrides
 
 
 def graph_of(members, users, extra: str = "", groups=()):
     ctx = build_context(snapshot(members, users, groups, with_root=False), policy(extra))
     pinned, never, _ = resolve_overrides(ctx)
-    return match_identities(ctx, pinned, never)
+    return match_identities(ctx.directory, ctx.policy.linking, pinned, never)
 
 
 def links_of(graph) -> list[tuple[str, str, str]]:

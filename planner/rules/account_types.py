@@ -45,7 +45,8 @@ from ..model import ActionKind, email_key
 from ..policy import KEEP, group_pattern_matcher
 from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
 from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
-from .context import PROTECTED_BECAUSE, Context, member_of, protected_refs, take_rows
+from ..directory import PROTECTED_BECAUSE
+from ..tables import Context, member_of, protected_refs, take_rows
 
 BUILTIN_TIERS = {
     "admin": 100,

@@ -49,7 +49,7 @@ from ..model import ActionKind, email_key
 from ..sources.values import clean_address
 from ..payloads import EmailState, MemberRef, SetEmailEvidence
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
-from .context import Context, find_idp_id, find_member_id, member_of
+from ..tables import Context, find_idp_id, find_member_id, member_of
 
 ALIAS_TAG = "dup"
 """Subaddress tag of the alias a renamed duplicate gets (RFC 5233: ``local+dup-<id>@domain``)."""

@@ -30,7 +30,7 @@ import pandas as pd
 from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind
 from ..payloads import target_addresses, target_member_id
 from . import make_review, yaml_snippet
-from .context import Context, find_member_id
+from ..tables import Context, find_member_id
 
 DEACTIVATING = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
 

@@ -29,7 +29,7 @@ from ..payloads import (
     UserKindState,
 )
 from . import Outcome, make_action, make_review, person_ref, yaml_snippet
-from .context import Context
+from ..tables import Context
 from .unmatched import document_owner
 
 

@@ -67,7 +67,8 @@ from ..payloads import (
     SetEmailEvidence,
 )
 from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
-from .context import Context, find_idp_id, find_member_id, member_of, name_key, positions, sorted_positions, take_rows
+from ..directory import name_key
+from ..tables import Context, find_idp_id, find_member_id, member_of, positions, sorted_positions, take_rows
 
 ROSTER_COLUMNS = [
     "person",  # "m:<memberId>" or "i:<idpId>": stable person key

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 from ..model import Action, ActionKind, PersonRow, PreflightCheck, PreflightStatus
 from . import yaml_snippet
-from .context import Context
+from ..tables import Context
 
 OK, CONFIRMED, UNCONFIRMED, FAILED, INFO = (
     PreflightStatus.OK, PreflightStatus.CONFIRMED, PreflightStatus.UNCONFIRMED, PreflightStatus.FAILED,

@@ -50,7 +50,7 @@ from ..payloads import (
     target_member_id,
 )
 from . import Outcome, make_action, make_review, person_ref
-from .context import ScimState
+from ..directory import ScimState
 
 SCIM_KEY = "scim"
 """The link key (and :attr:`planner.model.PersonRow.link_key`) of a member an IdP already provisioned."""

@@ -65,7 +65,7 @@ from ..payloads import (
     TeamNameState,
 )
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
-from .context import Context, member_of, take_rows
+from ..tables import Context, member_of, take_rows
 
 IDP_NAMES = {"okta": "Okta", "entra": "Entra ID", "google": "Google Workspace"}
 """Display name of an IdP by the prefix of its export format (``entra-csv`` -> Entra ID)."""
@@ -540,7 +540,7 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
 
 def _reachable_through(nested: dict | None, pair_member: np.ndarray, has_pair: np.ndarray) -> dict[str, tuple]:
     """``{memberId: nesting path}`` of the members whose IdP user is in the group only through a
-    nested group (:attr:`~planner.rules.context.Context.nested_only`), linked or not."""
+    nested group (:attr:`~planner.directory.Group.nested_only`), linked or not."""
     if not nested:
         return {}
     return {pair_member[j]: path for j, path in nested.items() if has_pair[j]}

@@ -28,7 +28,8 @@ import pandas as pd
 from ..model import ActionKind
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from . import Outcome, make_action, make_review, person_ref, yaml_snippet
-from .context import PROTECTED_BECAUSE, Context, find_member_id, protected_refs
+from ..directory import PROTECTED_BECAUSE
+from ..tables import Context, find_member_id, protected_refs
 
 KINDS = ("unmatched", "not_in_scope", "leaver")
 
