@@ -77,8 +77,8 @@ from .policy import Policy
 from .rules import (
     Outcome, account_types, duplicates, guards, guests, inputs, linking, preflight, scim_state, teams, unmatched,
 )
-from .directory import build_directory
-from .tables import Context, build_context, find_member_id, member_of, take_rows
+from .directory import PersonStatus, build_directory
+from .tables import Context, build_context, find_member_id, member_of, people_of, take_rows, with_statuses
 
 
 class PlanError(UserError):
@@ -198,8 +198,7 @@ def decide(ctx: Context) -> dict[str, Any]:
     linked = linking.decide(ctx, graph, freed=renames.renamed,
                             held_idp_users=frozenset(i for c in collisions for i in c.idp_ids), excluded=excluded)
     outcome.extend(linked.outcome)
-    roster, guest_outcome = guests.decide(ctx, linked.roster)
-    outcome.extend(guest_outcome)
+    roster = fold_guests(ctx, linked.roster, outcome)
     addresses = duplicates.decide(ctx, roster, graph, shared, renames)
     outcome.extend(addresses.outcome)
     types, type_outcome = account_types.decide(ctx, roster)
@@ -222,6 +221,27 @@ def decide(ctx: Context) -> dict[str, Any]:
         "actions": actions,
         "review_items": outcome.review_items + guard_items,
     }
+
+
+def fold_guests(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> pd.DataFrame:
+    """Step 7: each ``guest`` person's :class:`~planner.rules.guests.GuestDecision` wins over
+    linking's ``guest`` status; each ``idp_guest`` gets its review item. Returns the roster with the
+    guests' statuses, and adds their actions and items to ``outcome``."""
+    policy = ctx.policy.guests
+    owner_id, source = unmatched.document_owner(ctx, policy.document_owner, ("guests", "document_owner"))
+    owner = guests.DocumentOwner(owner_id, ctx.directory.members[owner_id].email if owner_id else None, source)
+    people = people_of(roster, ctx.directory, frozenset({PersonStatus.GUEST, PersonStatus.IDP_GUEST}))
+    decided = {}
+    for person in people:
+        if person.status is PersonStatus.IDP_GUEST:
+            outcome.review_items.append(guests.idp_guest_item(person))
+            continue
+        decision = guests.decide_guest(person, policy, ctx.directory, owner)
+        decided[decision.member_id] = (decision.status, decision.converted)
+        outcome.actions.append(decision.action)
+        if decision.review_item is not None:
+            outcome.review_items.append(decision.review_item)
+    return with_statuses(roster, decided)
 
 
 def add_cross_dependencies(actions: list[Action]) -> list[Action]:

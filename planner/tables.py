@@ -37,7 +37,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .directory import Directory, GroupCycle, ScimState, build_directory
+from .directory import Directory, GroupCycle, Link, Person, PersonStatus, ScimState, build_directory
 from .model import Snapshot, email_key
 from .policy import Policy
 
@@ -279,3 +279,40 @@ def _emails_table(d: Directory) -> pd.DataFrame:
     emails["position"] = emails["position"].astype(int)
     emails["idp_row"] = emails["idp_row"].astype(np.intp)
     return emails
+
+
+def people_of(roster: pd.DataFrame, directory: Directory, statuses: frozenset[PersonStatus]) -> list[Person]:
+    """The roster rows (:data:`planner.rules.linking.ROSTER_COLUMNS`) whose status is in ``statuses``,
+    as :class:`~planner.directory.Person` records, in roster order (the bridge from the roster to the
+    families converted to per-person rules)."""
+    wanted = {s.value for s in statuses}
+    rows = [n for n, status in enumerate(roster["status"].tolist()) if status in wanted]
+    if not rows:
+        return []
+    part = roster.iloc[rows]
+    columns = ("person", "member_id", "idp_id", "status", "key", "link_key", "sigma_value", "idp_field", "idp_value",
+               "user_name", "user_name_key", "guard", "converted")
+    members, users = directory.members, directory.idp_users
+    return [
+        Person(person, members.get(mid) if mid else None, users.get(iid) if iid else None,
+               Link(key, link_key, sigma_value, idp_field, idp_value) if isinstance(key, str) else None,
+               PersonStatus(status), user_name, user_name_key, guard, bool(converted))
+        for person, mid, iid, status, key, link_key, sigma_value, idp_field, idp_value, user_name, user_name_key,
+        guard, converted in zip(*(part[c].tolist() for c in columns))
+    ]
+
+
+def with_statuses(roster: pd.DataFrame, decided: Mapping[str, tuple[PersonStatus, bool]]) -> pd.DataFrame:
+    """A copy of ``roster`` where the members in ``decided`` (memberId -> (status, converted)) have that
+    status and ``converted`` flag (a later family's decision folded over linking's)."""
+    if not decided:
+        return roster.copy()
+    status, converted = roster["status"].tolist(), roster["converted"].tolist()
+    for n, mid in enumerate(roster["member_id"].tolist()):
+        found = decided.get(mid) if mid else None
+        if found is not None:
+            status[n], converted[n] = found[0].value, found[1]
+    out = roster.copy()
+    out["status"] = pd.Series(status, index=roster.index, dtype=object)
+    out["converted"] = np.array(converted, dtype=bool)
+    return out

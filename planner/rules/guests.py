@@ -12,13 +12,20 @@ Every active guest member (``userKind: guest``) gets exactly one action:
 
 A guest an IdP user links to but who is disabled by policy gets an
 informational review item: the IdP user is not linked to the disabled account.
+
+Each rule is a pure function of one :class:`~planner.directory.Person` (linking's decision), the
+``guests`` policy section and the :class:`~planner.directory.Directory`: :func:`decide_guest`
+returns a :class:`GuestDecision`, :func:`idp_guest_item` the review item of an IdP guest user
+left out. This family never edits linking's record: :func:`planner.planning.decide` folds the
+decision in (a guest's ``guest`` status gives way to the decision's).
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from dataclasses import dataclass
 
-from ..model import ActionKind
+from ..directory import Directory, Person, PersonStatus
+from ..model import Action, ActionKind, ReviewItem
 from ..payloads import (
     UNSET,
     ArchiveAfter,
@@ -28,99 +35,117 @@ from ..payloads import (
     MemberRef,
     UserKindState,
 )
-from . import Outcome, make_action, make_review, person_ref, yaml_snippet
-from ..tables import Context
-from .unmatched import document_owner
+from ..policy import Guests
+from . import make_action, make_review, person_ref, yaml_snippet
 
 
-def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
-    """Decide every roster row with status ``guest``; returns the updated roster and the outcome.
+@dataclass(frozen=True, slots=True)
+class DocumentOwner:
+    """Who receives a disabled member's documents: ``member_id`` and ``email`` (``None`` when the
+    policy names nobody found in the export) and ``source``, the policy key that named them
+    (``guests.document_owner`` or ``organization.document_owner``)."""
 
-    Converted guests get ``status = "link"`` and ``converted = True``; disabled
-    ones ``status = "guest_disabled"``.
+    member_id: str | None
+    email: str | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class GuestDecision:
+    """What this family decides for one active guest member.
+
+    ``status``: :attr:`~planner.directory.PersonStatus.LINK` with ``converted`` (then linked like
+    any member, after ``members.convert_guest``) or :attr:`~planner.directory.PersonStatus.GUEST_DISABLED`;
+    ``action``: the ``members.convert_guest`` or ``members.disable_guest``; ``review_item``: the
+    informational ``guests.disabled_with_idp_user`` of a disabled guest an IdP user links to.
     """
-    roster = roster.copy()
-    out = Outcome()
-    policy = ctx.policy.guests
-    owner_id, owner_loc = document_owner(ctx, policy.document_owner, ("guests", "document_owner"))
-    active, in_scope, user_names = (ctx.idp_users[c].tolist() for c in ("active", "in_scope", "user_name"))
-    guests = roster[roster["status"] == "guest"]
-    for idx, row in guests.iterrows():
-        member = ctx.member_by_id[row["member_id"]]
-        j = row["idp_row"]
-        live = row["idp_id"] is not None and j >= 0 and bool(active[j]) and bool(in_scope[j])
-        if policy.action == "convert" and live:
-            roster.at[idx, "status"] = "link"
-            roster.at[idx, "converted"] = True
-            out.actions.append(
-                make_action(
-                    ActionKind.MEMBERS_CONVERT_GUEST,
-                    member.member_id,
-                    target=MemberRef(member_id=member.member_id, email=member.email),
-                    before=UserKindState(user_kind="guest"),
-                    after=UserKindState(user_kind="internal"),
-                    rule="guests.convert",
-                    reason=(
-                        f"convert guest to an internal, IdP-managed member: IdP user {row['idp_id']} "
-                        f"({user_names[j]}) links to them"
-                    ),
-                    evidence=ConvertGuestEvidence(idp_id=row["idp_id"], linked_by=row["key"]),
-                )
-            )
-            continue
-        roster.at[idx, "status"] = "guest_disabled"
-        reason = "disable guest: SCIM does not support guests and disables them when it is switched on"
-        if owner_id:
-            reason += f"; documents go to {ctx.member_by_id[owner_id].email}"
-        out.actions.append(
-            make_action(
-                ActionKind.MEMBERS_DISABLE_GUEST,
-                member.member_id,
-                target=MemberRef(member_id=member.member_id, email=member.email),
-                before=DisableGuestBefore(is_archived=False, user_kind="guest", member_type=member.member_type),
-                after=ArchiveAfter(is_archived=True, new_owner_id=owner_id),
-                rule="guests.disable",
-                reason=reason,
-                evidence=DisableGuestEvidence(
-                    new_owner_email=ctx.member_by_id[owner_id].email if owner_id else None,
-                    document_owner_from=owner_loc,
-                    idp_id=row["idp_id"] or UNSET,
-                ),
-            )
-        )
-        if live:
-            out.review_items.append(
-                make_review(
-                    "guests.disabled_with_idp_user",
-                    member.member_id,
-                    blocking=False,
-                    subject=person_ref(member_id=member.member_id, email=member.email, idp_id=row["idp_id"],
-                                       user_name=user_names[j]),
-                    message=(
-                        f"guest {member.email!r} is disabled although IdP user {row['idp_id']} links to them; "
-                        "their documents go to the document owner, not to the IdP user"
-                    ),
-                    rule="guests.action",
-                    resolution=yaml_snippet({"guests": {"action": "convert"}},
-                                            notes=["keep their work by converting linked guests:"]),
-                )
-            )
-    # IdP guest users that will not be created
-    skipped = roster[roster["status"] == "idp_guest"]
-    for row in skipped.itertuples(index=False):
-        out.review_items.append(
-            make_review(
-                "guests.idp_guest_not_created",
-                row.idp_id,
-                blocking=False,
-                subject=person_ref(idp_id=row.idp_id, user_name=row.user_name),
-                message=(
-                    f"IdP guest user {row.user_name!r} matches no Sigma member and is not created "
-                    "(Sigma's SCIM does not support guests)"
-                ),
-                rule="guests.create_from_idp",
-                resolution=yaml_snippet({"guests": {"create_from_idp": True}},
-                                        notes=["create IdP guests as internal members:"]),
-            )
-        )
-    return roster, out
+
+    member_id: str
+    status: PersonStatus
+    converted: bool
+    action: Action
+    review_item: ReviewItem | None = None
+
+
+def decide_guest(person: Person, policy: Guests, directory: Directory, owner: DocumentOwner) -> GuestDecision:
+    """Convert ``person`` (status ``guest``, a member) under ``guests.action: convert`` when an active,
+    in-scope IdP user links to them; otherwise disable them, their documents going to ``owner``
+    (sigma-api.md §2.5, §5.3)."""
+    live = person.idp_id is not None and person.idp_id in directory.in_scope_idp_ids
+    if policy.action == "convert" and live:
+        return GuestDecision(person.member.member_id, PersonStatus.LINK, True, convert_action(person))
+    return GuestDecision(person.member.member_id, PersonStatus.GUEST_DISABLED, False,
+                         disable_action(person, owner), disabled_with_idp_user_item(person) if live else None)
+
+
+def convert_action(person: Person) -> Action:
+    """``members.convert_guest`` of a guest an IdP user links to (``PATCH userKind: internal``)."""
+    member, user = person.member, person.idp_user
+    return make_action(
+        ActionKind.MEMBERS_CONVERT_GUEST,
+        member.member_id,
+        target=MemberRef(member_id=member.member_id, email=member.email),
+        before=UserKindState(user_kind="guest"),
+        after=UserKindState(user_kind="internal"),
+        rule="guests.convert",
+        reason=f"convert guest to an internal, IdP-managed member: IdP user {user.id} ({user.user_name or ''}) "
+               "links to them",
+        evidence=ConvertGuestEvidence(idp_id=user.id, linked_by=person.link.key if person.link else None),
+    )
+
+
+def disable_action(person: Person, owner: DocumentOwner) -> Action:
+    """``members.disable_guest`` (``PATCH isArchived: true`` with ``newOwnerId``)."""
+    member = person.member
+    reason = "disable guest: SCIM does not support guests and disables them when it is switched on"
+    if owner.member_id:
+        reason += f"; documents go to {owner.email}"
+    return make_action(
+        ActionKind.MEMBERS_DISABLE_GUEST,
+        member.member_id,
+        target=MemberRef(member_id=member.member_id, email=member.email),
+        before=DisableGuestBefore(is_archived=False, user_kind="guest", member_type=member.member_type),
+        after=ArchiveAfter(is_archived=True, new_owner_id=owner.member_id),
+        rule="guests.disable",
+        reason=reason,
+        evidence=DisableGuestEvidence(
+            new_owner_email=owner.email if owner.member_id else None,
+            document_owner_from=owner.source,
+            idp_id=person.idp_id or UNSET,
+        ),
+    )
+
+
+def disabled_with_idp_user_item(person: Person) -> ReviewItem:
+    """``guests.disabled_with_idp_user`` (informational): a guest disabled although an IdP user links to them."""
+    member, user = person.member, person.idp_user
+    return make_review(
+        "guests.disabled_with_idp_user",
+        member.member_id,
+        blocking=False,
+        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=user.id,
+                           user_name=user.user_name or ""),
+        message=(
+            f"guest {member.email!r} is disabled although IdP user {user.id} links to them; "
+            "their documents go to the document owner, not to the IdP user"
+        ),
+        rule="guests.action",
+        resolution=yaml_snippet({"guests": {"action": "convert"}}, notes=["keep their work by converting linked guests:"]),
+    )
+
+
+def idp_guest_item(person: Person) -> ReviewItem:
+    """``guests.idp_guest_not_created`` (informational): an IdP guest user (status ``idp_guest``) that
+    matches no member is not created, Sigma's SCIM not supporting guests (``guests.create_from_idp``)."""
+    return make_review(
+        "guests.idp_guest_not_created",
+        person.idp_id,
+        blocking=False,
+        subject=person_ref(idp_id=person.idp_id, user_name=person.user_name),
+        message=(
+            f"IdP guest user {person.user_name!r} matches no Sigma member and is not created "
+            "(Sigma's SCIM does not support guests)"
+        ),
+        rule="guests.create_from_idp",
+        resolution=yaml_snippet({"guests": {"create_from_idp": True}}, notes=["create IdP guests as internal members:"]),
+    )
