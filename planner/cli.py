@@ -499,7 +499,7 @@ def undo_command(journal_file: str, out: str, plan_file: str | None) -> None:
         undo = build_undo_plan(journal_file, plan_file)
         with outputs.open(out) as fh:
             digest = dump_plan(undo, fh)
-    click.echo(printable(str(undo.summary["text"])))
+    click.echo(printable(undo.summary.text))
     for item in undo.review_items[:20]:
         click.echo(printable(f"  {item.message}"))
     if len(undo.review_items) > 20:

@@ -263,7 +263,7 @@ def handoff_pack(plan: Plan, idp: str) -> HandoffPack:
         for who, t in sorted((types_policy.get("overrides") or {}).items())
     )
     approvable = not (plan.blocking_items or plan.unmet_preflight
-                      or any(not g["ok"] for g in plan.summary.get("guards", [])))
+                      or plan.summary.failed_guards)
     return HandoffPack(
         idp=idp, organization=str((plan.organization or {}).get("name") or ""), digest=plan.digest,
         approvable=approvable, groups=groups, teams=tuple(teams),

@@ -32,6 +32,7 @@ from enum import Enum
 from typing import Any, ClassVar, Literal, Mapping
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from .payloads import Action, ActionKind  # noqa: F401  (ActionKind: the plan types' home, re-exported)
 
@@ -603,6 +604,95 @@ class Outcomes(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     document_transfers: tuple[DocumentTransfer, ...] = ()
 
 
+class SummaryRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Base of the plan summary's records: frozen, exact (unknown JSON fields refused)."""
+
+
+class GuardResult(SummaryRecord):
+    """One guard's verdict (:mod:`planner.rules.guards`): its ``name`` (``last_admin``,
+    ``threshold.deactivations``, ...), whether it passed, and one line saying why."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+class CustomReplacement(SummaryRecord):
+    """Members whose custom account type is replaced by another (``account_types.replacements``)."""
+
+    from_type: str = msgspec.field(name="from")
+    to: str
+    members: int
+
+
+class AccountTypeCounts(SummaryRecord):
+    """Account-type changes of the plan, by direction."""
+
+    changes: int
+    upgrades: int
+    downgrades: int
+    custom_replacements: int
+    replacements: list[CustomReplacement] = []
+
+
+class SeatCount(SummaryRecord):
+    """Active people holding an account type before and after the plan."""
+
+    before: int
+    after: int
+
+
+class NormalizedMemberType(SummaryRecord, rename="camel"):
+    """An exported ``memberType`` spelled otherwise than the organization's account type name."""
+
+    member_type: str
+    account_type: str
+    members: int
+
+
+class TeamCounts(SummaryRecord):
+    """Teams linked, created, left unmanaged, and team members removed."""
+
+    linked: int
+    created: int
+    unmanaged: int
+    member_removals: int
+
+
+class ReviewCounts(SummaryRecord):
+    """Review items: all, blocking, per code."""
+
+    total: int
+    blocking: int
+    by_code: dict[str, int]
+
+
+class PlanSummary(SummaryRecord):
+    """The plan's counts and guard results (docs/policy.md, "Summary"); an undo plan's has only
+    ``actions``, ``total_actions``, ``changes``, ``guards``, ``undoes`` and ``text``.
+
+    ``guards``: one :class:`GuardResult` per guard, the one shape ``approve`` and ``apply``
+    read (a failed one refuses the plan)."""
+
+    actions: dict[str, int] = {}
+    total_actions: int = 0
+    changes: bool = False
+    guards: list[GuardResult] = []
+    text: str = ""
+    account_types: AccountTypeCounts | UnsetType = UNSET
+    seats: dict[str, SeatCount] | UnsetType = UNSET
+    normalized_member_types: list[NormalizedMemberType] | UnsetType = UNSET
+    people: dict[str, int] | UnsetType = UNSET
+    teams: TeamCounts | UnsetType = UNSET
+    review_items: ReviewCounts | UnsetType = UNSET
+    undoes: str | UnsetType = UNSET
+
+    @property
+    def failed_guards(self) -> tuple[GuardResult, ...]:
+        """The guards that did not pass, in order."""
+        return tuple(g for g in self.guards if not g.ok)
+
+
 PLAN_FORMAT_VERSION = 1
 
 
@@ -632,7 +722,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     fingerprints: dict[str, dict[str, Any]]
     actions: tuple[Action, ...]
     review_items: tuple[ReviewItem, ...]
-    summary: dict[str, Any]
+    summary: PlanSummary
     people: tuple[PersonRow, ...] = ()
     teams: tuple[TeamRow, ...] = ()
     preflight: tuple[PreflightCheck, ...] = ()

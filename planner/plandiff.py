@@ -160,7 +160,7 @@ def diff_plans(old: Plan, new: Plan) -> PlanDiff:
     old_items = {r.id: r for r in old.review_items}
     new_items = {r.id: r for r in new.review_items}
     items_changed = _changed(old_items, new.review_items, _item_record, ITEM_FIELDS, lambda r: r.code)
-    a_num, b_num = _numbers(old.summary), _numbers(new.summary)
+    a_num, b_num = _numbers(msgspec.to_builtins(old.summary)), _numbers(msgspec.to_builtins(new.summary))
     summary = tuple(FieldChange(p, a_num.get(p), b_num.get(p)) for p in sorted(set(a_num) | set(b_num))
                     if a_num.get(p) != b_num.get(p))
     return PlanDiff(

@@ -65,6 +65,10 @@ class _Header(msgspec.Struct):
 _HEADER_DECODER = msgspec.json.Decoder(_Header)
 
 
+_ONE_ENTRY_PER_LINE = frozenset({"summary"})
+"""Typed top-level fields laid out one entry per line like the mappings (the summary was one: same bytes)."""
+
+
 def _field_piece(value: Any) -> bytes:
     """One top-level field as the file holds it: a non-empty list or object one element per
     line (``[\n e1,\n e2\n]``), anything else canonical on one line."""
@@ -125,7 +129,8 @@ def _file_entries(data: bytes) -> list[tuple[bytes, memoryview]] | None:
 def _with_digest(fields: dict[str, Any]) -> tuple[list[bytes], str]:
     """The file's pieces (to join or stream) for top-level ``fields`` (name -> value; a ``digest``
     among them is replaced), and the digest."""
-    entries = sorted((name.encode(), _field_piece(value)) for name, value in fields.items() if name != "digest")
+    entries = sorted((name.encode(), _field_piece(msgspec.to_builtins(value) if name in _ONE_ENTRY_PER_LINE else value))
+                     for name, value in fields.items() if name != "digest")
     digest = _digest(entries)
     entries.append((b"digest", _ENCODER.encode(digest)))
     entries.sort()

@@ -71,7 +71,7 @@ from .errors import UserError
 from .gc_pause import gc_paused
 from .matching import match_identities
 from . import outcomes
-from .model import Action, ActionKind, Outcomes, PersonRow, Plan, ReviewItem, Snapshot, TeamRow
+from .model import Action, ActionKind, Outcomes, PersonRow, Plan, PlanSummary, ReviewItem, Snapshot, TeamRow
 from .payloads import ScimCreateUser, ScimSetAccountType, new_owner_id, target_member_id, target_team_id
 from .policy import Policy
 from .rules import (
@@ -125,7 +125,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         people = person_rows(ctx, decided["roster"], decided["types"], decided["unmatched"], actions, review_items)
         summary = build_summary(ctx, decided, actions, review_items)
         plan_outcomes = build_outcomes(ctx, decided["guards"], actions, people)
-        checks = preflight.evaluate(ctx, summary["guards"], actions, people)
+        checks = preflight.evaluate(ctx, summary.guards, actions, people)
         prints = fingerprints(ctx, actions)
     origin = policy.origin
     return Plan(
@@ -526,7 +526,8 @@ def _person_keys_of(obj) -> list[str]:
 # --------------------------------------------------------------------------- summary
 
 
-def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], review_items: list[ReviewItem]):
+def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action],
+                  review_items: list[ReviewItem]) -> PlanSummary:
     """Counts per action kind, seats per account type before/after, people by outcome,
     teams, review counts, guard results and the one-line text."""
     by_kind = Counter(a.kind for a in actions)
@@ -585,10 +586,10 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action], 
             "blocking": blocking,
             "by_code": dict(sorted(Counter(r.code for r in review_items).items())),
         },
-        "guards": [g.as_dict() for g in decided["guards"]],
+        "guards": list(decided["guards"]),
     }
     summary["text"] = summary_text(summary)
-    return summary
+    return msgspec.convert(summary, PlanSummary, from_attributes=True)
 
 
 def build_outcomes(ctx: Context, guard_results, actions: list[Action], people: list[PersonRow]) -> Outcomes:

@@ -239,7 +239,7 @@ def compare(plan: Plan, expect: Expectation) -> list[str]:
                 out.append(f"account type of {who}: expected {wanted!r}, got {by_person[key]!r}")
     if expect.approvable is not None:
         reasons = ([r.id for r in plan.blocking_items] + [f"preflight {c.id}" for c in plan.unmet_preflight]
-                   + [f"guard {g['name']}" for g in plan.summary.get("guards", []) if not g["ok"]])
+                   + [f"guard {g.name}" for g in plan.summary.failed_guards])
         if expect.approvable and reasons:
             out.append("expected approvable, blocked by " + ", ".join(reasons))
         elif not expect.approvable and not reasons:

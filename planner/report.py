@@ -276,7 +276,7 @@ def risk_summary(plan: Plan) -> dict[str, Any]:
     - ``document_transfers``: the plan's :attr:`~planner.model.Outcomes.document_transfers` as
       ``{"from", "to", "kind", "action", "missing"}`` (``missing``: nobody named yet);
     - ``document_groups``: the same grouped by destination (:func:`_group_transfers`);
-    - ``guards``: ``summary["guards"]`` entries ``{name, ok, detail}`` (empty when absent),
+    - ``guards``: ``plan.summary.guards`` (:class:`planner.model.GuardResult`),
       split into ``guards_failed`` and ``guards_passed``;
     - ``blocking_groups``: the blocking items grouped by code (:func:`review_groups`).
 
@@ -291,7 +291,7 @@ def risk_summary(plan: Plan) -> dict[str, Any]:
         if p.admin_change is loses:
             admins_losing.append(_person_ref(p))
     transfers = [_transfer_view(t) for t in plan.outcomes.document_transfers]
-    guards = [g for g in plan.summary.get("guards") or [] if isinstance(g, Mapping)]
+    guards = plan.summary.guards
     return {
         "blocking": list(plan.blocking_items),
         "lockout": lockout,
@@ -303,8 +303,8 @@ def risk_summary(plan: Plan) -> dict[str, Any]:
         "document_transfers": transfers,
         "document_groups": _group_transfers(transfers),
         "guards": guards,
-        "guards_failed": [g for g in guards if not g.get("ok")],
-        "guards_passed": [g for g in guards if g.get("ok")],
+        "guards_failed": [g for g in guards if not g.ok],
+        "guards_passed": [g for g in guards if g.ok],
         "blocking_groups": review_groups(plan.blocking_items),
     }
 
@@ -338,8 +338,8 @@ def seat_counts(plan: Plan) -> list[dict[str, Any]]:
     """The plan's seats per account type, ``[{"type", "before", "after"}]`` sorted by type name,
     from ``summary["seats"] = {type: {"before": n, "after": n}}`` (planner.planning.build_summary);
     ``[]`` for a plan without seats (an undo plan)."""
-    seats = plan.summary.get("seats") or {}
-    rows = [{"type": str(name), "before": int(v["before"]), "after": int(v["after"])} for name, v in seats.items()]
+    seats = plan.summary.seats or {}
+    rows = [{"type": name, "before": v.before, "after": v.after} for name, v in seats.items()]
     return sorted(rows, key=lambda r: r["type"].casefold())
 
 
@@ -499,13 +499,14 @@ def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
         "changes_total": sum(t["count"] for t in transitions),
         "downgrades_total": sum(t["count"] for t in transitions if t["direction"] == "downgrade"),
         # custom account types replaced, as the planner's summary lists them apart from downgrades
-        "replacements": list((plan.summary.get("account_types") or {}).get("replacements") or []),
+        "replacements": (msgspec.to_builtins(plan.summary.account_types.replacements)
+                         if plan.summary.account_types else []),
         "review_items": blocking_items + info_items,
         "blocking_count": len(blocking_items),
         "info_count": len(info_items),
         "preflight": plan.preflight,
         "unmet_preflight": plan.unmet_preflight,
-        "failed_guards": [g for g in plan.summary.get("guards", []) if not g["ok"]],
+        "failed_guards": list(plan.summary.failed_guards),
         "people_count": len(plan.people),
         "people_review_counts": review_counts,
         "people_kind_counts": people_kind_counts,

@@ -243,8 +243,8 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
     # --- summary and everything that blocks, first
     blocking = [r for r in plan.review_items if r.blocking]
     unmet = plan.unmet_preflight
-    failing = [g for g in plan.summary.get("guards", []) if not g["ok"]]
-    lines.append(Text("Summary: " + str(plan.summary.get("text", "")), style="bold"))
+    failing = plan.summary.failed_guards
+    lines.append(Text("Summary: " + plan.summary.text, style="bold"))
     if blocking or unmet or failing:
         lines.append(Text(f"  approve and apply refuse this plan: {len(unmet)} pre-flight check(s) unmet, "
                           f"{len(blocking)} blocking review item(s), {len(failing)} failed guard(s)",
@@ -323,12 +323,12 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
                 lines.append(_action_line(a, pulled_in=pulled_in))
     lines.append(Text(""))
 
-    replaced = (plan.summary.get("account_types") or {}).get("replacements") or []
+    replaced = plan.summary.account_types.replacements if plan.summary.account_types else ()
     if replaced:
         lines.append(Text("Custom account types replaced (neither upgrade nor downgrade; "
                           "account_types.on_custom_replacement):", style="bold"))
         for r in replaced:
-            lines.append(_line(2, "~", f"{value(r['from'])} -> {value(r['to'])}: {r['members']} member(s)"))
+            lines.append(_line(2, "~", f"{value(r.from_type)} -> {value(r.to)}: {r.members} member(s)"))
         lines.append(Text(""))
 
     if plan.outcomes.owners:
@@ -341,16 +341,16 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
             lines.append(out)
         lines.append(Text(""))
 
-    guards = plan.summary.get("guards", [])
+    guards = plan.summary.guards
     if guards:
         lines.append(Text("Guards:", style="bold"))
         for g in guards:
             out = Text("  ")
-            out.append("ok  " if g["ok"] else "FAIL", style="green" if g["ok"] else "bold red")
-            out.append(f" {g['name']}: {value(g['detail'])}")
+            out.append("ok  " if g.ok else "FAIL", style="green" if g.ok else "bold red")
+            out.append(f" {g.name}: {value(g.detail)}")
             lines.append(out)
         lines.append(Text(""))
-    lines.append(Text(str(plan.summary.get("text", "")), style="bold"))
+    lines.append(Text(plan.summary.text, style="bold"))
     return lines
 
 
@@ -381,12 +381,11 @@ def detailed_exit_code(plan: Plan) -> int:
 
 def summary_lines(plan: Plan) -> Iterable[str]:
     """What ``plan`` prints after writing the file: the summary line, blocking count, failing guards."""
-    yield str(plan.summary.get("text", ""))
+    yield plan.summary.text
     if not plan.actions and not plan.blocking_items:
         yield "No changes: Sigma already matches this plan's inputs and policy."
-    failing = [g for g in plan.summary.get("guards", []) if not g["ok"]]
-    for g in failing:
-        yield f"guard failed: {g['name']}: {g['detail']}"
+    for g in plan.summary.failed_guards:
+        yield f"guard failed: {g.name}: {g.detail}"
     for c in plan.unmet_preflight:
         yield f"pre-flight {c.status.value}: {c.id}: {c.detail}"
     blocking = [r for r in plan.review_items if r.blocking]
@@ -402,17 +401,18 @@ def summary_document(plan: Plan, path: str = "") -> dict:
     "blocking": {"review_items": [id, ...], "preflight": [id, ...], "guards": [name, ...]},
     "approvable": bool}``. JSON-ready; nothing is re-decided.
     """
+    import msgspec
     from msgspec.structs import asdict
 
     blocking = {
         "review_items": [r.id for r in plan.review_items if r.blocking],
         "preflight": [c.id for c in plan.unmet_preflight],
-        "guards": [g["name"] for g in plan.summary.get("guards", []) if not g["ok"]],
+        "guards": [g.name for g in plan.summary.failed_guards],
     }
     return {
         "plan": path,
         "digest": plan.digest,
-        "summary": dict(plan.summary),
+        "summary": msgspec.to_builtins(plan.summary),
         "preflight": [{**asdict(c), "status": c.status.value} for c in plan.preflight],
         "blocking": blocking,
         "approvable": not any(blocking.values()),

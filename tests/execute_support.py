@@ -20,6 +20,7 @@ import msgspec
 from planner.execute.apply import ApplyOptions
 from planner.execute.retry import RetryPolicy
 from planner.model import (
+    PlanSummary,
     AccountType,
     Action,
     ActionKind,
@@ -190,7 +191,7 @@ def make_plan(actions: Iterable[Action], export: SigmaExport | None = None, **fi
     defaults: dict[str, Any] = dict(
         organization={"organizationId": ORG_ID, "name": "Test Org"},
         inputs=(), policy={"path": "test.yaml", "sha256": "0" * 64, "resolved": {}},
-        fingerprints=fingerprints_for(export, actions), actions=actions, review_items=(), summary={},
+        fingerprints=fingerprints_for(export, actions), actions=actions, review_items=(), summary=PlanSummary(),
         people=sigma_people(export),
     )
     defaults.update(fields)

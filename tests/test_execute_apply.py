@@ -12,8 +12,8 @@ from planner.execute.apply import apply_plan, dry_run_lines, result_path
 from planner.execute.approve import approval_path, approve
 from planner.execute.errors import ApplyRefused
 from planner.execute.journal import Journal, journal_path
-from planner.model import ActionKind
-from planner.planfile import PlanFileError
+from planner.model import ActionKind, GuardResult, PlanSummary
+from planner.planfile import PlanFileError, document_bytes, read_plan
 
 from .execute_support import (
     BLOCKING,
@@ -221,18 +221,28 @@ def test_blocking_review_items_refuse_apply_and_approve(tmp_path, sb):
     assert server.request_counts == {}
 
 
-@pytest.mark.parametrize("guards", [
-    [{"name": "scim_setup_admin", "ok": True, "detail": "priya@ stays Admin"},
-     {"name": "mass-deactivation", "ok": False, "detail": "40% of members deactivated, threshold 20%"}],
-    [{"id": "mass-deactivation", "ok": False, "message": "40% of members deactivated, threshold 20%"}],
-    {"mass-deactivation": {"ok": False, "message": "40% of members deactivated, threshold 20%"}},
-])
-def test_failed_guard_refuses_apply(tmp_path, sb, guards):
+def test_failed_guard_refuses_apply(tmp_path, sb):
     server, _ = sb
-    plan = write_test_plan(tmp_path, summary={"guards": guards})
+    guards = (GuardResult("scim_setup_admin", True, "priya@ stays Admin"),
+              GuardResult("mass-deactivation", False, "40% of members deactivated, threshold 20%"))
+    plan = write_test_plan(tmp_path, summary=PlanSummary(guards=guards))
     with pytest.raises(ApplyRefused, match="plan guard failed: mass-deactivation: 40% of members deactivated"):
         apply_plan(plan, options_for(server, auto_approve=True))
     assert server.request_counts == {}
+
+
+@pytest.mark.parametrize("guards, refusal", [
+    ([{"id": "mass-deactivation", "ok": False, "message": "40%"}], "$.summary.guards[0].id: unknown field"),
+    ({"mass-deactivation": {"ok": False, "message": "40%"}}, "$.summary.guards: expected array, got object"),
+])
+def test_a_guard_result_of_another_shape_is_refused(tmp_path, guards, refusal):
+    path = write_test_plan(tmp_path)
+    document = json.loads(path.read_text())
+    document["summary"]["guards"] = guards
+    path.write_bytes(document_bytes(document))
+    with pytest.raises(PlanFileError) as refused:
+        read_plan(path)
+    assert str(refused.value) == f"{path}: {refusal}"
 
 
 def test_auto_approve_applies_without_approval_file_and_shows_summary(tmp_path, sb):

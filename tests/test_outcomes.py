@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from msgspec import to_builtins as wire
 
 from planner import outcomes
 from planner.model import (
@@ -210,7 +211,7 @@ def test_an_owner_keeping_org_admin_is_ok_in_the_plan_the_report_and_show():
     ("account type becomes Org Admin, not Admin"): report, show and plan now say the same."""
     p = org_admin_org()
     detail = "root@example.com stays active with account type Org Admin"
-    guards = {g["name"]: (g["ok"], g["detail"]) for g in p.summary["guards"]}
+    guards = {g["name"]: (g["ok"], g["detail"]) for g in wire(p.summary)["guards"]}
     assert guards["scim_setup_admin"] == guards["api_credential_owner"] == (True, detail)
     assert [(o.ok, o.account_type_after, o.detail) for o in p.outcomes.owners] == [(True, "Org Admin", detail)] * 2
 

@@ -59,7 +59,7 @@ def actions_of(plan, kind: str) -> dict:
 def test_plan_command_writes_the_plan_and_exits_2_for_changes(capsys, tmp_path):
     code, out, err, plan = plan_sample(capsys, tmp_path, "okta", REPO / "policies" / "examples" / "okta.yaml")
     assert code == 2
-    assert out.splitlines()[0] == plan.summary["text"]
+    assert out.splitlines()[0] == wire(plan.summary)["text"]
     assert out.splitlines()[0].startswith("Plan: 126 link, 13 create, 6 email changes, 1 reactivation, "
                                           "8 account-type changes (4 downgrades), 2 guests disabled, "
                                           "1 guest converted, 10 deactivations, 11 teams linked, 2 created, "
@@ -165,7 +165,7 @@ def test_plan_json_prints_the_summary_preflight_and_what_blocks(capsys, tmp_path
 def test_settled_sample_plan_has_no_blocking_item_and_every_guard_passes(plans, variant):
     plan = plans[variant]
     assert [r.id for r in plan.review_items if r.blocking] == []
-    assert all(g["ok"] for g in plan.summary["guards"]), plan.summary["guards"]
+    assert all(g["ok"] for g in wire(plan.summary)["guards"]), wire(plan.summary)["guards"]
 
 
 @pytest.mark.parametrize("variant", ["okta", "entra"])

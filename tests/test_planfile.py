@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from planner.model import ActionKind, InputFile, Plan
+from planner.model import ActionKind, InputFile, Plan, PlanSummary
 from planner.planfile import PlanFileError, plan_bytes, read_plan, write_plan
 
 from .execute_support import link
@@ -19,7 +19,7 @@ def _plan(created_at: str = "") -> Plan:
             link("a1", "m1", "a@x", given="Ann"),
         ),
         review_items=(),
-        summary={},
+        summary=PlanSummary(),
         created_at=created_at,
     )
 

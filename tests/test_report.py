@@ -10,11 +10,14 @@ import io
 import json
 import re
 
+import msgspec
 import pytest
+from msgspec import to_builtins as wire
 from msgspec.structs import replace
 
 from planner import cli as cli_module
 from planner.model import (
+    PlanSummary,
     ActionKind, AdminChange, DocumentDestination, DocumentTransfer, InputFile, Lockout, Outcomes, OwnerStatus,
     PersonRow, Plan, ReviewItem, TeamRow, TypeChange,
 )
@@ -184,14 +187,14 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
         fingerprints={},
         actions=actions,
         review_items=review_items,
-        summary={
+        summary=msgspec.convert({
             "guards": [
                 {"name": "last-admin", "ok": True, "detail": "2 active admins remain"},
                 {"name": "deactivation-threshold", "ok": False, "detail": "3 of 12 (25%) > 10%"},
             ],
             "seats": {"Admin": {"before": 3, "after": 1}, "Creator": {"before": 0, "after": 2},
                       "Pro": {"before": 4, "after": 0}, "Viewer": {"before": 5, "after": 6}},
-        },
+        }, PlanSummary),
         people=people,
         teams=teams,
         outcomes=Outcomes(
@@ -253,7 +256,7 @@ def test_flat_text():
 
 def test_actions_csv_exact():
     plan = Plan(
-        organization={}, inputs=(), policy={}, fingerprints={}, review_items=(), summary={},
+        organization={}, inputs=(), policy={}, fingerprints={}, review_items=(), summary=PlanSummary(),
         actions=(
             act("a1", K.SCIM_LINK_USER, {"memberId": "m1", "email": "a@x.example", "userName": "a@x.example"},
                 {"userName": "a@x.example", "givenName": "A", "familyName": "X", "active": True},
@@ -326,7 +329,7 @@ def test_risk_summary_lays_out_the_plans_outcomes():
          "ada@acme.example (Sigma gives an IdP-deactivated user's documents to the provisioning admin)", False),
         ("ivy@acme.example", "nobody named yet: set organization.document_owner in the policy", True),
     ]
-    assert [g["name"] for g in risk["guards"]] == ["last-admin", "deactivation-threshold"]
+    assert [g.name for g in risk["guards"]] == ["last-admin", "deactivation-threshold"]
 
 
 def test_the_report_never_recomputes_a_fact_the_plan_carries():
@@ -353,7 +356,7 @@ def test_type_changes_and_seats_come_from_the_plan():
         {"type": "Pro", "before": 4, "after": 0},
         {"type": "Viewer", "before": 5, "after": 6},
     ]
-    assert seat_counts(replace(plan, summary={})) == []  # an undo plan has no seats
+    assert seat_counts(replace(plan, summary=PlanSummary())) == []  # an undo plan has no seats
 
 
 def test_report_headline():
@@ -434,7 +437,7 @@ def test_html_risk_and_review_content():
 
 def test_empty_plan_renders():
     plan = Plan(organization={}, inputs=(), policy={}, fingerprints={}, actions=(),
-                review_items=(), summary={})
+                review_items=(), summary=PlanSummary())
     html = render_html(plan)
     assert "Nothing blocks approval: no unmet pre-flight check" in html
     assert _people_json(html)["rows"] == []
@@ -557,12 +560,12 @@ def test_sample_plan_report_agrees_with_the_plan(sample_plan):
     assert gone and gone <= listed
     assert len(risk["document_transfers"]) == len(gone)
     # the seats table is the planner's summary, type by type
-    seats = plan.summary["seats"]
+    seats = wire(plan.summary)["seats"]
     assert seat_counts(plan) == [
         {"type": t, "before": seats[t]["before"], "after": seats[t]["after"]}
         for t in sorted(seats, key=str.casefold)
     ]
-    for kind, count in plan.summary["actions"].items():
+    for kind, count in wire(plan.summary)["actions"].items():
         if count:
             assert f'<td class="mono small">{kind}</td><td class="num">{count}</td>' in html
 

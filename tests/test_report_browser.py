@@ -15,7 +15,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from planner.model import ActionKind, PersonRow, Plan
+from planner.model import ActionKind, PersonRow, Plan, PlanSummary
 from planner.report import write_html
 
 from .execute_support import act
@@ -303,7 +303,7 @@ def test_long_addresses_and_messages_wrap_instead_of_overflowing(browser, tmp_pa
         organization={"name": "Wrap"}, inputs=(), policy={}, fingerprints={}, actions=(),
         review_items=(ReviewItem(id="x:1", code="linking.ambiguous", blocking=True,
                                  subject={"email": long_address}, message=f"{long_address} matches two members"),),
-        summary={}, preflight=(PreflightCheck("guests", "guests told", PreflightStatus.UNCONFIRMED, True,
+        summary=PlanSummary(), preflight=(PreflightCheck("guests", "guests told", PreflightStatus.UNCONFIRMED, True,
                                               f"{long_address} loses access"),),
     )
     report = OpenReport(browser, write_html(plan, tmp_path / "wrap.html"), width=700)

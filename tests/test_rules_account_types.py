@@ -73,8 +73,8 @@ def test_export_spelling_is_normalized_to_the_organization_spelling():
     p = plan(snap, "account_types:\n  group_map: {Sigma-Admins: Admin}\n  default: View\n")
     assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
     assert wire(by_id(p)["scim.link_user:m1"].after)["userType"] == "Admin"
-    assert p.summary["normalized_member_types"] == [{"memberType": "admin", "accountType": "Admin", "members": 1}]
-    assert p.summary["seats"] == {"Admin": {"before": 2, "after": 2}}
+    assert wire(p.summary)["normalized_member_types"] == [{"memberType": "admin", "accountType": "Admin", "members": 1}]
+    assert wire(p.summary)["seats"] == {"Admin": {"before": 2, "after": 2}}
 
 
 def test_default_type_for_users_in_no_mapped_group():
@@ -95,7 +95,7 @@ def test_keep_and_new_user_default():
     assert "userType" not in wire(by_id(p)["scim.create_user:00u2"].after)
     p = plan(snap, "account_types:\n  new_user_default: Lite\n")
     assert wire(by_id(p)["scim.create_user:00u2"].after)["userType"] == "Lite"
-    assert p.summary["seats"]["Lite"] == {"before": 0, "after": 1}
+    assert wire(p.summary)["seats"]["Lite"] == {"before": 0, "after": 1}
 
 
 def test_override_wins_over_groups():
@@ -117,7 +117,7 @@ def test_downgrade_review_is_blocking_until_acknowledged():
     settled = plan(snap, policy + "  acknowledged_downgrades: [ethan@example.com]\n")
     assert settled.review_items == ()
     assert "scim.set_account_type:m1" in by_id(settled)
-    assert settled.summary["account_types"] == {"changes": 1, "upgrades": 0, "downgrades": 1,
+    assert wire(settled.summary)["account_types"] == {"changes": 1, "upgrades": 0, "downgrades": 1,
                                                 "custom_replacements": 0, "replacements": []}
 
 
@@ -170,7 +170,7 @@ def test_seats_before_and_after():
         groups=[group("g1", "Sigma-Analyze", ["00u1", "00u4"])],
     )
     p = plan(snap, "account_types:\n  group_map: {Sigma-Analyze: Analyze}\nunmatched:\n  idp_inactive: deactivate\n")
-    assert p.summary["seats"] == {
+    assert wire(p.summary)["seats"] == {
         "Admin": {"before": 1, "after": 1},
         "Analyze": {"before": 0, "after": 2},
         "View": {"before": 2, "after": 0},
@@ -209,13 +209,13 @@ def test_replacing_a_custom_type_is_its_own_category_reviewed_by_default():
     assert yaml.safe_load(item.resolution) == {
         "account_types": {"acknowledged_replacements": ["fiona@example.com"]}}
     assert item.resolution.endswith('# or:\n# account_types:\n#   overrides:\n#     fiona@example.com: "Finance Power User"\n')
-    assert p.summary["account_types"] == {
+    assert wire(p.summary)["account_types"] == {
         "changes": 1, "upgrades": 0, "downgrades": 0, "custom_replacements": 1,
         "replacements": [{"from": "Finance Power User", "to": "Analyze", "members": 1}]}
-    assert p.summary["seats"]["Finance Power User"] == {"before": 1, "after": 0}
-    assert "1 account-type change (0 downgrades, 1 custom-type replacement)" in p.summary["text"]
+    assert wire(p.summary)["seats"]["Finance Power User"] == {"before": 1, "after": 0}
+    assert "1 account-type change (0 downgrades, 1 custom-type replacement)" in wire(p.summary)["text"]
     # not a downgrade: the downgrades threshold does not count it
-    (threshold,) = [g for g in p.summary["guards"] if g["name"] == "threshold.downgrades"]
+    (threshold,) = [g for g in wire(p.summary)["guards"] if g["name"] == "threshold.downgrades"]
     assert threshold["detail"].startswith("downgrades: 0 of 2 active Sigma people")
 
 

@@ -20,7 +20,7 @@ def test_guest_without_idp_user_is_disabled_with_documents_to_the_owner():
     assert wire(action.after) == {"isArchived": True, "newOwnerId": "root"}
     assert wire(action.evidence)["newOwnerEmail"] == "root@example.com"
     assert action.rule == "guests.disable"
-    assert p.summary["actions"]["members.disable_guest"] == 1
+    assert wire(p.summary)["actions"]["members.disable_guest"] == 1
 
 
 def test_guests_document_owner_wins_over_the_organization_one():

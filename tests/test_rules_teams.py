@@ -45,7 +45,7 @@ def test_leftover_member_is_removed_and_nothing_adds_it_back():
     (row,) = [t for t in p.teams if t.name == "Finance"]
     assert (row.mode, row.members_before, row.members_after, row.members_added, row.members_removed) == (
         "link", 3, 2, 0, 1)
-    assert p.summary["teams"] == {"linked": 1, "created": 0, "unmanaged": 0, "member_removals": 1}
+    assert wire(p.summary)["teams"] == {"linked": 1, "created": 0, "unmanaged": 0, "member_removals": 1}
 
 
 def test_leftovers_report_instead_of_remove():

@@ -14,7 +14,7 @@ ROOT_LINK = ("scim.link_user", "scim.link_user:root")
 def test_keep_does_nothing():
     p = plan(snapshot([LEAVER], []), "unmatched:\n  action: keep\n")
     assert kinds(p) == [ROOT_LINK]
-    assert p.summary["people"]["unmatched_kept"] == 1
+    assert wire(p.summary)["people"]["unmatched_kept"] == 1
     (row,) = [r for r in p.people if r.member_id == "m1"]
     assert (row.sigma_status, row.idp_id, row.account_type_after) == ("active", None, "Analyze")
 
@@ -59,7 +59,7 @@ def test_protected_people_are_never_deactivated():
     extra = "organization:\n  scim_setup_admin: priya@example.com\nunmatched:\n  action: deactivate\n"
     p = plan(snapshot([admin], []), extra)
     assert "members.deactivate:a1" not in by_id(p)
-    assert p.summary["people"]["unmatched_kept"] == 1
+    assert wire(p.summary)["people"]["unmatched_kept"] == 1
 
 
 def test_leavers_follow_idp_inactive():
@@ -110,5 +110,5 @@ def test_a_decision_to_deactivate_a_protected_person_is_never_planned():
         "says deactivate, which the plan never does; name someone else in organization.scim_setup_admin first, "
         "or keep them")
     assert yaml.safe_load(item.resolution) == {"unmatched": {"decisions": {"root@example.com": "keep"}}}
-    assert [g["ok"] for g in p.summary["guards"] if g["name"] in ("scim_setup_admin", "api_credential_owner")] == [
+    assert [g["ok"] for g in wire(p.summary)["guards"] if g["name"] in ("scim_setup_admin", "api_credential_owner")] == [
         True, True]

@@ -18,7 +18,7 @@ records which approval each run used.
 :func:`check_can_apply` is the gate apply runs before touching anything:
 the plan must be approved for *this* digest (or ``--auto-approve``), have no
 blocking review item (design.md "Invariants": nothing is guessed) and no failed
-guard (``plan.summary["guards"]``). Each refusal is one line
+guard (``plan.summary.guards``). Each refusal is one line
 (:class:`ApplyRefused`). Tampering is caught earlier, by
 :func:`planner.planfile.read_plan`.
 """
@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from .. import __version__
 from ..model import Plan
@@ -74,33 +74,9 @@ def planned_organization_id(plan: Plan) -> str:
 
 
 def failed_guards(plan: Plan) -> list[str]:
-    """One line per guard whose ``ok`` is false in ``plan.summary["guards"]``.
-
-    Accepts a list of ``{"name"|"id"|"guard", "ok", "detail"|"message"}`` objects
-    (planning.py writes ``{"name", "ok", "detail"}``) or a mapping
-    ``{guard_id: {"ok", "detail"|"message"}}``.
-    """
-    guards = (plan.summary or {}).get("guards")
-    lines: list[str] = []
-    for name, guard in _iter_guards(guards):
-        if isinstance(guard, Mapping) and guard.get("ok") is False:
-            message = guard.get("detail") or guard.get("message") or guard.get("reason") or "failed"
-            lines.append(f"{name}: {' '.join(str(message).split())}")
-    return lines
-
-
-def _iter_guards(guards: Any) -> Iterator[tuple[str, Any]]:
-    if isinstance(guards, Mapping):
-        if "ok" in guards and not any(isinstance(v, Mapping) for v in guards.values()):
-            yield "guards", guards
-            return
-        for name, guard in guards.items():
-            if isinstance(guard, Mapping):
-                yield str(name), guard
-    elif isinstance(guards, (list, tuple)):
-        for i, guard in enumerate(guards):
-            if isinstance(guard, Mapping):
-                yield str(guard.get("name") or guard.get("id") or guard.get("guard") or f"guard {i + 1}"), guard
+    """One line per guard that did not pass (``plan.summary.guards``, :class:`planner.model.GuardResult`):
+    ``"<name>: <detail>"``, the detail's whitespace collapsed."""
+    return [f"{g.name}: {' '.join(g.detail.split())}" for g in plan.summary.failed_guards]
 
 
 def _and_more(items: Sequence[object]) -> str:

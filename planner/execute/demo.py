@@ -94,13 +94,13 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
         first, _ = plan_from_paths(str(sigma_dir), [str(idp_dir)], str(policies / "default.yaml"))
         first_digest = write_plan(first, folder / "plan-default-policy.json")
         write_html(first, folder / "report-default-policy.html", digest=first_digest)
-        echo(f"2. Plan with policies/default.yaml: {first.summary.get('text', '')}")
+        echo(f"2. Plan with policies/default.yaml: {first.summary.text}")
         if first.blocking_items:
             echo(f"   {len(first.blocking_items)} blocking review item(s): apply would refuse this plan "
                  f"(report-default-policy.html lists them with the policy snippet that settles each)")
 
         plan, _ = plan_from_paths(str(sigma_dir), [str(idp_dir)], str(policies / DEMO_POLICY))
-        echo(f"3. Plan with policies/{DEMO_POLICY} (every review item settled): {plan.summary.get('text', '')}")
+        echo(f"3. Plan with policies/{DEMO_POLICY} (every review item settled): {plan.summary.text}")
 
         plan_path = folder / "plan.json"
         digest = write_plan(plan, plan_path)

@@ -44,7 +44,7 @@ from msgspec.structs import replace
 
 from .. import __version__
 from ..errors import UserError
-from ..model import Action, ActionKind, InputFile, Plan, ReviewItem
+from ..model import Action, ActionKind, InputFile, Plan, PlanSummary, ReviewItem
 from ..payloads import (
     UNSET,
     AccountTypeEvidence,
@@ -104,11 +104,10 @@ def account_type_spelling(plan: Plan) -> dict[str, str]:
     """Casefolded account type name -> the organization's spelling, from the plan's summary
     (``seats`` and ``normalized_member_types``): SCIM takes only exact names (sigma-api.md §5.2),
     so an export's legacy ``build`` goes back as ``Build``."""
-    summary = plan.summary or {}
-    names = {str(n).casefold(): str(n) for n in (summary.get("seats") or {})}
-    for entry in summary.get("normalized_member_types") or ():
-        if isinstance(entry, Mapping) and entry.get("accountType"):
-            names[str(entry.get("memberType", "")).casefold()] = str(entry["accountType"])
+    summary = plan.summary
+    names = {n.casefold(): n for n in (summary.seats or {})}
+    for entry in summary.normalized_member_types or ():
+        names[entry.member_type.casefold()] = entry.account_type
     return names
 
 
@@ -286,8 +285,8 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
         fingerprints=dict(sorted(fingerprints.items())),
         actions=tuple(ordered),
         review_items=tuple(sorted(items, key=lambda r: r.id)),
-        summary={"actions": dict(sorted(counts.items())), "total_actions": len(ordered), "changes": bool(ordered),
-                 "guards": [], "undoes": plan.digest, "text": text},
+        summary=PlanSummary(actions=dict(sorted(counts.items())), total_actions=len(ordered), changes=bool(ordered),
+                            guards=[], undoes=plan.digest, text=text),
         tool_version=__version__,
         created_at=created_at,
     )

@@ -22,29 +22,16 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 import pandas as pd
 
-from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind
+from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, GuardResult
 from ..payloads import target_addresses, target_member_id
 from . import make_review, yaml_snippet
 from ..tables import Context, find_member_id
 
 DEACTIVATING = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
-
-
-@dataclass(frozen=True)
-class GuardResult:
-    """``name``, ``ok``, one-line ``detail``; ``as_dict()`` goes into the plan summary."""
-
-    name: str
-    ok: bool
-    detail: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
 
 
 def _by_member(actions: Iterable[Action], kinds) -> dict[str, Action]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from ..model import Action, ActionKind, PersonRow, PreflightCheck, PreflightStatus
+from ..model import Action, ActionKind, GuardResult, PersonRow, PreflightCheck, PreflightStatus
 from . import yaml_snippet
 from ..tables import Context
 
@@ -40,7 +40,7 @@ def saml_only(confirmed: bool) -> PreflightCheck:
         "" if confirmed else _confirm("saml_only", True), "docs/sigma-api.md §5.1")
 
 
-def protected_person(key: str, title: str, guard: dict | None, named: str | None) -> PreflightCheck:
+def protected_person(key: str, title: str, guard: GuardResult | None, named: str | None) -> PreflightCheck:
     """The SCIM-setup admin / API credential owner: named in the policy, stays active and admin.
 
     Decided by the guard of the same name (:mod:`planner.rules.guards`); ``guard`` is its summary
@@ -49,10 +49,10 @@ def protected_person(key: str, title: str, guard: dict | None, named: str | None
     if guard is None:
         return PreflightCheck(key, title, UNCONFIRMED, True, f"organization.{key} was not checked",
                               _confirm_org(key), "docs/sigma-api.md §5.1, §1.2")
-    if guard["ok"]:
-        return PreflightCheck(key, title, OK, True, guard["detail"], "", "docs/sigma-api.md §5.1, §1.2")
+    if guard.ok:
+        return PreflightCheck(key, title, OK, True, guard.detail, "", "docs/sigma-api.md §5.1, §1.2")
     status = UNCONFIRMED if not named else FAILED
-    return PreflightCheck(key, title, status, True, guard["detail"], _confirm_org(key) if not named else "",
+    return PreflightCheck(key, title, status, True, guard.detail, _confirm_org(key) if not named else "",
                           "docs/sigma-api.md §5.1, §1.2")
 
 
@@ -137,7 +137,7 @@ def _unmanaged_members(people: Sequence[PersonRow]) -> int:
     )
 
 
-def evaluate(ctx: Context, guards: Sequence[dict], actions: Sequence[Action],
+def evaluate(ctx: Context, guards: Sequence[GuardResult], actions: Sequence[Action],
              people: Sequence[PersonRow]) -> tuple[PreflightCheck, ...]:
     """Every prerequisite in a fixed order (blocking ones first). Pure.
 
@@ -145,7 +145,7 @@ def evaluate(ctx: Context, guards: Sequence[dict], actions: Sequence[Action],
     """
     answers = ctx.policy.preflight
     organization = ctx.policy.organization
-    by_name = {g["name"]: g for g in guards}
+    by_name = {g.name: g for g in guards}
     scim_inactive = int((ctx.members["is_inactive"] & ~ctx.members["is_archived"]).sum()) if len(ctx.members) else 0
     provisioned = len(ctx.scim.users) + len(ctx.scim.groups) if ctx.scim is not None else 0
     return (
