@@ -73,6 +73,7 @@ from .matching import match_identities
 from . import outcomes
 from .model import Action, ActionKind, Outcomes, PersonRow, Plan, PlanSummary, ReviewItem, Snapshot, TeamRow
 from .payloads import ScimCreateUser, ScimSetAccountType, new_owner_id, target_member_id, target_team_id
+from .planfile import canonical_json
 from .policy import Policy
 from .rules import (
     Outcome, account_types, duplicates, guards, guests, inputs, linking, preflight, scim_state, teams, unmatched,
@@ -314,29 +315,9 @@ def sort_review_items(items: Iterable[ReviewItem]) -> list[ReviewItem]:
 # --------------------------------------------------------------------------- fingerprints
 
 
-def _canonical(state: dict[str, Any]) -> str:
-    """``json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, for flat
-    dicts of str/bool/None and lists of str, written out directly (100k members in well under a second)."""
-    parts = []
-    for key in sorted(state):
-        value = state[key]
-        if isinstance(value, bool) or value is None:
-            text = "true" if value is True else "false" if value is False else "null"
-        elif isinstance(value, str):
-            text = _encode(value)
-        elif isinstance(value, list):
-            text = "[" + ",".join(_encode(v) for v in value) + "]"
-        else:
-            text = json.dumps(value, ensure_ascii=False)
-        parts.append(f"{_encode(key)}:{text}")
-    return "{" + ",".join(parts) + "}"
-
-
-_encode = json.encoder.encode_basestring  # the C string encoder json.dumps(ensure_ascii=False) uses
-
-
 def _sha(state: dict[str, Any]) -> str:
-    return hashlib.sha256(_canonical(state).encode("utf-8")).hexdigest()
+    """sha256 hex of the canonical JSON of a fingerprint's ``state`` (:func:`planner.planfile.canonical_json`)."""
+    return hashlib.sha256(canonical_json(state)).hexdigest()
 
 
 def fingerprints(ctx: Context, actions: list[Action]) -> dict[str, dict[str, Any]]:
@@ -356,29 +337,19 @@ def fingerprints(ctx: Context, actions: list[Action]) -> dict[str, dict[str, Any
             if value:
                 found.add(value)
     out: dict[str, dict[str, Any]] = {}
-    enc = _encode
-    sha = hashlib.sha256
     for mid in sorted(member_ids):
         m = ctx.member_by_id.get(mid)
         if m is None:
             continue
-        archived, inactive = bool(m.is_archived), bool(m.is_inactive)
         state = {
             "memberId": m.member_id,
             "email": m.email,
             "memberType": m.member_type,
             "userKind": m.user_kind,
-            "isArchived": archived,
-            "isInactive": inactive,
+            "isArchived": bool(m.is_archived),
+            "isInactive": bool(m.is_inactive),
         }
-        # the canonical JSON of `state` (keys sorted), written out: see _canonical
-        text = (
-            f'{{"email":{enc(m.email)},"isArchived":{"true" if archived else "false"},'
-            f'"isInactive":{"true" if inactive else "false"},"memberId":{enc(m.member_id)},'
-            f'"memberType":{enc(m.member_type) if m.member_type is not None else "null"},'
-            f'"userKind":{enc(m.user_kind) if m.user_kind is not None else "null"}}}'
-        )
-        out[f"member:{mid}"] = {"sha256": sha(text.encode("utf-8")).hexdigest(), "state": state}
+        out[f"member:{mid}"] = {"sha256": _sha(state), "state": state}
     if team_ids:
         teams = ctx.teams[member_of(ctx.teams["team_id"], team_ids)]
         info = dict(zip(teams["team_id"].tolist(), zip(teams["name"].tolist(), teams["is_archived"].tolist())))

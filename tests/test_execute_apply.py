@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 
@@ -401,6 +402,11 @@ def test_a_second_apply_of_a_converged_plan_keeps_the_first_runs_outcomes_and_be
     assert {a: r.outcome for a, r in second.results.items()} == dict.fromkeys(rows, "already")
     again = build_undo_plan(journal_path(plan), created_at="t")
     assert again.digest == after_first.digest
+    # the undo plan's fingerprints are hashed like the plan's: sha256 of the state's canonical JSON
+    assert again.fingerprints and all(
+        f["sha256"] == hashlib.sha256(json.dumps(f["state"], sort_keys=True, separators=(",", ":"),
+                                                 ensure_ascii=False).encode()).hexdigest()
+        for f in again.fingerprints.values())
     assert [(a.id, msgspec.to_builtins(a.after)) for a in again.actions] == [
         ("members.reactivate:m4", {"isArchived": False}), ("members.reactivate:m3", {"isArchived": False}),
         ("a1", {"userType": "Pro"})]

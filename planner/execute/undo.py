@@ -74,7 +74,7 @@ from ..payloads import (
     UserTypeState,
     target_member_id,
 )
-from ..planfile import read_plan
+from ..planfile import canonical_json, read_plan
 from .actions import with_user_names
 from .journal import JournalRow, read_journal_file
 
@@ -271,7 +271,7 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     for a in ordered:
         key = f"member:{target_member_id(a)}"
         if key in states:
-            fingerprints[key] = {"sha256": hashlib.sha256(repr(sorted(states[key].items())).encode()).hexdigest(),
+            fingerprints[key] = {"sha256": hashlib.sha256(canonical_json(states[key])).hexdigest(),
                                  "state": states[key]}
     counts = Counter(a.kind.value for a in ordered)
     text = (f"Undo plan: {len(ordered)} action(s) reversing {len(written)} written action(s) of {plan.digest}; "
