@@ -12,7 +12,7 @@ writes::
     DIR/sigma/team_members.json   {teamId: {"entries": [{userId, isTeamAdmin, addedBy}],
                                             "nextPage": null, "total": n}}
     DIR/sigma/account_types.json  GET /v2/accountTypes page {"entries": [...]}
-    DIR/idp/...                   the IdP side in the chosen format (formats.md):
+    DIR/idp/...                   the IdP side in the chosen format (docs/formats.md):
         scim  (default) Users.json + Groups.json, RFC 7644 ListResponse, group members
               by id (``type`` User / Group); compact at 500k memberships
         entra users.csv ("Download users"), groups.csv ("Download groups") and
@@ -70,7 +70,7 @@ PARTNER_DOMAINS = ("partner.example", "agency.example", "contractor.example")
 TENANT_DOMAIN = "example.onmicrosoft.com"
 ORGANIZATION_ID = "0f3c2a9e-1b2d-4c5e-8f70-00000000b0b0"
 ROBOT = {"memberId": "SigmaSchedulerRobot", "email": "scheduler-robot@sigmacomputing.com"}
-PAGE_SIZE = 1000  # GET /v2/members and /v2/teams maximum `limit` (sigma-api.md §2.3)
+PAGE_SIZE = 1000  # GET /v2/members and /v2/teams maximum `limit` (docs/sigma-api.md §2.3)
 
 #: account type name -> (IdP group displayName, share of people)
 ACCOUNT_TYPES: dict[str, tuple[str, float]] = {

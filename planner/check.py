@@ -23,7 +23,7 @@ Summary shape (counts are ints)::
      "findings": {"error", "warning", "info", "by_code": {code: n}}}
 
 People counts exclude Sigma's scheduler robot (``SigmaMember.is_system``,
-formats.md §1b); it is counted under ``system``. Exit status: 0 without error
+docs/formats.md §1b); it is counted under ``system``. Exit status: 0 without error
 findings, 1 with (see :func:`exit_code`).
 
 When a side loaded nothing (a missing directory, an unreadable or empty

@@ -37,13 +37,13 @@ INACTIVE_STATUSES = frozenset(
     {"SUSPENDED", "DEPROVISIONED", "STAGED", "DISABLED", "INACTIVE", "DELETED", "ARCHIVED", "FALSE"}
 )
 """IdP status words meaning "not an active user" when the export has no ``active`` flag
-(Okta user statuses, formats.md §2a)."""
+(Okta user statuses, docs/formats.md §2a)."""
 
 PROTECTED_BECAUSE = {
     "organization.scim_setup_admin": "the SCIM token belongs to them",
     "organization.api_credential_owner": "apply's API credentials belong to them",
 }
-"""Why each protected person must stay active and admin (sigma-api.md §5.1, §1.2)."""
+"""Why each protected person must stay active and admin (docs/sigma-api.md §5.1, §1.2)."""
 
 
 # --------------------------------------------------------------------------- small pure helpers
@@ -240,7 +240,7 @@ class Directory:
     """memberIds by :func:`~planner.model.email_key` of their email (archived members included)."""
     member_account_types: Mapping[str, str]
     """Each member's account type in the organization's spelling (``accountTypeName``: Sigma
-    matches userType case-sensitively, exports may spell memberType in another case, formats.md §1b);
+    matches userType case-sensitively, exports may spell memberType in another case, docs/formats.md §1b);
     the exported memberType when the organization's names are unknown."""
     idp_users: Mapping[str, IdpUser]
     """IdP users by IdP id, in export order."""
@@ -275,7 +275,7 @@ class Directory:
     account_type_names: tuple[str, ...] | None
     """The organization's account type names, sorted (``None``: the export has no ``account_types.json``)."""
     custom_account_types: frozenset[str]
-    """Account type names the organization marks ``isCustom`` (sigma-api.md §4.1)."""
+    """Account type names the organization marks ``isCustom`` (docs/sigma-api.md §4.1)."""
     organization_id: str
     """The organizationId most members carry (the smallest on a tie), ``""`` when none does."""
     idp_format: str
@@ -318,7 +318,7 @@ class Directory:
         """memberId -> policy key (``organization.scim_setup_admin`` or ``organization.api_credential_owner``)
         of the people the guards protect, those found in the export (the first key when one person is both).
 
-        The SCIM token belongs to the setup admin (sigma-api.md §5.1) and the REST credentials to their
+        The SCIM token belongs to the setup admin (docs/sigma-api.md §5.1) and the REST credentials to their
         owner (§1.2): the rules never plan a change that breaks either.
         """
         out: dict[str, str] = {}
@@ -531,7 +531,7 @@ def scim_state(export: SigmaExport) -> ScimState:
         return ScimState()
     members = {m.member_id for m in export.members}
     teams = {t.team_id for t in export.teams}
-    # Sigma's SCIM id is the memberId / teamId in the sandbox; sigma-api.md §10.2 leaves it open, so
+    # Sigma's SCIM id is the memberId / teamId in the sandbox; docs/sigma-api.md §10.2 leaves it open, so
     # a SCIM id that is not one is joined by the only member with its userName (team with its name)
     by_email: dict[str, list[str]] = {}
     for m in export.members:

@@ -5,7 +5,7 @@ Writes the export directory layout :mod:`planner.sources` reads (issue 2):
 =========================  ==================================================================
 ``members.json``           ``{"entries": [every member], "nextPage": null}``: all pages of
                            ``GET /v2.1/members?limit=1000&includeArchived=true&includeInactive=true``
-                           (sigma-api.md §2.3, §9)
+                           (docs/sigma-api.md §2.3, §9)
 ``teams.json``             ``{"entries": [every team], "nextPage": null}`` from ``GET /v2.1/teams``
 ``team_members.json``      ``{teamId: {"entries": [{userId, isTeamAdmin, addedBy}], "nextPage": null,
                            "total": n}}`` from ``GET /v2/teams/{teamId}/members`` (§3.3)
@@ -19,7 +19,7 @@ half-written export. Pagination follows ``nextPage`` / ``nextPageToken`` /
 ``startIndex``; every listing passes the shared completeness check
 (:class:`planner.listing.Listing`, issue 14 C.6): a repeated id (a server that
 ignores the cursor or ``startIndex`` and serves a page again), a repeated cursor
-(sigma-api.md §7, the terraform provider's guard), a chain of empty pages, or an
+(docs/sigma-api.md §7, the terraform provider's guard), a chain of empty pages, or an
 announced ``total`` / ``totalResults`` other than what was received stops the
 fetch with ``incomplete listing of members: 50 of 120 received``. 429 answers
 are retried after ``Retry-After``, capped as apply caps it
@@ -68,7 +68,7 @@ REGIONS: dict[str, str] = {
     "azure-uk": "https://api.uk.azure.sigmacomputing.com",
     "azure-au": "https://api.au.azure.sigmacomputing.com",
 }
-"""REST API base URL per cloud/region (sigma-api.md §1.3)."""
+"""REST API base URL per cloud/region (docs/sigma-api.md §1.3)."""
 
 PAGE_LIMIT = 1000
 """Page size asked of the REST list endpoints (their maximum, §2.3)."""
@@ -244,7 +244,7 @@ class ApiReader:
 
         A bare JSON array answer is one page. Every page goes through a
         :class:`~planner.listing.Listing`; after the last page (no ``next_key``),
-        the ``total`` the API announced (sigma-api.md §2.3, optional) must equal
+        the ``total`` the API announced (docs/sigma-api.md §2.3, optional) must equal
         the entries received. Raises :class:`~planner.listing.IncompleteListing`
         (a :class:`UserError`) on a repeated id or cursor, an empty-page chain or
         a count mismatch; :class:`FetchError` on an answer of another shape.
@@ -378,7 +378,7 @@ def fetch_export(
     """Fetch members, teams, team members, account types (and SCIM Users/Groups) into ``out_dir``.
 
     ``scim_base_url`` defaults to ``{base_url}/scim/v2`` (the sandbox's layout;
-    Sigma's real Directory Base URL must be given, sigma-api.md §10.1). Raises
+    Sigma's real Directory Base URL must be given, docs/sigma-api.md §10.1). Raises
     :class:`FetchError` on any API failure, before writing anything. ``out_dir`` must exist;
     the files appear all together (:func:`planner.output.write_all`; ``scim/`` is created in
     ``out_dir`` when SCIM is read), else :class:`planner.output.OutputError`.

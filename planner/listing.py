@@ -8,7 +8,7 @@ whole list (issue 14 C.6, "Never a silently wrong plan"):
 - the same **id** twice (a server that ignores the cursor and serves the
   first page again, or a list that shifted under us): ``GET /api/v1/users:
   incomplete listing: id '00u1' came twice (pages 1 and 2)``;
-- the same **cursor** twice (a page cursor loop; sigma-api.md §7, the
+- the same **cursor** twice (a page cursor loop; docs/sigma-api.md §7, the
   terraform provider's guard): ``... the page cursor 'x' came twice (after 2 pages)``;
 - a chain of :data:`MAX_EMPTY_PAGES` **empty pages** that still name a next page;
 - a **count** the API announced (Sigma ``total``, SCIM ``totalResults``, Graph

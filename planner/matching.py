@@ -1,6 +1,6 @@
 """The identity graph: which IdP user is which Sigma member, with the evidence for each link.
 
-Sigma links a SCIM user to an existing member by email (sigma-api.md §5.3), so
+Sigma links a SCIM user to an existing member by email (docs/sigma-api.md §5.3), so
 the planner must know, before anything is pushed, who in the IdP is who in
 Sigma. Matching runs the policy's ``linking.match_keys`` in order (like Entra's
 matching precedence), each key a vectorized pandas join of normalized values:

@@ -37,10 +37,10 @@ from msgspec import UNSET, UnsetType
 from .payloads import Action, ActionKind  # noqa: F401  (ActionKind: the plan types' home, re-exported)
 
 SCHEDULER_ROBOT_MEMBER_ID = "SigmaSchedulerRobot"
-"""memberId of Sigma's system member (formats.md §1b); never a person, never migrated."""
+"""memberId of Sigma's system member (docs/formats.md §1b); never a person, never migrated."""
 
 SCHEDULER_ROBOT_EMAIL = "scheduler-robot@sigmacomputing.com"
-"""Email of Sigma's system member (sigma-api.md §2.2, Sigma's Okta guide: ignore it)."""
+"""Email of Sigma's system member (docs/sigma-api.md §2.2, Sigma's Okta guide: ignore it)."""
 
 
 def email_key(address: str | None) -> str:
@@ -49,7 +49,7 @@ def email_key(address: str | None) -> str:
 
     ``" Alice@Example.com "``, ``"alice@example.com\u200b"`` and ``"alice@example.com"`` give
     the same key (exports keep addresses "as typed", issue 14 item 1). ``+tags`` and dots are
-    kept: Sigma treats ``a+x@`` and ``a@`` as different members (formats.md §0.5); folding them
+    kept: Sigma treats ``a+x@`` and ``a@`` as different members (docs/formats.md §0.5); folding them
     is a policy decision, not a key. ``None`` and blank strings give ``""``.
     """
     if not address:
@@ -144,7 +144,7 @@ class Finding:
 
 
 class SigmaMember(SourcedRecord):
-    """A Sigma organization member, as ``GET /v2/members`` returns it (sigma-api.md §2.2).
+    """A Sigma organization member, as ``GET /v2/members`` returns it (docs/sigma-api.md §2.2).
 
     ``email_key`` is :func:`email_key` of ``email``. ``member_type`` is the
     account type name as spelled in Sigma. ``user_kind`` is ``internal``,
@@ -180,7 +180,7 @@ class SigmaMember(SourcedRecord):
 
     @property
     def is_guest(self) -> bool:
-        """True when ``userKind`` is ``guest`` (SCIM disables these, sigma-api.md §5.3)."""
+        """True when ``userKind`` is ``guest`` (SCIM disables these, docs/sigma-api.md §5.3)."""
         return self.user_kind == "guest"
 
     @property
@@ -190,7 +190,7 @@ class SigmaMember(SourcedRecord):
 
 
 class SigmaTeam(SourcedRecord):
-    """A Sigma team, as ``GET /v2/teams`` returns it (sigma-api.md §3.2)."""
+    """A Sigma team, as ``GET /v2/teams`` returns it (docs/sigma-api.md §3.2)."""
 
     team_id: str
     name: str
@@ -214,7 +214,7 @@ class TeamMembership(SourcedRecord):
 
 
 class AccountType(Record):
-    """One entry of ``GET /v2/accountTypes`` (sigma-api.md §4.1). ``name`` is ``accountTypeName``."""
+    """One entry of ``GET /v2/accountTypes`` (docs/sigma-api.md §4.1). ``name`` is ``accountTypeName``."""
 
     account_type_id: str
     name: str
@@ -351,7 +351,7 @@ class IdpUser(SourcedRecord):
 
     @property
     def is_guest(self) -> bool:
-        """Entra ``userType == Guest`` or a B2B ``#EXT#`` userPrincipalName (formats.md §3f)."""
+        """Entra ``userType == Guest`` or a B2B ``#EXT#`` userPrincipalName (docs/formats.md §3f)."""
         return (self.user_type or "").casefold() == "guest" or "#ext#" in self.user_name_key
 
     @property
@@ -552,7 +552,7 @@ class OwnerStatus(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Where a protected person stands after the plan (decided by :func:`planner.outcomes.owner_status`).
 
     - ``role``: the policy key and guard name, ``scim_setup_admin`` (the SCIM token is theirs,
-      sigma-api.md §5.1) or ``api_credential_owner`` (apply's API credentials, §1.2);
+      docs/sigma-api.md §5.1) or ``api_credential_owner`` (apply's API credentials, §1.2);
     - ``reference``: the policy's value as written (``""`` when not set);
     - ``member_id`` / ``email``: the member it names (``None`` when not found);
     - ``account_type_before`` / ``account_type_after``: their person row's (``after`` ``None``
@@ -573,7 +573,7 @@ class OwnerStatus(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class DocumentDestination(str, Enum):
-    """Where a leaving member's documents go (sigma-api.md §2.5, §5.3)."""
+    """Where a leaving member's documents go (docs/sigma-api.md §2.5, §5.3)."""
 
     MEMBER = "member"                          # ``newOwnerId``: the policy's document owner
     PROVISIONING_OWNER = "provisioning_owner"  # a SCIM deactivation: Sigma gives them to the SCIM admin

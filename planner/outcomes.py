@@ -22,7 +22,7 @@ DEACTIVATING_KINDS = frozenset({ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_D
 """Kinds that deactivate a member (REST archive, SCIM ``active: false``)."""
 
 LEAVING_KINDS = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST, ActionKind.SCIM_DEACTIVATE_USER)
-"""Kinds after which a member's documents change owner (sigma-api.md §2.5, §5.3)."""
+"""Kinds after which a member's documents change owner (docs/sigma-api.md §2.5, §5.3)."""
 
 LOCKOUT_LABELS: dict[Lockout, str] = {
     Lockout.DEACTIVATED: "Deactivated by the plan",
@@ -46,9 +46,9 @@ def lockout(
 
     - ``deactivated``: the plan deactivates them (``members.deactivate``, ``scim.deactivate_user``);
     - ``guest_disabled``: ``members.disable_guest``, or an active guest not converted to an
-      internal user (enabling SCIM disables guests, sigma-api.md §5.3);
+      internal user (enabling SCIM disables guests, docs/sigma-api.md §5.3);
     - ``unmatched_review`` / ``unmatched_kept``: an active internal member with no IdP identity
-      (SAML-only sign-in needs the IdP, sigma-api.md §5.1, §2.5), with / without an open review item.
+      (SAML-only sign-in needs the IdP, docs/sigma-api.md §5.1, §2.5), with / without an open review item.
 
     Members already archived or inactive lose nothing: ``None``.
     """
@@ -139,7 +139,7 @@ def document_transfers(actions: Iterable[Action], email_of: Mapping[str, str],
     ``actions``: the plan's; ``email_of``: memberId -> email of the Sigma members;
     ``provisioning_owner``: the ``scim_setup_admin`` status. ``members.deactivate`` /
     ``members.disable_guest`` hand them to ``after.newOwnerId`` (``unnamed`` when it is
-    ``null``: no document owner yet, sigma-api.md §2.5); ``scim.deactivate_user`` leaves them
+    ``null``: no document owner yet, docs/sigma-api.md §2.5); ``scim.deactivate_user`` leaves them
     to Sigma, which gives them to the provisioning admin (§5.3).
     """
     out = []

@@ -58,7 +58,7 @@ class ActionKind(str, Enum):
     """What an action does, and through which API.
 
     ``scim.*`` go to Sigma's SCIM 2.0 service (RFC 7644); ``members.*`` and
-    ``teams.*`` to the REST API v2 (sigma-api.md §2, §3).
+    ``teams.*`` to the REST API v2 (docs/sigma-api.md §2, §3).
     """
 
     SCIM_CREATE_USER = "scim.create_user"        # POST /Users for an IdP user with no Sigma member
@@ -177,7 +177,7 @@ class MemberTypeState(Payload):
 
 
 class UserTypeState(Payload):
-    """An account type as SCIM sends it (``userType``, sigma-api.md §5.2)."""
+    """An account type as SCIM sends it (``userType``, docs/sigma-api.md §5.2)."""
 
     user_type: str
 
@@ -409,7 +409,7 @@ class ScimCreateUser(BaseAction, tag="scim.create_user"):
 
 
 class ScimLinkUser(BaseAction, tag="scim.link_user"):
-    """``POST /Users`` with ``userName`` = the member's email: Sigma links the member (sigma-api.md §5.3)."""
+    """``POST /Users`` with ``userName`` = the member's email: Sigma links the member (docs/sigma-api.md §5.3)."""
 
     kind: ClassVar[ActionKind] = ActionKind.SCIM_LINK_USER
     target: LinkUserTarget

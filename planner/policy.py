@@ -146,11 +146,11 @@ class _Model(BaseModel):
 
 
 class Organization(_Model):
-    """Who the organization is and who must never lose access (sigma-api.md §1.2, §5.1).
+    """Who the organization is and who must never lose access (docs/sigma-api.md §1.2, §5.1).
 
     People are named by email (or memberId). ``document_owner`` receives the
     documents of deactivated members and disabled guests (``newOwnerId``,
-    sigma-api.md §2.5) unless a section names its own.
+    docs/sigma-api.md §2.5) unless a section names its own.
     """
 
     name: str = ""
@@ -236,7 +236,7 @@ class Linking(_Model):
 
     ``duplicates`` settles members whose email another member shares (same
     address but for letter case): Sigma links a SCIM user by email and cannot
-    tell such members apart (sigma-api.md §5.3), so every member but the one
+    tell such members apart (docs/sigma-api.md §5.3), so every member but the one
     who keeps the address must have it freed first. ``{<memberId>: rename}``
     changes that member's email to a free alias (``members.set_email``, before
     the link of the member who keeps it), after which it follows ``unmatched``;
@@ -302,7 +302,7 @@ UserNameResolution = Literal["use_sigma_email", "update_sigma_email", "use_prima
 
 class UserNameGuard(_Model):
     """A link whose IdP userName differs from the Sigma email would create a second account
-    (sigma-api.md §5.3). ``on_mismatch``: ``review`` (blocking item), ``use_sigma_email``
+    (docs/sigma-api.md §5.3). ``on_mismatch``: ``review`` (blocking item), ``use_sigma_email``
     (link with the Sigma email as userName; the IdP app must send that userName) or
     ``update_sigma_email`` (change the member's email to the IdP userName first).
     ``overrides`` decides per IdP user (id or userName); its ``use_primary_email`` says
@@ -314,7 +314,7 @@ class UserNameGuard(_Model):
 
 
 class AccountTypes(_Model):
-    """IdP group -> Sigma account type (sent as SCIM ``userType``, case-sensitive, sigma-api.md §5.2).
+    """IdP group -> Sigma account type (sent as SCIM ``userType``, case-sensitive, docs/sigma-api.md §5.2).
 
     ``precedence`` lists account types highest first: it decides for a user in
     several mapped groups and ranks types for upgrade/downgrade. ``default`` is
@@ -348,7 +348,7 @@ class AccountTypes(_Model):
 
 
 class Guests(_Model):
-    """Guest members (``userKind: guest``): SCIM disables them (sigma-api.md §5.3).
+    """Guest members (``userKind: guest``): SCIM disables them (docs/sigma-api.md §5.3).
 
     ``action: disable`` archives every guest with a document transfer;
     ``convert`` turns guests an IdP user links to into internal IdP-managed

@@ -49,7 +49,7 @@ MIN_PREFIX_CHARS = 4
 """The shortest prefix of a secret recognised at the end of a cut text."""
 
 SECRET_ENV_NAMES = ("SIGMA_CLIENT_ID", "SIGMA_CLIENT_SECRET", "SIGMA_SCIM_TOKEN")
-"""The credentials the tool reads (sigma-api.md §1.1, §5.1)."""
+"""The credentials the tool reads (docs/sigma-api.md §1.1, §5.1)."""
 
 _SECRET_ENV_SUFFIX = re.compile(r"(?:SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|APIKEY|CLIENT_ID)$", re.IGNORECASE)
 """Other environment variables whose values are treated as secrets (an IdP API token, ...)."""

@@ -10,7 +10,7 @@ unless said otherwise):
 - ``members``: Sigma people (Sigma's scheduler robot excluded): ``member_id``,
   ``email``, ``email_key``, ``first_name``, ``last_name``,
   ``member_type`` (as exported), ``account_type`` (the org's spelling of it,
-  sigma-api.md §4.1), ``user_kind``, ``is_archived``/``is_inactive``/``active``
+  docs/sigma-api.md §4.1), ``user_kind``, ``is_archived``/``is_inactive``/``active``
   (bool), ``is_guest`` (bool);
 - ``idp_users``: ``idp_id``, ``user_name`` (as the IdP stores it),
   ``scim_user_name`` (what the IdP app sends as SCIM userName,

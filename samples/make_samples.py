@@ -11,17 +11,17 @@ comes from ``random.Random`` seeded with a fixed string, every id is a hash of
 a stable key (an email, a group name), and every timestamp is derived from the
 seed (nothing reads the clock).
 
-What it writes (formats per ``shared/reference/formats.md`` and ``sigma-api.md``):
+What it writes (formats per ``docs/formats.md`` and ``docs/sigma-api.md``):
 
 - ``acme/sigma/``: the Sigma REST export:
   ``members.json`` (``GET /v2/members?limit=100&includeArchived=true&includeInactive=true``
-  saved page by page: a JSON array of ``{"entries", "nextPage"}`` pages, sigma-api.md §2.2/§2.3),
+  saved page by page: a JSON array of ``{"entries", "nextPage"}`` pages, docs/sigma-api.md §2.2/§2.3),
   ``teams.json`` (one ``GET /v2/teams?limit=1000`` page, §3.2),
   ``team_members.json`` (``{teamId: GET /v2/teams/{teamId}/members}``, §3.3),
   ``account_types.json`` (``GET /v2/accountTypes`` pages with ``nextPageToken``, §4.1).
 - ``acme/okta/``: ``users.json`` (``GET /api/v1/users``, bare array, DEPROVISIONED included as a
   ``search=`` export would), ``groups.json`` (``GET /api/v1/groups``) and ``group_members.json``
-  (``{groupId: [User, ...]}``, the answers of ``GET /api/v1/groups/{id}/users``) (formats.md §2a-2c).
+  (``{groupId: [User, ...]}``, the answers of ``GET /api/v1/groups/{id}/users``) (docs/formats.md §2a-2c).
 - ``acme/entra/``: ``users.csv`` ("Download users", UTF-8 with BOM, §3a), ``groups.csv``
   ("Download groups", §3c) and ``group_members/<group name>.csv`` ("Download members", §3b);
   ``Finance.csv`` is an Excel re-save (BOM, ``;``), ``Leadership.csv`` has an old
@@ -208,7 +208,7 @@ def hash_uuid(key: str) -> str:
 
 
 def member_id(email: str) -> str:
-    """29-char alphanumeric memberId (sigma-api.md §2.2), from the email as spelled."""
+    """29-char alphanumeric memberId (docs/sigma-api.md §2.2), from the email as spelled."""
     return b62("member:" + email, 29)
 
 
@@ -583,7 +583,7 @@ def bulk_people(planted: list[Person]) -> list[Person]:
     for p in people:
         if p.dept == "Data Engineering" and "Engineering" not in p.idp["groups"]:
             p.idp["groups"].append("Engineering")
-    # IdP statuses that still count as active (formats.md §2a)
+    # IdP statuses that still count as active (docs/formats.md §2a)
     for p, status in zip(rng.sample(people, 4), ["PROVISIONED", "LOCKED_OUT", "PASSWORD_EXPIRED",
                                                  "RECOVERY"]):
         p.idp["status"] = status
@@ -1021,7 +1021,7 @@ CASE_OUTCOMES: dict[str, dict[str, str]] = {
     "archived": {"both": "no action (already deactivated; not counted as a deactivation)"},
     "inactive": {"both": "no action"},
     "inactive+team-leftover": {"both": "no member action; Sales Americas leftover cannot be removed "
-                               "(inactive members cannot be removed, sigma-api.md §3.3): report only"},
+                               "(inactive members cannot be removed, docs/sigma-api.md §3.3): report only"},
     "upgrade": {"both": "link; account type upgrade (scim.set_account_type)"},
     "upgrade-to-custom": {"both": "link; Analyze -> Data Steward (custom type) upgrade"},
     "downgrade": {"both": "link; account type downgrade (not an admin: not blocking)"},
@@ -1310,7 +1310,7 @@ def generate(out: Path) -> dict[str, Any]:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    """Read a CSV the way formats.md §0 says: BOM, ``version:`` preamble, sniffed delimiter."""
+    """Read a CSV the way docs/formats.md §0 says: BOM, ``version:`` preamble, sniffed delimiter."""
     text = path.read_bytes().decode("utf-8-sig")
     lines = text.splitlines(keepends=True)
     if lines and lines[0].lower().startswith("version:"):

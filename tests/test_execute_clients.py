@@ -78,7 +78,7 @@ def test_401_remints_once_and_repeats_the_request(server):
 
 
 def test_token_calls_are_spaced_by_a_second_so_sigma_never_throttles_them():
-    server, _ = counting_sandbox(token_rate=1.0)  # Sigma's documented limit (sigma-api.md §7)
+    server, _ = counting_sandbox(token_rate=1.0)  # Sigma's documented limit (docs/sigma-api.md §7)
     try:
         client = rest_client(server)
         client.get_member("m1")

@@ -121,7 +121,7 @@ def test_an_override_contradicting_the_scim_state_is_blocking():
 
 
 def test_a_scim_id_that_is_not_a_member_id_is_joined_by_user_name():
-    # sigma-api.md §10.2: Sigma's SCIM id may differ from the memberId; the userName still names the member
+    # docs/sigma-api.md §10.2: Sigma's SCIM id may differ from the memberId; the userName still names the member
     snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")],
                               [user("u1", "alice@example.com", first="Alice", last="A")]),
                      [provisioned("scim-9f2", "Alice@Example.com", "u1")])

@@ -1,4 +1,4 @@
-"""The sandbox's REST v2 side over real HTTP on 127.0.0.1 (sigma-api.md §1-§4).
+"""The sandbox's REST v2 side over real HTTP on 127.0.0.1 (docs/sigma-api.md §1-§4).
 
 Seed: tests/fixtures/sandbox_seed (10 members, 3 teams, 6 account types).
 """
@@ -110,7 +110,7 @@ def test_scim_token_is_not_a_rest_token(sandbox):
 
 
 def test_archiving_the_credential_owner_kills_the_credentials(sandbox_factory):
-    # sigma-api.md §1.2: deactivating the owner of API credentials deactivates them.
+    # docs/sigma-api.md §1.2: deactivating the owner of API credentials deactivates them.
     sandbox = sandbox_factory(credential_owner_id=BEN)
     sandbox.state.update_member(BEN, {"memberType": "Admin"}, actor=None)
     sandbox.state.update_member(BEN, {"isArchived": True, "newOwnerId": ADA}, actor=None)

@@ -1,4 +1,4 @@
-"""Sigma's SCIM semantics in the sandbox, over real HTTP on 127.0.0.1 (sigma-api.md §5, §8.5, §8.6).
+"""Sigma's SCIM semantics in the sandbox, over real HTTP on 127.0.0.1 (docs/sigma-api.md §5, §8.5, §8.6).
 
 Seed: tests/fixtures/sandbox_seed.
 """
@@ -231,7 +231,7 @@ def test_post_group_with_an_existing_team_name_links_it(scim, api):
     group = r.json()
     assert group["id"] == FINANCE
     assert [m["value"] for m in group["members"]] == [ADA]
-    # pre-SCIM members who are not in the group stay in the team (sigma-api.md §5.4)
+    # pre-SCIM members who are not in the group stay in the team (docs/sigma-api.md §5.4)
     assert api.get(f"/v2/teams/{FINANCE}").json()["members"] == [ADA, BEN, DAN, GWEN]
 
 

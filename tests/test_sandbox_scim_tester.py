@@ -4,7 +4,7 @@ Every check must pass except those that contradict a documented Sigma rule,
 listed in EXPECTED_FAILURES with the rule (also in docs/sandbox.md).
 
 scim2-tester fills attributes with random values. Sigma needs ``userName`` to be
-an email and ``userType`` to be an account type name (sigma-api.md §5.2), so the
+an email and ``userType`` to be an account type name (docs/sigma-api.md §5.2), so the
 client's User model is given examples of both (scim2-tester picks example values
 when a field has them); ``random`` is seeded so runs repeat.
 """
@@ -20,7 +20,7 @@ from scim2_tester import Status, check_server
 from planner.sandbox.scim import SIGMA_USER_EXTENSION, sigma_provider
 
 EXPECTED_FAILURES = {
-    # sigma-api.md §5.2 (Okta guide): a null userType on update is rejected,
+    # docs/sigma-api.md §5.2 (Okta guide): a null userType on update is rejected,
     # 400 "Request is malformed"; removing userType makes it null.
     ("User", "check_remove_attribute", "Failed to remove attribute 'userType'"),
     # A Sigma member is always active or inactive (isInactive, §2.2); SCIM

@@ -1,4 +1,4 @@
-"""Entra ID loaders: admin center CSV downloads and Microsoft Graph JSON (formats.md §3)."""
+"""Entra ID loaders: admin center CSV downloads and Microsoft Graph JSON (docs/formats.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Google Workspace loaders: admin console CSV (and GAM's) and Directory API JSON (formats.md §4)."""
+"""Google Workspace loaders: admin console CSV (and GAM's) and Directory API JSON (docs/formats.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Okta Management API JSON loader (formats.md §2a-§2c)."""
+"""Okta Management API JSON loader (docs/formats.md §2a-§2c)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SCIM 2.0 ListResponse loader (RFC 7643 / RFC 7644 §3.4.2; formats.md §7)."""
+"""SCIM 2.0 ListResponse loader (RFC 7643 / RFC 7644 §3.4.2; docs/formats.md §7)."""
 
 from __future__ import annotations
 

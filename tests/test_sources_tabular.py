@@ -1,4 +1,4 @@
-"""formats.md §0 CSV rules (planner.sources.tabular) and value conventions (planner.sources.values)."""
+"""docs/formats.md §0 CSV rules (planner.sources.tabular) and value conventions (planner.sources.values)."""
 
 from __future__ import annotations
 

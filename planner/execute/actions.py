@@ -10,7 +10,7 @@ dry-run printable"), which every handler keeps:
    listing of :mod:`.indexes` when apply made one, else one request each.
 2. :meth:`Handler.write` sends only the requests that close the difference.
    A ``409`` on a create is "already exists": the handler looks the object up
-   and links to it (sigma-api.md §2.4, §7) instead of failing. Any other 4xx
+   and links to it (docs/sigma-api.md §2.4, §7) instead of failing. Any other 4xx
    on a write gets a second look (:meth:`Executor.execute`): when the target is
    now as planned (the first, lost attempt landed), the action is done.
 3. :meth:`Handler.requests` renders the exact write requests for ``--dry-run``
@@ -229,7 +229,7 @@ _MEMBER_ACTIONS = (MembersDeactivate, MembersDisableGuest, MembersConvertGuest, 
 def user_name_of(action: Action) -> str:
     """The SCIM ``userName`` a user action is about: ``target.userName``; for a
     ``scim.set_account_type`` planned without it (the member is linked outside the plan), the
-    member's email, which Sigma's SCIM lists as its userName (sigma-api.md §5.3). Raises
+    member's email, which Sigma's SCIM lists as its userName (docs/sigma-api.md §5.3). Raises
     :class:`ActionInputError` for an action about no SCIM user."""
     if isinstance(action, (ScimCreateUser, ScimLinkUser, ScimDeactivateUser)):
         return action.target.user_name
@@ -408,7 +408,7 @@ class CreateUser(_ScimUserHandler):
     """``scim.create_user`` / ``scim.link_user``: ``POST /Users`` (RFC 7644 §3.3).
 
     Sigma links a ``POST /Users`` whose ``userName`` equals an existing member's
-    email to that member (sigma-api.md §5.3), so create and link send the same
+    email to that member (docs/sigma-api.md §5.3), so create and link send the same
     request. Check first: ``GET /Users?filter=userName eq "..."``; a user found
     is already provisioned (its ``userType``/``active`` are patched if they
     differ from the plan). A ``409`` is "already exists": look up, then link.
@@ -475,7 +475,7 @@ class CreateUser(_ScimUserHandler):
                     raise
                 with clients.live_reads():  # created by an earlier attempt whose answer was lost, or by
                     user = clients.find_user(user_name_of(action), listed=True)  # a client sending no externalId
-                if user is None and exc.existing_member_id:  # "member-id=<id>" (sigma-api.md §2.4, §7)
+                if user is None and exc.existing_member_id:  # "member-id=<id>" (docs/sigma-api.md §2.4, §7)
                     named = scim.get_user(exc.existing_member_id)
                     if named is not None and (named.user_name or "").casefold() == user_name_of(action).casefold():
                         user = named
@@ -497,7 +497,7 @@ class CreateUser(_ScimUserHandler):
 
 
 class SetAccountType(_ScimUserHandler):
-    """``scim.set_account_type``: ``PATCH /Users/{id}`` replace ``userType`` (sigma-api.md §5.2: exact, case-sensitive)."""
+    """``scim.set_account_type``: ``PATCH /Users/{id}`` replace ``userType`` (docs/sigma-api.md §5.2: exact, case-sensitive)."""
 
     kind = ActionKind.SCIM_SET_ACCOUNT_TYPE
 
@@ -623,7 +623,7 @@ class CreateGroup(_ScimGroupHandler):
     """``scim.create_group`` / ``scim.link_group``: ``POST /Groups`` (RFC 7644 §3.3).
 
     A ``displayName`` equal to an existing team's name links that team (Okta's
-    "Link Group", sigma-api.md §6.1). Check first with ``displayName eq``;
+    "Link Group", docs/sigma-api.md §6.1). Check first with ``displayName eq``;
     a group found is already provisioned (members are then brought to the plan
     with a PATCH delta). A ``409`` is "already exists": look up, then link.
     """
@@ -714,7 +714,7 @@ class SetGroupMembers(_ScimGroupHandler):
 
 
 class _MemberPatch(Handler):
-    """REST ``PATCH /v2/members/{memberId}`` handlers (sigma-api.md §2.5)."""
+    """REST ``PATCH /v2/members/{memberId}`` handlers (docs/sigma-api.md §2.5)."""
 
     api = "rest"
     fields: tuple[str, ...] = ()
@@ -723,7 +723,7 @@ class _MemberPatch(Handler):
         return f"member:{member_id_of(action)}"
 
     def body(self, action: Action) -> dict[str, Any]:
-        """The PATCH body (sigma-api.md §2.5), from the action's ``after``."""
+        """The PATCH body (docs/sigma-api.md §2.5), from the action's ``after``."""
         raise NotImplementedError
 
     def differences(self, member: Mapping[str, Any], action: Action) -> list[str]:
@@ -750,7 +750,7 @@ class ArchiveMember(_MemberPatch):
     """``members.deactivate`` / ``members.disable_guest``: ``{"isArchived": true, "newOwnerId": ...}``.
 
     Sigma's documented way to deactivate pre-SCIM members and hand their
-    documents over (sigma-api.md §2.5, S-DEACT). ``isArchived`` already true is done.
+    documents over (docs/sigma-api.md §2.5, S-DEACT). ``isArchived`` already true is done.
     """
 
     def __init__(self, kind: ActionKind):
@@ -783,7 +783,7 @@ class ConvertGuest(_MemberPatch):
 
 class SetEmail(_MemberPatch):
     """``members.set_email``: ``{"email": <IdP userName>}`` so the IdP's ``userName`` links this
-    member instead of creating a second account (sigma-api.md §5.3: a userName identifies the user)."""
+    member instead of creating a second account (docs/sigma-api.md §5.3: a userName identifies the user)."""
 
     kind = ActionKind.MEMBERS_SET_EMAIL
 
@@ -796,7 +796,7 @@ class SetEmail(_MemberPatch):
 
 
 class Reactivate(_MemberPatch):
-    """``members.reactivate``: ``{"isArchived": false}`` (sigma-api.md §2.5; recreating an archived
+    """``members.reactivate``: ``{"isArchived": false}`` (docs/sigma-api.md §2.5; recreating an archived
     email does not reactivate it, §2.4). ``isArchived`` already false is done."""
 
     kind = ActionKind.MEMBERS_REACTIVATE

@@ -453,7 +453,7 @@ def check_organization(plan: Plan, plan_path: str | Path, rest: SigmaRestClient,
     """Refuse (:class:`ApplyRefused`) unless the REST API serves the organization the plan was made for.
 
     The plan records the ``organizationId`` of its Sigma export (``plan.organization``); Sigma
-    names the organization its credentials belong to in ``GET /v2/whoami`` (sigma-api.md §1.3).
+    names the organization its credentials belong to in ``GET /v2/whoami`` (docs/sigma-api.md §1.3).
     A plan without an ``organizationId`` cannot be bound to its organization and is refused too;
     so is an answer without one. Reads only; nothing has been written when it refuses.
     """
@@ -503,9 +503,9 @@ def scim_probe_members(plan: Plan) -> list[tuple[str, str]]:
 def check_scim_organization(plan: Plan, plan_path: str | Path, clients: Clients, redactor: Redactor) -> None:
     """Refuse (:class:`ApplyRefused`) unless the SCIM API serves the organization the plan was made for.
 
-    SCIM names no ``organizationId`` (sigma-api.md §5), so the proof is by the plan's own members:
+    SCIM names no ``organizationId`` (docs/sigma-api.md §5), so the proof is by the plan's own members:
     Sigma's SCIM lists every member that is not a guest with ``id`` = ``memberId`` (docs/sandbox.md,
-    "pre-SCIM members"; memberIds are opaque ids of one organization, sigma-api.md §2), so each of up
+    "pre-SCIM members"; memberIds are opaque ids of one organization, docs/sigma-api.md §2), so each of up
     to :data:`SCIM_ORGANIZATION_PROBES` members of the plan is looked up with ``userName eq`` and must
     come back with the plan's memberId. One found with another id, or none found at all (an
     organization whose SCIM lists nobody the plan knows, or a plan naming no member to look up),
@@ -719,7 +719,7 @@ def unverified_actions(verification: Verification) -> dict[str, str]:
 
 
 def list_members_if_many(plan: Plan, clients: Clients) -> list[dict[str, Any]] | None:
-    """Every member (one paged listing, sigma-api.md §2.3) when the stale check reads at least
+    """Every member (one paged listing, docs/sigma-api.md §2.3) when the stale check reads at least
     :data:`planner.execute.stale.BULK_MEMBER_READS` members, or the impostor check looks up that
     many planned creates; the run's member checks then use it too (:class:`MemberIndex`).
     ``None`` otherwise (members are read one by one)."""

@@ -54,7 +54,7 @@ class ApiError(Exception):
 
     @property
     def existing_member_id(self) -> str | None:
-        """The memberId a 409 names with ``member-id=<id>`` (sigma-api.md §2.4, §7), else ``None``."""
+        """The memberId a 409 names with ``member-id=<id>`` (docs/sigma-api.md §2.4, §7), else ``None``."""
         if self.status != 409:
             return None
         found = _MEMBER_ID.search(self.message)

@@ -14,7 +14,7 @@ writes themselves. Two sources make most of those reads unnecessary:
   this run's writes (:meth:`UserIndex.from_writes`): the write response shows the end
   state; every other object is read again.
 - :class:`MemberIndex`: the member listing the stale-plan check made just before the run
-  (``GET /v2/members``, sigma-api.md §2.3). A member written during the run is forgotten
+  (``GET /v2/members``, docs/sigma-api.md §2.3). A member written during the run is forgotten
   (read live next time); a member absent from the listing is read live too, so a missing
   member fails with Sigma's own 404.
 

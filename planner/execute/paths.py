@@ -3,7 +3,7 @@
 The REST client (:mod:`.rest_client`) sends, and ``--dry-run`` (:mod:`.apply`) prints, the
 paths these functions build, so what dry-run shows is byte for byte what apply sends.
 
-- REST v2 (sigma-api.md §2, §3): an id is one path segment, percent-encoded with no safe
+- REST v2 (docs/sigma-api.md §2, §3): an id is one path segment, percent-encoded with no safe
   character (``/``, ``?``, ``#``, ``%`` and spaces cannot change the target):
   ``member_path("../../v2/teams/x") == "/v2/members/..%2F..%2Fv2%2Fteams%2Fx"``.
 - SCIM 2.0: scim2-client builds ``/Users/{id}`` itself; :func:`scim_resource_path` is that
@@ -34,17 +34,17 @@ def segment(value: str) -> str:
 
 
 def member_path(member_id: str) -> str:
-    """``/v2/members/{memberId}`` (sigma-api.md §2.2, §2.5)."""
+    """``/v2/members/{memberId}`` (docs/sigma-api.md §2.2, §2.5)."""
     return f"/v2/members/{segment(member_id)}"
 
 
 def team_path(team_id: str) -> str:
-    """``/v2/teams/{teamId}`` (sigma-api.md §3.2)."""
+    """``/v2/teams/{teamId}`` (docs/sigma-api.md §3.2)."""
     return f"/v2/teams/{segment(team_id)}"
 
 
 def team_members_path(team_id: str) -> str:
-    """``/v2/teams/{teamId}/members`` (sigma-api.md §3.3)."""
+    """``/v2/teams/{teamId}/members`` (docs/sigma-api.md §3.3)."""
     return f"{team_path(team_id)}/members"
 
 

@@ -1,17 +1,17 @@
 """A small client for Sigma's REST API v2 (members and teams), over httpx2.
 
-Authentication (sigma-api.md §1): OAuth 2.0 client credentials posted as form
+Authentication (docs/sigma-api.md §1): OAuth 2.0 client credentials posted as form
 fields to ``POST /v2/auth/token`` (Sigma's own samples send ``client_id`` and
 ``client_secret`` in the body). The access token is reused until shortly before
 ``expires_in`` runs out (10 % of its life, at most 2 minutes early); a ``401``
 makes the client mint a new token once and repeat the request. Token calls are
 spaced at least ``min_token_interval`` (1 s) apart, Sigma's documented limit
-for the token endpoint (sigma-api.md §7).
+for the token endpoint (docs/sigma-api.md §7).
 
 Every request goes through :class:`planner.execute.retry.RetryTransport`
 (429/5xx/network retries). Non-2xx answers become
 :class:`planner.execute.errors.ApiError` carrying Sigma's error envelope
-``{message, code, requestId}`` (sigma-api.md §2.7); 401 after a re-mint becomes
+``{message, code, requestId}`` (docs/sigma-api.md §2.7); 401 after a re-mint becomes
 :class:`AuthError` (the run stops). A 403 stays an :class:`ApiError` of the one
 action: Sigma answers 403 for an object REST may not change (a SCIM-managed
 member, §5.3), not only for missing rights (those fail every action and open
@@ -25,7 +25,7 @@ overall deadline (:class:`planner.httpio.DeadlineTransport`), and error bodies
 are redacted before they are cut (:mod:`planner.redaction`).
 
 Only the calls apply needs are here: whoami, members get/patch/list/list-by-email, teams
-list/get, team members list/patch (sigma-api.md §1.3, §2, §3).
+list/get, team members list/patch (docs/sigma-api.md §1.3, §2, §3).
 """
 
 from __future__ import annotations
@@ -218,13 +218,13 @@ class SigmaRestClient:
 
     def whoami(self) -> dict[str, Any]:
         """``GET /v2/whoami`` -> ``{userId, organizationId, ...}``: the credential owner and the
-        organization the API serves (sigma-api.md §1.3). Raises :class:`ApiError`."""
+        organization the API serves (docs/sigma-api.md §1.3). Raises :class:`ApiError`."""
         body = self.request("GET", "/v2/whoami")
         if not isinstance(body, dict):
             raise ApiError("rest", "GET", "/v2/whoami", 200, "answer is not a JSON object")
         return body
 
-    # ------------------------------------------------------------------ members (sigma-api.md §2)
+    # ------------------------------------------------------------------ members (docs/sigma-api.md §2)
 
     def get_member(self, member_id: str) -> dict[str, Any]:
         """``GET /v2/members/{memberId}`` -> member object (§2.2); :class:`ApiError` for another shape."""
@@ -248,7 +248,7 @@ class SigmaRestClient:
             {"email": email, "includeArchived": "true", "includeInactive": "true", "limit": 1000},
         )
 
-    # ------------------------------------------------------------------ teams (sigma-api.md §3)
+    # ------------------------------------------------------------------ teams (docs/sigma-api.md §3)
 
     def list_teams(self) -> list[dict[str, Any]]:
         """``GET /v2/teams``, every page, 1,000 per page -> team objects (§3.1)."""

@@ -1,6 +1,6 @@
 """Retries for Sigma's APIs: 429 and 5xx with exponential backoff and jitter.
 
-Sigma documents no global rate limit and no rate-limit headers (sigma-api.md
+Sigma documents no global rate limit and no rate-limit headers (docs/sigma-api.md
 §7); clients are expected to retry ``429 Too Many Requests`` honouring
 ``Retry-After`` (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) and to retry
 5xx answers with exponential backoff. Other 4xx answers are final: retrying a
@@ -14,7 +14,7 @@ deadline (the point of the header, RFC 6585 §4).
 
 Network errors (connection refused/reset, timeouts) are retried too. A POST
 whose response was lost may have been applied; the action handlers treat the
-resulting ``409`` as "already exists" (sigma-api.md §7), which is what makes
+resulting ``409`` as "already exists" (docs/sigma-api.md §7), which is what makes
 retrying a write safe.
 """
 
@@ -136,7 +136,7 @@ class Throttle:
 class RateLimiter:
     """At most ``rate`` request starts per second for one API (thread-safe; ``None`` = no cap).
 
-    Sigma publishes no global limit (sigma-api.md §7), so the cap is off by
+    Sigma publishes no global limit (docs/sigma-api.md §7), so the cap is off by
     default and apply's pace is set by ``--parallelism``; ``--max-rate`` adds one
     for organizations that share their API quota with other tools.
     """

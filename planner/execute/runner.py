@@ -5,7 +5,7 @@
   id or a cycle refuses the run). Among ready actions, plan order decides (the
   plan is topologically sorted already).
 - **Concurrency**: at most ``parallelism`` actions in flight (threads; the
-  work is HTTP-bound). Sigma publishes no global rate limit (sigma-api.md §7);
+  work is HTTP-bound). Sigma publishes no global rate limit (docs/sigma-api.md §7);
   the default of 4 keeps a migration gentle while 429s, if any, are absorbed by
   :mod:`planner.execute.retry`.
 - **Failure**: a failed action marks every action that depends on it,

@@ -3,7 +3,7 @@
 Sigma reads the SCIM core ``User`` (``userName``, ``name.givenName``,
 ``name.familyName``, ``emails``, ``userType``, ``active``) plus its extension
 ``urn:sigma:scim:schemas:extension:2.0:User`` with ``userKind``, and the core
-``Group`` (``displayName``, ``members``) (sigma-api.md §5.2, §8.5, §8.6).
+``Group`` (``displayName``, ``members``) (docs/sigma-api.md §5.2, §8.5, §8.6).
 Authentication is ``Authorization: Bearer <SIGMA_SCIM_TOKEN>`` (§5.1).
 
 Lookups use the two filters Sigma's IdP integrations rely on (§5.3):

@@ -5,8 +5,8 @@
   resolved into the plan. ``https`` is required except for loopback hosts
   (``127.0.0.0/8``, ``::1``, ``localhost``), which is where the sandbox runs.
 - Secrets come only from the environment (COMMON.md, design.md "Invariants"):
-  ``SIGMA_CLIENT_ID`` / ``SIGMA_CLIENT_SECRET`` for REST v2 (sigma-api.md §1.1)
-  and ``SIGMA_SCIM_TOKEN`` for SCIM (sigma-api.md §5.1).
+  ``SIGMA_CLIENT_ID`` / ``SIGMA_CLIENT_SECRET`` for REST v2 (docs/sigma-api.md §1.1)
+  and ``SIGMA_SCIM_TOKEN`` for SCIM (docs/sigma-api.md §5.1).
 - :class:`planner.redaction.Redactor` (imported here for the clients) replaces
   every secret value with ``***`` in any text the tool prints or stores (journal,
   result file, error messages): defence in depth, since no code path should put

@@ -102,7 +102,7 @@ def _irreversible(action: Action, why: str) -> ReviewItem:
 
 def account_type_spelling(plan: Plan) -> dict[str, str]:
     """Casefolded account type name -> the organization's spelling, from the plan's summary
-    (``seats`` and ``normalized_member_types``): SCIM takes only exact names (sigma-api.md §5.2),
+    (``seats`` and ``normalized_member_types``): SCIM takes only exact names (docs/sigma-api.md §5.2),
     so an export's legacy ``build`` goes back as ``Build``."""
     summary = plan.summary
     names = {n.casefold(): n for n in (summary.seats or {})}

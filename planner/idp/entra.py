@@ -1,4 +1,4 @@
-"""Pull users, groups and group members from Microsoft Graph (formats.md §3d, §3e).
+"""Pull users, groups and group members from Microsoft Graph (docs/formats.md §3d, §3e).
 
 Credentials: an app registration with the *application* permissions
 ``User.Read.All`` and ``GroupMember.Read.All`` (admin-consented), its client
@@ -12,7 +12,7 @@ Requests (``ConsistencyLevel: eventual`` so that ``$count=true`` answers ``@odat
 - ``GET /v1.0/users?$select=...&$top=999&$count=true``: every user, disabled
   (``accountEnabled`` false) and guests (``userType`` Guest) included: ``/users``
   filters neither out. ``accountEnabled`` and ``userType`` are ``$select``-ed
-  (Graph leaves them out otherwise, formats.md §3d).
+  (Graph leaves them out otherwise, docs/formats.md §3d).
 - ``GET /v1.0/groups?$select=...&$top=999&$count=true``: every group.
 - ``GET /v1.0/groups/{id}/members/microsoft.graph.user`` and ``.../microsoft.graph.group``
   (``$select``, ``$top=999``, ``$count=true``): each group's *direct* user members and

@@ -1,4 +1,4 @@
-"""Pull users, groups and group members from Google Workspace's Admin SDK Directory API (formats.md §4b, §4c).
+"""Pull users, groups and group members from Google Workspace's Admin SDK Directory API (docs/formats.md §4b, §4c).
 
 Credentials: a service account with domain-wide delegation of the read-only
 scopes in :data:`SCOPES`, its JSON key file at ``GOOGLE_APPLICATION_CREDENTIALS``,

@@ -1,4 +1,4 @@
-"""Pull users, groups and group members from Okta's Management API (formats.md §2a-§2c).
+"""Pull users, groups and group members from Okta's Management API (docs/formats.md §2a-§2c).
 
 Requests (``Authorization: SSWS <OKTA_API_TOKEN>``, a read-only admin's API token):
 
@@ -31,7 +31,7 @@ from .pull import IdpPull, PullCounts, count_of, listed_group_id, page_items, re
 
 STATUSES = ("STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED",
             "DEPROVISIONED")
-"""Every Okta user status (formats.md §2a)."""
+"""Every Okta user status (docs/formats.md §2a)."""
 
 ALL_USERS_SEARCH = " or ".join(f'status eq "{s}"' for s in STATUSES)
 """The ``search`` expression that lists users of every status, ``DEPROVISIONED`` included."""

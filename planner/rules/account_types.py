@@ -2,7 +2,7 @@
 
 The IdP sends the account type as SCIM ``userType`` and Sigma applies it to a
 linked member, overriding what was set in Sigma; the value must equal the
-account type name exactly, case-sensitively (sigma-api.md §5.2, §5.3). So:
+account type name exactly, case-sensitively (docs/sigma-api.md §5.2, §5.3). So:
 
 - every account type the policy names is checked against the organization's
   ``accountTypeName`` list when the export has it (:func:`validate_names`,
@@ -24,7 +24,7 @@ account type name exactly, case-sensitively (sigma-api.md §5.2, §5.3). So:
   ``on_custom_replacement`` (``acknowledged_replacements``);
 - the protected people (``organization.scim_setup_admin``,
   ``api_credential_owner``) never lose an admin type in the plan: the SCIM
-  token and the REST credentials stop working (sigma-api.md §5.1, §1.2). They
+  token and the REST credentials stop working (docs/sigma-api.md §5.1, §1.2). They
   keep their current type, and a blocking ``account_types.protected_account``
   item says the IdP must assign it too (else its next push applies the change
   anyway); an ``overrides`` entry with the admin type (the IdP's individual
@@ -62,7 +62,7 @@ BUILTIN_TIERS = {
     "lite": 20,
     "viewer": 20,
 }
-"""Rank of Sigma's built-in account types across licence models (sigma-api.md §4.2), higher = more."""
+"""Rank of Sigma's built-in account types across licence models (docs/sigma-api.md §4.2), higher = more."""
 
 CHANGE_LABEL = {"custom_replacement": "custom-type replacement"}
 """How an action's reason names a change category (the others by their own name)."""
@@ -101,7 +101,7 @@ def validate_names(ctx: Context) -> None:
 
 def builtin_tier(name: str, custom: Collection[str] = ()) -> int | None:
     """The :data:`BUILTIN_TIERS` rank of a built-in account type; ``None`` for a custom one (not
-    a built-in name, or one the organization marks ``isCustom``, sigma-api.md §4.1)."""
+    a built-in name, or one the organization marks ``isCustom``, docs/sigma-api.md §4.1)."""
     return None if name in custom else BUILTIN_TIERS.get(name.casefold())
 
 

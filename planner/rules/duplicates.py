@@ -1,10 +1,10 @@
 """Duplicate email addresses: two or more Sigma members whose emails have the same key.
 
 Sigma links a SCIM user to an existing member **by email**, and its ``userName``
-lookup ignores letter case (sigma-api.md §5.3, samples/acme case 4): while a
+lookup ignores letter case (docs/sigma-api.md §5.3, samples/acme case 4): while a
 second member holds the address (even archived), the link of the first one is
 ambiguous and Sigma refuses it (409 "userName ... matches 2 members"). Sigma's
-export keeps such pairs (``Bob.Ray@`` next to ``bob.ray@``, formats.md §0.5),
+export keeps such pairs (``Bob.Ray@`` next to ``bob.ray@``, docs/formats.md §0.5),
 so the plan must free the address on every member but the one who keeps it,
 *before* that member is linked:
 

@@ -3,7 +3,7 @@
 - ``scim_setup_admin`` / ``api_credential_owner``: the people named in
   ``organization`` exist, stay active and keep an admin account type. The
   SCIM token belongs to the setup admin and stops working if they are
-  deactivated or change type (sigma-api.md §5.1); deactivating the credential
+  deactivated or change type (docs/sigma-api.md §5.1); deactivating the credential
   owner deactivates the API credentials (§1.2).
 - ``scheduler_robot``: no action touches Sigma's system member (§2.2).
 - ``last_admin``: at least one active admin remains after the plan.

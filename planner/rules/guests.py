@@ -1,4 +1,4 @@
-"""Guest members: SCIM does not support them, and turning SCIM on disables them (sigma-api.md §5.3).
+"""Guest members: SCIM does not support them, and turning SCIM on disables them (docs/sigma-api.md §5.3).
 
 Every active guest member (``userKind: guest``) gets exactly one action:
 
@@ -7,7 +7,7 @@ Every active guest member (``userKind: guest``) gets exactly one action:
   in-scope IdP user links to the guest (an Entra B2B ``#EXT#`` user, or the
   same address in Okta): their work stays theirs, now IdP-managed;
 - otherwise ``members.disable_guest`` (``PATCH isArchived: true`` with
-  ``newOwnerId``, sigma-api.md §2.5): their documents go to
+  ``newOwnerId``, docs/sigma-api.md §2.5): their documents go to
   ``guests.document_owner`` (else ``organization.document_owner``).
 
 A guest an IdP user links to but who is disabled by policy gets an
@@ -70,7 +70,7 @@ class GuestDecision:
 def decide_guest(person: Person, policy: Guests, directory: Directory, owner: DocumentOwner) -> GuestDecision:
     """Convert ``person`` (status ``guest``, a member) under ``guests.action: convert`` when an active,
     in-scope IdP user links to them; otherwise disable them, their documents going to ``owner``
-    (sigma-api.md §2.5, §5.3)."""
+    (docs/sigma-api.md §2.5, §5.3)."""
     live = person.idp_id is not None and person.idp_id in directory.in_scope_idp_ids
     if policy.action == "convert" and live:
         return GuestDecision(person.member.member_id, PersonStatus.LINK, True, convert_action(person))

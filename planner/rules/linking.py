@@ -1,7 +1,7 @@
 """Linking rules: overrides, who is linked / created / left unmatched, the userName guard, hints.
 
 Sigma links a SCIM user to an existing member **by email**, and a later change
-of ``userName`` creates a second account (sigma-api.md §5.3). So:
+of ``userName`` creates a second account (docs/sigma-api.md §5.3). So:
 
 - :func:`resolve_overrides` turns ``linking.overrides`` into pinned links and
   "never link" IdP ids (unknown ids are blocking review items);
@@ -595,7 +595,7 @@ def unsendable_user_name(value: object, idp_id: str = "") -> str | None:
     """Why ``value`` can never be the SCIM userName (= email) of a Sigma user, or ``None`` when it can be.
 
     ``"empty"`` (the mapped IdP attribute is empty: the IdP sends no userName and skips the user),
-    ``"guest_upn"`` (an Entra B2B ``#EXT#`` UPN, formats.md §3f: syntactically an address, but not
+    ``"guest_upn"`` (an Entra B2B ``#EXT#`` UPN, docs/formats.md §3f: syntactically an address, but not
     the person's), ``"deleted_upn"`` (an Entra tombstone UPN of IdP user ``idp_id``,
     :func:`planner.sources.entra.deleted_user_upn`), ``"invalid"`` (not an email address,
     :func:`planner.sources.values.is_valid_email`). Issue 14 item 2: no plan, and no suggested fix,

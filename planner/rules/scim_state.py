@@ -14,7 +14,7 @@ sets it; docs/sandbox.md). Two steps use that state:
 - :func:`settle`: after every family decided, the actions the SCIM state already satisfies are
   dropped (a user provisioned with the planned userName, activity and account type; a team whose
   group is linked with the planned name and members), and no SCIM-managed member is offered an
-  action Sigma forbids: REST edits of a SCIM-managed member are refused with 403 (sigma-api.md
+  action Sigma forbids: REST edits of a SCIM-managed member are refused with 403 (docs/sigma-api.md
   §5.3 "not editable in Sigma", §10.6; the sandbox's rule). A deactivation becomes
   ``scim.deactivate_user`` (``PATCH /Users/{id} active=false``); a reactivation of a member the IdP
   made inactive is left to the link, which sends ``active: true``; every other REST edit (email,

@@ -2,7 +2,7 @@
 
 Sigma turns a pushed IdP group into a team, and a push of a group whose name
 is an existing team must **link** it (Okta's Link Group) or it is created
-(sigma-api.md §6.1). Rules, in order:
+(docs/sigma-api.md §6.1). Rules, in order:
 
 1. ``teams.map`` (team name -> group displayName) wins; a team it names is
    not matched by the rules;
@@ -17,10 +17,10 @@ is an existing team must **link** it (Okta's Link Group) or it is created
 For each linked or created team the new membership is the group's members
 (nested groups flattened with cycles walked once, when ``teams.flatten_nested``)
 who will be provisioned;
-members of a linked team who are not in the group stay after SCIM (sigma-api.md
+members of a linked team who are not in the group stay after SCIM (docs/sigma-api.md
 §5.4), so they get ``teams.remove_member`` actions (``leftovers: remove``) or an
 informational item (``report``); nothing in the plan adds them back. Members
-who are inactive or archived cannot be removed through the API (sigma-api.md
+who are inactive or archived cannot be removed through the API (docs/sigma-api.md
 §3.3) and are reported, as are memberships of a memberId missing from the
 members export (state ``unknown``) and of members a blocking linking review
 item holds (state ``held``: who they are is not decided yet). Active teams no group maps to become **unmanaged**.
@@ -82,7 +82,7 @@ def idp_name(idp_format: str) -> str:
 
 def nesting_note(idp_format: str, flatten: bool) -> str:
     """How the plan counts nested groups, in the words of this IdP: Okta groups never nest;
-    Entra ID provisioning pushes direct members only (formats.md §3b, §3e)."""
+    Entra ID provisioning pushes direct members only (docs/formats.md §3b, §3e)."""
     vendor = idp_format.split("-")[0]
     if flatten:
         return "their members are flattened once"
@@ -673,7 +673,7 @@ def likely_renames(ctx: Context, assignments: list[Assignment], current_of: dict
 
 def _not_removable_note(states: set[str]) -> str:
     """Why reported leftovers are not removed: inactive/archived members cannot be removed through
-    the API (sigma-api.md §3.3); members missing from the members export are unknown to the plan."""
+    the API (docs/sigma-api.md §3.3); members missing from the members export are unknown to the plan."""
     notes = []
     if states & {"inactive", "archived"}:
         notes.append("inactive or archived members cannot be removed through the API")

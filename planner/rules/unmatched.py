@@ -1,7 +1,7 @@
 """Active Sigma members with no provisioned IdP identity.
 
 After SCIM is on such members can be changed only through
-``PATCH /v2/members/{memberId}`` (sigma-api.md §2.5, §5.3). Three kinds
+``PATCH /v2/members/{memberId}`` (docs/sigma-api.md §2.5, §5.3). Three kinds
 (roster status from :mod:`.linking`):
 
 - ``unmatched``: no IdP user matches them (``unmatched.action``);

@@ -1,4 +1,4 @@
-"""Account types of the sandbox organization (sigma-api.md §4): listing, creating, the default one."""
+"""Account types of the sandbox organization (docs/sigma-api.md §4): listing, creating, the default one."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any
 from .store import Conflict, NotFound, Store
 
 DEFAULT_ACCOUNT_TYPES = ("Lite", "Essential", "Pro", "Admin")
-"""Account types of an organization seeded without any (sigma-api.md §4.2, "2024" model)."""
+"""Account types of an organization seeded without any (docs/sigma-api.md §4.2, "2024" model)."""
 
 _LOWEST_TYPE_ORDER = (
     "lite", "view", "viewer", "essential", "act", "explorer",
     "analyze", "pro", "creator", "build", "author", "admin",
 )
-"""Default account type names from the cheapest up (sigma-api.md §4.2)."""
+"""Default account type names from the cheapest up (docs/sigma-api.md §4.2)."""
 
 
 class AccountTypes(Store):
@@ -80,7 +80,7 @@ class AccountTypes(Store):
         """Return ``name`` when it is an account type name exactly (case-sensitive).
 
         Raises :class:`NotFound` "Member type name is not found" otherwise
-        (sigma-api.md §2.7; §10.11: casing on REST writes is unknown, the
+        (docs/sigma-api.md §2.7; §10.11: casing on REST writes is unknown, the
         sandbox is case-sensitive, the strict choice, as SCIM is per §5.2).
         """
         with self.lock:

@@ -1,4 +1,4 @@
-"""Documents of the sandbox's members, as counts: what a hand-off on deactivation moves (sigma-api.md §2.5, §2.6)."""
+"""Documents of the sandbox's members, as counts: what a hand-off on deactivation moves (docs/sigma-api.md §2.5, §2.6)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ Knobs (all off by default):
 
 - ``rate``: at most N requests per rolling second over the whole API; the
   next ones get 429 with ``Retry-After`` (whole seconds until a slot frees).
-  sigma-api.md §7/§10.8: Sigma's global limits and headers are unknown; this
+  docs/sigma-api.md §7/§10.8: Sigma's global limits and headers are unknown; this
   lets clients be tested against the behaviour they must survive.
 - ``error_ratio``: that share of requests (0..1) answers 500/502/503 at random,
   drawn from a ``random.Random(seed)`` so runs repeat.

@@ -1,4 +1,4 @@
-"""Members of the sandbox organization over REST (sigma-api.md §2): reading, creating, updating, archiving.
+"""Members of the sandbox organization over REST (docs/sigma-api.md §2): reading, creating, updating, archiving.
 
 Request bodies are validated by :mod:`planner.sandbox.request_models`; the rules that need the
 organization (account types, free emails, active members, SCIM-managed members) live here.
@@ -39,7 +39,7 @@ class Members(Store):
 
     @staticmethod
     def member_json(row: sqlite3.Row) -> dict[str, Any]:
-        """A member row as the REST member object (sigma-api.md §2.2, key order of §8.1).
+        """A member row as the REST member object (docs/sigma-api.md §2.2, key order of §8.1).
 
         Fields the seed carried that Sigma's schema does not name are kept after
         the known ones. ``isArchived`` and ``isInactive`` are always present.
@@ -134,7 +134,7 @@ class Members(Store):
     # ------------------------------------------------------------------ write
 
     def _refuse_scim_managed(self, row: sqlite3.Row) -> None:
-        """403 for REST writes to a SCIM-managed member (sigma-api.md §5.3; choice for §10.6)."""
+        """403 for REST writes to a SCIM-managed member (docs/sigma-api.md §5.3; choice for §10.6)."""
         if row["scim_id"] is not None:
             raise Forbidden(
                 f"Member {row['member_id']} is provisioned by SCIM; change it in the identity provider"
@@ -151,7 +151,7 @@ class Members(Store):
         return row
 
     def create_member(self, body: Mapping[str, Any], *, actor: str | None) -> dict[str, Any]:
-        """``POST /v2/members`` (sigma-api.md §2.4); returns the new member.
+        """``POST /v2/members`` (docs/sigma-api.md §2.4); returns the new member.
 
         ``body``: :class:`~planner.sandbox.request_models.MemberCreate` (400 for its shape).
         Then: ``memberType`` an existing account type, exact, else 404 "Member type name is
@@ -196,7 +196,7 @@ class Members(Store):
             return self.get_member(member_id)
 
     def update_member(self, member_id: str, body: Mapping[str, Any], *, actor: str | None) -> dict[str, Any]:
-        """``PATCH /v2/members/{memberId}`` (sigma-api.md §2.5); returns the updated member.
+        """``PATCH /v2/members/{memberId}`` (docs/sigma-api.md §2.5); returns the updated member.
 
         Rules, in order:
 

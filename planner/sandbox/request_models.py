@@ -1,4 +1,4 @@
-"""The request bodies the sandbox's REST side accepts, as pydantic models (sigma-api.md §2-§3).
+"""The request bodies the sandbox's REST side accepts, as pydantic models (docs/sigma-api.md §2-§3).
 
 Each model states the shape of one body: its fields and their JSON types (strict: no
 coercion, ``"true"`` is not a boolean), unknown fields refused, and the rules between
@@ -26,14 +26,14 @@ from pydantic_core import PydanticCustomError
 from .store import BadRequest, is_email
 
 USER_KINDS = ("internal", "guest", "embed")
-"""``userKind`` values of the REST member object (sigma-api.md §2.2)."""
+"""``userKind`` values of the REST member object (docs/sigma-api.md §2.2)."""
 
 UserKind = Literal["internal", "guest", "embed"]
 
 MAX_TEAM_MEMBER_CHANGES = 100
 """Most ids one ``PATCH /v2/teams/{teamId}/members`` may carry (add + remove).
 
-sigma-api.md §10.9: the real maximum is unknown; 100 is the limit Sigma
+docs/sigma-api.md §10.9: the real maximum is unknown; 100 is the limit Sigma
 documents for the sibling user-attribute endpoint (§3.1), the strictest
 plausible choice.
 """

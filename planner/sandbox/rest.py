@@ -1,6 +1,6 @@
 """The REST API v2 side of the sandbox: a werkzeug WSGI application over the sandbox state.
 
-Endpoints (sigma-api.md §1-§4; shapes of §8):
+Endpoints (docs/sigma-api.md §1-§4; shapes of §8):
 
 =====================================================  ==============================================
 ``POST /v2/auth/token``                                client_credentials (form fields or HTTP Basic)
@@ -55,7 +55,7 @@ from .state import SandboxState
 from .store import StateError, decode_cursor, encode_cursor
 
 MAX_LIMIT = 1000
-"""Largest ``limit`` / ``pageSize`` (sigma-api.md §2.3, §4.1)."""
+"""Largest ``limit`` / ``pageSize`` (docs/sigma-api.md §2.3, §4.1)."""
 
 DEFAULT_V21_LIMIT = 50
 """Page size of the always-paginated lists when no ``limit`` is given (§2.3: 50 per third parties)."""
@@ -76,7 +76,7 @@ class ApiError(Exception):
 
 
 def envelope(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    """Sigma's error answer ``{"message", "code", "requestId"}`` (sigma-api.md §2.7)."""
+    """Sigma's error answer ``{"message", "code", "requestId"}`` (docs/sigma-api.md §2.7)."""
     body = json.dumps({"message": message, "code": code, "requestId": str(uuid.uuid4())})
     return Response(body, status=status, headers=headers, content_type="application/json")
 

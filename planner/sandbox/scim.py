@@ -1,6 +1,6 @@
 """The SCIM 2.0 side of the sandbox: service description and the scim2-server WSGI application.
 
-Served under ``/scim/v2`` (sigma-api.md §10.1: the literal form of Sigma's
+Served under ``/scim/v2`` (docs/sigma-api.md §10.1: the literal form of Sigma's
 Directory Base URL is unknown; ``{base}/scim/v2`` is the sandbox's own).
 
 - :func:`sigma_provider` describes the service: RFC 7643 core User (``name``,
@@ -76,7 +76,7 @@ SIGMA_USER_SCHEMA: dict[str, Any] = {
 def _with_required_names(schema: Schema) -> Schema:
     """The core User schema with ``name``, ``name.givenName`` and ``name.familyName`` required.
 
-    Sigma does not create a user without both names (Okta guide, sigma-api.md §5.2),
+    Sigma does not create a user without both names (Okta guide, docs/sigma-api.md §5.2),
     so the sandbox publishes them as required: clients reading the schema (and
     scim2-tester) then send them.
     """

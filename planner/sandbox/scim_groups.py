@@ -1,4 +1,4 @@
-"""SCIM Groups of the sandbox (sigma-api.md §5, §6.1): teams an IdP provisions or links by name."""
+"""SCIM Groups of the sandbox (docs/sigma-api.md §5, §6.1): teams an IdP provisions or links by name."""
 
 from __future__ import annotations
 

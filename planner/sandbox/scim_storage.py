@@ -5,13 +5,13 @@
 each SCIM resource to and from the rows of :class:`planner.sandbox.state.SandboxState`.
 scim2-server does the SCIM protocol (RFC 7644: routing, validation, PATCH,
 filters' grammar, list responses); this module only holds Sigma's semantics
-(sigma-api.md §5.2, §5.3, §8.5, §8.6):
+(docs/sigma-api.md §5.2, §5.3, §8.5, §8.6):
 
 - ``userName`` is the member's email and identifies the user. ``POST /Users``
   with a ``userName`` equal to a member's email (case-insensitively) **links**
   that member: it becomes SCIM-managed and takes the IdP's names, account type,
   activity and userKind. The SCIM ``id`` of a user is the ``memberId`` of the
-  member it was created or linked with (sigma-api.md §10.2 leaves it unknown; this
+  member it was created or linked with (docs/sigma-api.md §10.2 leaves it unknown; this
   lets one id serve both APIs).
 - A ``userName`` change creates a new member (see
   :meth:`SandboxState.scim_update_user`): the SCIM id stays and now designates the
@@ -86,7 +86,7 @@ from . import store as st
 from .state import SandboxState
 
 SIGMA_USER_EXTENSION = "urn:sigma:scim:schemas:extension:2.0:User"
-"""Sigma's SCIM extension schema, attribute ``userKind`` (sigma-api.md §5.2, §6.1)."""
+"""Sigma's SCIM extension schema, attribute ``userKind`` (docs/sigma-api.md §5.2, §6.1)."""
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"

@@ -1,4 +1,4 @@
-"""SCIM Users of the sandbox (sigma-api.md §5): members an IdP provisions, links, renames and deprovisions.
+"""SCIM Users of the sandbox (docs/sigma-api.md §5): members an IdP provisions, links, renames and deprovisions.
 
 The SCIM side (:mod:`planner.sandbox.scim_storage`) validates the SCIM resources
 (scim2-models) and calls these with plain attributes; the rules of what a SCIM

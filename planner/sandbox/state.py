@@ -6,7 +6,7 @@ seen by the other. It is assembled from one module per resource, each holding th
 resource's rules:
 
 - :mod:`planner.sandbox.store`: the SQLite tables, lock, transactions, ids, errors;
-- :mod:`planner.sandbox.members`: members over REST (sigma-api.md §2);
+- :mod:`planner.sandbox.members`: members over REST (docs/sigma-api.md §2);
 - :mod:`planner.sandbox.teams`: teams and team members over REST (§3);
 - :mod:`planner.sandbox.account_types`: account types (§4);
 - :mod:`planner.sandbox.documents`: documents handed off on deactivation (§2.5, §2.6);
@@ -15,7 +15,7 @@ resource's rules:
 - :mod:`planner.sandbox.seeding`: loading a Sigma export;
 - :mod:`planner.sandbox.request_models`: the REST request bodies (pydantic).
 
-The rules Sigma documents are enforced there, once for both APIs; where sigma-api.md says
+The rules Sigma documents are enforced there, once for both APIs; where docs/sigma-api.md says
 a behaviour is unknown, the strictest plausible behaviour is chosen and named in the
 method docstring and in docs/sandbox.md. Failures raise
 :class:`~planner.sandbox.store.StateError` subclasses carrying the HTTP status, the

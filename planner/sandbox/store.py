@@ -7,7 +7,7 @@ under ``planner/sandbox/``); the resources share its one connection and lock.
 Tables (SQLite, one connection guarded by one re-entrant lock, so the state is
 safe to share between the threads of the server):
 
-- ``members``: one row per member (sigma-api.md §2.2), plus the SCIM link
+- ``members``: one row per member (docs/sigma-api.md §2.2), plus the SCIM link
   (``scim_id``, ``scim_json``: the SCIM attributes Sigma does not model,
   ``scim_created``) and ``version`` (bumped on every change, the SCIM ETag).
 - ``teams``: one row per team (§3.2), with the same SCIM link columns.
@@ -41,7 +41,7 @@ def sigma_email_key(address: str | None) -> str:
     """How the sandbox compares member emails and SCIM userNames: letter case aside, nothing else.
 
     No trimming, no Unicode folding: the strictest plausible reading of Sigma's "same email"
-    (sigma-api.md §5.3 links by email; §10.11 the REST filter is exact but for case). So a member
+    (docs/sigma-api.md §5.3 links by email; §10.11 the REST filter is exact but for case). So a member
     whose stored email carries a stray space, tab or zero-width character is **not** found by the
     clean userName an IdP sends: a plan must set that email first (issue 14 item 1).
     """

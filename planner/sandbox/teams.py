@@ -1,4 +1,4 @@
-"""Teams of the sandbox organization over REST (sigma-api.md §3): reading, creating, updating,
+"""Teams of the sandbox organization over REST (docs/sigma-api.md §3): reading, creating, updating,
 deleting, and their members.
 
 Request bodies are validated by :mod:`planner.sandbox.request_models`; the rules that need the
@@ -116,7 +116,7 @@ class Teams(Store):
     # ------------------------------------------------------------------ write
 
     def _refuse_scim_team(self, row: sqlite3.Row) -> None:
-        """403 for REST edits of a SCIM-managed team (sigma-api.md §5.3; choice for §10.6)."""
+        """403 for REST edits of a SCIM-managed team (docs/sigma-api.md §5.3; choice for §10.6)."""
         if row["scim_id"] is not None:
             raise Forbidden(f"Team {row['team_id']} is provisioned by SCIM; change it in the identity provider")
 
@@ -207,7 +207,7 @@ class Teams(Store):
         - unknown team or member: 404;
         - inactive or archived members can be neither added nor removed: 400 (§3.3);
         - adding a member already in the team, or removing one who is not: 400
-          (§10.9 unknown; strict choice: clients diff first, sigma-api.md §7);
+          (§10.9 unknown; strict choice: clients diff first, docs/sigma-api.md §7);
         - a SCIM-managed team: ``add`` and removing a SCIM-managed member are 403;
           removing a member who is not SCIM-managed is allowed, the cleanup
           Sigma's SCIM FAQ recommends for pre-SCIM leftovers (§3.3, §5.4).

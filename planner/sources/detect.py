@@ -9,7 +9,7 @@ Formats (``IDP_FORMATS``) and the roles their files play:
 =============  ==================================================================================
 ``okta-api``   ``users`` (``GET /api/v1/users`` answers: objects with ``profile.login``),
                ``groups`` (``profile.name`` + ``type`` ``OKTA_GROUP``/``APP_GROUP``/``BUILT_IN``),
-               ``members-map`` (``{groupId: [User, ...]}``, formats.md §2a-2c)
+               ``members-map`` (``{groupId: [User, ...]}``, docs/formats.md §2a-2c)
 ``entra-csv``  ``users`` ("Download users": a ``userPrincipalName`` column), ``group-members``
                ("Download members": ``Member type`` column; the group is the file name),
                ``groups`` ("Download groups": ``Group type`` / ``Membership type``) (§3a-3c)

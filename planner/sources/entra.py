@@ -1,4 +1,4 @@
-"""Microsoft Entra ID: admin center CSV downloads and Microsoft Graph JSON (formats.md §3).
+"""Microsoft Entra ID: admin center CSV downloads and Microsoft Graph JSON (docs/formats.md §3).
 
 CSV layout (``entra-csv``; roles by content, see :mod:`.detect`):
 
@@ -27,13 +27,13 @@ answers are accepted (info ``transitive-members``: nesting is then flattened).
 Mapping to :class:`~planner.model.IdpUser`: ``id`` <- ``id``/``objectId``;
 ``user_name`` <- ``userPrincipalName``; ``active`` <- ``accountEnabled``; a CSV
 without the column is a ``missing-status-column`` error, an empty cell or a Graph
-record without the property (Graph returns it only when ``$select``-ed, formats.md
+record without the property (Graph returns it only when ``$select``-ed, docs/formats.md
 §3d) an ``unreadable-status`` error: no user is taken as enabled by default; ``user_type`` <- ``userType``; ``status`` is
 ``None`` (Entra has no status word). Emails (:func:`entra_emails`):
 
 - members: ``mail`` (primary), the UPN when it differs, ``otherMails``, SMTP
   ``proxyAddresses``;
-- guests (``userType`` Guest or a ``#EXT#`` UPN, formats.md §3f): the
+- guests (``userType`` Guest or a ``#EXT#`` UPN, docs/formats.md §3f): the
   **``mail``** value is the primary email; without ``mail`` it is rebuilt from
   the UPN prefix by turning its *last* ``_`` back into ``@``
   (``carol_partner.example#EXT#@...`` -> ``carol@partner.example``) with an info
@@ -47,7 +47,7 @@ not the tombstone, is among its emails (so the member it was matches it, as a le
 issue 14 item 2).
 
 Graph member items whose other properties are all ``null`` (the caller may
-not read that object type, formats.md §3e) are matched by ``id`` against the
+not read that object type, docs/formats.md §3e) are matched by ``id`` against the
 users file; when the user is not there the membership is dropped with a
 ``member-details-withheld`` warning, never read as "no email".
 """
@@ -117,7 +117,7 @@ GROUP_ALIASES = {
 
 
 def is_ext_upn(upn: str) -> bool:
-    """True for a B2B guest UPN ``<local>_<domain>#EXT#@<tenant>`` (formats.md §3f)."""
+    """True for a B2B guest UPN ``<local>_<domain>#EXT#@<tenant>`` (docs/formats.md §3f)."""
     return "#" in upn and "#EXT#" in upn.upper()
 
 
@@ -142,7 +142,7 @@ def rebuild_guest_email(upn: str) -> tuple[str | None, bool]:
 
     The prefix before ``#EXT#`` is the address with ``@`` replaced by ``_``; the
     *last* ``_`` is turned back into ``@`` (domains hold no ``_``). ``ambiguous``
-    is true when the local part still holds ``_`` (formats.md §3f: cannot be
+    is true when the local part still holds ``_`` (docs/formats.md §3f: cannot be
     sure which ``_`` was the ``@``).
     """
     upper = upn.upper()

@@ -1,4 +1,4 @@
-"""JSON envelopes of paginated APIs (formats.md §0.9): where the records are.
+"""JSON envelopes of paginated APIs (docs/formats.md §0.9): where the records are.
 
 A saved API answer comes in one of three shapes, all accepted:
 
@@ -216,7 +216,7 @@ def members_answers(
     """The ``(group key, members answer, JSON path)`` items of a group members file.
 
     ``keyed`` (role ``members-map``): the file is an object ``{groupKey: <members
-    answer>}`` (Okta formats.md §2c, Graph §3, Google §4); items in file order,
+    answer>}`` (Okta docs/formats.md §2c, Graph §3, Google §4); items in file order,
     paths ``$["<groupKey>"]``. Any other value is an ``unexpected-json-shape``
     error "``<what>`` must be an object ``<shape>``" at ``$``, and ``None``.
     Not ``keyed`` (role ``group-members``): the file is one answer, named by the

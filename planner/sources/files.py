@@ -1,7 +1,7 @@
 """Reading export files: bytes, text decoding, JSON, and the findings they produce.
 
 Every loader goes through these functions so that the cross-cutting rules of
-formats.md §0 hold everywhere:
+docs/formats.md §0 hold everywhere:
 
 - §0.1 encoding: ``utf-8-sig`` first (a UTF-8 BOM is stripped), then ``cp1252``
   with a warning (``encoding-fallback``); a UTF-16 file (BOM ``FF FE`` / ``FE FF``,
@@ -11,7 +11,7 @@ formats.md §0 hold everywhere:
   an empty file gives ``empty-file``.
 - malformed JSON gives ``malformed-json`` with the line and column of the fault.
   Several JSON documents written one after another (what people get when they
-  append each page of a paginated call to one file, formats.md §2a) are read as
+  append each page of a paginated call to one file, docs/formats.md §2a) are read as
   a JSON array of those documents, with an info finding (``concatenated-json``).
 
 Nothing here raises for bad input; callers get ``None`` plus findings.
@@ -108,7 +108,7 @@ def read_bytes(path: Path, findings: Findings) -> bytes | None:
 
 
 def decode(path: Path, data: bytes, findings: Findings) -> tuple[str, str] | None:
-    """Decode file bytes per formats.md §0.1; return ``(text, encoding)`` or ``None``.
+    """Decode file bytes per docs/formats.md §0.1; return ``(text, encoding)`` or ``None``.
 
     Errors (``None`` returned): ``empty-file`` for no content (or only a BOM /
     whitespace), ``unreadable-file`` for binary content (NUL bytes in a file

@@ -2,7 +2,7 @@
 
 For any IdP without a dedicated loader (OneLogin, JumpCloud, an HR system, a
 home-made report): one CSV of users, one row per user, plus a mapping that says
-which column holds which SCIM attribute. The CSV follows formats.md §0 like
+which column holds which SCIM attribute. The CSV follows docs/formats.md §0 like
 every other (BOM, ``;``/tab, ``#TYPE`` lines, case-insensitive headers).
 
 The mapping file (``*.yaml`` / ``*.yml``; recognized by its ``columns:`` map)::

@@ -1,4 +1,4 @@
-"""Google Workspace: admin console users CSV and Admin SDK Directory API JSON (formats.md §4).
+"""Google Workspace: admin console users CSV and Admin SDK Directory API JSON (docs/formats.md §4).
 
 CSV (``google-csv``): "Directory > Users > Download users". Bracketed suffixes
 are part of the header text (``Email Address [Required]``, ``Status [READ
@@ -25,7 +25,7 @@ home secondary emails (CSV); ``active`` <- not suspended and not archived
 (``Status`` ``Active`` / ``Suspended`` / ``Archived`` in the CSV); ``status`` <-
 ``Active`` / ``Suspended`` / ``Archived``; ``lastLogin`` attribute <- ``Last Sign
 In`` / ``lastLoginTime`` as ISO UTC (``Never logged in`` and the 1970 epoch are
-"never", formats.md §0.7, §4b).
+"never", docs/formats.md §0.7, §4b).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Okta Management API JSON (formats.md §2a-§2c): users, groups, group members.
+"""Okta Management API JSON (docs/formats.md §2a-§2c): users, groups, group members.
 
 Layout (roles found by :mod:`.detect` from content, any file names):
 
@@ -22,7 +22,7 @@ Mapping to :class:`~planner.model.IdpUser`:
   ``False`` for ``STAGED``, ``SUSPENDED``, ``DEPROVISIONED``; ``None`` (unknown,
   never guessed) when no status is given; a status given but unreadable
   (``""``, ``"WEIRD"``, ``["ACTIVE"]``) is an ``unreadable-status`` error (issue 14 B.5). Console labels ("Pending user
-  action", "Deactivated", ...) are accepted as well (formats.md §2a table).
+  action", "Deactivated", ...) are accepted as well (docs/formats.md §2a table).
 - ``profile.login`` / ``email`` / ``secondEmail`` that are not strings (``123``)
   give an ``unexpected-value`` warning (:func:`~.values.string_field`).
 - ``attributes``: every other ``profile`` field (custom ones included) plus
@@ -65,7 +65,7 @@ STATUS_LABELS = {
 _PROFILE_CORE = ("login", "email", "secondEmail", "firstName", "lastName", "displayName")
 _TOP_LEVEL = ("created", "activated", "statusChanged", "lastUpdated", "passwordChanged")
 OKTA_PAGE_LIMIT = 200
-"""Okta's default ``limit`` of ``GET /api/v1/users`` (formats.md §2a): a users file of exactly this
+"""Okta's default ``limit`` of ``GET /api/v1/users`` (docs/formats.md §2a): a users file of exactly this
 many records is one full page whose next pages were not saved, unless a ``fetch-idp`` manifest
 (:mod:`.manifest`) says the listing was read whole."""
 _OKTA_NEXT = ("link", "Link")
@@ -73,7 +73,7 @@ _OKTA_NEXT = ("link", "Link")
 
 
 def okta_active(status: str | None) -> bool | None:
-    """Whether an Okta status (API enum or console label, any case) can use apps (formats.md §2a)."""
+    """Whether an Okta status (API enum or console label, any case) can use apps (docs/formats.md §2a)."""
     if not status:
         return None
     word = "_".join(status.strip().upper().split())

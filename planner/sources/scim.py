@@ -1,4 +1,4 @@
-"""SCIM 2.0 ListResponse JSON of Users and Groups (RFC 7643, RFC 7644 §3.4.2; formats.md §7).
+"""SCIM 2.0 ListResponse JSON of Users and Groups (RFC 7643, RFC 7644 §3.4.2; docs/formats.md §7).
 
 Layout: any number of files, each a ListResponse
 ``{"schemas": [".../ListResponse"], "totalResults", "Resources": [...]}``, an
@@ -151,7 +151,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
         value = item["value"] if "value" in item else _get(item, "value")
         candidates.append((value, primary, opt_text(item["type"] if "type" in item else _get(item, "type"))))
     if candidates is not None and not candidates and "@" in user_name:
-        candidates.append((user_name, True, "userName"))  # Sigma's userName is the email (sigma-api.md §8.5)
+        candidates.append((user_name, True, "userName"))  # Sigma's userName is the email (docs/sigma-api.md §8.5)
     active = get("active")
     if active is None:  # RFC 7643 §4.1.1 leaves its meaning to the provider: absent says nothing
         unreadable_status(findings, ref.file, ref.location, "active",

@@ -3,27 +3,27 @@
 A *Sigma export* is a directory (file names matched case-insensitively):
 
 ==========================  =================================================================
-``members.json``            ``GET /v2/members`` or ``/v2.1/members`` answers (sigma-api.md §2.3):
+``members.json``            ``GET /v2/members`` or ``/v2.1/members`` answers (docs/sigma-api.md §2.3):
                             a bare array, one page ``{"entries": [...], "nextPage": ...}``,
                             or an array of pages. **Required** (or ``members.csv``).
-``teams.json``              ``GET /v2/teams`` answers, same shapes (sigma-api.md §3.2).
+``teams.json``              ``GET /v2/teams`` answers, same shapes (docs/sigma-api.md §3.2).
                             Team objects of ``GET /v2/teams/{teamId}`` carrying ``members``
                             are accepted too.
 ``team_members.json``       ``{teamId: <GET /v2/teams/{teamId}/members answer>}`` where each
                             answer is a page ``{"entries": [{userId, isTeamAdmin, addedBy}]}``,
-                            an array of pages or a bare array (sigma-api.md §3.3); a flat
+                            an array of pages or a bare array (docs/sigma-api.md §3.3); a flat
                             array of ``{teamId, userId, isTeamAdmin}`` records is accepted.
 ``account_types.json``      optional ``GET /v2/accountTypes`` pages ``{"entries": [{accountTypeId,
                             accountTypeName, description, isCustom}], "nextPageToken"}``
-                            (sigma-api.md §4.1). Without it, ``memberType`` is not validated.
-``members.csv``             CSV equivalent, headers = API field names (formats.md §1f):
+                            (docs/sigma-api.md §4.1). Without it, ``memberType`` is not validated.
+``members.csv``             CSV equivalent, headers = API field names (docs/formats.md §1f):
                             ``memberId,email,firstName,lastName,memberType,userKind,
                             isArchived,isInactive,createdAt,updatedAt`` (+ any other field);
                             ``memberId`` and ``email`` required.
 ``teams.csv``               ``teamId,name,description,visibility,isArchived``; ``teamId``,
                             ``name`` required.
 ``team_members.csv``        ``teamId,userId,isTeamAdmin[,addedBy]``; ``memberId`` is accepted
-                            for ``userId`` (formats.md §1f spelling, with ``teamName,email``).
+                            for ``userId`` (docs/formats.md §1f spelling, with ``teamName,email``).
 ``account_types.csv``       ``accountTypeId,accountTypeName,description,isCustom``.
 ``scim/Users.json``,        optional, both or neither: Sigma's SCIM ``GET /Users`` and ``GET /Groups``
 ``scim/Groups.json``        ListResponses as ``sigma-migrate fetch`` writes them (read by
@@ -48,7 +48,7 @@ The Sigma side is what the plan acts on, so what cannot be used exactly is an
 an id that is not a string (``"memberId": 12``, ``null``), an entry that is
 not an object, the same memberId or teamId twice (``duplicate-id``), an id a
 spreadsheet damaged (``1.04E+20``: ``excel-mangled-id``), a boolean that is none
-of the formats.md §0.6 spellings (``isArchived=maybe``: ``invalid-boolean``), a
+of the docs/formats.md §0.6 spellings (``isArchived=maybe``: ``invalid-boolean``), a
 missing ``teams`` file, or a missing ``team_members`` file when teams exist
 (``missing-file``: a plan without memberships would silently skip leftover
 removals). Records without a usable id are left out of the export; records

@@ -1,4 +1,4 @@
-"""CSV reading under the cross-cutting rules of formats.md §0, for every CSV format.
+"""CSV reading under the cross-cutting rules of docs/formats.md §0, for every CSV format.
 
 :func:`read_table` turns a CSV file into a :class:`Table` of string columns:
 
@@ -20,7 +20,7 @@
    attributes.
 5. Cells are strings (``dtype=str``, no NA guessing: §0.8 IDs stay strings,
    ``"NA"`` stays ``"NA"``); quoted cells may hold delimiters, newlines or a whole
-   JSON object (Entra's preview download, formats.md §3a). Rows with *more*
+   JSON object (Entra's preview download, docs/formats.md §3a). Rows with *more*
    fields than the header are ``ragged-row`` errors and skipped (extra fields that
    are all empty, a trailing delimiter, are tolerated); rows with *fewer* fields
    (a truncated file, a lost delimiter) are ``ragged-row`` errors naming the first
@@ -277,7 +277,7 @@ def flag_damaged_ids(
 
     The one check every CSV loader (IdP and Sigma) runs on its id columns.
     Scientific notation or zeroed digits (:meth:`Table.mangled_rows`,
-    formats.md §0.8) and lost leading zeros (:func:`lost_zero_rows`): the real id
+    docs/formats.md §0.8) and lost leading zeros (:func:`lost_zero_rows`): the real id
     is gone, and two damaged ids may now collide, so the export cannot be
     planned on (the error stops ``plan``; the records are kept). Each error names
     the file, the line and the column as written; ``what`` names the id in
@@ -344,7 +344,7 @@ def read_table(
     required: Sequence[str] = (),
     what: str = "CSV",
 ) -> Table | None:
-    """Read ``path`` as a CSV under formats.md §0; ``None`` (with error findings) when unusable.
+    """Read ``path`` as a CSV under docs/formats.md §0; ``None`` (with error findings) when unusable.
 
     ``aliases`` maps each canonical column name to its accepted spellings (the
     canonical name itself is always accepted); ``required`` lists canonical

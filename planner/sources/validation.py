@@ -14,14 +14,14 @@ Sigma side (:func:`check_sigma`):
   to the IdP's userName first, issue 14 item 1).
 - ``unknown-member-type`` (warning): a ``memberType`` that matches no
   ``accountTypeName`` case-insensitively, when ``account_types.json`` was given
-  (sigma-api.md §4.1); one finding per type, with the member count.
+  (docs/sigma-api.md §4.1); one finding per type, with the member count.
 - ``unknown-user-kind`` (warning): ``userKind`` not ``internal``/``guest``/``embed``.
 - ``duplicate-team-name`` (warning): team names equal case-insensitively (IdP
-  groups link to teams by name, sigma-api.md §9).
+  groups link to teams by name, docs/sigma-api.md §9).
 
 :func:`drop_dangling_memberships` (run by the loader before :func:`check_sigma`)
 removes team memberships that name a teamId or memberId the export does not
-hold (e.g. members exported without ``includeArchived=true``, formats.md §1b),
+hold (e.g. members exported without ``includeArchived=true``, docs/formats.md §1b),
 with one ``unknown-team`` / ``unknown-member`` warning per id saying so: nothing
 downstream ever sees a membership without its member or team.
 
@@ -32,7 +32,7 @@ IdP side (:func:`check_idp`):
 - ``empty-email`` / ``invalid-email`` (warning) for a user's primary email;
 - ``invalid-user-name`` (warning): a ``userName`` that is not a syntactically
   valid email (:func:`~planner.sources.values.is_valid_email`); Sigma identifies
-  SCIM users by ``userName`` = email (sigma-api.md §5.2-5.3). Not for users the
+  SCIM users by ``userName`` = email (docs/sigma-api.md §5.2-5.3). Not for users the
   export marks inactive (``active is False``: deprovisioned, suspended): the IdP
   never provisions them, so no ``userName`` of theirs reaches Sigma;
 - ``group-cycle`` (warning): a group that contains itself through nesting;

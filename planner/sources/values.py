@@ -1,11 +1,11 @@
-"""Value conventions shared by every loader (formats.md §0.5-§0.8).
+"""Value conventions shared by every loader (docs/formats.md §0.5-§0.8).
 
 - :func:`parse_bool`: ``true/false``, ``yes/no``, ``1/0`` in any case; empty = unknown.
 - :func:`parse_timestamp`: ISO 8601 (with or without milliseconds / ``Z`` /
   offset), Google's ``YYYY/MM/DD HH:MM:SS``, Okta report ``YYYY-MM-DD HH:MM:SS``;
   ``Never logged in``, empty cells, JSON ``null`` and the Unix epoch mean "never".
   Results are ISO 8601 UTC strings ``YYYY-MM-DDTHH:MM:SSZ`` (naive inputs are
-  taken as UTC, formats.md §4a leaves the zone unstated).
+  taken as UTC, docs/formats.md §4a leaves the zone unstated).
 - :func:`is_excel_mangled`: IDs that went through a spreadsheet (``1.04E+20``).
 - :func:`is_valid_email`: a syntactically valid ``local@domain.tld`` (RFC 5322 dot-atom);
   shared by the loaders' ``invalid-email`` / ``invalid-user-name`` findings and the
@@ -61,8 +61,8 @@ EMAIL_RE = re.compile(rf"(?=[^@]{{1,64}}@)(?=.{{3,254}}$){_ATEXT}+(?:\.{_ATEXT}+
 _EPOCH_PREFIX = "1970-01-01T00:00:00"
 
 _TS_FORMATS = (
-    "%Y/%m/%d %H:%M:%S",  # Google "Last Sign In [READ ONLY]" (formats.md §4a)
-    "%Y-%m-%d %H:%M:%S",  # Okta Password Health report (formats.md §2d)
+    "%Y/%m/%d %H:%M:%S",  # Google "Last Sign In [READ ONLY]" (docs/formats.md §4a)
+    "%Y-%m-%d %H:%M:%S",  # Okta Password Health report (docs/formats.md §2d)
     "%Y/%m/%d %H:%M",
     "%Y-%m-%d %H:%M",
     "%m/%d/%Y %H:%M:%S",  # PowerShell en-US default
@@ -102,7 +102,7 @@ def parse_timestamp(value: object) -> str | None:
 
     Accepts ISO 8601 with or without fractions, ``Z`` or an offset; the forms in
     ``_TS_FORMATS``; the sentinels in ``NEVER_WORDS`` and the Unix epoch
-    (Google's "never signed in", formats.md §4b). Raises :class:`InvalidValue`
+    (Google's "never signed in", docs/formats.md §4b). Raises :class:`InvalidValue`
     for anything else.
     """
     if value is None:
@@ -141,7 +141,7 @@ def damaged_id_message(label: str, value: str) -> str:
 
 
 def is_excel_mangled(value: object) -> bool:
-    """True for an ID a spreadsheet damaged (formats.md §0.8).
+    """True for an ID a spreadsheet damaged (docs/formats.md §0.8).
 
     Two shapes: scientific notation (``1.04E+20``), and a long number whose
     digits past the 15th are all zero (``104857600000000000000``: Excel keeps 15
@@ -168,7 +168,7 @@ def is_valid_email(value: object) -> bool:
 
     Used for Sigma member emails and IdP emails (``invalid-email``) and for IdP
     ``userName`` values (``invalid-user-name``: Sigma identifies SCIM users by
-    ``userName`` = email, sigma-api.md §5.2-5.3).
+    ``userName`` = email, docs/sigma-api.md §5.2-5.3).
     """
     if value.__class__ is not str:
         return False

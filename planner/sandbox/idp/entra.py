@@ -1,4 +1,4 @@
-"""A local emulator of Microsoft Graph's users and groups API and the Entra token endpoint (formats.md §3d-§3e).
+"""A local emulator of Microsoft Graph's users and groups API and the Entra token endpoint (docs/formats.md §3d-§3e).
 
 - ``POST /{tenant}/oauth2/v2.0/token`` (client credentials, scope
   ``https://graph.microsoft.com/.default``): a wrong tenant is 400 ``invalid_request``

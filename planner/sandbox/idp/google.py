@@ -1,4 +1,4 @@
-"""A local emulator of Google's OAuth token endpoint and the Admin SDK Directory API (formats.md §4b, §4c).
+"""A local emulator of Google's OAuth token endpoint and the Admin SDK Directory API (docs/formats.md §4b, §4c).
 
 - ``POST /token``: the JWT bearer grant (RFC 7523) of a service account. The
   assertion must be signed by the emulator's key (:meth:`GoogleEmulator.write_key_file`

@@ -1,4 +1,4 @@
-"""A local emulator of Okta's Management API: users, groups, group members (formats.md §2a-§2c).
+"""A local emulator of Okta's Management API: users, groups, group members (docs/formats.md §2a-§2c).
 
 Follows Okta's documented behaviour where ``fetch-idp`` depends on it:
 
