@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 from ..matching import EDGE_COLUMNS, PLUS_TAG, ROW_COLUMNS, IdentityGraph, fold_plus
-from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, ActionKind, ReviewItem, email_key
-from ..policy import NEVER
+from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, ActionKind, IdpUser, ReviewItem, SigmaMember, email_key
+from ..policy import NEVER, Guests, Linking
 from ..sources.entra import deleted_user_upn, is_ext_upn
 from ..sources.values import clean_address, clean_text, is_valid_email, unclean_parts
 from ..payloads import (
@@ -67,7 +67,7 @@ from ..payloads import (
     SetEmailEvidence,
 )
 from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
-from ..directory import name_key
+from ..directory import Directory, PersonStatus, name_key
 from ..tables import Context, find_idp_id, find_member_id, member_of, positions, sorted_positions, take_rows
 
 ROSTER_COLUMNS = [
@@ -146,6 +146,54 @@ def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outco
     return pinned, frozenset(never), outcome
 
 
+# --------------------------------------------------------------------------- statuses
+
+
+def linked_status(member: SigmaMember, idp_id: str, key: str, directory: Directory, policy: Linking,
+                  held_idp_users: frozenset[str] = frozenset()) -> PersonStatus:
+    """The status of ``member`` linked to IdP user ``idp_id`` by match key ``key`` (module docstring).
+
+    ``held_idp_users``: IdP users another family holds (:func:`.duplicates.idp_collisions`). An
+    archived or inactive member matched by a live (active, in-scope) IdP user is reactivated when a
+    reviewer or Sigma's SCIM state linked them (``key`` ``override``/``scim``) or
+    ``linking.archived_members: reactivate`` says so, else a blocking rehire.
+    """
+    if idp_id in held_idp_users:
+        return PersonStatus.HELD
+    live = idp_id in directory.in_scope_idp_ids  # in scope means active too
+    if not member.is_active:
+        if not live:
+            return PersonStatus.DEACTIVATED
+        if key in ("override", "scim") or policy.archived_members == "reactivate":
+            return PersonStatus.REACTIVATE
+        return PersonStatus.REHIRE
+    if member.user_kind == "guest":
+        return PersonStatus.GUEST
+    if idp_id not in directory.active_idp_ids:
+        return PersonStatus.LEAVER
+    return PersonStatus.LINK if live else PersonStatus.NOT_IN_SCOPE
+
+
+def unlinked_member_status(member: SigmaMember, held_members: set[str] | frozenset[str]) -> PersonStatus:
+    """The status of a member no IdP user links to: held (in an ambiguous group), deactivated
+    (archived or inactive), guest, else unmatched (:mod:`.unmatched` decides)."""
+    if member.member_id in held_members:
+        return PersonStatus.HELD
+    if not member.is_active:
+        return PersonStatus.DEACTIVATED
+    return PersonStatus.GUEST if member.user_kind == "guest" else PersonStatus.UNMATCHED
+
+
+def unlinked_idp_status(user: IdpUser, held_idp: set[str] | frozenset[str], guests: Guests) -> PersonStatus:
+    """The status of an in-scope IdP user linked to no member: held (in a blocking item), an IdP guest
+    not created (``guests.create_from_idp`` off), else created."""
+    if user.id in held_idp:
+        return PersonStatus.HELD
+    if user.is_guest and not guests.create_from_idp:
+        return PersonStatus.IDP_GUEST
+    return PersonStatus.CREATE
+
+
 # --------------------------------------------------------------------------- roster
 
 
@@ -195,22 +243,12 @@ def decide(
             values[pd.isna(values)] = missing
             values = pd.Series(values, index=links.index, dtype=object)
         links[col] = values
-    reactivate_all = policy.linking.archived_members == "reactivate"
-    pinned = links["key"].isin(("override", "scim")).to_numpy()  # a reviewer's link, or Sigma's SCIM state
+    directory = ctx.directory
     live = links["idp_active"] & links["in_scope"]
-    links["status"] = np.select(
-        [
-            member_of(links["idp_id"], held_idp_users) if held_idp_users else np.zeros(len(links), dtype=bool),
-            ~links["active"] & live & (pinned | reactivate_all),
-            ~links["active"] & live,
-            ~links["active"],
-            links["is_guest"],
-            ~links["idp_active"],
-            ~links["in_scope"],
-        ],
-        ["held", "reactivate", "rehire", "deactivated", "guest", "leaver", "not_in_scope"],
-        default="link",
-    )
+    links["status"] = pd.Series(
+        [linked_status(directory.members[mid], iid, key, directory, policy.linking, held_idp_users).value
+         for mid, iid, key in zip(links["member_id"].tolist(), links["idp_id"].tolist(), links["key"].tolist())],
+        index=links.index, dtype=object)
 
     # --- members nobody links
     linked_m = np.zeros(len(m), dtype=bool)
@@ -218,11 +256,8 @@ def decide(
     linked_i = np.zeros(len(u), dtype=bool)
     linked_i[upos[upos >= 0]] = True
     free_m = m[~linked_m]
-    free_m_status = np.select(
-        [member_of(free_m["member_id"], held_members), ~free_m["active"], free_m["is_guest"]],
-        ["held", "deactivated", "guest"],
-        default="unmatched",
-    )
+    free_m_status = [unlinked_member_status(directory.members[mid], held_members).value
+                     for mid in free_m["member_id"].tolist()]
     free_members = pd.DataFrame({"member_id": free_m["member_id"], "status": free_m_status})
 
     # --- IdP users nobody links (only active, in-scope ones matter)
@@ -231,14 +266,8 @@ def decide(
     if excluded:
         free_u = free_u[~member_of(free_u["idp_id"], excluded)]
     free_u = free_u[free_u["scim_user_name_key"] != SCHEDULER_ROBOT_EMAIL]
-    free_u_status = np.select(
-        [
-            member_of(free_u["idp_id"], held_idp),
-            free_u["is_guest"] & (not policy.guests.create_from_idp),
-        ],
-        ["held", "idp_guest"],
-        default="create",
-    )
+    free_u_status = [unlinked_idp_status(directory.idp_users[iid], held_idp, policy.guests).value
+                     for iid in free_u["idp_id"].tolist()]
     free_idp = pd.DataFrame(
         {"idp_id": free_u["idp_id"], "status": free_u_status, "user_name": free_u["scim_user_name"],
          "user_name_key": free_u["scim_user_name_key"]}

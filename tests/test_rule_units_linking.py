@@ -1,0 +1,69 @@
+"""planner.rules.linking's status rules, one by one: one member or IdP user, the policy section, a
+small directory, the exact status."""
+
+from __future__ import annotations
+
+import pytest
+
+from .plan_factory import group, member, policy, snapshot, user
+from planner.directory import PersonStatus, build_directory
+from planner.rules.linking import linked_status, unlinked_idp_status, unlinked_member_status
+
+USERS = [user("u-live", "a@x.example"), user("u-off", "b@x.example", active=False),
+         user("u-out", "c@x.example")]
+SCOPED = "scope:\n  groups: [Sigma-Users]\n"
+GROUPS = [group("g1", "Sigma-Users", users=["u-live", "u-off"])]
+
+
+def directory(extra: str = SCOPED):
+    return build_directory(snapshot(users=USERS, groups=GROUPS, with_root=False), policy(extra))
+
+
+ACTIVE = member("m1", "a@x.example")
+ARCHIVED = member("m2", "a@x.example", archived=True)
+INACTIVE = member("m3", "a@x.example", inactive=True)
+GUEST = member("m4", "a@x.example", user_kind="guest")
+
+
+@pytest.mark.parametrize("who, idp_id, key, extra, held, expected", [
+    (ACTIVE, "u-live", "user_name", SCOPED, (), PersonStatus.LINK),
+    (ACTIVE, "u-live", "user_name", SCOPED, ("u-live",), PersonStatus.HELD),
+    (ACTIVE, "u-off", "user_name", SCOPED, (), PersonStatus.LEAVER),
+    (ACTIVE, "u-out", "user_name", SCOPED, (), PersonStatus.NOT_IN_SCOPE),
+    (GUEST, "u-live", "user_name", SCOPED, (), PersonStatus.GUEST),
+    (GUEST, "u-off", "user_name", SCOPED, (), PersonStatus.GUEST),
+    (ARCHIVED, "u-live", "user_name", SCOPED, (), PersonStatus.REHIRE),
+    (INACTIVE, "u-live", "emails", SCOPED, (), PersonStatus.REHIRE),
+    (ARCHIVED, "u-live", "override", SCOPED, (), PersonStatus.REACTIVATE),
+    (ARCHIVED, "u-live", "scim", SCOPED, (), PersonStatus.REACTIVATE),
+    (ARCHIVED, "u-live", "user_name", SCOPED + "linking:\n  archived_members: reactivate\n", (),
+     PersonStatus.REACTIVATE),
+    (ARCHIVED, "u-off", "override", SCOPED, (), PersonStatus.DEACTIVATED),
+    (ARCHIVED, "u-out", "user_name", SCOPED, (), PersonStatus.DEACTIVATED),
+])
+def test_linked_status(who, idp_id, key, extra, held, expected):
+    d = directory(extra)
+    assert linked_status(who, idp_id, key, d, policy(extra).linking, frozenset(held)) is expected
+
+
+@pytest.mark.parametrize("who, held, expected", [
+    (ACTIVE, (), PersonStatus.UNMATCHED),
+    (ACTIVE, ("m1",), PersonStatus.HELD),
+    (ARCHIVED, (), PersonStatus.DEACTIVATED),
+    (INACTIVE, (), PersonStatus.DEACTIVATED),
+    (GUEST, (), PersonStatus.GUEST),
+])
+def test_unlinked_member_status(who, held, expected):
+    assert unlinked_member_status(who, frozenset(held)) is expected
+
+
+@pytest.mark.parametrize("who, held, extra, expected", [
+    (user("u1", "a@x.example"), (), "", PersonStatus.CREATE),
+    (user("u1", "a@x.example"), ("u1",), "", PersonStatus.HELD),
+    (user("u1", "a@x.example", user_type="Guest"), (), "", PersonStatus.IDP_GUEST),
+    (user("u1", "a_p.example#EXT#@t.example"), (), "", PersonStatus.IDP_GUEST),
+    (user("u1", "a@x.example", user_type="Guest"), (), "guests:\n  create_from_idp: true\n", PersonStatus.CREATE),
+    (user("u1", "a@x.example", user_type="Guest"), ("u1",), "", PersonStatus.HELD),
+])
+def test_unlinked_idp_status(who, held, extra, expected):
+    assert unlinked_idp_status(who, frozenset(held), policy(extra).guests) is expected
