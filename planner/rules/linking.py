@@ -39,6 +39,7 @@ IdP users with no userName to send, and Sigma's scheduler robot, are never creat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import networkx as nx
 import numpy as np
@@ -46,7 +47,7 @@ import pandas as pd
 
 from ..matching import EDGE_COLUMNS, PLUS_TAG, ROW_COLUMNS, IdentityGraph, fold_plus
 from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, ActionKind, IdpUser, ReviewItem, SigmaMember, email_key
-from ..policy import NEVER, Guests, Linking
+from ..policy import NEVER, Guests, Linking, UserNameGuard
 from ..sources.entra import deleted_user_upn, is_ext_upn
 from ..sources.values import clean_address, clean_text, is_valid_email, unclean_parts
 from ..payloads import (
@@ -194,6 +195,68 @@ def unlinked_idp_status(user: IdpUser, held_idp: set[str] | frozenset[str], gues
     return PersonStatus.CREATE
 
 
+# --------------------------------------------------------------------------- the userName guard
+
+
+@dataclass(frozen=True, slots=True)
+class UserNameChoice:
+    """What a link sends as SCIM userName, and why (:func:`user_name_choice`).
+
+    ``user_name`` / ``user_name_key``: the userName the link sends (and the member's email after
+    it); ``guard``: the userName guard's verdict on a mismatch (``None`` when there is none);
+    ``invalid``: what the IdP would send is no address Sigma can take (:func:`unsendable_user_name`:
+    the person is held); ``unclean``: the member's Sigma email is not, beyond letter case, what the
+    IdP sends (``linking.unclean_sigma_email``; the plan sets the email first).
+    """
+
+    user_name: str
+    user_name_key: str
+    guard: str | None = None
+    invalid: bool = False
+    unclean: bool = False
+
+
+def guard_overrides(directory: Directory, policy: UserNameGuard) -> dict[str, str]:
+    """``user_name_guard.overrides`` by IdP id (an entry naming no IdP user kept as written), leaving out
+    ``use_primary_email``, which :attr:`planner.directory.Directory.scim_user_names` applies."""
+    return {(directory.find_idp_id(ref) or ref): how for ref, how in policy.overrides.items()
+            if how != "use_primary_email"}
+
+
+def differs_beyond_case(a: str | None, b: str | None) -> bool:
+    """Two addresses differ by more than letter case (Sigma's userName lookup ignores case only)."""
+    return a != b and (a or "").lower() != (b or "").lower()
+
+
+def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str, provisioned: bool,
+                     on_mismatch: str, overrides: Mapping[str, str]) -> UserNameChoice:
+    """The userName a link of member ``email`` (key ``key``) to IdP user ``idp_id`` (sending ``sent``,
+    key ``sent_key``) sends, and the userName guard's verdict (sigma-api.md §5.3: Sigma links by
+    email; a userName that is not the member's email creates a second account).
+
+    Not provisioned (a leaver, a guest left disabled, ...): the Sigma email, no verdict. A mismatch
+    of keys: ``overrides[idp_id]`` else ``on_mismatch`` decides (``update_sigma_email``: send the
+    IdP's userName, the member's email follows; ``use_sigma_email``: send the Sigma email, cleaned;
+    ``review``: blocking). No mismatch: the IdP's own spelling when the Sigma email differs from it
+    by more than letter case (issue 14 item 1), else the Sigma spelling.
+    """
+    if not provisioned:
+        return UserNameChoice(email, key)
+    guard = None
+    user_name, user_name_key = email, key
+    if sent_key != key:
+        guard = overrides.get(idp_id, on_mismatch)
+        if guard == "update_sigma_email":
+            user_name, user_name_key = sent, sent_key
+        elif guard == "use_sigma_email":
+            user_name = clean_address(email)
+    elif differs_beyond_case(email, sent):
+        user_name = sent
+    invalid = unsendable_user_name(user_name if guard == "use_sigma_email" else sent, idp_id) is not None
+    unclean = not invalid and guard != "update_sigma_email" and differs_beyond_case(email, user_name)
+    return UserNameChoice(user_name, user_name_key, guard, invalid, unclean)
+
+
 # --------------------------------------------------------------------------- roster
 
 
@@ -285,37 +348,25 @@ def decide(
         free_idp.loc[member_of(free_idp["idp_id"], hinted_i), "status"] = "held"
 
     # --- the userName guard on links (and on guests, who may be converted)
-    links["user_name"] = links["email"]
-    links["user_name_key"] = links["email_key"]
     may_convert = (links["status"] == "guest") & live & (policy.guests.action == "convert")
-    provisioned = links["status"].isin(["link", "reactivate", "rehire"]) | may_convert
-    mismatch = (provisioned & (links["scim_user_name_key"] != links["email_key"])).to_numpy()
-    guard_overrides = {(find_idp_id(ctx, ref) or ref): how for ref, how in policy.user_name_guard.overrides.items()
-                       if how != "use_primary_email"}  # that one is applied to scim_user_name (context)
-    how = np.full(len(links), policy.user_name_guard.on_mismatch, dtype=object)
-    if guard_overrides:
-        for n in np.flatnonzero(mismatch):
-            how[n] = guard_overrides.get(links["idp_id"].iat[n], how[n])
-    links["guard"] = pd.Series(np.where(mismatch, how, None), index=links.index, dtype=object)
-    update = mismatch & (how == "update_sigma_email")
-    if update.any():
-        links.loc[update, "user_name"] = links.loc[update, "scim_user_name"]
-        links.loc[update, "user_name_key"] = links.loc[update, "scim_user_name_key"]
-    # --- what a link sends is what the IdP will send (issue 14 item 1): under use_sigma_email the Sigma
-    # email cleaned (the IdP app is set to send it); with no mismatch the IdP's own userName whenever the
-    # Sigma email differs from it by more than letter case (spaces, control or invisible characters,
-    # Unicode forms), else the Sigma spelling. The member's email then follows (link_actions).
-    use_sigma = mismatch & (how == "use_sigma_email")
-    if use_sigma.any():
-        links.loc[use_sigma, "user_name"] = [clean_address(e) for e in links.loc[use_sigma, "email"].tolist()]
-    differs = provisioned.to_numpy() & ~mismatch & _differs_beyond_case(links["email"], links["scim_user_name"])
-    if differs.any():
-        links.loc[differs, "user_name"] = links.loc[differs, "scim_user_name"]
+    provisioned = (links["status"].isin(["link", "reactivate", "rehire"]) | may_convert).tolist()
+    overrides = guard_overrides(directory, policy.user_name_guard)
+    on_mismatch = policy.user_name_guard.on_mismatch
+    choices = [
+        user_name_choice(email, key, sent, sent_key, iid, is_provisioned, on_mismatch, overrides)
+        for email, key, sent, sent_key, iid, is_provisioned in zip(
+            links["email"].tolist(), links["email_key"].tolist(), links["scim_user_name"].tolist(),
+            links["scim_user_name_key"].tolist(), links["idp_id"].tolist(), provisioned)
+    ]
+    links["user_name"] = pd.Series([c.user_name for c in choices], index=links.index, dtype=object)
+    links["user_name_key"] = pd.Series([c.user_name_key for c in choices], index=links.index, dtype=object)
+    links["guard"] = pd.Series([c.guard for c in choices], index=links.index, dtype=object)
+    invalid = np.fromiter((c.invalid for c in choices), dtype=bool, count=len(choices))
+    mismatch = np.fromiter((c.guard is not None for c in choices), dtype=bool, count=len(choices))
+    unclean = np.fromiter((c.unclean for c in choices), dtype=bool, count=len(choices))
     # --- userNames that are not email addresses: Sigma would refuse them (blocking, one item each)
-    invalid = _invalid_user_names(links, provisioned)
     outcome.review_items.extend(_invalid_link_items(ctx, links[invalid]))
     outcome.review_items.extend(_guard_items(ctx, links[mismatch & ~invalid], freed))
-    unclean = provisioned.to_numpy() & ~invalid & ~update & _differs_beyond_case(links["email"], links["user_name"])
     outcome.review_items.extend(_unclean_email_items(ctx, links[unclean]))
     if invalid.any():  # never planned with a userName Sigma cannot take: held until settled
         links.loc[invalid, "status"] = "held"
@@ -588,13 +639,6 @@ def _guard_items(ctx: Context, rows: pd.DataFrame, freed: frozenset[str] = froze
     return items
 
 
-def _differs_beyond_case(left: pd.Series, right: pd.Series) -> np.ndarray:
-    """Rows where two addresses differ by more than letter case (Sigma's userName lookup ignores case only)."""
-    a, b = left.tolist(), right.tolist()
-    return np.fromiter((x != y and (x or "").lower() != (y or "").lower() for x, y in zip(a, b)), dtype=bool,
-                       count=len(a))
-
-
 def _unclean_email_items(ctx: Context, rows: pd.DataFrame) -> list:
     """``linking.unclean_sigma_email`` (informational): the member's Sigma email is not what the IdP sends;
     the item names the member and the exact difference, and says the plan sets the email first."""
@@ -639,18 +683,6 @@ def unsendable_user_name(value: object, idp_id: str = "") -> str | None:
     if not is_valid_email(value):
         return "invalid"
     return None
-
-
-def _invalid_user_names(links: pd.DataFrame, provisioned: pd.Series) -> np.ndarray:
-    """Rows of ``links`` that would be provisioned with a userName Sigma cannot take (:func:`unsendable_user_name`).
-
-    What the IdP sends: the Sigma email under ``use_sigma_email`` (the IdP app is set to send it),
-    otherwise its own userName (the plan's userName, or what ``members.set_email`` moves to).
-    """
-    sent = links["user_name"].where(links["guard"] == "use_sigma_email", links["scim_user_name"]).tolist()
-    ok = np.fromiter((unsendable_user_name(x, i) is None for x, i in zip(sent, links["idp_id"].tolist())),
-                     dtype=bool, count=len(sent))
-    return provisioned.to_numpy() & ~ok
 
 
 def _invalid_link_items(ctx: Context, rows: pd.DataFrame) -> list:
