@@ -231,7 +231,7 @@ def differs_beyond_case(a: str | None, b: str | None) -> bool:
 def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str, provisioned: bool,
                      on_mismatch: str, overrides: Mapping[str, str]) -> UserNameChoice:
     """The userName a link of member ``email`` (key ``key``) to IdP user ``idp_id`` (sending ``sent``,
-    key ``sent_key``) sends, and the userName guard's verdict (sigma-api.md §5.3: Sigma links by
+    key ``sent_key``) sends, and the userName guard's verdict (docs/sigma-api.md §5.3: Sigma links by
     email; a userName that is not the member's email creates a second account).
 
     Not provisioned (a leaver, a guest left disabled, ...): the Sigma email, no verdict. A mismatch
