@@ -109,10 +109,11 @@ class Group:
       with ``teams.flatten_nested`` the users of every group nested in it too (direct members first,
       then each nested group's by group id; a cycle walked once);
     - ``nested_group_ids``: the groups nested directly in it (sorted);
-    - ``nested_only``: with ``teams.flatten_nested`` off, the users who are not its direct members
+    - ``nested_only``: with ``teams.flatten_nested`` off, or for an IdP that pushes direct members
+      only (:func:`pushes_direct_members_only`), the users who are not its direct members
       but sit in a group nested in it, each with the displayNames of the nesting path from its child
       group down to the group holding them (breadth first, children by id: the shortest path, the
-      same for the same inputs); empty when flattening.
+      same for the same inputs); empty otherwise.
     """
 
     group_id: str
@@ -329,6 +330,14 @@ class Directory:
         return out
 
 
+def pushes_direct_members_only(idp_format: str) -> bool:
+    """Whether the IdP of export format ``idp_format`` provisions only the direct members of an
+    assigned group: Entra ID does (nested groups are not expanded: Microsoft Learn, "Scoping users
+    or groups to be provisioned"; docs/formats.md §3e); Okta groups never nest; the other formats say
+    nothing either way."""
+    return idp_format.split("-")[0] == "entra"
+
+
 def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
     """The :class:`Directory` of ``snapshot`` read under ``policy`` (``linking.scim_user_name``,
     ``user_name_guard.overrides``, ``scope.groups``, ``teams.flatten_nested``). Pure; raises nothing
@@ -340,7 +349,8 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
     users = {u.id: u for u in snapshot.idp.users}
     sent, sent_keys = _scim_user_names(snapshot.idp.users, policy)
     active = frozenset(i for i, u in users.items() if idp_is_active(u))
-    groups, cycles = _groups(snapshot.idp.groups, users, flatten=policy.teams.flatten_nested)
+    groups, cycles = _groups(snapshot.idp.groups, users, flatten=policy.teams.flatten_nested,
+                             direct_only=pushes_direct_members_only(snapshot.idp.format))
     memberships = _first_memberships(sigma.team_memberships)
     return Directory(
         members=members,
@@ -453,9 +463,11 @@ def _first_memberships(memberships: tuple[TeamMembership, ...]) -> tuple[TeamMem
     return tuple(out)
 
 
-def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatten: bool
+def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatten: bool, direct_only: bool = False
             ) -> tuple[dict[str, Group], tuple[GroupCycle, ...]]:
-    """Every IdP group with its members (flattened when ``flatten``) and the nesting cycles.
+    """Every IdP group with its members (flattened when ``flatten``) and the nesting cycles; the
+    members reachable only through nesting when not flattening or ``direct_only`` (the IdP pushes
+    direct members only).
 
     A group's flattened members are its direct users plus the users of every group reachable
     through ``member_group_ids`` (networkx descendants: a cycle A -> B -> A is walked once, never
@@ -489,7 +501,7 @@ def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatt
                 for d in sorted(below):
                     own.extend(i for i in direct[d] if not (i in seen or seen.add(i)))
                 members[gid] = own
-    nested_only = {} if flatten or not nested else _nested_only(nested, direct, names)
+    nested_only = _nested_only(nested, direct, names) if nested and (direct_only or not flatten) else {}
     return {
         gid: Group(gid, names[gid], tuple(ids), nested.get(gid, ()), nested_only.get(gid, {}))
         for gid, ids in members.items()

@@ -1286,6 +1286,13 @@ def reviewed_policy(text: str, flavour: str) -> str:
         f"  acknowledged_downgrades: [helen.ortiz@{DOMAIN}]\n"
         "  # case 12: the API credential owner stays Admin (an individual assignment in the IdP)\n"
         f"  overrides: {{marcus.webb@{DOMAIN}: Admin}}\n")
+    if flavour == "entra":
+        text = text.replace(
+            "  leftovers: remove\n",
+            "  leftovers: remove\n"
+            "  # case 26: Entra ID pushes a group's direct members only; the Finance contractors and the\n"
+            "  # platform engineers stay in their teams, Jonas Weber is not added to Finance\n"
+            "  nested_only: keep\n", 1)
     text += (
         "preflight:\n"
         "  # Sigma's SCIM prerequisites the exports cannot show, confirmed by the reviewer\n"

@@ -262,7 +262,9 @@ def test_sample_teams(plans, variant):
     assert [c["email"] for c in reported.candidates] == ["quentin.moss@acme.example"]
     assert rows["Project Falcon (old)"].is_archived
     finance = next(a for a in plan.actions if a.kind.value == "scim.set_group_members" and wire(a.target)["name"] == "Finance")
-    assert "jonas.weber@acme.example" in wire(finance.after)["members"]  # nested Finance Contractors
+    # in Finance only through the nested Finance Contractors: Okta lists him flattened; Entra ID pushes
+    # direct members only, so its plan does not add him (teams.nested_not_pushed; the policy keeps it so)
+    assert ("jonas.weber@acme.example" in wire(finance.after)["members"]) == (variant == "okta")
     cycles = [r for r in plan.review_items if r.code == "teams.group_cycle"]
     assert len(cycles) == (1 if variant == "entra" else 0)
 

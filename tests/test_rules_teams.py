@@ -380,3 +380,47 @@ def test_an_unmanaged_team_names_the_group_no_rule_maps_that_holds_its_people():
         {"teamId": "tS", "name": "Sales", "members": 1},  # y alone is in Finance Team with 2 others: no
     )
     assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "Finance Team"}}}
+
+
+# --------------------------------------------------------------------------- Entra ID: direct members only
+
+def test_entra_never_pushes_nested_members_so_the_plan_adds_nobody_through_nesting():
+    """Entra ID provisions only the direct members of an assigned group: with flatten_nested on (the
+    default) the plan neither adds the people of nested groups to the team nor removes the team members
+    it finds only there; teams.nested_only decides, as with flatten_nested off."""
+    from dataclasses import replace
+
+    snap = snapshot([X, Y, W], [UX, UY, UW, UZ],
+                    groups=[group("gF", "Finance", ["ux"], groups=["gC"]), group("gC", "Contractors", ["uy"], groups=["gT"]),
+                            group("gT", "Temps", ["uw", "uz"])],
+                    teams=[team("tF", "Finance")], memberships={"tF": ["x", "y"]})
+    entra = replace(snap, idp=replace(snap.idp, format="entra-csv"))
+    p = plan(entra)
+    members = by_id(p)["scim.set_group_members:gF"]
+    assert wire(members.after) == {"members": ["x@example.com"]}
+    assert members.reason == "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only)"
+    assert [a for a in by_id(p) if a.startswith("teams.remove_member")] == []  # y: teams.nested_only decides
+    (kept,) = [r for r in p.review_items if r.code == "teams.nested_only"]
+    assert (kept.blocking, kept.candidates) == (
+        True, ({"memberId": "y", "email": "y@example.com", "reachableOnlyThrough": "Contractors"},))
+    (item,) = [r for r in p.review_items if r.code == "teams.nested_not_pushed"]
+    assert (item.id, item.blocking, item.rule) == ("teams.nested_not_pushed:tF", True, "teams.nested_only")
+    assert item.message == (
+        "2 provisioned person(s) are in group 'Finance' only through nested group(s) 'Contractors > Temps': "
+        "Entra ID provisions only direct members of an assigned group; assign 'Temps' or add these people "
+        "directly (the plan does not add them to team 'Finance')")
+    assert item.candidates == (
+        {"userName": "w@example.com", "memberId": "w", "reachableOnlyThrough": "Contractors > Temps"},
+        {"userName": "z@example.com", "memberId": None, "reachableOnlyThrough": "Contractors > Temps"},
+    )
+    assert yaml.safe_load(item.resolution) == {"teams": {"nested_only": "keep"}}
+    assert "# or:\n# teams:\n#   flatten_nested: false\n" in item.resolution
+    settled = plan(entra, "teams:\n  nested_only: keep\n")
+    assert [r.blocking for r in settled.review_items if r.code.startswith("teams.nested")] == [False, False]
+    assert wire(by_id(settled)["scim.set_group_members:gF"].after) == {"members": ["x@example.com"]}
+    assert "teams.nested_not_pushed" not in review_codes(plan(entra, OFF))
+    # Okta (or any IdP that expands nesting) with the same groups: flattened, no item
+    okta = plan(snap)
+    assert not {"teams.nested_not_pushed", "teams.nested_only"} & set(review_codes(okta))
+    assert wire(by_id(okta)["scim.set_group_members:gF"].after) == {
+        "members": ["w@example.com", "x@example.com", "y@example.com", "z@example.com"]}

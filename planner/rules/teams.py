@@ -31,6 +31,14 @@ member who is in the group only through a nested group is no plain leftover:
 ``teams.nested_only`` decides (``review``: a blocking ``teams.nested_only``
 item naming the nested group each is reachable through; ``leftovers``: removed
 or reported as leftovers, the reason naming it; ``keep``: kept, reported).
+An Entra ID export is planned the same way for team memberships even with
+``flatten_nested`` on (the default; account types and scope still flatten):
+Entra ID provisions only the direct members of an assigned group (Microsoft
+Learn, "Scoping users or groups to be provisioned": nested groups are not
+supported), so team members reachable only through nesting go through
+``teams.nested_only`` as above, and provisioned people not in the team whom
+flattening would add are not added: a ``teams.nested_not_pushed`` item names
+them (blocking under ``review``; ``keep`` or ``leftovers`` settle it).
 
 A group that would become a **new** team (created, or not created under
 ``mode: link``) by a name rule while an unmanaged team holds the same people is
@@ -65,6 +73,7 @@ from ..payloads import (
     TeamNameState,
 )
 from . import Outcome, action_id, make_action, make_review, yaml_snippet
+from ..directory import pushes_direct_members_only
 from ..tables import Context, member_of, take_rows
 
 IDP_NAMES = {"okta": "Okta", "entra": "Entra ID", "google": "Google Workspace"}
@@ -310,14 +319,19 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
             prov_action[j] = action_id(ActionKind.SCIM_CREATE_USER, iid)
 
     no_rows = np.zeros(0, dtype=np.intp)
+    # an IdP that pushes direct members only (Entra ID) never pushes who flattening adds
+    direct_only = policy.flatten_nested and pushes_direct_members_only(ctx.idp_format)
+    not_pushed = ctx.nested_only if direct_only else {}
 
     def group_members_of(group_id: str) -> tuple[int, tuple[list, list, list], set]:
         """How many users the group has; the pushed ones (memberId or None for a created user,
         userName, action); every member it holds, provisioned or not (a suspended member is still
         in the group: not a leftover, just not pushed)."""
-        rows = ctx.group_rows.get(group_id, no_rows)
+        rows = n_rows = ctx.group_rows.get(group_id, no_rows)
+        if group_id in not_pushed:
+            rows = rows[[r not in not_pushed[group_id] for r in rows.tolist()]]
         pushed = rows[is_prov[rows]]
-        return (len(rows), (prov_member[pushed].tolist(), prov_user_name[pushed].tolist(),
+        return (len(n_rows), (prov_member[pushed].tolist(), prov_user_name[pushed].tolist(),
                             prov_action[pushed].tolist()), set(pair_member[rows[has_pair[rows]]].tolist()))
 
     # current team members with their state, by memberId within each team; a membership whose
@@ -400,13 +414,18 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
             rule=a.rule,
             reason=(
                 f"team {a.name!r} members = the {len(user_names)} provisioned member(s) of group {a.group_name!r}"
-                + ((" (nested groups flattened)" if policy.flatten_nested else " (direct members only)")
+                + ((" (nested groups flattened)" if policy.flatten_nested and not direct_only else " (direct members only)")
                    if a.group_id in ctx.nested_groups else "")
             ),
             evidence=evidence,
             depends_on=list(requires) + [group_action.id],
         )
         out.actions.append(set_members)
+        now_set = set(now_ids)
+        nested_rows = [j for j in not_pushed.get(a.group_id, ()) if is_prov[j] and pair_member[j] not in now_set]
+        if nested_rows:
+            out.review_items.append(_nested_not_pushed_item(a, nested_rows, prov_user_name, pair_member,
+                                                            not_pushed[a.group_id], policy.nested_only))
 
         leftovers = [i for i, mid in enumerate(now_ids) if mid not in in_group_ids]
         through = _reachable_through(ctx.nested_only.get(a.group_id), pair_member, has_pair)
@@ -480,7 +499,6 @@ def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
                     rule=a.rule,
                 )
             )
-        now_set = set(now_ids)
         created = group_member_ids.count(None)
         added = created + len(member_ids - now_set)
         # who is in the team afterwards: the pushed members, plus current members nobody removes
@@ -575,6 +593,34 @@ def _nested_only_item(ctx: Context, a: Assignment, nested: list[int], now_ids: l
                      "reachableOnlyThrough": " > ".join(through[now_ids[i]])} for i in nested],
         resolution=(yaml_snippet({"teams": {"nested_only": "leftovers"}}, *alternatives,
                                  notes=["remove them like any leftover (the IdP will not push them):"])
+                    if setting == "review" else ""),
+    )
+
+
+def _nested_not_pushed_item(a: Assignment, rows: list[int], user_names: np.ndarray, member_ids: np.ndarray,
+                            paths: dict[int, tuple[str, ...]], setting: str):
+    """The ``teams.nested_not_pushed`` item: provisioned people in group ``a`` only through a nested
+    group and not in its team (``rows`` of :attr:`~planner.rules.context.Context.idp_users`, ``paths``
+    their nesting paths), whom Entra ID never pushes: left out of the team's ``scim.set_group_members``;
+    blocking while ``teams.nested_only`` is ``review``."""
+    people = sorted(((user_names[j], member_ids[j], " > ".join(paths[j])) for j in rows), key=lambda p: p[0])
+    assign = sorted({paths[j][-1] for j in rows})
+    return make_review(
+        "teams.nested_not_pushed",
+        a.team_id or a.group_id,
+        blocking=setting == "review",
+        subject={"teamId": a.team_id, "name": a.name, "groupId": a.group_id, "groupDisplayName": a.group_name},
+        message=(
+            f"{len(people)} provisioned person(s) are in group {a.group_name!r} only through nested group(s) "
+            f"{', '.join(repr(v) for v in sorted({p[2] for p in people}))}: Entra ID provisions only direct members "
+            f"of an assigned group; assign {', '.join(repr(g) for g in assign)} or add these people directly "
+            f"(the plan does not add them to team {a.name!r})"
+        ),
+        rule="teams.nested_only",
+        candidates=[{"userName": u, "memberId": m, "reachableOnlyThrough": via} for u, m, via in people],
+        resolution=(yaml_snippet({"teams": {"nested_only": "keep"}}, {"teams": {"flatten_nested": False}},
+                                 notes=["leave them out of the team, as Entra ID will (or assign the nested group, "
+                                        "or add them to the group directly, and export again):"])
                     if setting == "review" else ""),
     )
 
