@@ -412,9 +412,11 @@ class Teams(_Model):
     (Okta's Link Group); ``create`` also creates a team for a mapped group
     with no team. ``leftovers``: team members not in the linked group get
     ``remove`` actions or a ``report``. ``flatten_nested``: members of nested
-    groups count as members. ``nested_only`` (with ``flatten_nested`` off): team
-    members who are in the group only through a nested group are a blocking
-    ``review`` item, treated as ``leftovers``, or kept (``keep``, reported).
+    groups count as members. ``nested_only`` (with ``flatten_nested`` off, or for
+    an Entra ID export, which pushes direct members only): team members who are in
+    the group only through a nested group are a blocking ``review`` item, treated
+    as ``leftovers``, or kept (``keep``, reported); for Entra ID it also settles
+    the people flattening would add (``teams.nested_not_pushed``).
     """
 
     map: dict[Name, Name] = Field(default_factory=dict)
