@@ -185,18 +185,25 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
               help="Whose console the instructions are written for.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory for README.md and one CSV per list (created if missing; parent must exist).")
-def handoff_command(plan_file: str, idp: str, out_dir: str) -> None:
+@click.option("--draft", is_flag=True,
+              help="Write the pack even though the plan cannot be approved yet, every file marked DRAFT.")
+def handoff_command(plan_file: str, idp: str, out_dir: str, draft: bool) -> None:
     """Write what the IdP admin must configure so that what apply did holds: groups to assign and
     push, Link Group per team, attribute mappings, account type spellings, usernames to change
-    first, the order of operations (README.md + a CSV per list)."""
+    first, the order of operations (README.md + a CSV per list).
+
+    Exit 1 without writing anything when the plan cannot be approved yet (blocking review items,
+    unmet pre-flight checks, failed guards), unless --draft."""
     from pathlib import Path
 
-    from .handoff import csv_files, handoff_pack, markdown
+    from .handoff import check_pack_allowed, csv_files, handoff_pack, markdown
     from .output import Outputs, output_directory
     from .planfile import read_plan
 
     plan = read_plan(plan_file)
-    pack = handoff_pack(plan, idp)
+    if not draft:
+        check_pack_allowed(plan, plan_file)
+    pack = handoff_pack(plan, idp, draft=draft)
     files = {"README.md": markdown(pack), **csv_files(pack)}
     with output_directory(out_dir) as folder:
         with Outputs(inputs={"PLAN": plan_file}) as outputs:
@@ -207,7 +214,7 @@ def handoff_command(plan_file: str, idp: str, out_dir: str) -> None:
     click.echo(printable(f"Hand-off for {idp}: {Path(out_dir) / 'README.md'} ({len(pack.groups)} group(s), "
                          f"{len(pack.teams)} team(s), {len(pack.user_names)} username(s) to change first)"))
     if not pack.approvable:
-        click.echo("the plan is not approvable yet: make the hand-off again from the settled plan", err=True)
+        click.echo("DRAFT: the plan is not approvable yet: make the hand-off again from the settled plan", err=True)
 
 
 # --------------------------------------------------------------------------- policy lint / test (issue 13)

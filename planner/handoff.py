@@ -16,7 +16,12 @@ decisions (never re-deciding them):
 - the **order of operations**: apply the plan, enable provisioning, assign, then push/link groups.
 
 :func:`handoff_pack` builds the typed :class:`HandoffPack` (pure); :func:`markdown` and
-:func:`csv_files` render it; the CLI writes them all or nothing into ``--out``.
+:func:`csv_files` render it; the CLI writes them all or nothing into ``--out``. A plan that
+cannot be approved yet (blocking review items, unmet pre-flight checks, failed guards: the
+refusals of ``approve``) gets no pack (:func:`check_pack_allowed`), unless it is asked for as a
+**draft**: then every file says DRAFT (README.md's heading, the first column of each CSV).
+Every value is written :func:`~planner.terminal.printable` and, in the CSVs, neutralized against
+spreadsheet formulas (:func:`~planner.report.neutralize_cell`), both in :func:`_cell`.
 Sources: docs/sigma-api.md §5.1-§5.4 (Sigma's SCIM guide), §6.1 (Okta), §6.2 (Entra).
 """
 
@@ -27,12 +32,35 @@ import io
 from collections import Counter
 from dataclasses import dataclass, fields
 
+from pathlib import Path
+
+from .errors import UserError
+from .execute.approve import check_plan_is_applicable
+from .execute.errors import ApplyRefused
 from .model import Plan
 from .payloads import ScimCreateUser, ScimLinkUser
+from .report import neutralize_cell
+from .terminal import printable
 
 IDPS: tuple[str, ...] = ("okta", "entra", "generic")
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+DRAFT = "DRAFT"
+"""The marker of a draft pack: the first column (header and every row) of each CSV, and
+README.md's heading."""
+
+
+class HandoffRefused(UserError):
+    """No pack for a plan that cannot be approved yet, unless ``--draft``; ``str()`` is one line."""
+
+
+def check_pack_allowed(plan: Plan, plan_path: str | Path) -> None:
+    """Raise :class:`HandoffRefused` when ``plan`` cannot be approved (approve's own check,
+    :func:`~planner.execute.approve.check_plan_is_applicable`: the count and the first blocking
+    review item, unmet pre-flight check or failed guard), naming ``--draft`` as the way out."""
+    try:
+        check_plan_is_applicable(plan, plan_path)
+    except ApplyRefused as exc:
+        raise HandoffRefused(f"{exc}; no hand-off written (--draft writes one marked DRAFT)") from None
 
 
 @dataclass(frozen=True)
@@ -112,6 +140,8 @@ class HandoffPack:
     user_names: tuple[UserNameRow, ...]
     individual: tuple[IndividualRow, ...]
     steps: tuple[str, ...]
+    draft: bool = False
+    """Written from a plan that cannot be approved yet (``--draft``): every file says :data:`DRAFT`."""
 
 
 _LINK_STEP = {
@@ -190,10 +220,10 @@ def _steps(idp: str, pack_teams: int) -> tuple[str, ...]:
     )
 
 
-def handoff_pack(plan: Plan, idp: str) -> HandoffPack:
+def handoff_pack(plan: Plan, idp: str, *, draft: bool = False) -> HandoffPack:
     """The :class:`HandoffPack` of ``plan`` for ``idp`` (``okta``, ``entra`` or ``generic``). Pure.
 
-    Reads the plan's actions (links, creates, account types, team links/creates), its team rows,
+    ``draft`` marks the pack :attr:`HandoffPack.draft`. Reads the plan's actions (links, creates, account types, team links/creates), its team rows,
     its review items (``user_name_guard.configure_idp``) and its resolved policy (scope groups,
     ``account_types.group_map``/``overrides``, ``linking.scim_user_name``). Raises ``ValueError``
     for an unknown ``idp``.
@@ -270,7 +300,7 @@ def handoff_pack(plan: Plan, idp: str) -> HandoffPack:
         attributes=_attributes(idp, str((resolved.get("linking") or {}).get("scim_user_name") or "user_name"),
                                [r.account_type for r in account_types]),
         account_types=account_types, user_names=user_names, individual=individual,
-        steps=_steps(idp, len(teams)),
+        steps=_steps(idp, len(teams)), draft=draft,
     )
 
 
@@ -289,20 +319,26 @@ _ROW_TYPES = {"groups": GroupRow, "teams": TeamRow, "attributes": AttributeRow, 
 
 
 def _cell(value) -> str:
+    """The one writer of a pack value (CSV cell and README.md table cell): ``yes``/``no`` for a
+    bool; control, escape and bidi characters escaped visibly (:func:`~planner.terminal.printable`:
+    an export's names may carry them); a leading formula character neutralized
+    (:func:`~planner.report.neutralize_cell`: a spreadsheet never runs a cell)."""
     text = "yes" if value is True else "no" if value is False else str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text  # a spreadsheet never runs a cell
+    return neutralize_cell(printable(text))
 
 
 def csv_files(pack: HandoffPack) -> dict[str, str]:
-    """``{file name: CSV text}`` for :data:`CSV_FILES`: a header of field names, one row per entry."""
+    """``{file name: CSV text}`` for :data:`CSV_FILES`: a header of field names, one row per entry;
+    a draft pack's CSVs start each line (header and rows) with a :data:`DRAFT` column."""
     out = {}
     for name, attr in CSV_FILES.items():
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         columns = [f.name for f in fields(_ROW_TYPES[attr])]
-        writer.writerow(columns)
+        mark = [DRAFT] if pack.draft else []
+        writer.writerow(mark + columns)
         for row in getattr(pack, attr):
-            writer.writerow([_cell(getattr(row, c)) for c in columns])
+            writer.writerow(mark + [_cell(getattr(row, c)) for c in columns])
         out[name] = buffer.getvalue()
     return out
 
@@ -322,9 +358,13 @@ def _table(headers: list[str], rows: list[list]) -> list[str]:
 def markdown(pack: HandoffPack) -> str:
     """The hand-off page (``README.md`` of the pack), in the order the IdP admin works."""
     title = {"okta": "Okta", "entra": "Microsoft Entra ID", "generic": "your SCIM IdP"}[pack.idp]
-    lines = [f"# IdP hand-off for {pack.organization or 'the Sigma organization'} ({title})", "",
-             f"From plan `{pack.digest or '(unsaved)'}`. Every list below is also a CSV in this folder.", ""]
-    if not pack.approvable:
+    lines = [f"# {DRAFT + ': ' if pack.draft else ''}IdP hand-off for "
+             f"{printable(pack.organization) or 'the Sigma organization'} ({title})", ""]
+    if pack.draft:
+        lines += [f"**{DRAFT}: made from a plan that cannot be approved yet (`--draft`). Do not configure the "
+                  "IdP from it: settle the plan and make the hand-off again.**", ""]
+    lines += [f"From plan `{pack.digest or '(unsaved)'}`. Every list below is also a CSV in this folder.", ""]
+    if not pack.approvable and not pack.draft:
         lines += ["**The plan is not approvable yet** (blocking review items, unmet pre-flight checks or failed "
                   "guards): settle them and make the hand-off again from the new plan.", ""]
     lines += ["## Order of operations", ""]

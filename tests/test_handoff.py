@@ -98,8 +98,10 @@ def test_each_idp_gets_its_own_steps_and_sources():
 
 
 def test_cli_writes_the_pack_and_the_report_links_it(tmp_path, capsys):
+    from .plan_factory import BASE_POLICY
+
     path = tmp_path / "plan.json"
-    write_plan(small_plan(), path)
+    write_plan(small_plan(BASE_POLICY), path)
     main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff")])
     out = capsys.readouterr()
     assert out.out == (f"Hand-off for okta: {tmp_path / 'handoff' / 'README.md'} (5 group(s), 2 team(s), "
@@ -124,3 +126,83 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
         main(["handoff", str(bad), "--idp", "google", "--out", str(tmp_path / "out")])
     assert exc.value.code == 2
     assert "'google' is not one of 'okta', 'entra', 'generic'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- unsettled plans: refused, or --draft
+
+
+def blocked_plan():
+    """Two groups map to team Finance (a blocking teams.conflict) and nothing is confirmed (2 unmet checks)."""
+    snap = snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com")],
+                    groups=[group("gF", "Finance", ["u1"]), group("gf", "finance", ["u1"])],
+                    teams=[team("tF", "Finance")], memberships={"tF": ["m1"]})
+    return plan(snap, "teams:\n  rules: [{match: case_insensitive}]\n", base=UNCONFIRMED_POLICY)
+
+
+def test_a_plan_that_cannot_be_approved_gets_no_pack(tmp_path, capsys):
+    path = tmp_path / "plan.json"
+    write_plan(blocked_plan(), path)
+    with pytest.raises(SystemExit) as exc:
+        main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff")])
+    assert exc.value.code == 1
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err == (
+        f"sigma-migrate: error: {path}: plan has 1 blocking review item(s), first teams.conflict:tF [teams.conflict]: "
+        "groups 'Finance', 'finance' all map to team 'Finance'; decide them in the policy and plan again; "
+        "no hand-off written (--draft writes one marked DRAFT)\n")
+    assert not (tmp_path / "handoff").exists()
+    # unmet pre-flight checks alone refuse too
+    write_plan(small_plan(), path)
+    with pytest.raises(SystemExit) as exc:
+        main(["handoff", str(path), "--idp", "entra", "--out", str(tmp_path / "handoff")])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"sigma-migrate: error: {path}: pre-flight check saml_only is unconfirmed: ")
+    assert err.endswith(" (and 1 more); confirm it in the policy's preflight section and plan again; "
+                        "no hand-off written (--draft writes one marked DRAFT)\n") and err.count("\n") == 1
+    assert not (tmp_path / "handoff").exists()
+
+
+def test_draft_pack_says_draft_in_every_file(tmp_path, capsys):
+    path = tmp_path / "plan.json"
+    write_plan(blocked_plan(), path)
+    main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff"), "--draft"])
+    out = capsys.readouterr()
+    assert out.err == "DRAFT: the plan is not approvable yet: make the hand-off again from the settled plan\n"
+    readme = (tmp_path / "handoff" / "README.md").read_text().splitlines()
+    assert readme[:3] == [
+        "# DRAFT: IdP hand-off for Example (Okta)", "",
+        "**DRAFT: made from a plan that cannot be approved yet (`--draft`). Do not configure the IdP from it: "
+        "settle the plan and make the hand-off again.**"]
+    for name in ("groups.csv", "teams.csv", "attribute_mappings.csv", "account_types.csv", "user_names.csv",
+                 "individual_assignments.csv"):
+        table = rows((tmp_path / "handoff" / name).read_text())
+        assert [r[0] for r in table] == ["DRAFT"] * len(table), name
+    assert rows((tmp_path / "handoff" / "groups.csv").read_text()) == [
+        ["DRAFT", "group", "assign", "push", "purpose"]]  # the conflict left team Finance unmapped
+    assert rows((tmp_path / "handoff" / "attribute_mappings.csv").read_text())[1][:3] == [
+        "DRAFT", "userName", "Okta username (login)"]
+
+
+def test_names_with_control_characters_are_escaped_and_formulas_neutralized(tmp_path, capsys):
+    """An export's team and group names reach the pack as printable text: ESC, BEL, a bidi override and a
+    newline escaped visibly in README.md and the CSVs; a leading '=' made text for a spreadsheet."""
+    from .plan_factory import BASE_POLICY
+
+    name = "=Fin\x1b[2J\x07\u202eance\nx"
+    snap = snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com")],
+                    groups=[group("gF", name, ["u1"])], teams=[team("tF", name)], memberships={"tF": ["m1"]})
+    path = tmp_path / "plan.json"
+    write_plan(plan(snap, "organization:\n  name: \"Acme\\e[31m\"\n", base=BASE_POLICY), path)
+    main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff")])
+    capsys.readouterr()
+    shown = "'=Fin\\x1b[2J\\x07\\u202eance\\nx"
+    assert rows((tmp_path / "handoff" / "groups.csv").read_text())[1] == [shown, "yes", "yes", f"team {shown[1:]}"]
+    assert rows((tmp_path / "handoff" / "teams.csv").read_text())[1][:3] == [shown, "tF", shown]
+    readme = (tmp_path / "handoff" / "README.md").read_text()
+    assert readme.startswith("# IdP hand-off for Acme\\x1b[31m (Okta)\n")
+    assert f"| {shown} | yes | yes | team {shown[1:]} |" in readme
+    for f in (tmp_path / "handoff").iterdir():
+        text = f.read_text()
+        assert not any(c in text for c in "\x1b\x07\u202e"), f.name
