@@ -27,7 +27,9 @@ with ``expect``: action ids and review item ids as sets, account types by person
 IdP userName), ``approvable`` = no blocking item, no unmet pre-flight check, no failed guard.
 
 A fixture that does not fit this schema is a :class:`FixtureError` (``file:line:column``), never a
-failed or passed test.
+failed or passed test; so is one whose ids do not hold together (:func:`check_references`): every
+memberId, teamId, IdP user id and group id once, and every id a team or group lists is one of the
+fixture's members, users or groups.
 """
 
 from __future__ import annotations
@@ -150,25 +152,64 @@ def load_fixture(path: str | Path) -> Fixture:
     if not isinstance(data, dict):
         raise FixtureError(f"{path}:1:1: a fixture is a YAML mapping with name, sigma, idp and expect")
     try:
-        return Fixture.model_validate(data)
+        fixture = Fixture.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
         line, col = _position(node, loc)
         dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
         raise FixtureError(f"{path}:{line}:{col}: {dotted}: {err['msg']}") from None
+    problem = check_references(fixture)
+    if problem:
+        loc, message = problem
+        line, col = _position(node, loc, key=False)
+        raise FixtureError(f"{path}:{line}:{col}: {message}")
+    return fixture
 
 
-def _position(node, loc) -> tuple[int, int]:
-    """1-based line/column of the deepest YAML node on ``loc`` (an unknown key: the key itself)."""
+def check_references(fixture: Fixture) -> tuple[tuple, str] | None:
+    """The first id problem of ``fixture`` as (its location in the YAML, message), else ``None``.
+
+    In file order: a memberId, teamId, IdP user id or group id given twice (``memberId 'm1'
+    appears twice (first at sigma.members[0])``); a team member that is no fixture member (``'m9'
+    is not a member``), a group's user that is no fixture user (``'u9' is not a user``), a nested
+    group that is no fixture group (``'g9' is not a group``). The loaders refuse the same
+    (``sigma-migrate check``); a fixture says where.
+    """
+    s, i = fixture.sigma, fixture.idp
+    keyed = (("memberId", ("sigma", "members"), [m.member_id for m in s.members]),
+             ("teamId", ("sigma", "teams"), [t.team_id for t in s.teams]),
+             ("id", ("idp", "users"), [u.id for u in i.users]),
+             ("id", ("idp", "groups"), [g.id for g in i.groups]))
+    for key, where, ids in keyed:
+        first: dict[str, int] = {}
+        for n, x in enumerate(ids):
+            if x in first:
+                return ((*where, n, key), f"{key} {x!r} appears twice (first at {'.'.join(where)}[{first[x]}])")
+            first[x] = n
+    members, users, groups = set(keyed[0][2]), set(keyed[2][2]), set(keyed[3][2])
+    lists = ([(("sigma", "teams", n, "members"), t.members, members, "member") for n, t in enumerate(s.teams)]
+             + [(("idp", "groups", n, "users"), g.users, users, "user") for n, g in enumerate(i.groups)]
+             + [(("idp", "groups", n, "groups"), g.groups, groups, "group") for n, g in enumerate(i.groups)])
+    for where, ids, known, what in lists:
+        for n, x in enumerate(ids):
+            if x not in known:
+                return (*where, n), f"{x!r} is not a {what}"
+    return None
+
+
+def _position(node, loc, *, key: bool = True) -> tuple[int, int]:
+    """1-based line/column of the deepest YAML node on ``loc`` (an unknown key, or with ``key`` a
+    scalar's key: the key itself; else the value)."""
     best = node
     for part in loc:
         if isinstance(best, yaml.MappingNode):
             pairs = [(k, v) for k, v in best.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)]
             if not pairs:
                 break
-            key, value = pairs[0]
-            best = key if part == loc[-1] and not isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) else value
+            found, value = pairs[0]
+            best = (found if key and part == loc[-1] and not isinstance(value, (yaml.MappingNode, yaml.SequenceNode))
+                    else value)
         elif isinstance(best, yaml.SequenceNode) and isinstance(part, int) and part < len(best.value):
             best = best.value[part]
         else:

@@ -152,3 +152,28 @@ def test_an_unusable_fixture_or_policy_exits_2_with_one_line(tmp_path, capsys):
     assert code == 2 and out == ""
     assert err.splitlines()[-1] == (f"sigma-migrate: error: {empty}: 1 policy problem(s) (`sigma-migrate "
                                     "policy lint`); no fixture was run")
+
+
+@pytest.mark.parametrize("old, new, where, message", [
+    # a group's user no fixture user is (a typo of an IdP id)
+    ("users: [u1]}", "users: [u1, u-nwe]}", "12:44", "'u-nwe' is not a user"),
+    # the same memberId twice (the planner's own refusal had no file:line and exit 1)
+    ("{memberId: m1, email: ann", "{memberId: root, email: ann", "5:18", "memberId 'root' appears twice (first at sigma.members[0])"),
+    ("{id: u1, userName", "{id: u-root, userName", "10:12", "id 'u-root' appears twice (first at idp.users[0])"),
+    ("{id: g0, name", "{id: g1, name", "13:12", "id 'g1' appears twice (first at idp.groups[0])"),
+    ("users: [u-root]}", "users: [u-root], groups: [g2]}", "13:56", "'g2' is not a group"),
+    ("  account_types: [Admin, Analyze, View]\n",
+     "  teams:\n    - {teamId: t1, name: A, members: [m1, m2]}\n    - {teamId: t2, name: B}\n"
+     "  account_types: [Admin, Analyze, View]\n", "7:43", "'m2' is not a member"),
+    ("  account_types: [Admin, Analyze, View]\n",
+     "  teams:\n    - {teamId: t1, name: A}\n    - {teamId: t1, name: B}\n", "8:16",
+     "teamId 't1' appears twice (first at sigma.teams[0])"),
+])
+def test_a_fixture_refers_only_to_its_own_ids(tmp_path, capsys, old, new, where, message):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    fixture = tmp_path / "fixture.yaml"
+    assert old in FIXTURE
+    fixture.write_text(FIXTURE.replace(old, new, 1))
+    code, out, err = run_cli(capsys, "policy", "test", str(policy), str(fixture))
+    assert (code, out, err) == (2, "", f"sigma-migrate: error: {fixture}:{where}: {message}\n")
