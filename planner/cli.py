@@ -116,6 +116,9 @@ def diff_command(old_file: str, new_file: str, as_json: bool) -> None:
     """Show what changed from plan OLD to plan NEW: actions added, removed and changed (field by
     field), review items opened and closed, summary deltas.
 
+    Exit 0 when the plans decide the same, 2 when they differ, 1 on an error (an unreadable or
+    tampered plan, a usage error), with or without --json (as diff(1)).
+
     \b
       sigma-migrate diff plan-v1.json plan-v2.json
       sigma-migrate diff plan-v1.json plan-v2.json --json
@@ -131,6 +134,7 @@ def diff_command(old_file: str, new_file: str, as_json: bool) -> None:
     else:
         for line in diff_lines(found):
             click.echo(printable(line))
+    raise click.exceptions.Exit(0 if found.empty else 2)
 
 
 @cli.command("schema")
@@ -725,9 +729,9 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run :func:`cli`; every error is ONE line on stderr.
 
     Exit status: the command's own (0; ``plan --detailed-exitcode`` 2 for changes ready to
-    approve, 3 for changes blocked by review items;
+    approve, 3 for changes blocked by review items; ``diff`` 2 when the plans differ;
     ``apply`` 3 when not converged); 1 for a :class:`UserError` or another click
-    error; 2 for a usage error (1 with ``--detailed-exitcode``, which reserves 2);
+    error; 2 for a usage error (1 with ``--detailed-exitcode`` and for ``diff``, which reserve 2);
     130 on Ctrl-C. No arguments (or a group without its subcommand) print the help, exit 0.
     Errors print ``sigma-migrate: error: <message>``; usage errors add
     ``(see 'sigma-migrate <command> --help')``. Unexpected exceptions (bugs) keep their traceback.
@@ -752,7 +756,8 @@ def main(argv: list[str] | None = None) -> None:
         command = exc.ctx.command_path if exc.ctx is not None else "sigma-migrate"
         message = _one_line(exc.format_message()).strip().rstrip(".")
         click.echo(f"sigma-migrate: error: {message} (see '{command} --help')", err=True)
-        sys.exit(1 if detailed else exc.exit_code)
+        reserves_two = detailed or (exc.ctx is not None and exc.ctx.command.name == "diff")
+        sys.exit(1 if reserves_two else exc.exit_code)
     except click.ClickException as exc:
         click.echo(f"sigma-migrate: error: {_one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)

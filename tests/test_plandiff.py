@@ -54,10 +54,12 @@ def test_actions_added_removed_changed_items_opened_and_summary_deltas():
 def test_the_same_plan_has_no_differences_and_the_cli_prints_json(tmp_path, capsys):
     write_plan(v1(), tmp_path / "v1.json")
     write_plan(v2(), tmp_path / "v2.json")
-    main(["diff", str(tmp_path / "v1.json"), str(tmp_path / "v1.json")])
+    main(["diff", str(tmp_path / "v1.json"), str(tmp_path / "v1.json")])  # exit 0: returns
     assert capsys.readouterr().out.splitlines()[1] == (
         "No differences: both plans make the same changes and raise the same review items.")
-    main(["diff", str(tmp_path / "v1.json"), str(tmp_path / "v2.json"), "--json"])
+    with pytest.raises(SystemExit) as exc:
+        main(["diff", str(tmp_path / "v1.json"), str(tmp_path / "v2.json"), "--json"])
+    assert exc.value.code == 2
     document = json.loads(capsys.readouterr().out)
     assert document["identical"] is False
     assert document["actions"]["changed"] == [{"id": "scim.link_user:m1", "kind": "scim.link_user", "changes": [
@@ -72,3 +74,22 @@ def test_an_unreadable_plan_is_a_one_line_error(tmp_path, capsys):
         main(["diff", str(tmp_path / "v1.json"), str(tmp_path / "bad.json")])
     err = capsys.readouterr().err
     assert exc.value.code == 1 and err.count("\n") == 1 and err.startswith("sigma-migrate: error: ")
+
+
+@pytest.mark.parametrize("as_json", [[], ["--json"]])
+def test_exit_status_is_0_same_2_differ_1_error_in_both_modes(tmp_path, capsys, as_json):
+    """As diff(1): a script tells "no change" from "changed" from "could not compare", with or without --json."""
+    from .conftest import run_cli
+
+    write_plan(v1(), tmp_path / "v1.json")
+    write_plan(v2(), tmp_path / "v2.json")
+    (tmp_path / "bad.json").write_text("{")
+    same = run_cli(capsys, "diff", str(tmp_path / "v1.json"), str(tmp_path / "v1.json"), *as_json)
+    differ = run_cli(capsys, "diff", str(tmp_path / "v1.json"), str(tmp_path / "v2.json"), *as_json)
+    bad = run_cli(capsys, "diff", str(tmp_path / "v1.json"), str(tmp_path / "bad.json"), *as_json)
+    usage = run_cli(capsys, "diff", str(tmp_path / "v1.json"), *as_json)
+    assert [same[0], differ[0], bad[0], usage[0]] == [0, 2, 1, 1]
+    assert usage[2] == "sigma-migrate: error: Missing argument 'NEW' (see 'sigma-migrate diff --help')\n"
+    assert differ[1] and bad[1] == "" and bad[2].startswith("sigma-migrate: error: ")
+    code, help_text, _ = run_cli(capsys, "diff", "--help")
+    assert code == 0 and "Exit 0 when the plans decide the same, 2 when they differ, 1 on an error" in help_text
