@@ -28,6 +28,11 @@ What is replaced:
    ``client_id`` or ``api_key`` field (``key=value``, ``key: value``,
    ``"key": "value"``), and the user information of a URL
    (``http://ID:SECRET@host`` becomes ``http://***@host``).
+4. **URL queries and fragments**: every query value and the fragment of a URL,
+   whatever the key is called (a signed URL's ``?sig=``, a SAS token's
+   ``&sv=...&sig=``, an OAuth ``#access_token=``): the key names stay, so
+   ``https://h/v2?sig=S&x=1#f`` becomes ``https://h/v2?sig=***&x=***#***`` (a
+   value-less item such as ``?S`` becomes ``?***``).
 """
 
 from __future__ import annotations
@@ -63,6 +68,8 @@ _FIELD = re.compile(
     """
 )
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]+@")
+_URL_TAIL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s\"'<>?#]*(?P<tail>[?#][^\s\"'<>]*[^\s\"'<>.,;:!)\]}])")
+"""A URL with a query or a fragment; ``tail`` is both (trailing sentence punctuation left out)."""
 _LAST_WORD = re.compile(r"([^\s\"'&=:,;()<>\[\]{}]+?)(\.\.\.|\u2026)?\s*$")
 _WORD_CHAR = "A-Za-z0-9"
 
@@ -125,6 +132,7 @@ class Redactor:
         text = _redact_cut_end(text, self._long)
         if "://" in text:
             text = _USERINFO.sub(rf"\1{MASK}@", text)
+            text = _URL_TAIL.sub(_mask_url_tail, text)
         text = _BEARER.sub(rf"\1\2{MASK}", text)
         return _FIELD.sub(lambda m: f"{m['key']}{m['sep']}{MASK}", text)
 
@@ -137,6 +145,16 @@ class Redactor:
         if isinstance(obj, (list, tuple)):
             return [self.value(v) for v in obj]
         return obj
+
+
+def _mask_url_tail(found: re.Match[str]) -> str:
+    """The URL of ``found`` with each query value and the fragment masked (module docstring, rule 4)."""
+    url, tail = found.group(), found["tail"]
+    query, hash_, _fragment = tail.partition("#")
+    if query.startswith("?"):
+        items = (item.partition("=") for item in query[1:].split("&"))
+        query = "?" + "&".join(f"{key}={MASK}" if eq else (MASK if key else "") for key, eq, _ in items)
+    return url[: len(url) - len(tail)] + query + (hash_ + MASK if hash_ else "")
 
 
 def _redact_cut_end(text: str, secrets: tuple[str, ...]) -> str:

@@ -140,3 +140,39 @@ def test_a_scim_error_quoting_the_bearer_token_is_redacted_before_it_is_cut():
             client.check_access()
     assert "scim-TOK" not in str(failed.value)
     assert str(failed.value).endswith("x you sent ***")
+
+
+# --------------------------------------------------------------------------- URL queries and fragments
+
+
+def test_every_query_value_and_the_fragment_of_a_url_is_masked_keys_kept():
+    redact = Redactor()
+    assert redact("GET https://h.example/v2/members?sig=S1g&limit=10&flag#access_token=T0k, then") == (
+        "GET https://h.example/v2/members?sig=***&limit=***&***#***, then")
+    assert redact("(see http://127.0.0.1:9/scim?sv=2024&sig=abc).") == "(see http://127.0.0.1:9/scim?sv=***&sig=***)."
+    assert redact("a path ?sig=abc with no URL, https://h.example/v2/ and https://h.example/?") == (
+        "a path ?sig=abc with no URL, https://h.example/v2/ and https://h.example/?")
+
+
+@pytest.mark.parametrize("command", ["verify", "apply"])
+def test_verify_and_apply_never_print_a_signed_base_url(tmp_path, capsys, monkeypatch, command):
+    """A base URL with a signature in its query (or a token in its fragment) is refused, and the refusal
+    names the URL with the key names only: no query value or fragment reaches the terminal."""
+    from .execute_support import counting_sandbox, sandbox_env
+
+    server, _ = counting_sandbox()
+    try:
+        plan = write_test_plan(tmp_path)
+        for key, value in sandbox_env(server).items():
+            monkeypatch.setenv(key, value)
+        approve = ("--auto-approve",) if command == "apply" else ()
+        code, out, err = run_cli(capsys, command, str(plan), *approve, "--rest-base-url", server.base_url + "?sig=S1gnatur3",
+                                 "--scim-base-url", server.scim_base_url)
+        assert (code, out, err) == (1, "", f"sigma-migrate: error: REST base URL '{server.base_url}?sig=***' must "
+                                           "not have a query string or a fragment\n")
+        code, out, err = run_cli(capsys, command, str(plan), *approve, "--rest-base-url", server.base_url,
+                                 "--scim-base-url", server.scim_base_url + "?sv=1&sig=S1gnatur3#t0ken")
+        assert (code, out, err) == (1, "", f"sigma-migrate: error: SCIM base URL '{server.scim_base_url}?sv=***&"
+                                           "sig=***#***' must not have a query string or a fragment\n")
+    finally:
+        server.close()
