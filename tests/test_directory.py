@@ -117,3 +117,14 @@ def test_person_is_frozen_and_slotted():
         p.status = PersonStatus.HELD  # type: ignore[misc]
     assert not hasattr(p, "__dict__")
     assert dataclasses.replace(p, status=PersonStatus.HELD).status is PersonStatus.HELD
+
+
+def test_entra_keeps_its_nested_only_members_even_when_flattening():
+    """Entra ID pushes direct members only, so the teams rule needs who is only nested in an Entra group
+    whatever teams.flatten_nested says; the members stay flattened (account types and scope read them)."""
+    snap = snapshot((), NESTED_USERS, NESTED, with_root=False)
+    entra = dataclasses.replace(snap, idp=dataclasses.replace(snap.idp, format="entra-graph"))
+    d = build_directory(entra, policy(""))
+    assert d.groups["g1"].member_ids == ("u1", "u2", "u3")
+    assert d.groups["g1"].nested_only == {"u2": ("Finance",), "u3": ("Finance", "Temps")}
+    assert directory_of(users=NESTED_USERS, groups=NESTED).groups["g1"].nested_only == {}  # not Entra: none
