@@ -141,7 +141,7 @@ def summarize(snapshot: Snapshot, sigma_dir: str | Path = "", idp_paths: Sequenc
     """The JSON-ready summary of a snapshot (shape in the module docstring)."""
     sigma, idp = snapshot.sigma, snapshot.idp
 
-    people = [m for m in sigma.members if not m.is_system]
+    people = sigma.people
     by_type: dict[str, Counter] = defaultdict(Counter)
     for (member_type, is_archived, is_inactive), n in _tally(people, "member_type", "is_archived",
                                                              "is_inactive").items():

@@ -29,6 +29,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from typing import Any, ClassVar, Literal, Mapping
 
 import msgspec
@@ -287,9 +288,9 @@ class SigmaExport:
     scim_groups: tuple[ScimGroup, ...] | None = None
     """Sigma's SCIM Groups (``scim/Groups.json``), ``None`` when the export has no ``scim/`` folder."""
 
-    @property
+    @cached_property
     def people(self) -> tuple[SigmaMember, ...]:
-        """Members that are not Sigma's system member."""
+        """Members that are not Sigma's system member (found once per export: ``check`` reads them twice)."""
         return tuple(m for m in self.members if not m.is_system)
 
 

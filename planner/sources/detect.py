@@ -61,9 +61,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import yaml
-
-from ..yamlsafe import bounded_load
 from .files import Findings, head_text
 from .manifest import FORMATS as MANIFEST_FORMATS, MARK as MANIFEST_MARK
 from .tabular import find_header, header_key, sniff_delimiter
@@ -199,6 +196,10 @@ def classify_csv(head: str) -> FileKind:
 
 def classify_yaml(path: Path) -> FileKind:
     """A generic-CSV mapping file is a YAML mapping with a ``columns:`` map."""
+    import yaml  # imported here: an export without a YAML file (most) never needs PyYAML
+
+    from ..yamlsafe import bounded_load
+
     try:
         with path.open("rb") as fh:
             data = bounded_load(fh.read(1 << 20).decode("utf-8-sig"))  # bombs bounded (planner.yamlsafe)

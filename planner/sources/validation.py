@@ -124,7 +124,7 @@ def _repeated(records: Sequence, keys: Sequence[str]) -> list[tuple[str, list]]:
 def check_sigma(export: SigmaExport) -> list[Finding]:
     """Cross-record findings for a Sigma export (see the module docstring for the codes)."""
     findings = Findings()
-    people = [m for m in export.members if not m.is_system]
+    people = export.people
     emails = list(map(attrgetter("email"), people))
     keys = list(map(attrgetter("email_key"), people))
     cleaned = clean_addresses(emails)
