@@ -195,6 +195,16 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkedPair:
+    """A member and an IdP user joined by a :class:`Link`: a link pinned before matching (an override,
+    Sigma's SCIM state), one :mod:`planner.matching` found, or a rival edge a link won over."""
+
+    member_id: str
+    idp_id: str
+    link: Link
+
+
+@dataclass(frozen=True, slots=True)
 class Person:
     """One person of the migration: a member, an IdP user, or both joined by a :class:`Link`.
 

@@ -39,7 +39,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .directory import Directory
+from .directory import Directory, LinkedPair
 from .model import email_key
 from .policy import Linking, MatchKey
 from .tables import member_of, sorted_positions
@@ -275,13 +275,13 @@ def _counts(values: pd.Series) -> np.ndarray:
 
 
 def match_identities(
-    directory: Directory, linking: Linking, pinned: pd.DataFrame | None = None,
+    directory: Directory, linking: Linking, pinned: tuple[LinkedPair, ...] = (),
     never: frozenset[str] = frozenset(),
 ) -> IdentityGraph:
     """Link IdP users to Sigma members by ``linking.match_keys`` (the policy's ``linking`` section), in order.
 
-    ``pinned``: reviewer-decided links (:data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`, key ``override``),
-    taken as they are. ``never``: IdP ids excluded from matching. Returns the
+    ``pinned``: links decided before matching (``linking.overrides``, Sigma's SCIM state: key
+    ``override`` / ``scim``), taken as they are. ``never``: IdP ids excluded from matching. Returns the
     links, the ambiguous components and the rivals (see the module docstring).
 
     At each key, every edge is one of three kinds (issue 14, items 12 and 13):
@@ -293,9 +293,9 @@ def match_identities(
       so a member whose IdP user sits in an ambiguity is never left unmatched);
     - otherwise it is a **link**.
     """
-    links = [pinned[EDGE_COLUMNS + ROW_COLUMNS]] if pinned is not None and len(pinned) else []
-    linked_members: set[str] = set(pinned["member_id"]) if links else set()
-    linked_idp: set[str] = set(pinned["idp_id"]) if links else set()
+    links = [_pin_table(directory, pinned)] if pinned else []
+    linked_members: set[str] = {p.member_id for p in pinned} if pinned else set()
+    linked_idp: set[str] = {p.idp_id for p in pinned} if pinned else set()
     held_members: set[str] = set()
     held_idp: set[str] = set()
     held_edges: list[pd.DataFrame] = []
@@ -338,6 +338,14 @@ def match_identities(
     ambiguous.sort(key=lambda a: (a.idp_ids, a.member_ids))
     return IdentityGraph(links=table, ambiguous=tuple(ambiguous), never=frozenset(never),
                          rivals=_rival_table(rivals, table))
+
+
+def _pin_table(directory: Directory, pinned: tuple[LinkedPair, ...]) -> pd.DataFrame:
+    """The pinned links as an edge table (:data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`)."""
+    rows = [(p.member_id, p.idp_id, p.link.key, p.link.sigma_value, p.link.idp_field, p.link.idp_value,
+             directory.member_index[p.member_id], directory.idp_index[p.idp_id]) for p in pinned]
+    table = pd.DataFrame(rows, columns=EDGE_COLUMNS + ROW_COLUMNS, dtype=object)
+    return table.astype({"member_row": np.intp, "idp_row": np.intp})
 
 
 def _rival_table(rivals: list[pd.DataFrame], links: pd.DataFrame) -> pd.DataFrame:

@@ -185,9 +185,9 @@ def decide(ctx: Context) -> dict[str, Any]:
     ``roster``, ``types``, ``unmatched``, ``team_rows``, ``guards`` (results), ``actions`` (with
     cross-family dependencies) and ``review_items``."""
     outcome = Outcome()
-    pinned, never, overrides = linking.resolve_overrides(ctx)
+    pinned, never, overrides = linking.resolve_overrides(ctx.policy, ctx.directory)
     outcome.extend(overrides)
-    pinned, contradicted = scim_state.merge_pins(pinned, scim_state.scim_links(ctx))
+    pinned, contradicted = scim_state.merge_pins(pinned, scim_state.scim_links(ctx.directory))
     outcome.extend(contradicted)
     shared = duplicates.shared_addresses(ctx)
     renames = duplicates.resolve(ctx, shared)

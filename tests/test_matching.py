@@ -12,7 +12,7 @@ from planner.rules.linking import resolve_overrides
 
 def graph_of(members, users, extra: str = "", groups=()):
     ctx = build_context(snapshot(members, users, groups, with_root=False), policy(extra))
-    pinned, never, _ = resolve_overrides(ctx)
+    pinned, never, _ = resolve_overrides(ctx.policy, ctx.directory)
     return match_identities(ctx.directory, ctx.policy.linking, pinned, never)
 
 

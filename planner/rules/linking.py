@@ -47,7 +47,7 @@ import pandas as pd
 
 from ..matching import EDGE_COLUMNS, PLUS_TAG, ROW_COLUMNS, IdentityGraph, fold_plus
 from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, ActionKind, IdpUser, ReviewItem, SigmaMember, email_key
-from ..policy import NEVER, Guests, Linking, UserNameGuard
+from ..policy import NEVER, Guests, Linking, Policy, UserNameGuard
 from ..sources.entra import deleted_user_upn, is_ext_upn
 from ..sources.values import clean_address, clean_text, is_valid_email, unclean_parts
 from ..payloads import (
@@ -68,7 +68,7 @@ from ..payloads import (
     SetEmailEvidence,
 )
 from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
-from ..directory import Directory, PersonStatus, name_key
+from ..directory import Directory, Link, LinkedPair, PersonStatus, name_key
 from ..tables import Context, find_idp_id, find_member_id, member_of, positions, sorted_positions, take_rows
 
 ROSTER_COLUMNS = [
@@ -114,37 +114,33 @@ def _unknown_override(loc: str, side: str, value: str, noun: str, export: str) -
     )
 
 
-def resolve_overrides(ctx: Context) -> tuple[pd.DataFrame, frozenset[str], Outcome]:
-    """``linking.overrides`` -> (pinned links with :data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`, never-link
-    IdP ids, review items).
+def resolve_overrides(policy: Policy, directory: Directory) -> tuple[tuple[LinkedPair, ...], frozenset[str], Outcome]:
+    """``linking.overrides`` of ``policy`` -> (the pinned links, key ``override``, in the policy's order;
+    the never-link IdP ids; the review items).
 
     An override naming an IdP user or member that is not in the exports is a
-    blocking review item (the reviewer's intent cannot be carried out).
+    blocking ``linking.override_unknown`` item (the reviewer's intent cannot be carried out).
     """
-    rows: list[tuple[str, ...]] = []
+    pinned: list[LinkedPair] = []
     never: set[str] = set()
     outcome = Outcome()
-    for i, o in enumerate(ctx.policy.linking.overrides):
-        loc = ctx.policy.location("linking", "overrides", i)
-        idp_id = find_idp_id(ctx, o.idp)
+    for i, o in enumerate(policy.linking.overrides):
+        loc = policy.location("linking", "overrides", i)
+        idp_id = directory.find_idp_id(o.idp)
         if idp_id is None:
             outcome.review_items.append(_unknown_override(loc, "idp", o.idp, "IdP user", "IdP export"))
             continue
         if o.member == NEVER:
             never.add(idp_id)
             continue
-        member_id = find_member_id(ctx, o.member)
+        member_id = directory.find_member_id(o.member)
         if member_id is None:
             outcome.review_items.append(_unknown_override(loc, "member", o.member, "member", "Sigma export"))
             continue
-        user = ctx.idp_by_id[idp_id]
-        rows.append(
-            (member_id, idp_id, "override", ctx.member_by_id[member_id].email, f"linking.overrides[{i}]", user.user_name,
-             ctx.member_row[member_id], ctx.idp_row[idp_id])
-        )
-    pinned = pd.DataFrame(rows, columns=EDGE_COLUMNS + ROW_COLUMNS, dtype=object)
-    pinned = pinned.astype({"member_row": np.intp, "idp_row": np.intp})
-    return pinned, frozenset(never), outcome
+        link = Link("override", "override", directory.members[member_id].email, f"linking.overrides[{i}]",
+                    directory.idp_users[idp_id].user_name)
+        pinned.append(LinkedPair(member_id, idp_id, link))
+    return tuple(pinned), frozenset(never), outcome
 
 
 # --------------------------------------------------------------------------- statuses

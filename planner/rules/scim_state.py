@@ -26,11 +26,10 @@ sets it; docs/sandbox.md). Two steps use that state:
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from dataclasses import dataclass
+
 from msgspec.structs import replace
 
-from ..matching import EDGE_COLUMNS, ROW_COLUMNS
 from ..model import Action, ActionKind, ReviewItem, ScimGroup, ScimUser, email_key
 from ..payloads import (
     UNSET,
@@ -50,7 +49,7 @@ from ..payloads import (
     target_member_id,
 )
 from . import Outcome, make_action, make_review, person_ref
-from ..directory import ScimState
+from ..directory import Directory, Link, LinkedPair, ScimState
 
 SCIM_KEY = "scim"
 """The link key (and :attr:`planner.model.PersonRow.link_key`) of a member an IdP already provisioned."""
@@ -64,67 +63,73 @@ REST_MEMBER_KINDS = (
 # --------------------------------------------------------------------------- links
 
 
-def scim_links(ctx) -> pd.DataFrame:
-    """Pinned links (:data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`, key ``scim``) of provisioned members.
+def scim_links(directory: Directory) -> tuple[LinkedPair, ...]:
+    """The links (key ``scim``, by memberId) of the members an IdP already provisioned
+    (:attr:`planner.directory.Directory.scim`).
 
     The IdP user is the one the SCIM user's ``externalId`` names, else the only one whose SCIM
-    userName (``ctx.idp_users.scim_user_name_key``) is the SCIM ``userName``; a provisioned user
-    neither finds is not linked (the member is then unmatched, and :func:`settle` deactivates it
-    through SCIM if the policy deactivates it).
+    userName (:attr:`~planner.directory.Directory.scim_user_names`) is the SCIM ``userName``; a
+    provisioned user neither finds is not linked (the member is then unmatched, and :func:`settle`
+    deactivates it through SCIM if the policy deactivates it).
     """
-    by_user_name: dict[str, list[str]] = {}
-    for iid, key in zip(ctx.idp_users["idp_id"].tolist(), ctx.idp_users["scim_user_name_key"].tolist()):
-        by_user_name.setdefault(key, []).append(iid)
-    rows = []
-    for member_id in sorted(ctx.scim.users):
-        user = ctx.scim.users[member_id]
-        if member_id not in ctx.member_row:
-            continue
-        if user.external_id in ctx.idp_row:
-            idp_id, field_ = user.external_id, "externalId"
-        else:
-            found = by_user_name.get(user.user_name_key, [])
-            if len(found) != 1:
-                continue
-            idp_id, field_ = found[0], "userName"
-        rows.append((member_id, idp_id, SCIM_KEY, ctx.member_by_id[member_id].email, field_,
-                     user.external_id if field_ == "externalId" else user.user_name,
-                     ctx.member_row[member_id], ctx.idp_row[idp_id]))
-    pinned = pd.DataFrame(rows, columns=EDGE_COLUMNS + ROW_COLUMNS, dtype=object)
-    return pinned.astype({"member_row": np.intp, "idp_row": np.intp})
+    pairs = []
+    for member_id in sorted(directory.scim.users):
+        if member_id in directory.members:
+            pair = scim_link(member_id, directory.scim.users[member_id], directory)
+            if pair is not None:
+                pairs.append(pair)
+    return tuple(pairs)
 
 
-def merge_pins(overrides: pd.DataFrame, provisioned: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
-    """The SCIM links plus the overrides that agree with them or touch other people.
+def scim_link(member_id: str, user: ScimUser, directory: Directory) -> LinkedPair | None:
+    """The link of member ``member_id`` provisioned as SCIM ``user`` (:func:`scim_links`), ``None``
+    when no IdP user (or more than one, by userName) is it."""
+    if user.external_id in directory.idp_users:
+        idp_id, field_, value = user.external_id, "externalId", user.external_id
+    else:
+        found = directory.idp_ids_by_scim_user_name_key.get(user.user_name_key, ())
+        if len(found) != 1:
+            return None
+        idp_id, field_, value = found[0], "userName", user.user_name
+    return LinkedPair(member_id, idp_id, Link(SCIM_KEY, SCIM_KEY, directory.members[member_id].email, field_, value))
+
+
+def merge_pins(overrides: tuple[LinkedPair, ...], provisioned: tuple[LinkedPair, ...]
+               ) -> tuple[tuple[LinkedPair, ...], Outcome]:
+    """The SCIM links, then the overrides that agree with them or touch other people (in order).
 
     An override pinning a provisioned member to another IdP user (or a provisioned IdP user to
     another member) is dropped with a blocking ``linking.override_contradicts_scim`` item; an
     override that repeats a SCIM link is satisfied and dropped silently.
     """
     outcome = Outcome()
-    if not len(provisioned):
+    if not provisioned:
         return overrides, outcome
-    by_member = dict(zip(provisioned["member_id"].tolist(), provisioned["idp_id"].tolist()))
-    by_idp = {v: k for k, v in by_member.items()}
-    keep = []
-    for n, (mid, iid, rule) in enumerate(zip(overrides["member_id"].tolist(), overrides["idp_id"].tolist(),
-                                             overrides["sigma_value"].tolist())):
+    by_member = {p.member_id: p.idp_id for p in provisioned}
+    by_idp = {p.idp_id: p.member_id for p in provisioned}
+    kept = []
+    for pin in overrides:
+        mid, iid = pin.member_id, pin.idp_id
         if by_member.get(mid) == iid:
             continue
         if mid in by_member or iid in by_idp:
-            linked_member = by_idp.get(iid, mid)
-            outcome.review_items.append(make_review(
-                "linking.override_contradicts_scim", f"{mid}:{iid}", blocking=True,
-                subject=person_ref(member_id=mid, idp_id=iid),
-                message=(f"an override links IdP user {iid} to member {mid}, but Sigma's SCIM state already links "
-                         f"member {linked_member} to IdP user {by_member.get(linked_member, iid)}: "
-                         "remove the override or unlink the user in the IdP first"),
-                rule="linking.overrides", resolution="# remove the override naming " + iid + "\n",
-            ))
+            outcome.review_items.append(_contradicted_item(mid, iid, by_idp.get(iid, mid), by_member))
             continue
-        keep.append(n)
-    merged = pd.concat([provisioned, overrides.iloc[keep]], ignore_index=True)
-    return merged.astype({"member_row": np.intp, "idp_row": np.intp}), outcome
+        kept.append(pin)
+    return provisioned + tuple(kept), outcome
+
+
+def _contradicted_item(mid: str, iid: str, linked_member: str, by_member: dict[str, str]) -> ReviewItem:
+    """Blocking ``linking.override_contradicts_scim``: an override links IdP user ``iid`` to member
+    ``mid`` against Sigma's SCIM state (``by_member``: memberId -> the IdP id SCIM links it to)."""
+    return make_review(
+        "linking.override_contradicts_scim", f"{mid}:{iid}", blocking=True,
+        subject=person_ref(member_id=mid, idp_id=iid),
+        message=(f"an override links IdP user {iid} to member {mid}, but Sigma's SCIM state already links "
+                 f"member {linked_member} to IdP user {by_member.get(linked_member, iid)}: "
+                 "remove the override or unlink the user in the IdP first"),
+        rule="linking.overrides", resolution="# remove the override naming " + iid + "\n",
+    )
 
 
 # --------------------------------------------------------------------------- settling the actions
@@ -184,79 +189,142 @@ def _deactivate_through_scim(action: MembersDeactivate, user: ScimUser) -> Actio
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """What Sigma's SCIM state makes of one planned action: ``action``, the action kept or its
+    replacement (``None``: dropped, satisfied or forbidden), and the ``review_item`` raised."""
+
+    action: Action | None
+    review_item: ReviewItem | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedState:
+    """Sigma's SCIM ``state`` and what the plan as a whole does with it (read by several settlements):
+    ``typed``, memberIds with a ``scim.set_account_type``; ``linked``, provisioned members with a
+    ``scim.link_user``."""
+
+    state: ScimState
+    typed: frozenset[str]
+    linked: frozenset[str]
+
+    @classmethod
+    def of(cls, state: ScimState, actions: list[Action]) -> "PlannedState":
+        typed = frozenset(a.target.member_id for a in actions if isinstance(a, ScimSetAccountType))
+        linked = frozenset(a.target.member_id for a in actions
+                           if isinstance(a, ScimLinkUser) and a.target.member_id in state.users)
+        return cls(state, typed, linked)
+
+
+def settle_user(action: ScimLinkUser | ScimCreateUser, planned: PlannedState) -> Settlement:
+    """A link or create of a user SCIM already provisioned: dropped when it holds the planned activity
+    and account type; a blocking ``scim.user_name_changed`` (dropped) when the IdP would send another
+    userName (a new userName creates a second account, docs/sigma-api.md §5.3)."""
+    user = _provisioned_user(planned.state, action)
+    if user is None:
+        return Settlement(action)
+    if user.user_name_key != email_key(action.after.user_name):
+        return Settlement(None, make_review(
+            "scim.user_name_changed", action.id, blocking=True,
+            subject=person_ref(member_id=target_member_id(action), idp_id=action.target.idp_id,
+                               user_name=user.user_name),
+            message=(f"{user.user_name} is provisioned by SCIM, but the IdP would now send userName "
+                     f"{action.after.user_name!r}: Sigma creates a second account when userName changes"),
+            rule="scim_state.user_name", evidence={"externalId": user.external_id},
+            resolution="# keep the IdP app's userName for this user, then fetch and plan again\n",
+        ))
+    satisfied = _user_satisfied(user, action.after, target_member_id(action) in planned.typed)
+    return Settlement(None if satisfied else action)
+
+
+def settle_account_type(action: ScimSetAccountType, planned: PlannedState) -> Settlement:
+    """A ``scim.set_account_type`` to the userType the provisioned user already has is dropped."""
+    user = planned.state.users.get(action.target.member_id)
+    return Settlement(None if user is not None and user.user_type == action.after.user_type else action)
+
+
+def settle_group(action: ScimLinkGroup | ScimCreateGroup | ScimSetGroupMembers, planned: PlannedState) -> Settlement:
+    """A team action whose group SCIM already holds with the planned displayName and members is dropped."""
+    group = _provisioned_group(planned.state, action)
+    name = None if isinstance(action, ScimSetGroupMembers) else action.after.display_name
+    satisfied = (group is not None and (name is None or group.display_name == name)
+                 and _group_members_satisfied(planned.state, group, action))
+    return Settlement(None if satisfied else action)
+
+
+def settle_member_edit(action: Action, planned: PlannedState) -> Settlement:
+    """A REST edit (:data:`REST_MEMBER_KINDS`) of a SCIM-managed member, which Sigma refuses (403,
+    docs/sigma-api.md §5.3, §10.6): a deactivation goes through SCIM instead; a reactivation of a member
+    the IdP made inactive is dropped when the link sends ``active: true``; anything else is dropped
+    with a blocking ``scim.managed_member``."""
+    user = planned.state.users.get(action.target.member_id)
+    if user is None:
+        return Settlement(action)
+    if isinstance(action, MembersDeactivate):
+        return Settlement(_deactivate_through_scim(action, user))
+    if (isinstance(action, MembersReactivate) and action.after.is_inactive is not UNSET
+            and action.target.member_id in planned.linked):
+        return Settlement(None)  # the link sends active: true through SCIM
+    return Settlement(None, _managed_item(action, user, action.kind.value.split(".")[1].replace("_", " ")))
+
+
+def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Settlement:
+    """Removing a SCIM-managed member from a SCIM-managed team is the IdP's to do: dropped with a
+    blocking ``scim.managed_member``."""
+    user = planned.state.users.get(action.target.member_id)
+    if user is None or action.target.team_id not in planned.state.groups:
+        return Settlement(action)
+    return Settlement(None, _managed_item(action, user, "removing them from a SCIM-managed team"))
+
+
+def settle_action(action: Action, planned: PlannedState) -> Settlement:
+    """The :class:`Settlement` of one action: the ``settle_*`` rule of its kind (others are kept)."""
+    if isinstance(action, (ScimLinkUser, ScimCreateUser)):
+        return settle_user(action, planned)
+    if isinstance(action, ScimSetAccountType):
+        return settle_account_type(action, planned)
+    if isinstance(action, (ScimLinkGroup, ScimCreateGroup, ScimSetGroupMembers)):
+        return settle_group(action, planned)
+    if action.kind in REST_MEMBER_KINDS:
+        return settle_member_edit(action, planned)
+    if isinstance(action, TeamsRemoveMember):
+        return settle_team_removal(action, planned)
+    return Settlement(action)
+
+
 def settle(state: ScimState, actions: list[Action]) -> tuple[list[Action], list[ReviewItem]]:
     """Drop what Sigma's SCIM state already satisfies and replace what Sigma forbids (module
-    docstring); dependencies on a dropped action are removed, on a replaced one re-pointed.
-    Returns the actions (same order) and the review items raised. No SCIM state: unchanged."""
+    docstring; one :func:`settle_action` per action); dependencies on a dropped action are removed,
+    on a replaced one re-pointed. Returns the actions (same order) and the review items raised.
+    No SCIM state: unchanged."""
     if not state.known:
         return actions, []
-    typed = {a.target.member_id for a in actions if isinstance(a, ScimSetAccountType)}
-    linked_by_scim = {a.target.member_id for a in actions
-                      if isinstance(a, ScimLinkUser) and a.target.member_id in state.users}
-    teams_managed = set(state.groups)
+    planned = PlannedState.of(state, actions)
     out: list[Action] = []
     items: list[ReviewItem] = []
-    renamed: dict[str, str] = {}
+    renamed: dict[str, str] = {}  # action id -> its replacement's id, "" when dropped
     for a in actions:
-        if isinstance(a, (ScimLinkUser, ScimCreateUser)):
-            user = _provisioned_user(state, a)
-            if user is not None:
-                if user.user_name_key != email_key(a.after.user_name):
-                    items.append(make_review(
-                        "scim.user_name_changed", a.id, blocking=True,
-                        subject=person_ref(member_id=target_member_id(a), idp_id=a.target.idp_id,
-                                           user_name=user.user_name),
-                        message=(f"{user.user_name} is provisioned by SCIM, but the IdP would now send userName "
-                                 f"{a.after.user_name!r}: Sigma creates a second account when userName changes"),
-                        rule="scim_state.user_name", evidence={"externalId": user.external_id},
-                        resolution="# keep the IdP app's userName for this user, then fetch and plan again\n",
-                    ))
-                    renamed[a.id] = ""
-                    continue
-                if _user_satisfied(user, a.after, target_member_id(a) in typed):
-                    renamed[a.id] = ""
-                    continue
-        elif isinstance(a, ScimSetAccountType):
-            user = state.users.get(a.target.member_id)
-            if user is not None and user.user_type == a.after.user_type:
-                renamed[a.id] = ""
-                continue
-        elif isinstance(a, (ScimLinkGroup, ScimCreateGroup, ScimSetGroupMembers)):
-            group = _provisioned_group(state, a)
-            name = None if isinstance(a, ScimSetGroupMembers) else a.after.display_name
-            if group is not None and (name is None or group.display_name == name) \
-                    and _group_members_satisfied(state, group, a):
-                renamed[a.id] = ""
-                continue
-        elif a.kind in REST_MEMBER_KINDS and a.target.member_id in state.users:
-            user = state.users[a.target.member_id]
-            if isinstance(a, MembersDeactivate):
-                replacement = _deactivate_through_scim(a, user)
-                renamed[a.id] = replacement.id
-                out.append(replacement)
-                continue
-            if (isinstance(a, MembersReactivate) and a.after.is_inactive is not UNSET
-                    and a.target.member_id in linked_by_scim):
-                renamed[a.id] = ""  # the link sends active: true through SCIM
-                continue
-            items.append(_managed_item(a, user, a.kind.value.split(".")[1].replace("_", " ")))
+        settled = settle_action(a, planned)
+        if settled.review_item is not None:
+            items.append(settled.review_item)
+        if settled.action is None:
             renamed[a.id] = ""
-            continue
-        elif (isinstance(a, TeamsRemoveMember) and a.target.team_id in teams_managed
-              and a.target.member_id in state.users):
-            items.append(_managed_item(a, state.users[a.target.member_id], "removing them from a SCIM-managed team"))
-            renamed[a.id] = ""
-            continue
-        out.append(a)
-    if not renamed:
-        return out, items
+        else:
+            if settled.action is not a:
+                renamed[a.id] = settled.action.id
+            out.append(settled.action)
+    return (_repoint(out, renamed) if renamed else out), items
+
+
+def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
+    """``actions`` with each dependency on a dropped action removed, on a replaced one re-pointed."""
     fixed = []
-    for a in out:
+    for a in actions:
         if any(d in renamed for d in a.depends_on):
             deps = {renamed.get(d, d) for d in a.depends_on} - {""}
             a = replace(a, depends_on=tuple(sorted(deps)))
         fixed.append(a)
-    return fixed, items
+    return fixed
 
 
-__all__ = ["SCIM_KEY", "merge_pins", "scim_links", "settle"]
+__all__ = ["SCIM_KEY", "PlannedState", "Settlement", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]
