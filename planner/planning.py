@@ -39,8 +39,9 @@ before it decided; a step that overrules an earlier decision says so here:
     ``create_user`` carry the account type and wait for the address changes, so after 8 and 9;
 11. teams (:func:`planner.rules.teams.decide`): group members are pushed only for people who end
     provisioned, so after the statuses are final;
-12. unmatched members (:func:`planner.rules.unmatched.decide`): whoever is still an active member
-    with no live IdP user (``unmatched``, ``leaver``, ``not_in_scope``) is kept or deactivated;
+12. unmatched members (:func:`fold_unmatched`, :func:`planner.rules.unmatched.decide_member`):
+    whoever is still an active member with no live IdP user (``unmatched``, ``leaver``,
+    ``not_in_scope``) is kept or deactivated;
 13. cross-family dependencies (:func:`add_cross_dependencies`): a member leaves their teams (and
     a duplicate gets its address freed) before being deactivated; deactivations and guest
     disables wait for the document owner's own actions (the transfer target is active first);
@@ -207,12 +208,11 @@ def decide(ctx: Context) -> dict[str, Any]:
     outcome.extend(type_outcome)
     team_result = teams.decide(ctx, roster)
     outcome.extend(team_result.outcome)
-    unmatched_decisions, unmatched_outcome = unmatched.decide(ctx, roster)
-    outcome.extend(unmatched_outcome)
+    unmatched_decisions = fold_unmatched(ctx, roster, outcome)
     actions = add_cross_dependencies(outcome.actions)
     actions, scim_items = scim_state.settle(ctx.scim, actions)
     outcome.review_items.extend(scim_items)
-    guard_results, guard_items = guards.evaluate(ctx, roster, types, actions)
+    guard_results, guard_items = guards.evaluate(ctx.policy, ctx.directory, actions)
     return {
         "roster": roster,
         "types": types,
@@ -229,8 +229,7 @@ def fold_guests(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> pd.Data
     linking's ``guest`` status; each ``idp_guest`` gets its review item. Returns the roster with the
     guests' statuses, and adds their actions and items to ``outcome``."""
     policy = ctx.policy.guests
-    owner_id, source = unmatched.document_owner(ctx, policy.document_owner, ("guests", "document_owner"))
-    owner = guests.DocumentOwner(owner_id, ctx.directory.members[owner_id].email if owner_id else None, source)
+    owner = unmatched.document_owner(ctx.policy, ctx.directory, policy.document_owner, ("guests", "document_owner"))
     people = people_of(roster, ctx.directory, frozenset({PersonStatus.GUEST, PersonStatus.IDP_GUEST}))
     decided = {}
     for person in people:
@@ -243,6 +242,17 @@ def fold_guests(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> pd.Data
         if decision.review_item is not None:
             outcome.review_items.append(decision.review_item)
     return with_statuses(roster, decided)
+
+
+def fold_unmatched(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> list[unmatched.UnmatchedDecision]:
+    """Step 12: an :class:`~planner.rules.unmatched.UnmatchedDecision` for each ``unmatched``,
+    ``not_in_scope`` or ``leaver`` member, by memberId; adds their actions and items to ``outcome``."""
+    config = unmatched.settings(ctx.policy, ctx.directory)
+    people = sorted(people_of(roster, ctx.directory, unmatched.KINDS), key=lambda p: p.member_id)
+    decisions = [unmatched.decide_member(person, config) for person in people]
+    outcome.actions.extend(d.action for d in decisions if d.action is not None)
+    outcome.review_items.extend(d.review_item for d in decisions if d.review_item is not None)
+    return decisions
 
 
 def add_cross_dependencies(actions: list[Action]) -> list[Action]:
@@ -377,7 +387,7 @@ def person_rows(
     ctx: Context,
     roster: pd.DataFrame,
     types: pd.DataFrame,
-    decisions: pd.DataFrame,
+    decisions: list[unmatched.UnmatchedDecision],
     actions: list[Action],
     review_items: list[ReviewItem],
 ) -> list[PersonRow]:
@@ -528,8 +538,7 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action],
              for name in sorted(set(before) | set(after))}
 
     status = Counter(roster["status"].tolist())
-    decisions = decided["unmatched"]
-    kept = int((decisions["decision"] == "keep").sum()) if len(decisions) else 0
+    kept = sum(d.decision == "keep" for d in decided["unmatched"])
     team_rows: list[TeamRow] = decided["team_rows"]
     blocking = sum(r.blocking for r in review_items)
     summary = {

@@ -15,215 +15,274 @@
   in-scope users and has not shrunk by more than ``max_shrink_percent``
   against the active Sigma people (an export filtered by mistake).
 
-:func:`evaluate` returns one :class:`GuardResult` per guard (for
-``plan.summary["guards"]``) and a blocking review item for each failure.
+One pure function per guard, of the policy, the :class:`~planner.directory.Directory` and the
+plan's actions (read through a :class:`PlannedActions`, built once), returning a
+:class:`GuardVerdict`: the :class:`~planner.model.GuardResult` (for ``plan.summary.guards``) and,
+when it fails, its blocking review item. :func:`evaluate` runs them all in the summary's order.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Mapping, Sequence
 
-import pandas as pd
-
-from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, GuardResult
-from ..payloads import target_addresses, target_member_id
+from ..directory import Directory
+from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, GuardResult, ReviewItem
+from ..payloads import ScimSetAccountType, target_addresses, target_member_id
+from ..policy import Policy, Threshold
 from . import make_review, yaml_snippet
-from ..tables import Context, find_member_id
 
 DEACTIVATING = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
+"""Kinds that hand a member's documents to ``newOwnerId``."""
+
+LEAVING = DEACTIVATING + (ActionKind.SCIM_DEACTIVATE_USER,)
+"""Kinds after which a member is gone (a SCIM-managed member is deactivated through SCIM,
+rules/scim_state.py: the same person leaves)."""
+
+OWNER_ROLES = (
+    ("scim_setup_admin", "the SCIM token belongs to them"),
+    ("api_credential_owner", "apply's API credentials belong to them"),
+)
+"""The protected people's ``organization`` keys and why they are protected (docs/sigma-api.md §5.1, §1.2)."""
+
+THRESHOLD_CATEGORIES = ("deactivations", "guest_disables", "team_member_removals", "downgrades")
+"""``guards.thresholds`` categories, in the summary's order."""
 
 
-def _by_member(actions: Iterable[Action], kinds) -> dict[str, Action]:
-    return {a.target.member_id: a for a in actions if a.kind in kinds}
+@dataclass(frozen=True, slots=True)
+class GuardVerdict:
+    """One guard's :class:`~planner.model.GuardResult` and, when it failed, its blocking
+    ``guards.<name>`` review item."""
+
+    result: GuardResult
+    item: ReviewItem | None = None
 
 
-def evaluate(ctx: Context, roster: pd.DataFrame, types: pd.DataFrame, actions: list[Action]):
-    """Run every guard; returns ``(results, review_items)``. Pure."""
-    policy = ctx.policy
-    results: list[GuardResult] = []
-    items = []
-    by_kind: dict[ActionKind, list[Action]] = {}  # one pass over the actions; the checks read their kinds
+@dataclass(frozen=True, slots=True)
+class PlannedActions:
+    """The plan's actions as the guards read them: ``by_kind`` (in plan order), ``leaving``
+    (memberId -> the action that deactivates or disables them) and ``type_changes`` (memberId
+    -> its ``scim.set_account_type``)."""
+
+    all: Sequence[Action]
+    by_kind: Mapping[ActionKind, tuple[Action, ...]]
+    leaving: Mapping[str, Action]
+    type_changes: Mapping[str, ScimSetAccountType]
+
+    def of_kind(self, *kinds: ActionKind) -> list[Action]:
+        """The actions of ``kinds``, kind by kind."""
+        return [a for k in kinds for a in self.by_kind.get(k, ())]
+
+
+def planned_actions(actions: Sequence[Action]) -> PlannedActions:
+    """Index ``actions`` once for every guard (one pass)."""
+    by_kind: dict[ActionKind, list[Action]] = {}
     for a in actions:
         by_kind.setdefault(a.kind, []).append(a)
+    kinds = {k: tuple(v) for k, v in by_kind.items()}
+    leaving = {a.target.member_id: a for k in LEAVING for a in kinds.get(k, ())}
+    types = {a.target.member_id: a for a in kinds.get(ActionKind.SCIM_SET_ACCOUNT_TYPE, ())}
+    return PlannedActions(actions, kinds, leaving, types)
 
-    def of_kind(*kinds: ActionKind) -> list[Action]:
-        return [a for k in kinds for a in by_kind.get(k, ())]
 
-    # a SCIM-managed member is deactivated through SCIM (rules/scim_state.py): the same person leaves
-    leaving = DEACTIVATING + (ActionKind.SCIM_DEACTIVATE_USER,)
-    deactivated = _by_member(of_kind(*leaving), leaving)
-    type_changes = _by_member(of_kind(ActionKind.SCIM_SET_ACCOUNT_TYPE), (ActionKind.SCIM_SET_ACCOUNT_TYPE,))
-    admin_types = {t.casefold() for t in policy.guards.admin_account_types}
-
-    def fail(name: str, detail: str, resolution: str = "", subject: dict | None = None, candidates=()):
-        results.append(GuardResult(name, False, detail))
-        items.append(
-            make_review(
-                f"guards.{name}",
-                (subject or {}).get("memberId", "plan"),
-                blocking=True,
-                subject=subject or {"guard": name},
-                message=detail,
-                rule=f"guards.{name}",
-                candidates=candidates,
-                resolution=resolution,
-            )
-        )
-
-    # --- protected people
-    for key, why in (
-        ("scim_setup_admin", "the SCIM token belongs to them"),
-        ("api_credential_owner", "apply's API credentials belong to them"),
-    ):
-        ref = getattr(policy.organization, key)
-        if not ref:
-            fail(key, f"organization.{key} is not set, so the plan cannot protect them ({why})",
-                 yaml_snippet({"organization": {key: "someone@example.com"}}))
-            continue
-        mid = find_member_id(ctx, ref)
-        if mid is None:
-            fail(key, f"organization.{key} {ref!r} is not a member in the Sigma export",
-                 f"# correct organization.{key} at {policy.location('organization', key)}\n")
-            continue
-        member = ctx.member_by_id[mid]
-        subject = {"memberId": mid, "email": member.email}
-        problems = []
-        if not member.is_active:
-            problems.append("is not active in Sigma")
-        if mid in deactivated:
-            problems.append(f"would be deactivated ({deactivated[mid].id})")
-        current = ctx.members["account_type"].iat[ctx.member_row[mid]]
-        after = type_changes[mid].after.user_type if mid in type_changes else current
-        if (after or "").casefold() not in admin_types:
-            src = f" ({type_changes[mid].reason})" if mid in type_changes else ""
-            problems.append(f"would have account type {after!r}, not admin{src}")
-        if problems:
-            fail(key, f"{key} {member.email}: {'; '.join(problems)}; {why}",
-                 yaml_snippet({"account_types": {"overrides": {member.email: _admin_name(ctx)}}},
-                              notes=["keep them admin whatever their groups say (and never deactivate them):"])
-                 if mid not in deactivated else "",
-                 subject=subject)
-        else:
-            results.append(GuardResult(key, True, f"{member.email} stays active with account type {after}"))
-
-    # --- scheduler robot
-    def is_robot(address) -> bool:
-        return bool(address) and len(address) == len(SCHEDULER_ROBOT_EMAIL) and address.casefold() == SCHEDULER_ROBOT_EMAIL
-
-    robot_email_length = len(SCHEDULER_ROBOT_EMAIL)
-    touching = sorted(
-        a.id for a in actions
-        if target_member_id(a) == SCHEDULER_ROBOT_MEMBER_ID
-        or any(len(address) == robot_email_length and is_robot(address) for address in target_addresses(a))
+def failed(name: str, detail: str, resolution: str = "", subject: Mapping[str, str] | None = None) -> GuardVerdict:
+    """A failed guard: its result and its blocking ``guards.<name>`` item (keyed by the subject's
+    memberId, else ``plan``)."""
+    item = make_review(
+        f"guards.{name}",
+        (subject or {}).get("memberId", "plan"),
+        blocking=True,
+        subject=subject or {"guard": name},
+        message=detail,
+        rule=f"guards.{name}",
+        resolution=resolution,
     )
+    return GuardVerdict(GuardResult(name, False, detail), item)
+
+
+def passed(name: str, detail: str) -> GuardVerdict:
+    """A guard that passed."""
+    return GuardVerdict(GuardResult(name, True, detail))
+
+
+def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action]
+             ) -> tuple[list[GuardResult], list[ReviewItem]]:
+    """Run every guard over the plan's ``actions``; returns ``(results, review_items)`` in the
+    summary's order (protected people, scheduler robot, last admin, document owner, thresholds,
+    IdP export). Pure."""
+    planned = planned_actions(actions)
+    verdicts = [owner_guard(key, why, policy, directory, planned) for key, why in OWNER_ROLES]
+    verdicts += [scheduler_robot_guard(actions), last_admin_guard(policy, directory, planned),
+                 document_owner_guard(directory, planned)]
+    verdicts += [threshold_guard(c, getattr(policy.guards.thresholds, c), directory, planned)
+                 for c in THRESHOLD_CATEGORIES]
+    verdicts.append(idp_export_guard(policy, directory))
+    return [v.result for v in verdicts], [v.item for v in verdicts if v.item is not None]
+
+
+def admin_types(policy: Policy) -> frozenset[str]:
+    """``guards.admin_account_types`` case-folded."""
+    return frozenset(t.casefold() for t in policy.guards.admin_account_types)
+
+
+def is_admin(account_type: str | None, admins: frozenset[str]) -> bool:
+    """Whether ``account_type`` is one of ``admins`` (:func:`admin_types`; case-insensitive)."""
+    return (account_type or "").casefold() in admins
+
+
+def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planned: PlannedActions) -> GuardVerdict:
+    """``scim_setup_admin`` / ``api_credential_owner``: ``organization.<key>`` names a member who
+    is active, is not deactivated by the plan and keeps an admin account type."""
+    ref = getattr(policy.organization, key)
+    if not ref:
+        return failed(key, f"organization.{key} is not set, so the plan cannot protect them ({why})",
+                      yaml_snippet({"organization": {key: "someone@example.com"}}))
+    mid = directory.find_member_id(ref)
+    if mid is None:
+        return failed(key, f"organization.{key} {ref!r} is not a member in the Sigma export",
+                      f"# correct organization.{key} at {policy.location('organization', key)}\n")
+    member = directory.members[mid]
+    change = planned.type_changes.get(mid)
+    after = change.after.user_type if change is not None else directory.member_account_types[mid]
+    problems = []
+    if not member.is_active:
+        problems.append("is not active in Sigma")
+    if mid in planned.leaving:
+        problems.append(f"would be deactivated ({planned.leaving[mid].id})")
+    if not is_admin(after, admin_types(policy)):
+        problems.append(f"would have account type {after!r}, not admin"
+                        + (f" ({change.reason})" if change is not None else ""))
+    if not problems:
+        return passed(key, f"{member.email} stays active with account type {after}")
+    resolution = "" if mid in planned.leaving else yaml_snippet(
+        {"account_types": {"overrides": {member.email: admin_name(policy, directory)}}},
+        notes=["keep them admin whatever their groups say (and never deactivate them):"])
+    return failed(key, f"{key} {member.email}: {'; '.join(problems)}; {why}", resolution,
+                  {"memberId": mid, "email": member.email})
+
+
+def is_scheduler_robot(action: Action) -> bool:
+    """Whether ``action`` names Sigma's scheduler robot, by memberId or address (docs/sigma-api.md §2.2)."""
+    if target_member_id(action) == SCHEDULER_ROBOT_MEMBER_ID:
+        return True
+    size = len(SCHEDULER_ROBOT_EMAIL)
+    return any(len(a) == size and a.casefold() == SCHEDULER_ROBOT_EMAIL for a in target_addresses(action))
+
+
+def scheduler_robot_guard(actions: Sequence[Action]) -> GuardVerdict:
+    """``scheduler_robot``: no action touches Sigma's system member."""
+    touching = sorted(a.id for a in actions if is_scheduler_robot(a))
     if touching:
-        fail("scheduler_robot", f"actions touch Sigma's scheduler robot: {', '.join(touching)}")
-    else:
-        results.append(GuardResult("scheduler_robot", True, "no action touches Sigma's scheduler robot"))
+        return failed("scheduler_robot", f"actions touch Sigma's scheduler robot: {', '.join(touching)}")
+    return passed("scheduler_robot", "no action touches Sigma's scheduler robot")
 
-    # --- last admin
-    final_type = dict(zip(ctx.members["member_id"].tolist(), ctx.members["account_type"].tolist()))
-    for mid, a in type_changes.items():
-        final_type[mid] = a.after.user_type
-    admins_after = sorted(
-        mid for mid, active in zip(ctx.members["member_id"].tolist(), ctx.members["active"].tolist())
-        if active and mid not in deactivated and (final_type.get(mid) or "").casefold() in admin_types
+
+def last_admin_guard(policy: Policy, directory: Directory, planned: PlannedActions) -> GuardVerdict:
+    """``last_admin``: an active member not deactivated keeps, or a created user gets, an admin type."""
+    changes, admins = planned.type_changes, admin_types(policy)
+    kept = sum(
+        1 for mid, m in directory.members.items()
+        if m.is_active and mid not in planned.leaving
+        and is_admin(changes[mid].after.user_type if mid in changes else directory.member_account_types[mid], admins)
     )
-    created_admins = [
-        a for a in of_kind(ActionKind.SCIM_CREATE_USER)
-        if (a.after.user_type or "").casefold() in admin_types
-    ]
-    n_admins = len(admins_after) + len(created_admins)
-    if n_admins == 0:
-        fail("last_admin", "no active admin would remain after the plan",
-             yaml_snippet({"account_types": {"overrides": {"someone@example.com": _admin_name(ctx)}}}))
+    created = sum(is_admin(a.after.user_type, admins) for a in planned.of_kind(ActionKind.SCIM_CREATE_USER))
+    if kept + created == 0:
+        return failed("last_admin", "no active admin would remain after the plan",
+                      yaml_snippet({"account_types": {"overrides": {"someone@example.com":
+                                                                    admin_name(policy, directory)}}}))
+    return passed("last_admin", f"{kept + created} active admin(s) after the plan")
+
+
+def document_owner_guard(directory: Directory, planned: PlannedActions) -> GuardVerdict:
+    """``document_owner``: every ``newOwnerId`` is an active internal member who stays active."""
+    owners = sorted({a.after.new_owner_id or "" for a in planned.of_kind(*DEACTIVATING)})
+    if not owners:
+        return passed("document_owner", "no documents change owner")
+    bad = [problem for owner in owners if (problem := owner_problem(owner, directory, planned))]
+    if bad:
+        return failed("document_owner", "document owner: " + "; ".join(bad),
+                      yaml_snippet({"organization": {"document_owner": "someone@example.com"}}))
+    emails = ", ".join(directory.members[o].email for o in owners)
+    return passed("document_owner", f"documents go to {emails}, who stays active")
+
+
+def owner_problem(owner: str, directory: Directory, planned: PlannedActions) -> str:
+    """What is wrong with handing documents to memberId ``owner`` (``""`` when nothing is)."""
+    if not owner:
+        return "no document owner is named (organization.document_owner) or it is not in the export"
+    member = directory.members.get(owner)
+    if member is None or not member.is_active:
+        return f"{owner} is not an active member"
+    if member.is_guest:
+        return f"{member.email} is a guest"
+    if owner in planned.leaving:
+        return f"{member.email} is deactivated by this plan ({planned.leaving[owner].id})"
+    return ""
+
+
+def active_people(directory: Directory) -> int:
+    """Active Sigma people (Sigma's scheduler robot left out): the base of most thresholds."""
+    return sum(1 for m in directory.members.values() if m.is_active)
+
+
+def threshold_count(category: str, directory: Directory, planned: PlannedActions) -> tuple[int, int, str]:
+    """``(count, base, what the base counts)`` of a ``guards.thresholds`` category."""
+    if category == "deactivations":
+        count = len(planned.of_kind(ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_DEACTIVATE_USER))
+    elif category == "guest_disables":
+        count = len(planned.of_kind(ActionKind.MEMBERS_DISABLE_GUEST))
+    elif category == "team_member_removals":
+        count = len(planned.of_kind(ActionKind.TEAMS_REMOVE_MEMBER))
+        return count, len(directory.team_memberships), "team memberships"
     else:
-        results.append(GuardResult("last_admin", True, f"{n_admins} active admin(s) after the plan"))
+        count = sum(a.evidence.change == "downgrade" for a in planned.of_kind(ActionKind.SCIM_SET_ACCOUNT_TYPE))
+    return count, active_people(directory), "active Sigma people"
 
-    # --- document owners
-    owners = sorted({a.after.new_owner_id or "" for a in of_kind(*DEACTIVATING)})
-    if owners:
-        bad = []
-        for owner in owners:
-            if not owner:
-                bad.append("no document owner is named (organization.document_owner) or it is not in the export")
-                continue
-            member = ctx.member_by_id.get(owner)
-            if member is None or not member.is_active:
-                bad.append(f"{owner} is not an active member")
-            elif member.is_guest:
-                bad.append(f"{member.email} is a guest")
-            elif owner in deactivated:
-                bad.append(f"{member.email} is deactivated by this plan ({deactivated[owner].id})")
-        if bad:
-            fail("document_owner", "document owner: " + "; ".join(bad),
-                 yaml_snippet({"organization": {"document_owner": "someone@example.com"}}))
-        else:
-            emails = ", ".join(ctx.member_by_id[o].email for o in owners)
-            results.append(GuardResult("document_owner", True, f"documents go to {emails}, who stays active"))
-    else:
-        results.append(GuardResult("document_owner", True, "no documents change owner"))
 
-    # --- thresholds
-    people = int(ctx.members["active"].sum())
-    memberships = len(ctx.team_members)
-    counts = {
-        "deactivations": (len(of_kind(ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_DEACTIVATE_USER)), people,
-                          "active Sigma people"),
-        "guest_disables": (len(of_kind(ActionKind.MEMBERS_DISABLE_GUEST)), people, "active Sigma people"),
-        "team_member_removals": (len(of_kind(ActionKind.TEAMS_REMOVE_MEMBER)), memberships, "team memberships"),
-        "downgrades": (sum(a.evidence.change == "downgrade" for a in of_kind(ActionKind.SCIM_SET_ACCOUNT_TYPE)),
-                       people, "active Sigma people"),
-    }
-    for category, (count, base, what) in counts.items():
-        limit = getattr(policy.guards.thresholds, category)
-        name = f"threshold.{category}"
-        share = (100.0 * count / base) if base else 0.0
-        text = f"{category}: {count} of {base} {what} ({share:.1f}%)"
-        if limit is None:
-            results.append(GuardResult(name, True, text + "; no limit"))
-            continue
-        over = []
-        if limit.count is not None and count > limit.count:
-            over.append(f"more than {limit.count}")
-        if limit.percent is not None and share > limit.percent:
-            over.append(f"more than {limit.percent:g}%")
-        if over:
-            raised = {}
-            if limit.count is not None:
-                raised["count"] = count
-            if limit.percent is not None:
-                raised["percent"] = math.ceil(share * 10) / 10 if share > limit.percent else limit.percent
-            fail(name, f"{text} is {' and '.join(over)} (guards.thresholds.{category})",
-                 yaml_snippet({"guards": {"thresholds": {category: raised}}},
-                              notes=["only if this many is really intended:"]))
-        else:
-            results.append(GuardResult(name, True, text + f" within {_limit_text(limit)}"))
+def threshold_guard(category: str, limit: Threshold | None, directory: Directory,
+                    planned: PlannedActions) -> GuardVerdict:
+    """``threshold.<category>``: the count is within ``guards.thresholds.<category>`` (count and/or percent)."""
+    count, base, what = threshold_count(category, directory, planned)
+    name = f"threshold.{category}"
+    share = (100.0 * count / base) if base else 0.0
+    text = f"{category}: {count} of {base} {what} ({share:.1f}%)"
+    if limit is None:
+        return passed(name, text + "; no limit")
+    over = []
+    if limit.count is not None and count > limit.count:
+        over.append(f"more than {limit.count}")
+    if limit.percent is not None and share > limit.percent:
+        over.append(f"more than {limit.percent:g}%")
+    if not over:
+        return passed(name, text + f" within {limit_text(limit)}")
+    raised: dict[str, float] = {}
+    if limit.count is not None:
+        raised["count"] = count
+    if limit.percent is not None:
+        raised["percent"] = math.ceil(share * 10) / 10 if share > limit.percent else limit.percent
+    return failed(name, f"{text} is {' and '.join(over)} (guards.thresholds.{category})",
+                  yaml_snippet({"guards": {"thresholds": {category: raised}}},
+                               notes=["only if this many is really intended:"]))
 
-    # --- the IdP export
-    in_scope = int(ctx.idp_users["in_scope"].sum())
-    floor = policy.guards.min_idp_users
-    shrink_floor = people * (1 - policy.guards.max_shrink_percent / 100.0)
+
+def idp_export_guard(policy: Policy, directory: Directory) -> GuardVerdict:
+    """``idp_export``: at least ``guards.min_idp_users`` active in-scope IdP users, and not fewer than
+    ``guards.max_shrink_percent`` below the active Sigma people (an export filtered by mistake)."""
+    in_scope, people = len(directory.in_scope_idp_ids), active_people(directory)
+    floor, shrink = policy.guards.min_idp_users, policy.guards.max_shrink_percent
     if in_scope < floor:
-        fail("idp_export", f"the IdP export has {in_scope} active in-scope user(s), fewer than "
-                           f"guards.min_idp_users {floor}: is it the right file?")
-    elif in_scope < shrink_floor:
-        fail("idp_export", f"the IdP export has {in_scope} active in-scope user(s) for {people} active Sigma "
-                           f"people, {100 - 100.0 * in_scope / people:.1f}% fewer (guards.max_shrink_percent "
-                           f"{policy.guards.max_shrink_percent:g}): is it filtered?")
-    else:
-        results.append(GuardResult("idp_export", True, f"{in_scope} active in-scope IdP user(s) for {people} "
-                                                       "active Sigma people"))
-    order = {name: i for i, name in enumerate(
-        ["scim_setup_admin", "api_credential_owner", "scheduler_robot", "last_admin", "document_owner",
-         "threshold.deactivations", "threshold.guest_disables", "threshold.team_member_removals",
-         "threshold.downgrades", "idp_export"])}
-    results.sort(key=lambda r: order.get(r.name, 99))
-    return results, items
+        return failed("idp_export", f"the IdP export has {in_scope} active in-scope user(s), fewer than "
+                                    f"guards.min_idp_users {floor}: is it the right file?")
+    if in_scope < people * (1 - shrink / 100.0):
+        return failed("idp_export", f"the IdP export has {in_scope} active in-scope user(s) for {people} active "
+                                    f"Sigma people, {100 - 100.0 * in_scope / people:.1f}% fewer "
+                                    f"(guards.max_shrink_percent {shrink:g}): is it filtered?")
+    return passed("idp_export", f"{in_scope} active in-scope IdP user(s) for {people} active Sigma people")
 
 
-def _limit_text(limit) -> str:
+def limit_text(limit: Threshold) -> str:
+    """``"10 and 5%"``: a threshold's limits as the guard's detail says them."""
     parts = []
     if limit.count is not None:
         parts.append(f"{limit.count}")
@@ -232,6 +291,7 @@ def _limit_text(limit) -> str:
     return " and ".join(parts)
 
 
-def _admin_name(ctx: Context) -> str:
-    names = ctx.policy.guards.admin_account_types
-    return (ctx.account_type_spelling(names[0]) or names[0]) if names else "Admin"
+def admin_name(policy: Policy, directory: Directory) -> str:
+    """The first ``guards.admin_account_types`` entry in the organization's spelling (``Admin`` when none)."""
+    names = policy.guards.admin_account_types
+    return (directory.account_type_spelling(names[0]) or names[0]) if names else "Admin"

@@ -2,7 +2,7 @@
 
 After SCIM is on such members can be changed only through
 ``PATCH /v2/members/{memberId}`` (docs/sigma-api.md §2.5, §5.3). Three kinds
-(roster status from :mod:`.linking`):
+(:class:`~planner.directory.PersonStatus` from :mod:`.linking`):
 
 - ``unmatched``: no IdP user matches them (``unmatched.action``);
 - ``not_in_scope``: their IdP user is outside ``scope.groups`` (``unmatched.action``);
@@ -16,141 +16,192 @@ kept; embed users are kept (they are not provisioned through the IdP); then the
 kind's policy: ``keep`` (nothing happens), ``deactivate``
 (``members.deactivate``: ``isArchived: true`` + ``newOwnerId``) or ``review``
 (a blocking review item whose resolution is the ``decisions`` entry).
+
+Each rule is a pure function of one :class:`~planner.directory.Person` and the
+:class:`UnmatchedSettings` (the policy read against the :class:`~planner.directory.Directory`
+once, by :func:`settings`): :func:`decide_member` returns an :class:`UnmatchedDecision`;
+:func:`planner.planning.fold_unmatched` folds them in.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import Mapping
 
-import pandas as pd
-
-from ..model import ActionKind
+from ..directory import PROTECTED_BECAUSE, Directory, Person, PersonStatus
+from ..model import Action, ActionKind, ReviewItem
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
-from . import Outcome, make_action, make_review, person_ref, yaml_snippet
-from ..directory import PROTECTED_BECAUSE
-from ..tables import Context, find_member_id, protected_refs
+from ..policy import Policy
+from . import make_action, make_review, person_ref, yaml_snippet
+from .guests import DocumentOwner
 
-KINDS = ("unmatched", "not_in_scope", "leaver")
+KINDS = frozenset({PersonStatus.UNMATCHED, PersonStatus.NOT_IN_SCOPE, PersonStatus.LEAVER})
+"""The statuses this family decides on."""
 
 
-def document_owner(ctx: Context, section_owner: str | None, loc: tuple[str, ...]) -> tuple[str | None, str]:
-    """(memberId, policy key it came from) of the member receiving documents, or (None, key).
+@dataclass(frozen=True, slots=True)
+class UnmatchedSettings:
+    """The ``unmatched`` policy read against the directory, once per plan.
 
-    ``section_owner`` (e.g. ``unmatched.document_owner``) wins over
-    ``organization.document_owner``. The guard ``document_owner`` checks that
-    the member exists and stays active (:mod:`.guards`).
+    ``owner``: who receives a deactivated member's documents; ``decisions``: memberId ->
+    (``keep`` | ``deactivate``, the policy key that says so: ``unmatched.decisions`` or
+    ``linking.duplicates``); ``protected``: memberId -> ``organization.<key>`` of the people the
+    guards protect; ``patterns``: ``exclude_patterns`` compiled (case-insensitive);
+    ``action`` / ``idp_inactive``: the kinds' settings.
     """
+
+    owner: DocumentOwner
+    decisions: Mapping[str, tuple[str, str]]
+    protected: Mapping[str, str]
+    patterns: tuple[re.Pattern, ...]
+    action: str
+    idp_inactive: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedDecision:
+    """What this family decides for one member: ``kind`` (their status), ``decision`` (``keep`` |
+    ``deactivate`` | ``review``), the ``rule`` and ``reason`` that decided it, the
+    ``members.deactivate`` ``action`` and the ``review_item`` (``unmatched.review`` or
+    ``unmatched.protected_member``), when there are any."""
+
+    member_id: str
+    kind: PersonStatus
+    decision: str
+    rule: str
+    reason: str
+    action: Action | None = None
+    review_item: ReviewItem | None = None
+
+
+def document_owner(policy: Policy, directory: Directory, section_owner: str | None, loc: tuple[str, ...]
+                   ) -> DocumentOwner:
+    """The member receiving documents: ``section_owner`` (e.g. ``unmatched.document_owner``) wins over
+    ``organization.document_owner``; ``member_id`` ``None`` when the one named is not found. The guard
+    ``document_owner`` checks that the member exists and stays active (:mod:`.guards`)."""
     if section_owner:
-        return find_member_id(ctx, section_owner), ".".join(loc)
-    return find_member_id(ctx, ctx.policy.organization.document_owner), "organization.document_owner"
+        ref, source = section_owner, ".".join(loc)
+    else:
+        ref, source = policy.organization.document_owner, "organization.document_owner"
+    mid = directory.find_member_id(ref)
+    return DocumentOwner(mid, directory.members[mid].email if mid else None, source)
 
 
-def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
-    """Decide each unmatched / not_in_scope / leaver member.
-
-    Returns ``decisions`` (``member_id``, ``decision`` in ``keep``/``deactivate``/
-    ``review``, ``reason``, ``rule``) and the outcome (``members.deactivate``
-    actions, ``unmatched.review`` items).
-    """
-    policy = ctx.policy.unmatched
-    out = Outcome()
-    owner_id, owner_loc = document_owner(ctx, policy.document_owner, ("unmatched", "document_owner"))
-    protected = protected_refs(ctx)
-    patterns = [re.compile(p, re.IGNORECASE) for p in policy.exclude_patterns]
-    decisions_by_member: dict[str, str] = {}
-    rules_by_member: dict[str, str] = {}
-    for ref, what in ctx.policy.linking.duplicates.items():
-        mid = find_member_id(ctx, ref)
+def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
+    """:class:`UnmatchedSettings` of ``policy`` over ``directory`` (an ``unmatched.decisions`` entry
+    wins over a ``linking.duplicates: deactivate`` one for the same member)."""
+    section = policy.unmatched
+    decisions: dict[str, tuple[str, str]] = {}
+    for ref, what in policy.linking.duplicates.items():
+        mid = directory.find_member_id(ref)
         if mid and what == "deactivate":  # a duplicate whose address is freed, then deactivated
-            decisions_by_member[mid], rules_by_member[mid] = "deactivate", "linking.duplicates"
-    for ref, what in policy.decisions.items():
-        mid = find_member_id(ctx, ref)
+            decisions[mid] = ("deactivate", "linking.duplicates")
+    for ref, what in section.decisions.items():
+        mid = directory.find_member_id(ref)
         if mid:
-            decisions_by_member[mid], rules_by_member[mid] = what, "unmatched.decisions"
-    rows: list[dict[str, Any]] = []
-    todo = roster[roster["status"].isin(KINDS)].sort_values("member_id")
-    for row in todo.itertuples(index=False):
-        member = ctx.member_by_id[row.member_id]
-        user = ctx.idp_by_id[row.idp_id] if row.idp_id else None
-        idp_note = ""
-        if user is not None:
-            idp_note = f"IdP user {row.idp_id} ({user.user_name}) is " + (
-                f"deactivated ({user.status or 'active: false'})" if row.status == "leaver" else "outside scope.groups"
-            )
-        why = {"unmatched": "no IdP user matches this member", "not_in_scope": idp_note, "leaver": idp_note}[
-            row.status
-        ]
-        pattern = next((p.pattern for p in patterns if p.search(member.email)), None)
-        if row.member_id in protected and decisions_by_member.get(row.member_id) == "deactivate":
-            # the plan never deactivates a protected person: SCIM or apply itself would stop working
-            decision, rule = "keep", "guards.protected_members"
-            reason = f"{why}; kept: protected as {protected[row.member_id]}"
-            out.review_items.append(_protected_item(member, protected[row.member_id], rules_by_member[row.member_id]))
-        elif row.member_id in decisions_by_member:
-            decision, rule = decisions_by_member[row.member_id], rules_by_member[row.member_id]
-            reason = f"{why}; {rule} says {decision}"
-        elif row.member_id in protected:
-            decision, rule = "keep", "guards.protected_members"
-            reason = f"{why}; kept: protected as {protected[row.member_id]}"
-        elif pattern is not None:
-            decision, rule = "keep", "unmatched.exclude_patterns"
-            reason = f"{why}; kept: email matches exclude pattern {pattern!r}"
-        elif member.user_kind == "embed":
-            decision, rule = "keep", "unmatched.embed"
-            reason = f"{why}; kept: embed users are not provisioned through the IdP"
-        else:
-            setting = "idp_inactive" if row.status == "leaver" else "action"
-            decision, rule = getattr(policy, setting), f"unmatched.{setting}"
-            reason = f"{why}; unmatched.{setting} is {decision}"
-        rows.append({"member_id": row.member_id, "decision": decision, "reason": reason, "rule": rule,
-                     "kind": row.status})
-        subject = person_ref(member_id=member.member_id, email=member.email, idp_id=row.idp_id)
-        if decision == "deactivate":
-            text = "deactivate: " + why
-            if owner_id:
-                text += f"; documents go to {ctx.member_by_id[owner_id].email}"
-            out.actions.append(
-                make_action(
-                    ActionKind.MEMBERS_DEACTIVATE,
-                    member.member_id,
-                    target=MemberRef(member_id=member.member_id, email=member.email),
-                    before=DeactivateBefore(is_archived=False, member_type=member.member_type),
-                    after=ArchiveAfter(is_archived=True, new_owner_id=owner_id),
-                    rule=rule,
-                    reason=text,
-                    evidence=DeactivateEvidence(
-                        kind=row.status,
-                        new_owner_email=ctx.member_by_id[owner_id].email if owner_id else None,
-                        document_owner_from=owner_loc,
-                        idp_id=row.idp_id if user is not None else UNSET,
-                        idp_status=(user.status or None) if user is not None else UNSET,
-                    ),
-                )
-            )
-        elif decision == "review":
-            out.review_items.append(
-                make_review(
-                    "unmatched.review",
-                    member.member_id,
-                    blocking=True,
-                    subject=subject,
-                    message=f"{member.email}: {why}; decide whether to keep or deactivate this member",
-                    rule=rule,
-                    evidence={"kind": row.status, "memberType": member.member_type, "userKind": member.user_kind},
-                    resolution=yaml_snippet(
-                        {"unmatched": {"decisions": {member.email: "deactivate"}}},
-                        {"unmatched": {"decisions": {member.email: "keep"}}},
-                    ),
-                )
-            )
-    decisions = pd.DataFrame(rows, columns=["member_id", "decision", "reason", "rule", "kind"], dtype=object)
-    return decisions, out
+            decisions[mid] = (what, "unmatched.decisions")
+    return UnmatchedSettings(
+        owner=document_owner(policy, directory, section.document_owner, ("unmatched", "document_owner")),
+        decisions=decisions,
+        protected=directory.protected_members(policy),
+        patterns=tuple(re.compile(p, re.IGNORECASE) for p in section.exclude_patterns),
+        action=section.action,
+        idp_inactive=section.idp_inactive,
+    )
 
 
-def _protected_item(member, role: str, rule: str):
+def why_unmatched(person: Person) -> str:
+    """Why ``person`` has no provisioned IdP identity, as reasons and messages say it."""
+    user = person.idp_user
+    if person.status is PersonStatus.UNMATCHED:
+        return "no IdP user matches this member"
+    if user is None:
+        return ""
+    if person.status is PersonStatus.LEAVER:
+        return f"IdP user {user.id} ({user.user_name}) is deactivated ({user.status or 'active: false'})"
+    return f"IdP user {user.id} ({user.user_name}) is outside scope.groups"
+
+
+def choose(person: Person, config: UnmatchedSettings) -> tuple[str, str, str]:
+    """``(decision, rule, reason)`` for ``person``, first rule that applies (module docstring)."""
+    member, mid, why = person.member, person.member_id, why_unmatched(person)
+    decided = config.decisions.get(mid)
+    if mid in config.protected and (decided is None or decided[0] == "deactivate"):
+        # the plan never deactivates a protected person: SCIM or apply itself would stop working
+        return "keep", "guards.protected_members", f"{why}; kept: protected as {config.protected[mid]}"
+    if decided is not None:
+        return decided[0], decided[1], f"{why}; {decided[1]} says {decided[0]}"
+    pattern = next((p.pattern for p in config.patterns if p.search(member.email)), None)
+    if pattern is not None:
+        return "keep", "unmatched.exclude_patterns", f"{why}; kept: email matches exclude pattern {pattern!r}"
+    if member.user_kind == "embed":
+        return "keep", "unmatched.embed", f"{why}; kept: embed users are not provisioned through the IdP"
+    setting = "idp_inactive" if person.status is PersonStatus.LEAVER else "action"
+    decision = getattr(config, setting)
+    return decision, f"unmatched.{setting}", f"{why}; unmatched.{setting} is {decision}"
+
+
+def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecision:
+    """Keep, deactivate or review ``person`` (status ``unmatched``, ``not_in_scope`` or ``leaver``, a member)."""
+    decision, rule, reason = choose(person, config)
+    mid = person.member_id
+    item = action = None
+    if rule == "guards.protected_members" and config.decisions.get(mid, ("",))[0] == "deactivate":
+        item = protected_item(person, config.protected[mid], config.decisions[mid][1])
+    elif decision == "deactivate":
+        action = deactivate_action(person, rule, config.owner)
+    elif decision == "review":
+        item = review_item(person, rule)
+    return UnmatchedDecision(mid, person.status, decision, rule, reason, action, item)
+
+
+def deactivate_action(person: Person, rule: str, owner: DocumentOwner) -> Action:
+    """``members.deactivate`` (``isArchived: true`` with ``newOwnerId``, docs/sigma-api.md §2.5)."""
+    member, user = person.member, person.idp_user
+    text = "deactivate: " + why_unmatched(person)
+    if owner.member_id:
+        text += f"; documents go to {owner.email}"
+    return make_action(
+        ActionKind.MEMBERS_DEACTIVATE,
+        member.member_id,
+        target=MemberRef(member_id=member.member_id, email=member.email),
+        before=DeactivateBefore(is_archived=False, member_type=member.member_type),
+        after=ArchiveAfter(is_archived=True, new_owner_id=owner.member_id),
+        rule=rule,
+        reason=text,
+        evidence=DeactivateEvidence(
+            kind=person.status.value,
+            new_owner_email=owner.email if owner.member_id else None,
+            document_owner_from=owner.source,
+            idp_id=user.id if user is not None else UNSET,
+            idp_status=(user.status or None) if user is not None else UNSET,
+        ),
+    )
+
+
+def review_item(person: Person, rule: str) -> ReviewItem:
+    """The blocking ``unmatched.review`` item: keep or deactivate, settled by ``unmatched.decisions``."""
+    member = person.member
+    return make_review(
+        "unmatched.review",
+        member.member_id,
+        blocking=True,
+        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=person.idp_id),
+        message=f"{member.email}: {why_unmatched(person)}; decide whether to keep or deactivate this member",
+        rule=rule,
+        evidence={"kind": person.status.value, "memberType": member.member_type, "userKind": member.user_kind},
+        resolution=yaml_snippet(
+            {"unmatched": {"decisions": {member.email: "deactivate"}}},
+            {"unmatched": {"decisions": {member.email: "keep"}}},
+        ),
+    )
+
+
+def protected_item(person: Person, role: str, rule: str) -> ReviewItem:
     """The blocking ``unmatched.protected_member`` item: ``rule`` (``unmatched.decisions`` or
     ``linking.duplicates``) says deactivate a person the guards protect; the plan keeps them."""
+    member = person.member
     ref = member.email
     settle = ({"unmatched": {"decisions": {ref: "keep"}}} if rule == "unmatched.decisions"
               else {"linking": {"duplicates": {member.member_id: "rename"}}})

@@ -1,0 +1,128 @@
+"""planner.rules.guards, guard by guard: the policy, a small directory and literal actions."""
+
+from __future__ import annotations
+
+import yaml
+
+from .plan_factory import member, policy, snapshot, user
+from planner.directory import build_directory
+from planner.model import SCHEDULER_ROBOT_MEMBER_ID, ActionKind, GuardResult
+from planner.payloads import (
+    AccountTypeEvidence, AccountTypeTarget, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef,
+    MemberTypeState, UserTypeState,
+)
+from planner.rules import make_action
+from planner.rules.guards import (
+    document_owner_guard, idp_export_guard, last_admin_guard, owner_guard, planned_actions, scheduler_robot_guard,
+    threshold_guard,
+)
+
+BEA = member("m1", "bea@example.com")
+CY = member("m2", "cy@example.com", user_kind="guest")
+PEOPLE = [BEA, CY, member("m3", "dee@example.com", archived=True)]
+
+
+def directory(extra: str = "", users=()):
+    p = policy(extra)
+    return p, build_directory(snapshot(PEOPLE, list(users)), p)
+
+
+def deactivate(mid: str, owner: str | None = "root"):
+    return make_action(ActionKind.MEMBERS_DEACTIVATE, mid, target=MemberRef(member_id=mid, email=f"{mid}@x"),
+                       before=DeactivateBefore(is_archived=False, member_type="View"),
+                       after=ArchiveAfter(is_archived=True, new_owner_id=owner), rule="unmatched.action",
+                       reason="deactivate", evidence=DeactivateEvidence(kind="unmatched", new_owner_email=None,
+                                                                        document_owner_from="organization.document_owner"))
+
+
+def set_type(mid: str, before: str, after: str, change: str = "downgrade"):
+    return make_action(ActionKind.SCIM_SET_ACCOUNT_TYPE, mid,
+                       target=AccountTypeTarget(member_id=mid, email=f"{mid}@x", idp_id=f"u-{mid}"),
+                       before=MemberTypeState(member_type=before), after=UserTypeState(user_type=after),
+                       rule="account_types.group_map", reason=f"{change}: {before} -> {after} (group X)",
+                       evidence=AccountTypeEvidence(change=change, source="group_map", groups=["X"]))
+
+
+def test_the_setup_admin_passes_when_active_and_admin():
+    p, d = directory()
+    v = owner_guard("scim_setup_admin", "the SCIM token belongs to them", p, d, planned_actions([]))
+    assert (v.result, v.item) == (GuardResult("scim_setup_admin", True,
+                                              "root@example.com stays active with account type Admin"), None)
+
+
+def test_the_setup_admin_losing_admin_fails_with_an_override_to_keep_them():
+    p, d = directory()
+    v = owner_guard("scim_setup_admin", "the SCIM token belongs to them", p, d,
+                    planned_actions([set_type("root", "Admin", "Viewer")]))
+    assert v.result == GuardResult("scim_setup_admin", False, (
+        "scim_setup_admin root@example.com: would have account type 'Viewer', not admin (downgrade: Admin -> Viewer "
+        "(group X)); the SCIM token belongs to them"))
+    assert (v.item.id, v.item.blocking, v.item.subject) == (
+        "guards.scim_setup_admin:root", True, {"memberId": "root", "email": "root@example.com"})
+    assert yaml.safe_load(v.item.resolution) == {"account_types": {"overrides": {"root@example.com": "Admin"}}}
+
+
+def test_an_owner_not_set_or_not_found_fails():
+    p, d = directory("organization:\n  scim_setup_admin: null\n  api_credential_owner: ghost@example.com\n")
+    unset = owner_guard("scim_setup_admin", "why", p, d, planned_actions([]))
+    assert unset.result == GuardResult("scim_setup_admin", False,
+                                       "organization.scim_setup_admin is not set, so the plan cannot protect them (why)")
+    assert unset.item.id == "guards.scim_setup_admin:plan"
+    missing = owner_guard("api_credential_owner", "why", p, d, planned_actions([]))
+    assert missing.result.detail == "organization.api_credential_owner 'ghost@example.com' is not a member in the " \
+                                    "Sigma export"
+
+
+def test_the_scheduler_robot_guard_names_the_actions_touching_it():
+    assert scheduler_robot_guard([deactivate("m1")]).result.ok is True
+    v = scheduler_robot_guard([deactivate(SCHEDULER_ROBOT_MEMBER_ID)])
+    assert v.result == GuardResult("scheduler_robot", False, "actions touch Sigma's scheduler robot: "
+                                                            f"members.deactivate:{SCHEDULER_ROBOT_MEMBER_ID}")
+
+
+def test_last_admin_counts_active_admins_after_type_changes_and_deactivations():
+    p, d = directory()
+    assert last_admin_guard(p, d, planned_actions([])).result == GuardResult(
+        "last_admin", True, "1 active admin(s) after the plan")
+    v = last_admin_guard(p, d, planned_actions([set_type("root", "Admin", "Viewer")]))
+    assert v.result == GuardResult("last_admin", False, "no active admin would remain after the plan")
+    assert yaml.safe_load(v.item.resolution) == {"account_types": {"overrides": {"someone@example.com": "Admin"}}}
+
+
+def test_document_owner_must_be_an_active_internal_member_the_plan_keeps():
+    _, d = directory()
+    assert document_owner_guard(d, planned_actions([])).result.detail == "no documents change owner"
+    assert document_owner_guard(d, planned_actions([deactivate("m1")])).result == GuardResult(
+        "document_owner", True, "documents go to root@example.com, who stays active")
+    v = document_owner_guard(d, planned_actions([deactivate("m1", "m2"), deactivate("m2", None),
+                                                 deactivate("root", "m3")]))
+    assert v.result.detail == (
+        "document owner: no document owner is named (organization.document_owner) or it is not in the export; "
+        "cy@example.com is a guest; m3 is not an active member")  # by owner memberId
+    w = document_owner_guard(d, planned_actions([deactivate("m2", "m1"), deactivate("m1")]))
+    assert w.result.detail == "document owner: bea@example.com is deactivated by this plan (members.deactivate:m1)"
+
+
+def test_a_threshold_counts_against_its_base_and_raises_the_limit_in_its_resolution():
+    p, d = directory()  # 3 active people: root, m1, m2
+    limit = policy("guards:\n  thresholds:\n    deactivations: {count: 0, percent: 10}\n").guards.thresholds
+    v = threshold_guard("deactivations", limit.deactivations, d, planned_actions([deactivate("m1")]))
+    assert v.result == GuardResult("threshold.deactivations", False, (
+        "deactivations: 1 of 3 active Sigma people (33.3%) is more than 0 and more than 10% "
+        "(guards.thresholds.deactivations)"))
+    assert yaml.safe_load(v.item.resolution) == {"guards": {"thresholds": {"deactivations": {"count": 1,
+                                                                                           "percent": 33.4}}}}
+    off = threshold_guard("downgrades", None, d, planned_actions([set_type("m1", "Pro", "Viewer")]))
+    assert off.result == GuardResult("threshold.downgrades", True, "downgrades: 1 of 3 active Sigma people (33.3%); "
+                                                                   "no limit")
+
+
+def test_the_idp_export_guard_catches_a_small_or_filtered_export():
+    p, d = directory("guards:\n  max_shrink_percent: 50\n")  # root's IdP user only: 1 of 3
+    v = idp_export_guard(p, d)
+    assert v.result == GuardResult("idp_export", False, (
+        "the IdP export has 1 active in-scope user(s) for 3 active Sigma people, 66.7% fewer "
+        "(guards.max_shrink_percent 50): is it filtered?"))
+    p, d = directory("guards:\n  min_idp_users: 3\n", users=[user("u1", "bea@example.com")])
+    assert idp_export_guard(p, d).result.detail == ("the IdP export has 2 active in-scope user(s), fewer than "
+                                                    "guards.min_idp_users 3: is it the right file?")
