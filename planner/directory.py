@@ -267,6 +267,11 @@ class Directory:
     """IdP ids by the key of the userName the IdP stores."""
     idp_ids_by_scim_user_name_key: Mapping[str, tuple[str, ...]]
     """IdP ids by the key of the SCIM userName their app sends."""
+    idp_ids_by_address_key: Mapping[str, tuple[str, ...]]
+    """IdP ids by the key of each address Sigma would identify them by: the SCIM userName their app
+    sends (:attr:`scim_user_name_keys`) and their primary email (the address at position 0 of
+    :attr:`idp_emails`); each id once per key: those sending it as userName first, then those holding it as
+    primary email, each in export order (read by :func:`planner.rules.duplicates.idp_collisions`)."""
     active_idp_ids: frozenset[str]
     """IdP users that are active (:func:`idp_is_active`)."""
     in_scope_idp_ids: frozenset[str]
@@ -358,6 +363,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
     type_names = tuple(sorted({a.name for a in account_types})) if account_types is not None else None
     users = {u.id: u for u in snapshot.idp.users}
     sent, sent_keys = _scim_user_names(snapshot.idp.users, policy)
+    emails = {u.id: _emails(u) for u in snapshot.idp.users}
     active = frozenset(i for i, u in users.items() if idp_is_active(u))
     groups, cycles = _groups(snapshot.idp.groups, users, flatten=policy.teams.flatten_nested,
                              direct_only=pushes_direct_members_only(snapshot.idp.format))
@@ -367,11 +373,12 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         member_ids_by_email_key=_index((m.email_key or email_key(m.email), m.member_id) for m in members.values()),
         member_account_types=_account_types(members, type_names),
         idp_users=users,
-        idp_emails={u.id: _emails(u) for u in snapshot.idp.users},
+        idp_emails=emails,
         scim_user_names=sent,
         scim_user_name_keys=sent_keys,
         idp_ids_by_user_name_key=_index((u.user_name_key or email_key(u.user_name), i) for i, u in users.items()),
         idp_ids_by_scim_user_name_key=_index((k, i) for i, k in sent_keys.items()),
+        idp_ids_by_address_key=_address_index(sent_keys, emails),
         active_idp_ids=active,
         in_scope_idp_ids=_in_scope(snapshot.idp.groups, groups, active, policy.scope.groups),
         groups=groups,
@@ -396,6 +403,13 @@ def _index(pairs: Iterable[tuple[str, object]]) -> dict[str, tuple]:
         if key:
             out.setdefault(key, []).append(value)
     return {key: tuple(values) for key, values in out.items()}
+
+
+def _address_index(sent_keys: Mapping[str, str], emails: Mapping[str, tuple[IdpEmail, ...]]) -> dict[str, tuple]:
+    """See :attr:`Directory.idp_ids_by_address_key`."""
+    pairs = [(key, i) for i, key in sent_keys.items()]
+    pairs += [(e[0].key, i) for i, e in emails.items() if e and e[0].position == 0 and e[0].key != sent_keys[i]]
+    return _index(pairs)
 
 
 def _account_types(members: Mapping[str, SigmaMember], type_names: tuple[str, ...] | None) -> dict[str, str]:

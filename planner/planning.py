@@ -26,13 +26,15 @@ before it decided; a step that overrules an earlier decision says so here:
    ``resolve_excluded``): which member keeps an address two members share and which IdP users
    ``linking.excluded_idp_users`` takes out, before matching, which must not see those users;
 4. matching (:func:`planner.matching.match_identities`): the identity graph over the directory;
-5. IdP users sharing an address (:func:`planner.rules.duplicates.idp_collisions`): held before
-   linking, so no link or create is planned for them;
+5. IdP users sharing an address (:func:`fold_idp_collisions` of
+   :func:`planner.rules.duplicates.idp_collisions`): held before linking, so no link or create is
+   planned for them;
 6. linking (:func:`planner.rules.linking.decide`): every person's status (the roster);
 7. guests (:func:`planner.rules.guests.decide`): overrules linking's ``guest`` status with
    ``guest_disabled``, or ``link`` + converted; after linking, since converting needs the link;
-8. addresses (:func:`planner.rules.duplicates.decide`): email changes that free a shared address,
-   after guests, because a converted guest is linked and sends its address;
+8. addresses (:func:`fold_addresses` of :func:`planner.rules.duplicates.decide_address`, one
+   decision per shared address): email changes that free a shared address, after guests, because
+   a converted guest is linked and sends its address;
 9. account types (:func:`planner.rules.account_types.decide`): for everyone linked, created or
    reactivated, so after the statuses are final;
 10. link actions (:func:`planner.rules.linking.link_actions`): ``scim.link_user`` /
@@ -70,7 +72,7 @@ from . import __version__
 from .dependencies import DependencyError, check_dependencies, topological_order
 from .errors import UserError
 from .gc_pause import gc_paused
-from .matching import match_identities
+from .matching import IdentityGraph, match_identities
 from . import outcomes
 from .model import Action, ActionKind, Outcomes, PersonRow, Plan, PlanSummary, ReviewItem, Snapshot, TeamRow
 from .payloads import ScimCreateUser, ScimSetAccountType, new_owner_id, target_member_id, target_team_id
@@ -190,21 +192,18 @@ def decide(ctx: Context) -> dict[str, Any]:
     outcome.extend(overrides)
     pinned, contradicted = scim_state.merge_pins(pinned, scim_state.scim_links(ctx.directory))
     outcome.extend(contradicted)
-    shared = duplicates.shared_addresses(ctx)
-    renames = duplicates.resolve(ctx, shared)
-    excluded, excluded_outcome = duplicates.resolve_excluded(ctx)
-    outcome.extend(excluded_outcome)
-    graph = match_identities(ctx.directory, ctx.policy.linking, pinned, never | excluded)
-    collisions = duplicates.idp_collisions(ctx, excluded)
-    outcome.review_items.extend(duplicates.idp_collision_items(ctx, collisions, graph))
-    linked = linking.decide(ctx, graph, freed=renames.renamed,
-                            held_idp_users=frozenset(i for c in collisions for i in c.idp_ids), excluded=excluded)
+    shared = duplicates.shared_addresses(ctx.directory)
+    renames = duplicates.resolve(ctx.policy, ctx.directory, shared)
+    excluded = duplicates.resolve_excluded(ctx.policy, ctx.directory)
+    outcome.review_items.extend(excluded.review_items)
+    graph = match_identities(ctx.directory, ctx.policy.linking, pinned, never | excluded.idp_ids)
+    held = fold_idp_collisions(ctx, graph, excluded.idp_ids, outcome)
+    linked = linking.decide(ctx, graph, freed=renames.renamed, held_idp_users=held, excluded=excluded.idp_ids)
     outcome.extend(linked.outcome)
     roster = fold_guests(ctx, linked.roster, outcome)
-    addresses = duplicates.decide(ctx, roster, graph, shared, renames)
-    outcome.extend(addresses.outcome)
+    frees = fold_addresses(ctx, roster, graph, shared, renames, outcome)
     types, type_outcome = account_types.decide(ctx, roster)
-    outcome.extend(linking.link_actions(ctx, roster, types, addresses.frees, graph.rivals))
+    outcome.extend(linking.link_actions(ctx, roster, types, frees, graph.rivals))
     outcome.extend(type_outcome)
     team_result = teams.decide(ctx, roster)
     outcome.extend(team_result.outcome)
@@ -242,6 +241,53 @@ def fold_guests(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> pd.Data
         if decision.review_item is not None:
             outcome.review_items.append(decision.review_item)
     return with_statuses(roster, decided)
+
+
+def fold_idp_collisions(ctx: Context, graph: IdentityGraph, excluded: frozenset[str], outcome: Outcome
+                        ) -> frozenset[str]:
+    """Step 5: one blocking ``linking.idp_duplicate`` item per group of IdP users sharing an address
+    (:func:`planner.rules.duplicates.idp_collisions`), added to ``outcome``; returns the IdP ids
+    they hold (linking neither links nor creates them)."""
+    collisions = duplicates.idp_collisions(ctx.directory, excluded)
+    if not collisions:
+        return frozenset()
+    linked = dict(zip(graph.links["idp_id"].tolist(), graph.links["member_id"].tolist()))
+    joined = duplicates.ambiguous_matches(graph.ambiguous)
+    outcome.review_items.extend(duplicates.idp_collision_item(c, ctx.directory, linked, joined) for c in collisions)
+    return frozenset(i for c in collisions for i in c.idp_ids)
+
+
+def fold_addresses(ctx: Context, roster: pd.DataFrame, graph: IdentityGraph, shared: duplicates.SharedAddresses,
+                   renames: duplicates.Renames, outcome: Outcome) -> dict[str, list[tuple[str, str]]]:
+    """Step 8: each shared address's :class:`~planner.rules.duplicates.AddressDecision` over the people
+    linking and guests link (status ``link`` or ``reactivate``): the ``members.set_email`` renames and
+    ``linking.duplicate_email`` items (with ``linking.duplicates``' own items) go to ``outcome``.
+    Returns ``frees``: address -> ``[(memberId, id of the action moving them off it)]``, what every
+    link, create or email change sending the address waits for."""
+    outcome.review_items.extend(renames.review_items)
+    if not shared:
+        return {}
+    directory = ctx.directory
+    # the bridge from linking's roster: only who sends a shared address or leaves their own matters
+    sending = member_of(roster["user_name_key"], shared) | (roster["guard"] == "update_sigma_email").to_numpy()
+    linked = duplicates.linked_holders(people_of(roster[sending], directory, _LINKED), shared)
+    groups = duplicates.ambiguous_by_address(directory, graph.ambiguous)
+    uses = [duplicates.address_use(key, shared[key], linked, renames, groups.get(key, ())) for key in sorted(shared)]
+    aliases = duplicates.choose_aliases([mid for use in uses for mid in use.renamed], directory)
+    holders = frozenset(mid for use in uses if use.blocked for mid in use.holders)
+    teams = duplicates.team_counts(directory, holders) if holders else {}
+    frees = {}
+    for use in uses:
+        decision = duplicates.decide_address(use, aliases, renames, directory, teams)
+        outcome.actions.extend(decision.actions)
+        if decision.review_item is not None:
+            outcome.review_items.append(decision.review_item)
+        frees[use.key] = list(decision.frees)
+    return frees
+
+
+_LINKED = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE})
+"""The statuses of people the plan links (a converted guest is ``link``)."""
 
 
 def fold_unmatched(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> list[unmatched.UnmatchedDecision]:

@@ -16,7 +16,7 @@ so the plan must free the address on every member but the one who keeps it,
   with ``deactivate`` it is then deactivated (:mod:`.unmatched`), otherwise
   it follows the ``unmatched`` policy like any member nobody links;
 - every link, create or ``members.set_email`` that sends the address depends
-  on those renames (:attr:`AddressResult.frees`);
+  on those renames (:attr:`AddressDecision.frees`);
 - a shared address the plan would send (or that makes a match ambiguous) while
   another holder still has it is one blocking ``linking.duplicate_email``
   review item listing every holder (memberId, email as spelled, status,
@@ -34,42 +34,51 @@ match is deactivated, until ``linking.excluded_idp_users`` names the accounts
 that are not the person's (:func:`resolve_excluded`): those are never linked nor
 created (an informational ``linking.idp_user_excluded`` item reminds to unassign
 them from the Sigma app in the IdP).
+
+Each rule is a pure function over the :class:`~planner.directory.Directory` (its address lookups:
+members by email key, IdP users by the addresses they send), the policy and linking's
+:class:`~planner.directory.Person` records, returning a frozen decision: :class:`Renames` and
+:class:`Exclusions` (the policy entries), :class:`AddressUse` then :class:`AddressDecision` (one per
+shared address), :class:`IdpCollision` and its item. :mod:`planner.planning` folds them in (steps
+3, 5 and 8 of its docstring); nothing here edits another family's records.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import AbstractSet, Iterable, Mapping
 
 import networkx as nx
-import pandas as pd
 
-from ..matching import AmbiguousGroup, IdentityGraph
-from ..model import ActionKind, email_key
-from ..sources.values import clean_address
+from ..directory import Directory, Person
+from ..matching import AmbiguousGroup
+from ..model import Action, ActionKind, ReviewItem, SigmaMember, email_key
 from ..payloads import EmailState, MemberRef, SetEmailEvidence
-from . import Outcome, action_id, make_action, make_review, yaml_snippet
-from ..tables import Context, find_idp_id, find_member_id, member_of
+from ..policy import Policy
+from ..sources.values import clean_address
+from . import action_id, make_action, make_review, yaml_snippet
 
 ALIAS_TAG = "dup"
 """Subaddress tag of the alias a renamed duplicate gets (RFC 5233: ``local+dup-<id>@domain``)."""
 
 _LOCAL_PART_MAX = 64  # RFC 5321 §4.5.3.1.1
 
+SharedAddresses = Mapping[str, tuple[str, ...]]
+"""``{email key: sorted memberIds}`` of the addresses two or more members have (:func:`shared_addresses`)."""
 
-def shared_addresses(ctx: Context) -> dict[str, tuple[str, ...]]:
+
+def shared_addresses(directory: Directory) -> dict[str, tuple[str, ...]]:
     """``{email key: sorted memberIds}`` for every key two or more members have (archived ones included)."""
-    keys = ctx.members["email_key"]
-    shared = (keys.duplicated(keep=False) & (keys != "")).to_numpy()
-    if not shared.any():
-        return {}
-    out: dict[str, list[str]] = {}
-    for mid, key in zip(ctx.members["member_id"][shared].tolist(), keys[shared].tolist()):
-        out.setdefault(key, []).append(mid)
-    return {key: tuple(sorted(mids)) for key, mids in out.items()}
+    return {key: tuple(sorted(mids)) for key, mids in directory.member_ids_by_email_key.items() if len(mids) > 1}
 
 
-def explains(ctx: Context, group: AmbiguousGroup) -> str | None:
+def member_key(member: SigmaMember) -> str:
+    """The email key of ``member`` (:func:`planner.model.email_key` of its email)."""
+    return member.email_key or email_key(member.email)
+
+
+def explains(directory: Directory, group: AmbiguousGroup) -> str | None:
     """The shared address that alone makes ``group`` ambiguous, else ``None``.
 
     That is one IdP user and two or more members who all have the same email
@@ -78,17 +87,23 @@ def explains(ctx: Context, group: AmbiguousGroup) -> str | None:
     """
     if len(group.idp_ids) != 1 or len(group.member_ids) < 2:
         return None
-    keys = {_key_of(ctx, mid) for mid in group.member_ids}
+    keys = {member_key(directory.members[mid]) for mid in group.member_ids}
     key = keys.pop()
     return key if not keys and key else None
 
 
-def _key_of(ctx: Context, member_id: str) -> str:
-    member = ctx.member_by_id[member_id]
-    return member.email_key or email_key(member.email)
+def ambiguous_by_address(directory: Directory, groups: Iterable[AmbiguousGroup]
+                         ) -> dict[str, tuple[AmbiguousGroup, ...]]:
+    """The ambiguous matches a shared address alone explains (:func:`explains`), by that address."""
+    out: dict[str, list[AmbiguousGroup]] = {}
+    for group in groups:
+        key = explains(directory, group)
+        if key is not None:
+            out.setdefault(key, []).append(group)
+    return {key: tuple(found) for key, found in out.items()}
 
 
-def alias_email(email: str, member_id: str, taken: set[str]) -> str:
+def alias_email(email: str, member_id: str, taken: AbstractSet[str]) -> str:
     """A free alias for a duplicate's address: ``<local>+dup-<memberId prefix>@<domain>``.
 
     The prefix is the first 6 characters of the memberId (letters, digits, ``_``
@@ -112,260 +127,332 @@ def alias_email(email: str, member_id: str, taken: set[str]) -> str:
     raise AssertionError("unreachable: more tags than taken addresses")
 
 
-@dataclass
-class Renames:
-    """``linking.duplicates`` resolved: ``decisions`` memberId -> ``rename`` | ``deactivate``
-    (only members whose address another member shares), and review items for entries that
-    name nobody or a member whose address nobody else has."""
-
-    decisions: dict[str, str] = field(default_factory=dict)
-    outcome: Outcome = field(default_factory=Outcome)
-
-    @property
-    def renamed(self) -> frozenset[str]:
-        return frozenset(self.decisions)
-
-
-def resolve(ctx: Context, shared: dict[str, tuple[str, ...]]) -> Renames:
-    """Resolve ``linking.duplicates`` (keys: memberId, or an email that names one member)."""
-    out = Renames()
-    holders = {mid for mids in shared.values() for mid in mids}
-    for ref, how in ctx.policy.linking.duplicates.items():
-        loc = ctx.policy.location("linking", "duplicates", ref)
-        mid = find_member_id(ctx, ref)
-        if mid is None:
-            out.outcome.review_items.append(
-                make_review(
-                    "linking.override_unknown",
-                    f"member={ref}",
-                    blocking=True,
-                    subject={"member": ref},
-                    message=f"linking.duplicates at {loc} names member {ref!r}, which is not in the Sigma export",
-                    rule="linking.duplicates",
-                    resolution=f"# remove or correct the entry at {loc}\n",
-                )
-            )
-        elif mid not in holders:
-            out.outcome.review_items.append(
-                make_review(
-                    "linking.duplicate_unused",
-                    mid,
-                    blocking=False,
-                    subject={"memberId": mid, "email": ctx.member_by_id[mid].email},
-                    message=(
-                        f"linking.duplicates at {loc} names member {mid} ({ctx.member_by_id[mid].email}), whose "
-                        "address no other member has: nothing to free, the entry has no effect"
-                    ),
-                    rule="linking.duplicates",
-                    resolution=f"# remove the entry at {loc}\n",
-                )
-            )
-        else:
-            out.decisions[mid] = how
-    return out
-
-
-@dataclass
-class AddressResult:
-    """``members.set_email`` renames and ``linking.duplicate_email`` items (``outcome``), and
-    ``frees``: email key -> ``[(memberId, id of the action that moves that member off the key)]``,
-    the dependencies of every link, create or email change that sends the key."""
-
-    outcome: Outcome
-    frees: dict[str, list[tuple[str, str]]]
-
-
-def decide(
-    ctx: Context,
-    roster: pd.DataFrame,
-    graph: IdentityGraph,
-    shared: dict[str, tuple[str, ...]],
-    renames: Renames,
-) -> AddressResult:
-    """Renames, their dependencies, and the blocking items for shared addresses (module docstring).
-
-    ``roster`` is the linking roster after :mod:`.guests` (``user_name_key``
-    column: the key of the userName the plan sends). Pure.
-    """
-    out = Outcome()
-    out.extend(renames.outcome)
-    frees: dict[str, list[tuple[str, str]]] = {}
-    if not shared:
-        return AddressResult(out, frees)
-
-    linked = roster["status"].isin(["link", "reactivate"]).to_numpy() | roster["converted"].astype(bool).to_numpy()
-    in_use = member_of(roster["user_name_key"], shared)
-    moving = linked & (roster["guard"] == "update_sigma_email").to_numpy()
-    rows = roster[(linked & in_use) | moving]
-    # who is linked with which shared address; who leaves theirs through the userName guard
-    users_of: dict[str, list[tuple[str, str]]] = {}
-    moved_to: dict[str, str] = {}
-    for mid, iid, key, guard, is_linked in zip(rows["member_id"].tolist(), rows["idp_id"].tolist(),
-                                               rows["user_name_key"].tolist(), rows["guard"].tolist(),
-                                               linked[(linked & in_use) | moving].tolist()):
-        if key in shared and is_linked and mid in shared[key]:
-            users_of.setdefault(key, []).append((mid, iid))
-        if guard == "update_sigma_email":
-            moved_to[mid] = key
-    ambiguous: dict[str, list[AmbiguousGroup]] = {}
-    for group in graph.ambiguous:
-        key = explains(ctx, group)
-        if key is not None:
-            ambiguous.setdefault(key, []).append(group)
-
-    taken: set[str] | None = None
-    teams: dict[str, int] | None = None
-    for key in sorted(shared):
-        holders = shared[key]
-        users = sorted(users_of.get(key, []))
-        user_ids = {mid for mid, _ in users}
-        moved = {h for h in holders if h in moved_to and moved_to[h] != key}
-        renamed = [h for h in holders if h in renames.decisions and h not in user_ids and h not in moved]
-        for mid in renamed:
-            if taken is None:
-                taken = _taken_addresses(ctx)
-            member = ctx.member_by_id[mid]
-            alias = alias_email(member.email, mid, taken)
-            taken.add(email_key(alias))
-            others = [h for h in holders if h != mid]
-            how = renames.decisions[mid]
-            out.actions.append(
-                make_action(
-                    ActionKind.MEMBERS_SET_EMAIL,
-                    mid,
-                    target=MemberRef(member_id=mid, email=member.email),
-                    before=EmailState(email=member.email),
-                    after=EmailState(email=alias),
-                    rule="linking.duplicates",
-                    reason=(
-                        f"free the address {member.email!r}, which member(s) {', '.join(others)} also have: Sigma "
-                        f"links a SCIM user by email, so only one member may hold it (linking.duplicates: {how})"
-                    ),
-                    evidence=SetEmailEvidence(address=key, shared_with=others, decision=how),
-                )
-            )
-        frees[key] = sorted([(h, action_id(ActionKind.MEMBERS_SET_EMAIL, h)) for h in renamed + sorted(moved)])
-
-        left = [h for h in holders if h not in user_ids and h not in moved and h not in renames.decisions]
-        groups = ambiguous.get(key, [])
-        clash = sorted(h for h in user_ids if h in renames.decisions)
-        if groups or len(users) > 1 or (users and left) or clash:
-            if teams is None:  # team counts of every holder, counted once
-                tm = ctx.team_members
-                all_holders = {mid for mids in shared.values() for mid in mids}
-                teams = tm.loc[member_of(tm["member_id"], all_holders), "member_id"].value_counts().to_dict()
-            out.review_items.append(
-                _duplicate_item(ctx, key, holders, users, groups, renames, moved, left, clash, teams)
-            )
-    return AddressResult(out, frees)
-
-
-def _taken_addresses(ctx: Context) -> set[str]:
-    """Every email key an alias must avoid: members' emails, IdP userNames and emails."""
-    taken = set(ctx.members["email_key"].tolist())
-    taken.update(ctx.idp_users["user_name_key"].tolist())
-    taken.update(ctx.idp_users["scim_user_name_key"].tolist())
-    taken.update(ctx.idp_emails["key"].tolist())
+def taken_addresses(directory: Directory) -> set[str]:
+    """Every email key an alias must avoid: members' emails, IdP userNames (stored and sent) and emails."""
+    taken = set(directory.member_ids_by_email_key)
+    taken.update(directory.idp_ids_by_user_name_key)
+    taken.update(directory.idp_ids_by_scim_user_name_key)
+    taken.update(e.key for emails in directory.idp_emails.values() for e in emails)
     return taken
 
 
-def _status(member) -> str:
+def choose_aliases(member_ids: Iterable[str], directory: Directory) -> dict[str, str]:
+    """memberId -> :func:`alias_email` for each member to rename, in the order given: each alias
+    avoids :func:`taken_addresses` and the aliases chosen before it."""
+    out: dict[str, str] = {}
+    taken: set[str] | None = None
+    for mid in member_ids:
+        if taken is None:
+            taken = taken_addresses(directory)
+        out[mid] = alias = alias_email(directory.members[mid].email, mid, taken)
+        taken.add(email_key(alias))
+    return out
+
+
+# --------------------------------------------------------------------------- linking.duplicates
+
+
+@dataclass(frozen=True, slots=True)
+class Renames:
+    """``linking.duplicates`` resolved (:func:`resolve`): ``decisions`` memberId -> ``rename`` |
+    ``deactivate`` (only members whose address another member shares), and ``review_items`` for
+    entries that name nobody or a member whose address nobody else has."""
+
+    decisions: Mapping[str, str] = field(default_factory=dict)
+    review_items: tuple[ReviewItem, ...] = ()
+
+    @property
+    def renamed(self) -> frozenset[str]:
+        """The members whose address ``linking.duplicates`` frees."""
+        return frozenset(self.decisions)
+
+
+def resolve(policy: Policy, directory: Directory, shared: SharedAddresses) -> Renames:
+    """Resolve ``linking.duplicates`` (keys: memberId, or an email that names one member)."""
+    holders = {mid for mids in shared.values() for mid in mids}
+    decisions: dict[str, str] = {}
+    items: list[ReviewItem] = []
+    for ref, how in policy.linking.duplicates.items():
+        loc = policy.location("linking", "duplicates", ref)
+        mid = directory.find_member_id(ref)
+        if mid is None:
+            items.append(unknown_entry_item(ref, loc, "linking.duplicates", "member", "the Sigma export"))
+        elif mid not in holders:
+            items.append(unused_entry_item(directory.members[mid], loc))
+        else:
+            decisions[mid] = how
+    return Renames(decisions, tuple(items))
+
+
+def unknown_entry_item(ref: str, loc: str, rule: str, side: str, export: str) -> ReviewItem:
+    """``linking.override_unknown`` (blocking): the ``rule`` entry at ``loc`` names a ``side``
+    (``member`` or ``idp``) that ``export`` does not have."""
+    what = "member" if side == "member" else "IdP user"
+    return make_review(
+        "linking.override_unknown", f"{side}={ref}", blocking=True, subject={side: ref},
+        message=f"{rule} at {loc} names {what} {ref!r}, which is not in {export}",
+        rule=rule, resolution=f"# remove or correct the entry at {loc}\n")
+
+
+def unused_entry_item(member: SigmaMember, loc: str) -> ReviewItem:
+    """``linking.duplicate_unused`` (informational): the ``linking.duplicates`` entry at ``loc`` names a
+    member whose address no other member has."""
+    mid = member.member_id
+    return make_review(
+        "linking.duplicate_unused", mid, blocking=False,
+        subject={"memberId": mid, "email": member.email},
+        message=(f"linking.duplicates at {loc} names member {mid} ({member.email}), whose address no other "
+                 "member has: nothing to free, the entry has no effect"),
+        rule="linking.duplicates", resolution=f"# remove the entry at {loc}\n")
+
+
+# --------------------------------------------------------------------------- who uses a shared address
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedHolders:
+    """What the linked people do with the shared addresses (:func:`linked_holders`): ``users``,
+    address -> ``(memberId, IdP id)`` of the holders linked with it (sorted); ``moved_to``, memberId
+    -> the address key a holder's email moves to (the userName guard's ``update_sigma_email``)."""
+
+    users: Mapping[str, tuple[tuple[str, str], ...]]
+    moved_to: Mapping[str, str | None]
+
+
+def kept_address(person: Person, shared: SharedAddresses) -> str | None:
+    """The shared address ``person``'s link or create sends while its member holds it, else ``None``."""
+    key = person.user_name_key
+    return key if key in shared and person.member_id in shared[key] else None
+
+
+def linked_holders(people: Iterable[Person], shared: SharedAddresses) -> LinkedHolders:
+    """:class:`LinkedHolders` of ``people``, the people the plan links (status ``link`` or
+    ``reactivate``, converted guests included) with their userName (:mod:`.linking`)."""
+    users: dict[str, list[tuple[str, str]]] = {}
+    moved_to: dict[str, str | None] = {}
+    for person in people:
+        key = kept_address(person, shared)
+        if key is not None:
+            users.setdefault(key, []).append((person.member_id, person.idp_id))
+        if person.guard == "update_sigma_email":
+            moved_to[person.member_id] = person.user_name_key
+    return LinkedHolders({key: tuple(sorted(pairs)) for key, pairs in users.items()}, moved_to)
+
+
+@dataclass(frozen=True, slots=True)
+class AddressUse:
+    """How the plan uses one shared address (:func:`address_use`): ``key`` and its ``holders``
+    (sorted memberIds); ``users``, the holders linked with it (``(memberId, IdP id)``, sorted);
+    ``moved``, holders the userName guard moves to another address (sorted); ``renamed``, holders
+    ``linking.duplicates`` frees (neither linked with it nor moved); ``left``, holders nothing
+    decides; ``clash``, holders linked with it although ``linking.duplicates`` names them (sorted);
+    ``groups``, the ambiguous matches it alone explains."""
+
+    key: str
+    holders: tuple[str, ...]
+    users: tuple[tuple[str, str], ...] = ()
+    moved: tuple[str, ...] = ()
+    renamed: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
+    clash: tuple[str, ...] = ()
+    groups: tuple[AmbiguousGroup, ...] = ()
+
+    @property
+    def user_ids(self) -> frozenset[str]:
+        """The memberIds of :attr:`users`."""
+        return frozenset(mid for mid, _ in self.users)
+
+    @property
+    def blocked(self) -> bool:
+        """A ``linking.duplicate_email`` item is due: an ambiguous match, two holders linked with it,
+        one linked while another still holds it, or a linked holder ``linking.duplicates`` renames."""
+        return bool(self.groups or len(self.users) > 1 or (self.users and self.left) or self.clash)
+
+
+def address_use(key: str, holders: tuple[str, ...], linked: LinkedHolders, renames: Renames,
+                groups: tuple[AmbiguousGroup, ...] = ()) -> AddressUse:
+    """The :class:`AddressUse` of shared address ``key`` held by ``holders``."""
+    users = linked.users.get(key, ())
+    user_ids = {mid for mid, _ in users}
+    moved = tuple(h for h in holders if h in linked.moved_to and linked.moved_to[h] != key)
+    decided = renames.decisions
+    return AddressUse(
+        key, holders, users, moved,
+        renamed=tuple(h for h in holders if h in decided and h not in user_ids and h not in moved),
+        left=tuple(h for h in holders if h not in user_ids and h not in moved and h not in decided),
+        clash=tuple(sorted(h for h in user_ids if h in decided)),
+        groups=groups,
+    )
+
+
+def team_counts(directory: Directory, member_ids: AbstractSet[str]) -> dict[str, int]:
+    """memberId -> number of Sigma teams, for ``member_ids`` in a team (:attr:`Directory.team_memberships`)."""
+    out: dict[str, int] = {}
+    for t in directory.team_memberships:
+        if t.member_id in member_ids:
+            out[t.member_id] = out.get(t.member_id, 0) + 1
+    return out
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+@dataclass(frozen=True, slots=True)
+class AddressDecision:
+    """What the plan does about one shared address (:func:`decide_address`): ``actions``, the
+    ``members.set_email`` of each renamed holder; ``frees``, ``(memberId, action id)`` of every action
+    that moves a holder off the address (sorted: every link, create or email change sending it waits
+    for them); ``review_item``, the blocking ``linking.duplicate_email``, if any."""
+
+    key: str
+    actions: tuple[Action, ...] = ()
+    frees: tuple[tuple[str, str], ...] = ()
+    review_item: ReviewItem | None = None
+
+
+def decide_address(use: AddressUse, aliases: Mapping[str, str], renames: Renames, directory: Directory,
+                   teams: Mapping[str, int]) -> AddressDecision:
+    """Renames, their dependencies and the blocking item for one shared address (module docstring).
+
+    ``aliases``: each renamed holder's new address (:func:`choose_aliases`); ``teams``: the holders'
+    team counts (:func:`team_counts`, read only when an item is due).
+    """
+    actions = tuple(rename_action(directory.members[mid], use, renames.decisions[mid], aliases[mid])
+                    for mid in use.renamed)
+    frees = tuple(sorted((h, action_id(ActionKind.MEMBERS_SET_EMAIL, h)) for h in use.renamed + use.moved))
+    item = duplicate_email_item(use, renames, directory, teams) if use.blocked else None
+    return AddressDecision(use.key, actions, frees, item)
+
+
+def rename_action(member: SigmaMember, use: AddressUse, how: str, alias: str) -> Action:
+    """``members.set_email`` of ``member`` to ``alias``: frees ``use.key`` (``linking.duplicates: how``)."""
+    mid = member.member_id
+    others = [h for h in use.holders if h != mid]
+    return make_action(
+        ActionKind.MEMBERS_SET_EMAIL,
+        mid,
+        target=MemberRef(member_id=mid, email=member.email),
+        before=EmailState(email=member.email),
+        after=EmailState(email=alias),
+        rule="linking.duplicates",
+        reason=(
+            f"free the address {member.email!r}, which member(s) {', '.join(others)} also have: Sigma "
+            f"links a SCIM user by email, so only one member may hold it (linking.duplicates: {how})"
+        ),
+        evidence=SetEmailEvidence(address=use.key, shared_with=others, decision=how),
+    )
+
+
+def _status(member: SigmaMember) -> str:
     return "archived" if member.is_archived else "inactive" if member.is_inactive else "active"
 
 
-def _keeper_rank(ctx: Context, mid: str, teams: dict[str, int], user_name: str):
+def holder_decision(mid: str, use: AddressUse, renames: Renames) -> str:
+    """What the plan decides for holder ``mid`` of ``use``, as a ``linking.duplicate_email`` candidate says it."""
+    if mid in use.clash:
+        return "linked with this address, but linking.duplicates renames it"
+    if mid in use.user_ids:
+        return "keeps the address (linked)"
+    if mid in renames.decisions:
+        return f"address freed (linking.duplicates: {renames.decisions[mid]})"
+    if mid in use.moved:
+        return "moves to the IdP userName (user_name_guard)"
+    return "undecided"
+
+
+def holder_candidate(member: SigmaMember, decision: str, teams: Mapping[str, int]) -> dict:
+    """A holder as a ``linking.duplicate_email`` candidate: memberId, email, status, memberType, team
+    count, createdAt (when exported) and the decision."""
+    candidate = {
+        "memberId": member.member_id,
+        "email": member.email,
+        "status": _status(member),
+        "memberType": member.member_type,
+        "teams": int(teams.get(member.member_id, 0)),
+    }
+    if member.created_at:
+        candidate["createdAt"] = member.created_at
+    candidate["decision"] = decision
+    return candidate
+
+
+def involved_idp_ids(use: AddressUse) -> list[str]:
+    """The IdP users linked with the address or matched ambiguously through it, sorted."""
+    return sorted({iid for _, iid in use.users} | {i for g in use.groups for i in g.idp_ids})
+
+
+def keeper_rank(member: SigmaMember, teams: Mapping[str, int], user_name: str) -> tuple:
     """Sort key of the member suggested to keep an address (only an example for the reviewer):
     active first, then the one in more teams, then the one spelled as the IdP sends it."""
-    member = ctx.member_by_id[mid]
-    return (not member.is_active, -teams.get(mid, 0), member.email != user_name, mid)
+    return (not member.is_active, -teams.get(member.member_id, 0), member.email != user_name, member.member_id)
 
 
-def _duplicate_item(ctx: Context, key, holders, users, groups, renames: Renames, moved, left, clash, teams):
-    idp_ids = sorted({iid for _, iid in users} | {i for g in groups for i in g.idp_ids})
-    user_ids = {mid for mid, _ in users}
-    candidates = []
-    for mid in holders:
-        member = ctx.member_by_id[mid]
-        if mid in clash:
-            decision = "linked with this address, but linking.duplicates renames it"
-        elif mid in user_ids:
-            decision = "keeps the address (linked)"
-        elif mid in renames.decisions:
-            decision = f"address freed (linking.duplicates: {renames.decisions[mid]})"
-        elif mid in moved:
-            decision = "moves to the IdP userName (user_name_guard)"
-        else:
-            decision = "undecided"
-        candidate = {
-            "memberId": mid,
-            "email": member.email,
-            "status": _status(member),
-            "memberType": member.member_type,
-            "teams": int(teams.get(mid, 0)),
-        }
-        if member.created_at:
-            candidate["createdAt"] = member.created_at
-        candidate["decision"] = decision
-        candidates.append(candidate)
-    for iid in idp_ids:
-        user = ctx.idp_by_id[iid]
-        candidates.append({"idpId": iid, "userName": user.user_name})
-
+def duplicate_resolution(use: AddressUse, directory: Directory, teams: Mapping[str, int]) -> str:
+    """The ``resolution`` of a ``linking.duplicate_email`` item: the policy that settles it (who keeps
+    the address, how the others' addresses are freed), or what blocks that."""
+    if use.clash:
+        return (f"# the member linked with this address cannot be renamed: remove {', '.join(use.clash)} from "
+                "linking.duplicates\n")
+    if len(use.users) > 1:
+        return ("# only one member can be linked with this address: link the others with another userName "
+                "(user_name_guard) or rename them (linking.duplicates)\n")
+    settle: dict = {}
     notes: list[str] = []
-    if clash:
-        notes.append(f"the member linked with this address cannot be renamed: remove {', '.join(clash)} from "
-                     "linking.duplicates")
-        resolution = "".join(f"# {n}\n" for n in notes)
-    elif len(users) > 1:
-        resolution = ("# only one member can be linked with this address: link the others with another userName "
-                      "(user_name_guard) or rename them (linking.duplicates)\n")
+    if use.users:
+        keeper = use.users[0][0]
     else:
-        settle: dict = {}
-        if users:
-            keeper = users[0][0]
-        else:
-            iid = idp_ids[0]
-            user_name = ctx.idp_by_id[iid].user_name
-            keeper = min(holders, key=lambda m: _keeper_rank(ctx, m, teams, user_name))
-            settle["overrides"] = [{"idp": iid, "member": keeper}]
-            notes.append(f"who keeps the address: {keeper} is only an example (the active one in the most teams); "
-                         "pick the account that holds the person's work")
-        others = [h for h in left if h != keeper]
-        if others:
-            settle["duplicates"] = {h: "rename" for h in others}
-            notes.append("free the address of the others (`deactivate` also deactivates them):")
-        alternatives = []
-        if others:
-            alternatives.append({"linking": {**settle, "duplicates": {h: "deactivate" for h in others}}})
-        resolution = yaml_snippet({"linking": settle}, *alternatives, notes=notes)
+        iid = involved_idp_ids(use)[0]
+        user_name = directory.idp_users[iid].user_name
+        keeper = min(use.holders, key=lambda m: keeper_rank(directory.members[m], teams, user_name))
+        settle["overrides"] = [{"idp": iid, "member": keeper}]
+        notes.append(f"who keeps the address: {keeper} is only an example (the active one in the most teams); "
+                     "pick the account that holds the person's work")
+    others = [h for h in use.left if h != keeper]
+    if not others:
+        return yaml_snippet({"linking": settle}, notes=notes)
+    notes.append("free the address of the others (`deactivate` also deactivates them):")
+    return yaml_snippet({"linking": {**settle, "duplicates": {h: "rename" for h in others}}},
+                        {"linking": {**settle, "duplicates": {h: "deactivate" for h in others}}}, notes=notes)
 
-    if groups:
-        why = (f"IdP user {', '.join(idp_ids)} matches all of them: linking one of them would be a guess, and Sigma "
-               "links by email, so it could not tell them apart anyway")
-    elif clash:
-        why = "a member the plan links with this address is also renamed by linking.duplicates"
-    elif len(users) > 1:
-        why = f"the plan links {len(users)} of them with this address"
-    else:
-        why = (f"the plan links {users[0][0]} with this address, and Sigma refuses the link (409 \"matches "
-               f"{len(holders)} members\") while {', '.join(left)} still hold(s) it")
+
+def duplicate_why(use: AddressUse) -> str:
+    """Why a shared address blocks the plan, for the ``linking.duplicate_email`` message."""
+    if use.groups:
+        return (f"IdP user {', '.join(involved_idp_ids(use))} matches all of them: linking one of them would be "
+                "a guess, and Sigma links by email, so it could not tell them apart anyway")
+    if use.clash:
+        return "a member the plan links with this address is also renamed by linking.duplicates"
+    if len(use.users) > 1:
+        return f"the plan links {len(use.users)} of them with this address"
+    return (f"the plan links {use.users[0][0]} with this address, and Sigma refuses the link (409 \"matches "
+            f"{len(use.holders)} members\") while {', '.join(use.left)} still hold(s) it")
+
+
+def duplicate_email_item(use: AddressUse, renames: Renames, directory: Directory,
+                         teams: Mapping[str, int]) -> ReviewItem:
+    """``linking.duplicate_email`` (blocking): every holder of the address, and the IdP users involved, as
+    candidates; the policy that settles it as resolution (module docstring)."""
+    idp_ids = involved_idp_ids(use)
+    candidates = [holder_candidate(directory.members[mid], holder_decision(mid, use, renames), teams)
+                  for mid in use.holders]
+    candidates += [{"idpId": iid, "userName": directory.idp_users[iid].user_name} for iid in idp_ids]
     return make_review(
         "linking.duplicate_email",
-        key,
+        use.key,
         blocking=True,
-        subject={"email": key, "memberIds": list(holders), "idpIds": idp_ids},
-        message=f"{key} is the email of {len(holders)} Sigma members (letter case aside): {why}",
+        subject={"email": use.key, "memberIds": list(use.holders), "idpIds": idp_ids},
+        message=f"{use.key} is the email of {len(use.holders)} Sigma members (letter case aside): {duplicate_why(use)}",
         rule="linking.duplicates",
         candidates=candidates,
-        evidence={"address": key},
-        resolution=resolution,
+        evidence={"address": use.key},
+        resolution=duplicate_resolution(use, directory, teams),
     )
 
 
 # --------------------------------------------------------------------------- IdP-side duplicates
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IdpCollision:
     """IdP users the IdP would provision that share an address: ``keys`` (email keys, sorted) and
     ``idp_ids`` (sorted), one connected group (a shares with b, b with c: one group)."""
@@ -374,55 +461,58 @@ class IdpCollision:
     idp_ids: tuple[str, ...]
 
 
-def resolve_excluded(ctx: Context) -> tuple[frozenset[str], Outcome]:
-    """``linking.excluded_idp_users`` -> (IdP ids, review items).
+@dataclass(frozen=True, slots=True)
+class Exclusions:
+    """``linking.excluded_idp_users`` resolved (:func:`resolve_excluded`): ``idp_ids``, the users it
+    takes out, and its ``review_items``."""
+
+    idp_ids: frozenset[str] = frozenset()
+    review_items: tuple[ReviewItem, ...] = ()
+
+
+def resolve_excluded(policy: Policy, directory: Directory) -> Exclusions:
+    """``linking.excluded_idp_users`` -> :class:`Exclusions`.
 
     An entry naming nobody in the IdP export is a blocking ``linking.override_unknown``
     item; an excluded user the IdP would provision (active, in scope) gets the
     informational ``linking.idp_user_excluded`` item: the IdP must stop provisioning it.
     """
-    out = Outcome()
     ids: set[str] = set()
-    for i, ref in enumerate(ctx.policy.linking.excluded_idp_users):
-        iid = find_idp_id(ctx, ref)
+    items: list[ReviewItem] = []
+    for i, ref in enumerate(policy.linking.excluded_idp_users):
+        iid = directory.find_idp_id(ref)
         if iid is None:
-            loc = ctx.policy.location("linking", "excluded_idp_users", i)
-            out.review_items.append(make_review(
-                "linking.override_unknown", f"idp={ref}", blocking=True, subject={"idp": ref},
-                message=f"linking.excluded_idp_users at {loc} names IdP user {ref!r}, which is not in the IdP export",
-                rule="linking.excluded_idp_users", resolution=f"# remove or correct the entry at {loc}\n"))
-            continue
-        ids.add(iid)
-    in_scope = dict(zip(ctx.idp_users["idp_id"].tolist(), ctx.idp_users["in_scope"].tolist()))
-    for iid in sorted(ids):
-        if in_scope.get(iid):
-            user = ctx.idp_by_id[iid]
-            out.review_items.append(make_review(
-                "linking.idp_user_excluded", iid, blocking=False,
-                subject={"idpId": iid, "userName": user.user_name},
-                message=(f"IdP user {iid} ({user.user_name}) is excluded by linking.excluded_idp_users: the plan "
-                         "neither links nor creates it; unassign it from the Sigma app in the IdP, or the IdP "
-                         "provisions it anyway"),
-                rule="linking.excluded_idp_users"))
-    return frozenset(ids), out
+            loc = policy.location("linking", "excluded_idp_users", i)
+            items.append(unknown_entry_item(ref, loc, "linking.excluded_idp_users", "idp", "the IdP export"))
+        else:
+            ids.add(iid)
+    items += [excluded_user_item(iid, directory) for iid in sorted(ids) if iid in directory.in_scope_idp_ids]
+    return Exclusions(frozenset(ids), tuple(items))
 
 
-def idp_collisions(ctx: Context, excluded: frozenset[str] = frozenset()) -> list[IdpCollision]:
+def excluded_user_item(idp_id: str, directory: Directory) -> ReviewItem:
+    """``linking.idp_user_excluded`` (informational): an excluded user the IdP would still provision."""
+    user = directory.idp_users[idp_id]
+    return make_review(
+        "linking.idp_user_excluded", idp_id, blocking=False,
+        subject={"idpId": idp_id, "userName": user.user_name},
+        message=(f"IdP user {idp_id} ({user.user_name}) is excluded by linking.excluded_idp_users: the plan "
+                 "neither links nor creates it; unassign it from the Sigma app in the IdP, or the IdP "
+                 "provisions it anyway"),
+        rule="linking.excluded_idp_users")
+
+
+def idp_collisions(directory: Directory, excluded: AbstractSet[str] = frozenset()) -> list[IdpCollision]:
     """Groups of IdP users the IdP would provision (active, in scope, not excluded) whose sent
-    userName or primary email share a key (:func:`planner.model.email_key`), sorted by their ids."""
-    u, e = ctx.idp_users, ctx.idp_emails
-    live = u["in_scope"].to_numpy(dtype=bool)
-    if excluded:
-        live = live & ~member_of(u["idp_id"], excluded)
-    live_ids = set(u["idp_id"][live].tolist())
-    pairs = list(zip(u["idp_id"][live].tolist(), u["scim_user_name_key"][live].tolist()))
-    primary = e[(e["position"] == 0).to_numpy()]
-    pairs += [(i, k) for i, k in zip(primary["idp_id"].tolist(), primary["key"].tolist()) if i in live_ids]
-    holders: dict[str, set[str]] = {}
-    for iid, key in pairs:
-        if key:
-            holders.setdefault(key, set()).add(iid)
-    shared = {k: v for k, v in holders.items() if len(v) > 1}
+    userName or primary email share a key (:attr:`planner.directory.Directory.idp_ids_by_address_key`),
+    sorted by their ids."""
+    live = directory.in_scope_idp_ids
+    shared: dict[str, list[str]] = {}
+    for key, ids in directory.idp_ids_by_address_key.items():
+        if len(ids) > 1:
+            ids = [i for i in ids if i in live and i not in excluded]
+            if len(ids) > 1:
+                shared[key] = ids
     if not shared:
         return []
     graph = nx.Graph()
@@ -432,56 +522,58 @@ def idp_collisions(ctx: Context, excluded: frozenset[str] = frozenset()) -> list
     return sorted(out, key=lambda c: c.idp_ids)
 
 
-def idp_collision_items(ctx: Context, collisions: list[IdpCollision], graph: IdentityGraph) -> list:
-    """One blocking ``linking.idp_duplicate`` item per :class:`IdpCollision` (module docstring).
-
-    Candidates: every user in the group with its userName as sent, primary email, status, the
-    row it came from and the member a match key joins it to. The snippet keeps, as an example,
-    the user a match key links to a member (else the first) and excludes the others.
-    """
-    if not collisions:
-        return []
-    linked = dict(zip(graph.links["idp_id"].tolist(), graph.links["member_id"].tolist()))
-    joined: dict[str, set[str]] = {}  # IdP id -> members an ambiguous match joins it to
-    for group in graph.ambiguous:
+def ambiguous_matches(groups: Iterable[AmbiguousGroup]) -> dict[str, set[str]]:
+    """IdP id -> the members an ambiguous match joins it to."""
+    joined: dict[str, set[str]] = {}
+    for group in groups:
         for edge in group.edges:
             joined.setdefault(edge[1], set()).add(edge[0])
-    u = ctx.idp_users
-    row = ctx.idp_row
-    sent, status = u["scim_user_name"].tolist(), u["status"].tolist()
-    items = []
-    for c in collisions:
-        candidates = []
-        for iid in c.idp_ids:
-            user = ctx.idp_by_id[iid]
-            primary = user.primary_email
-            cand = {"idpId": iid, "userName": sent[row[iid]], "email": primary.value if primary else None,
-                    "status": status[row[iid]] or "active"}
-            if user.source is not None:
-                cand["row"] = str(user.source)
-            matches = sorted({linked[iid]} if iid in linked else joined.get(iid, set()))
-            if matches:
-                cand["matches"] = matches
-            candidates.append({k: v for k, v in cand.items() if v is not None})
-        keeper = next((i for i in c.idp_ids if i in linked), c.idp_ids[0])
-        others = [i for i in c.idp_ids if i != keeper]
-        items.append(make_review(
-            "linking.idp_duplicate", c.idp_ids[0], blocking=True,
-            subject={"idpIds": list(c.idp_ids), "addresses": list(c.keys)},
-            message=(
-                f"IdP users {', '.join(c.idp_ids)} share {', '.join(c.keys)} (letter case aside) as userName or "
-                "email: the IdP would provision each of them, and Sigma, which identifies a user by that address, "
-                "would hold two accounts for one person or refuse one; none is linked or created until the policy "
-                "says which accounts are not the person's"
-            ),
-            rule="linking.excluded_idp_users",
-            candidates=candidates,
-            evidence={"addresses": list(c.keys), "rows": [cand.get("row", "") for cand in candidates]},
-            resolution=yaml_snippet(
-                {"linking": {"excluded_idp_users": others}},
-                notes=[f"{keeper} is the person's account ({'a Sigma member matches it' if keeper in linked else 'only an example'}); "
-                       "exclude the others and unassign them from the Sigma app in the IdP",
-                       "or give each its own address in the IdP, export again and plan again"],
-            ),
-        ))
-    return items
+    return joined
+
+
+def collision_candidate(idp_id: str, directory: Directory, matches: list[str]) -> dict:
+    """One user of an :class:`IdpCollision` as a candidate: userName as sent, primary email, status,
+    the row it came from and the members (``matches``) a match key joins it to."""
+    user = directory.idp_users[idp_id]
+    primary = user.primary_email
+    cand = {"idpId": idp_id, "userName": directory.scim_user_names[idp_id],
+            "email": primary.value if primary else None, "status": user.status or "active"}
+    if user.source is not None:
+        cand["row"] = str(user.source)
+    if matches:
+        cand["matches"] = matches
+    return {k: v for k, v in cand.items() if v is not None}
+
+
+def idp_collision_item(collision: IdpCollision, directory: Directory, linked: Mapping[str, str],
+                       joined: Mapping[str, set[str]]) -> ReviewItem:
+    """The blocking ``linking.idp_duplicate`` item of one :class:`IdpCollision` (module docstring).
+
+    ``linked``: IdP id -> the member a match key links it to; ``joined``: IdP id -> the members an
+    ambiguous match joins it to (:func:`ambiguous_matches`). The snippet keeps, as an example, the
+    user linked to a member (else the first) and excludes the others.
+    """
+    ids = collision.idp_ids
+    candidates = [collision_candidate(iid, directory, sorted({linked[iid]} if iid in linked else joined.get(iid, ())))
+                  for iid in ids]
+    keeper = next((i for i in ids if i in linked), ids[0])
+    why = "a Sigma member matches it" if keeper in linked else "only an example"
+    return make_review(
+        "linking.idp_duplicate", ids[0], blocking=True,
+        subject={"idpIds": list(ids), "addresses": list(collision.keys)},
+        message=(
+            f"IdP users {', '.join(ids)} share {', '.join(collision.keys)} (letter case aside) as userName or "
+            "email: the IdP would provision each of them, and Sigma, which identifies a user by that address, "
+            "would hold two accounts for one person or refuse one; none is linked or created until the policy "
+            "says which accounts are not the person's"
+        ),
+        rule="linking.excluded_idp_users",
+        candidates=candidates,
+        evidence={"addresses": list(collision.keys), "rows": [cand.get("row", "") for cand in candidates]},
+        resolution=yaml_snippet(
+            {"linking": {"excluded_idp_users": [i for i in ids if i != keeper]}},
+            notes=[f"{keeper} is the person's account ({why}); exclude the others and unassign them from the "
+                   "Sigma app in the IdP",
+                   "or give each its own address in the IdP, export again and plan again"],
+        ),
+    )

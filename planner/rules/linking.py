@@ -283,7 +283,7 @@ def decide(
     for group in graph.ambiguous:
         # one member and IdP users that share an address: the IdP-side duplicate item covers it
         idp_duplicate = len(group.member_ids) == 1 and held_idp_users.issuperset(group.idp_ids)
-        if duplicates.explains(ctx, group) is None and not idp_duplicate:
+        if duplicates.explains(ctx.directory, group) is None and not idp_duplicate:
             outcome.review_items.append(_ambiguous_item(ctx, group))
         held_members.update(group.member_ids)
         held_idp.update(group.idp_ids)
