@@ -270,3 +270,47 @@ def test_a_type_the_organization_marks_custom_is_never_ranked_as_built_in():
     assert "custom account type 'Creator' is ranked neither" in p.review_items[0].message
     assert classify("View", "Creator", []) == "upgrade"  # by name alone
     assert classify("View", "Creator", [], custom={"Creator"}) == "custom_replacement"
+
+
+def org_admins(extra: str = ""):
+    """An organization whose admin type is the custom "Org Admin" (guards.admin_account_types), and
+    Olga, an Org Admin whose IdP group maps to Viewer."""
+    snap = snapshot([member("root", "root@example.com", member_type="Org Admin"),
+                     member("m1", "olga@example.com", member_type="Org Admin")],
+                    [user("u-root", "root@example.com"), user("00u1", "olga@example.com")],
+                    groups=[group("g0", "Sigma-Org-Admins", ["u-root"]), group("g1", "Sigma-Viewers", ["00u1"])],
+                    account_types=["Org Admin", "Viewer"], with_root=False)
+    return plan(snap, "guards:\n  admin_account_types: [Org Admin]\n"
+                      "account_types:\n  group_map: {Sigma-Org-Admins: Org Admin, Sigma-Viewers: Viewer}\n" + extra)
+
+
+def test_leaving_an_admin_type_of_the_policys_admin_list_is_an_admin_downgrade():
+    from planner.model import AdminChange, TypeChange
+    from planner.report import render_html
+    from planner.show import plain_text
+
+    p = org_admins()
+    change = by_id(p)["scim.set_account_type:m1"]
+    assert change.reason == "downgrade: Org Admin -> Viewer (group Sigma-Viewers)"
+    assert wire(change.evidence) == {"change": "downgrade", "source": "group_map", "groups": ["Sigma-Viewers"]}
+    assert [(r.id, r.blocking) for r in p.review_items] == [("account_types.admin_downgrade:m1", True)]
+    assert p.review_items[0].message == ("olga@example.com would go from Org Admin to Viewer (group Sigma-Viewers); "
+                                         "admins lose admin only when acknowledged")
+    assert wire(p.summary)["account_types"] == {"changes": 1, "upgrades": 0, "downgrades": 1,
+                                                "custom_replacements": 0, "replacements": []}
+    (olga,) = [row for row in p.people if row.member_id == "m1"]
+    assert (olga.type_change, olga.admin_change) == (TypeChange.DOWNGRADE, AdminChange.LOSES)
+    text = plain_text(p)
+    assert "Admin changes: 1\n  ~ olga@example.com  [member m1 <-> IdP 00u1] by email  Org Admin -> Viewer\n" in text
+    assert "~ downgrade: Org Admin -> Viewer (group Sigma-Viewers)  (scim.set_account_type" in text
+    html = render_html(p)
+    assert '"downgrade","loses"]' in html and "custom type replaced" not in html
+    assert org_admins("  acknowledged_downgrades: [olga@example.com]\n").review_items == ()
+
+
+def test_classify_reads_the_admin_list_first():
+    admins = frozenset({"org admin"})
+    assert classify("Org Admin", "Viewer", [], admin=admins) == "downgrade"
+    assert classify("Org Admin", "Finance Power User", [], admin=admins) == "downgrade"
+    assert classify("Viewer", "Org Admin", ["Viewer", "Org Admin"], admin=admins) == "upgrade"  # whatever precedence says
+    assert classify("Org Admin", "Viewer", [], admin=frozenset({"admin"})) == "custom_replacement"

@@ -105,13 +105,17 @@ def builtin_tier(name: str, custom: Collection[str] = ()) -> int | None:
     return None if name in custom else BUILTIN_TIERS.get(name.casefold())
 
 
-def rank(name: str | None, precedence: list[str], custom: Collection[str] = ()) -> tuple[int, int] | None:
+def rank(name: str | None, precedence: list[str], custom: Collection[str] = (),
+         admin: Collection[str] = ()) -> tuple[int, int] | None:
     """Sort key of an account type, higher = more privileged: (1, -position) when in
-    ``precedence``, (0, tier) for a built-in type, ``None`` when unranked."""
+    ``precedence``, (0, tier) for a built-in type or one of ``admin`` (``guards.admin_account_types``
+    case-folded: :data:`ADMIN_TIER`), ``None`` when unranked."""
     if name is None:
         return None
     if name in precedence:
         return (1, -precedence.index(name))
+    if name.casefold() in admin:
+        return (0, ADMIN_TIER)
     tier = builtin_tier(name, custom)
     return (0, tier) if tier is not None else None
 
@@ -119,17 +123,24 @@ def rank(name: str | None, precedence: list[str], custom: Collection[str] = ()) 
 ADMIN_TIER = max(BUILTIN_TIERS.values())
 
 
-def classify(before: str | None, after: str | None, precedence: list[str], custom: Collection[str] = ()) -> str:
+def classify(before: str | None, after: str | None, precedence: list[str], custom: Collection[str] = (),
+             admin: Collection[str] = ()) -> str:
     """``unchanged`` | ``upgrade`` | ``downgrade`` | ``custom_replacement``.
 
-    By ``precedence`` when it lists both types, else by :data:`BUILTIN_TIERS` when both are
-    built-in (two built-in types of one tier count as a downgrade, the careful side). A change
-    from or to a type neither orders is a ``custom_replacement`` (``"Finance Power User"`` ->
-    ``"Analyze"``), except that leaving Admin is a ``downgrade`` and reaching it an ``upgrade``.
-    ``custom``: names the organization marks ``isCustom`` (never ranked as built-in).
+    First by ``admin`` (``guards.admin_account_types`` case-folded): leaving an admin type for a
+    non-admin one is a ``downgrade`` and the reverse an ``upgrade``, whatever ``precedence`` says
+    (an admin's privileges are the ones the guards protect). Then by ``precedence`` when it lists
+    both types, else by :data:`BUILTIN_TIERS` when both are built-in (two built-in types of one
+    tier count as a downgrade, the careful side). A change from or to a type neither orders is a
+    ``custom_replacement`` (``"Finance Power User"`` -> ``"Analyze"``), except that leaving
+    Admin is a ``downgrade`` and reaching it an ``upgrade``. ``custom``: names the organization
+    marks ``isCustom`` (never ranked as built-in).
     """
     if before is None or after is None or before == after:
         return "unchanged"
+    was, now = before.casefold() in admin, after.casefold() in admin
+    if was != now:
+        return "downgrade" if was else "upgrade"
     if before in precedence and after in precedence:
         return "upgrade" if precedence.index(after) < precedence.index(before) else "downgrade"
     b, a = builtin_tier(before, custom), builtin_tier(after, custom)
@@ -292,9 +303,10 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
     people["acknowledged"] = member_of(people["person"], acknowledged) | member_of(idp_key, acknowledged)
     people["acknowledged_replacement"] = (member_of(people["person"], acknowledged_replacements)
                                           | member_of(idp_key, acknowledged_replacements))
+    admin_types = {t.casefold() for t in ctx.policy.guards.admin_account_types}
     changed = is_member & people["after"].notna() & (people["before"] != people["after"])
     people["change"] = [
-        classify(b, a, precedence, ctx.custom_account_types) if c else "unchanged"
+        classify(b, a, precedence, ctx.custom_account_types, admin_types) if c else "unchanged"
         for b, a, c in zip(people["before"].tolist(), people["after"].tolist(), changed.tolist())
     ]
     needs_groups = set(people.loc[people["change"] != "unchanged", "idp_id"].tolist())
@@ -304,7 +316,6 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
             names_of.setdefault(idp_id, set()).add(name)
     groups_of = {idp_id: tuple(sorted(names)) for idp_id, names in names_of.items()}
     people["groups"] = pd.Series([groups_of.get(i, ()) for i in idp_ids], index=people.index, dtype=object)
-    admin_types = {t.casefold() for t in ctx.policy.guards.admin_account_types}
     protected = protected_refs(ctx)
     kept = _keep_protected_admins(people, protected, admin_types)
     types = people[TYPES_COLUMNS].set_index("person", drop=False)
@@ -319,8 +330,9 @@ def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
         evidence = AccountTypeEvidence(
             change=row.change, source=row.source, groups=groups,
             exported_member_type=member.member_type if member.member_type != row.before else UNSET,
-            unranked=True if (rank(row.before, precedence, ctx.custom_account_types) is None
-                              or rank(row.after, precedence, ctx.custom_account_types) is None) else UNSET,
+            unranked=True if (rank(row.before, precedence, ctx.custom_account_types, admin_types) is None
+                              or rank(row.after, precedence, ctx.custom_account_types, admin_types) is None)
+            else UNSET,
         )
         out.actions.append(
             make_action(
