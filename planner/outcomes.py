@@ -110,15 +110,12 @@ def owner_status(role: str, reference: str | None, person: PersonRow | None, gua
     ``role``: ``scim_setup_admin`` or ``api_credential_owner``; ``reference``: the policy's
     ``organization.<role>`` value; ``person``: the row of the member it names (``None`` when it
     names nobody); ``guard_ok`` / ``guard_detail``: the guard of the same name
-    (planner.rules.guards), which decides whether their account type is admin. ``ok`` when the
-    guard passes and they keep sign-in; ``detail`` is the guard's, or the lock-out's label when
-    only the lock-out fails (an owner with no IdP identity cannot sign in once SAML is required).
+    (planner.rules.guards), which decides it: they exist, stay active, keep an admin account type
+    and can still sign in (the guard reads :func:`lockout`, as the person row does), so ``ok`` and
+    ``detail`` are the guard's; ``lockout`` is the row's.
     """
     locked = person.lockout if person is not None else None
-    ok = guard_ok and locked is None
-    detail = guard_detail
-    if guard_ok and locked is not None:
-        detail = f"{person.email}: {LOCKOUT_LABELS[locked]}"
+    ok, detail = guard_ok, guard_detail
     return OwnerStatus(
         role=role,
         reference=reference or "",

@@ -211,7 +211,8 @@ def decide(ctx: Context) -> dict[str, Any]:
     actions = add_cross_dependencies(outcome.actions)
     actions, scim_items = scim_state.settle(ctx.scim, actions)
     outcome.review_items.extend(scim_items)
-    guard_results, guard_items = guards.evaluate(ctx.policy, ctx.directory, actions)
+    guard_results, guard_items = guards.evaluate(
+        ctx.policy, ctx.directory, actions, linked_idp_ids(roster, ctx.directory.protected_members(ctx.policy)))
     return {
         "roster": roster,
         "types": types,
@@ -299,6 +300,13 @@ def fold_unmatched(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> list
     outcome.actions.extend(d.action for d in decisions if d.action is not None)
     outcome.review_items.extend(d.review_item for d in decisions if d.review_item is not None)
     return decisions
+
+
+def linked_idp_ids(roster: pd.DataFrame, member_ids) -> dict[str, str | None]:
+    """memberId -> the IdP id linking joined to them (``None``: no IdP identity) for ``member_ids``."""
+    rows = roster[member_of(roster["member_id"], set(member_ids))]
+    return {mid: iid if isinstance(iid, str) else None
+            for mid, iid in zip(rows["member_id"].tolist(), rows["idp_id"].tolist())}
 
 
 def add_cross_dependencies(actions: list[Action]) -> list[Action]:

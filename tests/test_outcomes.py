@@ -82,15 +82,15 @@ def _row(member_id, email, before, after, lockout=None):
                      lockout=lockout)
 
 
-def test_owner_status_takes_the_guard_and_the_lockout():
+def test_owner_status_takes_the_guards_verdict_and_the_rows_lockout():
     kept = _row("m1", "ada@x.example", "Admin", "Admin")
     assert outcomes.owner_status("scim_setup_admin", "ada@x.example", kept, True, "ada@x.example stays active") == \
         OwnerStatus("scim_setup_admin", "ada@x.example", "m1", "ada@x.example", "Admin", "Admin", None, True,
                     "ada@x.example stays active")
-    unlinked = _row("m1", "ada@x.example", "Admin", "Admin", Lockout.UNMATCHED_KEPT)
-    status = outcomes.owner_status("scim_setup_admin", "ada@x.example", unlinked, True, "stays active")
-    assert (status.ok, status.detail) == (
-        False, "ada@x.example: No IdP identity, kept: cannot sign in through the IdP")
+    # the guard judges sign-in itself (planner.rules.guards.owner_lockout, the same rule as the row's)
+    unlinked = _row("m1", "ada@x.example", "Admin", "Admin", Lockout.UNMATCHED_REVIEW)
+    status = outcomes.owner_status("scim_setup_admin", "ada@x.example", unlinked, False, "cannot sign in")
+    assert (status.lockout, status.ok, status.detail) == (Lockout.UNMATCHED_REVIEW, False, "cannot sign in")
     missing = outcomes.owner_status("api_credential_owner", None, None, False, "organization.api_credential_owner "
                                     "is not set")
     assert missing == OwnerStatus("api_credential_owner", "", None, None, None, None, None, False,

@@ -20,6 +20,7 @@ from planner.rules.guards import (
 BEA = member("m1", "bea@example.com")
 CY = member("m2", "cy@example.com", user_kind="guest")
 PEOPLE = [BEA, CY, member("m3", "dee@example.com", archived=True)]
+LINKED = {"root": "u-root"}
 
 
 def directory(extra: str = "", users=()):
@@ -45,7 +46,7 @@ def set_type(mid: str, before: str, after: str, change: str = "downgrade"):
 
 def test_the_setup_admin_passes_when_active_and_admin():
     p, d = directory()
-    v = owner_guard("scim_setup_admin", "the SCIM token belongs to them", p, d, planned_actions([]))
+    v = owner_guard("scim_setup_admin", "the SCIM token belongs to them", p, d, planned_actions([]), LINKED)
     assert (v.result, v.item) == (GuardResult("scim_setup_admin", True,
                                               "root@example.com stays active with account type Admin"), None)
 
@@ -53,7 +54,7 @@ def test_the_setup_admin_passes_when_active_and_admin():
 def test_the_setup_admin_losing_admin_fails_with_an_override_to_keep_them():
     p, d = directory()
     v = owner_guard("scim_setup_admin", "the SCIM token belongs to them", p, d,
-                    planned_actions([set_type("root", "Admin", "Viewer")]))
+                    planned_actions([set_type("root", "Admin", "Viewer")]), LINKED)
     assert v.result == GuardResult("scim_setup_admin", False, (
         "scim_setup_admin root@example.com: would have account type 'Viewer', not admin (downgrade: Admin -> Viewer "
         "(group X)); the SCIM token belongs to them"))
@@ -62,13 +63,25 @@ def test_the_setup_admin_losing_admin_fails_with_an_override_to_keep_them():
     assert yaml.safe_load(v.item.resolution) == {"account_types": {"overrides": {"root@example.com": "Admin"}}}
 
 
+def test_an_owner_with_no_idp_identity_cannot_sign_in_and_fails():
+    p, d = directory()
+    v = owner_guard("scim_setup_admin", "the SCIM token belongs to them", p, d, planned_actions([]), {"root": None})
+    assert v.result == GuardResult("scim_setup_admin", False, (
+        "scim_setup_admin root@example.com: cannot sign in once SCIM is on (No IdP identity yet, decision pending in "
+        "the review queue); the SCIM token belongs to them"))
+    assert yaml.safe_load(v.item.resolution) == {"organization": {"scim_setup_admin": "someone@example.com"}}
+    leaving = owner_guard("scim_setup_admin", "why", p, d, planned_actions([deactivate("root", "m1")]), LINKED)
+    assert (leaving.result.detail, leaving.item.resolution) == (
+        "scim_setup_admin root@example.com: would be deactivated (members.deactivate:root); why", "")
+
+
 def test_an_owner_not_set_or_not_found_fails():
     p, d = directory("organization:\n  scim_setup_admin: null\n  api_credential_owner: ghost@example.com\n")
-    unset = owner_guard("scim_setup_admin", "why", p, d, planned_actions([]))
+    unset = owner_guard("scim_setup_admin", "why", p, d, planned_actions([]), LINKED)
     assert unset.result == GuardResult("scim_setup_admin", False,
                                        "organization.scim_setup_admin is not set, so the plan cannot protect them (why)")
     assert unset.item.id == "guards.scim_setup_admin:plan"
-    missing = owner_guard("api_credential_owner", "why", p, d, planned_actions([]))
+    missing = owner_guard("api_credential_owner", "why", p, d, planned_actions([]), LINKED)
     assert missing.result.detail == "organization.api_credential_owner 'ghost@example.com' is not a member in the " \
                                     "Sigma export"
 

@@ -174,3 +174,34 @@ def test_no_action_touches_the_scheduler_robot():
     assert [a.id for a in p.actions] == ["scim.link_user:root"]
     assert guard(p, "scheduler_robot")["ok"] is True
     assert [r.member_id for r in p.people] == ["root"]
+
+
+def test_an_owner_who_cannot_sign_in_fails_their_guard_as_the_owner_status_says():
+    # the setup admin has no IdP user and unmatched.action is keep: active and Admin, but SAML-only
+    # sign-in through the IdP shuts them out once SCIM is on (docs/sigma-api.md §5.1)
+    from planner.model import Lockout
+
+    root = member("root", "root@example.com", member_type="Admin")
+    snap = snapshot([root, member("m1", "ivy@example.com", member_type="Admin")], [user("u1", "ivy@example.com")],
+                    with_root=False)
+    p = plan(snap, "organization:\n  api_credential_owner: ivy@example.com\n")
+    detail = ("scim_setup_admin root@example.com: cannot sign in once SCIM is on (No IdP identity yet, decision "
+              "pending in the review queue); the SCIM token belongs to them")
+    assert guard(p, "scim_setup_admin") == {"name": "scim_setup_admin", "ok": False, "detail": detail}
+    assert guard(p, "api_credential_owner")["ok"] is True
+    assert blocking_codes(p) == ["guards.scim_setup_admin"]
+    (item,) = [r for r in p.review_items if r.code == "guards.scim_setup_admin"]
+    assert (item.id, item.message, item.subject) == ("guards.scim_setup_admin:root", detail,
+                                                     {"memberId": "root", "email": "root@example.com"})
+    assert item.resolution.startswith("# they cannot sign in through the IdP: link them to their IdP user "
+                                      "(linking.overrides), or name someone who can:\n")
+    assert yaml.safe_load(item.resolution) == {"organization": {"scim_setup_admin": "someone@example.com"}}
+    setup_admin, _ = p.outcomes.owners
+    assert (setup_admin.lockout, setup_admin.ok, setup_admin.detail) == (Lockout.UNMATCHED_REVIEW, False, detail)
+    (row,) = [r for r in p.people if r.member_id == "root"]
+    assert row.lockout is Lockout.UNMATCHED_REVIEW
+    # linked, the same person passes
+    linked = plan(snapshot([root, member("m1", "ivy@example.com", member_type="Admin")],
+                           [user("u0", "root@example.com"), user("u1", "ivy@example.com")], with_root=False),
+                  "organization:\n  api_credential_owner: ivy@example.com\n")
+    assert guard(linked, "scim_setup_admin")["ok"] is True

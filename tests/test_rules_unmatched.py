@@ -103,12 +103,17 @@ def test_a_decision_to_deactivate_a_protected_person_is_never_planned():
     p = plan(snap, "unmatched:\n  decisions: {root@example.com: deactivate}\n")
     assert [a.id for a in p.actions] == ["scim.link_user:a"]  # no members.deactivate:root
     assert [(r.id, r.blocking, r.rule) for r in p.review_items] == [
+        ("guards.api_credential_owner:root", True, "guards.api_credential_owner"),
+        ("guards.scim_setup_admin:root", True, "guards.scim_setup_admin"),
         ("unmatched.protected_member:root", True, "unmatched.decisions")]
-    (item,) = p.review_items
+    item = p.review_items[2]
     assert item.message == (
         "root@example.com is organization.scim_setup_admin (the SCIM token belongs to them): unmatched.decisions "
         "says deactivate, which the plan never does; name someone else in organization.scim_setup_admin first, "
         "or keep them")
     assert yaml.safe_load(item.resolution) == {"unmatched": {"decisions": {"root@example.com": "keep"}}}
+    # kept, but with no IdP identity they cannot sign in once SCIM is on: the owner guards fail, as
+    # the owner status says (the guards passed here while the owner status said locked out)
     assert [g["ok"] for g in wire(p.summary)["guards"] if g["name"] in ("scim_setup_admin", "api_credential_owner")] == [
-        True, True]
+        False, False]
+    assert [(o.role, o.ok) for o in p.outcomes.owners] == [("scim_setup_admin", False), ("api_credential_owner", False)]

@@ -1,7 +1,9 @@
 """Guards: checks over the whole plan that block apply when they fail. All on by default.
 
 - ``scim_setup_admin`` / ``api_credential_owner``: the people named in
-  ``organization`` exist, stay active and keep an admin account type. The
+  ``organization`` exist, stay active, can still sign in once SCIM is on (the lock-out rule of
+  :func:`planner.outcomes.lockout`, which their person row and owner status read too) and keep an
+  admin account type. The
   SCIM token belongs to the setup admin and stops working if they are
   deactivated or change type (docs/sigma-api.md §5.1); deactivating the credential
   owner deactivates the API credentials (§1.2).
@@ -28,7 +30,10 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ..directory import Directory
-from ..model import SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, GuardResult, ReviewItem
+from ..model import (
+    SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, GuardResult, Lockout, ReviewItem,
+)
+from ..outcomes import LOCKOUT_LABELS, lockout
 from ..payloads import ScimSetAccountType, target_addresses, target_member_id
 from ..policy import Policy, Threshold
 from . import make_review, yaml_snippet
@@ -106,13 +111,14 @@ def passed(name: str, detail: str) -> GuardVerdict:
     return GuardVerdict(GuardResult(name, True, detail))
 
 
-def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action]
+def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], idp_ids: Mapping[str, str | None]
              ) -> tuple[list[GuardResult], list[ReviewItem]]:
     """Run every guard over the plan's ``actions``; returns ``(results, review_items)`` in the
     summary's order (protected people, scheduler robot, last admin, document owner, thresholds,
-    IdP export). Pure."""
+    IdP export). ``idp_ids``: memberId -> the IdP id linking joined to them (``None``: no IdP
+    identity), for the protected people at least. Pure."""
     planned = planned_actions(actions)
-    verdicts = [owner_guard(key, why, policy, directory, planned) for key, why in OWNER_ROLES]
+    verdicts = [owner_guard(key, why, policy, directory, planned, idp_ids) for key, why in OWNER_ROLES]
     verdicts += [scheduler_robot_guard(actions), last_admin_guard(policy, directory, planned),
                  document_owner_guard(directory, planned)]
     verdicts += [threshold_guard(c, getattr(policy.guards.thresholds, c), directory, planned)
@@ -131,9 +137,22 @@ def is_admin(account_type: str | None, admins: frozenset[str]) -> bool:
     return (account_type or "").casefold() in admins
 
 
-def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planned: PlannedActions) -> GuardVerdict:
+def owner_lockout(mid: str, directory: Directory, planned: PlannedActions, idp_ids: Mapping[str, str | None]
+                  ) -> Lockout | None:
+    """Why the member ``mid`` cannot sign in once SCIM is on, or ``None``: :func:`planner.outcomes.lockout`
+    (the rule the person rows and the owner status read) over their actions and IdP identity.
+    ``in_review``: a guard that fails raises a review item about them, so their row reads it."""
+    member = directory.members[mid]
+    kinds = {a.kind for a in planned.all if target_member_id(a) == mid}
+    return lockout(kinds, member_id=mid, idp_id=idp_ids.get(mid), user_kind=member.user_kind or "internal",
+                   sigma_status="active" if member.is_active else "inactive", in_review=True)
+
+
+def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planned: PlannedActions,
+                idp_ids: Mapping[str, str | None]) -> GuardVerdict:
     """``scim_setup_admin`` / ``api_credential_owner``: ``organization.<key>`` names a member who
-    is active, is not deactivated by the plan and keeps an admin account type."""
+    is active, is not deactivated by the plan, can still sign in once SCIM is on
+    (:func:`owner_lockout`) and keeps an admin account type."""
     ref = getattr(policy.organization, key)
     if not ref:
         return failed(key, f"organization.{key} is not set, so the plan cannot protect them ({why})",
@@ -148,18 +167,34 @@ def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planne
     problems = []
     if not member.is_active:
         problems.append("is not active in Sigma")
+    locked = owner_lockout(mid, directory, planned, idp_ids)
     if mid in planned.leaving:
         problems.append(f"would be deactivated ({planned.leaving[mid].id})")
+    elif locked is not None:
+        problems.append(f"cannot sign in once SCIM is on ({LOCKOUT_LABELS[locked]})")
     if not is_admin(after, admin_types(policy)):
         problems.append(f"would have account type {after!r}, not admin"
                         + (f" ({change.reason})" if change is not None else ""))
     if not problems:
         return passed(key, f"{member.email} stays active with account type {after}")
-    resolution = "" if mid in planned.leaving else yaml_snippet(
-        {"account_types": {"overrides": {member.email: admin_name(policy, directory)}}},
-        notes=["keep them admin whatever their groups say (and never deactivate them):"])
-    return failed(key, f"{key} {member.email}: {'; '.join(problems)}; {why}", resolution,
+    return failed(key, f"{key} {member.email}: {'; '.join(problems)}; {why}",
+                  owner_resolution(key, member.email, policy, directory, mid in planned.leaving, locked),
                   {"memberId": mid, "email": member.email})
+
+
+def owner_resolution(key: str, email: str, policy: Policy, directory: Directory, leaving: bool,
+                     locked: Lockout | None) -> str:
+    """The policy YAML that settles a failed owner guard: none when the plan deactivates them (the
+    deactivating rule's own item says how); name someone who can sign in when they cannot; else an
+    ``account_types.overrides`` entry keeping them admin."""
+    if leaving:
+        return ""
+    if locked is not None:
+        return yaml_snippet({"organization": {key: "someone@example.com"}},
+                            notes=["they cannot sign in through the IdP: link them to their IdP user "
+                                   "(linking.overrides), or name someone who can:"])
+    return yaml_snippet({"account_types": {"overrides": {email: admin_name(policy, directory)}}},
+                        notes=["keep them admin whatever their groups say (and never deactivate them):"])
 
 
 def is_scheduler_robot(action: Action) -> bool:
