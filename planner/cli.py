@@ -207,7 +207,7 @@ def handoff_command(plan_file: str, idp: str, out_dir: str, draft: bool) -> None
     plan = read_plan(plan_file)
     if not draft:
         check_pack_allowed(plan, plan_file)
-    pack = handoff_pack(plan, idp, draft=draft)
+    pack = handoff_pack(plan, idp, draft=draft, where=plan_file)
     files = {"README.md": markdown(pack), **csv_files(pack)}
     with output_directory(out_dir) as folder:
         with Outputs(inputs={"PLAN": plan_file}) as outputs:

@@ -39,6 +39,7 @@ from .execute.approve import check_plan_is_applicable
 from .execute.errors import ApplyRefused
 from .model import Plan
 from .payloads import ScimCreateUser, ScimLinkUser
+from .policy import resolved_policy
 from .report import neutralize_cell
 from .terminal import printable
 
@@ -220,19 +221,21 @@ def _steps(idp: str, pack_teams: int) -> tuple[str, ...]:
     )
 
 
-def handoff_pack(plan: Plan, idp: str, *, draft: bool = False) -> HandoffPack:
+def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "plan") -> HandoffPack:
     """The :class:`HandoffPack` of ``plan`` for ``idp`` (``okta``, ``entra`` or ``generic``). Pure.
 
     ``draft`` marks the pack :attr:`HandoffPack.draft`. Reads the plan's actions (links, creates, account types, team links/creates), its team rows,
     its review items (``user_name_guard.configure_idp``) and its resolved policy (scope groups,
-    ``account_types.group_map``/``overrides``, ``linking.scim_user_name``). Raises ``ValueError``
-    for an unknown ``idp``.
+    ``account_types.group_map``/``overrides``, ``linking.scim_user_name``:
+    :func:`planner.policy.resolved_policy`). Raises ``ValueError`` for an unknown ``idp``,
+    :class:`planner.policy.PolicyError` for a resolved policy of the wrong shape (``where``: the
+    plan file it names).
     """
     if idp not in IDPS:
         raise ValueError(f"unknown IdP {idp!r}; expected one of {', '.join(IDPS)}")
-    resolved = (plan.policy or {}).get("resolved") or {}
-    types_policy = resolved.get("account_types") or {}
-    group_map: dict[str, str] = dict(types_policy.get("group_map") or {})
+    policy = resolved_policy(plan.policy.resolved, where)
+    types_policy = policy.account_types
+    group_map = types_policy.group_map
 
     # account types the IdP must send, with the exact spelling the plan sends
     sent = Counter()
@@ -271,7 +274,7 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False) -> HandoffPack:
         else:
             rows[group] = GroupRow(group, True, push, purpose)
 
-    for g in (resolved.get("scope") or {}).get("groups") or []:
+    for g in policy.scope.groups:
         add(g, False, "scope: its members are assigned to the Sigma app" + (
             " (a pattern: every group whose name matches)" if str(g).startswith("re:") else ""))
     for g, t in sorted(group_map.items()):
@@ -290,14 +293,14 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False) -> HandoffPack:
     )
     individual = tuple(
         IndividualRow(str(who), str(t), "account_types.overrides in the policy: no group gives this type")
-        for who, t in sorted((types_policy.get("overrides") or {}).items())
+        for who, t in sorted(types_policy.overrides.items())
     )
     approvable = not (plan.blocking_items or plan.unmet_preflight
                       or plan.summary.failed_guards)
     return HandoffPack(
-        idp=idp, organization=str((plan.organization or {}).get("name") or ""), digest=plan.digest,
+        idp=idp, organization=plan.organization.name, digest=plan.digest,
         approvable=approvable, groups=groups, teams=tuple(teams),
-        attributes=_attributes(idp, str((resolved.get("linking") or {}).get("scim_user_name") or "user_name"),
+        attributes=_attributes(idp, policy.linking.scim_user_name,
                                [r.account_type for r in account_types]),
         account_types=account_types, user_names=user_names, individual=individual,
         steps=_steps(idp, len(teams)), draft=draft,

@@ -601,8 +601,8 @@ class Outcomes(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     (:mod:`planner.outcomes`): the protected ``owners`` (SCIM-setup admin, then API credential
     owner) and the ``document_transfers`` of leaving members, in plan order."""
 
-    owners: tuple[OwnerStatus, ...] = ()
-    document_transfers: tuple[DocumentTransfer, ...] = ()
+    owners: tuple[OwnerStatus, ...]
+    document_transfers: tuple[DocumentTransfer, ...]
 
 
 class SummaryRecord(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -673,13 +673,14 @@ class PlanSummary(SummaryRecord):
     ``actions``, ``total_actions``, ``changes``, ``guards``, ``undoes`` and ``text``.
 
     ``guards``: one :class:`GuardResult` per guard, the one shape ``approve`` and ``apply``
-    read (a failed one refuses the plan)."""
+    read (a failed one refuses the plan). Those five are required (every plan has them: a
+    summary read without its guards would pass them); the others are ``UNSET`` in an undo plan."""
 
-    actions: dict[str, int] = {}
-    total_actions: int = 0
-    changes: bool = False
-    guards: list[GuardResult] = []
-    text: str = ""
+    actions: dict[str, int]
+    total_actions: int
+    changes: bool
+    guards: list[GuardResult]
+    text: str
     account_types: AccountTypeCounts | UnsetType = UNSET
     seats: dict[str, SeatCount] | UnsetType = UNSET
     normalized_member_types: list[NormalizedMemberType] | UnsetType = UNSET
@@ -694,18 +695,125 @@ class PlanSummary(SummaryRecord):
         return tuple(g for g in self.guards if not g.ok)
 
 
+class PlanOrganization(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename="camel"):
+    """The organization a plan is for: ``organizationId`` (from the Sigma export, ``""`` when it
+    names none) and ``name`` (the policy's ``organization.name``)."""
+
+    organization_id: str
+    name: str
+
+
+class PlanPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The policy a plan was made under: ``path`` as given (``""`` for a policy built in code),
+    ``sha256`` (hex) of the file's bytes (of the canonical JSON of ``resolved`` when there is no
+    file), and ``resolved``: every key of the policy with its defaults filled in
+    (:meth:`planner.policy.Policy.resolved`), kept as the canonical JSON the plan file holds, so
+    that the plan is reproducible from inputs + policy alone.
+
+    ``resolved`` is read as a validated :class:`planner.policy.Policy` by the readers that need it
+    (:func:`planner.policy.resolved_policy`: apply's targets, the hand-off pack), once each;
+    the readers that only show the plan never import the policy schema."""
+
+    path: str
+    sha256: str
+    resolved: msgspec.Raw
+
+
+class MemberState(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False, rename="camel"):
+    """A member as the plan was made against it (the fields of ``GET /v2/members/{id}`` that
+    apply's stale check compares, docs/sigma-api.md §2.2)."""
+
+    member_id: str
+    email: str
+    member_type: str
+    user_kind: str
+    is_archived: bool
+    is_inactive: bool
+
+
+class TeamState(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False, rename="camel"):
+    """A team as the plan was made against it (``GET /v2/teams/{id}`` and its members'
+    ``memberId`` s, sorted: docs/sigma-api.md §3.2, §3.3)."""
+
+    team_id: str
+    name: str
+    is_archived: bool
+    member_ids: tuple[str, ...]
+
+
+class MemberFingerprint(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """``sha256`` (hex) of the canonical JSON of ``state`` (:func:`planner.planfile.canonical_json`)."""
+
+    sha256: str
+    state: MemberState
+
+
+class TeamFingerprint(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """``sha256`` (hex) of the canonical JSON of ``state`` (:func:`planner.planfile.canonical_json`)."""
+
+    sha256: str
+    state: TeamState
+
+
+Fingerprint = MemberFingerprint | TeamFingerprint
+
+FINGERPRINT_KINDS: dict[str, type[MemberFingerprint] | type[TeamFingerprint]] = {
+    "member": MemberFingerprint, "team": TeamFingerprint}
+"""The fingerprint type of each key prefix (``member:<memberId>``, ``team:<teamId>``)."""
+
+
+class Fingerprints(dict[str, Fingerprint]):
+    """``{"member:<memberId>": MemberFingerprint, "team:<teamId>": TeamFingerprint}``: the Sigma
+    state each object a plan touches was planned against, for apply's stale check
+    (:mod:`planner.execute.stale`). The key's prefix says the kind, so one JSON object holds
+    both kinds; :func:`planner.planfile.read_plan` decodes each entry as its kind's type
+    (:meth:`from_json`), and the JSON Schema says the same with ``patternProperties``."""
+
+    @classmethod
+    def from_json(cls, obj: Any) -> "Fingerprints":
+        """The fingerprints of ``obj`` (a JSON object as decoded). Raises ``TypeError`` when it is
+        not an object, ``ValueError`` naming the entry (``$["member:m1"].state.email: required``)
+        for a key of no known kind or an entry of the wrong shape."""
+        if not isinstance(obj, dict):
+            raise TypeError(f"Expected `object`, got `{type(obj).__name__}`")
+        members = {k: v for k, v in obj.items() if k.startswith("member:")}
+        teams = {k: v for k, v in obj.items() if k.startswith("team:")}
+        try:
+            if len(members) + len(teams) != len(obj) or "member:" in members or "team:" in teams:
+                raise msgspec.ValidationError
+            # two conversions in C (a 100k-member plan: one Python call per entry would double read_plan)
+            out = cls(msgspec.convert(members, dict[str, MemberFingerprint]))
+            out.update(msgspec.convert(teams, dict[str, TeamFingerprint]))
+            return out
+        except msgspec.ValidationError:
+            pass
+        for key, value in obj.items():  # find the entry at fault, to name it
+            kind = FINGERPRINT_KINDS.get(key.partition(":")[0])
+            where = f"$[{msgspec.json.encode(key).decode()}]"
+            if kind is None or not key.partition(":")[2]:
+                raise ValueError(f"key is neither member:<memberId> nor team:<teamId> - at `{where}`")
+            try:
+                msgspec.convert(value, kind)
+            except msgspec.ValidationError as exc:
+                raise ValueError(f"{exc} - at `{where}`") from None
+        raise AssertionError("unreachable: some entry failed to convert")
+
+    def members(self) -> dict[str, MemberState]:
+        """memberId -> planned-against state, of the member fingerprints."""
+        return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
+
+
 PLAN_FORMAT_VERSION = 1
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A migration plan: what ``plan`` writes and ``report``/``apply`` read.
 
-    - ``organization``: ``{"organizationId": str, "name": str}``.
+    - ``organization``: :class:`PlanOrganization`.
     - ``inputs``: every file read, with sha256 and record counts.
-    - ``policy``: ``{"path": str, "sha256": str, "resolved": {...}}``; the resolved
-      policy makes the plan reproducible from inputs + policy alone.
-    - ``fingerprints``: ``{"member:<memberId>" | "team:<teamId>": {"sha256": str,
-      "state": {...}}}``: the Sigma state each touched object was planned
+    - ``policy``: :class:`PlanPolicy`; the resolved policy makes the plan reproducible from
+      inputs + policy alone.
+    - ``fingerprints``: :class:`Fingerprints`: the Sigma state each touched object was planned
       against, for apply's stale-plan check.
     - ``actions``: in dependency (topological) order.
     - ``summary``: counts per action kind, account-type seats before/after,
@@ -715,23 +823,28 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     - ``created_at`` (ISO 8601 UTC) is excluded from ``digest``; ``digest`` is
       ``"sha256:<hex>"`` over the canonical JSON of everything else
       (``planner.planfile``).
+
+    Every field is required when a plan file is read (the planner writes them all): a plan
+    written before a field existed is refused, never read as if the field were empty
+    (an old plan without ``outcomes`` would otherwise say that nobody is locked out).
+    ``format_version`` alone has a default here, for the plans built in memory.
     """
 
-    organization: dict[str, Any]
+    organization: PlanOrganization
     inputs: tuple[InputFile, ...]
-    policy: dict[str, Any]
-    fingerprints: dict[str, dict[str, Any]]
+    policy: PlanPolicy
+    fingerprints: Fingerprints
     actions: tuple[Action, ...]
     review_items: tuple[ReviewItem, ...]
     summary: PlanSummary
-    people: tuple[PersonRow, ...] = ()
-    teams: tuple[TeamRow, ...] = ()
-    preflight: tuple[PreflightCheck, ...] = ()
-    outcomes: Outcomes = Outcomes()
-    tool_version: str = ""
+    people: tuple[PersonRow, ...]
+    teams: tuple[TeamRow, ...]
+    preflight: tuple[PreflightCheck, ...]
+    outcomes: Outcomes
+    tool_version: str
+    created_at: str
+    digest: str
     format_version: Literal[1] = PLAN_FORMAT_VERSION
-    created_at: str = ""
-    digest: str = ""
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

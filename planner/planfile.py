@@ -24,13 +24,17 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from operator import itemgetter
 from typing import IO, Any, Iterable
 
 import msgspec
 
+from . import __version__
 from .dependencies import DependencyError, check_dependencies
 from .errors import UserError
-from .model import PLAN_FORMAT_VERSION, Plan
+from .model import (
+    PLAN_FORMAT_VERSION, Fingerprints, MemberFingerprint, MemberState, Plan, TeamFingerprint, TeamState,
+)
 from .output import Outputs
 
 _EXCLUDED_FROM_DIGEST = (b"created_at", b"digest")
@@ -52,7 +56,22 @@ def canonical_json(value: Any) -> bytes:
     return _ENCODER.encode(value)
 
 
-_DECODER = msgspec.json.Decoder(Plan)
+def _decode_hook(kind: type, obj: Any) -> Any:
+    """msgspec's hook for the plan's one custom type, :class:`~planner.model.Fingerprints` (a JSON
+    object whose keys' prefix picks each entry's type)."""
+    if kind is Fingerprints:
+        return Fingerprints.from_json(obj)
+    raise NotImplementedError(kind)
+
+
+def fingerprint_of(state: MemberState | TeamState) -> MemberFingerprint | TeamFingerprint:
+    """The fingerprint of a planned-against ``state``: its ``sha256``, hex, over
+    :func:`canonical_json` of the state."""
+    sha = hashlib.sha256(canonical_json(state)).hexdigest()
+    return MemberFingerprint(sha, state) if isinstance(state, MemberState) else TeamFingerprint(sha, state)
+
+
+_DECODER = msgspec.json.Decoder(Plan, dec_hook=_decode_hook)
 
 
 class _Header(msgspec.Struct):
@@ -65,20 +84,32 @@ class _Header(msgspec.Struct):
 _HEADER_DECODER = msgspec.json.Decoder(_Header)
 
 
-_ONE_ENTRY_PER_LINE = frozenset({"summary"})
-"""Typed top-level fields laid out one entry per line like the mappings (the summary was one: same bytes)."""
+_ON_ONE_LINE = frozenset({b"outcomes"})
+"""Top-level objects written on one line: ``outcomes`` was, when it was added; kept so, for the
+same plan bytes (the digest ignores layout newlines either way)."""
 
 
-def _field_piece(value: Any) -> bytes:
-    """One top-level field as the file holds it: a non-empty list or object one element per
-    line (``[\n e1,\n e2\n]``), anything else canonical on one line."""
+def _entries(value: Any) -> list[tuple[str, Any]]:
+    """The ``(key, value)`` entries of a JSON object, a dict or a msgspec Struct (by encoded field
+    name, ``UNSET`` fields left out as msgspec leaves them out), sorted by key."""
+    if isinstance(value, dict):
+        return sorted(value.items(), key=itemgetter(0))
+    fields = msgspec.structs.fields(value)
+    return sorted(((f.encode_name, getattr(value, f.name)) for f in fields
+                   if getattr(value, f.name) is not msgspec.UNSET), key=itemgetter(0))
+
+
+def _field_piece(name: bytes, value: Any) -> bytes:
+    """One top-level field as the file holds it: a non-empty list one element per line
+    (``[\n e1,\n e2\n]``), a non-empty object (a dict or a Struct) one entry per line unless
+    :data:`_ON_ONE_LINE`, anything else canonical on one line."""
     if isinstance(value, (list, tuple)) and value:
         lines = _ENCODER.encode_lines(value)  # b"e1\ne2\n": no newline inside an element
         return b"[\n" + lines[:-1].replace(b"\n", b",\n") + b"\n]"
-    if isinstance(value, dict) and value:
-        keys = sorted(value)
-        names = _ENCODER.encode_lines(keys)[:-1].split(b"\n")
-        values = _ENCODER.encode_lines([value[k] for k in keys])[:-1].split(b"\n")
+    if (isinstance(value, msgspec.Struct) or isinstance(value, dict) and value) and name not in _ON_ONE_LINE:
+        entries = _entries(value)
+        names = _ENCODER.encode_lines([k for k, _ in entries])[:-1].split(b"\n")
+        values = _ENCODER.encode_lines([v for _, v in entries])[:-1].split(b"\n")
         return b"{\n" + b",\n".join(map(b":".join, zip(names, values))) + b"\n}"
     return _ENCODER.encode(value)
 
@@ -129,7 +160,7 @@ def _file_entries(data: bytes) -> list[tuple[bytes, memoryview]] | None:
 def _with_digest(fields: dict[str, Any]) -> tuple[list[bytes], str]:
     """The file's pieces (to join or stream) for top-level ``fields`` (name -> value; a ``digest``
     among them is replaced), and the digest."""
-    entries = sorted((name.encode(), _field_piece(msgspec.to_builtins(value) if name in _ONE_ENTRY_PER_LINE else value))
+    entries = sorted((name.encode(), _field_piece(name.encode(), value))
                      for name, value in fields.items() if name != "digest")
     digest = _digest(entries)
     entries.append((b"digest", _ENCODER.encode(digest)))
@@ -191,7 +222,7 @@ def write_plan(plan: Plan, path: str | Path) -> str:
     return digest
 
 
-_MSGSPEC_ERROR = re.compile(r"^(?P<what>.*?)(?: - at `(?P<path>[^`]*)`)?$", re.S)
+_AT = re.compile(r" - at `(?P<path>[^`]*)`$")
 _MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]*)`$")
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<field>[^`]*)`$")
 _EXPECTED = re.compile(r"^Expected `(?P<want>[^`]*)`, got `(?P<got>[^`]*)`$")
@@ -200,10 +231,15 @@ _EXPECTED = re.compile(r"^Expected `(?P<want>[^`]*)`, got `(?P<got>[^`]*)`$")
 def validation_message(error: msgspec.ValidationError) -> str:
     """``"<JSON path>: <what>"`` of a msgspec validation error, e.g.
     ``$.actions[3].after.userType: required``, ``$.actions[0].target.foo: unknown field``,
-    ``$.actions[0].id: expected str, got int``, ``$.actions[0].kind: invalid value 'x'``."""
-    match = _MSGSPEC_ERROR.match(str(error))
-    assert match is not None  # the pattern matches any text
-    what, path = match["what"], match["path"] or "$"
+    ``$.actions[0].id: expected str, got int``, ``$.actions[0].kind: invalid value 'x'``.
+
+    An error raised inside a decoding hook (:meth:`planner.model.Fingerprints.from_json`) carries
+    its own paths, innermost first (``... - at `$.state` - at `$["member:m1"]` - at
+    `$.fingerprints```): they are joined into one (``$.fingerprints["member:m1"].state``)."""
+    what, path = str(error), "$"
+    while found := _AT.search(what):
+        path += found["path"][1:]  # the outermost path is the last one
+        what = what[:found.start()]
     if found := _MISSING.match(what):
         return f"{path}.{found['field']}: required"
     if found := _UNKNOWN.match(what):
@@ -217,12 +253,19 @@ def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
     """Read and validate a plan file.
 
     Raises :class:`PlanFileError` (one line naming the file and, for a shape error, the JSON
-    path: ``plan.json: $.actions[3].after.userType: required``) when the file is unreadable,
-    is not JSON, has an unsupported ``format_version``, (with ``verify_digest``) its bytes no
-    longer match its ``digest`` (tampered or re-formatted), does not match the types of
-    :mod:`planner.payloads` / :mod:`planner.model` (a missing required field, an unknown
-    field, a wrong type or kind), or is broken inside although its digest matches
+    path: ``plan.json: $.actions[3].after.userType: required``), checked in this order: the
+    file is unreadable, is not JSON, has an unsupported ``format_version``; it does not match
+    the types of :mod:`planner.payloads` / :mod:`planner.model` (a missing required field, an
+    unknown field, a wrong type or kind); (with ``verify_digest``) its bytes no longer match
+    its ``digest`` (tampered or re-formatted); it is broken inside although its digest matches
     (:func:`check_structure`: duplicate ids, a dangling dependency, a cycle, ``after: null``).
+
+    The shape comes before the digest, so a plan written by an older version (whose digest
+    matches its own content) and a plan with a field cut out by hand (whose digest does not)
+    are both refused naming the missing field and saying to plan again. The resolved policy
+    (``policy.resolved``) is validated by the readers that use it
+    (:func:`planner.policy.resolved_policy`), not here: reading a plan to show it does not
+    import the policy schema.
     """
     path = Path(path)
     try:
@@ -240,6 +283,13 @@ def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
         raise PlanFileError(
             f"{path}: unsupported format_version {version!r} (this tool reads {PLAN_FORMAT_VERSION})"
         )
+    try:
+        plan = _DECODER.decode(data)
+    except msgspec.ValidationError as exc:
+        message = validation_message(exc)
+        if message.endswith(": required") and "[" not in message:  # a field of the plan or of its top-level records
+            message += f" (a plan written by another version of sigma-migrate; plan again with this one, {__version__})"
+        raise PlanFileError(f"{path}: {message}") from None
     if verify_digest:
         entries = _file_entries(data)
         expected = _digest(entries) if entries is not None else "(not in the layout plan files are written in)"
@@ -249,10 +299,6 @@ def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
                 f"(file says {header.digest!r}, content is {expected}); "
                 "the plan was modified after it was written"
             )
-    try:
-        plan = _DECODER.decode(data)
-    except msgspec.ValidationError as exc:
-        raise PlanFileError(f"{path}: {validation_message(exc)}") from None
     check_structure(plan, path)
     return plan
 
@@ -283,21 +329,38 @@ def check_structure(plan: Plan, path: str | Path) -> None:
             )
 
 
+def _schema_hook(kind: type) -> dict[str, Any]:
+    """The JSON Schema of :class:`~planner.model.Fingerprints` (msgspec's hook for custom types):
+    ``member:<id>`` keys hold a member fingerprint, ``team:<id>`` keys a team one, nothing else."""
+    if kind is Fingerprints:
+        return {"type": "object", "additionalProperties": False, "patternProperties": {
+            "^member:.": {"$ref": "#/$defs/MemberFingerprint"}, "^team:.": {"$ref": "#/$defs/TeamFingerprint"}}}
+    raise NotImplementedError(kind)
+
+
 def plan_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a plan file, generated from the types :func:`read_plan`
-    decodes (:class:`planner.model.Plan`, :mod:`planner.payloads`): every object with fixed
-    fields says ``additionalProperties: false``; ``format_version`` is required and the constant
-    1; the action union is a ``oneOf`` keyed by ``kind``."""
-    schema = msgspec.json.schema(Plan)
-    defs = schema["$defs"]
+    decodes (:class:`planner.model.Plan`, :mod:`planner.payloads`) and, for ``policy.resolved``,
+    from :class:`planner.policy.Policy` (:func:`planner.policy.resolved_schema`, its definitions
+    named ``policy.<Model>``): every object with fixed fields says ``additionalProperties:
+    false``; ``format_version`` is required and the constant 1; the action union is a ``oneOf``
+    keyed by ``kind``; fingerprints are keyed ``member:<id>`` / ``team:<id>``
+    (``patternProperties``)."""
+    from .policy import resolved_schema
+
+    (schema, *_), defs = msgspec.json.schema_components((Plan, MemberFingerprint, TeamFingerprint),
+                                                        schema_hook=_schema_hook)
     plan = defs["Plan"]
     plan["required"] = sorted(set(plan["required"]) | {"format_version"})
     plan["properties"]["format_version"] = {"const": PLAN_FORMAT_VERSION}
     actions = plan["properties"]["actions"]["items"]
     actions["oneOf"] = actions.pop("anyOf")
+    policy, policy_defs = resolved_schema("#/$defs/policy.{model}")
+    defs["PlanPolicy"]["properties"]["resolved"] = policy
+    defs.update({f"policy.{name}": d for name, d in policy_defs.items()})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "sigma-migrate plan file",
         "$ref": schema["$ref"],
-        "$defs": defs,
+        "$defs": dict(sorted(defs.items())),
     }

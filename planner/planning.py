@@ -59,7 +59,6 @@ which is outside the digest, planner.planfile).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -74,9 +73,12 @@ from .errors import UserError
 from .gc_pause import gc_paused
 from .matching import IdentityGraph, match_identities
 from . import outcomes
-from .model import Action, ActionKind, Outcomes, PersonRow, Plan, PlanSummary, ReviewItem, Snapshot, TeamRow
+from .model import (
+    Action, ActionKind, Fingerprints, MemberState, Outcomes, PersonRow, Plan, PlanOrganization, PlanPolicy,
+    PlanSummary, ReviewItem, Snapshot, TeamRow, TeamState,
+)
 from .payloads import ScimCreateUser, ScimSetAccountType, new_owner_id, target_member_id, target_team_id
-from .planfile import canonical_json
+from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
     Outcome, account_types, duplicates, guards, guests, inputs, linking, preflight, scim_state, teams, unmatched,
@@ -132,15 +134,12 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         checks = preflight.evaluate(ctx, summary.guards, actions, people)
         prints = fingerprints(ctx, actions)
     origin = policy.origin
+    resolved = canonical_json(policy.resolved())
     return Plan(
-        organization={"organizationId": ctx.organization_id, "name": policy.organization.name},
+        organization=PlanOrganization(ctx.organization_id, policy.organization.name),
         inputs=tuple(snapshot.sigma.inputs) + tuple(snapshot.idp.inputs),
-        policy={
-            "path": origin.path if origin else "",
-            "sha256": origin.sha256 if origin else hashlib.sha256(
-                json.dumps(policy.resolved(), sort_keys=True).encode()).hexdigest(),
-            "resolved": policy.resolved(),
-        },
+        policy=PlanPolicy(origin.path if origin else "",
+                          origin.sha256 if origin else hashlib.sha256(resolved).hexdigest(), msgspec.Raw(resolved)),
         fingerprints=prints,
         actions=tuple(actions),
         review_items=tuple(review_items),
@@ -151,6 +150,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         outcomes=plan_outcomes,
         tool_version=__version__,
         created_at=created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        digest="",
     )
 
 
@@ -379,13 +379,8 @@ def sort_review_items(items: Iterable[ReviewItem]) -> list[ReviewItem]:
 # --------------------------------------------------------------------------- fingerprints
 
 
-def _sha(state: dict[str, Any]) -> str:
-    """sha256 hex of the canonical JSON of a fingerprint's ``state`` (:func:`planner.planfile.canonical_json`)."""
-    return hashlib.sha256(canonical_json(state)).hexdigest()
-
-
-def fingerprints(ctx: Context, actions: list[Action]) -> dict[str, dict[str, Any]]:
-    """``{"member:<id>" | "team:<id>": {"sha256", "state"}}`` for every Sigma object touched.
+def fingerprints(ctx: Context, actions: list[Action]) -> Fingerprints:
+    """The :class:`~planner.model.Fingerprints` of every Sigma object touched.
 
     Members: targets of actions and every ``newOwnerId``; state = ``memberId,
     email, memberType, userKind, isArchived, isInactive`` as exported. Teams:
@@ -400,20 +395,13 @@ def fingerprints(ctx: Context, actions: list[Action]) -> dict[str, dict[str, Any
                              (member_ids, new_owner_id(a))):
             if value:
                 found.add(value)
-    out: dict[str, dict[str, Any]] = {}
+    out = Fingerprints()
     for mid in sorted(member_ids):
         m = ctx.member_by_id.get(mid)
         if m is None:
             continue
-        state = {
-            "memberId": m.member_id,
-            "email": m.email,
-            "memberType": m.member_type,
-            "userKind": m.user_kind,
-            "isArchived": bool(m.is_archived),
-            "isInactive": bool(m.is_inactive),
-        }
-        out[f"member:{mid}"] = {"sha256": _sha(state), "state": state}
+        out[f"member:{mid}"] = fingerprint_of(MemberState(m.member_id, m.email, m.member_type, m.user_kind,
+                                                          bool(m.is_archived), bool(m.is_inactive)))
     if team_ids:
         teams = ctx.teams[member_of(ctx.teams["team_id"], team_ids)]
         info = dict(zip(teams["team_id"].tolist(), zip(teams["name"].tolist(), teams["is_archived"].tolist())))
@@ -424,13 +412,8 @@ def fingerprints(ctx: Context, actions: list[Action]) -> dict[str, dict[str, Any
         for tid in sorted(team_ids):
             if tid not in info:
                 continue
-            state = {
-                "teamId": tid,
-                "name": info[tid][0],
-                "isArchived": bool(info[tid][1]),
-                "memberIds": sorted(by_team.get(tid, [])),
-            }
-            out[f"team:{tid}"] = {"sha256": _sha(state), "state": state}
+            out[f"team:{tid}"] = fingerprint_of(TeamState(tid, info[tid][0], bool(info[tid][1]),
+                                                          tuple(sorted(by_team.get(tid, [])))))
     return out
 
 

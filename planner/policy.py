@@ -31,13 +31,14 @@ are raised later by the rules with :meth:`Policy.location` naming the key.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import re
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping, Union
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Union
 
 import yaml
 from pydantic import (
@@ -56,6 +57,9 @@ from typing_extensions import Annotated
 
 from .errors import UserError
 from .yamlsafe import ALIAS_BUDGET, MAX_DEPTH, BoundedLoader
+
+if TYPE_CHECKING:
+    import msgspec
 
 REGEX_PREFIX = "re:"
 """A group name written ``re:<pattern>`` is a regular expression (Python ``re``, full match)."""
@@ -599,6 +603,69 @@ class Policy(_Model):
     def resolved(self) -> dict[str, Any]:
         """The policy with every default filled in, JSON-ready (goes into the plan)."""
         return self.model_dump(mode="json")
+
+
+def _first_missing(written: Any, full: Any, loc: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+    """The location of the first key of ``full`` (a resolved policy) that ``written`` lacks."""
+    if isinstance(full, dict) and isinstance(written, dict):
+        for key, value in full.items():
+            if key not in written:
+                return loc + (key,)
+            found = _first_missing(written[key], value, loc + (key,))
+            if found is not None:
+                return found
+    elif isinstance(full, list) and isinstance(written, list):
+        for n, (w, f) in enumerate(zip(written, full)):
+            found = _first_missing(w, f, loc + (n,))
+            if found is not None:
+                return found
+    return None
+
+
+def resolved_policy(resolved: "bytes | msgspec.Raw", where: str = "plan") -> Policy:
+    """The validated :class:`Policy` of a plan's ``policy.resolved`` (``resolved``: its JSON bytes
+    or :class:`msgspec.Raw`, as :class:`planner.model.PlanPolicy` holds it); ``where`` names the
+    plan file in errors. Read once by each reader that needs the policy (apply's targets, the
+    hand-off pack), so that the commands only showing a plan do not import this schema.
+
+    The resolved policy is written whole (:meth:`Policy.resolved`), so every key is required, as
+    the plan's JSON Schema says (:func:`resolved_schema`). Raises :class:`PolicyError`, one line:
+    ``plan.json: $.policy.resolved.targets.rest_base_url: <message>``, or ``...: required`` for a
+    key a plan of another version lacks (plan again)."""
+    return _resolved_policy(bytes(resolved), where)
+
+
+@functools.lru_cache(maxsize=4)
+def _resolved_policy(resolved: bytes, where: str) -> Policy:
+    """:func:`resolved_policy`, once per plan (a :class:`Policy` is frozen: sharing it is safe)."""
+    import json
+
+    try:
+        data = json.loads(resolved)
+        policy = Policy.model_validate(data)
+    except ValueError as exc:  # a JSONDecodeError or a pydantic ValidationError
+        if isinstance(exc, ValidationError):
+            error = exc.errors()[0]
+            raise PolicyError(f"{where}: $.policy.resolved.{_dotted(tuple(error['loc']))}: {error['msg']}") from None
+        raise PolicyError(f"{where}: $.policy.resolved: not JSON: {exc}") from None
+    missing = _first_missing(data, policy.resolved())
+    if missing is not None:
+        raise PolicyError(f"{where}: $.policy.resolved.{_dotted(missing)}: required (a plan written by another "
+                          "version of sigma-migrate; plan again with this one)")
+    return policy
+
+
+def resolved_schema(ref_template: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """``(schema, definitions)``: the JSON Schema of a resolved policy as plan files hold it
+    (:meth:`Policy.resolved`, pydantic's serialization schema), every object's properties
+    required since the whole policy is written; definitions referenced with ``ref_template``
+    (``"#/$defs/policy.{model}"``)."""
+    schema = Policy.model_json_schema(mode="serialization", ref_template=ref_template)
+    defs = schema.pop("$defs", {})
+    for part in (schema, *defs.values()):
+        if part.get("type") == "object" and part.get("properties"):
+            part["required"] = list(part["properties"])
+    return schema, defs
 
 
 # --------------------------------------------------------------------------- loading

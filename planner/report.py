@@ -477,13 +477,12 @@ def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
     transitions = type_transitions(plan)
     blocking_items = [r for r in plan.review_items if r.blocking]
     info_items = [r for r in plan.review_items if not r.blocking]
-    policy = plan.policy or {}
     return {
         "people": people,
-        "organization": plan.organization or {},
+        "organization": plan.organization,
         "digest": digest or plan.digest or "",
-        "policy_path": str(policy.get("path") or ""),
-        "policy_sha256": str(policy.get("sha256") or ""),
+        "policy_path": plan.policy.path,
+        "policy_sha256": plan.policy.sha256,
         "risk": risk,
         "lockout_labels": LOCKOUT_LABELS,
         "lockout_short": LOCKOUT_SHORT,

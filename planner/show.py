@@ -229,15 +229,14 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
         lines.append(Text(wave_heading(plan, wave), style="bold"))
         in_wave, pulled_in = set(wave.action_ids), frozenset(wave.pulled_in)
     org = plan.organization
-    lines.append(Text(f"Plan for {value(org.get('name')) or '(unnamed organization)'} "
-                      f"({value(org.get('organizationId')) or '-'})", style="bold"))
+    lines.append(Text(f"Plan for {value(org.name) or '(unnamed organization)'} "
+                      f"({value(org.organization_id) or '-'})", style="bold"))
     lines.append(Text(f"  digest {plan.digest or '(not written yet)'}, tool {plan.tool_version}, "
                       f"created {plan.created_at or '-'}", style="dim"))
     for f in plan.inputs:
         lines.append(Text(f"  input {value(f.path)} ({f.kind}, {f.records} records, sha256 {f.sha256[:12]})",
                           style="dim"))
-    lines.append(Text(f"  policy {value(plan.policy.get('path')) or '-'} "
-                      f"(sha256 {str(plan.policy.get('sha256', ''))[:12]})", style="dim"))
+    lines.append(Text(f"  policy {value(plan.policy.path) or '-'} (sha256 {plan.policy.sha256[:12]})", style="dim"))
     lines.append(Text(""))
 
     # --- summary and everything that blocks, first

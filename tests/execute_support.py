@@ -20,8 +20,11 @@ import msgspec
 from planner.execute.apply import ApplyOptions
 from planner.execute.retry import RetryPolicy
 from planner.model import (
-    PlanSummary,
     AccountType,
+    Fingerprints,
+    MemberState,
+    PlanOrganization,
+    TeamState,
     Action,
     ActionKind,
     PersonRow,
@@ -33,8 +36,11 @@ from planner.model import (
     TeamMembership,
     email_key,
 )
-from planner.planfile import write_plan
+from planner.payloads import target_member_id, target_team_id
+from planner.planfile import fingerprint_of, write_plan
 from planner.sandbox.server import SandboxServer
+
+from .plan_factory import bare_plan
 
 FAST_RETRY = RetryPolicy(max_attempts=8, backoff_base=0.01, backoff_cap=0.05)
 ORG_ID = "org-test"
@@ -157,24 +163,21 @@ GROUP_FINANCE = {"teamId": "t1", "name": "Finance", "groupId": "g-finance", "gro
 """The target of the group actions of team ``t1`` Finance."""
 
 
-def fingerprints_for(export: SigmaExport, actions: Iterable[Action]) -> dict[str, dict[str, Any]]:
+def fingerprints_for(export: SigmaExport, actions: Iterable[Action]) -> Fingerprints:
     """``member:<id>`` / ``team:<id>`` fingerprints of every object the actions name (planned-against state)."""
     members = {m.member_id: m for m in export.members}
     teams = {t.team_id: t for t in export.teams}
-    out: dict[str, dict[str, Any]] = {}
+    out = Fingerprints()
     for a in actions:
-        target = msgspec.to_builtins(a.target)
-        mid, tid = target.get("memberId"), target.get("teamId")
+        mid, tid = target_member_id(a), target_team_id(a)
         if mid in members:
             m = members[mid]
-            out[f"member:{mid}"] = {"sha256": "", "state": {
-                "email": m.email, "memberType": m.member_type, "userKind": m.user_kind,
-                "isArchived": m.is_archived, "isInactive": m.is_inactive}}
+            out[f"member:{mid}"] = fingerprint_of(MemberState(mid, m.email, m.member_type, m.user_kind,
+                                                              m.is_archived, m.is_inactive))
         if tid in teams:
-            out[f"team:{tid}"] = {"sha256": "", "state": {
-                "name": teams[tid].name,
-                "members": sorted(tm.member_id for tm in export.team_memberships if tm.team_id == tid)}}
-    return out
+            out[f"team:{tid}"] = fingerprint_of(TeamState(tid, teams[tid].name, bool(teams[tid].is_archived), tuple(
+                sorted(tm.member_id for tm in export.team_memberships if tm.team_id == tid))))
+    return Fingerprints(sorted(out.items()))
 
 
 def sigma_people(export: SigmaExport) -> tuple[PersonRow, ...]:
@@ -189,13 +192,11 @@ def make_plan(actions: Iterable[Action], export: SigmaExport | None = None, **fi
     actions = tuple(actions)
     export = export or small_org()
     defaults: dict[str, Any] = dict(
-        organization={"organizationId": ORG_ID, "name": "Test Org"},
-        inputs=(), policy={"path": "test.yaml", "sha256": "0" * 64, "resolved": {}},
-        fingerprints=fingerprints_for(export, actions), actions=actions, review_items=(), summary=PlanSummary(),
-        people=sigma_people(export),
+        organization=PlanOrganization(ORG_ID, "Test Org"),
+        fingerprints=fingerprints_for(export, actions), actions=actions, people=sigma_people(export),
     )
     defaults.update(fields)
-    return Plan(**defaults)
+    return bare_plan(**defaults)
 
 
 def write_test_plan(folder: Path, actions: Iterable[Action] | None = None, **fields: Any) -> Path:

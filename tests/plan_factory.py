@@ -11,8 +11,16 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Iterable, Mapping
 
+import msgspec
+
 from planner.model import (
     AccountType,
+    Fingerprints,
+    Outcomes,
+    Plan,
+    PlanOrganization,
+    PlanPolicy,
+    PlanSummary,
     Email,
     IdpDirectory,
     IdpGroup,
@@ -25,6 +33,7 @@ from planner.model import (
     TeamMembership,
     email_key,
 )
+from planner.planfile import canonical_json
 from planner.planning import build_plan
 from planner.policy import Policy, parse_policy
 
@@ -194,3 +203,20 @@ def by_id(p) -> dict:
 
 def review_codes(p) -> list[tuple[str, bool]]:
     return sorted((r.code, r.blocking) for r in p.review_items)
+
+
+EMPTY_SUMMARY = PlanSummary(actions={}, total_actions=0, changes=False, guards=[], text="")
+"""The summary of a plan with nothing in it (its five required fields)."""
+
+
+def bare_plan(**fields: Any) -> Plan:
+    """A :class:`~planner.model.Plan` with nothing in it (no actions, people, fingerprints, ...), the
+    given ``fields`` set; every field of a plan is required, so tests that need only a few start here."""
+    values: dict[str, Any] = dict(
+        organization=PlanOrganization("", ""), inputs=(),
+        policy=PlanPolicy("", "", msgspec.Raw(canonical_json(Policy().resolved()))),
+        fingerprints=Fingerprints(), actions=(), review_items=(), summary=EMPTY_SUMMARY, people=(), teams=(),
+        preflight=(), outcomes=Outcomes((), ()), tool_version="", created_at="", digest="",
+    )
+    values.update(fields)
+    return Plan(**values)

@@ -13,9 +13,10 @@ from planner.execute.apply import apply_plan, dry_run_lines, result_path
 from planner.execute.approve import approval_path, approve
 from planner.execute.errors import ApplyRefused
 from planner.execute.journal import Journal, journal_path
-from planner.model import ActionKind, GuardResult, PlanSummary
+from planner.model import ActionKind, GuardResult
 from planner.planfile import PlanFileError, document_bytes, read_plan
 
+from .plan_factory import EMPTY_SUMMARY
 from .execute_support import (
     BLOCKING,
     act,
@@ -145,7 +146,7 @@ def test_drifted_team_membership_is_named(tmp_path, sb):
     approve(plan, "Ada Admin")
     server.state.change_team_members("t1", ["m7"], [], actor=None)
 
-    with pytest.raises(ApplyRefused, match=r"team:t1 \(Finance\): members '2 members' -> '\+m7'"):
+    with pytest.raises(ApplyRefused, match=r"team:t1 \(Finance\): memberIds '2 members' -> '\+m7'"):
         apply_plan(plan, options_for(server))
 
 
@@ -226,7 +227,7 @@ def test_failed_guard_refuses_apply(tmp_path, sb):
     server, _ = sb
     guards = (GuardResult("scim_setup_admin", True, "priya@ stays Admin"),
               GuardResult("mass-deactivation", False, "40% of members deactivated, threshold 20%"))
-    plan = write_test_plan(tmp_path, summary=PlanSummary(guards=guards))
+    plan = write_test_plan(tmp_path, summary=msgspec.structs.replace(EMPTY_SUMMARY, guards=guards))
     with pytest.raises(ApplyRefused, match="plan guard failed: mass-deactivation: 40% of members deactivated"):
         apply_plan(plan, options_for(server, auto_approve=True))
     assert server.request_counts == {}
@@ -404,8 +405,8 @@ def test_a_second_apply_of_a_converged_plan_keeps_the_first_runs_outcomes_and_be
     assert again.digest == after_first.digest
     # the undo plan's fingerprints are hashed like the plan's: sha256 of the state's canonical JSON
     assert again.fingerprints and all(
-        f["sha256"] == hashlib.sha256(json.dumps(f["state"], sort_keys=True, separators=(",", ":"),
-                                                 ensure_ascii=False).encode()).hexdigest()
+        f.sha256 == hashlib.sha256(json.dumps(msgspec.to_builtins(f.state), sort_keys=True, separators=(",", ":"),
+                                              ensure_ascii=False).encode()).hexdigest()
         for f in again.fingerprints.values())
     assert [(a.id, msgspec.to_builtins(a.after)) for a in again.actions] == [
         ("members.reactivate:m4", {"isArchived": False}), ("members.reactivate:m3", {"isArchived": False}),

@@ -8,6 +8,7 @@ from scim2_models import Name
 from planner.execute.errors import ApiError, AuthError
 from planner.execute.rest_client import SigmaRestClient
 from planner.execute.scim_client import SigmaScimClient, SigmaUser, user_name_filter
+from planner.policy import Targets
 from planner.execute.targets import Credentials, Redactor, TargetError, check_base_url, resolve_targets
 
 from .execute_support import FAST_RETRY, counting_sandbox
@@ -191,8 +192,7 @@ def test_unsafe_base_urls_are_refused(url, message):
 
 
 def test_flags_win_over_the_policy_targets():
-    policy = {"resolved": {"targets": {"rest_base_url": "https://api.sigmacomputing.com",
-                                       "scim_base_url": "https://scim.example.com/scim/v2"}}}
+    policy = Targets(rest_base_url="https://api.sigmacomputing.com", scim_base_url="https://scim.example.com/scim/v2")
     targets = resolve_targets(policy, "http://127.0.0.1:5000", None)
     assert targets.rest_base_url == "http://127.0.0.1:5000"
     assert targets.scim_base_url == "https://scim.example.com/scim/v2"

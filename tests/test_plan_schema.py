@@ -60,6 +60,8 @@ def test_the_schema_command_prints_it(capsys):
     assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(plan_json_schema()))
 
 
+AGAIN = " (a plan written by another version of sigma-migrate; plan again with this one, 0.1.0)"
+
 CASES = [
     # (edit of the test plan's JSON, read_plan's refusal after the file name)
     ("unknown top-level property", lambda d: d.update(colour="red"), "$.colour: unknown field"),
@@ -74,6 +76,22 @@ CASES = [
      "$.actions[2].kind: invalid value 'scim.make_user'"),
     ("another kind's payload", lambda d: d["actions"][2].update(kind="scim.link_user"),
      "$.actions[2].before: expected object, got null"),
+    # the plan's own records (issue 10 item 2): organization, policy, fingerprints
+    ("unknown organization property", lambda d: d["organization"].update(colour="red"),
+     "$.organization.colour: unknown field"),
+    ("organizationId a number", lambda d: d["organization"].update(organizationId=7),
+     "$.organization.organizationId: expected str, got int"),
+    ("policy without its sha256", lambda d: d["policy"].pop("sha256"), f"$.policy.sha256: required{AGAIN}"),
+    ("fingerprint key of no kind", lambda d: d["fingerprints"].update({"user:u1": d["fingerprints"]["member:m1"]}),
+     '$.fingerprints["user:u1"]: key is neither member:<memberId> nor team:<teamId>'),
+    ("member state without its email", lambda d: d["fingerprints"]["member:m2"]["state"].pop("email"),
+     '$.fingerprints["member:m2"].state.email: required'),
+    ("a team's state under a member key", lambda d: d["fingerprints"].update({"member:m1": d["fingerprints"]["team:t1"]}),
+     '$.fingerprints["member:m1"].state.memberIds: unknown field'),
+    ("team memberIds not a list", lambda d: d["fingerprints"]["team:t1"]["state"].update(memberIds="m1"),
+     '$.fingerprints["team:t1"].state.memberIds: expected array, got str'),
+    ("fingerprints not an object", lambda d: d.update(fingerprints=[]),
+     "$.fingerprints: expected object, got list"),
     ("missing format_version", lambda d: d.pop("format_version"),
      "unsupported format_version None (this tool reads 1)"),
     ("another format_version", lambda d: d.update(format_version=2),

@@ -3,23 +3,20 @@ import json
 
 import pytest
 
-from planner.model import ActionKind, InputFile, Plan, PlanSummary
+from planner.model import ActionKind, InputFile, Plan, PlanOrganization
 from planner.planfile import PlanFileError, plan_bytes, read_plan, write_plan
 
 from .execute_support import link
+from .plan_factory import bare_plan
 
 
 def _plan(created_at: str = "") -> Plan:
-    return Plan(
-        organization={"organizationId": "org", "name": "acme"},
+    return bare_plan(
+        organization=PlanOrganization("org", "acme"),
         inputs=(InputFile("sigma/members.json", "ab" * 32, "sigma-members", 2),),
-        policy={"path": "p.yaml", "sha256": "cd" * 32, "resolved": {}},
-        fingerprints={},
         actions=(
             link("a1", "m1", "a@x", given="Ann"),
         ),
-        review_items=(),
-        summary=PlanSummary(),
         created_at=created_at,
     )
 

@@ -119,13 +119,13 @@ def test_fingerprints_cover_every_touched_object():
         "member:g1", "member:m1", "member:m2", "member:m3", "member:root", "team:tF",
     ]
     m3 = p.fingerprints["member:m3"]
-    assert m3["state"] == {"memberId": "m3", "email": "cat@example.com", "memberType": "View", "userKind": "internal",
-                           "isArchived": False, "isInactive": False}
+    assert wire(m3.state) == {"memberId": "m3", "email": "cat@example.com", "memberType": "View",
+                              "userKind": "internal", "isArchived": False, "isInactive": False}
     for entry in p.fingerprints.values():
-        canonical = json.dumps(entry["state"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        assert entry["sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
-    assert p.fingerprints["team:tF"]["state"] == {"teamId": "tF", "name": "Finance", "isArchived": False,
-                                                  "memberIds": ["m1", "m3"]}
+        canonical = json.dumps(wire(entry.state), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert entry.sha256 == hashlib.sha256(canonical.encode()).hexdigest()
+    assert wire(p.fingerprints["team:tF"].state) == {"teamId": "tF", "name": "Finance", "isArchived": False,
+                                                     "memberIds": ("m1", "m3")}
 
 
 def test_summary_counts_and_text():

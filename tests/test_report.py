@@ -19,9 +19,10 @@ from planner import cli as cli_module
 from planner.model import (
     PlanSummary,
     ActionKind, AdminChange, DocumentDestination, DocumentTransfer, InputFile, Lockout, Outcomes, OwnerStatus,
-    PersonRow, Plan, ReviewItem, TeamRow, TypeChange,
+    PersonRow, Plan, PlanOrganization, PlanPolicy, ReviewItem, TeamRow, TypeChange,
 )
-from planner.planfile import write_plan
+from planner.planfile import canonical_json, write_plan
+from planner.policy import parse_policy
 from planner.report import (
     ReportError,
     actions_csv,
@@ -37,6 +38,7 @@ from planner.report import (
 )
 
 from .execute_support import act
+from .plan_factory import EMPTY_SUMMARY, bare_plan
 
 INJECTED = "<img src=x onerror=alert(1)>"
 QUOTED = "Miles \"Mo\" O'Brien"
@@ -172,22 +174,19 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
         TeamRow("t3", "Legacy BI", None, None, "unmanaged", 5, 5, 0, 0),
         TeamRow("t4", "Old Project", "g4", "Old Project", "link", 2, 0, 0, 2),
     )
-    return Plan(
-        organization={"organizationId": "org-1", "name": "Acme <Analytics> & Co"},
+    return bare_plan(
+        organization=PlanOrganization("org-1", "Acme <Analytics> & Co"),
         inputs=(
             InputFile("samples/acme/sigma/members.json", "a" * 64, "sigma-members", 12),
             InputFile("samples/acme/okta/users.json", "b" * 64, "okta-users", 10),
         ),
-        policy={
-            "path": "policies/default.yaml",
-            "sha256": "c" * 64,
-            "resolved": {"organization": {"scim_setup_admin": "ada@acme.example",
-                                          "api_credential_owner": "ops@acme.example"}},
-        },
-        fingerprints={},
+        policy=PlanPolicy("policies/default.yaml", "c" * 64, msgspec.Raw(canonical_json(parse_policy(
+            "organization:\n  scim_setup_admin: ada@acme.example\n  api_credential_owner: ops@acme.example\n"
+        ).resolved()))),
         actions=actions,
         review_items=review_items,
         summary=msgspec.convert({
+            "actions": {}, "total_actions": 0, "changes": False, "text": "",
             "guards": [
                 {"name": "last-admin", "ok": True, "detail": "2 active admins remain"},
                 {"name": "deactivation-threshold", "ok": False, "detail": "3 of 12 (25%) > 10%"},
@@ -255,8 +254,7 @@ def test_flat_text():
 
 
 def test_actions_csv_exact():
-    plan = Plan(
-        organization={}, inputs=(), policy={}, fingerprints={}, review_items=(), summary=PlanSummary(),
+    plan = bare_plan(
         actions=(
             act("a1", K.SCIM_LINK_USER, {"memberId": "m1", "email": "a@x.example", "userName": "a@x.example"},
                 {"userName": "a@x.example", "givenName": "A", "familyName": "X", "active": True},
@@ -356,7 +354,7 @@ def test_type_changes_and_seats_come_from_the_plan():
         {"type": "Pro", "before": 4, "after": 0},
         {"type": "Viewer", "before": 5, "after": 6},
     ]
-    assert seat_counts(replace(plan, summary=PlanSummary())) == []  # an undo plan has no seats
+    assert seat_counts(replace(plan, summary=EMPTY_SUMMARY)) == []  # an undo plan has no seats
 
 
 def test_report_headline():
@@ -436,8 +434,7 @@ def test_html_risk_and_review_content():
 
 
 def test_empty_plan_renders():
-    plan = Plan(organization={}, inputs=(), policy={}, fingerprints={}, actions=(),
-                review_items=(), summary=PlanSummary())
+    plan = bare_plan()
     html = render_html(plan)
     assert "Nothing blocks approval: no unmet pre-flight check" in html
     assert _people_json(html)["rows"] == []

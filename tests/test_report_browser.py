@@ -15,10 +15,11 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from planner.model import ActionKind, PersonRow, Plan, PlanSummary
+from planner.model import ActionKind, PersonRow, Plan, PlanOrganization
 from planner.report import write_html
 
 from .execute_support import act
+from .plan_factory import bare_plan
 
 try:  # tests/ is a package (tests/__init__.py); fall back to rootdir-style imports without it
     from tests.test_report import INJECTED, QUOTED, build_plan
@@ -299,11 +300,11 @@ def test_long_addresses_and_messages_wrap_instead_of_overflowing(browser, tmp_pa
     from planner.model import PreflightCheck, PreflightStatus, ReviewItem
 
     long_address = "a" * 120 + "@" + "very-long-subdomain-name." * 6 + "example"
-    plan = Plan(
-        organization={"name": "Wrap"}, inputs=(), policy={}, fingerprints={}, actions=(),
+    plan = bare_plan(
+        organization=PlanOrganization("", "Wrap"),
         review_items=(ReviewItem(id="x:1", code="linking.ambiguous", blocking=True,
                                  subject={"email": long_address}, message=f"{long_address} matches two members"),),
-        summary=PlanSummary(), preflight=(PreflightCheck("guests", "guests told", PreflightStatus.UNCONFIRMED, True,
+        preflight=(PreflightCheck("guests", "guests told", PreflightStatus.UNCONFIRMED, True,
                                               f"{long_address} loses access"),),
     )
     report = OpenReport(browser, write_html(plan, tmp_path / "wrap.html"), width=700)

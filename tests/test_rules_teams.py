@@ -199,7 +199,7 @@ def test_a_membership_of_a_member_missing_from_the_export_is_reported_never_remo
     (item,) = [r for r in p.review_items if r.code == "teams.leftovers"]
     assert list(item.candidates) == [{"memberId": "ghost", "email": None, "state": "unknown"}]
     assert item.message.endswith("(members missing from the members export are not removed)")
-    assert p.fingerprints["team:tF"]["state"]["memberIds"] == ["ghost", "x", "y"]
+    assert p.fingerprints["team:tF"].state.member_ids == ("ghost", "x", "y")
     plan_bytes(p)  # strict JSON (allow_nan=False): raises on a NaN anywhere in the plan
 
 

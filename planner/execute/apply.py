@@ -54,6 +54,7 @@ from ..httpio import DEFAULT_DEADLINE
 from ..model import Action, Plan
 from ..output import write_record
 from ..planfile import read_plan
+from ..policy import resolved_policy
 from .actions import (
     HANDLERS,
     ActionInputError,
@@ -317,9 +318,9 @@ def plan_summary_lines(plan: Plan, approval: Approval | None, *, auto_approve: b
     organization and base URLs it is about to check and write to; with a ``wave``, its own counts."""
     scope = plan.actions if wave is None or wave.is_whole_plan else [a for a in plan.actions if a.id in set(wave.action_ids)]
     counts = Counter(a.kind.value for a in scope)
-    org = plan.organization or {}
+    org = plan.organization
     lines = [
-        f"Plan {plan.digest} for {org.get('name') or org.get('organizationId') or 'organization'}: "
+        f"Plan {plan.digest} for {org.name or org.organization_id or 'organization'}: "
         f"{len(plan.actions)} actions",
     ]
     if wave is not None and not wave.is_whole_plan:
@@ -347,15 +348,18 @@ def _needed_apis(plan: Plan) -> set[str]:
     return apis
 
 
-def required_targets(plan: Plan, rest_base_url: str | None, scim_base_url: str | None) -> tuple[Targets, set[str]]:
+def required_targets(plan: Plan, rest_base_url: str | None, scim_base_url: str | None,
+                     where: str = "plan") -> tuple[Targets, set[str]]:
     """The base URLs (flags, else the policy's ``targets``) and the APIs (``rest``/``scim``) the plan uses.
+    ``where`` names the plan file in a refusal of its resolved policy
+    (:func:`planner.policy.resolved_policy`, :class:`~planner.policy.PolicyError`).
 
     Apply and ``--dry-run`` both call this, so they refuse alike: :class:`TargetError`
     for an unsafe URL (http to a non-loopback host) and for a missing URL of an API
     the plan needs (REST always: apply reads the live ``organizationId`` and the stale
     check there).
     """
-    targets = resolve_targets(plan.policy, rest_base_url, scim_base_url)
+    targets = resolve_targets(resolved_policy(plan.policy.resolved, where).targets, rest_base_url, scim_base_url)
     apis = _needed_apis(plan)
     if "rest" in apis and not targets.rest_base_url:
         raise TargetError("no REST base URL: pass --rest-base-url or set targets.rest_base_url in the policy")
@@ -489,10 +493,9 @@ def scim_probe_members(plan: Plan) -> list[tuple[str, str]]:
     scheduler robot: docs/sandbox.md "pre-SCIM members"), from the stale-check fingerprints then the
     plan's people, in memberId order; at most :data:`SCIM_ORGANIZATION_PROBES`."""
     found: dict[str, str] = {}
-    for key, fingerprint in plan.fingerprints.items():
-        state = fingerprint.get("state") or {}
-        if key.startswith("member:") and state.get("email") and state.get("userKind") != "guest":
-            found.setdefault(key.split(":", 1)[1], str(state["email"]))
+    for member_id, state in plan.fingerprints.members().items():
+        if state.email and state.user_kind != "guest":
+            found.setdefault(member_id, state.email)
     for person in plan.people:
         if person.member_id and person.email and person.user_kind != "guest":
             found.setdefault(person.member_id, person.email)
@@ -591,7 +594,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
 
         redactor = Redactor()
         counter = _RetryCounter()
-        targets, _ = required_targets(plan, options.rest_base_url, options.scim_base_url)
+        targets, _ = required_targets(plan, options.rest_base_url, options.scim_base_url, str(plan_path))
         check_approved_target(approval, plan, targets, plan_path)
         required_organization_id(plan, plan_path)  # before any request
         clients = build_clients(plan, options, redactor, counter)
@@ -725,7 +728,7 @@ def list_members_if_many(plan: Plan, clients: Clients) -> list[dict[str, Any]] |
     ``None`` otherwise (members are read one by one)."""
     if clients.rest is None:
         return None
-    if (sum(1 for k in plan.fingerprints or {} if k.startswith("member:")) >= BULK_MEMBER_READS
+    if (len(plan.fingerprints.members()) >= BULK_MEMBER_READS
             or len(planned_creates(plan.actions)[0]) >= BULK_MEMBER_READS):
         return clients.rest.list_members()
     return None
@@ -796,7 +799,7 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
     """
     plan_path = Path(plan_path)
     plan = read_plan(plan_path)
-    targets, apis = required_targets(plan, options.rest_base_url, options.scim_base_url)
+    targets, apis = required_targets(plan, options.rest_base_url, options.scim_base_url, str(plan_path))
     redactor = Redactor(Credentials.from_env(options.environ).secrets())
     approval = read_approval(plan_path)
     lines = [f"# dry run of {plan_path.name} ({plan.digest}): nothing is sent, nothing is written"]

@@ -34,6 +34,7 @@ from .. import __version__
 from ..model import Plan
 from ..output import write_record
 from ..planfile import read_plan
+from ..policy import resolved_policy
 from .errors import ApplyRefused
 from .journal import read_runs, utc_now
 from .targets import Targets, resolve_targets, same_base_url
@@ -70,7 +71,7 @@ class Approval:
 
 def planned_organization_id(plan: Plan) -> str:
     """The ``organizationId`` the plan was made for (``plan.organization``, from the Sigma export), or ``""``."""
-    return str((plan.organization or {}).get("organizationId") or "").strip()
+    return plan.organization.organization_id.strip()
 
 
 def failed_guards(plan: Plan) -> list[str]:
@@ -133,7 +134,8 @@ def approve(plan_path: str | Path, by: str, *, rest_base_url: str | None = None,
             f"{last.status or 'unfinished'} at {last.started_at}); approving it again needs --force"
         )
     history = read_approval_history(plan_path)
-    targets = resolve_targets(plan.policy, rest_base_url, scim_base_url)
+    targets = resolve_targets(resolved_policy(plan.policy.resolved, str(plan_path)).targets, rest_base_url,
+                              scim_base_url)
     approval = Approval(
         approver=approver,
         approved_at=utc_now(),

@@ -1,11 +1,12 @@
 """The stale-plan check: before the first write, is Sigma still what the plan was computed against?
 
 A plan carries, per object it touches, the Sigma state it was planned
-against: ``plan.fingerprints = {"member:<memberId>" | "team:<teamId>":
-{"sha256": ..., "state": {field: value}}}`` (model.Plan). Like Terraform
+against: ``plan.fingerprints`` (:class:`planner.model.Fingerprints`: a
+:class:`~planner.model.MemberState` per ``member:<memberId>``, a
+:class:`~planner.model.TeamState` per ``team:<teamId>``). Like Terraform
 refusing a plan whose prior state moved, apply re-reads every such object
 (``GET /v2/members/{id}``; ``GET /v2/teams/{id}`` and its members) and
-compares it with ``state``, field by field.
+compares it with that state, field by field (by the REST field names).
 
 A live value is accepted when it equals the planned-against value **or** the
 value the plan itself sets (so ``--resume`` and a re-apply of a finished plan
@@ -16,7 +17,7 @@ are not "stale" because of the plan's own writes):
   ``scim.set_account_type``/``scim.link_user`` (``after.userType``); names after
   a link; ``isInactive`` after ``scim.deactivate_user``; ``email`` after
   ``members.set_email``; ``isArchived`` false after ``members.reactivate``;
-- team member lists (``members`` / ``memberIds``): a member gone is accepted
+- team member lists (``memberIds``): a member gone is accepted
   when the plan removes it (``teams.remove_member`` of that memberId, or a group
   action whose planned members leave out a member the plan links); a member
   added is accepted when a group action of the plan puts that person (by
@@ -40,7 +41,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-from ..model import Action, ActionKind, Plan, email_key
+import msgspec
+
+from ..model import Action, ActionKind, MemberState, Plan, TeamState, email_key
 from ..payloads import (
     MembersConvertGuest,
     MembersDeactivate,
@@ -62,7 +65,7 @@ from .errors import ApiError, ApplyRefused
 from .rest_client import SigmaRestClient
 
 IGNORED_FIELDS = frozenset({"updatedAt", "updatedBy"})
-LIST_FIELDS = ("members", "memberIds")
+LIST_FIELDS = ("memberIds",)
 
 
 @dataclass(frozen=True)
@@ -169,12 +172,13 @@ def _ids(values: Any) -> set[str]:
 
 def compare(
     key: str,
-    planned: Mapping[str, Any],
+    planned_state: MemberState | TeamState,
     live: Mapping[str, Any],
     effects: PlannedEffects,
     email_of: Callable[[str], str | None] | None = None,
 ) -> list[FieldChange]:
-    """Field-by-field changes of ``live`` against the ``planned`` state, the plan's own effects allowed.
+    """Field-by-field changes of ``live`` (the REST body) against the ``planned_state``, by REST
+    field name, the plan's own effects allowed.
 
     ``email_of(memberId)`` names a member who joined a team the plan's group
     action fills; the addition is the plan's own when that email is one of the
@@ -182,6 +186,7 @@ def compare(
     """
     changes: list[FieldChange] = []
     allowed = effects.scalars.get(key, {})
+    planned = msgspec.to_builtins(planned_state)  # {"memberId": ..., "isArchived": ...}: the REST names
     for fld in sorted(planned):
         if fld in IGNORED_FIELDS:
             continue
@@ -229,26 +234,23 @@ class LiveReader:
         if self.listing is not None:
             self._members = {str(m.get("memberId")): m for m in self.listing}
 
-    def __call__(self, key: str, planned: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    def __call__(self, key: str, planned: MemberState | TeamState) -> Mapping[str, Any] | None:
         kind, _, object_id = key.partition(":")
         if kind == "member" and self._members is not None:
             return self._members.get(object_id)
         return live_state(key, planned, self.rest)
 
 
-def live_state(key: str, planned: Mapping[str, Any], rest: SigmaRestClient) -> Mapping[str, Any] | None:
-    """The live object for a fingerprint key, with the fields ``planned`` names; ``None`` when gone (404)."""
+def live_state(key: str, planned: MemberState | TeamState, rest: SigmaRestClient) -> Mapping[str, Any] | None:
+    """The live object (REST body) of a fingerprint key, a team's with its ``memberIds``; ``None``
+    when gone (404)."""
     kind, _, object_id = key.partition(":")
     try:
         if kind == "member":
             return rest.get_member(object_id)
         if kind == "team":
             team = dict(rest.get_team(object_id))
-            if any(f in planned for f in LIST_FIELDS):
-                ids = [e.get("userId") for e in rest.list_team_members(object_id)]
-                for f in LIST_FIELDS:
-                    if f in planned:
-                        team[f] = ids
+            team["memberIds"] = [e.get("userId") for e in rest.list_team_members(object_id)]
             return team
     except ApiError as exc:
         if exc.status == 404:
@@ -262,7 +264,7 @@ def check_stale(
     rest: SigmaRestClient | None,
     *,
     keys: Iterable[str] | None = None,
-    reader: Callable[[str, Mapping[str, Any]], Mapping[str, Any] | None] | None = None,
+    reader: Callable[[str, MemberState | TeamState], Mapping[str, Any] | None] | None = None,
     parallelism: int = 4,
     members: Iterable[Mapping[str, Any]] | None = None,
     creates: Iterable[str] | None = None,
@@ -276,8 +278,7 @@ def check_stale(
     (every member, listed by the caller just before). ``reader(key, planned_state)`` replaces
     the REST reads (tests). Raises :class:`ApiError` when Sigma cannot be read.
     """
-    fingerprints = plan.fingerprints or {}
-    wanted = sorted(keys if keys is not None else fingerprints)
+    wanted = sorted(keys if keys is not None else plan.fingerprints)
     if reader is None and wanted:
         if rest is None:
             raise ApplyRefused("the plan has fingerprints but no REST base URL/credentials to check them")
@@ -293,11 +294,11 @@ def _drifted(
     plan: Plan,
     rest: SigmaRestClient | None,
     wanted: list[str],
-    reader: Callable[[str, Mapping[str, Any]], Mapping[str, Any] | None],
+    reader: Callable[[str, MemberState | TeamState], Mapping[str, Any] | None],
     parallelism: int,
 ) -> list[Drift]:
     """The fingerprinted objects ``wanted`` that drifted (see :func:`check_stale`)."""
-    fingerprints = plan.fingerprints or {}
+    fingerprints = plan.fingerprints
     effects = planned_effects(plan.actions)
 
     def email_of(member_id: str) -> str | None:
@@ -309,8 +310,8 @@ def _drifted(
             return None
 
     def one(key: str) -> Drift | None:
-        planned = fingerprints[key].get("state") or {}
-        label = effects.names.get(key) or str(planned.get("email") or planned.get("name") or "")
+        planned = fingerprints[key].state
+        label = effects.names.get(key) or (planned.email if isinstance(planned, MemberState) else planned.name)
         live = reader(key, planned)
         if live is None:
             return Drift(key, label, missing=True)
@@ -340,7 +341,7 @@ def known_ids(plan: Plan) -> tuple[set[str], set[str]]:
     """``(memberIds, teamIds)`` the plan knows from its export: people, teams, fingerprints, action targets."""
     members = {p.member_id for p in plan.people if p.member_id}
     teams = {t.team_id for t in plan.teams if t.team_id}
-    for key in plan.fingerprints or {}:
+    for key in plan.fingerprints:
         kind, _, object_id = key.partition(":")
         (members if kind == "member" else teams if kind == "team" else set()).add(object_id)
     for a in plan.actions:

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Mapping
 from urllib.parse import urlsplit
 
 from .. import httpio
 from ..errors import UserError
 from ..httpio import is_loopback_host
 from ..redaction import Redactor
+
+if TYPE_CHECKING:
+    from ..policy import Targets as PolicyTargets
 
 ENV_CLIENT_ID = "SIGMA_CLIENT_ID"
 ENV_CLIENT_SECRET = "SIGMA_CLIENT_SECRET"
@@ -70,17 +73,16 @@ class Targets:
 
 
 def resolve_targets(
-    policy: Mapping[str, Any] | None, rest_base_url: str | None, scim_base_url: str | None
+    policy: PolicyTargets | None, rest_base_url: str | None, scim_base_url: str | None
 ) -> Targets:
-    """Flags win over the plan's resolved policy ``targets``; both are validated.
+    """Flags win over the ``targets`` of the plan's resolved policy; both are validated.
 
-    ``policy`` is ``plan.policy`` (``{"path", "sha256", "resolved": {...}}``).
-    A missing URL stays ``None``; :func:`require` complains when an action needs it.
+    ``policy`` is that section (``planner.policy.resolved_policy(plan.policy.resolved).targets``),
+    ``None`` when there is none. A missing URL stays ``None``; :func:`require` complains when an
+    action needs it.
     """
-    resolved = (policy or {}).get("resolved") or {}
-    from_policy = resolved.get("targets") or {}
-    rest = rest_base_url or from_policy.get("rest_base_url")
-    scim = scim_base_url or from_policy.get("scim_base_url")
+    rest = rest_base_url or (policy.rest_base_url if policy else None)
+    scim = scim_base_url or (policy.scim_base_url if policy else None)
     return Targets(
         rest_base_url=check_base_url(rest, "REST base URL") if rest else None,
         scim_base_url=check_base_url(scim, "SCIM base URL") if scim else None,

@@ -44,7 +44,7 @@ from msgspec.structs import replace
 
 from .. import __version__
 from ..errors import UserError
-from ..model import Action, ActionKind, InputFile, Plan, PlanSummary, ReviewItem
+from ..model import Action, ActionKind, Fingerprints, InputFile, MemberState, Outcomes, Plan, PlanSummary, ReviewItem
 from ..payloads import (
     UNSET,
     AccountTypeEvidence,
@@ -74,7 +74,7 @@ from ..payloads import (
     UserTypeState,
     target_member_id,
 )
-from ..planfile import canonical_json, read_plan
+from ..planfile import fingerprint_of, read_plan
 from .actions import with_user_names
 from .journal import JournalRow, read_journal_file
 
@@ -113,10 +113,9 @@ def account_type_spelling(plan: Plan) -> dict[str, str]:
 
 def _holder(plan: Plan, email: str, member_id: str) -> str | None:
     """Another member of the plan's fingerprints whose email is ``email`` (case aside), if any."""
-    for key, print_ in (plan.fingerprints or {}).items():
-        state = print_.get("state") or {}
-        if key != f"member:{member_id}" and str(state.get("email", "")).casefold() == email.casefold():
-            return key.removeprefix("member:")
+    for other, state in plan.fingerprints.members().items():
+        if other != member_id and state.email.casefold() == email.casefold():
+            return other
     return None
 
 
@@ -207,26 +206,31 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
     return None, [_irreversible(action, "a SCIM deactivation is reversed by the IdP (reassign the user to the app)")]
 
 
-def _state_after(plan: Plan, done: list[Action]) -> dict[str, dict[str, Any]]:
-    """Member fingerprints of the state the apply left: the plan's planned-against state with the
-    done actions' effects, so ``apply`` of the undo plan refuses if Sigma moved since."""
-    states = {k: dict(v.get("state") or {}) for k, v in (plan.fingerprints or {}).items() if k.startswith("member:")}
+def _state_after(plan: Plan, done: list[Action]) -> dict[str, MemberState]:
+    """Member states (by memberId) the apply left: the plan's planned-against state with the done
+    actions' effects, so ``apply`` of the undo plan refuses if Sigma moved since."""
+    states = plan.fingerprints.members()
     for a in done:
-        state = states.get(f"member:{target_member_id(a)}")
+        member_id = target_member_id(a)
+        state = states.get(member_id or "")
         if state is None:
             continue
         if isinstance(a, (ScimLinkUser, ScimSetAccountType)) and a.after.user_type:
-            state["memberType"] = a.after.user_type
+            state = replace(state, member_type=a.after.user_type)
         elif isinstance(a, (MembersDeactivate, MembersDisableGuest)):
-            state["isArchived"] = True
+            state = replace(state, is_archived=True)
         elif isinstance(a, MembersReactivate):
-            state.update({k: False for k in msgspec.to_builtins(a.after)})
+            if a.after.is_archived is not UNSET:
+                state = replace(state, is_archived=False)
+            if a.after.is_inactive is not UNSET:
+                state = replace(state, is_inactive=False)
         elif isinstance(a, MembersConvertGuest):
-            state["userKind"] = a.after.user_kind
+            state = replace(state, user_kind=a.after.user_kind)
         elif isinstance(a, MembersSetEmail):
-            state["email"] = a.after.email
+            state = replace(state, email=a.after.email)
         elif isinstance(a, ScimDeactivateUser):
-            state["isInactive"] = True
+            state = replace(state, is_inactive=True)
+        states[member_id] = state
     return states
 
 
@@ -267,28 +271,30 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     ordered.sort(key=lambda a: 0 if a.kind is ActionKind.MEMBERS_REACTIVATE else 1)
     done = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state == "done"]
     states = _state_after(plan, done)
-    fingerprints = {}
-    for a in ordered:
-        key = f"member:{target_member_id(a)}"
-        if key in states:
-            fingerprints[key] = {"sha256": hashlib.sha256(canonical_json(states[key])).hexdigest(),
-                                 "state": states[key]}
+    fingerprints = Fingerprints()
+    for member_id in sorted({target_member_id(a) or "" for a in ordered} & states.keys()):
+        fingerprints[f"member:{member_id}"] = fingerprint_of(states[member_id])
     counts = Counter(a.kind.value for a in ordered)
     text = (f"Undo plan: {len(ordered)} action(s) reversing {len(written)} written action(s) of {plan.digest}; "
             f"{len(items)} not reversible (listed as review items)")
     journal_bytes = journal.read_bytes()
     return Plan(
-        organization=dict(plan.organization),
+        organization=plan.organization,
         inputs=(InputFile(str(journal), hashlib.sha256(journal_bytes).hexdigest(), "apply.journal", len(rows)),
                 InputFile(str(source), plan.digest.removeprefix("sha256:"), "plan", len(plan.actions))),
-        policy=dict(plan.policy),
-        fingerprints=dict(sorted(fingerprints.items())),
+        policy=plan.policy,
+        fingerprints=fingerprints,
         actions=tuple(ordered),
         review_items=tuple(sorted(items, key=lambda r: r.id)),
         summary=PlanSummary(actions=dict(sorted(counts.items())), total_actions=len(ordered), changes=bool(ordered),
                             guards=[], undoes=plan.digest, text=text),
+        people=(),
+        teams=(),
+        preflight=(),
+        outcomes=Outcomes((), ()),
         tool_version=__version__,
         created_at=created_at,
+        digest="",
     )
 
 

@@ -30,6 +30,7 @@ from .apply import ApplyOptions, build_clients, preflight
 from .approve import read_approval
 from .errors import ApiError, ApplyRefused
 from .journal import journal_path, read_journal
+from ..policy import resolved_policy
 from .targets import resolve_targets
 from .runner import _RetryCounter
 from .targets import Redactor
@@ -87,7 +88,8 @@ def with_approved_target(plan_path: Path, plan: Plan, options: ApplyOptions) -> 
     """``options`` with each base URL taken from the flags, else the policy's ``targets``, else the
     target the approval recorded (``approve --rest-base-url/--scim-base-url``): the plan was applied
     there, so ``verify plan.json`` reads the same organization without flags."""
-    targets = resolve_targets(plan.policy, options.rest_base_url, options.scim_base_url)
+    targets = resolve_targets(resolved_policy(plan.policy.resolved, str(plan_path)).targets,
+                              options.rest_base_url, options.scim_base_url)
     approval = read_approval(plan_path)
     approved = approval.target if approval is not None else None
     if approved is None:

@@ -1,0 +1,146 @@
+"""The plan's own records are typed and read exactly (issue 10 item 2): a plan written before a
+field existed is refused naming the field (never read as if it were empty), the organization,
+policy and fingerprints are typed records, the resolved policy is read as a validated Policy."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from planner.cli import main
+from planner.model import MemberFingerprint, MemberState, PlanOrganization, TeamFingerprint, TeamState
+from planner.planfile import PlanFileError, canonical_json, document_bytes, plan_bytes, read_plan
+from planner.planning import plan_from_paths
+from planner.policy import PolicyError, resolved_policy
+
+ACME = Path(__file__).resolve().parent.parent / "samples" / "acme"
+AGAIN = " (a plan written by another version of sigma-migrate; plan again with this one, 0.1.0)"
+
+
+@lru_cache(maxsize=1)
+def acme_plan() -> bytes:
+    """The bytes of the Acme sample's plan (Okta flavour), as `sigma-migrate plan` writes them."""
+    plan, _ = plan_from_paths(str(ACME / "sigma"), (str(ACME / "okta"),), str(ACME / "policy-okta.yaml"), None)
+    return plan_bytes(plan)
+
+
+def without_entry(data: bytes, name: str) -> bytes:
+    """``data`` with the top-level entry ``name`` cut out of the file as written (digest left as it was)."""
+    start = data.index(f'\n"{name}": '.encode())
+    end = re.compile(rb'\n"[a-z_]+": ').search(data, start + 1).start()  # the next top-level entry
+    return data[:start] + data[end:]
+
+
+@pytest.mark.parametrize("field", ["people", "teams", "preflight", "outcomes", "fingerprints", "organization"])
+@pytest.mark.parametrize("digest", ["adjusted", "as written"])
+def test_a_plan_missing_a_field_is_refused_naming_it_before_the_digest_check(tmp_path, field, digest):
+    """An older plan (its digest matches its content: ``adjusted``) and a plan with the field cut out
+    by hand (``as written``: the digest no longer matches) get the same refusal: the shape is read
+    before the digest is checked."""
+    data = acme_plan()
+    document = json.loads(data)
+    del document[field]
+    path = tmp_path / "plan.json"
+    path.write_bytes(document_bytes(document) if digest == "adjusted" else without_entry(data, field))
+    with pytest.raises(PlanFileError) as refused:
+        read_plan(path)
+    assert str(refused.value) == f"{path}: $.{field}: required{AGAIN}"
+
+
+def test_without_the_field_the_digest_check_would_pass(tmp_path):
+    """The ``adjusted`` case above is a plan whose only fault is the missing field."""
+    document = json.loads(acme_plan())
+    del document["outcomes"]
+    edited = document_bytes(document)
+    assert json.loads(edited)["digest"] != document["digest"]  # recomputed over the content without outcomes
+    document["outcomes"] = json.loads(acme_plan())["outcomes"]
+    assert document_bytes(document) == acme_plan()  # put back: the original bytes, digest and all
+
+
+def test_a_summary_without_its_guards_is_refused(tmp_path):
+    document = json.loads(acme_plan())
+    del document["summary"]["guards"]
+    path = tmp_path / "plan.json"
+    path.write_bytes(document_bytes(document))
+    with pytest.raises(PlanFileError) as refused:
+        read_plan(path)
+    assert str(refused.value) == f"{path}: $.summary.guards: required{AGAIN}"
+
+
+@pytest.mark.parametrize("command", ["show", "report"])
+def test_show_and_report_refuse_an_old_plan_with_one_line(tmp_path, capsys, command):
+    """Before: a plan without ``outcomes`` loaded with empty outcomes, and show/report said nobody
+    is locked out."""
+    document = json.loads(acme_plan())
+    del document["outcomes"]
+    path = tmp_path / "plan.json"
+    path.write_bytes(document_bytes(document))
+    argv = [command, str(path)] + (["--out", str(tmp_path / "report.html")] if command == "report" else [])
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 1
+    assert capsys.readouterr().err == f"sigma-migrate: error: {path}: $.outcomes: required{AGAIN}\n"
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_the_records_are_typed_and_written_as_before(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_bytes(acme_plan())
+    plan = read_plan(path)
+    assert plan.organization == PlanOrganization("255ae7f7-9a8a-4c14-a5e5-c38f677bcde2", "Acme Corp")
+    assert plan.policy.path.endswith("policy-okta.yaml") and len(plan.policy.sha256) == 64
+    members = [p for k, p in plan.fingerprints.items() if k.startswith("member:")]
+    teams = [p for k, p in plan.fingerprints.items() if k.startswith("team:")]
+    assert members and all(isinstance(p, MemberFingerprint) and isinstance(p.state, MemberState) for p in members)
+    assert teams and all(isinstance(p, TeamFingerprint) and isinstance(p.state, TeamState) for p in teams)
+    assert plan_bytes(plan) == acme_plan()
+    text = acme_plan().decode()
+    # the layout of the file: organization, policy, fingerprints and summary one entry per line, outcomes on one
+    assert re.search(r'\n"organization": \{\n"name":"Acme Corp",\n"organizationId":"[^"]+"\n\},', text)
+    assert re.search(r'\n"policy": \{\n"path":"[^"]+",\n"resolved":\{.*\},\n"sha256":"[0-9a-f]{64}"\n\},', text)
+    assert re.search(r'\n"outcomes": \{"document_transfers":\[.*\],"owners":\[.*\]\},\n"people"', text)
+    assert re.search(r'\n"summary": \{\n"account_types":\{', text)
+
+
+def test_the_resolved_policy_is_the_policy_it_was_planned_with(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_bytes(acme_plan())
+    policy = resolved_policy(read_plan(path).policy.resolved)
+    assert policy.organization.name == "Acme Corp"
+    assert policy.account_types.group_map["Sigma-Admins"] == "Admin"
+    assert canonical_json(policy.resolved()) == bytes(read_plan(path).policy.resolved)
+
+
+@pytest.mark.parametrize("edit, refusal", [
+    (lambda r: r.pop("targets"), "$.policy.resolved.targets: required (a plan written by another version of "
+                                 "sigma-migrate; plan again with this one)"),
+    (lambda r: r["account_types"].pop("overrides"), "$.policy.resolved.account_types.overrides: required (a plan "
+                                                    "written by another version of sigma-migrate; plan again with this one)"),
+    (lambda r: r["targets"].update(rest_base_url=["x"]), "$.policy.resolved.targets.rest_base_url: Input should be a "
+                                                     "valid string"),
+    (lambda r: r.update(colour="red"), "$.policy.resolved.colour: Extra inputs are not permitted"),
+])
+def test_a_resolved_policy_of_the_wrong_shape_is_refused_by_its_reader(edit, refusal):
+    resolved = json.loads(acme_plan())["policy"]["resolved"]
+    edit(resolved)
+    with pytest.raises(PolicyError) as refused:
+        resolved_policy(msgspec.json.encode(resolved), "plan.json")
+    assert str(refused.value) == f"plan.json: {refusal}"
+
+
+def test_handoff_refuses_a_plan_whose_resolved_policy_lacks_a_key(tmp_path, capsys):
+    document = json.loads(acme_plan())
+    del document["policy"]["resolved"]["linking"]
+    path = tmp_path / "plan.json"
+    path.write_bytes(document_bytes(document))
+    assert read_plan(path).policy.path  # showing the plan needs no policy
+    with pytest.raises(SystemExit) as done:
+        main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "pack"), "--draft"])
+    assert done.value.code == 1
+    assert capsys.readouterr().err == (f"sigma-migrate: error: {path}: $.policy.resolved.linking: required (a plan "
+                                       "written by another version of sigma-migrate; plan again with this one)\n")
