@@ -35,8 +35,8 @@ before it decided; a step that overrules an earlier decision says so here:
 8. addresses (:func:`fold_addresses` of :func:`planner.rules.duplicates.decide_address`, one
    decision per shared address): email changes that free a shared address, after guests, because
    a converted guest is linked and sends its address;
-9. account types (:func:`planner.rules.account_types.decide`): for everyone linked, created or
-   reactivated, so after the statuses are final;
+9. account types (:func:`fold_account_types`, :func:`planner.rules.account_types.type_outcome`):
+   for everyone linked, created or reactivated, so after the statuses are final;
 10. link actions (:func:`planner.rules.linking.link_actions`): ``scim.link_user`` /
     ``create_user`` carry the account type and wait for the address changes, so after 8 and 9;
 11. teams (:func:`planner.rules.teams.decide`): group members are pushed only for people who end
@@ -202,8 +202,8 @@ def decide(ctx: Context) -> dict[str, Any]:
     outcome.extend(linked.outcome)
     roster = fold_guests(ctx, linked.roster, outcome)
     frees = fold_addresses(ctx, roster, graph, shared, renames, outcome)
-    types, type_outcome = account_types.decide(ctx, roster)
-    outcome.extend(linking.link_actions(ctx, roster, types, frees, graph.rivals))
+    types, type_outcome = fold_account_types(ctx, roster)
+    outcome.extend(linking.link_actions(ctx, roster, types_table(types), frees, graph.rivals))
     outcome.extend(type_outcome)
     team_result = teams.decide(ctx, roster)
     outcome.extend(team_result.outcome)
@@ -289,6 +289,38 @@ def fold_addresses(ctx: Context, roster: pd.DataFrame, graph: IdentityGraph, sha
 
 _LINKED = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE})
 """The statuses of people the plan links (a converted guest is ``link``)."""
+
+
+def fold_account_types(ctx: Context, roster: pd.DataFrame) -> tuple[list[account_types.TypeDecision], Outcome]:
+    """Step 9: the :class:`~planner.rules.account_types.TypeDecision` of everyone linked, reactivated,
+    converted or created (roster order), and their ``scim.set_account_type`` actions and review items.
+    Raises :class:`~planner.policy.PolicyError` (an unknown account type, an unordered precedence)."""
+    people = people_of(roster, ctx.directory, TYPED_STATUSES)
+    config = account_types.settings(ctx.policy, ctx.directory, people)
+    out = Outcome()
+    unchecked = account_types.names_unchecked_item(ctx.policy.account_types, ctx.directory)
+    if unchecked is not None:
+        out.review_items.append(unchecked)
+    decisions = []
+    for person in people:
+        typed = account_types.type_outcome(person, config, ctx.directory)
+        decisions.append(typed.decision)
+        if typed.action is not None:
+            out.actions.append(typed.action)
+        if typed.review_item is not None:
+            out.review_items.append(typed.review_item)
+    return decisions, out
+
+
+TYPED_STATUSES = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.CREATE})
+"""The statuses whose people get an account type (a converted guest is ``link``)."""
+
+
+def types_table(decisions: list[account_types.TypeDecision]) -> pd.DataFrame:
+    """``person, after`` of each decision: the table :func:`planner.rules.linking.link_actions` reads
+    (a bridge until linking reads the typed decisions)."""
+    return pd.DataFrame({"person": [d.person for d in decisions], "after": [d.after for d in decisions]},
+                        dtype=object)
 
 
 def fold_unmatched(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> list[unmatched.UnmatchedDecision]:
@@ -423,7 +455,7 @@ def fingerprints(ctx: Context, actions: list[Action]) -> Fingerprints:
 def person_rows(
     ctx: Context,
     roster: pd.DataFrame,
-    types: pd.DataFrame,
+    types: list[account_types.TypeDecision],
     decisions: list[unmatched.UnmatchedDecision],
     actions: list[Action],
     review_items: list[ReviewItem],
@@ -475,7 +507,7 @@ def person_rows(
     u_scim, u_email, u_display, u_given, u_family, u_status, u_active = (
         take_rows(u[c], upos, None).tolist() for c in (
             "scim_user_name", "email", "display_name", "given_name", "family_name", "status", "active"))
-    after_type = dict(zip(types["person"].tolist(), types["after"].tolist())) if len(types) else {}
+    after_type = {d.person: d.after for d in types}
 
     rows = []
     keys = []
@@ -562,15 +594,15 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action],
     after = Counter()
     gone = {a.target.member_id for a in actions
             if a.kind is ActionKind.MEMBERS_DEACTIVATE or a.kind is ActionKind.MEMBERS_DISABLE_GUEST}
-    type_after = {mid: after for mid, after in zip(types["member_id"].tolist(), types["after"].tolist()) if mid}
+    type_after = {d.member_id: d.after for d in types if d.member_id}
     for mid, t in zip(active["member_id"].tolist(), active["account_type"].tolist()):
         if mid not in gone:
             after[type_after.get(mid, t) or "(Sigma default)"] += 1
     for mid in roster.loc[roster["status"] == "reactivate", "member_id"]:
         after[type_after.get(mid) or m["account_type"].iat[ctx.member_row[mid]]] += 1
-    for mid, t in zip(types["member_id"].tolist(), types["after"].tolist()):
-        if not mid:
-            after[t or "(Sigma default)"] += 1
+    for d in types:
+        if not d.member_id:
+            after[d.after or "(Sigma default)"] += 1
     seats = {name: {"before": before.get(name, 0), "after": after.get(name, 0)}
              for name in sorted(set(before) | set(after))}
 

@@ -29,24 +29,26 @@ account type name exactly, case-sensitively (docs/sigma-api.md §5.2, §5.3). So
   item says the IdP must assign it too (else its next push applies the change
   anyway); an ``overrides`` entry with the admin type (the IdP's individual
   assignment) settles it.
+
+Each rule is a pure function of one :class:`~planner.directory.Person`, the :class:`TypeSettings`
+(the policy read against the :class:`~planner.directory.Directory` once, by :func:`settings`) and
+the directory: :func:`decide_type` returns a :class:`TypeDecision`, :func:`type_outcome` adds its
+action and review item; :func:`planner.planning.fold_account_types` folds them in.
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import Collection
-
-import numpy as np
+from dataclasses import dataclass
+from typing import Collection, Iterable, Mapping, Sequence
 
 import msgspec
-import pandas as pd
 
-from ..model import ActionKind, email_key
-from ..policy import KEEP, group_pattern_matcher
+from ..directory import PROTECTED_BECAUSE, Directory, Person
+from ..model import Action, ActionKind, ReviewItem, email_key
 from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
-from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
-from ..directory import PROTECTED_BECAUSE
-from ..tables import Context, member_of, protected_refs, take_rows
+from ..policy import KEEP, AccountTypes, Policy, PolicyError, group_pattern_matcher
+from . import action_id, make_action, make_review, person_ref, yaml_snippet
 
 BUILTIN_TIERS = {
     "admin": 100,
@@ -66,37 +68,6 @@ BUILTIN_TIERS = {
 
 CHANGE_LABEL = {"custom_replacement": "custom-type replacement"}
 """How an action's reason names a change category (the others by their own name)."""
-
-TYPES_COLUMNS = ["person", "member_id", "idp_id", "before", "after", "change", "source", "groups", "acknowledged"]
-
-
-def validate_names(ctx: Context) -> None:
-    """Raise :class:`~planner.policy.PolicyError` for an account type the organization does not have.
-
-    Skipped when the Sigma export has no ``account_types.json``.
-    """
-    if ctx.account_type_names is None:
-        return
-    known = set(ctx.account_type_names)
-    at = ctx.policy.account_types
-    named: list[tuple[tuple, str]] = []
-    named += [(("account_types", "group_map", group), t) for group, t in at.group_map.items()]
-    named += [(("account_types", "precedence", i), t) for i, t in enumerate(at.precedence)]
-    if at.default != KEEP:
-        named.append((("account_types", "default"), at.default))
-    if at.new_user_default is not None:
-        named.append((("account_types", "new_user_default"), at.new_user_default))
-    named += [(("account_types", "overrides", who), t) for who, t in at.overrides.items()]
-    for loc, name in named:
-        if name in known:
-            continue
-        close = ctx.account_type_spelling(name) or next(iter(difflib.get_close_matches(name, sorted(known), n=1)), None)
-        hint = f"; did you mean {close!r}?" if close else ""
-        raise ctx.policy.error(
-            loc,
-            f"{name!r} is not an account type of this organization (Sigma matches userType "
-            f"case-sensitively){hint} Known: {', '.join(sorted(known))}",
-        )
 
 
 def builtin_tier(name: str, custom: Collection[str] = ()) -> int | None:
@@ -155,234 +126,317 @@ def classify(before: str | None, after: str | None, precedence: list[str], custo
     return "custom_replacement"
 
 
-def person_resolver(ctx: Context):
-    """A function: policy reference (email, memberId, IdP id or userName) -> roster person keys."""
-    by_key: dict[str, set[str]] = {}
-    for mid, key in zip(ctx.members["member_id"].tolist(), ctx.members["email_key"].tolist()):
-        by_key.setdefault(key, set()).add("m:" + mid)
-    u = ctx.idp_users
-    for col in ("user_name_key", "scim_user_name_key"):
-        for iid, key in zip(u["idp_id"].tolist(), u[col].tolist()):
-            by_key.setdefault(key, set()).add("i:" + iid)
+@dataclass(frozen=True, slots=True)
+class Mapped:
+    """What ``account_types.group_map`` says of one IdP user: ``account_type`` (the highest in
+    ``precedence`` when their mapped groups map to several), ``several`` (they do), ``groups``
+    (the displayNames of all their mapped groups, sorted)."""
 
-    def resolve(ref: str) -> set[str]:
-        keys = set(by_key.get(email_key(ref), ()))
-        if ref in ctx.member_by_id:
-            keys.add("m:" + ref)
-        if ref in ctx.idp_by_id:
-            keys.add("i:" + ref)
-        return keys
-
-    return resolve
+    account_type: str
+    several: bool
+    groups: tuple[str, ...]
 
 
-def _mapped_types(ctx: Context) -> pd.DataFrame:
-    """``idp_id, account_type, group`` for every membership of a mapped group (first matching entry wins)."""
-    groups = ctx.groups
-    rows = []
-    taken: set[str] = set()
-    for entry, (pattern, account_type) in enumerate(ctx.policy.account_types.group_map.items()):
-        match = group_pattern_matcher(pattern)
-        for gid, name in zip(groups["group_id"].tolist(), groups["display_name"].tolist()):
-            if gid not in taken and match(name):
-                taken.add(gid)
-                rows.append((gid, name, account_type, entry))
-    gm = ctx.group_members
-    gm = gm[member_of(gm["group_id"], taken)]
-    name_of = {gid: name for gid, name, _, _ in rows}
-    type_of = {gid: account_type for gid, _, account_type, _ in rows}
-    gids = gm["group_id"].tolist()
-    return pd.DataFrame(
-        {"idp_id": gm["idp_id"].tolist(), "account_type": [type_of[g] for g in gids],
-         "group": [name_of[g] for g in gids]},
-        dtype=object,
-    )
+@dataclass(frozen=True, slots=True)
+class TypeSettings:
+    """The ``account_types`` policy read against the directory, once per plan.
 
-
-def decide(ctx: Context, roster: pd.DataFrame) -> tuple[pd.DataFrame, Outcome]:
-    """The account type of every person who will be provisioned, and the changes.
-
-    Returns a table with :data:`TYPES_COLUMNS` indexed by ``person``
-    (``before``: current type in the org's spelling, ``None`` for creates;
-    ``after``: the userType to send, ``None`` = send none; ``source``:
-    ``overrides`` | ``group_map`` | ``precedence`` | ``default`` | ``keep`` |
-    ``new_user_default``; ``groups``: the mapped groups, sorted), plus the
-    ``scim.set_account_type`` actions and downgrade review items.
-
-    Raises :class:`~planner.policy.PolicyError` for an unknown account type name,
-    or for a user in mapped groups whose types ``precedence`` does not order.
+    ``mapped``: IdP id -> :class:`Mapped` (the people to type only); ``overrides``: person key
+    (``m:<memberId>`` / ``i:<IdP id>``) -> account type; ``acknowledged`` /
+    ``acknowledged_replacements``: person keys under ``acknowledged_downgrades`` /
+    ``acknowledged_replacements``; ``protected``: memberId -> ``organization.<key>``; ``admin``:
+    ``guards.admin_account_types`` case-folded; ``custom``: the organization's ``isCustom`` names.
     """
-    validate_names(ctx)
-    at = ctx.policy.account_types
-    precedence = list(at.precedence)
-    out = Outcome()
-    if ctx.account_type_names is None and (at.group_map or at.default != KEEP or at.overrides):
-        out.review_items.append(
-            make_review(
-                "account_types.names_unchecked",
-                "account_types",
-                blocking=False,
-                subject={"accountTypes": sorted(set(at.group_map.values()) | set(at.overrides.values())
-                                                | ({at.default} if at.default != KEEP else set()))},
-                message=(
-                    "the Sigma export has no account_types.json, so the account type names in the policy are not "
-                    "checked; Sigma matches userType case-sensitively and rejects a name it does not know"
-                ),
-                rule="account_types.group_map",
-            )
-        )
 
-    people = roster[roster["status"].isin(["link", "reactivate", "create"]) | roster["converted"].astype(bool)]
-    people = people[["person", "member_id", "idp_id", "member_row"]].copy()
-    if people.empty:
-        return pd.DataFrame(columns=TYPES_COLUMNS).set_index("person", drop=False), out
+    policy: AccountTypes
+    mapped: Mapping[str, Mapped]
+    overrides: Mapping[str, str]
+    acknowledged: frozenset[str]
+    acknowledged_replacements: frozenset[str]
+    protected: Mapping[str, str]
+    admin: frozenset[str]
+    custom: frozenset[str]
 
-    mapped = _mapped_types(ctx)
-    mapped = mapped[member_of(mapped["idp_id"], set(people["idp_id"].dropna().tolist()))]
-    types_of: dict[str, list[str]] = {}  # IdP user -> the account types of their mapped groups, first seen first
-    for idp_id, account_type in zip(mapped["idp_id"].tolist(), mapped["account_type"].tolist()):
-        seen = types_of.get(idp_id)
-        if seen is None:
-            types_of[idp_id] = [account_type]
-        elif account_type not in seen:
-            seen.append(account_type)
-    several_ids = {i for i, seen in types_of.items() if len(seen) > 1}
-    if any(t not in precedence for i in several_ids for t in types_of[i]):
-        distinct = mapped.drop_duplicates(["idp_id", "account_type"])
-        several = distinct[member_of(distinct["idp_id"], several_ids)]
-        _precedence_error(ctx, several, several[~several["account_type"].isin(precedence)])
-    rank_of = {t: i for i, t in enumerate(precedence)}
-    last = len(precedence)
-    # the highest in precedence; among types precedence does not list (a single one), the first
-    chosen_type = {i: (seen[0] if len(seen) == 1 else min(seen, key=lambda t: rank_of.get(t, last)))
-                   for i, seen in types_of.items()}
 
-    resolve = (person_resolver(ctx) if (at.overrides or at.acknowledged_downgrades or at.acknowledged_replacements)
-               else (lambda ref: set()))
-    overrides: dict[str, str] = {}
-    for ref, t in at.overrides.items():
-        for key in resolve(ref):
-            overrides[key] = t
-    acknowledged: set[str] = set()
-    for ref in at.acknowledged_downgrades:
-        acknowledged |= resolve(ref)
-    acknowledged_replacements: set[str] = set()
-    for ref in at.acknowledged_replacements:
-        acknowledged_replacements |= resolve(ref)
+@dataclass(frozen=True, slots=True)
+class TypeDecision:
+    """The account type of one person who will be provisioned.
 
-    # creates have no member: None, never NaN
-    before = take_rows(ctx.members["account_type"], people["member_row"].to_numpy(), None)
-    people["before"] = pd.Series(before, index=people.index, dtype=object)
-    idp_ids = people["idp_id"].tolist()
-    idp_key = pd.Series(["i:" + (i or "") for i in idp_ids], index=people.index, dtype=object)
-    if overrides:
-        override = pd.Series([overrides.get(p, overrides.get(k)) for p, k in zip(people["person"].tolist(),
-                                                                                  idp_key.tolist())],
-                             index=people.index, dtype=object)
-    else:
-        override = pd.Series(None, index=people.index, dtype=object)
-    grouped = pd.Series([chosen_type.get(i) for i in idp_ids], index=people.index, dtype=object)
-    is_member = people["member_id"].notna()
+    ``before``: their current type in the organization's spelling (``None`` for a create);
+    ``after``: the userType to send (``None``: send none); ``source``: ``overrides`` |
+    ``group_map`` | ``precedence`` | ``default`` | ``keep`` | ``new_user_default``; ``change``:
+    :func:`classify`'s word (``unchanged`` for creates and for a protected admin the plan keeps);
+    ``groups``: their mapped groups (sorted; only when the type changes); ``wanted``: the type the
+    policy wanted for a protected admin the plan keeps (``None`` otherwise).
+    """
+
+    person: str
+    member_id: str | None
+    idp_id: str | None
+    before: str | None
+    after: str | None
+    source: str
+    change: str
+    groups: tuple[str, ...] = ()
+    wanted: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TypeOutcome:
+    """A person's :class:`TypeDecision` with its ``scim.set_account_type`` action and review item."""
+
+    decision: TypeDecision
+    action: Action | None = None
+    review_item: ReviewItem | None = None
+
+
+def validate_names(policy: Policy, directory: Directory) -> None:
+    """Raise :class:`~planner.policy.PolicyError` for an account type the organization does not have.
+
+    Skipped when the Sigma export has no ``account_types.json``.
+    """
+    if directory.account_type_names is None:
+        return
+    known = set(directory.account_type_names)
+    at = policy.account_types
+    named: list[tuple[tuple, str]] = []
+    named += [(("account_types", "group_map", group), t) for group, t in at.group_map.items()]
+    named += [(("account_types", "precedence", i), t) for i, t in enumerate(at.precedence)]
     if at.default != KEEP:
-        fallback = pd.Series(at.default, index=people.index, dtype=object)
-    else:
-        fallback = people["before"].where(is_member, at.new_user_default)
-    people["after"] = override.fillna(grouped).fillna(fallback).astype(object)
-    people["after"] = people["after"].where(people["after"].notna(), None)
-    people["source"] = np.select(
-        [
-            override.notna(),
-            grouped.notna() & member_of(people["idp_id"], several_ids),
-            grouped.notna(),
-            pd.Series(at.default != KEEP, index=people.index),
-            is_member,
-        ],
-        ["overrides", "precedence", "group_map", "default", "keep"],
-        default="new_user_default",
+        named.append((("account_types", "default"), at.default))
+    if at.new_user_default is not None:
+        named.append((("account_types", "new_user_default"), at.new_user_default))
+    named += [(("account_types", "overrides", who), t) for who, t in at.overrides.items()]
+    for loc, name in named:
+        if name in known:
+            continue
+        close = (directory.account_type_spelling(name)
+                 or next(iter(difflib.get_close_matches(name, sorted(known), n=1)), None))
+        hint = f"; did you mean {close!r}?" if close else ""
+        raise policy.error(
+            loc,
+            f"{name!r} is not an account type of this organization (Sigma matches userType "
+            f"case-sensitively){hint} Known: {', '.join(sorted(known))}",
+        )
+
+
+def names_unchecked_item(policy: AccountTypes, directory: Directory) -> ReviewItem | None:
+    """The informational ``account_types.names_unchecked`` item when the policy names account types
+    and the export has no ``account_types.json`` to check them against."""
+    if directory.account_type_names is not None or not (policy.group_map or policy.default != KEEP
+                                                        or policy.overrides):
+        return None
+    named = set(policy.group_map.values()) | set(policy.overrides.values())
+    return make_review(
+        "account_types.names_unchecked",
+        "account_types",
+        blocking=False,
+        subject={"accountTypes": sorted(named | ({policy.default} if policy.default != KEEP else set()))},
+        message=(
+            "the Sigma export has no account_types.json, so the account type names in the policy are not "
+            "checked; Sigma matches userType case-sensitively and rejects a name it does not know"
+        ),
+        rule="account_types.group_map",
     )
-    people["acknowledged"] = member_of(people["person"], acknowledged) | member_of(idp_key, acknowledged)
-    people["acknowledged_replacement"] = (member_of(people["person"], acknowledged_replacements)
-                                          | member_of(idp_key, acknowledged_replacements))
-    admin_types = {t.casefold() for t in ctx.policy.guards.admin_account_types}
-    changed = is_member & people["after"].notna() & (people["before"] != people["after"])
-    people["change"] = [
-        classify(b, a, precedence, ctx.custom_account_types, admin_types) if c else "unchanged"
-        for b, a, c in zip(people["before"].tolist(), people["after"].tolist(), changed.tolist())
-    ]
-    needs_groups = set(people.loc[people["change"] != "unchanged", "idp_id"].tolist())
-    names_of: dict[str, set[str]] = {}
-    for idp_id, name in zip(mapped["idp_id"].tolist(), mapped["group"].tolist()):
-        if idp_id in needs_groups:
-            names_of.setdefault(idp_id, set()).add(name)
-    groups_of = {idp_id: tuple(sorted(names)) for idp_id, names in names_of.items()}
-    people["groups"] = pd.Series([groups_of.get(i, ()) for i in idp_ids], index=people.index, dtype=object)
-    protected = protected_refs(ctx)
-    kept = _keep_protected_admins(people, protected, admin_types)
-    types = people[TYPES_COLUMNS].set_index("person", drop=False)
-    replacements_acknowledged = set(people.loc[people["acknowledged_replacement"], "person"].tolist())
-    for mid, wanted, wanted_source, groups in kept:
-        out.review_items.append(_protected_item(ctx, mid, protected[mid], wanted, wanted_source, groups))
-
-    for row in types[types["change"] != "unchanged"].sort_values("member_id").itertuples(index=False):
-        member = ctx.member_by_id[row.member_id]
-        groups = list(row.groups)
-        source_text = _source_text(row.source, groups)
-        evidence = AccountTypeEvidence(
-            change=row.change, source=row.source, groups=groups,
-            exported_member_type=member.member_type if member.member_type != row.before else UNSET,
-            unranked=True if (rank(row.before, precedence, ctx.custom_account_types, admin_types) is None
-                              or rank(row.after, precedence, ctx.custom_account_types, admin_types) is None)
-            else UNSET,
-        )
-        out.actions.append(
-            make_action(
-                ActionKind.SCIM_SET_ACCOUNT_TYPE,
-                row.member_id,
-                target=AccountTypeTarget(member_id=row.member_id, email=member.email, idp_id=row.idp_id),
-                before=MemberTypeState(member_type=row.before),
-                after=UserTypeState(user_type=row.after),
-                rule=f"account_types.{row.source}",
-                reason=f"{CHANGE_LABEL.get(row.change, row.change)}: {row.before} -> {row.after} ({source_text})",
-                evidence=evidence,
-                depends_on=[action_id(ActionKind.SCIM_LINK_USER, row.member_id)],
-            )
-        )
-        if row.change == "custom_replacement":
-            item = _custom_replacement_item(ctx, row, member.email, source_text, evidence,
-                                            row.person in replacements_acknowledged)
-            if item is not None:
-                out.review_items.append(item)
-            continue
-        if row.change != "downgrade":
-            continue
-        is_admin = (row.before or "").casefold() in admin_types and (row.after or "").casefold() not in admin_types
-        needs_ack = at.on_downgrade == "review" or is_admin
-        if at.on_downgrade == "block" or (needs_ack and not row.acknowledged):
-            keep_type = {"account_types": {"overrides": {member.email: row.before}}}
-            ack = {"account_types": {"acknowledged_downgrades": [member.email]}}
-            if at.on_downgrade == "block":
-                resolution = yaml_snippet(keep_type, notes=["on_downgrade is block: keep the current type"])
-            else:
-                resolution = yaml_snippet(ack, keep_type, notes=["accept the downgrade:"])
-            out.review_items.append(
-                make_review(
-                    "account_types.admin_downgrade" if is_admin else "account_types.downgrade",
-                    row.member_id,
-                    blocking=True,
-                    subject=person_ref(member_id=row.member_id, email=member.email, idp_id=row.idp_id),
-                    message=(
-                        f"{member.email} would go from {row.before} to {row.after} ({source_text})"
-                        + ("; admins lose admin only when acknowledged" if is_admin else "")
-                    ),
-                    rule="account_types.on_downgrade",
-                    evidence=msgspec.to_builtins(evidence) | {"onDowngrade": at.on_downgrade},
-                    resolution=resolution,
-                )
-            )
-    return types, out
 
 
-def _source_text(source: str, groups: list[str]) -> str:
+def person_keys(ref: str, directory: Directory) -> set[str]:
+    """The person keys (``m:<memberId>``, ``i:<IdP id>``) a policy reference names: by email key
+    (members; IdP users by stored or sent userName), memberId or IdP id."""
+    key = email_key(ref)
+    keys = {"m:" + mid for mid in directory.member_ids_by_email_key.get(key, ())}
+    keys |= {"i:" + iid for iid in directory.idp_ids_by_user_name_key.get(key, ())}
+    keys |= {"i:" + iid for iid in directory.idp_ids_by_scim_user_name_key.get(key, ())}
+    if ref in directory.members:
+        keys.add("m:" + ref)
+    if ref in directory.idp_users:
+        keys.add("i:" + ref)
+    return keys
+
+
+def mapped_groups(policy: AccountTypes, directory: Directory) -> dict[str, tuple[str, str]]:
+    """group id -> (displayName, account type) of every group ``group_map`` maps, in the
+    directory's order (a group the first matching entry takes)."""
+    found: dict[str, tuple[str, str]] = {}
+    for pattern, account_type in policy.group_map.items():
+        match = group_pattern_matcher(pattern)
+        for gid, group in directory.groups.items():
+            if gid not in found and match(group.display_name):
+                found[gid] = (group.display_name, account_type)
+    return {gid: found[gid] for gid in directory.groups if gid in found}
+
+
+def mapped_types(policy: Policy, directory: Directory, idp_ids: Collection[str]) -> dict[str, Mapped]:
+    """IdP id -> :class:`Mapped` for the users in ``idp_ids`` who are in a mapped group.
+
+    Raises :class:`~planner.policy.PolicyError` when a user's mapped groups map to types
+    ``precedence`` does not order (:func:`precedence_error`).
+    """
+    types_of: dict[str, list[tuple[str, str]]] = {}  # IdP user -> (type, group) of their mapped groups, in order
+    for gid, (name, account_type) in mapped_groups(policy.account_types, directory).items():
+        for iid in directory.groups[gid].member_ids:
+            if iid in idp_ids:
+                types_of.setdefault(iid, []).append((account_type, name))
+    precedence = policy.account_types.precedence
+    rank_of = {t: i for i, t in enumerate(precedence)}
+    out: dict[str, Mapped] = {}
+    unordered: dict[str, list[tuple[str, str]]] = {}
+    for iid, pairs in types_of.items():
+        seen = list(dict.fromkeys(t for t, _ in pairs))
+        several = len(seen) > 1
+        if several and any(t not in rank_of for t in seen):
+            unordered[iid] = pairs
+        chosen = min(seen, key=lambda t: rank_of.get(t, len(precedence))) if several else seen[0]
+        out[iid] = Mapped(chosen, several, tuple(sorted({g for _, g in pairs})))
+    if unordered:
+        raise precedence_error(policy, directory, unordered, sum(m.several for m in out.values()))
+    return out
+
+
+def precedence_error(policy: Policy, directory: Directory, unordered: Mapping[str, list[tuple[str, str]]],
+                     several: int) -> PolicyError:
+    """The policy error for users in mapped groups of types ``precedence`` does not order, naming the
+    first by userName (``several``: how many users are in several mapped groups)."""
+    users = directory.idp_users
+    first = min(unordered, key=lambda i: (users[i].user_name_key or email_key(users[i].user_name), i))
+    group_of: dict[str, str] = {}
+    for account_type, group in unordered[first]:
+        group_of.setdefault(account_type, group)
+    types = sorted(group_of)
+    pairs = ", ".join(f"{group_of[t]} ({t})" for t in types)
+    loc = ("account_types", "precedence") if policy.account_types.precedence else ("account_types",)
+    return policy.error(
+        loc,
+        f"IdP user {users[first].user_name} is in mapped groups {pairs} and account_types.precedence does "
+        f"not order {' and '.join(types)} ({several} user(s) are in several mapped groups); list the types highest "
+        f"first, e.g. precedence: [{', '.join(types)}]",
+    )
+
+
+def settings(policy: Policy, directory: Directory, people: Iterable[Person]) -> TypeSettings:
+    """:class:`TypeSettings` of ``policy`` for ``people`` (the persons to type). Raises
+    :class:`~planner.policy.PolicyError` (:func:`validate_names`, :func:`mapped_types`)."""
+    validate_names(policy, directory)
+    at = policy.account_types
+    overrides: dict[str, str] = {}
+    for ref, account_type in at.overrides.items():
+        for key in person_keys(ref, directory):
+            overrides[key] = account_type
+
+    def keys(refs: Iterable[str]) -> frozenset[str]:
+        return frozenset(k for ref in refs for k in person_keys(ref, directory))
+
+    idp_ids = {p.idp_id for p in people if p.idp_id is not None}
+    return TypeSettings(
+        policy=at,
+        mapped=mapped_types(policy, directory, idp_ids),
+        overrides=overrides,
+        acknowledged=keys(at.acknowledged_downgrades),
+        acknowledged_replacements=keys(at.acknowledged_replacements),
+        protected=directory.protected_members(policy),
+        admin=frozenset(t.casefold() for t in policy.guards.admin_account_types),
+        custom=directory.custom_account_types,
+    )
+
+
+def target_type(person: Person, before: str | None, config: TypeSettings) -> tuple[str | None, str]:
+    """``(account type to send, its source)`` for ``person``, first that applies: an override (by
+    memberId key, then IdP id), the mapped groups, ``default``, the current type (``keep``), ``new_user_default``."""
+    override = config.overrides.get(person.person)
+    if override is None and person.idp_id is not None:
+        override = config.overrides.get("i:" + person.idp_id)
+    if override is not None:
+        return override, "overrides"
+    mapped = config.mapped.get(person.idp_id) if person.idp_id is not None else None
+    if mapped is not None:
+        return mapped.account_type, "precedence" if mapped.several else "group_map"
+    at = config.policy
+    if at.default != KEEP:
+        return at.default, "default"
+    if person.member is not None:
+        return before, "keep"
+    return at.new_user_default, "new_user_default"
+
+
+def decide_type(person: Person, config: TypeSettings, directory: Directory) -> TypeDecision:
+    """The :class:`TypeDecision` of ``person`` (linked, reactivated, converted or created). A
+    protected admin the policy would take out of the admin types keeps their type (``wanted`` says
+    what the policy wanted; :func:`protected_item`)."""
+    mid = person.member_id
+    before = directory.member_account_types[mid] if mid is not None else None
+    after, source = target_type(person, before, config)
+    if mid is None or after is None or before == after:
+        return TypeDecision(person.person, mid, person.idp_id, before, after, source, "unchanged")
+    change = classify(before, after, config.policy.precedence, config.custom, config.admin)
+    mapped = config.mapped.get(person.idp_id) if person.idp_id is not None else None
+    groups = mapped.groups if mapped is not None and change != "unchanged" else ()
+    if mid in config.protected and is_admin_loss(before, after, config.admin):
+        return TypeDecision(person.person, mid, person.idp_id, before, before, source, "unchanged", groups, after)
+    return TypeDecision(person.person, mid, person.idp_id, before, after, source, change, groups)
+
+
+def is_admin_loss(before: str | None, after: str | None, admin: Collection[str]) -> bool:
+    """Whether going from ``before`` to ``after`` leaves the admin types (``admin``, case-folded)."""
+    return (before or "").casefold() in admin and (after or "").casefold() not in admin
+
+
+def type_outcome(person: Person, config: TypeSettings, directory: Directory) -> TypeOutcome:
+    """:func:`decide_type` with the ``scim.set_account_type`` action of a change and its review item
+    (``on_downgrade``, ``on_custom_replacement``, or the protected admin's)."""
+    decision = decide_type(person, config, directory)
+    if decision.wanted is not None:
+        return TypeOutcome(decision, None, protected_item(decision, config, directory))
+    if decision.change == "unchanged":
+        return TypeOutcome(decision)
+    member = directory.members[decision.member_id]
+    evidence = type_evidence(decision, member.member_type, config)
+    action = set_type_action(decision, member.email, evidence)
+    if decision.change == "custom_replacement":
+        return TypeOutcome(decision, action, custom_replacement_item(decision, member.email, evidence, config,
+                                                                     person_acknowledged(person, config, True)))
+    if decision.change == "downgrade":
+        return TypeOutcome(decision, action, downgrade_item(decision, member.email, evidence, config,
+                                                            person_acknowledged(person, config, False)))
+    return TypeOutcome(decision, action)
+
+
+def person_acknowledged(person: Person, config: TypeSettings, replacement: bool) -> bool:
+    """Whether ``acknowledged_replacements`` (``replacement``) or ``acknowledged_downgrades`` names ``person``."""
+    keys = config.acknowledged_replacements if replacement else config.acknowledged
+    return person.person in keys or ("i:" + (person.idp_id or "")) in keys
+
+
+def type_evidence(decision: TypeDecision, member_type: str, config: TypeSettings) -> AccountTypeEvidence:
+    """The evidence of a ``scim.set_account_type``: the change, its source and groups, the exported
+    memberType when the organization spells it otherwise, ``unranked`` when a type is not ranked."""
+    precedence = config.policy.precedence
+    unranked = (rank(decision.before, precedence, config.custom, config.admin) is None
+                or rank(decision.after, precedence, config.custom, config.admin) is None)
+    return AccountTypeEvidence(
+        change=decision.change, source=decision.source, groups=list(decision.groups),
+        exported_member_type=member_type if member_type != decision.before else UNSET,
+        unranked=True if unranked else UNSET,
+    )
+
+
+def set_type_action(decision: TypeDecision, email: str, evidence: AccountTypeEvidence) -> Action:
+    """``scim.set_account_type`` (SCIM ``userType``, docs/sigma-api.md §5.2), after the member's link."""
+    mid = decision.member_id
+    return make_action(
+        ActionKind.SCIM_SET_ACCOUNT_TYPE,
+        mid,
+        target=AccountTypeTarget(member_id=mid, email=email, idp_id=decision.idp_id),
+        before=MemberTypeState(member_type=decision.before),
+        after=UserTypeState(user_type=decision.after),
+        rule=f"account_types.{decision.source}",
+        reason=(f"{CHANGE_LABEL.get(decision.change, decision.change)}: {decision.before} -> {decision.after} "
+                f"({source_text(decision.source, decision.groups)})"),
+        evidence=evidence,
+        depends_on=[action_id(ActionKind.SCIM_LINK_USER, mid)],
+    )
+
+
+def source_text(source: str, groups: Sequence[str]) -> str:
     """Where a planned account type comes from, as the action reasons and review items say it."""
     return {
         "overrides": "account_types.overrides",
@@ -394,76 +448,84 @@ def _source_text(source: str, groups: list[str]) -> str:
     }[source]
 
 
-def _keep_protected_admins(people: pd.DataFrame, protected: dict[str, str],
-                           admin_types: set[str]) -> list[tuple[str, str, str, tuple[str, ...]]]:
-    """Undo, in ``people`` (changed in place), every planned change that takes a protected person
-    from an admin type to a non-admin one: they keep their current type (``change`` unchanged).
+def downgrade_item(decision: TypeDecision, email: str, evidence: AccountTypeEvidence, config: TypeSettings,
+                   acknowledged: bool) -> ReviewItem | None:
+    """The blocking ``account_types.downgrade`` / ``admin_downgrade`` item under ``on_downgrade``
+    (an admin's downgrade needs ``acknowledged_downgrades`` even under ``allow``), or ``None``."""
+    setting = config.policy.on_downgrade
+    admin = is_admin_loss(decision.before, decision.after, config.admin)
+    if not (setting == "block" or ((setting == "review" or admin) and not acknowledged)):
+        return None
+    keep_type = {"account_types": {"overrides": {email: decision.before}}}
+    if setting == "block":
+        resolution = yaml_snippet(keep_type, notes=["on_downgrade is block: keep the current type"])
+    else:
+        resolution = yaml_snippet({"account_types": {"acknowledged_downgrades": [email]}}, keep_type,
+                                  notes=["accept the downgrade:"])
+    return make_review(
+        "account_types.admin_downgrade" if admin else "account_types.downgrade",
+        decision.member_id,
+        blocking=True,
+        subject=person_ref(member_id=decision.member_id, email=email, idp_id=decision.idp_id),
+        message=(f"{email} would go from {decision.before} to {decision.after} "
+                 f"({source_text(decision.source, decision.groups)})"
+                 + ("; admins lose admin only when acknowledged" if admin else "")),
+        rule="account_types.on_downgrade",
+        evidence=msgspec.to_builtins(evidence) | {"onDowngrade": setting},
+        resolution=resolution,
+    )
 
-    Returns ``[(memberId, the type the policy wanted, its source, its groups)]``, by memberId.
-    A protected person who is not admin now is the guard's business (planner.rules.guards).
-    """
-    kept = []
-    if not protected:
-        return kept
-    hit = people[member_of(people["member_id"], protected) & (people["change"] != "unchanged")]
-    for index, mid, before, after, source, groups in zip(hit.index.tolist(), *(hit[c].tolist() for c in (
-            "member_id", "before", "after", "source", "groups"))):
-        if (before or "").casefold() in admin_types and (after or "").casefold() not in admin_types:
-            kept.append((mid, after, source, groups))
-            people.at[index, "after"] = before
-            people.at[index, "change"] = "unchanged"
-    return sorted(kept)
 
-
-def _protected_item(ctx: Context, mid: str, role: str, wanted: str, source: str, groups: tuple[str, ...]):
+def protected_item(decision: TypeDecision, config: TypeSettings, directory: Directory) -> ReviewItem:
     """The blocking ``account_types.protected_account`` item for a protected admin the policy would demote."""
-    member = ctx.member_by_id[mid]
-    current = ctx.members["account_type"].iat[ctx.member_row[mid]]
-    why = PROTECTED_BECAUSE[role]
-    admin_groups = sorted(g for g, t in ctx.policy.account_types.group_map.items()
-                          if t == current and not g.startswith("re:"))
+    mid, current, wanted = decision.member_id, decision.before, decision.wanted
+    email = directory.members[mid].email
+    role = config.protected[mid]
+    admin_groups = sorted(g for g, t in config.policy.group_map.items() if t == current and not g.startswith("re:"))
     where = f"add them to group {admin_groups[0]!r} or assign" if admin_groups else "assign"
     return make_review(
         "account_types.protected_account",
         mid,
         blocking=True,
-        subject=person_ref(member_id=mid, email=member.email),
+        subject=person_ref(member_id=mid, email=email),
         message=(
-            f"{member.email} is {role} ({why}): the plan keeps account type {current!r} instead of {wanted!r} "
-            f"({_source_text(source, list(groups))}); the IdP would still send {wanted!r} at its next push and "
-            f"Sigma would apply it, so the IdP must change too: {where} {current!r} to them in the IdP app"
+            f"{email} is {role} ({PROTECTED_BECAUSE[role]}): the plan keeps account type {current!r} instead of "
+            f"{wanted!r} ({source_text(decision.source, decision.groups)}); the IdP would still send {wanted!r} at "
+            f"its next push and Sigma would apply it, so the IdP must change too: {where} {current!r} to them in the "
+            "IdP app"
         ),
         rule="account_types.protected_account",
-        evidence={"role": role, "accountType": current, "policyAccountType": wanted, "source": source,
-                  "groups": list(groups)},
+        evidence={"role": role, "accountType": current, "policyAccountType": wanted, "source": decision.source,
+                  "groups": list(decision.groups)},
         resolution=yaml_snippet(
-            {"account_types": {"overrides": {member.email: current}}},
+            {"account_types": {"overrides": {email: current}}},
             notes=[f"once the IdP app assigns them {current} (a group mapped to it, or an individual assignment):"],
         ),
     )
 
 
-def _custom_replacement_item(ctx: Context, row, email: str, source_text: str, evidence: AccountTypeEvidence,
-                             acknowledged: bool):
+def custom_replacement_item(decision: TypeDecision, email: str, evidence: AccountTypeEvidence,
+                            config: TypeSettings, acknowledged: bool) -> ReviewItem | None:
     """The blocking ``account_types.custom_replacement`` item under ``on_custom_replacement``, or
     ``None`` when the policy allows the replacement (``allow``, or ``review`` and acknowledged)."""
-    setting = ctx.policy.account_types.on_custom_replacement
+    setting = config.policy.on_custom_replacement
     if setting == "allow" or (setting == "review" and acknowledged):
         return None
-    keep_type = {"account_types": {"overrides": {email: row.before}}}
+    keep_type = {"account_types": {"overrides": {email: decision.before}}}
     if setting == "block":
         resolution = yaml_snippet(keep_type, notes=["on_custom_replacement is block: keep the current type"])
     else:
         resolution = yaml_snippet({"account_types": {"acknowledged_replacements": [email]}}, keep_type,
                                   notes=["accept the replacement:"])
-    custom = [t for t in (row.before, row.after) if builtin_tier(t, ctx.custom_account_types) is None]
+    custom = [t for t in (decision.before, decision.after) if builtin_tier(t, config.custom) is None]
     return make_review(
         "account_types.custom_replacement",
-        row.member_id,
+        decision.member_id,
         blocking=True,
-        subject=person_ref(member_id=row.member_id, email=email, idp_id=row.idp_id),
+        subject=person_ref(member_id=decision.member_id, email=email, idp_id=decision.idp_id),
         message=(
-            f"{email} would go from {row.before} to {row.after} ({source_text}): custom account type "
+            f"{email} would go from {decision.before} to {decision.after} "
+            f"({source_text(decision.source, decision.groups)}): custom account type "
             f"{' and '.join(repr(t) for t in custom)} is ranked neither by account_types.precedence nor among "
             "Sigma's built-in types, so this is neither an upgrade nor a downgrade; the permissions it grants "
             "may differ in any direction"
@@ -471,20 +533,4 @@ def _custom_replacement_item(ctx: Context, row, email: str, source_text: str, ev
         rule="account_types.on_custom_replacement",
         evidence=msgspec.to_builtins(evidence) | {"onCustomReplacement": setting},
         resolution=resolution,
-    )
-
-
-def _precedence_error(ctx: Context, several: pd.DataFrame, unordered: pd.DataFrame):
-    u = ctx.idp_users.set_index("idp_id")
-    first = sorted(set(unordered["idp_id"]), key=lambda i: (u.at[i, "user_name_key"], i))[0]
-    mine = several[several["idp_id"] == first].sort_values("account_type")
-    pairs = ", ".join(f"{g} ({t})" for g, t in zip(mine["group"], mine["account_type"]))
-    types = sorted(set(mine["account_type"]))
-    n = several["idp_id"].nunique()
-    loc = ("account_types", "precedence") if ctx.policy.account_types.precedence else ("account_types",)
-    raise ctx.policy.error(
-        loc,
-        f"IdP user {u.at[first, 'user_name']} is in mapped groups {pairs} and account_types.precedence does "
-        f"not order {' and '.join(types)} ({n} user(s) are in several mapped groups); list the types highest "
-        f"first, e.g. precedence: [{', '.join(types)}]",
     )
