@@ -79,7 +79,7 @@ DETAIL_FUNCTIONS = [
     ("planner.rules.linking", "link_actions"),
     ("planner.rules.guests", "decide"),
     ("planner.rules.account_types", "decide"),
-    ("planner.rules.teams", "decide"),
+    ("planner.planning", "fold_teams"),
     ("planner.rules.unmatched", "decide"),
     ("planner.rules.guards", "evaluate"),
     ("planner.planning", "add_cross_dependencies"),

@@ -39,8 +39,9 @@ before it decided; a step that overrules an earlier decision says so here:
    for everyone linked, created or reactivated, so after the statuses are final;
 10. link actions (:func:`planner.rules.linking.link_actions`): ``scim.link_user`` /
     ``create_user`` carry the account type and wait for the address changes, so after 8 and 9;
-11. teams (:func:`planner.rules.teams.decide`): group members are pushed only for people who end
-    provisioned, so after the statuses are final;
+11. teams (:func:`fold_teams` of :func:`planner.rules.teams.decide_team`): group members are pushed
+    only for people who end provisioned, and held members are never removed, so after the statuses
+    are final;
 12. unmatched members (:func:`fold_unmatched`, :func:`planner.rules.unmatched.decide_member`):
     whoever is still an active member with no live IdP user (``unmatched``, ``leaver``,
     ``not_in_scope``) is kept or deactivated;
@@ -205,8 +206,7 @@ def decide(ctx: Context) -> dict[str, Any]:
     types, type_outcome = fold_account_types(ctx, roster)
     outcome.extend(linking.link_actions(ctx, roster, types_table(types), frees, graph.rivals))
     outcome.extend(type_outcome)
-    team_result = teams.decide(ctx, roster)
-    outcome.extend(team_result.outcome)
+    team_rows = fold_teams(ctx, roster, outcome)
     unmatched_decisions = fold_unmatched(ctx, roster, outcome)
     actions = add_cross_dependencies(outcome.actions)
     actions, scim_items = scim_state.settle(ctx.scim, actions)
@@ -217,7 +217,7 @@ def decide(ctx: Context) -> dict[str, Any]:
         "roster": roster,
         "types": types,
         "unmatched": unmatched_decisions,
-        "team_rows": team_result.rows,
+        "team_rows": team_rows,
         "guards": guard_results,
         "actions": actions,
         "review_items": outcome.review_items + guard_items,
@@ -321,6 +321,29 @@ def types_table(decisions: list[account_types.TypeDecision]) -> pd.DataFrame:
     (a bridge until linking reads the typed decisions)."""
     return pd.DataFrame({"person": [d.person for d in decisions], "after": [d.after for d in decisions]},
                         dtype=object)
+
+
+def fold_teams(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> list[TeamRow]:
+    """Step 11: each IdP group's :class:`~planner.rules.teams.Assignment` gets its
+    :class:`~planner.rules.teams.TeamDecision` over the people's final statuses, or the blocking
+    ``teams.likely_rename`` item that replaces it; the teams no group maps to get theirs
+    (:func:`~planner.rules.teams.decide_unmanaged`). Adds actions and items to ``outcome``; returns
+    the team rows, sorted as the report lists them."""
+    policy, directory = ctx.policy.teams, ctx.directory
+    people = teams.team_people(people_of(roster, directory, frozenset(PersonStatus)))
+    locations = {name: ctx.policy.location("teams", "map", name) for name in policy.map}
+    assignments, items = teams.assign_groups(policy, directory, locations)
+    outcome.review_items.extend(items)
+    outcome.review_items.extend(teams.group_cycle_item(c, directory.idp_format, policy.flatten_nested)
+                                for c in directory.group_cycles)
+    renames = teams.likely_renames(assignments, policy, directory, people)
+    decisions = [teams.TeamDecision(review_items=(renames[a.group_id],)) if a.group_id in renames
+                 else teams.decide_team(a, policy, directory, people) for a in assignments]
+    decisions.append(teams.decide_unmanaged(assignments, policy, directory, people))
+    for decision in decisions:
+        outcome.actions.extend(decision.actions)
+        outcome.review_items.extend(decision.review_items)
+    return teams.sorted_rows(row for decision in decisions for row in decision.rows)
 
 
 def fold_unmatched(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> list[unmatched.UnmatchedDecision]:

@@ -23,7 +23,7 @@ unless said otherwise):
 - ``groups``: ``group_id``, ``display_name`` (one row per listing in the export);
 - ``group_members``: ``group_id``, ``idp_id``, ``idp_row`` (int: its row in
   ``idp_users``): :attr:`~planner.directory.Group.member_ids` of each group, rows grouped by
-  group; :attr:`Context.group_rows` has the same by group id;
+  group;
 - ``teams``: ``team_id``, ``name``, ``is_archived`` (bool);
 - ``team_members``: ``team_id``, ``member_id``, ``is_team_admin`` (bool), ``member_row``
   (int: its row in ``members``, ``-1`` for a member the export does not have).
@@ -37,7 +37,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .directory import Directory, GroupCycle, Link, Person, PersonStatus, ScimState, build_directory
+from .directory import Directory, Link, Person, PersonStatus, ScimState, build_directory
 from .model import Snapshot, email_key
 from .policy import Policy
 
@@ -114,10 +114,6 @@ class Context:
     group_members: pd.DataFrame
     teams: pd.DataFrame
     team_members: pd.DataFrame
-    group_rows: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
-    """The :attr:`idp_users` rows of each group's members (flattened, each once), by group id."""
-    nested_only: Mapping[str, Mapping[int, tuple[str, ...]]] = field(default_factory=dict, repr=False)
-    """:attr:`planner.directory.Group.nested_only` by group id, users by their :attr:`idp_users` row."""
 
     @property
     def member_by_id(self):
@@ -138,15 +134,6 @@ class Context:
     def idp_row(self) -> Mapping[str, int]:
         """Row position of each IdP id in :attr:`idp_users`."""
         return self.directory.idp_index
-
-    @property
-    def group_cycles(self) -> tuple[GroupCycle, ...]:
-        return self.directory.group_cycles
-
-    @property
-    def nested_groups(self) -> Mapping[str, tuple[str, ...]]:
-        """The groups nested directly in each group (sorted ids), for groups that hold any."""
-        return {gid: g.nested_group_ids for gid, g in self.directory.groups.items() if g.nested_group_ids}
 
     @property
     def scim(self) -> ScimState:
@@ -215,9 +202,6 @@ def build_context(snapshot: Snapshot, policy: Policy, directory: Directory | Non
             "is_team_admin": np.fromiter((bool(t.is_team_admin) for t in memberships), dtype=bool,
                                          count=len(memberships)),
         }),
-        group_rows=group_rows,
-        nested_only={gid: {idp_row[i]: path for i, path in g.nested_only.items()}
-                     for gid, g in d.groups.items() if g.nested_only},
     )
 
 

@@ -47,19 +47,25 @@ a likely **rename** of the group after the team was made: a blocking
 the create, settled by ``teams.map`` (link the old team, or name the new one). A group
 no rule maps at all that holds an unmanaged team's people is named in the
 ``teams.unmanaged`` item (nothing is created for it).
+
+Each rule is a pure function of the :class:`~planner.directory.Directory`, the ``teams`` policy
+section and :class:`TeamPeople` (the people's final statuses, :func:`team_people`):
+:func:`assign_groups` gives each IdP group its :class:`Assignment`; :func:`decide_team` turns one
+assignment into a :class:`TeamDecision` (the link or create, the members pushed, the removals, the
+items); :func:`likely_renames` and :func:`decide_unmanaged` weigh the teams no group maps to.
+:func:`planner.planning.fold_teams` folds them into the plan (step 11).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 import msgspec
-import numpy as np
-import pandas as pd
 
-from ..model import ActionKind, TeamRow
-from ..sources.values import clean_text
+from ..directory import Directory, Group, GroupCycle, Person, PersonStatus, pushes_direct_members_only
+from ..model import Action, ActionKind, ReviewItem, TeamRow
 from ..payloads import (
     UNSET,
     DisplayNameState,
@@ -72,9 +78,9 @@ from ..payloads import (
     TeamMemberTarget,
     TeamNameState,
 )
-from . import Outcome, action_id, make_action, make_review, yaml_snippet
-from ..directory import pushes_direct_members_only
-from ..tables import Context, member_of, take_rows
+from ..policy import Teams, TeamRule
+from ..sources.values import clean_text
+from . import action_id, make_action, make_review, yaml_snippet
 
 IDP_NAMES = {"okta": "Okta", "entra": "Entra ID", "google": "Google Workspace"}
 """Display name of an IdP by the prefix of its export format (``entra-csv`` -> Entra ID)."""
@@ -101,7 +107,10 @@ def nesting_note(idp_format: str, flatten: bool) -> str:
     return "teams.flatten_nested is off, so only each group's direct members count"
 
 
-@dataclass(frozen=True)
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """One IdP group -> one team (existing ``team_id``, or ``None`` = create ``name``)."""
 
@@ -112,512 +121,553 @@ class Assignment:
     rule: str
 
 
-@dataclass
-class TeamsResult:
-    """Teams outcome: actions, review items, and one :class:`~planner.model.TeamRow` per team."""
+@dataclass(frozen=True, slots=True)
+class PushedUser:
+    """A provisioned IdP user as a group push carries them: ``member_id`` (``None`` for a user
+    ``scim.create_user`` creates), the SCIM ``user_name`` sent, and ``action_id``, the link or
+    create that provisions them (the push waits for it)."""
 
-    outcome: Outcome
-    rows: list[TeamRow] = field(default_factory=list)
-    assignments: list[Assignment] = field(default_factory=list)
+    member_id: str | None
+    user_name: str
+    action_id: str
 
 
-def _lists_of(keys: list, *columns: list) -> dict:
-    """``{key: (column lists...)}``: the values of each key's rows, in row order; one pass.
+@dataclass(frozen=True, slots=True)
+class TeamPeople:
+    """The people's final statuses as this family reads them, by IdP id.
 
-    Runs of the same key are sliced at once (rows usually come grouped); a key seen again
-    later gets its lists extended.
+    ``member_ids``: the memberId each IdP user is linked to, whatever its status (a suspended user
+    still in a group is no leftover); ``pushed``: the users who end provisioned (``link``,
+    ``reactivate``, ``create``); ``held``: memberIds a blocking linking item holds (never removed).
     """
-    out: dict = {}
-    start, n = 0, len(keys)
-    for i in range(1, n + 1):
-        if i == n or keys[i] != keys[start]:
-            key = keys[start]
-            part = tuple(c[start:i] for c in columns)
-            if key in out:
-                out[key] = tuple(a + b for a, b in zip(out[key], part))
-            else:
-                out[key] = part
-            start = i
+
+    member_ids: Mapping[str, str]
+    pushed: Mapping[str, PushedUser]
+    held: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPush:
+    """What the IdP pushes for one group.
+
+    ``size``: its users (flattened as :attr:`planner.directory.Group.member_ids` has them);
+    ``pushed``: the provisioned ones, in the group's member order; ``holds``: the memberIds of
+    every user it holds, provisioned or not. Users the IdP never pushes (reachable only through a
+    nested group, :attr:`~planner.directory.Group.nested_only`) are in neither.
+    """
+
+    size: int
+    pushed: tuple[PushedUser, ...]
+    holds: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Leftover:
+    """A team member the team's group does not push: ``state`` is ``active``, ``inactive``,
+    ``archived``, ``unknown`` (missing from the members export) or ``held`` (a blocking linking
+    item); only ``active`` ones can be removed. ``through``: the nesting path (displayNames) when
+    the member is in the group only through a nested group, else empty."""
+
+    member_id: str
+    email: str | None
+    is_team_admin: bool
+    state: str
+    through: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Leftovers:
+    """A linked team's leftovers by what happens to them: ``nested`` (``teams.nested_only``
+    decides: not removed), ``removed`` (``teams.remove_member``), ``reported`` (the
+    ``teams.leftovers`` item)."""
+
+    nested: tuple[Leftover, ...] = ()
+    removed: tuple[Leftover, ...] = ()
+    reported: tuple[Leftover, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TeamDecision:
+    """What this family decides for one assignment (or for the unmanaged teams): ``actions`` (the
+    group's link or create, its ``scim.set_group_members``, the ``teams.remove_member`` removals),
+    ``review_items`` and the report's team ``rows``."""
+
+    actions: tuple[Action, ...] = ()
+    review_items: tuple[ReviewItem, ...] = ()
+    rows: tuple[TeamRow, ...] = ()
+
+
+# --------------------------------------------------------------------------- the people
+
+
+def team_people(people: Iterable[Person]) -> TeamPeople:
+    """The :class:`TeamPeople` of the final statuses (linking, folded with guests): a ``link`` or
+    ``reactivate`` is pushed after its ``scim.link_user``, a ``create`` after its ``scim.create_user``."""
+    member_ids: dict[str, str] = {}
+    pushed: dict[str, PushedUser] = {}
+    held: set[str] = set()
+    linked = (PersonStatus.LINK, PersonStatus.REACTIVATE)
+    for p in people:
+        member, user, status = p.member, p.idp_user, p.status
+        mid = member.member_id if member is not None else None
+        if status is PersonStatus.HELD and mid is not None:
+            held.add(mid)
+        if user is None:
+            continue
+        iid = user.id
+        if mid is not None:
+            member_ids[iid] = mid
+        if status in linked:
+            pushed[iid] = PushedUser(mid, p.user_name, action_id(ActionKind.SCIM_LINK_USER, mid))
+        elif status is PersonStatus.CREATE:
+            pushed[iid] = PushedUser(None, p.user_name, action_id(ActionKind.SCIM_CREATE_USER, iid))
+    return TeamPeople(member_ids, pushed, frozenset(held))
+
+
+def group_push(group: Group, people: TeamPeople) -> GroupPush:
+    """What the IdP pushes for ``group`` (see :class:`GroupPush`)."""
+    ids = group.member_ids
+    if group.nested_only:  # never pushed: reachable only through nesting (not flattened, or Entra ID)
+        ids = [i for i in ids if i not in group.nested_only]
+    holds = set(map(people.member_ids.get, ids))  # map over dict.get runs in C, like filter(None, ...)
+    holds.discard(None)
+    return GroupPush(len(group.member_ids), tuple(filter(None, map(people.pushed.get, ids))), frozenset(holds))
+
+
+def team_member_ids(team_id: str | None, directory: Directory) -> list[str]:
+    """The memberIds of team ``team_id`` as exported, sorted (none for a team to create)."""
+    if team_id is None:
+        return []
+    return sorted(m.member_id for m in directory.team_members.get(team_id, ()))
+
+
+def membership_state(member_id: str, directory: Directory, people: TeamPeople) -> str:
+    """``unknown`` (a memberId the members export does not have: Sigma's system member, or a member
+    exported without includeArchived/includeInactive), ``inactive``, ``archived``, ``held`` or ``active``."""
+    member = directory.members.get(member_id)
+    if member is None:
+        return "unknown"
+    if member.is_inactive:
+        return "inactive"
+    if member.is_archived:
+        return "archived"
+    return "held" if member_id in people.held else "active"
+
+
+# --------------------------------------------------------------------------- groups -> teams
+
+
+@dataclass(frozen=True, slots=True)
+class FreeTeams:
+    """The active teams ``teams.map`` does not claim, as the name rules look them up: ``by_name``
+    (name -> teamIds), and ``(name as typed, teamId)`` pairs ``by_clean_name`` (only names that
+    cleaning changes) and ``by_folded_name`` (clean name case-folded). Sigma team names as typed may
+    carry stray spaces or control characters (issue 14 item 1): a group finds such a team by its
+    clean name, and the link sends the team's exact name so Sigma links it."""
+
+    by_name: Mapping[str, tuple[str, ...]]
+    by_clean_name: Mapping[str, tuple[tuple[str, str], ...]]
+    by_folded_name: Mapping[str, tuple[tuple[str, str], ...]]
+
+
+def active_team_ids_by_name(directory: Directory) -> dict[str, list[str]]:
+    """``{team name: teamIds}`` of the teams that are not archived, in export order."""
+    out: dict[str, list[str]] = {}
+    for t in directory.teams.values():
+        if not t.is_archived:
+            out.setdefault(t.name, []).append(t.team_id)
     return out
 
 
-def _team_member_order(team_members: pd.DataFrame) -> list[int]:
-    """Row positions sorting team memberships by teamId, then memberId (string order)."""
-    keys = [f"{t}\0{m}" for t, m in zip(team_members["team_id"].tolist(), team_members["member_id"].tolist())]
-    return sorted(range(len(keys)), key=keys.__getitem__)
+def free_teams(team_ids_by_name: Mapping[str, list[str]], claimed: set[str]) -> FreeTeams:
+    """The :class:`FreeTeams` of ``team_ids_by_name`` (:func:`active_team_ids_by_name`) but ``claimed``."""
+    by_name = {n: tuple(t) for n, t in team_ids_by_name.items() if n not in claimed}
+    cleaned: dict[str, list[tuple[str, str]]] = {}
+    folded: dict[str, list[tuple[str, str]]] = {}
+    for name, tids in by_name.items():
+        clean = clean_text(name)
+        for tid in tids:
+            folded.setdefault(clean.casefold(), []).append((name, tid))
+            if clean != name:
+                cleaned.setdefault(clean, []).append((name, tid))
+    return FreeTeams(by_name, {k: tuple(v) for k, v in cleaned.items()}, {k: tuple(v) for k, v in folded.items()})
 
 
-def assign_groups(ctx: Context) -> tuple[list[Assignment], Outcome]:
-    """Apply ``teams.map`` and ``teams.rules``; return the assignments and review items."""
-    policy = ctx.policy.teams
-    out = Outcome()
-    teams = ctx.teams[~ctx.teams["is_archived"]]
-    team_ids_by_name: dict[str, list[str]] = {}
-    for tid, name in zip(teams["team_id"].tolist(), teams["name"].tolist()):
-        team_ids_by_name.setdefault(name, []).append(tid)
-    groups = ctx.groups.sort_values(["display_name", "group_id"], kind="stable")
-    group_ids_by_name: dict[str, list[str]] = {}
-    for gid, name in zip(groups["group_id"].tolist(), groups["display_name"].tolist()):
-        group_ids_by_name.setdefault(name, []).append(gid)
+def exact_matches(group_id: str, group_name: str, team_name: str, rule_id: str, free: FreeTeams) -> list[Assignment]:
+    """Assignments of group ``group_id`` to the free teams named ``team_name``, or whose name is it once cleaned."""
+    return ([Assignment(group_id, group_name, team_name, tid, rule_id) for tid in free.by_name.get(team_name, ())]
+            or [Assignment(group_id, group_name, n, tid, rule_id)
+                for n, tid in free.by_clean_name.get(clean_text(team_name), ())])
 
+
+def rule_matches(rule: TeamRule, rule_id: str, pattern: re.Pattern | None, group_id: str, group_name: str,
+                 free: FreeTeams) -> list[Assignment]:
+    """The teams one ``teams.rules`` entry finds for a group (``pattern``: a regex rule's, compiled):
+    ``exact``, ``case_insensitive`` (clean names case-folded), or ``regex`` (a full match; the team
+    ``replace`` names is created when no free team has that name)."""
+    if rule.match == "exact":
+        return exact_matches(group_id, group_name, group_name, rule_id, free)
+    if rule.match == "case_insensitive":
+        return [Assignment(group_id, group_name, n, tid, rule_id)
+                for n, tid in free.by_folded_name.get(clean_text(group_name).casefold(), ())]
+    match = pattern.fullmatch(group_name)
+    if not match:
+        return []
+    # a team name the plan may create is written normalized (issue 14 item 1)
+    target = clean_text(match.expand(rule.replace) if rule.replace is not None else group_name)
+    return (exact_matches(group_id, group_name, target, rule_id, free)
+            or [Assignment(group_id, group_name, target, None, rule_id)])
+
+
+def map_group_missing_item(team_name: str, group_name: str, location: str) -> ReviewItem:
+    """``teams.map_group_missing`` (informational): a ``teams.map`` entry names a group the IdP export
+    does not have (``location``: the entry's ``file:line:column``)."""
+    return make_review(
+        "teams.map_group_missing",
+        team_name,
+        blocking=False,
+        subject={"name": team_name, "groupDisplayName": group_name},
+        message=f"teams.map at {location} names group {group_name!r}, which is not in the IdP export",
+        rule="teams.map",
+    )
+
+
+def map_candidates(policy: Teams, group_ids_by_name: Mapping[str, list[str]],
+                   team_ids_by_name: Mapping[str, list[str]], locations: Mapping[str, str]
+                   ) -> tuple[dict[str, list[Assignment]], set[str], list[ReviewItem]]:
+    """``teams.map``: ``({group id: candidate assignments}, team names it claims, items)``; an entry
+    whose group is missing claims nothing and gets :func:`map_group_missing_item`."""
     candidates: dict[str, list[Assignment]] = {}
     claimed: set[str] = set()
+    items = []
     for team_name, group_name in policy.map.items():
         gids = group_ids_by_name.get(group_name, [])
-        loc = ctx.policy.location("teams", "map", team_name)
         if not gids:
-            out.review_items.append(
-                make_review(
-                    "teams.map_group_missing",
-                    team_name,
-                    blocking=False,
-                    subject={"name": team_name, "groupDisplayName": group_name},
-                    message=f"teams.map at {loc} names group {group_name!r}, which is not in the IdP export",
-                    rule="teams.map",
-                )
-            )
+            items.append(map_group_missing_item(team_name, group_name, locations.get(team_name, "<policy>")))
             continue
         tids = team_ids_by_name.get(team_name, [])
         for gid in gids:
             candidates.setdefault(gid, []).extend(
                 [Assignment(gid, group_name, team_name, tid, "teams.map") for tid in tids]
-                or [Assignment(gid, group_name, team_name, None, "teams.map")]
-            )
+                or [Assignment(gid, group_name, team_name, None, "teams.map")])
         claimed.add(team_name)
+    return candidates, claimed, items
 
-    free_teams = {n: t for n, t in team_ids_by_name.items() if n not in claimed}
-    # Sigma team names as typed may carry stray spaces or control characters (issue 14 item 1): a group
-    # finds such a team by its clean name, and the link sends the team's exact name so Sigma links it
-    folded: dict[str, list[tuple[str, str]]] = {}
-    cleaned: dict[str, list[tuple[str, str]]] = {}
-    for name, tids in free_teams.items():
-        for tid in tids:
-            folded.setdefault(clean_text(name).casefold(), []).append((name, tid))
-            if clean_text(name) != name:
-                cleaned.setdefault(clean_text(name), []).append((name, tid))
 
-    def exact(gid: str, gname: str, team_name: str, rule_id: str) -> list[Assignment]:
-        """Assignments of the free teams named ``team_name``, or whose name is it once cleaned."""
-        return ([Assignment(gid, gname, team_name, tid, rule_id) for tid in free_teams.get(team_name, [])]
-                or [Assignment(gid, gname, n, tid, rule_id) for n, tid in cleaned.get(clean_text(team_name), [])])
-
-    for i, rule in enumerate(policy.rules):
+def rule_candidates(rules: list[TeamRule], groups: list[Group], free: FreeTeams,
+                    candidates: dict[str, list[Assignment]]) -> dict[str, list[Assignment]]:
+    """``candidates`` (from ``teams.map``) with each other group's first ``teams.rules`` match added."""
+    out = dict(candidates)
+    for i, rule in enumerate(rules):
         rule_id = f"teams.rules[{i}].{rule.match}"
-        rx = re.compile(rule.pattern) if rule.match == "regex" else None
-        for gid, gname in zip(groups["group_id"].tolist(), groups["display_name"].tolist()):
-            if gid in candidates:
-                continue
-            if rule.match == "exact":
-                found = exact(gid, gname, gname, rule_id)
-            elif rule.match == "case_insensitive":
-                found = [Assignment(gid, gname, n, tid, rule_id)
-                         for n, tid in folded.get(clean_text(gname).casefold(), [])]
-            else:
-                match = rx.fullmatch(gname)
-                if not match:
-                    continue
-                # a team name the plan may create is written normalized (issue 14 item 1)
-                target = clean_text(match.expand(rule.replace) if rule.replace is not None else gname)
-                found = exact(gid, gname, target, rule_id) or [Assignment(gid, gname, target, None, rule_id)]
-            if found:
-                candidates[gid] = found
+        pattern = re.compile(rule.pattern) if rule.match == "regex" else None
+        for g in groups:
+            if g.group_id not in out:
+                found = rule_matches(rule, rule_id, pattern, g.group_id, g.display_name, free)
+                if found:
+                    out[g.group_id] = found
+    return out
 
-    # one group -> several teams: ambiguous
-    chosen: list[Assignment] = []
+
+def ambiguous_item(options: list[Assignment]) -> ReviewItem:
+    """``teams.ambiguous`` (blocking): one group matches several teams."""
+    first = options[0]
+    return make_review(
+        "teams.ambiguous",
+        first.group_id,
+        blocking=True,
+        subject={"groupId": first.group_id, "groupDisplayName": first.group_name},
+        message=(
+            f"group {first.group_name!r} matches {len(options)} teams "
+            f"({', '.join(sorted(o.name + ' ' + str(o.team_id) for o in options))}) by {first.rule}"
+        ),
+        rule=first.rule,
+        candidates=[{"teamId": o.team_id, "name": o.name} for o in options],
+        resolution=yaml_snippet({"teams": {"map": {first.name: first.group_name}}},
+                                notes=["name the team this group is"]),
+    )
+
+
+def conflict_item(claims: list[Assignment]) -> ReviewItem:
+    """``teams.conflict`` (blocking): several groups map to one team."""
+    first = claims[0]
+    names = sorted(a.group_name for a in claims)
+    return make_review(
+        "teams.conflict",
+        first.team_id or first.name,
+        blocking=True,
+        subject={"teamId": first.team_id, "name": first.name},
+        message=f"groups {', '.join(repr(n) for n in names)} all map to team {first.name!r}",
+        rule=", ".join(sorted({a.rule for a in claims})),
+        candidates=[{"groupId": a.group_id, "groupDisplayName": a.group_name, "rule": a.rule} for a in claims],
+        resolution=yaml_snippet({"teams": {"map": {first.name: names[0]}}},
+                                notes=["name the one group this team follows"]),
+    )
+
+
+def settle_candidates(candidates: Mapping[str, list[Assignment]]) -> tuple[list[Assignment], list[ReviewItem]]:
+    """One assignment per group and per team, sorted by team name then group id: a group with
+    several candidate teams gets :func:`ambiguous_item`, a team several groups claim :func:`conflict_item`
+    (nothing is linked on a guess)."""
+    items = []
+    chosen = []
     for gid in sorted(candidates):
         options = candidates[gid]
         if len(options) > 1:
-            out.review_items.append(
-                make_review(
-                    "teams.ambiguous",
-                    gid,
-                    blocking=True,
-                    subject={"groupId": gid, "groupDisplayName": options[0].group_name},
-                    message=(
-                        f"group {options[0].group_name!r} matches {len(options)} teams "
-                        f"({', '.join(sorted(o.name + ' ' + str(o.team_id) for o in options))}) by {options[0].rule}"
-                    ),
-                    rule=options[0].rule,
-                    candidates=[{"teamId": o.team_id, "name": o.name} for o in options],
-                    resolution=yaml_snippet({"teams": {"map": {options[0].name: options[0].group_name}}},
-                                            notes=["name the team this group is"]),
-                )
-            )
+            items.append(ambiguous_item(options))
         else:
             chosen.append(options[0])
-
-    # several groups -> one team: conflict
     by_team: dict[tuple, list[Assignment]] = {}
     for a in chosen:
         by_team.setdefault((a.team_id,) if a.team_id else ("new", a.name), []).append(a)
-    final: list[Assignment] = []
+    final = []
     for key in sorted(by_team, key=lambda k: tuple(str(x) for x in k)):
-        group = by_team[key]
-        if len(group) == 1:
-            final.append(group[0])
-            continue
-        names = sorted(a.group_name for a in group)
-        out.review_items.append(
-            make_review(
-                "teams.conflict",
-                group[0].team_id or group[0].name,
-                blocking=True,
-                subject={"teamId": group[0].team_id, "name": group[0].name},
-                message=f"groups {', '.join(repr(n) for n in names)} all map to team {group[0].name!r}",
-                rule=", ".join(sorted({a.rule for a in group})),
-                candidates=[{"groupId": a.group_id, "groupDisplayName": a.group_name, "rule": a.rule} for a in group],
-                resolution=yaml_snippet({"teams": {"map": {group[0].name: names[0]}}},
-                                        notes=["name the one group this team follows"]),
-            )
-        )
-    final.sort(key=lambda a: (a.name, a.group_id))
-    return final, out
-
-
-def decide(ctx: Context, roster: pd.DataFrame) -> TeamsResult:
-    """Teams actions (``scim.link_group``, ``scim.create_group``, ``scim.set_group_members``,
-    ``teams.remove_member``), review items and team rows. Shapes: docs/policy.md ("Actions")."""
-    policy = ctx.policy.teams
-    assignments, out = assign_groups(ctx)
-    result = TeamsResult(outcome=out, assignments=assignments)
-
-    for cycle in ctx.group_cycles:
-        out.review_items.append(
-            make_review(
-                "teams.group_cycle",
-                cycle.group_ids[0],
-                blocking=False,
-                subject={"groupIds": list(cycle.group_ids)},
-                message=(
-                    f"groups {', '.join(repr(n) for n in cycle.display_names)} contain each other through nesting; "
-                    + nesting_note(ctx.idp_format, policy.flatten_nested)
-                ),
-                rule="teams.flatten_nested",
-            )
-        )
-
-    # who each IdP user is in the plan, by their row in ctx.idp_users: the member they are linked
-    # to (any status), and the userName and action that provision them (linked or created)
-    n_users = len(ctx.idp_users)
-    pair_member = np.full(n_users + 1, None, dtype=object)  # last slot: "no such user"
-    prov_member = np.full(n_users + 1, None, dtype=object)
-    prov_user_name = np.full(n_users + 1, None, dtype=object)
-    prov_action = np.full(n_users + 1, None, dtype=object)
-    is_prov = np.zeros(n_users + 1, dtype=bool)
-    has_pair = np.zeros(n_users + 1, dtype=bool)
-    for j, mid, iid, status, user_name in zip(*(roster[c].tolist() for c in (
-            "idp_row", "member_id", "idp_id", "status", "user_name"))):
-        if j < 0:
-            continue
-        if isinstance(mid, str):
-            pair_member[j], has_pair[j] = mid, True
-        if status == "link" or status == "reactivate":
-            is_prov[j], prov_member[j], prov_user_name[j] = True, mid, user_name
-            prov_action[j] = action_id(ActionKind.SCIM_LINK_USER, mid)
-        elif status == "create":
-            is_prov[j], prov_user_name[j] = True, user_name
-            prov_action[j] = action_id(ActionKind.SCIM_CREATE_USER, iid)
-
-    no_rows = np.zeros(0, dtype=np.intp)
-    # an IdP that pushes direct members only (Entra ID) never pushes who flattening adds
-    direct_only = policy.flatten_nested and pushes_direct_members_only(ctx.idp_format)
-    not_pushed = ctx.nested_only if direct_only else {}
-
-    def group_members_of(group_id: str) -> tuple[int, tuple[list, list, list], set]:
-        """How many users the group has; the pushed ones (memberId or None for a created user,
-        userName, action); every member it holds, provisioned or not (a suspended member is still
-        in the group: not a leftover, just not pushed)."""
-        rows = n_rows = ctx.group_rows.get(group_id, no_rows)
-        if group_id in not_pushed:
-            rows = rows[[r not in not_pushed[group_id] for r in rows.tolist()]]
-        pushed = rows[is_prov[rows]]
-        return (len(n_rows), (prov_member[pushed].tolist(), prov_user_name[pushed].tolist(),
-                            prov_action[pushed].tolist()), set(pair_member[rows[has_pair[rows]]].tolist()))
-
-    # current team members with their state, by memberId within each team; a membership whose
-    # member is not in the members export (Sigma's system member, or a member exported without
-    # includeArchived/includeInactive) is "unknown": reported, never removed
-    tm = ctx.team_members
-    tm = tm.iloc[_team_member_order(tm)]
-    m = ctx.members
-    rows = tm["member_row"].to_numpy()
-    unknown = rows < 0
-    inactive = take_rows(m["is_inactive"], rows, False).astype(bool)
-    archived = take_rows(m["is_archived"], rows, False).astype(bool)
-    # a member held by a blocking linking item (who they are is not decided yet) is not removed either
-    held_ids = set(roster.loc[roster["status"] == "held", "member_id"].dropna().tolist())
-    held = member_of(tm["member_id"], held_ids) if held_ids else np.zeros(len(tm), dtype=bool)
-    state = np.select([unknown, inactive, archived, held], ["unknown", "inactive", "archived", "held"],
-                      default="active").tolist()
-    current_of = _lists_of(tm["team_id"].tolist(), tm["member_id"].tolist(), take_rows(m["email"], rows, None).tolist(),
-                           tm["is_team_admin"].tolist(), (archived | inactive | unknown | held).tolist(), state)
-    no_current = ([], [], [], [], [])
-    assigned_team_ids = set()
-    renames = likely_renames(ctx, assignments, current_of, group_members_of)
-
-    for a in assignments:
-        if a.group_id in renames:
-            out.review_items.append(renames[a.group_id])
-            continue
-        if a.team_id is None and policy.mode == "link":
-            out.review_items.append(
-                make_review(
-                    "teams.no_team",
-                    a.group_id,
-                    blocking=False,
-                    subject={"groupId": a.group_id, "groupDisplayName": a.group_name, "name": a.name},
-                    message=(
-                        f"group {a.group_name!r} maps to team {a.name!r} ({a.rule}), which does not exist; "
-                        "not created because teams.mode is link"
-                    ),
-                    rule="teams.mode",
-                    resolution=yaml_snippet({"teams": {"mode": "create"}}),
-                )
-            )
-            continue
-        n_group_members, (group_member_ids, user_names, requires), in_group_ids = group_members_of(a.group_id)
-        member_ids = {x for x in group_member_ids if x is not None}
-        target = GroupTarget(team_id=a.team_id, name=a.name, group_id=a.group_id, group_display_name=a.group_name)
-        evidence = GroupEvidence(rule=a.rule, group_members=n_group_members, group_members_provisioned=len(user_names))
-        if a.team_id is not None:
-            assigned_team_ids.add(a.team_id)
-            group_action = make_action(
-                ActionKind.SCIM_LINK_GROUP,
-                a.team_id,
-                target=target,
-                before=TeamNameState(name=a.name),
-                after=DisplayNameState(display_name=a.name),
-                rule=a.rule,
-                reason=f"link team {a.name!r} to IdP group {a.group_name!r} ({a.rule})",
-                evidence=evidence,
-            )
-            now_ids, now_emails, now_admin, now_stuck, now_state = current_of.get(a.team_id, no_current)
+        claims = by_team[key]
+        if len(claims) == 1:
+            final.append(claims[0])
         else:
-            group_action = make_action(
-                ActionKind.SCIM_CREATE_GROUP,
-                a.group_id,
-                target=target,
-                before=None,
-                after=DisplayNameState(display_name=a.name),
-                rule=a.rule,
-                reason=f"create team {a.name!r} from IdP group {a.group_name!r} ({a.rule}; teams.mode is create)",
-                evidence=evidence,
-            )
-            now_ids, now_emails, now_admin, now_stuck, now_state = no_current
-        out.actions.append(group_action)
-        set_members = make_action(
-            ActionKind.SCIM_SET_GROUP_MEMBERS,
-            a.group_id,
-            target=target,
-            before=GroupMembersBefore(member_ids=list(now_ids)),
-            after=GroupMembersAfter(members=sorted(user_names)),
-            rule=a.rule,
-            reason=(
-                f"team {a.name!r} members = the {len(user_names)} provisioned member(s) of group {a.group_name!r}"
-                + ((" (nested groups flattened)" if policy.flatten_nested and not direct_only else " (direct members only)")
-                   if a.group_id in ctx.nested_groups else "")
-            ),
-            evidence=evidence,
-            depends_on=list(requires) + [group_action.id],
-        )
-        out.actions.append(set_members)
-        now_set = set(now_ids)
-        nested_rows = [j for j in not_pushed.get(a.group_id, ()) if is_prov[j] and pair_member[j] not in now_set]
-        if nested_rows:
-            out.review_items.append(_nested_not_pushed_item(a, nested_rows, prov_user_name, pair_member,
-                                                            not_pushed[a.group_id], policy.nested_only))
-
-        leftovers = [i for i, mid in enumerate(now_ids) if mid not in in_group_ids]
-        through = _reachable_through(ctx.nested_only.get(a.group_id), pair_member, has_pair)
-        if through and policy.leftovers == "remove" and policy.nested_only != "leftovers":
-            # in the group only through a nested group: the policy decides, no removal on a guess
-            nested = [i for i in leftovers if now_ids[i] in through and not now_stuck[i]]
-            if nested:
-                out.review_items.append(_nested_only_item(ctx, a, nested, now_ids, now_emails, through))
-                leftovers = [i for i in leftovers if i not in set(nested)]
-        removable = [i for i in leftovers if not now_stuck[i]]
-        report = leftovers if policy.leftovers == "report" else [i for i in leftovers if now_stuck[i]]
-        removal_ids = []
-        if policy.leftovers == "remove":
-            for i in removable:
-                action = make_action(
-                    ActionKind.TEAMS_REMOVE_MEMBER,
-                    f"{a.team_id}:{now_ids[i]}",
-                    target=TeamMemberTarget(team_id=a.team_id, name=a.name, member_id=now_ids[i], email=now_emails[i]),
-                    before=TeamMemberBefore(user_id=now_ids[i], is_team_admin=bool(now_admin[i])),
-                    after=None,
-                    rule="teams.leftovers",
-                    reason=(
-                        f"remove from team {a.name!r}: not in IdP group {a.group_name!r}"
-                        + (f" (reachable only through nested group {' > '.join(through[now_ids[i]])!r}, "
-                           "which teams.nested_only treats as a leftover)" if now_ids[i] in through else "")
-                        + ", and SCIM does not remove pre-SCIM members"
-                    ),
-                    evidence=RemoveMemberEvidence(
-                        group_id=a.group_id,
-                        reachable_only_through=list(through[now_ids[i]]) if now_ids[i] in through else UNSET,
-                    ),
-                    depends_on=[set_members.id],
-                )
-                out.actions.append(action)
-                removal_ids.append(action.id)
-        if report:
-            out.review_items.append(
-                make_review(
-                    "teams.leftovers",
-                    a.team_id,
-                    blocking=False,
-                    subject={"teamId": a.team_id, "name": a.name},
-                    message=(
-                        f"{len(report)} member(s) of team {a.name!r} are not in group {a.group_name!r} and stay in "
-                        "the team after SCIM"
-                        + (_not_removable_note({now_state[i] for i in report})
-                           if policy.leftovers == "remove" else "")
-                    ),
-                    rule="teams.leftovers",
-                    candidates=[
-                        {"memberId": now_ids[i], "email": now_emails[i], "state": now_state[i]}
-                        | ({"reachableOnlyThrough": " > ".join(through[now_ids[i]])} if now_ids[i] in through else {})
-                        for i in report
-                    ],
-                    resolution=(yaml_snippet({"teams": {"leftovers": "remove"}})
-                                if policy.leftovers == "report" and removable else ""),
-                )
-            )
-        if a.name != a.group_name:
-            out.review_items.append(
-                make_review(
-                    "teams.renamed_by_idp",
-                    a.group_id,
-                    blocking=False,
-                    subject=msgspec.to_builtins(target),
-                    message=(
-                        f"the IdP pushes group {a.group_name!r} with displayName {a.group_name!r}: after its first "
-                        f"push the team {a.name!r} takes that name unless the IdP app maps displayName "
-                        "(or the group is renamed)"
-                    ),
-                    rule=a.rule,
-                )
-            )
-        created = group_member_ids.count(None)
-        added = created + len(member_ids - now_set)
-        # who is in the team afterwards: the pushed members, plus current members nobody removes
-        after_count = len(member_ids | now_set) - len(removal_ids) + created
-        result.rows.append(
-            TeamRow(
-                team_id=a.team_id,
-                name=a.name,
-                group_id=a.group_id,
-                group_name=a.group_name,
-                mode="link" if a.team_id else "create",
-                members_before=len(now_ids),
-                members_after=after_count,
-                members_added=added,
-                members_removed=len(removal_ids),
-                actions=tuple(sorted([group_action.id, set_members.id] + removal_ids)),
-            )
-        )
-
-    unmanaged = ctx.teams[~member_of(ctx.teams["team_id"], assigned_team_ids)].sort_values(["name", "team_id"])
-    for t in unmanaged.itertuples(index=False):
-        n = len(current_of.get(t.team_id, no_current)[0])
-        result.rows.append(
-            TeamRow(team_id=t.team_id, name=t.name, group_id=None, group_name=None, mode="unmanaged",
-                    members_before=n, members_after=n, members_added=0, members_removed=0,
-                    is_archived=bool(t.is_archived))
-        )
-    active_unmanaged = unmanaged[~unmanaged["is_archived"]]
-    if len(active_unmanaged):
-        lookalike = unmanaged_lookalikes(ctx, assignments, current_of, group_members_of)
-        hinted = [t for t in active_unmanaged.itertuples(index=False) if t.team_id in lookalike]
-        out.review_items.append(
-            make_review(
-                "teams.unmanaged",
-                "teams",
-                blocking=False,
-                subject={"teams": int(len(active_unmanaged))},
-                message=(
-                    f"{len(active_unmanaged)} team(s) no IdP group maps to become unmanaged: they keep their members "
-                    "and can then be changed only through the REST API"
-                    + (f"; {len(hinted)} of them share their people with an IdP group no rule maps (renamed after "
-                       "the team was made?)" if hinted else "")
-                ),
-                rule="teams.map",
-                candidates=[{"teamId": t.team_id, "name": t.name, "members": len(current_of.get(t.team_id, no_current)[0])}
-                            | ({"likelyGroup": lookalike[t.team_id][0], "inGroup": lookalike[t.team_id][1]}
-                               if t.team_id in lookalike else {})
-                            for t in active_unmanaged.itertuples(index=False)],
-                resolution=(yaml_snippet({"teams": {"map": {t.name: lookalike[t.team_id][0] for t in hinted}}},
-                                         notes=["if the groups were renamed: the teams follow them"])
-                            if hinted else ""),
-            )
-        )
-    result.rows.sort(key=lambda r: (r.name.casefold(), r.name, r.team_id or "", r.group_id or ""))
-    return result
+            items.append(conflict_item(claims))
+    final.sort(key=lambda a: (a.name, a.group_id))
+    return final, items
 
 
-def _reachable_through(nested: dict | None, pair_member: np.ndarray, has_pair: np.ndarray) -> dict[str, tuple]:
-    """``{memberId: nesting path}`` of the members whose IdP user is in the group only through a
+def assign_groups(policy: Teams, directory: Directory, locations: Mapping[str, str]
+                  ) -> tuple[list[Assignment], list[ReviewItem]]:
+    """Apply ``teams.map`` and ``teams.rules`` (see the module docstring) to the directory's groups
+    and active teams: the assignments, sorted by team name then group id, and the review items
+    (``locations``: each ``teams.map`` entry's ``file:line:column`` by team name)."""
+    team_ids_by_name = active_team_ids_by_name(directory)
+    groups = sorted(directory.groups.values(), key=lambda g: (g.display_name, g.group_id))
+    group_ids_by_name: dict[str, list[str]] = {}
+    for g in groups:
+        group_ids_by_name.setdefault(g.display_name, []).append(g.group_id)
+    mapped, claimed, items = map_candidates(policy, group_ids_by_name, team_ids_by_name, locations)
+    candidates = rule_candidates(policy.rules, groups, free_teams(team_ids_by_name, claimed), mapped)
+    final, settled = settle_candidates(candidates)
+    return final, items + settled
+
+
+# --------------------------------------------------------------------------- one team
+
+
+def group_cycle_item(cycle: GroupCycle, idp_format: str, flatten: bool) -> ReviewItem:
+    """``teams.group_cycle`` (informational): groups that contain each other through nesting, and how
+    the plan counts their members (:func:`nesting_note`)."""
+    return make_review(
+        "teams.group_cycle",
+        cycle.group_ids[0],
+        blocking=False,
+        subject={"groupIds": list(cycle.group_ids)},
+        message=(f"groups {', '.join(repr(n) for n in cycle.display_names)} contain each other through nesting; "
+                 + nesting_note(idp_format, flatten)),
+        rule="teams.flatten_nested",
+    )
+
+
+def no_team_item(a: Assignment) -> ReviewItem:
+    """``teams.no_team`` (informational): the group's team does not exist and ``teams.mode`` is ``link``."""
+    return make_review(
+        "teams.no_team",
+        a.group_id,
+        blocking=False,
+        subject={"groupId": a.group_id, "groupDisplayName": a.group_name, "name": a.name},
+        message=(f"group {a.group_name!r} maps to team {a.name!r} ({a.rule}), which does not exist; "
+                 "not created because teams.mode is link"),
+        rule="teams.mode",
+        resolution=yaml_snippet({"teams": {"mode": "create"}}),
+    )
+
+
+def group_target(a: Assignment) -> GroupTarget:
+    """The team and the IdP group of an assignment, as the group actions name them."""
+    return GroupTarget(team_id=a.team_id, name=a.name, group_id=a.group_id, group_display_name=a.group_name)
+
+
+def group_action(a: Assignment, evidence: GroupEvidence) -> Action:
+    """``scim.link_group`` of an existing team (the push of a group named like the team links it,
+    docs/sigma-api.md §6.1), or ``scim.create_group`` of a new one."""
+    if a.team_id is not None:
+        return make_action(
+            ActionKind.SCIM_LINK_GROUP, a.team_id, target=group_target(a), before=TeamNameState(name=a.name),
+            after=DisplayNameState(display_name=a.name), rule=a.rule,
+            reason=f"link team {a.name!r} to IdP group {a.group_name!r} ({a.rule})", evidence=evidence,
+        )
+    return make_action(
+        ActionKind.SCIM_CREATE_GROUP, a.group_id, target=group_target(a), before=None,
+        after=DisplayNameState(display_name=a.name), rule=a.rule,
+        reason=f"create team {a.name!r} from IdP group {a.group_name!r} ({a.rule}; teams.mode is create)",
+        evidence=evidence,
+    )
+
+
+def members_note(group: Group, policy: Teams, idp_format: str) -> str:
+    """How a nesting group's members were counted, for the ``scim.set_group_members`` reason (``""``
+    for a group that nests none: Okta groups never nest)."""
+    if not group.nested_group_ids:
+        return ""
+    if policy.flatten_nested and not pushes_direct_members_only(idp_format):
+        return " (nested groups flattened)"
+    return " (direct members only)"
+
+
+def set_members_action(a: Assignment, push: GroupPush, now_ids: list[str], group_action_id: str,
+                       evidence: GroupEvidence, note: str) -> Action:
+    """``scim.set_group_members``: the team's members become the group's provisioned users (by the
+    userName sent), after their links and creates and the group's own link or create."""
+    user_names = [p.user_name for p in push.pushed]
+    return make_action(
+        ActionKind.SCIM_SET_GROUP_MEMBERS,
+        a.group_id,
+        target=group_target(a),
+        before=GroupMembersBefore(member_ids=list(now_ids)),
+        after=GroupMembersAfter(members=sorted(user_names)),
+        rule=a.rule,
+        reason=f"team {a.name!r} members = the {len(user_names)} provisioned member(s) of group {a.group_name!r}{note}",
+        evidence=evidence,
+        depends_on=[p.action_id for p in push.pushed] + [group_action_id],
+    )
+
+
+def reachable_through(group: Group, people: TeamPeople) -> dict[str, tuple[str, ...]]:
+    """``{memberId: nesting path}`` of the members whose IdP user is in ``group`` only through a
     nested group (:attr:`~planner.directory.Group.nested_only`), linked or not."""
-    if not nested:
-        return {}
-    return {pair_member[j]: path for j, path in nested.items() if has_pair[j]}
+    linked = people.member_ids
+    return {linked[i]: path for i, path in group.nested_only.items() if i in linked}
 
 
-def _nested_only_item(ctx: Context, a: Assignment, nested: list[int], now_ids: list, now_emails: list,
-                      through: dict[str, tuple]):
-    """The ``teams.nested_only`` item: team members in the group only through a nested group, not
-    removed (blocking under ``review``, informational under ``keep``)."""
-    setting = ctx.policy.teams.nested_only
-    vendor = ctx.idp_format.split("-")[0]
-    via = sorted({" > ".join(through[now_ids[i]]) for i in nested})
-    pushes = ("Entra ID provisioning pushes only a group's direct members" if vendor == "entra"
-              else f"with teams.flatten_nested off the plan counts only direct members, as {idp_name(ctx.idp_format)} "
+def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Mapping[str, tuple[str, ...]],
+                 policy: Teams, directory: Directory, people: TeamPeople) -> Leftovers:
+    """The team members the group does not push (by memberId), sorted into :class:`Leftovers`:
+    under ``leftovers: remove`` the active ones are removed, except those in the group only through
+    nesting while ``teams.nested_only`` is not ``leftovers`` (the policy decides, no removal on a
+    guess); the others, and every leftover under ``report``, are reported."""
+    gone = [mid for mid in now_ids if mid not in push.holds]
+    if not gone:
+        return Leftovers()
+    admin = {m.member_id: m.is_team_admin for m in directory.team_members.get(a.team_id, ())}
+    members = directory.members
+    left = [Leftover(mid, members[mid].email if mid in members else None, bool(admin.get(mid)),
+                     membership_state(mid, directory, people), through.get(mid, ())) for mid in gone]
+    if policy.leftovers == "report":
+        return Leftovers(reported=tuple(left))
+    nested = ()
+    if policy.nested_only != "leftovers":
+        nested = tuple(x for x in left if x.through and x.state == "active")
+        left = [x for x in left if not (x.through and x.state == "active")]
+    return Leftovers(nested, tuple(x for x in left if x.state == "active"),
+                     tuple(x for x in left if x.state != "active"))
+
+
+def removal_action(a: Assignment, leftover: Leftover, set_members_id: str) -> Action:
+    """``teams.remove_member``: SCIM does not remove members a team had before it (docs/sigma-api.md
+    §5.4), so a leftover is removed through the REST API, after the group's members are set."""
+    mid, through = leftover.member_id, leftover.through
+    return make_action(
+        ActionKind.TEAMS_REMOVE_MEMBER,
+        f"{a.team_id}:{mid}",
+        target=TeamMemberTarget(team_id=a.team_id, name=a.name, member_id=mid, email=leftover.email),
+        before=TeamMemberBefore(user_id=mid, is_team_admin=leftover.is_team_admin),
+        after=None,
+        rule="teams.leftovers",
+        reason=(f"remove from team {a.name!r}: not in IdP group {a.group_name!r}"
+                + (f" (reachable only through nested group {' > '.join(through)!r}, "
+                   "which teams.nested_only treats as a leftover)" if through else "")
+                + ", and SCIM does not remove pre-SCIM members"),
+        evidence=RemoveMemberEvidence(group_id=a.group_id, reachable_only_through=list(through) if through else UNSET),
+        depends_on=[set_members_id],
+    )
+
+
+def leftovers_item(a: Assignment, reported: tuple[Leftover, ...], setting: str) -> ReviewItem:
+    """``teams.leftovers`` (informational): team members not in the group who stay after SCIM
+    (``setting``: ``teams.leftovers``; under ``remove``, those that cannot be removed)."""
+    return make_review(
+        "teams.leftovers",
+        a.team_id,
+        blocking=False,
+        subject={"teamId": a.team_id, "name": a.name},
+        message=(f"{len(reported)} member(s) of team {a.name!r} are not in group {a.group_name!r} and stay in "
+                 "the team after SCIM"
+                 + (not_removable_note({x.state for x in reported}) if setting == "remove" else "")),
+        rule="teams.leftovers",
+        candidates=[{"memberId": x.member_id, "email": x.email, "state": x.state}
+                    | ({"reachableOnlyThrough": " > ".join(x.through)} if x.through else {}) for x in reported],
+        resolution=(yaml_snippet({"teams": {"leftovers": "remove"}})
+                    if setting == "report" and any(x.state == "active" for x in reported) else ""),
+    )
+
+
+def renamed_by_idp_item(a: Assignment) -> ReviewItem:
+    """``teams.renamed_by_idp`` (informational): the group's displayName is not the team's name, so its
+    first push renames the team unless the IdP app maps displayName."""
+    return make_review(
+        "teams.renamed_by_idp",
+        a.group_id,
+        blocking=False,
+        subject=msgspec.to_builtins(group_target(a)),
+        message=(f"the IdP pushes group {a.group_name!r} with displayName {a.group_name!r}: after its first "
+                 f"push the team {a.name!r} takes that name unless the IdP app maps displayName "
+                 "(or the group is renamed)"),
+        rule=a.rule,
+    )
+
+
+def nested_only_item(a: Assignment, nested: tuple[Leftover, ...], setting: str, idp_format: str) -> ReviewItem:
+    """``teams.nested_only``: team members in the group only through a nested group, not removed
+    (blocking under ``setting`` ``review``, informational under ``keep``)."""
+    entra = idp_format.split("-")[0] == "entra"
+    via = sorted({" > ".join(x.through) for x in nested})
+    pushes = ("Entra ID provisioning pushes only a group's direct members" if entra
+              else f"with teams.flatten_nested off the plan counts only direct members, as {idp_name(idp_format)} "
                    "pushes them when it does not expand nested groups")
-    alternatives = [{"teams": {"nested_only": "keep"}}]
-    if vendor != "entra":
-        alternatives.append({"teams": {"flatten_nested": True}})
+    alternatives = [{"teams": {"nested_only": "keep"}}] + ([] if entra else [{"teams": {"flatten_nested": True}}])
     return make_review(
         "teams.nested_only",
         a.team_id or a.group_id,
         blocking=setting == "review",
         subject={"teamId": a.team_id, "name": a.name, "groupId": a.group_id, "groupDisplayName": a.group_name},
-        message=(
-            f"{len(nested)} member(s) of team {a.name!r} are not direct members of group {a.group_name!r}: "
-            f"reachable only through nested group(s) {', '.join(repr(v) for v in via)}; {pushes}, so they "
-            + ("stay in the team (teams.nested_only is keep)" if setting == "keep"
-               else "are not removed until the policy decides (or they are added to the group directly)")
-        ),
+        message=(f"{len(nested)} member(s) of team {a.name!r} are not direct members of group {a.group_name!r}: "
+                 f"reachable only through nested group(s) {', '.join(repr(v) for v in via)}; {pushes}, so they "
+                 + ("stay in the team (teams.nested_only is keep)" if setting == "keep"
+                    else "are not removed until the policy decides (or they are added to the group directly)")),
         rule="teams.nested_only",
-        candidates=[{"memberId": now_ids[i], "email": now_emails[i],
-                     "reachableOnlyThrough": " > ".join(through[now_ids[i]])} for i in nested],
+        candidates=[{"memberId": x.member_id, "email": x.email, "reachableOnlyThrough": " > ".join(x.through)}
+                    for x in nested],
         resolution=(yaml_snippet({"teams": {"nested_only": "leftovers"}}, *alternatives,
                                  notes=["remove them like any leftover (the IdP will not push them):"])
                     if setting == "review" else ""),
     )
 
 
-def _nested_not_pushed_item(a: Assignment, rows: list[int], user_names: np.ndarray, member_ids: np.ndarray,
-                            paths: dict[int, tuple[str, ...]], setting: str):
-    """The ``teams.nested_not_pushed`` item: provisioned people in group ``a`` only through a nested
-    group and not in its team (``rows`` of :attr:`~planner.rules.context.Context.idp_users`, ``paths``
-    their nesting paths), whom Entra ID never pushes: left out of the team's ``scim.set_group_members``;
-    blocking while ``teams.nested_only`` is ``review``."""
-    people = sorted(((user_names[j], member_ids[j], " > ".join(paths[j])) for j in rows), key=lambda p: p[0])
-    assign = sorted({paths[j][-1] for j in rows})
+def not_pushed_people(group: Group, people: TeamPeople, now: set[str]
+                      ) -> list[tuple[str, str | None, tuple[str, ...]]]:
+    """``(userName, memberId or None, nesting path)`` of the provisioned people in ``group`` only through
+    a nested group and not in its team: an IdP that pushes direct members only never adds them."""
+    pushed, linked = people.pushed, people.member_ids
+    return [(pushed[i].user_name, linked.get(i), path) for i, path in group.nested_only.items()
+            if i in pushed and linked.get(i) not in now]
+
+
+def nested_not_pushed_item(a: Assignment, found: list[tuple[str, str | None, tuple[str, ...]]],
+                           setting: str) -> ReviewItem:
+    """``teams.nested_not_pushed``: provisioned people (:func:`not_pushed_people`) whom Entra ID never
+    pushes, left out of the team's ``scim.set_group_members``; blocking while ``teams.nested_only``
+    (``setting``) is ``review``."""
+    assign = sorted({path[-1] for _, _, path in found})
+    found = sorted(((u, m, " > ".join(path)) for u, m, path in found), key=lambda p: p[0])
     return make_review(
         "teams.nested_not_pushed",
         a.team_id or a.group_id,
         blocking=setting == "review",
         subject={"teamId": a.team_id, "name": a.name, "groupId": a.group_id, "groupDisplayName": a.group_name},
         message=(
-            f"{len(people)} provisioned person(s) are in group {a.group_name!r} only through nested group(s) "
-            f"{', '.join(repr(v) for v in sorted({p[2] for p in people}))}: Entra ID provisions only direct members "
+            f"{len(found)} provisioned person(s) are in group {a.group_name!r} only through nested group(s) "
+            f"{', '.join(repr(v) for v in sorted({p[2] for p in found}))}: Entra ID provisions only direct members "
             f"of an assigned group; assign {', '.join(repr(g) for g in assign)} or add these people directly "
             f"(the plan does not add them to team {a.name!r})"
         ),
         rule="teams.nested_only",
-        candidates=[{"userName": u, "memberId": m, "reachableOnlyThrough": via} for u, m, via in people],
+        candidates=[{"userName": u, "memberId": m, "reachableOnlyThrough": via} for u, m, via in found],
         resolution=(yaml_snippet({"teams": {"nested_only": "keep"}}, {"teams": {"flatten_nested": False}},
                                  notes=["leave them out of the team, as Entra ID will (or assign the nested group, "
                                         "or add them to the group directly, and export again):"])
@@ -625,99 +675,219 @@ def _nested_not_pushed_item(a: Assignment, rows: list[int], user_names: np.ndarr
     )
 
 
-def _overlaps(ctx: Context, assignments: list[Assignment], current_of: dict, group_members_of):
-    """The unmanaged teams a rename could leave behind (``{teamId: name}``: active, no group
-    assigned, not named in ``teams.map``, with members) and a function: group id -> (the group's
-    member count, ``[(shared people, teamId)]`` of the teams sharing at least :data:`RENAME_SHARE`
-    of their members and of the group's, most shared first)."""
+def team_items(a: Assignment, group: Group, now_ids: list[str], left: Leftovers, policy: Teams,
+               directory: Directory, people: TeamPeople) -> tuple[ReviewItem, ...]:
+    """The review items of one linked or created team: people Entra ID will not push, nested-only
+    members, reported leftovers, a team the group's displayName renames."""
+    items = []
+    if policy.flatten_nested and pushes_direct_members_only(directory.idp_format):
+        found = not_pushed_people(group, people, set(now_ids))
+        if found:
+            items.append(nested_not_pushed_item(a, found, policy.nested_only))
+    if left.nested:
+        items.append(nested_only_item(a, left.nested, policy.nested_only, directory.idp_format))
+    if left.reported:
+        items.append(leftovers_item(a, left.reported, policy.leftovers))
+    if a.name != a.group_name:
+        items.append(renamed_by_idp_item(a))
+    return tuple(items)
+
+
+def team_row(a: Assignment, push: GroupPush, now_ids: list[str], removals: int, action_ids: list[str]) -> TeamRow:
+    """The report's row of a linked or created team: members before, after (the pushed members plus
+    current members nobody removes), added and removed."""
+    member_ids = {p.member_id for p in push.pushed if p.member_id is not None}
+    created = sum(p.member_id is None for p in push.pushed)
+    now = set(now_ids)
+    return TeamRow(
+        team_id=a.team_id, name=a.name, group_id=a.group_id, group_name=a.group_name,
+        mode="link" if a.team_id else "create",
+        members_before=len(now_ids),
+        members_after=len(member_ids | now) - removals + created,
+        members_added=created + len(member_ids - now),
+        members_removed=removals,
+        actions=tuple(sorted(action_ids)),
+    )
+
+
+def decide_team(a: Assignment, policy: Teams, directory: Directory, people: TeamPeople) -> TeamDecision:
+    """One assignment's :class:`TeamDecision`: nothing but ``teams.no_team`` for a team to create under
+    ``mode: link``; else the group's link or create, ``scim.set_group_members`` (the group's
+    provisioned users), the leftovers' removals, the items and the team's row. Shapes:
+    docs/policy.md ("Actions")."""
+    if a.team_id is None and policy.mode == "link":
+        return TeamDecision(review_items=(no_team_item(a),))
+    group = directory.groups[a.group_id]
+    push = group_push(group, people)
+    now_ids = team_member_ids(a.team_id, directory)
+    evidence = GroupEvidence(rule=a.rule, group_members=push.size, group_members_provisioned=len(push.pushed))
+    adopt = group_action(a, evidence)
+    set_members = set_members_action(a, push, now_ids, adopt.id, evidence,
+                                     members_note(group, policy, directory.idp_format))
+    left = leftovers_of(a, now_ids, push, reachable_through(group, people), policy, directory, people)
+    removals = tuple(removal_action(a, x, set_members.id) for x in left.removed)
+    row = team_row(a, push, now_ids, len(removals), [adopt.id, set_members.id] + [r.id for r in removals])
+    return TeamDecision((adopt, set_members) + removals,
+                        team_items(a, group, now_ids, left, policy, directory, people), (row,))
+
+
+# --------------------------------------------------------------------------- teams no group maps to
+
+
+@dataclass(frozen=True, slots=True)
+class RenameCandidates:
+    """The unmanaged teams a rename could leave behind: active, no group assigned, not named in
+    ``teams.map``, with members. ``names`` and ``sizes`` (memberships) by teamId; ``teams_of``: the
+    teams each memberId is in, by teamId."""
+
+    names: Mapping[str, str]
+    sizes: Mapping[str, int]
+    teams_of: Mapping[str, tuple[str, ...]]
+
+
+def rename_candidates(assignments: list[Assignment], policy: Teams, directory: Directory) -> RenameCandidates:
+    """The :class:`RenameCandidates` left by ``assignments``."""
     assigned = {a.team_id for a in assignments if a.team_id}
-    teams = ctx.teams[~ctx.teams["is_archived"]]
-    free = {tid: name for tid, name in zip(teams["team_id"].tolist(), teams["name"].tolist())
-            if tid not in assigned and name not in ctx.policy.teams.map and current_of.get(tid)}
+    members = directory.team_members
+    names = {t.team_id: t.name for t in directory.teams.values()
+             if not t.is_archived and t.team_id not in assigned and t.name not in policy.map and members.get(t.team_id)}
     teams_of: dict[str, list[str]] = {}
-    for tid in sorted(free):
-        for mid in current_of[tid][0]:
-            teams_of.setdefault(mid, []).append(tid)
-
-    def overlapping(group_id: str) -> tuple[int, list[tuple[int, str]]]:
-        n_group, _, people = group_members_of(group_id)
-        shared: dict[str, int] = {}
-        for mid in people:
-            for tid in teams_of.get(mid, ()):
-                shared[tid] = shared.get(tid, 0) + 1
-        hits = sorted(((n, tid) for tid, n in shared.items()
-                       if n >= RENAME_SHARE * len(current_of[tid][0]) and n >= RENAME_SHARE * n_group),
-                      key=lambda x: (-x[0], free[x[1]], x[1]))
-        return n_group, hits
-
-    return free, overlapping
+    for tid in sorted(names):
+        for m in members[tid]:
+            teams_of.setdefault(m.member_id, []).append(tid)
+    return RenameCandidates(names, {tid: len(members[tid]) for tid in names},
+                            {mid: tuple(tids) for mid, tids in teams_of.items()})
 
 
-def unmanaged_lookalikes(ctx: Context, assignments: list[Assignment], current_of: dict,
-                         group_members_of) -> dict[str, tuple[str, int]]:
-    """``{teamId: (group displayName, shared people)}``: for an unmanaged team, the IdP group no
-    rule or map entry makes a team of that holds the same people (as :func:`likely_renames`
-    measures it; the most shared, then the group name): the team's group was likely renamed (the
-    default ``exact`` rule no longer matches it). Named in the ``teams.unmanaged`` item."""
-    taken = {a.group_id for a in assignments} | set(ctx.policy.teams.map.values())
-    groups = [(gid, name) for gid, name in zip(ctx.groups["group_id"].tolist(), ctx.groups["display_name"].tolist())
-              if gid not in taken and name not in taken]
-    if not groups:
-        return {}
-    free, overlapping = _overlaps(ctx, assignments, current_of, group_members_of)
-    if not free:
-        return {}
-    best: dict[str, tuple[int, str]] = {}
-    for gid, name in groups:
-        for n, tid in overlapping(gid)[1]:
-            if tid not in best or (-n, name) < (-best[tid][0], best[tid][1]):
-                best[tid] = (n, name)
-    return {tid: (name, n) for tid, (n, name) in best.items()}
+def overlapping(push: GroupPush, candidates: RenameCandidates) -> list[tuple[int, str]]:
+    """``[(shared people, teamId)]`` of the candidate teams sharing at least :data:`RENAME_SHARE` of
+    their members and of the group's, most shared first (then team name, teamId)."""
+    shared: dict[str, int] = {}
+    for mid in push.holds:
+        for tid in candidates.teams_of.get(mid, ()):
+            shared[tid] = shared.get(tid, 0) + 1
+    return sorted(((n, tid) for tid, n in shared.items()
+                   if n >= RENAME_SHARE * candidates.sizes[tid] and n >= RENAME_SHARE * push.size),
+                  key=lambda x: (-x[0], candidates.names[x[1]], x[1]))
 
 
-def likely_renames(ctx: Context, assignments: list[Assignment], current_of: dict, group_members_of) -> dict:
+def likely_rename_item(a: Assignment, group_size: int, hits: list[tuple[int, str]],
+                       candidates: RenameCandidates) -> ReviewItem:
+    """``teams.likely_rename`` (blocking): a group a name rule would make a new team of holds the
+    people of an unmanaged team (``hits``: :func:`overlapping`); settled by ``teams.map``."""
+    n, tid = hits[0]
+    old = candidates.names[tid]
+    return make_review(
+        "teams.likely_rename",
+        a.group_id,
+        blocking=True,
+        subject={"groupId": a.group_id, "groupDisplayName": a.group_name, "name": a.name},
+        message=(
+            f"group {a.group_name!r} would become a new team {a.name!r} ({a.rule}), but {n} of "
+            f"{candidates.sizes[tid]} members of team {old!r}, which no IdP group maps to, are in it "
+            f"(the group has {group_size} member(s)): the group was likely renamed after the team was made; "
+            f"a new team would leave {old!r} unmanaged beside a second team of the same people"
+        ),
+        rule=a.rule,
+        candidates=[{"teamId": t, "name": candidates.names[t], "members": candidates.sizes[t], "inGroup": k}
+                    for k, t in hits],
+        evidence={"groupMembers": group_size},
+        resolution=yaml_snippet({"teams": {"map": {old: a.group_name}}}, {"teams": {"map": {a.name: a.group_name}}},
+                                notes=[f"the group was renamed: team {old!r} follows it"]),
+    )
+
+
+def likely_renames(assignments: list[Assignment], policy: Teams, directory: Directory,
+                   people: TeamPeople) -> dict[str, ReviewItem]:
     """``{group id: blocking teams.likely_rename item}`` for groups a name rule would make a new team
     of while an unmanaged team (no group maps to it, ``teams.map`` does not name it) holds the same
-    people: at least :data:`RENAME_SHARE` of the team's members and of the group's members.
-
-    ``group_members_of(group_id)`` gives (the group's member count, its pushed members, the
-    memberIds its IdP users are linked to). Each group names its best-overlapping teams first. The item is settled by
-    ``teams.map``: the old team linked to the group, or the new team named (map entries are never
-    checked here).
-    """
+    people: at least :data:`RENAME_SHARE` of the team's members and of the group's members. The
+    item replaces the group's decision; ``teams.map`` settles it (map entries are never checked here)."""
     new = [a for a in assignments if a.team_id is None and a.rule != "teams.map"]
     if not new:
         return {}
-    free, overlapping = _overlaps(ctx, assignments, current_of, group_members_of)
+    candidates = rename_candidates(assignments, policy, directory)
     out = {}
     for a in new:
-        n_group, hits = overlapping(a.group_id)
-        if not hits:
-            continue
-        n, tid = hits[0]
-        old = free[tid]
-        out[a.group_id] = make_review(
-            "teams.likely_rename",
-            a.group_id,
-            blocking=True,
-            subject={"groupId": a.group_id, "groupDisplayName": a.group_name, "name": a.name},
-            message=(
-                f"group {a.group_name!r} would become a new team {a.name!r} ({a.rule}), but {n} of "
-                f"{len(current_of[tid][0])} members of team {old!r}, which no IdP group maps to, are in it "
-                f"(the group has {n_group} member(s)): the group was likely renamed after the team was made; "
-                f"a new team would leave {old!r} unmanaged beside a second team of the same people"
-            ),
-            rule=a.rule,
-            candidates=[{"teamId": t, "name": free[t], "members": len(current_of[t][0]), "inGroup": k}
-                        for k, t in hits],
-            evidence={"groupMembers": n_group},
-            resolution=yaml_snippet({"teams": {"map": {old: a.group_name}}}, {"teams": {"map": {a.name: a.group_name}}},
-                                    notes=[f"the group was renamed: team {old!r} follows it"]),
-        )
+        push = group_push(directory.groups[a.group_id], people)
+        hits = overlapping(push, candidates)
+        if hits:
+            out[a.group_id] = likely_rename_item(a, push.size, hits, candidates)
     return out
 
 
-def _not_removable_note(states: set[str]) -> str:
+def unmanaged_lookalikes(assignments: list[Assignment], policy: Teams, directory: Directory,
+                         people: TeamPeople) -> dict[str, tuple[str, int]]:
+    """``{teamId: (group displayName, shared people)}``: for an unmanaged team, the IdP group no
+    rule or map entry makes a team of that holds the same people (as :func:`overlapping` measures
+    it; the most shared, then the group name): the team's group was likely renamed (the default
+    ``exact`` rule no longer matches it). Named in the ``teams.unmanaged`` item."""
+    taken = {a.group_id for a in assignments} | set(policy.map.values())
+    groups = [g for g in directory.groups.values() if g.group_id not in taken and g.display_name not in taken]
+    if not groups:
+        return {}
+    candidates = rename_candidates(assignments, policy, directory)
+    if not candidates.names:
+        return {}
+    best: dict[str, tuple[int, str]] = {}
+    for g in groups:
+        for n, tid in overlapping(group_push(g, people), candidates):
+            if tid not in best or (-n, g.display_name) < (-best[tid][0], best[tid][1]):
+                best[tid] = (n, g.display_name)
+    return {tid: (name, n) for tid, (n, name) in best.items()}
+
+
+def unmanaged_item(active: list, sizes: Mapping[str, int], lookalike: Mapping[str, tuple[str, int]]) -> ReviewItem:
+    """``teams.unmanaged`` (informational): the active teams no group maps to (``active``, sorted
+    :class:`~planner.model.SigmaTeam` records; ``sizes``: their memberships), each with the group
+    that likely is theirs, renamed (:func:`unmanaged_lookalikes`)."""
+    hinted = [t for t in active if t.team_id in lookalike]
+    return make_review(
+        "teams.unmanaged",
+        "teams",
+        blocking=False,
+        subject={"teams": len(active)},
+        message=(
+            f"{len(active)} team(s) no IdP group maps to become unmanaged: they keep their members "
+            "and can then be changed only through the REST API"
+            + (f"; {len(hinted)} of them share their people with an IdP group no rule maps (renamed after "
+               "the team was made?)" if hinted else "")
+        ),
+        rule="teams.map",
+        candidates=[{"teamId": t.team_id, "name": t.name, "members": sizes[t.team_id]}
+                    | ({"likelyGroup": lookalike[t.team_id][0], "inGroup": lookalike[t.team_id][1]}
+                       if t.team_id in lookalike else {})
+                    for t in active],
+        resolution=(yaml_snippet({"teams": {"map": {t.name: lookalike[t.team_id][0] for t in hinted}}},
+                                 notes=["if the groups were renamed: the teams follow them"])
+                    if hinted else ""),
+    )
+
+
+def decide_unmanaged(assignments: list[Assignment], policy: Teams, directory: Directory,
+                     people: TeamPeople) -> TeamDecision:
+    """The teams no assignment links: an ``unmanaged`` row each (archived teams too: listed, never
+    acted on), and one ``teams.unmanaged`` item naming the active ones."""
+    assigned = {a.team_id for a in assignments if a.team_id}
+    unmanaged = sorted((t for t in directory.teams.values() if t.team_id not in assigned),
+                       key=lambda t: (t.name, t.team_id))
+    sizes = {t.team_id: len(directory.team_members.get(t.team_id, ())) for t in unmanaged}
+    rows = tuple(TeamRow(team_id=t.team_id, name=t.name, group_id=None, group_name=None, mode="unmanaged",
+                         members_before=sizes[t.team_id], members_after=sizes[t.team_id], members_added=0,
+                         members_removed=0, is_archived=bool(t.is_archived)) for t in unmanaged)
+    active = [t for t in unmanaged if not t.is_archived]
+    if not active:
+        return TeamDecision(rows=rows)
+    lookalike = unmanaged_lookalikes(assignments, policy, directory, people)
+    return TeamDecision(review_items=(unmanaged_item(active, sizes, lookalike),), rows=rows)
+
+
+def sorted_rows(rows: Iterable[TeamRow]) -> list[TeamRow]:
+    """Team rows as the report lists them: by name case-folded, then name, teamId, group id."""
+    return sorted(rows, key=lambda r: (r.name.casefold(), r.name, r.team_id or "", r.group_id or ""))
+
+
+def not_removable_note(states: set[str]) -> str:
     """Why reported leftovers are not removed: inactive/archived members cannot be removed through
     the API (docs/sigma-api.md §3.3); members missing from the members export are unknown to the plan."""
     notes = []
