@@ -148,3 +148,13 @@ def test_a_duplicate_in_the_keepers_team_is_removed_then_renamed_and_deactivated
     assert order.index("members.set_email:m2") < order.index("scim.link_user:m1") \
         < order.index("scim.set_group_members:gS") < order.index("teams.remove_member:tS:m2") \
         < order.index("members.deactivate:m2")
+
+
+def test_a_duplicates_entry_naming_the_shared_address_says_it_names_several_members():
+    p = plan(snapshot(**BOB), KEEP_M1 + "  duplicates: {Bob.Ray@example.com: rename}\n")
+    item = next(r for r in p.review_items if r.code == "linking.override_unknown")
+    loc = item.message.split(" ")[2]
+    assert (item.id, item.blocking) == ("linking.override_unknown:member=Bob.Ray@example.com", True)
+    assert item.message == (f"linking.duplicates at {loc} names 'Bob.Ray@example.com', the address of 2 members "
+                            "(m1, m2) in the Sigma export: it names none of them")
+    assert item.resolution == f"# name one of m1, m2 by its memberId at {loc}\n"

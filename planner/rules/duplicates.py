@@ -176,7 +176,8 @@ def resolve(policy: Policy, directory: Directory, shared: SharedAddresses) -> Re
         loc = policy.location("linking", "duplicates", ref)
         mid = directory.find_member_id(ref)
         if mid is None:
-            items.append(unknown_entry_item(ref, loc, "linking.duplicates", "member", "the Sigma export"))
+            named = directory.member_ids_by_email_key.get(email_key(ref), ())
+            items.append(unknown_entry_item(ref, loc, "linking.duplicates", "member", "the Sigma export", named))
         elif mid not in holders:
             items.append(unused_entry_item(directory.members[mid], loc))
         else:
@@ -184,14 +185,22 @@ def resolve(policy: Policy, directory: Directory, shared: SharedAddresses) -> Re
     return Renames(decisions, tuple(items))
 
 
-def unknown_entry_item(ref: str, loc: str, rule: str, side: str, export: str) -> ReviewItem:
+def unknown_entry_item(ref: str, loc: str, rule: str, side: str, export: str,
+                       named: Iterable[str] = ()) -> ReviewItem:
     """``linking.override_unknown`` (blocking): the ``rule`` entry at ``loc`` names a ``side``
-    (``member`` or ``idp``) that ``export`` does not have."""
-    what = "member" if side == "member" else "IdP user"
-    return make_review(
-        "linking.override_unknown", f"{side}={ref}", blocking=True, subject={side: ref},
-        message=f"{rule} at {loc} names {what} {ref!r}, which is not in {export}",
-        rule=rule, resolution=f"# remove or correct the entry at {loc}\n")
+    (``member`` or ``idp``) that ``export`` does not have, or (``named``: two or more ids) an address
+    several of them share, which names none of them."""
+    what, by = ("member", "memberId") if side == "member" else ("IdP user", "IdP id")
+    named = sorted(set(named))
+    if len(named) < 2:
+        message = f"{rule} at {loc} names {what} {ref!r}, which is not in {export}"
+        resolution = f"# remove or correct the entry at {loc}\n"
+    else:
+        message = (f"{rule} at {loc} names {ref!r}, the address of {len(named)} {what}s ({', '.join(named)}) in "
+                   f"{export}: it names none of them")
+        resolution = f"# name one of {', '.join(named)} by its {by} at {loc}\n"
+    return make_review("linking.override_unknown", f"{side}={ref}", blocking=True, subject={side: ref},
+                       message=message, rule=rule, resolution=resolution)
 
 
 def unused_entry_item(member: SigmaMember, loc: str) -> ReviewItem:
@@ -483,11 +492,19 @@ def resolve_excluded(policy: Policy, directory: Directory) -> Exclusions:
         iid = directory.find_idp_id(ref)
         if iid is None:
             loc = policy.location("linking", "excluded_idp_users", i)
-            items.append(unknown_entry_item(ref, loc, "linking.excluded_idp_users", "idp", "the IdP export"))
+            items.append(unknown_entry_item(ref, loc, "linking.excluded_idp_users", "idp", "the IdP export",
+                                            idp_ids_named(ref, directory)))
         else:
             ids.add(iid)
     items += [excluded_user_item(iid, directory) for iid in sorted(ids) if iid in directory.in_scope_idp_ids]
     return Exclusions(frozenset(ids), tuple(items))
+
+
+def idp_ids_named(ref: str, directory: Directory) -> tuple[str, ...]:
+    """The IdP users whose stored or sent userName has the key of ``ref`` (sorted)."""
+    key = email_key(ref)
+    found = directory.idp_ids_by_user_name_key.get(key, ()) + directory.idp_ids_by_scim_user_name_key.get(key, ())
+    return tuple(sorted(set(found)))
 
 
 def excluded_user_item(idp_id: str, directory: Directory) -> ReviewItem:
