@@ -468,7 +468,8 @@ class PersonRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fals
     ``override``, ``scim``: an IdP already provisioned them, :mod:`planner.rules.scim_state`)
     or ``None``. ``actions`` and ``review_items`` hold ids. ``lockout``, ``type_change`` and
     ``admin_change`` are what the plan means for them, decided once while planning
-    (:mod:`planner.outcomes`); report and show only lay them out.
+    (:mod:`planner.outcomes`); report and show only lay them out. Every field is required: a
+    row of a plan written before ``lockout`` existed must not read as "not locked out".
     """
 
     member_id: str | None
@@ -483,11 +484,11 @@ class PersonRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fals
     link_key: str | None
     account_type_before: str | None
     account_type_after: str | None
-    actions: tuple[str, ...] = ()
-    review_items: tuple[str, ...] = ()
-    lockout: Lockout | None = None
-    type_change: TypeChange | None = None
-    admin_change: AdminChange | None = None
+    actions: tuple[str, ...]
+    review_items: tuple[str, ...]
+    lockout: Lockout | None
+    type_change: TypeChange | None
+    admin_change: AdminChange | None
 
 
 class TeamRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):

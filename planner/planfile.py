@@ -260,9 +260,12 @@ def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
     its ``digest`` (tampered or re-formatted); it is broken inside although its digest matches
     (:func:`check_structure`: duplicate ids, a dangling dependency, a cycle, ``after: null``).
 
-    The shape comes before the digest, so a plan written by an older version (whose digest
-    matches its own content) and a plan with a field cut out by hand (whose digest does not)
-    are both refused naming the missing field and saying to plan again. The resolved policy
+    Every field the planner writes is required, so a missing one says the plan was written by
+    another version and to plan again (``plan.json: $.outcomes: required (a plan written by
+    another version of sigma-migrate; plan again with this one, 0.1.0)``). The shape comes
+    before the digest, so a plan written by an older version (whose digest matches its own
+    content) and a plan with a field cut out by hand (whose digest does not) get that same
+    refusal. The resolved policy
     (``policy.resolved``) is validated by the readers that use it
     (:func:`planner.policy.resolved_policy`), not here: reading a plan to show it does not
     import the policy schema.
@@ -287,7 +290,7 @@ def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
         plan = _DECODER.decode(data)
     except msgspec.ValidationError as exc:
         message = validation_message(exc)
-        if message.endswith(": required") and "[" not in message:  # a field of the plan or of its top-level records
+        if message.endswith(": required"):  # every field the planner writes is required: another version wrote it
             message += f" (a plan written by another version of sigma-migrate; plan again with this one, {__version__})"
         raise PlanFileError(f"{path}: {message}") from None
     if verify_digest:

@@ -62,14 +62,20 @@ def test_without_the_field_the_digest_check_would_pass(tmp_path):
     assert document_bytes(document) == acme_plan()  # put back: the original bytes, digest and all
 
 
-def test_a_summary_without_its_guards_is_refused(tmp_path):
+@pytest.mark.parametrize("edit, where", [
+    (lambda d: d["summary"].pop("guards"), "$.summary.guards"),  # read without guards, they would all pass
+    (lambda d: d["outcomes"].pop("document_transfers"), "$.outcomes.document_transfers"),
+    (lambda d: d["people"][5].pop("lockout"), "$.people[5].lockout"),  # read as "not locked out"
+    (lambda d: d["people"][0].pop("admin_change"), "$.people[0].admin_change"),
+])
+def test_a_record_without_a_field_the_planner_writes_is_refused(tmp_path, edit, where):
     document = json.loads(acme_plan())
-    del document["summary"]["guards"]
+    edit(document)
     path = tmp_path / "plan.json"
     path.write_bytes(document_bytes(document))
     with pytest.raises(PlanFileError) as refused:
         read_plan(path)
-    assert str(refused.value) == f"{path}: $.summary.guards: required{AGAIN}"
+    assert str(refused.value) == f"{path}: {where}: required{AGAIN}"
 
 
 @pytest.mark.parametrize("command", ["show", "report"])
