@@ -61,9 +61,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Iterable
 
 import msgspec
 import pandas as pd
@@ -75,8 +75,9 @@ from .gc_pause import gc_paused
 from .matching import IdentityGraph, match_identities
 from . import outcomes
 from .model import (
-    Action, ActionKind, Fingerprints, MemberState, Outcomes, PersonRow, Plan, PlanOrganization, PlanPolicy,
-    PlanSummary, ReviewItem, Snapshot, TeamRow, TeamState,
+    AccountTypeCounts, Action, ActionKind, CustomReplacement, Fingerprints, GuardResult, MemberState,
+    NormalizedMemberType, Outcomes, PersonRow, Plan, PlanOrganization, PlanPolicy, PlanSummary, ReviewCounts,
+    ReviewItem, SeatCount, Snapshot, TeamCounts, TeamRow, TeamState,
 )
 from .payloads import ScimCreateUser, ScimSetAccountType, new_owner_id, target_member_id, target_team_id
 from .planfile import canonical_json, fingerprint_of
@@ -126,12 +127,12 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     with gc_paused():  # the planner's objects are acyclic: planner.gc_pause
         ctx = build_context(snapshot, policy, build_directory(snapshot, policy))
         decided = decide(ctx)
-        decided["review_items"] += inputs.truncation_items(snapshot.findings, decided["actions"])
-        actions = order_actions(decided["actions"])
-        review_items = sort_review_items(decided["review_items"])
-        people = person_rows(ctx, decided["roster"], decided["types"], decided["unmatched"], actions, review_items)
+        actions = order_actions(decided.actions)
+        review_items = sort_review_items(decided.review_items + inputs.truncation_items(snapshot.findings,
+                                                                                         decided.actions))
+        people = person_rows(ctx, decided.roster, decided.types, decided.unmatched, actions, review_items)
         summary = build_summary(ctx, decided, actions, review_items)
-        plan_outcomes = build_outcomes(ctx, decided["guards"], actions, people)
+        plan_outcomes = build_outcomes(ctx, decided.guards, actions, people)
         checks = preflight.evaluate(ctx, summary.guards, actions, people)
         prints = fingerprints(ctx, actions)
     origin = policy.origin
@@ -146,7 +147,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         review_items=tuple(review_items),
         summary=summary,
         people=tuple(people),
-        teams=tuple(decided["team_rows"]),
+        teams=tuple(decided.team_rows),
         preflight=checks,
         outcomes=plan_outcomes,
         tool_version=__version__,
@@ -184,10 +185,24 @@ def check_snapshot(snapshot: Snapshot) -> None:
             seen.add(value)
 
 
-def decide(ctx: Context) -> dict[str, Any]:
-    """Run the rule families in the order the module docstring gives (and says why); returns
-    ``roster``, ``types``, ``unmatched``, ``team_rows``, ``guards`` (results), ``actions`` (with
-    cross-family dependencies) and ``review_items``."""
+@dataclass(frozen=True)
+class Decisions:
+    """What the rule families decided (:func:`decide`): the ``roster`` (every person's status),
+    the account ``types`` (:mod:`planner.rules.account_types`), the ``unmatched`` members'
+    decisions, the ``team_rows``, the ``guards``' results, the ``actions`` (with cross-family
+    dependencies) and the ``review_items``."""
+
+    roster: pd.DataFrame
+    types: list[account_types.TypeDecision]
+    unmatched: list[unmatched.UnmatchedDecision]
+    team_rows: list[TeamRow]
+    guards: list[GuardResult]
+    actions: list[Action]
+    review_items: list[ReviewItem]
+
+
+def decide(ctx: Context) -> Decisions:
+    """Run the rule families in the order the module docstring gives (and says why)."""
     outcome = Outcome()
     pinned, never, overrides = linking.resolve_overrides(ctx.policy, ctx.directory)
     outcome.extend(overrides)
@@ -213,15 +228,8 @@ def decide(ctx: Context) -> dict[str, Any]:
     outcome.review_items.extend(scim_items)
     guard_results, guard_items = guards.evaluate(
         ctx.policy, ctx.directory, actions, linked_idp_ids(roster, ctx.directory.protected_members(ctx.policy)))
-    return {
-        "roster": roster,
-        "types": types,
-        "unmatched": unmatched_decisions,
-        "team_rows": team_rows,
-        "guards": guard_results,
-        "actions": actions,
-        "review_items": outcome.review_items + guard_items,
-    }
+    return Decisions(roster, types, unmatched_decisions, team_rows, guard_results, actions,
+                     outcome.review_items + guard_items)
 
 
 def fold_guests(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> pd.DataFrame:
@@ -599,7 +607,7 @@ def _person_keys_of(obj) -> list[str]:
 # --------------------------------------------------------------------------- summary
 
 
-def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action],
+def build_summary(ctx: Context, decided: Decisions, actions: list[Action],
                   review_items: list[ReviewItem]) -> PlanSummary:
     """Counts per action kind, seats per account type before/after, people by outcome,
     teams, review counts, guard results and the one-line text."""
@@ -608,8 +616,8 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action],
     per_kind = {k: kinds.get(k, 0) for k in SUMMARY_KINDS}
     changes = Counter(a.evidence.change for a in actions if isinstance(a, ScimSetAccountType)) \
         if by_kind.get(ActionKind.SCIM_SET_ACCOUNT_TYPE) else Counter()
-    roster = decided["roster"]
-    types = decided["types"]
+    roster = decided.roster
+    types = decided.types
 
     m = ctx.members
     active = m[m["active"]]
@@ -626,42 +634,42 @@ def build_summary(ctx: Context, decided: dict[str, Any], actions: list[Action],
     for d in types:
         if not d.member_id:
             after[d.after or "(Sigma default)"] += 1
-    seats = {name: {"before": before.get(name, 0), "after": after.get(name, 0)}
+    seats = {name: SeatCount(before=before.get(name, 0), after=after.get(name, 0))
              for name in sorted(set(before) | set(after))}
 
     status = Counter(roster["status"].tolist())
-    kept = sum(d.decision == "keep" for d in decided["unmatched"])
-    team_rows: list[TeamRow] = decided["team_rows"]
-    blocking = sum(r.blocking for r in review_items)
-    summary = {
-        "actions": per_kind,
-        "total_actions": len(actions),
-        "changes": bool(actions),
-        "account_types": {
-            "changes": per_kind[ActionKind.SCIM_SET_ACCOUNT_TYPE.value],
-            "upgrades": changes.get("upgrade", 0),
-            "downgrades": changes.get("downgrade", 0),
-            "custom_replacements": changes.get("custom_replacement", 0),
-            "replacements": _replacements(actions) if changes.get("custom_replacement") else [],
-        },
-        "seats": seats,
-        "normalized_member_types": _normalized(ctx),
-        "people": {k: status.get(k, 0) for k in sorted(status)} | {"unmatched_kept": kept},
-        "teams": {
-            "linked": sum(r.mode == "link" for r in team_rows),
-            "created": sum(r.mode == "create" for r in team_rows),
-            "unmanaged": sum(r.mode == "unmanaged" for r in team_rows),
-            "member_removals": per_kind[ActionKind.TEAMS_REMOVE_MEMBER.value],
-        },
-        "review_items": {
-            "total": len(review_items),
-            "blocking": blocking,
-            "by_code": dict(sorted(Counter(r.code for r in review_items).items())),
-        },
-        "guards": list(decided["guards"]),
-    }
-    summary["text"] = summary_text(summary)
-    return msgspec.convert(summary, PlanSummary, from_attributes=True)
+    kept = sum(d.decision == "keep" for d in decided.unmatched)
+    team_rows = decided.team_rows
+    account_types = AccountTypeCounts(
+        changes=per_kind[ActionKind.SCIM_SET_ACCOUNT_TYPE.value],
+        upgrades=changes.get("upgrade", 0),
+        downgrades=changes.get("downgrade", 0),
+        custom_replacements=changes.get("custom_replacement", 0),
+        replacements=_replacements(actions) if changes.get("custom_replacement") else [],
+    )
+    reviews = ReviewCounts(
+        total=len(review_items),
+        blocking=sum(r.blocking for r in review_items),
+        by_code=dict(sorted(Counter(r.code for r in review_items).items())),
+    )
+    return PlanSummary(
+        actions=per_kind,
+        total_actions=len(actions),
+        changes=bool(actions),
+        guards=list(decided.guards),
+        text=summary_text(per_kind, account_types, reviews),
+        account_types=account_types,
+        seats=seats,
+        normalized_member_types=_normalized(ctx),
+        people={k: status.get(k, 0) for k in sorted(status)} | {"unmatched_kept": kept},
+        teams=TeamCounts(
+            linked=sum(r.mode == "link" for r in team_rows),
+            created=sum(r.mode == "create" for r in team_rows),
+            unmanaged=sum(r.mode == "unmanaged" for r in team_rows),
+            member_removals=per_kind[ActionKind.TEAMS_REMOVE_MEMBER.value],
+        ),
+        review_items=reviews,
+    )
 
 
 def build_outcomes(ctx: Context, guard_results, actions: list[Action], people: list[PersonRow]) -> Outcomes:
@@ -682,20 +690,20 @@ def build_outcomes(ctx: Context, guard_results, actions: list[Action], people: l
     return Outcomes(tuple(owners), outcomes.document_transfers(actions, email_of, owners[0]))
 
 
-def _replacements(actions: list[Action]) -> list[dict[str, Any]]:
+def _replacements(actions: list[Action]) -> list[CustomReplacement]:
     """Custom account types replaced (planner.rules.account_types ``custom_replacement``), as the
-    seat summary lists them apart from downgrades: ``[{"from", "to", "members"}]`` by from, to."""
+    seat summary lists them apart from downgrades, by from, to."""
     pairs = Counter((a.before.member_type, a.after.user_type) for a in actions
                     if isinstance(a, ScimSetAccountType) and a.evidence.change == "custom_replacement")
-    return [{"from": b, "to": t, "members": n} for (b, t), n in sorted(pairs.items())]
+    return [CustomReplacement(from_type=b, to=t, members=n) for (b, t), n in sorted(pairs.items())]
 
 
-def _normalized(ctx: Context) -> list[dict[str, Any]]:
+def _normalized(ctx: Context) -> list[NormalizedMemberType]:
     """memberType spellings that differ from the org's accountTypeName (normalized on the before side)."""
     m = ctx.members
     diff = m[m["member_type"] != m["account_type"]]
     counts = diff.groupby(["member_type", "account_type"]).size()
-    return [{"memberType": a, "accountType": b, "members": int(n)} for (a, b), n in counts.items()]
+    return [NormalizedMemberType(member_type=a, account_type=b, members=int(n)) for (a, b), n in counts.items()]
 
 
 def _n(count: int, singular: str, plural: str) -> str:
@@ -703,22 +711,21 @@ def _n(count: int, singular: str, plural: str) -> str:
     return f"{count} {singular if count == 1 else plural}"
 
 
-def summary_text(summary: dict[str, Any]) -> str:
+def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts) -> str:
     """``"Plan: 112 link, 9 create, 14 account-type changes (3 downgrades), 6 guests disabled, 11
     deactivations, 4 teams linked, 2 created, 17 member removals; 5 review items (3 blocking)"``
     (nouns agree with their counts: ``1 reactivation``, ``1 guest converted``; custom-type
-    replacements follow the downgrades when there are any: ``(3 downgrades, 2 custom-type replacements)``)."""
-    k = summary["actions"]
+    replacements follow the downgrades when there are any: ``(3 downgrades, 2 custom-type replacements)``),
+    from the summary's counts: ``k`` per action kind, ``at`` of account types, ``r`` of review items."""
     parts = [f"{k['scim.link_user']} link", f"{k['scim.create_user']} create"]
     if k["members.set_email"]:
         parts.append(_n(k["members.set_email"], "email change", "email changes"))
     if k["members.reactivate"]:
         parts.append(_n(k["members.reactivate"], "reactivation", "reactivations"))
-    at = summary["account_types"]
-    replaced = (f", {_n(at['custom_replacements'], 'custom-type replacement', 'custom-type replacements')}"
-                if at.get("custom_replacements") else "")
-    parts.append(f"{_n(at['changes'], 'account-type change', 'account-type changes')} "
-                 f"({_n(at['downgrades'], 'downgrade', 'downgrades')}{replaced})")
+    replaced = (f", {_n(at.custom_replacements, 'custom-type replacement', 'custom-type replacements')}"
+                if at.custom_replacements else "")
+    parts.append(f"{_n(at.changes, 'account-type change', 'account-type changes')} "
+                 f"({_n(at.downgrades, 'downgrade', 'downgrades')}{replaced})")
     parts.append(_n(k["members.disable_guest"], "guest disabled", "guests disabled"))
     if k["members.convert_guest"]:
         parts.append(_n(k["members.convert_guest"], "guest converted", "guests converted"))
@@ -726,8 +733,7 @@ def summary_text(summary: dict[str, Any]) -> str:
     parts.append(_n(k["scim.link_group"], "team linked", "teams linked"))
     parts.append(f"{k['scim.create_group']} created")
     parts.append(_n(k["teams.remove_member"], "member removal", "member removals"))
-    r = summary["review_items"]
-    return f"Plan: {', '.join(parts)}; {_n(r['total'], 'review item', 'review items')} ({r['blocking']} blocking)"
+    return f"Plan: {', '.join(parts)}; {_n(r.total, 'review item', 'review items')} ({r.blocking} blocking)"
 
 
 def plan_from_paths(
