@@ -24,8 +24,9 @@ one for this single-threaded work). Stages:
 - ``decide``: :func:`planner.planning.decide` (the rule families and guards)
 - ``plan``: the rest of :func:`planner.planning.build_plan` (DAG order, rows,
   fingerprints, summary) and :func:`planner.planfile.write_plan` / ``dump_plan``
-- ``render``: :func:`planner.report.render_html` / ``write_html`` and the report's
-  file write (``planner.output.Outputs.write_text``)
+- ``render``: :func:`planner.report.stream_html` (``plan`` and ``report`` render into the
+  file as the template yields), ``render_html`` / ``write_html`` and a report's file write
+  (``planner.output.Outputs.write_text``)
 
 A wrapped function that does not exist (yet) is skipped. The timings file is
 JSON ``{"stages": {stage: seconds}, "stages_cpu": {stage: seconds},
@@ -67,6 +68,7 @@ STAGE_FUNCTIONS = [
     ("planner.planfile", "dump_plan", "plan"),
     ("planner.report", "write_html", "render"),
     ("planner.report", "render_html", "render"),
+    ("planner.report", "stream_html", "render"),
     ("planner.output", "Outputs.write_text", "render"),
     ("planner.report", "write_actions_csv", "render"),
 ]

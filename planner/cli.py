@@ -83,9 +83,10 @@ def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | N
         with outputs.open(out) as fh:
             digest = dump_plan(plan, fh)
         if report_out:
-            from .report import render_html
+            from .report import stream_html
 
-            outputs.write_text(report_out, render_html(replace(plan, digest=digest)))
+            with outputs.open(report_out) as fh:
+                stream_html(replace(plan, digest=digest), fh)
     warnings = sum(1 for f in snapshot.findings if f.severity.value == "warning")
     if warnings:
         click.echo(f"{warnings} loader warning(s): `sigma-migrate check` lists them", err=True)
@@ -309,7 +310,7 @@ def report_command(plan_file: str, out: str, csv_out: str | None, only: tuple[st
     """
     from .output import Outputs
     from .planfile import read_plan
-    from .report import actions_csv, render_html, report_headline
+    from .report import actions_csv, report_headline, stream_html
 
     # all or nothing: both destinations are checked first, written beside, renamed at the end
     with Outputs(inputs={"PLAN": plan_file}) as outputs:
@@ -331,7 +332,8 @@ def report_command(plan_file: str, out: str, csv_out: str | None, only: tuple[st
             if not readme.is_file():
                 raise UserError(f"--handoff {handoff_dir}: no README.md (write it with `sigma-migrate handoff`)")
             link = Path(os.path.relpath(readme.resolve(), Path(out).resolve().parent)).as_posix()
-        outputs.write_text(out, render_html(plan, wave=wave, handoff=link))
+        with outputs.open(out) as fh:
+            stream_html(plan, fh, wave=wave, handoff=link)
         if csv_out:
             outputs.write_text(csv_out, actions_csv(plan), encoding="utf-8-sig")  # BOM: Excel reads accents
     click.echo(printable(f"Report: {out}"))

@@ -26,6 +26,7 @@ from planner.policy import parse_policy
 from planner.report import (
     ReportError,
     actions_csv,
+    cell_text,
     flat_text,
     neutralize_cell,
     render_html,
@@ -33,6 +34,7 @@ from planner.report import (
     risk_summary,
     script_json,
     seat_counts,
+    stream_html,
     type_transitions,
     write_actions_csv,
 )
@@ -371,6 +373,51 @@ def test_script_json_cannot_close_the_script_element():
     text = script_json(value)
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == value
+
+
+def test_script_json_is_the_text_json_dumps_gives():
+    """The people JSON is msgspec's: the same text as compact json.dumps without ASCII escaping,
+    for every control character, non-ASCII text, numbers, booleans, null and nesting."""
+    text = "".join(map(chr, range(0x80))) + "\u00e9\u2028\u2029\U0001f600\x7f\u0085"
+    value = {"rows": [[text, 1, -2, True, False, None, [], [3, [4]]], ["", 0]], "k": {"a": "b"}}
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    assert script_json(value) == (expected.replace("&", "\\u0026").replace("<", "\\u003c")
+                                  .replace(">", "\\u003e"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a <b>", "a <b>"),
+        ("", ""),
+        ({"memberId": "m1", "isArchived": False, "newOwnerId": None}, "memberId=m1; isArchived=false; newOwnerId=null"),
+        (["m1", "m2"], "m1, m2"),
+        (("m1", 2), "m1, 2"),
+        ([], ""),
+        (None, "null"),
+        (True, "true"),
+        (3, "3"),
+        (0.5, "0.5"),
+    ],
+)
+def test_cell_text_lays_out_a_review_value(value, expected):
+    """The review queue's cells (subject, evidence, candidates): what the template's macro gave."""
+    assert cell_text(value) == expected
+
+
+def test_stream_html_writes_what_render_html_returns(tmp_path):
+    plan = build_plan()
+    path = tmp_path / "report.html"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        stream_html(plan, fh, digest="sha256:" + "e" * 64)
+    assert path.read_text(encoding="utf-8") == render_html(plan, digest="sha256:" + "e" * 64)
+
+
+def test_stream_html_without_templates_writes_nothing(tmp_path):
+    buffer = io.StringIO()
+    with pytest.raises(ReportError, match="report template missing"):
+        stream_html(build_plan(), buffer, template_dir=tmp_path)
+    assert buffer.getvalue() == ""
 
 
 def _people_json(html: str) -> dict:
