@@ -30,9 +30,10 @@ import hashlib
 import io
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping  # abc, not typing: isinstance checks in C
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Mapping
+from typing import IO, Any
 
 import jinja2
 import msgspec
@@ -44,6 +45,7 @@ from .model import (
     ActionKind, AdminChange, DocumentDestination, DocumentTransfer, OwnerStatus, PersonRow, Plan, TypeChange,
 )
 from .outcomes import LOCKOUT_LABELS as _LOCKOUT_LABELS
+from .payloads import BaseAction
 from .output import write_file
 from .resources import data_dir
 from .selection import Wave
@@ -238,6 +240,15 @@ def _kind_value(kind: Any) -> str:
     return value if value is not None else str(kind)
 
 
+def _kind_values(actions: Iterable[Any]) -> list[str]:
+    """``_kind_value(a.kind)`` of each action, looked up once per action class: a typed action's
+    kind is a constant of its class (:class:`planner.payloads.BaseAction`), and hashing a class
+    is cheap where hashing an :class:`~enum.Enum` member runs Python code (121k actions at 100k)."""
+    actions = list(actions)
+    of_class = {cls: _kind_value(cls.kind) for cls in set(map(type, actions)) if issubclass(cls, BaseAction)}
+    return [of_class[a.__class__] if a.__class__ in of_class else _kind_value(a.kind) for a in actions]
+
+
 def _person_ref(p: PersonRow) -> dict[str, Any]:
     """The small dict a risk card shows for a person."""
     return {
@@ -430,18 +441,22 @@ def _template_dir(template_dir: str | Path | None) -> Path:
         raise ReportError(str(exc)) from None
 
 
-def _people_payload(plan: Plan) -> tuple[dict[str, Any], Counter[int], Counter[str]]:
+def _people_payload(
+    plan: Plan, kind_values: list[str] | None = None,
+) -> tuple[dict[str, Any], Counter[int], Counter[str]]:
     """The people JSON ``{"columns", "kinds", "kind_labels", "reviews", "lockout_labels",
     "lockout_short", "rows"}``, with the people counted per review level and per action kind
     (the table's filter options), in one pass over ``plan.people``.
 
+    ``kind_values``: each action's kind (:func:`_kind_values`), when the caller has them.
     Rows are arrays in :data:`PEOPLE_COLUMNS` order (compact for 100k people);
     ``reviews`` lists ``[id, code, blocking 0/1]`` once per review item; a row's ``review`` is 2
     when one of its items blocks, 1 when it has others, else 0.
     """
-    kinds = sorted({_kind_value(a.kind) for a in plan.actions})
+    kind_values = _kind_values(plan.actions) if kind_values is None else kind_values
+    kinds = sorted(set(kind_values))
     kind_index = {k: i for i, k in enumerate(kinds)}
-    action_kind = {a.id: kind_index[_kind_value(a.kind)] for a in plan.actions}
+    action_kind = {a.id: kind_index[k] for a, k in zip(plan.actions, kind_values)}
     reviews = [[r.id, r.code, 1 if r.blocking else 0] for r in plan.review_items]
     review_index = {r.id: i for i, r in enumerate(plan.review_items)}
     levels = [2 if r.blocking else 1 for r in plan.review_items]
@@ -507,9 +522,10 @@ def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
     ``digest`` overrides ``plan.digest`` (the ``plan`` command knows it from
     :func:`planner.planfile.write_plan`); when both are empty the page says so.
     """
-    people, review_counts, people_kind_counts = _people_payload(plan)
+    kind_values = _kind_values(plan.actions)
+    people, review_counts, people_kind_counts = _people_payload(plan, kind_values)
     risk = risk_summary(plan)
-    kind_counts = Counter(_kind_value(a.kind) for a in plan.actions)
+    kind_counts = Counter(kind_values)
     kind_rows = [
         {"label": kind_label(k), "kind": k, "count": n}
         for k, n in sorted(kind_counts.items(), key=lambda kv: (-kv[1], kv[0]))
