@@ -22,10 +22,11 @@ so :func:`read_plan` checks the digest over the bytes as written
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from pathlib import Path
 from operator import itemgetter
-from typing import IO, Any, Iterable
+from typing import IO, Any, BinaryIO, Iterable, Iterator
 
 import msgspec
 
@@ -99,19 +100,35 @@ def _entries(value: Any) -> list[tuple[str, Any]]:
                    if getattr(value, f.name) is not msgspec.UNSET), key=itemgetter(0))
 
 
-def _field_piece(name: bytes, value: Any) -> bytes:
-    """One top-level field as the file holds it: a non-empty list one element per line
+_BATCH = 512
+"""Elements of a top-level list (entries of an object) encoded at a time: a few MB at most at 100k
+members, where a ``scim.set_group_members`` action alone can hold thousands of member ids."""
+
+
+def _field_chunks(name: bytes, value: Any) -> Iterator[bytes]:
+    """One top-level field as the file holds it, in chunks: a non-empty list one element per line
     (``[\n e1,\n e2\n]``), a non-empty object (a dict or a Struct) one entry per line unless
-    :data:`_ON_ONE_LINE`, anything else canonical on one line."""
+    :data:`_ON_ONE_LINE`, anything else canonical on one line. A list (an object) is encoded
+    :data:`_BATCH` elements (entries) at a time (``encode_lines``: ``b"e1\ne2\n"``, no newline
+    inside an element), so the 100 MB of a 100k-member plan's actions are never held whole."""
     if isinstance(value, (list, tuple)) and value:
-        lines = _ENCODER.encode_lines(value)  # b"e1\ne2\n": no newline inside an element
-        return b"[\n" + lines[:-1].replace(b"\n", b",\n") + b"\n]"
-    if (isinstance(value, msgspec.Struct) or isinstance(value, dict) and value) and name not in _ON_ONE_LINE:
+        yield b"["
+        for start in range(0, len(value), _BATCH):
+            # b"\ne1\ne2" -> b"\ne1,\ne2": each batch's first newline ends the line before it
+            lines = _ENCODER.encode_lines(value[start:start + _BATCH])
+            yield (b"\n" if start == 0 else b",\n") + lines[:-1].replace(b"\n", b",\n")
+        yield b"\n]"
+    elif (isinstance(value, msgspec.Struct) or isinstance(value, dict) and value) and name not in _ON_ONE_LINE:
         entries = _entries(value)
-        names = _ENCODER.encode_lines([k for k, _ in entries])[:-1].split(b"\n")
-        values = _ENCODER.encode_lines([v for _, v in entries])[:-1].split(b"\n")
-        return b"{\n" + b",\n".join(map(b":".join, zip(names, values))) + b"\n}"
-    return _ENCODER.encode(value)
+        yield b"{"
+        for start in range(0, len(entries), _BATCH):
+            batch = entries[start:start + _BATCH]
+            names = _ENCODER.encode_lines([k for k, _ in batch])[:-1].split(b"\n")
+            values = _ENCODER.encode_lines([v for _, v in batch])[:-1].split(b"\n")
+            yield (b"\n" if start == 0 else b",\n") + b",\n".join(map(b":".join, zip(names, values)))
+        yield b"\n}"
+    else:
+        yield _ENCODER.encode(value)
 
 
 _WINDOW = 1 << 22  # bytes hashed per update: layout newlines are dropped one window at a time
@@ -157,18 +174,46 @@ def _file_entries(data: bytes) -> list[tuple[bytes, memoryview]] | None:
     return entries
 
 
-def _with_digest(fields: dict[str, Any]) -> tuple[list[bytes], str]:
-    """The file's pieces (to join or stream) for top-level ``fields`` (name -> value; a ``digest``
-    among them is replaced), and the digest."""
-    entries = sorted((name.encode(), _field_piece(name.encode(), value))
-                     for name, value in fields.items() if name != "digest")
-    digest = _digest(entries)
-    entries.append((b"digest", _ENCODER.encode(digest)))
-    entries.sort()
-    pieces = [b"{"]
-    for n, (name, piece) in enumerate(entries):
-        pieces += [b'\n"' + name + b'": ', piece, b"," if n + 1 < len(entries) else b"\n}\n"]
-    return pieces, digest
+_DIGEST_PLACEHOLDER = _ENCODER.encode("sha256:" + "0" * 64)
+"""Written where ``digest`` goes until the digest is known (the same length as a digest)."""
+
+
+def _write_fields(fields: dict[str, Any], out: BinaryIO) -> str:
+    """Write the plan file of top-level ``fields`` (name -> value; a ``digest`` among them is
+    replaced) into the seekable binary ``out``, one field at a time, and return the digest.
+
+    Each field is encoded, hashed and written before the next is encoded (a list a batch at a
+    time, :func:`_field_chunks`), so no field's bytes are held whole (a 100k-member plan is
+    ~200 MB of JSON). ``digest`` sorts before most fields: a placeholder of its length is written
+    there and overwritten at the end. The digest is :func:`_digest`'s over the same bytes.
+    """
+    names = sorted({name.encode() for name in fields} | {b"digest"})
+    h = hashlib.sha256(b"{")
+    first = True
+    digest_at = -1
+    out.write(b"{")
+    for n, name in enumerate(names):
+        out.write(b'\n"' + name + b'": ')
+        if name == b"digest":
+            digest_at = out.tell()
+            out.write(_DIGEST_PLACEHOLDER)
+        else:
+            hashed = name not in _EXCLUDED_FROM_DIGEST
+            if hashed:
+                h.update((b"" if first else b",") + b'"' + name + b'":')
+                first = False
+            for chunk in _field_chunks(name, fields[name.decode()]):
+                out.write(chunk)
+                if hashed:
+                    h.update(chunk.replace(b"\n", b""))
+        out.write(b"," if n + 1 < len(names) else b"\n}\n")
+    h.update(b"}")
+    digest = "sha256:" + h.hexdigest()
+    end = out.tell()
+    out.seek(digest_at)
+    out.write(_ENCODER.encode(digest))
+    out.seek(end)
+    return digest
 
 
 def _plan_fields(plan: Plan) -> dict[str, Any]:
@@ -183,26 +228,30 @@ def plan_bytes(plan: Plan) -> bytes:
     element in canonical compact form: the file diffs well line by line, and
     without its layout newlines it is the canonical body the digest covers.
     """
-    pieces, _ = _with_digest(_plan_fields(plan))
-    return b"".join(pieces)
+    return document_bytes(_plan_fields(plan))
 
 
 def document_bytes(document: dict[str, Any]) -> bytes:
     """The bytes of a plan file holding ``document`` (a plan file's JSON as decoded, possibly
     edited), laid out as :func:`plan_bytes` does, with its ``digest`` computed afresh. Nothing is
     validated: this is how a tool (or a test) rewrites a plan it edited."""
-    pieces, _ = _with_digest(document)
-    return b"".join(pieces)
+    buffer = io.BytesIO()
+    _write_fields(document, buffer)
+    return buffer.getvalue()
 
 
 def dump_plan(plan: Plan, fh: IO[str]) -> str:
     """Write the bytes of :func:`plan_bytes` into ``fh`` (a text file opened UTF-8, ``newline=""``,
-    as :meth:`planner.output.Outputs.open` gives) through its binary buffer, piece by piece (a
-    100k-member plan is ~200 MB of JSON: it is not joined whole). Returns the plan's digest."""
-    pieces, digest = _with_digest(_plan_fields(plan))
+    as :meth:`planner.output.Outputs.open` gives) through its binary buffer, one field at a
+    time (:func:`_write_fields`: a 100k-member plan is ~200 MB of JSON, never held whole).
+    Returns the plan's digest."""
     fh.flush()
-    for piece in pieces:
-        fh.buffer.write(piece)  # type: ignore[attr-defined]
+    out = fh.buffer  # type: ignore[attr-defined]
+    if out.seekable():
+        return _write_fields(_plan_fields(plan), out)
+    buffer = io.BytesIO()
+    digest = _write_fields(_plan_fields(plan), buffer)
+    out.write(buffer.getbuffer())
     return digest
 
 

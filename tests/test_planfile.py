@@ -1,7 +1,11 @@
 import hashlib
+import io
 import json
 
+import msgspec
 import pytest
+
+from planner import planfile
 
 from planner.model import ActionKind, InputFile, Plan, PlanOrganization
 from planner.planfile import PlanFileError, plan_bytes, read_plan, write_plan
@@ -69,3 +73,58 @@ def test_write_plan_is_byte_identical_for_the_same_plan(tmp_path):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     assert write_plan(_plan(), a) == write_plan(_plan(), b)
     assert a.read_bytes() == b.read_bytes()
+
+
+def _three_actions_plan() -> Plan:
+    return msgspec.structs.replace(_plan("2026-01-01T00:00:00Z"), actions=(
+        link("a1", "m1", "a@x", given="Ann"), link("a2", "m2", "b@x", given="Bob"), link("a3", "m3", "c@x")))
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 512])
+def test_plan_file_bytes_do_not_depend_on_the_encoding_batch(monkeypatch, batch):
+    """The writer encodes a list a batch of elements at a time: one element, a batch ending
+    mid-list, the whole list in one batch or in one larger, all give the same bytes and digest."""
+    expected = plan_bytes(_three_actions_plan())
+    monkeypatch.setattr(planfile, "_BATCH", batch)
+    data = plan_bytes(_three_actions_plan())
+    assert data == expected
+    document = json.loads(data)
+    body = {k: v for k, v in document.items() if k not in ("created_at", "digest")}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert document["digest"] == "sha256:" + hashlib.sha256(canonical).hexdigest()
+    assert [json.loads(line.rstrip(b","))["id"] for line in data.split(b"\n")[2:5]] == ["a1", "a2", "a3"]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 512])
+def test_an_object_field_is_laid_out_alike_in_any_batch(monkeypatch, batch):
+    """Objects (the fingerprints) are encoded a batch of entries at a time too: one entry per line,
+    sorted by key, whatever the batch."""
+    document = {"format_version": 1, "fingerprints": {"member:m3": {"sha256": "c"}, "member:m1": {"sha256": "a"},
+                                                      "team:t1": {"sha256": "t"}}}
+    monkeypatch.setattr(planfile, "_BATCH", batch)
+    data = planfile.document_bytes(document)
+    assert data.split(b"\n")[2:7] == [b'"fingerprints": {', b'"member:m1":{"sha256":"a"},',
+                                        b'"member:m3":{"sha256":"c"},', b'"team:t1":{"sha256":"t"}', b"},"]
+
+
+def test_dump_plan_streams_to_a_file_and_to_an_unseekable_stream_alike(tmp_path):
+    """dump_plan writes field by field and fills the digest in by seeking back; a stream that
+    cannot seek gets the same bytes (the file is assembled in memory first)."""
+    plan = _three_actions_plan()
+    path = tmp_path / "plan.json"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        digest = planfile.dump_plan(plan, fh)
+
+    class Unseekable(io.BytesIO):
+        def seekable(self):
+            return False
+
+        def seek(self, *args):
+            raise io.UnsupportedOperation("seek")
+
+    sink = Unseekable()
+    text = io.TextIOWrapper(sink, encoding="utf-8", newline="")
+    assert planfile.dump_plan(plan, text) == digest
+    text.flush()
+    assert path.read_bytes() == sink.getvalue() == plan_bytes(plan)
+    assert read_plan(path).digest == digest == json.loads(path.read_bytes())["digest"]
