@@ -61,8 +61,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from operator import attrgetter
 from typing import Iterable
 
 import msgspec
@@ -75,7 +76,7 @@ from .gc_pause import gc_paused
 from .matching import IdentityGraph, match_identities
 from . import outcomes
 from .model import (
-    AccountTypeCounts, Action, ActionKind, CustomReplacement, Fingerprints, GuardResult, MemberState,
+    AccountTypeCounts, Action, ActionKind, CustomReplacement, Finding, Fingerprints, GuardResult, MemberState,
     NormalizedMemberType, Outcomes, PersonRow, Plan, PlanOrganization, PlanPolicy, PlanSummary, ReviewCounts,
     ReviewItem, SeatCount, Snapshot, TeamCounts, TeamRow, TeamState,
 )
@@ -123,7 +124,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     from .sources.validation import check_policy_inputs
 
     check_snapshot(snapshot)
-    check_snapshot(replace(snapshot, findings=tuple(check_policy_inputs(snapshot, policy))))
+    _refuse_errors(check_policy_inputs(snapshot, policy))
     with gc_paused():  # the planner's objects are acyclic: planner.gc_pause
         ctx = build_context(snapshot, policy, build_directory(snapshot, policy))
         decided = decide(ctx)
@@ -164,14 +165,12 @@ def check_snapshot(snapshot: Snapshot) -> None:
       (the loaders report and skip those; a snapshot built another way must not slip them in:
       every action, fingerprint and review item is keyed by these ids).
     """
-    errors = [f for f in snapshot.findings if f.severity.value == "error"]
-    if errors:
-        raise PlanError(f"the inputs have {len(errors)} error(s), first: {errors[0]}; run `sigma-migrate check` "
-                        "to list every finding")
+    _refuse_errors(snapshot.findings)
     for what, field, records in (("member", "memberId", snapshot.sigma.members),
                                  ("IdP user", "id", snapshot.idp.users)):
-        ids = [r.member_id if what == "member" else r.id for r in records]
-        if all(type(i) is str and i for i in ids) and len(set(ids)) == len(ids):
+        ids = list(map(attrgetter("member_id" if what == "member" else "id"), records))
+        # the usual case, checked in C: every id a str, none empty, none repeated
+        if set(map(type, ids)) <= {str} and "" not in (unique := set(ids)) and len(unique) == len(ids):
             continue
         seen: set = set()
         for record, value in zip(records, ids):
@@ -183,6 +182,14 @@ def check_snapshot(snapshot: Snapshot) -> None:
                 raise PlanError(f"{where}{what} {field} {value!r} appears twice; "
                                 "run `sigma-migrate check` to list every finding")
             seen.add(value)
+
+
+def _refuse_errors(findings: Iterable[Finding]) -> None:
+    """:class:`PlanError` naming the first of ``findings`` of severity error, and their count."""
+    errors = [f for f in findings if f.severity.value == "error"]
+    if errors:
+        raise PlanError(f"the inputs have {len(errors)} error(s), first: {errors[0]}; run `sigma-migrate check` "
+                        "to list every finding")
 
 
 @dataclass(frozen=True)
@@ -758,6 +765,5 @@ def plan_from_paths(
     # all of it again (planner.gc_pause).
     with gc_paused(freeze=True):
         snapshot = load_snapshot(sigma_dir, list(idp_paths), idp_format)
-        check_snapshot(snapshot)  # loader errors stop here, before anything is planned or written
-        plan = build_plan(snapshot, policy)
+        plan = build_plan(snapshot, policy)  # refuses loader errors first, before anything is planned or written
     return plan, snapshot
