@@ -588,6 +588,10 @@ class Generator:
             policy["unmatched"]["action"] = "deactivate"
             policy["guards"] = {"thresholds": {"deactivations": None, "guest_disables": None,
                                                "team_member_removals": None, "downgrades": None}}
+            # the prerequisites no export shows (docs/policy.md "preflight"): the org has members an
+            # earlier SCIM setup made inactive, so the old token is taken as removed by Sigma support
+            policy["preflight"] = {"saml_only": True, "previous_scim": "removed_by_support",
+                                   "guests_informed": True}
         return policy
 
     def write_policy(self, path: Path, admin_email: str, settled: bool = False) -> None:

@@ -244,6 +244,16 @@ def test_both_policies_fit_the_project_schema(org):
     assert settled.linking.duplicates == {d["duplicateMemberId"]: "deactivate" for d in duplicates}
 
 
+def test_the_settled_policy_gives_a_plan_apply_accepts(org):
+    """bench/apply_bench.py applies the settled policy's plan: nothing may block it, no review
+    item and no pre-flight check (apply refused it while the settled policy confirmed none)."""
+    planning = pytest.importorskip("planner.planning")
+    plan, _ = planning.plan_from_paths(str(org / "sigma"), [str(org / "idp")], str(org / "policy-settled.yaml"))
+    assert [r.id for r in plan.review_items if r.blocking] == []
+    assert [c.name for c in plan.unmet_preflight] == []
+    assert plan.actions
+
+
 # ---------------------------------------------------------------------- other IdP formats
 
 
