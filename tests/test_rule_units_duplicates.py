@@ -225,6 +225,16 @@ def test_the_linked_holder_keeps_the_address_and_the_undecided_one_is_named():
     assert yaml.safe_load(item.resolution) == {"linking": {"duplicates": {"m2": "rename"}}}
 
 
+def test_a_holder_the_user_name_guard_moves_is_said_to_move_even_when_linking_duplicates_names_it():
+    use = address_use(KEY, ("m1", "m2", "m3"), LinkedHolders({KEY: (("m1", "u1"),)}, {"m3": "robert@x.example"}),
+                      Renames({"m3": "rename"}))
+    assert (use.moved, use.renamed, use.left) == (("m3",), (), ("m2",))
+    decision = decide_address(use, {}, Renames({"m3": "rename"}), directory(), {})
+    assert decision.actions == ()  # the guard's members.set_email:m3 frees it, no alias
+    assert [c.get("decision") for c in decision.review_item.candidates] == [
+        "keeps the address (linked)", "undecided", "moves to the IdP userName (user_name_guard)", None]
+
+
 # --------------------------------------------------------------------------- IdP-side duplicates
 
 

@@ -362,10 +362,10 @@ def holder_decision(mid: str, use: AddressUse, renames: Renames) -> str:
         return "linked with this address, but linking.duplicates renames it"
     if mid in use.user_ids:
         return "keeps the address (linked)"
+    if mid in use.moved:  # the guard's email change frees it, whatever linking.duplicates says
+        return "moves to the IdP userName (user_name_guard)"
     if mid in renames.decisions:
         return f"address freed (linking.duplicates: {renames.decisions[mid]})"
-    if mid in use.moved:
-        return "moves to the IdP userName (user_name_guard)"
     return "undecided"
 
 
