@@ -26,6 +26,7 @@ USERS = PEOPLE + [okta_user(n, f"person{n}@example.com") for n in range(4, 201)]
 AFFECTED = ["members.deactivate:Dn7OBrienDn7OBrienDn7OBrienDn",
             "members.deactivate:Sm3StewardSm3StewardSm3Stewar",
             "members.disable_guest:Gw8GuestGw8GuestGw8GuestGw8Gu",
+            "scim.set_group_members:00g1",
             "teams.remove_member:88858466-5299-4425-95c0-000000000001:Dn7OBrienDn7OBrienDn7OBrienDn",
             "teams.remove_member:88858466-5299-4425-95c0-000000000001:Gw8GuestGw8GuestGw8GuestGw8Gu"]
 

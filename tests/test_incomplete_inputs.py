@@ -114,11 +114,12 @@ def test_every_action_a_truncated_users_file_could_affect_is_a_blocking_item(cap
     affected = ["members.deactivate:Dn7OBrienDn7OBrienDn7OBrienDn",
                 "members.deactivate:Sm3StewardSm3StewardSm3Stewar",
                 "members.disable_guest:Gw8GuestGw8GuestGw8GuestGw8Gu",
+                "scim.set_group_members:00g1",
                 "teams.remove_member:88858466-5299-4425-95c0-000000000001:Dn7OBrienDn7OBrienDn7OBrienDn",
                 "teams.remove_member:88858466-5299-4425-95c0-000000000001:Gw8GuestGw8GuestGw8GuestGw8Gu"]
     assert sorted(a.id for a in result.actions if a.kind.value in (
         "members.deactivate", "members.disable_guest", "teams.remove_member", "scim.set_account_type",
-        "scim.deactivate_user")) == affected
+        "scim.deactivate_user", "scim.set_group_members")) == affected
     items = {i.id: i for i in result.review_items if i.code == "inputs.truncated"}
     assert sorted(items) == [f"inputs.truncated:{a}" for a in affected]
     assert all(i.blocking for i in items.values())

@@ -4,14 +4,18 @@ A saved export that still names a next page (Graph ``@odata.nextLink``, Okta
 ``Link: rel="next"``, Google ``nextPageToken``, Sigma ``nextPage``) or an Okta
 users file of exactly one full API page (200 users) is reported by the loaders
 as an ``incomplete-pages`` finding (:mod:`planner.sources.envelopes`,
-:mod:`planner.sources.okta`). The pages that were not saved may hold the people
+:mod:`planner.sources.okta`). An export shown incomplete otherwise is the same
+class: group members the users file lacks (``member-not-in-users``: the users file
+was saved without some users, who are held) and groups of the groups file without
+their membership answer (``missing-group-members``), :data:`~planner.sources.directory.INCOMPLETE_CODES`. The pages that were not saved may hold the people
 and memberships the plan would act on: a member "not in the IdP" may be on page
 two, a team member "not in the group" may be in its missing members, a user
 whose group was not seen would get the default account type.
 
 So, one shared guard for every rule family rather than a case per rule: each
 action of a kind such a file can affect (:data:`AFFECTED`: deactivation, guest
-disable, SCIM deactivation, team-member removal, account-type change) gets a
+disable, SCIM deactivation, team-member removal, account-type change, SCIM group
+members set) gets a
 blocking ``inputs.truncated`` item keyed by the action id, naming the action and
 the truncated file(s). No policy switch accepts a truncated export: the
 resolution is to export the file again, every page.
@@ -24,10 +28,12 @@ from typing import Iterable, Sequence
 import msgspec
 
 from ..model import Action, ActionKind, Finding, ReviewItem
+from ..sources.directory import INCOMPLETE_CODES
 from . import make_review
 
-TRUNCATION_CODES = frozenset({"incomplete-pages"})
-"""Finding codes that mark an input file as truncated."""
+TRUNCATION_CODES = INCOMPLETE_CODES
+"""Finding codes that mark an input file as truncated or otherwise incomplete (users the users file lacks,
+groups without their membership answer): :data:`planner.sources.directory.INCOMPLETE_CODES`."""
 
 AFFECTED = (
     ActionKind.MEMBERS_DEACTIVATE,
@@ -35,6 +41,7 @@ AFFECTED = (
     ActionKind.SCIM_DEACTIVATE_USER,
     ActionKind.TEAMS_REMOVE_MEMBER,
     ActionKind.SCIM_SET_ACCOUNT_TYPE,
+    ActionKind.SCIM_SET_GROUP_MEMBERS,
 )
 """Action kinds a missing part of an export can make wrong: they act on someone not seen, or not seen whole."""
 

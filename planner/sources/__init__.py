@@ -130,6 +130,7 @@ def load_idp(
     layout = detect.scan([Path(p) for p in paths], findings, format)
     if layout.format is None:
         return IdpDirectory(), list(findings)
+    detect.require_users_file(layout, [Path(p) for p in paths], findings)
     with gc_paused():
         directory = _loader(layout.format)(layout.files, findings)
         failed = any(f.severity is Severity.ERROR for f in findings)

@@ -33,7 +33,14 @@ Files of a Sigma export (``memberId`` / ``teamId`` / ``accountTypeName``) are
 recognized as ``sigma`` so that a wrong ``--idp`` path gets a clear error.
 ``--idp-format`` overrides the format; roles then come from content where it
 agrees and from file names otherwise (``*user*`` -> users, ``*group*member*`` /
-``*members*`` -> members, ``*group*`` -> groups).
+``*members*`` or a file in a ``group_members/`` folder -> members, ``*group*`` -> groups). An Okta
+users answer (``profile.login`` objects) is a per-group members file only inside ``group_members/``:
+a folder's name is matched whole, never searched for a substring (``okta_deprov_member/users.json``
+is the users file).
+
+A directory named like an export file (``users.csv/``) is a ``not-a-file`` error; an export of a
+format that keeps users in a file of their own (:data:`USERS_FILES`) without one is a ``no-idp-users``
+error (:func:`require_users_file`).
 
 A file that sits where an export file belongs (a ``.json`` / ``.csv`` / ``.tsv``
 under an ``--idp`` directory, or any file given directly) is never skipped
@@ -61,7 +68,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from .files import Findings, head_text
+from ..model import Severity
+from .files import DIRECTORY_NOT_FILE, Findings, head_text
 from .manifest import FORMATS as MANIFEST_FORMATS, MARK as MANIFEST_MARK
 from .tabular import find_header, header_key, sniff_delimiter
 
@@ -228,15 +236,24 @@ def classify(path: Path, head: str | None = None) -> FileKind:
     return classify_csv(head)
 
 
+MEMBERS_FOLDERS = frozenset({"group_members"})
+"""The documented folder of per-group member files (README "Accepted export layouts", docs/formats.md §2c, §3b)."""
+
+
+def _in_members_folder(path: Path) -> bool:
+    """True when ``path`` sits in a documented per-group members folder (its name exactly, any letter case):
+    a folder's name is never read for a substring (``okta_deprov_member/users.json`` is a users file)."""
+    return path.parent.name.casefold() in MEMBERS_FOLDERS
+
+
 def _role_by_name(path: Path, fmt: str) -> str | None:
     """Role of a file from its name, used when ``--idp-format`` overrides content detection."""
     name = path.stem.casefold()
-    parent = path.parent.name.casefold()
     if fmt == "generic-csv":
         return "mapping" if path.suffix.lower() in (".yaml", ".yml") else "csv"
     if fmt == "scim":
         return "resources"
-    if "member" in parent or "member" in name:
+    if _in_members_folder(path) or "member" in name:
         if fmt in ("entra-csv",):
             return "group-members"
         return "members-map" if "member" in name and "group" in name else "group-members"
@@ -296,17 +313,45 @@ def _fallback_role(path: Path, fmt: str, overridden: bool) -> str | None:
     return role
 
 
-def _walk(path: Path, depth: int = 2) -> list[Path]:
+def _walk(path: Path, findings: Findings, depth: int = 2) -> list[Path]:
     out: list[Path] = []
     for child in sorted(path.iterdir()):
         if child.name.startswith("."):
             continue
         if child.is_dir():
-            if depth > 1:
-                out.extend(_walk(child, depth - 1))
+            if child.suffix.lower() in EXPORT_SUFFIXES:
+                findings.error("not-a-file", child, "", "", DIRECTORY_NOT_FILE)
+            elif depth > 1:
+                out.extend(_walk(child, findings, depth - 1))
         elif child.suffix.lower() in TEXT_SUFFIXES:
             out.append(child)
     return out
+
+
+USERS_FILES = {
+    "okta-api": "users.json (the GET /api/v1/users answers, docs/formats.md §2a)",
+    "entra-csv": "users.csv (Users > Download users, docs/formats.md §3a)",
+    "entra-graph": "users.json (the GET /v1.0/users answers, docs/formats.md §3d)",
+    "google-api": "users.json (the Directory API users.list answers, docs/formats.md §4b)",
+}
+"""Per IdP format that keeps users in a file of their own, that file (checked by :func:`require_users_file`)."""
+
+
+def require_users_file(layout: Layout, paths: Sequence[Path], findings: Findings) -> None:
+    """A ``no-idp-users`` error when ``layout`` is of a format of :data:`USERS_FILES` without a users file.
+
+    Group member records name users but do not say who is active, nor who is in no group: a plan from
+    them would deactivate every member in no group and take the state of the others on trust. The error
+    is at the first ``--idp`` path; nothing when the format keeps users elsewhere (SCIM, generic CSV), nor
+    when the scan found an error already (an empty or unreadable users file is named by its own error).
+    """
+    if layout.format in USERS_FILES and not layout.files.get("users") and not any(
+            f.severity is Severity.ERROR for f in findings):
+        findings.error(
+            "no-idp-users", paths[0] if paths else Path("."), "", "",
+            f"the {layout.format} export has no users file: {USERS_FILES[layout.format]} is missing; group member "
+            "records do not say who is active, nor name the users in no group: export the users",
+        )
 
 
 def _mixed_formats(formats: Sequence[str], kinds: Mapping[Path, FileKind],
@@ -341,8 +386,10 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
         path = Path(raw)
         if not path.exists():
             findings.error("not-found", path, "", "", "IdP export path does not exist")
+        elif path.is_dir() and path.suffix.lower() in EXPORT_SUFFIXES:
+            findings.error("not-a-file", path, "", "", DIRECTORY_NOT_FILE)
         elif path.is_dir():
-            found = _walk(path)
+            found = _walk(path, findings)
             if not found:
                 findings.error("no-idp-files", path, "", "", "directory holds no .json/.csv/.yaml files")
             files.extend(found)
@@ -401,9 +448,7 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
             role = "manifest"
         elif kind.format == format and kind.role:
             role = kind.role
-            if role == "users" and format == "okta-api" and (
-                "member" in p.stem.casefold() or "member" in p.parent.name.casefold()
-            ):
+            if role == "users" and format == "okta-api" and _in_members_folder(p):
                 role = "group-members"  # GET /api/v1/groups/{id}/users saved per group
         elif kind.format == "sigma":
             role = None

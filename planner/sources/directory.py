@@ -15,7 +15,17 @@ loader contract (tests/test_sources_contract.py):
   a dangling all-digit id that equals a user's id but for leading zeros
   (``00417`` / ``417``) is an ``excel-mangled-id`` error instead (a spreadsheet
   dropped the zeros in one of the files);
-- members keep their first-seen order, without repeats.
+- members keep their first-seen order, without repeats;
+- a user known only from a group member record (not in the users file) is
+  *held* (:meth:`DirectoryBuilder.hold`): its state is unknown, so it is no
+  user of the directory and no member of any group; the loader reports it with
+  one ``member-not-in-users`` warning per file, an incomplete-input code
+  (:data:`INCOMPLETE_CODES`): the users file is demonstrably incomplete;
+- when the export holds group membership answers (one per group: Okta, Graph,
+  Google ``group_members``, Entra's per-group CSVs, docs/formats.md §2c, §3b, §4),
+  every group of the groups file must have one: the groups without any are
+  named in one ``missing-group-members`` warning at the groups file (an empty
+  answer, ``[]`` or a header-only CSV, is a group with no members).
 
 :func:`make_emails` builds the ``emails`` tuple (primary first, one per key);
 :func:`read_by_role` runs a loader's file readers role by role.
@@ -32,6 +42,16 @@ from .values import fast_email_key
 from .files import Findings, guarded
 
 _MAX_NAMED = 5
+
+INCOMPLETE_CODES = frozenset({
+    "incomplete-pages", "member-not-in-users", "member-details-withheld", "missing-group-members",
+    "incomplete-nested-group",
+})
+"""Finding codes that mark an IdP or Sigma input as incomplete: a saved listing that names a next page
+or ends on a full page (``incomplete-pages``), group members the users file lacks
+(``member-not-in-users``, ``member-details-withheld``), groups without their membership answer
+(``missing-group-members``, ``incomplete-nested-group``). The planner makes every action such a gap could
+change a blocking ``inputs.truncated`` item (:mod:`planner.rules.inputs`)."""
 
 
 def make_emails(candidates: Iterable[tuple[Any, bool, str | None]]) -> tuple[Email, ...]:
@@ -90,6 +110,8 @@ class DirectoryBuilder:
         self._by_name: dict[str, list[str]] | None = None
         self._unpadded: dict[str, str] | None = None
         self.inputs: list[InputFile] = []
+        self.held: dict[str, None] = {}
+        self._answered: set[str] = set()
 
     # ------------------------------------------------------------------ users
 
@@ -107,6 +129,14 @@ class DirectoryBuilder:
             "user: fix or re-export the file",
         )
         return False
+
+    def hold(self, user_id: str) -> None:
+        """Hold ``user_id``: a group member the users file lacks (its state is unknown).
+
+        A held id is no user and no group member of the built directory, so no plan action names it;
+        the caller reports it (``member-not-in-users``), which blocks what the gap could change.
+        """
+        self.held[user_id] = None
 
     # ------------------------------------------------------------------ groups
 
@@ -161,8 +191,10 @@ class DirectoryBuilder:
         """
         group_id = self.group_key(key)
         if group_id is not None:
+            self._answered.add(group_id)
             return group_id, False
         self.add_group(key, key, source=source)
+        self._answered.add(key)
         return key, True
 
     def add_members(self, group_id: str, member_ids: Iterable[str], kind: str | None = None) -> None:
@@ -206,8 +238,37 @@ class DirectoryBuilder:
             )
         return [m for m in dangling if m not in damaged]
 
+    def _report_unanswered(self) -> None:
+        """One ``missing-group-members`` warning per groups file naming its groups that got no membership
+        answer, when the export holds membership answers at all (their absence altogether is
+        ``missing-group-memberships``, :func:`planner.sources.validation.check_policy_inputs`)."""
+        if not self._answered:
+            return
+        listing = {i.path for i in self.inputs if i.kind.endswith(".groups")}
+        missing: dict[str, list[_Group]] = {}
+        for g in self._groups.values():
+            if g.id not in self._answered and g.source is not None and g.source.file in listing:
+                missing.setdefault(g.source.file, []).append(g)
+        for file, groups in missing.items():
+            names = [repr(g.display_name) for g in groups]
+            shown = ", ".join(names[:_MAX_NAMED]) + (f", ... ({len(names)} in all)" if len(names) > _MAX_NAMED else "")
+            self.findings.warning(
+                "missing-group-members", file, groups[0].source.location, "id",
+                f"{len(groups)} group(s) of the groups file have no membership file or answer ({shown}): their "
+                "members are unknown, not none; export their members too (an empty file is a group with no members)",
+            )
+
     def build(self) -> IdpDirectory:
         """The directory, with members resolved and dangling ones reported (see the module docstring)."""
+        self._report_unanswered()
+        held = self.held
+        if held:
+            for g in self._groups.values():
+                for members in (g.users, g.untyped):
+                    gone = [m for m in members if m in held]
+                    self._report_lost_zeros(g, gone)  # a held id a spreadsheet damaged is an error
+                    for user_id in gone:
+                        del members[user_id]
         groups: list[IdpGroup] = []
         user_ids, group_ids = self.users.keys(), self._groups.keys()
         for g in self._groups.values():

@@ -48,8 +48,11 @@ issue 14 item 2).
 
 Graph member items whose other properties are all ``null`` (the caller may
 not read that object type, docs/formats.md §3e) are matched by ``id`` against the
-users file; when the user is not there the membership is dropped with a
-``member-details-withheld`` warning, never read as "no email".
+users file; when the user is not there the member is held with a
+``member-details-withheld`` warning, never read as "no email". Any user member
+the users file lacks (CSV or Graph) is held the same way (``member-not-in-users``):
+its enabled state is unknown and the users file is incomplete
+(:meth:`~.directory.DirectoryBuilder.hold`, :data:`~.directory.INCOMPLETE_CODES`).
 """
 
 from __future__ import annotations
@@ -347,12 +350,9 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
     flag_damaged_ids(table, "id", findings)
     group_id = _group_for_file(path, builder)
     ids = table.get("id")
-    upns = table.get_or_empty("userPrincipalName")
     names = table.get_or_empty("displayName")
     types = table.get_or_empty("memberType")
-    mails = table.get_or_empty("mail")
     added, incomplete, ignored = [], [], {}
-    counters = {"rebuilt": 0}
     kind_of = {t: t.casefold().replace(" ", "") for t in set(types)}
     users: list[str] = []
     untyped: list[str] = []
@@ -367,13 +367,8 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
         kind = kind_of[types[row]]
         if kind == "user":
             users.append(member_id)
-            if member_id not in known_users and upns[row]:
-                builder.add_user(_user(
-                    user_id=member_id, upn=upns[row], display=names[row], given=None, surname=None,
-                    mail=mails[row] or None, user_type=None, active=None, other_mails=None,
-                    proxy_addresses=None, attributes={}, ref=table.ref(row), findings=findings,
-                    counters=counters,
-                ))
+            if member_id not in known_users:
+                builder.hold(member_id)  # its enabled state is unknown: see DirectoryBuilder.hold
                 added.append(table.location(row))
         elif kind == "":
             untyped.append(member_id)
@@ -393,8 +388,9 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
     if added:
         findings.warning(
             "member-not-in-users", path, added[0], "Object ID",
-            f"{len(added)} member(s) of group {path.stem!r} are not in the users CSV; taken from this "
-            "file (UPN and display name only, enabled state unknown)",
+            f"{len(added)} member(s) of group {path.stem!r} are not in the users CSV, which is therefore "
+            "incomplete (downloaded without disabled users, or cut?): their enabled state is unknown, so they are "
+            "held (no action for them); download the users again, all of them",
         )
     if incomplete:
         findings.warning(
@@ -514,13 +510,10 @@ def _graph_answer(
             if member_id not in builder.users:
                 if _stripped(rec):
                     tally["withheld"].append(where)
-                    continue
-                user = _graph_user(rec, SourceRef(file, where), findings, tally["counters"])
-                if user is None or not user.user_name:
-                    tally["withheld"].append(where)
-                    continue
-                builder.add_user(user)
-                tally["added"].append(where)
+                else:
+                    tally["added"].append(where)
+                builder.hold(member_id)  # its accountEnabled is unknown: see DirectoryBuilder.hold
+                continue
             builder.add_member(group_id, member_id, "user")
         elif odata == "group":
             if not builder.has_group(member_id):
@@ -543,12 +536,14 @@ def _graph_report(path: Path, tally: dict[str, Any], findings: Findings) -> None
         findings.warning(
             "member-details-withheld", path, tally["withheld"][0], "id",
             f"{len(tally['withheld'])} user member(s) came back with only @odata.type and id (no "
-            "permission to read them?) and are not in the users file; those memberships are ignored",
+            "permission to read them?) and are not in the users file, which is therefore incomplete: they are "
+            "held (no action for them)",
         )
     if tally["added"]:
         findings.warning("member-not-in-users", path, tally["added"][0], "id",
-                         f"{len(tally['added'])} member(s) are not in the users file; taken from the "
-                         "member records (accountEnabled unknown)")
+                         f"{len(tally['added'])} member(s) are not in the users file, which is therefore "
+                         "incomplete: their accountEnabled is unknown, so they are held (no action for them); "
+                         "export the users again, all of them")
     if tally["incomplete"]:
         findings.warning("incomplete-nested-group", path, "", "members",
                          f"nested group(s) {', '.join(repr(n) for n in tally['incomplete'][:5])} are not "

@@ -12,7 +12,9 @@ A saved API answer comes in one of three shapes, all accepted:
 
 When the last page still names a next page (``nextPage`` not null, an
 ``@odata.nextLink``, a ``nextPageToken``, an Okta ``link`` header value with
-``rel="next"``), the export stopped early:
+``rel="next"``), or an array of two or more pages, none carrying a continuation
+key, holds pages all of one size (all full, the last one too: an API ends a
+listing on a shorter page), the export stopped early:
 ``incomplete-pages`` (a truncated input: the planner makes every action such a
 file could affect a blocking ``inputs.truncated`` item, :mod:`planner.rules.inputs`). A page whose record key holds something other than an
 array (``{"entries": "x"}``) is an ``unexpected-json-shape`` error at that key.
@@ -91,11 +93,14 @@ def batches(
     def key_path(prefix: str, key: str) -> str:
         return f"{prefix}.{key}" if key.isidentifier() else f'{prefix}["{key}"]'
 
+    tokens = False  # some page carries a continuation key: its absence on the last page is the end
+
     def take_page(page: dict, prefix: str) -> None:
-        nonlocal last_page
+        nonlocal last_page, tokens
         key = _page_key(page, page_keys, case_insensitive)
         take(page[key], key_path(prefix, key))
         last_page = page
+        tokens = tokens or any(k in page for k in next_keys)
 
     if isinstance(data, list):
         if data and (is_page(data[0], page_keys, case_insensitive) or isinstance(data[0], list)):
@@ -139,8 +144,21 @@ def batches(
                     "incomplete-pages", path, base, key,
                     f"{what}: the last page still has {key} set; the export may be missing later pages",
                 )
-                break
+                return out
+    if isinstance(data, list) and len(out) > 1 and not tokens and _all_full(out):
+        findings.warning(
+            "incomplete-pages", path, base, "",
+            f"{what}: an array of {len(out)} pages of {len(out[0][1])} records each, the last one full too: an "
+            "API stops at a shorter page, so the next pages are probably missing",
+        )
     return out
+
+
+def _all_full(pages: list[tuple[str, list]]) -> bool:
+    """True when every page of a saved array of pages holds the same number of records: all full, the last
+    one too (a listing ends on a shorter page). Used only when no page carries a continuation key."""
+    size = len(pages[0][1])
+    return size > 0 and all(len(items) == size for _, items in pages)
 
 
 def _names_next(value: Any) -> bool:

@@ -94,14 +94,21 @@ class TextFile:
         return InputFile(path=str(self.path), sha256=self.sha256, kind=kind, records=records)
 
 
+DIRECTORY_NOT_FILE = ("is a directory, where an export file belongs: a part of the export that is not read "
+                      "could hide people or memberships; save the file there")
+"""The message of ``not-a-file``, for every path that is a directory where an export file belongs
+(``users.csv/``, ``members.json/``), whichever loader meets it."""
+
+
 def read_bytes(path: Path, findings: Findings) -> bytes | None:
-    """Return the bytes of ``path``, or ``None`` with an ``unreadable-file`` error finding."""
+    """Return the bytes of ``path``, or ``None`` with an ``unreadable-file`` error finding
+    (``not-a-file``, :data:`DIRECTORY_NOT_FILE`, when ``path`` is a directory)."""
     try:
         return path.read_bytes()
     except FileNotFoundError:
         findings.error("unreadable-file", path, "", "", "file does not exist")
     except IsADirectoryError:
-        findings.error("unreadable-file", path, "", "", "is a directory, expected a file")
+        findings.error("not-a-file", path, "", "", DIRECTORY_NOT_FILE)
     except OSError as exc:
         findings.error("unreadable-file", path, "", "", f"cannot read: {exc.strerror or exc}")
     return None

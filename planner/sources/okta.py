@@ -32,9 +32,10 @@ Mapping to :class:`~planner.model.IdpUser`:
   (absent = never). Null fields are left out.
 
 Okta groups do not nest (every member is a user). A member user missing from
-the users file (e.g. deprovisioned, filtered out) is added from the member
-record with a ``member-not-in-users`` warning, since group member answers carry
-full User objects.
+the users file (e.g. deprovisioned, filtered out) shows the users file is
+incomplete: the user is held (:meth:`~.directory.DirectoryBuilder.hold`, no
+action for it) with a ``member-not-in-users`` warning, an incomplete-input code
+that blocks every action the gap could change (:mod:`planner.rules.inputs`).
 """
 
 from __future__ import annotations
@@ -65,9 +66,10 @@ STATUS_LABELS = {
 _PROFILE_CORE = ("login", "email", "secondEmail", "firstName", "lastName", "displayName")
 _TOP_LEVEL = ("created", "activated", "statusChanged", "lastUpdated", "passwordChanged")
 OKTA_PAGE_LIMIT = 200
-"""Okta's default ``limit`` of ``GET /api/v1/users`` (docs/formats.md §2a): a users file of exactly this
-many records is one full page whose next pages were not saved, unless a ``fetch-idp`` manifest
-(:mod:`.manifest`) says the listing was read whole."""
+"""Okta's default ``limit`` of ``GET /api/v1/users`` (docs/formats.md §2a): a flat users file of a multiple
+of this many records (full pages, the last one too), or an array of pages whose last page holds this many,
+ends on a full page whose next pages were not saved (``incomplete-pages``), unless a ``fetch-idp``
+manifest (:mod:`.manifest`) says the listing was read whole."""
 _OKTA_NEXT = ("link", "Link")
 """Where a saved Okta page keeps its ``Link`` header (``<...after=...>; rel="next"``)."""
 
@@ -157,11 +159,14 @@ def _users(path: Path, builder: DirectoryBuilder, findings: Findings, manifest: 
         return
     file = str(path)
     count = 0
-    if (isinstance(data, list) and len(data) == OKTA_PAGE_LIMIT and all(rec.__class__ is dict for rec in data)
-            and not (manifest is not None and manifest.vouches(path))):  # a pull read it whole: check_manifest
+    vouched = manifest is not None and manifest.vouches(path)  # a pull read it whole: check_manifest
+    if (isinstance(data, list) and data and len(data) % OKTA_PAGE_LIMIT == 0
+            and all(rec.__class__ is dict for rec in data) and not vouched):
+        pages = len(data) // OKTA_PAGE_LIMIT
+        held = "one full page" if pages == 1 else f"{pages} full pages"
         findings.warning(
             "incomplete-pages", file, "$", "",
-            f"Okta users file: exactly {OKTA_PAGE_LIMIT} users, one full page of GET /api/v1/users (limit "
+            f"Okta users file: exactly {len(data)} users, {held} of GET /api/v1/users (limit "
             f"{OKTA_PAGE_LIMIT} by default): the next pages (Link: rel=\"next\") are probably missing",
         )
     for rec, where in records(data, path, findings, page_keys=("users",), next_keys=_OKTA_NEXT,
@@ -172,6 +177,13 @@ def _users(path: Path, builder: DirectoryBuilder, findings: Findings, manifest: 
                 findings.error("excel-mangled-id", file, where, "id",
                                damaged_id_message("user id", user.id))
             count += builder.add_user(user)
+    if (isinstance(data, list) and data and isinstance(data[-1], list) and len(data[-1]) == OKTA_PAGE_LIMIT
+            and not vouched and not any(f.code == "incomplete-pages" and f.file == file for f in findings)):
+        findings.warning(
+            "incomplete-pages", file, f"$[{len(data) - 1}]", "",
+            f"Okta users file: its last page holds {OKTA_PAGE_LIMIT} users, a full page of GET /api/v1/users "
+            f"(limit {OKTA_PAGE_LIMIT} by default): the next pages (Link: rel=\"next\") are probably missing",
+        )
     builder.inputs.append(tf.input_file("okta.users", count))
 
 
@@ -228,16 +240,10 @@ def _members(
                 findings.warning("missing-id", file, where, "id", "group member has no id; skipped")
                 continue
             if user_id not in known:
-                own = Findings()
-                user = user_from_okta(rec, SourceRef(file, where), own)
-                added = user is not None and bool(user.user_name)
-                # a bare member record ({"id"}) is no user: its missing status is not asked for
-                findings.extend(f for f in own if added or f.code != "unreadable-status")
-                if added:
-                    builder.add_user(user)
-                    counters["added_users"] += 1
-                    if counters["added_users"] == 1:
-                        counters["first_added"] = where  # type: ignore[assignment]
+                builder.hold(user_id)  # its state is unknown: see DirectoryBuilder.hold
+                counters["added_users"] += 1
+                if counters["added_users"] == 1:
+                    counters["first_added"] = where  # type: ignore[assignment]
             builder.add_member(group_id, user_id, "user")
             count += 1
     return count
@@ -263,8 +269,9 @@ def _report(path: Path, counters: dict[str, Any], findings: Findings) -> None:
     if counters["added_users"]:
         findings.warning(
             "member-not-in-users", path, str(counters.get("first_added", "")), "id",
-            f"{counters['added_users']} group member(s) are not in the users file (exported without "
-            "filter=status eq \"DEPROVISIONED\"?); taken from the member records",
+            f"{counters['added_users']} group member(s) are not in the users file, which is therefore "
+            "incomplete (exported without filter=status eq \"DEPROVISIONED\"?): their state is unknown, so they "
+            "are held (no action for them); export the users again, every status",
         )
     if counters["unknown_groups"]:
         findings.info("unknown-group", path, "", "",

@@ -126,8 +126,11 @@ KNOWN_USER_KINDS = ("internal", "guest", "embed")
 
 
 def _pick(directory: Path, stem: str, findings: Findings) -> Path | None:
-    """The ``<stem>.json`` or ``<stem>.csv`` file of the export (JSON preferred), matched case-insensitively."""
-    by_name = {p.name.casefold(): p for p in directory.iterdir() if p.is_file()}
+    """The ``<stem>.json`` or ``<stem>.csv`` file of the export (JSON preferred), matched case-insensitively.
+
+    A directory of that name is returned too: reading it gives the ``not-a-file`` error that names it.
+    """
+    by_name = {p.name.casefold(): p for p in directory.iterdir() if p.is_file() or p.is_dir()}
     json_file = by_name.get(f"{stem}.json")
     csv_file = by_name.get(f"{stem}.csv")
     if json_file and csv_file:
