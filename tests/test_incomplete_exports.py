@@ -262,3 +262,97 @@ def test_a_full_last_page_blocks_what_the_missing_pages_could_change(capsys, tmp
     dan = "Dn7OBrienDn7OBrienDn7OBrienDn"
     blocked = {i.id for i in result.review_items if i.code == "inputs.truncated" and i.blocking}
     assert f"inputs.truncated:members.deactivate:{dan}" in blocked
+
+
+# --------------------------------------------------------------------------- A10: Entra "Deleted users"
+
+DELETED_HEADER = "id,userPrincipalName,displayName,givenName,surname,accountEnabled,deletedDateTime\n"
+
+
+def test_an_entra_deleted_users_download_lists_inactive_users(tmp_path):
+    root = entra_csv(tmp_path / "entra", ENTRA_USERS, {"Finance Analysts": "u1,ada.admin@example.com,Ada,User\n",
+                                                       "Sales EMEA": ""})
+    write(root / "exportDeletedUsers_2025-6-1.csv",
+          DELETED_HEADER + "u7,dan.obrien@example.com,Dan OBrien,Dan,OBrien,True,2025-05-30T10:00:00Z\n")
+    directory, findings = load_idp(root)
+    assert [(u.id, u.active) for u in directory.users] == [  # the files in name order
+        ("u7", False), ("u1", True), ("u2", True), ("u3", True)]
+    assert [(f.code, f.file, f.location, f.field, f.message) for f in findings] == [(
+        "deleted-user", str(root / "exportDeletedUsers_2025-6-1.csv"), "line 2", "deletedDateTime",
+        "1 user(s) have a deletedDateTime (a 'Deleted users' download?): they were deleted; taken as inactive, "
+        "whatever accountEnabled says")]
+
+
+def test_a_graph_deleted_item_is_inactive(tmp_path):
+    users = write(tmp_path / "users.json", json.dumps({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
+        "value": [{"id": "u1", "userPrincipalName": "ada.admin@example.com", "accountEnabled": True},
+                  {"id": "u7", "userPrincipalName": "dan.obrien@example.com", "accountEnabled": True,
+                   "deletedDateTime": "2025-05-30T10:00:00Z"}]}))
+    directory, findings = load_idp(users)
+    assert [(u.id, u.active) for u in directory.users] == [("u1", True), ("u7", False)]
+    assert [(f.code, f.location, f.message) for f in findings] == [(
+        "deleted-user", "$.value[1]", "user u7: deletedDateTime '2025-05-30T10:00:00Z': the user was deleted; "
+        "taken as inactive, whatever accountEnabled says")]
+
+
+# --------------------------------------------------------------------------- A11: Sigma CSV state columns
+
+
+@pytest.mark.parametrize("dropped", ["isArchived", "isInactive"])
+def test_a_sigma_members_csv_without_a_state_column_is_an_error_naming_it(capsys, tmp_path, dropped):
+    columns = ["memberId", "email", "firstName", "lastName", "memberType", "userKind", "isArchived", "isInactive"]
+    kept = [c for c in columns if c != dropped]
+    row = {"memberId": "Ad4AdminAd4AdminAd4AdminAd4Ad", "email": "ada.admin@example.com", "firstName": "Ada",
+           "lastName": "Admin", "memberType": "admin", "userKind": "internal", "isArchived": "false",
+           "isInactive": "false"}
+    root = tmp_path / "sigma"
+    write(root / "members.csv", ",".join(kept) + "\n" + ",".join(row[c] for c in kept) + "\n")
+    write(root / "teams.json", "[]")
+    _, findings = load_sigma_export(root)
+    assert errors(findings) == [(
+        "missing-column", str(root / "members.csv"),
+        f"members.csv: required column {dropped!r} not found in the comma-separated header "
+        f"({', '.join(repr(c) for c in kept)})")]
+    code, err, result = plan_with(capsys, tmp_path, root)
+    assert (code, result) == (1, None)
+    assert f"members.csv:line 1 [{dropped}]: members.csv: required column {dropped!r}" in err
+
+
+def plan_with(capsys, tmp_path: Path, sigma: Path):
+    from .test_incomplete_inputs import POLICY
+
+    from planner.planfile import read_plan
+
+    idp = write(tmp_path / "okta" / "users.json", json.dumps(PEOPLE)).parent
+    (tmp_path / "policy.yaml").write_text(POLICY, encoding="utf-8")
+    out = tmp_path / "plan.json"
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(sigma), "--idp", str(idp), "--policy",
+                           str(tmp_path / "policy.yaml"), "--out", str(out))
+    return code, err, (read_plan(out) if out.exists() else None)
+
+
+# --------------------------------------------------------------------------- C: loader messages
+
+
+def test_a_zip_given_as_the_idp_export_says_to_extract_it(tmp_path):
+    import zipfile
+
+    archive = tmp_path / "okta.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("okta/users.json", json.dumps(PEOPLE))
+    _, findings = load_idp(archive)
+    assert errors(findings) == [("archive-file", str(archive),
+                                 "is a zip/gzip archive, not an export file: extract it and pass the folder it holds")]
+
+
+def test_a_user_id_in_two_users_files_names_both_files(tmp_path):
+    root = write(tmp_path / "okta" / "users.json", json.dumps(PEOPLE)).parent
+    changed = dict(PEOPLE[0], status="SUSPENDED")
+    write(root / "users-old.json", json.dumps([changed]))
+    _, findings = load_idp(root, "okta-api")
+    assert errors(findings) == [(
+        "duplicate-user-id", str(root / "users.json"),
+        f"user id 00u1 appears again (first at {root / 'users-old.json'}:$[0]), a different record, in another file "
+        "(users-old.json and users.json: two copies of one listing, e.g. a backup? keep one); one id must name one "
+        "user: fix or re-export the file")]

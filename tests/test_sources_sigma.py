@@ -199,7 +199,7 @@ def test_string_booleans_are_coerced_and_nonsense_is_an_error(tmp_path):
 
 
 def test_an_invalid_boolean_in_members_csv_is_an_error(tmp_path):
-    write(tmp_path, "members.csv", "memberId,email,isArchived\nm1,a@example.com,no\nm2,b@example.com,maybe\n")
+    write(tmp_path, "members.csv", "memberId,email,isArchived,isInactive\nm1,a@example.com,no,no\nm2,b@example.com,maybe,no\n")
     write(tmp_path, "teams.json", [])
     _, findings = load_sigma_export(tmp_path)
     assert [(f.severity, f.code, f.file, f.location, f.field) for f in findings if f.severity is Severity.ERROR] == [
@@ -232,7 +232,7 @@ def test_duplicate_team_names_ignoring_case_warn(tmp_path):
 
 
 def test_csv_team_members_accept_user_id_and_excel_damaged_ids_are_errors(tmp_path):
-    write(tmp_path, "members.csv", "memberId,email\nm1,a@example.com\n1.23E+28,b@example.com\n")
+    write(tmp_path, "members.csv", "memberId,email,isArchived,isInactive\nm1,a@example.com,no,no\n1.23E+28,b@example.com,no,no\n")
     write(tmp_path, "teams.csv", "teamId,name\nt1,One\n1.04E+20,Two\n")
     write(tmp_path, "team_members.csv", "teamId,userId,isTeamAdmin\nt1,m1,yes\nt1,1.23E+28,no\n")
     export, findings = load_sigma_export(tmp_path)
@@ -249,7 +249,7 @@ def test_csv_team_members_accept_user_id_and_excel_damaged_ids_are_errors(tmp_pa
 
 def test_csv_ids_that_lost_their_leading_zeros_are_errors(tmp_path):
     """The one shared check (tabular.flag_damaged_ids) also finds all-digit ids shorter than their column's padding."""
-    write(tmp_path, "members.csv", "memberId,email\n00417,a@example.com\n418,b@example.com\n")
+    write(tmp_path, "members.csv", "memberId,email,isArchived,isInactive\n00417,a@example.com,no,no\n418,b@example.com,no,no\n")
     write(tmp_path, "teams.csv", "teamId,name\nt1,One\n")
     write(tmp_path, "team_members.csv", "teamId,userId\nt1,00417\nt1,418\n")
     _, findings = load_sigma_export(tmp_path)

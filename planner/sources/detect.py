@@ -38,7 +38,8 @@ users answer (``profile.login`` objects) is a per-group members file only inside
 a folder's name is matched whole, never searched for a substring (``okta_deprov_member/users.json``
 is the users file).
 
-A directory named like an export file (``users.csv/``) is a ``not-a-file`` error; an export of a
+A zip or gzip archive given as a file is an ``archive-file`` error (extract it first). A directory named
+like an export file (``users.csv/``) is a ``not-a-file`` error; an export of a
 format that keeps users in a file of their own (:data:`USERS_FILES`) without one is a ``no-idp-users``
 error (:func:`require_users_file`).
 
@@ -313,6 +314,19 @@ def _fallback_role(path: Path, fmt: str, overridden: bool) -> str | None:
     return role
 
 
+_ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b")
+"""Leading bytes of a zip (a file, or an empty archive) and of a gzip file."""
+
+
+def _is_archive(path: Path) -> bool:
+    """True when ``path`` starts like a zip or gzip archive (an export saved compressed)."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4).startswith(_ARCHIVE_MAGIC)
+    except OSError:
+        return False
+
+
 def _walk(path: Path, findings: Findings, depth: int = 2) -> list[Path]:
     out: list[Path] = []
     for child in sorted(path.iterdir()):
@@ -400,6 +414,10 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
             origin[path] = path.parent
     files = list(dict.fromkeys(files))
     kinds: dict[Path, FileKind] = {}
+    for p in [f for f in files if _is_archive(f)]:
+        findings.error("archive-file", p, "", "",
+                       "is a zip/gzip archive, not an export file: extract it and pass the folder it holds")
+    files = [f for f in files if not _is_archive(f)]
     for p in files:
         head = None if p.suffix.lower() in (".yaml", ".yml") else head_text(p)
         why = emptiness(p, head) if p in given or p.suffix.lower() in EXPORT_SUFFIXES else None

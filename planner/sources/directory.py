@@ -122,7 +122,13 @@ class DirectoryBuilder:
             self.users[user.id] = user
             return True
         src = user.source or SourceRef("")
-        same = "the same record again (overlapping pages?)" if user == first else "a different record"
+        first_file = first.source.file if first.source else ""
+        record = "the same record" if user == first and user.attributes == first.attributes else "a different record"
+        if first_file == src.file:
+            same = f"{record} again (overlapping pages?)" if record == "the same record" else record
+        else:
+            same = (f"{record}, in another file ({Path(first_file).name} and {Path(src.file).name}: two copies of "
+                    "one listing, e.g. a backup? keep one)")
         self.findings.error(
             "duplicate-user-id", src.file, src.location, "id",
             f"user id {user.id} appears again (first at {first.source}), {same}; one id must name one "

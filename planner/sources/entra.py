@@ -42,7 +42,9 @@ record without the property (Graph returns it only when ``$select``-ed, docs/for
 
 A soft-deleted user's "tombstone" UPN (the object id's 32 hex digits prefixed to
 the old UPN, :func:`deleted_user_upn`) means the user was deleted: it is taken as
-inactive (``active`` ``False``) with a ``deleted-user`` warning naming it; its old UPN,
+inactive (``active`` ``False``) with a ``deleted-user`` warning naming it; so is a user with a
+``deletedDateTime`` (Entra's "Deleted users" download, or a Graph ``deletedItems`` answer, whose
+``accountEnabled`` is the one before deletion); its old UPN,
 not the tombstone, is among its emails (so the member it was matches it, as a leaver;
 issue 14 item 2).
 
@@ -87,6 +89,7 @@ USER_ALIASES = {
     "otherMails": ("other mails", "other emails"),
     "proxyAddresses": ("proxy addresses",),
     "employeeId": ("employee id",),
+    "deletedDateTime": ("deleted date time", "deleted date", "deletion date"),
     "jobTitle": ("job title",),
     "department": (),
     "externalUserState": ("external user state", "invitation state"),
@@ -293,6 +296,9 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     mail = table.get_or_empty("mail")
     types = table.get_or_empty("userType")
     enabled = bool_column(table, "accountEnabled", findings, required=True)
+    deleted = table.get("deletedDateTime")  # a "Deleted users" download: every row a deleted user
+    if deleted is not None:
+        enabled = _deleted_are_inactive(table, enabled, deleted, findings)
     other = table.get_or_empty("otherMails")
     proxy = table.get_or_empty("proxyAddresses")
     sign_in = table.get("signInActivity")
@@ -317,6 +323,25 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
         ))
     _report_rebuilt(path, counters, findings)
     builder.inputs.append(table.file.input_file("entra.users", count))
+
+
+def _deleted_are_inactive(table: Any, enabled: list, deleted: list[str], findings: Findings) -> list:
+    """``enabled`` with every row whose ``deletedDateTime`` is set taken as inactive (``False``), and one
+    ``deleted-user`` warning naming the rows: Entra's "Deleted users" download (Users > Deleted users >
+    Download users) lists soft-deleted users with ``accountEnabled`` as it was before deletion
+    (docs/formats.md §3a); a deleted user is never active."""
+    rows = [row for row, cell in enumerate(deleted) if cell]
+    if not rows:
+        return enabled
+    findings.warning(
+        "deleted-user", table.path, table.location(rows[0]), table.header("deletedDateTime"),
+        f"{len(rows)} user(s) have a deletedDateTime (a 'Deleted users' download?): they were deleted; taken "
+        "as inactive, whatever accountEnabled says",
+    )
+    out = list(enabled)
+    for row in rows:
+        out[row] = False
+    return out
 
 
 def _groups_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
@@ -436,6 +461,11 @@ def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[st
         enabled = None
     elif not isinstance(enabled, bool):
         enabled = bool_field(enabled, "accountEnabled", ref, findings)
+    if rec.get("deletedDateTime"):  # a /directory/deletedItems answer: accountEnabled as before deletion
+        findings.warning("deleted-user", ref.file, ref.location, "deletedDateTime",
+                         f"user {user_id}: deletedDateTime {rec['deletedDateTime']!r}: the user was deleted; "
+                         "taken as inactive, whatever accountEnabled says")
+        enabled = False
     attributes = {k: v for k, v in rec.items() if v is not None and k not in _GRAPH_USER_CORE}
     last = _last_sign_in(rec.get("signInActivity"), ref, findings)
     if last:

@@ -19,7 +19,7 @@ A *Sigma export* is a directory (file names matched case-insensitively):
 ``members.csv``             CSV equivalent, headers = API field names (docs/formats.md §1f):
                             ``memberId,email,firstName,lastName,memberType,userKind,
                             isArchived,isInactive,createdAt,updatedAt`` (+ any other field);
-                            ``memberId`` and ``email`` required.
+                            ``memberId``, ``email``, ``isArchived``, ``isInactive`` required.
 ``teams.csv``               ``teamId,name,description,visibility,isArchived``; ``teamId``,
                             ``name`` required.
 ``team_members.csv``        ``teamId,userId,isTeamAdmin[,addedBy]``; ``memberId`` is accepted
@@ -290,8 +290,10 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
 
 
 def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any]:
-    table = read_table(path, findings, aliases=MEMBER_ALIASES, required=("memberId", "email"),
-                       what="members.csv")
+    # isArchived / isInactive are required: without them every member's state is unknown, never "active"
+    # (docs/formats.md §1f: the members CSV carries the API field names, these two included)
+    table = read_table(path, findings, aliases=MEMBER_ALIASES,
+                       required=("memberId", "email", "isArchived", "isInactive"), what="members.csv")
     if table is None:
         return [], None
     flag_damaged_ids(table, ("memberId",), findings)
