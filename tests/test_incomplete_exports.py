@@ -356,3 +356,21 @@ def test_a_user_id_in_two_users_files_names_both_files(tmp_path):
         f"user id 00u1 appears again (first at {root / 'users-old.json'}:$[0]), a different record, in another file "
         "(users-old.json and users.json: two copies of one listing, e.g. a backup? keep one); one id must name one "
         "user: fix or re-export the file")]
+
+
+@pytest.mark.parametrize("members, finding", [(200, True), (199, False), ([13, 200], True), ([200, 13], False)])
+def test_an_okta_group_answer_ending_on_a_full_page_is_truncated(tmp_path, members, finding):
+    people = okta_users(400)
+    if isinstance(members, int):
+        answer = people[:members]
+    else:
+        answer = [people[:members[0]], people[members[0]:members[0] + members[1]]]
+    root = write(tmp_path / "okta" / "users.json", json.dumps([people[:300], people[300:]])).parent
+    write(root / "groups.json", json.dumps(OKTA_GROUPS[:1]))
+    write(root / "group_members" / "00g1.json", json.dumps(answer))
+    _, findings = load_idp(root, "okta-api")
+    assert [(f.file, f.location, f.message) for f in findings if f.code == "incomplete-pages"] == ([(
+        str(root / "group_members" / "00g1.json"), "$",
+        'Okta members of group 00g1: the saved answer ends on a full page of 200 members (GET '
+        '/api/v1/groups/{id}/users?limit=200): the next pages (Link: rel="next") are probably missing')]
+        if finding else [])

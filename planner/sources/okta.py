@@ -249,7 +249,17 @@ def _members(
     return count
 
 
-def _members_file(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool) -> None:
+def _ends_on_a_full_page(answer: Any) -> bool:
+    """True when a saved members answer ends on a full Okta page: a flat list of exactly
+    :data:`OKTA_PAGE_LIMIT` members, or an array of pages whose last one holds that many."""
+    if not isinstance(answer, list) or not answer:
+        return False
+    last = answer[-1] if isinstance(answer[-1], list) else answer
+    return len(last) == OKTA_PAGE_LIMIT
+
+
+def _members_file(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool,
+                  manifest: PullManifest | None = None) -> None:
     tf, data = read_json(path, findings)
     if tf is None:
         return
@@ -259,8 +269,17 @@ def _members_file(path: Path, builder: DirectoryBuilder, findings: Findings, key
         return
     counters = {"unknown_groups": 0, "added_users": 0}
     count = 0
+    vouched = manifest is not None and manifest.vouches(path)  # a pull read every page: check_manifest
     for key, answer, base in answers:
         count += _members(key, answer, path, base, builder, findings, counters)
+        if not vouched and _ends_on_a_full_page(answer) and not any(  # the generic all-full check said it
+                f.code == "incomplete-pages" and f.file == str(path) and f.location == base for f in findings):
+            findings.warning(
+                "incomplete-pages", path, base, "",
+                f"Okta members of group {key}: the saved answer ends on a full page of {OKTA_PAGE_LIMIT} members "
+                f"(GET /api/v1/groups/{{id}}/users?limit={OKTA_PAGE_LIMIT}): the next pages (Link: rel=\"next\") "
+                "are probably missing",
+            )
     _report(path, counters, findings)
     builder.inputs.append(tf.input_file("okta.group_members", count))
 
@@ -290,8 +309,8 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     read_by_role(files, (
         ("users", partial(_users, manifest=manifest), "Okta users file"),
         ("groups", _groups, "Okta groups file"),
-        ("members-map", partial(_members_file, keyed=True), "Okta group members file"),
-        ("group-members", partial(_members_file, keyed=False), "Okta group members file"),
+        ("members-map", partial(_members_file, keyed=True, manifest=manifest), "Okta group members file"),
+        ("group-members", partial(_members_file, keyed=False, manifest=manifest), "Okta group members file"),
     ), builder, findings)
     check_manifest(manifest, builder.inputs, findings)
     return builder.build()
