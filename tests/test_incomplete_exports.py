@@ -126,8 +126,11 @@ def test_a_member_the_users_file_lacks_is_held_and_blocks_what_the_gap_could_cha
     directory, findings = load_idp(root)
     assert [u.id for u in directory.users] == ["00u1", "00u2", "00u3"]
     assert [(g.id, g.member_user_ids) for g in directory.groups] == [("00g1", ("00u1",)), ("00g2", ("00u2",))]
-    assert [(f.severity, f.code, f.file, f.location) for f in findings] == [
-        (Severity.WARNING, "member-not-in-users", str(root / "group_members" / "00g1.json"), "$[1]")]
+    assert [(f.severity, f.code, f.file, f.location, f.message) for f in findings] == [(  # the file to export again
+        Severity.WARNING, "member-not-in-users", str(root / "users.json"), "",
+        '1 group member(s) of 00g1.json (first at $[1]) are not in this users file, which is therefore incomplete '
+        '(exported without filter=status eq "DEPROVISIONED"?): their state is unknown, so they are held (no action '
+        'for them); export the users again, every status')]
     code, _, result = plan(capsys, tmp_path, root)
     assert code == 3  # blocked
     dan = "Dn7OBrienDn7OBrienDn7OBrienDn"
@@ -147,9 +150,10 @@ def test_an_entra_users_download_without_disabled_users_holds_them(tmp_path):
     assert "u9" not in {u.id for u in directory.users}
     assert [(g.display_name, g.member_user_ids) for g in directory.groups] == [
         ("Finance Analysts", ("u1",)), ("Sales EMEA", ("u2",))]
-    assert [(f.code, f.location, f.message) for f in findings] == [(
-        "member-not-in-users", "line 3",
-        "1 member(s) of group 'Finance Analysts' are not in the users CSV, which is therefore incomplete "
+    assert [(f.code, f.file, f.location, f.message) for f in findings] == [(
+        "member-not-in-users", str(root / "users.csv"), "",
+        "1 member(s) of group 'Finance Analysts' (Finance Analysts.csv line 3) are not in this users CSV, which is "
+        "therefore incomplete "
         "(downloaded without disabled users, or cut?): their enabled state is unknown, so they are held (no "
         "action for them); download the users again, all of them")]
 
@@ -161,8 +165,8 @@ def test_a_listed_group_without_its_membership_file_is_incomplete(capsys, tmp_pa
     root = okta_per_group(tmp_path / "okta", PEOPLE, {"00g1": [PEOPLE[0], PEOPLE[1]]})
     _, findings = load_idp(root)
     assert [(f.severity, f.code, f.file, f.location, f.message) for f in findings] == [(
-        Severity.WARNING, "missing-group-members", str(root / "groups.json"), "$[1]",
-        "1 group(s) of the groups file have no membership file or answer ('Sales EMEA'): their members are "
+        Severity.WARNING, "missing-group-members", str(root / "group_members"), "",
+        "1 group(s) of groups.json have no membership file or answer here ('Sales EMEA'): their members are "
         "unknown, not none; export their members too (an empty file is a group with no members)")]
     code, _, result = plan(capsys, tmp_path, root)
     assert code == 3
@@ -187,7 +191,7 @@ def test_an_entra_group_without_its_members_download_is_incomplete(tmp_path):
     root = entra_csv(tmp_path / "entra", ENTRA_USERS, {"Finance Analysts": "u1,ada.admin@example.com,Ada,User\n"})
     _, findings = load_idp(root)
     assert [(f.code, f.file, f.location) for f in findings] == [
-        ("missing-group-members", str(root / "groups.csv"), "line 3")]
+        ("missing-group-members", str(root / "group_members"), "")]
 
 
 # --------------------------------------------------------------------------- A9: folder names

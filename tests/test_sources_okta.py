@@ -67,8 +67,9 @@ def test_a_member_missing_from_the_users_file_is_held_and_marks_the_users_file_i
     assert "00u4d5e6f7G8H9I0J1K2" not in {u.id for u in directory.users}
     assert not any("00u4d5e6f7G8H9I0J1K2" in g.member_user_ids for g in directory.groups)
     assert [(f.severity, f.code, f.location, f.message) for f in findings] == [(
-        Severity.WARNING, "member-not-in-users", '$["00g1emaKYZTWRYYRRTS1"][1]',
-        '1 group member(s) are not in the users file, which is therefore incomplete (exported without '
+        Severity.WARNING, "member-not-in-users", "",
+        '1 group member(s) of group_members.json (first at $["00g1emaKYZTWRYYRRTS1"][1]) are not in this users '
+        'file, which is therefore incomplete (exported without '
         'filter=status eq "DEPROVISIONED"?): their state is unknown, so they are held (no action for them); '
         'export the users again, every status')]
 

@@ -255,14 +255,23 @@ class DirectoryBuilder:
         for g in self._groups.values():
             if g.id not in self._answered and g.source is not None and g.source.file in listing:
                 missing.setdefault(g.source.file, []).append(g)
+        answers = [Path(i.path) for i in self.inputs if i.kind.endswith(".group_members")]
+        first = answers[0] if answers else Path("")
+        where = first.parent if first.parent.name.casefold() == "group_members" else first
         for file, groups in missing.items():
             names = [repr(g.display_name) for g in groups]
             shown = ", ".join(names[:_MAX_NAMED]) + (f", ... ({len(names)} in all)" if len(names) > _MAX_NAMED else "")
             self.findings.warning(
-                "missing-group-members", file, groups[0].source.location, "id",
-                f"{len(groups)} group(s) of the groups file have no membership file or answer ({shown}): their "
-                "members are unknown, not none; export their members too (an empty file is a group with no members)",
+                "missing-group-members", where, "", "",
+                f"{len(groups)} group(s) of {Path(file).name} have no membership file or answer here ({shown}): "
+                "their members are unknown, not none; export their members too (an empty file is a group with "
+                "no members)",
             )
+
+    def users_file(self, fallback: Path | str) -> str:
+        """The users file read so far (the first input of a ``*.users`` kind), else ``fallback``: where a
+        ``member-not-in-users`` finding points, since that is the file to export again."""
+        return next((i.path for i in self.inputs if i.kind.endswith(".users")), str(fallback))
 
     def build(self) -> IdpDirectory:
         """The directory, with members resolved and dangling ones reported (see the module docstring)."""

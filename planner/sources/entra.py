@@ -412,8 +412,9 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
     count = len(users) + len(untyped) + nested
     if added:
         findings.warning(
-            "member-not-in-users", path, added[0], "Object ID",
-            f"{len(added)} member(s) of group {path.stem!r} are not in the users CSV, which is therefore "
+            "member-not-in-users", builder.users_file(path), "", "",
+            f"{len(added)} member(s) of group {path.stem!r} ({path.name} {added[0]}) are not in this users CSV, "
+            "which is therefore "
             "incomplete (downloaded without disabled users, or cut?): their enabled state is unknown, so they are "
             "held (no action for them); download the users again, all of them",
         )
@@ -561,7 +562,7 @@ def _graph_answer(
     return count
 
 
-def _graph_report(path: Path, tally: dict[str, Any], findings: Findings) -> None:
+def _graph_report(path: Path, users_file: str, tally: dict[str, Any], findings: Findings) -> None:
     if tally["withheld"]:
         findings.warning(
             "member-details-withheld", path, tally["withheld"][0], "id",
@@ -570,8 +571,9 @@ def _graph_report(path: Path, tally: dict[str, Any], findings: Findings) -> None
             "held (no action for them)",
         )
     if tally["added"]:
-        findings.warning("member-not-in-users", path, tally["added"][0], "id",
-                         f"{len(tally['added'])} member(s) are not in the users file, which is therefore "
+        findings.warning("member-not-in-users", users_file, "", "",
+                         f"{len(tally['added'])} member(s) of {path.name} (first at {tally['added'][0]}) are not "
+                         "in this users file, which is therefore "
                          "incomplete: their accountEnabled is unknown, so they are held (no action for them); "
                          "export the users again, all of them")
     if tally["incomplete"]:
@@ -613,7 +615,7 @@ def _graph_members_file(path: Path, builder: DirectoryBuilder, findings: Finding
     if transitive:
         findings.info("transitive-members", path, "", "",
                       "transitiveMembers answers: nested groups' members are listed directly")
-    _graph_report(path, tally, findings)
+    _graph_report(path, builder.users_file(path), tally, findings)
     builder.inputs.append(tf.input_file("entra.group_members", count))
 
 

@@ -280,15 +280,16 @@ def _members_file(path: Path, builder: DirectoryBuilder, findings: Findings, key
                 f"(GET /api/v1/groups/{{id}}/users?limit={OKTA_PAGE_LIMIT}): the next pages (Link: rel=\"next\") "
                 "are probably missing",
             )
-    _report(path, counters, findings)
+    _report(path, builder.users_file(path), counters, findings)
     builder.inputs.append(tf.input_file("okta.group_members", count))
 
 
-def _report(path: Path, counters: dict[str, Any], findings: Findings) -> None:
+def _report(path: Path, users_file: str, counters: dict[str, Any], findings: Findings) -> None:
     if counters["added_users"]:
         findings.warning(
-            "member-not-in-users", path, str(counters.get("first_added", "")), "id",
-            f"{counters['added_users']} group member(s) are not in the users file, which is therefore "
+            "member-not-in-users", users_file, "", "",
+            f"{counters['added_users']} group member(s) of {path.name} (first at "
+            f"{counters.get('first_added', '')}) are not in this users file, which is therefore "
             "incomplete (exported without filter=status eq \"DEPROVISIONED\"?): their state is unknown, so they "
             "are held (no action for them); export the users again, every status",
         )
