@@ -127,13 +127,14 @@ def test_every_action_a_truncated_users_file_could_affect_is_a_blocking_item(cap
     users = idp / "users.json"
     assert item.message == (
         "members.deactivate (deactivate: no IdP user matches this member; documents go to ada.admin@example.com) "
-        "rests on a truncated export, whose "
+        "rests on a truncated or incomplete export, whose "
         f"missing part may change it: {users}:$: Okta users file: the last page still has link set; the export "
         "may be missing later pages")
     assert item.subject == {"memberId": "Sm3StewardSm3StewardSm3Stewar", "email": "sam.steward@example.com",
                             "actionId": "members.deactivate:Sm3StewardSm3StewardSm3Stewar",
                             "kind": "members.deactivate"}
-    assert item.resolution == ("# no policy setting accepts a truncated export: export again, every page, of\n"
+    assert item.resolution == ("# no policy setting accepts a truncated or incomplete export: export again, whole "
+                               "(every page, every user, every group's members), what these name:\n"
                                f"#   {users}\n# then plan again\n")
 
 

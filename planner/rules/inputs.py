@@ -17,7 +17,7 @@ action of a kind such a file can affect (:data:`AFFECTED`: deactivation, guest
 disable, SCIM deactivation, team-member removal, account-type change, SCIM group
 members set) gets a
 blocking ``inputs.truncated`` item keyed by the action id, naming the action and
-the truncated file(s). No policy switch accepts a truncated export: the
+the truncated file(s). No policy switch accepts a truncated or incomplete export: the
 resolution is to export the file again, every page.
 """
 
@@ -70,7 +70,8 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
     evidence = {"truncated": [{"file": m.file, "location": m.location, "field": m.field, "message": m.message}
                               for m in marks]}
     named = "; ".join(f"{_where(m)}: {m.message}" for m in marks)
-    resolution = ("# no policy setting accepts a truncated export: export again, every page, of\n"
+    resolution = ("# no policy setting accepts a truncated or incomplete export: export again, whole (every page, "
+                  "every user, every group's members), what these name:\n"
                   + "".join(f"#   {f}\n" for f in files) + "# then plan again\n")
     items = []
     for action in actions:
@@ -79,8 +80,8 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
         items.append(make_review(
             "inputs.truncated", action.id, blocking=True,
             subject={**msgspec.to_builtins(action.target), "actionId": action.id, "kind": action.kind.value},
-            message=(f"{action.kind.value} ({action.reason}) rests on a truncated export, whose missing part may "
-                     f"change it: {named}"),
+            message=(f"{action.kind.value} ({action.reason}) rests on a truncated or incomplete export, whose "
+                     f"missing part may change it: {named}"),
             rule="inputs.truncated",
             evidence=evidence,
             resolution=resolution,
