@@ -275,7 +275,8 @@ class Directory:
     active_idp_ids: frozenset[str]
     """IdP users that are active (:func:`idp_is_active`)."""
     in_scope_idp_ids: frozenset[str]
-    """Active IdP users inside ``scope.groups`` (every active user when it names none)."""
+    """Active IdP users inside ``scope.groups`` (every active user when it names none); under
+    :attr:`direct_members_only`, only the users a scope group provisions (:meth:`pushed_member_ids`)."""
     groups: Mapping[str, Group]
     """IdP groups by id (a group id listed twice: one group, its members together)."""
     group_cycles: tuple[GroupCycle, ...]
@@ -300,6 +301,24 @@ class Directory:
     """Position of each memberId in :attr:`members`."""
     idp_index: Mapping[str, int]
     """Position of each IdP id in :attr:`idp_users`."""
+    direct_members_only: bool = False
+    """The IdP provisions only the direct members of an assigned group (:func:`pushes_direct_members_only`):
+    scope and account types read :meth:`pushed_member_ids`."""
+    scope_nested_only: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Active IdP users a ``scope.groups`` group holds only through a nested group, whom flattening
+    (``teams.flatten_nested``) would put in scope but an IdP of :attr:`direct_members_only` does not
+    provision (so they are not in :attr:`in_scope_idp_ids`): the group chain, scope group first
+    (displayNames), for each."""
+
+    def pushed_member_ids(self, group_id: str) -> tuple[str, ...]:
+        """The members of a group the IdP provisions when the group is assigned to the app: its
+        :attr:`Group.member_ids`, without the :attr:`Group.nested_only` ones under
+        :attr:`direct_members_only` (Entra ID, docs/formats.md §3e)."""
+        group = self.groups[group_id]
+        if not (self.direct_members_only and group.nested_only):
+            return group.member_ids
+        nested = group.nested_only
+        return tuple(i for i in group.member_ids if i not in nested)
 
     def find_member_id(self, ref: str | None) -> str | None:
         """memberId of a person the policy names by memberId or email (a unique match), else ``None``."""
@@ -365,8 +384,10 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
     sent, sent_keys = _scim_user_names(snapshot.idp.users, policy)
     emails = {u.id: _emails(u) for u in snapshot.idp.users}
     active = frozenset(i for i, u in users.items() if idp_is_active(u))
-    groups, cycles = _groups(snapshot.idp.groups, users, flatten=policy.teams.flatten_nested,
-                             direct_only=pushes_direct_members_only(snapshot.idp.format))
+    direct_only = pushes_direct_members_only(snapshot.idp.format)
+    groups, cycles = _groups(snapshot.idp.groups, users, flatten=policy.teams.flatten_nested, direct_only=direct_only)
+    in_scope, scope_nested = _in_scope(snapshot.idp.groups, groups, active, policy.scope.groups,
+                                       direct_only=direct_only and policy.teams.flatten_nested)
     memberships = _first_memberships(sigma.team_memberships)
     return Directory(
         members=members,
@@ -380,7 +401,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         idp_ids_by_scim_user_name_key=_index((k, i) for i, k in sent_keys.items()),
         idp_ids_by_address_key=_address_index(sent_keys, emails),
         active_idp_ids=active,
-        in_scope_idp_ids=_in_scope(snapshot.idp.groups, groups, active, policy.scope.groups),
+        in_scope_idp_ids=in_scope,
         groups=groups,
         group_cycles=cycles,
         teams={t.team_id: t for t in sigma.teams},
@@ -393,6 +414,8 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         idp_format=snapshot.idp.format,
         member_index={mid: n for n, mid in enumerate(members)},
         idp_index={iid: n for n, iid in enumerate(users)},
+        direct_members_only=direct_only,
+        scope_nested_only=scope_nested,
     )
 
 
@@ -458,19 +481,28 @@ def _scim_user_names(users: Iterable[IdpUser], policy: Policy) -> tuple[dict[str
 
 
 def _in_scope(snapshot_groups: Iterable[IdpGroup], groups: Mapping[str, Group], active: frozenset[str],
-              patterns: list) -> frozenset[str]:
+              patterns: list, *, direct_only: bool = False) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
     """Active IdP users in a group whose displayName matches a ``scope.groups`` pattern (all active
-    users when there is none). Every listing of a group id is tried against the patterns."""
+    users when there is none), and :attr:`Directory.scope_nested_only`. Every listing of a group id
+    is tried against the patterns. ``direct_only``: the groups' flattened members minus their
+    nested-only ones are in scope (the IdP provisions direct members only)."""
     if not patterns:
-        return active
+        return active, {}
     listed = list(snapshot_groups)
     scoped: set[str] = set()
+    chains: dict[str, tuple[str, ...]] = {}
     for pattern in patterns:
         match = group_pattern_matcher(pattern)
         for g in listed:
-            if match(g.display_name):
-                scoped.update(groups[g.id].member_ids)
-    return active & scoped
+            if not match(g.display_name):
+                continue
+            group = groups[g.id]
+            nested = group.nested_only if direct_only else {}
+            scoped.update(i for i in group.member_ids if i not in nested)
+            for i, path in nested.items():
+                chains.setdefault(i, (group.display_name,) + path)
+    in_scope = active & scoped
+    return in_scope, {i: chain for i, chain in chains.items() if i in active and i not in in_scope}
 
 
 def _first_memberships(memberships: tuple[TeamMembership, ...]) -> tuple[TeamMembership, ...]:

@@ -64,7 +64,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from operator import attrgetter
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import msgspec
 import pandas as pd
@@ -84,7 +84,8 @@ from .payloads import ScimCreateUser, ScimSetAccountType, new_owner_id, target_m
 from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
-    Outcome, account_types, duplicates, guards, guests, inputs, linking, preflight, scim_state, teams, unmatched,
+    Outcome, account_types, duplicates, guards, guests, inputs, linking, preflight, scim_state, scope, teams,
+    unmatched,
 )
 from .directory import PersonStatus, build_directory
 from .tables import Context, build_context, find_member_id, member_of, people_of, take_rows, with_statuses
@@ -225,7 +226,8 @@ def decide(ctx: Context) -> Decisions:
     outcome.extend(linked.outcome)
     roster = fold_guests(ctx, linked.roster, outcome)
     frees = fold_addresses(ctx, roster, graph, shared, renames, outcome)
-    types, type_outcome = fold_account_types(ctx, roster)
+    types, type_outcome, nested = fold_account_types(ctx, roster)
+    outcome.review_items.extend(nested_only_items(ctx, nested))
     outcome.extend(linking.link_actions(ctx, roster, types_table(types), frees, graph.rivals))
     outcome.extend(type_outcome)
     team_rows = fold_teams(ctx, roster, outcome)
@@ -306,9 +308,11 @@ _LINKED = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE})
 """The statuses of people the plan links (a converted guest is ``link``)."""
 
 
-def fold_account_types(ctx: Context, roster: pd.DataFrame) -> tuple[list[account_types.TypeDecision], Outcome]:
+def fold_account_types(ctx: Context, roster: pd.DataFrame
+                       ) -> tuple[list[account_types.TypeDecision], Outcome, Mapping[str, account_types.NestedType]]:
     """Step 9: the :class:`~planner.rules.account_types.TypeDecision` of everyone linked, reactivated,
-    converted or created (roster order), and their ``scim.set_account_type`` actions and review items.
+    converted or created (roster order), their ``scim.set_account_type`` actions and review items,
+    and who among them has a type only through a nested group (Entra ID, :func:`nested_only_items`).
     Raises :class:`~planner.policy.PolicyError` (an unknown account type, an unordered precedence)."""
     people = people_of(roster, ctx.directory, TYPED_STATUSES)
     config = account_types.settings(ctx.policy, ctx.directory, people)
@@ -324,7 +328,17 @@ def fold_account_types(ctx: Context, roster: pd.DataFrame) -> tuple[list[account
             out.actions.append(typed.action)
         if typed.review_item is not None:
             out.review_items.append(typed.review_item)
-    return decisions, out
+    return decisions, out, config.nested
+
+
+def nested_only_items(ctx: Context, nested: Mapping[str, account_types.NestedType]) -> list[ReviewItem]:
+    """Step 9 too: one ``scope.nested_only`` item (:func:`planner.rules.scope.nested_only_item`) per
+    IdP user whose scope (:attr:`~planner.directory.Directory.scope_nested_only`) or account type
+    (``nested``) flattening would decide, under an IdP that provisions direct members only."""
+    chains = ctx.directory.scope_nested_only
+    users = ctx.directory.idp_users
+    return [scope.nested_only_item(users[i], chains.get(i), nested.get(i), ctx.policy.scope)
+            for i in sorted(set(chains) | set(nested))]
 
 
 TYPED_STATUSES = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.CREATE})

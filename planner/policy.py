@@ -165,9 +165,16 @@ class Organization(_Model):
 
 class Scope(_Model):
     """Which IdP users the IdP app provisions: members (flattened) of ``groups``;
-    empty = every active IdP user in the export."""
+    empty = every active IdP user in the export.
+
+    ``nested_only`` (an IdP that provisions direct members only, Entra ID): people in a ``groups``
+    group or an ``account_types.group_map`` group only through a nested group, whose scope or
+    account type flattening would decide: ``review`` (blocking ``scope.nested_only``) or ``keep``
+    (accept the direct members only: informational).
+    """
 
     groups: list[GroupPattern] = Field(default_factory=list)
+    nested_only: Literal["review", "keep"] = "review"
 
 
 class AttributePair(_Model):

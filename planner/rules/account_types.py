@@ -138,10 +138,24 @@ class Mapped:
 
 
 @dataclass(frozen=True, slots=True)
+class NestedType:
+    """An IdP user whose account type flattening would decide, under an IdP that provisions direct
+    members only: ``account_type`` (what flattening gives), ``direct_type`` (what their direct
+    groups give, ``None``: no mapped group), ``chain`` (the mapped group, then the nesting down to
+    the group holding them; displayNames)."""
+
+    account_type: str
+    direct_type: str | None
+    chain: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TypeSettings:
     """The ``account_types`` policy read against the directory, once per plan.
 
-    ``mapped``: IdP id -> :class:`Mapped` (the people to type only); ``overrides``: person key
+    ``mapped``: IdP id -> :class:`Mapped` (the people to type only, by the members the IdP
+    provisions: :meth:`~planner.directory.Directory.pushed_member_ids`); ``nested``: IdP id ->
+    :class:`NestedType` of those whose type depended on nesting (:func:`nested_types`); ``overrides``: person key
     (``m:<memberId>`` / ``i:<IdP id>``) -> account type; ``acknowledged`` /
     ``acknowledged_replacements``: person keys under ``acknowledged_downgrades`` /
     ``acknowledged_replacements``; ``protected``: memberId -> ``organization.<key>``; ``admin``:
@@ -150,6 +164,7 @@ class TypeSettings:
 
     policy: AccountTypes
     mapped: Mapping[str, Mapped]
+    nested: Mapping[str, "NestedType"]
     overrides: Mapping[str, str]
     acknowledged: frozenset[str]
     acknowledged_replacements: frozenset[str]
@@ -274,7 +289,7 @@ def mapped_types(policy: Policy, directory: Directory, idp_ids: Collection[str])
     """
     types_of: dict[str, list[tuple[str, str]]] = {}  # IdP user -> (type, group) of their mapped groups, in order
     for gid, (name, account_type) in mapped_groups(policy.account_types, directory).items():
-        for iid in directory.groups[gid].member_ids:
+        for iid in directory.pushed_member_ids(gid):
             if iid in idp_ids:
                 types_of.setdefault(iid, []).append((account_type, name))
     precedence = policy.account_types.precedence
@@ -313,6 +328,33 @@ def precedence_error(policy: Policy, directory: Directory, unordered: Mapping[st
     )
 
 
+def nested_types(policy: Policy, directory: Directory, mapped: Mapping[str, Mapped], idp_ids: Collection[str]
+                 ) -> dict[str, NestedType]:
+    """IdP id -> :class:`NestedType` of the users in ``idp_ids`` whose account type flattening would
+    change (``teams.flatten_nested`` on, an IdP that provisions direct members only: Entra ID): a
+    mapped group holds them only through a nested group, and the highest type by ``precedence`` of
+    all their mapped groups is not their type from direct members (or ``precedence`` does not order
+    them). Empty for other IdPs."""
+    if not (directory.direct_members_only and policy.teams.flatten_nested):
+        return {}
+    found: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for gid, (name, account_type) in mapped_groups(policy.account_types, directory).items():
+        for iid, path in directory.groups[gid].nested_only.items():
+            if iid in idp_ids:
+                found.setdefault(iid, []).append((account_type, (name,) + path))
+    rank_of = {t: i for i, t in enumerate(policy.account_types.precedence)}
+    out = {}
+    for iid, reached in found.items():
+        direct = mapped.get(iid)
+        types = list(dict.fromkeys([direct.account_type] if direct else []) | dict.fromkeys(t for t, _ in reached))
+        flattened = min(types, key=lambda t: rank_of.get(t, len(rank_of))) if len(types) > 1 else types[0]
+        if direct is None or flattened != direct.account_type or (len(types) > 1 and any(t not in rank_of
+                                                                                        for t in types)):
+            chain = next((c for t, c in reached if t == flattened), reached[0][1])
+            out[iid] = NestedType(flattened, direct.account_type if direct else None, chain)
+    return out
+
+
 def settings(policy: Policy, directory: Directory, people: Iterable[Person]) -> TypeSettings:
     """:class:`TypeSettings` of ``policy`` for ``people`` (the persons to type). Raises
     :class:`~planner.policy.PolicyError` (:func:`validate_names`, :func:`mapped_types`)."""
@@ -327,9 +369,11 @@ def settings(policy: Policy, directory: Directory, people: Iterable[Person]) -> 
         return frozenset(k for ref in refs for k in person_keys(ref, directory))
 
     idp_ids = {p.idp_id for p in people if p.idp_id is not None}
+    mapped = mapped_types(policy, directory, idp_ids)
     return TypeSettings(
         policy=at,
-        mapped=mapped_types(policy, directory, idp_ids),
+        mapped=mapped,
+        nested=nested_types(policy, directory, mapped, idp_ids),
         overrides=overrides,
         acknowledged=keys(at.acknowledged_downgrades),
         acknowledged_replacements=keys(at.acknowledged_replacements),
