@@ -119,23 +119,23 @@ def test_document_owner_must_be_an_active_internal_member_the_plan_keeps():
 def test_a_threshold_counts_against_its_base_and_raises_the_limit_in_its_resolution():
     p, d = directory()  # 3 active people: root, m1, m2
     limit = policy("guards:\n  thresholds:\n    deactivations: {count: 0, percent: 10}\n").guards.thresholds
-    v = threshold_guard("deactivations", limit.deactivations, d, planned_actions([deactivate("m1")]))
+    v = threshold_guard("deactivations", limit.deactivations, 3, d, planned_actions([deactivate("m1")]))
     assert v.result == GuardResult("threshold.deactivations", False, (
         "deactivations: 1 of 3 active Sigma people (33.3%) is more than 0 and more than 10% "
         "(guards.thresholds.deactivations)"))
     assert yaml.safe_load(v.item.resolution) == {"guards": {"thresholds": {"deactivations": {"count": 1,
                                                                                            "percent": 33.4}}}}
-    off = threshold_guard("downgrades", None, d, planned_actions([set_type("m1", "Pro", "Viewer")]))
+    off = threshold_guard("downgrades", None, 3, d, planned_actions([set_type("m1", "Pro", "Viewer")]))
     assert off.result == GuardResult("threshold.downgrades", True, "downgrades: 1 of 3 active Sigma people (33.3%); "
                                                                    "no limit")
 
 
 def test_the_idp_export_guard_catches_a_small_or_filtered_export():
     p, d = directory("guards:\n  max_shrink_percent: 50\n")  # root's IdP user only: 1 of 3
-    v = idp_export_guard(p, d)
+    v = idp_export_guard(p, d, 3)
     assert v.result == GuardResult("idp_export", False, (
         "the IdP export has 1 active in-scope user(s) for 3 active Sigma people, 66.7% fewer "
         "(guards.max_shrink_percent 50): is it filtered?"))
     p, d = directory("guards:\n  min_idp_users: 3\n", users=[user("u1", "bea@example.com")])
-    assert idp_export_guard(p, d).result.detail == ("the IdP export has 2 active in-scope user(s), fewer than "
+    assert idp_export_guard(p, d, 3).result.detail == ("the IdP export has 2 active in-scope user(s), fewer than "
                                                     "guards.min_idp_users 3: is it the right file?")

@@ -121,9 +121,10 @@ def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], id
     verdicts = [owner_guard(key, why, policy, directory, planned, idp_ids) for key, why in OWNER_ROLES]
     verdicts += [scheduler_robot_guard(actions), last_admin_guard(policy, directory, planned),
                  document_owner_guard(directory, planned)]
-    verdicts += [threshold_guard(c, getattr(policy.guards.thresholds, c), directory, planned)
+    people = active_people(directory)
+    verdicts += [threshold_guard(c, getattr(policy.guards.thresholds, c), people, directory, planned)
                  for c in THRESHOLD_CATEGORIES]
-    verdicts.append(idp_export_guard(policy, directory))
+    verdicts.append(idp_export_guard(policy, directory, people))
     return [v.result for v in verdicts], [v.item for v in verdicts if v.item is not None]
 
 
@@ -261,8 +262,10 @@ def active_people(directory: Directory) -> int:
     return sum(1 for m in directory.members.values() if m.is_active)
 
 
-def threshold_count(category: str, directory: Directory, planned: PlannedActions) -> tuple[int, int, str]:
-    """``(count, base, what the base counts)`` of a ``guards.thresholds`` category."""
+def threshold_count(category: str, people: int, directory: Directory, planned: PlannedActions
+                    ) -> tuple[int, int, str]:
+    """``(count, base, what the base counts)`` of a ``guards.thresholds`` category (``people``: the
+    active Sigma people, :func:`active_people`)."""
     if category == "deactivations":
         count = len(planned.of_kind(ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_DEACTIVATE_USER))
     elif category == "guest_disables":
@@ -272,13 +275,14 @@ def threshold_count(category: str, directory: Directory, planned: PlannedActions
         return count, len(directory.team_memberships), "team memberships"
     else:
         count = sum(a.evidence.change == "downgrade" for a in planned.of_kind(ActionKind.SCIM_SET_ACCOUNT_TYPE))
-    return count, active_people(directory), "active Sigma people"
+    return count, people, "active Sigma people"
 
 
-def threshold_guard(category: str, limit: Threshold | None, directory: Directory,
+def threshold_guard(category: str, limit: Threshold | None, people: int, directory: Directory,
                     planned: PlannedActions) -> GuardVerdict:
-    """``threshold.<category>``: the count is within ``guards.thresholds.<category>`` (count and/or percent)."""
-    count, base, what = threshold_count(category, directory, planned)
+    """``threshold.<category>``: the count is within ``guards.thresholds.<category>`` (count and/or
+    percent); ``people``: the active Sigma people (:func:`active_people`)."""
+    count, base, what = threshold_count(category, people, directory, planned)
     name = f"threshold.{category}"
     share = (100.0 * count / base) if base else 0.0
     text = f"{category}: {count} of {base} {what} ({share:.1f}%)"
@@ -301,10 +305,10 @@ def threshold_guard(category: str, limit: Threshold | None, directory: Directory
                                notes=["only if this many is really intended:"]))
 
 
-def idp_export_guard(policy: Policy, directory: Directory) -> GuardVerdict:
+def idp_export_guard(policy: Policy, directory: Directory, people: int) -> GuardVerdict:
     """``idp_export``: at least ``guards.min_idp_users`` active in-scope IdP users, and not fewer than
-    ``guards.max_shrink_percent`` below the active Sigma people (an export filtered by mistake)."""
-    in_scope, people = len(directory.in_scope_idp_ids), active_people(directory)
+    ``guards.max_shrink_percent`` below the ``people`` active Sigma people (an export filtered by mistake)."""
+    in_scope = len(directory.in_scope_idp_ids)
     floor, shrink = policy.guards.min_idp_users, policy.guards.max_shrink_percent
     if in_scope < floor:
         return failed("idp_export", f"the IdP export has {in_scope} active in-scope user(s), fewer than "
