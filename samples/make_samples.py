@@ -27,7 +27,9 @@ What it writes (formats per ``docs/formats.md`` and ``docs/sigma-api.md``):
   ``Finance.csv`` is an Excel re-save (BOM, ``;``), ``Leadership.csv`` has an old
   ``version:v1.0`` preamble. Entra groups nest (Finance > Finance Contractors; Sigma-Build >
   sigma-team-Data Engineering <> Data Platform Core is a cycle); Okta's groups are flat and list
-  the flattened members, so both IdP views give the same people in the same groups.
+  the flattened members. Entra ID provisions only direct members, so the account-type group
+  Sigma-Build lists its flattened people directly too (its nested group row kept): both IdP views
+  give the same people the same scope and account types.
 - ``acme/expected.json``: the planted cases (people with their memberId / Okta id / Entra id and
   the outcome the planner should reach), the guards' admins, and per-person account types and
   per-team membership changes computed under the policy described in ``acme/README.md``.
@@ -282,7 +284,8 @@ def team_and_type_groups(dept: str, mtype: str | None) -> list[str]:
     group = DEPARTMENTS.get(dept, (None, None))[1]
     if group:
         groups.append(group)
-    # Data engineers get Build through Entra nesting (Sigma-Build contains their team group).
+    # Data engineers are in Sigma-Build through Okta's flattened listing; in Entra Sigma-Build nests
+    # their team group and also lists them directly (Entra provisions direct members only).
     if mtype and not (dept == "Data Engineering" and mtype == "Build"):
         groups.append(TYPE_GROUP[mtype])
     return groups
@@ -948,7 +951,10 @@ def write_entra(org: Org, out: Path) -> None:
 
     for name in org.all_groups():
         rows = []
-        for p in org.group_direct.get(name, []):
+        # Entra ID provisions only an assigned group's direct members (docs/formats.md §3e): an
+        # account-type group lists everyone it types directly, its nested group rows kept
+        listed = org.flattened(name) if name in GROUP_TYPE else org.group_direct.get(name, [])
+        for p in listed:
             rows.append([org.entra_ids[p.idp["login"].lower()], p.idp["upn"],
                          f"{p.first} {p.last}", "User"])
         for nested in ENTRA_NESTING.get(name, []):
