@@ -352,7 +352,9 @@ def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
                 "the plan was modified after it was written"
             )
     check_structure(plan, path)
-    return plan
+    # policy.resolved is a msgspec.Raw, a view holding the whole file's bytes (~200 MB at 100k
+    # people): keep a copy of its own bytes instead
+    return msgspec.structs.replace(plan, policy=msgspec.structs.replace(plan.policy, resolved=plan.policy.resolved.copy()))
 
 
 def check_structure(plan: Plan, path: str | Path) -> None:

@@ -92,6 +92,10 @@ CASES = [
      '$.fingerprints["team:t1"].state.memberIds: expected array, got str'),
     ("fingerprints not an object", lambda d: d.update(fingerprints=[]),
      "$.fingerprints: expected object, got list"),
+    # every field the planner writes is required (an older plan is refused, never read as empty)
+    ("missing outcomes", lambda d: d.pop("outcomes"), f"$.outcomes: required{AGAIN}"),
+    ("missing summary.guards", lambda d: d["summary"].pop("guards"), f"$.summary.guards: required{AGAIN}"),
+    ("missing a person's lockout", lambda d: d["people"][0].pop("lockout"), f"$.people[0].lockout: required{AGAIN}"),
     ("missing format_version", lambda d: d.pop("format_version"),
      "unsupported format_version None (this tool reads 1)"),
     ("another format_version", lambda d: d.update(format_version=2),

@@ -161,13 +161,9 @@ def planned_effects(actions: Iterable[Action]) -> PlannedEffects:
 
 
 def _ids(values: Any) -> set[str]:
-    out: set[str] = set()
-    for v in values or ():
-        if isinstance(v, Mapping):
-            v = v.get("userId") or v.get("memberId")
-        if v:
-            out.add(str(v))
-    return out
+    """The memberIds of a team's ``memberIds`` (planned: a tuple; live: the ``userId`` s
+    :func:`live_state` read), empty ones left out."""
+    return {str(v) for v in values or () if v}
 
 
 def compare(
