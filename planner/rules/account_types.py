@@ -289,14 +289,22 @@ def mapped_types(policy: Policy, directory: Directory, idp_ids: Collection[str])
     """
     types_of: dict[str, list[tuple[str, str]]] = {}  # IdP user -> (type, group) of their mapped groups, in order
     for gid, (name, account_type) in mapped_groups(policy.account_types, directory).items():
+        pair = (account_type, name)
         for iid in directory.pushed_member_ids(gid):
             if iid in idp_ids:
-                types_of.setdefault(iid, []).append((account_type, name))
+                found = types_of.get(iid)
+                if found is None:
+                    types_of[iid] = [pair]
+                else:
+                    found.append(pair)
     precedence = policy.account_types.precedence
     rank_of = {t: i for i, t in enumerate(precedence)}
     out: dict[str, Mapped] = {}
     unordered: dict[str, list[tuple[str, str]]] = {}
     for iid, pairs in types_of.items():
+        if len(pairs) == 1:
+            out[iid] = Mapped(pairs[0][0], False, (pairs[0][1],))
+            continue
         seen = list(dict.fromkeys(t for t, _ in pairs))
         several = len(seen) > 1
         if several and any(t not in rank_of for t in seen):
@@ -386,12 +394,14 @@ def settings(policy: Policy, directory: Directory, people: Iterable[Person]) -> 
 def target_type(person: Person, before: str | None, config: TypeSettings) -> tuple[str | None, str]:
     """``(account type to send, its source)`` for ``person``, first that applies: an override (by
     memberId key, then IdP id), the mapped groups, ``default``, the current type (``keep``), ``new_user_default``."""
-    override = config.overrides.get(person.person)
-    if override is None and person.idp_id is not None:
-        override = config.overrides.get("i:" + person.idp_id)
-    if override is not None:
-        return override, "overrides"
-    mapped = config.mapped.get(person.idp_id) if person.idp_id is not None else None
+    iid = person.idp_user.id if person.idp_user is not None else None
+    if config.overrides:
+        override = config.overrides.get(person.person)
+        if override is None and iid is not None:
+            override = config.overrides.get("i:" + iid)
+        if override is not None:
+            return override, "overrides"
+    mapped = config.mapped.get(iid) if iid is not None else None
     if mapped is not None:
         return mapped.account_type, "precedence" if mapped.several else "group_map"
     at = config.policy
@@ -406,17 +416,18 @@ def decide_type(person: Person, config: TypeSettings, directory: Directory) -> T
     """The :class:`TypeDecision` of ``person`` (linked, reactivated, converted or created). A
     protected admin the policy would take out of the admin types keeps their type (``wanted`` says
     what the policy wanted; :func:`protected_item`)."""
-    mid = person.member_id
+    mid = person.member.member_id if person.member is not None else None
+    iid = person.idp_user.id if person.idp_user is not None else None
     before = directory.member_account_types[mid] if mid is not None else None
     after, source = target_type(person, before, config)
     if mid is None or after is None or before == after:
-        return TypeDecision(person.person, mid, person.idp_id, before, after, source, "unchanged")
+        return TypeDecision(person.person, mid, iid, before, after, source, "unchanged")
     change = classify(before, after, config.policy.precedence, config.custom, config.admin)
-    mapped = config.mapped.get(person.idp_id) if person.idp_id is not None else None
+    mapped = config.mapped.get(iid) if iid is not None else None
     groups = mapped.groups if mapped is not None and change != "unchanged" else ()
     if mid in config.protected and is_admin_loss(before, after, config.admin):
-        return TypeDecision(person.person, mid, person.idp_id, before, before, source, "unchanged", groups, after)
-    return TypeDecision(person.person, mid, person.idp_id, before, after, source, change, groups)
+        return TypeDecision(person.person, mid, iid, before, before, source, "unchanged", groups, after)
+    return TypeDecision(person.person, mid, iid, before, after, source, change, groups)
 
 
 def is_admin_loss(before: str | None, after: str | None, admin: Collection[str]) -> bool:
@@ -482,14 +493,20 @@ def set_type_action(decision: TypeDecision, email: str, evidence: AccountTypeEvi
 
 def source_text(source: str, groups: Sequence[str]) -> str:
     """Where a planned account type comes from, as the action reasons and review items say it."""
-    return {
-        "overrides": "account_types.overrides",
-        "group_map": f"group {', '.join(groups)}",
-        "precedence": f"groups {', '.join(groups)}, highest by precedence",
-        "default": "no mapped group: account_types.default",
-        "keep": "keep",
-        "new_user_default": "account_types.new_user_default",
-    }[source]
+    if source == "group_map":
+        return f"group {', '.join(groups)}"
+    if source == "precedence":
+        return f"groups {', '.join(groups)}, highest by precedence"
+    return SOURCE_TEXT[source]
+
+
+SOURCE_TEXT = {
+    "overrides": "account_types.overrides",
+    "default": "no mapped group: account_types.default",
+    "keep": "keep",
+    "new_user_default": "account_types.new_user_default",
+}
+"""How reasons name the sources that carry no group."""
 
 
 def downgrade_item(decision: TypeDecision, email: str, evidence: AccountTypeEvidence, config: TypeSettings,
