@@ -84,7 +84,8 @@ from .payloads import ScimCreateUser, ScimSetAccountType, new_owner_id, target_m
 from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
-    Outcome, account_types, duplicates, guards, guests, inputs, linking, preflight, scim_state, scope, teams,
+    Outcome, account_types, duplicates, guards, guests, inputs, linking, policy_refs, preflight, scim_state, scope,
+    teams,
     unmatched,
 )
 from .directory import PersonStatus, build_directory
@@ -211,7 +212,7 @@ class Decisions:
 
 def decide(ctx: Context) -> Decisions:
     """Run the rule families in the order the module docstring gives (and says why)."""
-    outcome = Outcome()
+    outcome = Outcome(review_items=policy_refs.unknown_references(ctx.policy, ctx.directory))
     pinned, never, overrides = linking.resolve_overrides(ctx.policy, ctx.directory)
     outcome.extend(overrides)
     pinned, contradicted = scim_state.merge_pins(pinned, scim_state.scim_links(ctx.directory))
@@ -360,8 +361,7 @@ def fold_teams(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> list[Tea
     the team rows, sorted as the report lists them."""
     policy, directory = ctx.policy.teams, ctx.directory
     people = teams.team_people(people_of(roster, directory, frozenset(PersonStatus)))
-    locations = {name: ctx.policy.location("teams", "map", name) for name in policy.map}
-    assignments, items = teams.assign_groups(policy, directory, locations)
+    assignments, items = teams.assign_groups(policy, directory)
     outcome.review_items.extend(items)
     outcome.review_items.extend(teams.group_cycle_item(c, directory.idp_format, policy.flatten_nested)
                                 for c in directory.group_cycles)

@@ -83,20 +83,11 @@ def test_duplicates_entries_are_decided_by_member_and_the_others_reported():
     # BOB@x.example names three members: it names nobody
     assert renames.decisions == {"m2": "rename"}
     assert renames.renamed == frozenset({"m2"})
+    # (the entries naming nobody are planner.rules.policy_refs' items: tests/test_rule_units_policy_refs.py)
     assert [(r.id, r.blocking, r.rule) for r in renames.review_items] == [
-        ("linking.override_unknown:member=BOB@x.example", True, "linking.duplicates"),
-        ("linking.override_unknown:member=mNOPE", True, "linking.duplicates"),
         ("linking.duplicate_unused:m4", False, "linking.duplicates"),
     ]
-    shared_ref, unknown, unused = renames.review_items
-    assert shared_ref.subject == {"member": "BOB@x.example"}
-    loc = shared_ref.message.split(" ")[2]
-    assert loc.startswith("policy.yaml:")
-    assert shared_ref.message == (f"linking.duplicates at {loc} names 'BOB@x.example', the address of 3 members "
-                                  "(m1, m2, m3) in the Sigma export: it names none of them")
-    assert shared_ref.resolution == f"# name one of m1, m2, m3 by its memberId at {loc}\n"
-    assert unknown.message.endswith(" names member 'mNOPE', which is not in the Sigma export")
-    assert unknown.resolution.startswith("# remove or correct the entry at policy.yaml:")
+    (unused,) = renames.review_items
     assert unused.subject == {"memberId": "m4", "email": "ann@x.example"}
     assert unused.message.endswith("names member m4 (ann@x.example), whose address no other member has: "
                                    "nothing to free, the entry has no effect")
@@ -295,14 +286,8 @@ def test_excluded_idp_users_are_resolved_and_the_provisioned_ones_reported():
     # pat@x.example is the userName of two users: it names nobody
     assert found.idp_ids == frozenset({"ub", "uc", "ud"})
     assert [(r.id, r.blocking) for r in found.review_items] == [
-        ("linking.override_unknown:idp=nobody@x.example", True), ("linking.override_unknown:idp=pat@x.example", True),
         ("linking.idp_user_excluded:ub", False), ("linking.idp_user_excluded:uc", False)]
-    unknown, shared_ref, excluded = found.review_items[:3]
-    assert unknown.subject == {"idp": "nobody@x.example"}
-    assert unknown.message.endswith("names IdP user 'nobody@x.example', which is not in the IdP export")
-    assert shared_ref.message.endswith("names 'pat@x.example', the address of 3 IdP users (ua, ub, ud) in the IdP "
-                                       "export: it names none of them")
-    assert shared_ref.resolution.startswith("# name one of ua, ub, ud by its IdP id at policy.yaml:")
+    excluded = found.review_items[0]
     assert excluded.subject == {"idpId": "ub", "userName": "PAT@x.example"}
     assert excluded.message.startswith("IdP user ub (PAT@x.example) is excluded by linking.excluded_idp_users")
     assert resolve_excluded(policy(), d) == Exclusions()

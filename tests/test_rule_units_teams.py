@@ -98,7 +98,7 @@ def test_assign_groups_by_map_exact_case_insensitive_regex_and_a_team_name_with_
                          team("t6", " Ops\t")])
     p = policy("teams:\n  map: {Executive: Leadership}\n  rules:\n    - match: exact\n    - match: case_insensitive\n"
                "    - {match: regex, pattern: '^sigma-team-(.+)$', replace: '\\1'}\n").teams
-    assignments, items = assign_groups(p, d, {})
+    assignments, items = assign_groups(p, d)
     assert (assignments, items) == ([  # by team name as Sigma has it, then group id
         Assignment("g6", "Ops", " Ops\t", "t6", "teams.rules[0].exact"),  # linked by the exact name Sigma has
         Assignment("g3", "sigma-team-Data", "Data", "t3", "teams.rules[2].regex"),
@@ -109,22 +109,25 @@ def test_assign_groups_by_map_exact_case_insensitive_regex_and_a_team_name_with_
     ], [])
 
 
-def test_a_map_entry_naming_a_missing_group_claims_nothing_and_is_reported_at_its_line():
+def test_a_map_entry_naming_a_missing_group_claims_nothing():
+    # (the entry is a blocking policy.unknown_reference: tests/test_rule_units_policy_refs.py)
     d = directory(groups=[group("g1", "Finance")], teams=[team("t1", "Finance")])
     p = policy("teams:\n  map: {Finance: Finance-Team}\n").teams
-    assignments, items = assign_groups(p, d, {"Finance": "policy.yaml:19:12"})
-    assert assignments == [Assignment("g1", "Finance", "Finance", "t1", "teams.rules[0].exact")]
-    (item,) = items
-    assert (item.id, item.blocking, item.rule, item.subject) == (
-        "teams.map_group_missing:Finance", False, "teams.map", {"name": "Finance", "groupDisplayName": "Finance-Team"})
-    assert item.message == "teams.map at policy.yaml:19:12 names group 'Finance-Team', which is not in the IdP export"
+    assert assign_groups(p, d) == ([Assignment("g1", "Finance", "Finance", "t1", "teams.rules[0].exact")], [])
+
+
+def test_a_map_key_naming_no_team_neither_creates_one_nor_leaves_its_group_to_the_rules():
+    # tester A7: `Executive Dashbords: Leadership` created a team 'Executive Dashbords'
+    d = directory(groups=[group("g1", "Leadership")], teams=[team("t1", "Executive Dashboards")])
+    p = policy("teams:\n  map: {Executive Dashbords: Leadership}\n  mode: create\n").teams
+    assert assign_groups(p, d) == ([], [])
 
 
 def test_one_group_for_two_teams_and_two_groups_for_one_team_are_blocking():
     d = directory(groups=[group("g1", "sales"), group("g2", "Finance"), group("g3", "finance")],
                   teams=[team("t1", "Sales"), team("t2", "SALES"), team("t3", "Finance")])
     p = policy("teams:\n  rules: [{match: case_insensitive}]\n").teams
-    assignments, (ambiguous, conflict) = assign_groups(p, d, {})
+    assignments, (ambiguous, conflict) = assign_groups(p, d)
     assert assignments == []
     assert (ambiguous.id, ambiguous.blocking, ambiguous.rule) == ("teams.ambiguous:g1", True,
                                                                   "teams.rules[0].case_insensitive")
@@ -141,7 +144,7 @@ def test_one_group_for_two_teams_and_two_groups_for_one_team_are_blocking():
 
 def test_an_archived_team_is_never_assigned():
     d = directory(groups=[group("g1", "Old")], teams=[team("t9", "Old", archived=True)])
-    assert assign_groups(policy().teams, d, {}) == ([], [])
+    assert assign_groups(policy().teams, d) == ([], [])
 
 
 # --------------------------------------------------------------------------- one team

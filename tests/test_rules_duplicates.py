@@ -128,9 +128,11 @@ def test_alias_email_shape():
 def test_duplicates_entries_naming_nobody_or_an_unshared_address():
     snap = snapshot([member("m1", "solo@example.com")], [user("00u1", "solo@example.com")])
     p = plan(snap, "linking:\n  duplicates: {mNOPE: rename, m1: rename}\n")
-    assert review_codes(p) == [("linking.duplicate_unused", False), ("linking.override_unknown", True)]
+    assert review_codes(p) == [("linking.duplicate_unused", False), ("policy.unknown_reference", True)]
     assert "members.set_email:m1" not in by_id(p)
-    assert "policy.yaml:" in p.review_items[0].message
+    assert [r.message for r in p.review_items if r.code == "policy.unknown_reference"] == [
+        "policy.yaml:16:5: linking.duplicates.mNOPE names member 'mNOPE', which is not in the Sigma export; "
+        "the entry is ignored"]
 
 
 def test_renaming_the_member_who_keeps_the_address_is_refused():
@@ -152,9 +154,9 @@ def test_a_duplicate_in_the_keepers_team_is_removed_then_renamed_and_deactivated
 
 def test_a_duplicates_entry_naming_the_shared_address_says_it_names_several_members():
     p = plan(snapshot(**BOB), KEEP_M1 + "  duplicates: {Bob.Ray@example.com: rename}\n")
-    item = next(r for r in p.review_items if r.code == "linking.override_unknown")
-    loc = item.message.split(" ")[2]
-    assert (item.id, item.blocking) == ("linking.override_unknown:member=Bob.Ray@example.com", True)
-    assert item.message == (f"linking.duplicates at {loc} names 'Bob.Ray@example.com', the address of 2 members "
-                            "(m1, m2) in the Sigma export: it names none of them")
+    item = next(r for r in p.review_items if r.code == "policy.unknown_reference")
+    loc = item.message.split(" ")[0].rstrip(":")
+    assert (item.id, item.blocking) == ("policy.unknown_reference:linking.duplicates.'Bob.Ray@example.com'", True)
+    assert item.message == (f"{loc}: linking.duplicates.'Bob.Ray@example.com' names member 'Bob.Ray@example.com', "
+                            "the address of 2 members (m1, m2): it names none of them; the entry is ignored")
     assert item.resolution == f"# name one of m1, m2 by its memberId at {loc}\n"

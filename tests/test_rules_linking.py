@@ -134,8 +134,12 @@ def test_override_settles_the_ambiguity():
 
 def test_override_naming_an_unknown_user_is_blocking():
     p = plan(snapshot(), "linking:\n  overrides: [{idp: 00uNOPE, member: root}, {idp: u-root, member: mNOPE}]\n")
-    assert review_codes(p) == [("linking.override_unknown", True), ("linking.override_unknown", True)]
-    assert "policy.yaml:" in p.review_items[0].message
+    assert [(r.id, r.blocking) for r in p.review_items] == [
+        ("policy.unknown_reference:linking.overrides[0].idp", True),
+        ("policy.unknown_reference:linking.overrides[1].member", True)]
+    assert p.review_items[0].message == (
+        "policy.yaml:16:10: linking.overrides[0].idp names IdP user '00uNOPE', which is not in the IdP export; "
+        "the entry is ignored")
 
 
 def test_never_link_creates_a_new_account_unless_the_email_collides():

@@ -142,7 +142,7 @@ def test_mode_link_creates_no_team():
 
 def test_created_team_holds_created_users_by_user_name():
     snap = snapshot([X], [UX, user("un", "new@example.com")], groups=[group("g5", "New", ["ux", "un"])])
-    p = plan(snap, "teams:\n  map: {New: New}\n  mode: create\n")
+    p = plan(snap, "teams:\n  mode: create\n  rules: [{match: regex, pattern: New}]\n")
     members = by_id(p)["scim.set_group_members:g5"]
     assert wire(members.after) == {"members": ["new@example.com", "x@example.com"]}
     assert members.depends_on == ("scim.create_group:g5", "scim.create_user:un", "scim.link_user:x")
@@ -170,9 +170,22 @@ def test_one_group_matching_two_teams_is_blocking():
     assert sorted(c["teamId"] for c in item.candidates) == ["t1", "t2"]
 
 
-def test_map_naming_a_missing_group_is_reported():
+def test_map_naming_a_missing_group_is_blocking():
     p = plan(snapshot([X], [UX], teams=[team("t1", "Finance")]), "teams:\n  map: {Finance: Finance-Team}\n")
-    assert ("teams.map_group_missing", False) in review_codes(p)
+    assert [(r.id, r.blocking) for r in p.review_items if r.code == "policy.unknown_reference"] == [
+        ("policy.unknown_reference:teams.map.Finance", True)]
+
+
+def test_map_key_naming_no_team_creates_none_and_is_blocking():
+    # tester A7: `Executive Dashbords: Leadership` created a team "Executive Dashbords" with no item
+    snap = snapshot([X], [UX], groups=[group("g1", "Leadership", ["ux"])], teams=[team("t1", "Executive Dashboards")])
+    p = plan(snap, "teams:\n  map: {Executive Dashbords: Leadership}\n  mode: create\n")
+    assert team_kinds(p) == []  # neither the typo created nor "Leadership" made a team by the exact rule
+    (item,) = [r for r in p.review_items if r.code == "policy.unknown_reference"]
+    assert (item.id, item.blocking) == ("policy.unknown_reference:teams.map.'Executive Dashbords'", True)
+    assert item.message == (
+        "policy.yaml:16:5: teams.map.'Executive Dashbords' names team 'Executive Dashbords', which is not in the Sigma "
+        "export (active teams) (did you mean 'Executive Dashboards'?); the entry is ignored")
 
 
 def test_archived_team_is_listed_but_never_touched():
@@ -337,7 +350,7 @@ def test_a_renamed_group_is_a_blocking_likely_rename_not_a_second_team():
     assert item.subject == {"groupId": "gR", "groupDisplayName": "sigma-team-FP&A", "name": "FP&A"}
     assert item.candidates == ({"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3},)
     assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "sigma-team-FP&A"}}}
-    assert item.resolution.endswith('# or:\n# teams:\n#   map:\n#     "FP&A": "sigma-team-FP&A"\n')
+    assert "# or, for a team of its own, archive team 'Finance' in Sigma and plan again" in item.resolution
     # under mode: link nothing would be created either, but the old team would still be left
     # unmanaged: the same blocking item, not the informational teams.no_team
     link_mode = renamed("  mode: link\n")  # the later key wins
@@ -348,10 +361,10 @@ def test_a_renamed_group_is_a_blocking_likely_rename_not_a_second_team():
     assert team_kinds(linked) == [("scim.link_group", "scim.link_group:tF"),
                                   ("scim.set_group_members", "scim.set_group_members:gR")]
     assert [r.code for r in linked.review_items if r.code == "teams.likely_rename"] == []
-    # or settled the other way: a new team of its own, named in the map
+    # a map key naming no team never creates one (planner.rules.policy_refs): blocking, nothing made
     new = renamed("  map: {FP&A: sigma-team-FP&A}\n")
-    assert team_kinds(new) == [("scim.create_group", "scim.create_group:gR"),
-                               ("scim.set_group_members", "scim.set_group_members:gR")]
+    assert team_kinds(new) == []
+    assert ("policy.unknown_reference", True) in review_codes(new)
 
 
 def test_a_small_overlap_is_no_rename():

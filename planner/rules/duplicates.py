@@ -175,32 +175,13 @@ def resolve(policy: Policy, directory: Directory, shared: SharedAddresses) -> Re
     for ref, how in policy.linking.duplicates.items():
         loc = policy.location("linking", "duplicates", ref)
         mid = directory.find_member_id(ref)
-        if mid is None:
-            named = directory.member_ids_by_email_key.get(email_key(ref), ())
-            items.append(unknown_entry_item(ref, loc, "linking.duplicates", "member", "the Sigma export", named))
-        elif mid not in holders:
+        if mid is None:  # planner.rules.policy_refs reports it
+            continue
+        if mid not in holders:
             items.append(unused_entry_item(directory.members[mid], loc))
         else:
             decisions[mid] = how
     return Renames(decisions, tuple(items))
-
-
-def unknown_entry_item(ref: str, loc: str, rule: str, side: str, export: str,
-                       named: Iterable[str] = ()) -> ReviewItem:
-    """``linking.override_unknown`` (blocking): the ``rule`` entry at ``loc`` names a ``side``
-    (``member`` or ``idp``) that ``export`` does not have, or (``named``: two or more ids) an address
-    several of them share, which names none of them."""
-    what, by = ("member", "memberId") if side == "member" else ("IdP user", "IdP id")
-    named = sorted(set(named))
-    if len(named) < 2:
-        message = f"{rule} at {loc} names {what} {ref!r}, which is not in {export}"
-        resolution = f"# remove or correct the entry at {loc}\n"
-    else:
-        message = (f"{rule} at {loc} names {ref!r}, the address of {len(named)} {what}s ({', '.join(named)}) in "
-                   f"{export}: it names none of them")
-        resolution = f"# name one of {', '.join(named)} by its {by} at {loc}\n"
-    return make_review("linking.override_unknown", f"{side}={ref}", blocking=True, subject={side: ref},
-                       message=message, rule=rule, resolution=resolution)
 
 
 def unused_entry_item(member: SigmaMember, loc: str) -> ReviewItem:
@@ -482,19 +463,15 @@ class Exclusions:
 def resolve_excluded(policy: Policy, directory: Directory) -> Exclusions:
     """``linking.excluded_idp_users`` -> :class:`Exclusions`.
 
-    An entry naming nobody in the IdP export is a blocking ``linking.override_unknown``
-    item; an excluded user the IdP would provision (active, in scope) gets the
+    An entry naming nobody in the IdP export is skipped (a blocking ``policy.unknown_reference``,
+    :mod:`.policy_refs`); an excluded user the IdP would provision (active, in scope) gets the
     informational ``linking.idp_user_excluded`` item: the IdP must stop provisioning it.
     """
     ids: set[str] = set()
     items: list[ReviewItem] = []
-    for i, ref in enumerate(policy.linking.excluded_idp_users):
+    for ref in policy.linking.excluded_idp_users:
         iid = directory.find_idp_id(ref)
-        if iid is None:
-            loc = policy.location("linking", "excluded_idp_users", i)
-            items.append(unknown_entry_item(ref, loc, "linking.excluded_idp_users", "idp", "the IdP export",
-                                            idp_ids_named(ref, directory)))
-        else:
+        if iid is not None:  # one naming nobody: planner.rules.policy_refs reports it
             ids.add(iid)
     items += [excluded_user_item(iid, directory) for iid in sorted(ids) if iid in directory.in_scope_idp_ids]
     return Exclusions(frozenset(ids), tuple(items))

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..matching import EDGE_COLUMNS, PLUS_TAG, ROW_COLUMNS, IdentityGraph, fold_plus
-from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, ActionKind, IdpUser, ReviewItem, SigmaMember, email_key
+from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, ActionKind, IdpUser, SigmaMember, email_key
 from ..policy import NEVER, Guests, Linking, Policy, UserNameGuard
 from ..sources.entra import deleted_user_upn, is_ext_upn
 from ..sources.values import clean_address, clean_text, is_valid_email, unclean_parts
@@ -101,41 +101,25 @@ class LinkingResult:
 # --------------------------------------------------------------------------- overrides
 
 
-def _unknown_override(loc: str, side: str, value: str, noun: str, export: str) -> ReviewItem:
-    """Blocking ``linking.override_unknown`` item: an override names an ``idp``/``member`` not in the exports."""
-    return make_review(
-        "linking.override_unknown",
-        f"{side}={value}",
-        blocking=True,
-        subject={side: value},
-        message=f"override at {loc} names {noun} {value!r}, which is not in the {export}",
-        rule="linking.overrides",
-        resolution="# remove or correct the entry at " + loc + "\n",
-    )
-
-
 def resolve_overrides(policy: Policy, directory: Directory) -> tuple[tuple[LinkedPair, ...], frozenset[str], Outcome]:
     """``linking.overrides`` of ``policy`` -> (the pinned links, key ``override``, in the policy's order;
     the never-link IdP ids; the review items).
 
-    An override naming an IdP user or member that is not in the exports is a
-    blocking ``linking.override_unknown`` item (the reviewer's intent cannot be carried out).
+    An override naming an IdP user or member that is not in the exports is skipped: it is a blocking
+    ``policy.unknown_reference`` item (:mod:`.policy_refs`, the reviewer's intent cannot be carried out).
     """
     pinned: list[LinkedPair] = []
     never: set[str] = set()
     outcome = Outcome()
     for i, o in enumerate(policy.linking.overrides):
-        loc = policy.location("linking", "overrides", i)
         idp_id = directory.find_idp_id(o.idp)
-        if idp_id is None:
-            outcome.review_items.append(_unknown_override(loc, "idp", o.idp, "IdP user", "IdP export"))
+        if idp_id is None:  # planner.rules.policy_refs reports it
             continue
         if o.member == NEVER:
             never.add(idp_id)
             continue
         member_id = directory.find_member_id(o.member)
-        if member_id is None:
-            outcome.review_items.append(_unknown_override(loc, "member", o.member, "member", "Sigma export"))
+        if member_id is None:  # planner.rules.policy_refs reports it
             continue
         link = Link("override", "override", directory.members[member_id].email, f"linking.overrides[{i}]",
                     directory.idp_users[idp_id].user_name)

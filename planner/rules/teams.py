@@ -9,8 +9,9 @@ is an existing team must **link** it (Okta's Link Group) or it is created
 2. ``teams.rules`` for the other groups, first rule that yields a team wins:
    ``exact`` (displayName == team name), ``case_insensitive``, ``regex``
    (``pattern`` fully matches the displayName, ``replace`` makes the team name);
-3. a map entry or regex rule whose team does not exist is created with
-   ``mode: create``, reported with ``mode: link``;
+3. a regex rule whose team does not exist is created with ``mode: create``, reported with
+   ``mode: link``; a map entry naming no active team or no group is a typo, a blocking
+   ``policy.unknown_reference`` (:mod:`.policy_refs`): its group is neither linked nor created;
 4. two groups for one team, or one group matching two teams, are blocking
    review items (nothing is linked on a guess).
 
@@ -44,7 +45,7 @@ A group that would become a **new** team (created, or not created under
 ``mode: link``) by a name rule while an unmanaged team holds the same people is
 a likely **rename** of the group after the team was made: a blocking
 ``teams.likely_rename`` item naming the overlap ("10 of 10 members") replaces
-the create, settled by ``teams.map`` (link the old team, or name the new one). A group
+the create, settled by ``teams.map`` (link the old team) or by archiving the old team. A group
 no rule maps at all that holds an unmanaged team's people is named in the
 ``teams.unmanaged`` item (nothing is created for it).
 
@@ -319,39 +320,24 @@ def rule_matches(rule: TeamRule, rule_id: str, pattern: re.Pattern | None, group
             or [Assignment(group_id, group_name, target, None, rule_id)])
 
 
-def map_group_missing_item(team_name: str, group_name: str, location: str) -> ReviewItem:
-    """``teams.map_group_missing`` (informational): a ``teams.map`` entry names a group the IdP export
-    does not have (``location``: the entry's ``file:line:column``)."""
-    return make_review(
-        "teams.map_group_missing",
-        team_name,
-        blocking=False,
-        subject={"name": team_name, "groupDisplayName": group_name},
-        message=f"teams.map at {location} names group {group_name!r}, which is not in the IdP export",
-        rule="teams.map",
-    )
-
-
 def map_candidates(policy: Teams, group_ids_by_name: Mapping[str, list[str]],
-                   team_ids_by_name: Mapping[str, list[str]], locations: Mapping[str, str]
-                   ) -> tuple[dict[str, list[Assignment]], set[str], list[ReviewItem]]:
-    """``teams.map``: ``({group id: candidate assignments}, team names it claims, items)``; an entry
-    whose group is missing claims nothing and gets :func:`map_group_missing_item`."""
+                   team_ids_by_name: Mapping[str, list[str]]) -> tuple[dict[str, list[Assignment]], set[str]]:
+    """``teams.map``: ``({group id: candidate assignments}, team names it claims)``. An entry whose
+    group is missing claims nothing; one whose key names no active team is a typo, never a team to
+    create: its groups get no candidate (neither linked nor created, nor left to the rules). Both are
+    blocking ``policy.unknown_reference`` items of :mod:`.policy_refs`."""
     candidates: dict[str, list[Assignment]] = {}
     claimed: set[str] = set()
-    items = []
     for team_name, group_name in policy.map.items():
         gids = group_ids_by_name.get(group_name, [])
         if not gids:
-            items.append(map_group_missing_item(team_name, group_name, locations.get(team_name, "<policy>")))
             continue
         tids = team_ids_by_name.get(team_name, [])
         for gid in gids:
             candidates.setdefault(gid, []).extend(
-                [Assignment(gid, group_name, team_name, tid, "teams.map") for tid in tids]
-                or [Assignment(gid, group_name, team_name, None, "teams.map")])
+                Assignment(gid, group_name, team_name, tid, "teams.map") for tid in tids)
         claimed.add(team_name)
-    return candidates, claimed, items
+    return candidates, claimed
 
 
 def rule_candidates(rules: list[TeamRule], groups: list[Group], free: FreeTeams,
@@ -415,7 +401,7 @@ def settle_candidates(candidates: Mapping[str, list[Assignment]]) -> tuple[list[
         options = candidates[gid]
         if len(options) > 1:
             items.append(ambiguous_item(options))
-        else:
+        elif options:  # none: a teams.map key naming no team (map_candidates)
             chosen.append(options[0])
     by_team: dict[tuple, list[Assignment]] = {}
     for a in chosen:
@@ -431,20 +417,17 @@ def settle_candidates(candidates: Mapping[str, list[Assignment]]) -> tuple[list[
     return final, items
 
 
-def assign_groups(policy: Teams, directory: Directory, locations: Mapping[str, str]
-                  ) -> tuple[list[Assignment], list[ReviewItem]]:
+def assign_groups(policy: Teams, directory: Directory) -> tuple[list[Assignment], list[ReviewItem]]:
     """Apply ``teams.map`` and ``teams.rules`` (see the module docstring) to the directory's groups
-    and active teams: the assignments, sorted by team name then group id, and the review items
-    (``locations``: each ``teams.map`` entry's ``file:line:column`` by team name)."""
+    and active teams: the assignments, sorted by team name then group id, and the review items."""
     team_ids_by_name = active_team_ids_by_name(directory)
     groups = sorted(directory.groups.values(), key=lambda g: (g.display_name, g.group_id))
     group_ids_by_name: dict[str, list[str]] = {}
     for g in groups:
         group_ids_by_name.setdefault(g.display_name, []).append(g.group_id)
-    mapped, claimed, items = map_candidates(policy, group_ids_by_name, team_ids_by_name, locations)
+    mapped, claimed = map_candidates(policy, group_ids_by_name, team_ids_by_name)
     candidates = rule_candidates(policy.rules, groups, free_teams(team_ids_by_name, claimed), mapped)
-    final, settled = settle_candidates(candidates)
-    return final, items + settled
+    return settle_candidates(candidates)
 
 
 # --------------------------------------------------------------------------- one team
@@ -792,8 +775,10 @@ def likely_rename_item(a: Assignment, group_size: int, hits: list[tuple[int, str
         candidates=[{"teamId": t, "name": candidates.names[t], "members": candidates.sizes[t], "inGroup": k}
                     for k, t in hits],
         evidence={"groupMembers": group_size},
-        resolution=yaml_snippet({"teams": {"map": {old: a.group_name}}}, {"teams": {"map": {a.name: a.group_name}}},
-                                notes=[f"the group was renamed: team {old!r} follows it"]),
+        resolution=yaml_snippet({"teams": {"map": {old: a.group_name}}},
+                                notes=[f"the group was renamed: team {old!r} follows it",
+                                       f"or, for a team of its own, archive team {old!r} in Sigma and plan again "
+                                       "(a teams.map key names an existing team, never one to create)"]),
     )
 
 

@@ -1,0 +1,217 @@
+"""Policy references: every name a policy gives a Sigma member, team, IdP user or IdP group,
+resolved against the directory in one place.
+
+A reviewer names people, teams and groups throughout the policy (docs/policy.md): a typo there
+(``wendy.park@acme.exmple``) would otherwise be ignored by the rule reading the entry, and the plan
+would act as if the decision had never been written (deactivate Wendy, create a team
+``Executive Dashbords``). So each reference that names nothing in the exports is one blocking
+``policy.unknown_reference`` review item, naming the entry's ``file:line:column`` and the closest
+existing name (did you mean ...); the rules skip such entries.
+
+What each section names (:func:`policy_references`):
+
+- a **member** (memberId or email, a unique match): ``organization.scim_setup_admin``,
+  ``api_credential_owner``, ``document_owner``, ``guests.document_owner``,
+  ``unmatched.document_owner``, ``unmatched.decisions`` keys, ``linking.duplicates`` keys,
+  ``linking.overrides[].member`` (but ``never``);
+- an **IdP user** (IdP id, userName or sent userName, a unique match):
+  ``linking.overrides[].idp``, ``linking.excluded_idp_users``, ``user_name_guard.overrides`` keys;
+- a **person** (either of the above, as an individual assignment in the IdP):
+  ``account_types.overrides`` keys, ``acknowledged_downgrades``, ``acknowledged_replacements``;
+- a **team** (exact name of an active team): ``teams.map`` keys;
+- an **IdP group** (exact displayName, or ``re:`` matching at least one): ``teams.map`` values,
+  ``scope.groups``, ``account_types.group_map`` keys.
+
+A member email two members share names no one person: that is an unknown reference too, listing
+the memberIds it could mean.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from enum import Enum
+from typing import Iterable
+
+from ..directory import Directory
+from ..model import ReviewItem, email_key
+from ..policy import NEVER, REGEX_PREFIX, Policy, _dotted, group_pattern_matcher
+from . import make_review
+
+CODE = "policy.unknown_reference"
+
+
+class RefKind(str, Enum):
+    """What a policy entry names (the value is the noun messages use)."""
+
+    MEMBER = "member"
+    IDP_USER = "IdP user"
+    PERSON = "person"
+    TEAM = "team"
+    GROUP = "IdP group"
+
+
+EXPORT = {RefKind.MEMBER: "the Sigma export", RefKind.IDP_USER: "the IdP export",
+          RefKind.PERSON: "either export", RefKind.TEAM: "the Sigma export (active teams)",
+          RefKind.GROUP: "the IdP export"}
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRef:
+    """One name the policy gives: ``loc`` (pydantic-style location of the node, a trailing
+    ``"[key]"`` when the name is a mapping key), ``kind`` and the ``value`` as written."""
+
+    loc: tuple[str | int, ...]
+    kind: RefKind
+    value: str
+
+
+def policy_references(policy: Policy) -> tuple[PolicyRef, ...]:
+    """Every reference of ``policy`` to a member, IdP user, person, team or group, in section order
+    (module docstring). Unset (``null``) references are left out."""
+    refs: list[PolicyRef] = []
+
+    def add(kind: RefKind, loc: tuple[str | int, ...], value: str | None) -> None:
+        if value:
+            refs.append(PolicyRef(loc, kind, value))
+
+    def keys(kind: RefKind, section: str, name: str, values: Iterable[str]) -> None:
+        for value in values:
+            add(kind, (section, name, value, "[key]"), value)
+
+    org = policy.organization
+    for name in ("scim_setup_admin", "api_credential_owner", "document_owner"):
+        add(RefKind.MEMBER, ("organization", name), getattr(org, name))
+    for i, group in enumerate(policy.scope.groups):
+        add(RefKind.GROUP, ("scope", "groups", i), group)
+    for i, o in enumerate(policy.linking.overrides):
+        add(RefKind.IDP_USER, ("linking", "overrides", i, "idp"), o.idp)
+        if o.member != NEVER:
+            add(RefKind.MEMBER, ("linking", "overrides", i, "member"), o.member)
+    keys(RefKind.MEMBER, "linking", "duplicates", policy.linking.duplicates)
+    for i, ref in enumerate(policy.linking.excluded_idp_users):
+        add(RefKind.IDP_USER, ("linking", "excluded_idp_users", i), ref)
+    keys(RefKind.IDP_USER, "user_name_guard", "overrides", policy.user_name_guard.overrides)
+    at = policy.account_types
+    keys(RefKind.GROUP, "account_types", "group_map", at.group_map)
+    keys(RefKind.PERSON, "account_types", "overrides", at.overrides)
+    for name in ("acknowledged_downgrades", "acknowledged_replacements"):
+        for i, ref in enumerate(getattr(at, name)):
+            add(RefKind.PERSON, ("account_types", name, i), ref)
+    add(RefKind.MEMBER, ("guests", "document_owner"), policy.guests.document_owner)
+    for team, group in policy.teams.map.items():
+        add(RefKind.TEAM, ("teams", "map", team, "[key]"), team)
+        add(RefKind.GROUP, ("teams", "map", team), group)
+    keys(RefKind.MEMBER, "unmatched", "decisions", policy.unmatched.decisions)
+    add(RefKind.MEMBER, ("unmatched", "document_owner"), policy.unmatched.document_owner)
+    return tuple(refs)
+
+
+def team_ids_by_name(directory: Directory) -> dict[str, list[str]]:
+    """Active (not archived) teams' ids by exact name: what a ``teams.map`` key names."""
+    out: dict[str, list[str]] = {}
+    for team in directory.teams.values():
+        if not team.is_archived:
+            out.setdefault(team.name, []).append(team.team_id)
+    return out
+
+
+def _person_found(ref: str, directory: Directory) -> bool:
+    """Whether a person reference (email, memberId, IdP id or userName) names anyone: account types
+    apply it to every person it names (:func:`planner.rules.account_types.person_resolver`)."""
+    key = email_key(ref)
+    return (ref in directory.members or ref in directory.idp_users
+            or bool(directory.member_ids_by_email_key.get(key))
+            or bool(directory.idp_ids_by_user_name_key.get(key))
+            or bool(directory.idp_ids_by_scim_user_name_key.get(key)))
+
+
+def _group_found(pattern: str, directory: Directory) -> bool:
+    match = group_pattern_matcher(pattern)
+    return any(match(g.display_name) for g in directory.groups.values())
+
+
+def resolves(ref: PolicyRef, directory: Directory) -> bool:
+    """Whether ``ref`` names something in ``directory`` the way the rule reading it looks it up."""
+    if ref.kind is RefKind.MEMBER:
+        return directory.find_member_id(ref.value) is not None
+    if ref.kind is RefKind.IDP_USER:
+        return directory.find_idp_id(ref.value) is not None
+    if ref.kind is RefKind.PERSON:
+        return _person_found(ref.value, directory)
+    if ref.kind is RefKind.TEAM:
+        return ref.value in team_ids_by_name(directory)
+    return _group_found(ref.value, directory)
+
+
+def known_names(kind: RefKind, directory: Directory) -> list[str]:
+    """The names a reference of ``kind`` could have meant (emails and memberIds, userNames and IdP
+    ids, team or group names)."""
+    members = [m.email for m in directory.members.values() if m.email] + list(directory.members)
+    users = [u.user_name for u in directory.idp_users.values() if u.user_name] + list(directory.idp_users)
+    if kind is RefKind.MEMBER:
+        return members
+    if kind is RefKind.IDP_USER:
+        return users
+    if kind is RefKind.PERSON:
+        return members + users
+    if kind is RefKind.TEAM:
+        return sorted(team_ids_by_name(directory))
+    return sorted({g.display_name for g in directory.groups.values()})
+
+
+def closest_name(value: str, names: Iterable[str]) -> str | None:
+    """The name in ``names`` closest to ``value`` (letter case aside; difflib ratio 0.75 or more)."""
+    if value.startswith(REGEX_PREFIX):
+        return None
+    by_fold: dict[str, str] = {}
+    for name in names:
+        by_fold.setdefault(name.casefold(), name)
+    close = difflib.get_close_matches(value.casefold(), list(by_fold), n=1, cutoff=0.75)
+    return by_fold[close[0]] if close else None
+
+
+def _sharing(ref: PolicyRef, directory: Directory) -> tuple[str, ...]:
+    """The ids of the members (or IdP users) sharing the address a member (IdP user) reference gives."""
+    key = email_key(ref.value)
+    if ref.kind is RefKind.MEMBER:
+        return tuple(sorted(set(directory.member_ids_by_email_key.get(key, ()))))
+    if ref.kind is RefKind.IDP_USER:
+        found = directory.idp_ids_by_user_name_key.get(key, ()) + directory.idp_ids_by_scim_user_name_key.get(key, ())
+        return tuple(sorted(set(found)))
+    return ()
+
+
+def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory) -> ReviewItem:
+    """The blocking ``policy.unknown_reference`` item of ``ref`` (which names nothing): where it is
+    (``file:line:column`` and dotted key), what it names, and the closest existing name."""
+    where = policy.location(*ref.loc)
+    path = _dotted(ref.loc)
+    shared = _sharing(ref, directory)
+    by = "memberId" if ref.kind is RefKind.MEMBER else "IdP id"
+    if len(shared) > 1:
+        noun = "members" if ref.kind is RefKind.MEMBER else "IdP users"
+        why = f"the address of {len(shared)} {noun} ({', '.join(shared)}): it names none of them"
+        close = None
+    elif ref.kind is RefKind.GROUP and ref.value.startswith(REGEX_PREFIX):
+        why, close = "which matches no group in the IdP export", None
+    else:
+        why = f"which is not in {EXPORT[ref.kind]}"
+        close = closest_name(ref.value, known_names(ref.kind, directory))
+    hint = f" (did you mean {close!r}?)" if close else ""
+    return make_review(
+        CODE, path, blocking=True,
+        subject={"policyKey": path, "kind": ref.kind.value, "name": ref.value},
+        message=f"{where}: {path} names {ref.kind.value} {ref.value!r}, {why}{hint}; the entry is ignored",
+        rule=path.split("[")[0].rsplit(".", 1)[0] if "[" in path else path.rsplit(".", 1)[0],
+        evidence={"closest": close} if close else {},
+        resolution=(f"# name one of {', '.join(shared)} by its {by} at {where}\n" if len(shared) > 1 else
+                    f"# correct or remove the entry at {where}" + (f": {close}" if close else "") + "\n"),
+    )
+
+
+def unknown_references(policy: Policy, directory: Directory) -> list[ReviewItem]:
+    """One blocking ``policy.unknown_reference`` item per reference of ``policy`` naming nothing in
+    ``directory`` (:func:`policy_references`, :func:`resolves`), in section order."""
+    return [unknown_reference_item(ref, policy, directory)
+            for ref in policy_references(policy) if not resolves(ref, directory)]
