@@ -21,7 +21,7 @@ def v1():
     return plan(snapshot([member("m1", "alice@example.com", "Alice", "A"), member("m2", "bob@example.com", "Bob", "B")],
                          [user("u1", "alice@example.com", first="Alice", last="A"),
                           user("u2", "bob@example.com", first="Bob", last="B")],
-                         account_types=["Admin", "Build", "View"]), TYPES)
+                         [group("g1", "Sigma-Build")], account_types=["Admin", "Build", "View"]), TYPES)
 
 
 def v2():
