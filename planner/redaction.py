@@ -9,6 +9,12 @@ files, ``--dry-run``) and the CLI's error printer all use it; the CLI's
 printer uses :func:`default_redactor` (every credential of the environment),
 so an error path that forgot its own redactor still cannot print a secret.
 
+Redaction is for messages, logs and URLs, never for **data**: a plan, an undo plan and a journal's
+before images are written as Sigma and the exports gave them (secrets never go there by
+construction), since a secret that is also a word of an address (``SIGMA_CLIENT_SECRET=acme``)
+would turn ``brigid.moreau@acme.example`` into ``brigid.moreau@***.example`` and the undo of it
+into requests for someone who does not exist (pinned in tests/test_execute_apply.py).
+
 What is replaced:
 
 1. **Registered values** (:meth:`Redactor.add`: the environment's credentials,

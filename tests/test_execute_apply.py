@@ -414,3 +414,22 @@ def test_a_second_apply_of_a_converged_plan_keeps_the_first_runs_outcomes_and_be
     assert [r.id for r in again.review_items] == [
         "undo.irreversible:d1:documents", "undo.irreversible:g1:documents", "undo.irreversible:r1",
         "undo.irreversible:t1", "undo.irreversible:u1", "undo.irreversible:u2", "undo.irreversible:u3"]
+
+
+def test_a_secret_that_is_part_of_the_data_never_rewrites_journal_before_images_or_the_undo_plan(
+        tmp_path, sandbox_factory):
+    """Tester B12: with SIGMA_CLIENT_SECRET=acme, undo.json's members became brigid.moreau@***.example and the
+    undo 404'd. Redaction is for messages, logs and URLs; data written to a journal or an undo plan is kept
+    as Sigma gave it (secrets never go there by construction)."""
+    from planner.execute.journal import read_journal
+    from planner.execute.undo import build_undo_plan
+
+    server = sandbox_factory(small_org(), client_secret="example")  # a word of every member's address
+    plan = write_test_plan(tmp_path)
+    assert apply_plan(plan, replace(options_for(server), auto_approve=True)).status == "converged"
+    _, _, rows = read_journal(plan)
+    images = json.dumps({a: r.before_image for a, r in rows.items()})
+    assert "@example.com" in images and "***" not in images
+    undo = build_undo_plan(journal_path(plan), created_at="t")
+    written = json.dumps(msgspec.to_builtins(undo.actions))
+    assert "@example.com" in written and "***" not in written

@@ -185,7 +185,10 @@ def run_actions(
         try:
             outcome, ids = executor.execute(
                 action,
-                lambda image: journal.record_before(action.id, redact.value(dict(image))),
+                # data as Sigma gave it, never redacted: a secret that is also a word of an address
+                # (SIGMA_CLIENT_SECRET=acme) would turn the undo plan's emails into ***; secrets never
+                # reach a before image by construction (redaction is for messages, logs and URLs)
+                lambda image: journal.record_before(action.id, dict(image)),
                 lambda new_ids: journal.record_ids(action.id, dict(new_ids)),
             )
         except AuthError as exc:
