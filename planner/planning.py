@@ -84,9 +84,8 @@ from .payloads import ScimCreateUser, ScimSetAccountType, new_owner_id, target_m
 from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
-    Outcome, account_types, duplicates, guards, guests, inputs, linking, policy_refs, preflight, scim_state, scope,
-    teams,
-    unmatched,
+    Outcome, account_types, duplicates, guards, guests, inputs, linking, policy_refs, preflight, scim_state, scim_values,
+    scope, teams, unmatched,
 )
 from .directory import PersonStatus, build_directory
 from .tables import Context, build_context, find_member_id, member_of, people_of, take_rows, with_statuses
@@ -226,6 +225,8 @@ def decide(ctx: Context) -> Decisions:
     linked = linking.decide(ctx, graph, freed=renames.renamed, held_idp_users=held, excluded=excluded.idp_ids)
     outcome.extend(linked.outcome)
     roster = fold_guests(ctx, linked.roster, outcome)
+    roster, unnamed = scim_values.hold_unnamed(roster, ctx.directory)  # Sigma refuses a user without both names
+    outcome.review_items.extend(unnamed)
     frees = fold_addresses(ctx, roster, graph, shared, renames, outcome)
     types, type_outcome, nested = fold_account_types(ctx, roster)
     outcome.review_items.extend(nested_only_items(ctx, nested))

@@ -95,22 +95,26 @@ def user(
     idp_id: str,
     user_name: str,
     emails: Iterable[str] = (),
-    first: str = "",
-    last: str = "",
+    first: str | None = None,
+    last: str | None = None,
     active: bool | None = True,
     status: str | None = None,
     user_type: str | None = None,
     **attributes: Any,
 ) -> IdpUser:
     addresses = list(emails) or [user_name]
+    # Sigma needs both names (docs/sigma-api.md §5.2, planner.rules.scim_values): a user gets
+    # "Given Family" unless a test names them (or blanks them with first="" / last="")
+    given, family = ("Given" if first is None else first), ("Family" if last is None else last)
+    display = f"{first or ''} {last or ''}".strip() or None
     return IdpUser(
         id=idp_id,
         user_name=user_name,
         user_name_key=email_key(user_name),
         emails=tuple(Email(a, email_key(a), primary=(i == 0)) for i, a in enumerate(addresses)),
-        given_name=first or None,
-        family_name=last or None,
-        display_name=f"{first} {last}".strip() or None,
+        given_name=given or None,
+        family_name=family or None,
+        display_name=display,
         active=active,
         status=status or ("ACTIVE" if active else "DEPROVISIONED"),
         user_type=user_type,

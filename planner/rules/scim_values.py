@@ -1,0 +1,91 @@
+"""Values Sigma refuses: a person the plan links or creates through SCIM must carry what Sigma needs.
+
+Sigma reads ``userName``, ``name.givenName`` and ``name.familyName`` of a SCIM User, **both names
+needed** (docs/sigma-api.md §5.2); a ``POST /Users`` without one is answered ``400 'name' is
+required`` (the sandbox publishes both as required, :mod:`planner.sandbox.scim`). A plan that sends
+a blank name fails mid-apply, half-done (tester report A8). So each person the plan would link or
+create (status ``link``, ``reactivate``, ``create``, or a converted guest) whose sent names would be
+blank is **held** (:attr:`planner.directory.PersonStatus.HELD`: neither linked nor created nor pushed
+in a group, as for any blocking item) with one blocking ``scim.name_required`` item.
+
+The names sent are those :func:`planner.rules.linking.link_actions` writes: the IdP user's, each
+falling back to the Sigma member's for a link (:func:`sent_names`), cleaned of control and
+invisible characters (:func:`planner.sources.values.clean_text`). The other values Sigma refuses
+are decided where they are made: a ``userName`` that is not an email address
+(``user_name_guard.invalid_user_name``, :mod:`.linking`), an account type the organization does not
+have (a policy error, :mod:`.account_types`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..directory import Directory, PersonStatus
+from ..model import IdpUser, ReviewItem, SigmaMember
+from ..sources.values import clean_text
+from . import make_review, person_ref
+
+CODE = "scim.name_required"
+
+SENDING = frozenset({PersonStatus.LINK.value, PersonStatus.REACTIVATE.value, PersonStatus.CREATE.value})
+"""Roster statuses whose person the plan sends to Sigma's SCIM (``scim.link_user`` / ``create_user``)."""
+
+
+def sent_names(user: IdpUser, member: SigmaMember | None) -> tuple[str, str]:
+    """``(givenName, familyName)`` a link (``member`` given) or create sends for IdP user ``user``:
+    the IdP's names, each falling back to the member's for a link, cleaned."""
+    given = user.given_name or (member.first_name if member is not None else "")
+    family = user.family_name or (member.last_name if member is not None else "")
+    return clean_text(given or ""), clean_text(family or "")
+
+
+def missing_names(given: str, family: str) -> tuple[str, ...]:
+    """The SCIM attributes among ``name.givenName``, ``name.familyName`` that would be blank."""
+    return tuple(attr for attr, value in (("name.givenName", given), ("name.familyName", family)) if not value)
+
+
+def name_required_item(user: IdpUser, member: SigmaMember | None, missing: tuple[str, ...]) -> ReviewItem:
+    """``scim.name_required`` (blocking): IdP user ``user`` (linked to ``member``, or to be created)
+    would be sent without ``missing``; Sigma refuses such a user (docs/sigma-api.md §5.2)."""
+    what = f"linking member {member.email!r}" if member is not None else "creating this user"
+    blank = " and ".join(missing)
+    also = " (the Sigma member has none either)" if member is not None else ""
+    return make_review(
+        CODE, member.member_id if member is not None else user.id, blocking=True,
+        subject=person_ref(member_id=member.member_id if member else None, email=member.email if member else None,
+                           idp_id=user.id, user_name=user.user_name),
+        message=(f"IdP user {user.id} ({user.user_name}) has a blank {blank}{also}: Sigma's SCIM needs both names "
+                 f"and refuses the user (400 'name' is required), so {what} would fail during apply; held "
+                 "(neither linked nor created) until the IdP user has both names"),
+        rule="scim.name_required",
+        evidence={"missing": list(missing)},
+        resolution=(f"# give IdP user {user.id} ({user.user_name}) a first and a last name in the IdP "
+                    "(or fix the export's name columns), then export and plan again\n"),
+    )
+
+
+def hold_unnamed(roster: pd.DataFrame, directory: Directory) -> tuple[pd.DataFrame, list[ReviewItem]]:
+    """``roster`` (linking's, after guests) with every person the plan would send to SCIM without both
+    names set to ``held``, and their ``scim.name_required`` items (by memberId, then IdP id)."""
+    statuses = roster["status"].tolist()
+    converted = roster["converted"].tolist()
+    held: list[int] = []
+    items: list[ReviewItem] = []
+    for n, (mid, iid) in enumerate(zip(roster["member_id"].tolist(), roster["idp_id"].tolist())):
+        if not iid or not (statuses[n] in SENDING or converted[n]):
+            continue
+        user = directory.idp_users[iid]
+        member = directory.members.get(mid) if mid else None
+        missing = missing_names(*sent_names(user, member))
+        if missing:
+            held.append(n)
+            items.append(name_required_item(user, member, missing))
+    if not held:
+        return roster, []
+    out = roster.copy()
+    status = out["status"].tolist()
+    for n in held:
+        status[n] = PersonStatus.HELD.value
+    out["status"] = pd.Series(status, index=out.index, dtype=object)
+    out["converted"] = [c and n not in set(held) for n, c in enumerate(converted)]
+    return out, sorted(items, key=lambda r: r.id)
