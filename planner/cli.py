@@ -522,8 +522,13 @@ def undo_command(journal_file: str, out: str, plan_file: str | None) -> None:
 
 @cli.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False),
-              help="Where to write plan, report and results (default: a new temporary folder).")
-def demo_command(workdir: str | None) -> None:
+              help="Where to write plan, report and results (default: a new temporary folder). A folder that "
+                   "already holds the demo's files (plan.json, report.html, export/, ...) is refused unless "
+                   "--overwrite.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the demo's files already in --workdir (an earlier run's plan, report, approval, "
+                   "journal and results); other files are left alone.")
+def demo_command(workdir: str | None, overwrite: bool) -> None:
     """Plan the bundled sample organization, approve, apply to an in-process sandbox, verify."""
     from .execute.demo import run_demo
     from .output import output_directory
@@ -534,7 +539,7 @@ def demo_command(workdir: str | None) -> None:
     if workdir is None:
         raise click.exceptions.Exit(run_demo(None, echo=echo))
     with output_directory(workdir):  # parent must exist; OSError naming a file -> one line
-        code = run_demo(workdir, echo=echo)
+        code = run_demo(workdir, echo=echo, overwrite=overwrite)
     raise click.exceptions.Exit(code)
 
 

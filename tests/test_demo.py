@@ -85,3 +85,25 @@ def test_demo_command_runs_from_a_fresh_process(tmp_path):
     last = done.stdout.strip().splitlines()[-1]
     assert last == f"Done in {last.split()[2]} s: the sandbox converged to the plan. Open the report: " \
                    f"{tmp_path / 'work' / 'plan.json.run-1.result.html'}"
+
+
+def test_demo_refuses_a_workdir_holding_its_files_unless_told_to_overwrite(tmp_path, capsys):
+    """Tester B15: `demo --workdir DIR` silently overwrote an existing plan.json and report.html."""
+    from .conftest import run_cli
+
+    (tmp_path / "plan.json").write_text("my own plan\n", encoding="utf-8")
+    (tmp_path / "report.html").write_text("<p>mine</p>\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("kept\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "demo", "--workdir", str(tmp_path))
+    assert code == 1 and out == ""
+    assert err.strip().splitlines()[-1].endswith(
+        f"{tmp_path} already holds the demo's files (plan.json, report.html); pass --overwrite to replace them, "
+        "or give a new --workdir; nothing was written")
+    assert (tmp_path / "plan.json").read_text(encoding="utf-8") == "my own plan\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "plan.json", "report.html"]
+
+    (tmp_path / "plan.json.journal").write_text("an earlier run's journal\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "demo", "--workdir", str(tmp_path), "--overwrite")
+    assert code == 0, out
+    assert (tmp_path / "plan.json").read_text(encoding="utf-8").startswith("{")
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "kept\n"

@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from ..errors import UserError
 from ..fetch import fetch_export
 from ..idp import pull_idp, write_pull
 from ..planfile import write_plan
@@ -49,6 +50,24 @@ SAMPLE = "acme"
 IDP = "okta"
 DEMO_POLICY = "examples/demo.yaml"
 APPROVER = "sigma-migrate demo"
+
+DEMO_OUTPUTS = ("export", "plan-default-policy.json", "report-default-policy.html", "plan.json", "report.html",
+                "actions.csv")
+"""What the demo writes in its work directory (besides ``plan.json``'s approval, journal and results,
+``plan.json.*``)."""
+
+
+class DemoWorkdirError(UserError):
+    """``--workdir`` already holds the demo's files and overwriting them was not asked for."""
+
+
+def demo_files(folder: Path) -> list[str]:
+    """The names of the demo's own files already in ``folder`` (:data:`DEMO_OUTPUTS`, ``plan.json.*``), sorted."""
+    if not folder.is_dir():
+        return []
+    found = {name for name in DEMO_OUTPUTS if (folder / name).exists()}
+    found.update(p.name for p in folder.glob("plan.json.*"))
+    return sorted(found)
 
 def _pull(folder: Path, sandbox: "SandboxServer", okta: "OktaEmulator",
           echo: Callable[[str], None]) -> tuple[Path, Path]:
@@ -69,8 +88,14 @@ def _pull(folder: Path, sandbox: "SandboxServer", okta: "OktaEmulator",
     return sigma_dir, idp_dir
 
 
-def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] = print, quiet: bool = False) -> int:
+def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] = print, quiet: bool = False,
+             overwrite: bool = False) -> int:
     """Run the demo (module docstring) in ``workdir`` (a new temporary folder when ``None``).
+
+    A ``workdir`` already holding the demo's files (:func:`demo_files`: a plan, report or journal of
+    an earlier run, or of the admin's own work under the same names) is refused with
+    :class:`DemoWorkdirError`, nothing written, unless ``overwrite``: then the earlier run's
+    ``plan.json.*`` (approval, journal, results) are removed first, so the demo starts afresh.
 
     Returns the exit status: 0 converged, 3 not converged. Raises
     :class:`planner.errors.UserError` subclasses when the bundled data is
@@ -82,6 +107,15 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
     from ..sandbox.server import SandboxServer
 
     started = time.monotonic()
+    if workdir:
+        found = demo_files(Path(workdir))
+        if found and not overwrite:
+            raise DemoWorkdirError(
+                f"{workdir} already holds the demo's files ({', '.join(found)}); pass --overwrite to replace "
+                "them, or give a new --workdir; nothing was written")
+        for name in found:
+            if name.startswith("plan.json."):
+                (Path(workdir) / name).unlink()
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="sigma-migrate-demo-"))
     folder.mkdir(exist_ok=True)  # its parent must exist (output rules, planner.output)
     sample = data_dir("samples") / SAMPLE
