@@ -324,12 +324,16 @@ def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
         data = path.read_bytes()
     except OSError as exc:
         raise PlanFileError(f"{path}: cannot read plan file: {exc.strerror}") from None
+    if not data.strip():
+        raise PlanFileError(f"{path}: the plan file is empty; write it again with `sigma-migrate plan ... --out {path}`")
     try:
         header = _HEADER_DECODER.decode(data)
     except msgspec.ValidationError:
         raise PlanFileError(f"{path}: not a plan file: top level is not an object") from None
     except msgspec.DecodeError as exc:
-        raise PlanFileError(f"{path}: not a JSON plan file: {exc}") from None
+        cut = " (the file was cut short)" if "truncated" in str(exc) else ""
+        raise PlanFileError(f"{path}: not a JSON plan file{cut}: {exc}; use the file `sigma-migrate plan` wrote, "
+                            "or plan again") from None
     version = header.format_version
     if version != PLAN_FORMAT_VERSION or isinstance(version, bool):
         raise PlanFileError(
@@ -344,7 +348,12 @@ def read_plan(path: str | Path, *, verify_digest: bool = True) -> Plan:
         raise PlanFileError(f"{path}: {message}") from None
     if verify_digest:
         entries = _file_entries(data)
-        expected = _digest(entries) if entries is not None else "(not in the layout plan files are written in)"
+        if entries is None:
+            raise PlanFileError(
+                f"{path}: plan content does not match its digest: the file is not in the layout sigma-migrate "
+                "writes (re-indented or re-saved by an editor?), so it was changed after it was written; use the "
+                "file `sigma-migrate plan` wrote, or plan again")
+        expected = _digest(entries)
         if header.digest != expected:
             raise PlanFileError(
                 f"{path}: plan content does not match its digest "

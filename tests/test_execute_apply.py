@@ -146,7 +146,7 @@ def test_drifted_team_membership_is_named(tmp_path, sb):
     approve(plan, "Ada Admin")
     server.state.change_team_members("t1", ["m7"], [], actor=None)
 
-    with pytest.raises(ApplyRefused, match=r"team:t1 \(Finance\): memberIds '2 members' -> '\+m7'"):
+    with pytest.raises(ApplyRefused, match=r"team:t1 \(Finance\): memberIds: m7 joined \(the plan saw 2 members\)"):
         apply_plan(plan, options_for(server))
 
 
@@ -433,3 +433,41 @@ def test_a_secret_that_is_part_of_the_data_never_rewrites_journal_before_images_
     undo = build_undo_plan(journal_path(plan), created_at="t")
     written = json.dumps(msgspec.to_builtins(undo.actions))
     assert "@example.com" in written and "***" not in written
+
+
+def test_a_damaged_approval_file_names_what_is_wrong_and_what_to_do(tmp_path):
+    """Tester C: `unreadable approval file (KeyError)` / `(IsADirectoryError)`."""
+    from planner.execute.approve import read_approval
+
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    path = approval_path(plan)
+    good = json.loads(path.read_text(encoding="utf-8"))
+    todo = f"; move it away and approve the plan again (`sigma-migrate approve {plan} --by NAME`)"
+    cases = [
+        ({k: v for k, v in good.items() if k != "digest"}, "field 'digest' is missing"),
+        ([good], "it holds a JSON list, not an object of approver, approved_at, digest, plan"),
+        ({**good, "target": "https://x.example"}, "field 'target' is not an object of rest_base_url, scim_base_url"),
+    ]
+    for document, problem in cases:
+        path.write_text(json.dumps(document), encoding="utf-8")
+        with pytest.raises(ApplyRefused) as refused:
+            read_approval(plan)
+        assert str(refused.value) == f"{path}: unreadable approval file: {problem}{todo}"
+    path.write_text('{"approver": ', encoding="utf-8")
+    with pytest.raises(ApplyRefused, match="unreadable approval file: not JSON \\(line 1, column 14: "):
+        read_approval(plan)
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(ApplyRefused) as directory:
+        read_approval(plan)
+    assert str(directory.value) == f"{path}: unreadable approval file: it is a directory, not a file{todo}"
+
+
+def test_a_stale_team_says_who_joined_and_left():
+    """Tester C: the stale-plan message read `memberIds '13 members' -> '+IdQ...'`."""
+    from planner.execute.stale import FieldChange
+
+    change = FieldChange("memberIds", "13 members", "-m3 +IdQ", joined=("IdQ",), left=("m3",))
+    assert str(change) == "memberIds: IdQ joined and m3 left (the plan saw 13 members)"
+    assert str(FieldChange("email", "a@x.example", "b@x.example")) == "email 'a@x.example' -> 'b@x.example'"

@@ -128,3 +128,28 @@ def test_dump_plan_streams_to_a_file_and_to_an_unseekable_stream_alike(tmp_path)
     text.flush()
     assert path.read_bytes() == sink.getvalue() == plan_bytes(plan)
     assert read_plan(path).digest == digest == json.loads(path.read_bytes())["digest"]
+
+
+def test_a_reindented_an_empty_or_a_cut_plan_file_is_one_line_saying_what_to_do(tmp_path):
+    """Tester C: `content is (not in the layout plan files are written in)`; `not a JSON plan file: Input data
+    was truncated`."""
+    path = tmp_path / "plan.json"
+    write_plan(_plan(), path)
+    whole = path.read_text(encoding="utf-8")
+    path.write_text(json.dumps(json.loads(whole), indent=4), encoding="utf-8")
+    with pytest.raises(PlanFileError) as reindented:
+        read_plan(path)
+    assert str(reindented.value) == (
+        f"{path}: plan content does not match its digest: the file is not in the layout sigma-migrate writes "
+        "(re-indented or re-saved by an editor?), so it was changed after it was written; use the file "
+        "`sigma-migrate plan` wrote, or plan again")
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(PlanFileError) as empty:
+        read_plan(path)
+    assert str(empty.value) == f"{path}: the plan file is empty; write it again with `sigma-migrate plan ... --out {path}`"
+    path.write_text(whole[:100], encoding="utf-8")
+    with pytest.raises(PlanFileError) as cut:
+        read_plan(path)
+    assert str(cut.value).startswith(f"{path}: not a JSON plan file (the file was cut short): ")
+    assert str(cut.value).endswith("; use the file `sigma-migrate plan` wrote, or plan again")
+    assert "\n" not in str(cut.value)

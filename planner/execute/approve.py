@@ -176,10 +176,30 @@ def read_approval(plan_path: str | Path) -> Approval | None:
     path = approval_path(plan_path)
     if not path.exists():
         return None
+    data: Any = None
     try:
-        return _approval_of(json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return _approval_of(data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ApplyRefused(f"{path}: unreadable approval file ({type(exc).__name__}); approve the plan again") from None
+        raise ApplyRefused(f"{path}: unreadable approval file: {_approval_problem(exc, data)}; move it away and "
+                           f"approve the plan again (`sigma-migrate approve {plan_path} --by NAME`)") from None
+
+
+def _approval_problem(exc: Exception, data: Any) -> str:
+    """What is wrong with an approval file (``data``: its JSON, ``None`` when unread), in a few words."""
+    if isinstance(exc, KeyError):
+        return f"field {exc.args[0]!r} is missing"
+    if isinstance(exc, IsADirectoryError):
+        return "it is a directory, not a file"
+    if isinstance(exc, OSError):
+        return f"cannot read it ({exc.strerror})"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 (byte {exc.start})"
+    if not isinstance(data, dict):
+        return f"it holds a JSON {type(data).__name__}, not an object of approver, approved_at, digest, plan"
+    return "field 'target' is not an object of rest_base_url, scim_base_url"
 
 
 def check_can_apply(plan: Plan, plan_path: str | Path, *, auto_approve: bool = False) -> Approval | None:

@@ -75,8 +75,16 @@ class FieldChange:
     field: str
     planned: Any
     live: Any
+    joined: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
+    """For a list of ids (a team's ``memberIds``): who joined and who left since the plan; ``planned``
+    is then how many the plan saw."""
 
     def __str__(self) -> str:
+        if self.joined or self.left:
+            moved = [f"{', '.join(self.joined)} joined" if self.joined else "",
+                     f"{', '.join(self.left)} left" if self.left else ""]
+            return f"{self.field}: {' and '.join(m for m in moved if m)} (the plan saw {self.planned})"
         return f"{self.field} {self.planned!r} -> {self.live!r}"
 
 
@@ -202,7 +210,8 @@ def compare(
                 added = [m for m in added if (effects.member_user.get(m) or (email_of(m) or "").casefold()) not in grouped]
             if gone or added:
                 parts = [f"-{m}" for m in gone] + [f"+{m}" for m in added]
-                changes.append(FieldChange(fld, f"{len(before)} members", " ".join(parts)))
+                changes.append(FieldChange(fld, f"{len(before)} members", " ".join(parts),
+                                           joined=tuple(added), left=tuple(gone)))
             continue
         if now == was or now in allowed.get(fld, ()):
             continue
