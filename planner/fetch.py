@@ -178,7 +178,11 @@ class ApiReader:
             except httpx2.TransportError as exc:
                 if attempt == self.attempts:
                     where = url[len(self.base_url):] if url.startswith(self.base_url) else url
-                    raise FetchError(clip(self.redact(f"{method} {where}: {exc.__class__.__name__}: {exc}"), 500)) from None
+                    host = httpx2.URL(url).host
+                    raise FetchError(clip(self.redact(
+                        f"cannot reach {host}: {method} {where}: {exc.__class__.__name__}: {exc} (after "
+                        f"{self.attempts} tries); check the host name (--base-url / --region) and the network"
+                    ), 500)) from None
                 self.sleep(delay)
                 delay = min(delay * 2, 30.0)
                 continue

@@ -266,3 +266,20 @@ def test_region_table():
     assert region_base_url("azure-au") == "https://api.au.azure.sigmacomputing.com"
     with pytest.raises(FetchError, match="not one of"):
         region_base_url("mars")
+
+
+def test_a_network_failure_names_the_host_and_what_to_check_never_a_secret():
+    """Tester C: `POST /v2/auth/token: ConnectError: [Errno -2] Name or service not known` named no host."""
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    reader = ApiReader(f"http://127.0.0.1:{port}", client_id="id-123456789", client_secret="SECRET-987654321",
+                       attempts=2, sleep=lambda s: None)
+    with pytest.raises(FetchError) as failed:
+        reader.get("/v2/members")
+    message = str(failed.value)
+    assert message.startswith("cannot reach 127.0.0.1: POST /v2/auth/token: ConnectError: ")
+    assert message.endswith(" (after 2 tries); check the host name (--base-url / --region) and the network")
+    assert "SECRET-987654321" not in message and "\n" not in message
