@@ -43,7 +43,7 @@ from typing import Callable, Iterable, Sequence
 
 from ..errors import UserError
 from ..model import Finding, IdpDirectory, SigmaExport, Snapshot, Severity
-from . import detect, sigma
+from . import detect, formulas, sigma
 from .detect import IDP_FORMATS
 from ..gc_pause import gc_paused
 from .files import Findings
@@ -103,6 +103,7 @@ def load_sigma_export(directory: str | Path) -> tuple[SigmaExport, list[Finding]
         export, dropped = drop_dangling_memberships(export)
         findings.extend(dropped)
         findings.extend(check_sigma(export))
+        findings.extend(formulas.sigma_formula_findings(export))
     return export, list(findings)
 
 
@@ -135,6 +136,7 @@ def load_idp(
         directory = _loader(layout.format)(layout.files, findings)
         failed = any(f.severity is Severity.ERROR for f in findings)
         findings.extend(check_idp(directory, paths, report_empty=not failed))
+        findings.extend(formulas.idp_formula_findings(directory))
     return directory, list(findings)
 
 

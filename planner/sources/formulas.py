@@ -1,0 +1,62 @@
+"""Names that a spreadsheet reads as formulas: ``=``, ``+``, ``-`` or ``@`` first (docs/formats.md §0 item 8).
+
+An export that went through Excel, or a value planted to run when a CSV is opened
+(``=cmd|' /C calc'!A0``, ``@SUM(A1)``: CSV injection, OWASP), reaches the names the plan sends to
+Sigma (SCIM ``name.givenName``, a team's name). Each such name is one **warning** finding
+``formula-like-value`` naming ``file:line`` (or the JSON path) and the field, in ``check`` and
+``plan``.
+
+A warning, not an error nor a blocking review item, also for a team or group name starting with
+``=``: Sigma stores a name as text and evaluates nothing; every CSV this tool writes neutralizes
+such a cell (:func:`planner.report.neutralize_cell`); and the plan cannot stop the IdP from pushing
+the group under that name once it is assigned (docs/sigma-api.md §6.1): the fix is renaming it in
+the IdP, which the finding names. Names starting with ``-`` or ``+`` also occur legitimately.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..model import Finding, IdpDirectory, SigmaExport, SourceRef
+from .files import Findings
+
+FORMULA_START = ("=", "+", "-", "@")
+"""First characters a spreadsheet reads as the start of a formula (OWASP "CSV Injection")."""
+
+CODE = "formula-like-value"
+
+
+def looks_like_formula(value: str | None) -> bool:
+    """True for a name whose first character (after spaces) starts a spreadsheet formula."""
+    return bool(value) and value.lstrip()[:1] in FORMULA_START  # type: ignore[union-attr]
+
+
+def _named(fields: Iterable[tuple[str, str | None]], source: SourceRef | None, what: str, findings: Findings) -> None:
+    for field, value in fields:
+        if looks_like_formula(value):
+            file, location = (source.file, source.location) if source is not None else ("", "")
+            findings.warning(CODE, file, location, field,
+                             f"{what} {field} {value!r} starts with {value.lstrip()[0]!r}, which a spreadsheet "
+                             "reads as a formula (Excel damage, or a value planted to run when the file is "
+                             "opened); it is sent to Sigma as written: correct it in the source")
+
+
+def idp_formula_findings(directory: IdpDirectory) -> list[Finding]:
+    """``formula-like-value`` warnings for the IdP users' names and the groups' displayNames."""
+    findings = Findings()
+    for user in directory.users:
+        _named((("givenName", user.given_name), ("familyName", user.family_name), ("displayName", user.display_name)),
+               user.source, "IdP user", findings)
+    for group in directory.groups:
+        _named((("displayName", group.display_name),), group.source, "IdP group", findings)
+    return list(findings)
+
+
+def sigma_formula_findings(export: SigmaExport) -> list[Finding]:
+    """``formula-like-value`` warnings for the members' names and the teams' names."""
+    findings = Findings()
+    for member in export.members:
+        _named((("firstName", member.first_name), ("lastName", member.last_name)), member.source, "member", findings)
+    for team in export.teams:
+        _named((("name", team.name),), team.source, "team", findings)
+    return list(findings)

@@ -1,0 +1,37 @@
+"""planner.sources.formulas: names a spreadsheet reads as formulas are warnings naming file:line and
+field (tester B14: givenName '@SUM(A1)' was sent to Sigma; a team '=cmd|...' created, unnoticed)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from .plan_factory import group, member, team, user
+from planner.model import IdpDirectory, SigmaExport, SourceRef
+from planner.sources.formulas import idp_formula_findings, looks_like_formula, sigma_formula_findings
+
+
+def test_a_formula_start_is_one_of_equals_plus_minus_at_after_spaces():
+    assert [looks_like_formula(v) for v in ("=1+1", " @SUM(A1)", "+33 1", "-x", "Ann", "", None, "a=b")] == [
+        True, True, True, True, False, False, False, False]
+
+
+def test_each_formula_like_name_is_a_warning_naming_the_file_line_and_field():
+    at = SourceRef("users.csv", "line 17")
+    kenji = msgspec.structs.replace(user("u1", "kenji@x.example", first="@SUM(A1)", last="Mori"), source=at)
+    teams = msgspec.structs.replace(group("g1", "=cmd|' /C calc'!A0"), source=SourceRef("groups.csv", "line 4"))
+    found = idp_formula_findings(IdpDirectory(users=(kenji,), groups=(teams,)))
+    assert [str(f) for f in found] == [
+        "warning: users.csv:line 17 [givenName]: IdP user givenName '@SUM(A1)' starts with '@', which a spreadsheet "
+        "reads as a formula (Excel damage, or a value planted to run when the file is opened); it is sent to Sigma "
+        "as written: correct it in the source (formula-like-value)",
+        "warning: users.csv:line 17 [displayName]: IdP user displayName '@SUM(A1) Mori' starts with '@', which a "
+        "spreadsheet reads as a formula (Excel damage, or a value planted to run when the file is opened); it is "
+        "sent to Sigma as written: correct it in the source (formula-like-value)",
+        "warning: groups.csv:line 4 [displayName]: IdP group displayName \"=cmd|' /C calc'!A0\" starts with '=', "
+        "which a spreadsheet reads as a formula (Excel damage, or a value planted to run when the file is opened); "
+        "it is sent to Sigma as written: correct it in the source (formula-like-value)",
+    ]
+    members = (msgspec.structs.replace(member("m1", "a@x.example", "+Ann", "Lee"), source=SourceRef("members.csv", "line 2")),)
+    export = SigmaExport(members=members, teams=(team("t1", "Finance"),))
+    assert [(f.file, f.location, f.field, f.severity.value) for f in sigma_formula_findings(export)] == [
+        ("members.csv", "line 2", "firstName", "warning")]
