@@ -180,8 +180,8 @@ class ApiReader:
                     where = url[len(self.base_url):] if url.startswith(self.base_url) else url
                     host = httpx2.URL(url).host
                     raise FetchError(clip(self.redact(
-                        f"cannot reach {host}: {method} {where}: {exc.__class__.__name__}: {exc} (after "
-                        f"{self.attempts} tries); check the host name (--base-url / --region) and the network"
+                        f"{method} {where} on {host}: {exc.__class__.__name__}: {exc} (after {self.attempts} "
+                        "tries); check --base-url / --region and the network"
                     ), 500)) from None
                 self.sleep(delay)
                 delay = min(delay * 2, 30.0)

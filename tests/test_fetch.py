@@ -280,6 +280,6 @@ def test_a_network_failure_names_the_host_and_what_to_check_never_a_secret():
     with pytest.raises(FetchError) as failed:
         reader.get("/v2/members")
     message = str(failed.value)
-    assert message.startswith("cannot reach 127.0.0.1: POST /v2/auth/token: ConnectError: ")
-    assert message.endswith(" (after 2 tries); check the host name (--base-url / --region) and the network")
+    assert message.startswith("POST /v2/auth/token on 127.0.0.1: ConnectError: ")
+    assert message.endswith(" (after 2 tries); check --base-url / --region and the network")
     assert "SECRET-987654321" not in message and "\n" not in message

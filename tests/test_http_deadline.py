@@ -34,8 +34,8 @@ def test_a_trickled_rest_answer_fails_at_the_deadline():
         with pytest.raises(ApiError) as failed:
             client.list_members()
         elapsed = time.monotonic() - started
-    assert str(failed.value) == ("REST GET /v2/members: network error: no complete answer within the 1 s deadline "
-                                 "of the request")
+    assert str(failed.value) == ("REST GET /v2/members: network error: 127.0.0.1: no complete answer within the 1 s "
+                                 "deadline of the request")
     assert elapsed < 4.0  # two attempts of 1 s, not 100 s
 
 
@@ -59,8 +59,9 @@ def test_fetch_gives_up_on_a_trickled_answer_at_the_deadline():
         started = time.monotonic()
         with pytest.raises(FetchError) as failed:
             reader.get("/v2/accountTypes")
-    assert str(failed.value) == ("GET /v2/accountTypes: ReadTimeout: no complete answer within the 1 s deadline "
-                                 "of the request")
+    assert str(failed.value) == ("GET /v2/accountTypes on 127.0.0.1: ReadTimeout: no complete answer within the "
+                                 "1 s deadline of the request (after 1 tries); check --base-url / --region and the "
+                                 "network")
     assert time.monotonic() - started < 3.0
 
 
@@ -71,3 +72,18 @@ def test_an_answer_within_the_deadline_is_read_whole_and_a_huge_one_is_refused()
             assert http.get(srv.base_url + "/ok").json() == body
             with pytest.raises(httpx2.ReadError, match="answer larger than 0 MiB; not read"):
                 http.get(srv.base_url + "/big")
+
+
+def test_a_network_failure_of_apply_names_the_host_never_the_secret():
+    """Tester C: `POST /v2/auth/token: ConnectError: [Errno -2] Name or service not known` named no host."""
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = SigmaRestClient(f"http://127.0.0.1:{port}", "client-1", "secret-123456", timeout=5.0,
+                             retry_policy=RetryPolicy(max_attempts=1, backoff_base=0.01, backoff_cap=0.01))
+    with pytest.raises(ApiError) as failed:
+        client.list_members()
+    assert str(failed.value).startswith("REST POST /v2/auth/token: network error: 127.0.0.1: ")
+    assert "secret-123456" not in str(failed.value)

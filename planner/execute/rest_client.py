@@ -108,7 +108,7 @@ class SigmaRestClient:
                 },
             )
         except httpx2.TransportError as exc:
-            raise ApiError("rest", "POST", TOKEN_PATH, None, self.redactor(str(exc) or type(exc).__name__)) from None
+            raise ApiError("rest", "POST", TOKEN_PATH, None, self.redactor(self._unreachable(exc))) from None
         self._last_mint = self._clock()
         if response.status_code in (400, 401, 403):
             message, code = _envelope(response)
@@ -152,6 +152,11 @@ class SigmaRestClient:
         refresh = body.get("refresh_token")
         return token, float(lifetime), refresh if isinstance(refresh, str) else None
 
+    def _unreachable(self, exc: Exception) -> str:
+        """A network failure's message, naming the host (never a secret: the redactor runs over it):
+        ``api.example.com: [Errno -2] Name or service not known``."""
+        return f"{httpx2.URL(self.base_url).host}: {str(exc) or type(exc).__name__}"
+
     def _current_token(self) -> str:
         with self._lock:
             if self._token is None or self._clock() >= self._expires_at:
@@ -189,7 +194,7 @@ class SigmaRestClient:
                     method, path, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
                 )
             except httpx2.TransportError as exc:
-                raise ApiError("rest", method, path, None, self.redactor(str(exc) or type(exc).__name__)) from None
+                raise ApiError("rest", method, path, None, self.redactor(self._unreachable(exc))) from None
             if response.status_code == 401 and attempt == 1:
                 token = self._renew_after_401(token)
                 continue

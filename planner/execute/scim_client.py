@@ -257,7 +257,7 @@ class SigmaScimClient:
                 message = _describe(response) or message
             cause = exc.__cause__
             if status is None and cause is not None:
-                message = f"{message}: {cause}"
+                message = f"{httpx2.URL(self.base_url).host}: {message}: {cause}"
             cls = AuthError if status == 401 else ApiError
             raise cls("scim", method, path, status, self.redactor(message)) from None
 
