@@ -233,6 +233,8 @@ def decide(ctx: Context) -> Decisions:
     outcome.extend(linking.link_actions(ctx, roster, types_table(types), frees, graph.rivals))
     outcome.extend(type_outcome)
     team_rows = fold_teams(ctx, roster, outcome)
+    outcome.actions, unnamed_teams = scim_values.drop_unnamed_teams(outcome.actions)  # Sigma refuses a blank name
+    outcome.review_items.extend(unnamed_teams)
     unmatched_decisions = fold_unmatched(ctx, roster, outcome)
     actions = add_cross_dependencies(outcome.actions)
     actions, scim_items = scim_state.settle(ctx.scim, actions)

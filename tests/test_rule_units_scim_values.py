@@ -53,3 +53,17 @@ def test_a_link_takes_the_members_names_and_is_held_only_when_both_sides_lack_on
     assert item.message.startswith("IdP user u2 (lee@example.com) has a blank name.familyName (the Sigma member "
                                    "has none either)")
     assert "members.deactivate:m2" not in by_id(p)  # held: neither linked nor deactivated
+
+
+def test_a_team_the_plan_would_push_with_a_blank_name_is_dropped_with_its_members_and_blocks():
+    # a regex whose replace leaves nothing of 'sigma-team-': POST /Groups displayName '' (Sigma refuses it)
+    snap = snapshot([], [user("u1", "a@example.com")],
+                    groups=[group("g1", "sigma-team-", ["u1"]), group("g2", "sigma-team-Ops", ["u1"])])
+    p = plan(snap, "teams:\n  mode: create\n  rules: [{match: regex, pattern: '^sigma-team-(.*)$', replace: '\\1'}]\n")
+    assert kinds(p) == [("scim.create_group", "scim.create_group:g2"), ("scim.create_user", "scim.create_user:u1"),
+                        ROOT_LINK, ("scim.set_group_members", "scim.set_group_members:g2")]
+    (item,) = [r for r in p.review_items if r.code == "scim.team_name_required"]
+    assert (item.id, item.blocking, item.subject) == (
+        "scim.team_name_required:g1", True, {"groupId": "g1", "groupDisplayName": "sigma-team-"})
+    assert item.message == ("group 'sigma-team-' would become a team with a blank name (teams.rules[0].regex): "
+                            "Sigma refuses a team without a name, so the team is neither created nor linked")

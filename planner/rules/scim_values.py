@@ -10,7 +10,12 @@ in a group, as for any blocking item) with one blocking ``scim.name_required`` i
 
 The names sent are those :func:`planner.rules.linking.link_actions` writes: the IdP user's, each
 falling back to the Sigma member's for a link (:func:`sent_names`), cleaned of control and
-invisible characters (:func:`planner.sources.values.clean_text`). The other values Sigma refuses
+invisible characters (:func:`planner.sources.values.clean_text`). A team the plan would create or link (``scim.create_group`` / ``link_group``) needs a ``displayName``
+(RFC 7643 §4.2: required; Sigma's ``POST /v2/teams`` refuses a blank name, docs/sigma-api.md §3.2):
+a ``teams.rules`` regex whose ``replace`` leaves nothing of a group's name would create a team
+named ``''``; such an action is dropped with whatever waits for it (the group's
+``scim.set_group_members``), one blocking ``scim.team_name_required`` item each
+(:func:`drop_unnamed_teams`). The other values Sigma refuses
 are decided where they are made: a ``userName`` that is not an email address
 (``user_name_guard.invalid_user_name``, :mod:`.linking`), an account type the organization does not
 have (a policy error, :mod:`.account_types`).
@@ -21,7 +26,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..directory import Directory, PersonStatus
-from ..model import IdpUser, ReviewItem, SigmaMember
+from ..model import Action, ActionKind, IdpUser, ReviewItem, SigmaMember
 from ..sources.values import clean_text
 from . import make_review, person_ref
 
@@ -89,3 +94,35 @@ def hold_unnamed(roster: pd.DataFrame, directory: Directory) -> tuple[pd.DataFra
     out["status"] = pd.Series(status, index=out.index, dtype=object)
     out["converted"] = [c and n not in set(held) for n, c in enumerate(converted)]
     return out, sorted(items, key=lambda r: r.id)
+
+
+def team_name_required_item(action: Action) -> ReviewItem:
+    """``scim.team_name_required`` (blocking): ``action`` would push IdP group ``group_display_name``
+    as a team with a blank name, which Sigma refuses."""
+    t = action.target
+    return make_review(
+        "scim.team_name_required", t.group_id, blocking=True,
+        subject={"groupId": t.group_id, "groupDisplayName": t.group_display_name},
+        message=(f"group {t.group_display_name!r} would become a team with a blank name ({action.rule}): Sigma "
+                 "refuses a team without a name, so the team is neither created nor linked"),
+        rule=action.rule,
+        resolution=(f"# map the group to a named team (teams.map) or fix the rule {action.rule} so that its "
+                    "replace leaves a name\n"),
+    )
+
+
+def drop_unnamed_teams(actions: list[Action]) -> tuple[list[Action], list[ReviewItem]]:
+    """``actions`` without the ``scim.create_group`` / ``link_group`` whose ``displayName`` is blank
+    and without every action waiting for them (transitively); their ``scim.team_name_required`` items."""
+    kinds = (ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_LINK_GROUP)
+    unnamed = [a for a in actions if a.kind in kinds and not a.after.display_name.strip()]
+    if not unnamed:
+        return actions, []
+    dropped = {a.id for a in unnamed}
+    kept = list(actions)
+    while True:
+        waiting = [a for a in kept if a.id not in dropped and dropped.intersection(a.depends_on)]
+        if not waiting:
+            break
+        dropped.update(a.id for a in waiting)
+    return [a for a in kept if a.id not in dropped], sorted(map(team_name_required_item, unnamed), key=lambda r: r.id)
