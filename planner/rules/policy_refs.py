@@ -161,14 +161,40 @@ def known_names(kind: RefKind, directory: Directory) -> list[str]:
 
 
 def closest_name(value: str, names: Iterable[str]) -> str | None:
-    """The name in ``names`` closest to ``value`` (letter case aside; difflib ratio 0.75 or more)."""
+    """The name in ``names`` closest to ``value``, letter case aside, or ``None``.
+
+    An address is compared part by part, so a shared domain does not make strangers look alike:
+    the same local part under the closest domain (``wendy.park@acme.exmple`` ->
+    ``wendy.park@acme.example``), else the closest local part under the same domain. Otherwise
+    (and for the parts) difflib's ratio must be 0.75 or more, among names of the same first
+    letter and a length within 3 (a typo keeps both; it also keeps the look-up fast at 100k names).
+    """
     if value.startswith(REGEX_PREFIX):
         return None
     by_fold: dict[str, str] = {}
     for name in names:
         by_fold.setdefault(name.casefold(), name)
-    close = difflib.get_close_matches(value.casefold(), list(by_fold), n=1, cutoff=0.75)
-    return by_fold[close[0]] if close else None
+    folded = value.casefold()
+    local, at, domain = folded.partition("@")
+    if at and local and domain:
+        split = {f: f.partition("@") for f in by_fold}
+        same_local = {parts[2]: f for f, parts in split.items() if parts[1] and parts[0] == local}
+        close = _close(domain, same_local)
+        if close is not None:
+            return by_fold[same_local[close]]
+        same_domain = {parts[0]: f for f, parts in split.items() if parts[1] and parts[2] == domain}
+        close = _close(local, same_domain)
+        return by_fold[same_domain[close]] if close is not None else None
+    close = _close(folded, by_fold)
+    return by_fold[close] if close is not None else None
+
+
+def _close(value: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to ``value`` (difflib ratio >= 0.75) among those of its first letter and a
+    length within 3."""
+    pool = [c for c in candidates if c[:1] == value[:1] and abs(len(c) - len(value)) <= 3]
+    close = difflib.get_close_matches(value, pool, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _sharing(ref: PolicyRef, directory: Directory) -> tuple[str, ...]:
