@@ -91,8 +91,9 @@ def hold_unnamed(roster: pd.DataFrame, directory: Directory) -> tuple[pd.DataFra
     status = out["status"].tolist()
     for n in held:
         status[n] = PersonStatus.HELD.value
+        converted[n] = False  # a held guest is not linked either
     out["status"] = pd.Series(status, index=out.index, dtype=object)
-    out["converted"] = [c and n not in set(held) for n, c in enumerate(converted)]
+    out["converted"] = pd.Series(converted, index=out.index, dtype=bool)
     return out, sorted(items, key=lambda r: r.id)
 
 
