@@ -37,7 +37,9 @@ preflight: {saml_only: true, previous_scim: removed_by_support, guests_informed:
 
 
 def okta_user(n: int, email: str) -> dict:
-    return {"id": f"00u{n}", "status": "ACTIVE", "profile": {"login": email, "email": email}}
+    # both names: Sigma refuses a SCIM user without them (planner.rules.scim_values)
+    return {"id": f"00u{n}", "status": "ACTIVE",
+            "profile": {"login": email, "email": email, "firstName": "Given", "lastName": "Family"}}
 
 
 PEOPLE = [okta_user(1, "ada.admin@example.com"), okta_user(2, "ben.builder@example.com"),

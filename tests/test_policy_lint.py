@@ -86,8 +86,8 @@ sigma:
   account_types: [Admin, Analyze, View]
 idp:
   users:
-    - {id: u-root, userName: root@example.com}
-    - {id: u1, userName: ann@example.com}
+    - {id: u-root, userName: root@example.com, givenName: Root, familyName: Admin}
+    - {id: u1, userName: ann@example.com, givenName: Ann, familyName: Lee}
   groups:
     - {id: g1, name: Analysts, users: [u1]}
     - {id: g0, name: Admins, users: [u-root]}
