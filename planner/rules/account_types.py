@@ -126,8 +126,7 @@ def classify(before: str | None, after: str | None, precedence: list[str], custo
     return "custom_replacement"
 
 
-@dataclass(frozen=True, slots=True)
-class Mapped:
+class Mapped(msgspec.Struct, frozen=True):
     """What ``account_types.group_map`` says of one IdP user: ``account_type`` (the highest in
     ``precedence`` when their mapped groups map to several), ``several`` (they do), ``groups``
     (the displayNames of all their mapped groups, sorted)."""
@@ -173,8 +172,7 @@ class TypeSettings:
     custom: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class TypeDecision:
+class TypeDecision(msgspec.Struct, frozen=True):
     """The account type of one person who will be provisioned.
 
     ``before``: their current type in the organization's spelling (``None`` for a create);
@@ -196,8 +194,7 @@ class TypeDecision:
     wanted: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TypeOutcome:
+class TypeOutcome(msgspec.Struct, frozen=True):
     """A person's :class:`TypeDecision` with its ``scim.set_account_type`` action and review item."""
 
     decision: TypeDecision
