@@ -39,7 +39,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .directory import Directory, LinkedPair
+from .directory import Directory, Link, LinkedPair
 from .model import email_key
 from .policy import Linking, MatchKey
 from .tables import member_of, sorted_positions
@@ -81,19 +81,20 @@ class AmbiguousGroup:
 class IdentityGraph:
     """Result of :func:`match_identities`.
 
-    - ``links``: one row per linked pair: :data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS` + ``link_key``
-      (``override``, ``email``, ``other_email``, ``domain_alias``, ``plus_fold``,
-      ``attribute``), sorted by ``member_id``.
+    - ``links``: one :class:`~planner.directory.LinkedPair` per linked pair, its
+      :class:`~planner.directory.Link` ``link_key`` one of ``override``, ``scim``, ``email``,
+      ``other_email``, ``domain_alias``, ``plus_fold``, ``attribute``; sorted by memberId.
     - ``ambiguous``: the ambiguous components, sorted by their first ids.
     - ``never``: IdP ids a reviewer said must never be linked.
-    - ``rivals``: edges (:data:`EDGE_COLUMNS`) a later key made between a linked person and
-      someone else: the candidates each link won over (its evidence, issue 14 item 12).
+    - ``rivals``: edges a later key made between a linked person and someone else (as
+      :class:`~planner.directory.LinkedPair`, sorted by memberId then IdP id): the candidates each
+      link won over (its evidence, issue 14 item 12).
     """
 
-    links: pd.DataFrame
+    links: tuple[LinkedPair, ...] = ()
     ambiguous: tuple[AmbiguousGroup, ...] = ()
     never: frozenset[str] = field(default_factory=frozenset)
-    rivals: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EDGE_COLUMNS, dtype=object))
+    rivals: tuple[LinkedPair, ...] = ()
 
 
 # --------------------------------------------------------------------------- normalizers
@@ -336,8 +337,22 @@ def match_identities(
     table = table.iloc[sorted_positions(table["member_id"])].reset_index(drop=True)
     ambiguous = _components(pd.concat(held_edges, ignore_index=True)) if held_edges else []
     ambiguous.sort(key=lambda a: (a.idp_ids, a.member_ids))
-    return IdentityGraph(links=table, ambiguous=tuple(ambiguous), never=frozenset(never),
-                         rivals=_rival_table(rivals, table))
+    return IdentityGraph(links=_pairs(table), ambiguous=tuple(ambiguous), never=frozenset(never),
+                         rivals=_pairs(_rival_table(rivals, table)))
+
+
+def _pairs(table: pd.DataFrame) -> tuple[LinkedPair, ...]:
+    """The rows of an edge table (:data:`EDGE_COLUMNS`, ``link_key`` when it has one, else the key's
+    :data:`LINK_KEY_OF`) as :class:`~planner.directory.LinkedPair` records, in order."""
+    keys = table["key"].tolist()
+    link_keys = table["link_key"].tolist() if "link_key" in table else [
+        LINK_KEY_OF.get(k.split(":")[0], "attribute") for k in keys]
+    return tuple(
+        LinkedPair(mid, iid, Link(key, link_key, sigma_value, idp_field, idp_value))
+        for mid, iid, key, sigma_value, idp_field, idp_value, link_key in zip(
+            table["member_id"].tolist(), table["idp_id"].tolist(), keys, table["sigma_value"].tolist(),
+            table["idp_field"].tolist(), table["idp_value"].tolist(), link_keys)
+    )
 
 
 def _pin_table(directory: Directory, pinned: tuple[LinkedPair, ...]) -> pd.DataFrame:

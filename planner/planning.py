@@ -29,9 +29,11 @@ before it decided; a step that overrules an earlier decision says so here:
 5. IdP users sharing an address (:func:`fold_idp_collisions` of
    :func:`planner.rules.duplicates.idp_collisions`): held before linking, so no link or create is
    planned for them;
-6. linking (:func:`planner.rules.linking.decide`): every person's status (the roster);
-7. guests (:func:`planner.rules.guests.decide`): overrules linking's ``guest`` status with
-   ``guest_disabled``, or ``link`` + converted; after linking, since converting needs the link;
+6. linking (:func:`planner.rules.linking.decide`): every person's :class:`~planner.directory.Person`
+   record (status, link, the userName sent);
+7. guests (:func:`fold_guests`, :func:`planner.rules.guests.decide_guest`): overrules linking's
+   ``guest`` status with ``guest_disabled``, or ``link`` + converted; after linking, since converting
+   needs the link;
 8. addresses (:func:`fold_addresses` of :func:`planner.rules.duplicates.decide_address`, one
    decision per shared address): email changes that free a shared address, after guests, because
    a converted guest is linked and sends its address;
@@ -87,8 +89,8 @@ from .rules import (
     Outcome, account_types, duplicates, guards, guests, inputs, linking, policy_refs, preflight, scim_state, scim_values,
     scope, teams, unmatched,
 )
-from .directory import PersonStatus, build_directory
-from .tables import Context, build_context, find_member_id, member_of, people_of, take_rows, with_statuses
+from .directory import Person, PersonStatus, build_directory
+from .tables import Context, build_context, find_member_id, member_of, roster_of, take_rows
 
 
 class PlanError(UserError):
@@ -222,47 +224,50 @@ def decide(ctx: Context) -> Decisions:
     outcome.review_items.extend(excluded.review_items)
     graph = match_identities(ctx.directory, ctx.policy.linking, pinned, never | excluded.idp_ids)
     held = fold_idp_collisions(ctx, graph, excluded.idp_ids, outcome)
-    linked = linking.decide(ctx, graph, freed=renames.renamed, held_idp_users=held, excluded=excluded.idp_ids)
+    explained = frozenset(g for g in graph.ambiguous if duplicates.explains(ctx.directory, g))
+    linked = linking.decide(ctx.policy, ctx.directory, graph, explained=explained, freed=renames.renamed,
+                            held_idp_users=held, excluded=excluded.idp_ids)
     outcome.extend(linked.outcome)
-    roster = fold_guests(ctx, linked.roster, outcome)
-    roster, unnamed = scim_values.hold_unnamed(roster, ctx.directory)  # Sigma refuses a user without both names
+    people = fold_guests(ctx, linked.people, outcome)
+    people, unnamed = scim_values.hold_unnamed(people)  # Sigma refuses a user without both names
     outcome.review_items.extend(unnamed)
-    frees = fold_addresses(ctx, roster, graph, shared, renames, outcome)
-    types, type_outcome, nested = fold_account_types(ctx, roster)
+    frees = fold_addresses(ctx, people, graph, shared, renames, outcome)
+    types, type_outcome, nested = fold_account_types(ctx, people)
     outcome.review_items.extend(nested_only_items(ctx, nested))
-    outcome.extend(linking.link_actions(ctx, roster, types_table(types), frees, graph.rivals))
+    user_types = {d.person: d.after for d in types}
+    outcome.extend(linking.link_actions(people, ctx.directory, user_types, frees, graph.rivals))
     outcome.extend(type_outcome)
-    team_rows = fold_teams(ctx, roster, outcome)
+    team_rows = fold_teams(ctx, people, outcome)
     outcome.actions, unnamed_teams = scim_values.drop_unnamed_teams(outcome.actions)  # Sigma refuses a blank name
     outcome.review_items.extend(unnamed_teams)
-    unmatched_decisions = fold_unmatched(ctx, roster, outcome)
+    unmatched_decisions = fold_unmatched(ctx, people, outcome)
     actions = add_cross_dependencies(outcome.actions)
     actions, scim_items = scim_state.settle(ctx.scim, actions)
     outcome.review_items.extend(scim_items)
     guard_results, guard_items = guards.evaluate(
-        ctx.policy, ctx.directory, actions, linked_idp_ids(roster, ctx.directory.protected_members(ctx.policy)))
-    return Decisions(roster, types, unmatched_decisions, team_rows, guard_results, actions,
+        ctx.policy, ctx.directory, actions, linked_idp_ids(people, ctx.directory.protected_members(ctx.policy)))
+    return Decisions(roster_of(people, ctx.directory), types, unmatched_decisions, team_rows, guard_results, actions,
                      outcome.review_items + guard_items)
 
 
-def fold_guests(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> pd.DataFrame:
+def fold_guests(ctx: Context, people: tuple[Person, ...], outcome: Outcome) -> tuple[Person, ...]:
     """Step 7: each ``guest`` person's :class:`~planner.rules.guests.GuestDecision` wins over
-    linking's ``guest`` status; each ``idp_guest`` gets its review item. Returns the roster with the
-    guests' statuses, and adds their actions and items to ``outcome``."""
+    linking's ``guest`` status; each ``idp_guest`` gets its review item. Returns the records with the
+    guests' statuses (new records, linking's untouched), and adds their actions and items to ``outcome``."""
     policy = ctx.policy.guests
     owner = unmatched.document_owner(ctx.policy, ctx.directory, policy.document_owner, ("guests", "document_owner"))
-    people = people_of(roster, ctx.directory, frozenset({PersonStatus.GUEST, PersonStatus.IDP_GUEST}))
-    decided = {}
+    out = []
     for person in people:
         if person.status is PersonStatus.IDP_GUEST:
             outcome.review_items.append(guests.idp_guest_item(person))
-            continue
-        decision = guests.decide_guest(person, policy, ctx.directory, owner)
-        decided[decision.member_id] = (decision.status, decision.converted)
-        outcome.actions.append(decision.action)
-        if decision.review_item is not None:
-            outcome.review_items.append(decision.review_item)
-    return with_statuses(roster, decided)
+        elif person.status is PersonStatus.GUEST:
+            decision = guests.decide_guest(person, policy, ctx.directory, owner)
+            person = msgspec.structs.replace(person, status=decision.status, converted=decision.converted)
+            outcome.actions.append(decision.action)
+            if decision.review_item is not None:
+                outcome.review_items.append(decision.review_item)
+        out.append(person)
+    return tuple(out)
 
 
 def fold_idp_collisions(ctx: Context, graph: IdentityGraph, excluded: frozenset[str], outcome: Outcome
@@ -273,13 +278,13 @@ def fold_idp_collisions(ctx: Context, graph: IdentityGraph, excluded: frozenset[
     collisions = duplicates.idp_collisions(ctx.directory, excluded)
     if not collisions:
         return frozenset()
-    linked = dict(zip(graph.links["idp_id"].tolist(), graph.links["member_id"].tolist()))
+    linked = {pair.idp_id: pair.member_id for pair in graph.links}
     joined = duplicates.ambiguous_matches(graph.ambiguous)
     outcome.review_items.extend(duplicates.idp_collision_item(c, ctx.directory, linked, joined) for c in collisions)
     return frozenset(i for c in collisions for i in c.idp_ids)
 
 
-def fold_addresses(ctx: Context, roster: pd.DataFrame, graph: IdentityGraph, shared: duplicates.SharedAddresses,
+def fold_addresses(ctx: Context, people: tuple[Person, ...], graph: IdentityGraph, shared: duplicates.SharedAddresses,
                    renames: duplicates.Renames, outcome: Outcome) -> dict[str, list[tuple[str, str]]]:
     """Step 8: each shared address's :class:`~planner.rules.duplicates.AddressDecision` over the people
     linking and guests link (status ``link`` or ``reactivate``): the ``members.set_email`` renames and
@@ -290,9 +295,9 @@ def fold_addresses(ctx: Context, roster: pd.DataFrame, graph: IdentityGraph, sha
     if not shared:
         return {}
     directory = ctx.directory
-    # the bridge from linking's roster: only who sends a shared address or leaves their own matters
-    sending = member_of(roster["user_name_key"], shared) | (roster["guard"] == "update_sigma_email").to_numpy()
-    linked = duplicates.linked_holders(people_of(roster[sending], directory, _LINKED), shared)
+    # only who sends a shared address or leaves their own matters
+    sending = [p for p in people if (p.user_name_key in shared or p.guard == "update_sigma_email") and p.status in _LINKED]
+    linked = duplicates.linked_holders(sending, shared)
     groups = duplicates.ambiguous_by_address(directory, graph.ambiguous)
     uses = [duplicates.address_use(key, shared[key], linked, renames, groups.get(key, ())) for key in sorted(shared)]
     aliases = duplicates.choose_aliases([mid for use in uses for mid in use.renamed], directory)
@@ -312,13 +317,13 @@ _LINKED = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE})
 """The statuses of people the plan links (a converted guest is ``link``)."""
 
 
-def fold_account_types(ctx: Context, roster: pd.DataFrame
+def fold_account_types(ctx: Context, people: tuple[Person, ...]
                        ) -> tuple[list[account_types.TypeDecision], Outcome, Mapping[str, account_types.NestedType]]:
     """Step 9: the :class:`~planner.rules.account_types.TypeDecision` of everyone linked, reactivated,
-    converted or created (roster order), their ``scim.set_account_type`` actions and review items,
-    and who among them has a type only through a nested group (Entra ID, :func:`nested_only_items`).
+    converted or created (in ``people``'s order), their ``scim.set_account_type`` actions and review
+    items, and who among them has a type only through a nested group (Entra ID, :func:`nested_only_items`).
     Raises :class:`~planner.policy.PolicyError` (an unknown account type, an unordered precedence)."""
-    people = people_of(roster, ctx.directory, TYPED_STATUSES)
+    people = [p for p in people if p.status in TYPED_STATUSES]
     config = account_types.settings(ctx.policy, ctx.directory, people)
     out = Outcome()
     unchecked = account_types.names_unchecked_item(ctx.policy.account_types, ctx.directory)
@@ -349,21 +354,14 @@ TYPED_STATUSES = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE, PersonSt
 """The statuses whose people get an account type (a converted guest is ``link``)."""
 
 
-def types_table(decisions: list[account_types.TypeDecision]) -> pd.DataFrame:
-    """``person, after`` of each decision: the table :func:`planner.rules.linking.link_actions` reads
-    (a bridge until linking reads the typed decisions)."""
-    return pd.DataFrame({"person": [d.person for d in decisions], "after": [d.after for d in decisions]},
-                        dtype=object)
-
-
-def fold_teams(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> list[TeamRow]:
+def fold_teams(ctx: Context, people: tuple[Person, ...], outcome: Outcome) -> list[TeamRow]:
     """Step 11: each IdP group's :class:`~planner.rules.teams.Assignment` gets its
     :class:`~planner.rules.teams.TeamDecision` over the people's final statuses, or the blocking
     ``teams.likely_rename`` item that replaces it; the teams no group maps to get theirs
     (:func:`~planner.rules.teams.decide_unmanaged`). Adds actions and items to ``outcome``; returns
     the team rows, sorted as the report lists them."""
     policy, directory = ctx.policy.teams, ctx.directory
-    people = teams.team_people(people_of(roster, directory, frozenset(PersonStatus)))
+    people = teams.team_people(people)
     assignments, items = teams.assign_groups(policy, directory)
     outcome.review_items.extend(items)
     outcome.review_items.extend(teams.group_cycle_item(c, directory.idp_format, policy.flatten_nested)
@@ -378,22 +376,21 @@ def fold_teams(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> list[Tea
     return teams.sorted_rows(row for decision in decisions for row in decision.rows)
 
 
-def fold_unmatched(ctx: Context, roster: pd.DataFrame, outcome: Outcome) -> list[unmatched.UnmatchedDecision]:
+def fold_unmatched(ctx: Context, people: tuple[Person, ...], outcome: Outcome) -> list[unmatched.UnmatchedDecision]:
     """Step 12: an :class:`~planner.rules.unmatched.UnmatchedDecision` for each ``unmatched``,
     ``not_in_scope`` or ``leaver`` member, by memberId; adds their actions and items to ``outcome``."""
     config = unmatched.settings(ctx.policy, ctx.directory)
-    people = sorted(people_of(roster, ctx.directory, unmatched.KINDS), key=lambda p: p.member_id)
+    people = sorted((p for p in people if p.status in unmatched.KINDS), key=lambda p: p.member_id)
     decisions = [unmatched.decide_member(person, config) for person in people]
     outcome.actions.extend(d.action for d in decisions if d.action is not None)
     outcome.review_items.extend(d.review_item for d in decisions if d.review_item is not None)
     return decisions
 
 
-def linked_idp_ids(roster: pd.DataFrame, member_ids) -> dict[str, str | None]:
+def linked_idp_ids(people: tuple[Person, ...], member_ids) -> dict[str, str | None]:
     """memberId -> the IdP id linking joined to them (``None``: no IdP identity) for ``member_ids``."""
-    rows = roster[member_of(roster["member_id"], set(member_ids))]
-    return {mid: iid if isinstance(iid, str) else None
-            for mid, iid in zip(rows["member_id"].tolist(), rows["idp_id"].tolist())}
+    wanted = set(member_ids)
+    return {p.member.member_id: p.idp_id for p in people if p.member is not None and p.member.member_id in wanted}
 
 
 def add_cross_dependencies(actions: list[Action]) -> list[Action]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .plan_factory import member, policy, snapshot, user
+from planner.directory import Link, LinkedPair
 from planner.matching import alias_domains, fold_plus, match_identities
 from planner.tables import build_context
 from planner.rules.linking import resolve_overrides
@@ -17,7 +18,7 @@ def graph_of(members, users, extra: str = "", groups=()):
 
 
 def links_of(graph) -> list[tuple[str, str, str]]:
-    return sorted(zip(graph.links["member_id"], graph.links["idp_id"], graph.links["link_key"]))
+    return sorted((p.member_id, p.idp_id, p.link.link_key) for p in graph.links)
 
 
 def test_alias_domains_rewrites_only_listed_domains():
@@ -35,8 +36,8 @@ def test_fold_plus_drops_the_tag_only():
 def test_email_case_insensitive_link():
     g = graph_of([member("m1", "alice.smith@example.com")], [user("00u1", "Alice.Smith@Example.COM")])
     assert links_of(g) == [("m1", "00u1", "email")]
-    assert g.links.loc[0, "key"] == "user_name"
-    assert g.links.loc[0, "idp_value"] == "Alice.Smith@Example.COM"
+    assert g.links[0].link.key == "user_name"
+    assert g.links[0].link.idp_value == "Alice.Smith@Example.COM"
     assert g.ambiguous == ()
 
 
@@ -46,7 +47,7 @@ def test_other_email_of_the_idp_user():
         [user("00u1", "npatel@example.com", emails=["nina.patel@example.com"])],
     )
     assert links_of(g) == [("m1", "00u1", "other_email")]
-    assert g.links.loc[0, "idp_field"] == "emails[0]"
+    assert g.links[0].link.idp_field == "emails[0]"
 
 
 def test_domain_alias_only_when_configured():
@@ -55,7 +56,7 @@ def test_domain_alias_only_when_configured():
     assert links_of(graph_of(members, users)) == []
     g = graph_of(members, users, "linking:\n  domain_aliases: {oldcorp.example: example.com}\n")
     assert links_of(g) == [("m10", "00u10", "domain_alias")]
-    assert g.links.loc[0, "idp_field"] == "userName"
+    assert g.links[0].link.idp_field == "userName"
 
 
 def test_plus_folding_only_when_enabled():
@@ -82,7 +83,7 @@ def test_attribute_pair():
     extra = "linking:\n  match_keys: [user_name, {attribute: {idp: employeeNumber, sigma: employeeId}}]\n"
     g = graph_of(members, users, extra)
     assert links_of(g) == [("m1", "00u1", "attribute")]
-    assert g.links.loc[0, "key"] == "attribute:employeeNumber=employeeId"
+    assert g.links[0].link.key == "attribute:employeeNumber=employeeId"
 
 
 def test_attribute_pair_against_member_id():
@@ -146,7 +147,8 @@ def test_a_later_key_edge_to_a_linked_person_is_a_rival_not_a_link():
     g = graph_of(members, users)
     assert links_of(g) == [("m1", "u1", "email")]
     assert g.ambiguous == ()
-    assert g.rivals.values.tolist() == [["m1", "u2", "emails", "ann@example.com", "emails[1]", "ann@example.com"]]
+    assert g.rivals == (LinkedPair("m1", "u2", Link("emails", "other_email", "ann@example.com", "emails[1]",
+                                                    "ann@example.com")),)
 
 
 def test_chain_component_lists_everyone():

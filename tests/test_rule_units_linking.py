@@ -4,6 +4,7 @@ small directory, the exact status."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from .plan_factory import group, member, policy, snapshot, user
 from planner.directory import PersonStatus, build_directory
@@ -113,3 +114,192 @@ def test_guard_overrides_by_idp_id_leave_out_use_primary_email():
     guard = policy("user_name_guard:\n  overrides:\n    ann@corp.example: use_sigma_email\n"
                    "    u9: update_sigma_email\n    u1: use_primary_email\n").user_name_guard
     assert guard_overrides(d, guard) == {"u1": "use_sigma_email", "u9": "update_sigma_email"}
+
+
+# --------------------------------------------------------------------------- people (linking.decide's records)
+
+from planner.directory import Link, LinkedPair, Person  # noqa: E402
+from planner.matching import match_identities  # noqa: E402
+from planner.payloads import (  # noqa: E402
+    UNSET, ArchivedState, CreateUserEvidence, CreateUserTarget, EmailState, LinkUserBefore, LinkUserEvidence,
+    LinkUserTarget, LostCandidate, MemberRef, ReactivateEvidence, ScimUserAfter, SetEmailEvidence,
+)
+from planner.rules.linking import (  # noqa: E402
+    considered, create_user_action, decide, guard_item, link_actions, linked_person, person_link_actions,
+    same_person_hints, settle_creates, unlinked_idp_user,
+)
+from planner.tables import ROSTER_COLUMNS, roster_of  # noqa: E402
+
+BY_NAME = Link("user_name", "email", "ann@x.example", "userName", "ann@x.example")
+
+
+def people_directory(members, users, extra=""):
+    return build_directory(snapshot(members, users, with_root=False), policy(extra))
+
+
+def test_linked_person_links_and_sends_the_sigma_email():
+    ann, ann_u = member("m1", "ann@x.example", "Ann", "Lee"), user("u1", "ann@x.example")
+    d = people_directory([ann], [ann_u])
+    linked = linked_person(LinkedPair("m1", "u1", BY_NAME), policy(), d, frozenset(), {})
+    assert linked.person == Person("m:m1", ann, ann_u, BY_NAME, PersonStatus.LINK, "ann@x.example", "ann@x.example")
+    assert linked.choice == UserNameChoice("ann@x.example", "ann@x.example")
+
+
+def test_linked_person_a_guest_that_may_be_converted_is_judged_by_the_guard():
+    guest, guest_u = member("m1", "ann@x.example", user_kind="guest"), user("u1", "a.lee@corp.example")
+    link = Link("emails", "other_email", "ann@x.example", "emails[1]", "ann@x.example")
+    d = people_directory([guest], [guest_u])
+    judged = linked_person(LinkedPair("m1", "u1", link), policy("guests:\n  action: convert\n"), d, frozenset(), {})
+    assert (judged.person.status, judged.person.guard) == (PersonStatus.GUEST, "review")
+    disabled = linked_person(LinkedPair("m1", "u1", link), policy(), d, frozenset(), {})
+    assert (disabled.person.status, disabled.person.guard, disabled.person.user_name) == (
+        PersonStatus.GUEST, None, "ann@x.example")
+
+
+def test_linked_person_with_an_unsendable_user_name_is_held():
+    ann, odd = member("m1", "ann@x.example"), user("u1", "not-an-address", emails=["ann@x.example"])
+    link = Link("emails", "other_email", "ann@x.example", "emails[0]", "ann@x.example")
+    linked = linked_person(LinkedPair("m1", "u1", link), policy("user_name_guard:\n  on_mismatch: update_sigma_email\n"),
+                           people_directory([ann], [odd]), frozenset(), {})
+    assert (linked.person.status, linked.person.user_name, linked.choice.invalid) == (
+        PersonStatus.HELD, "not-an-address", True)
+
+
+def test_unlinked_idp_user_sends_its_scim_user_name_and_robots_and_excluded_users_are_not_considered():
+    robot = user("u9", "scheduler-robot@sigmacomputing.com")
+    bob, gone = user("u1", "Bob@X.example"), user("u2", "gone@x.example", active=False)
+    d = people_directory([], [bob, robot, gone])
+    assert unlinked_idp_user(bob, d, frozenset(), policy().guests) == Person(
+        "i:u1", None, bob, None, PersonStatus.CREATE, "Bob@X.example", "bob@x.example")
+    assert [considered(i, d, frozenset(), frozenset()) for i in ("u1", "u9", "u2")] == [True, False, False]
+    assert considered("u2", d, frozenset({"u2"}), frozenset()) is True  # held: a record, held
+    assert considered("u1", d, frozenset(), frozenset({"u1"})) is False
+
+
+def test_same_person_hints_by_name_and_by_local_part_without_the_tag():
+    old = member("m1", "dana+bi@old.example", "Dana", "Ray")
+    new, other = user("u1", "dana@new.example", first="Dana", last="Ray"), user("u2", "dana@else.example")
+    d = people_directory([old], [new, other])
+    assert same_person_hints([old], [new, other], d) == {
+        ("m1", "u1"): {"same name", "same local part"}, ("m1", "u2"): {"same local part"}}
+    assert same_person_hints([old], [], d) == {}
+
+
+def test_settle_creates_holds_an_unsendable_user_name_and_flags_a_collision():
+    ann = member("m1", "ann@x.example")
+    twin, bad = user("u1", "ANN@x.example"), user("u2", "not-an-address")
+    d = people_directory([ann], [twin, bad])
+    creates = [unlinked_idp_user(u, d, frozenset(), policy().guests) for u in (twin, bad)]
+    items, people = settle_creates(creates, d, frozenset())
+    assert [(i.id, i.blocking) for i in items] == [("linking.create_collides:u1", True),
+                                                   ("user_name_guard.invalid_user_name:u2", True)]
+    assert items[0].message == ("creating 'ANN@x.example' collides with existing member(s) m1 of the same email: "
+                                "Sigma links by email, so this would not be a new account")
+    assert [p.status for p in people] == [PersonStatus.CREATE, PersonStatus.HELD]
+    assert settle_creates(creates[:1], d, frozenset({"m1"})) == ([], creates[:1])  # m1's address is freed
+
+
+def test_guard_item_email_taken_unless_the_holder_is_freed():
+    ann, bob = member("m1", "ann@x.example"), member("m2", "a.lee@corp.example")
+    ann_u = user("u1", "a.lee@corp.example", emails=["a.lee@corp.example", "ann@x.example"])
+    d = people_directory([ann, bob], [ann_u])
+    link = Link("emails", "other_email", "ann@x.example", "emails[1]", "ann@x.example")
+    person = linked_person(LinkedPair("m1", "u1", link), policy("user_name_guard:\n  on_mismatch: update_sigma_email\n"),
+                           d, frozenset(), {}).person
+    item = guard_item(person, d)
+    assert (item.id, item.blocking) == ("user_name_guard.email_taken:m1", True)
+    assert item.message == "cannot change 'ann@x.example' to 'a.lee@corp.example': another Sigma member already has that email"
+    assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"u1": "use_sigma_email"}}}
+    assert guard_item(person, d, frozenset({"m2"})) is None
+
+
+def test_decide_gives_every_person_one_record_sorted_by_person_key():
+    members = [member("m2", "bob@x.example"), member("m1", "ann@x.example"), member("m3", "old@x.example", archived=True)]
+    users = [user("u2", "carl@x.example"), user("u1", "ann@x.example")]
+    p = policy()
+    d = build_directory(snapshot(members, users, with_root=False), p)
+    result = decide(p, d, match_identities(d, p.linking))
+    assert [(x.person, x.status, x.user_name) for x in result.people] == [
+        ("i:u2", PersonStatus.CREATE, "carl@x.example"),
+        ("m:m1", PersonStatus.LINK, "ann@x.example"),
+        ("m:m2", PersonStatus.UNMATCHED, None),
+        ("m:m3", PersonStatus.DEACTIVATED, None),
+    ]
+    assert result.outcome.review_items == [] and result.outcome.actions == []
+
+
+def test_roster_of_lays_the_records_out_as_the_roster():
+    members = [member("m1", "ann@x.example")]
+    users = [user("u2", "carl@x.example"), user("u1", "ann@x.example")]
+    p = policy()
+    d = build_directory(snapshot(members, users, with_root=False), p)
+    roster = roster_of(decide(p, d, match_identities(d, p.linking)).people, d)
+    assert list(roster.columns) == ROSTER_COLUMNS
+    assert roster.to_dict("records") == [
+        {"person": "i:u2", "member_id": None, "idp_id": "u2", "status": "create", "link_key": None, "key": None,
+         "sigma_value": None, "idp_field": None, "idp_value": None, "user_name": "carl@x.example",
+         "user_name_key": "carl@x.example", "guard": None, "member_row": -1, "idp_row": 0, "converted": False},
+        {"person": "m:m1", "member_id": "m1", "idp_id": "u1", "status": "link", "link_key": "email",
+         "key": "user_name", "sigma_value": "ann@x.example", "idp_field": "userName", "idp_value": "ann@x.example",
+         "user_name": "ann@x.example", "user_name_key": "ann@x.example", "guard": None, "member_row": 0,
+         "idp_row": 1, "converted": False},
+    ]
+
+
+# --------------------------------------------------------------------------- actions, one person each
+
+
+def test_person_link_actions_of_a_reactivated_member_with_an_unclean_email():
+    ann = member("m1", "Ann@X.example\u200b", "Ann", "Lee", archived=True)
+    ann_u = user("u1", "ann@x.example", first="Ann", last="Lee")
+    d = people_directory([ann], [ann_u])
+    link = Link("override", "override", ann.email, "linking.overrides[0]", "ann@x.example")
+    person = Person("m:m1", ann, ann_u, link, PersonStatus.REACTIVATE, "ann@x.example", "ann@x.example")
+    rival = LostCandidate(idp_id="u7", key="emails", field="emails[1]", value="ann@x.example")
+    reactivate, set_email, link_user = person_link_actions(
+        person, d, "Build", {"ann@x.example": [("m9", "members.set_email:m9"), ("m1", "x")]}, {("m", "m1"): [rival]})
+    assert (reactivate.id, reactivate.before, reactivate.after, reactivate.evidence) == (
+        "members.reactivate:m1", ArchivedState(is_archived=True), ArchivedState(is_archived=False),
+        ReactivateEvidence(key="override"))
+    assert reactivate.reason == "reactivate: IdP user u1 (ann@x.example) is active again"
+    assert (set_email.id, set_email.rule, set_email.after, set_email.evidence, set_email.depends_on) == (
+        "members.set_email:m1", "linking.clean_sigma_email", EmailState(email="ann@x.example"),
+        SetEmailEvidence(idp_id="u1"), ("members.set_email:m9",))
+    assert link_user.id == "scim.link_user:m1" and link_user.rule == "linking.overrides"
+    assert link_user.target == LinkUserTarget(member_id="m1", email=ann.email, user_name="ann@x.example", idp_id="u1")
+    assert link_user.before == LinkUserBefore(member_type="View", user_kind="internal")
+    assert link_user.after == ScimUserAfter(user_name="ann@x.example", given_name="Ann", family_name="Lee", active=True,
+                                            email="ann@x.example", user_type="Build")
+    assert link_user.evidence == LinkUserEvidence(key="override", idp_field="linking.overrides[0]",
+                                                  user_name_guard=UNSET, lost_candidates=[rival])
+    assert link_user.depends_on == ("members.reactivate:m1", "members.set_email:m1", "members.set_email:m9")
+    assert link_user.reason == ("link to IdP user u1 (ann@x.example): linking.overrides says IdP user u1 is this "
+                                "member; also matched, not linked: IdP user u7 (emails[1] ann@x.example, by emails)")
+
+
+def test_create_user_action_sends_the_primary_email_when_it_is_not_the_user_name():
+    carl = user("u2", "carl@corp.example", emails=["carl.b@x.example"], first="Carl", last="B")
+    d = people_directory([], [carl])
+    person = unlinked_idp_user(carl, d, frozenset(), policy().guests)
+    create = create_user_action(person, None, {"carl@corp.example": [("m5", "members.set_email:m5")]})
+    assert (create.id, create.rule, create.before) == ("scim.create_user:u2", "linking.create", None)
+    assert create.target == CreateUserTarget(idp_id="u2", user_name="carl@corp.example", email="carl.b@x.example")
+    assert create.after == ScimUserAfter(user_name="carl@corp.example", given_name="Carl", family_name="B", active=True,
+                                         email="carl.b@x.example")
+    assert create.evidence == CreateUserEvidence(idp_status="ACTIVE")
+    assert create.depends_on == ("members.set_email:m5",)
+    assert create.reason == "create: IdP user u2 (carl@corp.example) is in scope and matches no Sigma member"
+
+
+def test_link_actions_links_by_member_id_then_creates_by_idp_id_and_skips_the_rest():
+    ann, bob = member("m2", "ann@x.example"), member("m1", "bob@x.example")
+    ann_u, bob_u, carl = user("u1", "ann@x.example"), user("u3", "bob@x.example"), user("u2", "carl@x.example")
+    d = people_directory([ann, bob], [ann_u, bob_u, carl])
+    people = [
+        Person("m:m2", ann, ann_u, BY_NAME, PersonStatus.LINK, "ann@x.example", "ann@x.example"),
+        Person("i:u2", None, carl, None, PersonStatus.CREATE, "carl@x.example", "carl@x.example"),
+        Person("m:m1", bob, bob_u, BY_NAME, PersonStatus.HELD, "bob@x.example", "bob@x.example"),
+    ]
+    out = link_actions(people, d, {"i:u2": "View"})
+    assert [a.id for a in out.actions] == ["scim.link_user:m2", "scim.create_user:u2"]
+    assert out.actions[1].after.user_type == "View" and out.actions[0].after.user_type is UNSET

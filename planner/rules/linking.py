@@ -5,48 +5,36 @@ of ``userName`` creates a second account (docs/sigma-api.md §5.3). So:
 
 - :func:`resolve_overrides` turns ``linking.overrides`` into pinned links and
   "never link" IdP ids (unknown ids are blocking review items);
-- :func:`decide` classifies every person into a **roster** (one row per person,
-  see :data:`ROSTER_COLUMNS`), applies the **userName guard** (a link whose IdP
-  userName differs from the Sigma email would create a second account), and
-  raises review items for ambiguous matches, same-person **hints** (same name
-  or same local part under another address: never a link), plus-address
-  variants, rehires and creates that collide with an existing email;
+- :func:`decide` gives every person a :class:`~planner.directory.Person` record: its
+  :class:`~planner.directory.PersonStatus` (:func:`linked_status`, :func:`unlinked_member_status`,
+  :func:`unlinked_idp_status`) and, for a link, the userName it sends under the **userName guard**
+  (:func:`user_name_choice`: a link whose IdP userName differs from the Sigma email would create a
+  second account); it raises review items for ambiguous matches, same-person **hints** (same name
+  or same local part under another address: never a link), plus-address variants, rehires and
+  creates that collide with an existing email. Each rule is a function of one person (or one
+  ambiguous group), the policy and the :class:`~planner.directory.Directory`; :func:`decide` folds them;
 - :func:`link_actions` emits ``scim.link_user``, ``scim.create_user``,
-  ``members.set_email`` and ``members.reactivate`` once account types are known.
+  ``members.set_email`` and ``members.reactivate`` once account types are known
+  (:func:`person_link_actions`, :func:`create_user_action`: one person each).
 
-Roster ``status`` values:
-
-========== ================================================================
-link       active member + active in-scope IdP user: ``scim.link_user``
-create     in-scope active IdP user with no member: ``scim.create_user``
-guest      active guest member (linked or not): :mod:`.guests` decides
-leaver     active member whose IdP user is deactivated: :mod:`.unmatched`
-not_in_scope active member whose IdP user is outside ``scope.groups``: :mod:`.unmatched`
-unmatched  active member with no IdP identity: :mod:`.unmatched`
-held       part of a blocking linking review item: no action until settled
-rehire     archived/inactive member matched by an active IdP user (blocking)
-reactivate the same, settled by policy: ``members.reactivate`` then link
-deactivated archived/inactive member with nothing to do
-idp_guest  IdP guest user with no member, not created (``guests.create_from_idp``)
-guest_disabled  set by :mod:`.guests` for a guest it disables
-========== ================================================================
-
-A linked member's IdP user that is inactive or out of scope is not linked:
-the member is a ``leaver`` / ``not_in_scope`` and :mod:`.unmatched` decides.
-IdP users with no userName to send, and Sigma's scheduler robot, are never created.
+The statuses are :class:`~planner.directory.PersonStatus`'s. A linked member's IdP user that is
+inactive or out of scope is not linked: the member is a ``leaver`` / ``not_in_scope`` and
+:mod:`.unmatched` decides. IdP users with no userName to send, and Sigma's scheduler robot, are
+never created.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from operator import attrgetter
+from typing import Iterable, Mapping
 
+import msgspec
 import networkx as nx
-import numpy as np
-import pandas as pd
+from msgspec.structs import replace
 
-from ..matching import EDGE_COLUMNS, PLUS_TAG, ROW_COLUMNS, IdentityGraph, fold_plus
-from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, ActionKind, IdpUser, SigmaMember, email_key
+from ..matching import PLUS_TAG, AmbiguousGroup, IdentityGraph
+from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, IdpUser, ReviewItem, SigmaMember, email_key
 from ..policy import NEVER, Guests, Linking, Policy, UserNameGuard
 from ..sources.entra import deleted_user_upn, is_ext_upn
 from ..sources.values import clean_address, clean_text, is_valid_email, unclean_parts
@@ -67,35 +55,8 @@ from ..payloads import (
     ScimUserAfter,
     SetEmailEvidence,
 )
-from . import Outcome, action_id, duplicates, make_action, make_review, person_ref, yaml_snippet
-from ..directory import Directory, Link, LinkedPair, PersonStatus, name_key
-from ..tables import Context, find_idp_id, find_member_id, member_of, positions, sorted_positions, take_rows
-
-ROSTER_COLUMNS = [
-    "person",  # "m:<memberId>" or "i:<idpId>": stable person key
-    "member_id",
-    "idp_id",
-    "status",
-    "link_key",  # PersonRow vocabulary, or None
-    "key",  # the policy match key label that linked them, or None
-    "sigma_value",
-    "idp_field",
-    "idp_value",
-    "user_name",  # the SCIM userName the plan sends (link / create), or None
-    "user_name_key",  # email_key(user_name), or None
-    "guard",  # userName guard: None | "review" | "use_sigma_email" | "update_sigma_email"
-    "member_row",  # int: the member's row in ctx.members, -1 for none
-    "idp_row",  # int: the IdP user's row in ctx.idp_users, -1 for none
-    "converted",  # True for a guest :mod:`.guests` converts (then linked like status "link")
-]
-
-
-@dataclass
-class LinkingResult:
-    """The roster (:data:`ROSTER_COLUMNS` + joined member/IdP columns) and the review items."""
-
-    roster: pd.DataFrame
-    outcome: Outcome
+from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
+from ..directory import Directory, Link, LinkedPair, Person, PersonStatus, name_key
 
 
 # --------------------------------------------------------------------------- overrides
@@ -178,8 +139,7 @@ def unlinked_idp_status(user: IdpUser, held_idp: set[str] | frozenset[str], gues
 # --------------------------------------------------------------------------- the userName guard
 
 
-@dataclass(frozen=True, slots=True)
-class UserNameChoice:
+class UserNameChoice(msgspec.Struct, frozen=True):
     """What a link sends as SCIM userName, and why (:func:`user_name_choice`).
 
     ``user_name`` / ``user_name_key``: the userName the link sends (and the member's email after
@@ -237,174 +197,217 @@ def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str
     return UserNameChoice(user_name, user_name_key, guard, invalid, unclean)
 
 
-# --------------------------------------------------------------------------- roster
+# --------------------------------------------------------------------------- people
 
 
-def decide(
-    ctx: Context,
-    graph: IdentityGraph,
-    freed: frozenset[str] = frozenset(),
-    held_idp_users: frozenset[str] = frozenset(),
-    excluded: frozenset[str] = frozenset(),
-) -> LinkingResult:
-    """Classify every person (see the module docstring) and raise the linking review items.
+_LINK, _REACTIVATE, _REHIRE, _GUEST, _HELD = (PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.REHIRE,
+                                              PersonStatus.GUEST, PersonStatus.HELD)
+# compared by identity: PersonStatus hashes in Python (Enum.__hash__), slow for a set test per person
 
-    ``freed``: members whose address ``linking.duplicates`` frees (:mod:`.duplicates`); a
-    create or an email change onto their address does not collide with them.
-    ``held_idp_users``: IdP users in a blocking item of another family (IdP users sharing an
-    address, :func:`.duplicates.idp_collisions`): they, and the members they link to, are held.
-    ``excluded``: IdP users ``linking.excluded_idp_users`` takes out: never created.
+
+@dataclass(frozen=True, slots=True)
+class LinkingResult:
+    """What :func:`decide` returns: every person's record (sorted by its ``person`` key) and the
+    linking review items."""
+
+    people: tuple[Person, ...]
+    outcome: Outcome
+
+
+class LinkedPerson(msgspec.Struct, frozen=True):
+    """A linked pair as :func:`linked_person` decides it: the ``person`` record and the userName
+    ``choice`` behind its ``user_name`` / ``guard`` (the review items read the choice)."""
+
+    person: Person
+    choice: UserNameChoice
+
+
+def linked_person(pair: LinkedPair, policy: Policy, directory: Directory, held_idp_users: frozenset[str],
+                  overrides: Mapping[str, str]) -> LinkedPerson:
+    """The record of the member and IdP user ``pair`` joins: :func:`linked_status`, and the userName the
+    link sends (:func:`user_name_choice`, ``overrides``: :func:`guard_overrides`). The guard judges links,
+    reactivations, rehires, and guests ``guests.action: convert`` may convert (a live IdP user links them);
+    a userName Sigma cannot take holds the person (``held``, docs/sigma-api.md §5.3)."""
+    member, iid = directory.members[pair.member_id], pair.idp_id
+    status = linked_status(member, iid, pair.link.key, directory, policy.linking, held_idp_users)
+    provisioned = status is _LINK or status is _REACTIVATE or status is _REHIRE or (
+        status is _GUEST and iid in directory.in_scope_idp_ids and policy.guests.action == "convert")
+    choice = user_name_choice(member.email, member.email_key or email_key(member.email),
+                              directory.scim_user_names[iid], directory.scim_user_name_keys[iid], iid,
+                              provisioned, policy.user_name_guard.on_mismatch, overrides)
+    if choice.invalid:
+        status = _HELD
+    person = Person("m:" + pair.member_id, member, directory.idp_users[iid], pair.link, status,
+                    choice.user_name, choice.user_name_key, choice.guard)
+    return LinkedPerson(person, choice)
+
+
+def unlinked_member(member: SigmaMember, held_members: frozenset[str]) -> Person:
+    """The record of a member no IdP user links to (:func:`unlinked_member_status`)."""
+    return Person("m:" + member.member_id, member, None, None, unlinked_member_status(member, held_members))
+
+
+def unlinked_idp_user(user: IdpUser, directory: Directory, held_idp: frozenset[str], guests: Guests) -> Person:
+    """The record of an IdP user linked to no member (:func:`unlinked_idp_status`), with the userName a
+    create would send."""
+    return Person("i:" + user.id, None, user, None, unlinked_idp_status(user, held_idp, guests),
+                  directory.scim_user_names[user.id], directory.scim_user_name_keys[user.id])
+
+
+def considered(idp_id: str, directory: Directory, held_idp: frozenset[str], excluded: frozenset[str]) -> bool:
+    """Whether an IdP user linked to no member has a record: in scope (active) or held, not taken out by
+    ``linking.excluded_idp_users``, and not Sigma's scheduler robot."""
+    return ((idp_id in directory.in_scope_idp_ids or idp_id in held_idp) and idp_id not in excluded
+            and directory.scim_user_name_keys[idp_id] != SCHEDULER_ROBOT_EMAIL)
+
+
+def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
+           explained: frozenset[AmbiguousGroup] = frozenset(), freed: frozenset[str] = frozenset(),
+           held_idp_users: frozenset[str] = frozenset(), excluded: frozenset[str] = frozenset()) -> LinkingResult:
+    """Every person's record (module docstring) and the linking review items, folded from the per-person
+    rules above.
+
+    ``explained``: ambiguous groups a shared address alone explains (:func:`.duplicates.explains`: its
+    ``linking.duplicate_email`` item covers them). ``freed``: members whose address ``linking.duplicates``
+    frees (:mod:`.duplicates`); a create or an email change onto their address does not collide with them.
+    ``held_idp_users``: IdP users in a blocking item of another family (IdP users sharing an address,
+    :func:`.duplicates.idp_collisions`): they, and the members they link to, are held. ``excluded``: IdP
+    users ``linking.excluded_idp_users`` takes out: never created.
     """
-    policy = ctx.policy
-    m = ctx.members
-    u = ctx.idp_users
     outcome = Outcome()
-
-    # --- ambiguous components: blocking, everyone in them held; a component that a shared
-    # address alone explains is :mod:`.duplicates`' item (linking.duplicate_email) instead
-    held_members: set[str] = set()
-    held_idp: set[str] = set(held_idp_users)
-    for group in graph.ambiguous:
+    held_members = frozenset(m for g in graph.ambiguous for m in g.member_ids)
+    held_idp = held_idp_users | frozenset(i for g in graph.ambiguous for i in g.idp_ids)
+    outcome.review_items.extend(
+        ambiguous_item(policy, directory, g) for g in graph.ambiguous
         # one member and IdP users that share an address: the IdP-side duplicate item covers it
-        idp_duplicate = len(group.member_ids) == 1 and held_idp_users.issuperset(group.idp_ids)
-        if duplicates.explains(ctx.directory, group) is None and not idp_duplicate:
-            outcome.review_items.append(_ambiguous_item(ctx, group))
-        held_members.update(group.member_ids)
-        held_idp.update(group.idp_ids)
-
-    # --- linked pairs, with their member and IdP columns (by row position: no NaN can appear)
-    links = graph.links.copy()
-    mpos, upos = links["member_row"].to_numpy(dtype=np.intp), links["idp_row"].to_numpy(dtype=np.intp)
-    for col, source, pos, missing in (
-        ("email", m["email"], mpos, ""), ("email_key", m["email_key"], mpos, ""),
-        ("active", m["active"], mpos, False), ("is_guest", m["is_guest"], mpos, False),
-        ("idp_active", u["active"], upos, False), ("in_scope", u["in_scope"], upos, False),
-        ("scim_user_name", u["scim_user_name"], upos, ""), ("scim_user_name_key", u["scim_user_name_key"], upos, ""),
-    ):
-        values = take_rows(source, pos, missing)
-        if values.dtype == object:  # kept as Python objects: pandas would infer (Arrow) str and turn None to NaN
-            values[pd.isna(values)] = missing
-            values = pd.Series(values, index=links.index, dtype=object)
-        links[col] = values
-    directory = ctx.directory
-    live = links["idp_active"] & links["in_scope"]
-    links["status"] = pd.Series(
-        [linked_status(directory.members[mid], iid, key, directory, policy.linking, held_idp_users).value
-         for mid, iid, key in zip(links["member_id"].tolist(), links["idp_id"].tolist(), links["key"].tolist())],
-        index=links.index, dtype=object)
-
-    # --- members nobody links
-    linked_m = np.zeros(len(m), dtype=bool)
-    linked_m[mpos[mpos >= 0]] = True
-    linked_i = np.zeros(len(u), dtype=bool)
-    linked_i[upos[upos >= 0]] = True
-    free_m = m[~linked_m]
-    free_m_status = [unlinked_member_status(directory.members[mid], held_members).value
-                     for mid in free_m["member_id"].tolist()]
-    free_members = pd.DataFrame({"member_id": free_m["member_id"], "status": free_m_status})
-
-    # --- IdP users nobody links (only active, in-scope ones matter)
-    free_u = u[~linked_i]
-    free_u = free_u[free_u["in_scope"] | member_of(free_u["idp_id"], held_idp)]
-    if excluded:
-        free_u = free_u[~member_of(free_u["idp_id"], excluded)]
-    free_u = free_u[free_u["scim_user_name_key"] != SCHEDULER_ROBOT_EMAIL]
-    free_u_status = [unlinked_idp_status(directory.idp_users[iid], held_idp, policy.guests).value
-                     for iid in free_u["idp_id"].tolist()]
-    free_idp = pd.DataFrame(
-        {"idp_id": free_u["idp_id"], "status": free_u_status, "user_name": free_u["scim_user_name"],
-         "user_name_key": free_u["scim_user_name_key"]}
-    )
-
-    # --- same-person hints between unmatched members and would-be creates
-    if policy.linking.name_hints:
-        # people a reviewer already decided about are no longer hinted
-        decided = {find_member_id(ctx, ref) for ref in policy.unmatched.decisions}
-        candidates_m = free_members[~member_of(free_members["member_id"], decided)]
-        candidates_i = free_idp[~member_of(free_idp["idp_id"], graph.never)]
-        hint_items, hinted_m, hinted_i = _hints(ctx, candidates_m, candidates_i)
-        outcome.review_items.extend(hint_items)
-        free_members.loc[member_of(free_members["member_id"], hinted_m), "status"] = "held"
-        free_idp.loc[member_of(free_idp["idp_id"], hinted_i), "status"] = "held"
-
-    # --- the userName guard on links (and on guests, who may be converted)
-    may_convert = (links["status"] == "guest") & live & (policy.guests.action == "convert")
-    provisioned = (links["status"].isin(["link", "reactivate", "rehire"]) | may_convert).tolist()
+        if g not in explained and not (len(g.member_ids) == 1 and held_idp_users.issuperset(g.idp_ids)))
     overrides = guard_overrides(directory, policy.user_name_guard)
-    on_mismatch = policy.user_name_guard.on_mismatch
-    choices = [
-        user_name_choice(email, key, sent, sent_key, iid, is_provisioned, on_mismatch, overrides)
-        for email, key, sent, sent_key, iid, is_provisioned in zip(
-            links["email"].tolist(), links["email_key"].tolist(), links["scim_user_name"].tolist(),
-            links["scim_user_name_key"].tolist(), links["idp_id"].tolist(), provisioned)
-    ]
-    links["user_name"] = pd.Series([c.user_name for c in choices], index=links.index, dtype=object)
-    links["user_name_key"] = pd.Series([c.user_name_key for c in choices], index=links.index, dtype=object)
-    links["guard"] = pd.Series([c.guard for c in choices], index=links.index, dtype=object)
-    invalid = np.fromiter((c.invalid for c in choices), dtype=bool, count=len(choices))
-    mismatch = np.fromiter((c.guard is not None for c in choices), dtype=bool, count=len(choices))
-    unclean = np.fromiter((c.unclean for c in choices), dtype=bool, count=len(choices))
-    # --- userNames that are not email addresses: Sigma would refuse them (blocking, one item each)
-    outcome.review_items.extend(_invalid_link_items(ctx, links[invalid]))
-    outcome.review_items.extend(_guard_items(ctx, links[mismatch & ~invalid], freed))
-    outcome.review_items.extend(_unclean_email_items(ctx, links[unclean]))
-    if invalid.any():  # never planned with a userName Sigma cannot take: held until settled
-        links.loc[invalid, "status"] = "held"
+    linked = [linked_person(pair, policy, directory, held_idp_users, overrides) for pair in graph.links]
+    linked_members = {p.member_id for p in graph.links}
+    linked_idp = {p.idp_id for p in graph.links}
+    free_members = [unlinked_member(m, held_members) for mid, m in directory.members.items()
+                    if mid not in linked_members]
+    free_idp = [unlinked_idp_user(u, directory, held_idp, policy.guests) for iid, u in directory.idp_users.items()
+                if iid not in linked_idp and considered(iid, directory, held_idp, excluded)]
+    if policy.linking.name_hints:
+        hint_items, free_members, free_idp = hint_people(policy, directory, free_members, free_idp, graph.never)
+        outcome.review_items.extend(hint_items)
+    outcome.review_items.extend(link_items(linked, directory, freed))
+    create_items, free_idp = settle_creates(free_idp, directory, freed)
+    outcome.review_items.extend(create_items)
+    people = [p.person for p in linked] + free_members + free_idp
+    outcome.review_items.extend(plus_variant_items(people, directory))
+    people.sort(key=attrgetter("person"))
+    return LinkingResult(tuple(people), outcome)
 
-    # --- rehires waiting for a decision
-    for row in links[links["status"] == "rehire"].itertuples(index=False):
-        outcome.review_items.append(_rehire_item(ctx, row))
 
-    # --- the roster: every column built explicitly (None where a side is missing, never NaN)
-    n_m, n_i = len(free_members), len(free_idp)
-    nothing_m, nothing_i = [None] * n_m, [None] * n_i
-    columns = {
-        "person": ["m:" + x for x in links["member_id"].tolist()]
-        + ["m:" + x for x in free_members["member_id"].tolist()] + ["i:" + x for x in free_idp["idp_id"].tolist()],
-        "member_id": links["member_id"].tolist() + free_members["member_id"].tolist() + nothing_i,
-        "idp_id": links["idp_id"].tolist() + nothing_m + free_idp["idp_id"].tolist(),
-        "status": links["status"].tolist() + free_members["status"].tolist() + free_idp["status"].tolist(),
-    }
-    for col in ("link_key", "key", "sigma_value", "idp_field", "idp_value", "user_name", "user_name_key", "guard"):
-        tail = (free_idp[col].tolist() if col in free_idp else nothing_i)
-        columns[col] = links[col].tolist() + nothing_m + tail
-    roster = pd.DataFrame(columns, dtype=object)[ROSTER_COLUMNS[:-3]]
-    roster["member_row"] = np.concatenate([mpos, free_members.index.to_numpy(dtype=np.intp), np.full(n_i, -1, np.intp)])
-    roster["idp_row"] = np.concatenate([upos, np.full(n_m, -1, np.intp), free_idp.index.to_numpy(dtype=np.intp)])
-    roster["converted"] = False
+def hint_people(policy: Policy, directory: Directory, free_members: list[Person], free_idp: list[Person],
+                never: frozenset[str]) -> tuple[list[ReviewItem], list[Person], list[Person]]:
+    """``linking.name_hints``: unmatched members and would-be creates that look like one person
+    (:func:`same_person_hints`) get a blocking ``linking.same_person_hint`` item and are held. People a
+    reviewer already decided about (``unmatched.decisions``, a never-link override) are not hinted.
+    Returns the items and both lists with the hinted people held."""
+    decided = {directory.find_member_id(ref) for ref in policy.unmatched.decisions}
+    members = [p.member for p in free_members if p.status is PersonStatus.UNMATCHED and p.member_id not in decided]
+    users = [p.idp_user for p in free_idp if p.status is PersonStatus.CREATE and p.idp_id not in never]
+    why_of = same_person_hints(members, users, directory)
+    if not why_of:
+        return [], free_members, free_idp
+    items = hint_items(why_of, policy, directory)
+    hinted_m = {mid for mid, _ in why_of}
+    hinted_i = {iid for _, iid in why_of}
+    held = PersonStatus.HELD
+    return (items, [replace(p, status=held) if p.member_id in hinted_m else p for p in free_members],
+            [replace(p, status=held) if p.idp_id in hinted_i else p for p in free_idp])
 
-    # --- creates that collide with an existing member's email: Sigma would link, not create
-    creates = roster[roster["status"] == "create"]
-    if len(creates):
-        keys = creates["user_name_key"]
-        bad = np.fromiter((unsendable_user_name(x, i) is not None for x, i in zip(creates["user_name"].tolist(),
-                                                                                  creates["idp_id"].tolist())),
-                          dtype=bool, count=len(creates))
-        held = m["email_key"] if not freed else m.loc[~member_of(m["member_id"], freed), "email_key"]
-        collide = member_of(keys, set(held.tolist()) - {""}) & ~bad
-        for row, key in zip(creates[collide].itertuples(index=False), keys[collide]):
-            outcome.review_items.append(_collision_item(ctx, row, key, freed))
-        for row in creates[bad].sort_values("idp_id").itertuples(index=False):
-            outcome.review_items.append(_invalid_create_item(ctx, row))
-        if bad.any():  # never created with a userName Sigma cannot take: held until settled
-            roster.loc[creates.index[bad], "status"] = "held"
 
-    outcome.review_items.extend(_plus_variant_items(ctx, roster))
-    roster = roster.iloc[sorted_positions(roster["person"])].reset_index(drop=True)
-    return LinkingResult(roster=roster, outcome=outcome)
+def _local_part(key: str) -> str:
+    """The local part of an email key without its ``+tag`` (``""`` when it has no ``@``)."""
+    if "+" in key:
+        key = PLUS_TAG.sub(r"\1@", key, count=1)
+    return key.rpartition("@")[0]
+
+
+def same_person_hints(members: list[SigmaMember], users: list[IdpUser], directory: Directory
+                      ) -> dict[tuple[str, str], set[str]]:
+    """``{(memberId, IdP id): reasons}`` of members and IdP users with the same name (:func:`name_key`)
+    or the same local part of their address (``+tag`` dropped; the IdP side's sent userName): never a
+    link on that alone, a hint for a reviewer."""
+    if not members or not users:
+        return {}
+    by_name: dict[str, list[str]] = {}
+    by_local: dict[str, list[str]] = {}
+    for u in users:
+        name, local = name_key(u.given_name or "", u.family_name or ""), _local_part(directory.scim_user_name_keys[u.id])
+        if name:
+            by_name.setdefault(name, []).append(u.id)
+        if local:
+            by_local.setdefault(local, []).append(u.id)
+    why_of: dict[tuple[str, str], set[str]] = {}
+    for m in members:
+        name, local = name_key(m.first_name or "", m.last_name or ""), _local_part(m.email_key or email_key(m.email))
+        for iid in by_name.get(name, ()) if name else ():
+            why_of.setdefault((m.member_id, iid), set()).add("same name")
+        for iid in by_local.get(local, ()) if local else ():
+            why_of.setdefault((m.member_id, iid), set()).add("same local part")
+    return why_of
+
+
+def link_items(linked: list[LinkedPerson], directory: Directory, freed: frozenset[str]) -> list[ReviewItem]:
+    """The review items of the links (``linked`` in memberId order, as :attr:`IdentityGraph.links`):
+    userNames Sigma cannot take, then the userName guard's verdicts, unclean Sigma emails, and rehires
+    waiting for a decision, each by memberId."""
+    invalid, guarded, unclean, rehires = [], [], [], []
+    for p in linked:
+        choice = p.choice
+        if choice.invalid:
+            invalid.append(invalid_link_item(p.person, directory))
+        elif choice.guard is not None:
+            guarded.append(p.person)
+        if choice.unclean:
+            unclean.append(unclean_email_item(p.person))
+        if p.person.status is _REHIRE:
+            rehires.append(rehire_item(p.person, directory))
+    guard_items = [guard_item(person, directory, freed) for person in guarded]
+    return invalid + [item for item in guard_items if item is not None] + unclean + rehires
+
+
+def settle_creates(free_idp: list[Person], directory: Directory, freed: frozenset[str]
+                   ) -> tuple[list[ReviewItem], list[Person]]:
+    """Creates Sigma would not make as planned: a userName another member's email already is (Sigma links
+    by email: blocking ``linking.create_collides``), a userName Sigma cannot take (blocking
+    ``user_name_guard.invalid_user_name``, the person held). Returns the items and the records."""
+    collisions, invalid = [], []
+    for p in free_idp:
+        if p.status is not PersonStatus.CREATE:
+            continue
+        if unsendable_user_name(p.user_name, p.idp_id) is not None:
+            invalid.append(p)
+        elif holders := email_holders(p.user_name_key, directory, freed):
+            collisions.append(collision_item(p, holders, directory))
+    if not invalid:
+        return collisions, free_idp
+    items = collisions + [invalid_create_item(p, directory) for p in sorted(invalid, key=attrgetter("idp_id"))]
+    bad = {p.idp_id for p in invalid}
+    return items, [replace(p, status=PersonStatus.HELD) if p.idp_id in bad else p for p in free_idp]
+
+
+def email_holders(key: str | None, directory: Directory, freed: frozenset[str] = frozenset()) -> list[str]:
+    """memberIds whose email has key ``key``, those in ``freed`` (their address is freed) left out, sorted."""
+    return sorted(mid for mid in directory.member_ids_by_email_key.get(key or "", ()) if mid not in freed)
 
 
 # --------------------------------------------------------------------------- review items
 
 
-def _member_ref(ctx: Context, member_id: str, **extra) -> dict:
-    mem = ctx.member_by_id[member_id]
+def _member_ref(directory: Directory, member_id: str, **extra) -> dict:
+    mem = directory.members[member_id]
     return person_ref(member_id=member_id, email=mem.email, name=f"{mem.first_name} {mem.last_name}".strip() or None,
                       **extra)
 
 
-def _idp_ref(ctx: Context, idp_id: str, **extra) -> dict:
-    user = ctx.idp_by_id[idp_id]
+def _idp_ref(directory: Directory, idp_id: str, **extra) -> dict:
+    user = directory.idp_users[idp_id]
     name = user.display_name or " ".join(p for p in (user.given_name, user.family_name) if p)
     return person_ref(idp_id=idp_id, user_name=user.user_name, name=name or None, **extra)
 
@@ -432,20 +435,17 @@ def suggested_pairs(group, key_order: list[str]) -> dict[str, str]:
     return out
 
 
-def _ambiguous_item(ctx: Context, group) -> object:
+def ambiguous_item(policy: Policy, directory: Directory, group: AmbiguousGroup) -> ReviewItem:
+    """Blocking ``linking.ambiguous``: the people of one ambiguous group (:mod:`planner.matching`), each with
+    what joined them, and an example settlement (:func:`suggested_pairs`) as ``linking.overrides``."""
     joined: dict[str, list[str]] = {}
     for member_id, idp_id, key, sigma_value, idp_field, idp_value in group.edges:
         joined.setdefault(member_id, []).append(f"{idp_id} by {key} ({idp_field} {idp_value})")
         joined.setdefault(idp_id, []).append(f"{member_id} by {key} (email {sigma_value})")
-    candidates = [_member_ref(ctx, mid, joined=sorted(joined.get(mid, []))) for mid in group.member_ids]
-    candidates += [_idp_ref(ctx, iid, joined=sorted(joined.get(iid, []))) for iid in group.idp_ids]
-    first_idp = group.idp_ids[0]
-    key_order = [k.label for k in ctx.policy.linking.match_keys]
+    candidates = [_member_ref(directory, mid, joined=sorted(joined.get(mid, []))) for mid in group.member_ids]
+    candidates += [_idp_ref(directory, iid, joined=sorted(joined.get(iid, []))) for iid in group.idp_ids]
+    key_order = [k.label for k in policy.linking.match_keys]
     keys = [k for k in key_order if any(e[2] == k for e in group.edges)]
-    message = (
-        f"{len(group.idp_ids)} IdP user(s) and {len(group.member_ids)} Sigma member(s) are joined by "
-        f"{' and '.join(keys)}: linking any of them would be a guess"
-    )
     pairs = suggested_pairs(group, key_order)
     left = [mid for mid in group.member_ids if mid not in pairs.values()]
     example = ", ".join(f"{mid} -> {iid}" for iid, mid in sorted(pairs.items()))
@@ -453,195 +453,133 @@ def _ambiguous_item(ctx: Context, group) -> object:
     if left:
         notes.append(f"{', '.join(left)} would be left without an IdP user: unmatched, the `unmatched` policy "
                      "decides (deactivate, keep)")
-    resolution = yaml_snippet(
-        {"linking": {"overrides": [{"idp": iid, "member": pairs.get(iid, NEVER)} for iid in group.idp_ids]}},
-        notes=notes,
-    )
     return make_review(
         "linking.ambiguous",
-        f"{first_idp}",
+        f"{group.idp_ids[0]}",
         blocking=True,
         subject={"idpIds": list(group.idp_ids), "memberIds": list(group.member_ids)},
-        message=message,
+        message=(f"{len(group.idp_ids)} IdP user(s) and {len(group.member_ids)} Sigma member(s) are joined by "
+                 f"{' and '.join(keys)}: linking any of them would be a guess"),
         rule=f"linking.match_keys.{group.key}",
         candidates=candidates,
         evidence={"key": group.key, "edges": [list(e) for e in group.edges]},
-        resolution=resolution,
+        resolution=yaml_snippet(
+            {"linking": {"overrides": [{"idp": iid, "member": pairs.get(iid, NEVER)} for iid in group.idp_ids]}},
+            notes=notes),
     )
 
 
-def _hints(ctx: Context, free_members: pd.DataFrame, free_idp: pd.DataFrame):
-    """Hint edges between unmatched members and would-be creates: same name, or same local part."""
-    m, u = ctx.members, ctx.idp_users
-    mem = free_members[free_members["status"] == "unmatched"]["member_id"]
-    idp = free_idp[free_idp["status"] == "create"]["idp_id"]
-    if mem.empty or idp.empty:
-        return [], set(), set()
-    mpos, upos = positions(mem, ctx.member_row), positions(idp, ctx.idp_row)
-    left = pd.DataFrame(
-        {
-            "member_id": mem.values,
-            "name": [name_key(f, l) for f, l in zip(take_rows(m["first_name"], mpos, ""),
-                                                     take_rows(m["last_name"], mpos, ""))],
-            "email_key": take_rows(m["email_key"], mpos, ""),
-        }, dtype=object,
-    )
-    right = pd.DataFrame(
-        {
-            "idp_id": idp.values,
-            "name": [name_key(g, f) for g, f in zip(take_rows(u["given_name"], upos, ""),
-                                                     take_rows(u["family_name"], upos, ""))],
-            "email_key": take_rows(u["scim_user_name_key"], upos, ""),
-        }, dtype=object,
-    )
-    by_name = left[left["name"] != ""].merge(right[right["name"] != ""], on="name")[["member_id", "idp_id"]]
-    by_name["why"] = "same name"
-    left["local"] = [k.rpartition("@")[0] for k in fold_plus(left["email_key"]).tolist()]
-    right["local"] = [k.rpartition("@")[0] for k in fold_plus(right["email_key"]).tolist()]
-    by_local = left[left["local"] != ""].merge(right[right["local"] != ""], on="local")[["member_id", "idp_id"]]
-    by_local["why"] = "same local part"
-    why_of: dict[tuple[str, str], set[str]] = {}
-    for frame in (by_name, by_local):
-        for a, b, w in zip(frame["member_id"].tolist(), frame["idp_id"].tolist(), frame["why"].tolist()):
-            why_of.setdefault((a, b), set()).add(w)
-    if not why_of:
-        return [], set(), set()
+def hint_items(why_of: Mapping[tuple[str, str], set[str]], policy: Policy, directory: Directory) -> list[ReviewItem]:
+    """One blocking ``linking.same_person_hint`` per connected group of hints (:func:`same_person_hints`),
+    sorted by id."""
     graph = nx.Graph()
     graph.add_edges_from((("m", a), ("i", b)) for a, b in why_of)
     items = []
-    aliases = ctx.policy.linking.domain_aliases
-    m_keys, u_keys = m["email_key"].tolist(), u["scim_user_name_key"].tolist()
     for component in nx.connected_components(graph):
         mids = sorted(n[1] for n in component if n[0] == "m")
         iids = sorted(n[1] for n in component if n[0] == "i")
         why = {(a, b): " and ".join(sorted(why_of[(a, b)])) for a in mids for b in iids if (a, b) in why_of}
-        candidates = [_member_ref(ctx, mid, status="no IdP identity") for mid in mids]
-        candidates += [_idp_ref(ctx, iid, status="would be created") for iid in iids]
-        notes = []
-        alternatives = []
-        link = {"linking": {"overrides": [{"idp": iids[0], "member": mids[0]}]}}
-        never = {"linking": {"overrides": [{"idp": iid, "member": NEVER} for iid in iids]}}
-        old_local, _, old_domain = m_keys[ctx.member_row[mids[0]]].rpartition("@")
-        new_local, _, new_domain = u_keys[ctx.idp_row[iids[0]]].rpartition("@")
-        if len(mids) == 1 and len(iids) == 1 and old_domain != new_domain and old_domain not in aliases and (
-            old_local == new_local
-        ):
-            notes.append("same person, the old domain is an alias of the new one:")
-            first = {"linking": {"domain_aliases": {old_domain: new_domain}}}
-            alternatives = [link, never]
-        else:
-            notes.append("same person: link them")
-            first = link
-            alternatives = [never]
-        resolution = yaml_snippet(first, *alternatives, notes=notes)
-        reasons = sorted({part for w in why.values() for part in w.split(" and ")})
-        items.append(
-            make_review(
-                "linking.same_person_hint",
-                iids[0],
-                blocking=True,
-                subject={"idpIds": iids, "memberIds": mids},
-                message=(
-                    f"{', '.join(ctx.member_by_id[x].email for x in mids)} (no IdP identity) and "
-                    f"{', '.join(ctx.idp_by_id[x].user_name for x in iids)} (would be created) have the "
-                    f"{' and the '.join(reasons)}: never linked on that alone; "
-                    "neither is created nor deactivated until the policy decides"
-                ),
-                rule="linking.name_hints",
-                candidates=candidates,
-                evidence={"hints": [{"memberId": a, "idpId": b, "why": w} for (a, b), w in sorted(why.items())]},
-                resolution=resolution,
-            )
-        )
+        items.append(hint_item(mids, iids, why, policy, directory))
     items.sort(key=lambda r: r.id)
-    return items, {n[1] for n in graph.nodes if n[0] == "m"}, {n[1] for n in graph.nodes if n[0] == "i"}
-
-
-def _guard_items(ctx: Context, rows: pd.DataFrame, freed: frozenset[str] = frozenset()) -> list:
-    items = []
-    m = ctx.members
-    other_emails = set((m["email_key"] if not freed else m.loc[~member_of(m["member_id"], freed), "email_key"]).tolist())
-    for row in rows.sort_values("member_id").itertuples(index=False):
-        member = ctx.member_by_id[row.member_id]
-        subject = person_ref(member_id=row.member_id, email=member.email, idp_id=row.idp_id,
-                             user_name=row.scim_user_name)
-        idp_ref = row.idp_id
-        if row.guard == "review":
-            items.append(
-                make_review(
-                    "user_name_guard.mismatch",
-                    row.member_id,
-                    blocking=True,
-                    subject=subject,
-                    message=(
-                        f"IdP user {row.idp_id} sends userName {row.scim_user_name!r} but the Sigma member's "
-                        f"email is {member.email!r}: Sigma would create a second account instead of linking"
-                    ),
-                    rule="user_name_guard.on_mismatch",
-                    evidence={"linkedBy": row.key, "sigmaEmail": member.email, "idpUserName": row.scim_user_name},
-                    resolution=yaml_snippet(
-                        {"user_name_guard": {"overrides": {idp_ref: "update_sigma_email"}}},
-                        {"user_name_guard": {"overrides": {idp_ref: "use_sigma_email"}}},
-                        notes=[f"change the member's email to {row.scim_user_name} in Sigma before linking:"],
-                    ),
-                )
-            )
-        elif row.guard == "use_sigma_email":
-            items.append(
-                make_review(
-                    "user_name_guard.configure_idp",
-                    row.member_id,
-                    blocking=False,
-                    subject=subject,
-                    message=(
-                        f"link with userName {row.user_name!r}: set the Sigma app username of IdP user "
-                        f"{row.idp_id} to {row.user_name!r} before provisioning, or Sigma creates a second account"
-                    ),
-                    rule="user_name_guard.on_mismatch",
-                    evidence={"sigmaEmail": member.email, "idpUserName": row.scim_user_name},
-                )
-            )
-        elif row.guard == "update_sigma_email" and email_key(row.scim_user_name) in other_emails:
-            items.append(
-                make_review(
-                    "user_name_guard.email_taken",
-                    row.member_id,
-                    blocking=True,
-                    subject=subject,
-                    message=(
-                        f"cannot change {member.email!r} to {row.scim_user_name!r}: another Sigma member already "
-                        "has that email"
-                    ),
-                    rule="user_name_guard.on_mismatch",
-                    resolution=yaml_snippet({"user_name_guard": {"overrides": {idp_ref: "use_sigma_email"}}}),
-                )
-            )
     return items
 
 
-def _unclean_email_items(ctx: Context, rows: pd.DataFrame) -> list:
+def _hint_resolution(mids: list[str], iids: list[str], policy: Policy, directory: Directory) -> str:
+    """The hint's suggested settlement: the old domain as an alias of the new one when one member and
+    one IdP user differ by domain only, else a link; ``never`` for the IdP users as the alternative."""
+    link = {"linking": {"overrides": [{"idp": iids[0], "member": mids[0]}]}}
+    never = {"linking": {"overrides": [{"idp": iid, "member": NEVER} for iid in iids]}}
+    member = directory.members[mids[0]]
+    old_local, _, old_domain = (member.email_key or email_key(member.email)).rpartition("@")
+    new_local, _, new_domain = directory.scim_user_name_keys[iids[0]].rpartition("@")
+    if len(mids) == 1 and len(iids) == 1 and old_domain != new_domain and (
+            old_domain not in policy.linking.domain_aliases) and old_local == new_local:
+        return yaml_snippet({"linking": {"domain_aliases": {old_domain: new_domain}}}, link, never,
+                            notes=["same person, the old domain is an alias of the new one:"])
+    return yaml_snippet(link, never, notes=["same person: link them"])
+
+
+def hint_item(mids: list[str], iids: list[str], why: Mapping[tuple[str, str], str], policy: Policy,
+              directory: Directory) -> ReviewItem:
+    """Blocking ``linking.same_person_hint``: members with no IdP identity and would-be creates that look
+    like one person (``why``: the reasons of each hinted pair); none is created nor deactivated until
+    the policy decides."""
+    reasons = sorted({part for w in why.values() for part in w.split(" and ")})
+    return make_review(
+        "linking.same_person_hint",
+        iids[0],
+        blocking=True,
+        subject={"idpIds": iids, "memberIds": mids},
+        message=(
+            f"{', '.join(directory.members[x].email for x in mids)} (no IdP identity) and "
+            f"{', '.join(directory.idp_users[x].user_name for x in iids)} (would be created) have the "
+            f"{' and the '.join(reasons)}: never linked on that alone; "
+            "neither is created nor deactivated until the policy decides"
+        ),
+        rule="linking.name_hints",
+        candidates=[_member_ref(directory, mid, status="no IdP identity") for mid in mids]
+        + [_idp_ref(directory, iid, status="would be created") for iid in iids],
+        evidence={"hints": [{"memberId": a, "idpId": b, "why": w} for (a, b), w in sorted(why.items())]},
+        resolution=_hint_resolution(mids, iids, policy, directory),
+    )
+
+
+def guard_item(person: Person, directory: Directory, freed: frozenset[str] = frozenset()) -> ReviewItem | None:
+    """The userName guard's item on a link whose IdP userName is not the member's email
+    (docs/sigma-api.md §5.3), by its verdict: ``review``, a blocking ``user_name_guard.mismatch``;
+    ``use_sigma_email``, ``user_name_guard.configure_idp`` (the IdP app must send the Sigma email);
+    ``update_sigma_email``, a blocking ``user_name_guard.email_taken`` when another member (not
+    ``freed``) already has the IdP's userName, else nothing."""
+    member, mid, iid = person.member, person.member_id, person.idp_id
+    sent = directory.scim_user_names[iid]
+    subject = person_ref(member_id=mid, email=member.email, idp_id=iid, user_name=sent)
+    if person.guard == "review":
+        return make_review(
+            "user_name_guard.mismatch", mid, blocking=True, subject=subject,
+            message=(f"IdP user {iid} sends userName {sent!r} but the Sigma member's email is {member.email!r}: "
+                     "Sigma would create a second account instead of linking"),
+            rule="user_name_guard.on_mismatch",
+            evidence={"linkedBy": person.link.key, "sigmaEmail": member.email, "idpUserName": sent},
+            resolution=yaml_snippet(
+                {"user_name_guard": {"overrides": {iid: "update_sigma_email"}}},
+                {"user_name_guard": {"overrides": {iid: "use_sigma_email"}}},
+                notes=[f"change the member's email to {sent} in Sigma before linking:"]),
+        )
+    if person.guard == "use_sigma_email":
+        return make_review(
+            "user_name_guard.configure_idp", mid, blocking=False, subject=subject,
+            message=(f"link with userName {person.user_name!r}: set the Sigma app username of IdP user {iid} to "
+                     f"{person.user_name!r} before provisioning, or Sigma creates a second account"),
+            rule="user_name_guard.on_mismatch", evidence={"sigmaEmail": member.email, "idpUserName": sent},
+        )
+    if person.guard == "update_sigma_email" and email_holders(email_key(sent), directory, freed):
+        return make_review(
+            "user_name_guard.email_taken", mid, blocking=True, subject=subject,
+            message=f"cannot change {member.email!r} to {sent!r}: another Sigma member already has that email",
+            rule="user_name_guard.on_mismatch",
+            resolution=yaml_snippet({"user_name_guard": {"overrides": {iid: "use_sigma_email"}}}),
+        )
+    return None
+
+
+def unclean_email_item(person: Person) -> ReviewItem:
     """``linking.unclean_sigma_email`` (informational): the member's Sigma email is not what the IdP sends;
     the item names the member and the exact difference, and says the plan sets the email first."""
-    items = []
-    for row in rows.sort_values("member_id").itertuples(index=False):
-        member = ctx.member_by_id[row.member_id]
-        parts = unclean_parts(member.email) or [
-            "it differs by more than letter case (Unicode compatibility forms)"]
-        items.append(make_review(
-            "linking.unclean_sigma_email",
-            row.member_id,
-            blocking=False,
-            subject=person_ref(member_id=row.member_id, email=member.email, idp_id=row.idp_id,
-                               user_name=row.user_name),
-            message=(
-                f"member {row.member_id}'s Sigma email {member.email!r} is not the userName the IdP will send "
-                f"({row.user_name!r}): {'; '.join(parts)}. The plan sets the email to {row.user_name!r} "
-                "(members.set_email) before the link, so the IdP's userName finds this member"
-            ),
-            rule="linking.clean_sigma_email",
-            evidence={"sigmaEmail": member.email, "userName": row.user_name, "differences": parts},
-        ))
-    return items
+    member, mid = person.member, person.member_id
+    parts = unclean_parts(member.email) or ["it differs by more than letter case (Unicode compatibility forms)"]
+    return make_review(
+        "linking.unclean_sigma_email",
+        mid,
+        blocking=False,
+        subject=person_ref(member_id=mid, email=member.email, idp_id=person.idp_id, user_name=person.user_name),
+        message=(
+            f"member {mid}'s Sigma email {member.email!r} is not the userName the IdP will send "
+            f"({person.user_name!r}): {'; '.join(parts)}. The plan sets the email to {person.user_name!r} "
+            "(members.set_email) before the link, so the IdP's userName finds this member"
+        ),
+        rule="linking.clean_sigma_email",
+        evidence={"sigmaEmail": member.email, "userName": person.user_name, "differences": parts},
+    )
 
 
 def unsendable_user_name(value: object, idp_id: str = "") -> str | None:
@@ -665,50 +603,50 @@ def unsendable_user_name(value: object, idp_id: str = "") -> str | None:
     return None
 
 
-def _invalid_link_items(ctx: Context, rows: pd.DataFrame) -> list:
-    """``user_name_guard.invalid_user_name`` for links: the IdP would send a userName Sigma cannot take."""
-    items = []
-    for row in rows.sort_values("member_id").itertuples(index=False):
-        member = ctx.member_by_id[row.member_id]
-        sent = row.user_name if row.guard == "use_sigma_email" else row.scim_user_name
-        clean = clean_address(member.email)
-        if row.guard != "use_sigma_email" and unsendable_user_name(clean) is None:
-            resolution = yaml_snippet(
-                {"user_name_guard": {"overrides": {row.idp_id: "use_sigma_email"}}},
-                notes=[f"set the Sigma app's username of this IdP user to {clean} (the IdP sends it then):"],
-            )
-        else:
-            resolution = (f"# give IdP user {row.idp_id} an email address as the Sigma app's username, and member "
-                          f"{row.member_id} a valid email in Sigma, then plan again\n")
-        items.append(_invalid_item(ctx, row.member_id, row.idp_id, sent, resolution,
-                                   subject=person_ref(member_id=row.member_id, email=member.email, idp_id=row.idp_id,
-                                                      user_name=row.scim_user_name),
-                                   what=f"linking member {member.email!r}"))
-    return items
-
-
-def _invalid_create_item(ctx: Context, row) -> object:
-    """``user_name_guard.invalid_user_name`` for a create."""
-    primary = ctx.idp_by_id[row.idp_id].primary_email
-    if (primary is not None and primary.type not in DERIVED_EMAIL_TYPES and primary.value != row.user_name
-            and unsendable_user_name(primary.value, row.idp_id) is None):
+def invalid_link_item(person: Person, directory: Directory) -> ReviewItem:
+    """``user_name_guard.invalid_user_name`` for a link: the IdP would send a userName Sigma cannot take."""
+    member, mid, iid = person.member, person.member_id, person.idp_id
+    sent_by_idp = directory.scim_user_names[iid]
+    sent = person.user_name if person.guard == "use_sigma_email" else sent_by_idp
+    clean = clean_address(member.email)
+    if person.guard != "use_sigma_email" and unsendable_user_name(clean) is None:
         resolution = yaml_snippet(
-            {"user_name_guard": {"overrides": {row.idp_id: "use_primary_email"}}},
+            {"user_name_guard": {"overrides": {iid: "use_sigma_email"}}},
+            notes=[f"set the Sigma app's username of this IdP user to {clean} (the IdP sends it then):"],
+        )
+    else:
+        resolution = (f"# give IdP user {iid} an email address as the Sigma app's username, and member "
+                      f"{mid} a valid email in Sigma, then plan again\n")
+    return _invalid_item(directory, mid, iid, sent, resolution,
+                         subject=person_ref(member_id=mid, email=member.email, idp_id=iid, user_name=sent_by_idp),
+                         what=f"linking member {member.email!r}")
+
+
+def invalid_create_item(person: Person, directory: Directory) -> ReviewItem:
+    """``user_name_guard.invalid_user_name`` for a create."""
+    iid = person.idp_id
+    primary = person.idp_user.primary_email
+    if (primary is not None and primary.type not in DERIVED_EMAIL_TYPES and primary.value != person.user_name
+            and unsendable_user_name(primary.value, iid) is None):
+        resolution = yaml_snippet(
+            {"user_name_guard": {"overrides": {iid: "use_primary_email"}}},
             notes=[f"set the Sigma app's username of this IdP user to their email {primary.value} "
                    "(the IdP sends it then):"],
         )
     else:
-        resolution = f"# give IdP user {row.idp_id} an email address as the Sigma app's username, then plan again\n"
-    return _invalid_item(ctx, None, row.idp_id, row.user_name, resolution,
-                         subject=_idp_ref(ctx, row.idp_id), what="creating this user")
+        resolution = f"# give IdP user {iid} an email address as the Sigma app's username, then plan again\n"
+    return _invalid_item(directory, None, iid, person.user_name, resolution,
+                         subject=_idp_ref(directory, iid), what="creating this user")
 
 
-def _invalid_item(ctx: Context, member_id, idp_id, sent, resolution, *, subject, what) -> object:
+def _invalid_item(directory: Directory, member_id, idp_id, sent, resolution, *, subject, what) -> ReviewItem:
+    """Blocking ``user_name_guard.invalid_user_name``: what the IdP would send (``sent``) is no userName
+    Sigma can take (:func:`unsendable_user_name` says why)."""
     problem = unsendable_user_name(sent, idp_id) or "invalid"
     if problem == "empty":
         mapped = ("its email is empty and the IdP app maps userName from the email (linking.scim_user_name: "
                   "primary_email, or user_name_guard.overrides: use_primary_email)"
-                  if ctx.idp_by_id[idp_id].user_name.strip() else "its userName is empty")
+                  if directory.idp_users[idp_id].user_name.strip() else "its userName is empty")
         message = (f"IdP user {idp_id} sends no userName at all: {mapped}, so the IdP skips this user (Entra does "
                    f"not send it) and {what} cannot happen")
     elif problem == "guest_upn":
@@ -733,238 +671,269 @@ def _invalid_item(ctx: Context, member_id, idp_id, sent, resolution, *, subject,
     )
 
 
-def _rehire_item(ctx: Context, row) -> object:
-    member = ctx.member_by_id[row.member_id]
+def rehire_item(person: Person, directory: Directory) -> ReviewItem:
+    """Blocking ``linking.rehire``: an active IdP user matches an archived or inactive member
+    (``linking.archived_members``); reactivating brings their documents back."""
+    member, mid, iid = person.member, person.member_id, person.idp_id
     state = "archived" if member.is_archived else "inactive"
     return make_review(
         "linking.rehire",
-        row.member_id,
+        mid,
         blocking=True,
-        subject=person_ref(member_id=row.member_id, email=member.email, idp_id=row.idp_id, user_name=row.scim_user_name),
+        subject=person_ref(member_id=mid, email=member.email, idp_id=iid, user_name=directory.scim_user_names[iid]),
         message=(
-            f"active IdP user {row.idp_id} matches {state} member {member.email!r}: reactivate the member "
+            f"active IdP user {iid} matches {state} member {member.email!r}: reactivate the member "
             "(their documents come back) or decide otherwise"
         ),
         rule="linking.archived_members",
-        evidence={"linkedBy": row.key, "isArchived": member.is_archived, "isInactive": member.is_inactive},
+        evidence={"linkedBy": person.link.key, "isArchived": member.is_archived, "isInactive": member.is_inactive},
         resolution=yaml_snippet(
-            {"linking": {"overrides": [{"idp": row.idp_id, "member": row.member_id}]}},
+            {"linking": {"overrides": [{"idp": iid, "member": mid}]}},
             {"linking": {"archived_members": "reactivate"}},
             notes=["reactivate this member and link it:"],
         ),
     )
 
 
-def _collision_item(ctx: Context, row, key: str, freed: frozenset[str] = frozenset()) -> object:
-    holders = [mid for mid in ctx.members.loc[ctx.members["email_key"] == key, "member_id"].tolist() if mid not in freed]
+def collision_item(person: Person, holders: list[str], directory: Directory) -> ReviewItem:
+    """Blocking ``linking.create_collides``: a create whose userName is the email of members ``holders``
+    (sorted): Sigma links by email, so it would not be a new account (docs/sigma-api.md §5.3)."""
+    iid = person.idp_id
     return make_review(
         "linking.create_collides",
-        row.idp_id,
+        iid,
         blocking=True,
-        subject=_idp_ref(ctx, row.idp_id),
+        subject=_idp_ref(directory, iid),
         message=(
-            f"creating {row.user_name!r} collides with existing member(s) {', '.join(sorted(holders))} of the same "
+            f"creating {person.user_name!r} collides with existing member(s) {', '.join(holders)} of the same "
             "email: Sigma links by email, so this would not be a new account"
         ),
         rule="linking",
-        candidates=[_member_ref(ctx, mid) for mid in sorted(holders)],
-        resolution=yaml_snippet({"linking": {"overrides": [{"idp": row.idp_id, "member": sorted(holders)[0]}]}}),
+        candidates=[_member_ref(directory, mid) for mid in holders],
+        resolution=yaml_snippet({"linking": {"overrides": [{"idp": iid, "member": holders[0]}]}}),
     )
 
 
-def _plus_variant_items(ctx: Context, roster: pd.DataFrame) -> list:
-    """Unmatched members whose +tag-free address belongs to someone else: reported, never merged."""
-    keys = ctx.members["email_key"].tolist()
-    row = ctx.member_row
-    mids, iids, status = (roster[c].tolist() for c in ("member_id", "idp_id", "status"))
+def plus_variant_items(people: list[Person], directory: Directory) -> list[ReviewItem]:
+    """``linking.plus_variant`` (informational), by memberId: an unmatched or held member whose address
+    without its ``+tag`` is a linked member's: reported, never merged (Sigma treats them as different
+    members)."""
     variant_of: dict[str, str] = {}  # unmatched member -> its address without +tag
-    for mid, st in zip(mids, status):
-        if (st == "unmatched" or st == "held") and isinstance(mid, str) and mid in row:
-            key = keys[row[mid]]
-            if "+" in key:
-                folded = PLUS_TAG.sub(r"\1@", key, count=1)
-                if folded != key:
-                    variant_of[mid] = folded
+    unmatched = PersonStatus.UNMATCHED
+    for p in people:
+        if (p.status is unmatched or p.status is _HELD) and p.member is not None:
+            key = p.member.email_key or email_key(p.member.email)
+            folded = PLUS_TAG.sub(r"\1@", key, count=1) if "+" in key else key
+            if folded != key:
+                variant_of[p.member_id] = folded
     if not variant_of:
         return []
     wanted = set(variant_of.values())
     owners: dict[str, list[str]] = {}  # folded address -> linked members who have it
-    for mid, iid in zip(mids, iids):
-        if isinstance(mid, str) and isinstance(iid, str) and mid in row and keys[row[mid]] in wanted:
-            owners.setdefault(keys[row[mid]], []).append(mid)
+    for p in people:
+        if p.member is not None and p.idp_user is not None:
+            key = p.member.email_key or email_key(p.member.email)
+            if key in wanted:
+                owners.setdefault(key, []).append(p.member_id)
     hits = sorted((mid, folded, sorted(owners[folded])) for mid, folded in variant_of.items() if folded in owners)
-    items = []
-    for member_id, key, base in hits:
-        member = ctx.member_by_id[member_id]
-        items.append(
-            make_review(
-                "linking.plus_variant",
-                member_id,
-                blocking=False,
-                subject=person_ref(member_id=member_id, email=member.email),
-                message=(
-                    f"{member.email!r} is a +tag variant of {key!r} (member {', '.join(base)}, linked); Sigma "
-                    "treats them as different members, so it is not merged and follows the `unmatched` policy"
-                ),
-                rule="linking.plus_address_folding",
-                candidates=[_member_ref(ctx, mid) for mid in base],
-            )
-        )
-    return items
+    return [plus_variant_item(directory.members[mid], key, base, directory) for mid, key, base in hits]
+
+
+def plus_variant_item(member: SigmaMember, key: str, base: list[str], directory: Directory) -> ReviewItem:
+    """``linking.plus_variant`` of ``member``, whose address is a +tag variant of ``key``, the address of
+    linked members ``base``."""
+    return make_review(
+        "linking.plus_variant",
+        member.member_id,
+        blocking=False,
+        subject=person_ref(member_id=member.member_id, email=member.email),
+        message=(
+            f"{member.email!r} is a +tag variant of {key!r} (member {', '.join(base)}, linked); Sigma "
+            "treats them as different members, so it is not merged and follows the `unmatched` policy"
+        ),
+        rule="linking.plus_address_folding",
+        candidates=[_member_ref(directory, mid) for mid in base],
+    )
 
 
 # --------------------------------------------------------------------------- actions
 
 
-def link_actions(
-    ctx: Context,
-    roster: pd.DataFrame,
-    account_types: pd.DataFrame,
-    frees: dict[str, list[tuple[str, str]]] | None = None,
-    rivals: pd.DataFrame | None = None,
-) -> Outcome:
-    """``members.reactivate``, ``members.set_email``, ``scim.link_user``, ``scim.create_user``.
+def is_linked(person: Person) -> bool:
+    """Whether ``person`` gets a ``scim.link_user``: a member and IdP user joined, linked, reactivated,
+    or a guest :mod:`.guests` converts."""
+    return ((person.status is _LINK or person.status is _REACTIVATE or person.converted)
+            and person.member is not None and person.idp_user is not None)
 
-    ``account_types`` is indexed by ``person`` with column ``after`` (the
-    userType to send, or ``None`` to send none). ``frees``: email key ->
-    ``[(memberId, action id)]`` of the actions that move *other* members off
-    that address (:mod:`.duplicates`); a link, create or email change sending
-    the address depends on them. ``rivals``: :attr:`IdentityGraph.rivals`, the candidates each
-    link won over (a link's ``evidence.lostCandidates``, issue 14 item 12). Target/after shapes
-    are in docs/policy.md ("Actions").
+
+def link_actions(people: Iterable[Person], directory: Directory, user_types: Mapping[str, str | None],
+                 frees: Mapping[str, list[tuple[str, str]]] | None = None, rivals: tuple[LinkedPair, ...] = ()
+                 ) -> Outcome:
+    """Every person's ``members.reactivate``, ``members.set_email``, ``scim.link_user`` (by memberId),
+    then ``scim.create_user`` (by IdP id): :func:`person_link_actions` and :func:`create_user_action`.
+
+    ``user_types``: the userType to send by ``person`` key (:mod:`.account_types`; absent or ``None``:
+    none). ``frees``: email key -> ``[(memberId, action id)]`` of the actions that move *other* members
+    off that address (:mod:`.duplicates`); a link, create or email change sending the address depends on
+    them. ``rivals``: :attr:`planner.matching.IdentityGraph.rivals`, the candidates each link won over (a
+    link's ``evidence.lostCandidates``, issue 14 item 12). Target/after shapes are in docs/policy.md
+    ("Actions").
     """
     frees = frees or {}
-    lost = _lost_candidates(ctx, rivals)
+    lost = lost_candidates(rivals)
+    people = sorted(people, key=_by_person)  # by memberId for members ("m:<memberId>"), by IdP id for others
     out = Outcome()
-    after_type = (dict(zip(account_types["person"].tolist(), account_types["after"].tolist()))
-                  if len(account_types) else {})
-    m, u = ctx.members, ctx.idp_users
-    m_email, m_first, m_last, m_type, m_kind, m_archived = (
-        m[c].tolist() for c in ("email", "first_name", "last_name", "member_type", "user_kind", "is_archived"))
-    u_user, u_scim, u_given, u_family, u_email, u_status = (
-        u[c].tolist() for c in ("user_name", "scim_user_name", "given_name", "family_name", "email", "status"))
-
-    member_rows, idp_rows = roster["member_row"].to_numpy(), roster["idp_row"].to_numpy()
-    linked = roster[(roster["status"].isin(["link", "reactivate"]) | roster["converted"].astype(bool)).to_numpy()
-                    & (member_rows >= 0) & (idp_rows >= 0)]
-    linked = linked.iloc[sorted_positions(linked["member_id"])]
-    columns = ("person", "member_id", "idp_id", "status", "key", "idp_field", "idp_value", "user_name",
-               "user_name_key", "guard", "converted", "member_row", "idp_row")
-    for person, mid, iid, status, key, idp_field, idp_value, user_name, user_name_key, guard, converted, i, j in zip(
-        *(linked[c].tolist() for c in columns)
-    ):
-        email, idp_user_name, scim_user_name = m_email[i], u_user[j], u_scim[j]
-        requires = []
-        if status == "reactivate":
-            out.actions.append(
-                make_action(
-                    ActionKind.MEMBERS_REACTIVATE,
-                    mid,
-                    target=MemberRef(member_id=mid, email=email),
-                    before=ArchivedState(is_archived=True) if m_archived[i] else ArchivedState(is_inactive=True),
-                    after=ArchivedState(is_archived=False) if m_archived[i] else ArchivedState(is_inactive=False),
-                    rule="linking.archived_members",
-                    reason=f"reactivate: IdP user {iid} ({idp_user_name}) is active again",
-                    evidence=ReactivateEvidence(key=key),
-                )
-            )
-            requires.append(action_id(ActionKind.MEMBERS_REACTIVATE, mid))
-        if converted:
-            requires.append(action_id(ActionKind.MEMBERS_CONVERT_GUEST, mid))
-        freeing = [aid for other, aid in frees.get(user_name_key, ()) if other != mid] if frees else []
-        requires += freeing
-        # the member's email must be the userName the link sends (letter case aside): the userName guard's
-        # update, or cleaning a Sigma email the IdP will never send as typed (issue 14 item 1)
-        set_email = guard == "update_sigma_email" or (email != user_name and email.lower() != user_name.lower())
-        if set_email:
-            out.actions.append(
-                make_action(
-                    ActionKind.MEMBERS_SET_EMAIL,
-                    mid,
-                    target=MemberRef(member_id=mid, email=email),
-                    before=EmailState(email=email),
-                    after=EmailState(email=user_name),
-                    rule="user_name_guard.update_sigma_email" if guard == "update_sigma_email"
-                    else "linking.clean_sigma_email",
-                    reason=(
-                        f"change email to the IdP userName {user_name!r} so that the IdP's userName links "
-                        "instead of creating a second account" if guard == "update_sigma_email" else
-                        f"set email to {user_name!r}, the userName the IdP will send: the Sigma email {email!r} "
-                        "is not it, and the IdP's userName must find this member"
-                    ),
-                    evidence=SetEmailEvidence(idp_id=iid),
-                    depends_on=freeing,
-                )
-            )
-            requires.append(action_id(ActionKind.MEMBERS_SET_EMAIL, mid))
-        user_type = after_type.get(person)
-        after = ScimUserAfter(
-            user_name=user_name,
-            given_name=clean_text(u_given[j] or m_first[i]),
-            family_name=clean_text(u_family[j] or m_last[i]),
-            active=True,
-            email=user_name if set_email else UNSET,
-            user_type=UNSET if user_type is None else user_type,
-        )
-        target = LinkUserTarget(member_id=mid, email=email, user_name=user_name, idp_id=iid,
-                                idp_user_name=scim_user_name if scim_user_name != user_name else UNSET)
-        rivals_of = lost.get(("m", mid), []) + lost.get(("i", iid), []) if lost else []
-        evidence = LinkUserEvidence(
-            key=key, idp_field=idp_field,
-            idp_value=idp_value if idp_value != scim_user_name else UNSET,
-            user_name_guard=guard or UNSET,
-            lost_candidates=rivals_of or UNSET,
-        )
-        out.actions.append(
-            ScimLinkUser(
-                id=action_id(ActionKind.SCIM_LINK_USER, mid),
-                target=target,
-                before=LinkUserBefore(member_type=m_type[i], user_kind=m_kind[i]),
-                after=after,
-                rule="linking.overrides" if key == "override" else f"linking.{key.split(':')[0]}",
-                reason=_link_reason(key, iid, idp_user_name, idp_field, idp_value) + _lost_reason(rivals_of),
-                evidence=evidence,
-                depends_on=tuple(sorted(set(requires))) if requires else (),
-            )
-        )
-
-    created = roster[(roster["status"] == "create").to_numpy() & (idp_rows >= 0)]
-    created = created.iloc[sorted_positions(created["idp_id"])]
-    for person, iid, user_name, user_name_key, j in zip(
-        *(created[c].tolist() for c in ("person", "idp_id", "user_name", "user_name_key", "idp_row"))
-    ):
-        email = clean_address(u_email[j]) or user_name
-        user_type = after_type.get(person)
-        after = ScimUserAfter(user_name=user_name, given_name=clean_text(u_given[j]),
-                              family_name=clean_text(u_family[j]), active=True,
-                              email=email if email != user_name else UNSET,
-                              user_type=UNSET if user_type is None else user_type)
-        freeing = frees.get(user_name_key) if frees else None
-        out.actions.append(
-            ScimCreateUser(
-                id=action_id(ActionKind.SCIM_CREATE_USER, iid),
-                target=CreateUserTarget(idp_id=iid, user_name=user_name, email=email),
-                before=None,
-                after=after,
-                rule="linking.create",
-                reason=f"create: IdP user {iid} ({user_name}) is in scope and matches no Sigma member",
-                evidence=CreateUserEvidence(idp_status=u_status[j] or None),
-                depends_on=tuple(sorted({aid for _, aid in freeing})) if freeing else (),
-            )
-        )
+    for p in people:
+        if is_linked(p):
+            out.actions.extend(person_link_actions(p, directory, user_types.get(p.person), frees, lost))
+    create = PersonStatus.CREATE
+    for p in people:
+        if p.status is create and p.idp_user is not None:
+            out.actions.append(create_user_action(p, user_types.get(p.person), frees))
     return out
 
 
-def _lost_candidates(ctx: Context, rivals: pd.DataFrame | None) -> dict[tuple[str, str], list[LostCandidate]]:
+_by_person = attrgetter("person")
+
+
+def person_link_actions(person: Person, directory: Directory, user_type: str | None,
+                        frees: Mapping[str, list[tuple[str, str]]],
+                        lost: Mapping[tuple[str, str], list[LostCandidate]]) -> tuple[Action, ...]:
+    """The actions linking ``person`` (:func:`is_linked`): ``members.reactivate`` first for a reactivated
+    member, ``members.set_email`` when the member's email is not (letter case aside) the userName the link
+    sends (the userName guard's update, or a Sigma email the IdP never sends as typed: issue 14 item 1),
+    then ``scim.link_user`` sending ``user_type``, after them, after the guest's conversion, and after the
+    actions freeing its address (``frees``)."""
+    member = person.member
+    mid = member.member_id
+    requires = []
+    actions = []
+    if person.status is _REACTIVATE:
+        actions.append(reactivate_action(person))
+        requires.append(action_id(ActionKind.MEMBERS_REACTIVATE, mid))
+    if person.converted:
+        requires.append(action_id(ActionKind.MEMBERS_CONVERT_GUEST, mid))
+    freeing = [aid for other, aid in frees.get(person.user_name_key, ()) if other != mid] if frees else []
+    requires += freeing
+    set_email = person.guard == "update_sigma_email" or differs_beyond_case(member.email, person.user_name)
+    if set_email:
+        actions.append(set_email_action(person, freeing))
+        requires.append(action_id(ActionKind.MEMBERS_SET_EMAIL, mid))
+    rivals = lost.get(("m", mid), []) + lost.get(("i", person.idp_user.id), []) if lost else []
+    actions.append(link_user_action(person, directory, user_type, set_email, rivals, requires))
+    return tuple(actions)
+
+
+def reactivate_action(person: Person) -> Action:
+    """``members.reactivate`` of an archived or inactive member an active IdP user links to again
+    (``linking.archived_members``)."""
+    member, user = person.member, person.idp_user
+    archived = bool(member.is_archived)
+    return make_action(
+        ActionKind.MEMBERS_REACTIVATE,
+        member.member_id,
+        target=MemberRef(member_id=member.member_id, email=member.email),
+        before=ArchivedState(is_archived=True) if archived else ArchivedState(is_inactive=True),
+        after=ArchivedState(is_archived=False) if archived else ArchivedState(is_inactive=False),
+        rule="linking.archived_members",
+        reason=f"reactivate: IdP user {user.id} ({user.user_name or ''}) is active again",
+        evidence=ReactivateEvidence(key=person.link.key),
+    )
+
+
+def set_email_action(person: Person, freeing: list[str]) -> Action:
+    """``members.set_email`` to the userName the link sends, after the actions ``freeing`` that address:
+    the userName guard's ``update_sigma_email``, or cleaning a Sigma email (``linking.clean_sigma_email``)."""
+    member, user_name = person.member, person.user_name
+    update = person.guard == "update_sigma_email"
+    return make_action(
+        ActionKind.MEMBERS_SET_EMAIL,
+        member.member_id,
+        target=MemberRef(member_id=member.member_id, email=member.email),
+        before=EmailState(email=member.email),
+        after=EmailState(email=user_name),
+        rule="user_name_guard.update_sigma_email" if update else "linking.clean_sigma_email",
+        reason=(
+            f"change email to the IdP userName {user_name!r} so that the IdP's userName links "
+            "instead of creating a second account" if update else
+            f"set email to {user_name!r}, the userName the IdP will send: the Sigma email {member.email!r} "
+            "is not it, and the IdP's userName must find this member"
+        ),
+        evidence=SetEmailEvidence(idp_id=person.idp_id),
+        depends_on=freeing,
+    )
+
+
+def link_user_action(person: Person, directory: Directory, user_type: str | None, set_email: bool,
+                     rivals: list[LostCandidate], requires: list[str]) -> ScimLinkUser:
+    """``scim.link_user`` of ``person`` (docs/sigma-api.md §5.3: Sigma links a SCIM user to the member
+    with its email), sending ``user_type`` and, after a ``members.set_email``, the email; ``rivals``:
+    the candidates it won over; ``requires``: the action ids it waits for."""
+    member, user, link = person.member, person.idp_user, person.link
+    scim_user_name = directory.scim_user_names[user.id]
+    user_name = person.user_name
+    after = ScimUserAfter(
+        user_name=user_name,
+        given_name=clean_text(user.given_name or member.first_name or ""),
+        family_name=clean_text(user.family_name or member.last_name or ""),
+        active=True,
+        email=user_name if set_email else UNSET,
+        user_type=UNSET if user_type is None else user_type,
+    )
+    return ScimLinkUser(
+        id=action_id(ActionKind.SCIM_LINK_USER, member.member_id),
+        target=LinkUserTarget(member_id=member.member_id, email=member.email, user_name=user_name, idp_id=user.id,
+                              idp_user_name=scim_user_name if scim_user_name != user_name else UNSET),
+        before=LinkUserBefore(member_type=member.member_type or "", user_kind=member.user_kind or "internal"),
+        after=after,
+        rule="linking.overrides" if link.key == "override" else f"linking.{link.key.split(':')[0]}",
+        reason=_link_reason(link.key, user.id, user.user_name or "", link.idp_field, link.idp_value)
+        + _lost_reason(rivals),
+        evidence=LinkUserEvidence(
+            key=link.key, idp_field=link.idp_field,
+            idp_value=link.idp_value if link.idp_value != scim_user_name else UNSET,
+            user_name_guard=person.guard or UNSET,
+            lost_candidates=rivals or UNSET,
+        ),
+        depends_on=tuple(sorted(set(requires))) if requires else (),
+    )
+
+
+def create_user_action(person: Person, user_type: str | None,
+                       frees: Mapping[str, list[tuple[str, str]]]) -> ScimCreateUser:
+    """``scim.create_user`` of an in-scope IdP user no member matches, sending ``user_type``; after the
+    actions that free its address (``frees``)."""
+    user, iid, user_name = person.idp_user, person.idp_id, person.user_name
+    primary = user.primary_email
+    email = clean_address(primary.value if primary is not None else "") or user_name
+    after = ScimUserAfter(user_name=user_name, given_name=clean_text(user.given_name or ""),
+                          family_name=clean_text(user.family_name or ""), active=True,
+                          email=email if email != user_name else UNSET,
+                          user_type=UNSET if user_type is None else user_type)
+    freeing = frees.get(person.user_name_key) if frees else None
+    return ScimCreateUser(
+        id=action_id(ActionKind.SCIM_CREATE_USER, iid),
+        target=CreateUserTarget(idp_id=iid, user_name=user_name, email=email),
+        before=None,
+        after=after,
+        rule="linking.create",
+        reason=f"create: IdP user {iid} ({user_name}) is in scope and matches no Sigma member",
+        evidence=CreateUserEvidence(idp_status=user.status or None),
+        depends_on=tuple(sorted({aid for _, aid in freeing})) if freeing else (),
+    )
+
+
+def lost_candidates(rivals: tuple[LinkedPair, ...]) -> dict[tuple[str, str], list[LostCandidate]]:
     """``{("m", memberId) | ("i", idpId): [candidate]}``: the other people a linked member or IdP user
-    matched by a key that came after a link of one of them, each ``{"idpId"|"memberId", "key", "field",
-    "value"}`` (``field``/``value``: what matched on the candidate's side)."""
+    matched by a key that came after a link of one of them (``field``/``value``: what matched on the
+    candidate's side)."""
     out: dict[tuple[str, str], list[LostCandidate]] = {}
-    if rivals is None or rivals.empty:
-        return out
-    for mid, iid, key, sigma_value, idp_field, idp_value in rivals[EDGE_COLUMNS].itertuples(index=False, name=None):
-        out.setdefault(("m", mid), []).append(LostCandidate(idp_id=iid, key=key, field=idp_field, value=idp_value))
-        out.setdefault(("i", iid), []).append(LostCandidate(member_id=mid, key=key, field="email", value=sigma_value))
+    for r in rivals:
+        link = r.link
+        out.setdefault(("m", r.member_id), []).append(
+            LostCandidate(idp_id=r.idp_id, key=link.key, field=link.idp_field, value=link.idp_value))
+        out.setdefault(("i", r.idp_id), []).append(
+            LostCandidate(member_id=r.member_id, key=link.key, field="email", value=link.sigma_value))
     return out
 
 

@@ -23,17 +23,17 @@ have (a policy error, :mod:`.account_types`).
 
 from __future__ import annotations
 
-import pandas as pd
+from msgspec.structs import replace
 
-from ..directory import Directory, PersonStatus
+from ..directory import Person, PersonStatus
 from ..model import Action, ActionKind, IdpUser, ReviewItem, SigmaMember
 from ..sources.values import clean_text
 from . import make_review, person_ref
 
 CODE = "scim.name_required"
 
-SENDING = frozenset({PersonStatus.LINK.value, PersonStatus.REACTIVATE.value, PersonStatus.CREATE.value})
-"""Roster statuses whose person the plan sends to Sigma's SCIM (``scim.link_user`` / ``create_user``)."""
+SENDING = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.CREATE})
+"""Statuses whose person the plan sends to Sigma's SCIM (``scim.link_user`` / ``create_user``)."""
 
 
 def sent_names(user: IdpUser, member: SigmaMember | None) -> tuple[str, str]:
@@ -69,32 +69,21 @@ def name_required_item(user: IdpUser, member: SigmaMember | None, missing: tuple
     )
 
 
-def hold_unnamed(roster: pd.DataFrame, directory: Directory) -> tuple[pd.DataFrame, list[ReviewItem]]:
-    """``roster`` (linking's, after guests) with every person the plan would send to SCIM without both
-    names set to ``held``, and their ``scim.name_required`` items (by memberId, then IdP id)."""
-    statuses = roster["status"].tolist()
-    converted = roster["converted"].tolist()
-    held: list[int] = []
+def hold_unnamed(people: tuple[Person, ...]) -> tuple[tuple[Person, ...], list[ReviewItem]]:
+    """``people`` (linking's records, after guests) with every person the plan would send to SCIM
+    without both names held (and not converted: a held guest is not linked either), and their
+    ``scim.name_required`` items (by memberId, then IdP id)."""
+    out: list[Person] = []
     items: list[ReviewItem] = []
-    for n, (mid, iid) in enumerate(zip(roster["member_id"].tolist(), roster["idp_id"].tolist())):
-        if not iid or not (statuses[n] in SENDING or converted[n]):
-            continue
-        user = directory.idp_users[iid]
-        member = directory.members.get(mid) if mid else None
-        missing = missing_names(*sent_names(user, member))
-        if missing:
-            held.append(n)
-            items.append(name_required_item(user, member, missing))
-    if not held:
-        return roster, []
-    out = roster.copy()
-    status = out["status"].tolist()
-    for n in held:
-        status[n] = PersonStatus.HELD.value
-        converted[n] = False  # a held guest is not linked either
-    out["status"] = pd.Series(status, index=out.index, dtype=object)
-    out["converted"] = pd.Series(converted, index=out.index, dtype=bool)
-    return out, sorted(items, key=lambda r: r.id)
+    for p in people:
+        user = p.idp_user
+        if user is not None and (p.status in SENDING or p.converted):
+            missing = missing_names(*sent_names(user, p.member))
+            if missing:
+                items.append(name_required_item(user, p.member, missing))
+                p = replace(p, status=PersonStatus.HELD, converted=False)
+        out.append(p)
+    return tuple(out), sorted(items, key=lambda r: r.id)
 
 
 def team_name_required_item(action: Action) -> ReviewItem:

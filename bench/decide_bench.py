@@ -1,0 +1,80 @@
+"""CPU of the rule families: :func:`planner.planning.decide` on a generated organization, with the
+linking family's share (:func:`planner.rules.linking.decide`, :func:`planner.rules.linking.link_actions`).
+
+Usage::
+
+    python bench/decide_bench.py [--repo DIR] [--size 100000] [--runs 5]
+
+``--repo``: the source tree to import ``planner`` from (default: this one), so that two trees (before
+and after a change) are measured alike, one after the other, on the same machine. The organization
+is bench/generate.py's with its strict policy (cached like bench/plan_bench.py's, under ``--cache``);
+the snapshot and the directory's tables are built once, then ``decide`` runs ``--runs`` times with
+the cyclic garbage collector paused, as :func:`planner.planning.build_plan` runs it. Prints the
+median CPU seconds (``time.process_time``) of ``decide`` and of the linking steps inside it, with
+the fewest and most.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", type=Path, default=HERE.parent)
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/sigma-migrate-bench"))
+    args = parser.parse_args()
+    sys.path.insert(0, str(args.repo.resolve()))
+    sys.path.insert(1, str(HERE))
+    import generate  # bench/generate.py
+    from planner import planning
+    from planner.gc_pause import gc_paused
+    from planner.policy import load_policy
+    from planner.rules import linking
+    from planner.sources import load_snapshot
+    from planner.tables import build_context
+
+    org = args.cache / f"org-{args.size}-seed1-scim"
+    if not (org / "manifest.json").exists():
+        generate.generate(org, args.size)
+    ctx = build_context(load_snapshot(str(org / "sigma"), [str(org / "idp")], None), load_policy(org / "policy.yaml"))
+    spent: dict[str, float] = {}
+    for name in ("decide", "link_actions"):  # timed where planning calls them: linking.<name>
+        setattr(linking, name, _timed(getattr(linking, name), "linking." + name, spent))
+    runs: dict[str, list[float]] = {"planning.decide": [], "linking.decide": [], "linking.link_actions": []}
+    for _ in range(args.runs):
+        gc.collect()
+        spent.clear()
+        with gc_paused():
+            start = time.process_time()
+            planning.decide(ctx)
+            runs["planning.decide"].append(time.process_time() - start)
+        for name in ("linking.decide", "linking.link_actions"):
+            runs[name].append(spent.get(name, 0.0))
+    print(f"decide at {args.size:,} members, {args.repo.resolve()}, {args.runs} runs (CPU s: median [min, max])")
+    for name, values in runs.items():
+        print(f"  {name:<21} {statistics.median(values):6.3f}  [{min(values):.3f}, {max(values):.3f}]")
+    return 0
+
+
+def _timed(fn, name: str, spent: dict[str, float]):
+    def wrapper(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.process_time() - start
+    return wrapper
+
+
+if __name__ == "__main__":
+    sys.exit(main())
