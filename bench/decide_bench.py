@@ -1,5 +1,6 @@
 """CPU of the rule families: :func:`planner.planning.decide` on a generated organization, with the
-linking family's share (:func:`planner.rules.linking.decide`, :func:`planner.rules.linking.link_actions`).
+linking family's share (:func:`planner.rules.linking.decide`, :func:`planner.rules.linking.link_actions`),
+and of :func:`planner.planning.person_rows` over its decisions.
 
 Usage::
 
@@ -10,8 +11,8 @@ and after a change) are measured alike, one after the other, on the same machine
 is bench/generate.py's with its strict policy (cached like bench/plan_bench.py's, under ``--cache``);
 the snapshot and the directory's tables are built once, then ``decide`` runs ``--runs`` times with
 the cyclic garbage collector paused, as :func:`planner.planning.build_plan` runs it. Prints the
-median CPU seconds (``time.process_time``) of ``decide`` and of the linking steps inside it, with
-the fewest and most.
+median CPU seconds (``time.process_time``) of ``decide``, of the linking steps inside it, and of
+``person_rows`` (the plan's person rows from the decisions), with the fewest and most.
 """
 
 from __future__ import annotations
@@ -50,14 +51,19 @@ def main() -> int:
     spent: dict[str, float] = {}
     for name in ("decide", "link_actions"):  # timed where planning calls them: linking.<name>
         setattr(linking, name, _timed(getattr(linking, name), "linking." + name, spent))
-    runs: dict[str, list[float]] = {"planning.decide": [], "linking.decide": [], "linking.link_actions": []}
+    runs: dict[str, list[float]] = {"planning.decide": [], "linking.decide": [], "linking.link_actions": [],
+                                    "planning.person_rows": []}
     for _ in range(args.runs):
         gc.collect()
         spent.clear()
         with gc_paused():
             start = time.process_time()
-            planning.decide(ctx)
+            decided = planning.decide(ctx)
             runs["planning.decide"].append(time.process_time() - start)
+            people = decided.people if hasattr(decided, "people") else decided.roster  # before/after the Person records
+            start = time.process_time()
+            planning.person_rows(ctx, people, decided.types, decided.unmatched, decided.actions, decided.review_items)
+            runs["planning.person_rows"].append(time.process_time() - start)
         for name in ("linking.decide", "linking.link_actions"):
             runs[name].append(spent.get(name, 0.0))
     print(f"decide at {args.size:,} members, {args.repo.resolve()}, {args.runs} runs (CPU s: median [min, max])")

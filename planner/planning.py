@@ -69,7 +69,6 @@ from operator import attrgetter
 from typing import Iterable, Mapping
 
 import msgspec
-import pandas as pd
 
 from . import __version__
 from .dependencies import DependencyError, check_dependencies, topological_order
@@ -90,7 +89,7 @@ from .rules import (
     scope, teams, unmatched,
 )
 from .directory import Person, PersonStatus, build_directory
-from .tables import Context, build_context, find_member_id, member_of, roster_of, take_rows
+from .tables import Context, build_context, find_member_id, member_of
 
 
 class PlanError(UserError):
@@ -134,7 +133,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         actions = order_actions(decided.actions)
         review_items = sort_review_items(decided.review_items + inputs.truncation_items(snapshot.findings,
                                                                                          decided.actions))
-        people = person_rows(ctx, decided.roster, decided.types, decided.unmatched, actions, review_items)
+        people = person_rows(ctx, decided.people, decided.types, decided.unmatched, actions, review_items)
         summary = build_summary(ctx, decided, actions, review_items)
         plan_outcomes = build_outcomes(ctx, decided.guards, actions, people)
         checks = preflight.evaluate(ctx, summary.guards, actions, people)
@@ -197,12 +196,13 @@ def _refuse_errors(findings: Iterable[Finding]) -> None:
 
 @dataclass(frozen=True)
 class Decisions:
-    """What the rule families decided (:func:`decide`): the ``roster`` (every person's status),
+    """What the rule families decided (:func:`decide`): the ``people`` (every person's final
+    :class:`~planner.directory.Person` record, sorted by person key),
     the account ``types`` (:mod:`planner.rules.account_types`), the ``unmatched`` members'
     decisions, the ``team_rows``, the ``guards``' results, the ``actions`` (with cross-family
     dependencies) and the ``review_items``."""
 
-    roster: pd.DataFrame
+    people: tuple[Person, ...]
     types: list[account_types.TypeDecision]
     unmatched: list[unmatched.UnmatchedDecision]
     team_rows: list[TeamRow]
@@ -246,7 +246,7 @@ def decide(ctx: Context) -> Decisions:
     outcome.review_items.extend(scim_items)
     guard_results, guard_items = guards.evaluate(
         ctx.policy, ctx.directory, actions, linked_idp_ids(people, ctx.directory.protected_members(ctx.policy)))
-    return Decisions(roster_of(people, ctx.directory), types, unmatched_decisions, team_rows, guard_results, actions,
+    return Decisions(people, types, unmatched_decisions, team_rows, guard_results, actions,
                      outcome.review_items + guard_items)
 
 
@@ -506,13 +506,14 @@ def fingerprints(ctx: Context, actions: list[Action]) -> Fingerprints:
 
 def person_rows(
     ctx: Context,
-    roster: pd.DataFrame,
+    people: tuple[Person, ...],
     types: list[account_types.TypeDecision],
     decisions: list[unmatched.UnmatchedDecision],
     actions: list[Action],
     review_items: list[ReviewItem],
 ) -> list[PersonRow]:
-    """One :class:`~planner.model.PersonRow` per roster person, sorted by email (then ids).
+    """One :class:`~planner.model.PersonRow` per person (:class:`~planner.directory.Person`), sorted by
+    email (then ids).
 
     ``account_type_after`` is ``None`` for members who end deactivated (or stay so).
     ``lockout``, ``type_change`` and ``admin_change`` are decided here, by
@@ -547,61 +548,55 @@ def person_rows(
         for key in keys:
             (rev_m if key[0] == "m" else rev_i).setdefault(key[2:], set()).add(r.id)
 
-    # member and IdP columns of every roster row, by row position (no left joins: nothing
-    # missing can turn into NaN; None where a side is missing)
-    m, u = ctx.members, ctx.idp_users
-    mpos, upos = roster["member_row"].to_numpy(), roster["idp_row"].to_numpy()
-    has_m, has_u = (mpos >= 0).tolist(), (upos >= 0).tolist()
-    m_email, m_first, m_last, m_type, m_kind, m_archived, m_inactive, m_account_type = (
-        take_rows(m[c], mpos, None).tolist() for c in (
-            "email", "first_name", "last_name", "member_type", "user_kind", "is_archived", "is_inactive",
-            "account_type"))
-    u_scim, u_email, u_display, u_given, u_family, u_status, u_active = (
-        take_rows(u[c], upos, None).tolist() for c in (
-            "scim_user_name", "email", "display_name", "given_name", "family_name", "status", "active"))
     after_type = {d.person: d.after for d in types}
+    directory = ctx.directory
+    account_type, sent, active_idp = directory.member_account_types, directory.scim_user_names, directory.active_idp_ids
 
     rows = []
     keys = []
     empty: tuple[str, ...] = ()
-    for (person, mid, iid, status, link_key, user_name, in_m, in_u, email, first, last, member_type, user_kind,
-         archived, inactive, before, scim_user_name, idp_email, display, given, family, idp_status, idp_active) in zip(
-        *(roster[c].tolist() for c in ("person", "member_id", "idp_id", "status", "link_key", "user_name")),
-        has_m, has_u, m_email, m_first, m_last, m_type, m_kind, m_archived, m_inactive, m_account_type,
-        u_scim, u_email, u_display, u_given, u_family, u_status, u_active,
-    ):
+    for p in people:
+        member, user, status, user_name = p.member, p.idp_user, p.status.value, p.user_name
         found = None
-        if in_m:
-            name = f"{first} {last}".strip()
+        if member is not None:
+            mid, email = member.member_id, member.email
+            member_type, user_kind = member.member_type or "", member.user_kind or "internal"
+            archived, inactive = bool(member.is_archived), bool(member.is_inactive)
+            name = f"{member.first_name or ''} {member.last_name or ''}".strip()
             sigma_status = "archived" if archived else "inactive" if inactive else "active"
+            before = account_type[mid]
             if (archived or inactive or mid in gone) and status != "reactivate":
                 after = None
             else:
-                after = after_type.get(person, before)
+                after = after_type.get(p.person, before)
             action_ids = acts_m.get(mid, empty)
             found = rev_m.get(mid)
         else:
             mid = before = member_type = user_kind = sigma_status = None
-            if in_u:
-                name = display or " ".join(p for p in (given, family) if p)
-                email = idp_email or user_name
+            if user is not None:
+                name = user.display_name or " ".join(x for x in (user.given_name, user.family_name) if x)
+                primary = user.primary_email
+                email = (primary.value if primary is not None else "") or user_name
             else:
                 name, email = "", user_name
-            after = after_type.get(person)
-            action_ids = acts_i.get(iid, empty)
-        if in_u:
+            after = after_type.get(p.person)
+            action_ids = acts_i.get(user.id if user is not None else None, empty)
+        if user is not None:
+            iid = user.id
             more = rev_i.get(iid)
             if more:
                 found = (found | more) if found else more
-            idp_state = idp_status or ("active" if idp_active else "inactive")
+            scim_user_name = sent[iid]
+            idp_state = user.status or ("active" if iid in active_idp else "inactive")
         else:
             iid = scim_user_name = idp_state = None
+        link_key = p.link.link_key if p.link is not None else None
         locked = lockout_of({kind_of[i] for i in action_ids}, member_id=mid, idp_id=iid, user_kind=user_kind,
                             sigma_status=sigma_status, in_review=bool(found))
         rows.append(
             PersonRow(
                 mid, email, name, member_type, user_kind, sigma_status, iid, scim_user_name, idp_state,
-                link_key if isinstance(link_key, str) else None, before, after,
+                link_key, before, after,
                 tuple(sorted(action_ids)) if len(action_ids) > 1 else tuple(action_ids),
                 tuple(sorted(found)) if found else empty,
                 locked,
@@ -637,7 +632,6 @@ def build_summary(ctx: Context, decided: Decisions, actions: list[Action],
     per_kind = {k: kinds.get(k, 0) for k in SUMMARY_KINDS}
     changes = Counter(a.evidence.change for a in actions if isinstance(a, ScimSetAccountType)) \
         if by_kind.get(ActionKind.SCIM_SET_ACCOUNT_TYPE) else Counter()
-    roster = decided.roster
     types = decided.types
 
     m = ctx.members
@@ -650,15 +644,17 @@ def build_summary(ctx: Context, decided: Decisions, actions: list[Action],
     for mid, t in zip(active["member_id"].tolist(), active["account_type"].tolist()):
         if mid not in gone:
             after[type_after.get(mid, t) or "(Sigma default)"] += 1
-    for mid in roster.loc[roster["status"] == "reactivate", "member_id"]:
-        after[type_after.get(mid) or m["account_type"].iat[ctx.member_row[mid]]] += 1
+    for p in decided.people:
+        if p.status is PersonStatus.REACTIVATE:
+            mid = p.member.member_id
+            after[type_after.get(mid) or ctx.directory.member_account_types[mid]] += 1
     for d in types:
         if not d.member_id:
             after[d.after or "(Sigma default)"] += 1
     seats = {name: SeatCount(before=before.get(name, 0), after=after.get(name, 0))
              for name in sorted(set(before) | set(after))}
 
-    status = Counter(roster["status"].tolist())
+    status = Counter(p.status.value for p in decided.people)
     kept = sum(d.decision == "keep" for d in decided.unmatched)
     team_rows = decided.team_rows
     account_types = AccountTypeCounts(

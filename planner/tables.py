@@ -32,13 +32,12 @@ unless said otherwise):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .directory import Directory, Person, ScimState, build_directory
+from .directory import Directory, ScimState, build_directory
 from .model import Snapshot, email_key
 from .policy import Policy
 
@@ -259,46 +258,3 @@ def _emails_table(d: Directory) -> pd.DataFrame:
     emails["position"] = emails["position"].astype(int)
     emails["idp_row"] = emails["idp_row"].astype(np.intp)
     return emails
-
-
-ROSTER_COLUMNS = [
-    "person",  # "m:<memberId>" or "i:<idpId>": stable person key
-    "member_id",
-    "idp_id",
-    "status",
-    "link_key",  # PersonRow vocabulary, or None
-    "key",  # the policy match key label that linked them, or None
-    "sigma_value",
-    "idp_field",
-    "idp_value",
-    "user_name",  # the SCIM userName the plan sends (link / create), or None
-    "user_name_key",  # email_key(user_name), or None
-    "guard",  # userName guard: None | "review" | "use_sigma_email" | "update_sigma_email"
-    "member_row",  # int: the member's row in ctx.members, -1 for none
-    "idp_row",  # int: the IdP user's row in ctx.idp_users, -1 for none
-    "converted",  # True for a guest planner.rules.guests converts (then linked like status "link")
-]
-"""Columns of the roster, the pandas view of :class:`~planner.directory.Person` records (:func:`roster_of`)."""
-
-
-def roster_of(people: list[Person] | tuple[Person, ...], directory: Directory) -> pd.DataFrame:
-    """The roster (:data:`ROSTER_COLUMNS`, one row per person, in ``people``'s order; ``None`` where a
-    field is missing, never NaN) of :class:`~planner.directory.Person` records: the bridge from
-    :func:`planner.rules.linking.decide` to the families still written over the roster."""
-    links = [p.link for p in people]
-    member_ids = [m.member_id if m is not None else None for m in (p.member for p in people)]
-    idp_ids = [u.id if u is not None else None for u in (p.idp_user for p in people)]
-    columns = {"person": [p.person for p in people], "member_id": member_ids, "idp_id": idp_ids,
-               "status": [p.status.value for p in people]}
-    for col in ("link_key", "key", "sigma_value", "idp_field", "idp_value"):
-        read = attrgetter(col)
-        columns[col] = [read(link) if link is not None else None for link in links]
-    columns["user_name"] = [p.user_name for p in people]
-    columns["user_name_key"] = [p.user_name_key for p in people]
-    columns["guard"] = [p.guard for p in people]
-    roster = pd.DataFrame(columns, dtype=object)
-    member_index, idp_index = directory.member_index, directory.idp_index
-    roster["member_row"] = np.array([member_index[m] if m is not None else -1 for m in member_ids], dtype=np.intp)
-    roster["idp_row"] = np.array([idp_index[i] if i is not None else -1 for i in idp_ids], dtype=np.intp)
-    roster["converted"] = np.array([p.converted for p in people], dtype=bool)
-    return roster

@@ -122,13 +122,12 @@ from planner.directory import Link, LinkedPair, Person  # noqa: E402
 from planner.matching import match_identities  # noqa: E402
 from planner.payloads import (  # noqa: E402
     UNSET, ArchivedState, CreateUserEvidence, CreateUserTarget, EmailState, LinkUserBefore, LinkUserEvidence,
-    LinkUserTarget, LostCandidate, MemberRef, ReactivateEvidence, ScimUserAfter, SetEmailEvidence,
+    LinkUserTarget, LostCandidate, ReactivateEvidence, ScimUserAfter, SetEmailEvidence,
 )
 from planner.rules.linking import (  # noqa: E402
     considered, create_user_action, decide, guard_item, link_actions, linked_person, person_link_actions,
     same_person_hints, settle_creates, unlinked_idp_user,
 )
-from planner.tables import ROSTER_COLUMNS, roster_of  # noqa: E402
 
 BY_NAME = Link("user_name", "email", "ann@x.example", "userName", "ann@x.example")
 
@@ -226,24 +225,6 @@ def test_decide_gives_every_person_one_record_sorted_by_person_key():
         ("m:m3", PersonStatus.DEACTIVATED, None),
     ]
     assert result.outcome.review_items == [] and result.outcome.actions == []
-
-
-def test_roster_of_lays_the_records_out_as_the_roster():
-    members = [member("m1", "ann@x.example")]
-    users = [user("u2", "carl@x.example"), user("u1", "ann@x.example")]
-    p = policy()
-    d = build_directory(snapshot(members, users, with_root=False), p)
-    roster = roster_of(decide(p, d, match_identities(d, p.linking)).people, d)
-    assert list(roster.columns) == ROSTER_COLUMNS
-    assert roster.to_dict("records") == [
-        {"person": "i:u2", "member_id": None, "idp_id": "u2", "status": "create", "link_key": None, "key": None,
-         "sigma_value": None, "idp_field": None, "idp_value": None, "user_name": "carl@x.example",
-         "user_name_key": "carl@x.example", "guard": None, "member_row": -1, "idp_row": 0, "converted": False},
-        {"person": "m:m1", "member_id": "m1", "idp_id": "u1", "status": "link", "link_key": "email",
-         "key": "user_name", "sigma_value": "ann@x.example", "idp_field": "userName", "idp_value": "ann@x.example",
-         "user_name": "ann@x.example", "user_name_key": "ann@x.example", "guard": None, "member_row": 0,
-         "idp_row": 1, "converted": False},
-    ]
 
 
 # --------------------------------------------------------------------------- actions, one person each
