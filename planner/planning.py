@@ -239,7 +239,9 @@ def decide(ctx: Context) -> Decisions:
     outcome.extend(type_outcome)
     team_rows = fold_teams(ctx, people, outcome)
     outcome.actions, unnamed_teams = scim_values.drop_unnamed_teams(outcome.actions)  # Sigma refuses a blank name
-    outcome.review_items.extend(unnamed_teams)
+    from .sources.formulas import team_name_items  # a derived team name can look like a formula
+
+    outcome.review_items.extend(unnamed_teams + team_name_items(outcome.actions))
     unmatched_decisions = fold_unmatched(ctx, people, outcome)
     actions = add_cross_dependencies(outcome.actions)
     actions, scim_items = scim_state.settle(ctx.scim, actions)

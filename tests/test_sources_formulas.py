@@ -35,3 +35,17 @@ def test_each_formula_like_name_is_a_warning_naming_the_file_line_and_field():
     export = SigmaExport(members=members, teams=(team("t1", "Finance"),))
     assert [(f.file, f.location, f.field, f.severity.value) for f in sigma_formula_findings(export)] == [
         ("members.csv", "line 2", "firstName", "warning")]
+
+
+def test_a_team_a_regex_rule_names_like_a_formula_is_an_informational_item():
+    # tester B14: okta group 'sigma-team-=cmd|' /C calc'!A0' became team "=cmd|' /C calc'!A0", unnoticed
+    from .plan_factory import kinds, plan, snapshot
+
+    snap = snapshot([], [user("u1", "a@example.com")], groups=[group("g2", "sigma-team-=cmd|x", ["u1"])])
+    p = plan(snap, "teams:\n  mode: create\n  rules: [{match: regex, pattern: '^sigma-team-(.*)$', replace: '\\1'}]\n")
+    assert ("scim.create_group", "scim.create_group:g2") in kinds(p)
+    (item,) = [r for r in p.review_items if r.code == "teams.formula_like_name"]
+    assert (item.id, item.blocking) == ("teams.formula_like_name:g2", False)
+    assert item.message == ("team '=cmd|x' (from group 'sigma-team-=cmd|x', teams.rules[0].regex) starts with '=', "
+                            "which a spreadsheet reads as a formula; Sigma stores it as text, but rename the group in "
+                            "the IdP if the name is not meant")
