@@ -426,10 +426,10 @@ class ReviewItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     blocking: bool
     subject: dict[str, Any]
     message: str
-    candidates: tuple[dict[str, Any], ...] = ()
-    evidence: dict[str, Any] = {}
-    rule: str = ""
-    resolution: str = ""
+    candidates: tuple[dict[str, Any], ...]
+    evidence: dict[str, Any]
+    rule: str
+    resolution: str
 
 
 class Lockout(str, Enum):
@@ -508,8 +508,8 @@ class TeamRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False)
     members_after: int
     members_added: int
     members_removed: int
-    actions: tuple[str, ...] = ()
-    is_archived: bool = False  # an archived team (listed, never acted on)
+    actions: tuple[str, ...]
+    is_archived: bool  # an archived team (listed, never acted on)
 
 
 class PreflightStatus(str, Enum):
@@ -540,9 +540,9 @@ class PreflightCheck(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     status: PreflightStatus
     blocking: bool
     detail: str
-    resolution: str = ""
-    source: str = ""
-    count: int | None = None
+    resolution: str
+    source: str
+    count: int | None
 
     @property
     def stops_approval(self) -> bool:
@@ -634,7 +634,7 @@ class AccountTypeCounts(SummaryRecord):
     upgrades: int
     downgrades: int
     custom_replacements: int
-    replacements: list[CustomReplacement] = []
+    replacements: list[CustomReplacement]
 
 
 class SeatCount(SummaryRecord):

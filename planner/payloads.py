@@ -387,7 +387,9 @@ class BaseAction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_fi
 
     - ``id``: stable across runs for the same inputs (``"<kind>:<key>"``).
     - ``rule``: the rule id that produced it (``linking.email``); ``reason``: one line a reviewer reads.
-    - ``depends_on``: ids of actions that must be done first (sorted).
+    - ``depends_on``: ids of actions that must be done first (sorted). Required, as every field the
+      planner writes: an action of an edited or older plan without it must not read as depending on
+      nothing (apply would run it out of order); builders pass it (``make_action``).
     - ``kind`` (a class constant, the JSON tag); ``target``/``before``/``after``/``evidence`` per kind.
     """
 
@@ -395,7 +397,7 @@ class BaseAction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_fi
     id: str
     rule: str
     reason: str
-    depends_on: tuple[str, ...] = ()
+    depends_on: tuple[str, ...]
 
 
 class ScimCreateUser(BaseAction, tag="scim.create_user"):

@@ -205,7 +205,8 @@ def write_test_plan(folder: Path, actions: Iterable[Action] | None = None, **fie
     return path
 
 
-BLOCKING = ReviewItem("rv1", "ambiguous-link", True, {"userName": "dana@example.com"}, "two members share dana@")
+BLOCKING = ReviewItem("rv1", "ambiguous-link", True, {"userName": "dana@example.com"}, "two members share dana@",
+                      (), {}, "", "")
 
 
 # --------------------------------------------------------------------------- a sandbox counting its writes

@@ -34,7 +34,7 @@ from planner.planfile import canonical_json, validation_message
 from .execute_support import act
 
 LINK = ScimLinkUser(
-    id="scim.link_user:m1", rule="linking.email", reason="same email",
+    id="scim.link_user:m1", rule="linking.email", reason="same email", depends_on=(),
     target=LinkUserTarget(member_id="m1", email="Ann@x.example", user_name="ann@x.example", idp_id="00u1",
                           idp_user_name="ann.lee@x.example"),
     before=LinkUserBefore(member_type="View", user_kind="internal"),
@@ -93,7 +93,7 @@ def test_the_payload_of_another_kind_is_refused():
 
 
 def test_what_an_action_acts_on():
-    create = ScimCreateUser(id="c", rule="r", reason="r", before=None,
+    create = ScimCreateUser(id="c", rule="r", reason="r", depends_on=(), before=None,
                             target=CreateUserTarget(idp_id="00u2", user_name="new@x", email="new.hire@x"),
                             after=ScimUserAfter(user_name="new@x", given_name="N", family_name="H", active=True),
                             evidence=CreateUserEvidence(idp_status=None))

@@ -67,6 +67,18 @@ def test_without_the_field_the_digest_check_would_pass(tmp_path):
     (lambda d: d["outcomes"].pop("document_transfers"), "$.outcomes.document_transfers"),
     (lambda d: d["people"][5].pop("lockout"), "$.people[5].lockout"),  # read as "not locked out"
     (lambda d: d["people"][0].pop("admin_change"), "$.people[0].admin_change"),
+    # read as depending on nothing: apply would link the guest before converting them
+    (lambda d: d["actions"][15].pop("depends_on"), "$.actions[15].depends_on"),
+    (lambda d: d["teams"][3].pop("actions"), "$.teams[3].actions"),  # read as a team nothing acts on
+    (lambda d: d["teams"][0].pop("is_archived"), "$.teams[0].is_archived"),
+    (lambda d: d["preflight"][4].pop("count"), "$.preflight[4].count"),  # read as concerning nobody
+    (lambda d: d["preflight"][0].pop("resolution"), "$.preflight[0].resolution"),
+    (lambda d: d["preflight"][0].pop("source"), "$.preflight[0].source"),
+    (lambda d: d["review_items"][0].pop("candidates"), "$.review_items[0].candidates"),
+    (lambda d: d["review_items"][0].pop("evidence"), "$.review_items[0].evidence"),
+    (lambda d: d["review_items"][0].pop("rule"), "$.review_items[0].rule"),
+    (lambda d: d["review_items"][0].pop("resolution"), "$.review_items[0].resolution"),
+    (lambda d: d["summary"]["account_types"].pop("replacements"), "$.summary.account_types.replacements"),
 ])
 def test_a_record_without_a_field_the_planner_writes_is_refused(tmp_path, edit, where):
     document = json.loads(acme_plan())
@@ -76,6 +88,26 @@ def test_a_record_without_a_field_the_planner_writes_is_refused(tmp_path, edit, 
     with pytest.raises(PlanFileError) as refused:
         read_plan(path)
     assert str(refused.value) == f"{path}: {where}: required{AGAIN}"
+
+
+def test_the_planned_action_that_depends_on_another_is_the_one_cut():
+    """The ``depends_on`` case above cuts a real dependency (not an empty list)."""
+    action = json.loads(acme_plan())["actions"][15]
+    assert (action["id"], action["depends_on"]) == ("scim.link_user:1OLfsTOWkRcJMtkNaSgdDd91YEXAg",
+                                                    ["members.convert_guest:1OLfsTOWkRcJMtkNaSgdDd91YEXAg"])
+
+
+@pytest.mark.parametrize("command", ["show", "apply"])
+def test_an_action_without_depends_on_is_refused_with_one_line(tmp_path, capsys, command):
+    """Before: an action of an edited plan without ``depends_on`` loaded as depending on nothing."""
+    document = json.loads(acme_plan())
+    del document["actions"][15]["depends_on"]
+    path = tmp_path / "plan.json"
+    path.write_bytes(document_bytes(document))
+    with pytest.raises(SystemExit) as done:
+        main([command, str(path)])
+    assert done.value.code == 1
+    assert capsys.readouterr().err == f"sigma-migrate: error: {path}: $.actions[15].depends_on: required{AGAIN}\n"
 
 
 @pytest.mark.parametrize("command", ["show", "report"])

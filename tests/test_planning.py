@@ -151,7 +151,7 @@ def test_summary_text_matches_the_issue_example():
         "scim.link_user": 112, "scim.create_user": 9, "scim.set_account_type": 14, "members.disable_guest": 6,
         "members.deactivate": 11, "scim.link_group": 4, "scim.create_group": 2, "teams.remove_member": 17,
     }
-    account_types = AccountTypeCounts(changes=14, upgrades=0, downgrades=3, custom_replacements=0)
+    account_types = AccountTypeCounts(changes=14, upgrades=0, downgrades=3, custom_replacements=0, replacements=[])
     assert summary_text(counts, account_types, ReviewCounts(total=5, blocking=3, by_code={})) == (
         "Plan: 112 link, 9 create, 14 account-type changes (3 downgrades), 6 guests disabled, 11 deactivations, "
         "4 teams linked, 2 created, 17 member removals; 5 review items (3 blocking)"

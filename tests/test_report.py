@@ -159,22 +159,22 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
         ReviewItem(
             "r-username-2", "username-change", False, {"memberId": "m7"},
             "userName differs from the Sigma email: would create a second account",
-            candidates=({"memberId": "m7", "email": "o'brien@acme.example", "key": "other_email"},),
+            candidates=({"memberId": "m7", "email": "o'brien@acme.example", "key": "other_email"},), evidence={},
             rule="linking.username_guard",
             resolution="linking:\n  username_changes:\n    m7: keep_sigma_email\n",
         ),
         ReviewItem(
             "r-unmatched-3", "unmatched.review", True, {"memberId": "m14", "email": "hal@acme.example"},
             "hal@acme.example has no IdP identity: keep, deactivate or link?",
-            rule="unmatched.review",
+            candidates=(), evidence={}, rule="unmatched.review",
             resolution="unmatched:\n  overrides:\n    hal@acme.example: keep\n",
         ),
     )
     teams = (
-        TeamRow("t1", "Finance", "g1", "Finance", "link", 3, 2, 0, 1, ("a-group-fin", "a-rm-fin-m5")),
-        TeamRow(None, "Marketing", "g2", "Marketing", "create", 0, 4, 4, 0, ("a-group-mkt",)),
-        TeamRow("t3", "Legacy BI", None, None, "unmanaged", 5, 5, 0, 0),
-        TeamRow("t4", "Old Project", "g4", "Old Project", "link", 2, 0, 0, 2),
+        TeamRow("t1", "Finance", "g1", "Finance", "link", 3, 2, 0, 1, ("a-group-fin", "a-rm-fin-m5"), False),
+        TeamRow(None, "Marketing", "g2", "Marketing", "create", 0, 4, 4, 0, ("a-group-mkt",), False),
+        TeamRow("t3", "Legacy BI", None, None, "unmanaged", 5, 5, 0, 0, (), False),
+        TeamRow("t4", "Old Project", "g4", "Old Project", "link", 2, 0, 0, 2, (), False),
     )
     return bare_plan(
         organization=PlanOrganization("org-1", "Acme <Analytics> & Co"),

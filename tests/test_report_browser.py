@@ -303,9 +303,10 @@ def test_long_addresses_and_messages_wrap_instead_of_overflowing(browser, tmp_pa
     plan = bare_plan(
         organization=PlanOrganization("", "Wrap"),
         review_items=(ReviewItem(id="x:1", code="linking.ambiguous", blocking=True,
-                                 subject={"email": long_address}, message=f"{long_address} matches two members"),),
+                                 subject={"email": long_address}, message=f"{long_address} matches two members",
+                                 candidates=(), evidence={}, rule="", resolution=""),),
         preflight=(PreflightCheck("guests", "guests told", PreflightStatus.UNCONFIRMED, True,
-                                              f"{long_address} loses access"),),
+                                              f"{long_address} loses access", "", "", None),),
     )
     report = OpenReport(browser, write_html(plan, tmp_path / "wrap.html"), width=700)
     try:

@@ -172,7 +172,7 @@ def test_a_linked_team_gets_the_group_members_and_its_leftover_removed():
         {"userId": "z", "isTeamAdmin": False}, {"groupId": "gF"})
     assert decision.review_items == ()
     assert decision.rows == (TeamRow("tF", "Finance", "gF", "Finance", "link", 3, 2, 0, 1,
-                                     ("scim.link_group:tF", "scim.set_group_members:gF", "teams.remove_member:tF:z")),)
+                                     ("scim.link_group:tF", "scim.set_group_members:gF", "teams.remove_member:tF:z"), False),)
 
 
 def test_leftovers_that_cannot_be_removed_are_reported():
@@ -277,7 +277,7 @@ def test_a_created_team_holds_created_users_and_a_renamed_one_is_reported():
     (renamed,) = decision.review_items
     assert (renamed.id, renamed.blocking) == ("teams.renamed_by_idp:g5", False)
     assert decision.rows == (TeamRow(None, "New", "g5", "sigma-team-New", "create", 0, 2, 2, 0,
-                                     ("scim.create_group:g5", "scim.set_group_members:g5")),)
+                                     ("scim.create_group:g5", "scim.set_group_members:g5"), False),)
     # under mode: link nothing is created
     (item,) = decide_team(a, policy().teams, d, people).review_items
     assert (item.id, item.blocking, item.message) == (
@@ -319,9 +319,9 @@ def test_a_group_holding_an_unmanaged_teams_people_is_a_likely_rename():
 def test_unmanaged_teams_get_rows_and_one_item_naming_the_group_that_holds_their_people():
     decision = decide_unmanaged([], policy().teams, renamed(), PEOPLE)
     assert decision.actions == ()
-    assert decision.rows == (TeamRow("tF", "Finance", None, None, "unmanaged", 3, 3, 0, 0),
-                             TeamRow("t9", "Old", None, None, "unmanaged", 0, 0, 0, 0, is_archived=True),
-                             TeamRow("tS", "Sales", None, None, "unmanaged", 1, 1, 0, 0))
+    assert decision.rows == (TeamRow("tF", "Finance", None, None, "unmanaged", 3, 3, 0, 0, (), False),
+                             TeamRow("t9", "Old", None, None, "unmanaged", 0, 0, 0, 0, (), is_archived=True),
+                             TeamRow("tS", "Sales", None, None, "unmanaged", 1, 1, 0, 0, (), False))
     (item,) = decision.review_items
     assert (item.id, item.blocking, item.subject) == ("teams.unmanaged:teams", False, {"teams": 2})
     assert item.candidates == (

@@ -96,7 +96,8 @@ def _irreversible(action: Action, why: str) -> ReviewItem:
                                        if k in ("memberId", "email", "userName", "teamId", "name")}
     return ReviewItem(
         id=f"undo.irreversible:{action.id}", code="undo.irreversible", blocking=False,
-        subject=subject, message=f"{action.id} is not reversed: {why}", rule="undo", resolution="",
+        subject=subject, message=f"{action.id} is not reversed: {why}", candidates=(), evidence={}, rule="undo",
+        resolution="",
     )
 
 
@@ -140,7 +141,7 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
                 target=AccountTypeTarget(member_id=target.member_id, email=target.email, idp_id=target.idp_id,
                                          user_name=target.user_name),
                 before=MemberTypeState(member_type=new_type), after=UserTypeState(user_type=old_type), rule=rule,
-                reason=f"undo {action.id}: account type back to {old_type}", evidence=AccountTypeEvidence(undoes=action.id))
+                reason=f"undo {action.id}: account type back to {old_type}", evidence=AccountTypeEvidence(undoes=action.id), depends_on=())
             return reverse, items
         return None, items
     if isinstance(action, ScimSetAccountType):
@@ -154,7 +155,7 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
             id=action.id, target=replace(target, user_name=user_name),
             before=MemberTypeState(member_type=action.after.user_type), after=UserTypeState(user_type=old_type),
             rule=rule, reason=f"undo {action.id}: account type back to {old_type}",
-            evidence=AccountTypeEvidence(undoes=action.id)), []
+            evidence=AccountTypeEvidence(undoes=action.id), depends_on=()), []
     if isinstance(action, (MembersDeactivate, MembersDisableGuest)):
         target = action.target
         reverse = MembersReactivate(
@@ -162,7 +163,7 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
             target=MemberRef(member_id=target.member_id, email=target.email),
             before=ArchivedState(is_archived=True), after=ArchivedState(is_archived=False), rule=rule,
             reason=f"undo {action.id}: reactivate" + (" (a guest again)" if isinstance(action, MembersDisableGuest) else ""),
-            evidence=ReactivateEvidence(undoes=action.id))
+            evidence=ReactivateEvidence(undoes=action.id), depends_on=())
         owner = action.after.new_owner_id
         if not owner:
             return reverse, []
@@ -183,7 +184,7 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
         return MembersSetEmail(
             id=action.id, target=MemberRef(member_id=member_id, email=action.after.email),
             before=EmailState(email=action.after.email), after=EmailState(email=old), rule=rule,
-            reason=f"undo {action.id}: email back to {old!r}", evidence=SetEmailEvidence(undoes=action.id)), []
+            reason=f"undo {action.id}: email back to {old!r}", evidence=SetEmailEvidence(undoes=action.id), depends_on=()), []
     if isinstance(action, ScimSetGroupMembers):
         if "members" in before:  # the SCIM Group as read before the first write (display = the email)
             names = sorted(str(m.get("display") or user_names.get(m.get("value"), m.get("value")))
@@ -194,7 +195,7 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
             id=action.id, target=action.target, before=GroupMembersBefore(members=action.after.members),
             after=GroupMembersAfter(members=names), rule=rule,
             reason=f"undo {action.id}: the team's SCIM-managed members back to the {len(names)} it had",
-            evidence=GroupEvidence(undoes=action.id)), []
+            evidence=GroupEvidence(undoes=action.id), depends_on=()), []
     if isinstance(action, MembersConvertGuest):
         return None, [_irreversible(action, "the member is now SCIM-managed: Sigma refuses REST edits (403) and SCIM "
                                             "cannot manage guests")]

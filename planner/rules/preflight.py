@@ -37,7 +37,7 @@ def saml_only(confirmed: bool) -> PreflightCheck:
         CONFIRMED if confirmed else UNCONFIRMED, True,
         "confirmed in the policy (preflight.saml_only)" if confirmed
         else "no export shows the authentication method: check Administration > Authentication, then confirm",
-        "" if confirmed else _confirm("saml_only", True), "docs/sigma-api.md §5.1")
+        "" if confirmed else _confirm("saml_only", True), "docs/sigma-api.md §5.1", None)
 
 
 def protected_person(key: str, title: str, guard: GuardResult | None, named: str | None) -> PreflightCheck:
@@ -48,12 +48,12 @@ def protected_person(key: str, title: str, guard: GuardResult | None, named: str
     """
     if guard is None:
         return PreflightCheck(key, title, UNCONFIRMED, True, f"organization.{key} was not checked",
-                              _confirm_org(key), "docs/sigma-api.md §5.1, §1.2")
+                              _confirm_org(key), "docs/sigma-api.md §5.1, §1.2", None)
     if guard.ok:
-        return PreflightCheck(key, title, OK, True, guard.detail, "", "docs/sigma-api.md §5.1, §1.2")
+        return PreflightCheck(key, title, OK, True, guard.detail, "", "docs/sigma-api.md §5.1, §1.2", None)
     status = UNCONFIRMED if not named else FAILED
     return PreflightCheck(key, title, status, True, guard.detail, _confirm_org(key) if not named else "",
-                          "docs/sigma-api.md §5.1, §1.2")
+                          "docs/sigma-api.md §5.1, §1.2", None)
 
 
 def _confirm_org(key: str) -> str:
@@ -80,15 +80,15 @@ def previous_scim(answer: str, provisioned: int, scim_inactive: int) -> Prefligh
         detail = (f"the exports show an earlier SCIM setup ({seen}): ask Sigma support to remove that SCIM setup, then "
                   "confirm (or previous_scim: same_setup for a re-plan after apply)"
                   if traces else "not confirmed: was SCIM ever set up for this organization?")
-        return PreflightCheck("previous_scim", title, UNCONFIRMED, True, detail, resolution, source)
+        return PreflightCheck("previous_scim", title, UNCONFIRMED, True, detail, resolution, source, None)
     if answer == "none" and traces:
         return PreflightCheck("previous_scim", title, FAILED, True,
                               f"preflight.previous_scim is none but the exports show SCIM was set up ({seen})",
-                              _confirm("previous_scim", "removed_by_support"), source)
+                              _confirm("previous_scim", "removed_by_support"), source, None)
     said = {"none": "SCIM was never set up", "removed_by_support": "Sigma support removed the earlier SCIM setup",
             "same_setup": "the provisioned resources come from the connection in use"}[answer]
     return PreflightCheck("previous_scim", title, CONFIRMED, True,
-                          f"confirmed in the policy: {said}" + (f" ({seen})" if seen else ""), "", source)
+                          f"confirmed in the policy: {said}" + (f" ({seen})" if seen else ""), "", source, None)
 
 
 def guests(losing: int, informed: bool) -> PreflightCheck:

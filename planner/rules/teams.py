@@ -689,7 +689,7 @@ def team_row(a: Assignment, push: GroupPush, now_ids: list[str], removals: int, 
         members_after=len(member_ids | now) - removals + created,
         members_added=created + len(member_ids - now),
         members_removed=removals,
-        actions=tuple(sorted(action_ids)),
+        actions=tuple(sorted(action_ids)), is_archived=False,
     )
 
 
@@ -859,7 +859,7 @@ def decide_unmanaged(assignments: list[Assignment], policy: Teams, directory: Di
     sizes = {t.team_id: len(directory.team_members.get(t.team_id, ())) for t in unmanaged}
     rows = tuple(TeamRow(team_id=t.team_id, name=t.name, group_id=None, group_name=None, mode="unmanaged",
                          members_before=sizes[t.team_id], members_after=sizes[t.team_id], members_added=0,
-                         members_removed=0, is_archived=bool(t.is_archived)) for t in unmanaged)
+                         members_removed=0, actions=(), is_archived=bool(t.is_archived)) for t in unmanaged)
     active = [t for t in unmanaged if not t.is_archived]
     if not active:
         return TeamDecision(rows=rows)
