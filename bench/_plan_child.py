@@ -19,7 +19,7 @@ stage. Each stage has its wall time (``perf_counter``) and its CPU time
 one for this single-threaded work). Stages:
 
 - ``load``: :func:`planner.sources.load_snapshot` and :func:`planner.policy.load_policy`
-- ``match``: :func:`planner.directory.build_directory`, :func:`planner.tables.build_context` (its tables),
+- ``match``: :func:`planner.directory.build_directory`,
   :func:`planner.rules.linking.resolve_overrides`, :func:`planner.matching.match_identities`
 - ``decide``: :func:`planner.planning.decide` (the rule families and guards)
 - ``plan``: the rest of :func:`planner.planning.build_plan` (DAG order, rows,
@@ -59,7 +59,6 @@ STAGE_FUNCTIONS = [
     ("planner.sources", "load_snapshot", "load"),
     ("planner.policy", "load_policy", "load"),
     ("planner.directory", "build_directory", "match"),
-    ("planner.tables", "build_context", "match"),
     ("planner.rules.linking", "resolve_overrides", "match"),
     ("planner.matching", "match_identities", "match"),
     ("planner.planning", "decide", "decide"),

@@ -9,7 +9,7 @@ Usage::
 ``--repo``: the source tree to import ``planner`` from (default: this one), so that two trees (before
 and after a change) are measured alike, one after the other, on the same machine. The organization
 is bench/generate.py's with its strict policy (cached like bench/plan_bench.py's, under ``--cache``);
-the snapshot and the directory's tables are built once, then ``decide`` runs ``--runs`` times with
+the snapshot and its :class:`~planner.directory.Directory` are built once, then ``decide`` runs ``--runs`` times with
 the cyclic garbage collector paused, as :func:`planner.planning.build_plan` runs it. Prints the
 median CPU seconds (``time.process_time``) of ``decide``, of the linking steps inside it, and of
 ``person_rows`` (the plan's person rows from the decisions), with the fewest and most.
@@ -42,12 +42,13 @@ def main() -> int:
     from planner.policy import load_policy
     from planner.rules import linking
     from planner.sources import load_snapshot
-    from planner.tables import build_context
+    from planner.directory import build_directory
 
     org = args.cache / f"org-{args.size}-seed1-scim"
     if not (org / "manifest.json").exists():
         generate.generate(org, args.size)
-    ctx = build_context(load_snapshot(str(org / "sigma"), [str(org / "idp")], None), load_policy(org / "policy.yaml"))
+    policy = load_policy(org / "policy.yaml")
+    directory = build_directory(load_snapshot(str(org / "sigma"), [str(org / "idp")], None), policy)
     spent: dict[str, float] = {}
     for name in ("decide", "link_actions"):  # timed where planning calls them: linking.<name>
         setattr(linking, name, _timed(getattr(linking, name), "linking." + name, spent))
@@ -58,11 +59,11 @@ def main() -> int:
         spent.clear()
         with gc_paused():
             start = time.process_time()
-            decided = planning.decide(ctx)
+            decided = planning.decide(policy, directory)
             runs["planning.decide"].append(time.process_time() - start)
-            people = decided.people if hasattr(decided, "people") else decided.roster  # before/after the Person records
+            people = decided.people
             start = time.process_time()
-            planning.person_rows(ctx, people, decided.types, decided.unmatched, decided.actions, decided.review_items)
+            planning.person_rows(policy, directory, people, decided.types, decided.unmatched, decided.actions, decided.review_items)
             runs["planning.person_rows"].append(time.process_time() - start)
         for name in ("linking.decide", "linking.link_actions"):
             runs[name].append(spent.get(name, 0.0))

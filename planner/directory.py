@@ -18,7 +18,7 @@ data classes.
 
 Orders: :attr:`Directory.members` and :attr:`Directory.idp_users` keep the exports' order (Sigma's
 scheduler robot left out); :attr:`Directory.member_index` / :attr:`Directory.idp_index` give each
-id's position in that order, which is also its row in the pandas view of :mod:`planner.tables`.
+id's position in that order.
 """
 
 from __future__ import annotations

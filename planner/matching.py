@@ -42,7 +42,6 @@ import pandas as pd
 from .directory import Directory, Link, LinkedPair
 from .model import email_key
 from .policy import Linking, MatchKey
-from .tables import member_of, sorted_positions
 
 LINK_KEY_OF = {
     "override": "override",
@@ -60,7 +59,7 @@ EDGE_COLUMNS = ["member_id", "idp_id", "key", "sigma_value", "idp_field", "idp_v
 
 ROW_COLUMNS = ["member_row", "idp_row"]
 """Where the two people are in the directory (:attr:`~planner.directory.Directory.member_index`,
-:attr:`~planner.directory.Directory.idp_index`: int positions, also their rows in :mod:`planner.tables`); edge
+:attr:`~planner.directory.Directory.idp_index`: int positions); edge
 tables of :func:`key_edges` and the links table carry them after :data:`EDGE_COLUMNS`."""
 
 
@@ -133,6 +132,26 @@ def fold_plus(keys: pd.Series) -> pd.Series:
 
 def _clean_attribute(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).str.strip().str.casefold()
+
+
+def member_of(series: pd.Series, values) -> np.ndarray:
+    """``series.isin(values)`` as a bool array, by Python set lookups.
+
+    pandas' ``isin`` on Arrow-backed strings converts ``values`` element by
+    element on every call (about 0.3 s for 100k against 100k); a set lookup
+    per row is some 30 times faster and gives the same answer.
+    """
+    if not isinstance(values, (set, frozenset, dict)):
+        values = set(values)
+    return np.fromiter((v in values for v in series.tolist()), dtype=bool, count=len(series))
+
+
+def sorted_positions(values: pd.Series) -> list[int]:
+    """Row positions that sort ``values`` (strings), stable: ``df.iloc[sorted_positions(df.x)]``
+    is ``df.sort_values("x", kind="stable")``, with Python's sort (some three times faster than
+    pandas' on object columns)."""
+    items = values.tolist()
+    return sorted(range(len(items)), key=items.__getitem__)
 
 
 # --------------------------------------------------------------------------- key tables

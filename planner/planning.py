@@ -2,8 +2,8 @@
 
 :func:`build_plan` runs the pipeline (design.md):
 
-1. :func:`planner.directory.build_directory`: the snapshot as typed lookups (and
-   :func:`planner.tables.build_context`, its pandas view, for the families still written over it);
+1. :func:`planner.directory.build_directory`: the snapshot as typed lookups, which every rule
+   family reads;
 2. :func:`decide`: the rule families, folded in the order below;
 3. the DAG of ``depends_on`` (:mod:`planner.dependencies`); a cycle is a :class:`PlanError`; actions
    are emitted in a topological order with a fixed tie-break (phase, id), so the same inputs
@@ -88,8 +88,7 @@ from .rules import (
     Outcome, account_types, duplicates, guards, guests, inputs, linking, policy_refs, preflight, scim_state, scim_values,
     scope, teams, unmatched,
 )
-from .directory import Person, PersonStatus, build_directory
-from .tables import Context, build_context, find_member_id, member_of
+from .directory import Directory, Person, PersonStatus, build_directory
 
 
 class PlanError(UserError):
@@ -128,20 +127,20 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     check_snapshot(snapshot)
     _refuse_errors(check_policy_inputs(snapshot, policy))
     with gc_paused():  # the planner's objects are acyclic: planner.gc_pause
-        ctx = build_context(snapshot, policy, build_directory(snapshot, policy))
-        decided = decide(ctx)
+        directory = build_directory(snapshot, policy)
+        decided = decide(policy, directory)
         actions = order_actions(decided.actions)
         review_items = sort_review_items(decided.review_items + inputs.truncation_items(snapshot.findings,
                                                                                          decided.actions))
-        people = person_rows(ctx, decided.people, decided.types, decided.unmatched, actions, review_items)
-        summary = build_summary(ctx, decided, actions, review_items)
-        plan_outcomes = build_outcomes(ctx, decided.guards, actions, people)
-        checks = preflight.evaluate(ctx, summary.guards, actions, people)
-        prints = fingerprints(ctx, actions)
+        people = person_rows(policy, directory, decided.people, decided.types, decided.unmatched, actions, review_items)
+        summary = build_summary(directory, decided, actions, review_items)
+        plan_outcomes = build_outcomes(policy, directory, decided.guards, actions, people)
+        checks = preflight.evaluate(policy, directory, summary.guards, actions, people)
+        prints = fingerprints(directory, actions)
     origin = policy.origin
     resolved = canonical_json(policy.resolved())
     return Plan(
-        organization=PlanOrganization(ctx.organization_id, policy.organization.name),
+        organization=PlanOrganization(directory.organization_id, policy.organization.name),
         inputs=tuple(snapshot.sigma.inputs) + tuple(snapshot.idp.inputs),
         policy=PlanPolicy(origin.path if origin else "",
                           origin.sha256 if origin else hashlib.sha256(resolved).hexdigest(), msgspec.Raw(resolved)),
@@ -211,59 +210,59 @@ class Decisions:
     review_items: list[ReviewItem]
 
 
-def decide(ctx: Context) -> Decisions:
+def decide(policy: Policy, directory: Directory) -> Decisions:
     """Run the rule families in the order the module docstring gives (and says why)."""
-    outcome = Outcome(review_items=policy_refs.unknown_references(ctx.policy, ctx.directory))
-    pinned, never, overrides = linking.resolve_overrides(ctx.policy, ctx.directory)
+    outcome = Outcome(review_items=policy_refs.unknown_references(policy, directory))
+    pinned, never, overrides = linking.resolve_overrides(policy, directory)
     outcome.extend(overrides)
-    pinned, contradicted = scim_state.merge_pins(pinned, scim_state.scim_links(ctx.directory))
+    pinned, contradicted = scim_state.merge_pins(pinned, scim_state.scim_links(directory))
     outcome.extend(contradicted)
-    shared = duplicates.shared_addresses(ctx.directory)
-    renames = duplicates.resolve(ctx.policy, ctx.directory, shared)
-    excluded = duplicates.resolve_excluded(ctx.policy, ctx.directory)
+    shared = duplicates.shared_addresses(directory)
+    renames = duplicates.resolve(policy, directory, shared)
+    excluded = duplicates.resolve_excluded(policy, directory)
     outcome.review_items.extend(excluded.review_items)
-    graph = match_identities(ctx.directory, ctx.policy.linking, pinned, never | excluded.idp_ids)
-    held = fold_idp_collisions(ctx, graph, excluded.idp_ids, outcome)
-    explained = frozenset(g for g in graph.ambiguous if duplicates.explains(ctx.directory, g))
-    linked = linking.decide(ctx.policy, ctx.directory, graph, explained=explained, freed=renames.renamed,
+    graph = match_identities(directory, policy.linking, pinned, never | excluded.idp_ids)
+    held = fold_idp_collisions(directory, graph, excluded.idp_ids, outcome)
+    explained = frozenset(g for g in graph.ambiguous if duplicates.explains(directory, g))
+    linked = linking.decide(policy, directory, graph, explained=explained, freed=renames.renamed,
                             held_idp_users=held, excluded=excluded.idp_ids)
     outcome.extend(linked.outcome)
-    people = fold_guests(ctx, linked.people, outcome)
+    people = fold_guests(policy, directory, linked.people, outcome)
     people, unnamed = scim_values.hold_unnamed(people)  # Sigma refuses a user without both names
     outcome.review_items.extend(unnamed)
-    frees = fold_addresses(ctx, people, graph, shared, renames, outcome)
-    types, type_outcome, nested = fold_account_types(ctx, people)
-    outcome.review_items.extend(nested_only_items(ctx, nested))
+    frees = fold_addresses(directory, people, graph, shared, renames, outcome)
+    types, type_outcome, nested = fold_account_types(policy, directory, people)
+    outcome.review_items.extend(nested_only_items(policy, directory, nested))
     user_types = {d.person: d.after for d in types}
-    outcome.extend(linking.link_actions(people, ctx.directory, user_types, frees, graph.rivals))
+    outcome.extend(linking.link_actions(people, directory, user_types, frees, graph.rivals))
     outcome.extend(type_outcome)
-    team_rows = fold_teams(ctx, people, outcome)
+    team_rows = fold_teams(policy, directory, people, outcome)
     outcome.actions, unnamed_teams = scim_values.drop_unnamed_teams(outcome.actions)  # Sigma refuses a blank name
     from .sources.formulas import team_name_items  # a derived team name can look like a formula
 
     outcome.review_items.extend(unnamed_teams + team_name_items(outcome.actions))
-    unmatched_decisions = fold_unmatched(ctx, people, outcome)
+    unmatched_decisions = fold_unmatched(policy, directory, people, outcome)
     actions = add_cross_dependencies(outcome.actions)
-    actions, scim_items = scim_state.settle(ctx.scim, actions)
+    actions, scim_items = scim_state.settle(directory.scim, actions)
     outcome.review_items.extend(scim_items)
     guard_results, guard_items = guards.evaluate(
-        ctx.policy, ctx.directory, actions, linked_idp_ids(people, ctx.directory.protected_members(ctx.policy)))
+        policy, directory, actions, linked_idp_ids(people, directory.protected_members(policy)))
     return Decisions(people, types, unmatched_decisions, team_rows, guard_results, actions,
                      outcome.review_items + guard_items)
 
 
-def fold_guests(ctx: Context, people: tuple[Person, ...], outcome: Outcome) -> tuple[Person, ...]:
+def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome
+                ) -> tuple[Person, ...]:
     """Step 7: each ``guest`` person's :class:`~planner.rules.guests.GuestDecision` wins over
     linking's ``guest`` status; each ``idp_guest`` gets its review item. Returns the records with the
     guests' statuses (new records, linking's untouched), and adds their actions and items to ``outcome``."""
-    policy = ctx.policy.guests
-    owner = unmatched.document_owner(ctx.policy, ctx.directory, policy.document_owner, ("guests", "document_owner"))
+    owner = unmatched.document_owner(policy, directory, policy.guests.document_owner, ("guests", "document_owner"))
     out = []
     for person in people:
         if person.status is PersonStatus.IDP_GUEST:
             outcome.review_items.append(guests.idp_guest_item(person))
         elif person.status is PersonStatus.GUEST:
-            decision = guests.decide_guest(person, policy, ctx.directory, owner)
+            decision = guests.decide_guest(person, policy.guests, directory, owner)
             person = msgspec.structs.replace(person, status=decision.status, converted=decision.converted)
             outcome.actions.append(decision.action)
             if decision.review_item is not None:
@@ -272,22 +271,23 @@ def fold_guests(ctx: Context, people: tuple[Person, ...], outcome: Outcome) -> t
     return tuple(out)
 
 
-def fold_idp_collisions(ctx: Context, graph: IdentityGraph, excluded: frozenset[str], outcome: Outcome
+def fold_idp_collisions(directory: Directory, graph: IdentityGraph, excluded: frozenset[str], outcome: Outcome
                         ) -> frozenset[str]:
     """Step 5: one blocking ``linking.idp_duplicate`` item per group of IdP users sharing an address
     (:func:`planner.rules.duplicates.idp_collisions`), added to ``outcome``; returns the IdP ids
     they hold (linking neither links nor creates them)."""
-    collisions = duplicates.idp_collisions(ctx.directory, excluded)
+    collisions = duplicates.idp_collisions(directory, excluded)
     if not collisions:
         return frozenset()
     linked = {pair.idp_id: pair.member_id for pair in graph.links}
     joined = duplicates.ambiguous_matches(graph.ambiguous)
-    outcome.review_items.extend(duplicates.idp_collision_item(c, ctx.directory, linked, joined) for c in collisions)
+    outcome.review_items.extend(duplicates.idp_collision_item(c, directory, linked, joined) for c in collisions)
     return frozenset(i for c in collisions for i in c.idp_ids)
 
 
-def fold_addresses(ctx: Context, people: tuple[Person, ...], graph: IdentityGraph, shared: duplicates.SharedAddresses,
-                   renames: duplicates.Renames, outcome: Outcome) -> dict[str, list[tuple[str, str]]]:
+def fold_addresses(directory: Directory, people: tuple[Person, ...], graph: IdentityGraph,
+                   shared: duplicates.SharedAddresses, renames: duplicates.Renames, outcome: Outcome
+                   ) -> dict[str, list[tuple[str, str]]]:
     """Step 8: each shared address's :class:`~planner.rules.duplicates.AddressDecision` over the people
     linking and guests link (status ``link`` or ``reactivate``): the ``members.set_email`` renames and
     ``linking.duplicate_email`` items (with ``linking.duplicates``' own items) go to ``outcome``.
@@ -296,7 +296,6 @@ def fold_addresses(ctx: Context, people: tuple[Person, ...], graph: IdentityGrap
     outcome.review_items.extend(renames.review_items)
     if not shared:
         return {}
-    directory = ctx.directory
     # only who sends a shared address or leaves their own matters
     sending = [p for p in people if (p.user_name_key in shared or p.guard == "update_sigma_email") and p.status in _LINKED]
     linked = duplicates.linked_holders(sending, shared)
@@ -319,21 +318,21 @@ _LINKED = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE})
 """The statuses of people the plan links (a converted guest is ``link``)."""
 
 
-def fold_account_types(ctx: Context, people: tuple[Person, ...]
+def fold_account_types(policy: Policy, directory: Directory, people: tuple[Person, ...]
                        ) -> tuple[list[account_types.TypeDecision], Outcome, Mapping[str, account_types.NestedType]]:
     """Step 9: the :class:`~planner.rules.account_types.TypeDecision` of everyone linked, reactivated,
     converted or created (in ``people``'s order), their ``scim.set_account_type`` actions and review
     items, and who among them has a type only through a nested group (Entra ID, :func:`nested_only_items`).
     Raises :class:`~planner.policy.PolicyError` (an unknown account type, an unordered precedence)."""
     people = [p for p in people if p.status in TYPED_STATUSES]
-    config = account_types.settings(ctx.policy, ctx.directory, people)
+    config = account_types.settings(policy, directory, people)
     out = Outcome()
-    unchecked = account_types.names_unchecked_item(ctx.policy.account_types, ctx.directory)
+    unchecked = account_types.names_unchecked_item(policy.account_types, directory)
     if unchecked is not None:
         out.review_items.append(unchecked)
     decisions = []
     for person in people:
-        typed = account_types.type_outcome(person, config, ctx.directory)
+        typed = account_types.type_outcome(person, config, directory)
         decisions.append(typed.decision)
         if typed.action is not None:
             out.actions.append(typed.action)
@@ -342,13 +341,14 @@ def fold_account_types(ctx: Context, people: tuple[Person, ...]
     return decisions, out, config.nested
 
 
-def nested_only_items(ctx: Context, nested: Mapping[str, account_types.NestedType]) -> list[ReviewItem]:
+def nested_only_items(policy: Policy, directory: Directory, nested: Mapping[str, account_types.NestedType]
+                      ) -> list[ReviewItem]:
     """Step 9 too: one ``scope.nested_only`` item (:func:`planner.rules.scope.nested_only_item`) per
     IdP user whose scope (:attr:`~planner.directory.Directory.scope_nested_only`) or account type
     (``nested``) flattening would decide, under an IdP that provisions direct members only."""
-    chains = ctx.directory.scope_nested_only
-    users = ctx.directory.idp_users
-    return [scope.nested_only_item(users[i], chains.get(i), nested.get(i), ctx.policy.scope)
+    chains = directory.scope_nested_only
+    users = directory.idp_users
+    return [scope.nested_only_item(users[i], chains.get(i), nested.get(i), policy.scope)
             for i in sorted(set(chains) | set(nested))]
 
 
@@ -356,32 +356,33 @@ TYPED_STATUSES = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE, PersonSt
 """The statuses whose people get an account type (a converted guest is ``link``)."""
 
 
-def fold_teams(ctx: Context, people: tuple[Person, ...], outcome: Outcome) -> list[TeamRow]:
+def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome) -> list[TeamRow]:
     """Step 11: each IdP group's :class:`~planner.rules.teams.Assignment` gets its
     :class:`~planner.rules.teams.TeamDecision` over the people's final statuses, or the blocking
     ``teams.likely_rename`` item that replaces it; the teams no group maps to get theirs
     (:func:`~planner.rules.teams.decide_unmanaged`). Adds actions and items to ``outcome``; returns
     the team rows, sorted as the report lists them."""
-    policy, directory = ctx.policy.teams, ctx.directory
+    team_policy = policy.teams
     people = teams.team_people(people)
-    assignments, items = teams.assign_groups(policy, directory)
+    assignments, items = teams.assign_groups(team_policy, directory)
     outcome.review_items.extend(items)
-    outcome.review_items.extend(teams.group_cycle_item(c, directory.idp_format, policy.flatten_nested)
+    outcome.review_items.extend(teams.group_cycle_item(c, directory.idp_format, team_policy.flatten_nested)
                                 for c in directory.group_cycles)
-    renames = teams.likely_renames(assignments, policy, directory, people)
+    renames = teams.likely_renames(assignments, team_policy, directory, people)
     decisions = [teams.TeamDecision(review_items=(renames[a.group_id],)) if a.group_id in renames
-                 else teams.decide_team(a, policy, directory, people) for a in assignments]
-    decisions.append(teams.decide_unmanaged(assignments, policy, directory, people))
+                 else teams.decide_team(a, team_policy, directory, people) for a in assignments]
+    decisions.append(teams.decide_unmanaged(assignments, team_policy, directory, people))
     for decision in decisions:
         outcome.actions.extend(decision.actions)
         outcome.review_items.extend(decision.review_items)
     return teams.sorted_rows(row for decision in decisions for row in decision.rows)
 
 
-def fold_unmatched(ctx: Context, people: tuple[Person, ...], outcome: Outcome) -> list[unmatched.UnmatchedDecision]:
+def fold_unmatched(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome
+                   ) -> list[unmatched.UnmatchedDecision]:
     """Step 12: an :class:`~planner.rules.unmatched.UnmatchedDecision` for each ``unmatched``,
     ``not_in_scope`` or ``leaver`` member, by memberId; adds their actions and items to ``outcome``."""
-    config = unmatched.settings(ctx.policy, ctx.directory)
+    config = unmatched.settings(policy, directory)
     people = sorted((p for p in people if p.status in unmatched.KINDS), key=lambda p: p.member_id)
     decisions = [unmatched.decide_member(person, config) for person in people]
     outcome.actions.extend(d.action for d in decisions if d.action is not None)
@@ -465,7 +466,7 @@ def sort_review_items(items: Iterable[ReviewItem]) -> list[ReviewItem]:
 # --------------------------------------------------------------------------- fingerprints
 
 
-def fingerprints(ctx: Context, actions: list[Action]) -> Fingerprints:
+def fingerprints(directory: Directory, actions: list[Action]) -> Fingerprints:
     """The :class:`~planner.model.Fingerprints` of every Sigma object touched.
 
     Members: targets of actions and every ``newOwnerId``; state = ``memberId,
@@ -483,23 +484,19 @@ def fingerprints(ctx: Context, actions: list[Action]) -> Fingerprints:
                 found.add(value)
     out = Fingerprints()
     for mid in sorted(member_ids):
-        m = ctx.member_by_id.get(mid)
+        m = directory.members.get(mid)
         if m is None:
             continue
         out[f"member:{mid}"] = fingerprint_of(MemberState(m.member_id, m.email, m.member_type, m.user_kind,
                                                           bool(m.is_archived), bool(m.is_inactive)))
     if team_ids:
-        teams = ctx.teams[member_of(ctx.teams["team_id"], team_ids)]
-        info = dict(zip(teams["team_id"].tolist(), zip(teams["name"].tolist(), teams["is_archived"].tolist())))
-        members = ctx.team_members[member_of(ctx.team_members["team_id"], team_ids)]
-        by_team: dict[str, list[str]] = {}
-        for tid, mid in zip(members["team_id"].tolist(), members["member_id"].tolist()):
-            by_team.setdefault(tid, []).append(mid)
         for tid in sorted(team_ids):
-            if tid not in info:
+            team = directory.teams.get(tid)
+            if team is None:
                 continue
-            out[f"team:{tid}"] = fingerprint_of(TeamState(tid, info[tid][0], bool(info[tid][1]),
-                                                          tuple(sorted(by_team.get(tid, [])))))
+            members = directory.team_members.get(tid, ())
+            out[f"team:{tid}"] = fingerprint_of(TeamState(tid, team.name, bool(team.is_archived),
+                                                          tuple(sorted(t.member_id for t in members))))
     return out
 
 
@@ -507,7 +504,7 @@ def fingerprints(ctx: Context, actions: list[Action]) -> Fingerprints:
 
 
 def person_rows(
-    ctx: Context,
+    policy: Policy, directory: Directory,
     people: tuple[Person, ...],
     types: list[account_types.TypeDecision],
     decisions: list[unmatched.UnmatchedDecision],
@@ -539,7 +536,7 @@ def person_rows(
                 change_of[mid] = a.evidence.change or None
         elif isinstance(a, ScimCreateUser):
             acts_i.setdefault(a.target.idp_id, []).append(a.id)
-    admin_types = frozenset(t.casefold() for t in ctx.policy.guards.admin_account_types)
+    admin_types = frozenset(t.casefold() for t in policy.guards.admin_account_types)
     lockout_of, type_change_of, admin_change_of = outcomes.lockout, outcomes.type_change, outcomes.admin_change
     rev_m: dict[str, set[str]] = {}
     rev_i: dict[str, set[str]] = {}
@@ -551,7 +548,6 @@ def person_rows(
             (rev_m if key[0] == "m" else rev_i).setdefault(key[2:], set()).add(r.id)
 
     after_type = {d.person: d.after for d in types}
-    directory = ctx.directory
     account_type, sent, active_idp = directory.member_account_types, directory.scim_user_names, directory.active_idp_ids
 
     rows = []
@@ -625,7 +621,7 @@ def _person_keys_of(obj) -> list[str]:
 # --------------------------------------------------------------------------- summary
 
 
-def build_summary(ctx: Context, decided: Decisions, actions: list[Action],
+def build_summary(directory: Directory, decided: Decisions, actions: list[Action],
                   review_items: list[ReviewItem]) -> PlanSummary:
     """Counts per action kind, seats per account type before/after, people by outcome,
     teams, review counts, guard results and the one-line text."""
@@ -636,20 +632,20 @@ def build_summary(ctx: Context, decided: Decisions, actions: list[Action],
         if by_kind.get(ActionKind.SCIM_SET_ACCOUNT_TYPE) else Counter()
     types = decided.types
 
-    m = ctx.members
-    active = m[m["active"]]
-    before = Counter(active["account_type"].tolist())
+    account_type = directory.member_account_types
+    active = [(mid, account_type[mid]) for mid, m in directory.members.items() if m.is_active]
+    before = Counter(t for _, t in active)
     after = Counter()
     gone = {a.target.member_id for a in actions
             if a.kind is ActionKind.MEMBERS_DEACTIVATE or a.kind is ActionKind.MEMBERS_DISABLE_GUEST}
     type_after = {d.member_id: d.after for d in types if d.member_id}
-    for mid, t in zip(active["member_id"].tolist(), active["account_type"].tolist()):
+    for mid, t in active:
         if mid not in gone:
             after[type_after.get(mid, t) or "(Sigma default)"] += 1
     for p in decided.people:
         if p.status is PersonStatus.REACTIVATE:
             mid = p.member.member_id
-            after[type_after.get(mid) or ctx.directory.member_account_types[mid]] += 1
+            after[type_after.get(mid) or directory.member_account_types[mid]] += 1
     for d in types:
         if not d.member_id:
             after[d.after or "(Sigma default)"] += 1
@@ -679,7 +675,7 @@ def build_summary(ctx: Context, decided: Decisions, actions: list[Action],
         text=summary_text(per_kind, account_types, reviews),
         account_types=account_types,
         seats=seats,
-        normalized_member_types=_normalized(ctx),
+        normalized_member_types=_normalized(directory),
         people={k: status.get(k, 0) for k in sorted(status)} | {"unmatched_kept": kept},
         teams=TeamCounts(
             linked=sum(r.mode == "link" for r in team_rows),
@@ -691,7 +687,8 @@ def build_summary(ctx: Context, decided: Decisions, actions: list[Action],
     )
 
 
-def build_outcomes(ctx: Context, guard_results, actions: list[Action], people: list[PersonRow]) -> Outcomes:
+def build_outcomes(policy: Policy, directory: Directory, guard_results, actions: list[Action],
+                   people: list[PersonRow]) -> Outcomes:
     """The plan's :class:`~planner.model.Outcomes`: the status of the people the guards protect
     (``organization.scim_setup_admin``, ``organization.api_credential_owner``:
     :func:`planner.outcomes.owner_status` from their person row and their guard's result) and
@@ -700,8 +697,8 @@ def build_outcomes(ctx: Context, guard_results, actions: list[Action], people: l
     row_of = {p.member_id: p for p in people if p.member_id}
     owners = []
     for role in ("scim_setup_admin", "api_credential_owner"):
-        ref = getattr(ctx.policy.organization, role)
-        mid = find_member_id(ctx, ref) if ref else None
+        ref = getattr(policy.organization, role)
+        mid = directory.find_member_id(ref) if ref else None
         result = guard.get(role)
         owners.append(outcomes.owner_status(role, ref, row_of.get(mid) if mid else None,
                                             result is not None and result.ok, result.detail if result else ""))
@@ -717,12 +714,12 @@ def _replacements(actions: list[Action]) -> list[CustomReplacement]:
     return [CustomReplacement(from_type=b, to=t, members=n) for (b, t), n in sorted(pairs.items())]
 
 
-def _normalized(ctx: Context) -> list[NormalizedMemberType]:
+def _normalized(directory: Directory) -> list[NormalizedMemberType]:
     """memberType spellings that differ from the org's accountTypeName (normalized on the before side)."""
-    m = ctx.members
-    diff = m[m["member_type"] != m["account_type"]]
-    counts = diff.groupby(["member_type", "account_type"]).size()
-    return [NormalizedMemberType(member_type=a, account_type=b, members=int(n)) for (a, b), n in counts.items()]
+    account_type = directory.member_account_types
+    counts = Counter((m.member_type or "", account_type[mid]) for mid, m in directory.members.items()
+                     if (m.member_type or "") != account_type[mid])
+    return [NormalizedMemberType(member_type=a, account_type=b, members=n) for (a, b), n in sorted(counts.items())]
 
 
 def _n(count: int, singular: str, plural: str) -> str:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pandas as pd
 
 from .plan_factory import member, policy, snapshot, user
-from planner.directory import Link, LinkedPair
+from planner.directory import Link, LinkedPair, build_directory
 from planner.matching import alias_domains, fold_plus, match_identities
-from planner.tables import build_context
 from planner.rules.linking import resolve_overrides
 
 
 def graph_of(members, users, extra: str = "", groups=()):
-    ctx = build_context(snapshot(members, users, groups, with_root=False), policy(extra))
-    pinned, never, _ = resolve_overrides(ctx.policy, ctx.directory)
-    return match_identities(ctx.directory, ctx.policy.linking, pinned, never)
+    p = policy(extra)
+    directory = build_directory(snapshot(members, users, groups, with_root=False), p)
+    pinned, never, _ = resolve_overrides(p, directory)
+    return match_identities(directory, p.linking, pinned, never)
 
 
 def links_of(graph) -> list[tuple[str, str, str]]:

@@ -1,4 +1,5 @@
-"""Rule families: small pure functions from snapshot tables + identity links + policy to decisions.
+"""Rule families: small pure functions from the typed directory (:class:`~planner.directory.Directory`,
+:class:`~planner.directory.Person` records) + identity links + policy to decisions.
 
 One module per family (design.md): :mod:`.linking` (links, userName guard,
 overrides, hints), :mod:`.guests`, :mod:`.account_types`, :mod:`.teams`,

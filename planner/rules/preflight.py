@@ -18,8 +18,9 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from ..model import Action, ActionKind, GuardResult, PersonRow, PreflightCheck, PreflightStatus
+from ..directory import Directory
+from ..policy import Policy
 from . import yaml_snippet
-from ..tables import Context
 
 OK, CONFIRMED, UNCONFIRMED, FAILED, INFO = (
     PreflightStatus.OK, PreflightStatus.CONFIRMED, PreflightStatus.UNCONFIRMED, PreflightStatus.FAILED,
@@ -122,11 +123,16 @@ def unmanaged(count: int, acknowledged: bool) -> PreflightCheck:
                           _confirm("unmanaged_members_acknowledged", True), source, count)
 
 
-def _guests_losing_access(ctx: Context, actions: Iterable[Action]) -> int:
+def _guests_losing_access(directory: Directory, actions: Iterable[Action]) -> int:
+    """Active guest members (``userKind`` guest, neither archived nor inactive) no action converts."""
     converted = {a.target.member_id for a in actions if a.kind is ActionKind.MEMBERS_CONVERT_GUEST}
-    m = ctx.members
-    ids = m.loc[(m["user_kind"] == "guest") & m["active"], "member_id"].tolist()
-    return sum(1 for mid in ids if mid not in converted)
+    return sum(1 for mid, m in directory.members.items()
+               if m.is_guest and m.is_active and mid not in converted)
+
+
+def _scim_inactive(directory: Directory) -> int:
+    """Members SCIM made inactive: ``isInactive`` and not ``isArchived`` (§5.3)."""
+    return sum(1 for m in directory.members.values() if m.is_inactive and not m.is_archived)
 
 
 def _unmanaged_members(people: Sequence[PersonRow]) -> int:
@@ -137,17 +143,18 @@ def _unmanaged_members(people: Sequence[PersonRow]) -> int:
     )
 
 
-def evaluate(ctx: Context, guards: Sequence[GuardResult], actions: Sequence[Action],
+def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult], actions: Sequence[Action],
              people: Sequence[PersonRow]) -> tuple[PreflightCheck, ...]:
     """Every prerequisite in a fixed order (blocking ones first). Pure.
 
     ``guards``: the plan summary's guard entries; ``actions`` and ``people``: the plan's.
     """
-    answers = ctx.policy.preflight
-    organization = ctx.policy.organization
+    answers = policy.preflight
+    organization = policy.organization
     by_name = {g.name: g for g in guards}
-    scim_inactive = int((ctx.members["is_inactive"] & ~ctx.members["is_archived"]).sum()) if len(ctx.members) else 0
-    provisioned = len(ctx.scim.users) + len(ctx.scim.groups) if ctx.scim is not None else 0
+    scim_inactive = _scim_inactive(directory)
+    scim = directory.scim
+    provisioned = len(scim.users) + len(scim.groups) if scim is not None else 0
     return (
         saml_only(answers.saml_only),
         protected_person("scim_setup_admin", "the SCIM-setup admin stays active with an admin account type",
@@ -155,6 +162,6 @@ def evaluate(ctx: Context, guards: Sequence[GuardResult], actions: Sequence[Acti
         protected_person("api_credential_owner", "the API credential owner stays active with an admin account type",
                          by_name.get("api_credential_owner"), organization.api_credential_owner),
         previous_scim(answers.previous_scim, provisioned, scim_inactive),
-        guests(_guests_losing_access(ctx, actions), answers.guests_informed),
+        guests(_guests_losing_access(directory, actions), answers.guests_informed),
         unmanaged(_unmanaged_members(people), answers.unmanaged_members_acknowledged),
     )
