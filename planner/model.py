@@ -11,7 +11,7 @@ Snapshot side (built by ``planner.sources``; read by matching and the rules):
 Plan side (built by ``planner.planning``; read by report and execute):
 
 - :class:`Action` (the union of :mod:`planner.payloads`, one typed class per
-  :class:`ActionKind`), :class:`ReviewItem`, :class:`Plan`: msgspec Structs, which
+  :class:`ActionKind`), :class:`ReviewItem` (with :class:`ItemRef`), :class:`Plan`: msgspec Structs, which
   :mod:`planner.planfile` writes and reads with validation.
 
 Field names are the snake_case spelling of Sigma's REST fields (``memberId`` ->
@@ -412,21 +412,77 @@ class Snapshot:
 # --------------------------------------------------------------------------- plan side
 
 
+class ItemRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True, repr_omit_defaults=True,
+              rename="camel", kw_only=True):
+    """What a :class:`ReviewItem` is about (its ``subject``) or one object involved (a ``candidates``
+    entry): a person, team, group, action or policy key, by the ids the rule has.
+
+    Every field is optional and absent (``UNSET``, left out of the plan) unless the rule sets it;
+    JSON names are camelCase (``memberId``, ``idpId``, ``userName``, ``groupDisplayName``, ...).
+    ``teamId``, ``email`` and ``memberId`` may be ``null`` where the rule has them so (a group with
+    no team yet, a team member with no email, an IdP user with no Sigma member). :meth:`fields`
+    gives the set fields as a dict for display. Built by :func:`planner.rules.person_ref` and the rules' item builders.
+    """
+
+    # a person (planner.rules.person_ref)
+    member_id: str | None | UnsetType = UNSET
+    email: str | None | UnsetType = UNSET
+    idp_id: str | UnsetType = UNSET
+    user_name: str | UnsetType = UNSET
+    idp_user_name: str | UnsetType = UNSET
+    # a team or group
+    team_id: str | None | UnsetType = UNSET
+    name: str | UnsetType = UNSET
+    group_id: str | UnsetType = UNSET
+    group_display_name: str | UnsetType = UNSET
+    # several people or groups (ambiguities, collisions, cycles)
+    member_ids: list[str] | UnsetType = UNSET
+    idp_ids: list[str] | UnsetType = UNSET
+    group_ids: list[str] | UnsetType = UNSET
+    addresses: list[str] | UnsetType = UNSET
+    account_types: list[str] | UnsetType = UNSET
+    # an action, a guard, a policy key
+    action: str | UnsetType = UNSET
+    action_id: str | UnsetType = UNSET
+    kind: str | UnsetType = UNSET
+    guard: str | UnsetType = UNSET
+    policy_key: str | UnsetType = UNSET
+    rule: str | UnsetType = UNSET
+    # what a candidate adds: how it joined, its state, counts (declared in the order show prints them)
+    joined: list[str] | UnsetType = UNSET
+    status: str | UnsetType = UNSET
+    state: str | UnsetType = UNSET
+    member_type: str | UnsetType = UNSET
+    teams: int | UnsetType = UNSET
+    created_at: str | UnsetType = UNSET
+    decision: str | UnsetType = UNSET
+    reachable_only_through: str | UnsetType = UNSET
+    row: str | UnsetType = UNSET
+    matches: list[str] | UnsetType = UNSET
+    members: int | UnsetType = UNSET
+    likely_group: str | UnsetType = UNSET
+    in_group: int | UnsetType = UNSET
+
+    def fields(self) -> dict[str, Any]:
+        """The set fields by JSON name, in declaration order (what ``show`` and the report print)."""
+        return msgspec.to_builtins(self)
+
+
 class ReviewItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A doubt the planner will not guess about.
 
     ``blocking`` items stop ``apply`` until the policy decides them.
-    ``candidates`` lists every person/object involved, each a small dict with its
-    ids and the key that joined it. ``resolution`` is the exact YAML policy
-    snippet that would resolve the item.
+    ``subject`` names what the item is about and ``candidates`` every person/object
+    involved, each an :class:`ItemRef` with its ids and the key that joined it.
+    ``resolution`` is the exact YAML policy snippet that would resolve the item.
     """
 
     id: str
     code: str
     blocking: bool
-    subject: dict[str, Any]
+    subject: ItemRef
     message: str
-    candidates: tuple[dict[str, Any], ...]
+    candidates: tuple[ItemRef, ...]
     evidence: dict[str, Any]
     rule: str
     resolution: str

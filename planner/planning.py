@@ -77,7 +77,7 @@ from .gc_pause import gc_paused
 from .matching import IdentityGraph, match_identities
 from . import outcomes
 from .model import (
-    AccountTypeCounts, Action, ActionKind, CustomReplacement, Finding, Fingerprints, GuardResult, MemberState,
+    AccountTypeCounts, Action, ActionKind, CustomReplacement, Finding, Fingerprints, GuardResult, ItemRef, MemberState,
     NormalizedMemberType, Outcomes, PersonRow, Plan, PlanOrganization, PlanPolicy, PlanSummary, ReviewCounts,
     ReviewItem, SeatCount, Snapshot, TeamCounts, TeamRow, TeamState,
 )
@@ -607,14 +607,13 @@ def person_rows(
     return [rows[k] for k in sorted(range(len(rows)), key=keys.__getitem__)]
 
 
-def _person_keys_of(obj) -> list[str]:
-    keys = []
-    if obj.get("memberId"):
-        keys.append(f"m:{obj['memberId']}")
-    if obj.get("idpId"):
-        keys.append(f"i:{obj['idpId']}")
-    keys += [f"m:{x}" for x in obj.get("memberIds", []) or []] if isinstance(obj.get("memberIds"), list) else []
-    keys += [f"i:{x}" for x in obj.get("idpIds", []) or []] if isinstance(obj.get("idpIds"), list) else []
+def _person_keys_of(ref: ItemRef) -> list[str]:
+    """The people an :class:`ItemRef` names: ``m:<memberId>`` and ``i:<idpId>`` keys."""
+    keys = [f"m:{ref.member_id}"] if ref.member_id else []
+    if ref.idp_id:
+        keys.append(f"i:{ref.idp_id}")
+    keys += [f"m:{x}" for x in ref.member_ids or ()]
+    keys += [f"i:{x}" for x in ref.idp_ids or ()]
     return keys
 
 

@@ -137,12 +137,12 @@ def flat_text(value: Any) -> str:
 
 def cell_text(value: Any) -> str:
     """The text of a review item's subject, evidence value or candidate cell on the page: a
-    string as it is, a mapping or any other iterable as :func:`flat_text`, anything else as
-    :func:`_scalar_text` (``null``, ``true``). A filter rather than a template macro: the
-    report calls it ~90,000 times at 100k members, and a macro call costs ten times more."""
+    string as it is, a mapping, a Struct (an :class:`~planner.model.ItemRef`) or any other iterable
+    as :func:`flat_text`, anything else as :func:`_scalar_text` (``null``, ``true``). A filter
+    rather than a template macro: the report calls it ~90,000 times at 100k members, and a macro call costs ten times more."""
     if isinstance(value, str):
         return value
-    if isinstance(value, Mapping):
+    if isinstance(value, (Mapping, msgspec.Struct)):
         return flat_text(value)
     try:
         iter(value)
@@ -428,6 +428,7 @@ def _environment(folder: str) -> jinja2.Environment:
     env.filters["kind_label"] = kind_label
     env.filters["scalar"] = _scalar_text
     env.filters["columns"] = mapping_columns
+    env.filters["records"] = lambda refs: [ref.fields() for ref in refs]
     env.filters["cell"] = cell_text
     return env
 

@@ -77,7 +77,7 @@ def _review_lines(item: ReviewItem) -> list[Text]:
     head.append("  [blocking]" if item.blocking else "  [info]", style=STYLE[marker] if item.blocking else "dim")
     lines = [head, Text(f"      {item.message}")]
     for c in item.candidates:
-        lines.append(Text("      - " + ", ".join(f"{k}: {_short(v)}" for k, v in c.items()), style="dim"))
+        lines.append(Text("      - " + ", ".join(f"{k}: {_short(v)}" for k, v in c.fields().items()), style="dim"))
     if item.resolution:
         lines.append(Text("      resolve in the policy with:", style="dim"))
         lines += [Text("        " + ln, style="cyan") for ln in item.resolution.rstrip("\n").splitlines()]

@@ -22,6 +22,7 @@ from planner.execute.retry import RetryPolicy
 from planner.model import (
     AccountType,
     Fingerprints,
+    ItemRef,
     MemberState,
     PlanOrganization,
     TeamState,
@@ -205,7 +206,7 @@ def write_test_plan(folder: Path, actions: Iterable[Action] | None = None, **fie
     return path
 
 
-BLOCKING = ReviewItem("rv1", "ambiguous-link", True, {"userName": "dana@example.com"}, "two members share dana@",
+BLOCKING = ReviewItem("rv1", "ambiguous-link", True, ItemRef(user_name="dana@example.com"), "two members share dana@",
                       (), {}, "", "")
 
 

@@ -108,7 +108,7 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
                    and "holds 'Bob.Ray@acme.example' now" in r.message for r in undo.review_items)
         deactivated = [wire(a.target)["memberId"] for a in plan.actions if a.kind.value == "members.deactivate"]
         assert {f"members.reactivate:{m}" for m in deactivated} <= {a.id for a in undo.actions}
-        assert any(r.code == "undo.irreversible" and r.subject["action"].startswith("scim.link_user:")
+        assert any(r.code == "undo.irreversible" and r.subject.fields()["action"].startswith("scim.link_user:")
                    for r in undo.review_items)
         assert run_cli(capsys, "approve", str(undo_path), "--by", "Ada Admin")[0] == 0
         code, out, err = run_cli(capsys, "apply", str(undo_path), *urls)

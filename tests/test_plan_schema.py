@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from planner.cli import main
+from planner.model import ItemRef, ReviewItem
 from planner.planfile import PlanFileError, document_bytes, plan_bytes, plan_json_schema, read_plan
 from planner.planning import plan_from_paths
 
@@ -136,3 +137,41 @@ def test_show_refuses_a_plan_missing_a_required_field_with_one_line(tmp_path, ca
         main(["show", str(path)])
     assert done.value.code == 1
     assert capsys.readouterr().err == f"sigma-migrate: error: {path}: $.actions[7].after.userType: required{AGAIN}\n"
+
+
+ITEM = ReviewItem("linking.ambiguous:u1", "linking.ambiguous", True, ItemRef(idp_ids=["u1"], member_ids=["m1", "m2"]),
+                  "u1 matches two members", (ItemRef(member_id="m1", email="ann@example.com", joined=["u1 by emails"]),
+                                             ItemRef(member_id=None, user_name="ann@example.com", teams=2)),
+                  {}, "linking.match_keys.emails", "")
+
+ITEM_CASES = [
+    # a review item's subject and candidates are ItemRefs (issue 10 item 2): no free dicts
+    ("unknown subject property", lambda r: r["subject"].update(colour="red"),
+     "$.review_items[0].subject.colour: unknown field"),
+    ("subject memberIds not a list", lambda r: r["subject"].update(memberIds="m1"),
+     "$.review_items[0].subject.memberIds: expected array, got str"),
+    ("unknown candidate property", lambda r: r["candidates"][0].update(key="email"),
+     "$.review_items[0].candidates[0].key: unknown field"),
+    ("candidate teams a string", lambda r: r["candidates"][1].update(teams="2"),
+     "$.review_items[0].candidates[1].teams: expected int, got str"),
+    ("candidate idpId null", lambda r: r["candidates"][1].update(idpId=None),
+     "$.review_items[0].candidates[1].idpId: expected str, got null"),
+]
+
+
+@pytest.mark.parametrize("edit, refusal", [c[1:] for c in ITEM_CASES], ids=[c[0] for c in ITEM_CASES])
+def test_the_schema_and_read_plan_refuse_the_same_review_items(tmp_path, edit, refusal):
+    path = write_test_plan(tmp_path, review_items=(ITEM,))
+    document = json.loads(path.read_text())
+    assert document["review_items"][0]["subject"] == {"idpIds": ["u1"], "memberIds": ["m1", "m2"]}
+    assert document["review_items"][0]["candidates"] == [
+        {"email": "ann@example.com", "joined": ["u1 by emails"], "memberId": "m1"},
+        {"memberId": None, "teams": 2, "userName": "ann@example.com"}]
+    assert schema_errors(document) == [] and read_plan(path).review_items == (ITEM,)
+    edit(document["review_items"][0])
+    path.write_bytes(document_bytes(document))
+
+    assert schema_errors(document) != []
+    with pytest.raises(PlanFileError) as refused:
+        read_plan(path)
+    assert str(refused.value) == f"{path}: {refusal}"

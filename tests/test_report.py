@@ -18,7 +18,7 @@ from msgspec.structs import replace
 from planner import cli as cli_module
 from planner.model import (
     PlanSummary,
-    ActionKind, AdminChange, DocumentDestination, DocumentTransfer, InputFile, Lockout, Outcomes, OwnerStatus,
+    ActionKind, AdminChange, DocumentDestination, DocumentTransfer, InputFile, ItemRef, Lockout, Outcomes, OwnerStatus,
     PersonRow, Plan, PlanOrganization, PlanPolicy, ReviewItem, TeamRow, TypeChange,
 )
 from planner.planfile import canonical_json, write_plan
@@ -146,25 +146,25 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
     ) + extra_people
     review_items = (
         ReviewItem(
-            "r-ambiguous-1", "ambiguous-link", True, {"idpUser": "00u6", "userName": "x@acme.example"},
+            "r-ambiguous-1", "ambiguous-link", True, ItemRef(idp_id="00u6", user_name="x@acme.example"),
             "00u6 x@acme.example matches 2 Sigma members",
             candidates=(
-                {"memberId": "m6", "email": "x@acme.example", "name": INJECTED, "key": "email"},
-                {"memberId": "m13", "email": "X@acme.example", "key": "email", "note": "</script><!--"},
+                ItemRef(member_id="m6", email="x@acme.example", name=INJECTED, joined=["email"]),
+                ItemRef(member_id="m13", email="X@acme.example", joined=["email"], status="</script><!--"),
             ),
             evidence={"match_keys": ["email"], "component_size": 3},
             rule="linking.ambiguous",
             resolution="linking:\n  overrides:\n    - idp: 00u6\n      member: m6\n",
         ),
         ReviewItem(
-            "r-username-2", "username-change", False, {"memberId": "m7"},
+            "r-username-2", "username-change", False, ItemRef(member_id="m7"),
             "userName differs from the Sigma email: would create a second account",
-            candidates=({"memberId": "m7", "email": "o'brien@acme.example", "key": "other_email"},), evidence={},
+            candidates=(ItemRef(member_id="m7", email="o'brien@acme.example", joined=["other_email"]),), evidence={},
             rule="linking.username_guard",
             resolution="linking:\n  username_changes:\n    m7: keep_sigma_email\n",
         ),
         ReviewItem(
-            "r-unmatched-3", "unmatched.review", True, {"memberId": "m14", "email": "hal@acme.example"},
+            "r-unmatched-3", "unmatched.review", True, ItemRef(member_id="m14", email="hal@acme.example"),
             "hal@acme.example has no IdP identity: keep, deactivate or link?",
             candidates=(), evidence={}, rule="unmatched.review",
             resolution="unmatched:\n  overrides:\n    hal@acme.example: keep\n",

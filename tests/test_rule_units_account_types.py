@@ -141,7 +141,7 @@ def test_a_custom_type_replaced_is_its_own_category():
 def test_unchecked_names_are_reported_when_the_export_has_no_account_types():
     p, d = world(MAP, types=None)
     item = names_unchecked_item(p.account_types, d)
-    assert (item.id, item.blocking, item.subject) == ("account_types.names_unchecked:account_types", False,
+    assert (item.id, item.blocking, item.subject.fields()) == ("account_types.names_unchecked:account_types", False,
                                                       {"accountTypes": ["Admin", "Analyze", "View"]})
     p, d = world(MAP)
     assert names_unchecked_item(p.account_types, d) is None

@@ -88,7 +88,7 @@ def test_duplicates_entries_are_decided_by_member_and_the_others_reported():
         ("linking.duplicate_unused:m4", False, "linking.duplicates"),
     ]
     (unused,) = renames.review_items
-    assert unused.subject == {"memberId": "m4", "email": "ann@x.example"}
+    assert unused.subject.fields() == {"memberId": "m4", "email": "ann@x.example"}
     assert unused.message.endswith("names member m4 (ann@x.example), whose address no other member has: "
                                    "nothing to free, the entry has no effect")
 
@@ -157,8 +157,8 @@ def test_an_ambiguous_match_lists_every_holder_and_suggests_the_active_one_in_th
     item = decide_address(use, {}, Renames(), d, team_counts(d, {"m1", "m2", "m3"})).review_item
     assert (item.id, item.code, item.blocking, item.rule) == (
         f"linking.duplicate_email:{KEY}", "linking.duplicate_email", True, "linking.duplicates")
-    assert item.subject == {"email": KEY, "memberIds": ["m1", "m2", "m3"], "idpIds": ["u1"]}
-    assert list(item.candidates) == [
+    assert item.subject.fields() == {"email": KEY, "memberIds": ["m1", "m2", "m3"], "idpIds": ["u1"]}
+    assert [c.fields() for c in item.candidates] == [
         {"memberId": "m1", "email": "bob@x.example", "status": "active", "memberType": "Act", "teams": 1,
          "createdAt": "2023-04-08T15:42:43Z", "decision": "undecided"},
         {"memberId": "m2", "email": "Bob@x.example", "status": "active", "memberType": "View", "teams": 2,
@@ -191,7 +191,7 @@ def test_renaming_the_linked_holder_is_refused_in_the_item():
     decision = decide_address(use, {"m2": "Bob+dup-m2@x.example"}, renames, directory(), {})
     assert [a.id for a in decision.actions] == ["members.set_email:m2"]
     item = decision.review_item
-    assert [c.get("decision") for c in item.candidates] == [
+    assert [c.get("decision") for c in tuple(c.fields() for c in item.candidates)] == [
         "linked with this address, but linking.duplicates renames it", "address freed (linking.duplicates: rename)",
         None]
     assert item.resolution == "# the member linked with this address cannot be renamed: remove m1 from linking.duplicates\n"
@@ -201,7 +201,7 @@ def test_renaming_the_linked_holder_is_refused_in_the_item():
 def test_two_holders_linked_with_one_address_block():
     use = AddressUse(KEY, ("m1", "m2"), users=(("m1", "u1"), ("m2", "u2")))
     item = decide_address(use, {}, Renames(), directory(users=[BOB_USER, user("u2", "Bob@x.example")]), {}).review_item
-    assert item.subject["idpIds"] == ["u1", "u2"]
+    assert item.subject.fields()["idpIds"] == ["u1", "u2"]
     assert item.message.endswith(": the plan links 2 of them with this address")
     assert item.resolution.startswith("# only one member can be linked with this address")
 
@@ -209,7 +209,7 @@ def test_two_holders_linked_with_one_address_block():
 def test_the_linked_holder_keeps_the_address_and_the_undecided_one_is_named():
     use = AddressUse(KEY, ("m1", "m2", "m3"), users=(("m1", "u1"),), moved=("m3",), left=("m2",))
     item = decide_address(use, {}, Renames(), directory(), {}).review_item
-    assert [c.get("decision") for c in item.candidates] == [
+    assert [c.get("decision") for c in tuple(c.fields() for c in item.candidates)] == [
         "keeps the address (linked)", "undecided", "moves to the IdP userName (user_name_guard)", None]
     assert item.message.endswith(': the plan links m1 with this address, and Sigma refuses the link (409 "matches '
                                  '3 members") while m2 still hold(s) it')
@@ -222,7 +222,7 @@ def test_a_holder_the_user_name_guard_moves_is_said_to_move_even_when_linking_du
     assert (use.moved, use.renamed, use.left) == (("m3",), (), ("m2",))
     decision = decide_address(use, {}, Renames({"m3": "rename"}), directory(), {})
     assert decision.actions == ()  # the guard's members.set_email:m3 frees it, no alias
-    assert [c.get("decision") for c in decision.review_item.candidates] == [
+    assert [c.get("decision") for c in tuple(c.fields() for c in decision.review_item.candidates)] == [
         "keeps the address (linked)", "undecided", "moves to the IdP userName (user_name_guard)", None]
 
 
@@ -257,8 +257,8 @@ def test_idp_users_sharing_an_address_are_one_blocking_item_keeping_the_one_a_me
     (collision,) = idp_collisions(d)
     item = idp_collision_item(collision, d, {"ub": "m7"}, {"ua": {"m8", "m7"}})
     assert (item.id, item.blocking, item.rule) == ("linking.idp_duplicate:ua", True, "linking.excluded_idp_users")
-    assert item.subject == {"idpIds": ["ua", "ub", "uc"], "addresses": ["pat.b@x.example", "pat@x.example"]}
-    assert list(item.candidates) == [
+    assert item.subject.fields() == {"idpIds": ["ua", "ub", "uc"], "addresses": ["pat.b@x.example", "pat@x.example"]}
+    assert [c.fields() for c in item.candidates] == [
         {"idpId": "ua", "userName": "pat@x.example", "email": "pat.a@x.example", "status": "ACTIVE",
          "matches": ["m7", "m8"]},
         {"idpId": "ub", "userName": "PAT@x.example", "email": "pat.b@x.example", "status": "ACTIVE",
@@ -288,6 +288,6 @@ def test_excluded_idp_users_are_resolved_and_the_provisioned_ones_reported():
     assert [(r.id, r.blocking) for r in found.review_items] == [
         ("linking.idp_user_excluded:ub", False), ("linking.idp_user_excluded:uc", False)]
     excluded = found.review_items[0]
-    assert excluded.subject == {"idpId": "ub", "userName": "PAT@x.example"}
+    assert excluded.subject.fields() == {"idpId": "ub", "userName": "PAT@x.example"}
     assert excluded.message.startswith("IdP user ub (PAT@x.example) is excluded by linking.excluded_idp_users")
     assert resolve_excluded(policy(), d) == Exclusions()

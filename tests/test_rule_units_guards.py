@@ -58,7 +58,7 @@ def test_the_setup_admin_losing_admin_fails_with_an_override_to_keep_them():
     assert v.result == GuardResult("scim_setup_admin", False, (
         "scim_setup_admin root@example.com: would have account type 'Viewer', not admin (downgrade: Admin -> Viewer "
         "(group X)); the SCIM token belongs to them"))
-    assert (v.item.id, v.item.blocking, v.item.subject) == (
+    assert (v.item.id, v.item.blocking, v.item.subject.fields()) == (
         "guards.scim_setup_admin:root", True, {"memberId": "root", "email": "root@example.com"})
     assert yaml.safe_load(v.item.resolution) == {"account_types": {"overrides": {"root@example.com": "Admin"}}}
 

@@ -65,7 +65,7 @@ def test_a_linked_guest_disabled_by_policy_gets_an_informational_item():
     assert d.status is PersonStatus.GUEST_DISABLED
     item = d.review_item
     assert (item.id, item.blocking, item.rule) == ("guests.disabled_with_idp_user:m1", False, "guests.action")
-    assert item.subject == {"memberId": "m1", "email": "gia@partner.example", "idpId": "u1",
+    assert item.subject.fields() == {"memberId": "m1", "email": "gia@partner.example", "idpId": "u1",
                             "userName": "gia@partner.example"}
     assert yaml.safe_load(item.resolution) == {"guests": {"action": "convert"}}
 
@@ -75,7 +75,7 @@ def test_an_idp_guest_not_created_is_reported():
                     "x#EXT#@t.example", "x#ext#@t.example")
     item = idp_guest_item(person)
     assert (item.id, item.blocking, item.rule) == ("guests.idp_guest_not_created:u7", False, "guests.create_from_idp")
-    assert item.subject == {"idpId": "u7", "userName": "x#EXT#@t.example"}
+    assert item.subject.fields() == {"idpId": "u7", "userName": "x#EXT#@t.example"}
     assert item.message == ("IdP guest user 'x#EXT#@t.example' matches no Sigma member and is not created "
                             "(Sigma's SCIM does not support guests)")
     assert yaml.safe_load(item.resolution) == {"guests": {"create_from_idp": True}}

@@ -96,7 +96,7 @@ def test_each_reference_to_nothing_is_one_blocking_item_with_file_line_and_the_c
     ]
     typo = items[0]
     assert typo.id == "policy.unknown_reference:organization.api_credential_owner"
-    assert typo.subject == {"policyKey": "organization.api_credential_owner", "kind": "member",
+    assert typo.subject.fields() == {"policyKey": "organization.api_credential_owner", "kind": "member",
                             "name": "rot@example.com"}
     assert typo.resolution == "# correct or remove the entry at policy.yaml:1:74: root@example.com\n"
 

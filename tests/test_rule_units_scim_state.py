@@ -69,7 +69,7 @@ def test_an_override_contradicting_a_scim_link_is_a_blocking_item():
     pins, outcome = merge_pins((override("m2", "u1"),), (PIN,))
     assert pins == (PIN,)
     [item] = outcome.review_items
-    assert (item.id, item.blocking, item.subject) == ("linking.override_contradicts_scim:m2:u1", True,
+    assert (item.id, item.blocking, item.subject.fields()) == ("linking.override_contradicts_scim:m2:u1", True,
                                                        {"memberId": "m2", "idpId": "u1"})
     assert item.message == ("an override links IdP user u1 to member m2, but Sigma's SCIM state already links "
                             "member m1 to IdP user u1: remove the override or unlink the user in the IdP first")
@@ -109,7 +109,7 @@ def test_a_link_sending_another_user_name_is_dropped_with_a_blocking_item():
     settled = settle_action(actions["scim.link_user:m1"], planned)
     assert settled.action is None
     item = settled.review_item
-    assert (item.id, item.code, item.blocking, item.subject, item.evidence) == (
+    assert (item.id, item.code, item.blocking, item.subject.fields(), item.evidence) == (
         "scim.user_name_changed:scim.link_user:m1", "scim.user_name_changed", True,
         {"memberId": "m1", "idpId": "u1", "userName": "alice@old.example"}, {"externalId": "u1"})
     assert item.message == ("alice@old.example is provisioned by SCIM, but the IdP would now send userName "

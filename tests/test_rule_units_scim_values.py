@@ -33,7 +33,7 @@ def test_a_user_to_create_without_names_is_held_with_a_blocking_item_and_pushed_
     assert wire(by_id(p)["scim.set_group_members:g1"].after) == {"members": ["ann@example.com"]}
     (item,) = [r for r in p.review_items if r.code == "scim.name_required"]
     assert (item.id, item.blocking) == ("scim.name_required:u1", True)
-    assert item.subject == {"idpId": "u1", "userName": "kenji.mori@example.com"}
+    assert item.subject.fields() == {"idpId": "u1", "userName": "kenji.mori@example.com"}
     assert item.message == (
         "IdP user u1 (kenji.mori@example.com) has a blank name.givenName and name.familyName: Sigma's SCIM needs "
         "both names and refuses the user (400 'name' is required), so creating this user would fail during "
@@ -49,7 +49,7 @@ def test_a_link_takes_the_members_names_and_is_held_only_when_both_sides_lack_on
     after = wire(by_id(p)["scim.link_user:m1"].after)
     assert (after["givenName"], after["familyName"]) == ("Kenji", "Mori")
     (item,) = [r for r in p.review_items if r.code == "scim.name_required"]
-    assert (item.id, item.blocking, item.subject["memberId"]) == ("scim.name_required:m2", True, "m2")
+    assert (item.id, item.blocking, item.subject.fields()["memberId"]) == ("scim.name_required:m2", True, "m2")
     assert item.message.startswith("IdP user u2 (lee@example.com) has a blank name.familyName (the Sigma member "
                                    "has none either)")
     assert "members.deactivate:m2" not in by_id(p)  # held: neither linked nor deactivated
@@ -63,7 +63,7 @@ def test_a_team_the_plan_would_push_with_a_blank_name_is_dropped_with_its_member
     assert kinds(p) == [("scim.create_group", "scim.create_group:g2"), ("scim.create_user", "scim.create_user:u1"),
                         ROOT_LINK, ("scim.set_group_members", "scim.set_group_members:g2")]
     (item,) = [r for r in p.review_items if r.code == "scim.team_name_required"]
-    assert (item.id, item.blocking, item.subject) == (
+    assert (item.id, item.blocking, item.subject.fields()) == (
         "scim.team_name_required:g1", True, {"groupId": "g1", "groupDisplayName": "sigma-team-"})
     assert item.message == ("group 'sigma-team-' would become a team with a blank name (teams.rules[0].regex): "
                             "Sigma refuses a team without a name, so the team is neither created nor linked")

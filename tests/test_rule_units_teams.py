@@ -132,11 +132,11 @@ def test_one_group_for_two_teams_and_two_groups_for_one_team_are_blocking():
     assert (ambiguous.id, ambiguous.blocking, ambiguous.rule) == ("teams.ambiguous:g1", True,
                                                                   "teams.rules[0].case_insensitive")
     assert ambiguous.message == "group 'sales' matches 2 teams (SALES t2, Sales t1) by teams.rules[0].case_insensitive"
-    assert ambiguous.candidates == ({"teamId": "t1", "name": "Sales"}, {"teamId": "t2", "name": "SALES"})
+    assert tuple(c.fields() for c in ambiguous.candidates) == ({"teamId": "t1", "name": "Sales"}, {"teamId": "t2", "name": "SALES"})
     assert yaml.safe_load(ambiguous.resolution) == {"teams": {"map": {"Sales": "sales"}}}
     assert (conflict.id, conflict.blocking) == ("teams.conflict:t3", True)
     assert conflict.message == "groups 'Finance', 'finance' all map to team 'Finance'"
-    assert conflict.candidates == (
+    assert tuple(c.fields() for c in conflict.candidates) == (
         {"groupId": "g2", "groupDisplayName": "Finance", "rule": "teams.rules[0].case_insensitive"},
         {"groupId": "g3", "groupDisplayName": "finance", "rule": "teams.rules[0].case_insensitive"})
     assert yaml.safe_load(conflict.resolution) == {"teams": {"map": {"Finance": "Finance"}}}
@@ -183,7 +183,7 @@ def test_leftovers_that_cannot_be_removed_are_reported():
     assert [a.id for a in decision.actions] == ["scim.link_group:tF", "scim.set_group_members:gF"]
     (item,) = decision.review_items
     assert (item.id, item.blocking, item.resolution) == ("teams.leftovers:tF", False, "")
-    assert item.candidates == ({"memberId": "ghost", "email": None, "state": "unknown"},
+    assert tuple(c.fields() for c in item.candidates) == ({"memberId": "ghost", "email": None, "state": "unknown"},
                                {"memberId": "h", "email": "h@example.com", "state": "held"},
                                {"memberId": "q", "email": "q@example.com", "state": "inactive"})
     assert item.message == (
@@ -197,7 +197,7 @@ def test_leftovers_report_removes_nobody_and_offers_remove():
     decision = decide_team(FINANCE, policy("teams:\n  leftovers: report\n").teams, d, linked(("ux", "x"), ("uy", "y")))
     assert [a.id for a in decision.actions] == ["scim.link_group:tF", "scim.set_group_members:gF"]
     (item,) = decision.review_items
-    assert item.candidates == ({"memberId": "z", "email": "z@example.com", "state": "active"},)
+    assert tuple(c.fields() for c in item.candidates) == ({"memberId": "z", "email": "z@example.com", "state": "active"},)
     assert item.message == "1 member(s) of team 'Finance' are not in group 'Finance' and stay in the team after SCIM"
     assert yaml.safe_load(item.resolution) == {"teams": {"leftovers": "remove"}}
     assert decision.rows[0].members_after == 3
@@ -225,7 +225,7 @@ def test_nested_only_members_are_held_for_the_policy_not_removed():
         "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only)")
     (item,) = decision.review_items
     assert (item.id, item.blocking) == ("teams.nested_only:tF", True)
-    assert item.candidates == (
+    assert tuple(c.fields() for c in item.candidates) == (
         {"memberId": "w", "email": "w@example.com", "reachableOnlyThrough": "Contractors > Temps"},
         {"memberId": "y", "email": "y@example.com", "reachableOnlyThrough": "Contractors"})
     assert yaml.safe_load(item.resolution) == {"teams": {"nested_only": "leftovers"}}
@@ -252,7 +252,7 @@ def test_entra_adds_nobody_through_nesting_and_names_them():
     assert wire(decision.actions[1].after) == {"members": ["x@example.com"]}
     (item,) = decision.review_items
     assert (item.id, item.blocking, item.rule) == ("teams.nested_not_pushed:tF", True, "teams.nested_only")
-    assert item.candidates == (
+    assert tuple(c.fields() for c in item.candidates) == (
         {"userName": "w@example.com", "memberId": None, "reachableOnlyThrough": "Contractors > Temps"},
         {"userName": "y@example.com", "memberId": "y", "reachableOnlyThrough": "Contractors"})
     assert item.message == (
@@ -289,7 +289,7 @@ def test_group_cycle_item():
     d = directory(groups=[group("gA", "A", groups=["gB"]), group("gB", "B", groups=["gA"])])
     (cycle,) = d.group_cycles
     item = group_cycle_item(cycle, "entra-graph", False)
-    assert (item.id, item.blocking, item.subject) == ("teams.group_cycle:gA", False, {"groupIds": ["gA", "gB"]})
+    assert (item.id, item.blocking, item.subject.fields()) == ("teams.group_cycle:gA", False, {"groupIds": ["gA", "gB"]})
     assert item.message == ("groups 'A', 'B' contain each other through nesting; teams.flatten_nested is off and "
                             "Entra ID provisioning pushes only direct members, so only each group's direct members count")
 
@@ -310,7 +310,7 @@ def test_a_group_holding_an_unmanaged_teams_people_is_a_likely_rename():
     a = Assignment("gR", "sigma-team-FP&A", "FP&A", None, "teams.rules[1].regex")
     item = likely_renames([a], policy().teams, renamed(), PEOPLE)["gR"]
     assert (item.id, item.blocking, item.evidence) == ("teams.likely_rename:gR", True, {"groupMembers": 3})
-    assert item.candidates == ({"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3},)
+    assert tuple(c.fields() for c in item.candidates) == ({"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3},)
     assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "sigma-team-FP&A"}}}
     assert likely_renames([a], policy().teams, renamed(users=("ux",)), PEOPLE) == {}  # 1 of 3: another group
     assert likely_renames([a], policy("teams:\n  map: {Finance: Elsewhere}\n").teams, renamed(), PEOPLE) == {}
@@ -323,8 +323,8 @@ def test_unmanaged_teams_get_rows_and_one_item_naming_the_group_that_holds_their
                              TeamRow("t9", "Old", None, None, "unmanaged", 0, 0, 0, 0, (), is_archived=True),
                              TeamRow("tS", "Sales", None, None, "unmanaged", 1, 1, 0, 0, (), False))
     (item,) = decision.review_items
-    assert (item.id, item.blocking, item.subject) == ("teams.unmanaged:teams", False, {"teams": 2})
-    assert item.candidates == (
+    assert (item.id, item.blocking, item.subject.fields()) == ("teams.unmanaged:teams", False, {"teams": 2})
+    assert tuple(c.fields() for c in item.candidates) == (
         {"teamId": "tF", "name": "Finance", "members": 3, "likelyGroup": "sigma-team-FP&A", "inGroup": 3},
         {"teamId": "tS", "name": "Sales", "members": 1})
     assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "sigma-team-FP&A"}}}

@@ -109,6 +109,6 @@ def test_review_gives_a_blocking_item_settled_by_a_decision():
     d = decide_member(person(ANA), config("unmatched:\n  action: review\n"))
     item = d.review_item
     assert (d.action, item.id, item.blocking, item.rule) == (None, "unmatched.review:m1", True, "unmatched.action")
-    assert item.subject == {"memberId": "m1", "email": "ana@example.com"}
+    assert item.subject.fields() == {"memberId": "m1", "email": "ana@example.com"}
     assert item.evidence == {"kind": "unmatched", "memberType": "View", "userKind": "internal"}
     assert yaml.safe_load(item.resolution) == {"unmatched": {"decisions": {"ana@example.com": "deactivate"}}}

@@ -30,8 +30,8 @@ def test_without_a_decision_one_blocking_item_lists_every_holder_and_nobody_is_t
     assert review_codes(p) == [("linking.duplicate_email", True), ("teams.leftovers", False)]
     item = p.review_items[0]
     assert item.id == "linking.duplicate_email:bob.ray@example.com"
-    assert item.subject == {"email": "bob.ray@example.com", "memberIds": ["m1", "m2"], "idpIds": ["00u1"]}
-    assert list(item.candidates) == [
+    assert item.subject.fields() == {"email": "bob.ray@example.com", "memberIds": ["m1", "m2"], "idpIds": ["00u1"]}
+    assert [c.fields() for c in item.candidates] == [
         {"memberId": "m1", "email": "bob.ray@example.com", "status": "active", "memberType": "Act", "teams": 1,
          "createdAt": "2023-04-08T15:42:43Z", "decision": "undecided"},
         {"memberId": "m2", "email": "Bob.Ray@example.com", "status": "active", "memberType": "View", "teams": 0,
@@ -43,7 +43,7 @@ def test_without_a_decision_one_blocking_item_lists_every_holder_and_nobody_is_t
     assert "#   duplicates:\n#     m2: deactivate\n" in item.resolution
     # the held member is not removed from the team either: reported until the item is settled
     (leftovers,) = [r for r in p.review_items if r.code == "teams.leftovers"]
-    assert [(c["memberId"], c["state"]) for c in leftovers.candidates] == [("m1", "held")]
+    assert [(c["memberId"], c["state"]) for c in tuple(c.fields() for c in leftovers.candidates)] == [("m1", "held")]
 
 
 def test_who_keeps_the_address_alone_still_blocks_the_link_until_the_other_address_is_freed():
@@ -51,7 +51,7 @@ def test_who_keeps_the_address_alone_still_blocks_the_link_until_the_other_addre
     assert "scim.link_user:m1" in by_id(p) and "members.deactivate:m2" in by_id(p)
     (item,) = [r for r in p.review_items if r.blocking]
     assert item.code == "linking.duplicate_email"
-    assert [c.get("decision") for c in item.candidates] == ["keeps the address (linked)", "undecided", None]
+    assert [c.get("decision") for c in tuple(c.fields() for c in item.candidates)] == ["keeps the address (linked)", "undecided", None]
     assert "the plan links m1 with this address, and Sigma refuses the link" in item.message
     assert yaml.safe_load(item.resolution) == {"linking": {"duplicates": {"m2": "rename"}}}
 
@@ -88,7 +88,7 @@ def test_an_archived_duplicate_still_holds_the_address_and_is_renamed_without_a_
                     [user("00u1", "ann@example.com")])
     held = plan(snap)
     assert review_codes(held) == [("linking.duplicate_email", True)]
-    assert [c.get("status") for c in held.review_items[0].candidates] == ["active", "archived", None]
+    assert [c.get("status") for c in tuple(c.fields() for c in held.review_items[0].candidates)] == ["active", "archived", None]
     settled = plan(snap, "linking:\n  overrides: [{idp: 00u1, member: m1}]\n  duplicates: {m2: rename}\n")
     assert kinds(settled) == [("members.set_email", "members.set_email:m2"), ("scim.link_user", "scim.link_user:m1"),
                               ROOT_LINK]

@@ -86,7 +86,7 @@ def test_protected_admin_keeps_admin_and_the_idp_must_change_too():
         "name": "api_credential_owner", "ok": True, "detail": "marcus@example.com stays active with account type Admin"}
     assert [(r.id, r.blocking) for r in p.review_items] == [("account_types.protected_account:mw", True)]
     (item,) = p.review_items
-    assert item.subject == {"memberId": "mw", "email": "marcus@example.com"}
+    assert item.subject.fields() == {"memberId": "mw", "email": "marcus@example.com"}
     assert item.message == (
         "marcus@example.com is organization.api_credential_owner (apply's API credentials belong to them): the plan "
         "keeps account type 'Admin' instead of 'Build' (group Sigma-Build); the IdP would still send 'Build' at its "
@@ -192,7 +192,7 @@ def test_an_owner_who_cannot_sign_in_fails_their_guard_as_the_owner_status_says(
     assert guard(p, "api_credential_owner")["ok"] is True
     assert blocking_codes(p) == ["guards.scim_setup_admin"]
     (item,) = [r for r in p.review_items if r.code == "guards.scim_setup_admin"]
-    assert (item.id, item.message, item.subject) == ("guards.scim_setup_admin:root", detail,
+    assert (item.id, item.message, item.subject.fields()) == ("guards.scim_setup_admin:root", detail,
                                                      {"memberId": "root", "email": "root@example.com"})
     assert item.resolution.startswith("# they cannot sign in through the IdP: link them to their IdP user "
                                       "(linking.overrides), or name someone who can:\n")

@@ -37,7 +37,7 @@ def test_entra_scope_and_account_types_see_direct_members_only_with_one_item_per
     items = {r.id: r for r in p.review_items if r.code == "scope.nested_only"}
     assert sorted(items) == ["scope.nested_only:u1", "scope.nested_only:u2"]
     nia, omar = items["scope.nested_only:u1"], items["scope.nested_only:u2"]
-    assert (nia.blocking, nia.rule, nia.subject) == (True, "scope.nested_only",
+    assert (nia.blocking, nia.rule, nia.subject.fields()) == (True, "scope.nested_only",
                                                      {"idpId": "u1", "userName": "nia@example.com"})
     assert nia.evidence == {"scopeChain": ["Sigma-Users", "Contractors"]}
     assert nia.message == ("nia@example.com: Entra ID provisions only the direct members of an assigned group; in "

@@ -54,7 +54,7 @@ def test_leftovers_report_instead_of_remove():
     assert wire(by_id(p)["scim.set_group_members:gF"].after)["members"] == ["x@example.com", "y@example.com"]
     (item,) = [r for r in p.review_items if r.code == "teams.leftovers"]
     assert item.blocking is False
-    assert item.candidates == ({"memberId": "z", "email": "z@example.com", "state": "active"},)
+    assert tuple(c.fields() for c in item.candidates) == ({"memberId": "z", "email": "z@example.com", "state": "active"},)
     assert yaml.safe_load(item.resolution) == {"teams": {"leftovers": "remove"}}
     (row,) = p.teams
     assert (row.members_after, row.members_removed) == (3, 0)
@@ -67,7 +67,7 @@ def test_inactive_leftover_cannot_be_removed_and_is_reported():
     p = plan(snap)
     assert "teams.remove_member:tF:q" not in by_id(p)
     (item,) = [r for r in p.review_items if r.code == "teams.leftovers"]
-    assert item.candidates == ({"memberId": "q", "email": "q@example.com", "state": "inactive"},)
+    assert tuple(c.fields() for c in item.candidates) == ({"memberId": "q", "email": "q@example.com", "state": "inactive"},)
 
 
 def test_member_of_the_group_who_is_not_provisioned_is_no_leftover():
@@ -87,7 +87,7 @@ def test_nested_cycle_is_reported_and_members_flattened_once():
     p = plan(snap)
     assert wire(by_id(p)["scim.set_group_members:gA"].after) == {"members": ["x@example.com", "y@example.com"]}
     (cycle,) = [r for r in p.review_items if r.code == "teams.group_cycle"]
-    assert (cycle.blocking, cycle.subject) == (False, {"groupIds": ["gA", "gB"]})
+    assert (cycle.blocking, cycle.subject.fields()) == (False, {"groupIds": ["gA", "gB"]})
     assert cycle.message == "groups 'A', 'B' contain each other through nesting; their members are flattened once"
     # without flattening, only direct members count
     p = plan(snap, "teams:\n  flatten_nested: false\n")
@@ -127,8 +127,8 @@ teams:
         ("Board", "unmanaged"), ("Data", "link"), ("Executive", "link"), ("Finance", "link"), ("New", "create"),
         ("Sales EMEA", "link")]
     (unmanaged,) = [r for r in p.review_items if r.code == "teams.unmanaged"]
-    assert unmanaged.candidates == ({"teamId": "t5", "name": "Board", "members": 0},)
-    renamed = sorted(r.subject["groupDisplayName"] for r in p.review_items if r.code == "teams.renamed_by_idp")
+    assert tuple(c.fields() for c in unmanaged.candidates) == ({"teamId": "t5", "name": "Board", "members": 0},)
+    renamed = sorted(r.subject.fields()["groupDisplayName"] for r in p.review_items if r.code == "teams.renamed_by_idp")
     assert renamed == ["Leadership", "sales emea", "sigma-team-Data", "sigma-team-New"]
 
 
@@ -157,7 +157,7 @@ def test_two_groups_for_one_team_is_blocking():
     assert team_kinds(p) == []
     (item,) = [r for r in p.review_items if r.code == "teams.conflict"]
     assert item.blocking is True
-    assert [c["groupDisplayName"] for c in item.candidates] == ["Finance", "finance"]
+    assert [c["groupDisplayName"] for c in tuple(c.fields() for c in item.candidates)] == ["Finance", "finance"]
     assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "Finance"}}}
 
 
@@ -167,7 +167,7 @@ def test_one_group_matching_two_teams_is_blocking():
     assert team_kinds(p) == []
     (item,) = [r for r in p.review_items if r.code == "teams.ambiguous"]
     assert item.blocking is True
-    assert sorted(c["teamId"] for c in item.candidates) == ["t1", "t2"]
+    assert sorted(c["teamId"] for c in tuple(c.fields() for c in item.candidates)) == ["t1", "t2"]
 
 
 def test_map_naming_a_missing_group_is_blocking():
@@ -210,7 +210,7 @@ def test_a_membership_of_a_member_missing_from_the_export_is_reported_never_remo
         ("teams.remove_member", "teams.remove_member:tF:y"),
     ]
     (item,) = [r for r in p.review_items if r.code == "teams.leftovers"]
-    assert list(item.candidates) == [{"memberId": "ghost", "email": None, "state": "unknown"}]
+    assert [c.fields() for c in item.candidates] == [{"memberId": "ghost", "email": None, "state": "unknown"}]
     assert item.message.endswith("(members missing from the members export are not removed)")
     assert p.fingerprints["team:tF"].state.member_ids == ("ghost", "x", "y")
     plan_bytes(p)  # strict JSON (allow_nan=False): raises on a NaN anywhere in the plan
@@ -256,7 +256,7 @@ def test_nested_only_members_are_named_in_a_blocking_item_not_removed():
         "group(s) 'Contractors', 'Contractors > Temps'; with teams.flatten_nested off the plan counts only direct "
         "members, as the IdP pushes them when it does not expand nested groups, so they are not removed until the "
         "policy decides (or they are added to the group directly)")
-    assert item.candidates == (  # team members by memberId
+    assert tuple(c.fields() for c in item.candidates) == (  # team members by memberId
         {"memberId": "w", "email": "w@example.com", "reachableOnlyThrough": "Contractors > Temps"},
         {"memberId": "y", "email": "y@example.com", "reachableOnlyThrough": "Contractors"},
     )
@@ -281,7 +281,7 @@ def test_nested_only_leftovers_removes_them_naming_the_nested_group_and_keep_rep
     # leftovers: report removes nobody, and the report names the nested group
     reported = nested_finance("  leftovers: report\n")
     (left,) = [r for r in reported.review_items if r.code == "teams.leftovers"]
-    assert left.candidates == (
+    assert tuple(c.fields() for c in left.candidates) == (
         {"memberId": "w", "email": "w@example.com", "state": "active", "reachableOnlyThrough": "Contractors > Temps"},
         {"memberId": "y", "email": "y@example.com", "state": "active", "reachableOnlyThrough": "Contractors"},
         {"memberId": "z", "email": "z@example.com", "state": "active"},
@@ -347,8 +347,8 @@ def test_a_renamed_group_is_a_blocking_likely_rename_not_a_second_team():
         "group 'sigma-team-FP&A' would become a new team 'FP&A' (teams.rules[1].regex), but 3 of 3 members of team "
         "'Finance', which no IdP group maps to, are in it (the group has 3 member(s)): the group was likely renamed "
         "after the team was made; a new team would leave 'Finance' unmanaged beside a second team of the same people")
-    assert item.subject == {"groupId": "gR", "groupDisplayName": "sigma-team-FP&A", "name": "FP&A"}
-    assert item.candidates == ({"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3},)
+    assert item.subject.fields() == {"groupId": "gR", "groupDisplayName": "sigma-team-FP&A", "name": "FP&A"}
+    assert tuple(c.fields() for c in item.candidates) == ({"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3},)
     assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "sigma-team-FP&A"}}}
     assert "# or, for a team of its own, archive team 'Finance' in Sigma and plan again" in item.resolution
     # under mode: link nothing would be created either, but the old team would still be left
@@ -388,7 +388,7 @@ def test_an_unmanaged_team_names_the_group_no_rule_maps_that_holds_its_people():
         "2 team(s) no IdP group maps to become unmanaged: they keep their members and can then be changed only "
         "through the REST API; 1 of them share their people with an IdP group no rule maps (renamed after the team "
         "was made?)")
-    assert item.candidates == (
+    assert tuple(c.fields() for c in item.candidates) == (
         {"teamId": "tF", "name": "Finance", "members": 3, "likelyGroup": "Finance Team", "inGroup": 3},
         {"teamId": "tS", "name": "Sales", "members": 1},  # y alone is in Finance Team with 2 others: no
     )
@@ -414,7 +414,7 @@ def test_entra_never_pushes_nested_members_so_the_plan_adds_nobody_through_nesti
     assert members.reason == "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only)"
     assert [a for a in by_id(p) if a.startswith("teams.remove_member")] == []  # y: teams.nested_only decides
     (kept,) = [r for r in p.review_items if r.code == "teams.nested_only"]
-    assert (kept.blocking, kept.candidates) == (
+    assert (kept.blocking, tuple(c.fields() for c in kept.candidates)) == (
         True, ({"memberId": "y", "email": "y@example.com", "reachableOnlyThrough": "Contractors"},))
     (item,) = [r for r in p.review_items if r.code == "teams.nested_not_pushed"]
     assert (item.id, item.blocking, item.rule) == ("teams.nested_not_pushed:tF", True, "teams.nested_only")
@@ -422,7 +422,7 @@ def test_entra_never_pushes_nested_members_so_the_plan_adds_nobody_through_nesti
         "2 provisioned person(s) are in group 'Finance' only through nested group(s) 'Contractors > Temps': "
         "Entra ID provisions only direct members of an assigned group; assign 'Temps' or add these people "
         "directly (the plan does not add them to team 'Finance')")
-    assert item.candidates == (
+    assert tuple(c.fields() for c in item.candidates) == (
         {"userName": "w@example.com", "memberId": "w", "reachableOnlyThrough": "Contractors > Temps"},
         {"userName": "z@example.com", "memberId": None, "reachableOnlyThrough": "Contractors > Temps"},
     )

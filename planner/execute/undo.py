@@ -44,7 +44,9 @@ from msgspec.structs import replace
 
 from .. import __version__
 from ..errors import UserError
-from ..model import Action, ActionKind, Fingerprints, InputFile, MemberState, Outcomes, Plan, PlanSummary, ReviewItem
+from ..model import (
+    Action, ActionKind, Fingerprints, InputFile, ItemRef, MemberState, Outcomes, Plan, PlanSummary, ReviewItem,
+)
 from ..payloads import (
     UNSET,
     AccountTypeEvidence,
@@ -92,8 +94,9 @@ def _plan_of_journal(journal: Path, meta_plan: str | None, plan_path: str | Path
 
 
 def _irreversible(action: Action, why: str) -> ReviewItem:
-    subject = {"action": action.id} | {k: v for k, v in msgspec.to_builtins(action.target).items()
-                                       if k in ("memberId", "email", "userName", "teamId", "name")}
+    subject = msgspec.convert({"action": action.id} | {k: v for k, v in msgspec.to_builtins(action.target).items()
+                                                       if k in ("memberId", "email", "userName", "teamId", "name")},
+                              ItemRef)
     return ReviewItem(
         id=f"undo.irreversible:{action.id}", code="undo.irreversible", blocking=False,
         subject=subject, message=f"{action.id} is not reversed: {why}", candidates=(), evidence={}, rule="undo",

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 
-from ..model import Action, ActionKind, ReviewItem
+from ..model import Action, ActionKind, ItemRef, ReviewItem
 from ..payloads import ACTION_TYPES, Payload
 
 
@@ -77,10 +77,10 @@ def make_review(
     key: str,
     *,
     blocking: bool,
-    subject: Mapping[str, Any],
+    subject: ItemRef,
     message: str,
     rule: str,
-    candidates: Iterable[Mapping[str, Any]] = (),
+    candidates: Iterable[ItemRef] = (),
     evidence: Mapping[str, Any] | None = None,
     resolution: str = "",
 ) -> ReviewItem:
@@ -89,9 +89,9 @@ def make_review(
         id=f"{code}:{key}",
         code=code,
         blocking=blocking,
-        subject=dict(subject),
+        subject=subject,
         message=message,
-        candidates=tuple(dict(c) for c in candidates),
+        candidates=tuple(candidates),
         evidence=dict(evidence or {}),
         rule=rule,
         resolution=resolution,
@@ -167,16 +167,9 @@ def person_ref(
     idp_id: str | None = None,
     user_name: str | None = None,
     **extra: Any,
-) -> dict[str, Any]:
-    """A small dict naming a person by the ids present (``memberId``, ``email``, ``idpId``, ``userName``)."""
-    out: dict[str, Any] = {}
-    if member_id:
-        out["memberId"] = member_id
-    if email:
-        out["email"] = email
-    if idp_id:
-        out["idpId"] = idp_id
-    if user_name:
-        out["userName"] = user_name
-    out.update({k: v for k, v in extra.items() if v is not None})
-    return out
+) -> ItemRef:
+    """An :class:`~planner.model.ItemRef` naming a person by the ids present (``memberId``, ``email``,
+    ``idpId``, ``userName``; empty or ``None`` ones left out) plus the ``extra`` fields that are not
+    ``None`` (snake_case :class:`~planner.model.ItemRef` field names, e.g. ``name``, ``joined``)."""
+    ids = {"member_id": member_id, "email": email, "idp_id": idp_id, "user_name": user_name}
+    return ItemRef(**{k: v for k, v in ids.items() if v}, **{k: v for k, v in extra.items() if v is not None})

@@ -45,7 +45,7 @@ from typing import Collection, Iterable, Mapping, Sequence
 import msgspec
 
 from ..directory import PROTECTED_BECAUSE, Directory, Person
-from ..model import Action, ActionKind, ReviewItem, email_key
+from ..model import Action, ActionKind, ItemRef, ReviewItem, email_key
 from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
 from ..policy import KEEP, AccountTypes, Policy, PolicyError, group_pattern_matcher
 from . import action_id, make_action, make_review, person_ref, yaml_snippet
@@ -243,7 +243,7 @@ def names_unchecked_item(policy: AccountTypes, directory: Directory) -> ReviewIt
         "account_types.names_unchecked",
         "account_types",
         blocking=False,
-        subject={"accountTypes": sorted(named | ({policy.default} if policy.default != KEEP else set()))},
+        subject=ItemRef(account_types=sorted(named | ({policy.default} if policy.default != KEEP else set()))),
         message=(
             "the Sigma export has no account_types.json, so the account type names in the policy are not "
             "checked; Sigma matches userType case-sensitively and rejects a name it does not know"

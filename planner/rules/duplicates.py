@@ -50,10 +50,11 @@ from dataclasses import dataclass, field
 from typing import AbstractSet, Iterable, Mapping
 
 import networkx as nx
+from msgspec import UNSET
 
 from ..directory import Directory, Person
 from ..matching import AmbiguousGroup
-from ..model import Action, ActionKind, ReviewItem, SigmaMember, email_key
+from ..model import Action, ActionKind, ItemRef, ReviewItem, SigmaMember, email_key
 from ..payloads import EmailState, MemberRef, SetEmailEvidence
 from ..policy import Policy
 from ..sources.values import clean_address
@@ -190,7 +191,7 @@ def unused_entry_item(member: SigmaMember, loc: str) -> ReviewItem:
     mid = member.member_id
     return make_review(
         "linking.duplicate_unused", mid, blocking=False,
-        subject={"memberId": mid, "email": member.email},
+        subject=ItemRef(member_id=mid, email=member.email),
         message=(f"linking.duplicates at {loc} names member {mid} ({member.email}), whose address no other "
                  "member has: nothing to free, the entry has no effect"),
         rule="linking.duplicates", resolution=f"# remove the entry at {loc}\n")
@@ -350,20 +351,12 @@ def holder_decision(mid: str, use: AddressUse, renames: Renames) -> str:
     return "undecided"
 
 
-def holder_candidate(member: SigmaMember, decision: str, teams: Mapping[str, int]) -> dict:
+def holder_candidate(member: SigmaMember, decision: str, teams: Mapping[str, int]) -> ItemRef:
     """A holder as a ``linking.duplicate_email`` candidate: memberId, email, status, memberType, team
     count, createdAt (when exported) and the decision."""
-    candidate = {
-        "memberId": member.member_id,
-        "email": member.email,
-        "status": _status(member),
-        "memberType": member.member_type,
-        "teams": int(teams.get(member.member_id, 0)),
-    }
-    if member.created_at:
-        candidate["createdAt"] = member.created_at
-    candidate["decision"] = decision
-    return candidate
+    return ItemRef(member_id=member.member_id, email=member.email, status=_status(member),
+                   member_type=member.member_type, teams=int(teams.get(member.member_id, 0)),
+                   created_at=member.created_at or UNSET, decision=decision)
 
 
 def involved_idp_ids(use: AddressUse) -> list[str]:
@@ -425,12 +418,12 @@ def duplicate_email_item(use: AddressUse, renames: Renames, directory: Directory
     idp_ids = involved_idp_ids(use)
     candidates = [holder_candidate(directory.members[mid], holder_decision(mid, use, renames), teams)
                   for mid in use.holders]
-    candidates += [{"idpId": iid, "userName": directory.idp_users[iid].user_name} for iid in idp_ids]
+    candidates += [ItemRef(idp_id=iid, user_name=directory.idp_users[iid].user_name) for iid in idp_ids]
     return make_review(
         "linking.duplicate_email",
         use.key,
         blocking=True,
-        subject={"email": use.key, "memberIds": list(use.holders), "idpIds": idp_ids},
+        subject=ItemRef(email=use.key, member_ids=list(use.holders), idp_ids=idp_ids),
         message=f"{use.key} is the email of {len(use.holders)} Sigma members (letter case aside): {duplicate_why(use)}",
         rule="linking.duplicates",
         candidates=candidates,
@@ -489,7 +482,7 @@ def excluded_user_item(idp_id: str, directory: Directory) -> ReviewItem:
     user = directory.idp_users[idp_id]
     return make_review(
         "linking.idp_user_excluded", idp_id, blocking=False,
-        subject={"idpId": idp_id, "userName": user.user_name},
+        subject=ItemRef(idp_id=idp_id, user_name=user.user_name),
         message=(f"IdP user {idp_id} ({user.user_name}) is excluded by linking.excluded_idp_users: the plan "
                  "neither links nor creates it; unassign it from the Sigma app in the IdP, or the IdP "
                  "provisions it anyway"),
@@ -525,18 +518,15 @@ def ambiguous_matches(groups: Iterable[AmbiguousGroup]) -> dict[str, set[str]]:
     return joined
 
 
-def collision_candidate(idp_id: str, directory: Directory, matches: list[str]) -> dict:
+def collision_candidate(idp_id: str, directory: Directory, matches: list[str]) -> ItemRef:
     """One user of an :class:`IdpCollision` as a candidate: userName as sent, primary email, status,
     the row it came from and the members (``matches``) a match key joins it to."""
     user = directory.idp_users[idp_id]
     primary = user.primary_email
-    cand = {"idpId": idp_id, "userName": directory.scim_user_names[idp_id],
-            "email": primary.value if primary else None, "status": user.status or "active"}
-    if user.source is not None:
-        cand["row"] = str(user.source)
-    if matches:
-        cand["matches"] = matches
-    return {k: v for k, v in cand.items() if v is not None}
+    return ItemRef(idp_id=idp_id, user_name=directory.scim_user_names[idp_id],
+                   email=primary.value if primary and primary.value is not None else UNSET,
+                   status=user.status or "active", row=str(user.source) if user.source is not None else UNSET,
+                   matches=matches or UNSET)
 
 
 def idp_collision_item(collision: IdpCollision, directory: Directory, linked: Mapping[str, str],
@@ -554,7 +544,7 @@ def idp_collision_item(collision: IdpCollision, directory: Directory, linked: Ma
     why = "a Sigma member matches it" if keeper in linked else "only an example"
     return make_review(
         "linking.idp_duplicate", ids[0], blocking=True,
-        subject={"idpIds": list(ids), "addresses": list(collision.keys)},
+        subject=ItemRef(idp_ids=list(ids), addresses=list(collision.keys)),
         message=(
             f"IdP users {', '.join(ids)} share {', '.join(collision.keys)} (letter case aside) as userName or "
             "email: the IdP would provision each of them, and Sigma, which identifies a user by that address, "
@@ -563,7 +553,7 @@ def idp_collision_item(collision: IdpCollision, directory: Directory, linked: Ma
         ),
         rule="linking.excluded_idp_users",
         candidates=candidates,
-        evidence={"addresses": list(collision.keys), "rows": [cand.get("row", "") for cand in candidates]},
+        evidence={"addresses": list(collision.keys), "rows": [cand.row or "" for cand in candidates]},
         resolution=yaml_snippet(
             {"linking": {"excluded_idp_users": [i for i in ids if i != keeper]}},
             notes=[f"{keeper} is the person's account ({why}); exclude the others and unassign them from the "

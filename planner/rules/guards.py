@@ -31,7 +31,7 @@ from typing import Mapping, Sequence
 
 from ..directory import Directory
 from ..model import (
-    SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, GuardResult, Lockout, ReviewItem,
+    SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, GuardResult, ItemRef, Lockout, ReviewItem,
 )
 from ..outcomes import LOCKOUT_LABELS, lockout
 from ..payloads import ScimSetAccountType, target_addresses, target_member_id
@@ -91,14 +91,14 @@ def planned_actions(actions: Sequence[Action]) -> PlannedActions:
     return PlannedActions(actions, kinds, leaving, types)
 
 
-def failed(name: str, detail: str, resolution: str = "", subject: Mapping[str, str] | None = None) -> GuardVerdict:
+def failed(name: str, detail: str, resolution: str = "", subject: ItemRef | None = None) -> GuardVerdict:
     """A failed guard: its result and its blocking ``guards.<name>`` item (keyed by the subject's
     memberId, else ``plan``)."""
     item = make_review(
         f"guards.{name}",
-        (subject or {}).get("memberId", "plan"),
+        subject.member_id if subject is not None and subject.member_id else "plan",
         blocking=True,
-        subject=subject or {"guard": name},
+        subject=subject or ItemRef(guard=name),
         message=detail,
         rule=f"guards.{name}",
         resolution=resolution,
@@ -180,7 +180,7 @@ def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planne
         return passed(key, f"{member.email} stays active with account type {after}")
     return failed(key, f"{key} {member.email}: {'; '.join(problems)}; {why}",
                   owner_resolution(key, member.email, policy, directory, mid in planned.leaving, locked),
-                  {"memberId": mid, "email": member.email})
+                  ItemRef(member_id=mid, email=member.email))
 
 
 def owner_resolution(key: str, email: str, policy: Policy, directory: Directory, leaving: bool,

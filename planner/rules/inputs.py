@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 
 import msgspec
 
-from ..model import Action, ActionKind, Finding, ReviewItem
+from ..model import Action, ActionKind, Finding, ItemRef, ReviewItem
 from ..sources.directory import INCOMPLETE_CODES
 from . import make_review
 
@@ -79,7 +79,8 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
             continue
         items.append(make_review(
             "inputs.truncated", action.id, blocking=True,
-            subject={**msgspec.to_builtins(action.target), "actionId": action.id, "kind": action.kind.value},
+            subject=msgspec.convert(
+                {**msgspec.to_builtins(action.target), "actionId": action.id, "kind": action.kind.value}, ItemRef),
             message=(f"{action.kind.value} ({action.reason}) rests on a truncated or incomplete export, whose "
                      f"missing part may change it: {named}"),
             rule="inputs.truncated",

@@ -34,7 +34,10 @@ import networkx as nx
 from msgspec.structs import replace
 
 from ..matching import PLUS_TAG, AmbiguousGroup, IdentityGraph
-from ..model import DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, IdpUser, ReviewItem, SigmaMember, email_key
+from ..model import (
+    DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, IdpUser, ItemRef, ReviewItem, SigmaMember,
+    email_key,
+)
 from ..policy import NEVER, Guests, Linking, Policy, UserNameGuard
 from ..sources.entra import deleted_user_upn, is_ext_upn
 from ..sources.values import clean_address, clean_text, is_valid_email, unclean_parts
@@ -400,13 +403,13 @@ def email_holders(key: str | None, directory: Directory, freed: frozenset[str] =
 # --------------------------------------------------------------------------- review items
 
 
-def _member_ref(directory: Directory, member_id: str, **extra) -> dict:
+def _member_ref(directory: Directory, member_id: str, **extra) -> ItemRef:
     mem = directory.members[member_id]
     return person_ref(member_id=member_id, email=mem.email, name=f"{mem.first_name} {mem.last_name}".strip() or None,
                       **extra)
 
 
-def _idp_ref(directory: Directory, idp_id: str, **extra) -> dict:
+def _idp_ref(directory: Directory, idp_id: str, **extra) -> ItemRef:
     user = directory.idp_users[idp_id]
     name = user.display_name or " ".join(p for p in (user.given_name, user.family_name) if p)
     return person_ref(idp_id=idp_id, user_name=user.user_name, name=name or None, **extra)
@@ -457,7 +460,7 @@ def ambiguous_item(policy: Policy, directory: Directory, group: AmbiguousGroup) 
         "linking.ambiguous",
         f"{group.idp_ids[0]}",
         blocking=True,
-        subject={"idpIds": list(group.idp_ids), "memberIds": list(group.member_ids)},
+        subject=ItemRef(idp_ids=list(group.idp_ids), member_ids=list(group.member_ids)),
         message=(f"{len(group.idp_ids)} IdP user(s) and {len(group.member_ids)} Sigma member(s) are joined by "
                  f"{' and '.join(keys)}: linking any of them would be a guess"),
         rule=f"linking.match_keys.{group.key}",
@@ -509,7 +512,7 @@ def hint_item(mids: list[str], iids: list[str], why: Mapping[tuple[str, str], st
         "linking.same_person_hint",
         iids[0],
         blocking=True,
-        subject={"idpIds": iids, "memberIds": mids},
+        subject=ItemRef(idp_ids=iids, member_ids=mids),
         message=(
             f"{', '.join(directory.members[x].email for x in mids)} (no IdP identity) and "
             f"{', '.join(directory.idp_users[x].user_name for x in iids)} (would be created) have the "

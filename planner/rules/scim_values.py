@@ -26,7 +26,7 @@ from __future__ import annotations
 from msgspec.structs import replace
 
 from ..directory import Person, PersonStatus
-from ..model import Action, ActionKind, IdpUser, ReviewItem, SigmaMember
+from ..model import Action, ActionKind, IdpUser, ItemRef, ReviewItem, SigmaMember
 from ..sources.values import clean_text
 from . import make_review, person_ref
 
@@ -92,7 +92,7 @@ def team_name_required_item(action: Action) -> ReviewItem:
     t = action.target
     return make_review(
         "scim.team_name_required", t.group_id, blocking=True,
-        subject={"groupId": t.group_id, "groupDisplayName": t.group_display_name},
+        subject=ItemRef(group_id=t.group_id, group_display_name=t.group_display_name),
         message=(f"group {t.group_display_name!r} would become a team with a blank name ({action.rule}): Sigma "
                  "refuses a team without a name, so the team is neither created nor linked"),
         rule=action.rule,

@@ -66,7 +66,7 @@ from typing import Iterable, Mapping
 import msgspec
 
 from ..directory import Directory, Group, GroupCycle, Person, PersonStatus, pushes_direct_members_only
-from ..model import Action, ActionKind, ReviewItem, TeamRow
+from ..model import Action, ActionKind, ItemRef, ReviewItem, TeamRow
 from ..payloads import (
     UNSET,
     DisplayNameState,
@@ -362,13 +362,13 @@ def ambiguous_item(options: list[Assignment]) -> ReviewItem:
         "teams.ambiguous",
         first.group_id,
         blocking=True,
-        subject={"groupId": first.group_id, "groupDisplayName": first.group_name},
+        subject=ItemRef(group_id=first.group_id, group_display_name=first.group_name),
         message=(
             f"group {first.group_name!r} matches {len(options)} teams "
             f"({', '.join(sorted(o.name + ' ' + str(o.team_id) for o in options))}) by {first.rule}"
         ),
         rule=first.rule,
-        candidates=[{"teamId": o.team_id, "name": o.name} for o in options],
+        candidates=[ItemRef(team_id=o.team_id, name=o.name) for o in options],
         resolution=yaml_snippet({"teams": {"map": {first.name: first.group_name}}},
                                 notes=["name the team this group is"]),
     )
@@ -382,10 +382,10 @@ def conflict_item(claims: list[Assignment]) -> ReviewItem:
         "teams.conflict",
         first.team_id or first.name,
         blocking=True,
-        subject={"teamId": first.team_id, "name": first.name},
+        subject=ItemRef(team_id=first.team_id, name=first.name),
         message=f"groups {', '.join(repr(n) for n in names)} all map to team {first.name!r}",
         rule=", ".join(sorted({a.rule for a in claims})),
-        candidates=[{"groupId": a.group_id, "groupDisplayName": a.group_name, "rule": a.rule} for a in claims],
+        candidates=[ItemRef(group_id=a.group_id, group_display_name=a.group_name, rule=a.rule) for a in claims],
         resolution=yaml_snippet({"teams": {"map": {first.name: names[0]}}},
                                 notes=["name the one group this team follows"]),
     )
@@ -440,7 +440,7 @@ def group_cycle_item(cycle: GroupCycle, idp_format: str, flatten: bool) -> Revie
         "teams.group_cycle",
         cycle.group_ids[0],
         blocking=False,
-        subject={"groupIds": list(cycle.group_ids)},
+        subject=ItemRef(group_ids=list(cycle.group_ids)),
         message=(f"groups {', '.join(repr(n) for n in cycle.display_names)} contain each other through nesting; "
                  + nesting_note(idp_format, flatten)),
         rule="teams.flatten_nested",
@@ -453,7 +453,7 @@ def no_team_item(a: Assignment) -> ReviewItem:
         "teams.no_team",
         a.group_id,
         blocking=False,
-        subject={"groupId": a.group_id, "groupDisplayName": a.group_name, "name": a.name},
+        subject=ItemRef(group_id=a.group_id, group_display_name=a.group_name, name=a.name),
         message=(f"group {a.group_name!r} maps to team {a.name!r} ({a.rule}), which does not exist; "
                  "not created because teams.mode is link"),
         rule="teams.mode",
@@ -568,13 +568,13 @@ def leftovers_item(a: Assignment, reported: tuple[Leftover, ...], setting: str) 
         "teams.leftovers",
         a.team_id,
         blocking=False,
-        subject={"teamId": a.team_id, "name": a.name},
+        subject=ItemRef(team_id=a.team_id, name=a.name),
         message=(f"{len(reported)} member(s) of team {a.name!r} are not in group {a.group_name!r} and stay in "
                  "the team after SCIM"
                  + (not_removable_note({x.state for x in reported}) if setting == "remove" else "")),
         rule="teams.leftovers",
-        candidates=[{"memberId": x.member_id, "email": x.email, "state": x.state}
-                    | ({"reachableOnlyThrough": " > ".join(x.through)} if x.through else {}) for x in reported],
+        candidates=[ItemRef(member_id=x.member_id, email=x.email, state=x.state,
+                            reachable_only_through=" > ".join(x.through) if x.through else UNSET) for x in reported],
         resolution=(yaml_snippet({"teams": {"leftovers": "remove"}})
                     if setting == "report" and any(x.state == "active" for x in reported) else ""),
     )
@@ -587,7 +587,7 @@ def renamed_by_idp_item(a: Assignment) -> ReviewItem:
         "teams.renamed_by_idp",
         a.group_id,
         blocking=False,
-        subject=msgspec.to_builtins(group_target(a)),
+        subject=msgspec.convert(msgspec.to_builtins(group_target(a)), ItemRef),
         message=(f"the IdP pushes group {a.group_name!r} with displayName {a.group_name!r}: after its first "
                  f"push the team {a.name!r} takes that name unless the IdP app maps displayName "
                  "(or the group is renamed)"),
@@ -608,13 +608,13 @@ def nested_only_item(a: Assignment, nested: tuple[Leftover, ...], setting: str, 
         "teams.nested_only",
         a.team_id or a.group_id,
         blocking=setting == "review",
-        subject={"teamId": a.team_id, "name": a.name, "groupId": a.group_id, "groupDisplayName": a.group_name},
+        subject=ItemRef(team_id=a.team_id, name=a.name, group_id=a.group_id, group_display_name=a.group_name),
         message=(f"{len(nested)} member(s) of team {a.name!r} are not direct members of group {a.group_name!r}: "
                  f"reachable only through nested group(s) {', '.join(repr(v) for v in via)}; {pushes}, so they "
                  + ("stay in the team (teams.nested_only is keep)" if setting == "keep"
                     else "are not removed until the policy decides (or they are added to the group directly)")),
         rule="teams.nested_only",
-        candidates=[{"memberId": x.member_id, "email": x.email, "reachableOnlyThrough": " > ".join(x.through)}
+        candidates=[ItemRef(member_id=x.member_id, email=x.email, reachable_only_through=" > ".join(x.through))
                     for x in nested],
         resolution=(yaml_snippet({"teams": {"nested_only": "leftovers"}}, *alternatives,
                                  notes=["remove them like any leftover (the IdP will not push them):"])
@@ -642,7 +642,7 @@ def nested_not_pushed_item(a: Assignment, found: list[tuple[str, str | None, tup
         "teams.nested_not_pushed",
         a.team_id or a.group_id,
         blocking=setting == "review",
-        subject={"teamId": a.team_id, "name": a.name, "groupId": a.group_id, "groupDisplayName": a.group_name},
+        subject=ItemRef(team_id=a.team_id, name=a.name, group_id=a.group_id, group_display_name=a.group_name),
         message=(
             f"{len(found)} provisioned person(s) are in group {a.group_name!r} only through nested group(s) "
             f"{', '.join(repr(v) for v in sorted({p[2] for p in found}))}: Entra ID provisions only direct members "
@@ -650,7 +650,7 @@ def nested_not_pushed_item(a: Assignment, found: list[tuple[str, str | None, tup
             f"(the plan does not add them to team {a.name!r})"
         ),
         rule="teams.nested_only",
-        candidates=[{"userName": u, "memberId": m, "reachableOnlyThrough": via} for u, m, via in found],
+        candidates=[ItemRef(user_name=u, member_id=m, reachable_only_through=via) for u, m, via in found],
         resolution=(yaml_snippet({"teams": {"nested_only": "keep"}}, {"teams": {"flatten_nested": False}},
                                  notes=["leave them out of the team, as Entra ID will (or assign the nested group, "
                                         "or add them to the group directly, and export again):"])
@@ -764,7 +764,7 @@ def likely_rename_item(a: Assignment, group_size: int, hits: list[tuple[int, str
         "teams.likely_rename",
         a.group_id,
         blocking=True,
-        subject={"groupId": a.group_id, "groupDisplayName": a.group_name, "name": a.name},
+        subject=ItemRef(group_id=a.group_id, group_display_name=a.group_name, name=a.name),
         message=(
             f"group {a.group_name!r} would become a new team {a.name!r} ({a.rule}), but {n} of "
             f"{candidates.sizes[tid]} members of team {old!r}, which no IdP group maps to, are in it "
@@ -772,7 +772,7 @@ def likely_rename_item(a: Assignment, group_size: int, hits: list[tuple[int, str
             f"a new team would leave {old!r} unmanaged beside a second team of the same people"
         ),
         rule=a.rule,
-        candidates=[{"teamId": t, "name": candidates.names[t], "members": candidates.sizes[t], "inGroup": k}
+        candidates=[ItemRef(team_id=t, name=candidates.names[t], members=candidates.sizes[t], in_group=k)
                     for k, t in hits],
         evidence={"groupMembers": group_size},
         resolution=yaml_snippet({"teams": {"map": {old: a.group_name}}},
@@ -831,7 +831,7 @@ def unmanaged_item(active: list, sizes: Mapping[str, int], lookalike: Mapping[st
         "teams.unmanaged",
         "teams",
         blocking=False,
-        subject={"teams": len(active)},
+        subject=ItemRef(teams=len(active)),
         message=(
             f"{len(active)} team(s) no IdP group maps to become unmanaged: they keep their members "
             "and can then be changed only through the REST API"
@@ -839,9 +839,9 @@ def unmanaged_item(active: list, sizes: Mapping[str, int], lookalike: Mapping[st
                "the team was made?)" if hinted else "")
         ),
         rule="teams.map",
-        candidates=[{"teamId": t.team_id, "name": t.name, "members": sizes[t.team_id]}
-                    | ({"likelyGroup": lookalike[t.team_id][0], "inGroup": lookalike[t.team_id][1]}
-                       if t.team_id in lookalike else {})
+        candidates=[ItemRef(team_id=t.team_id, name=t.name, members=sizes[t.team_id],
+                            likely_group=lookalike[t.team_id][0] if t.team_id in lookalike else UNSET,
+                            in_group=lookalike[t.team_id][1] if t.team_id in lookalike else UNSET)
                     for t in active],
         resolution=(yaml_snippet({"teams": {"map": {t.name: lookalike[t.team_id][0] for t in hinted}}},
                                  notes=["if the groups were renamed: the teams follow them"])

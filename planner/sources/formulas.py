@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..model import Action, ActionKind, Finding, IdpDirectory, ReviewItem, SigmaExport, SourceRef
+from ..model import Action, ActionKind, Finding, IdpDirectory, ItemRef, ReviewItem, SigmaExport, SourceRef
 from .files import Findings
 
 FORMULA_START = ("=", "+", "-", "@")
@@ -75,7 +75,7 @@ def team_name_items(actions: Iterable[Action]) -> list[ReviewItem]:
             t = a.target
             out.append(make_review(
                 "teams.formula_like_name", t.group_id, blocking=False,
-                subject={"groupId": t.group_id, "groupDisplayName": t.group_display_name, "name": t.name},
+                subject=ItemRef(group_id=t.group_id, group_display_name=t.group_display_name, name=t.name),
                 message=(f"team {a.after.display_name!r} (from group {t.group_display_name!r}, {a.rule}) starts with "
                          f"{a.after.display_name.lstrip()[0]!r}, which a spreadsheet reads as a formula; Sigma stores "
                          "it as text, but rename the group in the IdP if the name is not meant"),
