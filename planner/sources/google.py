@@ -81,7 +81,13 @@ _CONSUMED = ("primaryEmail", "id", "givenName", "familyName", "fullName", "statu
 
 
 def _status(status: str, suspended: bool | None, archived: bool | None) -> tuple[str | None, bool | None]:
-    """``(status word, active)`` from a CSV ``Status`` cell or the JSON ``suspended`` / ``archived`` flags."""
+    """``(status word, active)`` from a CSV ``Status`` cell or the JSON ``suspended`` / ``archived`` flags.
+
+    ``archived`` true is inactive whatever ``suspended`` says; otherwise ``suspended`` decides, and
+    without it (``None``: absent, null or an empty cell) the state is unknown (``None``), never
+    "Active" on ``archived: false`` alone: the user may be suspended (Directory API ``users``
+    resource: ``suspended`` is always returned, ``archived`` is the license state).
+    """
     word = status.strip().casefold()
     if word:
         if word == "active":
@@ -89,10 +95,10 @@ def _status(status: str, suspended: bool | None, archived: bool | None) -> tuple
         if word in ("suspended", "archived"):
             return word.capitalize(), False
         return status.strip(), None
-    if suspended is None and archived is None:
-        return None, None
     if archived:
         return "Archived", False
+    if suspended is None:
+        return None, None
     if suspended:
         return "Suspended", False
     return "Active", True
@@ -115,9 +121,10 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     full = table.get_or_empty("fullName")
     status = table.get_or_empty("status")
     suspended = bool_column(table, "suspended", findings)
+    suspended_cells = table.get_or_empty("suspended")
     archived = bool_column(table, "archived", findings)
     status_given = table.has("status")
-    flags_given = table.has("suspended") or table.has("archived")
+    flags_given = table.has("suspended")  # archived alone never says a user is active (see _status)
     if not status_given and not flags_given:
         missing_status_column(findings, path, f"line {table.header_line}", "Status [READ ONLY] (or suspended)")
     last = table.get_or_empty("lastLoginTime")
@@ -135,11 +142,11 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
             continue
         word, active = _status(status[row], suspended[row], archived[row])
         if active is None and (status_given or flags_given):
-            column = "status" if status_given and (status[row] or not flags_given) else (
-                "suspended" if table.has("suspended") else "archived")
-            unreadable_status(findings, path, ref.location, table.header(column),
-                              status[row] if column == "status" else "", "Active, Suspended or Archived"
-                              if column == "status" else "true or false")
+            if status_given and (status[row] or not flags_given):
+                unreadable_status(findings, path, ref.location, table.header("status"), status[row],
+                                  "Active, Suspended or Archived")
+            elif not suspended_cells[row]:  # a cell that is no boolean was reported by bool_column
+                unreadable_status(findings, path, ref.location, table.header("suspended"), "", "true or false")
         attributes = attrs[row]
         login = timestamp_field(last[row], table.header("lastLoginTime"), ref, findings)
         if login:

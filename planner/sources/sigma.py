@@ -48,7 +48,9 @@ The Sigma side is what the plan acts on, so what cannot be used exactly is an
 an id that is not a string (``"memberId": 12``, ``null``), an entry that is
 not an object, the same memberId or teamId twice (``duplicate-id``), an id a
 spreadsheet damaged (``1.04E+20``: ``excel-mangled-id``), a boolean that is none
-of the docs/formats.md §0.6 spellings (``isArchived=maybe``: ``invalid-boolean``), a
+of the docs/formats.md §0.6 spellings (``isArchived=maybe``: ``invalid-boolean``), a member
+state left empty (an empty ``isArchived`` / ``isInactive`` cell, JSON ``null``: ``unreadable-status``;
+absent from a JSON record it is ``false``, the API's optional boolean, docs/sigma-api.md §2.2), a
 missing ``teams`` file, or a missing ``team_members`` file when teams exist
 (``missing-file``: a plan without memberships would silently skip leftover
 removals). Records without a usable id are left out of the export; records
@@ -76,7 +78,9 @@ from ..model import (
 from .envelopes import batches, objects, records
 from .files import Findings, guarded, read_json
 from .tabular import Table, flag_damaged_ids, read_table
-from .values import InvalidValue, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, parse_bool
+from .values import (
+    InvalidValue, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, parse_bool, unreadable_status,
+)
 from .values import json_type as _type_name
 
 MEMBER_ALIASES = {
@@ -141,42 +145,58 @@ def _pick(directory: Path, stem: str, findings: Findings) -> Path | None:
     return json_file or csv_file
 
 
-def _bool(rec: dict, key: str, default: bool, file: str, where: str, findings: Findings) -> bool:
+def _bool(rec: dict, key: str, default: bool, file: str, where: str, findings: Findings,
+          unknown: str | None = None) -> bool:
     """A JSON boolean field; strings like ``"True"`` are coerced; anything else is an ``invalid-boolean`` error.
 
-    Absent / ``null`` gives ``default`` (what the API means by leaving it out).
+    Absent gives ``default`` (what the API means by leaving it out). ``null`` or ``""`` gives
+    ``default`` too, except for a member's state (``unknown`` given, e.g. ``"whether the member is
+    archived"``): Sigma writes ``isArchived`` / ``isInactive`` as booleans or leaves them out
+    (docs/sigma-api.md §2.2, reference notes §2.2: "boolean, optional"), so an empty value is not
+    Sigma's and is an ``unreadable-status`` error (:func:`~planner.sources.values.unreadable_status`).
     """
     value = rec.get(key)
-    if value is None:
-        return default
     if value is True or value is False:
         return value
     try:
-        parsed = parse_bool(value)
+        parsed = None if value is None else parse_bool(value)
     except InvalidValue as exc:
         findings.error("invalid-boolean", file, where, key, f"{exc}; Sigma's state cannot be guessed")
         return default
+    if parsed is None and unknown is not None and key in rec:
+        unreadable_status(findings, file, where, key, value, "true or false", unknown)
     return default if parsed is None else parsed
 
 
-def _bools(table: Table, name: str, default: bool, findings: Findings) -> list[bool]:
-    """A CSV boolean column (§0.6); empty = ``default``; other cells are ``invalid-boolean`` errors."""
+def _bools(table: Table, name: str, default: bool, findings: Findings, unknown: str | None = None) -> list[bool]:
+    """A CSV boolean column (§0.6), one value per row; a cell that is no boolean is an ``invalid-boolean`` error.
+
+    An empty cell is ``default`` (an optional flag left out, as the API leaves it out), except in
+    a state column the plan acts on (``unknown`` given, e.g. ``"whether the member is archived"``
+    for the members' ``isArchived`` / ``isInactive``, required by docs/formats.md §1f): there it is
+    an ``unreadable-status`` error (:func:`~planner.sources.values.unreadable_status`, the one rule
+    for a required value missing), never a guess.
+    """
     values = table.get(name)
     if values is None:
         return [default] * len(table)
+    words: dict[str, bool | None] = {}  # a column holds a handful of spellings
     out: list[bool] = []
     for row, cell in enumerate(values):
-        if not cell:
-            out.append(default)
-            continue
-        try:
-            parsed = parse_bool(cell)
-        except InvalidValue as exc:
-            findings.error(
-                "invalid-boolean", table.path, table.location(row), table.header(name),
-                f"{exc}; Sigma's state cannot be guessed",
-            )
-            parsed = None
+        if cell not in words:
+            try:
+                words[cell] = parse_bool(cell)
+            except InvalidValue as exc:
+                findings.error(
+                    "invalid-boolean", table.path, table.location(row), table.header(name),
+                    f"{exc}; Sigma's state cannot be guessed",
+                )
+                out.append(default)
+                continue
+        parsed = words[cell]
+        if parsed is None and unknown is not None:
+            unreadable_status(findings, table.path, table.location(row), table.header(name), cell,
+                              "true or false", unknown)
         out.append(default if parsed is None else parsed)
     return out
 
@@ -226,6 +246,30 @@ def _text(value: Any) -> str:
 
 # --------------------------------------------------------------------------- members
 
+_KIND_UNKNOWN = "whether the member is a guest"
+
+
+def _user_kind(rec: dict, file: str, where: str, findings: Findings) -> str:
+    """A JSON member's ``userKind`` lower-cased; absent is ``internal``, as before (Sigma's older member
+    object had no ``userKind``, only ``isGuest``: docs/sigma-api.md §2.2); ``null`` or ``""`` is an
+    ``unreadable-status`` error (a guest read as internal would be linked or converted on a guess)."""
+    kind = rec.get("userKind")
+    if "userKind" in rec and (kind is None or (kind.__class__ is str and not kind.strip())):
+        unreadable_status(findings, file, where, "userKind", kind, "internal, guest or embed", _KIND_UNKNOWN)
+    return _text(kind or "internal").strip().lower()
+
+
+def _user_kinds(table: Table, findings: Findings) -> list[str]:
+    """The members CSV's ``userKind`` column lower-cased; all ``internal`` without the column (optional,
+    docs/formats.md §1f). An empty cell in the column is an ``unreadable-status`` error, read as ``internal``."""
+    kinds = table.get("userKind")
+    if kinds is None:
+        return ["internal"] * len(table)
+    for row in (row for row, kind in enumerate(kinds) if not kind):
+        unreadable_status(findings, table.path, table.location(row), table.header("userKind"), "",
+                          "internal, guest or embed", _KIND_UNKNOWN)
+    return [(kind or "internal").lower() for kind in kinds]
+
 
 def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any]:
     tf, data = read_json(path, findings)
@@ -259,15 +303,15 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
                                f"member {member_id} has email {email!r}, {_type_name(email)} where Sigma "
                                "writes a string")
             email = _text(email) if email.__class__ in (int, float) else ""
-        archived = get("isArchived", False)
+        archived = get("isArchived", False)  # optional in Sigma's answers: absent is not archived (_bool)
         if archived is not True and archived is not False:
-            archived = _bool(rec, "isArchived", False, file, where, findings)
+            archived = _bool(rec, "isArchived", False, file, where, findings, "whether the member is archived")
         inactive = get("isInactive", False)
         if inactive is not True and inactive is not False:
-            inactive = _bool(rec, "isInactive", False, file, where, findings)
+            inactive = _bool(rec, "isInactive", False, file, where, findings, "whether the member is inactive")
         kind = get("userKind")
         if kind not in KNOWN_USER_KINDS:
-            kind = _text(kind or "internal").strip().lower()
+            kind = _user_kind(rec, file, where, findings)
         first, last, member_type, org = (
             get("firstName"), get("lastName"), get("memberType"), get("organizationId"))
         append(SigmaMember(
@@ -302,9 +346,9 @@ def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any
     first = table.get_or_empty("firstName")
     last = table.get_or_empty("lastName")
     types = table.get_or_empty("memberType")
-    kinds = table.get_or_empty("userKind")
-    archived = _bools(table, "isArchived", False, findings)
-    inactive = _bools(table, "isInactive", False, findings)
+    kinds = _user_kinds(table, findings)
+    archived = _bools(table, "isArchived", False, findings, "whether the member is archived")
+    inactive = _bools(table, "isInactive", False, findings, "whether the member is inactive")
     org = table.get_or_empty("organizationId")
     created = table.get_or_empty("createdAt")
     updated = table.get_or_empty("updatedAt")
@@ -322,7 +366,7 @@ def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any
             first_name=first[row],
             last_name=last[row],
             member_type=types[row],
-            user_kind=(kinds[row] or "internal").lower(),
+            user_kind=kinds[row],
             is_archived=archived[row],
             is_inactive=inactive[row],
             organization_id=org[row],

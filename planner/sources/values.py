@@ -312,21 +312,24 @@ def missing_status_column(findings: Findings, file: str, location: str, column: 
 
 
 def unreadable_status(findings: Findings, file: str, location: str, field: str, value: object,
-                      expected: str) -> None:
-    """Report the ``unreadable-status`` error (issue 14 B.5) for one user's status / active value.
+                      expected: str, unknown: str = "whether the user is active") -> None:
+    """Report the ``unreadable-status`` error (issue 14 B.5): a state value a plan acts on is missing or unreadable.
 
-    A status the loader cannot read (an empty cell in a status column, ``N/A``,
-    ``disabled?``, a word the IdP does not use) must never become "active" (or
-    "inactive") by default: the plan would keep or deactivate the person on a
-    guess. The error names ``file``, ``location`` (line or JSON path) and
-    ``field`` (the column as written) and stops ``plan``; ``expected`` says what
-    the field may hold (``"true or false"``, ``"Active, Suspended or Archived"``);
-    ``value`` :data:`MISSING`: the record has no such field ("status is missing").
+    The one rule for "required value missing", every loader's: a state the loader
+    cannot read (an empty cell in a status column, ``N/A``, ``disabled?``, a word the
+    IdP does not use; an empty ``isArchived`` cell of a Sigma members CSV) must never
+    become "active" (or "inactive", "not archived") by default: the plan would keep,
+    link or deactivate the person on a guess. The error names ``file``, ``location``
+    (line or JSON path) and ``field`` (the column as written) and stops ``plan``;
+    ``expected`` says what the field may hold (``"true or false"``, ``"Active,
+    Suspended or Archived"``); ``unknown`` what cannot be read (``"whether the member
+    is archived"``); ``value`` :data:`MISSING`: the record has no such field ("status
+    is missing").
     """
     shown = ("missing" if value is MISSING else
              "empty" if value is None or (isinstance(value, str) and not value.strip()) else repr(value))
     findings.error("unreadable-status", file, location, field,
-                   f"{field} is {shown}, not {expected}: whether the user is active cannot be read "
+                   f"{field} is {shown}, not {expected}: {unknown} cannot be read "
                    "(a plan never guesses it); fix the export")
 
 
