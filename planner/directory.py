@@ -12,13 +12,12 @@ A decision about one person is carried by a :class:`Person`: the member, the IdP
 :class:`PersonStatus`, with the fields the linking family decides (the userName a link or create
 sends, the userName guard's verdict). Records are frozen: a later family that changes an earlier
 one's decision returns a new record (``msgspec.structs.replace``), never edits this one. ``Person``,
-``Link`` and ``LinkedPair`` are frozen msgspec Structs (one per person and per link: some five times
-cheaper to make than a frozen data class, bench/linking_bench.py); the other records frozen, slotted
-data classes.
+``Link``, ``LinkedPair`` and ``IdpEmail`` are frozen msgspec Structs (one per person, per link and
+per address: some five times cheaper to make than a frozen data class, bench/linking_bench.py); the
+other records frozen, slotted data classes.
 
 Orders: :attr:`Directory.members` and :attr:`Directory.idp_users` keep the exports' order (Sigma's
-scheduler robot left out); :attr:`Directory.member_index` / :attr:`Directory.idp_index` give each
-id's position in that order.
+scheduler robot left out).
 """
 
 from __future__ import annotations
@@ -86,8 +85,7 @@ def mapped_email(email: Email | None) -> str:
 # --------------------------------------------------------------------------- records
 
 
-@dataclass(frozen=True, slots=True)
-class IdpEmail:
+class IdpEmail(msgspec.Struct, frozen=True):
     """One address of an IdP user as matching reads it: ``value`` as spelled, ``key``
     (:func:`~planner.model.email_key`, never empty), ``position`` in the user's ``emails``
     (0 = primary/first). Each key once per user, its first spelling."""
@@ -298,10 +296,6 @@ class Directory:
     """The organizationId most members carry (the smallest on a tie), ``""`` when none does."""
     idp_format: str
     """The detected IdP export format(s) (:attr:`planner.model.IdpDirectory.format`)."""
-    member_index: Mapping[str, int]
-    """Position of each memberId in :attr:`members`."""
-    idp_index: Mapping[str, int]
-    """Position of each IdP id in :attr:`idp_users`."""
     direct_members_only: bool = False
     """The IdP provisions only the direct members of an assigned group (:func:`pushes_direct_members_only`):
     scope and account types read :meth:`pushed_member_ids`."""
@@ -384,6 +378,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
     users = {u.id: u for u in snapshot.idp.users}
     sent, sent_keys = _scim_user_names(snapshot.idp.users, policy)
     emails = {u.id: _emails(u) for u in snapshot.idp.users}
+    by_sent_key = _index((k, i) for i, k in sent_keys.items())
     active = frozenset(i for i, u in users.items() if idp_is_active(u))
     direct_only = pushes_direct_members_only(snapshot.idp.format)
     groups, cycles = _groups(snapshot.idp.groups, users, flatten=policy.teams.flatten_nested, direct_only=direct_only)
@@ -399,8 +394,8 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         scim_user_names=sent,
         scim_user_name_keys=sent_keys,
         idp_ids_by_user_name_key=_index((u.user_name_key or email_key(u.user_name), i) for i, u in users.items()),
-        idp_ids_by_scim_user_name_key=_index((k, i) for i, k in sent_keys.items()),
-        idp_ids_by_address_key=_address_index(sent_keys, emails),
+        idp_ids_by_scim_user_name_key=by_sent_key,
+        idp_ids_by_address_key=_address_index(by_sent_key, sent_keys, emails),
         active_idp_ids=active,
         in_scope_idp_ids=in_scope,
         groups=groups,
@@ -413,34 +408,55 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         custom_account_types=frozenset(a.name for a in account_types or () if a.is_custom),
         organization_id=_organization_id(sigma.members),
         idp_format=snapshot.idp.format,
-        member_index={mid: n for n, mid in enumerate(members)},
-        idp_index={iid: n for n, iid in enumerate(users)},
         direct_members_only=direct_only,
         scope_nested_only=scope_nested,
     )
 
 
 def _index(pairs: Iterable[tuple[str, object]]) -> dict[str, tuple]:
-    """``{key: values in order}`` of ``(key, value)`` pairs, blank keys left out."""
-    out: dict[str, list] = {}
+    """``{key: values in order}`` of ``(key, value)`` pairs, blank keys left out.
+
+    Most keys of the directory's indexes have one value (an email key, a userName): each gets its
+    1-tuple at once, and only keys with more collect a list (some three times faster than a list
+    per key, and linear however many values a key has).
+    """
+    out: dict[str, tuple] = {}
+    more: dict[str, list] = {}
     for key, value in pairs:
-        if key:
-            out.setdefault(key, []).append(value)
-    return {key: tuple(values) for key, values in out.items()}
+        if not key:
+            continue
+        found = out.get(key)
+        if found is None:
+            out[key] = (value,)
+        elif key in more:
+            more[key].append(value)
+        else:
+            more[key] = [found[0], value]
+    out.update((key, tuple(values)) for key, values in more.items())
+    return out
 
 
-def _address_index(sent_keys: Mapping[str, str], emails: Mapping[str, tuple[IdpEmail, ...]]) -> dict[str, tuple]:
-    """See :attr:`Directory.idp_ids_by_address_key`."""
-    pairs = [(key, i) for i, key in sent_keys.items()]
-    pairs += [(e[0].key, i) for i, e in emails.items() if e and e[0].position == 0 and e[0].key != sent_keys[i]]
-    return _index(pairs)
+def _address_index(by_sent_key: Mapping[str, tuple[str, ...]], sent_keys: Mapping[str, str],
+                   emails: Mapping[str, tuple[IdpEmail, ...]]) -> dict[str, tuple]:
+    """See :attr:`Directory.idp_ids_by_address_key`: ``by_sent_key``
+    (:attr:`Directory.idp_ids_by_scim_user_name_key`), then the primary emails that are not the
+    user's own SCIM userName."""
+    out = dict(by_sent_key)
+    for key, ids in _index((e[0].key, i) for i, e in emails.items()
+                           if e and e[0].position == 0 and e[0].key != sent_keys[i]).items():
+        out[key] = out.get(key, ()) + ids
+    return out
 
 
 def _account_types(members: Mapping[str, SigmaMember], type_names: tuple[str, ...] | None) -> dict[str, str]:
-    if type_names is None:
-        return {mid: m.member_type or "" for mid, m in members.items()}
-    folded = {n.casefold(): n for n in type_names}
-    return {mid: folded.get((m.member_type or "").casefold(), m.member_type or "") for mid, m in members.items()}
+    """See :attr:`Directory.member_account_types` (each spelling looked up once)."""
+    spelling: dict[str | None, str] = {}
+    if type_names is not None:
+        folded = {n.casefold(): n for n in type_names}
+        for m in members.values():
+            if m.member_type not in spelling:
+                spelling[m.member_type] = folded.get((m.member_type or "").casefold(), m.member_type or "")
+    return {mid: spelling.get(m.member_type) or m.member_type or "" for mid, m in members.items()}
 
 
 def _organization_id(members: Iterable[SigmaMember]) -> str:
@@ -453,6 +469,10 @@ def _organization_id(members: Iterable[SigmaMember]) -> str:
 
 def _emails(user: IdpUser) -> tuple[IdpEmail, ...]:
     """The user's addresses, each key once (its first spelling), no blank keys."""
+    if len(user.emails) == 1:  # most users: no key to compare
+        e = user.emails[0]
+        key = e.key or email_key(e.value)
+        return (IdpEmail(e.value, key, 0),) if key else ()
     out = []
     seen: set[str] = set()
     for position, e in enumerate(user.emails):
@@ -533,10 +553,12 @@ def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatt
     direct: dict[str, list[str]] = {}
     names: dict[str, str] = {}
     for g in listed:
-        ids = [i for i in g.member_user_ids if i in users]
+        ids = dict.fromkeys(g.member_user_ids)  # each once
+        if not ids.keys() <= users.keys():
+            ids = dict.fromkeys(i for i in ids if i in users)
         if g.id in direct:  # the same group id twice: one group
-            ids = direct[g.id] + ids
-        direct[g.id] = list(dict.fromkeys(ids)) if len(set(ids)) != len(ids) else ids
+            ids = dict.fromkeys(direct[g.id]) | ids
+        direct[g.id] = list(ids)
         names[g.id] = g.display_name
     nesting = nx.DiGraph()
     nesting.add_edges_from((g.id, sub) for g in listed for sub in g.member_group_ids)

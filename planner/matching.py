@@ -3,7 +3,9 @@
 Sigma links a SCIM user to an existing member by email (docs/sigma-api.md §5.3), so
 the planner must know, before anything is pushed, who in the IdP is who in
 Sigma. Matching runs the policy's ``linking.match_keys`` in order (like Entra's
-matching precedence), each key a vectorized pandas join of normalized values:
+matching precedence), each key a hash join of normalized values (the directory's
+member index by email key, probed with each IdP user's values in turn; dicts, no
+table library):
 
 - ``user_name``: member ``email_key`` = the IdP user's SCIM userName key;
 - ``emails``: member ``email_key`` = any email key of the IdP user;
@@ -33,14 +35,15 @@ and passed in as ``pinned`` links and ``never`` IdP ids; they win over every key
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Mapping
 
 import networkx as nx
-import numpy as np
-import pandas as pd
 
 from .directory import Directory, Link, LinkedPair
-from .model import email_key
+from .model import SigmaMember
 from .policy import Linking, MatchKey
 
 LINK_KEY_OF = {
@@ -54,20 +57,16 @@ LINK_KEY_OF = {
 }
 """Policy match key name -> :attr:`planner.model.PersonRow.link_key` vocabulary."""
 
-EDGE_COLUMNS = ["member_id", "idp_id", "key", "sigma_value", "idp_field", "idp_value"]
-"""Columns of an edge table: the key label, and what matched on each side as spelled."""
-
-ROW_COLUMNS = ["member_row", "idp_row"]
-"""Where the two people are in the directory (:attr:`~planner.directory.Directory.member_index`,
-:attr:`~planner.directory.Directory.idp_index`: int positions); edge
-tables of :func:`key_edges` and the links table carry them after :data:`EDGE_COLUMNS`."""
+REWRITE_KEYS = frozenset({"domain_aliases", "plus_address_folding"})
+"""Match keys that join rewritten addresses: an edge only where the rewrite changed a side."""
 
 
 @dataclass(frozen=True)
 class AmbiguousGroup:
     """One connected component with more than one person on a side, at one match key.
 
-    ``edges`` rows have :data:`EDGE_COLUMNS`; ids are sorted.
+    ``edges``: ``(memberId, IdP id, key label, sigma_value, idp_field, idp_value)`` of each edge
+    (the :class:`~planner.directory.Link` fields), sorted; ids are sorted.
     """
 
     key: str
@@ -99,21 +98,12 @@ class IdentityGraph:
 # --------------------------------------------------------------------------- normalizers
 
 
-def alias_domains(keys: pd.Series, aliases: dict[str, str]) -> pd.Series:
-    """Rewrite the domain of each email key with ``aliases`` (old -> new); others unchanged."""
-    if not aliases or keys.empty:
-        return keys
-    out = []
-    hit = False
-    for k in keys.tolist():  # a Python loop: some three times faster than pandas' .str on object columns
-        at = k.rfind("@") if isinstance(k, str) else -1
-        new = aliases.get(k[at + 1:]) if at >= 0 else None
-        if new is None:
-            out.append(k)
-        else:
-            out.append(k[:at + 1] + new)
-            hit = True
-    return pd.Series(out, index=keys.index, dtype=object) if hit else keys
+def alias_domain(key: str, aliases: Mapping[str, str]) -> str:
+    """``key`` with its domain rewritten by ``aliases`` (old -> new, ``linking.domain_aliases``);
+    unchanged when its domain is not an old one (or it has no ``@``)."""
+    at = key.rfind("@")
+    new = aliases.get(key[at + 1:]) if at >= 0 else None
+    return key if new is None else key[:at + 1] + new
 
 
 PLUS_TAG = re.compile(r"^([^@+]*)\+[^@]*@")
@@ -121,133 +111,39 @@ PLUS_TAG = re.compile(r"^([^@+]*)\+[^@]*@")
 without the tag."""
 
 
-def fold_plus(keys: pd.Series) -> pd.Series:
+def fold_plus(key: str) -> str:
     """Drop ``+tag`` from the local part: ``dana+bi@x`` -> ``dana@x`` (RFC 5233 subaddress)."""
-    if keys.empty:
-        return keys
-    sub = PLUS_TAG.sub
-    return pd.Series([sub(r"\1@", k, count=1) if isinstance(k, str) and "+" in k else k for k in keys.tolist()], index=keys.index,
-                     dtype=object)
+    return PLUS_TAG.sub(r"\1@", key, count=1) if "+" in key else key
 
 
-def _clean_attribute(values: pd.Series) -> pd.Series:
-    return values.fillna("").astype(str).str.strip().str.casefold()
+def _rewrite(key: MatchKey, linking: Linking, value: str) -> tuple[str, bool]:
+    """A rewrite key's value of an email key, and whether the key's own rewrite changed it:
+    ``domain_aliases`` the alias domain; ``plus_address_folding`` the fold (after the alias
+    domain, which alone counts as no change)."""
+    aliased = alias_domain(value, linking.domain_aliases) if linking.domain_aliases else value
+    if key.name == "domain_aliases":
+        return aliased, aliased != value
+    folded = fold_plus(aliased)
+    return folded, folded != aliased
 
 
-def member_of(series: pd.Series, values) -> np.ndarray:
-    """``series.isin(values)`` as a bool array, by Python set lookups.
-
-    pandas' ``isin`` on Arrow-backed strings converts ``values`` element by
-    element on every call (about 0.3 s for 100k against 100k); a set lookup
-    per row is some 30 times faster and gives the same answer.
-    """
-    if not isinstance(values, (set, frozenset, dict)):
-        values = set(values)
-    return np.fromiter((v in values for v in series.tolist()), dtype=bool, count=len(series))
+def clean_attribute(value: str) -> str:
+    """An attribute key's comparison value: trimmed, case-folded."""
+    return value.strip().casefold()
 
 
-def sorted_positions(values: pd.Series) -> list[int]:
-    """Row positions that sort ``values`` (strings), stable: ``df.iloc[sorted_positions(df.x)]``
-    is ``df.sort_values("x", kind="stable")``, with Python's sort (some three times faster than
-    pandas' on object columns)."""
-    items = values.tolist()
-    return sorted(range(len(items)), key=items.__getitem__)
+def member_attribute(member: SigmaMember, name: str) -> str:
+    """A member field by its Sigma API name (``employeeId``, ``memberId``): the export's raw value,
+    else the record's field (``memberId`` -> ``member_id``); ``""`` when missing or not a scalar."""
+    raw = member.raw.get(name) if member.raw else None
+    if raw is None:
+        raw = getattr(member, "".join("_" + c.lower() if c.isupper() else c for c in name), None)
+    return "" if raw is None or isinstance(raw, (dict, list)) else str(raw)
 
 
-# --------------------------------------------------------------------------- key tables
-
-
-def _sigma_side(directory: Directory, linking: Linking, key: MatchKey,
-                skip: set[str] | None = None) -> pd.DataFrame:
-    """``member_id, value, sigma_value, member_row, changed`` for one match key (archived members
-    included), members in ``skip`` left out."""
-    people = [m for m in directory.members.values() if m.member_id not in skip] if skip else \
-        list(directory.members.values())
-    index = directory.member_index
-    keys = [m.email_key or email_key(m.email) for m in people]
-    base = pd.DataFrame({"member_id": [m.member_id for m in people], "value": keys,
-                         "sigma_value": [m.email for m in people]}, dtype=object)
-    base["member_row"] = np.fromiter((index[m.member_id] for m in people), dtype=np.intp, count=len(people))
-    if key.name in ("user_name", "emails"):
-        base["changed"] = False
-    elif key.name == "domain_aliases":
-        base["value"] = alias_domains(base["value"], linking.domain_aliases)
-        base["changed"] = base["value"] != pd.Series(keys, dtype=object)
-    elif key.name == "plus_address_folding":
-        aliased = alias_domains(base["value"], linking.domain_aliases)
-        base["value"] = fold_plus(aliased)
-        base["changed"] = base["value"] != aliased
-    else:  # attribute
-        field_name = key.attribute.sigma
-        values = []
-        for member in people:
-            raw = member.raw.get(field_name) if member.raw else None
-            if raw is None:
-                snake = "".join("_" + c.lower() if c.isupper() else c for c in field_name)
-                raw = getattr(member, snake, None)
-            values.append("" if raw is None or isinstance(raw, (dict, list)) else str(raw))
-        base["sigma_value"] = values
-        base["value"] = _clean_attribute(pd.Series(values, dtype=object))
-        base["changed"] = False
-    return base[base["value"] != ""]
-
-
-def _idp_side(directory: Directory, linking: Linking, key: MatchKey,
-              skip: set[str] | None = None) -> pd.DataFrame:
-    """``idp_id, value, rank, idp_value, idp_row, changed`` for one match key, IdP users in ``skip``
-    left out.
-
-    ``rank`` says which IdP field matched: ``-1`` the SCIM userName, ``n >= 0``
-    ``emails[n]`` (or the attribute for an attribute key); the lowest wins as
-    a pair's evidence, and :func:`_field_name` spells it.
-    """
-    ids = [i for i in directory.idp_users if i not in skip] if skip else list(directory.idp_users)
-    index = directory.idp_index
-    rows = np.fromiter((index[i] for i in ids), dtype=np.intp, count=len(ids))
-    sent, sent_keys = directory.scim_user_names, directory.scim_user_name_keys
-    user_names = pd.DataFrame({"idp_id": ids, "value": [sent_keys[i] for i in ids],
-                               "idp_value": [sent[i] for i in ids]}, dtype=object)
-    user_names.insert(2, "rank", -1)
-    user_names["idp_row"] = rows
-    if key.name == "user_name":
-        out = user_names.assign(changed=False)
-    elif key.name in ("emails", "domain_aliases", "plus_address_folding"):
-        emails = _emails_frame(directory, ids)
-        if key.name == "emails":
-            out = emails.assign(changed=False)
-        else:
-            both = pd.concat([user_names, emails], ignore_index=True)
-            aliased = alias_domains(both["value"], linking.domain_aliases)
-            if key.name == "domain_aliases":
-                both["changed"] = aliased != both["value"]
-                both["value"] = aliased
-            else:
-                folded = fold_plus(aliased)
-                both["changed"] = folded != aliased
-                both["value"] = folded
-            out = both
-    else:  # attribute
-        name = key.attribute.idp
-        users = directory.idp_users
-        values = [
-            "" if (v := users[i].attributes.get(name)) is None or isinstance(v, (dict, list)) else str(v)
-            for i in ids
-        ]
-        out = pd.DataFrame({"idp_id": ids, "value": _clean_attribute(pd.Series(values, dtype=object)),
-                            "rank": 0, "idp_value": values}, dtype=object)
-        out["rank"] = 0
-        out["idp_row"] = rows
-        out["changed"] = False
-    return out[out["value"] != ""]
-
-
-def _emails_frame(directory: Directory, ids: list[str]) -> pd.DataFrame:
-    """``idp_id, value, rank, idp_value, idp_row`` of every address of the IdP users ``ids``
-    (``rank``: the address's position in the user's ``emails``)."""
-    index, emails = directory.idp_index, directory.idp_emails
-    found = [(i, e.key, e.position, e.value, index[i]) for i in ids for e in emails[i]]
-    frame = pd.DataFrame(found, columns=["idp_id", "value", "rank", "idp_value", "idp_row"], dtype=object)
-    return frame.astype({"rank": int, "idp_row": np.intp})
+def _idp_attribute(attributes: Mapping[str, object], name: str) -> str:
+    value = attributes.get(name)
+    return "" if value is None or isinstance(value, (dict, list)) else str(value)
 
 
 def _field_name(linking: Linking, key: MatchKey, rank: int) -> str:
@@ -259,36 +155,161 @@ def _field_name(linking: Linking, key: MatchKey, rank: int) -> str:
     return f"emails[{rank}]"
 
 
-def key_edges(
-    directory: Directory, linking: Linking, key: MatchKey, skip_members: set[str] | None = None,
-    skip_idp: set[str] | None = None,
-) -> pd.DataFrame:
-    """Every (member, IdP user) pair one match key joins: :data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`.
+# --------------------------------------------------------------------------- one key's joins
 
-    For ``domain_aliases`` and ``plus_address_folding`` only pairs where the
-    rewrite changed at least one side count (plain equality is another key's job).
-    One row per pair: the first matching IdP field (userName, then emails in order).
-    ``skip_members`` / ``skip_idp``: people already decided, left out before the join
-    (the same edges as dropping them after it, without joining 100k people again).
+Joined = tuple[str, str, int, str]
+"""One pair a match key joins: ``(memberId, IdP id, rank, idp_value)``. ``rank`` says which IdP field
+matched: ``-1`` the SCIM userName the app sends (:attr:`~planner.directory.Directory.scim_user_names`),
+``n >= 0`` ``emails[n]`` (``0`` for an attribute); :func:`_field_name` spells it. ``idp_value``: that
+field as spelled."""
+
+
+def user_name_joins(directory: Directory, skip: frozenset[str]) -> list[Joined]:
+    """``user_name``: member email key = the key of the SCIM userName the IdP user's app sends
+    (the directory's two indexes, intersected)."""
+    members, sent = directory.member_ids_by_email_key, directory.scim_user_names
+    return [(member_id, idp_id, -1, sent[idp_id])
+            for value, idp_ids in directory.idp_ids_by_scim_user_name_key.items() if value in members
+            for idp_id in idp_ids if idp_id not in skip for member_id in members[value]]
+
+
+def email_joins(directory: Directory, skip: frozenset[str]) -> list[Joined]:
+    """``emails``: member email key = the key of any of the IdP user's addresses."""
+    members = directory.member_ids_by_email_key
+    return [(member_id, idp_id, e.position, e.value)
+            for idp_id, emails in directory.idp_emails.items() if idp_id not in skip
+            for e in emails for member_id in members.get(e.key, ())]
+
+
+@dataclass(frozen=True, slots=True)
+class RewrittenMembers:
+    """The Sigma side of a rewrite key (:data:`REWRITE_KEYS`), kept apart from the members'
+    email keys (:attr:`~planner.directory.Directory.member_ids_by_email_key`) where they differ.
+
+    ``moved``: members whose value is not their email key, by value; ``moved_from``: those email
+    keys; ``rewritten``: members whose rewrite counted as a change (:func:`_rewrite`), by value.
+    ``alias_suffixes`` (``@`` + each alias domain) and ``folds`` make :meth:`may_change`. Filled by
+    :meth:`of`, never changed after.
     """
-    s = _sigma_side(directory, linking, key, skip_members)
-    i = _idp_side(directory, linking, key, skip_idp)
-    edges = s.merge(i, on="value", suffixes=("_s", "_i"))
-    if key.name in ("domain_aliases", "plus_address_folding"):
-        edges = edges[edges["changed_s"] | edges["changed_i"]]
-        # the userName and several emails of one IdP user may join the same member: keep the first field
-        edges = edges.sort_values("rank", kind="stable").drop_duplicates(["member_id", "idp_id"])
-    # other keys give each pair once: a member has one value, and an IdP user one userName, one
-    # attribute value, and each email key once (planner.directory.IdpEmail)
-    fields = {r: _field_name(linking, key, r) for r in pd.unique(edges["rank"]).tolist()}
-    edges = edges.assign(key=key.label, idp_field=edges["rank"].map(fields).astype(object))
-    return edges[EDGE_COLUMNS + ROW_COLUMNS].reset_index(drop=True)
+
+    key: MatchKey
+    linking: Linking
+    by_email_key: Mapping[str, tuple[str, ...]]
+    alias_suffixes: tuple[str, ...]
+    folds: bool
+    moved: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    moved_from: set[str] = field(default_factory=set)
+    rewritten: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, directory: Directory, linking: Linking, key: MatchKey) -> RewrittenMembers:
+        """The members of ``directory`` under the rewrite ``key``."""
+        members = directory.member_ids_by_email_key
+        side = cls(key, linking, members, tuple("@" + d for d in linking.domain_aliases),
+                   key.name == "plus_address_folding")
+        for email_key in filter(side.may_change, members):
+            value, changed = _rewrite(key, linking, email_key)
+            if value != email_key:
+                side.moved[value] = side.moved.get(value, ()) + members[email_key]
+                side.moved_from.add(email_key)
+            if changed:
+                side.rewritten[value] = side.rewritten.get(value, ()) + members[email_key]
+        return side
+
+    def may_change(self, email_key: str) -> bool:
+        """Whether :func:`_rewrite` may change ``email_key`` (``False``: surely not): its domain is
+        an alias domain, or it has a ``+`` and the key folds. A quick test that spares rewriting
+        every address for the few it changes."""
+        return email_key.endswith(self.alias_suffixes) or (self.folds and "+" in email_key)
+
+    def joining(self, email_key: str) -> tuple[str, ...]:
+        """The members an IdP address (its email key) joins at this key: those with its rewritten
+        value when the rewrite changed it, else only those whose own rewrite changed theirs."""
+        if not self.may_change(email_key):
+            return self.rewritten.get(email_key, ())
+        value, changed = _rewrite(self.key, self.linking, email_key)
+        if not changed:
+            return self.rewritten.get(value, ())
+        unmoved = () if value in self.moved_from else self.by_email_key.get(value, ())
+        return unmoved + self.moved.get(value, ())
 
 
-def _counts(values: pd.Series) -> np.ndarray:
-    """How often each row's value occurs in ``values`` (``groupby(...).transform("size")``, faster)."""
-    codes, _ = pd.factorize(values)
-    return np.bincount(codes)[codes] if len(codes) else np.zeros(0, dtype=int)
+def rewrite_joins(directory: Directory, linking: Linking, key: MatchKey, skip: frozenset[str]) -> list[Joined]:
+    """``domain_aliases`` / ``plus_address_folding``: the email keys of both sides rewritten
+    (:func:`_rewrite`), a pair only where the rewrite changed at least one side; each pair once,
+    by its first IdP field (userName, then the emails in order)."""
+    members = RewrittenMembers.of(directory, linking, key)
+    sent, sent_keys = directory.scim_user_names, directory.scim_user_name_keys
+    joined: list[Joined] = []
+    for idp_id, emails in directory.idp_emails.items():
+        if idp_id in skip:
+            continue
+        found: set[str] = set()
+        if sent_keys[idp_id]:
+            for member_id in members.joining(sent_keys[idp_id]):
+                found.add(member_id)
+                joined.append((member_id, idp_id, -1, sent[idp_id]))
+        for e in emails:
+            for member_id in members.joining(e.key):
+                if member_id not in found:
+                    found.add(member_id)
+                    joined.append((member_id, idp_id, e.position, e.value))
+    return joined
+
+
+def attribute_joins(directory: Directory, key: MatchKey, skip: frozenset[str]) -> list[Joined]:
+    """``{attribute: {idp, sigma}}``: the IdP attribute = the member field, both trimmed and
+    case-folded (:func:`clean_attribute`), blank values left out."""
+    by_value: dict[str, list[str]] = {}
+    for member_id, m in directory.members.items():
+        if value := clean_attribute(member_attribute(m, key.attribute.sigma)):
+            by_value.setdefault(value, []).append(member_id)
+    joined: list[Joined] = []
+    for idp_id, user in directory.idp_users.items():
+        spelled = _idp_attribute(user.attributes, key.attribute.idp)
+        if idp_id not in skip and (value := clean_attribute(spelled)):
+            joined += [(member_id, idp_id, 0, spelled) for member_id in by_value.get(value, ())]
+    return joined
+
+
+def key_edges(directory: Directory, linking: Linking, key: MatchKey, skip_idp: frozenset[str] = frozenset(),
+              linked: Mapping[str, str] | None = None) -> list[LinkedPair]:
+    """Every (member, IdP user) pair one match key joins, each once, as a
+    :class:`~planner.directory.LinkedPair` whose :class:`~planner.directory.Link` is the edge's
+    evidence (``key``: the key's label; ``sigma_value``: the member's email, or the member field of
+    an attribute key; ``idp_field`` / ``idp_value``: the first IdP field that joined them).
+
+    Each key gives a pair once: a member has one value, and an IdP user one userName, one attribute
+    value, and each email key once (:class:`planner.directory.IdpEmail`); the rewrite keys keep a
+    pair's first field. ``skip_idp``: IdP users left out (``never``); ``linked``: memberId -> IdP id
+    of pairs already linked, whose own edge is left out (it is neither a link nor a rival of one).
+    """
+    if key.attribute is not None:
+        joined = attribute_joins(directory, key, skip_idp)
+    elif key.name == "user_name":
+        joined = user_name_joins(directory, skip_idp)
+    elif key.name == "emails":
+        joined = email_joins(directory, skip_idp)
+    else:
+        joined = rewrite_joins(directory, linking, key, skip_idp)
+    label, link_key, members, linked = key.label, LINK_KEY_OF[key.name], directory.members, linked or {}
+    fields = {rank: _field_name(linking, key, rank) for rank in {j[2] for j in joined}}
+    edges = []
+    for member_id, idp_id, rank, idp_value in joined:
+        if linked.get(member_id) != idp_id:
+            member = members[member_id]
+            sigma_value = member.email if key.attribute is None else member_attribute(member, key.attribute.sigma)
+            edges.append(LinkedPair(member_id, idp_id, Link(label, link_key, sigma_value, fields[rank], idp_value)))
+    return edges
+
+
+def _enabled(linking: Linking, key: MatchKey) -> bool:
+    """A rewrite key listed in ``match_keys`` joins nothing until its rewrite is configured."""
+    if key.name == "domain_aliases":
+        return bool(linking.domain_aliases)
+    if key.name == "plus_address_folding":
+        return linking.plus_address_folding
+    return True
 
 
 # --------------------------------------------------------------------------- the graph
@@ -313,103 +334,66 @@ def match_identities(
       so a member whose IdP user sits in an ambiguity is never left unmatched);
     - otherwise it is a **link**.
     """
-    links = [_pin_table(directory, pinned)] if pinned else []
-    linked_members: set[str] = {p.member_id for p in pinned} if pinned else set()
-    linked_idp: set[str] = {p.idp_id for p in pinned} if pinned else set()
+    links = list(pinned)
+    linked = {p.member_id: p.idp_id for p in pinned}  # memberId -> IdP id
+    linked_idp = {p.idp_id for p in pinned}
     held_members: set[str] = set()
     held_idp: set[str] = set()
-    held_edges: list[pd.DataFrame] = []
-    rivals: list[pd.DataFrame] = []
-    skip_idp = set(never)
-
+    held: list[LinkedPair] = []
+    rivals: dict[tuple[str, str], LinkedPair] = {}  # the first key's edge of each pair
     for key in linking.match_keys:
-        if key.name == "domain_aliases" and not linking.domain_aliases:
+        if not _enabled(linking, key):
             continue
-        if key.name == "plus_address_folding" and not linking.plus_address_folding:
-            continue
-        edges = key_edges(directory, linking, key, None, skip_idp)
-        if edges.empty:
-            continue
-        taken = member_of(edges["member_id"], linked_members) | member_of(edges["idp_id"], linked_idp)
-        if taken.any():
-            rivals.append(edges[taken])
-            edges = edges[~taken]
-        held = member_of(edges["member_id"], held_members) | member_of(edges["idp_id"], held_idp)
-        unique = (_counts(edges["member_id"]) == 1) & (_counts(edges["idp_id"]) == 1) & ~held
-        links.append(edges[unique])
-        rest = edges[~unique]
-        if len(rest):
-            held_edges.append(rest)
-            held_members.update(rest["member_id"])
-            held_idp.update(rest["idp_id"])
-        linked_members.update(edges.loc[unique, "member_id"])
-        linked_idp.update(edges.loc[unique, "idp_id"])
-
-    if links:
-        table = pd.concat(links, ignore_index=True)
-    else:
-        table = pd.DataFrame(columns=EDGE_COLUMNS, dtype=object).assign(
-            member_row=np.zeros(0, dtype=np.intp), idp_row=np.zeros(0, dtype=np.intp))
-    labels = {k: LINK_KEY_OF.get(k.split(":")[0], "attribute") for k in pd.unique(table["key"]).tolist()}
-    table["link_key"] = table["key"].map(labels).astype(object)
-    # each member and each IdP user is linked at most once: sorting by member_id is the full order
-    table = table.iloc[sorted_positions(table["member_id"])].reset_index(drop=True)
-    ambiguous = _components(pd.concat(held_edges, ignore_index=True)) if held_edges else []
-    ambiguous.sort(key=lambda a: (a.idp_ids, a.member_ids))
-    return IdentityGraph(links=_pairs(table), ambiguous=tuple(ambiguous), never=frozenset(never),
-                         rivals=_pairs(_rival_table(rivals, table)))
+        edges = []
+        for e in key_edges(directory, linking, key, never, linked):
+            if e.member_id in linked or e.idp_id in linked_idp:
+                rivals.setdefault((e.member_id, e.idp_id), e)
+            else:
+                edges.append(e)
+        per_member = Counter(e.member_id for e in edges)
+        per_idp = Counter(e.idp_id for e in edges)
+        ambiguous = []
+        for e in edges:
+            if (per_member[e.member_id] == 1 and per_idp[e.idp_id] == 1
+                    and e.member_id not in held_members and e.idp_id not in held_idp):
+                links.append(e)
+                linked[e.member_id] = e.idp_id
+                linked_idp.add(e.idp_id)
+            else:
+                ambiguous.append(e)
+        held += ambiguous
+        held_members.update(e.member_id for e in ambiguous)
+        held_idp.update(e.idp_id for e in ambiguous)
+    # each member and each IdP user is linked at most once: the memberId is the full order; a linked
+    # pair's own edge never became a rival (key_edges left it out)
+    links.sort(key=attrgetter("member_id"))
+    groups = _components(held)
+    groups.sort(key=lambda a: (a.idp_ids, a.member_ids))
+    return IdentityGraph(links=tuple(links), ambiguous=tuple(groups), never=frozenset(never),
+                         rivals=tuple(sorted(rivals.values(), key=lambda p: (p.member_id, p.idp_id))))
 
 
-def _pairs(table: pd.DataFrame) -> tuple[LinkedPair, ...]:
-    """The rows of an edge table (:data:`EDGE_COLUMNS`, ``link_key`` when it has one, else the key's
-    :data:`LINK_KEY_OF`) as :class:`~planner.directory.LinkedPair` records, in order."""
-    keys = table["key"].tolist()
-    link_keys = table["link_key"].tolist() if "link_key" in table else [
-        LINK_KEY_OF.get(k.split(":")[0], "attribute") for k in keys]
-    return tuple(
-        LinkedPair(mid, iid, Link(key, link_key, sigma_value, idp_field, idp_value))
-        for mid, iid, key, sigma_value, idp_field, idp_value, link_key in zip(
-            table["member_id"].tolist(), table["idp_id"].tolist(), keys, table["sigma_value"].tolist(),
-            table["idp_field"].tolist(), table["idp_value"].tolist(), link_keys)
-    )
+def _edge_row(edge: LinkedPair) -> tuple[str, ...]:
+    """An edge as :attr:`AmbiguousGroup.edges` lists it."""
+    link = edge.link
+    return edge.member_id, edge.idp_id, link.key, link.sigma_value, link.idp_field, link.idp_value
 
 
-def _pin_table(directory: Directory, pinned: tuple[LinkedPair, ...]) -> pd.DataFrame:
-    """The pinned links as an edge table (:data:`EDGE_COLUMNS` + :data:`ROW_COLUMNS`)."""
-    rows = [(p.member_id, p.idp_id, p.link.key, p.link.sigma_value, p.link.idp_field, p.link.idp_value,
-             directory.member_index[p.member_id], directory.idp_index[p.idp_id]) for p in pinned]
-    table = pd.DataFrame(rows, columns=EDGE_COLUMNS + ROW_COLUMNS, dtype=object)
-    return table.astype({"member_row": np.intp, "idp_row": np.intp})
-
-
-def _rival_table(rivals: list[pd.DataFrame], links: pd.DataFrame) -> pd.DataFrame:
-    """The rival edges (:data:`EDGE_COLUMNS`) of the links: each pair once (its first key), the
-    linked pairs themselves left out, sorted by member then IdP id."""
-    if not rivals:
-        return pd.DataFrame(columns=EDGE_COLUMNS, dtype=object)
-    table = pd.concat(rivals, ignore_index=True)[EDGE_COLUMNS].drop_duplicates(["member_id", "idp_id"])
-    linked = set(zip(links["member_id"].tolist(), links["idp_id"].tolist()))
-    keep = [pair not in linked for pair in zip(table["member_id"].tolist(), table["idp_id"].tolist())]
-    table = table[keep]
-    order = sorted(range(len(table)), key=lambda n: (table["member_id"].iat[n], table["idp_id"].iat[n]))
-    return table.iloc[order].reset_index(drop=True)
-
-
-def _components(edges: pd.DataFrame) -> list[AmbiguousGroup]:
-    """The connected components of the held edges (of every key), each pair once (its first key).
+def _components(held: list[LinkedPair]) -> list[AmbiguousGroup]:
+    """The connected components of the held edges (of every key, in the policy's key order), each
+    pair once (its first key).
 
     A component's ``key`` is the key of its first edge in the policy's order (the key
     that made it ambiguous); its ``edges`` keep each edge's own key.
     """
-    graph = nx.Graph()
     rows: list[tuple[str, ...]] = []
     seen: set[tuple[str, str]] = set()
-    for r in edges[EDGE_COLUMNS].itertuples(index=False, name=None):
-        if (r[0], r[1]) not in seen:
-            seen.add((r[0], r[1]))
-            rows.append(tuple(str(x) for x in r))
+    for e in held:
+        if (e.member_id, e.idp_id) not in seen:
+            seen.add((e.member_id, e.idp_id))
+            rows.append(_edge_row(e))
+    graph = nx.Graph()
     graph.add_edges_from((("m", r[0]), ("i", r[1])) for r in rows)
-    groups: list[AmbiguousGroup] = []
     by_node: dict[tuple[str, str], int] = {}
     for n, component in enumerate(nx.connected_components(graph)):
         for node in component:
@@ -417,13 +401,12 @@ def _components(edges: pd.DataFrame) -> list[AmbiguousGroup]:
     comp_rows: dict[int, list[tuple[str, ...]]] = {}
     for r in rows:  # in the policy's key order: the first row of a component names its key
         comp_rows.setdefault(by_node[("m", r[0])], []).append(r)
-    for n, component_rows in comp_rows.items():
-        groups.append(
-            AmbiguousGroup(
-                key=component_rows[0][2],
-                member_ids=tuple(sorted({r[0] for r in component_rows})),
-                idp_ids=tuple(sorted({r[1] for r in component_rows})),
-                edges=tuple(sorted(component_rows)),
-            )
+    return [
+        AmbiguousGroup(
+            key=component_rows[0][2],
+            member_ids=tuple(sorted({r[0] for r in component_rows})),
+            idp_ids=tuple(sorted({r[1] for r in component_rows})),
+            edges=tuple(sorted(component_rows)),
         )
-    return groups
+        for component_rows in comp_rows.values()
+    ]

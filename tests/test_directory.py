@@ -20,7 +20,6 @@ def test_members_by_id_and_email_key_keep_the_export_order_and_leave_the_robot_o
     d = directory_of([member("m2", " Bea@Example.com "), member("m1", "al@example.com"),
                       member("m3", "bea@example.com", archived=True)])
     assert list(d.members) == ["m2", "m1", "m3"]
-    assert d.member_index == {"m2": 0, "m1": 1, "m3": 2}
     assert d.member_ids_by_email_key == {"bea@example.com": ("m2", "m3"), "al@example.com": ("m1",)}
     assert d.find_member_id("AL@example.com") == "m1"
     assert d.find_member_id("bea@example.com") is None  # two members: not a unique match
