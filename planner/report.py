@@ -479,19 +479,23 @@ def _people_payload(
     reviews = [[r.id, r.code, 1 if r.blocking else 0] for r in plan.review_items]
     review_index = {r.id: i for i, r in enumerate(plan.review_items)}
     levels = [2 if r.blocking else 1 for r in plan.review_items]
-    kind_sets: Counter[tuple[int, ...]] = Counter()  # the people per set of action kinds
-    review_counts: Counter[int] = Counter()
+    one_kind = [[ref] for ref in range(len(kinds))]  # the refs of a person with one action, shared
+    people_per_kind = [0] * len(kinds)
+    people_per_level = [0, 0, 0]
     rows = []
     append = rows.append
     no_refs: list[int] = []
     for p in plan.people:
-        if len(p.actions) == 1 and p.actions[0] in action_kind:  # the usual case: one action
-            refs = [action_kind[p.actions[0]]]
-        elif p.actions:
-            refs = sorted({action_kind[a] for a in p.actions if a in action_kind})
+        actions = p.actions
+        if len(actions) == 1 and (ref := action_kind.get(actions[0])) is not None:  # the usual case
+            refs = one_kind[ref]
+            people_per_kind[ref] += 1
+        elif actions:
+            refs = sorted({action_kind[a] for a in actions if a in action_kind})
+            for ref in refs:
+                people_per_kind[ref] += 1
         else:
             refs = no_refs
-        kind_sets[tuple(refs)] += 1
         if p.review_items:
             review_refs = []
             level = 0
@@ -505,7 +509,7 @@ def _people_payload(
                 level = max(level, levels[ref])
         else:
             review_refs, level = no_refs, 0
-        review_counts[level] += 1
+        people_per_level[level] += 1
         lockout, type_change, admin_change = p.lockout, p.type_change, p.admin_change
         append([
             p.name or "", p.email or "", p.member_id or "", p.sigma_status or "",
@@ -516,10 +520,6 @@ def _people_payload(
             "" if type_change is None else type_change.value,
             "" if admin_change is None else admin_change.value,
         ])
-    kind_counts: Counter[int] = Counter()
-    for refs_of_set, n in kind_sets.items():
-        for ref in refs_of_set:
-            kind_counts[ref] += n
     payload = {
         "columns": list(PEOPLE_COLUMNS),
         "kinds": kinds,
@@ -529,7 +529,8 @@ def _people_payload(
         "lockout_short": LOCKOUT_SHORT,
         "rows": rows,
     }
-    return payload, review_counts, Counter({kinds[i]: n for i, n in kind_counts.items()})
+    return (payload, Counter({level: n for level, n in enumerate(people_per_level) if n}),
+            Counter({kinds[ref]: n for ref, n in enumerate(people_per_kind) if n}))
 
 
 def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
