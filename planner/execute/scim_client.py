@@ -36,7 +36,8 @@ import json
 from typing import Any, Iterator, Mapping
 
 import httpx2
-from scim2_client import SCIMClientException
+from pydantic import ValidationError
+from scim2_client import ResponsePayloadValidationException, SCIMClientException, SCIMResponseException
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import (
     URN,
@@ -51,6 +52,7 @@ from scim2_models import (
     ScimProvider,
     SearchRequest,
     User,
+    get_model_by_payload,
 )
 
 from ..httpio import DEFAULT_DEADLINE, DeadlineTransport
@@ -154,11 +156,11 @@ class SigmaScimClient:
             timeout=timeout,
             headers={"Authorization": f"Bearer {token}"},
         )
-        provider = ScimProvider(
+        self._provider = ScimProvider(
             models=[User, SigmaUserExtension, Group],
             resource_types=[ResourceType.from_resource(SigmaUser), ResourceType.from_resource(Group)],
         )
-        self._scim = ScimMediaClient(self._http, provider=provider)
+        self._scim = ScimMediaClient(self._http, provider=self._provider)
 
     def check_access(self) -> None:
         """Preflight: one authenticated read, ``GET /Users?count=1`` (RFC 7644 §3.4.2.4).
@@ -193,8 +195,7 @@ class SigmaScimClient:
 
     def create_user(self, user: SigmaUser) -> SigmaUser:
         """``POST /Users`` -> the created user (409 raises :class:`ApiError` with status 409)."""
-        with self._errors("POST", "/Users"):
-            return self._scim.create(user)
+        return self._create(SigmaUser, "/Users", user)
 
     def patch_user(self, user_id: str, patch: PatchOp[Any]) -> SigmaUser | None:
         """``PATCH /Users/{id}`` -> the user, or ``None`` on 204."""
@@ -223,8 +224,7 @@ class SigmaScimClient:
 
     def create_group(self, group: Group) -> Group:
         """``POST /Groups`` -> the created group."""
-        with self._errors("POST", "/Groups"):
-            return self._scim.create(group)
+        return self._create(Group, "/Groups", group)
 
     def patch_group(self, group_id: str, patch: PatchOp[Any]) -> Group | None:
         """``PATCH /Groups/{id}`` -> the group, or ``None`` on 204."""
@@ -232,6 +232,23 @@ class SigmaScimClient:
             return self._scim.modify(Group, group_id, patch)
 
     # ------------------------------------------------------------------ plumbing
+
+    def _create(self, model: type[Any], endpoint: str, resource: Any) -> Any:
+        """``POST endpoint`` of ``resource`` (a ``model`` this module built and scim2-models validated
+        on construction) -> the created resource, validated as scim2-client validates a creation answer.
+
+        The body is :func:`creation_body`, the payload scim2-client would send, handed over with
+        ``check_request_payload=False`` ("the payload is sent exactly as it was given",
+        scim2-client's "What the client checks"): scim2-client would otherwise validate the
+        resource it was given a second time, and build one request to check that ``endpoint``
+        (ours, not a server's description) stays under the base URL. The answer goes through
+        scim2-client's checks of a response (content type, SCIM ``Error``, status code), then
+        :func:`validated_answer`. Raises :class:`ApiError` (409 with its status).
+        """
+        with self._errors("POST", endpoint):
+            answer = self._scim.create(resource=creation_body(resource), url=endpoint, check_request_payload=False)
+            with self._provider:
+                return validated_answer(model, answer, Context.RESOURCE_CREATION_RESPONSE)
 
     def _search(self, model: type, endpoint: str, scim_filter: str) -> list[Any]:
         with self._errors("GET", f"{endpoint}?filter={scim_filter}"):
@@ -263,6 +280,22 @@ class SigmaScimClient:
 
     def close(self) -> None:
         self._http.close()
+
+
+def validated_answer(model: type[Any], payload: Any, scim_ctx: Context) -> Any:
+    """The ``model`` a 2xx SCIM answer describes, checked as scim2-client's ``check_response`` checks
+    it: its first ``schemas`` URN names ``model`` (RFC 7643 §3), then it validates under ``scim_ctx``
+    (RFC 7644 §3.3 for a creation). Raises :class:`SCIMResponseException` (scim2-client's, a
+    :class:`ResponsePayloadValidationException` for a validation error)."""
+    if not isinstance(payload, dict) or get_model_by_payload([model], payload, with_extensions=False) is None:
+        schemas = payload.get("schemas") if isinstance(payload, dict) else None
+        raise SCIMResponseException(f"Expected type {model.__name__} but got an answer with schemas {schemas!r}")
+    try:
+        return model.model_validate(payload, scim_ctx=scim_ctx)
+    except ValidationError as exc:
+        error = ResponsePayloadValidationException()
+        error.add_note(str(exc))
+        raise error from exc
 
 
 def _describe(response: httpx2.Response) -> str:

@@ -1,0 +1,85 @@
+"""What apply sends to create a SCIM resource and how it reads the answer (planner/execute/scim_client.py).
+
+The body is the one scim2-client would build (``creation_body``), sent as built; the answer is
+checked once, as scim2-client checks a creation answer: its ``schemas`` must name the model, and
+it must validate. A server answering something else fails the action with a one-line
+:class:`ApiError` (a mock transport: the sandbox cannot be made to answer a malformed 201).
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+import pytest
+
+from planner.execute.actions import planned_user
+from planner.execute.errors import ApiError
+from planner.execute.scim_client import SigmaScimClient, creation_body
+
+from .execute_support import FAST_RETRY, counting_sandbox, create
+
+SCIM_JSON = {"content-type": "application/scim+json"}
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+
+
+def answering(answer: dict, sent: list) -> SigmaScimClient:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        sent.append((request.method, request.url.path, json.loads(request.content)))
+        return httpx2.Response(201, headers=SCIM_JSON, json=answer)
+
+    return SigmaScimClient("http://127.0.0.1:9/scim/v2", "t", transport=httpx2.MockTransport(handler),
+                           retry_policy=FAST_RETRY)
+
+
+def test_the_create_body_is_the_scim2_client_body_and_the_sandbox_answer_is_a_typed_user():
+    server, counter = counting_sandbox()
+    try:
+        scim = SigmaScimClient(f"{server.base_url}/scim/v2", server.scim_token)
+        wanted = planned_user(create("C1", "new@example.com", "Pro"))
+
+        created = scim.create_user(wanted)
+
+        assert (created.user_name, created.user_type, created.active, created.external_id) == (
+            "new@example.com", "Pro", True, wanted.external_id)
+        assert created.id and created.emails[0].value == "new@example.com"
+        assert counter.writes["POST /scim/v2/Users new@example.com"] == 1
+    finally:
+        server.close()
+
+
+def test_the_body_sent_is_exactly_creation_body():
+    sent: list = []
+    wanted = planned_user(create("C1", "new@example.com"))
+    answer = {**creation_body(wanted), "id": "u1", "meta": {"resourceType": "User"}}
+    scim = answering(answer, sent)
+
+    created = scim.create_user(wanted)
+
+    assert sent == [("POST", "/scim/v2/Users", creation_body(wanted))]
+    assert created.id == "u1" and created.user_name == "new@example.com"
+
+
+def test_an_answer_that_is_not_a_user_fails_with_one_line():
+    sent: list = []
+    scim = answering({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g1",
+                      "displayName": "x"}, sent)
+
+    with pytest.raises(ApiError) as caught:
+        scim.create_user(planned_user(create("C1", "new@example.com")))
+
+    assert caught.value.status is None and caught.value.method == "POST" and caught.value.path == "/Users"
+    assert "Expected type User" in caught.value.message
+    assert "urn:ietf:params:scim:schemas:core:2.0:Group" in caught.value.message
+
+
+def test_an_answer_that_does_not_validate_fails_with_the_field():
+    sent: list = []
+    scim = answering({"schemas": [USER], "id": "u1", "userName": "new@example.com",
+                      "emails": [{"value": "not an address"}]}, sent)
+
+    with pytest.raises(ApiError) as caught:
+        scim.create_user(planned_user(create("C1", "new@example.com")))
+
+    assert caught.value.status is None
+    assert "emails.0.value" in caught.value.message and "\n" not in str(caught.value)
