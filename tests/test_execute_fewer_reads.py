@@ -70,7 +70,7 @@ def test_a_first_apply_reads_no_scim_user_it_creates_or_just_wrote(tmp_path, sb)
     assert server.request_counts["GET /scim/v2/Users"] == 3
     assert server.status_counts[("PATCH /scim/v2/Users/{id}", 204)] == 1
     assert server.request_counts["GET /scim/v2/Users/{id}"] == 0
-    assert server.request_counts["GET /scim/v2/Groups"] == 2  # t1: its check, its verification
+    assert server.request_counts["GET /scim/v2/Groups"] == 1  # t1: its verification (its link posts first)
     assert server.request_counts["GET /v2/members/{memberId}"] == 4  # d1, g1: check and verification
 
 
@@ -157,3 +157,49 @@ def test_the_stale_checks_member_listing_serves_the_member_checks(tmp_path, sb, 
     assert report.status == "converged" and counter.total() == 8
     assert server.request_counts["GET /v2/members"] == 2  # the preflight's limit=1, one listing
     assert server.request_counts["GET /v2/members/{memberId}"] == 2  # d1, g1: only their verification
+
+
+def test_a_group_the_idp_already_linked_is_already_so_not_written(tmp_path, sb, monkeypatch):
+    """A group link posts first too (CreateGroup.create_first): the IdP linked Finance right after the
+    stale check, so our POST gets 409, the live read finds it as planned: ``already``, nothing written."""
+    import planner.execute.apply as apply_module
+
+    from .execute_support import GROUP_FINANCE, act
+    from planner.model import ActionKind
+
+    server, counter = sb
+    check = apply_module.check_stale
+
+    def then_the_idp_links(*args, **kwargs):
+        drifts = check(*args, **kwargs)
+        httpx2.post(f"{server.scim_base_url}/Groups", headers=server.scim_headers(),
+                    json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Finance",
+                          "externalId": "00g-idp-finance"}).raise_for_status()
+        return drifts
+
+    monkeypatch.setattr(apply_module, "check_stale", then_the_idp_links)
+    plan = write_test_plan(tmp_path, [act("t1", ActionKind.SCIM_LINK_GROUP, GROUP_FINANCE, {"displayName": "Finance"},
+                                          before={"name": "Finance"}, evidence={"rule": "teams.mapping"})],
+                           fingerprints={})
+
+    report = apply_plan(plan, options_for(server, auto_approve=True, parallelism=1))
+
+    assert report.results["t1"].state == "done" and report.results["t1"].outcome == "already"
+    assert report.writes == 0 and report.status == "converged"
+    assert counter.attempts["POST /scim/v2/Groups Finance"] == 2 and counter.writes["POST /scim/v2/Groups Finance"] == 1
+    assert server.status_counts[("POST /scim/v2/Groups", 409)] == 1
+    assert server.request_counts["GET /scim/v2/Groups"] == 2  # the 409's live read, the verification
+
+
+@pytest.mark.parametrize("kind, attempts, expected", [
+    ("scim.link_group", 1, True), ("scim.create_group", 1, True), ("scim.link_user", 1, True),
+    ("scim.link_group", 2, False), ("scim.set_group_members", 1, False),
+])
+def test_a_killed_first_group_post_may_have_written(kind, attempts, expected):
+    """A group link/create posts before recording its before-image, as a user create does: killed
+    during its first attempt, it may have written (resume then says ``written``, not ``already``)."""
+    from planner.execute.actions import may_have_written
+    from planner.execute.journal import JournalRow
+
+    row = JournalRow("t1", 0, kind, "running", attempts, 0, None, None, None, {}, None, None)
+    assert may_have_written(row) is expected

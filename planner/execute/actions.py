@@ -639,6 +639,36 @@ class CreateGroup(_ScimGroupHandler):
         return Observation(not diffs, tuple(diffs), _group_image(group), {"scimGroupId": group.id},
                            {"group": group, "add": add, "remove": remove})
 
+    def create_first(self, action: Action, clients: Clients, on_before: Callable[[Mapping[str, Any]], None],
+                     on_ids: Callable[[Mapping[str, Any]], None],
+                     retries: Callable[[], int] = lambda: 0) -> tuple[str, Mapping[str, Any]]:
+        """The first attempt of a link/create: ``POST /Groups`` without searching first, as
+        :meth:`CreateUser.create_first` does for users. ``201`` is the group as linked or created
+        (before-image ``{"exists": false}``); ``409`` means it is provisioned already (the sandbox
+        and Sigma answer 409 for a team SCIM manages, docs/sigma-api.md §6.1), so it is read live and
+        handled as :meth:`observe` + :meth:`write` would, ``written`` when the transport had retried
+        the POST (its first answer was lost), else ``already``. Saves the ``displayName eq`` search
+        whose answer lists, and validates, every member of a team not provisioned yet.
+        Returns ``(outcome, ids)``."""
+        retried_before = retries()
+        ids = _resolve_user_ids(planned_member_keys(action) or [], clients)
+        try:
+            created = clients.need_scim().create_group(self._body(action, list(ids.values())))
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            with clients.live_reads():
+                seen = self.observe(action, clients)
+            if seen.done:
+                return ("written" if retries() > retried_before else "already"), dict(seen.ids)
+            on_before(seen.before if seen.before is not None else {"exists": False})
+            return "written", {**seen.ids, **self.write(action, clients, seen, on_ids)}
+        on_before({"exists": False})
+        clients.ids.set_group(display_name_of(action), created.id or "")
+        written = {"scimGroupId": created.id}
+        on_ids(written)
+        return "written", written
+
     def _body(self, action: Action, member_ids: Sequence[str]) -> Group:
         members = [GroupMember(value=v) for v in member_ids] or None
         return Group(display_name=display_name_of(action), members=members,
@@ -871,24 +901,31 @@ def apis_used(actions: Sequence[Action]) -> set[str]:
     return {HANDLERS[a.kind].api for a in actions}
 
 
+_CREATE_FIRST_KINDS = frozenset(k.value for k in (ActionKind.SCIM_CREATE_USER, ActionKind.SCIM_LINK_USER,
+                                                 ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_LINK_GROUP))
+"""Kinds whose first attempt posts before reading (:meth:`CreateUser.create_first`,
+:meth:`CreateGroup.create_first`): their before-image is recorded after the POST."""
+
+
 def may_have_written(row: JournalRow) -> bool:
     """Whether the attempt of a journal row found ``running`` (its run was killed mid-action) may
     have sent its write: it recorded a before-image (read-first handlers record it just before
-    writing), or it was the first attempt of a create/link (which posts at once,
-    :meth:`CreateUser.create_first`). Such an action found as planned on resume was written by
+    writing), or it was the first attempt of a user or group create/link (which posts at once,
+    :data:`_CREATE_FIRST_KINDS`). Such an action found as planned on resume was written by
     that interrupted run, not "already so"."""
     if row.state != "running":
         return False
     if row.before_image is not None:
         return True
-    return row.kind in (ActionKind.SCIM_CREATE_USER.value, ActionKind.SCIM_LINK_USER.value) and row.attempts == 1
+    return row.kind in _CREATE_FIRST_KINDS and row.attempts == 1
 
 
 class Executor:
     """The :class:`planner.execute.runner.ActionExecutor` over the handlers: observe, then write if needed.
 
-    ``first_attempts``: ids of actions no earlier run started (journal ``attempts`` 0). A
-    create/link among them posts first and reads only on a 409 (:meth:`CreateUser.create_first`);
+    ``first_attempts``: ids of actions no earlier run started (journal ``attempts`` 0). A user or
+    group create/link among them posts first and reads only on a 409 (:meth:`CreateUser.create_first`,
+    :meth:`CreateGroup.create_first`);
     every other action, and any action a killed or failed run started, reads first.
     ``interrupted``: ids of actions whose interrupted attempt may have written
     (:func:`may_have_written`); found as planned, their outcome is
@@ -911,7 +948,7 @@ class Executor:
         (the runner journals them with the outcome); ids a create returns are passed to ``on_ids``
         at once, so a crash right after the create keeps them."""
         handler = handler_for(action)
-        if action.id in self.first_attempts and isinstance(handler, CreateUser):
+        if action.id in self.first_attempts and isinstance(handler, (CreateUser, CreateGroup)):
             try:
                 return handler.create_first(action, self.clients, on_before, on_ids, self.retries)
             except ApiError as exc:
