@@ -285,8 +285,8 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
 
     user_names = tuple(
         UserNameRow(
-            idp_id=r.subject.idp_id or "", idp_user_name=str(r.evidence.get("idpUserName") or ""),
-            app_user_name=str(r.evidence.get("sigmaEmail") or ""), member_email=r.subject.email or "",
+            idp_id=r.subject.idp_id or "", idp_user_name=r.evidence.idp_user_name or "",
+            app_user_name=r.evidence.sigma_email or "", member_email=r.subject.email or "",
             reason=r.message,
         )
         for r in plan.review_items if r.code == "user_name_guard.configure_idp"

@@ -11,7 +11,7 @@ Snapshot side (built by ``planner.sources``; read by matching and the rules):
 Plan side (built by ``planner.planning``; read by report and execute):
 
 - :class:`Action` (the union of :mod:`planner.payloads`, one typed class per
-  :class:`ActionKind`), :class:`ReviewItem` (with :class:`ItemRef`), :class:`Plan`: msgspec Structs, which
+  :class:`ActionKind`), :class:`ReviewItem` (with :class:`ItemRef` and :class:`ItemEvidence`), :class:`Plan`: msgspec Structs, which
   :mod:`planner.planfile` writes and reads with validation.
 
 Field names are the snake_case spelling of Sigma's REST fields (``memberId`` ->
@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Iterable, Literal, Mapping
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -468,12 +468,121 @@ class ItemRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
         return msgspec.to_builtins(self)
 
 
+class InputMark(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A finding that marks an input file as truncated (:func:`planner.rules.inputs.truncated`): where
+    (``file``, ``location``, ``field``) and the finding's one-line ``message``."""
+
+    file: str
+    location: str
+    field: str
+    message: str
+
+
+class NameHint(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename="camel", kw_only=True):
+    """One hinted pair of a ``linking.same_person_hint`` item: Sigma ``memberId``, IdP ``idpId``, and
+    ``why`` they look like one person (``same name and ...``, :func:`planner.rules.linking.same_person_hints`)."""
+
+    member_id: str
+    idp_id: str
+    why: str
+
+
+class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True,
+                   repr_omit_defaults=True, rename="camel", kw_only=True):
+    """What a rule saw when it raised a :class:`ReviewItem` (its ``evidence``): one record for every
+    code, each field optional and absent (``UNSET``, left out of the plan) unless the rule sets it,
+    as :class:`ItemRef`. JSON names are camelCase. Which codes set which fields (the item builders
+    of :mod:`planner.rules`, :mod:`planner.sources.formulas`, :mod:`planner.execute.undo`):
+
+    - ``account_types.downgrade`` / ``admin_downgrade`` / ``custom_replacement``: the
+      ``scim.set_account_type`` action's evidence (``change``, ``source``, ``groups``,
+      ``exportedMemberType``, ``unranked``) and the setting that raised it (``onDowngrade`` /
+      ``onCustomReplacement``); ``account_types.protected_account``: ``role``, ``accountType`` (kept),
+      ``policyAccountType`` (wanted), ``source``, ``groups``;
+    - ``scope.nested_only``: ``scopeChain`` and/or ``accountTypeChain``, ``accountType``,
+      ``directAccountType`` (``null``: no mapped group);
+    - ``linking.ambiguous``: match ``key`` and ``edges`` (rows of :data:`planner.matching.EDGE_COLUMNS`);
+      ``linking.same_person_hint``: ``hints`` (:class:`NameHint`); ``linking.duplicate_email``:
+      ``address``; ``linking.idp_duplicate``: ``addresses``, ``rows`` (``""`` when unknown);
+      ``linking.rehire``: ``linkedBy``, ``isArchived``, ``isInactive``; ``linking.unclean_sigma_email``:
+      ``sigmaEmail``, ``userName``, ``differences``;
+    - ``user_name_guard.mismatch``: ``linkedBy``, ``sigmaEmail``, ``idpUserName``;
+      ``user_name_guard.configure_idp``: ``sigmaEmail``, ``idpUserName``;
+      ``user_name_guard.invalid_user_name``: ``userName`` (as sent: ``null`` or blank when none),
+      ``finding``, ``problem`` (:func:`planner.rules.linking.unsendable_user_name`);
+    - ``scim.managed_member``: ``action`` (id), ``externalId``; ``scim.user_name_changed``: ``externalId``;
+      ``scim.name_required``: ``missing`` (SCIM attributes);
+    - ``inputs.truncated``: ``truncated`` (:class:`InputMark`); ``policy.unknown_reference``: ``closest``
+      (when a name is close); ``teams.likely_rename``: ``groupMembers``; ``unmatched.review``: ``kind``,
+      ``memberType``, ``userKind``;
+    - every other code: none (``{}``).
+
+    :meth:`fields` gives the set fields as a dict for display.
+    """
+
+    # account types (planner.rules.account_types, planner.rules.scope)
+    change: str | UnsetType = UNSET
+    source: str | UnsetType = UNSET
+    groups: list[str] | UnsetType = UNSET
+    exported_member_type: str | UnsetType = UNSET
+    unranked: bool | UnsetType = UNSET
+    on_downgrade: str | UnsetType = UNSET
+    on_custom_replacement: str | UnsetType = UNSET
+    role: str | UnsetType = UNSET
+    account_type: str | UnsetType = UNSET
+    policy_account_type: str | UnsetType = UNSET
+    direct_account_type: str | None | UnsetType = UNSET
+    account_type_chain: list[str] | UnsetType = UNSET
+    scope_chain: list[str] | UnsetType = UNSET
+    # links and userNames (planner.rules.linking, planner.rules.duplicates)
+    key: str | UnsetType = UNSET
+    edges: list[list[str]] | UnsetType = UNSET
+    hints: list[NameHint] | UnsetType = UNSET
+    address: str | UnsetType = UNSET
+    addresses: list[str] | UnsetType = UNSET
+    rows: list[str] | UnsetType = UNSET
+    linked_by: str | UnsetType = UNSET
+    is_archived: bool | UnsetType = UNSET
+    is_inactive: bool | UnsetType = UNSET
+    sigma_email: str | UnsetType = UNSET
+    user_name: str | None | UnsetType = UNSET
+    idp_user_name: str | UnsetType = UNSET
+    differences: list[str] | UnsetType = UNSET
+    finding: str | UnsetType = UNSET
+    problem: str | UnsetType = UNSET
+    # Sigma's SCIM state and values (planner.rules.scim_state, planner.rules.scim_values)
+    action: str | UnsetType = UNSET
+    external_id: str | None | UnsetType = UNSET
+    missing: list[str] | UnsetType = UNSET
+    # inputs, policy references, teams, unmatched members
+    truncated: list[InputMark] | UnsetType = UNSET
+    closest: str | UnsetType = UNSET
+    group_members: int | UnsetType = UNSET
+    kind: str | UnsetType = UNSET
+    member_type: str | UnsetType = UNSET
+    user_kind: str | UnsetType = UNSET
+
+    def fields(self) -> dict[str, Any]:
+        """The set fields by JSON name, in declaration order, nested records as dicts."""
+        return msgspec.to_builtins(self)
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        """``(JSON name, value)`` of the set fields, as :meth:`fields` (what the report's review queue
+        lays out: ``{% for k, v in r.evidence.items() %}``)."""
+        return self.fields().items()
+
+
+NO_EVIDENCE = ItemEvidence()
+"""The evidence of an item whose rule records none (``{}`` in the plan)."""
+
+
 class ReviewItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A doubt the planner will not guess about.
 
     ``blocking`` items stop ``apply`` until the policy decides them.
     ``subject`` names what the item is about and ``candidates`` every person/object
-    involved, each an :class:`ItemRef` with its ids and the key that joined it.
+    involved, each an :class:`ItemRef` with its ids and the key that joined it; ``evidence`` what
+    the rule saw (:class:`ItemEvidence`).
     ``resolution`` is the exact YAML policy snippet that would resolve the item.
     """
 
@@ -483,7 +592,7 @@ class ReviewItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     subject: ItemRef
     message: str
     candidates: tuple[ItemRef, ...]
-    evidence: dict[str, Any]
+    evidence: ItemEvidence
     rule: str
     resolution: str
 

@@ -20,6 +20,7 @@ import msgspec
 from planner.execute.apply import ApplyOptions
 from planner.execute.retry import RetryPolicy
 from planner.model import (
+    NO_EVIDENCE,
     AccountType,
     Fingerprints,
     ItemRef,
@@ -207,7 +208,7 @@ def write_test_plan(folder: Path, actions: Iterable[Action] | None = None, **fie
 
 
 BLOCKING = ReviewItem("rv1", "ambiguous-link", True, ItemRef(user_name="dana@example.com"), "two members share dana@",
-                      (), {}, "", "")
+                      (), NO_EVIDENCE, "", "")
 
 
 # --------------------------------------------------------------------------- a sandbox counting its writes

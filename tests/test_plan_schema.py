@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from planner.cli import main
-from planner.model import ItemRef, ReviewItem
+from planner.model import ItemEvidence, ItemRef, ReviewItem
 from planner.planfile import PlanFileError, document_bytes, plan_bytes, plan_json_schema, read_plan
 from planner.planning import plan_from_paths
 
@@ -142,7 +142,8 @@ def test_show_refuses_a_plan_missing_a_required_field_with_one_line(tmp_path, ca
 ITEM = ReviewItem("linking.ambiguous:u1", "linking.ambiguous", True, ItemRef(idp_ids=["u1"], member_ids=["m1", "m2"]),
                   "u1 matches two members", (ItemRef(member_id="m1", email="ann@example.com", joined=["u1 by emails"]),
                                              ItemRef(member_id=None, user_name="ann@example.com", teams=2)),
-                  {}, "linking.match_keys.emails", "")
+                  ItemEvidence(key="emails", edges=[["m1", "u1", "emails", "ann@example.com", "email", "ann@example.com"]]),
+                  "linking.match_keys.emails", "")
 
 ITEM_CASES = [
     # a review item's subject and candidates are ItemRefs (issue 10 item 2): no free dicts
@@ -156,6 +157,19 @@ ITEM_CASES = [
      "$.review_items[0].candidates[1].teams: expected int, got str"),
     ("candidate idpId null", lambda r: r["candidates"][1].update(idpId=None),
      "$.review_items[0].candidates[1].idpId: expected str, got null"),
+    # and its evidence is an ItemEvidence (issue 10 item 2): one typed record, no free dict
+    ("unknown evidence property", lambda r: r["evidence"].update(componentSize=3),
+     "$.review_items[0].evidence.componentSize: unknown field"),
+    ("evidence edges rows not arrays", lambda r: r["evidence"].update(edges=["m1 u1 emails"]),
+     "$.review_items[0].evidence.edges[0]: expected array, got str"),
+    ("evidence hint without why", lambda r: r["evidence"].update(hints=[{"memberId": "m1", "idpId": "u1"}]),
+     f"$.review_items[0].evidence.hints[0].why: required{AGAIN}"),
+    ("evidence groupMembers a string", lambda r: r["evidence"].update(groupMembers="3"),
+     "$.review_items[0].evidence.groupMembers: expected int, got str"),
+    ("evidence isArchived null", lambda r: r["evidence"].update(isArchived=None),
+     "$.review_items[0].evidence.isArchived: expected bool, got null"),
+    ("evidence a list", lambda r: r.update(evidence=[]),
+     "$.review_items[0].evidence: expected object, got array"),
 ]
 
 
@@ -167,6 +181,8 @@ def test_the_schema_and_read_plan_refuse_the_same_review_items(tmp_path, edit, r
     assert document["review_items"][0]["candidates"] == [
         {"email": "ann@example.com", "joined": ["u1 by emails"], "memberId": "m1"},
         {"memberId": None, "teams": 2, "userName": "ann@example.com"}]
+    assert document["review_items"][0]["evidence"] == {
+        "edges": [["m1", "u1", "emails", "ann@example.com", "email", "ann@example.com"]], "key": "emails"}
     assert schema_errors(document) == [] and read_plan(path).review_items == (ITEM,)
     edit(document["review_items"][0])
     path.write_bytes(document_bytes(document))

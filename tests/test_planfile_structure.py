@@ -9,7 +9,7 @@ import json
 import pytest
 
 from planner.cli import main
-from planner.model import ActionKind, ItemRef, ReviewItem
+from planner.model import NO_EVIDENCE, ActionKind, ItemRef, ReviewItem
 from planner.planfile import PlanFileError, document_bytes, read_plan
 
 from .execute_support import act, small_plan_actions, write_test_plan
@@ -80,8 +80,8 @@ def test_dependencies_out_of_plan_order_are_fine_when_acyclic(tmp_path):
 
 
 def test_duplicate_review_item_ids_are_refused(tmp_path):
-    items = (ReviewItem("rv1", "unmatched-member", False, ItemRef(member_id="m7"), "m7 has no IdP user", (), {}, "", ""),
-             ReviewItem("rv1", "unmatched-member", False, ItemRef(member_id="m8"), "m8 has no IdP user", (), {}, "", ""))
+    items = (ReviewItem("rv1", "unmatched-member", False, ItemRef(member_id="m7"), "m7 has no IdP user", (), NO_EVIDENCE, "", ""),
+             ReviewItem("rv1", "unmatched-member", False, ItemRef(member_id="m8"), "m8 has no IdP user", (), NO_EVIDENCE, "", ""))
     path = write_test_plan(tmp_path, review_items=items)
 
     assert refusal(path) == f"{path}: $.review_items[1].id: review item id 'rv1' appears twice (also $.review_items[0])"

@@ -17,6 +17,8 @@ from msgspec.structs import replace
 
 from planner import cli as cli_module
 from planner.model import (
+    NO_EVIDENCE,
+    ItemEvidence,
     PlanSummary,
     ActionKind, AdminChange, DocumentDestination, DocumentTransfer, InputFile, ItemRef, Lockout, Outcomes, OwnerStatus,
     PersonRow, Plan, PlanOrganization, PlanPolicy, ReviewItem, TeamRow, TypeChange,
@@ -152,21 +154,21 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
                 ItemRef(member_id="m6", email="x@acme.example", name=INJECTED, joined=["email"]),
                 ItemRef(member_id="m13", email="X@acme.example", joined=["email"], status="</script><!--"),
             ),
-            evidence={"match_keys": ["email"], "component_size": 3},
+            evidence=ItemEvidence(key="email", edges=[["m6", "00u6", "email", "x@acme.example", "email", "x@acme.example"]]),
             rule="linking.ambiguous",
             resolution="linking:\n  overrides:\n    - idp: 00u6\n      member: m6\n",
         ),
         ReviewItem(
             "r-username-2", "username-change", False, ItemRef(member_id="m7"),
             "userName differs from the Sigma email: would create a second account",
-            candidates=(ItemRef(member_id="m7", email="o'brien@acme.example", joined=["other_email"]),), evidence={},
+            candidates=(ItemRef(member_id="m7", email="o'brien@acme.example", joined=["other_email"]),), evidence=NO_EVIDENCE,
             rule="linking.username_guard",
             resolution="linking:\n  username_changes:\n    m7: keep_sigma_email\n",
         ),
         ReviewItem(
             "r-unmatched-3", "unmatched.review", True, ItemRef(member_id="m14", email="hal@acme.example"),
             "hal@acme.example has no IdP identity: keep, deactivate or link?",
-            candidates=(), evidence={}, rule="unmatched.review",
+            candidates=(), evidence=ItemEvidence(kind="unmatched", member_type="Viewer", user_kind="internal"), rule="unmatched.review",
             resolution="unmatched:\n  overrides:\n    hal@acme.example: keep\n",
         ),
     )
@@ -476,6 +478,9 @@ def test_html_risk_and_review_content():
     assert "Apply is blocked: 2 blocking review items" in html
     assert 'id="review-r-ambiguous-1"' in html
     assert "linking:\n  overrides:\n    - idp: 00u6\n      member: m6\n" in html
+    # the evidence: ItemEvidence's set fields by JSON name, in its declaration order
+    assert "<dt>kind</dt><dd>unmatched</dd><dt>memberType</dt><dd>Viewer</dd><dt>userKind</dt><dd>internal</dd>" in html
+    assert "<dt>key</dt><dd>email</dd><dt>edges</dt><dd>[&#34;m6&#34;,&#34;00u6&#34;,&#34;email&#34;," in html
     assert "deactivation-threshold" in html and "3 of 12 (25%) &gt; 10%" in html
     assert "Legacy BI" in html and "Old Project" in html
 

@@ -297,14 +297,14 @@ def test_sample_organization_report(browser, repo, tmp_path):
 def test_long_addresses_and_messages_wrap_instead_of_overflowing(browser, tmp_path):
     """Issue 13 item 5: a long address in a review item and in the pre-flight table wraps inside
     its box at a narrow width (no horizontal overflow, nothing cut)."""
-    from planner.model import ItemRef, PreflightCheck, PreflightStatus, ReviewItem
+    from planner.model import NO_EVIDENCE, ItemRef, PreflightCheck, PreflightStatus, ReviewItem
 
     long_address = "a" * 120 + "@" + "very-long-subdomain-name." * 6 + "example"
     plan = bare_plan(
         organization=PlanOrganization("", "Wrap"),
         review_items=(ReviewItem(id="x:1", code="linking.ambiguous", blocking=True,
                                  subject=ItemRef(email=long_address), message=f"{long_address} matches two members",
-                                 candidates=(), evidence={}, rule="", resolution=""),),
+                                 candidates=(), evidence=NO_EVIDENCE, rule="", resolution=""),),
         preflight=(PreflightCheck("guests", "guests told", PreflightStatus.UNCONFIRMED, True,
                                               f"{long_address} loses access", "", "", None),),
     )

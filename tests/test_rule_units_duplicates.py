@@ -7,6 +7,7 @@ import yaml
 from .plan_factory import group, member, policy, snapshot, team, user
 from planner.directory import Link, Person, PersonStatus, build_directory
 from planner.matching import AmbiguousGroup
+from planner.model import ItemEvidence
 from planner.payloads import EmailState, MemberRef, SetEmailEvidence
 from planner.rules.duplicates import (
     AddressUse, Exclusions, IdpCollision, LinkedHolders, Renames, address_use, ambiguous_by_address,
@@ -265,7 +266,7 @@ def test_idp_users_sharing_an_address_are_one_blocking_item_keeping_the_one_a_me
          "matches": ["m7"]},
         {"idpId": "uc", "userName": "casey@x.example", "email": "pat.b@x.example", "status": "ACTIVE"},
     ]
-    assert item.evidence == {"addresses": ["pat.b@x.example", "pat@x.example"], "rows": ["", "", ""]}
+    assert item.evidence == ItemEvidence(addresses=["pat.b@x.example", "pat@x.example"], rows=["", "", ""])
     assert yaml.safe_load(item.resolution) == {"linking": {"excluded_idp_users": ["ua", "uc"]}}
     assert item.resolution.startswith("# ub is the person's account (a Sigma member matches it)")
     unlinked = idp_collision_item(collision, d, {}, {})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from msgspec.structs import replace as struct_replace
 
 from planner.directory import Link, LinkedPair, build_directory
-from planner.model import ScimGroup
+from planner.model import ItemEvidence, ScimGroup
 from planner.payloads import ActiveState, MemberRef, ScimDeactivateEvidence, ScimUserRef
 from planner.rules.scim_state import (
     PlannedState, Settlement, merge_pins, scim_link, scim_links, settle, settle_action,
@@ -111,7 +111,7 @@ def test_a_link_sending_another_user_name_is_dropped_with_a_blocking_item():
     item = settled.review_item
     assert (item.id, item.code, item.blocking, item.subject.fields(), item.evidence) == (
         "scim.user_name_changed:scim.link_user:m1", "scim.user_name_changed", True,
-        {"memberId": "m1", "idpId": "u1", "userName": "alice@old.example"}, {"externalId": "u1"})
+        {"memberId": "m1", "idpId": "u1", "userName": "alice@old.example"}, ItemEvidence(external_id="u1"))
     assert item.message == ("alice@old.example is provisioned by SCIM, but the IdP would now send userName "
                             "'alice@example.com': Sigma creates a second account when userName changes")
 
@@ -167,7 +167,7 @@ def test_a_rest_edit_of_a_scim_managed_member_is_a_blocking_item():
     item = settled.review_item
     assert (item.id, item.blocking, item.rule) == ("scim.managed_member:members.set_email:m1", True,
                                                    "scim_state.managed_member")
-    assert item.evidence == {"action": "members.set_email:m1", "externalId": "u1"}
+    assert item.evidence == ItemEvidence(action="members.set_email:m1", external_id="u1")
 
 
 def test_actions_of_members_scim_does_not_manage_are_kept():

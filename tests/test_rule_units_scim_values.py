@@ -7,6 +7,7 @@ from __future__ import annotations
 from msgspec import to_builtins as wire
 
 from .plan_factory import by_id, group, kinds, member, plan, snapshot, team, user
+from planner.model import ItemEvidence
 from planner.rules.scim_values import missing_names, sent_names
 
 ROOT_LINK = ("scim.link_user", "scim.link_user:root")
@@ -38,7 +39,7 @@ def test_a_user_to_create_without_names_is_held_with_a_blocking_item_and_pushed_
         "IdP user u1 (kenji.mori@example.com) has a blank name.givenName and name.familyName: Sigma's SCIM needs "
         "both names and refuses the user (400 'name' is required), so creating this user would fail during "
         "apply; held (neither linked nor created) until the IdP user has both names")
-    assert item.evidence == {"missing": ["name.givenName", "name.familyName"]}
+    assert item.evidence == ItemEvidence(missing=["name.givenName", "name.familyName"])
 
 
 def test_a_link_takes_the_members_names_and_is_held_only_when_both_sides_lack_one():

@@ -10,7 +10,7 @@ from msgspec import to_builtins as wire
 
 from .plan_factory import group, member, policy, snapshot, team, user
 from planner.directory import Person, PersonStatus, build_directory
-from planner.model import TeamRow
+from planner.model import ItemEvidence, TeamRow
 from planner.rules.teams import (
     Assignment, GroupPush, Leftover, Leftovers, PushedUser, TeamPeople, assign_groups, decide_team,
     decide_unmanaged, group_cycle_item, group_push, leftovers_of, likely_renames, membership_state, team_people,
@@ -309,7 +309,7 @@ PEOPLE = linked(("ux", "x"), ("uy", "y"), ("uz", "z"))
 def test_a_group_holding_an_unmanaged_teams_people_is_a_likely_rename():
     a = Assignment("gR", "sigma-team-FP&A", "FP&A", None, "teams.rules[1].regex")
     item = likely_renames([a], policy().teams, renamed(), PEOPLE)["gR"]
-    assert (item.id, item.blocking, item.evidence) == ("teams.likely_rename:gR", True, {"groupMembers": 3})
+    assert (item.id, item.blocking, item.evidence) == ("teams.likely_rename:gR", True, ItemEvidence(group_members=3))
     assert tuple(c.fields() for c in item.candidates) == ({"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3},)
     assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "sigma-team-FP&A"}}}
     assert likely_renames([a], policy().teams, renamed(users=("ux",)), PEOPLE) == {}  # 1 of 3: another group

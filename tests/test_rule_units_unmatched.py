@@ -6,6 +6,7 @@ import yaml
 
 from .plan_factory import ROOT, member, policy, snapshot, user
 from planner.directory import Person, PersonStatus, build_directory
+from planner.model import ItemEvidence
 from planner.payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from planner.rules.guests import DocumentOwner
 from planner.rules.unmatched import choose, decide_member, document_owner, settings
@@ -110,5 +111,5 @@ def test_review_gives_a_blocking_item_settled_by_a_decision():
     item = d.review_item
     assert (d.action, item.id, item.blocking, item.rule) == (None, "unmatched.review:m1", True, "unmatched.action")
     assert item.subject.fields() == {"memberId": "m1", "email": "ana@example.com"}
-    assert item.evidence == {"kind": "unmatched", "memberType": "View", "userKind": "internal"}
+    assert item.evidence == ItemEvidence(kind="unmatched", member_type="View", user_kind="internal")
     assert yaml.safe_load(item.resolution) == {"unmatched": {"decisions": {"ana@example.com": "deactivate"}}}

@@ -10,6 +10,7 @@ import yaml
 from msgspec import to_builtins as wire
 
 from .plan_factory import by_id, group, kinds, member, plan, snapshot, user
+from planner.model import ItemEvidence
 
 # Nia is in Sigma-Users (the scope group) only through Contractors nested in it; Omar is a direct
 # member of Sigma-Users and of Sigma-View, and of Sigma-Analyze only through Analysts nested in it.
@@ -39,12 +40,12 @@ def test_entra_scope_and_account_types_see_direct_members_only_with_one_item_per
     nia, omar = items["scope.nested_only:u1"], items["scope.nested_only:u2"]
     assert (nia.blocking, nia.rule, nia.subject.fields()) == (True, "scope.nested_only",
                                                      {"idpId": "u1", "userName": "nia@example.com"})
-    assert nia.evidence == {"scopeChain": ["Sigma-Users", "Contractors"]}
+    assert nia.evidence == ItemEvidence(scope_chain=["Sigma-Users", "Contractors"])
     assert nia.message == ("nia@example.com: Entra ID provisions only the direct members of an assigned group; in "
                            "scope.groups only through nested groups (Sigma-Users > Contractors): not provisioned; "
                            "add them to 'Sigma-Users' directly to change that")
-    assert omar.evidence == {"accountTypeChain": ["Sigma-Analyze", "Analysts"], "accountType": "Analyze",
-                             "directAccountType": "View"}
+    assert omar.evidence == ItemEvidence(account_type_chain=["Sigma-Analyze", "Analysts"], account_type="Analyze",
+                                         direct_account_type="View")
     assert omar.message == ("omar@example.com: Entra ID provisions only the direct members of an assigned group; "
                             "account type 'Analyze' only through nested groups (Sigma-Analyze > Analysts): gets "
                             "'View'; add them to 'Sigma-Analyze' directly to change that")

@@ -45,7 +45,8 @@ from msgspec.structs import replace
 from .. import __version__
 from ..errors import UserError
 from ..model import (
-    Action, ActionKind, Fingerprints, InputFile, ItemRef, MemberState, Outcomes, Plan, PlanSummary, ReviewItem,
+    NO_EVIDENCE, Action, ActionKind, Fingerprints, InputFile, ItemRef, MemberState, Outcomes, Plan, PlanSummary,
+    ReviewItem,
 )
 from ..payloads import (
     UNSET,
@@ -99,7 +100,7 @@ def _irreversible(action: Action, why: str) -> ReviewItem:
                               ItemRef)
     return ReviewItem(
         id=f"undo.irreversible:{action.id}", code="undo.irreversible", blocking=False,
-        subject=subject, message=f"{action.id} is not reversed: {why}", candidates=(), evidence={}, rule="undo",
+        subject=subject, message=f"{action.id} is not reversed: {why}", candidates=(), evidence=NO_EVIDENCE, rule="undo",
         resolution="",
     )
 

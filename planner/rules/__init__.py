@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 
-from ..model import Action, ActionKind, ItemRef, ReviewItem
+from ..model import NO_EVIDENCE, Action, ActionKind, ItemEvidence, ItemRef, ReviewItem
 from ..payloads import ACTION_TYPES, Payload
 
 
@@ -81,10 +81,10 @@ def make_review(
     message: str,
     rule: str,
     candidates: Iterable[ItemRef] = (),
-    evidence: Mapping[str, Any] | None = None,
+    evidence: ItemEvidence = NO_EVIDENCE,
     resolution: str = "",
 ) -> ReviewItem:
-    """A :class:`~planner.model.ReviewItem` with id ``"<code>:<key>"``."""
+    """A :class:`~planner.model.ReviewItem` with id ``"<code>:<key>"``; ``evidence`` none unless given."""
     return ReviewItem(
         id=f"{code}:{key}",
         code=code,
@@ -92,7 +92,7 @@ def make_review(
         subject=subject,
         message=message,
         candidates=tuple(candidates),
-        evidence=dict(evidence or {}),
+        evidence=evidence,
         rule=rule,
         resolution=resolution,
     )

@@ -45,7 +45,7 @@ from typing import Collection, Iterable, Mapping, Sequence
 import msgspec
 
 from ..directory import PROTECTED_BECAUSE, Directory, Person
-from ..model import Action, ActionKind, ItemRef, ReviewItem, email_key
+from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, email_key
 from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
 from ..policy import KEEP, AccountTypes, Policy, PolicyError, group_pattern_matcher
 from . import action_id, make_action, make_review, person_ref, yaml_snippet
@@ -506,6 +506,14 @@ SOURCE_TEXT = {
 """How reasons name the sources that carry no group."""
 
 
+def item_evidence(evidence: AccountTypeEvidence, **setting: str) -> ItemEvidence:
+    """The evidence of a downgrade or replacement item: its ``scim.set_account_type``'s evidence
+    (``change``, ``source``, ``groups``, ``exportedMemberType``, ``unranked``, as set) and the policy
+    ``setting`` that raised it (``on_downgrade=...`` or ``on_custom_replacement=...``)."""
+    return ItemEvidence(change=evidence.change, source=evidence.source, groups=evidence.groups,
+                        exported_member_type=evidence.exported_member_type, unranked=evidence.unranked, **setting)
+
+
 def downgrade_item(decision: TypeDecision, email: str, evidence: AccountTypeEvidence, config: TypeSettings,
                    acknowledged: bool) -> ReviewItem | None:
     """The blocking ``account_types.downgrade`` / ``admin_downgrade`` item under ``on_downgrade``
@@ -529,7 +537,7 @@ def downgrade_item(decision: TypeDecision, email: str, evidence: AccountTypeEvid
                  f"({source_text(decision.source, decision.groups)})"
                  + ("; admins lose admin only when acknowledged" if admin else "")),
         rule="account_types.on_downgrade",
-        evidence=msgspec.to_builtins(evidence) | {"onDowngrade": setting},
+        evidence=item_evidence(evidence, on_downgrade=setting),
         resolution=resolution,
     )
 
@@ -553,8 +561,8 @@ def protected_item(decision: TypeDecision, config: TypeSettings, directory: Dire
             "IdP app"
         ),
         rule="account_types.protected_account",
-        evidence={"role": role, "accountType": current, "policyAccountType": wanted, "source": decision.source,
-                  "groups": list(decision.groups)},
+        evidence=ItemEvidence(role=role, account_type=current, policy_account_type=wanted, source=decision.source,
+                              groups=list(decision.groups)),
         resolution=yaml_snippet(
             {"account_types": {"overrides": {email: current}}},
             notes=[f"once the IdP app assigns them {current} (a group mapped to it, or an individual assignment):"],
@@ -589,6 +597,6 @@ def custom_replacement_item(decision: TypeDecision, email: str, evidence: Accoun
             "may differ in any direction"
         ),
         rule="account_types.on_custom_replacement",
-        evidence=msgspec.to_builtins(evidence) | {"onCustomReplacement": setting},
+        evidence=item_evidence(evidence, on_custom_replacement=setting),
         resolution=resolution,
     )

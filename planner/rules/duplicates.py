@@ -54,7 +54,7 @@ from msgspec import UNSET
 
 from ..directory import Directory, Person
 from ..matching import AmbiguousGroup
-from ..model import Action, ActionKind, ItemRef, ReviewItem, SigmaMember, email_key
+from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, SigmaMember, email_key
 from ..payloads import EmailState, MemberRef, SetEmailEvidence
 from ..policy import Policy
 from ..sources.values import clean_address
@@ -427,7 +427,7 @@ def duplicate_email_item(use: AddressUse, renames: Renames, directory: Directory
         message=f"{use.key} is the email of {len(use.holders)} Sigma members (letter case aside): {duplicate_why(use)}",
         rule="linking.duplicates",
         candidates=candidates,
-        evidence={"address": use.key},
+        evidence=ItemEvidence(address=use.key),
         resolution=duplicate_resolution(use, directory, teams),
     )
 
@@ -553,7 +553,7 @@ def idp_collision_item(collision: IdpCollision, directory: Directory, linked: Ma
         ),
         rule="linking.excluded_idp_users",
         candidates=candidates,
-        evidence={"addresses": list(collision.keys), "rows": [cand.row or "" for cand in candidates]},
+        evidence=ItemEvidence(addresses=list(collision.keys), rows=[cand.row or "" for cand in candidates]),
         resolution=yaml_snippet(
             {"linking": {"excluded_idp_users": [i for i in ids if i != keeper]}},
             notes=[f"{keeper} is the person's account ({why}); exclude the others and unassign them from the "

@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 
 import msgspec
 
-from ..model import Action, ActionKind, Finding, ItemRef, ReviewItem
+from ..model import Action, ActionKind, Finding, InputMark, ItemEvidence, ItemRef, ReviewItem
 from ..sources.directory import INCOMPLETE_CODES
 from . import make_review
 
@@ -67,8 +67,8 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
     if not marks:
         return []
     files = sorted({m.file for m in marks})
-    evidence = {"truncated": [{"file": m.file, "location": m.location, "field": m.field, "message": m.message}
-                              for m in marks]}
+    evidence = ItemEvidence(truncated=[InputMark(file=m.file, location=m.location, field=m.field, message=m.message)
+                                       for m in marks])
     named = "; ".join(f"{_where(m)}: {m.message}" for m in marks)
     resolution = ("# no policy setting accepts a truncated or incomplete export: export again, whole (every page, "
                   "every user, every group's members), what these name:\n"

@@ -35,8 +35,8 @@ from msgspec.structs import replace
 
 from ..matching import PLUS_TAG, AmbiguousGroup, IdentityGraph
 from ..model import (
-    DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, IdpUser, ItemRef, ReviewItem, SigmaMember,
-    email_key,
+    DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, IdpUser, ItemEvidence, ItemRef, NameHint, ReviewItem,
+    SigmaMember, email_key,
 )
 from ..policy import NEVER, Guests, Linking, Policy, UserNameGuard
 from ..sources.entra import deleted_user_upn, is_ext_upn
@@ -465,7 +465,7 @@ def ambiguous_item(policy: Policy, directory: Directory, group: AmbiguousGroup) 
                  f"{' and '.join(keys)}: linking any of them would be a guess"),
         rule=f"linking.match_keys.{group.key}",
         candidates=candidates,
-        evidence={"key": group.key, "edges": [list(e) for e in group.edges]},
+        evidence=ItemEvidence(key=group.key, edges=[list(e) for e in group.edges]),
         resolution=yaml_snippet(
             {"linking": {"overrides": [{"idp": iid, "member": pairs.get(iid, NEVER)} for iid in group.idp_ids]}},
             notes=notes),
@@ -522,7 +522,7 @@ def hint_item(mids: list[str], iids: list[str], why: Mapping[tuple[str, str], st
         rule="linking.name_hints",
         candidates=[_member_ref(directory, mid, status="no IdP identity") for mid in mids]
         + [_idp_ref(directory, iid, status="would be created") for iid in iids],
-        evidence={"hints": [{"memberId": a, "idpId": b, "why": w} for (a, b), w in sorted(why.items())]},
+        evidence=ItemEvidence(hints=[NameHint(member_id=a, idp_id=b, why=w) for (a, b), w in sorted(why.items())]),
         resolution=_hint_resolution(mids, iids, policy, directory),
     )
 
@@ -542,7 +542,7 @@ def guard_item(person: Person, directory: Directory, freed: frozenset[str] = fro
             message=(f"IdP user {iid} sends userName {sent!r} but the Sigma member's email is {member.email!r}: "
                      "Sigma would create a second account instead of linking"),
             rule="user_name_guard.on_mismatch",
-            evidence={"linkedBy": person.link.key, "sigmaEmail": member.email, "idpUserName": sent},
+            evidence=ItemEvidence(linked_by=person.link.key, sigma_email=member.email, idp_user_name=sent),
             resolution=yaml_snippet(
                 {"user_name_guard": {"overrides": {iid: "update_sigma_email"}}},
                 {"user_name_guard": {"overrides": {iid: "use_sigma_email"}}},
@@ -553,7 +553,7 @@ def guard_item(person: Person, directory: Directory, freed: frozenset[str] = fro
             "user_name_guard.configure_idp", mid, blocking=False, subject=subject,
             message=(f"link with userName {person.user_name!r}: set the Sigma app username of IdP user {iid} to "
                      f"{person.user_name!r} before provisioning, or Sigma creates a second account"),
-            rule="user_name_guard.on_mismatch", evidence={"sigmaEmail": member.email, "idpUserName": sent},
+            rule="user_name_guard.on_mismatch", evidence=ItemEvidence(sigma_email=member.email, idp_user_name=sent),
         )
     if person.guard == "update_sigma_email" and email_holders(email_key(sent), directory, freed):
         return make_review(
@@ -581,7 +581,7 @@ def unclean_email_item(person: Person) -> ReviewItem:
             "(members.set_email) before the link, so the IdP's userName finds this member"
         ),
         rule="linking.clean_sigma_email",
-        evidence={"sigmaEmail": member.email, "userName": person.user_name, "differences": parts},
+        evidence=ItemEvidence(sigma_email=member.email, user_name=person.user_name, differences=parts),
     )
 
 
@@ -669,7 +669,7 @@ def _invalid_item(directory: Directory, member_id, idp_id, sent, resolution, *, 
         subject=subject,
         message=message,
         rule="user_name_guard",
-        evidence={"userName": sent, "finding": "invalid-user-name", "problem": problem},
+        evidence=ItemEvidence(user_name=sent, finding="invalid-user-name", problem=problem),
         resolution=resolution,
     )
 
@@ -689,7 +689,7 @@ def rehire_item(person: Person, directory: Directory) -> ReviewItem:
             "(their documents come back) or decide otherwise"
         ),
         rule="linking.archived_members",
-        evidence={"linkedBy": person.link.key, "isArchived": member.is_archived, "isInactive": member.is_inactive},
+        evidence=ItemEvidence(linked_by=person.link.key, is_archived=member.is_archived, is_inactive=member.is_inactive),
         resolution=yaml_snippet(
             {"linking": {"overrides": [{"idp": iid, "member": mid}]}},
             {"linking": {"archived_members": "reactivate"}},

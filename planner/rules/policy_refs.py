@@ -34,7 +34,7 @@ from enum import Enum
 from typing import Iterable
 
 from ..directory import Directory
-from ..model import ItemRef, ReviewItem, email_key
+from ..model import NO_EVIDENCE, ItemEvidence, ItemRef, ReviewItem, email_key
 from ..policy import NEVER, REGEX_PREFIX, Policy, _dotted, group_pattern_matcher
 from . import make_review
 
@@ -230,7 +230,7 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
         subject=ItemRef(policy_key=path, kind=ref.kind.value, name=ref.value),
         message=f"{where}: {path} names {ref.kind.value} {ref.value!r}, {why}{hint}; the entry is ignored",
         rule=path.split("[")[0].rsplit(".", 1)[0] if "[" in path else path.rsplit(".", 1)[0],
-        evidence={"closest": close} if close else {},
+        evidence=ItemEvidence(closest=close) if close else NO_EVIDENCE,
         resolution=(f"# name one of {', '.join(shared)} by its {by} at {where}\n" if len(shared) > 1 else
                     f"# correct or remove the entry at {where}" + (f": {close}" if close else "") + "\n"),
     )

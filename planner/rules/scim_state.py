@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from msgspec.structs import replace
 
-from ..model import Action, ActionKind, ReviewItem, ScimGroup, ScimUser, email_key
+from ..model import Action, ActionKind, ItemEvidence, ReviewItem, ScimGroup, ScimUser, email_key
 from ..payloads import (
     UNSET,
     ActiveState,
@@ -167,7 +167,7 @@ def _managed_item(action: Action, user: ScimUser, what: str) -> ReviewItem:
         subject=person_ref(member_id=target.member_id, email=target.email, user_name=user.user_name),
         message=(f"{target.email or user.user_name} is provisioned by SCIM (externalId {user.external_id}): "
                  f"Sigma refuses REST edits of SCIM-managed members (403), so {what} must be made in the IdP"),
-        rule="scim_state.managed_member", evidence={"action": action.id, "externalId": user.external_id},
+        rule="scim_state.managed_member", evidence=ItemEvidence(action=action.id, external_id=user.external_id),
         resolution="# make this change in the identity provider, then fetch and plan again\n",
     )
 
@@ -230,7 +230,7 @@ def settle_user(action: ScimLinkUser | ScimCreateUser, planned: PlannedState) ->
                                user_name=user.user_name),
             message=(f"{user.user_name} is provisioned by SCIM, but the IdP would now send userName "
                      f"{action.after.user_name!r}: Sigma creates a second account when userName changes"),
-            rule="scim_state.user_name", evidence={"externalId": user.external_id},
+            rule="scim_state.user_name", evidence=ItemEvidence(external_id=user.external_id),
             resolution="# keep the IdP app's userName for this user, then fetch and plan again\n",
         ))
     satisfied = _user_satisfied(user, action.after, target_member_id(action) in planned.typed)

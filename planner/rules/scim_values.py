@@ -26,7 +26,7 @@ from __future__ import annotations
 from msgspec.structs import replace
 
 from ..directory import Person, PersonStatus
-from ..model import Action, ActionKind, IdpUser, ItemRef, ReviewItem, SigmaMember
+from ..model import Action, ActionKind, IdpUser, ItemEvidence, ItemRef, ReviewItem, SigmaMember
 from ..sources.values import clean_text
 from . import make_review, person_ref
 
@@ -63,7 +63,7 @@ def name_required_item(user: IdpUser, member: SigmaMember | None, missing: tuple
                  f"and refuses the user (400 'name' is required), so {what} would fail during apply; held "
                  "(neither linked nor created) until the IdP user has both names"),
         rule="scim.name_required",
-        evidence={"missing": list(missing)},
+        evidence=ItemEvidence(missing=list(missing)),
         resolution=(f"# give IdP user {user.id} ({user.user_name}) a first and a last name in the IdP "
                     "(or fix the export's name columns), then export and plan again\n"),
     )

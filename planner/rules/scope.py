@@ -14,7 +14,9 @@ as ``teams.nested_only`` settles team members.
 
 from __future__ import annotations
 
-from ..model import IdpUser, ReviewItem
+from msgspec.structs import replace
+
+from ..model import NO_EVIDENCE, IdpUser, ReviewItem
 from ..policy import Scope
 from . import make_review, person_ref, yaml_snippet
 from .account_types import NestedType
@@ -25,16 +27,16 @@ def nested_only_item(user: IdpUser, scope_chain: tuple[str, ...] | None, nested_
     """The ``scope.nested_only`` item of IdP user ``user``: ``scope_chain`` (scope group, nesting
     down to the group holding them) when flattening would put them in scope, ``nested_type`` when
     it would give them another account type; at least one is set."""
-    parts, evidence = [], {}
+    parts, evidence = [], NO_EVIDENCE
     if scope_chain is not None:
         parts.append(f"in scope.groups only through nested groups ({' > '.join(scope_chain)}): not provisioned")
-        evidence["scopeChain"] = list(scope_chain)
+        evidence = replace(evidence, scope_chain=list(scope_chain))
     if nested_type is not None:
         parts.append(f"account type {nested_type.account_type!r} only through nested groups "
                      f"({' > '.join(nested_type.chain)}): "
                      + (f"gets {nested_type.direct_type!r}" if nested_type.direct_type else "no mapped group"))
-        evidence |= {"accountTypeChain": list(nested_type.chain), "accountType": nested_type.account_type,
-                     "directAccountType": nested_type.direct_type}
+        evidence = replace(evidence, account_type_chain=list(nested_type.chain), account_type=nested_type.account_type,
+                           direct_account_type=nested_type.direct_type)
     chain = scope_chain or nested_type.chain
     return make_review(
         "scope.nested_only",

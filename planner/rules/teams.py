@@ -66,7 +66,7 @@ from typing import Iterable, Mapping
 import msgspec
 
 from ..directory import Directory, Group, GroupCycle, Person, PersonStatus, pushes_direct_members_only
-from ..model import Action, ActionKind, ItemRef, ReviewItem, TeamRow
+from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, TeamRow
 from ..payloads import (
     UNSET,
     DisplayNameState,
@@ -774,7 +774,7 @@ def likely_rename_item(a: Assignment, group_size: int, hits: list[tuple[int, str
         rule=a.rule,
         candidates=[ItemRef(team_id=t, name=candidates.names[t], members=candidates.sizes[t], in_group=k)
                     for k, t in hits],
-        evidence={"groupMembers": group_size},
+        evidence=ItemEvidence(group_members=group_size),
         resolution=yaml_snippet({"teams": {"map": {old: a.group_name}}},
                                 notes=[f"the group was renamed: team {old!r} follows it",
                                        f"or, for a team of its own, archive team {old!r} in Sigma and plan again "

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ..directory import PROTECTED_BECAUSE, Directory, Person, PersonStatus
-from ..model import Action, ActionKind, ReviewItem
+from ..model import Action, ActionKind, ItemEvidence, ReviewItem
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy
 from . import make_action, make_review, person_ref, yaml_snippet
@@ -190,7 +190,7 @@ def review_item(person: Person, rule: str) -> ReviewItem:
         subject=person_ref(member_id=member.member_id, email=member.email, idp_id=person.idp_id),
         message=f"{member.email}: {why_unmatched(person)}; decide whether to keep or deactivate this member",
         rule=rule,
-        evidence={"kind": person.status.value, "memberType": member.member_type, "userKind": member.user_kind},
+        evidence=ItemEvidence(kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind),
         resolution=yaml_snippet(
             {"unmatched": {"decisions": {member.email: "deactivate"}}},
             {"unmatched": {"decisions": {member.email: "keep"}}},
