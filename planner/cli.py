@@ -205,7 +205,7 @@ def handoff_command(plan_file: str, idp: str, out_dir: str, draft: bool) -> None
     from .output import Outputs, output_directory
     from .planfile import read_plan
 
-    plan = read_plan(plan_file)
+    plan = read_plan(plan_file, with_policy=True)
     if not draft:
         check_pack_allowed(plan, plan_file)
     pack = handoff_pack(plan, idp, draft=draft, where=plan_file)

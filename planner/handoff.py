@@ -39,7 +39,7 @@ from .execute.approve import check_plan_is_applicable
 from .execute.errors import ApplyRefused
 from .model import Plan
 from .payloads import ScimCreateUser, ScimLinkUser
-from .policy import resolved_policy
+from .planfile import plan_policy
 from .report import neutralize_cell
 from .terminal import printable
 
@@ -227,13 +227,13 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
     ``draft`` marks the pack :attr:`HandoffPack.draft`. Reads the plan's actions (links, creates, account types, team links/creates), its team rows,
     its review items (``user_name_guard.configure_idp``) and its resolved policy (scope groups,
     ``account_types.group_map``/``overrides``, ``linking.scim_user_name``:
-    :func:`planner.policy.resolved_policy`). Raises ``ValueError`` for an unknown ``idp``,
-    :class:`planner.policy.PolicyError` for a resolved policy of the wrong shape (``where``: the
+    :func:`planner.planfile.plan_policy`). Raises ``ValueError`` for an unknown ``idp``,
+    :class:`planner.planfile.PlanFileError` for a resolved policy of the wrong shape (``where``: the
     plan file it names).
     """
     if idp not in IDPS:
         raise ValueError(f"unknown IdP {idp!r}; expected one of {', '.join(IDPS)}")
-    policy = resolved_policy(plan.policy.resolved, where)
+    policy = plan_policy(plan, where)
     types_policy = policy.account_types
     group_map = types_policy.group_map
 

@@ -876,9 +876,10 @@ class PlanPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     (:meth:`planner.policy.Policy.resolved`), kept as the canonical JSON the plan file holds, so
     that the plan is reproducible from inputs + policy alone.
 
-    ``resolved`` is read as a validated :class:`planner.policy.Policy` by the readers that need it
-    (:func:`planner.policy.resolved_policy`: apply's targets, the hand-off pack), once each;
-    the readers that only show the plan never import the policy schema."""
+    ``resolved`` is validated when the plan is read for a command that acts on the policy
+    (:func:`planner.planfile.read_plan` with ``with_policy``: approve, apply, verify, handoff), which
+    then reads it as a :class:`planner.policy.Policy` (:func:`planner.planfile.plan_policy`, validated
+    once per plan); the readers that only show the plan never import the policy schema."""
 
     path: str
     sha256: str

@@ -632,19 +632,25 @@ def _first_missing(written: Any, full: Any, loc: tuple[Any, ...] = ()) -> tuple[
 def resolved_policy(resolved: "bytes | msgspec.Raw", where: str = "plan") -> Policy:
     """The validated :class:`Policy` of a plan's ``policy.resolved`` (``resolved``: its JSON bytes
     or :class:`msgspec.Raw`, as :class:`planner.model.PlanPolicy` holds it); ``where`` names the
-    plan file in errors. Read once by each reader that needs the policy (apply's targets, the
-    hand-off pack), so that the commands only showing a plan do not import this schema.
+    plan file in errors. Validated once per plan (cached by its bytes, whatever ``where``):
+    :func:`planner.planfile.read_plan` ``(with_policy=True)`` validates it for the commands that
+    act on the policy, which then read it through :func:`planner.planfile.plan_policy`; the commands
+    only showing a plan do not import this schema.
 
     The resolved policy is written whole (:meth:`Policy.resolved`), so every key is required, as
     the plan's JSON Schema says (:func:`resolved_schema`). Raises :class:`PolicyError`, one line:
     ``plan.json: $.policy.resolved.targets.rest_base_url: <message>``, or ``...: required`` for a
     key a plan of another version lacks (plan again)."""
-    return _resolved_policy(bytes(resolved), where)
+    found = _resolved_policy(bytes(resolved))
+    if isinstance(found, str):
+        raise PolicyError(f"{where}: $.policy.resolved{found}")
+    return found
 
 
 @functools.lru_cache(maxsize=4)
-def _resolved_policy(resolved: bytes, where: str) -> Policy:
-    """:func:`resolved_policy`, once per plan (a :class:`Policy` is frozen: sharing it is safe)."""
+def _resolved_policy(resolved: bytes) -> "Policy | str":
+    """:func:`resolved_policy` once per plan: the :class:`Policy` (frozen: sharing it is safe), or
+    what is wrong (``.targets.rest_base_url: <message>``, ``: not JSON: ...``)."""
     import json
 
     try:
@@ -653,12 +659,12 @@ def _resolved_policy(resolved: bytes, where: str) -> Policy:
     except ValueError as exc:  # a JSONDecodeError or a pydantic ValidationError
         if isinstance(exc, ValidationError):
             error = exc.errors()[0]
-            raise PolicyError(f"{where}: $.policy.resolved.{_dotted(tuple(error['loc']))}: {error['msg']}") from None
-        raise PolicyError(f"{where}: $.policy.resolved: not JSON: {exc}") from None
+            return f".{_dotted(tuple(error['loc']))}: {error['msg']}"
+        return f": not JSON: {exc}"
     missing = _first_missing(data, policy.resolved())
     if missing is not None:
-        raise PolicyError(f"{where}: $.policy.resolved.{_dotted(missing)}: required (a plan written by another "
-                          "version of sigma-migrate; plan again with this one)")
+        return (f".{_dotted(missing)}: required (a plan written by another version of sigma-migrate; plan again "
+                "with this one)")
     return policy
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from planner.cli import main
 from planner.model import MemberFingerprint, MemberState, PlanOrganization, TeamFingerprint, TeamState
-from planner.planfile import PlanFileError, canonical_json, document_bytes, plan_bytes, read_plan
+from planner.planfile import PlanFileError, canonical_json, document_bytes, plan_bytes, plan_policy, read_plan
 from planner.planning import plan_from_paths
 from planner.policy import PolicyError, resolved_policy
 
@@ -197,3 +197,58 @@ def test_the_plan_read_does_not_hold_the_file_bytes(tmp_path, monkeypatch):
     plan = read_plan(path)
     assert sys.getrefcount(data) == 2  # `data` and getrefcount's argument: nothing in the plan
     assert bytes(plan.policy.resolved) == canonical_json(json.loads(acme_plan())["policy"]["resolved"])
+
+
+def _plan_lacking_linking(tmp_path: Path) -> Path:
+    document = json.loads(acme_plan())
+    del document["policy"]["resolved"]["linking"]
+    path = tmp_path / "plan.json"
+    path.write_bytes(document_bytes(document))
+    return path
+
+
+def test_read_plan_with_policy_refuses_a_resolved_policy_of_the_wrong_shape(tmp_path):
+    path = _plan_lacking_linking(tmp_path)
+    assert read_plan(path).policy.path  # showing the plan needs no policy
+    with pytest.raises(PlanFileError) as refused:
+        read_plan(path, with_policy=True)
+    assert str(refused.value) == (f"{path}: $.policy.resolved.linking: required (a plan written by another version "
+                                  "of sigma-migrate; plan again with this one)")
+
+
+def test_plan_policy_is_validated_once_per_plan(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_bytes(acme_plan())
+    plan = read_plan(path, with_policy=True)
+    assert plan_policy(plan, path) is plan_policy(read_plan(path), "elsewhere.json")  # one Policy, whatever `where`
+    assert plan_policy(plan).account_types.group_map["Sigma-Admins"] == "Admin"
+
+
+@pytest.mark.parametrize("argv", [
+    ["approve", "{plan}", "--by", "Ada"],
+    ["apply", "{plan}", "--dry-run"],
+    ["verify", "{plan}"],
+    ["handoff", "{plan}", "--idp", "okta", "--out", "{tmp}/pack", "--draft"],
+])
+def test_the_commands_acting_on_the_policy_refuse_a_bad_one_when_reading_the_plan(tmp_path, capsys, argv):
+    path = _plan_lacking_linking(tmp_path)
+    with pytest.raises(SystemExit) as done:
+        main([a.format(plan=path, tmp=tmp_path) for a in argv])
+    assert done.value.code == 1
+    assert capsys.readouterr().err == (f"sigma-migrate: error: {path}: $.policy.resolved.linking: required (a plan "
+                                       "written by another version of sigma-migrate; plan again with this one)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]  # nothing written
+
+
+def test_show_neither_validates_nor_imports_the_policy_schema(tmp_path):
+    import subprocess
+    import sys
+
+    path = _plan_lacking_linking(tmp_path)
+    code = ("import sys; from planner.cli import main\n"
+            f"try: main(['show', {str(path)!r}])\n"
+            "except SystemExit as e: assert not e.code, e.code\n"
+            "print('planner.policy' in sys.modules, 'pydantic' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False False"

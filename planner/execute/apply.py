@@ -53,8 +53,7 @@ from .. import __version__
 from ..httpio import DEFAULT_DEADLINE
 from ..model import Action, Plan
 from ..output import write_record
-from ..planfile import read_plan
-from ..policy import resolved_policy
+from ..planfile import plan_policy, read_plan
 from .actions import (
     HANDLERS,
     ActionInputError,
@@ -352,14 +351,14 @@ def required_targets(plan: Plan, rest_base_url: str | None, scim_base_url: str |
                      where: str = "plan") -> tuple[Targets, set[str]]:
     """The base URLs (flags, else the policy's ``targets``) and the APIs (``rest``/``scim``) the plan uses.
     ``where`` names the plan file in a refusal of its resolved policy
-    (:func:`planner.policy.resolved_policy`, :class:`~planner.policy.PolicyError`).
+    (:func:`planner.planfile.plan_policy`, :class:`~planner.planfile.PlanFileError`).
 
     Apply and ``--dry-run`` both call this, so they refuse alike: :class:`TargetError`
     for an unsafe URL (http to a non-loopback host) and for a missing URL of an API
     the plan needs (REST always: apply reads the live ``organizationId`` and the stale
     check there).
     """
-    targets = resolve_targets(resolved_policy(plan.policy.resolved, where).targets, rest_base_url, scim_base_url)
+    targets = resolve_targets(plan_policy(plan, where).targets, rest_base_url, scim_base_url)
     apis = _needed_apis(plan)
     if "rest" in apis and not targets.rest_base_url:
         raise TargetError("no REST base URL: pass --rest-base-url or set targets.rest_base_url in the policy")
@@ -560,7 +559,7 @@ def apply_plan(
     started, failures are recorded, not raised.
     """
     plan_path = Path(plan_path)
-    plan = read_plan(plan_path)
+    plan = read_plan(plan_path, with_policy=True)
     approval = check_can_apply(plan, plan_path, auto_approve=options.auto_approve)
     all_actions = with_user_names(plan.actions)
     dependency_graph(all_actions)  # a cycle or an unknown dependency refuses before any request
@@ -798,7 +797,7 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
     these writes (plus reads).
     """
     plan_path = Path(plan_path)
-    plan = read_plan(plan_path)
+    plan = read_plan(plan_path, with_policy=True)
     targets, apis = required_targets(plan, options.rest_base_url, options.scim_base_url, str(plan_path))
     redactor = Redactor(Credentials.from_env(options.environ).secrets())
     approval = read_approval(plan_path)

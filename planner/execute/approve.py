@@ -33,8 +33,7 @@ from typing import Any, Mapping, Sequence
 from .. import __version__
 from ..model import Plan
 from ..output import write_record
-from ..planfile import read_plan
-from ..policy import resolved_policy
+from ..planfile import plan_policy, read_plan
 from .errors import ApplyRefused
 from .journal import read_runs, utc_now
 from .targets import Targets, resolve_targets, same_base_url
@@ -124,7 +123,7 @@ def approve(plan_path: str | Path, by: str, *, rest_base_url: str | None = None,
     approver = " ".join((by or "").split())
     if not approver:
         raise ApplyRefused("approve needs --by NAME (who approves the plan)")
-    plan = read_plan(plan_path)
+    plan = read_plan(plan_path, with_policy=True)
     check_plan_is_applicable(plan, plan_path)
     journal_digest, runs = read_runs(plan_path)
     if runs and journal_digest == plan.digest and not force:
@@ -134,7 +133,7 @@ def approve(plan_path: str | Path, by: str, *, rest_base_url: str | None = None,
             f"{last.status or 'unfinished'} at {last.started_at}); approving it again needs --force"
         )
     history = read_approval_history(plan_path)
-    targets = resolve_targets(resolved_policy(plan.policy.resolved, str(plan_path)).targets, rest_base_url,
+    targets = resolve_targets(plan_policy(plan, plan_path).targets, rest_base_url,
                               scim_base_url)
     approval = Approval(
         approver=approver,

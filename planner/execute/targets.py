@@ -77,7 +77,7 @@ def resolve_targets(
 ) -> Targets:
     """Flags win over the ``targets`` of the plan's resolved policy; both are validated.
 
-    ``policy`` is that section (``planner.policy.resolved_policy(plan.policy.resolved).targets``),
+    ``policy`` is that section (``planner.planfile.plan_policy(plan).targets``),
     ``None`` when there is none. A missing URL stays ``None``; :func:`require` complains when an
     action needs it.
     """

@@ -24,13 +24,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..model import Plan
-from ..planfile import read_plan
+from ..planfile import plan_policy, read_plan
 from .actions import Clients, attributes_owned_elsewhere, with_user_names
 from .apply import ApplyOptions, build_clients, preflight
 from .approve import read_approval
 from .errors import ApiError, ApplyRefused
 from .journal import journal_path, read_journal
-from ..policy import resolved_policy
 from .targets import resolve_targets
 from .runner import _RetryCounter
 from .targets import Redactor
@@ -88,7 +87,7 @@ def with_approved_target(plan_path: Path, plan: Plan, options: ApplyOptions) -> 
     """``options`` with each base URL taken from the flags, else the policy's ``targets``, else the
     target the approval recorded (``approve --rest-base-url/--scim-base-url``): the plan was applied
     there, so ``verify plan.json`` reads the same organization without flags."""
-    targets = resolve_targets(resolved_policy(plan.policy.resolved, str(plan_path)).targets,
+    targets = resolve_targets(plan_policy(plan, plan_path).targets,
                               options.rest_base_url, options.scim_base_url)
     approval = read_approval(plan_path)
     approved = approval.target if approval is not None else None
@@ -107,7 +106,7 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
     an API that cannot be read.
     """
     plan_path = Path(plan_path)
-    plan = read_plan(plan_path)
+    plan = read_plan(plan_path, with_policy=True)
     digest, runs, rows = read_journal(plan_path)
     if digest is not None and digest != plan.digest:
         raise ApplyRefused(f"{journal_path(plan_path)}: journal belongs to plan {digest}, not {plan.digest}; "
