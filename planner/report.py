@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence  # abc, not typing: isinstance checks in C
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import jinja2
 import msgspec
@@ -49,6 +49,9 @@ from .payloads import BaseAction
 from .output import write_file
 from .resources import data_dir
 from .selection import Wave
+
+if TYPE_CHECKING:  # the apply side is not imported to render a plan
+    from .execute.result_file import ApplyResultFile
 
 TEMPLATE = "report.html.j2"
 SCRIPT_FILE = "report/report.js"
@@ -611,14 +614,14 @@ def wave_context(plan: Plan, wave: Wave) -> dict[str, Any]:
 
 def render_html(
     plan: Plan, *, digest: str | None = None, template_dir: str | Path | None = None,
-    result: Mapping[str, Any] | None = None, wave: Wave | None = None, handoff: str | None = None,
+    result: ApplyResultFile | None = None, wave: Wave | None = None, handoff: str | None = None,
 ) -> str:
     """Render the self-contained HTML report of ``plan`` and return it as text.
 
     ``handoff``: the relative path of the IdP hand-off pack's README.md (``sigma-migrate
     handoff``), linked from the "IdP hand-off" section; without it the section gives the command.
 
-    ``result`` (the apply result file's JSON, :mod:`planner.execute.apply`) adds
+    ``result`` (the apply result file, :class:`planner.execute.result_file.ApplyResultFile`) adds
     the "Apply result" section (``report/result.html.j2``) right after the header;
     ``wave`` (:func:`planner.selection.select`) the "Wave" section listing what
     ``apply --only/--limit`` will run (``report/wave.html.j2``).
@@ -641,7 +644,7 @@ def stream_html(
 
 def _html_chunks(
     plan: Plan, *, digest: str | None, template_dir: str | Path | None,
-    result: Mapping[str, Any] | None = None, wave: Wave | None, handoff: str | None,
+    result: ApplyResultFile | None = None, wave: Wave | None, handoff: str | None,
 ) -> Iterator[str]:
     """The report's text in the pieces the template yields (:func:`render_html`, :func:`stream_html`)."""
     folder = _template_dir(template_dir)

@@ -23,6 +23,7 @@ from planner.model import (
     ActionKind, AdminChange, DocumentDestination, DocumentTransfer, InputFile, ItemRef, Lockout, Outcomes, OwnerStatus,
     PersonRow, Plan, PlanOrganization, PlanPolicy, ReviewItem, TeamRow, TypeChange,
 )
+from planner.execute.result_file import result_record
 from planner.planfile import canonical_json, write_plan
 from planner.policy import parse_policy
 from planner.report import (
@@ -536,21 +537,45 @@ def test_content_security_policy_allows_only_the_reports_own_script():
     assert f"script-src 'sha256-{digest}'" in csp
 
 
+RESULT = {
+    "status": "converged", "stop_reason": None, "mode": "apply", "started_at": "t0",
+    "finished_at": "t1", "seconds": 1.5, "approval": None, "plan": "plan.json",
+    "digest": "sha256:" + "d" * 64, "journal": "plan.journal.sqlite", "tool_version": "0.1.0",
+    "run": 1, "wave": "", "wave_actions": 1, "plan_actions": 1, "plan_left": 0,
+    "counts": {"pending": 0, "running": 0, "done": 1, "failed": 0, "skipped": 0}, "writes": 1,
+    "verification": None,
+    "by_kind": {"scim.link_user": {"written_this_run": 1, "already_this_run": 0, "written_by_interrupted_run": 0,
+                                   "done_total": 1, "failed": 0, "skipped": 0, "pending": 0}},
+    "actions": [{"id": "a-link-m1", "kind": "scim.link_user", "subject": "ada@acme.example",
+                 "state": "done", "outcome": "written", "this_run": "done", "attempts": 1, "http_retries": 0,
+                 "error": None, "ids": {"scimId": "m1"}}],
+}
+"""The result file's JSON of a one-action run (planner.execute.apply.ApplyReport.to_dict)."""
+
+
 def test_apply_result_section_comes_right_after_the_header():
-    result = {
-        "status": "converged", "stop_reason": None, "mode": "apply", "started_at": "t0",
-        "finished_at": "t1", "seconds": 1.5, "approval": None, "plan": "plan.json",
-        "digest": "sha256:" + "d" * 64, "journal": "plan.journal.sqlite",
-        "counts": {"done": 1}, "writes": 1, "verification": None,
-        "actions": [{"id": "a-link-m1", "kind": "scim.link_user", "subject": "ada@acme.example",
-                     "state": "done", "outcome": "created", "attempts": 1, "error": None}],
-    }
+    result = result_record(RESULT)
     html = render_html(build_plan(), result=result)
     assert html.index('id="audit"') < html.index('id="result"') < html.index('id="risk"')
     assert "result" not in re.findall(r'<section id="(\w+)"', render_html(build_plan()))
     # the result page reports a run: it never says the plan can (still) be approved
     assert "can be approved" not in html and "Apply is blocked" not in html
     assert "This page shows the plan as it was applied; the result above says what the run did." in html
+    assert '<dd>1: apply, t0 to t1 (1.5 s)</dd>' in html and '<div class="n" id="result-done">1</div>' in html
+
+
+@pytest.mark.parametrize("edit, refusal", [
+    (lambda d: d.pop("by_kind"), "Object missing required field `by_kind`"),
+    (lambda d: d["counts"].pop("done"), "Object missing required field `done` - at `$.counts`"),
+    (lambda d: d["actions"][0].update(attempts="1"), "Expected `int`, got `str` - at `$.actions[0].attempts`"),
+    (lambda d: d.update(colour="red"), "Object contains unknown field `colour`"),
+])
+def test_an_apply_result_of_another_shape_is_refused_naming_the_field(edit, refusal):
+    document = json.loads(json.dumps(RESULT))
+    edit(document)
+    with pytest.raises(msgspec.ValidationError) as refused:
+        result_record(document)
+    assert str(refused.value) == refusal
 
 
 def test_informational_items_are_counted_and_styled_apart_from_blocking_ones():

@@ -753,9 +753,11 @@ def write_results(plan: Plan, report: ApplyReport, redactor: Redactor, *, html: 
                         json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     report.result_file = str(path)
     if html:
+        from .result_file import result_record
         from .result_html import write_result_html
 
-        report.html_file = str(write_result_html(plan, document, result_html_path(report.plan_path, report.run_id)))
+        report.html_file = str(write_result_html(plan, result_record(document),
+                                                 result_html_path(report.plan_path, report.run_id)))
 
 
 # --------------------------------------------------------------------------- dry run
