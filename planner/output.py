@@ -37,7 +37,7 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import IO, Any, Iterator, Mapping
+from typing import IO, Any, Iterable, Iterator, Mapping, Union
 
 from .errors import UserError
 
@@ -53,11 +53,17 @@ def _reason(exc: OSError, parent: Path) -> str:
     return exc.strerror or str(exc)
 
 
+InputPath = Union[str, os.PathLike[str]]
+InputPaths = Mapping[str, Union[InputPath, Iterable[InputPath], None]]
+"""The inputs of a command by option name (``"--policy"``, ``"--sigma"``, ``"--idp"``, ``"PLAN"``): a
+path, several (``--idp`` may repeat), or ``None`` (not given); outputs may not be any of them."""
+
+
 def _resolve(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _input_paths(inputs: Mapping[str, Any]) -> list[tuple[str, str, Path]]:
+def _input_paths(inputs: InputPaths) -> list[tuple[str, str, Path]]:
     """``[(option, path as given, resolved path)]`` of the inputs (a value: a path, several, or ``None``)."""
     out: list[tuple[str, str, Path]] = []
     for option, value in inputs.items():
@@ -68,7 +74,7 @@ def _input_paths(inputs: Mapping[str, Any]) -> list[tuple[str, str, Path]]:
     return out
 
 
-def check_not_an_input(path: str | os.PathLike[str], inputs: Mapping[str, Any]) -> None:
+def check_not_an_input(path: str | os.PathLike[str], inputs: InputPaths) -> None:
     """Raise :class:`OutputError` when ``path`` is an input file or lies inside an input directory.
 
     ``inputs`` maps an option name (``"--policy"``, ``"--sigma"``, ``"PLAN"``) to a
@@ -159,7 +165,7 @@ class Outputs:
     its destination (:meth:`commit`); leaving it by an exception removes them.
     """
 
-    def __init__(self, *, inputs: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, *, inputs: InputPaths | None = None) -> None:
         self._inputs = dict(inputs or {})
         self._temps: dict[Path, tuple[str, str, Path]] = {}  # destination -> (option, as given, temp)
         self._written: set[Path] = set()
@@ -265,7 +271,7 @@ class Outputs:
         self._temps.clear()
 
 
-def write_all(files: Mapping[str | os.PathLike[str], bytes | str], *, inputs: Mapping[str, Any] | None = None,
+def write_all(files: Mapping[str | os.PathLike[str], bytes | str], *, inputs: InputPaths | None = None,
               record: bool = False) -> list[Path]:
     """Write ``{path: bytes or text}`` all or nothing (:class:`Outputs`; text as UTF-8, no newline
     translation); return the destinations. ``record`` as :meth:`Outputs.add`."""
@@ -340,7 +346,7 @@ def output_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def check_output_file(path: str | os.PathLike[str], *, inputs: Mapping[str, Any] | None = None) -> Path:
+def check_output_file(path: str | os.PathLike[str], *, inputs: InputPaths | None = None) -> Path:
     """Check an output file written in place by someone else (``sandbox serve --db``).
 
     The same checks as :meth:`Outputs.add` and a writability probe beside it
