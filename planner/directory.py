@@ -376,9 +376,12 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
     account_types = sigma.account_types
     type_names = tuple(sorted({a.name for a in account_types})) if account_types is not None else None
     users = {u.id: u for u in snapshot.idp.users}
-    sent, sent_keys = _scim_user_names(snapshot.idp.users, policy)
+    stored_keys = {u.id: u.user_name_key or email_key(u.user_name) for u in snapshot.idp.users}
+    by_user_name_key = _index((k, i) for i, k in stored_keys.items())
+    sent, sent_keys = _scim_user_names(snapshot.idp.users, stored_keys, policy)
+    # the app sends the stored userName (the default): the same index
+    by_sent_key = by_user_name_key if sent_keys is stored_keys else _index((k, i) for i, k in sent_keys.items())
     emails = {u.id: _emails(u) for u in snapshot.idp.users}
-    by_sent_key = _index((k, i) for i, k in sent_keys.items())
     active = frozenset(i for i, u in users.items() if idp_is_active(u))
     direct_only = pushes_direct_members_only(snapshot.idp.format)
     groups, cycles = _groups(snapshot.idp.groups, users, flatten=policy.teams.flatten_nested, direct_only=direct_only)
@@ -393,7 +396,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         idp_emails=emails,
         scim_user_names=sent,
         scim_user_name_keys=sent_keys,
-        idp_ids_by_user_name_key=_index((u.user_name_key or email_key(u.user_name), i) for i, u in users.items()),
+        idp_ids_by_user_name_key=by_user_name_key,
         idp_ids_by_scim_user_name_key=by_sent_key,
         idp_ids_by_address_key=_address_index(by_sent_key, sent_keys, emails),
         active_idp_ids=active,
@@ -483,16 +486,21 @@ def _emails(user: IdpUser) -> tuple[IdpEmail, ...]:
     return tuple(out)
 
 
-def _scim_user_names(users: Iterable[IdpUser], policy: Policy) -> tuple[dict[str, str], dict[str, str]]:
-    """``({idp id: SCIM userName sent}, {idp id: its key})`` (see :attr:`Directory.scim_user_names`)."""
+def _scim_user_names(users: Iterable[IdpUser], stored_keys: dict[str, str], policy: Policy
+                     ) -> tuple[dict[str, str], dict[str, str]]:
+    """``({idp id: SCIM userName sent}, {idp id: its key})`` (see :attr:`Directory.scim_user_names`);
+    ``stored_keys``: the key of each user's own userName, returned as it is when every user's app sends
+    that userName."""
     use_email = policy.linking.scim_user_name == "primary_email"
     # user_name_guard.overrides `use_primary_email`: the IdP app sends these users' primary email
     refs = {ref for ref, how in policy.user_name_guard.overrides.items() if how == "use_primary_email"}
     keys = {email_key(ref) for ref in refs} if refs and not use_email else set()
+    if not (use_email or keys):
+        return {u.id: u.user_name for u in users}, stored_keys
     sent: dict[str, str] = {}
     sent_keys: dict[str, str] = {}
     for u in users:
-        stored_key = u.user_name_key or email_key(u.user_name)
+        stored_key = stored_keys[u.id]
         if use_email or (keys and (u.id in refs or stored_key in keys)):
             value = mapped_email(u.primary_email)
             sent[u.id], sent_keys[u.id] = value, email_key(value)

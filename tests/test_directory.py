@@ -50,13 +50,19 @@ def test_scim_user_name_is_the_primary_email_under_primary_email_or_a_use_primar
     plain = directory_of(users=users)
     assert plain.scim_user_names == {"u1": "U1@corp.example", "u2": "u2@corp.example"}
     assert plain.scim_user_name_keys == {"u1": "u1@corp.example", "u2": "u2@corp.example"}
+    stored = {"u1@corp.example": ("u1",), "u2@corp.example": ("u2",)}
+    assert plain.idp_ids_by_scim_user_name_key == plain.idp_ids_by_user_name_key == stored
     one = directory_of(users=users, extra="user_name_guard:\n  overrides:\n    u2@corp.example: use_primary_email\n")
     assert one.scim_user_names == {"u1": "U1@corp.example", "u2": "bob@x.example"}
     assert one.idp_ids_by_scim_user_name_key == {"u1@corp.example": ("u1",), "bob@x.example": ("u2",)}
+    assert one.idp_ids_by_user_name_key == stored
+    assert one.idp_ids_by_address_key == {"u1@corp.example": ("u1",), "bob@x.example": ("u2",), "ann@x.example": ("u1",)}
     assert one.find_idp_id("bob@x.example") == "u2"  # by the userName the app sends
     assert one.find_idp_id("U2@corp.example") == "u2"  # by the userName the IdP stores
     every = directory_of(users=users, extra="linking:\n  scim_user_name: primary_email\n")
     assert every.scim_user_names == {"u1": "ann@x.example", "u2": "bob@x.example"}
+    assert every.idp_ids_by_scim_user_name_key == {"ann@x.example": ("u1",), "bob@x.example": ("u2",)}
+    assert every.idp_ids_by_user_name_key == stored
 
 
 def test_active_and_in_scope_users():
@@ -129,3 +135,12 @@ def test_entra_keeps_its_nested_only_members_even_when_flattening():
     assert d.groups["g1"].member_ids == ("u1", "u2", "u3")
     assert d.groups["g1"].nested_only == {"u2": ("Finance",), "u3": ("Finance", "Temps")}
     assert directory_of(users=NESTED_USERS, groups=NESTED).groups["g1"].nested_only == {}  # not Entra: none
+
+
+def test_indexes_keep_every_value_of_a_key_in_export_order():
+    # one value, two, three: each key's tuple in the export's order, whatever the count
+    d = directory_of([member("m1", "x@example.com"), member("m2", "y@example.com"), member("m3", "X@example.com"),
+                      member("m4", "z@example.com"), member("m5", " x@example.com"), member("m6", "Y@example.com")])
+    assert d.member_ids_by_email_key == {"x@example.com": ("m1", "m3", "m5"), "y@example.com": ("m2", "m6"),
+                                         "z@example.com": ("m4",)}
+    assert list(d.member_ids_by_email_key) == ["x@example.com", "y@example.com", "z@example.com"]
