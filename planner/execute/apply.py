@@ -68,7 +68,7 @@ from .actions import (
 from .indexes import MemberIndex, UserIndex
 from .approve import Approval, check_approved_target, check_can_apply, planned_organization_id, read_approval
 from .errors import ApiError, ApplyInterrupted, ApplyRefused, AuthError
-from .journal import WRITTEN_BY_INTERRUPTED_RUN, Journal, apply_lock, journal_path, utc_now
+from .journal import WRITTEN_BY_INTERRUPTED_RUN, Journal, JournalRow, apply_lock, journal_path, utc_now
 from .progress import subject_of
 from .rest_client import TOKEN_PATH, SigmaRestClient
 from .retry import RetryPolicy
@@ -164,7 +164,7 @@ class ApplyReport:
     finished_at: str
     seconds: float
     results: dict[str, ActionResult]
-    journal_rows: dict[str, Any]
+    journal_rows: dict[str, JournalRow]
     verification: Verification | None
     counts: dict[str, int]
     writes: int
