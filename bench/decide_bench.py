@@ -1,6 +1,7 @@
 """CPU of the rule families: :func:`planner.planning.decide` on a generated organization, with the
-linking family's share (:func:`planner.rules.linking.decide`, :func:`planner.rules.linking.link_actions`),
-and of :func:`planner.planning.person_rows` over its decisions.
+shares of linking (:func:`planner.rules.linking.decide`, :func:`planner.rules.linking.link_actions`),
+account types (:func:`planner.planning.fold_account_types`) and the guards
+(:func:`planner.rules.guards.evaluate`), and of :func:`planner.planning.person_rows` over its decisions.
 
 Usage::
 
@@ -40,7 +41,7 @@ def main() -> int:
     from planner import planning
     from planner.gc_pause import gc_paused
     from planner.policy import load_policy
-    from planner.rules import linking
+    from planner.rules import guards, linking
     from planner.sources import load_snapshot
     from planner.directory import build_directory
 
@@ -50,10 +51,11 @@ def main() -> int:
     policy = load_policy(org / "policy.yaml")
     directory = build_directory(load_snapshot(str(org / "sigma"), [str(org / "idp")], None), policy)
     spent: dict[str, float] = {}
-    for name in ("decide", "link_actions"):  # timed where planning calls them: linking.<name>
-        setattr(linking, name, _timed(getattr(linking, name), "linking." + name, spent))
-    runs: dict[str, list[float]] = {"planning.decide": [], "linking.decide": [], "linking.link_actions": [],
-                                    "planning.person_rows": []}
+    timed = [(linking, "decide"), (linking, "link_actions"), (planning, "fold_account_types"), (guards, "evaluate")]
+    for module, name in timed:  # timed where planning.decide calls them: <module>.<name>
+        setattr(module, name, _timed(getattr(module, name), _short(module) + "." + name, spent))
+    inner = [_short(module) + "." + name for module, name in timed]
+    runs: dict[str, list[float]] = {"planning.decide": [], **{name: [] for name in inner}, "planning.person_rows": []}
     for _ in range(args.runs):
         gc.collect()
         spent.clear()
@@ -65,12 +67,17 @@ def main() -> int:
             start = time.process_time()
             planning.person_rows(policy, directory, people, decided.types, decided.unmatched, decided.actions, decided.review_items)
             runs["planning.person_rows"].append(time.process_time() - start)
-        for name in ("linking.decide", "linking.link_actions"):
+        for name in inner:
             runs[name].append(spent.get(name, 0.0))
     print(f"decide at {args.size:,} members, {args.repo.resolve()}, {args.runs} runs (CPU s: median [min, max])")
     for name, values in runs.items():
-        print(f"  {name:<21} {statistics.median(values):6.3f}  [{min(values):.3f}, {max(values):.3f}]")
+        print(f"  {name:<27} {statistics.median(values):6.3f}  [{min(values):.3f}, {max(values):.3f}]")
     return 0
+
+
+def _short(module) -> str:
+    """``planning`` for :mod:`planner.planning`, ``linking`` for :mod:`planner.rules.linking`."""
+    return module.__name__.rpartition(".")[2]
 
 
 def _timed(fn, name: str, spent: dict[str, float]):

@@ -87,10 +87,27 @@ def test_an_owner_not_set_or_not_found_fails():
 
 
 def test_the_scheduler_robot_guard_names_the_actions_touching_it():
-    assert scheduler_robot_guard([deactivate("m1")]).result.ok is True
-    v = scheduler_robot_guard([deactivate(SCHEDULER_ROBOT_MEMBER_ID)])
+    assert scheduler_robot_guard(planned_actions([deactivate("m1")])).result.ok is True
+    v = scheduler_robot_guard(planned_actions([deactivate(SCHEDULER_ROBOT_MEMBER_ID)]))
     assert v.result == GuardResult("scheduler_robot", False, "actions touch Sigma's scheduler robot: "
                                                             f"members.deactivate:{SCHEDULER_ROBOT_MEMBER_ID}")
+
+
+def test_the_scheduler_robot_is_found_by_address_in_any_letter_case_and_watched_members_indexed():
+    robot_link = make_action(
+        ActionKind.SCIM_SET_ACCOUNT_TYPE, "m9",
+        target=AccountTypeTarget(member_id="m9", email="Scheduler-Robot@SigmaComputing.com", idp_id="u9"),
+        before=MemberTypeState(member_type="View"), after=UserTypeState(user_type="Admin"),
+        rule="account_types.group_map", reason="upgrade", evidence=AccountTypeEvidence(change="upgrade",
+                                                                                       source="group_map"))
+    actions = [deactivate("m1"), robot_link, set_type("m1", "View", "Admin", "upgrade")]
+    planned = planned_actions(actions, {"m1", "m2"})
+    assert planned.robot == ("scim.set_account_type:m9",)
+    assert planned.watched == {"m1": {ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_SET_ACCOUNT_TYPE}, "m2": set()}
+    assert planned.kinds_on("m9") == {ActionKind.SCIM_SET_ACCOUNT_TYPE}  # not watched: looked up
+    assert planned.kinds_on("m1") == planned_actions(actions).kinds_on("m1")
+    assert scheduler_robot_guard(planned).result.detail == (
+        "actions touch Sigma's scheduler robot: scim.set_account_type:m9")
 
 
 def test_last_admin_counts_active_admins_after_type_changes_and_deactivations():

@@ -373,7 +373,7 @@ def settings(policy: Policy, directory: Directory, people: Iterable[Person]) -> 
     def keys(refs: Iterable[str]) -> frozenset[str]:
         return frozenset(k for ref in refs for k in person_keys(ref, directory))
 
-    idp_ids = {p.idp_id for p in people if p.idp_id is not None}
+    idp_ids = {p.idp_user.id for p in people if p.idp_user is not None}
     mapped = mapped_types(policy, directory, idp_ids)
     return TypeSettings(
         policy=at,
@@ -389,16 +389,18 @@ def settings(policy: Policy, directory: Directory, people: Iterable[Person]) -> 
 
 
 def target_type(person: Person, before: str | None, config: TypeSettings) -> tuple[str | None, str]:
-    """``(account type to send, its source)`` for ``person``, first that applies: an override (by
-    memberId key, then IdP id), the mapped groups, ``default``, the current type (``keep``), ``new_user_default``."""
-    iid = person.idp_user.id if person.idp_user is not None else None
+    """``(account type to send, its source)`` for ``person`` (current type ``before``), first that
+    applies: an override (by memberId key, then IdP id), the mapped groups, ``default``, the current
+    type (``keep``), ``new_user_default``."""
+    user = person.idp_user
+    iid = user.id if user is not None else None
     if config.overrides:
         override = config.overrides.get(person.person)
         if override is None and iid is not None:
             override = config.overrides.get("i:" + iid)
         if override is not None:
             return override, "overrides"
-    mapped = config.mapped.get(iid) if iid is not None else None
+    mapped = config.mapped.get(iid)
     if mapped is not None:
         return mapped.account_type, "precedence" if mapped.several else "group_map"
     at = config.policy
@@ -413,14 +415,18 @@ def decide_type(person: Person, config: TypeSettings, directory: Directory) -> T
     """The :class:`TypeDecision` of ``person`` (linked, reactivated, converted or created). A
     protected admin the policy would take out of the admin types keeps their type (``wanted`` says
     what the policy wanted; :func:`protected_item`)."""
-    mid = person.member.member_id if person.member is not None else None
-    iid = person.idp_user.id if person.idp_user is not None else None
-    before = directory.member_account_types[mid] if mid is not None else None
+    member, user = person.member, person.idp_user
+    iid = user.id if user is not None else None
+    if member is None:
+        after, source = target_type(person, None, config)
+        return TypeDecision(person.person, None, iid, None, after, source, "unchanged")
+    mid = member.member_id
+    before = directory.member_account_types[mid]
     after, source = target_type(person, before, config)
-    if mid is None or after is None or before == after:
+    if after is None or before == after:
         return TypeDecision(person.person, mid, iid, before, after, source, "unchanged")
     change = classify(before, after, config.policy.precedence, config.custom, config.admin)
-    mapped = config.mapped.get(iid) if iid is not None else None
+    mapped = config.mapped.get(iid)
     groups = mapped.groups if mapped is not None and change != "unchanged" else ()
     if mid in config.protected and is_admin_loss(before, after, config.admin):
         return TypeDecision(person.person, mid, iid, before, before, source, "unchanged", groups, after)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 from ..directory import Directory
 from ..model import (
@@ -66,29 +66,50 @@ class GuardVerdict:
 
 @dataclass(frozen=True, slots=True)
 class PlannedActions:
-    """The plan's actions as the guards read them: ``by_kind`` (in plan order), ``leaving``
-    (memberId -> the action that deactivates or disables them) and ``type_changes`` (memberId
-    -> its ``scim.set_account_type``)."""
+    """The plan's actions as the guards read them: ``by_kind`` (in plan order), ``watched`` (memberId
+    -> the kinds of the actions on them, :func:`~planner.payloads.target_member_id`, for the members
+    :func:`planned_actions` was asked to watch), ``leaving`` (memberId -> the action that deactivates or
+    disables them), ``type_changes`` (memberId -> its ``scim.set_account_type``) and ``robot`` (the ids
+    of the actions naming Sigma's scheduler robot by memberId or address, :func:`names_scheduler_robot`,
+    sorted)."""
 
     all: Sequence[Action]
     by_kind: Mapping[ActionKind, tuple[Action, ...]]
+    watched: Mapping[str, frozenset[ActionKind]]
     leaving: Mapping[str, Action]
     type_changes: Mapping[str, ScimSetAccountType]
+    robot: tuple[str, ...]
 
     def of_kind(self, *kinds: ActionKind) -> list[Action]:
         """The actions of ``kinds``, kind by kind."""
         return [a for k in kinds for a in self.by_kind.get(k, ())]
 
+    def kinds_on(self, member_id: str) -> frozenset[ActionKind]:
+        """The kinds of the actions on member ``member_id`` (from ``watched`` when it was watched)."""
+        found = self.watched.get(member_id)
+        if found is None:
+            found = frozenset(a.kind for a in self.all if target_member_id(a) == member_id)
+        return found
 
-def planned_actions(actions: Sequence[Action]) -> PlannedActions:
-    """Index ``actions`` once for every guard (one pass)."""
+
+def planned_actions(actions: Sequence[Action], watch: Collection[str] = ()) -> PlannedActions:
+    """Index ``actions`` once for every guard: one pass, each action's target read once; ``watch``: the
+    memberIds whose actions a guard looks up (the protected people, :meth:`PlannedActions.kinds_on`)."""
     by_kind: dict[ActionKind, list[Action]] = {}
+    watched: dict[str, set[ActionKind]] = {mid: set() for mid in watch}
+    robot = []
     for a in actions:
         by_kind.setdefault(a.kind, []).append(a)
+        mid = target_member_id(a)
+        if mid in watched:
+            watched[mid].add(a.kind)
+        if mid == SCHEDULER_ROBOT_MEMBER_ID or names_scheduler_robot(target_addresses(a)):
+            robot.append(a.id)
     kinds = {k: tuple(v) for k, v in by_kind.items()}
     leaving = {a.target.member_id: a for k in LEAVING for a in kinds.get(k, ())}
     types = {a.target.member_id: a for a in kinds.get(ActionKind.SCIM_SET_ACCOUNT_TYPE, ())}
-    return PlannedActions(actions, kinds, leaving, types)
+    return PlannedActions(actions, kinds, {mid: frozenset(k) for mid, k in watched.items()}, leaving, types,
+                          tuple(sorted(robot)))
 
 
 def failed(name: str, detail: str, resolution: str = "", subject: ItemRef | None = None) -> GuardVerdict:
@@ -117,9 +138,9 @@ def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], id
     summary's order (protected people, scheduler robot, last admin, document owner, thresholds,
     IdP export). ``idp_ids``: memberId -> the IdP id linking joined to them (``None``: no IdP
     identity), for the protected people at least. Pure."""
-    planned = planned_actions(actions)
+    planned = planned_actions(actions, directory.protected_members(policy))
     verdicts = [owner_guard(key, why, policy, directory, planned, idp_ids) for key, why in OWNER_ROLES]
-    verdicts += [scheduler_robot_guard(actions), last_admin_guard(policy, directory, planned),
+    verdicts += [scheduler_robot_guard(planned), last_admin_guard(policy, directory, planned),
                  document_owner_guard(directory, planned)]
     people = active_people(directory)
     verdicts += [threshold_guard(c, getattr(policy.guards.thresholds, c), people, directory, planned)
@@ -144,9 +165,8 @@ def owner_lockout(mid: str, directory: Directory, planned: PlannedActions, idp_i
     (the rule the person rows and the owner status read) over their actions and IdP identity.
     ``in_review``: a guard that fails raises a review item about them, so their row reads it."""
     member = directory.members[mid]
-    kinds = {a.kind for a in planned.all if target_member_id(a) == mid}
-    return lockout(kinds, member_id=mid, idp_id=idp_ids.get(mid), user_kind=member.user_kind or "internal",
-                   sigma_status="active" if member.is_active else "inactive", in_review=True)
+    return lockout(planned.kinds_on(mid), member_id=mid, idp_id=idp_ids.get(mid),
+                   user_kind=member.user_kind or "internal", sigma_status="active" if member.is_active else "inactive", in_review=True)
 
 
 def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planned: PlannedActions,
@@ -198,19 +218,21 @@ def owner_resolution(key: str, email: str, policy: Policy, directory: Directory,
                         notes=["keep them admin whatever their groups say (and never deactivate them):"])
 
 
-def is_scheduler_robot(action: Action) -> bool:
-    """Whether ``action`` names Sigma's scheduler robot, by memberId or address (docs/sigma-api.md §2.2)."""
-    if target_member_id(action) == SCHEDULER_ROBOT_MEMBER_ID:
-        return True
-    size = len(SCHEDULER_ROBOT_EMAIL)
-    return any(len(a) == size and a.casefold() == SCHEDULER_ROBOT_EMAIL for a in target_addresses(action))
+def names_scheduler_robot(addresses: Sequence[str]) -> bool:
+    """Whether one of ``addresses`` is Sigma's scheduler robot's (letter case aside, docs/sigma-api.md §2.2)."""
+    for address in addresses:
+        if len(address) == _ROBOT_EMAIL_SIZE and address.casefold() == SCHEDULER_ROBOT_EMAIL:
+            return True
+    return False
 
 
-def scheduler_robot_guard(actions: Sequence[Action]) -> GuardVerdict:
-    """``scheduler_robot``: no action touches Sigma's system member."""
-    touching = sorted(a.id for a in actions if is_scheduler_robot(a))
-    if touching:
-        return failed("scheduler_robot", f"actions touch Sigma's scheduler robot: {', '.join(touching)}")
+_ROBOT_EMAIL_SIZE = len(SCHEDULER_ROBOT_EMAIL)  # a cheap first test: casefold never changes it for ASCII
+
+
+def scheduler_robot_guard(planned: PlannedActions) -> GuardVerdict:
+    """``scheduler_robot``: no action touches Sigma's system member (:attr:`PlannedActions.robot`)."""
+    if planned.robot:
+        return failed("scheduler_robot", f"actions touch Sigma's scheduler robot: {', '.join(planned.robot)}")
     return passed("scheduler_robot", "no action touches Sigma's scheduler robot")
 
 

@@ -193,10 +193,11 @@ def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str
             user_name, user_name_key = sent, sent_key
         elif guard == "use_sigma_email":
             user_name = clean_address(email)
-    elif differs_beyond_case(email, sent):
+    elif email != sent and differs_beyond_case(email, sent):
         user_name = sent
     invalid = unsendable_user_name(user_name if guard == "use_sigma_email" else sent, idp_id) is not None
-    unclean = not invalid and guard != "update_sigma_email" and differs_beyond_case(email, user_name)
+    unclean = (not invalid and guard != "update_sigma_email" and user_name != email
+               and differs_beyond_case(email, user_name))
     return UserNameChoice(user_name, user_name_key, guard, invalid, unclean)
 
 
@@ -816,8 +817,12 @@ def person_link_actions(person: Person, directory: Directory, user_type: str | N
         requires.append(action_id(ActionKind.MEMBERS_REACTIVATE, mid))
     if person.converted:
         requires.append(action_id(ActionKind.MEMBERS_CONVERT_GUEST, mid))
-    freeing = [aid for other, aid in frees.get(person.user_name_key, ()) if other != mid] if frees else []
-    requires += freeing
+    freeing = frees.get(person.user_name_key) if frees else None
+    if freeing:
+        freeing = [aid for other, aid in freeing if other != mid]
+        requires += freeing
+    else:
+        freeing = []
     set_email = person.guard == "update_sigma_email" or differs_beyond_case(member.email, person.user_name)
     if set_email:
         actions.append(set_email_action(person, freeing))
