@@ -117,6 +117,11 @@ def test_last_admin_counts_active_admins_after_type_changes_and_deactivations():
     v = last_admin_guard(p, d, planned_actions([set_type("root", "Admin", "Viewer")]))
     assert v.result == GuardResult("last_admin", False, "no active admin would remain after the plan")
     assert yaml.safe_load(v.item.resolution) == {"account_types": {"overrides": {"someone@example.com": "Admin"}}}
+    # an upgrade to admin counts (spelled otherwise too), an archived member's or a leaver's does not
+    upgraded = [set_type("root", "Admin", "Viewer"), set_type("m1", "View", "ADMIN", "upgrade"),
+                set_type("m3", "View", "Admin", "upgrade"), set_type("m2", "View", "Admin", "upgrade"), deactivate("m2")]
+    assert last_admin_guard(p, d, planned_actions(upgraded)).result == GuardResult(
+        "last_admin", True, "1 active admin(s) after the plan")
 
 
 def test_document_owner_must_be_an_active_internal_member_the_plan_keeps():

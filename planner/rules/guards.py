@@ -238,11 +238,12 @@ def scheduler_robot_guard(planned: PlannedActions) -> GuardVerdict:
 
 def last_admin_guard(policy: Policy, directory: Directory, planned: PlannedActions) -> GuardVerdict:
     """``last_admin``: an active member not deactivated keeps, or a created user gets, an admin type."""
-    changes, admins = planned.type_changes, admin_types(policy)
+    changes, admins, types = planned.type_changes, admin_types(policy), directory.member_account_types
+    admin_names = {t for t in set(types.values()) if is_admin(t, admins)}  # each spelling judged once
     kept = sum(
-        1 for mid, m in directory.members.items()
-        if m.is_active and mid not in planned.leaving
-        and is_admin(changes[mid].after.user_type if mid in changes else directory.member_account_types[mid], admins)
+        1 for mid in {mid for mid, t in types.items() if t in admin_names}.union(changes)  # admins now or after
+        if (m := directory.members.get(mid)) is not None and m.is_active and mid not in planned.leaving
+        and is_admin(changes[mid].after.user_type if mid in changes else types[mid], admins)
     )
     created = sum(is_admin(a.after.user_type, admins) for a in planned.of_kind(ActionKind.SCIM_CREATE_USER))
     if kept + created == 0:
