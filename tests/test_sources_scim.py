@@ -61,3 +61,108 @@ def test_schema_urns_are_those_of_scim2_models():
 
     assert (scim.USER_URN, scim.GROUP_URN, scim.ENTERPRISE_URN, scim.LIST_RESPONSE_URN) == (
         User.__schema__, Group.__schema__, EnterpriseUser.__schema__, ListResponse.__schema__)
+
+
+# --------------------------------------------------------------------------- the typed path
+
+
+def _user(n: int, **changes) -> dict:
+    user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": f"u{n}", "externalId": f"00u{n}",
+            "userName": f"user{n}@example.com", "name": {"givenName": f"Given{n}", "familyName": f"Family{n}"},
+            "displayName": f"Given{n} Family{n}",
+            "emails": [{"value": f"user{n}@example.com", "type": "work", "primary": True}],
+            "active": True, "meta": {"resourceType": "User"}}
+    user.update(changes)
+    return {k: v for k, v in user.items() if v is not ...}
+
+
+TYPED_USERS = [
+    _user(1),
+    _user(2, active=False, userType="Guest", externalId="", meta={"resourceType": "User",
+                                                                   "created": "2024-01-02T03:04:05Z"}),
+    _user(3, userType=" Pro ", displayName=None, name={"givenName": "", "formatted": "Formatted Three"}),
+    _user(4, userName=" user4@example.com ", emails=[{"value": "alt4@example.com", "primary": False},
+                                                     {"value": " USER4@example.com", "type": "work"}]),
+    _user(5, emails=[], name=None, displayName=""),
+    _user(6, userName="nobody", emails=[{"value": "six@example.com", "display": "Six", "primary": False}]),
+    _user(7, emails=[{"value": "user7@example.com"}], externalId=...),
+    _user(1, userName="again@example.com"),  # a repeated id: the same duplicate-user-id error either way
+]
+TYPED_GROUPS = [
+    {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g1", "displayName": "sigma-one",
+     "members": [{"value": "u1", "type": "User"}, {"value": "u2", "type": "User", "display": "Two"}]},
+    {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": " g2 ", "externalId": "00g2",
+     "meta": {"resourceType": "Group", "version": "W/\"1\""},
+     "members": [{"value": "u3", "type": "User"}, {"value": "g1", "type": "Group", "$ref": "Groups/g1"}]},
+    {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g3", "displayName": "",
+     "members": [{"value": " u4 ", "type": "user"}, {"value": "u5"}, {"value": "", "type": "User"},
+                 {"value": "gone", "type": "User"}]},
+    {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g4", "members": None},
+]
+
+
+def _list_response(resources: list[dict]) -> str:
+    return json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                       "totalResults": len(resources), "Resources": resources})
+
+
+def _loaded(folder: Path):
+    import msgspec
+
+    directory, findings = load_idp([folder / "Users.json", folder / "Groups.json"], "scim")
+    counts = [(i.kind, i.records) for i in directory.inputs]  # the sha256 differs by the BOM
+    plain = msgspec.to_builtins((directory.users, directory.groups, findings, counts))
+    return json.loads(json.dumps(plain).replace(str(folder), "<dir>"))
+
+
+def test_the_typed_path_reads_what_the_lenient_walk_reads(tmp_path):
+    """The usual ListResponse files are decoded into typed records (scim._WireUsers / _WireGroups); a copy
+    with a UTF-8 BOM takes the lenient dict walk: both give the same users, groups and findings."""
+    from planner.sources import scim
+
+    typed, lenient = tmp_path / "typed", tmp_path / "lenient"
+    for folder, prefix in ((typed, ""), (lenient, "\ufeff")):
+        folder.mkdir()
+        (folder / "Users.json").write_text(prefix + _list_response(TYPED_USERS), encoding="utf-8")
+        (folder / "Groups.json").write_text(prefix + _list_response(TYPED_GROUPS), encoding="utf-8")
+    # the test data is in the typed shape, so the typed path is the one taken
+    assert scim._TYPED[0].decode((typed / "Users.json").read_bytes()).Resources[3].userName == " user4@example.com "
+    assert len(scim._TYPED[1].decode((typed / "Groups.json").read_bytes()).Resources) == 4
+    got = _loaded(typed)
+    assert got == _loaded(lenient)
+    users, groups, findings, counts = got
+    assert counts == [["scim.resources", 7], ["scim.resources", 4]]
+    assert [(u["id"], u["user_name"], u["active"], u["user_type"], u["display_name"], u["external_id"])
+            for u in users] == [
+        ("u1", "user1@example.com", True, None, "Given1 Family1", "00u1"),
+        ("u2", "user2@example.com", False, "Guest", "Given2 Family2", None),
+        ("u3", "user3@example.com", True, None, "Formatted Three", "00u3"),
+        ("u4", "user4@example.com", True, None, "Given4 Family4", "00u4"),
+        ("u5", "user5@example.com", True, None, None, "00u5"),
+        ("u6", "nobody", True, None, "Given6 Family6", "00u6"),
+        ("u7", "user7@example.com", True, None, "Given7 Family7", None)]
+    assert [[(e["value"], e["primary"]) for e in u["emails"]] for u in users[3:6]] == [
+        [("alt4@example.com", True), ("USER4@example.com", False)], [("user5@example.com", True)],
+        [("six@example.com", True)]]
+    assert [u["attributes"] for u in users[1:3]] == [{"userType": "Guest", "created": "2024-01-02T03:04:05Z"},
+                                                     {"userType": "Pro"}]
+    assert [(g["id"], g["display_name"], g["member_user_ids"], g["member_group_ids"]) for g in groups] == [
+        ("g1", "sigma-one", ["u1", "u2"], []), ("g2", "g2", ["u3"], ["g1"]), ("g3", "g3", ["u4", "u5"], []),
+        ("g4", "g4", [], [])]
+    assert [(f["code"], f["location"]) for f in findings] == [
+        ("duplicate-user-id", "$.Resources[7]"), ("unknown-group-member", "$.Resources[2]"),
+        ("invalid-user-name", "$.Resources[5]")]
+
+
+def test_a_record_the_typed_path_cannot_read_sends_the_file_to_the_lenient_walk(tmp_path):
+    users = [_user(1), _user(2, id=""), _user(3, active="yes")]
+    (tmp_path / "Users.json").write_text(_list_response(users[:2]), encoding="utf-8")
+    (tmp_path / "Groups.json").write_text(_list_response([]), encoding="utf-8")
+    directory, findings = load_idp([tmp_path / "Users.json", tmp_path / "Groups.json"], "scim")
+    assert [u.id for u in directory.users] == ["u1"]
+    assert [(f.code, f.location, f.message) for f in findings] == [
+        ("missing-id", "$.Resources[1]", "SCIM User has no id; skipped")]
+    (tmp_path / "Users.json").write_text(_list_response([users[0], users[2]]), encoding="utf-8")
+    directory, findings = load_idp([tmp_path / "Users.json", tmp_path / "Groups.json"], "scim")
+    assert [(u.id, u.active) for u in directory.users] == [("u1", True), ("u3", True)]
+    assert [(f.code, f.field) for f in findings] == [("coerced-boolean", "active")]

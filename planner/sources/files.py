@@ -24,7 +24,7 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import msgspec
 
@@ -219,7 +219,8 @@ def _parse_concatenated(text: str) -> list[Any] | None:
 _JSON = msgspec.json.Decoder()
 
 
-def read_json(path: Path, findings: Findings) -> tuple[TextFile | None, Any]:
+def read_json(path: Path, findings: Findings,
+              typed: Sequence[msgspec.json.Decoder] = ()) -> tuple[TextFile | None, Any]:
     """Read, decode and parse a JSON file; ``(None, None)`` with findings when it cannot.
 
     The returned :class:`TextFile` has no ``text`` (not needed once parsed). A UTF-8 file
@@ -229,16 +230,20 @@ def read_json(path: Path, findings: Findings) -> tuple[TextFile | None, Any]:
     (invalid UTF-8, ``NaN``, ``1e400``, lone surrogates, concatenated documents), and such a
     file takes :func:`read_text` and :func:`parse_json`, so the values and findings are
     the same either way (tests/test_sources_files.py).
+
+    ``typed``: decoders of the loader's usual shape of the file (msgspec Structs), tried in
+    order on those bytes first; the value is then the first one's Struct, else the plain
+    JSON value as above (a file that does not fit is read as usual, never reported here).
     """
     data = read_bytes(path, findings)
     if data is None:
         return None, None
     if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:65536]:
-        try:
-            value = _JSON.decode(data)
-        except (msgspec.DecodeError, RecursionError):
-            pass
-        else:
+        for decoder in (*typed, _JSON):
+            try:
+                value = decoder.decode(data)
+            except (msgspec.DecodeError, RecursionError):  # msgspec.ValidationError is a DecodeError
+                continue
             return TextFile(path=path, text="", encoding="utf-8", sha256=hashlib.sha256(data).hexdigest()), value
     decoded = decode(path, data, findings)
     if decoded is None:
