@@ -426,3 +426,64 @@ def test_a_member_repeated_in_overlapping_pages_of_one_team_is_kept_once(tmp_pat
     export, findings = load_sigma_export(tmp_path)
     assert [(tm.member_id, tm.is_team_admin) for tm in export.team_memberships] == [("m1", False), ("m2", False)]
     assert findings == []
+
+
+# --------------------------------------------------------------------------- team_members.json, typed
+
+
+TEAM_MEMBERS = {
+    "t1": {"entries": [{"userId": "m1", "isTeamAdmin": True, "addedBy": "m2"}, {"userId": "m2"},
+                       {"userId": "m1", "isTeamAdmin": False}, {"userId": ""}, {"userId": "1.23E+28"}],
+           "nextPage": None},
+    " t2 ": {"entries": [{"userId": "m2", "addedBy": None}], "total": 1},
+    "1.04E+20": {"entries": [{"userId": "m1"}]},
+    "t3": {"entries": []},
+}
+
+
+def _memberships_of(folder: Path):
+    export, findings = load_sigma_export(folder)
+    got = ([(tm.team_id, tm.member_id, tm.is_team_admin, tm.added_by, tm.source.location)
+            for tm in export.team_memberships],
+           [(f.severity.value, f.code, f.location, f.field, f.message) for f in findings])
+    return json.loads(json.dumps(got).replace(str(folder), "<dir>"))
+
+
+def test_typed_team_members_read_as_the_page_walk_reads_them(tmp_path):
+    """The usual {teamId: page} file is decoded into typed entries (sigma._TEAM_MEMBERS); a copy with a
+    UTF-8 BOM takes the dict walk of sigma._memberships: the same memberships and findings."""
+    from planner.sources import sigma
+
+    assert sorted(sigma._TEAM_MEMBERS.decode(json.dumps(TEAM_MEMBERS).encode())) == sorted(TEAM_MEMBERS)
+    results = []
+    for name, prefix in (("typed", ""), ("walked", "\ufeff")):
+        folder = tmp_path / name
+        write(folder, "members.json", [member("m1", "a@example.com"), member("m2", "b@example.com")])
+        write(folder, "teams.json", [{"teamId": t.strip(), "name": f"Team {t}"} for t in TEAM_MEMBERS])
+        write(folder, "team_members.json", prefix + json.dumps(TEAM_MEMBERS))
+        results.append(_memberships_of(folder))
+    assert results[0] == results[1]
+    memberships, findings = results[0]
+    assert memberships == [
+        ["t1", "m1", True, "m2", '$["t1"].entries'], ["t1", "m2", False, None, '$["t1"].entries'],
+        ["t2", "m2", False, None, '$["t2"].entries'], ["1.04E+20", "m1", False, None, '$["1.04E+20"].entries']]
+    assert [(code, location, field) for severity, code, location, field, _ in findings if severity == "error"] == [
+        ("excel-mangled-id", "$[2]", "teamId"),  # in teams.json
+        ("missing-id", '$["t1"].entries[3]', "userId"), ("excel-mangled-id", '$["t1"].entries[4]', "userId"),
+        ("excel-mangled-id", '$["1.04E+20"]', "teamId")]
+
+
+@pytest.mark.parametrize("answer, finding", [
+    ({"t1": {"entries": [{"userId": "m1"}], "nextPage": "abc"}}, ("warning", "incomplete-pages")),
+    ({"t1": {"entries": [{"memberId": "m1", "isTeamAdmin": "yes"}]}}, None),
+    ({"entries": {"entries": [{"userId": "m1"}]}}, ("error", "unexpected-json-shape")),
+])
+def test_team_members_the_typed_path_cannot_take_go_to_the_page_walk(tmp_path, answer, finding):
+    write(tmp_path, "members.json", [member("m1", "a@example.com")])
+    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "One"}])
+    write(tmp_path, "team_members.json", answer)
+    export, findings = load_sigma_export(tmp_path)
+    assert [(f.severity.value, f.code) for f in findings if f.code in ("incomplete-pages", "unexpected-json-shape")
+            ] == ([finding] if finding else [])
+    if finding is None:
+        assert [(tm.team_id, tm.member_id, tm.is_team_admin) for tm in export.team_memberships] == [("t1", "m1", True)]

@@ -64,6 +64,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ..model import (
     AccountType,
     ScimGroup,
@@ -517,10 +519,56 @@ def _memberships(
     return out
 
 
+class _WireTeamMember(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """An entry of a ``GET /v2/teams/{teamId}/members`` page as Sigma writes it (docs/sigma-api.md §3.3)."""
+
+    userId: str
+    isTeamAdmin: bool = False
+    addedBy: str | None = None
+
+
+class _WireTeamMembersPage(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """One ``GET /v2/teams/{teamId}/members`` answer saved as one page (docs/sigma-api.md §2.3, §3.3)."""
+
+    entries: list[_WireTeamMember]
+    nextPage: str | None = None
+    total: int | None = None
+    hasMore: bool | None = None
+
+
+_TEAM_MEMBERS = msgspec.json.Decoder(dict[str, _WireTeamMembersPage])
+"""The usual team_members.json, ``{teamId: one page}``, decoded into typed entries in C (no dict per
+membership: ~500k per 100k-member org). Any other shape or value (pages in an array, ``memberId`` for
+``userId``, a string ``isTeamAdmin``, a page naming a next page) fails or is sent back, and the file
+takes the dict walk of :func:`_memberships`, which names the fault."""
+
+
+def _typed_memberships(team_id: str, page: _WireTeamMembersPage, file: str, base: str,
+                       findings: Findings) -> list[TeamMembership]:
+    """:func:`_memberships` of one typed page of team ``team_id`` (JSON path ``base``): the same records."""
+    prefix = f"{base}.entries"
+    ref = SourceRef(file, prefix)
+    seen: set[str] = set()
+    out: list[TeamMembership] = []
+    for i, entry in enumerate(page.entries):
+        member_id = entry.userId
+        if not member_id or (member_id[0] in _NUMBER_START and _mangled(member_id)):
+            member_id = _json_id(member_id, file, f"{prefix}[{i}]", "userId", "team member entry", findings)
+            if member_id is None:
+                continue
+        if member_id not in seen:
+            seen.add(member_id)
+            out.append(TeamMembership(team_id, member_id, entry.isTeamAdmin, entry.addedBy, ref))
+    return out
+
+
 def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembership], Any]:
-    tf, data = read_json(path, findings)
+    tf, data = read_json(path, findings, (_TEAM_MEMBERS,))
     if tf is None:
         return [], None
+    if data.__class__ is dict and any(v.__class__ is _WireTeamMembersPage for v in data.values()) and (
+            "entries" in data or any(page.nextPage for page in data.values())):
+        tf, data = read_json(path, findings)  # findings of the page walk (incomplete-pages), not the typed path
     out: list[TeamMembership] = []
     if isinstance(data, dict) and "entries" not in data:
         for team_id, answer in data.items():
@@ -528,7 +576,10 @@ def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembers
             if _mangled(team_id):
                 findings.error("excel-mangled-id", path, f'$["{team_id}"]', "teamId",
                                damaged_id_message("teamId", team_id))
-            out.extend(_memberships(answer, path, findings, team_id, f'$["{team_id}"]'))
+            if answer.__class__ is _WireTeamMembersPage:
+                out.extend(_typed_memberships(team_id, answer, str(path), f'$["{team_id}"]', findings))
+            else:
+                out.extend(_memberships(answer, path, findings, team_id, f'$["{team_id}"]'))
     else:
         out = _dedupe_memberships(_memberships(data, path, findings, None))
         missing = next((m for m in out if not m.team_id), None)
