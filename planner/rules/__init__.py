@@ -43,7 +43,11 @@ class Outcome:
 
 def action_id(kind: ActionKind, key: str) -> str:
     """The stable id of an action: ``"scim.link_user:<memberId>"``."""
-    return f"{kind.value}:{key}"
+    return f"{_ID_PREFIX[kind]}{key}"
+
+
+_ID_PREFIX = {kind: f"{kind.value}:" for kind in ActionKind}
+"""``"<kind>:"`` by kind: read once (an enum's ``.value`` is a Python-level descriptor call)."""
 
 
 def make_action(

@@ -61,6 +61,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import filterfalse
+from operator import attrgetter
 from typing import Iterable, Mapping
 
 import msgspec
@@ -122,11 +124,11 @@ class Assignment:
     rule: str
 
 
-@dataclass(frozen=True, slots=True)
-class PushedUser:
+class PushedUser(msgspec.Struct, frozen=True, gc=False):
     """A provisioned IdP user as a group push carries them: ``member_id`` (``None`` for a user
     ``scim.create_user`` creates), the SCIM ``user_name`` sent, and ``action_id``, the link or
-    create that provisions them (the push waits for it)."""
+    create that provisions them (the push waits for it). One per provisioned person: a Struct,
+    built in C."""
 
     member_id: str | None
     user_name: str
@@ -207,39 +209,53 @@ def team_people(people: Iterable[Person]) -> TeamPeople:
     member_ids: dict[str, str] = {}
     pushed: dict[str, PushedUser] = {}
     held: set[str] = set()
-    linked = (PersonStatus.LINK, PersonStatus.REACTIVATE)
+    link, reactivate, create, hold = PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.CREATE, PersonStatus.HELD
     for p in people:
         member, user, status = p.member, p.idp_user, p.status
         mid = member.member_id if member is not None else None
-        if status is PersonStatus.HELD and mid is not None:
+        if status is hold and mid is not None:
             held.add(mid)
         if user is None:
             continue
         iid = user.id
         if mid is not None:
             member_ids[iid] = mid
-        if status in linked:
+        if status is link or status is reactivate:
             pushed[iid] = PushedUser(mid, p.user_name, action_id(ActionKind.SCIM_LINK_USER, mid))
-        elif status is PersonStatus.CREATE:
+        elif status is create:
             pushed[iid] = PushedUser(None, p.user_name, action_id(ActionKind.SCIM_CREATE_USER, iid))
     return TeamPeople(member_ids, pushed, frozenset(held))
 
 
+_MEMBER_ID = attrgetter("member_id")
+
+
 def group_push(group: Group, people: TeamPeople) -> GroupPush:
     """What the IdP pushes for ``group`` (see :class:`GroupPush`)."""
-    ids = group.member_ids
-    if group.nested_only:  # never pushed: reachable only through nesting (not flattened, or Entra ID)
-        ids = [i for i in ids if i not in group.nested_only]
-    holds = set(map(people.member_ids.get, ids))  # map over dict.get runs in C, like filter(None, ...)
-    holds.discard(None)
-    return GroupPush(len(group.member_ids), tuple(filter(None, map(people.pushed.get, ids))), frozenset(holds))
+    ids = pushed_ids(group)
+    # map over dict.get and filter(None, ...) run in C
+    return GroupPush(len(group.member_ids), tuple(filter(None, map(people.pushed.get, ids))), group_holds(ids, people))
+
+
+def pushed_ids(group: Group) -> tuple[str, ...] | list[str]:
+    """The IdP ids of the users the IdP may push for ``group``: all of :attr:`~planner.directory.Group.member_ids`
+    but those reachable only through nesting (:attr:`~planner.directory.Group.nested_only`)."""
+    if group.nested_only:
+        return [i for i in group.member_ids if i not in group.nested_only]
+    return group.member_ids
+
+
+def group_holds(ids: Iterable[str], people: TeamPeople) -> frozenset[str]:
+    """The memberIds linked to the IdP users ``ids`` (:func:`pushed_ids`), provisioned or not
+    (:attr:`GroupPush.holds`; a memberId is never empty: :func:`planner.planning.check_snapshot`)."""
+    return frozenset(filter(None, map(people.member_ids.get, ids)))
 
 
 def team_member_ids(team_id: str | None, directory: Directory) -> list[str]:
     """The memberIds of team ``team_id`` as exported, sorted (none for a team to create)."""
     if team_id is None:
         return []
-    return sorted(m.member_id for m in directory.team_members.get(team_id, ()))
+    return sorted(map(_MEMBER_ID, directory.team_members.get(team_id, ())))
 
 
 def membership_state(member_id: str, directory: Directory, people: TeamPeople) -> str:
@@ -497,7 +513,7 @@ def set_members_action(a: Assignment, push: GroupPush, now_ids: list[str], group
                        evidence: GroupEvidence, note: str) -> Action:
     """``scim.set_group_members``: the team's members become the group's provisioned users (by the
     userName sent), after their links and creates and the group's own link or create."""
-    user_names = [p.user_name for p in push.pushed]
+    user_names = list(map(attrgetter("user_name"), push.pushed))
     return make_action(
         ActionKind.SCIM_SET_GROUP_MEMBERS,
         a.group_id,
@@ -507,7 +523,7 @@ def set_members_action(a: Assignment, push: GroupPush, now_ids: list[str], group
         rule=a.rule,
         reason=f"team {a.name!r} members = the {len(user_names)} provisioned member(s) of group {a.group_name!r}{note}",
         evidence=evidence,
-        depends_on=[p.action_id for p in push.pushed] + [group_action_id],
+        depends_on=[*map(attrgetter("action_id"), push.pushed), group_action_id],
     )
 
 
@@ -524,7 +540,7 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
     under ``leftovers: remove`` the active ones are removed, except those in the group only through
     nesting while ``teams.nested_only`` is not ``leftovers`` (the policy decides, no removal on a
     guess); the others, and every leftover under ``report``, are reported."""
-    gone = [mid for mid in now_ids if mid not in push.holds]
+    gone = list(filterfalse(push.holds.__contains__, now_ids))
     if not gone:
         return Leftovers()
     admin = {m.member_id: m.is_team_admin for m in directory.team_members.get(a.team_id, ())}
@@ -679,15 +695,16 @@ def team_items(a: Assignment, group: Group, now_ids: list[str], left: Leftovers,
 def team_row(a: Assignment, push: GroupPush, now_ids: list[str], removals: int, action_ids: list[str]) -> TeamRow:
     """The report's row of a linked or created team: members before, after (the pushed members plus
     current members nobody removes), added and removed."""
-    member_ids = {p.member_id for p in push.pushed if p.member_id is not None}
-    created = sum(p.member_id is None for p in push.pushed)
-    now = set(now_ids)
+    member_ids = list(map(_MEMBER_ID, push.pushed))
+    created = member_ids.count(None)  # users scim.create_user creates: no memberId yet
+    added = set(member_ids).difference(now_ids)  # pushed members not in the team yet
+    added.discard(None)
     return TeamRow(
         team_id=a.team_id, name=a.name, group_id=a.group_id, group_name=a.group_name,
         mode="link" if a.team_id else "create",
         members_before=len(now_ids),
-        members_after=len(member_ids | now) - removals + created,
-        members_added=created + len(member_ids - now),
+        members_after=len(now_ids) + len(added) - removals + created,  # each member once: build_directory
+        members_added=created + len(added),
         members_removed=removals,
         actions=tuple(sorted(action_ids)), is_archived=False,
     )
@@ -742,15 +759,16 @@ def rename_candidates(assignments: list[Assignment], policy: Teams, directory: D
                             {mid: tuple(tids) for mid, tids in teams_of.items()})
 
 
-def overlapping(push: GroupPush, candidates: RenameCandidates) -> list[tuple[int, str]]:
+def overlapping(holds: frozenset[str], size: int, candidates: RenameCandidates) -> list[tuple[int, str]]:
     """``[(shared people, teamId)]`` of the candidate teams sharing at least :data:`RENAME_SHARE` of
-    their members and of the group's, most shared first (then team name, teamId)."""
+    their members and of the group's (``holds``: :func:`group_holds`; ``size``: its users), most shared
+    first (then team name, teamId)."""
     shared: dict[str, int] = {}
-    for mid in push.holds:
+    for mid in holds:
         for tid in candidates.teams_of.get(mid, ()):
             shared[tid] = shared.get(tid, 0) + 1
     return sorted(((n, tid) for tid, n in shared.items()
-                   if n >= RENAME_SHARE * candidates.sizes[tid] and n >= RENAME_SHARE * push.size),
+                   if n >= RENAME_SHARE * candidates.sizes[tid] and n >= RENAME_SHARE * size),
                   key=lambda x: (-x[0], candidates.names[x[1]], x[1]))
 
 
@@ -794,10 +812,10 @@ def likely_renames(assignments: list[Assignment], policy: Teams, directory: Dire
     candidates = rename_candidates(assignments, policy, directory)
     out = {}
     for a in new:
-        push = group_push(directory.groups[a.group_id], people)
-        hits = overlapping(push, candidates)
+        group = directory.groups[a.group_id]
+        hits = overlapping(group_holds(pushed_ids(group), people), len(group.member_ids), candidates)
         if hits:
-            out[a.group_id] = likely_rename_item(a, push.size, hits, candidates)
+            out[a.group_id] = likely_rename_item(a, len(group.member_ids), hits, candidates)
     return out
 
 
@@ -816,7 +834,7 @@ def unmanaged_lookalikes(assignments: list[Assignment], policy: Teams, directory
         return {}
     best: dict[str, tuple[int, str]] = {}
     for g in groups:
-        for n, tid in overlapping(group_push(g, people), candidates):
+        for n, tid in overlapping(group_holds(pushed_ids(g), people), len(g.member_ids), candidates):
             if tid not in best or (-n, g.display_name) < (-best[tid][0], best[tid][1]):
                 best[tid] = (n, g.display_name)
     return {tid: (name, n) for tid, (n, name) in best.items()}
