@@ -5,23 +5,27 @@ outcomes, pre-flight, fingerprints).
 
 Usage::
 
-    python bench/rows_bench.py [--repo DIR] [--size 100000] [--runs 5]
+    python bench/rows_bench.py [--repo DIR] [--baseline DIR] [--size 100000] [--runs 5]
 
-``--repo``: the source tree to import ``planner`` from (default: this one), so that two trees
-(before and after a change) are measured alike, back to back, on the same machine. The
-organization is bench/generate.py's with its strict policy, cached like bench/plan_bench.py's
-under ``--cache``; the snapshot and its :class:`~planner.directory.Directory` are built once,
-then each run calls ``decide`` and the steps after it with the cyclic garbage collector paused,
-as ``build_plan`` does. Prints the median CPU seconds (``time.process_time``) of each step, with
-the fewest and most, and their total.
+``--repo``: the source tree to import ``planner`` from (default: this one). ``--baseline``: a
+second tree (say a checkout of main) imported in the same process under another package name;
+each run then times the baseline's steps and the repo's back to back, so that both see the same
+load on a shared machine, and the ratio of the medians is printed per step. The organization is
+bench/generate.py's with its strict policy, cached like bench/plan_bench.py's under ``--cache``;
+each tree loads it and builds its :class:`~planner.directory.Directory` once, then each run calls
+``decide`` and the steps after it with the cyclic garbage collector paused, as ``build_plan``
+does. Prints the median CPU seconds (``time.process_time``) of each step, with the fewest and
+most, and their total.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", type=Path, default=HERE.parent)
+    parser.add_argument("--baseline", type=Path)
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/sigma-migrate-bench"))
@@ -38,43 +43,68 @@ def main() -> int:
     sys.path.insert(0, str(args.repo.resolve()))
     sys.path.insert(1, str(HERE))
     import generate  # bench/generate.py
-    from planner import planning
-    from planner.directory import build_directory
-    from planner.gc_pause import gc_paused
-    from planner.policy import load_policy
-    from planner.rules import inputs, preflight
-    from planner.sources import load_snapshot
 
     org = args.cache / f"org-{args.size}-seed1-scim"
     if not (org / "manifest.json").exists():
         generate.generate(org, args.size)
-    policy = load_policy(org / "policy.yaml")
-    snapshot = load_snapshot(str(org / "sigma"), [str(org / "idp")], None)
-    directory = build_directory(snapshot, policy)
-    spent: dict[str, float] = {}
-    planning.fold_teams = _timed(planning.fold_teams, "fold_teams", spent)
-    runs: dict[str, list[float]] = {}
+    trees = {"repo": Tree("planner", org)}
+    if args.baseline is not None:
+        # the baseline's planner package under another name (its imports are all relative)
+        alias = Path(tempfile.mkdtemp(prefix="rows-bench-"))
+        (alias / "planner_baseline").symlink_to(args.baseline.resolve() / "planner")
+        sys.path.insert(0, str(alias))
+        trees = {"baseline": Tree("planner_baseline", org)} | trees
+    runs: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
     for _ in range(args.runs):
+        for name, tree in trees.items():
+            for step, value in tree.run().items():
+                runs[name].setdefault(step, []).append(value)
+    for name, tree in trees.items():
+        where = args.baseline if name == "baseline" else args.repo
+        print(f"{name}: plan steps at {args.size:,} members, {where.resolve()}, {args.runs} runs "
+              "(CPU s: median [min, max])")
+        for step, values in runs[name].items():
+            ratio = ""
+            if name == "repo" and "baseline" in runs:
+                ratio = f"  {statistics.median(values) / statistics.median(runs['baseline'][step]):.2f}x the baseline"
+            print(f"  {step:<18} {statistics.median(values):6.3f}  [{min(values):.3f}, {max(values):.3f}]{ratio}")
+    return 0
+
+
+class Tree:
+    """One source tree's ``planner`` package (imported as ``package``), its policy, snapshot and
+    directory of the organization at ``org``, built once."""
+
+    def __init__(self, package: str, org: Path) -> None:
+        self.planning = importlib.import_module(f"{package}.planning")
+        self.inputs = importlib.import_module(f"{package}.rules.inputs")
+        self.preflight = importlib.import_module(f"{package}.rules.preflight")
+        self.gc_paused = importlib.import_module(f"{package}.gc_pause").gc_paused
+        self.policy = importlib.import_module(f"{package}.policy").load_policy(org / "policy.yaml")
+        load_snapshot = importlib.import_module(f"{package}.sources").load_snapshot
+        self.snapshot = load_snapshot(str(org / "sigma"), [str(org / "idp")], None)
+        self.directory = importlib.import_module(f"{package}.directory").build_directory(self.snapshot, self.policy)
+        self.spent: dict[str, float] = {}
+        self.planning.fold_teams = _timed(self.planning.fold_teams, "fold_teams", self.spent)
+
+    def run(self) -> dict[str, float]:
+        """CPU seconds of each step in one run, and their ``total``."""
+        planning, policy, directory, spent = self.planning, self.policy, self.directory, self.spent
         gc.collect()
         spent.clear()
-        with gc_paused():
+        with self.gc_paused():
             decided = planning.decide(policy, directory)
             actions = _step(spent, "order_actions", planning.order_actions, decided.actions)
             items = _step(spent, "sort_review_items", planning.sort_review_items,
-                          decided.review_items + inputs.truncation_items(snapshot.findings, decided.actions))
+                          decided.review_items + self.inputs.truncation_items(self.snapshot.findings,
+                                                                              decided.actions))
             people = _step(spent, "person_rows", planning.person_rows, policy, directory, decided.people,
                            decided.types, decided.unmatched, actions, items)
             summary = _step(spent, "build_summary", planning.build_summary, directory, decided, actions, items)
             _step(spent, "build_outcomes", planning.build_outcomes, policy, directory, decided.guards, actions, people)
-            _step(spent, "preflight", preflight.evaluate, policy, directory, summary.guards, actions, people)
+            _step(spent, "preflight", self.preflight.evaluate, policy, directory, summary.guards, actions, people)
             _step(spent, "fingerprints", planning.fingerprints, directory, actions)
-        for name, value in spent.items():
-            runs.setdefault(name, []).append(value)
-        runs.setdefault("total", []).append(sum(spent.values()))
-    print(f"plan steps at {args.size:,} members, {args.repo.resolve()}, {args.runs} runs (CPU s: median [min, max])")
-    for name, values in runs.items():
-        print(f"  {name:<18} {statistics.median(values):6.3f}  [{min(values):.3f}, {max(values):.3f}]")
-    return 0
+        return dict(spent) | {"total": sum(spent.values())}
 
 
 def _step(spent: dict[str, float], name: str, fn, *args):

@@ -18,6 +18,7 @@ construction (``plan`` writes its actions in such an order), so the graph is bui
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Callable, Hashable, Sequence
 
 import networkx as nx
@@ -47,20 +48,20 @@ def check_dependencies(actions: Sequence[Action]) -> bool:
     the one networkx's ``find_cycle`` finds first, searching from the actions in list order).
     O(actions + dependencies) when the list is in dependency order.
     """
-    position: dict[str, int] = {}
-    for n, action in enumerate(actions):
-        first = position.setdefault(action.id, n)
-        if first != n:
-            raise DependencyError(f"action id {action.id!r} appears twice", n, "id", first)
+    position = dict(zip(map(_ID, actions), range(len(actions))))  # built in C; the last position of an id
+    if len(position) != len(actions):
+        _refuse_duplicate_ids(actions)
     in_order = True
     for n, action in enumerate(actions):
-        for dep in action.depends_on:
-            at = position.get(dep)
-            if at is None:
-                raise DependencyError(f"action {action.id!r} depends on {dep!r}, which is not in the plan",
-                                      n, "depends_on")
-            if at >= n:
-                in_order = False
+        if not action.depends_on:
+            continue
+        at = list(map(position.get, action.depends_on))  # in C: one Python step per action, not per dependency
+        if None in at:
+            dep = action.depends_on[at.index(None)]
+            raise DependencyError(f"action {action.id!r} depends on {dep!r}, which is not in the plan",
+                                  n, "depends_on")
+        if max(at) >= n:
+            in_order = False
     if not in_order:
         graph = _graph(actions)
         if not nx.is_directed_acyclic_graph(graph):
@@ -69,6 +70,18 @@ def check_dependencies(actions: Sequence[Action]) -> bool:
             raise DependencyError(f"action {edges[0][0]!r} is in a dependency cycle: {cycle}",
                                   position[edges[0][0]])
     return in_order
+
+
+_ID = attrgetter("id")
+
+
+def _refuse_duplicate_ids(actions: Sequence[Action]) -> None:
+    """:class:`DependencyError` naming the first action whose id an earlier one has."""
+    position: dict[str, int] = {}
+    for n, action in enumerate(actions):
+        first = position.setdefault(action.id, n)
+        if first != n:
+            raise DependencyError(f"action id {action.id!r} appears twice", n, "id", first)
 
 
 def dependency_graph(actions: Sequence[Action]) -> nx.DiGraph:

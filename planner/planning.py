@@ -445,7 +445,7 @@ def order_actions(actions: list[Action]) -> list[Action]:
     for a in actions:
         by_phase.setdefault(PHASE[a.kind], []).append(a)
     # each phase's actions sorted by id as plain strings, phases in order
-    ordered = [a for phase in sorted(by_phase) for a in sorted(by_phase[phase], key=lambda a: a.id)]
+    ordered = [a for phase in sorted(by_phase) for a in sorted(by_phase[phase], key=attrgetter("id"))]
     try:
         if check_dependencies(ordered):
             return ordered
@@ -475,18 +475,13 @@ def fingerprints(directory: Directory, actions: list[Action]) -> Fingerprints:
     isArchived, memberIds`` (sorted). ``sha256`` is over the canonical JSON of
     ``state`` (sorted keys, no spaces, UTF-8).
     """
-    member_ids: set[str] = set()
-    team_ids: set[str] = set()
-    for a in actions:
-        for found, value in ((member_ids, target_member_id(a)), (team_ids, target_team_id(a)),
-                             (member_ids, new_owner_id(a))):
-            if value:
-                found.add(value)
+    member_ids = set(filter(None, map(target_member_id, actions)))
+    member_ids.update(filter(None, map(new_owner_id, actions)))
+    team_ids = set(filter(None, map(target_team_id, actions)))
     out = Fingerprints()
-    for mid in sorted(member_ids):
-        m = directory.members.get(mid)
-        if m is None:
-            continue
+    members = directory.members
+    for mid in sorted(member_ids.intersection(members)):
+        m = members[mid]
         out[f"member:{mid}"] = fingerprint_of(MemberState(m.member_id, m.email, m.member_type, m.user_kind,
                                                           bool(m.is_archived), bool(m.is_inactive)))
     if team_ids:
@@ -521,18 +516,14 @@ def person_rows(
     """
     acts_m: dict[str, list[str]] = {}
     acts_i: dict[str, list[str]] = {}
-    gone: set[str] = set()
-    kind_of: dict[str, ActionKind] = {}
+    kinds_m: dict[str, set[ActionKind]] = {}  # the kinds of each member's actions
     change_of: dict[str, str] = {}  # memberId -> evidence "change" of its scim.set_account_type
-    deactivating = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
     for a in actions:
-        kind_of[a.id] = a.kind
         mid = target_member_id(a)
         if mid:
             acts_m.setdefault(mid, []).append(a.id)
-            if a.kind in deactivating:
-                gone.add(mid)
-            elif isinstance(a, ScimSetAccountType):
+            kinds_m.setdefault(mid, set()).add(a.kind)
+            if isinstance(a, ScimSetAccountType):
                 change_of[mid] = a.evidence.change or None
         elif isinstance(a, ScimCreateUser):
             acts_i.setdefault(a.target.idp_id, []).append(a.id)
@@ -553,8 +544,10 @@ def person_rows(
     rows = []
     keys = []
     empty: tuple[str, ...] = ()
+    no_kinds: frozenset[ActionKind] = frozenset()
+    reactivate = PersonStatus.REACTIVATE
     for p in people:
-        member, user, status, user_name = p.member, p.idp_user, p.status.value, p.user_name
+        member, user, user_name = p.member, p.idp_user, p.user_name
         found = None
         if member is not None:
             mid, email = member.member_id, member.email
@@ -563,7 +556,8 @@ def person_rows(
             name = f"{member.first_name or ''} {member.last_name or ''}".strip()
             sigma_status = "archived" if archived else "inactive" if inactive else "active"
             before = account_type[mid]
-            if (archived or inactive or mid in gone) and status != "reactivate":
+            kinds = kinds_m.get(mid, no_kinds)
+            if (archived or inactive or not _DEACTIVATING.isdisjoint(kinds)) and p.status is not reactivate:
                 after = None
             else:
                 after = after_type.get(p.person, before)
@@ -579,6 +573,7 @@ def person_rows(
                 name, email = "", user_name
             after = after_type.get(p.person)
             action_ids = acts_i.get(user.id if user is not None else None, empty)
+            kinds = {ActionKind.SCIM_CREATE_USER} if action_ids else no_kinds
         if user is not None:
             iid = user.id
             more = rev_i.get(iid)
@@ -589,7 +584,7 @@ def person_rows(
         else:
             iid = scim_user_name = idp_state = None
         link_key = p.link.link_key if p.link is not None else None
-        locked = lockout_of({kind_of[i] for i in action_ids}, member_id=mid, idp_id=iid, user_kind=user_kind,
+        locked = lockout_of(kinds, member_id=mid, idp_id=iid, user_kind=user_kind,
                             sigma_status=sigma_status, in_review=bool(found))
         rows.append(
             PersonRow(
@@ -598,13 +593,17 @@ def person_rows(
                 tuple(sorted(action_ids)) if len(action_ids) > 1 else tuple(action_ids),
                 tuple(sorted(found)) if found else empty,
                 locked,
-                type_change_of(before, after, change_of.get(mid) if mid else None, locked),
+                type_change_of(before, after, change_of.get(mid) if mid and before != after else None, locked),
                 admin_change_of(before, after, sigma_status, locked, admin_types),
             )
         )
         # sorted by (email case-folded, memberId, IdP id): one string compares like that tuple
         keys.append(f"{(email or '').casefold()}\0{mid or ''}\0{iid or ''}")
     return [rows[k] for k in sorted(range(len(rows)), key=keys.__getitem__)]
+
+
+_DEACTIVATING = frozenset({ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST})
+"""The kinds after which a member ends deactivated (no account type after)."""
 
 
 def _person_keys_of(ref: ItemRef) -> list[str]:
@@ -624,7 +623,7 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
                   review_items: list[ReviewItem]) -> PlanSummary:
     """Counts per action kind, seats per account type before/after, people by outcome,
     teams, review counts, guard results and the one-line text."""
-    by_kind = Counter(a.kind for a in actions)
+    by_kind = Counter(map(attrgetter("kind"), actions))
     kinds = {kind.value: n for kind, n in by_kind.items()}
     per_kind = {k: kinds.get(k, 0) for k in SUMMARY_KINDS}
     changes = Counter(a.evidence.change for a in actions if isinstance(a, ScimSetAccountType)) \
@@ -651,7 +650,7 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
     seats = {name: SeatCount(before=before.get(name, 0), after=after.get(name, 0))
              for name in sorted(set(before) | set(after))}
 
-    status = Counter(p.status.value for p in decided.people)
+    status = {s.value: n for s, n in Counter(map(attrgetter("status"), decided.people)).items()}
     kept = sum(d.decision == "keep" for d in decided.unmatched)
     team_rows = decided.team_rows
     account_types = AccountTypeCounts(
@@ -693,16 +692,21 @@ def build_outcomes(policy: Policy, directory: Directory, guard_results, actions:
     :func:`planner.outcomes.owner_status` from their person row and their guard's result) and
     the document transfers (:func:`planner.outcomes.document_transfers`)."""
     guard = {g.name: g for g in guard_results}
-    row_of = {p.member_id: p for p in people if p.member_id}
+    roles = ("scim_setup_admin", "api_credential_owner")
+    refs = [getattr(policy.organization, role) for role in roles]
+    owner_ids = [directory.find_member_id(ref) if ref else None for ref in refs]
+    row_of = {p.member_id: p for p in people if p.member_id in owner_ids and p.member_id}
     owners = []
-    for role in ("scim_setup_admin", "api_credential_owner"):
-        ref = getattr(policy.organization, role)
-        mid = directory.find_member_id(ref) if ref else None
+    for role, ref, mid in zip(roles, refs, owner_ids):
         result = guard.get(role)
         owners.append(outcomes.owner_status(role, ref, row_of.get(mid) if mid else None,
                                             result is not None and result.ok, result.detail if result else ""))
-    email_of = {p.member_id: p.email for p in people if p.member_id and p.email}
-    return Outcomes(tuple(owners), outcomes.document_transfers(actions, email_of, owners[0]))
+    leaving = [a for a in actions if a.kind in outcomes.LEAVING_KINDS]
+    # the emails of the people a document transfer names (a member's row shows the member's email)
+    named = {a.target.member_id for a in leaving} | {new_owner_id(a) for a in leaving}
+    members = directory.members
+    email_of = {mid: members[mid].email for mid in named if mid in members and members[mid].email}
+    return Outcomes(tuple(owners), outcomes.document_transfers(leaving, email_of, owners[0]))
 
 
 def _replacements(actions: list[Action]) -> list[CustomReplacement]:
