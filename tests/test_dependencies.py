@@ -27,6 +27,16 @@ def test_a_duplicate_id_names_both_positions():
     assert (str(error), error.index, error.field, error.first) == ("action id 'a' appears twice", 2, "id", 0)
 
 
+def test_of_several_duplicate_ids_the_first_repeated_in_list_order_is_named():
+    error = refusal([("a", []), ("b", []), ("b", []), ("a", []), ("c", ["zz"])])
+    assert (str(error), error.index, error.field, error.first) == ("action id 'b' appears twice", 2, "id", 1)
+
+
+def test_of_several_unknown_dependencies_the_first_of_the_first_action_is_named():
+    error = refusal({"a": [], "b": ["a", "yy", "zz"], "c": ["xx"]})
+    assert (str(error), error.index) == ("action 'b' depends on 'yy', which is not in the plan", 1)
+
+
 def test_an_unknown_dependency_names_the_action_and_the_dependency():
     error = refusal({"a": [], "b": ["a", "zz"]})
     assert (str(error), error.index, error.field) == ("action 'b' depends on 'zz', which is not in the plan", 1,
