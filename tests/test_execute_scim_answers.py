@@ -83,3 +83,28 @@ def test_an_answer_that_does_not_validate_fails_with_the_field():
 
     assert caught.value.status is None
     assert "emails.0.value" in caught.value.message and "\n" not in str(caught.value)
+
+
+def test_requests_to_the_endpoints_parsed_once_reach_the_same_urls():
+    """``/Users`` and ``/Groups`` are parsed once (ScimMediaClient endpoints); a search's filter and a
+    resource path still make the URLs httpx2 would have built from the base URL."""
+    seen: list[str] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(str(request.url))
+        if request.method == "POST":
+            return httpx2.Response(201, headers=SCIM_JSON, json={**json.loads(request.content), "id": "u1"})
+        return httpx2.Response(200, headers=SCIM_JSON, json={
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []})
+
+    scim = SigmaScimClient("http://127.0.0.1:9/scim/v2/", "t", transport=httpx2.MockTransport(handler),
+                           retry_policy=FAST_RETRY)
+    scim.create_user(planned_user(create("C1", "new@example.com")))
+    scim.find_user('o"brien@example.com')
+    scim.find_group("Finance & Ops")
+
+    assert seen == [
+        "http://127.0.0.1:9/scim/v2/Users",
+        "http://127.0.0.1:9/scim/v2/Users?filter=userName+eq+%22o%5C%22brien%40example.com%22",
+        "http://127.0.0.1:9/scim/v2/Groups?filter=displayName+eq+%22Finance+%26+Ops%22",
+    ]

@@ -73,7 +73,15 @@ ERROR_BODY_CHARS = 65536
 class ScimMediaClient(SyncSCIMClient):
     """scim2-client's httpx2 engine sending SCIM's media type (RFC 7644 §3.8): ``Accept:
     application/scim+json`` on every request, and a JSON body as ``Content-Type:
-    application/scim+json`` (the engine would send ``application/json`` and ``*/*``)."""
+    application/scim+json`` (the engine would send ``application/json`` and ``*/*``).
+
+    ``endpoints``: the resource type endpoints (``/Users``, ``/Groups``) whose absolute URL is
+    parsed once: httpx2 would parse the path and merge it with the base URL on every request,
+    and every create and search goes to one of them."""
+
+    def __init__(self, client: httpx2.Client, *args: Any, endpoints: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(client, *args, **kwargs)
+        self._endpoint_urls = {path: client.build_request("GET", path).url for path in endpoints}
 
     def request(self, method: str, url: str, **kwargs: Any) -> Any:
         headers = dict(kwargs.pop("headers", None) or {})
@@ -83,7 +91,7 @@ class ScimMediaClient(SyncSCIMClient):
             kwargs["content"] = body.encode("utf-8")
             headers["Content-Type"] = SCIM_MEDIA_TYPE
         kwargs.pop("json", None)
-        return super().request(method, url, headers=headers, **kwargs)
+        return super().request(method, self._endpoint_urls.get(url, url), headers=headers, **kwargs)
 
 
 class SigmaUserExtension(Extension):
@@ -160,7 +168,7 @@ class SigmaScimClient:
             models=[User, SigmaUserExtension, Group],
             resource_types=[ResourceType.from_resource(SigmaUser), ResourceType.from_resource(Group)],
         )
-        self._scim = ScimMediaClient(self._http, provider=self._provider)
+        self._scim = ScimMediaClient(self._http, provider=self._provider, endpoints=("/Users", "/Groups"))
 
     def check_access(self) -> None:
         """Preflight: one authenticated read, ``GET /Users?count=1`` (RFC 7644 §3.4.2.4).
