@@ -229,7 +229,8 @@ class ScimUser(Record):
     ``id`` is the SCIM id (Sigma's memberId, docs/sandbox.md); ``external_id`` is what the
     provisioning client sent (RFC 7643 §3.1: only a client sets it), so a user with one is
     *provisioned* (SCIM-managed) and a user without one is a listed pre-SCIM member.
-    ``user_type`` is the account type name, ``active`` ``None`` when not said.
+    ``user_type`` is the account type name, ``active`` ``None`` when not said; ``last_modified``
+    its ``meta.lastModified`` as listed (RFC 7643 §3.1, an xsd:dateTime string), ``None`` when not said.
     """
 
     id: str
@@ -238,6 +239,7 @@ class ScimUser(Record):
     external_id: str | None = None
     active: bool | None = None
     user_type: str | None = None
+    last_modified: str | None = None
 
     @property
     def provisioned(self) -> bool:
@@ -511,6 +513,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``user_name_guard.invalid_user_name``: ``userName`` (as sent: ``null`` or blank when none),
       ``finding``, ``problem`` (:func:`planner.rules.linking.unsendable_user_name`);
     - ``scim.managed_member``: ``action`` (id), ``externalId``; ``scim.user_name_changed``: ``externalId``;
+      ``scim.state_conflict``: ``action``, ``externalId``, ``attribute`` (``active``/``userType``),
+      ``scimValue``, ``exportValue``, ``scimLastModified``, ``exportLastUpdated`` (``null``: not said);
       ``scim.name_required``: ``missing`` (SCIM attributes);
     - ``inputs.truncated``: ``truncated`` (:class:`InputMark`); ``policy.unknown_reference``: ``closest``
       (when a name is close); ``teams.likely_rename``: ``groupMembers``; ``unmatched.review``: ``kind``,
@@ -554,6 +558,11 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     action: str | UnsetType = UNSET
     external_id: str | None | UnsetType = UNSET
     missing: list[str] | UnsetType = UNSET
+    attribute: str | UnsetType = UNSET
+    scim_value: str | UnsetType = UNSET
+    export_value: str | UnsetType = UNSET
+    scim_last_modified: str | None | UnsetType = UNSET
+    export_last_updated: str | None | UnsetType = UNSET
     # inputs, policy references, teams, unmatched members
     truncated: list[InputMark] | UnsetType = UNSET
     closest: str | UnsetType = UNSET

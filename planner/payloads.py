@@ -151,10 +151,12 @@ class TeamMemberTarget(Payload):
 
 
 class LinkUserBefore(Payload):
-    """The member as exported: account type name and ``userKind``."""
+    """The member as exported: account type name and ``userKind``; ``active: false`` when Sigma's SCIM
+    state has the user inactive and the link reactivates it (``linking.scim_state_conflicts: idp_export``)."""
 
     member_type: str
     user_kind: str
+    active: bool | UnsetType = UNSET
 
 
 class ScimUserAfter(Payload):

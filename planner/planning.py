@@ -81,7 +81,7 @@ from .model import (
     NormalizedMemberType, Outcomes, PersonRow, Plan, PlanOrganization, PlanPolicy, PlanSummary, ReviewCounts,
     ReviewItem, SeatCount, Snapshot, TeamCounts, TeamRow, TeamState,
 )
-from .payloads import ScimCreateUser, ScimSetAccountType, new_owner_id, target_member_id, target_team_id
+from .payloads import ScimCreateUser, ScimLinkUser, ScimSetAccountType, new_owner_id, target_member_id, target_team_id
 from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
@@ -243,7 +243,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(unnamed_teams + team_name_items(outcome.actions))
     unmatched_decisions = fold_unmatched(policy, directory, people, outcome)
     actions = add_cross_dependencies(outcome.actions)
-    actions, scim_items = scim_state.settle(directory.scim, actions)
+    actions, scim_items = scim_state.settle(directory.scim, actions, policy.linking.scim_state_conflicts,
+                                            directory.idp_users)
     outcome.review_items.extend(scim_items)
     guard_results, guard_items = guards.evaluate(
         policy, directory, actions, linked_idp_ids(people, directory.protected_members(policy)))
@@ -670,7 +671,7 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
         total_actions=len(actions),
         changes=bool(actions),
         guards=list(decided.guards),
-        text=summary_text(per_kind, account_types, reviews),
+        text=summary_text(per_kind, account_types, reviews, scim_reactivations(actions)),
         account_types=account_types,
         seats=seats,
         normalized_member_types=_normalized(directory),
@@ -730,17 +731,25 @@ def _n(count: int, singular: str, plural: str) -> str:
     return f"{count} {singular if count == 1 else plural}"
 
 
-def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts) -> str:
+def scim_reactivations(actions: list[Action]) -> int:
+    """The ``scim.link_user`` actions that reactivate a user Sigma's SCIM state has inactive
+    (``before.active: false``, :mod:`planner.rules.scim_state`): reactivations without a ``members.reactivate``."""
+    return sum(1 for a in actions if isinstance(a, ScimLinkUser) and a.before.active is False)
+
+
+def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts, through_scim: int = 0) -> str:
     """``"Plan: 112 link, 9 create, 14 account-type changes (3 downgrades), 6 guests disabled, 11
     deactivations, 4 teams linked, 2 created, 17 member removals; 5 review items (3 blocking)"``
     (nouns agree with their counts: ``1 reactivation``, ``1 guest converted``; custom-type
     replacements follow the downgrades when there are any: ``(3 downgrades, 2 custom-type replacements)``),
-    from the summary's counts: ``k`` per action kind, ``at`` of account types, ``r`` of review items."""
+    from the summary's counts: ``k`` per action kind, ``at`` of account types, ``r`` of review items,
+    ``through_scim`` the reactivations a link makes (:func:`scim_reactivations`)."""
     parts = [f"{k['scim.link_user']} link", f"{k['scim.create_user']} create"]
     if k["members.set_email"]:
         parts.append(_n(k["members.set_email"], "email change", "email changes"))
-    if k["members.reactivate"]:
-        parts.append(_n(k["members.reactivate"], "reactivation", "reactivations"))
+    reactivations = k["members.reactivate"] + through_scim
+    if reactivations:
+        parts.append(_n(reactivations, "reactivation", "reactivations"))
     replaced = (f", {_n(at.custom_replacements, 'custom-type replacement', 'custom-type replacements')}"
                 if at.custom_replacements else "")
     parts.append(f"{_n(at.changes, 'account-type change', 'account-type changes')} "

@@ -257,6 +257,10 @@ class Linking(_Model):
     email/userName with another IdP user (``linking.idp_duplicate``): they are
     neither linked nor created, and the IdP must stop provisioning them
     (unassign them from the Sigma app), or it creates them anyway.
+
+    ``scim_state_conflicts`` settles ``scim.state_conflict`` items: by IdP id (the SCIM user's
+    ``externalId``), ``idp_export`` (the export is newer: send its ``active``/``userType`` through
+    SCIM) or ``scim_state`` (Sigma's SCIM state is newer: keep it, plan nothing for it).
     """
 
     match_keys: list[MatchKey] = Field(default_factory=_default_match_keys)
@@ -268,6 +272,7 @@ class Linking(_Model):
     overrides: list[LinkOverride] = Field(default_factory=list)
     duplicates: dict[Name, Literal["rename", "deactivate"]] = Field(default_factory=dict)
     excluded_idp_users: list[Name] = Field(default_factory=list)
+    scim_state_conflicts: dict[Name, Literal["idp_export", "scim_state"]] = Field(default_factory=dict)
 
     @field_validator("match_keys")
     @classmethod

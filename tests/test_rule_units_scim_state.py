@@ -84,12 +84,13 @@ def test_no_scim_links_leave_the_overrides_as_they_are():
 # --------------------------------------------------------------------------- settlements
 
 
-def actions_and_state(members, users, scim_users, extra="", groups=(), scim_groups=(), **kw):
-    """The actions a plan with no SCIM state makes, and the SCIM state to settle them against."""
+def actions_and_state(members, users, scim_users, extra="", groups=(), scim_groups=(), conflicts=None, **kw):
+    """The actions a plan with no SCIM state makes, and the SCIM state to settle them against
+    (``conflicts``: ``linking.scim_state_conflicts``)."""
     bare = snapshot(members, users, groups, **kw)
     planned = list(plan(bare, extra).actions)
     state = directory(with_scim(bare, scim_users, scim_groups), extra).scim
-    return {a.id: a for a in planned}, PlannedState.of(state, planned)
+    return {a.id: a for a in planned}, PlannedState.of(state, planned, conflicts)
 
 
 def test_a_link_scim_already_holds_is_dropped():
@@ -97,11 +98,18 @@ def test_a_link_scim_already_holds_is_dropped():
     assert settle_action(actions["scim.link_user:m1"], planned) == Settlement(None)
 
 
-def test_a_link_of_a_user_scim_made_inactive_is_kept():
-    actions, planned = actions_and_state([ALICE], [ALICE_U],
-                                         [provisioned("m1", "alice@example.com", "u1", active=False)])
+def test_a_link_of_a_user_scim_made_inactive_is_a_conflict_the_policy_settles():
+    scim_users = [provisioned("m1", "alice@example.com", "u1", active=False)]
+    actions, planned = actions_and_state([ALICE], [ALICE_U], scim_users)
     link = actions["scim.link_user:m1"]
-    assert settle_action(link, planned).action is link
+    settled = settle_action(link, planned)
+    assert (settled.action, settled.review_item.code, settled.review_item.evidence) == (None, "scim.state_conflict", ItemEvidence(
+        action="scim.link_user:m1", external_id="u1", attribute="active", scim_value="false", export_value="true",
+        scim_last_modified=None, export_last_updated=None))
+    _, planned = actions_and_state([ALICE], [ALICE_U], scim_users, conflicts={"u1": "idp_export"})
+    assert settle_action(link, planned) == Settlement(struct_replace(link, before=struct_replace(link.before, active=False)))
+    _, planned = actions_and_state([ALICE], [ALICE_U], scim_users, conflicts={"u1": "scim_state"})
+    assert settle_action(link, planned) == Settlement(None)
 
 
 def test_a_link_sending_another_user_name_is_dropped_with_a_blocking_item():
@@ -116,15 +124,23 @@ def test_a_link_sending_another_user_name_is_dropped_with_a_blocking_item():
                             "'alice@example.com': Sigma creates a second account when userName changes")
 
 
-def test_an_account_type_scim_already_holds_is_dropped_another_is_kept():
+def test_an_account_type_scim_already_holds_is_dropped_another_is_a_conflict_the_policy_settles():
     extra = "account_types: {group_map: {Sigma-Build: Build, Sigma-Admins: Admin}, precedence: [Admin, Build, View]}"
     args = ([ALICE], [ALICE_U])
     kw = dict(groups=[group("g1", "Sigma-Build", users=["u1"])], account_types=["Admin", "Build", "View"])
     actions, planned = actions_and_state(*args, [provisioned("m1", "alice@example.com", "u1", "Build")], extra, **kw)
     assert settle_action(actions["scim.set_account_type:m1"], planned) == Settlement(None)
-    actions, planned = actions_and_state(*args, [provisioned("m1", "alice@example.com", "u1", "View")], extra, **kw)
+    view = [provisioned("m1", "alice@example.com", "u1", "View")]
+    actions, planned = actions_and_state(*args, view, extra, **kw)
     change = actions["scim.set_account_type:m1"]
+    settled = settle_action(change, planned)
+    assert (settled.action, settled.review_item.id, settled.review_item.blocking) == (
+        None, "scim.state_conflict:scim.set_account_type:m1", True)
+    assert (settled.review_item.evidence.scim_value, settled.review_item.evidence.export_value) == ("View", "Build")
+    _, planned = actions_and_state(*args, view, extra, conflicts={"u1": "idp_export"}, **kw)
     assert settle_action(change, planned).action is change
+    _, planned = actions_and_state(*args, view, extra, conflicts={"u1": "scim_state"}, **kw)
+    assert settle_action(change, planned) == Settlement(None)
 
 
 def test_a_team_scim_holds_with_its_members_is_dropped_a_missing_member_keeps_the_members_action():
@@ -142,7 +158,7 @@ def test_a_team_scim_holds_with_its_members_is_dropped_a_missing_member_keeps_th
 
 def test_a_deactivation_of_a_scim_managed_member_goes_through_scim():
     actions, planned = actions_and_state([ALICE], [], [provisioned("m1", "alice@example.com", "u1")],
-                                         "unmatched: {action: deactivate}")
+                                         "unmatched: {action: deactivate}", conflicts={"u1": "idp_export"})
     rest = actions["members.deactivate:m1"]
     settled = settle_action(rest, planned)
     assert settled.review_item is None
@@ -180,11 +196,11 @@ def test_actions_of_members_scim_does_not_manage_are_kept():
 def test_settle_repoints_dependencies_on_a_replaced_action_and_drops_those_on_a_dropped_one():
     actions, planned = actions_and_state([ALICE, BOB], [ALICE_U], [provisioned("m1", "alice@example.com", "u1"),
                                                                    provisioned("m2", "bob@example.com", "u2")],
-                                         "unmatched: {action: deactivate}")
+                                         "unmatched: {action: deactivate}", conflicts={"*": "idp_export"})
     link, rest = actions["scim.link_user:m1"], actions["members.deactivate:m2"]
     later = struct_replace(rest, id="x:later", target=MemberRef(member_id="m9", email="m9@example.com"),
                            depends_on=("members.deactivate:m2", "scim.link_user:m1"))
-    out, items = settle(planned.state, [link, rest, later])
+    out, items = settle(planned.state, [link, rest, later], planned.conflicts)
     assert [a.id for a in out] == ["scim.deactivate_user:m2", "x:later"]
     assert out[1].depends_on == ("scim.deactivate_user:m2",)
     assert items == []

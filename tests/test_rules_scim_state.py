@@ -4,11 +4,18 @@ what SCIM already holds is not planned again, and a SCIM-managed member is never
 from __future__ import annotations
 
 from dataclasses import replace
+
+import yaml
 from msgspec import to_builtins as wire
 
 from planner.model import ScimGroup, ScimUser, Snapshot, email_key
 
 from .plan_factory import group, kinds, member, plan, review_codes, snapshot, team, user
+
+
+def policy_of(resolution: str):
+    """The policy fragment a review item's snippet proposes (its first, uncommented, choice)."""
+    return yaml.safe_load(resolution)
 
 
 def provisioned(member_id: str, user_name: str, external_id: str, user_type: str = "View",
@@ -57,21 +64,51 @@ def test_the_member_an_apply_created_satisfies_a_never_override():
     assert review_codes(p) == []
 
 
-def test_a_new_account_type_goes_through_scim_only():
+TYPES = "account_types: {group_map: {Sigma-Build: Build, Sigma-Admins: Admin}, precedence: [Admin, Build, View]}"
+
+
+def test_a_new_account_type_the_scim_state_disagrees_with_is_a_blocking_conflict():
+    # issue 10 finding 2: SCIM set View after the export said Build: the export alone does not upgrade
     snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A", member_type="View")],
                               [user("u1", "alice@example.com", first="Alice", last="A")],
                               [group("g1", "Sigma-Build", users=["u1"])], account_types=["Admin", "Build", "View"]),
                      [provisioned("m1", "alice@example.com", "u1", "View")])
-    p = plan(snap, "account_types: {group_map: {Sigma-Build: Build, Sigma-Admins: Admin}, "
-                   "precedence: [Admin, Build, View]}")
+    p = plan(snap, TYPES)
+    assert kinds(p) == []
+    [item] = [r for r in p.review_items if r.code == "scim.state_conflict"]
+    assert (item.id, item.blocking) == ("scim.state_conflict:scim.set_account_type:m1", True)
+    assert item.message == (
+        "alice@example.com is provisioned by SCIM (externalId u1), and Sigma's SCIM state and the IdP export "
+        "disagree (userType: SCIM View, export Build; the SCIM state does not say when it changed the user, "
+        "the export does not say when): which is newer? The plan does not send scim.set_account_type on the "
+        "export's word alone")
+    assert policy_of(item.resolution) == {"linking": {"scim_state_conflicts": {"u1": "scim_state"}}}
+    # the export is newer: the type goes through SCIM only
+    p = plan(snap, TYPES + "\nlinking: {scim_state_conflicts: {u1: idp_export}}")
     assert kinds(p) == [("scim.set_account_type", "scim.set_account_type:m1")]
     assert p.actions[0].depends_on == ()  # the link it would wait for is already made
+    assert review_codes(p) == []
+    # SCIM is newer: nothing
+    p = plan(snap, TYPES + "\nlinking: {scim_state_conflicts: {u1: scim_state}}")
+    assert (kinds(p), review_codes(p)) == ([], [])
 
 
-def test_a_provisioned_member_who_left_the_idp_is_deactivated_through_scim():
+def test_a_provisioned_member_absent_from_the_export_is_not_deactivated_on_its_word_alone():
+    # issue 10 finding 2: a SCIM-created new hire the older export lacks
     snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")], []),
                      [provisioned("m1", "alice@example.com", "u1")])
     p = plan(snap, "unmatched: {action: deactivate}")
+    assert kinds(p) == []
+    assert review_codes(p) == [("scim.state_conflict", True)]
+    item = p.review_items[0]
+    assert (item.evidence.attribute, item.evidence.scim_value, item.evidence.export_value) == (
+        "active", "true", "absent (no IdP user has its externalId)")
+
+
+def test_a_provisioned_member_who_left_the_idp_is_deactivated_through_scim_when_the_export_is_newer():
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")], []),
+                     [provisioned("m1", "alice@example.com", "u1")])
+    p = plan(snap, "unmatched: {action: deactivate}\nlinking: {scim_state_conflicts: {u1: idp_export}}")
     assert kinds(p) == [("scim.deactivate_user", "scim.deactivate_user:m1")]
     action = p.actions[0]
     assert (dict(wire(action.target)), wire(action.before), wire(action.after)) == (
@@ -128,3 +165,30 @@ def test_a_scim_id_that_is_not_a_member_id_is_joined_by_user_name():
     p = plan(snap)
     assert kinds(p) == []
     assert next(r for r in p.people if r.member_id == "m1").link_key == "scim"
+
+
+def test_a_user_scim_deactivated_is_not_reactivated_on_the_export_word_alone():
+    # issue 10 finding 2 (Vera): SCIM made her inactive after wave 1; the older export says active
+    snap = with_scim(snapshot([member("m1", "vera@example.com", "Vera", "Z", inactive=True)],
+                              [user("u1", "vera@example.com", first="Vera", last="Z")]),
+                     [ScimUser("m1", "vera@example.com", "vera@example.com", "u1", False, "View",
+                               "2026-12-05T11:49:53Z")])
+    p = plan(snap)
+    assert kinds(p) == []
+    assert review_codes(p) == [("scim.state_conflict", True)]
+    item = p.review_items[0]
+    assert item.id == "scim.state_conflict:scim.link_user:m1"
+    assert item.message == (
+        "vera@example.com is provisioned by SCIM (externalId u1), and Sigma's SCIM state and the IdP export "
+        "disagree (active: SCIM false, export true; SCIM last changed the user 2026-12-05T11:49:53Z, the export "
+        "does not say when): which is newer? The plan does not send scim.link_user on the export's word alone")
+    assert p.summary.people["reactivate"] == 1
+    # the export is newer: the link reactivates her, and the summary says so
+    p = plan(snap, "linking: {scim_state_conflicts: {u1: idp_export}}")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:m1")]
+    assert (p.actions[0].before.active, p.actions[0].after.active) == (False, True)
+    assert p.summary.text.startswith("Plan: 1 link, 0 create, 1 reactivation, ")
+    assert review_codes(p) == []
+    # SCIM is newer: nothing to do
+    p = plan(snap, "linking: {scim_state_conflicts: {'*': scim_state}}")
+    assert (kinds(p), review_codes(p)) == ([], [])

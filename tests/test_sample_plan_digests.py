@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:18b87fe52287eca91f2c05550349ff486df9122b49940d992ef33bd2ec75b0eb",
-    "okta-reviewed": "sha256:e8a6239a1b7c511a8cc03e6ff723d5a0370a3a25e279c0837dd4e95adcc37573",
-    "entra": "sha256:6c5861a907304ec3c1abd068f9b8165c23228a23330c3236bee8f279dd0bfcca",
-    "entra-reviewed": "sha256:361d399dab4620935335d9df923473fd902b67bd90c68a502838d0406bc058eb",
+    "okta": "sha256:715da64b182fd91842c5911bfeb8814cf01029d259c8e6e8096a7596bfa6dcfd",
+    "okta-reviewed": "sha256:2e960b5fb2a869c71981e22d9b152304f77a709c2180b17c6dff997732d61f7a",
+    "entra": "sha256:2472ade53870907f33f775a0b47bda9ee96a29ddcd1793b19968ec5aa293de8b",
+    "entra-reviewed": "sha256:3a656b20234cfa749584d937df853af4a47096a2602bb03b7e37061d051833b4",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

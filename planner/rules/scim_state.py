@@ -26,11 +26,12 @@ sets it; docs/sandbox.md). Two steps use that state:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from msgspec.structs import replace
 
-from ..model import Action, ActionKind, ItemEvidence, ReviewItem, ScimGroup, ScimUser, email_key
+from ..model import Action, ActionKind, IdpUser, ItemEvidence, ReviewItem, ScimGroup, ScimUser, email_key
 from ..payloads import (
     UNSET,
     ActiveState,
@@ -48,7 +49,7 @@ from ..payloads import (
     TeamsRemoveMember,
     target_member_id,
 )
-from . import Outcome, make_action, make_review, person_ref
+from . import Outcome, make_action, make_review, person_ref, yaml_snippet
 from ..directory import Directory, Link, LinkedPair, ScimState
 
 SCIM_KEY = "scim"
@@ -207,13 +208,109 @@ class PlannedState:
     state: ScimState
     typed: frozenset[str]
     linked: frozenset[str]
+    conflicts: Mapping[str, str] = field(default_factory=dict)
+    """``linking.scim_state_conflicts``: IdP id (``*``: everyone) -> ``idp_export`` | ``scim_state``."""
+    idp_users: Mapping[str, IdpUser] = field(default_factory=dict)
+    """The IdP export's users by id (their ``lastUpdated``, when the export says, dates a conflict)."""
 
     @classmethod
-    def of(cls, state: ScimState, actions: list[Action]) -> "PlannedState":
+    def of(cls, state: ScimState, actions: list[Action], conflicts: Mapping[str, str] | None = None,
+           idp_users: Mapping[str, IdpUser] | None = None) -> "PlannedState":
         typed = frozenset(a.target.member_id for a in actions if isinstance(a, ScimSetAccountType))
         linked = frozenset(a.target.member_id for a in actions
                            if isinstance(a, ScimLinkUser) and a.target.member_id in state.users)
-        return cls(state, typed, linked)
+        return cls(state, typed, linked, conflicts or {}, idp_users or {})
+
+    def preference(self, user: ScimUser, idp_id: str | None) -> str | None:
+        """How the policy settles a conflict on ``user`` (linked to IdP user ``idp_id``): ``idp_export``,
+        ``scim_state``, or ``None`` (a blocking ``scim.state_conflict``)."""
+        c = self.conflicts
+        if not c:
+            return None
+        return c.get(user.external_id or "") or (c.get(idp_id) if idp_id else None) or c.get("*")
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """One attribute on which Sigma's SCIM state and the IdP export differ: ``attribute`` (SCIM name),
+    ``scim_value`` and ``export_value`` as words (``true``, ``View``, ``absent from the export``)."""
+
+    attribute: str
+    scim_value: str
+    export_value: str
+
+
+def _word(value: bool | str | None) -> str:
+    return "not said" if value is None else ("true" if value else "false") if isinstance(value, bool) else value
+
+
+def link_disagreements(user: ScimUser, after: ScimUserAfter, type_elsewhere: bool) -> tuple[Disagreement, ...]:
+    """Where a ``scim.link_user`` of provisioned ``user`` would reverse Sigma's SCIM state: ``active``
+    (SCIM has the user inactive, the export active) and ``userType`` (both said, different; not when a
+    ``scim.set_account_type`` sends the type, ``type_elsewhere``)."""
+    out = []
+    if user.active is False and after.active:
+        out.append(Disagreement("active", "false", "true"))
+    if after.user_type and not type_elsewhere and user.user_type and user.user_type != after.user_type:
+        out.append(Disagreement("userType", user.user_type, after.user_type))
+    return tuple(out)
+
+
+def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tuple[Disagreement, ...],
+                  planned: PlannedState) -> ReviewItem:
+    """Blocking ``scim.state_conflict``: Sigma's SCIM state and the IdP export disagree on SCIM-managed
+    ``user`` (``found``), so ``action`` would reverse what SCIM did (or deactivate it) on the export's
+    word alone. The message names both values and both times when known (the SCIM user's
+    ``meta.lastModified``, RFC 7643 §3.1; the IdP user's ``lastUpdated``, e.g. Okta's) and asks which
+    is newer; the snippet is ``linking.scim_state_conflicts`` (docs/policy.md "Re-planning after an apply")."""
+    target = action.target
+    idp = planned.idp_users.get(idp_id) if idp_id else None
+    updated = idp.attributes.get("lastUpdated") if idp is not None else None
+    updated = str(updated) if updated else None
+    key = user.external_id or idp_id or user.user_name
+    what = "; ".join(f"{d.attribute}: SCIM {d.scim_value}, export {d.export_value}" for d in found)
+    scim_when = f"SCIM last changed the user {user.last_modified}" if user.last_modified else \
+        "the SCIM state does not say when it changed the user"
+    export_when = f"the export last updated them {updated}" if updated else "the export does not say when"
+    return make_review(
+        "scim.state_conflict", action.id, blocking=True,
+        subject=person_ref(member_id=getattr(target, "member_id", None) or None, email=getattr(target, "email", None) or None,
+                           idp_id=idp_id, user_name=user.user_name),
+        message=(f"{user.user_name} is provisioned by SCIM (externalId {user.external_id}), and Sigma's SCIM state "
+                 f"and the IdP export disagree ({what}; {scim_when}, {export_when}): which is newer? "
+                 f"The plan does not send {action.kind.value} on the export's word alone"),
+        rule="scim_state.conflict",
+        evidence=ItemEvidence(action=action.id, external_id=user.external_id,
+                              attribute=", ".join(d.attribute for d in found),
+                              scim_value=", ".join(d.scim_value for d in found),
+                              export_value=", ".join(d.export_value for d in found),
+                              scim_last_modified=user.last_modified, export_last_updated=updated),
+        resolution=yaml_snippet(
+            {"linking": {"scim_state_conflicts": {key: "scim_state"}}},
+            {"linking": {"scim_state_conflicts": {key: "idp_export"}}},
+            notes=["scim_state: Sigma's SCIM state is newer, keep it; idp_export: the export is newer, send it"],
+        ),
+    )
+
+
+def _settle_link_conflict(action: ScimLinkUser, user: ScimUser, found: tuple[Disagreement, ...],
+                          planned: PlannedState) -> ScimLinkUser | ReviewItem:
+    """The link as the policy settles ``found``: SCIM's values (``scim_state``), the export's with
+    ``before.active: false`` for a reactivation (``idp_export``), else the blocking item."""
+    preference = planned.preference(user, action.target.idp_id)
+    if preference is None:
+        return conflict_item(action, user, action.target.idp_id, found, planned)
+    attributes = {d.attribute for d in found}
+    if preference == "scim_state":
+        after = action.after
+        if "active" in attributes:
+            after = replace(after, active=False)
+        if "userType" in attributes:
+            after = replace(after, user_type=user.user_type)
+        return replace(action, after=after)
+    if "active" in attributes:
+        return replace(action, before=replace(action.before, active=False))
+    return action
 
 
 def settle_user(action: ScimLinkUser | ScimCreateUser, planned: PlannedState) -> Settlement:
@@ -233,14 +330,34 @@ def settle_user(action: ScimLinkUser | ScimCreateUser, planned: PlannedState) ->
             rule="scim_state.user_name", evidence=ItemEvidence(external_id=user.external_id),
             resolution="# keep the IdP app's userName for this user, then fetch and plan again\n",
         ))
-    satisfied = _user_satisfied(user, action.after, target_member_id(action) in planned.typed)
-    return Settlement(None if satisfied else action)
+    typed = target_member_id(action) in planned.typed
+    if isinstance(action, ScimLinkUser):
+        found = link_disagreements(user, action.after, typed)
+        if found:
+            settled = _settle_link_conflict(action, user, found, planned)
+            if isinstance(settled, ReviewItem):
+                return Settlement(None, settled)
+            action = settled
+    return Settlement(None if _user_satisfied(user, action.after, typed) else action)
 
 
 def settle_account_type(action: ScimSetAccountType, planned: PlannedState) -> Settlement:
-    """A ``scim.set_account_type`` to the userType the provisioned user already has is dropped."""
+    """A ``scim.set_account_type`` to the userType the provisioned user already has is dropped; to
+    another one than SCIM's (both said) is a conflict (:func:`conflict_item`) the policy settles:
+    kept (``idp_export``), dropped (``scim_state``), else dropped with the blocking item."""
     user = planned.state.users.get(action.target.member_id)
-    return Settlement(None if user is not None and user.user_type == action.after.user_type else action)
+    if user is None or not user.user_type:
+        return Settlement(action)
+    if user.user_type == action.after.user_type:
+        return Settlement(None)
+    idp_id = action.target.idp_id or None
+    preference = planned.preference(user, idp_id)
+    if preference == "idp_export":
+        return Settlement(action)
+    if preference == "scim_state":
+        return Settlement(None)
+    found = (Disagreement("userType", user.user_type, action.after.user_type),)
+    return Settlement(None, conflict_item(action, user, idp_id, found, planned))
 
 
 def settle_group(action: ScimLinkGroup | ScimCreateGroup | ScimSetGroupMembers, planned: PlannedState) -> Settlement:
@@ -261,11 +378,28 @@ def settle_member_edit(action: Action, planned: PlannedState) -> Settlement:
     if user is None:
         return Settlement(action)
     if isinstance(action, MembersDeactivate):
-        return Settlement(_deactivate_through_scim(action, user))
+        return _settle_deactivation(action, user, planned)
     if (isinstance(action, MembersReactivate) and action.after.is_inactive is not UNSET
             and action.target.member_id in planned.linked):
         return Settlement(None)  # the link sends active: true through SCIM
     return Settlement(None, _managed_item(action, user, action.kind.value.split(".")[1].replace("_", " ")))
+
+
+def _settle_deactivation(action: MembersDeactivate, user: ScimUser, planned: PlannedState) -> Settlement:
+    """A deactivation of SCIM-managed ``user``, which SCIM has active: the export alone says so (the IdP
+    user deactivated, out of scope, or absent), so it is a conflict the policy settles: through SCIM
+    (``idp_export``), dropped (``scim_state``), else dropped with the blocking item."""
+    idp_id = action.evidence.idp_id or None
+    preference = planned.preference(user, idp_id)
+    if preference == "idp_export":
+        return Settlement(_deactivate_through_scim(action, user))
+    if preference == "scim_state":
+        return Settlement(None)
+    status = action.evidence.idp_status
+    export = (f"{status or 'inactive'} ({idp_id})" if idp_id and idp_id in planned.idp_users
+              else "absent (no IdP user has its externalId)")
+    found = (Disagreement("active", _word(user.active if user.active is not None else True), export),)
+    return Settlement(None, conflict_item(action, user, idp_id, found, planned))
 
 
 def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Settlement:
@@ -292,14 +426,16 @@ def settle_action(action: Action, planned: PlannedState) -> Settlement:
     return Settlement(action)
 
 
-def settle(state: ScimState, actions: list[Action]) -> tuple[list[Action], list[ReviewItem]]:
+def settle(state: ScimState, actions: list[Action], conflicts: Mapping[str, str] | None = None,
+           idp_users: Mapping[str, IdpUser] | None = None) -> tuple[list[Action], list[ReviewItem]]:
     """Drop what Sigma's SCIM state already satisfies and replace what Sigma forbids (module
     docstring; one :func:`settle_action` per action); dependencies on a dropped action are removed,
-    on a replaced one re-pointed. Returns the actions (same order) and the review items raised.
-    No SCIM state: unchanged."""
+    on a replaced one re-pointed. ``conflicts`` (``linking.scim_state_conflicts``) and ``idp_users``
+    (the export's users) settle and date disagreements (:class:`PlannedState`). Returns the actions
+    (same order) and the review items raised. No SCIM state: unchanged."""
     if not state.known:
         return actions, []
-    planned = PlannedState.of(state, actions)
+    planned = PlannedState.of(state, actions, conflicts, idp_users)
     out: list[Action] = []
     items: list[ReviewItem] = []
     renamed: dict[str, str] = {}  # action id -> its replacement's id, "" when dropped
@@ -327,4 +463,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "PlannedState", "Settlement", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "Disagreement", "PlannedState", "Settlement", "conflict_item", "link_disagreements", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]

@@ -366,11 +366,14 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     if user_type:
         attributes["userType"] = user_type
     meta = get("meta")
-    created = None
+    created = modified = None
     if meta.__class__ is dict:
         created = meta.get("created") if "created" in meta or meta.keys() <= _META_NAMES else _get(meta, "created")
+        modified = meta.get("lastModified") if "lastModified" in meta else _get(meta, "lastModified")
     if created:
         attributes["created"] = created
+    if modified:
+        attributes["lastModified"] = modified  # Sigma's SCIM state: when SCIM last changed the user
     name = get("name")
     if name.__class__ is not dict:
         name = {}
