@@ -192,3 +192,26 @@ def test_a_user_scim_deactivated_is_not_reactivated_on_the_export_word_alone():
     # SCIM is newer: nothing to do
     p = plan(snap, "linking: {scim_state_conflicts: {'*': scim_state}}")
     assert (kinds(p), review_codes(p)) == ([], [])
+
+
+def test_the_sigma_loader_reads_each_scim_users_last_modified(tmp_path):
+    # the time a scim.state_conflict names for Sigma's side (RFC 7643 §3.1 meta.lastModified)
+    import json
+
+    from planner.sources import load_sigma_export
+
+    (tmp_path / "scim").mkdir()
+    (tmp_path / "members.json").write_text(json.dumps([
+        {"memberId": "m1", "email": "vera@example.com", "firstName": "Vera", "lastName": "Z", "memberType": "View",
+         "userKind": "internal"}]), encoding="utf-8")
+    user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "m1", "externalId": "u1",
+            "userName": "vera@example.com", "active": False, "userType": "View",
+            "meta": {"resourceType": "User", "created": "2021-01-04T16:31:31Z", "lastModified": "2026-12-05T11:49:53Z"}}
+    listing = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 1,
+               "Resources": [user]}
+    (tmp_path / "scim" / "Users.json").write_text(json.dumps(listing), encoding="utf-8")
+    (tmp_path / "scim" / "Groups.json").write_text(json.dumps(listing | {"totalResults": 0, "Resources": []}),
+                                                   encoding="utf-8")
+    export, _ = load_sigma_export(tmp_path)
+    assert export.scim_users == (ScimUser("m1", "vera@example.com", "vera@example.com", "u1", False, "View",
+                                          "2026-12-05T11:49:53Z"),)

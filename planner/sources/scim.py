@@ -182,8 +182,11 @@ def _typed_user(res: _WireUser, ref: SourceRef) -> IdpUser | None:
     user_type = (res.userType or "").strip()
     if user_type:
         attributes["userType"] = user_type
-    if res.meta is not None and res.meta.created:
-        attributes["created"] = res.meta.created
+    if res.meta is not None:
+        if res.meta.created:
+            attributes["created"] = res.meta.created
+        if res.meta.lastModified:
+            attributes["lastModified"] = res.meta.lastModified  # Sigma's SCIM state: when SCIM last changed the user
     name = res.name
     return IdpUser(
         id=user_id,
