@@ -262,10 +262,13 @@ def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...]
     for person in people:
         if person.status is PersonStatus.IDP_GUEST:
             outcome.review_items.append(guests.idp_guest_item(person))
-        elif person.status is PersonStatus.GUEST:
-            decision = guests.decide_guest(person, policy.guests, directory, owner)
+        elif person.status is PersonStatus.GUEST or (
+                person.status is PersonStatus.REACTIVATE and person.member.user_kind == "guest"):
+            decision = (guests.decide_guest(person, policy.guests, directory, owner)
+                        if person.status is PersonStatus.GUEST else guests.decide_reactivated_guest(person, policy.guests))
             person = msgspec.structs.replace(person, status=decision.status, converted=decision.converted)
-            outcome.actions.append(decision.action)
+            if decision.action is not None:
+                outcome.actions.append(decision.action)
             if decision.review_item is not None:
                 outcome.review_items.append(decision.review_item)
         out.append(person)

@@ -77,3 +77,38 @@ def test_guest_whose_idp_user_is_deactivated_is_disabled():
     p = plan(snapshot([GUEST], [inactive]), "guests:\n  action: convert\n")
     assert "members.disable_guest:g1" in by_id(p)
     assert p.review_items == ()
+
+
+# issue 10 finding 3: a guest disabled (archived) in wave 1, linked in wave 2 by an override, was
+# reactivated and linked as a guest (409 "guest users cannot be managed with SCIM" at apply)
+ARCHIVED_GUEST = member("g1", "carol@partner.example", "Carol", "Nguyen", user_kind="guest", archived=True)
+CAROL = user("u9", "carol@partner.example", first="Carol", last="Nguyen")
+OVERRIDE = "linking:\n  overrides: [{idp: u9, member: g1}]\n"
+
+
+def test_an_archived_guest_an_override_links_is_reactivated_converted_then_linked():
+    p = plan(snapshot([ARCHIVED_GUEST], [CAROL]), OVERRIDE + "guests:\n  action: convert\n")
+    assert kinds(p) == [("members.convert_guest", "members.convert_guest:g1"),
+                        ("members.reactivate", "members.reactivate:g1"), ("scim.link_user", "scim.link_user:g1"),
+                        ("scim.link_user", "scim.link_user:root")]
+    actions = by_id(p)
+    assert actions["members.convert_guest:g1"].depends_on == ("members.reactivate:g1",)
+    assert actions["scim.link_user:g1"].depends_on == ("members.convert_guest:g1", "members.reactivate:g1")
+    order = [a.id for a in p.actions]
+    assert order.index("members.reactivate:g1") < order.index("members.convert_guest:g1") < order.index(
+        "scim.link_user:g1")
+    assert review_codes(p) == []
+
+
+def test_an_archived_guest_an_override_links_is_held_when_guests_are_not_converted():
+    p = plan(snapshot([ARCHIVED_GUEST], [CAROL]), OVERRIDE)
+    assert kinds(p) == [("scim.link_user", "scim.link_user:root")]
+    assert review_codes(p) == [("guests.reactivated_guest", True)]
+    item = p.review_items[0]
+    assert item.message == (
+        "IdP user u9 links to archived guest 'carol@partner.example': Sigma's SCIM refuses to link a guest (409), "
+        "so reactivating and linking them needs a conversion to an internal member first")
+    assert yaml.safe_load(item.resolution) == {"guests": {"action": "convert"}}
+    row = next(r for r in p.people if r.member_id == "g1")
+    assert (row.actions, row.review_items) == ((), ("guests.reactivated_guest:g1",))
+    assert p.summary.people["held"] == 1

@@ -13,6 +13,13 @@ Every active guest member (``userKind: guest``) gets exactly one action:
 A guest an IdP user links to but who is disabled by policy gets an
 informational review item: the IdP user is not linked to the disabled account.
 
+An archived or inactive guest whom linking reactivates (an override, Sigma's SCIM state, or
+``linking.archived_members: reactivate``) is a guest all the same: Sigma's SCIM refuses to link a
+guest (409 "guest users cannot be managed with SCIM", docs/sigma-api.md §5.3), so under
+``guests.action: convert`` they get ``members.convert_guest`` after ``members.reactivate`` (then
+the link), and otherwise a blocking ``guests.reactivated_guest`` item holds them
+(:func:`decide_reactivated_guest`).
+
 Each rule is a pure function of one :class:`~planner.directory.Person` (linking's decision), the
 ``guests`` policy section and the :class:`~planner.directory.Directory`: :func:`decide_guest`
 returns a :class:`GuestDecision`, :func:`idp_guest_item` the review item of an IdP guest user
@@ -23,6 +30,8 @@ decision in (a guest's ``guest`` status gives way to the decision's).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from msgspec.structs import replace
 
 from ..directory import Directory, Person, PersonStatus
 from ..model import Action, ActionKind, ReviewItem
@@ -36,7 +45,7 @@ from ..payloads import (
     UserKindState,
 )
 from ..policy import Guests
-from . import make_action, make_review, person_ref, yaml_snippet
+from . import action_id, make_action, make_review, person_ref, yaml_snippet
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +65,15 @@ class GuestDecision:
 
     ``status``: :attr:`~planner.directory.PersonStatus.LINK` with ``converted`` (then linked like
     any member, after ``members.convert_guest``) or :attr:`~planner.directory.PersonStatus.GUEST_DISABLED`;
-    ``action``: the ``members.convert_guest`` or ``members.disable_guest``; ``review_item``: the
-    informational ``guests.disabled_with_idp_user`` of a disabled guest an IdP user links to.
+    ``action``: the ``members.convert_guest`` or ``members.disable_guest`` (``None``: held); ``review_item``:
+    the informational ``guests.disabled_with_idp_user`` of a disabled guest an IdP user links to, or the
+    blocking ``guests.reactivated_guest`` of a held one (:func:`decide_reactivated_guest`).
     """
 
     member_id: str
     status: PersonStatus
     converted: bool
-    action: Action
+    action: Action | None
     review_item: ReviewItem | None = None
 
 
@@ -76,6 +86,39 @@ def decide_guest(person: Person, policy: Guests, directory: Directory, owner: Do
         return GuestDecision(person.member.member_id, PersonStatus.LINK, True, convert_action(person))
     return GuestDecision(person.member.member_id, PersonStatus.GUEST_DISABLED, False,
                          disable_action(person, owner), disabled_with_idp_user_item(person) if live else None)
+
+
+def decide_reactivated_guest(person: Person, policy: Guests) -> GuestDecision:
+    """An archived or inactive guest linking reactivates (status ``reactivate``): converted after the
+    reactivation under ``guests.action: convert`` (status stays ``reactivate``), else held with a
+    blocking ``guests.reactivated_guest`` (Sigma's SCIM refuses to link a guest, 409, docs/sigma-api.md §5.3)."""
+    mid = person.member.member_id
+    if policy.action == "convert":
+        convert = convert_action(person)
+        return GuestDecision(mid, PersonStatus.REACTIVATE, True,
+                             replace(convert, depends_on=(action_id(ActionKind.MEMBERS_REACTIVATE, mid),)))
+    return GuestDecision(mid, PersonStatus.HELD, False, None, reactivated_guest_item(person))
+
+
+def reactivated_guest_item(person: Person) -> ReviewItem:
+    """Blocking ``guests.reactivated_guest``: linking would reactivate and link archived/inactive guest
+    ``person``, which Sigma's SCIM refuses (409) unless converted first."""
+    member, user = person.member, person.idp_user
+    return make_review(
+        "guests.reactivated_guest",
+        member.member_id,
+        blocking=True,
+        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=user.id,
+                           user_name=user.user_name or ""),
+        message=(
+            f"IdP user {user.id} links to {'archived' if member.is_archived else 'inactive'} guest {member.email!r}: "
+            "Sigma's SCIM refuses to link a guest (409), so reactivating and linking them needs a conversion to an "
+            "internal member first"
+        ),
+        rule="guests.action",
+        resolution=yaml_snippet({"guests": {"action": "convert"}},
+                                notes=["convert linked guests (their work stays theirs, IdP-managed):"]),
+    )
 
 
 def convert_action(person: Person) -> Action:
