@@ -215,3 +215,27 @@ def test_the_sigma_loader_reads_each_scim_users_last_modified(tmp_path):
     export, _ = load_sigma_export(tmp_path)
     assert export.scim_users == (ScimUser("m1", "vera@example.com", "vera@example.com", "u1", False, "View",
                                           "2026-12-05T11:49:53Z"),)
+
+
+def test_a_team_scim_renamed_stays_linked_to_its_idp_group_by_external_id():
+    # issue 10 finding 13: SCIM renamed Finance to "Finance & Accounting"; the (older) export still names
+    # the group Finance. The team is linked to its group by the SCIM Group's externalId, not by name.
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")],
+                              [user("u1", "alice@example.com", first="Alice", last="A")],
+                              [group("g1", "Finance", users=["u1"])], teams=[team("t1", "Finance & Accounting")],
+                              memberships={"t1": ["m1"]}),
+                     [provisioned("m1", "alice@example.com", "u1")],
+                     [ScimGroup("t1", "Finance & Accounting", "g1", ("m1",))])
+    p = plan(snap, "teams: {rules: [{match: exact}]}")
+    assert kinds(p) == []
+    assert review_codes(p) == [("teams.renamed_by_idp", False)]
+    assert p.review_items[0].message == (
+        "Sigma's SCIM state links team 'Finance & Accounting' to IdP group g1, which the export names 'Finance': "
+        "the plan keeps the team's name; if the export is newer, the IdP's next push renames the team")
+    [row] = [r for r in p.teams if r.team_id == "t1"]
+    assert (row.mode, row.group_id, row.name, row.group_name) == ("link", "g1", "Finance & Accounting", "Finance")
+    # a member still to push: only the membership change, to the linked team
+    snap2 = replace(snap, sigma=replace(snap.sigma, scim_groups=(ScimGroup("t1", "Finance & Accounting", "g1", ()),)))
+    p = plan(snap2, "teams: {rules: [{match: exact}]}")
+    assert kinds(p) == [("scim.set_group_members", "scim.set_group_members:g1")]
+    assert p.actions[0].target.team_id == "t1"

@@ -433,16 +433,38 @@ def settle_candidates(candidates: Mapping[str, list[Assignment]]) -> tuple[list[
     return final, items
 
 
+def scim_assignments(directory: Directory) -> dict[str, Assignment]:
+    """The groups Sigma's SCIM state already links to a team, by IdP group id: a provisioned SCIM Group
+    (its id the teamId) whose ``externalId`` is the IdP group's id, the team active (rule ``scim``;
+    the team keeps the name SCIM gave it, e.g. a rename the IdP pushed after the export). As users are
+    linked by ``externalId`` first (:mod:`.scim_state`), so are teams: before ``teams.map`` and ``teams.rules``."""
+    out: dict[str, Assignment] = {}
+    for team_id, provisioned in directory.scim.groups.items():
+        team = directory.teams.get(team_id)
+        group = directory.groups.get(provisioned.external_id) if provisioned.external_id else None
+        if team is not None and not team.is_archived and group is not None:
+            out[group.group_id] = Assignment(group.group_id, group.display_name, team.name, team_id, "scim")
+    return out
+
+
 def assign_groups(policy: Teams, directory: Directory) -> tuple[list[Assignment], list[ReviewItem]]:
-    """Apply ``teams.map`` and ``teams.rules`` (see the module docstring) to the directory's groups
-    and active teams: the assignments, sorted by team name then group id, and the review items."""
+    """Apply Sigma's SCIM links (:func:`scim_assignments`), then ``teams.map`` and ``teams.rules`` (see
+    the module docstring) to the other groups and active teams: the assignments, sorted by team name
+    then group id, and the review items."""
     team_ids_by_name = active_team_ids_by_name(directory)
-    groups = sorted(directory.groups.values(), key=lambda g: (g.display_name, g.group_id))
+    pinned = scim_assignments(directory) if directory.scim.groups else {}
+    groups = sorted((g for g in directory.groups.values() if g.group_id not in pinned),
+                    key=lambda g: (g.display_name, g.group_id))
     group_ids_by_name: dict[str, list[str]] = {}
     for g in groups:
         group_ids_by_name.setdefault(g.display_name, []).append(g.group_id)
+    if pinned:  # a linked team is no longer free for a name rule or a map entry
+        taken = {a.team_id for a in pinned.values()}
+        team_ids_by_name = {n: kept for n, tids in team_ids_by_name.items()
+                            if (kept := [t for t in tids if t not in taken])}
     mapped, claimed = map_candidates(policy, group_ids_by_name, team_ids_by_name)
     candidates = rule_candidates(policy.rules, groups, free_teams(team_ids_by_name, claimed), mapped)
+    candidates.update((gid, [a]) for gid, a in pinned.items())
     return settle_candidates(candidates)
 
 
@@ -598,15 +620,22 @@ def leftovers_item(a: Assignment, reported: tuple[Leftover, ...], setting: str) 
 
 def renamed_by_idp_item(a: Assignment) -> ReviewItem:
     """``teams.renamed_by_idp`` (informational): the group's displayName is not the team's name, so its
-    first push renames the team unless the IdP app maps displayName."""
+    first push renames the team unless the IdP app maps displayName. For a team Sigma's SCIM state links
+    (rule ``scim``) the team's name is SCIM's, newer than the export's maybe: the plan keeps it."""
+    if a.rule == "scim":
+        message = (f"Sigma's SCIM state links team {a.name!r} to IdP group {a.group_id}, which the export names "
+                   f"{a.group_name!r}: the plan keeps the team's name; if the export is newer, the IdP's next push "
+                   "renames the team")
+    else:
+        message = (f"the IdP pushes group {a.group_name!r} with displayName {a.group_name!r}: after its first "
+                   f"push the team {a.name!r} takes that name unless the IdP app maps displayName "
+                   "(or the group is renamed)")
     return make_review(
         "teams.renamed_by_idp",
         a.group_id,
         blocking=False,
         subject=msgspec.convert(msgspec.to_builtins(group_target(a)), ItemRef),
-        message=(f"the IdP pushes group {a.group_name!r} with displayName {a.group_name!r}: after its first "
-                 f"push the team {a.name!r} takes that name unless the IdP app maps displayName "
-                 "(or the group is renamed)"),
+        message=message,
         rule=a.rule,
     )
 
