@@ -9,10 +9,15 @@ loader contract (tests/test_sources_contract.py):
   pages) or two records whose ids a spreadsheet made equal cannot be told from
   two people, so ``plan`` stops; the first record is kept for ``check``;
 - every ``member_user_ids`` / ``member_group_ids`` entry is the id of a user /
-  group of the directory: untyped members are resolved against both, members
-  that resolve to nothing are dropped with one ``unknown-group-member`` warning
-  per group naming them (an export filtered differently from the group files);
-  a dangling all-digit id that equals a user's id but for leading zeros
+  group of the directory: untyped members are resolved against both. A member
+  that resolves to nothing shows the users (or groups) file incomplete (a cut
+  listing, an export filtered differently from the group files): it is held
+  like :meth:`DirectoryBuilder.hold` and reported in one ``member-not-in-users``
+  warning per members file, at the users file, an incomplete-input code
+  (issue 10 finding 1). Only a member the loader marked as outside the export
+  (:meth:`DirectoryBuilder.outside`: a Google member of another domain,
+  docs/formats.md §4c) is dropped with an ``unknown-group-member`` warning.
+  A dangling all-digit id that equals a user's id but for leading zeros
   (``00417`` / ``417``) is an ``excel-mangled-id`` error instead (a spreadsheet
   dropped the zeros in one of the files);
 - members keep their first-seen order, without repeats;
@@ -52,6 +57,11 @@ or ends on a full page (``incomplete-pages``), group members the users file lack
 (``member-not-in-users``, ``member-details-withheld``), groups without their membership answer
 (``missing-group-members``, ``incomplete-nested-group``). The planner makes every action such a gap could
 change a blocking ``inputs.truncated`` item (:mod:`planner.rules.inputs`)."""
+
+
+def _first(names: Sequence[str]) -> str:
+    """``names`` joined, the first :data:`_MAX_NAMED` only, with the count when some are left out."""
+    return ", ".join(names[:_MAX_NAMED]) + (f", ... ({len(names)} in all)" if len(names) > _MAX_NAMED else "")
 
 
 def make_emails(candidates: Iterable[tuple[Any, bool, str | None]]) -> tuple[Email, ...]:
@@ -111,7 +121,9 @@ class DirectoryBuilder:
         self._unpadded: dict[str, str] | None = None
         self.inputs: list[InputFile] = []
         self.held: dict[str, None] = {}
+        self._outside: set[str] = set()
         self._answered: set[str] = set()
+        self._answer_file: dict[str, str] = {}
 
     # ------------------------------------------------------------------ users
 
@@ -143,6 +155,12 @@ class DirectoryBuilder:
         the caller reports it (``member-not-in-users``), which blocks what the gap could change.
         """
         self.held[user_id] = None
+
+    def outside(self, member_id: str) -> None:
+        """Mark ``member_id`` as a member the format documents outside the export (a Google member of
+        another domain, docs/formats.md §4c): left unresolved it is an ``unknown-group-member`` warning,
+        not a sign of an incomplete users file."""
+        self._outside.add(member_id)
 
     # ------------------------------------------------------------------ groups
 
@@ -198,9 +216,11 @@ class DirectoryBuilder:
         group_id = self.group_key(key)
         if group_id is not None:
             self._answered.add(group_id)
+            self._answer_file.setdefault(group_id, source.file)
             return group_id, False
         self.add_group(key, key, source=source)
         self._answered.add(key)
+        self._answer_file.setdefault(key, source.file)
         return key, True
 
     def add_members(self, group_id: str, member_ids: Iterable[str], kind: str | None = None) -> None:
@@ -268,10 +288,51 @@ class DirectoryBuilder:
                 "no members)",
             )
 
+    def _members_file(self, group: _Group) -> str:
+        """The file that listed ``group``'s members: its membership answer, else the group's own record."""
+        return self._answer_file.get(group.id) or (group.source.file if group.source else "")
+
+    def _sort_dangling(self, group: _Group, dangling: list[str], unresolved: dict[str, dict[str, None]]) -> None:
+        """Members of ``group`` that are no user or group: those marked :meth:`outside` are one
+        ``unknown-group-member`` warning; the others are held and collected in ``unresolved`` by members file."""
+        outside = [m for m in dangling if m in self._outside]
+        if outside:
+            src = group.source or SourceRef("")
+            shown = ", ".join(outside[:_MAX_NAMED]) + (", ..." if len(outside) > _MAX_NAMED else "")
+            self.findings.warning(
+                "unknown-group-member", self._members_file(group), src.location if not self._answer_file.get(
+                    group.id) else "", "members",
+                f"group {group.display_name!r} lists {len(outside)} member(s) outside this export's domain(s) "
+                f"({shown}); ignored",
+            )
+        inside = [m for m in dangling if m not in self._outside]
+        if inside:
+            self.held.update(dict.fromkeys(inside))
+            unresolved.setdefault(self._members_file(group), {}).update(dict.fromkeys(inside))
+
+    def _report_unresolved(self, unresolved: dict[str, dict[str, None]]) -> None:
+        """One ``member-not-in-users`` warning, at the users file, naming the members no user or group of the
+        export has and the files that list them: the users (or groups) file is incomplete (an
+        incomplete-input code, :data:`INCOMPLETE_CODES`)."""
+        if not unresolved:
+            return
+        members = list(dict.fromkeys(m for ids in unresolved.values() for m in ids))
+        files = [f"{Path(f).parent.name}/{Path(f).name}" if Path(f).parent.name.casefold() == "group_members"
+                 else Path(f).name for f in unresolved]
+        self.findings.warning(
+            "member-not-in-users", self.users_file(next(iter(unresolved))), "", "",
+            f"{len(members)} group member(s) listed in {_first(files)} ({_first(members)}) are neither users nor "
+            "groups of this export, which is therefore incomplete (cut short, or filtered): their state is "
+            "unknown, so they are held (no action for them); export the users and groups again, whole",
+        )
+
     def users_file(self, fallback: Path | str) -> str:
         """The users file read so far (the first input of a ``*.users`` kind), else ``fallback``: where a
         ``member-not-in-users`` finding points, since that is the file to export again."""
-        return next((i.path for i in self.inputs if i.kind.endswith(".users")), str(fallback))
+        first = next((i.path for i in self.inputs if i.kind.endswith(".users")), None)
+        if first is None:  # users and groups in the same files (SCIM): the first user's file
+            first = next((u.source.file for u in self.users.values() if u.source), None)
+        return first or str(fallback)
 
     def build(self) -> IdpDirectory:
         """The directory, with members resolved and dangling ones reported (see the module docstring)."""
@@ -285,6 +346,7 @@ class DirectoryBuilder:
                     for user_id in gone:
                         del members[user_id]
         groups: list[IdpGroup] = []
+        unresolved: dict[str, dict[str, None]] = {}  # members file -> member ids no user or group has
         user_ids, group_ids = self.users.keys(), self._groups.keys()
         for g in self._groups.values():
             if not g.untyped and g.users.keys() <= user_ids and g.groups.keys() <= group_ids:
@@ -310,13 +372,7 @@ class DirectoryBuilder:
             if dangling:
                 dangling = self._report_lost_zeros(g, dangling)
             if dangling:
-                src = g.source or SourceRef("")
-                shown = ", ".join(dangling[:_MAX_NAMED]) + (", ..." if len(dangling) > _MAX_NAMED else "")
-                self.findings.warning(
-                    "unknown-group-member", src.file, src.location, "members",
-                    f"group {g.display_name!r} lists {len(dangling)} member(s) that are neither users nor "
-                    f"groups of this export ({shown}); ignored",
-                )
+                self._sort_dangling(g, dangling, unresolved)
             groups.append(IdpGroup(
                 id=g.id,
                 display_name=g.display_name,
@@ -326,6 +382,7 @@ class DirectoryBuilder:
                 attributes=g.attributes,
                 source=g.source,
             ))
+        self._report_unresolved(unresolved)
         return IdpDirectory(
             users=tuple(self.users.values()),
             groups=tuple(groups),

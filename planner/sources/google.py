@@ -17,7 +17,10 @@ pages, or a bare array), ``groups.json`` (``{"groups": [...]}``), and members as
 per file named by the group key (id, email or name). Member ``type`` ``USER``
 -> user, ``GROUP`` -> nested group; ``CUSTOMER`` (the whole domain) and
 ``EXTERNAL`` members (no Workspace user, never provisioned by Google's SCIM app)
-are ignored with an info finding.
+are ignored with an info finding. A ``USER`` member that is no user of the users
+file shows that file incomplete (``member-not-in-users``, it is held), unless its
+email is of a domain no user of the file has: groups may hold addresses outside
+the domain (docs/formats.md §4c), an ``unknown-group-member`` warning.
 
 Mapping: ``user_name`` <- primary email; ``emails`` <- primary, then
 ``emails[].address``, ``aliases``, ``nonEditableAliases`` (JSON) or the work /
@@ -267,6 +270,7 @@ def _api_answer(
     file = str(path)
     group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
     by_email: dict[str, str] | None = None
+    domains: set[str] = set()
     count = 0
     for rec, where in records(answer, path, findings, page_keys=("members",), next_keys=("nextPageToken",),
                               what=f"Google members of {group_key}", base=base):
@@ -276,7 +280,11 @@ def _api_answer(
             if member_id not in builder.users and rec.get("email"):
                 if by_email is None:
                     by_email = {u.user_name_key: u.id for u in builder.users.values()}
-                member_id = by_email.get(fast_email_key(as_text(rec["email"])), member_id)
+                    domains = {k.rpartition("@")[2] for k in by_email}
+                key = fast_email_key(as_text(rec["email"]))
+                member_id = by_email.get(key, member_id or key)
+                if member_id not in builder.users and key.rpartition("@")[2] not in domains:
+                    builder.outside(member_id)  # another domain's address (§4c): not a sign of a cut users file
             builder.add_member(group_id, member_id, "user")
         elif kind == "GROUP":
             child = member_id if builder.has_group(member_id) else builder.group_key(

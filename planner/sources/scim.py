@@ -40,7 +40,7 @@ import msgspec
 
 from ..model import Email, IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails
-from .envelopes import records
+from .envelopes import is_page, records
 from .files import Findings, guarded, read_json
 from .values import (
     MISSING, InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, string_field, unreadable_status,
@@ -399,12 +399,57 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     )
 
 
+Listings = dict[str, list[tuple[int, int, SourceRef]]]
+"""Saved ListResponse pages by listing (the kinds of resource they hold, ``"group"``, ``"user"``,
+``"group+user"``): ``(totalResults, len(Resources), where)`` per page."""
+
+
+def _pages(data: Any, path: Path, listings: Listings) -> None:
+    """Add the ListResponse pages of one file's ``data`` (a page, typed or not, an array of pages, or a bare
+    array of resources, which claims no total) to ``listings``."""
+    if data.__class__ in (_WireUsers, _WireGroups):
+        kinds = "user" if data.__class__ is _WireUsers else "group"
+        listings.setdefault(kinds, []).append((data.totalResults or 0, len(data.Resources), SourceRef(str(path), "$")))
+        return
+    if isinstance(data, list) and not any(is_page(p, ("Resources",), True) for p in data[:1]):
+        pages = [("$", {"Resources": data})]
+    else:
+        pages = [("$", data)] if isinstance(data, dict) else [
+            (f"$[{p}]", page) for p, page in enumerate(data) if isinstance(page, dict)] if isinstance(data, list) else []
+    for where, page in pages:
+        total, resources = _get(page, "totalResults"), _get(page, "Resources")
+        if not isinstance(resources, list):
+            continue
+        ends = [r for r in (resources[:1] + resources[-1:]) if isinstance(r, dict)]
+        kinds = "+".join(sorted({_kind(_canonical(r)) or "other" for r in ends})) or "empty"
+        claimed = total if total.__class__ is int else 0
+        listings.setdefault(kinds, []).append((claimed, len(resources), SourceRef(str(path), where)))
+
+
+def _report_short_listings(listings: Listings, findings: Findings) -> None:
+    """An ``incomplete-pages`` warning for each listing whose ``totalResults`` (RFC 7644 §3.4.2: the
+    number of results the query matched) exceeds the resources its saved pages hold, summed over pages
+    and files: the other pages were not saved."""
+    for kinds, pages in listings.items():
+        claimed, ref = max(((total, ref) for total, _, ref in pages), key=lambda p: p[0])
+        held = sum(n for _, n, _ in pages)
+        if claimed > held:
+            what = {"user": "Users", "group": "Groups"}.get(kinds, "resources")
+            findings.warning(
+                "incomplete-pages", ref.file, ref.location, "totalResults",
+                f"SCIM ListResponse of {what}: totalResults is {claimed} but the saved page(s) hold {held} "
+                "Resources: the other pages (startIndex/count, RFC 7644 §3.4.2.4) are missing; export every page",
+            )
+
+
 def _resources(path: Path, builder: DirectoryBuilder, findings: Findings,
-               pending_groups: list[tuple[dict[str, Any], SourceRef]]) -> None:
-    """Users of one ListResponse file into ``builder``; its Groups into ``pending_groups``."""
+               pending_groups: list[tuple[dict[str, Any], SourceRef]], listings: Listings) -> None:
+    """Users of one ListResponse file into ``builder``; its Groups into ``pending_groups``; its pages
+    into ``listings``."""
     tf, data = read_json(path, findings, _TYPED)
     if tf is None:
         return
+    _pages(data, path, listings)
     file = str(path)
     if data.__class__ in (_WireUsers, _WireGroups):
         count = _typed_resources(data, file, builder, pending_groups)
@@ -487,9 +532,11 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load SCIM ListResponse files (role ``resources``): all Users first, then Groups."""
     builder = DirectoryBuilder(FORMAT, findings)
     pending_groups: list[tuple[dict[str, Any], SourceRef]] = []
+    listings: Listings = {}
     for path in files.get("resources", ()):
         with guarded(path, findings, "SCIM ListResponse"):
-            _resources(path, builder, findings, pending_groups)
+            _resources(path, builder, findings, pending_groups, listings)
+    _report_short_listings(listings, findings)
     paths = {str(path): path for path in files.get("resources", ())}
     ids: list[str | None] = []
     for res, ref in pending_groups:

@@ -1,0 +1,141 @@
+"""Issue 10, tester findings 1 and 4: a SCIM or Google export whose group members name users it lacks, a SCIM
+listing cut short of its totalResults, or a SCIM group without its ``members`` attribute is incomplete: what
+the gap could change is a blocking ``inputs.truncated`` item, never a warning followed by a deactivation.
+
+Small literal exports written by each test; the Sigma side is tests/fixtures/sandbox_seed (9 people,
+3 teams, Dan O'Brien in the Finance team), the policy the one of tests/test_incomplete_inputs.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from planner.model import Severity
+from planner.sources import load_idp
+
+from .conftest import write
+from .test_incomplete_inputs import plan
+
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+DAN_SIGMA = "Dn7OBrienDn7OBrienDn7OBrienDn"
+FINANCE_TEAM = "88858466-5299-4425-95c0-000000000001"
+HELD = ("neither users nor groups of this export, which is therefore incomplete (cut short, or filtered): their "
+        "state is unknown, so they are held (no action for them); export the users and groups again, whole")
+
+
+def scim_user(n: int, email: str) -> dict:
+    return {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": f"u{n}", "userName": email,
+            "name": {"givenName": "Given", "familyName": "Family"},
+            "emails": [{"value": email, "primary": True}], "active": True}
+
+
+USERS = [scim_user(1, "ada.admin@example.com"), scim_user(2, "ben.builder@example.com"),
+         scim_user(3, "cleo.viewer@example.com")]
+DAN = scim_user(4, "dan.obrien@example.com")
+
+
+def listing(resources: list, total: int | None = None) -> dict:
+    return {"schemas": [LIST_RESPONSE], "totalResults": len(resources) if total is None else total,
+            "Resources": resources}
+
+
+def scim_export(root: Path, users: list, members: list[str], total: int | None = None) -> Path:
+    write(root / "Users.json", json.dumps(listing(users, total)))
+    group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g1", "displayName": "Finance Analysts",
+             "members": [{"value": m, "type": "User"} for m in members]}
+    write(root / "Groups.json", json.dumps(listing([group])))
+    return root
+
+
+def found(findings) -> list[tuple]:
+    return [(f.severity, f.code, Path(f.file).name, f.location, f.field, f.message) for f in findings]
+
+
+def test_a_scim_group_member_the_users_file_lacks_is_held_and_blocks_his_deactivation(capsys, tmp_path):
+    """Dan is in Sigma and in the group's members, not in Users.json (totalResults says 3: no page is missing)."""
+    root = scim_export(tmp_path / "scim", USERS, ["u1", "u4"])
+    directory, findings = load_idp(root)
+    assert [(g.id, g.member_user_ids) for g in directory.groups] == [("g1", ("u1",))]
+    assert found(findings) == [(Severity.WARNING, "member-not-in-users", "Users.json", "", "",
+                                f"1 group member(s) listed in Groups.json (u4) are {HELD}")]
+    code, _, result = plan(capsys, tmp_path, root)
+    assert code == 3  # --detailed-exitcode: changes, blocked by review items
+    blocked = {i.id for i in result.review_items if i.code == "inputs.truncated" and i.blocking}
+    assert {f"inputs.truncated:members.deactivate:{DAN_SIGMA}",
+            f"inputs.truncated:teams.remove_member:{FINANCE_TEAM}:{DAN_SIGMA}"} <= blocked
+
+
+def test_the_complete_scim_export_has_no_finding_and_no_truncation_item(capsys, tmp_path):
+    root = scim_export(tmp_path / "scim", [*USERS, DAN], ["u1", "u4"])
+    assert load_idp(root)[1] == []
+    code, _, result = plan(capsys, tmp_path, root)
+    assert code == 2 and [i.id for i in result.review_items if i.code == "inputs.truncated"] == []
+
+
+def test_a_scim_listing_holding_fewer_resources_than_its_total_results_is_incomplete_pages(tmp_path):
+    root = scim_export(tmp_path / "scim", USERS, ["u1"], total=400)
+    assert found(load_idp(root)[1]) == [(
+        Severity.WARNING, "incomplete-pages", "Users.json", "$", "totalResults",
+        "SCIM ListResponse of Users: totalResults is 400 but the saved page(s) hold 3 Resources: the other pages "
+        "(startIndex/count, RFC 7644 §3.4.2.4) are missing; export every page")]
+
+
+def test_scim_pages_saved_in_several_files_are_summed(tmp_path):
+    """Two pages of one listing of 3 users, one per file: together they hold the totalResults."""
+    root = tmp_path / "scim"
+    write(root / "Users-1.json", json.dumps(listing(USERS[:2], total=3)))
+    write(root / "Users-2.json", json.dumps(listing(USERS[2:], total=3)))
+    directory, findings = load_idp(root, "scim")
+    assert [u.id for u in directory.users] == ["u1", "u2", "u3"] and findings == []
+    write(root / "Users-2.json", json.dumps(listing(USERS[2:], total=4)))
+    assert [(f.code, Path(f.file).name) for f in load_idp(root, "scim")[1]] == [("incomplete-pages", "Users-2.json")]
+
+
+# --------------------------------------------------------------------------- Google Directory API
+
+
+def google_user(n: int, email: str) -> dict:
+    return {"id": f"10{n}", "primaryEmail": email, "name": {"givenName": "Given", "familyName": "Family"},
+            "suspended": False, "archived": False}
+
+
+def google_export(root: Path, users: list, members: list[dict]) -> Path:
+    write(root / "users.json", json.dumps({"kind": "admin#directory#users", "users": users}))
+    write(root / "groups.json", json.dumps({"groups": [{"id": "g1", "email": "finance@example.com",
+                                                        "name": "Finance Analysts"}]}))
+    write(root / "group_members" / "g1.json", json.dumps({"kind": "admin#directory#members", "members": members}))
+    return root
+
+
+GOOGLE_USERS = [google_user(1, "ada.admin@example.com"), google_user(2, "ben.builder@example.com"),
+                google_user(3, "cleo.viewer@example.com")]
+
+
+def member(n: int, email: str, kind: str = "USER") -> dict:
+    return {"kind": "admin#directory#member", "id": f"10{n}", "email": email, "type": kind, "status": "ACTIVE"}
+
+
+def test_a_google_member_of_the_domain_the_users_file_lacks_is_held_and_named_at_its_members_file(capsys, tmp_path):
+    root = google_export(tmp_path / "google", GOOGLE_USERS,
+                         [member(1, "ada.admin@example.com"), member(4, "dan.obrien@example.com")])
+    directory, findings = load_idp(root)
+    assert [(g.id, g.member_user_ids) for g in directory.groups] == [("g1", ("101",))]
+    assert found(findings) == [(Severity.WARNING, "member-not-in-users", "users.json", "", "",
+                                f"1 group member(s) listed in group_members/g1.json (104) are {HELD}")]
+    code, _, result = plan(capsys, tmp_path, root)
+    assert code == 3
+    blocked = {i.id for i in result.review_items if i.code == "inputs.truncated" and i.blocking}
+    assert {f"inputs.truncated:members.deactivate:{DAN_SIGMA}",
+            f"inputs.truncated:teams.remove_member:{FINANCE_TEAM}:{DAN_SIGMA}"} <= blocked
+
+
+def test_a_google_member_of_another_domain_stays_a_warning(tmp_path):
+    """docs/formats.md §4c: groups may hold addresses outside the domain; they are no sign of a cut users file."""
+    root = google_export(tmp_path / "google", GOOGLE_USERS,
+                         [member(1, "ada.admin@example.com"), member(9, "pat@partner.example")])
+    directory, findings = load_idp(root)
+    assert [(g.id, g.member_user_ids) for g in directory.groups] == [("g1", ("101",))]
+    assert found(findings) == [(Severity.WARNING, "unknown-group-member", "g1.json", "", "members",
+                                "group 'Finance Analysts' lists 1 member(s) outside this export's domain(s) (109); "
+                                "ignored")]
