@@ -65,7 +65,7 @@ def test_verify_cli_json_and_exit_codes_after_a_complete_apply(tmp_path, sb, mon
     main(args + ["--json"])  # exit 0: main returns
     document = json.loads(capsys.readouterr().out)
     assert document["converged"] is True and document["counts"] == {
-        "objects": 6, "converged": 6, "drifted": 0, "missing": 0, "not_applied": 0}
+        "objects": 6, "converged": 6, "drifted": 0, "missing": 0, "not_applied": 0, "failed": 0}
 
     server.state.scim_delete_group("t1", expected_version=None)  # the Finance team is gone
     with pytest.raises(SystemExit) as exc:
@@ -115,3 +115,43 @@ def test_verify_without_flags_reads_the_target_the_approval_recorded(tmp_path, s
     assert out.splitlines()[-1] == "Verify: 6 of 6 object(s) converged, 0 drifted, 0 missing"
     found = verify_plan(plan, replace(options_for(server), rest_base_url=None, scim_base_url=None))
     assert found.exit_code == 0
+
+
+def test_a_failed_action_makes_verify_not_converged_as_apply_said(tmp_path, sb, monkeypatch, capsys):
+    """Tester finding 14: apply failed one action (409, a guest cannot be linked) and said
+    "incomplete"; verify must say the same (failed, not converged, exit 2), never "converged"."""
+    from .execute_support import link, small_plan_actions
+
+    server, _ = sb
+    actions = (*small_plan_actions()[:1], link("u9", "m4", "guest@partner.example"))
+    plan = write_test_plan(tmp_path, actions)
+    report = apply_plan(plan, options_for(server, auto_approve=True))
+    assert (report.status, report.exit_code) == ("incomplete", 3)
+    assert report.results["u9"].state == "failed"
+
+    found = verify_plan(plan, options_for(server))
+    assert found.exit_code == 2 and not found.converged
+    assert found.not_applied == ()
+    assert [(f.action_id, f.state) for f in found.failed] == [("u9", "failed")]
+    assert [(w.run_id, w.checked, w.converged) for w in found.waves] == [(1, 2, False)]
+    assert verify_lines(found) == [
+        "  missing   user:guest@partner.example (guest@partner.example): "
+        "scim.link_user: no SCIM user with userName 'guest@partner.example'",
+        "  failed    u9 (scim.link_user guest@partner.example): SCIM POST /Users: 409 uniqueness: "
+        "Member m4 is a guest; guest users cannot be managed with SCIM",
+        "Wave (whole plan) (run 1): DRIFTED (2 action(s) checked)",
+        "Verify: 1 of 2 object(s) converged, 0 drifted, 1 missing; 1 action(s) failed: not converged"]
+    assert report.summary_dict()["converged"] is False
+
+    for key, value in sandbox_env(server).items():
+        monkeypatch.setenv(key, value)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["verify", str(plan), "--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url,
+              "--json"])
+    assert exc.value.code == 2
+    document = json.loads(capsys.readouterr().out)
+    assert document["converged"] is False
+    assert document["counts"] == {"objects": 2, "converged": 1, "drifted": 0, "missing": 1, "not_applied": 0,
+                                  "failed": 1}
+    assert [f["action"] for f in document["failed"]] == ["u9"]

@@ -96,7 +96,7 @@ from .targets import (
     TargetError,
     resolve_targets,
 )
-from .verify import Verification, verify
+from .verify import Verification, converged, verify
 from ..selection import Wave, select
 
 EXIT_INCOMPLETE = 3
@@ -199,7 +199,7 @@ class ApplyReport:
             "seconds": round(self.seconds, 3),
             "failed": {aid: r.error for aid, r in self.results.items() if r.state == "failed"},
             "verification": self.verification.counts if self.verification else None,
-            "converged": bool(self.verification and self.verification.converged),
+            "converged": self.status == "converged",  # verify.converged: every action done and verified
             "result_file": self.result_file,
             "html_file": self.html_file,
         }
@@ -674,7 +674,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         writes = sum(1 for r in results.values() if r.outcome == "written")
         if stop_reason:
             status = "stopped"
-        elif counts["done"] == len(actions) and verification.converged:
+        elif converged([rows[a.id].state for a in actions], verification):
             status = "converged"
         else:
             status = "incomplete"

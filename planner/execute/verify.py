@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from ..model import Action
 from .actions import ActionInputError, Clients, handler_for
@@ -92,6 +92,17 @@ class Verification:
                 for o in self.objects
             ],
         }
+
+
+def converged(action_states: Iterable[str], verification: Verification) -> bool:
+    """The one rule for "converged", used by ``apply`` (its run) and ``verify`` (the plan so far):
+    every action run is ``done`` in the journal (none ``failed``, ``skipped`` or left ``running``,
+    :data:`planner.execute.journal.STATES`) and every object those actions touch re-read as planned.
+
+    ``action_states``: the journal states of the actions judged; ``verification``: their re-read.
+    A failed action is never "not applied yet": it ran, and Sigma is not as the plan says.
+    """
+    return verification.converged and all(state == "done" for state in action_states)
 
 
 def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:

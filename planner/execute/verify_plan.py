@@ -7,21 +7,24 @@ says. Objects are grouped as apply groups them (``user:<userName>``, ``member:<m
 ``team:<teamId>``) and each is ``converged``, ``drifted`` (it exists, something differs) or
 ``missing`` (the user, group, member or team is gone).
 
-Which actions are checked: those the journal beside the plan records as ``done`` (so a plan
-applied in waves is checked wave by wave, and actions no wave ran yet are listed as not
-applied, never as drift); every action when there is no journal. A journal made for another
-plan digest refuses (one line). With a journal, each run (wave) gets a status: converged when
-every object its actions touch converged.
+Which actions are checked: those some run of the journal beside the plan ran (state other
+than ``pending``: so a plan applied in waves is checked wave by wave, and actions no wave ran
+yet are listed as not applied, never as drift); every action when there is no journal. An
+action the journal records as ``failed`` (or ``skipped``, or left ``running``) is listed as
+failed with the journal's error and makes the plan not converged, as it made ``apply`` say
+"incomplete": both judge with :func:`planner.execute.verify.converged`. A journal made for
+another plan digest refuses (one line). With a journal, each run (wave) gets a status by the
+same rule over its own actions.
 
-Exit status (:data:`EXIT_CONVERGED`, :data:`EXIT_DRIFT`): 0 every checked object converged;
-2 drift or missing objects; 1 refused (no credentials, unreadable plan, foreign journal).
+Exit status (:data:`EXIT_CONVERGED`, :data:`EXIT_DRIFT`): 0 converged; 2 not converged (drifted
+or missing objects, failed actions); 1 refused (no credentials, unreadable plan, foreign journal).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
 from ..model import Plan
 from ..planfile import plan_policy, read_plan
@@ -29,11 +32,12 @@ from .actions import Clients, attributes_owned_elsewhere, with_user_names
 from .apply import ApplyOptions, build_clients, preflight
 from .approve import read_approval
 from .errors import ApiError, ApplyRefused
-from .journal import journal_path, read_journal
+from .journal import JournalRow, journal_path, read_journal
 from .targets import resolve_targets
 from .runner import _RetryCounter
+from .progress import subject_of
 from .targets import Redactor
-from .verify import Verification, verify
+from .verify import Verification, converged, verify
 
 EXIT_CONVERGED = 0
 EXIT_DRIFT = 2
@@ -51,9 +55,21 @@ class WaveStatus:
 
 
 @dataclass(frozen=True)
+class FailedAction:
+    """An action a run did not finish: its id, ``label`` (``<kind> <subject>``), journal ``state``
+    (``failed``, ``skipped`` or ``running``) and the journal's ``error``."""
+
+    action_id: str
+    label: str
+    state: str
+    error: str
+
+
+@dataclass(frozen=True)
 class PlanVerification:
     """What ``verify`` found: the objects (:class:`Verification`), the actions not applied yet,
-    the per-wave status, and where the journal was (``None``: none, every action checked)."""
+    the actions a run failed (:class:`FailedAction`), the per-wave status, and where the journal
+    was (``None``: none, every action checked)."""
 
     plan: str
     digest: str
@@ -61,10 +77,16 @@ class PlanVerification:
     not_applied: tuple[str, ...]
     waves: tuple[WaveStatus, ...]
     journal: str | None
+    failed: tuple[FailedAction, ...] = ()
+
+    @property
+    def converged(self) -> bool:
+        """:func:`planner.execute.verify.converged` over the checked actions."""
+        return converged((f.state for f in self.failed), self.verification)
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CONVERGED if self.verification.converged else EXIT_DRIFT
+        return EXIT_CONVERGED if self.converged else EXIT_DRIFT
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document."""
@@ -73,11 +95,13 @@ class PlanVerification:
             "plan": self.plan,
             "digest": self.digest,
             "journal": self.journal,
-            "converged": self.verification.converged,
+            "converged": self.converged,
             "counts": {"objects": len(states), **{s: states.count(s) for s in ("converged", "drifted", "missing")},
-                       "not_applied": len(self.not_applied)},
+                       "not_applied": len(self.not_applied), "failed": len(self.failed)},
             "objects": self.verification.to_dict()["objects"],
             "not_applied": list(self.not_applied),
+            "failed": [{"action": f.action_id, "label": f.label, "state": f.state, "error": f.error}
+                       for f in self.failed],
             "waves": [{"run": w.run_id, "wave": w.wave, "checked": w.checked, "converged": w.converged}
                       for w in self.waves],
         }
@@ -113,11 +137,13 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
                            "verify the plan that journal applied")
     actions = with_user_names(plan.actions)
     if digest is not None:
-        checked = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state == "done"]
+        checked = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state != "pending"]
     else:
         checked = list(actions)
     checked_ids = {a.id for a in checked}
     not_applied = tuple(a.id for a in actions if a.id not in checked_ids)
+    failed = tuple(FailedAction(a.id, f"{a.kind.value} {subject_of(a)}", rows[a.id].state, rows[a.id].error or "")
+                   for a in checked if digest is not None and rows[a.id].state != "done")
     redactor = Redactor()
     options = with_approved_target(plan_path, plan, options)
     clients: Clients = build_clients(plan, options, redactor, _RetryCounter())
@@ -134,14 +160,20 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
         for c in (clients.rest, clients.scim):
             if c is not None:
                 c.close()
-    by_action = {c.action_id: o.converged for o in result.objects for c in o.checks}
-    waves = tuple(
-        WaveStatus(r.run_id, r.wave, sum(1 for aid in r.wave_actions if aid in by_action),
-                   all(by_action.get(aid, True) for aid in r.wave_actions))
-        for r in runs if r.wave_actions is not None
-    )
+    waves = tuple(_wave_status(r.run_id, r.wave, r.wave_actions, result, rows)
+                  for r in runs if r.wave_actions is not None)
     return PlanVerification(str(plan_path), plan.digest, result, not_applied, waves,
-                            str(journal_path(plan_path)) if digest is not None else None)
+                            str(journal_path(plan_path)) if digest is not None else None, failed)
+
+
+def _wave_status(run_id: int, wave: str, wave_actions: Sequence[str], result: Verification,
+                 rows: Mapping[str, JournalRow]) -> WaveStatus:
+    """One run by :func:`planner.execute.verify.converged` over its own actions and their objects."""
+    ids = set(wave_actions)
+    objects = Verification(tuple(o for o in result.objects if any(c.action_id in ids for c in o.checks)))
+    states = [rows[aid].state for aid in wave_actions if aid in rows]
+    return WaveStatus(run_id, wave, sum(1 for o in objects.objects for c in o.checks if c.action_id in ids),
+                      converged(states, objects))
 
 
 def verify_lines(found: PlanVerification) -> list[str]:
@@ -151,14 +183,17 @@ def verify_lines(found: PlanVerification) -> list[str]:
     for o in v.objects:
         if not o.converged:
             lines.append(f"  {o.state:<9} {o.key} ({o.label}): {'; '.join(o.problems)}")
+    for f in found.failed:
+        lines.append(f"  {f.state:<9} {f.action_id} ({f.label}): {f.error}")
     for w in found.waves:
         lines.append(f"Wave {w.wave or '(whole plan)'} (run {w.run_id}): "
                      f"{'converged' if w.converged else 'DRIFTED'} ({w.checked} action(s) checked)")
     states = [o.state for o in v.objects]
     lines.append(f"Verify: {states.count('converged')} of {len(states)} object(s) converged, "
                  f"{states.count('drifted')} drifted, {states.count('missing')} missing"
-                 + (f"; {len(found.not_applied)} action(s) not applied yet" if found.not_applied else ""))
+                 + (f"; {len(found.not_applied)} action(s) not applied yet" if found.not_applied else "")
+                 + (f"; {len(found.failed)} action(s) failed: not converged" if found.failed else ""))
     return lines
 
 
-__all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "PlanVerification", "WaveStatus", "verify_lines", "verify_plan"]
+__all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "FailedAction", "PlanVerification", "WaveStatus", "verify_lines", "verify_plan"]
