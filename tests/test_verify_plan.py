@@ -155,3 +155,20 @@ def test_a_failed_action_makes_verify_not_converged_as_apply_said(tmp_path, sb, 
     assert document["counts"] == {"objects": 2, "converged": 1, "drifted": 0, "missing": 1, "not_applied": 0,
                                   "failed": 1}
     assert [f["action"] for f in document["failed"]] == ["u9"]
+
+
+def test_a_team_renamed_by_scim_is_found_by_its_id_and_reported_drifted(tmp_path, sb):
+    """Tester finding 12: the IdP renamed the linked group "Finance" to "Finance & Accounting";
+    verify found no group named "Finance" and said "missing". The group is the team's id: drifted."""
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    assert apply_plan(plan, options_for(server, auto_approve=True)).status == "converged"
+    httpx2.patch(f"{server.scim_base_url}/Groups/t1", headers=server.scim_headers(), json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Finance & Accounting"}]}).raise_for_status()
+
+    found = verify_plan(plan, options_for(server))
+    assert found.exit_code == 2
+    assert [(o.key, o.state, o.problems) for o in found.verification.objects if not o.converged] == [
+        ("team:t1", "drifted", ["scim.link_group: displayName: 'Finance & Accounting', planned 'Finance'"])]
+    assert verify_lines(found)[-1] == "Verify: 5 of 6 object(s) converged, 1 drifted, 0 missing"

@@ -595,7 +595,15 @@ class _ScimGroupHandler(Handler):
         return f"team:{team_id}" if team_id else f"group:{display_name_of(action)}"
 
     def _find(self, action: Action, clients: Clients) -> Group | None:
+        """The provisioned group of the action: by the team's id first (a linked team's SCIM id is
+        its ``teamId``, docs/sigma-api.md §5.3), so a group the IdP renamed is still found (and
+        :func:`_display_name_differences` reports the rename); else by ``displayName eq``."""
         name = display_name_of(action)
+        team_id = action.target.team_id
+        by_id = clients.need_scim().get_group(team_id) if team_id else None
+        if by_id is not None and by_id.external_id:  # GET /Groups/{id} includes the members
+            clients.ids.set_group(name, by_id.id or team_id)
+            return by_id
         group = clients.need_scim().find_group(name)
         if group is not None and group.id:
             clients.ids.set_group(name, group.id)
@@ -619,6 +627,13 @@ class _ScimGroupHandler(Handler):
         return diffs, add, remove
 
 
+def _display_name_differences(action: Action, group: Group) -> list[str]:
+    """``["displayName: 'Finance & Accounting', planned 'Finance'"]`` when the group found (by id)
+    is not named as the plan says, else ``[]``."""
+    planned = display_name_of(action)
+    return [] if group.display_name == planned else [f"displayName: {group.display_name!r}, planned {planned!r}"]
+
+
 class CreateGroup(_ScimGroupHandler):
     """``scim.create_group`` / ``scim.link_group``: ``POST /Groups`` (RFC 7644 §3.3).
 
@@ -636,6 +651,7 @@ class CreateGroup(_ScimGroupHandler):
         if group is None:
             return Observation(False, (f"no SCIM group with displayName {display_name_of(action)!r}",), missing=True)
         diffs, add, remove = self._member_state(action, group, clients)
+        diffs = _display_name_differences(action, group) + diffs
         return Observation(not diffs, tuple(diffs), _group_image(group), {"scimGroupId": group.id},
                            {"group": group, "add": add, "remove": remove})
 
@@ -716,7 +732,7 @@ class SetGroupMembers(_ScimGroupHandler):
             return Observation(False, (f"no SCIM group with displayName {display_name_of(action)!r}",), missing=True)
         if planned_member_keys(action) is None:
             raise ActionInputError(f"action {action.id} has no after.members")
-        diffs, add, remove = self._member_state(action, group, clients)
+        diffs, add, remove = self._member_state(action, group, clients)  # members only: a rename is link_group's
         return Observation(not diffs, tuple(diffs), _group_image(group), {"scimGroupId": group.id},
                            {"group": group, "add": add, "remove": remove})
 
