@@ -6,7 +6,8 @@ prerequisites, :mod:`planner.rules.preflight`); the **blocking review items**
 (each with its candidates and the exact policy snippet that resolves it); then
 people in sections: **lock-outs**, **admin changes**, **deactivations**,
 **downgrades**, the other people (plain links folded into a count unless
-``--all``); the informational review items; **teams**; the protected owners
+``--all``); the informational review items; **teams**; every action no person or team row
+lists (an undo plan has no rows), so ``show`` prints every action of any plan; the protected owners
 (:attr:`planner.model.Outcomes.owners`), the guards and the summary line. Every
 person's section comes from the outcomes the plan carries (:func:`person_section`).
 ``show --only/--limit`` prints the same layout restricted to the wave (:func:`render`).
@@ -28,6 +29,7 @@ from typing import Iterable
 from rich.console import Console
 from .terminal import SafeText as Text
 
+from .payloads import GroupTarget
 from .model import Action, ActionKind, Lockout, PersonRow, Plan, ReviewItem, TeamRow, TypeChange
 from .selection import Wave, wave_heading
 
@@ -212,6 +214,30 @@ def _person_block(p: PersonRow, acts: list[Action], reviews: list[ReviewItem], r
     return lines
 
 
+def _subject(a: Action) -> str:
+    """Whom or what an action is about: the team's name for group actions, else the email
+    (the ``memberId`` or ``userName`` when there is none)."""
+    t = a.target
+    if isinstance(t, GroupTarget):
+        return t.name
+    return getattr(t, "email", None) or getattr(t, "member_id", None) or getattr(t, "user_name", None) or a.id
+
+
+def _unlisted_action_lines(unlisted: list[Action], pulled_in: frozenset[str]) -> list[Text]:
+    """The actions no person or team row of the plan lists (an undo plan has no such rows,
+    :mod:`planner.execute.undo`), each as ``<marker> <subject>: <reason>  (<kind>, <rule>)``, in plan
+    order, so ``show`` prints every action of any plan; nothing when every action was listed."""
+    if not unlisted:
+        return []
+    lines = [Text(f"Actions not about a person or team of this plan: {len(unlisted)}", style="bold")]
+    for a in unlisted:
+        pulled = "; pulled in as a dependency" if a.id in pulled_in else ""
+        lines.append(_line(2, MARKER.get(a.kind, "~"), f"{value(_subject(a))}: {value(a.reason)}",
+                           f"({a.kind.value}, {a.rule}{pulled})"))
+    lines.append(Text(""))
+    return lines
+
+
 def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> list[Text]:
     """The whole ``show`` output as rich text lines (see the module docstring for the layout).
 
@@ -267,6 +293,7 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
     others: list[Text] = []
     quiet = links = 0
     wave_reviews: set[str] = set()
+    listed: set[str] = set()  # actions a person or team line shows (or folds into a count)
     for p in plan.people:
         if in_wave is not None and in_wave.isdisjoint(p.actions):
             continue
@@ -279,6 +306,7 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
         if not section and not acts and not person_reviews:
             quiet += 1
             continue
+        listed.update(a.id for a in acts + removals)
         if not section and not show_all and _is_plain_link(acts, person_reviews, p) and not removals:
             links += 1
             continue
@@ -311,6 +339,7 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
     lines.append(Text("Teams:", style="bold"))
     for t in plan.teams:
         team_actions = [actions[i] for i in t.actions if i in actions]
+        listed.update(a.id for a in team_actions)
         if in_wave is not None and not team_actions:
             continue
         lines.append(_team_head(t))
@@ -321,6 +350,7 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
             else:
                 lines.append(_action_line(a, pulled_in=pulled_in))
     lines.append(Text(""))
+    lines += _unlisted_action_lines([a for a in actions.values() if a.id not in listed], pulled_in)
 
     replaced = plan.summary.account_types.replacements if plan.summary.account_types else ()
     if replaced:

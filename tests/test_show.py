@@ -110,3 +110,28 @@ def test_preflight_lines_name_status_detail_and_the_confirmation():
     assert "  ok   scim_setup_admin: the SCIM-setup admin stays active with an admin account type" in lines
     assert "  note unmanaged_members: pre-SCIM members who stay unmanaged are known" in lines
 
+
+
+def test_actions_without_person_or_team_rows_are_listed_as_every_action_is():
+    """Tester finding 11: an undo plan has actions but no person or team rows; `show --all` printed
+    "Deactivations: 0" and nothing of its actions. Every action of any plan is listed."""
+    from planner.model import ActionKind
+
+    from .execute_support import GROUP_FINANCE, act, make_plan
+
+    actions = (
+        act("x1", ActionKind.MEMBERS_REACTIVATE, {"memberId": "m3", "email": "old@example.com"},
+            {"isArchived": False}, reason="undo members.deactivate:m3: reactivate"),
+        act("x2", ActionKind.SCIM_SET_GROUP_MEMBERS, GROUP_FINANCE, {"members": ["alice@example.com"]},
+            before={"memberIds": []}, reason="undo t1: the team's SCIM-managed members back to the 1 it had"),
+    )
+    bare = make_plan(actions, people=(), teams=())
+    for show_all in (False, True):
+        lines = plain_text(bare, show_all=show_all).splitlines()
+        start = lines.index("Actions not about a person or team of this plan: 2")
+        assert lines[start + 1:start + 4] == [
+            "  + old@example.com: undo members.deactivate:m3: reactivate  (members.reactivate, test.rule)",
+            "  ~ Finance: undo t1: the team's SCIM-managed members back to the 1 it had  "
+            "(scim.set_group_members, test.rule)",
+            ""]
+    assert "Actions not about a person or team" not in "\n".join(plain_text(small_plan()).splitlines())
