@@ -87,3 +87,20 @@ def test_dry_run_of_a_wave_prints_only_its_requests(tmp_path, sb):
     lines = dry_run_lines(plan, options_for(server, only=("email:o'brien@example.com",)))
     assert "# wave only email:o'brien@example.com: 2 of 8 action(s)" in lines
     assert [line.split(" ")[2] for line in lines if line.startswith(("# 1/", "# 2/"))] == ["u2", "a1"]
+
+
+def test_the_stale_check_of_a_wave_reads_only_the_objects_of_its_actions(tmp_path, sb):
+    """Tester finding 10: a member outside the wave changed since the plan (the IdP deactivated
+    them); `apply --only` refused the whole plan as stale. A wave is checked against its own
+    objects; the rest of the plan still refuses, naming that member."""
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    server.state.update_member("m2", {"isArchived": True}, actor=None)  # u2 and a1 are about m2
+
+    first = apply_plan(plan, options_for(server, only=("team:Finance",)))
+    assert (first.wave_actions, first.status) == (("u1", "u3", "r1", "t1"), "converged")
+
+    with pytest.raises(ApplyRefused, match=r"plan is stale, 1 object\(s\) changed in Sigma since it was made: "
+                                           r"member:m2 \(o'brien@example.com\): isArchived False -> True; plan again$"):
+        apply_plan(plan, options_for(server))

@@ -84,7 +84,7 @@ from .runner import (
     unfinished,
 )
 from .scim_client import SCIM_MEDIA_TYPE, SigmaScimClient
-from .stale import BULK_MEMBER_READS, check_stale, planned_creates, stale_message
+from .stale import BULK_MEMBER_READS, check_stale, fingerprint_keys_of, planned_creates, stale_message
 from .paths import PathSegmentError
 from .targets import (
     ENV_CLIENT_ID,
@@ -604,19 +604,20 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         assert clients.rest is not None  # required_targets: REST is always needed
         check_organization(plan, plan_path, clients.rest, redactor)
         check_scim_organization(plan, plan_path, clients, redactor)
-        if plan.fingerprints:
-            echo(f"Stale-plan check: reading the {len(plan.fingerprints)} Sigma object(s) the plan was made against")
+        stale_keys = fingerprint_keys_of(plan, actions) if len(actions) < len(all_actions) else sorted(plan.fingerprints)
+        if stale_keys:
+            echo(f"Stale-plan check: reading the {len(stale_keys)} Sigma object(s) the plan was made against")
         rows_before = journal.rows() if journal is not None else {}
         not_started = [a.id for a in actions if a.id not in rows_before or rows_before[a.id].attempts == 0]
         try:
             listing = list_members_if_many(plan, clients)
-            drifts = check_stale(plan, clients.rest, parallelism=options.parallelism, members=listing,
-                                 creates=not_started)
+            drifts = check_stale(plan, clients.rest, keys=stale_keys, parallelism=options.parallelism,
+                                 members=listing, creates=not_started)
         except ApiError as exc:
             raise ApplyRefused(f"cannot read Sigma for the stale-plan check: {redactor(str(exc))}") from None
         if drifts:
             raise ApplyRefused(redactor(stale_message(str(plan_path), drifts)))
-        if plan.fingerprints:
+        if stale_keys:
             echo("Stale-plan check: no object changed since the plan was made")
 
         interrupted: frozenset[str] = frozenset()

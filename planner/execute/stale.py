@@ -264,6 +264,17 @@ def live_state(key: str, planned: MemberState | TeamState, rest: SigmaRestClient
     raise ApplyRefused(f"plan fingerprint {key!r} is neither member:<id> nor team:<id>")
 
 
+def fingerprint_keys_of(plan: Plan, actions: Iterable[Action]) -> list[str]:
+    """The plan's fingerprint keys (``member:<memberId>``, ``team:<teamId>``) of the objects
+    ``actions`` touch, sorted: the stale check of a wave (``apply --only/--limit``) reads only
+    those, so an object no selected action touches, changed since the plan, does not block the
+    wave; it still blocks the run whose actions touch it."""
+    keys = set()
+    for a in actions:
+        keys.update((f"member:{target_member_id(a)}", f"team:{target_team_id(a)}"))
+    return sorted(keys & set(plan.fingerprints))
+
+
 def check_stale(
     plan: Plan,
     rest: SigmaRestClient | None,
