@@ -464,7 +464,7 @@ def verify_command(plan_file: str, as_json: bool, rest_base_url: str | None, sci
 
     Read-only, any time after apply (credentials as for apply). Checks the actions the journal
     beside PLAN records as done (each wave gets a status); every action without a journal.
-    Exit status: 0 converged, 2 drifted or missing objects, 1 refused.
+    Exit status: 0 converged, 2 drifted or missing objects or failed actions, 1 refused.
 
     \b
       sigma-migrate verify plan.json
@@ -493,26 +493,36 @@ def verify_command(plan_file: str, as_json: bool, rest_base_url: str | None, sci
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Write the undo plan JSON here.")
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
               help="The plan the journal applied (default: the journal's name without .journal.sqlite).")
-def undo_command(journal_file: str, out: str, plan_file: str | None) -> None:
+@click.option("--rest-base-url", help="Sigma REST API host (else the policy's targets, else the approval's).")
+@click.option("--scim-base-url", help="Sigma SCIM Directory Base URL (else the policy's targets, else the approval's).")
+def undo_command(journal_file: str, out: str, plan_file: str | None, rest_base_url: str | None,
+                 scim_base_url: str | None) -> None:
     """Build a reverse plan from an apply JOURNAL's before-images (what Sigma lets one reverse).
 
     The undo plan is a normal plan: review it with `show`, approve, apply (stale-checked against
-    the state the apply left), verify. What cannot be reversed is listed, with why.
+    the state the apply left), verify. What cannot be reversed is listed, with why. With a target
+    (flags, the policy's targets or the approval's), Sigma is read now (credentials as for apply):
+    a reversal of an object changed since the apply is left out, listed as undo.drifted.
 
     \b
       sigma-migrate undo plan.json.journal.sqlite --out undo-plan.json
       sigma-migrate show undo-plan.json && sigma-migrate approve undo-plan.json --by "Ada Admin"
     """
-    from .execute.undo import build_undo_plan
+    from .execute.undo import build_undo_plan, live_changes, undo_target
     from .output import Outputs
     from .planfile import dump_plan
 
+    options = undo_target(journal_file, plan_file, rest_base_url, scim_base_url)
     with Outputs(inputs={"JOURNAL": journal_file, "--plan": plan_file}) as outputs:
         outputs.add("--out", out)
-        undo = build_undo_plan(journal_file, plan_file)
+        undo = build_undo_plan(journal_file, plan_file,
+                               changed_since=live_changes(options) if options is not None else None)
         with outputs.open(out) as fh:
             digest = dump_plan(undo, fh)
     click.echo(printable(undo.summary.text))
+    if options is None:
+        click.echo("Not compared with Sigma now (no target: pass --rest-base-url and --scim-base-url): "
+                   "apply refuses it as stale if an object changed since the apply")
     for item in undo.review_items[:20]:
         click.echo(printable(f"  {item.message}"))
     if len(undo.review_items) > 20:

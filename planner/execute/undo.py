@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import msgspec
 from msgspec.structs import replace
@@ -76,10 +76,15 @@ from ..payloads import (
     TeamsRemoveMember,
     UserTypeState,
     target_member_id,
+    target_team_id,
 )
 from ..planfile import fingerprint_of, read_plan
 from .actions import with_user_names
 from .journal import JournalRow, read_journal_file
+from .stale import Drift
+
+if TYPE_CHECKING:
+    from .apply import ApplyOptions
 
 
 class UndoError(UserError):
@@ -239,11 +244,40 @@ def _state_after(plan: Plan, done: list[Action]) -> dict[str, MemberState]:
     return states
 
 
-def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *, created_at: str = "") -> Plan:
+def _drifted_item(drift: Drift, left_out: list[Action]) -> ReviewItem:
+    """The ``undo.drifted`` item naming an object Sigma changed since the apply and the reversals left out."""
+    kind, _, object_id = drift.key.partition(":")
+    subject = ItemRef(member_id=object_id, email=drift.label) if kind == "member" else ItemRef(team_id=object_id,
+                                                                                               name=drift.label)
+    ids = ", ".join(a.id for a in left_out)
+    return ReviewItem(
+        id=f"undo.drifted:{drift.key}", code="undo.drifted", blocking=False, subject=subject,
+        message=f"{drift}: changed in Sigma since the apply, so {ids} is not reversed (the undo would act on a "
+                "state nobody reviewed); plan it again from the current state",
+        candidates=(), evidence=NO_EVIDENCE, rule="undo", resolution="")
+
+
+def _object_keys(action: Action) -> set[str]:
+    return {f"member:{target_member_id(action)}", f"team:{target_team_id(action)}"}
+
+
+ChangedSince = Callable[[Plan], Sequence[Drift]]
+"""Reads Sigma now and returns the fingerprinted objects of an undo plan that are no longer as the
+apply left them (:func:`planner.execute.stale.check_stale` over the undo plan's fingerprints)."""
+
+
+def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *, created_at: str = "",
+                    changed_since: ChangedSince | None = None) -> Plan:
     """The reverse plan of what the journal at ``journal`` records as written (module docstring).
 
+    ``changed_since`` (``undo`` with a target, :func:`live_changes`): the undo plan is made from the
+    current state: a reversal whose object Sigma changed since the apply (the IdP deactivated the
+    member, someone renamed the team) is left out, with an ``undo.drifted`` review item naming the
+    object, what changed and the reversals left out, so the undo plan's stale check passes and every
+    other reversal can be applied. ``None``: offline, fingerprints of the state the apply left.
+
     Raises :class:`UndoError` (one line) for a missing or foreign journal, an unreadable plan
-    (:class:`planner.planfile.PlanFileError`), or nothing applied.
+    (:class:`planner.planfile.PlanFileError`), or nothing applied; ``changed_since``'s errors.
     """
     journal = Path(journal)
     if not journal.is_file():
@@ -276,16 +310,39 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     ordered.sort(key=lambda a: 0 if a.kind is ActionKind.MEMBERS_REACTIVATE else 1)
     done = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state == "done"]
     states = _state_after(plan, done)
-    fingerprints = Fingerprints()
-    for member_id in sorted({target_member_id(a) or "" for a in ordered} & states.keys()):
-        fingerprints[f"member:{member_id}"] = fingerprint_of(states[member_id])
+
+    def fingerprints_of(reversals: list[Action]) -> Fingerprints:
+        out = Fingerprints()
+        for member_id in sorted({target_member_id(a) or "" for a in reversals} & states.keys()):
+            out[f"member:{member_id}"] = fingerprint_of(states[member_id])
+        return out
+
+    drifted: list[ReviewItem] = []
+    if changed_since is not None and ordered:
+        drifts = changed_since(_undo_plan(plan, journal, source, len(rows), ordered, items, fingerprints_of(ordered),
+                                          len(written), created_at))
+        for drift in drifts:
+            left_out = [a for a in ordered if drift.key in _object_keys(a)]
+            if left_out:
+                drifted.append(_drifted_item(drift, left_out))
+                ordered = [a for a in ordered if a not in left_out]
+    return _undo_plan(plan, journal, source, len(rows), ordered, items + drifted, fingerprints_of(ordered),
+                      len(written), created_at)
+
+
+def _undo_plan(plan: Plan, journal: Path, source: Path, journal_rows: int, ordered: list[Action],
+               items: list[ReviewItem], fingerprints: Fingerprints, written: int, created_at: str) -> Plan:
+    """The undo plan (no people or team rows: ``show`` lists its actions as they are)."""
     counts = Counter(a.kind.value for a in ordered)
-    text = (f"Undo plan: {len(ordered)} action(s) reversing {len(written)} written action(s) of {plan.digest}; "
-            f"{len(items)} not reversible (listed as review items)")
+    left_out = sum(1 for r in items if r.code == "undo.drifted")
+    text = (f"Undo plan: {len(ordered)} action(s) reversing {written} written action(s) of {plan.digest}; "
+            f"{len(items) - left_out} not reversible"
+            + (f", {left_out} object(s) changed in Sigma since the apply" if left_out else "")
+            + " (listed as review items)")
     journal_bytes = journal.read_bytes()
     return Plan(
         organization=plan.organization,
-        inputs=(InputFile(str(journal), hashlib.sha256(journal_bytes).hexdigest(), "apply.journal", len(rows)),
+        inputs=(InputFile(str(journal), hashlib.sha256(journal_bytes).hexdigest(), "apply.journal", journal_rows),
                 InputFile(str(source), plan.digest.removeprefix("sha256:"), "plan", len(plan.actions))),
         policy=plan.policy,
         fingerprints=fingerprints,
@@ -303,4 +360,59 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     )
 
 
-__all__ = ["UndoError", "build_undo_plan"]
+def undo_target(journal: str | Path, plan_path: str | Path | None, rest_base_url: str | None,
+                scim_base_url: str | None) -> "ApplyOptions | None":
+    """Where ``undo`` reads Sigma now: the flags, else the applied plan's policy ``targets``, else the
+    target its approval recorded (:func:`planner.execute.verify_plan.with_approved_target`), as
+    ``verify`` finds it; ``None`` when no REST base URL is known (``undo`` stays offline) or the
+    journal or plan cannot be read (:func:`build_undo_plan` then refuses, one line)."""
+    from ..planfile import plan_policy
+    from .apply import ApplyOptions
+    from .targets import resolve_targets
+    from .verify_plan import with_approved_target
+
+    journal = Path(journal)
+    source = _plan_of_journal(journal, None, plan_path)
+    if not journal.is_file() or not source.is_file():
+        return None
+    try:
+        plan = read_plan(source, with_policy=True)
+    except UserError:
+        return None
+    options = with_approved_target(source, plan, ApplyOptions(rest_base_url=rest_base_url,
+                                                              scim_base_url=scim_base_url))
+    targets = resolve_targets(plan_policy(plan, source).targets, options.rest_base_url, options.scim_base_url)
+    return options if targets.rest_base_url else None
+
+
+def live_changes(options: "ApplyOptions") -> ChangedSince:
+    """A :data:`ChangedSince` that reads Sigma at ``options``' targets with the environment's
+    credentials, as apply's stale check will (:func:`planner.execute.stale.check_stale`, reads only).
+
+    The reader raises :class:`UndoError` (one line) when Sigma cannot be read, and
+    :class:`planner.execute.targets.TargetError` for a missing URL or credential.
+    """
+    from .apply import build_clients, preflight
+    from .errors import ApiError
+    from .runner import _RetryCounter
+    from .stale import check_stale
+    from .targets import Redactor
+
+    def changed(undo: Plan) -> Sequence[Drift]:
+        redactor = Redactor()
+        clients = build_clients(undo, options, redactor, _RetryCounter())
+        try:
+            preflight(clients, redactor)
+            return check_stale(undo, clients.rest, parallelism=options.parallelism)
+        except ApiError as exc:
+            raise UndoError(f"cannot read Sigma to make the undo plan from its current state: "
+                            f"{redactor(str(exc))}") from None
+        finally:
+            for c in (clients.rest, clients.scim):
+                if c is not None:
+                    c.close()
+
+    return changed
+
+
+__all__ = ["ChangedSince", "UndoError", "build_undo_plan", "live_changes", "undo_target"]
