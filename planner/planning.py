@@ -230,6 +230,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     people = fold_guests(policy, directory, linked.people, outcome)
     people, unnamed = scim_values.hold_unnamed(people)  # Sigma refuses a user without both names
     outcome.review_items.extend(unnamed)
+    people, unsendable = scim_values.hold_unsendable(people)  # a userName Sigma refuses or a reviewer cannot see
+    outcome.review_items.extend(unsendable)
     frees = fold_addresses(directory, people, graph, shared, renames, outcome)
     types, type_outcome, nested = fold_account_types(policy, directory, people)
     outcome.review_items.extend(nested_only_items(policy, directory, nested))

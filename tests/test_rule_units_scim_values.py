@@ -68,3 +68,64 @@ def test_a_team_the_plan_would_push_with_a_blank_name_is_dropped_with_its_member
         "scim.team_name_required:g1", True, {"groupId": "g1", "groupDisplayName": "sigma-team-"})
     assert item.message == ("group 'sigma-team-' would become a team with a blank name (teams.rules[0].regex): "
                             "Sigma refuses a team without a name, so the team is neither created nor linked")
+
+
+# tester2 findings 5 and 6: a userName Sigma refuses (not NFC: 400 mid-apply, after the member's email was
+# already changed) or one a reviewer cannot tell from another (a Cyrillic 'а' in a Latin address)
+
+GUARD_UPDATE = "user_name_guard:\n  on_mismatch: update_sigma_email\n"
+NFD = "mate\u0301o.marsh@example.com"
+CYRILLIC = "m\u0430teo.marsh@example.com"
+
+
+def test_a_user_name_that_is_not_nfc_holds_the_person_before_any_action_for_them():
+    snap = snapshot([member("m1", "mateo.marsh@example.com", "Mateo", "Marsh")],
+                    [user("u1", NFD, emails=["mateo.marsh@example.com"], first="Mateo", last="Marsh")])
+    p = plan(snap, GUARD_UPDATE)
+    assert kinds(p) == [ROOT_LINK]  # neither members.set_email:m1 nor scim.link_user:m1, nor a deactivation
+    (item,) = [r for r in p.review_items if r.code == "scim.unclean_user_name"]
+    assert (item.id, item.blocking) == ("scim.unclean_user_name:m1", True)
+    assert item.subject.fields() == {"memberId": "m1", "email": "mateo.marsh@example.com", "idpId": "u1",
+                                     "userName": NFD}
+    assert item.message == (
+        f"IdP user u1 would send userName {NFD!r}, which is not in Unicode NFC (composed characters written "
+        "decomposed): Sigma's SCIM refuses such a userName (400), so linking member 'mateo.marsh@example.com' "
+        "would fail during apply after its email changed; held (neither linked nor created) until the IdP "
+        "stores the userName composed (NFC)")
+    assert item.evidence == ItemEvidence(user_name=NFD, differences=[
+        "not in Unicode NFC (composed characters written decomposed)"])
+
+
+def test_a_user_to_create_with_a_user_name_that_is_not_nfc_is_held_too():
+    p = plan(snapshot([], [user("u1", NFD, first="Mateo", last="Marsh")]))
+    assert kinds(p) == [ROOT_LINK]
+    (item,) = [r for r in p.review_items if r.code == "scim.unclean_user_name"]
+    assert (item.id, item.blocking) == ("scim.unclean_user_name:u1", True)
+    assert "so creating this user would fail during apply;" in item.message
+
+
+def test_a_user_name_mixing_scripts_in_one_label_is_held_with_a_blocking_item():
+    snap = snapshot([member("m1", "mateo.marsh@example.com", "Mateo", "Marsh")],
+                    [user("u1", CYRILLIC, emails=["mateo.marsh@example.com"], first="Mateo", last="Marsh")])
+    p = plan(snap, GUARD_UPDATE)
+    assert kinds(p) == [ROOT_LINK]  # no members.set_email to an address that looks identical on screen
+    (item,) = [r for r in p.review_items if r.code == "scim.mixed_script_user_name"]
+    assert (item.id, item.blocking) == ("scim.mixed_script_user_name:m1", True)
+    assert item.message == (
+        f"IdP user u1 would send userName {CYRILLIC!r}, whose label 'm\u0430teo.marsh' mixes Latin and Cyrillic "
+        "letters (U+0430 CYRILLIC SMALL LETTER A at position 2): it looks like another address on screen, so "
+        "linking member 'mateo.marsh@example.com' with it cannot be reviewed; held (neither linked nor created) "
+        "until the IdP's userName is written in one script")
+    assert item.evidence == ItemEvidence(user_name=CYRILLIC, differences=[
+        "label 'm\u0430teo.marsh' mixes Latin and Cyrillic: U+0430 CYRILLIC SMALL LETTER A at position 2"])
+
+
+def test_scripts_of_an_address_one_script_per_label_is_fine():
+    from planner.rules.scim_values import mixed_script_parts
+
+    assert mixed_script_parts("mateo.marsh@example.com") == []
+    assert mixed_script_parts("jos\u00e9.m\u00fcller-2@b\u00fccher.example") == []  # accents are Latin
+    assert mixed_script_parts("\u0438\u0432\u0430\u043d@\u043f\u0440\u0438\u043c\u0435\u0440.example") == []
+    assert mixed_script_parts("\u5c71\u7530\u3072\u308d\u30b7@example.jp") == []  # Han, Hiragana, Katakana: Japanese
+    assert mixed_script_parts("paypal@ex\u0430mple.com") == [
+        "label 'ex\u0430mple' mixes Latin and Cyrillic: U+0430 CYRILLIC SMALL LETTER A at position 10"]

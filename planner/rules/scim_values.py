@@ -15,19 +15,37 @@ invisible characters (:func:`planner.sources.values.clean_text`). A team the pla
 a ``teams.rules`` regex whose ``replace`` leaves nothing of a group's name would create a team
 named ``''``; such an action is dropped with whatever waits for it (the group's
 ``scim.set_group_members``), one blocking ``scim.team_name_required`` item each
-(:func:`drop_unnamed_teams`). The other values Sigma refuses
-are decided where they are made: a ``userName`` that is not an email address
-(``user_name_guard.invalid_user_name``, :mod:`.linking`), an account type the organization does not
-have (a policy error, :mod:`.account_types`).
+(:func:`drop_unnamed_teams`).
+
+The ``userName`` a link or create sends must be **clean**: Sigma's SCIM answers 400 to one with
+surrounding spaces, control or invisible characters, or not in Unicode NFC (docs/sandbox.md, "how
+``userName`` and emails compare"; :meth:`planner.sandbox.scim_storage.SqliteScimStorage._user_attrs`),
+and a link under ``update_sigma_email`` changes the member's email first, so the 400 came after a write
+(tester2 finding 6: half-applied). Such a person is held with one blocking ``scim.unclean_user_name``
+item (:func:`unclean_user_name_item`). A ``userName`` Sigma takes but a reviewer cannot check is held
+the same way: one whose local part or a domain label mixes scripts (Latin ``m`` + Cyrillic ``а``:
+``mаteo.marsh@`` reads as ``mateo.marsh@`` on screen, tester2 finding 5), one blocking
+``scim.mixed_script_user_name`` item (:func:`mixed_script_parts`; the UTS #39 "single script" test,
+judged on the script word of each letter's Unicode name: Python has no script property and the
+confusables data of ``confusable-homoglyphs`` is not a dependency). :func:`hold_unsendable`.
+
+The other values Sigma refuses (every 400 docs/sandbox.md lists for a User or Group) are decided
+where they are made: a ``userName`` that is blank or not an email address
+(``user_name_guard.invalid_user_name``, :mod:`.linking`), an account type (``userType``) the
+organization does not have (a policy error, :mod:`.account_types`), a guest ``userKind`` (guests are
+never linked nor created, :mod:`.guests`), a Group member that is a Group (groups are flattened,
+:mod:`.teams`).
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 from msgspec.structs import replace
 
 from ..directory import Person, PersonStatus
 from ..model import Action, ActionKind, IdpUser, ItemEvidence, ItemRef, ReviewItem, SigmaMember
-from ..sources.values import clean_text
+from ..sources.values import _char_name, clean_address, clean_text, unclean_parts
 from . import make_review, person_ref
 
 CODE = "scim.name_required"
@@ -116,3 +134,117 @@ def drop_unnamed_teams(actions: list[Action]) -> tuple[list[Action], list[Review
             break
         dropped.update(a.id for a in waiting)
     return [a for a in kept if a.id not in dropped], sorted(map(team_name_required_item, unnamed), key=lambda r: r.id)
+
+
+# --------------------------------------------------------------------------- userNames Sigma refuses or hides
+
+_ONE_WRITING = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK", "CJK": "CJK", "BOPOMOFO": "CJK"}
+"""Scripts written together in one word (Japanese, Korean, Chinese: UTS #39 "highly restrictive" sets)."""
+
+
+def letter_script(c: str) -> str | None:
+    """The script of letter ``c`` as the first word of its Unicode name (``LATIN``, ``CYRILLIC``,
+    ``GREEK``, ...; Han, kana and Hangul as ``CJK``), ``None`` for a non-letter (digit, ``.``, ``-``,
+    a combining accent: they belong to any script)."""
+    if not unicodedata.category(c).startswith("L"):
+        return None
+    word = unicodedata.name(c, "UNKNOWN").split(" ", 1)[0]
+    return _ONE_WRITING.get(word, word)
+
+
+def mixed_script_parts(address: str) -> list[str]:
+    """One phrase per label of ``address`` (the local part, each domain label) whose letters come from
+    more than one script, naming each letter outside the label's first script (1-based position in
+    ``address``); ``[]`` when every label is written in one script. ASCII is never mixed."""
+    if address.isascii():
+        return []
+    parts: list[str] = []
+    start = 0
+    local, at, domain = address.rpartition("@")
+    for label in ([local] + domain.split(".")) if at else [address]:
+        scripts = [(n, c, letter_script(c)) for n, c in enumerate(label, start + 1)]
+        first = next((s for _, _, s in scripts if s), None)
+        others = [(n, c, s) for n, c, s in scripts if s and s != first]
+        if others:
+            names = " and ".join(dict.fromkeys([first.title()] + [s.title() for _, _, s in others]))
+            at = ", ".join(f"{_char_name(c)} at position {n}" for n, c, _ in others)
+            parts.append(f"label {label!r} mixes {names}: {at}")
+        start += len(label) + 1
+    return parts
+
+
+def _what(p: Person) -> str:
+    return f"linking member {p.member.email!r}" if p.member is not None else "creating this user"
+
+
+def _subject(p: Person) -> ItemRef:
+    m = p.member
+    return person_ref(member_id=m.member_id if m else None, email=m.email if m else None,
+                      idp_id=p.idp_id, user_name=p.user_name)
+
+
+def unclean_user_name_item(p: Person, differences: list[str]) -> ReviewItem:
+    """``scim.unclean_user_name`` (blocking): ``p`` would be sent userName ``p.user_name`` that is not
+    clean (``differences``: :func:`planner.sources.values.unclean_parts`); Sigma answers 400."""
+    after = " after its email changed" if p.member is not None and p.guard == "update_sigma_email" else ""
+    nfc = any(d.startswith("not in Unicode NFC") for d in differences)
+    return make_review(
+        "scim.unclean_user_name", p.member_id or p.idp_id, blocking=True, subject=_subject(p),
+        message=(f"IdP user {p.idp_id} would send userName {p.user_name!r}, which is "
+                 f"{'; '.join(differences) if nfc else 'not clean (' + '; '.join(differences) + ')'}: Sigma's "
+                 f"SCIM refuses such a userName (400), so {_what(p)} would fail during apply{after}; held "
+                 "(neither linked nor created) until the IdP stores the userName "
+                 f"{'composed (NFC)' if nfc else 'without them'}"),
+        rule="scim.unclean_user_name",
+        evidence=ItemEvidence(user_name=p.user_name, differences=differences),
+        resolution=(f"# fix the userName of IdP user {p.idp_id} in the IdP (type it again, or have the IdP "
+                    f"normalize it: {clean_address(p.user_name)!r}), then export and plan again\n"),
+    )
+
+
+def mixed_script_item(p: Person, differences: list[str]) -> ReviewItem:
+    """``scim.mixed_script_user_name`` (blocking): ``p`` would be sent a userName with a label mixing
+    scripts (``differences``: :func:`mixed_script_parts`), which reads as another address on screen."""
+    first = differences[0]
+    label, _, rest = first.partition(" mixes ")
+    scripts, _, letters = rest.partition(": ")
+    return make_review(
+        "scim.mixed_script_user_name", p.member_id or p.idp_id, blocking=True, subject=_subject(p),
+        message=(f"IdP user {p.idp_id} would send userName {p.user_name!r}, whose {label} mixes {scripts} "
+                 f"letters ({letters}): it looks like another address on screen, so {_what(p)} with it cannot "
+                 "be reviewed; held (neither linked nor created) until the IdP's userName is written in one "
+                 "script"),
+        rule="scim.mixed_script_user_name",
+        evidence=ItemEvidence(user_name=p.user_name, differences=differences),
+        resolution=(f"# retype the userName of IdP user {p.idp_id} in the IdP in one script (the letters named "
+                    "above are look-alikes), then export and plan again\n"),
+    )
+
+
+def unsendable_item(p: Person) -> ReviewItem | None:
+    """The blocking item of a person the plan would send to SCIM with userName ``p.user_name`` that
+    Sigma refuses (:func:`unclean_user_name_item`) or a reviewer cannot see (:func:`mixed_script_item`),
+    ``None`` for a fine one."""
+    name = p.user_name
+    if not name or (name.isascii() and name.isprintable() and name == name.strip()):
+        return None
+    unclean = unclean_parts(name)
+    if unclean:
+        return unclean_user_name_item(p, unclean)
+    mixed = mixed_script_parts(name)
+    return mixed_script_item(p, mixed) if mixed else None
+
+
+def hold_unsendable(people: tuple[Person, ...]) -> tuple[tuple[Person, ...], list[ReviewItem]]:
+    """``people`` with every person the plan would send to SCIM (as :func:`hold_unnamed`) whose userName
+    is unclean or mixes scripts held (and not converted), and their blocking items (by id)."""
+    out: list[Person] = []
+    items: list[ReviewItem] = []
+    for p in people:
+        if p.idp_user is not None and (p.status in SENDING or p.converted):
+            item = unsendable_item(p)
+            if item is not None:
+                items.append(item)
+                p = replace(p, status=PersonStatus.HELD, converted=False)
+        out.append(p)
+    return tuple(out), sorted(items, key=lambda r: r.id)
