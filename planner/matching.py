@@ -141,7 +141,8 @@ def member_attribute(member: SigmaMember, name: str) -> str:
     return "" if raw is None or isinstance(raw, (dict, list)) else str(raw)
 
 
-def _idp_attribute(attributes: Mapping[str, object], name: str) -> str:
+def idp_attribute(attributes: Mapping[str, object], name: str) -> str:
+    """An IdP user's attribute by its export name (``attributes[name]``); ``""`` when missing or not a scalar."""
     value = attributes.get(name)
     return "" if value is None or isinstance(value, (dict, list)) else str(value)
 
@@ -266,7 +267,7 @@ def attribute_joins(directory: Directory, key: MatchKey, skip: frozenset[str]) -
             by_value.setdefault(value, []).append(member_id)
     joined: list[Joined] = []
     for idp_id, user in directory.idp_users.items():
-        spelled = _idp_attribute(user.attributes, key.attribute.idp)
+        spelled = idp_attribute(user.attributes, key.attribute.idp)
         if idp_id not in skip and (value := clean_attribute(spelled)):
             joined += [(member_id, idp_id, 0, spelled) for member_id in by_value.get(value, ())]
     return joined

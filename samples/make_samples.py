@@ -1200,7 +1200,7 @@ organization:
 scope:
   groups: [{scope}]
 linking:
-  match_keys: [user_name, emails, domain_aliases, {{attribute: {{idp: sigmaMemberId, sigma: memberId}}}}]
+  match_keys: [{match_keys}]
   domain_aliases: {{{old}: {new}}}
   overrides:
     # case 4: the duplicate Bob Ray; the lower-case member is the one in use
@@ -1241,6 +1241,7 @@ def write_policies(org: Org, out: Path, expected: dict[str, Any]) -> None:
     for flavour in ("okta", "entra"):
         extra = ""
         if flavour == "entra":
+            # no attribute match key: a key no IdP user has a value for links no one and blocks the plan
             extra = ("    # case 6: Entra's CSV cannot carry sigmaMemberId; Sarah Kim is Sarah O'Connor\n"
                      f"    - {{idp: sarah.kim@acme.example, member: {sarah}}}\n")
         text = POLICY_TEMPLATE.format(
@@ -1249,6 +1250,8 @@ def write_policies(org: Org, out: Path, expected: dict[str, Any]) -> None:
             api_credential_owner=guards["api_credential_owner"]["email"],
             document_owner=guards["document_owner"]["email"],
             scope=flow(scope), old=OLD_DOMAIN, new=DOMAIN, bob=bob, extra_overrides=extra,
+            match_keys=flow(["user_name", "emails", "domain_aliases"]
+                            + (["{attribute: {idp: sigmaMemberId, sigma: memberId}}"] if flavour == "okta" else [])),
             group_map=flow([f"{g}: {t}" for t, g in TYPE_GROUP.items()]),
             precedence=flow(PRECEDENCE), default=DEFAULT_TYPE,
             team_map=flow([f"{t}: {g}" for g, t in EXPLICIT_TEAM_MAP.items()]),

@@ -123,3 +123,51 @@ def test_the_closest_name_compares_an_address_by_its_parts_and_suggests_no_stran
     assert closest_name("nobody@acme.example", names) is None  # a shared domain makes no match
     assert closest_name("executive dashbords", names) == "Executive Dashboards"
     assert closest_name("re:^Exec", names) is None
+
+
+# tester2 finding 8 (dirty/okta_noattr): the export lacked the sigmaMemberId attribute that linking.match_keys
+# names; the plan was approvable and Sarah O'Connor was deactivated while a new account was created for her
+
+ATTRIBUTE_KEYS = """\
+linking:
+  match_keys:
+    - user_name
+    - {attribute: {idp: sigmaMemberId, sigma: memberId}}
+    - {attribute: {idp: employeeNumber, sigma: employeeId}}
+"""
+
+
+def test_a_match_key_attribute_no_idp_user_has_is_one_blocking_item_naming_the_policy_line():
+    # and a member field no member has, the other side of the pair
+    assert [i.message for i in unknown(ATTRIBUTE_KEYS)][-1] == (
+        "policy.yaml:5:48: linking.match_keys[2].attribute.sigma names member field 'employeeId', which is not "
+        "in the Sigma export (no member has a value for it); the match key links no one")
+    policy = parse_policy(ATTRIBUTE_KEYS, "policy.yaml")
+    users = [user("u1", "sarah.kim@acme.example", sigmaMemberID="m1"), user("u2", "b@acme.example", sigmaMemberId="")]
+    directory = build_directory(snapshot([member("m1", "sarah.oconnor@acme.example", employeeId="E1")], users,
+                                         with_root=False), policy)
+    items = unknown_references(policy, directory)
+    assert [(i.id, i.blocking) for i in items] == [
+        ("policy.unknown_reference:linking.match_keys[1].attribute.idp", True),
+        ("policy.unknown_reference:linking.match_keys[2].attribute.idp", True)]
+    assert [i.message for i in items] == [
+        "policy.yaml:4:25: linking.match_keys[1].attribute.idp names IdP attribute 'sigmaMemberId', which "
+        "is not in the IdP export (no user has a value for it) (did you mean 'sigmaMemberID'?); the match key "
+        "links no one",
+        "policy.yaml:5:25: linking.match_keys[2].attribute.idp names IdP attribute 'employeeNumber', which "
+        "is not in the IdP export (no user has a value for it); the match key links no one"]
+    assert items[0].subject.fields() == {"policyKey": "linking.match_keys[1].attribute.idp",
+                                         "kind": "IdP attribute", "name": "sigmaMemberId"}
+
+
+def test_a_match_key_attribute_one_idp_user_has_is_no_item_and_the_plan_of_okta_noattr_blocks():
+    one_key = ATTRIBUTE_KEYS.rsplit("    - {attribute: {idp: employeeNumber", 1)[0]
+    policy = parse_policy(one_key, "policy.yaml")
+    users = [user("u1", "sarah.kim@acme.example", sigmaMemberId=" m1 "), user("u2", "b@acme.example")]
+    directory = build_directory(snapshot([member("m1", "sarah.oconnor@acme.example")], users), policy)
+    assert unknown_references(policy, directory) == []
+    snap = snapshot([member("m1", "sarah.oconnor@acme.example")], [user("u1", "sarah.kim@acme.example")])
+    p = plan(snap, one_key + "unmatched: {action: deactivate}\n")
+    assert [(r.id, r.blocking) for r in p.review_items if r.code == "policy.unknown_reference"] == [
+        ("policy.unknown_reference:linking.match_keys[1].attribute.idp", True)]
+    assert p.blocking_items

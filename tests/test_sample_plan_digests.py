@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 DIGESTS = {
     "okta": "sha256:715da64b182fd91842c5911bfeb8814cf01029d259c8e6e8096a7596bfa6dcfd",
     "okta-reviewed": "sha256:2e960b5fb2a869c71981e22d9b152304f77a709c2180b17c6dff997732d61f7a",
-    "entra": "sha256:2472ade53870907f33f775a0b47bda9ee96a29ddcd1793b19968ec5aa293de8b",
-    "entra-reviewed": "sha256:3a656b20234cfa749584d937df853af4a47096a2602bb03b7e37061d051833b4",
+    "entra": "sha256:a8745d049791f85ea9609b4233c13e5b02b2aaa755f6607f855db7e5d8de1135",
+    "entra-reviewed": "sha256:d7eeda7c6520b695f1fe9168de9b8370185b7df238add3479576d5cc899704d1",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -20,7 +20,11 @@ What each section names (:func:`policy_references`):
   ``account_types.overrides`` keys, ``acknowledged_downgrades``, ``acknowledged_replacements``;
 - a **team** (exact name of an active team): ``teams.map`` keys;
 - an **IdP group** (exact displayName, or ``re:`` matching at least one): ``teams.map`` values,
-  ``scope.groups``, ``account_types.group_map`` keys.
+  ``scope.groups``, ``account_types.group_map`` keys;
+- an **IdP attribute** / **member field** (set, not blank, on at least one IdP user / member):
+  ``linking.match_keys[].attribute.idp`` / ``.sigma``. A match key whose attribute the export lacks
+  links no one, so the people it was written for would be deactivated and created again (tester2
+  finding 8: ``sigmaMemberId`` missing from an Okta export).
 
 A member email two members share names no one person: that is an unknown reference too, listing
 the memberIds it could mean.
@@ -34,6 +38,7 @@ from enum import Enum
 from typing import Iterable
 
 from ..directory import Directory
+from ..matching import clean_attribute, idp_attribute, member_attribute
 from ..model import NO_EVIDENCE, ItemEvidence, ItemRef, ReviewItem, email_key
 from ..policy import NEVER, REGEX_PREFIX, Policy, _dotted, group_pattern_matcher
 from . import make_review
@@ -49,11 +54,15 @@ class RefKind(str, Enum):
     PERSON = "person"
     TEAM = "team"
     GROUP = "IdP group"
+    IDP_ATTRIBUTE = "IdP attribute"
+    MEMBER_FIELD = "member field"
 
 
 EXPORT = {RefKind.MEMBER: "the Sigma export", RefKind.IDP_USER: "the IdP export",
           RefKind.PERSON: "either export", RefKind.TEAM: "the Sigma export (active teams)",
-          RefKind.GROUP: "the IdP export"}
+          RefKind.GROUP: "the IdP export", RefKind.IDP_ATTRIBUTE: "the IdP export (no user has a value for it)",
+          RefKind.MEMBER_FIELD: "the Sigma export (no member has a value for it)"}
+ATTRIBUTES = (RefKind.IDP_ATTRIBUTE, RefKind.MEMBER_FIELD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +97,10 @@ def policy_references(policy: Policy) -> tuple[PolicyRef, ...]:
         add(RefKind.IDP_USER, ("linking", "overrides", i, "idp"), o.idp)
         if o.member != NEVER:
             add(RefKind.MEMBER, ("linking", "overrides", i, "member"), o.member)
+    for i, key in enumerate(policy.linking.match_keys):
+        if key.attribute is not None:
+            add(RefKind.IDP_ATTRIBUTE, ("linking", "match_keys", i, "attribute", "idp"), key.attribute.idp)
+            add(RefKind.MEMBER_FIELD, ("linking", "match_keys", i, "attribute", "sigma"), key.attribute.sigma)
     keys(RefKind.MEMBER, "linking", "duplicates", policy.linking.duplicates)
     for i, ref in enumerate(policy.linking.excluded_idp_users):
         add(RefKind.IDP_USER, ("linking", "excluded_idp_users", i), ref)
@@ -131,6 +144,14 @@ def _group_found(pattern: str, directory: Directory) -> bool:
     return any(match(g.display_name) for g in directory.groups.values())
 
 
+def _idp_attribute_values(name: str, directory: Directory) -> Iterable[str]:
+    return (clean_attribute(idp_attribute(u.attributes, name)) for u in directory.idp_users.values())
+
+
+def _member_field_values(name: str, directory: Directory) -> Iterable[str]:
+    return (clean_attribute(member_attribute(m, name)) for m in directory.members.values())
+
+
 def resolves(ref: PolicyRef, directory: Directory) -> bool:
     """Whether ``ref`` names something in ``directory`` the way the rule reading it looks it up."""
     if ref.kind is RefKind.MEMBER:
@@ -141,6 +162,10 @@ def resolves(ref: PolicyRef, directory: Directory) -> bool:
         return _person_found(ref.value, directory)
     if ref.kind is RefKind.TEAM:
         return ref.value in team_ids_by_name(directory)
+    if ref.kind is RefKind.IDP_ATTRIBUTE:  # as matching.attribute_joins reads it: blank values join nothing
+        return any(_idp_attribute_values(ref.value, directory))
+    if ref.kind is RefKind.MEMBER_FIELD:
+        return any(_member_field_values(ref.value, directory))
     return _group_found(ref.value, directory)
 
 
@@ -157,6 +182,12 @@ def known_names(kind: RefKind, directory: Directory) -> list[str]:
         return members + users
     if kind is RefKind.TEAM:
         return sorted(team_ids_by_name(directory))
+    if kind is RefKind.IDP_ATTRIBUTE:
+        return sorted({n for u in directory.idp_users.values() for n in u.attributes
+                       if clean_attribute(idp_attribute(u.attributes, n))})
+    if kind is RefKind.MEMBER_FIELD:
+        return sorted({n for m in directory.members.values() for n in (m.raw or ())
+                       if clean_attribute(member_attribute(m, n))})
     return sorted({g.display_name for g in directory.groups.values()})
 
 
@@ -225,10 +256,11 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
         why = f"which is not in {EXPORT[ref.kind]}"
         close = closest_name(ref.value, known_names(ref.kind, directory))
     hint = f" (did you mean {close!r}?)" if close else ""
+    effect = "the match key links no one" if ref.kind in ATTRIBUTES else "the entry is ignored"
     return make_review(
         CODE, path, blocking=True,
         subject=ItemRef(policy_key=path, kind=ref.kind.value, name=ref.value),
-        message=f"{where}: {path} names {ref.kind.value} {ref.value!r}, {why}{hint}; the entry is ignored",
+        message=f"{where}: {path} names {ref.kind.value} {ref.value!r}, {why}{hint}; {effect}",
         rule=path.split("[")[0].rsplit(".", 1)[0] if "[" in path else path.rsplit(".", 1)[0],
         evidence=ItemEvidence(closest=close) if close else NO_EVIDENCE,
         resolution=(f"# name one of {', '.join(shared)} by its {by} at {where}\n" if len(shared) > 1 else
