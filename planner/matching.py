@@ -17,7 +17,9 @@ table library):
 
 At each key, an edge that touches someone already linked (at an earlier key, or
 by an override) is a **rival** of that link: never a link itself, kept as the
-link's evidence (issue 14 item 12). Among the other edges, one whose member and
+link's evidence (issue 14 item 12), unless the link was made by a key and its IdP user's rival
+is a member linked to no one: one IdP user matching two members is a guess, so the link is undone
+and both edges held as ambiguous (:func:`split_idp_rivals`, tester2 finding 9). Among the other edges, one whose member and
 IdP user each have exactly one edge at this key, and neither of whom is held, is
 a **link**; every other edge goes into a networkx graph whose connected
 components (over all keys) are **ambiguous** groups: everyone in them is held,
@@ -365,6 +367,8 @@ def match_identities(
         held += ambiguous
         held_members.update(e.member_id for e in ambiguous)
         held_idp.update(e.idp_id for e in ambiguous)
+    links, rivals, split = split_idp_rivals(links, rivals, frozenset(p.idp_id for p in pinned))
+    held += split
     # each member and each IdP user is linked at most once: the memberId is the full order; a linked
     # pair's own edge never became a rival (key_edges left it out)
     links.sort(key=attrgetter("member_id"))
@@ -372,6 +376,29 @@ def match_identities(
     groups.sort(key=lambda a: (a.idp_ids, a.member_ids))
     return IdentityGraph(links=tuple(links), ambiguous=tuple(groups), never=frozenset(never),
                          rivals=tuple(sorted(rivals.values(), key=lambda p: (p.member_id, p.idp_id))))
+
+
+def split_idp_rivals(links: list[LinkedPair], rivals: dict[tuple[str, str], LinkedPair], pinned_idp: frozenset[str]
+                     ) -> tuple[list[LinkedPair], dict[tuple[str, str], LinkedPair], list[LinkedPair]]:
+    """Undo each match-key link whose IdP user also matches, by a later key, a member linked to no one:
+    one IdP user matching two members is a guess, not a link with a lost candidate (tester2 finding 9: an
+    IdP user with another person's address as a second email linked by userName, and the other person's
+    member deactivated as "no IdP user matches"). Returns the links kept, the rivals left, and the edges
+    to hold (the link's edge, then its rivals': one ambiguous component, ``linking.ambiguous``).
+
+    A rival of a pinned link (``pinned_idp``: an override or Sigma's SCIM state) stays evidence: the
+    reviewer (or Sigma) decided; a rival member linked to another IdP user shares that user's address
+    (``linking.idp_duplicate``, :func:`planner.rules.duplicates.idp_collisions`)."""
+    linked_members = {p.member_id for p in links}
+    split = {e.idp_id for e in rivals.values()
+             if e.idp_id not in pinned_idp and e.member_id not in linked_members}
+    if not split:
+        return links, rivals, []
+    undone = [p for p in links if p.idp_id in split]
+    kept = [p for p in links if p.idp_id not in split]
+    moved = {k: e for k, e in rivals.items() if e.idp_id in split and e.member_id not in linked_members}
+    left = {k: e for k, e in rivals.items() if k not in moved}
+    return kept, left, undone + list(moved.values())
 
 
 def _edge_row(edge: LinkedPair) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from .plan_factory import group, member, policy, snapshot, user
+from .plan_factory import group, kinds, member, plan, policy, snapshot, user
 from planner.directory import PersonStatus, build_directory
 from planner.rules.linking import linked_status, unlinked_idp_status, unlinked_member_status
 
@@ -284,3 +284,32 @@ def test_link_actions_links_by_member_id_then_creates_by_idp_id_and_skips_the_re
     out = link_actions(people, d, {"i:u2": "View"})
     assert [a.id for a in out.actions] == ["scim.link_user:m2", "scim.create_user:u2"]
     assert out.actions[1].after.user_type == "View" and out.actions[0].after.user_type is UNSET
+
+
+# tester2 finding 9 (dirty/okta_second_email, scim_two_primary): Mateo's IdP user carries Wendy's address as a
+# second email; Mateo was linked by userName with "also matched, not linked: Wendy" and Wendy was deactivated as
+# "no IdP user matches this member" (false). One IdP user matching two members over any keys is a guess.
+
+def test_an_idp_user_matching_a_second_unlinked_member_by_a_later_key_is_ambiguous_and_nobody_moves():
+    snap = snapshot([member("m1", "mateo.marsh@acme.example", "Mateo", "Marsh"),
+                     member("m2", "wendy.park@acme.example", "Wendy", "Park")],
+                    [user("u1", "mateo.marsh@acme.example", emails=["mateo.marsh@acme.example", "wendy.park@acme.example"])])
+    p = plan(snap, "linking: {match_keys: [user_name, emails]}\nunmatched: {action: deactivate}\n")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:root")]  # neither linked nor deactivated
+    (item,) = [r for r in p.review_items if r.code == "linking.ambiguous"]
+    assert (item.id, item.blocking) == ("linking.ambiguous:u1", True)
+    assert item.message == "1 IdP user(s) and 2 Sigma member(s) are joined by user_name and emails: linking any of them would be a guess"
+    assert item.evidence.edges == [
+        ["m1", "u1", "user_name", "mateo.marsh@acme.example", "userName", "mateo.marsh@acme.example"],
+        ["m2", "u1", "emails", "wendy.park@acme.example", "emails[1]", "wendy.park@acme.example"]]
+
+
+def test_a_rival_of_an_override_or_of_a_member_linked_elsewhere_stays_evidence():
+    members = [member("m1", "mateo.marsh@acme.example", "Mateo", "Marsh"),
+               member("m2", "wendy.park@acme.example", "Wendy", "Park")]
+    second = user("u1", "mateo.marsh@acme.example", emails=["mateo.marsh@acme.example", "wendy.park@acme.example"])
+    # the reviewer pinned Mateo: Wendy's member is only a lost candidate of that link
+    p = plan(snapshot(members, [second]), "linking:\n  match_keys: [user_name, emails]\n"
+             "  overrides: [{idp: u1, member: m1}]\nunmatched: {action: deactivate}\n")
+    assert [r.code for r in p.review_items if r.code == "linking.ambiguous"] == []
+    assert ("scim.link_user", "scim.link_user:m1") in kinds(p)

@@ -35,10 +35,21 @@ def test_a_link_names_the_idp_user_that_matched_by_a_later_key():
     assert p.review_items == ()
 
 
-def test_a_link_names_the_member_that_matched_its_idp_user_by_a_later_key():
+def test_an_idp_user_matching_a_second_member_by_a_later_key_links_neither():
+    # was: link m1 naming m2 as a lost candidate, and deactivate m2 "no IdP user matches" (tester2 finding 9)
     p = plan(snapshot([member("m1", "ann@example.com"), member("m2", "ann.b@example.com")],
                       [user("u1", "ann@example.com", emails=["ann@example.com", "ann.b@example.com"])]),
              "unmatched:\n  action: deactivate\n")
+    assert kinds(p) == [ROOT_LINK]
+    assert [(r.id, r.blocking, r.rule) for r in p.review_items] == [
+        ("linking.ambiguous:u1", True, "linking.match_keys.user_name")]
+
+
+def test_a_link_names_the_member_that_matched_its_idp_user_by_a_later_key():
+    # a pinned link (an override) keeps the other member as a lost candidate: the reviewer decided
+    p = plan(snapshot([member("m1", "ann@example.com"), member("m2", "ann.b@example.com")],
+                      [user("u1", "ann@example.com", emails=["ann@example.com", "ann.b@example.com"])]),
+             "unmatched:\n  action: deactivate\nlinking:\n  overrides: [{idp: u1, member: m1}]\n")
     assert kinds(p) == [("members.deactivate", "members.deactivate:m2"), ("scim.link_user", "scim.link_user:m1"),
                         ROOT_LINK]
     assert wire(by_id(p)["scim.link_user:m1"].evidence)["lostCandidates"] == [
@@ -111,14 +122,15 @@ def test_a_member_left_without_a_candidate_is_named_in_the_suggestion():
     )
 
 
-def test_a_member_whose_only_candidate_a_better_key_linked_to_another_is_named_as_lost():
-    # emails first: u1 is m2 by precedence; m1 matched u1 only by the later user_name key
+def test_a_member_whose_only_candidate_a_better_key_linked_to_another_is_held_in_an_ambiguity():
+    # emails first: u1 is m2 by precedence, and m1 by the later user_name key: one IdP user, two members,
+    # so neither is linked nor m1 deactivated (tester2 finding 9; was: link m2, m1 a lost candidate)
     p = plan(snapshot([member("m1", "ann@example.com"), member("m2", "bob@example.com")],
                       [user("u1", "ann@example.com", emails=["bob@example.com"])]), EMAILS_FIRST)
-    assert wire(by_id(p)["scim.link_user:m2"].evidence)["lostCandidates"] == [
-        {"memberId": "m1", "key": "user_name", "field": "email", "value": "ann@example.com"}]
-    # the IdP sends ann@example.com, Sigma's email of m2 is bob@example.com: the userName guard holds the link
-    assert ("user_name_guard.mismatch", True) in review_codes(p)
+    assert kinds(p) == [ROOT_LINK]
+    (item,) = p.review_items
+    assert (item.id, item.blocking, item.rule) == ("linking.ambiguous:u1", True, "linking.match_keys.emails")
+    assert item.subject.fields() == {"idpIds": ["u1"], "memberIds": ["m1", "m2"]}
 
 
 # --------------------------------------------------------------------------- B.3 IdP users sharing an address
