@@ -167,3 +167,20 @@ def test_a_record_the_typed_path_cannot_read_sends_the_file_to_the_lenient_walk(
     directory, findings = load_idp([tmp_path / "Users.json", tmp_path / "Groups.json"], "scim")
     assert [(u.id, u.active) for u in directory.users] == [("u1", True), ("u3", True)]
     assert [(f.code, f.field) for f in findings] == [("coerced-boolean", "active")]
+
+
+def test_two_primary_emails_are_a_warning_naming_the_user_and_the_first_one_is_primary(tmp_path):
+    # tester2 finding 9 (dirty/scim_two_primary): RFC 7643 §2.4, "primary" true appears no more than once
+    user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "u1", "userName": "mateo@acme.example",
+            "name": {"givenName": "Mateo", "familyName": "Marsh"}, "active": True,
+            "emails": [{"value": "mateo@acme.example", "type": "work", "primary": True},
+                       {"value": "wendy@acme.example", "type": "other", "primary": True}]}
+    page = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 1, "Resources": [user]}
+    (tmp_path / "Users.json").write_text(json.dumps(page), encoding="utf-8")
+    directory, findings = load_idp(tmp_path / "Users.json", "scim")
+    (mateo,) = directory.users
+    assert [(e.value, e.primary) for e in mateo.emails] == [("mateo@acme.example", True), ("wendy@acme.example", False)]
+    assert [(f.severity.value, f.code, f.location, f.field, f.message) for f in findings] == [
+        ("warning", "two-primary-emails", "$.Resources[0]", "emails",
+         "2 emails are marked primary (mateo@acme.example, wendy@acme.example); RFC 7643 §2.4 allows one: the "
+         "first, mateo@acme.example, is taken as primary and the others as other addresses")]

@@ -174,6 +174,8 @@ def _typed_user(res: _WireUser, ref: SourceRef) -> IdpUser | None:
         user_name_key = key if item.value == user_name else fast_email_key(user_name)
     else:
         candidates = [(e.value, bool(e.primary), e.type) for e in emails]
+        if sum(c[1] for c in candidates) > 1:
+            return None  # the lenient walk names it (two-primary-emails)
         if not candidates and "@" in user_name:
             candidates.append((user_name, True, "userName"))
         made = make_emails(candidates)
@@ -303,6 +305,15 @@ def _kind(res: dict[str, Any]) -> str | None:
     return None
 
 
+def two_primary_emails(candidates: list[tuple[Any, bool, str | None]], ref: SourceRef, findings: Findings) -> None:
+    """Warning ``two-primary-emails``: more than one of a User's ``emails`` is ``primary: true``, which
+    RFC 7643 §2.4 forbids; the first is taken (:func:`planner.sources.directory.make_emails`, docs/formats.md §7)."""
+    marked = [str(value) for value, primary, _ in candidates if primary]
+    findings.warning("two-primary-emails", ref.file, ref.location, "emails",
+                     f"{len(marked)} emails are marked primary ({', '.join(marked)}); RFC 7643 §2.4 allows one: the "
+                     f"first, {marked[0]}, is taken as primary and the others as other addresses")
+
+
 def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[str, int]) -> IdpUser | None:
     """One SCIM User (attribute names canonical, see :func:`_canonical`) -> :class:`IdpUser`."""
     get = res.get
@@ -339,6 +350,8 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
                 primary = False
         value = item["value"] if "value" in item else _get(item, "value")
         candidates.append((value, primary, opt_text(item["type"] if "type" in item else _get(item, "type"))))
+    if candidates is not None and sum(c[1] for c in candidates) > 1:
+        two_primary_emails(candidates, ref, findings)
     if candidates is not None and not candidates and "@" in user_name:
         candidates.append((user_name, True, "userName"))  # Sigma's userName is the email (docs/sigma-api.md §8.5)
     active = get("active")
