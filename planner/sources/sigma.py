@@ -147,15 +147,14 @@ def _pick(directory: Path, stem: str, findings: Findings) -> Path | None:
     return json_file or csv_file
 
 
-def _bool(rec: dict, key: str, default: bool, file: str, where: str, findings: Findings,
-          unknown: str | None = None) -> bool:
+def _bool(rec: dict, key: str, default: bool, file: str, where: str, findings: Findings, unknown: str) -> bool:
     """A JSON boolean field; strings like ``"True"`` are coerced; anything else is an ``invalid-boolean`` error.
 
-    Absent gives ``default`` (what the API means by leaving it out). ``null`` or ``""`` gives
-    ``default`` too, except for a member's state (``unknown`` given, e.g. ``"whether the member is
-    archived"``): Sigma writes ``isArchived`` / ``isInactive`` as booleans or leaves them out
-    (docs/sigma-api.md §2.2, reference notes §2.2: "boolean, optional"), so an empty value is not
-    Sigma's and is an ``unreadable-status`` error (:func:`~planner.sources.values.unreadable_status`).
+    Absent gives ``default`` (what the API means by leaving it out). ``null`` or ``""`` (present,
+    empty) is an ``unreadable-status`` error (:func:`~planner.sources.values.unreadable_status`;
+    ``unknown`` says what cannot be read, e.g. ``"whether the member is archived"``): Sigma writes
+    its booleans as booleans or leaves them out (docs/sigma-api.md §2.2, reference notes §2.2:
+    "boolean, optional"), so an empty value is not Sigma's and is never read as ``default``.
     """
     value = rec.get(key)
     if value is True or value is False:
@@ -165,19 +164,18 @@ def _bool(rec: dict, key: str, default: bool, file: str, where: str, findings: F
     except InvalidValue as exc:
         findings.error("invalid-boolean", file, where, key, f"{exc}; Sigma's state cannot be guessed")
         return default
-    if parsed is None and unknown is not None and key in rec:
+    if parsed is None and key in rec:
         unreadable_status(findings, file, where, key, value, "true or false", unknown)
     return default if parsed is None else parsed
 
 
-def _bools(table: Table, name: str, default: bool, findings: Findings, unknown: str | None = None) -> list[bool]:
+def _bools(table: Table, name: str, default: bool, findings: Findings, unknown: str) -> list[bool]:
     """A CSV boolean column (§0.6), one value per row; a cell that is no boolean is an ``invalid-boolean`` error.
 
-    An empty cell is ``default`` (an optional flag left out, as the API leaves it out), except in
-    a state column the plan acts on (``unknown`` given, e.g. ``"whether the member is archived"``
-    for the members' ``isArchived`` / ``isInactive``, required by docs/formats.md §1f): there it is
-    an ``unreadable-status`` error (:func:`~planner.sources.values.unreadable_status`, the one rule
-    for a required value missing), never a guess.
+    Without the column every row is ``default`` (the columns other than the members' ``isArchived`` /
+    ``isInactive`` are optional, docs/formats.md §1f). In a present column an empty cell says nothing
+    (``unknown``, e.g. ``"whether the team is archived"``, cannot be read): an ``unreadable-status``
+    error (:func:`~planner.sources.values.unreadable_status`, the one rule for a value missing), never a guess.
     """
     values = table.get(name)
     if values is None:
@@ -196,7 +194,7 @@ def _bools(table: Table, name: str, default: bool, findings: Findings, unknown: 
                 out.append(default)
                 continue
         parsed = words[cell]
-        if parsed is None and unknown is not None:
+        if parsed is None:
             unreadable_status(findings, table.path, table.location(row), table.header(name), cell,
                               "true or false", unknown)
         out.append(default if parsed is None else parsed)
@@ -249,6 +247,12 @@ def _text(value: Any) -> str:
 # --------------------------------------------------------------------------- members
 
 _KIND_UNKNOWN = "whether the member is a guest"
+# Optional boolean columns: absent means false (the API leaves them out), but a present column's empty
+# cell (JSON null / "") says nothing, so it is the same unreadable-status error as a member's state
+# (values.unreadable_status; docs/formats.md §0.6).
+_TEAM_ARCHIVED_UNKNOWN = "whether the team is archived"
+_TEAM_ADMIN_UNKNOWN = "whether the member is a team admin"
+_CUSTOM_UNKNOWN = "whether the account type is custom"
 
 
 def _user_kind(rec: dict, file: str, where: str, findings: Findings) -> str:
@@ -430,7 +434,7 @@ def _teams_json(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[T
             name=_text(rec.get("name")),
             description=opt_text(rec.get("description")),
             visibility=opt_text(rec.get("visibility")),
-            is_archived=_bool(rec, "isArchived", False, file, where, findings),
+            is_archived=_bool(rec, "isArchived", False, file, where, findings, _TEAM_ARCHIVED_UNKNOWN),
             raw=rec,
             source=ref,
         ))
@@ -451,7 +455,7 @@ def _teams_csv(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[Te
     ids, names = table.get("teamId"), table.get("name")
     desc = table.get_or_empty("description")
     vis = table.get_or_empty("visibility")
-    archived = _bools(table, "isArchived", False, findings)
+    archived = _bools(table, "isArchived", False, findings, _TEAM_ARCHIVED_UNKNOWN)
     raws = table.row_dicts()
     teams: list[SigmaTeam] = []
     for row, ref in enumerate(table.refs()):
@@ -502,7 +506,7 @@ def _memberships(
                     continue
             admin = get("isTeamAdmin", False)
             if admin is not True and admin is not False:
-                admin = _bool(rec, "isTeamAdmin", False, file, prefix, findings)
+                admin = _bool(rec, "isTeamAdmin", False, file, f"{prefix}[{i}]", findings, _TEAM_ADMIN_UNKNOWN)
             added_by = get("addedBy")
             tid = team_id if team_id is not None else _id(get("teamId"))
             if team_id is not None:
@@ -600,7 +604,7 @@ def _team_members_csv(path: Path, findings: Findings) -> tuple[list[TeamMembersh
         return [], None
     flag_damaged_ids(table, ("teamId", "userId"), findings)
     teams, users = table.get("teamId"), table.get("userId")
-    admins = _bools(table, "isTeamAdmin", False, findings)
+    admins = _bools(table, "isTeamAdmin", False, findings, _TEAM_ADMIN_UNKNOWN)
     added = table.get_or_empty("addedBy")
     out: list[TeamMembership] = []
     for row, ref in enumerate(table.refs()):
@@ -639,7 +643,7 @@ def _account_types_json(path: Path, findings: Findings) -> tuple[list[AccountTyp
             account_type_id=_id(rec.get("accountTypeId")),
             name=name,
             description=opt_text(rec.get("description")),
-            is_custom=_bool(rec, "isCustom", False, file, where, findings),
+            is_custom=_bool(rec, "isCustom", False, file, where, findings, _CUSTOM_UNKNOWN),
         ))
     return out, tf.input_file("sigma.account_types", len(out))
 
@@ -652,7 +656,7 @@ def _account_types_csv(path: Path, findings: Findings) -> tuple[list[AccountType
     ids = table.get_or_empty("accountTypeId")
     names = table.get("accountTypeName")
     desc = table.get_or_empty("description")
-    custom = _bools(table, "isCustom", False, findings)
+    custom = _bools(table, "isCustom", False, findings, _CUSTOM_UNKNOWN)
     out = [
         AccountType(account_type_id=ids[i], name=names[i], description=desc[i] or None, is_custom=custom[i])
         for i in range(len(table)) if names[i]
