@@ -27,6 +27,7 @@ from planner.execute.result_file import result_record
 from planner.planfile import canonical_json, write_plan
 from planner.policy import parse_policy
 from planner.report import (
+    PAGE_SIZE,
     ReportError,
     actions_csv,
     cell_text,
@@ -484,6 +485,47 @@ def test_html_risk_and_review_content():
     assert "<dt>key</dt><dd>email</dd><dt>edges</dt><dd>[&#34;m6&#34;,&#34;00u6&#34;,&#34;email&#34;," in html
     assert "deactivation-threshold" in html and "3 of 12 (25%) &gt; 10%" in html
     assert "Legacy BI" in html and "Old Project" in html
+
+
+def _review_items(prefix: str, n: int, *, blocking: bool) -> tuple[ReviewItem, ...]:
+    return tuple(ReviewItem(f"{prefix}-{i}", "code", blocking, ItemRef(member_id=f"m{i}"), f"item {i}",
+                            candidates=(), evidence={}, rule="", resolution="") for i in range(n))
+
+
+def test_review_queue_spans_pages_in_order_with_one_informational_heading():
+    """The queue is rendered PAGE_SIZE items per template call: every item once, blocking first,
+    and the heading exactly between the last blocking and the first informational item."""
+    blocking = _review_items("b", PAGE_SIZE + 2, blocking=True)
+    info = _review_items("i", PAGE_SIZE + 1, blocking=False)
+    html = render_html(bare_plan(review_items=info + blocking))
+    queue = html[html.index('<section id="review"'):html.index("</section>", html.index('<section id="review"'))]
+    ids = re.findall(r'<article class="review (\w+)" id="review-([^"]+)">', queue)
+    assert ids == [("blocking", r.id) for r in blocking] + [("informational", r.id) for r in info]
+    assert queue.count('<h3 class="info-head">') == 1
+    assert ('</article>\n<h3 class="info-head">Informational: nothing to decide</h3>'
+            '  <article class="review informational" id="review-i-0">') in queue
+    assert "review informational" not in queue[:queue.index('<h3 class="info-head">')]
+    assert queue.endswith("</dl>\n  </article>\n")
+
+
+def test_review_queue_headings_with_one_kind_of_item():
+    only_info = render_html(bare_plan(review_items=_review_items("i", 2, blocking=False)))
+    assert ('informational</h2>\n<h3 class="info-head">Informational: nothing to decide</h3>'
+            '  <article class="review informational" id="review-i-0">') in only_info
+    only_blocking = render_html(bare_plan(review_items=_review_items("b", 2, blocking=True)))
+    assert 'class="info-head"' not in only_blocking
+    assert '0 informational</h2>\n  <article class="review blocking" id="review-b-0">' in only_blocking
+    assert "Nothing needs a decision." in render_html(bare_plan())
+
+
+def test_teams_table_spans_pages_in_order():
+    teams = tuple(TeamRow(f"t{i}", f"Team {i}", None, None, "unmanaged", 1, 1, 0, 0, (), False)
+                  for i in range(2 * PAGE_SIZE + 1))
+    html = render_html(bare_plan(teams=teams))
+    table = html[html.index('<table class="compact" id="teams-table">'):]
+    assert re.findall(r"<tr>\n        <td>(Team \d+)<", table) == [t.name for t in teams]
+    assert "</th></tr></thead>\n    <tbody>\n      <tr>\n        <td>Team 0<" in table
+    assert "</tr>\n    </tbody>\n  </table>" in table
 
 
 def test_empty_plan_renders():
