@@ -18,26 +18,18 @@ median CPU seconds (``time.process_time``) of ``decide``, of the linking steps i
 
 from __future__ import annotations
 
-import argparse
 import gc
 import statistics
 import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from _stage import prepare, stage_parser, timed  # bench/_stage.py
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repo", type=Path, default=HERE.parent)
-    parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/sigma-migrate-bench"))
+    parser = stage_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
-    sys.path.insert(0, str(args.repo.resolve()))
-    sys.path.insert(1, str(HERE))
-    import generate  # bench/generate.py
+    org = prepare(args)
     from planner import planning
     from planner.gc_pause import gc_paused
     from planner.policy import load_policy
@@ -45,16 +37,13 @@ def main() -> int:
     from planner.sources import load_snapshot
     from planner.directory import build_directory
 
-    org = args.cache / f"org-{args.size}-seed1-scim"
-    if not (org / "manifest.json").exists():
-        generate.generate(org, args.size)
     policy = load_policy(org / "policy.yaml")
     directory = build_directory(load_snapshot(str(org / "sigma"), [str(org / "idp")], None), policy)
     spent: dict[str, float] = {}
-    timed = [(linking, "decide"), (linking, "link_actions"), (planning, "fold_account_types"), (guards, "evaluate")]
-    for module, name in timed:  # timed where planning.decide calls them: <module>.<name>
-        setattr(module, name, _timed(getattr(module, name), _short(module) + "." + name, spent))
-    inner = [_short(module) + "." + name for module, name in timed]
+    wrapped = [(linking, "decide"), (linking, "link_actions"), (planning, "fold_account_types"), (guards, "evaluate")]
+    for module, name in wrapped:  # timed where planning.decide calls them: <module>.<name>
+        setattr(module, name, timed(getattr(module, name), _short(module) + "." + name, spent))
+    inner = [_short(module) + "." + name for module, name in wrapped]
     runs: dict[str, list[float]] = {"planning.decide": [], **{name: [] for name in inner}, "planning.person_rows": []}
     for _ in range(args.runs):
         gc.collect()
@@ -78,16 +67,6 @@ def main() -> int:
 def _short(module) -> str:
     """``planning`` for :mod:`planner.planning`, ``linking`` for :mod:`planner.rules.linking`."""
     return module.__name__.rpartition(".")[2]
-
-
-def _timed(fn, name: str, spent: dict[str, float]):
-    def wrapper(*args, **kwargs):
-        start = time.process_time()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            spent[name] = spent.get(name, 0.0) + time.process_time() - start
-    return wrapper
 
 
 if __name__ == "__main__":

@@ -16,33 +16,22 @@ bench/plan_bench.py's (a process each, start-up and exit included).
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Callable
 
-HERE = Path(__file__).resolve().parent
+from _stage import prepare, stage_parser  # bench/_stage.py
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repo", type=Path, default=HERE.parent)
-    parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/sigma-migrate-bench"))
+    parser = stage_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
-    sys.path.insert(0, str(args.repo.resolve()))
-    sys.path.insert(1, str(HERE))
-    import generate  # bench/generate.py
+    org = prepare(args)
     from planner.gc_pause import gc_paused
     from planner.sources import formulas, load_snapshot, scim, sigma, validation
     from planner.sources.files import Findings
 
-    org = args.cache / f"org-{args.size}-seed1-scim"
-    if not (org / "manifest.json").exists():
-        generate.generate(org, args.size)
     sigma_dir, idp = org / "sigma", org / "idp"
     snapshot = load_snapshot(str(sigma_dir), [str(idp)])
     parts: dict[str, Callable[[], object]] = {

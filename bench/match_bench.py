@@ -17,29 +17,21 @@ print the same digest.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import hashlib
 import statistics
 import sys
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from _stage import prepare, stage_parser  # bench/_stage.py
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repo", type=Path, default=HERE.parent)
-    parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/sigma-migrate-bench"))
+    parser = stage_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
-    sys.path.insert(0, str(args.repo.resolve()))
-    sys.path.insert(1, str(HERE))
+    org = prepare(args)
     import msgspec
 
-    import generate  # bench/generate.py
     from planner.directory import build_directory
     from planner.gc_pause import gc_paused
     from planner.matching import match_identities
@@ -47,9 +39,6 @@ def main() -> int:
     from planner.rules import duplicates, linking, scim_state
     from planner.sources import load_snapshot
 
-    org = args.cache / f"org-{args.size}-seed1-scim"
-    if not (org / "manifest.json").exists():
-        generate.generate(org, args.size)
     policy = load_policy(org / "policy.yaml")
     snapshot = load_snapshot(str(org / "sigma"), [str(org / "idp")], None)
     runs: dict[str, list[float]] = {"build_directory": [], "match_identities": []}

@@ -20,7 +20,6 @@ most, and their total.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import importlib
 import statistics
@@ -29,24 +28,15 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from _stage import prepare, stage_parser, timed  # bench/_stage.py
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repo", type=Path, default=HERE.parent)
+    parser = stage_parser(__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path)
-    parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/sigma-migrate-bench"))
     args = parser.parse_args()
-    sys.path.insert(0, str(args.repo.resolve()))
-    sys.path.insert(1, str(HERE))
-    import generate  # bench/generate.py
+    org = prepare(args)
 
-    org = args.cache / f"org-{args.size}-seed1-scim"
-    if not (org / "manifest.json").exists():
-        generate.generate(org, args.size)
     trees = {"repo": Tree("planner", org)}
     if args.baseline is not None:
         # the baseline's planner package under another name (its imports are all relative)
@@ -85,7 +75,7 @@ class Tree:
         self.snapshot = load_snapshot(str(org / "sigma"), [str(org / "idp")], None)
         self.directory = importlib.import_module(f"{package}.directory").build_directory(self.snapshot, self.policy)
         self.spent: dict[str, float] = {}
-        self.planning.fold_teams = _timed(self.planning.fold_teams, "fold_teams", self.spent)
+        self.planning.fold_teams = timed(self.planning.fold_teams, "fold_teams", self.spent)
 
     def run(self) -> dict[str, float]:
         """CPU seconds of each step in one run, and their ``total``."""
@@ -112,16 +102,6 @@ def _step(spent: dict[str, float], name: str, fn, *args):
     out = fn(*args)
     spent[name] = spent.get(name, 0.0) + time.process_time() - start
     return out
-
-
-def _timed(fn, name: str, spent: dict[str, float]):
-    def wrapper(*args, **kwargs):
-        start = time.process_time()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            spent[name] = spent.get(name, 0.0) + time.process_time() - start
-    return wrapper
 
 
 if __name__ == "__main__":
