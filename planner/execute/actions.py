@@ -360,6 +360,20 @@ def _user_fix(user: SigmaUser, wanted: SigmaUser, skip: frozenset[str] = frozens
     return PatchOp[SigmaUser](operations=ops) if ops else None
 
 
+def _after_conflict(handler, action, clients, retries: Callable[[], int], retried_before: int, on_before,
+                    on_ids) -> tuple[str, dict[str, str]]:
+    """A first SCIM create (POST /Users or /Groups) answered ``409`` (the object exists: RFC 7644 §3.3):
+    read it live and end as :meth:`observe` + :meth:`write` would: ``written`` when it differs (patched)
+    or when the transport had retried the POST (its first answer was lost: ``retries()`` grew past
+    ``retried_before``), else ``already``. Returns ``(outcome, ids)``."""
+    with clients.live_reads():
+        seen = handler.observe(action, clients)
+    if seen.done:
+        return ("written" if retries() > retried_before else "already"), dict(seen.ids)
+    on_before(seen.before if seen.before is not None else {"exists": False})
+    return "written", {**seen.ids, **handler.write(action, clients, seen, on_ids)}
+
+
 def _placeholder_user(user_name: str) -> str:
     return f"{{id of userName {user_name!r}}}"
 
@@ -451,12 +465,7 @@ class CreateUser(_ScimUserHandler):
         except ApiError as exc:
             if exc.status != 409:
                 raise
-            with clients.live_reads():
-                seen = self.observe(action, clients)
-            if seen.done:
-                return ("written" if retries() > retried_before else "already"), dict(seen.ids)
-            on_before(seen.before if seen.before is not None else {"exists": False})
-            return "written", {**seen.ids, **self.write(action, clients, seen, on_ids)}
+            return _after_conflict(self, action, clients, retries, retried_before, on_before, on_ids)
         on_before({"exists": False})
         ids = {"scimUserId": created.id}
         clients.user_written(user_name_of(action), created)
@@ -673,12 +682,7 @@ class CreateGroup(_ScimGroupHandler):
         except ApiError as exc:
             if exc.status != 409:
                 raise
-            with clients.live_reads():
-                seen = self.observe(action, clients)
-            if seen.done:
-                return ("written" if retries() > retried_before else "already"), dict(seen.ids)
-            on_before(seen.before if seen.before is not None else {"exists": False})
-            return "written", {**seen.ids, **self.write(action, clients, seen, on_ids)}
+            return _after_conflict(self, action, clients, retries, retried_before, on_before, on_ids)
         on_before({"exists": False})
         clients.ids.set_group(display_name_of(action), created.id or "")
         written = {"scimGroupId": created.id}
