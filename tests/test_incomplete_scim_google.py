@@ -9,13 +9,16 @@ Small literal exports written by each test; the Sigma side is tests/fixtures/san
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
+
 from planner.model import Severity
-from planner.sources import load_idp
+from planner.sources import load_idp, load_sigma_export
 
 from .conftest import write
-from .test_incomplete_inputs import plan
+from .test_incomplete_inputs import SIGMA, plan
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 DAN_SIGMA = "Dn7OBrienDn7OBrienDn7OBrienDn"
@@ -139,3 +142,56 @@ def test_a_google_member_of_another_domain_stays_a_warning(tmp_path):
     assert found(findings) == [(Severity.WARNING, "unknown-group-member", "g1.json", "", "members",
                                 "group 'Finance Analysts' lists 1 member(s) outside this export's domain(s) (109); "
                                 "ignored")]
+
+
+NO_MEMBERS = ("1 SCIM Group(s) have no members attribute ('Finance Analysts'): their members are unknown, not none; "
+              "export the Groups with their members (an empty group has \"members\": [])")
+
+
+def groups_without_members(root: Path, resources_key: str) -> Path:
+    """``root``'s Groups.json: Finance Analysts without a ``members`` attribute (many servers leave it out of
+    GET /Groups, RFC 7644 §3.4.2.5), Sales EMEA with Ben; ``resources_key`` spelled ``resources`` takes the
+    lenient reader, ``Resources`` the typed one."""
+    groups = json.loads((root / "Groups.json").read_text())
+    del groups["Resources"][0]["members"]
+    groups["Resources"].append({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g2",
+                                "displayName": "Sales EMEA", "members": [{"value": "u2", "type": "User"}]})
+    groups[resources_key] = groups.pop("Resources")
+    write(root / "Groups.json", json.dumps(groups))
+    return root
+
+
+@pytest.mark.parametrize("resources_key", ["Resources", "resources"])
+def test_a_scim_group_without_a_members_attribute_blocks_what_it_could_change(capsys, tmp_path, resources_key):
+    """Issue 10 (dirty/scim_group_nomembers_key): the group's membership is unknown, not empty, so the team it
+    maps to (Finance, holding Ada, Ben, Dan and the guest) must not be emptied with nothing blocking."""
+    root = groups_without_members(scim_export(tmp_path / "scim", [*USERS, DAN], []), resources_key)
+    directory, findings = load_idp(root)
+    assert found(findings) == [(Severity.WARNING, "missing-group-members", "Groups.json", "", "members", NO_MEMBERS)]
+    assert [(g.id, g.member_user_ids) for g in directory.groups] == [("g1", ()), ("g2", ("u2",))]
+    code, _, result = plan(capsys, tmp_path, root)
+    assert code == 3  # --detailed-exitcode: changes, blocked by review items
+    affected = ["members.deactivate:Dn7OBrienDn7OBrienDn7OBrienDn",
+                "members.deactivate:Sm3StewardSm3StewardSm3Stewar",
+                "members.disable_guest:Gw8GuestGw8GuestGw8GuestGw8Gu",
+                "scim.set_group_members:g1",
+                "scim.set_group_members:g2",
+                f"teams.remove_member:{FINANCE_TEAM}:Ad4AdminAd4AdminAd4AdminAd4Ad",
+                f"teams.remove_member:{FINANCE_TEAM}:Bn5BuilderBn5BuilderBn5Builde",
+                f"teams.remove_member:{FINANCE_TEAM}:{DAN_SIGMA}",
+                f"teams.remove_member:{FINANCE_TEAM}:Gw8GuestGw8GuestGw8GuestGw8Gu",
+                "teams.remove_member:88858466-5299-4425-95c0-000000000002:Cl6ViewerCl6ViewerCl6ViewerCl"]
+    items = {i.id: i for i in result.review_items if i.code == "inputs.truncated"}
+    assert sorted(items) == [f"inputs.truncated:{a}" for a in affected]
+    assert all(i.blocking for i in items.values())
+
+
+def test_sigmas_own_scim_groups_without_members_are_no_finding(tmp_path):
+    """Sigma's SCIM state (the export's scim/ folder) may leave ``members`` out of GET /Groups: that is no
+    incomplete IdP export, so no ``missing-group-members`` (tests/test_day_two_end_to_end.py runs the whole day)."""
+    sigma = tmp_path / "sigma"
+    shutil.copytree(SIGMA, sigma)
+    groups_without_members(scim_export(sigma / "scim", USERS, []), "Resources")
+    export, findings = load_sigma_export(sigma)
+    assert [f.code for f in findings if f.code == "missing-group-members"] == []
+    assert [(g.id, g.member_ids) for g in export.scim_groups] == [("g1", ()), ("g2", ("u2",))]

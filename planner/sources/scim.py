@@ -28,7 +28,9 @@ Mapping: ``id`` <- ``id``; ``user_name`` <- ``userName``; ``external_id`` <-
 coerced, info ``coerced-boolean``; absent = ``None``); ``user_type`` <-
 ``userType`` when it is ``Member``/``Guest`` (any other value, e.g. an account
 type, stays in ``attributes["userType"]``). Group ``members[].type``
-(``User``/``Group``) types members; untyped values are resolved by id.
+(``User``/``Group``) types members; untyped values are resolved by id. A Group without a ``members``
+attribute (left out of ``GET /Groups``, RFC 7644 §3.4.2.5) has unknown members: ``missing-group-members``
+in an IdP export (:func:`load`'s ``members_expected``); ``"members": []`` is a group with no members.
 """
 
 from __future__ import annotations
@@ -135,7 +137,7 @@ class _WireGroup(_Wire):
     id: str
     displayName: str | None = None
     externalId: str | None = None
-    members: list[_WireMember] | None = None
+    members: list[_WireMember] | None | msgspec.UnsetType = msgspec.UNSET  # absent: membership unknown
     meta: dict[str, Any] | None = None
 
 
@@ -541,8 +543,38 @@ def _members(group_id: str, res: dict[str, Any], builder: DirectoryBuilder) -> N
     builder.add_members(group_id, untyped, None)
 
 
-def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
-    """Load SCIM ListResponse files (role ``resources``): all Users first, then Groups."""
+def _report_groups_without_members(pending: list[tuple[Any, SourceRef]], ids: list[str | None],
+                                   findings: Findings) -> None:
+    """One ``missing-group-members`` warning (an incomplete-input code) per file naming its Groups that have no
+    ``members`` attribute at all: many servers leave it out of ``GET /Groups`` (RFC 7644 §3.4.2.5
+    ``excludedAttributes``), so their membership is unknown, not empty (issue 10 finding 4)."""
+    missing: dict[str, list[str]] = {}
+    for (res, ref), group_id in zip(pending, ids):
+        absent = res.members is msgspec.UNSET if res.__class__ is _WireGroup else "members" not in res
+        if group_id is not None and absent:
+            missing.setdefault(ref.file, []).append(repr(as_text(_get_name(res)) or group_id))
+    for file, names in missing.items():
+        findings.warning(
+            "missing-group-members", file, "", "members",
+            f"{len(names)} SCIM Group(s) have no members attribute ({', '.join(names[:5])}"
+            f"{', ...' if len(names) > 5 else ''}): their members are unknown, not none; export the Groups with "
+            "their members (an empty group has \"members\": [])",
+        )
+
+
+def _get_name(res: Any) -> Any:
+    return res.displayName if res.__class__ is _WireGroup else res.get("displayName")
+
+
+def load(files: dict[str, list[Path]], findings: Findings, *, members_expected: bool = True) -> IdpDirectory:
+    """Load SCIM ListResponse files (role ``resources``): all Users first, then Groups.
+
+    :param members_expected: the Groups were listed with their ``members`` (an IdP export, the default):
+        a Group without the attribute is a ``missing-group-members`` warning, an incomplete-input code
+        (:func:`_report_groups_without_members`). ``False`` for Sigma's own SCIM state
+        (:func:`planner.sources.sigma._scim_state`), whose ``GET /Groups`` may leave ``members`` out; there
+        such a Group reads as having no members.
+    """
     builder = DirectoryBuilder(FORMAT, findings)
     pending_groups: list[tuple[dict[str, Any], SourceRef]] = []
     listings: Listings = {}
@@ -558,6 +590,8 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
             typed = res.__class__ is _WireGroup
             group_id = _typed_group(res, ref, builder) if typed else _group(res, ref, builder, findings)
         ids.append(group_id)
+    if members_expected:
+        _report_groups_without_members(pending_groups, ids, findings)
     for (res, ref), group_id in zip(pending_groups, ids):
         if group_id is not None:
             with guarded(paths[ref.file], findings, f"SCIM Group at {ref.location}"):

@@ -790,7 +790,7 @@ def _scim_state(directory: Path, findings: Findings) -> tuple[
         return None, None, ()
     from . import scim as scim_source
 
-    listed = scim_source.load({"resources": files}, findings)
+    listed = scim_source.load({"resources": files}, findings, members_expected=False)
     users = tuple(
         ScimUser(u.id, u.user_name, u.user_name_key, u.external_id, u.active,
                  str(u.attributes["userType"]) if u.attributes.get("userType") else u.user_type,
