@@ -1,0 +1,63 @@
+"""The real entry point (:func:`planner.cli.entry`: ``python -m planner``, the console script) ends a
+``plan`` without freeing the plan (``os._exit``): what it prints, writes, exits with and what
+``atexit`` does must be exactly what :func:`planner.cli.main` gives in-process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from planner.planfile import read_plan
+
+from .conftest import run_cli
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "samples" / "acme"
+POLICY = REPO / "policies" / "examples" / "entra.yaml"
+
+
+BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+"""The environment with stdout block-buffered into a pipe (as usual): lost unless flushed before os._exit."""
+
+
+def plan_argv(out: Path) -> list[str]:
+    return ["plan", "--sigma", str(SAMPLE / "sigma"), "--idp", str(SAMPLE / "entra"), "--policy", str(POLICY),
+            "--out", str(out / "plan.json"), "--report", str(out / "report.html"), "--detailed-exitcode"]
+
+
+def test_python_m_planner_plan_prints_writes_and_exits_as_main_does(capsys, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "sub").mkdir()
+    code, stdout, stderr = run_cli(capsys, *plan_argv(tmp_path / "in"))
+    done = subprocess.run([sys.executable, "-m", "planner", *plan_argv(tmp_path / "sub")], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, env=BUFFERED)
+    assert (code, done.returncode) == (2, 2)  # changes, ready to approve
+    assert done.stdout.replace(str(tmp_path / "sub"), "DIR") == stdout.replace(str(tmp_path / "in"), "DIR")
+    assert done.stderr == stderr
+    assert done.stdout.splitlines()[-1] == f"Report: {tmp_path / 'sub' / 'report.html'}"
+    assert read_plan(tmp_path / "sub" / "plan.json").digest == read_plan(tmp_path / "in" / "plan.json").digest
+    assert (tmp_path / "sub" / "report.html").read_bytes().endswith(b"</html>")
+
+
+def test_entry_runs_the_atexit_functions_before_ending_the_process(tmp_path):
+    script = ("import atexit, sys\n"
+              "atexit.register(lambda: print('atexit ran'))\n"
+              "from planner.cli import entry\n"
+              "entry(sys.argv[1:])\n")
+    done = subprocess.run([sys.executable, "-c", script, *plan_argv(tmp_path)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, env=BUFFERED)
+    assert done.returncode == 2
+    assert done.stdout.splitlines()[-2:] == [f"Report: {tmp_path / 'report.html'}", "atexit ran"]
+
+
+def test_entry_exits_as_main_on_an_error_and_on_other_commands(tmp_path):
+    missing = subprocess.run([sys.executable, "-m", "planner", "plan", "--sigma", str(tmp_path / "nope"),
+                              "--idp", str(tmp_path / "nope"), "--out", str(tmp_path / "plan.json")],
+                             cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("sigma-migrate: error: ") and len(missing.stderr.splitlines()) == 1
+    version = subprocess.run([sys.executable, "-m", "planner", "--version"], cwd=REPO, capture_output=True,
+                             text=True, timeout=60)
+    assert (version.returncode, version.stdout.split()[0]) == (0, "sigma-migrate,")
