@@ -50,8 +50,9 @@ def test_verify_after_a_wave_then_names_a_member_changed_behind_the_plans_back(t
     assert verify_lines(found)[0] == ("  drifted   user:alice@example.com (alice@example.com): "
                                       "scim.link_user: userType: 'Viewer', planned 'Pro'")
     assert verify_lines(found)[-2:] == [
-        "Wave only email:alice@example.com (run 1): DRIFTED (1 action(s) checked)",
-        "Verify: 0 of 1 object(s) converged, 1 drifted, 0 missing; 7 action(s) not applied yet"]
+        "Wave only email:alice@example.com (run 1): DRIFTED: 1 object(s) differ from the plan (1 action(s) checked)",
+        "Verify: DRIFTED: 1 object(s) differ from the plan. 0 of 1 object(s) converged, 1 drifted, 0 missing; "
+        "7 action(s) not applied yet"]
     assert counter.total() == writes + 1  # verify wrote nothing (the one write is the test's PATCH)
 
 
@@ -75,7 +76,8 @@ def test_verify_cli_json_and_exit_codes_after_a_complete_apply(tmp_path, sb, mon
     (line,) = [x for x in out.splitlines() if x.startswith("  missing   team:t1 (Finance): ")]
     assert "scim.link_group: no SCIM group with displayName 'Finance'" in line
     assert "teams.remove_member: cannot read: REST GET /v2/teams/t1/members: 404" in line
-    assert out.splitlines()[-1] == "Verify: 5 of 6 object(s) converged, 0 drifted, 1 missing"
+    assert out.splitlines()[-1] == ("Verify: DRIFTED: 1 object(s) differ from the plan. "
+                                    "5 of 6 object(s) converged, 0 drifted, 1 missing")
 
 
 def test_a_journal_of_another_plan_is_refused(tmp_path, sb):
@@ -112,7 +114,7 @@ def test_verify_without_flags_reads_the_target_the_approval_recorded(tmp_path, s
     out, err = capsys.readouterr()
 
     assert (code, err) == (0, "")
-    assert out.splitlines()[-1] == "Verify: 6 of 6 object(s) converged, 0 drifted, 0 missing"
+    assert out.splitlines()[-1] == "Verify: converged. 6 of 6 object(s) converged, 0 drifted, 0 missing"
     found = verify_plan(plan, replace(options_for(server), rest_base_url=None, scim_base_url=None))
     assert found.exit_code == 0
 
@@ -139,9 +141,18 @@ def test_a_failed_action_makes_verify_not_converged_as_apply_said(tmp_path, sb, 
         "scim.link_user: no SCIM user with userName 'guest@partner.example'",
         "  failed    u9 (scim.link_user guest@partner.example): SCIM POST /Users: 409 uniqueness: "
         "Member m4 is a guest; guest users cannot be managed with SCIM",
-        "Wave (whole plan) (run 1): DRIFTED (2 action(s) checked)",
-        "Verify: 1 of 2 object(s) converged, 0 drifted, 1 missing; 1 action(s) failed: not converged"]
+        "Wave (whole plan) (run 1): FAILED: 1 action(s) failed (2 action(s) checked)",
+        "Verify: FAILED: 1 action(s) failed. 1 of 2 object(s) converged, 0 drifted, 1 missing "
+        "(1 of them by a failed action)"]
     assert report.summary_dict()["converged"] is False
+
+    scim_patch(server, "m1", "userType", "Viewer")  # and now Alice drifts too: both headlines
+    both = verify_plan(plan, options_for(server))
+    assert verify_lines(both)[-2:] == [
+        "Wave (whole plan) (run 1): FAILED: 1 action(s) failed; DRIFTED: 1 object(s) differ from the plan "
+        "(2 action(s) checked)",
+        "Verify: FAILED: 1 action(s) failed; DRIFTED: 1 object(s) differ from the plan. "
+        "0 of 2 object(s) converged, 1 drifted, 1 missing (1 of them by a failed action)"]
 
     for key, value in sandbox_env(server).items():
         monkeypatch.setenv(key, value)
@@ -151,8 +162,11 @@ def test_a_failed_action_makes_verify_not_converged_as_apply_said(tmp_path, sb, 
               "--json"])
     assert exc.value.code == 2
     document = json.loads(capsys.readouterr().out)
-    assert document["converged"] is False
-    assert document["counts"] == {"objects": 2, "converged": 1, "drifted": 0, "missing": 1, "not_applied": 0,
+    assert (document["converged"], document["verdict"]) == (
+        False, "FAILED: 1 action(s) failed; DRIFTED: 1 object(s) differ from the plan")
+    assert [w["verdict"] for w in document["waves"]] == [
+        "FAILED: 1 action(s) failed; DRIFTED: 1 object(s) differ from the plan"]
+    assert document["counts"] == {"objects": 2, "converged": 0, "drifted": 1, "missing": 1, "not_applied": 0,
                                   "failed": 1}
     assert [f["action"] for f in document["failed"]] == ["u9"]
 
@@ -171,4 +185,5 @@ def test_a_team_renamed_by_scim_is_found_by_its_id_and_reported_drifted(tmp_path
     assert found.exit_code == 2
     assert [(o.key, o.state, o.problems) for o in found.verification.objects if not o.converged] == [
         ("team:t1", "drifted", ["scim.link_group: displayName: 'Finance & Accounting', planned 'Finance'"])]
-    assert verify_lines(found)[-1] == "Verify: 5 of 6 object(s) converged, 1 drifted, 0 missing"
+    assert verify_lines(found)[-1] == ("Verify: DRIFTED: 1 object(s) differ from the plan. "
+                                       "5 of 6 object(s) converged, 1 drifted, 0 missing")

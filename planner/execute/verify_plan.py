@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 from ..model import Plan
 from ..planfile import plan_policy, read_plan
@@ -33,11 +33,10 @@ from .apply import ApplyOptions, build_clients, preflight
 from .approve import read_approval
 from .errors import ApiError, ApplyRefused
 from .journal import JournalRow, journal_path, read_journal
-from .targets import resolve_targets
 from .runner import _RetryCounter
 from .progress import subject_of
-from .targets import Redactor
-from .verify import Verification, converged, verify
+from .targets import Redactor, resolve_targets
+from .verify import ObjectCheck, Verification, converged, verify
 
 EXIT_CONVERGED = 0
 EXIT_DRIFT = 2
@@ -46,12 +45,20 @@ EXIT_DRIFT = 2
 @dataclass(frozen=True)
 class WaveStatus:
     """One apply run of the plan: its number, wave label (``""``: the whole plan), how many of its
-    actions were checked, and whether every object they touch converged."""
+    actions were checked, whether every object they touch converged, how many of its actions the
+    journal records as not done (``failed``) and how many objects drifted (:func:`drifted_objects`)."""
 
     run_id: int
     wave: str
     checked: int
     converged: bool
+    failed: int = 0
+    drifted: int = 0
+
+    @property
+    def verdict(self) -> str:
+        """:func:`verdict` of this run."""
+        return verdict(self.failed, self.drifted)
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,17 @@ class PlanVerification:
     def exit_code(self) -> int:
         return EXIT_CONVERGED if self.converged else EXIT_DRIFT
 
+    @property
+    def drifted(self) -> tuple[ObjectCheck, ...]:
+        """The objects that differ from the plan's after-state on an action's word that ran
+        (:func:`drifted_objects`)."""
+        return drifted_objects(self.verification, {f.action_id for f in self.failed})
+
+    @property
+    def verdict(self) -> str:
+        """:func:`verdict` of the plan so far."""
+        return verdict(len(self.failed), len(self.drifted))
+
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document."""
         states = [o.state for o in self.verification.objects]
@@ -96,13 +114,15 @@ class PlanVerification:
             "digest": self.digest,
             "journal": self.journal,
             "converged": self.converged,
+            "verdict": self.verdict,
             "counts": {"objects": len(states), **{s: states.count(s) for s in ("converged", "drifted", "missing")},
                        "not_applied": len(self.not_applied), "failed": len(self.failed)},
             "objects": self.verification.to_dict()["objects"],
             "not_applied": list(self.not_applied),
             "failed": [{"action": f.action_id, "label": f.label, "state": f.state, "error": f.error}
                        for f in self.failed],
-            "waves": [{"run": w.run_id, "wave": w.wave, "checked": w.checked, "converged": w.converged}
+            "waves": [{"run": w.run_id, "wave": w.wave, "checked": w.checked, "converged": w.converged,
+                       "verdict": w.verdict}
                       for w in self.waves],
         }
 
@@ -166,18 +186,38 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
                             str(journal_path(plan_path)) if digest is not None else None, failed)
 
 
+def drifted_objects(result: Verification, failed_ids: Collection[str]) -> tuple[ObjectCheck, ...]:
+    """The objects not as the plan's after-state says for a reason other than a failed action: one
+    check unsatisfied whose action is not in ``failed_ids`` (the journal's ``failed``, ``skipped``
+    or ``running`` actions). An object left as it was only because its own action failed (a user a
+    refused create never made) is that failure, already counted, not drift."""
+    return tuple(o for o in result.objects if not o.converged
+                 and any(not c.satisfied and c.action_id not in failed_ids for c in o.checks))
+
+
+def verdict(failed: int, drifted: int) -> str:
+    """The headline of a run or of the plan: ``converged``; ``FAILED: <n> action(s) failed`` when
+    actions did not finish; ``DRIFTED: <n> object(s) differ from the plan`` when objects differ
+    from the after-state of actions that ran; both, ``; ``-separated, when both hold."""
+    parts = ([f"FAILED: {failed} action(s) failed"] if failed else []) + (
+        [f"DRIFTED: {drifted} object(s) differ from the plan"] if drifted else [])
+    return "; ".join(parts) or "converged"
+
+
 def _wave_status(run_id: int, wave: str, wave_actions: Sequence[str], result: Verification,
                  rows: Mapping[str, JournalRow]) -> WaveStatus:
     """One run by :func:`planner.execute.verify.converged` over its own actions and their objects."""
     ids = set(wave_actions)
     objects = Verification(tuple(o for o in result.objects if any(c.action_id in ids for c in o.checks)))
+    failed_ids = {aid for aid in wave_actions if aid in rows and rows[aid].state not in ("done", "pending")}
     states = [rows[aid].state for aid in wave_actions if aid in rows]
     return WaveStatus(run_id, wave, sum(1 for o in objects.objects for c in o.checks if c.action_id in ids),
-                      converged(states, objects))
+                      converged(states, objects), len(failed_ids), len(drifted_objects(objects, failed_ids)))
 
 
 def verify_lines(found: PlanVerification) -> list[str]:
-    """The terminal report: one line per object that did not converge, per wave, then the total."""
+    """The terminal report: one line per object that did not converge, one per failed action, one
+    per wave, then the total; each wave and the total lead with :func:`verdict`."""
     v = found.verification
     lines = []
     for o in v.objects:
@@ -186,14 +226,15 @@ def verify_lines(found: PlanVerification) -> list[str]:
     for f in found.failed:
         lines.append(f"  {f.state:<9} {f.action_id} ({f.label}): {f.error}")
     for w in found.waves:
-        lines.append(f"Wave {w.wave or '(whole plan)'} (run {w.run_id}): "
-                     f"{'converged' if w.converged else 'DRIFTED'} ({w.checked} action(s) checked)")
+        lines.append(f"Wave {w.wave or '(whole plan)'} (run {w.run_id}): {w.verdict} ({w.checked} action(s) checked)")
     states = [o.state for o in v.objects]
-    lines.append(f"Verify: {states.count('converged')} of {len(states)} object(s) converged, "
+    by_failure = sum(1 for o in v.objects if not o.converged) - len(found.drifted)
+    lines.append(f"Verify: {found.verdict}. {states.count('converged')} of {len(states)} object(s) converged, "
                  f"{states.count('drifted')} drifted, {states.count('missing')} missing"
-                 + (f"; {len(found.not_applied)} action(s) not applied yet" if found.not_applied else "")
-                 + (f"; {len(found.failed)} action(s) failed: not converged" if found.failed else ""))
+                 + (f" ({by_failure} of them by a failed action)" if by_failure else "")
+                 + (f"; {len(found.not_applied)} action(s) not applied yet" if found.not_applied else ""))
     return lines
 
 
-__all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "FailedAction", "PlanVerification", "WaveStatus", "verify_lines", "verify_plan"]
+__all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "FailedAction", "PlanVerification", "WaveStatus", "drifted_objects", "verdict",
+           "verify_lines", "verify_plan"]
