@@ -87,6 +87,11 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
 
     policy = _policy(policy_path) if policy_path else None
     snapshot = load_snapshot(sigma_dir, list(idp_paths), idp_format)
+    if policy is not None:
+        from .directory import export_organization_id
+        from .rules.organization import check_policy_organization
+
+        check_policy_organization(policy, export_organization_id(snapshot.sigma.members))
     extra = []
     if lacks_group_memberships(snapshot.idp):
         extra = check_policy_inputs(snapshot, policy or _policy(None), list(idp_paths))

@@ -409,7 +409,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         scim=scim_state(sigma),
         account_type_names=type_names,
         custom_account_types=frozenset(a.name for a in account_types or () if a.is_custom),
-        organization_id=_organization_id(sigma.members),
+        organization_id=export_organization_id(sigma.members),
         idp_format=snapshot.idp.format,
         direct_members_only=direct_only,
         scope_nested_only=scope_nested,
@@ -462,7 +462,8 @@ def _account_types(members: Mapping[str, SigmaMember], type_names: tuple[str, ..
     return {mid: spelling.get(m.member_type) or m.member_type or "" for mid, m in members.items()}
 
 
-def _organization_id(members: Iterable[SigmaMember]) -> str:
+def export_organization_id(members: Iterable[SigmaMember]) -> str:
+    """The export's ``organizationId``: the one most members carry (ties: the smallest), ``""`` if none."""
     counts: dict[str, int] = {}
     for m in members:
         if m.organization_id:

@@ -85,10 +85,10 @@ from .payloads import ScimCreateUser, ScimLinkUser, ScimSetAccountType, new_owne
 from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
-    Outcome, account_types, duplicates, guards, guests, inputs, linking, policy_refs, preflight, scim_state, scim_values,
-    scope, teams, unmatched,
+    Outcome, account_types, duplicates, guards, guests, inputs, linking, organization, policy_refs, preflight, scim_state,
+    scim_values, scope, teams, unmatched,
 )
-from .directory import Directory, Person, PersonStatus, build_directory
+from .directory import Directory, Person, PersonStatus, build_directory, export_organization_id
 
 
 class PlanError(UserError):
@@ -125,6 +125,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     from .sources.validation import check_policy_inputs
 
     check_snapshot(snapshot)
+    organization.check_policy_organization(policy, export_organization_id(snapshot.sigma.members))
     _refuse_errors(check_policy_inputs(snapshot, policy))
     with gc_paused():  # the planner's objects are acyclic: planner.gc_pause
         directory = build_directory(snapshot, policy)

@@ -152,15 +152,28 @@ class _Model(BaseModel):
 class Organization(_Model):
     """Who the organization is and who must never lose access (docs/sigma-api.md §1.2, §5.1).
 
+    ``id`` (optional): the Sigma ``organizationId`` the policy was written for; ``plan`` and ``check``
+    refuse an export of another organization (:mod:`planner.rules.organization`). ``name`` is a label:
+    Sigma exports carry no organization name to compare it with.
+
     People are named by email (or memberId). ``document_owner`` receives the
     documents of deactivated members and disabled guests (``newOwnerId``,
     docs/sigma-api.md §2.5) unless a section names its own.
     """
 
     name: str = ""
+    id: str | None = None
     scim_setup_admin: str | None = None
     api_credential_owner: str | None = None
     document_owner: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_id(self, handler: Any) -> Any:
+        # a policy without ``id`` resolves as it did before the key existed: same plan digest
+        data = handler(self)
+        if self.id is None:
+            data.pop("id", None)
+        return data
 
 
 class Scope(_Model):
