@@ -445,7 +445,9 @@ class Teams(_Model):
     an Entra ID export, which pushes direct members only): team members who are in
     the group only through a nested group are a blocking ``review`` item, treated
     as ``leftovers``, or kept (``keep``, reported); for Entra ID it also settles
-    the people flattening would add (``teams.nested_not_pushed``).
+    the people flattening would add (``teams.nested_not_pushed``). ``confirm_empty``: IdP groups
+    (displayName or ``re:``) meant to have no members; another empty group mapped to a team with
+    members is a blocking ``teams.empty_group`` item.
     """
 
     map: dict[Name, Name] = Field(default_factory=dict)
@@ -454,6 +456,7 @@ class Teams(_Model):
     leftovers: Literal["remove", "report"] = "remove"
     flatten_nested: bool = True
     nested_only: Literal["review", "leftovers", "keep"] = "review"
+    confirm_empty: list[GroupPattern] = Field(default_factory=list)
 
 
 def _check_email_pattern(value: str) -> str:

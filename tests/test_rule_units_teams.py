@@ -333,3 +333,43 @@ def test_unmanaged_teams_get_rows_and_one_item_naming_the_group_that_holds_their
                   Assignment("gO", "Office", "Sales", "tS", "teams.map")]
     assert decide_unmanaged(linked_all, policy().teams, renamed(), PEOPLE) == replace(
         decision, review_items=(), rows=(decision.rows[1],))
+
+
+def test_an_empty_group_emptying_a_team_is_a_blocking_item_naming_what_it_loses():
+    """Issue 10 (dirty/scim_empty_group): a group with no members would empty its team with nothing blocking."""
+    d = directory([X, Y, member("q", "q@example.com", inactive=True)], [UX, UY], [group("gF", "Finance", [])],
+                  [team("tF", "Finance")], {"tF": ["x", "y", "q"]})
+    decision = decide_team(FINANCE, policy().teams, d, linked(("ux", "x"), ("uy", "y")))
+    assert [a.id for a in decision.actions] == ["scim.link_group:tF", "scim.set_group_members:gF",
+                                                "teams.remove_member:tF:x", "teams.remove_member:tF:y"]
+    empty, leftovers = decision.review_items
+    assert (empty.id, empty.code, empty.blocking, empty.rule) == (
+        "teams.empty_group:tF", "teams.empty_group", True, "teams.empty_group")
+    assert empty.subject.fields() == {"teamId": "tF", "name": "Finance", "groupId": "gF", "groupDisplayName": "Finance"}
+    assert empty.message == (
+        "IdP group 'Finance' has no members while team 'Finance' has 3: the team would lose 2 of them "
+        "(teams.remove_member) and its SCIM members would be none; confirm the group is meant to be empty, or "
+        "export its members")
+    assert yaml.safe_load(empty.resolution) == {"teams": {"confirm_empty": ["Finance"]}}
+    assert leftovers.id == "teams.leftovers:tF"  # q, inactive, cannot be removed
+
+
+def test_a_group_the_policy_confirms_empty_is_reported_not_blocking():
+    teams = policy("teams:\n  confirm_empty: ['re:Fin.*']\n").teams
+    d = directory([X], [UX], [group("gF", "Finance", [])], [team("tF", "Finance")], {"tF": ["x"]})
+    decision = decide_team(FINANCE, teams, d, linked(("ux", "x")))
+    assert [a.id for a in decision.actions] == ["scim.link_group:tF", "scim.set_group_members:gF",
+                                                "teams.remove_member:tF:x"]
+    (empty,) = decision.review_items
+    assert (empty.id, empty.blocking, empty.resolution) == ("teams.empty_group:tF", False, "")
+    assert empty.message == (
+        "IdP group 'Finance' has no members while team 'Finance' has 1: the team would lose 1 of them "
+        "(teams.remove_member) and its SCIM members would be none (teams.confirm_empty names the group)")
+
+
+def test_an_empty_group_for_an_empty_team_or_a_new_one_is_no_item():
+    d = directory([X], [UX], [group("gF", "Finance", [])], [team("tF", "Finance")], {"tF": []})
+    assert decide_team(FINANCE, policy().teams, d, linked(("ux", "x"))).review_items == ()
+    new = Assignment("gF", "Finance", "Finance", None, "teams.rules[0].exact")
+    created = decide_team(new, policy("teams:\n  mode: create\n").teams, d, linked(("ux", "x")))
+    assert [i.code for i in created.review_items] == []

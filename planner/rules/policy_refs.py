@@ -20,7 +20,7 @@ What each section names (:func:`policy_references`):
   ``account_types.overrides`` keys, ``acknowledged_downgrades``, ``acknowledged_replacements``;
 - a **team** (exact name of an active team): ``teams.map`` keys;
 - an **IdP group** (exact displayName, or ``re:`` matching at least one): ``teams.map`` values,
-  ``scope.groups``, ``account_types.group_map`` keys;
+  ``teams.confirm_empty``, ``scope.groups``, ``account_types.group_map`` keys;
 - an **IdP attribute** / **member field** (set, not blank, on at least one IdP user / member):
   ``linking.match_keys[].attribute.idp`` / ``.sigma``. A match key whose attribute the export lacks
   links no one, so the people it was written for would be deactivated and created again (tester2
@@ -115,6 +115,8 @@ def policy_references(policy: Policy) -> tuple[PolicyRef, ...]:
     for team, group in policy.teams.map.items():
         add(RefKind.TEAM, ("teams", "map", team, "[key]"), team)
         add(RefKind.GROUP, ("teams", "map", team), group)
+    for i, group in enumerate(policy.teams.confirm_empty):
+        add(RefKind.GROUP, ("teams", "confirm_empty", i), group)
     keys(RefKind.MEMBER, "unmatched", "decisions", policy.unmatched.decisions)
     add(RefKind.MEMBER, ("unmatched", "document_owner"), policy.unmatched.document_owner)
     return tuple(refs)

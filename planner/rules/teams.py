@@ -25,6 +25,8 @@ who are inactive or archived cannot be removed through the API (docs/sigma-api.m
 §3.3) and are reported, as are memberships of a memberId missing from the
 members export (state ``unknown``) and of members a blocking linking review
 item holds (state ``held``: who they are is not decided yet). Active teams no group maps to become **unmanaged**.
+A group with no members mapped to a team that has members would empty the team: a blocking
+``teams.empty_group`` item unless ``teams.confirm_empty`` names the group (:func:`empty_group_item`).
 
 With ``flatten_nested`` off the IdP pushes direct members only (Entra ID
 provisioning never expands nested groups; Okta groups do not nest), so a team
@@ -81,7 +83,7 @@ from ..payloads import (
     TeamMemberTarget,
     TeamNameState,
 )
-from ..policy import Teams, TeamRule
+from ..policy import Teams, TeamRule, group_pattern_matcher
 from ..sources.values import clean_text
 from . import action_id, make_action, make_review, yaml_snippet
 
@@ -703,11 +705,41 @@ def nested_not_pushed_item(a: Assignment, found: list[tuple[str, str | None, tup
     )
 
 
+def confirmed_empty(group_name: str, policy: Teams) -> bool:
+    """True when ``teams.confirm_empty`` names ``group_name`` (exact displayName, or ``re:`` full match):
+    the reviewer says this IdP group is meant to have no members."""
+    return any(group_pattern_matcher(pattern)(group_name) for pattern in policy.confirm_empty)
+
+
+def empty_group_item(a: Assignment, now_ids: list[str], left: Leftovers, confirmed: bool) -> ReviewItem:
+    """``teams.empty_group``: the IdP group has no members while its team has ``now_ids``, so the push sets
+    the team's SCIM members to none and the leftovers go (``left.removed``). An empty group is more often an
+    export or assignment fault than an intent, and emptying a team is never silent (README, "an incomplete
+    input is an error or a blocking review item"): blocking unless ``confirmed`` (:func:`confirmed_empty`)."""
+    lost = len(left.removed)
+    return make_review(
+        "teams.empty_group",
+        a.team_id or a.group_id,
+        blocking=not confirmed,
+        subject=ItemRef(team_id=a.team_id, name=a.name, group_id=a.group_id, group_display_name=a.group_name),
+        message=(f"IdP group {a.group_name!r} has no members while team {a.name!r} has {len(now_ids)}: the team "
+                 f"would lose {lost} of them (teams.remove_member) and its SCIM members would be none"
+                 + (" (teams.confirm_empty names the group)" if confirmed
+                    else "; confirm the group is meant to be empty, or export its members")),
+        rule="teams.empty_group",
+        resolution="" if confirmed else yaml_snippet(
+            {"teams": {"confirm_empty": [a.group_name]}},
+            notes=["the group is meant to be empty (else export the group's members again and plan again):"]),
+    )
+
+
 def team_items(a: Assignment, group: Group, now_ids: list[str], left: Leftovers, policy: Teams,
                directory: Directory, people: TeamPeople) -> tuple[ReviewItem, ...]:
-    """The review items of one linked or created team: people Entra ID will not push, nested-only
-    members, reported leftovers, a team the group's displayName renames."""
+    """The review items of one linked or created team: an empty group emptying it, people Entra ID will not
+    push, nested-only members, reported leftovers, a team the group's displayName renames."""
     items = []
+    if now_ids and not group.member_ids:
+        items.append(empty_group_item(a, now_ids, left, confirmed_empty(a.group_name, policy)))
     if policy.flatten_nested and pushes_direct_members_only(directory.idp_format):
         found = not_pushed_people(group, people, set(now_ids))
         if found:
