@@ -249,6 +249,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     actions, scim_items = scim_state.settle(directory.scim, actions, policy.linking.scim_state_conflicts,
                                             directory.idp_users)
     outcome.review_items.extend(scim_items)
+    team_rows = rows_with_final_actions(team_rows, actions)
     guard_results, guard_items = guards.evaluate(
         policy, directory, actions, linked_idp_ids(people, directory.protected_members(policy)))
     return Decisions(people, types, unmatched_decisions, team_rows, guard_results, actions,
@@ -383,6 +384,16 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
         outcome.actions.extend(decision.actions)
         outcome.review_items.extend(decision.review_items)
     return teams.sorted_rows(row for decision in decisions for row in decision.rows)
+
+
+def rows_with_final_actions(rows: list[TeamRow], actions: list[Action]) -> list[TeamRow]:
+    """The team rows listing only the plan's final ``actions`` (ids): :func:`fold_teams` makes the
+    rows before a blank team name drops an action (:func:`~planner.rules.scim_values.drop_unnamed_teams`)
+    and before :func:`~planner.rules.scim_state.settle` drops what Sigma's SCIM state already holds,
+    and show and the report render the plan's actions, never ones it no longer has."""
+    final = {a.id for a in actions}
+    return [row if all(i in final for i in row.actions)
+            else msgspec.structs.replace(row, actions=tuple(i for i in row.actions if i in final)) for row in rows]
 
 
 def fold_unmatched(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome

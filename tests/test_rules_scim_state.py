@@ -239,3 +239,22 @@ def test_a_team_scim_renamed_stays_linked_to_its_idp_group_by_external_id():
     p = plan(snap2, "teams: {rules: [{match: exact}]}")
     assert kinds(p) == [("scim.set_group_members", "scim.set_group_members:g1")]
     assert p.actions[0].target.team_id == "t1"
+
+
+def test_a_team_row_lists_only_the_actions_left_after_the_scim_state_settled_them():
+    """A re-plan after a wave: the SCIM state already holds Finance linked with its members, so
+    settling drops its link and membership actions; the team row (show, report) must not list them."""
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")],
+                              [user("u1", "alice@example.com", first="Alice", last="A")],
+                              [group("g1", "Finance", users=["u1"])], teams=[team("t1", "Finance")],
+                              memberships={"t1": ["m1"]}),
+                     [provisioned("m1", "alice@example.com", "u1")],
+                     [ScimGroup("t1", "Finance", "g1", ("m1",))])
+    p = plan(snap, "teams: {rules: [{match: exact}]}")
+    assert kinds(p) == []
+    assert [(r.name, r.mode, r.actions) for r in p.teams] == [("Finance", "link", ())]
+    # a member still to add: the row lists the membership change, the only action left
+    snap2 = replace(snap, sigma=replace(snap.sigma, scim_groups=(ScimGroup("t1", "Finance", "g1", ()),)))
+    p2 = plan(snap2, "teams: {rules: [{match: exact}]}")
+    assert [(r.name, r.actions) for r in p2.teams] == [("Finance", ("scim.set_group_members:g1",))]
+
