@@ -10,7 +10,7 @@ from msgspec import to_builtins as wire
 
 from planner.model import ScimGroup, ScimUser, Snapshot, email_key
 
-from .plan_factory import group, kinds, member, plan, review_codes, snapshot, team, user
+from .plan_factory import by_id, group, kinds, member, plan, review_codes, snapshot, team, user
 
 
 def policy_of(resolution: str):
@@ -258,3 +258,39 @@ def test_a_team_row_lists_only_the_actions_left_after_the_scim_state_settled_the
     p2 = plan(snap2, "teams: {rules: [{match: exact}]}")
     assert [(r.name, r.actions) for r in p2.teams] == [("Finance", ("scim.set_group_members:g1",))]
 
+
+def nora_after_an_older_export():
+    """Finance is linked; Nora (m2, externalId u2) was created by SCIM after the IdP export was taken,
+    so the export has neither her user nor her in group g1."""
+    return with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A"), member("m2", "nora@example.com", "Nora", "N")],
+                              [user("u1", "alice@example.com", first="Alice", last="A")],
+                              [group("g1", "Finance", users=["u1"])], teams=[team("t1", "Finance")],
+                              memberships={"t1": ["m1", "m2"]}),
+                     [provisioned("m1", "alice@example.com", "u1"), provisioned("m2", "nora@example.com", "u2")],
+                     [ScimGroup("t1", "Finance", "g1", ("m1", "m2"))])
+
+
+def test_a_member_the_scim_state_conflict_holds_is_kept_in_her_groups_member_list():
+    """Tester finding (issue 10 fix-waves e): the conflict held Nora's deactivation, but the group's
+    full member list (RFC 7644 §3.5.2 replace) left her out and so removed her on the older export's word."""
+    p = plan(nora_after_an_older_export(), "teams: {rules: [{match: exact}]}\nunmatched: {action: deactivate}")
+    assert kinds(p) == []  # the group already holds Alice and Nora: nothing to send
+    assert review_codes(p) == [("scim.managed_member", True), ("scim.state_conflict", True)]
+    assert [(r.name, r.actions) for r in p.teams] == [("Finance", ())]
+    # a member still to add: the list sent keeps Nora
+    snap = nora_after_an_older_export()
+    snap = replace(snap, idp=replace(snap.idp, users=(*snap.idp.users, user("u3", "bo@example.com", first="Bo", last="B")),
+                                     groups=(group("g1", "Finance", users=["u1", "u3"]),)))
+    p = plan(snap, "teams: {rules: [{match: exact}]}\nunmatched: {action: deactivate}")
+    action = by_id(p)["scim.set_group_members:g1"]
+    assert action.after.members == ["alice@example.com", "bo@example.com", "nora@example.com"]
+    assert action.reason.endswith(" (keeps nora@example.com: provisioned by SCIM, absent from the IdP export, "
+                                  "see scim.state_conflict)")
+
+
+def test_when_the_policy_says_the_export_is_newer_the_group_drops_the_member():
+    p = plan(nora_after_an_older_export(), "teams: {rules: [{match: exact}]}\nunmatched: {action: deactivate}\n"
+             "linking: {scim_state_conflicts: {u2: idp_export}}")
+    assert kinds(p) == [("scim.deactivate_user", "scim.deactivate_user:m2"),
+                        ("scim.set_group_members", "scim.set_group_members:g1")]
+    assert by_id(p)["scim.set_group_members:g1"].after.members == ["alice@example.com"]

@@ -360,9 +360,38 @@ def settle_account_type(action: ScimSetAccountType, planned: PlannedState) -> Se
     return Settlement(None, conflict_item(action, user, idp_id, found, planned))
 
 
+def held_group_members(group: ScimGroup, planned: PlannedState) -> list[str]:
+    """The userNames of ``group``'s SCIM members the export cannot remove on its word alone: a user
+    SCIM provisioned and has active whose ``externalId`` names no IdP user of the export (a new hire
+    SCIM created after an older export; :func:`_settle_deactivation` holds their deactivation with a
+    ``scim.state_conflict``), unless the policy says the export is newer (``idp_export``)."""
+    held = []
+    for scim_id in group.member_ids:
+        user = planned.state.by_user_name.get(email_key(planned.state.user_names.get(scim_id, "")) or "")
+        if (user is not None and user.external_id and user.active is not False
+                and user.external_id not in planned.idp_users and planned.preference(user, None) != "idp_export"):
+            held.append(user.user_name)
+    return held
+
+
+def _keep_held_members(action: ScimSetGroupMembers, group: ScimGroup, planned: PlannedState) -> ScimSetGroupMembers:
+    """The membership change with :func:`held_group_members` kept in its full list: the list replaces
+    the group's members (RFC 7644 §3.5.2), so a member left out would be removed."""
+    planned_keys = {email_key(m) for m in action.after.members}
+    kept = [name for name in held_group_members(group, planned) if email_key(name) not in planned_keys]
+    if not kept:
+        return action
+    return replace(action, after=replace(action.after, members=sorted([*action.after.members, *kept])),
+                   reason=action.reason + f" (keeps {', '.join(sorted(kept))}: provisioned by SCIM, absent from "
+                                          "the IdP export, see scim.state_conflict)")
+
+
 def settle_group(action: ScimLinkGroup | ScimCreateGroup | ScimSetGroupMembers, planned: PlannedState) -> Settlement:
-    """A team action whose group SCIM already holds with the planned displayName and members is dropped."""
+    """A team action whose group SCIM already holds with the planned displayName and members is dropped;
+    a membership change keeps the members SCIM holds against an older export (:func:`held_group_members`)."""
     group = _provisioned_group(planned.state, action)
+    if group is not None and isinstance(action, ScimSetGroupMembers):
+        action = _keep_held_members(action, group, planned)
     name = None if isinstance(action, ScimSetGroupMembers) else action.after.display_name
     satisfied = (group is not None and (name is None or group.display_name == name)
                  and _group_members_satisfied(planned.state, group, action))
@@ -463,4 +492,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "Disagreement", "PlannedState", "Settlement", "conflict_item", "link_disagreements", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "Disagreement", "PlannedState", "Settlement", "conflict_item", "held_group_members", "link_disagreements", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]
