@@ -660,17 +660,23 @@ def sandbox_okta_command(seed_dir: str | None, port: int, token: str | None) -> 
               help="SCIM Directory Base URL (env SIGMA_SCIM_BASE_URL; default {base-url}/scim/v2, the sandbox's).")
 @click.option("--force", is_flag=True, help="Write into a directory that already holds files.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: when a terminal).")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
+              help="The policy of the re-plan: with preflight.previous_scim: same_setup, SIGMA_SCIM_TOKEN is required.")
+@click.option("--no-scim-state", is_flag=True,
+              help="Fetch without Sigma's SCIM state although the policy says SCIM is set up (plan will block).")
 def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_base_url: str | None,
-                  force: bool, progress: bool | None) -> None:
+                  force: bool, progress: bool | None, policy_path: str | None, no_scim_state: bool) -> None:
     """Pull a complete Sigma export (members, teams, team members, account types, SCIM) into --out.
 
     Credentials come from SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET; with SIGMA_SCIM_TOKEN
-    the SCIM Users and Groups are fetched into OUT/scim/ too.
+    the SCIM Users and Groups are fetched into OUT/scim/ too. Nothing in a member export
+    marks a member as SCIM-managed, so after an apply (--policy with preflight.previous_scim:
+    same_setup) fetch refuses without SIGMA_SCIM_TOKEN unless --no-scim-state.
     """
     import os
     from pathlib import Path
 
-    from .fetch import check_base_url, fetch_export, region_base_url
+    from .fetch import check_base_url, fetch_export, region_base_url, scim_state_refusal
 
     if bool(base_url) == bool(region):
         raise UserError("fetch needs exactly one of --base-url or --region")
@@ -678,6 +684,12 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
     client_id, client_secret = os.environ.get("SIGMA_CLIENT_ID"), os.environ.get("SIGMA_CLIENT_SECRET")
     if not client_id or not client_secret:
         raise UserError("fetch needs SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET in the environment")
+    if policy_path is not None and not os.environ.get("SIGMA_SCIM_TOKEN") and not no_scim_state:
+        from .policy import load_policy
+
+        refusal = scim_state_refusal(policy_path, load_policy(policy_path).preflight.previous_scim)
+        if refusal is not None:
+            raise UserError(refusal)
     out = Path(out_dir)
     if out.is_dir() and any(out.iterdir()) and not force:
         raise UserError(f"{out}: directory is not empty (use --force to overwrite the export files)")

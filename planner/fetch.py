@@ -368,6 +368,19 @@ class _Progress:
             self.bar.advance(task, n)
 
 
+def scim_state_refusal(policy_path: str | Path, previous_scim: str) -> str | None:
+    """Why ``fetch`` without ``SIGMA_SCIM_TOKEN`` must stop, or ``None``: the policy's
+    ``preflight.previous_scim`` is ``same_setup`` (a re-plan after apply: SCIM is on, so the
+    re-plan needs Sigma's SCIM state, :mod:`planner.rules.scim_state`). A member export cannot
+    say it: nothing marks an active member as SCIM-managed (docs/sigma-api.md §2.2), and
+    ``isInactive`` shows only that SCIM was set up once (an earlier setup support removed, too)."""
+    if previous_scim != "same_setup":
+        return None
+    return (f"{policy_path}: preflight.previous_scim is same_setup (a re-plan after apply), so the export needs "
+            "Sigma's SCIM state: set SIGMA_SCIM_TOKEN (the SCIM bearer token), or pass --no-scim-state "
+            "to fetch without it (plan then blocks on preflight previous_scim)")
+
+
 def fetch_export(
     out_dir: str | Path,
     *,

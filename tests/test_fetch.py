@@ -283,3 +283,35 @@ def test_a_network_failure_names_the_host_and_what_to_check_never_a_secret():
     assert message.startswith("POST /v2/auth/token on 127.0.0.1: ConnectError: ")
     assert message.endswith(" (after 2 tries); check --base-url / --region and the network")
     assert "SECRET-987654321" not in message and "\n" not in message
+
+
+def test_cli_fetch_after_an_apply_without_the_scim_token_refuses_naming_it(sandbox, tmp_path, monkeypatch, capsys):
+    """Issue 10 fix-waves a: day two, the policy says SCIM is set up (previous_scim: same_setup); a
+    fetch without SIGMA_SCIM_TOKEN would write no scim/ state and the re-plan could not see what SCIM did."""
+    monkeypatch.setenv("SIGMA_CLIENT_ID", sandbox.client_id)
+    monkeypatch.setenv("SIGMA_CLIENT_SECRET", sandbox.client_secret)
+    monkeypatch.delenv("SIGMA_SCIM_TOKEN", raising=False)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\npreflight: {previous_scim: same_setup}\n")
+    args = ["fetch", "--out", str(tmp_path / "export"), "--base-url", sandbox.base_url, "--no-progress",
+            "--policy", str(policy)]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err == (
+        f"sigma-migrate: error: {policy}: preflight.previous_scim is same_setup (a re-plan after apply), so the "
+        "export needs Sigma's SCIM state: set SIGMA_SCIM_TOKEN (the SCIM bearer token), or pass --no-scim-state "
+        "to fetch without it (plan then blocks on preflight previous_scim)\n")
+    assert not (tmp_path / "export").exists()
+
+    main(args + ["--no-scim-state"])  # the admin knows: fetched, without scim/
+    assert sorted(p.name for p in (tmp_path / "export").iterdir()) == [
+        "account_types.json", "members.json", "team_members.json", "teams.json"]
+
+    monkeypatch.setenv("SIGMA_SCIM_TOKEN", sandbox.scim_token)
+    main(args[:2] + [str(tmp_path / "export2")] + args[3:])
+    assert (tmp_path / "export2" / "scim" / "Users.json").is_file()
+    policy.write_text("version: 1\npreflight: {previous_scim: removed_by_support}\n")  # day one: no token needed
+    monkeypatch.delenv("SIGMA_SCIM_TOKEN")
+    main(args[:2] + [str(tmp_path / "export3")] + args[3:])
+    assert not (tmp_path / "export3" / "scim").exists()

@@ -132,3 +132,22 @@ def test_the_report_shows_the_checklist_first():
     assert 'id="preflight-saml_only"' in html and ">unconfirmed</span> <span class=\"small muted\">blocking" in html
     assert "Apply is blocked: 2 pre-flight checks to confirm;" in html
     assert "The plan can be approved" not in html
+
+
+def test_a_re_plan_after_apply_without_sigmas_scim_state_fails_previous_scim_with_the_fix():
+    """Issue 10 fix-waves a: `fetch` without SIGMA_SCIM_TOKEN after a wave writes no scim/ state; a
+    re-plan (previous_scim: same_setup) cannot see what SCIM did, so it is blocked, naming the fix."""
+    from dataclasses import replace
+
+    same_setup = CONFIRMED.replace("previous_scim: none", "previous_scim: same_setup")
+    p = plan(org(), same_setup)
+    (check,) = [c for c in p.preflight if c.id == "previous_scim"]
+    assert (check.status, check.blocking) == (PreflightStatus.FAILED, True)
+    assert check.detail == (
+        "preflight.previous_scim is same_setup (a re-plan after apply) but the Sigma export has no scim/ folder, "
+        "so the plan cannot see what SCIM already did: fetch again with SIGMA_SCIM_TOKEN set (`sigma-migrate "
+        "fetch` then writes scim/Users.json and scim/Groups.json) and plan again")
+    assert [c.id for c in p.unmet_preflight] == ["previous_scim"]
+    snap = org()
+    with_state = replace(snap, sigma=replace(snap.sigma, scim_users=(), scim_groups=()))
+    assert statuses(plan(with_state, same_setup))["previous_scim"] == ("confirmed", True)

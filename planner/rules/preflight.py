@@ -61,15 +61,29 @@ def _confirm_org(key: str) -> str:
     return yaml_snippet({"organization": {key: "someone@example.com"}})
 
 
-def previous_scim(answer: str, provisioned: int, scim_inactive: int) -> PreflightCheck:
+SCIM_STATE_MISSING = (
+    "preflight.previous_scim is same_setup (a re-plan after apply) but the Sigma export has no scim/ "
+    "folder, so the plan cannot see what SCIM already did: fetch again with SIGMA_SCIM_TOKEN set "
+    "(`sigma-migrate fetch` then writes scim/Users.json and scim/Groups.json) and plan again")
+"""The detail of the failed ``previous_scim`` check when a re-plan after apply lacks Sigma's SCIM state."""
+
+
+def previous_scim(answer: str, provisioned: int, scim_inactive: int, scim_state_known: bool = True) -> PreflightCheck:
     """An earlier SCIM setup leaves a token only Sigma support can remove (§5.1).
 
     ``provisioned``: users/teams an IdP provisioned (SCIM ``externalId``); ``scim_inactive``:
     members SCIM made inactive (``isInactive``, §5.3). Either is a trace of SCIM having been set
-    up, which contradicts ``previous_scim: none``.
+    up, which contradicts ``previous_scim: none``. ``scim_state_known``: the Sigma export has a
+    ``scim/`` folder. ``same_setup`` (a re-plan after apply: SCIM is on) without it fails
+    (:data:`SCIM_STATE_MISSING`): nothing in a member export marks an active member as
+    SCIM-managed (docs/sigma-api.md §2.2), so the plan would re-propose what SCIM already did and
+    could not hold what SCIM changed after the IdP export (:mod:`planner.rules.scim_state`).
     """
     title = "no earlier SCIM setup, or Sigma support removed it"
     source = "docs/sigma-api.md §5.1"
+    if answer == "same_setup" and not scim_state_known:
+        return PreflightCheck("previous_scim", title, FAILED, True, SCIM_STATE_MISSING,
+                              "# fetch the Sigma export again with SIGMA_SCIM_TOKEN set\n", source, None)
     traces = []
     if provisioned:
         traces.append(f"{provisioned} user(s)/team(s) provisioned by an IdP")
@@ -161,7 +175,7 @@ def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult]
                          by_name.get("scim_setup_admin"), organization.scim_setup_admin),
         protected_person("api_credential_owner", "the API credential owner stays active with an admin account type",
                          by_name.get("api_credential_owner"), organization.api_credential_owner),
-        previous_scim(answers.previous_scim, provisioned, scim_inactive),
+        previous_scim(answers.previous_scim, provisioned, scim_inactive, scim is not None and scim.known),
         guests(_guests_losing_access(directory, actions), answers.guests_informed),
         unmanaged(_unmanaged_members(people), answers.unmanaged_members_acknowledged),
     )
