@@ -458,6 +458,14 @@ class Teams(_Model):
     nested_only: Literal["review", "leftovers", "keep"] = "review"
     confirm_empty: list[GroupPattern] = Field(default_factory=list)
 
+    @model_serializer(mode="wrap")
+    def _without_empty_confirm_empty(self, handler: Any) -> Any:
+        # a policy without ``confirm_empty`` resolves as it did before the key existed: same plan digest
+        data = handler(self)
+        if not self.confirm_empty:
+            data.pop("confirm_empty", None)
+        return data
+
 
 def _check_email_pattern(value: str) -> str:
     _check_regex(value)

@@ -13,6 +13,8 @@ import json
 import pytest
 import yaml
 
+from planner.policy import resolved_policy
+
 from .conftest import write
 from .test_incomplete_inputs import POLICY, SIGMA, okta_export, okta_user, read_plan, run_cli
 from .test_incomplete_scim_google import DAN, FINANCE_TEAM, USERS, scim_export
@@ -69,6 +71,8 @@ def test_teams_confirm_empty_settles_it(capsys, tmp_path, idp):
     assert sorted(a.id for a in result.actions if a.kind.value == "teams.remove_member") == FINANCE_REMOVALS
     assert [(i.id, i.blocking, i.message) for i in result.review_items if i.code == "teams.empty_group"] == [
         (f"teams.empty_group:{FINANCE_TEAM}", False, EMPTY + " (teams.confirm_empty names the group)")]
+    # written in the resolved policy only when set (an empty list leaves plans as they were before the key)
+    assert resolved_policy(result.policy.resolved).teams.confirm_empty == ["Finance Analysts"]
 
 
 def test_a_confirm_empty_entry_naming_no_group_is_an_unknown_reference(capsys, tmp_path):

@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:fef9845d4fb94773d9fe20662ca6a06660a39bb9028d408854e0826b9cccac4d",
-    "okta-reviewed": "sha256:1ce83aa9a80c1bd86152e567aef2797b3c57fb4cd612bcc29d32ed3002bb9472",
-    "entra": "sha256:20db69da7b50f970f43905abe09ed1d230214767bbdf6159be20ecccb3e3a3c6",
-    "entra-reviewed": "sha256:bcfe33243882c44ee14675e21e51402b1acf55d7bf8a7522a07f2bbc0a983b69",
+    "okta": "sha256:715da64b182fd91842c5911bfeb8814cf01029d259c8e6e8096a7596bfa6dcfd",
+    "okta-reviewed": "sha256:2e960b5fb2a869c71981e22d9b152304f77a709c2180b17c6dff997732d61f7a",
+    "entra": "sha256:a8745d049791f85ea9609b4233c13e5b02b2aaa755f6607f855db7e5d8de1135",
+    "entra-reviewed": "sha256:d7eeda7c6520b695f1fe9168de9b8370185b7df238add3479576d5cc899704d1",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""
