@@ -410,8 +410,8 @@ def fold_unmatched(policy: Policy, directory: Directory, people: tuple[Person, .
 
 def linked_idp_ids(people: tuple[Person, ...], member_ids) -> dict[str, str | None]:
     """memberId -> the IdP id linking joined to them (``None``: no IdP identity) for ``member_ids``."""
-    wanted = set(member_ids)
-    return {p.member.member_id: p.idp_id for p in people if p.member is not None and p.member.member_id in wanted}
+    wanted = {"m:" + mid for mid in member_ids}  # a member's person key
+    return {p.member.member_id: p.idp_id for p in people if p.person in wanted}
 
 
 def add_cross_dependencies(actions: list[Action]) -> list[Action]:

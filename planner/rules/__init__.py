@@ -102,15 +102,17 @@ def make_review(
     )
 
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+\-/#']*$")
-_RESERVED = re.compile(
-    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|"
-    r"null|Null|NULL|~|[-+]?[0-9][0-9_.:eExXoObB+-]*|\.inf|\.nan)$"
-)
+_RESERVED = (r"y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|"
+             r"null|Null|NULL|~|[-+]?[0-9][0-9_.:eExXoObB+-]*|\.inf|\.nan")
+"""Plain scalars YAML would read as something else than a string (YAML 1.1 booleans, null, numbers)."""
+_PLAIN = re.compile(rf"^(?!(?:{_RESERVED})$)[A-Za-z0-9_][A-Za-z0-9_.@+\-/#']*$")
+"""A string written plain: no quoting needed (no space, so never a `` #`` comment) and not reserved."""
 
 
 def _scalar(value: Any) -> str:
     """A YAML scalar: plain when unambiguous, else a JSON string (valid YAML double-quoted)."""
+    if value.__class__ is str:  # the common case first: keys, ids, addresses
+        return value if _PLAIN.match(value) else json.dumps(value, ensure_ascii=False)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -118,9 +120,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, (int, float)):
         return json.dumps(value)
     text = str(value)
-    if _PLAIN.match(text) and not _RESERVED.match(text) and " #" not in text:
-        return text
-    return json.dumps(text, ensure_ascii=False)
+    return text if _PLAIN.match(text) else json.dumps(text, ensure_ascii=False)
 
 
 def _emit(value: Any, indent: int, out: list[str]) -> None:
@@ -154,15 +154,19 @@ def yaml_snippet(value: Mapping[str, Any], *alternatives: Mapping[str, Any], not
     tens of thousands of review items.
     """
 
-    def dump(v: Mapping[str, Any]) -> list[str]:
-        lines: list[str] = []
-        _emit(dict(v), 0, lines)
-        return lines
-
-    text = "".join(f"# {n}\n" for n in notes) + "".join(line + "\n" for line in dump(value))
+    text = "".join(f"# {n}\n" for n in notes) + _block(value, "")
     for alt in alternatives:
-        text += "# or:\n" + "".join(f"# {line}\n" for line in dump(alt))
+        text += "# or:\n" + _block(alt, "# ")
     return text
+
+
+def _block(value: Mapping[str, Any], prefix: str) -> str:
+    """One fragment of :func:`yaml_snippet` as text, each line after ``prefix`` and ending in a newline."""
+    lines: list[str] = []
+    _emit(value, 0, lines)
+    if not lines:
+        return ""
+    return prefix + ("\n" + prefix).join(lines) + "\n"
 
 
 def person_ref(

@@ -285,8 +285,10 @@ def mapped_types(policy: Policy, directory: Directory, idp_ids: Collection[str])
     ``precedence`` does not order (:func:`precedence_error`).
     """
     types_of: dict[str, list[tuple[str, str]]] = {}  # IdP user -> (type, group) of their mapped groups, in order
+    single: dict[tuple[str, str], Mapped] = {}  # one frozen record per mapped group, shared by its users in no other
     for gid, (name, account_type) in mapped_groups(policy.account_types, directory).items():
         pair = (account_type, name)
+        single[pair] = Mapped(account_type, False, (name,))
         for iid in directory.pushed_member_ids(gid):
             if iid in idp_ids:
                 found = types_of.get(iid)
@@ -300,7 +302,7 @@ def mapped_types(policy: Policy, directory: Directory, idp_ids: Collection[str])
     unordered: dict[str, list[tuple[str, str]]] = {}
     for iid, pairs in types_of.items():
         if len(pairs) == 1:
-            out[iid] = Mapped(pairs[0][0], False, (pairs[0][1],))
+            out[iid] = single[pairs[0]]
             continue
         seen = list(dict.fromkeys(t for t, _ in pairs))
         several = len(seen) > 1

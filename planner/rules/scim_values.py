@@ -96,9 +96,9 @@ def hold_unnamed(people: tuple[Person, ...]) -> tuple[tuple[Person, ...], list[R
     for p in people:
         user = p.idp_user
         if user is not None and (p.status in SENDING or p.converted):
-            missing = missing_names(*sent_names(user, p.member))
-            if missing:
-                items.append(name_required_item(user, p.member, missing))
+            given, family = sent_names(user, p.member)
+            if not (given and family):
+                items.append(name_required_item(user, p.member, missing_names(given, family)))
                 p = replace(p, status=PersonStatus.HELD, converted=False)
         out.append(p)
     return tuple(out), sorted(items, key=lambda r: r.id)
