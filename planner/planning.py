@@ -263,13 +263,14 @@ def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...]
     guests' statuses (new records, linking's untouched), and adds their actions and items to ``outcome``."""
     owner = unmatched.document_owner(policy, directory, policy.guests.document_owner, ("guests", "document_owner"))
     out = []
+    idp_guest, guest, reactivate = PersonStatus.IDP_GUEST, PersonStatus.GUEST, PersonStatus.REACTIVATE  # read once
     for person in people:
-        if person.status is PersonStatus.IDP_GUEST:
+        status = person.status
+        if status is idp_guest:
             outcome.review_items.append(guests.idp_guest_item(person))
-        elif person.status is PersonStatus.GUEST or (
-                person.status is PersonStatus.REACTIVATE and person.member.user_kind == "guest"):
+        elif status is guest or (status is reactivate and person.member.user_kind == "guest"):
             decision = (guests.decide_guest(person, policy.guests, directory, owner)
-                        if person.status is PersonStatus.GUEST else guests.decide_reactivated_guest(person, policy.guests))
+                        if status is guest else guests.decide_reactivated_guest(person, policy.guests))
             person = msgspec.structs.replace(person, status=decision.status, converted=decision.converted)
             if decision.action is not None:
                 outcome.actions.append(decision.action)

@@ -26,6 +26,7 @@ never created.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import attrgetter
 from typing import Iterable, Mapping
 
@@ -596,11 +597,13 @@ def unsendable_user_name(value: object, idp_id: str = "") -> str | None:
     :func:`planner.sources.values.is_valid_email`). Issue 14 item 2: no plan, and no suggested fix,
     ever sends or proposes such a value.
     """
-    if not isinstance(value, str) or not value.strip():
+    stripped = value.strip() if isinstance(value, str) else ""
+    if not stripped:
         return "empty"
     if is_ext_upn(value):
         return "guest_upn"
-    if idp_id and deleted_user_upn(value.strip(), idp_id) is not None:
+    # a tombstone UPN is the 32 hex digits of the object id and the old UPN: longer than 32
+    if idp_id and len(stripped) > 32 and deleted_user_upn(stripped, idp_id) is not None:
         return "deleted_upn"
     if not is_valid_email(value):
         return "invalid"
@@ -786,15 +789,15 @@ def link_actions(people: Iterable[Person], directory: Directory, user_types: Map
     frees = frees or {}
     lost = lost_candidates(rivals)
     people = sorted(people, key=_by_person)  # by memberId for members ("m:<memberId>"), by IdP id for others
-    out = Outcome()
-    for p in people:
-        if is_linked(p):
-            out.actions.extend(person_link_actions(p, directory, user_types.get(p.person), frees, lost))
+    links: list[Action] = []
+    creates: list[Action] = []
     create = PersonStatus.CREATE
-    for p in people:
-        if p.status is create and p.idp_user is not None:
-            out.actions.append(create_user_action(p, user_types.get(p.person), frees))
-    return out
+    for p in people:  # one pass: the links' actions first in the plan, then the creates
+        if is_linked(p):
+            links.extend(person_link_actions(p, directory, user_types.get(p.person), frees, lost))
+        elif p.status is create and p.idp_user is not None:
+            creates.append(create_user_action(p, user_types.get(p.person), frees))
+    return Outcome(links + creates)
 
 
 _by_person = attrgetter("person")
@@ -894,7 +897,7 @@ def link_user_action(person: Person, directory: Directory, user_type: str | None
                               idp_user_name=scim_user_name if scim_user_name != user_name else UNSET),
         before=LinkUserBefore(member_type=member.member_type or "", user_kind=member.user_kind or "internal"),
         after=after,
-        rule="linking.overrides" if link.key == "override" else f"linking.{link.key.split(':')[0]}",
+        rule=link_rule(link.key),
         reason=_link_reason(link.key, user.id, user.user_name or "", link.idp_field, link.idp_value)
         + _lost_reason(rivals),
         evidence=LinkUserEvidence(
@@ -905,6 +908,14 @@ def link_user_action(person: Person, directory: Directory, user_type: str | None
         ),
         depends_on=tuple(sorted(set(requires))) if requires else (),
     )
+
+
+@lru_cache(maxsize=256)
+def link_rule(key: str) -> str:
+    """The rule id of a link by match key label ``key``: ``linking.overrides`` for a reviewer's
+    override, else ``linking.<key>`` without an attribute key's name (``attribute:employeeNumber`` ->
+    ``linking.attribute``). Cached: a plan has a handful of keys and a link per person."""
+    return "linking.overrides" if key == "override" else f"linking.{key.split(':')[0]}"
 
 
 def create_user_action(person: Person, user_type: str | None,
