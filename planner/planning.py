@@ -229,10 +229,9 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                             held_idp_users=held, excluded=excluded.idp_ids)
     outcome.extend(linked.outcome)
     people = fold_guests(policy, directory, linked.people, outcome)
-    people, unnamed = scim_values.hold_unnamed(people)  # Sigma refuses a user without both names
-    outcome.review_items.extend(unnamed)
-    people, unsendable = scim_values.hold_unsendable(people)  # a userName Sigma refuses or a reviewer cannot see
-    outcome.review_items.extend(unsendable)
+    # Sigma refuses a user without both names, or a userName unclean (or a reviewer cannot read it)
+    people, unnamed, unsendable = scim_values.hold_refused(people)
+    outcome.review_items.extend(unnamed + unsendable)
     frees = fold_addresses(directory, people, graph, shared, renames, outcome)
     types, type_outcome, nested = fold_account_types(policy, directory, people)
     outcome.review_items.extend(nested_only_items(policy, directory, nested))

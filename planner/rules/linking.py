@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
-from typing import Iterable, Mapping
+from typing import Collection, Iterable, Mapping
 
 import msgspec
 import networkx as nx
@@ -301,7 +301,7 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
     create_items, free_idp = settle_creates(free_idp, directory, freed)
     outcome.review_items.extend(create_items)
     people = [p.person for p in linked] + free_members + free_idp
-    outcome.review_items.extend(plus_variant_items(people, directory))
+    outcome.review_items.extend(plus_variant_items(people, directory, linked_members))
     people.sort(key=attrgetter("person"))
     return LinkingResult(tuple(people), outcome)
 
@@ -721,10 +721,10 @@ def collision_item(person: Person, holders: list[str], directory: Directory) -> 
     )
 
 
-def plus_variant_items(people: list[Person], directory: Directory) -> list[ReviewItem]:
+def plus_variant_items(people: list[Person], directory: Directory, linked: Collection[str]) -> list[ReviewItem]:
     """``linking.plus_variant`` (informational), by memberId: an unmatched or held member whose address
-    without its ``+tag`` is a linked member's: reported, never merged (Sigma treats them as different
-    members)."""
+    without its ``+tag`` is a linked member's (``linked``: the memberIds of the links): reported, never
+    merged (Sigma treats them as different members)."""
     variant_of: dict[str, str] = {}  # unmatched member -> its address without +tag
     unmatched = PersonStatus.UNMATCHED
     for p in people:
@@ -735,13 +735,11 @@ def plus_variant_items(people: list[Person], directory: Directory) -> list[Revie
                 variant_of[p.member_id] = folded
     if not variant_of:
         return []
-    wanted = set(variant_of.values())
-    owners: dict[str, list[str]] = {}  # folded address -> linked members who have it
-    for p in people:
-        if p.member is not None and p.idp_user is not None:
-            key = p.member.email_key or email_key(p.member.email)
-            if key in wanted:
-                owners.setdefault(key, []).append(p.member_id)
+    owners: dict[str, list[str]] = {}  # folded address -> linked members who have it (the directory's index)
+    for folded in set(variant_of.values()):
+        found = [mid for mid in directory.member_ids_by_email_key.get(folded, ()) if mid in linked]
+        if found:
+            owners[folded] = found
     hits = sorted((mid, folded, sorted(owners[folded])) for mid, folded in variant_of.items() if folded in owners)
     return [plus_variant_item(directory.members[mid], key, base, directory) for mid, key, base in hits]
 

@@ -27,7 +27,7 @@ the same way: one whose local part or a domain label mixes scripts (Latin ``m`` 
 ``mаteo.marsh@`` reads as ``mateo.marsh@`` on screen, tester2 finding 5), one blocking
 ``scim.mixed_script_user_name`` item (:func:`mixed_script_parts`; the UTS #39 "single script" test,
 judged on the script word of each letter's Unicode name: Python has no script property and the
-confusables data of ``confusable-homoglyphs`` is not a dependency). :func:`hold_unsendable`.
+confusables data of ``confusable-homoglyphs`` is not a dependency). :func:`hold_refused`.
 
 The other values Sigma refuses (every 400 docs/sandbox.md lists for a User or Group) are decided
 where they are made: a ``userName`` that is blank or not an email address
@@ -40,6 +40,7 @@ never linked nor created, :mod:`.guests`), a Group member that is a Group (group
 from __future__ import annotations
 
 import unicodedata
+from operator import attrgetter
 
 from msgspec.structs import replace
 
@@ -85,23 +86,6 @@ def name_required_item(user: IdpUser, member: SigmaMember | None, missing: tuple
         resolution=(f"# give IdP user {user.id} ({user.user_name}) a first and a last name in the IdP "
                     "(or fix the export's name columns), then export and plan again\n"),
     )
-
-
-def hold_unnamed(people: tuple[Person, ...]) -> tuple[tuple[Person, ...], list[ReviewItem]]:
-    """``people`` (linking's records, after guests) with every person the plan would send to SCIM
-    without both names held (and not converted: a held guest is not linked either), and their
-    ``scim.name_required`` items (by memberId, then IdP id)."""
-    out: list[Person] = []
-    items: list[ReviewItem] = []
-    for p in people:
-        user = p.idp_user
-        if user is not None and (p.status in SENDING or p.converted):
-            given, family = sent_names(user, p.member)
-            if not (given and family):
-                items.append(name_required_item(user, p.member, missing_names(given, family)))
-                p = replace(p, status=PersonStatus.HELD, converted=False)
-        out.append(p)
-    return tuple(out), sorted(items, key=lambda r: r.id)
 
 
 def team_name_required_item(action: Action) -> ReviewItem:
@@ -235,16 +219,30 @@ def unsendable_item(p: Person) -> ReviewItem | None:
     return mixed_script_item(p, mixed) if mixed else None
 
 
-def hold_unsendable(people: tuple[Person, ...]) -> tuple[tuple[Person, ...], list[ReviewItem]]:
-    """``people`` with every person the plan would send to SCIM (as :func:`hold_unnamed`) whose userName
-    is unclean or mixes scripts held (and not converted), and their blocking items (by id)."""
+def hold_refused(people: tuple[Person, ...]) -> tuple[tuple[Person, ...], list[ReviewItem], list[ReviewItem]]:
+    """``people`` (linking's records, after guests) with every person the plan would send to SCIM
+    (status ``link``, ``reactivate``, ``create``, or converted) held (and not converted: a held guest is
+    not linked either) when Sigma would refuse them: without both names (their ``scim.name_required``
+    items), else with a userName that is unclean or mixes scripts (their :func:`unsendable_item`).
+    Both item lists by id; one pass over the people."""
     out: list[Person] = []
-    items: list[ReviewItem] = []
+    unnamed: list[ReviewItem] = []
+    unsendable: list[ReviewItem] = []
+    held = PersonStatus.HELD
     for p in people:
-        if p.idp_user is not None and (p.status in SENDING or p.converted):
-            item = unsendable_item(p)
+        user = p.idp_user
+        if user is not None and (p.status in SENDING or p.converted):
+            given, family = sent_names(user, p.member)
+            item = None
+            if not (given and family):
+                item = name_required_item(user, p.member, missing_names(given, family))
+                unnamed.append(item)
+            elif (item := unsendable_item(p)) is not None:
+                unsendable.append(item)
             if item is not None:
-                items.append(item)
-                p = replace(p, status=PersonStatus.HELD, converted=False)
+                p = replace(p, status=held, converted=False)
         out.append(p)
-    return tuple(out), sorted(items, key=lambda r: r.id)
+    return tuple(out), sorted(unnamed, key=_by_id), sorted(unsendable, key=_by_id)
+
+
+_by_id = attrgetter("id")
