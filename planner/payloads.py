@@ -119,6 +119,10 @@ class AccountTypeTarget(Payload):
     email: str
     idp_id: str | UnsetType = UNSET
     user_name: str | UnsetType = UNSET
+    scim_id: str | UnsetType = UNSET
+    """The SCIM id Sigma's SCIM state (the export's ``scim/``) lists for it: set by
+    :func:`planner.rules.scim_state.settle` when the plan was made after SCIM had it; unset when
+    Sigma has not assigned one yet (``apply --dry-run`` then shows a placeholder)."""
 
 
 class ScimUserRef(Payload):
@@ -127,6 +131,10 @@ class ScimUserRef(Payload):
     member_id: str
     email: str
     user_name: str
+    scim_id: str | UnsetType = UNSET
+    """The SCIM id Sigma's SCIM state (the export's ``scim/``) lists for it: set by
+    :func:`planner.rules.scim_state.settle` when the plan was made after SCIM had it; unset when
+    Sigma has not assigned one yet (``apply --dry-run`` then shows a placeholder)."""
 
 
 class GroupTarget(Payload):
@@ -136,6 +144,10 @@ class GroupTarget(Payload):
     name: str
     group_id: str
     group_display_name: str
+    scim_id: str | UnsetType = UNSET
+    """The SCIM id Sigma's SCIM state (the export's ``scim/``) lists for it: set by
+    :func:`planner.rules.scim_state.settle` when the plan was made after SCIM had it; unset when
+    Sigma has not assigned one yet (``apply --dry-run`` then shows a placeholder)."""
 
 
 class TeamMemberTarget(Payload):

@@ -138,7 +138,7 @@ def test_an_account_type_scim_already_holds_is_dropped_another_is_a_conflict_the
         None, "scim.state_conflict:scim.set_account_type:m1", True)
     assert (settled.review_item.evidence.scim_value, settled.review_item.evidence.export_value) == ("View", "Build")
     _, planned = actions_and_state(*args, view, extra, conflicts={"u1": "idp_export"}, **kw)
-    assert settle_action(change, planned).action is change
+    assert settle_action(change, planned).action == struct_replace(change, target=struct_replace(change.target, scim_id="m1"))
     _, planned = actions_and_state(*args, view, extra, conflicts={"u1": "scim_state"}, **kw)
     assert settle_action(change, planned) == Settlement(None)
 
@@ -153,7 +153,7 @@ def test_a_team_scim_holds_with_its_members_is_dropped_a_missing_member_keeps_th
     actions, planned = actions_and_state([ALICE], [ALICE_U], scim_users, extra,
                                          scim_groups=[ScimGroup("t1", "Finance", "g1", ())], **kw)
     members = actions["scim.set_group_members:g1"]
-    assert settle_action(members, planned).action is members
+    assert settle_action(members, planned).action == struct_replace(members, target=struct_replace(members.target, scim_id="t1"))
 
 
 def test_a_deactivation_of_a_scim_managed_member_goes_through_scim():
@@ -165,7 +165,7 @@ def test_a_deactivation_of_a_scim_managed_member_goes_through_scim():
     a = settled.action
     assert (a.id, a.rule, a.depends_on) == ("scim.deactivate_user:m1", rest.rule, rest.depends_on)
     assert (a.target, a.before, a.after) == (
-        ScimUserRef(member_id="m1", email="alice@example.com", user_name="alice@example.com"),
+        ScimUserRef(member_id="m1", email="alice@example.com", user_name="alice@example.com", scim_id="m1"),
         ActiveState(active=True), ActiveState(active=False))
     assert a.evidence == ScimDeactivateEvidence(
         rest_action="members.deactivate:m1", kind=rest.evidence.kind, new_owner_email=rest.evidence.new_owner_email,

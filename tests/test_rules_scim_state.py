@@ -9,6 +9,7 @@ import yaml
 from msgspec import to_builtins as wire
 
 from planner.model import ScimGroup, ScimUser, Snapshot, email_key
+from planner.payloads import UNSET
 
 from .plan_factory import by_id, group, kinds, member, plan, review_codes, snapshot, team, user
 
@@ -112,7 +113,7 @@ def test_a_provisioned_member_who_left_the_idp_is_deactivated_through_scim_when_
     assert kinds(p) == [("scim.deactivate_user", "scim.deactivate_user:m1")]
     action = p.actions[0]
     assert (dict(wire(action.target)), wire(action.before), wire(action.after)) == (
-        {"memberId": "m1", "email": "alice@example.com", "userName": "alice@example.com"},
+        {"memberId": "m1", "email": "alice@example.com", "userName": "alice@example.com", "scimId": "m1"},
         {"active": True}, {"active": False})
     assert wire(action.evidence)["restAction"] == "members.deactivate:m1"
 
@@ -294,3 +295,32 @@ def test_when_the_policy_says_the_export_is_newer_the_group_drops_the_member():
     assert kinds(p) == [("scim.deactivate_user", "scim.deactivate_user:m2"),
                         ("scim.set_group_members", "scim.set_group_members:g1")]
     assert by_id(p)["scim.set_group_members:g1"].after.members == ["alice@example.com"]
+
+
+def test_a_re_plan_after_a_wave_gives_dry_run_the_scim_ids_sigmas_scim_state_lists():
+    """Issue 10 fix-waves b: `apply --dry-run` printed `{id of displayName 'Finance'}` and
+    `{id of userName ...}` for a team and a user an earlier wave had linked, whose SCIM ids the
+    export's scim/ state lists: the plan carries them (target.scimId) and dry-run prints them."""
+    from planner.execute.actions import handler_for
+
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A", member_type="View")],
+                              [user("u1", "alice@example.com", first="Alice", last="A")],
+                              [group("g1", "Finance", users=["u1"]), group("g2", "Sigma-Build", users=["u1"])],
+                              teams=[team("t1", "Finance")], account_types=["Admin", "Build", "View"]),
+                     [provisioned("m1", "alice@example.com", "u1", "View")],
+                     [ScimGroup("t1", "Finance", "g1", ())])
+    p = plan(snap, "teams: {rules: [{match: exact}]}\n" + TYPES
+             + "\nlinking: {scim_state_conflicts: {u1: idp_export}}")
+    assert kinds(p) == [("scim.set_account_type", "scim.set_account_type:m1"),
+                        ("scim.set_group_members", "scim.set_group_members:g1")]
+    members, account_type = by_id(p)["scim.set_group_members:g1"], by_id(p)["scim.set_account_type:m1"]
+    assert (members.target.scim_id, account_type.target.scim_id) == ("t1", "m1")
+    assert [(r.method, r.path) for r in handler_for(members).requests(members)] == [("PATCH", "/Groups/t1")]
+    assert [(r.method, r.path) for r in handler_for(account_type).requests(account_type)] == [("PATCH", "/Users/m1")]
+    # without SCIM state nothing is known: the placeholders stay
+    fresh = plan(replace(snap, sigma=replace(snap.sigma, scim_users=None, scim_groups=None)),
+                 "teams: {rules: [{match: exact}]}\n" + TYPES)
+    account_type = by_id(fresh)["scim.set_account_type:m1"]
+    assert account_type.target.scim_id is UNSET
+    assert [r.path for r in handler_for(account_type).requests(account_type)] == [
+        "/Users/{id of userName 'alice@example.com'}"]

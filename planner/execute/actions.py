@@ -61,7 +61,7 @@ from ..payloads import (
 from .errors import ApiError
 from .indexes import MemberIndex, UserIndex
 from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
-from .paths import member_path, team_members_path
+from .paths import member_path, scim_resource_path, team_members_path
 from .rest_client import SigmaRestClient
 from .scim_client import (
     SigmaScimClient,
@@ -382,6 +382,27 @@ def _placeholder_group(display_name: str) -> str:
     return f"{{id of displayName {display_name!r}}}"
 
 
+def _known_id(action: Action) -> str | None:
+    """The SCIM id the plan holds for the action's user or group (``target.scimId``, from Sigma's
+    SCIM state when the plan was made), else ``None``: ``--dry-run`` shows a placeholder only for
+    ids Sigma has not assigned yet (docs/apply.md)."""
+    scim_id = getattr(action.target, "scim_id", None)
+    return scim_id if isinstance(scim_id, str) and scim_id else None
+
+
+def _user_path(action: Action) -> str:
+    """``/Users/{id}`` of the action's user for ``--dry-run``: the known id (:func:`_known_id`,
+    encoded as the client sends it) or the placeholder."""
+    known = _known_id(action)
+    return scim_resource_path("/Users", known) if known else "/Users/" + _placeholder_user(user_name_of(action))
+
+
+def _group_path(action: Action) -> str:
+    """``/Groups/{id}`` of the action's group for ``--dry-run``, as :func:`_user_path`."""
+    known = _known_id(action)
+    return scim_resource_path("/Groups", known) if known else "/Groups/" + _placeholder_group(display_name_of(action))
+
+
 # --------------------------------------------------------------------------- handlers
 
 
@@ -533,7 +554,7 @@ class SetAccountType(_ScimUserHandler):
         return {"scimUserId": user.id}
 
     def requests(self, action):
-        path = "/Users/" + _placeholder_user(user_name_of(action))
+        path = _user_path(action)
         return [HttpRequest("scim", "PATCH", path, patch_body(self._patch(action)))]
 
 
@@ -559,7 +580,7 @@ class DeactivateUser(_ScimUserHandler):
         return {"scimUserId": user.id}
 
     def requests(self, action):
-        path = "/Users/" + _placeholder_user(user_name_of(action))
+        path = _user_path(action)
         return [HttpRequest("scim", "PATCH", path, patch_body(self._patch))]
 
 
@@ -756,7 +777,7 @@ class SetGroupMembers(_ScimGroupHandler):
         add = [_placeholder_user(k) for k in keys if k not in before_keys]
         remove = [_placeholder_user(k) for k in sorted(before_keys - set(keys))]
         patch = _members_patch(add, remove)
-        path = "/Groups/" + _placeholder_group(display_name_of(action))
+        path = _group_path(action)
         return [HttpRequest("scim", "PATCH", path, patch_body(patch))] if patch is not None else []
 
 

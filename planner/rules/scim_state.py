@@ -177,7 +177,8 @@ def _deactivate_through_scim(action: MembersDeactivate, user: ScimUser) -> Actio
     target, evidence = action.target, action.evidence
     return make_action(
         ActionKind.SCIM_DEACTIVATE_USER, target.member_id,
-        target=ScimUserRef(member_id=target.member_id, email=target.email, user_name=user.user_name),
+        target=ScimUserRef(member_id=target.member_id, email=target.email, user_name=user.user_name,
+                           scim_id=user.id),
         before=ActiveState(active=bool(user.active) if user.active is not None else True),
         after=ActiveState(active=False),
         rule=action.rule,
@@ -346,14 +347,16 @@ def settle_account_type(action: ScimSetAccountType, planned: PlannedState) -> Se
     another one than SCIM's (both said) is a conflict (:func:`conflict_item`) the policy settles:
     kept (``idp_export``), dropped (``scim_state``), else dropped with the blocking item."""
     user = planned.state.users.get(action.target.member_id)
-    if user is None or not user.user_type:
+    if user is None:
         return Settlement(action)
+    if not user.user_type:
+        return Settlement(with_scim_id(action, user.id))
     if user.user_type == action.after.user_type:
         return Settlement(None)
     idp_id = action.target.idp_id or None
     preference = planned.preference(user, idp_id)
     if preference == "idp_export":
-        return Settlement(action)
+        return Settlement(with_scim_id(action, user.id))
     if preference == "scim_state":
         return Settlement(None)
     found = (Disagreement("userType", user.user_type, action.after.user_type),)
@@ -386,6 +389,12 @@ def _keep_held_members(action: ScimSetGroupMembers, group: ScimGroup, planned: P
                                           "the IdP export, see scim.state_conflict)")
 
 
+def with_scim_id(action: Action, scim_id: str) -> Action:
+    """``action`` with its target's ``scimId``: the id Sigma's SCIM state lists for the user or group
+    it changes, so ``apply --dry-run`` shows the request path apply will use, not a placeholder."""
+    return replace(action, target=replace(action.target, scim_id=scim_id)) if scim_id else action
+
+
 def settle_group(action: ScimLinkGroup | ScimCreateGroup | ScimSetGroupMembers, planned: PlannedState) -> Settlement:
     """A team action whose group SCIM already holds with the planned displayName and members is dropped;
     a membership change keeps the members SCIM holds against an older export (:func:`held_group_members`)."""
@@ -395,7 +404,9 @@ def settle_group(action: ScimLinkGroup | ScimCreateGroup | ScimSetGroupMembers, 
     name = None if isinstance(action, ScimSetGroupMembers) else action.after.display_name
     satisfied = (group is not None and (name is None or group.display_name == name)
                  and _group_members_satisfied(planned.state, group, action))
-    return Settlement(None if satisfied else action)
+    if satisfied:
+        return Settlement(None)
+    return Settlement(with_scim_id(action, group.id) if group is not None else action)
 
 
 def settle_member_edit(action: Action, planned: PlannedState) -> Settlement:
@@ -492,4 +503,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "Disagreement", "PlannedState", "Settlement", "conflict_item", "held_group_members", "link_disagreements", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "Disagreement", "PlannedState", "Settlement", "conflict_item", "held_group_members", "with_scim_id", "link_disagreements", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]
