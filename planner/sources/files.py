@@ -217,6 +217,64 @@ def _parse_concatenated(text: str) -> list[Any] | None:
 
 
 _JSON = msgspec.json.Decoder()
+_ENCODE = msgspec.json.Encoder().encode
+_RECORD_IDS = ("id", "memberId", "userId", "teamId", "userName", "email", "primaryEmail", "mail")
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, record: str | None, first: Any, again: Any) -> None:
+        super().__init__(key)
+        self.key, self.record, self.first, self.again = key, record, first, again
+
+
+def _refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` raising :class:`_DuplicateKey` at the first key an object repeats."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            record = next((str(v) for k, v in pairs if k in _RECORD_IDS and k != key and isinstance(v, (str, int))), None)
+            raise _DuplicateKey(key, record, obj[key], value)
+        obj[key] = value
+    return obj
+
+
+def _json_text(value: Any) -> str:
+    """``value`` as JSON spells it, cut at 60 characters."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def duplicate_key(path: Path, raw: bytes | str, value: Any, findings: Findings) -> bool:
+    """True, with one ``duplicate-key`` error, when an object of the JSON document ``raw`` (UTF-8 bytes, or
+    the decoded text) repeats a key; ``value``: the document as decoded.
+
+    RFC 8259 §4 leaves a repeated name's meaning to the reader; the decoders keep the last value, so
+    ``"status": "ACTIVE", "status": "DEPROVISIONED"`` would silently deactivate someone. The policy loader
+    refuses repeats (:func:`planner.policy.load_policy`); the exports must too. How: the ``":`` sequences of
+    the raw bytes against those of ``value`` (decoded, repeats dropped) encoded again, both counted in C;
+    only when they differ (a repeat, ``" :``, an escaped quote inside a string, a typed Struct that writes
+    a key the file left out or drops one it had) is the document parsed again by ``json.loads`` with a
+    hook naming the first repeat. The error names the file, the record (its id field) and the key.
+    Cost at 100k members (bench/load_bench.py, bench/dup_key_bench.py): load_snapshot 1.54 -> 2.26 s CPU,
+    +0.44 s of counting plus ~0.26 s for team_members.json, whose typed pages always take the exact parse.
+    """
+    try:
+        encoded = _ENCODE(value)
+    except (OverflowError, UnicodeEncodeError, TypeError):  # an int past 64 bits, a lone surrogate
+        encoded = None
+    if encoded is not None and raw.count(b'":' if isinstance(raw, bytes) else '":') == encoded.count(b'":'):
+        return False
+    try:
+        json.loads(raw, object_pairs_hook=_refuse_repeats)
+    except _DuplicateKey as dup:
+        record = f"record {dup.record!r}" if dup.record is not None else "an object"
+        findings.error("duplicate-key", path, "", dup.key,
+                       f"{record} has key {dup.key!r} twice ({_json_text(dup.first)}, then {_json_text(dup.again)}); a JSON object "
+                       "names each key once (RFC 8259 §4): fix or re-export the file")
+        return True
+    except (ValueError, RecursionError):  # concatenated documents, read as pages: not checked again here
+        return False
+    return False
 
 
 def read_json(path: Path, findings: Findings,
@@ -234,6 +292,10 @@ def read_json(path: Path, findings: Findings,
     ``typed``: decoders of the loader's usual shape of the file (msgspec Structs), tried in
     order on those bytes first; the value is then the first one's Struct, else the plain
     JSON value as above (a file that does not fit is read as usual, never reported here).
+    Their Structs should be ``omit_defaults``: :func:`duplicate_key` counts the keys of the value
+    encoded again, and a key written with its default value costs an exact parse of the file.
+
+    An object repeating a key is a ``duplicate-key`` error and ``(None, None)`` (:func:`duplicate_key`).
     """
     data = read_bytes(path, findings)
     if data is None:
@@ -244,13 +306,15 @@ def read_json(path: Path, findings: Findings,
                 value = decoder.decode(data)
             except (msgspec.DecodeError, RecursionError):  # msgspec.ValidationError is a DecodeError
                 continue
+            if duplicate_key(path, data, value, findings):
+                return None, None
             return TextFile(path=path, text="", encoding="utf-8", sha256=hashlib.sha256(data).hexdigest()), value
     decoded = decode(path, data, findings)
     if decoded is None:
         return None, None
     text, encoding = decoded
     value, ok = parse_json(path, text, findings)
-    if not ok:
+    if not ok or duplicate_key(path, text, value, findings):
         return None, None
     return TextFile(path=path, text="", encoding=encoding, sha256=hashlib.sha256(data).hexdigest()), value
 

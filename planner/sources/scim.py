@@ -84,8 +84,10 @@ _ENTERPRISE_NAMES = {
 # for what decodes, both read the same values (tests/test_sources_scim.py compares them).
 
 
-class _Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A SCIM object with only the attributes its subclass names (RFC 7643 §4, §8.7.1)."""
+class _Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False, omit_defaults=True):
+    """A SCIM object with only the attributes its subclass names (RFC 7643 §4, §8.7.1); ``omit_defaults`` so
+    that encoded again it holds the keys the file had, which the duplicate-key check of
+    :func:`~.files.read_json` counts."""
 
 
 class _WireEmail(_Wire):

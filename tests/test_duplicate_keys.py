@@ -1,0 +1,91 @@
+"""Issue 10 (tester2 dirty/okta_dupkey, dirty/sigma_dupkey): a JSON object that repeats a key (Mateo's
+``"status": "ACTIVE", "status": "DEPROVISIONED"``) was read with the last value, no finding, and Mateo was
+deactivated. Every JSON export read through planner.sources.files.read_json now refuses it: one
+``duplicate-key`` error naming file, record and key; ``plan`` exits 1 (RFC 8259 §4; docs/formats.md §0)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.model import Severity
+from planner.sources import load_idp, load_sigma_export
+from planner.sources.files import Findings, read_json
+
+from .conftest import run_cli, write
+from .test_incomplete_inputs import POLICY, SIGMA, okta_export, okta_user
+
+DUP = "a JSON object names each key once (RFC 8259 §4): fix or re-export the file"
+
+
+def found(findings) -> list[tuple]:
+    return [(f.severity, f.code, Path(f.file).name, f.location, f.field, f.message) for f in findings]
+
+
+def test_an_okta_user_with_status_twice_stops_the_plan(capsys, tmp_path):
+    idp = okta_export(tmp_path / "okta", [okta_user(1, "ada.admin@example.com")])
+    text = (idp / "users.json").read_text().replace('"status": "ACTIVE"', '"status": "ACTIVE", "status": "DEPROVISIONED"')
+    write(idp / "users.json", text)
+    assert [x for x in found(load_idp(idp)[1]) if x[1] == "duplicate-key"] == [(
+        Severity.ERROR, "duplicate-key", "users.json", "", "status",
+        f"record '00u1' has key 'status' twice (\"ACTIVE\", then \"DEPROVISIONED\"); {DUP}")]
+    write(tmp_path / "policy.yaml", POLICY)
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(SIGMA), "--idp", str(idp), "--policy",
+                           str(tmp_path / "policy.yaml"), "--out", str(tmp_path / "plan.json"))
+    assert code == 1 and not (tmp_path / "plan.json").exists()
+    assert "record '00u1' has key 'status' twice" in err and err.count("\n") == 1
+
+
+def test_a_sigma_member_with_is_archived_twice_is_an_error(tmp_path):
+    sigma = tmp_path / "sigma"
+    sigma.mkdir()
+    for f in SIGMA.iterdir():
+        (sigma / f.name).write_bytes(f.read_bytes())
+    members = json.loads((sigma / "members.json").read_text())
+    page = members[0] if isinstance(members, list) else members
+    mid = page["entries"][0]["memberId"]
+    raw = json.dumps(members).replace(f'"memberId": "{mid}"', f'"memberId": "{mid}", "isArchived": true', 1)
+    write(sigma / "members.json", raw)
+    dups = [x for x in found(load_sigma_export(sigma)[1]) if x[1] == "duplicate-key"]
+    first = "false" if not page["entries"][0].get("isArchived") else "true"
+    assert dups == [(Severity.ERROR, "duplicate-key", "members.json", "", "isArchived",
+                     f"record '{mid}' has key 'isArchived' twice (true, then {first}); {DUP}")]
+
+
+@pytest.mark.parametrize("text", [
+    '[{"id": "1", "note": "a \\": b", "n": 1}]',          # an escaped quote and a colon inside a string
+    '[{"id" : "1", "name" : "x"}]',                        # a space before the colon
+    '\ufeff[{"id": "1", "name": "x"}]',                    # a BOM: the slow path
+    '[{"id": "1", "a": {"b": 1}, "c": {"b": 2}}]',         # the same key in two objects
+])
+def test_no_repeat_no_finding(tmp_path, text):
+    write(tmp_path / "f.json", text)
+    findings = Findings()
+    tf, value = read_json(tmp_path / "f.json", findings)
+    assert tf is not None and findings == [] and value == json.loads(text.lstrip("\ufeff"))
+
+
+def test_a_repeat_in_a_nested_object_or_behind_a_bom_is_found(tmp_path):
+    write(tmp_path / "f.json", '\ufeff[{"id": "7", "profile": {"email": "a@x", "email": "b@x"}}]')
+    findings = Findings()
+    assert read_json(tmp_path / "f.json", findings) == (None, None)
+    assert found(findings) == [(Severity.ERROR, "duplicate-key", "f.json", "", "email",
+                                f"an object has key 'email' twice (\"a@x\", then \"b@x\"); {DUP}")]
+
+
+@pytest.mark.parametrize("users", [True, False])
+def test_a_scim_resource_repeating_a_key_on_the_typed_path_is_found(tmp_path, users):
+    """The usual SCIM ListResponse is decoded straight into Structs (planner.sources.scim._Wire*): checked too."""
+    from .test_incomplete_scim_google import DAN, USERS, scim_export
+
+    root = scim_export(tmp_path / "scim", [*USERS, DAN], ["u1"])
+    name, old, new = (("Users.json", '"active": true}', '"active": true, "active": false}') if users else
+                      ("Groups.json", '"displayName": "Finance Analysts"',
+                       '"displayName": "Finance Analysts", "displayName": "Sales"'))
+    write(root / name, (root / name).read_text().replace(old, new, 1))
+    key, first, again = ("active", "true", "false") if users else ("displayName", '"Finance Analysts"', '"Sales"')
+    assert [x for x in found(load_idp(root)[1]) if x[1] == "duplicate-key"] == [(
+        Severity.ERROR, "duplicate-key", name, "", key,
+        f"record '{'u1' if users else 'g1'}' has key '{key}' twice ({first}, then {again}); {DUP}")]
