@@ -89,3 +89,18 @@ def test_a_scim_resource_repeating_a_key_on_the_typed_path_is_found(tmp_path, us
     assert [x for x in found(load_idp(root)[1]) if x[1] == "duplicate-key"] == [(
         Severity.ERROR, "duplicate-key", name, "", key,
         f"record '{'u1' if users else 'g1'}' has key '{key}' twice ({first}, then {again}); {DUP}")]
+
+
+def test_a_team_membership_repeating_a_key_on_the_typed_path_is_found(tmp_path):
+    """team_members.json is decoded into Structs that drop keys written with their default (isTeamAdmin false,
+    nextPage null): counted again from a plain decode, and a real repeat still found."""
+    sigma = tmp_path / "sigma"
+    sigma.mkdir()
+    for f in SIGMA.iterdir():
+        (sigma / f.name).write_bytes(f.read_bytes())
+    assert [f for f in load_sigma_export(sigma)[1] if f.code == "duplicate-key"] == []
+    text = (sigma / "team_members.json").read_text()
+    write(sigma / "team_members.json", text.replace('"isTeamAdmin": true', '"isTeamAdmin": true, "isTeamAdmin": false', 1))
+    assert [x for x in found(load_sigma_export(sigma)[1]) if x[1] == "duplicate-key"] == [(
+        Severity.ERROR, "duplicate-key", "team_members.json", "", "isTeamAdmin",
+        f"record 'Ad4AdminAd4AdminAd4AdminAd4Ad' has key 'isTeamAdmin' twice (true, then false); {DUP}")]

@@ -244,7 +244,16 @@ def _json_text(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def duplicate_key(path: Path, raw: bytes | str, value: Any, findings: Findings) -> bool:
+def _key_count(value: Any) -> int | None:
+    """The ``":`` sequences of ``value`` encoded as JSON (its keys, in practice); ``None`` when msgspec cannot
+    encode it (an int past 64 bits, a lone surrogate)."""
+    try:
+        return _ENCODE(value).count(b'":')
+    except (OverflowError, UnicodeEncodeError, TypeError):
+        return None
+
+
+def duplicate_key(path: Path, raw: bytes | str, value: Any, findings: Findings, *, typed: bool = False) -> bool:
     """True, with one ``duplicate-key`` error, when an object of the JSON document ``raw`` (UTF-8 bytes, or
     the decoded text) repeats a key; ``value``: the document as decoded.
 
@@ -256,14 +265,15 @@ def duplicate_key(path: Path, raw: bytes | str, value: Any, findings: Findings) 
     a key the file left out or drops one it had) is the document parsed again by ``json.loads`` with a
     hook naming the first repeat. The error names the file, the record (its id field) and the key.
     Cost at 100k members (bench/load_bench.py, bench/dup_key_bench.py): load_snapshot 1.54 -> 2.26 s CPU,
-    +0.44 s of counting plus ~0.26 s for team_members.json, whose typed pages always take the exact parse.
+    +0.44 s of counting plus ~0.26 s for team_members.json, whose typed pages (``typed``: ``value`` is a
+    loader's Struct) drop keys written with their default; such a value is counted again from a plain decode
+    before the exact parse.
     """
-    try:
-        encoded = _ENCODE(value)
-    except (OverflowError, UnicodeEncodeError, TypeError):  # an int past 64 bits, a lone surrogate
-        encoded = None
-    if encoded is not None and raw.count(b'":' if isinstance(raw, bytes) else '":') == encoded.count(b'":'):
+    in_raw = raw.count(b'":' if isinstance(raw, bytes) else '":')
+    if _key_count(value) == in_raw:
         return False
+    if typed and isinstance(raw, bytes) and _key_count(_JSON.decode(raw)) == in_raw:
+        return False  # a Struct's defaults, not a repeat: a plain decode counts cheaper than the exact parse
     try:
         json.loads(raw, object_pairs_hook=_refuse_repeats)
     except _DuplicateKey as dup:
@@ -306,7 +316,7 @@ def read_json(path: Path, findings: Findings,
                 value = decoder.decode(data)
             except (msgspec.DecodeError, RecursionError):  # msgspec.ValidationError is a DecodeError
                 continue
-            if duplicate_key(path, data, value, findings):
+            if duplicate_key(path, data, value, findings, typed=decoder is not _JSON):
                 return None, None
             return TextFile(path=path, text="", encoding="utf-8", sha256=hashlib.sha256(data).hexdigest()), value
     decoded = decode(path, data, findings)
