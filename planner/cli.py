@@ -171,6 +171,7 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
     from .show import print_plan
 
     plan = read_plan(plan_file)
+    _hold_until_exit(plan)
     if only or limit is not None:
         from .selection import select
 
@@ -319,6 +320,7 @@ def report_command(plan_file: str, out: str, csv_out: str | None, only: tuple[st
         if csv_out:
             outputs.add("--csv", csv_out)
         plan = read_plan(plan_file)
+        _hold_until_exit(plan)
         wave = None
         if only or limit is not None:
             from .selection import select
@@ -769,9 +771,9 @@ def _hold_until_exit(*objects: object) -> None:
 
 def entry(argv: list[str] | None = None) -> None:
     """The real entry point (the ``sigma-migrate`` console script, ``python -m planner``): :func:`main`,
-    then, when the command held its plan (:func:`_hold_until_exit`, ``plan``), the end of the process
-    without freeing it (:func:`_exit_now`; freeing a 100k-member plan object by object costs about
-    0.3 s of CPU, and the operating system takes the memory back whole). Same exit statuses and
+    then, when the command held its plan (:func:`_hold_until_exit`: ``plan``, ``report``, ``show``),
+    the end of the process without freeing it (:func:`_exit_now`; freeing a 100k-member plan object
+    by object costs about 0.3 s of CPU, and the operating system takes the memory back whole). Same exit statuses and
     output as :func:`main`; never for in-process callers (click's ``CliRunner``, tests), which call
     :func:`main`.
     """

@@ -61,3 +61,18 @@ def test_entry_exits_as_main_on_an_error_and_on_other_commands(tmp_path):
     version = subprocess.run([sys.executable, "-m", "planner", "--version"], cwd=REPO, capture_output=True,
                              text=True, timeout=60)
     assert (version.returncode, version.stdout.split()[0]) == (0, "sigma-migrate,")
+
+
+def test_python_m_planner_report_and_show_write_what_main_does(capsys, tmp_path):
+    run_cli(capsys, *plan_argv(tmp_path))
+    plan = str(tmp_path / "plan.json")
+    code, stdout, _ = run_cli(capsys, "report", plan, "--out", str(tmp_path / "in.html"))
+    done = subprocess.run([sys.executable, "-m", "planner", "report", plan, "--out", str(tmp_path / "sub.html")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, env=BUFFERED)
+    assert (code, done.returncode) == (0, 0)
+    assert done.stdout.replace("sub.html", "in.html") == stdout
+    assert (tmp_path / "sub.html").read_bytes() == (tmp_path / "in.html").read_bytes()
+    code, stdout, _ = run_cli(capsys, "show", plan)
+    done = subprocess.run([sys.executable, "-m", "planner", "show", plan], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env=BUFFERED)
+    assert (code, done.returncode, done.stdout) == (0, 0, stdout)
