@@ -163,3 +163,27 @@ def test_plan_and_check_refuse_an_export_with_such_errors(capsys, tmp_path, okta
     assert not (tmp_path / "plan.json").exists()
     code, _, _ = run_cli(capsys, "check", "--sigma", str(SAMPLE_SIGMA), "--idp", str(idp))
     assert code == 1
+
+
+@pytest.mark.parametrize("value", ["false", "False", 0, "true", "yes", 1])
+def test_graph_account_enabled_as_a_string_or_number_is_an_error(tmp_path, value):
+    # RFC 8259 / Graph: accountEnabled is a JSON boolean; a string or number is read as nothing, never coerced
+    users = write(tmp_path / "users.json", json.dumps({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",
+        "value": [{"id": "u1", "userPrincipalName": "a@example.com", "accountEnabled": value}]}))
+    directory, findings = load_idp(users, "entra-graph")
+    assert errors(findings) == [
+        ("unreadable-status", "users.json", "$.value[0]", "accountEnabled",
+         f"accountEnabled is {value!r}, not true or false: {UNREADABLE}")]
+    assert directory.users[0].active is None
+
+
+@pytest.mark.parametrize("field", ["suspended", "archived"])
+@pytest.mark.parametrize("value", ["false", "True", 0])
+def test_google_api_suspended_or_archived_as_a_string_or_number_is_an_error(tmp_path, field, value):
+    record = {"id": "104857600000000000001", "primaryEmail": "a@example.com", "suspended": False, "archived": False}
+    record[field] = value
+    users = write(tmp_path / "users.json", json.dumps({"kind": "admin#directory#users", "users": [record]}))
+    _, findings = load_idp(users, "google-api")
+    assert errors(findings) == [
+        ("unreadable-status", "users.json", "$.users[0]", field, f"{field} is {value!r}, not true or false: {UNREADABLE}")]

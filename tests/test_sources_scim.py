@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from planner.sources import load_idp
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
@@ -41,7 +43,7 @@ def test_attribute_names_are_case_insensitive_and_unknown_extensions_are_kept():
     assert dana.attributes["urn:example:params:scim:schemas:extension:acme:2.0:User"] == {"badgeColor": "green"}
     assert (eli.active, eli.primary_email.value) == (True, "eli.ross@example.com")  # userName as email
     assert [(g.id, g.member_user_ids) for g in directory.groups] == [("grp-1", ("u-1", "u-2"))]
-    assert [(f.severity.value, f.code) for f in findings] == [("info", "coerced-boolean")]
+    assert findings == []
 
 
 def test_bare_array_of_resources_and_array_of_pages(tmp_path):
@@ -165,8 +167,23 @@ def test_a_record_the_typed_path_cannot_read_sends_the_file_to_the_lenient_walk(
         ("missing-id", "$.Resources[1]", "SCIM User has no id; skipped")]
     (tmp_path / "Users.json").write_text(_list_response([users[0], users[2]]), encoding="utf-8")
     directory, findings = load_idp([tmp_path / "Users.json", tmp_path / "Groups.json"], "scim")
-    assert [(u.id, u.active) for u in directory.users] == [("u1", True), ("u3", True)]
-    assert [(f.code, f.field) for f in findings] == [("coerced-boolean", "active")]
+    assert [(u.id, u.active) for u in directory.users] == [("u1", True), ("u3", None)]
+    assert [(f.severity.value, f.code, f.location, f.field) for f in findings] == [
+        ("error", "unreadable-status", "$.Resources[1]", "active")]
+
+
+@pytest.mark.parametrize("value", ["no", "0", 0, "False", "yes", "true ", 1, "TRUE"])
+def test_active_that_is_no_json_boolean_is_an_unreadable_status_error(tmp_path, value):
+    # RFC 7643 §2.3.2: a SCIM boolean is the JSON literal true or false; tester2 dirty/scim_active_str read
+    # "no", "0", 0 and "False" as inactive and "yes", "true " as active, without a finding
+    (tmp_path / "Users.json").write_text(_list_response([_user(1), _user(2, active=value)]), encoding="utf-8")
+    (tmp_path / "Groups.json").write_text(_list_response([]), encoding="utf-8")
+    directory, findings = load_idp([tmp_path / "Users.json", tmp_path / "Groups.json"], "scim")
+    assert [(u.id, u.active) for u in directory.users] == [("u1", True), ("u2", None)]
+    assert [(f.severity.value, f.code, Path(f.file).name, f.location, f.field, f.message) for f in findings] == [
+        ("error", "unreadable-status", "Users.json", "$.Resources[1]", "active",
+         f"active is {value!r}, not true or false: whether the user is active cannot be read "
+         "(a plan never guesses it); fix the export")]
 
 
 def test_two_primary_emails_are_a_warning_naming_the_user_and_the_first_one_is_primary(tmp_path):

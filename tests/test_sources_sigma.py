@@ -187,15 +187,37 @@ def test_empty_and_invalid_emails_warn_but_members_are_kept(tmp_path):
         ("empty-email", "$[0]"), ("invalid-email", "$[1]"), ("invalid-email", "$[2]")]
 
 
-def test_string_booleans_are_coerced_and_nonsense_is_an_error(tmp_path):
-    write(tmp_path, "members.json", [member("m1", "a@example.com", isArchived="True"),
-                                     member("m2", "b@example.com", isArchived="maybe")])
+def test_is_team_admin_given_as_a_string_is_an_unreadable_status_error(tmp_path):
+    write(tmp_path, "members.json", [member("m1", "a@example.com")])
+    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "One"}])
+    write(tmp_path, "team_members.json", {"t1": {"entries": [{"userId": "m1", "isTeamAdmin": "yes"}]}})
     export, findings = load_sigma_export(tmp_path)
-    assert [m.is_archived for m in export.members] == [True, False]
-    bad = [f for f in findings if f.code == "invalid-boolean"]
-    assert [(f.severity, f.location, f.field, f.message) for f in bad] == [
-        (Severity.ERROR, "$[1]", "isArchived",
-         "'maybe' is not a boolean (true/false, yes/no, 1/0); Sigma's state cannot be guessed")]
+    assert [(tm.team_id, tm.member_id, tm.is_team_admin) for tm in export.team_memberships] == [("t1", "m1", False)]
+    assert [(f.code, f.location, f.field) for f in findings if f.severity is Severity.ERROR] == [
+        ("unreadable-status", '$["t1"].entries[0]', "isTeamAdmin")]
+
+
+def test_a_json_boolean_given_as_a_string_or_number_is_an_unreadable_status_error(tmp_path):
+    # tester2 dirty/sigma_strbool: "isArchived": "no" was read as not archived, without a finding; Sigma writes
+    # JSON booleans (docs/sigma-api.md §2.2), a CSV export keeps its spellings (next test)
+    write(tmp_path, "members.json", [member("m1", "a@example.com", isArchived="True"),
+                                     member("m2", "b@example.com", isArchived="no"),
+                                     member("m3", "c@example.com", isInactive=0),
+                                     member("m4", "d@example.com", isArchived=True)])
+    write(tmp_path, "teams.json", [])
+    export, findings = load_sigma_export(tmp_path)
+    assert [(m.is_archived, m.is_inactive) for m in export.members] == [
+        (False, False), (False, False), (False, False), (True, False)]
+    assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings if f.severity is Severity.ERROR] == [
+        (Severity.ERROR, "unreadable-status", "$[0]", "isArchived",
+         "isArchived is 'True', not true or false: whether the member is archived cannot be read "
+         "(a plan never guesses it); fix the export"),
+        (Severity.ERROR, "unreadable-status", "$[1]", "isArchived",
+         "isArchived is 'no', not true or false: whether the member is archived cannot be read "
+         "(a plan never guesses it); fix the export"),
+        (Severity.ERROR, "unreadable-status", "$[2]", "isInactive",
+         "isInactive is 0, not true or false: whether the member is inactive cannot be read "
+         "(a plan never guesses it); fix the export")]
 
 
 def test_an_invalid_boolean_in_members_csv_is_an_error(tmp_path):
@@ -475,7 +497,7 @@ def test_typed_team_members_read_as_the_page_walk_reads_them(tmp_path):
 
 @pytest.mark.parametrize("answer, finding", [
     ({"t1": {"entries": [{"userId": "m1"}], "nextPage": "abc"}}, ("warning", "incomplete-pages")),
-    ({"t1": {"entries": [{"memberId": "m1", "isTeamAdmin": "yes"}]}}, None),
+    ({"t1": {"entries": [{"memberId": "m1", "isTeamAdmin": True}]}}, None),
     ({"entries": {"entries": [{"userId": "m1"}]}}, ("error", "unexpected-json-shape")),
 ])
 def test_team_members_the_typed_path_cannot_take_go_to_the_page_walk(tmp_path, answer, finding):

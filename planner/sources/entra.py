@@ -71,7 +71,7 @@ from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
-    MISSING, as_id, as_text, bool_field, fast_email_key, opt_text, string_field, timestamp_field, unreadable_status,
+    MISSING, as_id, as_text, json_bool, fast_email_key, opt_text, string_field, timestamp_field, unreadable_status,
 )
 
 CSV_FORMAT = "entra-csv"
@@ -461,7 +461,7 @@ def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[st
         unreadable_status(findings, ref.file, ref.location, "accountEnabled", enabled, "true or false")
         enabled = None
     elif not isinstance(enabled, bool):
-        enabled = bool_field(enabled, "accountEnabled", ref, findings)
+        enabled = json_bool(enabled, "accountEnabled", ref, findings)
     if rec.get("deletedDateTime"):  # a /directory/deletedItems answer: accountEnabled as before deletion
         findings.warning("deleted-user", ref.file, ref.location, "deletedDateTime",
                          f"user {user_id}: deletedDateTime {rec['deletedDateTime']!r}: the user was deleted; "

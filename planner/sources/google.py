@@ -44,7 +44,7 @@ from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
-    MISSING, as_id, as_text, bool_field, damaged_id_message, fast_email_key, is_excel_mangled,
+    MISSING, as_id, as_text, json_bool, damaged_id_message, fast_email_key, is_excel_mangled,
     missing_status_column, opt_text, string_field, timestamp_field, unreadable_status,
 )
 
@@ -207,8 +207,8 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
         aliases = rec.get(key)
         for alias in aliases if isinstance(aliases, list) else ():
             candidates.append((alias, False, "alias"))
-    word, active = _status("", bool_field(rec.get("suspended"), "suspended", ref, findings),
-                           bool_field(rec.get("archived"), "archived", ref, findings))
+    word, active = _status("", json_bool(rec.get("suspended"), "suspended", ref, findings),
+                           json_bool(rec.get("archived"), "archived", ref, findings))
     if active is None and rec.get("suspended") is None:
         unreadable_status(findings, ref.file, ref.location, "suspended", rec.get("suspended", MISSING),
                           "true or false")

@@ -24,8 +24,9 @@ Mapping: ``id`` <- ``id``; ``user_name`` <- ``userName``; ``external_id`` <-
 ``externalId``; ``emails`` <- ``emails[]`` (``primary`` honoured; without any,
 ``userName`` when it holds an ``@``); names <-
 ``name.givenName`` / ``name.familyName`` / ``displayName``; ``active`` <-
-``active`` (JSON bool; the strings ``"True"``/``"False"`` some IdPs send are
-coerced, info ``coerced-boolean``; absent = ``None``); ``user_type`` <-
+``active`` (a JSON ``true``/``false``, RFC 7643 §2.3.2; a string or number such as ``"False"``,
+``"no"`` or ``0`` is an ``unreadable-status`` error, :func:`~planner.sources.values.json_bool`;
+absent = ``None``); ``user_type`` <-
 ``userType`` when it is ``Member``/``Guest`` (any other value, e.g. an account
 type, stays in ``attributes["userType"]``). Group ``members[].type``
 (``User``/``Group``) types members; untyped values are resolved by id. A Group without a ``members``
@@ -45,7 +46,7 @@ from .directory import DirectoryBuilder, make_emails
 from .envelopes import is_page, records
 from .files import Findings, guarded, read_json
 from .values import (
-    MISSING, InvalidValue, as_id, as_text, fast_email_key, opt_text, parse_bool, string_field, unreadable_status,
+    MISSING, InvalidValue, as_id, as_text, fast_email_key, json_bool, opt_text, parse_bool, string_field, unreadable_status,
 )
 
 FORMAT = "scim"
@@ -318,7 +319,7 @@ def two_primary_emails(candidates: list[tuple[Any, bool, str | None]], ref: Sour
                      f"first, {marked[0]}, is taken as primary and the others as other addresses")
 
 
-def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[str, int]) -> IdpUser | None:
+def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | None:
     """One SCIM User (attribute names canonical, see :func:`_canonical`) -> :class:`IdpUser`."""
     get = res.get
     user_id = get("id")
@@ -362,16 +363,8 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings, tally: dict[s
     if active is None:  # RFC 7643 §4.1.1 leaves its meaning to the provider: absent says nothing
         unreadable_status(findings, ref.file, ref.location, "active",
                           MISSING if "active" not in res else None, "true or false")
-    elif active is not True and active is not False:
-        raw_active = active
-        try:
-            active = parse_bool(active)
-            if active is None:
-                raise InvalidValue(raw_active)
-            tally["coerced"] += 1
-        except InvalidValue:
-            unreadable_status(findings, ref.file, ref.location, "active", raw_active, "true or false")
-            active = None
+    elif active is not True and active is not False:  # RFC 7643 §2.3.2: a JSON literal, never "no" or 0
+        active = json_bool(active, "active", ref, findings)
     attributes = {} if res.keys() <= _USER_CORE else {
         k: v for k, v in res.items() if v is not None and k not in _USER_CORE}
     enterprise = get(ENTERPRISE_URN)
@@ -474,7 +467,7 @@ def _resources(path: Path, builder: DirectoryBuilder, findings: Findings,
             builder.inputs.append(tf.input_file("scim.resources", count))
             return
         tf, data = read_json(path, findings)  # a record the lenient walk names: read the file as dicts
-    tally = {"coerced": 0, "unknown": 0}
+    tally = {"unknown": 0}
     count = 0
     for rec, where in records(data, path, findings, page_keys=("Resources",), what="SCIM ListResponse",
                               case_insensitive=True):
@@ -482,7 +475,7 @@ def _resources(path: Path, builder: DirectoryBuilder, findings: Findings,
         kind = _kind(res)
         ref = SourceRef(file, where)
         if kind == "user":
-            user = _user(res, ref, findings, tally)
+            user = _user(res, ref, findings)
             if user is not None:
                 count += builder.add_user(user)
         elif kind == "group":
@@ -493,9 +486,6 @@ def _resources(path: Path, builder: DirectoryBuilder, findings: Findings,
             if tally["unknown"] == 1:
                 findings.warning("unknown-resource", file, where, "schemas",
                                  "resource is neither a SCIM User nor a Group; skipped")
-    if tally["coerced"]:
-        findings.info("coerced-boolean", path, "", "active",
-                      f"{tally['coerced']} user(s) have 'active' as a string; read as a boolean")
     builder.inputs.append(tf.input_file("scim.resources", count))
 
 

@@ -148,25 +148,21 @@ def _pick(directory: Path, stem: str, findings: Findings) -> Path | None:
 
 
 def _bool(rec: dict, key: str, default: bool, file: str, where: str, findings: Findings, unknown: str) -> bool:
-    """A JSON boolean field; strings like ``"True"`` are coerced; anything else is an ``invalid-boolean`` error.
+    """A JSON boolean field: the literal ``true``/``false``; absent gives ``default``.
 
-    Absent gives ``default`` (what the API means by leaving it out). ``null`` or ``""`` (present,
-    empty) is an ``unreadable-status`` error (:func:`~planner.sources.values.unreadable_status`;
-    ``unknown`` says what cannot be read, e.g. ``"whether the member is archived"``): Sigma writes
-    its booleans as booleans or leaves them out (docs/sigma-api.md §2.2, reference notes §2.2:
-    "boolean, optional"), so an empty value is not Sigma's and is never read as ``default``.
+    Absent gives ``default`` (what the API means by leaving it out). Anything else present
+    (``null``, ``""``, ``"True"``, ``"no"``, ``0``) is an ``unreadable-status`` error
+    (:func:`~planner.sources.values.unreadable_status`; ``unknown`` says what cannot be read, e.g.
+    ``"whether the member is archived"``) and ``default``: Sigma writes its booleans as JSON
+    booleans or leaves them out (docs/sigma-api.md §2.2, reference notes §2.2: "boolean,
+    optional"), so another value is not Sigma's and is never read as a guess.
     """
     value = rec.get(key)
     if value is True or value is False:
         return value
-    try:
-        parsed = None if value is None else parse_bool(value)
-    except InvalidValue as exc:
-        findings.error("invalid-boolean", file, where, key, f"{exc}; Sigma's state cannot be guessed")
-        return default
-    if parsed is None and key in rec:
+    if key in rec:
         unreadable_status(findings, file, where, key, value, "true or false", unknown)
-    return default if parsed is None else parsed
+    return default
 
 
 def _bools(table: Table, name: str, default: bool, findings: Findings, unknown: str) -> list[bool]:

@@ -15,9 +15,9 @@
 - :func:`unreadable_status`: the one error for a status / active value no loader can read
   (:data:`MISSING`: a record without the field); :func:`missing_status_column`: an export
   without the column that says whether users are active.
-- :func:`bool_field` and :func:`timestamp_field`: an IdP value read with :func:`parse_bool` /
-  :func:`parse_timestamp`; one that does not parse is ``None`` with an ``unreadable-status``
-  error (a status) or an ``invalid-timestamp`` warning (a sign-in time).
+- :func:`json_bool`: a JSON boolean, the literals ``true``/``false`` only; a string or number is
+  ``None`` with an ``unreadable-status`` error. :func:`timestamp_field`: an IdP sign-in time read
+  with :func:`parse_timestamp`; one that does not parse is ``None`` with an ``invalid-timestamp`` warning.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from .files import Findings
 
 __all__ = [
     "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
-    "bool_field", "clean_address", "clean_addresses", "clean_text",
+    "clean_address", "clean_addresses", "clean_text",
     "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
-    "MISSING", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status",
+    "MISSING", "json_bool", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status",
 ]
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
@@ -333,20 +333,19 @@ def unreadable_status(findings: Findings, file: str, location: str, field: str, 
                    "(a plan never guesses it); fix the export")
 
 
-def bool_field(value: object, field: str, ref: SourceRef, findings: Findings) -> bool | None:
-    """An IdP status boolean (Graph ``accountEnabled``, Google ``suspended``): :func:`parse_bool`'s answer.
+def json_bool(value: object, field: str, ref: SourceRef, findings: Findings) -> bool | None:
+    """A boolean of a JSON export (SCIM ``active``, Graph ``accountEnabled``, Google ``suspended``):
+    the JSON literal ``true``/``false`` only (RFC 8259 §3; RFC 7643 §2.3.2 for SCIM).
 
-    ``None`` (the field absent or null: the export does not say) stays ``None``; a
-    value that is no §0.6 boolean is ``None`` with an :func:`unreadable_status`
-    error naming ``field`` at ``ref``.
+    ``None`` (the field absent or null: the export does not say) stays ``None``. A string or a
+    number (``"no"``, ``"False"``, ``0``) is no JSON boolean: ``None`` with an
+    :func:`unreadable_status` error naming ``field`` at ``ref`` (a plan never guesses a status).
+    CSV exports keep their §0.6 spellings (:func:`parse_bool`).
     """
-    if value is None or isinstance(value, bool):
+    if value is None or value is True or value is False:
         return value  # type: ignore[return-value]
-    try:
-        return parse_bool(value)
-    except InvalidValue:
-        unreadable_status(findings, ref.file, ref.location, field, value, "true or false")
-        return None
+    unreadable_status(findings, ref.file, ref.location, field, value, "true or false")
+    return None
 
 
 def timestamp_field(value: object, field: str, ref: SourceRef, findings: Findings) -> str | None:
