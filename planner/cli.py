@@ -366,12 +366,13 @@ class OneLine(click.ParamType):
 
 @cli.command("approve")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
-@click.option("--by", "by", required=True, type=OneLine(),
-              help="Who approves the plan (name or email), recorded with its digest.")
+@click.option("--by", "by", default=None, type=OneLine(),
+              help="Who approves the plan (name or email), recorded with its digest; default "
+                   "$SIGMA_MIGRATE_APPROVER, else the OS user.")
 @click.option("--rest-base-url", help="The REST API host the plan is approved for (else the policy's targets).")
 @click.option("--scim-base-url", help="The SCIM Directory Base URL the plan is approved for (else the policy's targets).")
 @click.option("--force", is_flag=True, help="Approve a plan that was already applied (the earlier approvals are kept).")
-def approve_command(plan_file: str, by: str, rest_base_url: str | None, scim_base_url: str | None,
+def approve_command(plan_file: str, by: str | None, rest_base_url: str | None, scim_base_url: str | None,
                     force: bool) -> None:
     """Record that PLAN was reviewed and approved for its organization (writes PLAN.approval beside it;
     earlier approvals are kept in its history)."""

@@ -159,3 +159,76 @@ def test_parallelism_is_bounded_and_resume_continues_a_run(tmp_path, server, cap
     assert ("Resuming: no earlier run of this plan started (no journal, or a journal without a run, at "
             "plan.json.journal.sqlite), so nothing was written; starting from the beginning") in out.splitlines()
     assert any(line.startswith("Apply converged: 8 of 8 done (8 written this run), 0 failed") for line in out.splitlines())
+
+
+@pytest.mark.parametrize("field, value", [
+    ("approver", "Someone Else"),                     # who approved, rewritten by hand
+    ("approved_at", "2020-01-01T00:00:00Z"),
+    ("history", [{"approver": "Bob", "approved_at": "2020-01-01T00:00:00Z", "digest": "sha256:00",
+                  "plan": "plan.json", "tool_version": "0.1.0", "target": None}]),
+])
+def test_an_approval_edited_by_hand_is_refused_naming_the_field(tmp_path, server, capsys, field, value):
+    plan = write_test_plan(tmp_path)
+    run_cli(capsys, "approve", str(plan), "--by", "Ada Admin")
+    record = json.loads(approval_path(plan).read_text(encoding="utf-8"))
+    record[field] = value
+    approval_path(plan).write_text(json.dumps(record, indent=2), encoding="utf-8")
+
+    code, out, err = run_cli(capsys, "apply", str(plan), *urls(server))
+
+    assert code == 1
+    assert err == (f"sigma-migrate: error: {approval_path(plan)}: field 'record_sha256' does not match the approval "
+                   f"record: the file was edited after `approve` wrote it; approve the plan again "
+                   f"(`sigma-migrate approve {plan}`)\n")
+    assert server.request_counts == {}
+
+
+def test_an_approval_whose_digest_was_edited_to_another_plan_is_refused(tmp_path, server, capsys):
+    # the approval names the plan digest it approved; re-pointing it (and re-sealing by hand) to an edited plan fails
+    from planner.execute.approve import SEAL_FIELD, record_seal
+
+    plan = write_test_plan(tmp_path)
+    run_cli(capsys, "approve", str(plan), "--by", "Ada Admin")
+    record = json.loads(approval_path(plan).read_text(encoding="utf-8"))
+    record["digest"] = "sha256:" + "0" * 64
+    record[SEAL_FIELD] = record_seal(record)
+    approval_path(plan).write_text(json.dumps(record), encoding="utf-8")
+
+    code, out, err = run_cli(capsys, "apply", str(plan), *urls(server))
+
+    assert code == 1
+    assert err.startswith(f"sigma-migrate: error: {approval_path(plan)}: approval is for plan sha256:{'0' * 64} "
+                          "(field 'digest'), but the plan is sha256:")
+    assert server.request_counts == {}
+
+
+def test_an_approval_without_its_seal_is_refused(tmp_path, server, capsys):
+    from planner.execute.approve import SEAL_FIELD
+
+    plan = write_test_plan(tmp_path)
+    run_cli(capsys, "approve", str(plan), "--by", "Ada Admin")
+    record = json.loads(approval_path(plan).read_text(encoding="utf-8"))
+    del record[SEAL_FIELD]
+    approval_path(plan).write_text(json.dumps(record), encoding="utf-8")
+
+    code, out, err = run_cli(capsys, "apply", str(plan), *urls(server))
+
+    assert code == 1
+    assert err == (f"sigma-migrate: error: {approval_path(plan)}: field 'record_sha256' is missing: the approval was "
+                   f"not written by this sigma-migrate's `approve`; approve the plan again "
+                   f"(`sigma-migrate approve {plan}`)\n")
+
+
+def test_approve_without_by_records_the_environment_approver_then_the_os_user(tmp_path, capsys, monkeypatch):
+    import getpass
+
+    plan = write_test_plan(tmp_path)
+    monkeypatch.setenv("SIGMA_MIGRATE_APPROVER", "  Ada   Admin ")
+    code, out, _ = run_cli(capsys, "approve", str(plan))
+    assert code == 0 and " by Ada Admin at " in out.splitlines()[0]
+    assert json.loads(approval_path(plan).read_text(encoding="utf-8"))["approver"] == "Ada Admin"
+
+    monkeypatch.delenv("SIGMA_MIGRATE_APPROVER")
+    code, out, _ = run_cli(capsys, "approve", str(plan))
+    assert code == 0
+    assert json.loads(approval_path(plan).read_text(encoding="utf-8"))["approver"] == getpass.getuser()

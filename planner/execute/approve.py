@@ -9,6 +9,16 @@ the plan (which changes or breaks its digest, planfile.py) voids it. ``target``
 else the policy's ``targets``); apply refuses other base URLs
 (:func:`check_approved_target`) and checks the live ``organizationId`` in its preflight.
 
+Record seal (issue 10, fix-misc d): ``record_sha256`` is the SHA-256 of the rest of the file
+(canonical JSON, :func:`record_seal`), written by ``approve``. A file edited by hand afterwards (the
+approver, a time, the history, the digest) no longer matches it: :func:`read_approval` refuses it,
+naming the field, and apply refuses an approval without it. The seal is a checksum, not a
+signature: it catches an edited record, not someone who runs ``approve`` themselves (file
+permissions and the journal's ``runs`` table are the controls for that, docs/apply.md).
+
+Approver: ``--by`` when given, else ``$SIGMA_MIGRATE_APPROVER``, else the OS user
+(:func:`default_approver`).
+
 Audit trail (issue 11 item 7): approving again never loses an earlier approval: the top-level
 fields are the approval in force, ``history`` lists every earlier one (oldest first, each with
 ``approver``, ``approved_at``, ``digest``, ``plan``, ``tool_version``, ``target``). A plan that was
@@ -25,7 +35,10 @@ guard (``plan.summary.guards``). Each refusal is one line
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -109,7 +122,7 @@ def check_plan_is_applicable(plan: Plan, plan_path: str | Path) -> None:
                            "the plan cannot be applied")
 
 
-def approve(plan_path: str | Path, by: str, *, rest_base_url: str | None = None,
+def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None = None,
             scim_base_url: str | None = None, force: bool = False) -> Approval:
     """Record that ``by`` approved the plan at ``plan_path`` for its target; return the approval.
 
@@ -120,7 +133,7 @@ def approve(plan_path: str | Path, by: str, *, rest_base_url: str | None = None,
     applied (blocking items, failed guards), or a plan already applied (a run in its journal)
     without ``force``. Earlier approvals are kept in ``history``. Written atomically.
     """
-    approver = " ".join((by or "").split())
+    approver = " ".join((default_approver(os.environ) if by is None else by).split())
     if not approver:
         raise ApplyRefused("approve needs --by NAME (who approves the plan)")
     plan = read_plan(plan_path, with_policy=True)
@@ -143,9 +156,34 @@ def approve(plan_path: str | Path, by: str, *, rest_base_url: str | None = None,
         tool_version=__version__,
         target=ApprovedTarget(planned_organization_id(plan), targets.rest_base_url, targets.scim_base_url),
     )
-    document = {**asdict(approval), "history": [asdict(a) for a in history]}
+    document: dict[str, Any] = {**asdict(approval), "history": [asdict(a) for a in history]}
+    document[SEAL_FIELD] = record_seal(document)
     write_record(approval_path(plan_path), json.dumps(document, indent=2, sort_keys=True) + "\n")
     return approval
+
+
+SEAL_FIELD = "record_sha256"
+"""The approval file's field holding :func:`record_seal` of the rest of the file."""
+
+
+def record_seal(document: Mapping[str, Any]) -> str:
+    """``sha256:<hex>`` of an approval document without its :data:`SEAL_FIELD`: JSON with sorted
+    keys, no spaces, UTF-8 (so the file's indentation does not matter)."""
+    body = {k: v for k, v in document.items() if k != SEAL_FIELD}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def default_approver(environ: Mapping[str, str]) -> str:
+    """Who approves when ``--by`` is not given: ``$SIGMA_MIGRATE_APPROVER``, else the OS user
+    (:func:`getpass.getuser`), else ``""`` (``approve`` then refuses: ``--by`` is needed)."""
+    named = " ".join(environ.get("SIGMA_MIGRATE_APPROVER", "").split())
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name, no passwd entry (a bare container)
+        return ""
 
 
 def read_approval_history(plan_path: str | Path) -> list[Approval]:
@@ -178,10 +216,15 @@ def read_approval(plan_path: str | Path) -> Approval | None:
     data: Any = None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return _approval_of(data)
+        approval = _approval_of(data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ApplyRefused(f"{path}: unreadable approval file: {_approval_problem(exc, data)}; move it away and "
                            f"approve the plan again (`sigma-migrate approve {plan_path} --by NAME`)") from None
+    seal = data.get(SEAL_FIELD)
+    if seal is not None and seal != record_seal(data):
+        raise ApplyRefused(f"{path}: field {SEAL_FIELD!r} does not match the approval record: the file was edited "
+                           f"after `approve` wrote it; approve the plan again (`sigma-migrate approve {plan_path}`)")
+    return approval
 
 
 def _approval_problem(exc: Exception, data: Any) -> str:
@@ -217,9 +260,12 @@ def check_can_apply(plan: Plan, plan_path: str | Path, *, auto_approve: bool = F
         )
     if approval.digest != plan.digest:
         raise ApplyRefused(
-            f"{approval_path(plan_path)}: approval is for plan {approval.digest}, but the plan is {plan.digest}; "
-            "review and approve this plan"
+            f"{approval_path(plan_path)}: approval is for plan {approval.digest} (field 'digest'), but the plan is "
+            f"{plan.digest}; review and approve this plan"
         )
+    if SEAL_FIELD not in json.loads(approval_path(plan_path).read_text(encoding="utf-8")):
+        raise ApplyRefused(f"{approval_path(plan_path)}: field {SEAL_FIELD!r} is missing: the approval was not written "
+                           f"by this sigma-migrate's `approve`; approve the plan again (`sigma-migrate approve {plan_path}`)")
     return approval
 
 
