@@ -105,14 +105,15 @@ def make_review(
 _RESERVED = (r"y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|"
              r"null|Null|NULL|~|[-+]?[0-9][0-9_.:eExXoObB+-]*|\.inf|\.nan")
 """Plain scalars YAML would read as something else than a string (YAML 1.1 booleans, null, numbers)."""
-_PLAIN = re.compile(rf"^(?!(?:{_RESERVED})$)[A-Za-z0-9_][A-Za-z0-9_.@+\-/#']*$")
-"""A string written plain: no quoting needed (no space, so never a `` #`` comment) and not reserved."""
+_PLAIN = re.compile(rf"(?!(?:{_RESERVED})\Z)[A-Za-z0-9_][A-Za-z0-9_.@+\-/#']*")
+"""A string written plain (``fullmatch``: ``$`` would also match before a trailing newline, writing
+``"abc\\n"`` unquoted): no quoting needed (no space, so never a `` #`` comment) and not reserved."""
 
 
 def _scalar(value: Any) -> str:
     """A YAML scalar: plain when unambiguous, else a JSON string (valid YAML double-quoted)."""
     if value.__class__ is str:  # the common case first: keys, ids, addresses
-        return value if _PLAIN.match(value) else json.dumps(value, ensure_ascii=False)
+        return value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=False)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -120,7 +121,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, (int, float)):
         return json.dumps(value)
     text = str(value)
-    return text if _PLAIN.match(text) else json.dumps(text, ensure_ascii=False)
+    return text if _PLAIN.fullmatch(text) else json.dumps(text, ensure_ascii=False)
 
 
 def _emit(value: Any, indent: int, out: list[str]) -> None:
