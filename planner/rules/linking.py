@@ -207,7 +207,7 @@ def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str
 
 _LINK, _REACTIVATE, _REHIRE, _GUEST, _HELD = (PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.REHIRE,
                                               PersonStatus.GUEST, PersonStatus.HELD)
-# compared by identity: PersonStatus hashes in Python (Enum.__hash__), slow for a set test per person
+# enum members are singletons, so the readers below compare a status by identity (``is``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..directory import Directory
 from ..matching import clean_attribute, idp_attribute, member_attribute
@@ -78,48 +78,72 @@ class PolicyRef:
 def policy_references(policy: Policy) -> tuple[PolicyRef, ...]:
     """Every reference of ``policy`` to a member, IdP user, person, team or group, in section order
     (module docstring). Unset (``null``) references are left out."""
-    refs: list[PolicyRef] = []
+    sections = (_organization_refs, _scope_refs, _linking_refs, _user_name_guard_refs, _account_types_refs,
+                _guests_refs, _teams_refs, _unmatched_refs)
+    return tuple(ref for section in sections for ref in section(policy) if ref.value)
 
-    def add(kind: RefKind, loc: tuple[str | int, ...], value: str | None) -> None:
-        if value:
-            refs.append(PolicyRef(loc, kind, value))
 
-    def keys(kind: RefKind, section: str, name: str, values: Iterable[str]) -> None:
-        for value in values:
-            add(kind, (section, name, value, "[key]"), value)
+def _keys(kind: RefKind, section: str, name: str, values: Iterable[str]) -> Iterator[PolicyRef]:
+    """A reference for each mapping key ``values`` of ``section.name`` (location ends in ``[key]``)."""
+    return (PolicyRef((section, name, value, "[key]"), kind, value) for value in values)
 
+
+def _items(kind: RefKind, loc: tuple[str, ...], values: Iterable[str | None]) -> Iterator[PolicyRef]:
+    """A reference for each entry of the list at ``loc`` (location ends in its index)."""
+    return (PolicyRef((*loc, i), kind, value or "") for i, value in enumerate(values))
+
+
+def _organization_refs(policy: Policy) -> Iterator[PolicyRef]:
     org = policy.organization
     for name in ("scim_setup_admin", "api_credential_owner", "document_owner"):
-        add(RefKind.MEMBER, ("organization", name), getattr(org, name))
-    for i, group in enumerate(policy.scope.groups):
-        add(RefKind.GROUP, ("scope", "groups", i), group)
-    for i, o in enumerate(policy.linking.overrides):
-        add(RefKind.IDP_USER, ("linking", "overrides", i, "idp"), o.idp)
+        yield PolicyRef(("organization", name), RefKind.MEMBER, getattr(org, name) or "")
+
+
+def _scope_refs(policy: Policy) -> Iterator[PolicyRef]:
+    return _items(RefKind.GROUP, ("scope", "groups"), policy.scope.groups)
+
+
+def _linking_refs(policy: Policy) -> Iterator[PolicyRef]:
+    linking = policy.linking
+    for i, o in enumerate(linking.overrides):
+        yield PolicyRef(("linking", "overrides", i, "idp"), RefKind.IDP_USER, o.idp or "")
         if o.member != NEVER:
-            add(RefKind.MEMBER, ("linking", "overrides", i, "member"), o.member)
-    for i, key in enumerate(policy.linking.match_keys):
+            yield PolicyRef(("linking", "overrides", i, "member"), RefKind.MEMBER, o.member or "")
+    for i, key in enumerate(linking.match_keys):
         if key.attribute is not None:
-            add(RefKind.IDP_ATTRIBUTE, ("linking", "match_keys", i, "attribute", "idp"), key.attribute.idp)
-            add(RefKind.MEMBER_FIELD, ("linking", "match_keys", i, "attribute", "sigma"), key.attribute.sigma)
-    keys(RefKind.MEMBER, "linking", "duplicates", policy.linking.duplicates)
-    for i, ref in enumerate(policy.linking.excluded_idp_users):
-        add(RefKind.IDP_USER, ("linking", "excluded_idp_users", i), ref)
-    keys(RefKind.IDP_USER, "user_name_guard", "overrides", policy.user_name_guard.overrides)
+            loc = ("linking", "match_keys", i, "attribute")
+            yield PolicyRef((*loc, "idp"), RefKind.IDP_ATTRIBUTE, key.attribute.idp or "")
+            yield PolicyRef((*loc, "sigma"), RefKind.MEMBER_FIELD, key.attribute.sigma or "")
+    yield from _keys(RefKind.MEMBER, "linking", "duplicates", linking.duplicates)
+    yield from _items(RefKind.IDP_USER, ("linking", "excluded_idp_users"), linking.excluded_idp_users)
+
+
+def _user_name_guard_refs(policy: Policy) -> Iterator[PolicyRef]:
+    return _keys(RefKind.IDP_USER, "user_name_guard", "overrides", policy.user_name_guard.overrides)
+
+
+def _account_types_refs(policy: Policy) -> Iterator[PolicyRef]:
     at = policy.account_types
-    keys(RefKind.GROUP, "account_types", "group_map", at.group_map)
-    keys(RefKind.PERSON, "account_types", "overrides", at.overrides)
+    yield from _keys(RefKind.GROUP, "account_types", "group_map", at.group_map)
+    yield from _keys(RefKind.PERSON, "account_types", "overrides", at.overrides)
     for name in ("acknowledged_downgrades", "acknowledged_replacements"):
-        for i, ref in enumerate(getattr(at, name)):
-            add(RefKind.PERSON, ("account_types", name, i), ref)
-    add(RefKind.MEMBER, ("guests", "document_owner"), policy.guests.document_owner)
+        yield from _items(RefKind.PERSON, ("account_types", name), getattr(at, name))
+
+
+def _guests_refs(policy: Policy) -> Iterator[PolicyRef]:
+    yield PolicyRef(("guests", "document_owner"), RefKind.MEMBER, policy.guests.document_owner or "")
+
+
+def _teams_refs(policy: Policy) -> Iterator[PolicyRef]:
     for team, group in policy.teams.map.items():
-        add(RefKind.TEAM, ("teams", "map", team, "[key]"), team)
-        add(RefKind.GROUP, ("teams", "map", team), group)
-    for i, group in enumerate(policy.teams.confirm_empty):
-        add(RefKind.GROUP, ("teams", "confirm_empty", i), group)
-    keys(RefKind.MEMBER, "unmatched", "decisions", policy.unmatched.decisions)
-    add(RefKind.MEMBER, ("unmatched", "document_owner"), policy.unmatched.document_owner)
-    return tuple(refs)
+        yield PolicyRef(("teams", "map", team, "[key]"), RefKind.TEAM, team)
+        yield PolicyRef(("teams", "map", team), RefKind.GROUP, group or "")
+    yield from _items(RefKind.GROUP, ("teams", "confirm_empty"), policy.teams.confirm_empty)
+
+
+def _unmatched_refs(policy: Policy) -> Iterator[PolicyRef]:
+    yield from _keys(RefKind.MEMBER, "unmatched", "decisions", policy.unmatched.decisions)
+    yield PolicyRef(("unmatched", "document_owner"), RefKind.MEMBER, policy.unmatched.document_owner or "")
 
 
 def team_ids_by_name(directory: Directory) -> dict[str, list[str]]:
