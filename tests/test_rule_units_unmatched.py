@@ -44,7 +44,7 @@ def test_an_unmatched_member_follows_unmatched_action():
 
 def test_a_leaver_follows_idp_inactive_and_is_deactivated_with_the_documents_handed_over():
     d = decide_member(person(ANA, PersonStatus.LEAVER, LEFT), config("unmatched:\n  idp_inactive: deactivate\n"))
-    why = "IdP user u1 (ana@example.com) is deactivated (SUSPENDED)"
+    why = "IdP user u1 (ana@example.com) is SUSPENDED"
     assert (d.member_id, d.kind, d.decision, d.rule, d.reason, d.review_item) == (
         "m1", PersonStatus.LEAVER, "deactivate", "unmatched.idp_inactive",
         f"{why}; unmatched.idp_inactive is deactivate", None)

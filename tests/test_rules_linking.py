@@ -187,7 +187,7 @@ def test_leaver_and_out_of_scope_members_follow_the_unmatched_policy():
     )
     p = plan(snap, "scope:\n  groups: [Sigma-Users]\nunmatched:\n  action: keep\n  idp_inactive: deactivate\n")
     assert kinds(p) == [("members.deactivate", "members.deactivate:m1"), ROOT_LINK]
-    assert "is deactivated (SUSPENDED)" in by_id(p)["members.deactivate:m1"].reason
+    assert "IdP user 00u1 (left@example.com) is SUSPENDED; " in by_id(p)["members.deactivate:m1"].reason
     assert wire(p.summary)["people"]["leaver"] == 1 and wire(p.summary)["people"]["not_in_scope"] == 1
 
 

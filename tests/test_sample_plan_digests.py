@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:715da64b182fd91842c5911bfeb8814cf01029d259c8e6e8096a7596bfa6dcfd",
-    "okta-reviewed": "sha256:2e960b5fb2a869c71981e22d9b152304f77a709c2180b17c6dff997732d61f7a",
-    "entra": "sha256:a8745d049791f85ea9609b4233c13e5b02b2aaa755f6607f855db7e5d8de1135",
-    "entra-reviewed": "sha256:d7eeda7c6520b695f1fe9168de9b8370185b7df238add3479576d5cc899704d1",
+    "okta": "sha256:2f34fa7c64d4c0cf41843583f079fc75cb8b76f41557e482dfec97efb8401736",
+    "okta-reviewed": "sha256:2be0681dd129287768ef4ebca99d5ea349b270b206d47cd2066d254356728a3f",
+    "entra": "sha256:56f23daced874fee737a2fad92a94e00668c7e27a3a170bdedccdd90a59cee59",
+    "entra-reviewed": "sha256:8d0a56b47e348ffa4281835d6e8c81f52b86b393db5083b99898a700f3131042",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

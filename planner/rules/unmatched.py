@@ -6,7 +6,9 @@ After SCIM is on such members can be changed only through
 
 - ``unmatched``: no IdP user matches them (``unmatched.action``);
 - ``not_in_scope``: their IdP user is outside ``scope.groups`` (``unmatched.action``);
-- ``leaver``: their IdP user is deactivated (``unmatched.idp_inactive``).
+- ``leaver``: their IdP user is not active (``unmatched.idp_inactive``); the reason says how, in the
+  export's words (:func:`.idp_status.inactive_because`). A user never activated (Okta ``STAGED``) is doubtful
+  data: ``deactivate`` is then a blocking ``unmatched.never_activated`` item (:mod:`.idp_status`).
 
 The decision for each, first that applies: ``unmatched.decisions`` (per
 member), then ``linking.duplicates: deactivate`` (a duplicate); protected people (``organization.scim_setup_admin``,
@@ -35,6 +37,10 @@ from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence
 from ..policy import Policy
 from . import make_action, make_review, person_ref, yaml_snippet
 from .guests import DocumentOwner
+from .idp_status import inactive_because, never_activated
+
+NEVER_ACTIVATED = "unmatched.never_activated"
+"""The rule and item code of a member whose IdP user was never activated (:mod:`.idp_status`)."""
 
 KINDS = frozenset({PersonStatus.UNMATCHED, PersonStatus.NOT_IN_SCOPE, PersonStatus.LEAVER})
 """The statuses this family decides on."""
@@ -48,7 +54,8 @@ class UnmatchedSettings:
     (``keep`` | ``deactivate``, the policy key that says so: ``unmatched.decisions`` or
     ``linking.duplicates``); ``protected``: memberId -> ``organization.<key>`` of the people the
     guards protect; ``patterns``: ``exclude_patterns`` compiled (case-insensitive);
-    ``action`` / ``idp_inactive``: the kinds' settings.
+    ``action`` / ``idp_inactive``: the kinds' settings; ``idp_format``: the IdP export's format
+    (:attr:`planner.model.IdpDirectory.format`), for :func:`.idp_status.inactive_because`.
     """
 
     owner: DocumentOwner
@@ -57,6 +64,7 @@ class UnmatchedSettings:
     patterns: tuple[re.Pattern, ...]
     action: str
     idp_inactive: str
+    idp_format: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,24 +116,26 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
         patterns=tuple(re.compile(p, re.IGNORECASE) for p in section.exclude_patterns),
         action=section.action,
         idp_inactive=section.idp_inactive,
+        idp_format=directory.idp_format,
     )
 
 
-def why_unmatched(person: Person) -> str:
-    """Why ``person`` has no provisioned IdP identity, as reasons and messages say it."""
+def why_unmatched(person: Person, idp_format: str = "") -> str:
+    """Why ``person`` has no provisioned IdP identity, as reasons and messages say it (a leaver's IdP
+    user: :func:`.idp_status.inactive_because` in an export of format ``idp_format``)."""
     user = person.idp_user
     if person.status is PersonStatus.UNMATCHED:
         return "no IdP user matches this member"
     if user is None:
         return ""
     if person.status is PersonStatus.LEAVER:
-        return f"IdP user {user.id} ({user.user_name}) is deactivated ({user.status or 'active: false'})"
+        return f"IdP user {user.id} ({user.user_name}) {inactive_because(user, idp_format)}"
     return f"IdP user {user.id} ({user.user_name}) is outside scope.groups"
 
 
 def choose(person: Person, config: UnmatchedSettings) -> tuple[str, str, str]:
     """``(decision, rule, reason)`` for ``person``, first rule that applies (module docstring)."""
-    member, mid, why = person.member, person.member_id, why_unmatched(person)
+    member, mid, why = person.member, person.member_id, why_unmatched(person, config.idp_format)
     decided = config.decisions.get(mid)
     if mid in config.protected and (decided is None or decided[0] == "deactivate"):
         # the plan never deactivates a protected person: SCIM or apply itself would stop working
@@ -139,6 +149,8 @@ def choose(person: Person, config: UnmatchedSettings) -> tuple[str, str, str]:
         return "keep", "unmatched.embed", f"{why}; kept: embed users are not provisioned through the IdP"
     setting = "idp_inactive" if person.status is PersonStatus.LEAVER else "action"
     decision = getattr(config, setting)
+    if decision == "deactivate" and setting == "idp_inactive" and never_activated(person.idp_user):
+        return "review", NEVER_ACTIVATED, f"{why}; unmatched.{setting} is {decision}, held for review"
     return decision, f"unmatched.{setting}", f"{why}; unmatched.{setting} is {decision}"
 
 
@@ -150,16 +162,16 @@ def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecisio
     if rule == "guards.protected_members" and config.decisions.get(mid, ("",))[0] == "deactivate":
         item = protected_item(person, config.protected[mid], config.decisions[mid][1])
     elif decision == "deactivate":
-        action = deactivate_action(person, rule, config.owner)
+        action = deactivate_action(person, rule, config.owner, config.idp_format)
     elif decision == "review":
-        item = review_item(person, rule)
+        item = review_item(person, rule, config.idp_format)
     return UnmatchedDecision(mid, person.status, decision, rule, reason, action, item)
 
 
-def deactivate_action(person: Person, rule: str, owner: DocumentOwner) -> Action:
+def deactivate_action(person: Person, rule: str, owner: DocumentOwner, idp_format: str = "") -> Action:
     """``members.deactivate`` (``isArchived: true`` with ``newOwnerId``, docs/sigma-api.md §2.5)."""
     member, user = person.member, person.idp_user
-    text = "deactivate: " + why_unmatched(person)
+    text = "deactivate: " + why_unmatched(person, idp_format)
     if owner.member_id:
         text += f"; documents go to {owner.email}"
     return make_action(
@@ -180,15 +192,20 @@ def deactivate_action(person: Person, rule: str, owner: DocumentOwner) -> Action
     )
 
 
-def review_item(person: Person, rule: str) -> ReviewItem:
-    """The blocking ``unmatched.review`` item: keep or deactivate, settled by ``unmatched.decisions``."""
+def review_item(person: Person, rule: str, idp_format: str = "") -> ReviewItem:
+    """The blocking item that asks to keep or deactivate ``person``, settled by ``unmatched.decisions``:
+    ``unmatched.never_activated`` when ``rule`` is that rule (:mod:`.idp_status`), else ``unmatched.review``."""
     member = person.member
+    why = why_unmatched(person, idp_format)
+    if rule == NEVER_ACTIVATED:
+        why += (", while this member is active in Sigma: the account may have been made by hand, or the export "
+                "predates the activation, so it is not deactivated on this alone")
     return make_review(
-        "unmatched.review",
+        NEVER_ACTIVATED if rule == NEVER_ACTIVATED else "unmatched.review",
         member.member_id,
         blocking=True,
         subject=person_ref(member_id=member.member_id, email=member.email, idp_id=person.idp_id),
-        message=f"{member.email}: {why_unmatched(person)}; decide whether to keep or deactivate this member",
+        message=f"{member.email}: {why}; decide whether to keep or deactivate this member",
         rule=rule,
         evidence=ItemEvidence(kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind),
         resolution=yaml_snippet(
