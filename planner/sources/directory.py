@@ -50,12 +50,13 @@ _MAX_NAMED = 5
 
 INCOMPLETE_CODES = frozenset({
     "incomplete-pages", "member-not-in-users", "member-details-withheld", "missing-group-members",
-    "incomplete-nested-group",
+    "incomplete-nested-group", "users-disagree",
 })
 """Finding codes that mark an IdP or Sigma input as incomplete: a saved listing that names a next page
 or ends on a full page (``incomplete-pages``), group members the users file lacks
 (``member-not-in-users``, ``member-details-withheld``), groups without their membership answer
-(``missing-group-members``, ``incomplete-nested-group``). The planner makes every action such a gap could
+(``missing-group-members``, ``incomplete-nested-group``), a group answer that embeds a user whose status or
+login differs from the users file's (``users-disagree``: the files were saved at different times). The planner makes every action such a gap could
 change a blocking ``inputs.truncated`` item (:mod:`planner.rules.inputs`)."""
 
 
@@ -124,6 +125,7 @@ class DirectoryBuilder:
         self._outside: set[str] = set()
         self._answered: set[str] = set()
         self._answer_file: dict[str, str] = {}
+        self._disagree: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ users
 
@@ -155,6 +157,32 @@ class DirectoryBuilder:
         the caller reports it (``member-not-in-users``), which blocks what the gap could change.
         """
         self.held[user_id] = None
+
+    def disagree(self, user: IdpUser, field: str, listed: Any, file: Path | str, location: str) -> None:
+        """Record that a group members answer at ``file``/``location`` embeds ``user`` with ``field``
+        (``status``, ``login``, ``accountEnabled``, ``userPrincipalName``) ``listed``, unlike the users file.
+
+        Two files of one export that disagree about one user were saved at different times: either may be
+        the stale one, and so may any membership. :meth:`build` reports them in one ``users-disagree``
+        warning per members file (an incomplete-input code, :data:`INCOMPLETE_CODES`)."""
+        src = user.source or SourceRef("")
+        mine = {"status": user.status, "login": user.user_name, "userPrincipalName": user.user_name,
+                "accountEnabled": user.active}.get(field)
+        self._disagree.setdefault(str(file), []).append(
+            f"{user.id}: {field} {mine!r} in {Path(src.file).name} ({src.location}), {listed!r} in "
+            f"{Path(file).name} ({location})")
+
+    def _report_disagreements(self) -> None:
+        for file, cases in self._disagree.items():
+            self.findings.warning(
+                "users-disagree", file, "", "",
+                f"{len({c.split(':', 1)[0] for c in cases})} user(s) listed in {Path(file).name} differ from the "
+                f"users file in {len(cases)} record(s) ("
+                + "; ".join(cases[:_MAX_NAMED]) + (f"; ... ({len(cases)} in all)" if len(cases) > _MAX_NAMED else "")
+                + "): "
+                "the two files were saved at different times, so either may be stale, and so may any membership; "
+                "export the users and the group members again, together",
+            )
 
     def outside(self, member_id: str) -> None:
         """Mark ``member_id`` as a member the format documents outside the export (a Google member of
@@ -337,6 +365,7 @@ class DirectoryBuilder:
     def build(self) -> IdpDirectory:
         """The directory, with members resolved and dangling ones reported (see the module docstring)."""
         self._report_unanswered()
+        self._report_disagreements()
         held = self.held
         if held:
             for g in self._groups.values():

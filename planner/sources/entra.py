@@ -383,6 +383,12 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
     untyped: list[str] = []
     nested = 0
     known_users = builder.users
+    upns = table.get("userPrincipalName")
+    if upns is not None:  # "Download members" lists each member's UPN: it must be the users file's
+        for row, member_id in enumerate(ids):
+            user = known_users.get(member_id)
+            if user is not None and upns[row] and upns[row] != user.user_name:
+                builder.disagree(user, "userPrincipalName", upns[row], path, table.location(row))
     if all(k == "user" for k in kind_of.values()) and not set(ids).difference(known_users):
         users = [i for i in ids if i]  # the usual file: known users only, no per-row work
         ids = ()
@@ -545,6 +551,7 @@ def _graph_answer(
                     tally["added"].append(where)
                 builder.hold(member_id)  # its accountEnabled is unknown: see DirectoryBuilder.hold
                 continue
+            _compare_graph(rec, builder.users[member_id], path, where, builder)
             builder.add_member(group_id, member_id, "user")
         elif odata == "group":
             if not builder.has_group(member_id):
@@ -560,6 +567,20 @@ def _graph_answer(
             builder.add_member(group_id, member_id, None)
         count += 1
     return count
+
+
+def _compare_graph(rec: dict, user: IdpUser, path: Path, where: str, builder: DirectoryBuilder) -> None:
+    """Report (:meth:`~.directory.DirectoryBuilder.disagree`) a member user object whose ``userPrincipalName`` or
+    ``accountEnabled`` differs from the users file's record of the same id: the files were saved at different
+    times (tester3 finding 5). Fields the member object leaves out (Graph's default ``$select`` of members has
+    no ``accountEnabled``) are not compared, nor ``accountEnabled`` of a user the users file says was deleted."""
+    upn = rec.get("userPrincipalName")
+    if upn is not None and (upn.__class__ is not str or upn.strip() != user.user_name):
+        builder.disagree(user, "userPrincipalName", upn, path, where)
+    enabled = rec.get("accountEnabled")
+    if (enabled is True or enabled is False) and user.active is not None and enabled is not user.active and not (
+            user.attributes.get("deletedDateTime") or deleted_user_upn(user.user_name, user.id)):
+        builder.disagree(user, "accountEnabled", enabled, path, where)
 
 
 def _graph_report(path: Path, users_file: str, tally: dict[str, Any], findings: Findings) -> None:

@@ -74,12 +74,17 @@ _OKTA_NEXT = ("link", "Link")
 """Where a saved Okta page keeps its ``Link`` header (``<...after=...>; rel="next"``)."""
 
 
+def okta_word(status: str) -> str:
+    """An Okta status (API enum or console label, any case) as the API enum: ``"Deactivated"`` -> ``DEPROVISIONED``."""
+    word = "_".join(status.strip().upper().split())
+    return STATUS_LABELS.get(word, word)
+
+
 def okta_active(status: str | None) -> bool | None:
     """Whether an Okta status (API enum or console label, any case) can use apps (docs/formats.md §2a)."""
     if not status:
         return None
-    word = "_".join(status.strip().upper().split())
-    word = STATUS_LABELS.get(word, word)
+    word = okta_word(status)
     if word in ACTIVE_STATUSES:
         return True
     if word in INACTIVE_STATUSES:
@@ -229,7 +234,8 @@ def _members(
                                  what=f"Okta members of group {group_key}", base=base):
         users = objects(items, prefix, path, findings, f"Okta members of group {group_key}")
         ids = [u.get("id") for u in users]
-        if all(i.__class__ is str and i in known for i in ids):  # the usual case: no per-member work
+        if all(i.__class__ is str and i in known for i in ids):  # the usual case: known users only
+            _compare(users, ids, known, prefix, path, builder)
             builder.add_members(group_id, ids, "user")
             count += len(ids)
             continue
@@ -239,7 +245,9 @@ def _members(
             if not user_id:
                 findings.warning("missing-id", file, where, "id", "group member has no id; skipped")
                 continue
-            if user_id not in known:
+            if user_id in known:
+                _compare((rec,), (user_id,), known, where, path, builder, single=True)
+            else:
                 builder.hold(user_id)  # its state is unknown: see DirectoryBuilder.hold
                 counters["added_users"] += 1
                 if counters["added_users"] == 1:
@@ -247,6 +255,24 @@ def _members(
             builder.add_member(group_id, user_id, "user")
             count += 1
     return count
+
+
+def _compare(recs: Any, ids: Any, known: dict[str, IdpUser], prefix: str, path: Path, builder: DirectoryBuilder,
+             single: bool = False) -> None:
+    """Report (:meth:`~.directory.DirectoryBuilder.disagree`) each embedded User object of a group answer
+    whose ``status`` or ``profile.login`` differs from the users file's record of the same id: the files
+    were saved at different times (tester3 finding 5). Fields the embedded object leaves out are not compared;
+    a status differing only in case or blanks is the same status."""
+    for i, (rec, user_id) in enumerate(zip(recs, ids)):
+        user = known[user_id]
+        status = rec.get("status")
+        if status is not None and status != user.status and (
+                status.__class__ is not str or okta_word(status) != okta_word(user.status or "")):
+            builder.disagree(user, "status", status, path, prefix if single else f"{prefix}[{i}]")
+        profile = rec.get("profile")
+        login = profile.get("login") if profile.__class__ is dict else None
+        if login is not None and (login.__class__ is not str or login.strip() != user.user_name):
+            builder.disagree(user, "login", login, path, prefix if single else f"{prefix}[{i}]")
 
 
 def _ends_on_a_full_page(answer: Any) -> bool:
