@@ -46,7 +46,7 @@ from .directory import DirectoryBuilder, make_emails
 from .envelopes import is_page, records
 from .files import Findings, guarded, read_json
 from .values import (
-    MISSING, InvalidValue, as_id, as_text, fast_email_key, json_bool, opt_text, parse_bool, string_field, unreadable_status,
+    MISSING, as_id, as_text, fast_email_key, json_bool, opt_text, string_field, unreadable_status,
 )
 
 FORMAT = "scim"
@@ -336,7 +336,8 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
     if emails.__class__ is list and len(emails) == 1:  # the usual single work email, built directly
         item = emails[0]
         value = item.get("value") if item.__class__ is dict else None
-        if value.__class__ is str and value == value.strip() and value and item.get("primary", True) is not False:
+        primary = _get(item, "primary")
+        if value.__class__ is str and value == value.strip() and value and (primary is None or primary is True):
             key = fast_email_key(value)
             kind = item.get("type")
             emails = ()
@@ -344,15 +345,12 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
             single = (Email(value, key, True, kind if kind is None or kind.__class__ is str else opt_text(kind)),)
             if value == user_name:
                 user_name_key = key
-    for item in emails if emails.__class__ is list else ():
+    for i, item in enumerate(emails if emails.__class__ is list else ()):
         if not isinstance(item, dict):
             continue
         primary = item["primary"] if "primary" in item else _get(item, "primary")
-        if primary is not True and primary is not False:
-            try:
-                primary = bool(parse_bool(primary))
-            except InvalidValue:
-                primary = False
+        if primary is not True and primary is not False:  # RFC 7643 §2.3.2: a JSON literal, never "true" or 1
+            primary = bool(json_bool(primary, f"emails[{i}].primary", ref, findings, "which email is primary"))
         value = item["value"] if "value" in item else _get(item, "value")
         candidates.append((value, primary, opt_text(item["type"] if "type" in item else _get(item, "type"))))
     if candidates is not None and sum(c[1] for c in candidates) > 1:

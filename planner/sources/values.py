@@ -333,18 +333,19 @@ def unreadable_status(findings: Findings, file: str, location: str, field: str, 
                    "(a plan never guesses it); fix the export")
 
 
-def json_bool(value: object, field: str, ref: SourceRef, findings: Findings) -> bool | None:
-    """A boolean of a JSON export (SCIM ``active``, Graph ``accountEnabled``, Google ``suspended``):
-    the JSON literal ``true``/``false`` only (RFC 8259 §3; RFC 7643 §2.3.2 for SCIM).
+def json_bool(value: object, field: str, ref: SourceRef, findings: Findings,
+              unknown: str = "whether the user is active") -> bool | None:
+    """A boolean of a JSON export (SCIM ``active`` and ``emails[].primary``, Graph ``accountEnabled``,
+    Google ``suspended``): the JSON literal ``true``/``false`` only (RFC 8259 §3; RFC 7643 §2.3.2 for SCIM).
 
     ``None`` (the field absent or null: the export does not say) stays ``None``. A string or a
     number (``"no"``, ``"False"``, ``0``) is no JSON boolean: ``None`` with an
-    :func:`unreadable_status` error naming ``field`` at ``ref`` (a plan never guesses a status).
-    CSV exports keep their §0.6 spellings (:func:`parse_bool`).
+    :func:`unreadable_status` error naming ``field`` at ``ref`` and what cannot be read (``unknown``;
+    a plan never guesses a status). CSV exports keep their §0.6 spellings (:func:`parse_bool`).
     """
     if value is None or value is True or value is False:
         return value  # type: ignore[return-value]
-    unreadable_status(findings, ref.file, ref.location, field, value, "true or false")
+    unreadable_status(findings, ref.file, ref.location, field, value, "true or false", unknown)
     return None
 
 
