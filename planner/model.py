@@ -512,7 +512,7 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``user_name_guard.configure_idp``: ``sigmaEmail``, ``idpUserName``;
       ``user_name_guard.invalid_user_name``: ``userName`` (as sent: ``null`` or blank when none),
       ``finding``, ``problem`` (:func:`planner.rules.linking.unsendable_user_name`);
-    - ``scim.managed_member``: ``action`` (id), ``externalId``; ``scim.user_name_changed``: ``externalId``;
+    - ``scim.managed_member``, ``scim.held_member``: ``action`` (id), ``externalId``; ``scim.user_name_changed``: ``externalId``;
       ``scim.state_conflict``: ``action``, ``externalId``, ``attribute`` (``active``/``userType``),
       ``scimValue``, ``exportValue``, ``scimLastModified``, ``exportLastUpdated`` (``null``: not said);
       ``scim.name_required``: ``missing`` (SCIM attributes); ``scim.unclean_user_name`` /

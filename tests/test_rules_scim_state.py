@@ -276,7 +276,7 @@ def test_a_member_the_scim_state_conflict_holds_is_kept_in_her_groups_member_lis
     full member list (RFC 7644 §3.5.2 replace) left her out and so removed her on the older export's word."""
     p = plan(nora_after_an_older_export(), "teams: {rules: [{match: exact}]}\nunmatched: {action: deactivate}")
     assert kinds(p) == []  # the group already holds Alice and Nora: nothing to send
-    assert review_codes(p) == [("scim.managed_member", True), ("scim.state_conflict", True)]
+    assert review_codes(p) == [("scim.held_member", False), ("scim.state_conflict", True)]
     assert [(r.name, r.actions) for r in p.teams] == [("Finance", ())]
     # a member still to add: the list sent keeps Nora
     snap = nora_after_an_older_export()
@@ -324,3 +324,26 @@ def test_a_re_plan_after_a_wave_gives_dry_run_the_scim_ids_sigmas_scim_state_lis
     assert account_type.target.scim_id is UNSET
     assert [r.path for r in handler_for(account_type).requests(account_type)] == [
         "/Users/{id of userName 'alice@example.com'}"]
+
+
+def test_removing_a_member_scim_added_after_the_older_export_is_held_not_blocking():
+    """issue 10 fix-misc3 b: Nora is in Finance only because SCIM added her after the IdP export was
+    taken; the team removal comes from that stale export, so it is held like her place in the group's
+    member list (0c8dbc7), not a blocking scim.managed_member asking the admin to act in the IdP."""
+    p = plan(nora_after_an_older_export(), "teams: {rules: [{match: exact}]}\nunmatched: {action: deactivate}")
+    assert kinds(p) == []
+    assert review_codes(p) == [("scim.held_member", False), ("scim.state_conflict", True)]
+    held = next(r for r in p.review_items if r.code == "scim.held_member")
+    assert (held.id, held.message) == (
+        "scim.held_member:teams.remove_member:t1:m2",
+        "nora@example.com stays in team 'Finance': provisioned by SCIM, absent from the IdP export (SCIM added "
+        "them after the export was taken), so the plan does not remove them on the older export's word alone; "
+        "export the IdP again and plan again")
+    assert (held.evidence.action, held.evidence.external_id) == ("teams.remove_member:t1:m2", "u2")
+    # the export names her (she left the group in the IdP): the removal is still the IdP's to make
+    snap = nora_after_an_older_export()
+    snap = replace(snap, idp=replace(snap.idp, users=(*snap.idp.users, user("u2", "nora@example.com", first="Nora", last="N"))))
+    p = plan(snap, "teams: {rules: [{match: exact}]}")
+    assert [(r.id, r.blocking) for r in p.review_items if r.code.startswith("scim.")] == [
+        ("scim.managed_member:teams.remove_member:t1:m2", True)]
+

@@ -19,7 +19,8 @@ sets it; docs/sandbox.md). Two steps use that state:
   ``scim.deactivate_user`` (``PATCH /Users/{id} active=false``); a reactivation of a member the IdP
   made inactive is left to the link, which sends ``active: true``; every other REST edit (email,
   guest, archived reactivation, removal from a SCIM-managed team) is a blocking
-  ``scim.managed_member`` item: it must be made in the IdP. A provisioned user whose userName the
+  ``scim.managed_member`` item: it must be made in the IdP (but a removal of a member SCIM added after
+  an older IdP export is held: informational ``scim.held_member``). A provisioned user whose userName the
   IdP would change is a blocking ``scim.user_name_changed`` item (a new userName creates a second
   account, §5.3).
 """
@@ -444,11 +445,30 @@ def _settle_deactivation(action: MembersDeactivate, user: ScimUser, planned: Pla
 
 def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Settlement:
     """Removing a SCIM-managed member from a SCIM-managed team is the IdP's to do: dropped with a
-    blocking ``scim.managed_member``."""
+    blocking ``scim.managed_member``; but a member the team's SCIM group holds against an older
+    export (:func:`held_group_members`: SCIM added them after the export was taken) is held, as the
+    group's member list keeps them: dropped with the informational ``scim.held_member``."""
     user = planned.state.users.get(action.target.member_id)
-    if user is None or action.target.team_id not in planned.state.groups:
+    group = planned.state.groups.get(action.target.team_id) if user is not None else None
+    if group is None:
         return Settlement(action)
+    if user.user_name in held_group_members(group, planned):
+        return Settlement(None, _held_member_item(action, user))
     return Settlement(None, _managed_item(action, user, "removing them from a SCIM-managed team"))
+
+
+def _held_member_item(action: TeamsRemoveMember, user: ScimUser) -> ReviewItem:
+    """Informational ``scim.held_member``: the removal of ``user`` from a team rests on an IdP export
+    older than Sigma's SCIM state (the wording of :func:`_keep_held_members`)."""
+    target = action.target
+    return make_review(
+        "scim.held_member", action.id, blocking=False,
+        subject=person_ref(member_id=target.member_id, email=target.email, user_name=user.user_name),
+        message=(f"{target.email or user.user_name} stays in team {target.name!r}: provisioned by SCIM, absent "
+                 "from the IdP export (SCIM added them after the export was taken), so the plan does not remove "
+                 "them on the older export's word alone; export the IdP again and plan again"),
+        rule="scim_state.held_member", evidence=ItemEvidence(action=action.id, external_id=user.external_id),
+    )
 
 
 def settle_action(action: Action, planned: PlannedState) -> Settlement:
