@@ -387,13 +387,13 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
 
 
 def rows_with_final_actions(rows: list[TeamRow], actions: list[Action]) -> list[TeamRow]:
-    """The team rows listing only the plan's final ``actions`` (ids): :func:`fold_teams` makes the
-    rows before a blank team name drops an action (:func:`~planner.rules.scim_values.drop_unnamed_teams`)
-    and before :func:`~planner.rules.scim_state.settle` drops what Sigma's SCIM state already holds,
+    """The team rows as the plan's final ``actions`` leave them (ids and member counts,
+    :func:`~planner.rules.teams.row_of_final_actions`): :func:`fold_teams` makes the rows before a
+    blank team name drops an action (:func:`~planner.rules.scim_values.drop_unnamed_teams`) and before
+    :func:`~planner.rules.scim_state.settle` drops what Sigma's SCIM state already holds or holds back,
     and show and the report render the plan's actions, never ones it no longer has."""
-    final = {a.id for a in actions}
-    return [row if all(i in final for i in row.actions)
-            else msgspec.structs.replace(row, actions=tuple(i for i in row.actions if i in final)) for row in rows]
+    final = {a.id: a for a in actions}
+    return [teams.row_of_final_actions(row, final) for row in rows]
 
 
 def fold_unmatched(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome

@@ -347,3 +347,35 @@ def test_removing_a_member_scim_added_after_the_older_export_is_held_not_blockin
     assert [(r.id, r.blocking) for r in p.review_items if r.code.startswith("scim.")] == [
         ("scim.managed_member:teams.remove_member:t1:m2", True)]
 
+
+def row_numbers(p) -> list[tuple]:
+    return [(r.name, r.actions, r.members_before, r.members_after, r.members_added, r.members_removed)
+            for r in p.teams]
+
+
+def test_a_team_rows_counts_come_from_the_actions_left_after_settling():
+    """issue 10 fix-misc3 a: fd388d1 filtered a team row's action ids after settle, but its counts
+    still counted the removal settle dropped (Finance -1, 2 -> 1 members, with no action left)."""
+    p = plan(nora_after_an_older_export(), "teams: {rules: [{match: exact}]}\nunmatched: {action: deactivate}")
+    assert row_numbers(p) == [("Finance", (), 2, 2, 0, 0)]
+    # the removal settle blocks (scim.managed_member) is no removal of the plan either
+    snap = nora_after_an_older_export()
+    snap = replace(snap, idp=replace(snap.idp, users=(*snap.idp.users, user("u2", "nora@example.com", first="Nora", last="N"))))
+    assert row_numbers(plan(snap, "teams: {rules: [{match: exact}]}")) == [
+        ("Finance", ("scim.set_group_members:g1",), 2, 2, 0, 0)]
+
+
+def test_a_team_row_adds_no_one_when_settle_drops_the_membership_change():
+    """The SCIM group already holds Bo (SCIM added him after the Sigma team export): the membership
+    change is satisfied and dropped, so the row adds no one; with it still to send, Bo is counted."""
+    def snap(scim_members):
+        return with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A"), member("m3", "bo@example.com", "Bo", "B")],
+                                  [user("u1", "alice@example.com", first="Alice", last="A"),
+                                   user("u3", "bo@example.com", first="Bo", last="B")],
+                                  [group("g1", "Finance", users=["u1", "u3"])], teams=[team("t1", "Finance")],
+                                  memberships={"t1": ["m1"]}),
+                         [provisioned("m1", "alice@example.com", "u1"), provisioned("m3", "bo@example.com", "u3")],
+                         [ScimGroup("t1", "Finance", "g1", scim_members)])
+    assert row_numbers(plan(snap(("m1", "m3")), "teams: {rules: [{match: exact}]}")) == [("Finance", (), 1, 1, 0, 0)]
+    assert row_numbers(plan(snap(("m1",)), "teams: {rules: [{match: exact}]}")) == [
+        ("Finance", ("scim.set_group_members:g1",), 1, 2, 1, 0)]

@@ -767,11 +767,26 @@ def team_row(a: Assignment, push: GroupPush, now_ids: list[str], removals: int, 
         team_id=a.team_id, name=a.name, group_id=a.group_id, group_name=a.group_name,
         mode="link" if a.team_id else "create",
         members_before=len(now_ids),
-        members_after=len(now_ids) + len(added) - removals + created,  # each member once: build_directory
+        members_after=len(now_ids) + (created + len(added)) - removals,  # each member once: build_directory
         members_added=created + len(added),
         members_removed=removals,
         actions=tuple(sorted(action_ids)), is_archived=False,
     )
+
+
+def row_of_final_actions(row: TeamRow, final: Mapping[str, Action]) -> TeamRow:
+    """``row`` as the plan's ``final`` actions (by id) leave it, after settling dropped some
+    (:func:`planner.rules.scim_state.settle`, :func:`planner.rules.scim_values.drop_unnamed_teams`):
+    only the ids still planned; removed, the ``teams.remove_member`` actions left; added, :func:`team_row`'s
+    count while the ``scim.set_group_members`` is left, else none; after, before + added - removed."""
+    kept = tuple(i for i in row.actions if i in final)
+    if len(kept) == len(row.actions):
+        return row
+    kinds = [final[i].kind for i in kept]
+    added = row.members_added if ActionKind.SCIM_SET_GROUP_MEMBERS in kinds else 0
+    removed = kinds.count(ActionKind.TEAMS_REMOVE_MEMBER)
+    return msgspec.structs.replace(row, actions=kept, members_added=added, members_removed=removed,
+                                   members_after=row.members_before + added - removed)
 
 
 def decide_team(a: Assignment, policy: Teams, directory: Directory, people: TeamPeople) -> TeamDecision:
