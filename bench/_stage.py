@@ -1,4 +1,5 @@
-"""Set-up shared by the in-process stage benches (load_bench, match_bench, decide_bench, rows_bench).
+"""Set-up shared by the in-process stage benches (load_bench, match_bench, decide_bench, rows_bench):
+options, the cached organization and its policy and snapshot, the CPU timing of a part, the printed row.
 
 Each of them times a stage function of one checkout (``--repo``) on a generated organization kept in
 ``--cache`` (the same organizations :mod:`plan_bench` uses: ``org-<size>-seed1-scim``).
@@ -7,10 +8,12 @@ Each of them times a stage function of one checkout (``--repo``) on a generated 
 from __future__ import annotations
 
 import argparse
+import gc
+import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 HERE = Path(__file__).resolve().parent
 
@@ -49,3 +52,34 @@ def timed(fn: Callable, name: str, spent: dict[str, float]) -> Callable:
         finally:
             spent[name] = spent.get(name, 0.0) + time.process_time() - start
     return wrapper
+
+
+def org_inputs(org: Path) -> tuple[Any, Any]:
+    """``(policy, snapshot)`` of the organization at ``org`` (its strict ``policy.yaml``, its Sigma and
+    SCIM exports), read by the ``planner`` :func:`prepare` put first on ``sys.path``."""
+    from planner.policy import load_policy
+    from planner.sources import load_snapshot
+
+    return load_policy(org / "policy.yaml"), load_snapshot(str(org / "sigma"), [str(org / "idp")], None)
+
+
+def cpu_runs(part: Callable[[], object], runs: int) -> list[float]:
+    """CPU seconds (process time) of ``runs`` calls of ``part``, each after a full collection and with
+    the cyclic garbage collector paused, as ``check`` and ``plan`` run a stage; what ``part`` returns
+    is freed outside the timing."""
+    from planner.gc_pause import gc_paused
+
+    spent = []
+    for _ in range(runs):
+        gc.collect()
+        with gc_paused():
+            start = time.process_time()
+            result = part()
+            spent.append(time.process_time() - start)
+            del result
+    return spent
+
+
+def median_line(name: str, seconds: list[float], width: int = 27) -> str:
+    """One printed row: ``name``, the median CPU seconds of its runs, then the fewest and most."""
+    return f"  {name:<{width}} {statistics.median(seconds):6.3f}  [{min(seconds):.3f}, {max(seconds):.3f}]"

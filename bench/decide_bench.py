@@ -19,11 +19,10 @@ median CPU seconds (``time.process_time``) of ``decide``, of the linking steps i
 from __future__ import annotations
 
 import gc
-import statistics
 import sys
 import time
 
-from _stage import prepare, stage_parser, timed  # bench/_stage.py
+from _stage import median_line, org_inputs, prepare, stage_parser, timed  # bench/_stage.py
 
 
 def main() -> int:
@@ -31,14 +30,12 @@ def main() -> int:
     args = parser.parse_args()
     org = prepare(args)
     from planner import planning
-    from planner.gc_pause import gc_paused
-    from planner.policy import load_policy
-    from planner.rules import guards, linking
-    from planner.sources import load_snapshot
     from planner.directory import build_directory
+    from planner.gc_pause import gc_paused
+    from planner.rules import guards, linking
 
-    policy = load_policy(org / "policy.yaml")
-    directory = build_directory(load_snapshot(str(org / "sigma"), [str(org / "idp")], None), policy)
+    policy, snapshot = org_inputs(org)
+    directory = build_directory(snapshot, policy)
     spent: dict[str, float] = {}
     wrapped = [(linking, "decide"), (linking, "link_actions"), (planning, "fold_account_types"), (guards, "evaluate")]
     for module, name in wrapped:  # timed where planning.decide calls them: <module>.<name>
@@ -60,7 +57,7 @@ def main() -> int:
             runs[name].append(spent.get(name, 0.0))
     print(f"decide at {args.size:,} members, {args.repo.resolve()}, {args.runs} runs (CPU s: median [min, max])")
     for name, values in runs.items():
-        print(f"  {name:<27} {statistics.median(values):6.3f}  [{min(values):.3f}, {max(values):.3f}]")
+        print(median_line(name, values))
     return 0
 
 

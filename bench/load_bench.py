@@ -16,24 +16,21 @@ bench/plan_bench.py's (a process each, start-up and exit included).
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from typing import Callable
 
-from _stage import prepare, stage_parser  # bench/_stage.py
+from _stage import cpu_runs, median_line, org_inputs, prepare, stage_parser  # bench/_stage.py
 
 
 def main() -> int:
     parser = stage_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
     org = prepare(args)
-    from planner.gc_pause import gc_paused
     from planner.sources import formulas, load_snapshot, scim, sigma, validation
     from planner.sources.files import Findings
 
     sigma_dir, idp = org / "sigma", org / "idp"
-    snapshot = load_snapshot(str(sigma_dir), [str(idp)])
+    _, snapshot = org_inputs(org)
     parts: dict[str, Callable[[], object]] = {
         "sigma members.json": lambda: sigma._members_json(sigma_dir / "members.json", Findings()),
         "sigma teams.json": lambda: sigma._teams_json(sigma_dir / "teams.json", Findings()),
@@ -49,14 +46,7 @@ def main() -> int:
     }
     print(f"load at {args.size:,} members, {args.repo.resolve()}, {args.runs} runs (CPU s: median [min, max])")
     for name, part in parts.items():
-        spent = []
-        for _ in range(args.runs):
-            with gc_paused():
-                start = time.process_time()
-                result = part()
-                spent.append(time.process_time() - start)
-                del result  # freed outside the timing, as the snapshot outlives the stage
-        print(f"  {name:<27} {statistics.median(spent):6.3f}  [{min(spent):.3f}, {max(spent):.3f}]")
+        print(median_line(name, cpu_runs(part, args.runs)))
     return 0
 
 

@@ -17,13 +17,10 @@ print the same digest.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import statistics
 import sys
-import time
 
-from _stage import prepare, stage_parser  # bench/_stage.py
+from _stage import cpu_runs, median_line, org_inputs, prepare, stage_parser  # bench/_stage.py
 
 
 def main() -> int:
@@ -33,31 +30,21 @@ def main() -> int:
     import msgspec
 
     from planner.directory import build_directory
-    from planner.gc_pause import gc_paused
     from planner.matching import match_identities
-    from planner.policy import load_policy
     from planner.rules import duplicates, linking, scim_state
-    from planner.sources import load_snapshot
 
-    policy = load_policy(org / "policy.yaml")
-    snapshot = load_snapshot(str(org / "sigma"), [str(org / "idp")], None)
-    runs: dict[str, list[float]] = {"build_directory": [], "match_identities": []}
-    graph = None
-    for _ in range(args.runs):
-        gc.collect()
-        with gc_paused():
-            start = time.process_time()
-            directory = build_directory(snapshot, policy)
-            runs["build_directory"].append(time.process_time() - start)
-            pinned, never, _ = linking.resolve_overrides(policy, directory)
-            pinned, _ = scim_state.merge_pins(pinned, scim_state.scim_links(directory))
-            excluded = duplicates.resolve_excluded(policy, directory)
-            start = time.process_time()
-            graph = match_identities(directory, policy.linking, pinned, never | excluded.idp_ids)
-            runs["match_identities"].append(time.process_time() - start)
+    policy, snapshot = org_inputs(org)
+    directory = build_directory(snapshot, policy)
+    pinned, never, _ = linking.resolve_overrides(policy, directory)
+    pinned, _ = scim_state.merge_pins(pinned, scim_state.scim_links(directory))
+    excluded = duplicates.resolve_excluded(policy, directory)
+    runs = {"build_directory": cpu_runs(lambda: build_directory(snapshot, policy), args.runs),
+            "match_identities": cpu_runs(lambda: match_identities(
+                directory, policy.linking, pinned, never | excluded.idp_ids), args.runs)}
+    print(f"match at {args.size:,} members, {args.repo.resolve()}, {args.runs} runs (CPU s: median [min, max])")
     for name, seconds in runs.items():
-        print(f"{name:18} median {statistics.median(seconds):.3f} s CPU "
-              f"(min {min(seconds):.3f}, max {max(seconds):.3f}, {len(seconds)} runs)")
+        print(median_line(name, seconds))
+    graph = match_identities(directory, policy.linking, pinned, never | excluded.idp_ids)
     shape = [graph.links, [(a.key, a.member_ids, a.idp_ids, a.edges) for a in graph.ambiguous],
              sorted(graph.never), graph.rivals]
     print(f"graph: {len(graph.links)} links, {len(graph.ambiguous)} ambiguous, {len(graph.rivals)} rivals, "

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _stage import prepare, stage_parser, timed  # bench/_stage.py
+from _stage import median_line, prepare, stage_parser, timed  # bench/_stage.py
 
 
 def main() -> int:
@@ -57,7 +57,7 @@ def main() -> int:
             ratio = ""
             if name == "repo" and "baseline" in runs:
                 ratio = f"  {statistics.median(values) / statistics.median(runs['baseline'][step]):.2f}x the baseline"
-            print(f"  {step:<18} {statistics.median(values):6.3f}  [{min(values):.3f}, {max(values):.3f}]{ratio}")
+            print(median_line(step, values, 18) + ratio)
     return 0
 
 
