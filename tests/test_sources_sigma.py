@@ -228,7 +228,7 @@ def test_an_invalid_boolean_in_members_csv_is_an_error(tmp_path):
         (Severity.ERROR, "invalid-boolean", str(tmp_path / "members.csv"), "line 3", "isArchived")]
 
 
-def test_memberships_naming_unknown_teams_or_members_warn_and_are_dropped(tmp_path):
+def test_memberships_naming_unknown_teams_or_members_show_those_files_incomplete(tmp_path):
     write(tmp_path, "members.json", [member("m1", "a@example.com")])
     write(tmp_path, "teams.json", [{"teamId": "t1", "name": "One"}, {"teamId": "t2", "name": "Two"}])
     write(tmp_path, "team_members.json", {"t1": {"entries": [{"userId": "m1"}, {"userId": "gone"}]},
@@ -236,13 +236,17 @@ def test_memberships_naming_unknown_teams_or_members_warn_and_are_dropped(tmp_pa
                                           "t9": {"entries": [{"userId": "m1"}]}})
     export, findings = load_sigma_export(tmp_path)
     assert [(tm.team_id, tm.member_id) for tm in export.team_memberships] == [("t1", "m1")]
-    assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings
-            if f.code in ("unknown-member", "unknown-team")] == [
-        (Severity.WARNING, "unknown-team", '$["t9"].entries', "teamId",
-         "team t9 has 1 membership(s) but is not in the teams file; these memberships are dropped"),
-        (Severity.WARNING, "unknown-member", '$["t1"].entries', "userId",
-         "member gone is in 2 team(s) (t1, t2) but not in the members file (exported without "
-         "includeArchived/includeInactive?); its 2 team membership(s) are dropped"),
+    assert [(f.severity, f.code, Path(f.file).name, f.location, f.field, f.message) for f in findings
+            if f.code in ("member-not-in-members", "team-not-in-teams")] == [
+        (Severity.WARNING, "team-not-in-teams", "teams.json", "", "teamId",
+         "1 team(s) of team_members.json are not in this teams file, which is therefore incomplete: t9 "
+         '(1 membership(s), $["t9"].entries); their memberships are held (no action for them); export the teams '
+         "again, every page"),
+        (Severity.WARNING, "member-not-in-members", "members.json", "", "memberId",
+         "1 team member(s) of team_members.json are not in this members file, which is therefore incomplete "
+         "(exported without includeArchived=true&includeInactive=true?): gone (team t1, t2, "
+         '$["t1"].entries); their memberships are held (no action for them); export the members again, every '
+         "page and state"),
     ]
 
 

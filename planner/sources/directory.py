@@ -50,13 +50,16 @@ _MAX_NAMED = 5
 
 INCOMPLETE_CODES = frozenset({
     "incomplete-pages", "member-not-in-users", "member-details-withheld", "missing-group-members",
-    "incomplete-nested-group", "users-disagree",
+    "incomplete-nested-group", "users-disagree", "member-not-in-members", "team-not-in-teams",
 })
 """Finding codes that mark an IdP or Sigma input as incomplete: a saved listing that names a next page
 or ends on a full page (``incomplete-pages``), group members the users file lacks
 (``member-not-in-users``, ``member-details-withheld``), groups without their membership answer
 (``missing-group-members``, ``incomplete-nested-group``), a group answer that embeds a user whose status or
-login differs from the users file's (``users-disagree``: the files were saved at different times). The planner makes every action such a gap could
+login differs from the users file's (``users-disagree``: the files were saved at different times), and on
+the Sigma side team members the members file lacks (``member-not-in-members``) and teams of the team members
+file the teams file lacks (``team-not-in-teams``, :func:`planner.sources.validation.drop_dangling_memberships`).
+The planner makes every action such a gap could
 change a blocking ``inputs.truncated`` item (:mod:`planner.rules.inputs`)."""
 
 

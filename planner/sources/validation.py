@@ -20,10 +20,15 @@ Sigma side (:func:`check_sigma`):
   groups link to teams by name, docs/sigma-api.md §9).
 
 :func:`drop_dangling_memberships` (run by the loader before :func:`check_sigma`)
-removes team memberships that name a teamId or memberId the export does not
-hold (e.g. members exported without ``includeArchived=true``, docs/formats.md §1b),
-with one ``unknown-team`` / ``unknown-member`` warning per id saying so: nothing
-downstream ever sees a membership without its member or team.
+holds team memberships that name a teamId or memberId the export does not
+hold (e.g. members exported without ``includeArchived=true``, docs/formats.md §1b):
+such a reference proves the teams / members file incomplete, so one
+``team-not-in-teams`` warning at the teams file and one ``member-not-in-members``
+warning at the members file name them, incomplete-input codes
+(:data:`~planner.sources.directory.INCOMPLETE_CODES`): every action the gap could
+change is a blocking ``inputs.truncated`` item (:mod:`planner.rules.inputs`), as
+for the IdP's ``member-not-in-users``. Nothing downstream ever sees a membership
+without its member or team.
 
 IdP side (:func:`check_idp`):
 
@@ -192,11 +197,13 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
 
 
 def drop_dangling_memberships(export: SigmaExport) -> tuple[SigmaExport, list[Finding]]:
-    """``export`` without the team memberships whose team or member it does not hold, and the warnings.
+    """``export`` without the team memberships whose team or member it does not hold (held), and the warnings.
 
-    One ``unknown-member`` warning per missing memberId (naming its teams) and
-    one ``unknown-team`` warning per missing teamId, each at the first such
-    membership's location, saying the memberships are dropped. A side whose
+    One ``member-not-in-members`` warning at the members file naming the missing
+    memberIds (each with its teams and where its first membership is) and one
+    ``team-not-in-teams`` warning at the teams file naming the missing teamIds:
+    both prove that file incomplete (:data:`~planner.sources.directory.INCOMPLETE_CODES`,
+    blocking what the gap could change). A side whose
     file was not read (no ``sigma.members`` / ``sigma.teams`` input: its own
     error says why) is not checked. Set differences first (C speed); the
     per-membership pass runs only when something dangles.
@@ -227,19 +234,28 @@ def drop_dangling_memberships(export: SigmaExport) -> tuple[SigmaExport, list[Fi
             dangling = True
         if not dangling:
             kept.append(tm)
-    for team_id, group in missing_team.items():
-        file, loc = _where(group[0].source)
-        findings.warning("unknown-team", file, loc, "teamId",
-                         f"team {team_id} has {len(group)} membership(s) but is not in the teams file; "
-                         "these memberships are dropped")
-    for member_id, group in missing_member.items():
-        file, loc = _where(group[0].source)
-        teams = sorted({tm.team_id for tm in group})
+    files = {i.kind: i.path for i in export.inputs}
+    if missing_team:
+        first = next(iter(missing_team.values()))[0]
+        named = [f"{team_id} ({len(group)} membership(s), {_short(group[0].source)})"
+                 for team_id, group in missing_team.items()]
         findings.warning(
-            "unknown-member", file, loc, "userId",
-            f"member {member_id} is in {len(teams)} team(s) ({_list(teams)}) but not in the members file "
-            f"(exported without includeArchived/includeInactive?); its {len(group)} team membership(s) "
-            "are dropped",
+            "team-not-in-teams", files.get("sigma.teams", ""), "", "teamId",
+            f"{len(missing_team)} team(s) of {Path(first.source.file).name if first.source else 'the team members file'} "
+            f"are not in this teams file, which is therefore incomplete: {_list(named)}; their memberships are "
+            "held (no action for them); export the teams again, every page",
+        )
+    if missing_member:
+        first = next(iter(missing_member.values()))[0]
+        named = [f"{member_id} (team {_list(sorted({tm.team_id for tm in group}))}, {_short(group[0].source)})"
+                 for member_id, group in missing_member.items()]
+        findings.warning(
+            "member-not-in-members", files.get("sigma.members", ""), "", "memberId",
+            f"{len(missing_member)} team member(s) of "
+            f"{Path(first.source.file).name if first.source else 'the team members file'} are not in this members "
+            f"file, which is therefore incomplete (exported without includeArchived=true&includeInactive=true?): "
+            f"{_list(named)}; their memberships are held (no action for them); export the members again, "
+            "every page and state",
         )
     return replace(export, team_memberships=tuple(kept)), list(findings)
 

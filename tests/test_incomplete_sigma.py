@@ -1,0 +1,118 @@
+"""Issue 10 (tester3 findings 2, 3, 6): an incomplete Sigma export blocks what its gap could change.
+
+The rule (README, docs/policy.md): an incomplete input is an error or a blocking review item, never a
+warning followed by deactivations or removals. The Sigma side uses the IdP side's mechanism:
+incomplete-input finding codes (:data:`planner.sources.directory.INCOMPLETE_CODES`) turn every action
+of :data:`planner.rules.inputs.AFFECTED` kinds into a blocking ``inputs.truncated`` item.
+
+Small literal exports: the Sigma side is tests/fixtures/sandbox_seed (9 people, 3 teams), edited per case.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from planner.model import Severity
+from planner.planfile import read_plan
+from planner.sources import load_sigma_export
+
+from .conftest import run_cli
+from .test_incomplete_inputs import PEOPLE, POLICY, okta_export
+
+SEED = Path(__file__).resolve().parent / "fixtures" / "sandbox_seed"
+FINANCE = "88858466-5299-4425-95c0-000000000001"
+GHOST = "GHOSTMEMBER000000000000000001"
+AFFECTED = ["members.deactivate:Dn7OBrienDn7OBrienDn7OBrienDn",
+            "members.deactivate:Sm3StewardSm3StewardSm3Stewar",
+            "members.disable_guest:Gw8GuestGw8GuestGw8GuestGw8Gu",
+            "scim.set_group_members:00g1",
+            f"teams.remove_member:{FINANCE}:Dn7OBrienDn7OBrienDn7OBrienDn",
+            f"teams.remove_member:{FINANCE}:Gw8GuestGw8GuestGw8GuestGw8Gu"]
+
+
+def seed(tmp_path: Path) -> Path:
+    sigma = tmp_path / "sigma"
+    shutil.copytree(SEED, sigma)
+    return sigma
+
+
+def edit_json(path: Path, change) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def plan(capsys, tmp_path: Path, sigma: Path, *extra: str) -> tuple[int, str, object]:
+    (tmp_path / "policy.yaml").write_text(POLICY, encoding="utf-8")
+    out = tmp_path / "plan.json"
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(sigma), "--idp", str(okta_export(tmp_path / "okta", PEOPLE)),
+                           "--policy", str(tmp_path / "policy.yaml"), "--out", str(out), "--detailed-exitcode",
+                           *extra)
+    return code, err, (read_plan(out) if out.exists() else None)
+
+
+def blocked(result) -> dict:
+    return {i.id: i for i in result.review_items if i.code == "inputs.truncated" and i.blocking}
+
+
+def test_the_seed_export_plans_without_truncation_items(capsys, tmp_path):
+    code, _, result = plan(capsys, tmp_path, seed(tmp_path))
+    assert code == 2
+    assert blocked(result) == {}
+
+
+# --------------------------------------------------------------------------- finding 2: a team member not in members
+
+
+def test_a_team_member_the_members_file_lacks_makes_it_incomplete(tmp_path):
+    sigma = seed(tmp_path)
+    edit_json(sigma / "team_members.json", lambda d: d[FINANCE]["entries"].append({"userId": GHOST}))
+    export, findings = load_sigma_export(sigma)
+    assert [tm.member_id for tm in export.team_memberships if tm.member_id == GHOST] == []
+    assert [(f.severity, f.code, f.file, f.location, f.field, f.message) for f in findings
+            if f.code == "member-not-in-members"] == [
+        (Severity.WARNING, "member-not-in-members", str(sigma / "members.json"), "", "memberId",
+         "1 team member(s) of team_members.json are not in this members file, which is therefore incomplete "
+         "(exported without includeArchived=true&includeInactive=true?): "
+         f'{GHOST} (team {FINANCE}, $["{FINANCE}"].entries); their memberships are held (no action for them); '
+         "export the members again, every page and state")]
+
+
+def test_a_team_member_the_members_file_lacks_blocks_every_deactivation_and_removal(capsys, tmp_path):
+    sigma = seed(tmp_path)
+    edit_json(sigma / "team_members.json", lambda d: d[FINANCE]["entries"].append({"userId": GHOST}))
+    code, _, result = plan(capsys, tmp_path, sigma)
+    assert code == 3   # --detailed-exitcode: changes, blocked by review items
+    items = blocked(result)
+    assert sorted(items) == [f"inputs.truncated:{a}" for a in AFFECTED]
+    members = sigma / "members.json"
+    assert items[f"inputs.truncated:{AFFECTED[1]}"].message == (
+        "members.deactivate (deactivate: no IdP user matches this member; documents go to ada.admin@example.com) "
+        f"rests on a truncated or incomplete export, whose missing part may change it: {members}: 1 team "
+        "member(s) of team_members.json are not in this members file, which is therefore incomplete (exported "
+        f"without includeArchived=true&includeInactive=true?): {GHOST} (team {FINANCE}, "
+        f'$["{FINANCE}"].entries); their memberships are held (no action for them); export the members again, '
+        "every page and state")
+    assert items[f"inputs.truncated:{AFFECTED[1]}"].resolution == (
+        "# no policy setting accepts a truncated or incomplete export: export again, whole (every page, every "
+        f"user, every group's members), what these name:\n#   {members}\n# then plan again\n")
+    code, _, _ = run_cli(capsys, "approve", str(tmp_path / "plan.json"), "--by", "T")
+    assert code == 1
+
+
+def test_a_team_the_teams_file_lacks_makes_it_incomplete(capsys, tmp_path):
+    sigma = seed(tmp_path)
+    edit_json(sigma / "teams.json", lambda d: d.pop(2))   # team ...003 keeps its membership answer
+    export, findings = load_sigma_export(sigma)
+    team = "88858466-5299-4425-95c0-000000000003"
+    assert [(f.severity, f.code, f.file, f.location, f.field, f.message) for f in findings
+            if f.code == "team-not-in-teams"] == [
+        (Severity.WARNING, "team-not-in-teams", str(sigma / "teams.json"), "", "teamId",
+         f"1 team(s) of team_members.json are not in this teams file, which is therefore incomplete: {team} "
+         f'(1 membership(s), $["{team}"].entries); their memberships are held (no action for them); export the '
+         "teams again, every page")]
+    code, _, result = plan(capsys, tmp_path, sigma)
+    assert code == 3
+    assert sorted(blocked(result)) == [f"inputs.truncated:{a}" for a in AFFECTED]
