@@ -125,14 +125,16 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     from .sources.validation import check_policy_inputs
 
     check_snapshot(snapshot)
-    organization.check_policy_organization(policy, export_organization_id(snapshot.sigma.members))
+    organization_id = export_organization_id(snapshot.sigma.members)
+    organization.check_policy_organization(policy, organization_id)
     _refuse_errors(check_policy_inputs(snapshot, policy))
     with gc_paused():  # the planner's objects are acyclic: planner.gc_pause
         directory = build_directory(snapshot, policy)
         decided = decide(policy, directory)
         actions = order_actions(decided.actions)
         review_items = sort_review_items(decided.review_items + inputs.truncation_items(snapshot.findings,
-                                                                                         decided.actions))
+                                                                                         decided.actions)
+                                         + organization.missing_organization_items(organization_id))
         people = person_rows(policy, directory, decided.people, decided.types, decided.unmatched, actions, review_items)
         summary = build_summary(directory, decided, actions, review_items)
         plan_outcomes = build_outcomes(policy, directory, decided.guards, actions, people)

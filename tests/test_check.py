@@ -118,6 +118,7 @@ def test_findings_beyond_the_display_cap_are_counted(capsys, tmp_path):
     members = [{"memberId": f"m{i}", "email": "", "memberType": "Pro"} for i in range(25)]
     (sigma / "members.json").write_text(json.dumps(members), encoding="utf-8")
     (sigma / "teams.json").write_text("[]", encoding="utf-8")
+    (sigma / "team_members.json").write_text("{}", encoding="utf-8")
     code, out, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(FIXTURES / "okta"))
     assert code == 0
     assert out.count("(empty-email)") == 20
@@ -144,6 +145,7 @@ def test_an_empty_organization_is_not_clean(capsys, tmp_path):
     sigma.mkdir()
     (sigma / "members.json").write_text('{"entries": [], "nextPage": null}', encoding="utf-8")
     (sigma / "teams.json").write_text("[]", encoding="utf-8")
+    (sigma / "team_members.json").write_text("{}", encoding="utf-8")
     code, out, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(FIXTURES / "okta"), "--json")
     assert code == 1
     errors = [(f["code"], f["file"]) for f in json.loads(out)["findings"] if f["severity"] == "error"]

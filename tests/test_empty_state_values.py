@@ -27,6 +27,7 @@ UNREAD = "cannot be read (a plan never guesses it); fix the export"
 def sigma_csv(root: Path, rows: str) -> Path:
     write(root / "members.csv", HEADER + ADA + rows)
     write(root / "teams.json", "[]")
+    write(root / "team_members.json", "{}")
     return root
 
 
@@ -68,6 +69,7 @@ def test_null_state_in_sigma_members_json_is_an_error_and_an_absent_one_is_not_a
         member("m3", "c@example.com", isArchived=True, isInactive=""),
     ]))
     write(root / "teams.json", "[]")
+    write(root / "team_members.json", "{}")
     export, findings = load_sigma_export(root)
     assert errors(findings) == [
         ("unreadable-status", "members.json", "$[1]", "isArchived",
@@ -130,6 +132,7 @@ def test_an_empty_user_kind_is_an_error_in_csv_and_json_and_an_absent_one_is_int
     write(json_root / "members.json", json.dumps([no_kind, member("m2", "b@example.com", userKind=None),
                                                   member("m3", "c@example.com", userKind="Guest")]))
     write(json_root / "teams.json", "[]")
+    write(json_root / "team_members.json", "{}")
     export, findings = load_sigma_export(json_root)
     assert errors(findings) == [("unreadable-status", "members.json", "$[1]", "userKind", message)]
     assert [m.user_kind for m in export.members] == ["internal", "internal", "guest"]

@@ -313,6 +313,7 @@ def test_a_sigma_members_csv_without_a_state_column_is_an_error_naming_it(capsys
     root = tmp_path / "sigma"
     write(root / "members.csv", ",".join(kept) + "\n" + ",".join(row[c] for c in kept) + "\n")
     write(root / "teams.json", "[]")
+    write(root / "team_members.json", "{}")
     _, findings = load_sigma_export(root)
     assert errors(findings) == [(
         "missing-column", str(root / "members.csv"),

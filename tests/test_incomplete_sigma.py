@@ -116,3 +116,79 @@ def test_a_team_the_teams_file_lacks_makes_it_incomplete(capsys, tmp_path):
     code, _, result = plan(capsys, tmp_path, sigma)
     assert code == 3
     assert sorted(blocked(result)) == [f"inputs.truncated:{a}" for a in AFFECTED]
+
+
+# --------------------------------------------------------------------------- finding 3: teams without their members
+
+
+def test_a_header_only_teams_csv_without_team_members_csv_is_a_missing_file_error(capsys, tmp_path):
+    sigma = tmp_path / "sigma"
+    sigma.mkdir()
+    (sigma / "members.csv").write_text(
+        "memberId,email,firstName,lastName,memberType,isArchived,isInactive,organizationId\n"
+        "Ad4AdminAd4AdminAd4AdminAd4Ad,ada.admin@example.com,Ada,Admin,Admin,false,false,org-1\n", encoding="utf-8")
+    (sigma / "teams.csv").write_text("teamId,name,description\n", encoding="utf-8")
+    code, err, result = plan(capsys, tmp_path, sigma)
+    assert (code, result) == (1, None)
+    assert err == (
+        f"sigma-migrate: error: the inputs have 1 error(s), first: error: {sigma} [team_members.csv]: Sigma export "
+        "has teams.csv (0 team(s)) but no team_members.csv: the teams and their members are exported together "
+        "(docs/formats.md §1d), and a plan without memberships would take every team for empty; save the team "
+        "members (a header-only file when the org has no teams) (missing-file); run `sigma-migrate check` to list "
+        "every finding\n")
+
+
+def test_teams_json_without_team_members_json_is_a_missing_file_error(capsys, tmp_path):
+    sigma = seed(tmp_path)
+    (sigma / "team_members.json").unlink()
+    _, findings = load_sigma_export(sigma)
+    assert [(f.severity, f.code, f.field) for f in findings if f.severity is Severity.ERROR] == [
+        (Severity.ERROR, "missing-file", "team_members.json")]
+    code, _, result = plan(capsys, tmp_path, sigma)
+    assert (code, result) == (1, None)
+
+
+def test_team_members_json_without_an_answer_for_a_team_is_incomplete_and_blocks(capsys, tmp_path):
+    sigma = seed(tmp_path)
+    (sigma / "team_members.json").write_text("{}", encoding="utf-8")
+    _, findings = load_sigma_export(sigma)
+    assert [(f.severity, f.code, f.file, f.field, f.message) for f in findings
+            if f.code == "missing-team-members"] == [
+        (Severity.WARNING, "missing-team-members", str(sigma / "team_members.json"), "teamId",
+         "3 team(s) of the teams file have no members answer in team_members.json, which is therefore incomplete: "
+         "'Finance Analysts' (88858466-5299-4425-95c0-000000000001), 'Sales EMEA' "
+         "(88858466-5299-4425-95c0-000000000002), 'Project Falcon (old)' (88858466-5299-4425-95c0-000000000003); "
+         "their members are unknown; export the team members again, one GET /v2/teams/{teamId}/members answer "
+         "per team")]
+    code, _, result = plan(capsys, tmp_path, sigma)
+    assert code == 3
+    assert sorted(blocked(result)) == [
+        "inputs.truncated:members.deactivate:Dn7OBrienDn7OBrienDn7OBrienDn",
+        "inputs.truncated:members.deactivate:Sm3StewardSm3StewardSm3Stewar",
+        "inputs.truncated:members.disable_guest:Gw8GuestGw8GuestGw8GuestGw8Gu",
+        "inputs.truncated:scim.set_group_members:00g1"]
+
+
+# --------------------------------------------------------------------------- finding 6: no organizationId
+
+NO_ORGANIZATION_ID = (
+    "the plan does not record the organizationId of the Sigma organization it was made for (its Sigma export has "
+    "none), so apply cannot check it talks to that organization; plan again from an export with organizationId "
+    "(`sigma-migrate fetch`)")
+
+
+def test_an_export_without_organization_id_is_blocking_so_approve_refuses_what_apply_would(capsys, tmp_path):
+    sigma = seed(tmp_path)
+    edit_json(sigma / "members.json", lambda d: [m.pop("organizationId", None) for page in d for m in page["entries"]])
+    _, findings = load_sigma_export(sigma)
+    assert [(f.severity, f.code, f.file, f.field, f.message) for f in findings if f.code == "no-organization-id"] == [
+        (Severity.WARNING, "no-organization-id", str(sigma / "members.json"), "organizationId",
+         f"no member carries organizationId: {NO_ORGANIZATION_ID}")]
+    code, _, result = plan(capsys, tmp_path, sigma)
+    assert code == 3
+    assert [(i.id, i.blocking, i.message) for i in result.review_items if i.blocking] == [
+        ("organization.id_missing:organizationId", True, NO_ORGANIZATION_ID)]
+    assert result.organization.organization_id == ""
+    code, _, err = run_cli(capsys, "approve", str(tmp_path / "plan.json"), "--by", "T")
+    assert code == 1
+    assert NO_ORGANIZATION_ID in err

@@ -23,12 +23,13 @@ def write_org(root, *, members, teams=(), team_members=None, users, groups, acco
     idp.mkdir()
     (sigma / "members.json").write_text(json.dumps([
         {"memberId": mid, "email": email, "firstName": mid, "lastName": "X", "memberType": member_type,
-         "userKind": "internal", "isArchived": False, "isInactive": False}
+         "userKind": "internal", "isArchived": False, "isInactive": False, "organizationId": "org-1"}
         for mid, email, member_type in members]))
     (sigma / "teams.json").write_text(json.dumps([{"teamId": tid, "name": name, "isArchived": False}
                                                   for tid, name in teams]))
     (sigma / "team_members.json").write_text(json.dumps(
-        {tid: [{"userId": mid, "isTeamAdmin": False} for mid in mids] for tid, mids in (team_members or {}).items()}))
+        {tid: [{"userId": mid, "isTeamAdmin": False} for mid in mids]
+         for tid, mids in {**{tid: [] for tid, _ in teams}, **(team_members or {})}.items()}))
     if account_types is not None:
         (sigma / "account_types.json").write_text(json.dumps({"entries": [
             {"accountTypeId": f"at-{name}", "accountTypeName": name, "isCustom": custom}

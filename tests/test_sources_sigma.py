@@ -30,7 +30,7 @@ SIGMA_CSV_HEADER = ("memberId,email,firstName,lastName,memberType,userKind,isArc
 
 def member(member_id: str, email: str, member_type: str = "Pro", **extra) -> dict:
     return {"memberId": member_id, "email": email, "firstName": "F", "lastName": "L",
-            "memberType": member_type, "userKind": "internal", **extra}
+            "memberType": member_type, "userKind": "internal", "organizationId": "org-1", **extra}
 
 
 # --------------------------------------------------------------------------- cases of issue 2
@@ -124,7 +124,8 @@ def test_csv_export_loads_like_the_json_export():
         (tm.team_id, tm.member_id, tm.is_team_admin) for tm in from_json.team_memberships]
     m1 = from_csv.members[0]
     assert m1.raw["department"] == "Finance" and m1.source.location == "line 2"
-    assert codes(findings) == [("info", "missing-file"), ("warning", "duplicate-email")]
+    assert codes(findings) == [("info", "missing-file"), ("warning", "duplicate-email"),
+                               ("warning", "no-organization-id")]  # the CSV has no organizationId column
 
 
 def test_json_preferred_over_csv_of_the_same_kind(tmp_path):
@@ -143,6 +144,7 @@ def test_unknown_member_type_is_a_warning_only_when_account_types_are_known(tmp_
         member("m1", "a@example.com", "pro"), member("m2", "b@example.com", "Creator"),
         member("m3", "c@example.com", "Creator")], "nextPage": None})
     write(tmp_path, "teams.json", [])
+    write(tmp_path, "team_members.json", {})
     _, findings = load_sigma_export(tmp_path)
     assert "unknown-member-type" not in {f.code for f in findings}
 
@@ -205,6 +207,7 @@ def test_a_json_boolean_given_as_a_string_or_number_is_an_unreadable_status_erro
                                      member("m3", "c@example.com", isInactive=0),
                                      member("m4", "d@example.com", isArchived=True)])
     write(tmp_path, "teams.json", [])
+    write(tmp_path, "team_members.json", {})
     export, findings = load_sigma_export(tmp_path)
     assert [(m.is_archived, m.is_inactive) for m in export.members] == [
         (False, False), (False, False), (False, False), (True, False)]
@@ -223,6 +226,7 @@ def test_a_json_boolean_given_as_a_string_or_number_is_an_unreadable_status_erro
 def test_an_invalid_boolean_in_members_csv_is_an_error(tmp_path):
     write(tmp_path, "members.csv", "memberId,email,isArchived,isInactive\nm1,a@example.com,no,no\nm2,b@example.com,maybe,no\n")
     write(tmp_path, "teams.json", [])
+    write(tmp_path, "team_members.json", {})
     _, findings = load_sigma_export(tmp_path)
     assert [(f.severity, f.code, f.file, f.location, f.field) for f in findings if f.severity is Severity.ERROR] == [
         (Severity.ERROR, "invalid-boolean", str(tmp_path / "members.csv"), "line 3", "isArchived")]
@@ -356,6 +360,7 @@ def test_team_member_entries_with_unusable_ids_are_errors(tmp_path):
 def test_an_export_without_members_is_a_no_members_error(tmp_path, name, content):
     write(tmp_path, name, content)
     write(tmp_path, "teams.json", [])
+    write(tmp_path, "team_members.json", {})
     export, findings = load_sigma_export(tmp_path)
     errors = [f for f in findings if f.severity is Severity.ERROR]
     assert [(f.code, f.file, f.location, f.field) for f in errors] == [
@@ -371,6 +376,7 @@ def test_a_truncated_members_csv_row_is_a_ragged_row_error(tmp_path):
             full.format(n=3), "m4,u4@exa"]
     write(tmp_path, "members.csv", "\n".join([SIGMA_CSV_HEADER, *rows]))
     write(tmp_path, "teams.json", [])
+    write(tmp_path, "team_members.json", {})
     export, findings = load_sigma_export(tmp_path)
     assert [m.member_id for m in export.members] == ["m1", "m3"]
     assert [(f.severity, f.code, f.location, f.field) for f in findings if f.severity is Severity.ERROR] == [
@@ -386,11 +392,21 @@ def test_missing_teams_and_team_members_files_are_errors_account_types_only_info
     _, findings = load_sigma_export(tmp_path)
     assert [(f.severity, f.code, f.field) for f in findings] == [
         (Severity.ERROR, "missing-file", "team_members.json"), (Severity.INFO, "missing-file", "account_types.json")]
-    assert findings[0].message == ("Sigma export has 1 team(s) but no team_members.json or team_members.csv: a plan "
-                                   "without memberships would silently skip removing leftover members")
-    write(tmp_path, "teams.json", [])  # an org without teams needs no memberships file
+    assert findings[0].message == (
+        "Sigma export has teams.json (1 team(s)) but no team_members.json: the teams and their members are exported "
+        "together (docs/formats.md §1d), and a plan without memberships would take every team for empty; save the "
+        "team members ({} when the org has no teams)")
+    write(tmp_path, "teams.json", [])  # an org without teams still saves its (empty) team members
     _, findings = load_sigma_export(tmp_path)
-    assert [(f.severity, f.code) for f in findings] == [(Severity.INFO, "missing-file")]
+    assert [(f.severity, f.code, f.field, f.message) for f in findings if f.severity is Severity.ERROR] == [
+        (Severity.ERROR, "missing-file", "team_members.json",
+         "Sigma export has teams.json (0 team(s)) but no team_members.json: the teams and their members are "
+         "exported together (docs/formats.md §1d), and a plan without memberships would take every team for "
+         "empty; save the team members ({} when the org has no teams)")]
+    write(tmp_path, "team_members.json", {})
+    _, findings = load_sigma_export(tmp_path)
+    assert [(f.severity, f.code) for f in findings if f.code != "no-organization-id"] == [
+        (Severity.INFO, "missing-file")]
 
 
 @pytest.mark.parametrize("name", ["teams.json", "team_members.json", "account_types.json", "teams.csv"])
@@ -425,6 +441,7 @@ def test_truncated_json_is_an_error_with_line_and_column(tmp_path):
 def test_a_members_object_that_is_not_a_page_is_an_error(tmp_path):
     write(tmp_path, "members.json", {"members": []})
     write(tmp_path, "teams.json", [])
+    write(tmp_path, "team_members.json", {})
     _, findings = load_sigma_export(tmp_path)
     assert [(f.code, f.location) for f in findings if f.severity is Severity.ERROR] == [
         ("unexpected-json-shape", "$")]
@@ -433,6 +450,7 @@ def test_a_members_object_that_is_not_a_page_is_an_error(tmp_path):
 def test_entries_that_is_not_a_list_says_so(tmp_path):
     write(tmp_path, "members.json", {"entries": "x", "nextPage": None})
     write(tmp_path, "teams.json", [])
+    write(tmp_path, "team_members.json", {})
     _, findings = load_sigma_export(tmp_path)
     assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings] == [
         (Severity.ERROR, "unexpected-json-shape", "$.entries", "entries",

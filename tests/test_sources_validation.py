@@ -110,7 +110,8 @@ def test_an_email_typed_with_stray_characters_is_named_once_and_judged_clean():
     from planner.model import SigmaExport, SigmaMember
 
     def m(mid, email, line):
-        return SigmaMember(mid, email, email_key(email), "F", "L", "View", source=SourceRef("members.json", line))
+        return SigmaMember(mid, email, email_key(email), "F", "L", "View", organization_id="org-1",
+                           source=SourceRef("members.json", line))
 
     export = SigmaExport(members=(m("m1", " ann@example.com\t", "$[0]"), m("m2", "bo\u200b@example.com", "$[1]"),
                                   m("m3", "cy@example.com", "$[2]")))

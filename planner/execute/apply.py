@@ -54,6 +54,7 @@ from ..httpio import DEFAULT_DEADLINE
 from ..model import Action, Plan
 from ..output import write_record
 from ..planfile import plan_policy, read_plan
+from ..rules.organization import NO_ORGANIZATION_ID
 from .actions import (
     HANDLERS,
     ActionInputError,
@@ -445,9 +446,7 @@ def required_organization_id(plan: Plan, plan_path: str | Path) -> str:
     planned = planned_organization_id(plan)
     if not planned:
         raise ApplyRefused(
-            f"{plan_path}: the plan does not record the organizationId of the Sigma organization it was made for "
-            "(its Sigma export has none), so apply cannot check it talks to that organization; "
-            "plan again from an export with organizationId (`sigma-migrate fetch`); nothing was written"
+            f"{plan_path}: {NO_ORGANIZATION_ID}; nothing was written"
         )
     return planned
 

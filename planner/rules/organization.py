@@ -15,7 +15,33 @@ carry, :func:`planner.directory.export_organization_id`) must equal it exactly, 
 
 from __future__ import annotations
 
+from ..model import ItemRef, ReviewItem
 from ..policy import Policy, PolicyError
+from . import make_review
+
+NO_ORGANIZATION_ID = (
+    "the plan does not record the organizationId of the Sigma organization it was made for "
+    "(its Sigma export has none), so apply cannot check it talks to that organization; "
+    "plan again from an export with organizationId (`sigma-migrate fetch`)"
+)
+"""Why a plan without ``organizationId`` never runs: said by ``check`` (``no-organization-id``), by the
+plan's blocking ``organization.id_missing`` item and by ``apply`` (:func:`planner.execute.apply.required_organization_id`)."""
+
+
+def missing_organization_items(export_organization_id: str) -> list[ReviewItem]:
+    """One blocking ``organization.id_missing`` item when the export records no ``organizationId``, else ``[]``.
+
+    ``apply`` refuses such a plan (it cannot bind it to the organization its credentials serve,
+    docs/sigma-api.md §1.3), so ``approve`` must refuse it first: the message is :data:`NO_ORGANIZATION_ID`.
+    """
+    if export_organization_id:
+        return []
+    return [make_review(
+        "organization.id_missing", "organizationId", blocking=True, subject=ItemRef(),
+        message=NO_ORGANIZATION_ID, rule="organization.id_missing",
+        resolution="# no policy setting supplies it: export the members with organizationId "
+                   "(`sigma-migrate fetch`), then plan again\n",
+    )]
 
 
 def check_policy_organization(policy: Policy, export_organization_id: str) -> None:

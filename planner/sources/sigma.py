@@ -51,9 +51,11 @@ spreadsheet damaged (``1.04E+20``: ``excel-mangled-id``), a boolean that is none
 of the docs/formats.md §0.6 spellings (``isArchived=maybe``: ``invalid-boolean``), a member
 state left empty (an empty ``isArchived`` / ``isInactive`` cell, JSON ``null``: ``unreadable-status``;
 absent from a JSON record it is ``false``, the API's optional boolean, docs/sigma-api.md §2.2), a
-missing ``teams`` file, or a missing ``team_members`` file when teams exist
-(``missing-file``: a plan without memberships would silently skip leftover
-removals). Records without a usable id are left out of the export; records
+missing ``teams`` file, or a teams file without its ``team_members`` file, whatever
+the teams count (``missing-file``: the two are exported together; a plan without memberships
+would take every team for empty). A ``{teamId: answer}`` team members file without an
+answer for a team of the teams file is incomplete (``missing-team-members``, blocking what
+the gap could change, :mod:`planner.rules.inputs`). Records without a usable id are left out of the export; records
 with a damaged id are kept (as strings, so nothing later trips on them); the
 error stops ``plan``.
 """
@@ -562,17 +564,38 @@ def _typed_memberships(team_id: str, page: _WireTeamMembersPage, file: str, base
     return out
 
 
-def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembership], Any]:
+def _report_unanswered(teams: list[SigmaTeam], answered: set[str], path: Path, findings: Findings) -> None:
+    """One ``missing-team-members`` warning (an incomplete-input code) naming the teams of the teams
+    file that the ``{teamId: answer}`` team members file has no answer for: their members are unknown
+    (an empty team is an answer with no entries, as ``sigma-migrate fetch`` writes it)."""
+    missing = [t for t in teams if t.team_id not in answered]
+    if missing:
+        named = [f"{t.name!r} ({t.team_id})" for t in missing]
+        shown = ", ".join(named[:6]) + (f", ... ({len(named)} in all)" if len(named) > 6 else "")
+        findings.warning(
+            "missing-team-members", path, "", "teamId",
+            f"{len(missing)} team(s) of the teams file have no members answer in {path.name}, which is therefore "
+            f"incomplete: {shown}; their members are unknown; export the team members again, one "
+            "GET /v2/teams/{teamId}/members answer per team",
+        )
+
+
+def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembership], Any, set[str] | None]:
+    """The memberships of team_members.json, its input record, and the teamIds it holds an answer for
+    (``None`` for a flat array of records, whose teams without members cannot be told)."""
     tf, data = read_json(path, findings, (_TEAM_MEMBERS,))
     if tf is None:
-        return [], None
+        return [], None, None
     if data.__class__ is dict and any(v.__class__ is _WireTeamMembersPage for v in data.values()) and (
             "entries" in data or any(page.nextPage for page in data.values())):
         tf, data = read_json(path, findings)  # findings of the page walk (incomplete-pages), not the typed path
     out: list[TeamMembership] = []
+    answered: set[str] | None = None
     if isinstance(data, dict) and "entries" not in data:
+        answered = set()
         for team_id, answer in data.items():
             team_id = str(team_id).strip()
+            answered.add(team_id)
             if _mangled(team_id):
                 findings.error("excel-mangled-id", path, f'$["{team_id}"]', "teamId",
                                damaged_id_message("teamId", team_id))
@@ -589,15 +612,16 @@ def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembers
                 "team_members.json must be {teamId: <GET /v2/teams/{teamId}/members answer>}, "
                 "or records carrying teamId",
             )
-            return [], None
-    return out, tf.input_file("sigma.team_members", len(out))
+            return [], None, None
+    return out, tf.input_file("sigma.team_members", len(out)), answered
 
 
-def _team_members_csv(path: Path, findings: Findings) -> tuple[list[TeamMembership], Any]:
+def _team_members_csv(path: Path, findings: Findings) -> tuple[list[TeamMembership], Any, None]:
+    """The memberships of team_members.csv, its input record, and ``None`` (a team without rows may be empty)."""
     table = read_table(path, findings, aliases=TEAM_MEMBER_ALIASES, required=("teamId", "userId"),
                        what="team_members.csv")
     if table is None:
-        return [], None
+        return [], None, None
     flag_damaged_ids(table, ("teamId", "userId"), findings)
     teams, users = table.get("teamId"), table.get("userId")
     admins = _bools(table, "isTeamAdmin", False, findings, _TEAM_ADMIN_UNKNOWN)
@@ -614,7 +638,7 @@ def _team_members_csv(path: Path, findings: Findings) -> tuple[list[TeamMembersh
             added_by=added[row] or None, source=ref,
         ))
     out = _dedupe_memberships(out)
-    return out, table.file.input_file("sigma.team_members", len(out))
+    return out, table.file.input_file("sigma.team_members", len(out)), None
 
 
 # --------------------------------------------------------------------------- account types
@@ -670,8 +694,8 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
     Errors: ``not-found`` (no such directory), ``not-a-directory``,
     ``no-members`` (the members file was read without error but lists no
     person: a header-only CSV, ``[]``; a plan would see an empty organization),
-    ``missing-file`` (no members file; no teams file; no team members file
-    while teams exist and carry no ``members`` lists), ``missing-id``,
+    ``missing-file`` (no members file; no teams file; a teams file without a team
+    members file, unless its teams carry ``members`` lists), ``missing-id``,
     ``invalid-id``, ``invalid-record``, ``duplicate-id`` (the repeat is
     dropped), ``invalid-boolean``, ``excel-mangled-id``, plus every file-level
     error of :mod:`planner.sources.files` / :mod:`planner.sources.tabular` (an
@@ -710,7 +734,7 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
 
     teams: list[SigmaTeam] = []
     embedded: list[TeamMembership] = []
-    path = _pick(directory, "teams", findings)
+    path = teams_file = _pick(directory, "teams", findings)
     if path is None:
         findings.error("missing-file", directory, "", "teams.json",
                        "Sigma export has no teams.json or teams.csv: without them the plan cannot see "
@@ -725,21 +749,26 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
     memberships: list[TeamMembership] = []
     path = _pick(directory, "team_members", findings)
     if path is not None:
-        info = None
+        info, answered = None, None
         with guarded(path, findings, path.name):
-            memberships, info = (
+            memberships, info, answered = (
                 _team_members_json if path.suffix.lower() == ".json" else _team_members_csv
             )(path, findings)
         inputs.append(info)
+        if answered is not None:
+            _report_unanswered(teams, answered, path, findings)
     elif embedded:
         memberships = _dedupe_memberships(embedded)
         findings.info("team-members-from-teams", directory, "", "members",
                       "no team_members file; memberships taken from the teams' members lists "
                       "(isTeamAdmin unknown, taken as false)")
-    elif teams:
-        findings.error("missing-file", directory, "", "team_members.json",
-                       f"Sigma export has {len(teams)} team(s) but no team_members.json or team_members.csv: "
-                       "a plan without memberships would silently skip removing leftover members")
+    elif teams_file is not None:
+        wanted = f"team_members{teams_file.suffix.lower()}"
+        findings.error("missing-file", directory, "", wanted,
+                       f"Sigma export has {teams_file.name} ({len(teams)} team(s)) but no {wanted}: the teams "
+                       "and their members are exported together (docs/formats.md §1d), and a plan without "
+                       "memberships would take every team for empty; save the team members "
+                       f"({'{}' if wanted.endswith('.json') else 'a header-only file'} when the org has no teams)")
 
     account_types = None
     path = _pick(directory, "account_types", findings)

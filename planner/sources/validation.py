@@ -16,6 +16,9 @@ Sigma side (:func:`check_sigma`):
   ``accountTypeName`` case-insensitively, when ``account_types.json`` was given
   (docs/sigma-api.md §4.1); one finding per type, with the member count.
 - ``unknown-user-kind`` (warning): ``userKind`` not ``internal``/``guest``/``embed``.
+- ``no-organization-id`` (warning): no member carries ``organizationId``: ``apply`` refuses a plan
+  that cannot be bound to its organization, so ``plan`` makes it a blocking
+  ``organization.id_missing`` item (:mod:`planner.rules.organization`);
 - ``duplicate-team-name`` (warning): team names equal case-insensitively (IdP
   groups link to teams by name, docs/sigma-api.md §9).
 
@@ -181,6 +184,13 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
         findings.warning("unknown-user-kind", file, loc, "userKind",
                          f"userKind {kind!r} of {len(group)} member(s) (first {group[0].member_id}) "
                          "is not internal/guest/embed")
+
+    if people and not any(m.organization_id for m in export.members):
+        from ..rules.organization import NO_ORGANIZATION_ID
+
+        file, _ = _where(people[0].source)
+        findings.warning("no-organization-id", file, "", "organizationId",
+                         f"no member carries organizationId: {NO_ORGANIZATION_ID}")
 
     names: dict[str, list] = defaultdict(list)
     for t in export.teams:
