@@ -192,3 +192,45 @@ def test_an_export_without_organization_id_is_blocking_so_approve_refuses_what_a
     code, _, err = run_cli(capsys, "approve", str(tmp_path / "plan.json"), "--by", "T")
     assert code == 1
     assert NO_ORGANIZATION_ID in err
+
+
+# --------------------------------------------------------------------------- other references that show a file cut
+
+LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+
+def scim_state(sigma: Path, users: list, groups: list) -> None:
+    (sigma / "scim").mkdir()
+    for name, resources in (("Users.json", users), ("Groups.json", groups)):
+        (sigma / "scim" / name).write_text(json.dumps(
+            {"schemas": [LIST], "totalResults": len(resources), "Resources": resources}), encoding="utf-8")
+
+
+def test_an_empty_teams_listing_while_sigma_scim_lists_teams_is_incomplete_and_blocks(capsys, tmp_path):
+    sigma = seed(tmp_path)
+    (sigma / "teams.json").write_text("[]", encoding="utf-8")
+    (sigma / "team_members.json").write_text("{}", encoding="utf-8")
+    scim_state(sigma, [], [{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": FINANCE,
+                            "displayName": "Finance Analysts", "members": []}])
+    _, findings = load_sigma_export(sigma)
+    assert [(f.severity, f.code, f.file, f.message) for f in findings if f.code == "team-not-in-teams"] == [
+        (Severity.WARNING, "team-not-in-teams", str(sigma / "teams.json"),
+         f"1 SCIM group(s) of scim/Groups.json are not in this teams file, which is therefore incomplete: {FINANCE} "
+         "('Finance Analysts'); export the teams again, every page")]
+    code, _, result = plan(capsys, tmp_path, sigma)
+    assert code == 3
+    assert sorted(blocked(result)) == [
+        "inputs.truncated:members.deactivate:Dn7OBrienDn7OBrienDn7OBrienDn",
+        "inputs.truncated:members.deactivate:Sm3StewardSm3StewardSm3Stewar",
+        "inputs.truncated:members.disable_guest:Gw8GuestGw8GuestGw8GuestGw8Gu"]
+
+
+def test_a_team_members_answer_holding_fewer_entries_than_its_total_is_truncated(tmp_path):
+    sigma = seed(tmp_path)
+    edit_json(sigma / "team_members.json", lambda d: d[FINANCE].update(total=9))
+    _, findings = load_sigma_export(sigma)
+    assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings
+            if f.code == "incomplete-pages"] == [
+        (Severity.WARNING, "incomplete-pages", f'$["{FINANCE}"]', "total",
+         f"team_members.json team {FINANCE}: the answer says total 9 but holds 4 entries: the export is missing "
+         "members of the team")]

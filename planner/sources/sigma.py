@@ -550,6 +550,11 @@ def _typed_memberships(team_id: str, page: _WireTeamMembersPage, file: str, base
     """:func:`_memberships` of one typed page of team ``team_id`` (JSON path ``base``): the same records."""
     prefix = f"{base}.entries"
     ref = SourceRef(file, prefix)
+    if (page.total is not None and page.total > len(page.entries)) or page.hasMore:
+        said = f"total {page.total}" if page.total is not None and page.total > len(page.entries) else "hasMore true"
+        findings.warning("incomplete-pages", file, base, "total" if said.startswith("total") else "hasMore",
+                         f"team_members.json team {team_id}: the answer says {said} but holds "
+                         f"{len(page.entries)} entries: the export is missing members of the team")
     seen: set[str] = set()
     out: list[TeamMembership] = []
     for i, entry in enumerate(page.entries):

@@ -16,6 +16,9 @@ Sigma side (:func:`check_sigma`):
   ``accountTypeName`` case-insensitively, when ``account_types.json`` was given
   (docs/sigma-api.md §4.1); one finding per type, with the member count.
 - ``unknown-user-kind`` (warning): ``userKind`` not ``internal``/``guest``/``embed``.
+- ``member-not-in-members`` / ``team-not-in-teams`` (warning, incomplete-input codes): a SCIM User of
+  ``scim/Users.json`` that is no member, a SCIM Group of ``scim/Groups.json`` that is no team: every SCIM
+  resource is a Sigma member or team, so the members / teams file is incomplete;
 - ``no-organization-id`` (warning): no member carries ``organizationId``: ``apply`` refuses a plan
   that cannot be bound to its organization, so ``plan`` makes it a blocking
   ``organization.id_missing`` item (:mod:`planner.rules.organization`);
@@ -192,6 +195,8 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
         findings.warning("no-organization-id", file, "", "organizationId",
                          f"no member carries organizationId: {NO_ORGANIZATION_ID}")
 
+    _scim_references(export, findings)
+
     names: dict[str, list] = defaultdict(list)
     for t in export.teams:
         names[t.name.strip().casefold()].append(t)
@@ -204,6 +209,32 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
                 f"{_list([t.team_id for t in group])}; IdP groups link to teams by name",
             )
     return list(findings)
+
+
+def _scim_references(export: SigmaExport, findings: Findings) -> None:
+    """``member-not-in-members`` / ``team-not-in-teams`` for Sigma's SCIM state (``scim/``): every SCIM User
+    is a member and every SCIM Group a team (docs/sigma-api.md §10.2), so one that is no member (by id, else
+    userName = email) or no team (by id, else displayName) shows the members / teams file incomplete."""
+    files = {i.kind: i.path for i in export.inputs}
+    if export.scim_users and "sigma.members" in files:
+        ids = {m.member_id for m in export.members}
+        keys = {m.email_key for m in export.members}
+        lost = [f"{u.id} ({u.user_name!r})" for u in export.scim_users
+                if u.id not in ids and u.user_name_key not in keys]
+        if lost:
+            findings.warning("member-not-in-members", files["sigma.members"], "", "memberId",
+                             f"{len(lost)} SCIM user(s) of scim/Users.json are not in this members file, which is "
+                             f"therefore incomplete (exported without includeArchived=true&includeInactive=true?): "
+                             f"{_list(lost)}; export the members again, every page and state")
+    if export.scim_groups and "sigma.teams" in files:
+        ids = {t.team_id for t in export.teams}
+        names = {t.name.strip().casefold() for t in export.teams}
+        lost = [f"{g.id} ({g.display_name!r})" for g in export.scim_groups
+                if g.id not in ids and g.display_name.strip().casefold() not in names]
+        if lost:
+            findings.warning("team-not-in-teams", files["sigma.teams"], "", "teamId",
+                             f"{len(lost)} SCIM group(s) of scim/Groups.json are not in this teams file, which is "
+                             f"therefore incomplete: {_list(lost)}; export the teams again, every page")
 
 
 def drop_dangling_memberships(export: SigmaExport) -> tuple[SigmaExport, list[Finding]]:
