@@ -234,3 +234,14 @@ def test_a_team_members_answer_holding_fewer_entries_than_its_total_is_truncated
         (Severity.WARNING, "incomplete-pages", f'$["{FINANCE}"]', "total",
          f"team_members.json team {FINANCE}: the answer says total 9 but holds 4 entries: the export is missing "
          "members of the team")]
+
+
+def test_a_member_type_the_account_types_file_lacks_makes_it_incomplete_and_blocks(capsys, tmp_path):
+    sigma = seed(tmp_path)
+    edit_json(sigma / "members.json", lambda d: d[0]["entries"][2].update(memberType="Ghosttype"))
+    _, findings = load_sigma_export(sigma)
+    assert [(f.code, f.file, f.location) for f in findings if f.code == "unknown-member-type"] == [
+        ("unknown-member-type", str(sigma / "account_types.json"), "")]
+    code, _, result = plan(capsys, tmp_path, sigma)
+    assert code == 3
+    assert sorted(blocked(result)) == [f"inputs.truncated:{a}" for a in AFFECTED]

@@ -152,8 +152,12 @@ def test_unknown_member_type_is_a_warning_only_when_account_types_are_known(tmp_
     _, findings = load_sigma_export(tmp_path)
     unknown = [f for f in findings if f.code == "unknown-member-type"]
     assert len(unknown) == 1
-    assert (unknown[0].location, unknown[0].field) == ("$.entries[1]", "memberType")
-    assert unknown[0].message.startswith("memberType 'Creator' of 2 member(s) (first m2)")
+    assert (Path(unknown[0].file).name, unknown[0].location, unknown[0].field) == (
+        "account_types.json", "", "memberType")
+    assert unknown[0].message == (
+        "memberType 'Creator' of 2 member(s) (first m2, members.json:$.entries[1]) is not an account type of this "
+        "account types file (Pro), which is therefore incomplete (a page not saved, or saved before the type was "
+        "made); export the account types again")
 
 
 def test_same_member_id_twice_is_a_duplicate_id_error_and_kept_once(tmp_path):

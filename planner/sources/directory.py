@@ -51,7 +51,7 @@ _MAX_NAMED = 5
 INCOMPLETE_CODES = frozenset({
     "incomplete-pages", "member-not-in-users", "member-details-withheld", "missing-group-members",
     "incomplete-nested-group", "users-disagree", "member-not-in-members", "team-not-in-teams",
-    "missing-team-members",
+    "missing-team-members", "unknown-member-type",
 })
 """Finding codes that mark an IdP or Sigma input as incomplete: a saved listing that names a next page
 or ends on a full page (``incomplete-pages``), group members the users file lacks

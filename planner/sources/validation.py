@@ -12,9 +12,10 @@ Sigma side (:func:`check_sigma`):
   address once cleaned; ``unclean-email`` (info): an email typed with stray spaces, control or
   invisible characters, or not NFC, naming each difference (a plan linking the member sets it
   to the IdP's userName first, issue 14 item 1).
-- ``unknown-member-type`` (warning): a ``memberType`` that matches no
+- ``unknown-member-type`` (warning, an incomplete-input code): a ``memberType`` that matches no
   ``accountTypeName`` case-insensitively, when ``account_types.json`` was given
-  (docs/sigma-api.md §4.1); one finding per type, with the member count.
+  (docs/sigma-api.md §4.1): every member's type is an account type of the org, so the
+  account types file is incomplete; one finding per type at that file, with the member count.
 - ``unknown-user-kind`` (warning): ``userKind`` not ``internal``/``guest``/``embed``.
 - ``member-not-in-members`` / ``team-not-in-teams`` (warning, incomplete-input codes): a SCIM User of
   ``scim/Users.json`` that is no member, a SCIM Group of ``scim/Groups.json`` that is no team: every SCIM
@@ -169,12 +170,15 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
             if m.member_type in strange:
                 unknown[m.member_type].append(m)
         names = ", ".join(sorted(t.name for t in export.account_types))
+        types_file = next((i.path for i in export.inputs if i.kind == "sigma.account_types"), "")
         for member_type, group in unknown.items():
             file, loc = _where(group[0].source)
             findings.warning(
-                "unknown-member-type", file, loc, "memberType",
-                f"memberType {member_type!r} of {len(group)} member(s) (first {group[0].member_id}) "
-                f"is not an account type of the org ({names})",
+                "unknown-member-type", types_file or file, "" if types_file else loc, "memberType",
+                f"memberType {member_type!r} of {len(group)} member(s) (first {group[0].member_id}, "
+                f"{Path(file).name}:{loc}) is not an account type of this account types file ({names}), which is "
+                "therefore incomplete (a page not saved, or saved before the type was made); export the account "
+                "types again",
             )
 
     kinds: dict[str, list] = defaultdict(list)
