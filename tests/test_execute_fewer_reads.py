@@ -11,6 +11,7 @@ Counts are the sandbox's own request counters; parallelism 1 keeps them exact.
 from __future__ import annotations
 
 import httpx2
+import msgspec
 import pytest
 
 from planner.execute.actions import Clients, attributes_owned_elsewhere
@@ -131,7 +132,7 @@ def test_verification_reads_live_what_this_run_did_not_write(tmp_path, sb):
     clients: Clients = build_clients(plan, options_for(server), Redactor(), _RetryCounter())
     clients.owned_elsewhere = attributes_owned_elsewhere(plan.actions)
     run_index = UserIndex()
-    stale_alice = clients.scim.find_user("alice@example.com").model_copy(update={"user_type": "Viewer"})
+    stale_alice = msgspec.structs.replace(clients.scim.find_user("alice@example.com"), user_type="Viewer")
     run_index.put("alice@example.com", stale_alice)  # read during a run, not written: not trusted
     run_index.put("new@example.com", clients.scim.find_user("new@example.com"), written=True)
     clients.users = run_index.from_writes()

@@ -73,16 +73,44 @@ def test_an_answer_that_is_not_a_user_fails_with_one_line():
     assert "urn:ietf:params:scim:schemas:core:2.0:Group" in caught.value.message
 
 
-def test_an_answer_that_does_not_validate_fails_with_the_field():
+@pytest.mark.parametrize(("answer", "field"), [
+    ({"active": "yes"}, "$.active"),  # strict: a string is no boolean
+    ({"userType": 5}, "$.userType"),
+    ({"urn:sigma:scim:schemas:extension:2.0:User": {"userKind": ["internal"]}},
+     "$.urn:sigma:scim:schemas:extension:2.0:User.userKind"),
+])
+def test_an_answer_whose_read_attribute_does_not_validate_fails_with_the_field(answer, field):
     sent: list = []
-    scim = answering({"schemas": [USER], "id": "u1", "userName": "new@example.com",
-                      "emails": [{"value": "not an address"}]}, sent)
+    scim = answering({"schemas": [USER], "id": "u1", "userName": "new@example.com", **answer}, sent)
 
     with pytest.raises(ApiError) as caught:
         scim.create_user(planned_user(create("C1", "new@example.com")))
 
-    assert caught.value.status is None
-    assert "emails.0.value" in caught.value.message and "\n" not in str(caught.value)
+    assert caught.value.status is None and caught.value.path == "/Users"
+    assert f"at `{field}`" in caught.value.message and "\n" not in str(caught.value)
+
+
+def test_an_answer_without_an_id_fails_naming_it():
+    sent: list = []
+    scim = answering({"schemas": [USER], "userName": "new@example.com"}, sent)
+
+    with pytest.raises(ApiError) as caught:
+        scim.create_user(planned_user(create("C1", "new@example.com")))
+
+    assert "missing required field `id`" in caught.value.message
+
+
+def test_attributes_apply_does_not_read_are_not_checked():
+    """``emails`` is kept for the before-image, not read: an address Sigma answered as it
+    stores it is no reason to fail the create that made it."""
+    sent: list = []
+    scim = answering({"schemas": [USER], "id": "u1", "userName": "new@example.com",
+                      "emails": [{"value": "not an address"}], "title": "kept out"}, sent)
+
+    created = scim.create_user(planned_user(create("C1", "new@example.com")))
+
+    assert created.image() == {"schemas": [USER], "id": "u1", "userName": "new@example.com",
+                               "emails": [{"value": "not an address"}]}
 
 
 def test_requests_to_the_endpoints_parsed_once_reach_the_same_urls():

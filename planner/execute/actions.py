@@ -64,6 +64,7 @@ from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
 from .paths import member_path, scim_resource_path, team_members_path
 from .rest_client import SigmaRestClient
 from .scim_client import (
+    ScimUserRecord,
     SigmaScimClient,
     SigmaUser,
     SigmaUserExtension,
@@ -175,11 +176,11 @@ class Clients:
     def _live(self) -> bool:
         return getattr(self._local, "live", False)
 
-    def find_user(self, user_name: str, *, listed: bool = False) -> SigmaUser | None:
+    def find_user(self, user_name: str, *, listed: bool = False) -> ScimUserRecord | None:
         """The provisioned SCIM user with this ``userName`` (case-insensitive), from the index or
         ``userName eq``; ``None`` if none. ``listed``: a listed pre-SCIM member (no ``externalId``,
         :mod:`.scim_client`) counts too."""
-        user: SigmaUser | None
+        user: ScimUserRecord | None
         known = False
         if self.users is not None and not self._live():
             known, user = self.users.lookup(user_name)
@@ -193,7 +194,7 @@ class Clients:
             self.ids.set_user(user_name, user.id)
         return user
 
-    def user_written(self, user_name: str, answer: SigmaUser | None) -> None:
+    def user_written(self, user_name: str, answer: ScimUserRecord | None) -> None:
         """After a write to a SCIM user: keep Sigma's answer (the user as it is now), or forget it (204)."""
         if answer is not None and answer.id:
             self.ids.set_user(user_name, answer.id)
@@ -304,12 +305,6 @@ def planned_member_keys(action: Action) -> list[str] | None:
     return list(action.after.members) if isinstance(action, ScimSetGroupMembers) else None
 
 
-def _user_image(user: SigmaUser | None) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return user.model_dump(mode="json", exclude_none=True)
-
-
 def _group_image(group: Group | None) -> dict[str, Any] | None:
     if group is None:
         return None
@@ -317,6 +312,7 @@ def _group_image(group: Group | None) -> dict[str, Any] | None:
 
 
 def _user_kind(user: SigmaUser) -> str | None:
+    """``userKind`` of a planned user (scim2-models); an answered one has :attr:`ScimUserRecord.user_kind`."""
     ext = user[SigmaUserExtension]
     return ext.user_kind if ext is not None else None
 
@@ -333,7 +329,7 @@ def attributes_owned_elsewhere(actions: Sequence[Action]) -> dict[str, frozenset
     return {k: frozenset(v) for k, v in owned.items()}
 
 
-def _user_differences(user: SigmaUser, wanted: SigmaUser, skip: frozenset[str] = frozenset()) -> list[str]:
+def _user_differences(user: ScimUserRecord, wanted: SigmaUser, skip: frozenset[str] = frozenset()) -> list[str]:
     """Attributes apply owns on a SCIM user that differ from the plan (userType, active, userKind)."""
     out = []
     if "userType" not in skip and wanted.user_type is not None and user.user_type != wanted.user_type:
@@ -342,12 +338,12 @@ def _user_differences(user: SigmaUser, wanted: SigmaUser, skip: frozenset[str] =
             and bool(user.active) != bool(wanted.active)):
         out.append(f"active: {user.active!r}, planned {wanted.active!r}")
     kind = _user_kind(wanted)
-    if kind is not None and _user_kind(user) not in (None, kind):
-        out.append(f"userKind: {_user_kind(user)!r}, planned {kind!r}")
+    if kind is not None and user.user_kind not in (None, kind):
+        out.append(f"userKind: {user.user_kind!r}, planned {kind!r}")
     return out
 
 
-def _user_fix(user: SigmaUser, wanted: SigmaUser, skip: frozenset[str] = frozenset()) -> PatchOp[Any] | None:
+def _user_fix(user: ScimUserRecord, wanted: SigmaUser, skip: frozenset[str] = frozenset()) -> PatchOp[Any] | None:
     """PATCH replacing the owned attributes that differ (RFC 7644 §3.5.2.3)."""
     ops = []
     if "userType" not in skip and wanted.user_type is not None and user.user_type != wanted.user_type:
@@ -435,7 +431,7 @@ class _ScimUserHandler(Handler):
     def subject(self, action: Action) -> str:
         return f"user:{user_name_of(action).casefold()}"
 
-    def _find(self, action: Action, clients: Clients) -> SigmaUser | None:
+    def _find(self, action: Action, clients: Clients) -> ScimUserRecord | None:
         return clients.find_user(user_name_of(action))
 
 
@@ -459,7 +455,7 @@ class CreateUser(_ScimUserHandler):
             return Observation(False, (f"no SCIM user with userName {wanted.user_name!r}",), None, {},
                                {"wanted": wanted}, missing=True)
         diffs = _user_differences(user, wanted, self._skip(action, clients))
-        return Observation(not diffs, tuple(diffs), _user_image(user) if diffs else None, {"scimUserId": user.id},
+        return Observation(not diffs, tuple(diffs), user.image() if diffs else None, {"scimUserId": user.id},
                            {"user": user, "wanted": wanted})
 
     @staticmethod
@@ -541,7 +537,7 @@ class SetAccountType(_ScimUserHandler):
             return Observation(False, (f"no SCIM user with userName {user_name_of(action)!r}",), missing=True)
         done = user.user_type == wanted
         diffs = () if done else (f"userType: {user.user_type!r}, planned {wanted!r}",)
-        return Observation(done, diffs, _user_image(user), {"scimUserId": user.id}, {"user": user})
+        return Observation(done, diffs, None if done else user.image(), {"scimUserId": user.id}, {"user": user})
 
     def _patch(self, action: Action) -> PatchOp[Any]:
         return PatchOp[SigmaUser](operations=[PatchOperation(op="replace", path="userType", value=self._wanted(action))])
@@ -570,7 +566,7 @@ class DeactivateUser(_ScimUserHandler):
             return Observation(False, (f"no SCIM user with userName {user_name_of(action)!r}",), missing=True)
         done = user.active is False
         diffs = () if done else (f"active: {user.active!r}, planned False",)
-        return Observation(done, diffs, _user_image(user), {"scimUserId": user.id}, {"user": user})
+        return Observation(done, diffs, None if done else user.image(), {"scimUserId": user.id}, {"user": user})
 
     def write(self, action, clients, seen, on_ids):
         user = seen.state.get("user")

@@ -36,6 +36,7 @@ import json
 from typing import Any, Iterator, Mapping
 
 import httpx2
+import msgspec
 from pydantic import ValidationError
 from scim2_client import ResponsePayloadValidationException, SCIMClientException, SCIMResponseException
 from scim2_client.engines.httpx2 import SyncSCIMClient
@@ -62,6 +63,7 @@ from .paths import scim_resource_path
 from .retry import RetryPolicy, RetryTransport
 
 SIGMA_USER_SCHEMA = "urn:sigma:scim:schemas:extension:2.0:User"
+CORE_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 """The SCIM media type (RFC 7644 §3.8, §8.1)."""
@@ -104,6 +106,101 @@ class SigmaUserExtension(Extension):
 
 SigmaUser = User[SigmaUserExtension]
 """The SCIM User model Sigma serves: core User with the Sigma extension."""
+
+
+class _ScimAnswer(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True):
+    """A part of a SCIM answer as apply reads it: camelCase attribute names (RFC 7643 §2.1), unknown
+    attributes ignored, absent ones ``None``."""
+
+
+class ScimNameRecord(_ScimAnswer):
+    """``name`` of a SCIM User (RFC 7643 §4.1.1), as answered."""
+
+    given_name: str | None = None
+    family_name: str | None = None
+    formatted: str | None = None
+
+
+class ScimEmailRecord(_ScimAnswer):
+    """One of ``emails`` (RFC 7643 §4.1.2), as answered (apply reads none of it: kept for the before-image)."""
+
+    value: str | None = None
+    type: str | None = None
+    primary: bool | None = None
+
+
+class ScimMetaRecord(_ScimAnswer):
+    """``meta`` (RFC 7643 §3.1), as answered (strings, not parsed: apply reads none of it)."""
+
+    resource_type: str | None = None
+    created: str | None = None
+    last_modified: str | None = None
+    location: str | None = None
+    version: str | None = None
+
+
+class SigmaUserKindRecord(_ScimAnswer):
+    """Sigma's user extension (docs/sigma-api.md §5.2): ``userKind``."""
+
+    user_kind: str | None = None
+
+
+class ScimUserRecord(_ScimAnswer):
+    """A SCIM User as Sigma answered it, typed for what apply reads: ``id``, ``userName``,
+    ``externalId`` (set: provisioned), ``userType``, ``active``, :attr:`user_kind`; ``name``,
+    ``emails`` and ``meta`` are kept for the before-image (:meth:`image`).
+
+    Decoded strictly by :func:`user_record` (msgspec: a ``"true"`` for ``active`` or a number for
+    ``userName`` is refused), instead of a scim2-models validation per answer: the answers apply
+    reads are Sigma's, the SCIM schema of what apply *sends* stays scim2-models' (:func:`creation_body`).
+    """
+
+    schemas: list[str]
+    id: str
+    user_name: str
+    external_id: str | None = None
+    name: ScimNameRecord | None = None
+    emails: list[ScimEmailRecord] = []
+    user_type: str | None = None
+    active: bool | None = None
+    meta: ScimMetaRecord | None = None
+    sigma: SigmaUserKindRecord | None = msgspec.field(default=None, name=SIGMA_USER_SCHEMA)
+
+    @property
+    def user_kind(self) -> str | None:
+        """``userKind`` of Sigma's extension, or ``None`` when the answer has none."""
+        return self.sigma.user_kind if self.sigma is not None else None
+
+    def image(self) -> dict[str, Any]:
+        """The user as a JSON object (the attributes of this record, absent ones left out): the
+        before-image the journal keeps (undo reads its ``userType``)."""
+        return msgspec.to_builtins(self)
+
+
+def user_record(payload: Any) -> ScimUserRecord:
+    """The :class:`ScimUserRecord` of a 2xx SCIM answer: its first ``schemas`` URN is the core User's
+    (RFC 7643 §3, §4.1; compared case-insensitively, as scim2-client's ``get_model_by_payload``),
+    then msgspec decodes it strictly. Raises :class:`SCIMResponseException` (scim2-client's; a
+    :class:`ResponsePayloadValidationException` naming the field, e.g. ``$.active``, when a value
+    has the wrong type), which :meth:`SigmaScimClient._errors` makes a one-line :class:`ApiError`."""
+    schemas = payload.get("schemas") if isinstance(payload, dict) else None
+    first = schemas[0] if isinstance(schemas, list) and schemas else None
+    if not isinstance(first, str) or first.lower() != CORE_USER_SCHEMA.lower():
+        raise SCIMResponseException(f"Expected type User but got an answer with schemas {schemas!r}")
+    try:
+        return msgspec.convert(payload, ScimUserRecord)
+    except msgspec.ValidationError as exc:
+        error = ResponsePayloadValidationException()
+        error.add_note(str(exc))
+        raise error from exc
+
+
+def record_of(user: SigmaUser | None) -> ScimUserRecord | None:
+    """The :class:`ScimUserRecord` of a user scim2-client read and validated (searches, ``GET``,
+    ``PATCH`` answers), so handlers read one type whatever answer the user came from."""
+    if user is None:
+        return None
+    return user_record(user.model_dump(mode="json", exclude_none=True))
 
 
 def user_name_filter(user_name: str) -> str:
@@ -182,33 +279,37 @@ class SigmaScimClient:
 
     # ------------------------------------------------------------------ users
 
-    def find_user(self, user_name: str, *, listed: bool = False) -> SigmaUser | None:
+    def find_user(self, user_name: str, *, listed: bool = False) -> ScimUserRecord | None:
         """The provisioned user whose ``userName`` equals ``user_name`` (case-insensitively, RFC 7643
         §4.1.1), or ``None``; ``listed``: a listed pre-SCIM member (no ``externalId``) counts too."""
+        path = f"/Users?filter={user_name_filter(user_name)}"
         found = self._search(SigmaUser, "/Users", user_name_filter(user_name))
         wanted = user_name.casefold()
         matches = [u for u in found if (u.user_name or "").casefold() == wanted and (listed or u.external_id)]
-        return matches[0] if matches else None
+        with self._errors("GET", path):
+            return record_of(matches[0]) if matches else None
 
-    def get_user(self, user_id: str) -> SigmaUser | None:
+    def get_user(self, user_id: str) -> ScimUserRecord | None:
         """``GET /Users/{id}``; ``None`` on 404."""
         path = resource_path("/Users", user_id)
         try:
             with self._errors("GET", path):
-                return self._scim.query(SigmaUser, user_id)
+                return record_of(self._scim.query(SigmaUser, user_id))
         except ApiError as exc:
             if exc.status == 404:
                 return None
             raise
 
-    def create_user(self, user: SigmaUser) -> SigmaUser:
-        """``POST /Users`` -> the created user (409 raises :class:`ApiError` with status 409)."""
-        return self._create(SigmaUser, "/Users", user)
+    def create_user(self, user: SigmaUser) -> ScimUserRecord:
+        """``POST /Users`` -> the created user as Sigma answered it (:func:`user_record`); 409 raises
+        :class:`ApiError` with status 409."""
+        with self._errors("POST", "/Users"):
+            return user_record(self._post("/Users", user))
 
-    def patch_user(self, user_id: str, patch: PatchOp[Any]) -> SigmaUser | None:
+    def patch_user(self, user_id: str, patch: PatchOp[Any]) -> ScimUserRecord | None:
         """``PATCH /Users/{id}`` -> the user, or ``None`` on 204."""
         with self._errors("PATCH", resource_path("/Users", user_id)):
-            return self._scim.modify(SigmaUser, user_id, patch)
+            return record_of(self._scim.modify(SigmaUser, user_id, patch))
 
     # ------------------------------------------------------------------ groups
 
@@ -241,20 +342,25 @@ class SigmaScimClient:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _create(self, model: type[Any], endpoint: str, resource: Any) -> Any:
-        """``POST endpoint`` of ``resource`` (a ``model`` this module built and scim2-models validated
-        on construction) -> the created resource, validated as scim2-client validates a creation answer.
+    def _post(self, endpoint: str, resource: Any) -> Any:
+        """``POST endpoint`` of ``resource`` (a model this module built and scim2-models validated on
+        construction) -> the answer's JSON object, checked as scim2-client checks a response
+        (content type, SCIM ``Error``, status code); the caller reads it as its type.
 
         The body is :func:`creation_body`, the payload scim2-client would send, handed over with
         ``check_request_payload=False`` ("the payload is sent exactly as it was given",
         scim2-client's "What the client checks"): scim2-client would otherwise validate the
         resource it was given a second time, and build one request to check that ``endpoint``
-        (ours, not a server's description) stays under the base URL. The answer goes through
-        scim2-client's checks of a response (content type, SCIM ``Error``, status code), then
-        :func:`validated_answer`. Raises :class:`ApiError` (409 with its status).
+        (ours, not a server's description) stays under the base URL. Raises scim2-client's
+        exceptions (the caller's :meth:`_errors` makes them :class:`ApiError`, 409 with its status).
         """
+        return self._scim.create(resource=creation_body(resource), url=endpoint, check_request_payload=False)
+
+    def _create(self, model: type[Any], endpoint: str, resource: Any) -> Any:
+        """``POST endpoint`` of ``resource`` -> the created resource, validated as scim2-client validates
+        a creation answer (:func:`validated_answer`). Raises :class:`ApiError` (409 with its status)."""
         with self._errors("POST", endpoint):
-            answer = self._scim.create(resource=creation_body(resource), url=endpoint, check_request_payload=False)
+            answer = self._post(endpoint, resource)
             with self._provider:
                 return validated_answer(model, answer, Context.RESOURCE_CREATION_RESPONSE)
 
