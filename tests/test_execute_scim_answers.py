@@ -13,11 +13,11 @@ import json
 import httpx2
 import pytest
 
-from planner.execute.actions import planned_user
+from planner.execute.actions import PlannedUserAttributes, planned_attributes, planned_user
 from planner.execute.errors import ApiError
 from planner.execute.scim_client import SigmaScimClient, creation_body
 
-from .execute_support import FAST_RETRY, counting_sandbox, create
+from .execute_support import FAST_RETRY, counting_sandbox, create, link
 
 SCIM_JSON = {"content-type": "application/scim+json"}
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -136,3 +136,16 @@ def test_requests_to_the_endpoints_parsed_once_reach_the_same_urls():
         "http://127.0.0.1:9/scim/v2/Users?filter=userName+eq+%22o%5C%22brien%40example.com%22",
         "http://127.0.0.1:9/scim/v2/Groups?filter=displayName+eq+%22Finance+%26+Ops%22",
     ]
+
+
+@pytest.mark.parametrize("action", [
+    create("C1", "new@example.com", "Pro"),
+    create("C2", "viewer@example.com"),
+    link("L1", "m1", "alice@example.com", "Pro", "Alice"),
+])
+def test_the_planned_attributes_are_those_of_the_user_posted(action):
+    """The check-first and the verification compare ``planned_attributes`` (read from the action
+    alone) with Sigma's user; they must be what the ``POST`` body (``planned_user``) sets."""
+    wanted = planned_user(action)
+
+    assert planned_attributes(action) == PlannedUserAttributes(wanted.user_type, wanted.active, wanted.external_id)

@@ -67,7 +67,6 @@ from .scim_client import (
     ScimUserRecord,
     SigmaScimClient,
     SigmaUser,
-    SigmaUserExtension,
     creation_body,
     patch_body,
 )
@@ -311,10 +310,21 @@ def _group_image(group: Group | None) -> dict[str, Any] | None:
     return group.model_dump(mode="json", exclude_none=True)
 
 
-def _user_kind(user: SigmaUser) -> str | None:
-    """``userKind`` of a planned user (scim2-models); an answered one has :attr:`ScimUserRecord.user_kind`."""
-    ext = user[SigmaUserExtension]
-    return ext.user_kind if ext is not None else None
+@dataclass(frozen=True)
+class PlannedUserAttributes:
+    """The attributes of a SCIM user apply owns, as a create/link action plans them (``None``: not
+    planned): ``userType``, ``active``, ``externalId`` (the IdP's id, which marks the user provisioned)."""
+
+    user_type: str | None
+    active: bool | None
+    external_id: str | None
+
+
+def planned_attributes(action: ScimCreateUser | ScimLinkUser) -> PlannedUserAttributes:
+    """What :func:`planned_user` sets of the attributes apply owns, read from the action alone: the
+    check-first and the verification compare these, without building (and validating) the whole
+    SCIM User that only a ``POST`` sends."""
+    return PlannedUserAttributes(action.after.user_type or None, action.after.active, action.target.idp_id)
 
 
 def attributes_owned_elsewhere(actions: Sequence[Action]) -> dict[str, frozenset[str]]:
@@ -329,21 +339,19 @@ def attributes_owned_elsewhere(actions: Sequence[Action]) -> dict[str, frozenset
     return {k: frozenset(v) for k, v in owned.items()}
 
 
-def _user_differences(user: ScimUserRecord, wanted: SigmaUser, skip: frozenset[str] = frozenset()) -> list[str]:
-    """Attributes apply owns on a SCIM user that differ from the plan (userType, active, userKind)."""
+def _user_differences(user: ScimUserRecord, wanted: PlannedUserAttributes,
+                      skip: frozenset[str] = frozenset()) -> list[str]:
+    """Attributes apply owns on a SCIM user that differ from the plan (userType, active)."""
     out = []
     if "userType" not in skip and wanted.user_type is not None and user.user_type != wanted.user_type:
         out.append(f"userType: {user.user_type!r}, planned {wanted.user_type!r}")
     if ("active" not in skip and wanted.active is not None and user.active is not None
             and bool(user.active) != bool(wanted.active)):
         out.append(f"active: {user.active!r}, planned {wanted.active!r}")
-    kind = _user_kind(wanted)
-    if kind is not None and user.user_kind not in (None, kind):
-        out.append(f"userKind: {user.user_kind!r}, planned {kind!r}")
     return out
 
 
-def _user_fix(user: ScimUserRecord, wanted: SigmaUser, skip: frozenset[str] = frozenset()) -> PatchOp[Any] | None:
+def _user_fix(user: ScimUserRecord, wanted: PlannedUserAttributes, skip: frozenset[str] = frozenset()) -> PatchOp[Any] | None:
     """PATCH replacing the owned attributes that differ (RFC 7644 §3.5.2.3)."""
     ops = []
     if "userType" not in skip and wanted.user_type is not None and user.user_type != wanted.user_type:
@@ -449,14 +457,13 @@ class CreateUser(_ScimUserHandler):
         self.kind = kind
 
     def observe(self, action: Action, clients: Clients) -> Observation:
-        wanted = planned_user(action)
         user = self._find(action, clients)
         if user is None:
-            return Observation(False, (f"no SCIM user with userName {wanted.user_name!r}",), None, {},
-                               {"wanted": wanted}, missing=True)
-        diffs = _user_differences(user, wanted, self._skip(action, clients))
+            return Observation(False, (f"no SCIM user with userName {user_name_of(action)!r}",), None, {},
+                               missing=True)
+        diffs = _user_differences(user, planned_attributes(action), self._skip(action, clients))
         return Observation(not diffs, tuple(diffs), user.image() if diffs else None, {"scimUserId": user.id},
-                           {"user": user, "wanted": wanted})
+                           {"user": user})
 
     @staticmethod
     def _skip(action: Action, clients: Clients) -> frozenset[str]:
@@ -491,11 +498,10 @@ class CreateUser(_ScimUserHandler):
 
     def write(self, action, clients, seen, on_ids):
         scim = clients.need_scim()
-        wanted = seen.state.get("wanted") or planned_user(action)
         user = seen.state.get("user")
         if user is None:
             try:
-                created = scim.create_user(wanted)
+                created = scim.create_user(planned_user(action))
             except ApiError as exc:
                 if exc.status != 409:
                     raise
@@ -513,7 +519,7 @@ class CreateUser(_ScimUserHandler):
                 clients.user_written(user_name_of(action), created)
                 on_ids(ids)
                 return ids
-        fix = _user_fix(user, wanted, self._skip(action, clients))
+        fix = _user_fix(user, planned_attributes(action), self._skip(action, clients))
         if fix is not None:
             clients.user_written(user_name_of(action), scim.patch_user(user.id, fix))
         return {"scimUserId": user.id}
