@@ -93,8 +93,12 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
 
         check_policy_organization(policy, export_organization_id(snapshot.sigma.members))
     extra = []
+    if policy is not None and snapshot.sigma.account_types is None:  # else plan refuses an unknown name
+        from .rules.account_types import typo_findings
+
+        extra += typo_findings(policy)
     if lacks_group_memberships(snapshot.idp):
-        extra = check_policy_inputs(snapshot, policy or _policy(None), list(idp_paths))
+        extra += check_policy_inputs(snapshot, policy or _policy(None), list(idp_paths))
     if extra:
         snapshot = replace(snapshot, findings=snapshot.findings + tuple(extra))
     return CheckResult(snapshot, summarize(snapshot, sigma_dir, idp_paths))

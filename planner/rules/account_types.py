@@ -45,7 +45,7 @@ from typing import Collection, Iterable, Mapping, Sequence
 import msgspec
 
 from ..directory import PROTECTED_BECAUSE, Directory, Person
-from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, email_key
+from ..model import Action, ActionKind, Finding, ItemEvidence, ItemRef, ReviewItem, Severity, email_key
 from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
 from ..policy import KEEP, AccountTypes, Policy, PolicyError, group_pattern_matcher
 from . import action_id, make_action, make_review, person_ref, yaml_snippet
@@ -65,6 +65,53 @@ BUILTIN_TIERS = {
     "viewer": 20,
 }
 """Rank of Sigma's built-in account types across licence models (docs/sigma-api.md §4.2), higher = more."""
+
+BUILTIN_NAMES = tuple(sorted(name.capitalize() for name in BUILTIN_TIERS))
+"""The built-in account types as Sigma spells them (docs/sigma-api.md §4.2): ``Act``, ``Admin``, ``Build``, ..."""
+
+TYPO_CUTOFF = 0.8
+"""difflib ratio from which a policy's account type that is no built-in one is taken as a probable typo of one:
+about one edit for these short names (``Builder`` / ``Build`` 0.83, ``Admins`` / ``Admin`` 0.91), while
+``Analyst`` / ``Analyze`` (0.71) or ``External Viewer`` / ``Viewer`` stay custom names."""
+
+
+def closest_account_type(name: str, known: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The name of ``known`` that ``name`` probably means: the same but for letter case, else the closest by
+    :func:`difflib.get_close_matches` (ratio >= ``cutoff``); ``None`` when none is close. The one place
+    "did you mean" of an account type is decided (:func:`validate_names`, :func:`builtin_typo`)."""
+    known = sorted(known)
+    folded = {k.casefold(): k for k in known}
+    return folded.get(name.casefold()) or next(iter(difflib.get_close_matches(name, known, n=1, cutoff=cutoff)), None)
+
+
+def builtin_typo(name: str) -> str | None:
+    """The built-in account type (:data:`BUILTIN_NAMES`) that policy account type ``name`` probably misspells:
+    the same but for letter case (Sigma matches ``userType`` case-sensitively, docs/sigma-api.md §5.2), or
+    within :data:`TYPO_CUTOFF`; ``None`` for a built-in name as spelled, or one far from every built-in name
+    (a custom type)."""
+    if name in BUILTIN_NAMES:
+        return None
+    return closest_account_type(name, BUILTIN_NAMES, TYPO_CUTOFF)
+
+
+def policy_type_names(at: AccountTypes) -> list[tuple[tuple, str]]:
+    """Every account type name ``account_types`` writes, with its policy location (``group_map``,
+    ``precedence``, ``default``, ``new_user_default``, ``overrides``), in that order."""
+    named: list[tuple[tuple, str]] = []
+    named += [(("account_types", "group_map", group), t) for group, t in at.group_map.items()]
+    named += [(("account_types", "precedence", i), t) for i, t in enumerate(at.precedence)]
+    if at.default != KEEP:
+        named.append((("account_types", "default"), at.default))
+    if at.new_user_default is not None:
+        named.append((("account_types", "new_user_default"), at.new_user_default))
+    named += [(("account_types", "overrides", who), t) for who, t in at.overrides.items()]
+    return named
+
+
+def typo_message(name: str, builtin: str) -> str:
+    """How a probable typo of a built-in account type is said (in items and ``check``)."""
+    return f"{name!r} is no built-in account type: did you mean {builtin!r}?"
+
 
 CHANGE_LABEL = {"custom_replacement": "custom-type replacement"}
 """How an action's reason names a change category (the others by their own name)."""
@@ -210,20 +257,10 @@ def validate_names(policy: Policy, directory: Directory) -> None:
     if directory.account_type_names is None:
         return
     known = set(directory.account_type_names)
-    at = policy.account_types
-    named: list[tuple[tuple, str]] = []
-    named += [(("account_types", "group_map", group), t) for group, t in at.group_map.items()]
-    named += [(("account_types", "precedence", i), t) for i, t in enumerate(at.precedence)]
-    if at.default != KEEP:
-        named.append((("account_types", "default"), at.default))
-    if at.new_user_default is not None:
-        named.append((("account_types", "new_user_default"), at.new_user_default))
-    named += [(("account_types", "overrides", who), t) for who, t in at.overrides.items()]
-    for loc, name in named:
+    for loc, name in policy_type_names(policy.account_types):
         if name in known:
             continue
-        close = (directory.account_type_spelling(name)
-                 or next(iter(difflib.get_close_matches(name, sorted(known), n=1)), None))
+        close = closest_account_type(name, known)
         hint = f"; did you mean {close!r}?" if close else ""
         raise policy.error(
             loc,
@@ -239,6 +276,7 @@ def names_unchecked_item(policy: AccountTypes, directory: Directory) -> ReviewIt
                                                         or policy.overrides):
         return None
     named = set(policy.group_map.values()) | set(policy.overrides.values())
+    typos = dict.fromkeys(f"; {typo_message(t, b)}" for _, t in policy_type_names(policy) if (b := builtin_typo(t)))
     return make_review(
         "account_types.names_unchecked",
         "account_types",
@@ -246,10 +284,23 @@ def names_unchecked_item(policy: AccountTypes, directory: Directory) -> ReviewIt
         subject=ItemRef(account_types=sorted(named | ({policy.default} if policy.default != KEEP else set()))),
         message=(
             "the Sigma export has no account_types.json, so the account type names in the policy are not "
-            "checked; Sigma matches userType case-sensitively and rejects a name it does not know"
+            "checked; Sigma matches userType case-sensitively and rejects a name it does not know" + "".join(typos)
         ),
         rule="account_types.group_map",
     )
+
+
+def typo_findings(policy: Policy) -> list[Finding]:
+    """One ``account-type-typo`` warning per account type name of ``policy`` that probably misspells a built-in
+    one (:func:`builtin_typo`), at its policy line, for ``check`` on an export without ``account_types.json``
+    (with it, :func:`validate_names` refuses the name)."""
+    found = []
+    for loc, name in policy_type_names(policy.account_types):
+        builtin = builtin_typo(name)
+        if builtin:
+            found.append(Finding(Severity.WARNING, "account-type-typo", policy.location(*loc), "",
+                                 ".".join(str(part) for part in loc), typo_message(name, builtin)))
+    return found
 
 
 def person_keys(ref: str, directory: Directory) -> set[str]:
@@ -592,6 +643,7 @@ def custom_replacement_item(decision: TypeDecision, email: str, evidence: Accoun
         resolution = yaml_snippet({"account_types": {"acknowledged_replacements": [email]}}, keep_type,
                                   notes=["accept the replacement:"])
     custom = [t for t in (decision.before, decision.after) if builtin_tier(t, config.custom) is None]
+    typos = "".join(f"; {typo_message(t, b)}" for t in custom if (b := builtin_typo(t)) and t not in config.custom)
     return make_review(
         "account_types.custom_replacement",
         decision.member_id,
@@ -602,7 +654,7 @@ def custom_replacement_item(decision: TypeDecision, email: str, evidence: Accoun
             f"({source_text(decision.source, decision.groups)}): custom account type "
             f"{' and '.join(repr(t) for t in custom)} is ranked neither by account_types.precedence nor among "
             "Sigma's built-in types, so this is neither an upgrade nor a downgrade; the permissions it grants "
-            "may differ in any direction"
+            f"may differ in any direction{typos}"
         ),
         rule="account_types.on_custom_replacement",
         evidence=item_evidence(evidence, on_custom_replacement=setting),
