@@ -75,6 +75,29 @@ def test_a_repeat_in_a_nested_object_or_behind_a_bom_is_found(tmp_path):
                                 f"an object has key 'email' twice (\"a@x\", then \"b@x\"); {DUP}")]
 
 
+@pytest.mark.parametrize("text, key, first, again", [
+    # a space before one key's colon hides one raw '":' and offsets the repeat's lost one
+    ('[{"id": "1", "a" : 1, "status": "ACTIVE", "status": "DEPROVISIONED"}]', "status", '"ACTIVE"', '"DEPROVISIONED"'),
+    # a quote written \u0022 before a colon in a string: encoded again it is \": and offsets the repeat
+    ('[{"id": "1", "note": "\\u0022:", "status": "ACTIVE", "status": "DEPROVISIONED"}]', "status", '"ACTIVE"', '"DEPROVISIONED"'),
+    # a colon written \u003a in a string: encoded again it is a plain colon and offsets the repeat
+    ('[{"id": "1", "note": "\\u003a", "status": "ACTIVE", "status": "DEPROVISIONED"}]', "status", '"ACTIVE"', '"DEPROVISIONED"'),
+    # a key spelled with a unicode escape
+    ('[{"id": "1", "\\u0073tatus": "ACTIVE", "status": "DEPROVISIONED"}]', "status", '"ACTIVE"', '"DEPROVISIONED"'),
+    # '"status":' inside a string value, and a repeat in a nested object
+    ('[{"id": "1", "note": "\\"status\\": x", "p": {"n": 1, "n": 2}}]', "n", "1", "2"),
+])
+def test_a_repeat_the_raw_count_could_miss_is_found(tmp_path, text, key, first, again):
+    """The ``":`` count of the raw bytes against the value encoded again (planner.sources.files.duplicate_key)
+    must not be fooled by a key spelled ``"a" :`` or a quote spelled ``\\u0022`` elsewhere in the file."""
+    write(tmp_path / "f.json", text)
+    findings = Findings()
+    assert read_json(tmp_path / "f.json", findings) == (None, None)
+    record = "an object" if key == "n" else "record '1'"
+    assert found(findings) == [(Severity.ERROR, "duplicate-key", "f.json", "", key,
+                                f"{record} has key {key!r} twice ({first}, then {again}); {DUP}")]
+
+
 @pytest.mark.parametrize("users", [True, False])
 def test_a_scim_resource_repeating_a_key_on_the_typed_path_is_found(tmp_path, users):
     """The usual SCIM ListResponse is decoded straight into Structs (planner.sources.scim._Wire*): checked too."""

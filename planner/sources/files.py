@@ -245,10 +245,11 @@ def _json_text(value: Any) -> str:
 
 
 def _key_count(value: Any) -> int | None:
-    """The ``":`` sequences of ``value`` encoded as JSON (its keys, in practice); ``None`` when msgspec cannot
-    encode it (an int past 64 bits, a lone surrogate)."""
+    """The colons of ``value`` encoded as JSON (one per key, plus those inside strings, which the raw file
+    spells the same unless escaped ``\\u003a``); ``None`` when msgspec cannot encode it (an int past 64 bits,
+    a lone surrogate)."""
     try:
-        return _ENCODE(value).count(b'":')
+        return _ENCODE(value).count(b":")
     except (OverflowError, UnicodeEncodeError, TypeError):
         return None
 
@@ -259,17 +260,23 @@ def duplicate_key(path: Path, raw: bytes | str, value: Any, findings: Findings, 
 
     RFC 8259 §4 leaves a repeated name's meaning to the reader; the decoders keep the last value, so
     ``"status": "ACTIVE", "status": "DEPROVISIONED"`` would silently deactivate someone. The policy loader
-    refuses repeats (:func:`planner.policy.load_policy`); the exports must too. How: the ``":`` sequences of
-    the raw bytes against those of ``value`` (decoded, repeats dropped) encoded again, both counted in C;
-    only when they differ (a repeat, ``" :``, an escaped quote inside a string, a typed Struct that writes
-    a key the file left out or drops one it had) is the document parsed again by ``json.loads`` with a
+    refuses repeats (:func:`planner.policy.load_policy`); the exports must too. How: the colons of the raw
+    bytes against those of ``value`` (decoded, repeats dropped) encoded again, both counted in C (a colon
+    follows each key however spaced, and one inside a string is written as-is both times, unless the file
+    escapes it ``\\u003a``: then the exact parse). Counting ``":`` instead missed a repeat offset by a key
+    written ``"a" :`` or a quote written ``\\u0022`` (tests/test_duplicate_keys.py). Only when the counts
+    differ (a repeat, a typed Struct that writes a key the file left out or drops one it had) is the
+    document parsed again by ``json.loads`` with a
     hook naming the first repeat. The error names the file, the record (its id field) and the key.
     Cost at 100k members (bench/load_bench.py, bench/dup_key_bench.py): load_snapshot 1.54 -> 2.26 s CPU,
     +0.44 s of counting plus ~0.26 s for team_members.json, whose typed pages (``typed``: ``value`` is a
     loader's Struct) drop keys written with their default; such a value is counted again from a plain decode
     before the exact parse.
     """
-    in_raw = raw.count(b'":' if isinstance(raw, bytes) else '":')
+    if (b"\\u003" if isinstance(raw, bytes) else "\\u003") in raw:
+        in_raw = -1  # a colon escaped \u003a: encoded again it counts, and could offset a repeat
+    else:
+        in_raw = raw.count(b":" if isinstance(raw, bytes) else ":")
     if _key_count(value) == in_raw:
         return False
     if typed and isinstance(raw, bytes) and _key_count(_JSON.decode(raw)) == in_raw:
