@@ -43,7 +43,7 @@ from typing import Callable, Iterable, Sequence
 
 from ..errors import UserError
 from ..model import Finding, IdpDirectory, SigmaExport, Snapshot, Severity
-from . import detect, formulas, sigma
+from . import detect, formulas, identity_values, sigma
 from .detect import IDP_FORMATS
 from ..gc_pause import gc_paused
 from .files import Findings
@@ -100,6 +100,7 @@ def load_sigma_export(directory: str | Path) -> tuple[SigmaExport, list[Finding]
     findings = Findings()
     with gc_paused():
         export = sigma.load(Path(directory), findings)
+        findings.extend(identity_values.sigma_value_findings(export))
         export, dropped = drop_dangling_memberships(export)
         findings.extend(dropped)
         findings.extend(check_sigma(export))
@@ -134,6 +135,7 @@ def load_idp(
     detect.require_users_file(layout, [Path(p) for p in paths], findings)
     with gc_paused():
         directory = _loader(layout.format)(layout.files, findings)
+        findings.extend(identity_values.idp_value_findings(directory))
         failed = any(f.severity is Severity.ERROR for f in findings)
         findings.extend(check_idp(directory, paths, report_empty=not failed))
         findings.extend(formulas.idp_formula_findings(directory))

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..model import Email, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef
-from .values import fast_email_key
+from .values import TEXT_MARKER, fast_email_key
 from .files import Findings, guarded
 
 _MAX_NAMED = 5
@@ -274,7 +274,12 @@ class DirectoryBuilder:
     # ------------------------------------------------------------------ result
 
     def _report_lost_zeros(self, group: _Group, dangling: list[str]) -> list[str]:
-        """``dangling`` without the ids that name a user but for leading zeros, each an ``excel-mangled-id`` error."""
+        """``dangling`` without the ids that name a user but for leading zeros, each an ``excel-mangled-id`` error,
+        and without those that name a user whose id carries Excel's text marker (``abb4`` / ``'abb4``: that
+        user's own ``excel-mangled-id`` error stops ``plan``)."""
+        marked = [m for m in dangling if TEXT_MARKER + m in self.users]
+        if marked:  # the users file's id has Excel's text marker: its excel-mangled-id error covers the member
+            dangling = [m for m in dangling if m not in marked]
         digits = [m for m in dangling if m.isdigit()]
         if not digits:
             return dangling

@@ -71,7 +71,8 @@ from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
-    MISSING, as_id, as_text, json_bool, fast_email_key, opt_text, string_field, timestamp_field, unreadable_status,
+    MISSING, TEXT_MARKER, as_id, as_text, json_bool, fast_email_key, is_excel_mangled, opt_text, string_field,
+    timestamp_field, unreadable_status,
 )
 
 CSV_FORMAT = "entra-csv"
@@ -397,10 +398,15 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
             continue
         kind = kind_of[types[row]]
         if kind == "user":
-            users.append(member_id)
             if member_id not in known_users:
-                builder.hold(member_id)  # its enabled state is unknown: see DirectoryBuilder.hold
-                added.append(table.location(row))
+                if TEXT_MARKER + member_id in known_users:  # the users file's id has Excel's text marker:
+                    member_id = TEXT_MARKER + member_id  # that user (its excel-mangled-id error stops plan)
+                elif is_excel_mangled(member_id):
+                    continue  # its excel-mangled-id error names this line: no user is held for it
+                else:
+                    builder.hold(member_id)  # its enabled state is unknown: see DirectoryBuilder.hold
+                    added.append(table.location(row))
+            users.append(member_id)
         elif kind == "":
             untyped.append(member_id)
         elif kind == "group":

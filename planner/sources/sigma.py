@@ -199,11 +199,12 @@ def _bools(table: Table, name: str, default: bool, findings: Findings, unknown: 
     return out
 
 
-_NUMBER_START = frozenset("0123456789+-")
+_NUMBER_START = frozenset("0123456789+-'")
 
 
 def _mangled(value: str) -> bool:
-    """:func:`is_excel_mangled` behind a cheap screen: a damaged id starts with a digit or a sign."""
+    """:func:`is_excel_mangled` behind a cheap screen: a damaged id starts with a digit, a sign or Excel's
+    text marker ``'``."""
     return value[:1] in _NUMBER_START and is_excel_mangled(value)
 
 

@@ -55,7 +55,7 @@ if TYPE_CHECKING:  # pandas is imported when a large file needs it (~0.25 s to i
 
 DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
-_EXCEL_PATTERN = r"[+-]?\d(?:[.,]\d+)?[eE][+-]?\d+|\d{15}0+"
+_EXCEL_PATTERN = r"[+-]?\d(?:[.,]\d+)?[eE][+-]?\d+|\d{15}0+|'.*|\d+\.0+"
 _EXCEL_RE = re.compile(_EXCEL_PATTERN)
 SMALL_FILE = 1 << 16
 """Bodies under this many characters are read by the ``csv`` module: pandas' fixed cost per
@@ -241,13 +241,16 @@ class Table:
         return [dict(zip(keys, row)) for row in zip(*(v for _, v in cols))]
 
     def mangled_rows(self, name: str) -> list[int]:
-        """Row indexes whose canonical column ``name`` holds a spreadsheet-damaged ID (§0.8)."""
+        """Row indexes whose canonical column ``name`` holds a spreadsheet-damaged ID (§0.8,
+        :func:`~planner.sources.values.is_excel_mangled`)."""
         pos = self.canonical.get(name)
         if pos is None or not len(self.lines):
             return []
         if self.frame is None:
             values = self.column(pos)
-            if "e+" in _UNIT.join(values).lower():  # scientific notation somewhere: check each
+            joined = _UNIT.join(values)
+            if ("e+" in joined.lower() or joined[:1] == "'" or _UNIT + "'" in joined
+                    or ".0" in joined):  # scientific notation, Excel's text marker or a decimal: check each
                 return [i for i, v in enumerate(values) if _EXCEL_RE.fullmatch(v)]
             return [i for i, v in enumerate(values) if len(v) > 15 and v.isdigit() and not v[15:].strip("0")]
         series = self.frame.iloc[:, pos].str.strip()
@@ -276,8 +279,8 @@ def flag_damaged_ids(
     """``excel-mangled-id`` errors for the spreadsheet-damaged ids of canonical column(s) ``names`` (issue 14 B.4).
 
     The one check every CSV loader (IdP and Sigma) runs on its id columns.
-    Scientific notation or zeroed digits (:meth:`Table.mangled_rows`,
-    docs/formats.md §0.8) and lost leading zeros (:func:`lost_zero_rows`): the real id
+    Scientific notation, zeroed digits, Excel's text marker (``'``) first or an integer written as a
+    decimal (:meth:`Table.mangled_rows`, docs/formats.md §0.8) and lost leading zeros (:func:`lost_zero_rows`): the real id
     is gone, and two damaged ids may now collide, so the export cannot be
     planned on (the error stops ``plan``; the records are kept). Each error names
     the file, the line and the column as written; ``what`` names the id in

@@ -31,7 +31,7 @@ from .files import Findings
 
 __all__ = [
     "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
-    "clean_address", "clean_addresses", "clean_text",
+    "clean_address", "clean_addresses", "clean_text", "damage_kind", "damaged_id_message", "TEXT_MARKER",
     "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
     "MISSING", "json_bool", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status",
 ]
@@ -131,26 +131,51 @@ def parse_timestamp(value: object) -> str | None:
     return parsed.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+TEXT_MARKER = "'"
+"""Excel's text marker: typed before a value (``'0417``, ``'ann@x.com``) to keep it as text. Excel hides it
+in the cell and never saves it in a CSV, so a value that starts with it was copied or typed from a
+spreadsheet by hand (docs/formats.md §0.8). No IdP id, userName or email begins with it."""
+
+_DECIMAL_ID = re.compile(r"^\d+\.0+$")
+
+
+def damage_kind(value: str) -> str:
+    """What a spreadsheet did to an id or address (``value`` as read, trimmed), for messages:
+    Excel's text marker, an integer read as a decimal, or scientific notation / zeroed digits."""
+    if value.startswith(TEXT_MARKER):
+        return "it starts with an apostrophe, Excel's text marker: copied from a spreadsheet cell"
+    if _DECIMAL_ID.match(value):
+        return "an integer written as a decimal ('.0'): a spreadsheet or script read it as a number"
+    return "scientific notation or zeroed digits"
+
+
 def damaged_id_message(label: str, value: str) -> str:
-    """The one message of an ``excel-mangled-id`` error (scientific notation or zeroed digits), every loader's.
+    """The one message of an ``excel-mangled-id`` error (:func:`is_excel_mangled`), every loader's.
 
     ``label`` names the id (``memberId``, ``user id``); ``value`` is the id as read.
     """
-    return (f"{label} {value!r} was damaged by a spreadsheet (scientific notation or zeroed digits); the real "
-            "id is lost: re-export without opening the file in Excel")
+    kind = damage_kind(value)
+    lost = "the real id is lost" if kind.startswith("scientific") else "it is not the id as the source holds it"
+    return f"{label} {value!r} was damaged by a spreadsheet ({kind}); {lost}: re-export without opening the file in Excel"
 
 
 def is_excel_mangled(value: object) -> bool:
     """True for an ID a spreadsheet damaged (docs/formats.md §0.8).
 
-    Two shapes: scientific notation (``1.04E+20``), and a long number whose
+    Four shapes: scientific notation (``1.04E+20``); a long number whose
     digits past the 15th are all zero (``104857600000000000000``: Excel keeps 15
-    significant digits when the cell is formatted as a number).
+    significant digits when the cell is formatted as a number); Excel's text
+    marker first (``'abb45145-...``, :data:`TEXT_MARKER`); an integer written as a
+    decimal (``417.0``: read as a float on the way).
     """
     if not isinstance(value, str):
         return False
+    if value[:1] == TEXT_MARKER:
+        return True
     if "E" in value or "e" in value:
         return _EXCEL_ID.match(value.strip()) is not None
+    if value.endswith("0") and "." in value:
+        return _DECIMAL_ID.match(value) is not None
     return len(value) > 15 and value.isdigit() and not value[15:].strip("0")
 
 

@@ -1,0 +1,173 @@
+"""Issue 10 (tester3 findings 1, 7, 11): identity values a spreadsheet damaged, and absurd lengths, are errors.
+
+The bundled acme exports with one of Mateo's values damaged (mateo.marsh@acme.example, Entra object id
+abb45145-..., Okta 00uKDgm93GljJdyl0cM0, Sigma member E6Cwzz30oBCQzpkV71M6PlfQx9oKM): every finding line
+and exit status pinned, for ``check`` and ``plan``, in several formats.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from planner.sources import load_idp, load_sigma_export
+
+from .conftest import errors, run_cli, write
+
+REPO = Path(__file__).resolve().parent.parent
+ACME = REPO / "samples" / "acme"
+MATEO_ID = "abb45145-38c4-410e-81ab-724d16f12d93"
+MARKER_TAIL = ("starts with an apostrophe, Excel's text marker: the value was copied from a spreadsheet cell and "
+               "would reach Sigma as written; correct it in the source or re-export without opening the file in "
+               "Excel")
+
+
+def _entra(tmp_path: Path, old: str, new: str, files: tuple[str, ...] = ("users.csv",)) -> Path:
+    """The acme Entra export with ``old`` replaced by ``new`` in ``files`` (paths under the export)."""
+    out = tmp_path / "entra"
+    shutil.copytree(ACME / "entra", out)
+    for name in files:
+        path = out / name
+        text = path.read_text(encoding="utf-8-sig")
+        assert text.count(old) >= 1
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return out
+
+
+def _okta(tmp_path: Path, **profile: str) -> Path:
+    """The acme Okta export with Mateo's (``$[15]``) profile fields set to ``profile``."""
+    out = tmp_path / "okta"
+    shutil.copytree(ACME / "okta", out)
+    users = json.loads((out / "users.json").read_text(encoding="utf-8"))
+    assert users[15]["profile"]["login"] == "mateo.marsh@acme.example"
+    users[15]["profile"].update(profile)
+    (out / "users.json").write_text(json.dumps(users), encoding="utf-8")
+    return out
+
+
+def _findings(capsys, idp: Path, sigma: Path = ACME / "sigma") -> tuple[int, list[str]]:
+    """``check``'s exit status and its error and warning lines, without the sample's own two warnings."""
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(idp))
+    lines = [line for line in out.splitlines() if line.startswith(("error:", "warning:"))
+             and "(duplicate-email)" not in line and "(group-cycle)" not in line]
+    return code, lines
+
+
+def test_an_entra_upn_with_excels_text_marker_is_an_error_in_check_and_plan(tmp_path, capsys):
+    # tester3 finding 1: the UPN "'mateo..." became members.set_email to the damaged value, 0 blocking
+    idp = _entra(tmp_path, "mateo.marsh@acme.example,Mateo Marsh", "'mateo.marsh@acme.example,Mateo Marsh")
+    error = (f"error: {idp}/users.csv:line 17 [userPrincipalName]: IdP user userPrincipalName "
+             f"\"'mateo.marsh@acme.example\" {MARKER_TAIL} (excel-damaged-value)")
+    assert _findings(capsys, idp) == (1, [error])
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(ACME / "sigma"), "--idp", str(idp),
+                             "--policy", str(REPO / "policies/examples/entra.yaml"), "--out", str(tmp_path / "p.json"))
+    assert (code, out) == (1, "")
+    assert err == (f"sigma-migrate: error: the inputs have 1 error(s), first: {error}; run `sigma-migrate check` "
+                   "to list every finding\n")
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_an_okta_login_or_email_with_excels_text_marker_is_an_error(tmp_path, capsys):
+    idp = _okta(tmp_path, login="'mateo.marsh@acme.example", email="'mateo@acme.example")
+    assert _findings(capsys, idp) == (1, [
+        f"error: {idp}/users.json:$[15] [profile.login]: IdP user profile.login \"'mateo.marsh@acme.example\" "
+        f"{MARKER_TAIL} (excel-damaged-value)",
+        f"error: {idp}/users.json:$[15] [profile.email]: IdP user profile.email \"'mateo@acme.example\" "
+        f"{MARKER_TAIL} (excel-damaged-value)",
+    ])
+
+
+def test_a_google_primary_email_and_a_sigma_member_email_with_the_marker_are_errors(tmp_path):
+    users = write(tmp_path / "google" / "users.csv",
+                  "First Name [Required],Last Name [Required],Email Address [Required],Status [READ ONLY]\n"
+                  "Ann,Lee,'ann@example.com,Active\n")
+    _, findings = load_idp(users)
+    assert errors(findings) == [("excel-damaged-value", "users.csv", "line 2", "primaryEmail",
+                                 f"IdP user primaryEmail \"'ann@example.com\" {MARKER_TAIL}")]
+    sigma = tmp_path / "sigma"
+    shutil.copytree(ACME / "sigma", sigma)
+    text = (sigma / "members.json").read_text(encoding="utf-8")
+    (sigma / "members.json").write_text(text.replace('"mateo.marsh@acme.example"', '"\'mateo.marsh@acme.example"'),
+                                        encoding="utf-8")
+    _, findings = load_sigma_export(sigma)
+    assert [e[:4] for e in errors(findings)] == [("excel-damaged-value", "members.json", "$[0].entries[13]", "email")]  # E6Cwzz30oBCQzpkV71M6PlfQx9oKM
+
+
+def test_a_scim_id_and_externalid_with_the_marker_are_errors(tmp_path):
+    # the SCIM loader has no id check of its own: the shared one covers its ids
+    users = write(tmp_path / "Users.json", json.dumps({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 1, "Resources": [{
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": "'2819c223", "externalId": "'E1",
+            "userName": "ann@example.com", "active": True, "emails": [{"value": "ann@example.com", "primary": True}],
+        }]}))
+    _, findings = load_idp(users)
+    assert [e[:4] for e in errors(findings)] == [
+        ("excel-damaged-value", "Users.json", "$.Resources[0]", "id"),
+        ("excel-damaged-value", "Users.json", "$.Resources[0]", "externalId"),
+    ]
+
+
+def test_an_entra_object_id_with_the_marker_is_one_error_and_no_held_member_warning(tmp_path, capsys):
+    # tester3 finding 7: "held (no action)" warnings next to a deactivation of the same person
+    idp = _entra(tmp_path, f"{MATEO_ID},mateo.marsh", f"'{MATEO_ID},mateo.marsh")
+    assert _findings(capsys, idp) == (1, [
+        f"error: {idp}/users.csv:line 17 [id]: id \"'{MATEO_ID}\" was damaged by a spreadsheet (it starts with an "
+        "apostrophe, Excel's text marker: copied from a spreadsheet cell); it is not the id as the source holds it: "
+        "re-export without opening the file in Excel (excel-mangled-id)",
+    ])
+
+
+def test_a_group_member_object_id_with_the_marker_is_an_error_at_its_line_and_nobody_is_held(tmp_path, capsys):
+    idp = _entra(tmp_path, f"{MATEO_ID},", f"'{MATEO_ID},", files=("group_members/Operations.csv",))
+    code, lines = _findings(capsys, idp)
+    assert (code, [line.split(" [")[0] for line in lines]) == (1, [
+        f"error: {idp}/group_members/Operations.csv:line 15"])
+    assert lines[0].endswith("[Object ID]: id \"'" + MATEO_ID + "\" was damaged by a spreadsheet (it starts with an "
+                             "apostrophe, Excel's text marker: copied from a spreadsheet cell); it is not the id as the "
+                             "source holds it: re-export without opening the file in Excel (excel-mangled-id)")
+
+
+def test_an_integer_id_written_as_a_decimal_is_an_excel_mangled_id(tmp_path):
+    users = write(tmp_path / "users.csv", "userName,id,active\nann@example.com,417.0,true\nbo@example.com,418,true\n")
+    write(tmp_path / "mapping.yaml", "columns:\n  userName: userName\n  id: id\n  active: active\n")
+    _, findings = load_idp(tmp_path, "generic-csv")
+    assert errors(findings) == [(
+        "excel-mangled-id", "users.csv", "line 2", "id",
+        "id '417.0' was damaged by a spreadsheet (an integer written as a decimal ('.0'): a spreadsheet or script "
+        "read it as a number); it is not the id as the source holds it: re-export without opening the file in Excel")]
+
+
+def test_a_name_over_256_characters_is_an_error_naming_field_and_length(tmp_path, capsys):
+    # tester3 finding 11: a 100,000-character firstName was accepted and would be sent to SCIM
+    idp = _okta(tmp_path, firstName="M" * 100_000)
+    assert _findings(capsys, idp) == (1, [
+        f"error: {idp}/users.json:$[15] [givenName]: IdP user givenName is 100,000 characters long "
+        f"('{'M' * 40}'...), over the limit of 256 (docs/formats.md §0.11): damaged data (cells run together?); "
+        "correct it in the source (value-too-long)",
+    ])
+    ok = _okta(tmp_path / "ok", firstName="M" * 256)
+    assert _findings(capsys, ok) == (0, [])
+    entra = _entra(tmp_path, "Mateo Marsh,Marsh", "Mateo Marsh," + "x" * 257)
+    code, lines = _findings(capsys, entra)
+    assert (code, [line.split(": IdP")[0] for line in lines]) == (1, [
+        f"error: {entra}/users.csv:line 17 [familyName]"])
+
+
+def test_an_email_over_254_characters_is_an_error_naming_its_length(tmp_path, capsys):
+    long_mail = "a" * 60 + "@" + "b" * 190 + ".com"  # 255 characters (RFC 5321 §4.5.3.1: 254 at most)
+    idp = _okta(tmp_path, email=long_mail)
+    code, lines = _findings(capsys, idp)
+    assert code == 1
+    assert lines[0] == (f"error: {idp}/users.json:$[15] [profile.email]: IdP user profile.email is 255 characters "
+                        f"long ('{long_mail[:40]}'...), over the limit of 254 (RFC 5321 §4.5.3.1): damaged data "
+                        "(cells run together?); correct it in the source (value-too-long)")
+    sigma = tmp_path / "sigma"
+    shutil.copytree(ACME / "sigma", sigma)
+    teams = json.loads((sigma / "teams.json").read_text(encoding="utf-8"))
+    page = teams[0]["entries"] if isinstance(teams, list) else teams["entries"]
+    page[0]["name"] = "T" * 300
+    (sigma / "teams.json").write_text(json.dumps(teams), encoding="utf-8")
+    _, findings = load_sigma_export(sigma)
+    assert [(e[0], e[3], e[4][:40]) for e in errors(findings)] == [
+        ("value-too-long", "name", "team name is 300 characters long ('TTTTT")]
