@@ -4,6 +4,7 @@ Usage::
 
     python bench/plan_bench.py [--sizes 1000,10000,100000] [--runs 3] [--cache DIR]
                                [--policy strict|settled] [--json results.json] [--no-check]
+                               [--check-runs 3] [--no-plan]
 
 For each size N (Sigma members; IdP users 1.1 N, groups N/20, memberships 5 N, as
 in issue 7), a synthetic organization is generated once by bench/generate.py and
@@ -22,6 +23,8 @@ each as a separate process, ``--runs`` times, in pairs whose order alternates
 (plan first, then baseline first) so that the machine's load hits both alike.
 At the largest size ``check`` is paired the same way with ``baseline.py
 --load-only``. Before the measured runs, one warm-up run of each (not counted).
+``--no-plan`` times ``check`` alone (at the largest size): a bisect of the load stage
+between two commits, in one window, takes minutes instead of a quarter hour.
 
 Every process's CPU time comes from ``os.wait4`` (its own); its peak RSS from
 the process itself (``VmHWM`` at exit, bench/_peak.py), since ``ru_maxrss``
@@ -166,10 +169,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--no-check", action="store_true", help="do not time `check`")
+    parser.add_argument("--no-plan", action="store_true",
+                        help="time `check` only (with --check-runs), not `plan`")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.no_plan and (args.no_check or args.check_runs < 1):
+        parser.error("--no-plan times check only: it needs --check-runs 1 or more, without --no-check")
     baseline = args.idp_format == "scim"  # bench/baseline.py reads the SCIM layout only
     check_runs = 0 if args.no_check else args.check_runs
 
@@ -183,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, object] = {"machine": machine(), "runs": args.runs, "policy": args.policy,
                                   "idp_format": args.idp_format, "load_average_start": load_average(),
                                   "sizes": {}}
-    for members in sizes:
+    for members in [] if args.no_plan else sizes:
         org = organization(args.cache, members, args.seed, args.idp_format)
         counts = json.loads((org / "manifest.json").read_text())["counts"]
         runs_dir = args.cache / "runs" / f"{members}"
@@ -267,13 +274,32 @@ def main(argv: list[str] | None = None) -> int:
             entry["ratio_cpu_per_run"] = [c.cpu / b.cpu for c, b in zip(checks, loads)]
         results["check"] = entry
     results["load_average_end"] = load_average()
-    report(results, sizes)
+    report(results, [] if args.no_plan else sizes)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     return 0
 
 
 def report(results: dict, sizes: list[int]) -> None:
+    """Print the figures of ``results``: the plan table of ``sizes`` (none with --no-plan), check, the targets."""
+    if sizes:
+        report_plans(results, sizes)
+    if "check" in results:
+        c = results["check"]
+        bl = c.get("baseline_load")
+        print(f"check at {c['members']:,}: median wall {c['median_wall']:.2f} s, CPU {c['median_cpu']:.2f} s, "
+              f"peak RSS {mib(c['max_peak_rss'])}"
+              + (f"; baseline load CPU {bl['median_cpu']:.2f} s, ratio {c['ratio_cpu']:.2f}x (per run "
+                 + ", ".join(f"{r:.2f}" for r in c["ratio_cpu_per_run"]) + ")" if bl else ""))
+    print()
+    results["targets"] = targets(results, sizes)
+    for t in results["targets"]:
+        print(f"  [{'met' if t['met'] else 'MISSED':>6}] {t['target']}: {t['value']}")
+    print(f"load average now {load_average()} (2 cores shared with other work: figures are medians)")
+
+
+def report_plans(results: dict, sizes: list[int]) -> None:
+    """Print the plan runs of ``sizes``: the table, the baseline's links, the stages, the growth."""
     by_size = results["sizes"]
     print()
     print(f"{'members':>9} {'median wall':>12} {'min':>8} {'max':>8} {'cpu':>8} {'baseline':>9} {'ratio':>6} "
@@ -324,30 +350,31 @@ def report(results: dict, sizes: list[int]) -> None:
         print("growth 100k/10k" + " " * 18 + "".join(f"{ratios[s]:>8.1f}x" for s in STAGES)
               + f"   total {ratios['total']:.1f}x (CPU {ratios['total_cpu']:.1f}x)")
         results["growth_100k_over_10k"] = ratios
-    if "check" in results:
-        c = results["check"]
-        bl = c.get("baseline_load")
-        print(f"check at {c['members']:,}: median wall {c['median_wall']:.2f} s, CPU {c['median_cpu']:.2f} s, "
-              f"peak RSS {mib(c['max_peak_rss'])}"
-              + (f"; baseline load CPU {bl['median_cpu']:.2f} s, ratio {c['ratio_cpu']:.2f}x (per run "
-                 + ", ".join(f"{r:.2f}" for r in c["ratio_cpu_per_run"]) + ")" if bl else ""))
-    print()
-    results["targets"] = targets(results, sizes)
-    for t in results["targets"]:
-        print(f"  [{'met' if t['met'] else 'MISSED':>6}] {t['target']}: {t['value']}")
-    print(f"load average now {load_average()} (2 cores shared with other work: figures are medians)")
 
 
 def targets(results: dict, sizes: list[int]) -> list[dict]:
-    """The issue-10 targets, met or missed, at 100k members (or, marked indicative, at the largest size)."""
-    n = TARGET_SIZE if TARGET_SIZE in sizes else max(sizes)
-    at = f"{n // 1000}k" + ("" if n == TARGET_SIZE else " (indicative: the targets are set at 100k)")
-    e = results["sizes"][str(n)]
+    """The issue-10 targets, met or missed, at 100k members (or, marked indicative, at the largest size);
+    with no ``sizes`` (--no-plan), check's only."""
     out = []
 
     def add(name: str, ok: bool, value: str) -> None:
         out.append({"target": name, "met": bool(ok), "value": value})
 
+    if sizes:
+        plan_targets(results, sizes, add)
+    c = results.get("check")
+    if c and "ratio_cpu" in c:
+        cat = f"{c['members'] // 1000}k" + ("" if c["members"] == TARGET_SIZE else " (indicative)")
+        add(f"check at {cat}: CPU <= {TARGET_CHECK_RATIO}x the baseline's load", c["ratio_cpu"] <= TARGET_CHECK_RATIO,
+            f"{c['ratio_cpu']:.2f}x ({c['median_cpu']:.2f} s / {c['baseline_load']['median_cpu']:.2f} s)")
+    return out
+
+
+def plan_targets(results: dict, sizes: list[int], add) -> None:
+    """The plan targets of issue 10 (CPU ratio, peak RSS, CPU per action), each passed to ``add``."""
+    n = TARGET_SIZE if TARGET_SIZE in sizes else max(sizes)
+    at = f"{n // 1000}k" + ("" if n == TARGET_SIZE else " (indicative: the targets are set at 100k)")
+    e = results["sizes"][str(n)]
     if "ratio_cpu" in e:
         add(f"plan + HTML at {at}: CPU <= {TARGET_PLAN_RATIO}x the baseline's", e["ratio_cpu"] <= TARGET_PLAN_RATIO,
             f"{e['ratio_cpu']:.2f}x ({e['median_cpu']:.2f} s / {e['baseline']['median_cpu']:.2f} s)")
@@ -357,12 +384,6 @@ def targets(results: dict, sizes: list[int]) -> list[dict]:
         e["cpu_per_action_ms"] <= TARGET_MS_PER_ACTION,
         f"{e['cpu_per_action_ms']:.3f} ms ({e['actions']:,} actions); apply's CPU per applied action "
         "is bench/apply_bench.py's")
-    c = results.get("check")
-    if c and "ratio_cpu" in c:
-        cat = f"{c['members'] // 1000}k" + ("" if c["members"] == TARGET_SIZE else " (indicative)")
-        add(f"check at {cat}: CPU <= {TARGET_CHECK_RATIO}x the baseline's load", c["ratio_cpu"] <= TARGET_CHECK_RATIO,
-            f"{c['ratio_cpu']:.2f}x ({c['median_cpu']:.2f} s / {c['baseline_load']['median_cpu']:.2f} s)")
-    return out
 
 
 if __name__ == "__main__":

@@ -200,3 +200,20 @@ def test_targets_below_100k_are_marked_indicative():
     names = [t["target"] for t in plan_bench.targets(results, [10_000])]
     assert names[0] == "plan + HTML at 10k (indicative: the targets are set at 100k): CPU <= 2.0x the baseline's"
     assert len(names) == 3  # no check figures, no check target
+
+
+def test_no_plan_reports_the_check_target_only(capsys):
+    results = {"sizes": {}, "check": {"members": 100_000, "median_cpu": 2.4, "median_wall": 2.5,
+                                      "max_peak_rss": 6e8, "baseline_load": {"median_cpu": 1.6},
+                                      "ratio_cpu": 1.5, "ratio_cpu_per_run": [1.5, 1.49, 1.52]}}
+    plan_bench.report(results, [])
+    assert results["targets"] == [
+        {"target": "check at 100k: CPU <= 1.5x the baseline's load", "met": True, "value": "1.50x (2.40 s / 1.60 s)"}]
+    out = capsys.readouterr().out
+    assert "check at 100,000: median wall 2.50 s, CPU 2.40 s" in out
+    assert "members" not in out.split("check at")[0]  # no plan table
+
+
+def test_no_plan_needs_check_runs():
+    with pytest.raises(SystemExit):
+        plan_bench.main(["--no-plan", "--check-runs", "0"])
