@@ -127,3 +127,20 @@ def test_a_team_membership_repeating_a_key_on_the_typed_path_is_found(tmp_path):
     assert [x for x in found(load_sigma_export(sigma)[1]) if x[1] == "duplicate-key"] == [(
         Severity.ERROR, "duplicate-key", "team_members.json", "", "isTeamAdmin",
         f"record 'Ad4AdminAd4AdminAd4AdminAd4Ad' has key 'isTeamAdmin' twice (true, then false); {DUP}")]
+
+
+def test_typed_team_members_encode_to_the_keys_the_file_has():
+    """planner.sources.sigma._WireTeamMember(sPage) leave a key the file leaves out UNSET, so that encoded again
+    the value has the file's colons, keys written with their default (isTeamAdmin false, nextPage null)
+    included: the duplicate-key check needs no second, plain decode of the file; the memberships read the
+    same (an absent isTeamAdmin is false, an absent addedBy None)."""
+    from planner.sources import files, sigma
+
+    raw = (b'{"t1": {"entries": [{"userId": "m1", "isTeamAdmin": false, "addedBy": null}, {"userId": "m2"},'
+           b' {"userId": "m3", "isTeamAdmin": true, "addedBy": "m1"}], "nextPage": null},'
+           b' "t2": {"entries": [], "total": 0, "hasMore": false}}')
+    value = sigma._TEAM_MEMBERS.decode(raw)
+    assert files._key_count(value) == raw.count(b":") == 14
+    got = [(m.member_id, m.is_team_admin, m.added_by)
+           for m in sigma._typed_memberships("t1", value["t1"], "f.json", '$["t1"]', Findings())]
+    assert got == [("m1", False, None), ("m2", False, None), ("m3", True, "m1")]

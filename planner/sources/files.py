@@ -273,10 +273,11 @@ def duplicate_key(path: Path, raw: bytes | str, value: Any, findings: Findings, 
     loader's Struct) drop keys written with their default; such a value is counted again from a plain decode
     before the exact parse.
     """
-    if (b"\\u003" if isinstance(raw, bytes) else "\\u003") in raw:
+    backslash, escape, colon = (b"\\", b"\\u003", b":") if isinstance(raw, bytes) else ("\\", "\\u003", ":")
+    if backslash in raw and escape in raw:  # a memchr first: most exports hold no backslash at all
         in_raw = -1  # a colon escaped \u003a: encoded again it counts, and could offset a repeat
     else:
-        in_raw = raw.count(b":" if isinstance(raw, bytes) else ":")
+        in_raw = raw.count(colon)
     if _key_count(value) == in_raw:
         return False
     if typed and isinstance(raw, bytes) and _key_count(_JSON.decode(raw)) == in_raw:

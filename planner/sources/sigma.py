@@ -523,20 +523,25 @@ def _memberships(
 
 
 class _WireTeamMember(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """An entry of a ``GET /v2/teams/{teamId}/members`` page as Sigma writes it (docs/sigma-api.md §3.3)."""
+    """An entry of a ``GET /v2/teams/{teamId}/members`` page as Sigma writes it (docs/sigma-api.md §3.3).
+
+    A key the entry leaves out is ``UNSET``, not a default: encoded again, the entry holds exactly the keys
+    the file had, which the duplicate-key check of :func:`~.files.read_json` counts (a default such as
+    ``isTeamAdmin: false`` would be left out, and the count would differ for every file)."""
 
     userId: str
-    isTeamAdmin: bool = False
-    addedBy: str | None = None
+    isTeamAdmin: bool | msgspec.UnsetType = msgspec.UNSET  # absent: not a team admin
+    addedBy: str | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class _WireTeamMembersPage(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """One ``GET /v2/teams/{teamId}/members`` answer saved as one page (docs/sigma-api.md §2.3, §3.3)."""
+    """One ``GET /v2/teams/{teamId}/members`` answer saved as one page (docs/sigma-api.md §2.3, §3.3); a key
+    it leaves out is ``UNSET`` (see :class:`_WireTeamMember`)."""
 
     entries: list[_WireTeamMember]
-    nextPage: str | None = None
-    total: int | None = None
-    hasMore: bool | None = None
+    nextPage: str | None | msgspec.UnsetType = msgspec.UNSET
+    total: int | None | msgspec.UnsetType = msgspec.UNSET
+    hasMore: bool | None | msgspec.UnsetType = msgspec.UNSET
 
 
 _TEAM_MEMBERS = msgspec.json.Decoder(dict[str, _WireTeamMembersPage])
@@ -551,8 +556,9 @@ def _typed_memberships(team_id: str, page: _WireTeamMembersPage, file: str, base
     """:func:`_memberships` of one typed page of team ``team_id`` (JSON path ``base``): the same records."""
     prefix = f"{base}.entries"
     ref = SourceRef(file, prefix)
-    if (page.total is not None and page.total > len(page.entries)) or page.hasMore:
-        said = f"total {page.total}" if page.total is not None and page.total > len(page.entries) else "hasMore true"
+    short = page.total.__class__ is int and page.total > len(page.entries)
+    if short or page.hasMore is True:
+        said = f"total {page.total}" if short else "hasMore true"
         findings.warning("incomplete-pages", file, base, "total" if said.startswith("total") else "hasMore",
                          f"team_members.json team {team_id}: the answer says {said} but holds "
                          f"{len(page.entries)} entries: the export is missing members of the team")
@@ -566,7 +572,9 @@ def _typed_memberships(team_id: str, page: _WireTeamMembersPage, file: str, base
                 continue
         if member_id not in seen:
             seen.add(member_id)
-            out.append(TeamMembership(team_id, member_id, entry.isTeamAdmin, entry.addedBy, ref))
+            added_by = entry.addedBy
+            out.append(TeamMembership(team_id, member_id, entry.isTeamAdmin is True,
+                                      None if added_by is msgspec.UNSET else added_by, ref))
     return out
 
 
