@@ -24,7 +24,8 @@ announced ``total`` / ``totalResults`` other than what was received stops the
 fetch with ``incomplete listing of members: 50 of 120 received``. 429 answers
 are retried after ``Retry-After``, capped as apply caps it
 (:attr:`planner.execute.retry.RetryPolicy.retry_after_cap`); 5xx and network
-errors a few times with backoff; a 401 re-mints the token once. The base URL must be https, except on a loopback host
+errors a few times with backoff; the REST token is apply's (:mod:`planner.execute.token`: its
+request retried as apply retries, each try sent with a live token), and a 401 re-mints it once. The base URL must be https, except on a loopback host
 (the sandbox), and is checked before any request (:func:`planner.httpio.check_base_url`).
 Each request has an overall deadline (:class:`planner.httpio.DeadlineTransport`);
 answers of the wrong shape (a token answer that is not an object with an
@@ -48,7 +49,9 @@ import httpx2
 
 from . import httpio
 from .errors import UserError
-from .execute.retry import RetryPolicy, parse_retry_after
+from .execute.errors import ApiError
+from .execute.retry import RetryPolicy, RetryTransport, parse_retry_after
+from .execute.token import REFUSAL_HINT, AccessToken, BearerTransport, bearer_of
 from .listing import Listing
 from .output import write_all
 from .redaction import Redactor, clip
@@ -156,15 +159,20 @@ class ApiReader:
         transport: httpx2.BaseTransport | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self._token = token
-        self._static = token is not None
+        self._static = token
         self.attempts = attempts
         self.sleep = sleep
         self.redact = Redactor((token,))
         self.redact.add_pair(client_id, client_secret)
-        self.http = httpx2.Client(timeout=timeout, transport=transport or httpio.DeadlineTransport(deadline))
+        inner = transport or httpio.DeadlineTransport(deadline)
+        self.token: AccessToken | None = None
+        if token is None:  # REST: the token of planner.execute.token, minted with apply's retries
+            minting = httpx2.Client(base_url=self.base_url, timeout=timeout, transport=RetryTransport(
+                inner, policy=RetryPolicy(max_attempts=attempts), sleep=sleep))
+            self.token = AccessToken(minting, client_id or "", client_secret or "", redactor=self.redact,
+                                     refusal_hint=f"{REFUSAL_HINT} and the region", sleep=sleep)
+            inner = BearerTransport(inner, self.token)  # each try below carries the token in hand
+        self.http = httpx2.Client(timeout=timeout, transport=inner)
 
     def close(self) -> None:
         self.http.close()
@@ -197,47 +205,35 @@ class ApiReader:
             return response
         raise AssertionError("unreachable")
 
-    def _mint(self) -> str:
-        response = self._send(
-            "POST", f"{self.base_url}/v2/auth/token",
-            data={"grant_type": "client_credentials", "client_id": self.client_id or "",
-                  "client_secret": self.client_secret or ""},
-        )
-        if response.status_code != 200:
-            raise FetchError(
-                f"POST /v2/auth/token answered {response.status_code}: {_describe(response, self.redact)} "
-                "(check SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET and the region)"
-            )
-        try:
-            body = response.json()
-        except (ValueError, RecursionError):
-            kind = clip(response.headers.get("content-type") or "no Content-Type", 60)
-            raise FetchError(f"POST /v2/auth/token answered 200 without JSON ({kind})") from None
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token.strip():
-            raise FetchError(f"POST /v2/auth/token answered 200 with a JSON {_kind(body)} "
-                             "without an access_token string")
-        self.redact.add(token)
-        return token
-
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        """GET ``{base_url}{path}`` and return its JSON; a non-2xx answer is a :class:`FetchError`."""
-        if self._token is None:
-            self._token = self._mint()
+        """GET ``{base_url}{path}`` and return its JSON; a non-2xx answer, or a token that cannot be
+        minted (:mod:`planner.execute.token`), is a :class:`FetchError`."""
         url = f"{self.base_url}{path}"
-        for retry_auth in (True, False):
-            response = self._send("GET", url, params=params,
-                                  headers={"Authorization": f"Bearer {self._token}"})
-            if response.status_code == 401 and retry_auth and not self._static:
-                self._token = self._mint()
-                continue
-            break
+        headers = {"Authorization": f"Bearer {self._static}"} if self._static is not None else None
+        try:
+            for retry_auth in (True, False):
+                response = self._send("GET", url, params=params, headers=headers)
+                if response.status_code == 401 and retry_auth and self.token is not None:
+                    self.token.renew(bearer_of(response))
+                    continue
+                break
+        except ApiError as exc:  # the token request (AccessToken)
+            raise FetchError(self._token_failure(exc)) from None
         if response.status_code // 100 != 2:
             raise FetchError(f"GET {path} answered {response.status_code}: {_describe(response, self.redact)}")
         try:
             return response.json()
         except (ValueError, RecursionError):
             raise FetchError(f"GET {path} answered {response.status_code} without JSON") from None
+
+    def _token_failure(self, exc: ApiError) -> str:
+        """One line for a token request that failed: ``POST /v2/auth/token answered 401: token request
+        refused (...); check ...``, or the host and what to check for a network failure."""
+        head = f"{exc.context}: " if exc.context else ""
+        if exc.status is None:
+            return clip(self.redact(f"{head}{exc.method} {exc.path} on {exc.message} (after {self.attempts} tries); "
+                                    "check --base-url / --region and the network"), 500)
+        return f"{head}{exc.method} {exc.path} answered {exc.status}: {exc.message}"
 
     def pages(self, path: str, params: dict[str, Any], *, what: str, id_key: str,
               cursor_param: str = "page", next_key: str = "nextPage") -> Iterator[dict[str, Any]]:

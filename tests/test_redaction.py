@@ -74,9 +74,9 @@ def test_fetch_redacts_a_token_request_quoted_back_by_the_server(tmp_path, capsy
     with MisbehavingServer({("POST", "/v2/auth/token"): echo_request(400)}) as server:
         code, out, err = run_cli(capsys, "fetch", "--out", str(tmp_path / "x"), "--base-url", server.base_url)
     assert code == 1
-    assert err == ("sigma-migrate: error: POST /v2/auth/token answered 400: bad request POST /v2/auth/token "
-                   "authorization= body=grant_type=client_credentials&client_id=***&client_secret=*** "
-                   "(check SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET and the region)\n")
+    assert err == ("sigma-migrate: error: POST /v2/auth/token answered 400: token request refused (bad request "
+                   "POST /v2/auth/token authorization= body=grant_type=client_credentials&client_id=***"
+                   "&client_secret=***); check SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET and the region\n")
 
 
 def test_fetch_redacts_the_scim_token_and_the_minted_token_quoted_raw():

@@ -8,7 +8,8 @@
 - :class:`ApiError`: one HTTP exchange with Sigma failed for good (after the
   retries of :mod:`planner.execute.retry`). It fails the action that made it;
   the runner records it in the journal and goes on with independent actions.
-- :class:`AuthError`: the credentials are refused (401 after one re-mint).
+- :class:`AuthError`: the credentials are refused (401 after one re-mint, or the token
+  request refused).
   Every further request would fail the same way, so the runner stops.
 """
 
@@ -36,21 +37,31 @@ class ApplyInterrupted(UserError):
 
 class ApiError(Exception):
     """A request to Sigma failed: ``api`` (``rest``/``scim``), ``method``, ``path``, ``status``
-    (``None`` for a network error), Sigma's ``code`` and ``message`` (already redacted)."""
+    (``None`` for a network error), Sigma's ``code`` and ``message`` (already redacted).
 
-    def __init__(self, api: str, method: str, path: str, status: int | None, message: str, code: str = ""):
+    ``context``: what the request was for, when that is the news (a token re-mint:
+    ``access token expired; re-mint failed``); it then leads the message and the request
+    follows in brackets: ``access token expired; re-mint failed: 429 too_many_requests: ...
+    (REST POST /v2/auth/token)``."""
+
+    def __init__(self, api: str, method: str, path: str, status: int | None, message: str, code: str = "",
+                 *, context: str = ""):
         self.api = api
         self.method = method
         self.path = path
         self.status = status
         self.code = code
         self.message = " ".join(message.split())[:500]
+        self.context = context
         super().__init__(str(self))
 
     def __str__(self) -> str:
         status = self.status if self.status is not None else "network error"
         code = f" {self.code}" if self.code else ""
-        return f"{self.api.upper()} {self.method} {self.path}: {status}{code}: {self.message}"
+        request = f"{self.api.upper()} {self.method} {self.path}"
+        if self.context:
+            return f"{self.context}: {status}{code}: {self.message} ({request})"
+        return f"{request}: {status}{code}: {self.message}"
 
     @property
     def existing_member_id(self) -> str | None:

@@ -1,15 +1,13 @@
 """A small client for Sigma's REST API v2 (members and teams), over httpx2.
 
-Authentication (docs/sigma-api.md §1): OAuth 2.0 client credentials posted as form
-fields to ``POST /v2/auth/token`` (Sigma's own samples send ``client_id`` and
-``client_secret`` in the body). The access token is reused until shortly before
-``expires_in`` runs out (10 % of its life, at most 2 minutes early); a ``401``
-makes the client mint a new token once and repeat the request. Token calls are
-spaced at least ``min_token_interval`` (1 s) apart, Sigma's documented limit
-for the token endpoint (docs/sigma-api.md §7).
+Authentication (docs/sigma-api.md §1): the access token of :mod:`planner.execute.token`
+(client credentials, reused until shortly before it expires, token calls at least
+``min_token_interval`` apart), written on every attempt of every request by its
+:class:`~planner.execute.token.BearerTransport`; a ``401`` makes the client mint a new
+token once and repeat the request.
 
-Every request goes through :class:`planner.execute.retry.RetryTransport`
-(429/5xx/network retries). Non-2xx answers become
+Every request, the token request included, goes through
+:class:`planner.execute.retry.RetryTransport` (429/5xx/network retries). Non-2xx answers become
 :class:`planner.execute.errors.ApiError` carrying Sigma's error envelope
 ``{message, code, requestId}`` (docs/sigma-api.md §2.7); 401 after a re-mint becomes
 :class:`AuthError` (the run stops). A 403 stays an :class:`ApiError` of the one
@@ -30,19 +28,30 @@ list/get, team members list/patch (docs/sigma-api.md §1.3, §2, §3).
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, Callable, Mapping
 
 import httpx2
 
 from ..httpio import DEFAULT_DEADLINE, DeadlineTransport
-from ..redaction import Redactor, clip
+from ..redaction import Redactor
 from .errors import ApiError, AuthError
 from .paths import member_path, team_members_path, team_path
 from .retry import RetryPolicy, RetryTransport
+from .token import (
+    NOT_JSON as _NOT_JSON,
+    REFUSAL_HINT,
+    TOKEN_PATH,
+    AccessToken,
+    BearerTransport,
+    bearer_of,
+    content_type as _content_type,
+    error_envelope as _envelope,
+    json_body as _json_body,
+    json_kind as _json_kind,
+)
 
-TOKEN_PATH = "/v2/auth/token"
+__all__ = ["TOKEN_PATH", "SigmaRestClient"]
 
 
 class SigmaRestClient:
@@ -77,100 +86,24 @@ class SigmaRestClient:
         self._client_secret = client_secret
         self.redactor = redactor or Redactor()
         self.redactor.add_pair(client_id, client_secret)
-        transport = transport or DeadlineTransport(deadline)
-        self.transport = RetryTransport(transport, policy=retry_policy, sleep=sleep, max_rate=max_rate)
+        bearer = BearerTransport(transport or DeadlineTransport(deadline))
+        self.transport = RetryTransport(bearer, policy=retry_policy, sleep=sleep, max_rate=max_rate)
         self._http = httpx2.Client(base_url=self.base_url, transport=self.transport, timeout=timeout)
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._expires_at = 0.0
-        self._last_mint: float | None = None
-        self._min_token_interval = min_token_interval
-        self._clock = clock
-        self._sleep = sleep
-        self.tokens_minted = 0
+        self.token = AccessToken(self._http, client_id, client_secret, redactor=self.redactor,
+                                 min_interval=min_token_interval, clock=clock, sleep=sleep)
+        bearer.token = self.token  # every attempt, retries included, carries the token in hand
 
     # ------------------------------------------------------------------ token
 
-    def _mint(self) -> None:
-        """POST /v2/auth/token (caller holds the lock); spaced >= min_token_interval apart."""
-        if self._last_mint is not None:
-            wait = self._last_mint + self._min_token_interval - self._clock()
-            if wait > 0:
-                self._sleep(wait)
-        self._last_mint = self._clock()
-        try:
-            response = self._http.post(
-                TOKEN_PATH,
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": self._client_id,
-                    "client_secret": self._client_secret,
-                },
-            )
-        except httpx2.TransportError as exc:
-            raise ApiError("rest", "POST", TOKEN_PATH, None, self.redactor(self._unreachable(exc))) from None
-        self._last_mint = self._clock()
-        if response.status_code in (400, 401, 403):
-            message, code = _envelope(response)
-            raise AuthError(
-                "rest", "POST", TOKEN_PATH, response.status_code,
-                self.redactor(f"token request refused ({message}); check SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET"),
-                code,
-            )
-        if response.status_code >= 300:
-            message, code = _envelope(response)
-            raise ApiError("rest", "POST", TOKEN_PATH, response.status_code, self.redactor(message), code)
-        token, lifetime, refresh = self._token_answer(response)
-        self.redactor.add(token)
-        self.redactor.add(refresh)
-        margin = min(120.0, lifetime * 0.1)
-        self._token = token
-        self._expires_at = self._clock() + lifetime - margin
-        self.tokens_minted += 1
-
-    def _token_answer(self, response: httpx2.Response) -> tuple[str, float, str | None]:
-        """``(access_token, expires_in seconds, refresh_token)`` of a 2xx token answer (RFC 6749 §5.1);
-        :class:`ApiError` when it is not a JSON object with a string ``access_token`` and, if given, a
-        positive number ``expires_in`` (default 3600 s). The token's value is never part of a message."""
-        def refuse(problem: str) -> ApiError:
-            return ApiError("rest", "POST", TOKEN_PATH, response.status_code, f"token answer {problem}")
-
-        body = _json_body(response)
-        if body is _NOT_JSON:
-            raise refuse(f"is not JSON ({_content_type(response)})")
-        if not isinstance(body, dict):
-            raise refuse(f"is a JSON {_json_kind(body)}, not an object")
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token.strip():
-            self.redactor.add(token if isinstance(token, str) else None)
-            raise refuse("has no access_token string")
-        lifetime = body.get("expires_in", 3600)
-        if lifetime is None:
-            lifetime = 3600
-        if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or not 0 < lifetime < 10**9:
-            raise refuse(f"has expires_in {clip(repr(lifetime), 40)}, not a positive number of seconds")
-        refresh = body.get("refresh_token")
-        return token, float(lifetime), refresh if isinstance(refresh, str) else None
+    @property
+    def tokens_minted(self) -> int:
+        """Access tokens minted so far (:class:`planner.execute.token.AccessToken`)."""
+        return self.token.minted
 
     def _unreachable(self, exc: Exception) -> str:
         """A network failure's message, naming the host (never a secret: the redactor runs over it):
         ``api.example.com: [Errno -2] Name or service not known``."""
         return f"{httpx2.URL(self.base_url).host}: {str(exc) or type(exc).__name__}"
-
-    def _current_token(self) -> str:
-        with self._lock:
-            if self._token is None or self._clock() >= self._expires_at:
-                self._mint()
-            assert self._token is not None
-            return self._token
-
-    def _renew_after_401(self, rejected: str) -> str:
-        with self._lock:
-            if self._token == rejected:  # another thread may already have renewed it
-                self._token = None
-                self._mint()
-            assert self._token is not None
-            return self._token
 
     # ------------------------------------------------------------------ requests
 
@@ -187,21 +120,20 @@ class SigmaRestClient:
         Raises :class:`ApiError` for a non-2xx answer or a network failure after
         retries, :class:`AuthError` for 401 after one re-mint.
         """
-        token = self._current_token()
         for attempt in (1, 2):
             try:
-                response = self._http.request(
-                    method, path, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
-                )
+                response = self._http.request(method, path, json=json, params=params)
             except httpx2.TransportError as exc:
                 raise ApiError("rest", method, path, None, self.redactor(self._unreachable(exc))) from None
             if response.status_code == 401 and attempt == 1:
-                token = self._renew_after_401(token)
+                self.token.renew(bearer_of(response))  # the next attempt is sent with the new one
                 continue
             break
         if response.status_code == 401:
             message, code = _envelope(response)
-            raise AuthError("rest", method, path, response.status_code, self.redactor(message), code)
+            raise AuthError("rest", method, path, response.status_code,
+                            self.redactor(f"{message}, also with an access token minted just now; {REFUSAL_HINT}"),
+                            code)
         if response.status_code >= 300:
             message, code = _envelope(response)
             raise ApiError("rest", method, path, response.status_code, self.redactor(message), code)
@@ -307,37 +239,6 @@ class SigmaRestClient:
         self._http.close()
 
 
-ERROR_BODY_CHARS = 65536
-"""Characters of an error body kept for its message (redacted, then cut by :class:`ApiError`)."""
-
-_NOT_JSON = object()
-
-
-def _json_body(response: httpx2.Response) -> Any:
-    """The decoded JSON body, or ``_NOT_JSON`` (not JSON, not UTF-8, nested too deeply to decode)."""
-    try:
-        return response.json()
-    except (ValueError, RecursionError):
-        return _NOT_JSON
-
-
-def _json_kind(value: Any) -> str:
-    """``object`` / ``array`` / ``string`` / ``number`` / ``boolean`` / ``null``: a JSON value's type name."""
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    return "null" if value is None else "number"
-
-
-def _content_type(response: httpx2.Response) -> str:
-    return clip(response.headers.get("content-type") or "no Content-Type", 60)
-
-
 def _object(body: Any, method: str, path: str) -> dict[str, Any]:
     """``body`` when it is a JSON object, else :class:`ApiError` naming the endpoint."""
     if not isinstance(body, dict):
@@ -351,18 +252,3 @@ def _objects(entries: list[Any], path: str) -> list[dict[str, Any]]:
         if not isinstance(entry, dict):
             raise ApiError("rest", "GET", path, 200, f"entry {i + 1} is a JSON {_json_kind(entry)}, not an object")
     return entries
-
-
-def _envelope(response: httpx2.Response) -> tuple[str, str]:
-    """``(message, code)`` from Sigma's error envelope, or the start of the body, or the reason phrase.
-
-    Not cut to a short length here: callers redact first (:mod:`planner.redaction`), then
-    :class:`ApiError` cuts, so a cut cannot leave part of a secret unrecognised.
-    """
-    body = _json_body(response)
-    if body is _NOT_JSON:
-        return (response.text[:ERROR_BODY_CHARS] or response.reason_phrase or "error"), ""
-    if isinstance(body, dict):
-        message = body.get("message") or body.get("detail") or response.reason_phrase or "error"
-        return str(message)[:ERROR_BODY_CHARS], str(body.get("code") or "")[:100]
-    return response.reason_phrase or "error", ""
