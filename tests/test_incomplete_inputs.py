@@ -129,15 +129,14 @@ def test_every_action_a_truncated_users_file_could_affect_is_a_blocking_item(cap
     users = idp / "users.json"
     assert item.message == (
         "members.deactivate (deactivate: no IdP user matches this member; documents go to ada.admin@example.com) "
-        "rests on a truncated or incomplete export, whose "
-        f"missing part may change it: {users}:$: Okta users file: the last page still has link set; the export "
+        "rests on an export cut short (a listing saved without all its pages), so what is missing or stale may "
+        f"change it: {users}:$: Okta users file: the last page still has link set; the export "
         "may be missing later pages")
     assert item.subject.fields() == {"memberId": "Sm3StewardSm3StewardSm3Stewar", "email": "sam.steward@example.com",
                             "actionId": "members.deactivate:Sm3StewardSm3StewardSm3Stewar",
                             "kind": "members.deactivate"}
-    assert item.resolution == ("# no policy setting accepts a truncated or incomplete export: export again, whole "
-                               "(every page, every user, every group's members), what these name:\n"
-                               f"#   {users}\n# then plan again\n")
+    assert item.resolution == ("# no policy setting settles this: export again, whole (every page, every user, "
+                               f"every group's and team's members), {users}; then plan again\n")
 
 
 def test_a_complete_export_has_no_truncation_item(capsys, tmp_path):

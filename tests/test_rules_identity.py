@@ -238,7 +238,7 @@ def test_an_empty_mail_under_the_mail_mapping_is_never_created_and_never_propose
     assert kinds(p) == [ROOT_LINK]
     (item,) = p.review_items
     assert (item.id, wire(item.evidence)["problem"]) == ("user_name_guard.invalid_user_name:e1", "empty")
-    assert item.resolution == ("# give IdP user e1 an email address as the Sigma app's username, then plan "
+    assert item.resolution == ("# no policy setting settles this: give IdP user e1 an email address as the Sigma app's username, then plan "
                                "again\n")
 
 

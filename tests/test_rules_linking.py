@@ -296,4 +296,5 @@ def test_an_idp_user_with_no_email_at_all_can_only_be_fixed_in_the_idp():
     snap = snapshot([], [user("00u9", "123")])
     (item,) = plan(snap).review_items
     assert item.code == "user_name_guard.invalid_user_name"
-    assert item.resolution == "# give IdP user 00u9 an email address as the Sigma app's username, then plan again\n"
+    assert item.resolution == ("# no policy setting settles this: give IdP user 00u9 an email address as the Sigma "
+                               "app's username, then plan again\n")

@@ -125,8 +125,8 @@ def test_okta_deprovisioned_in_users_active_in_group_answers_blocks_the_deactiva
     assert item["blocking"] is True
     assert item["message"].startswith(
         f"members.deactivate (deactivate: IdP user {MATEO_OKTA} ({MATEO}) is DEPROVISIONED (deactivated); documents "
-        "go to tomasz.nowak@acme.example) rests on a truncated or incomplete export, whose missing part may change "
-        f"it: {idp / 'group_members.json'}: 1 user(s) listed in group_members.json differ from the users file in 3 "
+        "go to tomasz.nowak@acme.example) rests on an export whose users file and group members disagree (saved at "
+        f"different times), so what is missing or stale may change it: {idp / 'group_members.json'}: 1 user(s) listed in group_members.json differ from the users file in 3 "
         f"record(s) ({MATEO_OKTA}: status 'DEPROVISIONED' in users.json ($[15]), 'ACTIVE' in group_members.json ($[")
     code, out_text, _ = run_cli(capsys, "approve", str(out), "--by", "t")
     assert code == 1

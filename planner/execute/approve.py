@@ -44,9 +44,11 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .. import __version__
-from ..model import Plan
+from ..model import Plan, ReviewItem
 from ..output import write_record
 from ..planfile import plan_policy, read_plan
+from ..redaction import clip
+from ..rules import settled_outside_policy
 from .errors import ApplyRefused
 from .journal import read_runs, utc_now
 from .targets import Targets, resolve_targets, same_base_url
@@ -97,6 +99,28 @@ def _and_more(items: Sequence[object]) -> str:
     return f" (and {len(items) - 1} more)" if len(items) > 1 else ""
 
 
+FIRST_ITEM_LIMIT = 400
+"""Characters of the first blocking item's message in a refusal at most: what settles the items comes after it,
+and the CLI cuts an error line at 1000 (:data:`planner.cli.ERROR_MESSAGE_LIMIT`)."""
+
+
+def how_to_settle(blocking: Sequence[ReviewItem]) -> str:
+    """What settles the ``blocking`` items, as each item's resolution says (:func:`planner.rules.settled_outside_policy`):
+    ``decide them in the policy and plan again`` when a policy setting settles every one; else the step of the
+    first one no policy setting settles (``export again, whole ...``), and how many the policy settles."""
+    outside = [(item, step) for item in blocking if (step := settled_outside_policy(item)) is not None]
+    if not outside:
+        return "decide them in the policy and plan again"
+    first, step = outside[0]
+    rest = len(blocking) - len(outside)
+    which = ("it" if len(blocking) == 1 else "them" if not rest else first.id if len(outside) == 1
+             else f"{len(outside)} of them")
+    differ = len({s for _, s in outside}) > 1
+    return (f"no policy setting settles {which}: {step}"
+            + (f" (that is {first.id}'s resolution; each item gives its own)" if differ else "")
+            + (f"; decide the other {rest} in the policy" if rest else ""))
+
+
 def check_plan_is_applicable(plan: Plan, plan_path: str | Path) -> None:
     """Refuse a plan with blocking review items, an unmet blocking pre-flight check
     (:attr:`Plan.unmet_preflight`) or failed guards (approve and apply both call this)."""
@@ -105,8 +129,7 @@ def check_plan_is_applicable(plan: Plan, plan_path: str | Path) -> None:
         first = blocking[0]
         raise ApplyRefused(
             f"{plan_path}: plan has {len(blocking)} blocking review item(s), first {first.id} "
-            f"[{first.code}]: {' '.join(first.message.split())}{_and_more(blocking)}; "
-            "decide them in the policy and plan again"
+            f"[{first.code}]: {clip(first.message, FIRST_ITEM_LIMIT)}{_and_more(blocking)}; {how_to_settle(blocking)}"
         )
     unmet = plan.unmet_preflight
     if unmet:

@@ -102,6 +102,26 @@ def make_review(
     )
 
 
+OUTSIDE_POLICY = "# no policy setting settles this: "
+"""How the ``resolution`` of a review item no policy setting settles begins (an export to redo, a change in the
+IdP): the item itself says so, and ``approve`` reads it back (:func:`settled_outside_policy`) to say what to do
+instead of "decide them in the policy"."""
+
+
+def outside_policy(step: str) -> str:
+    """The ``resolution`` of an item no policy setting settles: one comment line, :data:`OUTSIDE_POLICY` then
+    ``step`` (what settles it instead: ``export again ..., then plan again``)."""
+    return f"{OUTSIDE_POLICY}{step}\n"
+
+
+def settled_outside_policy(item: ReviewItem) -> str | None:
+    """What settles ``item`` when no policy setting does (its :func:`outside_policy` step), else ``None``
+    (its ``resolution`` is a policy snippet, or says nothing)."""
+    if not item.resolution.startswith(OUTSIDE_POLICY):
+        return None
+    return item.resolution[len(OUTSIDE_POLICY):].strip()
+
+
 _RESERVED = (r"y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|"
              r"null|Null|NULL|~|[-+]?[0-9][0-9_.:eExXoObB+-]*|\.inf|\.nan")
 """Plain scalars YAML would read as something else than a string (YAML 1.1 booleans, null, numbers)."""

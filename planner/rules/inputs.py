@@ -7,7 +7,9 @@ as an ``incomplete-pages`` finding (:mod:`planner.sources.envelopes`,
 :mod:`planner.sources.okta`). An export shown incomplete otherwise is the same
 class: group members the users file lacks (``member-not-in-users``: the users file
 was saved without some users, who are held) and groups of the groups file without
-their membership answer (``missing-group-members``), :data:`~planner.sources.directory.INCOMPLETE_CODES`. The pages that were not saved may hold the people
+their membership answer (``missing-group-members``), and two files of one export that disagree about a user
+(``users-disagree``: saved at different times, either may be stale),
+:data:`~planner.sources.directory.INCOMPLETE_CODES`. The pages that were not saved may hold the people
 and memberships the plan would act on: a member "not in the IdP" may be on page
 two, a team member "not in the group" may be in its missing members, a user
 whose group was not seen would get the default account type.
@@ -16,9 +18,10 @@ So, one shared guard for every rule family rather than a case per rule: each
 action of a kind such a file can affect (:data:`AFFECTED`: deactivation, guest
 disable, SCIM deactivation, team-member removal, account-type change, SCIM group
 members set) gets a
-blocking ``inputs.truncated`` item keyed by the action id, naming the action and
-the truncated file(s). No policy switch accepts a truncated or incomplete export: the
-resolution is to export the file again, every page.
+blocking ``inputs.truncated`` item keyed by the action id, naming the action, the cause (the finding code's
+words in :data:`~planner.sources.directory.INCOMPLETE_CODES`: cut short, files disagreeing, team members
+missing, ...) and the file(s). No policy setting settles it (:func:`~planner.rules.outside_policy`): the
+resolution is to export the files again, whole.
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ import msgspec
 
 from ..model import Action, ActionKind, Finding, InputMark, ItemEvidence, ItemRef, ReviewItem
 from ..sources.directory import INCOMPLETE_CODES
-from . import make_review
+from . import make_review, outside_policy
 
 TRUNCATION_CODES = INCOMPLETE_CODES
 """Finding codes that mark an input file as truncated or otherwise incomplete (users the users file lacks,
-groups without their membership answer): :data:`planner.sources.directory.INCOMPLETE_CODES`."""
+groups without their membership answer, files that disagree), each with the cause an ``inputs.truncated``
+message names: :data:`planner.sources.directory.INCOMPLETE_CODES`."""
 
 AFFECTED = (
     ActionKind.MEMBERS_DEACTIVATE,
@@ -70,9 +74,9 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
     evidence = ItemEvidence(truncated=[InputMark(file=m.file, location=m.location, field=m.field, message=m.message)
                                        for m in marks])
     named = "; ".join(f"{_where(m)}: {m.message}" for m in marks)
-    resolution = ("# no policy setting accepts a truncated or incomplete export: export again, whole (every page, "
-                  "every user, every group's members), what these name:\n"
-                  + "".join(f"#   {f}\n" for f in files) + "# then plan again\n")
+    causes = " and ".join(dict.fromkeys(TRUNCATION_CODES[m.code] for m in marks))
+    resolution = outside_policy("export again, whole (every page, every user, every group's and team's members), "
+                                f"{', '.join(files)}; then plan again")
     items = []
     for action in actions:
         if action.kind not in AFFECTED:
@@ -81,8 +85,8 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
             "inputs.truncated", action.id, blocking=True,
             subject=msgspec.convert(
                 {**msgspec.to_builtins(action.target), "actionId": action.id, "kind": action.kind.value}, ItemRef),
-            message=(f"{action.kind.value} ({action.reason}) rests on a truncated or incomplete export, whose "
-                     f"missing part may change it: {named}"),
+            message=(f"{action.kind.value} ({action.reason}) rests on an export {causes}, so what is missing "
+                     f"or stale may change it: {named}"),
             rule="inputs.truncated",
             evidence=evidence,
             resolution=resolution,

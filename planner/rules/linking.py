@@ -59,7 +59,7 @@ from ..payloads import (
     ScimUserAfter,
     SetEmailEvidence,
 )
-from . import Outcome, action_id, make_action, make_review, person_ref, yaml_snippet
+from . import Outcome, action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from ..directory import Directory, Link, LinkedPair, Person, PersonStatus, name_key
 
 
@@ -622,8 +622,8 @@ def invalid_link_item(person: Person, directory: Directory) -> ReviewItem:
             notes=[f"set the Sigma app's username of this IdP user to {clean} (the IdP sends it then):"],
         )
     else:
-        resolution = (f"# give IdP user {iid} an email address as the Sigma app's username, and member "
-                      f"{mid} a valid email in Sigma, then plan again\n")
+        resolution = outside_policy(f"give IdP user {iid} an email address as the Sigma app's username, and member "
+                                    f"{mid} a valid email in Sigma, then plan again")
     return _invalid_item(directory, mid, iid, sent, resolution,
                          subject=person_ref(member_id=mid, email=member.email, idp_id=iid, user_name=sent_by_idp),
                          what=f"linking member {member.email!r}")
@@ -641,7 +641,7 @@ def invalid_create_item(person: Person, directory: Directory) -> ReviewItem:
                    "(the IdP sends it then):"],
         )
     else:
-        resolution = f"# give IdP user {iid} an email address as the Sigma app's username, then plan again\n"
+        resolution = outside_policy(f"give IdP user {iid} an email address as the Sigma app's username, then plan again")
     return _invalid_item(directory, None, iid, person.user_name, resolution,
                          subject=_idp_ref(directory, iid), what="creating this user")
 

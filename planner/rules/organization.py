@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..model import ItemRef, ReviewItem
 from ..policy import Policy, PolicyError
-from . import make_review
+from . import make_review, outside_policy
 
 NO_ORGANIZATION_ID = (
     "the plan does not record the organizationId of the Sigma organization it was made for "
@@ -39,8 +39,7 @@ def missing_organization_items(export_organization_id: str) -> list[ReviewItem]:
     return [make_review(
         "organization.id_missing", "organizationId", blocking=True, subject=ItemRef(),
         message=NO_ORGANIZATION_ID, rule="organization.id_missing",
-        resolution="# no policy setting supplies it: export the members with organizationId "
-                   "(`sigma-migrate fetch`), then plan again\n",
+        resolution=outside_policy("export the members with organizationId (`sigma-migrate fetch`), then plan again"),
     )]
 
 

@@ -50,7 +50,7 @@ from ..payloads import (
     TeamsRemoveMember,
     target_member_id,
 )
-from . import Outcome, make_action, make_review, person_ref, yaml_snippet
+from . import Outcome, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from ..directory import Directory, Link, LinkedPair, ScimState
 
 SCIM_KEY = "scim"
@@ -170,7 +170,7 @@ def _managed_item(action: Action, user: ScimUser, what: str) -> ReviewItem:
         message=(f"{target.email or user.user_name} is provisioned by SCIM (externalId {user.external_id}): "
                  f"Sigma refuses REST edits of SCIM-managed members (403), so {what} must be made in the IdP"),
         rule="scim_state.managed_member", evidence=ItemEvidence(action=action.id, external_id=user.external_id),
-        resolution="# make this change in the identity provider, then fetch and plan again\n",
+        resolution=outside_policy("make this change in the identity provider, then fetch and plan again"),
     )
 
 
@@ -330,7 +330,7 @@ def settle_user(action: ScimLinkUser | ScimCreateUser, planned: PlannedState) ->
             message=(f"{user.user_name} is provisioned by SCIM, but the IdP would now send userName "
                      f"{action.after.user_name!r}: Sigma creates a second account when userName changes"),
             rule="scim_state.user_name", evidence=ItemEvidence(external_id=user.external_id),
-            resolution="# keep the IdP app's userName for this user, then fetch and plan again\n",
+            resolution=outside_policy("keep the IdP app's userName for this user, then fetch and plan again"),
         ))
     typed = target_member_id(action) in planned.typed
     if isinstance(action, ScimLinkUser):

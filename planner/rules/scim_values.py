@@ -47,7 +47,7 @@ from msgspec.structs import replace
 from ..directory import Person, PersonStatus
 from ..model import Action, ActionKind, IdpUser, ItemEvidence, ItemRef, ReviewItem, SigmaMember
 from ..sources.values import _char_name, clean_address, clean_text, unclean_parts
-from . import make_review, person_ref
+from . import make_review, outside_policy, person_ref
 
 CODE = "scim.name_required"
 
@@ -83,8 +83,8 @@ def name_required_item(user: IdpUser, member: SigmaMember | None, missing: tuple
                  "(neither linked nor created) until the IdP user has both names"),
         rule="scim.name_required",
         evidence=ItemEvidence(missing=list(missing)),
-        resolution=(f"# give IdP user {user.id} ({user.user_name}) a first and a last name in the IdP "
-                    "(or fix the export's name columns), then export and plan again\n"),
+        resolution=outside_policy(f"give IdP user {user.id} ({user.user_name}) a first and a last name in the IdP "
+                                  "(or fix the export's name columns), then export and plan again"),
     )
 
 
@@ -181,8 +181,8 @@ def unclean_user_name_item(p: Person, differences: list[str]) -> ReviewItem:
                  f"{'composed (NFC)' if nfc else 'without them'}"),
         rule="scim.unclean_user_name",
         evidence=ItemEvidence(user_name=p.user_name, differences=differences),
-        resolution=(f"# fix the userName of IdP user {p.idp_id} in the IdP (type it again, or have the IdP "
-                    f"normalize it: {clean_address(p.user_name)!r}), then export and plan again\n"),
+        resolution=outside_policy(f"fix the userName of IdP user {p.idp_id} in the IdP (type it again, or have the "
+                                  f"IdP normalize it: {clean_address(p.user_name)!r}), then export and plan again"),
     )
 
 
@@ -200,8 +200,8 @@ def mixed_script_item(p: Person, differences: list[str]) -> ReviewItem:
                  "script"),
         rule="scim.mixed_script_user_name",
         evidence=ItemEvidence(user_name=p.user_name, differences=differences),
-        resolution=(f"# retype the userName of IdP user {p.idp_id} in the IdP in one script (the letters named "
-                    "above are look-alikes), then export and plan again\n"),
+        resolution=outside_policy(f"retype the userName of IdP user {p.idp_id} in the IdP in one script (the letters "
+                                  "named above are look-alikes), then export and plan again"),
     )
 
 

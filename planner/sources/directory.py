@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..model import Email, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef
@@ -48,10 +49,17 @@ from .files import Findings, guarded
 
 _MAX_NAMED = 5
 
-INCOMPLETE_CODES = frozenset({
-    "incomplete-pages", "member-not-in-users", "member-details-withheld", "missing-group-members",
-    "incomplete-nested-group", "users-disagree", "member-not-in-members", "team-not-in-teams",
-    "missing-team-members", "unknown-member-type",
+INCOMPLETE_CODES: Mapping[str, str] = MappingProxyType({
+    "incomplete-pages": "cut short (a listing saved without all its pages)",
+    "member-not-in-users": "whose users file lacks some group members",
+    "member-details-withheld": "whose users file lacks group members the IdP withheld",
+    "missing-group-members": "without some groups' members",
+    "incomplete-nested-group": "without some nested groups' members",
+    "users-disagree": "whose users file and group members disagree (saved at different times)",
+    "member-not-in-members": "whose members file lacks some team members or SCIM users",
+    "team-not-in-teams": "whose teams file lacks some teams",
+    "missing-team-members": "without some teams' members",
+    "unknown-member-type": "whose account types file lacks a member's type",
 })
 """Finding codes that mark an IdP or Sigma input as incomplete: a saved listing that names a next page
 or ends on a full page (``incomplete-pages``), group members the users file lacks
@@ -61,7 +69,8 @@ login differs from the users file's (``users-disagree``: the files were saved at
 the Sigma side team members the members file lacks (``member-not-in-members``) and teams of the team members
 file the teams file lacks (``team-not-in-teams``, :func:`planner.sources.validation.drop_dangling_memberships`).
 The planner makes every action such a gap could
-change a blocking ``inputs.truncated`` item (:mod:`planner.rules.inputs`)."""
+change a blocking ``inputs.truncated`` item (:mod:`planner.rules.inputs`), whose message names the cause: the
+value of its code here, what follows "rests on an export"."""
 
 
 def _first(names: Sequence[str]) -> str:
