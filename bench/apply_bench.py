@@ -3,6 +3,7 @@
 Usage::
 
     python bench/apply_bench.py [--members 7500] [--parallelism 1,4,16] [--cache DIR] [--json FILE]
+                                [--profile FILE]
 
 1. A synthetic organization (bench/generate.py) is planned once with its
    *settled* policy (every review decided, so the plan can be applied); at the
@@ -24,6 +25,11 @@ The apply process's CPU includes the HTTP client work (httpx2, JSON, SCIM
 payloads), the journal (SQLite) and progress; it is "the planner's" cost per
 action. Both processes share the 2 cores: the figures are medians of
 ``--runs`` applies, each against a freshly seeded sandbox.
+
+``--profile FILE``: the apply's worker threads (write phase and verification) are profiled
+(bench/_apply_child.py, ``cProfile`` timed by each thread's CPU) and the ``pstats`` of the last
+run are written to FILE; read it with ``python -m pstats FILE``. The CPU figures of a profiled
+run are inflated by the profiler: measure and profile in separate runs.
 """
 
 from __future__ import annotations
@@ -128,7 +134,7 @@ def make_plan(org: Path, work: Path) -> tuple[Path, dict]:
     return plan, doc
 
 
-def apply_once(org: Path, plan: Path, parallelism: int, work: Path) -> dict:
+def apply_once(org: Path, plan: Path, parallelism: int, work: Path, profile: Path | None = None) -> dict:
     run_dir = work / f"p{parallelism}"
     if run_dir.exists():
         shutil.rmtree(run_dir)
@@ -141,6 +147,8 @@ def apply_once(org: Path, plan: Path, parallelism: int, work: Path) -> dict:
         env = {**child_env(), "BENCH_TIMINGS": str(phases_file), "BENCH_SANDBOX_PID": str(sandbox.pid),
                "SIGMA_CLIENT_ID": CLIENT_ID, "SIGMA_CLIENT_SECRET": CLIENT_SECRET,
                "SIGMA_SCIM_TOKEN": SCIM_TOKEN}
+        if profile is not None:
+            env["BENCH_PROFILE"] = str(profile)
         argv = [sys.executable, str(REPO / "bench" / "_apply_child.py"), "apply", str(run_dir / "plan.json"),
                 "--auto-approve", "--parallelism", str(parallelism), "--json",
                 "--rest-base-url", sandbox.base_url, "--scim-base-url", f"{sandbox.base_url}/scim/v2"]
@@ -172,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "sigma-migrate-bench")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--profile", type=Path, help="profile the apply's worker threads; pstats written here")
     args = parser.parse_args(argv)
     levels = [int(p) for p in args.parallelism.split(",") if p.strip()]
 
@@ -187,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in levels:
         runs = []
         for i in range(args.runs):
-            r = apply_once(org, plan, p, work / f"run{i}")
+            r = apply_once(org, plan, p, work / f"run{i}", args.profile)
             runs.append(r)
             ph = r["phases"].get("run_actions", {})
             status = r["summary"].get("status")
