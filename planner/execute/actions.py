@@ -64,6 +64,7 @@ from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
 from .paths import member_path, scim_resource_path, team_members_path
 from .rest_client import SigmaRestClient
 from .scim_client import (
+    ScimGroupRecord,
     ScimUserRecord,
     SigmaScimClient,
     SigmaUser,
@@ -304,10 +305,8 @@ def planned_member_keys(action: Action) -> list[str] | None:
     return list(action.after.members) if isinstance(action, ScimSetGroupMembers) else None
 
 
-def _group_image(group: Group | None) -> dict[str, Any] | None:
-    if group is None:
-        return None
-    return group.model_dump(mode="json", exclude_none=True)
+def _group_image(group: ScimGroupRecord | None) -> dict[str, Any] | None:
+    return group.image() if group is not None else None
 
 
 @dataclass(frozen=True)
@@ -626,7 +625,7 @@ class _ScimGroupHandler(Handler):
         team_id = action.target.team_id
         return f"team:{team_id}" if team_id else f"group:{display_name_of(action)}"
 
-    def _find(self, action: Action, clients: Clients) -> Group | None:
+    def _find(self, action: Action, clients: Clients) -> ScimGroupRecord | None:
         """The provisioned group of the action: by the team's id first (a linked team's SCIM id is
         its ``teamId``, docs/sigma-api.md §5.3), so a group the IdP renamed is still found (and
         :func:`_display_name_differences` reports the rename); else by ``displayName eq``."""
@@ -643,7 +642,8 @@ class _ScimGroupHandler(Handler):
                 group = clients.need_scim().get_group(group.id) or group
         return group
 
-    def _member_state(self, action: Action, group: Group | None, clients: Clients) -> tuple[list[str], list[str], list[str]]:
+    def _member_state(self, action: Action, group: ScimGroupRecord | None,
+                      clients: Clients) -> tuple[list[str], list[str], list[str]]:
         """``(differences, ids to add, ids to remove)`` between the group's members and ``after.members``."""
         keys = planned_member_keys(action)
         if keys is None or group is None:
@@ -659,7 +659,7 @@ class _ScimGroupHandler(Handler):
         return diffs, add, remove
 
 
-def _display_name_differences(action: Action, group: Group) -> list[str]:
+def _display_name_differences(action: Action, group: ScimGroupRecord) -> list[str]:
     """``["displayName: 'Finance & Accounting', planned 'Finance'"]`` when the group found (by id)
     is not named as the plan says, else ``[]``."""
     planned = display_name_of(action)

@@ -33,11 +33,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import httpx2
 import msgspec
-from pydantic import ValidationError
 from scim2_client import ResponsePayloadValidationException, SCIMClientException, SCIMResponseException
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import (
@@ -53,7 +52,6 @@ from scim2_models import (
     ScimProvider,
     SearchRequest,
     User,
-    get_model_by_payload,
 )
 
 from ..httpio import DEFAULT_DEADLINE, DeadlineTransport
@@ -64,6 +62,7 @@ from .retry import RetryPolicy, RetryTransport
 
 SIGMA_USER_SCHEMA = "urn:sigma:scim:schemas:extension:2.0:User"
 CORE_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+CORE_GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 """The SCIM media type (RFC 7644 §3.8, §8.1)."""
@@ -79,11 +78,33 @@ class ScimMediaClient(SyncSCIMClient):
 
     ``endpoints``: the resource type endpoints (``/Users``, ``/Groups``) whose absolute URL is
     parsed once: httpx2 would parse the path and merge it with the base URL on every request,
-    and every create and search goes to one of them."""
+    and every create and search goes to one of them.
 
-    def __init__(self, client: httpx2.Client, *args: Any, endpoints: tuple[str, ...] = (), **kwargs: Any) -> None:
+    ``records``: resource model -> the reader of its answers (:func:`user_record`,
+    :func:`group_record`). A single-resource answer (``GET``/``PATCH`` of ``/Users/{id}``,
+    ``/Groups/{id}``) describing one of these models gets every check scim2-client makes
+    (content type, a SCIM ``Error`` raised as :class:`SCIMException`, status code, payload shape:
+    :meth:`check_response`) and is then read by its reader (a msgspec record: ``schemas`` URN,
+    the attributes apply reads) instead of being validated as the model. A group answer lists
+    every member: validating it as a scim2-models ``Group`` cost 8 ms (docs/performance.md, ``apply``)."""
+
+    def __init__(self, client: httpx2.Client, *args: Any, endpoints: tuple[str, ...] = (),
+                 records: Mapping[type, Callable[[Any], Any]] | None = None, **kwargs: Any) -> None:
         super().__init__(client, *args, **kwargs)
         self._endpoint_urls = {path: client.build_request("GET", path).url for path in endpoints}
+        self._records = dict(records or {})
+
+    def check_response(self, payload: Any, status_code: int, headers: Any, expected_status_codes: Any = None,
+                       expected_types: Any = None, **kwargs: Any) -> Any:
+        """scim2-client's check of an answer (raising what it raises); an answer of one of the
+        ``records`` models is checked without the model and read as its record (``None``: no content).
+        Raised here, a reader's :class:`SCIMResponseException` carries the response (its status)."""
+        reader = self._records.get(expected_types[0]) if expected_types and len(expected_types) == 1 else None
+        if reader is None:
+            return super().check_response(payload, status_code, headers, expected_status_codes, expected_types,
+                                          **kwargs)
+        checked = super().check_response(payload, status_code, headers, expected_status_codes, None, **kwargs)
+        return reader(checked) if checked is not None else None
 
     def request(self, method: str, url: str, **kwargs: Any) -> Any:
         headers = dict(kwargs.pop("headers", None) or {})
@@ -183,16 +204,68 @@ def user_record(payload: Any) -> ScimUserRecord:
     then msgspec decodes it strictly. Raises :class:`SCIMResponseException` (scim2-client's; a
     :class:`ResponsePayloadValidationException` naming the field, e.g. ``$.active``, when a value
     has the wrong type), which :meth:`SigmaScimClient._errors` makes a one-line :class:`ApiError`."""
+    return _answer_record(payload, ScimUserRecord, CORE_USER_SCHEMA, "User")
+
+
+class ScimGroupMemberRecord(_ScimAnswer):
+    """One of a Group's ``members`` (RFC 7643 §4.2), as answered: ``value`` the member's id,
+    ``display`` (Sigma: the user's email), ``$ref`` and ``type`` kept for the before-image."""
+
+    value: str | None = None
+    display: str | None = None
+    ref: str | None = msgspec.field(default=None, name="$ref")
+    type: str | None = None
+
+
+class ScimGroupRecord(_ScimAnswer):
+    """A SCIM Group as Sigma answered it, typed for what apply reads: ``id``, ``displayName``,
+    ``externalId`` (set: provisioned), ``members`` (``None`` when the answer has none);
+    ``meta`` kept for the before-image (:meth:`image`). Decoded strictly by
+    :func:`group_record`, as :class:`ScimUserRecord` is."""
+
+    schemas: list[str]
+    id: str
+    display_name: str | None = None
+    external_id: str | None = None
+    members: list[ScimGroupMemberRecord] | None = None
+    meta: ScimMetaRecord | None = None
+
+    def image(self) -> dict[str, Any]:
+        """The group as a JSON object (absent attributes left out): the before-image the journal
+        keeps (undo reads its ``members``' ``value`` and ``display``)."""
+        return msgspec.to_builtins(self)
+
+
+def _answer_record(payload: Any, record: type[Any], schema: str, name: str) -> Any:
+    """``payload`` decoded as ``record`` when its first ``schemas`` URN is ``schema`` (compared
+    case-insensitively, as scim2-client's ``get_model_by_payload``). Raises
+    :class:`SCIMResponseException` (a :class:`ResponsePayloadValidationException` naming the field)."""
     schemas = payload.get("schemas") if isinstance(payload, dict) else None
     first = schemas[0] if isinstance(schemas, list) and schemas else None
-    if not isinstance(first, str) or first.lower() != CORE_USER_SCHEMA.lower():
-        raise SCIMResponseException(f"Expected type User but got an answer with schemas {schemas!r}")
+    if not isinstance(first, str) or first.lower() != schema.lower():
+        raise SCIMResponseException(f"Expected type {name} but got an answer with schemas {schemas!r}")
     try:
-        return msgspec.convert(payload, ScimUserRecord)
+        return msgspec.convert(payload, record)
     except msgspec.ValidationError as exc:
         error = ResponsePayloadValidationException()
         error.add_note(str(exc))
         raise error from exc
+
+
+def group_record(payload: Any) -> ScimGroupRecord:
+    """The :class:`ScimGroupRecord` of a 2xx SCIM answer whose first ``schemas`` URN is the core
+    Group's (RFC 7643 §3, §4.2), decoded strictly (a ``members`` that is no list, a member
+    ``value`` that is no string, a missing ``id`` are refused, naming the field). Raises
+    :class:`SCIMResponseException`, which :meth:`SigmaScimClient._errors` makes a one-line :class:`ApiError`."""
+    return _answer_record(payload, ScimGroupRecord, CORE_GROUP_SCHEMA, "Group")
+
+
+def group_record_of(group: Group | None) -> ScimGroupRecord | None:
+    """The :class:`ScimGroupRecord` of a group scim2-client read and validated (a search's
+    ``Resources``), so handlers read one type whatever answer the group came from."""
+    if group is None:
+        return None
+    return group_record(group.model_dump(mode="json", exclude_none=True))
 
 
 def record_of(user: SigmaUser | None) -> ScimUserRecord | None:
@@ -265,7 +338,8 @@ class SigmaScimClient:
             models=[User, SigmaUserExtension, Group],
             resource_types=[ResourceType.from_resource(SigmaUser), ResourceType.from_resource(Group)],
         )
-        self._scim = ScimMediaClient(self._http, provider=self._provider, endpoints=("/Users", "/Groups"))
+        self._scim = ScimMediaClient(self._http, provider=self._provider, endpoints=("/Users", "/Groups"),
+                                     records={SigmaUser: user_record, Group: group_record})
 
     def check_access(self) -> None:
         """Preflight: one authenticated read, ``GET /Users?count=1`` (RFC 7644 §3.4.2.4).
@@ -294,7 +368,7 @@ class SigmaScimClient:
         path = resource_path("/Users", user_id)
         try:
             with self._errors("GET", path):
-                return record_of(self._scim.query(SigmaUser, user_id))
+                return self._scim.query(SigmaUser, user_id)
         except ApiError as exc:
             if exc.status == 404:
                 return None
@@ -309,19 +383,22 @@ class SigmaScimClient:
     def patch_user(self, user_id: str, patch: PatchOp[Any]) -> ScimUserRecord | None:
         """``PATCH /Users/{id}`` -> the user, or ``None`` on 204."""
         with self._errors("PATCH", resource_path("/Users", user_id)):
-            return record_of(self._scim.modify(SigmaUser, user_id, patch))
+            return self._scim.modify(SigmaUser, user_id, patch)
 
     # ------------------------------------------------------------------ groups
 
-    def find_group(self, display_name: str, *, listed: bool = False) -> Group | None:
+    def find_group(self, display_name: str, *, listed: bool = False) -> ScimGroupRecord | None:
         """The provisioned group whose ``displayName`` equals ``display_name`` exactly, or ``None``;
         ``listed``: a listed pre-SCIM team (no ``externalId``) counts too."""
+        path = f"/Groups?filter={display_name_filter(display_name)}"
         found = self._search(Group, "/Groups", display_name_filter(display_name))
         matches = [g for g in found if g.display_name == display_name and (listed or g.external_id)]
-        return matches[0] if matches else None
+        with self._errors("GET", path):
+            return group_record_of(matches[0]) if matches else None
 
-    def get_group(self, group_id: str) -> Group | None:
-        """``GET /Groups/{id}`` (members included); ``None`` on 404."""
+    def get_group(self, group_id: str) -> ScimGroupRecord | None:
+        """``GET /Groups/{id}`` (members included) -> the group as answered (:func:`group_record`);
+        ``None`` on 404 (a SCIM ``Error`` answer whose ``status`` is 404, RFC 7644 §3.12)."""
         path = resource_path("/Groups", group_id)
         try:
             with self._errors("GET", path):
@@ -331,12 +408,13 @@ class SigmaScimClient:
                 return None
             raise
 
-    def create_group(self, group: Group) -> Group:
-        """``POST /Groups`` -> the created group."""
-        return self._create(Group, "/Groups", group)
+    def create_group(self, group: Group) -> ScimGroupRecord:
+        """``POST /Groups`` -> the created group as answered (:func:`group_record`)."""
+        with self._errors("POST", "/Groups"):
+            return group_record(self._post("/Groups", group))
 
-    def patch_group(self, group_id: str, patch: PatchOp[Any]) -> Group | None:
-        """``PATCH /Groups/{id}`` -> the group, or ``None`` on 204."""
+    def patch_group(self, group_id: str, patch: PatchOp[Any]) -> ScimGroupRecord | None:
+        """``PATCH /Groups/{id}`` -> the group as answered, or ``None`` on 204."""
         with self._errors("PATCH", resource_path("/Groups", group_id)):
             return self._scim.modify(Group, group_id, patch)
 
@@ -355,14 +433,6 @@ class SigmaScimClient:
         exceptions (the caller's :meth:`_errors` makes them :class:`ApiError`, 409 with its status).
         """
         return self._scim.create(resource=creation_body(resource), url=endpoint, check_request_payload=False)
-
-    def _create(self, model: type[Any], endpoint: str, resource: Any) -> Any:
-        """``POST endpoint`` of ``resource`` -> the created resource, validated as scim2-client validates
-        a creation answer (:func:`validated_answer`). Raises :class:`ApiError` (409 with its status)."""
-        with self._errors("POST", endpoint):
-            answer = self._post(endpoint, resource)
-            with self._provider:
-                return validated_answer(model, answer, Context.RESOURCE_CREATION_RESPONSE)
 
     def _search(self, model: type, endpoint: str, scim_filter: str) -> list[Any]:
         with self._errors("GET", f"{endpoint}?filter={scim_filter}"):
@@ -386,6 +456,8 @@ class SigmaScimClient:
             message = str(exc)
             if response is not None:
                 message = _describe(response) or message
+                if isinstance(exc, ResponsePayloadValidationException) and getattr(exc, "__notes__", None):
+                    message = f"{message}: {' '.join(exc.__notes__)}"  # the field msgspec or pydantic refused
             cause = exc.__cause__
             if status is None and cause is not None:
                 message = f"{httpx2.URL(self.base_url).host}: {message}: {cause}"
@@ -394,22 +466,6 @@ class SigmaScimClient:
 
     def close(self) -> None:
         self._http.close()
-
-
-def validated_answer(model: type[Any], payload: Any, scim_ctx: Context) -> Any:
-    """The ``model`` a 2xx SCIM answer describes, checked as scim2-client's ``check_response`` checks
-    it: its first ``schemas`` URN names ``model`` (RFC 7643 §3), then it validates under ``scim_ctx``
-    (RFC 7644 §3.3 for a creation). Raises :class:`SCIMResponseException` (scim2-client's, a
-    :class:`ResponsePayloadValidationException` for a validation error)."""
-    if not isinstance(payload, dict) or get_model_by_payload([model], payload, with_extensions=False) is None:
-        schemas = payload.get("schemas") if isinstance(payload, dict) else None
-        raise SCIMResponseException(f"Expected type {model.__name__} but got an answer with schemas {schemas!r}")
-    try:
-        return model.model_validate(payload, scim_ctx=scim_ctx)
-    except ValidationError as exc:
-        error = ResponsePayloadValidationException()
-        error.add_note(str(exc))
-        raise error from exc
 
 
 def _describe(response: httpx2.Response) -> str:
