@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import pydantic
 from msgspec.structs import replace
-from scim2_models import Email, Group, GroupMember, Name, PatchOp, PatchOperation
+from scim2_models import Group, GroupMember, PatchOp, PatchOperation
 
 from ..model import Action, ActionKind
 from ..payloads import (
@@ -64,10 +64,15 @@ from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
 from .paths import member_path, scim_resource_path, team_members_path
 from .rest_client import SigmaRestClient
 from .scim_client import (
+    CORE_USER_SCHEMA,
+    ScimEmailRecord,
     ScimGroupRecord,
+    ScimNameRecord,
+    ScimUserCreation,
     ScimUserRecord,
     SigmaScimClient,
     SigmaUser,
+    checked_email,
     creation_body,
     patch_body,
 )
@@ -270,31 +275,29 @@ def display_name_of(action: Action) -> str:
     raise ActionInputError(f"action {action.id} ({action.kind.value}) is about no SCIM group")
 
 
-def planned_user(action: ScimCreateUser | ScimLinkUser) -> SigmaUser:
-    """The SCIM User to ``POST`` for a create/link action, built with scim2-models (RFC 7643 §4.1).
+def planned_user(action: ScimCreateUser | ScimLinkUser) -> ScimUserCreation:
+    """The SCIM User to ``POST`` for a create/link action (RFC 7643 §4.1): ``userName``, ``externalId``
+    = the IdP's id (it marks the user provisioned, :mod:`.scim_client`), ``name`` when the IdP has
+    one, the work email (``after.email``, else the target's), ``userType``, ``active``.
 
-    Raises :class:`ActionInputError` when scim2-models refuses a value (an email address
-    with a control character): that action fails, with the first reason, never a traceback.
+    Raises :class:`ActionInputError` when the address is none scim2-models would take (a control
+    character, no ``@``): that action fails, with the reason, never a traceback.
     """
-    try:
-        return _planned_user(action)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise ActionInputError(
-            f"action {action.id} ({action.kind.value}): the SCIM User cannot be built: "
-            f"{where + ': ' if where else ''}{first.get('msg', 'invalid value')}"
-        ) from None
-
-
-def _planned_user(action: ScimCreateUser | ScimLinkUser) -> SigmaUser:
     after, target = action.after, action.target
     given, family = after.given_name or None, after.family_name or None
-    return SigmaUser(
+    try:
+        address = checked_email(after.email or target.email)
+    except pydantic.ValidationError as exc:
+        raise ActionInputError(
+            f"action {action.id} ({action.kind.value}): the SCIM User cannot be built: "
+            f"value: {exc.errors()[0].get('msg', 'invalid value')}"
+        ) from None
+    return ScimUserCreation(
+        schemas=[CORE_USER_SCHEMA],
         user_name=target.user_name,
-        external_id=target.idp_id,  # marks it provisioned (scim_client)
-        name=Name(given_name=given, family_name=family) if (given or family) else None,
-        emails=[Email(value=after.email or target.email, type="work", primary=True)],
+        external_id=target.idp_id,
+        name=ScimNameRecord(given_name=given, family_name=family) if (given or family) else None,
+        emails=[ScimEmailRecord(value=address, type="work", primary=True)],
         user_type=after.user_type or None,
         active=after.active,
     )

@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import httpx2
 import msgspec
+import pydantic
 from scim2_client import ResponsePayloadValidationException, SCIMClientException, SCIMResponseException
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import (
@@ -143,7 +144,8 @@ class ScimNameRecord(_ScimAnswer):
 
 
 class ScimEmailRecord(_ScimAnswer):
-    """One of ``emails`` (RFC 7643 §4.1.2), as answered (apply reads none of it: kept for the before-image)."""
+    """One of ``emails`` (RFC 7643 §4.1.2): as answered (apply reads none of it: kept for the
+    before-image), and as :class:`ScimUserCreation` sends it."""
 
     value: str | None = None
     type: str | None = None
@@ -236,6 +238,34 @@ class ScimGroupRecord(_ScimAnswer):
         return msgspec.to_builtins(self)
 
 
+class ScimUserCreation(_ScimAnswer):
+    """The SCIM User apply posts to create or link a user (RFC 7644 §3.3, RFC 7643 §4.1; the attributes
+    Sigma reads, docs/sigma-api.md §5.2), built by :func:`planner.execute.actions.planned_user`.
+
+    Its JSON (:func:`creation_body`) is the body scim2-models' ``SigmaUser`` dumps under the
+    creation-request context (``tests/test_execute_user_creation_body.py`` compares the two and
+    validates it as one): a typed record of the attributes sent, without building and validating the
+    model for every user. The address in ``emails`` is checked and normalized as scim2-models' ``Email``
+    checks it (pydantic's ``EmailStr``: :func:`checked_email`)."""
+
+    schemas: list[str]
+    user_name: str
+    emails: list[ScimEmailRecord]
+    external_id: str | None = None
+    name: ScimNameRecord | None = None
+    user_type: str | None = None
+    active: bool | None = None
+
+
+_EMAIL_ADDRESS = pydantic.TypeAdapter(pydantic.EmailStr)
+
+
+def checked_email(address: str) -> str:
+    """``address`` as scim2-models' ``Email.value`` takes it (pydantic's ``EmailStr``: checked by
+    email-validator, the domain normalized). Raises :class:`pydantic.ValidationError`."""
+    return _EMAIL_ADDRESS.validate_python(address)
+
+
 def _answer_record(payload: Any, record: type[Any], schema: str, name: str) -> Any:
     """``payload`` decoded as ``record`` when its first ``schemas`` URN is ``schema`` (compared
     case-insensitively, as scim2-client's ``get_model_by_payload``). Raises
@@ -286,8 +316,11 @@ def display_name_filter(display_name: str) -> str:
     return f"displayName eq {ScimFilter.quote(display_name)}"
 
 
-def creation_body(resource: SigmaUser | Group) -> dict[str, Any]:
-    """The exact JSON body scim2-client sends for ``POST`` of ``resource`` (RFC 7644 §3.3)."""
+def creation_body(resource: ScimUserCreation | Group) -> dict[str, Any]:
+    """The exact JSON body of ``POST`` of ``resource`` (RFC 7644 §3.3): a user's record as it is, a
+    scim2-models ``Group`` dumped as scim2-client would under the creation-request context."""
+    if isinstance(resource, ScimUserCreation):
+        return msgspec.to_builtins(resource)
     return resource.model_dump(scim_ctx=Context.RESOURCE_CREATION_REQUEST)
 
 
@@ -374,7 +407,7 @@ class SigmaScimClient:
                 return None
             raise
 
-    def create_user(self, user: SigmaUser) -> ScimUserRecord:
+    def create_user(self, user: ScimUserCreation) -> ScimUserRecord:
         """``POST /Users`` -> the created user as Sigma answered it (:func:`user_record`); 409 raises
         :class:`ApiError` with status 409."""
         with self._errors("POST", "/Users"):
@@ -420,9 +453,9 @@ class SigmaScimClient:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _post(self, endpoint: str, resource: Any) -> Any:
-        """``POST endpoint`` of ``resource`` (a model this module built and scim2-models validated on
-        construction) -> the answer's JSON object, checked as scim2-client checks a response
+    def _post(self, endpoint: str, resource: ScimUserCreation | Group) -> Any:
+        """``POST endpoint`` of ``resource`` (a record or model this module's callers built and checked)
+        -> the answer's JSON object, checked as scim2-client checks a response
         (content type, SCIM ``Error``, status code); the caller reads it as its type.
 
         The body is :func:`creation_body`, the payload scim2-client would send, handed over with
