@@ -24,7 +24,8 @@ Sigma, and before any file is written unless said otherwise):
    creates included); the journal is opened;
 9. the run (:mod:`planner.execute.runner`), then the verification
    (:mod:`planner.execute.verify`; done actions it finds not as planned become ``failed``
-   in the journal, for ``--resume``), then the result file
+   in the journal, for ``--resume``; an object it cannot read after the retries is "could not
+   verify" and its actions stay ``done``: status ``unverified``, exit 4), then the result file
    ``<plan>.result.json`` and the HTML report with its result section
    ``<plan>.result.html``.
 
@@ -103,6 +104,10 @@ from ..selection import Wave, select
 EXIT_INCOMPLETE = 3
 """Exit status of an apply that ran but did not converge (failed/skipped actions or verification)."""
 
+EXIT_UNVERIFIED = 4
+"""Exit status of an apply whose every action is done and no object read differs from the plan, but
+some objects could not be read to verify them (:attr:`planner.execute.verify.ObjectCheck.unverified`)."""
+
 
 def result_path(plan_path: str | Path, run_id: int) -> Path:
     """``<plan>.run-<n>.result.json`` beside the plan: each run keeps its own result (audit trail)."""
@@ -153,7 +158,8 @@ then the state of every action after the run, all runs together: ``done_total``,
 @dataclass
 class ApplyReport:
     """What one apply did. ``status``: ``converged`` (every action done and verified),
-    ``incomplete`` (failed/skipped actions or objects not converged) or ``stopped``
+    ``unverified`` (every action done, nothing read differs, but objects could not be read to
+    verify them), ``incomplete`` (failed/skipped actions or objects not converged) or ``stopped``
     (circuit breaker / authentication)."""
 
     plan_path: str
@@ -182,7 +188,8 @@ class ApplyReport:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.status == "converged" else EXIT_INCOMPLETE
+        """0 converged, :data:`EXIT_UNVERIFIED` (4) unverified, :data:`EXIT_INCOMPLETE` (3) otherwise."""
+        return {"converged": 0, "unverified": EXIT_UNVERIFIED}.get(self.status, EXIT_INCOMPLETE)
 
     def summary_dict(self) -> dict[str, Any]:
         """The ``--json`` summary: status, counts, writes, failures, verification counts, files."""
@@ -296,12 +303,16 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
         lines.append(f"Verification: {v['converged']} of {v['objects']} objects converged to the plan")
         for o in report.verification.objects:
             if not o.converged:
-                lines.append(f"  not converged  {o.key} ({o.label}): {'; '.join(o.problems)}")
+                label = "could not verify" if o.unverified else "not converged"
+                lines.append(f"  {label}  {o.key} ({o.label}): {'; '.join(o.problems)}")
+        unverified = report.verification.unverified_line(report.plan_path)
+        if unverified:
+            lines.append(unverified[0].upper() + unverified[1:])
     if report.result_file:
         lines.append(f"Result: {report.result_file}")
     if report.html_file:
         lines.append(f"Report with result: {report.html_file}")
-    if report.status != "converged":
+    if report.status not in ("converged", "unverified"):
         lines.append(f"Continue with: sigma-migrate apply {report.plan_path} --resume")
     elif report.plan_left:
         lines.append(f"Wave {report.wave!r} done; {report.plan_left} action(s) of the plan are left for later waves: "
@@ -676,6 +687,9 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             status = "stopped"
         elif converged([rows[a.id].state for a in actions], verification):
             status = "converged"
+        elif all(rows[a.id].state == "done" for a in actions) and all(
+                o.converged or o.unverified for o in verification.objects):
+            status = "unverified"
         else:
             status = "incomplete"
         journal.finish_run(status, counts)
@@ -710,11 +724,14 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
 
 def unverified_actions(verification: Verification) -> dict[str, str]:
     """``{action_id: problem}`` of every action the verification found not satisfied, the problem one
-    line: ``not as planned at verification: isArchived: False, planned True`` (or ``cannot read: ...``)."""
+    line: ``not as planned at verification: isArchived: False, planned True`` (or, for a target gone
+    or an action that cannot be checked, the error). A check whose read failed after the retries
+    (:attr:`~planner.execute.verify.ActionCheck.unreadable`) is not here: nothing says the action's
+    write is undone, so it stays ``done`` and the object is "could not verify"."""
     out: dict[str, str] = {}
     for o in verification.objects:
         for c in o.checks:
-            if not c.satisfied:
+            if not c.satisfied and not c.unreadable:
                 problem = f"cannot read: {c.error}" if c.error else "; ".join(c.differences) or "not as planned"
                 out[c.action_id] = f"not as planned at verification: {problem}"
     return out
@@ -856,6 +873,7 @@ __all__ = [
     "BY_KIND_COLUMNS",
     "ApplyReport",
     "EXIT_INCOMPLETE",
+    "EXIT_UNVERIFIED",
     "HANDLERS",
     "DryRun",
     "EXIT_DRY_RUN_REFUSED",

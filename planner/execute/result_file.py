@@ -70,11 +70,13 @@ class ActionOutcome(ResultRecord):
 
 
 class VerificationCounts(ResultRecord):
-    """Objects re-read after the run: all, converged, not converged."""
+    """Objects re-read after the run: all, converged, not converged, and of those ``unverified``
+    (could not be read after the retries; absent in result files of earlier versions)."""
 
     objects: int
     converged: int
     not_converged: int
+    unverified: int = 0
 
 
 class ObjectState(ResultRecord):
@@ -101,7 +103,8 @@ class VerificationRecord(ResultRecord):
 class ApplyResultFile(ResultRecord):
     """``<plan>.result.json``: the plan (file name, digest), the run (``mode``, ``run`` number,
     ``wave`` label and size, what the plan has ``plan_left``), its ``approval`` (``None``:
-    ``--auto-approve``), ``status`` (``converged``, ``stopped`` with ``stop_reason``, ...), times
+    ``--auto-approve``), ``status`` (``converged``, ``unverified``, ``incomplete``, ``stopped`` with
+    ``stop_reason``), times
     (ISO 8601 UTC; ``seconds``), the run's actions by state (``counts``), this run's ``writes``, the
     ``journal`` file name, ``by_kind`` (:class:`KindCounts`), one :class:`ActionOutcome` per action
     of the run, and the ``verification`` (``None``: none ran)."""

@@ -39,6 +39,9 @@ class ActionCheck:
     error: str | None = None
     missing: bool = False
     """The target does not exist (no such SCIM user or group, a 404 on the member or team)."""
+    unreadable: bool = False
+    """The target could not be read: the API still failed after the retries (429, 5xx, a network
+    error, a token that could not be minted). Neither as planned nor not: "could not verify"."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,18 @@ class ObjectCheck:
 
     @property
     def state(self) -> str:
-        """``converged``, ``missing`` (an action's target does not exist) or ``drifted``."""
+        """``converged``, ``missing`` (an action's target does not exist), ``drifted`` (read, and not
+        as planned) or ``unverified`` (every check not satisfied could not be read: "could not verify")."""
         if self.converged:
             return "converged"
-        return "missing" if any(c.missing for c in self.checks) else "drifted"
+        if any(c.missing for c in self.checks):
+            return "missing"
+        return "unverified" if self.unverified else "drifted"
+
+    @property
+    def unverified(self) -> bool:
+        """Not converged only because reads failed: each unsatisfied check is :attr:`ActionCheck.unreadable`."""
+        return not self.converged and all(c.satisfied or c.unreadable for c in self.checks)
 
     @property
     def problems(self) -> list[str]:
@@ -79,8 +90,26 @@ class Verification:
 
     @property
     def counts(self) -> dict[str, int]:
+        """``objects``, ``converged``, ``not_converged`` (the others), and of those ``unverified``
+        (could not be read: :attr:`ObjectCheck.unverified`)."""
         ok = sum(o.converged for o in self.objects)
-        return {"objects": len(self.objects), "converged": ok, "not_converged": len(self.objects) - ok}
+        return {"objects": len(self.objects), "converged": ok, "not_converged": len(self.objects) - ok,
+                "unverified": len(self.unverified)}
+
+    @property
+    def unverified(self) -> tuple[ObjectCheck, ...]:
+        """The objects that could not be verified (:attr:`ObjectCheck.unverified`)."""
+        return tuple(o for o in self.objects if o.unverified)
+
+    def unverified_line(self, plan_path: str) -> str | None:
+        """``could not verify 2 object(s): REST GET /v2/members/m1: 429 ...; run `sigma-migrate verify
+        plan.json` later`` (the first object's first read error), or ``None`` when every object was read."""
+        found = self.unverified
+        if not found:
+            return None
+        reason = next(c.error for c in found[0].checks if c.unreadable)
+        return (f"could not verify {len(found)} object(s): {reason}; "
+                f"run `sigma-migrate verify {plan_path}` later")
 
     def to_dict(self) -> dict:
         return {
@@ -109,8 +138,10 @@ def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:
     try:
         seen = handler_for(action).observe(action, clients)
     except (ApiError, ActionInputError, PathSegmentError) as exc:
+        api_failed = isinstance(exc, ApiError)
         return ActionCheck(action.id, action.kind.value, False, (), redact(str(exc)),
-                           missing=isinstance(exc, ApiError) and exc.status == 404)
+                           missing=api_failed and exc.status == 404,
+                           unreadable=api_failed and exc.status != 404)
     return ActionCheck(action.id, action.kind.value, seen.done, tuple(redact(d) for d in seen.differences),
                        missing=seen.missing)
 

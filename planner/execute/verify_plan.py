@@ -16,8 +16,12 @@ failed with the journal's error and makes the plan not converged, as it made ``a
 another plan digest refuses (one line). With a journal, each run (wave) gets a status by the
 same rule over its own actions.
 
-Exit status (:data:`EXIT_CONVERGED`, :data:`EXIT_DRIFT`): 0 converged; 2 not converged (drifted
-or missing objects, failed actions); 1 refused (no credentials, unreadable plan, foreign journal).
+An object whose read still failed after the retries (429, 5xx, network) is ``unverified``
+("could not verify"), neither converged nor drifted.
+
+Exit status (:data:`EXIT_CONVERGED`, :data:`EXIT_DRIFT`, :data:`EXIT_UNVERIFIED`): 0 converged; 2 not
+converged (drifted or missing objects, failed actions); 4 nothing differs but objects could not be
+read; 1 refused (no credentials, unreadable plan, foreign journal).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ from .verify import ObjectCheck, Verification, converged, verify
 
 EXIT_CONVERGED = 0
 EXIT_DRIFT = 2
+EXIT_UNVERIFIED = 4
+"""Nothing read differs from the plan and no action failed, but objects could not be read (as apply's 4)."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +60,12 @@ class WaveStatus:
     converged: bool
     failed: int = 0
     drifted: int = 0
+    unverified: int = 0
 
     @property
     def verdict(self) -> str:
         """:func:`verdict` of this run."""
-        return verdict(self.failed, self.drifted)
+        return verdict(self.failed, self.drifted, self.unverified)
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,9 @@ class PlanVerification:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CONVERGED if self.converged else EXIT_DRIFT
+        if self.converged:
+            return EXIT_CONVERGED
+        return EXIT_DRIFT if self.failed or self.drifted else EXIT_UNVERIFIED
 
     @property
     def drifted(self) -> tuple[ObjectCheck, ...]:
@@ -104,7 +113,7 @@ class PlanVerification:
     @property
     def verdict(self) -> str:
         """:func:`verdict` of the plan so far."""
-        return verdict(len(self.failed), len(self.drifted))
+        return verdict(len(self.failed), len(self.drifted), len(self.verification.unverified))
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document."""
@@ -115,7 +124,7 @@ class PlanVerification:
             "journal": self.journal,
             "converged": self.converged,
             "verdict": self.verdict,
-            "counts": {"objects": len(states), **{s: states.count(s) for s in ("converged", "drifted", "missing")},
+            "counts": {"objects": len(states), **{s: states.count(s) for s in ("converged", "drifted", "missing", "unverified")},
                        "not_applied": len(self.not_applied), "failed": len(self.failed)},
             "objects": self.verification.to_dict()["objects"],
             "not_applied": list(self.not_applied),
@@ -190,17 +199,20 @@ def drifted_objects(result: Verification, failed_ids: Collection[str]) -> tuple[
     """The objects not as the plan's after-state says for a reason other than a failed action: one
     check unsatisfied whose action is not in ``failed_ids`` (the journal's ``failed``, ``skipped``
     or ``running`` actions). An object left as it was only because its own action failed (a user a
-    refused create never made) is that failure, already counted, not drift."""
+    refused create never made) is that failure, already counted, not drift; a check whose read
+    failed (:attr:`~planner.execute.verify.ActionCheck.unreadable`) is "could not verify", not drift."""
     return tuple(o for o in result.objects if not o.converged
-                 and any(not c.satisfied and c.action_id not in failed_ids for c in o.checks))
+                 and any(not c.satisfied and not c.unreadable and c.action_id not in failed_ids for c in o.checks))
 
 
-def verdict(failed: int, drifted: int) -> str:
+def verdict(failed: int, drifted: int, unverified: int = 0) -> str:
     """The headline of a run or of the plan: ``converged``; ``FAILED: <n> action(s) failed`` when
     actions did not finish; ``DRIFTED: <n> object(s) differ from the plan`` when objects differ
-    from the after-state of actions that ran; both, ``; ``-separated, when both hold."""
+    from the after-state of actions that ran; ``COULD NOT VERIFY: <n> object(s) could not be read``;
+    each that holds, ``; ``-separated."""
     parts = ([f"FAILED: {failed} action(s) failed"] if failed else []) + (
-        [f"DRIFTED: {drifted} object(s) differ from the plan"] if drifted else [])
+        [f"DRIFTED: {drifted} object(s) differ from the plan"] if drifted else []) + (
+        [f"COULD NOT VERIFY: {unverified} object(s) could not be read"] if unverified else [])
     return "; ".join(parts) or "converged"
 
 
@@ -212,7 +224,8 @@ def _wave_status(run_id: int, wave: str, wave_actions: Sequence[str], result: Ve
     failed_ids = {aid for aid in wave_actions if aid in rows and rows[aid].state not in ("done", "pending")}
     states = [rows[aid].state for aid in wave_actions if aid in rows]
     return WaveStatus(run_id, wave, sum(1 for o in objects.objects for c in o.checks if c.action_id in ids),
-                      converged(states, objects), len(failed_ids), len(drifted_objects(objects, failed_ids)))
+                      converged(states, objects), len(failed_ids), len(drifted_objects(objects, failed_ids)),
+                      len(objects.unverified))
 
 
 def verify_lines(found: PlanVerification) -> list[str]:
@@ -228,13 +241,17 @@ def verify_lines(found: PlanVerification) -> list[str]:
     for w in found.waves:
         lines.append(f"Wave {w.wave or '(whole plan)'} (run {w.run_id}): {w.verdict} ({w.checked} action(s) checked)")
     states = [o.state for o in v.objects]
-    by_failure = sum(1 for o in v.objects if not o.converged) - len(found.drifted)
+    by_failure = sum(1 for o in v.objects if not o.converged and not o.unverified) - len(found.drifted)
     lines.append(f"Verify: {found.verdict}. {states.count('converged')} of {len(states)} object(s) converged, "
                  f"{states.count('drifted')} drifted, {states.count('missing')} missing"
                  + (f" ({by_failure} of them by a failed action)" if by_failure else "")
+                 + (f", {len(v.unverified)} could not be read" if v.unverified else "")
                  + (f"; {len(found.not_applied)} action(s) not applied yet" if found.not_applied else ""))
+    unverified = v.unverified_line(found.plan)
+    if unverified:
+        lines.append(unverified[0].upper() + unverified[1:])
     return lines
 
 
-__all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "FailedAction", "PlanVerification", "WaveStatus", "drifted_objects", "verdict",
+__all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "EXIT_UNVERIFIED", "FailedAction", "PlanVerification", "WaveStatus", "drifted_objects", "verdict",
            "verify_lines", "verify_plan"]
