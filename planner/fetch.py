@@ -318,6 +318,28 @@ def _objects(entries: list[Any], path: str) -> list[dict[str, Any]]:
     return entries
 
 
+def member_state_counts(members: list[dict[str, Any]]) -> tuple[int, int]:
+    """``(archived, inactive)``: how many of the ``/v2.1/members`` entries ``members`` have
+    ``isArchived`` / ``isInactive`` ``true``, read as the loader reads them (docs/formats.md §0.6, §1b):
+    the JSON literal only, an absent field is ``false``.
+
+    Raises :class:`FetchError` for a field present with anything else (``"false"``, ``0``, ``null``),
+    naming the member, its position and the value: the loader would refuse the file with an
+    ``unreadable-status`` error, so fetch refuses the answer before writing it.
+    """
+    counts = {"isArchived": 0, "isInactive": 0}
+    for n, member in enumerate(members, 1):
+        for field in counts:
+            value = member.get(field, False)
+            if value is True:
+                counts[field] += 1
+            elif value is not False:
+                raise FetchError(
+                    f"GET /v2.1/members: member {n} ({member.get('memberId')!r}) has {field} {json.dumps(value)}, "
+                    f"not true or false: whether the member is {field[2:].lower()} cannot be read")
+    return counts["isArchived"], counts["isInactive"]
+
+
 @dataclass(frozen=True)
 class FetchSummary:
     """What :func:`fetch_export` wrote: counts and the files."""
@@ -460,14 +482,15 @@ def fetch_export(
             files[name] = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
                            "totalResults": len(resources), "startIndex": 1,
                            "itemsPerPage": len(resources), "Resources": resources}
+    archived, inactive = member_state_counts(members)  # before writing: an unreadable state refuses the answer
     if scim_users is not None:
         (out / "scim").mkdir(exist_ok=True)  # the export's own layout, inside the output directory
     write_all({out / name: json.dumps(data, indent=1, ensure_ascii=False) + "\n" for name, data in files.items()})
     written = [str(out / name) for name in files]
     return FetchSummary(
         members=len(members),
-        archived=sum(bool(m.get("isArchived")) for m in members),
-        inactive=sum(bool(m.get("isInactive")) for m in members),
+        archived=archived,
+        inactive=inactive,
         teams=len(teams),
         memberships=sum(len(v["entries"]) for v in team_members.values()),
         account_types=len(types),

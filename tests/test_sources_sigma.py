@@ -228,12 +228,19 @@ def test_a_json_boolean_given_as_a_string_or_number_is_an_unreadable_status_erro
 
 
 def test_an_invalid_boolean_in_members_csv_is_an_error(tmp_path):
-    write(tmp_path, "members.csv", "memberId,email,isArchived,isInactive\nm1,a@example.com,no,no\nm2,b@example.com,maybe,no\n")
+    write(tmp_path, "members.csv",
+          "memberId,email,isArchived,isInactive\nm1,a@example.com,FALSE,False\nm2,b@example.com,maybe,no\n")
     write(tmp_path, "teams.json", [])
     write(tmp_path, "team_members.json", {})
     _, findings = load_sigma_export(tmp_path)
-    assert [(f.severity, f.code, f.file, f.location, f.field) for f in findings if f.severity is Severity.ERROR] == [
-        (Severity.ERROR, "invalid-boolean", str(tmp_path / "members.csv"), "line 3", "isArchived")]
+    assert [(f.severity, f.code, f.file, f.location, f.field, f.message)
+            for f in findings if f.severity is Severity.ERROR] == [
+        (Severity.ERROR, "unreadable-status", str(tmp_path / "members.csv"), "line 3", "isArchived",
+         "isArchived is 'maybe', not true or false: whether the member is archived cannot be read "
+         "(a plan never guesses it); fix the export"),
+        (Severity.ERROR, "unreadable-status", str(tmp_path / "members.csv"), "line 3", "isInactive",
+         "isInactive is 'no', not true or false: whether the member is inactive cannot be read "
+         "(a plan never guesses it); fix the export")]
 
 
 def test_memberships_naming_unknown_teams_or_members_show_those_files_incomplete(tmp_path):
@@ -266,9 +273,9 @@ def test_duplicate_team_names_ignoring_case_warn(tmp_path):
 
 
 def test_csv_team_members_accept_user_id_and_excel_damaged_ids_are_errors(tmp_path):
-    write(tmp_path, "members.csv", "memberId,email,isArchived,isInactive\nm1,a@example.com,no,no\n1.23E+28,b@example.com,no,no\n")
+    write(tmp_path, "members.csv", "memberId,email,isArchived,isInactive\nm1,a@example.com,false,false\n1.23E+28,b@example.com,false,false\n")
     write(tmp_path, "teams.csv", "teamId,name\nt1,One\n1.04E+20,Two\n")
-    write(tmp_path, "team_members.csv", "teamId,userId,isTeamAdmin\nt1,m1,yes\nt1,1.23E+28,no\n")
+    write(tmp_path, "team_members.csv", "teamId,userId,isTeamAdmin\nt1,m1,true\nt1,1.23E+28,false\n")
     export, findings = load_sigma_export(tmp_path)
     assert [(tm.member_id, tm.is_team_admin) for tm in export.team_memberships] == [("m1", True), ("1.23E+28", False)]
     assert [m.member_id for m in export.members] == ["m1", "1.23E+28"]  # kept as strings: nothing later trips
@@ -283,7 +290,7 @@ def test_csv_team_members_accept_user_id_and_excel_damaged_ids_are_errors(tmp_pa
 
 def test_csv_ids_that_lost_their_leading_zeros_are_errors(tmp_path):
     """The one shared check (tabular.flag_damaged_ids) also finds all-digit ids shorter than their column's padding."""
-    write(tmp_path, "members.csv", "memberId,email,isArchived,isInactive\n00417,a@example.com,no,no\n418,b@example.com,no,no\n")
+    write(tmp_path, "members.csv", "memberId,email,isArchived,isInactive\n00417,a@example.com,false,false\n418,b@example.com,false,false\n")
     write(tmp_path, "teams.csv", "teamId,name\nt1,One\n")
     write(tmp_path, "team_members.csv", "teamId,userId\nt1,00417\nt1,418\n")
     _, findings = load_sigma_export(tmp_path)

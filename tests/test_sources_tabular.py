@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -220,16 +221,17 @@ def test_mangled_ids_are_found_by_both_readers(tmp_path):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("true", True), ("True", True), ("TRUE", True), ("yes", True), ("1", True),
-    ("false", False), ("False", False), ("no", False), ("0", False), ("", None), (None, None), (" ", None),
+    ("true", True), ("True", True), ("TRUE", True), (" True ", True),
+    ("false", False), ("False", False), ("FALSE", False), ("", None), (None, None), (" ", None),
 ])
 def test_booleans(text, expected):
     assert parse_bool(text) is expected
 
 
-def test_bad_boolean_raises():
-    with pytest.raises(InvalidValue, match="'maybe' is not a boolean"):
-        parse_bool("maybe")
+@pytest.mark.parametrize("text", ["maybe", "1", "0", "yes", "no", "y", "n", "t", "f", "tRUE", "'True", 0, 1])
+def test_anything_but_true_or_false_is_no_boolean(text):
+    with pytest.raises(InvalidValue, match=f"^{re.escape(repr(text))} is not a boolean"):
+        parse_bool(text)
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -17,7 +17,9 @@ The mapping file (``*.yaml`` / ``*.yml``; recognized by its ``columns:`` map)::
       givenName: First Name
       familyName: Last Name
       displayName: Full Name
-      active: Enabled          # boolean column: true/false, yes/no, 1/0 (empty: unreadable-status error)
+      active: Enabled          # boolean column: true/false (True/TRUE, False/FALSE); anything else,
+                               # empty included, is an unreadable-status error (docs/formats.md §0.6):
+                               # map a yes/no or 1/0 column as `status` with active_statuses: [yes]
       status: State            # the IdP's status word, kept as status
       userType: Kind           # Member / Guest
       externalId: HR Number

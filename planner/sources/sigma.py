@@ -168,12 +168,13 @@ def _bool(rec: dict, key: str, default: bool, file: str, where: str, findings: F
 
 
 def _bools(table: Table, name: str, default: bool, findings: Findings, unknown: str) -> list[bool]:
-    """A CSV boolean column (§0.6), one value per row; a cell that is no boolean is an ``invalid-boolean`` error.
+    """A CSV boolean column (§0.6, :func:`~planner.sources.values.parse_bool`), one value per row.
 
     Without the column every row is ``default`` (the columns other than the members' ``isArchived`` /
     ``isInactive`` are optional, docs/formats.md §1f). In a present column an empty cell says nothing
-    (``unknown``, e.g. ``"whether the team is archived"``, cannot be read): an ``unreadable-status``
-    error (:func:`~planner.sources.values.unreadable_status`, the one rule for a value missing), never a guess.
+    and a cell that is no boolean (``0``, ``yes``) says nothing Sigma writes (``unknown``, e.g.
+    ``"whether the team is archived"``, cannot be read): an ``unreadable-status`` error
+    (:func:`~planner.sources.values.unreadable_status`, the one rule for a value missing), never a guess.
     """
     values = table.get(name)
     if values is None:
@@ -184,13 +185,8 @@ def _bools(table: Table, name: str, default: bool, findings: Findings, unknown: 
         if cell not in words:
             try:
                 words[cell] = parse_bool(cell)
-            except InvalidValue as exc:
-                findings.error(
-                    "invalid-boolean", table.path, table.location(row), table.header(name),
-                    f"{exc}; Sigma's state cannot be guessed",
-                )
-                out.append(default)
-                continue
+            except InvalidValue:
+                words[cell] = None
         parsed = words[cell]
         if parsed is None:
             unreadable_status(findings, table.path, table.location(row), table.header(name), cell,

@@ -1,6 +1,7 @@
 """Value conventions shared by every loader (docs/formats.md §0.5-§0.8).
 
-- :func:`parse_bool`: ``true/false``, ``yes/no``, ``1/0`` in any case; empty = unknown.
+- :func:`parse_bool`: a CSV boolean, ``true``/``false`` written ``true``, ``True`` or ``TRUE`` (and the
+  same for false) only; empty = unknown; anything else (``1``/``0``, ``yes``, ``'True``) is no boolean.
 - :func:`parse_timestamp`: ISO 8601 (with or without milliseconds / ``Z`` /
   offset), Google's ``YYYY/MM/DD HH:MM:SS``, Okta report ``YYYY-MM-DD HH:MM:SS``;
   ``Never logged in``, empty cells, JSON ``null`` and the Unix epoch mean "never".
@@ -36,8 +37,13 @@ __all__ = [
     "MISSING", "json_bool", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status",
 ]
 
-TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
-FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
+TRUE_WORDS = frozenset({"true", "True", "TRUE"})
+FALSE_WORDS = frozenset({"false", "False", "FALSE"})
+"""The CSV spellings of a boolean (docs/formats.md §0.6), exact: ``True``/``False`` are what the Entra
+portal, Google's user download and PowerShell ``Export-Csv`` write, ``true``/``false`` what Sigma's
+API (and ``jq @csv`` of it) writes, ``TRUE``/``FALSE`` what Excel writes back when it saves either.
+``1``/``0``, ``yes``/``no``, ``t``/``f`` come from no export: a ``0`` where ``False`` belongs is a cell
+someone (or a formula) rewrote, and reading it would deactivate or archive a person on a guess."""
 
 NEVER_WORDS = frozenset({"never logged in", "never", "null", "none", "n/a", "-"})
 
@@ -78,23 +84,24 @@ class InvalidValue(ValueError):
 
 
 def parse_bool(value: object) -> bool | None:
-    """``True``/``False`` for the §0.6 spellings, ``None`` for empty / ``null``.
+    """``True``/``False`` for a CSV cell spelled as in :data:`TRUE_WORDS` / :data:`FALSE_WORDS`
+    (surrounding spaces ignored), ``None`` for an empty cell (unknown: the caller decides whether that
+    is an error) or ``None``; a ``bool`` is returned as it is.
 
-    Raises :class:`InvalidValue` for anything else (callers turn it into an
-    ``unreadable-status`` error for an IdP status, an ``invalid-boolean`` error in a Sigma export).
+    Raises :class:`InvalidValue` for anything else, ``1``/``0``, ``yes``/``no`` and ``tRue`` included
+    (docs/formats.md §0.6); every CSV loader turns it into an ``unreadable-status`` error naming file,
+    line, column and value (:func:`unreadable_status`).
     """
-    if value is None or isinstance(value, bool):
+    if value is None or value is True or value is False:
         return value  # type: ignore[return-value]
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    word = str(value).strip().casefold()
-    if not word:
-        return None
+    word = value.strip() if isinstance(value, str) else value
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
         return False
-    raise InvalidValue(f"{value!r} is not a boolean (true/false, yes/no, 1/0)")
+    if word == "":
+        return None
+    raise InvalidValue(f"{value!r} is not a boolean (true or false, written true, True or TRUE)")
 
 
 def parse_timestamp(value: object) -> str | None:
