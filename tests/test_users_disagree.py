@@ -133,3 +133,62 @@ def test_okta_deprovisioned_in_users_active_in_group_answers_blocks_the_deactiva
     code, out_text, err = run_cli(capsys, "check", "--sigma", str(REPO / "samples" / "acme" / "sigma"), "--idp",
                                   str(idp), "--policy", str(REPO / "policies" / "examples" / "okta.yaml"))
     assert "(users-disagree)" in out_text + err
+
+
+# --------------------------------------------------------------------------- Google (issue 10, fix-items item 3)
+
+
+def google_user(uid: str, email: str, suspended: bool = False, archived: bool = False) -> dict:
+    return {"id": uid, "primaryEmail": email, "name": {"givenName": "Ana", "familyName": "Ruiz"},
+            "suspended": suspended, "archived": archived}
+
+
+def google_export(tmp_path: Path, users: list[dict], members: list[dict]) -> Path:
+    write(tmp_path / "users.json", json.dumps({"kind": "admin#directory#users", "users": users}))
+    write(tmp_path / "groups.json", json.dumps({"groups": [{"id": "g1", "email": "sigma@example.com",
+                                                             "name": "Sigma-Users"}]}))
+    write(tmp_path / "group_members.json", json.dumps({"g1": {"kind": "admin#directory#members", "members": [
+        {"kind": "admin#directory#member", "role": "MEMBER", "type": "USER", **m} for m in members]}}))
+    return tmp_path
+
+
+@pytest.mark.parametrize(("suspended", "member", "said"), [
+    (True, {"id": "1", "email": "ana@example.com", "status": "ACTIVE"},
+     "status 'Suspended' in users.json ($.users[0]), 'ACTIVE'"),
+    (False, {"id": "1", "email": "ana@example.com", "status": "suspended"},
+     "status 'Active' in users.json ($.users[0]), 'suspended'"),
+    (False, {"id": "1", "email": "ana.old@example.com", "status": "ACTIVE"},
+     "email 'ana@example.com' in users.json ($.users[0]), 'ana.old@example.com'"),
+    (True, {"email": "ANA@example.com", "status": "ACTIVE"},  # no id: found by its email, its status still compared
+     "status 'Suspended' in users.json ($.users[0]), 'ACTIVE'"),
+])
+def test_google_group_member_disagreeing_with_users_json(tmp_path, suspended, member, said):
+    directory, findings = load_idp(google_export(tmp_path, [google_user("1", "ana@example.com", suspended)], [member]),
+                                   "google-api")
+    assert disagreements(findings) == [(
+        Severity.WARNING, "group_members.json",
+        f"1 user(s) listed in group_members.json differ from the users file in 1 record(s) (1: {said} in "
+        f"group_members.json ($[\"g1\"].members[0])): {TAIL}")]
+    assert [u.active for u in directory.users] == [not suspended]  # the users file's record is kept
+    assert directory.groups[0].member_user_ids == ("1",)
+
+
+@pytest.mark.parametrize(("user", "member"), [
+    (google_user("1", "ana@example.com"), {"id": "1", "email": "Ana@Example.com", "status": "ACTIVE"}),
+    (google_user("1", "ana@example.com", True), {"id": "1", "email": "ana@example.com", "status": "SUSPENDED"}),
+    (google_user("1", "ana@example.com", archived=True), {"id": "1", "email": "ana@example.com", "status": "ACTIVE"}),
+    (google_user("1", "ana@example.com"), {"id": "1"}),
+    (google_user("1", "ana@example.com"), {"id": "1", "email": "ana@example.com", "status": "UNDEFINED"}),
+])
+def test_google_group_member_agreeing_or_silent_is_no_finding(tmp_path, user, member):
+    _, findings = load_idp(google_export(tmp_path, [user], [member]), "google-api")
+    assert disagreements(findings) == []
+
+
+def test_google_member_suspended_in_users_active_in_group_blocks_the_deactivation(capsys, tmp_path):
+    from planner.rules.inputs import truncated
+
+    idp = google_export(tmp_path / "google", [google_user("1", "ana@example.com", suspended=True)],
+                        [{"id": "1", "email": "ana@example.com", "status": "ACTIVE"}])
+    _, findings = load_idp(idp, "google-api")
+    assert [f.code for f in truncated(findings)] == ["users-disagree"]

@@ -173,13 +173,14 @@ class DirectoryBuilder:
 
     def disagree(self, user: IdpUser, field: str, listed: Any, file: Path | str, location: str) -> None:
         """Record that a group members answer at ``file``/``location`` embeds ``user`` with ``field``
-        (``status``, ``login``, ``accountEnabled``, ``userPrincipalName``) ``listed``, unlike the users file.
+        (``status``, ``login``, ``accountEnabled``, ``userPrincipalName``, ``email``: Google's primary) ``listed``,
+        unlike the users file.
 
         Two files of one export that disagree about one user were saved at different times: either may be
         the stale one, and so may any membership. :meth:`build` reports them in one ``users-disagree``
         warning per members file (an incomplete-input code, :data:`INCOMPLETE_CODES`)."""
         src = user.source or SourceRef("")
-        mine = {"status": user.status, "login": user.user_name, "userPrincipalName": user.user_name,
+        mine = {"status": user.status, "login": user.user_name, "userPrincipalName": user.user_name, "email": user.user_name,
                 "accountEnabled": user.active}.get(field)
         self._disagree.setdefault(str(file), []).append(
             f"{user.id}: {field} {mine!r} in {Path(src.file).name} ({src.location}), {listed!r} in "

@@ -20,7 +20,11 @@ per file named by the group key (id, email or name). Member ``type`` ``USER``
 are ignored with an info finding. A ``USER`` member that is no user of the users
 file shows that file incomplete (``member-not-in-users``, it is held), unless its
 email is of a domain no user of the file has: groups may hold addresses outside
-the domain (docs/formats.md §4c), an ``unknown-group-member`` warning.
+the domain (docs/formats.md §4c), an ``unknown-group-member`` warning. A ``USER``
+member whose ``email`` or ``status`` (``ACTIVE`` / ``SUSPENDED``) differs from the
+users file's record of the same user shows the files were saved at different times:
+a ``users-disagree`` warning (:meth:`~.directory.DirectoryBuilder.disagree`, as for Okta
+and Entra), an incomplete-input code.
 
 Mapping: ``user_name`` <- primary email; ``emails`` <- primary, then
 ``emails[].address``, ``aliases``, ``nonEditableAliases`` (JSON) or the work /
@@ -277,13 +281,17 @@ def _api_answer(
         kind = as_text(rec.get("type")).upper() or "USER"
         member_id = as_id(rec.get("id"))
         if kind == "USER":
-            if member_id not in builder.users and rec.get("email"):
+            if member_id in builder.users:
+                _compare(rec, builder.users[member_id], path, where, builder)
+            elif rec.get("email"):
                 if by_email is None:
                     by_email = {u.user_name_key: u.id for u in builder.users.values()}
                     domains = {k.rpartition("@")[2] for k in by_email}
                 key = fast_email_key(as_text(rec["email"]))
                 member_id = by_email.get(key, member_id or key)
-                if member_id not in builder.users and key.rpartition("@")[2] not in domains:
+                if member_id in builder.users:  # found by its email: its status may still differ
+                    _compare(rec, builder.users[member_id], path, where, builder)
+                elif key.rpartition("@")[2] not in domains:
                     builder.outside(member_id)  # another domain's address (§4c): not a sign of a cut users file
             builder.add_member(group_id, member_id, "user")
         elif kind == "GROUP":
@@ -298,6 +306,26 @@ def _api_answer(
             continue
         count += 1
     return count
+
+
+_COMPARED_STATUSES = ("ACTIVE", "SUSPENDED")
+"""Member ``status`` values compared with the users file's: an archived user's member status is not documented
+(docs/formats.md §4c), so ``Archived`` users and other words are not compared."""
+
+
+def _compare(rec: dict, user: IdpUser, path: Path, where: str, builder: DirectoryBuilder) -> None:
+    """Report (:meth:`~.directory.DirectoryBuilder.disagree`) a ``USER`` member whose ``email`` is not the users
+    file's primary email of the same id, or whose ``status`` (``ACTIVE`` / ``SUSPENDED``, any case) is not the
+    users file's (``Active`` / ``Suspended``): the two files were saved at different times (docs/formats.md §4c,
+    as Okta's §2c). Fields the member leaves out are not compared."""
+    email = rec.get("email")
+    if email is not None and (email.__class__ is not str or fast_email_key(email) != user.user_name_key):
+        builder.disagree(user, "email", email, path, where)
+    status = rec.get("status")
+    said = status.strip().upper() if status.__class__ is str else None
+    mine = (user.status or "").upper()
+    if said in _COMPARED_STATUSES and mine in _COMPARED_STATUSES and said != mine:
+        builder.disagree(user, "status", status, path, where)
 
 
 def _api_members(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool) -> None:
