@@ -447,6 +447,7 @@ class ItemRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
     action: str | UnsetType = UNSET
     action_id: str | UnsetType = UNSET
     kind: str | UnsetType = UNSET
+    scim_id: str | UnsetType = UNSET  # an action's target as Sigma's SCIM state lists it (inputs.truncated)
     guard: str | UnsetType = UNSET
     policy_key: str | UnsetType = UNSET
     rule: str | UnsetType = UNSET
