@@ -93,10 +93,11 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
 
         check_policy_organization(policy, export_organization_id(snapshot.sigma.members))
     extra = []
-    if policy is not None and snapshot.sigma.account_types is None:  # else plan refuses an unknown name
+    if policy is not None:  # what plan says of the policy's account type names (refused, or probable typos)
         from .rules.account_types import typo_findings
 
-        extra += typo_findings(policy)
+        types = snapshot.sigma.account_types
+        extra += typo_findings(policy, None if types is None else [a.name for a in types])
     if lacks_group_memberships(snapshot.idp):
         extra += check_policy_inputs(snapshot, policy or _policy(None), list(idp_paths))
     if extra:

@@ -90,3 +90,20 @@ def test_with_account_types_json_the_plan_refuses_the_name(capsys, tmp_path):
                            "--out", str(tmp_path / "plan.json"))
     assert code != 0 and "'Builder' is not an account type of this organization" in err
     assert "did you mean 'Build'?" in err
+
+
+def test_with_account_types_json_check_says_what_plan_refuses_with(capsys, tmp_path):
+    # issue 10, fix-items item 6: check gave no word where plan refused "did you mean 'Build'?"
+    _, policy = _inputs(tmp_path)
+    sigma, okta = str(REPO / "samples" / "acme" / "sigma"), str(REPO / "samples" / "acme" / "okta")
+    code, out, err = run_cli(capsys, "check", "--sigma", sigma, "--idp", okta, "--policy", str(policy))
+    assert code == 1
+    said = ("'Builder' is not an account type of this organization (Sigma matches userType case-sensitively); "
+            "did you mean 'Build'? Known: Act, Admin, Analyze, Build, Data Steward, External Viewer, View")
+    lines = [line for line in (out + err).splitlines() if "(unknown-account-type)" in line]
+    assert lines == [f"error: {policy}:84:18 [account_types.group_map.Sigma-Build]: {said} (unknown-account-type)",
+                     f"error: {policy}:89:37 [account_types.precedence.2]: {said} (unknown-account-type)"]
+    assert "(account-type-typo)" not in out + err
+    code, _, err = run_cli(capsys, "plan", "--sigma", sigma, "--idp", okta, "--policy", str(policy),
+                           "--out", str(tmp_path / "plan.json"))
+    assert (code, err) == (1, f"sigma-migrate: error: {policy}:84:18: account_types.group_map.'Sigma-Build': {said}\n")

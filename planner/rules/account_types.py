@@ -249,24 +249,31 @@ class TypeOutcome(msgspec.Struct, frozen=True):
     review_item: ReviewItem | None = None
 
 
-def validate_names(policy: Policy, directory: Directory) -> None:
-    """Raise :class:`~planner.policy.PolicyError` for an account type the organization does not have.
-
-    Skipped when the Sigma export has no ``account_types.json``.
-    """
-    if directory.account_type_names is None:
-        return
-    known = set(directory.account_type_names)
-    for loc, name in policy_type_names(policy.account_types):
+def unknown_names(at: AccountTypes, known: Iterable[str]) -> list[tuple[tuple, str]]:
+    """``(policy location, message)`` of each account type name of ``at`` that is not one of ``known`` (the
+    export's ``accountTypeName`` list, docs/sigma-api.md §4.1), in :func:`policy_type_names` order; the message
+    names the closest known name (:func:`closest_account_type`): the one text ``plan`` refuses with
+    (:func:`validate_names`) and ``check`` reports (:func:`typo_findings`)."""
+    known = set(known)
+    found = []
+    for loc, name in policy_type_names(at):
         if name in known:
             continue
         close = closest_account_type(name, known)
         hint = f"; did you mean {close!r}?" if close else ""
-        raise policy.error(
-            loc,
-            f"{name!r} is not an account type of this organization (Sigma matches userType "
-            f"case-sensitively){hint} Known: {', '.join(sorted(known))}",
-        )
+        found.append((loc, f"{name!r} is not an account type of this organization (Sigma matches userType "
+                           f"case-sensitively){hint} Known: {', '.join(sorted(known))}"))
+    return found
+
+
+def validate_names(policy: Policy, directory: Directory) -> None:
+    """Raise :class:`~planner.policy.PolicyError` for the first account type the organization does not have
+    (:func:`unknown_names`). Skipped when the Sigma export has no ``account_types.json``.
+    """
+    if directory.account_type_names is None:
+        return
+    for loc, message in unknown_names(policy.account_types, directory.account_type_names):
+        raise policy.error(loc, message)
 
 
 def names_unchecked_item(policy: AccountTypes, directory: Directory) -> ReviewItem | None:
@@ -290,10 +297,18 @@ def names_unchecked_item(policy: AccountTypes, directory: Directory) -> ReviewIt
     )
 
 
-def typo_findings(policy: Policy) -> list[Finding]:
-    """One ``account-type-typo`` warning per account type name of ``policy`` that probably misspells a built-in
-    one (:func:`builtin_typo`), at its policy line, for ``check`` on an export without ``account_types.json``
-    (with it, :func:`validate_names` refuses the name)."""
+def typo_findings(policy: Policy, known: Iterable[str] | None = None) -> list[Finding]:
+    """What ``check`` says about the account type names of ``policy``, as ``plan`` would, at their policy lines.
+
+    ``known``: the export's account type names (``account_types.json``), ``None`` without that file. With it,
+    one ``unknown-account-type`` error per name the organization does not have, the message ``plan`` refuses
+    with (:func:`unknown_names`); without it, one ``account-type-typo`` warning per name that probably misspells
+    a built-in one (:func:`builtin_typo`), as the plan's items say.
+    """
+    if known is not None:
+        return [Finding(Severity.ERROR, "unknown-account-type", policy.location(*loc), "",
+                        ".".join(str(part) for part in loc), message)
+                for loc, message in unknown_names(policy.account_types, known)]
     found = []
     for loc, name in policy_type_names(policy.account_types):
         builtin = builtin_typo(name)
