@@ -49,3 +49,22 @@ def test_a_team_a_regex_rule_names_like_a_formula_is_an_informational_item():
     assert item.message == ("team '=cmd|x' (from group 'sigma-team-=cmd|x', teams.rules[0].regex) starts with '=', "
                             "which a spreadsheet reads as a formula; Sigma stores it as text, but rename the group in "
                             "the IdP if the name is not meant")
+
+
+def test_the_joined_text_screen_finds_what_the_per_record_test_finds():
+    """planner.sources.formulas.may_look_like_formulas (one regex over the names joined) runs before the
+    per-record pass: it must say True for every name looks_like_formula flags, whatever space leads it
+    (str.lstrip's whitespace, Unicode included), and False for a side without one."""
+    from planner.sources.formulas import may_look_like_formulas
+
+    leads = [chr(c) for c in range(0x3100) if not 0xD800 <= c < 0xE000] + ["\u3000", "\ufeff", "\U0001F600"]
+    for lead in leads:
+        for value in (lead + "=1", lead + " @x", "x" + lead + "+1"):
+            assert may_look_like_formulas(["Ann", None, "", value]) is looks_like_formula(value) or (
+                "\n" in value and may_look_like_formulas([value])), repr(value)
+    assert may_look_like_formulas(["Ann", "Lee", None, "", "a=b", "O'Hara", "  Jo"]) is False
+    assert may_look_like_formulas(["Ann", "", "  ", "-x"]) is True
+    kenji = user("u1", "kenji@x.example", first="Kenji", last="Mori")
+    assert idp_formula_findings(IdpDirectory(users=(kenji,), groups=(group("g1", "=SUM(1)"),)))[0].field == "displayName"
+    assert sigma_formula_findings(SigmaExport(members=(member("m1", "a@x.example", "Ann", "Lee"),),
+                                              teams=(team("t1", "@team"),)))[0].field == "name"

@@ -17,8 +17,9 @@ from the same code (docs/formats.md §0.8, §0.11):
   name comes near 256, so such a value is damage (a cell pasted into another, a runaway quote)
   and would be sent to Sigma as written.
 
-Cheap screens first: one ``join`` and a substring search per field, ``max(map(len, ...))`` per
-field (C speed); the per-record loop runs only on a hit.
+Cheap screens first, over every checked field of a side at once (:func:`_may_be_damaged`): one ``join``
+and a substring search, one ``max(map(len, ...))`` (C speed); the per-field checks, and their
+per-record loops, run only on a hit.
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ def _longest(values: Iterable[str | None]) -> int:
     return max(map(len, filter(None, values)), default=0)
 
 
+def _may_be_damaged(marked: Iterable[str | None], measured: Iterable[str | None]) -> bool:
+    """False when no value of ``marked`` starts with Excel's text marker and none of ``measured`` is longer
+    than :data:`ADDRESS_LIMIT` (the lower of the two limits): then the per-field checks find nothing."""
+    return _marked(list(filter(None, marked))) or _longest(measured) > ADDRESS_LIMIT
+
+
 def _damaged(findings: Findings, source: SourceRef | None, field: str, what: str, value: str) -> None:
     file, location = (source.file, source.location) if source else ("", "")
     findings.error("excel-damaged-value", file, location, field,
@@ -106,8 +113,17 @@ def idp_value_findings(directory: IdpDirectory) -> list[Finding]:
     An email equal to the user's ``userName`` (an Entra UPN kept among the emails) is judged once, as the
     ``userName``.
     """
-    findings = Findings()
     users, fmt = directory.users, directory.format.split("+")[0]
+    addresses = chain.from_iterable(map(attrgetter("emails"), users))
+    ids = ("id",) if fmt in UNCHECKED_ID_FORMATS else ()
+    if not _may_be_damaged(
+            chain(chain.from_iterable(map(attrgetter(*ids, "user_name", "external_id"), users)),
+                  map(attrgetter("value"), chain.from_iterable(map(attrgetter("emails"), users)))),
+            chain(chain.from_iterable(map(attrgetter("id", "user_name", "external_id", "given_name", "family_name",
+                                                     "display_name"), users)),
+                  map(attrgetter("value"), addresses), map(attrgetter("display_name"), directory.groups))):
+        return []
+    findings = Findings()
     sources = list(map(_source, users))
     ids = list(map(attrgetter("id"), users))
     _check(sources, ids, "id", "IdP user", findings, marker=fmt in UNCHECKED_ID_FORMATS, limit=NAME_LIMIT,
@@ -135,8 +151,12 @@ def idp_value_findings(directory: IdpDirectory) -> list[Finding]:
 
 def sigma_value_findings(export: SigmaExport) -> list[Finding]:
     """``excel-damaged-value`` and ``value-too-long`` errors for the members and teams of a Sigma export."""
-    findings = Findings()
     members = export.members
+    if not _may_be_damaged(map(attrgetter("email"), members), chain(
+            chain.from_iterable(map(attrgetter("email", "member_id", "first_name", "last_name"), members)),
+            map(attrgetter("name"), export.teams))):
+        return []
+    findings = Findings()
     sources = list(map(_source, members))
     _check(sources, list(map(attrgetter("email"), members)), "email", "member", findings,
            marker=True, limit=ADDRESS_LIMIT, rule=_ADDRESS_RULE)
