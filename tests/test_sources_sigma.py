@@ -542,3 +542,18 @@ def test_team_members_the_typed_path_cannot_take_go_to_the_page_walk(tmp_path, a
             ] == ([finding] if finding else [])
     if finding is None:
         assert [(tm.team_id, tm.member_id, tm.is_team_admin) for tm in export.team_memberships] == [("t1", "m1", True)]
+
+
+def test_the_mangled_id_screen_passes_every_damaged_shape():
+    """sigma._mangled screens on the first two characters before values.is_excel_mangled: every id the full
+    test flags, Unicode digits included, must pass the screen; a random id with a letter second does not."""
+    from planner.sources.sigma import _NUMBER_START, _mangled
+    from planner.sources.values import is_excel_mangled
+
+    ids = ["1.04E+20", "1E+20", "1e5", "1,5E+3", "-1E+2", "+1.5e-3", "104857600000000000000", "417.0", "4170.00",
+           "'abb45145", "'", "1", "", "0vPebowFBzavAbsO63BBh6XNaBNbe", "9e", "9E+", "1٢٣٤٥٦٧٨٩٠١٢٣٤000", "1e٣",
+           "٣.0", "1.5", "12", "1x", "1eX", "5ea2b1c3", "1.04E+20 ", "+", "-x", "12345678901234567"]
+    assert [v for v in ids if _mangled(v) != (v[:1] in _NUMBER_START and is_excel_mangled(v))] == []
+    assert [v for v in ids if _mangled(v)] == [
+        "1.04E+20", "1E+20", "1e5", "1,5E+3", "-1E+2", "+1.5e-3", "104857600000000000000", "417.0", "4170.00",
+        "'abb45145", "'", "1٢٣٤٥٦٧٨٩٠١٢٣٤000", "1e٣", "1.04E+20 "]

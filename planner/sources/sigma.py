@@ -198,10 +198,21 @@ def _bools(table: Table, name: str, default: bool, findings: Findings, unknown: 
 _NUMBER_START = frozenset("0123456789+-'")
 
 
+_SECOND_OF_NUMBER = frozenset(".,eE")
+
+
 def _mangled(value: str) -> bool:
-    """:func:`is_excel_mangled` behind a cheap screen: a damaged id starts with a digit, a sign or Excel's
-    text marker ``'``."""
-    return value[:1] in _NUMBER_START and is_excel_mangled(value)
+    """:func:`is_excel_mangled` behind cheap screens: a damaged id starts with a digit, a sign or Excel's
+    text marker ``'``; after a digit, its second character is a digit (``104857600000000000000``,
+    ``417.0``), a decimal separator or an exponent (``1.04E+20``, ``1E+20``), or there is none. Most random
+    ids that start with a digit (a sixth of Sigma's) go no further than the second test."""
+    first = value[:1]
+    if first not in _NUMBER_START:
+        return False
+    second = value[1:2]
+    if not (first in "+-'" or second in _SECOND_OF_NUMBER or second.isdigit() or not second):
+        return False
+    return is_excel_mangled(value)
 
 
 def _json_id(value: Any, file: str, where: str, field: str, what: str, findings: Findings) -> str | None:
