@@ -56,7 +56,8 @@ def main() -> int:
         for step, values in runs[name].items():
             ratio = ""
             if name == "repo" and "baseline" in runs:
-                ratio = f"  {statistics.median(values) / statistics.median(runs['baseline'][step]):.2f}x the baseline"
+                base = statistics.median(runs["baseline"][step])
+                ratio = f"  {statistics.median(values) / base:.2f}x the baseline" if base else ""
             print(median_line(step, values, 18) + ratio)
     return 0
 
@@ -88,12 +89,15 @@ class Tree:
             items = _step(spent, "sort_review_items", planning.sort_review_items,
                           decided.review_items + self.inputs.truncation_items(self.snapshot.findings,
                                                                               decided.actions))
+            # the index of the actions person_rows and fingerprints share (planning.acted_on), where the tree has it
+            shared = (_step(spent, "acted_on", planning.acted_on, actions),) if hasattr(planning, "acted_on") else ()
+            spent.setdefault("acted_on", 0.0)
             people = _step(spent, "person_rows", planning.person_rows, policy, directory, decided.people,
-                           decided.types, decided.unmatched, actions, items)
+                           decided.types, decided.unmatched, actions, items, *shared)
             summary = _step(spent, "build_summary", planning.build_summary, directory, decided, actions, items)
             _step(spent, "build_outcomes", planning.build_outcomes, policy, directory, decided.guards, actions, people)
             _step(spent, "preflight", self.preflight.evaluate, policy, directory, summary.guards, actions, people)
-            _step(spent, "fingerprints", planning.fingerprints, directory, actions)
+            _step(spent, "fingerprints", planning.fingerprints, directory, actions, *shared)
         return dict(spent) | {"total": sum(spent.values())}
 
 

@@ -558,6 +558,21 @@ ACTION_TYPES: dict[ActionKind, type[BaseAction]] = {t.kind: t for t in Action.__
 _MEMBER_TARGETS = (MemberRef, LinkUserTarget, AccountTypeTarget, ScimUserRef, TeamMemberTarget)
 
 
+def _kinds_whose(field: str, types: tuple[type, ...]) -> frozenset[ActionKind]:
+    """The kinds whose ``field`` (``target``, ``after``) is of one of ``types``: each kind has one type
+    per field, so a question about an action's target can be asked once per kind."""
+    return frozenset(kind for kind, cls in ACTION_TYPES.items()
+                     if any(f.name == field and f.type in types for f in msgspec.structs.fields(cls)))
+
+
+MEMBER_TARGET_KINDS = _kinds_whose("target", _MEMBER_TARGETS)
+"""The kinds whose target is a member (:func:`target_member_id` reads its ``member_id``)."""
+TEAM_TARGET_KINDS = _kinds_whose("target", (GroupTarget, TeamMemberTarget))
+"""The kinds whose target names a team (:func:`target_team_id` reads its ``team_id``)."""
+OWNER_KINDS = _kinds_whose("after", (ArchiveAfter,))
+"""The kinds that may name a ``newOwnerId`` (:func:`new_owner_id`)."""
+
+
 def target_member_id(action: Action) -> str | None:
     """The ``memberId`` of the Sigma member an action acts on (a team removal: the member removed);
     ``None`` for a ``scim.create_user`` (no member yet) and the group actions."""

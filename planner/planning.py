@@ -81,7 +81,10 @@ from .model import (
     NormalizedMemberType, Outcomes, PersonRow, Plan, PlanOrganization, PlanPolicy, PlanSummary, ReviewCounts,
     ReviewItem, SeatCount, Snapshot, TeamCounts, TeamRow, TeamState,
 )
-from .payloads import ScimCreateUser, ScimLinkUser, ScimSetAccountType, new_owner_id, target_member_id, target_team_id
+from .payloads import (
+    MEMBER_TARGET_KINDS, OWNER_KINDS, TEAM_TARGET_KINDS, ScimCreateUser, ScimLinkUser, ScimSetAccountType, new_owner_id,
+    target_member_id,
+)
 from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
@@ -135,11 +138,13 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         review_items = sort_review_items(decided.review_items + inputs.truncation_items(snapshot.findings,
                                                                                          decided.actions)
                                          + organization.missing_organization_items(organization_id))
-        people = person_rows(policy, directory, decided.people, decided.types, decided.unmatched, actions, review_items)
+        acted = acted_on(actions)
+        people = person_rows(policy, directory, decided.people, decided.types, decided.unmatched, actions, review_items,
+                             acted)
         summary = build_summary(directory, decided, actions, review_items)
         plan_outcomes = build_outcomes(policy, directory, decided.guards, actions, people)
         checks = preflight.evaluate(policy, directory, summary.guards, actions, people)
-        prints = fingerprints(directory, actions)
+        prints = fingerprints(directory, actions, acted)
     origin = policy.origin
     resolved = canonical_json(policy.resolved())
     return Plan(
@@ -486,8 +491,45 @@ def sort_review_items(items: Iterable[ReviewItem]) -> list[ReviewItem]:
 # --------------------------------------------------------------------------- fingerprints
 
 
-def fingerprints(directory: Directory, actions: list[Action]) -> Fingerprints:
-    """The :class:`~planner.model.Fingerprints` of every Sigma object touched.
+@dataclass(frozen=True, slots=True)
+class ActedOn:
+    """The plan's actions by what they act on, indexed once (:func:`acted_on`) for the person rows and
+    the fingerprints: ``members``, target memberId -> its actions, phase by phase
+    (:func:`~planner.payloads.target_member_id`); ``creates``, IdP id -> its ``scim.create_user`` ids;
+    ``owners``, every ``newOwnerId`` (:func:`~planner.payloads.new_owner_id`); ``teams``, every target
+    teamId (:func:`~planner.payloads.target_team_id`)."""
+
+    members: Mapping[str, list[Action]]
+    creates: Mapping[str, list[str]]
+    owners: frozenset[str]
+    teams: frozenset[str]
+
+
+def acted_on(actions: Iterable[Action]) -> ActedOn:
+    """The :class:`ActedOn` index of ``actions``: grouped by kind first, since what an action's target
+    names is a fact of its kind (:data:`~planner.payloads.MEMBER_TARGET_KINDS`, ...)."""
+    of_kind: dict[ActionKind, list[Action]] = {}
+    for a in actions:
+        found = of_kind.get(a.kind)
+        if found is None:
+            of_kind[a.kind] = [a]
+        else:
+            found.append(a)
+    members: dict[str, list[Action]] = {}
+    for kind in sorted(MEMBER_TARGET_KINDS.intersection(of_kind), key=PHASE.__getitem__):  # phase order
+        for a in of_kind[kind]:
+            members.setdefault(a.target.member_id, []).append(a)
+    creates: dict[str, list[str]] = {}
+    for a in of_kind.get(ActionKind.SCIM_CREATE_USER, ()):
+        creates.setdefault(a.target.idp_id, []).append(a.id)
+    owners = {a.after.new_owner_id for kind in OWNER_KINDS.intersection(of_kind) for a in of_kind[kind]}
+    teams = {a.target.team_id for kind in TEAM_TARGET_KINDS.intersection(of_kind) for a in of_kind[kind]}
+    return ActedOn(members, creates, frozenset(owners - {None}), frozenset(teams - {None}))
+
+
+def fingerprints(directory: Directory, actions: list[Action], acted: ActedOn | None = None) -> Fingerprints:
+    """The :class:`~planner.model.Fingerprints` of every Sigma object touched (``acted``: the
+    :func:`acted_on` index of ``actions``, when the caller has it).
 
     Members: targets of actions and every ``newOwnerId``; state = ``memberId,
     email, memberType, userKind, isArchived, isInactive`` as exported. Teams:
@@ -495,23 +537,20 @@ def fingerprints(directory: Directory, actions: list[Action]) -> Fingerprints:
     isArchived, memberIds`` (sorted). ``sha256`` is over the canonical JSON of
     ``state`` (sorted keys, no spaces, UTF-8).
     """
-    member_ids = set(filter(None, map(target_member_id, actions)))
-    member_ids.update(filter(None, map(new_owner_id, actions)))
-    team_ids = set(filter(None, map(target_team_id, actions)))
+    acted = acted or acted_on(actions)
     out = Fingerprints()
     members = directory.members
-    for mid in sorted(member_ids.intersection(members)):
+    for mid in sorted(acted.owners.union(acted.members).intersection(members)):
         m = members[mid]
         out[f"member:{mid}"] = fingerprint_of(MemberState(m.member_id, m.email, m.member_type, m.user_kind,
                                                           bool(m.is_archived), bool(m.is_inactive)))
-    if team_ids:
-        for tid in sorted(team_ids):
-            team = directory.teams.get(tid)
-            if team is None:
-                continue
-            members = directory.team_members.get(tid, ())
-            out[f"team:{tid}"] = fingerprint_of(TeamState(tid, team.name, bool(team.is_archived),
-                                                          tuple(sorted(t.member_id for t in members))))
+    for tid in sorted(acted.teams):
+        team = directory.teams.get(tid)
+        if team is None:
+            continue
+        team_members = directory.team_members.get(tid, ())
+        out[f"team:{tid}"] = fingerprint_of(TeamState(tid, team.name, bool(team.is_archived),
+                                                      tuple(sorted(t.member_id for t in team_members))))
     return out
 
 
@@ -525,28 +564,18 @@ def person_rows(
     decisions: list[unmatched.UnmatchedDecision],
     actions: list[Action],
     review_items: list[ReviewItem],
+    acted: ActedOn | None = None,
 ) -> list[PersonRow]:
     """One :class:`~planner.model.PersonRow` per person (:class:`~planner.directory.Person`), sorted by
-    email (then ids).
+    email (then ids); ``acted``: the :func:`acted_on` index of ``actions``, when the caller has it.
 
     ``account_type_after`` is ``None`` for members who end deactivated (or stay so).
     ``lockout``, ``type_change`` and ``admin_change`` are decided here, by
     :func:`planner.outcomes.lockout`, :func:`~planner.outcomes.type_change` and
     :func:`~planner.outcomes.admin_change` over the row and the kinds of its actions.
     """
-    acts_m: dict[str, list[str]] = {}
-    acts_i: dict[str, list[str]] = {}
-    kinds_m: dict[str, set[ActionKind]] = {}  # the kinds of each member's actions
-    change_of: dict[str, str] = {}  # memberId -> evidence "change" of its scim.set_account_type
-    for a in actions:
-        mid = target_member_id(a)
-        if mid:
-            acts_m.setdefault(mid, []).append(a.id)
-            kinds_m.setdefault(mid, set()).add(a.kind)
-            if isinstance(a, ScimSetAccountType):
-                change_of[mid] = a.evidence.change or None
-        elif isinstance(a, ScimCreateUser):
-            acts_i.setdefault(a.target.idp_id, []).append(a.id)
+    acted = acted or acted_on(actions)
+    acts_m, acts_i = acted.members, acted.creates
     admin_types = frozenset(t.casefold() for t in policy.guards.admin_account_types)
     lockout_of, type_change_of, admin_change_of = outcomes.lockout, outcomes.type_change, outcomes.admin_change
     rev_m: dict[str, set[str]] = {}
@@ -576,12 +605,17 @@ def person_rows(
             name = f"{member.first_name or ''} {member.last_name or ''}".strip()
             sigma_status = "archived" if archived else "inactive" if inactive else "active"
             before = account_type[mid]
-            kinds = kinds_m.get(mid, no_kinds)
+            acts = acts_m.get(mid)
+            if acts is None:
+                kinds, action_ids = no_kinds, empty
+            elif len(acts) == 1:  # the usual case: one link
+                kinds, action_ids = (acts[0].kind,), (acts[0].id,)
+            else:
+                kinds, action_ids = {a.kind for a in acts}, tuple(a.id for a in acts)
             if (archived or inactive or not _DEACTIVATING.isdisjoint(kinds)) and p.status is not reactivate:
                 after = None
             else:
                 after = after_type.get(p.person, before)
-            action_ids = acts_m.get(mid, empty)
             found = rev_m.get(mid)
         else:
             mid = before = member_type = user_kind = sigma_status = None
@@ -592,8 +626,8 @@ def person_rows(
             else:
                 name, email = "", user_name
             after = after_type.get(p.person)
-            action_ids = acts_i.get(user.id if user is not None else None, empty)
-            kinds = {ActionKind.SCIM_CREATE_USER} if action_ids else no_kinds
+            action_ids = tuple(acts_i.get(user.id if user is not None else None, empty))
+            kinds = _CREATING if action_ids else no_kinds
         if user is not None:
             iid = user.id
             more = rev_i.get(iid)
@@ -610,10 +644,11 @@ def person_rows(
             PersonRow(
                 mid, email, name, member_type, user_kind, sigma_status, iid, scim_user_name, idp_state,
                 link_key, before, after,
-                tuple(sorted(action_ids)) if len(action_ids) > 1 else tuple(action_ids),
+                tuple(sorted(action_ids)) if len(action_ids) > 1 else action_ids,
                 tuple(sorted(found)) if found else empty,
                 locked,
-                type_change_of(before, after, change_of.get(mid) if mid and before != after else None, locked),
+                type_change_of(before, after, _type_change_of(acts_m.get(mid)) if mid and before != after else None,
+                               locked),
                 admin_change_of(before, after, sigma_status, locked, admin_types),
             )
         )
@@ -624,6 +659,17 @@ def person_rows(
 
 _DEACTIVATING = frozenset({ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST})
 """The kinds after which a member ends deactivated (no account type after)."""
+
+_CREATING = frozenset({ActionKind.SCIM_CREATE_USER})
+"""The kinds of a person the plan creates."""
+
+
+def _type_change_of(actions: list[Action] | None) -> str | None:
+    """The ``evidence.change`` of the ``scim.set_account_type`` among a member's ``actions`` (``None``: none)."""
+    for a in actions or ():
+        if isinstance(a, ScimSetAccountType):
+            return a.evidence.change or None
+    return None
 
 
 def _person_keys_of(ref: ItemRef) -> list[str]:

@@ -27,6 +27,7 @@ from planner.payloads import (
     new_owner_id,
     target_addresses,
     target_member_id,
+    MEMBER_TARGET_KINDS, OWNER_KINDS, TEAM_TARGET_KINDS,
     target_team_id,
 )
 from planner.planfile import canonical_json, validation_message
@@ -112,3 +113,15 @@ def test_what_an_action_acts_on():
     assert GroupTarget(team_id=None, name="New", group_id="g", group_display_name="New").team_id is None
     assert MemberRef(member_id="m", email="e") == msgspec.convert({"memberId": "m", "email": "e"}, MemberRef)
     assert LINK.after.email is UNSET and not LINK.after.email
+
+
+def test_the_kinds_whose_target_names_a_member_a_team_or_an_owner():
+    # what planning.acted_on reads per kind: the same answers as the per-action helpers above
+    assert MEMBER_TARGET_KINDS == {ActionKind.SCIM_LINK_USER, ActionKind.SCIM_SET_ACCOUNT_TYPE,
+                                   ActionKind.SCIM_DEACTIVATE_USER, ActionKind.TEAMS_REMOVE_MEMBER,
+                                   ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST,
+                                   ActionKind.MEMBERS_CONVERT_GUEST, ActionKind.MEMBERS_SET_EMAIL,
+                                   ActionKind.MEMBERS_REACTIVATE}
+    assert TEAM_TARGET_KINDS == {ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_LINK_GROUP,
+                                 ActionKind.SCIM_SET_GROUP_MEMBERS, ActionKind.TEAMS_REMOVE_MEMBER}
+    assert OWNER_KINDS == {ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST}

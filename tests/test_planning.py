@@ -214,3 +214,20 @@ def test_a_snapshot_with_an_error_finding_is_refused():
         plan(snap)
     assert str(exc.value) == ("the inputs have 1 error(s), first: error: members.json:$[0].entries[3] [memberId]: "
                               "1.04E+20 (excel-mangled-id); run `sigma-migrate check` to list every finding")
+
+
+def test_the_actions_indexed_by_what_they_act_on():
+    # planning.acted_on (read by the person rows and the fingerprints) agrees with the per-action helpers
+    from planner.payloads import new_owner_id, target_member_id, target_team_id
+    from planner.planning import acted_on
+
+    p = plan(org(), POLICY)
+    acted = acted_on(p.actions)
+    by_member: dict[str, list[str]] = {}
+    for a in p.actions:
+        if target_member_id(a):
+            by_member.setdefault(target_member_id(a), []).append(a.id)
+    assert {mid: [a.id for a in acts] for mid, acts in acted.members.items()} == by_member
+    assert acted.creates == {"u7": ["scim.create_user:u7"]}
+    assert acted.owners == {new_owner_id(a) for a in p.actions} - {None} == {"root"}
+    assert acted.teams == {target_team_id(a) for a in p.actions} - {None} == {"tF"}
