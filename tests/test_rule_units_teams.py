@@ -13,7 +13,8 @@ from planner.directory import Person, PersonStatus, build_directory
 from planner.model import ItemEvidence, TeamRow
 from planner.rules.teams import (
     Assignment, GroupPush, Leftover, Leftovers, PushedUser, TeamPeople, assign_groups, decide_team,
-    decide_unmanaged, group_cycle_item, group_push, leftovers_of, likely_renames, membership_state, team_people,
+    candidate_links, decide_unmanaged, group_cycle_item, group_push, leftovers_of, likely_renames, membership_state,
+    rename_candidates, team_people,
 )
 
 X, Y, Z, W = (member(m, f"{m}@example.com") for m in ("x", "y", "z", "w"))
@@ -314,6 +315,14 @@ def test_a_group_holding_an_unmanaged_teams_people_is_a_likely_rename():
     assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "sigma-team-FP&A"}}}
     assert likely_renames([a], policy().teams, renamed(users=("ux",)), PEOPLE) == {}  # 1 of 3: another group
     assert likely_renames([a], policy("teams:\n  map: {Finance: Elsewhere}\n").teams, renamed(), PEOPLE) == {}
+
+
+def test_a_rename_counts_only_the_links_to_members_of_unmanaged_teams():
+    # tS (Sales: y) is the only candidate when Finance is mapped: only uy's link can overlap with it
+    d = renamed()
+    candidates = rename_candidates([FINANCE], policy().teams, d)
+    assert sorted(candidates.names) == ["tS"]
+    assert candidate_links(candidates, PEOPLE) == TeamPeople({"uy": "y"}, {}, frozenset())
 
 
 def test_unmanaged_teams_get_rows_and_one_item_naming_the_group_that_holds_their_people():
