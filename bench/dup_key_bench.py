@@ -1,7 +1,7 @@
 """CPU of the duplicate-key check of planner.sources.files.duplicate_key on the 100k organization's JSON files.
 
 Prints, per file and in total, the median CPU (``--runs``) of the generic msgspec decode and of the check
-(``":`` counted in the raw bytes and in the decoded value encoded again), and the check's share of the decode.
+(files.duplicate_key: the raw bytes against the decoded value encoded again, then the colons of both), and the check's share of the decode.
 Usage: ``python bench/dup_key_bench.py [--cache /tmp/sigma-migrate-bench] [--runs 3]``.
 """
 

@@ -144,3 +144,21 @@ def test_typed_team_members_encode_to_the_keys_the_file_has():
     got = [(m.member_id, m.is_team_admin, m.added_by)
            for m in sigma._typed_memberships("t1", value["t1"], "f.json", '$["t1"]', Findings())]
     assert got == [("m1", False, None), ("m2", False, None), ("m3", True, "m1")]
+
+
+@pytest.mark.parametrize("text, repeat", [
+    ('[{"id":"1","status":"ACTIVE","status":"DEPROVISIONED"}]', True),  # compact, a repeat: not equal, counted
+    ('[{"id":"1","status":"ACTIVE","n":{"a":1,"a":1}}]', True),            # compact, a repeat of the same value
+    ('[{"id":"1","status":"ACTIVE","note":"a:b"}]', False),                # compact, as the encoder writes it
+])
+def test_a_compact_file_equal_to_its_value_encoded_again_holds_no_repeat(tmp_path, text, repeat):
+    """planner.sources.files.duplicate_key compares the raw bytes with the value encoded again before counting:
+    equal bytes (a compact file in the encoder's key order) hold no repeat; a repeat makes them differ."""
+    from planner.sources import files
+
+    raw = text.encode()
+    assert (files._encoded(json.loads(text)) == raw) is not repeat
+    write(tmp_path / "f.json", text)
+    findings = Findings()
+    assert (read_json(tmp_path / "f.json", findings) == (None, None)) is repeat
+    assert [f.code for f in findings] == (["duplicate-key"] if repeat else [])

@@ -244,14 +244,20 @@ def _json_text(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _key_count(value: Any) -> int | None:
-    """The colons of ``value`` encoded as JSON (one per key, plus those inside strings, which the raw file
-    spells the same unless escaped ``\\u003a``); ``None`` when msgspec cannot encode it (an int past 64 bits,
-    a lone surrogate)."""
+def _encoded(value: Any) -> bytes | None:
+    """``value`` encoded as compact JSON; ``None`` when msgspec cannot encode it (an int past 64 bits, a lone
+    surrogate)."""
     try:
-        return _ENCODE(value).count(b":")
+        return _ENCODE(value)
     except (OverflowError, UnicodeEncodeError, TypeError):
         return None
+
+
+def _key_count(value: Any) -> int | None:
+    """The colons of ``value`` encoded as JSON (one per key, plus those inside strings, which the raw file
+    spells the same unless escaped ``\\u003a``); ``None`` when it cannot be encoded (:func:`_encoded`)."""
+    encoded = _encoded(value)
+    return None if encoded is None else encoded.count(b":")
 
 
 def duplicate_key(path: Path, raw: bytes | str, value: Any, findings: Findings, *, typed: bool = False) -> bool:
@@ -268,17 +274,24 @@ def duplicate_key(path: Path, raw: bytes | str, value: Any, findings: Findings, 
     differ (a repeat, a typed Struct that writes a key the file left out or drops one it had) is the
     document parsed again by ``json.loads`` with a
     hook naming the first repeat. The error names the file, the record (its id field) and the key.
-    Cost at 100k members (bench/load_bench.py, bench/dup_key_bench.py): load_snapshot 1.54 -> 2.26 s CPU,
-    +0.44 s of counting plus ~0.26 s for team_members.json, whose typed pages (``typed``: ``value`` is a
-    loader's Struct) drop keys written with their default; such a value is counted again from a plain decode
-    before the exact parse.
+
+    Before the counts, one comparison: bytes ``raw`` equal to ``value`` encoded again (a compact file in the
+    encoder's key order, as an API answer saved as sent usually is) hold no repeat, since the encoder writes
+    each key once; then nothing is counted. An indented file (``sigma-migrate fetch`` writes ``indent=1``)
+    differs at the first newline and is counted. A loader's typed Struct (``typed``) drops keys written with
+    their default unless its fields default to ``UNSET`` (:class:`planner.sources.sigma._WireTeamMember`):
+    when its count differs, the file is counted again from a plain decode before the exact parse.
+    Cost at 100k members: bench/dup_key_bench.py and docs/performance.md (check against the floor).
     """
+    encoded = _encoded(value)
+    if encoded is not None and encoded == raw:
+        return False  # the file is the value encoded again: no key twice
     backslash, escape, colon = (b"\\", b"\\u003", b":") if isinstance(raw, bytes) else ("\\", "\\u003", ":")
     if backslash in raw and escape in raw:  # a memchr first: most exports hold no backslash at all
         in_raw = -1  # a colon escaped \u003a: encoded again it counts, and could offset a repeat
     else:
         in_raw = raw.count(colon)
-    if _key_count(value) == in_raw:
+    if encoded is not None and encoded.count(b":") == in_raw:
         return False
     if typed and isinstance(raw, bytes) and _key_count(_JSON.decode(raw)) == in_raw:
         return False  # a Struct's defaults, not a repeat: a plain decode counts cheaper than the exact parse
