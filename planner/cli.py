@@ -391,7 +391,8 @@ def approve_command(plan_file: str, by: str | None, rest_base_url: str | None, s
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--auto-approve", is_flag=True, help="Apply without an approval file (CI); the summary is still shown.")
 @click.option("--dry-run", "dry_run_only", is_flag=True, help="Print the write requests in order (tokens redacted); send and write nothing.")
-@click.option("--resume", is_flag=True, help="Continue an interrupted apply from its journal.")
+@click.option("--resume", is_flag=True,
+              help="Continue an unfinished apply from its journal, given the same --only/--limit it had.")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Actions in flight at once (independent actions only).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result summary as JSON on stdout.")

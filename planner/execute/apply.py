@@ -30,7 +30,9 @@ Sigma, and before any file is written unless said otherwise):
    ``<plan>.result.html``.
 
 Ctrl-C lets the actions in flight finish (each is journaled), then raises
-:class:`ApplyInterrupted` (exit 130) saying to continue with ``--resume``.
+:class:`ApplyInterrupted` (exit 130) saying to continue with ``--resume`` and the run's own
+``--only`` / ``--limit``; ``--resume`` runs exactly the unfinished run's selection and refuses
+another (:mod:`planner.execute.resume`).
 
 ``--dry-run`` (:func:`dry_run_lines`) does steps 1 and 5 without credentials
 (the same refusals for a missing or unsafe base URL), sends nothing, writes
@@ -72,6 +74,7 @@ from .approve import Approval, check_approved_target, check_can_apply, planned_o
 from .errors import ApiError, ApplyInterrupted, ApplyRefused, AuthError
 from .journal import WRITTEN_BY_INTERRUPTED_RUN, Journal, JournalRow, apply_lock, journal_path, utc_now
 from .progress import subject_of
+from .resume import check_resume_selection, resume_command, selection_words
 from .rest_client import TOKEN_PATH, SigmaRestClient
 from .retry import RetryPolicy
 from .runner import (
@@ -184,7 +187,9 @@ class ApplyReport:
     wave_actions: tuple[str, ...] = ()
     """Ids of the actions this run was given (the whole plan when no wave)."""
     plan_left: int = 0
-    """Actions of the plan outside this wave and not done yet (a later wave or ``--resume`` runs them)."""
+    """Actions of the plan outside this wave and not done yet (a later wave runs them)."""
+    selection: tuple[str, ...] = ()
+    """The ``--only`` / ``--limit`` words of this run (:func:`planner.execute.resume.selection_words`)."""
 
     @property
     def exit_code(self) -> int:
@@ -313,7 +318,7 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
     if report.html_file:
         lines.append(f"Report with result: {report.html_file}")
     if report.status not in ("converged", "unverified"):
-        lines.append(f"Continue with: sigma-migrate apply {report.plan_path} --resume")
+        lines.append(f"Continue with: {resume_command(report.plan_path, report.selection)}")
     elif report.plan_left:
         lines.append(f"Wave {report.wave!r} done; {report.plan_left} action(s) of the plan are left for later waves: "
                      f"sigma-migrate apply {report.plan_path} (the rest) or --only ... (the next wave)")
@@ -594,6 +599,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             left = unfinished(journal)
             runs = journal.runs()
             between_waves = set(left) == {"pending"} and bool(runs) and runs[-1].finished_at is not None
+            if options.resume and not journal.untouched():
+                check_resume_selection(plan_path, runs, wave)  # --resume runs the unfinished run's own wave
             if left and not options.resume and not journal.untouched() and not between_waves:
                 states = ", ".join(f"{left[s]} {s}" for s in ("running", "failed", "skipped", "pending") if s in left)
                 raise ApplyRefused(
@@ -656,7 +663,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         run_id = journal.start_run(
             mode, approver=approval.approver if approval else "auto-approve",
             approved_at=approval.approved_at if approval else None,
-            wave=wave.label, wave_actions=wave.action_ids)
+            wave=wave.label, wave_actions=wave.action_ids, selection=selection_words(wave))
         started = True
         clients.users = UserIndex()
         clients.members = MemberIndex(listing) if listing is not None else None
@@ -700,7 +707,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             started_at=started_at, finished_at=utc_now(), seconds=time.monotonic() - t0,
             results=results, journal_rows=rows, verification=verification, counts=counts, writes=writes,
             stop_reason=stop_reason, run_id=run_id, wave=wave.label, wave_actions=wave.action_ids,
-            plan_left=plan_left,
+            plan_left=plan_left, selection=selection_words(wave),
         )
         write_results(plan, report, redactor, html=options.write_html)
         return report
@@ -712,9 +719,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
                 journal.finish_run("interrupted", journal.counts())
             except sqlite3.Error:
                 pass
-        raise ApplyInterrupted(
-            f"interrupted; run `sigma-migrate apply {plan_path} --resume` to continue"
-        ) from None
+        raise ApplyInterrupted(f"interrupted; run `{resume_command(plan_path, selection_words(wave))}` to continue"
+                               ) from None
     finally:
         if clients is not None:
             _close(clients)

@@ -19,7 +19,8 @@ Tables:
   ``error`` (one line, redacted).
 - ``runs``: one row per ``apply`` invocation (mode, start, end, status, counts, the approver
   whose approval it ran under (``auto-approve`` with ``--auto-approve``), the wave (``--only`` /
-  ``--limit`` label, ``""`` for the whole plan) and the ids of the actions the wave ran).
+  ``--limit`` label, ``""`` for the whole plan), the ids of the actions the wave ran and the
+  ``--only`` / ``--limit`` words that chose them, ``selection``, which ``--resume`` repeats).
 - ``events``: an append-only audit trail (``run_id``, ``action_id``, ``at``, ``event``, ``detail``).
 
 Lock: ``<plan file>.journal.lock`` (:func:`apply_lock`), held by one apply of the plan from
@@ -43,7 +44,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import filelock
 
@@ -81,7 +82,8 @@ CREATE TABLE IF NOT EXISTS runs (
     approver    TEXT,
     approved_at TEXT,
     wave        TEXT,
-    wave_actions TEXT
+    wave_actions TEXT,
+    selection   TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id  INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -153,7 +155,7 @@ class JournalRow:
     error: str | None
 
 
-_RUN_COLUMNS_ADDED = ("approver", "approved_at", "wave", "wave_actions")
+_RUN_COLUMNS_ADDED = ("approver", "approved_at", "wave", "wave_actions", "selection")
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,14 @@ class RunRow:
     approved_at: str | None
     wave: str
     wave_actions: tuple[str, ...] | None
+    selection: tuple[str, ...] | None = None
+    """The ``--only`` / ``--limit`` words the run was given (``()``: the whole plan; ``None`` in
+    journals older than them), which ``--resume`` repeats (:mod:`planner.execute.resume`)."""
+
+
+def _run_row(r: Sequence[Any]) -> RunRow:
+    return RunRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}, r[6], r[7], r[8] or "",
+                  tuple(json.loads(r[9])) if r[9] else None, tuple(json.loads(r[10])) if r[10] is not None else None)
 
 
 def read_runs(plan_path: str | Path) -> tuple[str | None, list[RunRow]]:
@@ -207,8 +217,7 @@ def read_journal_file(path: Path) -> tuple[str | None, list[RunRow], dict[str, J
             db.close()
     except sqlite3.DatabaseError as exc:
         raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
-    runs = [RunRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}, r[6], r[7], r[8] or "",
-                   tuple(json.loads(r[9])) if r[9] else None) for r in raw]
+    runs = [_run_row(r) for r in raw]
     rows = {r[0]: JournalRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]) if r[9] else {},
                              json.loads(r[10]) if r[10] else None, r[11]) for r in actions}
     return (digest[0] if digest else None), runs, rows
@@ -284,13 +293,15 @@ class Journal:
     # ------------------------------------------------------------------ runs
 
     def start_run(self, mode: str, *, approver: str | None = None, approved_at: str | None = None,
-                  wave: str = "", wave_actions: Iterable[str] | None = None) -> int:
-        """A new ``runs`` row (and a ``run-start`` event): mode, who approved, which wave and its actions."""
+                  wave: str = "", wave_actions: Iterable[str] | None = None, selection: Iterable[str] = ()) -> int:
+        """A new ``runs`` row (and a ``run-start`` event): mode, who approved, which wave, its actions and
+        the ``--only`` / ``--limit`` words that chose it."""
         with self._tx() as cur:
             cur.execute(
-                "INSERT INTO runs(mode, started_at, approver, approved_at, wave, wave_actions) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs(mode, started_at, approver, approved_at, wave, wave_actions, selection)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (mode, utc_now(), approver, approved_at, wave,
-                 None if wave_actions is None else json.dumps(list(wave_actions))),
+                 None if wave_actions is None else json.dumps(list(wave_actions)), json.dumps(list(selection))),
             )
             self.run_id = int(cur.lastrowid)
             cur.execute(
@@ -464,9 +475,8 @@ class Journal:
         with self._lock:
             raw = self._db.execute(
                 "SELECT run_id, mode, started_at, finished_at, status, counts, approver, approved_at, wave,"
-                " wave_actions FROM runs ORDER BY run_id").fetchall()
-        return [RunRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}, r[6], r[7], r[8] or "",
-                       tuple(json.loads(r[9])) if r[9] else None) for r in raw]
+                " wave_actions, selection FROM runs ORDER BY run_id").fetchall()
+        return [_run_row(r) for r in raw]
 
     def meta(self) -> dict[str, str]:
         with self._lock:
