@@ -20,27 +20,26 @@ decisions (never re-deciding them):
 cannot be approved yet (blocking review items, unmet pre-flight checks, failed guards: the
 refusals of ``approve``) gets no pack (:func:`check_pack_allowed`), unless it is asked for as a
 **draft**: then every file says DRAFT (README.md's heading, the first column of each CSV).
-Every value is written :func:`~planner.terminal.printable` and, in the CSVs, neutralized against
-spreadsheet formulas (:func:`~planner.report.neutralize_cell`), both in :func:`_cell`.
+Every value is written as a CSV cell is (:func:`planner.csv_cells.spreadsheet_cell`: control, bidi
+and invisible characters escaped visibly, spreadsheet formulas neutralized), in the CSVs
+(:func:`planner.csv_cells.csv_text`) and in README.md's tables alike.
 Sources: docs/sigma-api.md §5.1-§5.4 (Sigma's SCIM guide), §6.1 (Okta), §6.2 (Entra).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass, fields
 
 from pathlib import Path
 
+from .csv_cells import csv_text, spreadsheet_cell
 from .errors import UserError
 from .execute.approve import check_plan_is_applicable
 from .execute.errors import ApplyRefused
 from .model import Plan
 from .payloads import ScimCreateUser, ScimLinkUser
 from .planfile import plan_policy
-from .report import neutralize_cell
 from .terminal import printable
 
 IDPS: tuple[str, ...] = ("okta", "entra", "generic")
@@ -321,28 +320,19 @@ _ROW_TYPES = {"groups": GroupRow, "teams": TeamRow, "attributes": AttributeRow, 
               "user_names": UserNameRow, "individual": IndividualRow}
 
 
-def _cell(value) -> str:
-    """The one writer of a pack value (CSV cell and README.md table cell): ``yes``/``no`` for a
-    bool; control, escape and bidi characters escaped visibly (:func:`~planner.terminal.printable`:
-    an export's names may carry them); a leading formula character neutralized
-    (:func:`~planner.report.neutralize_cell`: a spreadsheet never runs a cell)."""
-    text = "yes" if value is True else "no" if value is False else str(value)
-    return neutralize_cell(printable(text))
+_cell = spreadsheet_cell
+"""The one writer of a pack value (CSV cell and README.md table cell)."""
 
 
 def csv_files(pack: HandoffPack) -> dict[str, str]:
     """``{file name: CSV text}`` for :data:`CSV_FILES`: a header of field names, one row per entry;
     a draft pack's CSVs start each line (header and rows) with a :data:`DRAFT` column."""
     out = {}
+    mark = [DRAFT] if pack.draft else []
     for name, attr in CSV_FILES.items():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
         columns = [f.name for f in fields(_ROW_TYPES[attr])]
-        mark = [DRAFT] if pack.draft else []
-        writer.writerow(mark + columns)
-        for row in getattr(pack, attr):
-            writer.writerow(mark + [_cell(getattr(row, c)) for c in columns])
-        out[name] = buffer.getvalue()
+        out[name] = csv_text(mark + columns, (mark + [getattr(row, c) for c in columns] for row in getattr(pack, attr)),
+                             line_end="\n")
     return out
 
 

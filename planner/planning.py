@@ -238,7 +238,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     people = fold_guests(policy, directory, linked.people, outcome)
     # Sigma refuses a user without both names, or a userName unclean (or a reviewer cannot read it)
     people, unnamed, unsendable = scim_values.hold_refused(people)
-    outcome.review_items.extend(unnamed + unsendable)
+    outcome.review_items.extend(unnamed + unsendable + scim_values.cleaned_name_items(people))
     frees = fold_addresses(directory, people, graph, shared, renames, outcome)
     types, type_outcome, nested = fold_account_types(policy, directory, people)
     outcome.review_items.extend(nested_only_items(policy, directory, nested))

@@ -18,16 +18,19 @@ the markup, the embedded JSON escapes ``<``, ``>`` and ``&``, the script only
 ever sets ``textContent``, and a Content-Security-Policy allows no network
 request and runs no inline script but the report's own (by sha256).
 
-The CSV of actions (:func:`actions_csv`) has one row per action, and cells a
-spreadsheet would read as a formula are neutralized (:func:`neutralize_cell`).
+Nothing from the inputs can reorder or hide text on the page: the characters of
+:data:`planner.unsafe_characters.UNSAFE` (controls, bidi overrides and isolates,
+zero-width characters) are written visibly (``\u202e``) in every value the templates
+show (:func:`page_text`) and in the embedded JSON (:func:`script_json`), as on a terminal.
+
+The CSV of actions (:func:`actions_csv`) has one row per action, written by the one CSV
+writer (:mod:`planner.csv_cells`: the same characters escaped, formulas neutralized).
 """
 
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
-import io
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence  # abc, not typing: isinstance checks in C
@@ -39,6 +42,7 @@ import jinja2
 import msgspec
 from markupsafe import Markup
 
+from .csv_cells import csv_text, neutralize_cell  # noqa: F401 (neutralize_cell: also imported from here)
 from .errors import UserError
 from .gc_pause import gc_paused
 from .model import (
@@ -49,6 +53,7 @@ from .payloads import BaseAction
 from .output import write_file
 from .resources import data_dir
 from .selection import Wave
+from .unsafe_characters import UNSAFE, escape_in_page, escaped
 
 if TYPE_CHECKING:  # the apply side is not imported to render a plan
     from .execute.result_file import ApplyResultFile
@@ -86,7 +91,6 @@ LOCKOUT_SHORT: dict[str, str] = {
 }
 """The people table's short form of :data:`LOCKOUT_LABELS`."""
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 RISK_LIST_LIMIT = 100
 """How many people a risk card lists by name; the rest are one click away in the table."""
 
@@ -106,18 +110,6 @@ class ReportError(UserError):
 
 
 # --------------------------------------------------------------------------- small text helpers
-
-
-def neutralize_cell(value: str) -> str:
-    """Return ``value`` made safe for a spreadsheet cell (OWASP "CSV injection").
-
-    A value beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-    would be read as a formula by Excel/LibreOffice/Sheets; it gets a leading
-    apostrophe: ``"=HYPERLINK(...)"`` -> ``"'=HYPERLINK(...)"``. Others are unchanged.
-    """
-    if value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def flat_text(value: Any) -> str:
@@ -172,14 +164,21 @@ def script_json(value: Any) -> str:
 
     ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e`` and ``\\u0026``, so no
     input can close the script element (``</script>``) or open a comment
-    (``<!--``); ``JSON.parse`` reads the same values back.
+    (``<!--``); ``JSON.parse`` reads the same values back. A character of
+    :data:`~planner.unsafe_characters.UNSAFE` that JSON leaves raw (DEL, C1, bidi, zero-width)
+    becomes its visible escape as text (U+202E reads back as the six characters ``\\u202e``).
 
     The JSON is msgspec's (the same text as ``json.dumps(value, ensure_ascii=False,
     separators=(",", ":"))``: non-ASCII as is, control characters escaped alike), in C: at 100k
     people the table's JSON is 24 MB.
     """
-    data = _SCRIPT_JSON.encode(value)
-    return data.replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e").decode()
+    data = _SCRIPT_JSON.encode(value).replace(b"&", b"\\u0026").replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
+    text = data.decode()
+    if (data.isascii() and b"\x7f" not in data) or text.isprintable():  # JSON escapes C0 itself; screens in C
+        return text
+    # a bidi override or zero-width character in a value: the page shows it as text (``\u202e``), as
+    # escape_in_page does in the markup (a JSON escape would give the script the character itself)
+    return UNSAFE.sub(lambda m: "\\" + escaped(m.group()), text)
 
 
 def mapping_columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -203,24 +202,14 @@ def actions_csv(plan: Plan) -> str:
     """The CSV text of the plan's actions, one row per action, in plan order.
 
     Columns: ``id, kind, target, before, after, rule, reason``; ``target``,
-    ``before`` and ``after`` as :func:`flat_text`; every cell passed through
-    :func:`neutralize_cell`. Lines end with CRLF (RFC 4180).
+    ``before`` and ``after`` as :func:`flat_text`; every cell through
+    :func:`planner.csv_cells.spreadsheet_cell` (control, bidi and invisible characters escaped
+    visibly, formulas neutralized). Lines end with CRLF (RFC 4180).
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for action in plan.actions:
-        cells = (
-            action.id,
-            _kind_value(action.kind),
-            flat_text(action.target),
-            flat_text(action.before),
-            flat_text(action.after),
-            action.rule,
-            action.reason,
-        )
-        writer.writerow([neutralize_cell(c) for c in cells])
-    return buffer.getvalue()
+    return csv_text(CSV_COLUMNS, (
+        (action.id, _kind_value(action.kind), flat_text(action.target), flat_text(action.before),
+         flat_text(action.after), action.rule, action.reason)
+        for action in plan.actions))
 
 
 def write_actions_csv(plan: Plan, path: str | Path) -> Path:
@@ -417,11 +406,21 @@ def type_transitions(plan: Plan) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- HTML
 
 
+def page_text(value: Any) -> Any:
+    """What the page shows of a template expression's value (the Jinja2 ``finalize`` hook, before
+    autoescape): a string with a control, bidi or invisible character has it written visibly
+    (:func:`~planner.unsafe_characters.escape_in_page`); anything else, and :class:`Markup` the
+    report built itself, as it is. ``str.isprintable`` screens in C: the report has ~240,000
+    expressions at 100k members."""
+    return value if value.__class__ is not str or value.isprintable() else escape_in_page(value)
+
+
 @lru_cache(maxsize=4)
 def _environment(folder: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
         autoescape=True,
+        finalize=page_text,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

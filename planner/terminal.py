@@ -13,31 +13,27 @@ is there:
 - line and paragraph separators (``Zl``, ``Zp``: U+2028, U+2029);
 - the bidirectional formatting characters of Unicode Standard Annex #9 §2
   (embeddings, overrides, isolates and marks: U+202A-U+202E, U+2066-U+2069,
-  U+200E, U+200F, U+061C).
+  U+200E, U+200F, U+061C);
+- the invisible format characters (zero-width space, BOM, soft hyphen, ...).
+
+That is :data:`planner.unsafe_characters.UNSAFE`, the one class every file the tool
+writes treats alike (names cleaned of it, CSV cells and the HTML report escape it).
 
 Every command's terminal output goes through it (``show``, ``check``,
 ``apply`` and its ``--dry-run``, progress lines, error messages); ``approve
 --by`` refuses such characters with :func:`first_unprintable`. JSON printed to a
 terminal (``--json``) goes through :func:`printable_json`, which writes the same
 characters as JSON escapes, so the document still parses to the same values.
-HTML (Jinja2 autoescape) and CSV files are written as they are: they are not
-terminals.
+CSV cells (:mod:`planner.csv_cells`) and the HTML report
+(:func:`planner.unsafe_characters.escape_in_page`) escape the same characters the same way.
 """
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 
-_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+from .unsafe_characters import UNSAFE, escaped
 
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    return _NAMED.get(ch) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def printable(text: str) -> str:
@@ -46,9 +42,9 @@ def printable(text: str) -> str:
     ``printable("a\\x1b[2Jb")`` is ``"a\\\\x1b[2Jb"``; text without such characters is returned as is.
     """
     text = str(text)
-    if _UNSAFE.search(text) is None:
+    if UNSAFE.search(text) is None:
         return text
-    return _UNSAFE.sub(lambda m: _escape(m.group()), text)
+    return UNSAFE.sub(lambda m: escaped(m.group()), text)
 
 
 def printable_lines(text: str) -> str:
@@ -58,7 +54,7 @@ def printable_lines(text: str) -> str:
 
 def first_unprintable(text: str) -> tuple[int, str] | None:
     """``(position, character)`` of the first character :func:`printable` would escape, else ``None``."""
-    found = _UNSAFE.search(text)
+    found = UNSAFE.search(text)
     return None if found is None else (found.start(), found.group())
 
 
@@ -69,9 +65,9 @@ def printable_json(text: str) -> str:
     JSON already escapes C0 controls inside strings, and outside strings only
     whitespace may appear, so the escapes land inside strings (RFC 8259 §7).
     """
-    if _UNSAFE.search(text) is None:
+    if UNSAFE.search(text) is None:
         return text
-    return _UNSAFE.sub(lambda m: m.group() if m.group() in " \n\r\t" else f"\\u{ord(m.group()):04x}", text)
+    return UNSAFE.sub(lambda m: m.group() if m.group() in " \n\r\t" else f"\\u{ord(m.group()):04x}", text)
 
 
 class SafeText(Text):

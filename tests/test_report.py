@@ -382,11 +382,20 @@ def test_script_json_cannot_close_the_script_element():
 def test_script_json_is_the_text_json_dumps_gives():
     """The people JSON is msgspec's: the same text as compact json.dumps without ASCII escaping,
     for every control character, non-ASCII text, numbers, booleans, null and nesting."""
-    text = "".join(map(chr, range(0x80))) + "\u00e9\u2028\u2029\U0001f600\x7f\u0085"
+    text = "".join(map(chr, range(0x80))) + "\u00e9\U0001f600\u200c"
     value = {"rows": [[text, 1, -2, True, False, None, [], [3, [4]]], ["", 0]], "k": {"a": "b"}}
     expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    assert script_json(value) == (expected.replace("&", "\\u0026").replace("<", "\\u003c")
-                                  .replace(">", "\\u003e"))
+    assert script_json(value) == (expected.replace("\x7f", "\\\\x7f").replace("&", "\\u0026")
+                                  .replace("<", "\\u003c").replace(">", "\\u003e"))
+
+
+def test_script_json_gives_the_page_bidi_and_invisible_characters_as_visible_text():
+    """JSON leaves DEL, C1, U+2028/2029, bidi and zero-width characters raw; the page's script would
+    put them in the table as they are (U+202E reversing the rest of a cell): they arrive as the text
+    of their escape instead, as the markup and the terminal show them."""
+    value = ["gpj.\u202eexe", "a\u200bb\u2028c\x7f\x85", "\u0645\u06cc\u200c\u062e"]
+    assert json.loads(script_json(value)) == ["gpj.\\u202eexe", "a\\u200bb\\u2028c\\x7f\\x85",
+                                              "\u0645\u06cc\u200c\u062e"]
 
 
 @pytest.mark.parametrize(

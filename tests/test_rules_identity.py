@@ -300,7 +300,9 @@ def test_a_dirty_sigma_email_is_cleaned_to_the_idp_user_name_before_the_link_wit
     assert wire(link.target)["userName"] == "ann.lee@example.com"
     assert wire(link.after) == {"userName": "ann.lee@example.com", "givenName": "Ann", "familyName": "L\u00e9e",
                           "active": True, "email": "ann.lee@example.com", "userType": "View"}
-    (item,) = p.review_items
+    cleaned, item = sorted(p.review_items, key=lambda r: r.code != "scim.cleaned_name")
+    assert (cleaned.id, cleaned.blocking) == ("scim.cleaned_name:m1", False)  # the BEL is not sent
+    assert wire(cleaned.evidence)["differences"] == ["name.familyName: U+0007 CONTROL CHARACTER at position 5"]
     assert (item.id, item.blocking) == ("linking.unclean_sigma_email:m1", False)
     assert item.message == (
         "member m1's Sigma email ' Ann.Lee@example.com\\t' is not the userName the IdP will send "

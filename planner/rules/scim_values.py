@@ -46,7 +46,8 @@ from msgspec.structs import replace
 
 from ..directory import Person, PersonStatus
 from ..model import Action, ActionKind, IdpUser, ItemEvidence, ItemRef, ReviewItem, SigmaMember
-from ..sources.values import _char_name, clean_address, clean_text, unclean_parts
+from ..sources.values import _char_name, clean_address, clean_text, unclean_parts, unsafe_parts
+from ..unsafe_characters import UNSAFE
 from . import make_review, outside_policy, person_ref
 
 CODE = "scim.name_required"
@@ -246,3 +247,42 @@ def hold_refused(people: tuple[Person, ...]) -> tuple[tuple[Person, ...], list[R
 
 
 _by_id = attrgetter("id")
+
+
+# --------------------------------------------------------------------------- names sent cleaned
+
+
+def cleaned_name_item(p: Person, parts: list[str]) -> ReviewItem:
+    """``scim.cleaned_name`` (informational): ``p`` is sent with names from which :func:`clean_text`
+    removed control, bidi or invisible characters (``parts``: ``"name.familyName: U+202E
+    RIGHT-TO-LEFT OVERRIDE at position 6"``); the IdP still holds them."""
+    return make_review(
+        "scim.cleaned_name", p.member_id or p.idp_id, blocking=False, subject=_subject(p),
+        message=(f"IdP user {p.idp_id} ({p.user_name}) has control, bidi or invisible characters in its names "
+                 f"({'; '.join(parts)}): the plan sends the names without them, and the IdP, which still holds "
+                 "them, sends them as they are at its next update of this user; remove them in the IdP"),
+        rule="scim.cleaned_name",
+        evidence=ItemEvidence(differences=parts),
+        resolution=f"# retype the names of IdP user {p.idp_id} in the IdP (the characters named above are unseen)\n",
+    )
+
+
+def cleaned_name_items(people: tuple[Person, ...]) -> list[ReviewItem]:
+    """One :func:`cleaned_name_item` per person the plan sends to SCIM (after :func:`hold_refused`) whose
+    sent names carried a character of :data:`planner.unsafe_characters.UNSAFE`, by id. Names are
+    data: anything else in them (``<script>``, ``=HYPERLINK(...)``) is sent as the IdP holds it."""
+    items = []
+    for p in people:
+        user = p.idp_user
+        if user is None or not (p.status in SENDING or p.converted):
+            continue
+        member = p.member
+        given = user.given_name or (member.first_name if member is not None else "") or ""
+        family = user.family_name or (member.last_name if member is not None else "") or ""
+        if (given.isprintable() or UNSAFE.search(given) is None) and (
+                family.isprintable() or UNSAFE.search(family) is None):  # str.isprintable: the common case, in C
+            continue
+        parts = [f"{attr}: {part}" for attr, raw in (("name.givenName", given), ("name.familyName", family))
+                 for part in unsafe_parts(raw)]
+        items.append(cleaned_name_item(p, parts))
+    return sorted(items, key=_by_id)

@@ -28,13 +28,15 @@ import unicodedata
 from datetime import datetime, timezone
 
 from ..model import SourceRef, email_key
+from ..unsafe_characters import UNSAFE
+from ..unsafe_characters import strip as strip_unsafe
 from .files import Findings
 
 __all__ = [
     "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
     "clean_address", "clean_addresses", "clean_text", "damage_kind", "damaged_id_message", "TEXT_MARKER",
     "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
-    "MISSING", "json_bool", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status",
+    "MISSING", "json_bool", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status", "unsafe_parts",
 ]
 
 TRUE_WORDS = frozenset({"true", "True", "TRUE"})
@@ -218,18 +220,21 @@ def fast_email_key(address: str | None) -> str:
 
 
 def clean_text(value: str | None) -> str:
-    """A value as written to Sigma (names, team names): Unicode NFC, control characters (Cc) removed,
-    surrounding whitespace (any Unicode space, a no-break space too) and invisible format characters
-    (Cf: zero-width space, BOM) trimmed; format characters inside (a zero-width non-joiner in a
-    Persian name) are kept. ``None`` gives ``""``.
+    """A value as written to Sigma (names, team names): the characters of
+    :data:`planner.unsafe_characters.UNSAFE` removed wherever they are (controls, line separators, bidi
+    embeddings/overrides/isolates/marks, invisible format characters such as a zero-width space or a
+    BOM), then Unicode NFC, surrounding whitespace (any Unicode space, a no-break space too) and format
+    characters trimmed. A zero-width non-joiner or joiner inside (a Persian or Indic name needs them)
+    is kept. ``None`` gives ``""``.
 
-    Exports keep values "as typed" (issue 14 item 1); what the plan writes is normalized.
+    Exports keep values "as typed" (issue 14 item 1); what the plan writes is normalized
+    (:func:`unsafe_parts` says what was removed, for the ``scim.cleaned_name`` item).
     """
     if not value:
         return ""
     if value.isascii() and value.isprintable():
         return value.strip()
-    text = "".join(c for c in unicodedata.normalize("NFC", value) if unicodedata.category(c) != "Cc")
+    text = unicodedata.normalize("NFC", strip_unsafe(value))
     start, end = 0, len(text)
     while start < end and (text[start].isspace() or unicodedata.category(text[start]) == "Cf"):
         start += 1
@@ -262,6 +267,13 @@ def clean_addresses(values: list[str]) -> list[str]:
 
 def _char_name(c: str) -> str:
     return f"U+{ord(c):04X} {_CONTROL_NAMES.get(c) or unicodedata.name(c, 'CONTROL CHARACTER')}"
+
+
+def unsafe_parts(raw: str) -> list[str]:
+    """One phrase per character of :data:`planner.unsafe_characters.UNSAFE` in ``raw`` (what
+    :func:`clean_text` removes from a name): ``"U+202E RIGHT-TO-LEFT OVERRIDE at position 4"``
+    (1-based); ``[]`` when there is none."""
+    return [f"{_char_name(m.group())} at position {m.start() + 1}" for m in UNSAFE.finditer(raw)]
 
 
 def unclean_parts(raw: str | None) -> list[str]:

@@ -1,0 +1,85 @@
+"""The characters no value the tool writes may carry: one class, one place.
+
+Names, emails and team names come from exports an attacker may influence. Some characters in them
+act on whoever reads the value instead of being read: a control character (ESC starts a terminal
+sequence, BEL rings, CR/LF fake a new line), a line or paragraph separator, a bidirectional
+formatting character (U+202E RIGHT-TO-LEFT OVERRIDE shows ``evil\\u202etxt.exe`` as
+``evilexe.txt``) or an invisible format character (a zero-width space makes two values look equal).
+:data:`UNSAFE` is that class:
+
+- every ``Cc`` character: C0 controls, DEL and the C1 controls (U+0000-U+001F, U+007F-U+009F);
+- the line and paragraph separators U+2028, U+2029 (``Zl``, ``Zp``);
+- the bidirectional formatting characters of Unicode Standard Annex #9 §2 (embeddings U+202A,
+  U+202B, pop U+202C, overrides U+202D, U+202E, isolates U+2066-U+2069, marks U+200E, U+200F,
+  U+061C): the means of "bidirectional text spoofing" (Unicode Technical Report #36);
+- the other format (``Cf``) characters that are Default_Ignorable_Code_Point, i.e. drawn as
+  nothing (UAX #44, DerivedCoreProperties.txt): soft hyphen U+00AD, Mongolian vowel separator U+180E,
+  zero-width space U+200B, word joiner and invisible operators U+2060-U+2064, the deprecated
+  format characters U+206A-U+206F, the BOM / zero-width no-break space U+FEFF.
+
+Left out, all outside the Basic Multilingual Plane: the shorthand format controls
+U+1BCA0-U+1BCA3, the musical format characters U+1D173-U+1D17A and the tag characters U+E0001,
+U+E0020-U+E007F. They reorder nothing, and a range past U+FFFF in the class makes every search
+over three times slower (1.07 s against 0.29 s, median of 5, for one search over the 45 MB report
+of the 100k bench organization; ``show --json`` and the report's embedded JSON are searched whole).
+
+Not in the class: ZERO WIDTH NON-JOINER U+200C and ZERO WIDTH JOINER U+200D. Persian and other
+Arabic-script names need the non-joiner (``می‌خواهم``), Indic scripts need both to choose a
+conjunct or half form (Unicode Standard §23.2 "Layout Controls"; IDNA allows them in those contexts
+only, RFC 5892 Appendix A.1, A.2; UAX #31 §2.3 keeps them in identifiers for the same reason). They
+reorder nothing and stay in names; an address never carries them (``planner.sources.values``).
+
+Who uses the class: :func:`planner.sources.values.clean_text` strips it from every name the plan
+writes; :func:`planner.sources.values.unclean_parts` names each in a ``userName`` or email (which
+are never changed silently: such a person is held by a blocking item); :func:`escape` writes each
+visibly (``\\x1b``, ``\\u202e``) for a terminal (:mod:`planner.terminal`), a CSV cell
+(:mod:`planner.csv_cells`) and the HTML report (:func:`escape_in_page`, the embedded JSON too).
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROLS = "\x00-\x1f\x7f-\x9f"
+_SEPARATORS = "\u2028\u2029"
+BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+"""The bidirectional formatting characters (UAX #9 §2): marks, embeddings, overrides, isolates."""
+_INVISIBLE_FORMAT = "\u00ad\u180e\u200b\u2060-\u2064\u206a-\u206f\ufeff"
+UNSAFE = re.compile(f"[{_CONTROLS}{_SEPARATORS}{BIDI}{_INVISIBLE_FORMAT}]")
+"""One character of the class (module docstring); ``UNSAFE.search(text) is None`` for a clean value."""
+
+_IN_PAGE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_SEPARATORS}{BIDI}{_INVISIBLE_FORMAT}]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escaped(ch: str) -> str:
+    """The visible form of one character of the class: ``\\n``, ``\\r``, ``\\t``, ``\\xNN`` below
+    U+0100, ``\\uNNNN`` above, as Python writes them."""
+    code = ord(ch)
+    if ch in _NAMED:
+        return _NAMED[ch]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape(text: str) -> str:
+    """``text`` with every character of :data:`UNSAFE` written as :func:`escaped`; ``text`` itself
+    when it has none (one regex search, in C)."""
+    if UNSAFE.search(text) is None:
+        return text
+    return UNSAFE.sub(lambda m: escaped(m.group()), text)
+
+
+def escape_in_page(text: str) -> str:
+    """A value shown in the HTML report with every character of the class but TAB, LF and CR (white
+    space to HTML, and a review item's YAML snippet needs its line feeds) written as :func:`escaped`:
+    it can neither reorder the text around it nor hide in it (:func:`planner.report.page_text`)."""
+    if _IN_PAGE.search(text) is None:
+        return text
+    return _IN_PAGE.sub(lambda m: escaped(m.group()), text)
+
+
+def strip(text: str) -> str:
+    """``text`` without the characters of :data:`UNSAFE` (``text`` itself when it has none)."""
+    if UNSAFE.search(text) is None:
+        return text
+    return UNSAFE.sub("", text)
