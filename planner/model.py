@@ -516,7 +516,7 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     - ``scim.managed_member``, ``scim.held_member``: ``action`` (id), ``externalId``; ``scim.user_name_changed``: ``externalId``;
       ``scim.state_conflict``: ``action``, ``externalId``, ``attribute`` (``active``/``userType``),
       ``scimValue``, ``exportValue``, ``scimLastModified``, ``exportLastUpdated`` (``null``: not said);
-      ``scim.name_required``: ``missing`` (SCIM attributes); ``scim.cleaned_name``: ``differences``
+      ``scim.name_required``: ``missing`` (SCIM attributes); ``scim.cleaned_name``, ``scim.unclean_email``: ``differences``
       (``"name.familyName: U+202E RIGHT-TO-LEFT OVERRIDE at position 6"``); ``scim.unclean_user_name`` /
       ``scim.mixed_script_user_name``: ``userName`` (as sent), ``differences``;
     - ``inputs.truncated``: ``truncated`` (:class:`InputMark`); ``policy.unknown_reference``: ``closest``

@@ -141,3 +141,18 @@ def test_the_class_is_every_control_separator_and_invisible_format_character_but
                     or (category == "Cf" and code not in visible_cf and code not in (0x200C, 0x200D)))
         assert (UNSAFE.fullmatch(ch) is not None) is expected, f"U+{code:04X} {category}"
     assert escape("a\u202eb\x85c\u200bd") == "a\\u202eb\\x85c\\u200bd"
+
+
+def test_an_invisible_character_in_the_email_of_a_user_to_create_holds_the_person(capsys, tmp_path):
+    idp = okta_with_hostile_amelia(tmp_path, email="amelia.clarke\u200b@acme.example")
+    code, out = plan_of(capsys, tmp_path, idp)
+    assert code == 0
+    plan = read_plan(out)
+    assert [a.id for a in plan.actions if AMELIA in a.id] == []  # never created with an email the IdP lacks
+    (item,) = [r for r in plan.review_items if AMELIA in r.id]
+    assert (item.id, item.blocking) == (f"scim.unclean_email:{AMELIA}", True)
+    assert item.evidence.differences == ["U+200B ZERO WIDTH SPACE at position 14"]
+    assert item.message == (
+        f"IdP user {AMELIA} would be created with email 'amelia.clarke\\u200b@acme.example', which is not clean "
+        "(U+200B ZERO WIDTH SPACE at position 14): the plan does not change an email silently (the IdP keeps "
+        "sending it as it holds it); held (not created) until the IdP stores the email without them")

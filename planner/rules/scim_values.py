@@ -27,7 +27,13 @@ the same way: one whose local part or a domain label mixes scripts (Latin ``m`` 
 ``mаteo.marsh@`` reads as ``mateo.marsh@`` on screen, tester2 finding 5), one blocking
 ``scim.mixed_script_user_name`` item (:func:`mixed_script_parts`; the UTS #39 "single script" test,
 judged on the script word of each letter's Unicode name: Python has no script property and the
-confusables data of ``confusable-homoglyphs`` is not a dependency). :func:`hold_refused`.
+confusables data of ``confusable-homoglyphs`` is not a dependency). A user to create whose IdP primary
+email is not clean is held with one blocking ``scim.unclean_email`` item: the plan never sends an
+identity value changed (:func:`unclean_email_item`). :func:`hold_refused`.
+
+Names are display text: control, bidi and invisible characters are removed from the names sent
+(:func:`planner.sources.values.clean_text`), each person so sent with one informational
+``scim.cleaned_name`` item (:func:`cleaned_name_items`).
 
 The other values Sigma refuses (every 400 docs/sandbox.md lists for a User or Group) are decided
 where they are made: a ``userName`` that is blank or not an email address
@@ -206,18 +212,46 @@ def mixed_script_item(p: Person, differences: list[str]) -> ReviewItem:
     )
 
 
+def unclean_email_item(p: Person, email: str, differences: list[str]) -> ReviewItem:
+    """``scim.unclean_email`` (blocking): IdP user ``p`` would be created with its primary email ``email``,
+    which is not clean (``differences``: :func:`planner.sources.values.unclean_parts`). An identity value
+    is never changed silently: the plan would send it cleaned while the IdP keeps sending it as it holds it."""
+    return make_review(
+        "scim.unclean_email", p.idp_id, blocking=True, subject=_subject(p),
+        message=(f"IdP user {p.idp_id} would be created with email {email!r}, which is not clean "
+                 f"({'; '.join(differences)}): the plan does not change an email silently (the IdP keeps "
+                 "sending it as it holds it); held (not created) until the IdP stores the email without them"),
+        rule="scim.unclean_email",
+        evidence=ItemEvidence(differences=differences),
+        resolution=(f"# fix the email of IdP user {p.idp_id} in the IdP (type it again: "
+                    f"{clean_address(email)!r}), then export and plan again\n"),
+    )
+
+
+def _created_email_item(p: Person) -> ReviewItem | None:
+    """:func:`unclean_email_item` of a person to create (no member) whose IdP primary email is not clean."""
+    primary = p.idp_user.primary_email if p.member is None and p.idp_user is not None else None
+    email = primary.value if primary is not None else ""
+    if not email or (email.isascii() and email.isprintable() and email == email.strip()):
+        return None
+    differences = unclean_parts(email)
+    return unclean_email_item(p, email, differences) if differences else None
+
+
 def unsendable_item(p: Person) -> ReviewItem | None:
     """The blocking item of a person the plan would send to SCIM with userName ``p.user_name`` that
     Sigma refuses (:func:`unclean_user_name_item`) or a reviewer cannot see (:func:`mixed_script_item`),
-    ``None`` for a fine one."""
+    or, to be created, with a primary email that is not clean (:func:`unclean_email_item`); ``None``
+    for a fine one."""
     name = p.user_name
-    if not name or (name.isascii() and name.isprintable() and name == name.strip()):
-        return None
-    unclean = unclean_parts(name)
-    if unclean:
-        return unclean_user_name_item(p, unclean)
-    mixed = mixed_script_parts(name)
-    return mixed_script_item(p, mixed) if mixed else None
+    if name and not (name.isascii() and name.isprintable() and name == name.strip()):
+        unclean = unclean_parts(name)
+        if unclean:
+            return unclean_user_name_item(p, unclean)
+        mixed = mixed_script_parts(name)
+        if mixed:
+            return mixed_script_item(p, mixed)
+    return _created_email_item(p)
 
 
 def hold_refused(people: tuple[Person, ...]) -> tuple[tuple[Person, ...], list[ReviewItem], list[ReviewItem]]:
