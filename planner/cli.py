@@ -423,7 +423,8 @@ def apply_command(
     Credentials come from SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET (REST) and
     SIGMA_SCIM_TOKEN (SCIM). Exit status: 0 converged, 3 ran but did not
     converge (see the result file), 4 every action done but objects could not be
-    read to verify them (run verify later), 1 refused (nothing written).
+    read to verify them (run verify later), 1 refused (nothing written), 130 interrupted
+    (Ctrl-C or SIGTERM; a second one stops at once, --resume continues).
 
     \b
     Waves (the approval covers the whole plan; the journal records each wave):
@@ -470,7 +471,8 @@ def verify_command(plan_file: str, as_json: bool, rest_base_url: str | None, sci
 
     Read-only, any time after apply (credentials as for apply). Checks the actions the journal
     beside PLAN records as done (each wave gets a status); every action without a journal.
-    Exit status: 0 converged, 2 drifted or missing objects or failed actions, 4 objects could not
+    Exit status: 0 converged, 2 drifted or missing objects or failed actions, 3 the last run was
+    interrupted or killed before it finished (apply --resume finishes it), 4 objects could not
     be read (nothing read differs), 1 refused.
 
     \b

@@ -66,7 +66,8 @@ def test_verify_cli_json_and_exit_codes_after_a_complete_apply(tmp_path, sb, mon
     main(args + ["--json"])  # exit 0: main returns
     document = json.loads(capsys.readouterr().out)
     assert document["converged"] is True and document["counts"] == {
-        "objects": 6, "converged": 6, "drifted": 0, "missing": 0, "unverified": 0, "not_applied": 0, "failed": 0}
+        "objects": 6, "converged": 6, "drifted": 0, "missing": 0, "unverified": 0, "not_applied": 0, "failed": 0,
+        "in_flight": 0}
 
     server.state.scim_delete_group("t1", expected_version=None)  # the Finance team is gone
     with pytest.raises(SystemExit) as exc:
@@ -167,7 +168,7 @@ def test_a_failed_action_makes_verify_not_converged_as_apply_said(tmp_path, sb, 
     assert [w["verdict"] for w in document["waves"]] == [
         "FAILED: 1 action(s) failed; DRIFTED: 1 object(s) differ from the plan"]
     assert document["counts"] == {"objects": 2, "converged": 0, "drifted": 1, "missing": 1, "unverified": 0,
-                                  "not_applied": 0, "failed": 1}
+                                  "not_applied": 0, "failed": 1, "in_flight": 0}
     assert [f["action"] for f in document["failed"]] == ["u9"]
 
 

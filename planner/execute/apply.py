@@ -29,7 +29,8 @@ Sigma, and before any file is written unless said otherwise):
    ``<plan>.result.json`` and the HTML report with its result section
    ``<plan>.result.html``.
 
-Ctrl-C lets the actions in flight finish (each is journaled), then raises
+Ctrl-C (or SIGTERM, alike: :mod:`planner.execute.signals`) lets the actions in flight finish
+(each is journaled; a second one ends the process at once, leaving them ``running``), then raises
 :class:`ApplyInterrupted` (exit 130) saying to continue with ``--resume`` and the run's own
 ``--only`` / ``--limit``; ``--resume`` runs exactly the unfinished run's selection and refuses
 another (:mod:`planner.execute.resume`).
@@ -77,6 +78,7 @@ from .progress import subject_of
 from .resume import check_resume_selection, resume_command, selection_words
 from .rest_client import TOKEN_PATH, SigmaRestClient
 from .retry import RetryPolicy
+from .signals import ApplySignals, apply_signals
 from .runner import (
     ActionResult,
     ProgressSink,
@@ -570,8 +572,8 @@ def apply_plan(
 
     Raises :class:`planner.errors.UserError` subclasses for every refusal
     (:class:`ApplyRefused`, :class:`PlanFileError`, :class:`TargetError`), all before
-    the first write; :class:`ApplyInterrupted` on Ctrl-C. After the run has
-    started, failures are recorded, not raised.
+    the first write; :class:`ApplyInterrupted` on Ctrl-C or SIGTERM (:mod:`planner.execute.signals`:
+    a second one ends the process at once). After the run has started, failures are recorded, not raised.
     """
     plan_path = Path(plan_path)
     plan = read_plan(plan_path, with_policy=True)
@@ -579,13 +581,15 @@ def apply_plan(
     all_actions = with_user_names(plan.actions)
     dependency_graph(all_actions)  # a cycle or an unknown dependency refuses before any request
     wave = select(plan, options.only, options.limit)  # a selector matching nothing refuses here
-    with apply_lock(plan_path):
-        return _apply_locked(plan_path, plan, approval, all_actions, wave, options, progress, echo)
+    with apply_signals() as signals, apply_lock(plan_path):
+        return _apply_locked(plan_path, plan, approval, all_actions, wave, options, progress, echo, signals)
 
 
 def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_actions: list[Action], wave: Wave,
-                  options: ApplyOptions, progress: ProgressSink | None, echo: Callable[[str], None]) -> ApplyReport:
-    """:func:`apply_plan` from step 4 on, under the apply lock; ``wave`` chooses the actions run."""
+                  options: ApplyOptions, progress: ProgressSink | None, echo: Callable[[str], None],
+                  signals: ApplySignals) -> ApplyReport:
+    """:func:`apply_plan` from step 4 on, under the apply lock; ``wave`` chooses the actions run;
+    ``signals`` is told when the run has started (a second Ctrl-C/SIGTERM then records it interrupted)."""
     run_options = RunOptions(parallelism=options.parallelism, breaker_ratio=options.breaker_ratio)
     in_wave = set(wave.action_ids)
     actions = [a for a in all_actions if a.id in in_wave]
@@ -665,6 +669,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             approved_at=approval.approved_at if approval else None,
             wave=wave.label, wave_actions=wave.action_ids, selection=selection_words(wave))
         started = True
+        signals.run_started(journal.path, run_id, resume_command(plan_path, selection_words(wave)))
         clients.users = UserIndex()
         clients.members = MemberIndex(listing) if listing is not None else None
         first_attempts = frozenset(aid for aid, r in journal.rows().items() if r.attempts == 0)

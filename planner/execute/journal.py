@@ -496,8 +496,12 @@ class _Transaction:
 
     def __enter__(self) -> sqlite3.Cursor:
         self._lock.acquire()
-        self._cur = self._db.cursor()
-        self._cur.execute("BEGIN IMMEDIATE")
+        try:  # a closed journal or a busy timeout must not leave the lock held: every thread would wait on it
+            self._cur = self._db.cursor()
+            self._cur.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
         return self._cur
 
     def __exit__(self, exc_type, exc, tb) -> None:

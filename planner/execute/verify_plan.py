@@ -10,18 +10,26 @@ says. Objects are grouped as apply groups them (``user:<userName>``, ``member:<m
 Which actions are checked: those some run of the journal beside the plan ran (state other
 than ``pending``: so a plan applied in waves is checked wave by wave, and actions no wave ran
 yet are listed as not applied, never as drift); every action when there is no journal. An
-action the journal records as ``failed`` (or ``skipped``, or left ``running``) is listed as
-failed with the journal's error and makes the plan not converged, as it made ``apply`` say
-"incomplete": both judge with :func:`planner.execute.verify.converged`. A journal made for
-another plan digest refuses (one line). With a journal, each run (wave) gets a status by the
-same rule over its own actions.
+action the journal records as ``failed`` (or ``skipped``) is listed as failed with the journal's
+error and makes the plan not converged, as it made ``apply`` say "incomplete": both judge with
+:func:`planner.execute.verify.converged`. A journal made for another plan digest refuses (one
+line). With a journal, each run (wave) gets a status by the same rule over its own actions.
+
+A last run that was interrupted (Ctrl-C, SIGTERM) or killed (no end recorded) with actions of its
+selection not done is named (:class:`UnfinishedRun`: when, how many actions in flight and not
+started, the ``--resume`` command that finishes it) and the verdict says ``INTERRUPTED``. Its
+actions left ``running`` (in flight when it stopped) are checked against Sigma like the others
+(:class:`InFlightAction`): ``done-unrecorded`` when the target is as planned (the write landed,
+its end was not journaled), ``not done`` otherwise; neither is a failure nor drift.
 
 An object whose read still failed after the retries (429, 5xx, network) is ``unverified``
 ("could not verify"), neither converged nor drifted.
 
-Exit status (:data:`EXIT_CONVERGED`, :data:`EXIT_DRIFT`, :data:`EXIT_UNVERIFIED`): 0 converged; 2 not
-converged (drifted or missing objects, failed actions); 4 nothing differs but objects could not be
-read; 1 refused (no credentials, unreadable plan, foreign journal).
+Exit status (:data:`EXIT_CONVERGED`, :data:`EXIT_DRIFT`, :data:`EXIT_INTERRUPTED`, :data:`EXIT_UNVERIFIED`):
+0 converged; 2 not converged (drifted or missing objects, failed actions); 3 nothing failed or
+differs, but the last run was interrupted or killed before it finished (as apply's 3, ``--resume``
+finishes it); 4 nothing differs but objects could not be read; 1 refused (no credentials,
+unreadable plan, foreign journal).
 """
 
 from __future__ import annotations
@@ -36,7 +44,8 @@ from .actions import Clients, attributes_owned_elsewhere, with_user_names
 from .apply import ApplyOptions, build_clients, preflight
 from .approve import read_approval
 from .errors import ApiError, ApplyRefused
-from .journal import JournalRow, journal_path, read_journal
+from .journal import JournalRow, RunRow, journal_path, read_journal
+from .resume import how_it_ended, resume_command, run_to_resume
 from .runner import _RetryCounter
 from .progress import subject_of
 from .targets import Redactor, resolve_targets
@@ -44,8 +53,77 @@ from .verify import ObjectCheck, Verification, converged, verify
 
 EXIT_CONVERGED = 0
 EXIT_DRIFT = 2
+EXIT_INTERRUPTED = 3
+"""Nothing failed or differs, but the last run stopped before it finished (:class:`UnfinishedRun`), as
+apply's 3 ("ran but did not converge": ``--resume`` finishes it)."""
 EXIT_UNVERIFIED = 4
 """Nothing read differs from the plan and no action failed, but objects could not be read (as apply's 4)."""
+
+INTERRUPTED_ENDS = ("interrupted", "killed")
+"""How a run ended (:func:`planner.execute.resume.how_it_ended`) that :class:`UnfinishedRun` names."""
+
+
+@dataclass(frozen=True)
+class InFlightAction:
+    """An action the journal left ``running`` (in flight when its run stopped), checked against Sigma:
+    ``written`` when its target is as planned (``done-unrecorded``: the write landed, its end was not
+    journaled), else ``not done``."""
+
+    action_id: str
+    label: str
+    written: bool
+
+    @property
+    def state(self) -> str:
+        return "done-unrecorded" if self.written else "not done"
+
+
+@dataclass(frozen=True)
+class UnfinishedRun:
+    """The journal's last run when it was interrupted or killed with actions of its selection not
+    done: ``ended`` (``interrupted``, or ``killed``: no end recorded), ``at`` (when it recorded its end;
+    for a killed run when it started), ``in_flight`` (actions left ``running``), ``not_started``
+    (actions of its selection still ``pending``), and the ``--resume`` command that finishes it."""
+
+    run_id: int
+    wave: str
+    ended: str
+    at: str
+    in_flight: int
+    not_started: int
+    resume: str
+
+    @property
+    def summary(self) -> str:
+        """``run 2 did not finish: 4 action(s) in flight, 180 not started`` (the verdict's part)."""
+        return f"run {self.run_id} did not finish: {self.in_flight} action(s) in flight, {self.not_started} not started"
+
+    def line(self) -> str:
+        """``The last run (run 2) was interrupted at <time>: 4 action(s) in flight, 180 not started;
+        `sigma-migrate apply plan.json --resume` finishes it`` (a killed run: ``recorded no end (killed,
+        or still running; started at <time>)``)."""
+        wave = f", wave {self.wave}" if self.wave else ""
+        how = (f"was interrupted at {self.at}" if self.ended == "interrupted"
+               else f"recorded no end (killed, or still running; started at {self.at})")
+        return (f"The last run (run {self.run_id}{wave}) {how}: {self.in_flight} action(s) in flight, "
+                f"{self.not_started} not started; `{self.resume}` finishes it")
+
+
+def unfinished_run(plan_path: str | Path, runs: Sequence[RunRow], rows: Mapping[str, JournalRow]) -> UnfinishedRun | None:
+    """The last run (:func:`planner.execute.resume.run_to_resume`) when it was interrupted or killed and
+    an action of its selection (``wave_actions``; every action in journals older than waves) is not
+    ``done``; ``None`` otherwise (a run that finished its actions, or ended incomplete or stopped:
+    those are failed actions, already counted)."""
+    run = run_to_resume(runs)
+    if run is None or how_it_ended(run) not in INTERRUPTED_ENDS:
+        return None
+    ids = run.wave_actions if run.wave_actions is not None else tuple(rows)
+    states = [rows[aid].state for aid in ids if aid in rows]
+    if all(state == "done" for state in states):
+        return None
+    return UnfinishedRun(run.run_id, run.wave, how_it_ended(run), run.finished_at or run.started_at,
+                         states.count("running"), states.count("pending"),
+                         resume_command(plan_path, run.selection or ()))
 
 
 @dataclass(frozen=True)
@@ -61,17 +139,19 @@ class WaveStatus:
     failed: int = 0
     drifted: int = 0
     unverified: int = 0
+    interrupted: str = ""
+    """:attr:`UnfinishedRun.summary` when this run is the one interrupted, else ``""``."""
 
     @property
     def verdict(self) -> str:
         """:func:`verdict` of this run."""
-        return verdict(self.failed, self.drifted, self.unverified)
+        return verdict(self.failed, self.drifted, self.unverified, self.interrupted)
 
 
 @dataclass(frozen=True)
 class FailedAction:
     """An action a run did not finish: its id, ``label`` (``<kind> <subject>``), journal ``state``
-    (``failed``, ``skipped`` or ``running``) and the journal's ``error``."""
+    (``failed`` or ``skipped``) and the journal's ``error``."""
 
     action_id: str
     label: str
@@ -83,7 +163,8 @@ class FailedAction:
 class PlanVerification:
     """What ``verify`` found: the objects (:class:`Verification`), the actions not applied yet,
     the actions a run failed (:class:`FailedAction`), the per-wave status, and where the journal
-    was (``None``: none, every action checked)."""
+    was (``None``: none, every action checked); the last run when it was interrupted or killed
+    (:class:`UnfinishedRun`) and its actions left in flight (:class:`InFlightAction`)."""
 
     plan: str
     digest: str
@@ -92,28 +173,34 @@ class PlanVerification:
     waves: tuple[WaveStatus, ...]
     journal: str | None
     failed: tuple[FailedAction, ...] = ()
+    unfinished: UnfinishedRun | None = None
+    in_flight: tuple[InFlightAction, ...] = ()
 
     @property
     def converged(self) -> bool:
-        """:func:`planner.execute.verify.converged` over the checked actions."""
-        return converged((f.state for f in self.failed), self.verification)
+        """:func:`planner.execute.verify.converged` over the checked actions, and no run left unfinished."""
+        return (self.unfinished is None and not self.in_flight
+                and converged((f.state for f in self.failed), self.verification))
 
     @property
     def exit_code(self) -> int:
         if self.converged:
             return EXIT_CONVERGED
-        return EXIT_DRIFT if self.failed or self.drifted else EXIT_UNVERIFIED
+        if self.failed or self.drifted:
+            return EXIT_DRIFT
+        return EXIT_INTERRUPTED if self.unfinished is not None or self.in_flight else EXIT_UNVERIFIED
 
     @property
     def drifted(self) -> tuple[ObjectCheck, ...]:
         """The objects that differ from the plan's after-state on an action's word that ran
         (:func:`drifted_objects`)."""
-        return drifted_objects(self.verification, {f.action_id for f in self.failed})
+        return drifted_objects(self.verification, {f.action_id for f in self.failed} | {a.action_id for a in self.in_flight})
 
     @property
     def verdict(self) -> str:
         """:func:`verdict` of the plan so far."""
-        return verdict(len(self.failed), len(self.drifted), len(self.verification.unverified))
+        return verdict(len(self.failed), len(self.drifted), len(self.verification.unverified),
+                       self.unfinished.summary if self.unfinished else "")
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document."""
@@ -125,11 +212,17 @@ class PlanVerification:
             "converged": self.converged,
             "verdict": self.verdict,
             "counts": {"objects": len(states), **{s: states.count(s) for s in ("converged", "drifted", "missing", "unverified")},
-                       "not_applied": len(self.not_applied), "failed": len(self.failed)},
+                       "not_applied": len(self.not_applied), "failed": len(self.failed),
+                       "in_flight": len(self.in_flight)},
             "objects": self.verification.to_dict()["objects"],
             "not_applied": list(self.not_applied),
             "failed": [{"action": f.action_id, "label": f.label, "state": f.state, "error": f.error}
                        for f in self.failed],
+            "in_flight": [{"action": a.action_id, "label": a.label, "state": a.state} for a in self.in_flight],
+            "unfinished_run": None if self.unfinished is None else {
+                "run": self.unfinished.run_id, "wave": self.unfinished.wave, "ended": self.unfinished.ended,
+                "at": self.unfinished.at, "in_flight": self.unfinished.in_flight,
+                "not_started": self.unfinished.not_started, "resume": self.unfinished.resume},
             "waves": [{"run": w.run_id, "wave": w.wave, "checked": w.checked, "converged": w.converged,
                        "verdict": w.verdict}
                       for w in self.waves],
@@ -172,7 +265,7 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
     checked_ids = {a.id for a in checked}
     not_applied = tuple(a.id for a in actions if a.id not in checked_ids)
     failed = tuple(FailedAction(a.id, f"{a.kind.value} {subject_of(a)}", rows[a.id].state, rows[a.id].error or "")
-                   for a in checked if digest is not None and rows[a.id].state != "done")
+                   for a in checked if digest is not None and rows[a.id].state in ("failed", "skipped"))
     redactor = Redactor()
     options = with_approved_target(plan_path, plan, options)
     clients: Clients = build_clients(plan, options, redactor, _RetryCounter())
@@ -189,43 +282,62 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
         for c in (clients.rest, clients.scim):
             if c is not None:
                 c.close()
-    waves = tuple(_wave_status(r.run_id, r.wave, r.wave_actions, result, rows)
+    unfinished = unfinished_run(plan_path, runs, rows)
+    waves = tuple(_wave_status(r.run_id, r.wave, r.wave_actions, result, rows,
+                               unfinished.summary if unfinished and unfinished.run_id == r.run_id else "")
                   for r in runs if r.wave_actions is not None)
     return PlanVerification(str(plan_path), plan.digest, result, not_applied, waves,
-                            str(journal_path(plan_path)) if digest is not None else None, failed)
+                            str(journal_path(plan_path)) if digest is not None else None, failed,
+                            unfinished, in_flight_actions(checked, rows, result))
+
+
+def in_flight_actions(checked: Sequence[Any], rows: Mapping[str, JournalRow],
+                      result: Verification) -> tuple[InFlightAction, ...]:
+    """The checked actions the journal left ``running``, each with whether Sigma shows its write
+    (every check of it satisfied)."""
+    satisfied: dict[str, bool] = {}
+    for o in result.objects:
+        for c in o.checks:
+            satisfied[c.action_id] = satisfied.get(c.action_id, True) and c.satisfied
+    return tuple(InFlightAction(a.id, f"{a.kind.value} {subject_of(a)}", satisfied.get(a.id, False))
+                 for a in checked if a.id in rows and rows[a.id].state == "running")
 
 
 def drifted_objects(result: Verification, failed_ids: Collection[str]) -> tuple[ObjectCheck, ...]:
     """The objects not as the plan's after-state says for a reason other than a failed action: one
     check unsatisfied whose action is not in ``failed_ids`` (the journal's ``failed``, ``skipped``
-    or ``running`` actions). An object left as it was only because its own action failed (a user a
+    or ``running`` actions: one in flight when its run stopped may not have written yet). An object left as it was only because its own action failed (a user a
     refused create never made) is that failure, already counted, not drift; a check whose read
     failed (:attr:`~planner.execute.verify.ActionCheck.unreadable`) is "could not verify", not drift."""
     return tuple(o for o in result.objects if not o.converged
                  and any(not c.satisfied and not c.unreadable and c.action_id not in failed_ids for c in o.checks))
 
 
-def verdict(failed: int, drifted: int, unverified: int = 0) -> str:
+def verdict(failed: int, drifted: int, unverified: int = 0, interrupted: str = "") -> str:
     """The headline of a run or of the plan: ``converged``; ``FAILED: <n> action(s) failed`` when
     actions did not finish; ``DRIFTED: <n> object(s) differ from the plan`` when objects differ
-    from the after-state of actions that ran; ``COULD NOT VERIFY: <n> object(s) could not be read``;
-    each that holds, ``; ``-separated."""
+    from the after-state of actions that ran; ``INTERRUPTED: run 2 did not finish: ...`` when the
+    last run stopped before it finished (``interrupted``: :attr:`UnfinishedRun.summary`);
+    ``COULD NOT VERIFY: <n> object(s) could not be read``; each that holds, ``; ``-separated."""
     parts = ([f"FAILED: {failed} action(s) failed"] if failed else []) + (
         [f"DRIFTED: {drifted} object(s) differ from the plan"] if drifted else []) + (
+        [f"INTERRUPTED: {interrupted}"] if interrupted else []) + (
         [f"COULD NOT VERIFY: {unverified} object(s) could not be read"] if unverified else [])
     return "; ".join(parts) or "converged"
 
 
 def _wave_status(run_id: int, wave: str, wave_actions: Sequence[str], result: Verification,
-                 rows: Mapping[str, JournalRow]) -> WaveStatus:
-    """One run by :func:`planner.execute.verify.converged` over its own actions and their objects."""
+                 rows: Mapping[str, JournalRow], interrupted: str = "") -> WaveStatus:
+    """One run by :func:`planner.execute.verify.converged` over its own actions and their objects;
+    ``interrupted``: :attr:`UnfinishedRun.summary` when it is the run that stopped unfinished."""
     ids = set(wave_actions)
     objects = Verification(tuple(o for o in result.objects if any(c.action_id in ids for c in o.checks)))
-    failed_ids = {aid for aid in wave_actions if aid in rows and rows[aid].state not in ("done", "pending")}
+    failed_ids = {aid for aid in wave_actions if aid in rows and rows[aid].state in ("failed", "skipped")}
+    unfinished_ids = {aid for aid in wave_actions if aid in rows and rows[aid].state == "running"}
     states = [rows[aid].state for aid in wave_actions if aid in rows]
     return WaveStatus(run_id, wave, sum(1 for o in objects.objects for c in o.checks if c.action_id in ids),
-                      converged(states, objects), len(failed_ids), len(drifted_objects(objects, failed_ids)),
-                      len(objects.unverified))
+                      converged(states, objects) and not interrupted, len(failed_ids),
+                      len(drifted_objects(objects, failed_ids | unfinished_ids)), len(objects.unverified), interrupted)
 
 
 def verify_lines(found: PlanVerification) -> list[str]:
@@ -238,6 +350,9 @@ def verify_lines(found: PlanVerification) -> list[str]:
             lines.append(f"  {o.state:<9} {o.key} ({o.label}): {'; '.join(o.problems)}")
     for f in found.failed:
         lines.append(f"  {f.state:<9} {f.action_id} ({f.label}): {f.error}")
+    for a in found.in_flight:
+        lines.append(f"  in flight {a.action_id} ({a.label}): {a.state}"
+                     + (" (Sigma shows its write; the run stopped before journaling it)" if a.written else ""))
     for w in found.waves:
         lines.append(f"Wave {w.wave or '(whole plan)'} (run {w.run_id}): {w.verdict} ({w.checked} action(s) checked)")
     states = [o.state for o in v.objects]
@@ -250,8 +365,11 @@ def verify_lines(found: PlanVerification) -> list[str]:
     unverified = v.unverified_line(found.plan)
     if unverified:
         lines.append(unverified[0].upper() + unverified[1:])
+    if found.unfinished is not None:
+        lines.append(found.unfinished.line())
     return lines
 
 
-__all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "EXIT_UNVERIFIED", "FailedAction", "PlanVerification", "WaveStatus", "drifted_objects", "verdict",
+__all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "EXIT_INTERRUPTED", "EXIT_UNVERIFIED", "FailedAction", "InFlightAction",
+           "UnfinishedRun", "unfinished_run", "PlanVerification", "WaveStatus", "drifted_objects", "verdict",
            "verify_lines", "verify_plan"]
