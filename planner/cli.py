@@ -200,14 +200,16 @@ def handoff_command(plan_file: str, idp: str, out_dir: str, draft: bool) -> None
     first, the order of operations (README.md + a CSV per list).
 
     Exit 1 without writing anything when the plan cannot be approved yet (blocking review items,
-    unmet pre-flight checks, failed guards), unless --draft."""
+    unmet pre-flight checks, failed guards), unless --draft, or when --idp is Okta for a plan made
+    from an Entra export (or the reverse)."""
     from pathlib import Path
 
-    from .handoff import check_pack_allowed, csv_files, handoff_pack, markdown
+    from .handoff import check_idp_matches, check_pack_allowed, csv_files, handoff_pack, markdown
     from .output import Outputs, output_directory
     from .planfile import read_plan
 
     plan = read_plan(plan_file, with_policy=True)
+    check_idp_matches(plan, idp, plan_file)
     if not draft:
         check_pack_allowed(plan, plan_file)
     pack = handoff_pack(plan, idp, draft=draft, where=plan_file)

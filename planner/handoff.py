@@ -23,11 +23,17 @@ refusals of ``approve``) gets no pack (:func:`check_pack_allowed`), unless it is
 Every value is written as a CSV cell is (:func:`planner.csv_cells.spreadsheet_cell`: control, bidi
 and invisible characters escaped visibly, spreadsheet formulas neutralized), in the CSVs
 (:func:`planner.csv_cells.csv_text`) and in README.md's tables alike.
-Sources: docs/sigma-api.md §5.1-§5.4 (Sigma's SCIM guide), §6.1 (Okta), §6.2 (Entra).
+README.md escapes what Markdown would read as markup (:func:`markdown_text`): a name from an export
+never becomes a link, an image or raw HTML. The pack is for the IdP the plan's export came from
+(:func:`check_idp_matches`: an Entra export gets no Okta pack) or for ``generic``.
+Sources: docs/sigma-api.md §5.1-§5.4 (Sigma's SCIM guide), §6.1 (Okta), §6.2 (Entra); Microsoft's
+"How application provisioning works" (learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works:
+with "Sync only assigned users and groups", every assigned group is provisioned with its members).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, fields
 
@@ -37,9 +43,10 @@ from .csv_cells import csv_text, spreadsheet_cell
 from .errors import UserError
 from .execute.approve import check_plan_is_applicable
 from .execute.errors import ApplyRefused
-from .model import Plan
+from .model import InputFile, Plan
 from .payloads import ScimCreateUser, ScimLinkUser
 from .planfile import plan_policy
+from .policy import REGEX_PREFIX
 from .terminal import printable
 
 IDPS: tuple[str, ...] = ("okta", "entra", "generic")
@@ -50,7 +57,31 @@ README.md's heading."""
 
 
 class HandoffRefused(UserError):
-    """No pack for a plan that cannot be approved yet, unless ``--draft``; ``str()`` is one line."""
+    """No pack for a plan that cannot be approved yet (unless ``--draft``), or for another IdP than
+    the plan's export came from; ``str()`` is one line."""
+
+
+IDP_OF_INPUT = {"okta": "okta", "entra": "entra"}
+"""The prefix of a plan input's ``kind`` (``entra.users``) -> the ``--idp`` whose pack fits that
+export. Google, SCIM and generic-CSV exports name no IdP console: any pack fits them."""
+
+IDP_TITLES = {"okta": "Okta", "entra": "Microsoft Entra ID", "generic": "your SCIM IdP"}
+
+
+def check_idp_matches(plan: Plan, idp: str, plan_path: str | Path) -> None:
+    """Raise :class:`HandoffRefused` when ``plan`` was made from an Okta or Entra export and ``idp``
+    is the other one: the steps, attribute sources and group behaviour differ (docs/sigma-api.md §6.1,
+    §6.2), so the pack would instruct the wrong console. ``generic`` always fits."""
+    found: dict[str, InputFile] = {}
+    for i in plan.inputs:
+        if (prefix := i.kind.split(".")[0]) in IDP_OF_INPUT:
+            found.setdefault(IDP_OF_INPUT[prefix], i)
+    if idp == "generic" or not found or idp in found:
+        return
+    other, first = next(iter(found.items()))
+    raise HandoffRefused(
+        f"--idp {idp}: {plan_path} was made from a {IDP_TITLES[other]} export ({first.kind}: {first.path}); "
+        f"use --idp {other}, or --idp generic")
 
 
 def check_pack_allowed(plan: Plan, plan_path: str | Path) -> None:
@@ -65,9 +96,13 @@ def check_pack_allowed(plan: Plan, plan_path: str | Path) -> None:
 
 @dataclass(frozen=True)
 class GroupRow:
-    """An IdP group the Sigma app needs: ``assign`` to the app, ``push`` as a team, and why."""
+    """An IdP group the Sigma app needs: ``assign`` to the app, ``push`` as a team, and why.
+
+    ``match`` is ``name`` (``group`` is a displayName) or ``pattern`` (``group`` is a regular
+    expression every matching group's displayName fully matches: policy ``re:``)."""
 
     group: str
+    match: str
     assign: bool
     push: bool
     purpose: str
@@ -144,11 +179,33 @@ class HandoffPack:
     """Written from a plan that cannot be approved yet (``--draft``): every file says :data:`DRAFT`."""
 
 
-_LINK_STEP = {
-    "okta": "Push Groups > Link Group to the team named '{team}'",
-    "entra": "the group's displayName must be '{team}' when provisioned (Entra matches groups by displayName)",
-    "generic": "find the group with GET /Groups?filter=displayName eq \"{team}\" and keep its id",
+def _team_step(idp: str, team: str, group: str) -> tuple[str, str]:
+    """(what the IdP admin does for the team, the displayName the IdP will push) for ``idp``.
+
+    Okta links the group to the team (Link Group) and then pushes the group's name (§6.1); Entra
+    has no link step: it looks the team up by ``displayName`` and creates a second team when none
+    has the group's name (§6.2), so the group must carry the team's name; a generic IdP is told to
+    look the team up and keep its id, then pushes its group's name."""
+    if idp == "okta":
+        return f"Push Groups > Link Group to the team named '{team}'", group
+    if idp == "entra":
+        if group == team:
+            return f"assign the group; Entra finds the team by its displayName '{team}'", team
+        return (f"rename the Entra group '{group}' to '{team}' before assigning it: Entra finds the team by "
+                "displayName, and under another name creates a second team"), team
+    return f"find the group with GET /Groups?filter=displayName eq \"{team}\" and keep its id", group
+
+
+_USER_NAME_STEP = {
+    "okta": "Set the app usernames listed in user_names.csv, before provisioning is enabled.",
+    "entra": "For each user in user_names.csv, make the attribute the userName mapping reads (see "
+             "attribute_mappings.csv) equal the Sigma email listed, before provisioning is enabled: Entra has no "
+             "per-user app username, one mapping serves every user.",
+    "generic": "For each user in user_names.csv, make the userName your IdP sends equal the Sigma email listed, "
+               "before provisioning is enabled.",
 }
+_USER_NAME_HEADING = {"okta": "app username to set", "entra": "userName source to set",
+                      "generic": "userName to send"}
 
 
 def _user_name_source(idp: str, setting: str) -> AttributeRow:
@@ -210,7 +267,7 @@ def _steps(idp: str, pack_teams: int) -> tuple[str, ...]:
         "Before anything: every pre-flight check of the plan is ok or confirmed (`sigma-migrate show PLAN`).",
         "Apply the approved plan (`sigma-migrate apply PLAN`) with the SCIM token of the SCIM-setup admin; "
         "wait until it converged (the result file says so).",
-        "Set the app usernames listed in user_names.csv, before provisioning is enabled.",
+        _USER_NAME_STEP[idp],
         enable,
         "Assign the groups in groups.csv (assign = yes) to the Sigma app, and the people in "
         "individual_assignments.csv individually with their account type.",
@@ -254,33 +311,15 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
     for t in plan.teams:
         if t.mode not in ("link", "create") or not t.group_name:
             continue
-        pushed = t.group_name
+        step, pushed = _team_step(idp, t.name, t.group_name)
         teams.append(TeamRow(
             team=t.name, team_id=t.team_id or "(created by apply)", group=t.group_name,
             plan="linked" if t.mode == "link" else "created",
-            idp_step=_LINK_STEP[idp].format(team=t.name), pushed_name=pushed,
+            idp_step=step, pushed_name=pushed,
             renamed_by_idp=pushed != t.name, members_after=t.members_after,
         ))
 
-    # groups to assign / push
-    rows: dict[str, GroupRow] = {}
-
-    def add(group: str, push: bool, purpose: str) -> None:
-        old = rows.get(group)
-        if old:
-            purposes = old.purpose if purpose in old.purpose.split("; ") else f"{old.purpose}; {purpose}"
-            rows[group] = GroupRow(group, True, old.push or push, purposes)
-        else:
-            rows[group] = GroupRow(group, True, push, purpose)
-
-    for g in policy.scope.groups:
-        add(g, False, "scope: its members are assigned to the Sigma app" + (
-            " (a pattern: every group whose name matches)" if str(g).startswith("re:") else ""))
-    for g, t in sorted(group_map.items()):
-        add(g, False, f"account type {t}")
-    for t in teams:
-        add(t.group, True, f"team {t.team}")
-    groups = tuple(sorted(rows.values(), key=lambda r: (not r.push, r.group.casefold())))
+    groups = _group_rows(idp, policy.scope.groups, group_map, teams)
 
     user_names = tuple(
         UserNameRow(
@@ -304,6 +343,43 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
         account_types=account_types, user_names=user_names, individual=individual,
         steps=_steps(idp, len(teams)), draft=draft,
     )
+
+
+def _group_rows(idp: str, scope: list[str], group_map: dict[str, str], teams: list[TeamRow]) -> tuple[GroupRow, ...]:
+    """The groups to assign (scope, account-type and team groups), teams' groups first.
+
+    A ``re:`` scope entry is a ``pattern`` row naming the team groups of the plan it matches. Entra
+    provisions every assigned group (module docstring), so there every row is pushed, and a group
+    that is no team says it becomes one."""
+    rows: dict[str, GroupRow] = {}
+
+    def add(group: str, push: bool, purpose: str) -> None:
+        pattern = group.startswith(REGEX_PREFIX)
+        name = group[len(REGEX_PREFIX):] if pattern else group
+        old = rows.get(group)
+        if old:
+            purpose = old.purpose if purpose in old.purpose.split("; ") else f"{old.purpose}; {purpose}"
+            push = old.push or push
+        rows[group] = GroupRow(name, "pattern" if pattern else "name", True, push, purpose)
+
+    for g in scope:
+        purpose = "scope: its members are assigned to the Sigma app"
+        if g.startswith(REGEX_PREFIX):
+            matched = sorted(t.group for t in teams if re.fullmatch(g[len(REGEX_PREFIX):], t.group))
+            purpose = (f"scope: assign every group whose displayName fully matches this pattern; of the plan's team "
+                       f"groups: {', '.join(matched) or 'none'}")
+        add(g, False, purpose)
+    for g, t in sorted(group_map.items()):
+        add(g, False, f"account type {t}")
+    for t in teams:
+        add(t.group, True, f"team {t.team}")
+    if idp == "entra":
+        rows = {k: r if r.push else GroupRow(
+            r.group, r.match, True, True,
+            f"{r.purpose}; Entra provisions every assigned group: this one also becomes a team named after it "
+            "(assign its members individually with their app role instead, if that team is unwanted)")
+            for k, r in rows.items()}
+    return tuple(sorted(rows.values(), key=lambda r: (not r.push, r.match == "pattern", r.group.casefold())))
 
 
 CSV_FILES = {
@@ -336,23 +412,30 @@ def csv_files(pack: HandoffPack) -> dict[str, str]:
     return out
 
 
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+_MARKUP = re.compile(r"([\\`*_\[\]<>|&~!#])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as Markdown shows it literally, on one line: every character CommonMark/GFM could
+    read as markup (emphasis, code, links and images, raw HTML, entities, table pipes, strikethrough,
+    headings) backslash-escaped (CommonMark §2.4: any ASCII punctuation may be), line breaks made
+    spaces. An export's ``<script>`` or ``[x](javascript:...)`` stays text."""
+    return _MARKUP.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def _table(headers: list[str], rows: list[list]) -> list[str]:
     if not rows:
         return ["None.", ""]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_md(_cell(v)) for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(markdown_text(_cell(v)) for v in row) + " |" for row in rows]
     return lines + [""]
 
 
 def markdown(pack: HandoffPack) -> str:
     """The hand-off page (``README.md`` of the pack), in the order the IdP admin works."""
-    title = {"okta": "Okta", "entra": "Microsoft Entra ID", "generic": "your SCIM IdP"}[pack.idp]
+    title = IDP_TITLES[pack.idp]
     lines = [f"# {DRAFT + ': ' if pack.draft else ''}IdP hand-off for "
-             f"{printable(pack.organization) or 'the Sigma organization'} ({title})", ""]
+             f"{markdown_text(printable(pack.organization)) or 'the Sigma organization'} ({title})", ""]
     if pack.draft:
         lines += [f"**{DRAFT}: made from a plan that cannot be approved yet (`--draft`). Do not configure the "
                   "IdP from it: settle the plan and make the hand-off again.**", ""]
@@ -369,13 +452,14 @@ def markdown(pack: HandoffPack) -> str:
     lines += _table(["account type", "IdP groups", "people planned"],
                     [[r.account_type, r.groups, r.people] for r in pack.account_types])
     lines += ["## Groups to assign to the Sigma app (groups.csv)", ""]
-    lines += _table(["group", "assign", "push", "purpose"], [[g.group, g.assign, g.push, g.purpose] for g in pack.groups])
+    lines += _table(["group", "match", "assign", "push", "purpose"],
+                    [[g.group, g.match, g.assign, g.push, g.purpose] for g in pack.groups])
     lines += ["## Teams (teams.csv)", ""]
     lines += _table(["team", "IdP group", "apply", "in the IdP", "pushed name", "renamed by the IdP", "members"],
                     [[t.team, t.group, t.plan, t.idp_step, t.pushed_name, t.renamed_by_idp, t.members_after]
                      for t in pack.teams])
     lines += ["## IdP users whose username must change before provisioning (user_names.csv)", ""]
-    lines += _table(["IdP user", "IdP username", "app username to set", "Sigma member"],
+    lines += _table(["IdP user", "IdP username", _USER_NAME_HEADING[pack.idp], "Sigma member"],
                     [[u.idp_id, u.idp_user_name, u.app_user_name, u.member_email] for u in pack.user_names])
     lines += ["## People assigned individually (individual_assignments.csv)", ""]
     lines += _table(["person", "account type", "why"], [[i.person, i.account_type, i.reason] for i in pack.individual])

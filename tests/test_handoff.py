@@ -62,13 +62,14 @@ def test_the_lists_come_from_the_plans_decisions():
          "Push Groups > Link Group to the team named 'Revenue'", "team-Revenue", "yes", "1"],
     ]
     assert rows(files["groups.csv"]) == [
-        ["group", "assign", "push", "purpose"],
-        ["Finance", "yes", "yes", "scope: its members are assigned to the Sigma app; team Finance"],
-        ["team-Revenue", "yes", "yes", "team Revenue"],
-        ["re:^team-.+$", "yes", "no", "scope: its members are assigned to the Sigma app (a pattern: every group "
-                                      "whose name matches)"],
-        ["Sigma-Admins", "yes", "no", "scope: its members are assigned to the Sigma app; account type Admin"],
-        ["Sigma-Analysts", "yes", "no", "scope: its members are assigned to the Sigma app; account type Analyze"],
+        ["group", "match", "assign", "push", "purpose"],
+        ["Finance", "name", "yes", "yes", "scope: its members are assigned to the Sigma app; team Finance"],
+        ["team-Revenue", "name", "yes", "yes", "team Revenue"],
+        ["Sigma-Admins", "name", "yes", "no", "scope: its members are assigned to the Sigma app; account type Admin"],
+        ["Sigma-Analysts", "name", "yes", "no",
+         "scope: its members are assigned to the Sigma app; account type Analyze"],
+        ["^team-.+$", "pattern", "yes", "no", "scope: assign every group whose displayName fully matches this "
+                                             "pattern; of the plan's team groups: team-Revenue"],
     ]
     assert rows(files["account_types.csv"])[1:] == [["Admin", "Sigma-Admins", "2"], ["Analyze", "Sigma-Analysts", "3"]]
     assert rows(files["user_names.csv"])[1][:4] == ["u3", "npatel@example.com", "nina.patel@example.com",
@@ -83,8 +84,17 @@ def test_each_idp_gets_its_own_steps_and_sources():
     p = small_plan()
     entra = handoff_pack(p, "entra")
     assert entra.attributes[0].source == "userPrincipalName"
-    assert entra.teams[0].idp_step == ("the group's displayName must be 'Finance' when provisioned "
-                                       "(Entra matches groups by displayName)")
+    assert [(t.idp_step, t.pushed_name, t.renamed_by_idp) for t in entra.teams] == [
+        ("assign the group; Entra finds the team by its displayName 'Finance'", "Finance", False),
+        ("rename the Entra group 'team-Revenue' to 'Revenue' before assigning it: Entra finds the team by "
+         "displayName, and under another name creates a second team", "Revenue", False)]
+    entra_note = ("; Entra provisions every assigned group: this one also becomes a team named after it (assign its "
+                  "members individually with their app role instead, if that team is unwanted)")
+    assert [(g.group, g.push, g.purpose) for g in entra.groups][1:3] == [
+        ("Sigma-Admins", True, "scope: its members are assigned to the Sigma app; account type Admin" + entra_note),
+        ("Sigma-Analysts", True, "scope: its members are assigned to the Sigma app; account type Analyze" + entra_note)]
+    assert "Set the app usernames" not in markdown(entra)
+    assert "| IdP user | IdP username | userName source to set | Sigma member |" in markdown(entra)
     generic = handoff_pack(p, "generic")
     assert generic.teams[1].idp_step == "find the group with GET /Groups?filter=displayName eq \"Revenue\" and keep its id"
     okta = markdown(handoff_pack(p, "okta"))
@@ -180,7 +190,7 @@ def test_draft_pack_says_draft_in_every_file(tmp_path, capsys):
         table = rows((tmp_path / "handoff" / name).read_text())
         assert [r[0] for r in table] == ["DRAFT"] * len(table), name
     assert rows((tmp_path / "handoff" / "groups.csv").read_text()) == [
-        ["DRAFT", "group", "assign", "push", "purpose"]]  # the conflict left team Finance unmapped
+        ["DRAFT", "group", "match", "assign", "push", "purpose"]]  # the conflict left team Finance unmapped
     assert rows((tmp_path / "handoff" / "attribute_mappings.csv").read_text())[1][:3] == [
         "DRAFT", "userName", "Okta username (login)"]
 
@@ -198,11 +208,63 @@ def test_names_with_control_characters_are_escaped_and_formulas_neutralized(tmp_
     main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff")])
     capsys.readouterr()
     shown = "'=Fin\\x1b[2J\\x07\\u202eance\\nx"
-    assert rows((tmp_path / "handoff" / "groups.csv").read_text())[1] == [shown, "yes", "yes", f"team {shown[1:]}"]
+    assert rows((tmp_path / "handoff" / "groups.csv").read_text())[1] == [shown, "name", "yes", "yes",
+                                                                          f"team {shown[1:]}"]
     assert rows((tmp_path / "handoff" / "teams.csv").read_text())[1][:3] == [shown, "tF", shown]
     readme = (tmp_path / "handoff" / "README.md").read_text()
-    assert readme.startswith("# IdP hand-off for Acme\\x1b[31m (Okta)\n")
-    assert f"| {shown} | yes | yes | team {shown[1:]} |" in readme
+    assert readme.startswith("# IdP hand-off for Acme\\\\x1b\\[31m (Okta)\n")
+    md = "'=Fin\\\\x1b\\[2J\\\\x07\\\\u202eance\\\\nx"  # Markdown shows the escapes literally
+    assert f"| {md} | name | yes | yes | team {md[1:]} |" in readme
     for f in (tmp_path / "handoff").iterdir():
         text = f.read_text()
         assert not any(c in text for c in "\x1b\x07\u202e"), f.name
+
+
+def test_markdown_never_carries_an_exports_markup(tmp_path, capsys):
+    """tester5 finding 16: `<script>`, an image with onerror and a javascript: link in a team name reach
+    README.md as text: every markup character backslash-escaped (CommonMark §2.4)."""
+    from .plan_factory import BASE_POLICY
+
+    name = '<script>alert(1)</script> [x](javascript:alert(2)) ![i](x) *b* `c` &amp;'
+    snap = snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com")],
+                    groups=[group("gF", name, ["u1"])], teams=[team("tF", name)], memberships={"tF": ["m1"]})
+    path = tmp_path / "plan.json"
+    write_plan(plan(snap, "", base=BASE_POLICY), path)
+    main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff")])
+    capsys.readouterr()
+    readme = (tmp_path / "handoff" / "README.md").read_text()
+    shown = ("\\<script\\>alert(1)\\</script\\> \\[x\\](javascript:alert(2)) \\!\\[i\\](x) \\*b\\* "
+             "\\`c\\` \\&amp;")
+    assert f"| {shown} | name | yes | yes | team {shown} |" in readme
+    from markdown_it import MarkdownIt  # CommonMark + GFM tables, as a Markdown viewer renders (rich's own parser)
+
+    html = MarkdownIt("commonmark").enable("table").render(readme)
+    assert "<script" not in html and "<img" not in html and "<a " not in html and "<em>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(2))" in html
+    assert rows((tmp_path / "handoff" / "groups.csv").read_text())[1][0] == name  # a CSV cell is no Markdown
+
+
+def test_a_pack_for_the_other_idp_is_refused(tmp_path, capsys):
+    """tester5 finding 15: `--idp okta` on a plan made from an Entra export exits 1, writes nothing and
+    names the export; `--idp generic` fits every export."""
+    import msgspec
+
+    from planner.model import InputFile
+
+    from .plan_factory import BASE_POLICY
+
+    entra = msgspec.structs.replace(small_plan(BASE_POLICY), inputs=(
+        InputFile("exports/sigma/members.json", "sha256:0", "sigma.members", 3),
+        InputFile("exports/entra/users.csv", "sha256:1", "entra.users", 4)))
+    path = tmp_path / "plan.json"
+    write_plan(entra, path)
+    with pytest.raises(SystemExit) as exc:
+        main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "okta")])
+    assert exc.value.code == 1
+    assert capsys.readouterr().err == (
+        f"sigma-migrate: error: --idp okta: {path} was made from a Microsoft Entra ID export (entra.users: "
+        "exports/entra/users.csv); use --idp entra, or --idp generic\n")
+    assert not (tmp_path / "okta").exists()
+    for idp in ("entra", "generic"):
+        main(["handoff", str(path), "--idp", idp, "--out", str(tmp_path / idp)])
+        assert (tmp_path / idp / "README.md").exists()
