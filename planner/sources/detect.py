@@ -14,7 +14,7 @@ Formats (``IDP_FORMATS``) and the roles their files play:
                ("Download members": ``Member type`` column; the group is the file name),
                ``groups`` ("Download groups": ``Group type`` / ``Membership type``) (§3a-3c)
 ``entra-graph`` ``users`` / ``groups`` (``@odata.context`` ``#users`` / ``#groups``, or their
-               properties), ``group-members`` (a ``/members`` or ``/transitiveMembers`` answer,
+               properties; user objects under ``#groups`` are ``users``, whose loader refuses the context), ``group-members`` (a ``/members`` or ``/transitiveMembers`` answer,
                the group is the file name), ``members-map`` (``{groupId: <answer>}``) (§3d-3e)
 ``google-csv`` ``users`` (admin console download: ``Email Address [Required]``; GAM's
                ``primaryEmail`` column) (§4a)
@@ -131,6 +131,8 @@ def classify_json(head: str) -> FileKind:
             return FileKind("entra-graph", "members-map", "object keyed by group id holding Graph answers")
         if "$metadata#users" in low:
             return FileKind("entra-graph", "users", "@odata.context #users")
+        if "$metadata#groups" in low and '"userprincipalname"' in low:  # user records: the loader refuses the context
+            return FileKind("entra-graph", "users", "user objects (userPrincipalName) under @odata.context #groups")
         if "$metadata#groups" in low:
             return FileKind("entra-graph", "groups", "@odata.context #groups")
         if "#microsoft.graph.group" in low and '"securityenabled"' in low:

@@ -460,10 +460,50 @@ _GRAPH_USER_CORE = frozenset({
     "id", "userPrincipalName", "displayName", "givenName", "surname", "mail", "userType",
     "accountEnabled", "otherMails", "proxyAddresses", "signInActivity", "@odata.type",
 })
-_PAGE = {"page_keys": ("value",), "next_keys": ("@odata.nextLink",)}
+_PAGE = {"page_keys": ("value",), "next_keys": ("@odata.nextLink",), "count_keys": ("@odata.count",),
+         "null_is_missing": True}
+"""Graph pages (docs/formats.md §3d): records in ``value``, the next page in ``@odata.nextLink``, the count
+of a ``$count=true`` query in ``@odata.count`` (first page); ``"value": null`` is a lost page."""
+DELETED_USERS_SET = "directory/deletedItems/microsoft.graph.user"
+"""The entity set of a ``GET /v1.0/directory/deletedItems/microsoft.graph.user`` answer (docs/formats.md §3a)."""
 
 
-def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[str, int]) -> IdpUser | None:
+def graph_context(data: Any) -> str | None:
+    """The ``@odata.context`` of a saved Graph answer (its first page's), or ``None`` when it names none."""
+    page = data[0] if isinstance(data, list) and data else data
+    context = page.get("@odata.context") if isinstance(page, dict) else None
+    return context if isinstance(context, str) else None
+
+
+def entity_set(context: str) -> str:
+    """The entity set an ``@odata.context`` URL names (OData JSON Format 4.01 §10): the part after
+    ``$metadata#`` without its ``(select list)`` or ``/$entity``: ``users``, ``groups``, ``directoryObjects``,
+    :data:`DELETED_USERS_SET`; ``""`` when the URL has no ``$metadata#``."""
+    _, hash_, rest = context.partition("$metadata#")
+    if not hash_:
+        return ""
+    for stop in ("(", "/$entity", "?"):
+        rest = rest.split(stop, 1)[0]
+    return rest.strip("/")
+
+
+def _wrong_set(path: Path, data: Any, expected: str, findings: Findings, allowed: tuple[str, ...] = ()) -> str | None:
+    """The entity set of ``data``'s ``@odata.context`` (``expected`` when it names none); an
+    ``unexpected-entity-set`` error naming the file, the context found and the set expected, and ``None``,
+    when it names another set than ``expected`` or ``allowed`` (a ``#groups`` answer saved as users.json
+    would be read as groups, a ``deletedItems`` answer as live users: tester5 findings 18, 19)."""
+    context = graph_context(data)
+    found = entity_set(context) if context else expected
+    if found.casefold() in (expected.casefold(), *(a.casefold() for a in allowed)) or not found:
+        return found or expected
+    findings.error("unexpected-entity-set", path, "$", "@odata.context",
+                   f"{path.name}'s @odata.context names the entity set {found!r} ($metadata#{found}), not "
+                   f"{expected!r}: it is no GET /v1.0/{expected} answer; save that answer here")
+    return None
+
+
+def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[str, int],
+                deleted: bool = False) -> IdpUser | None:
     user_id = as_id(rec.get("id"))
     if not user_id:
         findings.warning("missing-id", ref.file, ref.location, "id", "user has no id; skipped")
@@ -477,6 +517,11 @@ def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[st
     if rec.get("deletedDateTime"):  # a /directory/deletedItems answer: accountEnabled as before deletion
         findings.warning("deleted-user", ref.file, ref.location, "deletedDateTime",
                          f"user {user_id}: deletedDateTime {rec['deletedDateTime']!r}: the user was deleted; "
+                         "taken as inactive, whatever accountEnabled says")
+        enabled = False
+    elif deleted:  # a deletedItems answer saved without deletedDateTime in its $select
+        findings.warning("deleted-user", ref.file, ref.location, "@odata.context",
+                         f"user {user_id}: listed in a directory/deletedItems answer: the user was deleted; "
                          "taken as inactive, whatever accountEnabled says")
         enabled = False
     attributes = {k: v for k, v in rec.items() if v is not None and k not in _GRAPH_USER_CORE}
@@ -500,20 +545,24 @@ def _graph_users(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
     tf, data = read_json(path, findings)
     if tf is None:
         return
+    found = _wrong_set(path, data, "users", findings, allowed=(DELETED_USERS_SET,))
+    if found is None:
+        return
+    deleted = found.casefold() == DELETED_USERS_SET.casefold()
     file = str(path)
     counters = {"rebuilt": 0}
     count = 0
     for rec, where in records(data, path, findings, what="Graph users file", **_PAGE):
-        user = _graph_user(rec, SourceRef(file, where), findings, counters)
+        user = _graph_user(rec, SourceRef(file, where), findings, counters, deleted)
         if user is not None:
             count += builder.add_user(user)
     _report_rebuilt(path, counters, findings)
-    builder.inputs.append(tf.input_file("entra.users", count))
+    builder.inputs.append(tf.input_file("entra.deleted_users" if deleted else "entra.users", count))
 
 
 def _graph_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
     tf, data = read_json(path, findings)
-    if tf is None:
+    if tf is None or _wrong_set(path, data, "groups", findings) is None:
         return
     file = str(path)
     count = 0
@@ -646,12 +695,25 @@ def _graph_members_file(path: Path, builder: DirectoryBuilder, findings: Finding
     builder.inputs.append(tf.input_file("entra.group_members", count))
 
 
+def _require_live_users(builder: DirectoryBuilder, findings: Findings) -> None:
+    """A ``no-idp-users`` error when every users file read is a ``directory/deletedItems`` answer: deleted
+    users are read beside the live ones (``GET /v1.0/users``), never instead of them, or every live user
+    would be missing, i.e. deactivated."""
+    kinds = {i.kind for i in builder.inputs}
+    if "entra.deleted_users" in kinds and "entra.users" not in kinds:
+        first = next(i.path for i in builder.inputs if i.kind == "entra.deleted_users")
+        findings.error("no-idp-users", first, "$", "@odata.context",
+                       f"{Path(first).name} is a directory/deletedItems answer (deleted users only) and the "
+                       "export has no live users file (GET /v1.0/users, docs/formats.md §3d): export the users")
+
+
 def load_graph(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Microsoft Graph JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(GRAPH_FORMAT, findings)
     manifest = read_manifest(files, GRAPH_FORMAT, findings)  # fetch-idp's counts (:mod:`.manifest`)
     read_by_role(files, (("users", _graph_users, "Graph users file"),
                          ("groups", _graph_groups, "Graph groups file")), builder, findings)
+    _require_live_users(builder, findings)
     for path in files.get("group-members", ()):  # per-group files name their groups: create first
         _group_for_file(path, builder)
     read_by_role(files, (

@@ -16,7 +16,17 @@ When the last page still names a next page (``nextPage`` not null, an
 key, holds pages all of one size (all full, the last one too: an API ends a
 listing on a shorter page), the export stopped early:
 ``incomplete-pages`` (a truncated input: the planner makes every action such a
-file could affect a blocking ``inputs.truncated`` item, :mod:`planner.rules.inputs`). A page whose record key holds something other than an
+file could affect a blocking ``inputs.truncated`` item, :mod:`planner.rules.inputs`). So is, where the
+format says so (``count_keys``, ``null_is_missing``; Graph, docs/formats.md §3d):
+
+- a count the API announced on the first page (Graph ``@odata.count`` of a ``$count=true`` query) other
+  than the records the answer's pages hold: a page missing anywhere, the middle too (Graph pages carry no
+  position of their own, so only a count proves a middle page missing); a count that is no integer is an
+  ``unexpected-json-shape`` error at that key;
+- a page whose record key is ``null`` (``"value": null``): a Graph collection is always a JSON array (OData
+  JSON Format 4.01 §12), so that page's records were lost on the way, as if the page were missing.
+
+A page whose record key holds something other than an
 array (``{"entries": "x"}``) is an ``unexpected-json-shape`` error at that key.
 Items that are not objects are ``invalid-record`` warnings, or errors with
 ``strict=True`` (the Sigma side, whose state cannot be guessed).
@@ -64,6 +74,8 @@ def batches(
     base: str = "$",
     case_insensitive: bool = False,
     strict: bool = False,
+    count_keys: Sequence[str] = (),
+    null_is_missing: bool = False,
 ) -> list[tuple[str, list]]:
     """The record arrays of a saved API answer, each with the JSON path of the array.
 
@@ -74,13 +86,18 @@ def batches(
     holding a non-array (``{"entries": "x"}``: the finding is at ``$.entries``).
     Items are not checked here (see :func:`records`); a page that is not a page
     (``[[...], "junk"]``) is an ``invalid-record`` warning (error with ``strict``).
+    ``count_keys`` name the count a first page announces (checked against the records of every page);
+    with ``null_is_missing`` a page whose record key is ``null`` is a lost page (``incomplete-pages``).
     """
     out: list[tuple[str, list]] = []
     last_page: dict | None = None
+    first_page: tuple[dict, str] | None = None
+    null_pages: list[str] = []
     add = findings.error if strict else findings.warning
 
     def take(items: Any, prefix: str) -> None:
         if items is None:
+            null_pages.append(prefix)
             return
         if not isinstance(items, list):
             findings.error(
@@ -96,7 +113,9 @@ def batches(
     tokens = False  # some page carries a continuation key: its absence on the last page is the end
 
     def take_page(page: dict, prefix: str) -> None:
-        nonlocal last_page, tokens
+        nonlocal last_page, tokens, first_page
+        if first_page is None:
+            first_page = (page, prefix)
         key = _page_key(page, page_keys, case_insensitive)
         take(page[key], key_path(prefix, key))
         last_page = page
@@ -137,6 +156,15 @@ def batches(
         )
         return out
 
+    if null_is_missing and null_pages:
+        findings.warning(
+            "incomplete-pages", path, null_pages[0], "",
+            f"{what}: {len(null_pages)} page(s) hold null instead of an array of records (first at "
+            f"{null_pages[0]}); an API answers an array, so their records were lost: export every page again",
+        )
+        return out
+    if first_page is not None and count_keys and _count_differs(first_page, out, path, findings, count_keys, what):
+        return out
     if last_page is not None:
         for key in next_keys:
             if _names_next(last_page.get(key)):
@@ -152,6 +180,34 @@ def batches(
             "API stops at a shorter page, so the next pages are probably missing",
         )
     return out
+
+
+def _count_differs(first: tuple[dict, str], batches_read: list[tuple[str, list]], path: Path,
+                   findings: Findings, count_keys: Sequence[str], what: str) -> bool:
+    """Whether the count a first page announces (``count_keys``, e.g. Graph ``@odata.count``) differs from
+    the records of every page read: an ``incomplete-pages`` warning (pages missing, the middle ones too, or
+    records added by hand), or an ``unexpected-json-shape`` error when the count is no integer. ``False``
+    when the page announces none."""
+    page, prefix = first
+    key = next((k for k in count_keys if k in page), None)
+    if key is None:
+        return False
+    claimed, where = page[key], f'{prefix}["{key}"]'
+    if claimed.__class__ is not int or claimed < 0:
+        findings.error("unexpected-json-shape", path, where, key,
+                       f"{what}: {key} must be a whole number, found {_type_name(claimed)} {claimed!r}")
+        return True
+    held = sum(len(items) for _, items in batches_read)
+    if claimed == held:
+        return False
+    findings.warning(
+        "incomplete-pages", path, where, key,
+        f"{what}: {key} is {claimed} but the saved page(s) hold {held} records: "
+        + ("pages are missing (a middle one too: pages carry no position, only the count tells)"
+           if claimed > held else "records were added to the answer or the count belongs to another query")
+        + "; export every page again",
+    )
+    return True
 
 
 def _all_full(pages: list[tuple[str, list]]) -> bool:
@@ -211,6 +267,8 @@ def records(
     base: str = "$",
     case_insensitive: bool = False,
     strict: bool = False,
+    count_keys: Sequence[str] = (),
+    null_is_missing: bool = False,
 ) -> list[tuple[dict, str]]:
     """The records of a saved API answer, each with its own JSON path (``$[1].entries[3]``).
 
@@ -219,7 +277,8 @@ def records(
     """
     out: list[tuple[dict, str]] = []
     for prefix, items in batches(data, path, findings, page_keys=page_keys, next_keys=next_keys,
-                                 what=what, base=base, case_insensitive=case_insensitive, strict=strict):
+                                 what=what, base=base, case_insensitive=case_insensitive, strict=strict,
+                                 count_keys=count_keys, null_is_missing=null_is_missing):
         if all(x.__class__ is dict for x in items):
             out.extend((x, f"{prefix}[{i}]") for i, x in enumerate(items))
             continue

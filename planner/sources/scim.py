@@ -37,7 +37,7 @@ in an IdP export (:func:`load`'s ``members_expected``); ``"members": []`` is a g
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -46,7 +46,7 @@ from .directory import DirectoryBuilder, make_emails
 from .envelopes import is_page, records
 from .files import Findings, guarded, read_json
 from .values import (
-    MISSING, as_id, as_text, fast_email_key, json_bool, opt_text, string_field, unreadable_status,
+    MISSING, as_id, as_text, fast_email_key, json_bool, json_type, opt_text, string_field, unreadable_status,
 )
 
 FORMAT = "scim"
@@ -407,17 +407,41 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
     )
 
 
-Listings = dict[str, list[tuple[int, int, SourceRef]]]
+class SavedPage(NamedTuple):
+    """One saved ListResponse page (RFC 7644 §3.4.2): its ``totalResults`` (0 when absent), how many
+    ``Resources`` it holds, its 1-based ``startIndex`` (``None`` when absent) and where it is."""
+
+    total: int
+    held: int
+    start: int | None
+    ref: SourceRef
+
+
+Listings = dict[str, list[SavedPage]]
 """Saved ListResponse pages by listing (the kinds of resource they hold, ``"group"``, ``"user"``,
-``"group+user"``): ``(totalResults, len(Resources), where)`` per page."""
+``"group+user"``)."""
 
 
-def _pages(data: Any, path: Path, listings: Listings) -> None:
+def _whole_number(page: Any, key: str, ref: SourceRef, findings: Findings) -> int | None:
+    """``page[key]`` (``totalResults`` / ``startIndex``) when it is an integer (RFC 7644 §3.4.2), ``None``
+    when absent or null; anything else (``"166"``) is an ``unexpected-json-shape`` error naming file, page
+    and field, and ``None``: a count read from text would be a guess."""
+    value = _get(page, key)
+    if value is None or value.__class__ is int:
+        return value
+    findings.error("unexpected-json-shape", ref.file, ref.location, key,
+                   f"SCIM ListResponse: {key} must be an integer (RFC 7644 §3.4.2), found "
+                   f"{json_type(value)} {value!r}")
+    return None
+
+
+def _pages(data: Any, path: Path, listings: Listings, findings: Findings) -> None:
     """Add the ListResponse pages of one file's ``data`` (a page, typed or not, an array of pages, or a bare
     array of resources, which claims no total) to ``listings``."""
     if data.__class__ in (_WireUsers, _WireGroups):
         kinds = "user" if data.__class__ is _WireUsers else "group"
-        listings.setdefault(kinds, []).append((data.totalResults or 0, len(data.Resources), SourceRef(str(path), "$")))
+        listings.setdefault(kinds, []).append(SavedPage(
+            data.totalResults or 0, len(data.Resources), data.startIndex, SourceRef(str(path), "$")))
         return
     if isinstance(data, list) and not any(is_page(p, ("Resources",), True) for p in data[:1]):
         pages = [("$", {"Resources": data})]
@@ -425,29 +449,62 @@ def _pages(data: Any, path: Path, listings: Listings) -> None:
         pages = [("$", data)] if isinstance(data, dict) else [
             (f"$[{p}]", page) for p, page in enumerate(data) if isinstance(page, dict)] if isinstance(data, list) else []
     for where, page in pages:
-        total, resources = _get(page, "totalResults"), _get(page, "Resources")
+        resources = _get(page, "Resources")
         if not isinstance(resources, list):
             continue
+        ref = SourceRef(str(path), where)
+        total = _whole_number(page, "totalResults", ref, findings)
+        start = _whole_number(page, "startIndex", ref, findings)
         ends = [r for r in (resources[:1] + resources[-1:]) if isinstance(r, dict)]
         kinds = "+".join(sorted({_kind(_canonical(r)) or "other" for r in ends})) or "empty"
-        claimed = total if total.__class__ is int else 0
-        listings.setdefault(kinds, []).append((claimed, len(resources), SourceRef(str(path), where)))
+        listings.setdefault(kinds, []).append(SavedPage(total or 0, len(resources), start, ref))
+
+
+_WHAT = {"user": "Users", "group": "Groups"}
 
 
 def _report_short_listings(listings: Listings, findings: Findings) -> None:
     """An ``incomplete-pages`` warning for each listing whose ``totalResults`` (RFC 7644 §3.4.2: the
     number of results the query matched) exceeds the resources its saved pages hold, summed over pages
-    and files: the other pages were not saved."""
+    and files: the other pages were not saved; else one for a gap in its pages' ``startIndex``
+    (:func:`_start_gap`), which tells a page missing in the middle also when ``totalResults`` is per page
+    or absent."""
     for kinds, pages in listings.items():
-        claimed, ref = max(((total, ref) for total, _, ref in pages), key=lambda p: p[0])
-        held = sum(n for _, n, _ in pages)
+        claimed, ref = max(((p.total, p.ref) for p in pages), key=lambda p: p[0])
+        held = sum(p.held for p in pages)
+        what = _WHAT.get(kinds, "resources")
         if claimed > held:
-            what = {"user": "Users", "group": "Groups"}.get(kinds, "resources")
             findings.warning(
                 "incomplete-pages", ref.file, ref.location, "totalResults",
                 f"SCIM ListResponse of {what}: totalResults is {claimed} but the saved page(s) hold {held} "
                 "Resources: the other pages (startIndex/count, RFC 7644 §3.4.2.4) are missing; export every page",
             )
+            continue
+        gap = _start_gap(pages)
+        if gap is not None:
+            page, expected = gap
+            missing = f"{expected}-{page.start - 1}" if page.start - 1 > expected else f"{expected}"
+            findings.warning(
+                "incomplete-pages", page.ref.file, page.ref.location, "startIndex",
+                f"SCIM ListResponse of {what}: "
+                + (f"the first saved page starts at startIndex {page.start}, not 1" if expected == 1 else
+                   f"this page starts at startIndex {page.start} but the saved pages before it end at {expected - 1}")
+                + f": resources {missing} (RFC 7644 §3.4.2.4) are missing; export every page",
+            )
+
+
+def _start_gap(pages: list[SavedPage]) -> tuple[SavedPage, int] | None:
+    """The first page of a listing that starts after the saved pages before it end, with the ``startIndex``
+    it should have: pages in ``startIndex`` order must follow on (RFC 7644 §3.4.2.4: a page of ``n``
+    Resources at ``startIndex`` ``s`` is followed by ``s + n``), the first at 1 (0 taken as 1: a 0-based
+    server). Pages without a ``startIndex`` are left out; overlaps (a page saved twice) are no gap."""
+    known = sorted((p for p in pages if p.start is not None), key=lambda p: p.start)
+    expected = 1
+    for page in known:
+        if page.start > max(expected, 1):
+            return page, expected
+        expected = max(expected, page.start + page.held)
+    return None
 
 
 def _resources(path: Path, builder: DirectoryBuilder, findings: Findings,
@@ -457,7 +514,7 @@ def _resources(path: Path, builder: DirectoryBuilder, findings: Findings,
     tf, data = read_json(path, findings, _TYPED)
     if tf is None:
         return
-    _pages(data, path, listings)
+    _pages(data, path, listings, findings)
     file = str(path)
     if data.__class__ in (_WireUsers, _WireGroups):
         count = _typed_resources(data, file, builder, pending_groups)
