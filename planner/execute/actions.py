@@ -472,7 +472,7 @@ class CreateUser(_ScimUserHandler):
         return clients.owned_elsewhere.get(user_name_of(action).casefold(), frozenset())
 
     def create_first(self, action: Action, clients: Clients, on_before: Callable[[Mapping[str, Any]], None],
-                     on_ids: Callable[[Mapping[str, Any]], None],
+                     on_ids: Callable[..., None],
                      retries: Callable[[], int] = lambda: 0) -> tuple[str, Mapping[str, Any]]:
         """The first attempt of a create/link: ``POST /Users`` without reading first.
 
@@ -492,10 +492,9 @@ class CreateUser(_ScimUserHandler):
             if exc.status != 409:
                 raise
             return _after_conflict(self, action, clients, retries, retried_before, on_before, on_ids)
-        on_before({"exists": False})
         ids = {"scimUserId": created.id}
         clients.user_written(user_name_of(action), created)
-        on_ids(ids)
+        on_ids(ids, before={"exists": False})  # one journal transaction: the POST was the first request
         return "written", ids
 
     def write(self, action, clients, seen, on_ids):
@@ -691,7 +690,7 @@ class CreateGroup(_ScimGroupHandler):
                            {"group": group, "add": add, "remove": remove})
 
     def create_first(self, action: Action, clients: Clients, on_before: Callable[[Mapping[str, Any]], None],
-                     on_ids: Callable[[Mapping[str, Any]], None],
+                     on_ids: Callable[..., None],
                      retries: Callable[[], int] = lambda: 0) -> tuple[str, Mapping[str, Any]]:
         """The first attempt of a link/create: ``POST /Groups`` without searching first, as
         :meth:`CreateUser.create_first` does for users. ``201`` is the group as linked or created
@@ -709,10 +708,9 @@ class CreateGroup(_ScimGroupHandler):
             if exc.status != 409:
                 raise
             return _after_conflict(self, action, clients, retries, retried_before, on_before, on_ids)
-        on_before({"exists": False})
         clients.ids.set_group(display_name_of(action), created.id or "")
         written = {"scimGroupId": created.id}
-        on_ids(written)
+        on_ids(written, before={"exists": False})
         return "written", written
 
     def _body(self, action: Action, member_ids: Sequence[str]) -> Group:

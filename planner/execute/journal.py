@@ -382,12 +382,20 @@ class Journal:
                 (json.dumps(image, sort_keys=True, default=str), action_id),
             )
 
-    def record_ids(self, action_id: str, ids: Mapping[str, Any]) -> None:
-        """Merge ``ids`` (what Sigma returned) into the row; committed at once."""
-        if not ids:
+    def record_ids(self, action_id: str, ids: Mapping[str, Any], before: Mapping[str, Any] | None = None) -> None:
+        """Merge ``ids`` (what Sigma returned) into the row; committed at once. ``before``: the
+        before-image of a write that posted before reading (a first create, whose before-image is
+        known only from its answer), stored as :meth:`record_before` stores it, in the same transaction."""
+        if not ids and before is None:
             return
         with self._tx() as cur:
-            self._merge_ids(cur, action_id, ids)
+            if ids:
+                self._merge_ids(cur, action_id, ids)
+            if before is not None:
+                cur.execute(
+                    "UPDATE actions SET before_image=? WHERE action_id=? AND before_image IS NULL",
+                    (json.dumps(before, sort_keys=True, default=str), action_id),
+                )
 
     @staticmethod
     def _merge_ids(cur: sqlite3.Cursor, action_id: str, ids: Mapping[str, Any]) -> None:

@@ -73,14 +73,16 @@ class ActionExecutor(Protocol):
     ``execute(action, on_before, on_ids)`` returns ``(outcome, ids)`` with
     ``outcome`` ``"written"`` or ``"already"``; it calls ``on_before(image)``
     before its first write and may call ``on_ids(ids)`` as soon as Sigma returns
-    an id. It raises :class:`ApiError` (or any exception) on failure.
+    an id; a write that posts before reading (a first create) passes its before-image with its
+    ids, ``on_ids(ids, before=image)``: one journal transaction, not two. It raises
+    :class:`ApiError` (or any exception) on failure.
     """
 
     def execute(
         self,
         action: Action,
         on_before: Callable[[Mapping[str, object]], None],
-        on_ids: Callable[[Mapping[str, object]], None],
+        on_ids: Callable[..., None],
     ) -> tuple[str, Mapping[str, object]]: ...
 
 
@@ -189,7 +191,8 @@ def run_actions(
                 # (SIGMA_CLIENT_SECRET=acme) would turn the undo plan's emails into ***; secrets never
                 # reach a before image by construction (redaction is for messages, logs and URLs)
                 lambda image: journal.record_before(action.id, dict(image)),
-                lambda new_ids: journal.record_ids(action.id, dict(new_ids)),
+                lambda new_ids, before=None: journal.record_ids(
+                    action.id, dict(new_ids), None if before is None else dict(before)),
             )
         except AuthError as exc:
             message = redact(str(exc))
