@@ -34,19 +34,21 @@ from .execute_support import (
 
 class HoldWrites:
     """WSGI middleware: every write but the token request waits until ``release`` is set (at most
-    30 s) before Sigma serves it, so the actions in flight stay in flight. ``served`` counts the writes
-    Sigma answered."""
+    30 s) before Sigma serves it, so the actions in flight stay in flight. ``arrived`` counts the writes
+    received, ``served`` those Sigma answered."""
 
     def __init__(self, app):
         self.app = app
         self.release = threading.Event()
-        self.served = 0
+        self.arrived = self.served = 0
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
         held = environ["REQUEST_METHOD"] in ("POST", "PATCH", "PUT", "DELETE") and \
             environ.get("PATH_INFO") != "/v2/auth/token"
         if held:
+            with self._lock:
+                self.arrived += 1
             self.release.wait(30)
         try:
             return self.app(environ, start_response)
@@ -73,9 +75,12 @@ def start_apply(tmp_path, server, *extra: str) -> tuple[subprocess.Popen, object
     return proc, plan
 
 
-def wait_for(condition, seconds: float = 60) -> None:
+def wait_for(condition, proc: subprocess.Popen | None = None, seconds: float = 60) -> None:
+    """Poll ``condition`` until it holds; fail with apply's output when ``proc`` ended first."""
     deadline = time.monotonic() + seconds
     while not condition():
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"apply ended first (exit {proc.returncode}): {proc.communicate()}")
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.005)
 
@@ -93,7 +98,7 @@ def test_a_second_ctrl_c_ends_apply_at_once_leaving_the_actions_in_flight_runnin
     server, counter, hold = held_sandbox()
     try:
         proc, plan = start_apply(tmp_path, server)
-        wait_for(lambda: journal_states(journal_path(plan)).get("running", 0) == 2)  # both writes held by Sigma
+        wait_for(lambda: hold.arrived == 2, proc)  # both actions in flight sent their write: Sigma holds it
         proc.send_signal(signal.SIGINT)
         time.sleep(0.3)
         assert proc.poll() is None  # the first one waits for the actions in flight
@@ -151,7 +156,7 @@ def test_sigterm_stops_apply_as_ctrl_c_does_and_verify_names_the_interrupted_run
         hold.release.set()
         server.faults.set(latency_ms=40)
         proc, plan = start_apply(tmp_path, server)
-        wait_for(lambda: journal_states(journal_path(plan)).get("done", 0) >= 4)
+        wait_for(lambda: journal_states(journal_path(plan)).get("done", 0) >= 4, proc)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
 
@@ -183,7 +188,7 @@ def test_after_kill_9_verify_checks_the_actions_in_flight_instead_of_failing_the
     server, counter, hold = held_sandbox()
     try:
         proc, plan = start_apply(tmp_path, server, "--only", "kind:scim.link_user")
-        wait_for(lambda: journal_states(journal_path(plan)).get("running", 0) == 2)
+        wait_for(lambda: hold.arrived == 2, proc)  # both actions in flight sent their write: Sigma holds it
         proc.kill()
         proc.communicate(timeout=10)
         hold.release.set()

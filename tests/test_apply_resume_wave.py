@@ -12,10 +12,11 @@ import pytest
 
 from planner.execute.apply import apply_plan, outcome_lines
 from planner.execute.errors import ApplyRefused
-from planner.execute.resume import resume_command
-from planner.execute.journal import journal_path, read_journal, read_runs
+from planner.execute.journal import RunRow, journal_path, read_journal, read_runs
+from planner.execute.resume import check_resume_selection, resume_command
 from planner.planfile import write_plan
 from planner.sandbox.server import SandboxServer
+from planner.selection import select
 
 from .execute_support import (
     REPO,
@@ -136,3 +137,31 @@ def test_the_resume_command_is_quoted_to_paste_as_printed():
     assert resume_command("my plan.json", ("--only", "team:Customer Success", "--limit", "5")) == (
         "sigma-migrate apply 'my plan.json' --resume --only 'team:Customer Success' --limit 5")
     assert resume_command("plan.json", ()) == "sigma-migrate apply plan.json --resume"
+
+
+def run_row(run_id: int, status: str | None, wave: str, wave_actions, selection) -> RunRow:
+    return RunRow(run_id, "apply", "2026-12-06T02:00:00.000Z", None, status, {}, "Ada Admin", None, wave,
+                  wave_actions, selection)
+
+
+def test_which_run_resume_is_bound_to_and_what_it_says_for_a_whole_plan_run_and_an_old_journal():
+    plan = make_plan(resume_plan_actions(), resume_org())
+    whole, wave = select(plan, (), None), select(plan, ("team:Ops",), None)
+    every = tuple(a.id for a in plan.actions)
+
+    with pytest.raises(ApplyRefused) as refused:
+        check_resume_selection("plan.json", [run_row(1, None, "", every, ())], wave)
+    assert str(refused.value) == (
+        "plan.json: --resume continues run 1 (killed), which applied the whole plan (20 action(s)), with exactly its "
+        "selection: `sigma-migrate apply plan.json --resume`; this command gave --only team:Ops; nothing was written")
+    with pytest.raises(ApplyRefused) as refused:  # a journal written before runs.selection: the wave's label
+        check_resume_selection("plan.json", [run_row(1, "interrupted", "only team:Ops", ("R15",), None)], whole)
+    assert str(refused.value).startswith(
+        "plan.json: --resume continues run 1 (interrupted), which applied wave 'only team:Ops' (1 action(s)), with "
+        "exactly its selection: `sigma-migrate apply plan.json --resume --only ... (as that wave)`")
+    check_resume_selection("plan.json", [run_row(1, "interrupted", "only team:Ops", ("R15",), None)], wave)
+    check_resume_selection("plan.json", [run_row(1, None, "", None, None)], whole)  # older than waves: whole plan
+    for status in ("converged", "unverified"):  # nothing of that run to resume: not bound
+        check_resume_selection("plan.json", [run_row(1, "interrupted", "", every, ()),
+                                             run_row(2, status, "only team:Ops", ("R15",), ("--only", "team:Ops"))],
+                               whole)

@@ -99,7 +99,7 @@ def stop_now(run: RunInProgress | None) -> None:
         message = "interrupted before the first write; nothing was changed in Sigma"
     else:
         running = record_stopped(run.journal, run.run_id)
-        left = ("" if running is None else
+        left = ("" if running is None else " (no action was in flight)" if not running else
                 f"; {running} action(s) in flight left `running` in the journal, which --resume checks first")
         message = f"interrupted again: stopped at once{left}; run `{run.resume_command}` to continue"
     for stream in (sys.stdout, sys.stderr):
