@@ -8,6 +8,9 @@ writes are clean and only the verification reads meet them.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import httpx2
 
 from planner.execute.apply import EXIT_UNVERIFIED, apply_plan, outcome_lines
@@ -65,7 +68,7 @@ def test_a_verification_read_failing_every_retry_is_could_not_verify_and_the_act
     try:
         plan = guest_plan(tmp_path)
         retry = RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.02)
-        report = apply_plan(plan, options_for(server, retry=retry),
+        report = apply_plan(plan, options_for(server, retry=retry, write_html=True),
                             echo=on_verifying(lambda: (server.faults.reset_counts(),
                                                        server.faults.set(error_ratio=1.0, seed=3))))
         reads = {s: n for (e, s), n in server.status_counts.items() if e == GUEST_READ}
@@ -88,6 +91,12 @@ def test_a_verification_read_failing_every_retry_is_could_not_verify_and_the_act
             f"Could not verify 1 object(s): {error}; run `sigma-migrate verify {plan}` later",
         ]
         assert not any("--resume" in line or "not as planned" in line for line in lines)
+        document = json.loads(Path(report.result_file).read_text())
+        assert (document["status"], document["actions"][0]["state"]) == ("unverified", "done")
+        assert document["verification"]["objects"][0]["state"] == "unverified"
+        page = Path(report.html_file).read_text()
+        assert "Every action is done, but 1 object(s) could not be read to verify them" in page
+        assert f"could not verify (not read): members.disable_guest: cannot read: {error}" in page
 
         found = verify_plan(plan, options_for(server))  # later, the API answers again: verify says converged
         assert (found.exit_code, verify_lines(found)[-1]) == (
