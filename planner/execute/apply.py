@@ -77,7 +77,7 @@ from .journal import WRITTEN_BY_INTERRUPTED_RUN, Journal, JournalRow, apply_lock
 from .progress import subject_of
 from .resume import check_resume_selection, resume_command, selection_words
 from .rest_client import TOKEN_PATH, SigmaRestClient
-from .retry import RetryPolicy
+from .retry import RetryPolicy, origin_of
 from .signals import ApplySignals, apply_signals
 from .runner import (
     ActionResult,
@@ -387,7 +387,8 @@ def required_targets(plan: Plan, rest_base_url: str | None, scim_base_url: str |
 
 
 def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter: _RetryCounter) -> Clients:
-    """REST and SCIM clients for the APIs the plan needs; :class:`TargetError` names what is missing."""
+    """REST and SCIM clients for the APIs the plan needs; :class:`TargetError` names what is missing.
+    Clients of one origin share their :class:`~planner.execute.retry.Throttle` (:func:`~planner.execute.retry.origin_of`)."""
     targets, apis = required_targets(plan, options.rest_base_url, options.scim_base_url)
     creds = Credentials.from_env(options.environ)
     for secret in creds.secrets():
@@ -414,6 +415,8 @@ def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter
             deadline=options.deadline, max_rate=options.max_rate, redactor=redactor,
         )
         scim.transport.listener = listener
+    if rest is not None and scim is not None and origin_of(rest.base_url) == origin_of(scim.base_url):
+        scim.transport.throttle = rest.transport.throttle  # one server: a Retry-After holds both APIs
     return Clients(rest=rest, scim=scim)
 
 

@@ -8,9 +8,12 @@ Sigma documents no global rate limit and no rate-limit headers (docs/sigma-api.m
 
 The retry lives in an httpx2 transport (:class:`RetryTransport`) so the REST
 client and scim2-client's httpx2 engine share one implementation. A
-:class:`Throttle` shared by every request to one API spreads a ``Retry-After``
-to all workers: after a 429, no thread sends to that API before the server's
-deadline (the point of the header, RFC 6585 §4).
+:class:`Throttle` shared by every request to one server spreads a ``Retry-After``
+to all workers: after a 429, no thread sends to that server before its
+deadline (the point of the header, RFC 6585 §4). Apply gives its REST and SCIM
+clients one throttle when their base URLs have the same origin (:func:`origin_of`):
+a 429 from that server holds both APIs, so the requests of one do not take the
+slots the other was told to wait for, again and again, until its tries run out.
 
 Network errors (connection refused/reset, timeouts) are retried too. A POST
 whose response was lost may have been applied; the action handlers treat the
@@ -131,6 +134,13 @@ class Throttle:
             if remaining <= 0:
                 return
             self._sleep(remaining)
+
+
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of a base URL: the server a ``Retry-After`` speaks for (RFC 9110
+    §10.2.3 asks the client to wait before its next request to that server, whatever the path)."""
+    parsed = httpx2.URL(url)
+    return parsed.scheme, parsed.host, parsed.port
 
 
 class RateLimiter:
