@@ -115,8 +115,8 @@ def test_a_scim_resource_repeating_a_key_on_the_typed_path_is_found(tmp_path, us
 
 
 def test_a_team_membership_repeating_a_key_on_the_typed_path_is_found(tmp_path):
-    """team_members.json is decoded into Structs that drop keys written with their default (isTeamAdmin false,
-    nextPage null): counted again from a plain decode, and a real repeat still found."""
+    """team_members.json is decoded into Structs whose absent keys stay UNSET (isTeamAdmin false and nextPage null
+    written are kept): no finding for the usual file, and a real repeat still found."""
     sigma = tmp_path / "sigma"
     sigma.mkdir()
     for f in SIGMA.iterdir():
