@@ -228,3 +228,12 @@ def test_scim_total_results_as_text_is_an_error_naming_file_and_field(tmp_path):
     assert errors(findings) == [("unexpected-json-shape", "Users.json", "$", "totalResults",
                                  "SCIM ListResponse: totalResults must be an integer (RFC 7644 §3.4.2), found a "
                                  "string '3'")]
+
+
+def test_a_deleted_items_answer_without_its_cast_in_the_context_is_deleted_users_too(tmp_path):
+    root = graph_export(tmp_path, {"@odata.context": USERS_CONTEXT, "value": USERS[:2]})
+    deleted = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#directory/deletedItems", "value": USERS[2:]}
+    write(root / "deleted_users.json", json.dumps(deleted))
+    directory, findings = load_idp(root, "entra-graph")
+    assert errors(findings) == []
+    assert sorted((u.id, u.active) for u in directory.users) == [("u1", True), ("u2", True), ("u3", False)]

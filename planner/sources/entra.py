@@ -464,8 +464,9 @@ _PAGE = {"page_keys": ("value",), "next_keys": ("@odata.nextLink",), "count_keys
          "null_is_missing": True}
 """Graph pages (docs/formats.md §3d): records in ``value``, the next page in ``@odata.nextLink``, the count
 of a ``$count=true`` query in ``@odata.count`` (first page); ``"value": null`` is a lost page."""
-DELETED_USERS_SET = "directory/deletedItems/microsoft.graph.user"
-"""The entity set of a ``GET /v1.0/directory/deletedItems/microsoft.graph.user`` answer (docs/formats.md §3a)."""
+DELETED_ITEMS_SET = "directory/deletedItems"
+"""The entity set of a ``GET /v1.0/directory/deletedItems/microsoft.graph.user`` answer (with its cast,
+``directory/deletedItems/microsoft.graph.user``): deleted users (docs/formats.md §3a, §3d)."""
 
 
 def graph_context(data: Any) -> str | None:
@@ -478,7 +479,7 @@ def graph_context(data: Any) -> str | None:
 def entity_set(context: str) -> str:
     """The entity set an ``@odata.context`` URL names (OData JSON Format 4.01 §10): the part after
     ``$metadata#`` without its ``(select list)`` or ``/$entity``: ``users``, ``groups``, ``directoryObjects``,
-    :data:`DELETED_USERS_SET`; ``""`` when the URL has no ``$metadata#``."""
+    ``directory/deletedItems/microsoft.graph.user``; ``""`` when the URL has no ``$metadata#``."""
     _, hash_, rest = context.partition("$metadata#")
     if not hash_:
         return ""
@@ -490,11 +491,14 @@ def entity_set(context: str) -> str:
 def _wrong_set(path: Path, data: Any, expected: str, findings: Findings, allowed: tuple[str, ...] = ()) -> str | None:
     """The entity set of ``data``'s ``@odata.context`` (``expected`` when it names none); an
     ``unexpected-entity-set`` error naming the file, the context found and the set expected, and ``None``,
-    when it names another set than ``expected`` or ``allowed`` (a ``#groups`` answer saved as users.json
-    would be read as groups, a ``deletedItems`` answer as live users: tester5 findings 18, 19)."""
+    when it names another set than ``expected``, ``directoryObjects`` (a cast or ``getByIds`` answer, whose
+    records say what they are) or a set starting with one of ``allowed`` (a ``#groups`` answer saved as
+    users.json would be read as groups: tester5 finding 18)."""
     context = graph_context(data)
     found = entity_set(context) if context else expected
-    if found.casefold() in (expected.casefold(), *(a.casefold() for a in allowed)) or not found:
+    folded = found.casefold()
+    if not found or folded in (expected.casefold(), "directoryobjects") or any(
+            folded.startswith(a.casefold()) for a in allowed):
         return found or expected
     findings.error("unexpected-entity-set", path, "$", "@odata.context",
                    f"{path.name}'s @odata.context names the entity set {found!r} ($metadata#{found}), not "
@@ -545,10 +549,10 @@ def _graph_users(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
     tf, data = read_json(path, findings)
     if tf is None:
         return
-    found = _wrong_set(path, data, "users", findings, allowed=(DELETED_USERS_SET,))
+    found = _wrong_set(path, data, "users", findings, allowed=(DELETED_ITEMS_SET,))
     if found is None:
         return
-    deleted = found.casefold() == DELETED_USERS_SET.casefold()
+    deleted = found.casefold().startswith(DELETED_ITEMS_SET.casefold())  # tester5 finding 19
     file = str(path)
     counters = {"rebuilt": 0}
     count = 0
