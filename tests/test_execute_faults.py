@@ -148,3 +148,46 @@ def test_lost_answer_to_a_team_member_removal_is_done_after_a_second_look(tmp_pa
         assert server.status_counts[("PATCH /v2/teams/{teamId}/members", 400)] == 1
     finally:
         server.close()
+
+
+def test_a_long_wait_before_a_retry_is_said_while_it_happens(tmp_path, monkeypatch):
+    """tester5 finding 11: a Retry-After the cap shortens to 300 s was waited out in silence. A wait of
+    LONG_WAIT_SECONDS or more is one line on the progress sink (here lowered to 0.5 s: the sandbox's
+    rate limit answers Retry-After: 1), naming status, method and path; shorter backoffs say nothing."""
+    import io
+    import re
+
+    from planner.execute import runner
+    from planner.execute.progress import LogProgress
+
+    monkeypatch.setattr(runner, "LONG_WAIT_SECONDS", 0.5)
+    server, counter = counting_sandbox()
+    try:
+        server.faults.set(rate=2, seed=3)
+        plan = write_test_plan(tmp_path)
+        approve(plan, "Ada Admin")
+        log = io.StringIO()
+
+        report = apply_plan(plan, options_for(server, retry=RetryPolicy(backoff_base=0.02, backoff_cap=0.2)),
+                            progress=LogProgress(log))
+
+        assert report.status == "converged"
+        waits = [line.split(" ", 1)[1] for line in log.getvalue().splitlines() if " wait " in line]
+        throttled = sum(n for (_, status), n in server.status_counts.items() if status == 429)
+        assert throttled > 0 and len(waits) == throttled  # each 429 here told Retry-After: 1
+        pattern = (r"wait    429 from (GET|POST|PATCH|PUT|DELETE) /[^ ]*: waiting 1 s before trying again "
+                   r"\(Retry-After is honoured up to 300 s\)")
+        assert all(re.fullmatch(pattern, w) for w in waits), waits
+    finally:
+        server.close()
+
+
+def test_the_long_wait_line_names_the_cause_and_never_the_query():
+    from planner.execute.runner import long_wait_line
+
+    request = httpx2.Request("GET", "http://127.0.0.1/scim/v2/Users?filter=userName%20eq%20%22ann%40x.com%22")
+    assert long_wait_line(request, 429, 300.0) == (
+        "429 from GET /scim/v2/Users: waiting 300 s before trying again (Retry-After is honoured up to 300 s)")
+    assert long_wait_line(request, 503, 12.4) == "503 from GET /scim/v2/Users: waiting 12 s before trying again"
+    assert long_wait_line(request, None, 30.0) == (
+        "a network error on GET /scim/v2/Users: waiting 30 s before trying again")

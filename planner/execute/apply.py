@@ -386,8 +386,10 @@ def required_targets(plan: Plan, rest_base_url: str | None, scim_base_url: str |
     return targets, apis
 
 
-def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter: _RetryCounter) -> Clients:
+def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter: _RetryCounter,
+                  note: Callable[[str], None] | None = None) -> Clients:
     """REST and SCIM clients for the APIs the plan needs; :class:`TargetError` names what is missing.
+    ``note`` hears of each long wait before a retry (:func:`~planner.execute.runner.retry_listener`).
     Clients of one origin share their :class:`~planner.execute.retry.Throttle` (:func:`~planner.execute.retry.origin_of`)."""
     targets, apis = required_targets(plan, options.rest_base_url, options.scim_base_url)
     creds = Credentials.from_env(options.environ)
@@ -395,7 +397,7 @@ def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter
         redactor.add(secret)
     redactor.add_pair(creds.client_id, creds.client_secret)
     rest = scim = None
-    listener = retry_listener(counter)
+    listener = retry_listener(counter, note)
     if "rest" in apis:
         assert targets.rest_base_url
         client_id, client_secret = creds.require_rest()
@@ -620,7 +622,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         targets, _ = required_targets(plan, options.rest_base_url, options.scim_base_url, str(plan_path))
         check_approved_target(approval, plan, targets, plan_path)
         required_organization_id(plan, plan_path)  # before any request
-        clients = build_clients(plan, options, redactor, counter)
+        clients = build_clients(plan, options, redactor, counter, note=progress.note if progress else echo)
         for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve, targets=targets,
                                        wave=wave):
             echo(line)

@@ -65,6 +65,9 @@ class LogProgress:
             f"{extra}{retries} [{finished}/{self.total}]"
         )
 
+    def note(self, line: str) -> None:
+        self._write(f"{utc_now()} wait    {line}")
+
     def stop(self) -> None:
         pass
 
@@ -110,6 +113,9 @@ class RichProgress:
                 markup=True,
                 highlight=False,
             )
+
+    def note(self, line: str) -> None:
+        self._progress.console.print(printable(line), markup=False, highlight=False)
 
     def stop(self) -> None:
         self._progress.stop()
