@@ -520,7 +520,9 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       (``"name.familyName: U+202E RIGHT-TO-LEFT OVERRIDE at position 6"``); ``scim.unclean_user_name`` /
       ``scim.mixed_script_user_name``: ``userName`` (as sent), ``differences``;
     - ``inputs.truncated``: ``truncated`` (:class:`InputMark`); ``policy.unknown_reference``: ``closest``
-      (when a name is close); ``teams.likely_rename``: ``groupMembers``; ``unmatched.review``: ``kind``,
+      (when a name is close); ``teams.likely_rename``: ``groupMembers``; ``teams.empty_export``: ``files`` (the
+      Sigma teams and team members files), ``members`` (the organization's members), ``groups`` (the IdP groups
+      that would become new teams); ``unmatched.review``: ``kind``,
       ``memberType``, ``userKind``;
     - every other code: none (``{}``).
 
@@ -570,6 +572,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     truncated: list[InputMark] | UnsetType = UNSET
     closest: str | UnsetType = UNSET
     group_members: int | UnsetType = UNSET
+    files: list[str] | UnsetType = UNSET
+    members: int | UnsetType = UNSET
     kind: str | UnsetType = UNSET
     member_type: str | UnsetType = UNSET
     user_kind: str | UnsetType = UNSET

@@ -54,6 +54,10 @@ before it decided; a step that overrules an earlier decision says so here:
     state already satisfies or forbids (REST edits of SCIM-managed members), so it sees them all;
 15. :mod:`planner.rules.guards` over the whole set of actions, last: a guard judges the plan.
 
+:func:`build_plan` then adds the items that judge the plan against its inputs: ``inputs.truncated``
+(:func:`planner.rules.inputs.truncation_items`), ``organization.id_missing`` and ``teams.empty_export``
+(:func:`planner.rules.teams.empty_export_item`: the Sigma export lists no team, yet teams would be created).
+
 Everything is sorted; no set or dict iteration order reaches the plan, so the
 same inputs and policy give a byte-identical plan body (``created_at`` aside,
 which is outside the digest, planner.planfile).
@@ -135,9 +139,12 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         directory = build_directory(snapshot, policy)
         decided = decide(policy, directory)
         actions = order_actions(decided.actions)
+        team_files = [i.path for i in snapshot.sigma.inputs if i.kind in teams.TEAM_FILE_KINDS]
+        empty_teams = teams.empty_export_item(policy.teams, directory, decided.actions, team_files)
         review_items = sort_review_items(decided.review_items + inputs.truncation_items(snapshot.findings,
                                                                                          decided.actions)
-                                         + organization.missing_organization_items(organization_id))
+                                         + organization.missing_organization_items(organization_id)
+                                         + ([empty_teams] if empty_teams is not None else []))
         acted = acted_on(actions)
         people = person_rows(policy, directory, decided.people, decided.types, decided.unmatched, actions, review_items,
                              acted)

@@ -447,7 +447,9 @@ class Teams(_Model):
     as ``leftovers``, or kept (``keep``, reported); for Entra ID it also settles
     the people flattening would add (``teams.nested_not_pushed``). ``confirm_empty``: IdP groups
     (displayName or ``re:``) meant to have no members; another empty group mapped to a team with
-    members is a blocking ``teams.empty_group`` item.
+    members is a blocking ``teams.empty_group`` item. ``confirm_no_teams``: the organization has no
+    teams, so a Sigma export listing none while groups would become new teams is no blocking
+    ``teams.empty_export`` item.
     """
 
     map: dict[Name, Name] = Field(default_factory=dict)
@@ -457,13 +459,17 @@ class Teams(_Model):
     flatten_nested: bool = True
     nested_only: Literal["review", "leftovers", "keep"] = "review"
     confirm_empty: list[GroupPattern] = Field(default_factory=list)
+    confirm_no_teams: bool = False
 
     @model_serializer(mode="wrap")
-    def _without_empty_confirm_empty(self, handler: Any) -> Any:
-        # a policy without ``confirm_empty`` resolves as it did before the key existed: same plan digest
+    def _without_unset_confirmations(self, handler: Any) -> Any:
+        # a policy without ``confirm_empty`` / ``confirm_no_teams`` resolves as it did before the keys
+        # existed: same plan digest
         data = handler(self)
         if not self.confirm_empty:
             data.pop("confirm_empty", None)
+        if not self.confirm_no_teams:
+            data.pop("confirm_no_teams", None)
         return data
 
 

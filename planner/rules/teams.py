@@ -27,6 +27,9 @@ members export (state ``unknown``) and of members a blocking linking review
 item holds (state ``held``: who they are is not decided yet). Active teams no group maps to become **unmanaged**.
 A group with no members mapped to a team that has members would empty the team: a blocking
 ``teams.empty_group`` item unless ``teams.confirm_empty`` names the group (:func:`empty_group_item`).
+A Sigma export with no team at all while the organization has members and groups would become new
+teams is a blocking ``teams.empty_export`` item unless ``teams.confirm_no_teams`` is true
+(:func:`empty_export_item`).
 
 With ``flatten_nested`` off the IdP pushes direct members only (Entra ID
 provisioning never expands nested groups; Okta groups do not nest), so a team
@@ -970,6 +973,55 @@ def decide_unmanaged(assignments: list[Assignment], policy: Teams, directory: Di
         return TeamDecision(rows=rows)
     lookalike = unmanaged_lookalikes(assignments, policy, directory, people)
     return TeamDecision(review_items=(unmanaged_item(active, sizes, lookalike),), rows=rows)
+
+
+# --------------------------------------------------------------------------- a teams export with no team
+
+
+TEAM_FILE_KINDS = ("sigma.teams", "sigma.team_members")
+""":attr:`planner.model.InputFile.kind` of the Sigma export's teams and team members files."""
+
+
+def empty_export_item(policy: Teams, directory: Directory, actions: Iterable[Action],
+                      team_files: Iterable[str]) -> ReviewItem | None:
+    """``teams.empty_export``: the Sigma export lists no team (``team_files``: its teams and team members
+    files, header or ``[]`` only) while the organization has members and ``actions`` create teams
+    (``scim.create_group``) from IdP groups. An organization with members and no team is more often a
+    teams export cut short, or of another organization, than the truth, and each create would make a
+    team beside the real one, hard to undo (README, "an incomplete input is an error or a blocking
+    review item"): blocking unless ``teams.confirm_no_teams`` says the organization has none. The creates
+    stay in the plan, held as every blocking item holds a plan (approve and apply refuse it).
+    ``None`` when the export lists a team, the organization has no member or nothing is created."""
+    if directory.teams or not directory.members:
+        return None
+    creates = sorted((a.target for a in actions if a.kind is ActionKind.SCIM_CREATE_GROUP),
+                     key=lambda t: (t.name, t.group_id))
+    if not creates:
+        return None
+    files = sorted(set(team_files))
+    confirmed = policy.confirm_no_teams
+    where = f" ({', '.join(files)})" if files else ""
+    return make_review(
+        "teams.empty_export",
+        "teams",
+        blocking=not confirmed,
+        subject=ItemRef(teams=0, members=len(directory.members)),
+        message=(f"the Sigma export lists no teams{where} while the organization has {len(directory.members)} "
+                 f"member(s): {len(creates)} IdP group(s) would become new teams "
+                 f"({', '.join(repr(t.group_display_name) for t in creates)})"
+                 + (" (teams.confirm_no_teams says the organization has none)" if confirmed else
+                    "; an organization with members and no team is more often a teams export cut short, or of "
+                    "another organization, than the truth, and a team created beside an existing one is hard to "
+                    "undo: export the teams and their members again, or confirm the organization has none")),
+        rule="teams.confirm_no_teams",
+        candidates=[ItemRef(group_id=t.group_id, group_display_name=t.group_display_name, name=t.name)
+                    for t in creates],
+        evidence=ItemEvidence(files=files, members=len(directory.members),
+                              groups=[t.group_display_name for t in creates]),
+        resolution="" if confirmed else yaml_snippet(
+            {"teams": {"confirm_no_teams": True}},
+            notes=["the organization has no teams (else export the teams and team members again and plan again):"]),
+    )
 
 
 def sorted_rows(rows: Iterable[TeamRow]) -> list[TeamRow]:
