@@ -44,7 +44,7 @@ def rest_client(server, **kw):
 def test_token_is_minted_once_and_reused(server):
     client = rest_client(server)
     for member_id in ("m1", "m2", "m3", "m1"):
-        assert client.get_member(member_id)["memberId"] == member_id
+        assert client.get_member(member_id).member_id == member_id
     assert server.request_counts["POST /v2/auth/token"] == 1
     assert client.tokens_minted == 1
 
@@ -72,7 +72,7 @@ def test_401_remints_once_and_repeats_the_request(server):
     client.get_member("m1")
     server.expire_tokens()
 
-    assert client.get_member("m2")["email"] == "o'brien@example.com"
+    assert client.get_member("m2").email == "o'brien@example.com"
     assert server.status_counts[("GET /v2/members/{memberId}", 401)] == 1
     assert server.request_counts["POST /v2/auth/token"] == 2
     assert clock.sleeps == [1.0]  # the second token call waited for the 1 s spacing

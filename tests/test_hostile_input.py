@@ -223,4 +223,4 @@ def test_an_invalid_base_url_is_one_line_for_apply_and_fetch(tmp_path, capsys, m
 def test_the_sandbox_still_answers_well_formed_pages(sandbox):
     client = SigmaRestClient(sandbox.base_url, sandbox_env(sandbox)["SIGMA_CLIENT_ID"],
                              sandbox_env(sandbox)["SIGMA_CLIENT_SECRET"], min_token_interval=0)
-    assert {m["memberId"] for m in client.list_members()} >= {"SigmaSchedulerRobot"}
+    assert {m.member_id for m in client.list_members()} >= {"SigmaSchedulerRobot"}

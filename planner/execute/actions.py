@@ -62,7 +62,7 @@ from .errors import ApiError
 from .indexes import MemberIndex, UserIndex
 from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
 from .paths import member_path, scim_resource_path, team_members_path
-from .rest_client import SigmaRestClient
+from .rest_client import MemberRecord, SigmaRestClient
 from .scim_client import (
     CORE_USER_SCHEMA,
     ScimEmailRecord,
@@ -209,8 +209,9 @@ class Clients:
             else:
                 self.users.put(user_name, answer, written=True)
 
-    def get_member(self, member_id: str) -> Mapping[str, Any]:
-        """``GET /v2/members/{memberId}``, or the member from the index (raises :class:`ApiError`, e.g. 404)."""
+    def get_member(self, member_id: str) -> MemberRecord:
+        """``GET /v2/members/{memberId}``, or the member from the index: raises :class:`ApiError` (a 404,
+        or an answer that is not this member, :func:`~planner.execute.rest_client.member_record`)."""
         if self.members is not None and not self._live():
             member = self.members.get(member_id)
             if member is not None:
@@ -800,13 +801,13 @@ class _MemberPatch(Handler):
         """The PATCH body (docs/sigma-api.md §2.5), from the action's ``after``."""
         raise NotImplementedError
 
-    def differences(self, member: Mapping[str, Any], action: Action) -> list[str]:
+    def differences(self, member: MemberRecord, action: Action) -> list[str]:
         raise NotImplementedError
 
     def observe(self, action, clients):
         member = clients.get_member(member_id_of(action))
         diffs = self.differences(member, action)
-        return Observation(not diffs, tuple(diffs), dict(member), {"memberId": member.get("memberId")})
+        return Observation(not diffs, tuple(diffs), member.image(), {"memberId": member.member_id})
 
     def write(self, action, clients, seen, on_ids):
         member_id = member_id_of(action)
@@ -834,9 +835,7 @@ class ArchiveMember(_MemberPatch):
         return {"isArchived": True, "newOwnerId": action.after.new_owner_id}
 
     def differences(self, member, action):
-        if member.get("isArchived") is True:
-            return []
-        return [f"isArchived: {member.get('isArchived')!r}, planned True"]
+        return [] if member.is_archived else [f"isArchived: {member.is_archived!r}, planned True"]
 
 
 class ConvertGuest(_MemberPatch):
@@ -848,11 +847,8 @@ class ConvertGuest(_MemberPatch):
         return {"userKind": action.after.user_kind}
 
     def differences(self, member, action):
-        out = []
-        for key, value in self.body(action).items():
-            if member.get(key) != value:
-                out.append(f"{key}: {member.get(key)!r}, planned {value!r}")
-        return out
+        wanted = action.after.user_kind
+        return [] if member.user_kind == wanted else [f"userKind: {member.user_kind!r}, planned {wanted!r}"]
 
 
 class SetEmail(_MemberPatch):
@@ -866,7 +862,7 @@ class SetEmail(_MemberPatch):
 
     def differences(self, member, action):
         wanted = self.body(action)["email"]
-        return [] if member.get("email") == wanted else [f"email: {member.get('email')!r}, planned {wanted!r}"]
+        return [] if member.email == wanted else [f"email: {member.email!r}, planned {wanted!r}"]
 
 
 class Reactivate(_MemberPatch):
@@ -879,9 +875,7 @@ class Reactivate(_MemberPatch):
         return {"isArchived": False}
 
     def differences(self, member, action):
-        if member.get("isArchived") is not True:
-            return []
-        return ["isArchived: True, planned False"]
+        return ["isArchived: True, planned False"] if member.is_archived else []
 
 
 class RemoveTeamMember(Handler):

@@ -76,7 +76,7 @@ from .errors import ApiError, ApplyInterrupted, ApplyRefused, AuthError
 from .journal import WRITTEN_BY_INTERRUPTED_RUN, Journal, JournalRow, apply_lock, journal_path, utc_now
 from .progress import subject_of
 from .resume import check_resume_selection, resume_command, selection_words
-from .rest_client import TOKEN_PATH, SigmaRestClient
+from .rest_client import TOKEN_PATH, MemberRecord, SigmaRestClient
 from .retry import RetryPolicy, origin_of
 from .signals import ApplySignals, apply_signals
 from .runner import (
@@ -753,7 +753,7 @@ def unverified_actions(verification: Verification) -> dict[str, str]:
     return out
 
 
-def list_members_if_many(plan: Plan, clients: Clients) -> list[dict[str, Any]] | None:
+def list_members_if_many(plan: Plan, clients: Clients) -> list[MemberRecord] | None:
     """Every member (one paged listing, docs/sigma-api.md §2.3) when the stale check reads at least
     :data:`planner.execute.stale.BULK_MEMBER_READS` members, or the impostor check looks up that
     many planned creates; the run's member checks then use it too (:class:`MemberIndex`).

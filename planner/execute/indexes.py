@@ -26,7 +26,9 @@ second look (:meth:`planner.execute.actions.Clients.live_reads`).
 from __future__ import annotations
 
 import threading
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
+
+from .rest_client import MemberRecord
 
 
 class UserIndex:
@@ -79,20 +81,21 @@ class UserIndex:
 
 
 class MemberIndex:
-    """REST members by ``memberId`` (archived and inactive included), from one listing. Thread-safe.
+    """REST members by ``memberId`` (archived and inactive included), from one listing
+    (:meth:`~planner.execute.rest_client.SigmaRestClient.list_members`, every entry read). Thread-safe.
 
     :meth:`get` returns ``None`` for a member to read live: one written during the run, or one
     absent from the listing (so that a missing member fails with Sigma's own 404 answer).
     """
 
-    def __init__(self, members: Iterable[Mapping[str, Any]]):
-        self._members = {str(m.get("memberId")): m for m in members if m.get("memberId")}
+    def __init__(self, members: Iterable[MemberRecord]):
+        self._members = {m.member_id: m for m in members}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._members)
 
-    def get(self, member_id: str) -> Mapping[str, Any] | None:
+    def get(self, member_id: str) -> MemberRecord | None:
         with self._lock:
             return self._members.get(str(member_id))
 

@@ -18,7 +18,12 @@ the circuit breaker).
 Every answer is checked for the shape its endpoint documents before it is
 used: a token answer that is an HTML page, ``[]`` or ``expires_in: "soon"``, a
 member that is not an object, a list page without an ``entries`` array, become
-an :class:`ApiError` naming the endpoint, never a traceback. Each request has an
+an :class:`ApiError` naming the endpoint, never a traceback. A member (``GET
+/v2/members/{memberId}``, every entry of every page of ``GET /v2/members``) is read as a
+:class:`MemberRecord` (:func:`member_record`, :func:`member_records`): a missing ``email``, an
+``isArchived`` of ``"false"``, a page where one member was asked for, or another member than the
+one asked for is ``REST GET /v2/members/m3: 200: unexpected answer: ...``, so no caller (apply's
+check-first, the stale-plan check, verify, undo) decides on it. Each request has an
 overall deadline (:class:`planner.httpio.DeadlineTransport`), and error bodies
 are redacted before they are cut (:mod:`planner.redaction`).
 
@@ -29,9 +34,10 @@ list/get, team members list/patch (docs/sigma-api.md §1.3, §2, §3).
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Mapping
+from typing import Annotated, Any, Callable, Mapping
 
 import httpx2
+import msgspec
 
 from ..httpio import DEFAULT_DEADLINE, DeadlineTransport
 from ..redaction import Redactor
@@ -51,7 +57,85 @@ from .token import (
     json_kind as _json_kind,
 )
 
-__all__ = ["TOKEN_PATH", "SigmaRestClient"]
+__all__ = ["TOKEN_PATH", "MemberRecord", "SigmaRestClient", "member_record", "member_records"]
+
+
+class MemberRecord(msgspec.Struct, frozen=True, rename="camel", gc=False):
+    """A Sigma member as REST v2 answered it (docs/sigma-api.md §2.2: ``GET /v2/members/{memberId}``
+    and the entries of ``GET /v2/members``), typed for what apply reads: ``memberId`` (a non-empty
+    string), ``email`` (a string), ``isArchived`` and ``isInactive`` (booleans), ``memberType``,
+    ``userKind``, ``firstName``, ``lastName`` (strings or ``null``). Other fields
+    (``organizationId``, timestamps, ...) are ignored.
+
+    Sigma's schema leaves ``isArchived``/``isInactive`` optional (docs/sigma-api.md §2.2): absent,
+    they read as ``false``, as the export loader reads them (:mod:`planner.sources.sigma`); present,
+    they must be JSON booleans (``"false"`` is refused, as ``null`` is). Decoded strictly by
+    :func:`member_record` / :func:`member_records`, which raise :class:`ApiError`."""
+
+    member_id: Annotated[str, msgspec.Meta(min_length=1)]
+    email: str
+    is_archived: bool = False
+    is_inactive: bool = False
+    member_type: str | None = None
+    user_kind: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+    def image(self) -> dict[str, Any]:
+        """The member as a JSON object by its REST field names (every field of this record, an absent
+        name ``null``): the before-image the journal keeps (undo reads its ``email``) and the live
+        state the stale-plan check compares (:func:`planner.execute.stale.compare`)."""
+        return msgspec.to_builtins(self)
+
+
+def _unexpected(method: str, path: str, what: str) -> ApiError:
+    """The :class:`ApiError` of a 2xx answer apply cannot use: ``REST GET /v2/members/m3: 200:
+    unexpected answer: <what>`` (``path`` without its query string)."""
+    return ApiError("rest", method, path, 200, f"unexpected answer: {what}")
+
+
+def member_record(body: Any, method: str, path: str, member_id: str | None = None) -> MemberRecord:
+    """The :class:`MemberRecord` of one member answer (``GET``/``PATCH /v2/members/{memberId}``,
+    docs/sigma-api.md §2.2), whose ``memberId`` must be ``member_id`` when given.
+
+    Raises :class:`ApiError` (``unexpected answer: ...``) for a JSON value that is not an object, a
+    page (``{"entries": [...]}``) where one member was asked for, a field of the wrong type or
+    missing (msgspec's words: ``Object missing required field `email```, ``Expected `bool`, got
+    `str` - at `$.isArchived```), or another member than the one asked for."""
+    if not isinstance(body, dict):
+        raise ApiError("rest", method, path, 200, f"answer is a JSON {_json_kind(body)}, not an object")
+    if "entries" in body:
+        raise _unexpected(method, path, "a page {entries: [...]}, not a member")
+    try:
+        member = msgspec.convert(body, MemberRecord)
+    except msgspec.ValidationError as exc:
+        raise _unexpected(method, path, str(exc)) from None
+    if member_id is not None and member.member_id != member_id:
+        raise _unexpected(method, path, f"memberId is {member.member_id!r}, not {member_id!r}")
+    return member
+
+
+_MEMBER_LIST = list[MemberRecord]
+
+
+def member_records(entries: list[dict[str, Any]], path: str, page: int = 1) -> list[MemberRecord]:
+    """The :class:`MemberRecord` s of the entries (JSON objects) of page ``page`` of a member listing
+    (``GET /v2/members``, docs/sigma-api.md §2.3). Raises :class:`ApiError` naming the first entry that
+    is not a member: ``unexpected answer: entry 3 (memberId 'm3'): Expected `bool`, got `str` - at
+    `$.isArchived``` (``of page 2`` after the entry from the second page on)."""
+    try:
+        return msgspec.convert(entries, _MEMBER_LIST)  # one conversion for the whole page
+    except msgspec.ValidationError as refused:
+        problem = str(refused)
+    for n, entry in enumerate(entries, 1):  # the entry at fault, by its number and memberId
+        try:
+            msgspec.convert(entry, MemberRecord)
+        except msgspec.ValidationError as exc:
+            member_id = entry.get("memberId")
+            named = f" (memberId {member_id!r})" if isinstance(member_id, str) and member_id else ""
+            problem = f"entry {n}{f' of page {page}' if page > 1 else ''}{named}: {exc}"
+            break
+    raise _unexpected("GET", path, problem)
 
 
 class SigmaRestClient:
@@ -163,10 +247,11 @@ class SigmaRestClient:
 
     # ------------------------------------------------------------------ members (docs/sigma-api.md §2)
 
-    def get_member(self, member_id: str) -> dict[str, Any]:
-        """``GET /v2/members/{memberId}`` -> member object (§2.2); :class:`ApiError` for another shape."""
+    def get_member(self, member_id: str) -> MemberRecord:
+        """``GET /v2/members/{memberId}`` -> the member (§2.2), read by :func:`member_record`:
+        :class:`ApiError` for an answer of another shape or about another member."""
         path = member_path(member_id)
-        return _object(self.request("GET", path), "GET", path)
+        return member_record(self.request("GET", path), "GET", path, member_id)
 
     def update_member(self, member_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """``PATCH /v2/members/{memberId}`` with ``body`` (§2.5) -> updated member (``{}`` for an empty answer)."""
@@ -174,15 +259,19 @@ class SigmaRestClient:
         answer = self.request("PATCH", path, json=dict(body))
         return {} if answer is None else _object(answer, "PATCH", path)
 
-    def list_members(self) -> list[dict[str, Any]]:
-        """Every member, archived and inactive included, 1,000 per page (§2.3)."""
-        return self._paged("/v2/members", {"includeArchived": "true", "includeInactive": "true", "limit": 1000})
+    def list_members(self) -> list[MemberRecord]:
+        """Every member, archived and inactive included, 1,000 per page (§2.3), every entry of every
+        page read by :func:`member_records` (:class:`ApiError` for one that is not a member)."""
+        return self._paged("/v2/members", {"includeArchived": "true", "includeInactive": "true", "limit": 1000},
+                           member_records)
 
-    def find_members_by_email(self, email: str) -> list[dict[str, Any]]:
-        """``GET /v2/members?email=...&includeArchived&includeInactive`` (exact filter, §2.3), every page."""
+    def find_members_by_email(self, email: str) -> list[MemberRecord]:
+        """``GET /v2/members?email=...&includeArchived&includeInactive`` (exact filter, §2.3), every page,
+        read as :meth:`list_members` reads it."""
         return self._paged(
             "/v2/members",
             {"email": email, "includeArchived": "true", "includeInactive": "true", "limit": 1000},
+            member_records,
         )
 
     # ------------------------------------------------------------------ teams (docs/sigma-api.md §3)
@@ -206,26 +295,32 @@ class SigmaRestClient:
             "PATCH", team_members_path(team_id), json={"add": list(add), "remove": list(remove)}
         )
 
-    def _paged(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _paged(self, path: str, params: dict[str, Any],
+               read: Callable[[list[dict[str, Any]], str, int], list[Any]] | None = None) -> list[Any]:
         """Follow ``nextPage`` cursors; accept a bare array (legacy, §2.3); stop on a repeated cursor (§7).
+        ``read(entries, path, page number)`` reads each page's entries (e.g. :func:`member_records`);
+        ``None``: the JSON objects as they are.
 
         :class:`ApiError` when a page is neither ``{"entries": [objects...], "nextPage": string|null}``
-        nor an array of objects.
+        nor an array of objects, or ``read`` refuses an entry.
         """
-        entries: list[dict[str, Any]] = []
+        entries: list[Any] = []
         seen: set[str] = set()
         page: str | None = None
+        number = 0
         while True:
             query = dict(params)
             if page:
                 query["page"] = page
             body = self.request("GET", path, params=query)
+            number += 1
             if isinstance(body, list):
-                return _objects(body, path)
+                body = {"entries": body}  # the legacy bare array: one page, the last
             if not isinstance(body, dict) or not isinstance(body.get("entries", []), list):
                 raise ApiError("rest", "GET", path, 200,
                                f"answer is a JSON {_json_kind(body)}, not a page {{entries: [...], nextPage}}")
-            entries.extend(_objects(body.get("entries") or [], path))
+            objects = _objects(body.get("entries") or [], path)
+            entries.extend(read(objects, path, number) if read is not None else objects)
             page = body.get("nextPage")
             if page is not None and not isinstance(page, str):
                 raise ApiError("rest", "GET", path, 200, f"nextPage is a JSON {_json_kind(page)}, not a string")

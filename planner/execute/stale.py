@@ -62,7 +62,7 @@ from ..payloads import (
     target_team_id,
 )
 from .errors import ApiError, ApplyRefused
-from .rest_client import SigmaRestClient
+from .rest_client import MemberRecord, SigmaRestClient
 
 IGNORED_FIELDS = frozenset({"updatedAt", "updatedBy"})
 LIST_FIELDS = ("memberIds",)
@@ -228,31 +228,33 @@ class LiveReader:
     """Reads the live object of a fingerprint key (thread-safe; members listed in bulk when many)."""
 
     def __init__(self, rest: SigmaRestClient, member_ids: Iterable[str],
-                 members: Iterable[Mapping[str, Any]] | None = None):
+                 members: Iterable[MemberRecord] | None = None):
         self.rest = rest
         ids = set(member_ids)
-        self._members: dict[str, Mapping[str, Any]] | None = None
+        self._members: dict[str, MemberRecord] | None = None
         if members is None and len(ids) >= BULK_MEMBER_READS:
             members = rest.list_members()
-        self.listing: list[Mapping[str, Any]] | None = None if members is None else list(members)
+        self.listing: list[MemberRecord] | None = None if members is None else list(members)
         """Every member, when given or listed in bulk (the impostor check reuses it)."""
         if self.listing is not None:
-            self._members = {str(m.get("memberId")): m for m in self.listing}
+            self._members = {m.member_id: m for m in self.listing}
 
     def __call__(self, key: str, planned: MemberState | TeamState) -> Mapping[str, Any] | None:
         kind, _, object_id = key.partition(":")
         if kind == "member" and self._members is not None:
-            return self._members.get(object_id)
+            member = self._members.get(object_id)
+            return member.image() if member is not None else None
         return live_state(key, planned, self.rest)
 
 
 def live_state(key: str, planned: MemberState | TeamState, rest: SigmaRestClient) -> Mapping[str, Any] | None:
-    """The live object (REST body) of a fingerprint key, a team's with its ``memberIds``; ``None``
-    when gone (404)."""
+    """The live object (REST body) of a fingerprint key: a member's :meth:`MemberRecord.image` (an
+    answer that is not that member raises :class:`ApiError`), a team's body with its ``memberIds``;
+    ``None`` when gone (404)."""
     kind, _, object_id = key.partition(":")
     try:
         if kind == "member":
-            return rest.get_member(object_id)
+            return rest.get_member(object_id).image()
         if kind == "team":
             team = dict(rest.get_team(object_id))
             team["memberIds"] = [e.get("userId") for e in rest.list_team_members(object_id)]
@@ -282,7 +284,7 @@ def check_stale(
     keys: Iterable[str] | None = None,
     reader: Callable[[str, MemberState | TeamState], Mapping[str, Any] | None] | None = None,
     parallelism: int = 4,
-    members: Iterable[Mapping[str, Any]] | None = None,
+    members: Iterable[MemberRecord] | None = None,
     creates: Iterable[str] | None = None,
 ) -> list[Drift]:
     """Every fingerprinted object (or only ``keys``) that drifted, in key order, then the
@@ -321,7 +323,7 @@ def _drifted(
         if rest is None:
             return None
         try:
-            return str(rest.get_member(member_id).get("email") or "")
+            return rest.get_member(member_id).email
         except ApiError:
             return None
 
@@ -372,7 +374,7 @@ def find_impostors(
     rest: SigmaRestClient,
     *,
     not_started: Iterable[str] | None = None,
-    members: Iterable[Mapping[str, Any]] | None = None,
+    members: Iterable[MemberRecord] | None = None,
 ) -> list[Drift]:
     """Members and teams made since the plan that collide with a planned create, in key order. Reads only.
 
@@ -395,13 +397,13 @@ def find_impostors(
         if members is None and len(users) >= BULK_MEMBER_READS:
             members = rest.list_members()
         if members is not None:
-            candidates = [m for m in members if email_key(str(m.get("email") or "")) in users]
+            candidates = [m for m in members if email_key(m.email) in users]
         else:
             candidates = [m for a in users.values() for m in rest.find_members_by_email(a.target.user_name)]
         for m in candidates:
-            key = email_key(str(m.get("email") or ""))
-            if key in users and str(m.get("memberId")) not in member_ids:
-                found.append(Drift(f"member:{m.get('memberId')}", str(m.get("email") or ""), collides_with=users[key]))
+            key = email_key(m.email)
+            if key in users and m.member_id not in member_ids:
+                found.append(Drift(f"member:{m.member_id}", m.email, collides_with=users[key]))
     if teams:
         for t in rest.list_teams():
             key = " ".join(str(t.get("name") or "").split()).casefold()
