@@ -21,6 +21,7 @@ from planner.execute.errors import ApiError
 from planner.execute.journal import journal_path
 from planner.execute.rest_client import MemberRecord, SigmaRestClient
 from planner.execute.retry import RetryPolicy
+from planner.execute.stale import BULK_MEMBER_READS, LiveReader
 
 from .conftest import run_cli
 from planner.sandbox.server import SandboxServer
@@ -109,6 +110,18 @@ def test_every_entry_of_every_page_of_a_member_listing_is_a_member(bodies, probl
             client.find_members_by_email("ann@example.com")
     assert str(listed.value) == f"REST GET /v2/members: 200: unexpected answer: {problem}"
     assert str(found.value) == str(listed.value)
+
+
+def test_the_stale_check_of_many_members_lists_them_and_stops_on_an_entry_that_is_not_a_member():
+    """From BULK_MEMBER_READS fingerprinted members on, the stale check (and then the run's check-first,
+    through the MemberIndex) reads one listing: an entry of it that is not a member refuses the run."""
+    listing = {"entries": [MEMBER, {**MEMBER, "memberId": "m2", "isArchived": "false"}], "nextPage": None}
+    with MisbehavingServer({("POST", "/v2/auth/token"): token_answer(),
+                            ("GET", "/v2/members"): Answer(200, listing)}) as server:
+        with pytest.raises(ApiError) as failed:
+            LiveReader(client_of(server), [f"m{i}" for i in range(BULK_MEMBER_READS)])
+    assert str(failed.value) == ("REST GET /v2/members: 200: unexpected answer: entry 2 (memberId 'm2'): "
+                                 "Expected `bool`, got `str` - at `$.isArchived`")
 
 
 def test_the_sandbox_answers_members_apply_reads(sandbox):
