@@ -48,6 +48,15 @@ _INVISIBLE_FORMAT = "\u00ad\u180e\u200b\u2060-\u2064\u206a-\u206f\ufeff"
 UNSAFE = re.compile(f"[{_CONTROLS}{_SEPARATORS}{BIDI}{_INVISIBLE_FORMAT}]")
 """One character of the class (module docstring); ``UNSAFE.search(text) is None`` for a clean value."""
 
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""The characters of the class that end a line: what :meth:`str.splitlines` splits on (LF, CR, VT, FF,
+the information separators U+001C-U+001E, NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR; Unicode Standard
+Annex #14 classes BK, CR, LF, NL). A quoted CSV cell may hold them (RFC 4180 §2.6: an Excel cell typed
+with Alt+Enter, a pasted address); an identity value (an email, ``userName``, id, team or group name)
+never does (:func:`planner.sources.tabular.parse_table`, ``line-break-in-value``)."""
+LINE_BREAK = re.compile(f"[{LINE_BREAKS}]")
+"""One character of :data:`LINE_BREAKS`; ``LINE_BREAK.search(text) is None`` for a one-line value."""
+
 _IN_PAGE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_SEPARATORS}{BIDI}{_INVISIBLE_FORMAT}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 

@@ -131,7 +131,7 @@ def test_ragged_rows_are_errors_and_skipped_but_trailing_empty_fields_are_fine(t
     assert [(f.severity, f.code, f.location, f.field) for f in findings] == [
         (Severity.ERROR, "ragged-row", "line 2", ""), (Severity.ERROR, "ragged-row", "line 4", "userPrincipalName")]
     assert findings[1].message == ("test CSV: row has 1 fields but the header has 2; column 'userPrincipalName' and "
-                                   "after are missing (truncated row?); row skipped")
+                                   "after are missing (truncated row, or a line break outside quotes?); row skipped")
 
 
 SIGMA_HEADER = ("memberId,email,firstName,lastName,memberType,userKind,isArchived,isInactive,organizationId,"

@@ -286,7 +286,7 @@ def _last_sign_in(value: Any, ref: SourceRef, findings: Findings) -> str | None:
 
 def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
     table = read_table(path, findings, aliases=USER_ALIASES, required=("id", "userPrincipalName"),
-                       what="Entra users CSV")
+                       identity=("id", "userPrincipalName", "mail"), what="Entra users CSV")
     if table is None:
         return
     flag_damaged_ids(table, "id", findings)
@@ -347,7 +347,7 @@ def _deleted_are_inactive(table: Any, enabled: list, deleted: list[str], finding
 
 def _groups_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
     table = read_table(path, findings, aliases=GROUP_ALIASES, required=("id", "displayName"),
-                       what="Entra groups CSV")
+                       identity=("id", "displayName", "mail"), what="Entra groups CSV")
     if table is None:
         return
     flag_damaged_ids(table, "id", findings)
@@ -370,7 +370,7 @@ def _group_for_file(path: Path, builder: DirectoryBuilder) -> str:
 
 def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
     table = read_table(path, findings, aliases=MEMBER_ALIASES, required=("id",),
-                       what="Entra group members CSV")
+                       identity=("id", "userPrincipalName", "mail"), what="Entra group members CSV")
     if table is None:
         return
     flag_damaged_ids(table, "id", findings)

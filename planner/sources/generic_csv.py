@@ -57,6 +57,8 @@ FORMAT = "generic-csv"
 
 _ATTRIBUTES = ("id", "userName", "emails", "givenName", "familyName", "displayName", "active",
                "status", "userType", "externalId", "groups")
+_IDENTITY = ("id", "userName", "emails", "externalId", "groups")
+"""The attributes whose cells are one line each (``line-break-in-value``, :func:`~.tabular.flag_line_breaks`)."""
 
 
 class ColumnMap(BaseModel):
@@ -170,7 +172,8 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
         elif getattr(cols, attr):
             aliases[attr] = (getattr(cols, attr),)
     what = f"CSV mapped by {mapping_path.name}"
-    table = parse_table(tf, findings, aliases=aliases, what=what)
+    table = parse_table(tf, findings, aliases=aliases, what=what,
+                        identity=[a for a in aliases if a.split(".")[0] in _IDENTITY])
     if table is None:
         return
     missing = [name for name in aliases if not table.has(name)]

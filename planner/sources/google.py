@@ -116,6 +116,7 @@ def _status(status: str, suspended: bool | None, archived: bool | None) -> tuple
 
 def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
     table = read_table(path, findings, aliases=USER_ALIASES, required=("primaryEmail",),
+                       identity=("primaryEmail", "id", "workSecondaryEmail", "homeSecondaryEmail"),
                        what="Google users CSV")
     if table is None:
         return

@@ -349,7 +349,8 @@ def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any
     # isArchived / isInactive are required: without them every member's state is unknown, never "active"
     # (docs/formats.md §1f: the members CSV carries the API field names, these two included)
     table = read_table(path, findings, aliases=MEMBER_ALIASES,
-                       required=("memberId", "email", "isArchived", "isInactive"), what="members.csv")
+                       required=("memberId", "email", "isArchived", "isInactive"), identity=("memberId", "email"),
+                       what="members.csv")
     if table is None:
         return [], None
     flag_damaged_ids(table, ("memberId",), findings)
@@ -454,7 +455,8 @@ def _teams_json(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[T
 
 
 def _teams_csv(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[TeamMembership], Any]:
-    table = read_table(path, findings, aliases=TEAM_ALIASES, required=("teamId", "name"), what="teams.csv")
+    table = read_table(path, findings, aliases=TEAM_ALIASES, required=("teamId", "name"), identity=("teamId", "name"),
+                       what="teams.csv")
     if table is None:
         return [], [], None
     flag_damaged_ids(table, ("teamId",), findings)
@@ -640,7 +642,7 @@ def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembers
 def _team_members_csv(path: Path, findings: Findings) -> tuple[list[TeamMembership], Any, None]:
     """The memberships of team_members.csv, its input record, and ``None`` (a team without rows may be empty)."""
     table = read_table(path, findings, aliases=TEAM_MEMBER_ALIASES, required=("teamId", "userId"),
-                       what="team_members.csv")
+                       identity=("teamId", "userId", "teamName", "email"), what="team_members.csv")
     if table is None:
         return [], None, None
     flag_damaged_ids(table, ("teamId", "userId"), findings)
@@ -691,7 +693,7 @@ def _account_types_json(path: Path, findings: Findings) -> tuple[list[AccountTyp
 
 def _account_types_csv(path: Path, findings: Findings) -> tuple[list[AccountType] | None, Any]:
     table = read_table(path, findings, aliases=ACCOUNT_TYPE_ALIASES, required=("accountTypeName",),
-                       what="account_types.csv")
+                       identity=("accountTypeId", "accountTypeName"), what="account_types.csv")
     if table is None:
         return None, None
     ids = table.get_or_empty("accountTypeId")

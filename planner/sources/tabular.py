@@ -20,7 +20,15 @@
    attributes.
 5. Cells are strings (``dtype=str``, no NA guessing: §0.8 IDs stay strings,
    ``"NA"`` stays ``"NA"``); quoted cells may hold delimiters, newlines or a whole
-   JSON object (Entra's preview download, docs/formats.md §3a). Rows with *more*
+   JSON object (Entra's preview download, docs/formats.md §3a): RFC 4180 §2.6, a
+   quoted cell typed with Alt+Enter is one cell, its record one row, named by the
+   physical line it starts on (lines are counted by ``\n``; the header may span
+   lines too). In an identity column (the caller's ``identity``: an email,
+   ``userName``, id, team or group name) a line break (:data:`~planner.unsafe_characters.LINE_BREAKS`)
+   is a ``line-break-in-value`` error naming file, line and column: the value is
+   neither joined nor split. A bare ``\r`` or ``\n`` outside quotes is no cell
+   content: a ``\r`` inside a line is ``malformed-csv``, a ``\n`` that cuts a
+   record gives rows of the wrong width (``ragged-row``), each naming file and line. Rows with *more*
    fields than the header are ``ragged-row`` errors and skipped (extra fields that
    are all empty, a trailing delimiter, are tolerated); rows with *fewer* fields
    (a truncated file, a lost delimiter) are ``ragged-row`` errors naming the first
@@ -47,8 +55,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from ..model import SourceRef
+from ..unsafe_characters import LINE_BREAK
 from .files import Findings, TextFile, read_text
-from .values import InvalidValue, damaged_id_message, missing_status_column, parse_bool, unreadable_status
+from .values import (
+    InvalidValue, damaged_id_message, missing_status_column, parse_bool, unreadable_status, unsafe_parts,
+)
 
 if TYPE_CHECKING:  # pandas is imported when a large file needs it (~0.25 s to import)
     import pandas as pd
@@ -155,6 +166,7 @@ class Table:
     delimiter: str
     clean: bool = False  # no cell has surrounding whitespace: column() can skip stripping
     _cache: dict[int, list[str]] = field(default_factory=dict, repr=False)
+    _raw: dict[int, list[str]] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -176,9 +188,18 @@ class Table:
         """Values of column position ``pos``, each stripped of surrounding whitespace."""
         values = self._cache.get(pos)
         if values is None:
-            raw = self.cells[pos] if self.cells is not None else self.frame.iloc[:, pos].tolist()
+            raw = self.raw_column(pos)
             values = raw if self.clean else _stripped(raw)
             self._cache[pos] = values
+        return values
+
+    def raw_column(self, pos: int) -> list[str]:
+        """Values of column position ``pos`` as written in the file (unquoted, not stripped)."""
+        if self.cells is not None:
+            return self.cells[pos]
+        values = self._raw.get(pos)
+        if values is None:
+            values = self._raw[pos] = self.frame.iloc[:, pos].tolist()
         return values
 
     def get(self, name: str) -> list[str] | None:
@@ -345,23 +366,59 @@ def read_table(
     *,
     aliases: Mapping[str, Sequence[str]],
     required: Sequence[str] = (),
+    identity: Sequence[str] = (),
     what: str = "CSV",
 ) -> Table | None:
     """Read ``path`` as a CSV under docs/formats.md §0; ``None`` (with error findings) when unusable.
 
     ``aliases`` maps each canonical column name to its accepted spellings (the
     canonical name itself is always accepted); ``required`` lists canonical
-    names that must be present. ``what`` names the file's role in messages
+    names that must be present; ``identity`` the canonical names of the
+    identity columns (ids, emails, ``userName``, team and group names), whose
+    values are one line each. ``what`` names the file's role in messages
     (e.g. ``"Entra users CSV"``).
 
     Error findings: ``unreadable-file``, ``empty-file`` (see
     :func:`~planner.sources.files.decode`), ``duplicate-header``,
-    ``missing-column``, ``malformed-csv`` (unterminated quote), ``ragged-row``.
+    ``missing-column``, ``malformed-csv`` (unterminated quote, a ``\r`` inside a
+    line), ``ragged-row``, ``line-break-in-value`` (:func:`flag_line_breaks`).
     """
     tf = read_text(path, findings)
     if tf is None:
         return None
-    return parse_table(tf, findings, aliases=aliases, required=required, what=what)
+    return parse_table(tf, findings, aliases=aliases, required=required, identity=identity, what=what)
+
+
+def flag_line_breaks(table: Table, names: Iterable[str], findings: Findings, what: str) -> None:
+    """``line-break-in-value`` errors for the cells of canonical columns ``names`` that hold a line break.
+
+    An identity value (an email, a ``userName``, an id, a team or group name) is one line: a
+    quoted cell holding :data:`~planner.unsafe_characters.LINE_BREAKS` (typed with Alt+Enter in
+    Excel, pasted from several lines) is one cell under RFC 4180 §2.6, but no value a plan may
+    link, create or name a team by, whether the break is inside the value or at its edge. Each
+    error names the file, the line the record starts on, the column as written and where the
+    break is (:func:`~planner.sources.values.unsafe_parts`); the row is kept as read and the
+    error stops ``check`` and ``plan``. Absent columns are skipped; a column without any break
+    costs one search over its joined text (C speed).
+    """
+    for name in names:
+        pos = table.canonical.get(name)
+        if pos is None or not len(table):
+            continue
+        raw = table.raw_column(pos)
+        if LINE_BREAK.search(_UNIT.join(raw)) is None:
+            continue
+        header = table.headers[pos] or name
+        for row, value in enumerate(raw):
+            if LINE_BREAK.search(value) is None:
+                continue
+            shown = value if len(value) <= 80 else value[:77] + "..."
+            findings.error(
+                "line-break-in-value", table.path, table.location(row), header,
+                f"{what}: {header} {shown!r} holds a line break ({'; '.join(unsafe_parts(value))}): "
+                "a quoted cell typed with Alt+Enter or pasted from several lines; an identity value is "
+                "one line and is neither joined nor split: correct the cell in the source and export again",
+            )
 
 
 def parse_table(
@@ -370,13 +427,15 @@ def parse_table(
     *,
     aliases: Mapping[str, Sequence[str]],
     required: Sequence[str] = (),
+    identity: Sequence[str] = (),
     what: str = "CSV",
 ) -> Table | None:
     """:func:`read_table` on an already decoded file.
 
     Line ends: ``\n`` and ``\r\n``; a file whose only line ends are ``\r`` (Excel's
     "CSV (Macintosh)") is read with ``\r`` as the line end. A ``\r`` inside a line,
-    outside quotes, is a ``malformed-csv`` error at that line.
+    outside quotes, is a ``malformed-csv`` error at that line; inside quotes it is
+    cell content, like a ``\n`` (line numbers count ``\n`` only).
     """
     path, text = tf.path, tf.text
     if "\r" in text and "\n" not in text:
@@ -391,8 +450,9 @@ def parse_table(
     header_text = body if nl < 0 else body[:nl]
     delimiter = pre.sep if pre.sep in DELIMITERS else sniff_delimiter(header_text)
     where = f"line {pre.header_line}"
-    try:
-        headers = [h.strip() for h in next(csv.reader([header_text.rstrip("\r")], delimiter=delimiter))]
+    try:  # the header record, which may span lines (a quoted header cell typed with Alt+Enter)
+        headers = [h.strip() for h in next(csv.reader(io.StringIO(body, newline="\n"), delimiter=delimiter,
+                                                      strict=True))]
     except csv.Error as exc:
         findings.error("malformed-csv", path, where, "", f"{what}: header line: {_csv_problem(exc)}")
         return None
@@ -441,15 +501,19 @@ def parse_table(
             if not keep.all():
                 frame = frame[keep].reset_index(drop=True)
                 lines = [n for n, k in zip(lines, keep) if k]
-    elif cells is None:
+    multi_line = False
+    if frame is None and cells is None:
         slow = _parse_slow(tf, body, pre.header_line, delimiter, headers, findings, what)
         if slow is None:
             return None
-        cells, lines = slow
-    return Table(
+        cells, lines, multi_line = slow
+    table = Table(
         file=tf, headers=headers, canonical=canonical, frame=frame, cells=cells, lines=lines,
-        header_line=pre.header_line, delimiter=delimiter, clean=_cells_are_trimmed(body, delimiter),
+        header_line=pre.header_line, delimiter=delimiter,
+        clean=not multi_line and _cells_are_trimmed(body, delimiter),
     )
+    flag_line_breaks(table, identity, findings, what)
+    return table
 
 
 _ALIAS_INDEXES: dict[int, tuple[Mapping[str, Sequence[str]], dict[str, list[str]]]] = {}
@@ -482,11 +546,15 @@ def _cells_are_trimmed(body: str, delimiter: str) -> bool:
     """True when no cell of the file can start or end with whitespace (so stripping is a no-op).
 
     A padded cell shows as a space next to a delimiter or a line end (a quoted
-    padded cell ``, " a"`` too); a tab anywhere or non-ASCII text (e.g. a no-break
-    space) sends the file to the per-cell strip. A few substring searches, C speed.
+    padded cell ``, " a"`` too); a tab or a lone CR anywhere or non-ASCII text (e.g. a
+    no-break space) sends the file to the per-cell strip. A quoted cell holding a line end
+    (a record over several lines) is told by the parser (:func:`_parse_slow`), not here.
+    A few substring searches, C speed.
     """
     if not body.isascii() or "\t" in body or body[:1] == " ":
         return False
+    if body.count("\r") != body.count("\r\n"):
+        return False  # a lone "\r": inside a quoted cell (a line end inside a line is malformed-csv)
     for pair in (" " + delimiter, delimiter + " ", " \n", "\n ", " \r"):
         if pair in body:
             return False
@@ -497,9 +565,9 @@ def _parse_simple(body: str, delimiter: str, width: int, header_line: int) -> tu
     """Split a file without quotes on line ends and delimiters (no quoting means no escaping).
 
     ``None`` (use the ``csv`` module) when the text has quotes, blank lines,
-    lone ``\\r`` line ends or rows of another width.
+    a lone ``\\r`` (a line end inside a line) or rows of another width.
     """
-    if '"' in body or ("\r" in body and "\r\n" not in body):
+    if '"' in body or body.count("\r") != body.count("\r\n"):
         return None
     lines = body.split("\n")
     if lines[-1] == "":
@@ -574,14 +642,21 @@ def _csv_problem(exc: csv.Error) -> str:
 def _parse_slow(
     tf: TextFile, body: str, header_line: int, delimiter: str, headers: list[str],
     findings: Findings, what: str,
-) -> tuple[list[list[str]], list[int]] | None:
-    """``csv``-module parse: column lists and exact physical line numbers; ragged-row and quote checks."""
+) -> tuple[list[list[str]], list[int], bool] | None:
+    """``csv``-module parse: column lists, the physical line each record starts on and whether a record
+    spans lines (a quoted cell holding a line end); ragged-row and quote checks.
+
+    Lines are split on LF only (CR LF ends a line too), so a line number counts the file's LFs as
+    :func:`find_header` does, and a bare CR outside quotes is a ``csv.Error`` (``malformed-csv`` at
+    its line), never a line end that silently moves the rest of the row to a row of its own.
+    """
     width = len(headers)
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(io.StringIO(body, newline="\n"), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []
     offset = header_line - 1
     start = 1
+    multi_line = False
     try:
         next(reader)  # header
         start = reader.line_num + 1
@@ -604,7 +679,7 @@ def _parse_slow(
                     findings.error(
                         "ragged-row", tf.path, f"line {start + offset}", first,
                         f"{what}: row has {len(row)} fields but the header has {width}; column "
-                        f"{first!r} and after are missing (truncated row?); row skipped",
+                        f"{first!r} and after are missing (truncated row, or a line break outside quotes?); row skipped",
                     )
                     start = reader.line_num + 1
                     continue
@@ -614,10 +689,11 @@ def _parse_slow(
                 continue
             rows.append(row)
             lines.append(start + offset)
+            multi_line = multi_line or reader.line_num != start
             start = reader.line_num + 1
     except csv.Error as exc:
         findings.error("malformed-csv", tf.path, f"line {start + offset}", "", f"{what}: {_csv_problem(exc)}")
         return None
     if rows:
-        return [list(col) for col in zip(*rows)], lines
-    return [[] for _ in range(width)], lines
+        return [list(col) for col in zip(*rows)], lines, multi_line
+    return [[] for _ in range(width)], lines, multi_line
