@@ -23,6 +23,7 @@ columns:
   familyName: Last name
   status: Status
 active_statuses: [ACTIVE, PROVISIONED, RECOVERY, PASSWORD_EXPIRED, LOCKED_OUT]
+inactive_statuses: [STAGED, SUSPENDED, DEPROVISIONED]
 """
 
 
@@ -45,3 +46,13 @@ def test_a_rockstar_csv_with_the_documented_mapping_loads(tmp_path):
         ("00u4", "dan.ng@example.com", "Dan", "DEPROVISIONED", False),
     ]
     assert [f for f in findings if f.severity.value == "error"] == []
+
+
+def test_a_rockstar_status_in_neither_list_is_unreadable(tmp_path):
+    """docs/formats.md §2f: the words are explicit both ways; a console label is no API status word."""
+    write(tmp_path / "okta" / "users.csv", ROCKSTAR.replace("00u2,STAGED", "00u2,Pending user action"))
+    write(tmp_path / "okta" / "rockstar.yaml", MAPPING)
+    directory, findings = load_idp(tmp_path / "okta")
+    assert [(f.code, f.location, f.field) for f in findings if f.severity.value == "error"] == [
+        ("unreadable-status", "line 3", "Status")]
+    assert [u.active for u in directory.users] == [True, None, True, False]

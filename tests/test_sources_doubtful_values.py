@@ -128,7 +128,10 @@ def test_unreadable_graph_account_enabled_is_an_error(tmp_path):
 @pytest.mark.parametrize("column, cell, shown, expected", [
     ("Enabled", "", "empty", "true or false"),
     ("Enabled", "disabled?", "'disabled?'", "true or false"),
-    ("State", "", "empty", "a status word (active, enabled mean active, others inactive)"),
+    ("State", "", "empty", "a status word of mapping.yaml (active, enabled mean active; inactive, disabled, "
+                           "suspended, deprovisioned mean inactive)"),
+    ("State", "Locked", "'Locked'", "a status word of mapping.yaml (active, enabled mean active; inactive, "
+                                    "disabled, suspended, deprovisioned mean inactive)"),
 ])
 def test_unreadable_generic_csv_status_is_an_error(tmp_path, column, cell, shown, expected):
     target = "active" if column == "Enabled" else "status"

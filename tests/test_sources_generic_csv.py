@@ -24,14 +24,14 @@ def test_mapping_names_every_column():
 
 
 def test_mapping_given_alone_finds_its_csv_and_defaults(tmp_path):
-    (tmp_path / "export.csv").write_text("Login;State\r\nA@Example.com;Active\r\nb@example.com;Locked\r\n",
+    (tmp_path / "export.csv").write_text("Login;State\r\nA@Example.com;Active\r\nb@example.com;DISABLED\r\n",
                                          encoding="utf-8-sig")
     (tmp_path / "map.yml").write_text("users: export.csv\ncolumns:\n  USERNAME: login\n  status: State\n",
                                       encoding="utf-8")
     directory, findings = load_idp(tmp_path / "map.yml")
     assert findings == []
     assert [(u.id, u.primary_email.value, u.status, u.active) for u in directory.users] == [
-        ("A@Example.com", "A@Example.com", "Active", True), ("b@example.com", "b@example.com", "Locked", False)]
+        ("A@Example.com", "A@Example.com", "Active", True), ("b@example.com", "b@example.com", "DISABLED", False)]
 
 
 def test_mapped_column_missing_from_the_csv_is_an_error(tmp_path):
@@ -71,3 +71,36 @@ def test_csv_without_a_mapping_is_an_unknown_format(tmp_path):
     assert [(f.severity, f.code) for f in findings] == [(Severity.ERROR, "unknown-format")]
     _, findings = load_idp(tmp_path, "generic-csv")
     assert [(f.severity, f.code) for f in findings] == [(Severity.ERROR, "missing-mapping")]
+
+
+WORDS = ("a status word of map.yaml (active, enabled mean active; inactive, disabled, suspended, deprovisioned "
+         "mean inactive): whether the user is active cannot be read (a plan never guesses it); fix the export")
+
+
+def test_a_status_word_in_neither_list_is_unreadable_never_inactive(tmp_path):
+    """Tester finding 6: a status is read through both lists; "Locked" or a typo is not "inactive" for not
+    being an active word (docs/formats.md §0.6)."""
+    (tmp_path / "people.csv").write_text("Login,State\nann@x.example,Active\nbob@x.example,Locked\n"
+                                         "cat@x.example,actve\ndan@x.example,Suspended\n", encoding="utf-8")
+    (tmp_path / "map.yaml").write_text("columns:\n  userName: Login\n  status: State\n", encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert [(u.user_name, u.active) for u in directory.users] == [
+        ("ann@x.example", True), ("bob@x.example", None), ("cat@x.example", None), ("dan@x.example", False)]
+    assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings] == [
+        (Severity.ERROR, "unreadable-status", "line 3", "State", f"State is 'Locked', not {WORDS}"),
+        (Severity.ERROR, "unreadable-status", "line 4", "State", f"State is 'actve', not {WORDS}")]
+
+
+def test_the_mapping_lists_inactive_words_too_and_a_word_in_both_lists_is_an_error(tmp_path):
+    (tmp_path / "people.csv").write_text("Login,State\nann@x.example,on\nbob@x.example,Off\n", encoding="utf-8")
+    (tmp_path / "map.yaml").write_text("columns:\n  userName: Login\n  status: State\nactive_statuses: [on]\n"
+                                       "inactive_statuses: off\n", encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert findings == [] and [u.active for u in directory.users] == [True, False]
+    (tmp_path / "map.yaml").write_text("columns:\n  userName: Login\n  status: State\nactive_statuses: [on, Off]\n"
+                                       "inactive_statuses: [OFF]\n", encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert directory.users == ()
+    assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings] == [
+        (Severity.ERROR, "invalid-mapping", "line 5", "inactive_statuses",
+         "active_statuses and inactive_statuses both list 'off': a status word means one thing")]

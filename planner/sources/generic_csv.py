@@ -20,13 +20,19 @@ The mapping file (``*.yaml`` / ``*.yml``; recognized by its ``columns:`` map)::
       active: Enabled          # boolean column: true/false (True/TRUE, False/FALSE); anything else,
                                # empty included, is an unreadable-status error (docs/formats.md §0.6):
                                # map a yes/no or 1/0 column as `status` with active_statuses: [yes]
-      status: State            # the IdP's status word, kept as status
+      status: State            # the IdP's status word, kept as status; read with the two lists below
       userType: Kind           # Member / Guest
       externalId: HR Number
       groups: Groups           # group names in one cell, split by groups_separator
     groups_separator: ";"      # default ";"
-    active_statuses: [active, enabled]   # when `active` is not mapped: status values
-                                         # (any case) meaning active; others mean inactive
+    active_statuses: [active, enabled]   # when `active` is not mapped: the status words (any case)
+    inactive_statuses: [inactive, disabled, suspended, deprovisioned]   # meaning active / inactive;
+                                         # any other word, empty included, is an unreadable-status error
+
+A status is read only from the words the mapping lists, both ways (docs/formats.md §0.6): a word in
+neither list (``Locked``, a typo such as ``actve``) or an empty cell is an ``unreadable-status`` error
+naming file, line and column, never "inactive" because it is not an active word; a word in both lists
+is an ``invalid-mapping`` error (:func:`status_active`).
 
 Keys of ``columns`` are SCIM attribute names, matched case-insensitively. Every
 mapped column must exist in the CSV (``missing-column`` error otherwise, at the
@@ -93,6 +99,7 @@ class Mapping(BaseModel):
     columns: ColumnMap
     groups_separator: str = Field(default=";", min_length=1)
     active_statuses: tuple[str, ...] = ("active", "enabled")
+    inactive_statuses: tuple[str, ...] = ("inactive", "disabled", "suspended", "deprovisioned")
     format: str | None = None  # optional marker, e.g. "generic-csv"
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)  # SCIM attribute -> line in the YAML
 
@@ -100,10 +107,21 @@ class Mapping(BaseModel):
         """The 1-based line of ``columns.<attribute>`` in the mapping file (``None`` when unknown)."""
         return self._lines.get(attribute)
 
-    @field_validator("users", "active_statuses", mode="before")
+    @field_validator("users", "active_statuses", "inactive_statuses", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value
+
+    def statuses_in_both(self) -> list[str]:
+        """The status words (case-folded) both ``active_statuses`` and ``inactive_statuses`` list: an
+        ``invalid-mapping`` error, a word means one thing."""
+        return sorted({w.casefold() for w in self.active_statuses} & {w.casefold() for w in self.inactive_statuses})
+
+    def status_words(self) -> str:
+        """The status words the mapping reads, for messages: ``"active, enabled mean active; inactive, ...
+        mean inactive"``."""
+        return (f"{', '.join(self.active_statuses)} mean active; "
+                f"{', '.join(self.inactive_statuses)} mean inactive")
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -112,6 +130,20 @@ class Mapping(BaseModel):
             return value
         canonical = {a.casefold(): a for a in _ATTRIBUTES}
         return {canonical.get(str(k).casefold(), k): v for k, v in value.items()}
+
+
+def status_active(word: str, active: frozenset[str], inactive: frozenset[str]) -> bool | None:
+    """Whether a status cell means active: ``True`` for a word of ``active``, ``False`` for one of
+    ``inactive`` (both case-folded, as :attr:`Mapping.active_statuses` / :attr:`Mapping.inactive_statuses`
+    fold them; the cell is compared case-folded), ``None`` for any other word or an empty cell: the caller
+    reports it (``unreadable-status``). Both lists are explicit (docs/formats.md §0.6): a word is never
+    "inactive" for not being an active word."""
+    folded = word.casefold()
+    if folded in active:
+        return True
+    if folded in inactive:
+        return False
+    return None
 
 
 def _yaml_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -129,6 +161,27 @@ def _yaml_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
+_STATUS_LISTS = ("active_statuses", "inactive_statuses")
+
+
+def _status_words_as_written(node: yaml.Node | None) -> dict[str, Any]:
+    """``active_statuses`` / ``inactive_statuses`` of the mapping's YAML as the words written: YAML 1.1 reads
+    ``yes``, ``no``, ``on``, ``off`` (any case) as booleans and ``1`` as a number, while a status column holds
+    them as words (``active_statuses: [yes]``, docs/formats.md §0.6). Scalars only; anything else is left
+    to the schema."""
+    out: dict[str, Any] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return out
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.value not in _STATUS_LISTS:
+            continue
+        if isinstance(value, yaml.ScalarNode) and value.tag != "tag:yaml.org,2002:null":
+            out[key.value] = (value.value,)
+        elif isinstance(value, yaml.SequenceNode) and all(isinstance(v, yaml.ScalarNode) for v in value.value):
+            out[key.value] = tuple(v.value for v in value.value)
+    return out
+
+
 def read_mapping(path: Path, findings: Findings) -> Mapping | None:
     """Read and validate a mapping file; ``None`` with an ``invalid-mapping`` (or read) error."""
     tf = read_text(path, findings)
@@ -142,12 +195,21 @@ def read_mapping(path: Path, findings: Findings) -> Mapping | None:
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else ""
         findings.error("invalid-mapping", path, where, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")
         return None
+    if isinstance(data, dict):
+        data = {**data, **_status_words_as_written(node)}
     try:
         mapping = Mapping.model_validate(data)
         for attr in _ATTRIBUTES:
             line = _yaml_line(node, ("columns", attr))
             if line is not None and _yaml_line(node, ("columns",)) != line:
                 mapping._lines[attr] = line
+        both = mapping.statuses_in_both()
+        if both:
+            line = _yaml_line(node, ("inactive_statuses",))
+            findings.error("invalid-mapping", path, f"line {line}" if line else "", "inactive_statuses",
+                           f"active_statuses and inactive_statuses both list {', '.join(map(repr, both))}: a status "
+                           "word means one thing")
+            return None
         return mapping
     except ValidationError as exc:
         for err in exc.errors():
@@ -201,7 +263,8 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
     types = table.get_or_empty("userType")
     external = table.get_or_empty("externalId")
     groups = table.get("groups")
-    active_words = {s.casefold() for s in mapping.active_statuses}
+    active_words = frozenset(s.casefold() for s in mapping.active_statuses)
+    inactive_words = frozenset(s.casefold() for s in mapping.inactive_statuses)
     attrs = table.row_attributes(tuple(aliases))
     if actives is None and not table.has("status"):
         missing_status_column(findings, csv_path, f"line {table.header_line}",
@@ -222,12 +285,11 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
                 unreadable_status(findings, csv_path, ref.location, table.header("active"), actives[row],
                                   "true or false")
                 active = None
-        elif statuses[row]:
-            active = statuses[row].casefold() in active_words
         elif table.has("status"):
-            unreadable_status(findings, csv_path, ref.location, table.header("status"), statuses[row],
-                              f"a status word ({', '.join(mapping.active_statuses)} mean active, others inactive)")
-            active = None
+            active = status_active(statuses[row], active_words, inactive_words)
+            if active is None:
+                unreadable_status(findings, csv_path, ref.location, table.header("status"), statuses[row],
+                                  f"a status word of {mapping_path.name} ({mapping.status_words()})")
         else:
             active = None
         user_name = names[row]
