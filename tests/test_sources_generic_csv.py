@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from planner.model import Severity
 from planner.sources import load_idp
 
@@ -39,8 +41,9 @@ def test_mapped_column_missing_from_the_csv_is_an_error(tmp_path):
     (tmp_path / "mapping.yaml").write_text("columns:\n  userName: Login\n  givenName: First\n", encoding="utf-8")
     directory, findings = load_idp(tmp_path)
     assert directory.users == ()
-    assert [(f.severity, f.code, f.file, f.location, f.field) for f in findings] == [
-        (Severity.ERROR, "missing-column", str(tmp_path / "people.csv"), "line 1", "First")]
+    assert [(f.severity, f.code, f.file, f.location, f.field, f.message) for f in findings] == [
+        (Severity.ERROR, "missing-column", str(tmp_path / "mapping.yaml"), "line 3", "columns.givenName",
+         "columns.givenName names column 'First', which is not in the CSV: people.csv has 'Login' (header at line 1)")]
 
 
 def test_a_missing_mapped_header_is_named_with_the_mapping_line(tmp_path):
@@ -49,11 +52,14 @@ def test_a_missing_mapped_header_is_named_with_the_mapping_line(tmp_path):
                                        encoding="utf-8")
     directory, findings = load_idp(tmp_path)
     assert directory.users == ()
-    assert [(f.code, f.location, f.field, f.message) for f in findings] == [
-        ("missing-column", "line 1", "Logon",
-         "CSV mapped by map.yaml: column 'Logon' (userName, map.yaml:3) is not in the header ('Login', 'Mail')"),
-        ("missing-column", "line 1", "Alt",
-         "CSV mapped by map.yaml: column 'Alt' (emails, map.yaml:4) is not in the header ('Login', 'Mail')"),
+    # tester findings 20-22: at the mapping's line, with the CSV's columns and the closest one
+    assert [(Path(f.file).name, f.code, f.location, f.field, f.message) for f in findings] == [
+        ("map.yaml", "missing-column", "line 3", "columns.userName",
+         "columns.userName names column 'Logon', which is not in the CSV: people.csv has 'Login', 'Mail' "
+         "(header at line 1); did you mean 'Login'?"),
+        ("map.yaml", "missing-column", "line 4", "columns.emails",
+         "columns.emails names column 'Alt', which is not in the CSV: people.csv has 'Login', 'Mail' "
+         "(header at line 1)"),
     ]
 
 
@@ -61,7 +67,54 @@ def test_bad_mapping_names_the_yaml_line(tmp_path):
     (tmp_path / "people.csv").write_text("Login\na@example.com\n", encoding="utf-8")
     (tmp_path / "mapping.yaml").write_text("columns:\n  userName: Login\n  nickname: Nick\n", encoding="utf-8")
     _, findings = load_idp(tmp_path)
-    assert [(f.code, f.location, f.field) for f in findings] == [("invalid-mapping", "line 3", "columns.nickname")]
+    assert [(f.code, f.location, f.field, f.message) for f in findings] == [
+        ("invalid-mapping", "line 3", "columns.nickname",
+         "'nickname' is not a SCIM attribute of columns; allowed: id, userName, emails, givenName, familyName, "
+         "displayName, active, status, userType, externalId, groups")]
+
+
+PEOPLE = "Login,Mail Address,First Name,Last Name,Enabled\nann@x.example,ann@x.example,Ann,Lee,true\n"
+COLUMNS = "people.csv has 'Login', 'Mail Address', 'First Name', 'Last Name', 'Enabled' (header at line 1)"
+SHARED = "a column is read as one attribute (only id, userName, emails, externalId may share one: the same person's identifiers)"
+
+
+@pytest.mark.parametrize("mapping, expected", [
+    ("columns:\n  userName: Login\n  emails: [Mail]\n  active: Enabled\n",
+     ("missing-column", "line 3", "columns.emails",
+      f"columns.emails names column 'Mail', which is not in the CSV: {COLUMNS}; did you mean 'Mail Address'?")),
+    ("columns:\n  userName: Login\n  givenName: First Name\n  familyName: first name\n  active: Enabled\n",
+     ("invalid-mapping", "line 4", "columns.familyName",
+      f"columns.familyName names column 'First Name', as columns.givenName (line 3) does: {SHARED}; {COLUMNS}")),
+    ("columns:\n  userName: Login\n  status: Enabled\n  active: Enabled\n",
+     ("invalid-mapping", "line 4", "columns.active",
+      f"columns.active names column 'Enabled', as columns.status (line 3) does: {SHARED}; {COLUMNS}")),
+    ("columns:\n  userName: Login\n  emails: [Mail Address, mail address]\n  active: Enabled\n",
+     ("invalid-mapping", "line 3", "columns.emails", f"columns.emails names column 'Mail Address' twice: {SHARED}; {COLUMNS}")),
+    ("columns:\n  userName: Login\n  email: Mail Address\n  active: Enabled\n",
+     ("invalid-mapping", "line 3", "columns.email",
+      "'email' is not a SCIM attribute of columns (did you mean 'emails'?); allowed: id, userName, emails, givenName, "
+      "familyName, displayName, active, status, userType, externalId, groups")),
+    ("columns:\n  userName: Login\n  active: Enabled\nactive_status: [x]\n",
+     ("invalid-mapping", "line 4", "active_status",
+      "'active_status' is not a key of the mapping (did you mean 'active_statuses'?); allowed: users, columns, "
+      "groups_separator, active_statuses, inactive_statuses, format")),
+])
+def test_a_mapping_fault_is_one_line_at_the_mapping_naming_the_key_and_the_csv_columns(tmp_path, mapping, expected):
+    """Tester findings 20-22: a column the CSV lacks, two attributes on one column, a key that is no field."""
+    (tmp_path / "people.csv").write_text(PEOPLE, encoding="utf-8")
+    (tmp_path / "map.yaml").write_text(mapping, encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert directory.users == ()
+    assert [(Path(f.file).name, f.severity) for f in findings] == [("map.yaml", Severity.ERROR)]
+    assert (findings[0].code, findings[0].location, findings[0].field, findings[0].message) == expected
+
+
+def test_a_persons_identifiers_may_share_a_column(tmp_path):
+    (tmp_path / "people.csv").write_text(PEOPLE, encoding="utf-8")
+    (tmp_path / "map.yaml").write_text("columns:\n  userName: Login\n  id: login\n  emails: [Login]\n"
+                                       "  externalId: LOGIN\n  active: Enabled\n", encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert findings == [] and [(u.id, u.external_id) for u in directory.users] == [("ann@x.example", "ann@x.example")]
 
 
 def test_csv_without_a_mapping_is_an_unknown_format(tmp_path):

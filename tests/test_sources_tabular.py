@@ -274,3 +274,20 @@ def test_email_validity(value, valid):
 @pytest.mark.parametrize("address", [" Alice@Example.com ", "ZOË@Example.com", "ｆｕｌｌ@example.com", "", None])
 def test_fast_email_key_equals_the_model_key(address):
     assert fast_email_key(address) == email_key(address)
+
+
+def test_a_missing_required_column_names_every_column_and_the_closest(tmp_path):
+    """Tester findings 20-22, in the shared reader: an Entra groups.csv whose 'Display name' was typed over."""
+    root = tmp_path / "entra"
+    (root / "group_members").mkdir(parents=True)
+    (root / "users.csv").write_text("id,userPrincipalName,accountEnabled\nu1,a@x.example,True\n", encoding="utf-8")
+    (root / "groups.csv").write_text("Object ID,Dispaly name,Mail\ng1,Finance,\n", encoding="utf-8")
+    _, findings = load_idp(root, "entra-csv")
+    assert [(Path(f.file).name, f.code, f.location, f.field, f.message) for f in findings
+            if f.severity is Severity.ERROR] == [
+        ("groups.csv", "missing-column", "line 1", "displayName",
+         "Entra groups CSV: required column 'displayName' not found in the comma-separated header ('Object ID', "
+         "'Dispaly name', 'Mail'); did you mean 'Dispaly name'?")]
+    wide = ",".join(f"c{i}" for i in range(45))
+    table, findings = table_of(tmp_path, wide + "\n" + "," * 44 + "\n")
+    assert table is None and findings[0].message.endswith("'c38', 'c39', ... (45 in all))")

@@ -35,9 +35,14 @@ naming file, line and column, never "inactive" because it is not an active word;
 is an ``invalid-mapping`` error (:func:`status_active`).
 
 Keys of ``columns`` are SCIM attribute names, matched case-insensitively. Every
-mapped column must exist in the CSV (``missing-column`` error otherwise, at the
-CSV's header line, naming the header as mapped and the mapping line, e.g.
-``column 'Logon' (userName, map.yaml:3) is not in the header``);
+mapped column must exist in the CSV, and a column is read as one attribute (only
+``id``, ``userName``, ``emails`` and ``externalId``, one person's identifiers, may
+share one). A fault is one error at the mapping's line naming the key, the CSV's
+columns and the closest one: ``map.yaml:3 [columns.userName]: columns.userName
+names column 'Logon', which is not in the CSV: people.csv has 'Login', 'Mail'
+(header at line 1); did you mean 'Login'?`` (``missing-column``), two attributes
+on one column or a key that is no attribute (``'email' is not a SCIM attribute of
+columns (did you mean 'emails'?); allowed: ...``) ``invalid-mapping``;
 unmapped columns are kept as attributes by header. Groups named in the
 ``groups`` cells become :class:`~planner.model.IdpGroup` objects whose id and
 display name are the name as written (no nesting). A bad mapping is an
@@ -56,7 +61,7 @@ from ..model import IdpDirectory, IdpUser
 from ..yamlsafe import bounded_compose, bounded_load
 from .directory import DirectoryBuilder, make_emails
 from .files import Findings, guarded, read_text
-from .tabular import flag_damaged_ids, parse_table
+from .tabular import Table, closest_column, column_list, flag_damaged_ids, parse_table
 from .values import InvalidValue, fast_email_key, missing_status_column, parse_bool, unreadable_status
 
 FORMAT = "generic-csv"
@@ -64,6 +69,10 @@ FORMAT = "generic-csv"
 _ATTRIBUTES = ("id", "userName", "emails", "givenName", "familyName", "displayName", "active",
                "status", "userType", "externalId", "groups")
 _IDENTITY = ("id", "userName", "emails", "externalId", "groups")
+_SHARED_COLUMN_ORDER = ("id", "userName", "emails", "externalId")
+_SHARED_COLUMN = frozenset(_SHARED_COLUMN_ORDER)
+"""The attributes that may name one column together: a person's identifiers (``id`` and ``emails`` default to
+the ``userName`` column). Any other attribute sharing a column is an ``invalid-mapping`` error."""
 """The attributes whose cells are one line each (``line-break-in-value``, :func:`~.tabular.flag_line_breaks`)."""
 
 
@@ -182,6 +191,23 @@ def _status_words_as_written(node: yaml.Node | None) -> dict[str, Any]:
     return out
 
 
+def _mapping_message(err: Any) -> str:
+    """A pydantic error of a mapping in words: an unknown key names the keys allowed where it is, with the
+    closest ("did you mean"), as the policy's errors do (:mod:`planner.policy`)."""
+    if err["type"] != "extra_forbidden":
+        return err["msg"]
+    import difflib
+
+    key, loc = str(err["loc"][-1]), tuple(err["loc"][:-1])
+    allowed = list(_ATTRIBUTES if loc == ("columns",) else Mapping.model_fields)
+    close = next(iter(difflib.get_close_matches(key, allowed, n=1)), None) or next(
+        (a for a in allowed if a.casefold().startswith(key.casefold()) or key.casefold().startswith(a.casefold())),
+        None)
+    where = "a SCIM attribute of columns" if loc == ("columns",) else "a key of the mapping"
+    return (f"{key!r} is not {where}" + (f" (did you mean {close!r}?)" if close else "")
+            + f"; allowed: {', '.join(allowed)}")
+
+
 def read_mapping(path: Path, findings: Findings) -> Mapping | None:
     """Read and validate a mapping file; ``None`` with an ``invalid-mapping`` (or read) error."""
     tf = read_text(path, findings)
@@ -216,8 +242,56 @@ def read_mapping(path: Path, findings: Findings) -> Mapping | None:
             loc = tuple(err["loc"])
             line = _yaml_line(node, loc)
             findings.error("invalid-mapping", path, f"line {line}" if line else "",
-                           ".".join(str(p) for p in loc), err["msg"])
+                           ".".join(str(p) for p in loc), _mapping_message(err))
         return None
+
+
+def _mapping_error(code: str, mapping: Mapping, mapping_path: Path, attr: str, message: str,
+                   findings: Findings) -> None:
+    """One error at the line of ``columns.<attr>`` in the mapping file, field ``columns.<attr>``."""
+    line = mapping.line_of(attr)
+    findings.error(code, mapping_path, f"line {line}" if line else "", f"columns.{attr}", message)
+
+
+def _columns_found(table: Table, aliases: dict[str, tuple[str, ...]], mapping: Mapping, mapping_path: Path,
+                   csv_path: Path, findings: Findings) -> bool:
+    """True when every column the mapping names is a column of ``table``, each read as one attribute.
+
+    Else an error at the mapping's line for each fault (the CSV is not read): a column the CSV does not have
+    (``missing-column``), or one column named by two attributes (``invalid-mapping``; only
+    :data:`_SHARED_COLUMN` attributes, a person's identifiers, may share one: ``id`` is the ``userName``
+    column by default), each message naming the CSV's columns as written and the closest one ("did you
+    mean", :func:`~.tabular.closest_column`)."""
+    columns = f"{csv_path.name} has {column_list(table.headers)} (header at line {table.header_line})"
+    ok = True
+    for name, (header,) in aliases.items():
+        if table.has(name):
+            continue
+        close = closest_column((header,), table.headers)
+        attr = name.split(".")[0]
+        _mapping_error("missing-column", mapping, mapping_path, attr,
+                       f"columns.{attr} names column {header!r}, which is not in the CSV: {columns}"
+                       + (f"; did you mean {close!r}?" if close else ""), findings)
+        ok = False
+    by_column: dict[int, list[str]] = {}
+    for name in aliases:
+        if table.has(name):
+            by_column.setdefault(table.canonical[name], []).append(name)
+    for pos, names in by_column.items():
+        attrs = [n.split(".")[0] for n in names]
+        if len(names) < 2 or (len(set(attrs)) == len(attrs) and set(attrs) <= _SHARED_COLUMN):
+            continue
+        attrs.sort(key=lambda a: mapping.line_of(a) or 0)  # reported at the later line of the file
+        first, again = attrs[0], attrs[-1]
+        line = mapping.line_of(first)
+        said = (f"names column {table.headers[pos]!r} twice" if first == again else
+                f"names column {table.headers[pos]!r}, as columns.{first}{f' (line {line})' if line else ''} does")
+        _mapping_error("invalid-mapping", mapping, mapping_path, again,
+                       f"columns.{again} {said}: a column is read as one attribute (only "
+                       f"{', '.join(_SHARED_COLUMN_ORDER)} may share one: the same person's identifiers); {columns}",
+                       findings)
+        ok = False
+    return ok
 
 
 def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: DirectoryBuilder,
@@ -238,18 +312,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
                         identity=[a for a in aliases if a.split(".")[0] in _IDENTITY])
     if table is None:
         return
-    missing = [name for name in aliases if not table.has(name)]
-    if missing:
-        found = ", ".join(repr(h) for h in table.headers[:8]) + (", ..." if len(table.headers) > 8 else "")
-        for name in missing:
-            attr = name.split(".")[0]
-            line = mapping.line_of(attr)
-            at = f"{mapping_path.name}:{line}" if line else mapping_path.name
-            header = aliases[name][0]
-            findings.error(
-                "missing-column", csv_path, f"line {table.header_line}", header,
-                f"{what}: column {header!r} ({attr}, {at}) is not in the header ({found})",
-            )
+    if not _columns_found(table, aliases, mapping, mapping_path, csv_path, findings):
         return
     flag_damaged_ids(table, "id", findings)
     names = table.get("userName")

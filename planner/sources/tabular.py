@@ -100,6 +100,46 @@ def header_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+COLUMNS_SHOWN = 40
+"""At most this many columns are named when a message lists a file's header (:func:`column_list`)."""
+
+
+def column_list(headers: Sequence[str]) -> str:
+    """A file's columns for a message, as written: ``'Login', 'Mail Address'``; after :data:`COLUMNS_SHOWN`
+    of them, ``..., (62 in all)``."""
+    shown = ", ".join(repr(h) for h in headers[:COLUMNS_SHOWN])
+    return shown + (f", ... ({len(headers)} in all)" if len(headers) > COLUMNS_SHOWN else "")
+
+
+def closest_column(wanted: Sequence[str], headers: Sequence[str]) -> str | None:
+    """The header (as written) a missing column ``wanted`` (its spellings) probably means, for a "did you mean":
+    the same but for spaces, ``_`` and ``-`` (``user_principal_name``), else a header holding the spelling as a
+    word (``Mail`` in ``Mail Address``), else the closest by :func:`difflib.get_close_matches` at 0.8 (about one
+    edit: ``Logon`` / ``Login``; ``isInactive`` / ``isArchived``, 0.7, is no typo of the other); ``None``
+    when none is close."""
+    import difflib
+
+    def squeezed(text: str) -> str:
+        return "".join(c for c in header_key(text) if c not in " _-")
+
+    keys = {header_key(h): h for h in reversed(headers) if h}
+    squeezes = {squeezed(h): h for h in reversed(headers) if h}
+    for spelling in wanted:
+        if squeezed(spelling) in squeezes:
+            return squeezes[squeezed(spelling)]
+    for spelling in wanted:
+        word = header_key(spelling)
+        if len(word) >= 3:
+            hit = next((h for h in headers if h and word in header_key(h).split()), None)
+            if hit is not None:
+                return hit
+    for spelling in wanted:
+        close = difflib.get_close_matches(header_key(spelling), list(keys), n=1, cutoff=0.8)
+        if close:
+            return keys[close[0]]
+    return None
+
+
 def sniff_delimiter(line: str) -> str:
     """The most frequent of ``,`` ``;`` tab outside double quotes in ``line`` (``,`` on a tie or none)."""
     counts = dict.fromkeys(DELIMITERS, 0)
@@ -478,11 +518,13 @@ def parse_table(
     missing = [name for name in required if name not in canonical]
     if missing:
         sep_name = _DELIMITER_NAMES[delimiter]
-        found = ", ".join(repr(h) for h in headers[:8]) + (", ..." if len(headers) > 8 else "")
+        found = column_list(headers)
         for name in missing:
+            close = closest_column((name, *aliases.get(name, ())), headers)
             findings.error(
                 "missing-column", path, where, name,
-                f"{what}: required column {name!r} not found in the {sep_name}-separated header ({found})",
+                f"{what}: required column {name!r} not found in the {sep_name}-separated header ({found})"
+                + (f"; did you mean {close!r}?" if close else ""),
             )
         return None
 
