@@ -94,7 +94,7 @@ def measure(sandbox: Sandbox, work: Path, actions, calls: int, repeats: int) -> 
                                                                              "user_name": name, "idp_id": f"idp-l{i}"})})
 
     members = [m.member_id for m in rest.list_members()[:50]]
-    teams = [t["teamId"] for t in rest.list_teams()[:50]]
+    teams = [t.team_id for t in rest.list_teams()[:50]]
     scim.create_user(planned_user(new_user(next(counter))))  # warm-up: connection, imports
     bodies = [creation_body(planned_user(new_user(i))) for i in range(10**6, 10**6 + 4)]
     results: dict[str, float] = {}

@@ -122,7 +122,7 @@ def test_409_on_member_create_names_the_existing_member(server):
 
 def test_team_members_are_read_across_pages(server):
     server.faults.set(page_cap=1)
-    assert [e["userId"] for e in rest_client(server).list_team_members("t1")] == ["m1", "m3"]
+    assert [e.user_id for e in rest_client(server).list_team_members("t1")] == ["m1", "m3"]
 
 
 # --------------------------------------------------------------------------- SCIM

@@ -138,10 +138,10 @@ def test_the_sandbox_answers_members_apply_reads(sandbox):
 # --------------------------------------------------------------------------- apply, verify, undo on the sandbox
 
 
-class BentMember:
+class BentAnswer:
     """WSGI layer in front of the sandbox: once :meth:`bend` is called, from the ``from_read``-th
-    ``GET /v2/members/<member_id>`` on it answers 200 with ``body`` instead of the member; every other
-    request goes through."""
+    ``GET <path>`` on it answers 200 with ``body`` instead of Sigma's answer; every other request goes
+    through."""
 
     def __init__(self, app: Callable[..., Any]):
         self.app = app
@@ -151,9 +151,9 @@ class BentMember:
         self.reads = 0
         self._lock = threading.Lock()
 
-    def bend(self, member_id: str, body: Any, from_read: int = 1) -> None:
+    def bend(self, path: str, body: Any, from_read: int = 1) -> None:
         with self._lock:
-            self.path, self.body, self.from_read, self.reads = f"/v2/members/{member_id}", body, from_read, 0
+            self.path, self.body, self.from_read, self.reads = path, body, from_read, 0
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") == self.path:
@@ -170,10 +170,10 @@ class BentMember:
 
 @pytest.fixture
 def sb(monkeypatch):
-    """A started sandbox of :func:`small_org`, writes counted, behind a :class:`BentMember` layer."""
+    """A started sandbox of :func:`small_org`, writes counted, behind a :class:`BentAnswer` layer."""
     server = SandboxServer(small_org(), token_rate=None)
     counter = WriteCounter(server.app)
-    layer = BentMember(counter)
+    layer = BentAnswer(counter)
     server.app = layer
     server.start()
     for name, value in sandbox_env(server).items():
@@ -196,7 +196,7 @@ def test_a_bad_answer_at_the_check_first_fails_that_action_before_its_write(tmp_
     with the line, Sigma receives no write to m3, the other actions go on, exit 3 (incomplete)."""
     server, counter, layer = sb
     plan = write_test_plan(tmp_path)
-    layer.bend("m3", BAD_M3, from_read=2)
+    layer.bend("/v2/members/m3", BAD_M3, from_read=2)
 
     code, out, err = run_cli(capsys, "apply", str(plan), "--auto-approve", *urls(server))
 
@@ -218,7 +218,7 @@ def test_a_bad_answer_at_the_check_first_fails_that_action_before_its_write(tmp_
 def test_a_bad_answer_at_the_stale_plan_check_refuses_the_run_before_any_write(tmp_path, sb, capsys):
     server, counter, layer = sb
     plan = write_test_plan(tmp_path)
-    layer.bend("m3", {**server.state.get_member("m3"), "isArchived": "false"})
+    layer.bend("/v2/members/m3", {**server.state.get_member("m3"), "isArchived": "false"})
 
     code, out, err = run_cli(capsys, "apply", str(plan), "--auto-approve", *urls(server))
 
@@ -234,7 +234,7 @@ def test_verify_says_it_could_not_verify_a_member_whose_answer_is_bad(tmp_path, 
     plan = write_test_plan(tmp_path)
     assert apply_plan(plan, options_for(server, auto_approve=True)).status == "converged"
     writes = counter.total()
-    layer.bend("m3", {**server.state.get_member("m3"), "memberId": "m4"})
+    layer.bend("/v2/members/m3", {**server.state.get_member("m3"), "memberId": "m4"})
 
     code, out, err = run_cli(capsys, "verify", str(plan), *urls(server)[:4])
 
@@ -249,7 +249,7 @@ def test_undo_from_the_current_state_stops_on_a_bad_member_answer(tmp_path, sb, 
     plan = write_test_plan(tmp_path)
     assert apply_plan(plan, options_for(server, auto_approve=True)).status == "converged"
     writes = counter.total()
-    layer.bend("m3", {k: v for k, v in server.state.get_member("m3").items() if k != "email"})
+    layer.bend("/v2/members/m3", {k: v for k, v in server.state.get_member("m3").items() if k != "email"})
 
     code, out, err = run_cli(capsys, "undo", str(journal_path(plan)), "--out", str(tmp_path / "undo.json"),
                              *urls(server)[:4])
@@ -259,3 +259,59 @@ def test_undo_from_the_current_state_stops_on_a_bad_member_answer(tmp_path, sb, 
                               "field `email`\n")
     assert not (tmp_path / "undo.json").exists()
     assert counter.total() == writes
+
+
+# --------------------------------------------------------------------------- teams and team members, read the same way
+
+TEAM = {"teamId": "t1", "name": "Finance", "description": None, "visibility": "private", "isArchived": False,
+        "members": ["m1"]}
+
+
+@pytest.mark.parametrize("body, problem", [
+    ({"entries": [TEAM], "teamId": "t1"}, "unexpected answer: a page {entries: [...]}, not a team"),
+    ({**TEAM, "teamId": "t2"}, "unexpected answer: teamId is 't2', not 't1'"),
+    ({**TEAM, "name": None}, "unexpected answer: Expected `str`, got `null` - at `$.name`"),
+    ({**TEAM, "isArchived": "no"}, "unexpected answer: Expected `bool`, got `str` - at `$.isArchived`"),
+], ids=["entries-wrapper", "another-team", "name-null", "isArchived-string"])
+def test_a_team_answer_of_the_wrong_shape_is_one_line(body, problem):
+    with MisbehavingServer({("POST", "/v2/auth/token"): token_answer(),
+                            ("GET", "/v2/teams/t1"): Answer(200, body)}) as server:
+        with pytest.raises(ApiError) as failed:
+            client_of(server).get_team("t1")
+    assert str(failed.value) == f"REST GET /v2/teams/t1: 200: {problem}"
+
+
+@pytest.mark.parametrize("path, read, entries, problem", [
+    ("/v2/teams/t1/members", "list_team_members", [{"userId": "m1"}, {"memberId": "m3", "isTeamAdmin": False}],
+     "entry 2: Object missing required field `userId`"),
+    ("/v2/teams/t1/members", "list_team_members", [{"userId": 3}], "entry 1: Expected `str`, got `int` - at `$.userId`"),
+    ("/v2/teams/t1/members", "list_team_members", [{"userId": "m1", "isTeamAdmin": "false"}],
+     "entry 1 (userId 'm1'): Expected `bool`, got `str` - at `$.isTeamAdmin`"),
+    ("/v2/teams", "list_teams", [TEAM, {"teamId": "t2"}], "entry 2 (teamId 't2'): Object missing required field `name`"),
+], ids=["member-without-userId", "userId-number", "isTeamAdmin-string", "team-without-name"])
+def test_every_entry_of_a_team_listing_is_read_strictly(path, read, entries, problem):
+    with MisbehavingServer({("POST", "/v2/auth/token"): token_answer(),
+                            ("GET", path): Answer(200, {"entries": entries, "nextPage": None})}) as server:
+        client = client_of(server)
+        with pytest.raises(ApiError) as failed:
+            getattr(client, read)(*(["t1"] if read == "list_team_members" else []))
+    assert str(failed.value) == f"REST GET {path}: 200: unexpected answer: {problem}"
+
+
+def test_a_team_member_entry_without_a_user_id_fails_the_removal_instead_of_reading_as_done(tmp_path, sb, capsys):
+    """Before: ``{"memberId": "m3"}`` had no ``userId``, so m3 read as "not in the team" and r1 was done
+    without its write. Now r1 fails with the line, nothing is sent to the team, its dependents are skipped."""
+    server, counter, layer = sb
+    plan = write_test_plan(tmp_path)
+    layer.bend("/v2/teams/t1/members", {"entries": [{"memberId": "m1"}, {"memberId": "m3"}], "nextPage": None},
+               from_read=2)
+
+    code, out, err = run_cli(capsys, "apply", str(plan), "--auto-approve", *urls(server))
+
+    line = "REST GET /v2/teams/t1/members: 200: unexpected answer: entry 1: Object missing required field `userId`"
+    assert (code, "Traceback" in out + err) == (3, False)
+    assert [k for k in counter.attempts if k.startswith("PATCH /v2/teams/")] == []
+    result = json.loads((tmp_path / "plan.json.run-1.result.json").read_text())
+    assert {a["id"]: (a["state"], a["error"]) for a in result["actions"] if a["state"] != "done"} == {
+        "r1": ("failed", line), "d1": ("skipped", "dependency r1 failed"), "t1": ("skipped", "dependency r1 failed")}
+    assert f"  failed  r1: {line}" in out.splitlines()

@@ -882,7 +882,9 @@ class RemoveTeamMember(Handler):
     """``teams.remove_member``: ``PATCH /v2/teams/{teamId}/members {"remove": [memberId]}`` (§3.3).
 
     Check first with ``GET /v2/teams/{teamId}/members``: a member not in the
-    team is done (Sigma's answer to removing a non-member is undocumented, §10.9).
+    team is done (Sigma's answer to removing a non-member is undocumented, §10.9); an entry
+    without a ``userId`` fails the listing (:func:`~planner.execute.rest_client.team_member_records`),
+    never reads as "not in the team".
     """
 
     kind = ActionKind.TEAMS_REMOVE_MEMBER
@@ -894,12 +896,12 @@ class RemoveTeamMember(Handler):
     def observe(self, action, clients):
         team_id, member_id = action.target.team_id, action.target.member_id
         entries = clients.need_rest().list_team_members(team_id)
-        entry = next((e for e in entries if e.get("userId") == member_id), None)
+        entry = next((e for e in entries if e.user_id == member_id), None)
         if entry is None:
             return Observation(True, (), None, {"teamId": team_id})
         return Observation(
             False, (f"member {member_id} is still in team {team_id}",),
-            {"teamId": team_id, "entry": dict(entry)}, {"teamId": team_id},
+            {"teamId": team_id, "entry": entry.image()}, {"teamId": team_id},
         )
 
     def write(self, action, clients, seen, on_ids):

@@ -23,7 +23,8 @@ an :class:`ApiError` naming the endpoint, never a traceback. A member (``GET
 :class:`MemberRecord` (:func:`member_record`, :func:`member_records`): a missing ``email``, an
 ``isArchived`` of ``"false"``, a page where one member was asked for, or another member than the
 one asked for is ``REST GET /v2/members/m3: 200: unexpected answer: ...``, so no caller (apply's
-check-first, the stale-plan check, verify, undo) decides on it. Each request has an
+check-first, the stale-plan check, verify, undo) decides on it. Teams (:class:`TeamRecord`) and
+the entries of a team's members (:class:`TeamMemberRecord`) are read the same way. Each request has an
 overall deadline (:class:`planner.httpio.DeadlineTransport`), and error bodies
 are redacted before they are cut (:mod:`planner.redaction`).
 
@@ -57,7 +58,8 @@ from .token import (
     json_kind as _json_kind,
 )
 
-__all__ = ["TOKEN_PATH", "MemberRecord", "SigmaRestClient", "member_record", "member_records"]
+__all__ = ["TOKEN_PATH", "MemberRecord", "SigmaRestClient", "TeamMemberRecord", "TeamRecord", "member_record",
+           "member_records", "team_member_records", "team_record", "team_records"]
 
 
 class MemberRecord(msgspec.Struct, frozen=True, rename="camel", gc=False):
@@ -88,34 +90,89 @@ class MemberRecord(msgspec.Struct, frozen=True, rename="camel", gc=False):
         return msgspec.to_builtins(self)
 
 
+class TeamRecord(msgspec.Struct, frozen=True, rename="camel", gc=False):
+    """A Sigma team as REST v2 answered it (docs/sigma-api.md §3.2: ``GET /v2/teams/{teamId}`` and the
+    entries of ``GET /v2/teams``), typed for what apply reads: ``teamId`` (a non-empty string),
+    ``name`` (a string), ``isArchived`` (a boolean; absent: ``false``, as the export loader reads it).
+    Other fields (``members``, ``description``, timestamps, ...) are ignored. Decoded strictly by
+    :func:`team_record` / :func:`team_records`, which raise :class:`ApiError`."""
+
+    team_id: Annotated[str, msgspec.Meta(min_length=1)]
+    name: str
+    is_archived: bool = False
+
+    def image(self) -> dict[str, Any]:
+        """The team as a JSON object by its REST field names: the live state the stale-plan check
+        compares (with the ``memberIds`` of its :class:`TeamMemberRecord` s)."""
+        return msgspec.to_builtins(self)
+
+
+class TeamMemberRecord(msgspec.Struct, frozen=True, rename="camel", gc=False):
+    """An entry of ``GET /v2/teams/{teamId}/members`` (docs/sigma-api.md §3.3): ``userId`` (the
+    member's memberId, a non-empty string), ``isTeamAdmin`` (a boolean; absent: ``false``),
+    ``addedBy`` (a string or ``null``). Decoded strictly by :func:`team_member_records`."""
+
+    user_id: Annotated[str, msgspec.Meta(min_length=1)]
+    is_team_admin: bool = False
+    added_by: str | None = None
+
+    def image(self) -> dict[str, Any]:
+        """The entry as a JSON object by its REST field names (the before-image of ``teams.remove_member``)."""
+        return msgspec.to_builtins(self)
+
+
 def _unexpected(method: str, path: str, what: str) -> ApiError:
     """The :class:`ApiError` of a 2xx answer apply cannot use: ``REST GET /v2/members/m3: 200:
     unexpected answer: <what>`` (``path`` without its query string)."""
     return ApiError("rest", method, path, 200, f"unexpected answer: {what}")
 
 
+def _record(body: Any, record: type[Any], id_key: str, noun: str, method: str, path: str,
+            wanted_id: str | None) -> Any:
+    """``body``, one object's answer, decoded as ``record``, its ``id_key`` (the JSON name of its id)
+    equal to ``wanted_id`` when given; :class:`ApiError` otherwise (see :func:`member_record`)."""
+    if not isinstance(body, dict):
+        raise ApiError("rest", method, path, 200, f"answer is a JSON {_json_kind(body)}, not an object")
+    if "entries" in body:
+        raise _unexpected(method, path, f"a page {{entries: [...]}}, not a {noun}")
+    try:
+        found = msgspec.convert(body, record)
+    except msgspec.ValidationError as exc:
+        raise _unexpected(method, path, str(exc)) from None
+    got = body[id_key]
+    if wanted_id is not None and got != wanted_id:
+        raise _unexpected(method, path, f"{id_key} is {got!r}, not {wanted_id!r}")
+    return found
+
+
+def _records(entries: list[dict[str, Any]], record: type[Any], id_key: str, path: str, page: int) -> list[Any]:
+    """The entries (JSON objects) of page ``page`` of a listing decoded as ``record`` s, in one
+    conversion; :class:`ApiError` naming the first entry that is not one (see :func:`member_records`)."""
+    try:
+        return msgspec.convert(entries, list[record])  # type: ignore[valid-type]
+    except msgspec.ValidationError as refused:
+        problem = str(refused)
+    for n, entry in enumerate(entries, 1):  # the entry at fault, by its number and id
+        try:
+            msgspec.convert(entry, record)
+        except msgspec.ValidationError as exc:
+            entry_id = entry.get(id_key)
+            named = f" ({id_key} {entry_id!r})" if isinstance(entry_id, str) and entry_id else ""
+            problem = f"entry {n}{f' of page {page}' if page > 1 else ''}{named}: {exc}"
+            break
+    raise _unexpected("GET", path, problem)
+
+
 def member_record(body: Any, method: str, path: str, member_id: str | None = None) -> MemberRecord:
-    """The :class:`MemberRecord` of one member answer (``GET``/``PATCH /v2/members/{memberId}``,
+    """The :class:`MemberRecord` of one member answer (``GET /v2/members/{memberId}``,
     docs/sigma-api.md §2.2), whose ``memberId`` must be ``member_id`` when given.
 
     Raises :class:`ApiError` (``unexpected answer: ...``) for a JSON value that is not an object, a
     page (``{"entries": [...]}``) where one member was asked for, a field of the wrong type or
     missing (msgspec's words: ``Object missing required field `email```, ``Expected `bool`, got
-    `str` - at `$.isArchived```), or another member than the one asked for."""
-    if not isinstance(body, dict):
-        raise ApiError("rest", method, path, 200, f"answer is a JSON {_json_kind(body)}, not an object")
-    if "entries" in body:
-        raise _unexpected(method, path, "a page {entries: [...]}, not a member")
-    try:
-        member = msgspec.convert(body, MemberRecord)
-    except msgspec.ValidationError as exc:
-        raise _unexpected(method, path, str(exc)) from None
-    if member_id is not None and member.member_id != member_id:
-        raise _unexpected(method, path, f"memberId is {member.member_id!r}, not {member_id!r}")
-    return member
-
-
-_MEMBER_LIST = list[MemberRecord]
+    `str` - at `$.isArchived```), or another member than the one asked for
+    (``memberId is 'm4', not 'm3'``)."""
+    return _record(body, MemberRecord, "memberId", "member", method, path, member_id)
 
 
 def member_records(entries: list[dict[str, Any]], path: str, page: int = 1) -> list[MemberRecord]:
@@ -123,19 +180,26 @@ def member_records(entries: list[dict[str, Any]], path: str, page: int = 1) -> l
     (``GET /v2/members``, docs/sigma-api.md §2.3). Raises :class:`ApiError` naming the first entry that
     is not a member: ``unexpected answer: entry 3 (memberId 'm3'): Expected `bool`, got `str` - at
     `$.isArchived``` (``of page 2`` after the entry from the second page on)."""
-    try:
-        return msgspec.convert(entries, _MEMBER_LIST)  # one conversion for the whole page
-    except msgspec.ValidationError as refused:
-        problem = str(refused)
-    for n, entry in enumerate(entries, 1):  # the entry at fault, by its number and memberId
-        try:
-            msgspec.convert(entry, MemberRecord)
-        except msgspec.ValidationError as exc:
-            member_id = entry.get("memberId")
-            named = f" (memberId {member_id!r})" if isinstance(member_id, str) and member_id else ""
-            problem = f"entry {n}{f' of page {page}' if page > 1 else ''}{named}: {exc}"
-            break
-    raise _unexpected("GET", path, problem)
+    return _records(entries, MemberRecord, "memberId", path, page)
+
+
+def team_record(body: Any, method: str, path: str, team_id: str | None = None) -> TeamRecord:
+    """The :class:`TeamRecord` of one team answer (``GET /v2/teams/{teamId}``, docs/sigma-api.md §3.2),
+    whose ``teamId`` must be ``team_id`` when given; :class:`ApiError` as :func:`member_record`."""
+    return _record(body, TeamRecord, "teamId", "team", method, path, team_id)
+
+
+def team_records(entries: list[dict[str, Any]], path: str, page: int = 1) -> list[TeamRecord]:
+    """The :class:`TeamRecord` s of a page of ``GET /v2/teams`` (§3.1); :class:`ApiError` as
+    :func:`member_records`."""
+    return _records(entries, TeamRecord, "teamId", path, page)
+
+
+def team_member_records(entries: list[dict[str, Any]], path: str, page: int = 1) -> list[TeamMemberRecord]:
+    """The :class:`TeamMemberRecord` s of a page of ``GET /v2/teams/{teamId}/members`` (§3.3): an entry
+    without a ``userId`` string is never read as "not in the team"; :class:`ApiError` as
+    :func:`member_records`."""
+    return _records(entries, TeamMemberRecord, "userId", path, page)
 
 
 class SigmaRestClient:
@@ -276,18 +340,20 @@ class SigmaRestClient:
 
     # ------------------------------------------------------------------ teams (docs/sigma-api.md §3)
 
-    def list_teams(self) -> list[dict[str, Any]]:
-        """``GET /v2/teams``, every page, 1,000 per page -> team objects (§3.1)."""
-        return self._paged("/v2/teams", {"limit": 1000})
+    def list_teams(self) -> list[TeamRecord]:
+        """``GET /v2/teams``, every page, 1,000 per page (§3.1), every entry read by :func:`team_records`."""
+        return self._paged("/v2/teams", {"limit": 1000}, team_records)
 
-    def get_team(self, team_id: str) -> dict[str, Any]:
-        """``GET /v2/teams/{teamId}`` -> team object (§3.2); :class:`ApiError` for another shape."""
+    def get_team(self, team_id: str) -> TeamRecord:
+        """``GET /v2/teams/{teamId}`` -> the team (§3.2), read by :func:`team_record`: :class:`ApiError`
+        for an answer of another shape or about another team."""
         path = team_path(team_id)
-        return _object(self.request("GET", path), "GET", path)
+        return team_record(self.request("GET", path), "GET", path, team_id)
 
-    def list_team_members(self, team_id: str) -> list[dict[str, Any]]:
-        """``GET /v2/teams/{teamId}/members``, every page -> ``[{userId, isTeamAdmin, addedBy}]`` (§3.3)."""
-        return self._paged(team_members_path(team_id), {"limit": 1000})
+    def list_team_members(self, team_id: str) -> list[TeamMemberRecord]:
+        """``GET /v2/teams/{teamId}/members``, every page (§3.3), every entry read by
+        :func:`team_member_records`."""
+        return self._paged(team_members_path(team_id), {"limit": 1000}, team_member_records)
 
     def update_team_members(self, team_id: str, add: list[str], remove: list[str]) -> Any:
         """``PATCH /v2/teams/{teamId}/members`` with ``{"add": [...], "remove": [...]}`` (§3.3)."""

@@ -248,16 +248,16 @@ class LiveReader:
 
 
 def live_state(key: str, planned: MemberState | TeamState, rest: SigmaRestClient) -> Mapping[str, Any] | None:
-    """The live object (REST body) of a fingerprint key: a member's :meth:`MemberRecord.image` (an
-    answer that is not that member raises :class:`ApiError`), a team's body with its ``memberIds``;
-    ``None`` when gone (404)."""
+    """The live object (REST field names) of a fingerprint key: a member's :meth:`MemberRecord.image`,
+    a team's :meth:`~planner.execute.rest_client.TeamRecord.image` with its ``memberIds`` (an answer
+    that is not that object raises :class:`ApiError`); ``None`` when gone (404)."""
     kind, _, object_id = key.partition(":")
     try:
         if kind == "member":
             return rest.get_member(object_id).image()
         if kind == "team":
-            team = dict(rest.get_team(object_id))
-            team["memberIds"] = [e.get("userId") for e in rest.list_team_members(object_id)]
+            team = rest.get_team(object_id).image()
+            team["memberIds"] = [e.user_id for e in rest.list_team_members(object_id)]
             return team
     except ApiError as exc:
         if exc.status == 404:
@@ -406,9 +406,9 @@ def find_impostors(
                 found.append(Drift(f"member:{m.member_id}", m.email, collides_with=users[key]))
     if teams:
         for t in rest.list_teams():
-            key = " ".join(str(t.get("name") or "").split()).casefold()
-            if key in teams and str(t.get("teamId")) not in team_ids:
-                found.append(Drift(f"team:{t.get('teamId')}", str(t.get("name") or ""), collides_with=teams[key]))
+            key = " ".join(t.name.split()).casefold()
+            if key in teams and t.team_id not in team_ids:
+                found.append(Drift(f"team:{t.team_id}", t.name, collides_with=teams[key]))
     unique = {d.key: d for d in found}
     return [unique[k] for k in sorted(unique)]
 
