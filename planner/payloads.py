@@ -387,10 +387,13 @@ class GroupEvidence(Payload):
 
 
 class RemoveMemberEvidence(Payload):
-    """The IdP group the member is not in, and the nested group that alone reaches them."""
+    """The IdP group the member is not in, and the nested group that alone reaches them. ``removed_by``:
+    the ``scim.set_group_members`` whose push removes the member (:func:`planner.rules.teams.removed_by_push`),
+    when it does: apply then sends no REST removal, it checks the member is gone."""
 
     group_id: str
     reachable_only_through: list[str] | UnsetType = UNSET
+    removed_by: str | UnsetType = UNSET
 
 
 # --------------------------------------------------------------------------- actions
@@ -485,7 +488,8 @@ class ScimSetGroupMembers(BaseAction, tag="scim.set_group_members"):
 
 
 class TeamsRemoveMember(BaseAction, tag="teams.remove_member"):
-    """``PATCH /v2/teams/{teamId}/members`` ``{remove}``: a pre-SCIM member the group does not hold."""
+    """``PATCH /v2/teams/{teamId}/members`` ``{remove}``: a pre-SCIM member the group does not hold; or,
+    with ``evidence.removedBy``, no request: the group's push removes the member, apply checks it did."""
 
     kind: ClassVar[ActionKind] = ActionKind.TEAMS_REMOVE_MEMBER
     target: TeamMemberTarget

@@ -32,7 +32,8 @@ def directory(members=(), users=(), groups=(), teams=(), memberships=None, extra
 def linked(*pairs: tuple[str, str]) -> TeamPeople:
     """Every (IdP id, memberId) linked and provisioned (``link``), nobody held."""
     return TeamPeople({i: m for i, m in pairs},
-                      {i: PushedUser(m, f"{m}@example.com", f"scim.link_user:{m}") for i, m in pairs}, frozenset())
+                      {i: PushedUser(m, f"{m}@example.com", f"scim.link_user:{m}") for i, m in pairs}, frozenset(),
+                      {m: f"scim.link_user:{m}" for _, m in pairs})
 
 
 FINANCE = Assignment("gF", "Finance", "Finance", "tF", "teams.rules[0].exact")
@@ -57,6 +58,7 @@ def test_team_people_reads_the_final_statuses():
                 "uy": PushedUser("y", "y@example.com", "scim.link_user:y"),
                 "un": PushedUser(None, "new@example.com", "scim.create_user:un")},
         held=frozenset({"w", "q"}),
+        links={"x": "scim.link_user:x", "y": "scim.link_user:y"},
     )
 
 
@@ -165,12 +167,13 @@ def test_a_linked_team_gets_the_group_members_and_its_leftover_removed():
     assert wire(link.evidence) == {"rule": "teams.rules[0].exact", "groupMembers": 2, "groupMembersProvisioned": 2}
     assert (members.id, wire(members.before), wire(members.after)) == (
         "scim.set_group_members:gF", {"memberIds": ["x", "y", "z"]}, {"members": ["x@example.com", "y@example.com"]})
-    assert members.depends_on == ("scim.link_group:tF", "scim.link_user:x", "scim.link_user:y")
+    # z is linked: SCIM-managed when the push replaces the team's members, so the push removes z after z's link
+    assert members.depends_on == ("scim.link_group:tF", "scim.link_user:x", "scim.link_user:y", "scim.link_user:z")
     assert members.reason == "team 'Finance' members = the 2 provisioned member(s) of group 'Finance'"
     assert (removal.id, removal.depends_on) == ("teams.remove_member:tF:z", ("scim.set_group_members:gF",))
     assert (wire(removal.target), wire(removal.before), wire(removal.evidence)) == (
         {"teamId": "tF", "name": "Finance", "memberId": "z", "email": "z@example.com"},
-        {"userId": "z", "isTeamAdmin": False}, {"groupId": "gF"})
+        {"userId": "z", "isTeamAdmin": False}, {"groupId": "gF", "removedBy": "scim.set_group_members:gF"})
     assert decision.review_items == ()
     assert decision.rows == (TeamRow("tF", "Finance", "gF", "Finance", "link", 3, 2, 0, 1,
                                      ("scim.link_group:tF", "scim.set_group_members:gF", "teams.remove_member:tF:z"), False),)
@@ -237,11 +240,12 @@ def test_nested_only_leftovers_are_removed_naming_the_nested_group():
     d = finance(extra, NESTED, memberships={"tF": ["x", "y"]})
     decision = decide_team(FINANCE, policy(extra).teams, d, linked(("ux", "x"), ("uy", "y")))
     removal = decision.actions[-1]
-    assert (removal.id, wire(removal.evidence)) == (
-        "teams.remove_member:tF:y", {"groupId": "gF", "reachableOnlyThrough": ["Contractors"]})
+    assert (removal.id, wire(removal.evidence)) == ("teams.remove_member:tF:y", {
+        "groupId": "gF", "reachableOnlyThrough": ["Contractors"], "removedBy": "scim.set_group_members:gF"})
     assert removal.reason == (
-        "remove from team 'Finance': not in IdP group 'Finance' (reachable only through nested group "
-        "'Contractors', which teams.nested_only treats as a leftover), and SCIM does not remove pre-SCIM members")
+        "removed from team 'Finance' by the push of scim.set_group_members:gF: not in IdP group 'Finance' (reachable "
+        "only through nested group 'Contractors', which teams.nested_only treats as a leftover), and a SCIM-managed "
+        "member of the team when its member list replaces the team's; no REST request, apply checks they are gone")
     assert decision.review_items == ()
 
 

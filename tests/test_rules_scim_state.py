@@ -292,9 +292,15 @@ def test_a_member_the_scim_state_conflict_holds_is_kept_in_her_groups_member_lis
 def test_when_the_policy_says_the_export_is_newer_the_group_drops_the_member():
     p = plan(nora_after_an_older_export(), "teams: {rules: [{match: exact}]}\nunmatched: {action: deactivate}\n"
              "linking: {scim_state_conflicts: {u2: idp_export}}")
+    # the group's push removes her (its list replaces the group's members), then SCIM deactivates her; the
+    # removal sends nothing of its own (it was a blocking scim.managed_member, asking the IdP to do it)
     assert kinds(p) == [("scim.deactivate_user", "scim.deactivate_user:m2"),
-                        ("scim.set_group_members", "scim.set_group_members:g1")]
+                        ("scim.set_group_members", "scim.set_group_members:g1"),
+                        ("teams.remove_member", "teams.remove_member:t1:m2")]
     assert by_id(p)["scim.set_group_members:g1"].after.members == ["alice@example.com"]
+    assert by_id(p)["teams.remove_member:t1:m2"].evidence.removed_by == "scim.set_group_members:g1"
+    assert by_id(p)["scim.deactivate_user:m2"].depends_on == ("teams.remove_member:t1:m2",)
+    assert review_codes(p) == []
 
 
 def test_a_re_plan_after_a_wave_gives_dry_run_the_scim_ids_sigmas_scim_state_lists():
@@ -340,12 +346,18 @@ def test_removing_a_member_scim_added_after_the_older_export_is_held_not_blockin
         "them after the export was taken), so the plan does not remove them on the older export's word alone; "
         "export the IdP again and plan again")
     assert (held.evidence.action, held.evidence.external_id) == ("teams.remove_member:t1:m2", "u2")
-    # the export names her (she left the group in the IdP): the removal is still the IdP's to make
+    # the export names her (she left the group in the IdP): the group's push removes her, as the plan's own
+    # scim.set_group_members does (earlier tester item 5: this was a blocking scim.managed_member asking the
+    # IdP to remove her from a group that does not hold her)
     snap = nora_after_an_older_export()
     snap = replace(snap, idp=replace(snap.idp, users=(*snap.idp.users, user("u2", "nora@example.com", first="Nora", last="N"))))
     p = plan(snap, "teams: {rules: [{match: exact}]}")
-    assert [(r.id, r.blocking) for r in p.review_items if r.code.startswith("scim.")] == [
-        ("scim.managed_member:teams.remove_member:t1:m2", True)]
+    assert (kinds(p), review_codes(p)) == ([("scim.set_group_members", "scim.set_group_members:g1"),
+                                            ("teams.remove_member", "teams.remove_member:t1:m2")], [])
+    assert by_id(p)["scim.set_group_members:g1"].after.members == ["alice@example.com"]
+    removal = by_id(p)["teams.remove_member:t1:m2"]
+    assert (removal.evidence.removed_by, removal.depends_on) == ("scim.set_group_members:g1",
+                                                                 ("scim.set_group_members:g1",))
 
 
 def row_numbers(p) -> list[tuple]:
@@ -358,11 +370,11 @@ def test_a_team_rows_counts_come_from_the_actions_left_after_settling():
     still counted the removal settle dropped (Finance -1, 2 -> 1 members, with no action left)."""
     p = plan(nora_after_an_older_export(), "teams: {rules: [{match: exact}]}\nunmatched: {action: deactivate}")
     assert row_numbers(p) == [("Finance", (), 2, 2, 0, 0)]
-    # the removal settle blocks (scim.managed_member) is no removal of the plan either
+    # the removal the group's push makes is one of the plan's (earlier tester item 5)
     snap = nora_after_an_older_export()
     snap = replace(snap, idp=replace(snap.idp, users=(*snap.idp.users, user("u2", "nora@example.com", first="Nora", last="N"))))
     assert row_numbers(plan(snap, "teams: {rules: [{match: exact}]}")) == [
-        ("Finance", ("scim.set_group_members:g1",), 2, 2, 0, 0)]
+        ("Finance", ("scim.set_group_members:g1", "teams.remove_member:t1:m2"), 2, 1, 0, 1)]
 
 
 def test_a_team_row_adds_no_one_when_settle_drops_the_membership_change():
@@ -379,3 +391,20 @@ def test_a_team_row_adds_no_one_when_settle_drops_the_membership_change():
     assert row_numbers(plan(snap(("m1", "m3")), "teams: {rules: [{match: exact}]}")) == [("Finance", (), 1, 1, 0, 0)]
     assert row_numbers(plan(snap(("m1",)), "teams: {rules: [{match: exact}]}")) == [
         ("Finance", ("scim.set_group_members:g1",), 1, 2, 1, 0)]
+
+
+def test_a_membership_the_scim_group_does_not_list_is_removed_through_rest_not_left_to_the_idp():
+    """Earlier tester item 5: Nora (linked, SCIM-managed) is in team Finance as Sigma's REST export says, but
+    the team's SCIM group does not list her (a pre-SCIM membership Sigma kept after the link, docs/sigma-api.md
+    §5.4): the push cannot remove her, and the IdP cannot either (its group does not hold her). The REST
+    cleanup Sigma names is planned; it was a blocking scim.managed_member sending the admin to the IdP."""
+    snap = nora_after_an_older_export()
+    snap = replace(snap, idp=replace(snap.idp, users=(*snap.idp.users, user("u2", "nora@example.com", first="Nora", last="N"))),
+                   sigma=replace(snap.sigma, scim_groups=(ScimGroup("t1", "Finance", "g1", ("m1",)),)))
+    p = plan(snap, "teams: {rules: [{match: exact}]}")
+    assert (kinds(p), review_codes(p)) == ([("teams.remove_member", "teams.remove_member:t1:m2")], [])
+    removal = p.actions[0]
+    assert (removal.reason, wire(removal.evidence), removal.depends_on) == (
+        "remove from team 'Finance': not in IdP group 'Finance', and SCIM does not remove pre-SCIM members",
+        {"groupId": "g1"}, ())
+    assert row_numbers(p) == [("Finance", ("teams.remove_member:t1:m2",), 2, 1, 0, 1)]

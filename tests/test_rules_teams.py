@@ -13,17 +13,27 @@ X, Y, Z = (member(m, f"{m}@example.com") for m in ("x", "y", "z"))
 UX, UY, UZ = (user(f"u{m}", f"{m}@example.com") for m in ("x", "y", "z"))
 
 
-def finance(extra: str = ""):
-    snap = snapshot([X, Y, Z], [UX, UY, UZ], groups=[group("gF", "Finance", ["ux", "uy"])],
+def finance(extra: str = "", users=(UX, UY, UZ)):
+    snap = snapshot([X, Y, Z], list(users), groups=[group("gF", "Finance", ["ux", "uy"])],
                     teams=[team("tF", "Finance")], memberships={"tF": ["x", "y", "z"]})
     return plan(snap, extra)
+
+
+BY_PUSH = ("removed from team 'Finance' by the push of scim.set_group_members:gF: not in IdP group 'Finance', and a "
+           "SCIM-managed member of the team when its member list replaces the team's; no REST request, apply "
+           "checks they are gone")
+"""The reason of a leftover's removal the group's push makes (docs/sigma-api.md §5.4, §6.1)."""
 
 
 def team_kinds(p):
     return [k for k in kinds(p) if not k[1].startswith("scim.link_user:")]
 
 
-def test_leftover_member_is_removed_and_nothing_adds_it_back():
+def test_a_leftover_the_plan_links_is_removed_by_the_push_not_through_rest():
+    """Earlier tester item 5: z (linked by the plan, not in group Finance) is SCIM-managed when the group's
+    member list replaces the team's SCIM members, so the push removes z; the plan said 'SCIM does not remove
+    pre-SCIM members' and planned a REST removal of its own, a second write (refused, 403, or removing a
+    member the IdP added back). Now: the push waits for z's link, and the removal sends nothing, it checks."""
     p = finance()
     assert team_kinds(p) == [
         ("scim.link_group", "scim.link_group:tF"),
@@ -37,10 +47,12 @@ def test_leftover_member_is_removed_and_nothing_adds_it_back():
     members = by_id(p)["scim.set_group_members:gF"]
     assert wire(members.before) == {"memberIds": ["x", "y", "z"]}
     assert wire(members.after) == {"members": ["x@example.com", "y@example.com"]}
-    assert members.depends_on == ("scim.link_group:tF", "scim.link_user:x", "scim.link_user:y")
+    assert members.depends_on == ("scim.link_group:tF", "scim.link_user:x", "scim.link_user:y", "scim.link_user:z")
     removal = by_id(p)["teams.remove_member:tF:z"]
     assert wire(removal.target) == {"teamId": "tF", "name": "Finance", "memberId": "z", "email": "z@example.com"}
     assert (wire(removal.before), wire(removal.after)) == ({"userId": "z", "isTeamAdmin": False}, None)
+    assert (removal.reason, wire(removal.evidence)) == (
+        BY_PUSH, {"groupId": "gF", "removedBy": "scim.set_group_members:gF"})
     assert removal.depends_on == ("scim.set_group_members:gF",)
     (row,) = [t for t in p.teams if t.name == "Finance"]
     assert (row.mode, row.members_before, row.members_after, row.members_added, row.members_removed) == (
@@ -48,8 +60,26 @@ def test_leftover_member_is_removed_and_nothing_adds_it_back():
     assert wire(p.summary)["teams"] == {"linked": 1, "created": 0, "unmanaged": 0, "member_removals": 1}
 
 
+def test_a_leftover_the_plan_does_not_link_is_removed_through_rest():
+    # z has no IdP user: a pre-SCIM member SCIM never manages, whom no push removes (docs/sigma-api.md §5.4)
+    p = finance(users=(UX, UY))
+    assert team_kinds(p) == [
+        ("scim.link_group", "scim.link_group:tF"),
+        ("scim.set_group_members", "scim.set_group_members:gF"),
+        ("teams.remove_member", "teams.remove_member:tF:z"),
+    ]
+    assert by_id(p)["scim.set_group_members:gF"].depends_on == (
+        "scim.link_group:tF", "scim.link_user:x", "scim.link_user:y")
+    removal = by_id(p)["teams.remove_member:tF:z"]
+    assert (removal.reason, wire(removal.evidence), removal.depends_on) == (
+        "remove from team 'Finance': not in IdP group 'Finance', and SCIM does not remove pre-SCIM members",
+        {"groupId": "gF"}, ("scim.set_group_members:gF",))
+    (row,) = p.teams
+    assert (row.members_after, row.members_removed) == (2, 1)
+
+
 def test_leftovers_report_instead_of_remove():
-    p = finance("teams:\n  leftovers: report\n")
+    p = finance("teams:\n  leftovers: report\n", users=(UX, UY))
     assert "teams.remove_member:tF:z" not in by_id(p)
     assert wire(by_id(p)["scim.set_group_members:gF"].after)["members"] == ["x@example.com", "y@example.com"]
     (item,) = [r for r in p.review_items if r.code == "teams.leftovers"]
@@ -58,6 +88,10 @@ def test_leftovers_report_instead_of_remove():
     assert yaml.safe_load(item.resolution) == {"teams": {"leftovers": "remove"}}
     (row,) = p.teams
     assert (row.members_after, row.members_removed) == (3, 0)
+    # z linked: under report too the push removes z (it replaces the team's SCIM members); the plan says so
+    p = finance("teams:\n  leftovers: report\n")
+    assert (by_id(p)["teams.remove_member:tF:z"].reason, [r.code for r in p.review_items]) == (BY_PUSH, [])
+    assert (p.teams[0].members_after, p.teams[0].members_removed) == (2, 1)
 
 
 def test_inactive_leftover_cannot_be_removed_and_is_reported():
@@ -244,8 +278,7 @@ def test_nested_only_members_are_named_in_a_blocking_item_not_removed():
         ("scim.set_group_members", "scim.set_group_members:gF"),
         ("teams.remove_member", "teams.remove_member:tF:z"),  # in no group at all: a plain leftover
     ]
-    assert by_id(p)["teams.remove_member:tF:z"].reason == (
-        "remove from team 'Finance': not in IdP group 'Finance', and SCIM does not remove pre-SCIM members")
+    assert by_id(p)["teams.remove_member:tF:z"].reason == BY_PUSH  # linked: the push removes z
     members = by_id(p)["scim.set_group_members:gF"]
     assert wire(members.after) == {"members": ["x@example.com"]}
     assert members.reason == "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only)"
@@ -270,22 +303,26 @@ def test_nested_only_leftovers_removes_them_naming_the_nested_group_and_keep_rep
     p = nested_finance("  nested_only: leftovers\n")
     assert [r.code for r in p.review_items if r.code.startswith("teams.")] == []
     assert by_id(p)["teams.remove_member:tF:w"].reason == (
-        "remove from team 'Finance': not in IdP group 'Finance' (reachable only through nested group "
-        "'Contractors > Temps', which teams.nested_only treats as a leftover), and SCIM does not remove pre-SCIM members")
-    assert wire(by_id(p)["teams.remove_member:tF:y"].evidence) == {"groupId": "gF", "reachableOnlyThrough": ["Contractors"]}
+        "removed from team 'Finance' by the push of scim.set_group_members:gF: not in IdP group 'Finance' (reachable "
+        "only through nested group 'Contractors > Temps', which teams.nested_only treats as a leftover), and a "
+        "SCIM-managed member of the team when its member list replaces the team's; no REST request, apply checks "
+        "they are gone")
+    assert wire(by_id(p)["teams.remove_member:tF:y"].evidence) == {
+        "groupId": "gF", "reachableOnlyThrough": ["Contractors"], "removedBy": "scim.set_group_members:gF"}
     kept = nested_finance("  nested_only: keep\n")
     assert [a for a in by_id(kept) if a.startswith("teams.remove_member")] == ["teams.remove_member:tF:z"]
     (item,) = [r for r in kept.review_items if r.code == "teams.nested_only"]
     assert (item.blocking, item.resolution) == (False, "")
     assert item.message.endswith("so they stay in the team (teams.nested_only is keep)")
-    # leftovers: report removes nobody, and the report names the nested group
+    # leftovers: report removes nobody through REST, and the report names the nested group; z (linked, in no
+    # group) is removed by the push all the same
     reported = nested_finance("  leftovers: report\n")
     (left,) = [r for r in reported.review_items if r.code == "teams.leftovers"]
     assert tuple(c.fields() for c in left.candidates) == (
         {"memberId": "w", "email": "w@example.com", "state": "active", "reachableOnlyThrough": "Contractors > Temps"},
         {"memberId": "y", "email": "y@example.com", "state": "active", "reachableOnlyThrough": "Contractors"},
-        {"memberId": "z", "email": "z@example.com", "state": "active"},
     )
+    assert [a for a in by_id(reported) if a.startswith("teams.remove_member")] == ["teams.remove_member:tF:z"]
 
 
 def test_nested_group_items_are_worded_for_entra_and_never_say_flattened_when_expansion_is_off():

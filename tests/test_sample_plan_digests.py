@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:2f34fa7c64d4c0cf41843583f079fc75cb8b76f41557e482dfec97efb8401736",
-    "okta-reviewed": "sha256:2be0681dd129287768ef4ebca99d5ea349b270b206d47cd2066d254356728a3f",
-    "entra": "sha256:56f23daced874fee737a2fad92a94e00668c7e27a3a170bdedccdd90a59cee59",
-    "entra-reviewed": "sha256:8d0a56b47e348ffa4281835d6e8c81f52b86b393db5083b99898a700f3131042",
+    "okta": "sha256:949b71c3a4e5e5fdbed4d03d7ba1ad59ec623eadf9294d8ad4a5a05bb671407f",
+    "okta-reviewed": "sha256:57be79af6d6b75abf25c3949693713c475ecb381752934ccbf284d0e44e150ed",
+    "entra": "sha256:beb3400e4b094fa0e46e0cbd5cfd230443525874a5c4dc2b17bb098e1468558a",
+    "entra-reviewed": "sha256:9f0d16b34e742f9eac1052c5ef3e6a6bb1f964dfb214e798e3101ef73bec8d33",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

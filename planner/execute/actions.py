@@ -878,6 +878,12 @@ class Reactivate(_MemberPatch):
         return ["isArchived: True, planned False"] if member.is_archived else []
 
 
+class NotRemovedByPush(Exception):
+    """A ``teams.remove_member`` the group's push was to make (``evidence.removedBy``) finds the member still
+    in the team after the push: Sigma kept a membership the push does not see (docs/sigma-api.md §5.4,
+    §10.12). Fails that action only; a new plan removes the member through the REST API."""
+
+
 class RemoveTeamMember(Handler):
     """``teams.remove_member``: ``PATCH /v2/teams/{teamId}/members {"remove": [memberId]}`` (§3.3).
 
@@ -885,6 +891,8 @@ class RemoveTeamMember(Handler):
     team is done (Sigma's answer to removing a non-member is undocumented, §10.9); an entry
     without a ``userId`` fails the listing (:func:`~planner.execute.rest_client.team_member_records`),
     never reads as "not in the team".
+    A removal the group's push makes (``evidence.removedBy``, after which it runs) sends nothing: a
+    member still there is :class:`NotRemovedByPush`, never a REST write the plan did not say.
     """
 
     kind = ActionKind.TEAMS_REMOVE_MEMBER
@@ -905,10 +913,18 @@ class RemoveTeamMember(Handler):
         )
 
     def write(self, action, clients, seen, on_ids):
+        pushed_by = action.evidence.removed_by
+        if pushed_by:
+            raise NotRemovedByPush(
+                f"member {action.target.member_id} is still in team {action.target.team_id} after {pushed_by}, "
+                "whose push was to remove them: Sigma kept a membership the push does not see (docs/sigma-api.md "
+                "§5.4); fetch and plan again, and the new plan removes them through the REST API")
         clients.need_rest().update_team_members(action.target.team_id, [], [action.target.member_id])
         return {"teamId": action.target.team_id}
 
     def requests(self, action):
+        if action.evidence.removed_by:
+            return []  # the group's push removes the member
         return [HttpRequest("rest", "PATCH", team_members_path(action.target.team_id),
                             {"add": [], "remove": [action.target.member_id]})]
 

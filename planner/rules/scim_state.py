@@ -18,9 +18,10 @@ sets it; docs/sandbox.md). Two steps use that state:
   §5.3 "not editable in Sigma", §10.6; the sandbox's rule). A deactivation becomes
   ``scim.deactivate_user`` (``PATCH /Users/{id} active=false``); a reactivation of a member the IdP
   made inactive is left to the link, which sends ``active: true``; every other REST edit (email,
-  guest, archived reactivation, removal from a SCIM-managed team) is a blocking
-  ``scim.managed_member`` item: it must be made in the IdP (but a removal of a member SCIM added after
-  an older IdP export is held: informational ``scim.held_member``). A provisioned user whose userName the
+  guest, archived reactivation) is a blocking ``scim.managed_member`` item: it must be made in the IdP.
+  A removal from a SCIM-managed team stays as the teams family decided it (by the group's push, or
+  through REST for a membership the push does not see, §5.4), but a removal of a member SCIM added
+  after an older IdP export is held: informational ``scim.held_member``. A provisioned user whose userName the
   IdP would change is a blocking ``scim.user_name_changed`` item (a new userName creates a second
   account, §5.3).
 """
@@ -444,17 +445,19 @@ def _settle_deactivation(action: MembersDeactivate, user: ScimUser, planned: Pla
 
 
 def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Settlement:
-    """Removing a SCIM-managed member from a SCIM-managed team is the IdP's to do: dropped with a
-    blocking ``scim.managed_member``; but a member the team's SCIM group holds against an older
-    export (:func:`held_group_members`: SCIM added them after the export was taken) is held, as the
-    group's member list keeps them: dropped with the informational ``scim.held_member``."""
+    """A removal of a SCIM-managed member from a SCIM-managed team is kept as the teams family decided
+    it (:func:`planner.rules.teams.removed_by_push`): by the push of the group's member list when the SCIM
+    group lists the member (``evidence.removedBy``: no REST request, apply checks they are gone), else
+    through the REST API, the cleanup Sigma names for a membership the push does not see (docs/sigma-api.md
+    §5.4); never a blocking item asking the IdP to remove someone its group does not hold. But a member the
+    team's SCIM group holds against an older export (:func:`held_group_members`: SCIM added them after the
+    export was taken) is held, as the group's member list keeps them: dropped with the informational
+    ``scim.held_member``."""
     user = planned.state.users.get(action.target.member_id)
     group = planned.state.groups.get(action.target.team_id) if user is not None else None
-    if group is None:
-        return Settlement(action)
-    if user.user_name in held_group_members(group, planned):
+    if group is not None and user.user_name in held_group_members(group, planned):
         return Settlement(None, _held_member_item(action, user))
-    return Settlement(None, _managed_item(action, user, "removing them from a SCIM-managed team"))
+    return Settlement(action)
 
 
 def _held_member_item(action: TeamsRemoveMember, user: ScimUser) -> ReviewItem:

@@ -18,8 +18,10 @@ is an existing team must **link** it (Okta's Link Group) or it is created
 For each linked or created team the new membership is the group's members
 (nested groups flattened with cycles walked once, when ``teams.flatten_nested``)
 who will be provisioned;
-members of a linked team who are not in the group stay after SCIM (docs/sigma-api.md
-§5.4), so they get ``teams.remove_member`` actions (``leftovers: remove``) or an
+members of a linked team who are not in the group (leftovers) are removed by the group's push when
+its SCIM group holds them as it runs (:func:`removed_by_push`: a ``teams.remove_member`` naming the push,
+which sends nothing and checks they are gone); the others stay after SCIM (docs/sigma-api.md
+§5.4), so they get REST ``teams.remove_member`` actions (``leftovers: remove``) or an
 informational item (``report``); nothing in the plan adds them back. Members
 who are inactive or archived cannot be removed through the API (docs/sigma-api.md
 §3.3) and are reported, as are memberships of a memberId missing from the
@@ -66,7 +68,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, filterfalse
 from operator import attrgetter
 from typing import Iterable, Mapping
@@ -147,12 +149,15 @@ class TeamPeople:
 
     ``member_ids``: the memberId each IdP user is linked to, whatever its status (a suspended user
     still in a group is no leftover); ``pushed``: the users who end provisioned (``link``,
-    ``reactivate``, ``create``); ``held``: memberIds a blocking linking item holds (never removed).
+    ``reactivate``, ``create``); ``held``: memberIds a blocking linking item holds (never removed);
+    ``links``: the ``scim.link_user`` action id of each member who ends provisioned (``link``,
+    ``reactivate``), by memberId.
     """
 
     member_ids: Mapping[str, str]
     pushed: Mapping[str, PushedUser]
     held: frozenset[str]
+    links: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,12 +192,14 @@ class Leftover:
 @dataclass(frozen=True, slots=True)
 class Leftovers:
     """A linked team's leftovers by what happens to them: ``nested`` (``teams.nested_only``
-    decides: not removed), ``removed`` (``teams.remove_member``), ``reported`` (the
-    ``teams.leftovers`` item)."""
+    decides: not removed), ``removed`` (``teams.remove_member`` through the REST API), ``reported``
+    (the ``teams.leftovers`` item), ``pushed_out`` (removed by the group's push,
+    :func:`removed_by_push`: a ``teams.remove_member`` that sends nothing and checks they are gone)."""
 
     nested: tuple[Leftover, ...] = ()
     removed: tuple[Leftover, ...] = ()
     reported: tuple[Leftover, ...] = ()
+    pushed_out: tuple[Leftover, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +221,7 @@ def team_people(people: Iterable[Person]) -> TeamPeople:
     ``reactivate`` is pushed after its ``scim.link_user``, a ``create`` after its ``scim.create_user``."""
     member_ids: dict[str, str] = {}
     pushed: dict[str, PushedUser] = {}
+    links: dict[str, str] = {}
     held: set[str] = set()
     link, reactivate, create, hold = PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.CREATE, PersonStatus.HELD
     # the ids' "<kind>:" prefixes, read once: one concatenation per person
@@ -229,10 +237,11 @@ def team_people(people: Iterable[Person]) -> TeamPeople:
         if mid is not None:
             member_ids[iid] = mid
         if status is link or status is reactivate:
-            pushed[iid] = PushedUser(mid, p.user_name, linked_by + mid)
+            links[mid] = linked_by + mid
+            pushed[iid] = PushedUser(mid, p.user_name, links[mid])
         elif status is create:
             pushed[iid] = PushedUser(None, p.user_name, created_by + iid)
-    return TeamPeople(member_ids, pushed, frozenset(held))
+    return TeamPeople(member_ids, pushed, frozenset(held), links)
 
 
 _MEMBER_ID = attrgetter("member_id")
@@ -540,9 +549,11 @@ def members_note(group: Group, policy: Teams, idp_format: str) -> str:
 
 
 def set_members_action(a: Assignment, push: GroupPush, now_ids: list[str], group_action_id: str,
-                       evidence: GroupEvidence, note: str) -> Action:
+                       evidence: GroupEvidence, note: str, removes: Iterable[str] = ()) -> Action:
     """``scim.set_group_members``: the team's members become the group's provisioned users (by the
-    userName sent), after their links and creates and the group's own link or create."""
+    userName sent), after their links and creates and the group's own link or create, and after the
+    links of the leftovers its push removes (``removes``: their ``scim.link_user`` ids,
+    :func:`removed_by_push`), so that they are SCIM-managed when it replaces the team's members."""
     user_names = list(map(attrgetter("user_name"), push.pushed))
     return make_action(
         ActionKind.SCIM_SET_GROUP_MEMBERS,
@@ -553,7 +564,7 @@ def set_members_action(a: Assignment, push: GroupPush, now_ids: list[str], group
         rule=a.rule,
         reason=f"team {a.name!r} members = the {len(user_names)} provisioned member(s) of group {a.group_name!r}{note}",
         evidence=evidence,
-        depends_on=[*map(attrgetter("action_id"), push.pushed), group_action_id],
+        depends_on=[*map(attrgetter("action_id"), push.pushed), group_action_id, *removes],
     )
 
 
@@ -567,9 +578,11 @@ def reachable_through(group: Group, people: TeamPeople) -> dict[str, tuple[str, 
 def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Mapping[str, tuple[str, ...]],
                  policy: Teams, directory: Directory, people: TeamPeople) -> Leftovers:
     """The team members the group does not push (by memberId), sorted into :class:`Leftovers`:
-    under ``leftovers: remove`` the active ones are removed, except those in the group only through
+    the active ones the group's push removes (:func:`removed_by_push`) are ``pushed_out`` whatever
+    ``teams.leftovers`` says (the push replaces the team's SCIM members); of the others, under
+    ``leftovers: remove`` the active ones are removed, except those in the group only through
     nesting while ``teams.nested_only`` is not ``leftovers`` (the policy decides, no removal on a
-    guess); the others, and every leftover under ``report``, are reported."""
+    guess); the others, and every other leftover under ``report``, are reported."""
     gone = list(filterfalse(push.holds.__contains__, now_ids))
     if not gone:
         return Leftovers()
@@ -577,20 +590,49 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
     members = directory.members
     left = [Leftover(mid, members[mid].email if mid in members else None, bool(admin.get(mid)),
                      membership_state(mid, directory, people), through.get(mid, ())) for mid in gone]
+    pushed_out = tuple(x for x in left if x.state == "active" and (not x.through or policy.nested_only == "leftovers")
+                       and removed_by_push(x.member_id, a.team_id, directory, people))
+    if pushed_out:
+        out = {x.member_id for x in pushed_out}
+        left = [x for x in left if x.member_id not in out]
     if policy.leftovers == "report":
-        return Leftovers(reported=tuple(left))
+        return Leftovers(reported=tuple(left), pushed_out=pushed_out)
     nested = ()
     if policy.nested_only != "leftovers":
         nested = tuple(x for x in left if x.through and x.state == "active")
         left = [x for x in left if not (x.through and x.state == "active")]
     return Leftovers(nested, tuple(x for x in left if x.state == "active"),
-                     tuple(x for x in left if x.state != "active"))
+                     tuple(x for x in left if x.state != "active"), pushed_out)
 
 
-def removal_action(a: Assignment, leftover: Leftover, set_members_id: str) -> Action:
-    """``teams.remove_member``: SCIM does not remove members a team had before it (docs/sigma-api.md
-    §5.4), so a leftover is removed through the REST API, after the group's members are set."""
+def removed_by_push(member_id: str, team_id: str | None, directory: Directory, people: TeamPeople) -> bool:
+    """Whether the group's push removes team leftover ``member_id`` (active, not in the group) from team
+    ``team_id``: the push's member list replaces the team's SCIM-managed members (RFC 7644 §3.5.2; the
+    IdP's own push too, docs/sigma-api.md §6.1 "linking replaces the team's members"), so it removes a
+    member the team's SCIM group holds when it runs. For a team Sigma's SCIM state already links: the SCIM
+    group lists the member. Before the team is linked: the plan provisions the member (``scim.link_user``,
+    which the push waits for). Otherwise the push does not see the membership (a pre-SCIM member SCIM does
+    not manage, or one the SCIM group does not list): it stays unless removed through the REST API (§5.4)."""
+    group = directory.scim.groups.get(team_id) if team_id else None
+    if group is None:
+        return member_id in people.links
+    user = directory.scim.users.get(member_id)
+    return user is not None and user.id in group.member_ids
+
+
+def removal_action(a: Assignment, leftover: Leftover, set_members_id: str, by_push: bool = False) -> Action:
+    """``teams.remove_member``, after the group's members are set: SCIM does not remove members a team had
+    before it that it does not manage (docs/sigma-api.md §5.4), so such a leftover is removed through the
+    REST API; one the push removes (``by_push``, :func:`removed_by_push`) gets no REST write (a second
+    write would fail, or remove a member the IdP added back): ``evidence.removedBy`` names the push and
+    apply checks the member is gone."""
     mid, through = leftover.member_id, leftover.through
+    why = (f"not in IdP group {a.group_name!r}"
+           + (f" (reachable only through nested group {' > '.join(through)!r}, "
+              "which teams.nested_only treats as a leftover)" if through else ""))
+    reason = (f"removed from team {a.name!r} by the push of {set_members_id}: {why}, and a SCIM-managed member "
+              "of the team when its member list replaces the team's; no REST request, apply checks they are gone"
+              if by_push else f"remove from team {a.name!r}: {why}, and SCIM does not remove pre-SCIM members")
     return make_action(
         ActionKind.TEAMS_REMOVE_MEMBER,
         f"{a.team_id}:{mid}",
@@ -598,11 +640,9 @@ def removal_action(a: Assignment, leftover: Leftover, set_members_id: str) -> Ac
         before=TeamMemberBefore(user_id=mid, is_team_admin=leftover.is_team_admin),
         after=None,
         rule="teams.leftovers",
-        reason=(f"remove from team {a.name!r}: not in IdP group {a.group_name!r}"
-                + (f" (reachable only through nested group {' > '.join(through)!r}, "
-                   "which teams.nested_only treats as a leftover)" if through else "")
-                + ", and SCIM does not remove pre-SCIM members"),
-        evidence=RemoveMemberEvidence(group_id=a.group_id, reachable_only_through=list(through) if through else UNSET),
+        reason=reason,
+        evidence=RemoveMemberEvidence(group_id=a.group_id, reachable_only_through=list(through) if through else UNSET,
+                                      removed_by=set_members_id if by_push else UNSET),
         depends_on=[set_members_id],
     )
 
@@ -719,10 +759,10 @@ def confirmed_empty(group_name: str, policy: Teams) -> bool:
 
 def empty_group_item(a: Assignment, now_ids: list[str], left: Leftovers, confirmed: bool) -> ReviewItem:
     """``teams.empty_group``: the IdP group has no members while its team has ``now_ids``, so the push sets
-    the team's SCIM members to none and the leftovers go (``left.removed``). An empty group is more often an
+    the team's SCIM members to none and the leftovers go (``left.removed``, ``left.pushed_out``). An empty group is more often an
     export or assignment fault than an intent, and emptying a team is never silent (README, "an incomplete
     input is an error or a blocking review item"): blocking unless ``confirmed`` (:func:`confirmed_empty`)."""
-    lost = len(left.removed)
+    lost = len(left.removed) + len(left.pushed_out)
     return make_review(
         "teams.empty_group",
         a.team_id or a.group_id,
@@ -804,10 +844,14 @@ def decide_team(a: Assignment, policy: Teams, directory: Directory, people: Team
     now_ids = team_member_ids(a.team_id, directory)
     evidence = GroupEvidence(rule=a.rule, group_members=push.size, group_members_provisioned=len(push.pushed))
     adopt = group_action(a, evidence)
-    set_members = set_members_action(a, push, now_ids, adopt.id, evidence,
-                                     members_note(group, policy, directory.idp_format))
     left = leftovers_of(a, now_ids, push, reachable_through(group, people), policy, directory, people)
-    removals = tuple(removal_action(a, x, set_members.id) for x in left.removed)
+    links = people.links
+    set_members = set_members_action(a, push, now_ids, adopt.id, evidence,
+                                     members_note(group, policy, directory.idp_format),
+                                     [links[x.member_id] for x in left.pushed_out if x.member_id in links])
+    removals = tuple(sorted((*(removal_action(a, x, set_members.id) for x in left.removed),
+                             *(removal_action(a, x, set_members.id, by_push=True) for x in left.pushed_out)),
+                            key=attrgetter("id")))
     row = team_row(a, push, now_ids, len(removals), [adopt.id, set_members.id] + [r.id for r in removals])
     return TeamDecision((adopt, set_members) + removals,
                         team_items(a, group, now_ids, left, policy, directory, people), (row,))
