@@ -112,6 +112,16 @@ def test_every_entry_of_every_page_of_a_member_listing_is_a_member(bodies, probl
     assert str(found.value) == str(listed.value)
 
 
+def test_a_bare_array_after_a_page_adds_its_members_to_those_of_the_earlier_pages():
+    """A legacy bare array (docs/sigma-api.md §2.3) answered for page 2 is that page: before, the
+    listing returned its members alone and the first page's were lost."""
+    second = {**MEMBER, "memberId": "m2", "email": "bo@example.com"}
+    with MisbehavingServer({("POST", "/v2/auth/token"): token_answer(),
+                            ("GET", "/v2/members"): pages({"entries": [MEMBER], "nextPage": "p2"}, [second])}) as server:
+        listed = client_of(server).list_members()
+    assert [m.member_id for m in listed] == ["m1", "m2"]
+
+
 def test_the_stale_check_of_many_members_lists_them_and_stops_on_an_entry_that_is_not_a_member():
     """From BULK_MEMBER_READS fingerprinted members on, the stale check (and then the run's check-first,
     through the MemberIndex) reads one listing: an entry of it that is not a member refuses the run."""
