@@ -147,7 +147,11 @@ def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:
 
 
 def verify(actions: Sequence[Action], clients: Clients, *, parallelism: int = 4, redactor: Redactor | None = None) -> Verification:
-    """Re-read every action's target; group by object. Never writes."""
+    """Re-read every action's target; group by object. Never writes.
+
+    A read that fails (an :class:`ApiError` after the retries, a 404, an action that cannot be
+    read) is that action's :class:`ActionCheck` (``unreadable`` / ``missing``), never raised: the
+    caller gets a :class:`Verification` whatever Sigma answers ("could not verify", docs/apply.md)."""
     redact = redactor or Redactor()
     with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="verify") as pool:
         checks = list(pool.map(lambda a: _check(a, clients, redact), actions))
