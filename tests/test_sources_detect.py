@@ -178,3 +178,58 @@ def test_an_okta_file_of_no_known_shape_named_like_a_part_is_read_as_that_part(t
     _, findings = load_idp(root)
     assert [(f.severity, f.code, f.file.rsplit("/", 1)[1]) for f in findings if f.severity is Severity.ERROR] == [
         (Severity.ERROR, "unexpected-json-shape", "group_members.json")]
+
+
+# --------------------------------------------------------------------------- Graph #directoryObjects users
+
+GRAPH_ROOT = "https://graph.microsoft.com/v1.0/$metadata#"
+GRAPH_USERS = [{"@odata.type": "#microsoft.graph.user", "id": f"u{n}", "userPrincipalName": f"{name}@example.com",
+                "givenName": name.title(), "surname": "Example", "accountEnabled": True}
+               for n, name in ((1, "ada"), (2, "ben"), (3, "cleo"))]
+
+
+def graph_directory_objects_export(root: Path, users_context: str) -> Path:
+    """A Graph export whose users.json is an answer of ``users_context`` holding the three users."""
+    (root / "group_members").mkdir(parents=True)
+    (root / "users.json").write_text(json.dumps({"@odata.context": GRAPH_ROOT + users_context, "value": GRAPH_USERS}))
+    (root / "groups.json").write_text(json.dumps({"@odata.context": GRAPH_ROOT + "groups", "value": [
+        {"id": "g1", "displayName": "Finance", "securityEnabled": True}]}))
+    (root / "group_members" / "Finance.json").write_text(json.dumps(
+        {"@odata.context": GRAPH_ROOT + "directoryObjects", "value": GRAPH_USERS[:2]}))
+    return root
+
+
+@pytest.mark.parametrize("context", ["directoryObjects", "directoryObjects/microsoft.graph.user"],
+                         ids=["getByIds", "cast"])
+def test_a_users_file_of_graph_directory_objects_is_the_users_file(tmp_path, context):
+    """Issue 10 item 4 (after 000251e): the loader reads such a users.json by its records, but detection made it
+    a members answer of a group named 'users' and the export 'has no users file: users.json ... is missing'."""
+    root = graph_directory_objects_export(tmp_path, context)
+    layout = scan([root], Findings())
+    assert {role: [p.name for p in paths] for role, paths in layout.files.items()} == {
+        "users": ["users.json"], "groups": ["groups.json"], "group-members": ["Finance.json"]}
+    directory, findings = load_idp(root, None)
+    assert [f for f in findings if f.severity is not Severity.INFO] == []
+    assert [u.id for u in directory.users] == ["u1", "u2", "u3"]
+    assert [(g.display_name, g.member_user_ids) for g in directory.groups] == [("Finance", ("u1", "u2"))]
+
+
+def test_a_deleted_items_answer_of_typed_records_is_deleted_users(tmp_path):
+    root = graph_directory_objects_export(tmp_path, "users")
+    (root / "deleted_users.json").write_text(json.dumps(
+        {"@odata.context": GRAPH_ROOT + "directory/deletedItems",
+         "value": [dict(GRAPH_USERS[0], id="u9", userPrincipalName="dan@example.com")]}))
+    assert classify(root / "deleted_users.json").role == "users"
+    directory, findings = load_idp(root, None)
+    assert sorted((u.id, u.active) for u in directory.users) == [("u1", True), ("u2", True), ("u3", True),
+                                                                 ("u9", False)]
+
+
+def test_a_users_file_of_graph_groups_cast_is_the_wrong_entity_set(tmp_path):
+    root = graph_directory_objects_export(tmp_path, "directoryObjects/microsoft.graph.group")
+    _, findings = load_idp(root, None)
+    assert [(f.code, Path(f.file).name, f.message) for f in findings if f.severity is Severity.ERROR][:1] == [(
+        "unexpected-entity-set", "users.json",
+        "users.json's @odata.context names the entity set 'directoryObjects/microsoft.graph.group' "
+        "($metadata#directoryObjects/microsoft.graph.group), not 'users': it is no GET /v1.0/users answer; save "
+        "that answer here")]

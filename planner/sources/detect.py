@@ -14,8 +14,11 @@ Formats (``IDP_FORMATS``) and the roles their files play:
                ("Download members": ``Member type`` column; the group is the file name),
                ``groups`` ("Download groups": ``Group type`` / ``Membership type``) (§3a-3c)
 ``entra-graph`` ``users`` / ``groups`` (``@odata.context`` ``#users`` / ``#groups``, or their
-               properties; user objects under ``#groups`` are ``users``, whose loader refuses the context), ``group-members`` (a ``/members`` or ``/transitiveMembers`` answer,
-               the group is the file name), ``members-map`` (``{groupId: <answer>}``) (§3d-3e)
+               properties; user objects under ``#groups`` are ``users``, whose loader refuses the context;
+               a ``#directory/deletedItems`` answer is ``users``, deleted ones), ``group-members`` (a
+               ``/members`` or ``/transitiveMembers`` answer, ``#directoryObjects``, the group is the file
+               name; such an answer in a file named as the users file is ``users``: a cast or ``getByIds``
+               answer), ``members-map`` (``{groupId: <answer>}``) (§3d-3e)
 ``google-csv`` ``users`` (admin console download: ``Email Address [Required]``; GAM's
                ``primaryEmail`` column) (§4a)
 ``google-api`` ``users`` / ``groups`` / ``group-members`` / ``members-map`` (``admin#directory#...``
@@ -91,6 +94,12 @@ _ENVELOPE_KEYS = {
 }
 
 
+DIRECTORY_OBJECTS = "Graph directoryObjects answer"
+"""The reason of a Graph answer of ``directoryObjects`` (records carrying ``@odata.type``): a group's
+``/members`` answer, or users saved from a cast or ``getByIds`` request (docs/formats.md §3d, §3e), which
+the content cannot tell apart: a file named as the users file (:func:`_role_by_name`) is the users file."""
+
+
 @dataclass(frozen=True)
 class FileKind:
     """What one file is: ``format`` (an IdP format, ``"sigma"`` or ``None``), ``role``, and why."""
@@ -137,8 +146,10 @@ def classify_json(head: str) -> FileKind:
             return FileKind("entra-graph", "groups", "@odata.context #groups")
         if "#microsoft.graph.group" in low and '"securityenabled"' in low:
             return FileKind("entra-graph", "groups", "Graph group objects")
+        if "$metadata#directory/deleteditems" in low:
+            return FileKind("entra-graph", "users", "@odata.context #directory/deletedItems (deleted users)")
         if '"@odata.type"' in low or "$metadata#directoryobjects" in low:
-            return FileKind("entra-graph", "group-members", "Graph directoryObjects answer")
+            return FileKind("entra-graph", "group-members", DIRECTORY_OBJECTS)
         if '"userprincipalname"' in low:
             return FileKind("entra-graph", "users", "Graph user objects")
         return FileKind("entra-graph", None, "Graph answer of unknown kind")
@@ -470,6 +481,8 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
             role = kind.role
             if role == "users" and format == "okta-api" and _in_members_folder(p):
                 role = "group-members"  # GET /api/v1/groups/{id}/users saved per group
+            elif kind.reason == DIRECTORY_OBJECTS and _role_by_name(p, format) == "users":
+                role = "users"  # users.json of a cast or getByIds answer, read by its records (entra.py)
         elif kind.format == "sigma":
             role = None
         elif p not in given and (

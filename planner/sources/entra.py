@@ -491,13 +491,15 @@ def entity_set(context: str) -> str:
 def _wrong_set(path: Path, data: Any, expected: str, findings: Findings, allowed: tuple[str, ...] = ()) -> str | None:
     """The entity set of ``data``'s ``@odata.context`` (``expected`` when it names none); an
     ``unexpected-entity-set`` error naming the file, the context found and the set expected, and ``None``,
-    when it names another set than ``expected``, ``directoryObjects`` (a cast or ``getByIds`` answer, whose
-    records say what they are) or a set starting with one of ``allowed`` (a ``#groups`` answer saved as
-    users.json would be read as groups: tester5 finding 18)."""
+    when it names another set than ``expected``, ``directoryObjects`` (a ``getByIds`` answer, whose records
+    say what they are) or its cast to the expected type (``directoryObjects/microsoft.graph.user``), or a set
+    starting with one of ``allowed`` (a ``#groups`` answer saved as users.json would be read as groups:
+    tester5 finding 18)."""
     context = graph_context(data)
     found = entity_set(context) if context else expected
     folded = found.casefold()
-    if not found or folded in (expected.casefold(), "directoryobjects") or any(
+    cast = f"directoryobjects/microsoft.graph.{expected.casefold().removesuffix('s')}"
+    if not found or folded in (expected.casefold(), "directoryobjects", cast) or any(
             folded.startswith(a.casefold()) for a in allowed):
         return found or expected
     findings.error("unexpected-entity-set", path, "$", "@odata.context",
