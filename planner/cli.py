@@ -710,6 +710,7 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
             out, base_url=url, client_id=client_id, client_secret=client_secret,
             scim_token=os.environ.get("SIGMA_SCIM_TOKEN") or None, scim_base_url=scim_base_url,
             progress=sys.stderr.isatty() if progress is None else progress,
+            note=lambda line: click.echo(printable(line), err=True),
         )
     click.echo(printable(
         f"fetched {summary.members} members ({summary.archived} archived, {summary.inactive} inactive), "

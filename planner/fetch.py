@@ -21,11 +21,14 @@ half-written export. Pagination follows ``nextPage`` / ``nextPageToken`` /
 ignores the cursor or ``startIndex`` and serves a page again), a repeated cursor
 (docs/sigma-api.md §7, the terraform provider's guard), a chain of empty pages, or an
 announced ``total`` / ``totalResults`` other than what was received stops the
-fetch with ``incomplete listing of members: 50 of 120 received``. 429 answers
-are retried after ``Retry-After``, capped as apply caps it
-(:attr:`planner.execute.retry.RetryPolicy.retry_after_cap`); 5xx and network
-errors a few times with backoff; the REST token is apply's (:mod:`planner.execute.token`: its
-request retried as apply retries, each try sent with a live token), and a 401 re-mints it once. The base URL must be https, except on a loopback host
+fetch with ``incomplete listing of members: 50 of 120 received``. Requests are retried by apply's
+mechanism (:class:`planner.execute.retry.RetryTransport`): 429 after ``Retry-After``, capped at
+:attr:`planner.execute.retry.RetryPolicy.retry_after_cap` and held for every request to that server
+(REST and SCIM alike when they share it); 5xx and network errors with backoff; a wait of 10 s or
+more is said while it happens (the line apply prints); a request that still fails is apply's line
+(``REST GET /v2.1/members: 503 internal_error: ... (after 6 tries)``). The REST token is apply's
+(:mod:`planner.execute.token`: its request retried the same way, each try sent with a live token),
+and a 401 re-mints it once. The base URL must be https, except on a loopback host
 (the sandbox), and is checked before any request (:func:`planner.httpio.check_base_url`).
 Each request has an overall deadline (:class:`planner.httpio.DeadlineTransport`);
 answers of the wrong shape (a token answer that is not an object with an
@@ -49,9 +52,19 @@ import httpx2
 
 from . import httpio
 from .errors import UserError
-from .execute.errors import ApiError
-from .execute.retry import RetryPolicy, RetryTransport, parse_retry_after
-from .execute.token import REFUSAL_HINT, AccessToken, BearerTransport, bearer_of
+from .execute.errors import ApiError, unreachable
+from .execute.retry import RetryPolicy, RetryTransport, Throttle, long_wait_notice, origin_of, tries_spent
+from .execute.token import (
+    NOT_JSON,
+    REFUSAL_HINT,
+    AccessToken,
+    BearerTransport,
+    bearer_of,
+    content_type,
+    error_envelope,
+    json_body,
+    json_kind,
+)
 from .listing import Listing
 from .output import write_all
 from .redaction import Redactor, clip
@@ -101,45 +114,26 @@ def check_base_url(url: str, what: str = "--base-url") -> str:
     return httpio.check_base_url(url, what, FetchError)
 
 
-RETRY_AFTER_CAP = RetryPolicy().retry_after_cap
-"""Seconds: the longest ``Retry-After`` obeyed, the cap apply uses (a misconfigured proxy must not
-park the fetch for a day)."""
-
-
-def _retry_after(response: httpx2.Response, default: float) -> float:
-    """Seconds to wait after a 429: its ``Retry-After`` (RFC 9110 §10.2.3) capped at
-    :data:`RETRY_AFTER_CAP`, or ``default`` when the header is absent or unreadable."""
-    told = parse_retry_after(response.headers.get("Retry-After"))
-    return default if told is None else min(told, RETRY_AFTER_CAP)
-
-
-def _describe(response: httpx2.Response, redact: Redactor) -> str:
-    """The error message of an answer, redacted, then cut to one line of at most 300 characters."""
-    try:
-        body = response.json()
-    except (ValueError, RecursionError):
-        return clip(redact(response.text[:65536]), 300)
-    if isinstance(body, dict):
-        return clip(redact(str(body.get("message") or body.get("detail") or body)[:65536]), 300)
-    return clip(redact(str(body)[:65536]), 300)
-
-
-def _kind(value: Any) -> str:
-    """The JSON type name of a decoded value (``object``, ``array``, ``string``, ...)."""
-    for kind, name in ((dict, "object"), (list, "array"), (str, "string"), (bool, "boolean")):
-        if isinstance(value, kind):
-            return name
-    return "null" if value is None else "number"
-
-
 class ApiReader:
     """A small reading client for Sigma's REST API (bearer from client credentials) or SCIM (static bearer).
+
+    Every request, the token request included, goes through apply's retries
+    (:class:`~planner.execute.retry.RetryTransport`): 429 after ``Retry-After`` (capped at
+    :attr:`~planner.execute.retry.RetryPolicy.retry_after_cap`, held for every request to the server
+    by ``throttle``), 5xx and network errors with backoff; each wait of
+    :data:`~planner.execute.retry.LONG_WAIT_SECONDS` or more is told to ``note``
+    (:func:`~planner.execute.retry.long_wait_line`). A request that fails for good is a
+    :class:`FetchError` whose line is apply's (:class:`~planner.execute.errors.ApiError`:
+    ``REST GET /v2.1/members: 503 internal_error: ... (after 6 tries)``).
 
     :param base_url: checked with :func:`check_base_url`.
     :param token: a static bearer token (SCIM), or ``None`` to mint one from
         ``client_id``/``client_secret`` at ``{base_url}/v2/auth/token`` (REST).
     :param attempts: tries per request for 429 / 5xx / network errors.
-    :param sleep: how to wait (tests pass a recorder).
+    :param sleep: how to wait, and ``clock`` what time it is (tests pass a fake pair).
+    :param throttle: the ``Retry-After`` hold shared with another reader of the same server
+        (:func:`~planner.execute.retry.origin_of`); default: one of its own.
+    :param note: hears each long wait before a retry (one line); default: nobody.
     :param transport: replaces the network transport (tests of answers no server gives);
         default: a :class:`~planner.httpio.DeadlineTransport` of ``deadline`` seconds per request.
     :param deadline: seconds one request may take at most, body included.
@@ -156,84 +150,71 @@ class ApiReader:
         timeout: float = 60.0,
         deadline: float = httpio.DEFAULT_DEADLINE,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        throttle: Throttle | None = None,
+        note: Callable[[str], None] | None = None,
         transport: httpx2.BaseTransport | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self._static = token
-        self.attempts = attempts
-        self.sleep = sleep
+        self.api = "scim" if token is not None else "rest"
+        self.policy = RetryPolicy(max_attempts=attempts)
         self.redact = Redactor((token,))
         self.redact.add_pair(client_id, client_secret)
         inner = transport or httpio.DeadlineTransport(deadline)
+        bearer = BearerTransport(inner) if token is None else None  # REST: each try carries the token in hand
+        self.transport = RetryTransport(bearer or inner, policy=self.policy, throttle=throttle or Throttle(clock, sleep),
+                                        sleep=sleep, clock=clock, listener=long_wait_notice(note))
+        self.http = httpx2.Client(base_url=self.base_url, timeout=timeout, transport=self.transport)
         self.token: AccessToken | None = None
-        if token is None:  # REST: the token of planner.execute.token, minted with apply's retries
-            minting = httpx2.Client(base_url=self.base_url, timeout=timeout, transport=RetryTransport(
-                inner, policy=RetryPolicy(max_attempts=attempts), sleep=sleep))
-            self.token = AccessToken(minting, client_id or "", client_secret or "", redactor=self.redact,
-                                     refusal_hint=f"{REFUSAL_HINT} and the region", sleep=sleep)
-            inner = BearerTransport(inner, self.token)  # each try below carries the token in hand
-        self.http = httpx2.Client(timeout=timeout, transport=inner)
+        if bearer is not None:  # the token of planner.execute.token, minted through the same retries
+            self.token = AccessToken(self.http, client_id or "", client_secret or "", redactor=self.redact,
+                                     refusal_hint=f"{REFUSAL_HINT} and the region", retry_policy=self.policy,
+                                     sleep=sleep)
+            bearer.token = self.token
 
     def close(self) -> None:
         self.http.close()
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:
-        """Send with retries on 429 (after Retry-After), 5xx and network errors."""
-        delay = 0.5
-        for attempt in range(1, self.attempts + 1):
-            try:
-                response = self.http.request(method, url, **kwargs)
-            except httpx2.TransportError as exc:
-                if attempt == self.attempts:
-                    where = url[len(self.base_url):] if url.startswith(self.base_url) else url
-                    host = httpx2.URL(url).host
-                    raise FetchError(clip(self.redact(
-                        f"{method} {where} on {host}: {exc.__class__.__name__}: {exc} (after {self.attempts} "
-                        "tries); check --base-url / --region and the network"
-                    ), 500)) from None
-                self.sleep(delay)
-                delay = min(delay * 2, 30.0)
-                continue
-            if response.status_code == 429 and attempt < self.attempts:
-                self.sleep(_retry_after(response, delay))
-                delay = min(delay * 2, 30.0)
-                continue
-            if response.status_code >= 500 and attempt < self.attempts:
-                self.sleep(delay)
-                delay = min(delay * 2, 30.0)
-                continue
-            return response
-        raise AssertionError("unreachable")
-
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        """GET ``{base_url}{path}`` and return its JSON; a non-2xx answer, or a token that cannot be
-        minted (:mod:`planner.execute.token`), is a :class:`FetchError`."""
+        """GET ``{base_url}{path}`` and return its JSON; a non-2xx answer, no answer after the retries, an
+        answer that is not JSON, or a token that cannot be minted (:mod:`planner.execute.token`), is a
+        :class:`FetchError` (:meth:`_failure`)."""
         url = f"{self.base_url}{path}"
         headers = {"Authorization": f"Bearer {self._static}"} if self._static is not None else None
         try:
             for retry_auth in (True, False):
-                response = self._send("GET", url, params=params, headers=headers)
+                try:
+                    response = self.http.get(url, params=params, headers=headers)
+                except httpx2.TransportError as exc:
+                    raise FetchError(self._failure(ApiError(
+                        self.api, "GET", path, None, self.redact(unreachable(self.base_url, exc)),
+                        tries=tries_spent(None, self.policy)))) from None
                 if response.status_code == 401 and retry_auth and self.token is not None:
                     self.token.renew(bearer_of(response))
                     continue
                 break
         except ApiError as exc:  # the token request (AccessToken)
-            raise FetchError(self._token_failure(exc)) from None
-        if response.status_code // 100 != 2:
-            raise FetchError(f"GET {path} answered {response.status_code}: {_describe(response, self.redact)}")
-        try:
-            return response.json()
-        except (ValueError, RecursionError):
-            raise FetchError(f"GET {path} answered {response.status_code} without JSON") from None
+            raise FetchError(self._failure(exc)) from None
+        status = response.status_code
+        if status // 100 != 2:
+            message, code = error_envelope(response)
+            raise FetchError(self._failure(ApiError(self.api, "GET", path, status, self.redact(message), code,
+                                                    tries=tries_spent(status, self.policy))))
+        body = json_body(response)
+        if body is NOT_JSON:
+            raise FetchError(self._failure(ApiError(self.api, "GET", path, status,
+                                                    f"answer is not JSON ({content_type(response)})")))
+        return body
 
-    def _token_failure(self, exc: ApiError) -> str:
-        """One line for a token request that failed: ``POST /v2/auth/token answered 401: token request
-        refused (...); check ...``, or the host and what to check for a network failure."""
-        head = f"{exc.context}: " if exc.context else ""
-        if exc.status is None:
-            return clip(self.redact(f"{head}{exc.method} {exc.path} on {exc.message} (after {self.attempts} tries); "
-                                    "check --base-url / --region and the network"), 500)
-        return f"{head}{exc.method} {exc.path} answered {exc.status}: {exc.message}"
+    def _failure(self, exc: ApiError) -> str:
+        """The line of a request that failed for good: apply's (``str(exc)``), and for one that got no
+        answer what to check: ``REST GET /v2/members: network error: 127.0.0.1: ... (after 6 tries); check
+        --base-url / --region and the network``."""
+        if exc.status is not None:
+            return str(exc)
+        where = "--base-url / --region" if self.api == "rest" else "--scim-base-url"
+        return clip(self.redact(f"{exc}; check {where} and the network"), 600)
 
     def pages(self, path: str, params: dict[str, Any], *, what: str, id_key: str,
               cursor_param: str = "page", next_key: str = "nextPage") -> Iterator[dict[str, Any]]:
@@ -262,11 +243,11 @@ class ApiReader:
                 yield {"entries": listing.finish()}
                 return
             if not isinstance(body, dict) or not isinstance(body.get("entries"), list):
-                raise FetchError(f"GET {path}: expected {{entries: [...]}} or an array, got a JSON {_kind(body)}")
+                raise FetchError(f"GET {path}: expected {{entries: [...]}} or an array, got a JSON {json_kind(body)}")
             _objects(body["entries"], path)
             cursor = body.get(next_key)
             if cursor is not None and not isinstance(cursor, str):
-                raise FetchError(f"GET {path}: {next_key} is a JSON {_kind(cursor)}, not a string")
+                raise FetchError(f"GET {path}: {next_key} is a JSON {json_kind(cursor)}, not a string")
             listing.add_page(body["entries"], cursor)
             if isinstance(body.get("total"), int) and not isinstance(body.get("total"), bool):
                 total = body["total"]
@@ -290,12 +271,12 @@ class ApiReader:
         while True:
             body = self.get(endpoint, {"startIndex": start, "count": SCIM_PAGE})
             if not isinstance(body, dict):
-                raise FetchError(f"GET {endpoint}: expected a SCIM ListResponse object, got a JSON {_kind(body)}")
+                raise FetchError(f"GET {endpoint}: expected a SCIM ListResponse object, got a JSON {json_kind(body)}")
             page = body.get("Resources") or body.get("resources") or []
             total = body.get("totalResults") or 0
             if not isinstance(page, list) or isinstance(total, bool) or not isinstance(total, int):
                 raise FetchError(f"GET {endpoint}: ListResponse needs a Resources array and an integer "
-                                 f"totalResults (RFC 7644 §3.4.2), got {_kind(page)} and {_kind(total)}")
+                                 f"totalResults (RFC 7644 §3.4.2), got {json_kind(page)} and {json_kind(total)}")
             _objects(page, endpoint)
             more = bool(page) and len(listing.items) + len(page) < total
             listing.add_page(page, f"startIndex={start + len(page)}" if more else None)
@@ -314,7 +295,7 @@ def _objects(entries: list[Any], path: str) -> list[dict[str, Any]]:
     """``entries`` when each is a JSON object, else :class:`FetchError` naming the first other one."""
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
-            raise FetchError(f"GET {path}: entry {i + 1} is a JSON {_kind(entry)}, not an object")
+            raise FetchError(f"GET {path}: entry {i + 1} is a JSON {json_kind(entry)}, not an object")
     return entries
 
 
@@ -408,7 +389,9 @@ def fetch_export(
     scim_token: str | None = None,
     scim_base_url: str | None = None,
     progress: bool = False,
+    note: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> FetchSummary:
     """Fetch members, teams, team members, account types (and SCIM Users/Groups) into ``out_dir``.
 
@@ -416,10 +399,14 @@ def fetch_export(
     Sigma's real Directory Base URL must be given, docs/sigma-api.md §10.1). Raises
     :class:`FetchError` on any API failure, before writing anything. ``out_dir`` must exist;
     the files appear all together (:func:`planner.output.write_all`; ``scim/`` is created in
-    ``out_dir`` when SCIM is read), else :class:`planner.output.OutputError`.
+    ``out_dir`` when SCIM is read), else :class:`planner.output.OutputError`. ``note`` hears each long
+    wait before a retry (:class:`ApiReader`); the REST and SCIM readers of one server share one
+    ``Retry-After`` hold, as apply's clients do (:func:`~planner.execute.retry.origin_of`).
     """
     out = Path(out_dir)
-    rest = ApiReader(base_url, client_id=client_id, client_secret=client_secret, sleep=sleep)
+    throttle = Throttle(clock, sleep)
+    rest = ApiReader(base_url, client_id=client_id, client_secret=client_secret, sleep=sleep, clock=clock,
+                     throttle=throttle, note=note)
     try:
         with _Progress(progress) as bar:
             types: list[dict[str, Any]] = []
@@ -459,7 +446,10 @@ def fetch_export(
 
             scim_users = scim_groups = None
             if scim_token:
-                scim = ApiReader(scim_base_url or f"{rest.base_url}/scim/v2", token=scim_token, sleep=sleep)
+                scim_url = scim_base_url or f"{rest.base_url}/scim/v2"
+                shared = throttle if origin_of(check_base_url(scim_url, "--scim-base-url")) == origin_of(
+                    rest.base_url) else None
+                scim = ApiReader(scim_url, token=scim_token, sleep=sleep, clock=clock, throttle=shared, note=note)
                 try:
                     task = bar.task("SCIM users and groups", total=2)
                     scim_users = scim.scim_list("/Users")

@@ -163,7 +163,8 @@ def test_a_re_mint_refused_for_good_is_one_line_naming_the_expiry_and_the_429(ti
 
     assert str(refused.value) == (
         "cannot read Sigma for the stale-plan check: access token expired; re-mint failed: "
-        "429 too_many_requests: Too many token requests; at most one per second (REST POST /v2/auth/token)")
+        "429 too_many_requests: Too many token requests; at most one per second (REST POST /v2/auth/token, after 2 "
+        "tries)")
     statuses = token_statuses(server)
     assert statuses[200] == 1 + network.other_tool_tokens  # the client got its first token only
     assert statuses[429] >= 2  # every try of its re-mint met Sigma's limit

@@ -82,7 +82,7 @@ def test_a_verification_read_failing_every_retry_is_could_not_verify_and_the_act
         assert report.verification.counts == {"objects": 1, "converged": 0, "not_converged": 1, "unverified": 1}
         [obj] = report.verification.objects
         assert obj.state == "unverified"
-        error = "REST GET /v2/members/m4: 503 internal_error: Injected server error"
+        error = "REST GET /v2/members/m4: 503 internal_error: Injected server error (after 3 tries)"
         lines = outcome_lines(report)
         assert lines[0].startswith("Apply unverified: 1 of 1 done (1 written this run), 0 failed, 0 skipped in ")
         assert lines[1:4] == [
@@ -118,7 +118,7 @@ def test_verify_whose_reads_fail_every_retry_says_could_not_verify_exit_4_never_
         server.close()
     assert (found.exit_code, found.converged, found.drifted) == (4, False, ())
     assert found.verdict == "COULD NOT VERIFY: 1 object(s) could not be read"
-    error = "REST GET /v2/members/m4: 503 internal_error: Injected server error"
+    error = "REST GET /v2/members/m4: 503 internal_error: Injected server error (after 3 tries)"
     assert verify_lines(found) == [
         f"  unverified member:m4 (guest@partner.example): members.disable_guest: cannot read: {error}",
         "Wave (whole plan) (run 1): COULD NOT VERIFY: 1 object(s) could not be read (1 action(s) checked)",

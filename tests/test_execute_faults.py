@@ -157,10 +157,10 @@ def test_a_long_wait_before_a_retry_is_said_while_it_happens(tmp_path, monkeypat
     import io
     import re
 
-    from planner.execute import runner
+    from planner.execute import retry
     from planner.execute.progress import LogProgress
 
-    monkeypatch.setattr(runner, "LONG_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(retry, "LONG_WAIT_SECONDS", 0.5)
     server, counter = counting_sandbox()
     try:
         server.faults.set(rate=2, seed=3)
@@ -183,7 +183,7 @@ def test_a_long_wait_before_a_retry_is_said_while_it_happens(tmp_path, monkeypat
 
 
 def test_the_long_wait_line_names_the_cause_and_never_the_query():
-    from planner.execute.runner import long_wait_line
+    from planner.execute.retry import long_wait_line
 
     request = httpx2.Request("GET", "http://127.0.0.1/scim/v2/Users?filter=userName%20eq%20%22ann%40x.com%22")
     assert long_wait_line(request, 429, 300.0) == (

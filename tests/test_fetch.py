@@ -12,12 +12,13 @@ import pytest
 
 from planner.cli import main
 from planner.execute.retry import RetryPolicy
-from planner.fetch import RETRY_AFTER_CAP, ApiReader, FetchError, check_base_url, fetch_export, region_base_url
+from planner.fetch import ApiReader, FetchError, check_base_url, fetch_export, region_base_url
 from planner.listing import IncompleteListing
 from planner.output import OutputError
 from planner.sandbox.seed import load_seed
 from tests.conftest import run_cli_with_environ
 from tests.sandbox_fixture import ACME_SIGMA_DIR, SANDBOX_SEED_DIR
+from tests.test_execute_clients import FakeClock
 
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -80,11 +81,11 @@ def test_fetch_into_a_missing_directory_is_refused_and_creates_nothing(sandbox, 
 
 def test_fetch_survives_5xx_and_rate_limits(sandbox, tmp_path):
     sandbox.faults.set(error_ratio=0.3, page_cap=3, seed=11)
-    waits: list[float] = []
+    clock = FakeClock()
     fetch_export(tmp_path, base_url=sandbox.base_url, client_id=sandbox.client_id,
-                 client_secret=sandbox.client_secret, sleep=waits.append)
+                 client_secret=sandbox.client_secret, sleep=clock.sleep, clock=clock)
     assert snapshot(tmp_path) == snapshot(SANDBOX_SEED_DIR)
-    assert waits   # it did retry
+    assert clock.sleeps   # it did retry
 
 
 def test_cli_fetch_with_credentials_from_the_environment(sandbox, tmp_path, monkeypatch, capsys):
@@ -113,7 +114,7 @@ def test_cli_fetch_wrong_secret_is_one_line_error(sandbox, tmp_path, monkeypatch
         main(["fetch", "--out", str(tmp_path / "x"), "--base-url", sandbox.base_url])
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
-    assert err.startswith("sigma-migrate: error: POST /v2/auth/token answered 401") and err.count("\n") == 1
+    assert err.startswith("sigma-migrate: error: REST POST /v2/auth/token: 401") and err.count("\n") == 1
     assert not (tmp_path / "x").exists()
 
 
@@ -247,10 +248,12 @@ def test_retry_after_is_capped_as_apply_caps_it(scripted_server):
             return 429, {"Retry-After": "86400"}, {"message": "slow down"}
         return 200, {}, {"entries": [{"memberId": "m1"}], "nextPage": None, "total": 1}
 
-    waits: list[float] = []
-    reader = ApiReader(scripted_server(answer), token="t", sleep=waits.append)
+    clock, notes = FakeClock(), []
+    reader = ApiReader(scripted_server(answer), token="t", sleep=clock.sleep, clock=clock, note=notes.append)
     pages = list(reader.pages("/v2.1/members", {}, what="members", id_key="memberId"))
-    assert waits == [RETRY_AFTER_CAP] == [RetryPolicy().retry_after_cap] == [300.0]
+    assert clock.sleeps == [RetryPolicy().retry_after_cap] == [300.0]
+    assert notes == ["429 from GET /v2.1/members: waiting 300 s before trying again (Retry-After is honoured up "
+                     "to 300 s)"]
     assert pages[0]["entries"] == [{"memberId": "m1"}]
 
 
@@ -280,7 +283,7 @@ def test_a_network_failure_names_the_host_and_what_to_check_never_a_secret():
     with pytest.raises(FetchError) as failed:
         reader.get("/v2/members")
     message = str(failed.value)
-    assert message.startswith("POST /v2/auth/token on 127.0.0.1: ConnectError: ")
+    assert message.startswith("REST POST /v2/auth/token: network error: 127.0.0.1: ConnectError: ")
     assert message.endswith(" (after 2 tries); check --base-url / --region and the network")
     assert "SECRET-987654321" not in message and "\n" not in message
 

@@ -166,9 +166,9 @@ def test_a_member_answer_that_is_not_an_object_is_an_api_error():
 
 @pytest.mark.parametrize("routes, message", [
     ({("POST", "/v2/auth/token"): Answer(200, b"<html>", {"Content-Type": "text/html"})},
-     "POST /v2/auth/token answered 200: token answer is not JSON (text/html)"),
+     "REST POST /v2/auth/token: 200: token answer is not JSON (text/html)"),
     ({("POST", "/v2/auth/token"): Answer(200, [])},
-     "POST /v2/auth/token answered 200: token answer is a JSON array, not an object"),
+     "REST POST /v2/auth/token: 200: token answer is a JSON array, not an object"),
     ({("POST", "/v2/auth/token"): token_answer(), ("GET", "/v2/accountTypes"): Answer(200, {"entries": [1]})},
      "GET /v2/accountTypes: entry 1 is a JSON number, not an object"),
     ({("POST", "/v2/auth/token"): token_answer(), ("GET", "/v2/accountTypes"): Answer(200, {"entries": []}),

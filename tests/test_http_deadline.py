@@ -35,7 +35,7 @@ def test_a_trickled_rest_answer_fails_at_the_deadline():
             client.list_members()
         elapsed = time.monotonic() - started
     assert str(failed.value) == ("REST GET /v2/members: network error: 127.0.0.1: no complete answer within the 1 s "
-                                 "deadline of the request")
+                                 "deadline of the request (after 2 tries)")
     assert elapsed < 4.0  # two attempts of 1 s, not 100 s
 
 
@@ -59,9 +59,8 @@ def test_fetch_gives_up_on_a_trickled_answer_at_the_deadline():
         started = time.monotonic()
         with pytest.raises(FetchError) as failed:
             reader.get("/v2/accountTypes")
-    assert str(failed.value) == ("GET /v2/accountTypes on 127.0.0.1: ReadTimeout: no complete answer within the "
-                                 "1 s deadline of the request (after 1 tries); check --base-url / --region and the "
-                                 "network")
+    assert str(failed.value) == ("REST GET /v2/accountTypes: network error: 127.0.0.1: no complete answer within the "
+                                 "1 s deadline of the request; check --base-url / --region and the network")
     assert time.monotonic() - started < 3.0
 
 

@@ -74,7 +74,7 @@ def test_fetch_redacts_a_token_request_quoted_back_by_the_server(tmp_path, capsy
     with MisbehavingServer({("POST", "/v2/auth/token"): echo_request(400)}) as server:
         code, out, err = run_cli(capsys, "fetch", "--out", str(tmp_path / "x"), "--base-url", server.base_url)
     assert code == 1
-    assert err == ("sigma-migrate: error: POST /v2/auth/token answered 400: token request refused (bad request "
+    assert err == ("sigma-migrate: error: REST POST /v2/auth/token: 400: token request refused (bad request "
                    "POST /v2/auth/token authorization= body=grant_type=client_credentials&client_id=***"
                    "&client_secret=***); check SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET and the region\n")
 
@@ -92,8 +92,8 @@ def test_fetch_redacts_the_scim_token_and_the_minted_token_quoted_raw():
         scim = ApiReader(server.base_url + "/scim/v2", token=TOKEN, attempts=1)
         with pytest.raises(FetchError) as scim_error:
             scim.get("/Users")
-    assert str(rest_error.value) == "GET /v2/accountTypes answered 403: token *** may not read /v2/accountTypes"
-    assert str(scim_error.value) == "GET /Users answered 403: token *** may not read /scim/v2/Users"
+    assert str(rest_error.value) == "REST GET /v2/accountTypes: 403: token *** may not read /v2/accountTypes"
+    assert str(scim_error.value) == "SCIM GET /Users: 403: token *** may not read /scim/v2/Users"
 
 
 def test_a_secret_inside_a_base_url_never_prints(capsys, monkeypatch, tmp_path):

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+import httpx2
+
 from ..errors import UserError
 
 _MEMBER_ID = re.compile(r"member-id=([A-Za-z0-9_-]+)")
@@ -42,10 +44,14 @@ class ApiError(Exception):
     ``context``: what the request was for, when that is the news (a token re-mint:
     ``access token expired; re-mint failed``); it then leads the message and the request
     follows in brackets: ``access token expired; re-mint failed: 429 too_many_requests: ...
-    (REST POST /v2/auth/token)``."""
+    (REST POST /v2/auth/token, after 8 tries)``.
+
+    ``tries``: how many times the request was sent (:func:`planner.execute.retry.tries_spent`); more
+    than one is said (``REST GET /v2/members: 503 internal_error: ... (after 8 tries)``): the one
+    give-up line of apply and fetch, each retrying through :class:`planner.execute.retry.RetryTransport`."""
 
     def __init__(self, api: str, method: str, path: str, status: int | None, message: str, code: str = "",
-                 *, context: str = ""):
+                 *, context: str = "", tries: int = 1):
         self.api = api
         self.method = method
         self.path = path
@@ -53,15 +59,23 @@ class ApiError(Exception):
         self.code = code
         self.message = " ".join(message.split())[:500]
         self.context = context
+        self.tries = tries
         super().__init__(str(self))
 
-    def __str__(self) -> str:
+    @property
+    def outcome(self) -> str:
+        """The status, code and message: ``503 internal_error: Injected server error`` (``network error``
+        for no status), without the request or the tries."""
         status = self.status if self.status is not None else "network error"
         code = f" {self.code}" if self.code else ""
+        return f"{status}{code}: {self.message}"
+
+    def __str__(self) -> str:
         request = f"{self.api.upper()} {self.method} {self.path}"
+        tries = f"after {self.tries} tries" if self.tries > 1 else ""
         if self.context:
-            return f"{self.context}: {status}{code}: {self.message} ({request})"
-        return f"{request}: {status}{code}: {self.message}"
+            return f"{self.context}: {self.outcome} ({request}{', ' + tries if tries else ''})"
+        return f"{request}: {self.outcome}{f' ({tries})' if tries else ''}"
 
     @property
     def existing_member_id(self) -> str | None:
@@ -74,3 +88,9 @@ class ApiError(Exception):
 
 class AuthError(ApiError):
     """Credentials refused (401 after a re-mint): the run cannot go on."""
+
+
+def unreachable(base_url: str, exc: Exception) -> str:
+    """The message of a request that got no answer (an ``httpx2.TransportError`` after the retries),
+    naming the host (run the redactor over it): ``api.example.com: [Errno -2] Name or service not known``."""
+    return f"{httpx2.URL(base_url).host}: {str(exc) or type(exc).__name__}"

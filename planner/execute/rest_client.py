@@ -42,9 +42,9 @@ import msgspec
 
 from ..httpio import DEFAULT_DEADLINE, DeadlineTransport
 from ..redaction import Redactor
-from .errors import ApiError, AuthError
+from .errors import ApiError, AuthError, unreachable
 from .paths import member_path, team_members_path, team_path
-from .retry import RetryPolicy, RetryTransport
+from .retry import RetryPolicy, RetryTransport, tries_spent
 from .token import (
     NOT_JSON as _NOT_JSON,
     REFUSAL_HINT,
@@ -238,7 +238,8 @@ class SigmaRestClient:
         self.transport = RetryTransport(bearer, policy=retry_policy, sleep=sleep, max_rate=max_rate)
         self._http = httpx2.Client(base_url=self.base_url, transport=self.transport, timeout=timeout)
         self.token = AccessToken(self._http, client_id, client_secret, redactor=self.redactor,
-                                 min_interval=min_token_interval, clock=clock, sleep=sleep)
+                                 min_interval=min_token_interval, retry_policy=self.transport.policy,
+                                 clock=clock, sleep=sleep)
         bearer.token = self.token  # every attempt, retries included, carries the token in hand
 
     # ------------------------------------------------------------------ token
@@ -247,11 +248,6 @@ class SigmaRestClient:
     def tokens_minted(self) -> int:
         """Access tokens minted so far (:class:`planner.execute.token.AccessToken`)."""
         return self.token.minted
-
-    def _unreachable(self, exc: Exception) -> str:
-        """A network failure's message, naming the host (never a secret: the redactor runs over it):
-        ``api.example.com: [Errno -2] Name or service not known``."""
-        return f"{httpx2.URL(self.base_url).host}: {str(exc) or type(exc).__name__}"
 
     # ------------------------------------------------------------------ requests
 
@@ -272,7 +268,8 @@ class SigmaRestClient:
             try:
                 response = self._http.request(method, path, json=json, params=params)
             except httpx2.TransportError as exc:
-                raise ApiError("rest", method, path, None, self.redactor(self._unreachable(exc))) from None
+                raise ApiError("rest", method, path, None, self.redactor(unreachable(self.base_url, exc)),
+                               tries=tries_spent(None, self.transport.policy)) from None
             if response.status_code == 401 and attempt == 1:
                 self.token.renew(bearer_of(response))  # the next attempt is sent with the new one
                 continue
@@ -284,7 +281,8 @@ class SigmaRestClient:
                             code)
         if response.status_code >= 300:
             message, code = _envelope(response)
-            raise ApiError("rest", method, path, response.status_code, self.redactor(message), code)
+            raise ApiError("rest", method, path, response.status_code, self.redactor(message), code,
+                           tries=tries_spent(response.status_code, self.transport.policy))
         if not response.content:
             return None
         body = _json_body(response)

@@ -191,6 +191,38 @@ class RetryStats:
 RetryListener = Callable[[httpx2.Request, "int | None", float], None]
 """Called before each wait: ``(request, status or None for a network error, delay seconds)``."""
 
+LONG_WAIT_SECONDS = 10.0
+"""A wait before a retry at least this long is said while it happens (tester5 finding 11: a
+``Retry-After: 86400`` held apply 300 s without a word)."""
+
+
+def long_wait_line(request: httpx2.Request, status: int | None, delay: float) -> str:
+    """The line saying the tool waits ``delay`` seconds before trying ``request`` again, e.g.
+    ``429 from GET /v2/members/m1: waiting 300 s before trying again (Retry-After is honoured up to
+    300 s)``; ``status`` ``None`` is a network error. The path only: a query may carry an address."""
+    cause = "a network error on" if status is None else f"{status} from"
+    told = f" (Retry-After is honoured up to {RetryPolicy().retry_after_cap:.0f} s)" if status == 429 else ""
+    return f"{cause} {request.method} {request.url.path}: waiting {delay:.0f} s before trying again{told}"
+
+
+def long_wait_notice(note: Callable[[str], None] | None) -> RetryListener:
+    """A listener passing ``note`` the :func:`long_wait_line` of each wait of at least
+    :data:`LONG_WAIT_SECONDS` (read at each wait); nothing for shorter ones or without ``note``."""
+
+    def listen(request: httpx2.Request, status: int | None, delay: float) -> None:
+        if note is not None and delay >= LONG_WAIT_SECONDS:
+            note(long_wait_line(request, status, delay))
+
+    return listen
+
+
+def tries_spent(status: int | None, policy: RetryPolicy) -> int:
+    """How many times :class:`RetryTransport` sent a request whose final outcome is ``status`` (``None``:
+    a network error): ``policy.max_attempts`` for a network error or a :data:`RETRYABLE_STATUS` (the
+    transport hands those back only when its tries ran out), else 1: any other answer is final, the
+    server's word rather than a give-up, whatever came before it."""
+    return policy.max_attempts if status is None or status in RETRYABLE_STATUS else 1
+
 
 class RetryTransport(httpx2.BaseTransport):
     """An httpx2 transport that retries 429/5xx/network errors around an inner transport

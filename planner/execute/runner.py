@@ -35,7 +35,7 @@ from .. import dependencies
 from ..model import Action
 from .errors import ApiError, ApplyRefused, AuthError
 from .journal import Journal
-from .retry import RetryPolicy
+from .retry import long_wait_notice
 from .targets import Redactor
 
 if TYPE_CHECKING:
@@ -312,29 +312,14 @@ def unfinished(journal: Journal) -> dict[str, int]:
     return {s: n for s, n in journal.counts().items() if s != "done" and n}
 
 
-LONG_WAIT_SECONDS = 10.0
-"""A wait before a retry at least this long is said while it happens (tester5 finding 11: a
-``Retry-After: 86400`` held apply 300 s without a word)."""
-
-
-def long_wait_line(request: httpx2.Request, status: int | None, delay: float) -> str:
-    """The line saying apply waits ``delay`` seconds before trying ``request`` again, e.g.
-    ``429 from GET /v2/members/m1: waiting 300 s before trying again (Retry-After is honoured up to
-    300 s)``; ``status`` ``None`` is a network error. The path only: a query may carry an address."""
-    cause = "a network error on" if status is None else f"{status} from"
-    told = f" (Retry-After is honoured up to {RetryPolicy().retry_after_cap:.0f} s)" if status == 429 else ""
-    return f"{cause} {request.method} {request.url.path}: waiting {delay:.0f} s before trying again{told}"
-
-
 def retry_listener(counter: _RetryCounter, note: Callable[[str], None] | None = None) -> Callable[..., None]:
     """A :class:`RetryTransport` listener counting retries for the action on the current thread, and
-    passing ``note`` (the progress sink's) a :func:`long_wait_line` for a wait of at least
-    :data:`LONG_WAIT_SECONDS`."""
+    passing ``note`` (the progress sink's) each long wait (:func:`~planner.execute.retry.long_wait_notice`)."""
+    notice = long_wait_notice(note)
 
     def listen(request: httpx2.Request, status: int | None, delay: float) -> None:
         counter.count += 1
-        if note is not None and delay >= LONG_WAIT_SECONDS:
-            note(long_wait_line(request, status, delay))
+        notice(request, status, delay)
 
     return listen
 

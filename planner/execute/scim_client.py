@@ -58,7 +58,7 @@ from ..httpio import DEFAULT_DEADLINE, DeadlineTransport
 from ..redaction import Redactor
 from .errors import ApiError, AuthError
 from .paths import scim_resource_path
-from .retry import RetryPolicy, RetryTransport
+from .retry import RetryPolicy, RetryTransport, tries_spent
 
 SIGMA_USER_SCHEMA = "urn:sigma:scim:schemas:extension:2.0:User"
 CORE_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -488,7 +488,8 @@ class SigmaScimClient:
         except SCIMException as exc:
             status = int(getattr(exc, "status", 0) or 0) or None
             cls = AuthError if status == 401 else ApiError
-            raise cls("scim", method, path, status, self.redactor(exc.detail), getattr(exc, "scim_type", "") or "") from None
+            raise cls("scim", method, path, status, self.redactor(exc.detail), getattr(exc, "scim_type", "") or "",
+                      tries=tries_spent(status, self.transport.policy)) from None
         except SCIMClientException as exc:
             response = exc.source if isinstance(exc.source, httpx2.Response) else None
             status = response.status_code if response is not None else None
@@ -501,7 +502,9 @@ class SigmaScimClient:
             if status is None and cause is not None:
                 message = f"{httpx2.URL(self.base_url).host}: {message}: {cause}"
             cls = AuthError if status == 401 else ApiError
-            raise cls("scim", method, path, status, self.redactor(message)) from None
+            sent = status is not None or isinstance(cause, httpx2.TransportError)  # else refused before sending
+            raise cls("scim", method, path, status, self.redactor(message),
+                      tries=tries_spent(status, self.transport.policy) if sent else 1) from None
 
     def close(self) -> None:
         self._http.close()

@@ -19,7 +19,7 @@ in the body); the answer is ``{access_token, expires_in, refresh_token}`` (RFC 6
 A token request the server refuses (400/401/403) is an :class:`AuthError`; one that fails
 otherwise (429 or 5xx after the retries, a network error, an answer that is not a token) is an
 :class:`ApiError`. A *re*-mint that fails says why a token was needed and that minting failed,
-``access token expired; re-mint failed: 429 too_many_requests: ... (REST POST /v2/auth/token)``,
+``access token expired; re-mint failed: 429 too_many_requests: ... (REST POST /v2/auth/token, after 8 tries)``,
 never the API's own ``401`` text alone. The token's value never appears in a message: each
 token minted is added to the redactor.
 """
@@ -34,6 +34,7 @@ import httpx2
 
 from ..redaction import Redactor, clip
 from .errors import ApiError, AuthError
+from .retry import RetryPolicy, tries_spent
 
 TOKEN_PATH = "/v2/auth/token"
 
@@ -55,6 +56,7 @@ class AccessToken:
     ``http`` is the client the token request is sent through (its base URL is the API host,
     its transport retries 429/5xx: :class:`planner.execute.retry.RetryTransport`).
     ``refusal_hint`` ends the message of a refused token request (fetch adds "and the region").
+    ``retry_policy``: that transport's, for the tries a failure names (:func:`~planner.execute.retry.tries_spent`).
     Raises from :meth:`current` and :meth:`renew`: :class:`AuthError` when the token endpoint
     refuses the credentials (400/401/403), :class:`ApiError` for any other failure.
     """
@@ -68,10 +70,12 @@ class AccessToken:
         redactor: Redactor,
         min_interval: float = 1.0,
         refusal_hint: str = REFUSAL_HINT,
+        retry_policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._http = http
+        self._retry_policy = retry_policy or RetryPolicy()
         self._client_id = client_id
         self._client_secret = client_secret
         self.redactor = redactor
@@ -156,7 +160,8 @@ class AccessToken:
     def _error(self, status: int | None, message: str, code: str, reason: str | None,
                  cls: type[ApiError] = ApiError) -> ApiError:
         context = f"{reason}; re-mint failed" if reason else ""
-        return cls("rest", "POST", TOKEN_PATH, status, self.redactor(message), code, context=context)
+        return cls("rest", "POST", TOKEN_PATH, status, self.redactor(message), code, context=context,
+                   tries=tries_spent(status, self._retry_policy))
 
     def _token_answer(self, response: httpx2.Response, reason: str | None) -> tuple[str, float]:
         """``(access_token, expires_in seconds)`` of a 2xx token answer (RFC 6749 §5.1); :class:`ApiError`
