@@ -30,7 +30,11 @@ loader contract (tests/test_sources_contract.py):
   Google ``group_members``, Entra's per-group CSVs, docs/formats.md §2c, §3b, §4),
   every group of the groups file must have one: the groups without any are
   named in one ``missing-group-members`` warning at the groups file (an empty
-  answer, ``[]`` or a header-only CSV, is a group with no members).
+  answer, ``[]`` or a header-only CSV, is a group with no members);
+- a members answer holding fewer records than its group's own count of its members
+  (:class:`MemberCount`: Okta ``usersCount``, Google ``directMembersCount``) is an
+  ``incomplete-pages`` warning at that answer, as a Graph answer short of its ``@odata.count``
+  (:func:`planner.sources.envelopes.report_count_gap`); a group without the field is not checked.
 
 :func:`make_emails` builds the ``emails`` tuple (primary first, one per key);
 :func:`read_by_role` runs a loader's file readers role by role.
@@ -45,6 +49,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..model import Email, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef
 from .values import TEXT_MARKER, fast_email_key
+from .envelopes import announced_count, report_count_gap
 from .files import Findings, guarded
 
 _MAX_NAMED = 5
@@ -111,6 +116,31 @@ def make_emails(candidates: Iterable[tuple[Any, bool, str | None]]) -> tuple[Ema
     return (*first, *(Email(v, k, False, t) for v, k, t in found if k != primary_key))
 
 
+@dataclass(frozen=True)
+class MemberCount:
+    """A group's own count of its members, in its record of the groups file: ``value``, the ``field`` it
+    is read from (Okta ``_embedded.stats.usersCount`` of ``GET /api/v1/groups?expand=stats``, Google
+    ``directMembersCount``: docs/formats.md §2b, §4c) and where that record is (``source``)."""
+
+    value: int
+    field: str
+    source: SourceRef
+
+
+def member_count(value: Any, field: str, source: SourceRef, what: str, findings: Findings,
+                 *, digits_ok: bool = False) -> MemberCount | None:
+    """The :class:`MemberCount` of a group record whose ``field`` holds ``value`` (at ``source``): ``None``
+    when the field is absent (``value`` ``None``: nothing to check), or unreadable (an
+    ``unexpected-json-shape`` error, :func:`~.envelopes.announced_count`; ``digits_ok`` for Google's
+    int64-as-string)."""
+    if value is None:
+        return None
+    where = f"{source.location}.{field}" if source.location else field
+    count = announced_count(value, Path(source.file), where, field.rpartition(".")[2], what, findings,
+                            digits_ok=digits_ok)
+    return None if count is None else MemberCount(count, field, source)
+
+
 @dataclass
 class _Group:
     id: str
@@ -121,6 +151,7 @@ class _Group:
     users: dict[str, None] = field(default_factory=dict)
     groups: dict[str, None] = field(default_factory=dict)
     untyped: dict[str, None] = field(default_factory=dict)
+    member_count: MemberCount | None = None
 
 
 class DirectoryBuilder:
@@ -138,6 +169,7 @@ class DirectoryBuilder:
         self._outside: set[str] = set()
         self._answered: set[str] = set()
         self._answer_file: dict[str, str] = {}
+        self._listed: dict[str, tuple[int, SourceRef]] = {}
         self._disagree: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ users
@@ -214,8 +246,11 @@ class DirectoryBuilder:
         source: SourceRef | None,
         external_id: str | None = None,
         attributes: Mapping[str, Any] | None = None,
+        member_count: MemberCount | None = None,
     ) -> bool:
-        """Add a group; a repeated id is a ``duplicate-group-id`` error (the first is kept). True when added."""
+        """Add a group; a repeated id is a ``duplicate-group-id`` error (the first is kept). True when added.
+        ``member_count``: the group's own count of its members, checked against its members answer
+        (:meth:`count_listed`) when the directory is built."""
         if group_id in self._groups:
             src = source or SourceRef("")
             self.findings.error(
@@ -224,7 +259,8 @@ class DirectoryBuilder:
                 "must name one group: fix or re-export the file",
             )
             return False
-        self._groups[group_id] = _Group(group_id, display_name, external_id, attributes or {}, source)
+        self._groups[group_id] = _Group(group_id, display_name, external_id, attributes or {}, source,
+                                        member_count=member_count)
         self._by_name = None
         return True
 
@@ -264,6 +300,12 @@ class DirectoryBuilder:
         self._answered.add(key)
         self._answer_file.setdefault(key, source.file)
         return key, True
+
+    def count_listed(self, group_id: str, records: int, source: SourceRef) -> None:
+        """Record that a members answer of group ``group_id`` at ``source`` (its file and JSON path) holds
+        ``records`` member records (every one saved, kept or not); answers of one group add up."""
+        before = self._listed.get(group_id)
+        self._listed[group_id] = (records + before[0], before[1]) if before else (records, source)
 
     def add_members(self, group_id: str, member_ids: Iterable[str], kind: str | None = None) -> None:
         """:meth:`add_member` for many ids of one kind at once."""
@@ -335,6 +377,21 @@ class DirectoryBuilder:
                 "no members)",
             )
 
+    def _report_short_answers(self) -> None:
+        """An ``incomplete-pages`` warning (:func:`~.envelopes.report_count_gap`, the check of Graph's
+        ``@odata.count``) at each members answer holding fewer records than its group's own
+        :class:`MemberCount`: pages of that group's members were not saved. More records than the count
+        pass (Google does not say whether a child group counts, :func:`planner.idp.google.check_direct_count`);
+        so does a group without the field, and one with no answer (``missing-group-members``)."""
+        for g in self._groups.values():
+            count, listed = g.member_count, self._listed.get(g.id)
+            if count is None or listed is None or listed[0] >= count.value:
+                continue
+            where = count.source
+            report_count_gap(self.findings, listed[1].file, listed[1].location, count.field,
+                             f"members of group {g.display_name!r}", count.value, listed[0],
+                             counted_at=f"{Path(where.file).name} {where.location}".rstrip())
+
     def _members_file(self, group: _Group) -> str:
         """The file that listed ``group``'s members: its membership answer, else the group's own record."""
         return self._answer_file.get(group.id) or (group.source.file if group.source else "")
@@ -384,6 +441,7 @@ class DirectoryBuilder:
     def build(self) -> IdpDirectory:
         """The directory, with members resolved and dangling ones reported (see the module docstring)."""
         self._report_unanswered()
+        self._report_short_answers()
         self._report_disagreements()
         held = self.held
         if held:

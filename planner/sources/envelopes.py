@@ -192,22 +192,47 @@ def _count_differs(first: tuple[dict, str], batches_read: list[tuple[str, list]]
     key = next((k for k in count_keys if k in page), None)
     if key is None:
         return False
-    claimed, where = page[key], f'{prefix}["{key}"]'
-    if claimed.__class__ is not int or claimed < 0:
-        findings.error("unexpected-json-shape", path, where, key,
-                       f"{what}: {key} must be a whole number, found {_type_name(claimed)} {claimed!r}")
+    where = f'{prefix}["{key}"]'
+    claimed = announced_count(page[key], path, where, key, what, findings)
+    if claimed is None:
         return True
     held = sum(len(items) for _, items in batches_read)
     if claimed == held:
         return False
+    report_count_gap(findings, path, where, key, what, claimed, held)
+    return True
+
+
+def announced_count(value: Any, path: Path, where: str, key: str, what: str, findings: Findings,
+                    *, digits_ok: bool = False) -> int | None:
+    """The count an export announces for a listing (Graph ``@odata.count``; with ``digits_ok`` Google's
+    int64-as-string ``"3"``, its Directory API's JSON form of ``directMembersCount``): a whole number, or
+    ``None`` with an ``unexpected-json-shape`` error at ``where`` (``key``) when it is anything else
+    (``"three"``, ``-1``, ``2.5``, ``true``): an unreadable count proves nothing either way."""
+    if value.__class__ is int and value >= 0:
+        return value
+    if digits_ok and value.__class__ is str and value.strip().isdigit():
+        return int(value)
+    findings.error("unexpected-json-shape", path, where, key,
+                   f"{what}: {key} must be a whole number, found {_type_name(value)} {value!r}")
+    return None
+
+
+def report_count_gap(findings: Findings, path: Path | str, where: str, key: str, what: str, claimed: int,
+                     held: int, *, counted_at: str = "") -> None:
+    """The ``incomplete-pages`` warning (an incomplete-input code: blocking ``inputs.truncated`` items) of a
+    listing whose saved records (``held``) are not the ``claimed`` count its API announced under ``key``:
+    pages are missing, a middle one too (pages carry no position, only the count tells), or, above the
+    count, records were added. ``counted_at`` names where the count is when it is in another file (a
+    group's own ``directMembersCount`` in the groups file, beside its members answer)."""
+    at = f" ({counted_at})" if counted_at else ""
     findings.warning(
         "incomplete-pages", path, where, key,
-        f"{what}: {key} is {claimed} but the saved page(s) hold {held} records: "
+        f"{what}: {key}{at} is {claimed} but the saved page(s) hold {held} records: "
         + ("pages are missing (a middle one too: pages carry no position, only the count tells)"
            if claimed > held else "records were added to the answer or the count belongs to another query")
         + "; export every page again",
     )
-    return True
 
 
 def _all_full(pages: list[tuple[str, list]]) -> bool:

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import IdpDirectory, IdpUser, SourceRef
-from .directory import DirectoryBuilder, make_emails, read_by_role
+from .directory import DirectoryBuilder, make_emails, member_count, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest
@@ -264,7 +264,10 @@ def _api_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
             continue
         attributes = {k: v for k, v in rec.items() if v is not None and k not in ("id", "name", "kind", "etag")}
         name = as_text(rec.get("name")) or as_text(rec.get("email")) or group_id
-        count += builder.add_group(group_id, name, source=SourceRef(file, where), attributes=attributes)
+        source = SourceRef(file, where)
+        count += builder.add_group(group_id, name, source=source, attributes=attributes, member_count=member_count(
+            rec.get("directMembersCount"), "directMembersCount", source, "Google groups file", findings,
+            digits_ok=True))
     builder.inputs.append(tf.input_file("google.groups", count))
 
 
@@ -276,9 +279,10 @@ def _api_answer(
     group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
     by_email: dict[str, str] | None = None
     domains: set[str] = set()
-    count = 0
+    count = listed = 0
     for rec, where in records(answer, path, findings, page_keys=("members",), next_keys=("nextPageToken",),
                               what=f"Google members of {group_key}", base=base):
+        listed += 1
         kind = as_text(rec.get("type")).upper() or "USER"
         member_id = as_id(rec.get("id"))
         if kind == "USER":
@@ -306,6 +310,7 @@ def _api_answer(
             ignored[kind] = ignored.get(kind, 0) + 1
             continue
         count += 1
+    builder.count_listed(group_id, listed, SourceRef(file, base))
     return count
 
 

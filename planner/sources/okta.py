@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import IdpDirectory, IdpUser, SourceRef
-from .directory import DirectoryBuilder, make_emails, read_by_role
+from .directory import DirectoryBuilder, make_emails, member_count, read_by_role
 from .envelopes import batches, members_answers, objects, records
 from .files import Findings, read_json
 from .manifest import PullManifest, check_manifest, read_manifest
@@ -209,9 +209,13 @@ def _groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
         for key in ("type", "created", "lastUpdated", "lastMembershipUpdated"):
             if rec.get(key) is not None:
                 attributes[key] = rec[key]
+        embedded = rec.get("_embedded")
+        stats = embedded.get("stats") if embedded.__class__ is dict else None
+        source = SourceRef(file, where)
         count += builder.add_group(
-            group_id, as_text(profile.get("name")) or group_id,
-            source=SourceRef(file, where), attributes=attributes,
+            group_id, as_text(profile.get("name")) or group_id, source=source, attributes=attributes,
+            member_count=member_count(stats.get("usersCount") if stats.__class__ is dict else None,
+                                      "_embedded.stats.usersCount", source, "Okta groups file", findings),
         )
     builder.inputs.append(tf.input_file("okta.groups", count))
 
@@ -227,11 +231,14 @@ def _members(
     if isinstance(answer, list) and answer and all(isinstance(x, (str, int)) for x in answer):
         ids = [as_id(x) for x in answer]
         builder.add_members(group_id, ids, "user")
+        builder.count_listed(group_id, len(ids), SourceRef(file, base))
         return len(ids)
     count = 0
     known = builder.users
+    listed = 0
     for prefix, items in batches(answer, path, findings, page_keys=("users",), next_keys=_OKTA_NEXT,
                                  what=f"Okta members of group {group_key}", base=base):
+        listed += len(items)
         users = objects(items, prefix, path, findings, f"Okta members of group {group_key}")
         ids = [u.get("id") for u in users]
         if all(i.__class__ is str and i in known for i in ids):  # the usual case: known users only
@@ -254,6 +261,7 @@ def _members(
                     counters["first_added"] = where  # type: ignore[assignment]
             builder.add_member(group_id, user_id, "user")
             count += 1
+    builder.count_listed(group_id, listed, SourceRef(file, base))
     return count
 
 
