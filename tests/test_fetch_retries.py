@@ -65,7 +65,7 @@ def test_a_503_forever_gives_up_with_apply_s_line_exit_1_and_writes_nothing(tmp_
 
 def test_a_503_forever_backs_off_as_apply_does_and_a_long_backoff_is_said():
     """Without Retry-After the waits are apply's backoff (RetryPolicy: base 0.5 s, doubled, equal jitter,
-    capped at 30 s); the last of the 5 (ceiling 8 s) is under 10 s, so nothing is said; 8 tries reach 16 s."""
+    capped at 30 s); each of 10 s or more is said, as apply says it."""
     clock, notes = FakeClock(), []
     with MisbehavingServer({("GET", "/v2/accountTypes"): Answer(503, {"message": "down"})}) as server:
         reader = ApiReader(server.base_url, token="scim-token-1234", attempts=8, sleep=clock.sleep, clock=clock,
@@ -77,4 +77,4 @@ def test_a_503_forever_backs_off_as_apply_does_and_a_long_backoff_is_said():
     assert len(clock.sleeps) == 7 and all(c / 2 <= s <= c for s, c in zip(clock.sleeps, ceilings))
     assert notes == [f"503 from GET /v2/accountTypes: waiting {s:.0f} s before trying again"
                      for s in clock.sleeps if s >= 10]
-    assert len(notes) == 2
+    assert 1 <= len(notes) <= 2  # the 7th wait (15-30 s) always; the 6th (8-16 s) when it draws 10 s or more

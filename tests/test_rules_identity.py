@@ -405,15 +405,26 @@ def test_the_sandbox_does_not_find_a_dirty_email_by_the_clean_user_name(tmp_path
         assert dirty.status_code == 400
 
 
-def test_a_team_the_plan_creates_is_named_normalized():
+def test_a_team_the_plan_would_create_under_a_name_that_is_not_clean_is_held_never_renamed():
+    """Issue 10 item 4: the create was sent as 'Data Eng', a name the IdP never pushes (Sigma links a
+    group to the team of exactly its name: a second team at the first push), with no item."""
     from .plan_factory import group
 
     snap = snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com")],
                     groups=[group("g5", "sigma-team-Data Eng\u00a0\u200b\u0007", ["u1"])])
     p = plan(snap, "teams:\n  rules:\n    - {match: regex, pattern: '^sigma-team-(.+)$', replace: '\\1'}\n"
                    "  mode: create\n")
-    create = by_id(p)["scim.create_group:g5"]
-    assert (wire(create.target)["name"], wire(create.after)) == ("Data Eng", {"displayName": "Data Eng"})
+    assert [a.id for a in p.actions if "g5" in a.id] == []
+    [item] = [r for r in p.review_items if r.code == "teams.unclean_name"]
+    assert (item.id, item.blocking) == ("teams.unclean_name:g5", True)
+    assert item.message == (
+        "group 'sigma-team-Data Eng\\xa0\\u200b\\x07' would become a new team 'Data Eng\\xa0\\u200b\\x07' "
+        "(teams.rules[0].regex; a name that is not clean: trailing U+00A0 NO-BREAK SPACE, U+200B ZERO WIDTH SPACE, "
+        "U+0007 CONTROL CHARACTER): created cleaned as 'Data Eng' it would not be the name the IdP pushes the "
+        "group under (Sigma links a group to the team of exactly its name: a second team at its first push), "
+        "created as it is it carries characters nobody sees; held (not created) until the group's name is clean")
+    assert item.evidence.differences == ["trailing U+00A0 NO-BREAK SPACE, U+200B ZERO WIDTH SPACE, "
+                                         "U+0007 CONTROL CHARACTER"]
 
 
 def test_the_idp_duplicate_item_names_the_file_row_of_every_user(tmp_path):
@@ -459,3 +470,11 @@ def test_a_sigma_team_name_with_a_stray_space_is_linked_by_its_exact_name_not_cr
     renamed = sorted((r.subject.fields()["name"], r.subject.fields()["groupDisplayName"]) for r in p.review_items
                      if r.code == "teams.renamed_by_idp")
     assert renamed == [("\tData", "sigma-team-Data"), ("Finance ", "Finance")]
+    unclean = sorted((r.id, r.blocking, r.message) for r in p.review_items if r.code == "teams.unclean_name")
+    assert unclean == [
+        ("teams.unclean_name:g1", False, "team 'Finance ' (t1) has a name that is not clean (trailing U+0020 SPACE): "
+         "the plan links group 'Finance' to it under that exact name, as Sigma holds it (a cleaned name would match "
+         "no team); rename the team in Sigma if the characters are not wanted"),
+        ("teams.unclean_name:g2", False, "team '\\tData' (t2) has a name that is not clean (leading U+0009 TAB): "
+         "the plan links group 'sigma-team-Data' to it under that exact name, as Sigma holds it (a cleaned name "
+         "would match no team); rename the team in Sigma if the characters are not wanted")]

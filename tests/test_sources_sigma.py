@@ -557,3 +557,19 @@ def test_the_mangled_id_screen_passes_every_damaged_shape():
     assert [v for v in ids if _mangled(v)] == [
         "1.04E+20", "1E+20", "1e5", "1,5E+3", "-1E+2", "+1.5e-3", "104857600000000000000", "417.0", "4170.00",
         "'abb45145", "'", "1٢٣٤٥٦٧٨٩٠١٢٣٤000", "1e٣", "1.04E+20 "]
+
+
+def test_a_team_name_in_teams_csv_is_kept_as_written_spaces_included(tmp_path):
+    """Issue 10 item 4: the CSV reader stripped ' Finance Analysts ' to a name Sigma does not hold, so the
+    plan linked a team under a name that matches none (a second team); the rules now see the name as it is
+    (planner.rules.teams.unclean_name_item)."""
+    import shutil
+
+    root = tmp_path / "sigma"
+    shutil.copytree(FIXTURES / "sigma_csv", root)
+    (root / "teams.csv").write_text("teamId,name,description,visibility,isArchived\n"
+                                    "t1, Finance Analysts ,Month-end, private ,false\n"
+                                    "t2,Sales EMEA,,public,false\n", encoding="utf-8")
+    export, _ = load_sigma_export(root)
+    assert [(t.team_id, t.name, t.visibility) for t in export.teams] == [
+        ("t1", " Finance Analysts ", "private"), ("t2", "Sales EMEA", "public")]

@@ -90,7 +90,7 @@ from ..payloads import (
     TeamNameState,
 )
 from ..policy import Teams, TeamRule, group_pattern_matcher
-from ..sources.values import clean_text
+from ..sources.values import clean_text, unclean_name_parts
 from . import action_id, make_action, make_review, yaml_snippet
 
 IDP_NAMES = {"okta": "Okta", "entra": "Entra ID", "google": "Google Workspace"}
@@ -347,8 +347,8 @@ def rule_matches(rule: TeamRule, rule_id: str, pattern: re.Pattern | None, group
     match = pattern.fullmatch(group_name)
     if not match:
         return []
-    # a team name the plan may create is written normalized (issue 14 item 1)
-    target = clean_text(match.expand(rule.replace) if rule.replace is not None else group_name)
+    # as the rule makes it: a name that is not clean is an item, never cleaned silently (unclean_name_item)
+    target = match.expand(rule.replace) if rule.replace is not None else group_name
     return (exact_matches(group_id, group_name, target, rule_id, free)
             or [Assignment(group_id, group_name, target, None, rule_id)])
 
@@ -513,6 +513,39 @@ def no_team_item(a: Assignment) -> ReviewItem:
                  "not created because teams.mode is link"),
         rule="teams.mode",
         resolution=yaml_snippet({"teams": {"mode": "create"}}),
+    )
+
+
+def unclean_name_item(a: Assignment, parts: list[str]) -> ReviewItem:
+    """``teams.unclean_name``: the team of assignment ``a`` has a name that is not clean (``parts``:
+    :func:`planner.sources.values.unclean_name_parts`). Sigma links a pushed group to the team of exactly
+    its ``displayName`` (docs/sigma-api.md §6.1), so a name is never cleaned silently:
+
+    - a team to **create** (blocking; nothing is created): created cleaned, it would not be the name the
+      IdP pushes the group under (a second team at its first push); created as it is, it carries
+      characters nobody sees or that reorder it;
+    - an existing team to **link** (informational): linked under its exact name, as Sigma holds it.
+    """
+    where = f"{a.rule}; " if a.rule else ""
+    if a.team_id is None:
+        message = (f"group {a.group_name!r} would become a new team {a.name!r} ({where}a name that is not clean: "
+                   f"{'; '.join(parts)}): created cleaned as {clean_text(a.name)!r} it would not be the name the "
+                   "IdP pushes the group under (Sigma links a group to the team of exactly its name: a second "
+                   "team at its first push), created as it is it carries characters nobody sees; held (not "
+                   "created) until the group's name is clean")
+        resolution = (f"# retype the name of IdP group {a.group_name!r} in the IdP (the characters named above "
+                      "are unseen or surround it), or map the group to an existing team (teams.map); then export "
+                      "and plan again\n")
+    else:
+        message = (f"team {a.name!r} ({a.team_id}) has a name that is not clean ({'; '.join(parts)}): the plan "
+                   f"links group {a.group_name!r} to it under that exact name, as Sigma holds it (a cleaned name "
+                   "would match no team); rename the team in Sigma if the characters are not wanted")
+        resolution = f"# retype the name of team {a.team_id} in Sigma (the characters named above are unseen)\n"
+    return make_review(
+        "teams.unclean_name", a.group_id, blocking=a.team_id is None,
+        subject=ItemRef(team_id=a.team_id, name=a.name, group_id=a.group_id, group_display_name=a.group_name),
+        message=message, rule="teams.unclean_name", evidence=ItemEvidence(differences=parts),
+        resolution=resolution,
     )
 
 
@@ -839,6 +872,9 @@ def decide_team(a: Assignment, policy: Teams, directory: Directory, people: Team
     docs/policy.md ("Actions")."""
     if a.team_id is None and policy.mode == "link":
         return TeamDecision(review_items=(no_team_item(a),))
+    unclean = unclean_name_parts(a.name)
+    if unclean and a.team_id is None:
+        return TeamDecision(review_items=(unclean_name_item(a, unclean),))
     group = directory.groups[a.group_id]
     push = group_push(group, people)
     now_ids = team_member_ids(a.team_id, directory)
@@ -853,8 +889,9 @@ def decide_team(a: Assignment, policy: Teams, directory: Directory, people: Team
                              *(removal_action(a, x, set_members.id, by_push=True) for x in left.pushed_out)),
                             key=attrgetter("id")))
     row = team_row(a, push, now_ids, len(removals), [adopt.id, set_members.id] + [r.id for r in removals])
+    items = team_items(a, group, now_ids, left, policy, directory, people)
     return TeamDecision((adopt, set_members) + removals,
-                        team_items(a, group, now_ids, left, policy, directory, people), (row,))
+                        items + ((unclean_name_item(a, unclean),) if unclean else ()), (row,))
 
 
 # --------------------------------------------------------------------------- teams no group maps to

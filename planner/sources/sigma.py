@@ -460,7 +460,7 @@ def _teams_csv(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[Te
     if table is None:
         return [], [], None
     flag_damaged_ids(table, ("teamId",), findings)
-    ids, names = table.get("teamId"), table.get("name")
+    ids, names = table.get("teamId"), table.as_written("name")  # as Sigma holds it: rules.teams.unclean_name_item
     desc = table.get_or_empty("description")
     vis = table.get_or_empty("visibility")
     archived = _bools(table, "isArchived", False, findings, _TEAM_ARCHIVED_UNKNOWN)

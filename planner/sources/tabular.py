@@ -247,6 +247,14 @@ class Table:
         pos = self.canonical.get(name)
         return None if pos is None else self.column(pos)
 
+    def as_written(self, name: str) -> list[str] | None:
+        """Values of canonical column ``name`` as the file writes them, surrounding white space kept (a
+        Sigma team name, which Sigma matches exactly), or ``None`` when the file lacks it."""
+        pos = self.canonical.get(name)
+        if pos is None:
+            return None
+        return list(self.cells[pos]) if self.cells is not None else self.frame.iloc[:, pos].tolist()
+
     def get_or_empty(self, name: str) -> list[str]:
         """Like :meth:`get`, but ``[""] * len(self)`` for a missing column."""
         values = self.get(name)

@@ -276,6 +276,27 @@ def unsafe_parts(raw: str) -> list[str]:
     return [f"{_char_name(m.group())} at position {m.start() + 1}" for m in UNSAFE.finditer(raw)]
 
 
+def unclean_name_parts(raw: str | None) -> list[str]:
+    """What makes a name (a team name) differ from :func:`clean_text`, one phrase per kind, ``[]`` when
+    clean: ``" Fin\u200bance"`` gives ``["leading U+0020 SPACE", "U+200B ZERO WIDTH SPACE at position 5"]``
+    (1-based); white space or format characters around it, a character of
+    :data:`planner.unsafe_characters.UNSAFE` inside, ``"not in Unicode NFC (...)"``."""
+    if not raw or clean_text(raw) == raw:
+        return []
+    start, end = 0, len(raw)
+    while start < end and (raw[start].isspace() or unicodedata.category(raw[start]) in _INVISIBLE):
+        start += 1
+    while end > start and (raw[end - 1].isspace() or unicodedata.category(raw[end - 1]) in _INVISIBLE):
+        end -= 1
+    parts = (["leading " + ", ".join(map(_char_name, raw[:start]))] if start else []) + (
+        ["trailing " + ", ".join(map(_char_name, raw[end:]))] if end < len(raw) else [])
+    parts += [f"{_char_name(m.group())} at position {m.start() + 1}" for m in UNSAFE.finditer(raw, start, end)]
+    core = strip_unsafe(raw[start:end])
+    if unicodedata.normalize("NFC", core) != core:
+        parts.append("not in Unicode NFC (composed characters written decomposed)")
+    return parts
+
+
 def unclean_parts(raw: str | None) -> list[str]:
     """What makes ``raw`` differ from :func:`clean_address`, one phrase per kind, ``[]`` when clean.
 
