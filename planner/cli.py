@@ -749,7 +749,8 @@ def fetch_idp_command(idp: str, out_dir: str, base_url: str | None, login_url: s
     out = Path(out_dir)
     check_out_dir(out, force)
     with output_directory(out):  # parent must exist; removed again if the pull fails
-        result = pull_idp(idp, os.environ, base_url=base_url, login_url=login_url)
+        result = pull_idp(idp, os.environ, base_url=base_url, login_url=login_url,
+                          note=lambda line: click.echo(printable(line), err=True))
         write_pull(result, out)
     c = result.counts
     click.echo(f"fetched {c.users} {idp} users ({c.inactive} inactive"

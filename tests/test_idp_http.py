@@ -90,3 +90,33 @@ def test_a_listed_group_without_an_id_stops_the_pull_naming_the_endpoint():
         with pytest.raises(IdpFetchError) as raised:
             listed_group_id(group, "Okta: GET /api/v1/groups")
         assert str(raised.value) == "Okta: GET /api/v1/groups answered a group without an id"
+
+
+# --------------------------------------------------------------------------- apply's retry lines (issue 10 item 4)
+
+
+def test_a_server_error_that_never_ends_names_its_tries(graph, monkeypatch):
+    monkeypatch.setattr(graph, "_collection", lambda *a: Response('{"error": {"code": "serviceNotAvailable", '
+                                                                  '"message": "Try later."}}', 503,
+                                                                  content_type="application/json"))
+    with pytest.raises(IdpFetchError) as exc:
+        pull(graph, retry=RetryPolicy(max_attempts=3, backoff_base=0))
+    assert str(exc.value) == ("Microsoft Graph: GET /v1.0/users answered 503 serviceNotAvailable: Try later. "
+                              "(after 3 tries)")
+    assert graph.request_counts["GET /v1.0/users"] == 3
+
+
+def test_fetch_idp_says_a_long_wait_while_it_happens(graph, tmp_path, monkeypatch, capsys):
+    """Apply's line on stderr (the 10 s threshold lowered to 0.5 s: the emulator answers Retry-After: 1)."""
+    from planner.execute import retry
+
+    from .conftest import run_cli_with_environ
+
+    monkeypatch.setattr(retry, "LONG_WAIT_SECONDS", 0.5)
+    graph.faults.throttle = 1
+    out = tmp_path / "entra"
+    code, stdout, stderr = run_cli_with_environ(capsys, monkeypatch, graph.environ(), "fetch-idp", "entra", "--out",
+                                                str(out), "--base-url", graph.base_url, "--login-url", graph.base_url)
+    assert (code, stderr) == (0, "429 from GET /v1.0/users: waiting 1 s before trying again (Retry-After is "
+                                 "honoured up to 300 s)\n")
+    assert stdout.startswith("fetched 1 entra users")

@@ -20,6 +20,7 @@ import re
 import httpx2
 
 from ..errors import UserError
+from .retry import tries_note
 
 _MEMBER_ID = re.compile(r"member-id=([A-Za-z0-9_-]+)")
 
@@ -72,7 +73,7 @@ class ApiError(Exception):
 
     def __str__(self) -> str:
         request = f"{self.api.upper()} {self.method} {self.path}"
-        tries = f"after {self.tries} tries" if self.tries > 1 else ""
+        tries = tries_note(self.tries)
         if self.context:
             return f"{self.context}: {self.outcome} ({request}{', ' + tries if tries else ''})"
         return f"{request}: {self.outcome}{f' ({tries})' if tries else ''}"

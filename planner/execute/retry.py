@@ -216,6 +216,12 @@ def long_wait_notice(note: Callable[[str], None] | None) -> RetryListener:
     return listen
 
 
+def tries_note(tries: int) -> str:
+    """``after 8 tries`` for a request sent more than once (:func:`tries_spent`), ``""`` for one try: the
+    words every give-up line of apply, ``fetch`` and ``fetch-idp`` ends with."""
+    return f"after {tries} tries" if tries > 1 else ""
+
+
 def tries_spent(status: int | None, policy: RetryPolicy) -> int:
     """How many times :class:`RetryTransport` sent a request whose final outcome is ``status`` (``None``:
     a network error): ``policy.max_attempts`` for a network error or a :data:`RETRYABLE_STATUS` (the

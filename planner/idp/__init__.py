@@ -56,15 +56,17 @@ def pull_idp(
     login_url: str | None = None,
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    note: Callable[[str], None] | None = None,
 ) -> IdpPull:
     """Pull ``idp`` (one of :data:`IDPS`) with the credentials in ``environ``; nothing is written.
 
     ``base_url`` replaces the API host (Okta: the org URL, else ``$OKTA_ORG_URL``;
     Graph: ``https://graph.microsoft.com``; Google: ``https://admin.googleapis.com``);
     ``login_url`` the Entra sign-in host (``https://login.microsoftonline.com``).
+    ``note`` hears each long wait before a retry (:class:`~planner.idp.http.IdpReader`).
     Raises :class:`IdpFetchError` / :class:`planner.listing.IncompleteListing`.
     """
-    options = {"retry": retry, "sleep": sleep}
+    options = {"retry": retry, "sleep": sleep, "note": note}
     if idp == "okta":
         from . import okta
 

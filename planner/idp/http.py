@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from ..errors import UserError
-from ..execute.retry import RetryPolicy, RetryTransport
+from ..execute.retry import RetryPolicy, RetryTransport, long_wait_notice, tries_note, tries_spent
 from ..fetch import check_base_url
 
 
@@ -73,6 +73,9 @@ class IdpReader:
     :param credential_hint: what to check after a 401 (the environment variables).
     :param permission_hint: what the credential needs, named after a 403.
     :param sleep: how to wait between retries (tests pass a recorder).
+    :param note: hears each wait of 10 s or more before a retry, apply's line
+        (:func:`~planner.execute.retry.long_wait_notice`); a request that still fails names its tries
+        (:func:`~planner.execute.retry.tries_note`), as apply's and ``fetch``'s do.
     """
 
     def __init__(
@@ -87,6 +90,7 @@ class IdpReader:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         timeout: float = 60.0,
+        note: Callable[[str], None] | None = None,
     ) -> None:
         self.idp = idp
         self.base_url = check_base_url(base_url, f"{idp} base URL")
@@ -95,7 +99,7 @@ class IdpReader:
         self.refresh = refresh
         self.credential_hint = credential_hint
         self.permission_hint = permission_hint
-        self.transport = RetryTransport(policy=retry or RetryPolicy(), sleep=sleep)
+        self.transport = RetryTransport(policy=retry or RetryPolicy(), sleep=sleep, listener=long_wait_notice(note))
         self.http = httpx2.Client(timeout=timeout, transport=self.transport)
 
     def close(self) -> None:
@@ -127,7 +131,8 @@ class IdpReader:
                                          headers={**(headers or {}), "Authorization": self.authorization(),
                                                   "Accept": "application/json"})
             except httpx2.HTTPError as exc:
-                raise IdpFetchError(f"{self.idp}: GET {_path(url)}: {exc.__class__.__name__}: {exc}") from None
+                raise IdpFetchError(f"{self.idp}: GET {_path(url)}: {exc.__class__.__name__}: {exc}"
+                                    f"{self._after_tries(None)}") from None
             if response.status_code == 401 and first and self.refresh is not None:
                 self.refresh()
                 continue
@@ -148,7 +153,7 @@ class IdpReader:
             raise IdpFetchError(f"{where} is still throttled (429 {describe(response)}) after "
                                 f"{self.transport.policy.max_attempts} attempts; try again later")
         if status // 100 != 2:
-            raise IdpFetchError(f"{where} answered {status} {describe(response)}")
+            raise IdpFetchError(f"{where} answered {status} {describe(response)}{self._after_tries(status)}")
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
         try:
             body = response.json()
@@ -160,6 +165,11 @@ class IdpReader:
             raise IdpFetchError(f"{where} answered {status} with {what}, not the API's JSON ({_snippet(response)}); "
                                 f"is {self.base_url} the right {self.idp} URL?")
         return body
+
+    def _after_tries(self, status: int | None) -> str:
+        """`` (after 8 tries)`` for a request the retries gave up on (``status`` ``None``: no answer), else ``""``."""
+        note = tries_note(tries_spent(status, self.transport.policy))
+        return f" ({note})" if note else ""
 
     def mint(self, token_url: str, form: dict[str, str], what: str) -> str:
         """POST an OAuth 2.0 token request (RFC 6749 §4.4 / RFC 7523 §2.1) and return ``access_token``.
