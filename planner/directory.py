@@ -115,7 +115,10 @@ class Group:
       only (:func:`pushes_direct_members_only`), the users who are not its direct members
       but sit in a group nested in it, each with the displayNames of the nesting path from its child
       group down to the group holding them (breadth first, children by id: the shortest path, the
-      same for the same inputs); empty otherwise.
+      same for the same inputs); empty otherwise;
+    - ``outside_members``: the emails of its members of another domain, no user of the export
+      (:attr:`planner.model.IdpGroup.outside_members`: a Google group, docs/formats.md §4c), with those
+      of the groups nested in it when its members are flattened.
     """
 
     group_id: str
@@ -123,6 +126,7 @@ class Group:
     member_ids: tuple[str, ...] = ()
     nested_group_ids: tuple[str, ...] = ()
     nested_only: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    outside_members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -561,7 +565,10 @@ def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatt
     """
     direct: dict[str, list[str]] = {}
     names: dict[str, str] = {}
+    outside: dict[str, dict[str, None]] = {}
     for g in listed:
+        if g.outside_members:
+            outside.setdefault(g.id, {}).update(dict.fromkeys(g.outside_members))
         ids = dict.fromkeys(g.member_user_ids)  # each once
         if not ids.keys() <= users.keys():
             ids = dict.fromkeys(i for i in ids if i in users)
@@ -589,9 +596,17 @@ def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatt
                 for d in sorted(below):
                     own.extend(i for i in direct[d] if not (i in seen or seen.add(i)))
                 members[gid] = own
+        if outside:
+            for gid in nesting.nodes:
+                below = [d for d in sorted(nx.descendants(nesting, gid)) if d != gid and d in outside]
+                if below:
+                    mine = outside.setdefault(gid, {})
+                    for d in below:
+                        mine.update(outside[d])
     nested_only = _nested_only(nested, direct, names) if nested and (direct_only or not flatten) else {}
     return {
-        gid: Group(gid, names[gid], tuple(ids), nested.get(gid, ()), nested_only.get(gid, {}))
+        gid: Group(gid, names[gid], tuple(ids), nested.get(gid, ()), nested_only.get(gid, {}),
+                   tuple(outside.get(gid, ())))
         for gid, ids in members.items()
     }, tuple(cycles)
 

@@ -370,13 +370,17 @@ class IdpGroup(SourcedRecord):
     """An IdP group with its *direct* members (nesting is flattened by the rules, not here).
 
     ``member_user_ids`` and ``member_group_ids`` hold :attr:`IdpUser.id` and
-    :attr:`IdpGroup.id` values of the same directory.
+    :attr:`IdpGroup.id` values of the same directory. ``outside_members``: the emails (as written,
+    in export order) of its user members of another domain than the export's users, which no user of
+    the export is (a Google group may hold them, docs/formats.md §4c; Google's SCIM app never
+    provisions them).
     """
 
     id: str
     display_name: str
     member_user_ids: tuple[str, ...] = ()
     member_group_ids: tuple[str, ...] = ()
+    outside_members: tuple[str, ...] = ()
     external_id: str | None = None
     attributes: Mapping[str, Any] = msgspec.field(default_factory=dict)
     source: SourceRef | None = None

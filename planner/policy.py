@@ -449,7 +449,10 @@ class Teams(_Model):
     (displayName or ``re:``) meant to have no members; another empty group mapped to a team with
     members is a blocking ``teams.empty_group`` item. ``confirm_no_teams``: the organization has no
     teams, so a Sigma export listing none while groups would become new teams is no blocking
-    ``teams.empty_export`` item.
+    ``teams.empty_export`` item. ``outside_members``: active Sigma members whose email a group lists as a
+    member of another domain than the export's users (a Google group, docs/formats.md §4c; Google's SCIM
+    app never provisions them): a blocking ``review`` item (``teams.outside_member``; not removed from the
+    team, not added), kept (``keep``, reported), or treated as ``leftovers``.
     """
 
     map: dict[Name, Name] = Field(default_factory=dict)
@@ -460,16 +463,19 @@ class Teams(_Model):
     nested_only: Literal["review", "leftovers", "keep"] = "review"
     confirm_empty: list[GroupPattern] = Field(default_factory=list)
     confirm_no_teams: bool = False
+    outside_members: Literal["review", "keep", "leftovers"] = "review"
 
     @model_serializer(mode="wrap")
     def _without_unset_confirmations(self, handler: Any) -> Any:
-        # a policy without ``confirm_empty`` / ``confirm_no_teams`` resolves as it did before the keys
-        # existed: same plan digest
+        # a policy without ``confirm_empty`` / ``confirm_no_teams`` / ``outside_members`` resolves as it did
+        # before the keys existed: same plan digest
         data = handler(self)
         if not self.confirm_empty:
             data.pop("confirm_empty", None)
         if not self.confirm_no_teams:
             data.pop("confirm_no_teams", None)
+        if self.outside_members == "review":
+            data.pop("outside_members", None)
         return data
 
 

@@ -144,3 +144,17 @@ def test_indexes_keep_every_value_of_a_key_in_export_order():
     assert d.member_ids_by_email_key == {"x@example.com": ("m1", "m3", "m5"), "y@example.com": ("m2", "m6"),
                                          "z@example.com": ("m4",)}
     assert list(d.member_ids_by_email_key) == ["x@example.com", "y@example.com", "z@example.com"]
+
+
+def test_outside_members_of_nested_groups_count_when_flattening():
+    """Tester finding 2: a Google group's members of another domain (IdpGroup.outside_members) are the group's,
+    and those of the groups nested in it when members are flattened; each once."""
+    groups = [msgspec.structs.replace(g, outside_members=("pat@partner.example",)) if g.id == "g3" else g
+              for g in NESTED]
+    groups[0] = msgspec.structs.replace(groups[0], outside_members=("Pat@Partner.example", "lee@other.example"))
+    d = directory_of(users=NESTED_USERS, groups=groups)
+    assert d.groups["g1"].outside_members == ("Pat@Partner.example", "lee@other.example", "pat@partner.example")
+    assert d.groups["g2"].outside_members == d.groups["g3"].outside_members == ("pat@partner.example",)
+    d = directory_of(users=NESTED_USERS, groups=groups, extra="teams:\n  flatten_nested: false\n")
+    assert d.groups["g1"].outside_members == ("Pat@Partner.example", "lee@other.example")
+    assert d.groups["g2"].outside_members == ()

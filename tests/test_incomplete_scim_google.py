@@ -139,9 +139,57 @@ def test_a_google_member_of_another_domain_stays_a_warning(tmp_path):
                          [member(1, "ada.admin@example.com"), member(9, "pat@partner.example")])
     directory, findings = load_idp(root)
     assert [(g.id, g.member_user_ids) for g in directory.groups] == [("g1", ("101",))]
-    assert found(findings) == [(Severity.WARNING, "unknown-group-member", "g1.json", "", "members",
-                                "group 'Finance Analysts' lists 1 member(s) outside this export's domain(s) (109); "
-                                "ignored")]
+    assert found(findings) == [(Severity.WARNING, "unknown-group-member", "g1.json", "", "members", OUTSIDE)]
+    assert directory.groups[0].outside_members == ("pat@partner.example",)
+
+
+OUTSIDE = ("group 'Finance Analysts' lists 1 member(s) outside this export's domain(s) (pat@partner.example): no "
+           "user of the export, never provisioned by Google's SCIM app; an active Sigma member with such an address "
+           "is a teams.outside_member item")
+GWEN = "Gw8GuestGw8GuestGw8GuestGw8Gu"
+
+
+def outside_export(tmp_path: Path) -> Path:
+    """Finance Analysts (the Finance team: Ada, Ben, Dan, Gwen) lists Gwen by her partner address, which is no user
+    of the Workspace export (tester finding 2), and Dan, who is."""
+    users = [*GOOGLE_USERS, google_user(4, "o'brien@example.com")]
+    return google_export(tmp_path / "google", users, [
+        member(1, "ada.admin@example.com"), member(2, "ben.builder@example.com"), member(4, "o'brien@example.com"),
+        member(9, "Gwen@Partner.example")])
+
+
+def test_an_active_sigma_member_a_google_group_lists_by_an_outside_address_is_a_blocking_item(capsys, tmp_path):
+    """Tester finding 2: Gwen is neither removed from the Finance team nor linked; the item names the group, the
+    email and the member, with the policy settings that settle it."""
+    code, _, result = plan(capsys, tmp_path, outside_export(tmp_path))
+    assert code == 3  # --detailed-exitcode: changes, blocked by review items
+    assert [a.id for a in result.actions if a.kind.value == "teams.remove_member"] == []
+    assert GWEN not in {a.target.member_id for a in result.actions if a.kind.value == "scim.link_user"}
+    (item,) = [i for i in result.review_items if i.code == "teams.outside_member"]
+    assert (item.id, item.blocking, item.rule) == (f"teams.outside_member:{FINANCE_TEAM}", True, "teams.outside_members")
+    assert item.message == (
+        "group 'Finance Analysts' lists 1 active Sigma member(s) by an address of another domain than the export's "
+        f"users: Gwen@Partner.example (member {GWEN}, in the team). Google's SCIM app provisions only the users of "
+        "the Workspace domain(s), so the IdP will neither link nor push them: the plan does not add them to team "
+        "'Finance Analysts', and does not remove those in it until the policy decides")
+    assert [(c.member_id, c.email, c.state) for c in item.candidates] == [(GWEN, "gwen@partner.example", "in team")]
+    assert item.resolution == (
+        "# keep them in the team as members the IdP does not manage (or remove them like any leftover; or make them "
+        "users of the Workspace domain and export again):\nteams:\n  outside_members: keep\n# or:\n# teams:\n"
+        "#   outside_members: leftovers\n")
+
+
+@pytest.mark.parametrize("setting, removed, blocking", [("keep", [], False),
+                                                        ("leftovers", [f"teams.remove_member:{FINANCE_TEAM}:{GWEN}"], None)])
+def test_teams_outside_members_settles_the_item(capsys, monkeypatch, tmp_path, setting, removed, blocking):
+    from . import test_incomplete_inputs
+
+    monkeypatch.setattr(test_incomplete_inputs, "POLICY",
+                        test_incomplete_inputs.POLICY + f"teams: {{outside_members: {setting}}}\n")
+    _, _, result = plan(capsys, tmp_path, outside_export(tmp_path))
+    assert [a.id for a in result.actions if a.kind.value == "teams.remove_member"] == removed
+    items = [i for i in result.review_items if i.code == "teams.outside_member"]
+    assert [i.blocking for i in items] == ([] if blocking is None else [blocking])
 
 
 NO_MEMBERS = ("1 SCIM Group(s) have no members attribute ('Finance Analysts'): their members are unknown, not none; "

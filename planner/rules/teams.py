@@ -48,6 +48,13 @@ supported), so team members reachable only through nesting go through
 flattening would add are not added: a ``teams.nested_not_pushed`` item names
 them (blocking under ``review``; ``keep`` or ``leftovers`` settle it).
 
+A group may list members of another domain than the export's users (a Google group, docs/formats.md
+§4c: :attr:`~planner.directory.Group.outside_members`), whom Google's SCIM app never provisions. An
+active Sigma member with such an email is neither linked nor removed from the group's team on a guess:
+``teams.outside_members`` decides (``review``: a blocking ``teams.outside_member`` item naming the
+group, each email and member, nobody removed or added; ``keep``: kept, the item informational;
+``leftovers``: removed or reported as leftovers) (:func:`outside_member_item`).
+
 A group that would become a **new** team (created, or not created under
 ``mode: link``) by a name rule while an unmanaged team holds the same people is
 a likely **rename** of the group after the team was made: a blocking
@@ -76,7 +83,7 @@ from typing import Iterable, Mapping
 import msgspec
 
 from ..directory import Directory, Group, GroupCycle, Person, PersonStatus, pushes_direct_members_only
-from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, TeamRow
+from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, TeamRow, email_key
 from ..payloads import (
     UNSET,
     DisplayNameState,
@@ -194,12 +201,15 @@ class Leftovers:
     """A linked team's leftovers by what happens to them: ``nested`` (``teams.nested_only``
     decides: not removed), ``removed`` (``teams.remove_member`` through the REST API), ``reported``
     (the ``teams.leftovers`` item), ``pushed_out`` (removed by the group's push,
-    :func:`removed_by_push`: a ``teams.remove_member`` that sends nothing and checks they are gone)."""
+    :func:`removed_by_push`: a ``teams.remove_member`` that sends nothing and checks they are gone),
+    ``outside`` (active members the group lists by an address of another domain:
+    ``teams.outside_members`` decides, not removed)."""
 
     nested: tuple[Leftover, ...] = ()
     removed: tuple[Leftover, ...] = ()
     reported: tuple[Leftover, ...] = ()
     pushed_out: tuple[Leftover, ...] = ()
+    outside: tuple[Leftover, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -609,13 +619,16 @@ def reachable_through(group: Group, people: TeamPeople) -> dict[str, tuple[str, 
 
 
 def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Mapping[str, tuple[str, ...]],
-                 policy: Teams, directory: Directory, people: TeamPeople) -> Leftovers:
+                 policy: Teams, directory: Directory, people: TeamPeople,
+                 group_outside: Mapping[str, str] | None = None) -> Leftovers:
     """The team members the group does not push (by memberId), sorted into :class:`Leftovers`:
     the active ones the group's push removes (:func:`removed_by_push`) are ``pushed_out`` whatever
-    ``teams.leftovers`` says (the push replaces the team's SCIM members); of the others, under
-    ``leftovers: remove`` the active ones are removed, except those in the group only through
-    nesting while ``teams.nested_only`` is not ``leftovers`` (the policy decides, no removal on a
-    guess); the others, and every other leftover under ``report``, are reported."""
+    ``teams.leftovers`` says (the push replaces the team's SCIM members); of the others, those the group
+    lists by an address of another domain (``group_outside``, :func:`outside_sigma_members`) are ``outside``
+    while ``teams.outside_members`` is not ``leftovers``, and under ``leftovers: remove`` the active ones
+    are removed, except those in the group only through nesting while ``teams.nested_only`` is not
+    ``leftovers`` (the policy decides, no removal on a guess); the others, and every other leftover under
+    ``report``, are reported."""
     gone = list(filterfalse(push.holds.__contains__, now_ids))
     if not gone:
         return Leftovers()
@@ -628,14 +641,18 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
     if pushed_out:
         out = {x.member_id for x in pushed_out}
         left = [x for x in left if x.member_id not in out]
+    outside: tuple[Leftover, ...] = ()
+    if policy.outside_members != "leftovers" and group_outside:
+        outside = tuple(x for x in left if x.member_id in group_outside and x.state == "active")
+        left = [x for x in left if not (x.member_id in group_outside and x.state == "active")]
     if policy.leftovers == "report":
-        return Leftovers(reported=tuple(left), pushed_out=pushed_out)
+        return Leftovers(reported=tuple(left), pushed_out=pushed_out, outside=outside)
     nested = ()
     if policy.nested_only != "leftovers":
         nested = tuple(x for x in left if x.through and x.state == "active")
         left = [x for x in left if not (x.through and x.state == "active")]
     return Leftovers(nested, tuple(x for x in left if x.state == "active"),
-                     tuple(x for x in left if x.state != "active"), pushed_out)
+                     tuple(x for x in left if x.state != "active"), pushed_out, outside)
 
 
 def removed_by_push(member_id: str, team_id: str | None, directory: Directory, people: TeamPeople) -> bool:
@@ -784,6 +801,53 @@ def nested_not_pushed_item(a: Assignment, found: list[tuple[str, str | None, tup
     )
 
 
+def outside_sigma_members(group: Group, directory: Directory) -> dict[str, str]:
+    """``{memberId: email as the group lists it}`` of the active Sigma members (neither archived nor inactive)
+    whose email (:func:`~planner.model.email_key`) is one of the group's
+    :attr:`~planner.directory.Group.outside_members`: people the group holds whom Google's SCIM app never
+    provisions (docs/formats.md §4c). Empty for a group without outside members."""
+    found: dict[str, str] = {}
+    for email in group.outside_members:
+        for mid in directory.member_ids_by_email_key.get(email_key(email), ()):
+            member = directory.members.get(mid)
+            if member is not None and not member.is_archived and not member.is_inactive:
+                found.setdefault(mid, email)
+    return found
+
+
+def outside_member_item(a: Assignment, outside: Mapping[str, str], now_ids: list[str], setting: str,
+                        directory: Directory) -> ReviewItem:
+    """``teams.outside_member``: group ``a`` lists active Sigma members (``outside``, :func:`outside_sigma_members`)
+    by an address of another domain than the export's users. Google's SCIM app provisions only the users of
+    the Workspace domain(s) (docs/formats.md §4c), so the IdP never pushes them: they are not linked, not
+    added to the team, and a team member among them is not removed while ``setting``
+    (``teams.outside_members``) is ``review`` (blocking) or ``keep`` (informational)."""
+    now = set(now_ids)
+    shown = [f"{email} (member {mid}, {'in' if mid in now else 'not in'} the team)"
+             for mid, email in sorted(outside.items(), key=lambda p: p[1].casefold())]
+    return make_review(
+        "teams.outside_member",
+        a.team_id or a.group_id,
+        blocking=setting == "review",
+        subject=ItemRef(team_id=a.team_id, name=a.name, group_id=a.group_id, group_display_name=a.group_name),
+        message=(f"group {a.group_name!r} lists {len(outside)} active Sigma member(s) by an address of another "
+                 f"domain than the export's users: {'; '.join(shown)}. Google's SCIM app provisions only the users "
+                 "of the Workspace domain(s), so the IdP will neither link nor push them: the plan does not add "
+                 f"them to team {a.name!r}, and "
+                 + ("keeps those in it (teams.outside_members is keep), unmanaged by the IdP" if setting == "keep"
+                    else "does not remove those in it until the policy decides")),
+        rule="teams.outside_members",
+        candidates=[ItemRef(member_id=mid, email=directory.members[mid].email,
+                            state="in team" if mid in now else "not in team")
+                    for mid, email in sorted(outside.items(), key=lambda p: p[1].casefold())],
+        resolution=(yaml_snippet({"teams": {"outside_members": "keep"}}, {"teams": {"outside_members": "leftovers"}},
+                                 notes=["keep them in the team as members the IdP does not manage (or remove them "
+                                        "like any leftover; or make them users of the Workspace domain and export "
+                                        "again):"])
+                    if setting == "review" else ""),
+    )
+
+
 def confirmed_empty(group_name: str, policy: Teams) -> bool:
     """True when ``teams.confirm_empty`` names ``group_name`` (exact displayName, or ``re:`` full match):
     the reviewer says this IdP group is meant to have no members."""
@@ -813,9 +877,11 @@ def empty_group_item(a: Assignment, now_ids: list[str], left: Leftovers, confirm
 
 
 def team_items(a: Assignment, group: Group, now_ids: list[str], left: Leftovers, policy: Teams,
-               directory: Directory, people: TeamPeople) -> tuple[ReviewItem, ...]:
+               directory: Directory, people: TeamPeople, outside: Mapping[str, str] | None = None
+               ) -> tuple[ReviewItem, ...]:
     """The review items of one linked or created team: an empty group emptying it, people Entra ID will not
-    push, nested-only members, reported leftovers, a team the group's displayName renames."""
+    push, nested-only members, reported leftovers, active members the group lists by an address of another
+    domain (``outside``, :func:`outside_sigma_members`), a team the group's displayName renames."""
     items = []
     if now_ids and not group.member_ids:
         items.append(empty_group_item(a, now_ids, left, confirmed_empty(a.group_name, policy)))
@@ -827,6 +893,8 @@ def team_items(a: Assignment, group: Group, now_ids: list[str], left: Leftovers,
         items.append(nested_only_item(a, left.nested, policy.nested_only, directory.idp_format))
     if left.reported:
         items.append(leftovers_item(a, left.reported, policy.leftovers))
+    if outside and policy.outside_members != "leftovers":
+        items.append(outside_member_item(a, outside, now_ids, policy.outside_members, directory))
     if a.name != a.group_name:
         items.append(renamed_by_idp_item(a))
     return tuple(items)
@@ -880,7 +948,8 @@ def decide_team(a: Assignment, policy: Teams, directory: Directory, people: Team
     now_ids = team_member_ids(a.team_id, directory)
     evidence = GroupEvidence(rule=a.rule, group_members=push.size, group_members_provisioned=len(push.pushed))
     adopt = group_action(a, evidence)
-    left = leftovers_of(a, now_ids, push, reachable_through(group, people), policy, directory, people)
+    outside = outside_sigma_members(group, directory) if group.outside_members else {}
+    left = leftovers_of(a, now_ids, push, reachable_through(group, people), policy, directory, people, outside)
     links = people.links
     set_members = set_members_action(a, push, now_ids, adopt.id, evidence,
                                      members_note(group, policy, directory.idp_format),
@@ -889,7 +958,7 @@ def decide_team(a: Assignment, policy: Teams, directory: Directory, people: Team
                              *(removal_action(a, x, set_members.id, by_push=True) for x in left.pushed_out)),
                             key=attrgetter("id")))
     row = team_row(a, push, now_ids, len(removals), [adopt.id, set_members.id] + [r.id for r in removals])
-    items = team_items(a, group, now_ids, left, policy, directory, people)
+    items = team_items(a, group, now_ids, left, policy, directory, people, outside)
     return TeamDecision((adopt, set_members) + removals,
                         items + ((unclean_name_item(a, unclean),) if unclean else ()), (row,))
 

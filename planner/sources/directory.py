@@ -16,7 +16,9 @@ loader contract (tests/test_sources_contract.py):
   warning per members file, at the users file, an incomplete-input code
   (issue 10 finding 1). Only a member the loader marked as outside the export
   (:meth:`DirectoryBuilder.outside`: a Google member of another domain,
-  docs/formats.md §4c) is dropped with an ``unknown-group-member`` warning.
+  docs/formats.md §4c) is no member but one of the group's
+  :attr:`~planner.model.IdpGroup.outside_members` (its email), with an
+  ``unknown-group-member`` warning.
   A dangling all-digit id that equals a user's id but for leading zeros
   (``00417`` / ``417``) is an ``excel-mangled-id`` error instead (a spreadsheet
   dropped the zeros in one of the files);
@@ -166,7 +168,7 @@ class DirectoryBuilder:
         self._unpadded: dict[str, str] | None = None
         self.inputs: list[InputFile] = []
         self.held: dict[str, None] = {}
-        self._outside: set[str] = set()
+        self._outside: dict[str, str] = {}
         self._answered: set[str] = set()
         self._answer_file: dict[str, str] = {}
         self._listed: dict[str, tuple[int, SourceRef]] = {}
@@ -230,11 +232,12 @@ class DirectoryBuilder:
                 "export the users and the group members again, together",
             )
 
-    def outside(self, member_id: str) -> None:
-        """Mark ``member_id`` as a member the format documents outside the export (a Google member of
-        another domain, docs/formats.md §4c): left unresolved it is an ``unknown-group-member`` warning,
-        not a sign of an incomplete users file."""
-        self._outside.add(member_id)
+    def outside(self, member_id: str, email: str) -> None:
+        """Mark ``member_id`` (address ``email``) as a member the format documents outside the export (a Google
+        member of another domain, docs/formats.md §4c): left unresolved it is one of its groups'
+        :attr:`~planner.model.IdpGroup.outside_members` and an ``unknown-group-member`` warning, not a sign
+        of an incomplete users file."""
+        self._outside[member_id] = email
 
     # ------------------------------------------------------------------ groups
 
@@ -396,10 +399,12 @@ class DirectoryBuilder:
         """The file that listed ``group``'s members: its membership answer, else the group's own record."""
         return self._answer_file.get(group.id) or (group.source.file if group.source else "")
 
-    def _sort_dangling(self, group: _Group, dangling: list[str], unresolved: dict[str, dict[str, None]]) -> None:
+    def _sort_dangling(self, group: _Group, dangling: list[str], unresolved: dict[str, dict[str, None]]
+                       ) -> tuple[str, ...]:
         """Members of ``group`` that are no user or group: those marked :meth:`outside` are one
-        ``unknown-group-member`` warning; the others are held and collected in ``unresolved`` by members file."""
-        outside = [m for m in dangling if m in self._outside]
+        ``unknown-group-member`` warning and returned as the group's outside members (their emails); the
+        others are held and collected in ``unresolved`` by members file."""
+        outside = tuple(dict.fromkeys(self._outside[m] for m in dangling if m in self._outside))
         if outside:
             src = group.source or SourceRef("")
             shown = ", ".join(outside[:_MAX_NAMED]) + (", ..." if len(outside) > _MAX_NAMED else "")
@@ -407,12 +412,14 @@ class DirectoryBuilder:
                 "unknown-group-member", self._members_file(group), src.location if not self._answer_file.get(
                     group.id) else "", "members",
                 f"group {group.display_name!r} lists {len(outside)} member(s) outside this export's domain(s) "
-                f"({shown}); ignored",
+                f"({shown}): no user of the export, never provisioned by Google's SCIM app; an active Sigma member "
+                "with such an address is a teams.outside_member item",
             )
         inside = [m for m in dangling if m not in self._outside]
         if inside:
             self.held.update(dict.fromkeys(inside))
             unresolved.setdefault(self._members_file(group), {}).update(dict.fromkeys(inside))
+        return outside
 
     def _report_unresolved(self, unresolved: dict[str, dict[str, None]]) -> None:
         """One ``member-not-in-users`` warning, at the users file, naming the members no user or group of the
@@ -475,15 +482,17 @@ class DirectoryBuilder:
                     nested.append(member)
                 else:
                     dangling.append(member)
+            outside: tuple[str, ...] = ()
             if dangling:
                 dangling = self._report_lost_zeros(g, dangling)
             if dangling:
-                self._sort_dangling(g, dangling, unresolved)
+                outside = self._sort_dangling(g, dangling, unresolved)
             groups.append(IdpGroup(
                 id=g.id,
                 display_name=g.display_name,
                 member_user_ids=tuple(dict.fromkeys(users)),
                 member_group_ids=tuple(dict.fromkeys(nested)),
+                outside_members=outside,
                 external_id=g.external_id,
                 attributes=g.attributes,
                 source=g.source,

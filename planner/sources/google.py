@@ -297,7 +297,8 @@ def _api_answer(
                 if member_id in builder.users:  # found by its email: its status may still differ
                     _compare(rec, builder.users[member_id], path, where, builder)
                 elif key.rpartition("@")[2] not in domains:
-                    builder.outside(member_id)  # another domain's address (§4c): not a sign of a cut users file
+                    # another domain's address (§4c): not a sign of a cut users file
+                    builder.outside(member_id, as_text(rec["email"]).strip())
             builder.add_member(group_id, member_id, "user")
         elif kind == "GROUP":
             child = member_id if builder.has_group(member_id) else builder.group_key(
