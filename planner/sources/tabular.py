@@ -498,8 +498,12 @@ def parse_table(
     header_text = body if nl < 0 else body[:nl]
     delimiter = pre.sep if pre.sep in DELIMITERS else sniff_delimiter(header_text)
     where = f"line {pre.header_line}"
-    try:  # the header record, which may span lines (a quoted header cell typed with Alt+Enter)
-        headers = [h.strip() for h in next(csv.reader(io.StringIO(body, newline="\n"), delimiter=delimiter,
+    record, end = header_text, nl
+    while record.count('"') % 2 and end >= 0:  # a quoted header cell holding a line end (Alt+Enter)
+        end = body.find("\n", end + 1)
+        record = body if end < 0 else body[:end]
+    try:
+        headers = [h.strip() for h in next(csv.reader(io.StringIO(record, newline="\n"), delimiter=delimiter,
                                                       strict=True))]
     except csv.Error as exc:
         findings.error("malformed-csv", path, where, "", f"{what}: header line: {_csv_problem(exc)}")
