@@ -145,6 +145,16 @@ def test_a_generic_csv_identity_cell_with_a_line_break_is_an_error(tmp_path, col
     assert len(directory.users) == 2
 
 
+def test_a_generic_csv_whose_groups_separator_is_a_line_feed_reads_one_group_a_line(tmp_path):
+    _write(tmp_path / "idp" / "people.csv", 'Login,Enabled,Groups\nann@acme.example,true,"Finance\r\nSales"\n')
+    _write(tmp_path / "idp" / "map.yaml", 'columns:\n  userName: Login\n  active: Enabled\n  groups: Groups\n'
+           'groups_separator: "\\n"\n')
+    directory, findings = load_idp(tmp_path / "idp")
+    assert _errors(findings) == []
+    assert [(g.id, g.member_user_ids) for g in directory.groups] == [
+        ("Finance", ("ann@acme.example",)), ("Sales", ("ann@acme.example",))]
+
+
 # --------------------------------------------------------------------------- line ends outside quotes
 
 

@@ -58,6 +58,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from ..model import IdpDirectory, IdpUser
+from ..unsafe_characters import LINE_BREAK
 from ..yamlsafe import bounded_compose, bounded_load
 from .directory import DirectoryBuilder, make_emails
 from .files import Findings, guarded, read_text
@@ -69,11 +70,12 @@ FORMAT = "generic-csv"
 _ATTRIBUTES = ("id", "userName", "emails", "givenName", "familyName", "displayName", "active",
                "status", "userType", "externalId", "groups")
 _IDENTITY = ("id", "userName", "emails", "externalId", "groups")
+"""The attributes whose cells are one line each (``line-break-in-value``, :func:`~.tabular.flag_line_breaks`);
+``groups`` not when ``groups_separator`` is a line break (``"\n"``: one group name a line of the cell)."""
 _SHARED_COLUMN_ORDER = ("id", "userName", "emails", "externalId")
 _SHARED_COLUMN = frozenset(_SHARED_COLUMN_ORDER)
 """The attributes that may name one column together: a person's identifiers (``id`` and ``emails`` default to
 the ``userName`` column). Any other attribute sharing a column is an ``invalid-mapping`` error."""
-"""The attributes whose cells are one line each (``line-break-in-value``, :func:`~.tabular.flag_line_breaks`)."""
 
 
 class ColumnMap(BaseModel):
@@ -309,7 +311,8 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
             aliases[attr] = (getattr(cols, attr),)
     what = f"CSV mapped by {mapping_path.name}"
     table = parse_table(tf, findings, aliases=aliases, what=what,
-                        identity=[a for a in aliases if a.split(".")[0] in _IDENTITY])
+                        identity=[a for a in aliases if a.split(".")[0] in _IDENTITY
+                                  and not (a == "groups" and LINE_BREAK.search(mapping.groups_separator))])
     if table is None:
         return
     if not _columns_found(table, aliases, mapping, mapping_path, csv_path, findings):
