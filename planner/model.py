@@ -45,20 +45,27 @@ SCHEDULER_ROBOT_EMAIL = "scheduler-robot@sigmacomputing.com"
 
 
 def email_key(address: str | None) -> str:
-    """Return the comparison key of an email address: Unicode NFKC, control and invisible format
-    characters (categories Cc, Cf: tab, zero-width space, BOM) removed, trimmed, case-folded.
+    """Return the comparison key of an email address: what Sigma compares, letter case aside and
+    nothing else (docs/sandbox.md, "how ``userName`` and emails compare"), of the address as the
+    tool cleans it: Unicode NFC, control and invisible format characters (categories Cc, Cf: tab,
+    zero-width space, BOM) removed, trimmed, lower-cased (:meth:`str.lower`).
 
     ``" Alice@Example.com "``, ``"alice@example.com\u200b"`` and ``"alice@example.com"`` give
-    the same key (exports keep addresses "as typed", issue 14 item 1). ``+tags`` and dots are
-    kept: Sigma treats ``a+x@`` and ``a@`` as different members (docs/formats.md §0.5); folding them
-    is a policy decision, not a key. ``None`` and blank strings give ``""``.
+    the same key (exports keep addresses "as typed", issue 14 item 1: the plan sets such a member's
+    email to the clean spelling before a link), and so do an address and its decomposed (NFD)
+    spelling. Never case folding (:meth:`str.casefold`: ``straße`` is ``strasse``) nor compatibility
+    forms (NFKC: fullwidth ``ｃ`` is ``c``): those are different mailboxes to Sigma, and the same-person
+    hints hold such a pair for a reviewer (:func:`planner.near_addresses.near_keys`, tester6 finding 4).
+    ``+tags`` and dots are kept: Sigma treats ``a+x@`` and ``a@`` as different members
+    (docs/formats.md §0.5); folding them is a policy decision, not a key. ``None`` and blank strings
+    give ``""``.
     """
     if not address:
         return ""
-    text = unicodedata.normalize("NFKC", address)
+    text = unicodedata.normalize("NFC", address)
     if not text.isprintable():
         text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
-    return text.strip().casefold()
+    return text.strip().lower()
 
 
 # --------------------------------------------------------------------------- findings

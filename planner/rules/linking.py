@@ -10,7 +10,8 @@ of ``userName`` creates a second account (docs/sigma-api.md §5.3). So:
   :func:`unlinked_idp_status`) and, for a link, the userName it sends under the **userName guard**
   (:func:`user_name_choice`: a link whose IdP userName differs from the Sigma email would create a
   second account); it raises review items for ambiguous matches, same-person **hints** (same name
-  or same local part under another address: never a link), plus-address variants, rehires and
+  or same local part under another address, or near addresses, :mod:`planner.near_addresses`:
+  never a link), plus-address variants, rehires and
   creates that collide with an existing email. Each rule is a function of one person (or one
   ambiguous group), the policy and the :class:`~planner.directory.Directory`; :func:`decide` folds them;
 - :func:`link_actions` emits ``scim.link_user``, ``scim.create_user``,
@@ -35,6 +36,7 @@ import networkx as nx
 from msgspec.structs import replace
 
 from ..matching import PLUS_TAG, AmbiguousGroup, IdentityGraph
+from ..near_addresses import NEAR_REASONS, is_look_alike, letters_outside_ascii, near_keys, near_reason
 from ..model import (
     DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, IdpUser, ItemEvidence, ItemRef, NameHint, ReviewItem,
     SigmaMember, email_key,
@@ -59,6 +61,7 @@ from ..payloads import (
     ScimUserAfter,
     SetEmailEvidence,
 )
+from .scim_values import mixed_script_parts
 from . import Outcome, action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from ..directory import Directory, Link, LinkedPair, Person, PersonStatus, name_key
 
@@ -181,8 +184,11 @@ def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str
     Not provisioned (a leaver, a guest left disabled, ...): the Sigma email, no verdict. A mismatch
     of keys: ``overrides[idp_id]`` else ``on_mismatch`` decides (``update_sigma_email``: send the
     IdP's userName, the member's email follows; ``use_sigma_email``: send the Sigma email, cleaned;
-    ``review``: blocking). No mismatch: the IdP's own spelling when the Sigma email differs from it
-    by more than letter case (issue 14 item 1), else the Sigma spelling.
+    ``review``: blocking). ``on_mismatch: update_sigma_email`` never adopts a look-alike of the member's
+    email written in one script per label (:func:`planner.near_addresses.is_look_alike`, tester6 finding 5:
+    Cyrillic ``асе@`` for ``ace@``): that link is ``review``; only an override naming the IdP user adopts
+    it. A label mixing scripts is held by :func:`.scim_values.hold_refused` with its own verdict. No mismatch: the IdP's own spelling when the Sigma email differs from it by more
+    than letter case (issue 14 item 1), else the Sigma spelling.
     """
     if not provisioned:
         return UserNameChoice(email, key)
@@ -190,6 +196,9 @@ def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str
     user_name, user_name_key = email, key
     if sent_key != key:
         guard = overrides.get(idp_id, on_mismatch)
+        if (guard == "update_sigma_email" and idp_id not in overrides and is_look_alike(key, sent_key)
+                and not mixed_script_parts(sent)):  # a label mixing scripts: held by .scim_values instead
+            guard = "review"
         if guard == "update_sigma_email":
             user_name, user_name_key = sent, sent_key
         elif guard == "use_sigma_email":
@@ -294,9 +303,8 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
                     if mid not in linked_members]
     free_idp = [unlinked_idp_user(u, directory, held_idp, policy.guests) for iid, u in directory.idp_users.items()
                 if iid not in linked_idp and considered(iid, directory, held_idp, excluded)]
-    if policy.linking.name_hints:
-        hint_items, free_members, free_idp = hint_people(policy, directory, free_members, free_idp, graph.never)
-        outcome.review_items.extend(hint_items)
+    hint_items, free_members, free_idp = hint_people(policy, directory, free_members, free_idp, graph.never)
+    outcome.review_items.extend(hint_items)
     outcome.review_items.extend(link_items(linked, directory, freed))
     create_items, free_idp = settle_creates(free_idp, directory, freed)
     outcome.review_items.extend(create_items)
@@ -308,14 +316,17 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
 
 def hint_people(policy: Policy, directory: Directory, free_members: list[Person], free_idp: list[Person],
                 never: frozenset[str]) -> tuple[list[ReviewItem], list[Person], list[Person]]:
-    """``linking.name_hints``: unmatched members and would-be creates that look like one person
-    (:func:`same_person_hints`) get a blocking ``linking.same_person_hint`` item and are held. People a
+    """Unmatched members and would-be creates that look like one person get a blocking
+    ``linking.same_person_hint`` item and are held: near addresses always (:func:`near_address_hints`),
+    the same name or local part under ``linking.name_hints`` (:func:`same_person_hints`). People a
     reviewer already decided about (``unmatched.decisions``, a never-link override) are not hinted.
     Returns the items and both lists with the hinted people held."""
     decided = {directory.find_member_id(ref) for ref in policy.unmatched.decisions}
     members = [p.member for p in free_members if p.status is PersonStatus.UNMATCHED and p.member_id not in decided]
     users = [p.idp_user for p in free_idp if p.status is PersonStatus.CREATE and p.idp_id not in never]
-    why_of = same_person_hints(members, users, directory)
+    why_of = same_person_hints(members, users, directory) if policy.linking.name_hints else {}
+    for pair, reason in near_address_hints(members, users, directory).items():
+        why_of.setdefault(pair, set()).add(reason)
     if not why_of:
         return [], free_members, free_idp
     items = hint_items(why_of, policy, directory)
@@ -356,6 +367,30 @@ def same_person_hints(members: list[SigmaMember], users: list[IdpUser], director
         for iid in by_local.get(local, ()) if local else ():
             why_of.setdefault((m.member_id, iid), set()).add("same local part")
     return why_of
+
+
+def near_address_hints(members: list[SigmaMember], users: list[IdpUser], directory: Directory
+                       ) -> dict[tuple[str, str], str]:
+    """``{(memberId, IdP id): reason}`` of members and IdP users whose addresses (the member's email key,
+    the IdP user's sent userName key) Sigma holds apart but a reader may take for one: the same under full
+    case folding, compatibility forms or the Turkish I, or look-alike letters (:func:`near_keys`,
+    :func:`near_reason`; tester6 findings 2-4). Never a link (two mailboxes to Sigma), a hint."""
+    if not members or not users:
+        return {}
+    by_key: dict[tuple[str, str], list[str]] = {}
+    for m in members:
+        for key in near_keys(m.email_key or email_key(m.email)):
+            by_key.setdefault(key, []).append(m.member_id)
+    hints: dict[tuple[str, str], str] = {}
+    sent = directory.scim_user_name_keys
+    for u in users:
+        if not (key := sent[u.id]):
+            continue
+        for mid in sorted({mid for near in near_keys(key) for mid in by_key.get(near, ())}):
+            m = directory.members[mid]
+            if (reason := near_reason(m.email_key or email_key(m.email), key)) is not None:
+                hints[(mid, u.id)] = reason
+    return hints
 
 
 def link_items(linked: list[LinkedPerson], directory: Directory, freed: frozenset[str]) -> list[ReviewItem]:
@@ -484,16 +519,32 @@ def hint_items(why_of: Mapping[tuple[str, str], set[str]], policy: Policy, direc
         mids = sorted(n[1] for n in component if n[0] == "m")
         iids = sorted(n[1] for n in component if n[0] == "i")
         why = {(a, b): " and ".join(sorted(why_of[(a, b)])) for a in mids for b in iids if (a, b) in why_of}
-        items.append(hint_item(mids, iids, why, policy, directory))
+        near = {pair: why_of[pair] & NEAR for pair in why if why_of[pair] & NEAR}
+        items.append(hint_item(mids, iids, why, policy, directory, near))
     items.sort(key=lambda r: r.id)
     return items
 
 
-def _hint_resolution(mids: list[str], iids: list[str], policy: Policy, directory: Directory) -> str:
+NEAR = frozenset(NEAR_REASONS)
+
+
+def _hint_resolution(mids: list[str], iids: list[str], policy: Policy, directory: Directory, near: bool = False
+                     ) -> str:
     """The hint's suggested settlement: the old domain as an alias of the new one when one member and
-    one IdP user differ by domain only, else a link; ``never`` for the IdP users as the alternative."""
+    one IdP user differ by domain only, else a link; ``never`` for the IdP users as the alternative.
+
+    ``near``: a hinted pair's addresses are near (:func:`near_address_hints`): the link sends the member's
+    Sigma email (``user_name_guard`` ``use_sigma_email``), and no alias nor adoption of the IdP's value is
+    ever suggested: it is another mailbox to Sigma, or a look-alike (tester6 finding 5)."""
     link = {"linking": {"overrides": [{"idp": iids[0], "member": mids[0]}]}}
     never = {"linking": {"overrides": [{"idp": iid, "member": NEVER} for iid in iids]}}
+    if near:
+        email = directory.members[mids[0]].email
+        link["user_name_guard"] = {"overrides": {iids[0]: "use_sigma_email"}}
+        return yaml_snippet(link, never, notes=[
+            f"same person: link them, sending the member's Sigma email {email} (set the Sigma app's username of "
+            f"IdP user {iids[0]} to it; better, correct the userName in the IdP and plan again); never adopt "
+            "or alias the IdP's spelling:"])
     member = directory.members[mids[0]]
     old_local, _, old_domain = (member.email_key or email_key(member.email)).rpartition("@")
     new_local, _, new_domain = directory.scim_user_name_keys[iids[0]].rpartition("@")
@@ -505,10 +556,11 @@ def _hint_resolution(mids: list[str], iids: list[str], policy: Policy, directory
 
 
 def hint_item(mids: list[str], iids: list[str], why: Mapping[tuple[str, str], str], policy: Policy,
-              directory: Directory) -> ReviewItem:
+              directory: Directory, near: Mapping[tuple[str, str], set[str]] | None = None) -> ReviewItem:
     """Blocking ``linking.same_person_hint``: members with no IdP identity and would-be creates that look
     like one person (``why``: the reasons of each hinted pair); none is created nor deactivated until
-    the policy decides."""
+    the policy decides. ``near``: the pairs among them whose addresses are near (their reasons,
+    :func:`near_address_hints`): the message names the letters that differ and any label mixing scripts."""
     reasons = sorted({part for w in why.values() for part in w.split(" and ")})
     return make_review(
         "linking.same_person_hint",
@@ -519,14 +571,29 @@ def hint_item(mids: list[str], iids: list[str], why: Mapping[tuple[str, str], st
             f"{', '.join(directory.members[x].email for x in mids)} (no IdP identity) and "
             f"{', '.join(directory.idp_users[x].user_name for x in iids)} (would be created) have the "
             f"{' and the '.join(reasons)}: never linked on that alone; "
+            f"{_near_details(near, directory) if near else ''}"
             "neither is created nor deactivated until the policy decides"
         ),
         rule="linking.name_hints",
         candidates=[_member_ref(directory, mid, status="no IdP identity") for mid in mids]
         + [_idp_ref(directory, iid, status="would be created") for iid in iids],
         evidence=ItemEvidence(hints=[NameHint(member_id=a, idp_id=b, why=w) for (a, b), w in sorted(why.items())]),
-        resolution=_hint_resolution(mids, iids, policy, directory),
+        resolution=_hint_resolution(mids, iids, policy, directory, near=bool(near)),
     )
+
+
+def _near_details(near: Mapping[tuple[str, str], set[str]], directory: Directory) -> str:
+    """The sentence of a hint naming, for each near pair, what a reader cannot see: the characters
+    outside ASCII of both addresses and each label mixing scripts (``"...; "``)."""
+    parts = []
+    for mid, iid in sorted(near):
+        email, user_name = directory.members[mid].email, directory.scim_user_names[iid]
+        letters = [f"{value!r} has {', '.join(found)}" for value in (email, user_name)
+                   if (found := letters_outside_ascii(value))]
+        letters += mixed_script_parts(user_name) + mixed_script_parts(email)
+        parts.append(f"{user_name!r} is not {email!r} to Sigma (letter case aside, nothing else): "
+                     + "; ".join(letters))
+    return "; ".join(parts) + "; "
 
 
 def guard_item(person: Person, directory: Directory, freed: frozenset[str] = frozenset()) -> ReviewItem | None:
@@ -538,6 +605,20 @@ def guard_item(person: Person, directory: Directory, freed: frozenset[str] = fro
     member, mid, iid = person.member, person.member_id, person.idp_id
     sent = directory.scim_user_names[iid]
     subject = person_ref(member_id=mid, email=member.email, idp_id=iid, user_name=sent)
+    if person.guard == "review" and (look := look_alike_parts(member.email, sent)):
+        return make_review(
+            "user_name_guard.mismatch", mid, blocking=True, subject=subject,
+            message=(f"IdP user {iid} sends userName {sent!r} but the Sigma member's email is {member.email!r}: "
+                     f"Sigma would create a second account instead of linking, and {sent!r} is a look-alike of "
+                     f"{member.email!r} ({'; '.join(look)}): never adopted"),
+            rule="user_name_guard.on_mismatch",
+            evidence=ItemEvidence(linked_by=person.link.key, sigma_email=member.email, idp_user_name=sent,
+                                  differences=look),
+            resolution=yaml_snippet(
+                {"user_name_guard": {"overrides": {iid: "use_sigma_email"}}},
+                notes=[f"send the member's Sigma email {member.email} (set the Sigma app's username of IdP user "
+                       f"{iid} to it; better, correct the userName in the IdP and plan again):"]),
+        )
     if person.guard == "review":
         return make_review(
             "user_name_guard.mismatch", mid, blocking=True, subject=subject,
@@ -567,11 +648,24 @@ def guard_item(person: Person, directory: Directory, freed: frozenset[str] = fro
     return None
 
 
+def look_alike_parts(email: str, user_name: str) -> list[str]:
+    """What makes IdP userName ``user_name`` a look-alike of Sigma email ``email`` (tester6 finding 5): a
+    label mixing scripts (:func:`.scim_values.mixed_script_parts`), or the same skeleton
+    (:func:`planner.near_addresses.is_look_alike`) with the characters outside ASCII named; ``[]`` when
+    it is none. Such a value is never suggested as the member's email nor as an alias."""
+    mixed = mixed_script_parts(user_name)
+    if mixed or not is_look_alike(email_key(email), email_key(user_name)):
+        return mixed
+    return [f"{value!r} has {', '.join(found)}" for value in (email, user_name) if (found := letters_outside_ascii(value))]
+
+
 def unclean_email_item(person: Person) -> ReviewItem:
     """``linking.unclean_sigma_email`` (informational): the member's Sigma email is not what the IdP sends;
     the item names the member and the exact difference, and says the plan sets the email first."""
     member, mid = person.member, person.member_id
-    parts = unclean_parts(member.email) or ["it differs by more than letter case (Unicode compatibility forms)"]
+    # the keys are equal (email_key: cleaning and letter case only), so a clean member email leaves the
+    # IdP's userName as the unclean side (held by .scim_values.hold_refused)
+    parts = unclean_parts(member.email) or ["the IdP's userName differs from it by more than letter case"]
     return make_review(
         "linking.unclean_sigma_email",
         mid,

@@ -26,8 +26,9 @@ item (:func:`unclean_user_name_item`). A ``userName`` Sigma takes but a reviewer
 the same way: one whose local part or a domain label mixes scripts (Latin ``m`` + Cyrillic ``а``:
 ``mаteo.marsh@`` reads as ``mateo.marsh@`` on screen, tester2 finding 5), one blocking
 ``scim.mixed_script_user_name`` item (:func:`mixed_script_parts`; the UTS #39 "single script" test,
-judged on the script word of each letter's Unicode name: Python has no script property and the
-confusables data of ``confusable-homoglyphs`` is not a dependency). A user to create whose IdP primary
+judged on the script word of each letter's Unicode name: Python has no script property; an address
+written wholly in another script that reads as a member's is a near address,
+:mod:`planner.near_addresses`). A user to create whose IdP primary
 email is not clean is held with one blocking ``scim.unclean_email`` item: the plan never sends an
 identity value changed (:func:`unclean_email_item`). :func:`hold_refused`.
 

@@ -210,7 +210,7 @@ def is_valid_email(value: object) -> bool:
 
 
 def fast_email_key(address: str | None) -> str:
-    """:func:`planner.model.email_key`, with a shortcut for printable ASCII (NFKC, casefold and the
+    """:func:`planner.model.email_key`, with a shortcut for printable ASCII (NFC and the
     removal of control characters are then no-ops)."""
     if not address:
         return ""
