@@ -33,7 +33,7 @@ def linked(*pairs: tuple[str, str]) -> TeamPeople:
     """Every (IdP id, memberId) linked and provisioned (``link``), nobody held."""
     return TeamPeople({i: m for i, m in pairs},
                       {i: PushedUser(m, f"{m}@example.com", f"scim.link_user:{m}") for i, m in pairs}, frozenset(),
-                      {m: f"scim.link_user:{m}" for _, m in pairs})
+                      {m: PushedUser(m, f"{m}@example.com", f"scim.link_user:{m}") for _, m in pairs})
 
 
 FINANCE = Assignment("gF", "Finance", "Finance", "tF", "teams.rules[0].exact")
@@ -58,7 +58,8 @@ def test_team_people_reads_the_final_statuses():
                 "uy": PushedUser("y", "y@example.com", "scim.link_user:y"),
                 "un": PushedUser(None, "new@example.com", "scim.create_user:un")},
         held=frozenset({"w", "q"}),
-        links={"x": "scim.link_user:x", "y": "scim.link_user:y"},
+        links={"x": PushedUser("x", "x@example.com", "scim.link_user:x"),
+               "y": PushedUser("y", "y@example.com", "scim.link_user:y")},
     )
 
 
@@ -226,7 +227,9 @@ def test_nested_only_members_are_held_for_the_policy_not_removed():
     assert [a.id for a in decision.actions] == ["scim.link_group:tF", "scim.set_group_members:gF",
                                                 "teams.remove_member:tF:z"]
     assert decision.actions[1].reason == (
-        "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only)")
+        "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only); keeps "
+        "w@example.com, y@example.com, in the group only through a nested group (teams.nested_only is review)")
+    assert wire(decision.actions[1].after) == {"members": ["w@example.com", "x@example.com", "y@example.com"]}
     (item,) = decision.review_items
     assert (item.id, item.blocking) == ("teams.nested_only:tF", True)
     assert tuple(c.fields() for c in item.candidates) == (

@@ -279,9 +279,15 @@ def test_nested_only_members_are_named_in_a_blocking_item_not_removed():
         ("teams.remove_member", "teams.remove_member:tF:z"),  # in no group at all: a plain leftover
     ]
     assert by_id(p)["teams.remove_member:tF:z"].reason == BY_PUSH  # linked: the push removes z
+    # y and w are linked: left out of the list, the push (it replaces the team's SCIM members) would remove
+    # them, so the list keeps them while teams.nested_only decides
     members = by_id(p)["scim.set_group_members:gF"]
-    assert wire(members.after) == {"members": ["x@example.com"]}
-    assert members.reason == "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only)"
+    assert wire(members.after) == {"members": ["w@example.com", "x@example.com", "y@example.com"]}
+    assert members.reason == (
+        "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only); keeps "
+        "w@example.com, y@example.com, in the group only through a nested group (teams.nested_only is review)")
+    assert members.depends_on == ("scim.link_group:tF", "scim.link_user:w", "scim.link_user:x", "scim.link_user:y",
+                                  "scim.link_user:z")
     (item,) = [r for r in p.review_items if r.code == "teams.nested_only"]
     assert (item.id, item.blocking, item.rule) == ("teams.nested_only:tF", True, "teams.nested_only")
     assert item.message == (
@@ -447,8 +453,10 @@ def test_entra_never_pushes_nested_members_so_the_plan_adds_nobody_through_nesti
     entra = replace(snap, idp=replace(snap.idp, format="entra-csv"))
     p = plan(entra)
     members = by_id(p)["scim.set_group_members:gF"]
-    assert wire(members.after) == {"members": ["x@example.com"]}
-    assert members.reason == "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only)"
+    assert wire(members.after) == {"members": ["x@example.com", "y@example.com"]}  # y kept: nested_only decides
+    assert members.reason == (
+        "team 'Finance' members = the 1 provisioned member(s) of group 'Finance' (direct members only); keeps "
+        "y@example.com, in the group only through a nested group (teams.nested_only is review)")
     assert [a for a in by_id(p) if a.startswith("teams.remove_member")] == []  # y: teams.nested_only decides
     (kept,) = [r for r in p.review_items if r.code == "teams.nested_only"]
     assert (kept.blocking, tuple(c.fields() for c in kept.candidates)) == (
@@ -467,7 +475,9 @@ def test_entra_never_pushes_nested_members_so_the_plan_adds_nobody_through_nesti
     assert "# or:\n# teams:\n#   flatten_nested: false\n" in item.resolution
     settled = plan(entra, "teams:\n  nested_only: keep\n")
     assert [r.blocking for r in settled.review_items if r.code.startswith("teams.nested")] == [False, False]
-    assert wire(by_id(settled)["scim.set_group_members:gF"].after) == {"members": ["x@example.com"]}
+    # y, a team member kept by nested_only: keep, stays in the list (left out, the push would remove y);
+    # w, whom Entra never pushes and who is not in the team, is not added
+    assert wire(by_id(settled)["scim.set_group_members:gF"].after) == {"members": ["x@example.com", "y@example.com"]}
     assert "teams.nested_not_pushed" not in review_codes(plan(entra, OFF))
     # Okta (or any IdP that expands nesting) with the same groups: flattened, no item
     okta = plan(snap)

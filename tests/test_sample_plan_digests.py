@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 DIGESTS = {
     "okta": "sha256:949b71c3a4e5e5fdbed4d03d7ba1ad59ec623eadf9294d8ad4a5a05bb671407f",
     "okta-reviewed": "sha256:57be79af6d6b75abf25c3949693713c475ecb381752934ccbf284d0e44e150ed",
-    "entra": "sha256:beb3400e4b094fa0e46e0cbd5cfd230443525874a5c4dc2b17bb098e1468558a",
-    "entra-reviewed": "sha256:9f0d16b34e742f9eac1052c5ef3e6a6bb1f964dfb214e798e3101ef73bec8d33",
+    "entra": "sha256:73d2bdd28c0ddc984eb9c9621a5b3ac4e0e1175a28576c60617439cde65b5890",
+    "entra-reviewed": "sha256:28e1c5fb660d571ec01208654ae984ad7b83c6f8e99e5c4a1cc0c8c7691cf593",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

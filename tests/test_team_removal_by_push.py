@@ -124,3 +124,26 @@ def test_a_member_still_in_the_team_after_the_push_fails_the_removal_and_nothing
             "again, and the new plan removes them through the REST API")
     finally:
         server.close()
+
+
+def test_nested_only_keep_keeps_a_linked_member_in_the_team_after_the_push(tmp_path):
+    """The same fault for teams.nested_only: keep. y is in Entra group Finance only through Contractors; Entra
+    provisions direct members only, and the item says y stays in the team; but the push's list left linked y
+    out, so the push removed y (the Entra sample: Zara Ivanova, Wanda Whitaker, Bianca Varga, Harriet
+    Tanaka-Ross were gone after apply). The list keeps y now."""
+    snap = snapshot([X, Y], [user("ux", "x@example.com"), user("uy", "y@example.com")],
+                    groups=[group("gF", "Finance", ["ux"], groups=["gC"]), group("gC", "Contractors", ["uy"])],
+                    teams=[team("tF", "Finance")], memberships={"tF": ["x", "y"]})
+    snap = replace(snap, idp=replace(snap.idp, format="entra-csv"))
+    p = plan(snap, "teams: {nested_only: keep}")
+    assert by_id(p)["scim.set_group_members:gF"].after.members == ["x@example.com", "y@example.com"]
+    assert [r.message.endswith("so they stay in the team (teams.nested_only is keep)")
+            for r in p.review_items if r.code == "teams.nested_only"] == [True]
+    server, counter = counting_sandbox(snap.sigma)
+    try:
+        result, after = apply_and_fetch(p, tmp_path / "one", server)
+        assert result.status == "converged"
+        assert not [k for k in counter.writes if "/teams/" in k or "Groups/" in k]  # nobody removed
+    finally:
+        server.close()
+    assert sorted(m.member_id for m in after.sigma.team_memberships) == ["x", "y"]

@@ -78,7 +78,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain, filterfalse
 from operator import attrgetter
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 import msgspec
 
@@ -157,14 +157,14 @@ class TeamPeople:
     ``member_ids``: the memberId each IdP user is linked to, whatever its status (a suspended user
     still in a group is no leftover); ``pushed``: the users who end provisioned (``link``,
     ``reactivate``, ``create``); ``held``: memberIds a blocking linking item holds (never removed);
-    ``links``: the ``scim.link_user`` action id of each member who ends provisioned (``link``,
-    ``reactivate``), by memberId.
+    ``links``: the :class:`PushedUser` of each member who ends provisioned (``link``, ``reactivate``),
+    by memberId.
     """
 
     member_ids: Mapping[str, str]
     pushed: Mapping[str, PushedUser]
     held: frozenset[str]
-    links: Mapping[str, str] = field(default_factory=dict)
+    links: Mapping[str, PushedUser] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +231,7 @@ def team_people(people: Iterable[Person]) -> TeamPeople:
     ``reactivate`` is pushed after its ``scim.link_user``, a ``create`` after its ``scim.create_user``."""
     member_ids: dict[str, str] = {}
     pushed: dict[str, PushedUser] = {}
-    links: dict[str, str] = {}
+    links: dict[str, PushedUser] = {}
     held: set[str] = set()
     link, reactivate, create, hold = PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.CREATE, PersonStatus.HELD
     # the ids' "<kind>:" prefixes, read once: one concatenation per person
@@ -247,8 +247,7 @@ def team_people(people: Iterable[Person]) -> TeamPeople:
         if mid is not None:
             member_ids[iid] = mid
         if status is link or status is reactivate:
-            links[mid] = linked_by + mid
-            pushed[iid] = PushedUser(mid, p.user_name, links[mid])
+            pushed[iid] = links[mid] = PushedUser(mid, p.user_name, linked_by + mid)
         elif status is create:
             pushed[iid] = PushedUser(None, p.user_name, created_by + iid)
     return TeamPeople(member_ids, pushed, frozenset(held), links)
@@ -592,22 +591,31 @@ def members_note(group: Group, policy: Teams, idp_format: str) -> str:
 
 
 def set_members_action(a: Assignment, push: GroupPush, now_ids: list[str], group_action_id: str,
-                       evidence: GroupEvidence, note: str, removes: Iterable[str] = ()) -> Action:
+                       evidence: GroupEvidence, note: str, removes: Iterable[str] = (),
+                       keeps: Sequence[PushedUser] = (), setting: str = "") -> Action:
     """``scim.set_group_members``: the team's members become the group's provisioned users (by the
     userName sent), after their links and creates and the group's own link or create, and after the
     links of the leftovers its push removes (``removes``: their ``scim.link_user`` ids,
-    :func:`removed_by_push`), so that they are SCIM-managed when it replaces the team's members."""
+    :func:`removed_by_push`), so that they are SCIM-managed when it replaces the team's members. The list
+    also ``keeps`` the linked team members in the group only through nesting whom ``teams.nested_only``
+    (``setting``: ``keep``, or ``review`` until decided) does not remove: left out, the push, which replaces
+    the team's SCIM members, would remove them (:func:`nested_kept`)."""
     user_names = list(map(attrgetter("user_name"), push.pushed))
+    kept = [k.user_name for k in keeps]
+    if kept:
+        note += (f"; keeps {', '.join(sorted(kept))}, in the group only through a nested group "
+                 f"(teams.nested_only is {setting})")
     return make_action(
         ActionKind.SCIM_SET_GROUP_MEMBERS,
         a.group_id,
         target=group_target(a),
         before=GroupMembersBefore(member_ids=list(now_ids)),
-        after=GroupMembersAfter(members=sorted(user_names)),
+        after=GroupMembersAfter(members=sorted(user_names + kept)),
         rule=a.rule,
         reason=f"team {a.name!r} members = the {len(user_names)} provisioned member(s) of group {a.group_name!r}{note}",
         evidence=evidence,
-        depends_on=[*map(attrgetter("action_id"), push.pushed), group_action_id, *removes],
+        depends_on=[*map(attrgetter("action_id"), push.pushed), group_action_id, *removes,
+                    *(k.action_id for k in keeps)],
     )
 
 
@@ -653,6 +661,14 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
         left = [x for x in left if not (x.through and x.state == "active")]
     return Leftovers(nested, tuple(x for x in left if x.state == "active"),
                      tuple(x for x in left if x.state != "active"), pushed_out, outside)
+
+
+def nested_kept(left: Leftovers, people: TeamPeople) -> list[PushedUser]:
+    """The linked team members in the group only through nesting that ``teams.nested_only`` (``review`` or
+    ``keep``) leaves in the team (``left.nested``): the group's push keeps them in its member list, else it
+    would remove them, as it removes every SCIM-managed member it leaves out (:func:`removed_by_push`)."""
+    links = people.links
+    return [links[x.member_id] for x in left.nested if x.member_id in links]
 
 
 def removed_by_push(member_id: str, team_id: str | None, directory: Directory, people: TeamPeople) -> bool:
@@ -953,7 +969,8 @@ def decide_team(a: Assignment, policy: Teams, directory: Directory, people: Team
     links = people.links
     set_members = set_members_action(a, push, now_ids, adopt.id, evidence,
                                      members_note(group, policy, directory.idp_format),
-                                     [links[x.member_id] for x in left.pushed_out if x.member_id in links])
+                                     [links[x.member_id].action_id for x in left.pushed_out if x.member_id in links],
+                                     nested_kept(left, people), policy.nested_only)
     removals = tuple(sorted((*(removal_action(a, x, set_members.id) for x in left.removed),
                              *(removal_action(a, x, set_members.id, by_push=True) for x in left.pushed_out)),
                             key=attrgetter("id")))
