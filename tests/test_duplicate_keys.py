@@ -162,3 +162,50 @@ def test_a_compact_file_equal_to_its_value_encoded_again_holds_no_repeat(tmp_pat
     findings = Findings()
     assert (read_json(tmp_path / "f.json", findings) == (None, None)) is repeat
     assert [f.code for f in findings] == (["duplicate-key"] if repeat else [])
+
+
+def test_files_read_in_one_reused_buffer_block_are_checked_as_outside_one(tmp_path):
+    """planner.sources.files.reused_buffer (issue 10 item 5: the duplicate-key check encodes each large file
+    into one buffer kept from file to file, not a fresh one: fewer page faults) changes no finding: a sequence
+    of files, clean and repeating a key, large and small, compact and indented, gives the same values and
+    findings inside one block as outside; the block's buffer serves the large files only and is released
+    on leaving."""
+    from planner.sources import files
+
+    records = [{"id": str(i), "userName": f"u{i}@example.com", "active": True} for i in range(2000)]
+    repeat = json.dumps(records, separators=(",", ":")).replace('"id":"1999",', '"id":"1999","active":false,')
+    texts = {
+        "big.json": json.dumps(records, separators=(",", ":")),       # compact: equal to its value encoded again
+        "small-repeat.json": '[{"id":"1","status":"ACTIVE","status":"DEPROVISIONED"}]',
+        "big-repeat.json": repeat,                                   # the repeat in the last record
+        "indented.json": json.dumps(records, indent=1),              # counted, as fetch writes it
+        "huge-int.json": json.dumps(records[:50] + [{"id": "x", "n": 2 ** 70}], separators=(",", ":")),
+        "bom.json": "\ufeff" + json.dumps(records[:50]),             # the text path
+    }
+    for name, text in texts.items():
+        write(tmp_path / name, text)
+
+    def read_all() -> list:
+        out = []
+        for name in texts:
+            findings = Findings()
+            tf, value = read_json(tmp_path / name, findings)
+            out.append((name, tf is None, None if value is None else len(value), found(findings)))
+        return out
+
+    outside = read_all()
+    assert [(name, failed, [x[1] for x in f]) for name, failed, _, f in outside] == [
+        ("big.json", False, []), ("small-repeat.json", True, ["duplicate-key"]),
+        ("big-repeat.json", True, ["duplicate-key"]), ("indented.json", False, []),
+        ("huge-int.json", False, []), ("bom.json", False, [])]
+    assert outside[2][3][0][5] == f"record '1999' has key 'active' twice (false, then true); {DUP}"
+    assert files._BUFFER.get() is None
+    with files.reused_buffer():
+        buffer = files._BUFFER.get()
+        assert read_all() == outside
+        with files.reused_buffer():  # a nested block shares the outer block's buffer
+            assert files._BUFFER.get() is buffer
+        assert files._encoded(records, len(texts["big.json"])) is buffer
+        assert bytes(buffer) == texts["big.json"].encode()
+        assert files._encoded(records[:1], 60).__class__ is bytes  # small against the buffer: a fresh one
+    assert files._BUFFER.get() is None

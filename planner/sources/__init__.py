@@ -46,7 +46,7 @@ from ..model import Finding, IdpDirectory, SigmaExport, Snapshot, Severity
 from . import detect, formulas, identity_values, sigma
 from .detect import IDP_FORMATS
 from ..gc_pause import gc_paused
-from .files import Findings
+from .files import Findings, reused_buffer
 
 __all__ = [
     "IDP_FORMATS",
@@ -98,7 +98,7 @@ def load_sigma_export(directory: str | Path) -> tuple[SigmaExport, list[Finding]
     from .validation import check_sigma, drop_dangling_memberships
 
     findings = Findings()
-    with gc_paused():
+    with gc_paused(), reused_buffer():
         export = sigma.load(Path(directory), findings)
         findings.extend(identity_values.sigma_value_findings(export))
         export, dropped = drop_dangling_memberships(export)
@@ -133,7 +133,7 @@ def load_idp(
     if layout.format is None:
         return IdpDirectory(), list(findings)
     detect.require_users_file(layout, [Path(p) for p in paths], findings)
-    with gc_paused():
+    with gc_paused(), reused_buffer():
         directory = _loader(layout.format)(layout.files, findings)
         findings.extend(identity_values.idp_value_findings(directory))
         failed = any(f.severity is Severity.ERROR for f in findings)
@@ -155,7 +155,7 @@ def load_snapshot(
     :class:`~planner.errors.UserError` naming the first error) when any finding
     is an error.
     """
-    with gc_paused():  # one pause for both sides: see planner.gc_pause
+    with gc_paused(), reused_buffer():  # one pause and one buffer for both sides: planner.gc_pause, files.reused_buffer
         export, sigma_findings = load_sigma_export(sigma_dir)
         directory, idp_findings = load_idp(idp_paths, idp_format)
     snapshot = Snapshot(sigma=export, idp=directory, findings=tuple(sigma_findings + idp_findings))
