@@ -20,6 +20,17 @@ from .test_incomplete_inputs import POLICY, SIGMA, okta_export, okta_user
 DUP = "a JSON object names each key once (RFC 8259 §4): fix or re-export the file"
 
 
+@pytest.fixture(params=["read", "mapped"], autouse=True)
+def how(request, monkeypatch):
+    """Every test runs twice: the files read (as those under files.MAP_FROM bytes are), and mapped (MAP_FROM
+    lowered to one byte, as larger files are: planner.sources.files._mapped)."""
+    from planner.sources import files
+
+    if request.param == "mapped":
+        monkeypatch.setattr(files, "MAP_FROM", 1)
+    return request.param
+
+
 def found(findings) -> list[tuple]:
     return [(f.severity, f.code, Path(f.file).name, f.location, f.field, f.message) for f in findings]
 

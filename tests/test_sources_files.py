@@ -1,4 +1,5 @@
-"""read_json: msgspec parses well-formed UTF-8 JSON; everything else reads exactly as json.loads did."""
+"""read_json: msgspec parses well-formed UTF-8 JSON; everything else reads exactly as json.loads did. Every test
+runs twice: the file read, and the file mapped (files.MAP_FROM lowered to one byte; issue 10 item 5)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ import math
 
 import pytest
 
+from planner.sources import files
 from planner.sources.files import Findings, read_json
+
+
+@pytest.fixture(params=["read", "mapped"], autouse=True)
+def how(request, monkeypatch):
+    """``read``: as every file under files.MAP_FROM bytes is read; ``mapped``: as a larger one is mapped."""
+    if request.param == "mapped":
+        monkeypatch.setattr(files, "MAP_FROM", 1)
+    return request.param
 
 
 def _read(tmp_path, data: bytes):
@@ -60,3 +70,46 @@ def test_concatenated_and_malformed_documents_keep_their_findings(tmp_path):
     assert findings == [("error", "malformed-json", "line 2 column 7", "malformed JSON: Expecting value")]
     _, _, findings = _read(tmp_path, b"  \n")
     assert findings == [("error", "empty-file", "", "file is empty")]
+
+
+def test_a_large_file_is_mapped_closed_after_reading_and_read_as_a_small_one(tmp_path, monkeypatch):
+    """planner.sources.files._mapped: a file of MAP_FROM bytes or more is mapped, not copied into a fresh buffer
+    (page faults: issue 10 item 5); the mapping is closed when read_json returns, and the value, digest and
+    findings are those of the file read: compact (equal to its value encoded again), indented (counted), a
+    repeated key (the exact parse names it), an escaped colon (counted by the exact parse), a BOM (the text path)."""
+    import mmap
+
+    opened = []
+
+    class Spy(mmap.mmap):
+        def __new__(cls, *args, **kwargs):
+            made = super().__new__(cls, *args, **kwargs)
+            opened.append(made)
+            return made
+
+    monkeypatch.setattr(files.mmap, "mmap", Spy)
+    monkeypatch.setattr(files, "MAP_FROM", 1 << 20)  # the real threshold, whichever the fixture set
+    pad = "x" * files.MAP_FROM
+    docs = {
+        "compact": b'[{"id":"1","status":"ACTIVE","pad":"%s"}]' % pad.encode(),
+        "indented": b'[\n {\n  "id": "1",\n  "pad": "%s"\n }\n]' % pad.encode(),
+        "repeat": b'[{"id":"1","status":"ACTIVE","status":"DEPROVISIONED","pad":"%s"}]' % pad.encode(),
+        "escaped colon": b'[{"id":"1","note":"a\\u003ab","pad":"%s"}]' % pad.encode(),
+        "bom": b'\xef\xbb\xbf[{"id":"1","pad":"%s"}]' % pad.encode(),
+    }
+    got = {}
+    for name, data in docs.items():
+        tf, value, findings = _read(tmp_path, data)
+        got[name] = (None if tf is None else tf.sha256 == hashlib.sha256(data).hexdigest(),
+                     None if value is None else sorted(value[0]), [f[1] for f in findings])
+    assert got == {
+        "compact": (True, ["id", "pad", "status"], []),
+        "indented": (True, ["id", "pad"], []),
+        "repeat": (None, None, ["duplicate-key"]),
+        "escaped colon": (True, ["id", "note", "pad"], []),
+        "bom": (True, ["id", "pad"], []),
+    }
+    assert len(opened) == len(docs) and all(m.closed for m in opened)
+    tf, value, findings = _read(tmp_path, b'{"a": "' + pad.encode() + b'", "a": "b"}')
+    assert findings == [("error", "duplicate-key", "", "an object has key 'a' twice (\"" + pad[:56] + '..., then "b"); '
+                         "a JSON object names each key once (RFC 8259 §4): fix or re-export the file")]
