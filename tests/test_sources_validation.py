@@ -74,6 +74,30 @@ def test_is_valid_email_is_the_rfc_5322_dot_atom_form(value, valid):
     assert is_valid_email(value) is valid
 
 
+def test_the_possessive_email_pattern_matches_what_the_greedy_one_matched():
+    """planner.sources.values.EMAIL_RE's runs are possessive (issue 10 item 5: no backtracking, 0.11 -> 0.08 s
+    at 100k); the greedy form it replaced, compiled here, accepts exactly the same strings: generated ones built
+    from the characters that decide a match (dots, hyphens, @, digits, spaces, non-ASCII letters, a soft hyphen,
+    a zero-width space, an ideographic space) and lengths around the 64 and 254 limits."""
+    import random
+    import re
+
+    from planner.sources import values
+
+    atext, alnum = values._ATEXT, values._ALNUM
+    label = rf"{alnum}(?:[A-Za-z0-9\-{values._NON_ASCII}]*{alnum})?"
+    greedy = re.compile(rf"(?=[^@]{{1,64}}@)(?=.{{3,254}}$){atext}+(?:\.{atext}+)*@(?:{label}\.)+(?![0-9]+$){label}")
+    rnd = random.Random(10)
+    alphabet = list("abZ09.-@+_'\" \t\né\u00adß\u200b\u3000x1")
+    cases = [f"{'a' * n}@b.co" for n in (63, 64, 65)] + [f"a@{'b' * n}.co" for n in (248, 249, 250, 251)]
+    for _ in range(20000):
+        part = "".join(rnd.choice(alphabet) for _ in range(rnd.choice([1, 2, 3, 5, 8, 13])))
+        cases += [part, f"ab{part}.com", f"{part}@ex{part}.org", f"x.y@{part}"]
+    valid = [c for c in cases if greedy.fullmatch(c)]
+    assert [c for c in cases if values.EMAIL_RE.fullmatch(c)] == valid
+    assert len(valid) > 2000 and len(cases) - len(valid) > 50000  # both outcomes are exercised
+
+
 def test_an_inactive_user_needs_no_valid_user_name():
     inactive = IdpUser(id="00u2", user_name="hlarsen", user_name_key="hlarsen", active=False,
                        emails=(Email("h@example.com", "h@example.com", True),), source=SourceRef("users.json", "$[1]"))
