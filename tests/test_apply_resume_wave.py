@@ -7,13 +7,15 @@ import os
 import signal
 import subprocess
 import time
+from dataclasses import replace
 
 import pytest
 
 from planner.execute.apply import apply_plan, outcome_lines
 from planner.execute.errors import ApplyRefused
-from planner.execute.journal import RunRow, journal_path, read_journal, read_runs
-from planner.execute.resume import check_resume_selection, resume_command
+from planner.execute.journal import JournalRow, RunRow, journal_path, read_journal, read_runs
+from planner.execute.resume import check_unfinished_run, resume_command, unfinished_run
+from planner.execute.verify_plan import interrupted_run
 from planner.planfile import write_plan
 from planner.sandbox.server import SandboxServer
 from planner.selection import select
@@ -144,24 +146,112 @@ def run_row(run_id: int, status: str | None, wave: str, wave_actions, selection)
                   wave_actions, selection)
 
 
+def journal_rows(plan, **states) -> dict[str, JournalRow]:
+    """Every action of ``plan`` ``pending`` (never started), but those named by state:
+    ``journal_rows(plan, done=("L01",), running=("L02",))``."""
+    state_of = {aid: state for state, ids in states.items() for aid in ids}
+    return {a.id: JournalRow(a.id, n, a.kind.value, state_of.get(a.id, "pending"), int(a.id in state_of), 0,
+                             None, None, None, {}, None, None)
+            for n, a in enumerate(plan.actions)}
+
+
 def test_which_run_resume_is_bound_to_and_what_it_says_for_a_whole_plan_run_and_an_old_journal():
     plan = make_plan(resume_plan_actions(), resume_org())
     whole, wave = select(plan, (), None), select(plan, ("team:Ops",), None)
     every = tuple(a.id for a in plan.actions)
+    killed = [run_row(1, None, "", every, ())]
+    rows = journal_rows(plan, running=("L01",))
 
     with pytest.raises(ApplyRefused) as refused:
-        check_resume_selection("plan.json", [run_row(1, None, "", every, ())], wave)
+        check_unfinished_run("plan.json", killed, rows, wave, resume=True)
     assert str(refused.value) == (
         "plan.json: --resume continues run 1 (killed), which applied the whole plan (20 action(s)), with exactly its "
         "selection: `sigma-migrate apply plan.json --resume`; this command gave --only team:Ops; nothing was written")
-    with pytest.raises(ApplyRefused) as refused:  # a journal written before runs.selection: the wave's label
-        check_resume_selection("plan.json", [run_row(1, "interrupted", "only team:Ops", ("R15",), None)], whole)
+    old = [run_row(1, "interrupted", "only team:Ops", ("R15",), None)]  # a journal written before runs.selection
+    with pytest.raises(ApplyRefused) as refused:
+        check_unfinished_run("plan.json", old, journal_rows(plan), whole, resume=True)
     assert str(refused.value).startswith(
         "plan.json: --resume continues run 1 (interrupted), which applied wave 'only team:Ops' (1 action(s)), with "
         "exactly its selection: `sigma-migrate apply plan.json --resume --only ... (as that wave)`")
-    check_resume_selection("plan.json", [run_row(1, "interrupted", "only team:Ops", ("R15",), None)], wave)
-    check_resume_selection("plan.json", [run_row(1, None, "", None, None)], whole)  # older than waves: whole plan
-    for status in ("converged", "unverified"):  # nothing of that run to resume: not bound
-        check_resume_selection("plan.json", [run_row(1, "interrupted", "", every, ()),
-                                             run_row(2, status, "only team:Ops", ("R15",), ("--only", "team:Ops"))],
-                               whole)
+    assert check_unfinished_run("plan.json", old, journal_rows(plan), wave, resume=True) == old[0]
+    older = [run_row(1, None, "", None, None)]  # older than waves: the whole plan
+    assert check_unfinished_run("plan.json", older, rows, whole, resume=True) == older[0]
+    for status in ("converged", "unverified"):  # run 1 resumed to its end: nothing to resume, not bound
+        runs = [run_row(1, "interrupted", "only team:Ops", ("R15",), ("--only", "team:Ops")),
+                run_row(2, status, "only team:Ops", ("R15",), ("--only", "team:Ops"))]
+        assert unfinished_run(runs, journal_rows(plan, done=("R15",))) is None
+        assert check_unfinished_run("plan.json", runs, journal_rows(plan, done=("R15",)), whole, resume=True) is None
+        assert check_unfinished_run("plan.json", runs, journal_rows(plan, done=("R15",)), whole, resume=False) is None
+
+
+def test_an_interrupted_or_killed_run_refuses_every_other_apply_whichever_run_came_after_it():
+    """Tester6 finding 7: the rule looked at the last run only, so after one more wave ``--resume``
+    ran the whole plan; and an interrupted run that journaled its end let a plain apply run everything."""
+    plan = make_plan(resume_plan_actions(), resume_org())
+    whole, links, deactivations = (select(plan, only, None) for only in ((), ("kind:scim.link_user",),
+                                                                           ("kind:members.deactivate",)))
+    run1 = run_row(1, "interrupted", "only kind:scim.link_user", links.action_ids, ("--only", "kind:scim.link_user"))
+    run2 = run_row(2, "converged", "only kind:members.deactivate", deactivations.action_ids,
+                   ("--only", "kind:members.deactivate"))
+    rows = journal_rows(plan, done=("L01", "L02", "L03") + deactivations.action_ids)
+    assert deactivations.action_ids == ("R13", "D13", "D16")
+
+    assert unfinished_run([run1, run2], rows) == run1  # a journal from before this rule: run 2 ran anyway
+    for wave in (whole, deactivations, select(plan, (), 5)):
+        with pytest.raises(ApplyRefused) as refused:
+            check_unfinished_run("plan.json", [run1, run2], rows, wave, resume=False)
+        assert str(refused.value) == (
+            "plan.json: run 1 (--only kind:scim.link_user, interrupted) did not finish: 0 action(s) in flight, "
+            "7 not started; no other apply of this plan runs until it does: continue it with `sigma-migrate apply "
+            "plan.json --resume --only kind:scim.link_user`; nothing was written")
+    with pytest.raises(ApplyRefused, match=r"^plan.json: --resume continues run 1 \(interrupted\), which applied --only "
+                                           r"kind:scim.link_user \(10 action\(s\)\), with exactly its selection"):
+        check_unfinished_run("plan.json", [run1, run2], rows, whole, resume=True)
+    assert check_unfinished_run("plan.json", [run1, run2], rows, links, resume=True) == run1
+
+    killed = run_row(1, None, "", tuple(a.id for a in plan.actions), ())  # kill -9: no status
+    with pytest.raises(ApplyRefused) as refused:
+        check_unfinished_run("plan.json", [killed], journal_rows(plan, done=("L01",), running=("L02", "L03")),
+                             links, resume=False)
+    assert str(refused.value) == (
+        "plan.json: run 1 (the whole plan, killed) did not finish: 2 action(s) in flight, 17 not started; no other "
+        "apply of this plan runs until it does: continue it with `sigma-migrate apply plan.json --resume`; nothing "
+        "was written")
+    # every action of the interrupted wave done (Ctrl-C after its last one): nothing left, not bound
+    assert unfinished_run([run1], journal_rows(plan, done=links.action_ids)) is None
+
+
+def test_a_run_that_ended_incomplete_lets_a_new_wave_start_and_binds_only_resume():
+    plan = make_plan(resume_plan_actions(), resume_org())
+    whole, links, ops = (select(plan, only, None) for only in ((), ("kind:scim.link_user",), ("team:Ops",)))
+    run1 = run_row(1, "incomplete", "only kind:scim.link_user", links.action_ids, ("--only", "kind:scim.link_user"))
+    rows = journal_rows(plan, done=links.action_ids[:9], failed=links.action_ids[9:])
+
+    assert unfinished_run([run1], rows) == run1
+    assert check_unfinished_run("plan.json", [run1], rows, ops, resume=False) is None
+    assert check_unfinished_run("plan.json", [run1], rows, whole, resume=False) is None
+    with pytest.raises(ApplyRefused, match=r"--resume continues run 1 \(incomplete\)"):
+        check_unfinished_run("plan.json", [run1], rows, whole, resume=True)
+    # an interrupted run whose --resume ended incomplete: that run is the one left, and it blocks no wave
+    interrupted = replace(run1, status="interrupted")
+    resumed = replace(run1, run_id=2, mode="resume")
+    assert unfinished_run([interrupted, resumed], rows) == resumed
+    assert check_unfinished_run("plan.json", [interrupted, resumed], rows, ops, resume=False) is None
+
+
+def test_verify_names_the_unfinished_run_by_the_same_rule_when_later_runs_followed_it():
+    plan = make_plan(resume_plan_actions(), resume_org())
+    links, deactivations = (select(plan, only, None) for only in (("kind:scim.link_user",), ("kind:members.deactivate",)))
+    run1 = run_row(1, "interrupted", "only kind:scim.link_user", links.action_ids, ("--only", "kind:scim.link_user"))
+    run2 = run_row(2, "converged", "only kind:members.deactivate", deactivations.action_ids,
+                   ("--only", "kind:members.deactivate"))
+    rows = journal_rows(plan, done=("L01", "L02", "L03") + deactivations.action_ids)
+
+    found = interrupted_run("plan.json", [run1, run2], rows)  # a journal from before apply refused run 2
+
+    assert found is not None and found.summary == "run 1 did not finish: 0 action(s) in flight, 7 not started"
+    assert found.line() == (
+        "Run 1 (wave only kind:scim.link_user) was interrupted at 2026-12-06T02:00:00.000Z: 0 action(s) in flight, "
+        "7 not started; `sigma-migrate apply plan.json --resume --only kind:scim.link_user` finishes it")
+    incomplete = replace(run1, status="incomplete")  # failed actions: verify counts them as failed, not interrupted
+    assert interrupted_run("plan.json", [incomplete], rows) is None

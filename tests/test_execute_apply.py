@@ -301,11 +301,16 @@ def test_unfinished_journal_needs_resume(tmp_path, sb):
     approve(plan, "Ada Admin")
     doc = json.loads(plan.read_text())
     journal = Journal.open(plan, doc["digest"], [(a["id"], a["kind"]) for a in doc["actions"]])
-    journal.mark_running("u1")
+    journal.start_run("apply", wave_actions=[a["id"] for a in doc["actions"]])
+    journal.mark_running("u1")  # then killed: no end recorded
     journal.close()
 
-    with pytest.raises(ApplyRefused, match=r"did not finish \(1 running, 7 pending\); continue it with --resume"):
+    with pytest.raises(ApplyRefused) as refused:
         apply_plan(plan, options_for(server))
+    assert str(refused.value) == (
+        f"{plan}: run 1 (the whole plan, killed) did not finish: 1 action(s) in flight, 7 not started; no other "
+        f"apply of this plan runs until it does: continue it with `sigma-migrate apply {plan} --resume`; nothing "
+        "was written")
     report = apply_plan(plan, options_for(server, resume=True))
     assert report.mode == "resume" and report.status == "converged"
 

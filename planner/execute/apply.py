@@ -9,9 +9,11 @@ Sigma, and before any file is written unless said otherwise):
    this digest (or ``--auto-approve``), no blocking review item, no failed guard;
 3. the apply lock (:func:`planner.execute.journal.apply_lock`): a second apply of the
    same plan while one runs is refused;
-4. the journal of an earlier run: unfinished without ``--resume`` is refused; a journal of
-   another plan is refused; ``--resume`` without one (or with one no run started in) starts
-   from the beginning, since the journal is opened before the first write;
+4. the journal of earlier runs (:func:`planner.execute.resume.check_unfinished_run`): while a run
+   is interrupted or killed with actions of its selection not done, every apply but ``--resume``
+   with exactly its selection is refused; a ``--resume`` of another selection than the unfinished
+   run's is refused; a journal of another plan is refused; ``--resume`` without one (or with one
+   no run started in) starts from the beginning, since the journal is opened before the first write;
 5. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`); base
    URLs other than the approval's are refused (:func:`planner.execute.approve.check_approved_target`);
 6. the summary is shown (also with ``--auto-approve``);
@@ -32,8 +34,8 @@ Sigma, and before any file is written unless said otherwise):
 Ctrl-C (or SIGTERM, alike: :mod:`planner.execute.signals`) lets the actions in flight finish
 (each is journaled; a second one ends the process at once, leaving them ``running``), then raises
 :class:`ApplyInterrupted` (exit 130) saying to continue with ``--resume`` and the run's own
-``--only`` / ``--limit``; ``--resume`` runs exactly the unfinished run's selection and refuses
-another (:mod:`planner.execute.resume`).
+``--only`` / ``--limit``; until that run is finished every other apply of the plan is refused, and
+``--resume`` runs exactly its selection and refuses another (:mod:`planner.execute.resume`).
 
 ``--dry-run`` (:func:`dry_run_lines`) does steps 1 and 5 without credentials
 (the same refusals for a missing or unsafe base URL), sends nothing, writes
@@ -73,9 +75,9 @@ from .actions import (
 from .indexes import MemberIndex, UserIndex
 from .approve import Approval, check_approved_target, check_can_apply, planned_organization_id, read_approval
 from .errors import ApiError, ApplyInterrupted, ApplyRefused, AuthError
-from .journal import WRITTEN_BY_INTERRUPTED_RUN, Journal, JournalRow, apply_lock, journal_path, utc_now
+from .journal import WRITTEN_BY_INTERRUPTED_RUN, Journal, JournalRow, apply_lock, journal_path, read_journal, utc_now
 from .progress import subject_of
-from .resume import check_resume_selection, resume_command, selection_words
+from .resume import check_unfinished_run, resume_command, selection_words
 from .rest_client import TOKEN_PATH, MemberRecord, SigmaRestClient
 from .retry import RetryPolicy, origin_of
 from .signals import ApplySignals, apply_signals
@@ -605,17 +607,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
     try:
         if journal_path(plan_path).exists():
             journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in all_actions], __version__)
-            left = unfinished(journal)
-            runs = journal.runs()
-            between_waves = set(left) == {"pending"} and bool(runs) and runs[-1].finished_at is not None
-            if options.resume and not journal.untouched():
-                check_resume_selection(plan_path, runs, wave)  # --resume runs the unfinished run's own wave
-            if left and not options.resume and not journal.untouched() and not between_waves:
-                states = ", ".join(f"{left[s]} {s}" for s in ("running", "failed", "skipped", "pending") if s in left)
-                raise ApplyRefused(
-                    f"{plan_path}: an earlier apply of this plan did not finish ({states}); "
-                    f"continue it with --resume (journal {journal_path(plan_path).name})"
-                )
+            # an interrupted or killed run refuses every other apply; --resume repeats its selection
+            check_unfinished_run(plan_path, journal.runs(), journal.rows(), wave, resume=options.resume)
 
         redactor = Redactor()
         counter = _RetryCounter()
@@ -659,11 +652,14 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             mode = "apply"
         elif options.resume:
             echo(resume_line(journal, len(all_actions)))
-            interrupted = frozenset(aid for aid, r in journal.rows().items() if may_have_written(r))
-            reset_unfinished(journal)
+            interrupted = frozenset(aid for aid, r in journal.rows().items() if aid in in_wave and may_have_written(r))
+            reset_unfinished(journal, in_wave)
             mode = "resume"
         elif unfinished(journal):
-            mode = "apply"  # the next wave, or the rest after waves: the done actions stay done
+            # the next wave, or the rest after waves: the done actions stay done; what a reported
+            # run failed or skipped and this wave selects is tried again
+            reset_unfinished(journal, in_wave, ("failed", "skipped"))
+            mode = "apply"
         else:
             journal.reset_for_rerun([a.id for a in actions])  # a finished plan again: check every object again
             mode = "reapply"
@@ -803,7 +799,8 @@ another target, blocking review items): the status apply itself would exit with.
 
 @dataclass(frozen=True)
 class DryRun:
-    """What ``apply --dry-run`` prints (``lines``) and why apply would refuse the plan (``refusals``,
+    """What ``apply --dry-run`` prints (``lines``) and why apply would refuse the plan (not approved,
+    another target, blocking items, an unfinished run of it; ``refusals``,
     one line each, also printed as ``# note: ...``; empty: apply would go ahead)."""
 
     lines: tuple[str, ...]
@@ -822,7 +819,8 @@ def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions())
 def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> DryRun:
     """The requests apply would send to make the plan's changes, in order, tokens redacted.
 
-    Reads only the plan file: no credential is needed, nothing is sent or
+    Reads the plan file, its approval and its journal (read-only: an unfinished run refuses apply,
+    :func:`planner.execute.resume.check_unfinished_run`): no credential is needed, nothing is sent or
     written. It refuses as apply does when a base URL the plan needs is missing
     or unsafe (:func:`required_targets`, :class:`TargetError`). Paths are built by
     the functions the clients use (:mod:`planner.execute.paths`), so an id is
@@ -847,6 +845,13 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
             refusals.append(f"apply will refuse: {exc}")
     if plan.blocking_items:
         refusals.append(f"{len(plan.blocking_items)} blocking review item(s); apply will refuse this plan")
+    wave = select(plan, options.only, options.limit)
+    journal_digest, runs, rows = read_journal(plan_path)
+    if journal_digest == plan.digest:
+        try:
+            check_unfinished_run(plan_path, runs, rows, wave, resume=options.resume)
+        except ApplyRefused as exc:
+            refusals.append(f"apply will refuse: {exc}")
     lines += [f"# note: {r}" for r in refusals]
     if "rest" in apis:
         lines += [
@@ -856,7 +861,6 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
             "Content-Type: application/x-www-form-urlencoded",
             "grant_type=client_credentials&client_id=***&client_secret=***",
         ]
-    wave = select(plan, options.only, options.limit)
     if not wave.is_whole_plan:
         lines.append(f"# wave {wave.label}: {len(wave.action_ids)} of {len(plan.actions)} action(s)")
     in_wave = set(wave.action_ids)

@@ -1,30 +1,46 @@
-"""What ``apply --resume`` continues: the last unfinished run, with exactly the selection it had.
+"""Which run of a plan is unfinished, and what that allows: one rule over the journal's ``runs``.
 
-A run of one wave (``apply plan.json --only group:Finance``) that is interrupted (Ctrl-C, SIGTERM,
-``kill -9``) or ends incomplete or stopped leaves the rest of the plan pending on purpose. So
-``--resume`` runs the actions of that run's own selection (``--only`` / ``--limit``) and nothing
-else: the hint apply prints repeats the selection (:func:`resume_command`), and a ``--resume``
-whose selection picks other actions than that run's (a wider one, none when the run had one, a
-narrower one) is refused before anything is sent (:func:`check_resume_selection`), naming the run's
-selection and how to go further on purpose: finish the wave, then start the next one with a new
-``apply --only ...`` (docs/apply.md, "Journal, resume, results" and "Waves").
+A run of one wave (``apply plan.json --only group:Finance``) that is interrupted (Ctrl-C, SIGTERM),
+killed (``kill -9``, a crash: no end recorded) or ends incomplete or stopped leaves the rest of the
+plan pending on purpose. :func:`unfinished_run` finds that run from the journal's ``runs`` table
+(each run's selection and status, docs/apply.md "Journal, resume, results") and its action states,
+whichever run it is, not only the last; :func:`check_unfinished_run` is what every apply of the plan
+does with it, before anything is sent:
 
-A run that converged (status ``converged`` or ``unverified``) leaves nothing to resume: ``--resume``
-after it is not bound to its selection.
+- while a run is **interrupted or killed** with actions of its selection not done, every apply of
+  the plan other than ``--resume`` with exactly that run's selection is refused, naming the run (its
+  number, its ``--only`` / ``--limit`` words, how it ended, what is left) and the command that
+  continues it (someone who pressed Ctrl-C on a pilot because it looked wrong must not have the whole
+  organization migrated by the next command: tester6 finding 7);
+- a run that ended **incomplete or stopped** (failed actions, reported) does not block a new wave;
+  ``--resume`` still continues it with exactly its selection;
+- ``--resume`` whose selection picks other actions than the unfinished run's (a wider one, none when
+  the run had one, a narrower one) is refused; it never widens to the whole plan on its own. With no
+  unfinished run (every run converged, or ran its selection to the end), ``--resume`` is bound to no
+  selection.
+
+The hints apply prints repeat the selection (:func:`resume_command`).
 """
 
 from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..selection import Wave
 from .errors import ApplyRefused
-from .journal import RunRow
+from .journal import JournalRow, RunRow
 
 FINISHED_STATUSES = ("converged", "unverified")
 """Run statuses that leave nothing of the run to resume."""
+
+INTERRUPTED_ENDS = ("interrupted", "killed")
+"""How a run ended (:func:`how_it_ended`) that blocks every other apply of the plan until it is resumed."""
+
+REPORTED_ENDS = ("converged", "unverified", "incomplete", "stopped")
+"""Statuses of a run that ran its selection to the end and reported it: such a later run given every
+action of an earlier interrupted one (its ``--resume``) finishes that one."""
 
 
 def selection_words(wave: Wave) -> tuple[str, ...]:
@@ -45,43 +61,126 @@ def resume_command(plan_path: str | Path, words: Sequence[str]) -> str:
                      *(shlex.quote(w) for w in words)])
 
 
-def run_to_resume(runs: Sequence[RunRow]) -> RunRow | None:
-    """The run ``--resume`` continues: the last run of the journal when it did not finish converged
-    (interrupted, killed with no end recorded, incomplete, stopped); ``None`` otherwise."""
-    if not runs or runs[-1].status in FINISHED_STATUSES:
-        return None
-    return runs[-1]
-
-
 def how_it_ended(run: RunRow) -> str:
-    """``interrupted``, ``incomplete``, ``stopped``, or ``killed`` for a run that recorded no end."""
+    """``converged``, ``unverified``, ``incomplete``, ``stopped``, ``interrupted``, or ``killed`` for a
+    run that recorded no end."""
     return run.status or "killed"
 
 
-def check_resume_selection(plan_path: str | Path, runs: Sequence[RunRow], wave: Wave) -> None:
+def actions_of(run: RunRow, rows: Mapping[str, JournalRow]) -> tuple[str, ...]:
+    """The ids of the actions ``run`` was given: its ``wave_actions``, or every action of the journal
+    (``rows``) for a journal older than waves."""
+    return run.wave_actions if run.wave_actions is not None else tuple(rows)
+
+
+def left_of(run: RunRow, rows: Mapping[str, JournalRow]) -> dict[str, int]:
+    """``{state: n}`` of the actions of ``run``'s selection that are not ``done`` now (``running``,
+    ``pending``, ``failed``, ``skipped``; only states that occur)."""
+    left: dict[str, int] = {}
+    for aid in actions_of(run, rows):
+        state = rows[aid].state if aid in rows else "pending"
+        if state != "done":
+            left[state] = left.get(state, 0) + 1
+    return left
+
+
+def left_text(left: Mapping[str, int]) -> str:
+    """``2 action(s) in flight, 18 not started`` (``, 1 failed``, ``, 1 skipped`` when there are)."""
+    parts = [f"{left.get('running', 0)} action(s) in flight", f"{left.get('pending', 0)} not started"]
+    parts += [f"{left[s]} {s}" for s in ("failed", "skipped") if left.get(s)]
+    return ", ".join(parts)
+
+
+def unfinished_run(runs: Sequence[RunRow], rows: Mapping[str, JournalRow]) -> RunRow | None:
+    """The run of the plan that is not finished, or ``None``. ``runs``: the journal's runs, oldest
+    first; ``rows``: its action rows by id (:func:`planner.execute.journal.read_journal`).
+
+    A run is unfinished when it did not converge (interrupted, killed: no end recorded, incomplete,
+    stopped), an action of its selection (:func:`actions_of`) is not ``done`` now, and no later run
+    given every one of its actions recorded a reported end (:data:`REPORTED_ENDS`: its ``--resume``
+    ran to the end). Of the unfinished runs, the last one interrupted or killed, else the last one.
+    A journal whose actions were started but which records no run is a killed whole-plan run
+    numbered 0. Source of the rule: docs/apply.md, "Journal, resume, results"; tester6 finding 7.
+    """
+    if not runs:
+        if any(r.state != "pending" or r.attempts for r in rows.values()):
+            return RunRow(0, "apply", "", None, None, {}, None, None, "", None, ())
+        return None
+    unfinished = []
+    for n, run in enumerate(runs):
+        if how_it_ended(run) in FINISHED_STATUSES or not left_of(run, rows):
+            continue
+        given = set(actions_of(run, rows))
+        if any(later.status in REPORTED_ENDS and given <= set(actions_of(later, rows)) for later in runs[n + 1:]):
+            continue
+        unfinished.append(run)
+    interrupted = [run for run in unfinished if how_it_ended(run) in INTERRUPTED_ENDS]
+    return (interrupted or unfinished or [None])[-1]
+
+
+def _selection_of(plan_path: str | Path, run: RunRow) -> tuple[str, str]:
+    """``(what run applied, the command that resumes it)``, e.g. ``("--only group:Finance",
+    "sigma-migrate apply plan.json --resume --only group:Finance")``; ``the whole plan``; for a journal
+    written before selections were recorded, the wave's label."""
+    if run.selection is None and run.wave:
+        return (f"wave {run.wave!r}",
+                f"sigma-migrate apply {shlex.quote(str(plan_path))} --resume --only ... (as that wave)")
+    words = run.selection or ()
+    return " ".join(shlex.quote(w) for w in words) or "the whole plan", resume_command(plan_path, words)
+
+
+def check_unfinished_run(plan_path: str | Path, runs: Sequence[RunRow], rows: Mapping[str, JournalRow],
+                         wave: Wave, *, resume: bool) -> RunRow | None:
+    """What an apply of ``wave`` (``resume``: with ``--resume``) may do given the journal's ``runs``
+    and action ``rows``; returns the run a ``--resume`` continues (``None``: no unfinished run, or
+    not ``--resume``).
+
+    Raises :class:`ApplyRefused` (one line, before any request) when :func:`unfinished_run` is
+    interrupted or killed and this is not ``--resume`` (:func:`unfinished_message`), or when this is
+    a ``--resume`` whose selection picks other actions than that run was given
+    (:func:`check_resume_selection`). A run that ended incomplete or stopped refuses only a
+    ``--resume`` of another selection: a new wave may start.
+    """
+    run = unfinished_run(runs, rows)
+    if run is None:
+        return None
+    if resume:
+        check_resume_selection(plan_path, run, wave)
+        return run
+    if how_it_ended(run) in INTERRUPTED_ENDS:
+        raise ApplyRefused(unfinished_message(plan_path, run, rows))
+    return None
+
+
+def unfinished_message(plan_path: str | Path, run: RunRow, rows: Mapping[str, JournalRow]) -> str:
+    """The refusal of an apply while ``run`` is interrupted or killed, e.g. ``plan.json: run 1
+    (--only group:Finance, interrupted) did not finish: 0 action(s) in flight, 20 not started; no
+    other apply of this plan runs until it does: continue it with `sigma-migrate apply plan.json
+    --resume --only group:Finance`; nothing was written``."""
+    had, command = _selection_of(plan_path, run)
+    return (f"{plan_path}: run {run.run_id} ({had}, {how_it_ended(run)}) did not finish: "
+            f"{left_text(left_of(run, rows))}; no other apply of this plan runs until it does: "
+            f"continue it with `{command}`; nothing was written")
+
+
+def check_resume_selection(plan_path: str | Path, run: RunRow | None, wave: Wave) -> None:
     """Refuse (:class:`ApplyRefused`, one line, before any request) a ``--resume`` whose selection
-    picks other actions than the run it continues (:func:`run_to_resume`) was given.
+    picks other actions than ``run`` (the :func:`unfinished_run` it continues; ``None``: not bound)
+    was given.
 
     Same actions: ``wave.action_ids`` equal the run's ``wave_actions`` as a set (a journal older than
     waves recorded none: that run had the whole plan). The refusal names the run, how it ended, its
     selection and the command that resumes it; for a wave, how to apply more on purpose.
     """
-    run = run_to_resume(runs)
     if run is None:
         return
     had = set(run.wave_actions) if run.wave_actions is not None else None
     if (wave.is_whole_plan if had is None else set(wave.action_ids) == had):
         return
-    words = run.selection if run.selection is not None else ()
     given = " ".join(selection_words(wave)) or "no --only/--limit (the whole plan)"
-    if run.selection is None and run.wave:  # a journal written before selections were recorded
-        had_text = f"wave {run.wave!r}"
-        command = f"sigma-migrate apply {shlex.quote(str(plan_path))} --resume --only ... (as that wave)"
-    else:
-        had_text = " ".join(shlex.quote(w) for w in words) or "the whole plan"
-        command = resume_command(plan_path, words)
+    had_text, command = _selection_of(plan_path, run)
     size = f" ({len(had)} action(s))" if had is not None else ""
-    further = ("" if not (run.wave or words) else
+    further = ("" if not (run.wave or run.selection) else
                f"; to apply more, finish that wave first, then start the next one with "
                f"`sigma-migrate apply {shlex.quote(str(plan_path))} --only ...` (or without --only for the rest)")
     raise ApplyRefused(
@@ -90,5 +189,6 @@ def check_resume_selection(plan_path: str | Path, runs: Sequence[RunRow], wave: 
     )
 
 
-__all__ = ["FINISHED_STATUSES", "check_resume_selection", "how_it_ended", "resume_command", "run_to_resume",
-           "selection_words"]
+__all__ = ["FINISHED_STATUSES", "INTERRUPTED_ENDS", "REPORTED_ENDS", "actions_of", "check_resume_selection",
+           "check_unfinished_run", "how_it_ended", "left_of", "left_text", "resume_command", "selection_words",
+           "unfinished_message", "unfinished_run"]

@@ -27,7 +27,7 @@ import queue
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Collection, Mapping, Protocol, Sequence
 
 import networkx as nx
 
@@ -296,13 +296,16 @@ def run_actions(
     return results
 
 
-def reset_unfinished(journal: Journal) -> list[str]:
-    """For ``--resume``: set ``running``, ``failed`` and ``skipped`` actions back to ``pending``; return their ids.
+def reset_unfinished(journal: Journal, action_ids: Collection[str] | None = None,
+                     states: Sequence[str] = ("running", "failed", "skipped")) -> list[str]:
+    """Set the actions in ``states`` (``running``, ``failed``, ``skipped`` for ``--resume``) among
+    ``action_ids`` (``None``: every action) back to ``pending``; return their ids.
 
     ``running`` means the process died mid-action: the action runs again and its
     check-first finds whatever the first attempt already wrote.
     """
-    again = [aid for aid, r in journal.rows().items() if r.state in ("running", "failed", "skipped")]
+    again = [aid for aid, r in journal.rows().items()
+             if r.state in states and (action_ids is None or aid in action_ids)]
     journal.reset_for_rerun(again)
     return again
 

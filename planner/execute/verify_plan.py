@@ -15,8 +15,8 @@ error and makes the plan not converged, as it made ``apply`` say "incomplete": b
 :func:`planner.execute.verify.converged`. A journal made for another plan digest refuses (one
 line). With a journal, each run (wave) gets a status by the same rule over its own actions.
 
-A last run that was interrupted (Ctrl-C, SIGTERM) or killed (no end recorded) with actions of its
-selection not done is named (:class:`UnfinishedRun`: when, how many actions in flight and not
+A run that was interrupted (Ctrl-C, SIGTERM) or killed (no end recorded) with actions of its
+selection not done (:func:`planner.execute.resume.unfinished_run`, the rule apply refuses by) is named (:class:`UnfinishedRun`: when, how many actions in flight and not
 started, the ``--resume`` command that finishes it) and the verdict says ``INTERRUPTED``. Its
 actions left ``running`` (in flight when it stopped) are checked against Sigma like the others
 (:class:`InFlightAction`): ``done-unrecorded`` when the target is as planned (the write landed,
@@ -45,7 +45,7 @@ from .apply import ApplyOptions, build_clients, preflight
 from .approve import read_approval
 from .errors import ApplyRefused
 from .journal import JournalRow, RunRow, journal_path, read_journal
-from .resume import how_it_ended, resume_command, run_to_resume
+from .resume import INTERRUPTED_ENDS, how_it_ended, left_of, resume_command, unfinished_run
 from .runner import _RetryCounter
 from .progress import subject_of
 from .targets import Redactor, resolve_targets
@@ -58,9 +58,6 @@ EXIT_INTERRUPTED = 3
 apply's 3 ("ran but did not converge": ``--resume`` finishes it)."""
 EXIT_UNVERIFIED = 4
 """Nothing read differs from the plan and no action failed, but objects could not be read (as apply's 4)."""
-
-INTERRUPTED_ENDS = ("interrupted", "killed")
-"""How a run ended (:func:`planner.execute.resume.how_it_ended`) that :class:`UnfinishedRun` names."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +77,8 @@ class InFlightAction:
 
 @dataclass(frozen=True)
 class UnfinishedRun:
-    """The journal's last run when it was interrupted or killed with actions of its selection not
-    done: ``ended`` (``interrupted``, or ``killed``: no end recorded), ``at`` (when it recorded its end;
+    """The plan's unfinished run (:func:`planner.execute.resume.unfinished_run`; the journal's last run
+    unless the journal is older than that rule) when it was interrupted or killed: ``ended`` (``interrupted``, or ``killed``: no end recorded), ``at`` (when it recorded its end;
     for a killed run when it started), ``in_flight`` (actions left ``running``), ``not_started``
     (actions of its selection still ``pending``), and the ``--resume`` command that finishes it."""
 
@@ -92,6 +89,9 @@ class UnfinishedRun:
     in_flight: int
     not_started: int
     resume: str
+    last: bool = True
+    """Whether it is the journal's last run (a journal written before apply refused every other run
+    while one was unfinished may have later ones)."""
 
     @property
     def summary(self) -> str:
@@ -105,25 +105,23 @@ class UnfinishedRun:
         wave = f", wave {self.wave}" if self.wave else ""
         how = (f"was interrupted at {self.at}" if self.ended == "interrupted"
                else f"recorded no end (killed, or still running; started at {self.at})")
-        return (f"The last run (run {self.run_id}{wave}) {how}: {self.in_flight} action(s) in flight, "
+        who = (f"The last run (run {self.run_id}{wave})" if self.last
+               else f"Run {self.run_id}" + (f" (wave {self.wave})" if self.wave else ""))
+        return (f"{who} {how}: {self.in_flight} action(s) in flight, "
                 f"{self.not_started} not started; `{self.resume}` finishes it")
 
 
-def unfinished_run(plan_path: str | Path, runs: Sequence[RunRow], rows: Mapping[str, JournalRow]) -> UnfinishedRun | None:
-    """The last run (:func:`planner.execute.resume.run_to_resume`) when it was interrupted or killed and
-    an action of its selection (``wave_actions``; every action in journals older than waves) is not
-    ``done``; ``None`` otherwise (a run that finished its actions, or ended incomplete or stopped:
-    those are failed actions, already counted)."""
-    run = run_to_resume(runs)
+def interrupted_run(plan_path: str | Path, runs: Sequence[RunRow], rows: Mapping[str, JournalRow]) -> UnfinishedRun | None:
+    """The plan's unfinished run (:func:`planner.execute.resume.unfinished_run`, the rule apply
+    refuses by) when it was interrupted or killed; ``None`` otherwise (no unfinished run, or one that
+    ended incomplete or stopped: those are failed actions, already counted)."""
+    run = unfinished_run(runs, rows)
     if run is None or how_it_ended(run) not in INTERRUPTED_ENDS:
         return None
-    ids = run.wave_actions if run.wave_actions is not None else tuple(rows)
-    states = [rows[aid].state for aid in ids if aid in rows]
-    if all(state == "done" for state in states):
-        return None
+    left = left_of(run, rows)
     return UnfinishedRun(run.run_id, run.wave, how_it_ended(run), run.finished_at or run.started_at,
-                         states.count("running"), states.count("pending"),
-                         resume_command(plan_path, run.selection or ()))
+                         left.get("running", 0), left.get("pending", 0),
+                         resume_command(plan_path, run.selection or ()), last=not runs or run is runs[-1])
 
 
 @dataclass(frozen=True)
@@ -279,7 +277,7 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
         for c in (clients.rest, clients.scim):
             if c is not None:
                 c.close()
-    unfinished = unfinished_run(plan_path, runs, rows)
+    unfinished = interrupted_run(plan_path, runs, rows)
     waves = tuple(_wave_status(r.run_id, r.wave, r.wave_actions, result, rows,
                                unfinished.summary if unfinished and unfinished.run_id == r.run_id else "")
                   for r in runs if r.wave_actions is not None)
@@ -368,5 +366,5 @@ def verify_lines(found: PlanVerification) -> list[str]:
 
 
 __all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "EXIT_INTERRUPTED", "EXIT_UNVERIFIED", "FailedAction", "InFlightAction",
-           "UnfinishedRun", "unfinished_run", "PlanVerification", "WaveStatus", "drifted_objects", "verdict",
+           "UnfinishedRun", "interrupted_run", "PlanVerification", "WaveStatus", "drifted_objects", "verdict",
            "verify_lines", "verify_plan"]
