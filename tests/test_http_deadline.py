@@ -86,3 +86,23 @@ def test_a_network_failure_of_apply_names_the_host_never_the_secret():
         client.list_members()
     assert str(failed.value).startswith("REST POST /v2/auth/token: network error: 127.0.0.1: ")
     assert "secret-123456" not in str(failed.value)
+
+
+def test_the_answer_is_httpx2s_own_read_once_and_decoded_once():
+    """The deadline transport hands back the answer httpx2's transport made, its raw body read within
+    the deadline: the client decodes it once (gzip here) and times it. A second Response built from
+    the body decoded it while being built, ~50 us a request (docs/performance.md, apply), and had
+    no ``elapsed`` (its body was never streamed through the client)."""
+    import gzip
+    import json as json_module
+
+    document = {"entries": [{"memberId": f"m{i}"} for i in range(300)]}
+    packed = gzip.compress(json_module.dumps(document).encode())
+    answer = Answer(200, packed, headers={"Content-Encoding": "gzip"})
+    with MisbehavingServer({("GET", "/packed"): answer}) as srv:
+        with httpx2.Client(transport=DeadlineTransport(2.0, max_bytes=len(packed))) as http:
+            response = http.get(srv.base_url + "/packed")
+    assert response.json() == document
+    assert response.num_bytes_downloaded == len(packed)  # the bound is on the bytes on the wire
+    assert response.headers["content-length"] == str(len(packed))
+    assert response.elapsed.total_seconds() < 2.0
