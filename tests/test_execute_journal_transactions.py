@@ -1,7 +1,8 @@
-"""A first create journals its before-image and ids in one transaction (planner/execute/journal.py,
-runner.py, actions.py): the POST was its first request, so its before-image (``{"exists": false}``)
-is known only from the answer, together with the ids; the run commits ``running``, then
-ids + before-image, then ``done``: three transactions, not four. Against the sandbox."""
+"""A first create journals its before-image and ids with ``done`` (planner/execute/journal.py,
+runner.py, actions.py): the POST was its first and last request, so its before-image
+(``{"exists": false}``) is known only from the answer, together with the ids, and ``done`` is the
+next step; the run commits ``running``, then ``done`` + ids + before-image: two transactions (four
+before b814406, three before issue 10 item 5's sp-apply5). Against the sandbox."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def test_ids_with_a_before_image_are_one_transaction_and_an_earlier_image_stays(
     assert (rows["C2"].ids, rows["C2"].before_image) == ({"scimUserId": "u2"}, {"exists": True, "userType": "Pro"})
 
 
-def test_a_run_commits_three_transactions_for_a_first_create(tmp_path):
+def test_a_run_commits_two_transactions_for_a_first_create(tmp_path):
     server, counter = counting_sandbox()
     action = create("C1", "new@example.com")
     journal = Journal.open(tmp_path / "plan.json", "sha256:t", [("C1", action.kind.value)])
@@ -66,10 +67,52 @@ def test_a_run_commits_three_transactions_for_a_first_create(tmp_path):
 
         row = journal.rows()["C1"]
         assert (results["C1"].state, results["C1"].outcome) == ("done", "written")
-        assert commits == ["COMMIT"] * 3  # running; ids + before-image; done
+        assert commits == ["COMMIT"] * 2  # running; done + ids + before-image
         assert (row.state, row.outcome, row.before_image) == ("done", "written", {"exists": False})
         assert row.ids == {"scimUserId": results["C1"].ids["scimUserId"]}
         assert counter.writes["POST /scim/v2/Users new@example.com"] == 1
     finally:
         journal.close()
         server.close()
+
+
+def test_done_stores_ids_and_a_before_image_in_its_transaction_and_an_earlier_image_stays(tmp_path):
+    journal = Journal.open(tmp_path / "plan.json", "sha256:t", [("C1", "scim.create_user"), ("C2", "scim.create_user")])
+    journal.record_before("C2", {"exists": True, "userType": "Pro"})
+    journal.record_ids("C2", {"memberId": "m2"})
+    commits = commits_of(journal)
+
+    journal.mark_done("C1", "written", ids={"scimUserId": "u1"}, before={"exists": False})
+    journal.mark_done("C2", "written", ids={"scimUserId": "u2"}, before={"exists": False})
+
+    rows = journal.rows()
+    journal.close()
+    assert commits == ["COMMIT", "COMMIT"]
+    assert (rows["C1"].state, rows["C1"].ids, rows["C1"].before_image) == ("done", {"scimUserId": "u1"},
+                                                                          {"exists": False})
+    assert (rows["C2"].ids, rows["C2"].before_image) == ({"memberId": "m2", "scimUserId": "u2"},
+                                                         {"exists": True, "userType": "Pro"})
+
+
+class _AnswersThenFails:
+    """An executor whose create was answered (ids passed on) and which then fails (a bug after the
+    answer): the failed row keeps what the answer said."""
+
+    def execute(self, action, on_before, on_ids):
+        on_ids({"scimUserId": "u1"}, before={"exists": False})
+        raise RuntimeError("after the answer")
+
+
+def test_a_failure_after_the_answer_keeps_its_ids_and_before_image_in_one_transaction(tmp_path):
+    journal = Journal.open(tmp_path / "plan.json", "sha256:t", [("C1", "scim.create_user")])
+    journal.start_run("apply")
+    commits = commits_of(journal)
+
+    results = run_actions([create("C1", "new@example.com")], _AnswersThenFails(), journal)
+
+    row = journal.rows()["C1"]
+    journal.close()
+    assert commits == ["COMMIT"] * 2  # running; failed + ids + before-image
+    assert (results["C1"].state, results["C1"].error) == ("failed", "RuntimeError: after the answer")
+    assert (row.state, row.ids, row.before_image, row.error) == ("failed", {"scimUserId": "u1"}, {"exists": False},
+                                                                 "RuntimeError: after the answer")

@@ -495,7 +495,7 @@ class CreateUser(_ScimUserHandler):
             return _after_conflict(self, action, clients, retries, retried_before, on_before, on_ids)
         ids = {"scimUserId": created.id}
         clients.user_written(user_name_of(action), created)
-        on_ids(ids, before={"exists": False})  # one journal transaction: the POST was the first request
+        on_ids(ids, before={"exists": False})  # journaled with done: the POST was the first and last request
         return "written", ids
 
     def write(self, action, clients, seen, on_ids):
@@ -1002,7 +1002,8 @@ class Executor:
     def execute(self, action, on_before, on_ids):
         """Observe; done already, or write. Returns ``(outcome, ids)``: the ids observed and written
         (the runner journals them with the outcome); ids a create returns are passed to ``on_ids``
-        at once, so a crash right after the create keeps them."""
+        (the create is the action's last request: the runner commits them with ``done``, the next
+        step, so a crash right after the create loses them no more often than before)."""
         handler = handler_for(action)
         if action.id in self.first_attempts and isinstance(handler, (CreateUser, CreateGroup)):
             try:

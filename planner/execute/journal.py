@@ -31,7 +31,10 @@ on ``kill -9``.
 Durability: WAL mode; every state change is its own committed transaction
 *before* the next step, so ``kill -9`` loses at most the in-flight step; an
 action found ``running`` on resume is re-run, and its handler's check-first
-makes a second write impossible when the first one landed. The journal never
+makes a second write impossible when the first one landed. ``running`` is committed before an
+action's first request and a before-image before its first write; the ids a create's answer
+returns (and a first create's before-image) are committed with ``done``, the step that follows
+that answer (:meth:`Journal.mark_done`): a first create is two transactions. The journal never
 holds a secret (callers pass redacted text; nothing here reads credentials).
 """
 
@@ -379,7 +382,7 @@ class Journal:
         with self._tx() as cur:
             cur.execute(
                 "UPDATE actions SET before_image=? WHERE action_id=? AND before_image IS NULL",
-                (json.dumps(image, sort_keys=True, default=str), action_id),
+                (_image_json(image), action_id),
             )
 
     def record_ids(self, action_id: str, ids: Mapping[str, Any], before: Mapping[str, Any] | None = None) -> None:
@@ -394,7 +397,7 @@ class Journal:
             if before is not None:
                 cur.execute(
                     "UPDATE actions SET before_image=? WHERE action_id=? AND before_image IS NULL",
-                    (json.dumps(before, sort_keys=True, default=str), action_id),
+                    (_image_json(before), action_id),
                 )
 
     @staticmethod
@@ -405,8 +408,10 @@ class Journal:
         cur.execute("UPDATE actions SET ids=? WHERE action_id=?", (json.dumps(merged, sort_keys=True), action_id))
 
     def mark_done(self, action_id: str, outcome: str, http_retries: int = 0, detail: str | None = None,
-                  ids: Mapping[str, Any] | None = None) -> None:
-        """``done`` with ``outcome`` ``written`` or ``already``; ``ids`` are merged in the same transaction.
+                  ids: Mapping[str, Any] | None = None, before: Mapping[str, Any] | None = None) -> None:
+        """``done`` with ``outcome`` ``written`` or ``already``; ``ids`` are merged and ``before`` (the
+        before-image of a write that was the action's first request, a first create) is stored as
+        :meth:`record_before` stores it, in the same transaction.
 
         An outcome ``written`` by an earlier run is kept (a re-apply finding the object in place records
         ``already`` only in its ``done`` event), as the before-image is (:meth:`record_before`), so
@@ -431,19 +436,24 @@ class Journal:
             # ("already") must not hide it from undo; this run's own outcome is in its event.
             cur.execute(
                 "UPDATE actions SET state='done', outcome=CASE WHEN outcome='written' THEN outcome ELSE ? END,"
-                " finished_at=?, http_retries=http_retries+?, error=NULL WHERE action_id=?",
-                (outcome, now, http_retries, action_id),
+                " finished_at=?, http_retries=http_retries+?, error=NULL, before_image=COALESCE(before_image, ?)"
+                " WHERE action_id=?",
+                (outcome, now, http_retries, _image_json(before), action_id),
             )
             self._event(cur, action_id, now, "done", detail or outcome)
 
-    def mark_failed(self, action_id: str, error: str, http_retries: int = 0) -> None:
-        """``failed`` with a one-line, already redacted ``error``."""
+    def mark_failed(self, action_id: str, error: str, http_retries: int = 0, ids: Mapping[str, Any] | None = None,
+                    before: Mapping[str, Any] | None = None) -> None:
+        """``failed`` with a one-line, already redacted ``error``; ``ids`` and ``before`` as :meth:`mark_done`
+        stores them (what the attempt learned before it failed)."""
         now = utc_now()
         with self._tx() as cur:
+            if ids:
+                self._merge_ids(cur, action_id, ids)
             cur.execute(
-                "UPDATE actions SET state='failed', error=?, finished_at=?, http_retries=http_retries+?"
-                " WHERE action_id=?",
-                (error, now, http_retries, action_id),
+                "UPDATE actions SET state='failed', error=?, finished_at=?, http_retries=http_retries+?,"
+                " before_image=COALESCE(before_image, ?) WHERE action_id=?",
+                (error, now, http_retries, _image_json(before), action_id),
             )
             self._event(cur, action_id, now, "failed", error)
 
@@ -493,6 +503,11 @@ class Journal:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _image_json(image: Mapping[str, Any] | None) -> str | None:
+    """A before-image as the journal stores it (JSON, keys sorted), ``None`` for none."""
+    return None if image is None else json.dumps(image, sort_keys=True, default=str)
 
 
 class _Transaction:

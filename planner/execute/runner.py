@@ -76,10 +76,13 @@ class ActionExecutor(Protocol):
 
     ``execute(action, on_before, on_ids)`` returns ``(outcome, ids)`` with
     ``outcome`` ``"written"`` or ``"already"``; it calls ``on_before(image)``
-    before its first write and may call ``on_ids(ids)`` as soon as Sigma returns
-    an id; a write that posts before reading (a first create) passes its before-image with its
-    ids, ``on_ids(ids, before=image)``: one journal transaction, not two. It raises
-    :class:`ApiError` (or any exception) on failure.
+    before its first write (committed before the write is sent) and ``on_ids(ids)`` with the ids
+    the action's **last** request returned (a create's answer: no request may follow the call);
+    a write that posts before reading (a first create) passes its before-image with its ids,
+    ``on_ids(ids, before=image)``. The runner journals these with the action's end (``done`` or
+    ``failed``), its next step, in one transaction: a first create commits two transactions
+    (``running``; ``done`` with its ids and before-image). It raises :class:`ApiError` (or any
+    exception) on failure.
     """
 
     def execute(
@@ -128,6 +131,23 @@ def dependency_graph(actions: Sequence[Action]) -> nx.DiGraph:
 
 class _RetryCounter(threading.local):
     count = 0
+
+
+class _LastAnswer:
+    """What an action's last request answered, held for the transaction that ends the action
+    (:meth:`Journal.mark_done`, :meth:`Journal.mark_failed`): ``ids`` Sigma returned and ``before``,
+    the before-image of a write that was also the action's first request (a first create's
+    ``{"exists": false}``). No request follows :meth:`keep` (:class:`ActionExecutor`), so the ids
+    are committed as soon as before (the action's end is the next step) in one transaction fewer."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, object] = {}
+        self.before: dict[str, object] | None = None
+
+    def keep(self, ids: Mapping[str, object], before: Mapping[str, object] | None = None) -> None:
+        self.ids.update(ids)
+        if before is not None and self.before is None:
+            self.before = dict(before)
 
 
 class CircuitBreaker:
@@ -194,6 +214,7 @@ def run_actions(
     def work(action: Action) -> ActionResult:
         journal.mark_running(action.id)
         counter.count = 0
+        answered = _LastAnswer()
         try:
             outcome, ids = executor.execute(
                 action,
@@ -201,25 +222,25 @@ def run_actions(
                 # (SIGMA_CLIENT_SECRET=acme) would turn the undo plan's emails into ***; secrets never
                 # reach a before image by construction (redaction is for messages, logs and URLs)
                 lambda image: journal.record_before(action.id, dict(image)),
-                lambda new_ids, before=None: journal.record_ids(
-                    action.id, dict(new_ids), None if before is None else dict(before)),
+                answered.keep,
             )
         except AuthError as exc:
             message = redact(str(exc))
-            journal.mark_failed(action.id, message, counter.count)
+            journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)
             with lock:
                 breaker.trip(f"authentication refused: {message}")
             return ActionResult(action.id, "failed", error=message, http_retries=counter.count)
         except ApiError as exc:
             message = redact(str(exc))
-            journal.mark_failed(action.id, message, counter.count)
+            journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)
             return ActionResult(action.id, "failed", error=message, http_retries=counter.count)
         except Exception as exc:  # a bug or a payload Sigma's models reject: fail this action only
             message = redact(f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500])
-            journal.mark_failed(action.id, message, counter.count)
+            journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)
             return ActionResult(action.id, "failed", error=message, http_retries=counter.count)
-        journal.mark_done(action.id, outcome, counter.count, ids=dict(ids))
-        return ActionResult(action.id, "done", outcome=outcome, http_retries=counter.count, ids=dict(ids))
+        ids = {**answered.ids, **ids}
+        journal.mark_done(action.id, outcome, counter.count, ids=ids, before=answered.before)
+        return ActionResult(action.id, "done", outcome=outcome, http_retries=counter.count, ids=ids)
 
     def skip_dependents(failed_id: str, why: str) -> None:
         newly = [d for d in nx.descendants(graph, failed_id) if d in waiting and d not in results]
