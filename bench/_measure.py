@@ -73,14 +73,15 @@ def child_env(pycache: Path | None = None) -> dict[str, str]:
     return env
 
 
-def prepare_bytecode(env: dict[str, str]) -> None:
-    """Compile ``planner/`` and ``bench/`` into ``env``'s ``PYTHONPYCACHEPREFIX`` (before any timed run).
+def prepare_bytecode(env: dict[str, str], tree: Path = REPO) -> None:
+    """Compile ``tree``'s ``planner/`` and ``bench/`` (this checkout's by default) into ``env``'s
+    ``PYTHONPYCACHEPREFIX`` (before any timed run).
 
     Raises SystemExit naming the failure when compileall fails.
     """
     Path(env["PYTHONPYCACHEPREFIX"]).mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "planner"), str(REPO / "bench")],
-                          cwd=REPO, env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "planner"), str(tree / "bench")],
+                          cwd=tree, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"compileall failed (exit {done.returncode}): {(done.stdout + done.stderr).strip()[-600:]}")
 

@@ -26,6 +26,12 @@ payloads), the journal (SQLite) and progress; it is "the planner's" cost per
 action. Both processes share the 2 cores: the figures are medians of
 ``--runs`` applies, each against a freshly seeded sandbox.
 
+``--baseline DIR``: another checkout (e.g. ``git worktree add --detach /tmp/base main``) applies the
+same plan too, run by run against its own freshly seeded sandbox (this checkout's sandbox code for
+both), the order alternating per run (baseline first in even runs), so load on the shared machine
+hits both alike; printed after the table: each pair's planner CPU per action (write phase and whole
+process) and the ratio this checkout / baseline, and their medians.
+
 ``--profile FILE``: the apply's worker threads (write phase and verification) are profiled
 (bench/_apply_child.py, ``cProfile`` timed by each thread's CPU) and the ``pstats`` of the last
 run are written to FILE; read it with ``python -m pstats FILE``. The CPU figures of a profiled
@@ -134,7 +140,10 @@ def make_plan(org: Path, work: Path) -> tuple[Path, dict]:
     return plan, doc
 
 
-def apply_once(org: Path, plan: Path, parallelism: int, work: Path, profile: Path | None = None) -> dict:
+def apply_once(org: Path, plan: Path, parallelism: int, work: Path, profile: Path | None = None,
+               tree: Path = REPO) -> dict:
+    """One apply of ``plan`` by the checkout ``tree`` (its ``planner`` and ``bench/_apply_child.py``)
+    against a fresh sandbox of this checkout; the run's figures (see :func:`summarize`)."""
     run_dir = work / f"p{parallelism}"
     if run_dir.exists():
         shutil.rmtree(run_dir)
@@ -145,15 +154,16 @@ def apply_once(org: Path, plan: Path, parallelism: int, work: Path, profile: Pat
         before_stats = sandbox.stats()
         phases_file = run_dir / "phases.json"
         env = {**child_env(), "BENCH_TIMINGS": str(phases_file), "BENCH_SANDBOX_PID": str(sandbox.pid),
+               "PYTHONPATH": str(tree),
                "SIGMA_CLIENT_ID": CLIENT_ID, "SIGMA_CLIENT_SECRET": CLIENT_SECRET,
                "SIGMA_SCIM_TOKEN": SCIM_TOKEN}
         if profile is not None:
             env["BENCH_PROFILE"] = str(profile)
-        argv = [sys.executable, str(REPO / "bench" / "_apply_child.py"), "apply", str(run_dir / "plan.json"),
+        argv = [sys.executable, str(tree / "bench" / "_apply_child.py"), "apply", str(run_dir / "plan.json"),
                 "--auto-approve", "--parallelism", str(parallelism), "--json",
                 "--rest-base-url", sandbox.base_url, "--scim-base-url", f"{sandbox.base_url}/scim/v2"]
         sandbox_cpu0 = sandbox.cpu()
-        run = run_child(argv, log_dir=run_dir, env=env)
+        run = run_child(argv, cwd=tree, log_dir=run_dir, env=env)
         sandbox_cpu = sandbox.cpu() - sandbox_cpu0
         after_stats = sandbox.stats()
     finally:
@@ -181,11 +191,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "sigma-migrate-bench")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--profile", type=Path, help="profile the apply's worker threads; pstats written here")
+    parser.add_argument("--baseline", type=Path, help="another checkout applying the same plan, paired run by run")
     args = parser.parse_args(argv)
+    baseline = args.baseline.resolve() if args.baseline else None
+    if baseline is not None and not (baseline / "bench" / "_apply_child.py").is_file():
+        raise SystemExit(f"--baseline {baseline}: no bench/_apply_child.py there (not a checkout of this project)")
     levels = [int(p) for p in args.parallelism.split(",") if p.strip()]
 
     print(f"machine: {machine()}; load average {load_average()}")
     prepare_bytecode(child_env())  # every child reads the same .pyc files (bench/_measure.py)
+    if baseline is not None:
+        prepare_bytecode({**child_env(), "PYTHONPATH": str(baseline)}, baseline)
     org = organization(args.cache, args.members, args.seed, "scim")
     work = args.cache / "apply" / f"{args.members}"
     plan, doc = make_plan(org, work)
@@ -193,21 +209,58 @@ def main(argv: list[str] | None = None) -> int:
     results = {"machine": machine(), "members": args.members, "actions": n_actions,
                "action_kinds": doc["summary"].get("actions") if isinstance(doc.get("summary"), dict) else None,
                "levels": {}}
+    pairs: dict[int, list[tuple[dict, dict]]] = {}
     for p in levels:
         runs = []
         for i in range(args.runs):
-            r = apply_once(org, plan, p, work / f"run{i}", args.profile)
+            base_run = None
+            if baseline is not None and i % 2 == 0:
+                base_run = _one(org, plan, p, work / f"base{i}", None, baseline, f"run {i + 1} baseline")
+            r = _one(org, plan, p, work / f"run{i}", args.profile, REPO, f"run {i + 1}")
             runs.append(r)
-            ph = r["phases"].get("run_actions", {})
-            status = r["summary"].get("status")
-            print(f"  p={p:<2} run {i + 1}: {status}, exit {r['exit']}, wall {r['wall']:.1f} s "
-                  f"(writes {ph.get('wall', float('nan')):.1f} s), apply cpu {r['cpu']:.1f} s, "
-                  f"sandbox cpu {r['sandbox_cpu']:.1f} s, {r['requests']:,} requests", flush=True)
+            if baseline is not None and base_run is None:
+                base_run = _one(org, plan, p, work / f"base{i}", None, baseline, f"run {i + 1} baseline")
+            if base_run is not None:
+                pairs.setdefault(p, []).append((base_run, r))
         results["levels"][str(p)] = summarize(runs, n_actions)
     report(results, levels)
+    if baseline is not None:
+        results["pairs"] = report_pairs(pairs, n_actions, baseline)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     return 0
+
+
+def _one(org: Path, plan: Path, p: int, work: Path, profile: Path | None, tree: Path, label: str) -> dict:
+    r = apply_once(org, plan, p, work, profile, tree)
+    ph = r["phases"].get("run_actions", {})
+    print(f"  p={p:<2} {label}: {r['summary'].get('status')}, exit {r['exit']}, wall {r['wall']:.1f} s "
+          f"(writes {ph.get('wall', float('nan')):.1f} s), apply cpu {r['cpu']:.1f} s, "
+          f"sandbox cpu {r['sandbox_cpu']:.1f} s, {r['requests']:,} requests; load average {load_average()}",
+          flush=True)
+    return r
+
+
+def report_pairs(pairs: dict[int, list[tuple[dict, dict]]], n_actions: int, baseline: Path) -> dict:
+    """Print each pair's planner CPU per action (ms) and the ratio this checkout / ``baseline``."""
+    out: dict = {}
+    print(f"\npaired with the baseline {baseline} (planner CPU per action, ms; ratio = this checkout / baseline):")
+    for p, runs in pairs.items():
+        write = [(b["phases"]["run_actions"]["cpu"] / n_actions * 1e3, a["phases"]["run_actions"]["cpu"] / n_actions * 1e3)
+                 for b, a in runs]
+        process = [(b["cpu"] / n_actions * 1e3, a["cpu"] / n_actions * 1e3) for b, a in runs]
+        for (bw, aw), (bp, ap) in zip(write, process):
+            print(f"  p={p:<2} write phase {bw:.3f} -> {aw:.3f} ({aw / bw:.2f})   whole process {bp:.3f} -> {ap:.3f} "
+                  f"({ap / bp:.2f})")
+        med = {"write_baseline": median([w[0] for w in write]), "write": median([w[1] for w in write]),
+               "write_ratios": [round(w[1] / w[0], 3) for w in write],
+               "process_baseline": median([q[0] for q in process]), "process": median([q[1] for q in process]),
+               "process_ratios": [round(q[1] / q[0], 3) for q in process]}
+        print(f"  p={p:<2} medians: write phase {med['write_baseline']:.3f} -> {med['write']:.3f} ms "
+              f"(ratio median {median(med['write_ratios']):.2f}), whole process {med['process_baseline']:.3f} -> "
+              f"{med['process']:.3f} ms (ratio median {median(med['process_ratios']):.2f})")
+        out[str(p)] = med
+    return out
 
 
 def summarize(runs: list[dict], n_actions: int) -> dict:
