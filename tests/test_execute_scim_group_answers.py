@@ -140,3 +140,17 @@ def test_a_group_found_by_a_search_is_the_same_record():
     assert found == ScimGroupRecord(schemas=[GROUP], id="g1", display_name="Finance", external_id="idp-g1",
                                     members=[ScimGroupMemberRecord(value="u1", display="a@example.com")])
     assert json.loads(json.dumps(found.image())) == listed["Resources"][0]
+
+
+def test_an_answer_is_decoded_from_its_bytes_never_to_text(monkeypatch):
+    """scim2-client read ``response.text`` (the whole answer decoded, its charset parsed from
+    ``Content-Type``) only to see whether the body was empty; the JSON is decoded from the bytes
+    (docs/performance.md, ``apply``). Malformed and empty answers: the parametrized test above and
+    :func:`test_a_patch_answer_is_the_group_or_none_on_204`."""
+    answer = {"schemas": [GROUP], "id": "g1", "displayName": "Finance"}
+    scim = answering(200, answer)
+    monkeypatch.setattr(httpx2.Response, "text", property(lambda self: pytest.fail("answer decoded to text")))
+
+    assert scim.get_group("g1") == ScimGroupRecord(schemas=[GROUP], id="g1", display_name="Finance")
+    assert answering(204, b"").patch_group("g1", PatchOp[Group](operations=[
+        PatchOperation(op="add", path="members", value=[{"value": "u1"}])])) is None
