@@ -116,3 +116,21 @@ def test_a_failure_after_the_answer_keeps_its_ids_and_before_image_in_one_transa
     assert (results["C1"].state, results["C1"].error) == ("failed", "RuntimeError: after the answer")
     assert (row.state, row.ids, row.before_image, row.error) == ("failed", {"scimUserId": "u1"}, {"exists": False},
                                                                  "RuntimeError: after the answer")
+
+
+def test_done_with_ids_writes_the_row_once(tmp_path):
+    """``done``, its ids and before-image are one UPDATE of the row (its ids read first, to merge):
+    SQLite's statements are most of the journal's CPU (docs/performance.md, ``apply``)."""
+    journal = Journal.open(tmp_path / "plan.json", "sha256:t", [("C1", "scim.create_user")])
+    journal.start_run("apply")
+    statements: list[str] = []
+    journal._db.set_trace_callback(lambda sql: statements.append(" ".join(sql.split()[:2])))
+
+    journal.mark_running("C1")
+    journal.mark_done("C1", "written", ids={"scimUserId": "u1"}, before={"exists": False})
+
+    row = journal.rows()["C1"]
+    journal.close()
+    assert statements[:9] == ["BEGIN IMMEDIATE", "UPDATE actions", "INSERT INTO", "COMMIT",  # running
+                              "BEGIN IMMEDIATE", "SELECT ids", "UPDATE actions", "INSERT INTO", "COMMIT"]  # done
+    assert (row.state, row.ids, row.before_image) == ("done", {"scimUserId": "u1"}, {"exists": False})

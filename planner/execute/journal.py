@@ -400,12 +400,20 @@ class Journal:
                     (_image_json(before), action_id),
                 )
 
+    @classmethod
+    def _merge_ids(cls, cur: sqlite3.Cursor, action_id: str, ids: Mapping[str, Any]) -> None:
+        cur.execute("UPDATE actions SET ids=? WHERE action_id=?", (cls._merged_ids(cur, action_id, ids), action_id))
+
     @staticmethod
-    def _merge_ids(cur: sqlite3.Cursor, action_id: str, ids: Mapping[str, Any]) -> None:
+    def _merged_ids(cur: sqlite3.Cursor, action_id: str, ids: Mapping[str, Any] | None) -> str | None:
+        """The row's ``ids`` with ``ids`` merged in, as JSON (keys sorted); ``None`` when ``ids`` is empty
+        (the row's are kept: ``ids=COALESCE(?, ids)`` in the caller's own UPDATE)."""
+        if not ids:
+            return None
         row = cur.execute("SELECT ids FROM actions WHERE action_id=?", (action_id,)).fetchone()
         merged = json.loads(row[0]) if row and row[0] else {}
         merged.update(ids)
-        cur.execute("UPDATE actions SET ids=? WHERE action_id=?", (json.dumps(merged, sort_keys=True), action_id))
+        return json.dumps(merged, sort_keys=True)
 
     def mark_done(self, action_id: str, outcome: str, http_retries: int = 0, detail: str | None = None,
                   ids: Mapping[str, Any] | None = None, before: Mapping[str, Any] | None = None) -> None:
@@ -422,8 +430,7 @@ class Journal:
         """
         now = utc_now()
         with self._tx() as cur:
-            if ids:
-                self._merge_ids(cur, action_id, ids)
+            merged = self._merged_ids(cur, action_id, ids)
             if outcome == WRITTEN_BY_INTERRUPTED_RUN:
                 run = cur.execute(
                     "SELECT run_id FROM events WHERE action_id=? AND event='running' AND run_id IS NOT ?"
@@ -436,9 +443,9 @@ class Journal:
             # ("already") must not hide it from undo; this run's own outcome is in its event.
             cur.execute(
                 "UPDATE actions SET state='done', outcome=CASE WHEN outcome='written' THEN outcome ELSE ? END,"
-                " finished_at=?, http_retries=http_retries+?, error=NULL, before_image=COALESCE(before_image, ?)"
-                " WHERE action_id=?",
-                (outcome, now, http_retries, _image_json(before), action_id),
+                " finished_at=?, http_retries=http_retries+?, error=NULL, before_image=COALESCE(before_image, ?),"
+                " ids=COALESCE(?, ids) WHERE action_id=?",
+                (outcome, now, http_retries, _image_json(before), merged, action_id),
             )
             self._event(cur, action_id, now, "done", detail or outcome)
 
@@ -448,12 +455,11 @@ class Journal:
         stores them (what the attempt learned before it failed)."""
         now = utc_now()
         with self._tx() as cur:
-            if ids:
-                self._merge_ids(cur, action_id, ids)
+            merged = self._merged_ids(cur, action_id, ids)
             cur.execute(
                 "UPDATE actions SET state='failed', error=?, finished_at=?, http_retries=http_retries+?,"
-                " before_image=COALESCE(before_image, ?) WHERE action_id=?",
-                (error, now, http_retries, _image_json(before), action_id),
+                " before_image=COALESCE(before_image, ?), ids=COALESCE(?, ids) WHERE action_id=?",
+                (error, now, http_retries, _image_json(before), merged, action_id),
             )
             self._event(cur, action_id, now, "failed", error)
 
