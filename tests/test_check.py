@@ -120,7 +120,7 @@ def test_findings_beyond_the_display_cap_are_counted(capsys, tmp_path):
     (sigma / "teams.json").write_text("[]", encoding="utf-8")
     (sigma / "team_members.json").write_text("{}", encoding="utf-8")
     code, out, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(FIXTURES / "okta"))
-    assert code == 0
+    assert code == 1  # a member without an email is a damaged record: an error (tester6 finding 22)
     assert out.count("(empty-email)") == 20
     assert "... and 5 more empty-email finding(s) (--json lists all)" in out
 

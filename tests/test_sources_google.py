@@ -52,7 +52,12 @@ def test_directory_api_groups_members_by_group_key_and_nesting():
         ("03abc00000000000", "Finance", ("104857600000000000001", "104857600000000000002"), ("03abc00000000001",)),
         ("03abc00000000001", "Finance Contractors", ("104857600000000000003",), ()),
     ]
-    assert [(f.code, f.message) for f in findings] == [(
-        "ignored-members",
-        "members that are not Workspace users or groups ignored: 1 CUSTOMER, 1 EXTERNAL",
+    assert [(f.code, f.location, f.message) for f in findings] == [(
+        "whole-domain-member", '$["finance@example.com"].members[3]',
+        "group 'Finance' has the whole domain as a member (type CUSTOMER, id 'C01abcde': everyone in the "
+        "organization), whose people this export does not list as members: who the group covers is not known, so "
+        "it is not read as its other members only; add the people to the group (or export them as its members) "
+        "and export again",
+    ), (
+        "ignored-members", "", "members that are not Workspace users or groups ignored: 1 EXTERNAL",  # tester6 28
     )]

@@ -153,8 +153,8 @@ def test_the_typed_path_reads_what_the_lenient_walk_reads(tmp_path):
         ("g1", "sigma-one", ["u1", "u2"], []), ("g2", "g2", ["u3"], ["g1"]), ("g3", "g3", ["u4", "u5"], []),
         ("g4", "g4", [], [])]
     assert [(f["code"], f["location"]) for f in findings] == [
-        ("duplicate-user-id", "$.Resources[7]"), ("member-not-in-users", ""),
-        ("invalid-user-name", "$.Resources[5]")]
+        ("duplicate-user-id", "$.Resources[7]"), ("missing-id", "$.Resources[2].members[2]"),  # value ""
+        ("member-not-in-users", ""), ("invalid-user-name", "$.Resources[5]")]
 
 
 def test_a_record_the_typed_path_cannot_read_sends_the_file_to_the_lenient_walk(tmp_path):

@@ -8,7 +8,9 @@ as an ``incomplete-pages`` finding (:mod:`planner.sources.envelopes`,
 class: group members the users file lacks (``member-not-in-users``: the users file
 was saved without some users, who are held) and groups of the groups file without
 their membership answer (``missing-group-members``), and two files of one export that disagree about a user
-(``users-disagree``: saved at different times, either may be stale),
+(``users-disagree``: saved at different times, either may be stale), and every record a loader left out
+or read only in part (:meth:`planner.sources.files.Findings.skipped`: a record without its id, a group the
+groups file lacks, a member type the loader does not know, a Google group whose member is the whole domain),
 :data:`~planner.sources.directory.INCOMPLETE_CODES`. The pages that were not saved may hold the people
 and memberships the plan would act on: a member "not in the IdP" may be on page
 two, a team member "not in the group" may be in its missing members, a user

@@ -8,6 +8,9 @@ loader contract (tests/test_sources_contract.py):
   ``duplicate-group-id`` error (issue 14 B.4): the same record twice (overlapping
   pages) or two records whose ids a spreadsheet made equal cannot be told from
   two people, so ``plan`` stops; the first record is kept for ``check``;
+- a members answer or file naming a group the groups file lacks (when the export has one) shows
+  that file incomplete: one ``unknown-group`` warning per members file, an incomplete-input code
+  (:meth:`DirectoryBuilder.group_for_key`, tester6 finding 26);
 - every ``member_user_ids`` / ``member_group_ids`` entry is the id of a user /
   group of the directory: untyped members are resolved against both. A member
   that resolves to nothing shows the users (or groups) file incomplete (a cut
@@ -52,7 +55,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from ..model import Email, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef
 from .values import TEXT_MARKER, fast_email_key
 from .envelopes import announced_count, report_count_gap
-from .files import Findings, guarded
+from .files import SKIPPED_CODES, Findings, guarded
 
 _MAX_NAMED = 5
 
@@ -67,6 +70,7 @@ INCOMPLETE_CODES: Mapping[str, str] = MappingProxyType({
     "team-not-in-teams": "whose teams file lacks some teams",
     "missing-team-members": "without some teams' members",
     "unknown-member-type": "whose account types file lacks a member's type",
+    **SKIPPED_CODES,
 })
 """Finding codes that mark an IdP or Sigma input as incomplete: a saved listing that names a next page
 or ends on a full page (``incomplete-pages``), group members the users file lacks
@@ -74,7 +78,10 @@ or ends on a full page (``incomplete-pages``), group members the users file lack
 (``missing-group-members``, ``incomplete-nested-group``), a group answer that embeds a user whose status or
 login differs from the users file's (``users-disagree``: the files were saved at different times), and on
 the Sigma side team members the members file lacks (``member-not-in-members``) and teams of the team members
-file the teams file lacks (``team-not-in-teams``, :func:`planner.sources.validation.drop_dangling_memberships`).
+file the teams file lacks (``team-not-in-teams``, :func:`planner.sources.validation.drop_dangling_memberships`),
+and every record a loader left out or read only in part (:meth:`~.files.Findings.skipped`,
+:data:`~.files.SKIPPED_CODES`: ``missing-id``, ``unknown-group``, ``unreadable-member-type``,
+``whole-domain-member``).
 The planner makes every action such a gap could
 change a blocking ``inputs.truncated`` item (:mod:`planner.rules.inputs`), whose message names the cause: the
 value of its code here, what follows "rests on an export"."""
@@ -173,6 +180,7 @@ class DirectoryBuilder:
         self._answer_file: dict[str, str] = {}
         self._listed: dict[str, tuple[int, SourceRef]] = {}
         self._disagree: dict[str, list[str]] = {}
+        self._unlisted: dict[str, list[SourceRef]] = {}  # group key -> where members answers name it
 
     # ------------------------------------------------------------------ users
 
@@ -292,7 +300,8 @@ class DirectoryBuilder:
         display name or email (:meth:`group_key`). When it names no group, a
         group with id and ``displayName`` ``key`` is added at ``source`` and
         ``added`` is true (the export holds members of a group its groups file
-        lacks, or has no groups file).
+        lacks, or has no groups file): with a groups file, :meth:`build` reports it
+        (:meth:`_report_unlisted_groups`).
         """
         group_id = self.group_key(key)
         if group_id is not None:
@@ -300,6 +309,7 @@ class DirectoryBuilder:
             self._answer_file.setdefault(group_id, source.file)
             return group_id, False
         self.add_group(key, key, source=source)
+        self._unlisted.setdefault(key, []).append(source)
         self._answered.add(key)
         self._answer_file.setdefault(key, source.file)
         return key, True
@@ -380,6 +390,37 @@ class DirectoryBuilder:
                 "no members)",
             )
 
+    def group_name(self, group_id: str) -> str:
+        """The ``displayName`` of the group ``group_id`` added so far (``group_id`` itself when unknown)."""
+        group = self._groups.get(group_id)
+        return group.display_name if group is not None else group_id
+
+    def groups_file(self) -> str | None:
+        """The groups file read so far (the first input of a ``*.groups`` kind), ``None`` without one."""
+        return next((i.path for i in self.inputs if i.kind.endswith(".groups")), None)
+
+    def _report_unlisted_groups(self) -> None:
+        """One ``unknown-group`` warning (:meth:`~.files.Findings.skipped`) per members file naming the groups
+        whose members it lists but the groups file lacks (:meth:`group_for_key` added them), when the export
+        has a groups file: that file is incomplete (saved before those groups were made, a filtered or first-page
+        listing), and such a group is known only by its key (an Okta or Graph group id), so no scope, account
+        type or team rule naming the group can match it and its members would fall out of scope
+        (tester6 finding 26). Without a groups file the key is the group's only name (the loader says so)."""
+        groups_file = self.groups_file()
+        if groups_file is None or not self._unlisted:
+            return
+        by_file: dict[str, list[tuple[str, SourceRef]]] = {}
+        for key, sources in self._unlisted.items():
+            by_file.setdefault(sources[0].file, []).append((key, sources[0]))
+        for file, groups in by_file.items():
+            self.findings.skipped(
+                "unknown-group", file, groups[0][1].location, "",
+                f"{len(groups)} group(s) whose members this file lists are not in {Path(groups_file).name} "
+                f"({_first([repr(k) for k, _ in groups])}), which is therefore incomplete (saved before they were "
+                "made, or filtered): each is known only by that key, so no rule naming the group can match it; "
+                "export the groups again, whole",
+            )
+
     def _report_short_answers(self) -> None:
         """An ``incomplete-pages`` warning (:func:`~.envelopes.report_count_gap`, the check of Graph's
         ``@odata.count``) at each members answer holding fewer records than its group's own
@@ -448,6 +489,7 @@ class DirectoryBuilder:
     def build(self) -> IdpDirectory:
         """The directory, with members resolved and dangling ones reported (see the module docstring)."""
         self._report_unanswered()
+        self._report_unlisted_groups()
         self._report_short_answers()
         self._report_disagreements()
         held = self.held
@@ -506,6 +548,60 @@ class DirectoryBuilder:
             format=self.format,
             inputs=tuple(self.inputs),
         )
+
+
+def member_type_word(word: str) -> str:
+    """A member type as compared with a loader's known types: case and spaces dropped (``Service Principal``,
+    ``servicePrincipal`` -> ``serviceprincipal``)."""
+    return word.casefold().replace(" ", "")
+
+
+class MemberTypes:
+    """The group member records a loader did not read as a user or group, by their type word as written.
+
+    :param ignorable: the type words (:func:`member_type_word`) the format documents for members that are
+        never provisioned and are no Sigma member (Entra ``Service Principal``, ``Device``, Graph
+        ``#microsoft.graph.orgContact``, Google ``EXTERNAL``): ignored with one ``ignored-members`` info.
+    :param what: what the read members are, for the info (``users or groups``, ``Workspace users or groups``).
+
+    Any other word (``Benutzer`` from a localized portal, ``Member``, a typo) means the loader does not
+    understand the file: those records are left out with one ``unreadable-member-type`` warning
+    (:meth:`~.files.Findings.skipped`) per file naming each word, its count and first record, so the
+    group's members are not known whole and every action they could change is blocking (tester6 finding 27).
+    """
+
+    def __init__(self, ignorable: Iterable[str], what: str = "users or groups") -> None:
+        self.ignorable = frozenset(ignorable)
+        self.what = what
+        self.seen: dict[str, list] = {}  # word as written -> [count, first location]
+
+    def add(self, word: str, location: str) -> None:
+        """Count one member record of type ``word`` (as written) at ``location`` that was not read."""
+        seen = self.seen.get(word)
+        if seen is None:
+            self.seen[word] = [1, location]
+        else:
+            seen[0] += 1
+
+    def report(self, path: Path | str, field: str, findings: Findings) -> None:
+        """The ``ignored-members`` info and the ``unreadable-member-type`` warning of the file at ``path``
+        whose type column or key is ``field``."""
+        known = {w: s for w, s in self.seen.items() if member_type_word(w) in self.ignorable}
+        unknown = {w: s for w, s in self.seen.items() if w not in known}
+        if known:
+            findings.info("ignored-members", path, "", field,
+                          f"members that are not {self.what} ignored: "
+                          + ", ".join(f"{n} {k or '(blank)'}" for k, (n, _) in sorted(known.items())))
+        if unknown:
+            first = next(iter(unknown.values()))[1]
+            findings.skipped(
+                "unreadable-member-type", path, first, field,
+                "group members of a type this loader does not read: "
+                + ", ".join(f"{n} {k!r} (first at {loc})" for k, (n, loc) in unknown.items())
+                + f"; they are left out, so the group's members are not known whole (types read: user, group; "
+                f"ignored: {', '.join(sorted(self.ignorable))}); export the members again (a portal in English) "
+                "or fix the column",
+            )
 
 
 RoleReader = tuple[str, Callable[[Path, DirectoryBuilder, Findings], None], str]

@@ -65,7 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Email, IdpDirectory, IdpUser, SourceRef
-from .directory import DirectoryBuilder, make_emails, read_by_role
+from .directory import DirectoryBuilder, MemberTypes, make_emails, member_type_word, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest
@@ -74,6 +74,13 @@ from .values import (
     MISSING, TEXT_MARKER, as_id, as_text, json_bool, fast_email_key, is_excel_mangled, opt_text, string_field,
     timestamp_field, unreadable_status,
 )
+
+NON_USER_MEMBER_TYPES = ("serviceprincipal", "device", "contact", "orgcontact", "application")
+"""Member types (:func:`~.directory.member_type_word`) of Entra directory objects that are never users: the
+portal's ``Member type`` ``Service Principal`` / ``Device`` / ``Contact`` and Graph's ``@odata.type``
+``#microsoft.graph.servicePrincipal`` / ``device`` / ``orgContact`` / ``application`` (docs/formats.md §3b,
+§3e). Members of these types are ignored; a member of any other type than ``User`` / ``Group`` is unreadable
+(:class:`~.directory.MemberTypes`)."""
 
 CSV_FORMAT = "entra-csv"
 GRAPH_FORMAT = "entra-graph"
@@ -308,7 +315,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     count = 0
     for row, ref in enumerate(table.refs()):
         if not ids[row]:
-            findings.warning("missing-id", table.path, ref.location, table.header("id"),
+            findings.skipped("missing-id", table.path, ref.location, table.header("id"),
                              "user has no id; skipped")
             continue
         attributes = attrs[row]
@@ -356,7 +363,7 @@ def _groups_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
     count = 0
     for row, ref in enumerate(table.refs()):
         if not ids[row]:
-            findings.warning("missing-id", table.path, ref.location, table.header("id"),
+            findings.skipped("missing-id", table.path, ref.location, table.header("id"),
                              "group has no Object ID; skipped")
             continue
         count += builder.add_group(ids[row], names[row] or ids[row], source=ref, attributes=attrs[row])
@@ -378,8 +385,8 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
     ids = table.get("id")
     names = table.get_or_empty("displayName")
     types = table.get_or_empty("memberType")
-    added, incomplete, ignored = [], [], {}
-    kind_of = {t: t.casefold().replace(" ", "") for t in set(types)}
+    added, incomplete, ignored = [], [], MemberTypes(NON_USER_MEMBER_TYPES)
+    kind_of = {t: member_type_word(t) for t in set(types)}
     users: list[str] = []
     untyped: list[str] = []
     nested = 0
@@ -395,6 +402,9 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
         ids = ()
     for row, member_id in enumerate(ids):
         if not member_id:
+            who = names[row] or (upns[row] if upns is not None else "")
+            findings.skipped("missing-id", path, table.location(row), table.header("id"),
+                             f"member {who!r} has no Object ID; skipped" if who else "member has no Object ID; skipped")
             continue
         kind = kind_of[types[row]]
         if kind == "user":
@@ -418,7 +428,7 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
             builder.add_member(group_id, child, "group")
             nested += 1
         else:
-            ignored[types[row]] = ignored.get(types[row], 0) + 1
+            ignored.add(types[row], table.location(row))
     builder.add_members(group_id, users, "user")
     builder.add_members(group_id, untyped, None)
     count = len(users) + len(untyped) + nested
@@ -436,10 +446,7 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
             f"nested group(s) {', '.join(repr(n) for n in incomplete[:5])} of {path.stem!r} have no "
             "members file; their members are unknown",
         )
-    if ignored:
-        findings.info("ignored-members", path, "", "Member type",
-                      "members that are not users or groups ignored: "
-                      + ", ".join(f"{n} {k or '(blank)'}" for k, n in sorted(ignored.items())))
+    ignored.report(path, table.header("memberType"), findings)
     builder.inputs.append(table.file.input_file("entra.group_members", count))
 
 
@@ -512,7 +519,7 @@ def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[st
                 deleted: bool = False) -> IdpUser | None:
     user_id = as_id(rec.get("id"))
     if not user_id:
-        findings.warning("missing-id", ref.file, ref.location, "id", "user has no id; skipped")
+        findings.skipped("missing-id", ref.file, ref.location, "id", "user has no id; skipped")
         return None
     enabled = rec.get("accountEnabled", MISSING)
     if enabled is MISSING or enabled is None:  # not $select-ed, or null: the export does not say
@@ -575,7 +582,7 @@ def _graph_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> 
     for rec, where in records(data, path, findings, what="Graph groups file", **_PAGE):
         group_id = as_id(rec.get("id"))
         if not group_id:
-            findings.warning("missing-id", file, where, "id", "group has no id; skipped")
+            findings.skipped("missing-id", file, where, "id", "group has no id; skipped")
             continue
         attributes = {k: v for k, v in rec.items() if v is not None and k not in ("id", "displayName")}
         count += builder.add_group(group_id, as_text(rec.get("displayName")) or group_id,
@@ -599,6 +606,7 @@ def _graph_answer(
                               **_PAGE):
         member_id = as_id(rec.get("id"))
         if not member_id:
+            findings.skipped("missing-id", file, where, "id", "group member has no id; skipped")
             continue
         odata = as_text(rec.get("@odata.type")).rsplit(".", 1)[-1].casefold()
         if not odata:
@@ -621,8 +629,7 @@ def _graph_answer(
                 tally["incomplete"].append(as_text(rec.get("displayName")) or member_id)
             builder.add_member(group_id, member_id, "group")
         elif odata:
-            raw_type = as_text(rec.get("@odata.type")).rsplit(".", 1)[-1]
-            tally["ignored"][raw_type] = tally["ignored"].get(raw_type, 0) + 1
+            tally["ignored"].add(as_text(rec.get("@odata.type")).rsplit(".", 1)[-1], where)
             continue
         else:
             builder.add_member(group_id, member_id, None)
@@ -662,15 +669,13 @@ def _graph_report(path: Path, users_file: str, tally: dict[str, Any], findings: 
         findings.warning("incomplete-nested-group", path, "", "members",
                          f"nested group(s) {', '.join(repr(n) for n in tally['incomplete'][:5])} are not "
                          "in the groups file and have no members file; their members are unknown")
-    if tally["ignored"]:
-        findings.info("ignored-members", path, "", "@odata.type",
-                      "members that are not users or groups ignored: "
-                      + ", ".join(f"{n} {k}" for k, n in sorted(tally["ignored"].items())))
+    tally["ignored"].report(path, "@odata.type", findings)
     _report_rebuilt(path, tally["counters"], findings)
 
 
 def _new_tally() -> dict[str, Any]:
-    return {"withheld": [], "added": [], "incomplete": [], "ignored": {}, "counters": {"rebuilt": 0}}
+    return {"withheld": [], "added": [], "incomplete": [], "ignored": MemberTypes(NON_USER_MEMBER_TYPES),
+            "counters": {"rebuilt": 0}}
 
 
 def _is_transitive(path: Path, data: Any) -> bool:

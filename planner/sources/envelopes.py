@@ -267,7 +267,8 @@ def objects(items: list, prefix: str, path: Path, findings: Findings, what: str,
 
 def _report_non_objects(items: list, prefix: str, path: Path, findings: Findings, what: str,
                         strict: bool) -> None:
-    """The one ``invalid-record`` finding of a record array holding non-objects (warning, error with ``strict``).
+    """The one ``invalid-record`` finding of a record array holding non-objects (an error with ``strict``,
+    else a :meth:`~.files.Findings.skipped` warning: the records left out make the file incomplete).
 
     It is placed at the first non-object item and counts them all; nothing when every item is an object.
     """
@@ -275,7 +276,7 @@ def _report_non_objects(items: list, prefix: str, path: Path, findings: Findings
     if not bad:
         return
     i, n = bad[0], len(bad)
-    (findings.error if strict else findings.warning)(
+    (findings.error if strict else findings.skipped)(
         "invalid-record", path, f"{prefix}[{i}]", "",
         f"{what}: expected an object, found {_type_name(items[i])}"
         f"{f' ({n} such items)' if n > 1 else ''}; skipped")

@@ -4,8 +4,11 @@ Every loader goes through these functions so that the cross-cutting rules of
 docs/formats.md §0 hold everywhere:
 
 - §0.1 encoding: ``utf-8-sig`` first (a UTF-8 BOM is stripped), then ``cp1252``
-  with a warning (``encoding-fallback``); a UTF-16 file (BOM ``FF FE`` / ``FE FF``,
-  what some Windows tools write) is decoded with an info finding.
+  with a warning (``encoding-fallback``) for a file with no UTF-8 character at all; a
+  file that is UTF-8 but for some bytes (a cp1252 character pasted into it) is a
+  ``mixed-encoding`` error naming the line and byte offset, never re-read whole as
+  cp1252; a UTF-16 file (BOM ``FF FE`` / ``FE FF``, what some Windows tools write) is
+  decoded with an info finding.
 - a file that cannot be read (missing, a directory, permission, NUL bytes =
   binary) gives an error finding (``unreadable-file``) instead of an exception;
   an empty file gives ``empty-file``.
@@ -23,6 +26,7 @@ import hashlib
 import json
 import mmap
 import os
+import re
 import stat
 import sys
 from contextlib import contextmanager
@@ -34,6 +38,22 @@ from typing import Any, Iterator, Sequence
 import msgspec
 
 from ..model import Finding, InputFile, Severity
+
+SKIPPED_CODES: dict[str, str] = {
+    "missing-id": "with records it could not read (no id), left out",
+    "invalid-record": "with records that are not objects, left out",
+    "unknown-resource": "with resources that are neither a SCIM User nor a Group, left out",
+    "unreadable-value": "with values it could not read (an array or object where text belongs), left out",
+    "unknown-group": "whose groups file lacks groups its group members name",
+    "unreadable-member-type": "with group members of a type it cannot read, left out",
+    "whole-domain-member": "with a group whose member is the whole domain, whose people it does not list",
+}
+"""Finding codes of :meth:`Findings.skipped`: a record a loader left out, or read only in part, each with
+the cause an ``inputs.truncated`` message names ("rests on an export ..."). They are incomplete-input codes
+(:data:`planner.sources.directory.INCOMPLETE_CODES` holds them): the person or group the record described is
+unknown, so every deactivation, removal or account-type change it could explain is a blocking item
+(:mod:`planner.rules.inputs`), never a warning followed by "no IdP user matches" (issue 10, tester6
+findings 22, 26, 27, 28)."""
 
 
 @contextmanager
@@ -84,6 +104,18 @@ class Findings(list):
     def info(self, code: str, file: Any, location: str, field: str, message: str) -> Finding:
         return self.add(Severity.INFO, code, file, location, field, message)
 
+    def skipped(self, code: str, file: Any, location: str, field: str, message: str) -> Finding:
+        """A warning for a record left out or read only in part (``code`` one of :data:`SKIPPED_CODES`):
+        it makes its file incomplete, so every action the record could explain is a blocking
+        ``inputs.truncated`` item. Every loader reports a record it skips through here, none with a
+        plain warning or info.
+
+        :raises ValueError: ``code`` is not one of :data:`SKIPPED_CODES` (a loader's mistake).
+        """
+        if code not in SKIPPED_CODES:
+            raise ValueError(f"{code!r} is not a code of SKIPPED_CODES")
+        return self.add(Severity.WARNING, code, file, location, field, message)
+
 
 @dataclass(frozen=True)
 class TextFile:
@@ -124,8 +156,10 @@ def decode(path: Path, data: bytes, findings: Findings) -> tuple[str, str] | Non
 
     Errors (``None`` returned): ``empty-file`` for no content (or only a BOM /
     whitespace), ``unreadable-file`` for binary content (NUL bytes in a file
-    that is not UTF-16). Warning ``encoding-fallback`` when the bytes are not
-    UTF-8 and were read as cp1252 (Windows "ANSI", what Excel saves).
+    that is not UTF-16), ``mixed-encoding`` for a file holding UTF-8 characters
+    and bytes that are not UTF-8 (:func:`_mixed_encoding`). Warning
+    ``encoding-fallback`` when the bytes hold no UTF-8 character at all and were
+    read as cp1252 (Windows "ANSI", what Excel saves).
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -143,15 +177,19 @@ def decode(path: Path, data: bytes, findings: Findings) -> tuple[str, str] | Non
             text = data.decode("utf-8-sig")
             encoding = "utf-8"
         except UnicodeDecodeError as exc:
+            start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)  # utf-8-sig counts after the BOM
+            line = data.count(b"\n", 0, start) + 1
+            if _UTF8_CHARACTER.search(data):
+                findings.error("mixed-encoding", path, f"line {line}", "", _mixed_encoding(data, start))
+                return None
             try:
                 text = data.decode("cp1252")
             except UnicodeDecodeError:
                 findings.error(
                     "unreadable-file", path, "", "",
-                    f"neither UTF-8 nor cp1252 text (bad byte at offset {exc.start})",
+                    f"neither UTF-8 nor cp1252 text (bad byte at offset {start})",
                 )
                 return None
-            line = data.count(b"\n", 0, exc.start) + 1
             findings.warning(
                 "encoding-fallback", path, f"line {line}", "",
                 "not valid UTF-8; read as cp1252 (Windows ANSI): check accented names",
@@ -211,6 +249,22 @@ def _count(raw: Raw, sub: bytes | str) -> int:
     if raw.__class__ is not mmap.mmap:
         return raw.count(sub)  # type: ignore[arg-type]
     return sum(raw[i:i + _CHUNK].count(sub) for i in range(0, len(raw), _CHUNK))
+_UTF8_CHARACTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+"""A UTF-8 encoded character beyond ASCII (RFC 3629 §4, leniently: a cp1252 file practically never holds
+such a byte sequence, since it would read as mojibake such as ``Ã©``)."""
+
+
+def _mixed_encoding(data: bytes, offset: int) -> str:
+    """The ``mixed-encoding`` message for ``data`` holding UTF-8 characters and, at byte ``offset``, a byte
+    that is not UTF-8: decoding the whole file as cp1252 would garble every UTF-8 character (``é`` read as
+    ``Ã©``, so a member's address changes and the plan deactivates them and creates a twin, tester6 finding
+    21), and decoding the bad byte alone as cp1252 would be a guess; the file is not read."""
+    byte = data[offset]
+    column = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return (f"byte 0x{byte:02X} at byte offset {offset} (column {column} of the line, counted in bytes) is not "
+            "UTF-8, while the rest of the file is UTF-8 (a character pasted from a cp1252 / Windows ANSI "
+            "program?): reading the whole file as cp1252 would change every accented name and address, so the "
+            "file is not read; fix that character, save the file as UTF-8 and run again")
 
 
 def read_text(path: Path, findings: Findings) -> TextFile | None:

@@ -339,7 +339,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
     for row, ref in enumerate(table.refs()):
         user_id = ids[row]
         if not user_id:
-            findings.warning("missing-id", csv_path, ref.location, table.header("id"),
+            findings.skipped("missing-id", csv_path, ref.location, table.header("id"),
                              "row has no id / userName; skipped")
             continue
         if actives is not None:

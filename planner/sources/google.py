@@ -15,9 +15,11 @@ JSON (``google-api``): ``users.json`` (``GET admin/directory/v1/users`` pages
 pages, or a bare array), ``groups.json`` (``{"groups": [...]}``), and members as
 ``group_members.json`` = ``{groupKey: <members answer>}`` or one members answer
 per file named by the group key (id, email or name). Member ``type`` ``USER``
--> user, ``GROUP`` -> nested group; ``CUSTOMER`` (the whole domain) and
-``EXTERNAL`` members (no Workspace user, never provisioned by Google's SCIM app)
-are ignored with an info finding. A ``USER`` member that is no user of the users
+-> user, ``GROUP`` -> nested group; ``EXTERNAL`` members (no Workspace user, never
+provisioned by Google's SCIM app) are ignored with an info finding; a ``CUSTOMER``
+member (the whole domain: everyone, not listed) makes the group's members unknown,
+a ``whole-domain-member`` warning (tester6 finding 28), and any other ``type`` is
+``unreadable-member-type``: both incomplete-input codes (:data:`~.files.SKIPPED_CODES`). A ``USER`` member that is no user of the users
 file shows that file incomplete (``member-not-in-users``, it is held), unless its
 email is of a domain no user of the file has: groups may hold addresses outside
 the domain (docs/formats.md §4c), an ``unknown-group-member`` warning. A ``USER``
@@ -42,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import IdpDirectory, IdpUser, SourceRef
-from .directory import DirectoryBuilder, make_emails, member_count, read_by_role
+from .directory import DirectoryBuilder, MemberTypes, make_emails, member_count, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest
@@ -51,6 +53,12 @@ from .values import (
     MISSING, as_id, as_text, json_bool, damaged_id_message, fast_email_key, is_excel_mangled,
     missing_status_column, opt_text, string_field, timestamp_field, unreadable_status,
 )
+
+NON_USER_MEMBER_TYPES = ("external",)
+"""Google member ``type`` words (:func:`~.directory.member_type_word`) ignored: ``EXTERNAL``, a member from
+outside the domain, never provisioned by Google's SCIM app (docs/formats.md §4c). ``CUSTOMER`` (the whole
+domain) is a ``whole-domain-member`` warning; any other word than ``USER`` / ``GROUP`` is unreadable
+(:class:`~.directory.MemberTypes`)."""
 
 CSV_FORMAT = "google-csv"
 API_FORMAT = "google-api"
@@ -145,7 +153,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
         primary = emails[row]
         user_id = (ids[row] if ids is not None else "") or primary
         if not user_id:
-            findings.warning("missing-id", path, ref.location, table.header("primaryEmail"),
+            findings.skipped("missing-id", path, ref.location, table.header("primaryEmail"),
                              "user has neither an id nor an email; skipped")
             continue
         word, active = _status(status[row], suspended[row], archived[row])
@@ -197,7 +205,7 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
     user_id = as_id(rec.get("id"))
     primary = string_field(rec.get("primaryEmail"), "primaryEmail", ref, findings)
     if not user_id and not primary:
-        findings.warning("missing-id", ref.file, ref.location, "id", "user has no id; skipped")
+        findings.skipped("missing-id", ref.file, ref.location, "id", "user has no id; skipped")
         return None
     if is_excel_mangled(user_id):
         findings.error("excel-mangled-id", ref.file, ref.location, "id",
@@ -260,7 +268,7 @@ def _api_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
                               what="Google groups file"):
         group_id = as_id(rec.get("id")) or as_text(rec.get("email")).strip()
         if not group_id:
-            findings.warning("missing-id", file, where, "id", "group has no id; skipped")
+            findings.skipped("missing-id", file, where, "id", "group has no id; skipped")
             continue
         attributes = {k: v for k, v in rec.items() if v is not None and k not in ("id", "name", "kind", "etag")}
         name = as_text(rec.get("name")) or as_text(rec.get("email")) or group_id
@@ -273,7 +281,7 @@ def _api_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
 
 def _api_answer(
     group_key: str, answer: Any, path: Path, base: str, builder: DirectoryBuilder,
-    findings: Findings, ignored: dict[str, int],
+    findings: Findings, ignored: MemberTypes,
 ) -> int:
     file = str(path)
     group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
@@ -285,6 +293,9 @@ def _api_answer(
         listed += 1
         kind = as_text(rec.get("type")).upper() or "USER"
         member_id = as_id(rec.get("id"))
+        if kind == "USER" and not member_id and not as_text(rec.get("email")).strip():
+            findings.skipped("missing-id", file, where, "id", "group member has neither an id nor an email; skipped")
+            continue
         if kind == "USER":
             if member_id in builder.users:
                 _compare(rec, builder.users[member_id], path, where, builder)
@@ -307,8 +318,16 @@ def _api_answer(
                 child = member_id or as_text(rec.get("email"))
                 builder.add_group(child, as_text(rec.get("email")) or child, source=SourceRef(file, where))
             builder.add_member(group_id, child, "group")
+        elif kind == "CUSTOMER":
+            findings.skipped(
+                "whole-domain-member", file, where, "type",
+                f"group {builder.group_name(group_id)!r} has the whole domain as a member (type CUSTOMER, id {member_id!r}: everyone in "
+                "the organization), whose people this export does not list as members: who the group covers is "
+                "not known, so it is not read as its other members only; add the people to the group (or export "
+                "them as its members) and export again")
+            continue
         else:
-            ignored[kind] = ignored.get(kind, 0) + 1
+            ignored.add(as_text(rec.get("type")), where)
             continue
         count += 1
     builder.count_listed(group_id, listed, SourceRef(file, base))
@@ -343,14 +362,11 @@ def _api_members(path: Path, builder: DirectoryBuilder, findings: Findings, keye
                               shape="{groupKey: <members answer>}")
     if answers is None:
         return
-    ignored: dict[str, int] = {}
+    ignored = MemberTypes(NON_USER_MEMBER_TYPES, "Workspace users or groups")
     count = 0
     for key, answer, base in answers:
         count += _api_answer(key, answer, path, base, builder, findings, ignored)
-    if ignored:
-        findings.info("ignored-members", path, "", "type",
-                      "members that are not Workspace users or groups ignored: "
-                      + ", ".join(f"{n} {k}" for k, n in sorted(ignored.items())))
+    ignored.report(path, "type", findings)
     builder.inputs.append(tf.input_file("google.group_members", count))
 
 

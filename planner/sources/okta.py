@@ -96,7 +96,7 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
     """One Okta User object -> :class:`IdpUser` (``None`` with a ``missing-id`` warning without ``id``)."""
     user_id = as_id(rec.get("id"))
     if not user_id:
-        findings.warning("missing-id", ref.file, ref.location, "id", "Okta user has no id; skipped")
+        findings.skipped("missing-id", ref.file, ref.location, "id", "Okta user has no id; skipped")
         return None
     profile = rec.get("profile")
     if not isinstance(profile, dict):
@@ -202,7 +202,7 @@ def _groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
                               what="Okta groups file"):
         group_id = as_id(rec.get("id"))
         if not group_id:
-            findings.warning("missing-id", file, where, "id", "Okta group has no id; skipped")
+            findings.skipped("missing-id", file, where, "id", "Okta group has no id; skipped")
             continue
         profile = rec.get("profile") if isinstance(rec.get("profile"), dict) else {}
         attributes = {k: v for k, v in profile.items() if v is not None and k != "name"}
@@ -250,7 +250,7 @@ def _members(
             where = f"{prefix}[{i}]"
             user_id = as_id(rec.get("id"))
             if not user_id:
-                findings.warning("missing-id", file, where, "id", "group member has no id; skipped")
+                findings.skipped("missing-id", file, where, "id", "group member has no id; skipped")
                 continue
             if user_id in known:
                 _compare((rec,), (user_id,), known, where, path, builder, single=True)
@@ -314,11 +314,12 @@ def _members_file(path: Path, builder: DirectoryBuilder, findings: Findings, key
                 f"(GET /api/v1/groups/{{id}}/users?limit={OKTA_PAGE_LIMIT}): the next pages (Link: rel=\"next\") "
                 "are probably missing",
             )
-    _report(path, builder.users_file(path), counters, findings)
+    _report(path, builder.users_file(path), builder.groups_file(), counters, findings)
     builder.inputs.append(tf.input_file("okta.group_members", count))
 
 
-def _report(path: Path, users_file: str, counters: dict[str, Any], findings: Findings) -> None:
+def _report(path: Path, users_file: str, groups_file: str | None, counters: dict[str, Any],
+            findings: Findings) -> None:
     if counters["added_users"]:
         findings.warning(
             "member-not-in-users", users_file, "", "",
@@ -327,7 +328,7 @@ def _report(path: Path, users_file: str, counters: dict[str, Any], findings: Fin
             "incomplete (exported without filter=status eq \"DEPROVISIONED\"?): their state is unknown, so they "
             "are held (no action for them); export the users again, every status",
         )
-    if counters["unknown_groups"]:
+    if counters["unknown_groups"] and groups_file is None:  # with a groups file: DirectoryBuilder.build says it
         findings.info("unknown-group", path, "", "",
                       f"{counters['unknown_groups']} group key(s) match no group of the groups file; "
                       "the key is used as the group's id and name")

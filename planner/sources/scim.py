@@ -233,14 +233,24 @@ def _typed_group(res: _WireGroup, ref: SourceRef, builder: DirectoryBuilder) -> 
     """:func:`_group` of a typed Group."""
     group_id = res.id.strip()
     if not group_id:
-        builder.findings.warning("missing-id", ref.file, ref.location, "id", "SCIM Group has no id; skipped")
+        builder.findings.skipped("missing-id", ref.file, ref.location, "id", "SCIM Group has no id; skipped")
         return None
     builder.add_group(group_id, res.displayName or group_id, source=ref, external_id=res.externalId or None,
                       attributes={} if res.meta is None else {"meta": res.meta})
     return group_id
 
 
-def _typed_members(group_id: str, res: _WireGroup, builder: DirectoryBuilder) -> None:
+def _unread_members(lost: list[int], ref: SourceRef, builder: DirectoryBuilder) -> None:
+    """One ``missing-id`` warning (:meth:`~.files.Findings.skipped`) for the ``members`` entries of the Group at
+    ``ref`` (their indexes ``lost``) that are not objects or have no ``value``: who they are is unknown, so the
+    Group's members are not known whole (RFC 7643 §4.2: ``value`` is the member's id)."""
+    if lost:
+        builder.findings.skipped(
+            "missing-id", ref.file, f"{ref.location}.members[{lost[0]}]", "value",
+            f"{len(lost)} member(s) of this SCIM Group have no value (the member's id); skipped")
+
+
+def _typed_members(group_id: str, res: _WireGroup, builder: DirectoryBuilder, ref: SourceRef) -> None:
     """:func:`_members` of a typed Group: ``value`` ids by ``type`` (``User``, ``Group``, else resolved by id)."""
     members = res.members or ()
     values = [m.value for m in members]
@@ -255,11 +265,15 @@ def _typed_members(group_id: str, res: _WireGroup, builder: DirectoryBuilder) ->
             builder.add_members(group_id, [v for v, t in zip(values, types) if t == "Group"], "group")
             return
     by_kind: dict[str, list[str]] = {"user": [], "group": [], "": []}
-    for value, kind in zip(values, types):
+    lost = []
+    for i, (value, kind) in enumerate(zip(values, types)):
         value = value.strip()
         if value:
             kind = (kind or "").lower()
             by_kind[kind if kind in ("user", "group") else ""].append(value)
+        else:
+            lost.append(i)
+    _unread_members(lost, ref, builder)
     builder.add_members(group_id, by_kind["user"], "user")
     builder.add_members(group_id, by_kind["group"], "group")
     builder.add_members(group_id, by_kind[""], None)
@@ -326,7 +340,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
     if user_id.__class__ is not str:
         user_id = as_id(user_id)
     if not user_id:
-        findings.warning("missing-id", ref.file, ref.location, "id", "SCIM User has no id; skipped")
+        findings.skipped("missing-id", ref.file, ref.location, "id", "SCIM User has no id; skipped")
         return None
     user_name = get("userName")
     user_name = user_name.strip() if user_name.__class__ is str else string_field(user_name, "userName", ref, findings)
@@ -539,7 +553,7 @@ def _resources(path: Path, builder: DirectoryBuilder, findings: Findings,
         else:
             tally["unknown"] += 1
             if tally["unknown"] == 1:
-                findings.warning("unknown-resource", file, where, "schemas",
+                findings.skipped("unknown-resource", file, where, "schemas",
                                  "resource is neither a SCIM User nor a Group; skipped")
     builder.inputs.append(tf.input_file("scim.resources", count))
 
@@ -547,7 +561,7 @@ def _resources(path: Path, builder: DirectoryBuilder, findings: Findings,
 def _group(res: dict[str, Any], ref: SourceRef, builder: DirectoryBuilder, findings: Findings) -> str | None:
     group_id = as_id(res.get("id"))
     if not group_id:
-        findings.warning("missing-id", ref.file, ref.location, "id", "SCIM Group has no id; skipped")
+        findings.skipped("missing-id", ref.file, ref.location, "id", "SCIM Group has no id; skipped")
         return None
     attributes = {k: v for k, v in res.items()
                   if v is not None and k not in ("schemas", "id", "displayName", "externalId", "members")}
@@ -556,7 +570,7 @@ def _group(res: dict[str, Any], ref: SourceRef, builder: DirectoryBuilder, findi
     return group_id
 
 
-def _members(group_id: str, res: dict[str, Any], builder: DirectoryBuilder) -> None:
+def _members(group_id: str, res: dict[str, Any], builder: DirectoryBuilder, ref: SourceRef) -> None:
     members = res.get("members") or ()
     if not isinstance(members, list):
         members = ()
@@ -577,17 +591,19 @@ def _members(group_id: str, res: dict[str, Any], builder: DirectoryBuilder) -> N
     users: list[str] = []
     groups: list[str] = []
     untyped: list[str] = []
-    for member in members:
-        if not isinstance(member, dict):
-            continue
-        value = as_id(member["value"] if "value" in member else _get(member, "value"))
+    lost = []
+    for i, member in enumerate(members):
+        value = as_id(member["value"] if "value" in member else _get(member, "value")) if isinstance(
+            member, dict) else ""
         if not value:
+            lost.append(i)
             continue
         kind = as_text(member["type"] if "type" in member else _get(member, "type")).lower()
         (users if kind == "user" else groups if kind == "group" else untyped).append(value)
     builder.add_members(group_id, users, "user")
     builder.add_members(group_id, groups, "group")
     builder.add_members(group_id, untyped, None)
+    _unread_members(lost, ref, builder)
 
 
 def _report_groups_without_members(pending: list[tuple[Any, SourceRef]], ids: list[str | None],
@@ -642,5 +658,5 @@ def load(files: dict[str, list[Path]], findings: Findings, *, members_expected: 
     for (res, ref), group_id in zip(pending_groups, ids):
         if group_id is not None:
             with guarded(paths[ref.file], findings, f"SCIM Group at {ref.location}"):
-                (_typed_members if res.__class__ is _WireGroup else _members)(group_id, res, builder)
+                (_typed_members if res.__class__ is _WireGroup else _members)(group_id, res, builder, ref)
     return builder.build()

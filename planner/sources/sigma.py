@@ -679,7 +679,7 @@ def _account_types_json(path: Path, findings: Findings) -> tuple[list[AccountTyp
     ):
         name = _text(rec.get("accountTypeName") or rec.get("name")).strip()
         if not name:
-            findings.warning("missing-id", file, where, "accountTypeName",
+            findings.skipped("missing-id", file, where, "accountTypeName",
                              "account type has no accountTypeName; skipped")
             continue
         out.append(AccountType(

@@ -8,8 +8,9 @@ Sigma side (:func:`check_sigma`):
 - ``duplicate-email`` (warning): two or more members whose emails have the same
   :func:`~planner.model.email_key` (also when they differ only by letter case);
   one finding names every memberId; none is dropped (issue 2, case 1).
-- ``empty-email`` / ``invalid-email`` (warning) for people (not the scheduler robot), judged on the
-  address once cleaned; ``unclean-email`` (info): an email typed with stray spaces, control or
+- ``empty-email`` (error: Sigma requires every member's email, docs/sigma-api.md §2.4, so the record is
+  damaged; tester6 finding 22) / ``invalid-email`` (warning) for people (not the scheduler robot), judged on
+  the address once cleaned; ``unclean-email`` (info): an email typed with stray spaces, control or
   invisible characters, or not NFC, naming each difference (a plan linking the member sets it
   to the IdP's userName first, issue 14 item 1).
 - ``unknown-member-type`` (warning, an incomplete-input code): a ``memberType`` that matches no
@@ -149,7 +150,10 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
     for m in _email_problems(people, cleaned, keys, _invalid_addresses(cleaned)):
         file, loc = _where(m.source)
         if not m.email_key:
-            findings.warning("empty-email", file, loc, "email", f"member {m.member_id} has no email")
+            findings.error("empty-email", file, loc, "email",
+                           f"member {m.member_id} has no email, which Sigma requires of every member (docs/sigma-api.md "
+                           "§2.2, §2.4): the record is damaged, and the plan cannot tell who it is (it would read as no "
+                           "IdP user's, and be deactivated); export the members again")
         else:
             findings.warning("invalid-email", file, loc, "email",
                              f"member {m.member_id} has an invalid email {m.email!r}")

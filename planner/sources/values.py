@@ -349,8 +349,10 @@ def string_field(value: object, field: str, ref: SourceRef, findings: Findings) 
     """A JSON field that must hold a string (a ``userName``, an email): its trimmed text, ``""`` for null.
 
     Anything else is never turned into text silently: a number or boolean
-    becomes its JSON text (``123`` -> ``"123"``), an array or object ``""``, each
-    with an ``unexpected-value`` warning naming ``field`` at ``ref``.
+    becomes its JSON text (``123`` -> ``"123"``) with an ``unexpected-value`` warning
+    naming ``field`` at ``ref``; an array or object is ``""``, the value left out, with
+    an ``unreadable-value`` warning (:meth:`~.files.Findings.skipped`: the record is read
+    only in part, so its file is incomplete).
     """
     if value.__class__ is str:
         return value.strip()  # type: ignore[union-attr]
@@ -358,11 +360,12 @@ def string_field(value: object, field: str, ref: SourceRef, findings: Findings) 
         return ""
     text = str(value).lower() if isinstance(value, bool) else str(value) if isinstance(value, (int, float)) else ""
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-    findings.warning(
-        "unexpected-value", ref.file, ref.location, field,
-        f"{field} is {json_type(value)} ({shown}), not a string; "
-        + (f"read as {text!r}" if text else "ignored"),
-    )
+    if text:
+        findings.warning("unexpected-value", ref.file, ref.location, field,
+                         f"{field} is {json_type(value)} ({shown}), not a string; read as {text!r}")
+    else:
+        findings.skipped("unreadable-value", ref.file, ref.location, field,
+                         f"{field} is {json_type(value)} ({shown}), not a string; left out")
     return text
 
 
