@@ -96,9 +96,10 @@ def unfinished_run(runs: Sequence[RunRow], rows: Mapping[str, JournalRow]) -> Ru
     first; ``rows``: its action rows by id (:func:`planner.execute.journal.read_journal`).
 
     A run is unfinished when it did not converge (interrupted, killed: no end recorded, incomplete,
-    stopped), an action of its selection (:func:`actions_of`) is not ``done`` now, and no later run
-    given every one of its actions recorded a reported end (:data:`REPORTED_ENDS`: its ``--resume``
-    ran to the end). Of the unfinished runs, the last one interrupted or killed, else the last one.
+    stopped), an action of its selection (:func:`actions_of`) is not ``done`` now, and not every one
+    of its actions was given to a later run that recorded a reported end (:data:`REPORTED_ENDS`: its
+    ``--resume`` ran to the end). Of the unfinished runs, the last one interrupted or killed, else
+    the last one. Linear in runs x actions (a plan may hold 100k actions).
     A journal whose actions were started but which records no run is a killed whole-plan run
     numbered 0. Source of the rule: docs/apply.md, "Journal, resume, results"; tester6 finding 7.
     """
@@ -106,14 +107,15 @@ def unfinished_run(runs: Sequence[RunRow], rows: Mapping[str, JournalRow]) -> Ru
         if any(r.state != "pending" or r.attempts for r in rows.values()):
             return RunRow(0, "apply", "", None, None, {}, None, None, "", None, ())
         return None
-    unfinished = []
-    for n, run in enumerate(runs):
-        if how_it_ended(run) in FINISHED_STATUSES or not left_of(run, rows):
-            continue
-        given = set(actions_of(run, rows))
-        if any(later.status in REPORTED_ENDS and given <= set(actions_of(later, rows)) for later in runs[n + 1:]):
-            continue
-        unfinished.append(run)
+    unfinished: list[RunRow] = []
+    reported_after: set[str] = set()  # actions given to a later run that recorded a reported end
+    for run in reversed(runs):
+        given = actions_of(run, rows)
+        if (how_it_ended(run) not in FINISHED_STATUSES and not reported_after.issuperset(given)
+                and left_of(run, rows)):
+            unfinished.insert(0, run)
+        if run.status in REPORTED_ENDS:
+            reported_after.update(given)
     interrupted = [run for run in unfinished if how_it_ended(run) in INTERRUPTED_ENDS]
     return (interrupted or unfinished or [None])[-1]
 
