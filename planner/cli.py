@@ -671,17 +671,18 @@ def sandbox_okta_command(seed_dir: str | None, port: int, token: str | None) -> 
 @click.option("--force", is_flag=True, help="Write into a directory that already holds files.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: when a terminal).")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
-              help="The policy of the re-plan: with preflight.previous_scim: same_setup, SIGMA_SCIM_TOKEN is required.")
+              help="The policy: with preflight.previous_scim: same_setup or targets.scim_base_url set, SIGMA_SCIM_TOKEN is required.")
 @click.option("--no-scim-state", is_flag=True,
-              help="Fetch without Sigma's SCIM state although the policy says SCIM is set up (plan will block).")
+              help="Fetch without Sigma's SCIM state although the policy or --scim-base-url says SCIM is on.")
 def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_base_url: str | None,
                   force: bool, progress: bool | None, policy_path: str | None, no_scim_state: bool) -> None:
     """Pull a complete Sigma export (members, teams, team members, account types, SCIM) into --out.
 
     Credentials come from SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET; with SIGMA_SCIM_TOKEN
     the SCIM Users and Groups are fetched into OUT/scim/ too. Nothing in a member export
-    marks a member as SCIM-managed, so after an apply (--policy with preflight.previous_scim:
-    same_setup) fetch refuses without SIGMA_SCIM_TOKEN unless --no-scim-state.
+    marks a member as SCIM-managed, so when SCIM is on (--policy with preflight.previous_scim:
+    same_setup or targets.scim_base_url, or --scim-base-url) fetch refuses without
+    SIGMA_SCIM_TOKEN unless --no-scim-state.
     """
     import os
     from pathlib import Path
@@ -694,10 +695,12 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
     client_id, client_secret = os.environ.get("SIGMA_CLIENT_ID"), os.environ.get("SIGMA_CLIENT_SECRET")
     if not client_id or not client_secret:
         raise UserError("fetch needs SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET in the environment")
-    if policy_path is not None and not os.environ.get("SIGMA_SCIM_TOKEN") and not no_scim_state:
+    if not os.environ.get("SIGMA_SCIM_TOKEN") and not no_scim_state:
         from .policy import load_policy
 
-        refusal = scim_state_refusal(policy_path, load_policy(policy_path).preflight.previous_scim)
+        policy = load_policy(policy_path) if policy_path is not None else None
+        refusal = scim_state_refusal(policy_path or "", policy.preflight.previous_scim if policy else "unknown",
+                                     policy.targets.scim_base_url if policy else None, scim_base_url)
         if refusal is not None:
             raise UserError(refusal)
     out = Path(out_dir)

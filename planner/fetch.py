@@ -367,17 +367,27 @@ class _Progress:
             self.bar.advance(task, n)
 
 
-def scim_state_refusal(policy_path: str | Path, previous_scim: str) -> str | None:
-    """Why ``fetch`` without ``SIGMA_SCIM_TOKEN`` must stop, or ``None``: the policy's
-    ``preflight.previous_scim`` is ``same_setup`` (a re-plan after apply: SCIM is on, so the
-    re-plan needs Sigma's SCIM state, :mod:`planner.rules.scim_state`). A member export cannot
-    say it: nothing marks an active member as SCIM-managed (docs/sigma-api.md §2.2), and
-    ``isInactive`` shows only that SCIM was set up once (an earlier setup support removed, too)."""
-    if previous_scim != "same_setup":
+def scim_state_refusal(policy_path: str | Path, preflight_previous_scim: str, policy_scim_base_url: str | None,
+                       scim_base_url: str | None) -> str | None:
+    """Why ``fetch`` without ``SIGMA_SCIM_TOKEN`` must stop, or ``None``: something says SCIM is on
+    in the organization, so the re-plan needs Sigma's SCIM state (:mod:`planner.rules.scim_state`),
+    first that applies: the policy's ``preflight.previous_scim`` is ``same_setup`` (a re-plan after
+    apply), its ``targets.scim_base_url`` is set (apply sends SCIM requests there:
+    ``policy_scim_base_url``), or fetch was given a SCIM Directory Base URL (``scim_base_url``:
+    ``--scim-base-url`` / ``SIGMA_SCIM_BASE_URL``). A member export cannot say it: nothing marks an
+    active member as SCIM-managed (docs/sigma-api.md §2.2), and ``isInactive`` shows only that SCIM
+    was set up once (an earlier setup support removed, too; the plan's ``previous_scim`` pre-flight
+    check reads it). The message names the variable and ``--no-scim-state``."""
+    if preflight_previous_scim == "same_setup":
+        why = f"{policy_path}: preflight.previous_scim is same_setup (a re-plan after apply)"
+    elif policy_scim_base_url:
+        why = f"{policy_path}: targets.scim_base_url is set (SCIM is on: apply provisions through it)"
+    elif scim_base_url:
+        why = "a SCIM Directory Base URL is given (--scim-base-url or SIGMA_SCIM_BASE_URL)"
+    else:
         return None
-    return (f"{policy_path}: preflight.previous_scim is same_setup (a re-plan after apply), so the export needs "
-            "Sigma's SCIM state: set SIGMA_SCIM_TOKEN (the SCIM bearer token), or pass --no-scim-state "
-            "to fetch without it (plan then blocks on preflight previous_scim)")
+    return (f"{why}, so the export needs Sigma's SCIM state: set SIGMA_SCIM_TOKEN (the SCIM bearer token), or "
+            "pass --no-scim-state to fetch without it (a re-plan then cannot see what SCIM already did)")
 
 
 def fetch_export(

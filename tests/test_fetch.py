@@ -304,7 +304,7 @@ def test_cli_fetch_after_an_apply_without_the_scim_token_refuses_naming_it(sandb
     assert capsys.readouterr().err == (
         f"sigma-migrate: error: {policy}: preflight.previous_scim is same_setup (a re-plan after apply), so the "
         "export needs Sigma's SCIM state: set SIGMA_SCIM_TOKEN (the SCIM bearer token), or pass --no-scim-state "
-        "to fetch without it (plan then blocks on preflight previous_scim)\n")
+        "to fetch without it (a re-plan then cannot see what SCIM already did)\n")
     assert not (tmp_path / "export").exists()
 
     main(args + ["--no-scim-state"])  # the admin knows: fetched, without scim/
@@ -318,3 +318,40 @@ def test_cli_fetch_after_an_apply_without_the_scim_token_refuses_naming_it(sandb
     monkeypatch.delenv("SIGMA_SCIM_TOKEN")
     main(args[:2] + [str(tmp_path / "export3")] + args[3:])
     assert not (tmp_path / "export3" / "scim").exists()
+
+
+def test_cli_fetch_without_the_scim_token_refuses_when_the_policy_targets_scim_or_a_scim_url_is_given(
+        sandbox, tmp_path, monkeypatch, capsys):
+    """Tester6 finding 14: the okta example policy with sandbox targets (previous_scim: removed_by_support)
+    fetched after a full apply without SIGMA_SCIM_TOKEN wrote no scim/ state, exit 0, and the re-plan
+    re-linked everyone and planned to deactivate a member SCIM had created. A policy whose
+    targets.scim_base_url is set, or a SCIM Directory Base URL given to fetch, says SCIM is on."""
+    monkeypatch.setenv("SIGMA_CLIENT_ID", sandbox.client_id)
+    monkeypatch.setenv("SIGMA_CLIENT_SECRET", sandbox.client_secret)
+    monkeypatch.delenv("SIGMA_SCIM_TOKEN", raising=False)
+    monkeypatch.delenv("SIGMA_SCIM_BASE_URL", raising=False)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\npreflight: {previous_scim: removed_by_support}\n"
+                      f"targets: {{rest_base_url: '{sandbox.base_url}', scim_base_url: '{sandbox.scim_base_url}'}}\n")
+    base = ["fetch", "--base-url", sandbox.base_url, "--no-progress"]
+    refusals = []
+    for args in (["--out", str(tmp_path / "e1"), "--policy", str(policy)],
+                 ["--out", str(tmp_path / "e2"), "--scim-base-url", sandbox.scim_base_url]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(base + args)
+        refusals.append((exit_info.value.code, capsys.readouterr().err))
+    assert refusals == [
+        (1, f"sigma-migrate: error: {policy}: targets.scim_base_url is set (SCIM is on: apply provisions through it), "
+            "so the export needs Sigma's SCIM state: set SIGMA_SCIM_TOKEN (the SCIM bearer token), or pass "
+            "--no-scim-state to fetch without it (a re-plan then cannot see what SCIM already did)\n"),
+        (1, "sigma-migrate: error: a SCIM Directory Base URL is given (--scim-base-url or SIGMA_SCIM_BASE_URL), so "
+            "the export needs Sigma's SCIM state: set SIGMA_SCIM_TOKEN (the SCIM bearer token), or pass "
+            "--no-scim-state to fetch without it (a re-plan then cannot see what SCIM already did)\n")]
+    assert not (tmp_path / "e1").exists() and not (tmp_path / "e2").exists()
+    main(base + ["--out", str(tmp_path / "e3"), "--policy", str(policy), "--no-scim-state"])  # left out on purpose
+    assert not (tmp_path / "e3" / "scim").exists()
+    main(base + ["--out", str(tmp_path / "e4")])  # nothing says SCIM is on: the REST export only, as before
+    assert not (tmp_path / "e4" / "scim").exists()
+    monkeypatch.setenv("SIGMA_SCIM_TOKEN", sandbox.scim_token)
+    main(base + ["--out", str(tmp_path / "e5"), "--policy", str(policy)])
+    assert (tmp_path / "e5" / "scim" / "Users.json").is_file()
