@@ -149,6 +149,10 @@ class ScimState:
     """Provisioned users by :func:`~planner.model.email_key` of ``userName``."""
     groups_by_name: Mapping[str, ScimGroup] = field(default_factory=dict)
     """Provisioned groups by ``displayName`` (exact: Sigma links teams by exact name)."""
+    second_accounts: Mapping[str, str] = field(default_factory=dict)
+    """Members a userName change left behind: the memberId that is a provisioned user's SCIM id but whose
+    email is not its userName -> the member that now has it (Sigma made it when the IdP changed the
+    userName, and it took over the SCIM id: docs/sigma-api.md §5.3), :func:`scim_user_members`."""
 
 
 class PersonStatus(str, Enum):
@@ -654,11 +658,15 @@ def scim_state(export: SigmaExport) -> ScimState:
     by_name: dict[str, list[str]] = {}
     for t in export.teams:
         by_name.setdefault(t.name, []).append(t.team_id)
+    email_keys = {m.member_id: m.email_key for m in export.members}
     users: dict[str, ScimUser] = {}
+    second_accounts: dict[str, str] = {}
     for u in export.scim_users:
-        found = [u.id] if u.id in members else by_email.get(u.user_name_key, [])
+        found = scim_user_members(u, email_keys, by_email)
         if u.provisioned and len(found) == 1:
             users[found[0]] = u
+            if found[0] != u.id and u.id in members:
+                second_accounts[u.id] = found[0]
     groups: dict[str, ScimGroup] = {}
     for g in export.scim_groups:
         found = [g.id] if g.id in teams else by_name.get(g.display_name, [])
@@ -672,4 +680,22 @@ def scim_state(export: SigmaExport) -> ScimState:
         groups=groups,
         user_names={u.id: u.user_name for u in export.scim_users},
         known=True,
+        second_accounts=second_accounts,
     )
+
+
+def scim_user_members(user: ScimUser, email_keys: Mapping[str, str], by_email: Mapping[str, list[str]]
+                      ) -> list[str]:
+    """The memberIds SCIM ``user`` may be (one: found): the member whose memberId is its SCIM id (the
+    sandbox's layout, docs/sigma-api.md §10.2), unless that member's email is not its userName and
+    another member's is: a userName change makes a new member that takes over the SCIM id (§5.3,
+    docs/sandbox.md), so the user is the member with its userName (``email_keys``: memberId ->
+    email key; ``by_email``: email key -> memberIds). A SCIM id that is no memberId: the members with
+    its userName."""
+    at_id = email_keys.get(user.id)
+    if at_id is None:
+        return list(by_email.get(user.user_name_key, []))
+    if at_id == user.user_name_key:
+        return [user.id]
+    others = [mid for mid in by_email.get(user.user_name_key, []) if mid != user.id]
+    return others if len(others) == 1 else [user.id]

@@ -525,6 +525,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``user_name_guard.invalid_user_name``: ``userName`` (as sent: ``null`` or blank when none),
       ``finding``, ``problem`` (:func:`planner.rules.linking.unsendable_user_name`);
     - ``scim.managed_member``, ``scim.held_member``: ``action`` (id), ``externalId``; ``scim.user_name_changed``: ``externalId``;
+      ``scim.second_account``: ``externalId``, ``sigmaEmail`` (the old member's), ``userName`` (the new one),
+      ``newMemberId``;
       ``scim.state_conflict``: ``action``, ``externalId``, ``attribute`` (``active``/``userType``),
       ``scimValue``, ``exportValue``, ``scimLastModified``, ``exportLastUpdated`` (``null``: not said);
       ``scim.name_required``: ``missing`` (SCIM attributes); ``scim.cleaned_name``, ``scim.unclean_email``: ``differences``
@@ -573,6 +575,7 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     # Sigma's SCIM state and values (planner.rules.scim_state, planner.rules.scim_values)
     action: str | UnsetType = UNSET
     external_id: str | None | UnsetType = UNSET
+    new_member_id: str | UnsetType = UNSET
     missing: list[str] | UnsetType = UNSET
     attribute: str | UnsetType = UNSET
     scim_value: str | UnsetType = UNSET

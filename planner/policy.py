@@ -274,6 +274,11 @@ class Linking(_Model):
     ``scim_state_conflicts`` settles ``scim.state_conflict`` items: by IdP id (the SCIM user's
     ``externalId``), ``idp_export`` (the export is newer: send its ``active``/``userType`` through
     SCIM) or ``scim_state`` (Sigma's SCIM state is newer: keep it, plan nothing for it).
+
+    ``second_accounts`` settles ``scim.second_account`` items: by the member (memberId or email) a
+    userName change in the IdP left behind (Sigma made a new member for the new userName, which SCIM
+    now manages: docs/sigma-api.md §5.3), ``deactivate`` (``members.deactivate``, its documents going
+    to the new member) or ``keep`` (nothing planned for it).
     """
 
     match_keys: list[MatchKey] = Field(default_factory=_default_match_keys)
@@ -286,6 +291,7 @@ class Linking(_Model):
     duplicates: dict[Name, Literal["rename", "deactivate"]] = Field(default_factory=dict)
     excluded_idp_users: list[Name] = Field(default_factory=list)
     scim_state_conflicts: dict[Name, Literal["idp_export", "scim_state"]] = Field(default_factory=dict)
+    second_accounts: dict[Name, Literal["deactivate", "keep"]] = Field(default_factory=dict)
 
     @field_validator("match_keys")
     @classmethod

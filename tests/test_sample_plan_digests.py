@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:949b71c3a4e5e5fdbed4d03d7ba1ad59ec623eadf9294d8ad4a5a05bb671407f",
-    "okta-reviewed": "sha256:57be79af6d6b75abf25c3949693713c475ecb381752934ccbf284d0e44e150ed",
-    "entra": "sha256:73d2bdd28c0ddc984eb9c9621a5b3ac4e0e1175a28576c60617439cde65b5890",
-    "entra-reviewed": "sha256:28e1c5fb660d571ec01208654ae984ad7b83c6f8e99e5c4a1cc0c8c7691cf593",
+    "okta": "sha256:e919f1f3064587fc835794563a3d729e47a68331b78cc7bd67839e2901ec44f3",
+    "okta-reviewed": "sha256:eaa4def1ab0ee6bb2c3e143e06982a1548a6307770f49cc48d017ed6c4ee422b",
+    "entra": "sha256:684eb0d0cc2e432c49aa6c2619b49e38be4c9745c4834637d1c64b6ce8ae8944",
+    "entra-reviewed": "sha256:0aeef2cc7cad933be741e775c240c5ed373c26e7a97243312216c2cb2d1e62da",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -526,6 +526,11 @@ def scim_probe_members(plan: Plan) -> list[tuple[str, str]]:
     return sorted(found.items())[:SCIM_ORGANIZATION_PROBES]
 
 
+def plan_member_ids(plan: Plan) -> frozenset[str]:
+    """Every memberId the plan names (its stale-check fingerprints and its people)."""
+    return frozenset(plan.fingerprints.members()) | frozenset(p.member_id for p in plan.people if p.member_id)
+
+
 def check_scim_organization(plan: Plan, plan_path: str | Path, clients: Clients, redactor: Redactor) -> None:
     """Refuse (:class:`ApplyRefused`) unless the SCIM API serves the organization the plan was made for.
 
@@ -533,7 +538,9 @@ def check_scim_organization(plan: Plan, plan_path: str | Path, clients: Clients,
     Sigma's SCIM lists every member that is not a guest with ``id`` = ``memberId`` (docs/sandbox.md,
     "pre-SCIM members"; memberIds are opaque ids of one organization, docs/sigma-api.md §2), so each of up
     to :data:`SCIM_ORGANIZATION_PROBES` members of the plan is looked up with ``userName eq`` and must
-    come back with the plan's memberId. One found with another id, or none found at all (an
+    come back with the plan's memberId, or with another memberId the plan knows (a userName change makes a
+    new member that takes over the old member's SCIM id, docs/sigma-api.md §5.3: still this organization's
+    id). One found with an id the plan does not know, or none found at all (an
     organization whose SCIM lists nobody the plan knows, or a plan naming no member to look up),
     refuses: the SCIM base URL or token cannot be shown to be the plan's organization's (docs/apply.md).
     Called after :func:`check_organization` proved the REST API; reads only, nothing written.
@@ -550,13 +557,14 @@ def check_scim_organization(plan: Plan, plan_path: str | Path, clients: Clients,
                            f"check the SCIM API at {scim.base_url} serves organization "
                            f"{planned_organization_id(plan)}; nothing was written")
     resolved = 0
+    known = plan_member_ids(plan)
     for member_id, email in probes:
         try:
             user = scim.find_user(email, listed=True)
         except ApiError as exc:
             raise ApplyRefused(f"cannot read the SCIM API at {scim.base_url} to check its organization "
                                f"({redactor(str(exc))}); nothing was written") from None
-        if user is not None and user.id != member_id:
+        if user is not None and user.id != member_id and user.id not in known:
             raise ApplyRefused(redactor(f"{plan_path}: {where}: its member {email} has id {user.id}, "
                                         f"the plan's memberId is {member_id}; nothing was written"))
         resolved += user is not None

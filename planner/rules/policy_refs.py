@@ -13,7 +13,7 @@ What each section names (:func:`policy_references`):
 - a **member** (memberId or email, a unique match): ``organization.scim_setup_admin``,
   ``api_credential_owner``, ``document_owner``, ``guests.document_owner``,
   ``unmatched.document_owner``, ``unmatched.decisions`` keys, ``linking.duplicates`` keys,
-  ``linking.overrides[].member`` (but ``never``);
+  ``linking.second_accounts`` keys, ``linking.overrides[].member`` (but ``never``);
 - an **IdP user** (IdP id, userName or sent userName, a unique match):
   ``linking.overrides[].idp``, ``linking.excluded_idp_users``, ``user_name_guard.overrides`` keys;
 - a **person** (either of the above, as an individual assignment in the IdP):
@@ -115,6 +115,7 @@ def _linking_refs(policy: Policy) -> Iterator[PolicyRef]:
             yield PolicyRef((*loc, "idp"), RefKind.IDP_ATTRIBUTE, key.attribute.idp or "")
             yield PolicyRef((*loc, "sigma"), RefKind.MEMBER_FIELD, key.attribute.sigma or "")
     yield from _keys(RefKind.MEMBER, "linking", "duplicates", linking.duplicates)
+    yield from _keys(RefKind.MEMBER, "linking", "second_accounts", linking.second_accounts)
     yield from _items(RefKind.IDP_USER, ("linking", "excluded_idp_users"), linking.excluded_idp_users)
 
 

@@ -11,7 +11,10 @@ After SCIM is on such members can be changed only through
   data: ``deactivate`` is then a blocking ``unmatched.never_activated`` item (:mod:`.idp_status`).
 
 The decision for each, first that applies: ``unmatched.decisions`` (per
-member), then ``linking.duplicates: deactivate`` (a duplicate); protected people (``organization.scim_setup_admin``,
+member), then ``linking.duplicates: deactivate`` (a duplicate), then ``linking.second_accounts``
+for a member a userName change in the IdP left behind (:class:`SecondAccount`: undecided, a blocking
+``scim.second_account`` item, whatever the kind's policy says; ``deactivate`` gives its documents to
+the new member); protected people (``organization.scim_setup_admin``,
 ``api_credential_owner``) are kept (a decision to deactivate one is a blocking
 ``unmatched.protected_member`` item instead: the plan never holds that change); ``exclude_patterns`` (service accounts) are
 kept; embed users are kept (they are not provisioned through the IdP); then the
@@ -28,7 +31,7 @@ once, by :func:`settings`): :func:`decide_member` returns an :class:`UnmatchedDe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..directory import PROTECTED_BECAUSE, Directory, Person, PersonStatus
@@ -44,6 +47,42 @@ NEVER_ACTIVATED = "unmatched.never_activated"
 
 KINDS = frozenset({PersonStatus.UNMATCHED, PersonStatus.NOT_IN_SCOPE, PersonStatus.LEAVER})
 """The statuses this family decides on."""
+
+
+SECOND_ACCOUNT = "scim.second_account"
+"""The item code of a member a userName change in the IdP left behind (:class:`SecondAccount`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SecondAccount:
+    """A member a userName change in the IdP left behind (:attr:`planner.directory.ScimState.second_accounts`):
+    SCIM provisioned it as IdP user ``external_id``; the IdP then sent ``user_name``, and Sigma made a new
+    member for it (``new_member_id``, ``new_email``) that took over the SCIM id (docs/sigma-api.md §5.3). The
+    old member stays active with its documents and teams; ``decision`` is ``linking.second_accounts``'s
+    word for it (``deactivate`` | ``keep``), ``None`` when the policy does not say."""
+
+    new_member_id: str
+    new_email: str
+    user_name: str
+    external_id: str
+    decision: str | None = None
+
+    def why(self, old_email: str) -> str:
+        """Why the old member (``old_email``) is unlinked, in reasons and messages."""
+        return (f"the IdP changed the userName of IdP user {self.external_id} from {old_email} to {self.user_name}, "
+                f"and Sigma made member {self.new_member_id} ({self.new_email}) for it, which SCIM now manages")
+
+
+def second_accounts(policy: Policy, directory: Directory) -> dict[str, SecondAccount]:
+    """memberId of each member a userName change left behind -> its :class:`SecondAccount`, with the
+    ``linking.second_accounts`` entry naming it (by memberId or email), if any."""
+    decided = {directory.find_member_id(ref): what for ref, what in policy.linking.second_accounts.items()}
+    out = {}
+    for old, new in directory.scim.second_accounts.items():
+        user = directory.scim.users[new]
+        out[old] = SecondAccount(new, directory.members[new].email, user.user_name, user.external_id or "",
+                                 decided.get(old))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +104,8 @@ class UnmatchedSettings:
     action: str
     idp_inactive: str
     idp_format: str = ""
+    second_accounts: Mapping[str, SecondAccount] = field(default_factory=dict)
+    """The members a userName change left behind (:func:`second_accounts`), by memberId."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +158,7 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
         action=section.action,
         idp_inactive=section.idp_inactive,
         idp_format=directory.idp_format,
+        second_accounts=second_accounts(policy, directory),
     )
 
 
@@ -142,6 +184,12 @@ def choose(person: Person, config: UnmatchedSettings) -> tuple[str, str, str]:
         return "keep", "guards.protected_members", f"{why}; kept: protected as {config.protected[mid]}"
     if decided is not None:
         return decided[0], decided[1], f"{why}; {decided[1]} says {decided[0]}"
+    second = config.second_accounts.get(mid)
+    if second is not None:
+        why = second.why(member.email)
+        if second.decision is None:
+            return "review", SECOND_ACCOUNT, f"{why}; held for review"
+        return second.decision, "linking.second_accounts", f"{why}; linking.second_accounts says {second.decision}"
     pattern = next((p.pattern for p in config.patterns if p.search(member.email)), None)
     if pattern is not None:
         return "keep", "unmatched.exclude_patterns", f"{why}; kept: email matches exclude pattern {pattern!r}"
@@ -161,17 +209,25 @@ def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecisio
     item = action = None
     if rule == "guards.protected_members" and config.decisions.get(mid, ("",))[0] == "deactivate":
         item = protected_item(person, config.protected[mid], config.decisions[mid][1])
+    elif decision == "deactivate" and rule == "linking.second_accounts":
+        second = config.second_accounts[mid]
+        owner = DocumentOwner(second.new_member_id, second.new_email, "linking.second_accounts")
+        action = deactivate_action(person, rule, owner, config.idp_format, why=second.why(person.member.email))
     elif decision == "deactivate":
         action = deactivate_action(person, rule, config.owner, config.idp_format)
+    elif decision == "review" and rule == SECOND_ACCOUNT:
+        item = second_account_item(person, config.second_accounts[mid])
     elif decision == "review":
         item = review_item(person, rule, config.idp_format)
     return UnmatchedDecision(mid, person.status, decision, rule, reason, action, item)
 
 
-def deactivate_action(person: Person, rule: str, owner: DocumentOwner, idp_format: str = "") -> Action:
-    """``members.deactivate`` (``isArchived: true`` with ``newOwnerId``, docs/sigma-api.md §2.5)."""
+def deactivate_action(person: Person, rule: str, owner: DocumentOwner, idp_format: str = "",
+                      why: str | None = None) -> Action:
+    """``members.deactivate`` (``isArchived: true`` with ``newOwnerId``, docs/sigma-api.md §2.5); the reason
+    says ``why`` (default :func:`why_unmatched`)."""
     member, user = person.member, person.idp_user
-    text = "deactivate: " + why_unmatched(person, idp_format)
+    text = "deactivate: " + (why or why_unmatched(person, idp_format))
     if owner.member_id:
         text += f"; documents go to {owner.email}"
     return make_action(
@@ -211,6 +267,33 @@ def review_item(person: Person, rule: str, idp_format: str = "") -> ReviewItem:
         resolution=yaml_snippet(
             {"unmatched": {"decisions": {member.email: "deactivate"}}},
             {"unmatched": {"decisions": {member.email: "keep"}}},
+        ),
+    )
+
+
+def second_account_item(person: Person, second: SecondAccount) -> ReviewItem:
+    """The blocking ``scim.second_account`` item: ``person``'s member was left behind by a userName change
+    in the IdP (:class:`SecondAccount`); it names both members and both userNames, and is settled by
+    ``linking.second_accounts``: ``deactivate`` (its documents go to the new member) or ``keep``."""
+    member = person.member
+    return make_review(
+        SECOND_ACCOUNT,
+        member.member_id,
+        blocking=True,
+        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=second.external_id or None,
+                           user_name=second.user_name),
+        message=(f"{member.email} [member {member.member_id}] was provisioned by SCIM as IdP user "
+                 f"{second.external_id}, whose userName the IdP changed to {second.user_name}: Sigma made a second "
+                 f"account for it, member {second.new_member_id} ({second.new_email}), which SCIM now manages, and "
+                 f"left {member.email} active with its documents and teams; deactivate it (its documents go to "
+                 f"{second.new_email}) or keep it"),
+        rule="linking.second_accounts",
+        evidence=ItemEvidence(external_id=second.external_id, sigma_email=member.email, user_name=second.user_name,
+                              new_member_id=second.new_member_id),
+        resolution=yaml_snippet(
+            {"linking": {"second_accounts": {member.email: "deactivate"}}},
+            {"linking": {"second_accounts": {member.email: "keep"}}},
+            notes=[f"deactivate: its documents go to {second.new_email}; keep: nothing is planned for it"],
         ),
     )
 
