@@ -42,7 +42,7 @@ import pydantic
 from msgspec.structs import replace
 from scim2_models import Group, GroupMember, PatchOp, PatchOperation
 
-from ..model import Action, ActionKind
+from ..model import Action, ActionKind, email_key
 from ..payloads import (
     MembersConvertGuest,
     MembersDeactivate,
@@ -124,11 +124,11 @@ class IdCache:
 
     def user(self, user_name: str) -> str | None:
         with self._lock:
-            return self._users.get(user_name.casefold())
+            return self._users.get(email_key(user_name))
 
     def set_user(self, user_name: str, scim_id: str) -> None:
         with self._lock:
-            self._users[user_name.casefold()] = scim_id
+            self._users[email_key(user_name)] = scim_id
 
     def group(self, display_name: str) -> str | None:
         with self._lock:
@@ -147,7 +147,7 @@ class Clients:
     scim: SigmaScimClient | None
     ids: IdCache = field(default_factory=IdCache)
     owned_elsewhere: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    """userName (casefolded) -> SCIM attributes another action of the plan sets
+    """userName (its :func:`~planner.model.email_key`) -> SCIM attributes another action of the plan sets
     (:func:`attributes_owned_elsewhere`); a create/link leaves those to that action."""
 
     def need_rest(self) -> SigmaRestClient:
@@ -331,14 +331,14 @@ def planned_attributes(action: ScimCreateUser | ScimLinkUser) -> PlannedUserAttr
 
 
 def attributes_owned_elsewhere(actions: Sequence[Action]) -> dict[str, frozenset[str]]:
-    """userName (casefolded) -> ``{"userType", "active"}`` subset set by ``scim.set_account_type`` /
+    """userName (its :func:`~planner.model.email_key`) -> ``{"userType", "active"}`` subset set by ``scim.set_account_type`` /
     ``scim.deactivate_user`` actions, so the create/link of the same user neither checks nor patches them."""
     owned: dict[str, set[str]] = {}
     for a in actions:
         if isinstance(a, ScimSetAccountType):
-            owned.setdefault(user_name_of(a).casefold(), set()).add("userType")
+            owned.setdefault(email_key(user_name_of(a)), set()).add("userType")
         elif isinstance(a, ScimDeactivateUser):
-            owned.setdefault(user_name_of(a).casefold(), set()).add("active")
+            owned.setdefault(email_key(user_name_of(a)), set()).add("active")
     return {k: frozenset(v) for k, v in owned.items()}
 
 
@@ -440,7 +440,7 @@ class _ScimUserHandler(Handler):
     api = "scim"
 
     def subject(self, action: Action) -> str:
-        return f"user:{user_name_of(action).casefold()}"
+        return f"user:{email_key(user_name_of(action))}"
 
     def _find(self, action: Action, clients: Clients) -> ScimUserRecord | None:
         return clients.find_user(user_name_of(action))
@@ -470,7 +470,7 @@ class CreateUser(_ScimUserHandler):
 
     @staticmethod
     def _skip(action: Action, clients: Clients) -> frozenset[str]:
-        return clients.owned_elsewhere.get(user_name_of(action).casefold(), frozenset())
+        return clients.owned_elsewhere.get(email_key(user_name_of(action)), frozenset())
 
     def create_first(self, action: Action, clients: Clients, on_before: Callable[[Mapping[str, Any]], None],
                      on_ids: Callable[..., None],
@@ -511,7 +511,7 @@ class CreateUser(_ScimUserHandler):
                     user = clients.find_user(user_name_of(action), listed=True)  # a client sending no externalId
                 if user is None and exc.existing_member_id:  # "member-id=<id>" (docs/sigma-api.md §2.4, §7)
                     named = scim.get_user(exc.existing_member_id)
-                    if named is not None and (named.user_name or "").casefold() == user_name_of(action).casefold():
+                    if named is not None and email_key(named.user_name) == email_key(user_name_of(action)):
                         user = named
                         clients.user_written(user_name_of(action), named)
                 if user is None:

@@ -28,11 +28,13 @@ from __future__ import annotations
 import threading
 from typing import Any, Iterable
 
+from ..model import email_key
 from .rest_client import MemberRecord
 
 
 class UserIndex:
-    """SCIM users by ``userName`` (casefolded, RFC 7643 §4.1.1: case-insensitive), from Sigma's
+    """SCIM users by ``userName`` (its :func:`~planner.model.email_key`: letter case aside, as Sigma compares
+    them, never full case folding; RFC 7643 §4.1.1: case-insensitive), from Sigma's
     answers during this run. Thread-safe.
 
     :meth:`lookup` answers ``(known, user)``: ``known`` False means "read it live";
@@ -48,7 +50,7 @@ class UserIndex:
         return len(self._users)
 
     def lookup(self, user_name: str) -> tuple[bool, Any]:
-        key = user_name.casefold()
+        key = email_key(user_name)
         with self._lock:
             if key in self._users:
                 return True, self._users[key]
@@ -56,7 +58,7 @@ class UserIndex:
 
     def put(self, user_name: str, user: Any, *, written: bool = False) -> None:
         """What Sigma said ``user_name`` is now (``None``: no such user); ``written``: the answer to a write."""
-        key = user_name.casefold()
+        key = email_key(user_name)
         with self._lock:
             self._users[key] = user
             if written:
@@ -66,7 +68,7 @@ class UserIndex:
 
     def forget(self, user_name: str) -> None:
         """The next reader of ``user_name`` reads it live."""
-        key = user_name.casefold()
+        key = email_key(user_name)
         with self._lock:
             self._users.pop(key, None)
             self._written.discard(key)

@@ -60,6 +60,7 @@ from scim2_models import (
 )
 
 from ..httpio import DEFAULT_DEADLINE, DeadlineTransport
+from ..model import email_key
 from ..redaction import Redactor
 from .errors import ApiError, AuthError
 from .paths import scim_resource_path
@@ -418,8 +419,8 @@ class SigmaScimClient:
         §4.1.1), or ``None``; ``listed``: a listed pre-SCIM member (no ``externalId``) counts too."""
         path = f"/Users?filter={user_name_filter(user_name)}"
         found = self._search(SigmaUser, "/Users", user_name_filter(user_name))
-        wanted = user_name.casefold()
-        matches = [u for u in found if (u.user_name or "").casefold() == wanted and (listed or u.external_id)]
+        wanted = email_key(user_name)
+        matches = [u for u in found if email_key(u.user_name) == wanted and (listed or u.external_id)]
         with self._errors("GET", path):
             return record_of(matches[0]) if matches else None
 

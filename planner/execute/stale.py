@@ -116,7 +116,7 @@ class PlannedEffects:
     """What the plan's actions set, per object key: ``scalars[key][field] = [values]``,
     ``removes[key] = {memberIds}`` (``teams.remove_member``), ``group_members[key] =
     {userNames}`` (group actions with ``after.members``), ``member_user[memberId] =
-    userName`` (casefolded, from actions naming both), ``names[key]`` labels."""
+    userName`` (its :func:`~planner.model.email_key`, from actions naming both), ``names[key]`` labels."""
 
     scalars: dict[str, dict[str, list[Any]]]
     removes: dict[str, set[str]]
@@ -137,7 +137,7 @@ def planned_effects(actions: Iterable[Action]) -> PlannedEffects:
         if member:
             names.setdefault(f"member:{member}", a.target.email or "")
             if isinstance(a, (ScimLinkUser, ScimSetAccountType, ScimDeactivateUser)) and a.target.user_name:
-                member_user[member] = a.target.user_name.casefold()
+                member_user[member] = email_key(a.target.user_name)
         if team:
             names.setdefault(f"team:{team}", a.target.name)
         key = f"member:{member}" if member else None
@@ -164,7 +164,7 @@ def planned_effects(actions: Iterable[Action]) -> PlannedEffects:
         elif isinstance(a, TeamsRemoveMember):
             removes[f"team:{team}"].add(member)
         elif isinstance(a, ScimSetGroupMembers) and team:
-            group_members.setdefault(f"team:{team}", set()).update(m.casefold() for m in a.after.members)
+            group_members.setdefault(f"team:{team}", set()).update(map(email_key, a.after.members))
     return PlannedEffects(scalars, removes, group_members, member_user, names)
 
 
@@ -207,7 +207,7 @@ def compare(
             ]
             added = sorted(after - before)
             if grouped is not None and email_of is not None:
-                added = [m for m in added if (effects.member_user.get(m) or (email_of(m) or "").casefold()) not in grouped]
+                added = [m for m in added if (effects.member_user.get(m) or email_key(email_of(m))) not in grouped]
             if gone or added:
                 parts = [f"-{m}" for m in gone] + [f"+{m}" for m in added]
                 changes.append(FieldChange(fld, f"{len(before)} members", " ".join(parts),

@@ -46,7 +46,7 @@ from .. import __version__
 from ..errors import UserError
 from ..model import (
     NO_EVIDENCE, Action, ActionKind, Fingerprints, InputFile, ItemRef, MemberState, Outcomes, Plan, PlanSummary,
-    ReviewItem,
+    ReviewItem, email_key,
 )
 from ..payloads import (
     UNSET,
@@ -124,7 +124,7 @@ def account_type_spelling(plan: Plan) -> dict[str, str]:
 def _holder(plan: Plan, email: str, member_id: str) -> str | None:
     """Another member of the plan's fingerprints whose email is ``email`` (case aside), if any."""
     for other, state in plan.fingerprints.members().items():
-        if other != member_id and state.email.casefold() == email.casefold():
+        if other != member_id and email_key(state.email) == email_key(email):
             return other
     return None
 
