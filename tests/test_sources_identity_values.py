@@ -173,3 +173,50 @@ def test_an_email_over_254_characters_is_an_error_naming_its_length(tmp_path, ca
     _, findings = load_sigma_export(sigma)
     assert [(e[0], e[3], e[4][:40]) for e in errors(findings)] == [
         ("value-too-long", "name", "team name is 300 characters long ('TTTTT")]
+
+
+def test_every_checked_field_over_its_limit_passes_the_screen_and_is_named():
+    """planner.sources.identity_values._may_be_damaged gathers the marked fields once for both of its screens
+    (issue 10 item 5): each field the length screen measures, alone over its limit in an export of clean
+    values, is still one value-too-long error naming that field, in a format whose loader checks the user ids
+    (okta-api: the id only measured) and one whose does not (scim: the id marked and measured)."""
+    from planner.model import Email, IdpDirectory, IdpGroup, IdpUser, SigmaExport, SigmaMember, SigmaTeam, SourceRef
+    from planner.sources.identity_values import idp_value_findings, sigma_value_findings
+
+    ref = SourceRef("f.json", "$[0]")
+    long_name, long_address = "n" * 257, "a" * 250 + "@b.co"
+
+    def user(**over) -> IdpUser:
+        fields = dict(id="00u1", user_name="ann@example.com", user_name_key="ann@example.com",
+                      emails=(Email("ann@example.com", "ann@example.com", True),), given_name="Ann",
+                      family_name="Lee", display_name="Ann Lee", external_id="e1", source=ref)
+        return IdpUser(**{**fields, **over})
+
+    cases = {"id": user(id=long_name), "userName": user(user_name=long_address),
+             "externalId": user(external_id=long_name), "givenName": user(given_name=long_name),
+             "familyName": user(family_name=long_name), "displayName": user(display_name=long_name),
+             "emails": user(emails=(Email("ann@example.com", "ann@example.com", True),
+                                    Email(long_address, long_address, False)))}
+    for fmt, user_name_field in (("okta-api", "profile.login"), ("scim", "userName")):
+        assert idp_value_findings(IdpDirectory(users=(user(),), groups=(IdpGroup(id="g1", display_name="G"),),
+                                               format=fmt)) == []
+        for field, damaged in cases.items():
+            got = [(f.code, f.field) for f in idp_value_findings(IdpDirectory(users=(damaged,), format=fmt))]
+            assert got == [("value-too-long", user_name_field if field == "userName" else field)], (fmt, field)
+        group = IdpGroup(id="g1", display_name=long_name, source=ref)
+        assert [(f.code, f.field) for f in idp_value_findings(IdpDirectory(users=(user(),), groups=(group,),
+                                                                           format=fmt))] == [
+            ("value-too-long", "displayName")]
+
+    def member(**over) -> SigmaMember:
+        fields = dict(member_id="m1", email="ann@example.com", email_key="ann@example.com", first_name="Ann",
+                      last_name="Lee", member_type="Viewer", source=ref)
+        return SigmaMember(**{**fields, **over})
+
+    assert sigma_value_findings(SigmaExport(members=(member(),), teams=(SigmaTeam(team_id="t1", name="T"),))) == []
+    for field, damaged in {"email": member(email=long_address), "memberId": member(member_id=long_name),
+                           "firstName": member(first_name=long_name), "lastName": member(last_name=long_name)}.items():
+        assert [(f.code, f.field) for f in sigma_value_findings(SigmaExport(members=(damaged,)))] == [
+            ("value-too-long", field)], field
+    assert [(f.code, f.field) for f in sigma_value_findings(SigmaExport(
+        members=(member(),), teams=(SigmaTeam(team_id="t1", name=long_name, source=ref),)))] == [("value-too-long", "name")]

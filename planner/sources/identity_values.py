@@ -65,10 +65,12 @@ def _longest(values: Iterable[str | None]) -> int:
     return max(map(len, filter(None, values)), default=0)
 
 
-def _may_be_damaged(marked: Iterable[str | None], measured: Iterable[str | None]) -> bool:
-    """False when no value of ``marked`` starts with Excel's text marker and none of ``measured`` is longer
-    than :data:`ADDRESS_LIMIT` (the lower of the two limits): then the per-field checks find nothing."""
-    return _marked(list(filter(None, marked))) or _longest(measured) > ADDRESS_LIMIT
+def _may_be_damaged(marked: Iterable[str | None], others: Iterable[str | None]) -> bool:
+    """False when no value of ``marked`` starts with Excel's text marker and none of ``marked`` and ``others``
+    is longer than :data:`ADDRESS_LIMIT` (the lower of the two limits): then the per-field checks find nothing.
+    The values of ``marked`` are gathered once for both screens."""
+    values = list(filter(None, marked))
+    return _marked(values) or max(_longest(values), _longest(others)) > ADDRESS_LIMIT
 
 
 def _damaged(findings: Findings, source: SourceRef | None, field: str, what: str, value: str) -> None:
@@ -114,14 +116,12 @@ def idp_value_findings(directory: IdpDirectory) -> list[Finding]:
     ``userName``.
     """
     users, fmt = directory.users, directory.format.split("+")[0]
-    addresses = chain.from_iterable(map(attrgetter("emails"), users))
-    ids = ("id",) if fmt in UNCHECKED_ID_FORMATS else ()
+    marked_ids, other_ids = (("id",), ()) if fmt in UNCHECKED_ID_FORMATS else ((), ("id",))
     if not _may_be_damaged(
-            chain(chain.from_iterable(map(attrgetter(*ids, "user_name", "external_id"), users)),
+            chain(chain.from_iterable(map(attrgetter(*marked_ids, "user_name", "external_id"), users)),
                   map(attrgetter("value"), chain.from_iterable(map(attrgetter("emails"), users)))),
-            chain(chain.from_iterable(map(attrgetter("id", "user_name", "external_id", "given_name", "family_name",
-                                                     "display_name"), users)),
-                  map(attrgetter("value"), addresses), map(attrgetter("display_name"), directory.groups))):
+            chain(chain.from_iterable(map(attrgetter(*other_ids, "given_name", "family_name", "display_name"), users)),
+                  map(attrgetter("display_name"), directory.groups))):
         return []
     findings = Findings()
     sources = list(map(_source, users))
@@ -153,7 +153,7 @@ def sigma_value_findings(export: SigmaExport) -> list[Finding]:
     """``excel-damaged-value`` and ``value-too-long`` errors for the members and teams of a Sigma export."""
     members = export.members
     if not _may_be_damaged(map(attrgetter("email"), members), chain(
-            chain.from_iterable(map(attrgetter("email", "member_id", "first_name", "last_name"), members)),
+            chain.from_iterable(map(attrgetter("member_id", "first_name", "last_name"), members)),
             map(attrgetter("name"), export.teams))):
         return []
     findings = Findings()
