@@ -331,3 +331,21 @@ def test_15_a_generic_csv_status_word_outside_both_lists_is_unreadable_not_inact
     _, findings = load_idp(tmp_path / "g")
     assert [(f.severity, f.code, f.location) for f in findings] == [
         (Severity.ERROR, "unreadable-status", "line 3"), (Severity.ERROR, "unreadable-status", "line 4")]
+
+
+def test_22_scim_emails_that_cannot_be_read_make_the_user_read_in_part(tmp_path):
+    """A SCIM User whose ``emails`` is no array, or holds an item that is no object: the addresses are left
+    out, and a Sigma member matched by one of them would read as no IdP user's, so the file is incomplete."""
+    user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a@example.com", "active": True}
+    write(tmp_path / "Users.json", json.dumps({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 2, "Resources": [
+            {**user, "id": "u1", "emails": "old@example.com"},
+            {**user, "id": "u2", "userName": "b@example.com",
+             "emails": [{"value": "b@example.com", "primary": True}, "old@example.com"]}]}))
+    directory, findings = load_idp(tmp_path, "scim")
+    assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings] == [
+        (Severity.WARNING, "unreadable-value", "$.Resources[0]", "emails",
+         "emails is a string, not an array (RFC 7643 §4.1.2); left out"),
+        (Severity.WARNING, "invalid-record", "$.Resources[1]", "emails[1]",
+         "emails[1] is a string, not an object (RFC 7643 §4.1.2); left out")]
+    assert [[e.value for e in u.emails] for u in directory.users] == [["a@example.com"], ["b@example.com"]]

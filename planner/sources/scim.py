@@ -359,8 +359,13 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
             single = (Email(value, key, True, kind if kind is None or kind.__class__ is str else opt_text(kind)),)
             if value == user_name:
                 user_name_key = key
+    if emails is not None and emails.__class__ is not list and emails != ():  # the addresses are not read
+        findings.skipped("unreadable-value", ref.file, ref.location, "emails",
+                         f"emails is {json_type(emails)}, not an array (RFC 7643 §4.1.2); left out")
     for i, item in enumerate(emails if emails.__class__ is list else ()):
         if not isinstance(item, dict):
+            findings.skipped("invalid-record", ref.file, ref.location, f"emails[{i}]",
+                             f"emails[{i}] is {json_type(item)}, not an object (RFC 7643 §4.1.2); left out")
             continue
         primary = item["primary"] if "primary" in item else _get(item, "primary")
         if primary is not True and primary is not False:  # RFC 7643 §2.3.2: a JSON literal, never "true" or 1
