@@ -160,3 +160,58 @@ def test_a_scim_user_is_the_member_with_its_user_name_when_the_member_of_its_id_
     state = scim_state(export)
     assert ({mid: u.id for mid, u in state.users.items()}, dict(state.second_accounts)) == (
         {"mN": "mA", "mB": "mB"}, {"mA": "mN"})
+
+
+def test_after_a_full_apply_a_fetch_without_the_scim_token_refuses_and_a_re_plan_without_scim_state_is_blocked(
+        tmp_path, capsys, monkeypatch):
+    """Tester6 finding 14, the tester's sequence on the bundled sample: plan, apply everything, then day two in a
+    shell without SIGMA_SCIM_TOKEN. The fetch wrote no scim/ state (exit 0), and the re-plan re-linked everyone
+    and planned to deactivate a member SCIM had created. Now: the fetch refuses (exit 1, one line naming the
+    variable); a fetch that leaves the state out on purpose gives a re-plan the pre-flight blocks (exit 3); with
+    the token, the re-plan is 'No changes' (exit 0)."""
+    from planner.planning import plan_from_paths
+    from planner.sandbox.server import SandboxServer
+
+    repo = Path(__file__).resolve().parent.parent
+    sigma, okta = repo / "samples/acme/sigma", repo / "samples/acme/okta"
+    demo = (repo / "policies/examples/demo.yaml").read_text()
+    with SandboxServer(sigma, token_rate=None) as sandbox:
+        policy = tmp_path / "policy.yaml"  # the demo policy with the sandbox as its targets
+        policy.write_text(demo.replace("  rest_base_url: null   # the demo passes its sandbox's URLs\n  scim_base_url: null",
+                                       f"  rest_base_url: {sandbox.base_url}\n  scim_base_url: {sandbox.scim_base_url}"))
+        replan_policy = tmp_path / "replan.yaml"  # the same, saying a re-plan after apply
+        replan_policy.write_text(policy.read_text().replace("previous_scim: removed_by_support", "previous_scim: same_setup"))
+        assert policy.read_text() != demo and replan_policy.read_text() != policy.read_text()
+        first, _ = plan_from_paths(str(sigma), [str(okta)], str(policy))
+        write_plan(first, tmp_path / "plan.json")
+        approve(tmp_path / "plan.json", "Ada Admin")
+        assert apply_plan(tmp_path / "plan.json", options_for(sandbox)).status == "converged"
+
+        monkeypatch.setenv("SIGMA_CLIENT_ID", sandbox.client_id)
+        monkeypatch.setenv("SIGMA_CLIENT_SECRET", sandbox.client_secret)
+        monkeypatch.delenv("SIGMA_SCIM_TOKEN", raising=False)
+        monkeypatch.delenv("SIGMA_SCIM_BASE_URL", raising=False)
+        fetch_args = ["fetch", "--base-url", sandbox.base_url, "--no-progress", "--policy", str(policy)]
+        assert run_cli(capsys, *fetch_args, "--out", str(tmp_path / "e2")) == (1, "", (
+            f"sigma-migrate: error: {policy}: targets.scim_base_url is set (SCIM is on: apply provisions through it), "
+            "so the export needs Sigma's SCIM state: set SIGMA_SCIM_TOKEN (the SCIM bearer token), or pass "
+            "--no-scim-state to fetch without it (a re-plan then cannot see what SCIM already did)\n"))
+        assert not (tmp_path / "e2").exists()
+
+        def replan(export: str) -> tuple[int, str, str]:
+            return run_cli(capsys, "plan", "--sigma", str(tmp_path / export), "--idp", str(okta), "--policy",
+                           str(replan_policy), "--out", str(tmp_path / f"{export}.json"), "--detailed-exitcode")
+
+        assert run_cli(capsys, *fetch_args, "--out", str(tmp_path / "e3"), "--no-scim-state")[0] == 0
+        code, out, err = replan("e3")
+        assert code == 3
+        assert ("pre-flight failed: previous_scim: preflight.previous_scim is same_setup (a re-plan after apply) but "
+                "the Sigma export has no scim/ folder, so the plan cannot see what SCIM already did: fetch again with "
+                "SIGMA_SCIM_TOKEN set (`sigma-migrate fetch` then writes scim/Users.json and scim/Groups.json) and "
+                "plan again") in (out + err).splitlines()
+
+        monkeypatch.setenv("SIGMA_SCIM_TOKEN", sandbox.scim_token)
+        assert run_cli(capsys, *fetch_args, "--out", str(tmp_path / "e4"))[0] == 0
+        code, out, err = replan("e4")
+        assert code == 0, out + err
+        assert "No changes: Sigma already matches this plan's inputs and policy." in out
