@@ -44,8 +44,8 @@ import contextlib
 import json
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -136,8 +136,27 @@ def apply_lock(plan_path: str | Path) -> Iterator[None]:
 
 
 def utc_now() -> str:
-    """ISO 8601 UTC with milliseconds, e.g. ``2026-01-02T03:04:05.678Z``."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+    """ISO 8601 UTC with milliseconds, e.g. ``2026-01-02T03:04:05.678Z`` (the system clock, cut to
+    the millisecond as ``datetime.isoformat(timespec="milliseconds")`` cuts it): :func:`utc_text`."""
+    return utc_text(time.time_ns())
+
+
+_second_text: tuple[int, str] = (-1, "")
+"""The last second :func:`utc_text` wrote and its text up to the second (a tuple, replaced whole:
+threads read one or the other, never half)."""
+
+
+def utc_text(ns: int) -> str:
+    """``ns`` (nanoseconds since the epoch, UTC) as ``2026-01-02T03:04:05.678Z``, the milliseconds cut,
+    not rounded. The text up to the second is made once per second (``time.strftime``): apply stamps
+    three times per action (journal ``running``, ``done``, the progress line), and building a
+    ``datetime`` for each cost 2-8 us (docs/performance.md, ``apply``)."""
+    global _second_text
+    second, ms = divmod(ns // 1_000_000, 1000)
+    cached = _second_text
+    if cached[0] != second:
+        cached = _second_text = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{cached[1]}.{ms:03d}Z"
 
 
 @dataclass(frozen=True)
