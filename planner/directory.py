@@ -134,9 +134,10 @@ class ScimState:
     """The provisioned part of Sigma's SCIM state, by Sigma id.
 
     ``users``: provisioned users by memberId (their SCIM id, else the only member with their
-    userName); ``groups``: provisioned groups by teamId (their SCIM id, else the only team with
-    their displayName); ``user_names``: the ``userName`` of every listed user by SCIM id (to read group
-    members). ``known``: the export had a ``scim/`` folder.
+    userName; the member with their userName when the member of their SCIM id has another email,
+    after a userName change: :func:`scim_user_members`); ``groups``: provisioned groups by teamId
+    (their SCIM id, else the only team with their displayName); ``user_names``: the ``userName`` of
+    every listed user by SCIM id (to read group members). ``known``: the export had a ``scim/`` folder.
     """
 
     users: Mapping[str, ScimUser] = field(default_factory=dict)

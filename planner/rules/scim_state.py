@@ -7,7 +7,10 @@ resource with an ``externalId`` was provisioned by an IdP (RFC 7643 §3.1: the p
 sets it; docs/sandbox.md). Two steps use that state:
 
 - :func:`scim_links`: a provisioned user whose SCIM id is a memberId (Sigma's SCIM id is the
-  memberId) is linked to the IdP user its ``externalId`` names (else the one whose SCIM userName
+  memberId; after a userName change, the new member with its userName, which took over the SCIM
+  id: :func:`planner.directory.scim_user_members`, the member left behind being
+  :mod:`planner.rules.unmatched`'s blocking ``scim.second_account``) is linked to the IdP user
+  its ``externalId`` names (else the one whose SCIM userName
   is its ``userName``): key ``scim``, taken like an override, before every match key. A
   ``linking.overrides`` entry that says otherwise is a blocking ``linking.override_contradicts_scim``
   item (Sigma's state is what it is; the policy must follow it).
