@@ -866,7 +866,8 @@ class ReviewCounts(SummaryRecord):
 
 class PlanSummary(SummaryRecord):
     """The plan's counts and guard results (docs/policy.md, "Summary"); an undo plan's has only
-    ``actions``, ``total_actions``, ``changes``, ``guards``, ``undoes`` and ``text``.
+    ``actions``, ``total_actions``, ``changes``, ``guards``, ``undoes``, ``text``, ``account_types``
+    and ``seats`` (:mod:`planner.execute.undo`, docs/apply.md "Undo").
 
     ``guards``: one :class:`GuardResult` per guard, the one shape ``approve`` and ``apply``
     read (a failed one refuses the plan). Those five are required (every plan has them: a
@@ -1051,3 +1052,13 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def unmet_preflight(self) -> tuple[PreflightCheck, ...]:
         """Blocking prerequisites neither shown by the data nor confirmed in the policy."""
         return tuple(c for c in self.preflight if c.stops_approval)
+
+    @property
+    def undo_preflight(self) -> str:
+        """What an undo plan (``summary.undoes``, :mod:`planner.execute.undo`) says in place of
+        pre-flight checks: it runs against an organization already on SCIM, and the checks were the
+        migration plan's (its digest); ``""`` for any other plan."""
+        if not self.summary.undoes:
+            return ""
+        return (f"Pre-flight: none of its own. This undo plan runs against an organization already on SCIM; "
+                f"the pre-flight checks were the migration plan's ({self.summary.undoes}).")

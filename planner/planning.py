@@ -720,19 +720,12 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
     for d in types:
         if not d.member_id:
             after[d.after or "(Sigma default)"] += 1
-    seats = {name: SeatCount(before=before.get(name, 0), after=after.get(name, 0))
-             for name in sorted(set(before) | set(after))}
+    seats = seat_counts(before, after)
 
     status = {s.value: n for s, n in Counter(map(attrgetter("status"), decided.people)).items()}
     kept = sum(d.decision == "keep" for d in decided.unmatched)
     team_rows = decided.team_rows
-    account_types = AccountTypeCounts(
-        changes=per_kind[ActionKind.SCIM_SET_ACCOUNT_TYPE.value],
-        upgrades=changes.get("upgrade", 0),
-        downgrades=changes.get("downgrade", 0),
-        custom_replacements=changes.get("custom_replacement", 0),
-        replacements=_replacements(actions) if changes.get("custom_replacement") else [],
-    )
+    account_types = account_type_counts(per_kind[ActionKind.SCIM_SET_ACCOUNT_TYPE.value], changes, actions)
     reviews = ReviewCounts(
         total=len(review_items),
         blocking=sum(r.blocking for r in review_items),
@@ -755,6 +748,27 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
             member_removals=per_kind[ActionKind.TEAMS_REMOVE_MEMBER.value],
         ),
         review_items=reviews,
+    )
+
+
+def seat_counts(before: Counter[str], after: Counter[str]) -> dict[str, SeatCount]:
+    """The summary's ``seats``: account type name -> :class:`~planner.model.SeatCount` of the active
+    people holding it before and after (``before`` / ``after``: people per type name), sorted by name;
+    a migration plan's (:func:`build_summary`) and an undo plan's (:mod:`planner.execute.undo`)."""
+    return {name: SeatCount(before=before.get(name, 0), after=after.get(name, 0))
+            for name in sorted(set(before) | set(after))}
+
+
+def account_type_counts(total: int, changes: Counter[str], actions: list[Action]) -> AccountTypeCounts:
+    """The summary's ``account_types``: ``total`` ``scim.set_account_type`` actions, ``changes``
+    counting their ``evidence.change`` (``upgrade``, ``downgrade``, ``custom_replacement``),
+    ``actions`` for the custom replacements; a migration plan's and an undo plan's."""
+    return AccountTypeCounts(
+        changes=total,
+        upgrades=changes.get("upgrade", 0),
+        downgrades=changes.get("downgrade", 0),
+        custom_replacements=changes.get("custom_replacement", 0),
+        replacements=_replacements(actions) if changes.get("custom_replacement") else [],
     )
 
 

@@ -363,7 +363,7 @@ def _group_transfers(transfers: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def seat_counts(plan: Plan) -> list[dict[str, Any]]:
     """The plan's seats per account type, ``[{"type", "before", "after"}]`` sorted by type name,
     from ``summary["seats"] = {type: {"before": n, "after": n}}`` (planner.planning.build_summary);
-    ``[]`` for a plan without seats (an undo plan)."""
+    ``[]`` for a plan without seats (an undo plan of a plan without them)."""
     seats = plan.summary.seats or {}
     rows = [{"type": name, "before": v.before, "after": v.after} for name, v in seats.items()]
     return sorted(rows, key=lambda r: r["type"].casefold())
@@ -586,6 +586,7 @@ def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
         "info_count": len(info_items),
         "preflight": plan.preflight,
         "unmet_preflight": plan.unmet_preflight,
+        "undo_preflight": plan.undo_preflight,
         "failed_guards": list(plan.summary.failed_guards),
         "people_count": len(plan.people),
         "people_review_counts": review_counts,

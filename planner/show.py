@@ -7,7 +7,7 @@ prerequisites, :mod:`planner.rules.preflight`); the **blocking review items**
 people in sections: **lock-outs**, **admin changes**, **deactivations**,
 **downgrades**, the other people (plain links folded into a count unless
 ``--all``); the informational review items; **teams**; every action no person or team row
-lists (an undo plan has no rows), so ``show`` prints every action of any plan; the protected owners
+lists, so ``show`` prints every action of any plan; the protected owners
 (:attr:`planner.model.Outcomes.owners`), the guards and the summary line. Every
 person's section comes from the outcomes the plan carries (:func:`person_section`).
 ``show --only/--limit`` prints the same layout restricted to the wave (:func:`render`).
@@ -224,8 +224,7 @@ def _subject(a: Action) -> str:
 
 
 def _unlisted_action_lines(unlisted: list[Action], pulled_in: frozenset[str]) -> list[Text]:
-    """The actions no person or team row of the plan lists (an undo plan has no such rows,
-    :mod:`planner.execute.undo`), each as ``<marker> <subject>: <reason>  (<kind>, <rule>)``, in plan
+    """The actions no person or team row of the plan lists, each as ``<marker> <subject>: <reason>  (<kind>, <rule>)``, in plan
     order, so ``show`` prints every action of any plan; nothing when every action was listed."""
     if not unlisted:
         return []
@@ -279,6 +278,9 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
     lines.append(Text(""))
     if plan.preflight:
         lines += _preflight_lines(plan)
+        lines.append(Text(""))
+    elif plan.summary.undoes:
+        lines.append(Text(plan.undo_preflight, style="bold"))
         lines.append(Text(""))
     lines.append(Text(f"Blocking review items: {len(blocking)}", style="bold"))
     for item in blocking:

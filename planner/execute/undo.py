@@ -28,6 +28,14 @@ from a SCIM-managed team (REST adds to it are refused; add the person in the IdP
 reactivation and a SCIM deactivation (plan them again), documents moved by a deactivation.
 Actions that found Sigma already as planned (``outcome: already``) changed nothing: nothing to undo.
 
+The undo plan carries the decision records of any plan for what it reverses, so ``show`` and the
+report lay it out like a migration plan (docs/apply.md, "Undo"): a person row per member it touches
+(:func:`_undo_people`, decided by :mod:`planner.outcomes`), a team row per team it resets
+(:func:`_undo_teams`), the seats (:func:`_undo_seats`, :func:`planner.planning.seat_counts`) and
+account-type counts (:func:`planner.planning.account_type_counts`) in its summary; a reversed
+account type change is ranked the other way round (:data:`_REVERSE_CHANGE`). No pre-flight checks:
+``summary.undoes`` names the migration plan, whose checks they were (:attr:`planner.model.Plan.undo_preflight`).
+
 Refusals (:class:`UndoError`, one line, nothing written): a journal that does not exist or is
 not a journal, a plan whose digest is not the journal's, a journal that records no written action.
 """
@@ -42,11 +50,11 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 import msgspec
 from msgspec.structs import replace
 
-from .. import __version__
+from .. import __version__, outcomes
 from ..errors import UserError
 from ..model import (
-    NO_EVIDENCE, Action, ActionKind, Fingerprints, InputFile, ItemRef, MemberState, Outcomes, Plan, PlanSummary,
-    ReviewItem, email_key,
+    NO_EVIDENCE, Action, ActionKind, Fingerprints, InputFile, ItemRef, MemberState, Outcomes, PersonRow, Plan,
+    PlanSummary, ReviewItem, TeamRow, TypeChange, email_key,
 )
 from ..payloads import (
     UNSET,
@@ -78,7 +86,8 @@ from ..payloads import (
     target_member_id,
     target_team_id,
 )
-from ..planfile import fingerprint_of, read_plan
+from ..planfile import fingerprint_of, plan_policy, read_plan
+from ..planning import account_type_counts, seat_counts
 from .actions import with_user_names
 from .journal import JournalRow, read_journal_file
 from .stale import Drift
@@ -129,6 +138,26 @@ def _holder(plan: Plan, email: str, member_id: str) -> str | None:
     return None
 
 
+_REVERSE_CHANGE = {TypeChange.UPGRADE.value: TypeChange.DOWNGRADE.value,
+                   TypeChange.DOWNGRADE.value: TypeChange.UPGRADE.value,
+                   TypeChange.CUSTOM_REPLACEMENT.value: TypeChange.CUSTOM_REPLACEMENT.value}
+"""The ``evidence.change`` of an account type change back: the plan's ranking, the other way."""
+
+
+def _reverse_change(change: str | None) -> Any:
+    """The ``evidence.change`` of the reversal of a change the plan ranked ``change``
+    (:data:`_REVERSE_CHANGE`; ``UNSET`` when the plan ranked it neither way)."""
+    return _REVERSE_CHANGE.get(change or "", UNSET)
+
+
+def _row_change(plan: Plan, member_id: str) -> str | None:
+    """The ``type_change`` the plan decided for member ``member_id``'s person row (``None``: none)."""
+    for p in plan.people:
+        if p.member_id == member_id and p.type_change is not None:
+            return p.type_change.value
+    return None
+
+
 def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapping[str, str],
              plan: Plan) -> tuple[Action | None, list[ReviewItem]]:
     """The reverse of one written action, or ``None`` with the reason(s) it cannot be reversed."""
@@ -150,7 +179,9 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
                 target=AccountTypeTarget(member_id=target.member_id, email=target.email, idp_id=target.idp_id,
                                          user_name=target.user_name),
                 before=MemberTypeState(member_type=new_type), after=UserTypeState(user_type=old_type), rule=rule,
-                reason=f"undo {action.id}: account type back to {old_type}", evidence=AccountTypeEvidence(undoes=action.id), depends_on=())
+                reason=f"undo {action.id}: account type back to {old_type}",
+                evidence=AccountTypeEvidence(change=_reverse_change(_row_change(plan, target.member_id)),
+                                             undoes=action.id), depends_on=())
             return reverse, items
         return None, items
     if isinstance(action, ScimSetAccountType):
@@ -164,7 +195,8 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
             id=action.id, target=replace(target, user_name=user_name),
             before=MemberTypeState(member_type=action.after.user_type), after=UserTypeState(user_type=old_type),
             rule=rule, reason=f"undo {action.id}: account type back to {old_type}",
-            evidence=AccountTypeEvidence(undoes=action.id), depends_on=()), []
+            evidence=AccountTypeEvidence(change=_reverse_change(action.evidence.change or None), undoes=action.id),
+            depends_on=()), []
     if isinstance(action, (MembersDeactivate, MembersDisableGuest)):
         target = action.target
         reverse = MembersReactivate(
@@ -214,6 +246,108 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
     if isinstance(action, MembersReactivate):
         return None, [_irreversible(action, "deactivating again moves the member's documents; plan it with the policy")]
     return None, [_irreversible(action, "a SCIM deactivation is reversed by the IdP (reassign the user to the app)")]
+
+
+def _sigma_status(state: MemberState) -> str:
+    """A member state's ``sigma_status`` as a person row spells it (``archived``, ``inactive``, ``active``)."""
+    return "archived" if state.is_archived else "inactive" if state.is_inactive else "active"
+
+
+def _undo_people(plan: Plan, ordered: list[Action], items: list[ReviewItem], states: Mapping[str, MemberState],
+                 admin_types: frozenset[str]) -> tuple[PersonRow, ...]:
+    """One :class:`~planner.model.PersonRow` per member an undo action touches, as the undo changes
+    them: before = the state the apply left (``states``), after = the reversals' effect; the IdP side
+    (``idp_id``, ``user_name``, ``idp_status``, ``link_key``) and the name from the plan's row. Its
+    ``lockout``, ``type_change`` and ``admin_change`` are decided by :mod:`planner.outcomes`, as a
+    migration plan's rows are (:func:`planner.planning.person_rows`); sorted by email, then memberId."""
+    spelled = account_type_spelling(plan)
+    row_of = {p.member_id: p for p in plan.people if p.member_id}
+    mine: dict[str, list[Action]] = {}
+    for a in ordered:
+        member_id = target_member_id(a)
+        if member_id and member_id in states:
+            mine.setdefault(member_id, []).append(a)
+    reviews: dict[str, list[str]] = {}
+    for r in items:
+        if r.subject.member_id:
+            reviews.setdefault(r.subject.member_id, []).append(r.id)
+    rows = []
+    for member_id, acts in mine.items():
+        state, row = states[member_id], row_of.get(member_id)
+        status = _sigma_status(state)
+        before = spelled.get(state.member_type.casefold(), state.member_type) or None
+        after, change, reactivated = before, None, False
+        for a in acts:
+            if isinstance(a, ScimSetAccountType):
+                after, change = a.after.user_type, a.evidence.change or None
+            elif isinstance(a, MembersReactivate):
+                reactivated = True
+        if status != "active" and not reactivated:
+            after = None
+        kinds = {a.kind for a in acts}
+        found = tuple(sorted(reviews.get(member_id, ())))
+        idp_id = row.idp_id if row is not None else None
+        locked = outcomes.lockout(kinds, member_id=member_id, idp_id=idp_id, user_kind=state.user_kind,
+                                  sigma_status=status, in_review=bool(found))
+        rows.append(PersonRow(
+            member_id, state.email, row.name if row is not None else "", state.member_type, state.user_kind, status,
+            idp_id, row.user_name if row is not None else None, row.idp_status if row is not None else None,
+            row.link_key if row is not None else None, before, after, tuple(sorted(a.id for a in acts)), found,
+            locked, outcomes.type_change(before, after, change, locked),
+            outcomes.admin_change(before, after, status, locked, admin_types)))
+    return tuple(sorted(rows, key=lambda p: ((p.email or "").casefold(), p.member_id or "")))
+
+
+def _undo_teams(plan: Plan, ordered: list[Action]) -> tuple[TeamRow, ...]:
+    """One :class:`~planner.model.TeamRow` per team whose SCIM-managed members an undo action resets
+    (``scim.set_group_members``): members before (the Group now) and after (what it had), added and
+    removed, the mode of the plan's row for the team (``link`` without one)."""
+    mode_of = {(t.team_id, t.name): t.mode for t in plan.teams}
+    rows = []
+    for a in ordered:
+        if not isinstance(a, ScimSetGroupMembers):
+            continue
+        t = a.target
+        now, back = set(a.before.members or ()), set(a.after.members)
+        rows.append(TeamRow(
+            team_id=t.team_id, name=t.name, group_id=t.group_id, group_name=t.group_display_name,
+            mode=mode_of.get((t.team_id, t.name), "link"), members_before=len(now), members_after=len(back),
+            members_added=len(back - now), members_removed=len(now - back), actions=(a.id,), is_archived=False))
+    return tuple(sorted(rows, key=lambda r: (r.name.casefold(), r.team_id or "")))
+
+
+_DEFAULT_TYPE = "(Sigma default)"
+"""The seat name of a person with no account type (as :func:`planner.planning.build_summary` counts them)."""
+
+
+def _undo_seats(plan: Plan, people: tuple[PersonRow, ...], states: Mapping[str, MemberState],
+                done: list[Action]) -> Any:
+    """The undo plan's seats per account type (:func:`planner.planning.seat_counts`): before = the
+    plan's seats before with what the apply did (the members its done actions changed, as ``states``
+    holds them; the people it created); after = before with the undo's person rows' changes.
+    ``UNSET`` when the plan has no seats."""
+    if not plan.summary.seats:
+        return UNSET
+    spelled = account_type_spelling(plan)
+    done_ids = {a.id for a in done}
+    changed = {target_member_id(a) for a in done} & states.keys()
+    left = Counter({name: seat.before for name, seat in plan.summary.seats.items()})
+    for p in plan.people:
+        if p.member_id in changed:
+            if p.sigma_status == "active":
+                left[p.account_type_before or _DEFAULT_TYPE] -= 1
+            state = states[p.member_id]
+            if _sigma_status(state) == "active":
+                left[spelled.get(state.member_type.casefold(), state.member_type) or _DEFAULT_TYPE] += 1
+        elif p.member_id is None and p.account_type_after is not None and done_ids.intersection(p.actions):
+            left[p.account_type_after or _DEFAULT_TYPE] += 1
+    after = Counter(left)
+    for p in people:
+        if p.sigma_status == "active":
+            after[p.account_type_before or _DEFAULT_TYPE] -= 1
+        if p.account_type_after is not None:
+            after[p.account_type_after or _DEFAULT_TYPE] += 1
+    return seat_counts(+left, +after)
 
 
 def _state_after(plan: Plan, done: list[Action]) -> dict[str, MemberState]:
@@ -317,23 +451,40 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
             out[f"member:{member_id}"] = fingerprint_of(states[member_id])
         return out
 
+    admin_types = frozenset(t.casefold() for t in plan_policy(plan, source).guards.admin_account_types)
+    decided = _Decided(states, done, admin_types)
     drifted: list[ReviewItem] = []
     if changed_since is not None and ordered:
         drifts = changed_since(_undo_plan(plan, journal, source, len(rows), ordered, items, fingerprints_of(ordered),
-                                          len(written), created_at))
+                                          len(written), created_at, decided))
         for drift in drifts:
             left_out = [a for a in ordered if drift.key in _object_keys(a)]
             if left_out:
                 drifted.append(_drifted_item(drift, left_out))
                 ordered = [a for a in ordered if a not in left_out]
     return _undo_plan(plan, journal, source, len(rows), ordered, items + drifted, fingerprints_of(ordered),
-                      len(written), created_at)
+                      len(written), created_at, decided)
+
+
+class _Decided(msgspec.Struct, frozen=True):
+    """What the undo plan's rows are decided from: the member ``states`` the apply left (by memberId),
+    the plan's ``done`` actions, the policy's ``admin_types`` (``guards.admin_account_types`` case-folded)."""
+
+    states: dict[str, MemberState]
+    done: list[Action]
+    admin_types: frozenset[str]
 
 
 def _undo_plan(plan: Plan, journal: Path, source: Path, journal_rows: int, ordered: list[Action],
-               items: list[ReviewItem], fingerprints: Fingerprints, written: int, created_at: str) -> Plan:
-    """The undo plan (no people or team rows: ``show`` lists its actions as they are)."""
+               items: list[ReviewItem], fingerprints: Fingerprints, written: int, created_at: str,
+               decided: _Decided) -> Plan:
+    """The undo plan: its actions, review items, and the decision records a migration plan carries
+    for what it reverses (person rows, team rows, seats and account-type counts in the summary),
+    so ``show`` and the report lay them out as for any plan; no pre-flight checks (``summary.undoes``
+    names the migration plan whose checks they were)."""
     counts = Counter(a.kind.value for a in ordered)
+    people = _undo_people(plan, ordered, items, decided.states, decided.admin_types)
+    changes = Counter(a.evidence.change for a in ordered if isinstance(a, ScimSetAccountType) and a.evidence.change)
     left_out = sum(1 for r in items if r.code == "undo.drifted")
     text = (f"Undo plan: {len(ordered)} action(s) reversing {written} written action(s) of {plan.digest}; "
             f"{len(items) - left_out} not reversible"
@@ -349,9 +500,12 @@ def _undo_plan(plan: Plan, journal: Path, source: Path, journal_rows: int, order
         actions=tuple(ordered),
         review_items=tuple(sorted(items, key=lambda r: r.id)),
         summary=PlanSummary(actions=dict(sorted(counts.items())), total_actions=len(ordered), changes=bool(ordered),
-                            guards=[], undoes=plan.digest, text=text),
-        people=(),
-        teams=(),
+                            guards=[], undoes=plan.digest, text=text,
+                            account_types=account_type_counts(counts.get(ActionKind.SCIM_SET_ACCOUNT_TYPE.value, 0),
+                                                              changes, ordered),
+                            seats=_undo_seats(plan, people, decided.states, decided.done)),
+        people=people,
+        teams=_undo_teams(plan, ordered),
         preflight=(),
         outcomes=Outcomes((), ()),
         tool_version=__version__,
