@@ -588,9 +588,7 @@ def _near_details(near: Mapping[tuple[str, str], set[str]], directory: Directory
     parts = []
     for mid, iid in sorted(near):
         email, user_name = directory.members[mid].email, directory.scim_user_names[iid]
-        letters = [f"{value!r} has {', '.join(found)}" for value in (email, user_name)
-                   if (found := letters_outside_ascii(value))]
-        letters += mixed_script_parts(user_name) + mixed_script_parts(email)
+        letters = outside_ascii_phrases(email, user_name) + mixed_script_parts(user_name) + mixed_script_parts(email)
         parts.append(f"{user_name!r} is not {email!r} to Sigma (letter case aside, nothing else): "
                      + "; ".join(letters))
     return "; ".join(parts) + "; "
@@ -605,32 +603,8 @@ def guard_item(person: Person, directory: Directory, freed: frozenset[str] = fro
     member, mid, iid = person.member, person.member_id, person.idp_id
     sent = directory.scim_user_names[iid]
     subject = person_ref(member_id=mid, email=member.email, idp_id=iid, user_name=sent)
-    if person.guard == "review" and (look := look_alike_parts(member.email, sent)):
-        return make_review(
-            "user_name_guard.mismatch", mid, blocking=True, subject=subject,
-            message=(f"IdP user {iid} sends userName {sent!r} but the Sigma member's email is {member.email!r}: "
-                     f"Sigma would create a second account instead of linking, and {sent!r} is a look-alike of "
-                     f"{member.email!r} ({'; '.join(look)}): never adopted"),
-            rule="user_name_guard.on_mismatch",
-            evidence=ItemEvidence(linked_by=person.link.key, sigma_email=member.email, idp_user_name=sent,
-                                  differences=look),
-            resolution=yaml_snippet(
-                {"user_name_guard": {"overrides": {iid: "use_sigma_email"}}},
-                notes=[f"send the member's Sigma email {member.email} (set the Sigma app's username of IdP user "
-                       f"{iid} to it; better, correct the userName in the IdP and plan again):"]),
-        )
     if person.guard == "review":
-        return make_review(
-            "user_name_guard.mismatch", mid, blocking=True, subject=subject,
-            message=(f"IdP user {iid} sends userName {sent!r} but the Sigma member's email is {member.email!r}: "
-                     "Sigma would create a second account instead of linking"),
-            rule="user_name_guard.on_mismatch",
-            evidence=ItemEvidence(linked_by=person.link.key, sigma_email=member.email, idp_user_name=sent),
-            resolution=yaml_snippet(
-                {"user_name_guard": {"overrides": {iid: "update_sigma_email"}}},
-                {"user_name_guard": {"overrides": {iid: "use_sigma_email"}}},
-                notes=[f"change the member's email to {sent} in Sigma before linking:"]),
-        )
+        return mismatch_item(person, sent, subject, look_alike_parts(member.email, sent))
     if person.guard == "use_sigma_email":
         return make_review(
             "user_name_guard.configure_idp", mid, blocking=False, subject=subject,
@@ -648,6 +622,45 @@ def guard_item(person: Person, directory: Directory, freed: frozenset[str] = fro
     return None
 
 
+def mismatch_item(person: Person, sent: str, subject: ItemRef, look: list[str]) -> ReviewItem:
+    """The blocking ``user_name_guard.mismatch`` of a link under verdict ``review`` whose IdP userName
+    ``sent`` is not the member's email (docs/sigma-api.md §5.3: Sigma would create a second account).
+    ``look`` (:func:`look_alike_parts`): when not empty, ``sent`` is a look-alike of the email, named in the
+    message and the evidence's ``differences``, and only ``use_sigma_email`` is suggested (never adopted,
+    tester6 finding 5); else both ``update_sigma_email`` and ``use_sigma_email`` are."""
+    member, iid = person.member, person.idp_id
+    message = (f"IdP user {iid} sends userName {sent!r} but the Sigma member's email is {member.email!r}: "
+               "Sigma would create a second account instead of linking")
+    if look:
+        return make_review(
+            "user_name_guard.mismatch", person.member_id, blocking=True, subject=subject,
+            message=f"{message}, and {sent!r} is a look-alike of {member.email!r} ({'; '.join(look)}): never adopted",
+            rule="user_name_guard.on_mismatch",
+            evidence=ItemEvidence(linked_by=person.link.key, sigma_email=member.email, idp_user_name=sent,
+                                  differences=look),
+            resolution=yaml_snippet(
+                {"user_name_guard": {"overrides": {iid: "use_sigma_email"}}},
+                notes=[f"send the member's Sigma email {member.email} (set the Sigma app's username of IdP user "
+                       f"{iid} to it; better, correct the userName in the IdP and plan again):"]),
+        )
+    return make_review(
+        "user_name_guard.mismatch", person.member_id, blocking=True, subject=subject, message=message,
+        rule="user_name_guard.on_mismatch",
+        evidence=ItemEvidence(linked_by=person.link.key, sigma_email=member.email, idp_user_name=sent),
+        resolution=yaml_snippet(
+            {"user_name_guard": {"overrides": {iid: "update_sigma_email"}}},
+            {"user_name_guard": {"overrides": {iid: "use_sigma_email"}}},
+            notes=[f"change the member's email to {sent} in Sigma before linking:"]),
+    )
+
+
+def outside_ascii_phrases(*values: str) -> list[str]:
+    """``"'<value>' has <letters>"`` for each of ``values`` holding characters outside ASCII
+    (:func:`planner.near_addresses.letters_outside_ascii`), in order; ``[]`` when all are ASCII: what a
+    reviewer of a near or look-alike address cannot see."""
+    return [f"{value!r} has {', '.join(found)}" for value in values if (found := letters_outside_ascii(value))]
+
+
 def look_alike_parts(email: str, user_name: str) -> list[str]:
     """What makes IdP userName ``user_name`` a look-alike of Sigma email ``email`` (tester6 finding 5): a
     label mixing scripts (:func:`.scim_values.mixed_script_parts`), or the same skeleton
@@ -656,7 +669,7 @@ def look_alike_parts(email: str, user_name: str) -> list[str]:
     mixed = mixed_script_parts(user_name)
     if mixed or not is_look_alike(email_key(email), email_key(user_name)):
         return mixed
-    return [f"{value!r} has {', '.join(found)}" for value in (email, user_name) if (found := letters_outside_ascii(value))]
+    return outside_ascii_phrases(email, user_name)
 
 
 def unclean_email_item(person: Person) -> ReviewItem:
