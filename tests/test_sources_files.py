@@ -113,3 +113,18 @@ def test_a_large_file_is_mapped_closed_after_reading_and_read_as_a_small_one(tmp
     tf, value, findings = _read(tmp_path, b'{"a": "' + pad.encode() + b'", "a": "b"}')
     assert findings == [("error", "duplicate-key", "", "an object has key 'a' twice (\"" + pad[:56] + '..., then "b"); '
                          "a JSON object names each key once (RFC 8259 §4): fix or re-export the file")]
+
+
+def test_a_typed_value_viewing_the_mapping_keeps_it(tmp_path, monkeypatch):
+    """A typed decoder whose value views the bytes it was decoded from (msgspec.Raw) keeps a mapped file's
+    mapping alive: read_json returns the value, no BufferError from closing a mapping still viewed
+    (planner.sources.files.read_json)."""
+    import msgspec
+
+    monkeypatch.setattr(files, "MAP_FROM", 1)
+    path = tmp_path / "raw.json"
+    path.write_bytes(b'[{"id":"1"},{"id":"2"}]')
+    findings = Findings()
+    tf, value = read_json(path, findings, (msgspec.json.Decoder(list[msgspec.Raw]),))
+    assert ([bytes(v) for v in value], findings, tf.sha256) == (
+        [b'{"id":"1"}', b'{"id":"2"}'], [], hashlib.sha256(b'[{"id":"1"},{"id":"2"}]').hexdigest())

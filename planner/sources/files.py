@@ -220,9 +220,10 @@ def _mapped(path: Path) -> mmap.mmap | None:
     A mapped file is read straight from the operating system's cache. Read into a fresh buffer, the 150 MB of
     a 100k-member organization cost ~36k page faults (one per 4 KiB) and a copy: ~0.07 s of ``check``'s
     2.5 s (docs/performance.md, ``check``). The mapping lives only while :func:`read_json` reads the file
-    (decoded strings are copies); a file truncated by another program during those tenths of a second
-    would stop the process (SIGBUS), where reading it would have given a half file: ``sigma-migrate fetch``
-    and :class:`planner.output.Outputs` replace files by renaming, which a mapping does not see.
+    (decoded strings are copies; a ``msgspec.Raw`` a typed decoder returns keeps it as long as it lives); a
+    file truncated by another program during those tenths of a second would stop the process (SIGBUS), where
+    reading it would have given a half file: ``sigma-migrate fetch`` and :class:`planner.output.Outputs`
+    replace files by renaming, which a mapping does not see.
     """
     try:
         with open(path, "rb") as fh:
@@ -479,7 +480,10 @@ def read_json(path: Path, findings: Findings,
         return _parse_json_file(path, data, findings, typed)
     finally:
         if mapped is not None:
-            mapped.close()
+            try:
+                mapped.close()
+            except BufferError:  # a value still views the mapping (a typed decoder's msgspec.Raw): kept while it does
+                pass
 
 
 def _parse_json_file(path: Path, data: bytes | mmap.mmap, findings: Findings,
