@@ -93,7 +93,7 @@ from .runner import (
     unfinished,
 )
 from .scim_client import SCIM_MEDIA_TYPE, SigmaScimClient
-from .stale import BULK_MEMBER_READS, check_stale, fingerprint_keys_of, planned_creates, stale_message
+from .stale import BULK_MEMBER_READS, check_stale, fingerprint_keys_of, known_ids, planned_creates, stale_message
 from .paths import PathSegmentError
 from .targets import (
     ENV_CLIENT_ID,
@@ -526,11 +526,6 @@ def scim_probe_members(plan: Plan) -> list[tuple[str, str]]:
     return sorted(found.items())[:SCIM_ORGANIZATION_PROBES]
 
 
-def plan_member_ids(plan: Plan) -> frozenset[str]:
-    """Every memberId the plan names (its stale-check fingerprints and its people)."""
-    return frozenset(plan.fingerprints.members()) | frozenset(p.member_id for p in plan.people if p.member_id)
-
-
 def check_scim_organization(plan: Plan, plan_path: str | Path, clients: Clients, redactor: Redactor) -> None:
     """Refuse (:class:`ApplyRefused`) unless the SCIM API serves the organization the plan was made for.
 
@@ -538,7 +533,8 @@ def check_scim_organization(plan: Plan, plan_path: str | Path, clients: Clients,
     Sigma's SCIM lists every member that is not a guest with ``id`` = ``memberId`` (docs/sandbox.md,
     "pre-SCIM members"; memberIds are opaque ids of one organization, docs/sigma-api.md §2), so each of up
     to :data:`SCIM_ORGANIZATION_PROBES` members of the plan is looked up with ``userName eq`` and must
-    come back with the plan's memberId, or with another memberId the plan knows (a userName change makes a
+    come back with the plan's memberId, or with another memberId the plan knows (:func:`~.stale.known_ids`,
+    the rule the impostor check uses; a userName change makes a
     new member that takes over the old member's SCIM id, docs/sigma-api.md §5.3: still this organization's
     id). One found with an id the plan does not know, or none found at all (an
     organization whose SCIM lists nobody the plan knows, or a plan naming no member to look up),
@@ -557,7 +553,7 @@ def check_scim_organization(plan: Plan, plan_path: str | Path, clients: Clients,
                            f"check the SCIM API at {scim.base_url} serves organization "
                            f"{planned_organization_id(plan)}; nothing was written")
     resolved = 0
-    known = plan_member_ids(plan)
+    known = known_ids(plan)[0]
     for member_id, email in probes:
         try:
             user = scim.find_user(email, listed=True)
