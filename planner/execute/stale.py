@@ -341,17 +341,24 @@ def _drifted(
     return [d for d in found if d is not None]
 
 
+def team_name_key(name: str) -> str:
+    """The key a team made since the plan collides by with a planned ``scim.create_group``
+    (:func:`find_impostors`): white space collapsed, case-folded (Sigma team names are unique whatever
+    their case)."""
+    return " ".join(name.split()).casefold()
+
+
 def planned_creates(actions: Iterable[Action]) -> tuple[dict[str, Action], dict[str, Action]]:
     """``(users, teams)``: ``scim.create_user`` actions by :func:`~planner.model.email_key` of their
-    ``userName``, ``scim.create_group`` actions by casefolded ``displayName`` (Sigma team names are
-    unique whatever their case). Actions lacking the name are left out (their handler fails them)."""
+    ``userName``, ``scim.create_group`` actions by :func:`team_name_key` of their ``displayName``.
+    Actions lacking the name are left out (their handler fails them)."""
     users: dict[str, Action] = {}
     teams: dict[str, Action] = {}
     for a in actions:
         if isinstance(a, ScimCreateUser):
             users.setdefault(email_key(a.target.user_name), a)
         elif isinstance(a, ScimCreateGroup):
-            teams.setdefault(" ".join(a.target.name.split()).casefold(), a)
+            teams.setdefault(team_name_key(a.target.name), a)
     return users, teams
 
 
@@ -382,7 +389,7 @@ def find_impostors(
     are checked: an object a started create may have made is the plan's own. A member collides
     when its email has the :func:`~planner.model.email_key` of a ``scim.create_user``'s
     ``userName`` and the plan does not know its memberId (:func:`known_ids`); a team when its
-    name, casefolded, is a ``scim.create_group``'s ``displayName`` and its teamId is unknown.
+    name's :func:`team_name_key` is a ``scim.create_group``'s ``displayName`` and its teamId is unknown.
     Members come from ``members`` (every member, listed just before), else from one
     ``GET /v2/members?email=`` per create (a listing from :data:`BULK_MEMBER_READS` creates on);
     teams from one ``GET /v2/teams`` listing. Raises :class:`ApiError` when Sigma cannot be read.
@@ -406,7 +413,7 @@ def find_impostors(
                 found.append(Drift(f"member:{m.member_id}", m.email, collides_with=users[key]))
     if teams:
         for t in rest.list_teams():
-            key = " ".join(t.name.split()).casefold()
+            key = team_name_key(t.name)
             if key in teams and t.team_id not in team_ids:
                 found.append(Drift(f"team:{t.team_id}", t.name, collides_with=teams[key]))
     unique = {d.key: d for d in found}
