@@ -131,7 +131,7 @@ Name = Annotated[str, AfterValidator(_nonblank)]
 class _Model(BaseModel):
     """Strict-shaped policy section: unknown keys are errors; YAML ``null`` means "the default"."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -825,7 +825,8 @@ def _parse(text: str, name: str, sha256: str | None) -> tuple[Policy | None, lis
                                         "the sections you decide (policies/default.yaml lists every key)")]
         problems = _duplicate_keys(node, name)
         marks: dict[tuple[Any, ...], tuple[int, int]] = {}
-        _collect_marks(node, (), marks)
+        spellings: dict[tuple[Any, ...], str] = {}
+        _collect_marks(node, (), marks, spellings, loader)
         document = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -846,7 +847,7 @@ def _parse(text: str, name: str, sha256: str | None) -> tuple[Policy | None, lis
     try:
         policy = Policy.model_validate(document)
     except ValidationError as exc:
-        problems += _all_errors(exc, name, marks)
+        problems += _all_errors(exc, name, marks, spellings)
         return None, sorted(problems, key=lambda p: (p.line, p.column))
     if problems:
         return None, problems
@@ -873,23 +874,38 @@ def _duplicate_keys(node: yaml.Node, name: str) -> list[PolicyProblem]:
     return out
 
 
-def _scalar_key(node: yaml.Node) -> Any:
-    # keys are compared with what pydantic reports in `loc` (strings after coercion)
-    return node.value if isinstance(node, yaml.ScalarNode) else None
+_STRING_TAG = "tag:yaml.org,2002:str"
 
 
-def _collect_marks(node: yaml.Node, loc: tuple[Any, ...], marks: dict) -> None:
+def _collect_marks(node: yaml.Node, loc: tuple[Any, ...], marks: dict, spellings: dict,
+                   loader: yaml.SafeLoader) -> None:
+    """Fill ``marks`` (location -> 1-based ``(line, column)``) and ``spellings`` (location of a plain
+    scalar YAML 1.1 reads as no string -> its text as written, e.g. ``"007"`` read as ``7``).
+
+    A mapping key is recorded under the key as written (``"007"``, what a validated policy holds
+    once quoted) and under the value YAML gives it (``7``, what pydantic names in an error's
+    ``loc``: the int, any other by its repr), so an error about the key points at the key's own line."""
     marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.ScalarNode) and node.tag != _STRING_TAG:
+        spellings[loc] = node.value
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            k = _scalar_key(key)
-            if k is None:
+            if not isinstance(key, yaml.ScalarNode):
                 continue
-            marks[loc + (k, "[key]")] = (key.start_mark.line + 1, key.start_mark.column + 1)
-            _collect_marks(value, loc + (k,), marks)
+            keys = [key.value]
+            if key.tag != _STRING_TAG:
+                read = loader.construct_object(key)
+                # pydantic's loc keeps an int key (a boolean as 0/1) and names any other by its repr
+                named = int(read) if isinstance(read, int) else repr(read)
+                if named != key.value:
+                    keys.append(named)
+                spellings[loc + (named, "[key]")] = key.value
+            for k in keys:
+                marks[loc + (k, "[key]")] = (key.start_mark.line + 1, key.start_mark.column + 1)
+                _collect_marks(value, loc + (k,), marks, spellings, loader)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _collect_marks(item, loc + (i,), marks)
+            _collect_marks(item, loc + (i,), marks, spellings, loader)
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -917,8 +933,13 @@ def _clean_loc(loc: tuple[Any, ...], marks: Mapping) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def _all_errors(exc: ValidationError, name: str, marks: Mapping) -> list[PolicyProblem]:
-    """Every pydantic error as a :class:`PolicyProblem`, in file order, one per location."""
+def _all_errors(exc: ValidationError, name: str, marks: Mapping,
+                spellings: Mapping[tuple[Any, ...], str] = types.MappingProxyType({})) -> list[PolicyProblem]:
+    """Every pydantic error as a :class:`PolicyProblem`, in file order, one per location.
+
+    ``spellings`` (from :func:`_collect_marks`) names a mapping key YAML read as no string by its
+    text as written (``account_types.group_map.'007'``, not ``[7]``), and gives the wrong-type
+    hints their text: :func:`wrong_type_hint`."""
     def position(loc: tuple[Any, ...]) -> tuple[int, int]:
         for end in range(len(loc), -1, -1):
             m = marks.get(tuple(loc[:end]))
@@ -930,6 +951,7 @@ def _all_errors(exc: ValidationError, name: str, marks: Mapping) -> list[PolicyP
     for err in exc.errors():
         raw_loc = tuple(err["loc"])
         loc = _clean_loc(raw_loc, marks)
+        shown = tuple(spellings.get(loc[:n + 1] + ("[key]",), part) for n, part in enumerate(loc))
         if err["type"] == "extra_forbidden":
             key = raw_loc[-1]
             line, col = position(loc + ("[key]",))
@@ -940,7 +962,7 @@ def _all_errors(exc: ValidationError, name: str, marks: Mapping) -> list[PolicyP
                 message += f" (did you mean {close[0]!r}?)"
             if allowed:
                 message += f"; allowed here: {', '.join(allowed)}"
-            where = _dotted(loc[:-1])
+            where = _dotted(shown[:-1])
         else:
             line, col = position(loc)
             message = err["msg"]
@@ -951,12 +973,41 @@ def _all_errors(exc: ValidationError, name: str, marks: Mapping) -> list[PolicyP
                 close = difflib.get_close_matches(str(err.get("input")), _literal_values(err), n=1)
                 if close:
                     message += f" (did you mean {close[0]!r}?)"
-            if err["type"] == "string_type" and isinstance(err.get("input"), (bool, type(None))):
-                message += " (quote the value in YAML)"
-            where = _dotted(loc)
+            message += wrong_type_hint(err["type"], err.get("input"), spellings.get(loc))
+            where = _dotted(shown)
         # a union reports one error per branch at the same place: keep the first
         out.setdefault((line, col, where), PolicyProblem(name, line, col, where, message))
     return sorted(out.values(), key=lambda p: (p.line, p.column))
+
+
+def wrong_type_hint(error_type: str, value: Any, spelling: str | None) -> str:
+    """What to add to pydantic's message for a YAML scalar of the wrong type at its place.
+
+    The policy schema is strict (``_Model``: no coercion): where a string belongs (a group, team or
+    account type name, an email, a memberId), a plain scalar YAML 1.1 reads as a number, boolean,
+    null or date (``007`` -> 7, ``1_000`` -> 1000, ``12:30`` -> 750, ``no`` -> false,
+    ``2024-01-15`` -> a date; YAML 1.1 §2 "Language-independent types") is refused with
+    ``(quote the value in YAML)`` and how it was read, never turned into another name; where a
+    number belongs, a boolean is refused with ``(a number, not true/false)``; where a boolean
+    belongs, anything but the literals ``true``/``false`` (``"true"``, ``maybe``, ``1``) is refused with
+    ``(true or false, unquoted)``, as a JSON export's status is (docs/formats.md §0.6)."""
+    if error_type == "string_type" and not isinstance(value, (str, list, dict)):
+        if isinstance(value, bool):
+            read = f"as {str(value).lower()}"
+        elif value is None:
+            read = "as null"
+        elif isinstance(value, (int, float)):
+            read = f"as the number {value!r}"
+        else:
+            read = f"as a {type(value).__name__}"
+        if spelling is None:
+            return " (quote the value in YAML)"
+        return f" (quote the value in YAML: YAML reads {spelling} {read})"
+    if error_type in ("int_type", "float_type") and isinstance(value, bool):
+        return " (a number, not true/false)"
+    if error_type == "bool_type":
+        return " (true or false, unquoted)"
+    return ""
 
 
 def _literal_values(err: Mapping[str, Any]) -> list[str]:

@@ -47,7 +47,7 @@ from .model import (
     AccountType, Email, IdpDirectory, IdpGroup, IdpUser, InputFile, Plan, SigmaExport, SigmaMember, SigmaTeam,
     Snapshot, TeamMembership, email_key,
 )
-from .policy import Policy
+from .policy import Policy, wrong_type_hint
 
 
 class FixtureError(UserError):
@@ -57,7 +57,9 @@ class FixtureError(UserError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # strict (no coercion), as the loaders read an export: `active: "false"` is no boolean (docs/formats.md
+    # §0.6, unreadable-status), `memberId: 007` no string (YAML 1.1 reads it as 7)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
 
 class FixtureMember(_Strict):
@@ -158,7 +160,8 @@ def load_fixture(path: str | Path) -> Fixture:
         loc = tuple(err["loc"])
         line, col = _position(node, loc)
         dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
-        raise FixtureError(f"{path}:{line}:{col}: {dotted}: {err['msg']}") from None
+        hint = wrong_type_hint(err["type"], err.get("input"), None)
+        raise FixtureError(f"{path}:{line}:{col}: {dotted}: {err['msg']}{hint}") from None
     problem = check_references(fixture)
     if problem:
         loc, message = problem

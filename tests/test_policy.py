@@ -95,8 +95,13 @@ def test_threshold_null_switches_the_check_off():
     assert policy.guards.thresholds.downgrades.percent == 10
 
 
-def test_numbers_in_id_fields_become_strings():
-    policy = parse_policy("linking:\n  overrides:\n    - {idp: 104458, member: m1}\n", "p.yaml")
+def test_a_number_where_an_id_belongs_is_refused_and_quoted_it_is_read():
+    # YAML 1.1 would read 0104458 as octal; every unquoted number is refused, not re-spelled
+    with pytest.raises(PolicyError) as exc:
+        parse_policy("linking:\n  overrides:\n    - {idp: 104458, member: m1}\n", "p.yaml")
+    assert str(exc.value) == ("p.yaml:3:13: linking.overrides[0].idp: Input should be a valid string "
+                              "(quote the value in YAML: YAML reads 104458 as the number 104458)")
+    policy = parse_policy("linking:\n  overrides:\n    - {idp: '104458', member: m1}\n", "p.yaml")
     assert policy.linking.overrides[0].idp == "104458"
 
 
@@ -136,7 +141,7 @@ def test_wrong_type():
         "p.yaml:2:21: organization.scim_setup_admin: Input should be a valid string"
     )
     assert error_of("linking:\n  plus_address_folding: maybe\n") == (
-        "p.yaml:2:25: linking.plus_address_folding: Input should be a valid boolean, unable to interpret input"
+        "p.yaml:2:25: linking.plus_address_folding: Input should be a valid boolean (true or false, unquoted)"
     )
 
 

@@ -177,3 +177,79 @@ def test_a_fixture_refers_only_to_its_own_ids(tmp_path, capsys, old, new, where,
     fixture.write_text(FIXTURE.replace(old, new, 1))
     code, out, err = run_cli(capsys, "policy", "test", str(policy), str(fixture))
     assert (code, out, err) == (2, "", f"sigma-migrate: error: {fixture}:{where}: {message}\n")
+
+
+NUMBERS = """version: 1
+scope:
+  groups: [Sigma-Users, 2024]
+account_types:
+  group_map:
+    Sigma-Admins: Admin
+    007: Build
+    1_000: Build
+    12:30: Build
+    0x1F: View
+    1.5: View
+    null: View
+    Sigma-View: 12
+  overrides: {2024-01-15: View}
+teams:
+  map: {Finance: 1.10}
+  confirm_empty: [on]
+guards:
+  min_idp_users: yes
+  max_shrink_percent: true
+  admin_account_types: [Admin, 007]
+  thresholds:
+    deactivations: {count: false}
+"""
+
+
+def test_a_number_boolean_or_date_where_a_name_belongs_is_refused_at_its_own_line(tmp_path, capsys):
+    # tester6 findings 6 and 12a: YAML 1.1 reads 007 as 7, 1_000 as 1000, 12:30 as 750 (base 60); each
+    # is refused at the entry (a key: the key's line) with the quote hint, never re-spelled into a
+    # name; a boolean where a number belongs is refused, never read as 1
+    path = tmp_path / "numbers.yaml"
+    path.write_text(NUMBERS)
+    hint = "Input should be a valid string (quote the value in YAML: YAML reads"
+    code, out, err = run_cli(capsys, "policy", "lint", str(path))
+    assert (code, err) == (1, "15 problem(s)\n")
+    assert out.splitlines() == [
+        f"{path}:3:25: scope.groups[1]: {hint} 2024 as the number 2024)",
+        f"{path}:7:5: account_types.group_map.'007': {hint} 007 as the number 7)",
+        f"{path}:8:5: account_types.group_map.'1_000': {hint} 1_000 as the number 1000)",
+        f"{path}:9:5: account_types.group_map.'12:30': {hint} 12:30 as the number 750)",
+        f"{path}:10:5: account_types.group_map.'0x1F': {hint} 0x1F as the number 31)",
+        f"{path}:11:5: account_types.group_map.'1.5': {hint} 1.5 as the number 1.5)",
+        f"{path}:12:5: account_types.group_map.null: {hint} null as null)",
+        f"{path}:13:17: account_types.group_map.'Sigma-View': {hint} 12 as the number 12)",
+        f"{path}:14:15: account_types.overrides.'2024-01-15': {hint} 2024-01-15 as a date)",
+        f"{path}:16:18: teams.map.Finance: {hint} 1.10 as the number 1.1)",
+        f"{path}:17:19: teams.confirm_empty[0]: {hint} on as true)",
+        f"{path}:19:18: guards.min_idp_users: Input should be a valid integer (a number, not true/false)",
+        f"{path}:20:23: guards.max_shrink_percent: Input should be a valid number (a number, not true/false)",
+        f"{path}:21:32: guards.admin_account_types[1]: {hint} 007 as the number 7)",
+        f"{path}:23:28: guards.thresholds.deactivations.count: Input should be a valid integer "
+        "(a number, not true/false)",
+    ]
+    quoted = tmp_path / "quoted.yaml"
+    quoted.write_text("version: 1\naccount_types:\n  group_map: {'007': Build, '12:30': Build}\n"
+                      "guards: {min_idp_users: 3, max_shrink_percent: 20}\n")
+    assert run_cli(capsys, "policy", "lint", str(quoted))[:2] == (0, f"{quoted}: ok\n")
+
+
+@pytest.mark.parametrize("old, new, where, message", [
+    # tester6 finding 12d: a status written as a string is unreadable, as in a JSON export (formats.md §0.6)
+    ("givenName: Ann, familyName: Lee}", "givenName: Ann, familyName: Lee, active: 'false'}", "10:76",
+     "idp.users[1].active: Input should be a valid boolean (true or false, unquoted)"),
+    ("{memberId: m1, email", "{memberId: 007, email", "5:8",
+     "sigma.members[1].memberId: Input should be a valid string (quote the value in YAML)"),
+])
+def test_a_fixture_value_of_the_wrong_yaml_type_is_refused(tmp_path, capsys, old, new, where, message):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    fixture = tmp_path / "fixture.yaml"
+    assert old in FIXTURE
+    fixture.write_text(FIXTURE.replace(old, new, 1))
+    code, out, err = run_cli(capsys, "policy", "test", str(policy), str(fixture))
+    assert (code, out, err) == (2, "", f"sigma-migrate: error: {fixture}:{where}: {message}\n")
