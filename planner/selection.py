@@ -28,6 +28,7 @@ one line), so a typo never runs an empty or unintended wave.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
@@ -159,6 +160,39 @@ def _match(plan: Plan, selector: Selector, addresses: dict[str, set[str]]) -> tu
     return people, ids
 
 
+def _names(plan: Plan, kind: str) -> set[str]:
+    """Every IdP group (``kind == "group"``) or team name a ``group:``/``team:`` selector could match."""
+    names: set[str] = set()
+    for a in plan.actions:
+        if kind == "group":
+            if isinstance(a, ScimSetGroupMembers):
+                names.add(a.target.group_display_name)
+            if isinstance(a, ScimSetAccountType):
+                names.update(a.evidence.groups or ())
+        elif isinstance(a.target, (GroupTarget, TeamMemberTarget)) and a.target.name:
+            names.add(a.target.name)
+    return names
+
+
+def _did_you_mean(plan: Plan, selector: Selector) -> str:
+    """``"; did you mean 'Finance'? ..."`` for a ``group:``/``team:`` selector that matched nothing while
+    the plan has a name differing from it in letter case only (or close to it), else ``""``.
+
+    Names stay matched exactly: an IdP group ``displayName`` is the IdP's spelling and Sigma does not
+    document team names as case-insensitive (docs/sigma-api.md: only the email is compared without
+    case), so ``finance`` and ``Finance`` may be two teams; a wave never runs on a guess."""
+    if selector.kind not in ("group", "team"):
+        return ""
+    names = _names(plan, selector.kind)
+    close = sorted(n for n in names if n.casefold() == selector.value.casefold())
+    if not close:
+        close = difflib.get_close_matches(selector.value, sorted(names), n=1)
+    if not close:
+        return ""
+    return (f"; did you mean {', '.join(f'{selector.kind}:{n}' for n in close)}? {selector.kind} names are "
+            "matched exactly, letter case included")
+
+
 def select(plan: Plan, selectors: tuple[str, ...] | list[str] = (), limit: int | None = None) -> Wave:
     """The :class:`Wave` of ``plan`` that ``--only selectors`` and ``--limit limit`` choose.
 
@@ -184,7 +218,8 @@ def select(plan: Plan, selectors: tuple[str, ...] | list[str] = (), limit: int |
         for key in found_people & set(by_person):
             found_ids.update(by_person[key])
         if not found_ids:
-            raise SelectionError(f"--only {selector}: matches no action of the plan ({plan.digest or 'unsaved plan'})")
+            raise SelectionError(f"--only {selector}: matches no action of the plan ({plan.digest or 'unsaved plan'})"
+                                 + _did_you_mean(plan, selector))
         ids |= found_ids
     if not parsed:
         ids = {aid for aid, key in person_of.items() if key}

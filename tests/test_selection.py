@@ -66,6 +66,21 @@ def test_a_selector_matching_nothing_is_a_one_line_error(selector, message):
     assert str(exc.value).startswith(message) and "\n" not in str(exc.value)
 
 
+@pytest.mark.parametrize("selector, hint", [
+    ("group:finance", "; did you mean group:Finance? group names are matched exactly, letter case included"),
+    ("team:FINANCE", "; did you mean team:Finance? team names are matched exactly, letter case included"),
+    ("team:Finanse", "; did you mean team:Finance? team names are matched exactly, letter case included"),
+    ("team:Nope", ""),
+])
+def test_a_group_or_team_differing_in_letter_case_is_named_never_matched(selector, hint):
+    # tester6 finding 12b: names are matched exactly (Sigma does not document team names as
+    # case-insensitive; only emails are), so the error names the plan's spelling
+    p = finance_plan()
+    with pytest.raises(SelectionError) as exc:
+        select(p, [selector])
+    assert str(exc.value) == f"--only {selector}: matches no action of the plan ({p.digest or 'unsaved plan'}){hint}"
+
+
 def test_a_bare_address_is_an_email_selector():
     assert parse_selector("ada@example.com") == parse_selector("email:ada@example.com")
 
