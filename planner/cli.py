@@ -792,6 +792,7 @@ def entry(argv: list[str] | None = None) -> None:
     """
     global _held
     _held = []
+    _escape_unencodable_output()
     try:
         main(argv)
         code: object = 0
@@ -801,6 +802,22 @@ def entry(argv: list[str] | None = None) -> None:
             raise
     if _held:
         _exit_now(code or 0)
+
+
+def _escape_unencodable_output() -> None:
+    """Make stdout and stderr write a character their encoding lacks as a backslash escape (``\\u0430``)
+    instead of raising :class:`UnicodeEncodeError` mid-output: a redirect on Windows (the ANSI code
+    page), ``LANG=C`` or ``PYTHONIOENCODING=latin-1`` cannot encode a Cyrillic userName or the tool's
+    own ``§``. The encoding stays the one the environment chose (a review file stays readable there);
+    an escape also shows a look-alike letter for what it is. Streams that are not text files with
+    ``reconfigure`` (a test's capture) are left alone."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or detached stream: nothing to write to anyway
+                pass
 
 
 def _exit_now(code: int) -> None:

@@ -76,3 +76,27 @@ def test_python_m_planner_report_and_show_write_what_main_does(capsys, tmp_path)
     done = subprocess.run([sys.executable, "-m", "planner", "show", plan], cwd=REPO, capture_output=True,
                           text=True, timeout=120, env=BUFFERED)
     assert (code, done.returncode, done.stdout) == (0, 0, stdout)
+
+
+def test_output_the_terminal_cannot_encode_is_escaped_never_a_traceback(tmp_path):
+    # tester6 finding 20: a redirect on Windows (ANSI code page), LANG=C or PYTHONIOENCODING=latin-1
+    # cannot encode a Cyrillic or Polish letter; the entry point writes a backslash escape instead of
+    # raising UnicodeEncodeError half-way
+    import shutil
+
+    export = tmp_path / "eksport\u015b"
+    shutil.copytree(SAMPLE / "sigma", export / "sigma")
+    policy = tmp_path / "polityka\u015b.yaml"
+    policy.write_text("version: 1\nscope:\n  groups: [x]\n  gru\u043fpen: []\n", encoding="utf-8")
+    env = {**BUFFERED, "PYTHONIOENCODING": "latin-1"}
+    done = subprocess.run([sys.executable, "-m", "planner", "policy", "lint", str(policy)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, env=env, encoding="latin-1")
+    escaped = str(policy).replace("\u015b", "\\u015b")
+    assert (done.returncode, done.stderr) == (1, "1 problem(s)\n")
+    assert done.stdout == (f"{escaped}:4:3: scope: unknown key 'gru\\u043fpen' (did you mean 'groups'?); "
+                           "allowed here: groups, nested_only\n")
+    done = subprocess.run([sys.executable, "-m", "planner", "check", "--sigma", str(export / "sigma"),
+                           "--idp", str(SAMPLE / "okta")], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env=env, encoding="latin-1")
+    assert (done.returncode, "Traceback" in done.stderr) == (0, False)
+    assert str(export / "sigma" / "members.json").replace("\u015b", "\\u015b") in done.stdout + done.stderr
