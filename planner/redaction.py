@@ -23,9 +23,14 @@ What is replaced:
    encoding), JSON-escaped, base64, and ``base64(id:secret)`` of HTTP Basic
    (RFC 7617 §2) for pairs registered with :meth:`Redactor.add_pair`.
    A value of :data:`MIN_SECRET_CHARS` characters or more is replaced wherever
-   it occurs; a shorter one only where it stands alone (no letter or digit
-   touching it), so ``SIGMA_CLIENT_ID=a`` cannot turn ``Connection`` into
-   ``Conne***tion``.
+   it occurs. A shorter one is not searched in free text at all: as a pattern it
+   would blank words of the audit record (``SIGMA_CLIENT_ID=acme`` turned every
+   ``ruth.adler@acme.example`` of a result file into ``ruth.adler@***.example``,
+   ``SIGMA_CLIENT_SECRET=Build`` every account type ``Build``; tester6 finding 8),
+   and a value that short protects nothing. It is never written by construction,
+   and rules 3 and 4 still mask it where it travels as a credential
+   (``client_id=acme``, ``Basic ...``, ``http://acme:...@host``; its HTTP Basic
+   form ``base64(id:secret)`` is long enough to be replaced wherever it occurs).
 2. **Cut bodies**: a text that ends (before an optional ``...``) with the first
    :data:`MIN_PREFIX_CHARS` or more characters of a registered value, which is
    what an error body cut at a byte limit leaves (``Bearer TOKz-sec``).
@@ -54,7 +59,8 @@ MASK = "***"
 """What a secret is replaced with."""
 
 MIN_SECRET_CHARS = 8
-"""Values at least this long are replaced wherever they occur; shorter ones only as whole words."""
+"""Values at least this long are replaced wherever they occur; shorter ones are not searched in free text
+(module docstring, rule 1): only the credential shapes mask them."""
 
 MIN_PREFIX_CHARS = 4
 """The shortest prefix of a secret recognised at the end of a cut text."""
@@ -77,7 +83,6 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@]+@")
 _URL_TAIL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s\"'<>?#]*(?P<tail>[?#][^\s\"'<>]*[^\s\"'<>.,;:!)\]}])")
 """A URL with a query or a fragment; ``tail`` is both (trailing sentence punctuation left out)."""
 _LAST_WORD = re.compile(r"([^\s\"'&=:,;()<>\[\]{}]+?)(\.\.\.|\u2026)?\s*$")
-_WORD_CHAR = "A-Za-z0-9"
 
 
 def _forms(secret: str) -> set[str]:
@@ -96,7 +101,6 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str | None] = ()):
         self._long: tuple[str, ...] = ()
-        self._short: re.Pattern[str] | None = None
         self._secrets: set[str] = set()
         self._forms: set[str] = set()
         for secret in secrets:
@@ -118,13 +122,8 @@ class Redactor:
             self.add(base64.b64encode(f"{user}:{password}".encode()).decode())
 
     def _compile(self) -> None:
-        long = sorted((f for f in self._forms if len(f) >= MIN_SECRET_CHARS), key=len, reverse=True)
-        short = sorted((f for f in self._forms if len(f) < MIN_SECRET_CHARS), key=len, reverse=True)
-        self._long = tuple(long)
-        self._short = (
-            re.compile(f"(?<![{_WORD_CHAR}])(?:{'|'.join(map(re.escape, short))})(?![{_WORD_CHAR}])")
-            if short else None
-        )
+        # a form shorter than MIN_SECRET_CHARS is left to the credential shapes (module docstring, rule 1)
+        self._long = tuple(sorted((f for f in self._forms if len(f) >= MIN_SECRET_CHARS), key=len, reverse=True))
 
     def __call__(self, text: str) -> str:
         """``text`` with every secret replaced by ``***`` (module docstring, rules 1-3)."""
@@ -133,8 +132,6 @@ class Redactor:
         for secret in self._long:
             if secret in text:
                 text = text.replace(secret, MASK)
-        if self._short is not None:
-            text = self._short.sub(MASK, text)
         text = _redact_cut_end(text, self._long)
         if "://" in text:
             text = _USERINFO.sub(rf"\1{MASK}@", text)

@@ -438,6 +438,12 @@ def test_a_secret_that_is_part_of_the_data_never_rewrites_journal_before_images_
     undo = build_undo_plan(journal_path(plan), created_at="t")
     written = json.dumps(msgspec.to_builtins(undo.actions))
     assert "@example.com" in written and "***" not in written
+    # tester6 finding 8: nor the result file, the audit record of the run (a secret under 8 characters
+    # is not searched in free text, planner.redaction rule 1)
+    from planner.execute.apply import result_path
+
+    result = result_path(plan, 1).read_text(encoding="utf-8")
+    assert "@example.com" in result and "***" not in result
 
 
 def test_a_damaged_approval_file_names_what_is_wrong_and_what_to_do(tmp_path):

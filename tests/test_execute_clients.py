@@ -208,7 +208,9 @@ def test_missing_credentials_name_the_variable():
 
 
 def test_redactor_hides_every_secret_in_text_and_values():
-    redact = Redactor(("s3cret", "tok"))
+    redact = Redactor(("s3cret-value", "tok"))
     redact.add("minted-token")
-    assert redact("Bearer minted-token and s3cret") == "Bearer *** and ***"
-    assert redact.value({"a": ["s3cret", 1], "b": "x"}) == {"a": ["***", 1], "b": "x"}
+    assert redact("Bearer minted-token and s3cret-value") == "Bearer *** and ***"
+    assert redact.value({"a": ["s3cret-value", 1], "b": "x"}) == {"a": ["***", 1], "b": "x"}
+    # a value under 8 characters is left to the credential shapes (tester6 finding 8): "tok" is a word
+    assert redact("tok and token=tok") == "tok and token=***"

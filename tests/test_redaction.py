@@ -45,10 +45,17 @@ def test_a_body_cut_in_the_middle_of_a_secret_loses_the_start_too():
     assert redact("the word scim alone stays") == "the word scim alone stays"
 
 
-def test_short_values_are_only_replaced_as_whole_words():
-    redact = Redactor(["a", "xyz1"])
-    assert redact("Connection refused (xyz12 is not xyz1)") == "Connection refused (xyz12 is not ***)"
+def test_short_values_are_masked_only_where_they_travel_as_credentials():
+    # tester6 finding 8: SIGMA_CLIENT_ID=acme turned every ruth.adler@acme.example of a result file into
+    # ruth.adler@***.example; a value under MIN_SECRET_CHARS is not searched in free text
+    redact = Redactor(["a", "xyz1", "acme", "Build"])
+    redact.add_pair("acme", "Build")
+    assert redact("Connection refused (xyz12 is not xyz1)") == "Connection refused (xyz12 is not xyz1)"
+    assert redact("ruth.adler@acme.example: View -> Build") == "ruth.adler@acme.example: View -> Build"
     assert redact("client_id=a&grant_type=client_credentials") == "client_id=***&grant_type=client_credentials"
+    assert redact('{"client_secret": "Build"} http://acme:Build@host/x') == '{"client_secret": "***"} http://***@host/x'
+    basic = base64.b64encode(b"acme:Build").decode()
+    assert redact(f"sent {basic} to the token endpoint") == "sent *** to the token endpoint"
 
 
 def test_credential_shapes_are_replaced_even_when_unknown():
