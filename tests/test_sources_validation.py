@@ -36,6 +36,31 @@ def test_same_email_differing_by_case_is_one_warning_naming_both_users():
         "until linking.excluded_idp_users decides")
 
 
+def test_a_duplicate_email_of_an_inactive_user_says_it_is_ignored_and_names_each_record_file():
+    # tester6 finding 11: an Entra tombstone (deleted_users.json) and the re-hired live user (users.json):
+    # the plan links the live one, and each record is named in its own file
+    from msgspec.structs import replace
+
+    tombstone = replace(user("a1", "ann@acme.example", "ann@acme.example"), active=False,
+                        source=SourceRef("g/deleted_users.json", "$.value[0]"))
+    live = replace(user("a2", "ann@acme.example", "ann@acme.example"), active=True,
+                   source=SourceRef("g/users.json", "$.value[3]"))
+    findings = check_idp(IdpDirectory(users=(tombstone, live)))
+    assert [(f.code, f.file, f.location) for f in findings] == [
+        ("duplicate-email", "g/deleted_users.json", "$.value[0]")]
+    assert findings[0].message == (
+        "2 users have the same email ann@acme.example: a1 ('ann@acme.example', $.value[0]), "
+        "a2 ('ann@acme.example', g/users.json:$.value[3]); a1 is inactive (never provisioned) and ignored: "
+        "the plan links or creates a2 like any other user")
+    findings = check_idp(IdpDirectory(users=(tombstone, replace(live, active=False))))
+    assert findings[0].message.endswith("; a1, a2 are inactive (never provisioned) and ignored: none is active, "
+                                        "so the plan links or creates none of them")
+    third = replace(live, id="a3", source=SourceRef("g/users.json", "$.value[4]"))
+    assert check_idp(IdpDirectory(users=(tombstone, live, third)))[0].message.endswith(
+        "; a1 (inactive) ignored; all are kept, and the plan links or creates none the IdP provisions until "
+        "linking.excluded_idp_users decides")
+
+
 def test_same_user_name_with_different_emails_is_reported_once():
     directory = IdpDirectory(users=(user("u1", "x@example.com", "a@example.com"),
                                     user("u2", "X@example.com", "b@example.com", line=3)))

@@ -74,7 +74,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from ..model import Finding, IdpDirectory, IdpGroup, SigmaExport, SourceRef, Snapshot
+from ..model import Finding, IdpDirectory, IdpGroup, IdpUser, SigmaExport, SourceRef, Snapshot
 from .files import Findings
 from .values import EMAIL_RE, clean_addresses, is_valid_email, unclean_parts
 
@@ -92,6 +92,33 @@ def _where(source: SourceRef | None) -> tuple[str, str]:
 
 def _short(source: SourceRef | None) -> str:
     return source.location if source and source.location else ""
+
+
+def _own_place(source: SourceRef, file: str) -> str:
+    """Where a record of a finding is: its location (``line 3``, ``$.value[3]``) when it is in the
+    finding's ``file``, else ``<its file>:<location>`` (a record of another file of the export)."""
+    if source.file == file:
+        return source.location
+    return f"{source.file}:{source.location}" if source.location else source.file
+
+
+def _duplicate_outcome(group: Sequence[IdpUser]) -> str:
+    """What the plan does with IdP users sharing an address (tester6 finding 11): users the export gives
+    as inactive (``active: false``, an Entra tombstone) are never provisioned, so they are ignored
+    (:func:`planner.rules.duplicates.idp_collisions` groups active users only); the plan holds the
+    others (neither linked nor created, a blocking ``linking.idp_duplicate``) only while two or more
+    remain."""
+    inactive = [u for u in group if u.active is False]
+    active = [u for u in group if u.active is not False]
+    if len(active) >= 2:
+        held = "" if not inactive else f"{_list([u.id for u in inactive])} (inactive) ignored; "
+        return (f"{held}all are kept, and the plan links or creates none the IdP provisions until "
+                "linking.excluded_idp_users decides")
+    ignored = (f"{_list([u.id for u in inactive])} {'is' if len(inactive) == 1 else 'are'} inactive (never "
+               "provisioned) and ignored")
+    if active:
+        return f"{ignored}: the plan links or creates {active[0].id} like any other user"
+    return f"{ignored}: none is active, so the plan links or creates none of them"
 
 
 def _list(items: Sequence[str]) -> str:
@@ -446,19 +473,17 @@ def check_idp(
             continue
         reported.add(frozenset(u.id for u in group))
         file, loc = _where(group[0].source)
-        named = [f"{u.id} ({u.primary_email.value!r}{', ' + _short(u.source) if _short(u.source) else ''})"
+        named = [f"{u.id} ({u.primary_email.value!r}{', ' + _own_place(u.source, file) if u.source else ''})"
                  for u in group]
         findings.warning("duplicate-email", file, loc, "emails",
-                         f"{len(group)} users have the same email {key}: {_list(named)}; all are kept, and the plan "
-                         "links or creates none the IdP provisions until linking.excluded_idp_users decides")
+                         f"{len(group)} users have the same email {key}: {_list(named)}; {_duplicate_outcome(group)}")
     for key, group in by_name.items():
         if len(group) < 2 or frozenset(u.id for u in group) in reported:
             continue
         file, loc = _where(group[0].source)
         findings.warning("duplicate-user-name", file, loc, "userName",
                          f"{len(group)} users have the same userName {key}: "
-                         f"{_list([u.id for u in group])}; all are kept, and the plan links or creates none the "
-                         "IdP provisions until linking.excluded_idp_users decides")
+                         f"{_list([u.id for u in group])}; {_duplicate_outcome(group)}")
 
     by_id = {g.id: g for g in directory.groups}
     for cycle in nesting(directory.groups).cycles:
