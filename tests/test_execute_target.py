@@ -103,7 +103,8 @@ def test_a_plan_without_organization_id_is_refused(tmp_path, servers):
     assert str(refused.value) == (
         f"{plan}: the plan does not record the organizationId of the Sigma organization it was made for "
         "(its Sigma export has none), so apply cannot check it talks to that organization; "
-        "plan again from an export with organizationId (`sigma-migrate fetch`); nothing was written"
+        "plan again from an export with organizationId (`sigma-migrate fetch`, or an organizationId column in a "
+        "flattened members.csv: docs/formats.md §1f); nothing was written"
     )
     assert counter.total() == 0 and dict(server.request_counts) == {}
 

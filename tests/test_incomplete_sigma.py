@@ -178,7 +178,7 @@ def test_team_members_json_without_an_answer_for_a_team_is_incomplete_and_blocks
 NO_ORGANIZATION_ID = (
     "the plan does not record the organizationId of the Sigma organization it was made for (its Sigma export has "
     "none), so apply cannot check it talks to that organization; plan again from an export with organizationId "
-    "(`sigma-migrate fetch`)")
+    "(`sigma-migrate fetch`, or an organizationId column in a flattened members.csv: docs/formats.md §1f)")
 
 
 def test_an_export_without_organization_id_is_blocking_so_approve_refuses_what_apply_would(capsys, tmp_path):

@@ -23,7 +23,8 @@ from planner.payloads import ACTION_TYPES
 
 REPO = Path(__file__).resolve().parent.parent
 ACME = REPO / "samples" / "acme"
-FETCH_AGAIN = "export the members with organizationId (`sigma-migrate fetch`), then plan again"
+FETCH_AGAIN = ("export the members with organizationId (`sigma-migrate fetch`; without API access, add an "
+               "organizationId column to a flattened members.csv, docs/formats.md §1f), then plan again")
 
 
 def sigma_without_organization_id(tmp_path: Path) -> Path:

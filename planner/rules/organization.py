@@ -22,10 +22,16 @@ from . import make_review, outside_policy
 NO_ORGANIZATION_ID = (
     "the plan does not record the organizationId of the Sigma organization it was made for "
     "(its Sigma export has none), so apply cannot check it talks to that organization; "
-    "plan again from an export with organizationId (`sigma-migrate fetch`)"
+    "plan again from an export with organizationId (`sigma-migrate fetch`, or an organizationId column in a "
+    "flattened members.csv: docs/formats.md §1f)"
 )
 """Why a plan without ``organizationId`` never runs: said by ``check`` (``no-organization-id``), by the
 plan's blocking ``organization.id_missing`` item and by ``apply`` (:func:`planner.execute.apply.required_organization_id`)."""
+
+
+ORGANIZATION_ID_FIX = ("export the members with organizationId (`sigma-migrate fetch`; without API access, add an "
+                       "organizationId column to a flattened members.csv, docs/formats.md §1f), then plan again")
+"""The way out of ``organization.id_missing`` (tester6 finding 12c: both ways an export gets the id)."""
 
 
 def missing_organization_items(export_organization_id: str) -> list[ReviewItem]:
@@ -39,7 +45,7 @@ def missing_organization_items(export_organization_id: str) -> list[ReviewItem]:
     return [make_review(
         "organization.id_missing", "organizationId", blocking=True, subject=ItemRef(),
         message=NO_ORGANIZATION_ID, rule="organization.id_missing",
-        resolution=outside_policy("export the members with organizationId (`sigma-migrate fetch`), then plan again"),
+        resolution=outside_policy(ORGANIZATION_ID_FIX),
     )]
 
 
