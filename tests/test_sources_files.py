@@ -128,3 +128,27 @@ def test_a_typed_value_viewing_the_mapping_keeps_it(tmp_path, monkeypatch):
     tf, value = read_json(path, findings, (msgspec.json.Decoder(list[msgspec.Raw]),))
     assert ([bytes(v) for v in value], findings, tf.sha256) == (
         [b'{"id":"1"}', b'{"id":"2"}'], [], hashlib.sha256(b'[{"id":"1"},{"id":"2"}]').hexdigest())
+
+
+def test_a_utf16_file_without_bom_is_one_error_saying_so_and_no_per_group_noise(tmp_path):
+    # tester6 finding 12e: the error names the likely cause; the Entra group files add no
+    # member-not-in-users warning per group once the users file itself is unreadable
+    import shutil
+    from pathlib import Path
+
+    from planner.sources import load_idp
+
+    entra = tmp_path / "entra"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "samples" / "acme" / "entra", entra)
+    users = entra / "users.csv"
+    users.write_bytes(users.read_text(encoding="utf-8-sig").encode("utf-16-le"))
+    _, findings = load_idp(entra)
+    assert [(f.severity.value, f.code, f.file, f.message) for f in findings if f.severity.value != "info"
+            and f.code != "group-cycle"] == [
+        ("error", "unreadable-file", str(users), "binary content (NUL bytes), not a text export; UTF-16 without "
+         "BOM? Save it again as UTF-8 (or UTF-16 with its BOM)")]
+    binary = tmp_path / "users2.csv"
+    binary.write_bytes(b"id,userPrincipalName\n\x00\x01\x02 not text\n")
+    found = Findings()
+    assert files.decode(binary, binary.read_bytes(), found) is None
+    assert [f.message for f in found] == ["binary content (NUL bytes), not a text export"]

@@ -375,7 +375,7 @@ def _group_for_file(path: Path, builder: DirectoryBuilder) -> str:
     return builder.group_for_key(path.stem, SourceRef(str(path), ""))[0]
 
 
-def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings, *, users_unreadable: bool = False) -> None:
     table = read_table(path, findings, aliases=MEMBER_ALIASES, required=("id",),
                        identity=("id", "userPrincipalName", "mail"), what="Entra group members CSV")
     if table is None:
@@ -432,7 +432,7 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
     builder.add_members(group_id, users, "user")
     builder.add_members(group_id, untyped, None)
     count = len(users) + len(untyped) + nested
-    if added:
+    if added and not users_unreadable:
         findings.warning(
             "member-not-in-users", builder.users_file(path), "", "",
             f"{len(added)} member(s) of group {path.stem!r} ({path.name} {added[0]}) are not in this users CSV, "
@@ -457,7 +457,11 @@ def load_csv(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
                          ("groups", _groups_csv, "Entra groups CSV")), builder, findings)
     for path in files.get("group-members", []):  # every file names a group: create them all before nesting
         _group_for_file(path, builder)
-    read_by_role(files, (("group-members", _members_csv, "Entra group members CSV"),), builder, findings)
+    # a users file given but unreadable (UTF-16 without BOM...) has its one error; every member would
+    # otherwise be "not in this users CSV" once per group (tester6 finding 12e)
+    unreadable = bool(files.get("users")) and not any(i.kind == "entra.users" for i in builder.inputs)
+    read_by_role(files, (("group-members", partial(_members_csv, users_unreadable=unreadable),
+                          "Entra group members CSV"),), builder, findings)
     return builder.build()
 
 

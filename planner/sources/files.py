@@ -151,6 +151,17 @@ def read_bytes(path: Path, findings: Findings) -> bytes | None:
     return None
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """True when ``head`` reads as UTF-16 text without its BOM: in one of the two byte positions of
+    almost every pair a NUL (the high byte of ASCII letters in UTF-16LE, the low one in -BE), in the
+    other almost never (tester6 finding 12e: a BOM-less UTF-16 file is one error saying so)."""
+    pairs = len(head) // 2
+    if pairs < 2:
+        return False
+    even, odd = head[0:pairs * 2:2].count(0), head[1:pairs * 2:2].count(0)
+    return max(even, odd) >= 0.9 * pairs and min(even, odd) <= 0.1 * pairs
+
+
 def decode(path: Path, data: bytes, findings: Findings) -> tuple[str, str] | None:
     """Decode file bytes per docs/formats.md §0.1; return ``(text, encoding)`` or ``None``.
 
@@ -171,7 +182,9 @@ def decode(path: Path, data: bytes, findings: Findings) -> tuple[str, str] | Non
         encoding = "utf-16"
     else:
         if b"\x00" in data[:65536]:
-            findings.error("unreadable-file", path, "", "", "binary content (NUL bytes), not a text export")
+            findings.error("unreadable-file", path, "", "", "binary content (NUL bytes), not a text export"
+                           + ("; UTF-16 without BOM? Save it again as UTF-8 (or UTF-16 with its BOM)"
+                              if _looks_utf16(data[:65536]) else ""))
             return None
         try:
             text = data.decode("utf-8-sig")
