@@ -16,7 +16,7 @@ from planner.model import Severity
 from planner.sources import load_idp, load_sigma_export
 
 from .conftest import run_cli, write
-from .test_incomplete_inputs import PEOPLE, SIGMA, okta_user, plan
+from .test_incomplete_inputs import FULL_PAGE_WAYS_OUT, PEOPLE, SIGMA, okta_user, plan
 
 OKTA_GROUPS = [{"id": "00g1", "type": "OKTA_GROUP", "profile": {"name": "Finance Analysts"}},
                {"id": "00g2", "type": "OKTA_GROUP", "profile": {"name": "Sales EMEA"}}]
@@ -227,7 +227,7 @@ def okta_users(n: int, start: int = 0) -> list[dict]:
     ([200, 200], ("$", "Okta users file: an array of 2 pages of 200 records each, the last one full too: an API "
                        "stops at a shorter page, so the next pages are probably missing")),
     ([200], ("$[0]", 'Okta users file: its last page holds 200 users, a full page of GET /api/v1/users (limit '
-                     '200 by default): the next pages (Link: rel="next") are probably missing')),
+                     '200 by default): the next pages (Link: rel="next") are probably missing' + FULL_PAGE_WAYS_OUT)),
     ([200, 150], None),
     ([3, 3, 3], ("$", "Okta users file: an array of 3 pages of 3 records each, the last one full too: an API "
                       "stops at a shorter page, so the next pages are probably missing")),
@@ -246,7 +246,7 @@ def test_an_array_of_pages_ending_on_a_full_page_is_truncated(tmp_path, pages, f
 
 @pytest.mark.parametrize("count, finding", [
     (400, "Okta users file: exactly 400 users, 2 full pages of GET /api/v1/users (limit 200 by default): the "
-          'next pages (Link: rel="next") are probably missing'),
+          'next pages (Link: rel="next") are probably missing' + FULL_PAGE_WAYS_OUT),
     (399, None), (401, None),
 ])
 def test_a_flat_okta_users_file_of_full_pages_is_truncated(tmp_path, count, finding):
@@ -377,5 +377,5 @@ def test_an_okta_group_answer_ending_on_a_full_page_is_truncated(tmp_path, membe
     assert [(f.file, f.location, f.message) for f in findings if f.code == "incomplete-pages"] == ([(
         str(root / "group_members" / "00g1.json"), "$",
         'Okta members of group 00g1: the saved answer ends on a full page of 200 members (GET '
-        '/api/v1/groups/{id}/users?limit=200): the next pages (Link: rel="next") are probably missing')]
-        if finding else [])
+        '/api/v1/groups/{id}/users?limit=200): the next pages (Link: rel="next") are probably missing'
+        + FULL_PAGE_WAYS_OUT)] if finding else [])

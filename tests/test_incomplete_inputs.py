@@ -77,6 +77,12 @@ def test_a_link_with_only_rel_self_is_complete(tmp_path):
     assert truncation(findings) == []
 
 
+FULL_PAGE_WAYS_OUT = (
+    "; if that is really all, save the empty answer of the next page too (the file a JSON array of pages "
+    "ending with []) or pull with `sigma-migrate fetch-idp okta` (its manifest vouches for every page)")
+"""tester6 finding 17: the ways out of an org that really has exactly 200 users ("export again" gives the same)."""
+
+
 @pytest.mark.parametrize("count, truncated", [(200, True), (199, False), (201, False)])
 def test_an_okta_users_file_of_exactly_one_full_page_is_truncated(tmp_path, count, truncated):
     users = [okta_user(n, f"user{n}@example.com") for n in range(count)]
@@ -84,7 +90,14 @@ def test_an_okta_users_file_of_exactly_one_full_page_is_truncated(tmp_path, coun
     assert truncation(findings) == ([
         (Severity.WARNING, "incomplete-pages", "users.json", "$", "",
          'Okta users file: exactly 200 users, one full page of GET /api/v1/users (limit 200 by default): the '
-         'next pages (Link: rel="next") are probably missing')] if truncated else [])
+         'next pages (Link: rel="next") are probably missing' + FULL_PAGE_WAYS_OUT)] if truncated else [])
+
+
+def test_an_okta_org_of_exactly_200_users_saved_with_the_empty_next_page_is_whole(tmp_path):
+    # the first way out FULL_PAGE_WAYS_OUT names: the pages, the last one the empty answer after the 200th user
+    users = [okta_user(n, f"user{n}@example.com") for n in range(200)]
+    _, findings = load_idp(okta_export(tmp_path, [users, []], members={}), "okta-api")
+    assert truncation(findings) == []
 
 
 def test_a_graph_users_file_still_carrying_odata_next_link_is_truncated(tmp_path):

@@ -158,6 +158,14 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
     )
 
 
+FULL_PAGE_WAYS_OUT = ("if that is really all, save the empty answer of the next page too (the file a JSON "
+                      "array of pages ending with []) or pull with `sigma-migrate fetch-idp okta` (its manifest "
+                      "vouches for every page)")
+"""How an Okta listing that really ends on a full page is shown whole (tester6 finding 17: "export again,
+whole" gives the same file): the empty next page a browser or script saves after the ``after=`` link,
+or a pull whose manifest counts every page (:mod:`planner.sources.manifest`)."""
+
+
 def _users(path: Path, builder: DirectoryBuilder, findings: Findings, manifest: PullManifest | None = None) -> None:
     tf, data = read_json(path, findings)
     if tf is None:
@@ -172,7 +180,8 @@ def _users(path: Path, builder: DirectoryBuilder, findings: Findings, manifest: 
         findings.warning(
             "incomplete-pages", file, "$", "",
             f"Okta users file: exactly {len(data)} users, {held} of GET /api/v1/users (limit "
-            f"{OKTA_PAGE_LIMIT} by default): the next pages (Link: rel=\"next\") are probably missing",
+            f"{OKTA_PAGE_LIMIT} by default): the next pages (Link: rel=\"next\") are probably missing; "
+            + FULL_PAGE_WAYS_OUT,
         )
     for rec, where in records(data, path, findings, page_keys=("users",), next_keys=_OKTA_NEXT,
                               what="Okta users file"):
@@ -187,7 +196,8 @@ def _users(path: Path, builder: DirectoryBuilder, findings: Findings, manifest: 
         findings.warning(
             "incomplete-pages", file, f"$[{len(data) - 1}]", "",
             f"Okta users file: its last page holds {OKTA_PAGE_LIMIT} users, a full page of GET /api/v1/users "
-            f"(limit {OKTA_PAGE_LIMIT} by default): the next pages (Link: rel=\"next\") are probably missing",
+            f"(limit {OKTA_PAGE_LIMIT} by default): the next pages (Link: rel=\"next\") are probably missing; "
+            + FULL_PAGE_WAYS_OUT,
         )
     builder.inputs.append(tf.input_file("okta.users", count))
 
@@ -312,7 +322,7 @@ def _members_file(path: Path, builder: DirectoryBuilder, findings: Findings, key
                 "incomplete-pages", path, base, "",
                 f"Okta members of group {key}: the saved answer ends on a full page of {OKTA_PAGE_LIMIT} members "
                 f"(GET /api/v1/groups/{{id}}/users?limit={OKTA_PAGE_LIMIT}): the next pages (Link: rel=\"next\") "
-                "are probably missing",
+                "are probably missing; " + FULL_PAGE_WAYS_OUT,
             )
     _report(path, builder.users_file(path), builder.groups_file(), counters, findings)
     builder.inputs.append(tf.input_file("okta.group_members", count))
