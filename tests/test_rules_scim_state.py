@@ -106,6 +106,23 @@ def test_a_provisioned_member_absent_from_the_export_is_not_deactivated_on_its_w
         "active", "true", "absent (no IdP user has its externalId)")
 
 
+def test_a_provisioned_member_the_export_puts_out_of_scope_is_a_conflict_saying_so():
+    # tester6 finding 16: the message said "active: SCIM true, export ACTIVE": both active; the real
+    # reason is the scope
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")],
+                              [user("u1", "alice@example.com", first="Alice", last="A"),
+                               user("u2", "bob@example.com", first="Bob", last="B")],
+                              [group("g1", "Sigma", users=["u2"])]),
+                     [provisioned("m1", "alice@example.com", "u1")])
+    p = plan(snap, "scope: {groups: [Sigma]}\nunmatched: {action: deactivate}")
+    items = [i for i in p.review_items if i.code == "scim.state_conflict"]
+    assert [(i.id, i.evidence.attribute, i.evidence.scim_value, i.evidence.export_value) for i in items] == [
+        ("scim.state_conflict:members.deactivate:m1", "active", "true",
+         "in no group of scope.groups (u1, ACTIVE in the IdP)")]
+    assert "disagree (active: SCIM true, export in no group of scope.groups (u1, ACTIVE in the IdP); " in (
+        items[0].message)
+
+
 def test_a_provisioned_member_who_left_the_idp_is_deactivated_through_scim_when_the_export_is_newer():
     snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")], []),
                      [provisioned("m1", "alice@example.com", "u1")])

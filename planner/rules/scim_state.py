@@ -55,7 +55,7 @@ from ..payloads import (
     target_member_id,
 )
 from . import Outcome, make_action, make_review, outside_policy, person_ref, yaml_snippet
-from ..directory import Directory, Link, LinkedPair, ScimState
+from ..directory import Directory, Link, LinkedPair, PersonStatus, ScimState
 
 SCIM_KEY = "scim"
 """The link key (and :attr:`planner.model.PersonRow.link_key`) of a member an IdP already provisioned."""
@@ -441,8 +441,13 @@ def _settle_deactivation(action: MembersDeactivate, user: ScimUser, planned: Pla
     if preference == "scim_state":
         return Settlement(None)
     status = action.evidence.idp_status
-    export = (f"{status or 'inactive'} ({idp_id})" if idp_id and idp_id in planned.idp_users
-              else "absent (no IdP user has its externalId)")
+    if idp_id and idp_id in planned.idp_users and action.evidence.kind == PersonStatus.NOT_IN_SCOPE.value:
+        # active in the IdP, but in no scope group: the export unassigns them (tester6 finding 16)
+        export = f"in no group of scope.groups ({idp_id}, {status or 'active'} in the IdP)"
+    elif idp_id and idp_id in planned.idp_users:
+        export = f"{status or 'inactive'} ({idp_id})"
+    else:
+        export = "absent (no IdP user has its externalId)"
     found = (Disagreement("active", _word(user.active if user.active is not None else True), export),)
     return Settlement(None, conflict_item(action, user, idp_id, found, planned))
 
