@@ -239,3 +239,18 @@ def test_deleted_user_upn_needs_the_users_own_object_id(upn, object_id, expected
     from planner.sources.entra import deleted_user_upn
 
     assert deleted_user_upn(upn, object_id) == expected
+
+
+def test_a_second_download_of_a_group_members_file_is_named_with_the_name_it_needs(tmp_path):
+    # tester6 finding 16: "Sigma-Build (1).csv" (a browser's second download) was only a missing group
+    import shutil
+
+
+    entra = tmp_path / "entra"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "samples" / "acme" / "entra", entra)
+    (entra / "group_members" / "Sigma-Build.csv").rename(entra / "group_members" / "Sigma-Build (1).csv")
+    _, findings = load_idp(entra)
+    assert [f.message for f in findings if f.code == "missing-group-members"] == [
+        "1 group(s) of groups.csv have no membership file or answer here ('Sigma-Build'): their members are "
+        "unknown, not none; export their members too (an empty file is a group with no members); "
+        "'Sigma-Build (1).csv' looks like a second download of 'Sigma-Build': rename it 'Sigma-Build.csv'"]

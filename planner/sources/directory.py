@@ -387,8 +387,22 @@ class DirectoryBuilder:
                 "missing-group-members", where, "", "",
                 f"{len(groups)} group(s) of {Path(file).name} have no membership file or answer here ({shown}): "
                 "their members are unknown, not none; export their members too (an empty file is a group with "
-                "no members)",
+                "no members)" + self._second_downloads(groups),
             )
+
+    def _second_downloads(self, groups: Sequence[_Group]) -> str:
+        """``"; 'Sigma-Build (1).csv' looks like ..."`` for a members file named by no group whose name is a
+        missing group's name plus a browser's second-download counter (``Sigma-Build (1).csv``, tester6
+        finding 16), else ``""``: the file the admin has is then named, with the name it needs."""
+        hints = []
+        for g in groups:
+            for key, sources in self._unlisted.items():
+                stem, _, counter = key.rpartition(" (")
+                if stem == g.display_name and counter[:-1].isdigit() and counter.endswith(")"):
+                    found = Path(sources[0].file)
+                    hints.append(f"{found.name!r} looks like a second download of {g.display_name!r}: rename it "
+                                 f"{g.display_name + found.suffix!r}")
+        return "".join(f"; {h}" for h in hints[:_MAX_NAMED])
 
     def group_name(self, group_id: str) -> str:
         """The ``displayName`` of the group ``group_id`` added so far (``group_id`` itself when unknown)."""
