@@ -609,3 +609,28 @@ def target_addresses(action: Action) -> list[str]:
     if isinstance(t, LinkUserTarget):
         found.append(t.idp_user_name)
     return [a for a in found if a]
+
+
+def addresses_claimed(action: Action) -> list[str]:
+    """The addresses an action gives a member or SCIM user, non-empty ones, as written in the plan,
+    first ones first (compare them with :func:`planner.model.email_key`):
+
+    - ``scim.create_user``: the new user's ``userName`` and email (target and ``after``);
+    - ``scim.link_user``: the ``after`` ``userName`` and email (Sigma links the member whose email
+      is the ``userName``, docs/sigma-api.md §5.3: usually the member's own address);
+    - ``members.set_email``: the ``after`` email (the userName guard, a freed shared address, a
+      ``linking.duplicates: rename`` alias, an undo);
+    - every other kind: none (no action of theirs writes an address).
+
+    Sigma keeps one member per address, letter case aside (docs/sigma-api.md §2.4): another member
+    holding one of these makes the action fail 409, so apply's stale check refuses a plan when a
+    member made since the plan holds one (:func:`planner.execute.stale.planned_addresses`)."""
+    if isinstance(action, ScimCreateUser):
+        found = [action.target.user_name, action.target.email, action.after.user_name, action.after.email]
+    elif isinstance(action, ScimLinkUser):
+        found = [action.after.user_name, action.after.email]
+    elif isinstance(action, MembersSetEmail):
+        found = [action.after.email]
+    else:
+        return []
+    return list(dict.fromkeys(a for a in found if isinstance(a, str) and a))

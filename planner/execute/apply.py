@@ -93,7 +93,7 @@ from .runner import (
     unfinished,
 )
 from .scim_client import SCIM_MEDIA_TYPE, SigmaScimClient
-from .stale import BULK_MEMBER_READS, check_stale, fingerprint_keys_of, known_ids, planned_creates, stale_message
+from .stale import BULK_MEMBER_READS, check_stale, fingerprint_keys_of, known_ids, planned_addresses, stale_message
 from .paths import PathSegmentError
 from .targets import (
     ENV_CLIENT_ID,
@@ -756,12 +756,12 @@ def unverified_actions(verification: Verification) -> dict[str, str]:
 def list_members_if_many(plan: Plan, clients: Clients) -> list[MemberRecord] | None:
     """Every member (one paged listing, docs/sigma-api.md §2.3) when the stale check reads at least
     :data:`planner.execute.stale.BULK_MEMBER_READS` members, or the impostor check looks up that
-    many planned creates; the run's member checks then use it too (:class:`MemberIndex`).
+    many planned addresses (:func:`~planner.execute.stale.planned_addresses`); the run's member checks then use it too (:class:`MemberIndex`).
     ``None`` otherwise (members are read one by one)."""
     if clients.rest is None:
         return None
     if (len(plan.fingerprints.members()) >= BULK_MEMBER_READS
-            or len(planned_creates(plan.actions)[0]) >= BULK_MEMBER_READS):
+            or len(planned_addresses(plan.actions)) >= BULK_MEMBER_READS):
         return clients.rest.list_members()
     return None
 

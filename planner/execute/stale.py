@@ -28,10 +28,13 @@ object with every changed field, and apply refuses, naming them.
 ``updatedAt``/``updatedBy`` are ignored (they move with any write).
 
 Objects made since the plan are drift too when they collide with a planned create
-(:func:`find_impostors`): a member whose email is the ``userName`` of a
-``scim.create_user``, a team whose name is the ``displayName`` of a
-``scim.create_group``. Sigma would answer the create 409 (or link by email, §5.3)
-and apply would adopt that object, though the approval was for a create.
+or address (:func:`find_impostors`): a member whose email, letter case aside, is an
+address an action gives (:func:`~planner.payloads.addresses_claimed`: the ``userName``
+or email of a ``scim.create_user``, the target of a ``members.set_email``, a link's
+``userName``), a team whose name is the ``displayName`` of a ``scim.create_group``.
+Sigma would answer the create 409 (or link by email, §5.3) and apply would adopt
+that object, though the approval was for a create; a ``members.set_email`` would
+fail 409 after every write before it (tester6 finding 10).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from ..payloads import (
     ScimSetAccountType,
     ScimSetGroupMembers,
     TeamsRemoveMember,
+    addresses_claimed,
     new_owner_id,
     target_member_id,
     target_team_id,
@@ -106,9 +110,14 @@ class Drift:
             return f"{name}: no longer exists"
         if self.collides_with is not None:
             a = self.collides_with
-            what = "email" if a.kind is ActionKind.SCIM_CREATE_USER else "name"
-            return f"{name}: new since the plan, with the {what} action {a.id} ({a.kind.value}) would create"
+            what = "name" if a.kind is ActionKind.SCIM_CREATE_GROUP else "email"
+            return f"{name}: new since the plan, with the {what} action {a.id} ({a.kind.value}) would {_VERB[a.kind]}"
         return f"{name}: " + ", ".join(str(c) for c in self.changes)
+
+
+_VERB = {ActionKind.SCIM_CREATE_USER: "create", ActionKind.SCIM_CREATE_GROUP: "create",
+         ActionKind.SCIM_LINK_USER: "link", ActionKind.MEMBERS_SET_EMAIL: "set"}
+"""What a colliding action would do with the address or name, for :class:`Drift`."""
 
 
 @dataclass
@@ -362,6 +371,21 @@ def planned_creates(actions: Iterable[Action]) -> tuple[dict[str, Action], dict[
     return users, teams
 
 
+def planned_addresses(actions: Iterable[Action]) -> dict[str, Action]:
+    """The addresses the actions give a member or SCIM user (:func:`~planner.payloads.addresses_claimed`:
+    a create's ``userName`` and email, a link's, a ``members.set_email`` target) by
+    :func:`~planner.model.email_key`, the first action claiming each; an address the action's own
+    target member holds already (a link by email) is left out: no other member can hold it."""
+    found: dict[str, Action] = {}
+    for a in actions:
+        own = email_key(a.target.email) if target_member_id(a) else ""
+        for address in addresses_claimed(a):
+            key = email_key(address)
+            if key and key != own:
+                found.setdefault(key, a)
+    return found
+
+
 def known_ids(plan: Plan) -> tuple[set[str], set[str]]:
     """``(memberIds, teamIds)`` the plan knows from its export: people, teams, fingerprints, action targets."""
     members = {p.member_id for p in plan.people if p.member_id}
@@ -383,19 +407,25 @@ def find_impostors(
     not_started: Iterable[str] | None = None,
     members: Iterable[MemberRecord] | None = None,
 ) -> list[Drift]:
-    """Members and teams made since the plan that collide with a planned create, in key order. Reads only.
+    """Members and teams made since the plan that collide with a planned create or address, in key
+    order. Reads only.
 
-    Only creates in ``not_started`` (action ids no run of this plan has started; ``None``: all)
+    Only actions in ``not_started`` (action ids no run of this plan has started; ``None``: all)
     are checked: an object a started create may have made is the plan's own. A member collides
-    when its email has the :func:`~planner.model.email_key` of a ``scim.create_user``'s
-    ``userName`` and the plan does not know its memberId (:func:`known_ids`); a team when its
-    name's :func:`team_name_key` is a ``scim.create_group``'s ``displayName`` and its teamId is unknown.
+    when its email has the :func:`~planner.model.email_key` of an address an action gives a member
+    or user (:func:`planned_addresses`: a ``scim.create_user``'s ``userName`` and email, a
+    ``members.set_email`` target, a link's) and the plan does not know its memberId
+    (:func:`known_ids`): Sigma would answer that write 409 (docs/sigma-api.md §2.4) after the
+    writes before it (tester6 finding 10). A team collides when its name's :func:`team_name_key` is a
+    ``scim.create_group``'s ``displayName`` and its teamId is unknown.
     Members come from ``members`` (every member, listed just before), else from one
-    ``GET /v2/members?email=`` per create (a listing from :data:`BULK_MEMBER_READS` creates on);
+    ``GET /v2/members?email=`` per address (a listing from :data:`BULK_MEMBER_READS` addresses on);
     teams from one ``GET /v2/teams`` listing. Raises :class:`ApiError` when Sigma cannot be read.
     """
     wanted = None if not_started is None else set(not_started)
-    users, teams = planned_creates(a for a in plan.actions if wanted is None or a.id in wanted)
+    selected = [a for a in plan.actions if wanted is None or a.id in wanted]
+    users = planned_addresses(selected)
+    teams = planned_creates(selected)[1]
     if not users and not teams:
         return []
     member_ids, team_ids = known_ids(plan)
@@ -406,7 +436,7 @@ def find_impostors(
         if members is not None:
             candidates = [m for m in members if email_key(m.email) in users]
         else:
-            candidates = [m for a in users.values() for m in rest.find_members_by_email(a.target.user_name)]
+            candidates = [m for key, a in users.items() for m in rest.find_members_by_email(_spelled(a, key))]
         for m in candidates:
             key = email_key(m.email)
             if key in users and m.member_id not in member_ids:
@@ -418,6 +448,11 @@ def find_impostors(
                 found.append(Drift(f"team:{t.team_id}", t.name, collides_with=teams[key]))
     unique = {d.key: d for d in found}
     return [unique[k] for k in sorted(unique)]
+
+
+def _spelled(action: Action, key: str) -> str:
+    """The address of ``action`` whose :func:`~planner.model.email_key` is ``key``, as the plan spells it."""
+    return next(a for a in addresses_claimed(action) if email_key(a) == key)
 
 
 def stale_message(plan_path: str, drifts: list[Drift], limit: int = 10) -> str:
