@@ -65,7 +65,7 @@ from .execute.token import (
     json_body,
     json_kind,
 )
-from .listing import Listing
+from .listing import Listing, entry_id
 from .output import write_all
 from .redaction import Redactor, clip
 
@@ -230,7 +230,7 @@ class ApiReader:
         (a :class:`UserError`) on a repeated id or cursor, an empty-page chain or
         a count mismatch; :class:`FetchError` on an answer of another shape.
         """
-        listing = Listing(what, f"GET {path}", id_of=lambda entry: _entry_id(entry, id_key))
+        listing = Listing(what, f"GET {path}", id_of=lambda entry: entry_id(entry, id_key))
         cursor: str | None = None
         total: int | None = None
         while True:
@@ -283,12 +283,6 @@ class ApiReader:
             if not more:
                 return listing.finish(total)
             start += len(page)
-
-
-def _entry_id(entry: Any, key: str) -> str | None:
-    """The id of one list entry under ``key`` as a string, or ``None`` (not an object, no id)."""
-    value = entry.get(key) if isinstance(entry, dict) else None
-    return None if value is None else str(value)
 
 
 def _objects(entries: list[Any], path: str) -> list[dict[str, Any]]:

@@ -36,6 +36,13 @@ class IncompleteListing(UserError):
     """A paged listing ended early or repeated itself; ``str(exc)`` is one line naming the endpoint."""
 
 
+def entry_id(entry: Any, key: str) -> str | None:
+    """The id of one list entry under ``key`` as a string, or ``None`` (not an object, no id):
+    a :class:`Listing`'s ``id_of`` for entries keyed ``memberId``, ``teamId``, ``userId``..."""
+    value = entry.get(key) if isinstance(entry, dict) else None
+    return None if value is None else str(value)
+
+
 def _default_id(item: Any) -> str | None:
     if isinstance(item, dict):
         value = item.get("id")

@@ -41,6 +41,7 @@ import httpx2
 import msgspec
 
 from ..httpio import DEFAULT_DEADLINE, DeadlineTransport
+from ..listing import IncompleteListing, Listing, entry_id
 from ..redaction import Redactor
 from .errors import ApiError, AuthError, unreachable
 from .paths import member_path, team_members_path, team_path
@@ -325,7 +326,7 @@ class SigmaRestClient:
         """Every member, archived and inactive included, 1,000 per page (§2.3), every entry of every
         page read by :func:`member_records` (:class:`ApiError` for one that is not a member)."""
         return self._paged("/v2/members", {"includeArchived": "true", "includeInactive": "true", "limit": 1000},
-                           member_records)
+                           member_records, what="members", id_key="memberId")
 
     def find_members_by_email(self, email: str) -> list[MemberRecord]:
         """``GET /v2/members?email=...&includeArchived&includeInactive`` (exact filter, §2.3), every page,
@@ -333,14 +334,14 @@ class SigmaRestClient:
         return self._paged(
             "/v2/members",
             {"email": email, "includeArchived": "true", "includeInactive": "true", "limit": 1000},
-            member_records,
+            member_records, what=f"members with email {email!r}", id_key="memberId",
         )
 
     # ------------------------------------------------------------------ teams (docs/sigma-api.md §3)
 
     def list_teams(self) -> list[TeamRecord]:
         """``GET /v2/teams``, every page, 1,000 per page (§3.1), every entry read by :func:`team_records`."""
-        return self._paged("/v2/teams", {"limit": 1000}, team_records)
+        return self._paged("/v2/teams", {"limit": 1000}, team_records, what="teams", id_key="teamId")
 
     def get_team(self, team_id: str) -> TeamRecord:
         """``GET /v2/teams/{teamId}`` -> the team (§3.2), read by :func:`team_record`: :class:`ApiError`
@@ -351,7 +352,8 @@ class SigmaRestClient:
     def list_team_members(self, team_id: str) -> list[TeamMemberRecord]:
         """``GET /v2/teams/{teamId}/members``, every page (§3.3), every entry read by
         :func:`team_member_records`."""
-        return self._paged(team_members_path(team_id), {"limit": 1000}, team_member_records)
+        return self._paged(team_members_path(team_id), {"limit": 1000}, team_member_records,
+                           what=f"members of team {team_id}", id_key="userId")
 
     def update_team_members(self, team_id: str, add: list[str], remove: list[str]) -> Any:
         """``PATCH /v2/teams/{teamId}/members`` with ``{"add": [...], "remove": [...]}`` (§3.3)."""
@@ -360,39 +362,49 @@ class SigmaRestClient:
         )
 
     def _paged(self, path: str, params: dict[str, Any],
-               read: Callable[[list[dict[str, Any]], str, int], list[Any]] | None = None) -> list[Any]:
-        """Follow ``nextPage`` cursors; accept a bare array (legacy, §2.3); stop on a repeated cursor (§7).
-        ``read(entries, path, page number)`` reads each page's entries (e.g. :func:`member_records`);
-        ``None``: the JSON objects as they are.
+               read: Callable[[list[dict[str, Any]], str, int], list[Any]] | None = None, *,
+               what: str, id_key: str) -> list[Any]:
+        """Follow ``nextPage`` cursors; accept a bare array (legacy, §2.3). ``read(entries, path, page
+        number)`` reads each page's entries (e.g. :func:`member_records`); ``None``: the JSON objects
+        as they are. ``what`` (``"members"``) and ``id_key`` (``"memberId"``) name the entries.
 
-        :class:`ApiError` when a page is neither ``{"entries": [objects...], "nextPage": string|null}``
-        nor an array of objects, or ``read`` refuses an entry.
+        The listing must be whole, by fetch's rules (:class:`planner.listing.Listing`, §7): an id
+        (``id_key``) or a cursor that comes twice, a chain of empty pages naming a next page, or a
+        last ``total`` (optional, §2.3) other than the entries received is an :class:`ApiError`
+        (``REST GET /v2/members: 200: incomplete listing of members: 20 of 149 received``), never a
+        shorter list (tester6 finding 19: a cut listing read as 121 members gone). So is a page
+        that is neither ``{"entries": [objects...], "nextPage": string|null}`` nor an array of
+        objects, and an entry ``read`` refuses.
         """
+        listing = Listing(what, f"GET {path}", id_of=lambda entry: entry_id(entry, id_key))
         entries: list[Any] = []
-        seen: set[str] = set()
         page: str | None = None
-        number = 0
-        while True:
-            query = dict(params)
-            if page:
-                query["page"] = page
-            body = self.request("GET", path, params=query)
-            number += 1
-            if isinstance(body, list):
-                body = {"entries": body}  # the legacy bare array: one page, the last
-            if not isinstance(body, dict) or not isinstance(body.get("entries", []), list):
-                raise ApiError("rest", "GET", path, 200,
-                               f"answer is a JSON {_json_kind(body)}, not a page {{entries: [...], nextPage}}")
-            objects = _objects(body.get("entries") or [], path)
-            entries.extend(read(objects, path, number) if read is not None else objects)
-            page = body.get("nextPage")
-            if page is not None and not isinstance(page, str):
-                raise ApiError("rest", "GET", path, 200, f"nextPage is a JSON {_json_kind(page)}, not a string")
-            if not page:
-                return entries
-            if page in seen:
-                raise ApiError("rest", "GET", path, 200, f"pagination cursor {page!r} repeated")
-            seen.add(page)
+        total: int | None = None
+        try:
+            while True:
+                query = dict(params)
+                if page:
+                    query["page"] = page
+                body = self.request("GET", path, params=query)
+                if isinstance(body, list):
+                    body = {"entries": body}  # the legacy bare array: one page, the last
+                if not isinstance(body, dict) or not isinstance(body.get("entries", []), list):
+                    raise ApiError("rest", "GET", path, 200,
+                                   f"answer is a JSON {_json_kind(body)}, not a page {{entries: [...], nextPage}}")
+                objects = _objects(body.get("entries") or [], path)
+                page = body.get("nextPage")
+                if page is not None and not isinstance(page, str):
+                    raise ApiError("rest", "GET", path, 200, f"nextPage is a JSON {_json_kind(page)}, not a string")
+                listing.add_page(objects, page)
+                entries.extend(read(objects, path, listing.pages) if read is not None else objects)
+                announced = body.get("total")
+                if isinstance(announced, int) and not isinstance(announced, bool):
+                    total = announced
+                if not page:
+                    listing.finish(total)
+                    return entries
+        except IncompleteListing as exc:
+            raise ApiError("rest", "GET", path, 200, str(exc).removeprefix(f"{listing.endpoint}: ")) from None
 
     def close(self) -> None:
         self._http.close()
