@@ -476,17 +476,20 @@ def required_organization_id(plan: Plan, plan_path: str | Path) -> str:
     return planned
 
 
-def check_organization(plan: Plan, plan_path: str | Path, rest: SigmaRestClient, redactor: Redactor) -> None:
+def check_organization(plan: Plan, plan_path: str | Path, rest: SigmaRestClient, redactor: Redactor
+                       ) -> dict[str, Any]:
     """Refuse (:class:`ApplyRefused`) unless the REST API serves the organization the plan was made for.
 
     The plan records the ``organizationId`` of its Sigma export (``plan.organization``); Sigma
     names the organization its credentials belong to in ``GET /v2/whoami`` (docs/sigma-api.md §1.3).
     A plan without an ``organizationId`` cannot be bound to its organization and is refused too;
-    so is an answer without one. Reads only; nothing has been written when it refuses.
+    so is an answer without one. Reads only; nothing has been written when it refuses. Returns
+    the ``GET /v2/whoami`` answer (:func:`check_credential_owner` reads its ``userId``).
     """
     planned = required_organization_id(plan, plan_path)
     try:
-        live = str(rest.whoami().get("organizationId") or "").strip()
+        whoami = rest.whoami()
+        live = str(whoami.get("organizationId") or "").strip()
     except ApiError as exc:
         raise ApplyRefused(
             f"cannot read the organizationId from the REST API at {rest.base_url} ({redactor(str(exc))}); "
@@ -503,6 +506,36 @@ def check_organization(plan: Plan, plan_path: str | Path, rest: SigmaRestClient,
             f"serves organization {live}; apply it to the organization it was planned for, or plan again "
             "from this organization's export; nothing was written"
         )
+    return whoami
+
+
+def check_credential_owner(plan: Plan, plan_path: str | Path, whoami: Mapping[str, Any], rest_base_url: str) -> None:
+    """Refuse (:class:`ApplyRefused`, one line, nothing written) when the plan deactivates the REST
+    API credentials' live owner (``userId`` of ``GET /v2/whoami``, docs/sigma-api.md §1.2, §1.3) or
+    takes their admin account type: the rule the ``api_credential_owner`` guard applies to the
+    member the policy names (:func:`planner.rules.guards.owner_losses`), applied to the member the
+    credentials really belong to, whoever the policy names.
+
+    Such a plan cuts the credentials apply writes with mid-run: deactivating or downgrading their
+    owner deactivates them (§1.2), every later REST request is refused 403 and no ``--resume`` can
+    finish (tester6 finding 18). An answer without ``userId`` is refused too: the owner cannot be
+    checked."""
+    from ..planfile import plan_policy
+    from ..rules.guards import admin_types, owner_losses
+
+    owner_id = str(whoami.get("userId") or "").strip()
+    if not owner_id:
+        raise ApplyRefused(
+            f"the REST API at {rest_base_url} names no userId in GET /v2/whoami, so apply cannot check that the "
+            "plan keeps its credentials' owner active and admin; nothing was written")
+    losses = owner_losses(owner_id, plan.actions, admin_types(plan_policy(plan, plan_path)))
+    if losses:
+        who = next((p.email for p in plan.people if p.member_id == owner_id and p.email), None)
+        raise ApplyRefused(
+            f"{plan_path}: the REST API credentials belong to member {owner_id}{f' ({who})' if who else ''} "
+            f"(GET /v2/whoami), who {'; '.join(losses)}: that would cut apply's own access mid-run; "
+            "name them in organization.api_credential_owner (the plan then keeps them active and admin) "
+            "or apply with credentials of the admin it names, and plan again; nothing was written")
 
 
 SCIM_ORGANIZATION_PROBES = 3
@@ -625,7 +658,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             echo(line)
         preflight(clients, redactor)
         assert clients.rest is not None  # required_targets: REST is always needed
-        check_organization(plan, plan_path, clients.rest, redactor)
+        whoami = check_organization(plan, plan_path, clients.rest, redactor)
+        check_credential_owner(plan, plan_path, whoami, clients.rest.base_url)
         check_scim_organization(plan, plan_path, clients, redactor)
         stale_keys = fingerprint_keys_of(plan, actions) if len(actions) < len(all_actions) else sorted(plan.fingerprints)
         if stale_keys:
