@@ -74,3 +74,57 @@ def test_a_new_member_holding_a_duplicates_rename_alias_refuses(acme, capsys):
         f"member:{new['memberId']} (bob.ray+DUP-ecibau@acme.example): new since the plan, with the email action "
         "members.set_email:ECiBauGWbdRoN5KEop6mfQHl3n0UV (members.set_email) would set; plan again\n")
     assert counter.total() == 0
+
+
+class MemberMadeDuringTheRun:
+    """WSGI middleware: just before the first ``PATCH /v2/members/<member_id>`` reaches the sandbox, an
+    admin makes a member with ``email`` (after the stale check passed, as a colleague in Sigma's UI)."""
+
+    def __init__(self, server, member_id: str, email: str):
+        self.server, self.app, self.path, self.email = server, server.app, f"/v2/members/{member_id}", email
+        self.made: dict | None = None
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "PATCH" and environ["PATH_INFO"] == self.path and self.made is None:
+            self.made = self.server.state.create_member(
+                {"email": self.email, "firstName": "L", "lastName": "O", "memberType": "Admin"}, actor=None)
+        return self.app(environ, start_response)
+
+
+def test_a_409_on_a_set_email_names_the_member_now_holding_the_address_and_says_plan_again(
+        tmp_path, capsys, monkeypatch):
+    from planner.sandbox.server import SandboxServer
+
+    plan, _ = plan_from_paths(str(SIGMA), [str(OKTA)], str(POLICY))
+    path = tmp_path / "plan.json"
+    write_plan(plan, path)
+    approve(path, "Ada Admin")
+    server = SandboxServer(SIGMA, token_rate=None)
+    hook = MemberMadeDuringTheRun(server, LINDA.partition(":")[2], "Linda.Okafor@acme.example")
+    server.app = hook
+    server.start()
+    for name, value in sandbox_env(server).items():
+        monkeypatch.setenv(name, value)
+    try:
+        code, out, err = _apply(capsys, path, server)
+        again = _apply(capsys, path, server, "--resume")
+    finally:
+        server.close()
+
+    held = (f"  failed  {LINDA}: REST PATCH /v2/members/{LINDA.partition(':')[2]}: 409 conflict: Duplicate record: "
+            f"address linda.okafor@acme.example is now held by member {hook.made['memberId']} "
+            "(Linda.Okafor@acme.example); fetch and plan again")
+    plan_again = ("Plan again: 1 action(s) failed because an address the plan gives is now held by another member; "
+                  "--resume would fail the same way: fetch Sigma's export, plan, review and approve the new plan")
+    assert code == 3
+    lines = out.splitlines()
+    assert [line for line in lines if line.startswith("  failed  ")] == [held]
+    assert plan_again in lines and not any(line.startswith("Continue with") for line in lines)
+    # --resume: the set_email was started (its conflict is the run's own to report), but the link that
+    # waits on it gives the member that address too: the stale check refuses, naming the new member
+    code, out, err = again
+    assert code == 1
+    assert err == (
+        f"sigma-migrate: error: {path}: plan is stale, 1 object(s) changed in Sigma since it was made: "
+        f"member:{hook.made['memberId']} (Linda.Okafor@acme.example): new since the plan, with the email action "
+        f"scim.link_user:{LINDA.partition(':')[2]} (scim.link_user) would link; plan again\n")

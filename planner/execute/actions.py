@@ -57,8 +57,10 @@ from ..payloads import (
     ScimSetAccountType,
     ScimSetGroupMembers,
     TeamsRemoveMember,
+    addresses_claimed,
+    target_member_id,
 )
-from .errors import ApiError
+from .errors import AddressHeld, ApiError
 from .indexes import MemberIndex, UserIndex
 from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
 from .paths import member_path, scim_resource_path, team_members_path
@@ -1029,5 +1031,24 @@ class Executor:
         with self.clients.live_reads():
             again = handler.observe(action, self.clients)
         if not again.done:
-            raise exc
+            raise (self._address_held(action, exc) if exc.status == 409 else None) or exc
         return "written", {**ids, **again.ids}
+
+    def _address_held(self, action: Action, exc: ApiError) -> AddressHeld | None:
+        """``exc`` (a 409) explained as :class:`AddressHeld` when another member than the action's target
+        holds an address the action gives (:func:`~planner.payloads.addresses_claimed`; one
+        ``GET /v2/members?email=`` per address until a holder is found), else ``None``. A look-up
+        that fails leaves ``exc`` as it is."""
+        own = target_member_id(action)
+        rest = self.clients.rest
+        if rest is None:
+            return None
+        for address in addresses_claimed(action):
+            try:
+                holders = rest.find_members_by_email(address)
+            except ApiError:
+                return None
+            holder = next((m for m in holders if m.member_id != own and email_key(m.email) == email_key(address)), None)
+            if holder is not None:
+                return AddressHeld(exc, address, holder.member_id, holder.email)
+        return None

@@ -321,7 +321,13 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
         lines.append(f"Result: {report.result_file}")
     if report.html_file:
         lines.append(f"Report with result: {report.html_file}")
-    if report.status not in ("converged", "unverified"):
+    failed = [r for r in report.results.values() if r.state == "failed"]
+    if report.status not in ("converged", "unverified") and failed and all(r.plan_again for r in failed) \
+            and not report.stop_reason:
+        lines.append(f"Plan again: {len(failed)} action(s) failed because an address the plan gives is now "
+                     "held by another member; --resume would fail the same way: fetch Sigma's export, plan, "
+                     "review and approve the new plan")
+    elif report.status not in ("converged", "unverified"):
         lines.append(f"Continue with: {resume_command(report.plan_path, report.selection)}")
     elif report.plan_left:
         lines.append(f"Wave {report.wave!r} done; {report.plan_left} action(s) of the plan are left for later waves: "

@@ -87,6 +87,26 @@ class ApiError(Exception):
         return found.group(1) if found else None
 
 
+class AddressHeld(ApiError):
+    """A write refused ``409`` because another member holds the address it gives (a ``members.set_email``
+    target, a create's ``userName``; Sigma keeps one member per address, docs/sigma-api.md §2.4), that
+    member looked up (one ``GET /v2/members?email=``): ``holder_id`` / ``holder_email``. The same
+    write fails the same way on every ``--resume``: the plan must be made again (tester6 finding 10).
+
+    ``str()``: the refused request, then ``address <a> is now held by member <id> (<email>); plan again``."""
+
+    def __init__(self, refused: ApiError, address: str, holder_id: str, holder_email: str):
+        self.address = address
+        self.holder_id = holder_id
+        self.holder_email = holder_email
+        super().__init__(refused.api, refused.method, refused.path, refused.status, refused.message, refused.code,
+                         context=refused.context, tries=refused.tries)
+
+    def __str__(self) -> str:
+        return (f"{super().__str__()}: address {self.address} is now held by member {self.holder_id} "
+                f"({self.holder_email}); fetch and plan again")
+
+
 class AuthError(ApiError):
     """Credentials refused (401 after a re-mint): the run cannot go on."""
 

@@ -33,7 +33,7 @@ import networkx as nx
 
 from .. import dependencies
 from ..model import Action
-from .errors import ApiError, ApplyRefused, AuthError
+from .errors import AddressHeld, ApiError, ApplyRefused, AuthError
 from .journal import Journal
 from .retry import long_wait_notice
 from .targets import Redactor
@@ -69,6 +69,9 @@ class ActionResult:
     error: str | None = None
     http_retries: int = 0
     ids: Mapping[str, object] = field(default_factory=dict)
+    plan_again: bool = False
+    """A failure only a new plan settles (:class:`~planner.execute.errors.AddressHeld`): ``--resume``
+    would fail it the same way."""
 
 
 class ActionExecutor(Protocol):
@@ -233,7 +236,8 @@ def run_actions(
         except ApiError as exc:
             message = redact(str(exc))
             journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)
-            return ActionResult(action.id, "failed", error=message, http_retries=counter.count)
+            return ActionResult(action.id, "failed", error=message, http_retries=counter.count,
+                                plan_again=isinstance(exc, AddressHeld))
         except Exception as exc:  # a bug or a payload Sigma's models reject: fail this action only
             message = redact(f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500])
             journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)
