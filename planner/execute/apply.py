@@ -796,7 +796,8 @@ def unverified_actions(verification: Verification) -> dict[str, str]:
 def list_members_if_many(plan: Plan, clients: Clients) -> list[MemberRecord] | None:
     """Every member (one paged listing, docs/sigma-api.md §2.3) when the stale check reads at least
     :data:`planner.execute.stale.BULK_MEMBER_READS` members, or the impostor check looks up that
-    many planned addresses (:func:`~planner.execute.stale.planned_addresses`); the run's member checks then use it too (:class:`MemberIndex`).
+    many planned addresses (:func:`~planner.execute.stale.planned_addresses`); the run's member
+    checks then use it too (:class:`MemberIndex`).
     ``None`` otherwise (members are read one by one)."""
     if clients.rest is None:
         return None
