@@ -59,6 +59,16 @@ def test_old_domain_with_alias_links_and_raises_the_user_name_guard():
                             "userName": "bob.jones@example.com"}
     assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"00u10": "update_sigma_email"}}}
     assert [r.link_key for r in p.people if r.member_id == "m10"] == ["domain_alias"]
+    # the plain mismatch (no look-alike): both settlements, no differences (linking.mismatch_item)
+    assert (item.rule, item.message) == ("user_name_guard.on_mismatch", (
+        "IdP user 00u10 sends userName 'bob.jones@example.com' but the Sigma member's email is "
+        "'bob.jones@oldcorp.example': Sigma would create a second account instead of linking"))
+    assert wire(item.evidence) == {"linkedBy": "domain_aliases", "sigmaEmail": "bob.jones@oldcorp.example",
+                                   "idpUserName": "bob.jones@example.com"}
+    assert item.resolution == (
+        "# change the member's email to bob.jones@example.com in Sigma before linking:\n"
+        "user_name_guard:\n  overrides:\n    00u10: update_sigma_email\n"
+        "# or:\n# user_name_guard:\n#   overrides:\n#     00u10: use_sigma_email\n")
 
 
 def test_plus_address_member_is_reported_never_merged():

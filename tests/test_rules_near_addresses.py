@@ -190,6 +190,11 @@ def test_a_mixed_script_login_linked_by_email_is_never_suggested_as_the_members_
         "position 5): never adopted")
     assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"00u5": "use_sigma_email"}}}
     assert "update_sigma_email" not in item.resolution
+    assert wire(item.evidence) == {
+        "linkedBy": "emails", "sigmaEmail": "alice@acme.example", "idpUserName": alice, "differences": [
+            "label '\u0430lice' mixes Cyrillic and Latin: U+006C LATIN SMALL LETTER L at position 2, U+0069 LATIN "
+            "SMALL LETTER I at position 3, U+0063 LATIN SMALL LETTER C at position 4, U+0065 LATIN SMALL LETTER E "
+            "at position 5"]}
 
 
 def test_update_sigma_email_never_adopts_a_whole_script_look_alike_unless_an_override_names_the_user():
