@@ -21,6 +21,8 @@ Sigma side (:func:`check_sigma`):
 - ``member-not-in-members`` / ``team-not-in-teams`` (warning, incomplete-input codes): a SCIM User of
   ``scim/Users.json`` that is no member, a SCIM Group of ``scim/Groups.json`` that is no team: every SCIM
   resource is a Sigma member or team, so the members / teams file is incomplete;
+- ``mixed-organization-id`` (error): members naming two ``organizationId``s (tester6 finding 24): one
+  error per foreign id at its first record, naming both ids;
 - ``no-organization-id`` (warning): no member carries ``organizationId``: ``apply`` refuses a plan
   that cannot be bound to its organization, so ``plan`` makes it a blocking
   ``organization.id_missing`` item (:mod:`planner.rules.organization`);
@@ -223,6 +225,7 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
                          f"userKind {kind!r} of {len(group)} member(s) (first {group[0].member_id}) "
                          "is not internal/guest/embed")
 
+    _mixed_organizations(export.members, findings)
     if people and not any(m.organization_id for m in export.members):
         from ..rules.organization import NO_ORGANIZATION_ID
 
@@ -244,6 +247,38 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
                 f"{_list([t.team_id for t in group])}; IdP groups link to teams by name",
             )
     return list(findings)
+
+
+def _mixed_organizations(members: Sequence, findings: Findings) -> None:
+    """``mixed-organization-id`` (error): members of one export naming two or more ``organizationId``s.
+
+    A Sigma export is one organization's (docs/sigma-api.md §2.1: every member carries its
+    organization's id); a record naming another is a second organization's export pasted in,
+    and the plan binds itself to one organization (docs/apply.md), so the input is damaged.
+    One error per foreign id at its first record, naming file, record, both ids and the count;
+    the export's own id is :func:`planner.directory.export_organization_id` (the most members').
+    A member without the field is not judged here (``no-organization-id`` is the whole file's).
+    """
+    ids = {m.organization_id for m in members}
+    ids.discard("")
+    if len(ids) < 2:
+        return
+    from ..directory import export_organization_id
+
+    own = export_organization_id(members)
+    foreign: dict[str, list] = defaultdict(list)
+    for m in members:
+        if m.organization_id and m.organization_id != own:
+            foreign[m.organization_id].append(m)
+    for other, group in foreign.items():
+        first = group[0]
+        file, loc = _where(first.source)
+        findings.error(
+            "mixed-organization-id", file, loc, "organizationId",
+            f"member {first.member_id} ({first.email!r}) has organizationId {other!r}, the export's other "
+            f"members {own!r} ({len(group)} member(s) name {other!r}): an export holds one organization's "
+            "members; export the members of one organization again",
+        )
 
 
 def _scim_references(export: SigmaExport, findings: Findings) -> None:
