@@ -148,7 +148,9 @@ def test_one_group_for_two_teams_and_two_groups_for_one_team_are_blocking():
 
 def test_an_archived_team_is_never_assigned():
     d = directory(groups=[group("g1", "Old")], teams=[team("t9", "Old", archived=True)])
-    assert assign_groups(policy().teams, d) == ([], [])
+    assignments, items = assign_groups(policy().teams, d)
+    # ... and its group is held by a blocking item, never left without a word (tester6 finding 23)
+    assert (assignments, [(r.id, r.blocking) for r in items]) == ([], [("teams.archived_team:g1", True)])
 
 
 # --------------------------------------------------------------------------- one team

@@ -484,3 +484,44 @@ def test_entra_never_pushes_nested_members_so_the_plan_adds_nobody_through_nesti
     assert not {"teams.nested_not_pushed", "teams.nested_only"} & set(review_codes(okta))
     assert wire(by_id(okta)["scim.set_group_members:gF"].after) == {
         "members": ["w@example.com", "x@example.com", "y@example.com", "z@example.com"]}
+
+
+ARCHIVED_RESOLUTION = ("# unarchive team 'Finance' (tF) in Sigma, export and plan again (the group then links it), or "
+                       "map the group to another active team:\nteams:\n  map:\n    \"<another active team>\": Finance\n")
+
+
+def archived_finance(extra: str = "", group_name: str = "Finance"):
+    snap = snapshot([X, Y], [UX, UY], groups=[group("gF", group_name, ["ux", "uy"])],
+                    teams=[team("tF", "Finance", archived=True), team("tS", "Sales")],
+                    memberships={"tF": ["x"], "tS": ["y"]})
+    return plan(snap, extra)
+
+
+def test_a_group_named_as_an_archived_team_is_held_by_one_blocking_item():
+    """tester6 finding 23: group Finance, whose team Finance is archived, got no action and no item; pushed, it
+    finds the name taken (refused, or a second team). Now one blocking teams.archived_team item names group and
+    team, and nothing is linked or created for the group (exact rule, and a regex rule that would create)."""
+    for extra, group_name, rule in (
+            ("teams:\n  mode: create\n", "Finance", "teams.rules[0].exact"),
+            ("teams:\n  rules:\n    - {match: case_insensitive}\n", "finance", "teams.rules[0].case_insensitive"),
+            ("teams:\n  mode: create\n  rules:\n    - {match: regex, pattern: '^sigma-(.+)$', replace: '\\1'}\n",
+             "sigma-Finance", "teams.rules[0].regex")):
+        p = archived_finance(extra, group_name)
+        assert team_kinds(p) == [], rule
+        items = [r for r in p.review_items if r.code.startswith("teams.") and r.code != "teams.unmanaged"]
+        assert [(r.id, r.blocking, r.rule) for r in items] == [("teams.archived_team:gF", True, rule)]
+        (item,) = items
+        assert item.message == (
+            f"group {group_name!r} maps to team 'Finance' (tF, {rule}), which is archived: pushed, the group would "
+            "find the name taken (refused, or a second team beside the archived one); held, nothing is linked or "
+            "created for it")
+        assert (item.subject.team_id, item.subject.group_id, item.subject.group_display_name) == (
+            "tF", "gF", group_name)
+        assert item.resolution == ARCHIVED_RESOLUTION.replace(": Finance\n", f": {group_name}\n")
+
+
+def test_a_map_entry_to_an_active_team_settles_an_archived_teams_group():
+    p = archived_finance("teams:\n  map:\n    Sales: Finance\n")
+    assert "teams.archived_team" not in [c for c, _ in review_codes(p)]
+    assert team_kinds(p) == [("scim.link_group", "scim.link_group:tS"),
+                             ("scim.set_group_members", "scim.set_group_members:gF")]

@@ -490,8 +490,52 @@ def assign_groups(policy: Teams, directory: Directory) -> tuple[list[Assignment]
                             if (kept := [t for t in tids if t not in taken])}
     mapped, claimed = map_candidates(policy, group_ids_by_name, team_ids_by_name)
     candidates = rule_candidates(policy.rules, groups, free_teams(team_ids_by_name, claimed), mapped)
+    held = archived_matches(policy, groups, candidates, directory)
+    for gid in held:
+        candidates.pop(gid, None)
     candidates.update((gid, [a]) for gid, a in pinned.items())
-    return settle_candidates(candidates)
+    final, items = settle_candidates(candidates)
+    return final, items + [archived_team_item(held[gid]) for gid in sorted(held)]
+
+
+def archived_matches(policy: Teams, groups: list[Group], candidates: Mapping[str, list[Assignment]],
+                     directory: Directory) -> dict[str, Assignment]:
+    """``{group id: its assignment to an archived team}`` for the groups ``teams.rules`` finds no active
+    team for (none, or a team to create) but whose first rule matching an archived team's name finds one.
+    Sigma links a pushed group to the team of its name (docs/sigma-api.md §6.1, Okta's Link Group); an
+    archived team of that name is neither a team to link nor a free name to create (the push fails on
+    the taken name or makes a second team), so the group is held (:func:`archived_team_item`). A group
+    ``teams.map`` names is left to :mod:`.policy_refs` (a map key naming an archived team is a typo item)."""
+    archived: dict[str, list[str]] = {}
+    for t in directory.teams.values():
+        if t.is_archived:
+            archived.setdefault(t.name, []).append(t.team_id)
+    if not archived:
+        return {}
+    mapped = set(policy.map.values())
+    open_groups = [g for g in groups if g.display_name not in mapped
+                   and all(a.team_id is None for a in candidates.get(g.group_id, ()))]
+    found = rule_candidates(policy.rules, open_groups, free_teams(archived, set()), {}) if open_groups else {}
+    return {gid: options[0] for gid, options in found.items() if options[0].team_id is not None}
+
+
+def archived_team_item(a: Assignment) -> ReviewItem:
+    """``teams.archived_team`` (blocking): group ``a.group_name`` maps by ``a.rule`` to team ``a.name``
+    (``a.team_id``), which is archived. Nothing is linked or created for the group: a push would find the
+    name taken (refused, or a second team beside the archived one; docs/sigma-api.md §3.2 ``isArchived``,
+    §6.1). Settled by unarchiving the team in Sigma (then the group links it) or a ``teams.map`` entry
+    naming another active team for the group; then export and plan again (tester6 finding 23)."""
+    return make_review(
+        "teams.archived_team", a.group_id, blocking=True,
+        subject=ItemRef(team_id=a.team_id, name=a.name, group_id=a.group_id, group_display_name=a.group_name),
+        message=(f"group {a.group_name!r} maps to team {a.name!r} ({a.team_id}, {a.rule}), which is archived: "
+                 "pushed, the group would find the name taken (refused, or a second team beside the archived "
+                 "one); held, nothing is linked or created for it"),
+        rule=a.rule,
+        resolution=yaml_snippet({"teams": {"map": {"<another active team>": a.group_name}}},
+                                notes=[f"unarchive team {a.name!r} ({a.team_id}) in Sigma, export and plan again "
+                                       "(the group then links it), or map the group to another active team:"]),
+    )
 
 
 # --------------------------------------------------------------------------- one team
