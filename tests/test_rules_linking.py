@@ -308,3 +308,43 @@ def test_an_idp_user_with_no_email_at_all_can_only_be_fixed_in_the_idp():
     assert item.code == "user_name_guard.invalid_user_name"
     assert item.resolution == ("# no policy setting settles this: give IdP user 00u9 an email address as the Sigma "
                                "app's username, then plan again\n")
+
+
+EMBED_MESSAGE = ("IdP user 00ue (e@example.com) matches embed member 'e@example.com' (e): the link sends no userKind, "
+                 "so Sigma's SCIM makes the member internal (userKind: embed -> internal; Sigma keeps a user embed "
+                 "only when the IdP sends userKind: embed, docs/sigma-api.md §5.2); held, not linked")
+EMBED_RESOLUTION = ("# to make it internal: set userKind internal on member e in Sigma (PATCH /v2/members/{memberId}), "
+                    "export and plan again (then it is linked)\n"
+                    "# to keep it embed: unassign IdP user 00ue from the Sigma app, export and plan again (the member "
+                    "is then kept, unmatched.embed)\n")
+
+
+def test_an_embed_member_an_idp_user_matches_is_held_never_linked_into_internal():
+    """tester6 finding 13: the link of embed member e sent no userKind, and Sigma's SCIM made it internal
+    without a word in show, report or CSV. Now: no action for e, one blocking linking.embed_member item
+    saying what the link would do, and e's record (show, report, CSV) is held, naming the item."""
+    p = plan(snapshot([member("e", "e@example.com", "Em", "Bed", user_kind="embed")],
+                      [user("00ue", "e@example.com", first="Em", last="Bed")]))
+    assert kinds(p) == [ROOT_LINK]
+    assert [(r.id, r.blocking, r.rule) for r in p.review_items] == [
+        ("linking.embed_member:e", True, "linking.embed_member")]
+    (item,) = p.review_items
+    assert (item.message, item.resolution) == (EMBED_MESSAGE, EMBED_RESOLUTION)
+    assert wire(item.subject) == {"memberId": "e", "email": "e@example.com", "idpId": "00ue",
+                                  "userName": "e@example.com"}
+    (row,) = [r for r in p.people if r.member_id == "e"]
+    assert (row.user_kind, row.idp_id, row.actions, row.review_items) == (
+        "embed", "00ue", (), ("linking.embed_member:e",))
+
+
+def test_an_embed_member_reactivation_would_link_is_held_too_and_an_unmatched_one_kept():
+    p = plan(snapshot([member("e", "e@example.com", "Em", "Bed", user_kind="embed", archived=True),
+                       member("k", "k@example.com", "Kay", "Bed", user_kind="embed")],
+                      [user("00ue", "e@example.com", first="Em", last="Bed")]),
+             "linking:\n  archived_members: reactivate\nunmatched:\n  action: deactivate\n")
+    assert kinds(p) == [ROOT_LINK]
+    assert review_codes(p) == [("linking.embed_member", True)]
+    (held,) = [r for r in p.people if r.member_id == "e"]
+    assert (held.sigma_status, held.actions, held.review_items) == ("archived", (), ("linking.embed_member:e",))
+    (kept,) = [r for r in p.people if r.member_id == "k"]  # no IdP user: kept, never deactivated (unmatched.embed)
+    assert (kept.idp_id, kept.actions, kept.review_items) == (None, (), ())

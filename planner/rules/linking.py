@@ -11,8 +11,8 @@ of ``userName`` creates a second account (docs/sigma-api.md §5.3). So:
   (:func:`user_name_choice`: a link whose IdP userName differs from the Sigma email would create a
   second account); it raises review items for ambiguous matches, same-person **hints** (same name
   or same local part under another address, or near addresses, :mod:`planner.near_addresses`:
-  never a link), plus-address variants, rehires and
-  creates that collide with an existing email. Each rule is a function of one person (or one
+  never a link), plus-address variants, rehires, embed members a link would make internal
+  (:func:`embed_member_item`) and creates that collide with an existing email. Each rule is a function of one person (or one
   ambiguous group), the policy and the :class:`~planner.directory.Directory`; :func:`decide` folds them;
 - :func:`link_actions` emits ``scim.link_user``, ``scim.create_user``,
   ``members.set_email`` and ``members.reactivate`` once account types are known
@@ -234,6 +234,8 @@ class LinkedPerson(msgspec.Struct, frozen=True):
 
     person: Person
     choice: UserNameChoice
+    embed: bool = False
+    """The member is an ``embed`` member the link would make internal: held (:func:`embed_member_item`)."""
 
 
 def linked_person(pair: LinkedPair, policy: Policy, directory: Directory, held_idp_users: frozenset[str],
@@ -249,11 +251,12 @@ def linked_person(pair: LinkedPair, policy: Policy, directory: Directory, held_i
     choice = user_name_choice(member.email, member.email_key or email_key(member.email),
                               directory.scim_user_names[iid], directory.scim_user_name_keys[iid], iid,
                               provisioned, policy.user_name_guard.on_mismatch, overrides)
-    if choice.invalid:
+    embed = member.user_kind == "embed" and (status is _LINK or status is _REACTIVATE)
+    if choice.invalid or embed:
         status = _HELD
     person = Person("m:" + pair.member_id, member, directory.idp_users[iid], pair.link, status,
                     choice.user_name, choice.user_name_key, choice.guard)
-    return LinkedPerson(person, choice)
+    return LinkedPerson(person, choice, embed)
 
 
 def unlinked_member(member: SigmaMember, held_members: frozenset[str]) -> Person:
@@ -396,9 +399,11 @@ def near_address_hints(members: list[SigmaMember], users: list[IdpUser], directo
 def link_items(linked: list[LinkedPerson], directory: Directory, freed: frozenset[str]) -> list[ReviewItem]:
     """The review items of the links (``linked`` in memberId order, as :attr:`IdentityGraph.links`):
     userNames Sigma cannot take, then the userName guard's verdicts, unclean Sigma emails, and rehires
-    waiting for a decision, each by memberId."""
-    invalid, guarded, unclean, rehires = [], [], [], []
+    waiting for a decision, each by memberId; embed members a link would make internal last."""
+    invalid, guarded, unclean, rehires, embeds = [], [], [], [], []
     for p in linked:
+        if p.embed:
+            embeds.append(embed_member_item(p.person, directory))
         choice = p.choice
         if choice.invalid:
             invalid.append(invalid_link_item(p.person, directory))
@@ -409,7 +414,7 @@ def link_items(linked: list[LinkedPerson], directory: Directory, freed: frozense
         if p.person.status is _REHIRE:
             rehires.append(rehire_item(p.person, directory))
     guard_items = [guard_item(person, directory, freed) for person in guarded]
-    return invalid + [item for item in guard_items if item is not None] + unclean + rehires
+    return invalid + [item for item in guard_items if item is not None] + unclean + rehires + embeds
 
 
 def settle_creates(free_idp: list[Person], directory: Directory, freed: frozenset[str]
@@ -806,6 +811,35 @@ def rehire_item(person: Person, directory: Directory) -> ReviewItem:
             {"linking": {"archived_members": "reactivate"}},
             notes=["reactivate this member and link it:"],
         ),
+    )
+
+
+def embed_member_item(person: Person, directory: Directory) -> ReviewItem:
+    """Blocking ``linking.embed_member``: an active in-scope IdP user matches an ``embed`` member
+    (``userKind: embed``, an embedding identity). Sigma's SCIM keeps a user embed only when the IdP
+    sends ``userKind: embed`` in ``urn:sigma:scim:schemas:extension:2.0:User`` (docs/sigma-api.md §5.2,
+    doc S-SCIM-OKTA "Push external embed users with SCIM"); the plan's link sends no ``userKind``, so the
+    member would become ``internal``. Held (no link, no other action) until the member is made internal
+    in Sigma or the IdP user is taken out of the Sigma app's assignment (the member is then kept as an
+    unmatched embed member, :mod:`.unmatched`); both need a new export (tester6 finding 13)."""
+    member, mid, iid = person.member, person.member_id, person.idp_id
+    user_name = directory.scim_user_names[iid]
+    return make_review(
+        "linking.embed_member",
+        mid,
+        blocking=True,
+        subject=person_ref(member_id=mid, email=member.email, idp_id=iid, user_name=user_name),
+        message=(
+            f"IdP user {iid} ({user_name}) matches embed member {member.email!r} ({mid}): the link sends no "
+            "userKind, so Sigma's SCIM makes the member internal (userKind: embed -> internal; Sigma keeps a "
+            "user embed only when the IdP sends userKind: embed, docs/sigma-api.md §5.2); held, not linked"
+        ),
+        rule="linking.embed_member",
+        evidence=ItemEvidence(linked_by=person.link.key),
+        resolution=(f"# to make it internal: set userKind internal on member {mid} in Sigma "
+                    "(PATCH /v2/members/{memberId}), export and plan again (then it is linked)\n"
+                    f"# to keep it embed: unassign IdP user {iid} from the Sigma app, export and plan again "
+                    "(the member is then kept, unmatched.embed)\n"),
     )
 
 
