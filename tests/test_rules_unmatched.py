@@ -117,3 +117,26 @@ def test_a_decision_to_deactivate_a_protected_person_is_never_planned():
     assert [g["ok"] for g in wire(p.summary)["guards"] if g["name"] in ("scim_setup_admin", "api_credential_owner")] == [
         False, False]
     assert [(o.role, o.ok) for o in p.outcomes.owners] == [("scim_setup_admin", False), ("api_credential_owner", False)]
+
+
+def test_a_member_whose_email_cannot_be_read_is_held_never_deactivated():
+    """A Sigma member with an invalid email was only a warning, then read as matched by no IdP user and
+    deactivated. Now one blocking linking.invalid_sigma_email item names record and value, and the member
+    gets no action (unmatched.action: deactivate notwithstanding)."""
+    from msgspec.structs import replace
+
+    from planner.model import SourceRef
+
+    bad = replace(member("m2", "wendy@@example..com", "Wendy", "Park"), source=SourceRef("members.json", "$[1]"))
+    p = plan(snapshot([LEAVER, bad], []), "unmatched:\n  action: deactivate\n")
+    assert kinds(p) == [("members.deactivate", "members.deactivate:m1"), ROOT_LINK]
+    assert review_codes(p) == [("linking.invalid_sigma_email", True)]
+    (item,) = p.review_items
+    assert item.id == "linking.invalid_sigma_email:m2"
+    assert item.message == (
+        "member m2 (members.json:$[1]) has email 'wendy@@example..com', which is no valid address: no IdP user "
+        "can match it, so the plan cannot tell whether the person has one; held (never deactivated or linked on it)")
+    assert item.resolution.endswith("correct the email of member m2 in Sigma (PATCH /v2/members/{memberId}), "
+                                    "export and plan again\n")
+    (row,) = [r for r in p.people if r.member_id == "m2"]
+    assert (row.actions, row.review_items) == ((), ("linking.invalid_sigma_email:m2",))

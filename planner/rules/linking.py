@@ -271,6 +271,33 @@ def unlinked_idp_user(user: IdpUser, directory: Directory, held_idp: frozenset[s
                   directory.scim_user_names[user.id], directory.scim_user_name_keys[user.id])
 
 
+def unreadable_emails(directory: Directory, linked_members: Collection[str]) -> list[SigmaMember]:
+    """The active non-guest members no IdP user links to whose email is no valid address
+    (:func:`~planner.sources.values.is_valid_email` of it cleaned; the ``invalid-email`` finding of
+    :mod:`planner.sources.validation`), in memberId order. No IdP user can match an address the plan
+    cannot read, so "no IdP user matches" says nothing about them: they are held
+    (:func:`invalid_sigma_email_item`), never deactivated on it."""
+    return [m for mid, m in sorted(directory.members.items())
+            if mid not in linked_members and m.is_active and m.user_kind != "guest" and m.email_key
+            and not is_valid_email(clean_address(m.email))]
+
+
+def invalid_sigma_email_item(member: SigmaMember) -> ReviewItem:
+    """Blocking ``linking.invalid_sigma_email``: an active member whose email is no valid address, naming
+    file, record and value; the member is held (no action) until its email is corrected in Sigma."""
+    where = f"{member.source.file}:{member.source.location}" if member.source else "the members file"
+    return make_review(
+        "linking.invalid_sigma_email", member.member_id, blocking=True,
+        subject=person_ref(member_id=member.member_id, email=member.email),
+        message=(f"member {member.member_id} ({where}) has email {member.email!r}, which is no valid address: no "
+                 "IdP user can match it, so the plan cannot tell whether the person has one; held (never "
+                 "deactivated or linked on it)"),
+        rule="linking.invalid_sigma_email",
+        resolution=outside_policy(f"correct the email of member {member.member_id} in Sigma (PATCH "
+                                  "/v2/members/{memberId}), export and plan again"),
+    )
+
+
 def considered(idp_id: str, directory: Directory, held_idp: frozenset[str], excluded: frozenset[str]) -> bool:
     """Whether an IdP user linked to no member has a record: in scope (active) or held, not taken out by
     ``linking.excluded_idp_users``, and not Sigma's scheduler robot."""
@@ -302,6 +329,9 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
     linked = [linked_person(pair, policy, directory, held_idp_users, overrides) for pair in graph.links]
     linked_members = {p.member_id for p in graph.links}
     linked_idp = {p.idp_id for p in graph.links}
+    unread = unreadable_emails(directory, linked_members)
+    outcome.review_items.extend(invalid_sigma_email_item(m) for m in unread)
+    held_members |= frozenset(m.member_id for m in unread)
     free_members = [unlinked_member(m, held_members) for mid, m in directory.members.items()
                     if mid not in linked_members]
     free_idp = [unlinked_idp_user(u, directory, held_idp, policy.guests) for iid, u in directory.idp_users.items()

@@ -9,7 +9,9 @@ Sigma side (:func:`check_sigma`):
   :func:`~planner.model.email_key` (also when they differ only by letter case);
   one finding names every memberId; none is dropped (issue 2, case 1).
 - ``empty-email`` (error: Sigma requires every member's email, docs/sigma-api.md §2.4, so the record is
-  damaged; tester6 finding 22) / ``invalid-email`` (warning) for people (not the scheduler robot), judged on
+  damaged; tester6 finding 22) / ``invalid-email`` (warning: the plan holds an unlinked active member with
+  such an address by a blocking ``linking.invalid_sigma_email`` item, :func:`planner.rules.linking.unreadable_emails`,
+  never deactivating it on it) for people (not the scheduler robot), judged on
   the address once cleaned; ``unclean-email`` (info): an email typed with stray spaces, control or
   invisible characters, or not NFC, naming each difference (a plan linking the member sets it
   to the IdP's userName first, issue 14 item 1).
