@@ -236,6 +236,11 @@ def entra_emails(
     return make_emails(candidates)
 
 
+ENTRA_USER_TYPES = ("member", "guest")
+"""The ``userType`` words Entra ID uses (Microsoft Graph user resource: ``Member`` or ``Guest``), case aside; an
+empty or absent one (older accounts, a ``$select`` without it) leaves the guest question to the ``#EXT#`` UPN."""
+
+
 def _user(
     *, user_id: str, upn: str, display: str | None, given: str | None, surname: str | None,
     mail: str | None, user_type: str | None, active: bool | None, other_mails: Any,
@@ -243,7 +248,11 @@ def _user(
     counters: dict[str, int],
 ) -> IdpUser:
     ext = is_ext_upn(upn)
-    guest = ext or (user_type or "").casefold() == "guest"
+    if user_type and user_type.strip().casefold() not in ENTRA_USER_TYPES:
+        # explicit both ways: a word Entra does not use (Gast, External, a typo) is never read as Member
+        unreadable_status(findings, ref.file, ref.location, "userType", user_type, "Member or Guest",
+                          "whether the user is a guest")
+    guest = ext or (user_type or "").strip().casefold() == "guest"
     old_upn = deleted_user_upn(upn, user_id) if upn[:1].isalnum() and len(upn) > 32 else None
     if old_upn is not None:  # a deleted user: inactive, and its tombstone UPN is no address of anyone's
         findings.warning(

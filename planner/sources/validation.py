@@ -19,7 +19,8 @@ Sigma side (:func:`check_sigma`):
   ``accountTypeName`` case-insensitively, when ``account_types.json`` was given
   (docs/sigma-api.md §4.1): every member's type is an account type of the org, so the
   account types file is incomplete; one finding per type at that file, with the member count.
-- ``unknown-user-kind`` (warning): ``userKind`` not ``internal``/``guest``/``embed``.
+- ``unknown-user-kind`` (error, like ``unreadable-status``): ``userKind`` not ``internal``/``guest``/``embed``
+  (docs/sigma-api.md §2.2): never read as internal; one error per word naming its first record.
 - ``member-not-in-members`` / ``team-not-in-teams`` (warning, incomplete-input codes): a SCIM User of
   ``scim/Users.json`` that is no member, a SCIM Group of ``scim/Groups.json`` that is no team: every SCIM
   resource is a Sigma member or team, so the members / teams file is incomplete;
@@ -223,9 +224,10 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
             kinds[m.user_kind].append(m)
     for kind, group in kinds.items():
         file, loc = _where(group[0].source)
-        findings.warning("unknown-user-kind", file, loc, "userKind",
-                         f"userKind {kind!r} of {len(group)} member(s) (first {group[0].member_id}) "
-                         "is not internal/guest/embed")
+        findings.error("unknown-user-kind", file, loc, "userKind",
+                       f"userKind {kind!r} of {len(group)} member(s) (first {group[0].member_id}) is not internal, "
+                       "guest or embed: whether the member is a guest or an embed user cannot be read (a plan "
+                       "never guesses it, never reads it as internal); fix the export")
 
     _mixed_organizations(export.members, findings)
     if people and not any(m.organization_id for m in export.members):
