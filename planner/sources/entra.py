@@ -37,8 +37,10 @@ record without the property (Graph returns it only when ``$select``-ed, docs/for
   **``mail``** value is the primary email; without ``mail`` it is rebuilt from
   the UPN prefix by turning its *last* ``_`` back into ``@``
   (``carol_partner.example#EXT#@...`` -> ``carol@partner.example``) with an info
-  ``guest-email-rebuilt``, or a warning ``ambiguous-guest-email`` when the rebuilt
-  local part still holds ``_``. A ``#EXT#`` UPN is never an email.
+  ``guest-email-rebuilt``; when the rebuilt local part still holds ``_`` the address is a guess,
+  never used: it is left out through :meth:`~.files.Findings.skipped` (``ambiguous-guest-email``, an
+  incomplete-input code: every deactivation, guest disable, removal and account-type change is then a
+  blocking ``inputs.truncated`` item). A ``#EXT#`` UPN is never an email.
 
 A soft-deleted user's "tombstone" UPN (the object id's 32 hex digits prefixed to
 the old UPN, :func:`deleted_user_upn`) means the user was deleted: it is taken as
@@ -212,16 +214,16 @@ def entra_emails(
             candidates.append((mail, True, "mail"))
         elif is_ext_upn(upn):
             rebuilt, ambiguous = rebuild_guest_email(upn)
-            if rebuilt:
+            if rebuilt and ambiguous:  # never linked or created on a guess: left out, the file incomplete
+                findings.skipped(
+                    "ambiguous-guest-email", ref.file, ref.location, "mail",
+                    f"guest {upn!r} has no mail; {rebuilt!r} rebuilt from the UPN is a guess (the local part "
+                    "holds '_', so the '@' position is not known): left out, no address of the guest's is read; "
+                    "export the guest's mail",
+                )
+            elif rebuilt:
                 candidates.append((rebuilt, True, "rebuilt"))
-                if ambiguous:
-                    findings.warning(
-                        "ambiguous-guest-email", ref.file, ref.location, "mail",
-                        f"guest {upn!r} has no mail; rebuilt {rebuilt!r} from the UPN, but the local part "
-                        "holds '_' so the '@' position is a guess",
-                    )
-                else:
-                    counters["rebuilt"] += 1
+                counters["rebuilt"] += 1
         if upn and not is_ext_upn(upn):
             candidates.append((upn, False, "userPrincipalName"))
     else:

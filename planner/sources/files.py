@@ -47,6 +47,7 @@ SKIPPED_CODES: dict[str, str] = {
     "unknown-group": "whose groups file lacks groups its group members name",
     "unreadable-member-type": "with group members of a type it cannot read, left out",
     "whole-domain-member": "with a group whose member is the whole domain, whose people it does not list",
+    "ambiguous-guest-email": "with a guest whose address it could only guess from the UPN, left out",
 }
 """Finding codes of :meth:`Findings.skipped`: a record a loader left out, or read only in part, each with
 the cause an ``inputs.truncated`` message names ("rests on an export ..."). They are incomplete-input codes
