@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -111,7 +112,12 @@ class RefuseTeamWrites:
         return self.app(environ, start_response)
 
 
-def test_an_unfinished_wave_says_continue_with_its_selection_and_resume_refuses_the_whole_plan(tmp_path):
+@contextmanager
+def finance_wave_refused(tmp_path):
+    """The resume organization's sandbox, started, whose ``PATCH /v2/teams/t1/members`` answers 400
+    (:class:`RefuseTeamWrites` over a :class:`WriteCounter`), and its plan applied ``--only team:Finance``
+    (that write fails, the action behind it is skipped): yields ``(server, counter, refuse, plan, first)``,
+    ``first`` the wave's report; the sandbox is closed after."""
     server = SandboxServer(resume_org(), token_rate=None)
     counter = WriteCounter(server.app)
     server.app = refuse = RefuseTeamWrites(counter)
@@ -119,8 +125,14 @@ def test_an_unfinished_wave_says_continue_with_its_selection_and_resume_refuses_
     try:
         plan = tmp_path / "plan.json"
         write_plan(make_plan(resume_plan_actions(), resume_org()), plan)
-        first = apply_plan(plan, options_for(server, auto_approve=True, only=("team:Finance",)))
+        yield server, counter, refuse, plan, apply_plan(plan, options_for(server, auto_approve=True,
+                                                                           only=("team:Finance",)))
+    finally:
+        server.close()
 
+
+def test_an_unfinished_wave_says_continue_with_its_selection_and_resume_refuses_the_whole_plan(tmp_path):
+    with finance_wave_refused(tmp_path) as (server, counter, refuse, plan, first):
         assert (first.status, first.counts) == ("incomplete", {"done": 3, "failed": 1, "skipped": 1, "pending": 0,
                                                               "running": 0})
         assert outcome_lines(first)[-1] == (f"Continue with: sigma-migrate apply {plan} --resume --only team:Finance")
@@ -131,8 +143,6 @@ def test_an_unfinished_wave_says_continue_with_its_selection_and_resume_refuses_
         again = apply_plan(plan, options_for(server, auto_approve=True, resume=True, only=("team:Finance",)))
         assert (again.status, again.writes, again.plan_left) == ("converged", 2, 15)
         assert counter.total() == 5
-    finally:
-        server.close()
 
 
 def test_the_resume_command_is_quoted_to_paste_as_printed():

@@ -16,22 +16,10 @@ import pytest
 from planner.execute.apply import apply_plan, dry_run
 from planner.execute.errors import ApplyRefused
 from planner.execute.journal import journal_path, read_journal
-from planner.planfile import write_plan
-from planner.sandbox.server import SandboxServer
 
-from .execute_support import (
-    REPO,
-    WriteCounter,
-    apply_cmd,
-    journal_states,
-    make_plan,
-    options_for,
-    resume_org,
-    resume_plan_actions,
-    sandbox_env,
-)
+from .execute_support import REPO, apply_cmd, journal_states, options_for, sandbox_env
 from .test_apply_resume_signals import held_sandbox, start_apply, wait_for
-from .test_apply_resume_wave import RefuseTeamWrites
+from .test_apply_resume_wave import finance_wave_refused
 
 
 def unfinished(plan, ended: str, in_flight: int, not_started: int) -> str:
@@ -173,14 +161,7 @@ def test_after_kill_9_of_a_wave_its_run_recorded_no_end_and_every_other_apply_is
 def test_a_wave_that_ended_incomplete_blocks_no_new_wave_and_the_next_apply_selecting_it_tries_it_again(tmp_path):
     """A failed-and-reported run is not unfinished work of an interrupted one: the next wave runs, and
     the rest (which selects the failed action and the one skipped behind it) tries them again."""
-    server = SandboxServer(resume_org(), token_rate=None)
-    counter = WriteCounter(server.app)
-    server.app = refuse = RefuseTeamWrites(counter)
-    server.start()
-    try:
-        plan = tmp_path / "plan.json"
-        write_plan(make_plan(resume_plan_actions(), resume_org()), plan)
-        first = apply_plan(plan, options_for(server, auto_approve=True, only=("team:Finance",)))
+    with finance_wave_refused(tmp_path) as (server, counter, refuse, plan, first):
         assert (first.status, first.counts["failed"], first.counts["skipped"]) == ("incomplete", 1, 1)
         failed = {aid for aid, r in read_journal(plan)[2].items() if r.state in ("failed", "skipped")}
         assert failed == {"R13", "G1"}
@@ -192,5 +173,3 @@ def test_a_wave_that_ended_incomplete_blocks_no_new_wave_and_the_next_apply_sele
         assert (rest.run_id, rest.mode, rest.status) == (3, "apply", "converged")
         assert {aid for aid, r in rest.results.items() if r.outcome == "written"} >= failed
         assert (counter.total(), journal_states(journal_path(plan))) == (20, {"done": 20})
-    finally:
-        server.close()
