@@ -86,7 +86,7 @@ from .model import (
     ReviewItem, SeatCount, Snapshot, TeamCounts, TeamRow, TeamState,
 )
 from .payloads import (
-    MEMBER_TARGET_KINDS, OWNER_KINDS, TEAM_TARGET_KINDS, ScimCreateUser, ScimLinkUser, ScimSetAccountType, new_owner_id,
+    MEMBER_TARGET_KINDS, OWNER_KINDS, TEAM_TARGET_KINDS, ScimLinkUser, ScimSetAccountType, new_owner_id,
     target_member_id,
 )
 from .planfile import canonical_json, fingerprint_of

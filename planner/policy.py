@@ -56,7 +56,7 @@ from pydantic import (
 from typing_extensions import Annotated
 
 from .errors import UserError
-from .yamlsafe import ALIAS_BUDGET, MAX_DEPTH, BoundedLoader
+from .yamlsafe import BoundedLoader
 
 if TYPE_CHECKING:
     import msgspec
@@ -763,7 +763,7 @@ def parse_policy(text: str, name: str = "<policy>", *, sha256: str | None = None
     """Parse policy YAML ``text``; ``name`` is used in error messages. See :func:`load_policy`.
 
     Besides YAML syntax, refuses recursive aliases, aliases expanding past
-    :data:`ALIAS_BUDGET` nodes and nesting past :data:`MAX_DEPTH` (:class:`planner.yamlsafe.BoundedLoader`),
+    :data:`~planner.yamlsafe.ALIAS_BUDGET` nodes and nesting past :data:`~planner.yamlsafe.MAX_DEPTH` (:class:`planner.yamlsafe.BoundedLoader`),
     and characters YAML forbids, each as ``file:line:column``. Raises :class:`PolicyError` with
     the first problem (:func:`lint_policy_text` lists them all).
     """

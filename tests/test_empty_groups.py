@@ -19,7 +19,7 @@ from .conftest import write
 from .test_incomplete_inputs import POLICY, SIGMA, okta_export, okta_user, read_plan, run_cli
 from .test_incomplete_scim_google import DAN, FINANCE_TEAM, USERS, scim_export
 
-EMPTY = (f"IdP group 'Finance Analysts' has no members while team 'Finance Analysts' has 4: the team would lose 4 "
+EMPTY = ("IdP group 'Finance Analysts' has no members while team 'Finance Analysts' has 4: the team would lose 4 "
          "of them (teams.remove_member) and its SCIM members would be none")
 FINANCE_REMOVALS = [f"teams.remove_member:{FINANCE_TEAM}:{m}" for m in (
     "Ad4AdminAd4AdminAd4AdminAd4Ad", "Bn5BuilderBn5BuilderBn5Builde", "Dn7OBrienDn7OBrienDn7OBrienDn",

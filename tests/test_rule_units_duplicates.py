@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from .plan_factory import group, member, policy, snapshot, team, user
+from .plan_factory import member, policy, snapshot, team, user
 from planner.directory import Link, Person, PersonStatus, build_directory
 from planner.matching import AmbiguousGroup
 from planner.model import ItemEvidence

@@ -131,7 +131,7 @@ def test_a_group_member_object_id_with_the_marker_is_an_error_at_its_line_and_no
 
 
 def test_an_integer_id_written_as_a_decimal_is_an_excel_mangled_id(tmp_path):
-    users = write(tmp_path / "users.csv", "userName,id,active\nann@example.com,417.0,true\nbo@example.com,418,true\n")
+    write(tmp_path / "users.csv", "userName,id,active\nann@example.com,417.0,true\nbo@example.com,418,true\n")
     write(tmp_path / "mapping.yaml", "columns:\n  userName: userName\n  id: id\n  active: active\n")
     _, findings = load_idp(tmp_path, "generic-csv")
     assert errors(findings) == [(

@@ -16,7 +16,7 @@ carry, :func:`planner.directory.export_organization_id`) must equal it exactly, 
 from __future__ import annotations
 
 from ..model import ItemRef, ReviewItem
-from ..policy import Policy, PolicyError
+from ..policy import Policy
 from . import make_review, outside_policy
 
 NO_ORGANIZATION_ID = (
