@@ -18,7 +18,12 @@ links them by an override naming both ids, or says they are different people.
   ``İ`` = ``i`` = ``I`` (SpecialCasing.txt: a Turkish reader's ``I`` is ``ı``, ``İ`` is ``i``);
 - ``skeleton``: the Unicode Technical Standard #39 §4 skeleton of the folded form: letters that
   look alike map to one prototype (Cyrillic ``а`` to Latin ``a``, Greek ``ο`` to ``o``, ``1`` to
-  ``l``, ``m`` to ``rn``), from Unicode's ``confusables.txt`` (:data:`CONFUSABLES`).
+  ``l``, ``m`` to ``rn``), from Unicode's ``confusables.txt`` (:data:`CONFUSABLES`);
+- ``capitals-skeleton``: the same skeleton of the folded form in capitals. An email key is in lower
+  case, and a capital look-alike lower-cases to a letter that is none (Greek ``Τ`` to ``τ``, Cyrillic
+  ``М`` to ``м``): ``ΤΟΡ@`` reads as ``TOP@`` only in capitals (tester7 NEW-1). Two addresses both in
+  ASCII are not near by this key alone (``0`` and ``O`` are one in capitals, never in an address a
+  reader sees written in lower case).
 
 A pair near by ``folded`` is near by ``skeleton`` too (the skeleton of equal strings); the kinds
 say why (:func:`near_reason`). No library is used for the skeleton: ``confusable-homoglyphs`` has
@@ -40,6 +45,7 @@ data lines only: ``<source> ;\\t<target code points> ;\\tMA``."""
 
 FOLDED = "folded"
 SKELETON = "skeleton"
+CAPITALS_SKELETON = "capitals-skeleton"
 
 _TURKISH_I = str.maketrans({"\u0131": "i"})  # dotless ı; dotted İ case-folds to "i" + U+0307
 _DOT_ABOVE = "i\u0307"
@@ -75,9 +81,10 @@ def folded(address: str) -> str:
 
 def near_keys(address: str) -> frozenset[tuple[str, str]]:
     """The keys of ``address`` (an email key, :func:`planner.model.email_key`) two near addresses
-    share: ``(FOLDED, folded form)`` and ``(SKELETON, its skeleton)`` (module docstring)."""
+    share: ``(FOLDED, folded form)``, ``(SKELETON, its skeleton)`` and ``(CAPITALS_SKELETON, the
+    skeleton of the folded form in capitals)`` (module docstring)."""
     loose = folded(address)
-    return frozenset({(FOLDED, loose), (SKELETON, skeleton(loose))})
+    return frozenset({(FOLDED, loose), (SKELETON, skeleton(loose)), (CAPITALS_SKELETON, skeleton(loose.upper()))})
 
 
 def near_reason(a: str, b: str) -> str | None:
@@ -95,6 +102,8 @@ def near_reason(a: str, b: str) -> str | None:
             return COMPATIBILITY
         return TURKISH_I
     if skeleton(fa) == skeleton(fb):
+        return LOOK_ALIKE
+    if not (a.isascii() and b.isascii()) and skeleton(fa.upper()) == skeleton(fb.upper()):
         return LOOK_ALIKE
     return None
 

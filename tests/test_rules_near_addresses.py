@@ -12,7 +12,7 @@ from msgspec import to_builtins as wire
 from .plan_factory import by_id, kinds, member, plan, review_codes, snapshot, user
 from planner.model import email_key
 from planner.near_addresses import (
-    CASE_FOLDING, COMPATIBILITY, FOLDED, LOOK_ALIKE, SKELETON, TURKISH_I, near_keys, near_reason, skeleton,
+    CAPITALS_SKELETON, CASE_FOLDING, COMPATIBILITY, FOLDED, LOOK_ALIKE, SKELETON, TURKISH_I, near_keys, near_reason, skeleton,
 )
 
 ROOT_LINK = ("scim.link_user", "scim.link_user:root")
@@ -39,7 +39,8 @@ def test_the_link_key_is_what_sigma_compares_nfc_and_letter_case_only():
 
 
 def test_near_keys_and_the_reason_of_each_kind():
-    assert near_keys("ace@acme.example") == frozenset({(FOLDED, "ace@acme.example"), (SKELETON, "ace@acrne.exarnple")})
+    assert near_keys("ace@acme.example") == frozenset({(FOLDED, "ace@acme.example"), (SKELETON, "ace@acrne.exarnple"),
+                                                       (CAPITALS_SKELETON, "ACE@ACME.EXAMPLE")})
     assert (SKELETON, "ace@acrne.exarnple") in near_keys(ACE_CYRILLIC)
     assert near_reason("ace@acme.example", ACE_CYRILLIC) == LOOK_ALIKE
     assert near_reason("oscar@acme.example", "\u03bfscar@acme.example") == LOOK_ALIKE  # Greek ο
@@ -51,6 +52,30 @@ def test_near_keys_and_the_reason_of_each_kind():
     assert near_reason("ann@acme.example", "anne@acme.example") is None
     assert near_reason("ann@acme.example", "ann@acme.example") is None
     assert skeleton("\u0430") == "a" and skeleton("m") == "rn"
+
+
+def test_capital_look_alikes_are_near_though_their_lower_case_is_not():
+    # tester7 NEW-1: Greek ΤΟΡ@ and Cyrillic МОТН@ read as TOP@ and MOTH@ only in capitals; the email
+    # key lower-cases them to τορ@ and мотн@, whose skeletons are no Latin letters
+    tau_omicron_rho = email_key("\u03a4\u039f\u03a1@acme.example")
+    em_o_te_en = email_key("\u041c\u041e\u0422\u041d@acme.example")
+    assert tau_omicron_rho == "\u03c4\u03bf\u03c1@acme.example"
+    assert near_reason("top@acme.example", tau_omicron_rho) == near_reason(tau_omicron_rho, "top@acme.example") == LOOK_ALIKE
+    assert near_reason(em_o_te_en, "moth@acme.example") == LOOK_ALIKE
+    assert (CAPITALS_SKELETON, "TOP@ACME.EXAMPLE") in near_keys(tau_omicron_rho)
+    assert near_reason("bob0@acme.example", "bobo@acme.example") is None  # both ASCII: never by capitals alone
+
+
+def test_a_capital_greek_look_alike_login_is_one_blocking_hint_and_so_is_the_reverse():
+    top_greek = "\u03a4\u039f\u03a1@acme.example"
+    p = plan(snapshot([member("m1", "TOP@acme.example")], [user("00u9", top_greek)]), DEACTIVATE)
+    assert kinds(p) == [ROOT_LINK]  # no scim.create_user:00u9, no members.deactivate:m1
+    assert review_codes(p) == [("linking.same_person_hint", True)]
+    assert [(h.member_id, h.idp_id, h.why) for h in hint(p).evidence.hints] == [("m1", "00u9", LOOK_ALIKE)]
+    moth_cyrillic = "\u041c\u041e\u0422\u041d@acme.example"
+    p = plan(snapshot([member("m2", moth_cyrillic)], [user("00u8", "MOTH@acme.example")]), DEACTIVATE)
+    assert kinds(p) == [ROOT_LINK]
+    assert [(h.member_id, h.idp_id, h.why) for h in hint(p).evidence.hints] == [("m2", "00u8", LOOK_ALIKE)]
 
 
 # --------------------------------------------------------------------------- finding 2: whole-script look-alike
