@@ -25,6 +25,9 @@ links them by an override naming both ids, or says they are different people.
   ASCII are not near by this key alone (``0`` and ``O`` are one in capitals, never in an address a
   reader sees written in lower case).
 
+A mojibake address (UTF-8 once read as cp1252 and saved again, ``josÃ©`` for ``josé``, tester7
+NEW-3) also has the ``folded`` key of its repair (:func:`repaired_mojibake`).
+
 A pair near by ``folded`` is near by ``skeleton`` too (the skeleton of equal strings); the kinds
 say why (:func:`near_reason`). No library is used for the skeleton: ``confusable-homoglyphs`` has
 no skeleton and ships the data as look-alike lists, not prototypes; ``confusables`` 1.2.0 (its
@@ -44,11 +47,13 @@ CONFUSABLES = "confusables.txt"
 data lines only: ``<source> ;\\t<target code points> ;\\tMA``."""
 
 FOLDED = "folded"
+MOJIBAKE = "mojibake"
 SKELETON = "skeleton"
 CAPITALS_SKELETON = "capitals-skeleton"
 
 _TURKISH_I = str.maketrans({"\u0131": "i"})  # dotless ı; dotted İ case-folds to "i" + U+0307
 _DOT_ABOVE = "i\u0307"
+_LATIN1_CAPITALS = {c: c - 0x20 for c in range(0xE0, 0xFF) if c != 0xF7}  # à..þ -> À..Þ, not ÷
 
 
 @lru_cache(maxsize=1)
@@ -79,12 +84,39 @@ def folded(address: str) -> str:
     return unicodedata.normalize("NFC", text.translate(_TURKISH_I).replace(_DOT_ABOVE, "i"))
 
 
+def repaired_mojibake(address: str) -> str | None:
+    """``address`` read back when it is UTF-8 once read as cp1252 (or latin-1) and saved again as
+    UTF-8 (``josÃ©`` for ``josé``, tester7 NEW-3): its cp1252 (else latin-1) bytes decoded as UTF-8,
+    when that succeeds, differs from ``address`` and is not pure ASCII; else ``None``. An email key
+    is in lower case, and lower case turns a two-byte lead (``Ã``, 0xC3) into a three-byte one
+    (``ã``, 0xE3): when the address as given does not decode, its Latin-1 letters are tried in
+    capitals (the repair then in lower case)."""
+    if address.isascii():
+        return None
+    for text in (address, address.translate(_LATIN1_CAPITALS)):
+        for codec in ("cp1252", "latin-1"):
+            try:
+                repaired = text.encode(codec).decode("utf-8")
+            except UnicodeError:
+                continue
+            if text is not address:
+                repaired = repaired.lower()
+            if repaired != address and not repaired.isascii():
+                return repaired
+    return None
+
+
 def near_keys(address: str) -> frozenset[tuple[str, str]]:
     """The keys of ``address`` (an email key, :func:`planner.model.email_key`) two near addresses
     share: ``(FOLDED, folded form)``, ``(SKELETON, its skeleton)`` and ``(CAPITALS_SKELETON, the
-    skeleton of the folded form in capitals)`` (module docstring)."""
+    skeleton of the folded form in capitals)`` (module docstring); for a mojibake address also
+    ``(FOLDED, folded form of its repair)`` (:func:`repaired_mojibake`), so it meets the address it
+    was damaged from."""
     loose = folded(address)
-    return frozenset({(FOLDED, loose), (SKELETON, skeleton(loose)), (CAPITALS_SKELETON, skeleton(loose.upper()))})
+    keys = {(FOLDED, loose), (SKELETON, skeleton(loose)), (CAPITALS_SKELETON, skeleton(loose.upper()))}
+    if (repaired := repaired_mojibake(address)) is not None:
+        keys.add((FOLDED, folded(repaired)))
+    return frozenset(keys)
 
 
 def near_reason(a: str, b: str) -> str | None:
@@ -94,6 +126,9 @@ def near_reason(a: str, b: str) -> str | None:
     not near."""
     if a == b:
         return None
+    for damaged, clean in ((a, b), (b, a)):
+        if (repaired := repaired_mojibake(damaged)) is not None and folded(repaired) == folded(clean):
+            return MOJIBAKE_OF
     if unicodedata.normalize("NFC", a.casefold()) == unicodedata.normalize("NFC", b.casefold()):
         return CASE_FOLDING
     fa, fb = folded(a), folded(b)
@@ -112,7 +147,9 @@ CASE_FOLDING = "same address under full case folding (ß = ss)"
 COMPATIBILITY = "same address under Unicode compatibility forms (fullwidth or styled letters)"
 TURKISH_I = "same address but for the Turkish I (I ı İ i)"
 LOOK_ALIKE = "look-alike address (Unicode confusables, UTS #39)"
-NEAR_REASONS = (CASE_FOLDING, COMPATIBILITY, TURKISH_I, LOOK_ALIKE)
+MOJIBAKE_OF = ("same address but for mojibake: the address looks like mojibake of the other "
+               "(UTF-8 read as cp1252, saved again as UTF-8)")
+NEAR_REASONS = (CASE_FOLDING, COMPATIBILITY, TURKISH_I, LOOK_ALIKE, MOJIBAKE_OF)
 """The reasons of :func:`near_reason`, as ``linking.same_person_hint`` items name them."""
 
 

@@ -234,3 +234,37 @@ def test_update_sigma_email_never_adopts_a_whole_script_look_alike_unless_an_ove
     chosen = plan(snap, DEACTIVATE + "user_name_guard:\n  overrides:\n    00u5: update_sigma_email\n")
     assert kinds(chosen) == [("members.set_email", "members.set_email:m1"), ("scim.link_user", "scim.link_user:m1"),
                              ROOT_LINK]
+
+
+# --------------------------------------------------------------------------- mojibake (tester7 NEW-3)
+
+
+def test_repaired_mojibake_reads_utf8_once_read_as_cp1252_back_and_nothing_else():
+    from planner.near_addresses import repaired_mojibake
+    assert repaired_mojibake("jos\u00c3\u00a9@acme.example") == "jos\u00e9@acme.example"
+    assert repaired_mojibake("jos\u00e3\u00a9@acme.example") == "jos\u00e9@acme.example"  # its email key
+    assert repaired_mojibake("jos\u00e9@acme.example") is None
+    assert repaired_mojibake("ace@acme.example") is None
+
+
+def test_a_mojibake_login_is_one_blocking_hint_per_person_never_create_and_deactivate():
+    """tester7 NEW-3 (/tmp/t7-25/M1): a UTF-8 users file holding josÃ©@ and renÃ©e@ once planned
+    deactivate josé@ and renée@ and create the mojibake accounts, with 0 findings."""
+    from planner.near_addresses import MOJIBAKE_OF
+    jose, renee = "jos\u00e9@acme.example", "ren\u00e9e@acme.example"
+    jose_m, renee_m = "jos\u00c3\u00a9@acme.example", "ren\u00c3\u00a9e@acme.example"
+    snap = snapshot([member("M003", jose, "F3", "L3"), member("M004", renee, "F4", "L4")],
+                    [user("00u4", jose_m), user("00u5", renee_m)])
+    p = plan(snap, DEACTIVATE)
+    assert kinds(p) == [ROOT_LINK]  # no scim.create_user, no members.deactivate
+    assert review_codes(p) == [("linking.same_person_hint", True)] * 2
+    items = sorted((r for r in p.review_items if r.code == "linking.same_person_hint"), key=lambda r: r.id)
+    assert [i.id for i in items] == ["linking.same_person_hint:00u4", "linking.same_person_hint:00u5"]
+    assert [(h.member_id, h.idp_id, h.why) for i in items for h in i.evidence.hints] == [
+        ("M003", "00u4", MOJIBAKE_OF), ("M004", "00u5", MOJIBAKE_OF)]
+    assert items[0].message.startswith(
+        f"{jose} (no IdP identity) and {jose_m} (would be created) have the same address but for mojibake: "
+        "the address looks like mojibake of the other (UTF-8 read as cp1252, saved again as UTF-8): "
+        "never linked on that alone; ")
+    assert items[0].message.endswith(HOLD)
+    assert near_reason(email_key(jose), email_key(jose_m)) == near_reason(email_key(jose_m), email_key(jose)) == MOJIBAKE_OF
