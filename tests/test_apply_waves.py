@@ -104,3 +104,68 @@ def test_the_stale_check_of_a_wave_reads_only_the_objects_of_its_actions(tmp_pat
     with pytest.raises(ApplyRefused, match=r"plan is stale, 1 object\(s\) changed in Sigma since it was made: "
                                            r"member:m2 \(o'brien@example.com\): isArchived False -> True; plan again$"):
         apply_plan(plan, options_for(server))
+
+
+def progress_lines(stream) -> list[str]:
+    """The log lines of :class:`~planner.execute.progress.LogProgress`, timestamps cut."""
+    return [line.split(" ", 1)[1] for line in stream.getvalue().splitlines()]
+
+
+def test_a_wave_after_waves_counts_only_its_own_actions_and_says_no_resume(tmp_path, sb):
+    """tester7 NEW-2: a new wave whose dependency an earlier wave did printed ``resume  37 of 66 actions
+    already done``, ``[38/66]`` ... ``[79/66]`` and ``66 of 66 done (41 written, 1 already so, 37 done by an
+    earlier run)``: every count is over the run's own selection, and a new wave is no resume."""
+    import io
+
+    from planner.execute.apply import outcome_lines
+    from planner.execute.progress import LogProgress
+
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    links = apply_plan(plan, options_for(server, only=("kind:scim.link_user",)))
+    assert (links.wave_actions, links.status) == (("u1", "u2"), "converged")
+
+    stream, said = io.StringIO(), []
+    wave = apply_plan(plan, options_for(server, only=("team:Finance",), parallelism=1),
+                      progress=LogProgress(stream), echo=said.append)
+
+    assert (wave.mode, wave.wave_actions, wave.writes) == ("apply", ("u1", "u3", "r1", "t1"), 3)
+    assert progress_lines(stream) == [
+        "earlier 1 of 4 action(s) of this run done by an earlier run",
+        f"done    {'scim.create_user':<22} u3  new@example.com  (written) [2/4]",
+        f"done    {'teams.remove_member':<22} r1  Finance  (written) [3/4]",
+        f"done    {'scim.link_group':<22} t1  Finance  (written) [4/4]"]
+    assert not [line for line in said if "esum" in line]
+    assert outcome_lines(wave)[0].startswith(
+        "Apply converged: 4 of 4 done (3 written this run, 1 done by an earlier run), 0 failed, 0 skipped in ")
+
+
+def test_resume_with_no_unfinished_run_says_so_and_runs_its_selection_as_a_new_run(tmp_path, sb):
+    """tester7 NEW-2: ``--resume --limit 10`` with no run unfinished said ``Resuming: 159 of 196 action(s)
+    still to run`` and ``37 of 12 actions already done``."""
+    import io
+
+    from planner.execute.apply import outcome_lines
+    from planner.execute.progress import LogProgress
+
+    server, counter = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    apply_plan(plan, options_for(server, only=("team:Finance",)))  # u1, u3, r1, t1
+
+    stream, said = io.StringIO(), []
+    again = apply_plan(plan, options_for(server, resume=True, only=("kind:scim.link_user",), parallelism=1),
+                       progress=LogProgress(stream), echo=said.append)
+
+    assert (again.mode, again.wave_actions, again.writes, counter.total()) == ("apply", ("u1", "u2"), 1, 5)
+    assert [line for line in said if "esum" in line] == [
+        "Nothing to resume: no run of this plan is unfinished (the last, run 1 with --only team:Finance, "
+        f"converged); applying --only kind:scim.link_user as a new run, as `sigma-migrate apply {plan} --only "
+        "kind:scim.link_user` does"]
+    assert progress_lines(stream) == [
+        "earlier 1 of 2 action(s) of this run done by an earlier run",
+        f"done    {'scim.link_user':<22} u2  o'brien@example.com  (written) [2/2]"]
+    assert outcome_lines(again)[0].startswith(
+        "Apply converged: 2 of 2 done (1 written this run, 1 done by an earlier run), 0 failed, 0 skipped in ")
+    assert [r.mode for r in read_runs(plan)[1]] == ["apply", "apply"]

@@ -42,7 +42,9 @@ def test_resume_without_a_journal_starts_from_the_beginning(tmp_path, sandbox_fa
     assert report.mode == "apply" and report.status == "converged" and report.writes == 8
 
 
-def test_resume_line_counts_what_is_left_by_state(tmp_path):
+def test_resume_line_counts_what_is_left_by_state_over_the_run_s_own_selection(tmp_path):
+    """tester7 NEW-2: the counts are the resumed run's, never the plan's (a0 done and a7 pending are
+    outside its selection)."""
     ids = [f"a{i}" for i in range(8)]
     journal = Journal.open(tmp_path / "plan.json", "sha256:x", [(i, "members.deactivate") for i in ids])
     for i in ids[:3]:
@@ -52,12 +54,13 @@ def test_resume_line_counts_what_is_left_by_state(tmp_path):
     journal.mark_running("a4")
     journal.mark_failed("a4", "boom")
     journal.mark_skipped(["a5"], "dependency a4 failed")
-
-    line = resume_line(journal, len(ids))
+    journal.start_run("apply", wave="limit 6", wave_actions=ids[1:7], selection=("--limit", "6"))
+    run, rows = journal.runs()[0], journal.rows()
     journal.close()
 
-    assert line == ("Resuming: 5 of 8 action(s) still to run (2 not started, 1 interrupted mid-action, "
-                    "1 failed earlier, 1 skipped earlier), 3 already done")
+    assert resume_line("plan.json", run, rows, ids[1:7]) == (
+        "Resuming run 1 (--limit 6): 4 of 6 action(s) still to run (1 not started, 1 interrupted mid-action, "
+        "1 failed earlier, 1 skipped earlier), 2 already done")
 
 
 def test_a_resumed_finished_run_says_nothing_is_left(tmp_path, sandbox_factory):
@@ -68,8 +71,11 @@ def test_a_resumed_finished_run_says_nothing_is_left(tmp_path, sandbox_factory):
 
     report = apply_plan(plan, options_for(server, auto_approve=True, resume=True), echo=said.append)
 
-    assert "Resuming: nothing left to run, all 8 action(s) already done; verifying" in said
-    assert report.status == "converged" and report.writes == 0 and report.results == {}
+    assert said[-2:] == ["Nothing to resume: no run of this plan is unfinished (the last, run 1 with the whole plan, "
+                         f"converged); applying the whole plan as a new run, as `sigma-migrate apply {plan}` does",
+                         "Verifying: re-reading the targets of 8 action(s)"]
+    assert (report.mode, report.status, report.writes) == ("reapply", "converged", 0)
+    assert {r.outcome for r in report.results.values()} == {"already"} and len(report.results) == 8
 
 
 def result_run(folder) -> int:
@@ -145,7 +151,8 @@ def test_ctrl_c_finishes_what_is_in_flight_then_says_how_to_resume(tmp_path):
         left = len(actions) - done
         lines = resumed.stdout.splitlines()
         assert len(actions) == 20
-        assert f"Resuming: {left} of 20 action(s) still to run ({left} not started), {done} already done" in lines
+        assert (f"Resuming run 1 (the whole plan): {left} of 20 action(s) still to run ({left} not started), "
+                f"{done} already done") in lines
         assert any(line.startswith(f"Apply converged: 20 of 20 done ({left} written this run, {done} done by an "
                                    "earlier run), 0 failed, 0 skipped in ") for line in lines), lines
         result = json.loads((tmp_path / f"plan.json.run-{result_run(tmp_path)}.result.json").read_text())

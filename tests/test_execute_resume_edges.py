@@ -108,7 +108,7 @@ def test_an_action_whose_target_changed_before_verification_runs_again_on_resume
         said: list[str] = []
         resumed = apply_plan(plan, options_for(server, resume=True), echo=said.append)
 
-        assert "Resuming: 1 of 8 action(s) still to run (1 failed earlier), 7 already done" in said
+        assert "Resuming run 1 (the whole plan): 1 of 8 action(s) still to run (1 failed earlier), 7 already done" in said
         assert resumed.status == "converged" and resumed.writes == 1 and list(resumed.results) == ["d1"]
         assert server.state.get_member("m3")["isArchived"] is True
         assert counter.writes["PATCH /v2/members/m3"] == 2

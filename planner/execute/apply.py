@@ -14,6 +14,8 @@ Sigma, and before any file is written unless said otherwise):
    with exactly its selection is refused; a ``--resume`` of another selection than the unfinished
    run's is refused; a journal of another plan is refused; ``--resume`` without one (or with one
    no run started in) starts from the beginning, since the journal is opened before the first write;
+   ``--resume`` with no unfinished run says there is nothing to resume and runs as apply without it
+   (:func:`planner.execute.resume.nothing_to_resume_line`);
 5. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`); base
    URLs other than the approval's are refused (:func:`planner.execute.approve.check_approved_target`);
 6. the summary is shown (also with ``--auto-approve``);
@@ -23,7 +25,9 @@ Sigma, and before any file is written unless said otherwise):
    (``GET /v2/whoami``) must be the plan's (:func:`check_organization`), and the SCIM API
    must list the plan's members with their memberIds (:func:`check_scim_organization`);
 8. the stale-plan check (:mod:`planner.execute.stale`, reads only; impostors of planned
-   creates included); the journal is opened;
+   creates included; and the actions the journal records done that this run builds on instead of
+   running again must still show in Sigma, :func:`planner.execute.stale.undone_on`: one undone by an
+   undo plan or by hand refuses, :func:`planner.execute.stale.undone_message`); the journal is opened;
 9. the run (:mod:`planner.execute.runner`), then the verification
    (:mod:`planner.execute.verify`; done actions it finds not as planned become ``failed``
    in the journal, for ``--resume``; an object it cannot read after the retries is "could not
@@ -51,7 +55,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import httpx2
 
@@ -75,9 +79,18 @@ from .actions import (
 from .indexes import MemberIndex, UserIndex
 from .approve import Approval, check_approved_target, check_can_apply, planned_organization_id, read_approval
 from .errors import ApiError, ApplyInterrupted, ApplyRefused, AuthError
-from .journal import WRITTEN_BY_INTERRUPTED_RUN, Journal, JournalRow, apply_lock, journal_path, read_journal, utc_now
+from .journal import (
+    WRITTEN_BY_INTERRUPTED_RUN,
+    Journal,
+    JournalRow,
+    RunRow,
+    apply_lock,
+    journal_path,
+    read_journal,
+    utc_now,
+)
 from .progress import subject_of
-from .resume import check_unfinished_run, resume_command, selection_words
+from .resume import check_unfinished_run, nothing_to_resume_line, resume_command, selection_words, selection_text
 from .rest_client import TOKEN_PATH, MemberRecord, SigmaRestClient
 from .retry import RetryPolicy, origin_of
 from .signals import ApplySignals, apply_signals
@@ -93,7 +106,15 @@ from .runner import (
     unfinished,
 )
 from .scim_client import SCIM_MEDIA_TYPE, SigmaScimClient
-from .stale import BULK_MEMBER_READS, check_stale, fingerprint_keys_of, known_ids, planned_addresses, stale_message
+from .stale import (
+    BULK_MEMBER_READS,
+    check_stale,
+    fingerprint_keys_of,
+    known_ids,
+    planned_addresses,
+    stale_message,
+    undone_message,
+)
 from .paths import PathSegmentError
 from .targets import (
     ENV_CLIENT_ID,
@@ -286,7 +307,8 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
     done_now = {aid for aid, r in report.results.items() if r.state == "done"}
     by_interrupted = sum(1 for r in report.results.values() if r.outcome == WRITTEN_BY_INTERRUPTED_RUN)
     already = len(done_now) - report.writes - by_interrupted
-    earlier = sum(1 for aid, r in report.journal_rows.items() if r.state == "done" and aid not in done_now)
+    earlier = sum(1 for aid in report.wave_actions  # this run's selection only (tester7 NEW-2)
+                  if aid not in done_now and aid in report.journal_rows and report.journal_rows[aid].state == "done")
     unverified = sum(1 for aid, r in report.journal_rows.items() if r.state == "failed" and aid in done_now)
     parts = [f"{report.writes} written this run"]
     if already:
@@ -646,12 +668,13 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
 
     journal: Journal | None = None
     clients: Clients | None = None
+    resumed = None  # the unfinished run a --resume continues (resume.check_unfinished_run)
     started = False
     try:
         if journal_path(plan_path).exists():
             journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in all_actions], __version__)
             # an interrupted or killed run refuses every other apply; --resume repeats its selection
-            check_unfinished_run(plan_path, journal.runs(), journal.rows(), wave, resume=options.resume)
+            resumed = check_unfinished_run(plan_path, journal.runs(), journal.rows(), wave, resume=options.resume)
 
         redactor = Redactor()
         counter = _RetryCounter()
@@ -671,42 +694,52 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         if stale_keys:
             echo(f"Stale-plan check: reading the {len(stale_keys)} Sigma object(s) the plan was made against")
         rows_before = journal.rows() if journal is not None else {}
+        fresh = journal is None or journal.untouched()
+        # the journal is opened before the first write: without one (or with one no run started in)
+        # nothing was written; a --resume is a resume only when a run is unfinished (resume.py);
+        # a finished plan again checks every object again (reapply); otherwise done actions stay done
+        mode = ("apply" if journal is None or fresh else "resume" if resumed is not None
+                else "apply" if unfinished(journal) else "reapply")
+        trusted = [] if fresh or mode == "reapply" else [a.id for a in actions if rows_before[a.id].state == "done"]
         not_started = [a.id for a in actions if a.id not in rows_before or rows_before[a.id].attempts == 0]
         try:
             listing = list_members_if_many(plan, clients)
             drifts = check_stale(plan, clients.rest, keys=stale_keys, parallelism=options.parallelism,
-                                 members=listing, creates=not_started)
+                                 members=listing, creates=not_started, done=trusted)
         except ApiError as exc:
             raise ApplyRefused(f"cannot read Sigma for the stale-plan check: {redactor(str(exc))}") from None
-        if drifts:
-            raise ApplyRefused(redactor(stale_message(str(plan_path), drifts)))
+        stale = [d for d in drifts if d.stale]
+        if stale:
+            raise ApplyRefused(redactor(stale_message(str(plan_path), stale)))
+        undone = [u for d in drifts for u in d.undone]
+        if undone:  # a done action Sigma no longer shows: its dependents would run on a false premise
+            raise ApplyRefused(redactor(undone_message(str(plan_path), undone)))
         if stale_keys:
             echo("Stale-plan check: no object changed since the plan was made")
 
         interrupted: frozenset[str] = frozenset()
-        if journal is None or journal.untouched():
-            # The journal is opened before the first write, so without one (or with one no run
-            # started in: a run killed before or while creating it) nothing was written.
+        if fresh:
             if options.resume:
                 echo(f"Resuming: no earlier run of this plan started (no journal, or a journal without a run, at "
                      f"{journal_path(plan_path).name}), so nothing was written; starting from the beginning")
             if journal is None:
                 journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in all_actions],
                                        __version__)
-            mode = "apply"
-        elif options.resume:
-            echo(resume_line(journal, len(all_actions)))
+        elif mode == "resume":
+            assert journal is not None and resumed is not None
+            echo(resume_line(plan_path, resumed, journal.rows(), wave.action_ids))
             interrupted = frozenset(aid for aid, r in journal.rows().items() if aid in in_wave and may_have_written(r))
             reset_unfinished(journal, in_wave)
-            mode = "resume"
-        elif unfinished(journal):
-            # the next wave, or the rest after waves: the done actions stay done; what a reported
-            # run failed or skipped and this wave selects is tried again
-            reset_unfinished(journal, in_wave, ("failed", "skipped"))
-            mode = "apply"
         else:
-            journal.reset_for_rerun([a.id for a in actions])  # a finished plan again: check every object again
-            mode = "reapply"
+            assert journal is not None
+            if options.resume:
+                echo(nothing_to_resume_line(plan_path, journal.runs(), wave))
+            if mode == "apply":
+                # the next wave, or the rest after waves: the done actions stay done; what a reported
+                # run failed or skipped and this wave selects is tried again
+                reset_unfinished(journal, in_wave, ("failed", "skipped"))
+            else:
+                journal.reset_for_rerun([a.id for a in actions])  # a finished plan again: check every object again
 
         started_at, t0 = utc_now(), time.monotonic()
         run_id = journal.start_run(
@@ -807,17 +840,23 @@ def list_members_if_many(plan: Plan, clients: Clients) -> list[MemberRecord] | N
     return None
 
 
-def resume_line(journal: Journal, total: int) -> str:
-    """What ``--resume`` says before it starts: how many actions are still to run, by state, and how
-    many are done, e.g. ``Resuming: 146 of 182 action(s) still to run (146 not started), 36 already done``."""
-    counts = journal.counts()
-    left = total - counts["done"]
+def resume_line(plan_path: str | Path, run: RunRow, rows: Mapping[str, JournalRow], action_ids: Sequence[str]) -> str:
+    """What ``--resume`` says before it starts: the run it continues, how many of the run's actions
+    (``action_ids``: the selection, the same as the run's) are still to run, by state, and how many are
+    done, e.g. ``Resuming run 1 (--only group:Finance): 18 of 20 action(s) still to run (18 not started),
+    2 already done``; counts over this selection only (tester7 NEW-2)."""
+    counts = dict.fromkeys(("pending", "running", "done", "failed", "skipped"), 0)
+    for aid in action_ids:
+        state = rows[aid].state if aid in rows else "pending"
+        counts[state] = counts.get(state, 0) + 1
+    head = f"Resuming run {run.run_id} ({selection_text(plan_path, run)})"
+    left = len(action_ids) - counts["done"]
     if not left:
-        return f"Resuming: nothing left to run, all {counts['done']} action(s) already done; verifying"
+        return f"{head}: nothing left to run, all {counts['done']} action(s) already done; verifying"
     labels = (("pending", "not started"), ("running", "interrupted mid-action"),
               ("failed", "failed earlier"), ("skipped", "skipped earlier"))
     detail = ", ".join(f"{counts[state]} {label}" for state, label in labels if counts[state])
-    return f"Resuming: {left} of {total} action(s) still to run ({detail}), {counts['done']} already done"
+    return f"{head}: {left} of {len(action_ids)} action(s) still to run ({detail}), {counts['done']} already done"
 
 
 def write_results(plan: Plan, report: ApplyReport, redactor: Redactor, *, html: bool = True) -> None:

@@ -3,7 +3,9 @@
 Both receive the same events from :func:`planner.execute.runner.run_actions`.
 The bar shows finished/total, counts per state (done, failed, skipped) and an
 ETA; the log prints one line per finished action:
-``2026-01-02T03:04:05.678Z done    scim.link_user  <action id>  <subject>  (written)``.
+``2026-01-02T03:04:05.678Z done    scim.link_user  <action id>  <subject>  (written) [3/20]``, after
+``... earlier 2 of 20 action(s) of this run done by an earlier run`` when some are: every count is over
+the run's own actions (tester7 NEW-2: a new wave once counted the plan's done actions, ``[79/66]``).
 Neither ever prints a secret (errors arrive redacted), nor a raw control character
 (:func:`planner.terminal.printable`).
 """
@@ -49,8 +51,8 @@ class LogProgress:
     def start(self, total: int, already_done: int) -> None:
         self.total = total
         self.counts["done"] = already_done
-        if already_done:
-            self._write(f"{utc_now()} resume  {already_done} of {total} actions already done")
+        if already_done:  # of this run's own actions (runner.run_actions): a resume, or a wave after waves
+            self._write(f"{utc_now()} earlier {already_done} of {total} action(s) of this run done by an earlier run")
 
     def update(self, action: Action, result: ActionResult) -> None:
         with self._lock:

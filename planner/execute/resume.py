@@ -131,6 +131,27 @@ def _selection_of(plan_path: str | Path, run: RunRow) -> tuple[str, str]:
     return " ".join(shlex.quote(w) for w in words) or "the whole plan", resume_command(plan_path, words)
 
 
+def selection_text(plan_path: str | Path, run: RunRow) -> str:
+    """What ``run`` applied, as its words: ``--only group:Finance``, ``--limit 15``, ``the whole plan``
+    (a journal older than selections: ``wave 'only group:Finance'``)."""
+    return _selection_of(plan_path, run)[0]
+
+
+def nothing_to_resume_line(plan_path: str | Path, runs: Sequence[RunRow], wave: Wave) -> str:
+    """What ``--resume`` says when no run of the plan is unfinished (:func:`unfinished_run` is ``None``):
+    there is nothing to resume, and the command runs as it would without ``--resume`` (its selection
+    is a new run: the rest of the plan, a new wave, or a finished plan checked again), e.g.
+    ``Nothing to resume: no run of this plan is unfinished (the last, run 3 with --only group:Finance,
+    converged); applying --limit 10 as a new run, as `sigma-migrate apply plan.json --limit 10` does``.
+    Source: docs/apply.md "Journal, resume, results"; tester7 NEW-2 (``Resuming: 159 of 196`` was said)."""
+    words = selection_words(wave)
+    command = " ".join(["sigma-migrate", "apply", shlex.quote(str(plan_path)), *(shlex.quote(w) for w in words)])
+    what = " ".join(shlex.quote(w) for w in words) or "the whole plan"
+    last = (f" (the last, run {runs[-1].run_id} with {selection_text(plan_path, runs[-1])}, "
+            f"{how_it_ended(runs[-1])})") if runs else ""
+    return f"Nothing to resume: no run of this plan is unfinished{last}; applying {what} as a new run, as `{command}` does"
+
+
 def check_unfinished_run(plan_path: str | Path, runs: Sequence[RunRow], rows: Mapping[str, JournalRow],
                          wave: Wave, *, resume: bool) -> RunRow | None:
     """What an apply of ``wave`` (``resume``: with ``--resume``) may do given the journal's ``runs``
@@ -165,6 +186,24 @@ def unfinished_message(plan_path: str | Path, run: RunRow, rows: Mapping[str, Jo
             f"continue it with `{command}`; nothing was written")
 
 
+def unfinished_undo_message(journal: str | Path, plan_path: str | Path, run: RunRow,
+                            rows: Mapping[str, JournalRow]) -> str:
+    """The refusal of ``undo`` while ``run`` of the plan at ``plan_path`` is interrupted or killed, e.g.
+    ``plan.json.journal.sqlite: run 1 (--only group:Finance, interrupted) did not finish: 0 action(s) in
+    flight, 1 not started; undo reverses what a run did once it has finished: finish it first with
+    `sigma-migrate apply plan.json --resume --only group:Finance`, then run undo again; nothing was
+    written``.
+
+    Why (tester7 NEW-5): an undo plan applied while the run is unfinished reverses some of its actions
+    (a ``members.set_email``) that the journal still records done, and the run's ``--resume`` would then
+    run their dependents (the ``scim.link_user`` the new address was for) on what the undo took away;
+    actions left in flight may have written what no before-image records."""
+    had, command = _selection_of(plan_path, run)
+    return (f"{journal}: run {run.run_id} ({had}, {how_it_ended(run)}) did not finish: "
+            f"{left_text(left_of(run, rows))}; undo reverses what a run did once it has finished: "
+            f"finish it first with `{command}`, then run undo again; nothing was written")
+
+
 def check_resume_selection(plan_path: str | Path, run: RunRow | None, wave: Wave) -> None:
     """Refuse (:class:`ApplyRefused`, one line, before any request) a ``--resume`` whose selection
     picks other actions than ``run`` (the :func:`unfinished_run` it continues; ``None``: not bound)
@@ -192,5 +231,5 @@ def check_resume_selection(plan_path: str | Path, run: RunRow | None, wave: Wave
 
 
 __all__ = ["FINISHED_STATUSES", "INTERRUPTED_ENDS", "REPORTED_ENDS", "actions_of", "check_resume_selection",
-           "check_unfinished_run", "how_it_ended", "left_of", "left_text", "resume_command", "selection_words",
-           "unfinished_message", "unfinished_run"]
+           "check_unfinished_run", "how_it_ended", "left_of", "left_text", "nothing_to_resume_line", "resume_command",
+           "selection_text", "selection_words", "unfinished_message", "unfinished_run", "unfinished_undo_message"]

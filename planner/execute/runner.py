@@ -97,7 +97,8 @@ class ActionExecutor(Protocol):
 
 
 class ProgressSink(Protocol):
-    """Receives progress: ``start(total, already_done)``, ``update(action, result)``, ``stop()``, and
+    """Receives progress: ``start(total, already_done)`` (the run's actions, and how many of those an
+    earlier run did: both over the run's own selection), ``update(action, result)``, ``stop()``, and
     ``note(line)``: something the admin should know while the run goes on (a long wait)."""
 
     def start(self, total: int, already_done: int) -> None: ...
@@ -257,7 +258,7 @@ def run_actions(
             waiting.pop(d, None)
             progress.update(by_id[d], results[d])
 
-    progress.start(len(actions), len(done))
+    progress.start(len(actions), len(done.intersection(by_id)))  # this run's actions only (tester7 NEW-2)
     for aid in blocked:
         if aid in waiting:
             bad = next(d for d in sorted(waiting[aid]) if rows[d].state in ("failed", "skipped"))

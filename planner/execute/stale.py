@@ -103,6 +103,13 @@ class Drift:
     missing: bool = False
     collides_with: Action | None = None
     """For an object made since the plan: the planned create it collides with (:func:`find_impostors`)."""
+    undone: tuple["UndoneAction", ...] = ()
+    """Actions the journal records done on this object whose result Sigma no longer shows (:func:`undone_on`)."""
+
+    @property
+    def stale(self) -> bool:
+        """Changed since the plan (a field, gone, or made since it): what :func:`stale_message` names."""
+        return bool(self.changes or self.missing or self.collides_with is not None)
 
     def __str__(self) -> str:
         name = f"{self.key} ({self.label})" if self.label else self.key
@@ -113,6 +120,28 @@ class Drift:
             what = "name" if a.kind is ActionKind.SCIM_CREATE_GROUP else "email"
             return f"{name}: new since the plan, with the {what} action {a.id} ({a.kind.value}) would {_VERB[a.kind]}"
         return f"{name}: " + ", ".join(str(c) for c in self.changes)
+
+
+@dataclass(frozen=True)
+class UndoneAction:
+    """A done action whose result Sigma no longer shows: ``action``, its object ``key`` and ``label``,
+    and ``change``: the field as the action left it (``planned``) and as it is now (``live``); for a team,
+    ``memberIds`` with the member back in it (``joined``) or gone from it (``left``)."""
+
+    action: Action
+    key: str
+    label: str
+    change: FieldChange
+
+    def __str__(self) -> str:
+        c = self.change
+        if c.joined:
+            now = f"member(s) {', '.join(c.joined)} in the team again, which the action removed"
+        elif c.left:
+            now = f"member(s) {', '.join(c.left)} no longer in the team, which the action put there"
+        else:
+            now = f"{c.field} is {c.live!r}, the action set {c.planned!r}"
+        return f"{self.action.id} ({self.action.kind.value}) on {self.key} ({self.label}): {now}"
 
 
 _VERB = {ActionKind.SCIM_CREATE_USER: "create", ActionKind.SCIM_CREATE_GROUP: "create",
@@ -134,6 +163,33 @@ class PlannedEffects:
     names: dict[str, str]
 
 
+def member_fields_set(action: Action) -> tuple[tuple[str, Any], ...]:
+    """``((field, value), ...)``: the REST member fields (docs/sigma-api.md §2.2) ``action`` leaves on its
+    target member: ``isArchived`` of ``members.deactivate``/``disable_guest``/``reactivate``, ``userKind``
+    of ``members.convert_guest``, ``email`` of ``members.set_email``, ``memberType`` of
+    ``scim.set_account_type`` and of a ``scim.link_user`` with a ``userType`` (and its names),
+    ``isInactive`` of ``scim.deactivate_user``; ``()`` for other kinds. One rule for the stale check
+    (:func:`planned_effects`: the plan's own values are no drift) and for the check of done actions
+    (:func:`undone_on`: a done action's values must still be there)."""
+    if isinstance(action, (MembersDeactivate, MembersDisableGuest)):
+        return (("isArchived", True),)
+    if isinstance(action, MembersConvertGuest):
+        return (("userKind", action.after.user_kind),)
+    if isinstance(action, ScimSetAccountType):
+        return (("memberType", action.after.user_type),)
+    if isinstance(action, ScimLinkUser):
+        after = action.after
+        return tuple((f, v) for f, v in (("memberType", after.user_type), ("firstName", after.given_name),
+                                         ("lastName", after.family_name)) if v)
+    if isinstance(action, MembersSetEmail):
+        return (("email", action.after.email),)
+    if isinstance(action, MembersReactivate):
+        return (("isArchived", False),)
+    if isinstance(action, ScimDeactivateUser):
+        return (("isInactive", True),)
+    return ()
+
+
 def planned_effects(actions: Iterable[Action]) -> PlannedEffects:
     """Collect, per fingerprint key, the values the plan's own actions write (see module docstring)."""
     scalars: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
@@ -149,28 +205,9 @@ def planned_effects(actions: Iterable[Action]) -> PlannedEffects:
                 member_user[member] = email_key(a.target.user_name)
         if team:
             names.setdefault(f"team:{team}", a.target.name)
-        key = f"member:{member}" if member else None
-        if isinstance(a, (MembersDeactivate, MembersDisableGuest)):
-            scalars[key]["isArchived"].append(True)
-        elif isinstance(a, MembersConvertGuest):
-            scalars[key]["userKind"].append(a.after.user_kind)
-        elif isinstance(a, ScimSetAccountType):
-            scalars[key]["memberType"].append(a.after.user_type)
-        elif isinstance(a, ScimLinkUser):
-            after = a.after
-            if after.user_type:
-                scalars[key]["memberType"].append(after.user_type)
-            if after.given_name:
-                scalars[key]["firstName"].append(after.given_name)
-            if after.family_name:
-                scalars[key]["lastName"].append(after.family_name)
-        elif isinstance(a, MembersSetEmail):
-            scalars[key]["email"].append(a.after.email)
-        elif isinstance(a, MembersReactivate):
-            scalars[key]["isArchived"].append(False)
-        elif isinstance(a, ScimDeactivateUser):
-            scalars[key]["isInactive"].append(True)
-        elif isinstance(a, TeamsRemoveMember):
+        for fld, value in member_fields_set(a):
+            scalars[f"member:{member}"][fld].append(value)
+        if isinstance(a, TeamsRemoveMember):
             removes[f"team:{team}"].add(member)
         elif isinstance(a, ScimSetGroupMembers) and team:
             group_members.setdefault(f"team:{team}", set()).update(map(email_key, a.after.members))
@@ -226,6 +263,46 @@ def compare(
             continue
         changes.append(FieldChange(fld, was, now))
     return changes
+
+
+def undone_on(key: str, live: Mapping[str, Any], done: Iterable[Action], effects: PlannedEffects,
+              owned: frozenset[str] = frozenset(), label: str = "") -> list[UndoneAction]:
+    """The ``done`` actions (ids the journal records ``done`` that this run will not run again) on the
+    object ``key`` whose result ``live`` (the REST body the stale check read) no longer shows, in order.
+
+    A member field a done action sets (:func:`member_fields_set`) must hold one of the values the plan
+    sets for it (``effects``: a later action of the plan may set it again); back at the planned-against
+    value (an undo plan's reversal, a revert by hand) it is undone. A link's ``memberType`` is left out
+    when a ``scim.set_account_type`` of the plan owns the member's type (``owned``: memberIds; the link
+    then does not set it, :func:`planner.execute.actions.attributes_owned_elsewhere`); a link's names are
+    no field of the fingerprint. A team: a member a done ``teams.remove_member`` removed back in it; a
+    member the plan links whose userName a done ``scim.set_group_members`` puts in it, gone from it (a
+    member such a push leaves out may stay in the team, docs/sigma-api.md §5.4: not checked).
+    Source of the rule: docs/apply.md "Stale-plan check"; tester7 NEW-5 (a ``members.set_email``
+    reversed by an undo plan, then the ``--resume`` that linked with the address it no longer held made
+    a second account)."""
+    found: list[UndoneAction] = []
+    allowed = effects.scalars.get(key, {})
+    live_ids = _ids(live.get("memberIds"))
+    user_member = {user: m for m, user in effects.member_user.items()}
+    for a in done:
+        if key.startswith("member:"):
+            for fld, value in member_fields_set(a):
+                if fld not in live or (isinstance(a, ScimLinkUser) and fld == "memberType"
+                                       and target_member_id(a) in owned):
+                    continue
+                now = live.get(fld)
+                if now != value and now not in allowed.get(fld, ()):
+                    found.append(UndoneAction(a, key, label, FieldChange(fld, value, now)))
+        elif isinstance(a, TeamsRemoveMember) and a.target.member_id in live_ids:
+            found.append(UndoneAction(a, key, label, FieldChange("memberIds", 0, "",
+                                                                 joined=(a.target.member_id,))))
+        elif isinstance(a, ScimSetGroupMembers) and "memberIds" in live:
+            gone = tuple(sorted(user_member[u] for u in set(map(email_key, a.after.members))
+                                if u in user_member and user_member[u] not in live_ids))
+            if gone:
+                found.append(UndoneAction(a, key, label, FieldChange("memberIds", 0, "", left=gone)))
+    return found
 
 
 BULK_MEMBER_READS = 100
@@ -295,10 +372,17 @@ def check_stale(
     parallelism: int = 4,
     members: Iterable[MemberRecord] | None = None,
     creates: Iterable[str] | None = None,
+    done: Iterable[str] = (),
 ) -> list[Drift]:
     """Every fingerprinted object (or only ``keys``) that drifted, in key order, then the
     impostors of the planned creates whose ids are in ``creates`` (:func:`find_impostors`;
     ``None``: no impostor check). Reads only.
+
+    ``done``: ids of actions the journal records ``done`` that the run will not run again (a
+    ``--resume``, a later wave): an object one of them touches whose live state no longer shows its
+    result is a :class:`Drift` whose ``undone`` names them (:func:`undone_on`), even when nothing
+    changed since the plan (an undo plan restored the planned-against state). :attr:`Drift.stale`
+    tells the two apart.
 
     Reads run ``parallelism`` at a time; many members are listed in bulk
     (:class:`LiveReader`; the impostor check reuses that listing), or taken from ``members``
@@ -311,7 +395,7 @@ def check_stale(
             raise ApplyRefused("the plan has fingerprints but no REST base URL/credentials to check them")
         reader = LiveReader(rest, (k.partition(":")[2] for k in wanted if k.startswith("member:")), members)
         members = reader.listing
-    drifts = _drifted(plan, rest, wanted, reader, parallelism) if wanted and reader is not None else []
+    drifts = _drifted(plan, rest, wanted, reader, parallelism, done) if wanted and reader is not None else []
     if creates is not None and rest is not None:
         drifts += find_impostors(plan, rest, not_started=creates, members=members)
     return drifts
@@ -323,10 +407,22 @@ def _drifted(
     wanted: list[str],
     reader: Callable[[str, MemberState | TeamState], Mapping[str, Any] | None],
     parallelism: int,
+    done: Iterable[str] = (),
 ) -> list[Drift]:
-    """The fingerprinted objects ``wanted`` that drifted (see :func:`check_stale`)."""
+    """The fingerprinted objects ``wanted`` that drifted, or on which an action of ``done`` is undone
+    (see :func:`check_stale`)."""
     fingerprints = plan.fingerprints
     effects = planned_effects(plan.actions)
+    done_ids = set(done)
+    done_on: dict[str, list[Action]] = defaultdict(list)
+    owned: set[str] = set()  # members whose account type a scim.set_account_type sets (not their link)
+    for a in plan.actions:
+        if isinstance(a, ScimSetAccountType) and target_member_id(a):
+            owned.add(target_member_id(a) or "")
+        if a.id in done_ids:
+            done_on[f"member:{target_member_id(a)}"].append(a)
+            done_on[f"team:{target_team_id(a)}"].append(a)
+    owned_ids = frozenset(owned)
 
     def email_of(member_id: str) -> str | None:
         if rest is None:
@@ -343,7 +439,8 @@ def _drifted(
         if live is None:
             return Drift(key, label, missing=True)
         changes = compare(key, planned, live, effects, email_of)
-        return Drift(key, label, tuple(changes)) if changes else None
+        undone = undone_on(key, live, done_on[key], effects, owned_ids, label) if key in done_on else []
+        return Drift(key, label, tuple(changes), undone=tuple(undone)) if changes or undone else None
 
     with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="stale") as pool:
         found = list(pool.map(one, wanted))
@@ -453,6 +550,18 @@ def find_impostors(
 def _spelled(action: Action, key: str) -> str:
     """The address of ``action`` whose :func:`~planner.model.email_key` is ``key``, as the plan spells it."""
     return next(a for a in addresses_claimed(action) if email_key(a) == key)
+
+
+def undone_message(plan_path: str, undone: list[UndoneAction], limit: int = 10) -> str:
+    """The one-line refusal naming the done actions Sigma no longer shows (first ``limit``, then a
+    count): their dependents would run on a state nobody approved; only a new plan settles it."""
+    shown = "; ".join(str(u) for u in undone[:limit])
+    more = f"; and {len(undone) - limit} more" if len(undone) > limit else ""
+    return (
+        f"{plan_path}: {len(undone)} action(s) an earlier run of this plan did are no longer so in Sigma "
+        f"(undone since: an undo plan, or by hand): {shown}{more}; this plan would go on from a state it no "
+        "longer finds: fetch, plan again, review and approve the new plan; nothing was written"
+    )
 
 
 def stale_message(plan_path: str, drifts: list[Drift], limit: int = 10) -> str:

@@ -37,7 +37,12 @@ account type change is ranked the other way round (:data:`_REVERSE_CHANGE`). No 
 ``summary.undoes`` names the migration plan, whose checks they were (:attr:`planner.model.Plan.undo_preflight`).
 
 Refusals (:class:`UndoError`, one line, nothing written): a journal that does not exist or is
-not a journal, a plan whose digest is not the journal's, a journal that records no written action.
+not a journal, a plan whose digest is not the journal's, a journal whose run is interrupted or killed
+with actions of its selection not done (:func:`planner.execute.resume.unfinished_run`, the rule apply
+refuses by: finish it with its ``--resume`` first, :func:`planner.execute.resume.unfinished_undo_message`;
+tester7 NEW-5), a journal that records no written action. A run that ended incomplete or stopped
+(failed actions, reported) may be undone: nothing of it is in flight, and a later ``--resume`` of it
+refuses when an action it did is no longer so in Sigma (:func:`planner.execute.stale.undone_actions`).
 """
 
 from __future__ import annotations
@@ -90,6 +95,7 @@ from ..planfile import fingerprint_of, plan_policy, read_plan
 from ..planning import account_type_counts, seat_counts
 from .actions import with_user_names
 from .journal import JournalRow, read_journal_file
+from .resume import INTERRUPTED_ENDS, how_it_ended, unfinished_run, unfinished_undo_message
 from .stale import Drift
 
 if TYPE_CHECKING:
@@ -411,7 +417,8 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     other reversal can be applied. ``None``: offline, fingerprints of the state the apply left.
 
     Raises :class:`UndoError` (one line) for a missing or foreign journal, an unreadable plan
-    (:class:`planner.planfile.PlanFileError`), or nothing applied; ``changed_since``'s errors.
+    (:class:`planner.planfile.PlanFileError`), a run of the plan interrupted or killed and not finished
+    (module docstring), or nothing applied; ``changed_since``'s errors.
     """
     journal = Path(journal)
     if not journal.is_file():
@@ -424,6 +431,9 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     if plan.digest != digest:
         raise UndoError(f"{journal}: journal belongs to plan {digest}, not {plan.digest} ({source}); "
                         "undo needs the plan that journal applied")
+    run = unfinished_run(runs, rows)
+    if run is not None and how_it_ended(run) in INTERRUPTED_ENDS:
+        raise UndoError(unfinished_undo_message(journal, source, run, rows))
     actions = with_user_names(plan.actions)
     written = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state == "done"
                and rows[a.id].outcome == "written"]

@@ -1,0 +1,233 @@
+"""What earlier runs did stays true (tester7 NEW-5): an action the journal records done is trusted by a
+``--resume`` or a later wave only while Sigma still shows its result.
+
+The tester's sequence on the bundled sample (okta policy): ``apply plan.json --only group:Finance``
+stopped by Ctrl-C after robert.chen's ``members.set_email`` (oldacme -> acme) and before his
+``scim.link_user``; ``undo`` of that journal was accepted, its plan reversed the set_email, and the
+``--resume`` then linked with ``userName`` robert.chen@acme.example, which no member held any more:
+Sigma made a second account, and every later run failed 409. Now ``undo`` refuses while that run is
+unfinished, and every apply refuses (one line, nothing sent) when a done action it would build on is
+no longer so in Sigma, whether an undo plan or a hand reverted it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from planner.execute.apply import apply_plan
+from planner.execute.errors import ApplyInterrupted
+from planner.execute.journal import journal_path, read_journal
+from planner.execute.runner import NullProgress
+from planner.execute.stale import PlannedEffects, planned_effects, undone_on
+from planner.model import ActionKind
+from planner.planfile import write_plan
+from planner.planning import plan_from_paths
+from planner.sandbox.server import SandboxServer
+
+from .conftest import run_cli_with_environ
+from .execute_support import GROUP_FINANCE, WriteCounter, act, link, options_for, sandbox_env
+
+REPO = Path(__file__).resolve().parent.parent
+SIGMA, OKTA, POLICY = REPO / "samples/acme/sigma", REPO / "samples/acme/okta", REPO / "policies/examples/okta.yaml"
+ROBERT = "zSutITtoCUJKFLUHHIQpGKCCb1nmD"
+SET_EMAIL, LINK = f"members.set_email:{ROBERT}", f"scim.link_user:{ROBERT}"
+OLD, NEW = "robert.chen@oldacme.example", "robert.chen@acme.example"
+
+
+class StopAfter(NullProgress):
+    """A progress sink that presses Ctrl-C (raises :class:`KeyboardInterrupt` in apply's main thread, as
+    the SIGINT handler does) once ``action_id`` has finished and been journaled."""
+
+    def __init__(self, action_id: str):
+        self.action_id = action_id
+
+    def update(self, action, result):
+        if action.id == self.action_id:
+            raise KeyboardInterrupt
+
+
+class RefuseUser:
+    """WSGI middleware: ``POST /scim/v2/Users`` with ``userName`` ``user_name`` answers 400 while ``on``."""
+
+    def __init__(self, app, user_name: str):
+        self.app, self.user_name, self.on = app, user_name, True
+
+    def __call__(self, environ, start_response):
+        if self.on and environ["REQUEST_METHOD"] == "POST" and environ.get("PATH_INFO", "").endswith("/Users"):
+            import io
+
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            environ["wsgi.input"] = io.BytesIO(body)
+            if json.loads(body or b"{}").get("userName") == self.user_name:
+                start_response("400 Bad Request", [("Content-Type", "application/scim+json")])
+                return [b'{"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", '
+                        b'"detail": "refused by the test"}']
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def finance(tmp_path):
+    """The sample organization's sandbox (writes counted; robert.chen's link refusable) and its okta plan,
+    approved for it: ``(server, counter, refuse, plan_path, urls, env)``."""
+    plan, _ = plan_from_paths(str(SIGMA), [str(OKTA)], str(POLICY))
+    path = tmp_path / "plan.json"
+    write_plan(plan, path)
+    server = SandboxServer(SIGMA, token_rate=None)
+    counter = WriteCounter(server.app)
+    server.app = refuse = RefuseUser(counter, NEW)
+    refuse.on = False
+    server.start()
+    try:
+        urls = ["--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url]
+        yield server, counter, refuse, path, urls, sandbox_env(server)
+    finally:
+        server.close()
+
+
+def roberts(server) -> list[tuple[str, str]]:
+    """``(memberId, email)`` of every member whose email is robert.chen's, old or new (GET /v2/members)."""
+    answer = httpx2.get(f"{server.base_url}/v2/members", headers=server.rest_headers(), params={"limit": 1000})
+    answer.raise_for_status()
+    return sorted((m["memberId"], m["email"]) for m in answer.json()["entries"] if m["email"] in (OLD, NEW))
+
+
+def set_email_by_hand(server, email: str) -> None:
+    httpx2.patch(f"{server.base_url}/v2/members/{ROBERT}", headers=server.rest_headers(),
+                 json={"email": email}).raise_for_status()
+
+
+ROBERT_UNDONE = (f"{SET_EMAIL} (members.set_email) on member:{ROBERT} ({OLD}): email is '{OLD}', the action set "
+                 f"'{NEW}'")
+
+
+def undone_line(plan: Path, *undone: str) -> str:
+    return (f"sigma-migrate: error: {plan}: {len(undone)} action(s) an earlier run of this plan did are no longer so "
+            f"in Sigma (undone since: an undo plan, or by hand): {'; '.join(undone)}; this plan would go on from a "
+            "state it no longer finds: fetch, plan again, review and approve the new plan; nothing was written")
+
+
+def test_undo_of_an_interrupted_wave_is_refused_and_a_hand_reverted_set_email_refuses_its_resume(
+        tmp_path, finance, capsys, monkeypatch):
+    server, counter, _, plan, urls, env = finance
+    with pytest.raises(ApplyInterrupted) as stopped:
+        apply_plan(plan, options_for(server, auto_approve=True, only=("group:Finance",), parallelism=1),
+                   progress=StopAfter(SET_EMAIL))
+    assert (stopped.value.exit_code, str(stopped.value)) == (
+        130, f"interrupted; run `sigma-migrate apply {plan} --resume --only group:Finance` to continue")
+    rows = read_journal(plan)[2]
+    assert (rows[SET_EMAIL].state, rows[LINK].state) == ("done", "pending")
+    assert roberts(server) == [(ROBERT, NEW)]
+    writes = counter.total()
+
+    code, out, err = run_cli_with_environ(capsys, monkeypatch, env, "undo", str(journal_path(plan)),
+                                          "--out", str(tmp_path / "undo.json"), *urls)
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"sigma-migrate: error: {journal_path(plan)}: run 1 (--only group:Finance, interrupted) did not finish: "
+        "0 action(s) in flight, 21 not started; undo reverses what a run did once it has finished: finish it first "
+        f"with `sigma-migrate apply {plan} --resume --only group:Finance`, then run undo again; nothing was written"]
+    assert not (tmp_path / "undo.json").exists()
+
+    set_email_by_hand(server, OLD)  # what the undo plan did: the address is robert's old one again
+    code, out, err = run_cli_with_environ(capsys, monkeypatch, env, "apply", str(plan), "--auto-approve",
+                                          "--resume", "--only", "group:Finance", *urls)
+    assert code == 1, out + err
+    assert err.splitlines() == [undone_line(plan, ROBERT_UNDONE)]
+    assert counter.total() == writes + 1  # the hand's PATCH only: apply sent nothing
+    assert roberts(server) == [(ROBERT, OLD)]  # no second account
+    assert [r.status for r in read_journal(plan)[1]] == ["interrupted"]
+
+
+def test_an_undo_plan_applied_after_an_incomplete_wave_refuses_the_wave_s_resume_and_the_next_run(
+        tmp_path, finance, capsys, monkeypatch):
+    """An incomplete run (a failure, reported) may be undone; what the undo reversed is then no longer
+    done in Sigma, and neither its ``--resume`` nor a new run of the wave builds on it."""
+    server, counter, refuse, plan, urls, env = finance
+    refuse.on = True  # robert's link is refused: the wave ends incomplete, his set_email done
+    code, out, err = run_cli_with_environ(capsys, monkeypatch, env, "apply", str(plan), "--auto-approve",
+                                          "--only", "group:Finance", *urls)
+    assert code == 3, out + err
+    assert out.splitlines()[-1] == f"Continue with: sigma-migrate apply {plan} --resume --only group:Finance"
+    rows = read_journal(plan)[2]
+    assert (rows[SET_EMAIL].state, rows[LINK].state) == ("done", "failed")
+    refuse.on = False
+
+    undo = tmp_path / "undo.json"
+    code, out, err = run_cli_with_environ(capsys, monkeypatch, env, "undo", str(journal_path(plan)),
+                                          "--out", str(undo), *urls)
+    assert code == 0, err
+    reversal = [a for a in json.loads(undo.read_text())["actions"] if a["kind"] == "members.set_email"]
+    assert [(a["id"], a["after"]["email"]) for a in reversal] == [(SET_EMAIL, OLD)]
+    code, out, err = run_cli_with_environ(capsys, monkeypatch, env, "apply", str(undo), "--auto-approve", *urls)
+    assert code == 0, out + err
+    assert roberts(server) == [(ROBERT, OLD)]
+    writes = counter.total()
+
+    for extra in (("--resume", "--only", "group:Finance"), ("--only", "group:Finance"), ("--resume",)):
+        code, out, err = run_cli_with_environ(capsys, monkeypatch, env, "apply", str(plan), "--auto-approve",
+                                              *extra, *urls)
+        assert code == 1, (extra, out, err)
+        if extra == ("--resume",):  # the incomplete wave binds --resume to its selection first
+            assert "--resume continues run 1 (incomplete)" in err
+            continue
+        assert err.splitlines() == [undone_line(plan, *(  # the undo plan reversed two account types too
+            f"scim.set_account_type:{m} (scim.set_account_type) on member:{m} ({email}): memberType is {now!r}, "
+            f"the action set {done!r}" for m, email, now, done in (
+                ("QK9fJMB9nEBWpYLdl9yg76p7wxYSm", "helen.ortiz@acme.example", "Admin", "Analyze"),
+                ("ZzMj8XHJHNpplyMM7TMoXMC0Xxk9o", "aisha.bello@acme.example", "Act", "Build"))),
+            ROBERT_UNDONE)]
+    assert counter.total() == writes  # nothing sent
+    assert roberts(server) == [(ROBERT, OLD)]  # no second account
+
+
+# --------------------------------------------------------------------------- the rule, on literal objects
+
+
+def effects_of(*actions) -> PlannedEffects:
+    return planned_effects(actions)
+
+
+def test_a_done_member_action_is_undone_when_its_field_is_at_no_value_the_plan_sets():
+    set_email = act("e1", ActionKind.MEMBERS_SET_EMAIL, {"memberId": "m1", "email": "a@old.example"},
+                    {"email": "a@new.example"}, before={"email": "a@old.example"})
+    deactivate = act("d1", ActionKind.MEMBERS_DEACTIVATE, {"memberId": "m1", "email": "a@old.example"},
+                     {"isArchived": True, "newOwnerId": "mAdmin"})
+    reactivate = act("r1", ActionKind.MEMBERS_REACTIVATE, {"memberId": "m1", "email": "a@old.example"},
+                     {"isArchived": False})
+    live = {"memberId": "m1", "email": "a@old.example", "isArchived": False, "memberType": "Viewer"}
+
+    found = undone_on("member:m1", live, [set_email, deactivate], effects_of(set_email, deactivate), label="a@")
+    assert [str(u) for u in found] == [
+        "e1 (members.set_email) on member:m1 (a@): email is 'a@old.example', the action set 'a@new.example'",
+        "d1 (members.deactivate) on member:m1 (a@): isArchived is False, the action set True"]
+    # a later action of the plan sets the field again (d1 then r1): its value is no undo of d1
+    assert undone_on("member:m1", live, [deactivate], effects_of(deactivate, reactivate)) == []
+    assert undone_on("member:m1", {**live, "email": "a@new.example"}, [set_email], effects_of(set_email)) == []
+
+
+def test_a_link_s_account_type_is_not_its_own_when_a_set_account_type_owns_it():
+    linked = link("u1", "m1", "a@x.example", "Pro")
+    live = {"memberId": "m1", "email": "a@x.example", "memberType": "Viewer"}
+    (found,) = undone_on("member:m1", live, [linked], effects_of(linked))
+    assert (found.action.id, found.change.field, found.change.planned, found.change.live) == (
+        "u1", "memberType", "Pro", "Viewer")
+    assert undone_on("member:m1", live, [linked], effects_of(linked), owned=frozenset({"m1"})) == []
+
+
+def test_a_team_member_a_done_removal_removed_back_in_the_team_or_a_linked_member_a_push_added_gone():
+    removal = act("x1", ActionKind.TEAMS_REMOVE_MEMBER, {"teamId": "t1", "name": "Finance", "memberId": "m3"}, None)
+    push = act("p1", ActionKind.SCIM_SET_GROUP_MEMBERS, GROUP_FINANCE,
+               {"members": ["a@x.example", "b@x.example", "new@x.example"]})
+    links = (link("u1", "m1", "a@x.example"), link("u2", "m2", "b@x.example"))
+    effects = effects_of(removal, push, *links)
+
+    found = undone_on("team:t1", {"teamId": "t1", "memberIds": ["m1", "m3"]}, [removal, push], effects, label="Finance")
+    assert [str(u) for u in found] == [
+        "x1 (teams.remove_member) on team:t1 (Finance): member(s) m3 in the team again, which the action removed",
+        "p1 (scim.set_group_members) on team:t1 (Finance): member(s) m2 no longer in the team, which the action "
+        "put there"]
+    assert undone_on("team:t1", {"teamId": "t1", "memberIds": ["m1", "m2", "m9"]}, [removal, push], effects) == []
