@@ -188,3 +188,26 @@ def test_a_team_renamed_by_scim_is_found_by_its_id_and_reported_drifted(tmp_path
         ("team:t1", "drifted", ["scim.link_group: displayName: 'Finance & Accounting', planned 'Finance'"])]
     assert verify_lines(found)[-1] == ("Verify: DRIFTED: 1 object(s) differ from the plan. "
                                        "5 of 6 object(s) converged, 1 drifted, 0 missing")
+
+
+def test_an_object_whose_action_was_in_flight_when_the_run_stopped_is_not_counted_as_a_failure(tmp_path, sb):
+    """tester7 (nit): after a kill -9, the create in flight (not failed, never sent) was counted "1 missing
+    (1 of them by a failed action)"; no action failed."""
+    from planner.execute.journal import Journal
+    from planner.planfile import read_plan
+
+    from .execute_support import small_plan_actions
+
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    journal = Journal.open(plan, read_plan(plan).digest, [(a.id, a.kind.value) for a in small_plan_actions()])
+    journal.start_run("apply", wave="", wave_actions=[a.id for a in small_plan_actions()])
+    journal.mark_running("u3")  # the create of new@example.com was in flight: then kill -9 (no end recorded)
+    journal.close()
+
+    found = verify_plan(plan, options_for(server))
+
+    assert found.exit_code == 3 and found.failed == ()
+    assert verify_lines(found)[-2] == (
+        "Verify: INTERRUPTED: run 1 did not finish: 1 action(s) in flight, 7 not started. 0 of 1 object(s) "
+        "converged, 0 drifted, 1 missing (1 of them in flight when the run stopped); 7 action(s) not applied yet")

@@ -335,6 +335,26 @@ def _wave_status(run_id: int, wave: str, wave_actions: Sequence[str], result: Ve
                       len(drifted_objects(objects, failed_ids | unfinished_ids)), len(objects.unverified), interrupted)
 
 
+def unfinished_objects(found: PlanVerification) -> tuple[int, int]:
+    """``(by a failed action, in flight)``: how many objects are not as planned, not drift and not "could
+    not verify", because an action of theirs failed or was skipped (:attr:`PlanVerification.failed`),
+    else because their action was in flight when its run stopped (:attr:`PlanVerification.in_flight`:
+    left ``running``, not failed; tester7: such an object was counted "by a failed action")."""
+    failed = {f.action_id for f in found.failed}
+    in_flight = {a.action_id for a in found.in_flight}
+    drifted = {o.key for o in found.drifted}
+    by_failure = by_in_flight = 0
+    for o in found.verification.objects:
+        if o.converged or o.unverified or o.key in drifted:
+            continue
+        open_ids = {c.action_id for c in o.checks if not c.satisfied}
+        if open_ids & failed:
+            by_failure += 1
+        elif open_ids & in_flight:
+            by_in_flight += 1
+    return by_failure, by_in_flight
+
+
 def verify_lines(found: PlanVerification) -> list[str]:
     """The terminal report: one line per object that did not converge, one per failed action, one
     per wave, then the total; each wave and the total lead with :func:`verdict`."""
@@ -351,10 +371,12 @@ def verify_lines(found: PlanVerification) -> list[str]:
     for w in found.waves:
         lines.append(f"Wave {w.wave or '(whole plan)'} (run {w.run_id}): {w.verdict} ({w.checked} action(s) checked)")
     states = [o.state for o in v.objects]
-    by_failure = sum(1 for o in v.objects if not o.converged and not o.unverified) - len(found.drifted)
+    by_failure, by_in_flight = unfinished_objects(found)
+    why = [f"{by_failure} of them by a failed action"] if by_failure else []
+    why += [f"{by_in_flight} of them in flight when the run stopped"] if by_in_flight else []
     lines.append(f"Verify: {found.verdict}. {states.count('converged')} of {len(states)} object(s) converged, "
                  f"{states.count('drifted')} drifted, {states.count('missing')} missing"
-                 + (f" ({by_failure} of them by a failed action)" if by_failure else "")
+                 + (f" ({', '.join(why)})" if why else "")
                  + (f", {len(v.unverified)} could not be read" if v.unverified else "")
                  + (f"; {len(found.not_applied)} action(s) not applied yet" if found.not_applied else ""))
     unverified = v.unverified_line(found.plan)
