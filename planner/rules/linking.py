@@ -277,9 +277,13 @@ def unreadable_emails(directory: Directory, linked_members: Collection[str]) -> 
     :mod:`planner.sources.validation`), in memberId order. No IdP user can match an address the plan
     cannot read, so "no IdP user matches" says nothing about them: they are held
     (:func:`invalid_sigma_email_item`), never deactivated on it."""
-    return [m for mid, m in sorted(directory.members.items())
-            if mid not in linked_members and m.is_active and m.user_kind != "guest" and m.email_key
-            and not is_valid_email(clean_address(m.email))]
+    found = [m for mid, m in directory.members.items()
+             if mid not in linked_members and m.is_active and m.user_kind != "guest" and m.email_key
+             and not is_valid_email(clean_address(m.email))]
+    return sorted(found, key=_MEMBER_ID)  # the few found, not every member, sorted (memberIds are unique)
+
+
+_MEMBER_ID = attrgetter("member_id")
 
 
 def invalid_sigma_email_item(member: SigmaMember) -> ReviewItem:
