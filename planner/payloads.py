@@ -33,7 +33,7 @@ path). Structs are frozen; change one with :func:`msgspec.structs.replace`.
 from __future__ import annotations
 
 from enum import Enum
-from typing import ClassVar, Union
+from typing import ClassVar, Iterable, Union
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -47,7 +47,7 @@ __all__ = [
     "LostCandidate", "LinkUserEvidence", "CreateUserEvidence", "AccountTypeEvidence", "DeactivateEvidence",
     "DisableGuestEvidence", "ScimDeactivateEvidence", "ConvertGuestEvidence", "SetEmailEvidence",
     "ReactivateEvidence", "GroupEvidence", "RemoveMemberEvidence", "target_member_id", "target_team_id",
-    "new_owner_id", "target_addresses",
+    "new_owner_id", "target_addresses", "actions_by_kind",
     "ScimCreateUser", "ScimLinkUser", "ScimSetAccountType", "ScimDeactivateUser", "ScimCreateGroup",
     "ScimLinkGroup", "ScimSetGroupMembers", "TeamsRemoveMember", "MembersDeactivate", "MembersDisableGuest",
     "MembersConvertGuest", "MembersSetEmail", "MembersReactivate",
@@ -575,6 +575,20 @@ TEAM_TARGET_KINDS = _kinds_whose("target", (GroupTarget, TeamMemberTarget))
 """The kinds whose target names a team (:func:`target_team_id` reads its ``team_id``)."""
 OWNER_KINDS = _kinds_whose("after", (ArchiveAfter,))
 """The kinds that may name a ``newOwnerId`` (:func:`new_owner_id`)."""
+
+
+def actions_by_kind(actions: Iterable[Action]) -> dict[ActionKind, list[Action]]:
+    """``actions`` grouped by kind, each kind's in their order: a question about one kind (its target's
+    field, :data:`MEMBER_TARGET_KINDS`, ...) then reads that kind's actions only, field by field, instead
+    of asking every action what it is (121,663 actions at 100k members)."""
+    of_kind: dict[ActionKind, list[Action]] = {}
+    for a in actions:
+        found = of_kind.get(a.kind)
+        if found is None:
+            of_kind[a.kind] = [a]
+        else:
+            found.append(a)
+    return of_kind
 
 
 def target_member_id(action: Action) -> str | None:

@@ -81,13 +81,13 @@ from .gc_pause import gc_paused
 from .matching import IdentityGraph, match_identities
 from . import outcomes
 from .model import (
-    AccountTypeCounts, Action, ActionKind, CustomReplacement, Finding, Fingerprints, GuardResult, ItemRef, MemberState,
+    AccountTypeCounts, Action, ActionKind, CustomReplacement, Finding, Fingerprints, GuardResult, MemberState,
     NormalizedMemberType, Outcomes, PersonRow, Plan, PlanOrganization, PlanPolicy, PlanSummary, ReviewCounts,
     ReviewItem, SeatCount, Snapshot, TeamCounts, TeamRow, TeamState,
 )
 from .payloads import (
-    MEMBER_TARGET_KINDS, OWNER_KINDS, TEAM_TARGET_KINDS, ScimLinkUser, ScimSetAccountType, new_owner_id,
-    target_member_id,
+    MEMBER_TARGET_KINDS, OWNER_KINDS, TEAM_TARGET_KINDS, ScimLinkUser, ScimSetAccountType, actions_by_kind,
+    new_owner_id,
 )
 from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
@@ -148,7 +148,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         acted = acted_on(actions)
         people = person_rows(policy, directory, decided.people, decided.types, decided.unmatched, actions, review_items,
                              acted)
-        summary = build_summary(directory, decided, actions, review_items)
+        summary = build_summary(directory, decided, actions, review_items, acted)
         plan_outcomes = build_outcomes(policy, directory, decided.guards, actions, people)
         checks = preflight.evaluate(policy, directory, summary.guards, actions, people)
         prints = fingerprints(directory, actions, acted)
@@ -432,34 +432,33 @@ def add_cross_dependencies(actions: list[Action]) -> list[Action]:
     """Dependencies between families: removals before a member's deactivation; a member's own
     email change (a duplicate's address freed, :mod:`planner.rules.duplicates`) before it; the
     document owner's reactivation/link/account type before any hand-over of documents to them."""
-    deactivating = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
-    leaving: set[str] = set()
-    owners: set[str] = set()
-    for a in actions:
-        if a.kind in deactivating:
-            leaving.add(a.target.member_id)
-            owners.add(new_owner_id(a) or "")
-    if not leaving:
+    of_kind = actions_by_kind(actions)  # each kind below has a member target (payloads.MEMBER_TARGET_KINDS)
+    deactivating = [a for kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
+                    for a in of_kind.get(kind, ())]
+    if not deactivating:
         return actions
+    leaving = {a.target.member_id for a in deactivating}
+    owners = {new_owner_id(a) or "" for a in deactivating}
     owner_kinds = (ActionKind.MEMBERS_REACTIVATE, ActionKind.SCIM_LINK_USER, ActionKind.SCIM_SET_ACCOUNT_TYPE,
                    ActionKind.MEMBERS_SET_EMAIL)
     first_kinds = (ActionKind.TEAMS_REMOVE_MEMBER, ActionKind.MEMBERS_SET_EMAIL)
     by_member: dict[str, list[str]] = {}  # the document owners' own actions
     removals: dict[str, list[str]] = {}  # what a leaving member does first
-    for a in actions:
-        mid = target_member_id(a)
-        if mid in owners and a.kind in owner_kinds:
-            by_member.setdefault(mid, []).append(a.id)
-        if mid in leaving and a.kind in first_kinds:
-            removals.setdefault(mid, []).append(a.id)
-    out = []
-    for a in actions:
-        if a.kind in deactivating:
-            extra = removals.get(a.target.member_id, []) + by_member.get(new_owner_id(a) or "", [])
-            if extra:
-                a = msgspec.structs.replace(a, depends_on=tuple(sorted(set(a.depends_on) | set(extra))))
-        out.append(a)
-    return out
+    for kind in owner_kinds:
+        for a in of_kind.get(kind, ()):
+            if a.target.member_id in owners:
+                by_member.setdefault(a.target.member_id, []).append(a.id)
+    for kind in first_kinds:
+        for a in of_kind.get(kind, ()):
+            if a.target.member_id in leaving:
+                removals.setdefault(a.target.member_id, []).append(a.id)
+    replaced = {}  # id() of a deactivation -> the same with its extra dependencies
+    for a in deactivating:
+        extra = removals.get(a.target.member_id, []) + by_member.get(new_owner_id(a) or "", [])
+        if extra:
+            replaced[id(a)] = msgspec.structs.replace(a, depends_on=tuple(sorted(set(a.depends_on) | set(extra))))
+    # each action in place, a replaced one swapped: looked up by id() in C, without a Python step per action
+    return list(map(replaced.get, map(id, actions), actions)) if replaced else list(actions)
 
 
 def order_actions(actions: list[Action]) -> list[Action]:
@@ -500,28 +499,24 @@ def sort_review_items(items: Iterable[ReviewItem]) -> list[ReviewItem]:
 
 @dataclass(frozen=True, slots=True)
 class ActedOn:
-    """The plan's actions by what they act on, indexed once (:func:`acted_on`) for the person rows and
-    the fingerprints: ``members``, target memberId -> its actions, phase by phase
+    """The plan's actions by what they act on, indexed once (:func:`acted_on`) for the person rows, the
+    summary and the fingerprints: ``members``, target memberId -> its actions, phase by phase
     (:func:`~planner.payloads.target_member_id`); ``creates``, IdP id -> its ``scim.create_user`` ids;
     ``owners``, every ``newOwnerId`` (:func:`~planner.payloads.new_owner_id`); ``teams``, every target
-    teamId (:func:`~planner.payloads.target_team_id`)."""
+    teamId (:func:`~planner.payloads.target_team_id`); ``of_kind``, the actions by kind, in plan order
+    (:func:`~planner.payloads.actions_by_kind`)."""
 
     members: Mapping[str, list[Action]]
     creates: Mapping[str, list[str]]
     owners: frozenset[str]
     teams: frozenset[str]
+    of_kind: Mapping[ActionKind, list[Action]]
 
 
 def acted_on(actions: Iterable[Action]) -> ActedOn:
     """The :class:`ActedOn` index of ``actions``: grouped by kind first, since what an action's target
     names is a fact of its kind (:data:`~planner.payloads.MEMBER_TARGET_KINDS`, ...)."""
-    of_kind: dict[ActionKind, list[Action]] = {}
-    for a in actions:
-        found = of_kind.get(a.kind)
-        if found is None:
-            of_kind[a.kind] = [a]
-        else:
-            found.append(a)
+    of_kind = actions_by_kind(actions)
     members: dict[str, list[Action]] = {}
     for kind in sorted(MEMBER_TARGET_KINDS.intersection(of_kind), key=PHASE.__getitem__):  # phase order
         for a in of_kind[kind]:
@@ -531,7 +526,7 @@ def acted_on(actions: Iterable[Action]) -> ActedOn:
         creates.setdefault(a.target.idp_id, []).append(a.id)
     owners = {a.after.new_owner_id for kind in OWNER_KINDS.intersection(of_kind) for a in of_kind[kind]}
     teams = {a.target.team_id for kind in TEAM_TARGET_KINDS.intersection(of_kind) for a in of_kind[kind]}
-    return ActedOn(members, creates, frozenset(owners - {None}), frozenset(teams - {None}))
+    return ActedOn(members, creates, frozenset(owners - {None}), frozenset(teams - {None}), of_kind)
 
 
 def fingerprints(directory: Directory, actions: list[Action], acted: ActedOn | None = None) -> Fingerprints:
@@ -585,14 +580,7 @@ def person_rows(
     acts_m, acts_i = acted.members, acted.creates
     admin_types = frozenset(t.casefold() for t in policy.guards.admin_account_types)
     lockout_of, type_change_of, admin_change_of = outcomes.lockout, outcomes.type_change, outcomes.admin_change
-    rev_m: dict[str, set[str]] = {}
-    rev_i: dict[str, set[str]] = {}
-    for r in review_items:
-        keys = set(_person_keys_of(r.subject))
-        for c in r.candidates:
-            keys.update(_person_keys_of(c))
-        for key in keys:
-            (rev_m if key[0] == "m" else rev_i).setdefault(key[2:], set()).add(r.id)
+    rev_m, rev_i = review_index(review_items)
 
     after_type = {d.person: d.after for d in types}
     account_type, sent, active_idp = directory.member_account_types, directory.scim_user_names, directory.active_idp_ids
@@ -679,36 +667,46 @@ def _type_change_of(actions: list[Action] | None) -> str | None:
     return None
 
 
-def _person_keys_of(ref: ItemRef) -> list[str]:
-    """The people an :class:`ItemRef` names: ``m:<memberId>`` and ``i:<idpId>`` keys."""
-    keys = [f"m:{ref.member_id}"] if ref.member_id else []
-    if ref.idp_id:
-        keys.append(f"i:{ref.idp_id}")
-    keys += [f"m:{x}" for x in ref.member_ids or ()]
-    keys += [f"i:{x}" for x in ref.idp_ids or ()]
-    return keys
+def review_index(review_items: Iterable[ReviewItem]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """``(by memberId, by IdP id)``: the ids of the review items that name each person, as subject or
+    candidate (an :class:`ItemRef`'s ``member_id`` / ``member_ids``, ``idp_id`` / ``idp_ids``)."""
+    by_member: dict[str, set[str]] = {}
+    by_idp: dict[str, set[str]] = {}
+    for r in review_items:
+        rid = r.id
+        for ref in (r.subject, *r.candidates):
+            if ref.member_id:
+                by_member.setdefault(ref.member_id, set()).add(rid)
+            if ref.idp_id:
+                by_idp.setdefault(ref.idp_id, set()).add(rid)
+            for mid in ref.member_ids or ():
+                by_member.setdefault(mid, set()).add(rid)
+            for iid in ref.idp_ids or ():
+                by_idp.setdefault(iid, set()).add(rid)
+    return by_member, by_idp
 
 
 # --------------------------------------------------------------------------- summary
 
 
 def build_summary(directory: Directory, decided: Decisions, actions: list[Action],
-                  review_items: list[ReviewItem]) -> PlanSummary:
+                  review_items: list[ReviewItem], acted: ActedOn | None = None) -> PlanSummary:
     """Counts per action kind, seats per account type before/after, people by outcome,
-    teams, review counts, guard results and the one-line text."""
-    by_kind = Counter(map(attrgetter("kind"), actions))
-    kinds = {kind.value: n for kind, n in by_kind.items()}
+    teams, review counts, guard results and the one-line text; ``acted``: the :func:`acted_on` index
+    of ``actions``, when the caller has it."""
+    of_kind = (acted or acted_on(actions)).of_kind
+    kinds = {kind.value: len(found) for kind, found in of_kind.items()}
     per_kind = {k: kinds.get(k, 0) for k in SUMMARY_KINDS}
-    changes = Counter(a.evidence.change for a in actions if isinstance(a, ScimSetAccountType)) \
-        if by_kind.get(ActionKind.SCIM_SET_ACCOUNT_TYPE) else Counter()
+    type_actions = of_kind.get(ActionKind.SCIM_SET_ACCOUNT_TYPE, ())
+    changes = Counter(a.evidence.change for a in type_actions)
     types = decided.types
 
     account_type = directory.member_account_types
     active = [(mid, account_type[mid]) for mid, m in directory.members.items() if m.is_active]
     before = Counter(t for _, t in active)
     after = Counter()
-    gone = {a.target.member_id for a in actions
-            if a.kind is ActionKind.MEMBERS_DEACTIVATE or a.kind is ActionKind.MEMBERS_DISABLE_GUEST}
+    gone = {a.target.member_id for kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
+            for a in of_kind.get(kind, ())}
     type_after = {d.member_id: d.after for d in types if d.member_id}
     for mid, t in active:
         if mid not in gone:
@@ -725,7 +723,7 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
     status = {s.value: n for s, n in Counter(map(attrgetter("status"), decided.people)).items()}
     kept = sum(d.decision == "keep" for d in decided.unmatched)
     team_rows = decided.team_rows
-    account_types = account_type_counts(per_kind[ActionKind.SCIM_SET_ACCOUNT_TYPE.value], changes, actions)
+    account_types = account_type_counts(per_kind[ActionKind.SCIM_SET_ACCOUNT_TYPE.value], changes, type_actions)
     reviews = ReviewCounts(
         total=len(review_items),
         blocking=sum(r.blocking for r in review_items),
@@ -736,7 +734,8 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
         total_actions=len(actions),
         changes=bool(actions),
         guards=list(decided.guards),
-        text=summary_text(per_kind, account_types, reviews, scim_reactivations(actions)),
+        text=summary_text(per_kind, account_types, reviews,
+                          scim_reactivations(of_kind.get(ActionKind.SCIM_LINK_USER, ()))),
         account_types=account_types,
         seats=seats,
         normalized_member_types=_normalized(directory),

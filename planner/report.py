@@ -35,6 +35,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence  # abc, not typing: isinstance checks in C
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -477,7 +478,7 @@ def _people_payload(
     kind_values = _kind_values(plan.actions) if kind_values is None else kind_values
     kinds = sorted(set(kind_values))
     kind_index = {k: i for i, k in enumerate(kinds)}
-    action_kind = {a.id: kind_index[k] for a, k in zip(plan.actions, kind_values)}
+    action_kind = dict(zip(map(attrgetter("id"), plan.actions), map(kind_index.__getitem__, kind_values)))  # in C
     reviews = [[r.id, r.code, 1 if r.blocking else 0] for r in plan.review_items]
     review_index = {r.id: i for i, r in enumerate(plan.review_items)}
     levels = [2 if r.blocking else 1 for r in plan.review_items]
