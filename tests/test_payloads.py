@@ -24,6 +24,7 @@ from planner.payloads import (
     ScimLinkGroup,
     ScimLinkUser,
     ScimUserAfter,
+    actions_by_kind,
     new_owner_id,
     target_addresses,
     target_member_id,
@@ -125,3 +126,15 @@ def test_the_kinds_whose_target_names_a_member_a_team_or_an_owner():
     assert TEAM_TARGET_KINDS == {ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_LINK_GROUP,
                                  ActionKind.SCIM_SET_GROUP_MEMBERS, ActionKind.TEAMS_REMOVE_MEMBER}
     assert OWNER_KINDS == {ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST}
+
+
+def test_actions_grouped_by_kind_keep_their_order():
+    # what the summary, the cross-family dependencies and planning.acted_on read: each kind's actions in order
+    d1 = act("d1", ActionKind.MEMBERS_DEACTIVATE, {"memberId": "m1", "email": "a@x"}, {"isArchived": True, "newOwnerId": None})
+    g = act("g", ActionKind.SCIM_LINK_GROUP, {"teamId": "t1", "name": "Finance"}, {"displayName": "Finance"})
+    d2 = act("d2", ActionKind.MEMBERS_DEACTIVATE, {"memberId": "m2", "email": "b@x"}, {"isArchived": True, "newOwnerId": None})
+    grouped = actions_by_kind([d2, LINK, g, d1])
+    assert list(grouped) == [ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_LINK_USER, ActionKind.SCIM_LINK_GROUP]
+    assert grouped[ActionKind.MEMBERS_DEACTIVATE] == [d2, d1]
+    assert grouped[ActionKind.SCIM_LINK_USER] == [LINK] and grouped[ActionKind.SCIM_LINK_GROUP] == [g]
+    assert actions_by_kind([]) == {}
