@@ -533,7 +533,7 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       (``"name.familyName: U+202E RIGHT-TO-LEFT OVERRIDE at position 6"``); ``scim.unclean_user_name`` /
       ``scim.mixed_script_user_name``: ``userName`` (as sent), ``differences``;
     - ``inputs.truncated``: ``truncated`` (:class:`InputMark`); ``policy.unknown_reference``: ``closest``
-      (when a name is close); ``teams.likely_rename``: ``groupMembers``; ``teams.empty_export``: ``files`` (the
+      (when a name is close) or ``differences`` (when one only looks like it, :mod:`planner.did_you_mean`); ``teams.likely_rename``: ``groupMembers``; ``teams.empty_export``: ``files`` (the
       Sigma teams and team members files), ``members`` (the organization's members), ``groups`` (the IdP groups
       that would become new teams); ``unmatched.review``: ``kind``,
       ``memberType``, ``userKind``;

@@ -30,15 +30,13 @@ are raised later by the rules with :meth:`Policy.location` naming the key.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import hashlib
 import re
 import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Union
+from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 import yaml
 from pydantic import (
@@ -56,6 +54,7 @@ from pydantic import (
 from typing_extensions import Annotated
 
 from .errors import UserError
+from .yaml_schema import collect_marks, dotted, model_at, model_keys, schema_problems
 from .yamlsafe import BoundedLoader
 
 if TYPE_CHECKING:
@@ -652,7 +651,7 @@ class Policy(_Model):
 
     def error(self, loc: tuple[Any, ...], message: str) -> PolicyError:
         """A :class:`PolicyError` ``<file>:<line>:<col>: <dotted loc>: <message>``."""
-        return PolicyError(f"{self.location(*loc)}: {_dotted(loc)}: {message}")
+        return PolicyError(f"{self.location(*loc)}: {dotted(loc)}: {message}")
 
     def resolved(self) -> dict[str, Any]:
         """The policy with every default filled in, JSON-ready (goes into the plan)."""
@@ -706,11 +705,11 @@ def _resolved_policy(resolved: bytes) -> "Policy | str":
     except ValueError as exc:  # a JSONDecodeError or a pydantic ValidationError
         if isinstance(exc, ValidationError):
             error = exc.errors()[0]
-            return f".{_dotted(tuple(error['loc']))}: {error['msg']}"
+            return f".{dotted(tuple(error['loc']))}: {error['msg']}"
         return f": not JSON: {exc}"
     missing = _first_missing(data, policy.resolved())
     if missing is not None:
-        return (f".{_dotted(missing)}: required (a plan written by another version of sigma-migrate; plan again "
+        return (f".{dotted(missing)}: required (a plan written by another version of sigma-migrate; plan again "
                 "with this one)")
     return policy
 
@@ -826,7 +825,7 @@ def _parse(text: str, name: str, sha256: str | None) -> tuple[Policy | None, lis
         problems = _duplicate_keys(node, name)
         marks: dict[tuple[Any, ...], tuple[int, int]] = {}
         spellings: dict[tuple[Any, ...], str] = {}
-        _collect_marks(node, (), marks, spellings, loader)
+        collect_marks(node, (), marks, spellings, loader)
         document = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -874,176 +873,18 @@ def _duplicate_keys(node: yaml.Node, name: str) -> list[PolicyProblem]:
     return out
 
 
-_STRING_TAG = "tag:yaml.org,2002:str"
-
-
-def _collect_marks(node: yaml.Node, loc: tuple[Any, ...], marks: dict, spellings: dict,
-                   loader: yaml.SafeLoader) -> None:
-    """Fill ``marks`` (location -> 1-based ``(line, column)``) and ``spellings`` (location of a plain
-    scalar YAML 1.1 reads as no string -> its text as written, e.g. ``"007"`` read as ``7``).
-
-    A mapping key is recorded under the key as written (``"007"``, what a validated policy holds
-    once quoted) and under the value YAML gives it (``7``, what pydantic names in an error's
-    ``loc``: the int, any other by its repr), so an error about the key points at the key's own line."""
-    marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.ScalarNode) and node.tag != _STRING_TAG:
-        spellings[loc] = node.value
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode):
-                continue
-            keys = [key.value]
-            if key.tag != _STRING_TAG:
-                read = loader.construct_object(key)
-                # pydantic's loc keeps an int key (a boolean as 0/1) and names any other by its repr
-                named = int(read) if isinstance(read, int) else repr(read)
-                if named != key.value:
-                    keys.append(named)
-                spellings[loc + (named, "[key]")] = key.value
-            for k in keys:
-                marks[loc + (k, "[key]")] = (key.start_mark.line + 1, key.start_mark.column + 1)
-                _collect_marks(value, loc + (k,), marks, spellings, loader)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _collect_marks(item, loc + (i,), marks, spellings, loader)
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if part == "[key]":
-            continue
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            text = str(part)
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
-                text = repr(text)
-            out += ("." if out else "") + text
-    return out or "(top level)"
-
-
-def _clean_loc(loc: tuple[Any, ...], marks: Mapping) -> tuple[Any, ...]:
-    """Drop pydantic's internal loc parts (union branch tags, validator names)."""
-    out: list[Any] = []
-    for part in loc:
-        candidate = tuple(out) + (part,)
-        if part == "[key]" or candidate in marks:
-            out.append(part)
-    return tuple(out)
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Keys the policy schema allows at ``loc`` (:func:`planner.yaml_schema.model_keys`); a match key
+    mapping allows ``attribute`` only (:class:`MatchKey`)."""
+    model = model_at(Policy, loc)
+    if isinstance(model, type) and issubclass(model, MatchKey):
+        return ["attribute"]
+    return model_keys(Policy, loc)
 
 
 def _all_errors(exc: ValidationError, name: str, marks: Mapping,
                 spellings: Mapping[tuple[Any, ...], str] = types.MappingProxyType({})) -> list[PolicyProblem]:
-    """Every pydantic error as a :class:`PolicyProblem`, in file order, one per location.
-
-    ``spellings`` (from :func:`_collect_marks`) names a mapping key YAML read as no string by its
-    text as written (``account_types.group_map.'007'``, not ``[7]``), and gives the wrong-type
-    hints their text: :func:`wrong_type_hint`."""
-    def position(loc: tuple[Any, ...]) -> tuple[int, int]:
-        for end in range(len(loc), -1, -1):
-            m = marks.get(tuple(loc[:end]))
-            if m is not None:
-                return m
-        return (1, 1)
-
-    out: dict[tuple[int, int, str], PolicyProblem] = {}
-    for err in exc.errors():
-        raw_loc = tuple(err["loc"])
-        loc = _clean_loc(raw_loc, marks)
-        shown = tuple(spellings.get(loc[:n + 1] + ("[key]",), part) for n, part in enumerate(loc))
-        if err["type"] == "extra_forbidden":
-            key = raw_loc[-1]
-            line, col = position(loc + ("[key]",))
-            allowed = _allowed_keys(loc[:-1])
-            message = f"unknown key {key!r}"
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            if close:
-                message += f" (did you mean {close[0]!r}?)"
-            if allowed:
-                message += f"; allowed here: {', '.join(allowed)}"
-            where = _dotted(shown[:-1])
-        else:
-            line, col = position(loc)
-            message = err["msg"]
-            for prefix in ("Value error, ", "Assertion failed, "):
-                if message.startswith(prefix):
-                    message = message[len(prefix):]
-            if err["type"] == "literal_error":
-                close = difflib.get_close_matches(str(err.get("input")), _literal_values(err), n=1)
-                if close:
-                    message += f" (did you mean {close[0]!r}?)"
-            message += wrong_type_hint(err["type"], err.get("input"), spellings.get(loc))
-            where = _dotted(shown)
-        # a union reports one error per branch at the same place: keep the first
-        out.setdefault((line, col, where), PolicyProblem(name, line, col, where, message))
-    return sorted(out.values(), key=lambda p: (p.line, p.column))
-
-
-def wrong_type_hint(error_type: str, value: Any, spelling: str | None) -> str:
-    """What to add to pydantic's message for a YAML scalar of the wrong type at its place.
-
-    The policy schema is strict (``_Model``: no coercion): where a string belongs (a group, team or
-    account type name, an email, a memberId), a plain scalar YAML 1.1 reads as a number, boolean,
-    null or date (``007`` -> 7, ``1_000`` -> 1000, ``12:30`` -> 750, ``no`` -> false,
-    ``2024-01-15`` -> a date; YAML 1.1 §2 "Language-independent types") is refused with
-    ``(quote the value in YAML)`` and how it was read, never turned into another name; where a
-    number belongs, a boolean is refused with ``(a number, not true/false)``; where a boolean
-    belongs, anything but the literals ``true``/``false`` (``"true"``, ``maybe``, ``1``) is refused with
-    ``(true or false, unquoted)``, as a JSON export's status is (docs/formats.md §0.6)."""
-    if error_type == "string_type" and not isinstance(value, (str, list, dict)):
-        if isinstance(value, bool):
-            read = f"as {str(value).lower()}"
-        elif value is None:
-            read = "as null"
-        elif isinstance(value, (int, float)):
-            read = f"as the number {value!r}"
-        else:
-            read = f"as a {type(value).__name__}"
-        if spelling is None:
-            return " (quote the value in YAML)"
-        return f" (quote the value in YAML: YAML reads {spelling} {read})"
-    if error_type in ("int_type", "float_type") and isinstance(value, bool):
-        return " (a number, not true/false)"
-    if error_type == "bool_type":
-        return " (true or false, unquoted)"
-    return ""
-
-
-def _literal_values(err: Mapping[str, Any]) -> list[str]:
-    expected = (err.get("ctx") or {}).get("expected", "")
-    return re.findall(r"'([^']*)'", str(expected))
-
-
-def _unwrap(annotation: Any) -> Any:
-    """The model class inside Optional[...] / list[...] / dict[..., ...] / Annotated[...], if any."""
-    origin = typing.get_origin(annotation)
-    if origin is Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            found = _unwrap(arg)
-            if isinstance(found, type) and issubclass(found, BaseModel):
-                return found
-        return None
-    if origin in (list, dict):
-        return _unwrap(typing.get_args(annotation)[-1])
-    return annotation
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the policy model at ``loc`` (list indexes and dict keys skipped)."""
-    model: Any = Policy
-    for part in loc:
-        if part == "[key]":
-            continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return []
-        if isinstance(part, int) or part not in model.model_fields:
-            continue
-        model = _unwrap(model.model_fields[part].annotation)
-    if isinstance(model, type) and issubclass(model, MatchKey):
-        return ["attribute"]
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return []
+    """Every pydantic error as a :class:`PolicyProblem`, in file order, one per location
+    (:func:`planner.yaml_schema.schema_problems`)."""
+    return [PolicyProblem(name, p.line, p.column, p.path, p.message)
+            for p in schema_problems(exc, marks, spellings, _allowed_keys)]

@@ -47,7 +47,8 @@ from .model import (
     AccountType, Email, IdpDirectory, IdpGroup, IdpUser, InputFile, Plan, SigmaExport, SigmaMember, SigmaTeam,
     Snapshot, TeamMembership, email_key,
 )
-from .policy import Policy, wrong_type_hint
+from .policy import Policy
+from .yaml_schema import wrong_type_hint
 
 
 class FixtureError(UserError):

@@ -28,10 +28,10 @@ one line), so a typo never runs an empty or unintended wave.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+from .did_you_mean import suggest
 from .errors import UserError
 from .model import Action, ActionKind, Plan, email_key
 from .payloads import (
@@ -186,9 +186,12 @@ def _did_you_mean(plan: Plan, selector: Selector) -> str:
     names = _names(plan, selector.kind)
     close = sorted(n for n in names if n.casefold() == selector.value.casefold())
     if not close:
-        close = difflib.get_close_matches(selector.value, sorted(names), n=1)
-    if not close:
-        return ""
+        found = suggest(selector.value, sorted(names))
+        if found is None:
+            return ""
+        if found.look_alike:
+            return f"; the plan's {selector.kind} {found.phrase()}"
+        close = [found.name]
     return (f"; did you mean {', '.join(f'{selector.kind}:{n}' for n in close)}? {selector.kind} names are "
             "matched exactly, letter case included")
 

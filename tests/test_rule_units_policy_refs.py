@@ -171,3 +171,26 @@ def test_a_match_key_attribute_one_idp_user_has_is_no_item_and_the_plan_of_okta_
     assert [(r.id, r.blocking) for r in p.review_items if r.code == "policy.unknown_reference"] == [
         ("policy.unknown_reference:linking.match_keys[1].attribute.idp", True)]
     assert p.blocking_items
+
+
+def test_a_name_that_only_looks_like_the_reference_is_said_to_differ_never_proposed():
+    """tester7 NEW-4: scope.groups [Finance] beside the IdP group 'Fіnance' (Cyrillic і, U+0456) said "did you
+    mean 'Fіnance'?" and its fix copied the look-alike into the policy (the class of tester6 finding 5)."""
+    policy = parse_policy("scope: {groups: [Finance, Sales]}\n", "policy.yaml")
+    groups = [group("g1", "F\u0456nance", ["u1"]), group("g2", "\uff33ales", ["u2"])]
+    directory = build_directory(snapshot(MEMBERS, USERS, groups=groups, teams=TEAMS, with_root=False), policy)
+    finance, sales = unknown_references(policy, directory)
+    assert (finance.id, finance.blocking) == ("policy.unknown_reference:scope.groups[0]", True)
+    assert finance.message == (
+        "policy.yaml:1:18: scope.groups[0] names IdP group 'Finance', which is not in the IdP export ('F\u0456nance' "
+        "looks like 'Finance' and differs: U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I at position 2; "
+        "never take one for the other); the entry is ignored")
+    assert finance.evidence.fields() == {
+        "differences": ["U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I at position 2"]}
+    assert finance.resolution == (
+        "# 'F\u0456nance' looks like 'Finance' and differs: never copy one into the place of the other; rename the "
+        "one misspelt (in the IdP, then export again), or remove the entry at policy.yaml:1:18\n")
+    assert sales.message == (
+        "policy.yaml:1:27: scope.groups[1] names IdP group 'Sales', which is not in the IdP export ('\uff33ales' "
+        "looks like 'Sales' and differs: U+FF33 FULLWIDTH LATIN CAPITAL LETTER S at position 1; never take one "
+        "for the other); the entry is ignored")

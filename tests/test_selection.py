@@ -71,6 +71,9 @@ def test_a_selector_matching_nothing_is_a_one_line_error(selector, message):
     ("team:FINANCE", "; did you mean team:Finance? team names are matched exactly, letter case included"),
     ("team:Finanse", "; did you mean team:Finance? team names are matched exactly, letter case included"),
     ("team:Nope", ""),
+    # a look-alike (Cyrillic і, U+0456) is said to differ, never proposed (tester7 NEW-4)
+    ("team:F\u0456nance", "; the plan's team 'Finance' looks like 'F\u0456nance' and differs: U+0456 CYRILLIC "
+                           "SMALL LETTER BYELORUSSIAN-UKRAINIAN I at position 2; never take one for the other"),
 ])
 def test_a_group_or_team_differing_in_letter_case_is_named_never_matched(selector, hint):
     # tester6 finding 12b: names are matched exactly (Sigma does not document team names as

@@ -68,8 +68,8 @@ def test_bad_mapping_names_the_yaml_line(tmp_path):
     (tmp_path / "mapping.yaml").write_text("columns:\n  userName: Login\n  nickname: Nick\n", encoding="utf-8")
     _, findings = load_idp(tmp_path)
     assert [(f.code, f.location, f.field, f.message) for f in findings] == [
-        ("invalid-mapping", "line 3", "columns.nickname",
-         "'nickname' is not a SCIM attribute of columns; allowed: id, userName, emails, givenName, familyName, "
+        ("invalid-mapping", "line 3", "columns",
+         "unknown key 'nickname'; allowed here: id, userName, emails, givenName, familyName, "
          "displayName, active, status, userType, externalId, groups")]
 
 
@@ -91,12 +91,12 @@ SHARED = "a column is read as one attribute (only id, userName, emails, external
     ("columns:\n  userName: Login\n  emails: [Mail Address, mail address]\n  active: Enabled\n",
      ("invalid-mapping", "line 3", "columns.emails", f"columns.emails names column 'Mail Address' twice: {SHARED}; {COLUMNS}")),
     ("columns:\n  userName: Login\n  email: Mail Address\n  active: Enabled\n",
-     ("invalid-mapping", "line 3", "columns.email",
-      "'email' is not a SCIM attribute of columns (did you mean 'emails'?); allowed: id, userName, emails, givenName, "
+     ("invalid-mapping", "line 3", "columns",
+      "unknown key 'email' (did you mean 'emails'?); allowed here: id, userName, emails, givenName, "
       "familyName, displayName, active, status, userType, externalId, groups")),
     ("columns:\n  userName: Login\n  active: Enabled\nactive_status: [x]\n",
-     ("invalid-mapping", "line 4", "active_status",
-      "'active_status' is not a key of the mapping (did you mean 'active_statuses'?); allowed: users, columns, "
+     ("invalid-mapping", "line 4", "",
+      "unknown key 'active_status' (did you mean 'active_statuses'?); allowed here: users, columns, "
       "groups_separator, active_statuses, inactive_statuses, format")),
 ])
 def test_a_mapping_fault_is_one_line_at_the_mapping_naming_the_key_and_the_csv_columns(tmp_path, mapping, expected):
@@ -107,6 +107,26 @@ def test_a_mapping_fault_is_one_line_at_the_mapping_naming_the_key_and_the_csv_c
     assert directory.users == ()
     assert [(Path(f.file).name, f.severity) for f in findings] == [("map.yaml", Severity.ERROR)]
     assert (findings[0].code, findings[0].location, findings[0].field, findings[0].message) == expected
+
+
+def test_a_mapping_is_read_strictly_each_wrong_value_one_line_with_its_key(tmp_path):
+    """Review (issue 10, names item 4): the mapping is read as strictly as the policy (planner.yaml_schema): a
+    value YAML 1.1 reads as a number or boolean where a header belongs is refused with how YAML read it, never
+    re-spelled ('007' -> '7'), a list where one name belongs is refused; every problem one error at its line."""
+    (tmp_path / "people.csv").write_text(PEOPLE, encoding="utf-8")
+    (tmp_path / "map.yaml").write_text(
+        "users: {a: people.csv}\ncolumns:\n  UserName: 007\n  givenName: [First Name]\n  active: Enabled\n"
+        "groups_separator: 1\nactive_statuses: [yes]\n", encoding="utf-8")
+    directory, findings = load_idp(tmp_path)
+    assert directory.users == ()
+    assert [(Path(f.file).name, f.code, f.location, f.field, f.message) for f in findings] == [
+        ("map.yaml", "invalid-mapping", "line 1", "users", "Input should be a valid tuple"),
+        ("map.yaml", "invalid-mapping", "line 3", "columns.userName",
+         "Input should be a valid string (quote the value in YAML: YAML reads 007 as the number 7)"),
+        ("map.yaml", "invalid-mapping", "line 4", "columns.givenName", "Input should be a valid string"),
+        ("map.yaml", "invalid-mapping", "line 6", "groups_separator",
+         "Input should be a valid string (quote the value in YAML: YAML reads 1 as the number 1)"),
+    ]
 
 
 def test_a_persons_identifiers_may_share_a_column(tmp_path):

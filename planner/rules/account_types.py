@@ -38,12 +38,12 @@ action and review item; :func:`planner.planning.fold_account_types` folds them i
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Collection, Iterable, Mapping, Sequence
 
 import msgspec
 
+from ..did_you_mean import closest
 from ..directory import PROTECTED_BECAUSE, Directory, Person
 from ..model import Action, ActionKind, Finding, ItemEvidence, ItemRef, ReviewItem, Severity, email_key
 from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
@@ -76,12 +76,11 @@ about one edit for these short names (``Builder`` / ``Build`` 0.83, ``Admins`` /
 
 
 def closest_account_type(name: str, known: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """The name of ``known`` that ``name`` probably means: the same but for letter case, else the closest by
-    :func:`difflib.get_close_matches` (ratio >= ``cutoff``); ``None`` when none is close. The one place
-    "did you mean" of an account type is decided (:func:`validate_names`, :func:`builtin_typo`)."""
-    known = sorted(known)
-    folded = {k.casefold(): k for k in known}
-    return folded.get(name.casefold()) or next(iter(difflib.get_close_matches(name, known, n=1, cutoff=cutoff)), None)
+    """The name of ``known`` that ``name`` probably means, by :func:`planner.did_you_mean.closest` (the same
+    but for letter case, else a difflib ratio >= ``cutoff``, never a look-alike); ``None`` when none is
+    close. The one place "did you mean" of an account type is decided (:func:`validate_names`,
+    :func:`builtin_typo`)."""
+    return closest(name, sorted(known), cutoff=cutoff)
 
 
 def builtin_typo(name: str) -> str | None:

@@ -32,15 +32,16 @@ the memberIds it could mean.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable, Iterator
 
+from ..did_you_mean import Suggestion, closest, look_alike, look_alike_differences
 from ..directory import Directory
 from ..matching import clean_attribute, idp_attribute, member_attribute
 from ..model import NO_EVIDENCE, ItemEvidence, ItemRef, ReviewItem, email_key
-from ..policy import NEVER, REGEX_PREFIX, Policy, _dotted, group_pattern_matcher
+from ..policy import NEVER, REGEX_PREFIX, Policy, group_pattern_matcher
+from ..yaml_schema import dotted
 from . import make_review
 
 CODE = "policy.unknown_reference"
@@ -63,6 +64,10 @@ EXPORT = {RefKind.MEMBER: "the Sigma export", RefKind.IDP_USER: "the IdP export"
           RefKind.GROUP: "the IdP export", RefKind.IDP_ATTRIBUTE: "the IdP export (no user has a value for it)",
           RefKind.MEMBER_FIELD: "the Sigma export (no member has a value for it)"}
 ATTRIBUTES = (RefKind.IDP_ATTRIBUTE, RefKind.MEMBER_FIELD)
+EXPORT_OF = {RefKind.MEMBER: "in Sigma", RefKind.IDP_USER: "in the IdP", RefKind.PERSON: "in Sigma or the IdP",
+             RefKind.TEAM: "in Sigma", RefKind.GROUP: "in the IdP", RefKind.IDP_ATTRIBUTE: "in the IdP",
+             RefKind.MEMBER_FIELD: "in Sigma"}
+"""Where the name a reference looks like lives, to rename it there (:func:`unknown_reference_item`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +229,7 @@ def closest_name(value: str, names: Iterable[str]) -> str | None:
     An address is compared part by part, so a shared domain does not make strangers look alike:
     the same local part under the closest domain (``wendy.park@acme.exmple`` ->
     ``wendy.park@acme.example``), else the closest local part under the same domain. Otherwise
-    (and for the parts) difflib's ratio must be 0.75 or more, among names of the same first
+    (and for the parts) difflib's ratio must be :data:`REFERENCE_CUTOFF` or more, among names of the same first
     letter and a length within 3 (a typo keeps both; it also keeps the look-up fast at 100k names).
     """
     if value.startswith(REGEX_PREFIX):
@@ -247,12 +252,16 @@ def closest_name(value: str, names: Iterable[str]) -> str | None:
     return by_fold[close] if close is not None else None
 
 
+REFERENCE_CUTOFF = 0.75
+"""difflib ratio from which a name is proposed for a policy reference (:func:`closest_name`): stricter than
+:data:`planner.did_you_mean.CUTOFF`, since the names are people's addresses and a stranger's is no typo."""
+
+
 def _close(value: str, candidates: Iterable[str]) -> str | None:
-    """The candidate closest to ``value`` (difflib ratio >= 0.75) among those of its first letter and a
-    length within 3."""
+    """The candidate closest to ``value`` (:func:`planner.did_you_mean.closest` at :data:`REFERENCE_CUTOFF`)
+    among those of its first letter and a length within 3."""
     pool = [c for c in candidates if c[:1] == value[:1] and abs(len(c) - len(value)) <= 3]
-    close = difflib.get_close_matches(value, pool, n=1, cutoff=0.75)
-    return close[0] if close else None
+    return closest(value, pool, cutoff=REFERENCE_CUTOFF)
 
 
 def _sharing(ref: PolicyRef, directory: Directory) -> tuple[str, ...]:
@@ -270,8 +279,9 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
     """The blocking ``policy.unknown_reference`` item of ``ref`` (which names nothing): where it is
     (``file:line:column`` and dotted key), what it names, and the closest existing name."""
     where = policy.location(*ref.loc)
-    path = _dotted(ref.loc)
+    path = dotted(ref.loc)
     shared = _sharing(ref, directory)
+    alike: str | None = None
     by = "memberId" if ref.kind is RefKind.MEMBER else "IdP id"
     if len(shared) > 1:
         noun = "members" if ref.kind is RefKind.MEMBER else "IdP users"
@@ -281,16 +291,24 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
         why, close = "which matches no group in the IdP export", None
     else:
         why = f"which is not in {EXPORT[ref.kind]}"
-        close = closest_name(ref.value, known_names(ref.kind, directory))
+        names = known_names(ref.kind, directory)
+        alike = look_alike(ref.value, names)
+        close = closest_name(ref.value, names) if alike is None else None
     hint = f" (did you mean {close!r}?)" if close else ""
+    if alike is not None:
+        hint = f" ({Suggestion(ref.value, alike, look_alike=True).phrase()})"
     effect = "the match key links no one" if ref.kind in ATTRIBUTES else "the entry is ignored"
     return make_review(
         CODE, path, blocking=True,
         subject=ItemRef(policy_key=path, kind=ref.kind.value, name=ref.value),
         message=f"{where}: {path} names {ref.kind.value} {ref.value!r}, {why}{hint}; {effect}",
         rule=path.split("[")[0].rsplit(".", 1)[0] if "[" in path else path.rsplit(".", 1)[0],
-        evidence=ItemEvidence(closest=close) if close else NO_EVIDENCE,
+        evidence=(ItemEvidence(closest=close) if close else
+                  ItemEvidence(differences=look_alike_differences(ref.value, alike)) if alike else NO_EVIDENCE),
         resolution=(f"# name one of {', '.join(shared)} by its {by} at {where}\n" if len(shared) > 1 else
+                    f"# {alike!r} looks like {ref.value!r} and differs: never copy one into the place of the "
+                    f"other; rename the one misspelt ({EXPORT_OF[ref.kind]}, then export again), or remove the "
+                    f"entry at {where}\n" if alike is not None else
                     f"# correct or remove the entry at {where}" + (f": {close}" if close else "") + "\n"),
     )
 

@@ -41,12 +41,18 @@ share one). A fault is one error at the mapping's line naming the key, the CSV's
 columns and the closest one: ``map.yaml:3 [columns.userName]: columns.userName
 names column 'Logon', which is not in the CSV: people.csv has 'Login', 'Mail'
 (header at line 1); did you mean 'Login'?`` (``missing-column``), two attributes
-on one column or a key that is no attribute (``'email' is not a SCIM attribute of
-columns (did you mean 'emails'?); allowed: ...``) ``invalid-mapping``;
+on one column or a key that is no attribute (``map.yaml:3 [columns]: unknown key
+'email' (did you mean 'emails'?); allowed here: ...``) ``invalid-mapping``;
 unmapped columns are kept as attributes by header. Groups named in the
 ``groups`` cells become :class:`~planner.model.IdpGroup` objects whose id and
 display name are the name as written (no nesting). A bad mapping is an
-``invalid-mapping`` error naming the YAML line.
+``invalid-mapping`` error naming the YAML line and key, one per problem.
+
+The mapping is read as strictly as the policy (:mod:`planner.yaml_schema`): no value is coerced, so
+``userName: 007`` (YAML 1.1's number 7) is refused with how YAML read it and the hint to quote it,
+never read as column ``7``; a list where one header belongs, or a mapping where a list belongs, is
+refused. The status lists alone are read as written (``active_statuses: [yes]`` is the word ``yes``,
+:func:`_status_words_as_written`).
 """
 
 from __future__ import annotations
@@ -59,7 +65,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from ..model import IdpDirectory, IdpUser
 from ..unsafe_characters import LINE_BREAK
-from ..yamlsafe import bounded_compose, bounded_load
+from ..yaml_schema import TOP_LEVEL, collect_marks, model_keys, schema_problems
+from ..yamlsafe import BoundedLoader
 from .directory import DirectoryBuilder, make_emails
 from .files import Findings, guarded, read_text
 from .tabular import Table, closest_column, column_list, flag_damaged_ids, parse_table
@@ -81,7 +88,7 @@ the ``userName`` column). Any other attribute sharing a column is an ``invalid-m
 class ColumnMap(BaseModel):
     """``columns:`` of a mapping: SCIM attribute -> CSV header (``emails``: one header or a list)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     userName: str
     id: str | None = None
@@ -98,13 +105,13 @@ class ColumnMap(BaseModel):
     @field_validator("emails", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        return (value,) if isinstance(value, str) else value
+        return (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list) else value
 
 
 class Mapping(BaseModel):
     """A generic-CSV mapping file (schema in the module docstring)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     users: tuple[str, ...] = ()
     columns: ColumnMap
@@ -121,7 +128,7 @@ class Mapping(BaseModel):
     @field_validator("users", "active_statuses", "inactive_statuses", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        return (value,) if isinstance(value, str) else value
+        return (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list) else value
 
     def statuses_in_both(self) -> list[str]:
         """The status words (case-folded) both ``active_statuses`` and ``inactive_statuses`` list: an
@@ -193,31 +200,35 @@ def _status_words_as_written(node: yaml.Node | None) -> dict[str, Any]:
     return out
 
 
-def _mapping_message(err: Any) -> str:
-    """A pydantic error of a mapping in words: an unknown key names the keys allowed where it is, with the
-    closest ("did you mean"), as the policy's errors do (:mod:`planner.policy`)."""
-    if err["type"] != "extra_forbidden":
-        return err["msg"]
-    import difflib
-
-    key, loc = str(err["loc"][-1]), tuple(err["loc"][:-1])
-    allowed = list(_ATTRIBUTES if loc == ("columns",) else Mapping.model_fields)
-    close = next(iter(difflib.get_close_matches(key, allowed, n=1)), None) or next(
-        (a for a in allowed if a.casefold().startswith(key.casefold()) or key.casefold().startswith(a.casefold())),
-        None)
-    where = "a SCIM attribute of columns" if loc == ("columns",) else "a key of the mapping"
-    return (f"{key!r} is not {where}" + (f" (did you mean {close!r}?)" if close else "")
-            + f"; allowed: {', '.join(allowed)}")
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Keys a mapping allows at ``loc``: the SCIM attributes under ``columns`` (:data:`_ATTRIBUTES`), the
+    mapping's keys at the top (:func:`planner.yaml_schema.model_keys`)."""
+    return list(_ATTRIBUTES) if loc == ("columns",) else model_keys(Mapping, loc)
 
 
 def read_mapping(path: Path, findings: Findings) -> Mapping | None:
-    """Read and validate a mapping file; ``None`` with an ``invalid-mapping`` (or read) error."""
+    """Read and validate a mapping file strictly, as the policy is read (:mod:`planner.yaml_schema`);
+    ``None`` with an ``invalid-mapping`` (or read) error.
+
+    One ``invalid-mapping`` error per problem, at its ``line`` with its dotted key as field: YAML that does
+    not parse, an unknown key (the keys allowed there, the closest: ``unknown key 'colums' (did you mean
+    'columns'?); allowed here: ...``), a value of the wrong type (``columns.userName: 007`` is the number 7
+    to YAML: quote it; ``users: {a: b}``), a word both status lists hold. The status lists are read as the
+    words written (:func:`_status_words_as_written`: ``yes`` is a status word, not YAML's true)."""
     tf = read_text(path, findings)
     if tf is None:
         return None
+    marks: dict[tuple[Any, ...], tuple[int, int]] = {}
+    spellings: dict[tuple[Any, ...], str] = {}
     try:
-        node = bounded_compose(tf.text)  # aliases, nesting and bombs bounded (planner.yamlsafe)
-        data = bounded_load(tf.text)
+        loader = BoundedLoader(tf.text)  # aliases, nesting and bombs bounded (planner.yamlsafe)
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                collect_marks(node, (), marks, spellings, loader)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -225,27 +236,30 @@ def read_mapping(path: Path, findings: Findings) -> Mapping | None:
         return None
     if isinstance(data, dict):
         data = {**data, **_status_words_as_written(node)}
+        canonical = {a.casefold(): a for a in _ATTRIBUTES}  # columns' keys are read in any case (ColumnMap)
+        for found in (marks, spellings):
+            for loc, value in list(found.items()):
+                if len(loc) > 1 and loc[0] == "columns" and isinstance(loc[1], str):
+                    found.setdefault(("columns", canonical.get(loc[1].casefold(), loc[1]), *loc[2:]), value)
     try:
         mapping = Mapping.model_validate(data)
-        for attr in _ATTRIBUTES:
-            line = _yaml_line(node, ("columns", attr))
-            if line is not None and _yaml_line(node, ("columns",)) != line:
-                mapping._lines[attr] = line
-        both = mapping.statuses_in_both()
-        if both:
-            line = _yaml_line(node, ("inactive_statuses",))
-            findings.error("invalid-mapping", path, f"line {line}" if line else "", "inactive_statuses",
-                           f"active_statuses and inactive_statuses both list {', '.join(map(repr, both))}: a status "
-                           "word means one thing")
-            return None
-        return mapping
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            line = _yaml_line(node, loc)
-            findings.error("invalid-mapping", path, f"line {line}" if line else "",
-                           ".".join(str(p) for p in loc), _mapping_message(err))
+        for problem in schema_problems(exc, marks, spellings, _allowed_keys):
+            findings.error("invalid-mapping", path, f"line {problem.line}",
+                           "" if problem.path == TOP_LEVEL else problem.path, problem.message)
         return None
+    for attr in _ATTRIBUTES:
+        line = _yaml_line(node, ("columns", attr))
+        if line is not None and _yaml_line(node, ("columns",)) != line:
+            mapping._lines[attr] = line
+    both = mapping.statuses_in_both()
+    if both:
+        line = _yaml_line(node, ("inactive_statuses",))
+        findings.error("invalid-mapping", path, f"line {line}" if line else "", "inactive_statuses",
+                       f"active_statuses and inactive_statuses both list {', '.join(map(repr, both))}: a status "
+                       "word means one thing")
+        return None
+    return mapping
 
 
 def _mapping_error(code: str, mapping: Mapping, mapping_path: Path, attr: str, message: str,

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
+from ..did_you_mean import closest
 from ..model import SourceRef
 from ..unsafe_characters import LINE_BREAK, LINE_BREAKS
 from .files import Findings, TextFile, read_text
@@ -112,14 +113,17 @@ def column_list(headers: Sequence[str]) -> str:
     return shown + (f", ... ({len(headers)} in all)" if len(headers) > COLUMNS_SHOWN else "")
 
 
+COLUMN_CUTOFF = 0.8
+"""difflib ratio from which a header is a probable typo of a column (:func:`closest_column`): about one edit
+(``Logon`` / ``Login``); ``isInactive`` / ``isArchived``, 0.7, is no typo of the other."""
+
+
 def closest_column(wanted: Sequence[str], headers: Sequence[str]) -> str | None:
     """The header (as written) a missing column ``wanted`` (its spellings) probably means, for a "did you mean":
     the same but for spaces, ``_`` and ``-`` (``user_principal_name``), else a header holding the spelling as a
-    word (``Mail`` in ``Mail Address``), else the closest by :func:`difflib.get_close_matches` at 0.8 (about one
-    edit: ``Logon`` / ``Login``; ``isInactive`` / ``isArchived``, 0.7, is no typo of the other); ``None``
-    when none is close."""
-    import difflib
-
+    word (``Mail`` in ``Mail Address``), else the closest by :func:`planner.did_you_mean.closest` at
+    :data:`COLUMN_CUTOFF`; ``None`` when none is close (a header that only looks like the spelling,
+    ``Emaіl`` with a Cyrillic ``і``, is none: :func:`planner.did_you_mean.is_look_alike`)."""
     def squeezed(text: str) -> str:
         return "".join(c for c in header_key(text) if c not in " _-")
 
@@ -135,9 +139,9 @@ def closest_column(wanted: Sequence[str], headers: Sequence[str]) -> str | None:
             if hit is not None:
                 return hit
     for spelling in wanted:
-        close = difflib.get_close_matches(header_key(spelling), list(keys), n=1, cutoff=0.8)
-        if close:
-            return keys[close[0]]
+        close = closest(header_key(spelling), list(keys), cutoff=COLUMN_CUTOFF)
+        if close is not None:
+            return keys[close]
     return None
 
 
