@@ -386,7 +386,7 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
     the team rows, sorted as the report lists them."""
     team_policy = policy.teams
     people = teams.team_people(people)
-    assignments, items = teams.assign_groups(team_policy, directory)
+    assignments, items = teams.assign_groups(team_policy, directory, policy.scope.groups)
     outcome.review_items.extend(items)
     outcome.review_items.extend(teams.group_cycle_item(c, directory.idp_format, team_policy.flatten_nested)
                                 for c in directory.group_cycles)

@@ -525,3 +525,89 @@ def test_a_map_entry_to_an_active_team_settles_an_archived_teams_group():
     assert "teams.archived_team" not in [c for c, _ in review_codes(p)]
     assert team_kinds(p) == [("scim.link_group", "scim.link_group:tS"),
                              ("scim.set_group_members", "scim.set_group_members:gF")]
+
+
+# --------------------------------------------------------------------------- look-alike group names
+
+CYRILLIC_FINANCE, FULLWIDTH_SALES = "F\u0456nance", "\uff33ales"  # U+0456 CYRILLIC і, U+FF33 FULLWIDTH Ｓ
+LOOK_ALIKE_RESOLUTION = ("# rename group {group!r} in the IdP to {name!r} (or unassign it from the Sigma app), export "
+                         "and plan again; never copy one spelling into the place of the other. A teams.map entry "
+                         "naming the group links it instead, and the team then takes the group's name.\n")
+
+
+def look_alike_groups(extra: str = "", groups=None):
+    snap = snapshot([X, Y, Z], [UX, UY, UZ],
+                    groups=groups or [group("gF", CYRILLIC_FINANCE, ["ux", "uy"]), group("gS", FULLWIDTH_SALES, ["uz"])],
+                    teams=[team("tF", "Finance"), team("tS", "Sales")], memberships={"tF": ["x", "y"], "tS": ["z"]})
+    return plan(snap, extra)
+
+
+def test_a_group_that_only_looks_like_a_team_is_held_by_one_blocking_item_naming_both_with_code_points():
+    """tester7 NEW-4: groups 'Fіnance' (Cyrillic і) and fullwidth 'Ｓales' beside teams Finance and Sales: the plan
+    said the teams become unmanaged and teams.unmanaged proposed mapping them to the look-alikes. Now each group
+    is a blocking teams.look_alike_group item naming group, team and the code points; nothing is linked or
+    created (also under mode: create with a regex rule that would create the look-alike team)."""
+    for extra, rule in (("", "teams.rules"),
+                        ("teams:\n  mode: create\n  rules:\n    - {match: regex, pattern: '^(F.+|.ales)$', replace: '\\1'}\n",
+                         "teams.rules[0].regex")):
+        p = look_alike_groups(extra)
+        assert team_kinds(p) == [], rule
+        items = [r for r in p.review_items if r.code.startswith("teams.")]
+        assert [(r.id, r.blocking, r.rule) for r in items] == [
+            ("teams.look_alike_group:gF", True, rule), ("teams.look_alike_group:gS", True, rule),
+            ("teams.unmanaged:teams", False, "teams.map")]
+        finance, sales, unmanaged = items
+        assert finance.message == (
+            "group 'F\u0456nance' looks like team 'Finance' (tF) and differs: U+0456 CYRILLIC SMALL LETTER "
+            "BYELORUSSIAN-UKRAINIAN I at position 2: two names to Sigma and the IdP, so no name rule links them, "
+            "and pushed, the group would become a second team beside it; held, nothing is linked or created for it")
+        assert sales.message == (
+            "group '\uff33ales' looks like team 'Sales' (tS) and differs: U+FF33 FULLWIDTH LATIN CAPITAL LETTER S at "
+            "position 1: two names to Sigma and the IdP, so no name rule links them, and pushed, the group would "
+            "become a second team beside it; held, nothing is linked or created for it")
+        assert finance.subject.fields() == {"teamId": "tF", "name": "Finance", "groupId": "gF",
+                                            "groupDisplayName": CYRILLIC_FINANCE}
+        assert finance.evidence.fields() == {
+            "differences": ["U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I at position 2"]}
+        assert finance.resolution == LOOK_ALIKE_RESOLUTION.format(group=CYRILLIC_FINANCE, name="Finance")
+        # the unmanaged teams' item no longer proposes mapping them to the look-alikes
+        assert unmanaged.message == ("2 team(s) no IdP group maps to become unmanaged: they keep their members and "
+                                     "can then be changed only through the REST API")
+        assert unmanaged.resolution == ""
+
+
+def test_a_look_alike_beside_the_real_group_is_held_the_real_one_links():
+    p = look_alike_groups(groups=[group("gF", "Finance", ["ux", "uy"]), group("gX", CYRILLIC_FINANCE, ["uz"])])
+    assert team_kinds(p) == [("scim.link_group", "scim.link_group:tF"),
+                             ("scim.set_group_members", "scim.set_group_members:gF")]
+    assert [(r.id, r.blocking) for r in p.review_items if r.code == "teams.look_alike_group"] == [
+        ("teams.look_alike_group:gX", True)]
+
+
+def test_a_group_that_only_looks_like_a_scope_name_is_held_and_the_scope_entry_says_they_differ():
+    snap = snapshot([X], [UX, UY], groups=[group("gA", "Analysts", ["ux"]), group("gQ", "Qu\u0430nts", ["uy"])])
+    p = plan(snap, "scope:\n  groups: [Analysts, Quants]\nteams:\n  mode: create\n  rules:\n"
+                   "    - {match: regex, pattern: '^(Qu.+|Analysts)$', replace: '\\1'}\n")
+    assert team_kinds(p) == [("scim.create_group", "scim.create_group:gA"),
+                             ("scim.set_group_members", "scim.set_group_members:gA")]  # no team 'Quаnts'
+    (held,) = [r for r in p.review_items if r.code == "teams.look_alike_group"]
+    assert (held.id, held.blocking, held.rule) == ("teams.look_alike_group:gQ", True, "teams.rules[0].regex")
+    assert held.message == (
+        "group 'Qu\u0430nts' looks like 'Quants' of scope.groups and differs: U+0430 CYRILLIC SMALL LETTER A at "
+        "position 3: two names to Sigma and the IdP, so the scope entry does not take the group in, and pushed, it "
+        "would become a team of its own; held, nothing is linked or created for it")
+    assert held.subject.fields() == {"name": "Quants", "groupId": "gQ", "groupDisplayName": "Qu\u0430nts"}
+    exact = plan(snap, "scope:\n  groups: [Analysts, Quants]\n")  # no rule finds it a team: held by the scope name
+    assert [(r.id, r.rule) for r in exact.review_items if r.code == "teams.look_alike_group"] == [
+        ("teams.look_alike_group:gQ", "scope.groups")]
+    (ref,) = [r for r in p.review_items if r.code == "policy.unknown_reference"]
+    assert "('Qu\u0430nts' looks like 'Quants' and differs: U+0430 CYRILLIC SMALL LETTER A at position 3; never take" \
+        in ref.message
+
+
+def test_a_map_entry_naming_the_look_alike_group_is_the_policys_decision_and_links_it():
+    p = look_alike_groups(f"teams:\n  map:\n    Finance: \"{CYRILLIC_FINANCE}\"\n")
+    assert team_kinds(p) == [("scim.link_group", "scim.link_group:tF"),
+                             ("scim.set_group_members", "scim.set_group_members:gF")]
+    assert [(r.id, r.blocking) for r in p.review_items if r.code in ("teams.look_alike_group", "teams.renamed_by_idp")] == [
+        ("teams.look_alike_group:gS", True), ("teams.renamed_by_idp:gF", False)]

@@ -13,7 +13,11 @@ is an existing team must **link** it (Okta's Link Group) or it is created
    ``mode: link``; a map entry naming no active team or no group is a typo, a blocking
    ``policy.unknown_reference`` (:mod:`.policy_refs`): its group is neither linked nor created;
 4. two groups for one team, or one group matching two teams, are blocking
-   review items (nothing is linked on a guess).
+   review items (nothing is linked on a guess);
+5. a group no rule gives an active team of its own whose name rule finds an archived team
+   (``teams.archived_team``), or whose name only looks like an active team's or a ``scope.groups``
+   name (``teams.look_alike_group``: ``Fіnance`` with a Cyrillic ``і``), is held by a blocking item:
+   neither linked nor created.
 
 For each linked or created team the new membership is the group's members
 (nested groups flattened with cycles walked once, when ``teams.flatten_nested``)
@@ -82,6 +86,7 @@ from typing import Iterable, Mapping, Sequence
 
 import msgspec
 
+from ..did_you_mean import LookAlikes, look_alike_differences
 from ..directory import Directory, Group, GroupCycle, Person, PersonStatus, pushes_direct_members_only
 from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, TeamRow, email_key
 from ..payloads import (
@@ -96,7 +101,7 @@ from ..payloads import (
     TeamMemberTarget,
     TeamNameState,
 )
-from ..policy import Teams, TeamRule, group_pattern_matcher
+from ..policy import REGEX_PREFIX, Teams, TeamRule, group_pattern_matcher
 from ..sources.values import clean_text, unclean_name_parts
 from . import action_id, make_action, make_review, yaml_snippet
 
@@ -473,10 +478,13 @@ def scim_assignments(directory: Directory) -> dict[str, Assignment]:
     return out
 
 
-def assign_groups(policy: Teams, directory: Directory) -> tuple[list[Assignment], list[ReviewItem]]:
+def assign_groups(policy: Teams, directory: Directory,
+                  scope_groups: Sequence[str] = ()) -> tuple[list[Assignment], list[ReviewItem]]:
     """Apply Sigma's SCIM links (:func:`scim_assignments`), then ``teams.map`` and ``teams.rules`` (see
     the module docstring) to the other groups and active teams: the assignments, sorted by team name
-    then group id, and the review items."""
+    then group id, and the review items. A group whose rule finds an archived team
+    (:func:`archived_matches`) or whose name only looks like a team's or a ``scope_groups`` name
+    (``scope.groups``; :func:`look_alike_matches`) is held by a blocking item instead."""
     team_ids_by_name = active_team_ids_by_name(directory)
     pinned = scim_assignments(directory) if directory.scim.groups else {}
     groups = sorted((g for g in directory.groups.values() if g.group_id not in pinned),
@@ -491,11 +499,14 @@ def assign_groups(policy: Teams, directory: Directory) -> tuple[list[Assignment]
     mapped, claimed = map_candidates(policy, group_ids_by_name, team_ids_by_name)
     candidates = rule_candidates(policy.rules, groups, free_teams(team_ids_by_name, claimed), mapped)
     held = archived_matches(policy, groups, candidates, directory)
-    for gid in held:
+    alike = look_alike_matches(policy, scope_groups, [g for g in groups if g.group_id not in held], candidates,
+                               team_ids_by_name)
+    for gid in (*held, *alike):
         candidates.pop(gid, None)
     candidates.update((gid, [a]) for gid, a in pinned.items())
     final, items = settle_candidates(candidates)
-    return final, items + [archived_team_item(held[gid]) for gid in sorted(held)]
+    return final, (items + [archived_team_item(held[gid]) for gid in sorted(held)]
+                   + [look_alike_item(alike[gid]) for gid in sorted(alike)])
 
 
 def archived_matches(policy: Teams, groups: list[Group], candidates: Mapping[str, list[Assignment]],
@@ -535,6 +546,73 @@ def archived_team_item(a: Assignment) -> ReviewItem:
         resolution=yaml_snippet({"teams": {"map": {"<another active team>": a.group_name}}},
                                 notes=[f"unarchive team {a.name!r} ({a.team_id}) in Sigma, export and plan again "
                                        "(the group then links it), or map the group to another active team:"]),
+    )
+
+
+LOOK_ALIKE_RULE = "scope.groups"
+"""The rule a group is held by when its name only looks like a ``scope.groups`` name (no team's)."""
+
+
+def look_alike_matches(policy: Teams, scope_groups: Sequence[str], groups: list[Group],
+                       candidates: Mapping[str, list[Assignment]],
+                       team_ids_by_name: Mapping[str, list[str]]) -> dict[str, Assignment]:
+    """``{group id: the assignment that holds it}`` for each group that finds no active team of its own
+    (none, or one to create) and whose displayName only looks like an active team's name (``team_ids_by_name``)
+    or a ``scope_groups`` name that is no ``re:`` pattern, and differs (:func:`planner.did_you_mean.is_look_alike`:
+    compatibility forms, the Turkish I, UTS #39 confusables; letter case alone is no look-alike, two ASCII
+    names never are): ``Fіnance`` with a Cyrillic ``і`` (U+0456) or a fullwidth ``Ｓales`` beside teams
+    Finance and Sales (tester7 NEW-4). To Sigma and the IdP they are two names: no name rule links them, a
+    push makes a second team beside the first, and the plan would leave the team unmanaged without naming
+    the group. The assignment names what it looks like (``name``: the team, with its ``team_id``, first
+    one of that name; else the scope name, ``team_id`` ``None``) and the group's rule (a regex rule's, else
+    ``teams.rules``; :data:`LOOK_ALIKE_RULE` for a scope name). A group ``teams.map`` names is the policy's
+    decision and is not held (:func:`look_alike_item`)."""
+    mapped = set(policy.map.values())
+    open_groups = [g for g in groups if g.display_name not in mapped
+                   and all(a.team_id is None for a in candidates.get(g.group_id, ()))]
+    if not open_groups:
+        return {}
+    scope_names = [n for n in scope_groups if not n.startswith(REGEX_PREFIX) and n not in team_ids_by_name]
+    index = LookAlikes([*team_ids_by_name, *scope_names])
+    held: dict[str, Assignment] = {}
+    for g in open_groups:
+        name = index.of(g.display_name)
+        if name is None:
+            continue
+        team_id = team_ids_by_name[name][0] if name in team_ids_by_name else None
+        rule = (candidates[g.group_id][0].rule if candidates.get(g.group_id) else
+                "teams.rules" if team_id else LOOK_ALIKE_RULE)
+        held[g.group_id] = Assignment(g.group_id, g.display_name, name, team_id, rule)
+    return held
+
+
+def look_alike_item(a: Assignment) -> ReviewItem:
+    """``teams.look_alike_group`` (blocking): group ``a.group_name`` only looks like team ``a.name``
+    (``a.team_id``), or like ``a.name`` of ``scope.groups`` (``a.team_id`` ``None``), and differs
+    (:func:`look_alike_matches`); the message and ``evidence.differences`` name the characters outside ASCII
+    with their code points (:func:`planner.did_you_mean.look_alike_differences`). Nothing is linked or
+    created for the group, and no fix copies one spelling into the place of the other: settled by renaming
+    the group in the IdP (or unassigning it from the app), then export and plan again; a ``teams.map``
+    entry naming the group is the policy's decision to link it (the team then takes the group's name,
+    ``teams.renamed_by_idp``)."""
+    differences = look_alike_differences(a.name, a.group_name)
+    if a.team_id is not None:
+        what = f"team {a.name!r} ({a.team_id})"
+        effect = "no name rule links them, and pushed, the group would become a second team beside it"
+    else:
+        what = f"{a.name!r} of scope.groups"
+        effect = "the scope entry does not take the group in, and pushed, it would become a team of its own"
+    return make_review(
+        "teams.look_alike_group", a.group_id, blocking=True,
+        subject=ItemRef(team_id=a.team_id if a.team_id is not None else UNSET, name=a.name, group_id=a.group_id,
+                        group_display_name=a.group_name),
+        message=(f"group {a.group_name!r} looks like {what} and differs: {'; '.join(differences)}: two names to "
+                 f"Sigma and the IdP, so {effect}; held, nothing is linked or created for it"),
+        rule=a.rule,
+        evidence=ItemEvidence(differences=differences),
+        resolution=(f"# rename group {a.group_name!r} in the IdP to {a.name!r} (or unassign it from the Sigma app), "
+                    "export and plan again; never copy one spelling into the place of the other. A teams.map entry "
+                    "naming the group links it instead, and the team then takes the group's name.\n"),
     )
 
 
@@ -1124,9 +1202,13 @@ def unmanaged_lookalikes(assignments: list[Assignment], policy: Teams, directory
     """``{teamId: (group displayName, shared people)}``: for an unmanaged team, the IdP group no
     rule or map entry makes a team of that holds the same people (as :func:`overlapping` measures
     it; the most shared, then the group name): the team's group was likely renamed (the default
-    ``exact`` rule no longer matches it). Named in the ``teams.unmanaged`` item."""
+    ``exact`` rule no longer matches it). Named in the ``teams.unmanaged`` item. A group whose name only
+    looks like an active team's is none: it is held by ``teams.look_alike_group`` (:func:`look_alike_matches`),
+    and mapping a team to it would adopt the look-alike name (tester7 NEW-4)."""
     taken = {a.group_id for a in assignments} | set(policy.map.values())
-    groups = [g for g in directory.groups.values() if g.group_id not in taken and g.display_name not in taken]
+    alike = LookAlikes(active_team_ids_by_name(directory))
+    groups = [g for g in directory.groups.values() if g.group_id not in taken and g.display_name not in taken
+              and alike.of(g.display_name) is None]
     if not groups:
         return {}
     candidates = rename_candidates(assignments, policy, directory)
