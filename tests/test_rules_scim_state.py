@@ -422,6 +422,7 @@ def test_a_membership_the_scim_group_does_not_list_is_removed_through_rest_not_l
     assert (kinds(p), review_codes(p)) == ([("teams.remove_member", "teams.remove_member:t1:m2")], [])
     removal = p.actions[0]
     assert (removal.reason, wire(removal.evidence), removal.depends_on) == (
-        "remove from team 'Finance': not in IdP group 'Finance', and SCIM does not remove pre-SCIM members",
+        "remove from team 'Finance': not in IdP group 'Finance'; a member SCIM manages, but the team's SCIM group "
+        "does not list this membership, so the push does not remove it",  # never 'pre-SCIM' (tester7 16b)
         {"groupId": "g1"}, ())
     assert row_numbers(p) == [("Finance", ("teams.remove_member:t1:m2",), 2, 1, 0, 1)]

@@ -520,6 +520,19 @@ def test_a_group_named_as_an_archived_team_is_held_by_one_blocking_item():
         assert item.resolution == ARCHIVED_RESOLUTION.replace(": Finance\n", f": {group_name}\n")
 
 
+def test_a_map_entry_naming_an_archived_team_is_the_same_archived_team_item_not_a_missing_team():
+    """tester7 finding 23 (nit): teams.map {Finance: Finance} with team Finance archived was a policy.unknown_reference
+    saying the team 'is not in the Sigma export (active teams)'; it is there, archived, as the rules path says."""
+    p = archived_finance("teams:\n  map:\n    Finance: Finance\n  rules: []\n")
+    assert team_kinds(p) == []
+    items = [r for r in p.review_items if r.code in ("teams.archived_team", "policy.unknown_reference")]
+    assert [(r.id, r.blocking, r.rule) for r in items] == [("teams.archived_team:gF", True, "teams.map")]
+    assert items[0].message == (
+        "group 'Finance' maps to team 'Finance' (tF, teams.map), which is archived: pushed, the group would find the "
+        "name taken (refused, or a second team beside the archived one); held, nothing is linked or created for it")
+    assert items[0].resolution == ARCHIVED_RESOLUTION
+
+
 def test_a_map_entry_to_an_active_team_settles_an_archived_teams_group():
     p = archived_finance("teams:\n  map:\n    Sales: Finance\n")
     assert "teams.archived_team" not in [c for c, _ in review_codes(p)]

@@ -18,7 +18,8 @@ What each section names (:func:`policy_references`):
   ``linking.overrides[].idp``, ``linking.excluded_idp_users``, ``user_name_guard.overrides`` keys;
 - a **person** (either of the above, as an individual assignment in the IdP):
   ``account_types.overrides`` keys, ``acknowledged_downgrades``, ``acknowledged_replacements``;
-- a **team** (exact name of an active team): ``teams.map`` keys;
+- a **team** (exact name of a team): ``teams.map`` keys (one naming an archived team holds its group by a
+  blocking ``teams.archived_team`` item, :func:`planner.rules.teams.archived_matches`);
 - an **IdP group** (exact displayName, or ``re:`` matching at least one): ``teams.map`` values,
   ``teams.confirm_empty``, ``scope.groups``, ``account_types.group_map`` keys;
 - an **IdP attribute** / **member field** (set, not blank, on at least one IdP user / member):
@@ -192,8 +193,8 @@ def resolves(ref: PolicyRef, directory: Directory) -> bool:
         return directory.find_idp_id(ref.value) is not None
     if ref.kind is RefKind.PERSON:
         return _person_found(ref.value, directory)
-    if ref.kind is RefKind.TEAM:
-        return ref.value in team_ids_by_name(directory)
+    if ref.kind is RefKind.TEAM:  # an archived team's name: held by teams.archived_team (planner.rules.teams)
+        return any(t.name == ref.value for t in directory.teams.values())
     if ref.kind is RefKind.IDP_ATTRIBUTE:  # as matching.attribute_joins reads it: blank values join nothing
         return any(_idp_attribute_values(ref.value, directory))
     if ref.kind is RefKind.MEMBER_FIELD:

@@ -192,13 +192,16 @@ class Leftover:
     """A team member the team's group does not push: ``state`` is ``active``, ``inactive``,
     ``archived``, ``unknown`` (missing from the members export) or ``held`` (a blocking linking
     item); only ``active`` ones can be removed. ``through``: the nesting path (displayNames) when
-    the member is in the group only through a nested group, else empty."""
+    the member is in the group only through a nested group, else empty. ``scim_managed``: Sigma's SCIM
+    state lists the member as a provisioned user (linked ``by scim``), so a removal it needs is of a
+    membership SCIM does not manage, not of a pre-SCIM member (:func:`removal_action`)."""
 
     member_id: str
     email: str | None
     is_team_admin: bool
     state: str
     through: tuple[str, ...] = ()
+    scim_managed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -515,19 +518,27 @@ def archived_matches(policy: Teams, groups: list[Group], candidates: Mapping[str
     team for (none, or a team to create) but whose first rule matching an archived team's name finds one.
     Sigma links a pushed group to the team of its name (docs/sigma-api.md §6.1, Okta's Link Group); an
     archived team of that name is neither a team to link nor a free name to create (the push fails on
-    the taken name or makes a second team), so the group is held (:func:`archived_team_item`). A group
-    ``teams.map`` names is left to :mod:`.policy_refs` (a map key naming an archived team is a typo item)."""
+    the taken name or makes a second team), so the group is held (:func:`archived_team_item`). So is a group
+    a ``teams.map`` key naming an archived team (and no active one) maps to it (rule ``teams.map``; tester7
+    finding 23: it was a ``policy.unknown_reference`` saying the team is not in the export); a map key naming
+    no team at all is left to :mod:`.policy_refs`."""
     archived: dict[str, list[str]] = {}
     for t in directory.teams.values():
         if t.is_archived:
             archived.setdefault(t.name, []).append(t.team_id)
     if not archived:
         return {}
+    active = active_team_ids_by_name(directory)
+    held: dict[str, Assignment] = {}
+    for team_name, group_name in policy.map.items():
+        if team_name in archived and team_name not in active:
+            held.update((g.group_id, Assignment(g.group_id, group_name, team_name, archived[team_name][0], "teams.map"))
+                        for g in groups if g.display_name == group_name)
     mapped = set(policy.map.values())
     open_groups = [g for g in groups if g.display_name not in mapped
                    and all(a.team_id is None for a in candidates.get(g.group_id, ()))]
     found = rule_candidates(policy.rules, open_groups, free_teams(archived, set()), {}) if open_groups else {}
-    return {gid: options[0] for gid, options in found.items() if options[0].team_id is not None}
+    return held | {gid: options[0] for gid, options in found.items() if options[0].team_id is not None}
 
 
 def archived_team_item(a: Assignment) -> ReviewItem:
@@ -764,8 +775,10 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
         return Leftovers()
     admin = {m.member_id: m.is_team_admin for m in directory.team_members.get(a.team_id, ())}
     members = directory.members
+    scim_users = directory.scim.users
     left = [Leftover(mid, members[mid].email if mid in members else None, bool(admin.get(mid)),
-                     membership_state(mid, directory, people), through.get(mid, ())) for mid in gone]
+                     membership_state(mid, directory, people), through.get(mid, ()), mid in scim_users)
+            for mid in gone]
     pushed_out = tuple(x for x in left if x.state == "active" and (not x.through or policy.nested_only == "leftovers")
                        and removed_by_push(x.member_id, a.team_id, directory, people))
     if pushed_out:
@@ -813,14 +826,21 @@ def removal_action(a: Assignment, leftover: Leftover, set_members_id: str, by_pu
     before it that it does not manage (docs/sigma-api.md §5.4), so such a leftover is removed through the
     REST API; one the push removes (``by_push``, :func:`removed_by_push`) gets no REST write (a second
     write would fail, or remove a member the IdP added back): ``evidence.removedBy`` names the push and
-    apply checks the member is gone."""
+    apply checks the member is gone. The reason says why the push leaves the member: a pre-SCIM member, or for
+    a member SCIM manages (``leftover.scim_managed``, tester7 finding 16b) a membership the team's SCIM group
+    does not list."""
     mid, through = leftover.member_id, leftover.through
     why = (f"not in IdP group {a.group_name!r}"
            + (f" (reachable only through nested group {' > '.join(through)!r}, "
               "which teams.nested_only treats as a leftover)" if through else ""))
-    reason = (f"removed from team {a.name!r} by the push of {set_members_id}: {why}, and a SCIM-managed member "
-              "of the team when its member list replaces the team's; no REST request, apply checks they are gone"
-              if by_push else f"remove from team {a.name!r}: {why}, and SCIM does not remove pre-SCIM members")
+    if by_push:
+        reason = (f"removed from team {a.name!r} by the push of {set_members_id}: {why}, and a SCIM-managed member "
+                  "of the team when its member list replaces the team's; no REST request, apply checks they are gone")
+    elif leftover.scim_managed:
+        reason = (f"remove from team {a.name!r}: {why}; a member SCIM manages, but the team's SCIM group does not "
+                  "list this membership, so the push does not remove it")
+    else:
+        reason = f"remove from team {a.name!r}: {why}, and SCIM does not remove pre-SCIM members"
     return make_action(
         ActionKind.TEAMS_REMOVE_MEMBER,
         f"{a.team_id}:{mid}",
