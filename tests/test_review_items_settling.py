@@ -20,6 +20,7 @@ from planner.model import ActionKind, Finding, ItemRef, Severity
 from planner.rules import make_review, outside_policy, settled_outside_policy, yaml_snippet
 from planner.rules.inputs import truncation_items
 from planner.payloads import ACTION_TYPES
+from planner.sources.okta import FULL_PAGE_WAYS_OUT
 
 REPO = Path(__file__).resolve().parent.parent
 ACME = REPO / "samples" / "acme"
@@ -112,3 +113,10 @@ def test_the_truncation_item_names_the_cause_its_finding_code_says(capsys, tmp_p
                                    "and group members disagree (saved at different times), so what is missing")
     assert settled_outside_policy(both) == ("export again, whole (every page, every user, every group's and team's "
                                             "members), gm.json, users.json; then plan again")
+    # tester7 finding 17: a listing ending on a full page gives the same file again: the line names the other ways
+    full = finding("incomplete-pages", "users.json", "Okta users file: exactly 200 users ...; " + FULL_PAGE_WAYS_OUT)
+    (item,) = truncation_items([full], [action])
+    assert settled_outside_policy(item) == (
+        "export again, whole (every page, every user, every group's and team's members), users.json; if that is "
+        "really all, save the empty answer of the next page too (the file a JSON array of pages ending with []) or "
+        "pull with `sigma-migrate fetch-idp okta` (its manifest vouches for every page); then plan again")

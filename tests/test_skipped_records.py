@@ -190,11 +190,11 @@ def test_22_an_array_where_a_login_belongs_is_a_record_read_in_part(tmp_path):
 
 def test_26_members_of_a_group_missing_from_the_okta_groups_file_hold_what_it_would_decide(capsys, tmp_path):
     case = FIXTURES / "t6_26"
-    members_file = case / "okta" / "group_members.json"
-    unknown = (f"{members_file}:$[\"00gSigmaBuildxxxx\"]: 1 group(s) whose members this file lists are not in "
-               "groups.json ('00gSigmaBuildxxxx'), which is therefore incomplete (saved before they were made, or "
-               "filtered): each is known only by that key, so no rule naming the group can match it; export the "
-               "groups again, whole")
+    groups_file = case / "okta" / "groups.json"  # the short file, named where the warning is (tester7 finding 26)
+    unknown = (f"{groups_file}: 1 group(s) whose members group_members.json (first at $[\"00gSigmaBuildxxxx\"]) "
+               "lists are not in this groups file ('00gSigmaBuildxxxx'), which is therefore incomplete (saved before "
+               "they were made, or filtered): each is known only by that key, so no rule naming the group can match "
+               "it; export the groups again, whole")
     code, out, _ = run_cli(capsys, "check", "--sigma", str(case / "sigma"), "--idp", str(case / "okta"),
                            "--policy", str(case / "policy.yaml"))
     assert code == 0
@@ -209,6 +209,9 @@ def test_26_members_of_a_group_missing_from_the_okta_groups_file_hold_what_it_wo
         "tom@acme.example) rests on an export whose groups file lacks groups its group members name, so what is "
         f"missing or stale may change it: {unknown}",
     )]
+    (item,) = [i for i in result.review_items if i.code == "inputs.truncated"]
+    assert item.resolution == ("# no policy setting settles this: export again, whole (every page, every user, every "
+                               f"group's and team's members), {groups_file}; then plan again\n")
 
 
 def test_26_without_a_groups_file_the_key_is_the_group_name_with_an_info(tmp_path):

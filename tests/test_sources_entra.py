@@ -262,3 +262,8 @@ def test_a_second_download_of_a_group_members_file_is_named_with_the_name_it_nee
         "1 group(s) of groups.csv have no membership file or answer here ('Sigma-Build'): their members are "
         "unknown, not none; export their members too (an empty file is a group with no members); "
         "'Sigma-Build (1).csv' looks like a second download of 'Sigma-Build': rename it 'Sigma-Build.csv'"]
+    # one advice (tester7 finding 16b): the file's own warning says the same, never "export the groups again"
+    assert [(f.code, Path(f.file).name, f.location, f.message) for f in findings if f.code == "unknown-group"] == [
+        ("unknown-group", "Sigma-Build (1).csv", "", "its group 'Sigma-Build (1)' is not in groups.csv, so its members "
+         "are read as no group's; 'Sigma-Build (1).csv' looks like a second download of 'Sigma-Build': rename it "
+         "'Sigma-Build.csv'")]

@@ -164,6 +164,18 @@ def test_a_status_word_in_neither_list_is_unreadable_never_inactive(tmp_path):
         (Severity.ERROR, "unreadable-status", "line 4", "State", f"State is 'actve', not {WORDS}")]
 
 
+def test_one_status_word_is_said_in_the_singular(tmp_path):
+    # tester7 finding 15 (nit): "active mean active"
+    (tmp_path / "people.csv").write_text("Login,State\nann@x.example,Actve\n", encoding="utf-8")
+    (tmp_path / "map.yaml").write_text("columns:\n  userName: Login\n  status: State\nactive_statuses: [active]\n"
+                                       "inactive_statuses: [inactive, disabled]\n", encoding="utf-8")
+    _, findings = load_idp(tmp_path)
+    assert [(f.code, f.location, f.message) for f in findings] == [
+        ("unreadable-status", "line 2", "State is 'Actve', not a status word of map.yaml (active means active; "
+         "inactive, disabled mean inactive): whether the user is active cannot be read (a plan never guesses it); "
+         "fix the export")]
+
+
 def test_the_mapping_lists_inactive_words_too_and_a_word_in_both_lists_is_an_error(tmp_path):
     (tmp_path / "people.csv").write_text("Login,State\nann@x.example,on\nbob@x.example,Off\n", encoding="utf-8")
     (tmp_path / "map.yaml").write_text("columns:\n  userName: Login\n  status: State\nactive_statuses: [on]\n"

@@ -23,7 +23,9 @@ members set) gets a
 blocking ``inputs.truncated`` item keyed by the action id, naming the action, the cause (the finding code's
 words in :data:`~planner.sources.directory.INCOMPLETE_CODES`: cut short, files disagreeing, team members
 missing, ...) and the file(s). No policy setting settles it (:func:`~planner.rules.outside_policy`): the
-resolution is to export the files again, whole.
+resolution is to export the files again, whole; for an Okta listing that ends on a full page, where a new
+export gives the same file, also the ways its finding names (:data:`~planner.sources.okta.FULL_PAGE_WAYS_OUT`:
+the empty next page saved, or ``fetch-idp okta``; tester7 finding 17).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import msgspec
 
 from ..model import Action, ActionKind, Finding, InputMark, ItemEvidence, ItemRef, ReviewItem
 from ..sources.directory import INCOMPLETE_CODES
+from ..sources.okta import FULL_PAGE_WAYS_OUT
 from . import make_review, outside_policy
 
 TRUNCATION_CODES = INCOMPLETE_CODES
@@ -77,8 +80,10 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
                                        for m in marks])
     named = "; ".join(f"{_where(m)}: {m.message}" for m in marks)
     causes = " and ".join(dict.fromkeys(TRUNCATION_CODES[m.code] for m in marks))
+    full_page = any(m.message.endswith(FULL_PAGE_WAYS_OUT) for m in marks)  # "export again" gives the same file
     resolution = outside_policy("export again, whole (every page, every user, every group's and team's members), "
-                                f"{', '.join(files)}; then plan again")
+                                f"{', '.join(files)}; " + (f"{FULL_PAGE_WAYS_OUT}; " if full_page else "")
+                                + "then plan again")
     items = []
     for action in actions:
         if action.kind not in AFFECTED:

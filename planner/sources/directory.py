@@ -87,6 +87,13 @@ change a blocking ``inputs.truncated`` item (:mod:`planner.rules.inputs`), whose
 value of its code here, what follows "rests on an export"."""
 
 
+def _second_download_of(key: str) -> str | None:
+    """The group name a members file's group key is a browser's second download of: ``'Sigma-Build'`` for
+    ``'Sigma-Build (1)'`` (the name plus `` (n)``), else ``None`` (tester6 finding 16)."""
+    stem, _, counter = key.rpartition(" (")
+    return stem if stem and counter[:-1].isdigit() and counter.endswith(")") else None
+
+
 def _first(names: Sequence[str]) -> str:
     """``names`` joined, the first :data:`_MAX_NAMED` only, with the count when some are left out."""
     return ", ".join(names[:_MAX_NAMED]) + (f", ... ({len(names)} in all)" if len(names) > _MAX_NAMED else "")
@@ -394,15 +401,24 @@ class DirectoryBuilder:
         """``"; 'Sigma-Build (1).csv' looks like ..."`` for a members file named by no group whose name is a
         missing group's name plus a browser's second-download counter (``Sigma-Build (1).csv``, tester6
         finding 16), else ``""``: the file the admin has is then named, with the name it needs."""
-        hints = []
-        for g in groups:
-            for key, sources in self._unlisted.items():
-                stem, _, counter = key.rpartition(" (")
-                if stem == g.display_name and counter[:-1].isdigit() and counter.endswith(")"):
-                    found = Path(sources[0].file)
-                    hints.append(f"{found.name!r} looks like a second download of {g.display_name!r}: rename it "
-                                 f"{g.display_name + found.suffix!r}")
+        names = {g.display_name for g in groups}
+        hints = [self._rename_hint(key, sources[0]) for key, sources in self._unlisted.items()
+                 if _second_download_of(key) in names]
         return "".join(f"; {h}" for h in hints[:_MAX_NAMED])
+
+    def _rename_hint(self, key: str, source: SourceRef) -> str:
+        """``"'Sigma-Build (1).csv' looks like a second download of 'Sigma-Build': rename it 'Sigma-Build.csv'"``
+        for the members file ``source`` names under group key ``key`` (:func:`_second_download_of`)."""
+        found = Path(source.file)
+        group = _second_download_of(key)
+        return f"{found.name!r} looks like a second download of {group!r}: rename it {group + found.suffix!r}"
+
+    def _second_download(self, key: str) -> bool:
+        """Whether unlisted group key ``key`` is a group's name plus a browser's second-download counter
+        (:func:`_second_download_of`) of a group the groups file lists."""
+        stem = _second_download_of(key)
+        return stem is not None and any(g.display_name == stem for g in self._groups.values()
+                                        if g.id not in self._unlisted)
 
     def group_name(self, group_id: str) -> str:
         """The ``displayName`` of the group ``group_id`` added so far (``group_id`` itself when unknown)."""
@@ -425,11 +441,18 @@ class DirectoryBuilder:
             return
         by_file: dict[str, list[tuple[str, SourceRef]]] = {}
         for key, sources in self._unlisted.items():
+            if self._second_download(key):  # the groups file is whole: the members file has the wrong name
+                self.findings.skipped(
+                    "unknown-group", sources[0].file, sources[0].location, "",
+                    f"its group {key!r} is not in {Path(groups_file).name}, so its members are read as no group's; "
+                    + self._rename_hint(key, sources[0]))
+                continue
             by_file.setdefault(sources[0].file, []).append((key, sources[0]))
         for file, groups in by_file.items():
-            self.findings.skipped(
-                "unknown-group", file, groups[0][1].location, "",
-                f"{len(groups)} group(s) whose members this file lists are not in {Path(groups_file).name} "
+            where = f"{Path(file).name} (first at {groups[0][1].location})" if groups[0][1].location else Path(file).name
+            self.findings.skipped(  # at the groups file: the file to export again (tester7 finding 26)
+                "unknown-group", groups_file, "", "",
+                f"{len(groups)} group(s) whose members {where} lists are not in this groups file "
                 f"({_first([repr(k) for k, _ in groups])}), which is therefore incomplete (saved before they were "
                 "made, or filtered): each is known only by that key, so no rule naming the group can match it; "
                 "export the groups again, whole",

@@ -137,9 +137,12 @@ class Mapping(BaseModel):
 
     def status_words(self) -> str:
         """The status words the mapping reads, for messages: ``"active, enabled mean active; inactive, ...
-        mean inactive"``."""
-        return (f"{', '.join(self.active_statuses)} mean active; "
-                f"{', '.join(self.inactive_statuses)} mean inactive")
+        mean inactive"``; one word ``means`` (``"active means active"``), none ``"no word means active"``."""
+        def said(words: tuple[str, ...], meaning: str) -> str:
+            if not words:
+                return f"no word means {meaning}"
+            return f"{', '.join(words)} {'means' if len(words) == 1 else 'mean'} {meaning}"
+        return f"{said(self.active_statuses, 'active')}; {said(self.inactive_statuses, 'inactive')}"
 
     @field_validator("columns", mode="before")
     @classmethod
