@@ -17,6 +17,7 @@ from planner.execute.approve import approve
 from planner.execute.errors import ApplyRefused
 from planner.execute.journal import journal_path
 from planner.model import ActionKind
+from planner.sources.values import team_name_key
 
 from .execute_support import act, counting_sandbox, options_for, small_plan_actions, write_test_plan
 
@@ -48,21 +49,25 @@ def test_a_new_member_with_the_email_of_a_planned_create_is_refused(tmp_path, sb
     assert server.request_counts["GET /v2/members"] == 2  # the preflight, then one email lookup for u3
 
 
-def test_a_new_team_with_the_name_of_a_planned_group_create_is_refused(tmp_path, sb):
+# one rule for "same team name" (sources.values.team_name_key, the team rules' too): a team typed with
+# a zero-width space and a trailing space is the planned Marketing; the white-space-collapsing key
+# apply had before kept the zero-width space and let the create run into it
+@pytest.mark.parametrize("name", ["marketing", "MARKETING\u200b "])
+def test_a_new_team_with_the_name_of_a_planned_group_create_is_refused(tmp_path, sb, name):
     server, counter = sb
     actions = small_plan_actions() + (
         act("c1", ActionKind.SCIM_CREATE_GROUP, {"name": "Marketing"}, {"displayName": "Marketing"}, ["u1"]),
     )
     plan = write_test_plan(tmp_path, actions)
     approve(plan, "Ada Admin")
-    impostor = server.state.create_team({"name": "marketing", "members": ["m7"]}, actor=None)
+    impostor = server.state.create_team({"name": name, "members": ["m7"]}, actor=None)
 
     with pytest.raises(ApplyRefused) as refused:
         apply_plan(plan, options_for(server))
 
     assert str(refused.value) == (
         f"{plan}: plan is stale, 1 object(s) changed in Sigma since it was made: "
-        f"team:{impostor['teamId']} (marketing): new since the plan, with the name action c1 "
+        f"team:{impostor['teamId']} ({name}): new since the plan, with the name action c1 "
         "(scim.create_group) would create; plan again"
     )
     assert counter.total() == 0
@@ -99,3 +104,8 @@ def test_objects_the_plan_knows_or_made_itself_are_not_impostors(tmp_path, sb):
         f"team:{team['teamId']} (Marketing): new since the plan, with the name action c1 "
         "(scim.create_group) would create; plan again"
     )
+
+
+def test_team_name_key_is_the_clean_name_case_folded():
+    assert [team_name_key(n) for n in ("Finance", " finance", "FINANCE\u200b", "Fin  Ops", "Straße", None)] == [
+        "finance", "finance", "finance", "fin  ops", "strasse", ""]

@@ -65,6 +65,7 @@ from ..payloads import (
     target_member_id,
     target_team_id,
 )
+from ..sources.values import team_name_key
 from .errors import ApiError, ApplyRefused
 from .rest_client import MemberRecord, SigmaRestClient
 
@@ -447,16 +448,10 @@ def _drifted(
     return [d for d in found if d is not None]
 
 
-def team_name_key(name: str) -> str:
-    """The key a team made since the plan collides by with a planned ``scim.create_group``
-    (:func:`find_impostors`): white space collapsed, case-folded (Sigma team names are unique whatever
-    their case)."""
-    return " ".join(name.split()).casefold()
-
-
 def planned_creates(actions: Iterable[Action]) -> tuple[dict[str, Action], dict[str, Action]]:
     """``(users, teams)``: ``scim.create_user`` actions by :func:`~planner.model.email_key` of their
-    ``userName``, ``scim.create_group`` actions by :func:`team_name_key` of their ``displayName``.
+    ``userName``, ``scim.create_group`` actions by :func:`~planner.sources.values.team_name_key` of
+    their ``displayName``.
     Actions lacking the name are left out (their handler fails them)."""
     users: dict[str, Action] = {}
     teams: dict[str, Action] = {}
@@ -513,8 +508,9 @@ def find_impostors(
     or user (:func:`planned_addresses`: a ``scim.create_user``'s ``userName`` and email, a
     ``members.set_email`` target, a link's) and the plan does not know its memberId
     (:func:`known_ids`): Sigma would answer that write 409 (docs/sigma-api.md §2.4) after the
-    writes before it (tester6 finding 10). A team collides when its name's :func:`team_name_key` is a
-    ``scim.create_group``'s ``displayName`` and its teamId is unknown.
+    writes before it (tester6 finding 10). A team collides when its name has the
+    :func:`~planner.sources.values.team_name_key` of a ``scim.create_group``'s ``displayName`` (the
+    team rules would find it for that group) and its teamId is unknown.
     Members come from ``members`` (every member, listed just before), else from one
     ``GET /v2/members?email=`` per address (a listing from :data:`BULK_MEMBER_READS` addresses on);
     teams from one ``GET /v2/teams`` listing. Raises :class:`ApiError` when Sigma cannot be read.

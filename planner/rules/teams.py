@@ -102,7 +102,7 @@ from ..payloads import (
     TeamNameState,
 )
 from ..policy import REGEX_PREFIX, Teams, TeamRule, group_pattern_matcher
-from ..sources.values import clean_text, unclean_name_parts
+from ..sources.values import clean_text, team_name_key, unclean_name_parts
 from . import action_id, make_action, make_review, yaml_snippet
 
 IDP_NAMES = {"okta": "Okta", "entra": "Entra ID", "google": "Google Workspace"}
@@ -312,9 +312,9 @@ def membership_state(member_id: str, directory: Directory, people: TeamPeople) -
 class FreeTeams:
     """The active teams ``teams.map`` does not claim, as the name rules look them up: ``by_name``
     (name -> teamIds), and ``(name as typed, teamId)`` pairs ``by_clean_name`` (only names that
-    cleaning changes) and ``by_folded_name`` (clean name case-folded). Sigma team names as typed may
-    carry stray spaces or control characters (issue 14 item 1): a group finds such a team by its
-    clean name, and the link sends the team's exact name so Sigma links it."""
+    cleaning changes) and ``by_folded_name`` (by :func:`~planner.sources.values.team_name_key`). Sigma
+    team names as typed may carry stray spaces or control characters (issue 14 item 1): a group finds
+    such a team by its clean name, and the link sends the team's exact name so Sigma links it."""
 
     by_name: Mapping[str, tuple[str, ...]]
     by_clean_name: Mapping[str, tuple[tuple[str, str], ...]]
@@ -336,9 +336,9 @@ def free_teams(team_ids_by_name: Mapping[str, list[str]], claimed: set[str]) -> 
     cleaned: dict[str, list[tuple[str, str]]] = {}
     folded: dict[str, list[tuple[str, str]]] = {}
     for name, tids in by_name.items():
-        clean = clean_text(name)
+        clean, key = clean_text(name), team_name_key(name)
         for tid in tids:
-            folded.setdefault(clean.casefold(), []).append((name, tid))
+            folded.setdefault(key, []).append((name, tid))
             if clean != name:
                 cleaned.setdefault(clean, []).append((name, tid))
     return FreeTeams(by_name, {k: tuple(v) for k, v in cleaned.items()}, {k: tuple(v) for k, v in folded.items()})
@@ -354,13 +354,13 @@ def exact_matches(group_id: str, group_name: str, team_name: str, rule_id: str, 
 def rule_matches(rule: TeamRule, rule_id: str, pattern: re.Pattern | None, group_id: str, group_name: str,
                  free: FreeTeams) -> list[Assignment]:
     """The teams one ``teams.rules`` entry finds for a group (``pattern``: a regex rule's, compiled):
-    ``exact``, ``case_insensitive`` (clean names case-folded), or ``regex`` (a full match; the team
-    ``replace`` names is created when no free team has that name)."""
+    ``exact``, ``case_insensitive`` (names of one :func:`~planner.sources.values.team_name_key`), or
+    ``regex`` (a full match; the team ``replace`` names is created when no free team has that name)."""
     if rule.match == "exact":
         return exact_matches(group_id, group_name, group_name, rule_id, free)
     if rule.match == "case_insensitive":
         return [Assignment(group_id, group_name, n, tid, rule_id)
-                for n, tid in free.by_folded_name.get(clean_text(group_name).casefold(), ())]
+                for n, tid in free.by_folded_name.get(team_name_key(group_name), ())]
     match = pattern.fullmatch(group_name)
     if not match:
         return []

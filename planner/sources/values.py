@@ -249,6 +249,22 @@ def clean_text(value: str | None) -> str:
     return text[start:end]
 
 
+def team_name_key(name: str | None) -> str:
+    """The comparison key of a Sigma team name, or of an IdP group ``displayName`` meant as one: two
+    names with one key are the same team. :func:`clean_text` (unsafe characters removed, NFC, trimmed:
+    a name typed with stray spaces or a zero-width space is its clean form, issue 14 item 1), then
+    case-folded (:meth:`str.casefold`): Sigma documents no case-sensitive team names and refuses a name
+    another team has whatever its letter case (409 "Duplicate record", docs/sandbox.md, inferred), so
+    ``"Finance"``, ``" finance"`` and ``"FINANCE\u200b"`` give ``"finance"``. Inner white space is
+    kept (``"Fin  Ops"`` is not ``"Fin Ops"``). ``None`` gives ``""``.
+
+    The one rule for "same team name": the ``case_insensitive`` team rule
+    (:func:`planner.rules.teams.free_teams`) and apply's check for a team made since the plan
+    (:func:`planner.execute.stale.find_impostors`).
+    """
+    return clean_text(name).casefold()
+
+
 def clean_address(value: str | None) -> str:
     """An email or userName as written to Sigma: :func:`clean_text`, and format characters (Cf:
     zero-width spaces, BOM, bidi marks, soft hyphen) removed too: they are never part of an address."""
