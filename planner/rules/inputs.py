@@ -39,11 +39,6 @@ from ..sources.directory import INCOMPLETE_CODES
 from ..sources.okta import FULL_PAGE_WAYS_OUT
 from . import make_review, outside_policy
 
-TRUNCATION_CODES = INCOMPLETE_CODES
-"""Finding codes that mark an input file as truncated or otherwise incomplete (users the users file lacks,
-groups without their membership answer, files that disagree), each with the cause an ``inputs.truncated``
-message names: :data:`planner.sources.directory.INCOMPLETE_CODES`."""
-
 AFFECTED = (
     ActionKind.MEMBERS_DEACTIVATE,
     ActionKind.MEMBERS_DISABLE_GUEST,
@@ -56,8 +51,9 @@ AFFECTED = (
 
 
 def truncated(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """The findings that mark an input file as truncated (:data:`TRUNCATION_CODES`), in input order."""
-    return tuple(f for f in findings if f.code in TRUNCATION_CODES)
+    """The findings that mark an input file as truncated (:data:`~planner.sources.directory.INCOMPLETE_CODES`),
+    in input order."""
+    return tuple(f for f in findings if f.code in INCOMPLETE_CODES)
 
 
 def _where(finding: Finding) -> str:
@@ -79,7 +75,7 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
     evidence = ItemEvidence(truncated=[InputMark(file=m.file, location=m.location, field=m.field, message=m.message)
                                        for m in marks])
     named = "; ".join(f"{_where(m)}: {m.message}" for m in marks)
-    causes = " and ".join(dict.fromkeys(TRUNCATION_CODES[m.code] for m in marks))
+    causes = " and ".join(dict.fromkeys(INCOMPLETE_CODES[m.code] for m in marks))
     full_page = any(m.message.endswith(FULL_PAGE_WAYS_OUT) for m in marks)  # "export again" gives the same file
     resolution = outside_policy("export again, whole (every page, every user, every group's and team's members), "
                                 f"{', '.join(files)}; " + (f"{FULL_PAGE_WAYS_OUT}; " if full_page else "")
