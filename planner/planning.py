@@ -828,7 +828,9 @@ def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts, thro
     (nouns agree with their counts: ``1 reactivation``, ``1 guest converted``; custom-type
     replacements follow the downgrades when there are any: ``(3 downgrades, 2 custom-type replacements)``),
     from the summary's counts: ``k`` per action kind, ``at`` of account types, ``r`` of review items,
-    ``through_scim`` the reactivations a link makes (:func:`scim_reactivations`)."""
+    ``through_scim`` the reactivations a link makes (:func:`scim_reactivations`). Deactivations count both
+    ways a member is deactivated: ``members.deactivate`` (REST, a pre-SCIM member) and
+    ``scim.deactivate_user`` (a member SCIM manages), as ``show`` and the deactivation guard count them."""
     parts = [f"{k['scim.link_user']} link", f"{k['scim.create_user']} create"]
     if k["members.set_email"]:
         parts.append(_n(k["members.set_email"], "email change", "email changes"))
@@ -842,7 +844,8 @@ def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts, thro
     parts.append(_n(k["members.disable_guest"], "guest disabled", "guests disabled"))
     if k["members.convert_guest"]:
         parts.append(_n(k["members.convert_guest"], "guest converted", "guests converted"))
-    parts.append(_n(k["members.deactivate"], "deactivation", "deactivations"))
+    deactivations = k["members.deactivate"] + k["scim.deactivate_user"]
+    parts.append(_n(deactivations, "deactivation", "deactivations"))
     parts.append(_n(k["scim.link_group"], "team linked", "teams linked"))
     parts.append(f"{k['scim.create_group']} created")
     parts.append(_n(k["teams.remove_member"], "member removal", "member removals"))

@@ -146,6 +146,17 @@ def test_summary_counts_and_text():
     )
 
 
+def test_summary_text_counts_deactivations_through_scim_too():
+    # tester8 finding 9: after the first wave every leaver is a scim.deactivate_user; the line must count them
+    counts = {k.value: 0 for k in ActionKind} | {"scim.link_user": 1, "members.deactivate": 1,
+                                                  "scim.deactivate_user": 2}
+    account_types = AccountTypeCounts(changes=0, upgrades=0, downgrades=0, custom_replacements=0, replacements=[])
+    assert summary_text(counts, account_types, ReviewCounts(total=0, blocking=0, by_code={})) == (
+        "Plan: 1 link, 0 create, 0 account-type changes (0 downgrades), 0 guests disabled, 3 deactivations, "
+        "0 teams linked, 0 created, 0 member removals; 0 review items (0 blocking)"
+    )
+
+
 def test_summary_text_matches_the_issue_example():
     counts = {k.value: 0 for k in ActionKind} | {
         "scim.link_user": 112, "scim.create_user": 9, "scim.set_account_type": 14, "members.disable_guest": 6,

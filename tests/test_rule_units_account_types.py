@@ -72,6 +72,17 @@ def test_mapped_groups_without_precedence_stop_the_plan():
         "list the types highest first, e.g. precedence: [Analyze, View]")
 
 
+def test_the_precedence_example_ranks_the_types_as_sigma_does_highest_first():
+    # tester8 finding 10: copied as given, the example must never rank Analyze above Build
+    p, d = world("account_types:\n  group_map: {Sigma-Analyze: Build, Sigma-View: Analyze}\n")
+    with pytest.raises(PolicyError) as exc:
+        mapped_types(p, d, {"u1"})
+    assert str(exc.value).endswith(
+        "account_types: IdP user eva@example.com is in mapped groups Sigma-Analyze (Build), Sigma-View (Analyze) "
+        "and account_types.precedence does not order Build and Analyze (1 user(s) are in several mapped groups); "
+        "list the types highest first, e.g. precedence: [Build, Analyze]")
+
+
 def test_the_target_type_comes_from_overrides_groups_default_keep_or_new_user_default():
     c, _ = config(MAP + "  overrides: {eva@example.com: Admin}\n")
     assert target_type(eva(), "Build", c) == ("Admin", "overrides")

@@ -383,13 +383,15 @@ def mapped_types(policy: Policy, directory: Directory, idp_ids: Collection[str])
 def precedence_error(policy: Policy, directory: Directory, unordered: Mapping[str, list[tuple[str, str]]],
                      several: int) -> PolicyError:
     """The policy error for users in mapped groups of types ``precedence`` does not order, naming the
-    first by userName (``several``: how many users are in several mapped groups)."""
+    first by userName (``several``: how many users are in several mapped groups). Its example lists the
+    types highest first by Sigma's built-in ranking (:data:`BUILTIN_TIERS`; custom types after them by
+    name), so copying it never ranks a cheaper type above a dearer one (tester8 finding 10)."""
     users = directory.idp_users
     first = min(unordered, key=lambda i: (users[i].user_name_key or email_key(users[i].user_name), i))
     group_of: dict[str, str] = {}
     for account_type, group in unordered[first]:
         group_of.setdefault(account_type, group)
-    types = sorted(group_of)
+    types = sorted(group_of, key=lambda t: (-(tier if (tier := builtin_tier(t)) is not None else -1), t))
     pairs = ", ".join(f"{group_of[t]} ({t})" for t in types)
     loc = ("account_types", "precedence") if policy.account_types.precedence else ("account_types",)
     return policy.error(
