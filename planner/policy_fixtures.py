@@ -48,7 +48,8 @@ from .model import (
     Snapshot, TeamMembership, email_key,
 )
 from .policy import Policy
-from .yaml_schema import wrong_type_hint
+from .yaml_schema import collect_marks, model_keys, schema_problems
+from .yamlsafe import BoundedLoader
 
 
 class FixtureError(UserError):
@@ -145,24 +146,30 @@ def load_fixture(path: str | Path) -> Fixture:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(f"{path}: cannot read fixture: {getattr(exc, 'strerror', None) or exc}") from None
+    marks: dict = {}
+    spellings: dict = {}
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = BoundedLoader(text)  # aliases, nesting and bombs bounded (planner.yamlsafe)
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                collect_marks(node, (), marks, spellings, loader)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise FixtureError(f"{where}: not valid YAML: {' '.join(str(exc.problem or exc).split())}") from None
+    except yaml.YAMLError as exc:
+        raise FixtureError(f"{path}:1:1: not valid YAML: {' '.join(str(exc).split())[:300]}") from None
     if not isinstance(data, dict):
         raise FixtureError(f"{path}:1:1: a fixture is a YAML mapping with name, sigma, idp and expect")
     try:
         fixture = Fixture.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        line, col = _position(node, loc)
-        dotted = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
-        hint = wrong_type_hint(err["type"], err.get("input"), None)
-        raise FixtureError(f"{path}:{line}:{col}: {dotted}: {err['msg']}{hint}") from None
+    except ValidationError as exc:  # the first problem in file order, read as the policy is (planner.yaml_schema)
+        first = schema_problems(exc, marks, spellings, lambda loc: model_keys(Fixture, loc))[0]
+        raise FixtureError(f"{path}:{first.line}:{first.column}: {first.path}: {first.message}") from None
     problem = check_references(fixture)
     if problem:
         loc, message = problem

@@ -124,6 +124,8 @@ def schema_problems(exc: ValidationError, marks: Marks, spellings: Mapping[tuple
     for err in exc.errors():
         raw_loc = tuple(err["loc"])
         loc = clean_loc(raw_loc, marks)
+        if err["type"] == "missing" and raw_loc and loc == clean_loc(raw_loc[:-1], marks):
+            loc += raw_loc[-1:]  # a key not written has no mark: named all the same, at its mapping's place
         shown = tuple(spellings.get(loc[:n + 1] + ("[key]",), part) for n, part in enumerate(loc))
         if err["type"] == "extra_forbidden":
             line, col = position(loc + ("[key]",))
@@ -205,16 +207,25 @@ def model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> Any:
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None
-        if isinstance(part, int) or part not in model.model_fields:
+        field = _field(model, part) if isinstance(part, str) else None
+        if field is None:
             continue
-        model = _unwrap(model.model_fields[part].annotation)
+        model = _unwrap(field.annotation)
     return model
 
 
+def _field(model: type[BaseModel], key: str) -> Any:
+    """The field of ``model`` that YAML key ``key`` sets: by its alias when it has one, else by name."""
+    for name, field in model.model_fields.items():
+        if (field.alias or name) == key:
+            return field
+    return None
+
+
 def model_keys(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """The field names of the model of ``root`` at ``loc`` (:func:`model_at`), ``[]`` where there is
-    no model (a free mapping)."""
+    """The keys of the model of ``root`` at ``loc`` (:func:`model_at`) as YAML writes them (a field's alias
+    when it has one: ``memberId``), ``[]`` where there is no model (a free mapping)."""
     model = model_at(root, loc)
     if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
+        return [field.alias or name for name, field in model.model_fields.items()]
     return []

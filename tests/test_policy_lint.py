@@ -240,10 +240,11 @@ def test_a_number_boolean_or_date_where_a_name_belongs_is_refused_at_its_own_lin
 
 @pytest.mark.parametrize("old, new, where, message", [
     # tester6 finding 12d: a status written as a string is unreadable, as in a JSON export (formats.md §0.6)
-    ("givenName: Ann, familyName: Lee}", "givenName: Ann, familyName: Lee, active: 'false'}", "10:76",
+    ("givenName: Ann, familyName: Lee}", "givenName: Ann, familyName: Lee, active: 'false'}", "10:84",
      "idp.users[1].active: Input should be a valid boolean (true or false, unquoted)"),
-    ("{memberId: m1, email", "{memberId: 007, email", "5:8",
-     "sigma.members[1].memberId: Input should be a valid string (quote the value in YAML)"),
+    ("{memberId: m1, email", "{memberId: 007, email", "5:18",  # read as the policy is (planner.yaml_schema)
+     "sigma.members[1].memberId: Input should be a valid string (quote the value in YAML: YAML reads 007 as the "
+     "number 7)"),
 ])
 def test_a_fixture_value_of_the_wrong_yaml_type_is_refused(tmp_path, capsys, old, new, where, message):
     policy = tmp_path / "policy.yaml"
@@ -253,3 +254,18 @@ def test_a_fixture_value_of_the_wrong_yaml_type_is_refused(tmp_path, capsys, old
     fixture.write_text(FIXTURE.replace(old, new, 1))
     code, out, err = run_cli(capsys, "policy", "test", str(policy), str(fixture))
     assert (code, out, err) == (2, "", f"sigma-migrate: error: {fixture}:{where}: {message}\n")
+
+
+def test_a_fixture_key_is_said_as_the_policy_says_it(tmp_path, capsys):
+    """Review (issue 10, names items 1 and 4): a fixture is read by the policy's strict mechanism
+    (planner.yaml_schema): an unknown key names the keys allowed there as YAML writes them, with the closest."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    fixture = tmp_path / "fixture.yaml"
+    fixture.write_text(FIXTURE.replace("{memberId: m1, email: ann@example.com", "{memberId: m1, email: ann@example.com, "
+                                       "isArchvied: true", 1))
+    code, out, err = run_cli(capsys, "policy", "test", str(policy), str(fixture))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"sigma-migrate: error: {fixture}:5:46: sigma.members[1]: unknown key 'isArchvied' (did you mean 'isArchived'?); allowed here: memberId, email, "
+        "firstName, lastName, memberType, userKind, isArchived, isInactive\n")
