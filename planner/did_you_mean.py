@@ -60,9 +60,9 @@ class Suggestion:
 
 
 def look_alike_differences(a: str, b: str) -> list[str]:
-    """The characters outside ASCII of ``a`` and of ``b`` (each named when the other one differs
-    there), as :func:`planner.near_addresses.letters_outside_ascii` words them, with whose they are
-    when both names have some: ``["U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I at position 2"]``."""
+    """The characters outside ASCII of ``a`` and of ``b``, as :func:`planner.near_addresses.letters_outside_ascii`
+    words them (``["U+0456 CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I at position 2"]``); when both names
+    have some, each ends with whose it is (``... at position 2 of 'Fіnance'``)."""
     own_a, own_b = letters_outside_ascii(a), letters_outside_ascii(b)
     if own_a and own_b:
         return [f"{p} of {a!r}" for p in own_a] + [f"{p} of {b!r}" for p in own_b]
