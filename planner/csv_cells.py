@@ -38,11 +38,17 @@ def neutralize_cell(value: str) -> str:
     return value
 
 
-def spreadsheet_cell(value: object) -> str:
-    """The text of one CSV cell: ``""`` for ``None``, ``yes``/``no`` for a bool, ``str`` otherwise;
-    characters of the unsafe class escaped visibly, then a formula neutralized (module docstring)."""
+def cell_text(value: object) -> str:
+    """The text of one value in a file: ``""`` for ``None``, ``yes``/``no`` for a bool, ``str`` otherwise,
+    characters of the unsafe class escaped visibly; no formula neutralized (a Markdown table is no
+    spreadsheet: the hand-off's README.md shows a team named ``=1+2`` as ``=1+2``, the name to type)."""
     text = "" if value is None else "yes" if value is True else "no" if value is False else str(value)
-    return neutralize_cell(escape(text))
+    return escape(text)
+
+
+def spreadsheet_cell(value: object) -> str:
+    """The text of one CSV cell: :func:`cell_text`, then a formula neutralized (module docstring)."""
+    return neutralize_cell(cell_text(value))
 
 
 def csv_text(header: Iterable[str], rows: Iterable[Iterable[object]], *, line_end: str = "\r\n") -> str:

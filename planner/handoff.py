@@ -20,10 +20,10 @@ decisions (never re-deciding them):
 cannot be approved yet (blocking review items, unmet pre-flight checks, failed guards: the
 refusals of ``approve``) gets no pack (:func:`check_pack_allowed`), unless it is asked for as a
 **draft**: then every file says DRAFT (README.md's heading, the first column of each CSV).
-Every value is written as a CSV cell is (:func:`planner.csv_cells.spreadsheet_cell`: control, bidi
-and invisible characters escaped visibly, spreadsheet formulas neutralized), in the CSVs
-(:func:`planner.csv_cells.csv_text`) and in README.md's tables alike.
-README.md escapes what Markdown would read as markup (:func:`markdown_text`): a name from an export
+Every value has control, bidi and invisible characters escaped visibly
+(:func:`planner.csv_cells.cell_text`), in the CSVs (:func:`planner.csv_cells.csv_text`, which also
+neutralizes spreadsheet formulas) and in README.md's tables; README.md shows a name as it is to be
+typed (``=1+2``, not the CSV's ``'=1+2``: tester8 finding 11). README.md escapes what Markdown would read as markup (:func:`markdown_text`): a name from an export
 never becomes a link, an image or raw HTML. The pack is for the IdP the plan's export came from
 (:func:`check_idp_matches`: an Entra export gets no Okta pack) or for ``generic``.
 Sources: docs/sigma-api.md §5.1-§5.4 (Sigma's SCIM guide), §6.1 (Okta), §6.2 (Entra); Microsoft's
@@ -39,7 +39,7 @@ from dataclasses import dataclass, fields
 
 from pathlib import Path
 
-from .csv_cells import csv_text, spreadsheet_cell
+from .csv_cells import cell_text, csv_text
 from .errors import UserError
 from .execute.approve import check_plan_is_applicable
 from .execute.errors import ApplyRefused
@@ -396,8 +396,8 @@ _ROW_TYPES = {"groups": GroupRow, "teams": TeamRow, "attributes": AttributeRow, 
               "user_names": UserNameRow, "individual": IndividualRow}
 
 
-_cell = spreadsheet_cell
-"""The one writer of a pack value (CSV cell and README.md table cell)."""
+_cell = cell_text
+"""The one writer of a pack value in README.md's tables (the CSVs: :func:`planner.csv_cells.csv_text`)."""
 
 
 def csv_files(pack: HandoffPack) -> dict[str, str]:

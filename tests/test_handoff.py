@@ -213,8 +213,11 @@ def test_names_with_control_characters_are_escaped_and_formulas_neutralized(tmp_
     assert rows((tmp_path / "handoff" / "teams.csv").read_text())[1][:3] == [shown, "tF", shown]
     readme = (tmp_path / "handoff" / "README.md").read_text()
     assert readme.startswith("# IdP hand-off for Acme\\\\x1b\\[31m (Okta)\n")
-    md = "'=Fin\\\\x1b\\[2J\\\\x07\\\\u202eance\\\\nx"  # Markdown shows the escapes literally
-    assert f"| {md} | name | yes | yes | team {md[1:]} |" in readme
+    md = "=Fin\\\\x1b\\[2J\\\\x07\\\\u202eance\\\\nx"  # Markdown shows the escapes literally
+    # the name to type, as the sentences say it: no CSV apostrophe in a Markdown table (tester8 finding 11)
+    assert f"| {md} | name | yes | yes | team {md} |" in readme
+    team_row = next(line for line in readme.splitlines() if "Link Group to the team" in line)
+    assert team_row.startswith(f"| {md} | {md} | ") and f"Link Group to the team named '{md}' |" in team_row
     for f in (tmp_path / "handoff").iterdir():
         text = f.read_text()
         assert not any(c in text for c in "\x1b\x07\u202e"), f.name
