@@ -43,6 +43,7 @@ from planner.planfile import fingerprint_of, write_plan
 from planner.sandbox.server import SandboxServer
 
 from .plan_factory import bare_plan
+from .sandbox_fixture import sandbox_options
 
 FAST_RETRY = RetryPolicy(max_attempts=8, backoff_base=0.01, backoff_cap=0.05)
 ORG_ID = "org-test"
@@ -269,10 +270,11 @@ class WriteCounter:
         return sum(self.writes.values())
 
 
-def counting_sandbox(export: SigmaExport | None = None, **kwargs: Any) -> tuple[SandboxServer, WriteCounter]:
-    """A started sandbox seeded with ``export`` (default :func:`small_org`), writes counted."""
-    kwargs.setdefault("token_rate", None)
-    server = SandboxServer(export or small_org(), **kwargs)
+def counting_sandbox(export: SigmaExport | str | Path | None = None, **kwargs: Any) -> tuple[SandboxServer, WriteCounter]:
+    """A started sandbox seeded with ``export`` (default :func:`small_org`; a path, such as the bundled
+    sample's directory) by :func:`~tests.sandbox_fixture.sandbox_options`, writes counted."""
+    seed = export or small_org()
+    server = SandboxServer(seed, **sandbox_options(seed, **kwargs))
     counter = WriteCounter(server.app)
     server.app = counter
     server.start()

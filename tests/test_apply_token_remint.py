@@ -123,7 +123,7 @@ def test_a_retry_after_the_token_expired_carries_a_new_token_not_the_expired_one
                              min_token_interval=0)
     try:
         client.check_access()
-        assert client.whoami()["organizationId"]
+        assert client.whoami().organization_id
     finally:
         client.close()
     assert [(m, p) for m, p, _ in network.sent] == [

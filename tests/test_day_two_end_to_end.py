@@ -21,9 +21,9 @@ from planner.cli import main
 from planner.execute.journal import journal_path
 from planner.planfile import read_plan, write_plan
 from planner.planning import plan_from_paths
-from planner.sandbox.server import SandboxServer
 
 from .conftest import run_cli
+from .sandbox_fixture import sample_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 SIGMA, OKTA, POLICY = REPO / "samples/acme/sigma", REPO / "samples/acme/okta", REPO / "policies/examples/demo.yaml"
@@ -36,7 +36,7 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
     people = sum(1 for p in plan.people if p.actions)
     canary = people // 10
 
-    with SandboxServer(SIGMA, token_rate=None) as sandbox:
+    with sample_sandbox(SIGMA) as sandbox:
         for key, value in {"SIGMA_CLIENT_ID": sandbox.client_id, "SIGMA_CLIENT_SECRET": sandbox.client_secret,
                            "SIGMA_SCIM_TOKEN": sandbox.scim_token}.items():
             monkeypatch.setenv(key, value)

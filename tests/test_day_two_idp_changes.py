@@ -170,12 +170,12 @@ def test_after_a_full_apply_a_fetch_without_the_scim_token_refuses_and_a_re_plan
     variable); a fetch that leaves the state out on purpose gives a re-plan the pre-flight blocks (exit 3); with
     the token, the re-plan is 'No changes' (exit 0)."""
     from planner.planning import plan_from_paths
-    from planner.sandbox.server import SandboxServer
+    from .sandbox_fixture import sample_sandbox
 
     repo = Path(__file__).resolve().parent.parent
     sigma, okta = repo / "samples/acme/sigma", repo / "samples/acme/okta"
     demo = (repo / "policies/examples/demo.yaml").read_text()
-    with SandboxServer(sigma, token_rate=None) as sandbox:
+    with sample_sandbox(sigma) as sandbox:
         policy = tmp_path / "policy.yaml"  # the demo policy with the sandbox as its targets
         policy.write_text(demo.replace("  rest_base_url: null   # the demo passes its sandbox's URLs\n  scim_base_url: null",
                                        f"  rest_base_url: {sandbox.base_url}\n  scim_base_url: {sandbox.scim_base_url}"))

@@ -93,13 +93,13 @@ class MemberMadeDuringTheRun:
 
 def test_a_409_on_a_set_email_names_the_member_now_holding_the_address_and_says_plan_again(
         tmp_path, capsys, monkeypatch):
-    from planner.sandbox.server import SandboxServer
+    from .sandbox_fixture import sample_sandbox
 
     plan, _ = plan_from_paths(str(SIGMA), [str(OKTA)], str(POLICY))
     path = tmp_path / "plan.json"
     write_plan(plan, path)
     approve(path, "Ada Admin")
-    server = SandboxServer(SIGMA, token_rate=None)
+    server = sample_sandbox(SIGMA)
     hook = MemberMadeDuringTheRun(server, LINDA.partition(":")[2], "Linda.Okafor@acme.example")
     server.app = hook
     server.start()

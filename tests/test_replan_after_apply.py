@@ -11,7 +11,8 @@ from planner.execute.approve import approve
 from planner.fetch import fetch_export
 from planner.planfile import write_plan
 from planner.planning import plan_from_paths
-from planner.sandbox.server import SandboxServer
+
+from .sandbox_fixture import sample_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 SIGMA, OKTA, POLICY = REPO / "samples/acme/sigma", REPO / "samples/acme/okta", REPO / "policies/examples/demo.yaml"
@@ -19,7 +20,7 @@ SIGMA, OKTA, POLICY = REPO / "samples/acme/sigma", REPO / "samples/acme/okta", R
 
 def test_replanning_the_same_inputs_after_a_complete_apply_gives_no_changes(tmp_path, capsys):
     plan, _ = plan_from_paths(str(SIGMA), [str(OKTA)], str(POLICY))
-    with SandboxServer(SIGMA, token_rate=None) as sandbox:
+    with sample_sandbox(SIGMA) as sandbox:
         write_plan(plan, tmp_path / "plan.json")
         approve(tmp_path / "plan.json", "Ada Admin")
         env = {"SIGMA_CLIENT_ID": sandbox.client_id, "SIGMA_CLIENT_SECRET": sandbox.client_secret,

@@ -58,3 +58,41 @@ def test_serve_with_missing_seed_is_one_line_error(repo, tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr == f"sigma-migrate: error: {tmp_path / 'nope'}: seed directory does not exist\n"
+
+
+def test_serve_with_a_credential_owner_gives_the_credentials_to_that_member(repo):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "planner", "sandbox", "serve", "--seed", str(SANDBOX_SEED_DIR),
+         "--client-id", "cid", "--client-secret", "csecret", "--credential-owner", "ben.builder@EXAMPLE.com"],
+        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Ctrl-C"):
+                break
+        base_url = lines[1].split()[3]
+        assert ("  credentials' owner:  Bn5BuilderBn5BuilderBn5Builde (Ben.Builder@Example.com)  "
+                "(GET /v2/whoami; --credential-owner EMAIL)") in lines
+        token = httpx2.post(f"{base_url}/v2/auth/token", data={
+            "grant_type": "client_credentials", "client_id": "cid", "client_secret": "csecret"}).json()
+        who = httpx2.get(f"{base_url}/v2/whoami", headers={"Authorization": f"Bearer {token['access_token']}"})
+        assert who.json()["userId"] == "Bn5BuilderBn5BuilderBn5Builde"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+    assert process.returncode == 0
+
+
+def test_serve_with_a_credential_owner_who_is_no_active_member_is_one_line_error(repo):
+    result = subprocess.run(
+        [sys.executable, "-m", "planner", "sandbox", "serve", "--seed", str(SANDBOX_SEED_DIR),
+         "--credential-owner", "arne.archived@example.com"],
+        cwd=repo, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr == ("sigma-migrate: error: --credential-owner arne.archived@example.com: no active internal "
+                             "member of the seed has this email; the REST credentials need an active member to belong "
+                             "to (docs/sigma-api.md §1.2)\n")

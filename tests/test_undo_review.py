@@ -28,11 +28,11 @@ def undone(tmp_path_factory):
     """The tester's sequence: the bundled sample in the sandbox, the okta example policy aimed at it,
     plan, approve, apply (converged), then ``undo`` of its journal."""
     from planner.planning import plan_from_paths
-    from planner.sandbox.server import SandboxServer
+    from .sandbox_fixture import sample_sandbox
 
     tmp = tmp_path_factory.mktemp("undo-review")
     sigma, okta = REPO / "samples/acme/sigma", REPO / "samples/acme/okta"
-    with SandboxServer(sigma, token_rate=None) as sandbox:
+    with sample_sandbox(sigma) as sandbox:
         text = (REPO / "policies/examples/okta.yaml").read_text()
         aimed = text.replace("rest_base_url: https://api.sigmacomputing.com", f"rest_base_url: {sandbox.base_url}") \
                     .replace("scim_base_url: null", f"scim_base_url: {sandbox.scim_base_url}")

@@ -91,7 +91,7 @@ from .journal import (
 )
 from .progress import subject_of
 from .resume import check_unfinished_run, nothing_to_resume_line, resume_command, selection_words, selection_text
-from .rest_client import TOKEN_PATH, MemberRecord, SigmaRestClient
+from .rest_client import TOKEN_PATH, WHOAMI_PATH, MemberRecord, SigmaRestClient, WhoamiRecord
 from .retry import RetryPolicy, origin_of
 from .signals import ApplySignals, apply_signals
 from .runner import (
@@ -505,65 +505,105 @@ def required_organization_id(plan: Plan, plan_path: str | Path) -> str:
 
 
 def check_organization(plan: Plan, plan_path: str | Path, rest: SigmaRestClient, redactor: Redactor
-                       ) -> dict[str, Any]:
+                       ) -> WhoamiRecord:
     """Refuse (:class:`ApplyRefused`) unless the REST API serves the organization the plan was made for.
 
     The plan records the ``organizationId`` of its Sigma export (``plan.organization``); Sigma
-    names the organization its credentials belong to in ``GET /v2/whoami`` (docs/sigma-api.md §1.3).
-    A plan without an ``organizationId`` cannot be bound to its organization and is refused too;
-    so is an answer without one. Reads only; nothing has been written when it refuses. Returns
-    the ``GET /v2/whoami`` answer (:func:`check_credential_owner` reads its ``userId``).
-    """
+    names the organization its credentials belong to in ``GET /v2/whoami`` (docs/sigma-api.md §1.3),
+    read as a :class:`~planner.execute.rest_client.WhoamiRecord`. A plan without an
+    ``organizationId`` cannot be bound to its organization and is refused too; so is an answer
+    without one, or without the ``userId`` :func:`check_credential_owner` reads (``cannot read GET
+    /v2/whoami ...: unexpected answer: Object missing required field `userId```). Reads only;
+    nothing has been written when it refuses. Returns the answer."""
     planned = required_organization_id(plan, plan_path)
     try:
         whoami = rest.whoami()
-        live = str(whoami.get("organizationId") or "").strip()
     except ApiError as exc:
         raise ApplyRefused(
-            f"cannot read the organizationId from the REST API at {rest.base_url} ({redactor(str(exc))}); "
-            "nothing was written"
+            f"cannot read GET /v2/whoami from the REST API at {rest.base_url} ({redactor(str(exc))}): apply checks "
+            "the organization and the credentials' owner there; nothing was written"
         ) from None
-    if not live:
-        raise ApplyRefused(
-            f"the REST API at {rest.base_url} names no organizationId in GET /v2/whoami, so apply cannot check "
-            f"it is the organization {planned} the plan was made for; nothing was written"
-        )
-    if live != planned:
+    if whoami.organization_id != planned:
         raise ApplyRefused(
             f"{plan_path}: plan was made for organization {planned}, but the REST API at {rest.base_url} "
-            f"serves organization {live}; apply it to the organization it was planned for, or plan again "
-            "from this organization's export; nothing was written"
+            f"serves organization {whoami.organization_id}; apply it to the organization it was planned for, "
+            "or plan again from this organization's export; nothing was written"
         )
     return whoami
 
 
-def check_credential_owner(plan: Plan, plan_path: str | Path, whoami: Mapping[str, Any], rest_base_url: str) -> None:
-    """Refuse (:class:`ApplyRefused`, one line, nothing written) when the plan deactivates the REST
-    API credentials' live owner (``userId`` of ``GET /v2/whoami``, docs/sigma-api.md §1.2, §1.3) or
-    takes their admin account type: the rule the ``api_credential_owner`` guard applies to the
-    member the policy names (:func:`planner.rules.guards.owner_losses`), applied to the member the
-    credentials really belong to, whoever the policy names.
+def member_email(plan: Plan, member_id: str, rest: SigmaRestClient | None = None) -> str | None:
+    """The email of a member: from the plan's person rows, else its stale-check fingerprints, else
+    (with ``rest``) ``GET /v2/members/{memberId}`` (a read, for a member the plan does not know, such as
+    a credential owner it never planned for); ``None`` when none of these gives one."""
+    email = next((p.email for p in plan.people if p.member_id == member_id and p.email), None)
+    email = email or getattr(plan.fingerprints.members().get(member_id), "email", None)
+    if not email and rest is not None:
+        try:
+            email = rest.get_member(member_id).email
+        except ApiError:
+            return None
+    return email or None
 
-    Such a plan cuts the credentials apply writes with mid-run: deactivating or downgrading their
-    owner deactivates them (§1.2), every later REST request is refused 403 and no ``--resume`` can
-    finish (tester6 finding 18). An answer without ``userId`` is refused too: the owner cannot be
-    checked."""
-    from ..planfile import plan_policy
+
+def check_credential_owner(plan: Plan, plan_path: str | Path, whoami: WhoamiRecord, rest: SigmaRestClient,
+                           echo: Callable[[str], None] = lambda line: None) -> None:
+    """Refuse (:class:`ApplyRefused`, one line, nothing written) unless the REST API credentials
+    belong to the member the plan was made for, and the plan keeps them active and admin.
+
+    ``whoami.user_id`` (``GET /v2/whoami``, docs/sigma-api.md §1.2, §1.3) is the member the credentials
+    really belong to; :attr:`~planner.model.Plan.api_credential_owner` the member the policy's
+    ``organization.api_credential_owner`` named, whom the plan's ``api_credential_owner`` guard kept
+    active and admin (planner/rules/guards.py). Two rules, in this order:
+
+    - another member than the plan's: refused, naming both (id and email) and the two ways out (name
+      the credentials' owner in the policy and plan again, or apply with the named owner's
+      credentials): the guard protected the wrong person (tester6 finding 18);
+    - the plan deactivates the credentials' owner or gives them an account type outside
+      ``guards.admin_account_types`` (:func:`planner.rules.guards.owner_losses`, one phrase per loss
+      naming its actions): refused, since it would cut the credentials apply writes with mid-run
+      (every later REST request 403, a ``--resume`` that never ends). A plan that records no owner (an
+      undo plan) is held to this rule alone, and ``echo`` is told whom apply found."""
     from ..rules.guards import admin_types, owner_losses
 
-    owner_id = str(whoami.get("userId") or "").strip()
-    if not owner_id:
+    owner_id = whoami.user_id
+    named = plan.api_credential_owner
+    if named is not None and named.member_id and named.member_id != owner_id:
+        email = member_email(plan, owner_id, rest)
+        named_email = named.email or named.reference
         raise ApplyRefused(
-            f"the REST API at {rest_base_url} names no userId in GET /v2/whoami, so apply cannot check that the "
-            "plan keeps its credentials' owner active and admin; nothing was written")
+            f"{plan_path}: the REST API credentials belong to member {owner_id}{f' ({email})' if email else ''} "
+            f"(GET /v2/whoami), but the plan was made for organization.api_credential_owner {named.member_id} "
+            f"({named_email}), whom its guards keep active and admin: name {email or owner_id} in "
+            f"organization.api_credential_owner and plan again, or apply with {named_email}'s REST credentials "
+            f"({ENV_CLIENT_ID} / {ENV_CLIENT_SECRET}); nothing was written")
+    email = member_email(plan, owner_id, rest if named is None or not named.member_id else None)
+    who = f"member {owner_id}{f' ({email})' if email else ''}"
     losses = owner_losses(owner_id, plan.actions, admin_types(plan_policy(plan, plan_path)))
     if losses:
-        who = next((p.email for p in plan.people if p.member_id == owner_id and p.email), None)
         raise ApplyRefused(
-            f"{plan_path}: the REST API credentials belong to member {owner_id}{f' ({who})' if who else ''} "
+            f"{plan_path}: the REST API credentials belong to {who} "
             f"(GET /v2/whoami), who {'; '.join(losses)}: that would cut apply's own access mid-run; "
             "name them in organization.api_credential_owner (the plan then keeps them active and admin) "
             "or apply with credentials of the admin it names, and plan again; nothing was written")
+    if named is None or not named.member_id:
+        echo(f"Credential owner: the plan names no organization.api_credential_owner; the REST API credentials "
+             f"belong to {who} (GET /v2/whoami), whom the plan leaves active and admin")
+
+
+def credential_owner_expectation(plan: Plan) -> str:
+    """What apply's pre-flight will require of ``GET /v2/whoami`` (:func:`check_organization`,
+    :func:`check_credential_owner`), one line for ``--dry-run``, which sends nothing:
+    ``organizationId must be <id> and userId member <id> (<email>), the plan's
+    organization.api_credential_owner; other credentials are refused``, or, for a plan that records
+    no owner, that the member found must not be deactivated or lose their admin account type."""
+    org = planned_organization_id(plan) or "(none recorded: apply refuses)"
+    named = plan.api_credential_owner
+    if named is not None and named.member_id:
+        return (f"organizationId must be {org} and userId member {named.member_id} ({named.email or named.reference}), "
+                "the plan's organization.api_credential_owner; credentials of another member are refused")
+    return (f"organizationId must be {org}; the plan names no organization.api_credential_owner, so the member "
+            "userId names must be one the plan neither deactivates nor takes an admin account type from")
 
 
 SCIM_ORGANIZATION_PROBES = 3
@@ -688,7 +728,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         preflight(clients, redactor)
         assert clients.rest is not None  # required_targets: REST is always needed
         whoami = check_organization(plan, plan_path, clients.rest, redactor)
-        check_credential_owner(plan, plan_path, whoami, clients.rest.base_url)
+        check_credential_owner(plan, plan_path, whoami, clients.rest, echo)
         check_scim_organization(plan, plan_path, clients, redactor)
         stale_keys = fingerprint_keys_of(plan, actions) if len(actions) < len(all_actions) else sorted(plan.fingerprints)
         if stale_keys:
@@ -944,6 +984,10 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
             f"POST {targets.rest_base_url}{TOKEN_PATH}",
             "Content-Type: application/x-www-form-urlencoded",
             "grant_type=client_credentials&client_id=***&client_secret=***",
+            "",
+            f"# pre-flight read (docs/apply.md \"Preflight\"): {credential_owner_expectation(plan)}",
+            f"GET {targets.rest_base_url}{WHOAMI_PATH}",
+            "Authorization: Bearer ***",
         ]
     if not wave.is_whole_plan:
         lines.append(f"# wave {wave.label}: {len(wave.action_ids)} of {len(plan.actions)} action(s)")

@@ -6,8 +6,9 @@ Steps (each printed as it happens; a few seconds on a laptop):
    this process (never printed, never written): the Sigma sandbox
    (:class:`planner.sandbox.server.SandboxServer`) seeded from ``samples/acme/sigma``,
    and the Okta emulator (:class:`planner.sandbox.idp.okta.OktaEmulator`) seeded from
-   ``samples/acme/okta``; pull both live, as an admin would: ``fetch`` into
-   ``export/sigma`` and ``fetch-idp okta`` into ``export/okta`` (every page, every
+   ``samples/acme/okta`` (the sandbox's REST credentials belong to the member the demo policy
+   names in ``organization.api_credential_owner``: apply refuses anyone else's); pull both
+   live, as an admin would: ``fetch`` into ``export/sigma`` and ``fetch-idp okta`` into ``export/okta`` (every page, every
    listing checked complete). Everything below reads only these pulled exports;
 2. plan the pulled organization with the default policy ``policies/default.yaml``:
    the first plan a team would make. Its blocking review items make apply refuse
@@ -102,6 +103,7 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
     missing or a stage refuses.
     """
     from ..planning import plan_from_paths
+    from ..policy import load_policy
     from ..report import report_headline, write_actions_csv, write_html
     from ..sandbox.idp.okta import OktaEmulator, OktaSeed
     from ..sandbox.server import SandboxServer
@@ -122,7 +124,10 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
     policies = data_dir("policies")
     echo(f"sigma-migrate demo: sample organization {sample}, work directory {folder}")
 
-    with SandboxServer(sample / "sigma") as sandbox, OktaEmulator(OktaSeed.from_export(sample / IDP)) as okta:
+    # the REST credentials belong to the member the demo policy names, as apply requires (GET /v2/whoami)
+    owner = load_policy(policies / DEMO_POLICY).organization.api_credential_owner
+    with SandboxServer(sample / "sigma", credential_owner=owner) as sandbox, \
+            OktaEmulator(OktaSeed.from_export(sample / IDP)) as okta:
         sigma_dir, idp_dir = _pull(folder, sandbox, okta, echo)
 
         first, _ = plan_from_paths(str(sigma_dir), [str(idp_dir)], str(policies / "default.yaml"))

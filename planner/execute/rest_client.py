@@ -59,8 +59,25 @@ from .token import (
     json_kind as _json_kind,
 )
 
-__all__ = ["TOKEN_PATH", "MemberRecord", "SigmaRestClient", "TeamMemberRecord", "TeamRecord", "member_record",
-           "member_records", "team_member_records", "team_record", "team_records"]
+__all__ = ["TOKEN_PATH", "MemberRecord", "SigmaRestClient", "TeamMemberRecord", "TeamRecord", "WhoamiRecord",
+           "member_record", "member_records", "team_member_records", "team_record", "team_records", "whoami_record"]
+
+
+class WhoamiRecord(msgspec.Struct, frozen=True, rename="camel", gc=False):
+    """The answer of ``GET /v2/whoami`` (docs/sigma-api.md §1.3; Sigma's spec: ``userId``,
+    ``organizationId``, and ``accountType`` by Sigma's skills doc), typed for what apply reads:
+    ``userId``, the memberId of the member the REST credentials belong to (deactivating or
+    downgrading them kills the credentials, §1.2), and ``organizationId``, the organization the API
+    serves: both non-empty strings. ``accountType`` is a string or ``null`` (absent: ``null``); other
+    fields are ignored. Decoded strictly by :func:`whoami_record`, which raises :class:`ApiError`."""
+
+    user_id: Annotated[str, msgspec.Meta(min_length=1)]
+    organization_id: Annotated[str, msgspec.Meta(min_length=1)]
+    account_type: str | None = None
+
+
+WHOAMI_PATH = "/v2/whoami"
+"""The credential owner and organization (docs/sigma-api.md §1.3)."""
 
 
 class MemberRecord(msgspec.Struct, frozen=True, rename="camel", gc=False):
@@ -184,6 +201,19 @@ def member_records(entries: list[dict[str, Any]], path: str, page: int = 1) -> l
     return _records(entries, MemberRecord, "memberId", path, page)
 
 
+def whoami_record(body: Any) -> WhoamiRecord:
+    """The :class:`WhoamiRecord` of a ``GET /v2/whoami`` answer (docs/sigma-api.md §1.3). Raises
+    :class:`ApiError` (``unexpected answer: ...``) for a JSON value that is not an object, or a
+    ``userId`` / ``organizationId`` missing, empty or not a string (msgspec's words: ``Object missing
+    required field `userId```)."""
+    if not isinstance(body, dict):
+        raise ApiError("rest", "GET", WHOAMI_PATH, 200, f"answer is a JSON {_json_kind(body)}, not an object")
+    try:
+        return msgspec.convert(body, WhoamiRecord)
+    except msgspec.ValidationError as exc:
+        raise _unexpected("GET", WHOAMI_PATH, str(exc)) from None
+
+
 def team_record(body: Any, method: str, path: str, team_id: str | None = None) -> TeamRecord:
     """The :class:`TeamRecord` of one team answer (``GET /v2/teams/{teamId}``, docs/sigma-api.md §3.2),
     whose ``teamId`` must be ``team_id`` when given; :class:`ApiError` as :func:`member_record`."""
@@ -300,13 +330,11 @@ class SigmaRestClient:
         """
         self.request("GET", "/v2/members", params={"limit": 1})
 
-    def whoami(self) -> dict[str, Any]:
-        """``GET /v2/whoami`` -> ``{userId, organizationId, ...}``: the credential owner and the
-        organization the API serves (docs/sigma-api.md §1.3). Raises :class:`ApiError`."""
-        body = self.request("GET", "/v2/whoami")
-        if not isinstance(body, dict):
-            raise ApiError("rest", "GET", "/v2/whoami", 200, "answer is not a JSON object")
-        return body
+    def whoami(self) -> WhoamiRecord:
+        """``GET /v2/whoami`` -> :class:`WhoamiRecord`: the member the credentials belong to and the
+        organization the API serves (docs/sigma-api.md §1.3). Raises :class:`ApiError`, also for an
+        answer of another shape (:func:`whoami_record`)."""
+        return whoami_record(self.request("GET", WHOAMI_PATH))
 
     # ------------------------------------------------------------------ members (docs/sigma-api.md §2)
 

@@ -205,23 +205,25 @@ def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planne
 
 def owner_losses(member_id: str, actions: Sequence[Action], admins: frozenset[str]) -> list[str]:
     """What ``actions`` do to the member ``member_id`` that :func:`owner_guard` forbids a protected
-    person, one phrase per action in plan order (empty: nothing): deactivated (the :data:`LEAVING`
-    kinds: ``would be deactivated (members.deactivate:M1)``) or given an account type outside
-    ``admins`` (:func:`admin_types`) by a ``scim.set_account_type`` or a link's ``userType``
-    (``would have account type 'View', not admin (scim.link_user:M1)``). Apply checks the API
-    credential's live owner (``GET /v2/whoami``, docs/sigma-api.md §1.2) with it: a plan that
-    takes that member's admin or account cuts apply's own REST access mid-run (tester6 finding 18)."""
-    found = []
+    person, one phrase per loss naming every action that causes it, in plan order (empty: nothing):
+    deactivated (the :data:`LEAVING` kinds: ``would be deactivated (members.deactivate:M1)``) or given
+    an account type outside ``admins`` (:func:`admin_types`) by a ``scim.set_account_type`` or a
+    link's ``userType`` (``would have account type 'View', not admin (scim.link_user:M1,
+    scim.set_account_type:M1)``: a link and an account-type change giving the same type are one
+    phrase). Apply checks the API credential's live owner (``GET /v2/whoami``, docs/sigma-api.md
+    §1.2) with it: a plan that takes that member's admin or account cuts apply's own REST access
+    mid-run (tester6 finding 18)."""
+    found: dict[str, list[str]] = {}
     for a in actions:
         if target_member_id(a) != member_id:
             continue
         if a.kind in LEAVING:
-            found.append(f"would be deactivated ({a.id})")
+            found.setdefault("would be deactivated", []).append(a.id)
         elif a.kind in (ActionKind.SCIM_SET_ACCOUNT_TYPE, ActionKind.SCIM_LINK_USER):
             after = a.after.user_type
             if isinstance(after, str) and after and not is_admin(after, admins):
-                found.append(f"would have account type {after!r}, not admin ({a.id})")
-    return found
+                found.setdefault(f"would have account type {after!r}, not admin", []).append(a.id)
+    return [f"{phrase} ({', '.join(ids)})" for phrase, ids in found.items()]
 
 
 def owner_resolution(key: str, email: str, policy: Policy, directory: Directory, leaving: bool,

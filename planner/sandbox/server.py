@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..errors import UserError
 from ..model import SigmaExport
 from .app import SandboxApp
 from .faults import FaultConfig, Faults, parse_faults
@@ -53,6 +54,11 @@ class SandboxServer:
         (default: the cheapest type of the org, see :class:`SandboxState`).
     :param credential_owner_id: / :param scim_owner_id: memberIds owning the REST
         credentials / the SCIM token (default: the first active Admin member).
+    :param credential_owner: the email of the member owning the REST credentials (``GET
+        /v2/whoami`` names them), instead of ``credential_owner_id``: an active internal member of
+        the seed (letter case aside); :class:`~planner.errors.UserError` otherwise. Give the
+        member a plan's ``organization.api_credential_owner`` names, or apply refuses the plan
+        (docs/apply.md "Preflight").
     :param db_path: SQLite file for the state (default in memory).
     :param documents_per_member: documents each seeded member owns.
     :param clock: wall clock of token expiry (tests pass a fake one).
@@ -71,6 +77,7 @@ class SandboxServer:
         token_rate: float | None = 1.0,
         default_account_type: str | None = None,
         credential_owner_id: str | None = None,
+        credential_owner: str | None = None,
         scim_owner_id: str | None = None,
         db_path: str = ":memory:",
         documents_per_member: int = 2,
@@ -85,6 +92,10 @@ class SandboxServer:
             self.state.seed_default_account_types()
         else:
             seed_state(self.state, seed, documents_per_member=documents_per_member)
+        if credential_owner is not None:
+            if credential_owner_id is not None:
+                raise ValueError("give credential_owner (an email) or credential_owner_id, not both")
+            credential_owner_id = self._active_member_id(credential_owner)
         admin = self.state.first_active_admin()
         if admin is None and credential_owner_id is None:
             admin = self._create_admin()
@@ -102,6 +113,17 @@ class SandboxServer:
         self.scim = SigmaScimApplication(self.state, lambda: self.scim_token, page_cap=self.faults.page_cap)
         self.app = SandboxApp(self.state, self.rest, self.scim, self.faults)
         self._http = LocalServer(port, name="sigma-sandbox", what="sandbox")
+
+    def _active_member_id(self, email: str) -> str:
+        """The memberId of the active internal member whose email is ``email`` (letter case aside,
+        as Sigma compares addresses); :class:`UserError` naming the address when there is none."""
+        rows = [r for r in self.state.members_by_email(email)
+                if not (r["is_archived"] or r["is_inactive"]) and r["user_kind"] == "internal"]
+        if not rows:
+            self.state.close()
+            raise UserError(f"--credential-owner {email}: no active internal member of the seed has this email; "
+                            "the REST credentials need an active member to belong to (docs/sigma-api.md §1.2)")
+        return str(rows[0]["member_id"])
 
     def _create_admin(self) -> str:
         names = {n.casefold(): n for n in self.state.account_type_names()}
@@ -207,6 +229,14 @@ def default_seed_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+def credential_owner_label(server: SandboxServer) -> str:
+    """``"<memberId> (<email>)"`` of the member the REST credentials belong to."""
+    owner = server.state.credential_owner_id
+    if owner is None:
+        return "nobody"
+    return f"{owner} ({server.state.member_row(owner)['email']})"
+
+
 def banner(server: SandboxServer) -> list[str]:
     """What ``sigma-migrate sandbox serve`` prints: URLs, credentials, counts, a curl example."""
     counts = server.state.counts()
@@ -217,6 +247,7 @@ def banner(server: SandboxServer) -> list[str]:
         f"  SIGMA_CLIENT_ID={server.client_id}",
         f"  SIGMA_CLIENT_SECRET={server.client_secret}",
         f"  SIGMA_SCIM_TOKEN={server.scim_token}",
+        f"  credentials' owner:  {credential_owner_label(server)}  (GET /v2/whoami; --credential-owner EMAIL)",
         f"  state: {counts['members']} members ({counts['archived']} archived, {counts['inactive']} inactive), "
         f"{counts['teams']} teams, {counts['team_members']} team memberships",
         f"  faults: {server.faults.stats()['faults']}",
