@@ -26,10 +26,10 @@ from planner.execute.stale import PlannedEffects, planned_effects, undone_on
 from planner.model import ActionKind
 from planner.planfile import write_plan
 from planner.planning import plan_from_paths
-from planner.sandbox.server import SandboxServer
 
 from .conftest import run_cli_with_environ
 from .execute_support import GROUP_FINANCE, WriteCounter, act, link, options_for, sandbox_env
+from .sandbox_fixture import sample_sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 SIGMA, OKTA, POLICY = REPO / "samples/acme/sigma", REPO / "samples/acme/okta", REPO / "policies/examples/okta.yaml"
@@ -76,7 +76,7 @@ def finance(tmp_path):
     plan, _ = plan_from_paths(str(SIGMA), [str(OKTA)], str(POLICY))
     path = tmp_path / "plan.json"
     write_plan(plan, path)
-    server = SandboxServer(SIGMA, token_rate=None)
+    server = sample_sandbox(SIGMA)
     counter = WriteCounter(server.app)
     server.app = refuse = RefuseUser(counter, NEW)
     refuse.on = False
