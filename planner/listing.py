@@ -108,15 +108,35 @@ class Listing:
         return self.items
 
 
-def check_count(what: str, endpoint: str, received: int, expected: int | None) -> None:
-    """Raise :class:`IncompleteListing` when an announced count ``expected`` is not ``received``.
+def member_count_agrees(announced: int, records: int, child_groups: int = 0, other_members: int = 0) -> bool:
+    """Whether a count an API announced for a listing agrees with the ``records`` listed, ``child_groups``
+    of them groups and ``other_members`` of them neither users nor groups: equal to all the records, or
+    to all but the child groups, the other members, or both.
+
+    The leeway is Google's open question: ``directMembersCount`` is documented as "the number of users
+    that are direct members" (members *of* a child group are not counted), which leaves open whether a
+    child group itself is, and a member of another kind (``CUSTOMER``: the whole domain; ``EXTERNAL``),
+    docs/formats.md §4c. Other counts (Sigma ``total``, SCIM ``totalResults``, Graph ``@odata.count``,
+    Okta ``usersCount``, whose groups hold users only) pass neither: equal or not. The one rule of
+    ``fetch``/``fetch-idp`` (:func:`check_count`) and of the loaders
+    (:meth:`planner.sources.directory.DirectoryBuilder.count_listed`).
+    """
+    return announced in (records, records - child_groups, records - other_members,
+                         records - child_groups - other_members)
+
+
+def check_count(what: str, endpoint: str, received: int, expected: int | None, *, child_groups: int = 0,
+                other_members: int = 0) -> None:
+    """Raise :class:`IncompleteListing` when an announced count ``expected`` does not agree with the
+    ``received`` items (:func:`member_count_agrees`; ``child_groups`` and ``other_members`` of them
+    group members of those kinds).
 
     ``None`` means the API announced no count (nothing to check). Fewer items
     than announced is a listing that ended early; more is a listing that shifted
     while it was read: both are refused (``GET /v2/members: incomplete listing
     of members: 50 of 120 received``).
     """
-    if expected is None or expected == received:
+    if expected is None or member_count_agrees(expected, received, child_groups, other_members):
         return
     raise IncompleteListing(f"{endpoint}: incomplete listing of {what}: {received} of {expected} received"
                             + ("" if received < expected else " (the list changed while it was read)"))

@@ -16,8 +16,8 @@ Requests (``customer`` from ``GOOGLE_CUSTOMER_ID``, default ``my_customer``):
   ``archived`` flags).
 - ``GET /admin/directory/v1/groups?customer=...&maxResults=200``: every group.
 - ``GET /admin/directory/v1/groups/{id}/members?maxResults=200``: each group's direct
-  members, nested groups as ``type: GROUP``; the count must equal the group's
-  ``directMembersCount``.
+  members, nested groups as ``type: GROUP``; the count must agree with the group's
+  ``directMembersCount`` (:func:`planner.listing.member_count_agrees`).
 
 Pages follow ``nextPageToken``; repeated ids or tokens and ``USER`` members
 missing from the users listing are :class:`planner.listing.IncompleteListing`.
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Mapping
@@ -126,18 +127,10 @@ def _listing(reader: IdpReader, path: str, params: dict[str, Any], key: str, wha
     return listing.finish(expected)
 
 
-def check_direct_count(items: list[Any], expected: int | None, what: str, endpoint: str) -> None:
-    """Check a group's member listing against its ``directMembersCount``.
-
-    Google documents the count as "the number of users that are direct members"
-    and that members *of* a child group are not counted, leaving open whether the
-    child group itself is: a count equal to the direct members, or to the direct
-    members less the child groups, passes; any other is :class:`IncompleteListing`.
-    """
-    groups = sum(1 for m in items if isinstance(m, dict) and str(m.get("type", "")).upper() == "GROUP")
-    if expected is not None and expected in (len(items), len(items) - groups):
-        return
-    check_count(what, endpoint, len(items), expected)
+def _member_type(member: Mapping[str, Any]) -> str:
+    """A group member's ``type`` (``USER``, ``GROUP``, ``CUSTOMER``, ``EXTERNAL``), upper-cased; ``USER``
+    when absent (as the loader reads it)."""
+    return str(member.get("type") or "USER").upper()
 
 
 def pull(reader: IdpReader, environ: Mapping[str, str]) -> IdpPull:
@@ -156,9 +149,11 @@ def pull(reader: IdpReader, environ: Mapping[str, str]) -> IdpPull:
         path = f"/admin/directory/v1/groups/{quote(group_id, safe='')}/members"
         what = f"members of Google group {names[group_id]!r}"
         items = _listing(reader, path, {"maxResults": 200}, "members", what)
-        check_direct_count(items, count_of(group.get("directMembersCount")), what, f"GET {path}")
+        kinds = Counter(_member_type(m) for m in items if isinstance(m, dict))
+        check_count(what, f"GET {path}", len(items), count_of(group.get("directMembersCount")),
+                    child_groups=kinds["GROUP"], other_members=kinds.total() - kinds["GROUP"] - kinds["USER"])
         members[group_id] = {"kind": "admin#directory#members", "members": items}
-        user_members[group_id] = [str(m.get("id")) for m in items if str(m.get("type", "")).upper() == "USER"]
+        user_members[group_id] = [str(m.get("id")) for m in items if _member_type(m) == "USER"]
     require_known_members(user_members, {str(u.get("id")) for u in users}, names, "GET /admin/directory/v1/users",
                           "Google")
     counts = PullCounts(
@@ -174,4 +169,4 @@ def pull(reader: IdpReader, environ: Mapping[str, str]) -> IdpPull:
                    (("users.json", counts.users), ("groups.json", counts.groups),
                     ("group_members.json", sum(  # the loader counts user and group members (CUSTOMER ignored)
                         1 for m in members.values() for item in m["members"]
-                        if str(item.get("type") or "USER").upper() in ("USER", "GROUP")))))
+                        if _member_type(item) in ("USER", "GROUP")))))

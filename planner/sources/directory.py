@@ -36,10 +36,11 @@ loader contract (tests/test_sources_contract.py):
   every group of the groups file must have one: the groups without any are
   named in one ``missing-group-members`` warning at the groups file (an empty
   answer, ``[]`` or a header-only CSV, is a group with no members);
-- a members answer holding fewer records than its group's own count of its members
-  (:class:`MemberCount`: Okta ``usersCount``, Google ``directMembersCount``) is an
-  ``incomplete-pages`` warning at that answer, as a Graph answer short of its ``@odata.count``
-  (:func:`planner.sources.envelopes.report_count_gap`); a group without the field is not checked.
+- a members answer whose records do not agree with its group's own count of its members
+  (:class:`MemberCount`: Okta ``usersCount``, Google ``directMembersCount``; the rule of ``fetch-idp``
+  too, :func:`planner.listing.member_count_agrees`) is an ``incomplete-pages`` warning at that answer,
+  as a Graph answer that is not its ``@odata.count`` (:func:`planner.sources.envelopes.report_count_gap`);
+  a group without the field is not checked.
 
 :func:`make_emails` builds the ``emails`` tuple (primary first, one per key);
 :func:`read_by_role` runs a loader's file readers role by role.
@@ -52,6 +53,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from ..listing import member_count_agrees
 from ..model import Email, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef
 from .values import TEXT_MARKER, fast_email_key
 from .envelopes import announced_count, report_count_gap
@@ -157,6 +159,17 @@ def member_count(value: Any, field: str, source: SourceRef, what: str, findings:
     return None if count is None else MemberCount(count, field, source)
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """The members answers of one group: ``records`` saved, ``child_groups`` of them groups and
+    ``other_members`` neither users nor groups, the first answer's ``source``."""
+
+    records: int
+    child_groups: int
+    other_members: int
+    source: SourceRef
+
+
 @dataclass
 class _Group:
     id: str
@@ -185,7 +198,7 @@ class DirectoryBuilder:
         self._outside: dict[str, str] = {}
         self._answered: set[str] = set()
         self._answer_file: dict[str, str] = {}
-        self._listed: dict[str, tuple[int, SourceRef]] = {}
+        self._listed: dict[str, _Listed] = {}
         self._disagree: dict[str, list[str]] = {}
         self._unlisted: dict[str, list[SourceRef]] = {}  # group key -> where members answers name it
 
@@ -321,11 +334,16 @@ class DirectoryBuilder:
         self._answer_file.setdefault(key, source.file)
         return key, True
 
-    def count_listed(self, group_id: str, records: int, source: SourceRef) -> None:
+    def count_listed(self, group_id: str, records: int, source: SourceRef, child_groups: int = 0,
+                     other_members: int = 0) -> None:
         """Record that a members answer of group ``group_id`` at ``source`` (its file and JSON path) holds
-        ``records`` member records (every one saved, kept or not); answers of one group add up."""
+        ``records`` member records (every one saved, kept or not), ``child_groups`` of them groups and
+        ``other_members`` neither users nor groups; answers of one group add up."""
+        listed = _Listed(records, child_groups, other_members, source)
         before = self._listed.get(group_id)
-        self._listed[group_id] = (records + before[0], before[1]) if before else (records, source)
+        self._listed[group_id] = listed if before is None else _Listed(
+            before.records + records, before.child_groups + child_groups, before.other_members + other_members,
+            before.source)
 
     def add_members(self, group_id: str, member_ids: Iterable[str], kind: str | None = None) -> None:
         """:meth:`add_member` for many ids of one kind at once."""
@@ -458,19 +476,21 @@ class DirectoryBuilder:
                 "export the groups again, whole",
             )
 
-    def _report_short_answers(self) -> None:
+    def _report_count_gaps(self) -> None:
         """An ``incomplete-pages`` warning (:func:`~.envelopes.report_count_gap`, the check of Graph's
-        ``@odata.count``) at each members answer holding fewer records than its group's own
-        :class:`MemberCount`: pages of that group's members were not saved. More records than the count
-        pass (Google does not say whether a child group counts, :func:`planner.idp.google.check_direct_count`);
-        so does a group without the field, and one with no answer (``missing-group-members``)."""
+        ``@odata.count``) at each members answer whose records do not agree with its group's own
+        :class:`MemberCount` (:func:`planner.listing.member_count_agrees`, ``fetch-idp``'s rule: equal to
+        the records, or to the records less the child groups or other members Google may leave out):
+        fewer, pages of that group's members were not saved; more, the answer and the count are of different
+        times. A group without the field passes, and so does one with no answer (``missing-group-members``)."""
         for g in self._groups.values():
             count, listed = g.member_count, self._listed.get(g.id)
-            if count is None or listed is None or listed[0] >= count.value:
+            if count is None or listed is None or member_count_agrees(
+                    count.value, listed.records, listed.child_groups, listed.other_members):
                 continue
             where = count.source
-            report_count_gap(self.findings, listed[1].file, listed[1].location, count.field,
-                             f"members of group {g.display_name!r}", count.value, listed[0],
+            report_count_gap(self.findings, listed.source.file, listed.source.location, count.field,
+                             f"members of group {g.display_name!r}", count.value, listed.records,
                              counted_at=f"{Path(where.file).name} {where.location}".rstrip())
 
     def _members_file(self, group: _Group) -> str:
@@ -527,7 +547,7 @@ class DirectoryBuilder:
         """The directory, with members resolved and dangling ones reported (see the module docstring)."""
         self._report_unanswered()
         self._report_unlisted_groups()
-        self._report_short_answers()
+        self._report_count_gaps()
         self._report_disagreements()
         held = self.held
         if held:

@@ -287,11 +287,13 @@ def _api_answer(
     group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
     by_email: dict[str, str] | None = None
     domains: set[str] = set()
-    count = listed = 0
+    count = listed = child_groups = other_members = 0
     for rec, where in records(answer, path, findings, page_keys=("members",), next_keys=("nextPageToken",),
                               what=f"Google members of {group_key}", base=base):
         listed += 1
         kind = as_text(rec.get("type")).upper() or "USER"
+        child_groups += kind == "GROUP"
+        other_members += kind not in ("USER", "GROUP")
         member_id = as_id(rec.get("id"))
         if kind == "USER" and not member_id and not as_text(rec.get("email")).strip():
             findings.skipped("missing-id", file, where, "id", "group member has neither an id nor an email; skipped")
@@ -330,7 +332,7 @@ def _api_answer(
             ignored.add(as_text(rec.get("type")), where)
             continue
         count += 1
-    builder.count_listed(group_id, listed, SourceRef(file, base))
+    builder.count_listed(group_id, listed, SourceRef(file, base), child_groups, other_members)
     return count
 
 
