@@ -64,7 +64,7 @@ from .errors import AddressHeld, ApiError
 from .indexes import MemberIndex, UserIndex
 from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
 from .paths import member_path, scim_resource_path, team_members_path
-from .rest_client import MemberRecord, SigmaRestClient
+from .rest_client import MemberRecord, SigmaRestClient, TeamMemberRecord
 from .scim_client import (
     CORE_USER_SCHEMA,
     ScimEmailRecord,
@@ -78,6 +78,7 @@ from .scim_client import (
     creation_body,
     patch_body,
 )
+from .team_listings import TeamListings
 
 # --------------------------------------------------------------------------- data
 
@@ -168,6 +169,8 @@ class Clients:
     members: MemberIndex | None = None
     """REST members from the listing made before the run, or ``None``: every lookup is a
     ``GET /v2/members/{id}``."""
+    teams: TeamListings = field(default_factory=TeamListings)
+    """Teams' member listings, fresh and shared by the readers waiting for one (:mod:`.team_listings`)."""
     _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     @contextlib.contextmanager
@@ -219,6 +222,12 @@ class Clients:
             if member is not None:
                 return member
         return self.need_rest().get_member(member_id)
+
+    def team_members(self, team_id: str) -> list[TeamMemberRecord]:
+        """``GET /v2/teams/{teamId}/members``, every page, from a listing that started after this call
+        (:class:`~planner.execute.team_listings.TeamListings`: live, as :meth:`live_reads` asks,
+        shared with the callers who asked with this one); raises its :class:`ApiError`."""
+        return self.teams.members(team_id, self.need_rest().list_team_members)
 
     def member_written(self, member_id: str) -> None:
         """After a REST write to a member: its next reader reads it live."""
@@ -889,7 +898,9 @@ class NotRemovedByPush(Exception):
 class RemoveTeamMember(Handler):
     """``teams.remove_member``: ``PATCH /v2/teams/{teamId}/members {"remove": [memberId]}`` (§3.3).
 
-    Check first with ``GET /v2/teams/{teamId}/members``: a member not in the
+    Check first with ``GET /v2/teams/{teamId}/members`` (:meth:`Clients.team_members`: a listing
+    started after the check asked, shared by the removals from the team that asked with it, and
+    never run while this run writes the team's members, :mod:`.team_listings`): a member not in the
     team is done (Sigma's answer to removing a non-member is undocumented, §10.9); an entry
     without a ``userId`` fails the listing (:func:`~planner.execute.rest_client.team_member_records`),
     never reads as "not in the team".
@@ -905,7 +916,7 @@ class RemoveTeamMember(Handler):
 
     def observe(self, action, clients):
         team_id, member_id = action.target.team_id, action.target.member_id
-        entries = clients.need_rest().list_team_members(team_id)
+        entries = clients.team_members(team_id)
         entry = next((e for e in entries if e.user_id == member_id), None)
         if entry is None:
             return Observation(True, (), None, {"teamId": team_id})
@@ -921,7 +932,8 @@ class RemoveTeamMember(Handler):
                 f"member {action.target.member_id} is still in team {action.target.team_id} after {pushed_by}, "
                 "whose push was to remove them: Sigma kept a membership the push does not see (docs/sigma-api.md "
                 "§5.4); fetch and plan again, and the new plan removes them through the REST API")
-        clients.need_rest().update_team_members(action.target.team_id, [], [action.target.member_id])
+        with clients.teams.writing(action.target.team_id):  # never while a listing of the team runs
+            clients.need_rest().update_team_members(action.target.team_id, [], [action.target.member_id])
         return {"teamId": action.target.team_id}
 
     def requests(self, action):
