@@ -21,9 +21,10 @@ The JSON written at exit is ``{phase: {"wall", "cpu", "sandbox_cpu", "calls"}}``
 
 ``BENCH_PROFILE=FILE`` (``apply_bench.py --profile FILE``): every task the thread pools run
 (apply's workers: the write phase and the verification) is profiled by a ``cProfile`` per
-worker thread timed by ``time.thread_time`` (that thread's CPU, not the wall clock, so waits on
-the sandbox do not count), and the merged ``pstats`` are dumped to FILE at exit. cProfile
-inflates CPU (about 2.5x here): read the shares, not the seconds.
+worker thread, and so is the thread that calls ``run_actions`` while it runs (the runner:
+scheduling, progress lines, the results), each timed by ``time.thread_time`` (that thread's
+CPU, not the wall clock, so waits on the sandbox do not count); the merged ``pstats`` are
+dumped to FILE at exit. cProfile inflates CPU (about 2.5x here): read the shares, not the seconds.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ PHASE_FUNCTIONS = [
 ]
 
 _phases: dict[str, dict[str, float]] = {}
+_WRAPPERS: dict = {}
+"""phase -> a wrapper applied inside the phase's timer (``BENCH_PROFILE``: the runner's own thread)."""
 _sandbox_pid = int(os.environ.get("BENCH_SANDBOX_PID", "0") or 0)
 
 
@@ -92,7 +95,7 @@ def install() -> None:
         except ImportError:
             continue
         if fn is not None:
-            originals[id(fn)] = (fn, _timed(fn, phase))
+            originals[id(fn)] = (fn, _timed(_WRAPPERS.get(phase, lambda f: f)(fn), phase))
     for name, module in list(sys.modules.items()):
         if module is None or not (name == "planner" or name.startswith("planner.")):
             continue
@@ -135,6 +138,20 @@ def profile_workers(out: Path) -> None:
 
     pool_thread._WorkItem.run = profiled_run
     atexit.register(dump)
+
+    def profile_runner(fn):
+        """``run_actions`` with its calling thread profiled while it runs (the workers are, by ``profiled_run``)."""
+        def runner(*args, **kwargs):
+            profile = cProfile.Profile(time.thread_time)
+            profiles.append(profile)
+            profile.enable()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                profile.disable()
+        return runner
+
+    _WRAPPERS["run_actions"] = profile_runner
 
 
 def main() -> None:

@@ -32,7 +32,8 @@ both), the order alternating per run (baseline first in even runs), so load on t
 hits both alike; printed after the table: each pair's planner CPU per action (write phase and whole
 process) and the ratio this checkout / baseline, and their medians.
 
-``--profile FILE``: the apply's worker threads (write phase and verification) are profiled
+``--profile FILE``: the apply's worker threads (write phase and verification) and the runner's own
+thread (while ``run_actions`` runs) are profiled
 (bench/_apply_child.py, ``cProfile`` timed by each thread's CPU) and the ``pstats`` of the last
 run are written to FILE; read it with ``python -m pstats FILE``. The CPU figures of a profiled
 run are inflated by the profiler: measure and profile in separate runs.
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "sigma-migrate-bench")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    parser.add_argument("--profile", type=Path, help="profile the apply's worker threads; pstats written here")
+    parser.add_argument("--profile", type=Path, help="profile the apply's worker threads and its runner; pstats written here")
     parser.add_argument("--baseline", type=Path, help="another checkout applying the same plan, paired run by run")
     args = parser.parse_args(argv)
     baseline = args.baseline.resolve() if args.baseline else None
