@@ -15,7 +15,7 @@ A fixture is one YAML file (docs/policy.md "Policy tests")::
         - {id: u1, userName: root@example.com, givenName: Root, familyName: Admin}
       groups:
         - {id: g1, name: Sigma-Admins, users: [u1]}
-    expect:                          # every key optional; each one given is compared exactly
+    expect:                          # at least one key; each one given is compared exactly
       actions: [scim.link_user:m1, members.disable_guest:m2]
       review_items: []
       account_types: {root@example.com: Admin}
@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import UserError
 from .model import (
@@ -113,10 +113,21 @@ class FixtureIdp(_Strict):
 
 
 class Expectation(_Strict):
+    """What a fixture asserts: each key given is compared exactly; at least one must be given (an
+    ``expect: {}`` asserts nothing and would pass whatever the policy decides: tester8 finding 18).
+    ``actions: []`` / ``review_items: []`` are assertions (none at all)."""
+
     actions: list[str] | None = None
     review_items: list[str] | None = None
     account_types: dict[str, str | None] | None = None
     approvable: bool | None = None
+
+    @model_validator(mode="after")
+    def _asserts_something(self) -> "Expectation":
+        if not self.model_fields_set:
+            raise ValueError("expect asserts nothing, so the fixture would pass whatever the policy decides: "
+                             "give at least one of actions, review_items, account_types, approvable")
+        return self
 
 
 class Fixture(_Strict):

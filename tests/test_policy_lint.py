@@ -269,3 +269,21 @@ def test_a_fixture_key_is_said_as_the_policy_says_it(tmp_path, capsys):
     assert err == (
         f"sigma-migrate: error: {fixture}:5:46: sigma.members[1]: unknown key 'isArchvied' (did you mean 'isArchived'?); allowed here: memberId, email, "
         "firstName, lastName, memberType, userKind, isArchived, isInactive\n")
+
+
+def test_a_fixture_whose_expect_asserts_nothing_is_unusable(tmp_path, capsys):
+    # tester8 finding 18: `expect: {}` passed whatever the policy decided
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    head = FIXTURE[:FIXTURE.index("expect:")]
+    empty = tmp_path / "empty.yaml"
+    empty.write_text(head + "expect: {}\n")
+    code, out, err = run_cli(capsys, "policy", "test", str(policy), str(empty))
+    line = head.count("\n") + 1
+    assert (code, out, err) == (2, "", f"sigma-migrate: error: {empty}:{line}:9: expect: expect asserts nothing, so the "
+                                       "fixture would pass whatever the policy decides: give at least one of actions, "
+                                       "review_items, account_types, approvable\n")
+    one = tmp_path / "one.yaml"
+    one.write_text(head + "expect: {review_items: []}\n")
+    code, out, err = run_cli(capsys, "policy", "test", str(policy), str(one))
+    assert (code, out.splitlines()[-1]) == (0, "1 passed, 0 failed")
