@@ -676,9 +676,11 @@ def sandbox_okta_command(seed_dir: str | None, port: int, token: str | None) -> 
 @click.option("--force", is_flag=True, help="Write into a directory that already holds files.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: when a terminal).")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
-              help="The policy: with preflight.previous_scim: same_setup or targets.scim_base_url set, SIGMA_SCIM_TOKEN is required.")
+              help="The policy: with preflight.previous_scim: same_setup or targets.scim_base_url set, SIGMA_SCIM_TOKEN "
+                   "is required; previous_scim: removed_by_support explains members SCIM made inactive.")
 @click.option("--no-scim-state", is_flag=True,
-              help="Fetch without Sigma's SCIM state although the policy or --scim-base-url says SCIM is on.")
+              help="Fetch without Sigma's SCIM state although the policy, --scim-base-url or the members say SCIM "
+                   "is on (recorded in fetch-manifest.json; a plan whose policy says SCIM is on is then held).")
 def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_base_url: str | None,
                   force: bool, progress: bool | None, policy_path: str | None, no_scim_state: bool) -> None:
     """Pull a complete Sigma export (members, teams, team members, account types, SCIM) into --out.
@@ -686,13 +688,14 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
     Credentials come from SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET; with SIGMA_SCIM_TOKEN
     the SCIM Users and Groups are fetched into OUT/scim/ too. Nothing in a member export
     marks a member as SCIM-managed, so when SCIM is on (--policy with preflight.previous_scim:
-    same_setup or targets.scim_base_url, or --scim-base-url) fetch refuses without
-    SIGMA_SCIM_TOKEN unless --no-scim-state.
+    same_setup or targets.scim_base_url, --scim-base-url, or members only SCIM makes inactive
+    that the policy's previous_scim: removed_by_support does not explain) fetch refuses without
+    SIGMA_SCIM_TOKEN unless --no-scim-state. OUT/fetch-manifest.json records which it was.
     """
     import os
     from pathlib import Path
 
-    from .fetch import check_base_url, fetch_export, region_base_url, scim_state_refusal
+    from .fetch import ScimStateRule, check_base_url, fetch_export, region_base_url
 
     if bool(base_url) == bool(region):
         raise UserError("fetch needs exactly one of --base-url or --region")
@@ -700,14 +703,17 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
     client_id, client_secret = os.environ.get("SIGMA_CLIENT_ID"), os.environ.get("SIGMA_CLIENT_SECRET")
     if not client_id or not client_secret:
         raise UserError("fetch needs SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET in the environment")
-    if not os.environ.get("SIGMA_SCIM_TOKEN") and not no_scim_state:
+    scim_token = os.environ.get("SIGMA_SCIM_TOKEN") or None
+    rule = ScimStateRule(scim_base_url=scim_base_url, left_out=no_scim_state)
+    if policy_path is not None:
         from .policy import load_policy
 
-        policy = load_policy(policy_path) if policy_path is not None else None
-        refusal = scim_state_refusal(policy_path or "", policy.preflight.previous_scim if policy else "unknown",
-                                     policy.targets.scim_base_url if policy else None, scim_base_url)
-        if refusal is not None:
-            raise UserError(refusal)
+        policy = load_policy(policy_path)
+        rule = ScimStateRule(policy_path, policy.preflight.previous_scim, policy.targets.scim_base_url,
+                             scim_base_url, no_scim_state)
+    refusal = rule.refusal() if scim_token is None else None  # what the policy and flags say: before any request
+    if refusal is not None:
+        raise UserError(refusal)
     out = Path(out_dir)
     if out.is_dir() and any(out.iterdir()) and not force:
         raise UserError(f"{out}: directory is not empty (use --force to overwrite the export files)")
@@ -716,16 +722,18 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
     with output_directory(out):  # parent must exist; OSError naming a file -> one line
         summary = fetch_export(
             out, base_url=url, client_id=client_id, client_secret=client_secret,
-            scim_token=os.environ.get("SIGMA_SCIM_TOKEN") or None, scim_base_url=scim_base_url,
+            scim_token=scim_token, scim_base_url=scim_base_url, scim_state=rule,
             progress=sys.stderr.isatty() if progress is None else progress,
             note=lambda line: click.echo(printable(line), err=True),
         )
+    left = {"left_out": " (without Sigma's SCIM state: --no-scim-state)",
+            "not_read": " (without Sigma's SCIM state: no SIGMA_SCIM_TOKEN)"}.get(summary.scim_state, "")
     click.echo(printable(
         f"fetched {summary.members} members ({summary.archived} archived, {summary.inactive} inactive), "
         f"{summary.teams} teams, {summary.memberships} team memberships, {summary.account_types} account types"
         + (f", {summary.scim_users} SCIM users, {summary.scim_groups} SCIM groups"
            if summary.scim_users is not None else "")
-        + f" into {out}"
+        + f" into {out}{left}"
     ))
 
 

@@ -12,7 +12,12 @@ Writes the export directory layout :mod:`planner.sources` reads (issue 2):
 ``account_types.json``     ``{"entries": [...]}`` from ``GET /v2/accountTypes`` (§4.1)
 ``scim/Users.json``        with a SCIM token: a ListResponse of every SCIM User (RFC 7644 §3.4.2)
 ``scim/Groups.json``       with a SCIM token: a ListResponse of every SCIM Group
+``fetch-manifest.json``    whether Sigma's SCIM state was read (``scimState``: ``read``, ``left_out``
+                           with ``--no-scim-state``, ``not_read``), :mod:`planner.sources.manifest`
 =========================  ==================================================================
+
+Without a SCIM token, a fetch that something says needs Sigma's SCIM state (the policy, a SCIM
+URL, members only SCIM makes inactive: :class:`ScimStateRule`) stops, unless ``--no-scim-state``.
 
 Everything is read first and written at the end, so a failed fetch leaves no
 half-written export. Pagination follows ``nextPage`` / ``nextPageToken`` /
@@ -66,6 +71,9 @@ from .execute.token import (
     json_kind,
 )
 from .listing import Listing, entry_id
+from .model import SCIM_STATE_LEFT_OUT, SCIM_STATE_NOT_READ, SCIM_STATE_READ
+from .rules.preflight import made_inactive_by_scim
+from .sources.manifest import FETCH_FILE_NAME, fetch_manifest_document
 from .output import write_all
 from .redaction import Redactor, clip
 
@@ -328,6 +336,8 @@ class FetchSummary:
     scim_users: int | None
     scim_groups: int | None
     files: tuple[str, ...]
+    scim_state: str = SCIM_STATE_READ
+    """What ``fetch-manifest.json`` says: ``read``, ``left_out`` or ``not_read`` (:mod:`planner.sources.manifest`)."""
 
 
 class _Progress:
@@ -361,27 +371,49 @@ class _Progress:
             self.bar.advance(task, n)
 
 
-def scim_state_refusal(policy_path: str | Path, preflight_previous_scim: str, policy_scim_base_url: str | None,
-                       scim_base_url: str | None) -> str | None:
-    """Why ``fetch`` without ``SIGMA_SCIM_TOKEN`` must stop, or ``None``: something says SCIM is on
-    in the organization, so the re-plan needs Sigma's SCIM state (:mod:`planner.rules.scim_state`),
-    first that applies: the policy's ``preflight.previous_scim`` is ``same_setup`` (a re-plan after
-    apply), its ``targets.scim_base_url`` is set (apply sends SCIM requests there:
-    ``policy_scim_base_url``), or fetch was given a SCIM Directory Base URL (``scim_base_url``:
-    ``--scim-base-url`` / ``SIGMA_SCIM_BASE_URL``). A member export cannot say it: nothing marks an
-    active member as SCIM-managed (docs/sigma-api.md §2.2), and ``isInactive`` shows only that SCIM
-    was set up once (an earlier setup support removed, too; the plan's ``previous_scim`` pre-flight
-    check reads it). The message names the variable and ``--no-scim-state``."""
-    if preflight_previous_scim == "same_setup":
-        why = f"{policy_path}: preflight.previous_scim is same_setup (a re-plan after apply)"
-    elif policy_scim_base_url:
-        why = f"{policy_path}: targets.scim_base_url is set (SCIM is on: apply provisions through it)"
-    elif scim_base_url:
-        why = "a SCIM Directory Base URL is given (--scim-base-url or SIGMA_SCIM_BASE_URL)"
-    else:
-        return None
-    return (f"{why}, so the export needs Sigma's SCIM state: set SIGMA_SCIM_TOKEN (the SCIM bearer token), or "
-            "pass --no-scim-state to fetch without it (a re-plan then cannot see what SCIM already did)")
+SCIM_STATE_NEEDED = (", so the export needs Sigma's SCIM state: set SIGMA_SCIM_TOKEN (the SCIM bearer token), or "
+                     "pass --no-scim-state to fetch without it (a re-plan then cannot see what SCIM already did)")
+"""The end of every refusal of a fetch without ``SIGMA_SCIM_TOKEN`` (:meth:`ScimStateRule.refusal`)."""
+
+
+@dataclass(frozen=True)
+class ScimStateRule:
+    """Whether a fetch without ``SIGMA_SCIM_TOKEN`` may leave Sigma's SCIM state out (tester6 finding 14).
+
+    ``policy_path``, ``previous_scim`` and ``policy_scim_base_url``: the ``--policy``'s path,
+    ``preflight.previous_scim`` and ``targets.scim_base_url`` (``""``, ``"unknown"``, ``None`` without
+    one); ``scim_base_url``: a SCIM Directory Base URL given to fetch (``--scim-base-url`` /
+    ``SIGMA_SCIM_BASE_URL``); ``left_out``: ``--no-scim-state`` (the admin leaves it out on purpose, never
+    refused). What Sigma itself can show without the token is read too (:meth:`refusal`).
+    """
+
+    policy_path: str = ""
+    previous_scim: str = "unknown"
+    policy_scim_base_url: str | None = None
+    scim_base_url: str | None = None
+    left_out: bool = False
+
+    def refusal(self, scim_inactive: int = 0) -> str | None:
+        """Why the fetch must stop, or ``None``: the first that applies of the policy saying SCIM is on
+        (:func:`planner.rules.scim_state.scim_on`: ``same_setup``, ``targets.scim_base_url``), a SCIM
+        Directory Base URL given, and ``scim_inactive`` members SCIM made inactive
+        (:func:`planner.rules.preflight.made_inactive_by_scim`, counted in the REST answer) that the policy
+        does not explain with ``previous_scim: removed_by_support``. That count is all a REST answer shows
+        of SCIM: no field marks an active member SCIM-managed or a team made by SCIM (docs/sigma-api.md
+        §2.2, §3.2); and an answering SCIM endpoint proves nothing (the Directory Base URL is not
+        published, §10.1, and the sandbox always serves one). The line ends with :data:`SCIM_STATE_NEEDED`."""
+        from .rules.scim_state import scim_on
+
+        if self.left_out:
+            return None
+        why = scim_on(self.policy_path, self.previous_scim, self.policy_scim_base_url)
+        if why is None and self.scim_base_url:
+            why = "a SCIM Directory Base URL is given (--scim-base-url or SIGMA_SCIM_BASE_URL)"
+        if why is None and scim_inactive and self.previous_scim != "removed_by_support":
+            why = (f"GET /v2.1/members: {scim_inactive} member(s) are inactive (isInactive), a state only SCIM "
+                   "gives (docs/sigma-api.md §2.2): SCIM is or was set up in this organization (if Sigma support "
+                   "removed that setup, say so: --policy with preflight.previous_scim: removed_by_support)")
+        return None if why is None else why + SCIM_STATE_NEEDED
 
 
 def fetch_export(
@@ -392,6 +424,7 @@ def fetch_export(
     client_secret: str,
     scim_token: str | None = None,
     scim_base_url: str | None = None,
+    scim_state: ScimStateRule | None = None,
     progress: bool = False,
     note: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -406,7 +439,13 @@ def fetch_export(
     ``out_dir`` when SCIM is read), else :class:`planner.output.OutputError`. ``note`` hears each long
     wait before a retry (:class:`ApiReader`); the REST and SCIM readers of one server share one
     ``Retry-After`` hold, as apply's clients do (:func:`~planner.execute.retry.origin_of`).
+
+    Without ``scim_token``, ``scim_state`` (default: no policy, nothing given) decides, once the members
+    are read, whether the state may be left out (:meth:`ScimStateRule.refusal`): else :class:`FetchError`,
+    nothing written. ``fetch-manifest.json`` records what was done (:mod:`planner.sources.manifest`:
+    ``scimState`` ``read``, ``left_out`` for ``--no-scim-state``, else ``not_read``).
     """
+    rule = scim_state or ScimStateRule(scim_base_url=scim_base_url)
     out = Path(out_dir)
     throttle = Throttle(clock, sleep)
     rest = ApiReader(base_url, client_id=client_id, client_secret=client_secret, sleep=sleep, clock=clock,
@@ -428,6 +467,11 @@ def fetch_export(
                                    what="members", id_key="memberId"):
                 members += page["entries"]
                 bar.advance(task, len(page["entries"]), total=page.get("total") or len(members))
+            if not scim_token:  # what the members show of SCIM: refused before the teams are read
+                refusal = rule.refusal(sum(made_inactive_by_scim(m.get("isInactive") is True,
+                                                                 m.get("isArchived") is True) for m in members))
+                if refusal is not None:
+                    raise FetchError(refusal)
 
             teams: list[dict[str, Any]] = []
             task = bar.task("teams")
@@ -477,6 +521,9 @@ def fetch_export(
                            "totalResults": len(resources), "startIndex": 1,
                            "itemsPerPage": len(resources), "Resources": resources}
     archived, inactive = member_state_counts(members)  # before writing: an unreadable state refuses the answer
+    state = (SCIM_STATE_READ if scim_users is not None
+             else SCIM_STATE_LEFT_OUT if rule.left_out else SCIM_STATE_NOT_READ)
+    files[FETCH_FILE_NAME] = fetch_manifest_document(state)
     if scim_users is not None:
         (out / "scim").mkdir(exist_ok=True)  # the export's own layout, inside the output directory
     write_all({out / name: json.dumps(data, indent=1, ensure_ascii=False) + "\n" for name, data in files.items()})
@@ -491,4 +538,5 @@ def fetch_export(
         scim_users=None if scim_users is None else len(scim_users),
         scim_groups=None if scim_groups is None else len(scim_groups),
         files=tuple(written),
+        scim_state=state,
     )

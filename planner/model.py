@@ -278,6 +278,22 @@ class InputFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fals
     records: int
 
 
+SCIM_STATE_READ, SCIM_STATE_LEFT_OUT, SCIM_STATE_NOT_READ = "read", "left_out", "not_read"
+"""The ``scimState`` words of a fetch manifest (:class:`FetchManifest`)."""
+
+
+@dataclass(frozen=True)
+class FetchManifest:
+    """What ``sigma-migrate fetch`` recorded beside a Sigma export (``fetch-manifest.json``,
+    :mod:`planner.sources.manifest`): ``path`` (as given) and ``scim_state``, whether Sigma's SCIM state
+    was read: :data:`SCIM_STATE_READ` (with ``SIGMA_SCIM_TOKEN``: ``scim/`` written),
+    :data:`SCIM_STATE_LEFT_OUT` (``--no-scim-state``: left out on purpose) or :data:`SCIM_STATE_NOT_READ`
+    (no token, and nothing fetch could see said SCIM is in use)."""
+
+    path: str
+    scim_state: str
+
+
 @dataclass(frozen=True)
 class SigmaExport:
     """Everything loaded from one Sigma export directory.
@@ -296,6 +312,11 @@ class SigmaExport:
     """Sigma's SCIM Users (``scim/Users.json``), ``None`` when the export has no ``scim/`` folder."""
     scim_groups: tuple[ScimGroup, ...] | None = None
     """Sigma's SCIM Groups (``scim/Groups.json``), ``None`` when the export has no ``scim/`` folder."""
+    directory: str = ""
+    """The export directory as given (``--sigma``); empty for a snapshot built another way."""
+    fetch_manifest: FetchManifest | None = None
+    """What ``sigma-migrate fetch`` recorded about the export, ``None`` without ``fetch-manifest.json``
+    (an export saved by hand, or fetched by an older version)."""
 
     @cached_property
     def people(self) -> tuple[SigmaMember, ...]:
@@ -532,7 +553,9 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``scim.name_required``: ``missing`` (SCIM attributes); ``scim.cleaned_name``, ``scim.unclean_email``: ``differences``
       (``"name.familyName: U+202E RIGHT-TO-LEFT OVERRIDE at position 6"``); ``scim.unclean_user_name`` /
       ``scim.mixed_script_user_name``: ``userName`` (as sent), ``differences``;
-    - ``inputs.truncated``: ``truncated`` (:class:`InputMark`); ``policy.unknown_reference``: ``closest``
+    - ``inputs.truncated``: ``truncated`` (:class:`InputMark`); ``inputs.scim_state_missing``: ``files`` (the
+      Sigma export and its fetch manifest), ``source`` (the manifest's ``scimState``, or ``no fetch manifest``);
+      ``policy.unknown_reference``: ``closest``
       (when a name is close) or ``differences`` (when one only looks like it, :mod:`planner.did_you_mean`); ``teams.likely_rename``: ``groupMembers``; ``teams.empty_export``: ``files`` (the
       Sigma teams and team members files), ``members`` (the organization's members), ``groups`` (the IdP groups
       that would become new teams); ``unmatched.review``: ``kind``,

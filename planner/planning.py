@@ -55,8 +55,10 @@ before it decided; a step that overrules an earlier decision says so here:
 15. :mod:`planner.rules.guards` over the whole set of actions, last: a guard judges the plan.
 
 :func:`build_plan` then adds the items that judge the plan against its inputs: ``inputs.truncated``
-(:func:`planner.rules.inputs.truncation_items`), ``organization.id_missing`` and ``teams.empty_export``
-(:func:`planner.rules.teams.empty_export_item`: the Sigma export lists no team, yet teams would be created).
+(:func:`planner.rules.inputs.truncation_items`), ``organization.id_missing``, ``teams.empty_export``
+(:func:`planner.rules.teams.empty_export_item`: the Sigma export lists no team, yet teams would be created)
+and ``inputs.scim_state_missing`` (:func:`planner.rules.inputs.scim_state_missing_item`: the policy says SCIM
+is on, the Sigma export holds no SCIM state).
 
 Everything is sorted; no set or dict iteration order reaches the plan, so the
 same inputs and policy give a byte-identical plan body (``created_at`` aside,
@@ -141,10 +143,11 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         actions = order_actions(decided.actions)
         team_files = [i.path for i in snapshot.sigma.inputs if i.kind in teams.TEAM_FILE_KINDS]
         empty_teams = teams.empty_export_item(policy.teams, directory, decided.actions, team_files)
+        no_scim_state = inputs.scim_state_missing_item(policy, snapshot.sigma, actions)
         review_items = sort_review_items(decided.review_items + inputs.truncation_items(snapshot.findings,
                                                                                          decided.actions)
                                          + organization.missing_organization_items(organization_id)
-                                         + ([empty_teams] if empty_teams is not None else []))
+                                         + [i for i in (empty_teams, no_scim_state) if i is not None])
         acted = acted_on(actions)
         people = person_rows(policy, directory, decided.people, decided.types, decided.unmatched, actions, review_items,
                              acted)

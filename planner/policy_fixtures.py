@@ -270,7 +270,8 @@ def fixture_snapshot(fixture: Fixture, path: str, sha256: str) -> Snapshot:
                             member_group_ids=tuple(g.groups)) for g in i.groups)
     return Snapshot(
         sigma=SigmaExport(members=members, teams=teams, team_memberships=memberships, account_types=types,
-                          inputs=(InputFile(path, sha256, "fixture.sigma", len(members)),)),
+                          inputs=(InputFile(path, sha256, "fixture.sigma", len(members)),),
+                          scim_users=(), scim_groups=()),  # a literal organization: nothing SCIM provisioned
         idp=IdpDirectory(users=users, groups=groups, format="fixture",
                          inputs=(InputFile(path, sha256, "fixture.idp", len(users)),)),
     )

@@ -93,10 +93,14 @@ def test_fetch_out_is_created_but_not_its_parents_and_removed_again_on_failure(c
     assert files(in_tmp) == []  # the empty directory it made is gone again
 
     monkeypatch.setenv("SIGMA_CLIENT_SECRET", sandbox.client_secret)
+    monkeypatch.delenv("SIGMA_SCIM_TOKEN", raising=False)
     code, out, err = run_cli(capsys, "fetch", "--out", "export", "--base-url", sandbox.base_url)
+    assert code == 1 and err.startswith("sigma-migrate: error: GET /v2.1/members: 1 member(s) are inactive")
+    assert files(in_tmp) == []  # refused once the members were read: the directory is gone again
+    code, out, err = run_cli(capsys, "fetch", "--out", "export", "--base-url", sandbox.base_url, "--no-scim-state")
     assert (code, err) == (0, "")
-    assert files(in_tmp) == ["export", "export/account_types.json", "export/members.json", "export/team_members.json",
-                             "export/teams.json"]
+    assert files(in_tmp) == ["export", "export/account_types.json", "export/fetch-manifest.json", "export/members.json",
+                             "export/team_members.json", "export/teams.json"]
 
 
 @PROC

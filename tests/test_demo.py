@@ -59,7 +59,7 @@ def test_demo_converges_and_writes_the_plan_report_and_result_without_a_secret(t
     assert sorted(p.name for p in (tmp_path / "export" / "okta").iterdir()) == [
         "fetch-idp-manifest.json", "group_members.json", "groups.json", "users.json"]
     assert sorted(p.name for p in (tmp_path / "export" / "sigma").iterdir()) == [
-        "account_types.json", "members.json", "team_members.json", "teams.json"]
+        "account_types.json", "fetch-manifest.json", "members.json", "scim", "team_members.json", "teams.json"]
     assert lines[2] == (f"   fetch: 149 members, 15 teams, 158 team memberships into {tmp_path / 'export' / 'sigma'}")
     assert lines[3] == ("   fetch-idp okta: 166 users (9 inactive), 25 groups, 524 group memberships into "
                         f"{tmp_path / 'export' / 'okta'}")

@@ -12,13 +12,16 @@ import pytest
 
 from planner.cli import main
 from planner.execute.retry import RetryPolicy
-from planner.fetch import ApiReader, FetchError, check_base_url, fetch_export, region_base_url
+from planner.fetch import ApiReader, FetchError, ScimStateRule, check_base_url, fetch_export, region_base_url
 from planner.listing import IncompleteListing
 from planner.output import OutputError
 from planner.sandbox.seed import load_seed
 from tests.conftest import run_cli_with_environ
 from tests.sandbox_fixture import ACME_SIGMA_DIR, SANDBOX_SEED_DIR
 from tests.test_execute_clients import FakeClock
+
+LEFT_OUT = ScimStateRule(left_out=True)
+"""--no-scim-state: both seeds have a member SCIM made inactive, which asks for Sigma's SCIM state."""
 
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -37,10 +40,10 @@ def test_seed_fetch_load_gives_the_same_snapshot(sandbox_factory, seed_dir, tmp_
         pytest.skip(f"{seed_dir} is not there")
     sandbox = sandbox_factory(seed_dir, faults="page_cap=7")   # many pages
     summary = fetch_export(tmp_path, base_url=sandbox.base_url, client_id=sandbox.client_id,
-                           client_secret=sandbox.client_secret)
+                           client_secret=sandbox.client_secret, scim_state=LEFT_OUT)
     assert snapshot(tmp_path) == snapshot(seed_dir)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "account_types.json", "members.json", "team_members.json", "teams.json"]
+        "account_types.json", "fetch-manifest.json", "members.json", "team_members.json", "teams.json"]
     assert summary.members == len(snapshot(seed_dir)[0])
     members_raw = {m.member_id: dict(m.raw) for m in load_seed(tmp_path).export.members}
     original_raw = {m.member_id: dict(m.raw) for m in load_seed(seed_dir).export.members}
@@ -73,7 +76,7 @@ def test_fetch_into_a_missing_directory_is_refused_and_creates_nothing(sandbox, 
     out = tmp_path / "missing" / "export"
     with pytest.raises(OutputError) as refused:
         fetch_export(out, base_url=sandbox.base_url, client_id=sandbox.client_id,
-                     client_secret=sandbox.client_secret)
+                     client_secret=sandbox.client_secret, scim_state=LEFT_OUT)
     assert str(refused.value) == (f"cannot write {out / 'account_types.json'}: directory {out} does not exist "
                                   "(create it first)")
     assert list(tmp_path.iterdir()) == []
@@ -83,7 +86,7 @@ def test_fetch_survives_5xx_and_rate_limits(sandbox, tmp_path):
     sandbox.faults.set(error_ratio=0.3, page_cap=3, seed=11)
     clock = FakeClock()
     fetch_export(tmp_path, base_url=sandbox.base_url, client_id=sandbox.client_id,
-                 client_secret=sandbox.client_secret, sleep=clock.sleep, clock=clock)
+                 client_secret=sandbox.client_secret, scim_state=LEFT_OUT, sleep=clock.sleep, clock=clock)
     assert snapshot(tmp_path) == snapshot(SANDBOX_SEED_DIR)
     assert clock.sleeps   # it did retry
 
@@ -92,10 +95,14 @@ def test_cli_fetch_with_credentials_from_the_environment(sandbox, tmp_path, monk
     monkeypatch.setenv("SIGMA_CLIENT_ID", sandbox.client_id)
     monkeypatch.setenv("SIGMA_CLIENT_SECRET", sandbox.client_secret)
     monkeypatch.delenv("SIGMA_SCIM_TOKEN", raising=False)
-    main(["fetch", "--out", str(tmp_path / "export"), "--base-url", sandbox.base_url, "--no-progress"])
-    out = capsys.readouterr().out
-    assert out.startswith("fetched 10 members (1 archived, 1 inactive), 3 teams, 8 team memberships, 6 account types")
+    main(["fetch", "--out", str(tmp_path / "export"), "--base-url", sandbox.base_url, "--no-progress",
+          "--no-scim-state"])
+    assert capsys.readouterr().out == (
+        "fetched 10 members (1 archived, 1 inactive), 3 teams, 8 team memberships, 6 account types into "
+        f"{tmp_path / 'export'} (without Sigma's SCIM state: --no-scim-state)\n")
     assert (tmp_path / "export" / "members.json").is_file()
+    assert json.loads((tmp_path / "export" / "fetch-manifest.json").read_text()) == {
+        "manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out"}
 
 
 def test_cli_fetch_without_credentials_is_one_line_error(tmp_path, monkeypatch, capsys):
@@ -309,15 +316,19 @@ def test_cli_fetch_after_an_apply_without_the_scim_token_refuses_naming_it(sandb
 
     main(args + ["--no-scim-state"])  # the admin knows: fetched, without scim/
     assert sorted(p.name for p in (tmp_path / "export").iterdir()) == [
-        "account_types.json", "members.json", "team_members.json", "teams.json"]
+        "account_types.json", "fetch-manifest.json", "members.json", "team_members.json", "teams.json"]
 
     monkeypatch.setenv("SIGMA_SCIM_TOKEN", sandbox.scim_token)
     main(args[:2] + [str(tmp_path / "export2")] + args[3:])
     assert (tmp_path / "export2" / "scim" / "Users.json").is_file()
     policy.write_text("version: 1\npreflight: {previous_scim: removed_by_support}\n")  # day one: no token needed
     monkeypatch.delenv("SIGMA_SCIM_TOKEN")
-    main(args[:2] + [str(tmp_path / "export3")] + args[3:])
+    capsys.readouterr()
+    main(args[:2] + [str(tmp_path / "export3")] + args[3:])  # the inactive member: the setup support removed
+    assert capsys.readouterr().out.endswith(f"into {tmp_path / 'export3'} (without Sigma's SCIM state: no "
+                                            "SIGMA_SCIM_TOKEN)\n")
     assert not (tmp_path / "export3" / "scim").exists()
+    assert json.loads((tmp_path / "export3" / "fetch-manifest.json").read_text())["scimState"] == "not_read"
 
 
 def test_cli_fetch_without_the_scim_token_refuses_when_the_policy_targets_scim_or_a_scim_url_is_given(
@@ -350,8 +361,17 @@ def test_cli_fetch_without_the_scim_token_refuses_when_the_policy_targets_scim_o
     assert not (tmp_path / "e1").exists() and not (tmp_path / "e2").exists()
     main(base + ["--out", str(tmp_path / "e3"), "--policy", str(policy), "--no-scim-state"])  # left out on purpose
     assert not (tmp_path / "e3" / "scim").exists()
-    main(base + ["--out", str(tmp_path / "e4")])  # nothing says SCIM is on: the REST export only, as before
-    assert not (tmp_path / "e4" / "scim").exists()
+    assert json.loads((tmp_path / "e3" / "fetch-manifest.json").read_text())["scimState"] == "left_out"
+    with pytest.raises(SystemExit) as exit_info:  # no policy: the seed's member SCIM made inactive says it
+        main(base + ["--out", str(tmp_path / "e4")])
+    assert (exit_info.value.code, capsys.readouterr().err) == (1, (
+        "sigma-migrate: error: GET /v2.1/members: 1 member(s) are inactive (isInactive), a state only SCIM gives "
+        "(docs/sigma-api.md §2.2): SCIM is or was set up in this organization (if Sigma support removed that setup, "
+        "say so: --policy with preflight.previous_scim: removed_by_support), so the export needs Sigma's SCIM state: "
+        "set SIGMA_SCIM_TOKEN (the SCIM bearer token), or pass --no-scim-state to fetch without it (a re-plan then "
+        "cannot see what SCIM already did)\n"))
+    assert not (tmp_path / "e4").exists()
     monkeypatch.setenv("SIGMA_SCIM_TOKEN", sandbox.scim_token)
     main(base + ["--out", str(tmp_path / "e5"), "--policy", str(policy)])
     assert (tmp_path / "e5" / "scim" / "Users.json").is_file()
+    assert json.loads((tmp_path / "e5" / "fetch-manifest.json").read_text())["scimState"] == "read"

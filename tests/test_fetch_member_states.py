@@ -24,7 +24,7 @@ def member(member_id: str, **state) -> dict:
     return {"memberId": member_id, "email": f"{member_id}@example.com", "memberType": "admin", **state}
 
 
-def fetch(capsys, monkeypatch, tmp_path, members):
+def fetch(capsys, monkeypatch, tmp_path, members, *args):
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("SIGMA_SCIM_TOKEN", raising=False)
@@ -32,16 +32,37 @@ def fetch(capsys, monkeypatch, tmp_path, members):
     out.mkdir()
     with MisbehavingServer(routes(members)) as server:
         code, stdout, err = run_cli(capsys, "fetch", "--out", str(out), "--base-url", server.base_url,
-                                    "--no-progress")
+                                    "--no-progress", *args)
     return code, stdout, err, out
 
 
 def test_only_the_json_literal_true_counts_as_archived_or_inactive(capsys, monkeypatch, tmp_path):
     code, stdout, err, out = fetch(capsys, monkeypatch, tmp_path, [
-        member("m1", isArchived=True, isInactive=False), member("m2"), member("m3", isArchived=False, isInactive=True)])
+        member("m1", isArchived=True, isInactive=False), member("m2"), member("m3", isArchived=False, isInactive=True)],
+        "--no-scim-state")
     assert (code, err) == (0, "")
     assert stdout == (f"fetched 3 members (1 archived, 1 inactive), 0 teams, 0 team memberships, 0 account types "
-                      f"into {out}\n")
+                      f"into {out} (without Sigma's SCIM state: --no-scim-state)\n")
+
+
+@pytest.mark.parametrize("states, refused", [
+    ({"isInactive": True}, True), ({"isInactive": True, "isArchived": False}, True),
+    ({"isInactive": True, "isArchived": True}, False), ({"isInactive": False}, False), ({}, False)])
+def test_without_the_scim_token_only_a_member_scim_made_inactive_refuses_the_fetch(
+        capsys, monkeypatch, tmp_path, states, refused):
+    """Tester6 finding 14: a member SCIM made inactive (isInactive, not archived: the pre-flight check's
+    trace, planner.rules.preflight.made_inactive_by_scim) is what a REST answer shows of SCIM; without
+    SIGMA_SCIM_TOKEN or --no-scim-state the fetch stops, nothing written; else the export says not_read."""
+    code, stdout, err, out = fetch(capsys, monkeypatch, tmp_path, [member("m1"), member("m2", **states)])
+    if refused:
+        assert (code, stdout, list(out.iterdir())) == (1, "", [])
+        assert err.startswith("sigma-migrate: error: GET /v2.1/members: 1 member(s) are inactive (isInactive), a "
+                              "state only SCIM gives (docs/sigma-api.md §2.2): ")
+    else:
+        assert (code, err) == (0, "")
+        assert stdout.endswith(f"into {out} (without Sigma's SCIM state: no SIGMA_SCIM_TOKEN)\n")
+        assert (out / "fetch-manifest.json").read_text() == (
+            '{\n "manifest": "sigma-migrate fetch",\n "version": 1,\n "scimState": "not_read"\n}\n')
 
 
 @pytest.mark.parametrize("field, value, shown", [

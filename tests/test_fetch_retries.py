@@ -47,7 +47,8 @@ def test_a_429_with_retry_after_then_200_is_waited_out_said_and_fetched(tmp_path
         code, out, err = fetch(capsys, monkeypatch, server, tmp_path)
     assert (code, err) == (0, "429 from GET /v2/accountTypes: waiting 1 s before trying again "
                               "(Retry-After is honoured up to 300 s)\n")
-    assert out == f"fetched 0 members (0 archived, 0 inactive), 0 teams, 0 team memberships, 1 account types into {tmp_path}\n"
+    assert out == (f"fetched 0 members (0 archived, 0 inactive), 0 teams, 0 team memberships, 1 account types into "
+                   f"{tmp_path} (without Sigma's SCIM state: no SIGMA_SCIM_TOKEN)\n")
     assert len(sent) == 2 and sent[1] - sent[0] >= 1.0
 
 

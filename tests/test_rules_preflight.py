@@ -134,20 +134,29 @@ def test_the_report_shows_the_checklist_first():
     assert "The plan can be approved" not in html
 
 
-def test_a_re_plan_after_apply_without_sigmas_scim_state_fails_previous_scim_with_the_fix():
-    """Issue 10 fix-waves a: `fetch` without SIGMA_SCIM_TOKEN after a wave writes no scim/ state; a
-    re-plan (previous_scim: same_setup) cannot see what SCIM did, so it is blocked, naming the fix."""
+def test_a_re_plan_after_apply_without_sigmas_scim_state_is_held_by_one_item_not_the_pre_flight_check():
+    """Issue 10 fix-waves a, tester6 finding 14: `fetch` without SIGMA_SCIM_TOKEN after a wave writes no scim/
+    state; a re-plan (previous_scim: same_setup) cannot see what SCIM did. One blocking inputs.scim_state_missing
+    item holds the plan, naming the fix (planner.rules.inputs); the pre-flight check says what the policy says."""
     from dataclasses import replace
 
     same_setup = CONFIRMED.replace("previous_scim: none", "previous_scim: same_setup")
     p = plan(org(), same_setup)
-    (check,) = [c for c in p.preflight if c.id == "previous_scim"]
-    assert (check.status, check.blocking) == (PreflightStatus.FAILED, True)
-    assert check.detail == (
-        "preflight.previous_scim is same_setup (a re-plan after apply) but the Sigma export has no scim/ folder, "
-        "so the plan cannot see what SCIM already did: fetch again with SIGMA_SCIM_TOKEN set (`sigma-migrate "
-        "fetch` then writes scim/Users.json and scim/Groups.json) and plan again")
-    assert [c.id for c in p.unmet_preflight] == ["previous_scim"]
+    assert statuses(p)["previous_scim"] == ("confirmed", True)
+    assert [(r.id, r.blocking) for r in p.review_items if r.code == "inputs.scim_state_missing"] == [
+        ("inputs.scim_state_missing:sigma", True)]
+    (item,) = [r for r in p.review_items if r.code == "inputs.scim_state_missing"]
+    assert item.message == (
+        "the Sigma export has no scim/ folder (Sigma's SCIM state) and no fetch-manifest.json (saved by hand, or "
+        "fetched by an older version), but policy.yaml: preflight.previous_scim is same_setup (a re-plan after "
+        "apply): fetch again with SIGMA_SCIM_TOKEN set and plan again. Without that state the plan cannot see what "
+        "SCIM already provisioned: its 2 action(s) (2 scim.link_user) may link again, create again or deactivate "
+        "what SCIM did")
+    assert item.resolution == (
+        "# no policy setting settles this: fetch the Sigma export again with SIGMA_SCIM_TOKEN set (`sigma-migrate "
+        "fetch` then writes scim/Users.json and scim/Groups.json), then plan again\n")
     snap = org()
     with_state = replace(snap, sigma=replace(snap.sigma, scim_users=(), scim_groups=()))
-    assert statuses(plan(with_state, same_setup))["previous_scim"] == ("confirmed", True)
+    held = plan(with_state, same_setup)
+    assert statuses(held)["previous_scim"] == ("confirmed", True)
+    assert [r.id for r in held.review_items if r.code == "inputs.scim_state_missing"] == []

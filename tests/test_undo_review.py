@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 def undone(tmp_path_factory):
     """The tester's sequence: the bundled sample in the sandbox, the okta example policy aimed at it,
     plan, approve, apply (converged), then ``undo`` of its journal."""
+    from planner.fetch import fetch_export
     from planner.planning import plan_from_paths
     from .sandbox_fixture import sample_sandbox
 
@@ -38,7 +39,11 @@ def undone(tmp_path_factory):
                     .replace("scim_base_url: null", f"scim_base_url: {sandbox.scim_base_url}")
         assert aimed.count(sandbox.base_url) == 2
         (tmp / "policy.yaml").write_text(aimed)
-        first, _ = plan_from_paths(str(sigma), [str(okta)], str(tmp / "policy.yaml"))
+        export = tmp / "export"  # with Sigma's SCIM state, which a policy aimed at SCIM needs (inputs.scim_state_missing)
+        export.mkdir()
+        fetch_export(export, base_url=sandbox.base_url, client_id=sandbox.client_id,
+                     client_secret=sandbox.client_secret, scim_token=sandbox.scim_token)
+        first, _ = plan_from_paths(str(export), [str(okta)], str(tmp / "policy.yaml"))
         write_plan(first, tmp / "plan.json")
         approve(tmp / "plan.json", "Ada Admin")
         assert apply_plan(tmp / "plan.json", options_for(sandbox)).status == "converged"

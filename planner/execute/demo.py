@@ -8,8 +8,9 @@ Steps (each printed as it happens; a few seconds on a laptop):
    and the Okta emulator (:class:`planner.sandbox.idp.okta.OktaEmulator`) seeded from
    ``samples/acme/okta`` (the sandbox's REST credentials belong to the member the demo policy
    names in ``organization.api_credential_owner``: apply refuses anyone else's); pull both
-   live, as an admin would: ``fetch`` into ``export/sigma`` and ``fetch-idp okta`` into ``export/okta`` (every page, every
-   listing checked complete). Everything below reads only these pulled exports;
+   live, as an admin would: ``fetch`` into ``export/sigma`` (with the SCIM token: Sigma's SCIM state
+   too) and ``fetch-idp okta`` into ``export/okta`` (every page, every listing checked complete).
+   Everything below reads only these pulled exports;
 2. plan the pulled organization with the default policy ``policies/default.yaml``:
    the first plan a team would make. Its blocking review items make apply refuse
    it, which the demo shows;
@@ -78,7 +79,7 @@ def _pull(folder: Path, sandbox: "SandboxServer", okta: "OktaEmulator",
         folder_of_export.mkdir(parents=True, exist_ok=True)
     echo(f"1. Live pulls: Sigma sandbox {sandbox.base_url}, Okta emulator {okta.base_url}")
     sigma = fetch_export(sigma_dir, base_url=sandbox.base_url, client_id=sandbox.client_id,
-                         client_secret=sandbox.client_secret)
+                         client_secret=sandbox.client_secret, scim_token=sandbox.scim_token)
     echo(f"   fetch: {sigma.members} members, {sigma.teams} teams, {sigma.memberships} team memberships "
          f"into {sigma_dir}")
     pulled = pull_idp(IDP, {"OKTA_API_TOKEN": okta.token, "OKTA_ORG_URL": okta.base_url})

@@ -26,18 +26,29 @@ missing, ...) and the file(s). No policy setting settles it (:func:`~planner.rul
 resolution is to export the files again, whole; for an Okta listing that ends on a full page, where a new
 export gives the same file, also the ways its finding names (:data:`~planner.sources.okta.FULL_PAGE_WAYS_OUT`:
 the empty next page saved, or ``fetch-idp okta``; tester7 finding 17).
+
+The same holds for Sigma's SCIM state (:func:`scim_state_missing_item`, tester6 finding 14): when the
+policy says SCIM is on (:func:`planner.rules.scim_state.scim_on`) and the Sigma export holds no
+``scim/`` state, the plan cannot see what SCIM already provisioned, so one blocking
+``inputs.scim_state_missing`` item holds the plan (every link, create and deactivation in it could be
+SCIM's work undone or done twice): fetch again with ``SIGMA_SCIM_TOKEN``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Iterable, Sequence
 
 import msgspec
 
-from ..model import Action, ActionKind, Finding, InputMark, ItemEvidence, ItemRef, ReviewItem
+from ..model import (
+    SCIM_STATE_LEFT_OUT, Action, ActionKind, Finding, InputMark, ItemEvidence, ItemRef, ReviewItem, SigmaExport,
+)
+from ..policy import Policy
 from ..sources.directory import INCOMPLETE_CODES
 from ..sources.okta import FULL_PAGE_WAYS_OUT
 from . import make_review, outside_policy
+from .scim_state import scim_on
 
 AFFECTED = (
     ActionKind.MEMBERS_DEACTIVATE,
@@ -95,3 +106,59 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
             resolution=resolution,
         ))
     return items
+
+
+SCIM_STATE_FIX = ("fetch the Sigma export again with SIGMA_SCIM_TOKEN set (`sigma-migrate fetch` then writes "
+                  "scim/Users.json and scim/Groups.json), then plan again")
+"""What settles ``inputs.scim_state_missing`` (no policy setting does)."""
+
+
+def _how_left_out(export: SigmaExport) -> str:
+    """The export without SCIM state, and how it came to be, as its fetch manifest says (else: no manifest)."""
+    manifest = export.fetch_manifest
+    if manifest is None:
+        where = f"{export.directory}: " if export.directory else ""
+        return (f"{where}the Sigma export has no scim/ folder (Sigma's SCIM state) and no fetch-manifest.json "
+                "(saved by hand, or fetched by an older version)")
+    how = "--no-scim-state" if manifest.scim_state == SCIM_STATE_LEFT_OUT else "no SIGMA_SCIM_TOKEN"
+    return f"{manifest.path}: the Sigma export was fetched without Sigma's SCIM state ({how})"
+
+
+def scim_state_missing_item(policy: Policy, export: SigmaExport, actions: Sequence[Action]) -> ReviewItem | None:
+    """Blocking ``inputs.scim_state_missing`` when the policy says SCIM is on
+    (:func:`~planner.rules.scim_state.scim_on`: ``previous_scim: same_setup`` or ``targets.scim_base_url``)
+    and the Sigma ``export`` holds no SCIM state (no ``scim/`` folder); ``None`` otherwise.
+
+    Nothing in a REST export marks what SCIM provisioned (docs/sigma-api.md §2.2), so without
+    ``scim/Users.json`` and ``scim/Groups.json`` a re-plan after a wave links again every member SCIM
+    already links, creates again whom SCIM created and deactivates them as matched by no IdP user
+    (:mod:`planner.rules.scim_state` needs the state). One item holds the whole plan, as every blocking
+    item does (approve and apply refuse it), with or without actions; the actions stay in the plan,
+    counted by kind in the message. The message names the export and its fetch manifest
+    (``left_out``: ``--no-scim-state``; ``not_read``: no ``SIGMA_SCIM_TOKEN``; none: saved by hand or by
+    an older version), why SCIM is on, and the fix (:data:`SCIM_STATE_FIX`); no policy setting settles it.
+    """
+    if export.scim_users is not None and export.scim_groups is not None:
+        return None
+    origin = policy.origin
+    why = scim_on(origin.path if origin else "the policy", policy.preflight.previous_scim,
+                  policy.targets.scim_base_url)
+    if why is None:
+        return None
+    kinds = Counter(a.kind.value for a in actions)
+    held = (f"its {len(actions)} action(s) ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}) may link "
+            "again, create again or deactivate what SCIM did" if actions
+            else "even with no action planned, that state may hold what a plan must review (a userName the IdP "
+                 "changed, a link an override contradicts)")
+    manifest = export.fetch_manifest
+    return make_review(
+        "inputs.scim_state_missing", "sigma", blocking=True,
+        subject=ItemRef(policy_key="preflight.previous_scim" if policy.preflight.previous_scim == "same_setup"
+                        else "targets.scim_base_url"),
+        message=(f"{_how_left_out(export)}, but {why}: fetch again with SIGMA_SCIM_TOKEN set and plan again. "
+                 f"Without that state the plan cannot see what SCIM already provisioned: {held}"),
+        rule="inputs.scim_state",
+        evidence=ItemEvidence(files=[p for p in (export.directory, manifest.path if manifest else "") if p],
+                              source=manifest.scim_state if manifest is not None else "no fetch manifest"),
+        resolution=outside_policy(SCIM_STATE_FIX),
+    )

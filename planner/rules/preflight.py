@@ -61,29 +61,17 @@ def _confirm_org(key: str) -> str:
     return yaml_snippet({"organization": {key: "someone@example.com"}})
 
 
-SCIM_STATE_MISSING = (
-    "preflight.previous_scim is same_setup (a re-plan after apply) but the Sigma export has no scim/ "
-    "folder, so the plan cannot see what SCIM already did: fetch again with SIGMA_SCIM_TOKEN set "
-    "(`sigma-migrate fetch` then writes scim/Users.json and scim/Groups.json) and plan again")
-"""The detail of the failed ``previous_scim`` check when a re-plan after apply lacks Sigma's SCIM state."""
-
-
-def previous_scim(answer: str, provisioned: int, scim_inactive: int, scim_state_known: bool = True) -> PreflightCheck:
+def previous_scim(answer: str, provisioned: int, scim_inactive: int) -> PreflightCheck:
     """An earlier SCIM setup leaves a token only Sigma support can remove (§5.1).
 
     ``provisioned``: users/teams an IdP provisioned (SCIM ``externalId``); ``scim_inactive``:
-    members SCIM made inactive (``isInactive``, §5.3). Either is a trace of SCIM having been set
-    up, which contradicts ``previous_scim: none``. ``scim_state_known``: the Sigma export has a
-    ``scim/`` folder. ``same_setup`` (a re-plan after apply: SCIM is on) without it fails
-    (:data:`SCIM_STATE_MISSING`): nothing in a member export marks an active member as
-    SCIM-managed (docs/sigma-api.md §2.2), so the plan would re-propose what SCIM already did and
-    could not hold what SCIM changed after the IdP export (:mod:`planner.rules.scim_state`).
+    members SCIM made inactive (:func:`made_inactive_by_scim`). Either is a trace of SCIM having been set
+    up, which contradicts ``previous_scim: none``. A re-plan after apply (``same_setup``) on an export
+    without Sigma's SCIM state is held by the blocking ``inputs.scim_state_missing`` item
+    (:func:`planner.rules.inputs.scim_state_missing_item`), not here.
     """
     title = "no earlier SCIM setup, or Sigma support removed it"
     source = "docs/sigma-api.md §5.1"
-    if answer == "same_setup" and not scim_state_known:
-        return PreflightCheck("previous_scim", title, FAILED, True, SCIM_STATE_MISSING,
-                              "# fetch the Sigma export again with SIGMA_SCIM_TOKEN set\n", source, None)
     traces = []
     if provisioned:
         traces.append(f"{provisioned} user(s)/team(s) provisioned by an IdP")
@@ -144,9 +132,15 @@ def _guests_losing_access(directory: Directory, actions: Iterable[Action]) -> in
                if m.is_guest and m.is_active and mid not in converted)
 
 
+def made_inactive_by_scim(is_inactive: bool, is_archived: bool) -> bool:
+    """A member SCIM made inactive, a trace of a SCIM setup: ``isInactive`` and not ``isArchived``
+    (§2.2 "deactivated by SCIM", §5.3). Read by this check and by ``fetch`` (:class:`planner.fetch.ScimStateRule`)."""
+    return is_inactive and not is_archived
+
+
 def _scim_inactive(directory: Directory) -> int:
-    """Members SCIM made inactive: ``isInactive`` and not ``isArchived`` (§5.3)."""
-    return sum(1 for m in directory.members.values() if m.is_inactive and not m.is_archived)
+    """Members SCIM made inactive (:func:`made_inactive_by_scim`)."""
+    return sum(1 for m in directory.members.values() if made_inactive_by_scim(m.is_inactive, m.is_archived))
 
 
 def _unmanaged_members(people: Sequence[PersonRow]) -> int:
@@ -175,7 +169,7 @@ def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult]
                          by_name.get("scim_setup_admin"), organization.scim_setup_admin),
         protected_person("api_credential_owner", "the API credential owner stays active with an admin account type",
                          by_name.get("api_credential_owner"), organization.api_credential_owner),
-        previous_scim(answers.previous_scim, provisioned, scim_inactive, scim is not None and scim.known),
+        previous_scim(answers.previous_scim, provisioned, scim_inactive),
         guests(_guests_losing_access(directory, actions), answers.guests_informed),
         unmanaged(_unmanaged_members(people), answers.unmanaged_members_acknowledged),
     )

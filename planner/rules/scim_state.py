@@ -66,6 +66,27 @@ REST_MEMBER_KINDS = (
 )
 
 
+# --------------------------------------------------------------------------- whether the state is needed
+
+
+def scim_on(policy_path: str, previous_scim: str, scim_base_url: str | None) -> str | None:
+    """Why the policy says SCIM is on in the organization, so an export needs Sigma's SCIM state,
+    or ``None``: ``preflight.previous_scim`` is ``same_setup`` (a re-plan after apply), else
+    ``targets.scim_base_url`` is set (apply provisions through it, so the SCIM token exists).
+
+    Only the policy can say it: nothing in a REST export marks an active member as SCIM-managed, nor a
+    team as made by SCIM (docs/sigma-api.md §2.2, §3.2; ``isInactive`` shows only that SCIM was set up
+    once, a setup Sigma support removed included: the ``previous_scim`` pre-flight check reads it). Read
+    by ``fetch`` (:class:`planner.fetch.ScimStateRule`: refused without ``SIGMA_SCIM_TOKEN``) and
+    ``plan`` (:func:`planner.rules.inputs.scim_state_missing_item`: the plan is held). ``policy_path``
+    names the policy in the reason."""
+    if previous_scim == "same_setup":
+        return f"{policy_path}: preflight.previous_scim is same_setup (a re-plan after apply)"
+    if scim_base_url:
+        return f"{policy_path}: targets.scim_base_url is set (SCIM is on: apply provisions through it)"
+    return None
+
+
 # --------------------------------------------------------------------------- links
 
 
@@ -534,4 +555,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "Disagreement", "PlannedState", "Settlement", "conflict_item", "held_group_members", "with_scim_id", "link_disagreements", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "scim_on", "Disagreement", "PlannedState", "Settlement", "conflict_item", "held_group_members", "with_scim_id", "link_disagreements", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]

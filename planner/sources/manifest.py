@@ -18,6 +18,20 @@ match the files vouches for them (no "one full page" heuristic, no truncation
 mark); a count that differs, or a named file that is missing, is an error
 naming the file (someone edited or cut it: pull again). Without a manifest the
 heuristics apply as to any hand-saved export.
+
+``sigma-migrate fetch`` writes ``fetch-manifest.json`` beside the Sigma export, in the same
+all-or-nothing set (:func:`planner.fetch.fetch_export`), recording whether Sigma's SCIM state was
+read (:class:`planner.model.FetchManifest`)::
+
+    {"manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out"}
+
+``scimState`` is ``read`` (``SIGMA_SCIM_TOKEN`` set: ``scim/Users.json`` and ``scim/Groups.json``
+written), ``left_out`` (``--no-scim-state``) or ``not_read`` (no token, and nothing fetch could see
+said SCIM is in use). The Sigma loader reads it (:func:`read_fetch_manifest`): ``plan`` names it in
+the blocking ``inputs.scim_state_missing`` item (:mod:`planner.rules.inputs`). A manifest of
+another shape, one saying ``read`` beside an export without ``scim/``, or one saying the state was
+not read beside a ``scim/`` folder, is a ``manifest-mismatch`` error (the export was changed after
+the fetch: fetch again).
 """
 
 from __future__ import annotations
@@ -26,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from ..model import InputFile
+from ..model import SCIM_STATE_LEFT_OUT, SCIM_STATE_NOT_READ, SCIM_STATE_READ, FetchManifest, InputFile
 from .files import Findings, read_json
 
 FILE_NAME = "fetch-idp-manifest.json"
@@ -126,3 +140,52 @@ def check_manifest(manifest: PullManifest | None, inputs: list[InputFile], findi
                            f"not written by the pull that {manifest.path.name} describes: remove it, or pull "
                            "again into an empty folder")
     inputs.append(manifest.input)
+
+
+FETCH_FILE_NAME = "fetch-manifest.json"
+"""Where ``sigma-migrate fetch`` writes its manifest (in ``--out``, beside ``members.json``)."""
+
+FETCH_MARK = "sigma-migrate fetch"
+"""The ``manifest`` value of a Sigma fetch manifest."""
+
+SCIM_STATES = (SCIM_STATE_READ, SCIM_STATE_LEFT_OUT, SCIM_STATE_NOT_READ)
+
+
+def fetch_manifest_document(scim_state: str) -> dict:
+    """The JSON document of a Sigma fetch manifest saying ``scim_state`` (one of :data:`SCIM_STATES`)."""
+    return {"manifest": FETCH_MARK, "version": VERSION, "scimState": scim_state}
+
+
+def read_fetch_manifest(directory: Path, scim_folder: bool, findings: Findings
+                        ) -> tuple[FetchManifest | None, InputFile | None]:
+    """The fetch manifest of Sigma export ``directory`` (:data:`FETCH_FILE_NAME`, name matched without
+    letter case) and its input record; ``(None, None)`` without one, or after an error.
+
+    ``scim_folder``: the export has a ``scim/`` folder. Errors (``manifest-mismatch``, naming the file
+    and ``scimState``): a document of another shape than the module docstring's; ``read`` without
+    ``scim/``; ``left_out`` / ``not_read`` beside one (the export was changed after the fetch).
+    """
+    path = next((p for p in directory.iterdir() if p.name.casefold() == FETCH_FILE_NAME), None)
+    if path is None:
+        return None, None
+    tf, data = read_json(path, findings)
+    if tf is None:
+        return None, None
+    state = data.get("scimState") if isinstance(data, dict) else None
+    if (not isinstance(data, dict) or data.get("manifest") != FETCH_MARK or data.get("version") != VERSION
+            or state not in SCIM_STATES):
+        findings.error("manifest-mismatch", path, "", "scimState",
+                       f"not a fetch manifest of version {VERSION} ({{\"manifest\": \"{FETCH_MARK}\", \"version\": "
+                       f"{VERSION}, \"scimState\": \"read\" | \"left_out\" | \"not_read\"}}); fetch again")
+        return None, None
+    if state == SCIM_STATE_READ and not scim_folder:
+        findings.error("manifest-mismatch", path, "", "scimState",
+                       "the fetch read Sigma's SCIM state, but the export has no scim/ folder: it was removed "
+                       "after the fetch; fetch again")
+        return None, None
+    if state != SCIM_STATE_READ and scim_folder:
+        findings.error("manifest-mismatch", path, "", "scimState",
+                       f"the fetch did not read Sigma's SCIM state ({state}), but the export has a scim/ folder: "
+                       "it was added after the fetch; remove it, or fetch again with SIGMA_SCIM_TOKEN")
+        return None, None
+    return FetchManifest(str(path), state), tf.input_file("sigma.fetch_manifest", 1)

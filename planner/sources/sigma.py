@@ -29,6 +29,8 @@ A *Sigma export* is a directory (file names matched case-insensitively):
 ``scim/Groups.json``        ListResponses as ``sigma-migrate fetch`` writes them (read by
                             :mod:`planner.sources.scim`): which members and teams an IdP already
                             provisioned (:class:`~planner.model.ScimUser`, ``externalId`` set).
+``fetch-manifest.json``     optional: what ``sigma-migrate fetch`` recorded, whether it read Sigma's
+                            SCIM state (:func:`planner.sources.manifest.read_fetch_manifest`).
 ==========================  =================================================================
 
 When both a ``.json`` and a ``.csv`` of one kind exist, the JSON is read and the
@@ -808,15 +810,25 @@ def load(directory: Path, findings: Findings) -> SigmaExport:
         inputs.append(info)
 
     scim_users, scim_groups, scim_inputs = _scim_state(directory, findings)
+    from .manifest import read_fetch_manifest
+
+    manifest, manifest_input = read_fetch_manifest(directory, _scim_folder(directory) is not None, findings)
     return SigmaExport(
         members=tuple(members),
         teams=tuple(teams),
         team_memberships=tuple(memberships),
         account_types=None if account_types is None else tuple(account_types),
-        inputs=tuple(i for i in inputs if i is not None) + scim_inputs,
+        inputs=tuple(i for i in (*inputs, manifest_input) if i is not None) + scim_inputs,
         scim_users=scim_users,
         scim_groups=scim_groups,
+        directory=str(directory),
+        fetch_manifest=manifest,
     )
+
+
+def _scim_folder(directory: Path) -> Path | None:
+    """The export's ``scim/`` folder (name matched without letter case), ``None`` without one."""
+    return next((p for p in directory.iterdir() if p.is_dir() and p.name.casefold() == "scim"), None)
 
 
 def _scim_state(directory: Path, findings: Findings) -> tuple[
@@ -825,7 +837,7 @@ def _scim_state(directory: Path, findings: Findings) -> tuple[
     Sigma's SCIM state; ``(None, None, ())`` without a ``scim/`` folder. One file without the
     other is an error (``missing-file``): half the SCIM state would make linked teams or members
     look unlinked."""
-    folder = next((p for p in directory.iterdir() if p.is_dir() and p.name.casefold() == "scim"), None)
+    folder = _scim_folder(directory)
     if folder is None:
         return None, None, ()
     by_name = {p.name.casefold(): p for p in folder.iterdir() if p.is_file()}
