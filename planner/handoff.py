@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, fields
-
 from pathlib import Path
 
 from .csv_cells import cell_text, csv_text
@@ -47,6 +47,7 @@ from .model import InputFile, Plan
 from .payloads import ScimCreateUser, ScimLinkUser
 from .planfile import plan_policy
 from .policy import REGEX_PREFIX
+from .rules.account_types import rank
 from .terminal import printable
 
 IDPS: tuple[str, ...] = ("okta", "entra", "generic")
@@ -133,8 +134,13 @@ class AttributeRow:
 
 @dataclass(frozen=True)
 class AccountTypeRow:
-    """A Sigma account type as the IdP must spell it, the groups that give it, people planned with it."""
+    """A Sigma account type as the IdP must spell it, the groups that give it, people planned with it.
 
+    ``priority``: 1 for the highest type (``account_types.precedence``, else Sigma's built-in ranking,
+    :func:`planner.rules.account_types.rank`; unranked types last, by name): a person in several type
+    groups must be sent the type of the lowest number, as the plan decided (tester8 finding 8)."""
+
+    priority: int
     account_type: str
     groups: str
     people: int
@@ -245,6 +251,29 @@ def _attributes(idp: str, setting: str, types: list[str]) -> tuple[AttributeRow,
     )
 
 
+def highest_first(types: Iterable[str], precedence: list[str], admin: Collection[str]) -> list[str]:
+    """``types`` ordered as the plan ranks them when a person is in several type groups, highest first:
+    by ``precedence``, else Sigma's built-in ranking (:func:`planner.rules.account_types.rank`, ``admin``:
+    ``guards.admin_account_types`` case-folded); unranked types last; ties by name."""
+    def key(t: str) -> tuple:
+        r = rank(t, precedence, (), admin)
+        return (r is None, tuple(-x for x in r) if r else (), t.casefold())
+    return sorted(types, key=key)
+
+
+_TYPE_GROUPS_STEP = {
+    "okta": "Okta sends a person in several type groups the userType of their highest-priority group (the Sigma "
+            "app > Assignments > Groups, Prioritize; help.okta.com \"Assign attribute group priority\"): order the "
+            "type groups as account_types.csv's priority column, 1 first, so they get the type the plan gave them.",
+    "entra": "Entra sends one app role per person (SingleAppRoleAssignment) and does not let you choose which of "
+             "several: give each person one type group (or one individual role), the plan's type "
+             "(account_types.csv's priority column ranks them, 1 highest).",
+    "generic": "A person in several type groups must be sent the highest type of account_types.csv's priority "
+               "column (1 first), as the plan decided.",
+}
+"""How a person in several account-type groups must be resolved by the IdP (tester8 finding 8)."""
+
+
 def _steps(idp: str, pack_teams: int) -> tuple[str, ...]:
     enable = {
         "okta": "In Okta > the Sigma app > Provisioning: paste the same bearer token (and the Directory Base URL "
@@ -271,6 +300,7 @@ def _steps(idp: str, pack_teams: int) -> tuple[str, ...]:
         enable,
         "Assign the groups in groups.csv (assign = yes) to the Sigma app, and the people in "
         "individual_assignments.csv individually with their account type.",
+        _TYPE_GROUPS_STEP[idp],
         push,
         "Run `sigma-migrate fetch` and `sigma-migrate plan` again: a plan with no action means the IdP holds what "
         "apply did.",
@@ -301,9 +331,10 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
     for name in group_map.values():
         sent.setdefault(name, 0)
     account_types = tuple(
-        AccountTypeRow(t, ", ".join(sorted(g for g, v in group_map.items() if v == t)) or "(individual assignment)",
-                       n)
-        for t, n in sorted(sent.items(), key=lambda kv: kv[0].casefold())
+        AccountTypeRow(n, t, ", ".join(sorted(g for g, v in group_map.items() if v == t)) or "(individual assignment)",
+                       sent[t])
+        for n, t in enumerate(highest_first(sent, types_policy.precedence,
+                                            [t.casefold() for t in policy.guards.admin_account_types]), 1)
     )
 
     # teams: every team the plan links or creates now exists in Sigma
@@ -448,9 +479,11 @@ def markdown(pack: HandoffPack) -> str:
     lines += ["## Attribute mappings (attribute_mappings.csv)", ""]
     lines += _table(["SCIM attribute", "source", "note"], [[a.attribute, a.source, a.note] for a in pack.attributes])
     lines += ["## Account types (account_types.csv)", "",
-              "Send these values exactly as spelled (Sigma compares them case-sensitively).", ""]
-    lines += _table(["account type", "IdP groups", "people planned"],
-                    [[r.account_type, r.groups, r.people] for r in pack.account_types])
+              "Send these values exactly as spelled (Sigma compares them case-sensitively). A person in several "
+              "type groups gets the type of the lowest priority number (the plan's `account_types.precedence`, "
+              "else Sigma's ranking): see the order of operations.", ""]
+    lines += _table(["priority", "account type", "IdP groups", "people planned"],
+                    [[r.priority, r.account_type, r.groups, r.people] for r in pack.account_types])
     lines += ["## Groups to assign to the Sigma app (groups.csv)", ""]
     lines += _table(["group", "match", "assign", "push", "purpose"],
                     [[g.group, g.match, g.assign, g.push, g.purpose] for g in pack.groups])

@@ -71,13 +71,31 @@ def test_the_lists_come_from_the_plans_decisions():
         ["^team-.+$", "pattern", "yes", "no", "scope: assign every group whose displayName fully matches this "
                                              "pattern; of the plan's team groups: team-Revenue"],
     ]
-    assert rows(files["account_types.csv"])[1:] == [["Admin", "Sigma-Admins", "2"], ["Analyze", "Sigma-Analysts", "3"]]
+    assert rows(files["account_types.csv"]) == [["priority", "account_type", "groups", "people"],
+                                                ["1", "Admin", "Sigma-Admins", "2"], ["2", "Analyze", "Sigma-Analysts", "3"]]
     assert rows(files["user_names.csv"])[1][:4] == ["u3", "npatel@example.com", "nina.patel@example.com",
                                                     "nina.patel@example.com"]
     assert rows(files["individual_assignments.csv"])[1:] == [
         ["bob@example.com", "Admin", "account_types.overrides in the policy: no group gives this type"]]
     assert rows(files["attribute_mappings.csv"])[1][:2] == ["userName", "Okta username (login)"]
     assert rows(files["attribute_mappings.csv"])[2][2].startswith("exactly one of: Admin, Analyze (case-sensitive")
+
+
+def test_type_groups_are_ranked_as_the_plan_ranks_them_and_each_idp_is_told_how():
+    """tester8 finding 8: alphabetical order (Act, Admins, Analyze, Build, ...) assigned as Okta's group priority
+    would push daniel.kim (Build and Analyze) Analyze and the SCIM-setup admin (Admins and Viewers) View."""
+    from planner.handoff import highest_first
+
+    names = ["View", "Act", "Admin", "Build", "Analyze", "Reporter"]
+    assert highest_first(names, [], ()) == ["Admin", "Build", "Analyze", "Act", "View", "Reporter"]
+    assert highest_first(names, ["Reporter", "Analyze"], ()) == ["Reporter", "Analyze", "Admin", "Build", "Act", "View"]
+    assert highest_first(["Org Admin", "Build"], [], ("org admin",)) == ["Org Admin", "Build"]
+    steps = {idp: markdown(handoff_pack(small_plan(), idp)) for idp in ("okta", "entra", "generic")}
+    assert ("Okta sends a person in several type groups the userType of their highest-priority group (the Sigma app > "
+            "Assignments > Groups, Prioritize;") in steps["okta"]
+    assert "Entra sends one app role per person (SingleAppRoleAssignment)" in steps["entra"]
+    assert "must be sent the highest type of account_types.csv's priority column" in steps["generic"]
+    assert "| priority | account type | IdP groups | people planned |\n|---|---|---|---|\n| 1 | Admin |" in steps["okta"]
 
 
 def test_each_idp_gets_its_own_steps_and_sources():
