@@ -240,8 +240,9 @@ def policy_lint_command(policy_files: tuple[str, ...]) -> None:
     """Report every problem of each policy FILE as file:line:column: key: message (did you mean ...).
 
     Exit 0 when every file is a valid policy, 1 when one has a problem. An empty file is a problem.
+    A valid file's notes (a short-form linking.scim_state_conflicts entry) are printed before its ok.
     """
-    from .policy import lint_policy
+    from .policy import lint_policy, load_policy, policy_notes
 
     problems = 0
     for path in policy_files:
@@ -249,6 +250,8 @@ def policy_lint_command(policy_files: tuple[str, ...]) -> None:
         for problem in found:
             click.echo(printable(str(problem)))
         if not found:
+            for note in policy_notes(load_policy(path)):
+                click.echo(printable(note))
             click.echo(printable(f"{path}: ok"))
         problems += len(found)
     if problems:

@@ -362,6 +362,10 @@ class IdpUser(SourcedRecord):
     - ``user_type``: ``"Member"`` or ``"Guest"`` (Entra ``userType``), or ``None``.
     - ``attributes``: every other column/field, by its original name
       (``employeeNumber``, ``department``, ...), values as strings.
+    - ``last_updated``: when the IdP last changed the user, ISO 8601 UTC to the second
+      (``2026-12-13T09:00:00Z``), from the exports that say it (Okta ``lastUpdated``, docs/formats.md
+      §2a; a SCIM ListResponse's ``meta.lastModified``, RFC 7643 §3.1); ``None`` when the export does not
+      (Entra, Google, CSVs). It dates a disagreement with Sigma's SCIM state (:mod:`planner.rules.scim_state`).
     """
 
     id: str
@@ -377,8 +381,9 @@ class IdpUser(SourcedRecord):
     external_id: str | None = None
     attributes: Mapping[str, Any] = msgspec.field(default_factory=dict)
     source: SourceRef | None = None
+    last_updated: str | None = None
 
-    UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source"})
+    UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source", "last_updated"})
 
     @property
     def is_guest(self) -> bool:
@@ -605,6 +610,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     export_value: str | UnsetType = UNSET
     scim_last_modified: str | None | UnsetType = UNSET
     export_last_updated: str | None | UnsetType = UNSET
+    export_newest: str | UnsetType = UNSET
+    stale_entry: str | UnsetType = UNSET
     # inputs, policy references, teams, unmatched members
     truncated: list[InputMark] | UnsetType = UNSET
     closest: str | UnsetType = UNSET

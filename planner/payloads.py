@@ -44,7 +44,7 @@ __all__ = [
     "TeamMemberTarget", "LinkUserBefore", "ScimUserAfter", "MemberTypeState", "UserTypeState", "ActiveState",
     "TeamNameState", "DisplayNameState", "GroupMembersBefore", "GroupMembersAfter", "TeamMemberBefore",
     "DeactivateBefore", "DisableGuestBefore", "ArchiveAfter", "UserKindState", "EmailState", "ArchivedState",
-    "LostCandidate", "LinkUserEvidence", "CreateUserEvidence", "AccountTypeEvidence", "DeactivateEvidence",
+    "LostCandidate", "StateConflictSettled", "LinkUserEvidence", "CreateUserEvidence", "AccountTypeEvidence", "DeactivateEvidence",
     "DisableGuestEvidence", "ScimDeactivateEvidence", "ConvertGuestEvidence", "SetEmailEvidence",
     "ReactivateEvidence", "GroupEvidence", "RemoveMemberEvidence", "target_member_id", "target_team_id",
     "new_owner_id", "target_addresses", "actions_by_kind",
@@ -164,7 +164,8 @@ class TeamMemberTarget(Payload):
 
 class LinkUserBefore(Payload):
     """The member as exported: account type name and ``userKind``; ``active: false`` when Sigma's SCIM
-    state has the user inactive and the link reactivates it (``linking.scim_state_conflicts: idp_export``)."""
+    state has the user inactive and the link reactivates it (the export is newer, by the dates or
+    ``linking.scim_state_conflicts``: ``evidence.stateConflict``)."""
 
     member_type: str
     user_kind: str
@@ -292,6 +293,19 @@ class LostCandidate(Payload):
     member_id: str | UnsetType = UNSET
 
 
+class StateConflictSettled(Payload):
+    """How a disagreement between Sigma's SCIM state and the IdP export on a SCIM-managed user was settled
+    (:mod:`planner.rules.scim_state`): ``newer``, the side whose value is sent (``idp_export``);
+    ``settledBy``, ``dates`` (the export last updated the user after SCIM last changed it) or
+    ``linking.scim_state_conflicts`` (the policy, when the dates do not decide); both dates as the inputs
+    say them (ISO 8601 UTC to the second, ``null`` when not said)."""
+
+    newer: str
+    settled_by: str
+    scim_last_modified: str | None
+    export_last_updated: str | None
+
+
 class LinkUserEvidence(Payload):
     """Why a link: the match ``key``, the IdP field that matched (and its value when it is not the
     userName), the userName guard's decision, the candidates it won over."""
@@ -301,6 +315,7 @@ class LinkUserEvidence(Payload):
     idp_value: str | UnsetType = UNSET
     user_name_guard: str | UnsetType = UNSET
     lost_candidates: list[LostCandidate] | UnsetType = UNSET
+    state_conflict: StateConflictSettled | UnsetType = UNSET
 
 
 class CreateUserEvidence(Payload):
@@ -319,6 +334,7 @@ class AccountTypeEvidence(Payload):
     exported_member_type: str | UnsetType = UNSET
     unranked: bool | UnsetType = UNSET
     undoes: str | UnsetType = UNSET
+    state_conflict: StateConflictSettled | UnsetType = UNSET
 
 
 class DeactivateEvidence(Payload):
@@ -350,6 +366,7 @@ class ScimDeactivateEvidence(Payload):
     kind: str | UnsetType = UNSET
     idp_id: str | UnsetType = UNSET
     idp_status: str | None | UnsetType = UNSET
+    state_conflict: StateConflictSettled | UnsetType = UNSET
 
 
 class ConvertGuestEvidence(Payload):

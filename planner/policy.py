@@ -43,8 +43,10 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -245,6 +247,27 @@ class LinkOverride(_Model):
     member: Name
 
 
+class ScimStateConflict(_Model):
+    """The long form of a ``linking.scim_state_conflicts`` entry: ``{newer: idp_export | scim_state,
+    active: true | false, userType: <account type>}``. ``newer`` says which side is newer; ``active`` and
+    ``userType`` (SCIM's attribute names, RFC 7643 §4.1) record the value of that side the entry was
+    written for, so it settles only that disagreement: a later one on another attribute or value (a
+    leaver reactivated by a stale export) is a blocking ``scim.state_conflict`` again, naming the entry
+    (:mod:`planner.rules.scim_state`). The short form (``idp_export`` alone) records no value."""
+
+    newer: Literal["idp_export", "scim_state"]
+    active: bool | None = None
+    userType: Name | None = None
+
+
+ScimStateConflictEntry = Annotated[
+    Annotated[Literal["idp_export", "scim_state"], Tag("short")] | Annotated[ScimStateConflict, Tag("long")],
+    Discriminator(lambda v: "short" if isinstance(v, str) else "long"),
+]
+"""A ``linking.scim_state_conflicts`` value: the short form (a word) or the long form (a mapping); an
+error names the form written only."""
+
+
 def _default_match_keys() -> list[MatchKey]:
     return [MatchKey(name=n) for n in MATCH_KEY_NAMES]
 
@@ -270,9 +293,12 @@ class Linking(_Model):
     neither linked nor created, and the IdP must stop provisioning them
     (unassign them from the Sigma app), or it creates them anyway.
 
-    ``scim_state_conflicts`` settles ``scim.state_conflict`` items: by IdP id (the SCIM user's
-    ``externalId``), ``idp_export`` (the export is newer: send its ``active``/``userType`` through
-    SCIM) or ``scim_state`` (Sigma's SCIM state is newer: keep it, plan nothing for it).
+    ``scim_state_conflicts`` settles ``scim.state_conflict`` items the dates cannot decide: by IdP id
+    (the SCIM user's ``externalId``), ``idp_export`` (the export is newer: send its ``active``/``userType``
+    through SCIM) or ``scim_state`` (Sigma's SCIM state is newer: keep it, plan nothing for it); the long
+    form :class:`ScimStateConflict` records the value it was written for and settles only that
+    disagreement. An entry the dates contradict (``idp_export`` while SCIM changed the user after the
+    export last updated them) no longer applies: a blocking item naming it.
 
     ``second_accounts`` settles ``scim.second_account`` items: by the member (memberId or email) a
     userName change in the IdP left behind (Sigma made a new member for the new userName, which SCIM
@@ -289,7 +315,7 @@ class Linking(_Model):
     overrides: list[LinkOverride] = Field(default_factory=list)
     duplicates: dict[Name, Literal["rename", "deactivate"]] = Field(default_factory=dict)
     excluded_idp_users: list[Name] = Field(default_factory=list)
-    scim_state_conflicts: dict[Name, Literal["idp_export", "scim_state"]] = Field(default_factory=dict)
+    scim_state_conflicts: dict[Name, ScimStateConflictEntry] = Field(default_factory=dict)
     second_accounts: dict[Name, Literal["deactivate", "keep"]] = Field(default_factory=dict)
 
     @field_validator("match_keys")
@@ -786,6 +812,23 @@ class PolicyProblem:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: " + (f"{self.path}: " if self.path else "") + self.message
+
+
+def policy_notes(policy: Policy) -> list[str]:
+    """What ``policy lint`` explains about a valid ``policy`` without counting it a problem, one line each
+    (``<file>:<line>:<column>: <dotted key>: <note>``): each short-form ``linking.scim_state_conflicts``
+    entry, which records no value and so settles any later disagreement of that person the dates do not
+    contradict (docs/policy.md "Re-planning after an apply"). Old policies keep loading."""
+    notes = []
+    for key, value in policy.linking.scim_state_conflicts.items():
+        if isinstance(value, str):
+            other = "active: false" if value == "idp_export" else "active: true"
+            notes.append(
+                f"{policy.location('linking', 'scim_state_conflicts', key)}: linking.scim_state_conflicts.{key}: "
+                f"note: the short form '{value}' records no value, so it settles any later disagreement of this "
+                f"person the dates do not contradict; the long form {{newer: {value}, {other}}} (or userType: "
+                "<type>) settles only the one it was written for")
+    return notes
 
 
 def lint_policy_text(text: str, name: str = "<policy>") -> list[PolicyProblem]:

@@ -7,7 +7,7 @@ from msgspec.structs import replace as struct_replace
 
 from planner.directory import Link, LinkedPair, build_directory
 from planner.model import ItemEvidence, ScimGroup
-from planner.payloads import ActiveState, MemberRef, ScimDeactivateEvidence, ScimUserRef
+from planner.payloads import ActiveState, MemberRef, ScimDeactivateEvidence, ScimUserRef, StateConflictSettled
 from planner.rules.scim_state import (
     PlannedState, Settlement, merge_pins, scim_link, scim_links, settle, settle_action,
 )
@@ -19,6 +19,11 @@ ALICE = member("m1", "alice@example.com", "Alice", "A")
 ALICE_U = user("u1", "alice@example.com", first="Alice", last="A")
 BOB = member("m2", "bob@example.com", "Bob", "B")
 BOB_U = user("u2", "bob@example.com", first="Bob", last="B")
+
+
+POLICY_NOTE = " (linking.scim_state_conflicts says the IdP export is newer than Sigma's SCIM state)"
+BY_POLICY = StateConflictSettled(newer="idp_export", settled_by="linking.scim_state_conflicts",
+                                 scim_last_modified=None, export_last_updated=None)
 
 
 def directory(snap, extra: str = ""):
@@ -107,7 +112,9 @@ def test_a_link_of_a_user_scim_made_inactive_is_a_conflict_the_policy_settles():
         action="scim.link_user:m1", external_id="u1", attribute="active", scim_value="false", export_value="true",
         scim_last_modified=None, export_last_updated=None))
     _, planned = actions_and_state([ALICE], [ALICE_U], scim_users, conflicts={"u1": "idp_export"})
-    assert settle_action(link, planned) == Settlement(struct_replace(link, before=struct_replace(link.before, active=False)))
+    assert settle_action(link, planned) == Settlement(struct_replace(
+        link, before=struct_replace(link.before, active=False), reason=link.reason + POLICY_NOTE,
+        evidence=struct_replace(link.evidence, state_conflict=BY_POLICY)))
     _, planned = actions_and_state([ALICE], [ALICE_U], scim_users, conflicts={"u1": "scim_state"})
     assert settle_action(link, planned) == Settlement(None)
 
@@ -138,7 +145,9 @@ def test_an_account_type_scim_already_holds_is_dropped_another_is_a_conflict_the
         None, "scim.state_conflict:scim.set_account_type:m1", True)
     assert (settled.review_item.evidence.scim_value, settled.review_item.evidence.export_value) == ("View", "Build")
     _, planned = actions_and_state(*args, view, extra, conflicts={"u1": "idp_export"}, **kw)
-    assert settle_action(change, planned).action == struct_replace(change, target=struct_replace(change.target, scim_id="m1"))
+    assert settle_action(change, planned).action == struct_replace(
+        change, target=struct_replace(change.target, scim_id="m1"), reason=change.reason + POLICY_NOTE,
+        evidence=struct_replace(change.evidence, state_conflict=BY_POLICY))
     _, planned = actions_and_state(*args, view, extra, conflicts={"u1": "scim_state"}, **kw)
     assert settle_action(change, planned) == Settlement(None)
 
@@ -170,7 +179,7 @@ def test_a_deactivation_of_a_scim_managed_member_goes_through_scim():
     assert a.evidence == ScimDeactivateEvidence(
         rest_action="members.deactivate:m1", kind=rest.evidence.kind, new_owner_email=rest.evidence.new_owner_email,
         document_owner_from=rest.evidence.document_owner_from, idp_id=rest.evidence.idp_id,
-        idp_status=rest.evidence.idp_status)
+        idp_status=rest.evidence.idp_status, state_conflict=BY_POLICY)
 
 
 def test_a_rest_edit_of_a_scim_managed_member_is_a_blocking_item():

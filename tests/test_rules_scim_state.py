@@ -83,7 +83,7 @@ def test_a_new_account_type_the_scim_state_disagrees_with_is_a_blocking_conflict
         "disagree (userType: SCIM View, export Build; the SCIM state does not say when it changed the user, "
         "the export does not say when): which is newer? The plan does not send scim.set_account_type on the "
         "export's word alone")
-    assert policy_of(item.resolution) == {"linking": {"scim_state_conflicts": {"u1": "scim_state"}}}
+    assert policy_of(item.resolution) == {"linking": {"scim_state_conflicts": {"u1": {"newer": "scim_state", "userType": "View"}}}}
     # the export is newer: the type goes through SCIM only
     p = plan(snap, TYPES + "\nlinking: {scim_state_conflicts: {u1: idp_export}}")
     assert kinds(p) == [("scim.set_account_type", "scim.set_account_type:m1")]
@@ -359,9 +359,11 @@ def test_removing_a_member_scim_added_after_the_older_export_is_held_not_blockin
     held = next(r for r in p.review_items if r.code == "scim.held_member")
     assert (held.id, held.message) == (
         "scim.held_member:teams.remove_member:t1:m2",
-        "nora@example.com stays in team 'Finance': provisioned by SCIM, absent from the IdP export (SCIM added "
-        "them after the export was taken), so the plan does not remove them on the older export's word alone; "
-        "export the IdP again and plan again")
+        "nora@example.com stays in team 'Finance': provisioned by SCIM, absent from the IdP export, and the inputs "
+        "do not date it against SCIM's record of them: SCIM added them after the export was taken, or they were "
+        "deleted in the IdP, so the plan does not remove them on the export's word alone; export the IdP again "
+        "and plan again; if they left, linking.scim_state_conflicts: {u2: {newer: idp_export, active: false}} "
+        "deactivates them")
     assert (held.evidence.action, held.evidence.external_id) == ("teams.remove_member:t1:m2", "u2")
     # the export names her (she left the group in the IdP): the group's push removes her, as the plan's own
     # scim.set_group_members does (earlier tester item 5: this was a blocking scim.managed_member asking the

@@ -51,11 +51,13 @@ from ..payloads import (
     ScimSetGroupMembers,
     ScimUserAfter,
     ScimUserRef,
+    StateConflictSettled,
     TeamsRemoveMember,
     target_member_id,
 )
 from . import Outcome, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from ..directory import Directory, Link, LinkedPair, PersonStatus, ScimState
+from ..sources.values import change_time
 
 SCIM_KEY = "scim"
 """The link key (and :attr:`planner.model.PersonRow.link_key`) of a member an IdP already provisioned."""
@@ -199,7 +201,7 @@ def _managed_item(action: Action, user: ScimUser, what: str) -> ReviewItem:
     )
 
 
-def _deactivate_through_scim(action: MembersDeactivate, user: ScimUser) -> Action:
+def _deactivate_through_scim(action: MembersDeactivate, user: ScimUser, verdict: "Verdict") -> Action:
     target, evidence = action.target, action.evidence
     return make_action(
         ActionKind.SCIM_DEACTIVATE_USER, target.member_id,
@@ -208,10 +210,12 @@ def _deactivate_through_scim(action: MembersDeactivate, user: ScimUser) -> Actio
         before=ActiveState(active=bool(user.active) if user.active is not None else True),
         after=ActiveState(active=False),
         rule=action.rule,
-        reason=action.reason + " (SCIM-managed: deactivated through SCIM, documents go to the provisioning admin)",
+        reason=(action.reason + " (SCIM-managed: deactivated through SCIM, documents go to the provisioning admin)"
+                + verdict.reason_note()),
         evidence=ScimDeactivateEvidence(
             rest_action=action.id, kind=evidence.kind, new_owner_email=evidence.new_owner_email,
             document_owner_from=evidence.document_owner_from, idp_id=evidence.idp_id, idp_status=evidence.idp_status,
+            state_conflict=verdict.evidence(),
         ),
         depends_on=action.depends_on,
     )
@@ -226,6 +230,136 @@ class Settlement:
     review_item: ReviewItem | None = None
 
 
+# --------------------------------------------------------------------------- which side is newer
+
+IDP_EXPORT, SCIM_STATE = "idp_export", "scim_state"
+SETTLED_BY_DATES, SETTLED_BY_POLICY = "dates", "linking.scim_state_conflicts"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeDates:
+    """When each side last changed one SCIM-managed person, ISO 8601 UTC to the second
+    (:func:`planner.sources.values.change_time`), ``None`` when its input does not say: ``scim``, the SCIM
+    user's ``meta.lastModified`` (RFC 7643 §3.1); ``export``, the IdP user's own last update
+    (:attr:`planner.model.IdpUser.last_updated`: Okta ``lastUpdated``, a SCIM export's ``meta.lastModified``;
+    Entra, Google and CSV exports say none, docs/formats.md); ``export_newest``, the newest last update of any
+    user of the export (the export was taken no earlier), which dates the export for a person it lacks."""
+
+    scim: str | None
+    export: str | None
+    export_newest: str | None = None
+
+    @property
+    def newer(self) -> str | None:
+        """``idp_export`` when the IdP last updated the person after SCIM last changed them (the export's
+        value is the IdP's latest word), ``scim_state`` when SCIM changed them after (the export is stale),
+        ``None`` when a date is missing or both fall in the same second: the dates come from two systems and
+        two changes in one second have no known order, so the question stays (docs/policy.md)."""
+        if not self.scim or not self.export or self.scim == self.export:
+            return None
+        return IDP_EXPORT if self.export > self.scim else SCIM_STATE
+
+    @property
+    def absent_from_newer_export(self) -> bool:
+        """True for a person the export lacks though it is newer than SCIM's record of them (its newest record
+        is later than SCIM's last change): deleted in the IdP, or left out of the export. An absence has no
+        date of its own, so it decides nothing (:meth:`newer` is ``None``); messages say it."""
+        return bool(self.scim and not self.export and self.export_newest and self.export_newest > self.scim)
+
+    def words(self) -> str:
+        """Both dates for a message: ``SCIM last changed the user 2026-12-06T06:19:49Z, the export last
+        updated them 2026-12-13T09:00:00Z`` (with what they show when they decide, or a missing one said)."""
+        scim = f"SCIM last changed the user {self.scim}" if self.scim else \
+            "the SCIM state does not say when it changed the user"
+        if self.export:
+            export = f"the export last updated them {self.export}"
+        elif self.export_newest:
+            export = f"the export does not list them (its newest record is of {self.export_newest})"
+        else:
+            export = "the export does not say when"
+        newer = self.newer
+        if newer == IDP_EXPORT:
+            return f"{scim}, the export last updated them later, {self.export}"
+        if newer == SCIM_STATE:
+            return f"{scim}, after the export last updated them {self.export}"
+        if self.scim and self.export and self.scim == self.export:
+            return f"{scim}, the export last updated them in the same second"
+        return f"{scim}, {export}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictEntry:
+    """One ``linking.scim_state_conflicts`` entry as the settling reads it: ``key`` (IdP id or ``*``),
+    ``newer`` (``idp_export`` | ``scim_state``) and the values the long form recorded (``active``,
+    ``user_type``; both ``None``: the short form, which records nothing)."""
+
+    key: str
+    newer: str
+    active: bool | None = None
+    user_type: str | None = None
+
+    @classmethod
+    def of(cls, key: str, value: object) -> "ConflictEntry":
+        """The entry of a policy value: ``idp_export``/``scim_state``, or the long form
+        (:class:`planner.policy.ScimStateConflict`, or a mapping with its keys)."""
+        if isinstance(value, str):
+            return cls(key, value)
+        get = value.get if isinstance(value, Mapping) else lambda k: getattr(value, k, None)
+        return cls(key, str(get("newer")), get("active"), get("userType"))
+
+    @property
+    def recorded(self) -> bool:
+        """True for the long form (it names the value it was written for)."""
+        return self.active is not None or self.user_type is not None
+
+    def fits(self, found: tuple["Disagreement", ...]) -> bool:
+        """Whether the entry was written for ``found``: the short form fits any disagreement; the long form
+        only when it records, for each attribute of ``found``, the value of its ``newer`` side."""
+        if not self.recorded:
+            return True
+        for d in found:
+            value = d.export if self.newer == IDP_EXPORT else d.scim
+            if value != (self.active if d.attribute == "active" else self.user_type):
+                return False
+        return True
+
+    def text(self) -> str:
+        """The entry as the policy writes it: ``00u1: idp_export``, ``00u1: {newer: idp_export, active: false}``."""
+        if not self.recorded:
+            return f"{self.key}: {self.newer}"
+        values = [f"newer: {self.newer}"]
+        if self.active is not None:
+            values.append(f"active: {_word(self.active)}")
+        if self.user_type is not None:
+            values.append(f"userType: {self.user_type}")
+        return f"{self.key}: {{{', '.join(values)}}}"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How one disagreement is settled: ``newer`` (``idp_export`` | ``scim_state``; ``None``: a blocking
+    ``scim.state_conflict``), ``settled_by`` (``dates`` | ``linking.scim_state_conflicts``), the
+    ``dates``, and the ``stale_entry`` a blocking item names (an entry the dates contradict, or a long-form
+    entry written for another disagreement)."""
+
+    newer: str | None
+    dates: ChangeDates
+    settled_by: str = ""
+    stale_entry: ConflictEntry | None = None
+
+    def evidence(self) -> StateConflictSettled:
+        """The action's ``evidence.stateConflict``."""
+        return StateConflictSettled(newer=self.newer or "", settled_by=self.settled_by,
+                                    scim_last_modified=self.dates.scim, export_last_updated=self.dates.export)
+
+    def reason_note(self) -> str:
+        """What the action's reason adds: why the export's value is sent over SCIM's."""
+        if self.settled_by == SETTLED_BY_DATES:
+            return (f" (the IdP export is newer than Sigma's SCIM state: it last updated the user "
+                    f"{self.dates.export}, SCIM last changed it {self.dates.scim})")
+        return " (linking.scim_state_conflicts says the IdP export is newer than Sigma's SCIM state)"
+
+
 @dataclass(frozen=True, slots=True)
 class PlannedState:
     """Sigma's SCIM ``state`` and what the plan as a whole does with it (read by several settlements):
@@ -235,36 +369,78 @@ class PlannedState:
     state: ScimState
     typed: frozenset[str]
     linked: frozenset[str]
-    conflicts: Mapping[str, str] = field(default_factory=dict)
-    """``linking.scim_state_conflicts``: IdP id (``*``: everyone) -> ``idp_export`` | ``scim_state``."""
+    conflicts: Mapping[str, ConflictEntry] = field(default_factory=dict)
+    """``linking.scim_state_conflicts``: IdP id (``*``: everyone) -> its :class:`ConflictEntry`."""
     idp_users: Mapping[str, IdpUser] = field(default_factory=dict)
-    """The IdP export's users by id (their ``lastUpdated``, when the export says, dates a conflict)."""
+    """The IdP export's users by id (their ``last_updated``, when the export says, dates a conflict)."""
+    export_newest: str | None = None
+    """The newest ``last_updated`` of the export's users (:attr:`ChangeDates.export_newest`)."""
 
     @classmethod
-    def of(cls, state: ScimState, actions: list[Action], conflicts: Mapping[str, str] | None = None,
+    def of(cls, state: ScimState, actions: list[Action], conflicts: Mapping[str, object] | None = None,
            idp_users: Mapping[str, IdpUser] | None = None) -> "PlannedState":
         typed = frozenset(a.target.member_id for a in actions if isinstance(a, ScimSetAccountType))
         linked = frozenset(a.target.member_id for a in actions
                            if isinstance(a, ScimLinkUser) and a.target.member_id in state.users)
-        return cls(state, typed, linked, conflicts or {}, idp_users or {})
+        entries = {key: ConflictEntry.of(key, value) for key, value in (conflicts or {}).items()}
+        users = idp_users or {}
+        newest = max((u.last_updated for u in users.values() if u.last_updated), default=None)
+        return cls(state, typed, linked, entries, users, newest)
 
-    def preference(self, user: ScimUser, idp_id: str | None) -> str | None:
-        """How the policy settles a conflict on ``user`` (linked to IdP user ``idp_id``): ``idp_export``,
-        ``scim_state``, or ``None`` (a blocking ``scim.state_conflict``)."""
+    def entry(self, user: ScimUser, idp_id: str | None) -> ConflictEntry | None:
+        """The ``linking.scim_state_conflicts`` entry for ``user`` (linked to IdP user ``idp_id``): by its
+        ``externalId``, else ``idp_id``, else ``*``; ``None`` when none."""
         c = self.conflicts
         if not c:
             return None
         return c.get(user.external_id or "") or (c.get(idp_id) if idp_id else None) or c.get("*")
 
+    def dates(self, user: ScimUser, idp_id: str | None) -> ChangeDates:
+        """The :class:`ChangeDates` of ``user`` and the export's IdP user ``idp_id`` (absent: no own date)."""
+        idp = self.idp_users.get(idp_id) if idp_id else None
+        return ChangeDates(change_time(user.last_modified), idp.last_updated if idp is not None else None,
+                           self.export_newest)
+
+    def verdict(self, user: ScimUser, idp_id: str | None, found: tuple["Disagreement", ...]) -> Verdict:
+        """Which side's value holds where SCIM-managed ``user`` and the export disagree (``found``): the
+        export's when the dates say it is newer (docs/policy.md "Re-planning after an apply"), else the
+        policy's entry when it fits ``found`` (:meth:`ConflictEntry.fits`), else nobody (a blocking item, also
+        when the dates say SCIM is newer: the export is stale, export again). An entry the dates contradict,
+        or written for another disagreement, no longer applies: it is named (``stale_entry``) and the item is
+        blocking, even where the dates alone would decide."""
+        dates = self.dates(user, idp_id)
+        entry = self.entry(user, idp_id)
+        by_dates = dates.newer
+        if entry is not None and ((by_dates is not None and entry.newer != by_dates) or not entry.fits(found)):
+            return Verdict(None, dates, stale_entry=entry)
+        if by_dates == IDP_EXPORT:
+            return Verdict(IDP_EXPORT, dates, SETTLED_BY_DATES)
+        if entry is not None:
+            return Verdict(entry.newer, dates, SETTLED_BY_POLICY)
+        return Verdict(None, dates)
+
 
 @dataclass(frozen=True, slots=True)
 class Disagreement:
-    """One attribute on which Sigma's SCIM state and the IdP export differ: ``attribute`` (SCIM name),
-    ``scim_value`` and ``export_value`` as words (``true``, ``View``, ``absent from the export``)."""
+    """One attribute on which Sigma's SCIM state and the IdP export differ: ``attribute`` (SCIM name,
+    ``active`` or ``userType``), ``scim`` and ``export`` the values each side gives it (the export's
+    ``active`` is ``False`` for a user it deactivates, puts out of scope or lacks), and ``export_word``
+    what the export says when it is more than the value (``DEPROVISIONED (00u1)``, ``absent ...``)."""
 
     attribute: str
-    scim_value: str
-    export_value: str
+    scim: bool | str
+    export: bool | str
+    export_word: str = ""
+
+    @property
+    def scim_value(self) -> str:
+        """SCIM's value as a word (``true``, ``View``)."""
+        return _word(self.scim)
+
+    @property
+    def export_value(self) -> str:
+        """The export's value as a word, or what it says (``DEPROVISIONED (00u1)``)."""
+        return self.export_word or _word(self.export)
 
 
 def _word(value: bool | str | None) -> str:
@@ -277,67 +453,94 @@ def link_disagreements(user: ScimUser, after: ScimUserAfter, type_elsewhere: boo
     ``scim.set_account_type`` sends the type, ``type_elsewhere``)."""
     out = []
     if user.active is False and after.active:
-        out.append(Disagreement("active", "false", "true"))
+        out.append(Disagreement("active", False, True))
     if after.user_type and not type_elsewhere and user.user_type and user.user_type != after.user_type:
         out.append(Disagreement("userType", user.user_type, after.user_type))
     return tuple(out)
 
 
+def _long_form(key: str, newer: str, found: tuple[Disagreement, ...]) -> dict:
+    """The long-form entry (:class:`planner.policy.ScimStateConflict`) settling ``found`` with ``newer``."""
+    values: dict = {"newer": newer}
+    for d in found:
+        values[d.attribute] = d.export if newer == IDP_EXPORT else d.scim
+    return {"linking": {"scim_state_conflicts": {key: values}}}
+
+
 def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tuple[Disagreement, ...],
-                  planned: PlannedState) -> ReviewItem:
+                  planned: PlannedState, verdict: Verdict | None = None) -> ReviewItem:
     """Blocking ``scim.state_conflict``: Sigma's SCIM state and the IdP export disagree on SCIM-managed
-    ``user`` (``found``), so ``action`` would reverse what SCIM did (or deactivate it) on the export's
-    word alone. The message names both values and both times when known (the SCIM user's
-    ``meta.lastModified``, RFC 7643 §3.1; the IdP user's ``lastUpdated``, e.g. Okta's) and asks which
-    is newer; the snippet is ``linking.scim_state_conflicts`` (docs/policy.md "Re-planning after an apply")."""
+    ``user`` (``found``) and neither the dates nor the policy settle it (:meth:`PlannedState.verdict`), so
+    ``action`` would reverse what SCIM did (or deactivate it) on the export's word alone. The message names
+    both values and both dates when known (the SCIM user's ``meta.lastModified``, RFC 7643 §3.1; the IdP
+    user's last update, e.g. Okta's ``lastUpdated``) and what they show: SCIM newer (the export is stale:
+    export again), the same second, or a date missing (which is newer?); an entry that no longer applies is
+    named first. The snippet is the long-form ``linking.scim_state_conflicts`` entry, which settles only this
+    disagreement (docs/policy.md "Re-planning after an apply")."""
     target = action.target
-    idp = planned.idp_users.get(idp_id) if idp_id else None
-    updated = idp.attributes.get("lastUpdated") if idp is not None else None
-    updated = str(updated) if updated else None
+    verdict = verdict or planned.verdict(user, idp_id, found)
+    dates = verdict.dates
     key = user.external_id or idp_id or user.user_name
     what = "; ".join(f"{d.attribute}: SCIM {d.scim_value}, export {d.export_value}" for d in found)
-    scim_when = f"SCIM last changed the user {user.last_modified}" if user.last_modified else \
-        "the SCIM state does not say when it changed the user"
-    export_when = f"the export last updated them {updated}" if updated else "the export does not say when"
+    head = f"{user.user_name} is provisioned by SCIM (externalId {user.external_id}), and Sigma's SCIM state " \
+           f"and the IdP export disagree ({what}; {dates.words()})"
+    if dates.newer == SCIM_STATE:
+        tail = (f": the export is older than Sigma's SCIM state, so the plan does not send {action.kind.value} "
+                "on its word; export the IdP again and plan again")
+        choices = [_long_form(key, SCIM_STATE, found)]
+        notes = ["scim_state: keep Sigma's SCIM state (plan nothing for it); or export the IdP again"]
+    elif dates.absent_from_newer_export:
+        tail = (": absent from an export newer than SCIM's record of them, so deleted in the IdP, or left out of "
+                f"the export (an Okta listing without a filter lacks DEPROVISIONED users); the plan does not send "
+                f"{action.kind.value} on an absence alone")
+        choices = [_long_form(key, IDP_EXPORT, found), _long_form(key, SCIM_STATE, found)]
+        notes = ["idp_export: they left the IdP, deactivate them through SCIM; scim_state: keep them "
+                 "(the entry settles this disagreement only)"]
+    else:
+        tail = f": which is newer? The plan does not send {action.kind.value} on the export's word alone"
+        choices = [_long_form(key, SCIM_STATE, found), _long_form(key, IDP_EXPORT, found)]
+        notes = ["scim_state: Sigma's SCIM state is newer, keep it; idp_export: the export is newer, send it "
+                 "(the entry settles this disagreement only)"]
+    stale = verdict.stale_entry
+    if stale is not None:
+        head = (f"the linking.scim_state_conflicts entry {stale.text()} no longer applies: " + head)
+        tail += "; remove the entry (or write it for this disagreement)"
     return make_review(
         "scim.state_conflict", action.id, blocking=True,
         subject=person_ref(member_id=getattr(target, "member_id", None) or None, email=getattr(target, "email", None) or None,
                            idp_id=idp_id, user_name=user.user_name),
-        message=(f"{user.user_name} is provisioned by SCIM (externalId {user.external_id}), and Sigma's SCIM state "
-                 f"and the IdP export disagree ({what}; {scim_when}, {export_when}): which is newer? "
-                 f"The plan does not send {action.kind.value} on the export's word alone"),
+        message=head + tail,
         rule="scim_state.conflict",
         evidence=ItemEvidence(action=action.id, external_id=user.external_id,
                               attribute=", ".join(d.attribute for d in found),
                               scim_value=", ".join(d.scim_value for d in found),
                               export_value=", ".join(d.export_value for d in found),
-                              scim_last_modified=user.last_modified, export_last_updated=updated),
-        resolution=yaml_snippet(
-            {"linking": {"scim_state_conflicts": {key: "scim_state"}}},
-            {"linking": {"scim_state_conflicts": {key: "idp_export"}}},
-            notes=["scim_state: Sigma's SCIM state is newer, keep it; idp_export: the export is newer, send it"],
-        ),
+                              scim_last_modified=dates.scim, export_last_updated=dates.export,
+                              export_newest=dates.export_newest if dates.absent_from_newer_export else UNSET,
+                              stale_entry=stale.text() if stale is not None else UNSET),
+        resolution=yaml_snippet(*choices, notes=notes),
     )
 
 
 def _settle_link_conflict(action: ScimLinkUser, user: ScimUser, found: tuple[Disagreement, ...],
                           planned: PlannedState) -> ScimLinkUser | ReviewItem:
-    """The link as the policy settles ``found``: SCIM's values (``scim_state``), the export's with
-    ``before.active: false`` for a reactivation (``idp_export``), else the blocking item."""
-    preference = planned.preference(user, action.target.idp_id)
-    if preference is None:
-        return conflict_item(action, user, action.target.idp_id, found, planned)
+    """The link as the dates or the policy settle ``found`` (:meth:`PlannedState.verdict`): SCIM's values
+    (``scim_state``), the export's with ``before.active: false`` for a reactivation and the settlement in its
+    evidence (``idp_export``), else the blocking item."""
+    verdict = planned.verdict(user, action.target.idp_id, found)
+    if verdict.newer is None:
+        return conflict_item(action, user, action.target.idp_id, found, planned, verdict)
     attributes = {d.attribute for d in found}
-    if preference == "scim_state":
+    if verdict.newer == SCIM_STATE:
         after = action.after
         if "active" in attributes:
             after = replace(after, active=False)
         if "userType" in attributes:
             after = replace(after, user_type=user.user_type)
         return replace(action, after=after)
-    if "active" in attributes:
-        return replace(action, before=replace(action.before, active=False))
-    return action
+    before = replace(action.before, active=False) if "active" in attributes else action.before
+    return replace(action, before=before, reason=action.reason + verdict.reason_note(),
+                   evidence=replace(action.evidence, state_conflict=verdict.evidence()))
 
 
 def settle_user(action: ScimLinkUser | ScimCreateUser, planned: PlannedState) -> Settlement:
@@ -370,8 +573,9 @@ def settle_user(action: ScimLinkUser | ScimCreateUser, planned: PlannedState) ->
 
 def settle_account_type(action: ScimSetAccountType, planned: PlannedState) -> Settlement:
     """A ``scim.set_account_type`` to the userType the provisioned user already has is dropped; to
-    another one than SCIM's (both said) is a conflict (:func:`conflict_item`) the policy settles:
-    kept (``idp_export``), dropped (``scim_state``), else dropped with the blocking item."""
+    another one than SCIM's (both said) is a conflict the dates or the policy settle
+    (:meth:`PlannedState.verdict`): kept with the settlement in its evidence (``idp_export``), dropped
+    (``scim_state``), else dropped with the blocking item (:func:`conflict_item`)."""
     user = planned.state.users.get(action.target.member_id)
     if user is None:
         return Settlement(action)
@@ -380,25 +584,35 @@ def settle_account_type(action: ScimSetAccountType, planned: PlannedState) -> Se
     if user.user_type == action.after.user_type:
         return Settlement(None)
     idp_id = action.target.idp_id or None
-    preference = planned.preference(user, idp_id)
-    if preference == "idp_export":
-        return Settlement(with_scim_id(action, user.id))
-    if preference == "scim_state":
-        return Settlement(None)
     found = (Disagreement("userType", user.user_type, action.after.user_type),)
-    return Settlement(None, conflict_item(action, user, idp_id, found, planned))
+    verdict = planned.verdict(user, idp_id, found)
+    if verdict.newer == IDP_EXPORT:
+        kept = replace(action, reason=action.reason + verdict.reason_note(),
+                       evidence=replace(action.evidence, state_conflict=verdict.evidence()))
+        return Settlement(with_scim_id(kept, user.id))
+    if verdict.newer == SCIM_STATE:
+        return Settlement(None)
+    return Settlement(None, conflict_item(action, user, idp_id, found, planned, verdict))
+
+
+def _absent_disagreement(user: ScimUser) -> tuple[Disagreement, ...]:
+    """The disagreement of a provisioned user the export lacks: SCIM has them active, the export would
+    deactivate them."""
+    return (Disagreement("active", user.active if user.active is not None else True, False,
+                         "absent (no IdP user has its externalId)"),)
 
 
 def held_group_members(group: ScimGroup, planned: PlannedState) -> list[str]:
     """The userNames of ``group``'s SCIM members the export cannot remove on its word alone: a user
-    SCIM provisioned and has active whose ``externalId`` names no IdP user of the export (a new hire
-    SCIM created after an older export; :func:`_settle_deactivation` holds their deactivation with a
-    ``scim.state_conflict``), unless the policy says the export is newer (``idp_export``)."""
+    SCIM provisioned and has active whose ``externalId`` names no IdP user of the export (an absence
+    has no date of its own: :func:`_settle_deactivation` holds their deactivation with a
+    ``scim.state_conflict``), unless the policy settles that deactivation with ``idp_export``."""
     held = []
     for scim_id in group.member_ids:
         user = planned.state.by_user_name.get(email_key(planned.state.user_names.get(scim_id, "")) or "")
         if (user is not None and user.external_id and user.active is not False
-                and user.external_id not in planned.idp_users and planned.preference(user, None) != "idp_export"):
+                and user.external_id not in planned.idp_users
+                and planned.verdict(user, None, _absent_disagreement(user)).newer != IDP_EXPORT):
             held.append(user.user_name)
     return held
 
@@ -453,24 +667,27 @@ def settle_member_edit(action: Action, planned: PlannedState) -> Settlement:
 
 def _settle_deactivation(action: MembersDeactivate, user: ScimUser, planned: PlannedState) -> Settlement:
     """A deactivation of SCIM-managed ``user``, which SCIM has active: the export alone says so (the IdP
-    user deactivated, out of scope, or absent), so it is a conflict the policy settles: through SCIM
-    (``idp_export``), dropped (``scim_state``), else dropped with the blocking item."""
+    user deactivated, out of scope, or absent), so it is a conflict the dates or the policy settle
+    (:meth:`PlannedState.verdict`; a user the export lacks has no date of its own): through SCIM
+    (``idp_export``, a leaver the IdP updated after SCIM last changed them), dropped (``scim_state``), else
+    dropped with the blocking item."""
     idp_id = action.evidence.idp_id or None
-    preference = planned.preference(user, idp_id)
-    if preference == "idp_export":
-        return Settlement(_deactivate_through_scim(action, user))
-    if preference == "scim_state":
-        return Settlement(None)
     status = action.evidence.idp_status
+    scim_active = user.active if user.active is not None else True
     if idp_id and idp_id in planned.idp_users and action.evidence.kind == PersonStatus.NOT_IN_SCOPE.value:
         # active in the IdP, but in no scope group: the export unassigns them (tester6 finding 16)
         export = f"in no group of scope.groups ({idp_id}, {status or 'active'} in the IdP)"
+        found = (Disagreement("active", scim_active, False, export),)
     elif idp_id and idp_id in planned.idp_users:
-        export = f"{status or 'inactive'} ({idp_id})"
+        found = (Disagreement("active", scim_active, False, f"{status or 'inactive'} ({idp_id})"),)
     else:
-        export = "absent (no IdP user has its externalId)"
-    found = (Disagreement("active", _word(user.active if user.active is not None else True), export),)
-    return Settlement(None, conflict_item(action, user, idp_id, found, planned))
+        found = _absent_disagreement(user)
+    verdict = planned.verdict(user, idp_id, found)
+    if verdict.newer == IDP_EXPORT:
+        return Settlement(_deactivate_through_scim(action, user, verdict))
+    if verdict.newer == SCIM_STATE:
+        return Settlement(None)
+    return Settlement(None, conflict_item(action, user, idp_id, found, planned, verdict))
 
 
 def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Settlement:
@@ -479,27 +696,47 @@ def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Set
     group lists the member (``evidence.removedBy``: no REST request, apply checks they are gone), else
     through the REST API, the cleanup Sigma names for a membership the push does not see (docs/sigma-api.md
     §5.4); never a blocking item asking the IdP to remove someone its group does not hold. But a member the
-    team's SCIM group holds against an older export (:func:`held_group_members`: SCIM added them after the
-    export was taken) is held, as the group's member list keeps them: dropped with the informational
-    ``scim.held_member``."""
+    team's SCIM group holds while the export lacks them (:func:`held_group_members`) is held, as the
+    group's member list keeps them: dropped with the informational ``scim.held_member``."""
     user = planned.state.users.get(action.target.member_id)
     group = planned.state.groups.get(action.target.team_id) if user is not None else None
     if group is not None and user.user_name in held_group_members(group, planned):
-        return Settlement(None, _held_member_item(action, user))
+        return Settlement(None, _held_member_item(action, user, planned))
     return Settlement(action)
 
 
-def _held_member_item(action: TeamsRemoveMember, user: ScimUser) -> ReviewItem:
-    """Informational ``scim.held_member``: the removal of ``user`` from a team rests on an IdP export
-    older than Sigma's SCIM state (the wording of :func:`_keep_held_members`)."""
+def _held_member_item(action: TeamsRemoveMember, user: ScimUser, planned: PlannedState) -> ReviewItem:
+    """Informational ``scim.held_member``: ``user``, absent from the export, stays in a team; the message
+    says what the dates show (:class:`ChangeDates`): an export newer than SCIM's record of them (deleted in
+    the IdP, or left out of the export), one older (SCIM added them after it was taken), or no dates; and
+    the fix that exists: the ``linking.scim_state_conflicts`` entry that settles their deactivation."""
     target = action.target
+    dates = planned.dates(user, None)
+    key = user.external_id or user.user_name
+    entry = f"linking.scim_state_conflicts: {{{key}: {{newer: idp_export, active: false}}}}"
+    if dates.scim and dates.export_newest and dates.export_newest > dates.scim:
+        why = (f"absent from an IdP export newer than SCIM's record of them (SCIM last changed them {dates.scim}, "
+               f"the export has records of {dates.export_newest}): deleted in the IdP, or left out of the export "
+               "(an Okta listing without a filter lacks DEPROVISIONED users)")
+        fix = (f"if they left, {entry} deactivates them and removes them from the team; "
+               "if the export left them out, export the IdP again and plan again")
+    elif dates.scim and dates.export_newest:
+        why = (f"absent from an IdP export older than SCIM's record of them (its newest record is of "
+               f"{dates.export_newest}, SCIM last changed them {dates.scim}): SCIM added them after the export "
+               "was taken")
+        fix = f"export the IdP again and plan again (if they left, {entry} deactivates them)"
+    else:
+        why = ("absent from the IdP export, and the inputs do not date it against SCIM's record of them: SCIM "
+               "added them after the export was taken, or they were deleted in the IdP")
+        fix = f"export the IdP again and plan again; if they left, {entry} deactivates them"
     return make_review(
         "scim.held_member", action.id, blocking=False,
         subject=person_ref(member_id=target.member_id, email=target.email, user_name=user.user_name),
-        message=(f"{target.email or user.user_name} stays in team {target.name!r}: provisioned by SCIM, absent "
-                 "from the IdP export (SCIM added them after the export was taken), so the plan does not remove "
-                 "them on the older export's word alone; export the IdP again and plan again"),
-        rule="scim_state.held_member", evidence=ItemEvidence(action=action.id, external_id=user.external_id),
+        message=(f"{target.email or user.user_name} stays in team {target.name!r}: provisioned by SCIM, {why}, so "
+                 f"the plan does not remove them on the export's word alone; {fix}"),
+        rule="scim_state.held_member",
+        evidence=ItemEvidence(action=action.id, external_id=user.external_id, scim_last_modified=dates.scim,
+                              export_newest=dates.export_newest or UNSET),
     )
 
 
@@ -555,4 +792,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "scim_on", "Disagreement", "PlannedState", "Settlement", "conflict_item", "held_group_members", "with_scim_id", "link_disagreements", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "held_group_members", "with_scim_id", "link_disagreements", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]

@@ -29,7 +29,8 @@ Mapping to :class:`~planner.model.IdpUser`:
   ``created``, ``activated``, ``statusChanged``, ``lastUpdated``,
   ``passwordChanged``, ``typeId`` (``type.id``) and ``credentialProvider``
   (``credentials.provider.type``); ``lastLogin`` normalized to ISO 8601 UTC
-  (absent = never). Null fields are left out.
+  (absent = never). Null fields are left out. ``last_updated`` <- ``lastUpdated``
+  normalized (:func:`~.values.change_time`).
 
 Okta groups do not nest (every member is a user). A member user missing from
 the users file (e.g. deprovisioned, filtered out) shows the users file is
@@ -51,7 +52,7 @@ from .files import Findings, read_json
 from .manifest import PullManifest, check_manifest, read_manifest
 from .values import (
     MISSING, as_id, as_text, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, string_field,
-    timestamp_field, unreadable_status,
+    change_time, timestamp_field, unreadable_status,
 )
 
 FORMAT = "okta-api"
@@ -155,6 +156,7 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
         external_id=None,
         attributes=attributes,
         source=ref,
+        last_updated=change_time(rec.get("lastUpdated")),
     )
 
 

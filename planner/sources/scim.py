@@ -46,7 +46,7 @@ from .directory import DirectoryBuilder, make_emails
 from .envelopes import is_page, records
 from .files import Findings, guarded, read_json
 from .values import (
-    MISSING, as_id, as_text, fast_email_key, json_bool, json_type, opt_text, string_field, unreadable_status,
+    MISSING, as_id, as_text, change_time, fast_email_key, json_bool, json_type, opt_text, string_field, unreadable_status,
 )
 
 FORMAT = "scim"
@@ -208,6 +208,7 @@ def _typed_user(res: _WireUser, ref: SourceRef) -> IdpUser | None:
         external_id=res.externalId or None,
         attributes=attributes,
         source=ref,
+        last_updated=None if res.meta is None else change_time(res.meta.lastModified),
     )
 
 
@@ -423,6 +424,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
         external_id=external_id if external_id and external_id.__class__ is str else opt_text(external_id) or None,
         attributes=attributes,
         source=ref,
+        last_updated=change_time(modified),
     )
 
 

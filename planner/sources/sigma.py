@@ -854,7 +854,7 @@ def _scim_state(directory: Path, findings: Findings) -> tuple[
     users = tuple(
         ScimUser(u.id, u.user_name, u.user_name_key, u.external_id, u.active,
                  str(u.attributes["userType"]) if u.attributes.get("userType") else u.user_type,
-                 str(u.attributes["lastModified"]) if u.attributes.get("lastModified") else None)
+                 u.last_updated)
         for u in listed.users
     )
     groups = tuple(ScimGroup(g.id, g.display_name, g.external_id, g.member_user_ids) for g in listed.groups)

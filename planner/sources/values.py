@@ -455,6 +455,17 @@ def timestamp_field(value: object, field: str, ref: SourceRef, findings: Finding
         return None
 
 
+def change_time(value: object) -> str | None:
+    """When a record was last changed (Okta ``lastUpdated``, SCIM ``meta.lastModified``) as
+    :func:`parse_timestamp` writes it (ISO 8601 UTC to the second), ``None`` when absent or no
+    timestamp: an unreadable time dates nothing, so a disagreement it would date stays a question
+    (:mod:`planner.rules.scim_state`)."""
+    try:
+        return parse_timestamp(value) if value else None
+    except InvalidValue:
+        return None
+
+
 def as_id(value: object) -> str:
     """An ID as a trimmed string (JSON numbers become their decimal text); ``""`` for null."""
     if value is None:
