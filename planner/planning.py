@@ -708,8 +708,9 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
     active = [(mid, account_type[mid]) for mid, m in directory.members.items() if m.is_active]
     before = Counter(t for _, t in active)
     after = Counter()
-    gone = {a.target.member_id for kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
-            for a in of_kind.get(kind, ())}
+    gone = {a.target.member_id for kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST,
+                                            ActionKind.SCIM_DEACTIVATE_USER)
+            for a in of_kind.get(kind, ())}  # a SCIM deactivation frees the seat too (tester8 finding 9)
     type_after = {d.member_id: d.after for d in types if d.member_id}
     for mid, t in active:
         if mid not in gone:

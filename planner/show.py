@@ -237,6 +237,22 @@ def _unlisted_action_lines(unlisted: list[Action], pulled_in: frozenset[str]) ->
     return lines
 
 
+def seats_line(plan: Plan) -> str:
+    """``"Seats (active people per account type): Admin 6 -> 4 (-2), View 51 -> 53 (+2); 5 type(s)
+    unchanged"``, from the plan's ``summary.seats`` (decided while planning, as the report's seat card
+    shows them); ``""`` for a plan without seats (tester8 finding 26: a licence owner reviewing in the
+    terminal sees what the plan frees)."""
+    seats = plan.summary.seats or {}
+    if not seats:
+        return ""
+    ordered = sorted(seats.items(), key=lambda kv: kv[0].casefold())
+    changed = [f"{value(t)} {s.before} -> {s.after} ({s.after - s.before:+d})" for t, s in ordered
+               if s.before != s.after]
+    same = len(ordered) - len(changed)
+    tail = f"{same} type(s) unchanged" if same else ""
+    return "Seats (active people per account type): " + ("; ".join(x for x in (", ".join(changed), tail) if x))
+
+
 def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> list[Text]:
     """The whole ``show`` output as rich text lines (see the module docstring for the layout).
 
@@ -269,6 +285,9 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
     unmet = plan.unmet_preflight
     failing = plan.summary.failed_guards
     lines.append(Text("Summary: " + plan.summary.text, style="bold"))
+    seats = seats_line(plan)
+    if seats:
+        lines.append(Text("  " + seats))
     if blocking or unmet or failing:
         lines.append(Text(f"  approve and apply refuse this plan: {len(unmet)} pre-flight check(s) unmet, "
                           f"{len(blocking)} blocking review item(s), {len(failing)} failed guard(s)",

@@ -133,6 +133,9 @@ def test_a_provisioned_member_who_left_the_idp_is_deactivated_through_scim_when_
         {"memberId": "m1", "email": "alice@example.com", "userName": "alice@example.com", "scimId": "m1"},
         {"active": True}, {"active": False})
     assert wire(action.evidence)["restAction"] == "members.deactivate:m1"
+    # the seat goes with the person, and the summary line counts the deactivation (tester8 finding 9)
+    assert {t: (s.before, s.after) for t, s in p.summary.seats.items()} == {"Admin": (1, 1), "View": (1, 0)}
+    assert ", 1 deactivation, " in p.summary.text
 
 
 def test_an_email_change_of_a_provisioned_member_is_a_blocking_item_not_a_rest_edit():

@@ -42,6 +42,17 @@ def test_summary_preflight_and_blocking_items_come_first_then_people_sections_th
     assert text.rstrip().endswith("review items (1 blocking)")
 
 
+def test_the_seats_per_account_type_follow_the_summary():
+    # tester8 finding 26: the seats the plan frees were only in the HTML report
+    p = small_plan()
+    assert {t: (s.before, s.after) for t, s in p.summary.seats.items()} == {
+        "(Sigma default)": (0, 1), "Admin": (1, 1), "View": (4, 3)}
+    lines = plain_text(p).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Summary: "))
+    assert lines[at + 1] == ("  Seats (active people per account type): (Sigma default) 0 -> 1 (+1), View 4 -> 3 (-1); "
+                             "1 type(s) unchanged")
+
+
 def test_people_lines_carry_markers_reasons_and_rules():
     lines = plain_text(small_plan(), show_all=True).splitlines()
     assert "  ~ ann@example.com  Ann Lee  [member m1 <-> IdP u1] by email  View" in lines
