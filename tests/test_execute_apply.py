@@ -89,7 +89,8 @@ def test_journal_records_states_ids_and_before_images_and_no_secret(tmp_path, sb
     assert rows["u3"].ids["scimUserId"]
     assert rows["d1"].before_image["isArchived"] is False and rows["d1"].before_image["memberId"] == "m3"
     assert rows["u3"].before_image == {"exists": False}
-    assert rows["r1"].before_image["entry"]["userId"] == "m3"
+    assert rows["r1"].before_image == {"teamId": "t1", "memberId": "m3",
+                                       "team": {"teamId": "t1", "name": "Finance", "isArchived": False}}
     assert all(r.attempts == 1 and r.started_at and r.finished_at for r in rows.values())
 
 

@@ -17,7 +17,8 @@ from typing import Any, Callable
 import pytest
 
 from planner.execute.apply import apply_plan
-from planner.execute.errors import ApiError
+from planner.execute.actions import LISTING_REREADS, Clients
+from planner.execute.errors import ApiError, IncompleteListingError
 from planner.execute.journal import journal_path
 from planner.execute.rest_client import MemberRecord, SigmaRestClient
 from planner.execute.retry import RetryPolicy
@@ -308,20 +309,76 @@ def test_every_entry_of_a_team_listing_is_read_strictly(path, read, entries, pro
     assert str(failed.value) == f"REST GET {path}: 200: unexpected answer: {problem}"
 
 
-def test_a_team_member_entry_without_a_user_id_fails_the_removal_instead_of_reading_as_done(tmp_path, sb, capsys):
-    """Before: ``{"memberId": "m3"}`` had no ``userId``, so m3 read as "not in the team" and r1 was done
-    without its write. Now r1 fails with the line, nothing is sent to the team, its dependents are skipped."""
+def test_a_member_s_team_entry_without_a_team_id_fails_the_removal_instead_of_reading_as_done(tmp_path, sb, capsys):
+    """Before: a team entry without its id (``{"id": "t1"}``) would read as "not in team t1", and r1 would
+    be done without its write. Now r1 fails with the line, nothing is sent to the team, its dependents are
+    skipped. The removal reads the member's teams (tester8 finding 13), read as strictly as the team's
+    own listing was (``userId``)."""
     server, counter, layer = sb
     plan = write_test_plan(tmp_path)
-    layer.bend("/v2/teams/t1/members", {"entries": [{"memberId": "m1"}, {"memberId": "m3"}], "nextPage": None},
-               from_read=2)
+    layer.bend("/v2/members/m3/teams", {"entries": [{"id": "t1", "name": "Finance"}], "nextPage": None})
 
     code, out, err = run_cli(capsys, "apply", str(plan), "--auto-approve", *urls(server))
 
-    line = "REST GET /v2/teams/t1/members: 200: unexpected answer: entry 1: Object missing required field `userId`"
+    line = "REST GET /v2/members/m3/teams: 200: unexpected answer: entry 1: Object missing required field `teamId`"
     assert (code, "Traceback" in out + err) == (3, False)
     assert [k for k in counter.attempts if k.startswith("PATCH /v2/teams/")] == []
     result = json.loads((tmp_path / "plan.json.run-1.result.json").read_text())
     assert {a["id"]: (a["state"], a["error"]) for a in result["actions"] if a["state"] != "done"} == {
         "r1": ("failed", line), "d1": ("skipped", "dependency r1 failed"), "t1": ("skipped", "dependency r1 failed")}
     assert f"  failed  r1: {line}" in out.splitlines()
+
+
+# --------------------------------------------------------------------------- a listing this run changed
+
+
+def shifting_teams(shifted_reads: int):
+    """``GET /v2/members/m1/teams``: the first ``shifted_reads`` answers list two teams but announce one
+    (the list changed while it was read), then the whole listing of one team."""
+    served = []
+
+    def answer(method, path, headers, body):
+        served.append(path)
+        if len(served) <= shifted_reads:
+            return Answer(200, {"entries": [{"teamId": "t1", "name": "Finance"}, {"teamId": "t2", "name": "Ops"}],
+                                "nextPage": None, "total": 1})
+        return Answer(200, {"entries": [{"teamId": "t2", "name": "Ops"}], "nextPage": None, "total": 1})
+
+    return answer, served
+
+
+def test_a_member_s_teams_changed_by_this_run_s_own_write_are_read_again():
+    """tester8 finding 13: a listing that changed while a write of this run was in flight is read again,
+    never failing the action."""
+    answer, served = shifting_teams(2)
+    with MisbehavingServer({("POST", "/v2/auth/token"): token_answer(),
+                            ("GET", "/v2/members/m1/teams"): answer}) as server:
+        clients = Clients(rest=client_of(server), scim=None)
+        with clients.writes.writing():
+            teams = clients.member_teams("m1")
+
+    assert [t.team_id for t in teams] == ["t2"] and len(served) == 3
+
+
+def test_a_member_s_teams_changed_with_no_write_of_this_run_fail_as_an_incomplete_listing():
+    answer, served = shifting_teams(1)
+    with MisbehavingServer({("POST", "/v2/auth/token"): token_answer(),
+                            ("GET", "/v2/members/m1/teams"): answer}) as server:
+        clients = Clients(rest=client_of(server), scim=None)
+        with pytest.raises(IncompleteListingError) as raised:
+            clients.member_teams("m1")
+
+    assert str(raised.value) == ("REST GET /v2/members/m1/teams: 200: incomplete listing of teams of member m1: "
+                                 "2 of 1 received (the list changed while it was read)")
+    assert len(served) == 1
+
+
+def test_a_listing_this_run_keeps_changing_fails_after_the_rereads():
+    answer, served = shifting_teams(10)
+    with MisbehavingServer({("POST", "/v2/auth/token"): token_answer(),
+                            ("GET", "/v2/members/m1/teams"): answer}) as server:
+        clients = Clients(rest=client_of(server), scim=None)
+        with clients.writes.writing(), pytest.raises(IncompleteListingError):
+            clients.member_teams("m1")
+
+    assert len(served) == LISTING_REREADS + 1

@@ -172,3 +172,41 @@ def test_journal_keeps_the_first_before_image_and_merges_ids(tmp_path):
     row = journal.rows()["a"]
     assert row.before_image == {"isArchived": False}
     assert row.ids == {"memberId": "a", "scimUserId": "s1"}
+
+
+def test_actions_of_one_exclusive_key_never_run_at_the_same_time(tmp_path):
+    """tester8 finding 13: two actions reading and changing one list (the key) wait for each other;
+    actions of other keys, and of none, run beside them."""
+    spec = {f"a{i}": [] for i in range(12)}
+    actions = actions_of(spec)
+    key_of = {f"a{i}": ("k1" if i % 3 == 0 else "k2" if i % 3 == 1 else None) for i in range(12)}
+    journal = journal_for(tmp_path, actions)
+    running: dict[str, int] = {"k1": 0, "k2": 0}
+    most: dict[str, int] = {"k1": 0, "k2": 0}
+    lock = threading.Lock()
+    together = threading.Barrier(3, timeout=10)
+
+    class Keyed(Scripted):
+        def execute(self, action, on_before, on_ids):
+            key = key_of[action.id]
+            with lock:
+                if key:
+                    running[key] += 1
+                    most[key] = max(most[key], running[key])
+            try:
+                if action.id in ("a0", "a1", "a2"):  # the first of k1, of k2 and of none run together
+                    together.wait()
+                return super().execute(action, on_before, on_ids)
+            finally:
+                with lock:
+                    if key:
+                        running[key] -= 1
+
+    executor = Keyed()
+    results = run_actions(actions, executor, journal, options=RunOptions(parallelism=6),
+                          exclusive=lambda action: key_of[action.id])
+
+    assert {r.state for r in results.values()} == {"done"} and len(results) == 12
+    assert most == {"k1": 1, "k2": 1}
+    k1 = [aid for aid in executor.started if key_of[aid] == "k1"]
+    assert k1 == ["a0", "a3", "a6", "a9"]  # held back in plan order

@@ -10,9 +10,10 @@ dry-run printable"), which every handler keeps:
    listing of :mod:`.indexes` when apply made one, else one request each.
 2. :meth:`Handler.write` sends only the requests that close the difference.
    A ``409`` on a create is "already exists": the handler looks the object up
-   and links to it (docs/sigma-api.md §2.4, §7) instead of failing. Any other 4xx
-   on a write gets a second look (:meth:`Executor.execute`): when the target is
-   now as planned (the first, lost attempt landed), the action is done.
+   and links to it (docs/sigma-api.md §2.4, §7) instead of failing. Any other failed
+   write (a 4xx, a 5xx or no answer after the retries; not a 401) gets a second look
+   (:meth:`Executor._second_look`): when the target is now as planned (the write, or a
+   lost attempt of it, landed), the action is done.
 3. :meth:`Handler.requests` renders the exact write requests for ``--dry-run``
    (method, path, JSON body), from the plan alone, ids not yet known shown as
    placeholders.
@@ -60,11 +61,11 @@ from ..payloads import (
     addresses_claimed,
     target_member_id,
 )
-from .errors import AddressHeld, ApiError
+from .errors import AddressHeld, ApiError, AuthError, IncompleteListingError
 from .indexes import MemberIndex, UserIndex
 from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
 from .paths import member_path, scim_resource_path, team_members_path
-from .rest_client import MemberRecord, SigmaRestClient, TeamMemberRecord
+from .rest_client import MemberRecord, SigmaRestClient, TeamRecord
 from .scim_client import (
     CORE_USER_SCHEMA,
     ScimEmailRecord,
@@ -78,7 +79,6 @@ from .scim_client import (
     creation_body,
     patch_body,
 )
-from .team_listings import TeamListings
 
 # --------------------------------------------------------------------------- data
 
@@ -142,6 +142,48 @@ class IdCache:
             self._groups[display_name] = scim_id
 
 
+LISTING_REREADS = 3
+"""How many times :meth:`Clients.member_teams` reads a listing again that this run's own writes changed
+while it was read, before the action that reads it fails (tester8 finding 13)."""
+
+
+class WriteClock:
+    """The writes of this run, as the :class:`Executor` sends them (every handler's ``write`` and
+    ``create_first``): a count of writes begun and ended, and how many are in flight. Thread-safe.
+
+    :meth:`mark` before a read and :meth:`wrote_since` after it say whether a write of this run was in
+    flight or began or ended meanwhile: a listing that came back incomplete then may have been changed by
+    the run itself, and is read again rather than failing the action (tester8 finding 13)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ticks = 0
+        self._in_flight = 0
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """The ``with`` block is a write of this run."""
+        with self._lock:
+            self._ticks += 1
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._ticks += 1
+                self._in_flight -= 1
+
+    def mark(self) -> tuple[int, int]:
+        """``(ticks, writes in flight)`` now, for :meth:`wrote_since`."""
+        with self._lock:
+            return self._ticks, self._in_flight
+
+    def wrote_since(self, mark: tuple[int, int]) -> bool:
+        """Whether a write of this run was in flight at ``mark`` or began or ended since."""
+        with self._lock:
+            return mark[1] > 0 or self._ticks != mark[0]
+
+
 @dataclass
 class Clients:
     """What handlers talk to. ``rest``/``scim`` may be ``None`` when the plan has no action for that API."""
@@ -169,8 +211,8 @@ class Clients:
     members: MemberIndex | None = None
     """REST members from the listing made before the run, or ``None``: every lookup is a
     ``GET /v2/members/{id}``."""
-    teams: TeamListings = field(default_factory=TeamListings)
-    """Teams' member listings, fresh and shared by the readers waiting for one (:mod:`.team_listings`)."""
+    writes: WriteClock = field(default_factory=WriteClock)
+    """This run's writes (:class:`WriteClock`), which :meth:`member_teams` tells from other changes."""
     _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     @contextlib.contextmanager
@@ -223,11 +265,23 @@ class Clients:
                 return member
         return self.need_rest().get_member(member_id)
 
-    def team_members(self, team_id: str) -> list[TeamMemberRecord]:
-        """``GET /v2/teams/{teamId}/members``, every page, from a listing that started after this call
-        (:class:`~planner.execute.team_listings.TeamListings`: live, as :meth:`live_reads` asks,
-        shared with the callers who asked with this one); raises its :class:`ApiError`."""
-        return self.teams.members(team_id, self.need_rest().list_team_members)
+    def member_teams(self, member_id: str) -> list[TeamRecord]:
+        """The teams of a member (``GET /v2/members/{memberId}/teams``, docs/sigma-api.md §2.1), read live.
+
+        A listing that comes back incomplete (:class:`~planner.execute.errors.IncompleteListingError`:
+        ``3 of 2 received (the list changed while it was read)``) while a write of this run was in flight
+        or was sent (:class:`WriteClock`) was changed by the run itself: it is read again, up to
+        :data:`LISTING_REREADS` times, never failing the action for it (tester8 finding 13). One that
+        changed with no write of this run (another admin, the IdP) raises, as any incomplete listing does."""
+        rest = self.need_rest()
+        for attempt in range(LISTING_REREADS + 1):
+            mark = self.writes.mark()
+            try:
+                return rest.list_member_teams(member_id)
+            except IncompleteListingError:
+                if attempt == LISTING_REREADS or not self.writes.wrote_since(mark):
+                    raise
+        raise AssertionError("unreachable")
 
     def member_written(self, member_id: str) -> None:
         """After a REST write to a member: its next reader reads it live."""
@@ -443,6 +497,13 @@ class Handler:
         """The object key used to group actions in verification (``user:<userName>``, ``member:<id>``...)."""
         raise NotImplementedError
 
+    def exclusive(self, action: Action) -> str | None:
+        """The list this action reads and its write changes, if another action may change it too
+        (``teams of member:<memberId>``, ``members of team:<teamId>``): the runner never runs two actions
+        of one such key at once (:func:`planner.execute.runner.run_actions`), so no action reads a list
+        another one is writing (tester8 finding 13). ``None``: no such list."""
+        return None
+
 
 # ---- SCIM users
 
@@ -638,6 +699,10 @@ class _ScimGroupHandler(Handler):
     def subject(self, action: Action) -> str:
         team_id = action.target.team_id
         return f"team:{team_id}" if team_id else f"group:{display_name_of(action)}"
+
+    def exclusive(self, action: Action) -> str | None:
+        """The group's member list, which the check reads and the PATCH changes."""
+        return "members of " + self.subject(action)
 
     def _find(self, action: Action, clients: Clients) -> ScimGroupRecord | None:
         """The provisioned group of the action: by the team's id first (a linked team's SCIM id is
@@ -898,12 +963,14 @@ class NotRemovedByPush(Exception):
 class RemoveTeamMember(Handler):
     """``teams.remove_member``: ``PATCH /v2/teams/{teamId}/members {"remove": [memberId]}`` (§3.3).
 
-    Check first with ``GET /v2/teams/{teamId}/members`` (:meth:`Clients.team_members`: a listing
-    started after the check asked, shared by the removals from the team that asked with it, and
-    never run while this run writes the team's members, :mod:`.team_listings`): a member not in the
-    team is done (Sigma's answer to removing a non-member is undocumented, §10.9); an entry
-    without a ``userId`` fails the listing (:func:`~planner.execute.rest_client.team_member_records`),
-    never reads as "not in the team".
+    Check first with the member's teams (``GET /v2/members/{memberId}/teams``, §2.1,
+    :meth:`Clients.member_teams`): a member none of whose teams is ``teamId`` is done (Sigma's answer to
+    removing a non-member is undocumented, §10.9). The member's teams, never the team's own listing: a
+    team of 4,339 members is 44 pages, read before and after each of its removals, and the run's other
+    removals of that team change it while it is read (tester8 finding 13); a member is in a few teams, and
+    only this member's own removals change them. An entry without a ``teamId`` fails the listing
+    (:func:`~planner.execute.rest_client.team_records`), never reads as "not in the team". The
+    before-image is ``{"teamId", "memberId", "team": <the team as listed>}``.
     A removal the group's push makes (``evidence.removedBy``, after which it runs) sends nothing: a
     member still there is :class:`NotRemovedByPush`, never a REST write the plan did not say.
     """
@@ -914,15 +981,17 @@ class RemoveTeamMember(Handler):
     def subject(self, action):
         return f"team:{action.target.team_id}"
 
+    def exclusive(self, action):
+        return f"teams of member:{action.target.member_id}"
+
     def observe(self, action, clients):
         team_id, member_id = action.target.team_id, action.target.member_id
-        entries = clients.team_members(team_id)
-        entry = next((e for e in entries if e.user_id == member_id), None)
-        if entry is None:
+        team = next((t for t in clients.member_teams(member_id) if t.team_id == team_id), None)
+        if team is None:
             return Observation(True, (), None, {"teamId": team_id})
         return Observation(
             False, (f"member {member_id} is still in team {team_id}",),
-            {"teamId": team_id, "entry": entry.image()}, {"teamId": team_id},
+            {"teamId": team_id, "memberId": member_id, "team": team.image()}, {"teamId": team_id},
         )
 
     def write(self, action, clients, seen, on_ids):
@@ -932,8 +1001,7 @@ class RemoveTeamMember(Handler):
                 f"member {action.target.member_id} is still in team {action.target.team_id} after {pushed_by}, "
                 "whose push was to remove them: Sigma kept a membership the push does not see (docs/sigma-api.md "
                 "§5.4); fetch and plan again, and the new plan removes them through the REST API")
-        with clients.teams.writing(action.target.team_id):  # never while a listing of the team runs
-            clients.need_rest().update_team_members(action.target.team_id, [], [action.target.member_id])
+        clients.need_rest().update_team_members(action.target.team_id, [], [action.target.member_id])
         return {"teamId": action.target.team_id}
 
     def requests(self, action):
@@ -941,7 +1009,6 @@ class RemoveTeamMember(Handler):
             return []  # the group's push removes the member
         return [HttpRequest("rest", "PATCH", team_members_path(action.target.team_id),
                             {"add": [], "remove": [action.target.member_id]})]
-
 
 
 HANDLERS: dict[ActionKind, Handler] = {
@@ -1019,9 +1086,11 @@ class Executor:
         (the create is the action's last request: the runner commits them with ``done``, the next
         step, so a crash right after the create loses them no more often than before)."""
         handler = handler_for(action)
+        writes = self.clients.writes
         if action.id in self.first_attempts and isinstance(handler, (CreateUser, CreateGroup)):
             try:
-                return handler.create_first(action, self.clients, on_before, on_ids, self.retries)
+                with writes.writing():
+                    return handler.create_first(action, self.clients, on_before, on_ids, self.retries)
             except ApiError as exc:
                 return self._second_look(handler, action, exc, {})
         seen = handler.observe(action, self.clients)
@@ -1029,19 +1098,26 @@ class Executor:
             return (WRITTEN_BY_INTERRUPTED_RUN if action.id in self.interrupted else "already"), dict(seen.ids)
         on_before(seen.before if seen.before is not None else {"exists": False})
         try:
-            return "written", {**seen.ids, **handler.write(action, self.clients, seen, on_ids)}
+            with writes.writing():
+                return "written", {**seen.ids, **handler.write(action, self.clients, seen, on_ids)}
         except ApiError as exc:
             return self._second_look(handler, action, exc, seen.ids)
 
     def _second_look(self, handler: Handler, action: Action, exc: ApiError,
                      ids: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
-        """A write whose first answer was lost is retried by the transport; the retry may be
-        refused (409, 400 "not in team") because the first one landed. If the target is now
-        as planned (read live, not from an index), the action is done; else ``exc`` stands."""
-        if exc.status is None or not 400 <= exc.status < 500 or exc.status == 401:
+        """A write that failed may have gone through: its first answer was lost and the transport's retry
+        was refused (409, 400 "not in team") because the first one landed, or every try timed out or
+        answered 5xx after Sigma made the change. The observe-after decides (tester8 finding 13: an action
+        whose write went through is never reported failed): the target read live (not from an index) as
+        planned is ``written``; else ``exc`` stands, as it does when that read fails too. A refused
+        authentication (401) is not looked at again: every read would be refused."""
+        if isinstance(exc, AuthError) or exc.status == 401:
             raise exc
-        with self.clients.live_reads():
-            again = handler.observe(action, self.clients)
+        try:
+            with self.clients.live_reads():
+                again = handler.observe(action, self.clients)
+        except ApiError:
+            raise exc from None
         if not again.done:
             raise (self._address_held(action, exc) if exc.status == 409 else None) or exc
         return "written", {**ids, **again.ids}

@@ -794,7 +794,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         executor = Executor(clients, all_actions, first_attempts, retries=lambda: counter.count,
                             interrupted=interrupted)
         results = run_actions(actions, executor, journal, options=run_options, progress=progress,
-                              redactor=redactor, retry_counter=counter)
+                              redactor=redactor, retry_counter=counter,
+                              exclusive=lambda action: handler_for(action).exclusive(action))
         stop_reason = next(
             (r.error[len("not started: "):] for r in results.values()
              if r.state == "skipped" and r.error and r.error.startswith("not started: ")),

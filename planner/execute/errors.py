@@ -107,6 +107,14 @@ class AddressHeld(ApiError):
                 f"({self.holder_email}); fetch and plan again")
 
 
+class IncompleteListingError(ApiError):
+    """A paged listing answered ``200`` on every page whose pages cannot be the whole list
+    (:class:`planner.listing.IncompleteListing`: ``incomplete listing of teams of member m3: 3 of 2
+    received (the list changed while it was read)``). A list this run's own writes changed while it was
+    read is read again (:meth:`planner.execute.actions.Clients.member_teams`); otherwise the
+    action that read it fails."""
+
+
 class AuthError(ApiError):
     """Credentials refused (401 after a re-mint): the run cannot go on."""
 

@@ -38,6 +38,11 @@ def member_path(member_id: str) -> str:
     return f"/v2/members/{segment(member_id)}"
 
 
+def member_teams_path(member_id: str) -> str:
+    """``/v2/members/{memberId}/teams``: the teams of one member (docs/sigma-api.md §2.1, §3.3)."""
+    return f"{member_path(member_id)}/teams"
+
+
 def team_path(team_id: str) -> str:
     """``/v2/teams/{teamId}`` (docs/sigma-api.md §3.2)."""
     return f"/v2/teams/{segment(team_id)}"
@@ -59,6 +64,7 @@ def scim_resource_path(endpoint: str, resource_id: str) -> str:
 __all__ = [
     "PathSegmentError",
     "member_path",
+    "member_teams_path",
     "scim_resource_path",
     "segment",
     "team_members_path",

@@ -28,8 +28,8 @@ the entries of a team's members (:class:`TeamMemberRecord`) are read the same wa
 overall deadline (:class:`planner.httpio.DeadlineTransport`), and error bodies
 are redacted before they are cut (:mod:`planner.redaction`).
 
-Only the calls apply needs are here: whoami, members get/patch/list/list-by-email, teams
-list/get, team members list/patch (docs/sigma-api.md §1.3, §2, §3).
+Only the calls apply needs are here: whoami, members get/patch/list/list-by-email, a member's
+teams, teams list/get, team members list/patch (docs/sigma-api.md §1.3, §2, §3).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ import msgspec
 from ..httpio import DEFAULT_DEADLINE, DeadlineTransport
 from ..listing import IncompleteListing, Listing, entry_id
 from ..redaction import Redactor
-from .errors import ApiError, AuthError, unreachable
-from .paths import member_path, team_members_path, team_path
+from .errors import ApiError, AuthError, IncompleteListingError, unreachable
+from .paths import member_path, member_teams_path, team_members_path, team_path
 from .retry import RetryPolicy, RetryTransport, tries_spent
 from .token import (
     NOT_JSON as _NOT_JSON,
@@ -383,6 +383,14 @@ class SigmaRestClient:
         return self._paged(team_members_path(team_id), {"limit": 1000}, team_member_records,
                            what=f"members of team {team_id}", id_key="userId")
 
+    def list_member_teams(self, member_id: str) -> list[TeamRecord]:
+        """``GET /v2/members/{memberId}/teams``: the teams of one member, every page (docs/sigma-api.md
+        §2.1; entries are team objects, docs/formats.md §1d), every entry read by :func:`team_records`.
+        Apply's check of a ``teams.remove_member`` reads this (a member is in a few teams) instead of the
+        team's own listing (thousands of entries, which the run's other removals change while it is read)."""
+        return self._paged(member_teams_path(member_id), {"limit": 1000}, team_records,
+                           what=f"teams of member {member_id}", id_key="teamId")
+
     def update_team_members(self, team_id: str, add: list[str], remove: list[str]) -> Any:
         """``PATCH /v2/teams/{teamId}/members`` with ``{"add": [...], "remove": [...]}`` (§3.3)."""
         return self.request(
@@ -399,7 +407,8 @@ class SigmaRestClient:
         The listing must be whole, by fetch's rules (:class:`planner.listing.Listing`, §7): an id
         (``id_key``) or a cursor that comes twice, a chain of empty pages naming a next page, or a
         last ``total`` (optional, §2.3) other than the entries received is an :class:`ApiError`
-        (``REST GET /v2/members: 200: incomplete listing of members: 20 of 149 received``), never a
+        (:class:`~planner.execute.errors.IncompleteListingError`: ``REST GET /v2/members: 200: incomplete
+        listing of members: 20 of 149 received``), never a
         shorter list (tester6 finding 19: a cut listing read as 121 members gone). So is a page
         that is neither ``{"entries": [objects...], "nextPage": string|null}`` nor an array of
         objects, and an entry ``read`` refuses.
@@ -432,7 +441,8 @@ class SigmaRestClient:
                     listing.finish(total)
                     return entries
         except IncompleteListing as exc:
-            raise ApiError("rest", "GET", path, 200, str(exc).removeprefix(f"{listing.endpoint}: ")) from None
+            raise IncompleteListingError("rest", "GET", path, 200,
+                                         str(exc).removeprefix(f"{listing.endpoint}: ")) from None
 
     def close(self) -> None:
         self._http.close()

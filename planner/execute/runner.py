@@ -8,6 +8,10 @@
   work is HTTP-bound). Sigma publishes no global rate limit (docs/sigma-api.md §7);
   the default of 4 keeps a migration gentle while 429s, if any, are absorbed by
   :mod:`planner.execute.retry`.
+- **Exclusive lists**: two actions whose handlers name the same list they read and change
+  (:meth:`planner.execute.actions.Handler.exclusive`: a member's teams, a group's members) never run
+  at the same time; the second waits, ahead of later ready actions, until the first has finished, so no
+  action reads a list another one is changing (tester8 finding 13).
 - **Failure**: a failed action marks every action that depends on it,
   transitively, ``skipped``; independent actions go on.
 - **Circuit breaker**: when more than ``breaker_ratio`` of the last
@@ -190,11 +194,14 @@ def run_actions(
     progress: ProgressSink | None = None,
     redactor: Redactor | None = None,
     retry_counter: "_RetryCounter | None" = None,
+    exclusive: Callable[[Action], str | None] = lambda action: None,
 ) -> dict[str, ActionResult]:
     """Run every action whose journal state is ``pending``; return results by action id.
 
     Actions already ``done`` in the journal count as satisfied dependencies and
-    are not run again. Raises :class:`ApplyRefused` for a malformed graph
+    are not run again. ``exclusive(action)``: the key of the list the action reads and changes
+    (:meth:`planner.execute.actions.Handler.exclusive`), ``None`` for none; actions of one key never
+    run at once (module docstring). Raises :class:`ApplyRefused` for a malformed graph
     (before anything is sent).
     """
     progress = progress or NullProgress()
@@ -270,6 +277,8 @@ def run_actions(
             skip_dependents(aid, f"dependency {aid} is skipped")
 
     in_flight: dict[Future[ActionResult], str] = {}
+    busy: dict[str, str] = {}  # exclusive key -> the action in flight holding it
+    held_back: dict[str, list[tuple[int, str]]] = {}  # exclusive key -> ready actions waiting for it
     finished_queue: queue.SimpleQueue[Future[ActionResult]] = queue.SimpleQueue()  # futures, as they finish
     # ready actions in plan order (a heap: each scheduling step is O(log n), not a scan)
     ready: list[tuple[int, str]] = [(order[aid], aid) for aid, deps in waiting.items() if not deps]
@@ -279,9 +288,16 @@ def run_actions(
             while waiting or in_flight:
                 if not breaker.open:
                     while ready and len(in_flight) < options.parallelism:
-                        _, aid = heapq.heappop(ready)
+                        entry = heapq.heappop(ready)
+                        aid = entry[1]
                         if aid not in waiting:  # skipped meanwhile
                             continue
+                        key = exclusive(by_id[aid])
+                        if key is not None:
+                            if key in busy:
+                                held_back.setdefault(key, []).append(entry)
+                                continue
+                            busy[key] = aid
                         waiting.pop(aid)
                         future = pool.submit(work, by_id[aid])
                         in_flight[future] = aid
@@ -296,6 +312,11 @@ def run_actions(
                         break
                 for future in sorted(finished, key=lambda f: order[in_flight[f]]):
                     aid = in_flight.pop(future)
+                    key = exclusive(by_id[aid])
+                    if key is not None and busy.get(key) == aid:
+                        del busy[key]
+                        for entry in held_back.pop(key, ()):
+                            heapq.heappush(ready, entry)
                     result = future.result()
                     results[aid] = result
                     progress.update(by_id[aid], result)
