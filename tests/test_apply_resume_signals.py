@@ -4,6 +4,7 @@ signals."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -235,3 +236,58 @@ def test_a_journal_write_that_fails_releases_its_lock_for_the_other_threads(tmp_
         worker.join(5)
         assert not worker.is_alive()
     assert outcomes == ["Cannot operate on a closed database."] * 2
+
+
+class HoldSecondRead:
+    """WSGI middleware: the second ``GET`` of ``path`` (the verification's, after the check-first's) waits
+    until ``release`` is set (at most 30 s); ``arrived`` is set when it has come."""
+
+    def __init__(self, app, path):
+        self.app, self.path = app, path
+        self.reads = 0
+        self.arrived, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "GET" and environ.get("PATH_INFO") == self.path:
+            self.reads += 1
+            if self.reads == 2:
+                self.arrived.set()
+                self.release.wait(30)
+        return self.app(environ, start_response)
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_the_verification_records_the_run_done_unverified_and_writes_its_result(tmp_path):
+    """tester8 finding 15: every action done, SIGINT while the verification reads: the run is recorded
+    ``unverified`` (never ``interrupted``, which would ask for a --resume with nothing to run), its result
+    file is written, the message names `sigma-migrate verify`, exit 130."""
+    server = SandboxServer(resume_org(), token_rate=None)
+    counter = WriteCounter(server.app)
+    server.app = hold = HoldSecondRead(counter, "/v2/members/m15/teams")  # R15's check, then its verification
+    server.start()
+    try:
+        proc, plan = start_apply(tmp_path, server)
+        assert hold.arrived.wait(60), proc.communicate(timeout=5)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        hold.release.set()  # the read in flight finishes; no other starts
+        _, err = proc.communicate(timeout=60)
+
+        assert proc.returncode == 130, err
+        assert err.splitlines()[-2:] == [
+            "sigma-migrate: SIGINT: the verification stops (it only reads); every action of the run has finished "
+            "and is journaled",
+            f"sigma-migrate: error: interrupted during verification: every action is done; run `sigma-migrate "
+            f"verify {plan}`"]
+        _, runs, rows = read_journal(plan)
+        assert [(r.run_id, r.status, r.counts) for r in runs] == [
+            (1, "unverified", {"done": 20, "failed": 0, "pending": 0, "running": 0, "skipped": 0})]
+        assert {r.state for r in rows.values()} == {"done"}
+        result = json.loads((tmp_path / "plan.json.run-1.result.json").read_text())
+        assert (result["status"], result["counts"]["done"], result["writes"], result["verification"]) == (
+            "unverified", 20, 20, None)
+        assert counter.total() == 20
+        again = apply_plan(plan, options_for(server, auto_approve=True, resume=True))  # nothing to resume
+        assert (again.mode, again.status, again.writes) == ("reapply", "converged", 0)
+    finally:
+        server.close()

@@ -29,7 +29,8 @@ Sigma, and before any file is written unless said otherwise):
    running again must still show in Sigma, :func:`planner.execute.stale.undone_on`: one undone by an
    undo plan or by hand refuses, :func:`planner.execute.stale.undone_message`); the journal is opened;
 9. the run (:mod:`planner.execute.runner`), then the verification
-   (:mod:`planner.execute.verify`; done actions it finds not as planned become ``failed``
+   (:mod:`planner.execute.verify`; of a ``--resume``, the actions it ran, :func:`verified_actions`;
+   done actions it finds not as planned become ``failed``
    in the journal, for ``--resume``; an object it cannot read after the retries is "could not
    verify" and its actions stay ``done``: status ``unverified``, exit 4), then the result file
    ``<plan>.result.json`` and the HTML report with its result section
@@ -40,6 +41,9 @@ Ctrl-C (or SIGTERM, alike: :mod:`planner.execute.signals`) lets the actions in f
 :class:`ApplyInterrupted` (exit 130) saying to continue with ``--resume`` and the run's own
 ``--only`` / ``--limit``; until that run is finished every other apply of the plan is refused, and
 ``--resume`` runs exactly its selection and refuses another (:mod:`planner.execute.resume`).
+Ctrl-C once every action of the run has finished stops the verification only: the run is recorded
+(:func:`run_status`: ``unverified`` when every action is done), its result file written, and
+:class:`ApplyInterrupted` says to run ``sigma-migrate verify`` (:func:`interrupted_verification_line`).
 
 ``--dry-run`` (:func:`dry_run_lines`) does steps 1 and 5 without credentials
 (the same refusals for a missing or unsafe base URL), sends nothing, writes
@@ -710,6 +714,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
     clients: Clients | None = None
     resumed = None  # the unfinished run a --resume continues (resume.check_unfinished_run)
     started = False
+    finished: RunFinished | None = None  # set once every action of the run has finished
     try:
         if journal_path(plan_path).exists():
             journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in all_actions], __version__)
@@ -801,43 +806,28 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
              if r.state == "skipped" and r.error and r.error.startswith("not started: ")),
             None,
         )
-        echo(f"Verifying: re-reading the targets of {len(actions)} action(s)")
+        finished = RunFinished(run_id, mode, started_at, t0, results, stop_reason)  # Ctrl-C from here on: see below
+        signals.verifying()
+        checked = verified_actions(mode, actions, results)
+        echo(verifying_line(plan_path, len(checked), len(actions)))
         clients.users = clients.users.from_writes()  # the end state Sigma answered our writes with
         clients.members = None
-        verification = verify(actions, clients, parallelism=options.parallelism, redactor=redactor)
+        verification = verify(checked, clients, parallelism=options.parallelism, redactor=redactor)
         _close(clients)
         clients = None
         journal.mark_unverified(unverified_actions(verification))  # so that --resume runs them again
-        rows = journal.rows()
-        counts = {s: 0 for s in ("done", "failed", "skipped", "pending", "running")}
-        for aid in wave.action_ids:
-            counts[rows[aid].state] = counts.get(rows[aid].state, 0) + 1
-        plan_left = sum(1 for aid, r in rows.items() if aid not in in_wave and r.state != "done")
-        writes = sum(1 for r in results.values() if r.outcome == "written")
-        if stop_reason:
-            status = "stopped"
-        elif converged([rows[a.id].state for a in actions], verification):
-            status = "converged"
-        elif all(rows[a.id].state == "done" for a in actions) and all(
-                o.converged or o.unverified for o in verification.objects):
-            status = "unverified"
-        else:
-            status = "incomplete"
-        journal.finish_run(status, counts)
+        report = _finish_run(plan_path, plan, approval, actions, wave, journal, finished, verification)
         journal.close()
         journal = None
-        report = ApplyReport(
-            plan_path=str(plan_path), digest=plan.digest, mode=mode, approval=approval, status=status,
-            started_at=started_at, finished_at=utc_now(), seconds=time.monotonic() - t0,
-            results=results, journal_rows=rows, verification=verification, counts=counts, writes=writes,
-            stop_reason=stop_reason, run_id=run_id, wave=wave.label, wave_actions=wave.action_ids,
-            plan_left=plan_left, selection=selection_words(wave),
-        )
         write_results(plan, report, redactor, html=options.write_html)
         return report
     except KeyboardInterrupt:
         if not started:
             raise ApplyInterrupted("interrupted before the first write; nothing was changed in Sigma") from None
+        if finished is not None and journal is not None:  # every action of the run had finished: verifying
+            report = _finish_run(plan_path, plan, approval, actions, wave, journal, finished, None)
+            write_results(plan, report, redactor, html=options.write_html)
+            raise ApplyInterrupted(interrupted_verification_line(plan_path, report)) from None
         if journal is not None:
             try:
                 journal.finish_run("interrupted", journal.counts())
@@ -850,6 +840,95 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             _close(clients)
         if journal is not None:
             journal.close()
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """A run whose actions have all finished (done, failed or skipped), before its verification:
+    what :func:`_finish_run` needs to record and report it, with or without a verification."""
+
+    run_id: int
+    mode: str
+    started_at: str
+    t0: float
+    results: dict[str, ActionResult]
+    stop_reason: str | None
+
+
+def verified_actions(mode: str, actions: Sequence[Action], results: Mapping[str, ActionResult]) -> list[Action]:
+    """The actions a run's verification re-reads: a ``--resume`` re-reads those it wrote or observed
+    (done or failed in this run, :class:`~planner.execute.runner.ActionResult`), not the ones an earlier run
+    did and verified (tester8 finding 14: a resume of 1 action re-read 27,353 in 264 s); a resume that ran
+    none (its run was killed once every action was done), and every other run, re-reads all of ``actions``.
+    ``sigma-migrate verify`` re-reads the whole plan."""
+    if mode != "resume":
+        return list(actions)
+    ran = [a for a in actions if a.id in results and results[a.id].state in ("done", "failed")]
+    return ran or list(actions)
+
+
+def verifying_line(plan_path: str | Path, checked: int, actions: int) -> str:
+    """What apply says as its verification starts: ``Verifying: re-reading the targets of 196 action(s)``,
+    or for a resume that re-reads only its own (:func:`verified_actions`): ``Verifying the 6 action(s) of
+    this run; `sigma-migrate verify plan.json` checks the whole plan``."""
+    if checked < actions:
+        return (f"Verifying the {checked} action(s) of this run; `sigma-migrate verify {plan_path}` "
+                "checks the whole plan")
+    return f"Verifying: re-reading the targets of {actions} action(s)"
+
+
+def run_status(states: Sequence[str], verification: Verification | None, stop_reason: str | None) -> str:
+    """The status of a run (:class:`ApplyReport`) from the journal states of its actions after it and its
+    verification (``None``: it was interrupted, tester8 finding 15): ``stopped`` (the breaker or the
+    credentials stopped it), ``converged``, ``unverified`` (every action done; objects that could not be
+    read, or no verification at all), else ``incomplete``."""
+    if stop_reason:
+        return "stopped"
+    all_done = all(state == "done" for state in states)
+    if verification is None:
+        return "unverified" if all_done else "incomplete"
+    if converged(states, verification):
+        return "converged"
+    if all_done and all(o.converged or o.unverified for o in verification.objects):
+        return "unverified"
+    return "incomplete"
+
+
+def _finish_run(plan_path: Path, plan: Plan, approval: Approval | None, actions: Sequence[Action], wave: Wave,
+                journal: Journal, finished: RunFinished, verification: Verification | None) -> ApplyReport:
+    """Record the end of a run whose actions have all finished (:meth:`Journal.finish_run`, its status by
+    :func:`run_status`) and return its report; ``verification`` ``None``: Ctrl-C stopped it."""
+    in_wave = set(wave.action_ids)
+    rows = journal.rows()
+    counts = {s: 0 for s in ("done", "failed", "skipped", "pending", "running")}
+    for aid in wave.action_ids:
+        counts[rows[aid].state] = counts.get(rows[aid].state, 0) + 1
+    plan_left = sum(1 for aid, r in rows.items() if aid not in in_wave and r.state != "done")
+    results = finished.results
+    writes = sum(1 for r in results.values() if r.outcome == "written")
+    status = run_status([rows[a.id].state for a in actions], verification, finished.stop_reason)
+    journal.finish_run(status, counts)
+    return ApplyReport(
+        plan_path=str(plan_path), digest=plan.digest, mode=finished.mode, approval=approval, status=status,
+        started_at=finished.started_at, finished_at=utc_now(), seconds=time.monotonic() - finished.t0,
+        results=results, journal_rows=rows, verification=verification, counts=counts, writes=writes,
+        stop_reason=finished.stop_reason, run_id=finished.run_id, wave=wave.label, wave_actions=wave.action_ids,
+        plan_left=plan_left, selection=selection_words(wave),
+    )
+
+
+def interrupted_verification_line(plan_path: str | Path, report: ApplyReport) -> str:
+    """What Ctrl-C during the verification says (tester8 finding 15), the run recorded and its result file
+    written: ``interrupted during verification: every action is done; run `sigma-migrate verify
+    plan.json``` (run status ``unverified``), or, when actions failed or were skipped, how many and the
+    ``--resume`` that runs them again (status ``incomplete`` or ``stopped``)."""
+    c = report.counts
+    if report.status == "unverified":
+        head = f"interrupted during verification: every action is done; run `sigma-migrate verify {plan_path}`"
+    else:
+        head = (f"interrupted during verification: {c.get('failed', 0)} action(s) failed and {c.get('skipped', 0)} "
+                f"skipped; run `{resume_command(plan_path, report.selection)}` to continue")
+    return head
 
 
 def unverified_actions(verification: Verification) -> dict[str, str]:

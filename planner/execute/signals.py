@@ -5,6 +5,9 @@
   records the run ``interrupted`` and exits 130 with the ``--resume`` command
   (:class:`planner.execute.errors.ApplyInterrupted`). Once the run has started, the handler first
   says so on stderr, with how many actions are in flight and that a second signal stops at once.
+- **During the verification** (every action of the run finished, :meth:`ApplySignals.verifying`): the
+  reads stop, apply records the run (``unverified`` when every action is done) and writes its result file,
+  and says to run ``sigma-migrate verify`` (tester8 finding 15).
 - **Second signal**: the process ends at once, exit 130 (:func:`stop_now`): it waits for nothing
   (an action in flight may wait minutes on a ``Retry-After`` or a slow answer). The run is recorded
   ``interrupted`` through a connection of its own to the journal (never the apply's, whose lock an
@@ -59,16 +62,26 @@ class ApplySignals:
     def __init__(self) -> None:
         self.received = 0
         self.run: RunInProgress | None = None
+        self.in_verification = False
 
     def run_started(self, journal: Path, run_id: int, resume_command: str) -> None:
         self.run = RunInProgress(journal, run_id, resume_command)
+
+    def verifying(self) -> None:
+        """Every action of the run has finished; its verification (reads only) begins: a signal now
+        stops the reads, and apply records the run and writes its result (tester8 finding 15)."""
+        self.in_verification = True
 
     def __call__(self, signum: int, frame: Any) -> None:
         self.received += 1
         if self.received > 1:
             stop_now(self.run)
-        if self.run is not None:
-            _say(f"sigma-migrate: {signal.Signals(signum).name}: no new action starts; the actions in flight "
+        name = signal.Signals(signum).name
+        if self.in_verification:
+            _say(f"sigma-migrate: {name}: the verification stops (it only reads); every action of the run has "
+                 "finished and is journaled")
+        elif self.run is not None:
+            _say(f"sigma-migrate: {name}: no new action starts; the actions in flight "
                  f"finish and are journaled (send it again to stop at once and leave them to --resume)")
         raise KeyboardInterrupt
 

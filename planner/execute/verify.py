@@ -151,10 +151,17 @@ def verify(actions: Sequence[Action], clients: Clients, *, parallelism: int = 4,
 
     A read that fails (an :class:`ApiError` after the retries, a 404, an action that cannot be
     read) is that action's :class:`ActionCheck` (``unreadable`` / ``missing``), never raised: the
-    caller gets a :class:`Verification` whatever Sigma answers ("could not verify", docs/apply.md)."""
+    caller gets a :class:`Verification` whatever Sigma answers ("could not verify", docs/apply.md).
+    A :class:`KeyboardInterrupt` (Ctrl-C) stops it: the reads in flight finish, no other starts, and it
+    propagates."""
     redact = redactor or Redactor()
-    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="verify") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="verify")
+    try:
         checks = list(pool.map(lambda a: _check(a, clients, redact), actions))
+    except BaseException:  # Ctrl-C: the reads in flight finish, none of the rest starts (tester8 finding 15)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     grouped: dict[str, list[tuple[Action, ActionCheck]]] = defaultdict(list)
     for action, check in zip(actions, checks):
         try:
