@@ -58,7 +58,8 @@ import httpx2
 from . import httpio
 from .errors import UserError
 from .execute.errors import ApiError, unreachable
-from .execute.retry import RetryPolicy, RetryTransport, Throttle, long_wait_notice, origin_of, tries_spent
+from .execute.retry import (RetryPolicy, RetryTransport, Throttle, give_up_hint, long_wait_notice, origin_of,
+                            tries_of, tries_spent)
 from .execute.token import (
     NOT_JSON,
     REFUSAL_HINT,
@@ -208,7 +209,7 @@ class ApiReader:
         if status // 100 != 2:
             message, code = error_envelope(response)
             raise FetchError(self._failure(ApiError(self.api, "GET", path, status, self.redact(message), code,
-                                                    tries=tries_spent(status, self.policy))))
+                                                    tries=tries_of(response, self.policy))))
         body = json_body(response)
         if body is NOT_JSON:
             raise FetchError(self._failure(ApiError(self.api, "GET", path, status,
@@ -216,11 +217,12 @@ class ApiReader:
         return body
 
     def _failure(self, exc: ApiError) -> str:
-        """The line of a request that failed for good: apply's (``str(exc)``), and for one that got no
+        """The line of a request that failed for good: apply's (``str(exc)``, after a 429 with what to do,
+        :func:`~planner.execute.retry.give_up_hint`), and for one that got no
         answer what to check: ``REST GET /v2/members: network error: 127.0.0.1: ... (after 6 tries); check
         --base-url / --region and the network``."""
         if exc.status is not None:
-            return str(exc)
+            return f"{exc}{give_up_hint(exc.status)}"
         where = "--base-url / --region" if self.api == "rest" else "--scim-base-url"
         return clip(self.redact(f"{exc}; check {where} and the network"), 600)
 

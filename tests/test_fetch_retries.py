@@ -73,9 +73,24 @@ def test_a_503_forever_backs_off_as_apply_does_and_a_long_backoff_is_said():
                            note=notes.append)
         with pytest.raises(FetchError) as failed:
             reader.get("/v2/accountTypes")
-    assert str(failed.value) == "SCIM GET /v2/accountTypes: 503: down (after 8 tries)"
+    assert str(failed.value) == f"SCIM GET /v2/accountTypes: 503: down (after 8 tries over {sum(clock.sleeps):.0f} s)"
     ceilings = [0.5, 1, 2, 4, 8, 16, 30]
     assert len(clock.sleeps) == 7 and all(c / 2 <= s <= c for s, c in zip(clock.sleeps, ceilings))
     assert notes == [f"503 from GET /v2/accountTypes: waiting {s:.0f} s before trying again"
                      for s in clock.sleeps if s >= 10]
     assert 1 <= len(notes) <= 2  # the 7th wait (15-30 s) always; the 6th (8-16 s) when it draws 10 s or more
+
+
+def test_a_429_forever_says_the_tries_the_wait_the_retry_after_asked_and_what_to_do():
+    """apply's give-up words (retry.tries_note) with fetch's hint (retry.give_up_hint): 3 tries, each 429
+    asking Retry-After 900 s, honoured 300 s (the cap) twice."""
+    clock = FakeClock()
+    throttled = Answer(429, {"message": "slow down", "code": "too_many_requests"}, {"Retry-After": "900"})
+    with MisbehavingServer({("GET", "/v2/accountTypes"): throttled}) as server:
+        reader = ApiReader(server.base_url, token="scim-token-1234", attempts=3, sleep=clock.sleep, clock=clock)
+        with pytest.raises(FetchError) as failed:
+            reader.get("/v2/accountTypes")
+    assert str(failed.value) == ("SCIM GET /v2/accountTypes: 429 too_many_requests: slow down (after 3 tries over "
+                                 "600 s, Retry-After 900 s asked, 300 s honoured); the API still asks to slow down: "
+                                 "try again later")
+    assert clock.sleeps == [300.0, 300.0]

@@ -20,7 +20,7 @@ import re
 import httpx2
 
 from ..errors import UserError
-from .retry import tries_note
+from .retry import Tries, tries_note
 
 _MEMBER_ID = re.compile(r"member-id=([A-Za-z0-9_-]+)")
 
@@ -47,12 +47,14 @@ class ApiError(Exception):
     follows in brackets: ``access token expired; re-mint failed: 429 too_many_requests: ...
     (REST POST /v2/auth/token, after 8 tries)``.
 
-    ``tries``: how many times the request was sent (:func:`planner.execute.retry.tries_spent`); more
-    than one is said (``REST GET /v2/members: 503 internal_error: ... (after 8 tries)``): the one
+    ``tries``: how many times the request was sent (:func:`planner.execute.retry.tries_spent`), or
+    with how long and the ``Retry-After`` asked (a :class:`~planner.execute.retry.Tries`,
+    :func:`~planner.execute.retry.tries_of`); more than one is said (``REST GET /v2/members: 503
+    internal_error: ... (after 8 tries over 95 s)``): the one
     give-up line of apply and fetch, each retrying through :class:`planner.execute.retry.RetryTransport`."""
 
     def __init__(self, api: str, method: str, path: str, status: int | None, message: str, code: str = "",
-                 *, context: str = "", tries: int = 1):
+                 *, context: str = "", tries: int | Tries = 1):
         self.api = api
         self.method = method
         self.path = path

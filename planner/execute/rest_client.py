@@ -45,7 +45,7 @@ from ..listing import IncompleteListing, Listing, entry_id
 from ..redaction import Redactor
 from .errors import ApiError, AuthError, IncompleteListingError, unreachable
 from .paths import member_path, member_teams_path, team_members_path, team_path
-from .retry import RetryPolicy, RetryTransport, tries_spent
+from .retry import RetryPolicy, RetryTransport, tries_of, tries_spent
 from .token import (
     NOT_JSON as _NOT_JSON,
     REFUSAL_HINT,
@@ -313,7 +313,7 @@ class SigmaRestClient:
         if response.status_code >= 300:
             message, code = _envelope(response)
             raise ApiError("rest", method, path, response.status_code, self.redactor(message), code,
-                           tries=tries_spent(response.status_code, self.transport.policy))
+                           tries=tries_of(response, self.transport.policy))
         if not response.content:
             return None
         body = _json_body(response)

@@ -216,10 +216,52 @@ def long_wait_notice(note: Callable[[str], None] | None) -> RetryListener:
     return listen
 
 
-def tries_note(tries: int) -> str:
-    """``after 8 tries`` for a request sent more than once (:func:`tries_spent`), ``""`` for one try: the
-    words every give-up line of apply, ``fetch`` and ``fetch-idp`` ends with."""
-    return f"after {tries} tries" if tries > 1 else ""
+@dataclass(frozen=True)
+class Tries:
+    """What :class:`RetryTransport` spent on one request that it sent more than once: ``count`` tries,
+    ``waited`` seconds of waits between them (as the transport scheduled them: ``Retry-After`` honoured up
+    to the cap, backoff), the last ``Retry-After`` a 429 or 503 asked, in seconds (``None``: none asked),
+    and how much of it was ``honoured`` (``RetryPolicy.retry_after_cap`` at most). Kept on the final
+    answer (:data:`TRIES_EXTENSION`)."""
+
+    count: int
+    waited: float = 0.0
+    retry_after: float | None = None
+    honoured: float | None = None
+
+
+TRIES_EXTENSION = "sigma_migrate.tries"
+"""The key of an answer's ``extensions`` holding its :class:`Tries` (only a retryable answer the tries ran
+out on: any other is the server's word, :func:`tries_spent`)."""
+
+
+def tries_note(tries: int | Tries) -> str:
+    """The words every give-up line of apply, ``fetch`` and ``fetch-idp`` ends with, for a request sent
+    more than once (:func:`tries_spent`, :func:`tries_of`): how many tries over how long and what the
+    server asked, ``after 3 tries over 600 s, Retry-After 900 s asked, 300 s honoured``; waits and a
+    ``Retry-After`` under a second are not said, and a count alone is ``after 8 tries``. ``""`` for one
+    try."""
+    if isinstance(tries, int):
+        tries = Tries(tries)
+    if tries.count <= 1:
+        return ""
+    note = f"after {tries.count} tries" + (f" over {tries.waited:.0f} s" if tries.waited >= 1 else "")
+    if tries.retry_after is not None and tries.retry_after >= 1:
+        note += f", Retry-After {tries.retry_after:.0f} s asked"
+        if tries.honoured is not None and tries.honoured < tries.retry_after:
+            note += f", {tries.honoured:{'.0f' if tries.honoured >= 1 else 'g'}} s honoured"
+    return note
+
+
+THROTTLED_HINT = "the API still asks to slow down: try again later"
+"""What to do after a request given up on 429 (:func:`give_up_hint`), apply's, ``fetch``'s and
+``fetch-idp``'s words."""
+
+
+def give_up_hint(status: int | None) -> str:
+    """``"; <what to do>"`` after the give-up line of a request whose last answer was ``status``:
+    :data:`THROTTLED_HINT` for a 429 (the tries ran out on throttling), else ``""``."""
+    return f"; {THROTTLED_HINT}" if status == 429 else ""
 
 
 def tries_spent(status: int | None, policy: RetryPolicy) -> int:
@@ -228,6 +270,13 @@ def tries_spent(status: int | None, policy: RetryPolicy) -> int:
     transport hands those back only when its tries ran out), else 1: any other answer is final, the
     server's word rather than a give-up, whatever came before it."""
     return policy.max_attempts if status is None or status in RETRYABLE_STATUS else 1
+
+
+def tries_of(response: httpx2.Response, policy: RetryPolicy) -> Tries | int:
+    """The :class:`Tries` :class:`RetryTransport` kept on ``response``; for an answer without them (one
+    try, or a transport that keeps none), :func:`tries_spent` of its status."""
+    kept = response.extensions.get(TRIES_EXTENSION)
+    return kept if isinstance(kept, Tries) else tries_spent(response.status_code, policy)
 
 
 class RetryTransport(httpx2.BaseTransport):
@@ -263,6 +312,7 @@ class RetryTransport(httpx2.BaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         request.read()  # a body we can send again
         attempt = 0
+        waited, asked, honoured = 0.0, None, None
         while True:
             attempt += 1
             self.throttle.wait()
@@ -277,6 +327,8 @@ class RetryTransport(httpx2.BaseTransport):
                 self._pause(request, None, backoff_delay(attempt, self.policy, self._rng))
                 continue
             if response.status_code not in RETRYABLE_STATUS or attempt >= self.policy.max_attempts:
+                if attempt > 1 and response.status_code in RETRYABLE_STATUS:  # a give-up, not the server's word
+                    response.extensions[TRIES_EXTENSION] = Tries(attempt, waited, asked, honoured)
                 return response
             response.read()
             response.close()
@@ -286,6 +338,7 @@ class RetryTransport(httpx2.BaseTransport):
                 if told is not None:
                     # every sender to this API, this one included, waits at throttle.wait()
                     delay = min(told, self.policy.retry_after_cap)
+                    waited, asked, honoured = waited + delay, told, delay
                     self.throttle.hold(delay)
                     self._pause(request, 429, delay, sleep=False)
                     continue
@@ -298,6 +351,9 @@ class RetryTransport(httpx2.BaseTransport):
                     if told is not None
                     else backoff_delay(attempt, self.policy, self._rng)
                 )
+                if told is not None:
+                    asked, honoured = told, delay
+            waited += delay
             self._pause(request, response.status_code, delay)
 
     def _pause(self, request: httpx2.Request, status: int | None, delay: float, *, sleep: bool = True) -> None:

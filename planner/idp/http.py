@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 import httpx2
 
 from ..errors import UserError
-from ..execute.retry import RetryPolicy, RetryTransport, long_wait_notice, tries_note, tries_spent
+from ..execute.retry import (RetryPolicy, RetryTransport, give_up_hint, long_wait_notice, tries_note, tries_of,
+                             tries_spent)
 from ..fetch import check_base_url
 
 
@@ -74,8 +75,9 @@ class IdpReader:
     :param permission_hint: what the credential needs, named after a 403.
     :param sleep: how to wait between retries (tests pass a recorder).
     :param note: hears each wait of 10 s or more before a retry, apply's line
-        (:func:`~planner.execute.retry.long_wait_notice`); a request that still fails names its tries
-        (:func:`~planner.execute.retry.tries_note`), as apply's and ``fetch``'s do.
+        (:func:`~planner.execute.retry.long_wait_notice`); a request that still fails names its tries, how
+        long they took and the ``Retry-After`` asked (:func:`~planner.execute.retry.tries_note`), and after
+        a 429 what to do (:func:`~planner.execute.retry.give_up_hint`), as apply's and ``fetch``'s do.
     """
 
     def __init__(
@@ -149,11 +151,9 @@ class IdpReader:
         if status == 403:
             raise IdpFetchError(f"{where} answered 403 {describe(response)}: the credential lacks a "
                                 f"permission or scope this pull needs ({self.permission_hint})")
-        if status == 429:
-            raise IdpFetchError(f"{where} is still throttled (429 {describe(response)}) after "
-                                f"{self.transport.policy.max_attempts} attempts; try again later")
         if status // 100 != 2:
-            raise IdpFetchError(f"{where} answered {status} {describe(response)}{self._after_tries(status)}")
+            raise IdpFetchError(f"{where} answered {status} {describe(response)}{self._after_tries(response)}"
+                                f"{give_up_hint(status)}")
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
         try:
             body = response.json()
@@ -166,9 +166,11 @@ class IdpReader:
                                 f"is {self.base_url} the right {self.idp} URL?")
         return body
 
-    def _after_tries(self, status: int | None) -> str:
-        """`` (after 8 tries)`` for a request the retries gave up on (``status`` ``None``: no answer), else ``""``."""
-        note = tries_note(tries_spent(status, self.transport.policy))
+    def _after_tries(self, response: httpx2.Response | None) -> str:
+        """`` (after 8 tries over 95 s)`` for a request the retries gave up on (``response`` ``None``: no
+        answer; :func:`~planner.execute.retry.tries_note`), else ``""``."""
+        policy = self.transport.policy
+        note = tries_note(tries_spent(None, policy) if response is None else tries_of(response, policy))
         return f" ({note})" if note else ""
 
     def mint(self, token_url: str, form: dict[str, str], what: str) -> str:
