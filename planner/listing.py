@@ -7,7 +7,9 @@ whole list (issue 14 C.6, "Never a silently wrong plan"):
 
 - the same **id** twice (a server that ignores the cursor and serves the
   first page again, or a list that shifted under us): ``GET /api/v1/users:
-  incomplete listing: id '00u1' came twice (pages 1 and 2)``;
+  incomplete listing: id '00u1' came twice (pages 1 and 2)``; with other contents the second time,
+  ``... came twice (pages 1 and 2) with different contents; which one holds is unknown``: never the
+  last one winning silently;
 - the same **cursor** twice (a page cursor loop; docs/sigma-api.md §7, the
   terraform provider's guard): ``... the page cursor 'x' came twice (after 2 pages)``;
 - a chain of :data:`MAX_EMPTY_PAGES` **empty pages** that still name a next page;
@@ -66,7 +68,7 @@ class Listing:
     id_of: Callable[[Any], str | None] = _default_id
     items: list[Any] = field(default_factory=list)
     pages: int = 0
-    _seen: dict[str, int] = field(default_factory=dict, repr=False)
+    _seen: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
     _cursors: set[str] = field(default_factory=set, repr=False)
     _empty_run: int = 0
 
@@ -76,7 +78,7 @@ class Listing:
     def add_page(self, items: Iterable[Any], next_cursor: str | None = None) -> None:
         """Add the next page's items; ``next_cursor`` is the page's continuation (link, token) or ``None``.
 
-        Raises :class:`IncompleteListing` on a repeated id or cursor, or the
+        Raises :class:`IncompleteListing` on a repeated id (:func:`_repeat_reason`) or cursor, or the
         :data:`MAX_EMPTY_PAGES`-th empty page in a row that names a next page.
         """
         self.pages += 1
@@ -85,11 +87,10 @@ class Listing:
             key = self.id_of(item)
             if key is None:
                 continue
-            first = self._seen.get(key)
-            if first is not None:
-                where = f"on page {first}" if first == self.pages else f"(pages {first} and {self.pages})"
-                raise self._refuse(f"id {key!r} came twice {where}; the server repeated or shifted its pages")
-            self._seen[key] = self.pages
+            seen = self._seen.get(key)
+            if seen is not None:
+                raise self._refuse(_repeat_reason(key, seen, self.pages, item))
+            self._seen[key] = (self.pages, item)
         self.items.extend(page)
         if next_cursor:
             if next_cursor in self._cursors:
@@ -106,6 +107,18 @@ class Listing:
         announced) differs from the number received: ``incomplete listing of members: 50 of 120``."""
         check_count(self.what, self.endpoint, len(self.items), expected)
         return self.items
+
+
+def _repeat_reason(key: str, seen: tuple[int, Any], page: int, item: Any) -> str:
+    """Why an id that came twice (first on page ``seen[0]`` as ``seen[1]``, again on ``page`` as ``item``)
+    ends the listing. Both repeats are refused: the same contents again is the sign of a page served twice
+    or of pages that shifted under the cursor (an entry may then be missing, and a server serving page one
+    for every cursor would never end); other contents leave no way to tell which one is the object's."""
+    first = seen[0]
+    where = f"on page {first}" if first == page else f"(pages {first} and {page})"
+    if seen[1] == item:
+        return f"id {key!r} came twice {where}; the server repeated or shifted its pages"
+    return f"id {key!r} came twice {where} with different contents; which one holds is unknown"
 
 
 def member_count_agrees(announced: int, records: int, child_groups: int = 0, other_members: int = 0) -> bool:

@@ -23,11 +23,13 @@ from planner.execute.journal import journal_path
 from planner.execute.rest_client import MemberRecord, SigmaRestClient
 from planner.execute.retry import RetryPolicy
 from planner.execute.stale import BULK_MEMBER_READS, LiveReader
+from planner.model import ActionKind
 
 from .conftest import run_cli
 from planner.sandbox.server import SandboxServer
 
-from .execute_support import WriteCounter, options_for, sandbox_env, small_org, write_test_plan
+from .execute_support import (WriteCounter, act, options_for, sandbox_env, small_org, small_plan_actions,
+                              write_test_plan)
 from .misbehaving_server import Answer, MisbehavingServer, token_answer
 
 ONE_TRY = RetryPolicy(max_attempts=1)
@@ -382,3 +384,45 @@ def test_a_listing_this_run_keeps_changing_fails_after_the_rereads():
             clients.member_teams("m1")
 
     assert len(served) == LISTING_REREADS + 1
+
+
+# --------------------------------------------------------------------------- an id a listing names twice
+
+
+OTHER_M1 = {**MEMBER, "email": "ann.lee@example.com"}
+
+
+@pytest.mark.parametrize("read, path, bodies, problem", [
+    ("list_members", "/v2/members", [{"entries": [MEMBER, OTHER_M1], "nextPage": None}],
+     "id 'm1' came twice on page 1 with different contents; which one holds is unknown"),
+    ("list_members", "/v2/members", [{"entries": [MEMBER], "nextPage": "p2"}, {"entries": [MEMBER], "nextPage": None}],
+     "id 'm1' came twice (pages 1 and 2); the server repeated or shifted its pages"),
+    ("list_teams", "/v2/teams", [{"entries": [TEAM, {**TEAM, "name": "Sales"}], "nextPage": None}],
+     "id 't1' came twice on page 1 with different contents; which one holds is unknown"),
+], ids=["member-other-contents", "member-page-again", "team-other-contents"])
+def test_a_listing_naming_an_id_twice_is_refused_never_the_last_one_winning(read, path, bodies, problem):
+    """Other contents: which is the object's is unknown. The same contents again: a page served twice or
+    pages shifted under the cursor, so an entry may be missing (listing.Listing); refused as well."""
+    what = "members" if read == "list_members" else "teams"
+    with MisbehavingServer({("POST", "/v2/auth/token"): token_answer(),
+                            ("GET", path): pages(*bodies)}) as server:
+        with pytest.raises(ApiError) as failed:
+            getattr(client_of(server), read)()
+    assert str(failed.value) == f"REST GET {path}: 200: incomplete listing of {what}: {problem}"
+
+
+def test_a_team_listing_naming_a_team_twice_refuses_apply_before_any_write(tmp_path, sb, capsys):
+    server, counter, layer = sb
+    plan = write_test_plan(tmp_path, small_plan_actions() + (  # a group create: the stale check lists the teams
+        act("c1", ActionKind.SCIM_CREATE_GROUP, {"name": "Marketing"}, {"displayName": "Marketing"}, ["u1"]),))
+    team = server.state.get_team("t1")
+    layer.bend("/v2/teams", {"entries": [team, {**team, "name": "Finance (old)"}], "nextPage": None})
+
+    code, out, err = run_cli(capsys, "apply", str(plan), "--auto-approve", *urls(server))
+
+    assert code == 1
+    assert err == ("sigma-migrate: error: cannot read Sigma for the stale-plan check: REST GET /v2/teams: 200: "
+                   "incomplete listing of teams: id 't1' came twice on page 1 with different contents; which one "
+                   "holds is unknown\n")
+    assert counter.attempts == {}
+    assert not journal_path(plan).exists()
