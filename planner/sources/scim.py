@@ -335,7 +335,9 @@ def two_primary_emails(candidates: list[tuple[Any, bool, str | None]], ref: Sour
 
 
 def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | None:
-    """One SCIM User (attribute names canonical, see :func:`_canonical`) -> :class:`IdpUser`."""
+    """One SCIM User (attribute names canonical, see :func:`_canonical`) -> :class:`IdpUser`: its id (none:
+    ``missing-id``, skipped), ``userName``, :func:`_user_emails`, :func:`_user_active`,
+    :func:`_user_attributes`, names and ``externalId``."""
     get = res.get
     user_id = get("id")
     if user_id.__class__ is not str:
@@ -345,76 +347,21 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
         return None
     user_name = get("userName")
     user_name = user_name.strip() if user_name.__class__ is str else string_field(user_name, "userName", ref, findings)
-    candidates = []
-    user_name_key = None
-    emails = get("emails")
-    if emails.__class__ is list and len(emails) == 1:  # the usual single work email, built directly
-        item = emails[0]
-        value = item.get("value") if item.__class__ is dict else None
-        primary = _get(item, "primary")
-        if value.__class__ is str and value == value.strip() and value and (primary is None or primary is True):
-            key = fast_email_key(value)
-            kind = item.get("type")
-            emails = ()
-            candidates = None
-            single = (Email(value, key, True, kind if kind is None or kind.__class__ is str else opt_text(kind)),)
-            if value == user_name:
-                user_name_key = key
-    if emails is not None and emails.__class__ is not list and emails != ():  # the addresses are not read
-        findings.skipped("unreadable-value", ref.file, ref.location, "emails",
-                         f"emails is {json_type(emails)}, not an array (RFC 7643 §4.1.2); left out")
-    for i, item in enumerate(emails if emails.__class__ is list else ()):
-        if not isinstance(item, dict):
-            findings.skipped("invalid-record", ref.file, ref.location, f"emails[{i}]",
-                             f"emails[{i}] is {json_type(item)}, not an object (RFC 7643 §4.1.2); left out")
-            continue
-        primary = item["primary"] if "primary" in item else _get(item, "primary")
-        if primary is not True and primary is not False:  # RFC 7643 §2.3.2: a JSON literal, never "true" or 1
-            primary = bool(json_bool(primary, f"emails[{i}].primary", ref, findings, "which email is primary"))
-        value = item["value"] if "value" in item else _get(item, "value")
-        candidates.append((value, primary, opt_text(item["type"] if "type" in item else _get(item, "type"))))
-    if candidates is not None and sum(c[1] for c in candidates) > 1:
-        two_primary_emails(candidates, ref, findings)
-    if candidates is not None and not candidates and "@" in user_name:
-        candidates.append((user_name, True, "userName"))  # Sigma's userName is the email (docs/sigma-api.md §8.5)
-    active = get("active")
-    if active is None:  # RFC 7643 §4.1.1 leaves its meaning to the provider: absent says nothing
-        unreadable_status(findings, ref.file, ref.location, "active",
-                          MISSING if "active" not in res else None, "true or false")
-    elif active is not True and active is not False:  # RFC 7643 §2.3.2: a JSON literal, never "no" or 0
-        active = json_bool(active, "active", ref, findings)
-    attributes = {} if res.keys() <= _USER_CORE else {
-        k: v for k, v in res.items() if v is not None and k not in _USER_CORE}
-    enterprise = get(ENTERPRISE_URN)
-    if enterprise.__class__ is dict:
-        for key, value in enterprise.items():
-            if isinstance(value, dict):
-                value = _get(value, "value")
-            if value is not None:
-                attributes[_ENTERPRISE_NAMES.get(str(key).lower(), key)] = value
+    emails, user_name_key = _user_emails(get("emails"), user_name, ref, findings)
+    active = _user_active(res, ref, findings)
     user_type = get("userType")
     user_type = "" if user_type is None else (user_type if user_type.__class__ is str else str(user_type)).strip()
-    if user_type:
-        attributes["userType"] = user_type
-    meta = get("meta")
-    created = modified = None
-    if meta.__class__ is dict:
-        created = meta.get("created") if "created" in meta or meta.keys() <= _META_NAMES else _get(meta, "created")
-        modified = meta.get("lastModified") if "lastModified" in meta else _get(meta, "lastModified")
-    if created:
-        attributes["created"] = created
-    if modified:
-        attributes["lastModified"] = modified  # Sigma's SCIM state: when SCIM last changed the user
     name = get("name")
     if name.__class__ is not dict:
         name = {}
     given, family, display = name.get("givenName"), name.get("familyName"), get("displayName")
     external_id = get("externalId")
+    attributes, modified = _user_attributes(res, user_type)
     return IdpUser(
         id=user_id,
         user_name=user_name,
-        user_name_key=fast_email_key(user_name) if user_name_key is None else user_name_key,
-        emails=single if candidates is None else make_emails(candidates),
+        user_name_key=user_name_key,
+        emails=emails,
         # a non-empty string as it is (the usual case); anything else as opt_text makes it
         given_name=given if given and given.__class__ is str else opt_text(given or _get(name, "givenName")),
         family_name=family if family and family.__class__ is str else opt_text(family or _get(name, "familyName")),
@@ -426,6 +373,85 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
         source=ref,
         last_updated=change_time(modified),
     )
+
+
+def _user_emails(emails: Any, user_name: str, ref: SourceRef, findings: Findings) -> tuple[tuple[Email, ...], str]:
+    """``(emails, userName key)`` of a SCIM User whose ``emails`` value is ``emails`` (RFC 7643 §4.1.2):
+    the usual single clean work address built directly; else every object item, ``primary`` a JSON
+    literal (:func:`json_bool`), two primaries one finding (:func:`two_primary_emails`), none at all the
+    ``userName`` when it is an address (Sigma's ``userName`` is the email, docs/sigma-api.md §8.5), by
+    :func:`make_emails`. A value that is no array, or an item that is no object, is left out through
+    :meth:`Findings.skipped` (``unreadable-value``, ``invalid-record``)."""
+    if emails.__class__ is list and len(emails) == 1:  # the usual single work email, built directly
+        item = emails[0]
+        value = item.get("value") if item.__class__ is dict else None
+        primary = _get(item, "primary")
+        if value.__class__ is str and value == value.strip() and value and (primary is None or primary is True):
+            key = fast_email_key(value)
+            kind = item.get("type")
+            email = Email(value, key, True, kind if kind is None or kind.__class__ is str else opt_text(kind))
+            return (email,), key if value == user_name else fast_email_key(user_name)
+    if emails is not None and emails.__class__ is not list:  # the addresses are not read
+        findings.skipped("unreadable-value", ref.file, ref.location, "emails",
+                         f"emails is {json_type(emails)}, not an array (RFC 7643 §4.1.2); left out")
+    candidates = []
+    for i, item in enumerate(emails if emails.__class__ is list else ()):
+        if not isinstance(item, dict):
+            findings.skipped("invalid-record", ref.file, ref.location, f"emails[{i}]",
+                             f"emails[{i}] is {json_type(item)}, not an object (RFC 7643 §4.1.2); left out")
+            continue
+        primary = item["primary"] if "primary" in item else _get(item, "primary")
+        if primary is not True and primary is not False:  # RFC 7643 §2.3.2: a JSON literal, never "true" or 1
+            primary = bool(json_bool(primary, f"emails[{i}].primary", ref, findings, "which email is primary"))
+        value = item["value"] if "value" in item else _get(item, "value")
+        candidates.append((value, primary, opt_text(item["type"] if "type" in item else _get(item, "type"))))
+    if sum(c[1] for c in candidates) > 1:
+        two_primary_emails(candidates, ref, findings)
+    if not candidates and "@" in user_name:
+        candidates.append((user_name, True, "userName"))  # Sigma's userName is the email (docs/sigma-api.md §8.5)
+    return make_emails(candidates), fast_email_key(user_name)
+
+
+def _user_active(res: dict[str, Any], ref: SourceRef, findings: Findings) -> bool | None:
+    """A SCIM User's ``active``: ``True``/``False``; absent or null, ``None`` with an ``unreadable-status``
+    finding (RFC 7643 §4.1.1 leaves its meaning to the provider: absent says nothing); any other value
+    as :func:`json_bool` reads it (RFC 7643 §2.3.2: a JSON literal, never ``"no"`` or 0)."""
+    active = res.get("active")
+    if active is None:
+        unreadable_status(findings, ref.file, ref.location, "active",
+                          MISSING if "active" not in res else None, "true or false")
+    elif active is not True and active is not False:
+        active = json_bool(active, "active", ref, findings)
+    return active
+
+
+def _user_attributes(res: dict[str, Any], user_type: str) -> tuple[dict[str, Any], Any]:
+    """``(attributes, meta.lastModified)`` of a SCIM User: the :attr:`IdpUser.attributes`, every attribute
+    but the core ones (:data:`_USER_CORE`), the enterprise extension's by their short names, ``userType``
+    (``user_type``, trimmed) when set, and ``meta.created`` / ``meta.lastModified``; and the latter as
+    written (Sigma's SCIM state: when SCIM last changed the user, :attr:`IdpUser.last_updated`)."""
+    get = res.get
+    attributes = {} if res.keys() <= _USER_CORE else {
+        k: v for k, v in res.items() if v is not None and k not in _USER_CORE}
+    enterprise = get(ENTERPRISE_URN)
+    if enterprise.__class__ is dict:
+        for key, value in enterprise.items():
+            if isinstance(value, dict):
+                value = _get(value, "value")
+            if value is not None:
+                attributes[_ENTERPRISE_NAMES.get(str(key).lower(), key)] = value
+    if user_type:
+        attributes["userType"] = user_type
+    meta = get("meta")
+    created = modified = None
+    if meta.__class__ is dict:
+        created = meta.get("created") if "created" in meta or meta.keys() <= _META_NAMES else _get(meta, "created")
+        modified = meta.get("lastModified") if "lastModified" in meta else _get(meta, "lastModified")
+    if created:
+        attributes["created"] = created
+    if modified:
+        attributes["lastModified"] = modified
+    return attributes, modified
 
 
 class SavedPage(NamedTuple):
