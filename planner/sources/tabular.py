@@ -485,17 +485,51 @@ def parse_table(
     identity: Sequence[str] = (),
     what: str = "CSV",
 ) -> Table | None:
-    """:func:`read_table` on an already decoded file.
+    """:func:`read_table` on an already decoded file: its header (:func:`_read_header`), its columns
+    (:func:`_columns`), its rows (:func:`_rows`), then :func:`flag_line_breaks`.
 
     Line ends: ``\n`` and ``\r\n``; a file whose only line ends are ``\r`` (Excel's
     "CSV (Macintosh)") is read with ``\r`` as the line end. A ``\r`` inside a line,
     outside quotes, is a ``malformed-csv`` error at that line; inside quotes it is
     cell content, like a ``\n`` (line numbers count ``\n`` only).
     """
+    if "\r" in tf.text and "\n" not in tf.text:
+        tf = replace(tf, text=tf.text.replace("\r", "\n"))
+    header = _read_header(tf, findings, what)
+    if header is None:
+        return None
+    canonical = _columns(header, tf.path, findings, aliases, required, what)
+    if canonical is None:
+        return None
+    rows = _rows(tf, header, findings, what)
+    if rows is None:
+        return None
+    frame, cells, lines, plain_lines = rows
+    table = Table(
+        file=tf, headers=header.headers, canonical=canonical, frame=frame, cells=cells, lines=lines,
+        header_line=header.line, delimiter=header.delimiter,
+        clean=plain_lines and _cells_are_trimmed(header.body, header.delimiter),
+    )
+    flag_line_breaks(table, identity, findings, what)
+    return table
+
+
+@dataclass(frozen=True)
+class _Header:
+    """The header of a CSV text: its ``line`` number, the ``body`` (the text from the header line on), the
+    ``delimiter`` and the ``headers`` (cells trimmed)."""
+
+    line: int
+    body: str
+    delimiter: str
+    headers: list[str]
+
+
+def _read_header(tf: TextFile, findings: Findings, what: str) -> _Header | None:
+    """The :class:`_Header` of a decoded CSV file: past the preamble (:func:`find_header`), delimited by
+    the preamble's ``sep=`` or else as sniffed (:func:`sniff_delimiter`); a quoted header cell holding a
+    line end (Alt+Enter) is read whole. ``None`` with an ``empty-file`` or ``malformed-csv`` error."""
     path, text = tf.path, tf.text
-    if "\r" in text and "\n" not in text:
-        text = text.replace("\r", "\n")
-        tf = replace(tf, text=text)
     pre = find_header(text)
     if pre.offset >= len(text):
         findings.error("empty-file", path, "", "", f"{what} has no header line")
@@ -504,7 +538,6 @@ def parse_table(
     nl = body.find("\n")
     header_text = body if nl < 0 else body[:nl]
     delimiter = pre.sep if pre.sep in DELIMITERS else sniff_delimiter(header_text)
-    where = f"line {pre.header_line}"
     record, end = header_text, nl
     while record.count('"') % 2 and end >= 0:  # a quoted header cell holding a line end (Alt+Enter)
         end = body.find("\n", end + 1)
@@ -513,9 +546,18 @@ def parse_table(
         headers = [h.strip() for h in next(csv.reader(io.StringIO(record, newline="\n"), delimiter=delimiter,
                                                       strict=True))]
     except csv.Error as exc:
-        findings.error("malformed-csv", path, where, "", f"{what}: header line: {_csv_problem(exc)}")
+        findings.error("malformed-csv", path, f"line {pre.header_line}", "",
+                       f"{what}: header line: {_csv_problem(exc)}")
         return None
+    return _Header(pre.header_line, body, delimiter, headers)
 
+
+def _columns(header: _Header, path: Path, findings: Findings, aliases: Mapping[str, Sequence[str]],
+             required: Sequence[str], what: str) -> dict[str, int] | None:
+    """``{canonical name: column position}`` of a header by ``aliases`` (the first column an alias names
+    wins). ``None`` with a ``duplicate-header`` error per column named twice (:func:`header_key`), or a
+    ``missing-column`` error per ``required`` name no column has (did you mean ...)."""
+    headers, where = header.headers, f"line {header.line}"
     keys = [header_key(h) for h in headers]
     dupes = [k for k, n in Counter(k for k in keys if k).items() if n > 1]
     if dupes:
@@ -536,7 +578,7 @@ def parse_table(
 
     missing = [name for name in required if name not in canonical]
     if missing:
-        sep_name = _DELIMITER_NAMES[delimiter]
+        sep_name = _DELIMITER_NAMES[header.delimiter]
         found = column_list(headers)
         for name in missing:
             close = closest_column((name, *aliases.get(name, ())), headers)
@@ -546,18 +588,26 @@ def parse_table(
                 + (f"; did you mean {close!r}?" if close else ""),
             )
         return None
+    return canonical
 
-    width = len(headers)
+
+def _rows(tf: TextFile, header: _Header, findings: Findings, what: str
+          ) -> tuple[pd.DataFrame | None, list[list[str]] | None, list[int], bool] | None:
+    """``(frame, cells, lines, plain_lines)``: the rows under ``header``, as cells (:func:`_parse_simple`),
+    a DataFrame (:func:`_parse_fast`, from :data:`SMALL_FILE` on; blank rows dropped) or, for anything
+    else, by the ``csv`` module (:func:`_parse_slow`: ``None`` after its error); ``lines`` the physical
+    line of each row; ``plain_lines`` when no cell spans lines and no ``\r`` ends no line."""
+    body, delimiter, width = header.body, header.delimiter, len(header.headers)
     frame: pd.DataFrame | None = None
     cells: list[list[str]] | None = None
     lone_cr = "\r" in body and body.count("\r") != body.count("\r\n")  # a CR ending no line (~1.4 ms/MB)
-    simple = None if lone_cr else _parse_simple(body, delimiter, width, pre.header_line)
+    simple = None if lone_cr else _parse_simple(body, delimiter, width, header.line)
     if simple is not None:
         cells, lines = simple
     elif len(body) >= SMALL_FILE:
         frame = _parse_fast(body, delimiter, width)
     if frame is not None:
-        lines = list(range(pre.header_line + 1, pre.header_line + 1 + len(frame)))
+        lines = list(range(header.line + 1, header.line + 1 + len(frame)))
         if len(frame) and _may_have_blank_rows(body, delimiter, width):
             keep = (frame != "").any(axis=1).to_numpy()
             if not keep.all():
@@ -565,17 +615,11 @@ def parse_table(
                 lines = [n for n, k in zip(lines, keep) if k]
     multi_line = False
     if frame is None and cells is None:
-        slow = _parse_slow(tf, body, pre.header_line, delimiter, headers, findings, what)
+        slow = _parse_slow(tf, body, header.line, delimiter, header.headers, findings, what)
         if slow is None:
             return None
         cells, lines, multi_line = slow
-    table = Table(
-        file=tf, headers=headers, canonical=canonical, frame=frame, cells=cells, lines=lines,
-        header_line=pre.header_line, delimiter=delimiter,
-        clean=not (multi_line or lone_cr) and _cells_are_trimmed(body, delimiter),
-    )
-    flag_line_breaks(table, identity, findings, what)
-    return table
+    return frame, cells, lines, not (multi_line or lone_cr)
 
 
 _ALIAS_INDEXES: dict[int, tuple[Mapping[str, Sequence[str]], dict[str, list[str]]]] = {}
