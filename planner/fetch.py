@@ -454,74 +454,24 @@ def fetch_export(
                      throttle=throttle, note=note)
     try:
         with _Progress(progress) as bar:
-            types: list[dict[str, Any]] = []
-            task = bar.task("account types")
-            for page in rest.pages("/v2/accountTypes", {"pageSize": PAGE_LIMIT}, what="account types",
-                                   id_key="accountTypeId", cursor_param="pageToken",
-                                   next_key="nextPageToken"):
-                types += page["entries"]
-                bar.advance(task, len(page["entries"]), total=len(types))
-
-            members: list[dict[str, Any]] = []
-            task = bar.task("members")
-            for page in rest.pages("/v2.1/members", {"limit": PAGE_LIMIT, "includeArchived": "true",
-                                                     "includeInactive": "true"},
-                                   what="members", id_key="memberId"):
-                members += page["entries"]
-                bar.advance(task, len(page["entries"]), total=page.get("total") or len(members))
+            types = _listed(rest, bar, "account types", "/v2/accountTypes", {"pageSize": PAGE_LIMIT},
+                            id_key="accountTypeId", cursor_param="pageToken", next_key="nextPageToken")
+            members = _listed(rest, bar, "members", "/v2.1/members",
+                              {"limit": PAGE_LIMIT, "includeArchived": "true", "includeInactive": "true"},
+                              id_key="memberId")
             if not scim_token:  # what the members show of SCIM: refused before the teams are read
                 refusal = rule.refusal(sum(made_inactive_by_scim(m.get("isInactive") is True,
                                                                  m.get("isArchived") is True) for m in members))
                 if refusal is not None:
                     raise FetchError(refusal)
-
-            teams: list[dict[str, Any]] = []
-            task = bar.task("teams")
-            for page in rest.pages("/v2.1/teams", {"limit": PAGE_LIMIT}, what="teams", id_key="teamId"):
-                teams += page["entries"]
-                bar.advance(task, len(page["entries"]), total=page.get("total") or len(teams))
-
-            team_members: dict[str, dict[str, Any]] = {}
-            task = bar.task("team members", total=len(teams))
-            for n, team in enumerate(teams, 1):
-                if not isinstance(team.get("teamId"), str) or not team["teamId"]:
-                    raise FetchError(f"GET /v2.1/teams: team {n} has no teamId string; cannot read its members")
-                entries: list[dict[str, Any]] = []
-                path = f"/v2/teams/{quote(str(team['teamId']), safe='')}/members"
-                for page in rest.pages(path, {"limit": PAGE_LIMIT}, what=f"members of team {team['teamId']}",
-                                       id_key="userId"):
-                    entries += page["entries"]
-                team_members[str(team["teamId"])] = {"entries": entries, "nextPage": None, "total": len(entries)}
-                bar.advance(task)
-
-            scim_users = scim_groups = None
-            if scim_token:
-                scim_url = scim_base_url or f"{rest.base_url}/scim/v2"
-                shared = throttle if origin_of(check_base_url(scim_url, "--scim-base-url")) == origin_of(
-                    rest.base_url) else None
-                scim = ApiReader(scim_url, token=scim_token, sleep=sleep, clock=clock, throttle=shared, note=note)
-                try:
-                    task = bar.task("SCIM users and groups", total=2)
-                    scim_users = scim.scim_list("/Users")
-                    bar.advance(task)
-                    scim_groups = scim.scim_list("/Groups")
-                    bar.advance(task)
-                finally:
-                    scim.close()
+            teams = _listed(rest, bar, "teams", "/v2.1/teams", {"limit": PAGE_LIMIT}, id_key="teamId")
+            team_members = _team_members(rest, bar, teams)
+            scim_users, scim_groups = (None, None) if not scim_token else _scim_state(_scim_reader(
+                rest, throttle, scim_token, scim_base_url, sleep=sleep, clock=clock, note=note), bar)
     finally:
         rest.close()
 
-    files = {
-        "account_types.json": {"entries": types},
-        "members.json": {"entries": members, "nextPage": None},
-        "teams.json": {"entries": teams, "nextPage": None},
-        "team_members.json": team_members,
-    }
-    if scim_users is not None and scim_groups is not None:
-        for name, resources in (("scim/Users.json", scim_users), ("scim/Groups.json", scim_groups)):
-            files[name] = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-                           "totalResults": len(resources), "startIndex": 1,
-                           "itemsPerPage": len(resources), "Resources": resources}
+    files = _export_files(types, members, teams, team_members, scim_users, scim_groups)
     archived, inactive = member_state_counts(members)  # before writing: an unreadable state refuses the answer
     state = (SCIM_STATE_READ if scim_users is not None
              else SCIM_STATE_LEFT_OUT if rule.left_out else SCIM_STATE_NOT_READ)
@@ -542,3 +492,81 @@ def fetch_export(
         files=tuple(written),
         scim_state=state,
     )
+
+
+def _listed(rest: ApiReader, bar: _Progress, what: str, path: str, params: dict[str, Any], *, id_key: str,
+            **paging: str) -> list[dict[str, Any]]:
+    """Every entry of a paged REST listing (:meth:`ApiReader.pages`: checked whole, ``FetchError`` or
+    ``IncompleteListing`` else), ``what`` its progress bar's task (out of the page's ``total`` when
+    announced); ``paging``: ``cursor_param`` / ``next_key`` when the endpoint's differ."""
+    entries: list[dict[str, Any]] = []
+    task = bar.task(what)
+    for page in rest.pages(path, params, what=what, id_key=id_key, **paging):
+        entries += page["entries"]
+        bar.advance(task, len(page["entries"]), total=page.get("total") or len(entries))
+    return entries
+
+
+def _team_members(rest: ApiReader, bar: _Progress, teams: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``{teamId: {"entries": [...], "nextPage": None, "total": n}}``: every member of every team
+    (``GET /v2/teams/{teamId}/members``, docs/sigma-api.md §3.3), read whole; a team without a
+    ``teamId`` string is a :class:`FetchError` (its members cannot be read)."""
+    team_members: dict[str, dict[str, Any]] = {}
+    task = bar.task("team members", total=len(teams))
+    for n, team in enumerate(teams, 1):
+        if not isinstance(team.get("teamId"), str) or not team["teamId"]:
+            raise FetchError(f"GET /v2.1/teams: team {n} has no teamId string; cannot read its members")
+        entries: list[dict[str, Any]] = []
+        path = f"/v2/teams/{quote(str(team['teamId']), safe='')}/members"
+        for page in rest.pages(path, {"limit": PAGE_LIMIT}, what=f"members of team {team['teamId']}",
+                               id_key="userId"):
+            entries += page["entries"]
+        team_members[str(team["teamId"])] = {"entries": entries, "nextPage": None, "total": len(entries)}
+        bar.advance(task)
+    return team_members
+
+
+def _scim_reader(rest: ApiReader, throttle: Throttle, token: str, base_url: str | None, *,
+                 sleep: Callable[[float], None], clock: Callable[[], float],
+                 note: Callable[[str], None] | None) -> ApiReader:
+    """The reader of Sigma's SCIM service at ``base_url`` (default ``{REST base URL}/scim/v2``, the
+    sandbox's layout), sharing the REST reader's ``Retry-After`` hold when both are one server
+    (:func:`~planner.execute.retry.origin_of`)."""
+    url = base_url or f"{rest.base_url}/scim/v2"
+    same_server = origin_of(check_base_url(url, "--scim-base-url")) == origin_of(rest.base_url)
+    return ApiReader(url, token=token, sleep=sleep, clock=clock, throttle=throttle if same_server else None,
+                     note=note)
+
+
+def _scim_state(scim: ApiReader, bar: _Progress) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(Users, Groups)``: every SCIM resource of both endpoints (:meth:`ApiReader.scim_list`); ``scim``
+    is closed after."""
+    try:
+        task = bar.task("SCIM users and groups", total=2)
+        users = scim.scim_list("/Users")
+        bar.advance(task)
+        groups = scim.scim_list("/Groups")
+        bar.advance(task)
+        return users, groups
+    finally:
+        scim.close()
+
+
+def _export_files(types: list[dict[str, Any]], members: list[dict[str, Any]], teams: list[dict[str, Any]],
+                  team_members: dict[str, dict[str, Any]], scim_users: list[dict[str, Any]] | None,
+                  scim_groups: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """``{file name: JSON document}`` of the export, in the layout the Sigma loader reads
+    (docs/formats.md §1): one page of each listing, and the SCIM state as ListResponses (RFC 7644
+    §3.4.2) under ``scim/`` when it was read."""
+    files: dict[str, Any] = {
+        "account_types.json": {"entries": types},
+        "members.json": {"entries": members, "nextPage": None},
+        "teams.json": {"entries": teams, "nextPage": None},
+        "team_members.json": team_members,
+    }
+    if scim_users is not None and scim_groups is not None:
+        for name, resources in (("scim/Users.json", scim_users), ("scim/Groups.json", scim_groups)):
+            files[name] = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                           "totalResults": len(resources), "startIndex": 1,
+                           "itemsPerPage": len(resources), "Resources": resources}
+    return files
