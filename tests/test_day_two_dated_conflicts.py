@@ -101,6 +101,18 @@ def test_a_leaver_and_a_group_move_newer_than_scim_are_planned_through_scim_and_
             "newer": "idp_export", "settled_by": "dates", "scim_last_modified": t_ann,
             "export_last_updated": moved(t_ann, 1)}
 
+        # Okta leaves a user's lastUpdated as it was when only their groups change: Ann's move with her own
+        # older date is no stale export (export again would change nothing): the question, dates named
+        moved_only = export(sigma, {"uA": structs.replace(SNAP.idp.users[1], last_updated=moved(t_ann, -30))},
+                            {"gV": ["uB"], "gB": ["uA"]})
+        [item] = plan(moved_only, POLICY).review_items
+        assert (item.id, item.message) == (
+            "scim.state_conflict:scim.set_account_type:mA",
+            "ann@example.com is provisioned by SCIM (externalId uA), and Sigma's SCIM state and the IdP export "
+            f"disagree (userType: SCIM View, export Build; SCIM last changed the user {t_ann}, the export last "
+            f"updated them {moved(t_ann, -30)}, which a group change does not move): which is newer? The plan "
+            "does not send scim.set_account_type on the export's word alone")
+
         # the same changes with no dates in the export: the question, as before, with a long-form snippet
         undated = export(sigma, {
             "uB": structs.replace(SNAP.idp.users[2], active=False, status="DEPROVISIONED"),

@@ -243,21 +243,28 @@ class ChangeDates:
     user's ``meta.lastModified`` (RFC 7643 §3.1); ``export``, the IdP user's own last update
     (:attr:`planner.model.IdpUser.last_updated`: Okta ``lastUpdated``, a SCIM export's ``meta.lastModified``;
     Entra, Google and CSV exports say none, docs/formats.md); ``export_newest``, the newest last update of any
-    user of the export (the export was taken no earlier), which dates the export for a person it lacks."""
+    user of the export (the export was taken no earlier), which dates the export for a person it lacks;
+    ``membership``, the disagreement comes from group membership (an account type by group, a person in no
+    scope group), which a user's own date does not cover: an IdP group change leaves Okta's ``lastUpdated``
+    as it was (docs/formats.md §2a-§2b), so an older date does not show the export is stale."""
 
     scim: str | None
     export: str | None
     export_newest: str | None = None
+    membership: bool = False
 
     @property
     def newer(self) -> str | None:
         """``idp_export`` when the IdP last updated the person after SCIM last changed them (the export's
         value is the IdP's latest word), ``scim_state`` when SCIM changed them after (the export is stale),
         ``None`` when a date is missing or both fall in the same second: the dates come from two systems and
-        two changes in one second have no known order, so the question stays (docs/policy.md)."""
+        two changes in one second have no known order, so the question stays (docs/policy.md); ``None`` too
+        for an older date of a ``membership`` disagreement (a group change does not move it)."""
         if not self.scim or not self.export or self.scim == self.export:
             return None
-        return IDP_EXPORT if self.export > self.scim else SCIM_STATE
+        if self.export > self.scim:
+            return IDP_EXPORT
+        return None if self.membership else SCIM_STATE
 
     @property
     def absent_from_newer_export(self) -> bool:
@@ -284,6 +291,8 @@ class ChangeDates:
             return f"{scim}, after the export last updated them {self.export}"
         if self.scim and self.export and self.scim == self.export:
             return f"{scim}, the export last updated them in the same second"
+        if self.membership and self.scim and self.export:
+            return f"{scim}, the export last updated them {self.export}, which a group change does not move"
         return f"{scim}, {export}"
 
 
@@ -395,11 +404,12 @@ class PlannedState:
             return None
         return c.get(user.external_id or "") or (c.get(idp_id) if idp_id else None) or c.get("*")
 
-    def dates(self, user: ScimUser, idp_id: str | None) -> ChangeDates:
-        """The :class:`ChangeDates` of ``user`` and the export's IdP user ``idp_id`` (absent: no own date)."""
+    def dates(self, user: ScimUser, idp_id: str | None, membership: bool = False) -> ChangeDates:
+        """The :class:`ChangeDates` of ``user`` and the export's IdP user ``idp_id`` (absent: no own date),
+        for a disagreement from group ``membership`` or not."""
         idp = self.idp_users.get(idp_id) if idp_id else None
         return ChangeDates(change_time(user.last_modified), idp.last_updated if idp is not None else None,
-                           self.export_newest)
+                           self.export_newest, membership)
 
     def verdict(self, user: ScimUser, idp_id: str | None, found: tuple["Disagreement", ...]) -> Verdict:
         """Which side's value holds where SCIM-managed ``user`` and the export disagree (``found``): the
@@ -408,7 +418,7 @@ class PlannedState:
         when the dates say SCIM is newer: the export is stale, export again). An entry the dates contradict,
         or written for another disagreement, no longer applies: it is named (``stale_entry``) and the item is
         blocking, even where the dates alone would decide."""
-        dates = self.dates(user, idp_id)
+        dates = self.dates(user, idp_id, any(d.membership for d in found))
         entry = self.entry(user, idp_id)
         by_dates = dates.newer
         if entry is not None and ((by_dates is not None and entry.newer != by_dates) or not entry.fits(found)):
@@ -431,6 +441,8 @@ class Disagreement:
     scim: bool | str
     export: bool | str
     export_word: str = ""
+    membership: bool = False
+    """The export's value comes from group membership (:attr:`ChangeDates.membership`)."""
 
     @property
     def scim_value(self) -> str:
@@ -455,7 +467,7 @@ def link_disagreements(user: ScimUser, after: ScimUserAfter, type_elsewhere: boo
     if user.active is False and after.active:
         out.append(Disagreement("active", False, True))
     if after.user_type and not type_elsewhere and user.user_type and user.user_type != after.user_type:
-        out.append(Disagreement("userType", user.user_type, after.user_type))
+        out.append(Disagreement("userType", user.user_type, after.user_type, membership=True))
     return tuple(out)
 
 
@@ -584,7 +596,7 @@ def settle_account_type(action: ScimSetAccountType, planned: PlannedState) -> Se
     if user.user_type == action.after.user_type:
         return Settlement(None)
     idp_id = action.target.idp_id or None
-    found = (Disagreement("userType", user.user_type, action.after.user_type),)
+    found = (Disagreement("userType", user.user_type, action.after.user_type, membership=True),)
     verdict = planned.verdict(user, idp_id, found)
     if verdict.newer == IDP_EXPORT:
         kept = replace(action, reason=action.reason + verdict.reason_note(),
@@ -677,7 +689,7 @@ def _settle_deactivation(action: MembersDeactivate, user: ScimUser, planned: Pla
     if idp_id and idp_id in planned.idp_users and action.evidence.kind == PersonStatus.NOT_IN_SCOPE.value:
         # active in the IdP, but in no scope group: the export unassigns them (tester6 finding 16)
         export = f"in no group of scope.groups ({idp_id}, {status or 'active'} in the IdP)"
-        found = (Disagreement("active", scim_active, False, export),)
+        found = (Disagreement("active", scim_active, False, export, membership=True),)
     elif idp_id and idp_id in planned.idp_users:
         found = (Disagreement("active", scim_active, False, f"{status or 'inactive'} ({idp_id})"),)
     else:
