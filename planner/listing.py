@@ -15,7 +15,11 @@ whole list (issue 14 C.6, "Never a silently wrong plan"):
 - a chain of :data:`MAX_EMPTY_PAGES` **empty pages** that still name a next page;
 - a **count** the API announced (Sigma ``total``, SCIM ``totalResults``, Graph
   ``@odata.count``, Okta ``usersCount`` stats, Google ``directMembersCount``)
-  that differs from what was received: ``incomplete listing: 50 of 120 members``.
+  that differs from what was received: ``incomplete listing: 50 of 120 members``;
+- for an API that was asked for a count (Graph's ``$count=true``), **no count** and a **full last
+  page** (:meth:`Listing.finish` ``page_size``): an API that ends a listing on a page as full as
+  the others (Graph does when the total is a multiple of ``$top``) looks exactly like one whose
+  next link was lost, so only the count could tell (tester8 finding 22).
 
 The caller feeds pages in order (:meth:`Listing.add_page`) and closes with
 :meth:`Listing.finish`; nothing is written before ``finish`` returned for every
@@ -71,6 +75,8 @@ class Listing:
     _seen: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
     _cursors: set[str] = field(default_factory=set, repr=False)
     _empty_run: int = 0
+    _first_size: int = 0
+    _last_size: int = 0
 
     def _refuse(self, reason: str) -> IncompleteListing:
         return IncompleteListing(f"{self.endpoint}: incomplete listing of {self.what}: {reason}")
@@ -83,6 +89,9 @@ class Listing:
         """
         self.pages += 1
         page = list(items)
+        if self.pages == 1:
+            self._first_size = len(page)
+        self._last_size = len(page)
         for item in page:
             key = self.id_of(item)
             if key is None:
@@ -102,11 +111,30 @@ class Listing:
                 raise self._refuse(f"{self._empty_run} empty pages in a row still name a next page "
                                    f"(after {len(self.items)} items)")
 
-    def finish(self, expected: int | None = None) -> list[Any]:
+    def finish(self, expected: int | None = None, *, page_size: int | None = None,
+               count_name: str = "count", fix: str = "") -> list[Any]:
         """The items of the whole listing; :class:`IncompleteListing` when ``expected`` (a count the API
-        announced) differs from the number received: ``incomplete listing of members: 50 of 120``."""
+        announced) differs from the number received: ``incomplete listing of members: 50 of 120``.
+
+        ``page_size``: the page size asked of an API that was asked for a count (Graph ``$top`` with
+        ``$count=true``). With it, no count (``expected`` ``None``) and a full last page
+        (:meth:`last_page_full`) is :class:`IncompleteListing` too (module docstring): ``... incomplete
+        listing of Entra users: no @odata.count came and the last page is full (999 entries, a whole
+        page): whether a page is missing cannot be told; <fix>``, ``count_name`` naming the count and
+        ``fix`` what to do.
+        """
         check_count(self.what, self.endpoint, len(self.items), expected)
+        if expected is None and page_size is not None and self.last_page_full(page_size):
+            raise self._refuse(f"no {count_name} came and the last page is full ({self._last_size} entries, a "
+                               f"whole page): whether a page is missing cannot be told" + (f"; {fix}" if fix else ""))
         return self.items
+
+    def last_page_full(self, page_size: int) -> bool:
+        """Whether the last page holds a whole page: ``page_size`` entries (the size asked) for a listing of
+        one page, else as many as the first page (the size the server used, which may be below the one
+        asked); an empty last page never is."""
+        whole = page_size if self.pages == 1 else self._first_size
+        return self._last_size > 0 and self._last_size >= whole
 
 
 def _repeat_reason(key: str, seen: tuple[int, Any], page: int, item: Any) -> str:

@@ -168,3 +168,33 @@ def test_missing_credentials_are_named(tmp_path, monkeypatch, capsys):
     assert stderr == ("sigma-migrate: error: fetch-idp entra needs ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET in the "
                       "environment (an app registration with the User.Read.All and GroupMember.Read.All "
                       "application permissions)\n")
+
+
+# --------------------------------------------------------------------------- tester8 finding 22
+
+
+def cli(capsys, monkeypatch, emulator, out):
+    return run_cli_with_environ(capsys, monkeypatch, env(emulator), "fetch-idp", "entra", "--out", str(out),
+                                "--base-url", emulator.base_url, "--login-url", emulator.base_url)
+
+
+def test_a_listing_without_odata_count_ending_on_a_full_page_is_refused(graph, tmp_path, monkeypatch, capsys):
+    """A proxy strips @odata.count: 4 users in 2 full pages could as well be 4 of 6 whose last next link was
+    lost (tester8 finding 22); before, written as a whole listing."""
+    graph.faults.no_count = "/v1.0/users"
+    out = tmp_path / "entra"
+    code, stdout, stderr = cli(capsys, monkeypatch, graph, out)
+    assert (code, stdout) == (1, "")
+    assert stderr == ("sigma-migrate: error: GET /v1.0/users: incomplete listing of Entra users: no @odata.count "
+                      "came and the last page is full (2 entries, a whole page): whether a page is missing cannot "
+                      "be told; fetch-idp asks with $count=true and ConsistencyLevel: eventual, so something on the "
+                      "way (a proxy) dropped the header or @odata.count: let both through and run fetch-idp again\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_listing_without_odata_count_ending_on_a_short_page_is_whole(tmp_path):
+    with EntraEmulator(SEED, page_size=3) as emulator:  # users 3 + 1, groups 3: the last pages are short
+        emulator.faults.no_count = "/v1.0/"
+        result = pull(emulator)
+    assert (result.counts.users, result.counts.groups, result.counts.memberships) == (4, 3, 5)
+

@@ -72,3 +72,38 @@ def test_custom_ids_and_items_without_id():
     lst = Listing("members", "GET /v2/members", id_of=lambda m: m.get("memberId"))
     lst.add_page([{"memberId": "m1"}, {"other": 1}, {"other": 2}])
     assert len(lst.finish()) == 3
+
+
+# --------------------------------------------------------------------------- no count, full last page
+
+
+NO_COUNT = ("GET /v1.0/users: incomplete listing of Entra users: no @odata.count came and the last page is full "
+            "({n} entries, a whole page): whether a page is missing cannot be told; let the count through")
+
+
+def graph_listing(*pages: int) -> Listing:
+    lst = Listing("Entra users", "GET /v1.0/users")
+    start = 0
+    for p, size in enumerate(pages):
+        lst.add_page([{"id": f"u{start + i}"} for i in range(size)], None if p == len(pages) - 1 else f"c{p}")
+        start += size
+    return lst
+
+
+@pytest.mark.parametrize("pages, n", [((999,), 999), ((2, 2), 2), ((100, 100, 100), 100)])
+def test_no_count_and_a_full_last_page_is_refused_when_a_count_was_asked(pages, n):
+    """tester8 finding 22: a Graph listing without @odata.count ending on a full page (999 asked, or as many
+    as the server's first page) may have lost its next link: nobody can tell."""
+    with pytest.raises(IncompleteListing) as exc:
+        graph_listing(*pages).finish(None, page_size=999, count_name="@odata.count", fix="let the count through")
+    assert str(exc.value) == NO_COUNT.format(n=n)
+
+
+@pytest.mark.parametrize("pages", [(998,), (2, 1), (100, 100, 0), ()])
+def test_no_count_and_a_short_or_empty_last_page_ends_the_listing(pages):
+    assert len(graph_listing(*pages).finish(None, page_size=999)) == sum(pages)
+
+
+def test_a_count_that_agrees_settles_a_full_last_page_and_no_page_size_checks_nothing():
+    assert len(graph_listing(2, 2).finish(4, page_size=999)) == 4
+    assert len(graph_listing(999).finish(None)) == 999

@@ -237,3 +237,43 @@ def test_a_deleted_items_answer_without_its_cast_in_the_context_is_deleted_users
     directory, findings = load_idp(root, "entra-graph")
     assert errors(findings) == []
     assert sorted((u.id, u.active) for u in directory.users) == [("u1", True), ("u2", True), ("u3", False)]
+
+
+# --------------------------------------------------------------------------- no @odata.count, full last page
+
+
+NEXT = "https://graph.microsoft.com/v1.0/users?$top=2&$skiptoken=A"
+
+
+def test_saved_graph_pages_without_odata_count_ending_on_a_full_page_are_truncated(tmp_path):
+    """tester8 finding 22: pages saved without @odata.count whose last page is full (2 of 2): whether a page
+    after it is missing cannot be told; before, taken as whole."""
+    pages = [{"@odata.context": USERS_CONTEXT, "value": USERS[:2], "@odata.nextLink": NEXT},
+             {"@odata.context": USERS_CONTEXT, "value": USERS[2:] + [graph_user(4, "dan.doe@example.com")]}]
+    _, findings = load_idp(graph_export(tmp_path, pages), "entra-graph")
+    assert truncation(findings) == [(
+        Severity.WARNING, "incomplete-pages", "users.json", "$", "@odata.count",
+        "Graph users file: 2 pages without @odata.count, the last one full (2 records, as many as the first): "
+        "whether a later page is missing cannot be told (an API that ends on a full page looks like an export "
+        "cut there); export every page again with the count (Graph: $count=true and ConsistencyLevel: eventual)")]
+
+
+def test_saved_graph_pages_without_odata_count_ending_on_a_short_page_are_whole(tmp_path):
+    pages = [{"@odata.context": USERS_CONTEXT, "value": USERS[:2], "@odata.nextLink": NEXT},
+             {"@odata.context": USERS_CONTEXT, "value": USERS[2:]}]
+    directory, findings = load_idp(graph_export(tmp_path, pages), "entra-graph")
+    assert (truncation(findings), len(directory.users)) == ([], 3)
+
+
+def test_saved_graph_pages_without_odata_count_block_every_action_they_could_change(capsys, tmp_path):
+    pages = [{"@odata.context": USERS_CONTEXT, "value": USERS[:2], "@odata.nextLink": NEXT},
+             {"@odata.context": USERS_CONTEXT, "value": USERS[2:] + [graph_user(4, "dan.doe@example.com")]}]
+    code, _, result = plan(capsys, tmp_path, graph_export(tmp_path / "graph", pages))
+    assert code == 3  # --detailed-exitcode: changes, blocked by review items
+    assert sorted(i.id for i in result.review_items if i.code == "inputs.truncated" and i.blocking) == [
+        "inputs.truncated:members.deactivate:Dn7OBrienDn7OBrienDn7OBrienDn",
+        "inputs.truncated:members.deactivate:Sm3StewardSm3StewardSm3Stewar",
+        "inputs.truncated:members.disable_guest:Gw8GuestGw8GuestGw8GuestGw8Gu",
+        "inputs.truncated:scim.set_group_members:g1",
+        "inputs.truncated:teams.remove_member:88858466-5299-4425-95c0-000000000001:Dn7OBrienDn7OBrienDn7OBrienDn",
+        "inputs.truncated:teams.remove_member:88858466-5299-4425-95c0-000000000001:Gw8GuestGw8GuestGw8GuestGw8Gu"]

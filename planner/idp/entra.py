@@ -24,7 +24,11 @@ Requests (``ConsistencyLevel: eventual`` so that ``$count=true`` answers ``@odat
 
 Pages follow ``@odata.nextLink`` (same host only); each listing's length must
 equal its ``@odata.count``; repeated ids or cursors and user members missing
-from the users listing are :class:`planner.listing.IncompleteListing`.
+from the users listing are :class:`planner.listing.IncompleteListing`. So is a
+listing answered without ``@odata.count`` (the header or the count stripped on
+the way, by a proxy) whose last page is full: Graph ends a listing whose total
+is a multiple of the page size on a full page without ``@odata.nextLink``,
+which is also what a lost next link looks like (:data:`NO_COUNT_FIX`).
 
 Files (the :mod:`planner.sources.entra` Graph layout): ``users.json`` and
 ``groups.json`` (one ``{"@odata.context", "value": [...]}`` answer each),
@@ -54,6 +58,10 @@ GROUP_SELECT = ("id,displayName,description,mail,mailEnabled,securityEnabled,gro
 MEMBER_SELECT = "id,userPrincipalName,displayName,mail,userType,accountEnabled"
 PAGE_TOP = 999
 """``$top`` asked of every list (Graph's largest page for directory objects)."""
+
+NO_COUNT_FIX = ("fetch-idp asks with $count=true and ConsistencyLevel: eventual, so something on the way "
+                "(a proxy) dropped the header or @odata.count: let both through and run fetch-idp again")
+"""What to do about a listing refused for a full last page without ``@odata.count`` (module docstring)."""
 
 USER_TYPE = "#microsoft.graph.user"
 GROUP_TYPE = "#microsoft.graph.group"
@@ -109,7 +117,9 @@ def _listing(reader: IdpReader, path: str, select: str, what: str) -> tuple[list
             url, query = (link if isinstance(link, str) and link else None), None
 
     read_listing(listing, pages())
-    return listing.finish(announced[0] if announced else None), (context[0] if context else None)
+    return (listing.finish(announced[0] if announced else None, page_size=PAGE_TOP, count_name="@odata.count",
+                           fix=NO_COUNT_FIX),
+            context[0] if context else None)
 
 
 def _answer(items: list[Any], context: str | None) -> dict[str, Any]:

@@ -158,7 +158,7 @@ class EntraEmulator(IdpEmulator):
         chunk, nxt = page_window(items, start, size)
         body: dict[str, Any] = {"@odata.context": f"{self.base_url}/v1.0/$metadata#{entity}"
                                 + (f"({','.join(select)})" if select and entity != "directoryObjects" else "")}
-        if counted and token is None:
+        if counted and token is None and self.counts(request):
             body["@odata.count"] = len(items)
         body["value"] = chunk
         if nxt is not None and not self.cut_short(request):

@@ -15,7 +15,9 @@ requests answer the IdP's 429, asking to wait ``retry_after`` seconds), ``html``
 200, as a sign-in proxy gives), ``deny`` (requests whose path starts with it
 answer the IdP's 403 for a missing permission or scope), ``cut_short`` (a
 listing whose path starts with it stops after its first page: no next link),
-``repeat_pages`` (the cursor is ignored: the first page again, with a next link).
+``repeat_pages`` (the cursor is ignored: the first page again, with a next link), ``no_count``
+(Graph: answers whose path starts with it come without ``@odata.count``, as when a proxy strips
+the ``ConsistencyLevel`` header or the count).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class IdpFaults:
     deny: str | None = None
     cut_short: str | None = None
     repeat_pages: str | None = None
+    no_count: str | None = None
 
 
 def page_window(items: Sequence[Any], start: int, size: int) -> tuple[list[Any], int | None]:
@@ -95,6 +98,10 @@ class IdpEmulator:
 
     def cut_short(self, request: Request) -> bool:
         return bool(self.faults.cut_short) and request.path.startswith(self.faults.cut_short)
+
+    def counts(self, request: Request) -> bool:
+        """Whether an answer to ``request`` may carry its count (the ``no_count`` fault strips it)."""
+        return not (self.faults.no_count and request.path.startswith(self.faults.no_count))
 
     def repeats(self, request: Request) -> bool:
         return bool(self.faults.repeat_pages) and request.path.startswith(self.faults.repeat_pages)
