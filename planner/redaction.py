@@ -43,7 +43,10 @@ What is replaced:
    whatever the key is called (a signed URL's ``?sig=``, a SAS token's
    ``&sv=...&sig=``, an OAuth ``#access_token=``): the key names stay, so
    ``https://h/v2?sig=S&x=1#f`` becomes ``https://h/v2?sig=***&x=***#***`` (a
-   value-less item such as ``?S`` becomes ``?***``).
+   value-less item such as ``?S`` becomes ``?***``). The OData system query options that only
+   say what was asked (:data:`QUERY_SHAPE_OPTIONS`: ``$top``, ``$select``, ``$count``...) keep
+   their values, so a Graph next link reads ``?$top=999&$select=id,mail&$skiptoken=***``, never
+   ``?$top=***`` (tester8 finding 22); a cursor (``$skiptoken``) and a filter stay masked.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ import json
 import os
 import re
 from typing import Any, Iterable, Mapping
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 MASK = "***"
 """What a secret is replaced with."""
@@ -70,6 +73,10 @@ SECRET_ENV_NAMES = ("SIGMA_CLIENT_ID", "SIGMA_CLIENT_SECRET", "SIGMA_SCIM_TOKEN"
 
 _SECRET_ENV_SUFFIX = re.compile(r"(?:SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|APIKEY|CLIENT_ID)$", re.IGNORECASE)
 """Other environment variables whose values are treated as secrets (an IdP API token, ...)."""
+
+QUERY_SHAPE_OPTIONS = frozenset({"$select", "$top", "$skip", "$count", "$orderby", "$expand", "$format"})
+"""OData system query options (OData 4.01 Part 2 §5.1) whose values are the shape of the request (a page
+size, property names, ``true``), never a credential: rule 4 leaves their values (``$`` raw or ``%24``)."""
 
 _BEARER = re.compile(r"\b(Bearer|Basic)(\s+)[A-Za-z0-9\-._~+/]+=*")
 _FIELD = re.compile(
@@ -151,12 +158,14 @@ class Redactor:
 
 
 def _mask_url_tail(found: re.Match[str]) -> str:
-    """The URL of ``found`` with each query value and the fragment masked (module docstring, rule 4)."""
+    """The URL of ``found`` with each query value but those of :data:`QUERY_SHAPE_OPTIONS`, and the fragment,
+    masked (module docstring, rule 4)."""
     url, tail = found.group(), found["tail"]
     query, hash_, _fragment = tail.partition("#")
     if query.startswith("?"):
         items = (item.partition("=") for item in query[1:].split("&"))
-        query = "?" + "&".join(f"{key}={MASK}" if eq else (MASK if key else "") for key, eq, _ in items)
+        query = "?" + "&".join(f"{key}={value if unquote(key).casefold() in QUERY_SHAPE_OPTIONS else MASK}"
+                               if eq else (MASK if key else "") for key, eq, value in items)
     return url[: len(url) - len(tail)] + query + (hash_ + MASK if hash_ else "")
 
 

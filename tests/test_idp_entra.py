@@ -198,3 +198,27 @@ def test_a_listing_without_odata_count_ending_on_a_short_page_is_whole(tmp_path)
         result = pull(emulator)
     assert (result.counts.users, result.counts.groups, result.counts.memberships) == (4, 3, 5)
 
+
+class SameNextLink(EntraEmulator):
+    """Every users page names the same next link (Graph's literal ``$`` options), as a server looping on a cursor."""
+
+    def _collection(self, request, entity, items, keep):
+        response = super()._collection(request, entity, items, keep)
+        body = json.loads(response.get_data())
+        if "@odata.nextLink" in body and request.path == "/v1.0/users":
+            body["@odata.nextLink"] = f"{self.base_url}/v1.0/users?$select=id,userPrincipalName&$top=1&$skiptoken=1"
+            response.set_data(json.dumps(body))
+        return response
+
+
+def test_a_printed_next_link_keeps_its_query_options_and_masks_the_cursor(tmp_path, monkeypatch, capsys):
+    """tester8 finding 22: the message read '?$select=***&$top=***&$skiptoken=***'; the options that say what
+    was asked are shown, the cursor and every credential are not."""
+    with SameNextLink(SEED, page_size=1) as emulator:
+        code, stdout, stderr = cli(capsys, monkeypatch, emulator, tmp_path / "entra")
+        tokens, base = set(emulator.tokens), emulator.base_url
+    assert (code, stdout) == (1, "")
+    assert stderr == ("sigma-migrate: error: GET /v1.0/users: incomplete listing of Entra users: the page cursor "
+                      f"'{base}/v1.0/users?$select=id,userPrincipalName&$top=1&$skiptoken=***' came "
+                      "twice (after 2 pages); stopping instead of looping\n")
+    assert tokens and not any(t in stderr for t in tokens) and emulator.client_secret not in stderr

@@ -161,6 +161,20 @@ def test_every_query_value_and_the_fragment_of_a_url_is_masked_keys_kept():
         "a path ?sig=abc with no URL, https://h.example/v2/ and https://h.example/?")
 
 
+def test_odata_query_options_keep_their_values_a_cursor_and_secrets_do_not():
+    """tester8 finding 22: a Graph next link in a message read ``?$top=***&$select=***``; the options that
+    say what was asked keep their values ($ raw or %24), the cursor, a filter and any secret are masked."""
+    redact = Redactor(["Sup3rSecretValue"])
+    assert redact("the page cursor 'https://graph.microsoft.com/v1.0/users?$top=999&$select=id,mail&$count=true"
+                  "&$skiptoken=RFNwdAIAAQ' came twice") == (
+        "the page cursor 'https://graph.microsoft.com/v1.0/users?$top=999&$select=id,mail&$count=true"
+        "&$skiptoken=***' came twice")
+    assert redact("http://127.0.0.1:9/v1.0/groups?%24top=2&%24Skip=4&%24orderby=displayName&%24filter=x+eq+1") == (
+        "http://127.0.0.1:9/v1.0/groups?%24top=2&%24Skip=4&%24orderby=displayName&%24filter=***")
+    assert redact("https://h.example/v1.0/users?$select=Sup3rSecretValue&top=5&access_token=abc#t") == (
+        "https://h.example/v1.0/users?$select=***&top=***&access_token=***#***")
+
+
 @pytest.mark.parametrize("command", ["verify", "apply"])
 def test_verify_and_apply_never_print_a_signed_base_url(tmp_path, capsys, monkeypatch, command):
     """A base URL with a signature in its query (or a token in its fragment) is refused, and the refusal
