@@ -36,6 +36,17 @@ class ScimGroups(Store):
                 )
             return self._q(f"SELECT * FROM teams WHERE {listed} ORDER BY seq")
 
+    def scim_group_page(self, offset: int, limit: int | None) -> tuple[int, list[sqlite3.Row]]:
+        """``(how many teams SCIM lists, the listed teams from the 0-based ``offset`` on, at most ``limit`` of
+        them)`` in :meth:`scim_group_rows`'s order (``limit`` ``None``: to the end), read under one lock: a
+        page costs its own rows (:meth:`ScimUsers.scim_user_page`)."""
+        listed = f"(scim_id IS NOT NULL OR {self._LISTED_PRE_SCIM_TEAM})"
+        with self.lock:
+            total = self._one(f"SELECT count(*) AS n FROM teams WHERE {listed}")["n"]
+            rows = self._q(f"SELECT * FROM teams WHERE {listed} ORDER BY seq LIMIT ? OFFSET ?",
+                           (-1 if limit is None else limit, offset))
+            return total, rows
+
     def scim_group_members(self, team_id: str) -> list[sqlite3.Row]:
         """SCIM-managed members of a team: ``(scim_id, email)`` rows, in insertion order.
 

@@ -329,9 +329,19 @@ class SigmaScimStorage(ScimStorage):
     ) -> SearchPage:
         """Filter and page the Users and/or Groups (RFC 7644 §3.4.2); index paging only.
 
-        The count is bounded by the page-size fault when one is set.
+        The count is bounded by the page-size fault when one is set. A search of one resource type
+        without a filter or a sort (an IdP's or ``fetch``'s listing) reads and builds only the page's
+        resources (:meth:`_plain_page`); a filtered or sorted one builds every candidate first (an
+        indexed ``userName eq`` / ``displayName eq`` has one or none).
         """
         scim_filter = search_request.filter
+        start = search_request.start_index_0 or 0
+        count = search_request.count
+        cap = self.page_cap()
+        if cap is not None:
+            count = cap if count is None else min(count, cap)
+        if scim_filter is None and search_request.sort_by is None and len(resource_types) == 1:
+            return self._plain_page(resource_types[0], start, count)
         with self.state.lock:
             candidates = [
                 r for rt in resource_types
@@ -343,13 +353,20 @@ class SigmaScimStorage(ScimStorage):
         found = [r for r in candidates if scim_filter is None or scim_filter.match(r)]
         if search_request.sort_by is not None:
             found = search_request.sort(found)
-        start = search_request.start_index_0 or 0
-        count = search_request.count
-        cap = self.page_cap()
-        if cap is not None:
-            count = cap if count is None else min(count, cap)
         stop = None if count is None else start + count
         return SearchPage(len(found), found[start:stop])
+
+    def _plain_page(self, resource_type: ResourceType, start: int, count: int | None) -> SearchPage:
+        """The page of an unfiltered, unsorted search of one resource type: ``count`` resources (``None``: all)
+        from the 0-based ``start``, and the total, the page's rows only read and built (tester8 finding 25:
+        at 20k members every page built all 20k Users, ~1-10 s a page)."""
+        model = self._model(resource_type)
+        if self._is_user(resource_type):
+            total, rows = self.state.scim_user_page(start, count)
+            return SearchPage(total, [self._user_resource(model, r) for r in rows])
+        with self.state.lock:  # the teams and their members read as one state
+            total, rows = self.state.scim_group_page(start, count)
+            return SearchPage(total, [self._group_resource(model, r) for r in rows])
 
     def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         """POST /Users (create or link a member) or POST /Groups (create or link a team)."""

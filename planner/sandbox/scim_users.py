@@ -52,6 +52,21 @@ class ScimUsers(Store):
                 )
             return self._q(f"SELECT * FROM members WHERE {listed} ORDER BY seq", robot)
 
+    def scim_user_page(self, offset: int, limit: int | None) -> tuple[int, list[sqlite3.Row]]:
+        """``(how many members SCIM lists, the listed members from the 0-based ``offset`` on, at most ``limit``
+        of them)`` in :meth:`scim_user_rows`'s order (``limit`` ``None``: to the end), read under one lock.
+
+        Only the page's rows are read (SQLite counts the others): a page of an unfiltered, unsorted
+        ``GET /Users`` costs its own rows, not the listing's (tester8 finding 25).
+        """
+        listed = f"(scim_id IS NOT NULL OR {self._LISTED_PRE_SCIM})"
+        robot = (SCHEDULER_ROBOT_MEMBER_ID, SCHEDULER_ROBOT_EMAIL)
+        with self.lock:
+            total = self._one(f"SELECT count(*) AS n FROM members WHERE {listed}", robot)["n"]
+            rows = self._q(f"SELECT * FROM members WHERE {listed} ORDER BY seq LIMIT ? OFFSET ?",
+                           (*robot, -1 if limit is None else limit, offset))
+            return total, rows
+
     def scim_create_user(self, attrs: Mapping[str, Any]) -> sqlite3.Row:
         """SCIM ``POST /Users`` after validation (:mod:`planner.sandbox.scim_storage`).
 
