@@ -266,8 +266,10 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                                             directory.idp_users)
     outcome.review_items.extend(scim_items)
     team_rows = rows_with_final_actions(team_rows, actions)
+    protected = directory.protected_members(policy)
     guard_results, guard_items = guards.evaluate(
-        policy, directory, actions, linked_idp_ids(people, directory.protected_members(policy)))
+        policy, directory, actions, linked_idp_ids(people, protected),
+        guards.protected_standings(people, protected, directory))
     return Decisions(people, types, unmatched_decisions, team_rows, guard_results, actions,
                      outcome.review_items + guard_items)
 
@@ -278,6 +280,7 @@ def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...]
     linking's ``guest`` status; each ``idp_guest`` gets its review item. Returns the records with the
     guests' statuses (new records, linking's untouched), and adds their actions and items to ``outcome``."""
     owner = unmatched.document_owner(policy, directory, policy.guests.document_owner, ("guests", "document_owner"))
+    protected = directory.protected_members(policy)
     out = []
     idp_guest, guest, reactivate = PersonStatus.IDP_GUEST, PersonStatus.GUEST, PersonStatus.REACTIVATE  # read once
     for person in people:
@@ -285,7 +288,7 @@ def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...]
         if status is idp_guest:
             outcome.review_items.append(guests.idp_guest_item(person))
         elif status is guest or (status is reactivate and person.member.user_kind == "guest"):
-            decision = (guests.decide_guest(person, policy.guests, directory, owner)
+            decision = (guests.decide_guest(person, policy.guests, directory, owner, protected)
                         if status is guest else guests.decide_reactivated_guest(person, policy.guests))
             person = msgspec.structs.replace(person, status=decision.status, converted=decision.converted)
             if decision.action is not None:

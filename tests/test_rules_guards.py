@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from msgspec import to_builtins as wire
 
@@ -127,12 +128,116 @@ def test_protected_people_must_be_named_and_exist():
         "organization.api_credential_owner 'ghost@example.com' is not a member in the Sigma export")
 
 
+CREDENTIAL_OWNER = "organization:\n  api_credential_owner: marcus@example.com\n"
+MARCUS = member("mw", "marcus@example.com", member_type="Admin")
+WAY_OUT = ("apply's API credentials belong to them; the plan deactivates and downgrades nothing of theirs and holds "
+           "until they are active in the IdP and assigned to the Sigma app (in scope.groups), and the IdP is "
+           "exported again, or organization.api_credential_owner names another admin who is an active, in-scope "
+           "IdP user")
+
+
+def credential_owner_item(p, note="make them active and assigned to the Sigma app in the IdP, export the IdP again "
+                                     "and re-plan"):
+    """The plan's only items: the guard's, about marcus; its message."""
+    assert [(r.id, r.blocking) for r in p.review_items] == [("guards.api_credential_owner:mw", True)]
+    (item,) = p.review_items
+    assert item.subject.fields() == {"memberId": "mw", "email": "marcus@example.com"}
+    assert guard(p, "api_credential_owner") == {"name": "api_credential_owner", "ok": False, "detail": item.message}
+    assert yaml.safe_load(item.resolution) == {"organization": {"api_credential_owner": "someone@example.com"}}
+    assert item.resolution.startswith(f"# {note}")
+    assert item.resolution.endswith("; or name another admin who is an active, in-scope IdP user:\n"
+                                    "organization:\n  api_credential_owner: someone@example.com\n")
+    return item.message
+
+
 def test_deactivating_a_protected_person_is_refused_even_when_the_idp_says_so():
+    # tester8 finding 16: the guard used to pass here, a credential owner the IdP deactivated kept in silence
     root = member("root", "root@example.com", member_type="Admin")
     snap = snapshot([root], [user("u-root", "root@example.com", active=False)], with_root=False)
     p = plan(snap, "unmatched:\n  idp_inactive: deactivate\n")
-    assert "members.deactivate:root" not in {a.id for a in p.actions}
-    assert guard(p, "scim_setup_admin")["ok"] is True
+    assert kinds(p) == []
+    assert guard(p, "scim_setup_admin")["ok"] is False
+    assert [r.id for r in p.review_items] == ["guards.api_credential_owner:root", "guards.idp_export:plan",
+                                              "guards.scim_setup_admin:root"]  # the export has no active user
+    assert p.review_items[2].message.startswith(
+        "scim_setup_admin root@example.com: IdP user u-root (root@example.com) is DEPROVISIONED (deactivated) in the "
+        "IdP export, so once SCIM is on the IdP deactivates or never provisions them and they cannot sign in through "
+        "it; the SCIM token belongs to them; the plan deactivates")
+
+
+@pytest.mark.parametrize("unmatched", ["keep", "deactivate", "review"])
+@pytest.mark.parametrize("status, words", [
+    ("DEPROVISIONED", "is DEPROVISIONED (deactivated)"), ("SUSPENDED", "is SUSPENDED"),
+    ("STAGED", "is STAGED (never activated)")])
+def test_a_credential_owner_inactive_in_the_idp_is_one_blocking_item_and_no_action(unmatched, status, words):
+    snap = snapshot([MARCUS], [user("u1", "marcus@example.com", active=False, status=status)],
+                    groups=[group("g-admins", "Sigma-Admins", ["u-root", "u1"])])
+    p = plan(snap, CREDENTIAL_OWNER + f"unmatched:\n  action: {unmatched}\n  idp_inactive: {unmatched}\n")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:root")]
+    assert credential_owner_item(p) == (
+        f"api_credential_owner marcus@example.com: IdP user u1 (marcus@example.com) {words} in the IdP export, so once "
+        f"SCIM is on the IdP deactivates or never provisions them and they cannot sign in through it; {WAY_OUT}")
+    (row,) = [o for o in p.outcomes.owners if o.role == "api_credential_owner"]
+    assert (row.member_id, row.ok) == ("mw", False)
+
+
+def test_a_credential_owner_missing_from_the_idp_or_outside_its_scope_is_one_blocking_item():
+    missing = plan(snapshot([MARCUS], []), CREDENTIAL_OWNER + "unmatched:\n  action: deactivate\n")
+    assert kinds(missing) == [("scim.link_user", "scim.link_user:root")]
+    assert credential_owner_item(missing, "link them to their IdP user (linking.overrides)") == (
+        "api_credential_owner marcus@example.com: no IdP user in the IdP export matches them, so once SCIM is on "
+        "they cannot sign in through the IdP (SAML only); apply's API credentials belong to them; the plan deactivates "
+        "and downgrades nothing of theirs and holds until they are linked to an active in-scope IdP user "
+        "(linking.overrides when the addresses differ) or given one, and the IdP is exported again, or "
+        "organization.api_credential_owner names another admin who is an active, in-scope IdP user")
+    snap = snapshot([MARCUS], [user("u1", "marcus@example.com")], groups=[group("g1", "Contractors", ["u1"])])
+    outside = plan(snap, CREDENTIAL_OWNER + "scope:\n  groups: [Sigma-Admins]\nunmatched:\n  action: deactivate\n")
+    assert kinds(outside) == [("scim.link_user", "scim.link_user:root")]
+    assert credential_owner_item(outside) == (
+        "api_credential_owner marcus@example.com: IdP user u1 (marcus@example.com) is outside scope.groups in the IdP "
+        "export, so once SCIM is on the IdP deactivates or never provisions them and they cannot sign in through it; "
+        f"{WAY_OUT}")
+
+
+def test_a_credential_owner_the_idp_provisioned_and_now_deactivated_is_held_not_deactivated_through_scim():
+    from .test_rules_scim_state import provisioned, with_scim
+
+    snap = with_scim(snapshot([MARCUS], [user("u1", "marcus@example.com", active=False)]),
+                     [provisioned("mw", "marcus@example.com", "u1", "Admin")])
+    p = plan(snap, CREDENTIAL_OWNER + "unmatched:\n  idp_inactive: deactivate\npreflight:\n  previous_scim: same_setup\n")
+    assert kinds(p) == []  # neither members.deactivate nor scim.deactivate_user
+    assert credential_owner_item(p) == (
+        "api_credential_owner marcus@example.com: IdP user u1 (marcus@example.com) is DEPROVISIONED (deactivated) in "
+        "the IdP export, so once SCIM is on the IdP deactivates or never provisions them and they cannot sign in "
+        "through it; Sigma's SCIM state shows the IdP provisioned them (externalId u1), so its next push deactivates "
+        f"them; {WAY_OUT}")
+
+
+def test_a_credential_owner_who_is_a_guest_is_held_never_disabled():
+    guest = member("mw", "marcus@example.com", member_type="Admin", user_kind="guest")
+    snap = snapshot([guest], [user("u1", "marcus@example.com")], groups=[group("g-admins", "Sigma-Admins", ["u-root", "u1"])])
+    p = plan(snap, CREDENTIAL_OWNER + "guests:\n  action: disable\n")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:root")]  # was members.disable_guest:mw
+    assert [(r.id, r.blocking) for r in p.review_items] == [("guards.api_credential_owner:mw", True)]
+    (item,) = p.review_items
+    assert item.message == (
+        "api_credential_owner marcus@example.com: is a guest member, and enabling SCIM disables guests (SCIM does not "
+        "support them); apply's API credentials belong to them; the plan deactivates and downgrades nothing of theirs "
+        "and holds until they are converted to an internal member linked to an active in-scope IdP user "
+        "(guests.action: convert), or organization.api_credential_owner names another admin who is an active, "
+        "in-scope IdP user")
+    assert item.resolution.startswith("# convert them (guests.action: convert) once an active in-scope IdP user links")
+    converted = plan(snap, CREDENTIAL_OWNER + "guests:\n  action: convert\n")
+    assert kinds(converted) == [("members.convert_guest", "members.convert_guest:mw"),
+                                ("scim.link_user", "scim.link_user:mw"), ("scim.link_user", "scim.link_user:root")]
+    assert converted.review_items == ()
+
+
+def test_a_credential_owner_active_in_the_idp_passes_again():
+    snap = snapshot([MARCUS], [user("u1", "marcus@example.com")], groups=[group("g-admins", "Sigma-Admins", ["u-root", "u1"])])
+    p = plan(snap, CREDENTIAL_OWNER)
+    assert p.review_items == ()
+    assert guard(p, "api_credential_owner")["ok"] is True
 
 
 def test_last_admin():
@@ -186,16 +291,20 @@ def test_an_owner_who_cannot_sign_in_fails_their_guard_as_the_owner_status_says(
     snap = snapshot([root, member("m1", "ivy@example.com", member_type="Admin")], [user("u1", "ivy@example.com")],
                     with_root=False)
     p = plan(snap, "organization:\n  api_credential_owner: ivy@example.com\n")
-    detail = ("scim_setup_admin root@example.com: cannot sign in once SCIM is on (No IdP identity yet, decision "
-              "pending in the review queue); the SCIM token belongs to them")
+    detail = ("scim_setup_admin root@example.com: no IdP user in the IdP export matches them, so once SCIM is on they "
+              "cannot sign in through the IdP (SAML only); the SCIM token belongs to them; the plan deactivates and "
+              "downgrades nothing of theirs and holds until they are linked to an active in-scope IdP user "
+              "(linking.overrides when the addresses differ) or given one, and the IdP is exported again, or "
+              "organization.scim_setup_admin names another admin who is an active, in-scope IdP user")
     assert guard(p, "scim_setup_admin") == {"name": "scim_setup_admin", "ok": False, "detail": detail}
     assert guard(p, "api_credential_owner")["ok"] is True
     assert blocking_codes(p) == ["guards.scim_setup_admin"]
     (item,) = [r for r in p.review_items if r.code == "guards.scim_setup_admin"]
     assert (item.id, item.message, item.subject.fields()) == ("guards.scim_setup_admin:root", detail,
                                                      {"memberId": "root", "email": "root@example.com"})
-    assert item.resolution.startswith("# they cannot sign in through the IdP: link them to their IdP user "
-                                      "(linking.overrides), or name someone who can:\n")
+    assert item.resolution.startswith("# link them to their IdP user (linking.overrides) or give them one assigned to "
+                                      "the Sigma app, export the IdP again and re-plan; or name another admin who is "
+                                      "an active, in-scope IdP user:\n")
     assert yaml.safe_load(item.resolution) == {"organization": {"scim_setup_admin": "someone@example.com"}}
     setup_admin, _ = p.outcomes.owners
     assert (setup_admin.lockout, setup_admin.ok, setup_admin.detail) == (Lockout.UNMATCHED_REVIEW, False, detail)

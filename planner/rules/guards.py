@@ -2,7 +2,9 @@
 
 - ``scim_setup_admin`` / ``api_credential_owner``: the people named in
   ``organization`` exist, stay active, can still sign in once SCIM is on (the lock-out rule of
-  :func:`planner.outcomes.lockout`, which their person row and owner status read too) and keep an
+  :func:`planner.outcomes.lockout`, which their person row and owner status read too), are an
+  active, in-scope IdP user (:func:`idp_standing`: once SCIM is on the IdP deactivates a user it
+  holds inactive or unassigned, whatever the plan keeps; tester8 finding 16) and keep an
   admin account type. The
   SCIM token belongs to the setup admin and stops working if they are
   deactivated or change type (docs/sigma-api.md §5.1); deactivating the credential
@@ -29,7 +31,7 @@ import math
 from dataclasses import dataclass
 from typing import Collection, Mapping, Sequence
 
-from ..directory import Directory
+from ..directory import Directory, Person, PersonStatus
 from ..model import (
     SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, GuardResult, ItemRef, Lockout, ReviewItem,
 )
@@ -37,6 +39,7 @@ from ..outcomes import LOCKOUT_LABELS, lockout
 from ..payloads import ScimSetAccountType, target_addresses, target_member_id
 from ..policy import Policy, Threshold
 from . import make_review, yaml_snippet
+from .unmatched import why_unmatched
 
 DEACTIVATING = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
 """Kinds that hand a member's documents to ``newOwnerId``."""
@@ -132,14 +135,16 @@ def passed(name: str, detail: str) -> GuardVerdict:
     return GuardVerdict(GuardResult(name, True, detail))
 
 
-def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], idp_ids: Mapping[str, str | None]
-             ) -> tuple[list[GuardResult], list[ReviewItem]]:
+def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], idp_ids: Mapping[str, str | None],
+             standings: Mapping[str, str] | None = None) -> tuple[list[GuardResult], list[ReviewItem]]:
     """Run every guard over the plan's ``actions``; returns ``(results, review_items)`` in the
     summary's order (protected people, scheduler robot, last admin, document owner, thresholds,
     IdP export). ``idp_ids``: memberId -> the IdP id linking joined to them (``None``: no IdP
-    identity), for the protected people at least. Pure."""
+    identity), for the protected people at least; ``standings``: memberId -> :func:`idp_standing` of the
+    protected people (:func:`protected_standings`). Pure."""
     planned = planned_actions(actions, directory.protected_members(policy))
-    verdicts = [owner_guard(key, why, policy, directory, planned, idp_ids) for key, why in OWNER_ROLES]
+    verdicts = [owner_guard(key, why, policy, directory, planned, idp_ids, standings or {})
+                for key, why in OWNER_ROLES]
     verdicts += [scheduler_robot_guard(planned), last_admin_guard(policy, directory, planned),
                  document_owner_guard(directory, planned)]
     people = active_people(directory)
@@ -169,11 +174,56 @@ def owner_lockout(mid: str, directory: Directory, planned: PlannedActions, idp_i
                    user_kind=member.user_kind or "internal", sigma_status="active" if member.is_active else "inactive", in_review=True)
 
 
+def idp_standing(person: Person, directory: Directory) -> str:
+    """What the exports say that makes the IdP deactivate protected ``person`` (a member) once SCIM is on,
+    or never let them sign in; ``""`` when their IdP user is active and in scope.
+
+    Their IdP user is inactive (a leaver: :func:`.idp_status.inactive_because`, ``IdP user 00u1
+    (ann@example.com) is DEPROVISIONED (deactivated)``), outside ``scope.groups`` (unassigned from the app),
+    missing (``no IdP user matches this member``), or they are a guest (enabling SCIM disables guests,
+    docs/sigma-api.md §5.3). A member Sigma's SCIM state shows the IdP provisioned (an ``externalId``) is
+    deactivated at its next push, which the phrase says. Source: docs/sigma-api.md §5.1 (the SCIM token dies
+    with its admin), §1.2 (the API credentials with their owner), §5.3 (deactivation via the IdP)."""
+    member = person.member
+    if member is None or not member.is_active:
+        return ""
+    if member.user_kind == "guest" and not person.converted:
+        state = "is a guest member, and enabling SCIM disables guests (SCIM does not support them)"
+    elif person.status is PersonStatus.UNMATCHED:
+        state = ("no IdP user in the IdP export matches them, so once SCIM is on they cannot sign in through "
+                 "the IdP (SAML only)")
+    elif person.status in (PersonStatus.LEAVER, PersonStatus.NOT_IN_SCOPE):
+        state = (why_unmatched(person, directory.idp_format) + " in the IdP export, so once SCIM is on the IdP "
+                 "deactivates or never provisions them and they cannot sign in through it")
+    else:
+        return ""
+    provisioned = directory.scim.users.get(member.member_id)
+    if provisioned is not None and provisioned.external_id:
+        state += (f"; Sigma's SCIM state shows the IdP provisioned them (externalId {provisioned.external_id}), "
+                  "so its next push deactivates them")
+    return state
+
+
+def protected_standings(people: Sequence[Person], protected: Collection[str], directory: Directory
+                        ) -> dict[str, str]:
+    """memberId -> :func:`idp_standing` of each person of ``people`` whose member is one of ``protected``
+    (memberIds, :meth:`~planner.directory.Directory.protected_members`) and whose IdP standing is not fine."""
+    out = {}
+    for p in people:
+        mid = p.member_id
+        if mid is not None and mid in protected and (state := idp_standing(p, directory)):
+            out[mid] = state
+    return out
+
+
 def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planned: PlannedActions,
-                idp_ids: Mapping[str, str | None]) -> GuardVerdict:
+                idp_ids: Mapping[str, str | None], standings: Mapping[str, str] | None = None) -> GuardVerdict:
     """``scim_setup_admin`` / ``api_credential_owner``: ``organization.<key>`` names a member who
-    is active, is not deactivated by the plan, can still sign in once SCIM is on
-    (:func:`owner_lockout`) and keeps an admin account type."""
+    is active, is not deactivated by the plan, is an active in-scope IdP user (``standings``: memberId ->
+    :func:`idp_standing`, when it is not), can still sign in once SCIM is on (:func:`owner_lockout`) and
+    keeps an admin account type. A protected person the IdP would deactivate fails on one item naming
+    their IdP state and the ways out (fix them in the IdP and export again, or name someone else);
+    the rules plan nothing against them meanwhile (tester8 finding 16)."""
     ref = getattr(policy.organization, key)
     if not ref:
         return failed(key, f"organization.{key} is not set, so the plan cannot protect them ({why})",
@@ -189,8 +239,11 @@ def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planne
     if not member.is_active:
         problems.append("is not active in Sigma")
     locked = owner_lockout(mid, directory, planned, idp_ids)
+    standing = (standings or {}).get(mid, "")
     if mid in planned.leaving:
         problems.append(f"would be deactivated ({planned.leaving[mid].id})")
+    elif standing:
+        problems.append(standing)
     elif locked is not None:
         problems.append(f"cannot sign in once SCIM is on ({LOCKOUT_LABELS[locked]})")
     if not is_admin(after, admin_types(policy)):
@@ -198,9 +251,48 @@ def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planne
                         + (f" ({change.reason})" if change is not None else ""))
     if not problems:
         return passed(key, f"{member.email} stays active with account type {after}")
+    if standing and mid not in planned.leaving:
+        case = standing_case(member.user_kind, idp_ids.get(mid))
+        return failed(key, f"{key} {member.email}: {'; '.join(problems)}; {why}; the plan deactivates and downgrades "
+                           f"nothing of theirs and holds until {standing_way_out(key, case)}",
+                      standing_resolution(key, case), ItemRef(member_id=mid, email=member.email))
     return failed(key, f"{key} {member.email}: {'; '.join(problems)}; {why}",
                   owner_resolution(key, member.email, policy, directory, mid in planned.leaving, locked),
                   ItemRef(member_id=mid, email=member.email))
+
+
+STANDING_FIXES = {
+    "guest": ("they are converted to an internal member linked to an active in-scope IdP user (guests.action: "
+              "convert)", "convert them (guests.action: convert) once an active in-scope IdP user links to them"),
+    "unmatched": ("they are linked to an active in-scope IdP user (linking.overrides when the addresses differ) or "
+                  "given one, and the IdP is exported again",
+                  "link them to their IdP user (linking.overrides) or give them one assigned to the Sigma app, "
+                  "export the IdP again and re-plan"),
+    "idp": ("they are active in the IdP and assigned to the Sigma app (in scope.groups), and the IdP is exported "
+            "again", "make them active and assigned to the Sigma app in the IdP, export the IdP again and re-plan"),
+}
+"""The first way out of a protected person's IdP standing (:func:`idp_standing`), by case (a guest, no IdP
+user, an IdP user inactive or out of scope): ``(as the guard's message says it, as the resolution's note)``;
+the second is always another admin in ``organization.<key>``."""
+
+
+def standing_case(user_kind: str | None, idp_id: str | None) -> str:
+    """The :data:`STANDING_FIXES` key of a protected member of ``user_kind`` linked to IdP user ``idp_id``."""
+    return "guest" if user_kind == "guest" else "unmatched" if idp_id is None else "idp"
+
+
+def standing_way_out(key: str, case: str) -> str:
+    """The ways out of a protected person's IdP standing (:func:`idp_standing`) in ``case``
+    (:func:`standing_case`), as the guard's message ends."""
+    return f"{STANDING_FIXES[case][0]}, or organization.{key} names another admin who is an active, in-scope IdP user"
+
+
+def standing_resolution(key: str, case: str) -> str:
+    """The policy YAML of a protected person's IdP standing in ``case``: its note says the first way out, the YAML
+    the second (name someone else in ``organization.<key>``)."""
+    return yaml_snippet({"organization": {key: "someone@example.com"}},
+                        notes=[f"{STANDING_FIXES[case][1]}; or name another admin who is an active, in-scope IdP "
+                               "user:"])
 
 
 def owner_losses(member_id: str, actions: Sequence[Action], admins: frozenset[str]) -> list[str]:

@@ -30,6 +30,7 @@ decision in (a guest's ``guest`` status gives way to the decision's).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Collection
 
 from msgspec.structs import replace
 
@@ -65,7 +66,8 @@ class GuestDecision:
 
     ``status``: :attr:`~planner.directory.PersonStatus.LINK` with ``converted`` (then linked like
     any member, after ``members.convert_guest``) or :attr:`~planner.directory.PersonStatus.GUEST_DISABLED`;
-    ``action``: the ``members.convert_guest`` or ``members.disable_guest`` (``None``: held); ``review_item``:
+    ``action``: the ``members.convert_guest`` or ``members.disable_guest`` (``None``: held, status ``HELD``: a
+    protected person, or a reactivated guest); ``review_item``:
     the informational ``guests.disabled_with_idp_user`` of a disabled guest an IdP user links to, or the
     blocking ``guests.reactivated_guest`` of a held one (:func:`decide_reactivated_guest`).
     """
@@ -77,13 +79,19 @@ class GuestDecision:
     review_item: ReviewItem | None = None
 
 
-def decide_guest(person: Person, policy: Guests, directory: Directory, owner: DocumentOwner) -> GuestDecision:
+def decide_guest(person: Person, policy: Guests, directory: Directory, owner: DocumentOwner,
+                 protected: Collection[str] = ()) -> GuestDecision:
     """Convert ``person`` (status ``guest``, a member) under ``guests.action: convert`` when an active,
     in-scope IdP user links to them; otherwise disable them, their documents going to ``owner``
-    (docs/sigma-api.md §2.5, §5.3)."""
+    (docs/sigma-api.md §2.5, §5.3). A guest who is one of the ``protected`` people (memberIds,
+    :meth:`~planner.directory.Directory.protected_members`) and is not converted is held, never disabled:
+    the guard ``scim_setup_admin`` / ``api_credential_owner`` is their one blocking item
+    (:func:`planner.rules.guards.idp_standing`, tester8 finding 16)."""
     live = person.idp_id is not None and person.idp_id in directory.in_scope_idp_ids
     if policy.action == "convert" and live:
         return GuestDecision(person.member.member_id, PersonStatus.LINK, True, convert_action(person))
+    if person.member.member_id in protected:
+        return GuestDecision(person.member.member_id, PersonStatus.HELD, False, None)
     return GuestDecision(person.member.member_id, PersonStatus.GUEST_DISABLED, False,
                          disable_action(person, owner), disabled_with_idp_user_item(person) if live else None)
 
