@@ -7,11 +7,12 @@ Usage::
 
 writes::
 
-    DIR/sigma/members.json        GET /v2/members pages: [{"entries": [...], "nextPage": ...}, ...]
-    DIR/sigma/teams.json          GET /v2/teams pages, same envelope
-    DIR/sigma/team_members.json   {teamId: {"entries": [{userId, isTeamAdmin, addedBy}],
-                                            "nextPage": null, "total": n}}
-    DIR/sigma/account_types.json  GET /v2/accountTypes page {"entries": [...]}
+    DIR/sigma/                    the Sigma export exactly as ``sigma-migrate fetch --no-scim-state``
+                                  writes it (planner.fetch.export_files): members.json and teams.json
+                                  {"entries": [every one], "nextPage": null}, team_members.json
+                                  {teamId: {"entries": [{userId, isTeamAdmin, addedBy}], "nextPage":
+                                  null, "total": n}}, account_types.json {"entries": [...]} and
+                                  fetch-manifest.json {"scimState": "left_out"}
     DIR/idp/...                   the IdP side in the chosen format (docs/formats.md):
         scim  (default) Users.json + Groups.json, RFC 7644 ListResponse, group members
               by id (``type`` User / Group); compact at 500k memberships
@@ -64,13 +65,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's planner, not an installed one
+
+from planner.fetch import export_files, export_text  # noqa: E402  (the writer of every fetch)
+from planner.model import SCIM_STATE_LEFT_OUT  # noqa: E402
+
 DOMAIN = "example.com"
 ALIAS_DOMAIN = "oldcorp.example"
 PARTNER_DOMAINS = ("partner.example", "agency.example", "contractor.example")
 TENANT_DOMAIN = "example.onmicrosoft.com"
 ORGANIZATION_ID = "0f3c2a9e-1b2d-4c5e-8f70-00000000b0b0"
 ROBOT = {"memberId": "SigmaSchedulerRobot", "email": "scheduler-robot@sigmacomputing.com"}
-PAGE_SIZE = 1000  # GET /v2/members and /v2/teams maximum `limit` (docs/sigma-api.md §2.3)
 
 #: account type name -> (IdP group displayName, share of people)
 ACCOUNT_TYPES: dict[str, tuple[str, float]] = {
@@ -424,24 +429,22 @@ class Generator:
         return out
 
     def write_sigma(self, out: Path) -> None:
+        """The Sigma export as ``sigma-migrate fetch --no-scim-state`` writes it (planner.fetch.export_files,
+        export_text): one page per listing, ``fetch-manifest.json`` saying ``scimState: left_out`` (the org
+        has members an earlier SCIM setup made inactive: fetch without the SCIM token stops unless told;
+        no SCIM state is written, so none is claimed), so every bench reads what a real fetch gives."""
         out.mkdir(parents=True, exist_ok=True)
         members = self.sigma_members()
-        _dump(out / "members.json", _pages(members, self.rng))
         teams = [{k: v for k, v in t.items() if k not in ("members", "unmanaged")} for t in self.teams]
-        _dump(out / "teams.json", _pages(teams, self.rng))
         team_members = {}
         for t in self.teams:
             entries = [{"userId": mid, "isTeamAdmin": adm, "addedBy": t["createdBy"]} for mid, adm in t["members"]]
             team_members[t["teamId"]] = {"entries": entries, "nextPage": None, "total": len(entries)}
-        _dump(out / "team_members.json", team_members)
-        account_types = {
-            "entries": [
-                {"accountTypeId": self.uuid(), "accountTypeName": name,
-                 "description": f"{name} account type", "isCustom": False}
-                for name in ACCOUNT_TYPES
-            ]
-        }
-        _dump(out / "account_types.json", account_types)
+        types = [{"accountTypeId": self.uuid(), "accountTypeName": name, "description": f"{name} account type",
+                  "isCustom": False} for name in ACCOUNT_TYPES]
+        files = export_files(types, members, teams, team_members, None, None, SCIM_STATE_LEFT_OUT)
+        for name, document in files.items():
+            (out / name).write_text(export_text(document), encoding="utf-8")
 
     def write_scim(self, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
@@ -695,16 +698,6 @@ def _member(member_id: str, member_type: str, first: str, last: str, email: str,
         "isArchived": archived,
         "isInactive": inactive,
     }
-
-
-def _pages(records: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
-    """Split into ``{"entries", "nextPage"}`` pages of PAGE_SIZE, as saved page by page."""
-    pages = []
-    for start in range(0, max(1, len(records)), PAGE_SIZE):
-        pages.append({"entries": records[start:start + PAGE_SIZE], "nextPage": None})
-    for page in pages[:-1]:
-        page["nextPage"] = "".join(rng.choices(ALNUM, k=24))
-    return pages
 
 
 def _list_response(resources: list[dict[str, Any]]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ the largest seconds per page and the ``totalResults`` answered (both checkouts m
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -32,8 +33,9 @@ CACHE = Path(tempfile.gettempdir()) / "sigma-migrate-bench"
 
 
 def organization(members: int) -> Path:
-    """The generated organization of ``members`` members (made once, then reused)."""
-    out = CACHE / f"scim-pages-{members}"
+    """The generated organization of ``members`` members (made once per generator version, then reused)."""
+    digest = hashlib.sha256((REPO / "bench" / "generate.py").read_bytes()).hexdigest()[:12]
+    out = CACHE / f"scim-pages-{members}-{digest}"
     if not (out / "sigma" / "members.json").is_file():
         subprocess.run([sys.executable, str(REPO / "bench" / "generate.py"), "--out", str(out), "--members",
                         str(members), "--seed", "1"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)

@@ -471,14 +471,13 @@ def fetch_export(
     finally:
         rest.close()
 
-    files = _export_files(types, members, teams, team_members, scim_users, scim_groups)
     archived, inactive = member_state_counts(members)  # before writing: an unreadable state refuses the answer
     state = (SCIM_STATE_READ if scim_users is not None
              else SCIM_STATE_LEFT_OUT if rule.left_out else SCIM_STATE_NOT_READ)
-    files[FETCH_FILE_NAME] = fetch_manifest_document(state)
+    files = export_files(types, members, teams, team_members, scim_users, scim_groups, state)
     if scim_users is not None:
         (out / "scim").mkdir(exist_ok=True)  # the export's own layout, inside the output directory
-    write_all({out / name: json.dumps(data, indent=1, ensure_ascii=False) + "\n" for name, data in files.items()})
+    write_all({out / name: export_text(data) for name, data in files.items()})
     written = [str(out / name) for name in files]
     return FetchSummary(
         members=len(members),
@@ -552,12 +551,20 @@ def _scim_state(scim: ApiReader, bar: _Progress) -> tuple[list[dict[str, Any]], 
         scim.close()
 
 
-def _export_files(types: list[dict[str, Any]], members: list[dict[str, Any]], teams: list[dict[str, Any]],
-                  team_members: dict[str, dict[str, Any]], scim_users: list[dict[str, Any]] | None,
-                  scim_groups: list[dict[str, Any]] | None) -> dict[str, Any]:
+def export_text(document: Any) -> str:
+    """How ``fetch`` writes each export file: ``document`` as JSON, indented by one, non-ASCII kept, ending
+    with a newline."""
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def export_files(types: list[dict[str, Any]], members: list[dict[str, Any]], teams: list[dict[str, Any]],
+                 team_members: dict[str, dict[str, Any]], scim_users: list[dict[str, Any]] | None,
+                 scim_groups: list[dict[str, Any]] | None, scim_state: str) -> dict[str, Any]:
     """``{file name: JSON document}`` of the export, in the layout the Sigma loader reads
-    (docs/formats.md §1): one page of each listing, and the SCIM state as ListResponses (RFC 7644
-    §3.4.2) under ``scim/`` when it was read."""
+    (docs/formats.md §1): one page of each listing, the SCIM state as ListResponses (RFC 7644
+    §3.4.2) under ``scim/`` when it was read, and ``fetch-manifest.json`` saying ``scim_state``
+    (:mod:`planner.sources.manifest`). ``team_members``: ``{teamId: {"entries", "nextPage": None,
+    "total"}}``. What every ``fetch`` writes, and what bench/generate.py writes for its organizations."""
     files: dict[str, Any] = {
         "account_types.json": {"entries": types},
         "members.json": {"entries": members, "nextPage": None},
@@ -569,4 +576,5 @@ def _export_files(types: list[dict[str, Any]], members: list[dict[str, Any]], te
             files[name] = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
                            "totalResults": len(resources), "startIndex": 1,
                            "itemsPerPage": len(resources), "Resources": resources}
+    files[FETCH_FILE_NAME] = fetch_manifest_document(scim_state)
     return files

@@ -43,8 +43,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def _members(org: Path) -> list[dict]:
-    pages = json.loads((org / "sigma" / "members.json").read_text())
-    return [m for page in pages for m in page["entries"]]
+    return json.loads((org / "sigma" / "members.json").read_text())["entries"]
 
 
 def _scim(org: Path, name: str) -> list[dict]:
@@ -75,14 +74,26 @@ def test_default_sizes_follow_the_issue_proportions():
 # ---------------------------------------------------------------------- Sigma export format
 
 
-def test_members_json_is_an_array_of_pages_chained_by_next_page(org):
-    pages = json.loads((org / "sigma" / "members.json").read_text())
-    assert [len(p["entries"]) for p in pages] == [1000]
-    assert pages[-1]["nextPage"] is None
-    generate.generate(org.parent / "two_pages", members=1500, seed=1)
-    pages = json.loads((org.parent / "two_pages" / "sigma" / "members.json").read_text())
-    assert [len(p["entries"]) for p in pages] == [1000, 500]
-    assert isinstance(pages[0]["nextPage"], str) and pages[1]["nextPage"] is None
+def test_the_sigma_export_is_what_fetch_writes_manifest_included(org):
+    """tester8 finding 12: the generated export was pages chained by nextPage without fetch-manifest.json, which
+    every fetch writes since 7f5ce1f; now fetch's own writer (planner.fetch.export_files, export_text) writes it,
+    as ``fetch --no-scim-state`` would, and the Sigma loader reads it as such."""
+    from planner.fetch import export_text
+    from planner.sources import load_sigma_export
+
+    sigma = org / "sigma"
+    assert sorted(p.name for p in sigma.iterdir()) == [
+        "account_types.json", "fetch-manifest.json", "members.json", "team_members.json", "teams.json"]
+    manifest = (sigma / "fetch-manifest.json").read_text()
+    assert manifest == export_text({"manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out"})
+    members = json.loads((sigma / "members.json").read_text())
+    assert (sorted(members), len(members["entries"]), members["nextPage"]) == (["entries", "nextPage"], 1000, None)
+    assert (sigma / "members.json").read_text() == export_text(members)
+    teams = json.loads((sigma / "teams.json").read_text())
+    assert sorted(teams) == ["entries", "nextPage"] and teams["nextPage"] is None
+    export, findings = load_sigma_export(sigma)
+    assert [f for f in findings if f.severity.value == "error"] == []
+    assert (export.fetch_manifest.scim_state, export.scim_users, len(export.members)) == ("left_out", None, 1000)
 
 
 def test_members_carry_every_field_of_the_member_object(org):
@@ -99,7 +110,7 @@ def test_members_carry_every_field_of_the_member_object(org):
 
 
 def test_team_members_are_keyed_by_team_and_name_existing_members(org):
-    teams = [t for page in json.loads((org / "sigma" / "teams.json").read_text()) for t in page["entries"]]
+    teams = json.loads((org / "sigma" / "teams.json").read_text())["entries"]
     team_members = json.loads((org / "sigma" / "team_members.json").read_text())
     member_ids = {m["memberId"] for m in _members(org)}
     assert sorted(team_members) == sorted(t["teamId"] for t in teams)
@@ -217,7 +228,7 @@ def test_planted_dirt_is_in_the_files(org):
     assert len([m for m in members if m["memberType"].islower()]) == dirt["member_type_lowercase"]["count"] > 0
 
     # teams no group maps to
-    team_names = {t["name"] for page in json.loads((org / "sigma" / "teams.json").read_text()) for t in page["entries"]}
+    team_names = {t["name"] for t in json.loads((org / "sigma" / "teams.json").read_text())["entries"]}
     group_keys = {g["displayName"].casefold() for g in _scim(org, "Groups.json")}
     unmanaged = [n for n in team_names if n.casefold() not in group_keys]
     assert len(unmanaged) == dirt["unmanaged_team"]["count"] > 0
