@@ -537,7 +537,9 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     - ``account_types.downgrade`` / ``admin_downgrade`` / ``custom_replacement``: the
       ``scim.set_account_type`` action's evidence (``change``, ``source``, ``groups``,
       ``exportedMemberType``, ``unranked``) and the setting that raised it (``onDowngrade`` /
-      ``onCustomReplacement``); ``account_types.protected_account``: ``role``, ``accountType`` (kept),
+      ``onCustomReplacement``); when an ``acknowledged_downgrades`` / ``acknowledged_replacements`` entry
+      of the person records another change: ``staleEntry`` (the entries as written, their old change),
+      ``accountType`` -> ``policyAccountType`` (the change now planned); ``account_types.protected_account``: ``role``, ``accountType`` (kept),
       ``policyAccountType`` (wanted), ``source``, ``groups``;
     - ``scope.nested_only``: ``scopeChain`` and/or ``accountTypeChain``, ``accountType``,
       ``directAccountType`` (``null``: no mapped group);

@@ -373,6 +373,39 @@ class UserNameGuard(_Model):
     overrides: dict[Name, UserNameResolution] = Field(default_factory=dict)
 
 
+class AcknowledgedChange(_Model):
+    """The long form of an ``account_types.acknowledged_downgrades`` / ``acknowledged_replacements`` entry:
+    ``{person: <email, memberId, IdP id or userName>, from: <account type>, to: <account type>}``. It records
+    the change it acknowledges (the person's current type and the one the plan sends, as the review item
+    named them), so it settles only that change: another change of that person (Admin -> View where
+    Admin -> Build was acknowledged) is a blocking item again, naming the entry
+    (:mod:`planner.rules.account_types`). The short form (the person alone) records no change and settles
+    any; ``policy lint`` notes it (:func:`policy_notes`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, serialize_by_alias=True)
+
+    person: Name
+    from_: Name = Field(alias="from")
+    to: Name
+
+    def text(self) -> str:
+        """The entry as the policy writes it: ``{person: helen@acme.example, from: Admin, to: Build}``."""
+        return f"{{person: {self.person}, from: {self.from_}, to: {self.to}}}"
+
+
+AcknowledgedEntry = Annotated[
+    Annotated[Name, Tag("short")] | Annotated[AcknowledgedChange, Tag("long")],
+    Discriminator(lambda v: "short" if isinstance(v, str) else "long"),
+]
+"""An ``acknowledged_downgrades`` / ``acknowledged_replacements`` entry: the short form (a person) or the
+long form (:class:`AcknowledgedChange`); an error names the form written only."""
+
+
+def acknowledged_person(entry: "str | AcknowledgedChange") -> str:
+    """The person an acknowledged-change entry names, whatever its form."""
+    return entry if isinstance(entry, str) else entry.person
+
+
 class AccountTypes(_Model):
     """IdP group -> Sigma account type (sent as SCIM ``userType``, case-sensitive, docs/sigma-api.md §5.2).
 
@@ -385,7 +418,10 @@ class AccountTypes(_Model):
     assignment in the IdP. A change from or to a type neither ``precedence``
     nor Sigma's built-in ranking orders (a custom type) is a **custom
     replacement**, not a downgrade: ``on_custom_replacement`` decides it
-    (``acknowledged_replacements`` accepts one under ``review``).
+    (``acknowledged_replacements`` accepts one under ``review``). Each entry of
+    ``acknowledged_downgrades`` / ``acknowledged_replacements`` is a person
+    (short form, any change of theirs) or ``{person, from, to}``
+    (:class:`AcknowledgedChange`: that change only).
     """
 
     group_map: dict[GroupPattern, Name] = Field(default_factory=dict)
@@ -393,9 +429,9 @@ class AccountTypes(_Model):
     default: Name = KEEP
     new_user_default: str | None = None
     on_downgrade: Literal["allow", "review", "block"] = "review"
-    acknowledged_downgrades: list[Name] = Field(default_factory=list)
+    acknowledged_downgrades: list[AcknowledgedEntry] = Field(default_factory=list)
     on_custom_replacement: Literal["allow", "review", "block"] = "review"
-    acknowledged_replacements: list[Name] = Field(default_factory=list)
+    acknowledged_replacements: list[AcknowledgedEntry] = Field(default_factory=list)
     overrides: dict[Name, Name] = Field(default_factory=dict)
 
     @field_validator("precedence")
@@ -818,7 +854,9 @@ def policy_notes(policy: Policy) -> list[str]:
     """What ``policy lint`` explains about a valid ``policy`` without counting it a problem, one line each
     (``<file>:<line>:<column>: <dotted key>: <note>``): each short-form ``linking.scim_state_conflicts``
     entry, which records no value and so settles any later disagreement of that person the dates do not
-    contradict (docs/policy.md "Re-planning after an apply"). Old policies keep loading."""
+    contradict (docs/policy.md "Re-planning after an apply"); each short-form ``account_types.acknowledged_downgrades``
+    / ``acknowledged_replacements`` entry, which records no change and so settles any later one of that
+    person (docs/policy.md "account_types"). Old policies keep loading."""
     notes = []
     for key, value in policy.linking.scim_state_conflicts.items():
         if isinstance(value, str):
@@ -828,6 +866,15 @@ def policy_notes(policy: Policy) -> list[str]:
                 f"note: the short form '{value}' records no value, so it settles any later disagreement of this "
                 f"person the dates do not contradict; the long form {{newer: {value}, {other}}} (or userType: "
                 "<type>) settles only the one it was written for")
+    at = policy.account_types
+    for name in ("acknowledged_downgrades", "acknowledged_replacements"):
+        for i, entry in enumerate(getattr(at, name)):
+            if isinstance(entry, str):
+                notes.append(
+                    f"{policy.location('account_types', name, i)}: account_types.{name}[{i}]: note: the short form "
+                    f"'{entry}' records no change, so it settles any later one of this person; the long form "
+                    f"{{person: {entry}, from: <type>, to: <type>}} (the snippet the review item proposes) settles "
+                    "only the change it was written for")
     return notes
 
 

@@ -111,7 +111,8 @@ def test_a_downgrade_is_an_action_and_a_blocking_item_until_acknowledged():
     assert a.reason == "downgrade: Build -> Analyze (groups Sigma-Analyze, Sigma-View, highest by precedence)"
     item = typed.review_item
     assert (item.id, item.blocking, item.rule) == ("account_types.downgrade:m1", True, "account_types.on_downgrade")
-    assert yaml.safe_load(item.resolution) == {"account_types": {"acknowledged_downgrades": ["eva@example.com"]}}
+    assert yaml.safe_load(item.resolution) == {"account_types": {"acknowledged_downgrades": [
+        {"person": "eva@example.com", "from": "Build", "to": "Analyze"}]}}
     c, d = config(MAP + "  acknowledged_downgrades: [u1]\n")
     assert type_outcome(eva(), c, d).review_item is None
 

@@ -113,7 +113,8 @@ def test_downgrade_review_is_blocking_until_acknowledged():
     assert change.reason == "downgrade: Build -> View (group Sigma-Viewers)"
     (item,) = p.review_items
     assert (item.code, item.blocking) == ("account_types.downgrade", True)
-    assert yaml.safe_load(item.resolution) == {"account_types": {"acknowledged_downgrades": ["ethan@example.com"]}}
+    assert yaml.safe_load(item.resolution) == {"account_types": {"acknowledged_downgrades": [
+        {"person": "ethan@example.com", "from": "Build", "to": "View"}]}}
     settled = plan(snap, policy + "  acknowledged_downgrades: [ethan@example.com]\n")
     assert settled.review_items == ()
     assert "scim.set_account_type:m1" in by_id(settled)
@@ -206,8 +207,8 @@ def test_replacing_a_custom_type_is_its_own_category_reviewed_by_default():
         "fiona@example.com would go from Finance Power User to Analyze (group Sigma-Analyze): custom account type "
         "'Finance Power User' is ranked neither by account_types.precedence nor among Sigma's built-in types, so "
         "this is neither an upgrade nor a downgrade; the permissions it grants may differ in any direction")
-    assert yaml.safe_load(item.resolution) == {
-        "account_types": {"acknowledged_replacements": ["fiona@example.com"]}}
+    assert yaml.safe_load(item.resolution) == {"account_types": {"acknowledged_replacements": [
+        {"person": "fiona@example.com", "from": "Finance Power User", "to": "Analyze"}]}}
     assert item.resolution.endswith('# or:\n# account_types:\n#   overrides:\n#     fiona@example.com: "Finance Power User"\n')
     assert wire(p.summary)["account_types"] == {
         "changes": 1, "upgrades": 0, "downgrades": 0, "custom_replacements": 1,

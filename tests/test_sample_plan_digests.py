@@ -18,9 +18,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:e919f1f3064587fc835794563a3d729e47a68331b78cc7bd67839e2901ec44f3",
+    "okta": "sha256:fb6bcb3d0f841e49ec76a2f67bddbce3cc313573ae7ef2030ff81e8011363181",
     "okta-reviewed": "sha256:eaa4def1ab0ee6bb2c3e143e06982a1548a6307770f49cc48d017ed6c4ee422b",
-    "entra": "sha256:684eb0d0cc2e432c49aa6c2619b49e38be4c9745c4834637d1c64b6ce8ae8944",
+    "entra": "sha256:b7a690d3ba182c5566db1a3956ea120939a4bfa136cf53f3561fd3a9ff6fd32a",
     "entra-reviewed": "sha256:0aeef2cc7cad933be741e775c240c5ed373c26e7a97243312216c2cb2d1e62da",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with

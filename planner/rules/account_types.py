@@ -21,7 +21,10 @@ account type name exactly, case-sensitively (docs/sigma-api.md §5.2, §5.3). So
   downgrade and reaching it an upgrade (Admin is above every type);
 - downgrades follow ``on_downgrade``; downgrades of admins are blocking unless
   listed in ``acknowledged_downgrades``; custom replacements follow
-  ``on_custom_replacement`` (``acknowledged_replacements``);
+  ``on_custom_replacement`` (``acknowledged_replacements``). An entry
+  ``{person, from, to}`` settles only the change it records; one of the
+  person's that no longer fits (another change) is named by the blocking
+  item (:class:`Acknowledgment`); the short form (a person) settles any;
 - the protected people (``organization.scim_setup_admin``,
   ``api_credential_owner``) never lose an admin type in the plan: the SCIM
   token and the REST credentials stop working (docs/sigma-api.md §5.1, §1.2). They
@@ -47,7 +50,7 @@ from ..did_you_mean import closest
 from ..directory import PROTECTED_BECAUSE, Directory, Person
 from ..model import Action, ActionKind, Finding, ItemEvidence, ItemRef, ReviewItem, Severity, email_key
 from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
-from ..policy import KEEP, AccountTypes, Policy, PolicyError, group_pattern_matcher
+from ..policy import KEEP, AccountTypes, AcknowledgedChange, Policy, PolicyError, group_pattern_matcher
 from . import action_id, make_action, make_review, person_ref, yaml_snippet
 
 BUILTIN_TIERS = {
@@ -202,8 +205,8 @@ class TypeSettings:
     provisions: :meth:`~planner.directory.Directory.pushed_member_ids`); ``nested``: IdP id ->
     :class:`NestedType` of those whose type depended on nesting (:func:`nested_types`); ``overrides``: person key
     (``m:<memberId>`` / ``i:<IdP id>``) -> account type; ``acknowledged`` /
-    ``acknowledged_replacements``: person keys under ``acknowledged_downgrades`` /
-    ``acknowledged_replacements``; ``protected``: memberId -> ``organization.<key>``; ``admin``:
+    ``acknowledged_replacements``: person key -> the :class:`Acknowledgment` entries of
+    ``acknowledged_downgrades`` / ``acknowledged_replacements`` naming them; ``protected``: memberId -> ``organization.<key>``; ``admin``:
     ``guards.admin_account_types`` case-folded; ``custom``: the organization's ``isCustom`` names.
     """
 
@@ -211,11 +214,51 @@ class TypeSettings:
     mapped: Mapping[str, Mapped]
     nested: Mapping[str, "NestedType"]
     overrides: Mapping[str, str]
-    acknowledged: frozenset[str]
-    acknowledged_replacements: frozenset[str]
+    acknowledged: Mapping[str, tuple["Acknowledgment", ...]]
+    acknowledged_replacements: Mapping[str, tuple["Acknowledgment", ...]]
     protected: Mapping[str, str]
     admin: frozenset[str]
     custom: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgment:
+    """One ``account_types.acknowledged_downgrades`` / ``acknowledged_replacements`` entry as the settling
+    reads it: ``name`` (the list's key), ``text`` as the policy writes it, and the change it records,
+    ``before`` -> ``after`` (account types in the organization's spelling, compared exactly as Sigma
+    compares ``userType``, docs/sigma-api.md §5.2; both ``None``: the short form, which records none)."""
+
+    name: str
+    text: str
+    before: str | None = None
+    after: str | None = None
+
+    @classmethod
+    def of(cls, name: str, entry: "str | AcknowledgedChange") -> "Acknowledgment":
+        """The acknowledgment of a policy entry of list ``name`` (a person, or :class:`AcknowledgedChange`)."""
+        if isinstance(entry, str):
+            return cls(name, entry)
+        return cls(name, entry.text(), entry.from_, entry.to)
+
+    @property
+    def recorded(self) -> bool:
+        """True for the long form (it names the change it was written for)."""
+        return self.before is not None
+
+    def fits(self, before: str | None, after: str | None) -> bool:
+        """Whether the entry settles the change ``before`` -> ``after``: the short form any, the long form
+        only its own."""
+        return not self.recorded or (self.before == before and self.after == after)
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledged:
+    """What a person's acknowledgments say of one change: ``settled`` (an entry fits it), and the
+    long-form ``stale`` entries naming the person that record another change (named by the blocking item
+    when none fits)."""
+
+    settled: bool
+    stale: tuple[Acknowledgment, ...] = ()
 
 
 class TypeDecision(msgspec.Struct, frozen=True):
@@ -439,9 +482,6 @@ def settings(policy: Policy, directory: Directory, people: Iterable[Person]) -> 
         for key in person_keys(ref, directory):
             overrides[key] = account_type
 
-    def keys(refs: Iterable[str]) -> frozenset[str]:
-        return frozenset(k for ref in refs for k in person_keys(ref, directory))
-
     idp_ids = {p.idp_user.id for p in people if p.idp_user is not None}
     mapped = mapped_types(policy, directory, idp_ids)
     return TypeSettings(
@@ -449,12 +489,25 @@ def settings(policy: Policy, directory: Directory, people: Iterable[Person]) -> 
         mapped=mapped,
         nested=nested_types(policy, directory, mapped, idp_ids),
         overrides=overrides,
-        acknowledged=keys(at.acknowledged_downgrades),
-        acknowledged_replacements=keys(at.acknowledged_replacements),
+        acknowledged=acknowledgments("acknowledged_downgrades", at.acknowledged_downgrades, directory),
+        acknowledged_replacements=acknowledgments("acknowledged_replacements", at.acknowledged_replacements,
+                                                  directory),
         protected=directory.protected_members(policy),
         admin=frozenset(t.casefold() for t in policy.guards.admin_account_types),
         custom=directory.custom_account_types,
     )
+
+
+def acknowledgments(name: str, entries: Iterable["str | AcknowledgedChange"], directory: Directory
+                    ) -> dict[str, tuple[Acknowledgment, ...]]:
+    """Person key (:func:`person_keys`) -> the :class:`Acknowledgment` entries of list ``name`` naming them,
+    in policy order."""
+    out: dict[str, tuple[Acknowledgment, ...]] = {}
+    for entry in entries:
+        ack = Acknowledgment.of(name, entry)
+        for key in person_keys(entry if isinstance(entry, str) else entry.person, directory):
+            out[key] = out.get(key, ()) + (ack,)
+    return out
 
 
 def target_type(person: Person, before: str | None, config: TypeSettings) -> tuple[str | None, str]:
@@ -520,17 +573,23 @@ def type_outcome(person: Person, config: TypeSettings, directory: Directory) -> 
     action = set_type_action(decision, member.email, evidence)
     if decision.change == "custom_replacement":
         return TypeOutcome(decision, action, custom_replacement_item(decision, member.email, evidence, config,
-                                                                     person_acknowledged(person, config, True)))
+                                                                     person_acknowledged(person, decision, config, True)))
     if decision.change == "downgrade":
         return TypeOutcome(decision, action, downgrade_item(decision, member.email, evidence, config,
-                                                            person_acknowledged(person, config, False)))
+                                                            person_acknowledged(person, decision, config, False)))
     return TypeOutcome(decision, action)
 
 
-def person_acknowledged(person: Person, config: TypeSettings, replacement: bool) -> bool:
-    """Whether ``acknowledged_replacements`` (``replacement``) or ``acknowledged_downgrades`` names ``person``."""
-    keys = config.acknowledged_replacements if replacement else config.acknowledged
-    return person.person in keys or ("i:" + (person.idp_id or "")) in keys
+def person_acknowledged(person: Person, decision: TypeDecision, config: TypeSettings, replacement: bool
+                        ) -> Acknowledged:
+    """What ``acknowledged_replacements`` (``replacement``) or ``acknowledged_downgrades`` says of ``person``'s
+    change (``decision``): settled when an entry naming them (by memberId key or IdP id) fits it
+    (:meth:`Acknowledgment.fits`), else the long-form entries naming them, which record another change."""
+    table = config.acknowledged_replacements if replacement else config.acknowledged
+    entries = table.get(person.person, ()) + table.get("i:" + (person.idp_id or ""), ())
+    if any(e.fits(decision.before, decision.after) for e in entries):
+        return Acknowledged(True)
+    return Acknowledged(False, tuple(dict.fromkeys(e for e in entries if e.recorded)))
 
 
 def type_evidence(decision: TypeDecision, member_type: str, config: TypeSettings) -> AccountTypeEvidence:
@@ -581,38 +640,71 @@ SOURCE_TEXT = {
 """How reasons name the sources that carry no group."""
 
 
-def item_evidence(evidence: AccountTypeEvidence, **setting: str) -> ItemEvidence:
+def item_evidence(evidence: AccountTypeEvidence, **setting: str | None) -> ItemEvidence:
     """The evidence of a downgrade or replacement item: its ``scim.set_account_type``'s evidence
     (``change``, ``source``, ``groups``, ``exportedMemberType``, ``unranked``, as set) and the policy
-    ``setting`` that raised it (``on_downgrade=...`` or ``on_custom_replacement=...``)."""
+    ``setting`` that raised it (``on_downgrade=...`` or ``on_custom_replacement=...``), with
+    :func:`stale_evidence`'s fields when an entry no longer applies."""
     return ItemEvidence(change=evidence.change, source=evidence.source, groups=evidence.groups,
                         exported_member_type=evidence.exported_member_type, unranked=evidence.unranked, **setting)
 
 
+def acknowledge_snippet(name: str, email: str, decision: TypeDecision) -> dict:
+    """The long-form entry of list ``name`` acknowledging ``decision``'s change only
+    (:class:`~planner.policy.AcknowledgedChange`)."""
+    return {"account_types": {name: [{"person": email, "from": decision.before, "to": decision.after}]}}
+
+
+def stale_words(stale: tuple[Acknowledgment, ...]) -> tuple[str, str]:
+    """``(head, tail)`` an item adds when ``stale`` entries name the person but record another change:
+    the entries that no longer apply, and what to do with them (``("", "")`` when none)."""
+    if not stale:
+        return "", ""
+    entries = ", ".join(e.text for e in stale)
+    head = (f"the account_types.{stale[0].name} entr{'y' if len(stale) == 1 else 'ies'} {entries} no longer "
+            f"appl{'ies' if len(stale) == 1 else 'y'} (written for "
+            f"{', '.join(f'{e.before} -> {e.after}' for e in stale)}): ")
+    return head, "; the entry settles only the change it records: remove it (or write it for this change)"
+
+
+def stale_evidence(stale: tuple[Acknowledgment, ...], decision: TypeDecision) -> dict:
+    """The evidence an item adds for ``stale`` entries: ``staleEntry`` (the entries as written, old
+    changes) and the change now planned, ``accountType`` (current) and ``policyAccountType`` (sent)."""
+    if not stale:
+        return {}
+    return {"stale_entry": "; ".join(e.text for e in stale), "account_type": decision.before,
+            "policy_account_type": decision.after}
+
+
 def downgrade_item(decision: TypeDecision, email: str, evidence: AccountTypeEvidence, config: TypeSettings,
-                   acknowledged: bool) -> ReviewItem | None:
+                   acknowledged: Acknowledged) -> ReviewItem | None:
     """The blocking ``account_types.downgrade`` / ``admin_downgrade`` item under ``on_downgrade``
-    (an admin's downgrade needs ``acknowledged_downgrades`` even under ``allow``), or ``None``."""
+    (an admin's downgrade needs ``acknowledged_downgrades`` even under ``allow``), or ``None``. An
+    ``acknowledged_downgrades`` entry of this person recording another change is named (old change in
+    ``evidence.staleEntry``, the new one in ``accountType`` -> ``policyAccountType``); the snippet is the
+    long-form entry for this change (docs/policy.md "account_types")."""
     setting = config.policy.on_downgrade
     admin = is_admin_loss(decision.before, decision.after, config.admin)
-    if not (setting == "block" or ((setting == "review" or admin) and not acknowledged)):
+    if not (setting == "block" or ((setting == "review" or admin) and not acknowledged.settled)):
         return None
     keep_type = {"account_types": {"overrides": {email: decision.before}}}
+    stale = acknowledged.stale if setting != "block" else ()
     if setting == "block":
         resolution = yaml_snippet(keep_type, notes=["on_downgrade is block: keep the current type"])
     else:
-        resolution = yaml_snippet({"account_types": {"acknowledged_downgrades": [email]}}, keep_type,
-                                  notes=["accept the downgrade:"])
+        resolution = yaml_snippet(acknowledge_snippet("acknowledged_downgrades", email, decision), keep_type,
+                                  notes=["accept this downgrade (the entry settles this change only):"])
+    head, tail = stale_words(stale)
     return make_review(
         "account_types.admin_downgrade" if admin else "account_types.downgrade",
         decision.member_id,
         blocking=True,
         subject=person_ref(member_id=decision.member_id, email=email, idp_id=decision.idp_id),
-        message=(f"{email} would go from {decision.before} to {decision.after} "
+        message=(f"{head}{email} would go from {decision.before} to {decision.after} "
                  f"({source_text(decision.source, decision.groups)})"
-                 + ("; admins lose admin only when acknowledged" if admin else "")),
+                 + ("; admins lose admin only when acknowledged" if admin else "") + tail),
         rule="account_types.on_downgrade",
-        evidence=item_evidence(evidence, on_downgrade=setting),
+        evidence=item_evidence(evidence, on_downgrade=setting, **stale_evidence(stale, decision)),
         resolution=resolution,
     )
 
@@ -646,18 +738,21 @@ def protected_item(decision: TypeDecision, config: TypeSettings, directory: Dire
 
 
 def custom_replacement_item(decision: TypeDecision, email: str, evidence: AccountTypeEvidence,
-                            config: TypeSettings, acknowledged: bool) -> ReviewItem | None:
+                            config: TypeSettings, acknowledged: Acknowledged) -> ReviewItem | None:
     """The blocking ``account_types.custom_replacement`` item under ``on_custom_replacement``, or
-    ``None`` when the policy allows the replacement (``allow``, or ``review`` and acknowledged)."""
+    ``None`` when the policy allows the replacement (``allow``, or ``review`` and acknowledged). An
+    ``acknowledged_replacements`` entry recording another change is named, as :func:`downgrade_item`."""
     setting = config.policy.on_custom_replacement
-    if setting == "allow" or (setting == "review" and acknowledged):
+    if setting == "allow" or (setting == "review" and acknowledged.settled):
         return None
     keep_type = {"account_types": {"overrides": {email: decision.before}}}
+    stale = acknowledged.stale if setting != "block" else ()
     if setting == "block":
         resolution = yaml_snippet(keep_type, notes=["on_custom_replacement is block: keep the current type"])
     else:
-        resolution = yaml_snippet({"account_types": {"acknowledged_replacements": [email]}}, keep_type,
-                                  notes=["accept the replacement:"])
+        resolution = yaml_snippet(acknowledge_snippet("acknowledged_replacements", email, decision), keep_type,
+                                  notes=["accept this replacement (the entry settles this change only):"])
+    head, tail = stale_words(stale)
     custom = [t for t in (decision.before, decision.after) if builtin_tier(t, config.custom) is None]
     typos = "".join(f"; {typo_message(t, b)}" for t in custom if (b := builtin_typo(t)) and t not in config.custom)
     return make_review(
@@ -666,13 +761,13 @@ def custom_replacement_item(decision: TypeDecision, email: str, evidence: Accoun
         blocking=True,
         subject=person_ref(member_id=decision.member_id, email=email, idp_id=decision.idp_id),
         message=(
-            f"{email} would go from {decision.before} to {decision.after} "
+            f"{head}{email} would go from {decision.before} to {decision.after} "
             f"({source_text(decision.source, decision.groups)}): custom account type "
             f"{' and '.join(repr(t) for t in custom)} is ranked neither by account_types.precedence nor among "
             "Sigma's built-in types, so this is neither an upgrade nor a downgrade; the permissions it grants "
-            f"may differ in any direction{typos}"
+            f"may differ in any direction{typos}{tail}"
         ),
         rule="account_types.on_custom_replacement",
-        evidence=item_evidence(evidence, on_custom_replacement=setting),
+        evidence=item_evidence(evidence, on_custom_replacement=setting, **stale_evidence(stale, decision)),
         resolution=resolution,
     )

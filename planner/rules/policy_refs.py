@@ -134,7 +134,11 @@ def _account_types_refs(policy: Policy) -> Iterator[PolicyRef]:
     yield from _keys(RefKind.GROUP, "account_types", "group_map", at.group_map)
     yield from _keys(RefKind.PERSON, "account_types", "overrides", at.overrides)
     for name in ("acknowledged_downgrades", "acknowledged_replacements"):
-        yield from _items(RefKind.PERSON, ("account_types", name), getattr(at, name))
+        for i, entry in enumerate(getattr(at, name)):
+            if isinstance(entry, str):
+                yield PolicyRef(("account_types", name, i), RefKind.PERSON, entry)
+            else:
+                yield PolicyRef(("account_types", name, i, "person"), RefKind.PERSON, entry.person)
 
 
 def _guests_refs(policy: Policy) -> Iterator[PolicyRef]:
