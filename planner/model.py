@@ -552,6 +552,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``user_name_guard.configure_idp``: ``sigmaEmail``, ``idpUserName``;
       ``user_name_guard.invalid_user_name``: ``userName`` (as sent: ``null`` or blank when none),
       ``finding``, ``problem`` (:func:`planner.rules.linking.unsendable_user_name`);
+    - ``teams.scim_group_missing``: ``externalId`` (the IdP group id SCIM links the team to), ``displayName``
+      (SCIM's for it), ``members`` (the team's memberships);
     - ``scim.managed_member``, ``scim.held_member``: ``action`` (id), ``externalId``; ``scim.user_name_changed``: ``externalId``;
       ``scim.second_account``: ``externalId``, ``sigmaEmail`` (the old member's), ``userName`` (the new one),
       ``newMemberId``;
@@ -605,6 +607,7 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     # Sigma's SCIM state and values (planner.rules.scim_state, planner.rules.scim_values)
     action: str | UnsetType = UNSET
     external_id: str | None | UnsetType = UNSET
+    display_name: str | UnsetType = UNSET
     new_member_id: str | UnsetType = UNSET
     missing: list[str] | UnsetType = UNSET
     attribute: str | UnsetType = UNSET

@@ -519,7 +519,10 @@ class Teams(_Model):
     ``teams.empty_export`` item. ``outside_members``: active Sigma members whose email a group lists as a
     member of another domain than the export's users (a Google group, docs/formats.md §4c; Google's SCIM
     app never provisions them): a blocking ``review`` item (``teams.outside_member``; not removed from the
-    team, not added), kept (``keep``, reported), or treated as ``leftovers``.
+    team, not added), kept (``keep``, reported), or treated as ``leftovers``. ``deleted_groups``: IdP group
+    ids (the ``externalId`` Sigma's SCIM state gives a team's group) deleted in the IdP: their teams, which
+    the export's groups no longer name, stay as Sigma's (unmanaged, members kept); settles
+    ``teams.scim_group_missing``.
     """
 
     map: dict[Name, Name] = Field(default_factory=dict)
@@ -531,10 +534,12 @@ class Teams(_Model):
     confirm_empty: list[GroupPattern] = Field(default_factory=list)
     confirm_no_teams: bool = False
     outside_members: Literal["review", "keep", "leftovers"] = "review"
+    deleted_groups: list[Name] = Field(default_factory=list)
 
     @model_serializer(mode="wrap")
     def _without_unset_confirmations(self, handler: Any) -> Any:
-        # a policy without ``confirm_empty`` / ``confirm_no_teams`` / ``outside_members`` resolves as it did
+        # a policy without ``confirm_empty`` / ``confirm_no_teams`` / ``outside_members`` / ``deleted_groups``
+        # resolves as it did
         # before the keys existed: same plan digest
         data = handler(self)
         if not self.confirm_empty:
@@ -543,6 +548,8 @@ class Teams(_Model):
             data.pop("confirm_no_teams", None)
         if self.outside_members == "review":
             data.pop("outside_members", None)
+        if not self.deleted_groups:
+            data.pop("deleted_groups", None)
         return data
 
 

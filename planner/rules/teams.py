@@ -88,7 +88,7 @@ import msgspec
 
 from ..did_you_mean import LookAlikes, look_alike_differences
 from ..directory import Directory, Group, GroupCycle, Person, PersonStatus, pushes_direct_members_only
-from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, TeamRow, email_key
+from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, ScimGroup, SigmaTeam, TeamRow, email_key
 from ..payloads import (
     UNSET,
     DisplayNameState,
@@ -481,15 +481,62 @@ def scim_assignments(directory: Directory) -> dict[str, Assignment]:
     return out
 
 
+def scim_groups_missing(directory: Directory) -> dict[str, ScimGroup]:
+    """The active teams Sigma's SCIM state links to an IdP group the export lacks, by teamId: a provisioned
+    SCIM Group (its id the teamId, RFC 7643 §4.2) whose ``externalId`` names no group of the IdP export
+    (deleted, renamed as a new group, out of the export's scope, or the export is incomplete)."""
+    out: dict[str, ScimGroup] = {}
+    for team_id, provisioned in directory.scim.groups.items():
+        team = directory.teams.get(team_id)
+        if (team is not None and not team.is_archived and provisioned.external_id
+                and provisioned.external_id not in directory.groups):
+            out[team_id] = provisioned
+    return out
+
+
+def scim_group_missing_item(team: SigmaTeam, provisioned: ScimGroup, members: int, deleted: bool) -> ReviewItem:
+    """``teams.scim_group_missing``: ``team`` is linked by SCIM to IdP group ``provisioned.external_id``
+    (SCIM's ``displayName`` for it), which the IdP export lacks. The plan neither gives the team to another
+    group by a rule nor removes its ``members`` on the absence: blocking until ``teams.deleted_groups`` names
+    the group (deleted: the team stays as Sigma's; the item is then informational) or ``teams.map`` gives the
+    team to the group it was renamed to; an incomplete export is exported again."""
+    gid = provisioned.external_id or ""
+    head = (f"team {team.name!r} ({team.team_id}) is linked by SCIM to IdP group {gid} "
+            f"({provisioned.display_name!r} as SCIM has it), which the IdP export lacks")
+    if deleted:
+        message = (f"{head}: deleted in the IdP (teams.deleted_groups), so the team stays as Sigma's, unmanaged, "
+                   f"with its {members} member(s)")
+        resolution = ""
+    else:
+        message = (f"{head}: deleted in the IdP, renamed (a new group), out of the export's scope, or the export is "
+                   f"incomplete; the plan neither gives the team to another group nor removes its {members} "
+                   "member(s) on the absence")
+        resolution = yaml_snippet(
+            {"teams": {"deleted_groups": [gid]}}, {"teams": {"map": {team.name: "<the group's new displayName>"}}},
+            notes=["deleted in the IdP: the team stays as Sigma's (unmanaged, members kept); renamed: map the "
+                   "team to the new group; left out of the export: export the IdP again (every group, every page)"])
+    return make_review(
+        "teams.scim_group_missing", team.team_id, blocking=not deleted,
+        subject=ItemRef(team_id=team.team_id, name=team.name),
+        message=message,
+        rule="teams.scim_state",
+        evidence=ItemEvidence(external_id=gid, display_name=provisioned.display_name, members=members),
+        resolution=resolution,
+    )
+
+
 def assign_groups(policy: Teams, directory: Directory,
                   scope_groups: Sequence[str] = ()) -> tuple[list[Assignment], list[ReviewItem]]:
     """Apply Sigma's SCIM links (:func:`scim_assignments`), then ``teams.map`` and ``teams.rules`` (see
     the module docstring) to the other groups and active teams: the assignments, sorted by team name
     then group id, and the review items. A group whose rule finds an archived team
     (:func:`archived_matches`) or whose name only looks like a team's or a ``scope_groups`` name
-    (``scope.groups``; :func:`look_alike_matches`) is held by a blocking item instead."""
+    (``scope.groups``; :func:`look_alike_matches`) is held by a blocking item instead. A team SCIM links to
+    a group the export lacks (:func:`scim_groups_missing`) is no team for a rule (only a ``teams.map`` entry
+    gives it another group) and gets its ``teams.scim_group_missing`` item."""
     team_ids_by_name = active_team_ids_by_name(directory)
     pinned = scim_assignments(directory) if directory.scim.groups else {}
+    missing = scim_groups_missing(directory) if directory.scim.groups else {}
     groups = sorted((g for g in directory.groups.values() if g.group_id not in pinned),
                     key=lambda g: (g.display_name, g.group_id))
     group_ids_by_name: dict[str, list[str]] = {}
@@ -500,6 +547,9 @@ def assign_groups(policy: Teams, directory: Directory,
         team_ids_by_name = {n: kept for n, tids in team_ids_by_name.items()
                             if (kept := [t for t in tids if t not in taken])}
     mapped, claimed = map_candidates(policy, group_ids_by_name, team_ids_by_name)
+    if missing:  # its group gone, a team is another group's only by an explicit teams.map entry
+        team_ids_by_name = {n: kept for n, tids in team_ids_by_name.items()
+                            if (kept := [t for t in tids if t not in missing])}
     candidates = rule_candidates(policy.rules, groups, free_teams(team_ids_by_name, claimed), mapped)
     held = archived_matches(policy, groups, candidates, directory)
     alike = look_alike_matches(policy, scope_groups, [g for g in groups if g.group_id not in held], candidates,
@@ -508,6 +558,10 @@ def assign_groups(policy: Teams, directory: Directory,
         candidates.pop(gid, None)
     candidates.update((gid, [a]) for gid, a in pinned.items())
     final, items = settle_candidates(candidates)
+    mapped_teams = {a.team_id for a in final}
+    items += [scim_group_missing_item(directory.teams[tid], missing[tid], len(directory.team_members.get(tid, ())),
+                                      (missing[tid].external_id or "") in policy.deleted_groups)
+              for tid in sorted(missing, key=lambda t: (directory.teams[t].name, t)) if tid not in mapped_teams]
     return final, (items + [archived_team_item(held[gid]) for gid in sorted(held)]
                    + [look_alike_item(alike[gid]) for gid in sorted(alike)])
 
