@@ -554,7 +554,7 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``finding``, ``problem`` (:func:`planner.rules.linking.unsendable_user_name`);
     - ``teams.scim_group_missing``: ``externalId`` (the IdP group id SCIM links the team to), ``displayName``
       (SCIM's for it), ``members`` (the team's memberships);
-    - ``scim.managed_member``, ``scim.held_member``: ``action`` (id), ``externalId``; ``scim.user_name_changed``: ``externalId``;
+    - ``scim.managed_member``, ``scim.held_member``, ``scim.profile_push``: ``action`` (id), ``externalId``; ``scim.user_name_changed``: ``externalId``;
       ``scim.second_account``: ``externalId``, ``sigmaEmail`` (the old member's), ``userName`` (the new one),
       ``newMemberId``;
       ``scim.state_conflict``: ``action``, ``externalId``, ``attribute`` (``active``/``userType``),

@@ -165,11 +165,25 @@ class TeamMemberTarget(Payload):
 class LinkUserBefore(Payload):
     """The member as exported: account type name and ``userKind``; ``active: false`` when Sigma's SCIM
     state has the user inactive and the link reactivates it (the export is newer, by the dates or
-    ``linking.scim_state_conflicts``: ``evidence.stateConflict``)."""
+    ``linking.scim_state_conflicts``: ``evidence.stateConflict``); ``firstName`` / ``lastName`` only when the
+    link sends another ``name.givenName`` / ``name.familyName`` (Sigma applies the pushed name,
+    docs/sigma-api.md §5.3: :meth:`name_changes`)."""
 
     member_type: str
     user_kind: str
     active: bool | UnsetType = UNSET
+    first_name: str | UnsetType = UNSET
+    last_name: str | UnsetType = UNSET
+
+    def name_changes(self, after: "ScimUserAfter") -> str:
+        """What the link changes of the member's name, ``firstName 'Alice' -> 'Alicia', lastName 'A' -> 'Brown'``
+        (``""``: nothing), from the action's own ``before`` and ``after``."""
+        parts = []
+        if self.first_name is not UNSET:
+            parts.append(f"firstName {self.first_name!r} -> {after.given_name!r}")
+        if self.last_name is not UNSET:
+            parts.append(f"lastName {self.last_name!r} -> {after.family_name!r}")
+        return ", ".join(parts)
 
 
 class ScimUserAfter(Payload):

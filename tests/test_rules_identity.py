@@ -24,7 +24,7 @@ EMAILS_FIRST = "linking:\n  match_keys: [emails, user_name]\nunmatched:\n  actio
 
 
 def test_a_link_names_the_idp_user_that_matched_by_a_later_key():
-    p = plan(snapshot([member("m1", "ann@example.com")],
+    p = plan(snapshot([member("m1", "ann@example.com", "Given", "Family")],
                       [user("u1", "ann@example.com"), user("u2", "x@example.com", emails=["x@example.com", "ann@example.com"])]))
     assert kinds(p) == [("scim.create_user", "scim.create_user:u2"), ("scim.link_user", "scim.link_user:m1"), ROOT_LINK]
     link = by_id(p)["scim.link_user:m1"]

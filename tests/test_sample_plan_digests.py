@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:fb6bcb3d0f841e49ec76a2f67bddbce3cc313573ae7ef2030ff81e8011363181",
-    "okta-reviewed": "sha256:eaa4def1ab0ee6bb2c3e143e06982a1548a6307770f49cc48d017ed6c4ee422b",
-    "entra": "sha256:b7a690d3ba182c5566db1a3956ea120939a4bfa136cf53f3561fd3a9ff6fd32a",
-    "entra-reviewed": "sha256:0aeef2cc7cad933be741e775c240c5ed373c26e7a97243312216c2cb2d1e62da",
+    "okta": "sha256:9cc3416ba0163f231aee435fcb6dd63ab29a44f8f2b8c679e23ce2521952213a",
+    "okta-reviewed": "sha256:972bc18f6a3ee59e6914b7184a58b9928fb0eaec98d5e5f3c37c2c8a208ac37f",
+    "entra": "sha256:b523c877d8c8b1d055dc4388d3f52483bf292a8a5292370bfd08926b1b306c24",
+    "entra-reviewed": "sha256:ffb4a945964135f3005a64af94b0e4e2cbe88569e91d239bb98ccc753e3db8f4",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

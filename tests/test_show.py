@@ -17,7 +17,7 @@ def small_plan(base=UNCONFIRMED_POLICY):
     snap = snapshot(
         [member("m1", "ann@example.com", "Ann", "Lee", member_type="View"), member("m2", "gone@example.com"),
          member("m5", "eve@example.com"), member("m6", "Eve@example.com")],
-        [user("u1", "ann@example.com"), user("u5", "eve@example.com"), user("u7", "new@example.com", first="New",
+        [user("u1", "ann@example.com", first="Ann", last="Lee"), user("u5", "eve@example.com"), user("u7", "new@example.com", first="New",
                                                                              last="Hire")],
         groups=[group("gF", "Finance", ["u1"])],
         teams=[team("tF", "Finance"), team("tB", "Board")],

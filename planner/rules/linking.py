@@ -1052,7 +1052,9 @@ def link_user_action(person: Person, directory: Directory, user_type: str | None
                      rivals: list[LostCandidate], requires: list[str]) -> ScimLinkUser:
     """``scim.link_user`` of ``person`` (docs/sigma-api.md §5.3: Sigma links a SCIM user to the member
     with its email), sending ``user_type`` and, after a ``members.set_email``, the email; ``rivals``:
-    the candidates it won over; ``requires``: the action ids it waits for."""
+    the candidates it won over; ``requires``: the action ids it waits for. A name the IdP holds otherwise
+    than the member (changed in the IdP) is in ``before`` (``firstName``/``lastName``) and the reason: the
+    link sends it and Sigma applies it (docs/sigma-api.md §5.3)."""
     member, user, link = person.member, person.idp_user, person.link
     scim_user_name = directory.scim_user_names[user.id]
     user_name = person.user_name
@@ -1064,15 +1066,20 @@ def link_user_action(person: Person, directory: Directory, user_type: str | None
         email=user_name if set_email else UNSET,
         user_type=UNSET if user_type is None else user_type,
     )
+    first, last = member.first_name or "", member.last_name or ""
+    before = LinkUserBefore(member_type=member.member_type or "", user_kind=member.user_kind or "internal",
+                            first_name=first if first != after.given_name else UNSET,
+                            last_name=last if last != after.family_name else UNSET)
+    renamed = before.name_changes(after)
     return ScimLinkUser(
         id=action_id(ActionKind.SCIM_LINK_USER, member.member_id),
         target=LinkUserTarget(member_id=member.member_id, email=member.email, user_name=user_name, idp_id=user.id,
                               idp_user_name=scim_user_name if scim_user_name != user_name else UNSET),
-        before=LinkUserBefore(member_type=member.member_type or "", user_kind=member.user_kind or "internal"),
+        before=before,
         after=after,
         rule=link_rule(link.key),
         reason=_link_reason(link.key, user.id, user.user_name or "", link.idp_field, link.idp_value)
-        + _lost_reason(rivals),
+        + _lost_reason(rivals) + (f"; it sends the IdP's name: {renamed}" if renamed else ""),
         evidence=LinkUserEvidence(
             key=link.key, idp_field=link.idp_field,
             idp_value=link.idp_value if link.idp_value != scim_user_name else UNSET,

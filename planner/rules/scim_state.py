@@ -580,7 +580,31 @@ def settle_user(action: ScimLinkUser | ScimCreateUser, planned: PlannedState) ->
             if isinstance(settled, ReviewItem):
                 return Settlement(None, settled)
             action = settled
-    return Settlement(None if _user_satisfied(user, action.after, typed) else action)
+    if not _user_satisfied(user, action.after, typed):
+        return Settlement(action)
+    return Settlement(None, profile_push_item(action, user) if isinstance(action, ScimLinkUser) else None)
+
+
+def profile_push_item(action: ScimLinkUser, user: ScimUser) -> ReviewItem | None:
+    """``scim.profile_push`` (informational): SCIM-managed ``user``'s link is satisfied (dropped), but the IdP
+    holds another name than the member (``action.before.firstName``/``lastName``, :meth:`~planner.payloads.LinkUserBefore.name_changes`):
+    nothing is planned, the IdP's next push changes it (Sigma applies the pushed ``name.givenName`` /
+    ``name.familyName``, docs/sigma-api.md §5.3). ``None`` when the names agree."""
+    renamed = action.before.name_changes(action.after)
+    if not renamed:
+        return None
+    target = action.target
+    return make_review(
+        "scim.profile_push", action.id, blocking=False,
+        subject=person_ref(member_id=target.member_id, email=target.email, idp_id=target.idp_id,
+                           user_name=user.user_name),
+        message=(f"{user.user_name} is provisioned by SCIM (externalId {user.external_id}) and the IdP holds "
+                 f"another name: its next push changes {renamed} (Sigma applies the pushed name.givenName and "
+                 "name.familyName); nothing is planned for it"),
+        rule="scim_state.profile_push",
+        evidence=ItemEvidence(action=action.id, external_id=user.external_id),
+        resolution="",
+    )
 
 
 def settle_account_type(action: ScimSetAccountType, planned: PlannedState) -> Settlement:
