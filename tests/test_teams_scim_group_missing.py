@@ -47,6 +47,10 @@ def test_a_new_group_of_the_same_name_does_not_take_the_team_by_a_rule():
     assert ("teams.remove_member", "teams.remove_member:t1:m1") not in kinds(p)
     assert kinds(p) == [("scim.link_user", "scim.link_user:m2")]
     assert ("teams.scim_group_missing", True) in review_codes(p)
+    # nor is a second team of that name created beside it
+    created = plan(finance(group("g2", "Finance", users=["u2"])), RULES + "  mode: create\n")
+    assert kinds(created) == [("scim.link_user", "scim.link_user:m2")]
+    assert review_codes(created) == [("teams.scim_group_missing", True), ("teams.unmanaged", False)]
 
 
 def test_deleted_groups_keeps_the_team_as_sigmas():
