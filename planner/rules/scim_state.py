@@ -582,25 +582,34 @@ def settle_user(action: ScimLinkUser | ScimCreateUser, planned: PlannedState) ->
             action = settled
     if not _user_satisfied(user, action.after, typed):
         return Settlement(action)
-    return Settlement(None, profile_push_item(action, user) if isinstance(action, ScimLinkUser) else None)
+    return Settlement(None, profile_push_item(action, user, planned.idp_users.get(action.target.idp_id))
+                      if isinstance(action, ScimLinkUser) else None)
 
 
-def profile_push_item(action: ScimLinkUser, user: ScimUser) -> ReviewItem | None:
+def profile_push_item(action: ScimLinkUser, user: ScimUser, idp: IdpUser | None = None) -> ReviewItem | None:
     """``scim.profile_push`` (informational): SCIM-managed ``user``'s link is satisfied (dropped), but the IdP
     holds another name than the member (``action.before.firstName``/``lastName``, :meth:`~planner.payloads.LinkUserBefore.name_changes`):
     nothing is planned, the IdP's next push changes it (Sigma applies the pushed ``name.givenName`` /
-    ``name.familyName``, docs/sigma-api.md §5.3). ``None`` when the names agree."""
-    renamed = action.before.name_changes(action.after)
-    if not renamed:
-        return None
+    ``name.familyName``, docs/sigma-api.md §5.3); or the IdP user ``idp``'s primary email is another address
+    than the member's (the push sends it as ``emails``; whether Sigma applies it is not documented, §5.3).
+    ``None`` when both agree."""
     target = action.target
+    changes = action.before.name_changes(action.after)
+    primary = idp.primary_email if idp is not None else None
+    said = []
+    if changes:
+        said.append(f"its next push changes {changes} (Sigma applies the pushed name.givenName and name.familyName)")
+    if primary is not None and primary.key != email_key(target.email):
+        said.append(f"its next push sends email {primary.value!r} (the member's is {target.email!r}): whether Sigma "
+                    "applies a pushed email is not documented, so check the member after the push")
+    if not said:
+        return None
     return make_review(
         "scim.profile_push", action.id, blocking=False,
         subject=person_ref(member_id=target.member_id, email=target.email, idp_id=target.idp_id,
                            user_name=user.user_name),
         message=(f"{user.user_name} is provisioned by SCIM (externalId {user.external_id}) and the IdP holds "
-                 f"another name: its next push changes {renamed} (Sigma applies the pushed name.givenName and "
-                 "name.familyName); nothing is planned for it"),
+                 f"another {'name' if changes else 'email'}: {'; '.join(said)}; nothing is planned for it"),
         rule="scim_state.profile_push",
         evidence=ItemEvidence(action=action.id, external_id=user.external_id),
         resolution="",
