@@ -33,7 +33,10 @@ before it decided; a step that overrules an earlier decision says so here:
    record (status, link, the userName sent);
 7. guests (:func:`fold_guests`, :func:`planner.rules.guests.decide_guest`): overrules linking's
    ``guest`` status with ``guest_disabled``, or ``link`` + converted; after linking, since converting
-   needs the link;
+   needs the link. An archived or inactive guest linking reactivates or finds rehired is this step's
+   too (``decide_reactivated_guest``, ``decide_rehired_guest``): linking raises no ``linking.rehire`` for a
+   guest, a guest's return being a ``guests`` decision, and a held one's item names the account type a
+   conversion would give them (:func:`returning_guest_types`, the rule step 9 applies);
 8. addresses (:func:`fold_addresses` of :func:`planner.rules.duplicates.decide_address`, one
    decision per shared address): email changes that free a shared address, after guests, because
    a converted guest is linked and sends its address;
@@ -282,14 +285,20 @@ def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...]
     owner = unmatched.document_owner(policy, directory, policy.guests.document_owner, ("guests", "document_owner"))
     protected = directory.protected_members(policy)
     out = []
-    idp_guest, guest, reactivate = PersonStatus.IDP_GUEST, PersonStatus.GUEST, PersonStatus.REACTIVATE  # read once
+    idp_guest, guest, reactivate, rehire = (PersonStatus.IDP_GUEST, PersonStatus.GUEST, PersonStatus.REACTIVATE,
+                                            PersonStatus.REHIRE)  # read once
+    returning = returning_guest_types(policy, directory, people)
     for person in people:
         status = person.status
         if status is idp_guest:
             outcome.review_items.append(guests.idp_guest_item(person))
-        elif status is guest or (status is reactivate and person.member.user_kind == "guest"):
-            decision = (guests.decide_guest(person, policy.guests, directory, owner, protected)
-                        if status is guest else guests.decide_reactivated_guest(person, policy.guests))
+        elif status is guest or ((status is reactivate or status is rehire) and person.member.user_kind == "guest"):
+            if status is guest:
+                decision = guests.decide_guest(person, policy.guests, directory, owner, protected)
+            elif status is reactivate:
+                decision = guests.decide_reactivated_guest(person, policy.guests, returning.get(person.person))
+            else:
+                decision = guests.decide_rehired_guest(person, policy.guests, returning[person.person])
             person = msgspec.structs.replace(person, status=decision.status, converted=decision.converted)
             if decision.action is not None:
                 outcome.actions.append(decision.action)
@@ -297,6 +306,23 @@ def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...]
                 outcome.review_items.append(decision.review_item)
         out.append(person)
     return tuple(out)
+
+
+def returning_guest_types(policy: Policy, directory: Directory, people: tuple[Person, ...]
+                          ) -> dict[str, account_types.TypeDecision]:
+    """Step 7 too: person key -> the :class:`~planner.rules.account_types.TypeDecision` of each archived or
+    inactive guest the IdP has active again whom this step holds (linking's ``rehire``, or ``reactivate``
+    while ``guests.action`` is not ``convert``): the account type a conversion would give them, which their
+    item names (the people step 9 types are the ones provisioned, so a held guest's is decided here). Empty
+    (nothing read) when there is none. Raises :class:`~planner.policy.PolicyError` as step 9 does (an
+    unknown account type, mapped groups ``precedence`` does not order)."""
+    convert = policy.guests.action == "convert"
+    held = [p for p in people if p.member is not None and p.member.user_kind == "guest"
+            and (p.status is PersonStatus.REHIRE or (p.status is PersonStatus.REACTIVATE and not convert))]
+    if not held:
+        return {}
+    config = account_types.settings(policy, directory, held)
+    return {p.person: account_types.decide_type(p, config, directory) for p in held}
 
 
 def fold_idp_collisions(directory: Directory, graph: IdentityGraph, excluded: frozenset[str], outcome: Outcome

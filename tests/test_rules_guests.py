@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 from msgspec import to_builtins as wire
 
-from .plan_factory import by_id, kinds, member, plan, review_codes, snapshot, user
+from .plan_factory import by_id, group, kinds, member, plan, review_codes, snapshot, user
 
 GUEST = member("g1", "carol@partner.example", "Carol", "Nguyen", member_type="View", user_kind="guest")
 GUEST_IDP = user("e1", "carol_partner.example#EXT#@example.com", emails=["carol@partner.example"],
@@ -107,8 +107,81 @@ def test_an_archived_guest_an_override_links_is_held_when_guests_are_not_convert
     item = p.review_items[0]
     assert item.message == (
         "IdP user u9 links to archived guest 'carol@partner.example': Sigma's SCIM refuses to link a guest (409), "
-        "so reactivating and linking them needs a conversion to an internal member first")
+        "so reactivating and linking them needs a conversion to an internal member first, who returns with account "
+        "type View (kept: no mapped group, account_types.default: keep)")
     assert yaml.safe_load(item.resolution) == {"guests": {"action": "convert"}}
     row = next(r for r in p.people if r.member_id == "g1")
     assert (row.actions, row.review_items) == ((), ("guests.reactivated_guest:g1",))
     assert p.summary.people["held"] == 1
+
+
+# tester8 finding 28: an archived or inactive guest the IdP has active again was a plain linking.rehire
+# ("reactivate the member"), whose override then met guests.reactivated_guest: a guest's return is the
+# guests family's one question, naming the account type a conversion gives them
+BUILD_TYPES = ("account_types:\n  group_map: {Sigma-Build: Build}\n  precedence: [Admin, Build, View]\n")
+BUILDERS = group("gb", "Sigma-Build", users=["u9"])
+
+
+def test_a_rehired_guest_is_one_guests_question_naming_the_account_type_they_return_with():
+    p = plan(snapshot([ARCHIVED_GUEST], [CAROL], [BUILDERS], account_types=["Admin", "Build", "View"]), BUILD_TYPES)
+    assert kinds(p) == [("scim.link_user", "scim.link_user:root")]
+    assert review_codes(p) == [("guests.rehired_guest", True)]
+    (item,) = p.review_items
+    assert item.id == "guests.rehired_guest:g1"
+    assert item.message == (
+        "active IdP user u9 matches archived guest 'carol@partner.example' (View): a guest cannot return as a "
+        "guest (Sigma's SCIM refuses to link one, 409), so bringing them back reactivates them, converts them to an "
+        "internal member and links them, with account type Build (group Sigma-Build); guests.action is disable, "
+        "which converts no one returning: held until a reviewer decides")
+    assert wire(item.evidence) == {"linkedBy": "user_name", "isArchived": True, "isInactive": False,
+                                   "accountType": "Build", "source": "group_map", "groups": ["Sigma-Build"]}
+    assert item.resolution == (
+        "# bring them back as an internal member (reactivated, converted, linked):\n"
+        "# (guests.action: convert also converts the active guests an IdP user links to)\n"
+        "guests:\n  action: convert\nlinking:\n  overrides:\n    - {idp: u9, member: g1}\n"
+        "# or keep them out: unassign IdP user u9 from the Sigma app, export and plan again\n")
+    row = next(r for r in p.people if r.member_id == "g1")
+    assert (row.actions, row.review_items) == ((), ("guests.rehired_guest:g1",))
+    assert p.summary.people["held"] == 1
+
+
+def test_a_rehired_inactive_guest_under_convert_is_asked_once_and_its_answer_converts_them():
+    inactive = member("g1", "carol@partner.example", "Carol", "Nguyen", user_kind="guest", inactive=True)
+    snap = snapshot([inactive], [CAROL])
+    p = plan(snap, "guests:\n  action: convert\n")
+    assert review_codes(p) == [("guests.rehired_guest", True)]
+    (item,) = p.review_items
+    assert item.message.endswith(
+        "with account type View (kept: no mapped group, account_types.default: keep); guests.action is convert: "
+        "held until a reviewer decides")
+    assert yaml.safe_load(item.resolution) == {"linking": {"overrides": [{"idp": "u9", "member": "g1"}]}}
+    answered = plan(snap, "guests:\n  action: convert\n" + OVERRIDE)
+    assert kinds(answered) == [("members.convert_guest", "members.convert_guest:g1"),
+                               ("members.reactivate", "members.reactivate:g1"), ("scim.link_user", "scim.link_user:g1"),
+                               ("scim.link_user", "scim.link_user:root")]
+    assert review_codes(answered) == []
+
+
+def test_the_rehired_guest_items_answer_under_disable_converts_and_links_them():
+    snap = snapshot([ARCHIVED_GUEST], [CAROL])
+    (item,) = plan(snap).review_items
+    p = plan(snap, yaml.safe_dump(yaml.safe_load(item.resolution)))
+    assert kinds(p) == [("members.convert_guest", "members.convert_guest:g1"), ("members.reactivate", "members.reactivate:g1"),
+                        ("scim.link_user", "scim.link_user:g1"), ("scim.link_user", "scim.link_user:root")]
+    assert review_codes(p) == []
+
+
+def test_a_reactivated_guest_held_under_disable_names_the_account_type_they_return_with():
+    p = plan(snapshot([ARCHIVED_GUEST], [CAROL], [BUILDERS], account_types=["Admin", "Build", "View"]),
+             BUILD_TYPES + OVERRIDE)
+    (item,) = p.review_items
+    assert item.code == "guests.reactivated_guest"
+    assert item.message.endswith("needs a conversion to an internal member first, who returns with account type "
+                                 "Build (group Sigma-Build)")
+    assert wire(item.evidence)["accountType"] == "Build"
+
+
+def test_an_internal_member_rehired_is_still_linkings_question():
+    p = plan(snapshot([member("m1", "dana@example.com", "Dana", "Lee", archived=True)],
+                      [user("u1", "dana@example.com", first="Dana", last="Lee")]))
+    assert review_codes(p) == [("linking.rehire", True)]

@@ -18,7 +18,11 @@ An archived or inactive guest whom linking reactivates (an override, Sigma's SCI
 guest (409 "guest users cannot be managed with SCIM", docs/sigma-api.md §5.3), so under
 ``guests.action: convert`` they get ``members.convert_guest`` after ``members.reactivate`` (then
 the link), and otherwise a blocking ``guests.reactivated_guest`` item holds them
-(:func:`decide_reactivated_guest`).
+(:func:`decide_reactivated_guest`). An archived or inactive guest an active IdP user matches with no
+such decision (linking's ``rehire``) is this family's question, not linking's ``linking.rehire``: a
+guest's return is a ``guests`` decision (tester8 finding 28), so one blocking ``guests.rehired_guest``
+item holds them, saying the account type they would return with (an internal member's, from
+``account_types``) and what settles it under the ``guests.action`` in force (:func:`decide_rehired_guest`).
 
 Each rule is a pure function of one :class:`~planner.directory.Person` (linking's decision), the
 ``guests`` policy section and the :class:`~planner.directory.Directory`: :func:`decide_guest`
@@ -35,7 +39,7 @@ from typing import Collection
 from msgspec.structs import replace
 
 from ..directory import Directory, Person, PersonStatus
-from ..model import Action, ActionKind, ReviewItem
+from ..model import Action, ActionKind, ItemEvidence, ReviewItem
 from ..payloads import (
     UNSET,
     ArchiveAfter,
@@ -47,6 +51,7 @@ from ..payloads import (
 )
 from ..policy import Guests
 from . import action_id, make_action, make_review, person_ref, yaml_snippet
+from .account_types import TypeDecision, source_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,21 +101,58 @@ def decide_guest(person: Person, policy: Guests, directory: Directory, owner: Do
                          disable_action(person, owner), disabled_with_idp_user_item(person) if live else None)
 
 
-def decide_reactivated_guest(person: Person, policy: Guests) -> GuestDecision:
+def decide_reactivated_guest(person: Person, policy: Guests, returning: TypeDecision | None) -> GuestDecision:
     """An archived or inactive guest linking reactivates (status ``reactivate``): converted after the
     reactivation under ``guests.action: convert`` (status stays ``reactivate``), else held with a
-    blocking ``guests.reactivated_guest`` (Sigma's SCIM refuses to link a guest, 409, docs/sigma-api.md §5.3)."""
+    blocking ``guests.reactivated_guest`` naming ``returning``, the account type the conversion would give
+    them (``None`` only under ``convert``, which needs none; Sigma's SCIM refuses to link a guest, 409,
+    docs/sigma-api.md §5.3)."""
     mid = person.member.member_id
     if policy.action == "convert":
         convert = convert_action(person)
         return GuestDecision(mid, PersonStatus.REACTIVATE, True,
                              replace(convert, depends_on=(action_id(ActionKind.MEMBERS_REACTIVATE, mid),)))
-    return GuestDecision(mid, PersonStatus.HELD, False, None, reactivated_guest_item(person))
+    assert returning is not None  # planning.returning_guest_types types every guest held here
+    return GuestDecision(mid, PersonStatus.HELD, False, None, reactivated_guest_item(person, returning))
 
 
-def reactivated_guest_item(person: Person) -> ReviewItem:
+def decide_rehired_guest(person: Person, policy: Guests, returning: TypeDecision) -> GuestDecision:
+    """An archived or inactive guest an active, in-scope IdP user matches while nothing decided their
+    reactivation (linking's status ``rehire``: no override, no SCIM link, ``linking.archived_members:
+    review``): held (status ``held``, no action) by one blocking ``guests.rehired_guest``
+    (:func:`rehired_guest_item`), whatever ``guests.action`` says: reactivating a guest is converting them
+    (Sigma's SCIM refuses a guest, 409, docs/sigma-api.md §5.3), which only a reviewer decides for a
+    person who left (tester8 finding 28)."""
+    return GuestDecision(person.member.member_id, PersonStatus.HELD, False, None,
+                         rehired_guest_item(person, policy, returning))
+
+
+def returning_as(returning: TypeDecision) -> str:
+    """How a returning guest's items say the account type a conversion gives them: ``"account type
+    Explore (group Sigma-Explore)"``, ``"account type View (kept: ...)"``, or ``"no account type sent (...)"``
+    (:func:`.account_types.source_text`)."""
+    if returning.source == "keep":
+        return f"account type {returning.after} (kept: no mapped group, account_types.default: keep)"
+    where = source_text(returning.source, returning.groups)
+    if returning.after is None:
+        return f"no account type sent ({where})"
+    return f"account type {returning.after} ({where})"
+
+
+def returning_evidence(person: Person, returning: TypeDecision) -> ItemEvidence:
+    """What a returning guest's item saw: the link's key, the member's ``isArchived`` / ``isInactive``, the
+    ``accountType`` they would return with, its ``source`` and mapped ``groups`` (when it has some)."""
+    member = person.member
+    return ItemEvidence(linked_by=person.link.key, is_archived=member.is_archived, is_inactive=member.is_inactive,
+                        account_type=returning.after if returning.after is not None else UNSET,
+                        source=returning.source,
+                        groups=list(returning.groups) if returning.groups else UNSET)
+
+
+def reactivated_guest_item(person: Person, returning: TypeDecision) -> ReviewItem:
     """Blocking ``guests.reactivated_guest``: linking would reactivate and link archived/inactive guest
-    ``person``, which Sigma's SCIM refuses (409) unless converted first."""
+    ``person``, which Sigma's SCIM refuses (409) unless converted first; says the account type the
+    conversion gives them (``returning``)."""
     member, user = person.member, person.idp_user
     return make_review(
         "guests.reactivated_guest",
@@ -121,11 +163,45 @@ def reactivated_guest_item(person: Person) -> ReviewItem:
         message=(
             f"IdP user {user.id} links to {'archived' if member.is_archived else 'inactive'} guest {member.email!r}: "
             "Sigma's SCIM refuses to link a guest (409), so reactivating and linking them needs a conversion to an "
-            "internal member first"
+            f"internal member first, who returns with {returning_as(returning)}"
         ),
         rule="guests.action",
+        evidence=returning_evidence(person, returning),
         resolution=yaml_snippet({"guests": {"action": "convert"}},
                                 notes=["convert linked guests (their work stays theirs, IdP-managed):"]),
+    )
+
+
+def rehired_guest_item(person: Person, policy: Guests, returning: TypeDecision) -> ReviewItem:
+    """Blocking ``guests.rehired_guest`` (:func:`decide_rehired_guest`): the IdP has archived/inactive guest
+    ``person`` active again. The message names the guest, the IdP user, the account type they would return
+    with as an internal member (``returning``) and the ``guests.action`` in force; the resolution brings
+    them back (an override linking them, with ``guests.action: convert`` when it is not already), or keeps
+    them out (outside the policy: unassign the IdP user from the Sigma app)."""
+    member, mid, user = person.member, person.member.member_id, person.idp_user
+    state = "archived" if member.is_archived else "inactive"
+    now = ("guests.action is convert" if policy.action == "convert"
+           else f"guests.action is {policy.action}, which converts no one returning")
+    back = {"linking": {"overrides": [{"idp": user.id, "member": mid}]}}
+    notes = ["bring them back as an internal member (reactivated, converted, linked):"]
+    if policy.action != "convert":
+        back = {"guests": {"action": "convert"}, **back}
+        notes.append("(guests.action: convert also converts the active guests an IdP user links to)")
+    return make_review(
+        "guests.rehired_guest",
+        mid,
+        blocking=True,
+        subject=person_ref(member_id=mid, email=member.email, idp_id=user.id, user_name=user.user_name or ""),
+        message=(
+            f"active IdP user {user.id} matches {state} guest {member.email!r} ({member.member_type}): a guest cannot "
+            "return as a guest (Sigma's SCIM refuses to link one, 409), so bringing them back reactivates them, "
+            f"converts them to an internal member and links them, with {returning_as(returning)}; {now}: held "
+            "until a reviewer decides"
+        ),
+        rule="guests.action",
+        evidence=returning_evidence(person, returning),
+        resolution=yaml_snippet(back, notes=notes)
+        + f"# or keep them out: unassign IdP user {user.id} from the Sigma app, export and plan again\n",
     )
 
 

@@ -433,7 +433,8 @@ def near_address_hints(members: list[SigmaMember], users: list[IdpUser], directo
 def link_items(linked: list[LinkedPerson], directory: Directory, freed: frozenset[str]) -> list[ReviewItem]:
     """The review items of the links (``linked`` in memberId order, as :attr:`IdentityGraph.links`):
     userNames Sigma cannot take, then the userName guard's verdicts, unclean Sigma emails, and rehires
-    waiting for a decision, each by memberId; embed members a link would make internal last."""
+    waiting for a decision, each by memberId; embed members a link would make internal last. A rehired
+    guest gets no ``linking.rehire``: their return is :mod:`.guests`' question (``guests.rehired_guest``)."""
     invalid, guarded, unclean, rehires, embeds = [], [], [], [], []
     for p in linked:
         if p.embed:
@@ -445,7 +446,7 @@ def link_items(linked: list[LinkedPerson], directory: Directory, freed: frozense
             guarded.append(p.person)
         if choice.unclean:
             unclean.append(unclean_email_item(p.person))
-        if p.person.status is _REHIRE:
+        if p.person.status is _REHIRE and p.person.member.user_kind != "guest":  # a guest's: .guests
             rehires.append(rehire_item(p.person, directory))
     guard_items = [guard_item(person, directory, freed) for person in guarded]
     return invalid + [item for item in guard_items if item is not None] + unclean + rehires + embeds
