@@ -50,11 +50,13 @@ before it decided; a step that overrules an earlier decision says so here:
 12. unmatched members (:func:`fold_unmatched`, :func:`planner.rules.unmatched.decide_member`):
     whoever is still an active member with no live IdP user (``unmatched``, ``leaver``,
     ``not_in_scope``) is kept or deactivated;
-13. cross-family dependencies (:func:`add_cross_dependencies`): a member leaves their teams (and
-    a duplicate gets its address freed) before being deactivated; deactivations and guest
-    disables wait for the document owner's own actions (the transfer target is active first);
-14. :func:`planner.rules.scim_state.settle`: overrules every family's actions that Sigma's SCIM
+13. :func:`planner.rules.scim_state.settle`: overrules every family's actions that Sigma's SCIM
     state already satisfies or forbids (REST edits of SCIM-managed members), so it sees them all;
+    a deactivation becomes ``scim.deactivate_user``, whose documents go to the provisioning admin;
+14. cross-family dependencies (:func:`add_cross_dependencies`), over the settled kinds: a member
+    leaves their teams (and a duplicate gets its address freed) before being deactivated; REST
+    deactivations and guest disables wait for the document owner's own actions (the transfer target
+    is active first);
 15. :mod:`planner.rules.guards` over the whole set of actions, last: a guard judges the plan.
 
 :func:`build_plan` then adds the items that judge the plan against its inputs: ``inputs.truncated``
@@ -264,9 +266,9 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
 
     outcome.review_items.extend(unnamed_teams + team_name_items(outcome.actions))
     unmatched_decisions = fold_unmatched(policy, directory, people, outcome)
-    actions = add_cross_dependencies(outcome.actions)
-    actions, scim_items = scim_state.settle(directory.scim, actions, policy.linking.scim_state_conflicts,
-                                            directory.idp_users)
+    actions, scim_items = scim_state.settle(directory.scim, outcome.actions, policy.linking.scim_state_conflicts,
+                                            directory.idp_users, unmatched.provisioning_admin(policy, directory))
+    actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)
     team_rows = rows_with_final_actions(team_rows, actions)
     protected = directory.protected_members(policy)
@@ -461,11 +463,15 @@ def linked_idp_ids(people: tuple[Person, ...], member_ids) -> dict[str, str | No
 
 
 def add_cross_dependencies(actions: list[Action]) -> list[Action]:
-    """Dependencies between families: removals before a member's deactivation; a member's own
-    email change (a duplicate's address freed, :mod:`planner.rules.duplicates`) before it; the
-    document owner's reactivation/link/account type before any hand-over of documents to them."""
+    """Dependencies between families: removals before a member's deactivation (through REST or SCIM);
+    a member's own email change (a duplicate's address freed, :mod:`planner.rules.duplicates`) before
+    it; the document owner's reactivation/link/account type before any hand-over of documents to them
+    (a REST ``newOwnerId``: a SCIM deactivation hands them to the provisioning admin, whose own actions
+    it does not wait for, :func:`planner.rules.unmatched.provisioning_admin`). Runs after
+    :func:`planner.rules.scim_state.settle`, so it sees the final kinds."""
     of_kind = actions_by_kind(actions)  # each kind below has a member target (payloads.MEMBER_TARGET_KINDS)
-    deactivating = [a for kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
+    deactivating = [a for kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST,
+                                   ActionKind.SCIM_DEACTIVATE_USER)
                     for a in of_kind.get(kind, ())]
     if not deactivating:
         return actions

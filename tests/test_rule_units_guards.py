@@ -8,8 +8,8 @@ from .plan_factory import member, policy, snapshot, user
 from planner.directory import build_directory
 from planner.model import SCHEDULER_ROBOT_MEMBER_ID, ActionKind, GuardResult
 from planner.payloads import (
-    AccountTypeEvidence, AccountTypeTarget, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef,
-    MemberTypeState, UserTypeState,
+    AccountTypeEvidence, AccountTypeTarget, ActiveState, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef,
+    MemberTypeState, ScimDeactivateEvidence, ScimUserRef, UserTypeState,
 )
 from planner.rules import make_action
 from planner.rules.guards import (
@@ -125,17 +125,43 @@ def test_last_admin_counts_active_admins_after_type_changes_and_deactivations():
 
 
 def test_document_owner_must_be_an_active_internal_member_the_plan_keeps():
-    _, d = directory()
-    assert document_owner_guard(d, planned_actions([])).result.detail == "no documents change owner"
-    assert document_owner_guard(d, planned_actions([deactivate("m1")])).result == GuardResult(
+    p, d = directory()
+    assert document_owner_guard(p, d, planned_actions([])).result.detail == "no documents change owner"
+    assert document_owner_guard(p, d, planned_actions([deactivate("m1")])).result == GuardResult(
         "document_owner", True, "documents go to root@example.com, who stays active")
-    v = document_owner_guard(d, planned_actions([deactivate("m1", "m2"), deactivate("m2", None),
-                                                 deactivate("root", "m3")]))
+    v = document_owner_guard(p, d, planned_actions([deactivate("m1", "m2"), deactivate("m2", None),
+                                                    deactivate("root", "m3")]))
     assert v.result.detail == (
         "document owner: no document owner is named (organization.document_owner) or it is not in the export; "
         "cy@example.com is a guest; m3 is not an active member")  # by owner memberId
-    w = document_owner_guard(d, planned_actions([deactivate("m2", "m1"), deactivate("m1")]))
+    w = document_owner_guard(p, d, planned_actions([deactivate("m2", "m1"), deactivate("m1")]))
     assert w.result.detail == "document owner: bea@example.com is deactivated by this plan (members.deactivate:m1)"
+
+
+def scim_deactivate(mid: str):
+    return make_action(ActionKind.SCIM_DEACTIVATE_USER, mid,
+                       target=ScimUserRef(member_id=mid, email=f"{mid}@x", user_name=f"{mid}@x", scim_id=mid),
+                       before=ActiveState(active=True), after=ActiveState(active=False), rule="unmatched.action",
+                       reason="deactivate", evidence=ScimDeactivateEvidence(
+                           rest_action=f"members.deactivate:{mid}", new_owner_email="root@example.com",
+                           document_owner_from="organization.scim_setup_admin"))
+
+
+def test_a_scim_deactivation_hands_documents_to_the_provisioning_admin_who_must_stay():
+    # tester8 finding 3: Sigma gives them to the provisioning admin (docs/sigma-api.md §5.3); was "no documents
+    # change owner"
+    p, d = directory()
+    assert document_owner_guard(p, d, planned_actions([scim_deactivate("m1")])).result == GuardResult(
+        "document_owner", True, "documents go to root@example.com, who stays active")
+    v = document_owner_guard(p, d, planned_actions([scim_deactivate("m1"), deactivate("root", "m1")]))
+    assert v.result.detail == (
+        "document owner: bea@example.com is deactivated by this plan (scim.deactivate_user:m1); "
+        "root@example.com is deactivated by this plan (members.deactivate:root)")
+    p, d = directory("organization: {scim_setup_admin: nobody@example.com}")
+    v = document_owner_guard(p, d, planned_actions([scim_deactivate("m1")]))
+    assert v.result.detail == ("document owner: no document owner is named (organization.scim_setup_admin) "
+                               "or it is not in the export")
+    assert yaml.safe_load(v.item.resolution) == {"organization": {"scim_setup_admin": "someone@example.com"}}
 
 
 def test_a_threshold_counts_against_its_base_and_raises_the_limit_in_its_resolution():

@@ -8,6 +8,7 @@ from msgspec.structs import replace as struct_replace
 from planner.directory import Link, LinkedPair, build_directory
 from planner.model import ItemEvidence, ScimGroup
 from planner.payloads import ActiveState, MemberRef, ScimDeactivateEvidence, ScimUserRef, StateConflictSettled
+from planner.rules.unmatched import provisioning_admin
 from planner.rules.scim_state import (
     PlannedState, Settlement, merge_pins, scim_link, scim_links, settle, settle_action,
 )
@@ -94,8 +95,9 @@ def actions_and_state(members, users, scim_users, extra="", groups=(), scim_grou
     (``conflicts``: ``linking.scim_state_conflicts``)."""
     bare = snapshot(members, users, groups, **kw)
     planned = list(plan(bare, extra).actions)
-    state = directory(with_scim(bare, scim_users, scim_groups), extra).scim
-    return {a.id: a for a in planned}, PlannedState.of(state, planned, conflicts)
+    scim_directory = directory(with_scim(bare, scim_users, scim_groups), extra)
+    admin = provisioning_admin(policy(extra), scim_directory)
+    return {a.id: a for a in planned}, PlannedState.of(scim_directory.scim, planned, conflicts, provisioning_admin=admin)
 
 
 def test_a_link_scim_already_holds_is_dropped():
@@ -176,9 +178,9 @@ def test_a_deactivation_of_a_scim_managed_member_goes_through_scim():
     assert (a.target, a.before, a.after) == (
         ScimUserRef(member_id="m1", email="alice@example.com", user_name="alice@example.com", scim_id="m1"),
         ActiveState(active=True), ActiveState(active=False))
-    assert a.evidence == ScimDeactivateEvidence(
-        rest_action="members.deactivate:m1", kind=rest.evidence.kind, new_owner_email=rest.evidence.new_owner_email,
-        document_owner_from=rest.evidence.document_owner_from, idp_id=rest.evidence.idp_id,
+    assert a.evidence == ScimDeactivateEvidence(  # the documents go to the provisioning admin (docs/sigma-api.md §5.3)
+        rest_action="members.deactivate:m1", kind=rest.evidence.kind, new_owner_email="root@example.com",
+        document_owner_from="organization.scim_setup_admin", idp_id=rest.evidence.idp_id,
         idp_status=rest.evidence.idp_status, state_conflict=BY_POLICY)
 
 

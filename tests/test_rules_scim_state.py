@@ -138,6 +138,31 @@ def test_a_provisioned_member_who_left_the_idp_is_deactivated_through_scim_when_
     assert ", 1 deactivation, " in p.summary.text
 
 
+def test_a_scim_deactivation_says_its_documents_go_to_the_provisioning_admin_not_the_document_owner():
+    # tester8 finding 3: the reason said both "documents go to owner@" and "to the provisioning admin", the
+    # evidence named owner@, the guard said "no documents change owner", and it waited for owner@'s link
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A"),
+                               member("own", "owner@example.com", "O", "W")],
+                              [user("u9", "owner@example.com", first="O", last="W")]),
+                     [provisioned("m1", "alice@example.com", "u1")])
+    p = plan(snap, "unmatched: {action: deactivate, document_owner: owner@example.com}\n"
+                   "linking: {scim_state_conflicts: {u1: idp_export}}")
+    action = by_id(p)["scim.deactivate_user:m1"]
+    assert action.reason == (
+        "deactivate: no IdP user matches this member (SCIM-managed: deactivated through SCIM; Sigma gives the "
+        "documents to the provisioning admin, root@example.com, not to owner@example.com: a SCIM deactivation "
+        "names no new owner, so unmatched.document_owner does not apply) (linking.scim_state_conflicts says the "
+        "IdP export is newer than Sigma's SCIM state)")
+    assert (wire(action.evidence)["newOwnerEmail"], wire(action.evidence)["documentOwnerFrom"]) == (
+        "root@example.com", "organization.scim_setup_admin")
+    assert action.depends_on == ()
+    [guard] = [g for g in p.summary.guards if g.name == "document_owner"]
+    assert (guard.ok, guard.detail) == (True, "documents go to root@example.com, who stays active")
+    [transfer] = p.outcomes.document_transfers
+    assert (transfer.action, transfer.destination.value, transfer.to_email) == (
+        "scim.deactivate_user:m1", "provisioning_owner", "root@example.com")
+
+
 def test_an_email_change_of_a_provisioned_member_is_a_blocking_item_not_a_rest_edit():
     # the IdP now sends another userName: Sigma would make a second account; REST cannot fix it (403)
     snap = with_scim(snapshot([member("m1", "alice@old.example", "Alice", "A")],

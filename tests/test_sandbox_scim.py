@@ -196,9 +196,37 @@ def test_pre_scim_teams_are_listed_but_not_archived_ones(scim):
     assert error_of(r, 404) == f"Group '{SALES}' is not provisioned by SCIM; POST /Groups with its displayName links it"
 
 
-def test_delete_user_makes_the_member_inactive(scim, api):
+def documents(sandbox, member_id: str) -> dict:
+    return httpx2.get(f"{sandbox.base_url}/_sandbox/members/{member_id}/documents").json()
+
+
+def test_a_scim_deactivation_hands_the_documents_to_the_provisioning_admin(sandbox, scim):
+    # docs/sigma-api.md §5.3: documents go to the provisioning admin (tester8 finding 3; were kept by Cleo)
+    scim.post("/Users", json=user("cleo.viewer@example.com", "Cleo", "Viewer", userType="View"))
+    assert (documents(sandbox, CLEO), documents(sandbox, ADA)) == ({"owned": 2, "archived": 0},
+                                                                   {"owned": 2, "archived": 0})
+    scim.patch(f"/Users/{CLEO}", json=patch({"op": "replace", "path": "active", "value": False}))
+    assert (documents(sandbox, CLEO), documents(sandbox, ADA)) == ({"owned": 0, "archived": 0},
+                                                                   {"owned": 4, "archived": 0})
+    scim.patch(f"/Users/{CLEO}", json=patch({"op": "replace", "path": "active", "value": True}))
+    assert (documents(sandbox, CLEO), documents(sandbox, ADA)) == ({"owned": 0, "archived": 0},
+                                                                   {"owned": 4, "archived": 0})
+
+
+def test_a_put_or_a_link_with_active_false_hands_the_documents_over_too(sandbox, scim):
+    scim.post("/Users", json=user("cleo.viewer@example.com", "Cleo", "Viewer", userType="View"))
+    assert scim.put(f"/Users/{CLEO}", json=user("cleo.viewer@example.com", "Cleo", "Viewer", userType="View",
+                                                active=False)).status_code == 200
+    linked = scim.post("/Users", json=user("ben.builder@example.com", "Ben", "Builder", userType="Build",
+                                           active=False))
+    assert linked.status_code == 201
+    assert [documents(sandbox, m)["owned"] for m in (CLEO, BEN, ADA)] == [0, 0, 6]
+
+
+def test_delete_user_makes_the_member_inactive(sandbox, scim, api):
     scim.post("/Users", json=user("cleo.viewer@example.com", "Cleo", "Viewer"))
     assert scim.delete(f"/Users/{CLEO}").status_code == 204
+    assert [documents(sandbox, m)["owned"] for m in (CLEO, ADA)] == [0, 4]
     assert scim.get(f"/Users/{CLEO}").status_code == 404  # deprovisioned: not listed as a pre-SCIM member
     assert api.get(f"/v2/members/{CLEO}").json()["isInactive"] is True
 

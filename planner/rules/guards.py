@@ -39,7 +39,7 @@ from ..outcomes import LOCKOUT_LABELS, lockout
 from ..payloads import ScimSetAccountType, target_addresses, target_member_id
 from ..policy import Policy, Threshold
 from . import make_review, yaml_snippet
-from .unmatched import why_unmatched
+from .unmatched import provisioning_admin, why_unmatched
 
 DEACTIVATING = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
 """Kinds that hand a member's documents to ``newOwnerId``."""
@@ -146,7 +146,7 @@ def evaluate(policy: Policy, directory: Directory, actions: Sequence[Action], id
     verdicts = [owner_guard(key, why, policy, directory, planned, idp_ids, standings or {})
                 for key, why in OWNER_ROLES]
     verdicts += [scheduler_robot_guard(planned), last_admin_guard(policy, directory, planned),
-                 document_owner_guard(directory, planned)]
+                 document_owner_guard(policy, directory, planned)]
     people = active_people(directory)
     verdicts += [threshold_guard(c, getattr(policy.guards.thresholds, c), people, directory, planned)
                  for c in THRESHOLD_CATEGORIES]
@@ -368,23 +368,42 @@ def last_admin_guard(policy: Policy, directory: Directory, planned: PlannedActio
     return passed("last_admin", f"{kept + created} active admin(s) after the plan")
 
 
-def document_owner_guard(directory: Directory, planned: PlannedActions) -> GuardVerdict:
-    """``document_owner``: every ``newOwnerId`` is an active internal member who stays active."""
-    owners = sorted({a.after.new_owner_id or "" for a in planned.of_kind(*DEACTIVATING)})
-    if not owners:
+def document_receivers(policy: Policy, directory: Directory, planned: PlannedActions) -> dict[str, str]:
+    """memberId (``""``: nobody found) -> the policy key that names them, of everyone the plan hands
+    documents to: each REST deactivation's ``newOwnerId`` (``organization.document_owner``, or a
+    section's own), and for a ``scim.deactivate_user`` the provisioning admin, to whom Sigma gives them
+    (``organization.scim_setup_admin``: :func:`planner.rules.unmatched.provisioning_admin`,
+    docs/sigma-api.md §5.3)."""
+    out = {a.after.new_owner_id or "": "organization.document_owner" for a in planned.of_kind(*DEACTIVATING)}
+    if planned.of_kind(ActionKind.SCIM_DEACTIVATE_USER):
+        admin = provisioning_admin(policy, directory)
+        out.setdefault(admin.member_id or "", admin.source)
+    return out
+
+
+def document_owner_guard(policy: Policy, directory: Directory, planned: PlannedActions) -> GuardVerdict:
+    """``document_owner``: everyone the plan hands documents to (:func:`document_receivers`: a REST
+    ``newOwnerId``, the provisioning admin of a SCIM deactivation) is an active internal member who
+    stays active."""
+    receivers = document_receivers(policy, directory, planned)
+    if not receivers:
         return passed("document_owner", "no documents change owner")
-    bad = [problem for owner in owners if (problem := owner_problem(owner, directory, planned))]
+    owners = sorted(receivers)
+    bad = [problem for owner in owners if (problem := owner_problem(owner, directory, planned, receivers[owner]))]
     if bad:
+        key = receivers[owners[0]] if not owners[0] else "organization.document_owner"
         return failed("document_owner", "document owner: " + "; ".join(bad),
-                      yaml_snippet({"organization": {"document_owner": "someone@example.com"}}))
+                      yaml_snippet({"organization": {key.partition(".")[2]: "someone@example.com"}}))
     emails = ", ".join(directory.members[o].email for o in owners)
     return passed("document_owner", f"documents go to {emails}, who stays active")
 
 
-def owner_problem(owner: str, directory: Directory, planned: PlannedActions) -> str:
-    """What is wrong with handing documents to memberId ``owner`` (``""`` when nothing is)."""
+def owner_problem(owner: str, directory: Directory, planned: PlannedActions,
+                  key: str = "organization.document_owner") -> str:
+    """What is wrong with handing documents to memberId ``owner``, named by policy ``key`` (``""`` when
+    nothing is)."""
     if not owner:
-        return "no document owner is named (organization.document_owner) or it is not in the export"
+        return f"no document owner is named ({key}) or it is not in the export"
     member = directory.members.get(owner)
     if member is None or not member.is_active:
         return f"{owner} is not an active member"

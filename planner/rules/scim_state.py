@@ -19,7 +19,8 @@ sets it; docs/sandbox.md). Two steps use that state:
   group is linked with the planned name and members), and no SCIM-managed member is offered an
   action Sigma forbids: REST edits of a SCIM-managed member are refused with 403 (docs/sigma-api.md
   §5.3 "not editable in Sigma", §10.6; the sandbox's rule). A deactivation becomes
-  ``scim.deactivate_user`` (``PATCH /Users/{id} active=false``); a reactivation of a member the IdP
+  ``scim.deactivate_user`` (``PATCH /Users/{id} active=false``; its documents go to the provisioning
+  admin, not to the REST action's ``newOwnerId``: :func:`scim_documents_note`); a reactivation of a member the IdP
   made inactive is left to the link, which sends ``active: true``; every other REST edit (email,
   guest, archived reactivation) is a blocking ``scim.managed_member`` item: it must be made in the IdP.
   A removal from a SCIM-managed team stays as the teams family decided it (by the group's push, or
@@ -56,6 +57,8 @@ from ..payloads import (
     target_member_id,
 )
 from . import Outcome, make_action, make_review, outside_policy, person_ref, yaml_snippet
+from .guests import DocumentOwner
+from .unmatched import PROVISIONING_ADMIN, documents_note
 from ..directory import Directory, Link, LinkedPair, PersonStatus, ScimState
 from ..sources.values import change_time
 
@@ -201,8 +204,14 @@ def _managed_item(action: Action, user: ScimUser, what: str) -> ReviewItem:
     )
 
 
-def _deactivate_through_scim(action: MembersDeactivate, user: ScimUser, verdict: "Verdict") -> Action:
+def _deactivate_through_scim(action: MembersDeactivate, user: ScimUser, verdict: "Verdict",
+                             admin: DocumentOwner) -> Action:
+    """``scim.deactivate_user`` in place of REST ``action``: Sigma hands the member's documents to the
+    provisioning admin ``admin`` (:func:`planner.rules.unmatched.provisioning_admin`, docs/sigma-api.md
+    §5.3), not to the REST action's ``newOwnerId``; the reason and ``evidence.newOwnerEmail`` /
+    ``documentOwnerFrom`` say so (:func:`scim_documents_note`)."""
     target, evidence = action.target, action.evidence
+    why = action.reason.removesuffix(documents_note(evidence.new_owner_email))
     return make_action(
         ActionKind.SCIM_DEACTIVATE_USER, target.member_id,
         target=ScimUserRef(member_id=target.member_id, email=target.email, user_name=user.user_name,
@@ -210,15 +219,27 @@ def _deactivate_through_scim(action: MembersDeactivate, user: ScimUser, verdict:
         before=ActiveState(active=bool(user.active) if user.active is not None else True),
         after=ActiveState(active=False),
         rule=action.rule,
-        reason=(action.reason + " (SCIM-managed: deactivated through SCIM, documents go to the provisioning admin)"
-                + verdict.reason_note()),
+        reason=why + scim_documents_note(admin, evidence.new_owner_email, evidence.document_owner_from)
+        + verdict.reason_note(),
         evidence=ScimDeactivateEvidence(
-            rest_action=action.id, kind=evidence.kind, new_owner_email=evidence.new_owner_email,
-            document_owner_from=evidence.document_owner_from, idp_id=evidence.idp_id, idp_status=evidence.idp_status,
+            rest_action=action.id, kind=evidence.kind, new_owner_email=admin.email,
+            document_owner_from=admin.source, idp_id=evidence.idp_id, idp_status=evidence.idp_status,
             state_conflict=verdict.evidence(),
         ),
         depends_on=action.depends_on,
     )
+
+
+def scim_documents_note(admin: DocumentOwner, rest_owner: str | None, rest_owner_from: str) -> str:
+    """The part of a ``scim.deactivate_user`` reason saying where the documents go: to the provisioning
+    admin ``admin`` (Sigma's rule for a SCIM deactivation, docs/sigma-api.md §5.3), and, when the policy
+    named another owner for the REST deactivation (``rest_owner``, from key ``rest_owner_from``), that it
+    does not receive them."""
+    who = admin.email or f"named by {admin.source}, who is not in the export"
+    note = f" (SCIM-managed: deactivated through SCIM; Sigma gives the documents to the provisioning admin, {who}"
+    if rest_owner and rest_owner != admin.email:
+        note += f", not to {rest_owner}: a SCIM deactivation names no new owner, so {rest_owner_from} does not apply"
+    return note + ")"
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,17 +405,21 @@ class PlannedState:
     """The IdP export's users by id (their ``last_updated``, when the export says, dates a conflict)."""
     export_newest: str | None = None
     """The newest ``last_updated`` of the export's users (:attr:`ChangeDates.export_newest`)."""
+    provisioning_admin: DocumentOwner = DocumentOwner(None, None, PROVISIONING_ADMIN)
+    """Who receives the documents of a SCIM deactivation (:func:`planner.rules.unmatched.provisioning_admin`)."""
 
     @classmethod
     def of(cls, state: ScimState, actions: list[Action], conflicts: Mapping[str, object] | None = None,
-           idp_users: Mapping[str, IdpUser] | None = None) -> "PlannedState":
+           idp_users: Mapping[str, IdpUser] | None = None,
+           provisioning_admin: DocumentOwner | None = None) -> "PlannedState":
         typed = frozenset(a.target.member_id for a in actions if isinstance(a, ScimSetAccountType))
         linked = frozenset(a.target.member_id for a in actions
                            if isinstance(a, ScimLinkUser) and a.target.member_id in state.users)
         entries = {key: ConflictEntry.of(key, value) for key, value in (conflicts or {}).items()}
         users = idp_users or {}
         newest = max((u.last_updated for u in users.values() if u.last_updated), default=None)
-        return cls(state, typed, linked, entries, users, newest)
+        admin = provisioning_admin or DocumentOwner(None, None, PROVISIONING_ADMIN)
+        return cls(state, typed, linked, entries, users, newest, admin)
 
     def entry(self, user: ScimUser, idp_id: str | None) -> ConflictEntry | None:
         """The ``linking.scim_state_conflicts`` entry for ``user`` (linked to IdP user ``idp_id``): by its
@@ -729,7 +754,7 @@ def _settle_deactivation(action: MembersDeactivate, user: ScimUser, planned: Pla
         found = _absent_disagreement(user)
     verdict = planned.verdict(user, idp_id, found)
     if verdict.newer == IDP_EXPORT:
-        return Settlement(_deactivate_through_scim(action, user, verdict))
+        return Settlement(_deactivate_through_scim(action, user, verdict, planned.provisioning_admin))
     if verdict.newer == SCIM_STATE:
         return Settlement(None)
     return Settlement(None, conflict_item(action, user, idp_id, found, planned, verdict))
@@ -801,15 +826,17 @@ def settle_action(action: Action, planned: PlannedState) -> Settlement:
 
 
 def settle(state: ScimState, actions: list[Action], conflicts: Mapping[str, str] | None = None,
-           idp_users: Mapping[str, IdpUser] | None = None) -> tuple[list[Action], list[ReviewItem]]:
+           idp_users: Mapping[str, IdpUser] | None = None, provisioning_admin: DocumentOwner | None = None
+           ) -> tuple[list[Action], list[ReviewItem]]:
     """Drop what Sigma's SCIM state already satisfies and replace what Sigma forbids (module
     docstring; one :func:`settle_action` per action); dependencies on a dropped action are removed,
     on a replaced one re-pointed. ``conflicts`` (``linking.scim_state_conflicts``) and ``idp_users``
-    (the export's users) settle and date disagreements (:class:`PlannedState`). Returns the actions
-    (same order) and the review items raised. No SCIM state: unchanged."""
+    (the export's users) settle and date disagreements; ``provisioning_admin`` receives the documents of
+    a SCIM deactivation (:class:`PlannedState`). Returns the actions (same order) and the review items
+    raised. No SCIM state: unchanged."""
     if not state.known:
         return actions, []
-    planned = PlannedState.of(state, actions, conflicts, idp_users)
+    planned = PlannedState.of(state, actions, conflicts, idp_users, provisioning_admin)
     out: list[Action] = []
     items: list[ReviewItem] = []
     renamed: dict[str, str] = {}  # action id -> its replacement's id, "" when dropped
@@ -837,4 +864,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "held_group_members", "with_scim_id", "link_disagreements", "merge_pins", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "held_group_members", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]

@@ -137,6 +137,26 @@ def document_owner(policy: Policy, directory: Directory, section_owner: str | No
     return DocumentOwner(mid, directory.members[mid].email if mid else None, source)
 
 
+PROVISIONING_ADMIN = "organization.scim_setup_admin"
+"""The policy key naming who receives the documents of a member deactivated through SCIM."""
+
+
+def provisioning_admin(policy: Policy, directory: Directory) -> DocumentOwner:
+    """The member receiving the documents of a member deactivated through SCIM (``scim.deactivate_user``):
+    Sigma gives them to the provisioning admin, the admin who set SCIM up and whose token the IdP uses
+    (docs/sigma-api.md §5.3 "Deactivation via IdP", from Sigma's S-DEACT and S-SCIM-OKTA pages; §5.1), never
+    to a ``document_owner`` of the policy: a SCIM deactivation has no ``newOwnerId``. ``organization.
+    scim_setup_admin`` names them; ``member_id`` ``None`` when it names nobody in the export (the
+    ``scim_setup_admin`` and ``document_owner`` guards then fail, :mod:`.guards`)."""
+    mid = directory.find_member_id(policy.organization.scim_setup_admin)
+    return DocumentOwner(mid, directory.members[mid].email if mid else None, PROVISIONING_ADMIN)
+
+
+def documents_note(owner_email: str | None) -> str:
+    """The end of a deactivation's reason saying where its documents go (``""`` when nobody is named)."""
+    return f"; documents go to {owner_email}" if owner_email else ""
+
+
 def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
     """:class:`UnmatchedSettings` of ``policy`` over ``directory`` (an ``unmatched.decisions`` entry
     wins over a ``linking.duplicates: deactivate`` one for the same member)."""
@@ -229,7 +249,7 @@ def deactivate_action(person: Person, rule: str, owner: DocumentOwner, idp_forma
     member, user = person.member, person.idp_user
     text = "deactivate: " + (why or why_unmatched(person, idp_format))
     if owner.member_id:
-        text += f"; documents go to {owner.email}"
+        text += documents_note(owner.email)
     return make_action(
         ActionKind.MEMBERS_DEACTIVATE,
         member.member_id,

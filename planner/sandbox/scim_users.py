@@ -111,6 +111,7 @@ class ScimUsers(Store):
                     "member_type": attrs["member_type"], "user_kind": attrs["user_kind"],
                     "is_inactive": int(not attrs["active"]),
                 }
+                self._hand_documents_if_deactivated(row, attrs["active"])
                 self._update_member_columns(row["member_id"], sets, actor)
                 return self._member_row(row["member_id"])
             member_id = self.new_member_id()
@@ -129,11 +130,23 @@ class ScimUsers(Store):
              self.new_uuid(), scim_id, attrs["scim_json"], scim_created, self.next_version()),
         )
 
+    def _hand_documents_if_deactivated(self, row: sqlite3.Row, active: bool) -> None:
+        """A SCIM write that makes active member ``row`` inactive (``active: false``, ``DELETE /Users``)
+        hands its documents to the SCIM admin (:attr:`scim_owner_id`, the admin whose token the IdP
+        uses): Sigma gives a member the IdP deactivates to the provisioning admin (docs/sigma-api.md
+        §5.3, from Sigma's S-DEACT and S-SCIM-OKTA pages); one rule for every SCIM path. A member
+        already inactive or archived, or the SCIM admin themselves, keeps what it owns; a reactivation
+        gives nothing back (as a REST reactivation does not, §2.5)."""
+        if active or row["is_inactive"] or row["is_archived"] or self.scim_owner_id in (None, row["member_id"]):
+            return
+        self._move_documents(row["member_id"], self.scim_owner_id, False)
+
     def scim_update_user(self, scim_id: str, attrs: Mapping[str, Any], *, expected_version: int | None) -> sqlite3.Row:
         """SCIM PUT/PATCH result for user ``scim_id`` (``attrs`` as :meth:`scim_create_user`).
 
         Same userName key: names, account type, userKind, activity
-        (``active: false`` makes the member inactive, §5.3) and the other SCIM
+        (``active: false`` makes the member inactive, its documents going to the SCIM admin, §5.3:
+        :meth:`_hand_documents_if_deactivated`) and the other SCIM
         attributes are updated; the member's email keeps its spelling.
 
         A **userName change creates a new member** (§5.3): the old member is left
@@ -154,6 +167,7 @@ class ScimUsers(Store):
                 "is_inactive": int(not attrs["active"]), "scim_json": attrs["scim_json"],
             }
             if sigma_email_key(attrs["user_name"]) == row["email_key"]:
+                self._hand_documents_if_deactivated(row, attrs["active"])
                 self._update_member_columns(row["member_id"], sets, actor)
                 return self._member_row(row["member_id"])
             if self._one("SELECT 1 FROM members WHERE email_key=?", (sigma_email_key(attrs["user_name"]),)):
@@ -177,8 +191,7 @@ class ScimUsers(Store):
             if row is None:
                 raise NotFound(f"User {scim_id} not found")
             self.check_version(row, expected_version)
-            if self.scim_owner_id != row["member_id"]:
-                self._move_documents(row["member_id"], self.scim_owner_id, False)
+            self._hand_documents_if_deactivated(row, False)
             self._update_member_columns(
                 row["member_id"],
                 {"scim_id": None, "scim_json": None, "is_inactive": 1},  # scim_created kept: deprovisioned, not listed
