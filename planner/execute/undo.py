@@ -25,7 +25,11 @@ Not reversible (listed): a SCIM link or creation (``scim.link_user``/``create_us
 ``DELETE /Groups`` deletes the team), any REST edit of a member the plan linked (an email or a
 guest conversion: Sigma refuses REST edits of SCIM-managed members, 403), a leftover removal
 from a SCIM-managed team (REST adds to it are refused; add the person in the IdP group), a
-reactivation and a SCIM deactivation (plan them again), documents moved by a deactivation.
+reactivation (plan it again), a change of SCIM ``active``: a ``scim.deactivate_user`` or a link that
+reactivated (its own ``undo.irreversible:<id>:active`` item; SCIM owns ``active``, never reversed through
+REST, and the IdP would send it again: reassign or unassign the user in the IdP, docs/sigma-api.md §5.3),
+documents moved by a deactivation (a SCIM one's went to the provisioning admin). An account type a
+link or ``scim.set_account_type`` set is reversed through SCIM, the API that owns it.
 Actions that found Sigma already as planned (``outcome: already``) changed nothing: nothing to undo.
 
 The undo plan carries the decision records of any plan for what it reverses, so ``show`` and the
@@ -175,6 +179,7 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
                                        "the member, DELETE /Groups deletes the team)")]
         if not isinstance(action, ScimLinkUser):
             return None, items
+        items += _link_activity_items(action)
         old_type = action.before.member_type
         old_type = spelled.get(old_type.casefold(), old_type) if old_type else None
         new_type = action.after.user_type or None
@@ -251,7 +256,36 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
                                             "person to the IdP group")]
     if isinstance(action, MembersReactivate):
         return None, [_irreversible(action, "deactivating again moves the member's documents; plan it with the policy")]
-    return None, [_irreversible(action, "a SCIM deactivation is reversed by the IdP (reassign the user to the app)")]
+    return None, [_irreversible(action, SCIM_DEACTIVATION_NOT_REVERSED)]
+
+
+SCIM_DEACTIVATION_NOT_REVERSED = (
+    "SCIM owns the member's active, and the IdP that no longer assigns them would deactivate them again: "
+    "reassign the user to the Sigma app in the IdP, which reactivates them and restores the teams of their IdP "
+    "groups (docs/sigma-api.md §5.3); the documents Sigma gave the provisioning admin stay there: move them back "
+    "in Sigma")
+"""Why ``undo`` does not reverse a ``scim.deactivate_user`` (nor a link that deactivated, :func:`_link_activity_items`)."""
+
+SCIM_REACTIVATION_NOT_REVERSED = (
+    "SCIM owns the member's active, and the IdP that assigns them would reactivate them: unassign the user from the "
+    "Sigma app in the IdP, which deactivates them through SCIM, their documents going to the provisioning admin "
+    "(docs/sigma-api.md §5.3)")
+"""Why ``undo`` does not reverse the reactivation a ``scim.link_user`` sent (``active: true`` over SCIM's ``false``)."""
+
+
+def _link_activity_items(action: ScimLinkUser) -> list[ReviewItem]:
+    """The ``undo.irreversible:<id>:active`` item of a link that changed the member's SCIM ``active``
+    (``before.active`` is Sigma's SCIM state when it differs from what the link sends): never dropped
+    under the link's own item, as its reversal is a SCIM write the IdP owns (:data:`SCIM_REACTIVATION_NOT_REVERSED`,
+    :data:`SCIM_DEACTIVATION_NOT_REVERSED`); ``[]`` when the link left ``active`` as it was."""
+    was = action.before.active
+    if was is UNSET or was == action.after.active:
+        return []
+    change = "reactivated" if action.after.active else "deactivated"
+    why = SCIM_REACTIVATION_NOT_REVERSED if action.after.active else SCIM_DEACTIVATION_NOT_REVERSED
+    return [replace(_irreversible(action, ""), id=f"undo.irreversible:{action.id}:active",
+                    message=f"{action.id} {change} the member (SCIM active {str(was).lower()} -> "
+                            f"{str(action.after.active).lower()}), which is not reversed: {why}")]
 
 
 def _sigma_status(state: MemberState) -> str:
@@ -367,6 +401,8 @@ def _state_after(plan: Plan, done: list[Action]) -> dict[str, MemberState]:
             continue
         if isinstance(a, (ScimLinkUser, ScimSetAccountType)) and a.after.user_type:
             state = replace(state, member_type=a.after.user_type)
+        if isinstance(a, ScimLinkUser):  # a link sends active: a member SCIM had inactive is active again
+            state = replace(state, is_inactive=not a.after.active)
         elif isinstance(a, (MembersDeactivate, MembersDisableGuest)):
             state = replace(state, is_archived=True)
         elif isinstance(a, MembersReactivate):
