@@ -348,3 +348,17 @@ def test_an_embed_member_reactivation_would_link_is_held_too_and_an_unmatched_on
     assert (held.sigma_status, held.actions, held.review_items) == ("archived", (), ("linking.embed_member:e",))
     (kept,) = [r for r in p.people if r.member_id == "k"]  # no IdP user: kept, never deactivated (unmatched.embed)
     assert (kept.idp_id, kept.actions, kept.review_items) == (None, (), ())
+
+
+def test_the_same_name_hint_holds_at_every_address_similarity_no_score_cut_off():
+    # tester8 finding 7 (a rename hint lost at 79%): the hint is the name key agreeing, not a similarity score;
+    # difflib ratios of the addresses against jordan.lee@example.com: 0.818, 0.778 (just over and under 0.8), 0.6
+    for renamed, ratio in (("lee.jordan@example.com", 0.818), ("jl@example.com", 0.778), ("jlee@newco.example", 0.6)):
+        p = plan(snapshot([member("m1", "jordan.lee@example.com", "Jordan", "Lee")],
+                          [user("u1", renamed, first="Jordan", last="Lee")]), "unmatched: {action: deactivate}")
+        assert kinds(p) == [("scim.link_user", "scim.link_user:root")], ratio  # neither created nor deactivated
+        [item] = p.review_items
+        assert (item.code, item.blocking, item.message) == (
+            "linking.same_person_hint", True,
+            f"jordan.lee@example.com (no IdP identity) and {renamed} (would be created) have the same name: never "
+            "linked on that alone; neither is created nor deactivated until the policy decides"), ratio
