@@ -94,7 +94,7 @@ from .model import (
 )
 from .payloads import (
     MEMBER_TARGET_KINDS, OWNER_KINDS, TEAM_TARGET_KINDS, ScimLinkUser, ScimSetAccountType, actions_by_kind,
-    new_owner_id,
+    new_owner_id, target_member_id,
 )
 from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
@@ -256,6 +256,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(unnamed + unsendable + scim_values.cleaned_name_items(people))
     frees = fold_addresses(directory, people, graph, shared, renames, outcome)
     types, type_outcome, nested = fold_account_types(policy, directory, people)
+    people, types = hold_unknown_types(directory, people, types, type_outcome)
     outcome.review_items.extend(nested_only_items(policy, directory, nested))
     user_types = {d.person: d.after for d in types}
     outcome.extend(linking.link_actions(people, directory, user_types, frees, graph.rivals))
@@ -395,6 +396,28 @@ def fold_account_types(policy: Policy, directory: Directory, people: tuple[Perso
         if typed.review_item is not None:
             out.review_items.append(typed.review_item)
     return decisions, out, config.nested
+
+
+def hold_unknown_types(directory: Directory, people: tuple[Person, ...], types: list[account_types.TypeDecision],
+                       outcome: Outcome) -> tuple[tuple[Person, ...], list[account_types.TypeDecision]]:
+    """Step 9 too: everyone whose account type the organization does not have
+    (:func:`planner.rules.account_types.unknown_types`) is held: status ``held`` (no link, no create), their
+    type decision, ``scim.set_account_type`` and type items dropped from ``outcome``, and one blocking
+    ``account_types.unknown_type`` item per type added (tester8 finding 19). Returns the people and the
+    decisions left; both unchanged (the same objects) when every type is known."""
+    unknown = account_types.unknown_types(types, directory)
+    if not unknown:
+        return people, types
+    held = {d.person for found in unknown.values() for d in found}
+    members = {d.member_id for found in unknown.values() for d in found if d.member_id}
+    outcome.actions = [a for a in outcome.actions if target_member_id(a) not in members]
+    outcome.review_items = [r for r in outcome.review_items
+                            if not (r.code.startswith("account_types.") and r.subject.member_id in members)]
+    outcome.review_items.extend(account_types.unknown_type_item(name, found, directory)
+                                for name, found in unknown.items())
+    people = tuple(msgspec.structs.replace(p, status=PersonStatus.HELD, converted=False) if p.person in held else p
+                   for p in people)
+    return people, [d for d in types if d.person not in held]
 
 
 def nested_only_items(policy: Policy, directory: Directory, nested: Mapping[str, account_types.NestedType]

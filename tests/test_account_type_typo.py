@@ -64,9 +64,11 @@ def test_plan_items_say_did_you_mean(capsys, tmp_path):
         "direction; 'Builder' is no built-in account type: did you mean 'Build'?") for i in replacements)
     [unchecked] = [i["message"] for i in items if i["code"] == "account_types.names_unchecked"]
     assert unchecked == (
-        "the Sigma export has no account_types.json, so the account type names in the policy are not checked; "
-        "Sigma matches userType case-sensitively and rejects a name it does not know; 'Builder' is no built-in "
-        "account type: did you mean 'Build'?")
+        "the Sigma export has no account_types.json, so the plan cannot know whether the organization has the "
+        "account types the policy names, nor how Sigma spells them; Sigma matches userType case-sensitively and "
+        "rejects a name it does not know; 'Builder' is no built-in account type: did you mean 'Build'?: fetch the "
+        "Sigma export again (`sigma-migrate fetch` writes account_types.json from GET /v2/accountTypes), or add "
+        "that file to the export, then plan again")
 
 
 def test_check_says_did_you_mean_at_the_policy_lines(capsys, tmp_path):

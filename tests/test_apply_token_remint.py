@@ -161,10 +161,11 @@ def test_a_re_mint_refused_for_good_is_one_line_naming_the_expiry_and_the_429(ti
     with pytest.raises(ApplyRefused) as refused:
         apply_plan(plan, options_for(server, transport=network, retry=retry))
 
+    # the first read after whoami is the account types' pre-flight (tester8 finding 19), then the stale-plan check
     assert str(refused.value) == (
-        "cannot read Sigma for the stale-plan check: access token expired; re-mint failed: "
-        "429 too_many_requests: Too many token requests; at most one per second (REST POST /v2/auth/token, after 2 "
-        "tries)")
+        f"cannot read GET /v2/accountTypes from the REST API at {server.base_url} (access token expired; re-mint "
+        "failed: 429 too_many_requests: Too many token requests; at most one per second (REST POST /v2/auth/token, "
+        "after 2 tries)): apply checks there that the account types the plan assigns exist; nothing was written")
     statuses = token_statuses(server)
     assert statuses[200] == 1 + network.other_tool_tokens  # the client got its first token only
     assert statuses[429] >= 2  # every try of its re-mint met Sigma's limit

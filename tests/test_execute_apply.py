@@ -267,11 +267,12 @@ def test_auto_approve_applies_without_approval_file_and_shows_summary(tmp_path, 
 def test_a_failed_action_skips_its_dependents_and_the_rest_goes_on(tmp_path, sb):
     server, _ = sb
     actions = list(small_plan_actions())
-    # a user Sigma refuses (userType is not an account type): u1 fails, t1 (needs u1) is skipped
+    # a user Sigma refuses (no given name, docs/sigma-api.md §5.2; an unknown userType is refused before the
+    # first write now, tester8 finding 19): u1 fails, t1 (needs u1) is skipped
     actions[0] = act("u1", ActionKind.SCIM_LINK_USER,
                      {"memberId": "m1", "email": "alice@example.com", "userName": "alice@example.com"},
-                     {"userName": "alice@example.com", "givenName": "A", "familyName": "E", "active": True,
-                      "userType": "Superuser"})
+                     {"userName": "alice@example.com", "givenName": "", "familyName": "E", "active": True,
+                      "userType": "Viewer"})
     plan = write_test_plan(tmp_path, actions)
     approve(plan, "Ada Admin")
 
@@ -281,7 +282,8 @@ def test_a_failed_action_skips_its_dependents_and_the_rest_goes_on(tmp_path, sb)
     states = {aid: r.state for aid, r in report.results.items()}
     assert states["u1"] == "failed" and states["t1"] == "skipped"
     assert {states[a] for a in ("u2", "u3", "r1", "d1", "g1", "a1")} == {"done"}
-    assert "userType 'Superuser' is not an account type name" in report.results["u1"].error
+    assert report.results["u1"].error == ("SCIM POST /Users: 400 invalidValue: Field 'givenName' is required but "
+                                          "value is missing, null or empty: name")
     assert report.results["t1"].error == "dependency u1 failed"
     result = json.loads(result_path(plan, 1).read_text())
     assert result["status"] == "incomplete"
@@ -292,7 +294,7 @@ def test_a_failed_action_skips_its_dependents_and_the_rest_goes_on(tmp_path, sb)
     html = (tmp_path / "plan.json.run-1.result.html").read_text()
     section = html[html.index('id="result"'):]
     assert "Actions not done (2)" in section
-    assert "userType &#39;Superuser&#39; is not an account type name" in section
+    assert "Field &#39;givenName&#39; is required but value is missing" in section
     assert "dependency u1 failed" in section
 
 

@@ -153,8 +153,11 @@ def test_a_custom_type_replaced_is_its_own_category():
 def test_unchecked_names_are_reported_when_the_export_has_no_account_types():
     p, d = world(MAP, types=None)
     item = names_unchecked_item(p.account_types, d)
-    assert (item.id, item.blocking, item.subject.fields()) == ("account_types.names_unchecked:account_types", False,
+    assert (item.id, item.blocking, item.subject.fields()) == ("account_types.names_unchecked:account_types", True,
                                                       {"accountTypes": ["Admin", "Analyze", "View"]})
+    assert item.resolution == ("# no policy setting settles this: fetch the Sigma export again (`sigma-migrate fetch` "
+                               "writes account_types.json from GET /v2/accountTypes), or add that file to the export, "
+                               "then plan again\n")
     p, d = world(MAP)
     assert names_unchecked_item(p.account_types, d) is None
     assert decide_type(eva(), settings(p, d, [eva()]), d).after == "Analyze"

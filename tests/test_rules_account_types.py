@@ -180,7 +180,7 @@ def test_seats_before_and_after():
 
 def test_unchecked_names_are_reported_when_the_export_has_no_account_types():
     p = plan(admins_and_viewers(), MAP)
-    assert review_codes(p) == [("account_types.names_unchecked", False)]
+    assert review_codes(p) == [("account_types.names_unchecked", True)]  # tester8 finding 19: was informational
     assert p.review_items[0].subject.fields() == {"accountTypes": ["admin", "viewer"]}
 
 
@@ -315,3 +315,35 @@ def test_classify_reads_the_admin_list_first():
     assert classify("Org Admin", "Finance Power User", [], admin=admins) == "downgrade"
     assert classify("Viewer", "Org Admin", ["Viewer", "Org Admin"], admin=admins) == "upgrade"  # whatever precedence says
     assert classify("Org Admin", "Viewer", [], admin=frozenset({"admin"})) == "custom_replacement"
+
+
+def test_a_kept_member_type_the_organization_does_not_have_holds_its_people_on_one_item_per_type():
+    # tester8 finding 19: 'Legacy Pro' (a custom type deleted since) was sent as userType, which Sigma refuses
+    members = [member("m1", "a@example.com", member_type="Legacy Pro"), member("m2", "b@example.com",
+                                                                               member_type="Legacy Pro"),
+               member("m3", "c@example.com", member_type="build")]
+    users = [user("u1", "a@example.com"), user("u2", "b@example.com"), user("u3", "c@example.com")]
+    p = plan(snapshot(members, users, account_types=["Admin", "Build", "View"]))
+    assert kinds(p) == [("scim.link_user", "scim.link_user:m3"), ("scim.link_user", "scim.link_user:root")]
+    assert wire(by_id(p)["scim.link_user:m3"].after)["userType"] == "Build"  # 'build' in Sigma's spelling
+    assert [(r.id, r.blocking) for r in p.review_items] == [("account_types.unknown_type:Legacy Pro", True)]
+    (item,) = p.review_items
+    assert item.message == (
+        "account type 'Legacy Pro' is not one of the organization's (Admin, Build, View: account_types.json, "
+        "GET /v2/accountTypes), and 2 person(s) would get it (their current type, account_types.default: keep): "
+        "a@example.com, b@example.com; Sigma refuses a userType it does not know, so they are held (no link, no "
+        "account-type change): create 'Legacy Pro' in Sigma (Administration > Account types) and fetch again, or "
+        "give them an existing type in the policy")
+    assert item.subject.fields() == {"accountTypes": ["Legacy Pro"]}
+    assert [c.fields() for c in item.candidates] == [{"memberId": "m1", "email": "a@example.com", "idpId": "u1"},
+                                                     {"memberId": "m2", "email": "b@example.com", "idpId": "u2"}]
+    assert wire(item.evidence) == {"accountType": "Legacy Pro", "closest": "Admin", "members": 2}
+    assert yaml.safe_load(item.resolution) == {"account_types": {"overrides": {"a@example.com": "Admin",
+                                                                               "b@example.com": "Admin"}}}
+    assert [(r.member_id, r.account_type_after) for r in p.people if r.member_id in ("m1", "m2")] == [
+        ("m1", "Legacy Pro"), ("m2", "Legacy Pro")]
+    settled = plan(snapshot(members, users, account_types=["Admin", "Build", "View"]),
+                   "account_types:\n  overrides: {a@example.com: View, b@example.com: View}\n"
+                   "  on_custom_replacement: allow\n")
+    assert settled.review_items == ()
+    assert [wire(by_id(settled)[f"scim.link_user:{m}"].after)["userType"] for m in ("m1", "m2")] == ["View", "View"]

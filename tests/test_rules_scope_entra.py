@@ -33,8 +33,8 @@ def test_entra_scope_and_account_types_see_direct_members_only_with_one_item_per
     assert kinds(p) == [("scim.link_user", "scim.link_user:m2"), ("scim.link_user", "scim.link_user:root")]
     assert wire(by_id(p)["scim.link_user:m2"].after)["userType"] == "View"
     assert [(r.id, r.blocking) for r in p.review_items] == [
-        ("scope.nested_only:u1", True), ("scope.nested_only:u2", True),
-        ("account_types.names_unchecked:account_types", False)]
+        ("account_types.names_unchecked:account_types", True), ("scope.nested_only:u1", True),
+        ("scope.nested_only:u2", True)]
     items = {r.id: r for r in p.review_items if r.code == "scope.nested_only"}
     assert sorted(items) == ["scope.nested_only:u1", "scope.nested_only:u2"]
     nia, omar = items["scope.nested_only:u1"], items["scope.nested_only:u2"]

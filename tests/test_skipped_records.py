@@ -42,7 +42,9 @@ def actions(result) -> list[str]:
 
 
 def blocking(result) -> list[tuple[str, str]]:
-    return [(i.id, i.message) for i in result.review_items if i.blocking]
+    """The blocking items but ``account_types.names_unchecked``, which every case here holds (no
+    account_types.json; tester8 finding 19)."""
+    return [(i.id, i.message) for i in result.review_items if i.blocking and i.code != "account_types.names_unchecked"]
 
 
 # --------------------------------------------------------------------------- the shared mechanism
@@ -147,7 +149,7 @@ def test_22_an_okta_user_without_an_id_holds_the_deactivation_it_would_have_matc
         f"it: {users}:$[3]: Okta user has no id; skipped; {members_file}:$[\"00gSigmaViewxxxxx\"][0]: group member "
         "has no id; skipped",
     )]
-    item = next(i for i in result.review_items if i.blocking)
+    item = next(i for i in result.review_items if i.code == "inputs.truncated")
     assert [(m.file, m.location, m.field) for m in item.evidence.truncated] == [
         (str(users), "$[3]", "id"), (str(members_file), '$["00gSigmaViewxxxxx"][0]', "id")]
 

@@ -23,7 +23,8 @@ Sigma, and before any file is written unless said otherwise):
    with one cheap read, so a wrong ``SIGMA_SCIM_TOKEN`` refuses the run before the
    first REST write instead of half-way through; then the live ``organizationId``
    (``GET /v2/whoami``) must be the plan's (:func:`check_organization`), and the SCIM API
-   must list the plan's members with their memberIds (:func:`check_scim_organization`);
+   must list the plan's members with their memberIds (:func:`check_scim_organization`), and every account
+   type the run assigns must be one of the organization's (``GET /v2/accountTypes``, :func:`check_account_types`);
 8. the stale-plan check (:mod:`planner.execute.stale`, reads only; impostors of planned
    creates included; and the actions the journal records done that this run builds on instead of
    running again must still show in Sigma, :func:`planner.execute.stale.undone_on`: one undone by an
@@ -65,7 +66,7 @@ import httpx2
 
 from .. import __version__
 from ..httpio import DEFAULT_DEADLINE
-from ..model import Action, Plan
+from ..model import Action, ActionKind, Plan
 from ..output import write_record
 from ..planfile import plan_policy, read_plan
 from ..rules.organization import NO_ORGANIZATION_ID
@@ -536,6 +537,44 @@ def check_organization(plan: Plan, plan_path: str | Path, rest: SigmaRestClient,
     return whoami
 
 
+def assigned_account_types(actions: Sequence[Action]) -> list[str]:
+    """The account types ``actions`` assign (the ``userType`` of a ``scim.link_user``, ``scim.create_user`` or
+    ``scim.set_account_type``), sorted, each once."""
+    found = set()
+    for a in actions:
+        if a.kind in (ActionKind.SCIM_LINK_USER, ActionKind.SCIM_CREATE_USER, ActionKind.SCIM_SET_ACCOUNT_TYPE):
+            user_type = getattr(a.after, "user_type", None)
+            if isinstance(user_type, str) and user_type:
+                found.add(user_type)
+    return sorted(found)
+
+
+def check_account_types(plan_path: str | Path, actions: Sequence[Action], rest: SigmaRestClient,
+                        redactor: Redactor) -> None:
+    """Refuse (:class:`ApplyRefused`, one line) unless every account type ``actions`` assign
+    (:func:`assigned_account_types`) is one of the organization's now (``GET /v2/accountTypes``, exact
+    spelling: Sigma matches ``userType`` case-sensitively and refuses a name it does not know,
+    docs/sigma-api.md §4.1, §5.2): a custom type deleted or renamed since the plan would fail its actions
+    mid-run (tester8 finding 19). Reads only, before the first write; no read when nothing assigns a type."""
+    wanted = assigned_account_types(actions)
+    if not wanted:
+        return
+    try:
+        names = rest.account_type_names()
+    except ApiError as exc:
+        raise ApplyRefused(
+            f"cannot read GET /v2/accountTypes from the REST API at {rest.base_url} ({redactor(str(exc))}): apply "
+            "checks there that the account types the plan assigns exist; nothing was written"
+        ) from None
+    missing = [t for t in wanted if t not in set(names)]
+    if missing:
+        raise ApplyRefused(
+            f"{plan_path}: the plan assigns account type(s) {', '.join(repr(t) for t in missing)}, which the "
+            f"organization does not have now (GET /v2/accountTypes: {', '.join(names)}): create them in Sigma, or "
+            "fetch again and plan again; nothing was written"
+        )
+
+
 def member_email(plan: Plan, member_id: str, rest: SigmaRestClient | None = None) -> str | None:
     """The email of a member: from the plan's person rows, else its stale-check fingerprints, else
     (with ``rest``) ``GET /v2/members/{memberId}`` (a read, for a member the plan does not know, such as
@@ -734,6 +773,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         assert clients.rest is not None  # required_targets: REST is always needed
         whoami = check_organization(plan, plan_path, clients.rest, redactor)
         check_credential_owner(plan, plan_path, whoami, clients.rest, echo)
+        check_account_types(plan_path, actions, clients.rest, redactor)
         check_scim_organization(plan, plan_path, clients, redactor)
         stale_keys = fingerprint_keys_of(plan, actions) if len(actions) < len(all_actions) else sorted(plan.fingerprints)
         if stale_keys:

@@ -77,6 +77,7 @@ class WhoamiRecord(msgspec.Struct, frozen=True, rename="camel", gc=False):
 
 
 WHOAMI_PATH = "/v2/whoami"
+ACCOUNT_TYPES_PATH = "/v2/accountTypes"
 """The credential owner and organization (docs/sigma-api.md §1.3)."""
 
 
@@ -335,6 +336,32 @@ class SigmaRestClient:
         organization the API serves (docs/sigma-api.md §1.3). Raises :class:`ApiError`, also for an
         answer of another shape (:func:`whoami_record`)."""
         return whoami_record(self.request("GET", WHOAMI_PATH))
+
+    def account_type_names(self) -> list[str]:
+        """``GET /v2/accountTypes`` -> every ``accountTypeName``, in listing order (docs/sigma-api.md §4.1: pages of
+        ``pageSize`` up to 1000, ``nextPageToken`` absent on the last one). Raises :class:`ApiError`, also for
+        an answer of another shape or a page token that comes twice."""
+        names: list[str] = []
+        seen: set[str] = set()
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"pageSize": 1000}
+            if token:
+                params["pageToken"] = token
+            body = self.request("GET", ACCOUNT_TYPES_PATH, params=params)
+            entries = body.get("entries") if isinstance(body, dict) else None
+            if not isinstance(entries, list) or not all(
+                    isinstance(e, dict) and isinstance(e.get("accountTypeName"), str) for e in entries):
+                raise ApiError("rest", "GET", ACCOUNT_TYPES_PATH, 200,
+                               "answer is not a page {entries: [{accountTypeName, ...}], nextPageToken}")
+            names.extend(e["accountTypeName"] for e in entries)
+            token = body.get("nextPageToken")
+            if not token:
+                return names
+            if not isinstance(token, str) or token in seen:
+                raise ApiError("rest", "GET", ACCOUNT_TYPES_PATH, 200,
+                               f"nextPageToken {token!r} is not a new page token: the listing may be incomplete")
+            seen.add(token)
 
     # ------------------------------------------------------------------ members (docs/sigma-api.md §2)
 

@@ -51,7 +51,7 @@ from ..directory import PROTECTED_BECAUSE, Directory, Person
 from ..model import Action, ActionKind, Finding, ItemEvidence, ItemRef, ReviewItem, Severity, email_key
 from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
 from ..policy import KEEP, AccountTypes, AcknowledgedChange, Policy, PolicyError, group_pattern_matcher
-from . import action_id, make_action, make_review, person_ref, yaml_snippet
+from . import action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
 
 BUILTIN_TIERS = {
     "admin": 100,
@@ -318,9 +318,17 @@ def validate_names(policy: Policy, directory: Directory) -> None:
         raise policy.error(loc, message)
 
 
+ACCOUNT_TYPES_FIX = ("fetch the Sigma export again (`sigma-migrate fetch` writes account_types.json from GET "
+                     "/v2/accountTypes), or add that file to the export, then plan again")
+"""What settles ``account_types.names_unchecked`` (no policy setting does)."""
+
+
 def names_unchecked_item(policy: AccountTypes, directory: Directory) -> ReviewItem | None:
-    """The informational ``account_types.names_unchecked`` item when the policy names account types
-    and the export has no ``account_types.json`` to check them against."""
+    """The blocking ``account_types.names_unchecked`` item when the policy names account types and the export
+    has no ``account_types.json`` to check them against: the plan cannot know whether the organization has
+    them, nor their exact letter case (Sigma matches userType case-sensitively and refuses a name it does not
+    know, docs/sigma-api.md §5.2), so it does not guess (tester8 finding 19); settled outside the policy
+    (:data:`ACCOUNT_TYPES_FIX`). Members' own types kept are the export's ``memberType`` as spelled."""
     if directory.account_type_names is not None or not (policy.group_map or policy.default != KEEP
                                                         or policy.overrides):
         return None
@@ -329,13 +337,15 @@ def names_unchecked_item(policy: AccountTypes, directory: Directory) -> ReviewIt
     return make_review(
         "account_types.names_unchecked",
         "account_types",
-        blocking=False,
+        blocking=True,
         subject=ItemRef(account_types=sorted(named | ({policy.default} if policy.default != KEEP else set()))),
         message=(
-            "the Sigma export has no account_types.json, so the account type names in the policy are not "
-            "checked; Sigma matches userType case-sensitively and rejects a name it does not know" + "".join(typos)
+            "the Sigma export has no account_types.json, so the plan cannot know whether the organization has the "
+            "account types the policy names, nor how Sigma spells them; Sigma matches userType case-sensitively "
+            "and rejects a name it does not know" + "".join(typos) + f": {ACCOUNT_TYPES_FIX}"
         ),
         rule="account_types.group_map",
+        resolution=outside_policy(ACCOUNT_TYPES_FIX),
     )
 
 
@@ -733,6 +743,70 @@ def protected_item(decision: TypeDecision, config: TypeSettings, directory: Dire
         resolution=yaml_snippet(
             {"account_types": {"overrides": {email: current}}},
             notes=[f"once the IdP app assigns them {current} (a group mapped to it, or an individual assignment):"],
+        ),
+    )
+
+
+UNKNOWN_TYPE = "account_types.unknown_type"
+"""The item code of an account type the plan would send that the organization does not have (:func:`unknown_types`)."""
+
+NAMED_PEOPLE = 10
+"""How many people an ``account_types.unknown_type`` item names and its resolution overrides (the rest counted)."""
+
+
+def unknown_types(decisions: Sequence[TypeDecision], directory: Directory) -> dict[str, list[TypeDecision]]:
+    """Each userType ``decisions`` would send that is not one of the organization's account types
+    (:attr:`~planner.directory.Directory.account_type_names`, the export's ``account_types.json``: ``GET
+    /v2/accountTypes``, docs/sigma-api.md §4.1) -> the decisions sending it, in ``decisions``' order; sorted by
+    type; empty when the export has no ``account_types.json`` (:func:`names_unchecked_item` says so).
+
+    The policy's names are checked before (:func:`validate_names`, a policy error), so what is left is a
+    member's own type kept (``default: keep``): a ``memberType`` that no account type of the organization
+    spells, even letter case aside (a custom type deleted or renamed since, docs/sigma-api.md §4.1). Sigma
+    refuses a ``userType`` it does not know (REST 404 "Member type name is not found", SCIM 400: the sandbox's
+    rule, docs/sandbox.md), and the IdP's push would send it too (docs/sigma-api.md §5.2, S-CUSTOM-AT-IDP):
+    :func:`planner.planning.fold_account_types` holds these people (tester8 finding 19)."""
+    if directory.account_type_names is None:
+        return {}
+    known = frozenset(directory.account_type_names)
+    found: dict[str, list[TypeDecision]] = {}
+    for d in decisions:
+        if d.after is not None and d.after not in known:
+            found.setdefault(d.after, []).append(d)
+    return {t: found[t] for t in sorted(found)}
+
+
+def unknown_type_item(name: str, decisions: Sequence[TypeDecision], directory: Directory) -> ReviewItem:
+    """The blocking ``account_types.unknown_type`` item of account type ``name`` (:func:`unknown_types`): how many
+    people it holds (the first :data:`NAMED_PEOPLE` named), the organization's types, and the two fixes:
+    create the type in Sigma and fetch again, or map the people to an existing type in the policy
+    (``account_types.overrides``, whose snippet proposes the closest existing type)."""
+    known = directory.account_type_names or ()
+    emails = [directory.members[d.member_id].email if d.member_id else d.idp_id or d.person for d in decisions]
+    shown = ", ".join(emails[:NAMED_PEOPLE]) + (f" and {len(emails) - NAMED_PEOPLE} more"
+                                                if len(emails) > NAMED_PEOPLE else "")
+    sources = sorted({"their current type, account_types.default: keep" if d.source == "keep"
+                      else source_text(d.source, d.groups) for d in decisions})
+    close = closest_account_type(name, known) or (sorted(known)[0] if known else "View")
+    return make_review(
+        UNKNOWN_TYPE,
+        name,
+        blocking=True,
+        subject=ItemRef(account_types=[name]),
+        candidates=tuple(person_ref(member_id=d.member_id, email=e, idp_id=d.idp_id)
+                         for d, e in zip(decisions[:NAMED_PEOPLE], emails)),
+        message=(
+            f"account type {name!r} is not one of the organization's ({', '.join(known)}: account_types.json, "
+            f"GET /v2/accountTypes), and {len(decisions)} person(s) would get it ({'; '.join(sources)}): {shown}; "
+            "Sigma refuses a userType it does not know, so they are held (no link, no account-type change): create "
+            f"{name!r} in Sigma (Administration > Account types) and fetch again, or give them an existing type in "
+            "the policy"
+        ),
+        rule="account_types.default" if all(d.source == "keep" for d in decisions) else f"account_types.{decisions[0].source}",
+        evidence=ItemEvidence(account_type=name, members=len(decisions), closest=close),
+        resolution=yaml_snippet(
+            {"account_types": {"overrides": {e: close for e in emails[:NAMED_PEOPLE]}}},
+            notes=[f"or create {name!r} in Sigma and fetch again; else give them an existing type:"],
         ),
     )
 
