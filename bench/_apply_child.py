@@ -117,16 +117,26 @@ def profile_workers(out: Path) -> None:
     local = threading.local()
     run_task = pool_thread._WorkItem.run
 
+    # CPython 3.11 refuses to install a profile function while another thread installs one
+    # ("RuntimeError: Cannot install a profile function while another profile function is being
+    # installed"): every enable and disable goes through one lock, so no task's future is left
+    # unresolved by an error the profiler raised (the apply then waited for ever).
+    switching = threading.Lock()
+
+    def switch(profile: cProfile.Profile, on: bool) -> None:
+        with switching:
+            profile.enable() if on else profile.disable()
+
     def profiled_run(self):
         profile = getattr(local, "profile", None)
         if profile is None:
             profile = local.profile = cProfile.Profile(time.thread_time)
             profiles.append(profile)
-        profile.enable()
+        switch(profile, True)
         try:
             return run_task(self)
         finally:
-            profile.disable()
+            switch(profile, False)
 
     def dump() -> None:
         merged = None
@@ -144,11 +154,11 @@ def profile_workers(out: Path) -> None:
         def runner(*args, **kwargs):
             profile = cProfile.Profile(time.thread_time)
             profiles.append(profile)
-            profile.enable()
+            switch(profile, True)
             try:
                 return fn(*args, **kwargs)
             finally:
-                profile.disable()
+                switch(profile, False)
         return runner
 
     _WRAPPERS["run_actions"] = profile_runner
