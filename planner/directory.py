@@ -154,6 +154,15 @@ class ScimState:
     """Members a userName change left behind: the memberId that is a provisioned user's SCIM id but whose
     email is not its userName -> the member that now has it (Sigma made it when the IdP changed the
     userName, and it took over the SCIM id: docs/sigma-api.md §5.3), :func:`scim_user_members`."""
+    set_up_by: str | None = None
+    """SCIM was set up in the organization by then: the earliest ``meta.created`` of a provisioned user (ISO 8601
+    UTC to the second; RFC 7643 §3.1), ``None`` when no provisioned user says (:func:`scim_set_up_by`)."""
+    without_external_id: Mapping[str, ScimUser] = field(default_factory=dict)
+    """Listed users with no ``externalId`` whose ``meta.created`` is after :attr:`set_up_by`, by memberId: an IdP
+    that sends no ``externalId`` (generic SCIM clients) provisioned them, or someone made them by hand after SCIM
+    was set up; the listing cannot tell which (docs/sandbox.md "provisioned or not"). They are not in
+    :attr:`users` (nothing links or satisfies by them), but no REST deactivation is planned for them on an
+    IdP export's absence alone (:mod:`planner.rules.scim_state`, ``scim.state_conflict``)."""
 
 
 class PersonStatus(str, Enum):
@@ -662,12 +671,16 @@ def scim_state(export: SigmaExport) -> ScimState:
     email_keys = {m.member_id: m.email_key for m in export.members}
     users: dict[str, ScimUser] = {}
     second_accounts: dict[str, str] = {}
+    set_up_by = scim_set_up_by(export.scim_users)
+    without_external_id: dict[str, ScimUser] = {}
     for u in export.scim_users:
         found = scim_user_members(u, email_keys, by_email)
         if u.provisioned and len(found) == 1:
             users[found[0]] = u
             if found[0] != u.id and u.id in members:
                 second_accounts[u.id] = found[0]
+        elif len(found) == 1 and not u.provisioned and made_after(u.created, set_up_by):
+            without_external_id[found[0]] = u
     groups: dict[str, ScimGroup] = {}
     for g in export.scim_groups:
         found = [g.id] if g.id in teams else by_name.get(g.display_name, [])
@@ -682,7 +695,28 @@ def scim_state(export: SigmaExport) -> ScimState:
         user_names={u.id: u.user_name for u in export.scim_users},
         known=True,
         second_accounts=second_accounts,
+        set_up_by=set_up_by,
+        without_external_id=without_external_id,
     )
+
+
+def scim_set_up_by(users: Iterable[ScimUser]) -> str | None:
+    """When SCIM was set up at the latest, as Sigma's SCIM listing shows it: the earliest ``meta.created``
+    (RFC 7643 §3.1) of a provisioned user (one with an ``externalId``: the IdP made or linked it, so SCIM was
+    on by then), ``None`` when none says. A listed pre-SCIM member's ``meta.created`` is its own creation."""
+    return min((u.created for u in users if u.provisioned and u.created), default=None)
+
+
+def made_after(created: str | None, since: str | None) -> bool:
+    """True when ``created`` is later than ``since`` (both ISO 8601 UTC to the second,
+    :func:`planner.sources.values.change_time`); False when either is unknown: an unknown date dates nothing."""
+    return bool(created and since and created > since)
+
+
+def newest_update(users: Iterable[IdpUser]) -> str | None:
+    """The newest ``last_updated`` of an IdP export's ``users`` (ISO 8601 UTC to the second): the export was
+    taken no earlier; ``None`` when the export dates no user (Entra, Google and CSV exports, docs/formats.md)."""
+    return max((u.last_updated for u in users if u.last_updated), default=None)
 
 
 def scim_user_members(user: ScimUser, email_keys: Mapping[str, str], by_email: Mapping[str, list[str]]

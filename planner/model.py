@@ -237,7 +237,9 @@ class ScimUser(Record):
     provisioning client sent (RFC 7643 §3.1: only a client sets it), so a user with one is
     *provisioned* (SCIM-managed) and a user without one is a listed pre-SCIM member.
     ``user_type`` is the account type name, ``active`` ``None`` when not said; ``last_modified``
-    its ``meta.lastModified`` as listed (RFC 7643 §3.1, an xsd:dateTime string), ``None`` when not said.
+    its ``meta.lastModified`` as listed (RFC 7643 §3.1, an xsd:dateTime string), ``None`` when not said;
+    ``created`` its ``meta.created`` (RFC 7643 §3.1), ISO 8601 UTC to the second
+    (:func:`planner.sources.values.change_time`), ``None`` when not said or unreadable.
     """
 
     id: str
@@ -247,6 +249,7 @@ class ScimUser(Record):
     active: bool | None = None
     user_type: str | None = None
     last_modified: str | None = None
+    created: str | None = None
 
     @property
     def provisioned(self) -> bool:
@@ -560,7 +563,10 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``scim.second_account``: ``externalId``, ``sigmaEmail`` (the old member's), ``userName`` (the new one),
       ``newMemberId``;
       ``scim.state_conflict``: ``action``, ``externalId``, ``attribute`` (``active``/``userType``),
-      ``scimValue``, ``exportValue``, ``scimLastModified``, ``exportLastUpdated`` (``null``: not said);
+      ``scimValue``, ``exportValue``, ``scimLastModified``, ``exportLastUpdated`` (``null``: not said); for a
+      user the export lacks, ``exportNewest`` (its newest record) when it dates one; for a listed user without
+      ``externalId`` made after SCIM was set up (:attr:`planner.directory.ScimState.without_external_id`), also
+      ``scimCreated`` (its ``meta.created``) and ``scimSetUpBy``;
       ``scim.name_required``: ``missing`` (SCIM attributes); ``scim.cleaned_name``, ``scim.unclean_email``: ``differences``
       (``"name.familyName: U+202E RIGHT-TO-LEFT OVERRIDE at position 6"``); ``scim.unclean_user_name`` /
       ``scim.mixed_script_user_name``: ``userName`` (as sent), ``differences``;
@@ -617,7 +623,9 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     export_value: str | UnsetType = UNSET
     scim_last_modified: str | None | UnsetType = UNSET
     export_last_updated: str | None | UnsetType = UNSET
-    export_newest: str | UnsetType = UNSET
+    export_newest: str | None | UnsetType = UNSET
+    scim_created: str | None | UnsetType = UNSET
+    scim_set_up_by: str | None | UnsetType = UNSET
     stale_entry: str | UnsetType = UNSET
     # inputs, policy references, teams, unmatched members
     truncated: list[InputMark] | UnsetType = UNSET

@@ -240,7 +240,7 @@ def test_a_user_scim_deactivated_is_not_reactivated_on_the_export_word_alone():
     assert (kinds(p), review_codes(p)) == ([], [])
 
 
-def test_the_sigma_loader_reads_each_scim_users_last_modified(tmp_path):
+def test_the_sigma_loader_reads_each_scim_users_last_modified_and_created(tmp_path):
     # the time a scim.state_conflict names for Sigma's side (RFC 7643 §3.1 meta.lastModified)
     import json
 
@@ -260,7 +260,7 @@ def test_the_sigma_loader_reads_each_scim_users_last_modified(tmp_path):
                                                    encoding="utf-8")
     export, _ = load_sigma_export(tmp_path)
     assert export.scim_users == (ScimUser("m1", "vera@example.com", "vera@example.com", "u1", False, "View",
-                                          "2026-12-05T11:49:53Z"),)
+                                          "2026-12-05T11:49:53Z", "2021-01-04T16:31:31Z"),)
 
 
 def test_a_team_scim_renamed_stays_linked_to_its_idp_group_by_external_id():

@@ -640,6 +640,11 @@ class DeactivateUser(_ScimUserHandler):
     kind = ActionKind.SCIM_DEACTIVATE_USER
     _patch = PatchOp[SigmaUser](operations=[PatchOperation(op="replace", path="active", value=False)])
 
+    def _find(self, action: Action, clients: Clients) -> ScimUserRecord | None:
+        # listed users count: one without externalId may be an IdP's that sends none, whose deactivation the plan
+        # settled through SCIM (planner.directory.ScimState.without_external_id); Sigma refuses it when it is not
+        return clients.find_user(user_name_of(action), listed=True)
+
     def observe(self, action, clients):
         user = self._find(action, clients)
         if user is None:

@@ -23,6 +23,10 @@ sets it; docs/sandbox.md). Two steps use that state:
   admin, not to the REST action's ``newOwnerId``: :func:`scim_documents_note`); a reactivation of a member the IdP
   made inactive is left to the link, which sends ``active: true``; every other REST edit (email,
   guest, archived reactivation) is a blocking ``scim.managed_member`` item: it must be made in the IdP.
+  A member SCIM lists without ``externalId`` but made after SCIM was set up
+  (:attr:`planner.directory.ScimState.without_external_id`: an IdP that sends none, or made by hand) is never
+  deactivated through REST on the export's absence: the same ``scim.state_conflict`` (unless an
+  ``unmatched.decisions`` entry says deactivate: made by hand).
   A removal from a SCIM-managed team stays as the teams family decided it (by the group's push, or
   through REST for a membership the push does not see, §5.4), but a removal of a member SCIM added
   after an older IdP export is held: informational ``scim.held_member``. A provisioned user whose userName the
@@ -59,7 +63,7 @@ from ..payloads import (
 from . import Outcome, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from .guests import DocumentOwner
 from .unmatched import PROVISIONING_ADMIN, documents_note
-from ..directory import Directory, Link, LinkedPair, PersonStatus, ScimState
+from ..directory import Directory, Link, LinkedPair, PersonStatus, ScimState, newest_update
 from ..sources.values import change_time
 
 SCIM_KEY = "scim"
@@ -417,17 +421,19 @@ class PlannedState:
                            if isinstance(a, ScimLinkUser) and a.target.member_id in state.users)
         entries = {key: ConflictEntry.of(key, value) for key, value in (conflicts or {}).items()}
         users = idp_users or {}
-        newest = max((u.last_updated for u in users.values() if u.last_updated), default=None)
+        newest = newest_update(users.values())
         admin = provisioning_admin or DocumentOwner(None, None, PROVISIONING_ADMIN)
         return cls(state, typed, linked, entries, users, newest, admin)
 
     def entry(self, user: ScimUser, idp_id: str | None) -> ConflictEntry | None:
         """The ``linking.scim_state_conflicts`` entry for ``user`` (linked to IdP user ``idp_id``): by its
-        ``externalId``, else ``idp_id``, else ``*``; ``None`` when none."""
+        ``externalId``, else ``idp_id``, else (a user without ``externalId``) its ``userName``, else ``*``;
+        ``None`` when none."""
         c = self.conflicts
         if not c:
             return None
-        return c.get(user.external_id or "") or (c.get(idp_id) if idp_id else None) or c.get("*")
+        return (c.get(user.external_id or "") or (c.get(idp_id) if idp_id else None)
+                or (c.get(user.user_name) if not user.external_id else None) or c.get("*"))
 
     def dates(self, user: ScimUser, idp_id: str | None, membership: bool = False) -> ChangeDates:
         """The :class:`ChangeDates` of ``user`` and the export's IdP user ``idp_id`` (absent: no own date),
@@ -513,13 +519,19 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
     user's last update, e.g. Okta's ``lastUpdated``) and what they show: SCIM newer (the export is stale:
     export again), the same second, or a date missing (which is newer?); an entry that no longer applies is
     named first. The snippet is the long-form ``linking.scim_state_conflicts`` entry, which settles only this
-    disagreement (docs/policy.md "Re-planning after an apply")."""
+    disagreement (docs/policy.md "Re-planning after an apply"). A user listed without ``externalId``
+    (:attr:`planner.directory.ScimState.without_external_id`) is named by its ``meta.created`` and when SCIM was
+    set up; its deactivation also offers ``unmatched.decisions`` (made by hand: the REST deactivation). For a
+    user the export lacks, the evidence holds the export's newest record (``exportNewest``) and SCIM's
+    ``meta.created`` (``scimCreated``)."""
     target = action.target
     verdict = verdict or planned.verdict(user, idp_id, found)
     dates = verdict.dates
     key = user.external_id or idp_id or user.user_name
     what = "; ".join(f"{d.attribute}: SCIM {d.scim_value}, export {d.export_value}" for d in found)
-    head = f"{user.user_name} is provisioned by SCIM (externalId {user.external_id}), and Sigma's SCIM state " \
+    unkeyed = not user.external_id
+    set_up_by = planned.state.set_up_by if unkeyed else None
+    head = f"{_provisioned_words(user, set_up_by)}, and Sigma's SCIM state " \
            f"and the IdP export disagree ({what}; {dates.words()})"
     if dates.newer == SCIM_STATE:
         tail = (f": the export is older than Sigma's SCIM state, so the plan does not send {action.kind.value} "
@@ -538,10 +550,17 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
         choices = [_long_form(key, SCIM_STATE, found), _long_form(key, IDP_EXPORT, found)]
         notes = ["scim_state: Sigma's SCIM state is newer, keep it; idp_export: the export is newer, send it "
                  "(the entry settles this disagreement only)"]
+    email = getattr(target, "email", None) or user.user_name
+    if unkeyed and isinstance(action, MembersDeactivate):
+        tail += (f"; if someone made them by hand, unmatched.decisions settles them instead ({email}: keep, or "
+                 "deactivate through the REST API)")
+        choices.append({"unmatched": {"decisions": {email: "deactivate"}}})
+        notes.append("unmatched.decisions: made by hand, not by the IdP: deactivate them through the REST API")
     stale = verdict.stale_entry
     if stale is not None:
         head = (f"the linking.scim_state_conflicts entry {stale.text()} no longer applies: " + head)
         tail += "; remove the entry (or write it for this disagreement)"
+    absent = not (idp_id and idp_id in planned.idp_users)
     return make_review(
         "scim.state_conflict", action.id, blocking=True,
         subject=person_ref(member_id=getattr(target, "member_id", None) or None, email=getattr(target, "email", None) or None,
@@ -553,10 +572,23 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
                               scim_value=", ".join(d.scim_value for d in found),
                               export_value=", ".join(d.export_value for d in found),
                               scim_last_modified=dates.scim, export_last_updated=dates.export,
-                              export_newest=dates.export_newest if dates.absent_from_newer_export else UNSET,
-                              stale_entry=stale.text() if stale is not None else UNSET),
+                              export_newest=dates.export_newest if absent and dates.export_newest else UNSET,
+                              stale_entry=stale.text() if stale is not None else UNSET,
+                              scim_created=user.created if (unkeyed or absent) and user.created else UNSET,
+                              scim_set_up_by=set_up_by if unkeyed else UNSET),
         resolution=yaml_snippet(*choices, notes=notes),
     )
+
+
+def _provisioned_words(user: ScimUser, set_up_by: str | None) -> str:
+    """How a ``scim.state_conflict`` message names SCIM-managed ``user``: provisioned with its ``externalId``,
+    or, without one, listed and made after SCIM was set up (by ``set_up_by``,
+    :attr:`planner.directory.ScimState.without_external_id`), which an IdP sending no ``externalId`` or a person
+    by hand did."""
+    if user.external_id:
+        return f"{user.user_name} is provisioned by SCIM (externalId {user.external_id})"
+    return (f"{user.user_name} is listed by SCIM without an externalId and was made {user.created}, after SCIM was "
+            f"set up (by {set_up_by}): an IdP that sends no externalId provisioned them, or someone made them by hand")
 
 
 def _settle_link_conflict(action: ScimLinkUser, user: ScimUser, found: tuple[Disagreement, ...],
@@ -668,8 +700,8 @@ def settle_account_type(action: ScimSetAccountType, planned: PlannedState) -> Se
 def _absent_disagreement(user: ScimUser) -> tuple[Disagreement, ...]:
     """The disagreement of a provisioned user the export lacks: SCIM has them active, the export would
     deactivate them."""
-    return (Disagreement("active", user.active if user.active is not None else True, False,
-                         "absent (no IdP user has its externalId)"),)
+    absent = "absent (no IdP user has its externalId)" if user.external_id else "absent (no IdP user matches it)"
+    return (Disagreement("active", user.active if user.active is not None else True, False, absent),)
 
 
 def held_group_members(group: ScimGroup, planned: PlannedState) -> list[str]:
@@ -726,13 +758,26 @@ def settle_member_edit(action: Action, planned: PlannedState) -> Settlement:
     with a blocking ``scim.managed_member``."""
     user = planned.state.users.get(action.target.member_id)
     if user is None:
-        return Settlement(action)
+        return _settle_unkeyed_deactivation(action, planned)
     if isinstance(action, MembersDeactivate):
         return _settle_deactivation(action, user, planned)
     if (isinstance(action, MembersReactivate) and action.after.is_inactive is not UNSET
             and action.target.member_id in planned.linked):
         return Settlement(None)  # the link sends active: true through SCIM
     return Settlement(None, _managed_item(action, user, action.kind.value.split(".")[1].replace("_", " ")))
+
+
+def _settle_unkeyed_deactivation(action: Action, planned: PlannedState) -> Settlement:
+    """A REST edit of a member with no provisioned SCIM user: kept, unless it deactivates a member SCIM lists
+    without ``externalId`` and made after SCIM was set up (:attr:`planner.directory.ScimState.without_external_id`):
+    an IdP that sends no ``externalId`` may have provisioned them (Sigma then refuses the REST deactivation, 403),
+    so it is settled as a provisioned user's (:func:`_settle_deactivation`: a ``scim.state_conflict`` on the
+    export's absence). An ``unmatched.decisions`` entry deactivating them is the admin's word that they were
+    made by hand: the REST deactivation is kept."""
+    user = planned.state.without_external_id.get(action.target.member_id)
+    if user is None or not isinstance(action, MembersDeactivate) or action.rule == "unmatched.decisions":
+        return Settlement(action)
+    return _settle_deactivation(action, user, planned)
 
 
 def _settle_deactivation(action: MembersDeactivate, user: ScimUser, planned: PlannedState) -> Settlement:

@@ -85,7 +85,8 @@ from .envelopes import batches, objects, records
 from .files import Findings, guarded, read_json
 from .tabular import Table, flag_damaged_ids, read_table
 from .values import (
-    InvalidValue, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, parse_bool, unreadable_status,
+    InvalidValue, change_time, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, parse_bool,
+    unreadable_status,
 )
 from .values import json_type as _type_name
 
@@ -854,7 +855,7 @@ def _scim_state(directory: Path, findings: Findings) -> tuple[
     users = tuple(
         ScimUser(u.id, u.user_name, u.user_name_key, u.external_id, u.active,
                  str(u.attributes["userType"]) if u.attributes.get("userType") else u.user_type,
-                 u.last_updated)
+                 u.last_updated, change_time(u.attributes.get("created")))
         for u in listed.users
     )
     groups = tuple(ScimGroup(g.id, g.display_name, g.external_id, g.member_user_ids) for g in listed.groups)

@@ -1,0 +1,142 @@
+"""Members Sigma made after SCIM was set up are never deactivated on the export's silence (tester9 finding F2).
+
+- F2: a member SCIM lists without ``externalId`` (an IdP that sends none provisioned them, or a person made
+  them by hand) made after SCIM was set up is never a REST ``members.deactivate``: absent from the export, it is
+  the same blocking ``scim.state_conflict`` as a provisioned user with an ``externalId``, settled by
+  ``linking.scim_state_conflicts`` (or ``unmatched.decisions``: made by hand).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import httpx2
+import yaml
+from msgspec import structs
+from msgspec import to_builtins as wire
+
+from planner.model import ScimUser, Snapshot, email_key
+
+from .execute_support import counting_sandbox
+from .plan_factory import ROOT_USER, by_id, kinds, member, plan, review_codes, snapshot
+from .test_day_two_dated_conflicts import FIRST, POLICY, SNAP
+from .test_day_two_idp_changes import apply_and_fetch, fetch
+
+SET_UP = "2026-12-01T10:00:00Z"
+"""When the first user was provisioned (the root admin linked by the first wave)."""
+EXPORT_NEWEST = "2025-05-29T06:23:25Z"
+"""The IdP export's newest record (the root admin's Okta lastUpdated)."""
+NINA = member("mN", "nina@example.com", "Nina", "New", created_at="2026-12-06T17:33:32.016Z")
+OLD = member("mO", "olaf@example.com", "Olaf", "Old", created_at="2024-02-01T10:00:00.000Z")
+DEACTIVATE = "unmatched: {action: deactivate}"
+
+
+def scim_user(member_id: str, user_name: str, external_id: str | None, created: str, user_type: str = "View"
+              ) -> ScimUser:
+    """A user as Sigma's SCIM lists it, made and last changed at ``created``."""
+    return ScimUser(member_id, user_name, email_key(user_name), external_id, True, user_type, created, created)
+
+
+def choices(resolution: str) -> list[dict]:
+    """Every choice of a review item's snippet: the first, then each commented ``# or:`` alternative."""
+    first, *alternatives = resolution.split("# or:\n")
+    return [yaml.safe_load(first), *(yaml.safe_load("\n".join(line[2:] for line in alt.splitlines()))
+                                     for alt in alternatives)]
+
+
+ROOT_SCIM = scim_user("root", "root@example.com", "u-root", SET_UP, "Admin")
+
+
+def org(*members, scim=(), with_scim_state: bool = True) -> Snapshot:
+    """Root (provisioned by SCIM at :data:`SET_UP`, its IdP user dated :data:`EXPORT_NEWEST`) and ``members``,
+    whom no IdP user matches; Sigma's SCIM state lists root and ``scim``."""
+    snap = snapshot(list(members), [])
+    root = structs.replace(ROOT_USER, last_updated=EXPORT_NEWEST)
+    snap = replace(snap, idp=replace(snap.idp, users=(root,)))
+    if not with_scim_state:
+        return snap
+    return replace(snap, sigma=replace(snap.sigma, scim_users=(ROOT_SCIM, *scim), scim_groups=()))
+
+
+def test_a_member_scim_lists_without_external_id_made_after_set_up_is_the_state_conflict_not_a_rest_deactivation():
+    p = plan(org(NINA, scim=[scim_user("mN", "nina@example.com", None, "2026-12-06T17:33:32Z")]), DEACTIVATE)
+    assert (kinds(p), review_codes(p)) == ([], [("scim.state_conflict", True)])
+    [item] = p.review_items
+    assert (item.id, item.message) == (
+        "scim.state_conflict:members.deactivate:mN",
+        "nina@example.com is listed by SCIM without an externalId and was made 2026-12-06T17:33:32Z, after SCIM was "
+        "set up (by 2026-12-01T10:00:00Z): an IdP that sends no externalId provisioned them, or someone made them "
+        "by hand, and Sigma's SCIM state and the IdP export disagree (active: SCIM true, export absent (no IdP user "
+        "matches it); SCIM last changed the user 2026-12-06T17:33:32Z, the export does not list them (its newest "
+        "record is of 2025-05-29T06:23:25Z)): which is newer? The plan does not send members.deactivate on the "
+        "export's word alone; if someone made them by hand, unmatched.decisions settles them instead "
+        "(nina@example.com: keep, or deactivate through the REST API)")
+    assert wire(item.evidence) == {
+        "action": "members.deactivate:mN", "externalId": None, "attribute": "active", "scimValue": "true",
+        "exportValue": "absent (no IdP user matches it)", "scimLastModified": "2026-12-06T17:33:32Z",
+        "exportLastUpdated": None, "exportNewest": EXPORT_NEWEST, "scimCreated": "2026-12-06T17:33:32Z",
+        "scimSetUpBy": SET_UP}
+    assert choices(item.resolution) == [
+        {"linking": {"scim_state_conflicts": {"nina@example.com": {"newer": "scim_state", "active": True}}}},
+        {"linking": {"scim_state_conflicts": {"nina@example.com": {"newer": "idp_export", "active": False}}}},
+        {"unmatched": {"decisions": {"nina@example.com": "deactivate"}}},
+    ]
+
+
+def test_the_same_member_with_an_external_id_gets_the_same_item():
+    p = plan(org(NINA, scim=[scim_user("mN", "nina@example.com", "00uNINA", "2026-12-06T17:33:32Z")]), DEACTIVATE)
+    [item] = p.review_items
+    assert (kinds(p), item.id, item.blocking) == ([], "scim.state_conflict:members.deactivate:mN", True)
+    assert item.message.startswith(
+        "nina@example.com is provisioned by SCIM (externalId 00uNINA), and Sigma's SCIM state and the IdP export "
+        "disagree (active: SCIM true, export absent (no IdP user has its externalId); ")
+    assert (item.evidence.export_newest, item.evidence.scim_created) == (EXPORT_NEWEST, "2026-12-06T17:33:32Z")
+
+
+def test_the_state_conflict_of_a_member_without_external_id_is_settled_by_its_user_name_or_by_unmatched_decisions():
+    snap = org(NINA, scim=[scim_user("mN", "nina@example.com", None, "2026-12-06T17:33:32Z")])
+    left = plan(snap, DEACTIVATE + "\nlinking: {scim_state_conflicts: "
+                                   "{nina@example.com: {newer: idp_export, active: false}}}")
+    assert (kinds(left), review_codes(left)) == ([("scim.deactivate_user", "scim.deactivate_user:mN")], [])
+    assert wire(by_id(left)["scim.deactivate_user:mN"].target) == {
+        "memberId": "mN", "email": "nina@example.com", "userName": "nina@example.com", "scimId": "mN"}
+    kept = plan(snap, DEACTIVATE + "\nlinking: {scim_state_conflicts: {nina@example.com: scim_state}}")
+    assert (kinds(kept), review_codes(kept)) == ([], [])
+    by_hand = plan(snap, "unmatched: {action: deactivate, decisions: {nina@example.com: deactivate}}")
+    assert (kinds(by_hand), review_codes(by_hand)) == ([("members.deactivate", "members.deactivate:mN")], [])
+    assert by_id(by_hand)["members.deactivate:mN"].rule == "unmatched.decisions"
+
+
+def test_a_pre_scim_member_scim_lists_without_external_id_is_still_deactivated_through_rest():
+    p = plan(org(OLD, scim=[scim_user("mO", "olaf@example.com", None, "2024-02-01T10:00:00Z")]), DEACTIVATE)
+    assert (kinds(p), review_codes(p)) == ([("members.deactivate", "members.deactivate:mO")], [])
+
+
+def test_against_the_sandbox_a_user_scim_made_without_external_id_after_a_wave_is_deactivated_only_through_scim(
+        tmp_path):
+    import time
+
+    server, _ = counting_sandbox(SNAP.sigma)
+    try:
+        apply_and_fetch(plan(SNAP, FIRST), tmp_path / "wave", server)
+        time.sleep(1.05)  # the new hire comes a second after the wave's links: dates are to the second
+        answer = httpx2.post(f"{server.scim_base_url}/Users", headers={"Authorization": f"Bearer {server.scim_token}"},
+                             json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                   "userName": "nina@example.com", "name": {"givenName": "Nina", "familyName": "New"},
+                                   "emails": [{"value": "nina@example.com", "primary": True}], "active": True,
+                                   "userType": "View"})
+        assert answer.status_code == 201, answer.text
+        nina = answer.json()["id"]
+        sigma = fetch(tmp_path / "wave", server, "after")
+        replan = replace(SNAP, sigma=sigma)
+        p = plan(replan, POLICY)
+        assert (kinds(p), [i.id for i in p.review_items]) == (
+            [], [f"scim.state_conflict:members.deactivate:{nina}"])
+        settled = plan(replan, POLICY + "\nlinking: {scim_state_conflicts: "
+                                        "{nina@example.com: {newer: idp_export, active: false}}}")
+        assert (kinds(settled), review_codes(settled)) == (
+            [("scim.deactivate_user", f"scim.deactivate_user:{nina}")], [])
+        apply_and_fetch(settled, tmp_path / "replan", server)  # converged: Sigma takes it (REST would be 403)
+        assert server.state.get_member(nina)["isInactive"] is True
+    finally:
+        server.close()
