@@ -183,6 +183,11 @@ class PersonStatus(str, Enum):
     """Active member whose IdP user is outside ``scope.groups``: :mod:`planner.rules.unmatched` decides."""
     UNMATCHED = "unmatched"
     """Active member with no IdP identity: :mod:`planner.rules.unmatched` decides."""
+    SCIM_KEPT = "scim_kept"
+    """Active SCIM-managed member whose IdP user the export shows inactive or outside ``scope.groups``, kept
+    active because ``linking.scim_state_conflicts`` says Sigma's SCIM state is newer (``newer: scim_state``,
+    :func:`planner.rules.scim_state.kept_by_scim_state`): nothing deactivates them, and the pushes of the groups
+    the export lists them in keep them (:mod:`planner.rules.teams`)."""
     HELD = "held"
     """Part of a blocking review item: no action until it is settled."""
     REHIRE = "rehire"

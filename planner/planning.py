@@ -37,6 +37,11 @@ before it decided; a step that overrules an earlier decision says so here:
    too (``decide_reactivated_guest``, ``decide_rehired_guest``): linking raises no ``linking.rehire`` for a
    guest, a guest's return being a ``guests`` decision, and a held one's item names the account type a
    conversion would give them (:func:`returning_guest_types`, the rule step 9 applies);
+7b. who counts as active though the export says otherwise (:func:`planner.rules.scim_state.kept_by_scim_state`):
+   a SCIM-managed member the export shows inactive or out of scope whose deactivation
+   ``linking.scim_state_conflicts`` settles with ``newer: scim_state`` is ``scim_kept``, one fact that account
+   types, teams (their group pushes keep them), unmatched members (no deactivation) and the guards read, so
+   before all of them;
 8. addresses (:func:`fold_addresses` of :func:`planner.rules.duplicates.decide_address`, one
    decision per shared address): email changes that free a shared address, after guests, because
    a converted guest is linked and sends its address;
@@ -46,7 +51,9 @@ before it decided; a step that overrules an earlier decision says so here:
     ``create_user`` carry the account type and wait for the address changes, so after 8 and 9;
 11. teams (:func:`fold_teams` of :func:`planner.rules.teams.decide_team`): group members are pushed
     only for people who end provisioned, and held members are never removed, so after the statuses
-    are final;
+    are final; a member the plan keeps active but does not provision, whom a push leaves out, is a removal
+    the push makes (:func:`planner.rules.teams.unprovisioned_leftovers`), so it reads step 12's decisions
+    (made first, folded after: :func:`unmatched_decisions_of`);
 12. unmatched members (:func:`fold_unmatched`, :func:`planner.rules.unmatched.decide_member`):
     whoever is still an active member with no live IdP user (``unmatched``, ``leaver``,
     ``not_in_scope``) is kept or deactivated;
@@ -251,6 +258,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                             held_idp_users=held, excluded=excluded.idp_ids)
     outcome.extend(linked.outcome)
     people = fold_guests(policy, directory, linked.people, outcome)
+    people = scim_state.kept_by_scim_state(people, directory.scim, policy.linking.scim_state_conflicts,
+                                           directory.idp_users)
     # Sigma refuses a user without both names, or a userName unclean (or a reviewer cannot read it)
     people, unnamed, unsendable = scim_values.hold_refused(people)
     outcome.review_items.extend(unnamed + unsendable + scim_values.cleaned_name_items(people))
@@ -261,12 +270,13 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     user_types = {d.person: d.after for d in types}
     outcome.extend(linking.link_actions(people, directory, user_types, frees, graph.rivals))
     outcome.extend(type_outcome)
-    team_rows = fold_teams(policy, directory, people, outcome)
+    unmatched_decisions = unmatched_decisions_of(policy, directory, people)
+    team_rows = fold_teams(policy, directory, people, outcome, deactivated_by(unmatched_decisions))
     outcome.actions, unnamed_teams = scim_values.drop_unnamed_teams(outcome.actions)  # Sigma refuses a blank name
     from .sources.formulas import team_name_items  # a derived team name can look like a formula
 
     outcome.review_items.extend(unnamed_teams + team_name_items(outcome.actions))
-    unmatched_decisions = fold_unmatched(policy, directory, people, outcome)
+    fold_unmatched(unmatched_decisions, outcome)
     actions, scim_items = scim_state.settle(directory.scim, outcome.actions, policy.linking.scim_state_conflicts,
                                             directory.idp_users, unmatched.provisioning_admin(policy, directory))
     actions = add_cross_dependencies(actions)
@@ -435,14 +445,17 @@ TYPED_STATUSES = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE, PersonSt
 """The statuses whose people get an account type (a converted guest is ``link``)."""
 
 
-def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome) -> list[TeamRow]:
+def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome,
+               deactivated: frozenset[str] = frozenset()) -> list[TeamRow]:
     """Step 11: each IdP group's :class:`~planner.rules.teams.Assignment` gets its
-    :class:`~planner.rules.teams.TeamDecision` over the people's final statuses, or the blocking
+    :class:`~planner.rules.teams.TeamDecision` over the people's final statuses (and ``deactivated``, the
+    memberIds step 12 deactivates, :func:`deactivated_by`: a member the plan keeps active whom a push
+    leaves out is a removal, one it deactivates is not), or the blocking
     ``teams.likely_rename`` item that replaces it; the teams no group maps to get theirs
     (:func:`~planner.rules.teams.decide_unmanaged`). Adds actions and items to ``outcome``; returns
     the team rows, sorted as the report lists them."""
     team_policy = policy.teams
-    people = teams.team_people(people)
+    people = teams.team_people(people, deactivated)
     assignments, items = teams.assign_groups(team_policy, directory, policy.scope.groups)
     outcome.review_items.extend(items)
     outcome.review_items.extend(teams.group_cycle_item(c, directory.idp_format, team_policy.flatten_nested)
@@ -467,16 +480,26 @@ def rows_with_final_actions(rows: list[TeamRow], actions: list[Action]) -> list[
     return [teams.row_of_final_actions(row, final) for row in rows]
 
 
-def fold_unmatched(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome
-                   ) -> list[unmatched.UnmatchedDecision]:
-    """Step 12: an :class:`~planner.rules.unmatched.UnmatchedDecision` for each ``unmatched``,
-    ``not_in_scope`` or ``leaver`` member, by memberId; adds their actions and items to ``outcome``."""
+def unmatched_decisions_of(policy: Policy, directory: Directory, people: tuple[Person, ...]
+                           ) -> list[unmatched.UnmatchedDecision]:
+    """Step 12's decisions: an :class:`~planner.rules.unmatched.UnmatchedDecision` for each ``unmatched``,
+    ``not_in_scope`` or ``leaver`` member, by memberId. Made before step 11, which reads who they deactivate
+    (:func:`deactivated_by`); folded into the outcome after it (:func:`fold_unmatched`)."""
     config = unmatched.settings(policy, directory)
     people = sorted((p for p in people if p.status in unmatched.KINDS), key=lambda p: p.member_id)
-    decisions = [unmatched.decide_member(person, config) for person in people]
+    return [unmatched.decide_member(person, config) for person in people]
+
+
+def deactivated_by(decisions: Iterable[unmatched.UnmatchedDecision]) -> frozenset[str]:
+    """The memberIds ``decisions`` deactivate (a ``members.deactivate``, which
+    :func:`~planner.rules.scim_state.settle` may send through SCIM)."""
+    return frozenset(d.member_id for d in decisions if d.action is not None)
+
+
+def fold_unmatched(decisions: list[unmatched.UnmatchedDecision], outcome: Outcome) -> None:
+    """Step 12: adds the actions and items of ``decisions`` (:func:`unmatched_decisions_of`) to ``outcome``."""
     outcome.actions.extend(d.action for d in decisions if d.action is not None)
     outcome.review_items.extend(d.review_item for d in decisions if d.review_item is not None)
-    return decisions
 
 
 def linked_idp_ids(people: tuple[Person, ...], member_ids) -> dict[str, str | None]:

@@ -60,7 +60,9 @@ def test_team_people_reads_the_final_statuses():
         held=frozenset({"w", "q"}),
         links={"x": PushedUser("x", "x@example.com", "scim.link_user:x"),
                "y": PushedUser("y", "y@example.com", "scim.link_user:y")},
+        unpushed={"z": "their IdP user is not active"},
     )
+    assert team_people(people, deactivated={"z"}).unpushed == {}  # leaving their teams is part of leaving
 
 
 def test_group_push_keeps_the_provisioned_and_counts_everyone_it_holds():

@@ -192,7 +192,7 @@ def idp_standing(person: Person, directory: Directory) -> str:
     elif person.status is PersonStatus.UNMATCHED:
         state = ("no IdP user in the IdP export matches them, so once SCIM is on they cannot sign in through "
                  "the IdP (SAML only)")
-    elif person.status in (PersonStatus.LEAVER, PersonStatus.NOT_IN_SCOPE):
+    elif person.status in (PersonStatus.LEAVER, PersonStatus.NOT_IN_SCOPE, PersonStatus.SCIM_KEPT):
         state = (why_unmatched(person, directory.idp_format) + " in the IdP export, so once SCIM is on the IdP "
                  "deactivates or never provisions them and they cannot sign in through it")
     else:

@@ -63,7 +63,7 @@ from ..payloads import (
 from . import Outcome, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from .guests import DocumentOwner
 from .unmatched import PROVISIONING_ADMIN, documents_note
-from ..directory import Directory, Link, LinkedPair, PersonStatus, ScimState, newest_update
+from ..directory import Directory, Link, LinkedPair, Person, PersonStatus, ScimState, newest_update
 from ..sources.values import change_time
 
 SCIM_KEY = "scim"
@@ -787,22 +787,68 @@ def _settle_deactivation(action: MembersDeactivate, user: ScimUser, planned: Pla
     (``idp_export``, a leaver the IdP updated after SCIM last changed them), dropped (``scim_state``), else
     dropped with the blocking item."""
     idp_id = action.evidence.idp_id or None
-    status = action.evidence.idp_status
-    scim_active = user.active if user.active is not None else True
-    if idp_id and idp_id in planned.idp_users and action.evidence.kind == PersonStatus.NOT_IN_SCOPE.value:
-        # active in the IdP, but in no scope group: the export unassigns them (tester6 finding 16)
-        export = f"in no group of scope.groups ({idp_id}, {status or 'active'} in the IdP)"
-        found = (Disagreement("active", scim_active, False, export, membership=True),)
-    elif idp_id and idp_id in planned.idp_users:
-        found = (Disagreement("active", scim_active, False, f"{status or 'inactive'} ({idp_id})"),)
-    else:
-        found = _absent_disagreement(user)
+    found = deactivation_disagreement(user, idp_id, action.evidence.idp_status or None,
+                                      action.evidence.kind == PersonStatus.NOT_IN_SCOPE.value, planned)
     verdict = planned.verdict(user, idp_id, found)
     if verdict.newer == IDP_EXPORT:
         return Settlement(_deactivate_through_scim(action, user, verdict, planned.provisioning_admin))
     if verdict.newer == SCIM_STATE:
         return Settlement(None)
     return Settlement(None, conflict_item(action, user, idp_id, found, planned, verdict))
+
+
+def deactivation_disagreement(user: ScimUser, idp_id: str | None, idp_status: str | None, out_of_scope: bool,
+                              planned: PlannedState) -> tuple[Disagreement, ...]:
+    """The disagreement a deactivation of SCIM-managed ``user`` (linked to IdP user ``idp_id``, whose export
+    status is ``idp_status``) stands on: SCIM has them active, the export does not: in no group of
+    ``scope.groups`` (``out_of_scope``: a membership disagreement, tester6 finding 16), inactive
+    (``DEPROVISIONED (00u1)``), or absent (no IdP user of the export has the id). The one reading of it for
+    :func:`_settle_deactivation` and :func:`kept_by_scim_state`, so both come to the same verdict."""
+    scim_active = user.active if user.active is not None else True
+    if idp_id and idp_id in planned.idp_users and out_of_scope:
+        # active in the IdP, but in no scope group: the export unassigns them (tester6 finding 16)
+        export = f"in no group of scope.groups ({idp_id}, {idp_status or 'active'} in the IdP)"
+        return (Disagreement("active", scim_active, False, export, membership=True),)
+    if idp_id and idp_id in planned.idp_users:
+        return (Disagreement("active", scim_active, False, f"{idp_status or 'inactive'} ({idp_id})"),)
+    return _absent_disagreement(user)
+
+
+KEPT_FROM = frozenset({PersonStatus.LEAVER, PersonStatus.NOT_IN_SCOPE})
+"""The statuses :func:`kept_by_scim_state` may turn into ``scim_kept``: an active member whose IdP user the
+export shows inactive or outside ``scope.groups``."""
+
+
+def kept_by_scim_state(people: tuple[Person, ...], state: ScimState, conflicts: Mapping[str, object],
+                       idp_users: Mapping[str, IdpUser]) -> tuple[Person, ...]:
+    """Step 7b of :func:`planner.planning.decide`: who counts as active though the export says otherwise,
+    decided once, before the families that read it (account types, teams, unmatched members, guards).
+
+    A person of status ``leaver`` or ``not_in_scope`` (:data:`KEPT_FROM`) whose member SCIM provisioned
+    (``externalId``) and has active, and whose deactivation ``linking.scim_state_conflicts`` settles with
+    ``newer: scim_state`` (:meth:`PlannedState.verdict` over :func:`deactivation_disagreement`, the verdict
+    :func:`_settle_deactivation` would give), becomes ``scim_kept``
+    (:attr:`~planner.directory.PersonStatus.SCIM_KEPT`) sending SCIM's ``userName``: nothing deactivates
+    them, and the pushes of the groups the export lists them in keep them (the SCIM state said they are
+    members; :func:`planner.rules.teams.team_people`), where before the push silently dropped them (tester9
+    finding F5). ``people``: the records after guests (step 7), sorted; returns them in the same order, new
+    records for the kept ones. No SCIM state or no entry: ``people`` unchanged (only an entry says
+    ``scim_state``; the dates alone never keep a deactivated user)."""
+    if not state.known or not conflicts:
+        return people
+    planned = PlannedState.of(state, [], conflicts, idp_users)
+    out = []
+    for p in people:
+        if p.status in KEPT_FROM and p.member is not None and p.member.is_active and p.idp_user is not None:
+            user = state.users.get(p.member.member_id)
+            if user is not None and user.external_id and user.active is not False:
+                found = deactivation_disagreement(user, p.idp_user.id, p.idp_user.status or None,
+                                                  p.status is PersonStatus.NOT_IN_SCOPE, planned)
+                if planned.verdict(user, p.idp_user.id, found).newer == SCIM_STATE:
+                    p = replace(p, status=PersonStatus.SCIM_KEPT, user_name=user.user_name,
+                                user_name_key=user.user_name_key)
+        out.append(p)
+    return tuple(out)
 
 
 def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Settlement:
@@ -909,4 +955,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "held_group_members", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "held_group_members", "kept_by_scim_state", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]

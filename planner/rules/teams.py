@@ -82,7 +82,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain, filterfalse
 from operator import attrgetter
-from typing import Iterable, Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 import msgspec
 
@@ -161,15 +161,19 @@ class TeamPeople:
 
     ``member_ids``: the memberId each IdP user is linked to, whatever its status (a suspended user
     still in a group is no leftover); ``pushed``: the users who end provisioned (``link``,
-    ``reactivate``, ``create``); ``held``: memberIds a blocking linking item holds (never removed);
-    ``links``: the :class:`PushedUser` of each member who ends provisioned (``link``, ``reactivate``),
-    by memberId.
+    ``reactivate``, ``create``; ``scim_kept``: a SCIM-managed member kept active over the export's status,
+    :func:`planner.rules.scim_state.kept_by_scim_state`, pushed with SCIM's userName after no action);
+    ``held``: memberIds a blocking linking item holds (never removed); ``links``: the :class:`PushedUser` of
+    each member who ends provisioned (``link``, ``reactivate``, ``scim_kept``), by memberId.
     """
 
     member_ids: Mapping[str, str]
     pushed: Mapping[str, PushedUser]
     held: frozenset[str]
     links: Mapping[str, PushedUser] = field(default_factory=dict)
+    unpushed: Mapping[str, str] = field(default_factory=dict)
+    """memberId -> why the plan does not provision them (:data:`NOT_PUSHED_BECAUSE`), for each linked member
+    whose status is none of the pushed ones nor held: a group holding them leaves them out of its push."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +206,9 @@ class Leftover:
     state: str
     through: tuple[str, ...] = ()
     scim_managed: bool = False
+    unprovisioned: str = ""
+    """Why the plan does not provision a member the group holds (:attr:`TeamPeople.unpushed`), whom the push
+    therefore leaves out (:func:`unprovisioned_leftovers`); empty for a member the group does not hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,14 +241,29 @@ class TeamDecision:
 # --------------------------------------------------------------------------- the people
 
 
-def team_people(people: Iterable[Person]) -> TeamPeople:
-    """The :class:`TeamPeople` of the final statuses (linking, folded with guests): a ``link`` or
-    ``reactivate`` is pushed after its ``scim.link_user``, a ``create`` after its ``scim.create_user``."""
+NOT_PUSHED_BECAUSE: Mapping[PersonStatus, str] = {
+    PersonStatus.LEAVER: "their IdP user is not active",
+    PersonStatus.NOT_IN_SCOPE: "their IdP user is in no group of scope.groups",
+    PersonStatus.GUEST: "a guest member the plan does not convert",
+}
+"""Why a linked member of one of these statuses is not provisioned, in a removal's reason (:class:`TeamPeople`
+``unpushed``; other statuses are pushed, held, disabled or not active in Sigma)."""
+
+
+def team_people(people: Iterable[Person], deactivated: Collection[str] = frozenset()) -> TeamPeople:
+    """The :class:`TeamPeople` of the final statuses (linking, folded with guests and
+    :func:`~planner.rules.scim_state.kept_by_scim_state`): a ``link`` or ``reactivate`` is pushed after its
+    ``scim.link_user``, a ``create`` after its ``scim.create_user``, a ``scim_kept`` member (provisioned
+    already, SCIM keeps them active) after nothing (``action_id`` empty). ``deactivated``: the memberIds the
+    plan deactivates (:func:`planner.planning.deactivated_by`), never ``unpushed`` (leaving their teams is
+    part of leaving)."""
     member_ids: dict[str, str] = {}
     pushed: dict[str, PushedUser] = {}
     links: dict[str, PushedUser] = {}
     held: set[str] = set()
+    unpushed: dict[str, str] = {}
     link, reactivate, create, hold = PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.CREATE, PersonStatus.HELD
+    kept = PersonStatus.SCIM_KEPT
     # the ids' "<kind>:" prefixes, read once: one concatenation per person
     linked_by, created_by = action_id(ActionKind.SCIM_LINK_USER, ""), action_id(ActionKind.SCIM_CREATE_USER, "")
     for p in people:
@@ -258,7 +280,11 @@ def team_people(people: Iterable[Person]) -> TeamPeople:
             pushed[iid] = links[mid] = PushedUser(mid, p.user_name, linked_by + mid)
         elif status is create:
             pushed[iid] = PushedUser(None, p.user_name, created_by + iid)
-    return TeamPeople(member_ids, pushed, frozenset(held), links)
+        elif status is kept:
+            pushed[iid] = links[mid] = PushedUser(mid, p.user_name, "")
+        elif mid is not None and status in NOT_PUSHED_BECAUSE and mid not in deactivated:
+            unpushed[mid] = NOT_PUSHED_BECAUSE[status]
+    return TeamPeople(member_ids, pushed, frozenset(held), links, unpushed)
 
 
 _MEMBER_ID = attrgetter("member_id")
@@ -801,8 +827,8 @@ def set_members_action(a: Assignment, push: GroupPush, now_ids: list[str], group
         rule=a.rule,
         reason=f"team {a.name!r} members = the {len(user_names)} provisioned member(s) of group {a.group_name!r}{note}",
         evidence=evidence,
-        depends_on=[*map(attrgetter("action_id"), push.pushed), group_action_id, *removes,
-                    *(k.action_id for k in keeps)],
+        depends_on=[*filter(None, map(attrgetter("action_id"), push.pushed)), group_action_id, *filter(None, removes),
+                    *filter(None, (k.action_id for k in keeps))],
     )
 
 
@@ -825,8 +851,9 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
     ``leftovers`` (the policy decides, no removal on a guess); the others, and every other leftover under
     ``report``, are reported."""
     gone = list(filterfalse(push.holds.__contains__, now_ids))
+    dropped = unprovisioned_leftovers(a, now_ids, push, directory, people)
     if not gone:
-        return Leftovers()
+        return Leftovers(pushed_out=dropped) if dropped else Leftovers()
     admin = {m.member_id: m.is_team_admin for m in directory.team_members.get(a.team_id, ())}
     members = directory.members
     scim_users = directory.scim.users
@@ -838,6 +865,7 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
     if pushed_out:
         out = {x.member_id for x in pushed_out}
         left = [x for x in left if x.member_id not in out]
+    pushed_out += dropped
     outside: tuple[Leftover, ...] = ()
     if policy.outside_members != "leftovers" and group_outside:
         outside = tuple(x for x in left if x.member_id in group_outside and x.state == "active")
@@ -850,6 +878,25 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
         left = [x for x in left if not (x.through and x.state == "active")]
     return Leftovers(nested, tuple(x for x in left if x.state == "active"),
                      tuple(x for x in left if x.state != "active"), pushed_out, outside)
+
+
+def unprovisioned_leftovers(a: Assignment, now_ids: list[str], push: GroupPush, directory: Directory,
+                            people: TeamPeople) -> tuple[Leftover, ...]:
+    """The active team members the group holds but the plan does not provision (:attr:`TeamPeople.unpushed`:
+    a leaver, a member out of scope, a guest not converted) whom the push removes all the same
+    (:func:`removed_by_push`: the team's SCIM group lists them): the push's member list holds the provisioned
+    users only, so they leave the team; each is a removal by the push, named and counted (tester9 finding F5:
+    such a removal was hidden in ``scim.set_group_members``, which the summary, show and the guard never
+    saw). Sorted by memberId as ``now_ids`` is."""
+    unpushed = people.unpushed
+    if not unpushed:
+        return ()
+    admin = {m.member_id: m.is_team_admin for m in directory.team_members.get(a.team_id, ())}
+    members = directory.members
+    return tuple(Leftover(mid, members[mid].email, bool(admin.get(mid)), "active", (), True, unpushed[mid])
+                 for mid in now_ids
+                 if mid in unpushed and mid in push.holds and membership_state(mid, directory, people) == "active"
+                 and removed_by_push(mid, a.team_id, directory, people))
 
 
 def nested_kept(left: Leftovers, people: TeamPeople) -> list[PushedUser]:
@@ -887,7 +934,11 @@ def removal_action(a: Assignment, leftover: Leftover, set_members_id: str, by_pu
     why = (f"not in IdP group {a.group_name!r}"
            + (f" (reachable only through nested group {' > '.join(through)!r}, "
               "which teams.nested_only treats as a leftover)" if through else ""))
-    if by_push:
+    if by_push and leftover.unprovisioned:
+        reason = (f"removed from team {a.name!r} by the push of {set_members_id}: in IdP group {a.group_name!r}, but "
+                  f"{leftover.unprovisioned}, so the plan does not provision them and the push, whose member list "
+                  "replaces the team's SCIM-managed members, leaves them out; no REST request, apply checks they are gone")
+    elif by_push:
         reason = (f"removed from team {a.name!r} by the push of {set_members_id}: {why}, and a SCIM-managed member "
                   "of the team when its member list replaces the team's; no REST request, apply checks they are gone")
     elif leftover.scim_managed:

@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from ..directory import PROTECTED_BECAUSE, Directory, Person, PersonStatus
+from ..directory import PROTECTED_BECAUSE, Directory, Person, PersonStatus, idp_is_active
 from ..model import Action, ActionKind, ItemEvidence, ReviewItem
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy
@@ -190,7 +190,7 @@ def why_unmatched(person: Person, idp_format: str = "") -> str:
         return "no IdP user matches this member"
     if user is None:
         return ""
-    if person.status is PersonStatus.LEAVER:
+    if person.status is PersonStatus.LEAVER or (person.status is PersonStatus.SCIM_KEPT and not idp_is_active(user)):
         return f"IdP user {user.id} ({user.user_name}) {inactive_because(user, idp_format)}"
     return f"IdP user {user.id} ({user.user_name}) is outside scope.groups"
 
