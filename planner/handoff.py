@@ -11,7 +11,9 @@ decisions (never re-deciding them):
   IdP will push;
 - the **attribute mappings**: the userName source, the account type attribute (``userType``,
   with the exact, case-sensitive Sigma spellings), ``active``, names;
-- the **account types** and the groups that give them; people the policy assigns individually;
+- the **account types** and the groups that give them, counting their members only; every person whose
+  planned type no type group they are in gives (the plan's ``account_type_source``), to be assigned
+  individually, the protected people first (tester9 finding 1);
 - the **IdP users whose username must change** before provisioning (``user_name_guard``);
 - the **order of operations**: apply the plan, enable provisioning, assign, then push/link groups.
 
@@ -44,7 +46,6 @@ from .errors import UserError
 from .execute.approve import check_plan_is_applicable
 from .execute.errors import ApplyRefused
 from .model import InputFile, Plan
-from .payloads import ScimCreateUser, ScimLinkUser
 from .planfile import plan_policy
 from .policy import REGEX_PREFIX
 from .rules.account_types import rank
@@ -144,6 +145,10 @@ class AccountTypeRow:
     account_type: str
     groups: str
     people: int
+    """The people the plan gives this type through a type group they are in (``groups``): counted once,
+    under the type they get (:attr:`planner.model.AccountTypeSource.groups`)."""
+    individual: int
+    """The people of :attr:`HandoffPack.individual` planned with this type (no type group of theirs gives it)."""
 
 
 @dataclass(frozen=True)
@@ -159,10 +164,22 @@ class UserNameRow:
 
 @dataclass(frozen=True)
 class IndividualRow:
-    """A person the policy gives an account type no group gives: assign them individually."""
+    """A person whose planned account type no type group they are in gives (their
+    :attr:`planner.model.AccountTypeSource.groups` is empty): the IdP must assign it to them individually,
+    else it sends another type or none, and Sigma applies what it sends (docs/sigma-api.md §5.2, §5.3).
+
+    ``person``: the Sigma email (or the IdP userName of a person to create); ``idp_id`` /
+    ``idp_user_name``: the IdP user to assign; ``protected``: ``organization.scim_setup_admin`` and/or
+    ``organization.api_credential_owner`` when they are one (listed first: a wrong type stops the SCIM token
+    or apply's credentials, §5.1, §1.2), else ``""``; ``source``: the
+    :attr:`~planner.model.AccountTypeSource.rule`; ``reason``: why, in words."""
 
     person: str
+    idp_id: str
+    idp_user_name: str
     account_type: str
+    protected: str
+    source: str
     reason: str
 
 
@@ -307,12 +324,65 @@ def _steps(idp: str, pack_teams: int) -> tuple[str, ...]:
     )
 
 
+NO_USER_TYPE = "(none: Sigma's default type)"
+"""How a row names a person the plan sends no ``userType`` (``account_types.new_user_default`` unset)."""
+
+_SOURCE_REASON = {
+    "overrides": "account_types.overrides gives {type}, which no account-type group of theirs gives",
+    "default": "in no account-type group: account_types.default gives {type}",
+    "keep": "in no account-type group: account_types.default: keep keeps their current type {type}",
+    "new_user_default": "created, in no account-type group: account_types.new_user_default gives {type}",
+    "protected": "a protected admin the plan keeps at {type} (account_types.protected_account): their "
+                 "account-type groups give another type",
+}
+"""Why a person is assigned individually, by :attr:`planner.model.AccountTypeSource.rule`."""
+
+
+def individual_rows(plan: Plan) -> tuple[IndividualRow, ...]:
+    """One :class:`IndividualRow` per person of ``plan.people`` whose
+    :attr:`~planner.model.PersonRow.account_type_source` names no group: the protected people
+    (``plan.outcomes.owners``) first, then by email. Reads the plan's decisions only."""
+    roles: dict[str, list[str]] = {}
+    for owner in plan.outcomes.owners:
+        if owner.member_id:
+            roles.setdefault(owner.member_id, []).append(f"organization.{owner.role}")
+    rows = []
+    for p in plan.people:
+        source = p.account_type_source
+        if source is None or source.groups:
+            continue
+        account_type = p.account_type_after or NO_USER_TYPE
+        rows.append(IndividualRow(
+            person=p.email or p.user_name or "", idp_id=p.idp_id or "", idp_user_name=p.user_name or "",
+            account_type=account_type, protected=", ".join(roles.get(p.member_id or "", ())),
+            source=source.rule, reason=_SOURCE_REASON.get(source.rule, source.rule).format(type=account_type)))
+    return tuple(sorted(rows, key=lambda r: (not r.protected, r.person.casefold(), r.idp_id)))
+
+
+def account_type_rows(plan: Plan, individual: tuple[IndividualRow, ...], group_map: dict[str, str],
+                      precedence: list[str], admin: Collection[str]) -> tuple[AccountTypeRow, ...]:
+    """One :class:`AccountTypeRow` per account type the IdP must send: every ``group_map`` type and every
+    type a person is planned with (:attr:`~planner.model.PersonRow.account_type_source`), ranked by
+    :func:`highest_first`; ``people`` counts those a type group of theirs gives it, ``individual`` those of
+    ``individual``."""
+    by_group: Counter = Counter(p.account_type_after for p in plan.people
+                                if p.account_type_source is not None and p.account_type_source.groups)
+    alone: Counter = Counter(r.account_type for r in individual if r.account_type != NO_USER_TYPE)
+    types = set(group_map.values()) | set(by_group) | set(alone)
+    return tuple(
+        AccountTypeRow(n, t, ", ".join(sorted(g for g, v in group_map.items() if v == t))
+                       or "(no group: individual assignment)", by_group[t], alone[t])
+        for n, t in enumerate(highest_first(types, precedence, admin), 1)
+    )
+
+
 def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "plan") -> HandoffPack:
     """The :class:`HandoffPack` of ``plan`` for ``idp`` (``okta``, ``entra`` or ``generic``). Pure.
 
     ``draft`` marks the pack :attr:`HandoffPack.draft`. Reads the plan's actions (links, creates, account types, team links/creates), its team rows,
-    its review items (``user_name_guard.configure_idp``) and its resolved policy (scope groups,
-    ``account_types.group_map``/``overrides``, ``linking.scim_user_name``:
+    its people's ``account_type_source`` and protected owners, its review items
+    (``user_name_guard.configure_idp``) and its resolved policy (scope groups, ``account_types.group_map``,
+    ``linking.scim_user_name``:
     :func:`planner.planfile.plan_policy`). Raises ``ValueError`` for an unknown ``idp``,
     :class:`planner.planfile.PlanFileError` for a resolved policy of the wrong shape (``where``: the
     plan file it names).
@@ -323,19 +393,9 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
     types_policy = policy.account_types
     group_map = types_policy.group_map
 
-    # account types the IdP must send, with the exact spelling the plan sends
-    sent = Counter()
-    for a in plan.actions:
-        if isinstance(a, (ScimLinkUser, ScimCreateUser)) and a.after.user_type:
-            sent[a.after.user_type] += 1
-    for name in group_map.values():
-        sent.setdefault(name, 0)
-    account_types = tuple(
-        AccountTypeRow(n, t, ", ".join(sorted(g for g, v in group_map.items() if v == t)) or "(individual assignment)",
-                       sent[t])
-        for n, t in enumerate(highest_first(sent, types_policy.precedence,
-                                            [t.casefold() for t in policy.guards.admin_account_types]), 1)
-    )
+    individual = individual_rows(plan)
+    account_types = account_type_rows(plan, individual, group_map, types_policy.precedence,
+                                       [t.casefold() for t in policy.guards.admin_account_types])
 
     # teams: every team the plan links or creates now exists in Sigma
     teams = []
@@ -359,10 +419,6 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
             reason=r.message,
         )
         for r in plan.review_items if r.code == "user_name_guard.configure_idp"
-    )
-    individual = tuple(
-        IndividualRow(str(who), str(t), "account_types.overrides in the policy: no group gives this type")
-        for who, t in sorted(types_policy.overrides.items())
     )
     approvable = not (plan.blocking_items or plan.unmet_preflight
                       or plan.summary.failed_guards)
@@ -462,6 +518,45 @@ def _table(headers: list[str], rows: list[list]) -> list[str]:
     return lines + [""]
 
 
+_INDIVIDUAL_HOW = {
+    "okta": "In Okta: the Sigma app > Assignments > Assign to People, each with the User Type listed; an "
+            "individual assignment keeps its type over a group assignment's (Sigma's Okta guide, docs/sigma-api.md "
+            "§6.1).",
+    "entra": "In Entra: Enterprise applications > Sigma Computing > Users and groups > Add user/group, each user "
+             "with the app role of the type listed. Entra sends one app role per person and does not let you "
+             "choose which (SingleAppRoleAssignment): a person listed here who is also in an account-type group "
+             "must leave it.",
+    "generic": "Send each person the userType listed.",
+}
+"""How each IdP assigns an account type to one person (tester9 finding 1)."""
+
+
+def _individual_intro(pack: HandoffPack) -> list[str]:
+    """README.md's words before the individual assignments: why they matter, how ``pack.idp`` assigns them,
+    and the one default ``userType`` that serves the people in no account-type group, or that none does."""
+    if not pack.individual:
+        return []
+    lines = [f"No account-type group these {len(pack.individual)} people are in gives the account type the "
+             "plan gave them: assign it to each of them individually, else the IdP sends another type or none "
+             "and Sigma applies it, overriding the type set in Sigma (docs/sigma-api.md §5.3; without a "
+             "userType Sigma gives its default type, Lite in Sigma's Okta guide and not established under the "
+             "newer licence model, §5.2). The protected people come first: a wrong type stops the SCIM token "
+             "(organization.scim_setup_admin, §5.1) or apply's API credentials (organization.api_credential_owner, "
+             "§1.2). " + _INDIVIDUAL_HOW[pack.idp], ""]
+    by_default = Counter(r.account_type for r in pack.individual if r.source == "default")
+    if by_default:
+        (only, n), = by_default.items()  # account_types.default names one type
+        lines += [f"Where the IdP can only send one default userType to the people in no account-type group, it "
+                  f"must be exactly \"{markdown_text(_cell(only))}\" (account_types.default: the plan's type for "
+                  f"the {n} of them below); the other people listed still need their own assignment.", ""]
+    kept = Counter(r.account_type for r in pack.individual if r.source == "keep")
+    if kept:
+        spelled = ", ".join(f"{markdown_text(_cell(t))} {n}" for t, n in sorted(kept.items()))
+        lines += [f"No default userType serves the {sum(kept.values())} people in no account-type group who keep "
+                  f"their current type (account_types.default: keep; {spelled}): assign each individually.", ""]
+    return lines
+
+
 def markdown(pack: HandoffPack) -> str:
     """The hand-off page (``README.md`` of the pack), in the order the IdP admin works."""
     title = IDP_TITLES[pack.idp]
@@ -482,8 +577,8 @@ def markdown(pack: HandoffPack) -> str:
               "Send these values exactly as spelled (Sigma compares them case-sensitively). A person in several "
               "type groups gets the type of the lowest priority number (the plan's `account_types.precedence`, "
               "else Sigma's ranking): see the order of operations.", ""]
-    lines += _table(["priority", "account type", "IdP groups", "people planned"],
-                    [[r.priority, r.account_type, r.groups, r.people] for r in pack.account_types])
+    lines += _table(["priority", "account type", "IdP groups", "people by group", "people individually"],
+                    [[r.priority, r.account_type, r.groups, r.people, r.individual] for r in pack.account_types])
     lines += ["## Groups to assign to the Sigma app (groups.csv)", ""]
     lines += _table(["group", "match", "assign", "push", "purpose"],
                     [[g.group, g.match, g.assign, g.push, g.purpose] for g in pack.groups])
@@ -495,7 +590,10 @@ def markdown(pack: HandoffPack) -> str:
     lines += _table(["IdP user", "IdP username", _USER_NAME_HEADING[pack.idp], "Sigma member"],
                     [[u.idp_id, u.idp_user_name, u.app_user_name, u.member_email] for u in pack.user_names])
     lines += ["## People assigned individually (individual_assignments.csv)", ""]
-    lines += _table(["person", "account type", "why"], [[i.person, i.account_type, i.reason] for i in pack.individual])
+    lines += _individual_intro(pack)
+    lines += _table(["person", "IdP user", "IdP username", "account type", "protected", "why"],
+                    [[i.person, i.idp_id, i.idp_user_name, i.account_type, i.protected, i.reason]
+                     for i in pack.individual])
     lines += ["Sources: Sigma's SCIM guides as summarized in the project's docs/sigma-api.md (§5 SCIM, §6.1 Okta, "
               "§6.2 Entra).", ""]
     return "\n".join(lines)

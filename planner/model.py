@@ -699,6 +699,23 @@ class AdminChange(str, Enum):
     CHANGES = "changes"  # any other type change to or from an admin type (Admin -> Org Admin)
 
 
+class AccountTypeSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """Where the account type the IdP must send a provisioned person comes from (decided by
+    :func:`planner.rules.account_types.decide_type`): what ``sigma-migrate handoff`` tells the IdP admin.
+
+    - ``rule``: what decided the type: ``overrides``, ``group_map``, ``precedence`` (type groups of
+      several types), ``default``, ``keep`` (``account_types.default: keep``: their current type),
+      ``new_user_default`` (a created user), or ``protected`` (a protected admin kept at their current
+      type against the policy, ``account_types.protected_account``);
+    - ``groups``: the account-type groups (``account_types.group_map``, displayNames, sorted) the person
+      is in whose type is the planned one. Empty: no type group of theirs gives it, so the IdP must assign
+      it to them individually, else it sends another type or none (docs/sigma-api.md §5.2, §6.1).
+    """
+
+    rule: str
+    groups: tuple[str, ...]
+
+
 class PersonRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """One person as the report shows them: Sigma side, IdP side, link, account type, actions.
 
@@ -706,7 +723,10 @@ class PersonRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fals
     member has no ``idp_id``). ``link_key`` names the match key that linked them
     (``email``, ``other_email``, ``domain_alias``, ``plus_fold``, ``attribute``,
     ``override``, ``scim``: an IdP already provisioned them, :mod:`planner.rules.scim_state`)
-    or ``None``. ``actions`` and ``review_items`` hold ids. ``lockout``, ``type_change`` and
+    or ``None``. ``account_type_source``: where the type the IdP must send them comes from
+    (:class:`AccountTypeSource`), ``None`` for whom the IdP provisions with no planned type (an unmatched,
+    held or deactivated member, a guest not converted). ``actions`` and ``review_items`` hold ids.
+    ``lockout``, ``type_change`` and
     ``admin_change`` are what the plan means for them, decided once while planning
     (:mod:`planner.outcomes`); report and show only lay them out. Every field is required: a
     row of a plan written before ``lockout`` existed must not read as "not locked out".
@@ -729,6 +749,7 @@ class PersonRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fals
     lockout: Lockout | None
     type_change: TypeChange | None
     admin_change: AdminChange | None
+    account_type_source: AccountTypeSource | None
 
 
 class TeamRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):

@@ -655,7 +655,9 @@ def person_rows(
     """One :class:`~planner.model.PersonRow` per person (:class:`~planner.directory.Person`), sorted by
     email (then ids); ``acted``: the :func:`acted_on` index of ``actions``, when the caller has it.
 
-    ``account_type_after`` is ``None`` for members who end deactivated (or stay so).
+    ``account_type_after`` is ``None`` for members who end deactivated (or stay so);
+    ``account_type_source`` is the typed people's :attr:`~planner.rules.account_types.TypeDecision.sent_by`
+    (``None`` for the others and for those who end deactivated).
     ``lockout``, ``type_change`` and ``admin_change`` are decided here, by
     :func:`planner.outcomes.lockout`, :func:`~planner.outcomes.type_change` and
     :func:`~planner.outcomes.admin_change` over the row and the kinds of its actions.
@@ -667,6 +669,7 @@ def person_rows(
     rev_m, rev_i = review_index(review_items)
 
     after_type = {d.person: d.after for d in types}
+    sent_by = {d.person: d.sent_by for d in types}
     account_type, sent, active_idp = directory.member_account_types, directory.scim_user_names, directory.active_idp_ids
 
     rows = []
@@ -729,6 +732,7 @@ def person_rows(
                 type_change_of(before, after, _type_change_of(acts_m.get(mid)) if mid and before != after else None,
                                locked),
                 admin_change_of(before, after, sigma_status, locked, admin_types),
+                sent_by.get(p.person) if after is not None or member is None else None,
             )
         )
         # sorted by (email case-folded, memberId, IdP id): one string compares like that tuple

@@ -71,12 +71,15 @@ def test_the_lists_come_from_the_plans_decisions():
         ["^team-.+$", "pattern", "yes", "no", "scope: assign every group whose displayName fully matches this "
                                              "pattern; of the plan's team groups: team-Revenue"],
     ]
-    assert rows(files["account_types.csv"]) == [["priority", "account_type", "groups", "people"],
-                                                ["1", "Admin", "Sigma-Admins", "2"], ["2", "Analyze", "Sigma-Analysts", "3"]]
+    # root is in Sigma-Admins, bob's Admin is his override's (he is in no type group): counted apart
+    assert rows(files["account_types.csv"]) == [["priority", "account_type", "groups", "people", "individual"],
+                                                ["1", "Admin", "Sigma-Admins", "1", "1"],
+                                                ["2", "Analyze", "Sigma-Analysts", "3", "0"]]
     assert rows(files["user_names.csv"])[1][:4] == ["u3", "npatel@example.com", "nina.patel@example.com",
                                                     "nina.patel@example.com"]
     assert rows(files["individual_assignments.csv"])[1:] == [
-        ["bob@example.com", "Admin", "account_types.overrides in the policy: no group gives this type"]]
+        ["bob@example.com", "u2", "bob@example.com", "Admin", "", "overrides",
+         "account_types.overrides gives Admin, which no account-type group of theirs gives"]]
     assert rows(files["attribute_mappings.csv"])[1][:2] == ["userName", "Okta username (login)"]
     assert rows(files["attribute_mappings.csv"])[2][2].startswith("exactly one of: Admin, Analyze (case-sensitive")
 
@@ -95,7 +98,8 @@ def test_type_groups_are_ranked_as_the_plan_ranks_them_and_each_idp_is_told_how(
             "Assignments > Groups, Prioritize;") in steps["okta"]
     assert "Entra sends one app role per person (SingleAppRoleAssignment)" in steps["entra"]
     assert "must be sent the highest type of account_types.csv's priority column" in steps["generic"]
-    assert "| priority | account type | IdP groups | people planned |\n|---|---|---|---|\n| 1 | Admin |" in steps["okta"]
+    assert ("| priority | account type | IdP groups | people by group | people individually |\n|---|---|---|---|---|\n"
+            "| 1 | Admin |") in steps["okta"]
 
 
 def test_each_idp_gets_its_own_steps_and_sources():
@@ -289,3 +293,106 @@ def test_a_pack_for_the_other_idp_is_refused(tmp_path, capsys):
     for idp in ("entra", "generic"):
         main(["handoff", str(path), "--idp", idp, "--out", str(tmp_path / idp)])
         assert (tmp_path / idp / "README.md").exists()
+
+
+# --------------------------------------------------------------------------- who the IdP must assign individually
+
+
+INDIVIDUAL_HEADER = ["person", "idp_id", "idp_user_name", "account_type", "protected", "source", "reason"]
+BOTH_ROLES = "organization.scim_setup_admin, organization.api_credential_owner"
+
+
+def test_the_only_admin_kept_by_default_keep_is_assigned_individually(tmp_path, capsys):
+    """tester9 finding 1 (tiny org): the one member, SCIM-setup admin and API credential owner, is in no
+    group and keeps Admin by `account_types.default: keep` (the default): listed first with Admin, and counted
+    under no group (was '(individual assignment), 1' with an empty individual_assignments.csv)."""
+    from .plan_factory import BASE_POLICY
+
+    snap = snapshot([member("root", "root@example.com", "Root", "Admin", member_type="Admin")],
+                    [user("u-root", "root@example.com", first="Root", last="Admin")], with_root=False)
+    path = tmp_path / "plan.json"
+    write_plan(plan(snap, "", base=BASE_POLICY), path)
+    main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff")])
+    capsys.readouterr()
+    folder = tmp_path / "handoff"
+    assert rows((folder / "account_types.csv").read_text()) == [
+        ["priority", "account_type", "groups", "people", "individual"],
+        ["1", "Admin", "(no group: individual assignment)", "0", "1"]]
+    assert rows((folder / "individual_assignments.csv").read_text()) == [INDIVIDUAL_HEADER, [
+        "root@example.com", "u-root", "root@example.com", "Admin", BOTH_ROLES, "keep",
+        "in no account-type group: account_types.default: keep keeps their current type Admin"]]
+    readme = (folder / "README.md").read_text()
+    assert ("No default userType serves the 1 people in no account-type group who keep their current type "
+            "(account_types.default: keep; Admin 1): assign each individually.\n") in readme
+    assert "| root@example.com | u-root | root@example.com | Admin | " in readme
+    assert "must be exactly" not in readme
+
+
+def default_view_plan(base=None):
+    """root in Sigma-Admins; ann in Sigma-Analysts; zoe in Supply Chain only (no type group, View by
+    account_types.default); bob in Sigma-Analysts with an Admin override; cid created in no group."""
+    from .plan_factory import BASE_POLICY
+
+    snap = snapshot(
+        [member("m1", "ann@example.com"), member("m2", "zoe@example.com", member_type="Analyze"),
+         member("m3", "bob@example.com")],
+        [user("u1", "ann@example.com"), user("u2", "zoe@example.com"), user("u3", "bob@example.com"),
+         user("u4", "cid@example.com")],
+        groups=[group("gA", "Sigma-Analysts", ["u1", "u3"]), group("gS", "Supply Chain", ["u2", "u4"])],
+        account_types=["Admin", "Analyze", "View"])
+    policy_text = """
+account_types:
+  group_map: {Sigma-Admins: Admin, Sigma-Analysts: Analyze}
+  default: View
+  on_downgrade: allow
+  overrides: {bob@example.com: Admin}
+"""
+    return plan(snap, policy_text, base=base or BASE_POLICY)
+
+
+def test_people_in_no_type_group_are_listed_with_their_type_and_counted_under_no_group():
+    """tester9 finding 1 addendum: zoe (Supply Chain only, View by account_types.default) was counted under
+    Sigma-Viewers... here under no group, and listed; the README says the one default the IdP may send."""
+    p = default_view_plan()
+    assert [(r.email, r.account_type_after, r.account_type_source.rule, r.account_type_source.groups)
+            for r in p.people] == [
+        ("ann@example.com", "Analyze", "group_map", ("Sigma-Analysts",)),
+        ("bob@example.com", "Admin", "overrides", ()),
+        ("cid@example.com", "View", "default", ()),
+        ("root@example.com", "Admin", "group_map", ("Sigma-Admins",)),
+        ("zoe@example.com", "View", "default", ())]
+    pack = handoff_pack(p, "okta")
+    files = csv_files(pack)
+    assert rows(files["account_types.csv"])[1:] == [["1", "Admin", "Sigma-Admins", "1", "1"],
+                                                    ["2", "Analyze", "Sigma-Analysts", "1", "0"],
+                                                    ["3", "View", "(no group: individual assignment)", "0", "2"]]
+    assert rows(files["individual_assignments.csv"])[1:] == [
+        ["bob@example.com", "u3", "bob@example.com", "Admin", "", "overrides",
+         "account_types.overrides gives Admin, which no account-type group of theirs gives"],
+        ["cid@example.com", "u4", "cid@example.com", "View", "", "default",
+         "in no account-type group: account_types.default gives View"],
+        ["zoe@example.com", "u2", "zoe@example.com", "View", "", "default",
+         "in no account-type group: account_types.default gives View"]]
+    readme = markdown(pack)
+    assert ("Where the IdP can only send one default userType to the people in no account-type group, it must be "
+            "exactly \"View\" (account_types.default: the plan's type for the 2 of them below); the other people "
+            "listed still need their own assignment.\n") in readme
+    assert "In Okta: the Sigma app > Assignments > Assign to People, each with the User Type listed" in readme
+
+
+def test_a_protected_admin_kept_against_their_type_group_is_listed_first():
+    """The SCIM-setup admin in Sigma-Viewers only keeps Admin (account_types.protected_account): no group of
+    theirs gives Admin, so they head individual_assignments.csv, naming both roles (draft: the item blocks)."""
+    snap = snapshot([member("root", "root@example.com", "Root", "Admin", member_type="Admin"),
+                     member("m1", "ann@example.com")],
+                    [user("u-root", "root@example.com", first="Root", last="Admin"), user("u1", "ann@example.com")],
+                    groups=[group("gV", "Sigma-Viewers", ["u-root", "u1"])], with_root=False)
+    p = plan(snap, "account_types:\n  group_map: {Sigma-Viewers: View}\n  default: View\n")
+    pack = handoff_pack(p, "entra", draft=True)
+    assert rows(csv_files(pack)["individual_assignments.csv"])[1:] == [
+        ["DRAFT", "root@example.com", "u-root", "root@example.com", "Admin", BOTH_ROLES, "protected",
+         "a protected admin the plan keeps at Admin (account_types.protected_account): their account-type groups "
+         "give another type"]]
+    assert [r[1:] for r in rows(csv_files(pack)["account_types.csv"])[1:]] == [
+        ["1", "Admin", "(no group: individual assignment)", "0", "1"], ["2", "View", "Sigma-Viewers", "1", "0"]]
+    assert ("a person listed here who is also in an account-type group must leave it." in markdown(pack))

@@ -79,7 +79,7 @@ def test_admin_change(before, after, status, locked, admin_types, expected):
 
 def _row(member_id, email, before, after, lockout=None):
     return PersonRow(member_id, email, "", before, "internal", "active", None, None, None, None, before, after,
-                     (), (), lockout, None, None)
+                     (), (), lockout, None, None, None)
 
 
 def test_owner_status_takes_the_guards_verdict_and_the_rows_lockout():

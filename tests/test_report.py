@@ -62,7 +62,7 @@ def _person(member_id, email, name, before, after, *, idp_id=None, user_name=Non
         sigma_status=status, idp_id=idp_id, user_name=user_name, idp_status=idp_status,
         link_key=link_key, account_type_before=before, account_type_after=after,
         actions=tuple(actions), review_items=tuple(review),
-        lockout=lockout, type_change=type_change, admin_change=admin_change,
+        lockout=lockout, type_change=type_change, admin_change=admin_change, account_type_source=None,
     )
 
 

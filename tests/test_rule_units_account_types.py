@@ -7,6 +7,7 @@ import yaml
 
 from .plan_factory import ROOT, ROOT_USER, group, member, policy, snapshot, user
 from planner.directory import Link, Person, PersonStatus, build_directory
+from planner.model import AccountTypeSource
 from planner.payloads import AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
 from planner.policy import PolicyError
 from planner.rules.account_types import (
@@ -100,7 +101,9 @@ def test_a_downgrade_is_an_action_and_a_blocking_item_until_acknowledged():
     c, d = config()
     typed = type_outcome(eva(), c, d)
     assert typed.decision == TypeDecision("m:m1", "m1", "u1", "Build", "Analyze", "precedence", "downgrade",
-                                          ("Sigma-Analyze", "Sigma-View"))
+                                          ("Sigma-Analyze", "Sigma-View"), type_groups=("Sigma-Analyze",))
+    # Analyze is what Sigma-Analyze gives her (tester9 finding 1: the hand-off counts her under it)
+    assert typed.decision.sent_by == AccountTypeSource("precedence", ("Sigma-Analyze",))
     a = typed.action
     assert (a.id, a.rule, a.depends_on) == ("scim.set_account_type:m1", "account_types.precedence",
                                             ("scim.link_user:m1",))
@@ -128,7 +131,9 @@ def test_a_protected_admin_keeps_admin_with_a_blocking_item():
     c, d = config(MAP + "  overrides: {root@example.com: View}\n")
     typed = type_outcome(root(), c, d)
     assert typed.decision == TypeDecision("m:root", "root", "u-root", "Admin", "Admin", "overrides", "unchanged",
-                                          ("Sigma-Admins",), "View")
+                                          ("Sigma-Admins",), "View", ("Sigma-Admins",))
+    # the Admin kept is Sigma-Admins' own: no individual assignment needed for it
+    assert typed.decision.sent_by == AccountTypeSource("protected", ("Sigma-Admins",))
     assert typed.action is None
     item = typed.review_item
     assert (item.id, item.blocking) == ("account_types.protected_account:root", True)

@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:9cc3416ba0163f231aee435fcb6dd63ab29a44f8f2b8c679e23ce2521952213a",
-    "okta-reviewed": "sha256:972bc18f6a3ee59e6914b7184a58b9928fb0eaec98d5e5f3c37c2c8a208ac37f",
-    "entra": "sha256:b523c877d8c8b1d055dc4388d3f52483bf292a8a5292370bfd08926b1b306c24",
-    "entra-reviewed": "sha256:ffb4a945964135f3005a64af94b0e4e2cbe88569e91d239bb98ccc753e3db8f4",
+    "okta": "sha256:a481378d58fef9ff71183e2a93f98997c5018c4b55bda3f16cd842083f3b9e69",
+    "okta-reviewed": "sha256:56da84e16d299094d018771109b32002a400f3192dfa2809b2ed5f6f284e9b3d",
+    "entra": "sha256:a91e78b56782595d77663b1549509e3b6c57d620f8a98274bf0077b603fe4805",
+    "entra-reviewed": "sha256:7aa3d9d7d9d28350f54d7b598829d23cf42fcf4fe5197ee95e662e76ea6db888",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

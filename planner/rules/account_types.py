@@ -48,7 +48,7 @@ import msgspec
 
 from ..did_you_mean import closest
 from ..directory import PROTECTED_BECAUSE, Directory, Person
-from ..model import Action, ActionKind, Finding, ItemEvidence, ItemRef, ReviewItem, Severity, email_key
+from ..model import AccountTypeSource, Action, ActionKind, Finding, ItemEvidence, ItemRef, ReviewItem, Severity, email_key
 from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
 from ..policy import KEEP, AccountTypes, AcknowledgedChange, Policy, PolicyError, group_pattern_matcher
 from . import action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
@@ -178,11 +178,13 @@ def classify(before: str | None, after: str | None, precedence: list[str], custo
 class Mapped(msgspec.Struct, frozen=True):
     """What ``account_types.group_map`` says of one IdP user: ``account_type`` (the highest in
     ``precedence`` when their mapped groups map to several), ``several`` (they do), ``groups``
-    (the displayNames of all their mapped groups, sorted)."""
+    (the displayNames of all their mapped groups, sorted), ``giving`` (those of ``groups`` that map to
+    ``account_type``)."""
 
     account_type: str
     several: bool
     groups: tuple[str, ...]
+    giving: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +271,9 @@ class TypeDecision(msgspec.Struct, frozen=True):
     ``group_map`` | ``precedence`` | ``default`` | ``keep`` | ``new_user_default``; ``change``:
     :func:`classify`'s word (``unchanged`` for creates and for a protected admin the plan keeps);
     ``groups``: their mapped groups (sorted; only when the type changes); ``wanted``: the type the
-    policy wanted for a protected admin the plan keeps (``None`` otherwise).
+    policy wanted for a protected admin the plan keeps (``None`` otherwise); ``type_groups``: their
+    mapped groups that give ``after`` (sorted; empty: no type group of theirs does, the IdP must assign
+    it individually: :attr:`sent_by`).
     """
 
     person: str
@@ -281,6 +285,13 @@ class TypeDecision(msgspec.Struct, frozen=True):
     change: str
     groups: tuple[str, ...] = ()
     wanted: str | None = None
+    type_groups: tuple[str, ...] = ()
+
+    @property
+    def sent_by(self) -> AccountTypeSource:
+        """How the IdP comes to send ``after`` (:class:`~planner.model.AccountTypeSource`): ``source``, or
+        ``protected`` for a protected admin kept at their type, and :attr:`type_groups`."""
+        return AccountTypeSource("protected" if self.wanted is not None else self.source, self.type_groups)
 
 
 class TypeOutcome(msgspec.Struct, frozen=True):
@@ -406,7 +417,7 @@ def mapped_types(policy: Policy, directory: Directory, idp_ids: Collection[str])
     single: dict[tuple[str, str], Mapped] = {}  # one frozen record per mapped group, shared by its users in no other
     for gid, (name, account_type) in mapped_groups(policy.account_types, directory).items():
         pair = (account_type, name)
-        single[pair] = Mapped(account_type, False, (name,))
+        single[pair] = Mapped(account_type, False, (name,), (name,))
         for iid in directory.pushed_member_ids(gid):
             if iid in idp_ids:
                 found = types_of.get(iid)
@@ -427,7 +438,8 @@ def mapped_types(policy: Policy, directory: Directory, idp_ids: Collection[str])
         if several and any(t not in rank_of for t in seen):
             unordered[iid] = pairs
         chosen = min(seen, key=lambda t: rank_of.get(t, len(precedence))) if several else seen[0]
-        out[iid] = Mapped(chosen, several, tuple(sorted({g for _, g in pairs})))
+        out[iid] = Mapped(chosen, several, tuple(sorted({g for _, g in pairs})),
+                          tuple(sorted({g for t, g in pairs if t == chosen})))
     if unordered:
         raise precedence_error(policy, directory, unordered, sum(m.several for m in out.values()))
     return out
@@ -549,20 +561,33 @@ def decide_type(person: Person, config: TypeSettings, directory: Directory) -> T
     what the policy wanted; :func:`protected_item`)."""
     member, user = person.member, person.idp_user
     iid = user.id if user is not None else None
+    mapped = config.mapped.get(iid)
     if member is None:
         after, source = target_type(person, None, config)
-        return TypeDecision(person.person, None, iid, None, after, source, "unchanged")
+        return TypeDecision(person.person, None, iid, None, after, source, "unchanged",
+                            type_groups=giving_groups(mapped, after))
     mid = member.member_id
     before = directory.member_account_types[mid]
     after, source = target_type(person, before, config)
     if after is None or before == after:
-        return TypeDecision(person.person, mid, iid, before, after, source, "unchanged")
+        return TypeDecision(person.person, mid, iid, before, after, source, "unchanged",
+                            type_groups=giving_groups(mapped, after))
     change = classify(before, after, config.policy.precedence, config.custom, config.admin)
-    mapped = config.mapped.get(iid)
     groups = mapped.groups if mapped is not None and change != "unchanged" else ()
     if mid in config.protected and is_admin_loss(before, after, config.admin):
-        return TypeDecision(person.person, mid, iid, before, before, source, "unchanged", groups, after)
-    return TypeDecision(person.person, mid, iid, before, after, source, change, groups)
+        return TypeDecision(person.person, mid, iid, before, before, source, "unchanged", groups, after,
+                            giving_groups(mapped, before))
+    return TypeDecision(person.person, mid, iid, before, after, source, change, groups,
+                        type_groups=giving_groups(mapped, after))
+
+
+def giving_groups(mapped: Mapped | None, account_type: str | None) -> tuple[str, ...]:
+    """The mapped groups of a person (``mapped``) that give ``account_type``: what the IdP sends them by
+    group assignment; ``()`` when none does (an override, the default, a kept type, a protected admin
+    kept against their groups), so the IdP must assign the type to them individually."""
+    if mapped is None or account_type is None or mapped.account_type != account_type:
+        return ()
+    return mapped.giving
 
 
 def is_admin_loss(before: str | None, after: str | None, admin: Collection[str]) -> bool:
