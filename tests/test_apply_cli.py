@@ -99,7 +99,7 @@ def test_auto_approve_still_shows_the_summary(tmp_path, server, capsys):
     assert not approval_path(plan).exists()
 
 
-def test_json_summary_and_exit_3_when_an_action_fails(tmp_path, server, capsys):
+def test_json_summary_and_exit_5_when_sigma_refuses_an_action_for_good(tmp_path, server, capsys):
     actions = list(small_plan_actions()) + [
         act("x1", ActionKind.MEMBERS_CONVERT_GUEST, {"memberId": "missing", "email": "m@example.com"},
             {"userKind": "internal"}),
@@ -109,11 +109,13 @@ def test_json_summary_and_exit_3_when_an_action_fails(tmp_path, server, capsys):
 
     code, out, err = run_cli(capsys, "apply", str(plan), "--json", *urls(server))
 
-    assert code == 3
+    assert code == 5  # a 404 is final: a --resume fails it the same way (tester9 finding F2)
     summary = json.loads(out)
     assert summary["status"] == "incomplete" and not summary["converged"]
     assert summary["counts"] == {"done": 8, "failed": 1, "skipped": 0, "pending": 0, "running": 0}
     assert summary["failed"] == {"x1": "REST GET /v2/members/missing: 404 not_found: Member missing not found"}
+    assert summary["refused"] == {"x1": "404 not_found: Member missing not found"}
+    assert summary["next_step"] == "plan_again"
     assert summary["writes"] == 8 and summary["result_file"] == f"{plan}.run-1.result.json"
     assert "Plan sha256:" in err  # the human summary went to stderr
 

@@ -100,21 +100,22 @@ def test_ctrl_c_of_a_wave_says_resume_with_its_selection_and_resume_runs_only_th
 
 
 class RefuseTeamWrites:
-    """WSGI middleware: while ``on``, ``PATCH /v2/teams/t1/members`` answers 400 (the action fails)."""
+    """WSGI middleware: while ``on``, ``PATCH /v2/teams/t1/members`` answers 503 (the action fails once its
+    tries run out, a failure a later run may not meet: ``--resume`` is the advice, tester9 finding F2)."""
 
     def __init__(self, app):
         self.app, self.on = app, True
 
     def __call__(self, environ, start_response):
         if self.on and environ["REQUEST_METHOD"] == "PATCH" and environ.get("PATH_INFO") == "/v2/teams/t1/members":
-            start_response("400 Bad Request", [("Content-Type", "application/json")])
-            return [b'{"code": "bad_request", "message": "refused by the test"}']
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [b'{"code": "internal_error", "message": "unavailable in the test"}']
         return self.app(environ, start_response)
 
 
 @contextmanager
 def finance_wave_refused(tmp_path):
-    """The resume organization's sandbox, started, whose ``PATCH /v2/teams/t1/members`` answers 400
+    """The resume organization's sandbox, started, whose ``PATCH /v2/teams/t1/members`` answers 503
     (:class:`RefuseTeamWrites` over a :class:`WriteCounter`), and its plan applied ``--only team:Finance``
     (that write fails, the action behind it is skipped): yields ``(server, counter, refuse, plan, first)``,
     ``first`` the wave's report; the sandbox is closed after."""

@@ -51,7 +51,8 @@ class StopAfter(NullProgress):
 
 
 class RefuseUser:
-    """WSGI middleware: ``POST /scim/v2/Users`` with ``userName`` ``user_name`` answers 400 while ``on``."""
+    """WSGI middleware: ``POST /scim/v2/Users`` with ``userName`` ``user_name`` answers 503 while ``on`` (the
+    action fails once its tries run out; a later run may not meet it: ``--resume`` is the advice)."""
 
     def __init__(self, app, user_name: str):
         self.app, self.user_name, self.on = app, user_name, True
@@ -63,9 +64,9 @@ class RefuseUser:
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             environ["wsgi.input"] = io.BytesIO(body)
             if json.loads(body or b"{}").get("userName") == self.user_name:
-                start_response("400 Bad Request", [("Content-Type", "application/scim+json")])
-                return [b'{"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", '
-                        b'"detail": "refused by the test"}']
+                start_response("503 Service Unavailable", [("Content-Type", "application/scim+json")])
+                return [b'{"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "503", '
+                        b'"detail": "unavailable in the test"}']
         return self.app(environ, start_response)
 
 
@@ -149,7 +150,8 @@ def test_an_undo_plan_applied_after_an_incomplete_wave_refuses_the_wave_s_resume
     server, counter, refuse, plan, urls, env = finance
     refuse.on = True  # robert's link is refused: the wave ends incomplete, his set_email done
     code, out, err = run_cli_with_environ(capsys, monkeypatch, env, "apply", str(plan), "--auto-approve",
-                                          "--only", "group:Finance", *urls)
+                                          "--only", "group:Finance", "--backoff-base", "0.01", "--backoff-cap",
+                                          "0.05", *urls)
     assert code == 3, out + err
     assert out.splitlines()[-1] == f"Continue with: sigma-migrate apply {plan} --resume --only group:Finance"
     rows = read_journal(plan)[2]

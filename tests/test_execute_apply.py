@@ -9,7 +9,7 @@ from dataclasses import replace
 import msgspec
 import pytest
 
-from planner.execute.apply import apply_plan, dry_run_lines, result_path
+from planner.execute.apply import WhatIsLeft, apply_plan, dry_run_lines, result_path
 from planner.execute.approve import approval_path, approve
 from planner.execute.errors import ApplyRefused
 from planner.execute.journal import Journal, journal_path
@@ -278,7 +278,9 @@ def test_a_failed_action_skips_its_dependents_and_the_rest_goes_on(tmp_path, sb)
 
     report = apply_plan(plan, options_for(server, write_html=True))
 
-    assert report.status == "incomplete" and report.exit_code == 3
+    assert report.status == "incomplete" and report.exit_code == 5  # refused for good: plan again (F2)
+    assert report.left == WhatIsLeft({"u1": "400 invalidValue: Field 'givenName' is required but value is missing, "
+                                            "null or empty: name"}, held=("t1",), retryable=())
     states = {aid: r.state for aid, r in report.results.items()}
     assert states["u1"] == "failed" and states["t1"] == "skipped"
     assert {states[a] for a in ("u2", "u3", "r1", "d1", "g1", "a1")} == {"done"}

@@ -9,6 +9,7 @@ Sigma's UI."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -114,12 +115,18 @@ def test_a_409_on_a_set_email_names_the_member_now_holding_the_address_and_says_
     held = (f"  failed  {LINDA}: REST PATCH /v2/members/{LINDA.partition(':')[2]}: 409 conflict: Duplicate record: "
             f"address linda.okafor@acme.example is now held by member {hook.made['memberId']} "
             "(Linda.Okafor@acme.example); fetch and plan again")
-    plan_again = ("Plan again: 1 action(s) failed because an address the plan gives is now held by another member; "
-                  "--resume would fail the same way: fetch Sigma's export, plan, review and approve the new plan")
-    assert code == 3
+    plan_again = ("Plan again: Sigma refused 1 action(s) for good, a --resume would fail them the same way: "
+                  f"{LINDA} (409 conflict: Duplicate record: address linda.okafor@acme.example is now held by member "
+                  f"{hook.made['memberId']} (Linda.Okafor@acme.example)); 3 action(s) wait on them; fetch Sigma's "
+                  "export, plan, review and approve the new plan")
+    assert code == 5  # EXIT_PLAN_AGAIN: nothing a --resume could do is left (tester9 finding F2)
     lines = out.splitlines()
     assert [line for line in lines if line.startswith("  failed  ")] == [held]
-    assert plan_again in lines and not any(line.startswith("Continue with") for line in lines)
+    assert lines[-1] == plan_again and not any(line.startswith("Continue with") for line in lines)
+    result = json.loads((path.parent / "plan.json.run-1.result.json").read_text())
+    assert sorted(a["id"] for a in result["actions"] if a["state"] == "skipped") == [
+        f"scim.link_user:{LINDA.partition(':')[2]}", "scim.set_group_members:00gDr55hu5oZacgeJc7N",
+        "teams.remove_member:a6d3187f-a21e-43ce-9622-7830efb9087d:wiHrGP6rme5kmOddzTqWgnVsk13pj"]  # wait on it
     # --resume: the set_email was started (its conflict is the run's own to report), but the link that
     # waits on it gives the member that address too: the stale check refuses, naming the new member
     code, out, err = again

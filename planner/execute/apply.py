@@ -35,7 +35,9 @@ Sigma, and before any file is written unless said otherwise):
    in the journal, for ``--resume``; an object it cannot read after the retries is "could not
    verify" and its actions stay ``done``: status ``unverified``, exit 4), then the result file
    ``<plan>.result.json`` and the HTML report with its result section
-   ``<plan>.result.html``.
+   ``<plan>.result.html``. A run that did not converge ends saying what settles it (:class:`WhatIsLeft`):
+   ``--resume`` for what a later try may do (exit 3), a new plan for what Sigma refused for good (a
+   final 4xx, :func:`planner.execute.retry.is_final_refusal`), exit 5 when nothing else is left.
 
 Ctrl-C (or SIGTERM, alike: :mod:`planner.execute.signals`) lets the actions in flight finish
 (each is journaled; a second one ends the process at once, leaving them ``running``), then raises
@@ -63,6 +65,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import httpx2
+import networkx as nx
 
 from .. import __version__
 from ..httpio import DEFAULT_DEADLINE
@@ -140,6 +143,68 @@ EXIT_INCOMPLETE = 3
 EXIT_UNVERIFIED = 4
 """Exit status of an apply whose every action is done and no object read differs from the plan, but
 some objects could not be read to verify them (:attr:`planner.execute.verify.ObjectCheck.unverified`)."""
+
+EXIT_PLAN_AGAIN = 5
+"""Exit status of an apply that ran, did not converge, and whose every action left undone Sigma refused
+for good or waits on one it refused (:class:`WhatIsLeft`): a ``--resume`` would fail them the same way;
+fetch, plan again, review and approve the new plan (tester9 finding F2)."""
+
+
+@dataclass(frozen=True)
+class WhatIsLeft:
+    """The actions of a run's selection not done after it, by what settles them (tester9 finding F2):
+
+    - ``refused``: ``{action id: why}`` of the actions Sigma refused for good this run
+      (:attr:`planner.execute.runner.ActionResult.refused`: a final 4xx, an address another member
+      holds), in plan order; a ``--resume`` fails them the same way, a new plan settles them;
+    - ``held``: ids of the actions not done that depend, directly or not, on a refused one (they wait
+      on it, so a ``--resume`` cannot do them either);
+    - ``retryable``: ids of every other action not done (a 5xx, a ``429`` or a network error the tries
+      ran out on, the circuit breaker, refused credentials, not as planned at verification): a
+      ``--resume`` runs them again."""
+
+    refused: Mapping[str, str] = field(default_factory=dict)
+    held: tuple[str, ...] = ()
+    retryable: tuple[str, ...] = ()
+
+    @property
+    def plan_again_only(self) -> bool:
+        """Whether only a new plan settles what is left: something was refused, nothing is retryable."""
+        return bool(self.refused) and not self.retryable
+
+
+def what_is_left(actions: Sequence[Action], rows: Mapping[str, JournalRow],
+                 results: Mapping[str, ActionResult]) -> WhatIsLeft:
+    """:class:`WhatIsLeft` of a run of ``actions`` (its selection, in plan order) from the journal
+    ``rows`` after it and the run's ``results``."""
+    refused = {a.id: results[a.id].refused for a in actions
+               if a.id in results and results[a.id].refused and rows[a.id].state != "done"}
+    graph = dependency_graph(actions)
+    behind: set[str] = set()
+    for aid in refused:
+        behind.update(nx.descendants(graph, aid))
+    undone = [a.id for a in actions if rows[a.id].state != "done" and a.id not in refused]
+    return WhatIsLeft(refused, tuple(aid for aid in undone if aid in behind),
+                      tuple(aid for aid in undone if aid not in behind))
+
+
+REFUSALS_NAMED = 5
+"""How many refused actions the ``Plan again:`` line names (the ``failed`` lines above it name all)."""
+
+
+def plan_again_line(left: WhatIsLeft) -> str:
+    """The line of a run Sigma refused actions of for good (tester9 finding F2): which, why, what waits on
+    them and that a new plan settles them: ``Plan again: Sigma refused 1 action(s) for good, a --resume
+    would fail them the same way: members.deactivate:m3 (403 forbidden: Member m3 is provisioned by SCIM;
+    change it in the identity provider); 1 action(s) wait on them; fetch Sigma's export, plan, review and
+    approve the new plan``."""
+    named = [f"{aid} ({why})" for aid, why in list(left.refused.items())[:REFUSALS_NAMED]]
+    more = len(left.refused) - len(named)
+    if more:
+        named.append(f"and {more} more (the failed lines above)")
+    waiting = f"; {len(left.held)} action(s) wait on them" if left.held else ""
+    return (f"Plan again: Sigma refused {len(left.refused)} action(s) for good, a --resume would fail them the "
+            f"same way: {', '.join(named)}{waiting}; fetch Sigma's export, plan, review and approve the new plan")
 
 
 def result_path(plan_path: str | Path, run_id: int) -> Path:
@@ -220,11 +285,25 @@ class ApplyReport:
     """Actions of the plan outside this wave and not done yet (a later wave runs them)."""
     selection: tuple[str, ...] = ()
     """The ``--only`` / ``--limit`` words of this run (:func:`planner.execute.resume.selection_words`)."""
+    left: WhatIsLeft = field(default_factory=WhatIsLeft)
+    """The actions of the selection not done after the run, by what settles them."""
+
+    @property
+    def next_step(self) -> str | None:
+        """What settles the run: ``None`` (converged), ``verify`` (unverified: ``sigma-migrate verify``
+        later), ``plan_again`` (:attr:`WhatIsLeft.plan_again_only`), else ``resume``."""
+        if self.status == "converged":
+            return None
+        if self.status == "unverified":
+            return "verify"
+        return "plan_again" if self.left.plan_again_only else "resume"
 
     @property
     def exit_code(self) -> int:
-        """0 converged, :data:`EXIT_UNVERIFIED` (4) unverified, :data:`EXIT_INCOMPLETE` (3) otherwise."""
-        return {"converged": 0, "unverified": EXIT_UNVERIFIED}.get(self.status, EXIT_INCOMPLETE)
+        """0 converged, :data:`EXIT_UNVERIFIED` (4) unverified, :data:`EXIT_PLAN_AGAIN` (5) when only a new
+        plan settles what is left, :data:`EXIT_INCOMPLETE` (3) otherwise (a ``--resume`` continues)."""
+        return {None: 0, "verify": EXIT_UNVERIFIED, "plan_again": EXIT_PLAN_AGAIN}.get(self.next_step,
+                                                                                       EXIT_INCOMPLETE)
 
     def summary_dict(self) -> dict[str, Any]:
         """The ``--json`` summary: status, counts, writes, failures, verification counts, files."""
@@ -241,6 +320,8 @@ class ApplyReport:
             "writes": self.writes,
             "seconds": round(self.seconds, 3),
             "failed": {aid: r.error for aid, r in self.results.items() if r.state == "failed"},
+            "refused": dict(self.left.refused),
+            "next_step": self.next_step,
             "verification": self.verification.counts if self.verification else None,
             "converged": self.status == "converged",  # verify.converged: every action done and verified
             "result_file": self.result_file,
@@ -348,17 +429,25 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
         lines.append(f"Result: {report.result_file}")
     if report.html_file:
         lines.append(f"Report with result: {report.html_file}")
-    failed = [r for r in report.results.values() if r.state == "failed"]
-    if report.status not in ("converged", "unverified") and failed and all(r.plan_again for r in failed) \
-            and not report.stop_reason:
-        lines.append(f"Plan again: {len(failed)} action(s) failed because an address the plan gives is now "
-                     "held by another member; --resume would fail the same way: fetch Sigma's export, plan, "
-                     "review and approve the new plan")
-    elif report.status not in ("converged", "unverified"):
-        lines.append(f"Continue with: {resume_command(report.plan_path, report.selection)}")
+    if report.status not in ("converged", "unverified"):
+        lines.extend(next_step_lines(report))
     elif report.plan_left:
         lines.append(f"Wave {report.wave!r} done; {report.plan_left} action(s) of the plan are left for later waves: "
                      f"sigma-migrate apply {report.plan_path} (the rest) or --only ... (the next wave)")
+    return lines
+
+
+def next_step_lines(report: "ApplyReport") -> list[str]:
+    """What settles a run that did not converge (tester9 finding F2): the :func:`plan_again_line` when
+    Sigma refused actions for good, and ``Continue with: sigma-migrate apply plan.json --resume`` when
+    something a ``--resume`` may do is left (:class:`WhatIsLeft`), saying it runs only those when refused
+    ones are left too."""
+    left = report.left
+    lines = [plan_again_line(left)] if left.refused else []
+    if not left.plan_again_only:
+        rest = (f" (the {len(left.retryable)} other action(s) left; the refused ones need the new plan)"
+                if left.refused else "")
+        lines.append(f"Continue with: {resume_command(report.plan_path, report.selection)}{rest}")
     return lines
 
 
@@ -953,7 +1042,7 @@ def _finish_run(plan_path: Path, plan: Plan, approval: Approval | None, actions:
         started_at=finished.started_at, finished_at=utc_now(), seconds=time.monotonic() - finished.t0,
         results=results, journal_rows=rows, verification=verification, counts=counts, writes=writes,
         stop_reason=finished.stop_reason, run_id=finished.run_id, wave=wave.label, wave_actions=wave.action_ids,
-        plan_left=plan_left, selection=selection_words(wave),
+        plan_left=plan_left, selection=selection_words(wave), left=what_is_left(actions, rows, results),
     )
 
 
@@ -965,6 +1054,8 @@ def interrupted_verification_line(plan_path: str | Path, report: ApplyReport) ->
     c = report.counts
     if report.status == "unverified":
         head = f"interrupted during verification: every action is done; run `sigma-migrate verify {plan_path}`"
+    elif report.left.plan_again_only:
+        head = f"interrupted during verification: {plan_again_line(report.left)}"
     else:
         head = (f"interrupted during verification: {c.get('failed', 0)} action(s) failed and {c.get('skipped', 0)} "
                 f"skipped; run `{resume_command(plan_path, report.selection)}` to continue")
@@ -1142,6 +1233,7 @@ __all__ = [
     "ApplyReport",
     "EXIT_INCOMPLETE",
     "EXIT_UNVERIFIED",
+    "EXIT_PLAN_AGAIN",
     "HANDLERS",
     "DryRun",
     "EXIT_DRY_RUN_REFUSED",

@@ -7,7 +7,8 @@
   Ctrl-C; the journal is consistent and ``--resume`` continues.
 - :class:`ApiError`: one HTTP exchange with Sigma failed for good (after the
   retries of :mod:`planner.execute.retry`). It fails the action that made it;
-  the runner records it in the journal and goes on with independent actions.
+  the runner records it in the journal and goes on with independent actions. Its :attr:`ApiError.refusal`
+  says whether a ``--resume`` could change it (a final 4xx cannot: fetch and plan again).
 - :class:`AuthError`: the credentials are refused (401 after one re-mint, or the token
   request refused).
   Every further request would fail the same way, so the runner stops.
@@ -20,7 +21,7 @@ import re
 import httpx2
 
 from ..errors import UserError
-from .retry import Tries, tries_note
+from .retry import Tries, is_final_refusal, tries_note
 
 _MEMBER_ID = re.compile(r"member-id=([A-Za-z0-9_-]+)")
 
@@ -81,6 +82,15 @@ class ApiError(Exception):
         return f"{request}: {self.outcome}{f' ({tries})' if tries else ''}"
 
     @property
+    def refusal(self) -> str:
+        """Why Sigma refused this request for good, its :attr:`outcome` (``403 forbidden: Member m3 is
+        provisioned by SCIM; change it in the identity provider``), when its status is final
+        (:func:`planner.execute.retry.is_final_refusal`: a ``--resume`` sends the same request and gets the
+        same answer, only a new plan settles it, tester9 finding F2); ``""`` when a later try may go through
+        (5xx, ``429``, ``401``, a network error, an answer apply cannot read)."""
+        return self.outcome if is_final_refusal(self.status) else ""
+
+    @property
     def existing_member_id(self) -> str | None:
         """The memberId a 409 names with ``member-id=<id>`` (docs/sigma-api.md §2.4, §7), else ``None``."""
         if self.status != 409:
@@ -103,6 +113,11 @@ class AddressHeld(ApiError):
         self.holder_email = holder_email
         super().__init__(refused.api, refused.method, refused.path, refused.status, refused.message, refused.code,
                          context=refused.context, tries=refused.tries)
+
+    @property
+    def refusal(self) -> str:
+        """The outcome and the member holding the address (a ``--resume`` fails the same way)."""
+        return f"{self.outcome}: address {self.address} is now held by member {self.holder_id} ({self.holder_email})"
 
     def __str__(self) -> str:
         return (f"{super().__str__()}: address {self.address} is now held by member {self.holder_id} "

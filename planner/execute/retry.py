@@ -38,6 +38,19 @@ from ..httpio import DeadlineTransport
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 """Statuses worth another attempt: throttling and server-side failures."""
 
+LATER_4XX = frozenset({401, 408, 423, 425, 429})
+"""The 4xx a later run may see go through: ``401`` (credentials: new ones and ``--resume`` continue),
+``408 Request Timeout``, ``423 Locked``, ``425 Too Early`` (RFC 9110 §15.5.9, RFC 4918 §11.3, RFC 8470
+§5.2) and ``429`` (throttling, :data:`RETRYABLE_STATUS`)."""
+
+
+def is_final_refusal(status: int | None) -> bool:
+    """Whether an answer of ``status`` is Sigma's final word on the request: a 4xx but those of
+    :data:`LATER_4XX` (``400``, ``403``, ``404``, ``409``, ``422``, ...: the request is refused as it is,
+    and sending it again, in this run or a ``--resume``, gets the same answer). ``None`` (a network error),
+    a 5xx or a 2xx Sigma answered oddly are not: a later try may go through."""
+    return status is not None and 400 <= status < 500 and status not in LATER_4XX
+
 
 @dataclass(frozen=True)
 class RetryPolicy:

@@ -37,7 +37,7 @@ import networkx as nx
 
 from .. import dependencies
 from ..model import Action
-from .errors import AddressHeld, ApiError, ApplyRefused, AuthError
+from .errors import ApiError, ApplyRefused, AuthError
 from .journal import Journal
 from .retry import long_wait_notice
 from .targets import Redactor
@@ -73,9 +73,15 @@ class ActionResult:
     error: str | None = None
     http_retries: int = 0
     ids: Mapping[str, object] = field(default_factory=dict)
-    plan_again: bool = False
-    """A failure only a new plan settles (:class:`~planner.execute.errors.AddressHeld`): ``--resume``
-    would fail it the same way."""
+    refused: str = ""
+    """Why Sigma refused the action for good (:attr:`planner.execute.errors.ApiError.refusal`: a final 4xx,
+    an address another member holds): ``--resume`` would fail it the same way, only a new plan settles
+    it. ``""`` for a failure a later try may change, and for done and skipped actions."""
+
+    @property
+    def plan_again(self) -> bool:
+        """Whether only a new plan settles this failure (:attr:`refused` is said)."""
+        return bool(self.refused)
 
 
 class ActionExecutor(Protocol):
@@ -245,7 +251,7 @@ def run_actions(
             message = redact(str(exc))
             journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)
             return ActionResult(action.id, "failed", error=message, http_retries=counter.count,
-                                plan_again=isinstance(exc, AddressHeld))
+                                refused=redact(exc.refusal))
         except Exception as exc:  # a bug or a payload Sigma's models reject: fail this action only
             message = redact(f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500])
             journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)

@@ -1,0 +1,130 @@
+"""A refusal a retry cannot change ends apply with "plan again", never with a ``--resume`` that fails the
+same way (tester9 finding F2): Sigma answers a REST write to a member SCIM provisioned ``403 forbidden:
+Member ... is provisioned by SCIM; change it in the identity provider`` on every run.
+
+Against the real sandbox over HTTP: the IdP provisions ``old@example.com`` through SCIM (``POST /Users``,
+which links the existing member) after the plan was made, so the plan's REST deactivation of that member
+is refused; a 503 that outlasts the tries is the retryable failure of the mixed case."""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+import pytest
+
+from planner.execute.apply import EXIT_INCOMPLETE, EXIT_PLAN_AGAIN
+from planner.execute.approve import approve
+from planner.execute.retry import is_final_refusal
+from planner.model import ActionKind
+
+from .conftest import run_cli
+from .execute_support import act, counting_sandbox, sandbox_env, write_test_plan
+
+REFUSED = "403 forbidden: Member m3 is provisioned by SCIM; change it in the identity provider"
+
+
+def deactivate(action_id: str, member_id: str, email: str, deps: tuple[str, ...] = ()):
+    return act(action_id, ActionKind.MEMBERS_DEACTIVATE, {"memberId": member_id, "email": email},
+               {"isArchived": True, "newOwnerId": "mAdmin"}, deps, before={"isArchived": False, "memberType": "Viewer"},
+               evidence={"kind": "unmatched", "newOwnerEmail": "admin@example.com",
+                         "documentOwnerFrom": "organization.document_owner"})
+
+
+def remove(action_id: str, team_id: str, member_id: str, email: str, deps: tuple[str, ...] = ()):
+    return act(action_id, ActionKind.TEAMS_REMOVE_MEMBER,
+               {"teamId": team_id, "memberId": member_id, "name": "Sales", "email": email}, None, deps,
+               before={"userId": member_id, "isTeamAdmin": False}, evidence={"groupId": "g-sales"})
+
+
+class Unavailable:
+    """WSGI middleware: every ``PATCH`` of ``path`` is answered 503 (Sigma down for that member)."""
+
+    def __init__(self, app, path: str):
+        self.app, self.path = app, path
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "PATCH" and environ["PATH_INFO"] == self.path:
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [b'{"code": "internal_error", "message": "unavailable"}']
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def server(monkeypatch):
+    server, counter = counting_sandbox()
+    for name, value in sandbox_env(server).items():
+        monkeypatch.setenv(name, value)
+    # the IdP provisions old@example.com after the plan was made: Sigma links member m3 to it
+    answer = httpx2.post(f"{server.scim_base_url}/Users", headers={"Authorization": f"Bearer {server.scim_token}"},
+                         json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                               "userName": "old@example.com", "externalId": "00u-old", "active": True,
+                               "name": {"givenName": "Old", "familyName": "Example"}})
+    assert answer.status_code == 201, answer.text
+    server.counter = counter
+    yield server
+    server.close()
+
+
+def _apply(capsys, plan, server, *more):
+    return run_cli(capsys, "apply", str(plan), "--rest-base-url", server.base_url,
+                   "--scim-base-url", server.scim_base_url, "--backoff-base", "0.01", "--backoff-cap", "0.05",
+                   *more)
+
+
+def test_a_403_every_run_ends_with_plan_again_and_exit_5_never_continue_with_resume(tmp_path, server, capsys):
+    plan = write_test_plan(tmp_path, [deactivate("d3", "m3", "old@example.com"),
+                                      remove("r5", "t2", "m5", "erin@example.com", ("d3",)),
+                                      deactivate("d7", "m7", "grace@example.com")])
+    approve(plan, "Ada Admin")
+    plan_again = ("Plan again: Sigma refused 1 action(s) for good, a --resume would fail them the same way: "
+                  f"d3 ({REFUSED}); 1 action(s) wait on them; fetch Sigma's export, plan, review and approve the "
+                  "new plan")
+
+    for run in (1, 2):  # the apply, then the --resume it must not advise: the same refusal, the same advice
+        code, out, err = _apply(capsys, plan, server, *(("--resume",) if run == 2 else ()))
+
+        assert code == EXIT_PLAN_AGAIN == 5, out + err
+        lines = out.splitlines()
+        assert [line for line in lines if line.startswith("  failed  ")] == [
+            f"  failed  d3: REST PATCH /v2/members/m3: {REFUSED}"]
+        assert lines[-1] == plan_again
+        assert not any(line.startswith("Continue with") for line in lines)
+
+    code, out, err = _apply(capsys, plan, server, "--resume", "--json")
+
+    assert code == 5
+    summary = json.loads(out)
+    assert (summary["status"], summary["next_step"], summary["refused"]) == ("incomplete", "plan_again",
+                                                                             {"d3": REFUSED})
+    assert summary["counts"] == {"done": 1, "failed": 1, "skipped": 1, "pending": 0, "running": 0}
+
+
+def test_a_refusal_beside_a_503_says_plan_again_for_it_and_resume_for_the_rest_exit_3(tmp_path, server, capsys):
+    server.counter.app = Unavailable(server.counter.app, "/v2/members/m7")
+    plan = write_test_plan(tmp_path, [deactivate("d3", "m3", "old@example.com"),
+                                      deactivate("d7", "m7", "grace@example.com"),
+                                      remove("r6", "t2", "m6", "frank@example.com", ("d7",))])
+    approve(plan, "Ada Admin")
+
+    code, out, err = _apply(capsys, plan, server)
+
+    assert code == EXIT_INCOMPLETE == 3, out + err
+    assert out.splitlines()[-2:] == [
+        "Plan again: Sigma refused 1 action(s) for good, a --resume would fail them the same way: "
+        f"d3 ({REFUSED}); fetch Sigma's export, plan, review and approve the new plan",
+        f"Continue with: sigma-migrate apply {plan} --resume (the 2 other action(s) left; the refused ones need "
+        "the new plan)",
+    ]
+    code, out, err = _apply(capsys, plan, server, "--resume", "--json")
+    assert code == 3
+    assert (json.loads(out)["next_step"], json.loads(out)["refused"]) == ("resume", {"d3": REFUSED})
+
+
+@pytest.mark.parametrize("status, final", [
+    (400, True), (403, True), (404, True), (409, True), (410, True), (422, True),
+    (401, False), (408, False), (423, False), (425, False), (429, False),
+    (500, False), (502, False), (503, False), (504, False), (200, False), (None, False),
+])
+def test_which_answers_are_final(status, final):
+    assert is_final_refusal(status) is final
