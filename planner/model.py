@@ -570,6 +570,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``scim.name_required``: ``missing`` (SCIM attributes); ``scim.cleaned_name``, ``scim.unclean_email``: ``differences``
       (``"name.familyName: U+202E RIGHT-TO-LEFT OVERRIDE at position 6"``); ``scim.unclean_user_name`` /
       ``scim.mixed_script_user_name``: ``userName`` (as sent), ``differences``;
+    - ``inputs.spreadsheet_damage``: ``rows`` (the IdP user's row), ``differences`` (each damaged value,
+      ``field: 'value'``), ``addresses`` (what the damaged cells show, when they show one);
     - ``inputs.truncated``: ``truncated`` (:class:`InputMark`); ``inputs.scim_state_missing``: ``files`` (the
       Sigma export and its fetch manifest), ``source`` (the manifest's ``scimState``, or ``no fetch manifest``);
       ``policy.unknown_reference``: ``closest``

@@ -27,8 +27,9 @@ before it decided; a step that overrules an earlier decision says so here:
    ``linking.excluded_idp_users`` takes out, before matching, which must not see those users;
 4. matching (:func:`planner.matching.match_identities`): the identity graph over the directory;
 5. IdP users sharing an address (:func:`fold_idp_collisions` of
-   :func:`planner.rules.duplicates.idp_collisions`): held before linking, so no link or create is
-   planned for them;
+   :func:`planner.rules.duplicates.idp_collisions`) and IdP users whose row a spreadsheet rewrote
+   (:func:`fold_spreadsheet_holds` of :func:`planner.rules.inputs.spreadsheet_holds`, with the members
+   whose address such a row shows): held before linking, so no link or create is planned for them;
 6. linking (:func:`planner.rules.linking.decide`): every person's :class:`~planner.directory.Person`
    record (status, link, the userName sent);
 7. guests (:func:`fold_guests`, :func:`planner.rules.guests.decide_guest`): overrules linking's
@@ -253,9 +254,11 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(excluded.review_items)
     graph = match_identities(directory, policy.linking, pinned, never | excluded.idp_ids)
     held = fold_idp_collisions(directory, graph, excluded.idp_ids, outcome)
+    damaged_idp, damaged_members = fold_spreadsheet_holds(directory, outcome)
     explained = frozenset(g for g in graph.ambiguous if duplicates.explains(directory, g))
     linked = linking.decide(policy, directory, graph, explained=explained, freed=renames.renamed,
-                            held_idp_users=held, excluded=excluded.idp_ids)
+                            held_idp_users=held | damaged_idp, held_members=damaged_members,
+                            excluded=excluded.idp_ids)
     outcome.extend(linked.outcome)
     people = fold_guests(policy, directory, linked.people, outcome)
     people = scim_state.kept_by_scim_state(people, directory.scim, policy.linking.scim_state_conflicts,
@@ -350,6 +353,16 @@ def fold_idp_collisions(directory: Directory, graph: IdentityGraph, excluded: fr
     joined = duplicates.ambiguous_matches(graph.ambiguous)
     outcome.review_items.extend(duplicates.idp_collision_item(c, directory, linked, joined) for c in collisions)
     return frozenset(i for c in collisions for i in c.idp_ids)
+
+
+def fold_spreadsheet_holds(directory: Directory, outcome: Outcome) -> tuple[frozenset[str], frozenset[str]]:
+    """Step 5 too: one blocking ``inputs.spreadsheet_damage`` item per IdP user whose row a spreadsheet
+    rewrote (:func:`planner.rules.inputs.spreadsheet_holds`), added to ``outcome``; returns the IdP ids and
+    the memberIds they hold (the members whose email such a row shows: linking neither links nor leaves
+    them unmatched)."""
+    holds = inputs.spreadsheet_holds(directory)
+    outcome.review_items.extend(inputs.spreadsheet_damage_item(h, directory) for h in holds)
+    return frozenset(h.idp_id for h in holds), frozenset(m for h in holds for m in h.member_ids)
 
 
 def fold_addresses(directory: Directory, people: tuple[Person, ...], graph: IdentityGraph,

@@ -53,7 +53,7 @@ def blocking(result) -> list[tuple[str, str]]:
 def test_every_skipped_record_code_is_an_incomplete_input_code():
     assert set(SKIPPED_CODES) == {"missing-id", "invalid-record", "unknown-resource", "unreadable-value",
                                   "unknown-group", "unreadable-member-type", "whole-domain-member",
-                                  "ambiguous-guest-email"}
+                                  "ambiguous-guest-email", "spreadsheet-error-value"}
     assert {code: INCOMPLETE_CODES[code] for code in SKIPPED_CODES} == SKIPPED_CODES
 
 

@@ -27,6 +27,16 @@ resolution is to export the files again, whole; for an Okta listing that ends on
 export gives the same file, also the ways its finding names (:data:`~planner.sources.okta.FULL_PAGE_WAYS_OUT`:
 the empty next page saved, or ``fetch-idp okta``; tester7 finding 17).
 
+An IdP user whose row a spreadsheet rewrote (:func:`spreadsheet_holds`, docs/formats.md §0.8: a cell that is
+Excel's formula wrapper ``="ann@x.com"``, its text marker ``'ann@x.com`` or a formula error ``#NAME?``, the
+``excel-damaged-value`` / ``spreadsheet-error-value`` findings of :mod:`planner.sources.identity_values`) is
+held on one blocking ``inputs.spreadsheet_damage`` item (:func:`spreadsheet_damage_item`): no link, no create,
+and the members whose email is the address such a cell shows are held too (the plan says they matched a
+damaged IdP value), never deactivated as matched by no IdP user. The shown address is what the source holds
+(no IdP or Sigma address takes those shapes), which is how the plan knows whom to hold; it is not used to link,
+since a row a spreadsheet rewrote may hold damage no rule sees (a sign-in time turned into ``45000``). Settled
+outside the policy: correct the cells or export again without a spreadsheet, then plan again.
+
 The same holds for Sigma's SCIM state (:func:`scim_state_missing_item`, tester6 finding 14): when the
 policy says SCIM is on (:func:`planner.rules.scim_state.scim_on`) and the Sigma export holds no
 ``scim/`` state, the plan cannot see what SCIM already provisioned, so one blocking
@@ -37,15 +47,19 @@ SCIM's work undone or done twice): fetch again with ``SIGMA_SCIM_TOKEN``.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import msgspec
 
+from ..directory import Directory
 from ..model import (
     SCIM_STATE_LEFT_OUT, Action, ActionKind, Finding, InputMark, ItemEvidence, ItemRef, ReviewItem, SigmaExport,
 )
 from ..policy import Policy
 from ..sources.directory import INCOMPLETE_CODES
+from ..sources.identity_values import DamagedCell, damaged_users
+from ..sources.values import fast_email_key
 from ..sources.okta import FULL_PAGE_WAYS_OUT
 from . import make_review, outside_policy
 from .scim_state import scim_on
@@ -106,6 +120,66 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
             resolution=resolution,
         ))
     return items
+
+
+@dataclass(frozen=True)
+class SpreadsheetHold:
+    """An IdP user held because a spreadsheet rewrote their row (:func:`spreadsheet_holds`).
+
+    ``idp_id``: the user; ``cells``: the values it damaged (:class:`~planner.sources.identity_values.DamagedCell`,
+    field order); ``member_ids``: the members whose email has the key of an address a damaged cell shows
+    (``="ann@x.com"`` shows ``ann@x.com``), sorted: they matched a damaged IdP value and are held too.
+    """
+
+    idp_id: str
+    cells: tuple[DamagedCell, ...]
+    member_ids: tuple[str, ...]
+
+
+def spreadsheet_holds(directory: Directory) -> list[SpreadsheetHold]:
+    """One :class:`SpreadsheetHold` per IdP user of ``directory`` with a value a spreadsheet rewrote
+    (:func:`~planner.sources.identity_values.damaged_users`, every IdP format), in IdP id order; ``[]`` (one
+    screen over the values) when there is none."""
+    holds = []
+    by_key = directory.member_ids_by_email_key
+    for user, cells in damaged_users(directory.idp_users.values(), directory.idp_format):
+        shown = {fast_email_key(c.damage.text) for c in cells if c.identity and c.damage.text}
+        members = sorted({m for key in shown for m in by_key.get(key, ())})
+        holds.append(SpreadsheetHold(user.id, cells, tuple(members)))
+    return sorted(holds, key=lambda h: h.idp_id)
+
+
+def spreadsheet_damage_item(hold: SpreadsheetHold, directory: Directory) -> ReviewItem:
+    """The blocking ``inputs.spreadsheet_damage`` item of ``hold`` (module docstring): the IdP user, its row,
+    each damaged value and what the spreadsheet did, the members held with it (or why none is), and the
+    way out (no policy setting settles it)."""
+    user = directory.idp_users[hold.idp_id]
+    row = str(user.source) if user.source is not None else ""
+    damage = "; ".join(f"{c.field} {c.value!r} {c.damage.words()}" for c in hold.cells)
+    shown = sorted({c.damage.text for c in hold.cells if c.identity and c.damage.text})
+    members = [directory.members[m] for m in hold.member_ids]
+    if members:
+        held = (f"member(s) {', '.join(f'{m.member_id} ({m.email})' for m in members)} matched the damaged IdP "
+                f"value {', '.join(map(repr, shown))}: held with it (no link, no deactivation)")
+    elif any(c.lost for c in hold.cells):
+        held = ("the value is lost, so the plan cannot tell which member this person is: held (not created), "
+                "and every deactivation waits on its inputs.truncated item")
+    elif shown:
+        held = f"no member has {', '.join(map(repr, shown))}: held (not created)"
+    else:
+        held = "held (no link, no create): the names it would send are damaged"
+    return make_review(
+        "inputs.spreadsheet_damage", hold.idp_id, blocking=True,
+        subject=ItemRef(idp_id=hold.idp_id, user_name=user.user_name,
+                        member_ids=list(hold.member_ids) if hold.member_ids else msgspec.UNSET),
+        message=f"IdP user {hold.idp_id} ({row or 'its row'}): a spreadsheet rewrote the row: {damage}; {held}",
+        rule="inputs.spreadsheet_damage",
+        evidence=ItemEvidence(rows=[row], differences=[f"{c.field}: {c.value!r}" for c in hold.cells],
+                              addresses=shown or msgspec.UNSET),
+        resolution=outside_policy(f"correct the cell(s) in {user.source.file if user.source else 'the IdP export'} "
+                                  "or export the IdP users again without opening the file in a spreadsheet, "
+                                  "then plan again"),
+    )
 
 
 SCIM_STATE_FIX = ("fetch the Sigma export again with SIGMA_SCIM_TOKEN set (`sigma-migrate fetch` then writes "

@@ -311,7 +311,8 @@ def considered(idp_id: str, directory: Directory, held_idp: frozenset[str], excl
 
 def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
            explained: frozenset[AmbiguousGroup] = frozenset(), freed: frozenset[str] = frozenset(),
-           held_idp_users: frozenset[str] = frozenset(), excluded: frozenset[str] = frozenset()) -> LinkingResult:
+           held_idp_users: frozenset[str] = frozenset(), held_members: frozenset[str] = frozenset(),
+           excluded: frozenset[str] = frozenset()) -> LinkingResult:
     """Every person's record (module docstring) and the linking review items, folded from the per-person
     rules above.
 
@@ -319,11 +320,13 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
     ``linking.duplicate_email`` item covers them). ``freed``: members whose address ``linking.duplicates``
     frees (:mod:`.duplicates`); a create or an email change onto their address does not collide with them.
     ``held_idp_users``: IdP users in a blocking item of another family (IdP users sharing an address,
-    :func:`.duplicates.idp_collisions`): they, and the members they link to, are held. ``excluded``: IdP
-    users ``linking.excluded_idp_users`` takes out: never created.
+    :func:`.duplicates.idp_collisions`; a row a spreadsheet rewrote, :func:`.inputs.spreadsheet_holds`): they,
+    and the members they link to, are held. ``held_members``: members another family's blocking item holds
+    (the address a damaged IdP row shows is theirs): never left unmatched. ``excluded``: IdP users
+    ``linking.excluded_idp_users`` takes out: never created.
     """
     outcome = Outcome()
-    held_members = frozenset(m for g in graph.ambiguous for m in g.member_ids)
+    held_members = held_members | frozenset(m for g in graph.ambiguous for m in g.member_ids)
     held_idp = held_idp_users | frozenset(i for g in graph.ambiguous for i in g.idp_ids)
     outcome.review_items.extend(
         ambiguous_item(policy, directory, g) for g in graph.ambiguous

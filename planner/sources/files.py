@@ -48,6 +48,8 @@ SKIPPED_CODES: dict[str, str] = {
     "unreadable-member-type": "with group members of a type it cannot read, left out",
     "whole-domain-member": "with a group whose member is the whole domain, whose people it does not list",
     "ambiguous-guest-email": "with a guest whose address it could only guess from the UPN, left out",
+    "spreadsheet-error-value": "with addresses a spreadsheet turned into formula errors (#NAME?...), whose "
+                               "people it cannot tell",
 }
 """Finding codes of :meth:`Findings.skipped`: a record a loader left out, or read only in part, each with
 the cause an ``inputs.truncated`` message names ("rests on an export ..."). They are incomplete-input codes

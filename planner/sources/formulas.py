@@ -25,6 +25,7 @@ from typing import Iterable
 
 from ..model import Action, ActionKind, Finding, IdpDirectory, ItemRef, ReviewItem, SigmaExport, SourceRef
 from .files import Findings
+from .values import spreadsheet_damage
 
 FORMULA_START = ("=", "+", "-", "@")
 """First characters a spreadsheet reads as the start of a formula (OWASP "CSV Injection")."""
@@ -51,7 +52,7 @@ def may_look_like_formulas(values: Iterable[str | None]) -> bool:
 
 def _named(fields: Iterable[tuple[str, str | None]], source: SourceRef | None, what: str, findings: Findings) -> None:
     for field, value in fields:
-        if looks_like_formula(value):
+        if looks_like_formula(value) and spreadsheet_damage(value) is None:  # ="Ann": its excel-damaged-value
             file, location = (source.file, source.location) if source is not None else ("", "")
             findings.warning(CODE, file, location, field,
                              f"{what} {field} {value!r} starts with {value.lstrip()[0]!r}, which a spreadsheet "

@@ -2,15 +2,23 @@
 
 Run on the loaded snapshot (like :mod:`.formulas`), so every format (Okta, Entra CSV and Graph
 JSON, Google CSV and API, generic SCIM, generic CSV, Sigma JSON and CSV) gets the same rule
-from the same code (docs/formats.md §0.8, §0.11):
+from the same code (docs/formats.md §0.8, §0.11). Spreadsheet damage is what
+:func:`~.values.spreadsheet_damage` recognises: Excel's formula wrapper ``="..."``, its text marker
+``'`` (in an address, an ``externalId`` or an id only: ``'t Hooft`` is a Dutch family name) and a
+formula error (``#NAME?``).
 
-- ``excel-damaged-value`` (error): a ``userName`` (Entra ``userPrincipalName``, Okta
-  ``profile.login``...), an email, an ``externalId`` or a Sigma member's email that starts with
-  an apostrophe, Excel's text marker (:data:`~.values.TEXT_MARKER`): the value was copied from a
-  spreadsheet cell; as written it would become a member's email or SCIM ``userName``
-  (``'mateo@acme.example``), so ``check`` and ``plan`` stop. Ids with the marker are
-  ``excel-mangled-id`` errors of the loaders' id check (:func:`~.values.is_excel_mangled`);
-  for the JSON formats whose loaders have none (SCIM, Graph), this module checks the user ids.
+- ``excel-damaged-value`` on an IdP user (a **warning**, never alone): a ``userName`` (Entra
+  ``userPrincipalName``, Okta ``profile.login``...), an email, an ``externalId`` or a name a spreadsheet
+  rewrote (:func:`damaged_cells`). The plan holds the person on a blocking ``inputs.spreadsheet_damage``
+  item (:mod:`planner.rules.inputs`): no link, no create, and the member whose address the cell shows
+  (``="ann@x.com"`` shows ``ann@x.com``) held too, never deactivated as matched by no IdP user. An
+  address or ``externalId`` that is a formula error is ``spreadsheet-error-value`` instead
+  (:meth:`~.files.Findings.skipped`): the person is unknown, so every deactivation is a blocking
+  ``inputs.truncated`` item as well.
+- ``excel-damaged-value`` (error) elsewhere: a Sigma member's email or name, an IdP group's or a Sigma
+  team's name, the user id of the JSON formats whose loaders have no id check (SCIM, Graph): the plan
+  acts on every member, and a team is named after its group, so ``check`` and ``plan`` stop. The
+  loaders' ids with damage are ``excel-mangled-id`` errors (:func:`~.values.is_excel_mangled`).
 - ``value-too-long`` (error): an address (``userName``, email) over 254 characters (RFC 5321
   §4.5.3.1), a name (given, family, display, team or group name, a Sigma first/last name) or an id
   over :data:`NAME_LIMIT` characters. Sigma documents no limit (docs/sigma-api.md); no real
@@ -18,19 +26,20 @@ from the same code (docs/formats.md §0.8, §0.11):
   and would be sent to Sigma as written.
 
 Cheap screens first, over every checked field of a side at once (:func:`_may_be_damaged`): one ``join``
-and a substring search, one ``max(map(len, ...))`` (C speed); the per-field checks, and their
+and substring searches, one ``max(map(len, ...))`` (C speed); the per-field checks, and their
 per-record loops, run only on a hit.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
 from typing import Iterable, Sequence
 
-from ..model import Finding, IdpDirectory, SigmaExport, SourceRef
+from ..model import Finding, IdpDirectory, IdpUser, SigmaExport, SourceRef
 from .files import Findings
-from .values import TEXT_MARKER
+from .values import TEXT_MARKER, SpreadsheetDamage, spreadsheet_damage
 
 ADDRESS_LIMIT = 254
 """The longest email address (RFC 5321 §4.5.3.1.3 path of 256 octets, less the angle brackets)."""
@@ -55,10 +64,15 @@ UNCHECKED_ID_FORMATS = frozenset({"scim", "entra-graph"})
 """IdP formats whose loaders do not run the ``excel-mangled-id`` check on user ids themselves."""
 
 
+_DAMAGE_STARTS = (TEXT_MARKER, "=", "#")
+"""First characters of the values :func:`~.values.spreadsheet_damage` may recognise."""
+
+
 def _marked(values: Sequence[str]) -> bool:
-    """True when a value of ``values`` starts with Excel's text marker (a substring search in C)."""
+    """True when a value of ``values`` may be spreadsheet damage: it starts with Excel's text marker, ``=``
+    or ``#`` (substring searches in C)."""
     joined = _SEP.join(values)
-    return joined[:1] == TEXT_MARKER or _SEP + TEXT_MARKER in joined
+    return joined[:1] in _DAMAGE_STARTS or any(_SEP + c in joined for c in _DAMAGE_STARTS)
 
 
 def _longest(values: Iterable[str | None]) -> int:
@@ -73,12 +87,16 @@ def _may_be_damaged(marked: Iterable[str | None], others: Iterable[str | None]) 
     return _marked(values) or max(_longest(values), _longest(others)) > ADDRESS_LIMIT
 
 
-def _damaged(findings: Findings, source: SourceRef | None, field: str, what: str, value: str) -> None:
+def damage_message(what: str, field: str, value: str, damage: SpreadsheetDamage) -> str:
+    """The one message of a cell a spreadsheet damaged (``excel-damaged-value``, ``spreadsheet-error-value``)."""
+    return (f"{what} {field} {value!r} {damage.words()}: a spreadsheet rewrote the row; correct it in the "
+            "source or export again without opening the file in a spreadsheet")
+
+
+def _damaged(findings: Findings, source: SourceRef | None, field: str, what: str, value: str,
+             damage: SpreadsheetDamage) -> None:
     file, location = (source.file, source.location) if source else ("", "")
-    findings.error("excel-damaged-value", file, location, field,
-                   f"{what} {field} {value!r} starts with an apostrophe, Excel's text marker: the value was "
-                   "copied from a spreadsheet cell and would reach Sigma as written; correct it in the "
-                   "source or re-export without opening the file in Excel")
+    findings.error("excel-damaged-value", file, location, field, damage_message(what, field, value, damage))
 
 
 def _too_long(findings: Findings, source: SourceRef | None, field: str, what: str, value: str, limit: int,
@@ -90,14 +108,16 @@ def _too_long(findings: Findings, source: SourceRef | None, field: str, what: st
 
 
 def _check(sources: Sequence[SourceRef | None], values: Sequence[str | None], field: str, what: str,
-           findings: Findings, *, marker: bool = False, limit: int = 0, rule: str = "") -> None:
-    """The findings for one field: ``values[i]`` read at ``sources[i]``; the loop runs only behind a hit
-    of the cheap screens."""
+           findings: Findings, *, marker: bool | str = False, limit: int = 0, rule: str = "") -> None:
+    """The errors for one field: ``values[i]`` read at ``sources[i]``; the loop runs only behind a hit
+    of the cheap screens. ``marker``: spreadsheet damage is an ``excel-damaged-value`` error (``"name"``:
+    a name's, where a leading apostrophe is no damage)."""
     texts = [v or "" for v in values]
     if marker and _marked(texts):
         for source, v in zip(sources, texts):
-            if v[:1] == TEXT_MARKER:
-                _damaged(findings, source, field, what, v)
+            damage = spreadsheet_damage(v)
+            if damage is not None and (marker != "name" or damage.kind != "text-marker"):
+                _damaged(findings, source, field, what, v, damage)
     if limit and _longest(texts) > limit:
         for source, v in zip(sources, texts):
             if len(v) > limit:
@@ -109,61 +129,129 @@ _NAME_RULE = "docs/formats.md §0.11"
 _source = attrgetter("source")
 
 
-def idp_value_findings(directory: IdpDirectory) -> list[Finding]:
-    """``excel-damaged-value`` and ``value-too-long`` errors for the users and groups of an IdP export.
+@dataclass(frozen=True, slots=True)
+class DamagedCell:
+    """One value of an IdP user a spreadsheet rewrote (:func:`damaged_cells`).
 
-    An email equal to the user's ``userName`` (an Entra UPN kept among the emails) is judged once, as the
-    ``userName``.
+    ``field``: the source field, as the format names it (``primaryEmail``, ``userPrincipalName``,
+    ``emails``, ``externalId``, ``givenName``...); ``value``: the value as read; ``damage``: what the
+    spreadsheet did; ``identity``: the value says who the person is (an address or ``externalId``),
+    rather than how they are named.
     """
-    users, fmt = directory.users, directory.format.split("+")[0]
-    marked_ids, other_ids = (("id",), ()) if fmt in UNCHECKED_ID_FORMATS else ((), ("id",))
-    if not _may_be_damaged(
-            chain(chain.from_iterable(map(attrgetter(*marked_ids, "user_name", "external_id"), users)),
-                  map(attrgetter("value"), chain.from_iterable(map(attrgetter("emails"), users)))),
-            chain(chain.from_iterable(map(attrgetter(*other_ids, "given_name", "family_name", "display_name"), users)),
-                  map(attrgetter("display_name"), directory.groups))):
+
+    field: str
+    value: str
+    damage: SpreadsheetDamage
+    identity: bool
+
+    @property
+    def lost(self) -> bool:
+        """An address or ``externalId`` whose value is lost (a formula error): who the person is is unknown."""
+        return self.identity and self.damage.text is None
+
+
+def damaged_cells(user: IdpUser, fmt: str) -> tuple[DamagedCell, ...]:
+    """The values of ``user`` (an IdP user of export format ``fmt``, ``okta-api``, ``google-csv``...) a
+    spreadsheet rewrote (:func:`~.values.spreadsheet_damage`), in field order: the ``userName``, the
+    emails (one equal to the ``userName``, an Entra UPN kept among them, judged once, as the ``userName``),
+    the ``externalId``, then the given, family and display names, where a leading apostrophe is no damage
+    (``'t Hooft``). Empty when none is (the common case, after a cheap screen per value)."""
+    out = []
+    primary = EMAIL_FIELDS.get(fmt, "emails")
+    values = [(USER_NAME_FIELDS.get(fmt, "userName"), user.user_name, True)]
+    values += [(primary if i == 0 else "emails", e.value, True) for i, e in enumerate(user.emails)
+               if e.value != user.user_name]
+    values += [("externalId", user.external_id, True), ("givenName", user.given_name, False),
+               ("familyName", user.family_name, False), ("displayName", user.display_name, False)]
+    for field, value, identity in values:
+        if value and value[:1] in _DAMAGE_STARTS and (damage := spreadsheet_damage(value)) is not None and (
+                identity or damage.kind != "text-marker"):
+            out.append(DamagedCell(field, value, damage, identity))
+    return tuple(out)
+
+
+def _user_fields(user: IdpUser) -> tuple[str | None, ...]:
+    return (user.user_name, user.external_id, user.given_name, user.family_name, user.display_name,
+            *(e.value for e in user.emails))
+
+
+def damaged_users(users: Iterable[IdpUser], fmt: str) -> list[tuple[IdpUser, tuple[DamagedCell, ...]]]:
+    """Each of ``users`` (IdP users of export format ``fmt``; ``google-csv+...`` reads as its first part) with a
+    value a spreadsheet rewrote, and those values (:func:`damaged_cells`), in the order given; one screen over
+    every value first (:func:`_marked`)."""
+    users, fmt = list(users), fmt.split("+")[0]
+    if not _marked([v for u in users for v in _user_fields(u) if v]):
         return []
+    return [(u, cells) for u in users if (cells := damaged_cells(u, fmt))]
+
+
+def _user_damage_findings(directory: IdpDirectory, findings: Findings) -> None:
+    """Per damaged value of an IdP user, an ``excel-damaged-value`` warning, or for an address or
+    ``externalId`` whose value is lost a ``spreadsheet-error-value`` (:meth:`~.files.Findings.skipped`),
+    naming file, line or record, and field (module docstring)."""
+    for user, cells in damaged_users(directory.users, directory.format):
+        file, location = (user.source.file, user.source.location) if user.source else ("", "")
+        for cell in cells:
+            message = damage_message("IdP user", cell.field, cell.value, cell.damage) + (
+                "; the person is held (plan: inputs.spreadsheet_damage)")
+            if cell.lost:
+                findings.skipped("spreadsheet-error-value", file, location, cell.field, message)
+            else:
+                findings.warning("excel-damaged-value", file, location, cell.field, message)
+
+
+def idp_value_findings(directory: IdpDirectory) -> list[Finding]:
+    """``excel-damaged-value`` (and ``spreadsheet-error-value``) findings and ``value-too-long`` errors for
+    the users and groups of an IdP export (module docstring)."""
+    users, fmt = directory.users, directory.format.split("+")[0]
     findings = Findings()
+    _user_damage_findings(directory, findings)
+    unchecked = fmt in UNCHECKED_ID_FORMATS
+    if not _may_be_damaged(
+            chain(map(attrgetter("id"), users) if unchecked else (), map(attrgetter("display_name"), directory.groups)),
+            chain(chain.from_iterable(map(attrgetter("id", "user_name", "external_id", "given_name", "family_name",
+                                                     "display_name"), users)),
+                  map(attrgetter("value"), chain.from_iterable(map(attrgetter("emails"), users))))):
+        return list(findings)
     sources = list(map(_source, users))
-    ids = list(map(attrgetter("id"), users))
-    _check(sources, ids, "id", "IdP user", findings, marker=fmt in UNCHECKED_ID_FORMATS, limit=NAME_LIMIT,
-           rule=_NAME_RULE)
-    names = list(map(attrgetter("user_name"), users))
-    _check(sources, names, USER_NAME_FIELDS.get(fmt, "userName"), "IdP user", findings,
-           marker=True, limit=ADDRESS_LIMIT, rule=_ADDRESS_RULE)
+    _check(sources, list(map(attrgetter("id"), users)), "id", "IdP user", findings, marker=unchecked,
+           limit=NAME_LIMIT, rule=_NAME_RULE)
+    _check(sources, list(map(attrgetter("user_name"), users)), USER_NAME_FIELDS.get(fmt, "userName"), "IdP user",
+           findings, limit=ADDRESS_LIMIT, rule=_ADDRESS_RULE)
     addresses = list(map(attrgetter("value"), chain.from_iterable(map(attrgetter("emails"), users))))
-    for primary in (True, False) if _marked(addresses) or _longest(addresses) > ADDRESS_LIMIT else ():
+    for primary in (True, False) if _longest(addresses) > ADDRESS_LIMIT else ():
         pairs = [(u.source, e.value) for u in users for e in (u.emails[:1] if primary else u.emails[1:])
                  if e.value != u.user_name]
         _check([p[0] for p in pairs], [p[1] for p in pairs],
                EMAIL_FIELDS.get(fmt, "emails") if primary else "emails", "IdP user", findings,
-               marker=True, limit=ADDRESS_LIMIT, rule=_ADDRESS_RULE)
+               limit=ADDRESS_LIMIT, rule=_ADDRESS_RULE)
     _check(sources, list(map(attrgetter("external_id"), users)), "externalId", "IdP user", findings,
-           marker=True, limit=NAME_LIMIT, rule=_NAME_RULE)
+           limit=NAME_LIMIT, rule=_NAME_RULE)
     for field, name in (("givenName", "given_name"), ("familyName", "family_name"), ("displayName", "display_name")):
         _check(sources, list(map(attrgetter(name), users)), field, "IdP user", findings, limit=NAME_LIMIT,
                rule=_NAME_RULE)
     groups = directory.groups
     _check(list(map(_source, groups)), list(map(attrgetter("display_name"), groups)), "displayName", "IdP group",
-           findings, limit=NAME_LIMIT, rule=_NAME_RULE)
+           findings, marker="name", limit=NAME_LIMIT, rule=_NAME_RULE)
     return list(findings)
 
 
 def sigma_value_findings(export: SigmaExport) -> list[Finding]:
     """``excel-damaged-value`` and ``value-too-long`` errors for the members and teams of a Sigma export."""
     members = export.members
-    if not _may_be_damaged(map(attrgetter("email"), members), chain(
-            chain.from_iterable(map(attrgetter("member_id", "first_name", "last_name"), members)),
-            map(attrgetter("name"), export.teams))):
+    if not _may_be_damaged(chain(chain.from_iterable(map(attrgetter("email", "first_name", "last_name"), members)),
+                                 map(attrgetter("name"), export.teams)),
+                           map(attrgetter("member_id"), members)):
         return []
     findings = Findings()
     sources = list(map(_source, members))
     _check(sources, list(map(attrgetter("email"), members)), "email", "member", findings,
            marker=True, limit=ADDRESS_LIMIT, rule=_ADDRESS_RULE)
-    for field, name in (("memberId", "member_id"), ("firstName", "first_name"), ("lastName", "last_name")):
-        _check(sources, list(map(attrgetter(name), members)), field, "member", findings, limit=NAME_LIMIT,
-               rule=_NAME_RULE)
+    for field, name, marker in (("memberId", "member_id", False), ("firstName", "first_name", "name"),
+                                ("lastName", "last_name", "name")):
+        _check(sources, list(map(attrgetter(name), members)), field, "member", findings, marker=marker,
+               limit=NAME_LIMIT, rule=_NAME_RULE)
     teams = export.teams
     _check(list(map(_source, teams)), list(map(attrgetter("name"), teams)), "name", "team", findings,
-           limit=NAME_LIMIT, rule=_NAME_RULE)
+           marker="name", limit=NAME_LIMIT, rule=_NAME_RULE)
     return list(findings)

@@ -59,7 +59,8 @@ from ..model import SourceRef
 from ..unsafe_characters import LINE_BREAK, LINE_BREAKS
 from .files import Findings, TextFile, read_text
 from .values import (
-    InvalidValue, damaged_id_message, missing_status_column, parse_bool, unreadable_status, unsafe_parts,
+    SPREADSHEET_ERRORS, InvalidValue, damaged_id_message, missing_status_column, parse_bool, unreadable_status,
+    unsafe_parts,
 )
 
 if TYPE_CHECKING:  # pandas is imported when a large file needs it (~0.25 s to import)
@@ -67,7 +68,8 @@ if TYPE_CHECKING:  # pandas is imported when a large file needs it (~0.25 s to i
 
 DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
-_EXCEL_PATTERN = r"[+-]?\d(?:[.,]\d+)?[eE][+-]?\d+|\d{15}0+|'.*|\d+\.0+"
+_EXCEL_PATTERN = (r"[+-]?\d(?:[.,]\d+)?[eE][+-]?\d+|\d{15}0+|'.*|\d+\.0+|=\"(?:[^\"]|\"\")*\"|"
+                  + "|".join(re.escape(e) for e in sorted(SPREADSHEET_ERRORS)))
 _EXCEL_RE = re.compile(_EXCEL_PATTERN)
 SMALL_FILE = 1 << 16
 """Bodies under this many characters are read by the ``csv`` module: pandas' fixed cost per
@@ -323,8 +325,9 @@ class Table:
         if self.frame is None:
             values = self.column(pos)
             joined = _UNIT.join(values)
-            if ("e+" in joined.lower() or joined[:1] == "'" or _UNIT + "'" in joined
-                    or ".0" in joined):  # scientific notation, Excel's text marker or a decimal: check each
+            if ("e+" in joined.lower() or joined[:1] in "'=#" or _UNIT + "'" in joined or _UNIT + "=" in joined
+                    or _UNIT + "#" in joined or ".0" in joined):  # scientific notation, Excel's text marker, its
+                # formula wrapper, a formula error or a decimal: check each
                 return [i for i, v in enumerate(values) if _EXCEL_RE.fullmatch(v)]
             return [i for i, v in enumerate(values) if len(v) > 15 and v.isdigit() and not v[15:].strip("0")]
         series = self.frame.iloc[:, pos].str.strip()
@@ -354,7 +357,7 @@ def flag_damaged_ids(
 
     The one check every CSV loader (IdP and Sigma) runs on its id columns.
     Scientific notation, zeroed digits, Excel's text marker (``'``) first or an integer written as a
-    decimal (:meth:`Table.mangled_rows`, docs/formats.md §0.8) and lost leading zeros (:func:`lost_zero_rows`): the real id
+    decimal, Excel's formula wrapper ``="..."`` or a formula error (:meth:`Table.mangled_rows`, docs/formats.md §0.8) and lost leading zeros (:func:`lost_zero_rows`): the real id
     is gone, and two damaged ids may now collide, so the export cannot be
     planned on (the error stops ``plan``; the records are kept). Each error names
     the file, the line and the column as written; ``what`` names the id in

@@ -81,7 +81,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..model import Finding, IdpDirectory, IdpGroup, IdpUser, SigmaExport, SourceRef, Snapshot
 from .files import Findings
-from .values import EMAIL_RE, clean_addresses, is_valid_email, unclean_parts
+from .values import EMAIL_RE, clean_addresses, is_valid_email, spreadsheet_damage, unclean_parts
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -487,6 +487,8 @@ def check_idp(
     names = list(map(attrgetter("user_name"), users))
     # the userName is most often the primary email: judged once
     invalid = _invalid_addresses(chain(names, [v for v, n in zip(values, names) if v != n]))
+    # a value a spreadsheet rewrote is its excel-damaged-value finding (.identity_values), not a bad address too
+    invalid = {v for v in invalid if spreadsheet_damage(v) is None} if invalid else invalid
     for u in users if invalid else ():
         if u.user_name in invalid and u.active is not False:
             file, loc = _where(u.source)

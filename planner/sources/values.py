@@ -8,6 +8,8 @@
   Results are ISO 8601 UTC strings ``YYYY-MM-DDTHH:MM:SSZ`` (naive inputs are
   taken as UTC, docs/formats.md §4a leaves the zone unstated).
 - :func:`is_excel_mangled`: IDs that went through a spreadsheet (``1.04E+20``).
+- :func:`spreadsheet_damage`: a text cell a spreadsheet rewrote (Excel's ``="..."`` formula wrapper, its
+  text marker ``'``, a formula error such as ``#NAME?``), as a :class:`SpreadsheetDamage`.
 - :func:`is_valid_email`: a syntactically valid ``local@domain.tld`` (RFC 5322 dot-atom);
   shared by the loaders' ``invalid-email`` / ``invalid-user-name`` findings and the
   planner's userName checks. ``EMAIL_RE`` is its pattern, for bulk use.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..model import SourceRef, email_key
@@ -36,7 +39,7 @@ __all__ = [
     "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
     "clean_address", "clean_addresses", "clean_text", "damage_kind", "damaged_id_message", "TEXT_MARKER",
     "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
-    "MISSING", "json_bool", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status", "unsafe_parts",
+    "MISSING", "SPREADSHEET_ERRORS", "SpreadsheetDamage", "json_bool", "spreadsheet_damage", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status", "unsafe_parts",
 ]
 
 TRUE_WORDS = frozenset({"true", "True", "TRUE"})
@@ -153,12 +156,79 @@ spreadsheet by hand (docs/formats.md §0.8). No IdP id, userName or email begins
 
 _DECIMAL_ID = re.compile(r"^\d+\.0+$")
 
+SPREADSHEET_ERRORS = frozenset({
+    "#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#FIELD!",
+    "#GETTING_DATA", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#EXTERNAL!", "#PYTHON!", "#ERROR!",
+})
+"""The error values a spreadsheet shows, and saves in a CSV, for a formula it cannot compute: Excel's (its
+"How to correct a #NAME? error" family of help pages: ``#NAME?``, ``#VALUE!``, ``#REF!``, ``#DIV/0!``,
+``#N/A``, ``#NUM!``, ``#NULL!``, ``#SPILL!``, ``#CALC!``, ``#FIELD!``, ``#GETTING_DATA``, ``#BLOCKED!``,
+``#CONNECT!``, ``#BUSY!``, ``#UNKNOWN!``, ``#EXTERNAL!``, ``#PYTHON!``) and Google Sheets' ``#ERROR!``. The
+value the cell held is lost: no id, address or name is spelled so."""
+
+_DAMAGE_STARTS = frozenset({TEXT_MARKER, "=", "#"})
+"""The first characters of a value :func:`spreadsheet_damage` may recognise."""
+
+_FORMULA_WRAPPER = re.compile(r'="((?:[^"]|"")*)"')
+"""Excel's text formula ``="..."``: a string literal (``""`` is one ``"``) and nothing else."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpreadsheetDamage:
+    """What a spreadsheet did to a text cell (:func:`spreadsheet_damage`; docs/formats.md §0.8).
+
+    - ``kind``: ``"formula-wrapper"`` (``="ann@x.com"``: Excel's text formula, written by a tool or a
+      person to keep a value as text), ``"text-marker"`` (``'ann@x.com``: Excel's text marker, copied
+      from a cell) or ``"formula-error"`` (``#NAME?``, :data:`SPREADSHEET_ERRORS`);
+    - ``text``: the value the spreadsheet shows for the cell, for a wrapper or a marker (``ann@x.com``);
+      ``None`` for a formula error, whose value is lost.
+    """
+
+    kind: str
+    text: str | None
+
+    def words(self) -> str:
+        """The damage in words, for messages: what the cell holds and what it means."""
+        if self.kind == "formula-wrapper":
+            return (f"is Excel's formula wrapper =\"...\" around {self.text!r} (a text formula, not a value "
+                    "an export writes)")
+        if self.kind == "text-marker":
+            return "starts with an apostrophe, Excel's text marker (copied from a spreadsheet cell)"
+        return "is a spreadsheet formula error: the value the cell held is lost"
+
+
+def spreadsheet_damage(value: str | None) -> SpreadsheetDamage | None:
+    """The :class:`SpreadsheetDamage` of a text cell as read (CSV cells trimmed, JSON strings as they
+    are), or ``None`` for a value no spreadsheet rewrote.
+
+    Three shapes (docs/formats.md §0.8): ``="..."`` whole (``="a""b"`` shows ``a"b``; ``="a"&"b"`` and
+    ``=A1`` are no wrapper: a formula Excel would compute, judged as a value); a leading apostrophe
+    (:data:`TEXT_MARKER`); exactly one of :data:`SPREADSHEET_ERRORS`. No id, address or name of an IdP
+    or of Sigma takes any of these shapes, so the shown ``text`` is what the source holds, but a row a
+    spreadsheet rewrote is no export: the callers flag it, never use it silently.
+    """
+    if not value:
+        return None
+    first = value[0]
+    if first == TEXT_MARKER:
+        return SpreadsheetDamage("text-marker", value[1:])
+    if first == "=":
+        wrapped = _FORMULA_WRAPPER.fullmatch(value)
+        return SpreadsheetDamage("formula-wrapper", wrapped.group(1).replace('""', '"')) if wrapped else None
+    if first == "#" and value in SPREADSHEET_ERRORS:
+        return SpreadsheetDamage("formula-error", None)
+    return None
+
 
 def damage_kind(value: str) -> str:
     """What a spreadsheet did to an id or address (``value`` as read, trimmed), for messages:
     Excel's text marker, an integer read as a decimal, or scientific notation / zeroed digits."""
     if value.startswith(TEXT_MARKER):
         return "it starts with an apostrophe, Excel's text marker: copied from a spreadsheet cell"
+    if value.startswith("="):
+        return "Excel's formula wrapper =\"...\": a text formula, not the id"
+    if value in SPREADSHEET_ERRORS:
+        return "a spreadsheet formula error"
     if _DECIMAL_ID.match(value):
         return "an integer written as a decimal ('.0'): a spreadsheet or script read it as a number"
     return "scientific notation or zeroed digits"
@@ -170,7 +240,8 @@ def damaged_id_message(label: str, value: str) -> str:
     ``label`` names the id (``memberId``, ``user id``); ``value`` is the id as read.
     """
     kind = damage_kind(value)
-    lost = "the real id is lost" if kind.startswith("scientific") else "it is not the id as the source holds it"
+    lost = ("the real id is lost" if kind.startswith(("scientific", "a spreadsheet formula error"))
+            else "it is not the id as the source holds it")
     return f"{label} {value!r} was damaged by a spreadsheet ({kind}); {lost}: re-export without opening the file in Excel"
 
 
@@ -181,12 +252,13 @@ def is_excel_mangled(value: object) -> bool:
     digits past the 15th are all zero (``104857600000000000000``: Excel keeps 15
     significant digits when the cell is formatted as a number); Excel's text
     marker first (``'abb45145-...``, :data:`TEXT_MARKER`); an integer written as a
-    decimal (``417.0``: read as a float on the way).
+    decimal (``417.0``: read as a float on the way). And the other text-cell damage of
+    :func:`spreadsheet_damage`: Excel's formula wrapper (``="00417"``), a formula error (``#REF!``).
     """
     if not isinstance(value, str):
         return False
-    if value[:1] == TEXT_MARKER:
-        return True
+    if value[:1] in _DAMAGE_STARTS:
+        return spreadsheet_damage(value) is not None
     if "E" in value or "e" in value:
         return _EXCEL_ID.match(value.strip()) is not None
     if value.endswith("0") and "." in value:

@@ -1,0 +1,220 @@
+"""Issue 10 (tester9 finding 6): a text cell a spreadsheet rewrote, in every CSV reader.
+
+Excel's formula wrapper ``="zero.lead@acme.example"``, its text marker ``'zero.lead@acme.example`` and a formula
+error ``#NAME?`` in an IdP user's cells: one finding naming file, line and field, the person held on a blocking
+``inputs.spreadsheet_damage`` item (no link, no create), and the member whose address the cell shows held with
+them (never "deactivate: no IdP user matches this member"). Google "Download users", Entra users CSV and
+generic CSV, each planned for real (``sigma-migrate plan``), every action and item pinned.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from planner.sources import load_idp
+from planner.sources.values import SpreadsheetDamage, is_excel_mangled, spreadsheet_damage
+
+from .conftest import errors, run_cli, write
+
+ORG = "255ae7f7-9a8a-4c14-a5e5-c38f677bcde2"
+MARCUS, ANN, ZERO = "o3bcUiNHAhqVu10fs8bWxqfRdo08M", "M0001xxxxxxxxxxxxxxxxxxxxxxxxx", "M0005xxxxxxxxxxxxxxxxxxxxxxxxx"
+POLICY = """version: 1
+organization:
+  name: Tiny
+  scim_setup_admin: marcus.webb@acme.example
+  api_credential_owner: marcus.webb@acme.example
+  document_owner: marcus.webb@acme.example
+preflight:
+  saml_only: true
+  previous_scim: none
+  guests_informed: true
+unmatched:
+  action: deactivate
+guards:
+  thresholds:
+    deactivations:
+      percent: 100
+"""
+
+
+def _member(member_id: str, member_type: str, first: str, email: str) -> dict:
+    return {"organizationId": ORG, "memberId": member_id, "memberType": member_type, "firstName": first,
+            "lastName": "X", "email": email, "userKind": "internal", "isArchived": False, "isInactive": False}
+
+
+def _sigma(tmp_path: Path) -> Path:
+    """Marcus (Admin), Ann and Zero (View): Zero is the person whose IdP cell is damaged."""
+    sigma = tmp_path / "sigma"
+    write(sigma / "members.json", json.dumps([
+        _member(MARCUS, "Admin", "Marcus", "marcus.webb@acme.example"),
+        _member(ANN, "View", "Ann", "ann.active@acme.example"),
+        _member(ZERO, "View", "Zero", "zero.lead@acme.example")]))
+    write(sigma / "teams.json", '{"entries": [], "nextPage": null}')
+    write(sigma / "team_members.json", "{}")
+    return sigma
+
+
+def _google(tmp_path: Path, zero: str) -> Path:
+    return write(tmp_path / "g" / "User_Download_06122026_173000.csv",
+                 "First Name [Required],Last Name [Required],Email Address [Required],Status [READ ONLY]\n"
+                 "Marcus,Webb,marcus.webb@acme.example,Active\n"
+                 "Ann,Active,ann.active@acme.example,Active\n"
+                 f"Zero,Lead,{zero},Active\n").parent
+
+
+def _entra(tmp_path: Path, zero: str) -> Path:
+    return write(tmp_path / "entra" / "users.csv",
+                 "id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled\n"
+                 "1e0952bf-fc29-4d08-9b72-0c50bbe5f3c5,marcus.webb@acme.example,Marcus Webb,Webb,"
+                 "marcus.webb@acme.example,Marcus,Member,True\n"
+                 "0d1241fc-f95c-465b-9ddf-8e01b1feb609,ann.active@acme.example,Ann Active,Active,"
+                 "ann.active@acme.example,Ann,Member,True\n"
+                 f"a12ae23d-e684-4205-92f6-d60434d1357b,{zero},Zero Lead,Lead,{zero},Zero,Member,True\n").parent
+
+
+def _generic(tmp_path: Path, zero: str) -> Path:
+    folder = tmp_path / "csv"
+    write(folder / "mapping.yaml", "columns:\n  id: id\n  userName: userName\n  emails: email\n  givenName: first\n"
+                                   "  familyName: last\n  active: active\n")
+    write(folder / "users.csv", "id,userName,email,first,last,active\n"
+                                "u1,marcus.webb@acme.example,marcus.webb@acme.example,Marcus,Webb,true\n"
+                                "u2,ann.active@acme.example,ann.active@acme.example,Ann,Active,true\n"
+                                f"u3,{zero},{zero},Zero,Lead,true\n")
+    return folder
+
+
+def _plan(capsys, tmp_path: Path, idp: Path) -> tuple[dict, list[str]]:
+    """The plan of the tiny organization against ``idp`` (exit 0 pinned) and ``check``'s warning lines."""
+    sigma, policy, out = _sigma(tmp_path), write(tmp_path / "policy.yaml", POLICY), tmp_path / "p.json"
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(sigma), "--idp", str(idp), "--policy", str(policy),
+                           "--out", str(out))
+    assert code == 0, err
+    code, stdout, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(idp))
+    assert code == 0
+    return json.loads(out.read_text(encoding="utf-8")), [line for line in stdout.splitlines()
+                                                        if line.startswith(("warning:", "error:"))]
+
+
+def _actions(plan: dict) -> list[str]:
+    return sorted(a["id"] for a in plan["actions"])
+
+
+def _blocking(plan: dict) -> list[tuple[str, str]]:
+    return [(r["id"], r["message"]) for r in plan["review_items"] if r["blocking"]]
+
+
+WRAPPER = "is Excel's formula wrapper =\"...\" around 'zero.lead@acme.example' (a text formula, not a value an export writes)"
+MARKER = "starts with an apostrophe, Excel's text marker (copied from a spreadsheet cell)"
+HELD_ZERO = (f"member(s) {ZERO} (zero.lead@acme.example) matched the damaged IdP value 'zero.lead@acme.example': "
+             "held with it (no link, no deactivation)")
+TAIL = ("a spreadsheet rewrote the row; correct it in the source or export again without opening the file in a "
+        "spreadsheet; the person is held (plan: inputs.spreadsheet_damage)")
+LINKS = [f"scim.link_user:{ANN}", f"scim.link_user:{MARCUS}"]
+
+
+def test_a_google_email_in_excels_formula_wrapper_holds_the_person_and_the_member_it_shows(tmp_path, capsys):
+    # tester9 F6: was 'deactivate: no IdP user matches this member' for Zero
+    idp = _google(tmp_path, '"=""zero.lead@acme.example"""')
+    plan, lines = _plan(capsys, tmp_path, idp)
+    assert _actions(plan) == LINKS  # no deactivation of Zero, no create of the damaged user
+    cell = """primaryEmail '="zero.lead@acme.example"'"""
+    assert _blocking(plan) == [(
+        'inputs.spreadsheet_damage:="zero.lead@acme.example"',
+        f'IdP user ="zero.lead@acme.example" ({idp}/User_Download_06122026_173000.csv:line 4): a spreadsheet '
+        f"rewrote the row: {cell} {WRAPPER}; {HELD_ZERO}")]
+    assert lines == [f"warning: {idp}/User_Download_06122026_173000.csv:line 4 [primaryEmail]: IdP user {cell} "
+                     f"{WRAPPER}: {TAIL} (excel-damaged-value)"]  # no invalid-user-name / invalid-email beside it
+    item = next(r for r in plan["review_items"] if r["id"].startswith("inputs.spreadsheet_damage"))
+    assert item["subject"] == {"idpId": '="zero.lead@acme.example"', "memberIds": [ZERO],
+                               "userName": '="zero.lead@acme.example"'}
+    assert item["evidence"] == {"addresses": ["zero.lead@acme.example"],
+                                "differences": ["""primaryEmail: '="zero.lead@acme.example"'"""],
+                                "rows": [f"{idp}/User_Download_06122026_173000.csv:line 4"]}
+
+
+def test_an_entra_upn_and_mail_with_excels_text_marker_hold_the_person_and_the_member(tmp_path, capsys):
+    idp = _entra(tmp_path, "'zero.lead@acme.example")
+    plan, lines = _plan(capsys, tmp_path, idp)
+    assert _actions(plan) == LINKS
+    assert _blocking(plan) == [(
+        "inputs.spreadsheet_damage:a12ae23d-e684-4205-92f6-d60434d1357b",
+        f"IdP user a12ae23d-e684-4205-92f6-d60434d1357b ({idp}/users.csv:line 4): a spreadsheet rewrote the row: "
+        f"userPrincipalName \"'zero.lead@acme.example\" {MARKER}; {HELD_ZERO}")]
+    assert lines == [f"warning: {idp}/users.csv:line 4 [userPrincipalName]: IdP user userPrincipalName "
+                     f"\"'zero.lead@acme.example\" {MARKER}: {TAIL} (excel-damaged-value)"]
+
+
+def test_a_generic_csv_address_lost_to_a_formula_error_holds_the_person_and_every_deactivation(tmp_path, capsys):
+    # the value is lost: Zero may be this person, so her deactivation waits on inputs.truncated
+    idp = _generic(tmp_path, "#NAME?")
+    plan, lines = _plan(capsys, tmp_path, idp)
+    assert _actions(plan) == [f"members.deactivate:{ZERO}"] + LINKS
+    lost = "is a spreadsheet formula error: the value the cell held is lost"
+    blocking = _blocking(plan)
+    assert [i for i, _ in blocking] == ["inputs.spreadsheet_damage:u3", f"inputs.truncated:members.deactivate:{ZERO}"]
+    assert blocking[0][1] == (
+        f"IdP user u3 ({idp}/users.csv:line 4): a spreadsheet rewrote the row: userName '#NAME?' {lost}; the value "
+        "is lost, so the plan cannot tell which member this person is: held (not created), and every deactivation "
+        "waits on its inputs.truncated item")  # the email equal to the userName is judged once, as the userName
+    assert blocking[1][1].startswith(
+        "members.deactivate (deactivate: no IdP user matches this member; documents go to marcus.webb@acme.example) "
+        "rests on an export with addresses a spreadsheet turned into formula errors (#NAME?...), whose people it "
+        f"cannot tell, so what is missing or stale may change it: {idp}/users.csv:line 4: IdP user userName '#NAME?' "
+        f"{lost}")
+    assert lines == [f"warning: {idp}/users.csv:line 4 [userName]: IdP user userName '#NAME?' {lost}: {TAIL} "
+                     "(spreadsheet-error-value)"]
+
+
+def test_a_generic_csv_wrapped_address_without_a_member_is_held_not_created(tmp_path, capsys):
+    idp = _generic(tmp_path, '"=""new.hire@acme.example"""')
+    plan, _ = _plan(capsys, tmp_path, idp)
+    assert _actions(plan) == [f"members.deactivate:{ZERO}"] + LINKS  # Zero is no one's: the unmatched policy
+    assert _blocking(plan) == [(
+        "inputs.spreadsheet_damage:u3",
+        f"IdP user u3 ({idp}/users.csv:line 4): a spreadsheet rewrote the row: userName '=\"new.hire@acme.example\"' "
+        "is Excel's formula wrapper =\"...\" around 'new.hire@acme.example' (a text formula, not a value an export "
+        "writes); no member has "
+        "'new.hire@acme.example': held (not created)")]
+
+
+def test_a_name_a_formula_error_replaced_holds_the_person_a_dutch_apostrophe_does_not(tmp_path, capsys):
+    idp = write(tmp_path / "g" / "users.csv",
+                "First Name [Required],Last Name [Required],Email Address [Required],Status [READ ONLY]\n"
+                "Marcus,Webb,marcus.webb@acme.example,Active\n"
+                "Ann,'t Hooft,ann.active@acme.example,Active\n"
+                "#REF!,Lead,zero.lead@acme.example,Active\n").parent
+    plan, lines = _plan(capsys, tmp_path, idp)
+    assert _actions(plan) == LINKS
+    assert [i for i, _ in _blocking(plan)] == ["inputs.spreadsheet_damage:zero.lead@acme.example"]
+    assert _blocking(plan)[0][1].endswith(
+        "givenName '#REF!' is a spreadsheet formula error: the value the cell held is lost; held (no link, no "
+        "create): the names it would send are damaged")
+    assert [line.rsplit("(", 1)[1] for line in lines] == ["excel-damaged-value)"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ('="ann@x.example"', SpreadsheetDamage("formula-wrapper", "ann@x.example")),
+    ('="a""b"', SpreadsheetDamage("formula-wrapper", 'a"b')),
+    ("'ann@x.example", SpreadsheetDamage("text-marker", "ann@x.example")),
+    ("#N/A", SpreadsheetDamage("formula-error", None)),
+    ("#ERROR!", SpreadsheetDamage("formula-error", None)),
+    ('="a"&"b"', None), ("=A1", None), ("#general", None), ("+x@a.example", None), ("", None), (None, None),
+])
+def test_spreadsheet_damage_recognises_the_three_shapes_only(value, expected):
+    assert spreadsheet_damage(value) == expected
+
+
+def test_an_id_in_the_formula_wrapper_or_a_formula_error_is_an_excel_mangled_id(tmp_path):
+    assert is_excel_mangled('="00417"') and is_excel_mangled("#REF!") and not is_excel_mangled("00417")
+    write(tmp_path / "users.csv", 'userName,id,active\nann@example.com,"=""00417""",true\nbo@example.com,#REF!,true\n')
+    write(tmp_path / "mapping.yaml", "columns:\n  userName: userName\n  id: id\n  active: active\n")
+    _, findings = load_idp(tmp_path, "generic-csv")
+    assert errors(findings) == [
+        ("excel-mangled-id", "users.csv", "line 2", "id", "id '=\"00417\"' was damaged by a spreadsheet (Excel's "
+         "formula wrapper =\"...\": a text formula, not the id); it is not the id as the source holds it: re-export "
+         "without opening the file in Excel"),
+        ("excel-mangled-id", "users.csv", "line 3", "id", "id '#REF!' was damaged by a spreadsheet (a spreadsheet "
+         "formula error); the real id is lost: re-export without opening the file in Excel")]
