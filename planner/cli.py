@@ -196,7 +196,7 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
               help="Write the pack even though the plan cannot be approved yet, every file marked DRAFT.")
 def handoff_command(plan_file: str, idp: str, out_dir: str, draft: bool) -> None:
     """Write what the IdP admin must configure so that what apply did holds: groups to assign and
-    push, Link Group per team, attribute mappings, account type spellings, usernames to change
+    push, Link Group per team, attribute mappings, account type spellings, userNames to send
     first, the order of operations (README.md + a CSV per list).
 
     Exit 1 without writing anything when the plan cannot be approved yet (blocking review items,
@@ -221,7 +221,7 @@ def handoff_command(plan_file: str, idp: str, out_dir: str, draft: bool) -> None
             for name, text in files.items():
                 outputs.write_text(Path(folder) / name, text)
     click.echo(printable(f"Hand-off for {idp}: {Path(out_dir) / 'README.md'} ({len(pack.groups)} group(s), "
-                         f"{len(pack.teams)} team(s), {len(pack.user_names)} username(s) to change first)"))
+                         f"{len(pack.teams)} team(s), {len(pack.user_names)} user(s) in user_names.csv)"))
     if not pack.approvable:
         click.echo("DRAFT: the plan is not approvable yet: make the hand-off again from the settled plan", err=True)
 

@@ -14,7 +14,9 @@ decisions (never re-deciding them):
 - the **account types** and the groups that give them, counting their members only; every person whose
   planned type no type group they are in gives (the plan's ``account_type_source``), to be assigned
   individually, the protected people first (tester9 finding 1);
-- the **IdP users whose username must change** before provisioning (``user_name_guard``);
+- the **IdP users whose userName must be another** before provisioning (``user_name_guard``): Okta sets
+  each one's app username; Entra ID maps userName from one attribute for every user, the one the plan
+  decided (:mod:`planner.rules.user_name_mapping`, tester9 finding 4);
 - the **order of operations**: apply the plan, enable provisioning, assign, then push/link groups.
 
 :func:`handoff_pack` builds the typed :class:`HandoffPack` (pure); :func:`markdown` and
@@ -153,11 +155,14 @@ class AccountTypeRow:
 
 @dataclass(frozen=True)
 class UserNameRow:
-    """An IdP user whose app username must be set before provisioning, else a second account."""
+    """An IdP user whose IdP must send another ``userName`` than the one the policy assumed
+    (``idp_user_name``), before provisioning, else Sigma makes a second account (docs/sigma-api.md §5.3):
+    ``user_name``, the one the plan links (Okta: the app username to set; Entra ID: what the one userName
+    mapping sends, :class:`UserNameMapping`)."""
 
     idp_id: str
     idp_user_name: str
-    app_user_name: str
+    user_name: str
     member_email: str
     reason: str
 
@@ -221,29 +226,92 @@ def _team_step(idp: str, team: str, group: str) -> tuple[str, str]:
 
 _USER_NAME_STEP = {
     "okta": "Set the app usernames listed in user_names.csv, before provisioning is enabled.",
-    "entra": "For each user in user_names.csv, make the attribute the userName mapping reads (see "
-             "attribute_mappings.csv) equal the Sigma email listed, before provisioning is enabled: Entra has no "
-             "per-user app username, one mapping serves every user.",
     "generic": "For each user in user_names.csv, make the userName your IdP sends equal the Sigma email listed, "
                "before provisioning is enabled.",
 }
-_USER_NAME_HEADING = {"okta": "app username to set", "entra": "userName source to set",
+_USER_NAME_HEADING = {"okta": "app username to set", "entra": "userName the mapping must send",
                       "generic": "userName to send"}
+_USER_NAME_ASSUMED = {"entra": "the assumed attribute holds"}
+_USER_NAME_SECTION = {
+    "okta": "## IdP users whose username must change before provisioning (user_names.csv)",
+    "entra": "## Users the userName mapping must send another userName than the assumed attribute (user_names.csv)",
+}
+"""README.md's heading of user_names.csv, by IdP (another IdP: Okta's)."""
 
 
-def _user_name_source(idp: str, setting: str) -> AttributeRow:
+@dataclass(frozen=True)
+class UserNameMapping:
+    """The one attribute Entra ID's app must map ``userName`` from, as the plan decided it
+    (:mod:`planner.rules.user_name_mapping`): ``source`` (``userPrincipalName`` / ``mail``, or ``""`` when none
+    serves), ``item`` (the id of the review item that says so, ``""`` when the policy's own attribute serves)."""
+
+    source: str
+    item: str
+
+
+def user_name_mapping(plan: Plan, setting: str) -> UserNameMapping:
+    """The :class:`UserNameMapping` of ``plan`` (an Entra ID one): its ``user_name_guard.idp_mapping`` item's
+    attribute, none under ``user_name_guard.no_single_mapping``, else what ``linking.scim_user_name``
+    (``setting``) assumed."""
+    for r in plan.review_items:
+        if r.code == "user_name_guard.idp_mapping":
+            return UserNameMapping(r.evidence.attribute or "", r.id)
+        if r.code == "user_name_guard.no_single_mapping":
+            return UserNameMapping("", r.id)
+    return UserNameMapping("mail" if setting == "primary_email" else "userPrincipalName", "")
+
+
+def user_name_rows(plan: Plan, mapping: UserNameMapping | None) -> tuple[UserNameRow, ...]:
+    """The :class:`UserNameRow` of each IdP user the plan links with another userName than the assumed one:
+    the ``user_name_guard.configure_idp`` items; under Entra ID (``mapping``) the candidates of the item that
+    decided the mapping (who the assumed attribute would send another userName), when there is one."""
+    item = next((r for r in plan.review_items if mapping is not None and r.id == mapping.item), None)
+    if item is None:
+        return tuple(
+            UserNameRow(idp_id=r.subject.idp_id or "", idp_user_name=r.evidence.idp_user_name or "",
+                        user_name=r.evidence.sigma_email or "", member_email=r.subject.email or "", reason=r.message)
+            for r in plan.review_items if r.code == "user_name_guard.configure_idp")
+    assumed = item.evidence.attribute if not mapping.source else next(
+        s for s in ("userPrincipalName", "mail") if s != mapping.source)
+    how = (f"the userName mapping from {mapping.source} sends it" if mapping.source
+           else f"no single attribute sends it ({item.id})")
+    return tuple(
+        UserNameRow(idp_id=c.idp_id or "", idp_user_name=c.idp_user_name or "", user_name=c.user_name or "",
+                    member_email=c.email or "",
+                    reason=f"{assumed} holds {c.idp_user_name or '(nothing)'!r}, not the planned userName "
+                           f"{c.user_name!r}: {how}")
+        for c in item.candidates)
+
+
+def _entra_user_name_step(mapping: UserNameMapping) -> str:
+    """The order of operations' userName step for Entra ID (tester9 finding 4)."""
+    keep = ("Change no user's userPrincipalName for Sigma: a B2B guest's (x_domain#EXT#@tenant) cannot be an "
+            "address of another domain, and a member's is their sign-in everywhere.")
+    if not mapping.source:
+        return (f"No single attribute sends every user the userName the plan links ({mapping.item}): settle it in "
+                "the policy and make the hand-off again; until then do not enable provisioning. " + keep)
+    return (f"Before provisioning is enabled, map userName from {mapping.source} (attribute_mappings.csv; Entra ID "
+            "has one userName mapping for every user): it sends each user in user_names.csv the Sigma email "
+            "listed and every other user the userName the plan linked. " + keep)
+
+
+def _user_name_source(idp: str, setting: str, mapping: UserNameMapping | None = None) -> AttributeRow:
     primary = setting == "primary_email"
-    source = {
-        "okta": "email (Okta profile)" if primary else "Okta username (login)",
-        "entra": "mail" if primary else "userPrincipalName",
-        "generic": "the user's primary email" if primary else "the user's login",
-    }[idp]
+    if idp == "entra" and mapping is not None:
+        source = mapping.source or f"(no single attribute: {mapping.item})"
+    else:
+        source = {
+            "okta": "email (Okta profile)" if primary else "Okta username (login)",
+            "entra": "mail" if primary else "userPrincipalName",
+            "generic": "the user's primary email" if primary else "the user's login",
+        }[idp]
     return AttributeRow("userName", source,
                         "must equal the Sigma email the plan linked; changing it later creates a second account "
                         "(docs/sigma-api.md §5.3)")
 
 
-def _attributes(idp: str, setting: str, types: list[str]) -> tuple[AttributeRow, ...]:
+def _attributes(idp: str, setting: str, types: list[str], mapping: UserNameMapping | None = None
+                ) -> tuple[AttributeRow, ...]:
     spelled = ", ".join(types) or "(none planned)"
     type_source = {
         "okta": "User Type (app attribute userType), set by group assignment",
@@ -251,7 +319,7 @@ def _attributes(idp: str, setting: str, types: list[str]) -> tuple[AttributeRow,
         "generic": "the account type attribute of the IdP user or group",
     }[idp]
     return (
-        _user_name_source(idp, setting),
+        _user_name_source(idp, setting, mapping),
         AttributeRow("userType", type_source,
                      f"exactly one of: {spelled} (case-sensitive Sigma spellings; no value means Sigma's default "
                      "type, docs/sigma-api.md §5.2)"),
@@ -291,7 +359,7 @@ _TYPE_GROUPS_STEP = {
 """How a person in several account-type groups must be resolved by the IdP (tester8 finding 8)."""
 
 
-def _steps(idp: str, pack_teams: int) -> tuple[str, ...]:
+def _steps(idp: str, pack_teams: int, user_name_step: str) -> tuple[str, ...]:
     enable = {
         "okta": "In Okta > the Sigma app > Provisioning: paste the same bearer token (and the Directory Base URL "
                 "for apps created before February 2021), Test API Credentials, then enable Create Users, Update "
@@ -313,7 +381,7 @@ def _steps(idp: str, pack_teams: int) -> tuple[str, ...]:
         "Before anything: every pre-flight check of the plan is ok or confirmed (`sigma-migrate show PLAN`).",
         "Apply the approved plan (`sigma-migrate apply PLAN`) with the SCIM token of the SCIM-setup admin; "
         "wait until it converged (the result file says so).",
-        _USER_NAME_STEP[idp],
+        user_name_step,
         enable,
         "Assign the groups in groups.csv (assign = yes) to the Sigma app, and the people in "
         "individual_assignments.csv individually with their account type.",
@@ -412,23 +480,18 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
 
     groups = _group_rows(idp, policy.scope.groups, group_map, teams)
 
-    user_names = tuple(
-        UserNameRow(
-            idp_id=r.subject.idp_id or "", idp_user_name=r.evidence.idp_user_name or "",
-            app_user_name=r.evidence.sigma_email or "", member_email=r.subject.email or "",
-            reason=r.message,
-        )
-        for r in plan.review_items if r.code == "user_name_guard.configure_idp"
-    )
+    setting = policy.linking.scim_user_name
+    mapping = user_name_mapping(plan, setting) if idp == "entra" else None
+    user_names = user_name_rows(plan, mapping)
     approvable = not (plan.blocking_items or plan.unmet_preflight
                       or plan.summary.failed_guards)
     return HandoffPack(
         idp=idp, organization=plan.organization.name, digest=plan.digest,
         approvable=approvable, groups=groups, teams=tuple(teams),
-        attributes=_attributes(idp, policy.linking.scim_user_name,
-                               [r.account_type for r in account_types]),
+        attributes=_attributes(idp, setting, [r.account_type for r in account_types], mapping),
         account_types=account_types, user_names=user_names, individual=individual,
-        steps=_steps(idp, len(teams)), draft=draft,
+        steps=_steps(idp, len(teams), _entra_user_name_step(mapping) if mapping else _USER_NAME_STEP[idp]),
+        draft=draft,
     )
 
 
@@ -586,9 +649,10 @@ def markdown(pack: HandoffPack) -> str:
     lines += _table(["team", "IdP group", "apply", "in the IdP", "pushed name", "renamed by the IdP", "members"],
                     [[t.team, t.group, t.plan, t.idp_step, t.pushed_name, t.renamed_by_idp, t.members_after]
                      for t in pack.teams])
-    lines += ["## IdP users whose username must change before provisioning (user_names.csv)", ""]
-    lines += _table(["IdP user", "IdP username", _USER_NAME_HEADING[pack.idp], "Sigma member"],
-                    [[u.idp_id, u.idp_user_name, u.app_user_name, u.member_email] for u in pack.user_names])
+    lines += [_USER_NAME_SECTION.get(pack.idp, _USER_NAME_SECTION["okta"]), ""]
+    lines += _table(["IdP user", _USER_NAME_ASSUMED.get(pack.idp, "IdP username"), _USER_NAME_HEADING[pack.idp],
+                     "Sigma member"],
+                    [[u.idp_id, u.idp_user_name, u.user_name, u.member_email] for u in pack.user_names])
     lines += ["## People assigned individually (individual_assignments.csv)", ""]
     lines += _individual_intro(pack)
     lines += _table(["person", "IdP user", "IdP username", "account type", "protected", "why"],

@@ -65,7 +65,9 @@ before it decided; a step that overrules an earlier decision says so here:
     leaves their teams (and a duplicate gets its address freed) before being deactivated; REST
     deactivations and guest disables wait for the document owner's own actions (the transfer target
     is active first);
-15. :mod:`planner.rules.guards` over the whole set of actions, last: a guard judges the plan.
+15. :func:`planner.rules.user_name_mapping.mapping_items` over the settled links and creates: under
+    Entra ID one attribute mapping sends every userName, so it judges them all at once;
+16. :mod:`planner.rules.guards` over the whole set of actions, last: a guard judges the plan.
 
 :func:`build_plan` then adds the items that judge the plan against its inputs: ``inputs.truncated``
 (:func:`planner.rules.inputs.truncation_items`), ``organization.id_missing``, ``teams.empty_export``
@@ -108,7 +110,7 @@ from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
     Outcome, account_types, duplicates, guards, guests, inputs, linking, organization, policy_refs, preflight, scim_state,
-    scim_values, scope, teams, unmatched,
+    scim_values, scope, teams, unmatched, user_name_mapping,
 )
 from .directory import Directory, Person, PersonStatus, build_directory, export_organization_id
 
@@ -284,6 +286,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                                             directory.idp_users, unmatched.provisioning_admin(policy, directory))
     actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)
+    outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
     team_rows = rows_with_final_actions(team_rows, actions)
     protected = directory.protected_members(policy)
     guard_results, guard_items = guards.evaluate(

@@ -116,7 +116,7 @@ def test_each_idp_gets_its_own_steps_and_sources():
         ("Sigma-Admins", True, "scope: its members are assigned to the Sigma app; account type Admin" + entra_note),
         ("Sigma-Analysts", True, "scope: its members are assigned to the Sigma app; account type Analyze" + entra_note)]
     assert "Set the app usernames" not in markdown(entra)
-    assert "| IdP user | IdP username | userName source to set | Sigma member |" in markdown(entra)
+    assert "| IdP user | the assumed attribute holds | userName the mapping must send | Sigma member |" in markdown(entra)
     generic = handoff_pack(p, "generic")
     assert generic.teams[1].idp_step == "find the group with GET /Groups?filter=displayName eq \"Revenue\" and keep its id"
     okta = markdown(handoff_pack(p, "okta"))
@@ -137,7 +137,7 @@ def test_cli_writes_the_pack_and_the_report_links_it(tmp_path, capsys):
     main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff")])
     out = capsys.readouterr()
     assert out.out == (f"Hand-off for okta: {tmp_path / 'handoff' / 'README.md'} (5 group(s), 2 team(s), "
-                       "1 username(s) to change first)\n")
+                       "1 user(s) in user_names.csv)\n")
     assert sorted(p.name for p in (tmp_path / "handoff").iterdir()) == [
         "README.md", "account_types.csv", "attribute_mappings.csv", "groups.csv", "individual_assignments.csv",
         "teams.csv", "user_names.csv"]
@@ -396,3 +396,53 @@ def test_a_protected_admin_kept_against_their_type_group_is_listed_first():
     assert [r[1:] for r in rows(csv_files(pack)["account_types.csv"])[1:]] == [
         ["1", "Admin", "(no group: individual assignment)", "0", "1"], ["2", "View", "Sigma-Viewers", "1", "0"]]
     assert ("a person listed here who is also in an account-type group must leave it." in markdown(pack))
+
+
+# --------------------------------------------------------------------------- Entra ID: one userName mapping
+
+
+def test_entra_is_told_the_one_user_name_mapping_never_an_app_username():
+    """tester9 finding 4: a B2B guest linked with her Sigma email: the Entra pack maps userName from mail (the
+    plan's user_name_guard.idp_mapping), lists her with what userPrincipalName holds and never asks for a UPN
+    change or an "app username" (was: userPrincipalName, and "set the Sigma app username of IdP user ...")."""
+    from .test_rules_user_name_mapping import CAROL_UPN, GUARD, entra_plan, entra_user
+
+    p = entra_plan([entra_user("u-carol", CAROL_UPN, "carol@north.example", guest=True)],
+                   [member("m1", "carol@north.example")], GUARD)
+    pack = handoff_pack(p, "entra")
+    files = csv_files(pack)
+    assert rows(files["attribute_mappings.csv"])[1][:2] == ["userName", "mail"]
+    assert rows(files["user_names.csv"]) == [
+        ["idp_id", "idp_user_name", "user_name", "member_email", "reason"],
+        ["u-carol", CAROL_UPN, "carol@north.example", "carol@north.example",
+         f"userPrincipalName holds '{CAROL_UPN}', not the planned userName 'carol@north.example': the userName "
+         "mapping from mail sends it"]]
+    readme = markdown(pack)
+    assert pack.steps[2] == (
+        "Before provisioning is enabled, map userName from mail (attribute_mappings.csv; Entra ID has one userName "
+        "mapping for every user): it sends each user in user_names.csv the Sigma email listed and every other user "
+        "the userName the plan linked. Change no user's userPrincipalName for Sigma: a B2B guest's "
+        "(x_domain#EXT#@tenant) cannot be an address of another domain, and a member's is their sign-in everywhere.")
+    assert ("## Users the userName mapping must send another userName than the assumed attribute (user_names.csv)\n\n"
+            "| IdP user | the assumed attribute holds | userName the mapping must send | Sigma member |") in readme
+    for text in [readme, *files.values()]:
+        assert "app username" not in text.lower()
+
+
+def test_entra_without_a_single_mapping_says_so_and_who_is_left():
+    from .test_rules_user_name_mapping import CAROL_UPN, GUARD, entra_plan, entra_user
+
+    p = entra_plan([entra_user("u-carol", CAROL_UPN, "carol@north.example", guest=True),
+                    entra_user("u-ann", "ann@example.com", "ann.lee@example.com")],
+                   [member("m1", "carol@north.example"), member("m2", "ann@example.com")], GUARD)
+    pack = handoff_pack(p, "entra", draft=True)
+    files = csv_files(pack)
+    assert rows(files["attribute_mappings.csv"])[1][1:3] == [
+        "userName", "(no single attribute: user_name_guard.no_single_mapping:userName)"]
+    assert rows(files["user_names.csv"])[1:] == [
+        ["DRAFT", "u-carol", CAROL_UPN, "carol@north.example", "carol@north.example",
+         f"userPrincipalName holds '{CAROL_UPN}', not the planned userName 'carol@north.example': no single "
+         "attribute sends it (user_name_guard.no_single_mapping:userName)"]]
+    assert pack.steps[2].startswith(
+        "No single attribute sends every user the userName the plan links (user_name_guard.no_single_mapping:userName): "
+        "settle it in the policy and make the hand-off again; until then do not enable provisioning.")

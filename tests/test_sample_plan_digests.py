@@ -21,7 +21,7 @@ DIGESTS = {
     "okta": "sha256:a481378d58fef9ff71183e2a93f98997c5018c4b55bda3f16cd842083f3b9e69",
     "okta-reviewed": "sha256:56da84e16d299094d018771109b32002a400f3192dfa2809b2ed5f6f284e9b3d",
     "entra": "sha256:a91e78b56782595d77663b1549509e3b6c57d620f8a98274bf0077b603fe4805",
-    "entra-reviewed": "sha256:7aa3d9d7d9d28350f54d7b598829d23cf42fcf4fe5197ee95e662e76ea6db888",
+    "entra-reviewed": "sha256:392c29e5cbaf7d4d0f3ad4606356f7f818b5bd23ad0f91129137ea4052fe4817",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -651,8 +651,7 @@ def guard_item(person: Person, directory: Directory, freed: frozenset[str] = fro
     if person.guard == "use_sigma_email":
         return make_review(
             "user_name_guard.configure_idp", mid, blocking=False, subject=subject,
-            message=(f"link with userName {person.user_name!r}: set the Sigma app username of IdP user {iid} to "
-                     f"{person.user_name!r} before provisioning, or Sigma creates a second account"),
+            message=configure_idp_message(person.user_name, sent, iid, directory.idp_format),
             rule="user_name_guard.on_mismatch", evidence=ItemEvidence(sigma_email=member.email, idp_user_name=sent),
         )
     if person.guard == "update_sigma_email" and email_holders(email_key(sent), directory, freed):
@@ -663,6 +662,24 @@ def guard_item(person: Person, directory: Directory, freed: frozenset[str] = fro
             resolution=yaml_snippet({"user_name_guard": {"overrides": {iid: "use_sigma_email"}}}),
         )
     return None
+
+
+def configure_idp_message(user_name: str, sent: str, iid: str, idp_format: str) -> str:
+    """What the IdP admin does so that IdP user ``iid`` (whose app sends ``sent``) is linked with
+    ``user_name``, in the terms of the export's IdP (``idp_format``): Okta sets one user's app username;
+    Entra ID maps userName from one attribute for every user (:mod:`.user_name_mapping` says which
+    attribute sends every planned userName), so no user's userPrincipalName is to change; another IdP sends
+    it its own way (docs/sigma-api.md §5.3, §6.1, §6.2)."""
+    start = f"link with userName {user_name!r}: "
+    end = " before provisioning, or Sigma creates a second account"
+    family = idp_format.split("-")[0]
+    if family == "okta":
+        return f"{start}set the Sigma app username of IdP user {iid} to {user_name!r}{end}"
+    if family == "entra":
+        return (f"{start}Entra ID must send IdP user {iid} the userName {user_name!r}, not {sent!r}, through the "
+                "app's one userName attribute mapping (never by changing the user's userPrincipalName; "
+                f"user_name_guard.idp_mapping names the attribute when the assumed one does not serve){end}")
+    return f"{start}the IdP must send IdP user {iid} the userName {user_name!r}, not {sent!r},{end}"
 
 
 def mismatch_item(person: Person, sent: str, subject: ItemRef, look: list[str]) -> ReviewItem:
