@@ -188,7 +188,7 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
 
 @cli.command("handoff")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
-@click.option("--idp", "idp", required=True, type=click.Choice(["okta", "entra", "generic"]),
+@click.option("--idp", "idp", required=True, type=click.Choice(["okta", "entra", "google", "generic"]),
               help="Whose console the instructions are written for.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory for README.md and one CSV per list (created if missing; parent must exist).")
@@ -200,8 +200,8 @@ def handoff_command(plan_file: str, idp: str, out_dir: str, draft: bool) -> None
     first, the order of operations (README.md + a CSV per list).
 
     Exit 1 without writing anything when the plan cannot be approved yet (blocking review items,
-    unmet pre-flight checks, failed guards), unless --draft, or when --idp is Okta for a plan made
-    from an Entra export (or the reverse)."""
+    unmet pre-flight checks, failed guards), unless --draft, or when --idp names another IdP than
+    the Okta, Entra ID or Google Workspace export the plan was made from (generic fits every plan)."""
     from pathlib import Path
 
     from .handoff import check_idp_matches, check_pack_allowed, csv_files, handoff_pack, markdown

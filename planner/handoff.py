@@ -29,8 +29,9 @@ Every value has control, bidi and invisible characters escaped visibly
 neutralizes spreadsheet formulas) and in README.md's tables; README.md shows a name as it is to be
 typed (``=1+2``, not the CSV's ``'=1+2``: tester8 finding 11). README.md escapes what Markdown would read as markup (:func:`markdown_text`): a name from an export
 never becomes a link, an image or raw HTML. The pack is for the IdP the plan's export came from
-(:func:`check_idp_matches`: an Entra export gets no Okta pack) or for ``generic``.
-Sources: docs/sigma-api.md §5.1-§5.4 (Sigma's SCIM guide), §6.1 (Okta), §6.2 (Entra); Microsoft's
+(:func:`check_idp_matches`: an Entra or Google export gets no Okta pack) or for ``generic``; Google
+Workspace's pack says only what docs/sigma-api.md §6.3 establishes, and what it does not (§10.14).
+Sources: docs/sigma-api.md §5.1-§5.4 (Sigma's SCIM guide), §6.1 (Okta), §6.2 (Entra), §6.3 (Google); Microsoft's
 "How application provisioning works" (learn.microsoft.com/entra/identity/app-provisioning/how-provisioning-works:
 with "Sync only assigned users and groups", every assigned group is provisioned with its members).
 """
@@ -53,7 +54,8 @@ from .policy import REGEX_PREFIX
 from .rules.account_types import rank
 from .terminal import printable
 
-IDPS: tuple[str, ...] = ("okta", "entra", "generic")
+IDPS: tuple[str, ...] = ("okta", "entra", "google", "generic")
+"""The ``--idp`` packs: each IdP console the tool knows (docs/sigma-api.md §6.1-§6.3), and ``generic``."""
 
 DRAFT = "DRAFT"
 """The marker of a draft pack: the first column (header and every row) of each CSV, and
@@ -65,17 +67,21 @@ class HandoffRefused(UserError):
     the plan's export came from; ``str()`` is one line."""
 
 
-IDP_OF_INPUT = {"okta": "okta", "entra": "entra"}
-"""The prefix of a plan input's ``kind`` (``entra.users``) -> the ``--idp`` whose pack fits that
-export. Google, SCIM and generic-CSV exports name no IdP console: any pack fits them."""
+IDP_OF_INPUT = {"okta": "okta", "entra": "entra", "google": "google"}
+"""The prefix of a plan input's ``kind`` (``entra.users``, :class:`planner.model.InputFile`) -> the ``--idp``
+whose pack fits that export. SCIM (``scim.resources``) and generic-CSV exports name no IdP console: any
+pack fits them."""
 
-IDP_TITLES = {"okta": "Okta", "entra": "Microsoft Entra ID", "generic": "your SCIM IdP"}
+IDP_TITLES = {"okta": "Okta", "entra": "Microsoft Entra ID", "google": "Google Workspace",
+              "generic": "your SCIM IdP"}
 
 
 def check_idp_matches(plan: Plan, idp: str, plan_path: str | Path) -> None:
-    """Raise :class:`HandoffRefused` when ``plan`` was made from an Okta or Entra export and ``idp``
-    is the other one: the steps, attribute sources and group behaviour differ (docs/sigma-api.md §6.1,
-    §6.2), so the pack would instruct the wrong console. ``generic`` always fits."""
+    """Raise :class:`HandoffRefused` when ``plan`` was made from an Okta, Entra ID or Google Workspace
+    export (its inputs' kinds, :data:`IDP_OF_INPUT`) and ``idp`` is another of them: the steps, attribute
+    sources and group behaviour differ (docs/sigma-api.md §6.1-§6.3), so the pack would instruct the wrong
+    console (tester9 finding 7: a Google plan was given Okta's). ``generic`` always fits, and any pack fits a
+    plan from a SCIM or generic-CSV export."""
     found: dict[str, InputFile] = {}
     for i in plan.inputs:
         if (prefix := i.kind.split(".")[0]) in IDP_OF_INPUT:
@@ -83,8 +89,9 @@ def check_idp_matches(plan: Plan, idp: str, plan_path: str | Path) -> None:
     if idp == "generic" or not found or idp in found:
         return
     other, first = next(iter(found.items()))
+    article = "an" if IDP_TITLES[other][0] in "AEIOU" else "a"
     raise HandoffRefused(
-        f"--idp {idp}: {plan_path} was made from a {IDP_TITLES[other]} export ({first.kind}: {first.path}); "
+        f"--idp {idp}: {plan_path} was made from {article} {IDP_TITLES[other]} export ({first.kind}: {first.path}); "
         f"use --idp {other}, or --idp generic")
 
 
@@ -216,6 +223,9 @@ def _team_step(idp: str, team: str, group: str) -> tuple[str, str]:
     look the team up and keep its id, then pushes its group's name."""
     if idp == "okta":
         return f"Push Groups > Link Group to the team named '{team}'", group
+    if idp == "google":
+        return (f"keep the team '{team}' as apply left it: whether Google pushes groups as teams is not established "
+                "(docs/sigma-api.md §6.3)"), group
     if idp == "entra":
         if group == team:
             return f"assign the group; Entra finds the team by its displayName '{team}'", team
@@ -226,15 +236,22 @@ def _team_step(idp: str, team: str, group: str) -> tuple[str, str]:
 
 _USER_NAME_STEP = {
     "okta": "Set the app usernames listed in user_names.csv, before provisioning is enabled.",
+    "google": "Google sends every user the value of one Directory attribute as userName (the plan assumed "
+              "primaryEmail, docs/sigma-api.md §6.3): before provisioning is enabled, each user in user_names.csv "
+              "must be sent the Sigma email listed; whether Google's mapping can send it is not established "
+              "(§10.14), so when it cannot, settle those users in the policy (user_name_guard: update_sigma_email) "
+              "and make the hand-off again.",
     "generic": "For each user in user_names.csv, make the userName your IdP sends equal the Sigma email listed, "
                "before provisioning is enabled.",
 }
 _USER_NAME_HEADING = {"okta": "app username to set", "entra": "userName the mapping must send",
-                      "generic": "userName to send"}
+                      "google": "userName to send", "generic": "userName to send"}
 _USER_NAME_ASSUMED = {"entra": "the assumed attribute holds"}
 _USER_NAME_SECTION = {
     "okta": "## IdP users whose username must change before provisioning (user_names.csv)",
     "entra": "## Users the userName mapping must send another userName than the assumed attribute (user_names.csv)",
+    "google": "## IdP users who must be sent another userName before provisioning (user_names.csv)",
+    "generic": "## IdP users who must be sent another userName before provisioning (user_names.csv)",
 }
 """README.md's heading of user_names.csv, by IdP (another IdP: Okta's)."""
 
@@ -303,6 +320,7 @@ def _user_name_source(idp: str, setting: str, mapping: UserNameMapping | None = 
         source = {
             "okta": "email (Okta profile)" if primary else "Okta username (login)",
             "entra": "mail" if primary else "userPrincipalName",
+            "google": "primaryEmail",
             "generic": "the user's primary email" if primary else "the user's login",
         }[idp]
     return AttributeRow("userName", source,
@@ -316,6 +334,8 @@ def _attributes(idp: str, setting: str, types: list[str], mapping: UserNameMappi
     type_source = {
         "okta": "User Type (app attribute userType), set by group assignment",
         "entra": "app role assignment: SingleAppRoleAssignment([appRoleAssignments]); one app role per type",
+        "google": "a Directory attribute of each user holding their type (e.g. a custom attribute); whether "
+                  "Google's mapping can send userType is not established (docs/sigma-api.md §10.14)",
         "generic": "the account type attribute of the IdP user or group",
     }[idp]
     return (
@@ -325,13 +345,19 @@ def _attributes(idp: str, setting: str, types: list[str], mapping: UserNameMappi
                      "type, docs/sigma-api.md §5.2)"),
         AttributeRow("active", {"okta": "user status (deactivation pushes active=false)",
                                 "entra": "Switch([IsSoftDeleted], , \"False\", \"True\", \"True\", \"False\")",
+                                "google": "the user's status: a suspended or deleted user is deprovisioned as the "
+                                          "app's deprovisioning settings say; an archived one is never acted on "
+                                          "(docs/sigma-api.md §6.3)",
                                 "generic": "the user's enabled state"}[idp],
                      "a deactivated IdP user becomes an inactive Sigma member"),
-        AttributeRow("name.givenName", {"okta": "firstName", "entra": "givenName", "generic": "given name"}[idp],
+        AttributeRow("name.givenName", {"okta": "firstName", "entra": "givenName", "google": "First name",
+                                        "generic": "given name"}[idp],
                      "required with familyName (Sigma's Okta guide)"),
-        AttributeRow("name.familyName", {"okta": "lastName", "entra": "surname", "generic": "family name"}[idp],
+        AttributeRow("name.familyName", {"okta": "lastName", "entra": "surname", "google": "Last name",
+                                         "generic": "family name"}[idp],
                      "required with givenName"),
-        AttributeRow("emails[type eq \"work\"].value", {"okta": "email", "entra": "mail", "generic": "email"}[idp],
+        AttributeRow("emails[type eq \"work\"].value", {"okta": "email", "entra": "mail", "google": "primaryEmail",
+                                                        "generic": "email"}[idp],
                      "the work email"),
     )
 
@@ -353,6 +379,11 @@ _TYPE_GROUPS_STEP = {
     "entra": "Entra sends one app role per person (SingleAppRoleAssignment) and does not let you choose which of "
              "several: give each person one type group (or one individual role), the plan's type "
              "(account_types.csv's priority column ranks them, 1 highest).",
+    "google": "Google sends each user the value of the Directory attribute its userType mapping reads, not a "
+              "group's (no group assignment that sets one is documented, docs/sigma-api.md §6.3): give every "
+              "person that attribute with the type the plan gave them, exactly as spelled: the type of their "
+              "account-type group (a person in several: the lowest number of account_types.csv's priority "
+              "column) or of individual_assignments.csv.",
     "generic": "A person in several type groups must be sent the highest type of account_types.csv's priority "
                "column (1 first), as the plan decided.",
 }
@@ -367,6 +398,11 @@ def _steps(idp: str, pack_teams: int, user_name_step: str) -> tuple[str, ...]:
         "entra": "In Entra > Enterprise applications > Sigma Computing > Provisioning: Tenant URL = the Directory "
                  "Base URL, Secret Token = the same bearer token, Test Connection, set the attribute mappings "
                  "below, then Provisioning Status: On.",
+        "google": "In the Google Admin console > Apps > Web and mobile apps > the Sigma app > Auto-provisioning "
+                  "(Google offers it for the apps of its catalogue; that it offers Sigma is not established, "
+                  "docs/sigma-api.md §6.3): authorize it with the Directory Base URL and the same bearer token, set "
+                  "the attribute mappings below, the provisioning scope to the groups in groups.csv and the "
+                  "deprovisioning settings, then turn auto-provisioning on (users sync every few hours).",
         "generic": "In the IdP's SCIM client: base URL = the Directory Base URL, Authorization: Bearer <the same "
                    "token>; set the attribute mappings below, then enable provisioning.",
     }[idp]
@@ -375,6 +411,9 @@ def _steps(idp: str, pack_teams: int, user_name_step: str) -> tuple[str, ...]:
                 "Group: the team already exists and a second one would be made).",
         "entra": f"Assign the {pack_teams} team group(s) in teams.csv to the app; Entra finds each team by "
                  "displayName.",
+        "google": f"The {pack_teams} team(s) in teams.csv exist as apply left them; whether Google pushes groups "
+                  "as teams is not established (docs/sigma-api.md §6.3): after the first sync, the next step shows "
+                  "any second team of a name or any member a push changed.",
         "generic": f"Push the {pack_teams} team group(s) in teams.csv, linking each to the existing team.",
     }[idp]
     return (
@@ -523,6 +562,11 @@ def _group_rows(idp: str, scope: list[str], group_map: dict[str, str], teams: li
         add(g, False, f"account type {t}")
     for t in teams:
         add(t.group, True, f"team {t.team}")
+    if idp == "google":
+        rows = {k: GroupRow(r.group, r.match, True, False, f"{r.purpose}; the provisioning scope" if not r.push else
+                            f"{r.purpose}; the provisioning scope (whether Google pushes it as the team is not "
+                            "established, docs/sigma-api.md §6.3)")
+                for k, r in rows.items()}
     if idp == "entra":
         rows = {k: r if r.push else GroupRow(
             r.group, r.match, True, True,
@@ -589,6 +633,8 @@ _INDIVIDUAL_HOW = {
              "with the app role of the type listed. Entra sends one app role per person and does not let you "
              "choose which (SingleAppRoleAssignment): a person listed here who is also in an account-type group "
              "must leave it.",
+    "google": "In Google Workspace: give each person the Directory attribute the userType mapping reads, with "
+              "the type listed.",
     "generic": "Send each person the userType listed.",
 }
 """How each IdP assigns an account type to one person (tester9 finding 1)."""
@@ -659,5 +705,5 @@ def markdown(pack: HandoffPack) -> str:
                     [[i.person, i.idp_id, i.idp_user_name, i.account_type, i.protected, i.reason]
                      for i in pack.individual])
     lines += ["Sources: Sigma's SCIM guides as summarized in the project's docs/sigma-api.md (§5 SCIM, §6.1 Okta, "
-              "§6.2 Entra).", ""]
+              "§6.2 Entra, §6.3 Google Workspace, §10 what is not established).", ""]
     return "\n".join(lines)

@@ -273,7 +273,12 @@ class ScimGroup(Record):
 
 
 class InputFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
-    """A file that was read: path as given, sha256 of its bytes, what it held, how many records."""
+    """A file that was read: path as given, sha256 of its bytes, what it held, how many records.
+
+    ``kind`` is ``<source>.<what>``: ``sigma.*`` the Sigma export (``sigma.scim_state``: Sigma's SCIM state,
+    its ``scim/`` folder); ``okta.*``, ``entra.*``, ``google.*``, ``scim.resources`` (a SCIM export) and
+    ``generic.users`` the IdP export, whose prefix says which IdP a plan was made from
+    (:func:`planner.handoff.check_idp_matches`); ``fetch-idp.manifest``."""
 
     path: str
     sha256: str

@@ -155,9 +155,9 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
     assert err.startswith("sigma-migrate: error: ") and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
     with pytest.raises(SystemExit) as exc:
-        main(["handoff", str(bad), "--idp", "google", "--out", str(tmp_path / "out")])
+        main(["handoff", str(bad), "--idp", "onelogin", "--out", str(tmp_path / "out")])
     assert exc.value.code == 2
-    assert "'google' is not one of 'okta', 'entra', 'generic'" in capsys.readouterr().err
+    assert "'onelogin' is not one of 'okta', 'entra', 'google', 'generic'" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- unsettled plans: refused, or --draft
@@ -446,3 +446,85 @@ def test_entra_without_a_single_mapping_says_so_and_who_is_left():
     assert pack.steps[2].startswith(
         "No single attribute sends every user the userName the plan links (user_name_guard.no_single_mapping:userName): "
         "settle it in the policy and make the hand-off again; until then do not enable provisioning.")
+
+
+# --------------------------------------------------------------------------- Google Workspace; the IdP a plan came from
+
+
+def plan_from(path, *kinds):
+    """``small_plan`` (settled) as if made from the Sigma export and IdP files of ``kinds``, written to ``path``."""
+    import msgspec
+
+    from planner.model import InputFile
+
+    from .plan_factory import BASE_POLICY
+
+    inputs = tuple(InputFile(f"exports/{k.replace('.', '/')}.json", "sha256:0", k, 3) for k in kinds)
+    write_plan(msgspec.structs.replace(small_plan(BASE_POLICY), inputs=inputs), path)
+    return path
+
+
+@pytest.mark.parametrize("idp", ["okta", "entra"])
+def test_a_google_plan_gets_no_okta_or_entra_pack(tmp_path, capsys, idp):
+    """tester9 finding 7: a plan made from a Google export was given Okta's console steps."""
+    path = plan_from(tmp_path / "plan.json", "sigma.members", "google.users", "google.groups")
+    with pytest.raises(SystemExit) as exc:
+        main(["handoff", str(path), "--idp", idp, "--out", str(tmp_path / idp)])
+    assert exc.value.code == 1
+    assert capsys.readouterr().err == (
+        f"sigma-migrate: error: --idp {idp}: {path} was made from a Google Workspace export (google.users: "
+        "exports/google/users.json); use --idp google, or --idp generic\n")
+    assert not (tmp_path / idp).exists()
+
+
+def test_the_sigma_exports_own_scim_state_names_no_idp_and_a_scim_export_fits_every_pack(tmp_path, capsys):
+    """Sigma's SCIM state (the export's scim/) is sigma.scim_state, never read as the IdP's export: an Okta plan
+    with it still refuses --idp google; a plan from an IdP's SCIM export names no console."""
+    okta = plan_from(tmp_path / "okta.json", "sigma.members", "sigma.scim_state", "okta.users")
+    with pytest.raises(SystemExit):
+        main(["handoff", str(okta), "--idp", "google", "--out", str(tmp_path / "g")])
+    assert "was made from an Okta export (okta.users: exports/okta/users.json); use --idp okta" in capsys.readouterr().err
+    scim = plan_from(tmp_path / "scim.json", "sigma.members", "scim.resources")
+    main(["handoff", str(scim), "--idp", "google", "--out", str(tmp_path / "scim")])
+    assert (tmp_path / "scim" / "README.md").exists()
+
+
+def test_the_loader_records_sigmas_scim_state_as_its_own(tmp_path):
+    from planner.sources import load_sigma_export
+
+    from .test_incomplete_sigma import scim_state, seed
+
+    sigma = seed(tmp_path)
+    scim_state(sigma, [], [])
+    export, _ = load_sigma_export(sigma)
+    assert [(i.kind, i.records) for i in export.inputs if "scim" in i.kind] == [
+        ("sigma.scim_state", 0), ("sigma.scim_state", 0)]
+
+
+def test_google_gets_its_own_pack_saying_what_is_not_established(tmp_path, capsys):
+    path = plan_from(tmp_path / "plan.json", "sigma.members", "google.users", "google.groups")
+    main(["handoff", str(path), "--idp", "google", "--out", str(tmp_path / "handoff")])
+    capsys.readouterr()
+    folder = tmp_path / "handoff"
+    readme = (folder / "README.md").read_text()
+    assert readme.startswith("# IdP hand-off for Example (Google Workspace)\n")
+    assert ("4. In the Google Admin console > Apps > Web and mobile apps > the Sigma app > Auto-provisioning (Google "
+            "offers it for the apps of its catalogue; that it offers Sigma is not established, docs/sigma-api.md "
+            "§6.3): authorize it with the Directory Base URL and the same bearer token, set the attribute mappings "
+            "below, the provisioning scope to the groups in groups.csv and the deprovisioning settings, then turn "
+            "auto-provisioning on (users sync every few hours).\n") in readme
+    assert rows((folder / "attribute_mappings.csv").read_text())[1:3] == [
+        ["userName", "primaryEmail", "must equal the Sigma email the plan linked; changing it later creates a second "
+                                     "account (docs/sigma-api.md §5.3)"],
+        ["userType", "a Directory attribute of each user holding their type (e.g. a custom attribute); whether "
+                     "Google's mapping can send userType is not established (docs/sigma-api.md §10.14)",
+         "exactly one of: Admin, Analyze (case-sensitive Sigma spellings; no value means Sigma's default type, "
+         "docs/sigma-api.md §5.2)"]]
+    assert rows((folder / "teams.csv").read_text())[1][4] == (
+        "keep the team 'Finance' as apply left it: whether Google pushes groups as teams is not established "
+        "(docs/sigma-api.md §6.3)")
+    assert [(r[0], r[3]) for r in rows((folder / "groups.csv").read_text())[1:]] == [
+        ("Finance", "no"), ("Sigma-Admins", "no"), ("Sigma-Analysts", "no"), ("team-Revenue", "no"), ("^team-.+$", "no")]
+    body = readme.split("\nSources:")[0]
+    for other in ("Okta >", "In Okta", "Push Groups", "Entra", "Link Group", "app username"):  # Okta's guide cited only
+        assert other not in body, other

@@ -832,6 +832,10 @@ def _scim_folder(directory: Path) -> Path | None:
     return next((p for p in directory.iterdir() if p.is_dir() and p.name.casefold() == "scim"), None)
 
 
+SCIM_STATE_KIND = "sigma.scim_state"
+""":attr:`~planner.model.InputFile.kind` of the files of Sigma's SCIM state (the export's ``scim/``)."""
+
+
 def _scim_state(directory: Path, findings: Findings) -> tuple[
         tuple[ScimUser, ...] | None, tuple[ScimGroup, ...] | None, tuple]:
     """``scim/Users.json`` + ``scim/Groups.json`` (what ``fetch`` writes with a SCIM token) as
@@ -859,7 +863,8 @@ def _scim_state(directory: Path, findings: Findings) -> tuple[
         for u in listed.users
     )
     groups = tuple(ScimGroup(g.id, g.display_name, g.external_id, g.member_user_ids) for g in listed.groups)
-    return users, groups, tuple(listed.inputs)
+    # Sigma's own SCIM state, never an IdP's SCIM export (whose files are scim.resources)
+    return users, groups, tuple(msgspec.structs.replace(i, kind=SCIM_STATE_KIND) for i in listed.inputs)
 
 
 def _dedupe_memberships(memberships: list[TeamMembership]) -> list[TeamMembership]:
