@@ -27,6 +27,9 @@ from pathlib import Path
 if __package__ in (None, "") and not os.environ.get("PYTHONPATH"):  # the checkout: this one, unless PYTHONPATH says
     sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
+import msgspec  # noqa: E402
+
+from planner.outcomes import outcome_counts  # noqa: E402
 from planner.planfile import document_bytes, read_plan  # noqa: E402
 from planner.policy import Policy  # noqa: E402
 
@@ -53,7 +56,7 @@ def document(members: int, teams: int) -> dict:
         "outcomes": {"document_transfers": [], "owners": []}, "people": [],
         "policy": {"path": "", "resolved": Policy().resolved(), "sha256": "0" * 64}, "preflight": [],
         "review_items": [], "summary": {"actions": {}, "changes": False, "guards": [], "text": "",
-                                        "total_actions": 0},
+                                        "outcomes": msgspec.to_builtins(outcome_counts(())), "total_actions": 0},
         "teams": [], "tool_version": "bench",
     }
 

@@ -937,20 +937,66 @@ class ReviewCounts(SummaryRecord):
     by_code: dict[str, int]
 
 
+class LockoutCounts(SummaryRecord):
+    """People who cannot sign in after the switch (a person row's ``lockout`` set), by why: one
+    count per :class:`Lockout` and their ``total`` (decided by :func:`planner.outcomes.outcome_counts`)."""
+
+    total: int
+    deactivated: int
+    guest_disabled: int
+    unmatched_kept: int
+    unmatched_review: int
+
+
+class AdminLossCounts(SummaryRecord):
+    """Admins losing Admin (a person row's ``admin_change`` ``loses``), by how: ``deactivated``
+    (the plan deactivates them), ``cannot_sign_in`` (another lock-out: no IdP identity, a disabled
+    guest; they keep the type but cannot use it), ``downgraded`` (they keep sign-in with a type
+    that is not admin); ``total`` is their sum."""
+
+    total: int
+    deactivated: int
+    cannot_sign_in: int
+    downgraded: int
+
+
+class OutcomeCounts(SummaryRecord):
+    """The headline figures of what the plan means for people, counted once from the person rows
+    while planning (:func:`planner.outcomes.outcome_counts`), which ``show``, the report and the
+    ``plan`` / ``report`` command lines print as they are (tester9 F3):
+
+    - ``lockouts``: who cannot sign in after the switch, by why (:class:`LockoutCounts`);
+    - ``admins_losing_admin``: :class:`AdminLossCounts`;
+    - ``admin_gains`` / ``admin_changes``: people who keep sign-in and gain an admin type, or go from
+      one admin type to another (:class:`AdminChange` ``gains`` / ``changes``);
+    - ``downgrades``: people who keep sign-in and whose account type is downgraded
+      (:class:`TypeChange` ``downgrade``; an admin downgraded counts here and in
+      ``admins_losing_admin``)."""
+
+    lockouts: LockoutCounts
+    admins_losing_admin: AdminLossCounts
+    admin_gains: int
+    admin_changes: int
+    downgrades: int
+
+
 class PlanSummary(SummaryRecord):
     """The plan's counts and guard results (docs/policy.md, "Summary"); an undo plan's has only
-    ``actions``, ``total_actions``, ``changes``, ``guards``, ``undoes``, ``text``, ``account_types``
+    ``actions``, ``total_actions``, ``changes``, ``guards``, ``undoes``, ``text``, ``outcomes``, ``account_types``
     and ``seats`` (:mod:`planner.execute.undo`, docs/apply.md "Undo").
 
     ``guards``: one :class:`GuardResult` per guard, the one shape ``approve`` and ``apply``
-    read (a failed one refuses the plan). Those five are required (every plan has them: a
-    summary read without its guards would pass them); the others are ``UNSET`` in an undo plan."""
+    read (a failed one refuses the plan); ``outcomes``: the headline figures about people
+    (:class:`OutcomeCounts`) every renderer prints. Those six are required (every plan has them: a
+    summary read without its guards would pass them, one without its outcomes would say nobody is
+    locked out); the others are ``UNSET`` in an undo plan."""
 
     actions: dict[str, int]
     total_actions: int
     changes: bool
     guards: list[GuardResult]
     text: str
+    outcomes: OutcomeCounts
     account_types: AccountTypeCounts | UnsetType = UNSET
     seats: dict[str, SeatCount] | UnsetType = UNSET
     normalized_member_types: list[NormalizedMemberType] | UnsetType = UNSET

@@ -10,11 +10,12 @@ report and ``show`` only lay it out, so they can never contradict the plan.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Collection, Iterable, Mapping
 
 from .model import (
-    Action, ActionKind, AdminChange, DocumentDestination, DocumentTransfer, Lockout, OwnerStatus, PersonRow,
-    TypeChange,
+    Action, ActionKind, AdminChange, AdminLossCounts, DocumentDestination, DocumentTransfer, Lockout, LockoutCounts,
+    OutcomeCounts, OwnerStatus, PersonRow, TypeChange,
 )
 from .payloads import new_owner_id
 
@@ -31,6 +32,11 @@ LOCKOUT_LABELS: dict[Lockout, str] = {
     Lockout.UNMATCHED_REVIEW: "No IdP identity yet, decision pending in the review queue",
 }
 """Why a person cannot sign in after the switch, one line per :class:`~planner.model.Lockout`."""
+
+LOCKOUT_HEADING = "Cannot sign in after the switch"
+ADMIN_LOSS_HEADING = "Admins losing Admin"
+"""The headings of the two headline figures (:class:`~planner.model.OutcomeCounts`), the same words
+in ``show``, the report and the command lines (:func:`lockout_headline`, :func:`admin_loss_headline`)."""
 
 _TYPE_CHANGES = {c.value: c for c in TypeChange}
 
@@ -156,3 +162,65 @@ def document_transfers(actions: Iterable[Action], email_of: Mapping[str, str],
             to_email = (email_of.get(to_id) or a.evidence.new_owner_email or to_id) if to_id else None
         out.append(DocumentTransfer(a.id, a.kind, member_id, email, destination, to_id or None, to_email))
     return tuple(out)
+
+
+def outcome_counts(people: Iterable[PersonRow]) -> OutcomeCounts:
+    """The plan summary's ``outcomes`` (:class:`~planner.model.OutcomeCounts`): the person rows'
+    ``lockout``, ``admin_change`` and ``type_change`` (decided above) counted once, for a migration
+    plan (:func:`planner.planning.build_summary`) and an undo plan (:mod:`planner.execute.undo`).
+    An admin losing Admin is ``deactivated`` when their lock-out is, ``cannot_sign_in`` for another
+    lock-out, else ``downgraded``."""
+    locked = Counter()
+    losing = Counter()
+    admin = Counter()
+    downgrades = 0
+    for p in people:
+        if p.lockout is not None:
+            locked[p.lockout] += 1
+        if p.admin_change is AdminChange.LOSES:
+            losing["downgraded" if p.lockout is None else
+                   "deactivated" if p.lockout is Lockout.DEACTIVATED else "cannot_sign_in"] += 1
+        elif p.admin_change is not None:
+            admin[p.admin_change] += 1
+        if p.type_change is TypeChange.DOWNGRADE:
+            downgrades += 1
+    return OutcomeCounts(
+        lockouts=LockoutCounts(total=sum(locked.values()), **{c.value: locked[c] for c in Lockout}),
+        admins_losing_admin=AdminLossCounts(total=sum(losing.values()), deactivated=losing["deactivated"],
+                                            cannot_sign_in=losing["cannot_sign_in"], downgraded=losing["downgraded"]),
+        admin_gains=admin[AdminChange.GAINS],
+        admin_changes=admin[AdminChange.CHANGES],
+        downgrades=downgrades,
+    )
+
+
+def _parts(pairs: Iterable[tuple[int, str]]) -> str:
+    """``"10 deactivated, 2 guests disabled"``: the non-zero counts with their words; ``"none"``."""
+    return ", ".join(f"{n} {words}" for n, words in pairs if n) or "none"
+
+
+def lockout_breakdown(counts: LockoutCounts) -> str:
+    """Why people cannot sign in after the switch, in words: ``"10 deactivated, 2 guests disabled,
+    3 with no IdP identity (1 in review)"`` (``"none"``); the words of :data:`LOCKOUT_LABELS` shortened."""
+    unmatched = counts.unmatched_kept + counts.unmatched_review
+    in_review = f" ({counts.unmatched_review} in review)" if counts.unmatched_review else ""
+    return _parts(((counts.deactivated, "deactivated"),
+                   (counts.guest_disabled, "guest disabled" if counts.guest_disabled == 1 else "guests disabled"),
+                   (unmatched, "with no IdP identity" + in_review)))
+
+
+def admin_loss_breakdown(counts: AdminLossCounts) -> str:
+    """How admins lose Admin, in words: ``"1 deactivated, 1 downgraded, 1 who cannot sign in"`` (``"none"``)."""
+    return _parts(((counts.deactivated, "deactivated"), (counts.downgraded, "downgraded"),
+                   (counts.cannot_sign_in, "who cannot sign in")))
+
+
+def lockout_headline(counts: LockoutCounts) -> str:
+    """``"Cannot sign in after the switch: 14 (10 deactivated, 2 guests disabled, 2 with no IdP
+    identity)"``; ``"...: 0"`` when nobody."""
+    return f"{LOCKOUT_HEADING}: {counts.total}" + (f" ({lockout_breakdown(counts)})" if counts.total else "")
+
+
+def admin_loss_headline(counts: AdminLossCounts) -> str:
+    """``"Admins losing Admin: 2 (1 deactivated, 1 downgraded)"``; ``"...: 0"`` when nobody."""
+    return f"{ADMIN_LOSS_HEADING}: {counts.total}" + (f" ({admin_loss_breakdown(counts)})" if counts.total else "")

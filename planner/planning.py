@@ -166,7 +166,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         acted = acted_on(actions)
         people = person_rows(policy, directory, decided.people, decided.types, decided.unmatched, actions, review_items,
                              acted)
-        summary = build_summary(directory, decided, actions, review_items, acted)
+        summary = build_summary(directory, decided, actions, review_items, people, acted)
         plan_outcomes = build_outcomes(policy, directory, decided.guards, actions, people)
         checks = preflight.evaluate(policy, directory, summary.guards, actions, people)
         prints = fingerprints(directory, actions, acted)
@@ -794,10 +794,12 @@ def review_index(review_items: Iterable[ReviewItem]) -> tuple[dict[str, set[str]
 
 
 def build_summary(directory: Directory, decided: Decisions, actions: list[Action],
-                  review_items: list[ReviewItem], acted: ActedOn | None = None) -> PlanSummary:
-    """Counts per action kind, seats per account type before/after, people by outcome,
-    teams, review counts, guard results and the one-line text; ``acted``: the :func:`acted_on` index
-    of ``actions``, when the caller has it."""
+                  review_items: list[ReviewItem], people: Iterable[PersonRow],
+                  acted: ActedOn | None = None) -> PlanSummary:
+    """Counts per action kind, seats per account type before/after, people by roster status, the
+    headline figures of the person rows' outcomes (``people``: :func:`person_rows`;
+    :func:`planner.outcomes.outcome_counts`), teams, review counts, guard results and the one-line
+    text; ``acted``: the :func:`acted_on` index of ``actions``, when the caller has it."""
     of_kind = (acted or acted_on(actions)).of_kind
     kinds = {kind.value: len(found) for kind, found in of_kind.items()}
     per_kind = {k: kinds.get(k, 0) for k in SUMMARY_KINDS}
@@ -841,6 +843,7 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
         guards=list(decided.guards),
         text=summary_text(per_kind, account_types, reviews,
                           scim_reactivations(of_kind.get(ActionKind.SCIM_LINK_USER, ()))),
+        outcomes=outcomes.outcome_counts(people),
         account_types=account_types,
         seats=seats,
         normalized_member_types=_normalized(directory),

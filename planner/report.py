@@ -47,9 +47,10 @@ from .csv_cells import csv_text, neutralize_cell  # noqa: F401 (neutralize_cell:
 from .errors import UserError
 from .gc_pause import gc_paused
 from .model import (
-    ActionKind, AdminChange, DocumentDestination, DocumentTransfer, OwnerStatus, PersonRow, Plan, TypeChange,
+    ActionKind, AdminChange, DocumentDestination, DocumentTransfer, OwnerStatus, PersonRow, Plan,
 )
 from .outcomes import LOCKOUT_LABELS as _LOCKOUT_LABELS
+from .outcomes import admin_loss_breakdown, admin_loss_headline, lockout_breakdown, lockout_headline
 from .payloads import BaseAction
 from .output import write_file
 from .resources import data_dir
@@ -293,9 +294,13 @@ def risk_summary(plan: Plan) -> dict[str, Any]:
     Returns a dict with:
 
     - ``blocking``: the blocking :class:`ReviewItem` objects;
+    - ``outcomes``: the summary's headline figures (:class:`~planner.model.OutcomeCounts`), which the
+      cards and tiles print as they are, in the words ``show`` uses: ``lockout_total``,
+      ``lockout_headline`` / ``lockout_breakdown`` (:func:`planner.outcomes.lockout_headline`),
+      ``admins_losing_total``, ``admin_loss_headline`` / ``admin_loss_breakdown``;
     - ``lockout``: ``{code: [person ref, ...]}`` for each :data:`LOCKOUT_LABELS` code (the
-      people whose :attr:`~planner.model.PersonRow.lockout` it is), and ``lockout_total``;
-    - ``admins_losing_admin``: people whose ``admin_change`` is ``loses``;
+      people whose :attr:`~planner.model.PersonRow.lockout` it is: the names under the figures);
+    - ``admins_losing_admin``: the people whose ``admin_change`` is ``loses``;
     - ``owners``: the plan's :attr:`~planner.model.Outcomes.owners` as
       ``{"label", "email", "found", "before", "after", "ok", "detail"}``;
     - ``teams_unmanaged`` / ``teams_empty``: :class:`TeamRow` objects whose mode is
@@ -319,11 +324,18 @@ def risk_summary(plan: Plan) -> dict[str, Any]:
             admins_losing.append(_person_ref(p))
     transfers = [_transfer_view(t) for t in plan.outcomes.document_transfers]
     guards = plan.summary.guards
+    figures = plan.summary.outcomes
     return {
         "blocking": list(plan.blocking_items),
+        "outcomes": figures,
         "lockout": lockout,
-        "lockout_total": sum(len(v) for v in lockout.values()),
+        "lockout_total": figures.lockouts.total,
+        "lockout_headline": lockout_headline(figures.lockouts),
+        "lockout_breakdown": lockout_breakdown(figures.lockouts),
         "admins_losing_admin": admins_losing,
+        "admins_losing_total": figures.admins_losing_admin.total,
+        "admin_loss_headline": admin_loss_headline(figures.admins_losing_admin),
+        "admin_loss_breakdown": admin_loss_breakdown(figures.admins_losing_admin),
         "owners": [_owner_view(o) for o in plan.outcomes.owners],
         "teams_unmanaged": [t for t in plan.teams if t.mode == "unmanaged"],
         "teams_empty": [t for t in plan.teams if t.mode != "unmanaged" and t.members_after == 0],
@@ -692,15 +704,20 @@ def write_html(
 
 
 def report_headline(plan: Plan) -> str:
-    """One line for the terminal after writing a report.
+    """One line for the terminal after writing a report or the CSV: the summary's headline figures
+    (``summary.outcomes``) in the words ``show`` and the report use, then the account-type changes
+    and review items.
 
-    E.g. ``"7 lose sign-in, 14 account-type changes (3 downgrades), 5 review items (3 blocking)"``.
+    E.g. ``"Cannot sign in after the switch: 14 (10 deactivated, 2 guests disabled, 2 with no IdP
+    identity); Admins losing Admin: 2 (1 deactivated, 1 downgraded); 8 account-type changes (4
+    downgrades), 12 review items (0 blocking)"``.
     """
-    lose = sum(1 for p in plan.people if p.lockout is not None)
-    changes = [p for p in plan.people if p.type_change is not None]
-    down = sum(1 for p in changes if p.type_change is TypeChange.DOWNGRADE)
+    figures = plan.summary.outcomes
+    changes = sum(1 for p in plan.people if p.type_change is not None)
     blocking = len(plan.blocking_items)
     return (
-        f"{lose} lose sign-in, {len(changes)} account-type changes ({down} downgrades), "
-        f"{len(plan.review_items)} review items ({blocking} blocking)"
+        f"{lockout_headline(figures.lockouts)}; {admin_loss_headline(figures.admins_losing_admin)}; "
+        f"{changes} account-type change{'' if changes == 1 else 's'} "
+        f"({figures.downgrades} downgrade{'' if figures.downgrades == 1 else 's'}), "
+        f"{len(plan.review_items)} review item{'' if len(plan.review_items) == 1 else 's'} ({blocking} blocking)"
     )

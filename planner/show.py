@@ -4,16 +4,17 @@ Order (issue 13 item 5): header (organization, digest, inputs, policy); the
 **summary** and what blocks approval; the **pre-flight** checklist (Sigma's SCIM
 prerequisites, :mod:`planner.rules.preflight`); the **blocking review items**
 (each with its candidates and the exact policy snippet that resolves it); then
-people in sections: **lock-outs**, **admin changes**, **deactivations**,
-**downgrades**, the other people (plain links folded into a count unless
-``--all``); the informational review items; **teams**; every action no person or team row
+people in sections, each headed by the plan summary's figure (``summary.outcomes``) in the
+report's words: **cannot sign in after the switch** (by why: deactivated, guest disabled, no IdP
+identity), **admins losing Admin**, **admin types gained or changed**, **downgrades**, the other
+people (plain links folded into a count unless ``--all``); the informational review items; **teams**; every action no person or team row
 lists, so ``show`` prints every action of any plan; the protected owners
 (:attr:`planner.model.Outcomes.owners`), the guards and the summary line. Every
-person's section comes from the outcomes the plan carries (:func:`person_section`).
+person's sections come from the outcomes the plan carries (:func:`person_sections`).
 ``show --only/--limit`` prints the same layout restricted to the wave (:func:`render`).
 Every export value passes through :func:`value`. Markers: ``+`` something is created or linked, ``~`` changed,
 ``-`` removed or deactivated, ``?`` waiting for a review decision,
-``!`` a blocking review item. Every action line ends with its reason and
+``!`` a blocking review item, ``=`` a person an earlier section lists in full. Every action line ends with its reason and
 rule id.
 
 :func:`render` returns rich :class:`~rich.text.Text` lines (colour on a
@@ -30,7 +31,12 @@ from rich.console import Console
 from .terminal import SafeText as Text
 
 from .payloads import GroupTarget
-from .model import Action, ActionKind, Lockout, PersonRow, Plan, ReviewItem, TeamRow, TypeChange
+from .model import (
+    Action, ActionKind, AdminChange, Lockout, OutcomeCounts, PersonRow, Plan, ReviewItem, TeamRow, TypeChange,
+)
+from .outcomes import (
+    ADMIN_LOSS_HEADING, LOCKOUT_HEADING, LOCKOUT_LABELS, admin_loss_headline, lockout_headline,
+)
 from .selection import Wave, wave_heading
 
 MARKER = {
@@ -147,12 +153,13 @@ PREFLIGHT_STYLE = {"ok": "green", "confirmed": "green", "unconfirmed": "bold red
                    "info": "cyan"}
 
 SECTIONS = (
-    ("lockouts", "Lock-outs (cannot sign in after the switch)"),
-    ("admin_changes", "Admin changes"),
-    ("deactivations", "Deactivations"),
+    ("lockouts", LOCKOUT_HEADING),
+    ("admins_losing_admin", ADMIN_LOSS_HEADING),
+    ("admin_changes", "Admin types gained or changed"),
     ("downgrades", "Downgrades"),
 )
-"""The people sections after the blocking items, in order; a person appears in the first that fits."""
+"""The people sections after the blocking items, in order (:func:`person_sections`); each heading is
+the plan summary's figure (:func:`section_heading`)."""
 
 
 def value(text) -> str:
@@ -161,22 +168,56 @@ def value(text) -> str:
     return "" if text is None else str(text)
 
 
-def person_section(person: PersonRow) -> str:
-    """The :data:`SECTIONS` key a person belongs to (``""``: the other people).
+def person_sections(person: PersonRow) -> tuple[str, ...]:
+    """The :data:`SECTIONS` keys that count a person, in order (``()``: the other people).
 
     Reads the row's ``lockout``, ``admin_change`` and ``type_change`` as the plan decided them
-    (:mod:`planner.outcomes`), never re-deciding: deactivation -> ``deactivations``; another
-    lock-out -> ``lockouts``; any admin change -> ``admin_changes``; a downgrade -> ``downgrades``.
+    (:mod:`planner.outcomes`), never re-deciding, with the definitions of the summary's
+    :class:`~planner.model.OutcomeCounts`: any lock-out -> ``lockouts``; ``admin_change``
+    ``loses`` -> ``admins_losing_admin``, ``gains`` / ``changes`` -> ``admin_changes``; a
+    downgrade -> ``downgrades``. ``show`` lists the person in full in the first, by one line in
+    the others, so that every section lists as many people as its heading's figure.
     """
-    if person.lockout is Lockout.DEACTIVATED:
-        return "deactivations"
+    keys = []
     if person.lockout is not None:
-        return "lockouts"
-    if person.admin_change is not None:
-        return "admin_changes"
+        keys.append("lockouts")
+    if person.admin_change is AdminChange.LOSES:
+        keys.append("admins_losing_admin")
+    elif person.admin_change is not None:
+        keys.append("admin_changes")
     if person.type_change is TypeChange.DOWNGRADE:
-        return "downgrades"
-    return ""
+        keys.append("downgrades")
+    return tuple(keys)
+
+
+def section_heading(key: str, counts: OutcomeCounts) -> str:
+    """The heading of the people section ``key`` (:data:`SECTIONS`): its title and the plan summary's
+    figure (``summary.outcomes``, :class:`~planner.model.OutcomeCounts`), in the words the report uses
+    (:func:`planner.outcomes.lockout_headline`, :func:`~planner.outcomes.admin_loss_headline`):
+    ``"Cannot sign in after the switch: 14 (10 deactivated, 2 guests disabled, 2 with no IdP identity)"``."""
+    if key == "lockouts":
+        return lockout_headline(counts.lockouts)
+    if key == "admins_losing_admin":
+        return admin_loss_headline(counts.admins_losing_admin)
+    if key == "admin_changes":
+        total = counts.admin_gains + counts.admin_changes
+        parts = ", ".join(x for x in (counts.admin_gains and f"{counts.admin_gains} gained",
+                                      counts.admin_changes and f"{counts.admin_changes} from one admin type "
+                                                               "to another") if x)
+        return f"Admin types gained or changed: {total}" + (f" ({parts})" if parts else "")
+    return f"Downgrades: {counts.downgrades}"
+
+
+def _listed_above(p: PersonRow, title: str) -> Text:
+    """The one line of a person a later section counts too: ``= victor.hale@acme.example  Victor
+    Hale  Admin -> no access  (listed under Cannot sign in after the switch)``."""
+    out = Text("  = ")
+    out.append(value(p.email or p.user_name or p.idp_id), style="bold")
+    if p.name:
+        out.append(f"  {value(p.name)}")
+    out.append(f"  {value(p.account_type_before) or '-'} -> {value(p.account_type_after) or 'no access'}")
+    out.append(f"  (listed under {title})", style="dim")
+    return out
 
 
 def _is_plain_link(acts: list[Action], reviews: list[ReviewItem], p: PersonRow) -> bool:
@@ -309,7 +350,10 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
     actions = {a.id: a for a in plan.actions if in_wave is None or a.id in in_wave}
     position = {a.id: i for i, a in enumerate(plan.actions)}
     reviews = {r.id: r for r in plan.review_items}
+    titles = dict(SECTIONS)
     sections: dict[str, list[Text]] = {key: [] for key, _ in SECTIONS}
+    lockout_blocks: dict[Lockout, list[Text]] = {code: [] for code in LOCKOUT_LABELS}
+    wave_lockouts: dict[Lockout, int] = {code: 0 for code in LOCKOUT_LABELS}  # people listed, by why
     counts = {key: 0 for key, _ in SECTIONS}
     others: list[Text] = []
     quiet = links = 0
@@ -323,22 +367,38 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
                     if i in actions and actions[i].kind is ActionKind.TEAMS_REMOVE_MEMBER]
         person_reviews = [reviews[i] for i in p.review_items if i in reviews]
         wave_reviews.update(p.review_items)
-        section = person_section(p)
-        if not section and not acts and not person_reviews:
+        keys = person_sections(p)
+        if not keys and not acts and not person_reviews:
             quiet += 1
             continue
         listed.update(a.id for a in acts + removals)
-        if not section and not show_all and _is_plain_link(acts, person_reviews, p) and not removals:
+        if not keys and not show_all and _is_plain_link(acts, person_reviews, p) and not removals:
             links += 1
             continue
         block = _person_block(p, acts, person_reviews, removals, position, pulled_in)
-        if section:
-            counts[section] += 1
-            sections[section] += block
-        else:
+        if not keys:
             others += block
-    for key, title in SECTIONS:
-        lines.append(Text(f"{title}: {counts[key]}", style="bold"))
+            continue
+        for key in keys:
+            counts[key] += 1
+        first, *again = keys
+        if first == "lockouts":
+            lockout_blocks[p.lockout] += block
+            wave_lockouts[p.lockout] += 1
+        else:
+            sections[first] += block
+        for key in again:
+            sections[key].append(_listed_above(p, titles[first]))
+    figures = plan.summary.outcomes
+    for code, blocks in lockout_blocks.items():
+        if blocks:
+            n = getattr(figures.lockouts, code.value) if in_wave is None else wave_lockouts[code]
+            sections["lockouts"] += [Text(f"  {LOCKOUT_LABELS[code]} ({n}):", style="bold")] + blocks
+    for key, _ in SECTIONS:
+        heading = section_heading(key, figures)
+        if in_wave is not None:
+            heading += f"; in this wave: {counts[key]}"
+        lines.append(Text(heading, style="bold"))
         lines += sections[key]
         lines.append(Text(""))
     lines.append(Text("Other people:", style="bold"))
@@ -430,8 +490,12 @@ def detailed_exit_code(plan: Plan) -> int:
 
 
 def summary_lines(plan: Plan) -> Iterable[str]:
-    """What ``plan`` prints after writing the file: the summary line, blocking count, failing guards."""
+    """What ``plan`` prints after writing the file: the summary line, the headline figures about
+    people (``summary.outcomes``, in the words of ``show`` and the report), failing guards, unmet
+    pre-flight checks, the blocking count."""
     yield plan.summary.text
+    yield lockout_headline(plan.summary.outcomes.lockouts)
+    yield admin_loss_headline(plan.summary.outcomes.admins_losing_admin)
     if not plan.actions and not plan.blocking_items:
         yield "No changes: Sigma already matches this plan's inputs and policy."
     for g in plan.summary.failed_guards:

@@ -33,6 +33,7 @@ from planner.model import (
     TeamMembership,
     email_key,
 )
+from planner.outcomes import outcome_counts
 from planner.planfile import canonical_json
 from planner.planning import build_plan
 from planner.policy import Policy, parse_policy
@@ -209,8 +210,9 @@ def review_codes(p) -> list[tuple[str, bool]]:
     return sorted((r.code, r.blocking) for r in p.review_items)
 
 
-EMPTY_SUMMARY = PlanSummary(actions={}, total_actions=0, changes=False, guards=[], text="")
-"""The summary of a plan with nothing in it (its five required fields)."""
+EMPTY_SUMMARY = PlanSummary(actions={}, total_actions=0, changes=False, guards=[], text="",
+                            outcomes=outcome_counts(()))
+"""The summary of a plan with nothing in it (its six required fields)."""
 
 
 def bare_plan(**fields: Any) -> Plan:

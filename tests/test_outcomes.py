@@ -11,8 +11,8 @@ from msgspec import to_builtins as wire
 
 from planner import outcomes
 from planner.model import (
-    ActionKind, AdminChange, DocumentDestination, DocumentTransfer, Lockout, OwnerStatus, PersonRow,
-    TypeChange,
+    ActionKind, AdminChange, AdminLossCounts, DocumentDestination, DocumentTransfer, Lockout, LockoutCounts,
+    OutcomeCounts, OwnerStatus, PersonRow, TypeChange,
 )
 from planner.planfile import read_plan, write_plan
 from planner.report import render_html, report_headline, risk_summary
@@ -162,7 +162,13 @@ def test_each_person_row_carries_its_outcomes():
         ("scim_setup_admin", True, "root@example.com stays active with account type Admin"),
         ("api_credential_owner", True, "root@example.com stays active with account type Admin"),
     ]
-    assert report_headline(p) == "3 lose sign-in, 2 account-type changes (1 downgrades), 0 review items (0 blocking)"
+    assert p.summary.outcomes == OutcomeCounts(
+        lockouts=LockoutCounts(total=3, deactivated=1, guest_disabled=1, unmatched_kept=1, unmatched_review=0),
+        admins_losing_admin=AdminLossCounts(total=0, deactivated=0, cannot_sign_in=0, downgraded=0),
+        admin_gains=1, admin_changes=0, downgrades=1)
+    assert report_headline(p) == ("Cannot sign in after the switch: 3 (1 deactivated, 1 guest disabled, 1 with no IdP "
+                                  "identity); Admins losing Admin: 0; 2 account-type changes (1 downgrade), "
+                                  "0 review items (0 blocking)")
 
 
 def test_the_plan_file_carries_the_outcomes(tmp_path):
@@ -231,22 +237,27 @@ def test_an_owner_keeping_org_admin_is_ok_in_the_plan_the_report_and_show():
     assert (f"Protected owners:\n"
             f"  ok   scim_setup_admin: Org Admin -> Org Admin: {detail}\n"
             f"  ok   api_credential_owner: Org Admin -> Org Admin: {detail}\n") in text
-    admin_section = text[text.index("Admin changes: 2\n"):text.index("Deactivations:")]
-    assert "ann@example.com" in admin_section and "oz@example.com" in admin_section
-    assert "root@example.com" not in admin_section
+    losing = text[text.index("Admins losing Admin: 1 (1 downgraded)\n"):text.index("Admin types gained or changed:")]
+    gaining = text[text.index("Admin types gained or changed: 1 (1 gained)\n"):text.index("Downgrades:")]
+    assert "oz@example.com" in losing and "ann@example.com" in gaining
+    assert "root@example.com" not in losing + gaining and "ann@" not in losing and "oz@" not in gaining
 
 
 def test_show_places_people_by_the_outcomes_the_plan_carries():
     p = small_org()
     text = plain_text(p)
     sections = {}
-    for title in ("Lock-outs (cannot sign in after the switch)", "Admin changes", "Deactivations", "Downgrades"):
+    for title in ("Cannot sign in after the switch", "Admins losing Admin", "Admin types gained or changed",
+                  "Downgrades"):
         start = text.index(title + ":")
         body = text[start:text.index("\n\n", start)]
-        sections[title] = sorted(re.findall(r"^  \S ([^\s]+@[^\s]+)", body, re.M))
+        sections[body.splitlines()[0]] = re.findall(r"^  (?:\S |(\S.*\(\d+\)):$)([^\s]*)", body, re.M)
     assert sections == {
-        "Lock-outs (cannot sign in after the switch)": ["bob@example.com", "gail@partner.example"],
-        "Admin changes": ["ivan@example.com"],
-        "Deactivations": ["lee@example.com"],
-        "Downgrades": ["ann@example.com"],
+        "Cannot sign in after the switch: 3 (1 deactivated, 1 guest disabled, 1 with no IdP identity)": [
+            ("Deactivated by the plan (1)", ""), ("", "lee@example.com"),
+            ("Guest disabled (SCIM does not support guests) (1)", ""), ("", "gail@partner.example"),
+            ("No IdP identity, kept: cannot sign in through the IdP (1)", ""), ("", "bob@example.com")],
+        "Admins losing Admin: 0": [],
+        "Admin types gained or changed: 1 (1 gained)": [("", "ivan@example.com")],
+        "Downgrades: 1": [("", "ann@example.com")],
     }

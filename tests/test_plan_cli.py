@@ -131,7 +131,7 @@ def test_show_prints_the_diff_and_json(capsys, tmp_path):
     plan_sample(capsys, tmp_path, "okta", REPO / "policies" / "examples" / "okta.yaml")
     code, out, err = run_cli(capsys, "show", str(tmp_path / "okta.json"))
     assert code == 0
-    assert out.index("Pre-flight") < out.index("Blocking review items: ") < out.index("Lock-outs") < out.index(
+    assert out.index("Pre-flight") < out.index("Blocking review items: ") < out.index("Cannot sign in after the switch: ") < out.index(
         "Other people:") < out.index("Teams:")
     assert "  - wendy.park@acme.example  Wendy Park" in out
     assert "126 plain link(s)" not in out and " plain link(s): linked to their IdP user" in out

@@ -24,6 +24,7 @@ from planner.model import (
     PersonRow, Plan, PlanOrganization, PlanPolicy, ReviewItem, TeamRow, TypeChange,
 )
 from planner.execute.result_file import result_record
+from planner.outcomes import outcome_counts
 from planner.planfile import canonical_json, write_plan
 from planner.policy import parse_policy
 from planner.report import (
@@ -193,6 +194,7 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
         review_items=review_items,
         summary=msgspec.convert({
             "actions": {}, "total_actions": 0, "changes": False, "text": "",
+            "outcomes": msgspec.to_builtins(outcome_counts(people)),
             "guards": [
                 {"name": "last-admin", "ok": True, "detail": "2 active admins remain"},
                 {"name": "deactivation-threshold", "ok": False, "detail": "3 of 12 (25%) > 10%"},
@@ -365,7 +367,8 @@ def test_type_changes_and_seats_come_from_the_plan():
 
 def test_report_headline():
     assert report_headline(build_plan()) == (
-        "6 lose sign-in, 4 account-type changes (3 downgrades), 3 review items (2 blocking)"
+        "Cannot sign in after the switch: 6 (3 deactivated, 1 guest disabled, 2 with no IdP identity (1 in review)); "
+        "Admins losing Admin: 2 (2 downgraded); 4 account-type changes (3 downgrades), 3 review items (2 blocking)"
     )
 
 
@@ -559,7 +562,8 @@ def test_report_command_writes_html_and_csv(tmp_path, capsys):
     cli_module.main(["report", str(plan_path), "--out", str(html_path), "--csv", str(csv_path)])
     out = capsys.readouterr().out
     assert str(html_path) in out and str(csv_path) in out
-    assert "6 lose sign-in" in out
+    assert ("Cannot sign in after the switch: 6 (3 deactivated, 1 guest disabled, 2 with no IdP identity (1 in review)); "
+            "Admins losing Admin: 2 (2 downgraded);") in out
     html = html_path.read_text(encoding="utf-8")
     assert digest in html
     assert csv_path.read_bytes().count(b"\r\n") == 1 + len(build_plan().actions)

@@ -302,7 +302,10 @@ def test_leaving_an_admin_type_of_the_policys_admin_list_is_an_admin_downgrade()
     (olga,) = [row for row in p.people if row.member_id == "m1"]
     assert (olga.type_change, olga.admin_change) == (TypeChange.DOWNGRADE, AdminChange.LOSES)
     text = plain_text(p)
-    assert "Admin changes: 1\n  ~ olga@example.com  [member m1 <-> IdP 00u1] by email  Org Admin -> Viewer\n" in text
+    assert ("Admins losing Admin: 1 (1 downgraded)\n"
+            "  ~ olga@example.com  [member m1 <-> IdP 00u1] by email  Org Admin -> Viewer\n") in text
+    assert ("Downgrades: 1\n  = olga@example.com  Org Admin -> Viewer  (listed under Admins losing Admin)\n\n"
+            in text)
     assert "~ downgrade: Org Admin -> Viewer (group Sigma-Viewers)  (scim.set_account_type" in text
     html = render_html(p)
     assert '"downgrade","loses"]' in html and "custom type replaced" not in html

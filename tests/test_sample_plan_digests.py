@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:a481378d58fef9ff71183e2a93f98997c5018c4b55bda3f16cd842083f3b9e69",
-    "okta-reviewed": "sha256:56da84e16d299094d018771109b32002a400f3192dfa2809b2ed5f6f284e9b3d",
-    "entra": "sha256:a91e78b56782595d77663b1549509e3b6c57d620f8a98274bf0077b603fe4805",
-    "entra-reviewed": "sha256:392c29e5cbaf7d4d0f3ad4606356f7f818b5bd23ad0f91129137ea4052fe4817",
+    "okta": "sha256:3af49f59a3ad578b5bb972eaac9652ca3e7ff0335ceea0180fff32faf426ff72",
+    "okta-reviewed": "sha256:407ff6b4901b9ba9cf62065c60c4bb292bb97c2869352f36053bfca7e97cd7e5",
+    "entra": "sha256:a8c1a7cd1f1fb20b018f406ff8826284efbafb32639a5a57eeaa608c8e709e15",
+    "entra-reviewed": "sha256:d50eb9ac7c5cfac309f98b60522d2d0e4e3774ccbc002a14693baa5c5a0899b5",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -86,8 +86,10 @@ def test_after_a_full_apply_a_fetch_without_scim_state_refuses_or_is_recorded_an
             "manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out"}
         code, out, err = plan("e3", "plan2.json")
         assert code == 3
-        assert out.splitlines()[1] == ("2 blocking review item(s): the plan can be reviewed but not applied "
-                                       "(`sigma-migrate show` lists them with the policy snippet that settles each)")
+        assert out.splitlines()[1:4] == [
+            "Cannot sign in after the switch: 3 (1 deactivated, 2 with no IdP identity)", "Admins losing Admin: 0",
+            "2 blocking review item(s): the plan can be reviewed but not applied "
+            "(`sigma-migrate show` lists them with the policy snippet that settles each)"]
         held = read_plan(tmp_path / "plan2.json")
         assert [r.id for r in held.blocking_items] == [
             "inputs.scim_state_missing:sigma", "linking.create_collides:00urXgdCptzOM4sQRjPX"]

@@ -99,8 +99,8 @@ def test_show_only_prints_the_sections_restricted_to_the_wave(tmp_path, capsys):
     # the sections of `show`, in its order, restricted to the wave
     heads = [line.split(":")[0] for line in lines if line and not line.startswith(" ")]
     assert heads[1:] == ["Plan for Example (org-1)", "Summary", "Pre-flight (Sigma's SCIM prerequisites)",
-                         "Blocking review items", "Lock-outs (cannot sign in after the switch)", "Admin changes",
-                         "Deactivations", "Downgrades", "Other people", "Informational review items", "Teams",
+                         "Blocking review items", "Cannot sign in after the switch", "Admins losing Admin",
+                         "Admin types gained or changed", "Downgrades", "Other people", "Informational review items", "Teams",
                          "Protected owners", "Guards", "Plan"]
     people = out[out.index("Other people:"):out.index("Informational review items")]
     assert "alice@example.com" in people and "dan@example.com" in people

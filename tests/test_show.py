@@ -29,8 +29,12 @@ def small_plan(base=UNCONFIRMED_POLICY):
 def test_summary_preflight_and_blocking_items_come_first_then_people_sections_then_teams():
     text = plain_text(small_plan())
     order = ["Summary: Plan:", "Pre-flight (Sigma's SCIM prerequisites): 6 check(s), 2 blocking approval",
-             "Blocking review items: 1", "Lock-outs (cannot sign in after the switch): 2", "Admin changes: 0",
-             "Deactivations: 1", "Downgrades: 0", "Other people:", "Informational review items: 1 (nothing to decide)",
+             "Blocking review items: 1",
+             "Cannot sign in after the switch: 3 (1 deactivated, 2 with no IdP identity (2 in review))\n"
+             "  Deactivated by the plan (1):\n  - gone@example.com",
+             "  No IdP identity yet, decision pending in the review queue (2):\n  ? eve@example.com",
+             "Admins losing Admin: 0\n\n", "Admin types gained or changed: 0\n\n",
+             "Downgrades: 0\n\n", "Other people:", "Informational review items: 1 (nothing to decide)",
              "Teams:", "Guards:"]
     assert [text.index(heading) for heading in order] == sorted(text.index(heading) for heading in order)
     assert ("  approve and apply refuse this plan: 2 pre-flight check(s) unmet, 1 blocking review item(s), "
@@ -95,6 +99,8 @@ def test_user_content_is_not_rich_markup():
 def test_summary_lines_after_plan():
     lines = list(summary_lines(small_plan()))
     assert lines[0].startswith("Plan: 2 link, 1 create")
+    assert lines[1:3] == ["Cannot sign in after the switch: 3 (1 deactivated, 2 with no IdP identity (2 in review))",
+                          "Admins losing Admin: 0"]
     assert lines[-1].startswith("1 blocking review item(s): the plan can be reviewed but not applied")
 
 

@@ -60,9 +60,9 @@ def test_show_of_an_undo_plan_lists_the_admin_grant_the_downgrades_and_says_why_
     assert (f"Pre-flight: none of its own. This undo plan runs against an organization already on SCIM; the "
             f"pre-flight checks were the migration plan's ({original}).") in lines
     assert not any("older version" in ln or ln.startswith("Actions not about a person") for ln in lines)
-    start = lines.index("Admin changes: 1")
+    start = lines.index("Admin types gained or changed: 1 (1 gained)")
     assert lines[start:start + 3] == [
-        "Admin changes: 1",
+        "Admin types gained or changed: 1 (1 gained)",
         "  ~ helen.ortiz@acme.example  Helen Ortiz  [member QK9fJMB9nEBWpYLdl9yg76p7wxYSm <-> IdP "
         "00uDXNuDXUhYql9AzxH9] by email  Analyze -> Admin",
         "      ~ undo scim.link_user:QK9fJMB9nEBWpYLdl9yg76p7wxYSm: account type back to Admin  "
@@ -90,7 +90,8 @@ def test_show_of_an_undo_plan_lists_the_admin_grant_the_downgrades_and_says_why_
 def test_report_of_an_undo_plan_counts_what_it_does(undone, capsys):
     code, out, err = run_cli(capsys, "report", str(undone / "undo.json"), "--out", str(undone / "undo.html"))
     assert code == 0, err
-    assert "0 lose sign-in, 8 account-type changes (4 downgrades), 173 review items (0 blocking)" in out.splitlines()
+    assert ("Cannot sign in after the switch: 0; Admins losing Admin: 0; 8 account-type changes (4 downgrades), "
+            "173 review items (0 blocking)") in out.splitlines()
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (undone / "undo.html").read_text()))
     assert "8 account-type (licence) changes 4 downgrades" in page
     assert "People (20)" in page and "Teams (12)" in page

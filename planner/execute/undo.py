@@ -546,7 +546,7 @@ def _undo_plan(plan: Plan, journal: Path, source: Path, journal_rows: int, order
         actions=tuple(ordered),
         review_items=tuple(sorted(items, key=lambda r: r.id)),
         summary=PlanSummary(actions=dict(sorted(counts.items())), total_actions=len(ordered), changes=bool(ordered),
-                            guards=[], undoes=plan.digest, text=text,
+                            guards=[], undoes=plan.digest, text=text, outcomes=outcomes.outcome_counts(people),
                             account_types=account_type_counts(counts.get(ActionKind.SCIM_SET_ACCOUNT_TYPE.value, 0),
                                                               changes, ordered),
                             seats=_undo_seats(plan, people, decided.states, decided.done)),
