@@ -510,6 +510,7 @@ class ItemRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
     members: int | UnsetType = UNSET
     likely_group: str | UnsetType = UNSET
     in_group: int | UnsetType = UNSET
+    shared_percent: int | UnsetType = UNSET  # teams.likely_rename / possible_rename: whole percent, rounded down
 
     def fields(self) -> dict[str, Any]:
         """The set fields by JSON name, in declaration order (what ``show`` and the report print)."""
@@ -580,7 +581,7 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     - ``inputs.truncated``: ``truncated`` (:class:`InputMark`); ``inputs.scim_state_missing``: ``files`` (the
       Sigma export and its fetch manifest), ``source`` (the manifest's ``scimState``, or ``no fetch manifest``);
       ``policy.unknown_reference``: ``closest``
-      (when a name is close) or ``differences`` (when one only looks like it, :mod:`planner.did_you_mean`); ``teams.likely_rename``: ``groupMembers``; ``teams.empty_export``: ``files`` (the
+      (when a name is close) or ``differences`` (when one only looks like it, :mod:`planner.did_you_mean`); ``teams.likely_rename``, ``teams.possible_rename``: ``groupMembers``; ``teams.empty_export``: ``files`` (the
       Sigma teams and team members files), ``members`` (the organization's members), ``groups`` (the IdP groups
       that would become new teams); ``unmatched.review``: ``kind``,
       ``memberType``, ``userKind``;

@@ -84,7 +84,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from operator import attrgetter
 from typing import Iterable, Mapping
@@ -467,7 +467,8 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
     :class:`~planner.rules.teams.TeamDecision` over the people's final statuses (and ``deactivated``, the
     memberIds step 12 deactivates, :func:`deactivated_by`: a member the plan keeps active whom a push
     leaves out is a removal, one it deactivates is not), or the blocking
-    ``teams.likely_rename`` item that replaces it; the teams no group maps to get theirs
+    ``teams.likely_rename`` item that replaces it (an informational ``teams.likely_rename`` or
+    ``teams.possible_rename`` goes with the decision: :func:`with_rename_hint`); the teams no group maps to get theirs
     (:func:`~planner.rules.teams.decide_unmanaged`). Adds actions and items to ``outcome``; returns
     the team rows, sorted as the report lists them."""
     team_policy = policy.teams
@@ -477,13 +478,23 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
     outcome.review_items.extend(teams.group_cycle_item(c, directory.idp_format, team_policy.flatten_nested)
                                 for c in directory.group_cycles)
     renames = teams.likely_renames(assignments, team_policy, directory, people)
-    decisions = [teams.TeamDecision(review_items=(renames[a.group_id],)) if a.group_id in renames
-                 else teams.decide_team(a, team_policy, directory, people) for a in assignments]
+    decisions = [teams.TeamDecision(review_items=(renames[a.group_id],))
+                 if a.group_id in renames and renames[a.group_id].blocking
+                 else with_rename_hint(teams.decide_team(a, team_policy, directory, people), renames.get(a.group_id))
+                 for a in assignments]
     decisions.append(teams.decide_unmanaged(assignments, team_policy, directory, people))
     for decision in decisions:
         outcome.actions.extend(decision.actions)
         outcome.review_items.extend(decision.review_items)
     return teams.sorted_rows(row for decision in decisions for row in decision.rows)
+
+
+def with_rename_hint(decision: teams.TeamDecision, item: ReviewItem | None) -> teams.TeamDecision:
+    """``decision`` with the informational rename item of its group (:func:`~planner.rules.teams.likely_renames`)
+    first among its items; ``decision`` itself when there is none."""
+    if item is None:
+        return decision
+    return replace(decision, review_items=(item, *decision.review_items))
 
 
 def rows_with_final_actions(rows: list[TeamRow], actions: list[Action]) -> list[TeamRow]:

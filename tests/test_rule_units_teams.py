@@ -322,10 +322,22 @@ def test_a_group_holding_an_unmanaged_teams_people_is_a_likely_rename():
     a = Assignment("gR", "sigma-team-FP&A", "FP&A", None, "teams.rules[1].regex")
     item = likely_renames([a], policy().teams, renamed(), PEOPLE)["gR"]
     assert (item.id, item.blocking, item.evidence) == ("teams.likely_rename:gR", True, ItemEvidence(group_members=3))
-    assert tuple(c.fields() for c in item.candidates) == ({"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3},)
+    assert tuple(c.fields() for c in item.candidates) == (
+        {"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3, "sharedPercent": 100},)
     assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "sigma-team-FP&A"}}}
-    assert likely_renames([a], policy().teams, renamed(users=("ux",)), PEOPLE) == {}  # 1 of 3: another group
-    assert likely_renames([a], policy("teams:\n  map: {Finance: Elsewhere}\n").teams, renamed(), PEOPLE) == {}
+    assert likely_renames([a], policy().teams, renamed(users=("ux", "uy")), PEOPLE)["gR"].id == (
+        "teams.likely_rename:gR")  # 2 of 3: at least half of both
+    assert likely_renames([a], policy().teams, renamed(users=("ux",)), PEOPLE)["gR"].id == (
+        "teams.possible_rename:gR")  # 1 of the team's 3 (33%): under 50, over 25
+    assert likely_renames([a], policy("teams:\n  rename_percent: 80\n").teams, renamed(users=("ux",)),
+                          PEOPLE) == {}  # 33% under 40, half of 80: nothing said
+    possible = likely_renames([a], policy("teams:\n  rename_percent: 70\n").teams, renamed(users=("ux", "uy")),
+                              PEOPLE)["gR"]  # 66% of both: under 70, over 35
+    assert (possible.id, possible.blocking) == ("teams.possible_rename:gR", False)
+    # a team teams.map names is no candidate: only Sales (y, 1 of the group's 3) is left
+    mapped = likely_renames([a], policy("teams:\n  map: {Finance: Elsewhere}\n").teams, renamed(), PEOPLE)["gR"]
+    assert (mapped.id, [c.fields() for c in mapped.candidates]) == ("teams.possible_rename:gR", [
+        {"teamId": "tS", "name": "Sales", "members": 1, "inGroup": 1, "sharedPercent": 33}])
 
 
 def test_a_rename_counts_only_the_links_to_members_of_unmanaged_teams():

@@ -387,13 +387,18 @@ def test_a_renamed_group_is_a_blocking_likely_rename_not_a_second_team():
         ("teams.likely_rename:gR", True), ("teams.unmanaged:teams", False)]
     (item,) = [r for r in p.review_items if r.code == "teams.likely_rename"]
     assert item.message == (
-        "group 'sigma-team-FP&A' would become a new team 'FP&A' (teams.rules[1].regex), but 3 of 3 members of team "
-        "'Finance', which no IdP group maps to, are in it (the group has 3 member(s)): the group was likely renamed "
-        "after the team was made; a new team would leave 'Finance' unmanaged beside a second team of the same people")
+        "group 'sigma-team-FP&A' would become a new team 'FP&A' (teams.rules[1].regex), and 3 of 3 members of team "
+        "'Finance' (100%), which no IdP group maps to, are in it (3 of the group's 3 member(s), 100%): at least "
+        "teams.rename_percent (50%) of both, so the group was likely renamed after the team was made; a new team "
+        "would leave 'Finance' unmanaged beside a second team of the same people: nothing is created for the group "
+        "until the policy decides")
     assert item.subject.fields() == {"groupId": "gR", "groupDisplayName": "sigma-team-FP&A", "name": "FP&A"}
-    assert tuple(c.fields() for c in item.candidates) == ({"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3},)
+    assert tuple(c.fields() for c in item.candidates) == (
+        {"teamId": "tF", "name": "Finance", "members": 3, "inGroup": 3, "sharedPercent": 100},)
     assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "sigma-team-FP&A"}}}
-    assert "# or, for a team of its own, archive team 'Finance' in Sigma and plan again" in item.resolution
+    assert yaml.safe_load(item.resolution.split("# or:\n", 1)[1].replace("# ", "")) == {
+        "teams": {"confirm_new_teams": ["sigma-team-FP&A"]}}
+    assert "# or, a team of its own beside 'Finance': confirm it (or archive team 'Finance' in Sigma" in item.resolution
     # under mode: link nothing would be created either, but the old team would still be left
     # unmanaged: the same blocking item, not the informational teams.no_team
     link_mode = renamed("  mode: link\n")  # the later key wins
@@ -408,6 +413,102 @@ def test_a_renamed_group_is_a_blocking_likely_rename_not_a_second_team():
     new = renamed("  map: {FP&A: sigma-team-FP&A}\n")
     assert team_kinds(new) == []
     assert ("policy.unknown_reference", True) in review_codes(new)
+
+
+def shared_org(shared: int, size: int = 24, extra: str = ""):
+    """Team Finance (24 members m0..m23) and a new IdP group sigma-team-FP&A of ``size`` users, ``shared`` of
+    them Finance's members (u0..), the others people of no team (n0..)."""
+    members = [member(f"m{i}", f"m{i}@example.com") for i in range(24)]
+    members += [member(f"n{i}", f"n{i}@example.com") for i in range(size - shared)]
+    users = [user(f"u{i}", f"m{i}@example.com") for i in range(24)]
+    users += [user(f"v{i}", f"n{i}@example.com") for i in range(size - shared)]
+    group_users = [f"u{i}" for i in range(shared)] + [f"v{i}" for i in range(size - shared)]
+    snap = snapshot(members, users, groups=[group("gR", "sigma-team-FP&A", group_users)],
+                    teams=[team("tF", "Finance")], memberships={"tF": [f"m{i}" for i in range(24)]})
+    return plan(snap, RENAMED_RULES + extra)
+
+
+def rename_items(p):
+    return [(r.id, r.blocking, r.message, tuple(c.fields() for c in r.candidates))
+            for r in p.review_items if r.code in ("teams.likely_rename", "teams.possible_rename")]
+
+
+CREATE_FPA = [("scim.create_group", "scim.create_group:gR"), ("scim.set_group_members", "scim.set_group_members:gR")]
+
+
+def likely_message(shared: int, percent: int, size: int = 24) -> str:
+    return (f"group 'sigma-team-FP&A' would become a new team 'FP&A' (teams.rules[1].regex), and {shared} of 24 "
+            f"members of team 'Finance' ({shared * 100 // 24}%), which no IdP group maps to, are in it ({shared} of the "
+            f"group's {size} member(s), {shared * 100 // size}%): at least teams.rename_percent ({percent}%) of both")
+
+
+UNDECIDED = (", so the group was likely renamed after the team was made; a new team would leave 'Finance' unmanaged "
+             "beside a second team of the same people: nothing is created for the group until the policy decides")
+
+
+def test_a_group_sharing_19_of_24_members_with_an_unmanaged_team_is_a_likely_rename_not_a_second_team():
+    """tester8 finding 7: 19 of 24 (79%) fell under the 80% cut-off and became scim.create_group, a second
+    team with no hint, while 20 of 24 was seen as the same team. Now the threshold is teams.rename_percent
+    (default 50) and both are the same blocking item, nothing created."""
+    for shared in (19, 20):
+        p = shared_org(shared)
+        assert team_kinds(p) == []
+        assert rename_items(p) == [("teams.likely_rename:gR", True, likely_message(shared, 50) + UNDECIDED, (
+            {"teamId": "tF", "name": "Finance", "members": 24, "inGroup": shared,
+             "sharedPercent": shared * 100 // 24},))]
+        assert review_codes(p)[-1:] == [("teams.unmanaged", False)]
+    # half of both is at the default threshold: blocking
+    p = shared_org(12)
+    assert (team_kinds(p), [(i[0], i[1]) for i in rename_items(p)]) == ([], [("teams.likely_rename:gR", True)])
+    assert rename_items(p)[0][2] == likely_message(12, 50) + UNDECIDED
+
+
+def test_a_strict_confirmation_creates_the_group_as_a_team_of_its_own_and_says_so():
+    p = shared_org(19, extra="  confirm_new_teams: [sigma-team-FP&A]\n")
+    assert team_kinds(p) == CREATE_FPA
+    assert rename_items(p) == [("teams.likely_rename:gR", False, likely_message(19, 50) + (
+        "; teams.confirm_new_teams names the group, so it is planned as a team of its own beside 'Finance'"), (
+        {"teamId": "tF", "name": "Finance", "members": 24, "inGroup": 19, "sharedPercent": 79},))]
+    (item,) = [r for r in p.review_items if r.code == "teams.likely_rename"]
+    assert (item.rule, item.resolution) == ("teams.confirm_new_teams", "")
+    # a confirmation naming no group is a typo: it confirms nothing
+    typo = shared_org(19, extra="  confirm_new_teams: [sigma-team-FPA]\n")
+    assert team_kinds(typo) == []
+    assert [(r.id, r.blocking) for r in typo.review_items if r.blocking] == [
+        ("policy.unknown_reference:teams.confirm_new_teams[0]", True), ("teams.likely_rename:gR", True)]
+    (ref,) = [r for r in typo.review_items if r.code == "policy.unknown_reference"]
+    assert ref.message.endswith("teams.confirm_new_teams[0] names IdP group 'sigma-team-FPA', which is not in the IdP "
+                                "export (did you mean 'sigma-team-FP&A'?); the entry is ignored")
+    # a map entry settles it the other way: team Finance follows the renamed group
+    linked = shared_org(19, extra="  map: {Finance: sigma-team-FP&A}\n")
+    assert team_kinds(linked) == [("scim.link_group", "scim.link_group:tF"),
+                                  ("scim.set_group_members", "scim.set_group_members:gR")] + [
+        ("teams.remove_member", f"teams.remove_member:tF:m{i}") for i in sorted(range(19, 24), key=str)]
+    assert rename_items(linked) == []
+
+
+def test_an_overlap_under_the_threshold_is_said_beside_the_create():
+    """Under teams.rename_percent but at least half of it: the group is created, and the informational
+    teams.possible_rename names the team, the overlap and the map entry; under half of it nothing is said."""
+    p = shared_org(12, extra="  rename_percent: 60\n")  # 50% < 60%
+    assert team_kinds(p) == CREATE_FPA
+    assert rename_items(p) == [("teams.possible_rename:gR", False, (
+        "group 'sigma-team-FP&A' would become a new team 'FP&A' (teams.rules[1].regex), and 12 of 24 members of "
+        "team 'Finance' (50%), which no IdP group maps to, are in it (12 of the group's 24 member(s), 50%): less than "
+        "teams.rename_percent (60%) of both, so it is planned as a team of its own; if the group is team 'Finance' "
+        "renamed, map it"), ({"teamId": "tF", "name": "Finance", "members": 24, "inGroup": 12, "sharedPercent": 50},))]
+    (item,) = [r for r in p.review_items if r.code == "teams.possible_rename"]
+    assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "sigma-team-FP&A"}}}
+    assert [(i[0], i[1]) for i in rename_items(shared_org(19, extra="  rename_percent: 80\n"))] == [
+        ("teams.possible_rename:gR", False)]  # the old cut-off, set in the policy: 79% is still said
+    assert [(i[0], i[1]) for i in rename_items(shared_org(20, extra="  rename_percent: 80\n"))] == [
+        ("teams.likely_rename:gR", True)]
+    small = shared_org(5)  # 20% < 25%, half of 50%
+    assert (team_kinds(small), rename_items(small)) == (CREATE_FPA, [])
+    # the share is of both sides: 12 of the team's 24 in a group of 48 is 25% of the group, 50% of the team
+    big = shared_org(12, size=48)
+    assert [(i[0], i[1], i[3]) for i in rename_items(big)] == [("teams.possible_rename:gR", False, (
+        {"teamId": "tF", "name": "Finance", "members": 24, "inGroup": 12, "sharedPercent": 25},))]
 
 
 def test_a_small_overlap_is_no_rename():

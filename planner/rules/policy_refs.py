@@ -21,7 +21,7 @@ What each section names (:func:`policy_references`):
 - a **team** (exact name of a team): ``teams.map`` keys (one naming an archived team holds its group by a
   blocking ``teams.archived_team`` item, :func:`planner.rules.teams.archived_matches`);
 - an **IdP group** (exact displayName, or ``re:`` matching at least one): ``teams.map`` values,
-  ``teams.confirm_empty``, ``scope.groups``, ``account_types.group_map`` keys;
+  ``teams.confirm_empty``, ``teams.confirm_new_teams``, ``scope.groups``, ``account_types.group_map`` keys;
 - an **IdP attribute** / **member field** (set, not blank, on at least one IdP user / member):
   ``linking.match_keys[].attribute.idp`` / ``.sigma``. A match key whose attribute the export lacks
   links no one, so the people it was written for would be deactivated and created again (tester2
@@ -150,6 +150,7 @@ def _teams_refs(policy: Policy) -> Iterator[PolicyRef]:
         yield PolicyRef(("teams", "map", team, "[key]"), RefKind.TEAM, team)
         yield PolicyRef(("teams", "map", team), RefKind.GROUP, group or "")
     yield from _items(RefKind.GROUP, ("teams", "confirm_empty"), policy.teams.confirm_empty)
+    yield from _items(RefKind.GROUP, ("teams", "confirm_new_teams"), policy.teams.confirm_new_teams)
 
 
 def _unmatched_refs(policy: Policy) -> Iterator[PolicyRef]:

@@ -60,10 +60,13 @@ group, each email and member, nobody removed or added; ``keep``: kept, the item 
 ``leftovers``: removed or reported as leftovers) (:func:`outside_member_item`).
 
 A group that would become a **new** team (created, or not created under
-``mode: link``) by a name rule while an unmanaged team holds the same people is
-a likely **rename** of the group after the team was made: a blocking
-``teams.likely_rename`` item naming the overlap ("10 of 10 members") replaces
-the create, settled by ``teams.map`` (link the old team) or by archiving the old team. A group
+``mode: link``) by a name rule while it shares at least ``teams.rename_percent`` (default 50) of its
+members and of an unmanaged team's members is a likely **rename** of the group after the team was made:
+a blocking ``teams.likely_rename`` item naming both and the overlap ("19 of 24 members ... (79%)")
+replaces the create, settled by ``teams.map`` (link the old team), by ``teams.confirm_new_teams`` (a team
+of its own: created, the item informational) or by archiving the old team. A smaller overlap, at least
+half of ``teams.rename_percent`` of both, is the informational ``teams.possible_rename`` beside the
+create: no cut-off hides a rename in silence (tester8 finding 7). A group
 no rule maps at all that holds an unmanaged team's people is named in the
 ``teams.unmanaged`` item (nothing is created for it).
 
@@ -108,9 +111,6 @@ from . import action_id, make_action, make_review, yaml_snippet
 IDP_NAMES = {"okta": "Okta", "entra": "Entra ID", "google": "Google Workspace"}
 """Display name of an IdP by the prefix of its export format (``entra-csv`` -> Entra ID)."""
 
-RENAME_SHARE = 0.8
-"""A group and an unmanaged team are a likely rename when the people they share are at least this
-share of the team's members and of the group's members."""
 
 
 def idp_name(idp_format: str) -> str:
@@ -1263,70 +1263,150 @@ def candidate_links(candidates: RenameCandidates, people: TeamPeople) -> TeamPeo
     return TeamPeople(member_ids, {}, people.held)
 
 
-def overlapping(holds: frozenset[str], size: int, candidates: RenameCandidates) -> list[tuple[int, str]]:
-    """``[(shared people, teamId)]`` of the candidate teams sharing at least :data:`RENAME_SHARE` of
-    their members and of the group's (``holds``: :func:`group_holds`, of every link or of
-    :func:`candidate_links`; ``size``: its users), most shared first (then team name, teamId)."""
+def shared_percent(shared: int, team_members: int, group_members: int) -> int:
+    """The overlap of a group and a team as a whole percent, rounded down: ``shared`` people of the larger
+    of ``team_members`` and ``group_members`` (the lower of the two shares; ``19, 24, 24`` -> ``79``), so
+    it is never shown above the threshold it missed."""
+    return shared * 100 // max(team_members, group_members, 1)
+
+
+def overlapping(holds: frozenset[str], size: int, candidates: RenameCandidates, percent: int) -> list[tuple[int, str]]:
+    """``[(shared people, teamId)]`` of the candidate teams sharing at least ``percent`` (1-100) of their
+    members and of the group's (``holds``: :func:`group_holds`, of every link or of :func:`candidate_links`;
+    ``size``: its users), most shared first (then team name, teamId). Counted in whole people:
+    ``shared * 100 >= percent * members`` on each side, no float rounding."""
     # each held member's candidate teams, counted in C (Counter over a chain of the lookups)
     shared = Counter(chain.from_iterable(filter(None, map(candidates.teams_of.get, holds))))
+    least = percent * size
     return sorted(((n, tid) for tid, n in shared.items()
-                   if n >= RENAME_SHARE * candidates.sizes[tid] and n >= RENAME_SHARE * size),
+                   if n * 100 >= least and n * 100 >= percent * candidates.sizes[tid]),
                   key=lambda x: (-x[0], candidates.names[x[1]], x[1]))
 
 
+def possible_percent(rename_percent: int) -> int:
+    """The least overlap named by the informational ``teams.possible_rename``: half of
+    ``teams.rename_percent``, rounded up (``50`` -> ``25``)."""
+    return (rename_percent + 1) // 2
+
+
+def overlap_words(n: int, team: str, team_members: int, group_members: int) -> str:
+    """``"19 of 24 members of team 'Finance' (79%) ... 19 of the group's 24 (79%)"``: both sides of an overlap."""
+    return (f"{n} of {team_members} members of team {team!r} ({n * 100 // max(team_members, 1)}%), which no IdP group "
+            f"maps to, are in it ({n} of the group's {group_members} member(s), {n * 100 // max(group_members, 1)}%)")
+
+
+def rename_candidate_refs(hits: list[tuple[int, str]], group_members: int, candidates: RenameCandidates
+                          ) -> list[ItemRef]:
+    """The teams of ``hits`` (:func:`overlapping`) as an item's candidates: teamId, name, members, how many of
+    them are in the group and the overlap's :func:`shared_percent`."""
+    return [ItemRef(team_id=t, name=candidates.names[t], members=candidates.sizes[t], in_group=k,
+                    shared_percent=shared_percent(k, candidates.sizes[t], group_members)) for k, t in hits]
+
+
 def likely_rename_item(a: Assignment, group_size: int, hits: list[tuple[int, str]],
-                       candidates: RenameCandidates) -> ReviewItem:
-    """``teams.likely_rename`` (blocking): a group a name rule would make a new team of holds the
-    people of an unmanaged team (``hits``: :func:`overlapping`); settled by ``teams.map``."""
+                       candidates: RenameCandidates, policy: Teams) -> ReviewItem:
+    """``teams.likely_rename``: a group a name rule would make a new team of shares at least
+    ``teams.rename_percent`` of its members and of an unmanaged team's (``hits``: :func:`overlapping`, the
+    most shared first). Blocking, the group's decision replaced (nothing created, nothing pushed), until
+    ``teams.map`` gives the team to the group or ``teams.confirm_new_teams`` names the group (a team of its
+    own: the item is then informational and the group is planned as any new team)."""
     n, tid = hits[0]
     old = candidates.names[tid]
+    confirmed = confirmed_new_team(a.group_name, policy)
+    head = (f"group {a.group_name!r} would become a new team {a.name!r} ({a.rule}), and "
+            f"{overlap_words(n, old, candidates.sizes[tid], group_size)}: at least teams.rename_percent "
+            f"({policy.rename_percent}%) of both")
+    if confirmed:
+        message = (f"{head}; teams.confirm_new_teams names the group, so it is planned as a team of its own beside "
+                   f"{old!r}")
+        resolution = ""
+    else:
+        message = (f"{head}, so the group was likely renamed after the team was made; a new team would leave "
+                   f"{old!r} unmanaged beside a second team of the same people: nothing is created for the group "
+                   "until the policy decides")
+        resolution = yaml_snippet({"teams": {"map": {old: a.group_name}}},
+                                  {"teams": {"confirm_new_teams": [a.group_name]}},
+                                  notes=[f"the group was renamed: team {old!r} follows it",
+                                         f"or, a team of its own beside {old!r}: confirm it (or archive team "
+                                         f"{old!r} in Sigma and plan again; a teams.map key names an existing "
+                                         "team, never one to create)"])
     return make_review(
         "teams.likely_rename",
         a.group_id,
-        blocking=True,
+        blocking=not confirmed,
         subject=ItemRef(group_id=a.group_id, group_display_name=a.group_name, name=a.name),
-        message=(
-            f"group {a.group_name!r} would become a new team {a.name!r} ({a.rule}), but {n} of "
-            f"{candidates.sizes[tid]} members of team {old!r}, which no IdP group maps to, are in it "
-            f"(the group has {group_size} member(s)): the group was likely renamed after the team was made; "
-            f"a new team would leave {old!r} unmanaged beside a second team of the same people"
-        ),
-        rule=a.rule,
-        candidates=[ItemRef(team_id=t, name=candidates.names[t], members=candidates.sizes[t], in_group=k)
-                    for k, t in hits],
+        message=message,
+        rule="teams.confirm_new_teams" if confirmed else a.rule,
+        candidates=rename_candidate_refs(hits, group_size, candidates),
+        evidence=ItemEvidence(group_members=group_size),
+        resolution=resolution,
+    )
+
+
+def possible_rename_item(a: Assignment, group_size: int, hits: list[tuple[int, str]],
+                         candidates: RenameCandidates, policy: Teams) -> ReviewItem:
+    """``teams.possible_rename`` (informational): a group a name rule makes a new team of shares less than
+    ``teams.rename_percent`` but at least half of it (:func:`possible_percent`) of its members and of an
+    unmanaged team's (``hits``: :func:`overlapping`): planned as a team of its own, and said, so that no
+    cut-off hides a rename in silence (tester8 finding 7); ``teams.map`` links the old team instead."""
+    n, tid = hits[0]
+    old = candidates.names[tid]
+    return make_review(
+        "teams.possible_rename",
+        a.group_id,
+        blocking=False,
+        subject=ItemRef(group_id=a.group_id, group_display_name=a.group_name, name=a.name),
+        message=(f"group {a.group_name!r} would become a new team {a.name!r} ({a.rule}), and "
+                 f"{overlap_words(n, old, candidates.sizes[tid], group_size)}: less than teams.rename_percent "
+                 f"({policy.rename_percent}%) of both, so it is planned as a team of its own; if the group is team "
+                 f"{old!r} renamed, map it"),
+        rule="teams.rename_percent",
+        candidates=rename_candidate_refs(hits, group_size, candidates),
         evidence=ItemEvidence(group_members=group_size),
         resolution=yaml_snippet({"teams": {"map": {old: a.group_name}}},
-                                notes=[f"the group was renamed: team {old!r} follows it",
-                                       f"or, for a team of its own, archive team {old!r} in Sigma and plan again "
-                                       "(a teams.map key names an existing team, never one to create)"]),
+                                notes=[f"if the group was renamed: team {old!r} follows it"]),
     )
+
+
+def confirmed_new_team(group_name: str, policy: Teams) -> bool:
+    """True when ``teams.confirm_new_teams`` names ``group_name`` (exact displayName, or ``re:`` full match):
+    the reviewer says the group is a team of its own, not an unmanaged team renamed."""
+    return any(group_pattern_matcher(pattern)(group_name) for pattern in policy.confirm_new_teams)
 
 
 def likely_renames(assignments: list[Assignment], policy: Teams, directory: Directory,
                    people: TeamPeople) -> dict[str, ReviewItem]:
-    """``{group id: blocking teams.likely_rename item}`` for groups a name rule would make a new team
-    of while an unmanaged team (no group maps to it, ``teams.map`` does not name it) holds the same
-    people: at least :data:`RENAME_SHARE` of the team's members and of the group's members. The
-    item replaces the group's decision; ``teams.map`` settles it (map entries are never checked here)."""
+    """``{group id: teams.likely_rename or teams.possible_rename item}`` for groups a name rule would make a
+    new team of while an unmanaged team (no group maps to it, ``teams.map`` does not name it) shares their
+    people: at least ``teams.rename_percent`` of the team's members and of the group's
+    (:func:`likely_rename_item`), else at least half of it (:func:`possible_rename_item`). A blocking item
+    replaces the group's decision; an informational one goes with it (:func:`planner.planning.fold_teams`).
+    ``teams.map`` settles it (map entries are never checked here)."""
     new = [a for a in assignments if a.team_id is None and a.rule != "teams.map"]
     if not new:
         return {}
     candidates = rename_candidates(assignments, policy, directory)
     linked = candidate_links(candidates, people)
+    least = possible_percent(policy.rename_percent)
     out = {}
     for a in new:
         group = directory.groups[a.group_id]
-        hits = overlapping(group_holds(pushed_ids(group), linked), len(group.member_ids), candidates)
-        if hits:
-            out[a.group_id] = likely_rename_item(a, len(group.member_ids), hits, candidates)
+        size = len(group.member_ids)
+        hits = overlapping(group_holds(pushed_ids(group), linked), size, candidates, least)
+        if not hits:
+            continue
+        likely = [(n, tid) for n, tid in hits
+                  if shared_percent(n, candidates.sizes[tid], size) >= policy.rename_percent]
+        out[a.group_id] = (likely_rename_item(a, size, likely, candidates, policy) if likely
+                           else possible_rename_item(a, size, hits, candidates, policy))
     return out
 
 
 def unmanaged_lookalikes(assignments: list[Assignment], policy: Teams, directory: Directory,
                          people: TeamPeople) -> dict[str, tuple[str, int]]:
     """``{teamId: (group displayName, shared people)}``: for an unmanaged team, the IdP group no
-    rule or map entry makes a team of that holds the same people (as :func:`overlapping` measures
-    it; the most shared, then the group name): the team's group was likely renamed (the default
+    rule or map entry makes a team of that holds the same people (at least ``teams.rename_percent`` of both,
+    as :func:`overlapping` measures it; the most shared, then the group name): the team's group was likely renamed (the default
     ``exact`` rule no longer matches it). Named in the ``teams.unmanaged`` item. A group whose name only
     looks like an active team's is none: it is held by ``teams.look_alike_group`` (:func:`look_alike_matches`),
     and mapping a team to it would adopt the look-alike name (tester7 NEW-4)."""
@@ -1342,7 +1422,8 @@ def unmanaged_lookalikes(assignments: list[Assignment], policy: Teams, directory
     linked = candidate_links(candidates, people)
     best: dict[str, tuple[int, str]] = {}
     for g in groups:
-        for n, tid in overlapping(group_holds(pushed_ids(g), linked), len(g.member_ids), candidates):
+        for n, tid in overlapping(group_holds(pushed_ids(g), linked), len(g.member_ids), candidates,
+                                  policy.rename_percent):
             if tid not in best or (-n, g.display_name) < (-best[tid][0], best[tid][1]):
                 best[tid] = (n, g.display_name)
     return {tid: (name, n) for tid, (n, name) in best.items()}
