@@ -150,6 +150,11 @@ class ScimState:
     """Provisioned users by :func:`~planner.model.email_key` of ``userName``."""
     groups_by_name: Mapping[str, ScimGroup] = field(default_factory=dict)
     """Provisioned groups by ``displayName`` (exact: Sigma links teams by exact name)."""
+    groups_without_team: Mapping[str, ScimGroup] = field(default_factory=dict)
+    """SCIM groups no team of the export is (neither its id a teamId nor its ``displayName`` a team's name), by
+    ``displayName``, provisioned or not: teams Sigma's SCIM service listed that the teams file lacks (the loader's
+    ``team-not-in-teams`` warning); what a re-plan knows of a team gone from the teams export
+    (:func:`planner.rules.teams.map_team_missing_item`)."""
     second_accounts: Mapping[str, str] = field(default_factory=dict)
     """Members a userName change left behind: the memberId that is a provisioned user's SCIM id but whose
     email is not its userName -> the member that now has it (Sigma made it when the IdP changed the
@@ -687,10 +692,13 @@ def scim_state(export: SigmaExport) -> ScimState:
         elif len(found) == 1 and not u.provisioned and made_after(u.created, set_up_by):
             without_external_id[found[0]] = u
     groups: dict[str, ScimGroup] = {}
+    without_team: dict[str, ScimGroup] = {}
     for g in export.scim_groups:
         found = [g.id] if g.id in teams else by_name.get(g.display_name, [])
         if g.provisioned and len(found) == 1:
             groups[found[0]] = g
+        elif not found:
+            without_team.setdefault(g.display_name, g)
     return ScimState(
         groups_by_name={g.display_name: g for g in groups.values()},
         users=users,
@@ -699,6 +707,7 @@ def scim_state(export: SigmaExport) -> ScimState:
         groups=groups,
         user_names={u.id: u.user_name for u in export.scim_users},
         known=True,
+        groups_without_team=without_team,
         second_accounts=second_accounts,
         set_up_by=set_up_by,
         without_external_id=without_external_id,

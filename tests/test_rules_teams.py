@@ -409,10 +409,11 @@ def test_a_renamed_group_is_a_blocking_likely_rename_not_a_second_team():
     assert team_kinds(linked) == [("scim.link_group", "scim.link_group:tF"),
                                   ("scim.set_group_members", "scim.set_group_members:gR")]
     assert [r.code for r in linked.review_items if r.code == "teams.likely_rename"] == []
-    # a map key naming no team never creates one (planner.rules.policy_refs): blocking, nothing made
+    # a map key naming no team never creates one (planner.rules.policy_refs): blocking, nothing made; no team's
+    # name is close to FP&A, so it is a team gone (teams.map_team_missing), no typo
     new = renamed("  map: {FP&A: sigma-team-FP&A}\n")
     assert team_kinds(new) == []
-    assert ("policy.unknown_reference", True) in review_codes(new)
+    assert ("teams.map_team_missing", True) in review_codes(new)
 
 
 def shared_org(shared: int, size: int = 24, extra: str = ""):

@@ -19,7 +19,9 @@ What each section names (:func:`policy_references`):
 - a **person** (either of the above, as an individual assignment in the IdP):
   ``account_types.overrides`` keys, ``acknowledged_downgrades``, ``acknowledged_replacements``;
 - a **team** (exact name of a team): ``teams.map`` keys (one naming an archived team holds its group by a
-  blocking ``teams.archived_team`` item, :func:`planner.rules.teams.archived_matches`);
+  blocking ``teams.archived_team`` item, :func:`planner.rules.teams.archived_matches`; one naming a team
+  Sigma's SCIM state lists, or whose name no team's is close to, is the blocking ``teams.map_team_missing``
+  instead: :func:`map_team_missing`);
 - an **IdP group** (exact displayName, or ``re:`` matching at least one): ``teams.map`` values,
   ``teams.confirm_empty``, ``teams.confirm_new_teams``, ``scope.groups``, ``account_types.group_map`` keys;
 - an **IdP attribute** / **member field** (set, not blank, on at least one IdP user / member):
@@ -43,7 +45,7 @@ from ..matching import clean_attribute, idp_attribute, member_attribute
 from ..model import NO_EVIDENCE, ItemEvidence, ItemRef, ReviewItem, email_key
 from ..policy import NEVER, REGEX_PREFIX, Policy, group_pattern_matcher
 from ..yaml_schema import dotted
-from . import make_review
+from . import make_review, teams
 
 CODE = "policy.unknown_reference"
 
@@ -319,8 +321,25 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
     )
 
 
+def map_team_missing(ref: PolicyRef, policy: Policy, directory: Directory) -> ReviewItem | None:
+    """The blocking ``teams.map_team_missing`` item (:func:`planner.rules.teams.map_team_missing_item`) of a
+    ``teams.map`` key naming no team when the team is known to have existed rather than misspelt: Sigma's SCIM
+    state lists it, or no team's name is close to it (neither :func:`closest_name` nor a look-alike); ``None``
+    for another reference, or a near-miss spelling (a typo: :func:`unknown_reference_item`, did you mean ...)
+    (tester8 finding 4: a deleted team read as a typo)."""
+    if ref.kind is not RefKind.TEAM or ref.loc[:2] != ("teams", "map"):
+        return None
+    names = known_names(ref.kind, directory)
+    near = look_alike(ref.value, names) or closest_name(ref.value, names)
+    if near is not None and ref.value not in directory.scim.groups_without_team:
+        return None
+    return teams.map_team_missing_item(ref.value, policy.teams.map[ref.value], policy.location(*ref.loc), directory,
+                                       near)
+
+
 def unknown_references(policy: Policy, directory: Directory) -> list[ReviewItem]:
-    """One blocking ``policy.unknown_reference`` item per reference of ``policy`` naming nothing in
-    ``directory`` (:func:`policy_references`, :func:`resolves`), in section order."""
-    return [unknown_reference_item(ref, policy, directory)
+    """One blocking item per reference of ``policy`` naming nothing in ``directory`` (:func:`policy_references`,
+    :func:`resolves`), in section order: ``policy.unknown_reference``, or for a ``teams.map`` key naming a team
+    known to be gone, ``teams.map_team_missing`` (:func:`map_team_missing`)."""
+    return [map_team_missing(ref, policy, directory) or unknown_reference_item(ref, policy, directory)
             for ref in policy_references(policy) if not resolves(ref, directory)]

@@ -10,8 +10,9 @@ is an existing team must **link** it (Okta's Link Group) or it is created
    ``exact`` (displayName == team name), ``case_insensitive``, ``regex``
    (``pattern`` fully matches the displayName, ``replace`` makes the team name);
 3. a regex rule whose team does not exist is created with ``mode: create``, reported with
-   ``mode: link``; a map entry naming no active team or no group is a typo, a blocking
-   ``policy.unknown_reference`` (:mod:`.policy_refs`): its group is neither linked nor created;
+   ``mode: link``; a map entry naming no active team or no group is a blocking
+   ``policy.unknown_reference`` (:mod:`.policy_refs`, a typo: did you mean ...), or for a team known to be gone
+   the blocking ``teams.map_team_missing`` (:func:`map_team_missing_item`): its group is neither linked nor created;
 4. two groups for one team, or one group matching two teams, are blocking
    review items (nothing is linked on a guess);
 5. a group no rule gives an active team of its own whose name rule finds an archived team
@@ -401,7 +402,8 @@ def map_candidates(policy: Teams, group_ids_by_name: Mapping[str, list[str]],
     """``teams.map``: ``({group id: candidate assignments}, team names it claims)``. An entry whose
     group is missing claims nothing; one whose key names no active team is a typo, never a team to
     create: its groups get no candidate (neither linked nor created, nor left to the rules). Both are
-    blocking ``policy.unknown_reference`` items of :mod:`.policy_refs`."""
+    blocking items of :mod:`.policy_refs` (``policy.unknown_reference``, or ``teams.map_team_missing`` for a
+    team known to be gone)."""
     candidates: dict[str, list[Assignment]] = {}
     claimed: set[str] = set()
     for team_name, group_name in policy.map.items():
@@ -548,6 +550,57 @@ def scim_group_missing_item(team: SigmaTeam, provisioned: ScimGroup, members: in
         rule="teams.scim_state",
         evidence=ItemEvidence(external_id=gid, display_name=provisioned.display_name, members=members),
         resolution=resolution,
+    )
+
+
+def map_team_missing_item(team: str, group: str, where: str, directory: Directory,
+                          closest_team: str | None = None) -> ReviewItem:
+    """``teams.map_team_missing`` (blocking): the ``teams.map`` entry at ``where`` (``file:line:column``) gives IdP
+    group ``group`` to team ``team``, which the Sigma export does not have (no active or archived team of that
+    name), and the team is known to have existed rather than misspelt: Sigma's SCIM state lists a group of that
+    ``displayName`` (:attr:`planner.directory.ScimState.groups_without_team`: the teams file lacks a team SCIM
+    has), or no team's name is close to it (:func:`planner.rules.policy_refs.unknown_references` keeps the
+    did-you-mean ``policy.unknown_reference`` for a near-miss spelling). A re-plan reads no earlier plan: what it
+    knows is the teams file and Sigma's SCIM state, and the item says which (tester8 finding 4). As for any map
+    key naming no team, the group is neither linked nor created (:func:`map_candidates`). Settled by exporting
+    again (a teams file cut short), by a rule that makes the team again under ``teams.mode: create`` with the
+    entry removed (a map key names an existing team, never one to create), or by mapping the group to another
+    active team. ``closest_team``: the closest existing name, said when SCIM knows the team anyway."""
+    scim = directory.scim
+    listed = scim.groups_without_team.get(team)
+    if listed is not None:
+        linked = f"linked to IdP group {listed.external_id}" if listed.external_id else "linked to no IdP group"
+        known = (f"Sigma's SCIM state lists it (SCIM id {listed.id}, {linked}), so the teams file lacks a team "
+                 "Sigma has (cut short, or the team was deleted between the two reads)")
+        source = "Sigma's SCIM state"
+    else:
+        state = ("Sigma's SCIM state does not list it either" if scim.known else
+                 "Sigma's SCIM state, which would list a team the teams file lacks, is not in the export")
+        known = f"{state}, and no team's name is close to it: the team was deleted in Sigma (or never made)"
+        source = "no team of a close name"
+    near = f" (the closest team name is {closest_team!r})" if closest_team and listed is not None else ""
+    gids = [g.group_id for g in directory.groups.values() if g.display_name == group]
+    pattern = "^" + re.escape(group).replace("\\ ", " ") + "$"  # a space needs no escape outside re.VERBOSE
+    notes = ([f"export the Sigma teams again (every page) and plan again; if team {team!r} is gone from Sigma:"]
+             if listed is not None else [])
+    notes.append(f"make team {team!r} again from group {group!r}: remove the teams.map entry at {where} and add this "
+                 "rule to teams.rules (the list replaces the default; a teams.map key names an existing team, "
+                 "never one to create)")
+    return make_review(
+        "teams.map_team_missing", team, blocking=True,
+        subject=ItemRef(policy_key=f"teams.map.{team}", name=team, group_id=gids[0] if len(gids) == 1 else UNSET,
+                        group_display_name=group),
+        message=(f"{where}: teams.map gives IdP group {group!r} to team {team!r}, which the Sigma export does not have "
+                 f"(no active or archived team of that name): {known}{near}; the group is neither linked nor "
+                 "created"),
+        rule="teams.map",
+        evidence=ItemEvidence(source=source,
+                              external_id=listed.external_id if listed is not None and listed.external_id else UNSET,
+                              display_name=listed.display_name if listed is not None else UNSET),
+        resolution=yaml_snippet(
+            {"teams": {"mode": "create",
+                       "rules": [{"match": "regex", "pattern": pattern, "replace": team.replace("\\", "\\\\")}]}},
+            {"teams": {"map": {"<another active team>": group}}}, notes=notes),
     )
 
 

@@ -1,0 +1,95 @@
+"""A teams.map key naming a team the Sigma export no longer has (tester8 finding 4): a team known to be gone
+(Sigma's SCIM state lists it, or no team's name is close) is one blocking ``teams.map_team_missing`` item naming
+the team, the group, what the re-plan knew and the choices; a near-miss spelling keeps the did-you-mean
+``policy.unknown_reference``. Either way the group is neither linked nor created."""
+
+from __future__ import annotations
+
+import yaml
+from msgspec import to_builtins as wire
+
+from planner.model import ScimGroup
+
+from .plan_factory import group, kinds, member, plan, review_codes, snapshot, team, user
+from .test_rules_scim_state import provisioned, with_scim
+
+ALICE = member("m1", "alice@example.com", "Alice", "A")
+UALICE = user("u1", "alice@example.com", first="Alice", last="A")
+MAP = "teams:\n  map: {Finance: Finance Team}\n"
+WHERE = "policy.yaml:16:5"
+"""Where the map key is in the policy the factory writes."""
+LINKS = [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
+HEAD = (f"{WHERE}: teams.map gives IdP group 'Finance Team' to team 'Finance', which the Sigma export does not have "
+        "(no active or archived team of that name): ")
+TAIL = "; the group is neither linked nor created"
+
+
+def org(*teams, scim_groups=None):
+    """Alice in IdP group 'Finance Team' (g1); the Sigma export's ``teams`` (no members: none is a renamed group's
+    old team); Sigma's SCIM state with ``scim_groups`` when given."""
+    snap = snapshot([ALICE], [UALICE], [group("g1", "Finance Team", ["u1"])], teams=list(teams))
+    if scim_groups is not None:
+        snap = with_scim(snap, [provisioned("m1", "alice@example.com", "u1")], scim_groups)
+    return snap
+
+
+def team_items(p):
+    return [(r.id, r.blocking, r.message) for r in p.review_items
+            if r.code in ("teams.map_team_missing", "policy.unknown_reference")]
+
+
+def test_a_near_miss_spelling_is_still_a_typo():
+    p = plan(org(team("t2", "Finances")), MAP)
+    assert team_items(p) == [("policy.unknown_reference:teams.map.Finance", True, (
+        f"{WHERE}: teams.map.Finance names team 'Finance', which is not in the Sigma export (active teams) (did you "
+        "mean 'Finances'?); the entry is ignored"))]
+    assert kinds(p) == LINKS
+
+
+def test_a_team_no_name_is_close_to_is_a_deleted_team_not_a_typo():
+    p = plan(org(team("t2", "Sales")), MAP)
+    assert kinds(p) == LINKS  # the group is neither linked nor created
+    assert team_items(p) == [("teams.map_team_missing:Finance", True, HEAD + (
+        "Sigma's SCIM state, which would list a team the teams file lacks, is not in the export, and no team's name "
+        "is close to it: the team was deleted in Sigma (or never made)") + TAIL)]
+    (item,) = [r for r in p.review_items if r.code == "teams.map_team_missing"]
+    assert (item.rule, item.subject.fields(), wire(item.evidence)) == ("teams.map", {
+        "groupId": "g1", "name": "Finance", "groupDisplayName": "Finance Team", "policyKey": "teams.map.Finance"},
+        {"source": "no team of a close name"})
+    assert yaml.safe_load(item.resolution) == {"teams": {"mode": "create", "rules": [
+        {"match": "regex", "pattern": "^Finance Team$", "replace": "Finance"}]}}
+    assert item.resolution.startswith(
+        f"# make team 'Finance' again from group 'Finance Team': remove the teams.map entry at {WHERE} and add this "
+        "rule to teams.rules")
+    assert "# or:\n# teams:\n#   map:\n#     \"<another active team>\": \"Finance Team\"\n" in item.resolution
+    # the first choice, taken: the rule makes the team again
+    again = plan(org(team("t2", "Sales")), item.resolution.split("# or:")[0])  # the map entry removed
+    assert kinds(again) == [("scim.create_group", "scim.create_group:g1"), *LINKS,
+                            ("scim.set_group_members", "scim.set_group_members:g1")]
+    assert "teams.map_team_missing" not in [c for c, _ in review_codes(again)]
+
+
+def test_the_item_says_what_sigmas_scim_state_knew():
+    # Sigma's SCIM state lists no such team either
+    p = plan(org(team("t2", "Sales"), scim_groups=[]), MAP)
+    assert team_items(p) == [("teams.map_team_missing:Finance", True, HEAD + (
+        "Sigma's SCIM state does not list it either, and no team's name is close to it: the team was deleted in "
+        "Sigma (or never made)") + TAIL)]
+    # Sigma's SCIM state lists it: the team existed, even with a close name beside it (never a typo then)
+    listed = plan(org(team("t2", "Finances"), scim_groups=[ScimGroup("t1", "Finance", "g1", ("m1",))]), MAP)
+    assert team_items(listed) == [("teams.map_team_missing:Finance", True, HEAD + (
+        "Sigma's SCIM state lists it (SCIM id t1, linked to IdP group g1), so the teams file lacks a team Sigma has "
+        "(cut short, or the team was deleted between the two reads) (the closest team name is 'Finances')") + TAIL)]
+    (item,) = [r for r in listed.review_items if r.code == "teams.map_team_missing"]
+    assert wire(item.evidence) == {"source": "Sigma's SCIM state", "externalId": "g1", "displayName": "Finance"}
+    assert item.resolution.startswith(
+        "# export the Sigma teams again (every page) and plan again; if team 'Finance' is gone from Sigma:\n")
+    assert not [k for k in kinds(listed) if k[0] != "scim.link_user"]
+    unlinked = plan(org(team("t2", "Sales"), scim_groups=[ScimGroup("t1", "Finance")]), MAP)
+    assert "(SCIM id t1, linked to no IdP group)" in team_items(unlinked)[0][2]
+
+
+def test_an_archived_team_is_held_as_before():
+    p = plan(org(team("t2", "Sales"), team("t1", "Finance", archived=True)), MAP)
+    assert [(c, b) for c, b in review_codes(p) if c.startswith(("teams.archived", "teams.map", "policy."))] == [
+        ("teams.archived_team", True)]
