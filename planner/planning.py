@@ -144,7 +144,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
 
     Raises :class:`~planner.policy.PolicyError` when the data contradicts the
     policy (an unknown account type, a user in mapped groups with no
-    precedence) and :class:`PlanError` for loader errors or a dependency cycle.
+    precedence, a ``teams`` entry against Sigma's SCIM links: :func:`~planner.rules.teams.check_scim_links`) and :class:`PlanError` for loader errors or a dependency cycle.
     """
     from .sources.validation import check_policy_inputs
 
@@ -154,6 +154,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     _refuse_errors(check_policy_inputs(snapshot, policy))
     with gc_paused():  # the planner's objects are acyclic: planner.gc_pause
         directory = build_directory(snapshot, policy)
+        teams.check_scim_links(policy, directory)
         decided = decide(policy, directory)
         actions = order_actions(decided.actions)
         team_files = [i.path for i in snapshot.sigma.inputs if i.kind in teams.TEAM_FILE_KINDS]

@@ -105,7 +105,7 @@ from ..payloads import (
     TeamMemberTarget,
     TeamNameState,
 )
-from ..policy import REGEX_PREFIX, Teams, TeamRule, group_pattern_matcher
+from ..policy import REGEX_PREFIX, Policy, Teams, TeamRule, group_pattern_matcher
 from ..sources.values import clean_text, team_name_key, unclean_name_parts
 from . import action_id, make_action, make_review, yaml_snippet
 
@@ -602,6 +602,65 @@ def map_team_missing_item(team: str, group: str, where: str, directory: Director
                        "rules": [{"match": "regex", "pattern": pattern, "replace": team.replace("\\", "\\\\")}]}},
             {"teams": {"map": {"<another active team>": group}}}, notes=notes),
     )
+
+
+def scim_link_contradictions(policy: Policy, directory: Directory) -> list[tuple[tuple[str | int, ...], str]]:
+    """``[(policy location, message)]``: the ``teams`` entries that say of a team or group the opposite of what
+    Sigma's SCIM state and the IdP export show, or of each other, which the plan would otherwise follow one of in
+    silence (an identity leftover of tester8 finding 20). In policy order:
+
+    - a ``teams.deleted_groups`` entry naming a group the IdP export has: not deleted (and when Sigma's SCIM state
+      links a team to it, the SCIM link keeps the team the group's);
+    - a ``teams.map`` entry for a team whose SCIM-linked group ``teams.deleted_groups`` lists: the map gives the
+      team to a group while the other entry keeps it as Sigma's, unmanaged (both lines named);
+    - a ``teams.map`` entry giving a team Sigma's SCIM state links to a group the export has to another group:
+      a SCIM link is Sigma's (rule ``scim``, :func:`scim_assignments`, wins), the plan cannot move it.
+
+    Nothing in ``policy lint`` can see them (it reads no export): ``plan`` refuses them, each a
+    :class:`~planner.policy.PolicyError` at the entry (:func:`check_scim_links`)."""
+    teams_policy = policy.teams
+    linked: dict[str, tuple[str, ScimGroup]] = {g.external_id: (tid, g) for tid, g in directory.scim.groups.items()
+                                                if g.external_id}
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for i, gid in enumerate(teams_policy.deleted_groups):
+        group, link = directory.groups.get(gid), linked.get(gid)
+        team = directory.teams.get(link[0]) if link else None
+        if group is not None:
+            held = (f"; Sigma's SCIM state links team {team.name!r} ({team.team_id}) to it, and the team stays the "
+                    "group's" if team is not None else "")
+            found.append((("teams", "deleted_groups", i),
+                          f"says IdP group {gid} was deleted, but the IdP export has it ({group.display_name!r}){held}: "
+                          "remove the entry (or export the IdP again if the export is older than the deletion)"))
+        elif team is not None and team.name in teams_policy.map:
+            found.append((("teams", "map", team.name),
+                          f"gives team {team.name!r} to IdP group {teams_policy.map[team.name]!r}, while "
+                          f"teams.deleted_groups[{i}] at {policy.location('teams', 'deleted_groups', i)} keeps it as "
+                          f"Sigma's, unmanaged (IdP group {gid}, which Sigma's SCIM state links it to, deleted): "
+                          "keep the one entry that says what happened (the team follows the new group, or stays "
+                          "Sigma's)"))
+    for team_name, group_name in teams_policy.map.items():
+        for team in directory.teams.values():
+            provisioned = directory.scim.groups.get(team.team_id)
+            gid = provisioned.external_id if provisioned is not None else None
+            if (team.name != team_name or team.is_archived or not gid or gid not in directory.groups
+                    or directory.groups[gid].display_name == group_name):
+                continue
+            found.append((("teams", "map", team_name),
+                          f"gives team {team_name!r} to IdP group {group_name!r}, but Sigma's SCIM state links it "
+                          f"({team.team_id}) to IdP group {gid} ({directory.groups[gid].display_name!r}), which the "
+                          "IdP export has: a team's SCIM link is Sigma's and wins, the plan cannot move it to another "
+                          "group; remove the entry, or unlink the team from that group in the IdP, export again and "
+                          "plan again"))
+    return found
+
+
+def check_scim_links(policy: Policy, directory: Directory) -> None:
+    """Refuse a policy whose ``teams`` entries contradict Sigma's SCIM state, the IdP export or each other
+    (:func:`scim_link_contradictions`). Raises :class:`~planner.policy.PolicyError` for the first, one line:
+    ``<policy>:<line>:<col>: teams.map.Finance: gives team 'Finance' to ..., while teams.deleted_groups[0] at
+    <policy>:<line>:<col> ...``; returns ``None`` when there is none."""
+    for loc, message in scim_link_contradictions(policy, directory):
+        raise policy.error(loc, message)
 
 
 def assign_groups(policy: Teams, directory: Directory,
