@@ -553,39 +553,51 @@ def scim_group_missing_item(team: SigmaTeam, provisioned: ScimGroup, members: in
     )
 
 
-def map_team_missing_item(team: str, group: str, where: str, directory: Directory,
-                          closest_team: str | None = None) -> ReviewItem:
-    """``teams.map_team_missing`` (blocking): the ``teams.map`` entry at ``where`` (``file:line:column``) gives IdP
-    group ``group`` to team ``team``, which the Sigma export does not have (no active or archived team of that
-    name), and the team is known to have existed rather than misspelt: Sigma's SCIM state lists a group of that
-    ``displayName`` (:attr:`planner.directory.ScimState.groups_without_team`: the teams file lacks a team SCIM
-    has), or no team's name is close to it (:func:`planner.rules.policy_refs.unknown_references` keeps the
-    did-you-mean ``policy.unknown_reference`` for a near-miss spelling). A re-plan reads no earlier plan: what it
-    knows is the teams file and Sigma's SCIM state, and the item says which (tester8 finding 4). As for any map
-    key naming no team, the group is neither linked nor created (:func:`map_candidates`). Settled by exporting
-    again (a teams file cut short), by a rule that makes the team again under ``teams.mode: create`` with the
-    entry removed (a map key names an existing team, never one to create), or by mapping the group to another
-    active team. ``closest_team``: the closest existing name, said when SCIM knows the team anyway."""
+def what_was_known(team: str, directory: Directory) -> tuple[str, str, ScimGroup | None]:
+    """``(words, evidence source, SCIM group)``: what a re-plan knows of team ``team``, which the teams file lacks.
+    A re-plan reads no earlier plan: only Sigma's SCIM state can show the team existed
+    (:attr:`planner.directory.ScimState.groups_without_team`); else the item rests on no team's name being close."""
     scim = directory.scim
     listed = scim.groups_without_team.get(team)
     if listed is not None:
         linked = f"linked to IdP group {listed.external_id}" if listed.external_id else "linked to no IdP group"
-        known = (f"Sigma's SCIM state lists it (SCIM id {listed.id}, {linked}), so the teams file lacks a team "
-                 "Sigma has (cut short, or the team was deleted between the two reads)")
-        source = "Sigma's SCIM state"
-    else:
-        state = ("Sigma's SCIM state does not list it either" if scim.known else
-                 "Sigma's SCIM state, which would list a team the teams file lacks, is not in the export")
-        known = f"{state}, and no team's name is close to it: the team was deleted in Sigma (or never made)"
-        source = "no team of a close name"
-    near = f" (the closest team name is {closest_team!r})" if closest_team and listed is not None else ""
-    gids = [g.group_id for g in directory.groups.values() if g.display_name == group]
+        return (f"Sigma's SCIM state lists it (SCIM id {listed.id}, {linked}), so the teams file lacks a team Sigma has "
+                "(cut short, or the team was deleted between the two reads)", "Sigma's SCIM state", listed)
+    state = ("Sigma's SCIM state does not list it either" if scim.known else
+             "Sigma's SCIM state, which would list a team the teams file lacks, is not in the export")
+    return (f"{state}, and no team's name is close to it: the team was deleted in Sigma (or never made)",
+            "no team of a close name", None)
+
+
+def make_team_again(team: str, group: str, where: str, listed: ScimGroup | None) -> str:
+    """The resolution of ``teams.map_team_missing``: export the teams again when SCIM lists the team; a ``regex``
+    rule making team ``team`` again from group ``group`` under ``teams.mode: create``, the map entry at ``where``
+    removed; or the group mapped to another active team."""
     pattern = "^" + re.escape(group).replace("\\ ", " ") + "$"  # a space needs no escape outside re.VERBOSE
     notes = ([f"export the Sigma teams again (every page) and plan again; if team {team!r} is gone from Sigma:"]
              if listed is not None else [])
     notes.append(f"make team {team!r} again from group {group!r}: remove the teams.map entry at {where} and add this "
                  "rule to teams.rules (the list replaces the default; a teams.map key names an existing team, "
                  "never one to create)")
+    return yaml_snippet(
+        {"teams": {"mode": "create",
+                   "rules": [{"match": "regex", "pattern": pattern, "replace": team.replace("\\", "\\\\")}]}},
+        {"teams": {"map": {"<another active team>": group}}}, notes=notes)
+
+
+def map_team_missing_item(team: str, group: str, where: str, directory: Directory,
+                          closest_team: str | None = None) -> ReviewItem:
+    """``teams.map_team_missing`` (blocking): the ``teams.map`` entry at ``where`` (``file:line:column``) gives IdP
+    group ``group`` to team ``team``, which the Sigma export does not have (no active or archived team of that
+    name), and the team is known to have existed rather than misspelt: Sigma's SCIM state lists a group of that
+    ``displayName``, or no team's name is close to it (:func:`planner.rules.policy_refs.unknown_references` keeps
+    the did-you-mean ``policy.unknown_reference`` for a near-miss spelling). The item says what the re-plan knew
+    (:func:`what_was_known`; tester8 finding 4). As for any map key naming no team, the group is neither linked
+    nor created (:func:`map_candidates`); :func:`make_team_again` gives the ways out. ``closest_team``: the
+    closest existing name, said when SCIM knows the team anyway."""
+    known, source, listed = what_was_known(team, directory)
+    near = f" (the closest team name is {closest_team!r})" if closest_team and listed is not None else ""
+    gids = [g.group_id for g in directory.groups.values() if g.display_name == group]
     return make_review(
         "teams.map_team_missing", team, blocking=True,
         subject=ItemRef(policy_key=f"teams.map.{team}", name=team, group_id=gids[0] if len(gids) == 1 else UNSET,
@@ -597,34 +609,24 @@ def map_team_missing_item(team: str, group: str, where: str, directory: Director
         evidence=ItemEvidence(source=source,
                               external_id=listed.external_id if listed is not None and listed.external_id else UNSET,
                               display_name=listed.display_name if listed is not None else UNSET),
-        resolution=yaml_snippet(
-            {"teams": {"mode": "create",
-                       "rules": [{"match": "regex", "pattern": pattern, "replace": team.replace("\\", "\\\\")}]}},
-            {"teams": {"map": {"<another active team>": group}}}, notes=notes),
+        resolution=make_team_again(team, group, where, listed),
     )
 
 
-def scim_link_contradictions(policy: Policy, directory: Directory) -> list[tuple[tuple[str | int, ...], str]]:
-    """``[(policy location, message)]``: the ``teams`` entries that say of a team or group the opposite of what
-    Sigma's SCIM state and the IdP export show, or of each other, which the plan would otherwise follow one of in
-    silence (an identity leftover of tester8 finding 20). In policy order:
+Contradiction = tuple[tuple[str | int, ...], str]
+"""A ``teams`` entry the plan refuses: its policy location and the message (:func:`scim_link_contradictions`)."""
 
-    - a ``teams.deleted_groups`` entry naming a group the IdP export has: not deleted (and when Sigma's SCIM state
-      links a team to it, the SCIM link keeps the team the group's);
-    - a ``teams.map`` entry for a team whose SCIM-linked group ``teams.deleted_groups`` lists: the map gives the
-      team to a group while the other entry keeps it as Sigma's, unmanaged (both lines named);
-    - a ``teams.map`` entry giving a team Sigma's SCIM state links to a group the export has to another group:
-      a SCIM link is Sigma's (rule ``scim``, :func:`scim_assignments`, wins), the plan cannot move it.
 
-    Nothing in ``policy lint`` can see them (it reads no export): ``plan`` refuses them, each a
-    :class:`~planner.policy.PolicyError` at the entry (:func:`check_scim_links`)."""
+def deleted_groups_contradictions(policy: Policy, directory: Directory) -> list[Contradiction]:
+    """A ``teams.deleted_groups`` entry naming a group the IdP export has (not deleted; when Sigma's SCIM state
+    links a team to it, the SCIM link keeps the team the group's), and a ``teams.map`` entry for a team whose
+    SCIM-linked group an entry lists (the map gives the team to a group, the entry keeps it as Sigma's,
+    unmanaged: both lines named)."""
     teams_policy = policy.teams
-    linked: dict[str, tuple[str, ScimGroup]] = {g.external_id: (tid, g) for tid, g in directory.scim.groups.items()
-                                                if g.external_id}
-    found: list[tuple[tuple[str | int, ...], str]] = []
+    linked = {g.external_id: tid for tid, g in directory.scim.groups.items() if g.external_id}
+    found: list[Contradiction] = []
     for i, gid in enumerate(teams_policy.deleted_groups):
-        group, link = directory.groups.get(gid), linked.get(gid)
-        team = directory.teams.get(link[0]) if link else None
+        group, team = directory.groups.get(gid), directory.teams.get(linked.get(gid, ""))
         if group is not None:
             held = (f"; Sigma's SCIM state links team {team.name!r} ({team.team_id}) to it, and the team stays the "
                     "group's" if team is not None else "")
@@ -638,7 +640,14 @@ def scim_link_contradictions(policy: Policy, directory: Directory) -> list[tuple
                           f"Sigma's, unmanaged (IdP group {gid}, which Sigma's SCIM state links it to, deleted): "
                           "keep the one entry that says what happened (the team follows the new group, or stays "
                           "Sigma's)"))
-    for team_name, group_name in teams_policy.map.items():
+    return found
+
+
+def map_contradictions(policy: Policy, directory: Directory) -> list[Contradiction]:
+    """A ``teams.map`` entry giving a team Sigma's SCIM state links to a group the IdP export has to another
+    group: a SCIM link is Sigma's (rule ``scim``, :func:`scim_assignments`, wins), the plan cannot move it."""
+    found: list[Contradiction] = []
+    for team_name, group_name in policy.teams.map.items():
         for team in directory.teams.values():
             provisioned = directory.scim.groups.get(team.team_id)
             gid = provisioned.external_id if provisioned is not None else None
@@ -652,6 +661,14 @@ def scim_link_contradictions(policy: Policy, directory: Directory) -> list[tuple
                           "group; remove the entry, or unlink the team from that group in the IdP, export again and "
                           "plan again"))
     return found
+
+
+def scim_link_contradictions(policy: Policy, directory: Directory) -> list[Contradiction]:
+    """The ``teams`` entries that say of a team or group the opposite of what Sigma's SCIM state and the IdP export
+    show, or of each other, which the plan would otherwise follow one of in silence (an identity leftover of
+    tester8 finding 20): :func:`deleted_groups_contradictions`, then :func:`map_contradictions`. Nothing in
+    ``policy lint`` can see them (it reads no export): ``plan`` refuses them (:func:`check_scim_links`)."""
+    return deleted_groups_contradictions(policy, directory) + map_contradictions(policy, directory)
 
 
 def check_scim_links(policy: Policy, directory: Directory) -> None:
