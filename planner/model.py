@@ -374,6 +374,10 @@ class IdpUser(SourcedRecord):
       (``2026-12-13T09:00:00Z``), from the exports that say it (Okta ``lastUpdated``, docs/formats.md
       §2a; a SCIM ListResponse's ``meta.lastModified``, RFC 7643 §3.1); ``None`` when the export does not
       (Entra, Google, CSVs). It dates a disagreement with Sigma's SCIM state (:mod:`planner.rules.scim_state`).
+    - ``created``: when the IdP made the user, as ``last_updated`` (Okta ``created``, Entra
+      ``createdDateTime``, a SCIM ListResponse's ``meta.created``); ``None`` when the export does not say
+      (Google, generic CSVs, an unreadable time). It dates an address
+      Sigma's SCIM state gives another IdP identity (:func:`planner.rules.scim_state.reused_address`).
     """
 
     id: str
@@ -390,8 +394,9 @@ class IdpUser(SourcedRecord):
     attributes: Mapping[str, Any] = msgspec.field(default_factory=dict)
     source: SourceRef | None = None
     last_updated: str | None = None
+    created: str | None = None
 
-    UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source", "last_updated"})
+    UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source", "last_updated", "created"})
 
     @property
     def is_guest(self) -> bool:
@@ -573,6 +578,10 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       user the export lacks, ``exportNewest`` (its newest record) when it dates one; for a listed user without
       ``externalId`` made after SCIM was set up (:attr:`planner.directory.ScimState.without_external_id`), also
       ``scimCreated`` (its ``meta.created``) and ``scimSetUpBy``;
+      ``scim.reused_address``: ``externalId`` (the IdP identity SCIM provisioned the member for), ``idpId``
+      (the IdP user now holding the address), ``userName`` (the address), ``scimActive``, ``scimCreated``,
+      ``scimLastModified``, ``idpCreated`` (``null``: not said), ``problem`` (why the address is in doubt),
+      ``finding`` (the ``linking.reused_addresses`` decision, when one is made);
       ``scim.name_required``: ``missing`` (SCIM attributes); ``scim.cleaned_name``, ``scim.unclean_email``: ``differences``
       (``"name.familyName: U+202E RIGHT-TO-LEFT OVERRIDE at position 6"``); ``scim.unclean_user_name`` /
       ``scim.mixed_script_user_name``: ``userName`` (as sent), ``differences``;
@@ -634,6 +643,9 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     export_newest: str | None | UnsetType = UNSET
     scim_created: str | None | UnsetType = UNSET
     scim_set_up_by: str | None | UnsetType = UNSET
+    idp_id: str | UnsetType = UNSET
+    scim_active: bool | None | UnsetType = UNSET
+    idp_created: str | None | UnsetType = UNSET
     stale_entry: str | UnsetType = UNSET
     # inputs, policy references, teams, unmatched members
     truncated: list[InputMark] | UnsetType = UNSET

@@ -21,7 +21,10 @@ before it decided; a step that overrules an earlier decision says so here:
    links and never-link IdP users, first because they win over every match key;
 2. Sigma's SCIM state (:func:`planner.rules.scim_state.scim_links`): members an IdP already
    provisioned are linked as Sigma has them; an override that contradicts one is overruled
-   (blocking item), since Sigma's state is what it is;
+   (blocking item), since Sigma's state is what it is; a link by the userName alone to an address
+   that may have passed to another person is a ``scim.reused_address`` question
+   (``linking.reused_addresses``) holding the IdP user (and, unanswered, the member) from matching and
+   linking;
 3. shared addresses (:func:`planner.rules.duplicates.shared_addresses`, ``resolve``,
    ``resolve_excluded``): which member keeps an address two members share and which IdP users
    ``linking.excluded_idp_users`` takes out, before matching, which must not see those users;
@@ -249,18 +252,20 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome = Outcome(review_items=policy_refs.unknown_references(policy, directory))
     pinned, never, overrides = linking.resolve_overrides(policy, directory)
     outcome.extend(overrides)
-    pinned, contradicted = scim_state.merge_pins(pinned, scim_state.scim_links(directory))
+    provisioned = scim_state.scim_links(directory, reused_address_answers(policy, directory))
+    outcome.review_items.extend(provisioned.review_items)
+    pinned, contradicted = scim_state.merge_pins(pinned, provisioned.pairs)
     outcome.extend(contradicted)
     shared = duplicates.shared_addresses(directory)
     renames = duplicates.resolve(policy, directory, shared)
     excluded = duplicates.resolve_excluded(policy, directory)
     outcome.review_items.extend(excluded.review_items)
-    graph = match_identities(directory, policy.linking, pinned, never | excluded.idp_ids)
-    held = fold_idp_collisions(directory, graph, excluded.idp_ids, outcome)
+    graph = match_identities(directory, policy.linking, pinned, never | excluded.idp_ids | provisioned.held_idp_users)
+    held = fold_idp_collisions(directory, graph, excluded.idp_ids, outcome) | provisioned.held_idp_users
     damaged_idp, damaged_members = fold_spreadsheet_holds(directory, outcome)
     explained = frozenset(g for g in graph.ambiguous if duplicates.explains(directory, g))
     linked = linking.decide(policy, directory, graph, explained=explained, freed=renames.renamed,
-                            held_idp_users=held | damaged_idp, held_members=damaged_members,
+                            held_idp_users=held | damaged_idp, held_members=damaged_members | provisioned.held_members,
                             excluded=excluded.idp_ids)
     outcome.extend(linked.outcome)
     people = fold_guests(policy, directory, linked.people, outcome)
@@ -284,7 +289,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(unnamed_teams + team_name_items(outcome.actions))
     fold_unmatched(unmatched_decisions, outcome)
     actions, scim_items = scim_state.settle(directory.scim, outcome.actions, policy.linking.scim_state_conflicts,
-                                            directory.idp_users, unmatched.provisioning_admin(policy, directory))
+                                            directory.idp_users, unmatched.provisioning_admin(policy, directory),
+                                            provisioned.returning)
     actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
@@ -295,6 +301,17 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
         guards.protected_standings(people, protected, directory))
     return Decisions(people, types, unmatched_decisions, team_rows, guard_results, actions,
                      outcome.review_items + guard_items)
+
+
+def reused_address_answers(policy: Policy, directory: Directory) -> dict[str, str]:
+    """``linking.reused_addresses`` by IdP id (its keys are IdP ids or userNames; one naming no IdP user
+    of the export is a ``policy.unknown_reference`` item, :mod:`planner.rules.policy_refs`)."""
+    answers = {}
+    for name, answer in policy.linking.reused_addresses.items():
+        idp_id = directory.find_idp_id(name)
+        if idp_id is not None:
+            answers[idp_id] = answer
+    return answers
 
 
 def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome

@@ -304,6 +304,15 @@ class Linking(_Model):
     userName change in the IdP left behind (Sigma made a new member for the new userName, which SCIM
     now manages: docs/sigma-api.md §5.3), ``deactivate`` (``members.deactivate``, its documents going
     to the new member) or ``keep`` (nothing planned for it).
+
+    ``reused_addresses`` settles ``scim.reused_address`` items: by the IdP user (IdP id or userName)
+    whose address a member holds that SCIM provisioned for another IdP identity (its ``externalId``
+    names no IdP user of the export) and has inactive, or made before the IdP user existed
+    (:func:`planner.rules.scim_state.reused_address`). ``same_person``: the person returning, linked
+    to that member (``scim.link_user`` sends ``active: true``, their documents and teams come back);
+    ``new_person``: another person reusing the address, linked to nothing and created nowhere, since
+    Sigma keeps one member per address and gives the address to that member (docs/sigma-api.md §2.4,
+    §5.3): the plan holds them and says so.
     """
 
     match_keys: list[MatchKey] = Field(default_factory=_default_match_keys)
@@ -317,6 +326,7 @@ class Linking(_Model):
     excluded_idp_users: list[Name] = Field(default_factory=list)
     scim_state_conflicts: dict[Name, ScimStateConflictEntry] = Field(default_factory=dict)
     second_accounts: dict[Name, Literal["deactivate", "keep"]] = Field(default_factory=dict)
+    reused_addresses: dict[Name, Literal["same_person", "new_person"]] = Field(default_factory=dict)
 
     @field_validator("match_keys")
     @classmethod

@@ -126,7 +126,7 @@ def test_unknown_key_names_line_column_and_suggests():
     assert error_of(text) == (
         "p.yaml:4:3: linking: unknown key 'overides' (did you mean 'overrides'?); allowed here: match_keys, "
         "domain_aliases, plus_address_folding, scim_user_name, name_hints, archived_members, overrides, duplicates, "
-        "excluded_idp_users, scim_state_conflicts, second_accounts"
+        "excluded_idp_users, scim_state_conflicts, second_accounts, reused_addresses"
     )
 
 

@@ -55,7 +55,7 @@ def test_a_user_name_two_idp_users_send_links_nobody():
 def test_scim_links_are_by_member_id_and_skip_users_with_no_external_id():
     d = directory(with_scim(snapshot([BOB, ALICE], [ALICE_U, BOB_U]),
                             [provisioned("m2", "bob@example.com", "u2"), listed("m1", "alice@example.com")]))
-    assert [(p.member_id, p.idp_id) for p in scim_links(d)] == [("m2", "u2"), ("root", "u-root")]
+    assert [(p.member_id, p.idp_id) for p in scim_links(d).pairs] == [("m2", "u2"), ("root", "u-root")]
 
 
 PIN = LinkedPair("m1", "u1", Link("scim", "scim", "alice@example.com", "externalId", "u1"))

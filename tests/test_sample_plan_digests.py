@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:3af49f59a3ad578b5bb972eaac9652ca3e7ff0335ceea0180fff32faf426ff72",
-    "okta-reviewed": "sha256:407ff6b4901b9ba9cf62065c60c4bb292bb97c2869352f36053bfca7e97cd7e5",
-    "entra": "sha256:a8c1a7cd1f1fb20b018f406ff8826284efbafb32639a5a57eeaa608c8e709e15",
-    "entra-reviewed": "sha256:d50eb9ac7c5cfac309f98b60522d2d0e4e3774ccbc002a14693baa5c5a0899b5",
+    "okta": "sha256:64a0bf7eba7fa9f624a0b4ffdbbcaccb4ccd4e2d334c253e9ebfbdcf09507577",
+    "okta-reviewed": "sha256:0e4e68bd142967de4bc687bd2d3c676e0d86a23bbb46316fcfa60b0dfece22ea",
+    "entra": "sha256:c282b4753343f453342515d11068fefa2362a34b67d63ddfdfa28747fdd56b71",
+    "entra-reviewed": "sha256:088c10ebd880cce03714321c3ad57920394c90be9a884e35cd371d10db88c709",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -267,3 +267,10 @@ def test_a_second_download_of_a_group_members_file_is_named_with_the_name_it_nee
         ("unknown-group", "Sigma-Build (1).csv", "", "its group 'Sigma-Build (1)' is not in groups.csv, so its members "
          "are read as no group's; 'Sigma-Build (1).csv' looks like a second download of 'Sigma-Build': rename it "
          "'Sigma-Build.csv'")]
+
+
+def test_entra_created_date_time_is_the_users_created():
+    from planner.sources import load_idp
+
+    directory, _ = load_idp(Path(__file__).parent / "fixtures" / "tester5" / "graph_mateo_nogroup_countcut")
+    assert {u.created for u in directory.users} >= {"2019-06-21T11:21:26Z"}

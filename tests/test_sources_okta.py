@@ -159,3 +159,10 @@ def test_an_empty_users_listing_is_an_error_even_when_group_members_name_users(t
     assert [line for line in out.splitlines() if line.startswith("error:")] == [
         f"error: {okta / 'users.json'}: the users listing holds no users: a plan from it would deactivate every "
         "member (an incomplete export?); export the users again (no-idp-users)"]
+
+
+def test_created_and_last_updated_are_read_as_utc_seconds(okta):
+    # Okta's created dates a new IdP identity against the SCIM user holding its address (tester8 finding 17)
+    ana = okta[0].users[0]
+    assert (ana.created, ana.last_updated) == ("2024-01-12T14:22:11Z", "2025-04-30T10:02:13Z")
+

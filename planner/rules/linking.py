@@ -322,7 +322,8 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
     ``held_idp_users``: IdP users in a blocking item of another family (IdP users sharing an address,
     :func:`.duplicates.idp_collisions`; a row a spreadsheet rewrote, :func:`.inputs.spreadsheet_holds`): they,
     and the members they link to, are held. ``held_members``: members another family's blocking item holds
-    (the address a damaged IdP row shows is theirs): never left unmatched. ``excluded``: IdP users
+    (the address a damaged IdP row shows is theirs; an open ``scim.reused_address`` question,
+    :func:`.scim_state.scim_links`): never left unmatched. ``excluded``: IdP users
     ``linking.excluded_idp_users`` takes out: never created.
     """
     outcome = Outcome()

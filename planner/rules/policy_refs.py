@@ -15,7 +15,8 @@ What each section names (:func:`policy_references`):
   ``unmatched.document_owner``, ``unmatched.decisions`` keys, ``linking.duplicates`` keys,
   ``linking.second_accounts`` keys, ``linking.overrides[].member`` (but ``never``);
 - an **IdP user** (IdP id, userName or sent userName, a unique match):
-  ``linking.overrides[].idp``, ``linking.excluded_idp_users``, ``user_name_guard.overrides`` keys;
+  ``linking.overrides[].idp``, ``linking.excluded_idp_users``, ``linking.reused_addresses`` keys,
+  ``user_name_guard.overrides`` keys;
 - a **person** (either of the above, as an individual assignment in the IdP):
   ``account_types.overrides`` keys, ``acknowledged_downgrades``, ``acknowledged_replacements``;
 - a **team** (exact name of a team): ``teams.map`` keys (one naming an archived team holds its group by a
@@ -125,6 +126,7 @@ def _linking_refs(policy: Policy) -> Iterator[PolicyRef]:
     yield from _keys(RefKind.MEMBER, "linking", "duplicates", linking.duplicates)
     yield from _keys(RefKind.MEMBER, "linking", "second_accounts", linking.second_accounts)
     yield from _items(RefKind.IDP_USER, ("linking", "excluded_idp_users"), linking.excluded_idp_users)
+    yield from _keys(RefKind.IDP_USER, "linking", "reused_addresses", linking.reused_addresses)
 
 
 def _user_name_guard_refs(policy: Policy) -> Iterator[PolicyRef]:

@@ -36,6 +36,7 @@ sets it; docs/sandbox.md). Two steps use that state:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -99,22 +100,149 @@ def scim_on(policy_path: str, previous_scim: str, scim_base_url: str | None) -> 
 # --------------------------------------------------------------------------- links
 
 
-def scim_links(directory: Directory) -> tuple[LinkedPair, ...]:
+@dataclass(frozen=True)
+class ScimLinks:
+    """What Sigma's SCIM state links (:func:`scim_links`): ``pairs``, the links (key ``scim``);
+    ``held_idp_users`` / ``held_members``: the IdP users and members a ``scim.reused_address`` question
+    holds (linked to nothing, created nowhere, no decision on the member) until the policy answers it,
+    and the IdP users ``new_person`` holds for good; ``review_items``: those questions and answers;
+    ``returning``: the members ``same_person`` links."""
+
+    pairs: tuple[LinkedPair, ...] = ()
+    held_idp_users: frozenset[str] = frozenset()
+    held_members: frozenset[str] = frozenset()
+    review_items: tuple[ReviewItem, ...] = ()
+    returning: frozenset[str] = frozenset()
+    """Members whose question ``same_person`` answered (:func:`settle` reads their return)."""
+
+
+def scim_links(directory: Directory, reused_addresses: Mapping[str, str] | None = None) -> ScimLinks:
     """The links (key ``scim``, by memberId) of the members an IdP already provisioned
     (:attr:`planner.directory.Directory.scim`).
 
     The IdP user is the one the SCIM user's ``externalId`` names, else the only one whose SCIM
     userName (:attr:`~planner.directory.Directory.scim_user_names`) is the SCIM ``userName``; a
     provisioned user neither finds is not linked (the member is then unmatched, and :func:`settle`
-    deactivates it through SCIM if the policy deactivates it).
+    deactivates it through SCIM if the policy deactivates it). A link by the userName alone whose
+    address may have passed to another person (:func:`reused_address`: tester8 finding 17) is the
+    :func:`reused_address_item` question, answered by ``reused_addresses`` (``linking.reused_addresses``:
+    IdP id -> ``same_person`` | ``new_person``, keys resolved to IdP ids by the caller): ``same_person``
+    keeps the link, ``new_person`` holds the IdP user, no answer holds both sides.
     """
-    pairs = []
+    answers = reused_addresses or {}
+    pairs: list[LinkedPair] = []
+    held_idp: set[str] = set()
+    held_members: set[str] = set()
+    returning: set[str] = set()
+    items: list[ReviewItem] = []
     for member_id in sorted(directory.scim.users):
-        if member_id in directory.members:
-            pair = scim_link(member_id, directory.scim.users[member_id], directory)
-            if pair is not None:
-                pairs.append(pair)
-    return tuple(pairs)
+        if member_id not in directory.members:
+            continue
+        user = directory.scim.users[member_id]
+        pair = scim_link(member_id, user, directory)
+        if pair is None:
+            continue
+        doubt = reused_address(user, directory.idp_users[pair.idp_id]) if pair.link.idp_field == "userName" else None
+        if doubt is None:
+            pairs.append(pair)
+            continue
+        answer = answers.get(pair.idp_id)
+        items.append(reused_address_item(member_id, user, directory.idp_users[pair.idp_id], doubt, directory, answer))
+        if answer == "same_person":
+            pairs.append(pair)
+            returning.add(member_id)
+            continue
+        held_idp.add(pair.idp_id)
+        if answer is None:
+            held_members.add(member_id)
+    return ScimLinks(tuple(pairs), frozenset(held_idp), frozenset(held_members), tuple(items),
+                     frozenset(returning))
+
+
+_IDP_ID_FORMS = (
+    re.compile(r"00u[0-9A-Za-z]{17}"),  # an Okta user id (Okta Users API: "00u" and 17 more)
+    re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),  # Entra object id
+    re.compile(r"[0-9]{15,21}"),  # a Google Workspace user id (decimal digits)
+)
+"""The forms of the user ids of the IdPs the planner reads (docs/formats.md §2-§5): an ``externalId`` of
+one of these forms names an identity of that IdP. Any other ``externalId`` (Entra's default mapping sends
+``mailNickname``, a CSV's HR number) says nothing of the identity."""
+
+
+def names_another_identity(external_id: str | None, idp_id: str) -> bool:
+    """Whether ``external_id`` (a SCIM user's) is an id of the same form as IdP user id ``idp_id``
+    (:data:`_IDP_ID_FORMS`) and not it: the provisioning client sent another identity of that IdP."""
+    return bool(external_id) and external_id != idp_id and any(
+        form.fullmatch(external_id) and form.fullmatch(idp_id) for form in _IDP_ID_FORMS)
+
+
+def reused_address(user: ScimUser, idp: IdpUser) -> str | None:
+    """Why the address of SCIM ``user`` may have passed to another person, ``idp`` (the IdP user whose
+    SCIM userName is ``user``'s ``userName`` and whose id is not its ``externalId``), or ``None`` when
+    nothing says so (tester8 finding 17: a leaver's member taken over by a new hire with the address).
+
+    In doubt, each said (``; ``-joined): SCIM has the user inactive (``active: false``, an IdP deactivated
+    it: a leaver's, whose return or replacement the address alone cannot tell); its ``externalId`` is
+    another id of the IdP (:func:`names_another_identity`); SCIM made it (``meta.created``) before the
+    IdP made ``idp`` (:attr:`~planner.model.IdpUser.created`): another identity provisioned it."""
+    doubts = []
+    if user.active is False:
+        doubts.append("SCIM has the member inactive (the IdP deactivated it)")
+    if names_another_identity(user.external_id, idp.id):
+        doubts.append(f"its externalId {user.external_id} is another IdP identity than {idp.id}")
+    if user.created and idp.created and idp.created > user.created:
+        doubts.append(f"SCIM provisioned it {user.created}, before the IdP made {idp.id} ({idp.created})")
+    return "; ".join(doubts) or None
+
+
+def reused_address_item(member_id: str, user: ScimUser, idp: IdpUser, doubt: str, directory: Directory,
+                        answer: str | None) -> ReviewItem:
+    """The ``scim.reused_address`` item of member ``member_id`` (SCIM ``user``) whose address IdP user
+    ``idp`` now has, :func:`reused_address` saying ``doubt``: blocking while ``answer``
+    (``linking.reused_addresses``) is ``None``, the question with both identities and their dates;
+    informational once answered, saying what the answer does. ``new_person`` gets no account: Sigma keeps
+    one member per address (docs/sigma-api.md §2.4) and SCIM links a ``userName`` to the member holding it
+    (§5.3; the sandbox answers ``409 uniqueness`` for a provisioned one), so no create can give the new
+    person their own member at that address while this one holds it."""
+    member = directory.members[member_id]
+    state = "inactive" if user.active is False else "active"
+    made = idp.created or "the export does not say when"
+    head = (f"{user.user_name}: member {member_id} holds it, provisioned by SCIM for IdP identity {user.external_id} "
+            f"(externalId; SCIM made it {user.created or 'when not said'}, last changed "
+            f"{user.last_modified or 'when not said'}) and {state}; IdP user {idp.id} (made {made}) now has the "
+            f"address ({doubt})")
+    if answer == "same_person":
+        message = (f"{head}. linking.reused_addresses says the same person returns: the link gives them member "
+                   f"{member_id}" + (", reactivated (scim.link_user sends active: true), with its documents, "
+                                     "teams and history" if user.active is False else ", with its documents, teams "
+                                     "and history"))
+    elif answer == "new_person":
+        message = (f"{head}. linking.reused_addresses says a new person reuses the address: they are linked to "
+                   f"nothing and created nowhere, since Sigma keeps one member per address and SCIM gives "
+                   f"{user.user_name} to member {member_id} (docs/sigma-api.md §2.4, §5.3); they get no Sigma "
+                   f"account from this plan. To give them one, have the IdP send another userName for them "
+                   f"(an address no member holds), export again and plan again")
+    else:
+        message = (f"{head}: the same person returning, or a new person reusing the address? The plan links "
+                   f"neither on the address alone (a link would give {idp.id} the member's documents, teams and "
+                   "history; a create would be linked to the member or refused, Sigma keeping one member per "
+                   "address)")
+    return make_review(
+        "scim.reused_address", idp.id, blocking=answer is None,
+        subject=person_ref(member_id=member_id, email=member.email, idp_id=idp.id, user_name=idp.user_name),
+        message=message,
+        rule="linking.reused_addresses",
+        evidence=ItemEvidence(external_id=user.external_id, idp_id=idp.id, user_name=user.user_name,
+                              scim_active=user.active, scim_created=user.created,
+                              scim_last_modified=user.last_modified, idp_created=idp.created, problem=doubt,
+                              **({"finding": answer} if answer else {})),
+        resolution=yaml_snippet(
+            {"linking": {"reused_addresses": {idp.id: "new_person"}}},
+            {"linking": {"reused_addresses": {idp.id: "same_person"}}},
+            notes=[f"a new person: hold {idp.id} (no Sigma account at this address); or the same person "
+                   f"returning: link member {member_id}:"],
+        ) if answer is None else "",
+    )
 
 
 def scim_link(member_id: str, user: ScimUser, directory: Directory) -> LinkedPair | None:
@@ -411,11 +539,15 @@ class PlannedState:
     """The newest ``last_updated`` of the export's users (:attr:`ChangeDates.export_newest`)."""
     provisioning_admin: DocumentOwner = DocumentOwner(None, None, PROVISIONING_ADMIN)
     """Who receives the documents of a SCIM deactivation (:func:`planner.rules.unmatched.provisioning_admin`)."""
+    returning: frozenset[str] = frozenset()
+    """Members ``linking.reused_addresses`` links as the same person returning (:attr:`ScimLinks.returning`):
+    the IdP's ``active: true`` is their return, never a disagreement to date."""
 
     @classmethod
     def of(cls, state: ScimState, actions: list[Action], conflicts: Mapping[str, object] | None = None,
            idp_users: Mapping[str, IdpUser] | None = None,
-           provisioning_admin: DocumentOwner | None = None) -> "PlannedState":
+           provisioning_admin: DocumentOwner | None = None,
+           returning: frozenset[str] = frozenset()) -> "PlannedState":
         typed = frozenset(a.target.member_id for a in actions if isinstance(a, ScimSetAccountType))
         linked = frozenset(a.target.member_id for a in actions
                            if isinstance(a, ScimLinkUser) and a.target.member_id in state.users)
@@ -423,7 +555,7 @@ class PlannedState:
         users = idp_users or {}
         newest = newest_update(users.values())
         admin = provisioning_admin or DocumentOwner(None, None, PROVISIONING_ADMIN)
-        return cls(state, typed, linked, entries, users, newest, admin)
+        return cls(state, typed, linked, entries, users, newest, admin, returning)
 
     def entry(self, user: ScimUser, idp_id: str | None) -> ConflictEntry | None:
         """The ``linking.scim_state_conflicts`` entry for ``user`` (linked to IdP user ``idp_id``): by its
@@ -612,6 +744,18 @@ def _settle_link_conflict(action: ScimLinkUser, user: ScimUser, found: tuple[Dis
                    evidence=replace(action.evidence, state_conflict=verdict.evidence()))
 
 
+def _returning(action: ScimLinkUser, found: tuple[Disagreement, ...]) -> tuple[ScimLinkUser, tuple[Disagreement, ...]]:
+    """The link of a person ``linking.reused_addresses`` says returns (``same_person``), and the disagreements
+    left: an ``active`` one is their return (the link reactivates the member: ``before.active: false``), not
+    a question of which record is newer; any other stays."""
+    if not any(d.attribute == "active" for d in found):
+        return action, found
+    return (replace(action, before=replace(action.before, active=False),
+                    reason=action.reason + " (linking.reused_addresses: the same person returns; the link "
+                                           "reactivates the member)"),
+            tuple(d for d in found if d.attribute != "active"))
+
+
 def settle_user(action: ScimLinkUser | ScimCreateUser, planned: PlannedState) -> Settlement:
     """A link or create of a user SCIM already provisioned: dropped when it holds the planned activity
     and account type; a blocking ``scim.user_name_changed`` (dropped) when the IdP would send another
@@ -632,6 +776,8 @@ def settle_user(action: ScimLinkUser | ScimCreateUser, planned: PlannedState) ->
     typed = target_member_id(action) in planned.typed
     if isinstance(action, ScimLinkUser):
         found = link_disagreements(user, action.after, typed)
+        if action.target.member_id in planned.returning:
+            action, found = _returning(action, found)
         if found:
             settled = _settle_link_conflict(action, user, found, planned)
             if isinstance(settled, ReviewItem):
@@ -917,17 +1063,18 @@ def settle_action(action: Action, planned: PlannedState) -> Settlement:
 
 
 def settle(state: ScimState, actions: list[Action], conflicts: Mapping[str, str] | None = None,
-           idp_users: Mapping[str, IdpUser] | None = None, provisioning_admin: DocumentOwner | None = None
-           ) -> tuple[list[Action], list[ReviewItem]]:
+           idp_users: Mapping[str, IdpUser] | None = None, provisioning_admin: DocumentOwner | None = None,
+           returning: frozenset[str] = frozenset()) -> tuple[list[Action], list[ReviewItem]]:
     """Drop what Sigma's SCIM state already satisfies and replace what Sigma forbids (module
     docstring; one :func:`settle_action` per action); dependencies on a dropped action are removed,
     on a replaced one re-pointed. ``conflicts`` (``linking.scim_state_conflicts``) and ``idp_users``
     (the export's users) settle and date disagreements; ``provisioning_admin`` receives the documents of
-    a SCIM deactivation (:class:`PlannedState`). Returns the actions (same order) and the review items
-    raised. No SCIM state: unchanged."""
+    a SCIM deactivation (:class:`PlannedState`); ``returning``: the members ``linking.reused_addresses``
+    links as the same person returning (:attr:`ScimLinks.returning`). Returns the actions (same order) and
+    the review items raised. No SCIM state: unchanged."""
     if not state.known:
         return actions, []
-    planned = PlannedState.of(state, actions, conflicts, idp_users, provisioning_admin)
+    planned = PlannedState.of(state, actions, conflicts, idp_users, provisioning_admin, returning)
     out: list[Action] = []
     items: list[ReviewItem] = []
     renamed: dict[str, str] = {}  # action id -> its replacement's id, "" when dropped
@@ -955,4 +1102,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "held_group_members", "kept_by_scim_state", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "held_group_members", "kept_by_scim_state", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]

@@ -73,8 +73,8 @@ from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
-    MISSING, TEXT_MARKER, as_id, as_text, json_bool, fast_email_key, is_excel_mangled, opt_text, string_field,
-    timestamp_field, unreadable_status,
+    MISSING, TEXT_MARKER, as_id, as_text, change_time, json_bool, fast_email_key, is_excel_mangled, opt_text,
+    string_field, timestamp_field, unreadable_status,
 )
 
 NON_USER_MEMBER_TYPES = ("serviceprincipal", "device", "contact", "orgcontact", "application")
@@ -278,6 +278,7 @@ def _user(
         external_id=None,
         attributes=attributes,
         source=ref,
+        created=change_time(attributes.get("createdDateTime")),  # the column's aliases are read as this name
     )
 
 

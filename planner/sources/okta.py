@@ -157,6 +157,7 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
         attributes=attributes,
         source=ref,
         last_updated=change_time(rec.get("lastUpdated")),
+        created=change_time(rec.get("created")),
     )
 
 

@@ -209,6 +209,7 @@ def _typed_user(res: _WireUser, ref: SourceRef) -> IdpUser | None:
         attributes=attributes,
         source=ref,
         last_updated=None if res.meta is None else change_time(res.meta.lastModified),
+        created=None if res.meta is None else change_time(res.meta.created),
     )
 
 
@@ -372,6 +373,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
         attributes=attributes,
         source=ref,
         last_updated=change_time(modified),
+        created=change_time(attributes.get("created")),
     )
 
 
