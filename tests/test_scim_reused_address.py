@@ -134,3 +134,29 @@ def test_which_external_ids_name_another_identity():
     assert not names_another_identity("ann.lee", NEW)  # Entra's default mapping: mailNickname
     assert not names_another_identity("E1234", "E9876")  # an HR number says nothing of the identity
     assert not names_another_identity(None, NEW)
+
+
+def test_the_sandbox_gives_no_second_member_at_an_address_an_inactive_provisioned_member_holds():
+    # what new_person's item says Sigma does (docs/sigma-api.md §2.4, §5.3), against the emulator over HTTP:
+    # the leaver provisioned then deactivated through SCIM, a POST /Users of the new identity at the address
+    import httpx2
+
+    from .execute_support import counting_sandbox
+
+    server, _ = counting_sandbox()
+    try:
+        scim, auth = server.scim_base_url, {"Authorization": f"Bearer {server.scim_token}"}
+        body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "old@example.com",
+                "externalId": OLD, "active": True, "name": {"givenName": "Old", "familyName": "Example"}}
+        made = httpx2.post(f"{scim}/Users", headers=auth, json=body)
+        assert made.status_code == 201
+        patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                 "Operations": [{"op": "replace", "path": "active", "value": False}]}
+        assert httpx2.patch(f"{scim}/Users/{made.json()['id']}", headers=auth, json=patch).status_code == 204
+
+        again = httpx2.post(f"{scim}/Users", headers=auth, json=body | {"externalId": NEW})
+
+        assert (again.status_code, again.json()["scimType"], again.json()["detail"]) == (
+            409, "uniqueness", "userName old@example.com is already provisioned")
+    finally:
+        server.close()
