@@ -128,3 +128,32 @@ def test_a_refusal_beside_a_503_says_plan_again_for_it_and_resume_for_the_rest_e
 ])
 def test_which_answers_are_final(status, final):
     assert is_final_refusal(status) is final
+
+
+def report_left(left, status="incomplete", counts=None):
+    from planner.execute.apply import ApplyReport
+
+    return ApplyReport(plan_path="plan.json", digest="sha256:x", mode="apply", approval=None, status=status,
+                       started_at="", finished_at="", seconds=0.0, results={}, journal_rows={}, verification=None,
+                       counts=counts or {"done": 0, "failed": 7, "skipped": 1}, writes=0, left=left)
+
+
+def test_the_plan_again_line_names_five_refusals_then_how_many_more_and_ctrl_c_in_verification_says_it_too():
+    from planner.execute.apply import WhatIsLeft, interrupted_verification_line, next_step_lines
+
+    refused = {f"d{i}": f"403 forbidden: Member m{i} is provisioned by SCIM" for i in range(1, 8)}
+    only = report_left(WhatIsLeft(refused, held=("r1",)))
+    line = ("Plan again: Sigma refused 7 action(s) for good, a --resume would fail them the same way: "
+            + ", ".join(f"d{i} (403 forbidden: Member m{i} is provisioned by SCIM)" for i in range(1, 6))
+            + ", and 2 more (the failed lines above); 1 action(s) wait on them; fetch Sigma's export, plan, review "
+              "and approve the new plan")
+    assert (only.next_step, only.exit_code, next_step_lines(only)) == ("plan_again", 5, [line])
+    assert interrupted_verification_line("plan.json", only) == f"interrupted during verification: {line}"
+
+    mixed = report_left(WhatIsLeft(refused, held=("r1",), retryable=("d9",)))
+    assert (mixed.next_step, mixed.exit_code) == ("resume", 3)
+    assert interrupted_verification_line("plan.json", mixed) == (
+        "interrupted during verification: 7 action(s) failed and 1 skipped; run `sigma-migrate apply plan.json "
+        "--resume` to continue")
+    assert (report_left(WhatIsLeft(), status="unverified").exit_code,
+            report_left(WhatIsLeft(), status="converged").exit_code) == (4, 0)
