@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.sources import load_idp
+from planner.sources import load_idp, load_sigma_export
 from planner.sources.values import SpreadsheetDamage, is_excel_mangled, spreadsheet_damage
 
 from .conftest import errors, run_cli, write
@@ -218,3 +218,20 @@ def test_an_id_in_the_formula_wrapper_or_a_formula_error_is_an_excel_mangled_id(
          "without opening the file in Excel"),
         ("excel-mangled-id", "users.csv", "line 3", "id", "id '#REF!' was damaged by a spreadsheet (a spreadsheet "
          "formula error); the real id is lost: re-export without opening the file in Excel")]
+
+
+def test_a_sigma_members_csv_email_or_name_a_spreadsheet_rewrote_is_an_error_once(tmp_path):
+    # Sigma's own records: the plan acts on each member, so damage there stops plan; 't Hooft is a name
+    write(tmp_path / "members.csv", "memberId,email,firstName,lastName,memberType,isArchived,isInactive\n"
+                                    'M1,"=""ann@acme.example""",Ann,#N/A,View,false,false\n'
+                                    "M2,bo@acme.example,Bo,'t Hooft,View,false,false\n")
+    _, findings = load_sigma_export(tmp_path)
+    rewrote = ("a spreadsheet rewrote the row; correct it in the source or export again without opening the file in "
+               "a spreadsheet")
+    assert [e for e in errors(findings) if e[0] != "missing-file"] == [
+        ("excel-damaged-value", "members.csv", "line 2", "email", "member email '=\"ann@acme.example\"' is Excel's "
+         "formula wrapper =\"...\" around 'ann@acme.example' (a text formula, not a value an export writes): "
+         + rewrote),
+        ("excel-damaged-value", "members.csv", "line 2", "lastName", "member lastName '#N/A' is a spreadsheet formula "
+         "error: the value the cell held is lost: " + rewrote)]
+    assert not [f for f in findings if f.code == "invalid-email"]  # said once, as the damage

@@ -179,7 +179,9 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
         findings.info("unclean-email", file, loc, "email",
                       f"member {m.member_id}'s email {m.email!r}: {'; '.join(unclean_parts(m.email))}; a plan "
                       "linking it sets it to the IdP's userName first (linking.unclean_sigma_email)")
-    for m in _email_problems(people, cleaned, keys, _invalid_addresses(cleaned)):
+    # a value a spreadsheet rewrote is its excel-damaged-value error (.identity_values), not a bad address too
+    invalid = {v for v in _invalid_addresses(cleaned) if spreadsheet_damage(v) is None}
+    for m in _email_problems(people, cleaned, keys, invalid):
         file, loc = _where(m.source)
         if not m.email_key:
             findings.error("empty-email", file, loc, "email",
