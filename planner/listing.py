@@ -19,7 +19,11 @@ whole list (issue 14 C.6, "Never a silently wrong plan"):
 - for an API that was asked for a count (Graph's ``$count=true``), **no count** and a **full last
   page** (:meth:`Listing.finish` ``page_size``): an API that ends a listing on a page as full as
   the others (Graph does when the total is a multiple of ``$top``) looks exactly like one whose
-  next link was lost, so only the count could tell (tester8 finding 22).
+  next link was lost, so only the count could tell (tester8 finding 22). The same for an API that
+  follows every full page with a next link (Okta: its cursor does not look ahead), where a full last
+  page without one means the link was lost on the way (``Link`` is a header a proxy may drop). Not
+  for Google's Directory API: its ``nextPageToken`` is in the same JSON body as the records, and
+  nothing was asked for that did not come (:mod:`planner.idp.google`).
 
 The caller feeds pages in order (:meth:`Listing.add_page`) and closes with
 :meth:`Listing.finish`; nothing is written before ``finish`` returned for every
@@ -117,7 +121,8 @@ class Listing:
         announced) differs from the number received: ``incomplete listing of members: 50 of 120``.
 
         ``page_size``: the page size asked of an API that was asked for a count (Graph ``$top`` with
-        ``$count=true``). With it, no count (``expected`` ``None``) and a full last page
+        ``$count=true``), or that follows every full page with a next link (Okta ``limit``; module
+        docstring). With it, no count (``expected`` ``None``) and a full last page
         (:meth:`last_page_full`) is :class:`IncompleteListing` too (module docstring): ``... incomplete
         listing of Entra users: no @odata.count came and the last page is full (999 entries, a whole
         page): whether a page is missing cannot be told; <fix>``, ``count_name`` naming the count and

@@ -55,7 +55,8 @@ def test_pull_pages_through_every_listing_and_loads_as_the_seed(okta, tmp_path):
     assert (result.counts.users, result.counts.inactive, result.counts.groups, result.counts.memberships) == \
         (166, 9, 25, 524)
     everyone = okta.request_counts["GET /api/v1/groups/{groupId}/users"]
-    assert everyone == 25 + 3 + 1  # one page per group; 160-member Everyone: 4 pages, a 51-member group: 2
+    # one page per group; 160-member Everyone: 4 full pages and the empty one after, a 51-member group: 2
+    assert everyone == 25 + 4 + 1
 
 
 def test_cli_writes_the_export_and_says_what_it_fetched(okta, tmp_path, monkeypatch, capsys):
@@ -229,3 +230,38 @@ def test_the_okta_emulator_command_serves_until_interrupted(tmp_path):
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
     assert err == "Okta emulator stopped\n"
+
+
+# --------------------------------------------------------------------------- a full last page, no next link
+
+
+def okta_user(i: int) -> dict:
+    return {"id": f"00u{i:017d}", "status": "ACTIVE", "profile": {
+        "login": f"user{i}@acme.example", "email": f"user{i}@acme.example", "firstName": "User", "lastName": str(i)}}
+
+
+FULL_PAGE = OktaSeed(users=[okta_user(i) for i in range(200)])
+"""200 users: one full page of limit=200."""
+
+
+def test_a_listing_of_exactly_one_full_page_reads_the_empty_page_after_it_and_is_whole(tmp_path):
+    with OktaEmulator(FULL_PAGE) as emulator:  # Okta follows a full page with a next link
+        result = pull_idp("okta", env(emulator))
+        assert emulator.request_counts["GET /api/v1/users"] == 2  # 200 users, then []
+    assert (result.counts.users, result.counts.groups) == (200, 0)
+
+
+def test_a_full_last_page_whose_link_header_was_lost_is_refused(tmp_path, monkeypatch, capsys):
+    # a proxy drops Link: 200 users could as well be 200 of 250 (was: written, and the manifest vouched for it)
+    with OktaEmulator(FULL_PAGE) as emulator:
+        emulator.faults.cut_short = "/api/v1/users"
+        out = tmp_path / "okta"
+        code, stdout, stderr = run_cli_with_environ(capsys, monkeypatch, env(emulator), "fetch-idp", "okta",
+                                                    "--out", str(out), unset=OKTA_ENV)
+    assert (code, stdout) == (1, "")
+    assert stderr == ("sigma-migrate: error: GET /api/v1/users: incomplete listing of Okta users: no Link "
+                      "rel=\"next\" header came and the last page is full (200 entries, a whole page): whether a "
+                      "page is missing cannot be told; Okta follows every full page with a next link (the page "
+                      "after the last one is empty), so the Link header was lost on the way (a proxy?): let it "
+                      "through and run fetch-idp again\n")
+    assert list(tmp_path.iterdir()) == []

@@ -21,6 +21,11 @@ Requests (``customer`` from ``GOOGLE_CUSTOMER_ID``, default ``my_customer``):
 
 Pages follow ``nextPageToken``; repeated ids or tokens and ``USER`` members
 missing from the users listing are :class:`planner.listing.IncompleteListing`.
+A listing whose last page is full and names no next page is taken as whole, unlike Okta's and
+Graph's without a count (:meth:`planner.listing.Listing.finish` ``page_size``): the token travels
+in the same JSON body as the records, so an answer cannot lose it alone as an Okta answer loses its
+``Link`` header, and nothing was asked that did not come, as Graph's ``@odata.count``; the page's
+own answer says the listing ends there.
 
 Files (the :mod:`planner.sources.google` API layout): ``users.json``
 (``{"kind": "admin#directory#users", "users": [...]}``), ``groups.json``

@@ -11,7 +11,13 @@ Requests (``Authorization: SSWS <OKTA_API_TOKEN>``, a read-only admin's API toke
 
 Pages follow the ``Link: <...>; rel="next"`` header (same host only). A
 member that is not in the users listing, a count that differs, a repeated id
-or cursor: :class:`planner.listing.IncompleteListing`, nothing written.
+or cursor: :class:`planner.listing.IncompleteListing`, nothing written. So is a
+listing without a count (users, groups; members of a group without
+``usersCount``) whose last page is full and names no next page
+(:meth:`planner.listing.Listing.finish` ``page_size``, the rule of ``fetch-idp entra``): Okta
+follows every full page with a next link, its cursor not looking ahead (the page after the last
+one is empty, docs/formats.md §2a), so such a page lost its ``Link`` header on the way
+(:data:`FULL_PAGE_FIX`).
 
 Files (the :mod:`planner.sources.okta` layout): ``users.json`` (a bare array
 of User objects), ``groups.json`` (a bare array of Group objects),
@@ -38,6 +44,13 @@ ALL_USERS_SEARCH = " or ".join(f'status eq "{s}"' for s in STATUSES)
 
 PAGE_LIMIT = 200
 """``limit`` asked of every list (Okta's recommended page size; the users search caps at 200)."""
+
+NEXT_LINK = 'Link rel="next" header'
+"""What tells an Okta listing goes on (what :meth:`~planner.listing.Listing.finish` names when it did not come)."""
+
+FULL_PAGE_FIX = ("Okta follows every full page with a next link (the page after the last one is empty), so the "
+                 "Link header was lost on the way (a proxy?): let it through and run fetch-idp again")
+"""What to do about a listing refused for a full last page without a next link (module docstring)."""
 
 TOKEN_ENV = "OKTA_API_TOKEN"
 ORG_URL_ENV = "OKTA_ORG_URL"
@@ -77,12 +90,13 @@ def reader_for(environ: Mapping[str, str], base_url: str | None, **options: Any)
 
 def pull(reader: IdpReader) -> IdpPull:
     """Read every user, group and group member (module docstring); raises before returning anything partial."""
+    whole = {"page_size": PAGE_LIMIT, "count_name": NEXT_LINK, "fix": FULL_PAGE_FIX}  # module docstring
     users = read_listing(Listing("Okta users", "GET /api/v1/users"),
                          _pages(reader, "/api/v1/users", {"search": ALL_USERS_SEARCH, "limit": PAGE_LIMIT},
-                                "Okta users")).finish()
+                                "Okta users")).finish(**whole)
     groups = read_listing(Listing("Okta groups", "GET /api/v1/groups"),
                           _pages(reader, "/api/v1/groups", {"limit": PAGE_LIMIT, "expand": "stats"},
-                                 "Okta groups")).finish()
+                                 "Okta groups")).finish(**whole)
     members: dict[str, list[Any]] = {}
     names: dict[str, str] = {}
     for group in groups:
@@ -94,7 +108,7 @@ def pull(reader: IdpReader) -> IdpPull:
         read_listing(listing, _pages(reader, path, {"limit": PAGE_LIMIT}, listing.what))
         embedded = group.get("_embedded") if isinstance(group.get("_embedded"), dict) else {}
         stats = embedded.get("stats") if isinstance(embedded.get("stats"), dict) else {}
-        members[group_id] = listing.finish(count_of(stats.get("usersCount")))
+        members[group_id] = listing.finish(count_of(stats.get("usersCount")), **whole)
     require_known_members({g: [str(u.get("id")) for u in m] for g, m in members.items()},
                           {str(u.get("id")) for u in users}, names, "GET /api/v1/users", "Okta")
     counts = PullCounts(

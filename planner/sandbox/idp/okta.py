@@ -7,7 +7,8 @@ Follows Okta's documented behaviour where ``fetch-idp`` depends on it:
   users out; ``search`` (or ``filter``) takes ``status eq "X"`` clauses joined by
   ``or`` (anything else: 400 ``E0000031``). ``limit`` (at most 200) and the ``after``
   cursor (the last id of the previous page); the next page is in a
-  ``Link: <...>; rel="next"`` header.
+  ``Link: <...>; rel="next"`` header, on every full page: the cursor does not look ahead, so a
+  listing whose total is a multiple of the page size ends on an empty page (docs/formats.md §2a).
 - ``GET /api/v1/groups`` (``expand=stats`` adds ``_embedded.stats.usersCount``) and
   ``GET /api/v1/groups/{groupId}/users`` page the same way; an unknown group is 404 ``E0000007``.
 - Throttling: 429 ``E0000047`` with ``X-Rate-Limit-Limit``, ``X-Rate-Limit-Remaining: 0``
@@ -179,7 +180,7 @@ class OktaEmulator(IdpEmulator):
             start = ids.index(after) + 1 if after in ids else len(items)
         chunk, nxt = page_window(items, start, size)
         links = [f'<{self.base_url}{request.full_path.rstrip("?")}>; rel="self"']
-        if nxt is not None and not self.cut_short(request):
+        if (nxt is not None or (chunk and len(chunk) == size)) and not self.cut_short(request):
             query = {k: v for k, v in request.args.items() if k != "after"}
             query["after"] = str(chunk[-1]["id"])
             links.append(f'<{self.base_url}{request.path}?{urlencode(query)}>; rel="next"')
