@@ -9,7 +9,12 @@ import yaml
 from msgspec import to_builtins as wire
 
 from planner.model import ScimGroup
+from planner.planfile import read_plan
 
+from .conftest import run_cli
+from .test_incomplete_inputs import PEOPLE, POLICY, okta_export
+from .test_incomplete_sigma import scim_state, seed
+from .test_scim_state_items import GROUP
 from .plan_factory import group, kinds, member, plan, review_codes, snapshot, team, user
 from .test_rules_scim_state import provisioned, with_scim
 
@@ -93,3 +98,25 @@ def test_an_archived_team_is_held_as_before():
     p = plan(org(team("t2", "Sales"), team("t1", "Finance", archived=True)), MAP)
     assert [(c, b) for c, b in review_codes(p) if c.startswith(("teams.archived", "teams.map", "policy."))] == [
         ("teams.archived_team", True)]
+
+
+def test_from_real_exports_the_item_names_what_sigmas_scim_state_listed(capsys, tmp_path):
+    """The sandbox seed's Sigma export whose scim/Groups.json lists a team Budget (SCIM id t-budget, linked to Okta
+    group 00g9) that teams.json lacks, and a policy mapping Budget to the Okta group Finance Analysts."""
+    sigma = seed(tmp_path)
+    scim_state(sigma, [], [{"schemas": [GROUP], "id": "t-budget", "displayName": "Budget", "externalId": "00g9",
+                            "members": []}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY + "teams:\n  map: {Budget: Finance Analysts}\n", encoding="utf-8")
+    out = tmp_path / "plan.json"
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(sigma), "--idp", str(okta_export(tmp_path / "okta", PEOPLE)),
+                           "--policy", str(policy), "--out", str(out), "--detailed-exitcode")
+    assert (code, err.count("Traceback")) == (3, 0)
+    items = {i.id: i for i in read_plan(out).review_items if i.code in ("teams.map_team_missing",
+                                                                          "policy.unknown_reference")}
+    assert sorted(items) == ["teams.map_team_missing:Budget"]
+    assert items["teams.map_team_missing:Budget"].message == (
+        f"{policy}:14:9: teams.map gives IdP group 'Finance Analysts' to team 'Budget', which the Sigma export does not "
+        "have (no active or archived team of that name): Sigma's SCIM state lists it (SCIM id t-budget, linked to IdP "
+        "group 00g9), so the teams file lacks a team Sigma has (cut short, or the team was deleted between the two "
+        "reads); the group is neither linked nor created")

@@ -10,8 +10,12 @@ import pytest
 from planner.model import ScimGroup
 from planner.policy import PolicyError
 
+from .conftest import run_cli
 from .plan_factory import group, kinds, member, plan, snapshot, team, user
+from .test_incomplete_inputs import PEOPLE, POLICY, okta_export
+from .test_incomplete_sigma import FINANCE, seed
 from .test_rules_scim_state import provisioned, with_scim
+from .test_scim_state_items import ADMIN, provisioned_finance
 
 ALICE, BOB = member("m1", "alice@example.com", "Alice", "A"), member("m2", "bob@example.com")
 UALICE, UBOB = user("u1", "alice@example.com", first="Alice", last="A"), user("u2", "bob@example.com")
@@ -65,3 +69,20 @@ def test_a_map_entry_moving_a_scim_linked_team_to_another_group_is_refused():
     # a map entry naming the group SCIM links the team to agrees with it
     assert kinds(plan(finance(group("g1", "Finance", ["u1"]), NEW), "teams:\n  map: {Finance: Finance}\n")) == [
         ("scim.link_user", "scim.link_user:m2")]
+
+
+def test_plan_refuses_it_in_one_line_from_real_exports(capsys, tmp_path):
+    """The sandbox seed's Sigma export with Sigma's SCIM state linking team Finance Analysts to Okta group 00g1,
+    which the Okta export has, and a policy listing 00g1 as deleted: exit 1, one line, nothing written."""
+    sigma = seed(tmp_path)
+    provisioned_finance(sigma, [ADMIN])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY + "teams:\n  deleted_groups: ['00g1']\n", encoding="utf-8")
+    out = tmp_path / "plan.json"
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(sigma), "--idp", str(okta_export(tmp_path / "okta", PEOPLE)),
+                           "--policy", str(policy), "--out", str(out))
+    assert (code, err.strip(), out.exists()) == (1, (
+        f"sigma-migrate: error: {policy}:14:20: teams.deleted_groups[0]: says IdP group 00g1 was deleted, but the IdP "
+        f"export has it ('Finance Analysts'); Sigma's SCIM state links team 'Finance Analysts' ({FINANCE}) to it, and "
+        "the team stays the group's: remove the entry (or export the IdP again if the export is older than the "
+        "deletion)"), False)
