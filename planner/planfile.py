@@ -301,12 +301,75 @@ def validation_message(error: msgspec.ValidationError) -> str:
     return f"{path}: {what[:1].lower()}{what[1:]}"
 
 
+_RESULT_FIELDS = frozenset({"status", "journal", "by_kind", "run", "plan"})
+"""Top-level fields every apply result has (:class:`planner.execute.result_file.ApplyResultFile`)."""
+
+_TOOL_FILES = (
+    (frozenset({"actions", "review_items", "people", "summary", "digest"}),
+     "a plan without its format_version (edited by hand, or written by another tool)"),
+    (frozenset({"approver", "approved_at", "digest", "plan"}),
+     "a plan's approval (`sigma-migrate approve` writes <plan>.approval)"),
+    (frozenset({"approvable", "blocking", "summary", "preflight"}),
+     "the summary `sigma-migrate plan --json` prints"),
+    (frozenset({"manifest", "version", "scimState"}),
+     "a Sigma fetch manifest (`sigma-migrate fetch` writes fetch-manifest.json)"),
+)
+"""The other JSON files sigma-migrate writes that are no plan, by top-level fields they all have."""
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""The first bytes of every SQLite database file (an apply journal, :mod:`planner.execute.journal`)."""
+
+_HEAD_BYTES = 65536
+"""How much of a file :func:`looks_like` reads to tell an export (as
+:func:`planner.sources.detect.classify` does)."""
+
+
+def looks_like(data: bytes) -> str:
+    """What a JSON file that is no plan (no ``format_version``) looks like, in words, ``""`` when it
+    cannot tell: a file sigma-migrate writes (:data:`_TOOL_FILES`: an apply result, naming its plan,
+    an approval, ``plan --json``'s summary, a fetch manifest), else an export, as the one detection
+    of export files (:func:`planner.sources.detect.classify_json`) tells it: ``"a Sigma members
+    export (GET /v2/members)"``, ``"an IdP export (okta-api users file: Okta users (profile.login))"``,
+    ``"a fetch-idp manifest (fetch-idp-manifest.json)"``."""
+    from .sources.detect import classify_json, sigma_json_file
+
+    try:
+        fields = msgspec.json.decode(data, type=dict[str, msgspec.Raw])
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        fields = {}
+    if _RESULT_FIELDS <= fields.keys():
+        plan = msgspec.json.decode(fields["plan"])
+        return ("an apply result (`sigma-migrate apply` writes <plan>.run-<n>.result.json)"
+                + (f" of plan {plan}" if isinstance(plan, str) and plan else ""))
+    for keys, words in _TOOL_FILES:
+        if keys <= fields.keys():
+            return words
+    kind = classify_json(data[:_HEAD_BYTES].decode("utf-8", errors="replace"))
+    if kind.format == "manifest":
+        return "a fetch-idp manifest (`sigma-migrate fetch-idp` writes fetch-idp-manifest.json)"
+    if kind.format == "sigma":
+        return sigma_json_file(data[:_HEAD_BYTES].decode("utf-8", errors="replace"))
+    if kind.format is not None:
+        return f"an IdP export ({kind.format} {kind.role or 'file'}: {kind.reason})"
+    return ""
+
+
+def _not_a_plan(path: Path, data: bytes, shape: str) -> PlanFileError:
+    """The refusal of a JSON file that is no plan: ``shape`` (``"a JSON object without format_version"``,
+    ``"a JSON array"``) and what it looks like (:func:`looks_like`), in one line naming the file."""
+    what = looks_like(data)
+    return PlanFileError(f"{path}: not a plan file: " + (f"it looks like {what}" if what else shape)
+                         + "; give the plan file `sigma-migrate plan --out PLAN` wrote, or plan again")
+
+
 def read_plan(path: str | Path, *, verify_digest: bool = True, with_policy: bool = False) -> Plan:
     """Read and validate a plan file.
 
     Raises :class:`PlanFileError` (one line naming the file and, for a shape error, the JSON
     path: ``plan.json: $.actions[3].after.userType: required``), checked in this order: the
-    file is unreadable, is not JSON, has an unsupported ``format_version``; it does not match
+    file is unreadable, is not JSON, is JSON but no plan (no ``format_version``: the message says
+    what it looks like, :func:`looks_like`: ``run.result.json: not a plan file: it looks like an apply
+    result ... of plan v3.json``), has an unsupported ``format_version``; it does not match
     the types of :mod:`planner.payloads` / :mod:`planner.model` (a missing required field, an
     unknown field, a wrong type or kind); (with ``verify_digest``) its bytes no longer match
     its ``digest`` (tampered or re-formatted); it is broken inside although its digest matches
@@ -335,12 +398,19 @@ def read_plan(path: str | Path, *, verify_digest: bool = True, with_policy: bool
     try:
         header = _HEADER_DECODER.decode(data)
     except msgspec.ValidationError:
-        raise PlanFileError(f"{path}: not a plan file: top level is not an object") from None
+        shape = "a JSON array" if data.lstrip()[:1] == b"[" else "top level is not an object"
+        raise _not_a_plan(path, data, shape) from None
     except msgspec.DecodeError as exc:
+        if data.startswith(SQLITE_HEADER):
+            raise PlanFileError(f"{path}: not a plan file: it is an SQLite database (an apply journal, "
+                                "<plan>.journal.sqlite, is one); give the plan file `sigma-migrate plan --out PLAN` "
+                                "wrote, or plan again") from None
         cut = " (the file was cut short)" if "truncated" in str(exc) else ""
         raise PlanFileError(f"{path}: not a JSON plan file{cut}: {exc}; use the file `sigma-migrate plan` wrote, "
                             "or plan again") from None
     version = header.format_version
+    if version is None:
+        raise _not_a_plan(path, data, "a JSON object without format_version (every plan file has one)")
     if version != PLAN_FORMAT_VERSION or isinstance(version, bool):
         raise PlanFileError(
             f"{path}: unsupported format_version {version!r} (this tool reads {PLAN_FORMAT_VERSION})"

@@ -98,7 +98,8 @@ CASES = [
     ("missing summary.guards", lambda d: d["summary"].pop("guards"), f"$.summary.guards: required{AGAIN}"),
     ("missing a person's lockout", lambda d: d["people"][0].pop("lockout"), f"$.people[0].lockout: required{AGAIN}"),
     ("missing format_version", lambda d: d.pop("format_version"),
-     "unsupported format_version None (this tool reads 1)"),
+     "not a plan file: it looks like a plan without its format_version (edited by hand, or written by another "
+     "tool); give the plan file `sigma-migrate plan --out PLAN` wrote, or plan again"),
     ("another format_version", lambda d: d.update(format_version=2),
      "unsupported format_version 2 (this tool reads 1)"),
 ]

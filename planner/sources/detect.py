@@ -180,6 +180,24 @@ def classify_json(head: str) -> FileKind:
     return FileKind(None, None, "JSON of unknown kind")
 
 
+SIGMA_JSON_FILES = (
+    ('"isteamadmin"', "a Sigma team members export (GET /v2/teams/{teamId}/members)"),
+    ('"accounttypename"', "a Sigma account types export (GET /v2/accountTypes)"),
+    ('"memberid"', "a Sigma members export (GET /v2/members)"),
+    ('"teamid"', "a Sigma teams export (GET /v2/teams)"),
+)
+"""Which file of a Sigma export a JSON file is, by the first field name its first characters hold
+(:func:`sigma_json_file`), in words."""
+
+
+def sigma_json_file(head: str) -> str:
+    """What file of a Sigma REST export (``classify_json`` format ``sigma``) a JSON file is, in words
+    (:data:`SIGMA_JSON_FILES`, e.g. ``"a Sigma members export (GET /v2/members)"``), from its first
+    characters; ``"a Sigma export file"`` when none of them is there."""
+    low = head.casefold()
+    return next((words for mark, words in SIGMA_JSON_FILES if mark in low), "a Sigma export file")
+
+
 def csv_header_keys(head: str) -> list[str]:
     """Normalized header names of a CSV head (preamble skipped, delimiter sniffed)."""
     pre = find_header(head)
