@@ -1191,6 +1191,20 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return next((o for o in self.outcomes.owners if o.role == "api_credential_owner"), None)
 
     @property
+    def approvable(self) -> bool:
+        """True when approve and apply can accept the plan: no blocking review item, no unmet blocking
+        pre-flight check (:attr:`unmet_preflight`), no failed guard (what
+        :func:`planner.execute.approve.check_plan_is_applicable` refuses, in that order)."""
+        return not self.blocking_items and not self.unmet_preflight and not self.summary.failed_guards
+
+    @property
+    def approval_blockers(self) -> str:
+        """What keeps the plan from being approved, counted: ``"2 pre-flight check(s) unmet, 1 blocking
+        review item(s), 0 failed guard(s)"`` (``show``'s refusal line and a wave's heading)."""
+        return (f"{len(self.unmet_preflight)} pre-flight check(s) unmet, {len(self.blocking_items)} blocking "
+                f"review item(s), {len(self.summary.failed_guards)} failed guard(s)")
+
+    @property
     def unmet_preflight(self) -> tuple[PreflightCheck, ...]:
         """Blocking prerequisites neither shown by the data nor confirmed in the policy."""
         return tuple(c for c in self.preflight if c.stops_approval)

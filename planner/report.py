@@ -611,15 +611,16 @@ def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
 
 
 def wave_context(plan: Plan, wave: Wave) -> dict[str, Any]:
-    """What ``report/wave.html.j2`` shows of a wave: its label, counts, the apply arguments and
-    its actions in plan order (each ``chosen`` or pulled in as a dependency)."""
+    """What ``report/wave.html.j2`` shows of a wave: its label, counts, the apply arguments, whether the
+    plan can be approved (``approvable``, else the ``blockers``: :attr:`planner.model.Plan.approval_blockers`)
+    and its actions in plan order (each ``chosen`` or pulled in as a dependency)."""
     pulled = set(wave.pulled_in)
     by_id = {a.id: a for a in plan.actions}
     arguments = " ".join([*(f"--only {s}" for s in wave.selectors),
                           *([f"--limit {wave.limit}"] if wave.limit is not None else [])])
     return {
         "label": wave.label, "total": len(plan.actions), "chosen": len(wave.chosen), "pulled_in": len(pulled),
-        "arguments": arguments,
+        "arguments": arguments, "approvable": plan.approvable, "blockers": plan.approval_blockers,
         "actions": [{"id": aid, "kind": by_id[aid].kind.value, "reason": by_id[aid].reason, "pulled_in": aid in pulled}
                     for aid in wave.action_ids],
     }

@@ -255,10 +255,13 @@ def select(plan: Plan, selectors: tuple[str, ...] | list[str] = (), limit: int |
 
 def wave_heading(plan: Plan, wave: Wave) -> str:
     """The line naming a wave and its counts, e.g. ``Wave only team:Finance: 4 of 7 action(s)
-    (2 chosen, 2 pulled in as dependencies); the plan's approval covers it`` (``show --only`` starts with it)."""
+    (2 chosen, 2 pulled in as dependencies); the plan's approval covers it`` (``show --only`` starts with it),
+    or, for a plan that cannot be approved (:attr:`planner.model.Plan.approvable`), ``...; the plan cannot be
+    approved yet (1 blocking review item(s), ...), so neither can this wave run`` (tester9 F7)."""
+    covered = ("the plan's approval covers it" if plan.approvable else
+               f"the plan cannot be approved yet ({plan.approval_blockers}), so neither can this wave run")
     return (f"Wave {wave.label or '(whole plan)'}: {len(wave.action_ids)} of {len(plan.actions)} action(s) "
-            f"({len(wave.chosen)} chosen, {len(wave.pulled_in)} pulled in as dependencies); "
-            "the plan's approval covers it")
+            f"({len(wave.chosen)} chosen, {len(wave.pulled_in)} pulled in as dependencies); {covered}")
 
 
 def wave_lines(plan: Plan, wave: Wave) -> list[str]:

@@ -7,15 +7,16 @@ prerequisites, :mod:`planner.rules.preflight`); the **blocking review items**
 people in sections, each headed by the plan summary's figure (``summary.outcomes``) in the
 report's words: **cannot sign in after the switch** (by why: deactivated, guest disabled, no IdP
 identity), **admins losing Admin**, **admin types gained or changed**, **downgrades**, the other
-people (plain links folded into a count unless ``--all``); the informational review items; **teams**; every action no person or team row
-lists, so ``show`` prints every action of any plan; the protected owners
+people (plain links folded into a count unless ``--all``); the informational review items;
+**teams**; every action no person or team row lists, so ``show`` prints every action of any plan;
+the protected owners
 (:attr:`planner.model.Outcomes.owners`), the guards and the summary line. Every
 person's sections come from the outcomes the plan carries (:func:`person_sections`).
 ``show --only/--limit`` prints the same layout restricted to the wave (:func:`render`).
 Every export value passes through :func:`value`. Markers: ``+`` something is created or linked, ``~`` changed,
 ``-`` removed or deactivated, ``?`` waiting for a review decision,
-``!`` a blocking review item, ``=`` a person an earlier section lists in full. Every action line ends with its reason and
-rule id.
+``!`` a blocking review item, ``=`` a person an earlier section lists in full. Every action line
+ends with its reason and rule id.
 
 :func:`render` returns rich :class:`~rich.text.Text` lines (colour on a
 terminal, plain text otherwise, e.g. when piped); :func:`plain_text` the same
@@ -323,16 +324,12 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
 
     # --- summary and everything that blocks, first
     blocking = [r for r in plan.review_items if r.blocking]
-    unmet = plan.unmet_preflight
-    failing = plan.summary.failed_guards
     lines.append(Text("Summary: " + plan.summary.text, style="bold"))
     seats = seats_line(plan)
     if seats:
         lines.append(Text("  " + seats))
-    if blocking or unmet or failing:
-        lines.append(Text(f"  approve and apply refuse this plan: {len(unmet)} pre-flight check(s) unmet, "
-                          f"{len(blocking)} blocking review item(s), {len(failing)} failed guard(s)",
-                          style="bold red"))
+    if not plan.approvable:
+        lines.append(Text(f"  approve and apply refuse this plan: {plan.approval_blockers}", style="bold red"))
     else:
         lines.append(Text("  nothing blocks approval", style="green"))
     lines.append(Text(""))
@@ -529,5 +526,5 @@ def summary_document(plan: Plan, path: str = "") -> dict:
         "summary": msgspec.to_builtins(plan.summary),
         "preflight": [{**asdict(c), "status": c.status.value} for c in plan.preflight],
         "blocking": blocking,
-        "approvable": not any(blocking.values()),
+        "approvable": plan.approvable,
     }

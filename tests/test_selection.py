@@ -8,7 +8,7 @@ from planner.cli import main
 from planner.planfile import write_plan
 from planner.selection import SelectionError, parse_selector, select
 
-from .plan_factory import group, member, plan, snapshot, team, user
+from .plan_factory import UNCONFIRMED_POLICY, group, member, plan, snapshot, team, user
 
 TEAMS = "teams: {rules: [{match: exact}]}"
 
@@ -126,3 +126,33 @@ def test_report_only_adds_the_wave_section(tmp_path, capsys):
         main(["report", str(path), "--out", str(tmp_path / "other.html"), "--limit", "0"])
     assert not (tmp_path / "other.html").exists()
     assert "--limit 0: give a number of people, 1 or more" in capsys.readouterr().err
+
+
+def test_a_wave_of_a_plan_that_cannot_be_approved_says_so_first(tmp_path, capsys):
+    """tester9 F7: `show --limit 15` of a plan with a blocking item said "the plan's approval covers it"
+    before saying approve and apply refuse it."""
+    from planner.model import ActionKind
+
+    path = tmp_path / "plan.json"
+    snap = snapshot([member("m1", "alice@example.com", "Alice", "A"), member("m5", "eve@example.com"),
+                     member("m6", "Eve@example.com")],  # one address, two members: a blocking item
+                    [user("u1", "alice@example.com", first="Alice", last="A"), user("u5", "eve@example.com")])
+    blocked = plan(snap, TEAMS, base=UNCONFIRMED_POLICY)
+    assert not blocked.approvable and {a.kind for a in blocked.actions} >= {ActionKind.SCIM_LINK_USER}
+    write_plan(blocked, path)
+    main(["show", str(path), "--limit", "1"])
+    lines = capsys.readouterr().out.splitlines()
+    refusal = "2 pre-flight check(s) unmet, 1 blocking review item(s), 0 failed guard(s)"
+    assert lines[0] == (f"Wave limit 1: 1 of {len(blocked.actions)} action(s) (1 chosen, 0 pulled in as dependencies); "
+                        f"the plan cannot be approved yet ({refusal}), so neither can this wave run")
+    assert f"  approve and apply refuse this plan: {refusal}" in lines
+    assert not any("approval covers" in line for line in lines)
+
+    main(["report", str(path), "--out", str(tmp_path / "wave.html"), "--limit", "1"])
+    html = (tmp_path / "wave.html").read_text()
+    banner = html[html.index('id="wave-summary"'):html.index("</div>", html.index('id="wave-summary"'))]
+    assert " ".join(banner.split()) == (
+        f'id="wave-summary"> 1 of {len(blocked.actions)} action(s): 1 chosen, 0 pulled in as dependencies. '
+        f"The plan cannot be approved yet ({refusal}), so neither can this wave run; once it is approved: "
+        "<code>sigma-migrate apply PLAN --limit 1</code>.")
+    assert '<div class="banner blocked" id="wave-summary">' in html
