@@ -64,8 +64,12 @@ def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | 
               "(or failed guards); 1: error.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the summary (counts, pre-flight, what blocks approval) as JSON on stdout.")
+@click.option("--applied", "applied", multiple=True, type=click.Path(dir_okay=False),
+              help="A plan applied to this organization before (its journal beside it), apply's or undo's; "
+              "a SCIM value one of its runs wrote is named as theirs in a scim.state_conflict item. Repeatable.")
 def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, policy_path: str | None,
-                 out: str, report_out: str | None, detailed_exitcode: bool, as_json: bool) -> None:
+                 out: str, report_out: str | None, detailed_exitcode: bool, as_json: bool,
+                 applied: tuple[str, ...]) -> None:
     """Match, decide and write a reviewed migration plan (nothing is changed in Sigma)."""
     from msgspec.structs import replace
 
@@ -75,11 +79,12 @@ def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | N
     from .show import summary_lines
 
     # all or nothing: both destinations are checked before planning, written beside, renamed at the end
-    with Outputs(inputs={"--sigma": sigma_dir, "--idp": idp_paths, "--policy": policy_path}) as outputs:
+    with Outputs(inputs={"--sigma": sigma_dir, "--idp": idp_paths, "--policy": policy_path,
+                         "--applied": applied}) as outputs:
         outputs.add("--out", out)
         if report_out:
             outputs.add("--report", report_out)
-        plan, snapshot = plan_from_paths(sigma_dir, idp_paths, policy_path, idp_format)
+        plan, snapshot = plan_from_paths(sigma_dir, idp_paths, policy_path, idp_format, applied)
         _hold_until_exit(plan, snapshot)
         with outputs.open(out) as fh:
             digest = dump_plan(plan, fh)

@@ -31,8 +31,8 @@ import msgspec
 import networkx as nx
 
 from .model import (
-    DERIVED_EMAIL_TYPES, Email, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam,
-    Snapshot, TeamMembership, email_key,
+    DERIVED_EMAIL_TYPES, AppliedWrite, Email, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember,
+    SigmaTeam, Snapshot, TeamMembership, email_key,
 )
 from .policy import Policy, group_pattern_matcher
 
@@ -155,6 +155,9 @@ class ScimState:
     ``displayName``, provisioned or not: teams Sigma's SCIM service listed that the teams file lacks (the loader's
     ``team-not-in-teams`` warning); what a re-plan knows of a team gone from the teams export
     (:func:`planner.rules.teams.map_team_missing_item`)."""
+    written: Mapping[tuple[str, str], AppliedWrite] = field(default_factory=dict)
+    """``(memberId, SCIM attribute)`` -> the last value a run of a plan given to ``plan --applied`` wrote
+    there (:mod:`planner.applied`), to name it when SCIM still holds that value."""
     second_accounts: Mapping[str, str] = field(default_factory=dict)
     """Members a userName change left behind: the memberId that is a provisioned user's SCIM id but whose
     email is not its userName -> the member that now has it (Sigma made it when the IdP changed the
@@ -434,7 +437,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         teams={t.team_id: t for t in sigma.teams},
         team_memberships=memberships,
         team_members=_index((t.team_id, t) for t in memberships),
-        scim=scim_state(sigma),
+        scim=scim_state(sigma, snapshot.applied.writes),
         account_type_names=type_names,
         custom_account_types=frozenset(a.name for a in account_types or () if a.is_custom),
         organization_id=export_organization_id(sigma.members),
@@ -664,8 +667,10 @@ def _nested_only(nested: Mapping[str, tuple[str, ...]], direct: Mapping[str, lis
 # --------------------------------------------------------------------------- Sigma's SCIM state
 
 
-def scim_state(export: SigmaExport) -> ScimState:
-    """The :class:`ScimState` of an export (empty when it has no SCIM files)."""
+def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = ()) -> ScimState:
+    """The :class:`ScimState` of an export (empty when it has no SCIM files), with ``applied``: the SCIM
+    writes of earlier runs (``plan --applied``, in the order they finished; the last one per member
+    and attribute is kept)."""
     if export.scim_users is None or export.scim_groups is None:
         return ScimState()
     members = {m.member_id for m in export.members}
@@ -708,6 +713,7 @@ def scim_state(export: SigmaExport) -> ScimState:
         user_names={u.id: u.user_name for u in export.scim_users},
         known=True,
         groups_without_team=without_team,
+        written={(w.member_id, w.attribute): w for w in applied},
         second_accounts=second_accounts,
         set_up_by=set_up_by,
         without_external_id=without_external_id,

@@ -449,12 +449,45 @@ class IdpDirectory:
 
 
 @dataclass(frozen=True)
+class AppliedWrite:
+    """One SCIM value a run of sigma-migrate wrote, as the plan it applied and the journal beside it
+    record it (:func:`planner.applied.applied_runs`, ``plan --applied PLAN``): the member (``member_id``,
+    Sigma's SCIM id), the SCIM ``attribute`` (``userType`` / ``active``) and the ``value`` sent, the
+    ``plan`` file as given, whether it is an undo plan (``undo``), the journal's ``run`` and when the
+    write finished (``at``, ISO 8601 UTC)."""
+
+    member_id: str
+    attribute: str
+    value: bool | str
+    plan: str
+    undo: bool
+    run: int | None
+    at: str
+
+    def words(self) -> str:
+        """``"run 1 of undo plan undo3.json, 2026-12-06T17:35:09.120Z"``."""
+        run = f"run {self.run} of " if self.run is not None else ""
+        return f"{run}{'undo plan' if self.undo else 'plan'} {self.plan}, {self.at}"
+
+
+@dataclass(frozen=True)
+class AppliedRuns:
+    """What the plans given to ``plan --applied`` wrote through SCIM (:class:`AppliedWrite`, in the order
+    they finished) and the files read for it (each plan and its journal, for the plan's ``inputs``)."""
+
+    writes: tuple[AppliedWrite, ...] = ()
+    inputs: tuple[InputFile, ...] = ()
+
+
+@dataclass(frozen=True)
 class Snapshot:
-    """Both sides of the migration as loaded, with every finding."""
+    """Both sides of the migration as loaded, with every finding; ``applied``: what earlier runs of
+    the tool wrote through SCIM (``plan --applied``; empty without it)."""
 
     sigma: SigmaExport
     idp: IdpDirectory
     findings: tuple[Finding, ...] = ()
+    applied: AppliedRuns = AppliedRuns()
 
     @property
     def has_errors(self) -> bool:
@@ -577,7 +610,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``scimValue``, ``exportValue``, ``scimLastModified``, ``exportLastUpdated`` (``null``: not said); for a
       user the export lacks, ``exportNewest`` (its newest record) when it dates one; for a listed user without
       ``externalId`` made after SCIM was set up (:attr:`planner.directory.ScimState.without_external_id`), also
-      ``scimCreated`` (its ``meta.created``) and ``scimSetUpBy``;
+      ``scimCreated`` (its ``meta.created``) and ``scimSetUpBy``; ``writtenBy`` (the run of a plan given to
+      ``plan --applied`` that wrote SCIM's values, :class:`AppliedWrite`);
       ``scim.reused_address``: ``externalId`` (the IdP identity SCIM provisioned the member for), ``idpId``
       (the IdP user now holding the address), ``userName`` (the address), ``scimActive``, ``scimCreated``,
       ``scimLastModified``, ``idpCreated`` (``null``: not said), ``problem`` (why the address is in doubt),
@@ -647,6 +681,7 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     scim_active: bool | None | UnsetType = UNSET
     idp_created: str | None | UnsetType = UNSET
     stale_entry: str | UnsetType = UNSET
+    written_by: str | UnsetType = UNSET
     # inputs, policy references, teams, unmatched members
     truncated: list[InputMark] | UnsetType = UNSET
     closest: str | UnsetType = UNSET

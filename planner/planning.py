@@ -85,6 +85,7 @@ which is outside the digest, planner.planfile).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -178,7 +179,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     resolved = canonical_json(policy.resolved())
     return Plan(
         organization=PlanOrganization(directory.organization_id, policy.organization.name),
-        inputs=tuple(snapshot.sigma.inputs) + tuple(snapshot.idp.inputs),
+        inputs=tuple(snapshot.sigma.inputs) + tuple(snapshot.idp.inputs) + snapshot.applied.inputs,
         policy=PlanPolicy(origin.path if origin else "",
                           origin.sha256 if origin else hashlib.sha256(resolved).hexdigest(), msgspec.Raw(resolved)),
         fingerprints=prints,
@@ -990,9 +991,12 @@ def summary_text(k: dict[str, int], at: AccountTypeCounts, r: ReviewCounts, thro
 
 
 def plan_from_paths(
-    sigma_dir: str, idp_paths: Iterable[str], policy_path: str | None, idp_format: str | None = None
+    sigma_dir: str, idp_paths: Iterable[str], policy_path: str | None, idp_format: str | None = None,
+    applied: Iterable[str] = (),
 ) -> tuple[Plan, Snapshot]:
     """Load the exports and the policy (the bundled default when ``policy_path`` is ``None``), plan.
+    ``applied``: plans applied before (``plan --applied``), whose journals say which SCIM values their
+    runs wrote (:func:`planner.applied.applied_runs`, which raises for a plan without its journal).
 
     The I/O edge of :func:`build_plan`, for the CLI and the demo (it freezes the objects made
     so far out of the cyclic garbage collector's reach; see the code). A snapshot with an error finding is
@@ -1006,10 +1010,18 @@ def plan_from_paths(
     from .sources import load_snapshot
 
     policy = load_policy(policy_path or (data_dir("policies") / "default.yaml"))
+    applied = tuple(applied)
+    runs = None
+    if applied:
+        from .applied import applied_runs
+
+        runs = applied_runs(applied)
     # The cyclic GC stays off from loading to the finished plan, and then what they made is
     # frozen: the collections while the plan file and report are written would otherwise walk
     # all of it again (planner.gc_pause).
     with gc_paused(freeze=True):
         snapshot = load_snapshot(sigma_dir, list(idp_paths), idp_format)
+        if runs is not None:
+            snapshot = dataclasses.replace(snapshot, applied=runs)
         plan = build_plan(snapshot, policy)  # refuses loader errors first, before anything is planned or written
     return plan, snapshot

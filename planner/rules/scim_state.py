@@ -650,8 +650,9 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
     both values and both dates when known (the SCIM user's ``meta.lastModified``, RFC 7643 §3.1; the IdP
     user's last update, e.g. Okta's ``lastUpdated``) and what they show: SCIM newer (the export is stale:
     export again), the same second, or a date missing (which is newer?); an entry that no longer applies is
-    named first. The snippet is the long-form ``linking.scim_state_conflicts`` entry, which settles only this
-    disagreement (docs/policy.md "Re-planning after an apply"). A user listed without ``externalId``
+    named first; a value SCIM holds as a run of this tool wrote it (``plan --applied``) names that run
+    (:func:`written_by`). The snippet is the long-form ``linking.scim_state_conflicts`` entry, which settles
+    only this disagreement (docs/policy.md "Re-planning after an apply"). A user listed without ``externalId``
     (:attr:`planner.directory.ScimState.without_external_id`) is named by its ``meta.created`` and when SCIM was
     set up; its deactivation also offers ``unmatched.decisions`` (made by hand: the REST deactivation). For a
     user the export lacks, the evidence holds the export's newest record (``exportNewest``) and SCIM's
@@ -662,9 +663,10 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
     key = user.external_id or idp_id or user.user_name
     what = "; ".join(f"{d.attribute}: SCIM {d.scim_value}, export {d.export_value}" for d in found)
     unkeyed = not user.external_id
+    written = written_by(planned.state, getattr(target, "member_id", None), found, dates.scim)
     set_up_by = planned.state.set_up_by if unkeyed else None
     head = f"{_provisioned_words(user, set_up_by)}, and Sigma's SCIM state " \
-           f"and the IdP export disagree ({what}; {dates.words()})"
+           f"and the IdP export disagree ({what}; {dates.words()})" + (f"; {written}" if written else "")
     if dates.newer == SCIM_STATE:
         tail = (f": the export is older than Sigma's SCIM state, so the plan does not send {action.kind.value} "
                 "on its word; export the IdP again and plan again")
@@ -707,7 +709,8 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
                               export_newest=dates.export_newest if absent and dates.export_newest else UNSET,
                               stale_entry=stale.text() if stale is not None else UNSET,
                               scim_created=user.created if (unkeyed or absent) and user.created else UNSET,
-                              scim_set_up_by=set_up_by if unkeyed else UNSET),
+                              scim_set_up_by=set_up_by if unkeyed else UNSET,
+                              written_by=written or UNSET),
         resolution=yaml_snippet(*choices, notes=notes),
     )
 
@@ -721,6 +724,27 @@ def _provisioned_words(user: ScimUser, set_up_by: str | None) -> str:
         return f"{user.user_name} is provisioned by SCIM (externalId {user.external_id})"
     return (f"{user.user_name} is listed by SCIM without an externalId and was made {user.created}, after SCIM was "
             f"set up (by {set_up_by}): an IdP that sends no externalId provisioned them, or someone made them by hand")
+
+
+def written_by(state: ScimState, member_id: str | None, found: tuple[Disagreement, ...],
+               last_modified: str | None = None) -> str:
+    """Which run of this tool wrote the values SCIM holds in ``found`` for member ``member_id``:
+    ``"SCIM's userType View was written by run 1 of undo plan undo3.json, 2026-12-06T17:35:09.120Z"``
+    (the writes of the plans given to ``plan --applied``, :attr:`planner.directory.ScimState.written`),
+    one clause per value SCIM still holds as the run wrote it, saying ``(SCIM changed the user again
+    after it, <last_modified>)`` when the SCIM user's ``meta.lastModified`` is a later second than the
+    write; ``""`` when none (no ``--applied``, or the value is another since: the IdP or an admin wrote
+    it; tester9 F7)."""
+    if not member_id or not state.written:
+        return ""
+    clauses = []
+    for d in found:
+        w = state.written.get((member_id, d.attribute))
+        if w is not None and w.value == d.scim:
+            again = (f" (SCIM changed the user again after it, {last_modified})"
+                     if last_modified and last_modified[:19] > w.at[:19] else "")
+            clauses.append(f"SCIM's {d.attribute} {d.scim_value} was written by {w.words()}{again}")
+    return "; ".join(clauses)
 
 
 def _settle_link_conflict(action: ScimLinkUser, user: ScimUser, found: tuple[Disagreement, ...],

@@ -1,0 +1,94 @@
+"""What earlier runs of sigma-migrate wrote through SCIM: ``plan --applied PLAN`` (repeatable).
+
+A re-plan reads Sigma's SCIM state (``scim/Users.json``, :mod:`planner.rules.scim_state`), which says
+what a user's values are and when SCIM last changed them, not who changed them: a value the tool's
+own apply or undo wrote looks like an IdP push. Given the plans applied before (each with the journal
+``apply`` keeps beside it, :mod:`planner.execute.journal`), the plan knows which values their runs
+wrote, and a ``scim.state_conflict`` over a value SCIM still holds as a run wrote it names that run
+(``userType View was written by run 1 of undo plan undo3.json, 2026-12-06T17:35:09.120Z``; tester9 F7).
+
+A write counts when its journal row is ``done`` with outcome ``written`` (this tool changed Sigma):
+``scim.set_account_type`` wrote ``userType``; ``scim.link_user`` wrote ``active`` and the ``userType`` it
+sent; ``scim.deactivate_user`` wrote ``active: false`` (a ``scim.create_user``'s member did not exist
+when the plan was made, so no memberId names it). The run is the
+journal's last run started before the write finished. Nothing here decides anything: the item stays
+blocking, the attribution only says which side the value came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import UserError
+from .execute.journal import JournalRow, RunRow, journal_path, read_journal_file
+from .model import AppliedRuns, AppliedWrite, InputFile
+from .payloads import Action, ScimDeactivateUser, ScimLinkUser, ScimSetAccountType, UNSET
+from .planfile import read_plan
+
+
+class AppliedError(UserError):
+    """A plan given to ``plan --applied`` cannot say what it wrote (one line naming the file)."""
+
+
+def scim_values(action: Action) -> Iterator[tuple[str, str, bool | str]]:
+    """``(memberId, SCIM attribute, value)`` of each SCIM value ``action`` writes (module docstring);
+    nothing for an action that writes none, or a create whose member is not known yet."""
+    if isinstance(action, ScimSetAccountType):
+        yield action.target.member_id, "userType", action.after.user_type
+    elif isinstance(action, ScimLinkUser):
+        yield action.target.member_id, "active", action.after.active
+        if action.after.user_type is not UNSET and action.after.user_type:
+            yield action.target.member_id, "userType", action.after.user_type
+    elif isinstance(action, ScimDeactivateUser):
+        yield action.target.member_id, "active", False
+
+
+def _run_of(finished_at: str, runs: list[RunRow]) -> int | None:
+    """The id of the last run of ``runs`` started at or before ``finished_at`` (ISO 8601 UTC), ``None``."""
+    found = [r.run_id for r in runs if r.started_at <= finished_at]
+    return found[-1] if found else None
+
+
+def _writes(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str, JournalRow],
+            runs: list[RunRow]) -> list[AppliedWrite]:
+    out = []
+    for action in actions:
+        row = rows.get(action.id)
+        if row is None or row.state != "done" or row.outcome != "written" or not row.finished_at:
+            continue
+        for member_id, attribute, value in scim_values(action):
+            if member_id:
+                out.append(AppliedWrite(member_id, attribute, value, plan_path, undo, _run_of(row.finished_at, runs),
+                                        row.finished_at))
+    return out
+
+
+def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
+    """The SCIM writes of the plans at ``plan_paths`` (as given) and of the journals beside them
+    (``<plan>.journal.sqlite``), ordered by when they finished, and the files read (the plan, whose
+    ``sha256`` is its digest's, and its journal).
+
+    Raises :class:`planner.planfile.PlanFileError` for a file that is no plan, :class:`AppliedError`
+    for a plan with no journal beside it or a journal of another plan, and
+    :class:`planner.execute.errors.ApplyRefused` for a journal SQLite cannot read."""
+    writes: list[AppliedWrite] = []
+    inputs: list[InputFile] = []
+    for given in plan_paths:
+        path = Path(given)
+        plan = read_plan(path)
+        journal = journal_path(path)
+        digest, runs, rows = read_journal_file(journal)
+        if digest is None:
+            raise AppliedError(f"{path}: --applied: no journal beside it ({journal.name}); give a plan "
+                               "`sigma-migrate apply` ran, in the folder where it ran")
+        if digest != plan.digest:
+            raise AppliedError(f"{journal}: --applied: the journal belongs to plan {digest}, not {plan.digest} "
+                               f"({path})")
+        writes += _writes(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
+        inputs += [InputFile(str(given), plan.digest.removeprefix("sha256:"), "plan", len(plan.actions)),
+                   InputFile(str(journal), hashlib.sha256(journal.read_bytes()).hexdigest(), "apply.journal",
+                             len(rows))]
+    writes.sort(key=lambda w: w.at)
+    return AppliedRuns(tuple(writes), tuple(inputs))
