@@ -627,7 +627,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       (when a name is close) or ``differences`` (when one only looks like it, :mod:`planner.did_you_mean`); ``teams.likely_rename``, ``teams.possible_rename``: ``groupMembers``; ``teams.empty_export``: ``files`` (the
       Sigma teams and team members files), ``members`` (the organization's members), ``groups`` (the IdP groups
       that would become new teams); ``unmatched.review``: ``kind``,
-      ``memberType``, ``userKind``;
+      ``memberType``, ``userKind``; ``unmatched.new_member``: those, ``createdAt`` (the member's) and what it is
+      later than: ``scimSetUpBy`` and/or ``exportNewest`` (:mod:`planner.rules.unmatched`);
     - every other code: none (``{}``).
 
     :meth:`fields` gives the set fields as a dict for display.
@@ -691,6 +692,7 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     kind: str | UnsetType = UNSET
     member_type: str | UnsetType = UNSET
     user_kind: str | UnsetType = UNSET
+    created_at: str | UnsetType = UNSET
 
     def fields(self) -> dict[str, Any]:
         """The set fields by JSON name, in declaration order, nested records as dicts."""

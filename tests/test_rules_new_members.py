@@ -1,9 +1,12 @@
-"""Members Sigma made after SCIM was set up are never deactivated on the export's silence (tester9 finding F2).
+"""Members Sigma made after SCIM was set up, or after the IdP export, are never deactivated on the export's
+silence (tester9 finding F2, tester8 finding 5).
 
 - F2: a member SCIM lists without ``externalId`` (an IdP that sends none provisioned them, or a person made
   them by hand) made after SCIM was set up is never a REST ``members.deactivate``: absent from the export, it is
   the same blocking ``scim.state_conflict`` as a provisioned user with an ``externalId``, settled by
   ``linking.scim_state_conflicts`` (or ``unmatched.decisions``: made by hand).
+- 5: a member with no SCIM user made after SCIM was set up, or after the IdP export's newest record, with no
+  IdP identity is one blocking ``unmatched.new_member`` item, settled by ``unmatched.decisions``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from msgspec import to_builtins as wire
 from planner.model import ScimUser, Snapshot, email_key
 
 from .execute_support import counting_sandbox
-from .plan_factory import ROOT_USER, by_id, kinds, member, plan, review_codes, snapshot
+from .plan_factory import ROOT_USER, by_id, kinds, member, plan, review_codes, snapshot, user
 from .test_day_two_dated_conflicts import FIRST, POLICY, SNAP
 from .test_day_two_idp_changes import apply_and_fetch, fetch
 
@@ -110,6 +113,58 @@ def test_the_state_conflict_of_a_member_without_external_id_is_settled_by_its_us
 def test_a_pre_scim_member_scim_lists_without_external_id_is_still_deactivated_through_rest():
     p = plan(org(OLD, scim=[scim_user("mO", "olaf@example.com", None, "2024-02-01T10:00:00Z")]), DEACTIVATE)
     assert (kinds(p), review_codes(p)) == ([("members.deactivate", "members.deactivate:mO")], [])
+
+
+def test_a_member_made_by_hand_after_scim_was_set_up_is_one_blocking_new_member_item():
+    p = plan(org(NINA, OLD), DEACTIVATE)
+    assert (kinds(p), review_codes(p)) == ([("members.deactivate", "members.deactivate:mO")],
+                                           [("unmatched.new_member", True)])
+    [item] = p.review_items
+    assert (item.id, item.message) == (
+        "unmatched.new_member:mN",
+        "nina@example.com: no IdP user matches this member, made 2026-12-06T17:33:32Z, after SCIM was set up (by "
+        "2026-12-01T10:00:00Z) and after the IdP export's newest record (2025-05-29T06:23:25Z): made by hand on "
+        "purpose (a service account, a contractor, a break-glass admin) or after the export was taken, so it is not "
+        "deactivated on the export's silence; decide whether to keep or deactivate this member (if the IdP "
+        "provisioned them, export the IdP again and plan again)")
+    assert wire(item.evidence) == {
+        "exportNewest": EXPORT_NEWEST, "scimSetUpBy": SET_UP, "kind": "unmatched", "memberType": "View",
+        "userKind": "internal", "createdAt": "2026-12-06T17:33:32Z"}
+    assert choices(item.resolution) == [
+        {"unmatched": {"decisions": {"nina@example.com": "keep"}}},
+        {"unmatched": {"decisions": {"nina@example.com": "deactivate"}}},
+    ]
+    kept = plan(org(NINA, OLD), "unmatched: {action: deactivate, decisions: {nina@example.com: keep}}")
+    assert (kinds(kept), review_codes(kept)) == ([("members.deactivate", "members.deactivate:mO")], [])
+    gone = plan(org(NINA, OLD), "unmatched: {action: deactivate, decisions: {mN: deactivate}}")
+    assert (kinds(gone), review_codes(gone)) == (
+        [("members.deactivate", "members.deactivate:mN"), ("members.deactivate", "members.deactivate:mO")], [])
+    assert by_id(gone)["members.deactivate:mN"].rule == "unmatched.decisions"
+
+
+def test_without_scim_state_a_member_made_after_the_idp_exports_newest_record_is_held():
+    after_export = member("mA", "ava@example.com", "Ava", "After", created_at="2025-06-01T08:00:00.000Z")
+    undated = member("mU", "uma@example.com", "Uma", "Undated")
+    p = plan(org(after_export, OLD, undated, with_scim_state=False), DEACTIVATE)
+    assert kinds(p) == [("members.deactivate", "members.deactivate:mO"),
+                        ("members.deactivate", "members.deactivate:mU"), ("scim.link_user", "scim.link_user:root")]
+    [item] = p.review_items
+    assert (item.id, wire(item.evidence)) == ("unmatched.new_member:mA", {
+        "exportNewest": EXPORT_NEWEST, "kind": "unmatched", "memberType": "View", "userKind": "internal",
+        "createdAt": "2025-06-01T08:00:00Z"})
+    assert ("ava@example.com: no IdP user matches this member, made 2025-06-01T08:00:00Z, after the IdP export's "
+            "newest record (2025-05-29T06:23:25Z): made by hand on purpose") in item.message
+
+
+def test_a_leaver_or_a_kept_member_made_after_set_up_is_not_the_rules():
+    leaver = member("mL", "leo@example.com", "Leo", "Left", created_at="2026-12-06T17:33:32.016Z")
+    snap = org(leaver)
+    snap = replace(snap, idp=replace(snap.idp, users=(*snap.idp.users, user(
+        "uL", "leo@example.com", first="Leo", last="Left", active=False))))
+    gone = plan(snap, DEACTIVATE)
+    assert (kinds(gone), review_codes(gone)) == ([("members.deactivate", "members.deactivate:mL")], [])
+    kept = plan(org(NINA), "unmatched: {action: keep}")
+    assert (kinds(kept), review_codes(kept)) == ([], [])
 
 
 def test_against_the_sandbox_a_user_scim_made_without_external_id_after_a_wave_is_deactivated_only_through_scim(

@@ -87,28 +87,34 @@ def test_after_a_full_apply_a_fetch_without_scim_state_refuses_or_is_recorded_an
         code, out, err = plan("e3", "plan2.json")
         assert code == 3
         assert out.splitlines()[1:4] == [
-            "Cannot sign in after the switch: 3 (1 deactivated, 2 with no IdP identity)", "Admins losing Admin: 0",
-            "2 blocking review item(s): the plan can be reviewed but not applied "
+            "Cannot sign in after the switch: 3 (3 with no IdP identity (1 in review))", "Admins losing Admin: 0",
+            "3 blocking review item(s): the plan can be reviewed but not applied "
             "(`sigma-migrate show` lists them with the policy snippet that settles each)"]
         held = read_plan(tmp_path / "plan2.json")
+        # the member the apply created for jordan.lee2 (a `never` override) is no longer deactivated as unmatched:
+        # made after the IdP export's newest record, it is held (tester8 finding 5)
+        entries = json.loads(Path("e3/members.json").read_text())
+        entries = entries["entries"] if isinstance(entries, dict) else [e for page in entries for e in page["entries"]]
+        new_id = next(m["memberId"] for m in entries if m["email"] == "jordan.lee2@acme.example")
         assert [r.id for r in held.blocking_items] == [
-            "inputs.scim_state_missing:sigma", "linking.create_collides:00urXgdCptzOM4sQRjPX"]
+            "inputs.scim_state_missing:sigma", "linking.create_collides:00urXgdCptzOM4sQRjPX",
+            f"unmatched.new_member:{new_id}"]
         item = held.blocking_items[0]
         assert item.message == (
             "e3/fetch-manifest.json: the Sigma export was fetched without Sigma's SCIM state (--no-scim-state), but "
             "policy.yaml: targets.scim_base_url is set (SCIM is on: apply provisions through it): fetch again with "
             "SIGMA_SCIM_TOKEN set and plan again. Without that state the plan cannot see what SCIM already "
-            "provisioned: its 167 action(s) (1 members.deactivate, 1 scim.create_user, 13 scim.link_group, "
+            "provisioned: its 166 action(s) (1 scim.create_user, 13 scim.link_group, "
             "138 scim.link_user, 13 scim.set_group_members, 1 teams.remove_member) may link again, create again or "
             "deactivate what SCIM did")
         assert (item.evidence.files, item.evidence.source) == (["e3", "e3/fetch-manifest.json"], "left_out")
         code, out, err = run_cli(capsys, "approve", "plan2.json", "--by", "Ada Admin")
         assert (code, out) == (1, "")
-        assert err.startswith("sigma-migrate: error: plan2.json: plan has 2 blocking review item(s), first "
+        assert err.startswith("sigma-migrate: error: plan2.json: plan has 3 blocking review item(s), first "
                               "inputs.scim_state_missing:sigma [inputs.scim_state_missing]: e3/fetch-manifest.json: ")
-        assert err.endswith("(and 1 more); no policy setting settles inputs.scim_state_missing:sigma: fetch the Sigma "
+        assert err.endswith("(and 2 more); no policy setting settles inputs.scim_state_missing:sigma: fetch the Sigma "
                             "export again with SIGMA_SCIM_TOKEN set (`sigma-migrate fetch` then writes "
-                            "scim/Users.json and scim/Groups.json), then plan again; decide the other 1 in the "
+                            "scim/Users.json and scim/Groups.json), then plan again; decide the other 2 in the "
                             "policy\n")
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("plan2.json")) == ["plan2.json"]
 

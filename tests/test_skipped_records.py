@@ -136,7 +136,10 @@ def test_22_an_okta_user_without_an_id_holds_the_deactivation_it_would_have_matc
     case = tmp_path / "case"
     shutil.copytree(FIXTURES / "t6_22", case)
     members = json.loads((case / "sigma" / "members.json").read_text(encoding="utf-8"))
-    write(case / "sigma" / "members.json", json.dumps([m for m in members if m["memberId"] != "M005"]))
+    # the members predate the Okta export's newest record (2020-01-01): one made after it would be held as a
+    # new member (unmatched.new_member, tester8 finding 5), which is not what this case is about
+    write(case / "sigma" / "members.json", json.dumps([m | {"createdAt": "2019-06-01T00:00:00.000Z"}
+                                                       for m in members if m["memberId"] != "M005"]))
     code, _, result = plan(capsys, case / "sigma", case / "okta", case / "policy.yaml", tmp_path / "p.json")
     assert code == 3  # changes, blocked
     assert actions(result) == ["scim.link_user:M000", "scim.link_user:M001", "scim.link_user:M002",

@@ -10,6 +10,14 @@ After SCIM is on such members can be changed only through
   export's words (:func:`.idp_status.inactive_because`). A user never activated (Okta ``STAGED``) is doubtful
   data: ``deactivate`` is then a blocking ``unmatched.never_activated`` item (:mod:`.idp_status`).
 
+A member no IdP user matches whom Sigma made after SCIM was set up, or after the IdP export's newest record
+(:class:`NewMemberDates`, :func:`made_later`), is a member made on purpose by hand (a service account, a
+contractor, a break-glass admin) or one the export predates: ``unmatched.action: deactivate`` does not
+deactivate them on the export's silence; it is a blocking ``unmatched.new_member`` item, settled per member by
+``unmatched.decisions``. A member Sigma's SCIM state lists as provisioned, or without ``externalId`` but made
+after SCIM was set up, is not this rule's: :mod:`.scim_state` settles their deactivation
+(``scim.state_conflict``).
+
 The decision for each, first that applies: ``unmatched.decisions`` (per
 member), then ``linking.duplicates: deactivate`` (a duplicate), then ``linking.second_accounts``
 for a member a userName change in the IdP left behind (:class:`SecondAccount`: undecided, a blocking
@@ -34,16 +42,23 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from ..directory import PROTECTED_BECAUSE, Directory, Person, PersonStatus, idp_is_active
+from ..directory import (
+    PROTECTED_BECAUSE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_update,
+)
 from ..model import Action, ActionKind, ItemEvidence, ReviewItem
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy
+from ..sources.values import change_time
 from . import make_action, make_review, person_ref, yaml_snippet
 from .guests import DocumentOwner
 from .idp_status import inactive_because, never_activated
 
 NEVER_ACTIVATED = "unmatched.never_activated"
 """The rule and item code of a member whose IdP user was never activated (:mod:`.idp_status`)."""
+
+NEW_MEMBER = "unmatched.new_member"
+"""The rule and item code of an unmatched member made after SCIM was set up or after the IdP export
+(:func:`made_later`)."""
 
 KINDS = frozenset({PersonStatus.UNMATCHED, PersonStatus.NOT_IN_SCOPE, PersonStatus.LEAVER})
 """The statuses this family decides on."""
@@ -86,6 +101,21 @@ def second_accounts(policy: Policy, directory: Directory) -> dict[str, SecondAcc
 
 
 @dataclass(frozen=True, slots=True)
+class NewMemberDates:
+    """What an unmatched member's ``createdAt`` is weighed against (:func:`made_later`), ISO 8601 UTC to the
+    second, ``None`` when the inputs do not say: ``scim_set_up_by``, when SCIM was set up at the latest
+    (:attr:`planner.directory.ScimState.set_up_by`: the earliest ``meta.created`` of a provisioned SCIM user);
+    ``export_newest``, the newest record of the IdP export (:func:`planner.directory.newest_update`: the export
+    was taken no earlier; Okta ``lastUpdated``, a SCIM export's ``meta.lastModified``); ``scim_settled``, the
+    memberIds whose deactivation Sigma's SCIM state settles instead (provisioned, or listed without
+    ``externalId`` after the set-up: :mod:`.scim_state`)."""
+
+    scim_set_up_by: str | None = None
+    export_newest: str | None = None
+    scim_settled: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class UnmatchedSettings:
     """The ``unmatched`` policy read against the directory, once per plan.
 
@@ -106,6 +136,8 @@ class UnmatchedSettings:
     idp_format: str = ""
     second_accounts: Mapping[str, SecondAccount] = field(default_factory=dict)
     """The members a userName change left behind (:func:`second_accounts`), by memberId."""
+    new_member_dates: NewMemberDates = NewMemberDates()
+    """What says a member is new (:func:`made_later`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +211,27 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
         idp_inactive=section.idp_inactive,
         idp_format=directory.idp_format,
         second_accounts=second_accounts(policy, directory),
+        new_member_dates=NewMemberDates(
+            directory.scim.set_up_by, newest_update(directory.idp_users.values()),
+            frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id)),
     )
+
+
+def made_later(person: Person, dates: NewMemberDates) -> str:
+    """Why unmatched ``person`` is a new member, as reasons and messages say it (``""``: not new, or not this
+    rule's): their ``createdAt`` (docs/formats.md §1b) is later than SCIM's set-up or the IdP export's newest
+    record (:class:`NewMemberDates`), e.g. ``made 2026-12-06T17:33:32Z, after SCIM was set up (by
+    2026-12-06T17:33:16Z)``. Only members no IdP user matches: a leaver or a person out of scope is the IdP's
+    word. An unknown date dates nothing."""
+    if person.status is not PersonStatus.UNMATCHED or person.member_id in dates.scim_settled:
+        return ""
+    created = change_time(person.member.created_at)
+    later = []
+    if made_after(created, dates.scim_set_up_by):
+        later.append(f"after SCIM was set up (by {dates.scim_set_up_by})")
+    if made_after(created, dates.export_newest):
+        later.append(f"after the IdP export's newest record ({dates.export_newest})")
+    return f"made {created}, {' and '.join(later)}" if later else ""
 
 
 def why_unmatched(person: Person, idp_format: str = "") -> str:
@@ -219,6 +271,9 @@ def choose(person: Person, config: UnmatchedSettings) -> tuple[str, str, str]:
     decision = getattr(config, setting)
     if decision == "deactivate" and setting == "idp_inactive" and never_activated(person.idp_user):
         return "review", NEVER_ACTIVATED, f"{why}; unmatched.{setting} is {decision}, held for review"
+    made = made_later(person, config.new_member_dates) if decision == "deactivate" else ""
+    if made:
+        return "review", NEW_MEMBER, f"{why}; {made}; unmatched.{setting} is {decision}, held for review"
     return decision, f"unmatched.{setting}", f"{why}; unmatched.{setting} is {decision}"
 
 
@@ -237,6 +292,8 @@ def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecisio
         action = deactivate_action(person, rule, config.owner, config.idp_format)
     elif decision == "review" and rule == SECOND_ACCOUNT:
         item = second_account_item(person, config.second_accounts[mid])
+    elif decision == "review" and rule == NEW_MEMBER:
+        item = new_member_item(person, config.new_member_dates)
     elif decision == "review":
         item = review_item(person, rule, config.idp_format)
     return UnmatchedDecision(mid, person.status, decision, rule, reason, action, item)
@@ -287,6 +344,37 @@ def review_item(person: Person, rule: str, idp_format: str = "") -> ReviewItem:
         resolution=yaml_snippet(
             {"unmatched": {"decisions": {member.email: "deactivate"}}},
             {"unmatched": {"decisions": {member.email: "keep"}}},
+        ),
+    )
+
+
+def new_member_item(person: Person, dates: NewMemberDates) -> ReviewItem:
+    """The blocking ``unmatched.new_member`` item: no IdP user matches ``person``, made after SCIM was set up or
+    after the IdP export's newest record (:func:`made_later`), so the export's silence does not say they should
+    go; settled by ``unmatched.decisions`` (``keep`` | ``deactivate``). Evidence: ``kind``, ``memberType``,
+    ``userKind``, ``createdAt`` and the dates it is later than (``scimSetUpBy``, ``exportNewest``)."""
+    member = person.member
+    created = change_time(member.created_at)
+    return make_review(
+        NEW_MEMBER,
+        member.member_id,
+        blocking=True,
+        subject=person_ref(member_id=member.member_id, email=member.email),
+        message=(f"{member.email}: {why_unmatched(person)}, {made_later(person, dates)}: made by hand on purpose "
+                 "(a service account, a contractor, a break-glass admin) or after the export was taken, so it is "
+                 "not deactivated on the export's silence; decide whether to keep or deactivate this member (if the "
+                 "IdP provisioned them, export the IdP again and plan again)"),
+        rule=NEW_MEMBER,
+        evidence=ItemEvidence(
+            kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind,
+            created_at=created or UNSET,
+            scim_set_up_by=dates.scim_set_up_by if made_after(created, dates.scim_set_up_by) else UNSET,
+            export_newest=dates.export_newest if made_after(created, dates.export_newest) else UNSET),
+        resolution=yaml_snippet(
+            {"unmatched": {"decisions": {member.email: "keep"}}},
+            {"unmatched": {"decisions": {member.email: "deactivate"}}},
+            notes=["keep: nothing is planned for them; deactivate: members.deactivate, their documents going to "
+                   "the document owner"],
         ),
     )
 
