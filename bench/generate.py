@@ -70,6 +70,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 from planner.fetch import export_files, export_text  # noqa: E402  (the writer of every fetch)
 from planner.model import SCIM_STATE_LEFT_OUT  # noqa: E402
 
+GENERATED_AT = "2026-01-01T00:00:00Z"
+"""The ``fetchedAt`` of a generated Sigma export's manifest: fixed, so one seed gives the same bytes (the IdP
+export carries no fetch manifest, so no export age is judged)."""
+
 DOMAIN = "example.com"
 ALIAS_DOMAIN = "oldcorp.example"
 PARTNER_DOMAINS = ("partner.example", "agency.example", "contractor.example")
@@ -442,7 +446,7 @@ class Generator:
             team_members[t["teamId"]] = {"entries": entries, "nextPage": None, "total": len(entries)}
         types = [{"accountTypeId": self.uuid(), "accountTypeName": name, "description": f"{name} account type",
                   "isCustom": False} for name in ACCOUNT_TYPES]
-        files = export_files(types, members, teams, team_members, None, None, SCIM_STATE_LEFT_OUT)
+        files = export_files(types, members, teams, team_members, None, None, SCIM_STATE_LEFT_OUT, GENERATED_AT)
         for name, document in files.items():
             (out / name).write_text(export_text(document), encoding="utf-8")
 

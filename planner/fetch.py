@@ -559,12 +559,15 @@ def export_text(document: Any) -> str:
 
 def export_files(types: list[dict[str, Any]], members: list[dict[str, Any]], teams: list[dict[str, Any]],
                  team_members: dict[str, dict[str, Any]], scim_users: list[dict[str, Any]] | None,
-                 scim_groups: list[dict[str, Any]] | None, scim_state: str) -> dict[str, Any]:
+                 scim_groups: list[dict[str, Any]] | None, scim_state: str,
+                 fetched_at: str | None = None) -> dict[str, Any]:
     """``{file name: JSON document}`` of the export, in the layout the Sigma loader reads
     (docs/formats.md §1): one page of each listing, the SCIM state as ListResponses (RFC 7644
     §3.4.2) under ``scim/`` when it was read, and ``fetch-manifest.json`` saying ``scim_state``
     (:mod:`planner.sources.manifest`). ``team_members``: ``{teamId: {"entries", "nextPage": None,
-    "total"}}``. What every ``fetch`` writes, and what bench/generate.py writes for its organizations."""
+    "total"}}``; ``fetched_at``: the manifest's ``fetchedAt`` (now when not given; bench/generate.py gives a fixed
+    time, so one seed gives the same bytes). What every ``fetch`` writes, and what bench/generate.py writes for its
+    organizations."""
     files: dict[str, Any] = {
         "account_types.json": {"entries": types},
         "members.json": {"entries": members, "nextPage": None},
@@ -576,5 +579,5 @@ def export_files(types: list[dict[str, Any]], members: list[dict[str, Any]], tea
             files[name] = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
                            "totalResults": len(resources), "startIndex": 1,
                            "itemsPerPage": len(resources), "Resources": resources}
-    files[FETCH_FILE_NAME] = fetch_manifest_document(scim_state)
+    files[FETCH_FILE_NAME] = fetch_manifest_document(scim_state, fetched_at)
     return files

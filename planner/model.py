@@ -300,6 +300,9 @@ class FetchManifest:
 
     path: str
     scim_state: str
+    fetched_at: str | None = None
+    """When the fetch read Sigma (``fetchedAt``, ISO 8601 UTC to the second), ``None`` in a manifest written
+    before it was recorded."""
 
 
 @dataclass(frozen=True)
@@ -446,6 +449,10 @@ class IdpDirectory:
     groups: tuple[IdpGroup, ...] = ()
     format: str = ""
     inputs: tuple[InputFile, ...] = ()
+    fetched_at: str | None = None
+    """When ``fetch-idp`` read the IdP (its manifest's ``fetchedAt``, ISO 8601 UTC to the second); ``None``: the
+    export does not say (saved by hand, or pulled before the time was recorded; the formats' own files carry
+    no export time, only each user's ``lastUpdated``)."""
 
 
 @dataclass(frozen=True)
@@ -1063,10 +1070,15 @@ class PlanSummary(SummaryRecord):
 
 class PlanOrganization(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename="camel"):
     """The organization a plan is for: ``organizationId`` (from the Sigma export, ``""`` when it
-    names none) and ``name`` (the policy's ``organization.name``)."""
+    names none) and ``name`` (the policy's ``organization.name``); ``sigmaFetchedAt`` / ``idpFetchedAt``:
+    when each export was read (ISO 8601 UTC, from ``fetch-manifest.json`` / ``fetch-idp-manifest.json``),
+    ``UNSET`` (absent from the file) when the export does not say (show and the report then say "unknown";
+    tester8 finding 21)."""
 
     organization_id: str
     name: str
+    sigma_fetched_at: str | UnsetType = UNSET
+    idp_fetched_at: str | UnsetType = UNSET
 
 
 class PlanPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

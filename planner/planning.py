@@ -94,6 +94,7 @@ from operator import attrgetter
 from typing import Iterable, Mapping
 
 import msgspec
+from msgspec import UNSET
 
 from . import __version__
 from .dependencies import DependencyError, check_dependencies, topological_order
@@ -164,10 +165,13 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         team_files = [i.path for i in snapshot.sigma.inputs if i.kind in teams.TEAM_FILE_KINDS]
         empty_teams = teams.empty_export_item(policy.teams, directory, decided.actions, team_files)
         no_scim_state = inputs.scim_state_missing_item(policy, snapshot.sigma, actions)
+        sigma_manifest = snapshot.sigma.fetch_manifest
+        sigma_at = sigma_manifest.fetched_at if sigma_manifest is not None else None
+        old_idp = inputs.idp_export_old_item(policy, sigma_at, snapshot.idp.fetched_at)
         review_items = sort_review_items(decided.review_items + inputs.truncation_items(snapshot.findings,
                                                                                          decided.actions)
                                          + organization.missing_organization_items(organization_id)
-                                         + [i for i in (empty_teams, no_scim_state) if i is not None])
+                                         + [i for i in (empty_teams, no_scim_state, old_idp) if i is not None])
         acted = acted_on(actions)
         people = person_rows(policy, directory, decided.people, decided.types, decided.unmatched, actions, review_items,
                              acted)
@@ -178,7 +182,8 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     origin = policy.origin
     resolved = canonical_json(policy.resolved())
     return Plan(
-        organization=PlanOrganization(directory.organization_id, policy.organization.name),
+        organization=PlanOrganization(directory.organization_id, policy.organization.name, sigma_at or UNSET,
+                                      snapshot.idp.fetched_at or UNSET),
         inputs=tuple(snapshot.sigma.inputs) + tuple(snapshot.idp.inputs) + snapshot.applied.inputs,
         policy=PlanPolicy(origin.path if origin else "",
                           origin.sha256 if origin else hashlib.sha256(resolved).hexdigest(), msgspec.Raw(resolved)),

@@ -649,12 +649,15 @@ class Guards(_Model):
     ``min_idp_users``: fewer active in-scope IdP users blocks the plan;
     ``max_shrink_percent``: blocks when in-scope IdP users are fewer than this
     share below the active Sigma people. ``admin_account_types``: account types
-    that count as admin (case-insensitive).
+    that count as admin (case-insensitive). ``max_idp_export_age_hours``: an IdP export read more than this
+    many hours before the Sigma export blocks the plan, and apply refuses a plan whose IdP export is older
+    than this now (raise it to accept an older export; :mod:`planner.rules.inputs`, tester8 finding 21).
     """
 
     thresholds: Thresholds = Field(default_factory=Thresholds)
     min_idp_users: int = Field(default=1, ge=0)
     max_shrink_percent: float = Field(default=50, ge=0, le=100)
+    max_idp_export_age_hours: int = Field(default=24, ge=1)
     admin_account_types: list[Name] = Field(default_factory=lambda: ["Admin"])
 
 

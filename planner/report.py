@@ -49,6 +49,7 @@ from .gc_pause import gc_paused
 from .model import (
     ActionKind, AdminChange, DocumentDestination, DocumentTransfer, OwnerStatus, PersonRow, Plan,
 )
+from .show import exports_read_line
 from .outcomes import LOCKOUT_LABELS as _LOCKOUT_LABELS
 from .outcomes import admin_loss_breakdown, admin_loss_headline, lockout_breakdown, lockout_headline
 from .payloads import BaseAction
@@ -572,6 +573,7 @@ def report_context(plan: Plan, *, digest: str | None = None) -> dict[str, Any]:
     return {
         "people": people,
         "organization": plan.organization,
+        "exports_read": (exports_read_line(plan) or "").removeprefix("exports read: "),
         "digest": digest or plan.digest or "",
         "policy_path": plan.policy.path,
         "policy_sha256": plan.policy.sha256,

@@ -295,6 +295,26 @@ def seats_line(plan: Plan) -> str:
     return "Seats (active people per account type): " + ("; ".join(x for x in (", ".join(changed), tail) if x))
 
 
+
+UNKNOWN_READ = {"Sigma": "at an unknown time (no fetchedAt in fetch-manifest.json)",
+                "IdP": "at an unknown time (no fetchedAt in fetch-idp-manifest.json: saved by hand, or pulled by an "
+                       "older version)"}
+"""How :func:`exports_read_line` says an export's time the plan does not record."""
+
+
+def exports_read_line(plan: Plan) -> str | None:
+    """When each export was read, as the plan records it (``PlanOrganization.sigmaFetchedAt`` /
+    ``idpFetchedAt``), an unknown time said so (:data:`UNKNOWN_READ`, tester8 finding 21): ``exports read: Sigma
+    2026-12-06T09:00:00Z, IdP at an unknown time (...)``; ``None`` for an undo plan (``summary.undoes``),
+    which reads no export (:mod:`planner.execute.undo`)."""
+    if plan.summary.undoes:
+        return None
+    org = plan.organization
+    sigma = org.sigma_fetched_at or UNKNOWN_READ["Sigma"]
+    idp = org.idp_fetched_at or UNKNOWN_READ["IdP"]
+    return f"exports read: Sigma {sigma}, IdP {idp}"
+
+
 def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> list[Text]:
     """The whole ``show`` output as rich text lines (see the module docstring for the layout).
 
@@ -320,6 +340,9 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
         lines.append(Text(f"  input {value(f.path)} ({f.kind}, {f.records} records, sha256 {f.sha256[:12]})",
                           style="dim"))
     lines.append(Text(f"  policy {value(plan.policy.path) or '-'} (sha256 {plan.policy.sha256[:12]})", style="dim"))
+    read = exports_read_line(plan)
+    if read:
+        lines.append(Text("  " + read, style="dim"))
     lines.append(Text(""))
 
     # --- summary and everything that blocks, first

@@ -101,8 +101,11 @@ def test_cli_fetch_with_credentials_from_the_environment(sandbox, tmp_path, monk
         "fetched 10 members (1 archived, 1 inactive), 3 teams, 8 team memberships, 6 account types into "
         f"{tmp_path / 'export'} (without Sigma's SCIM state: --no-scim-state)\n")
     assert (tmp_path / "export" / "members.json").is_file()
-    assert json.loads((tmp_path / "export" / "fetch-manifest.json").read_text()) == {
-        "manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out"}
+    manifest = json.loads((tmp_path / "export" / "fetch-manifest.json").read_text())
+    from planner.sources.manifest import parse_fetched_at
+
+    assert parse_fetched_at(manifest.pop("fetchedAt")) is not None  # when fetch read Sigma (tester8 finding 21)
+    assert manifest == {"manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out"}
 
 
 def test_cli_fetch_without_credentials_is_one_line_error(tmp_path, monkeypatch, capsys):

@@ -5,6 +5,8 @@ as archived in the summary, and the written file was one ``plan`` then refused).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .conftest import run_cli
@@ -61,8 +63,9 @@ def test_without_the_scim_token_only_a_member_scim_made_inactive_refuses_the_fet
     else:
         assert (code, err) == (0, "")
         assert stdout.endswith(f"into {out} (without Sigma's SCIM state: no SIGMA_SCIM_TOKEN)\n")
-        assert (out / "fetch-manifest.json").read_text() == (
-            '{\n "manifest": "sigma-migrate fetch",\n "version": 1,\n "scimState": "not_read"\n}\n')
+        manifest = (out / "fetch-manifest.json").read_text()
+        assert re.fullmatch('{\n "manifest": "sigma-migrate fetch",\n "version": 1,\n "scimState": "not_read",\n'
+                            ' "fetchedAt": "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"\n}\n', manifest), manifest
 
 
 @pytest.mark.parametrize("field, value, shown", [

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from planner.planfile import read_plan
+from planner.sources.manifest import parse_fetched_at
 from planner.sandbox.idp.okta import OktaEmulator, OktaSeed
 from planner.sources import load_idp
 from tests.test_incomplete_inputs import PEOPLE, POLICY, SIGMA, okta_user
@@ -62,7 +63,10 @@ def copy(pulled: Path, to: Path, *, manifest: bool) -> Path:
 def test_the_pull_writes_a_manifest_with_each_listing_count(pulled):
     assert sorted(p.name for p in pulled.iterdir()) == ["fetch-idp-manifest.json", "group_members.json",
                                                        "groups.json", "users.json"]
-    assert json.loads((pulled / "fetch-idp-manifest.json").read_text()) == {
+    document = json.loads((pulled / "fetch-idp-manifest.json").read_text())
+    fetched_at = document.pop("fetchedAt")  # when the pull read the IdP (tester8 finding 21)
+    assert parse_fetched_at(fetched_at) is not None
+    assert document == {
         "manifest": "sigma-migrate fetch-idp", "version": 1, "idp": "okta",
         "files": {"users.json": 200, "groups.json": 1, "group_members.json": 2}}
     directory, findings = load_idp(pulled)

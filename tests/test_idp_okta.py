@@ -11,6 +11,7 @@ import pytest
 from planner.idp import pull_idp, write_pull
 from planner.sandbox.idp.okta import OktaEmulator, OktaSeed
 from planner.sources import load_idp
+from planner.sources.manifest import parse_fetched_at
 
 from .conftest import run_cli_with_environ
 
@@ -45,7 +46,9 @@ def test_pull_pages_through_every_listing_and_loads_as_the_seed(okta, tmp_path):
     assert people_and_groups(tmp_path) == people_and_groups(ACME_OKTA)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fetch-idp-manifest.json", "group_members.json",
                                                           "groups.json", "users.json"]
-    assert json.loads((tmp_path / "fetch-idp-manifest.json").read_text()) == {
+    manifest = json.loads((tmp_path / "fetch-idp-manifest.json").read_text())
+    assert parse_fetched_at(manifest.pop("fetchedAt")) is not None  # when the pull read the IdP (tester8 finding 21)
+    assert manifest == {
         "manifest": "sigma-migrate fetch-idp", "version": 1, "idp": "okta",
         "files": {"users.json": 166, "groups.json": 25, "group_members.json": 524}}
     # 166 users in 40-user pages; DEPROVISIONED ones came through the all-status search

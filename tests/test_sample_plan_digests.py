@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:64a0bf7eba7fa9f624a0b4ffdbbcaccb4ccd4e2d334c253e9ebfbdcf09507577",
-    "okta-reviewed": "sha256:0e4e68bd142967de4bc687bd2d3c676e0d86a23bbb46316fcfa60b0dfece22ea",
-    "entra": "sha256:c282b4753343f453342515d11068fefa2362a34b67d63ddfdfa28747fdd56b71",
-    "entra-reviewed": "sha256:088c10ebd880cce03714321c3ad57920394c90be9a884e35cd371d10db88c709",
+    "okta": "sha256:896132da488170c90adffc1f44aaa9af5936a9dd2cacd69279bc430bfb3fe8ec",
+    "okta-reviewed": "sha256:ab28e64514ab200adb74aac00ee4edcd05d2cfa5a7eede75a969fcf4b42d6749",
+    "entra": "sha256:7c320b36f011cd141b6a0dddc99dd821bc5ac63438f156c1c29c4012172f6799",
+    "entra-reviewed": "sha256:63d78470045576609f3e587e8d7801d28ddbd95d441e97f508a4d9fef4af8e38",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

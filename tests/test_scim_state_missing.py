@@ -21,6 +21,7 @@ from planner.execute.apply import apply_plan
 from planner.execute.approve import approve
 from planner.planfile import read_plan
 from planner.sources import load_sigma_export
+from planner.sources.manifest import parse_fetched_at
 
 from .conftest import run_cli
 from .execute_support import options_for
@@ -82,8 +83,9 @@ def test_after_a_full_apply_a_fetch_without_scim_state_refuses_or_is_recorded_an
         code, out, err = run_cli(capsys, *fetch, "--out", "e3", "--policy", "policy.yaml", "--no-scim-state")
         assert (code, err) == (0, "")
         assert out.endswith(" into e3 (without Sigma's SCIM state: --no-scim-state)\n")
-        assert json.loads(Path("e3/fetch-manifest.json").read_text()) == {
-            "manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out"}
+        manifest = json.loads(Path("e3/fetch-manifest.json").read_text())
+        assert parse_fetched_at(manifest.pop("fetchedAt")) is not None  # when fetch read Sigma (tester8 finding 21)
+        assert manifest == {"manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out"}
         code, out, err = plan("e3", "plan2.json")
         assert code == 3
         assert out.splitlines()[1:4] == [

@@ -626,6 +626,30 @@ def check_organization(plan: Plan, plan_path: str | Path, rest: SigmaRestClient,
     return whoami
 
 
+def check_idp_export_age(plan: Plan, plan_path: str | Path, now: str | None = None) -> None:
+    """Refuse (:class:`ApplyRefused`, one line) a plan whose IdP export was read more than its policy's
+    ``guards.max_idp_export_age_hours`` before ``now`` (a ``fetchedAt`` time; default the clock): the IdP has
+    moved on since (leavers, joiners) and its push will disagree (tester8 finding 21). A plan that does not
+    record the export's time (``PlanOrganization.idpFetchedAt``: show says it is unknown) passes, and so does an
+    undo plan (``summary.undoes``): it reverses what the apply wrote and reads no export. No request."""
+    from ..rules.inputs import IDP_EXPORT_FIX, export_age_hours
+    from ..sources.manifest import fetched_now
+
+    if plan.summary.undoes:
+        return
+    read_at = plan.organization.idp_fetched_at
+    bound = plan_policy(plan, plan_path).guards.max_idp_export_age_hours
+    if not read_at:  # UNSET: the plan does not know
+        return
+    age = export_age_hours(read_at, now or fetched_now())
+    if age is not None and age > bound:
+        raise ApplyRefused(
+            f"{plan_path}: the plan's IdP export was read at {read_at}, {age:.1f} hours ago, more than "
+            f"guards.max_idp_export_age_hours {bound}: people may have left or joined since; {IDP_EXPORT_FIX}; "
+            "nothing was written"
+        )
+
+
 def assigned_account_types(actions: Sequence[Action]) -> list[str]:
     """The account types ``actions`` assign (the ``userType`` of a ``scim.link_user``, ``scim.create_user`` or
     ``scim.set_account_type``), sorted, each once."""
@@ -854,6 +878,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         targets, _ = required_targets(plan, options.rest_base_url, options.scim_base_url, str(plan_path))
         check_approved_target(approval, plan, targets, plan_path)
         required_organization_id(plan, plan_path)  # before any request
+        check_idp_export_age(plan, plan_path)
         clients = build_clients(plan, options, redactor, counter, note=progress.note if progress else echo)
         for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve, targets=targets,
                                        wave=wave):

@@ -236,3 +236,48 @@ def scim_state_missing_item(policy: Policy, export: SigmaExport, actions: Sequen
                               source=manifest.scim_state if manifest is not None else "no fetch manifest"),
         resolution=outside_policy(SCIM_STATE_FIX),
     )
+
+
+IDP_EXPORT_FIX = ("export the IdP again (`sigma-migrate fetch-idp`, which records when it read it), close in time to "
+                  "the Sigma export, then plan again")
+"""What settles ``inputs.idp_export_old`` (no policy setting does; raising ``guards.max_idp_export_age_hours``
+only hides it)."""
+
+
+def export_age_hours(older: str, newer: str) -> float | None:
+    """Hours from ``older`` to ``newer`` (both ``fetchedAt`` times, :func:`planner.sources.manifest.parse_fetched_at`),
+    ``None`` when either is not one."""
+    from ..sources.manifest import parse_fetched_at
+
+    start, end = parse_fetched_at(older), parse_fetched_at(newer)
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() / 3600
+
+
+def idp_export_old_item(policy: Policy, sigma_fetched_at: str | None, idp_fetched_at: str | None
+                        ) -> ReviewItem | None:
+    """Blocking ``inputs.idp_export_old`` when the IdP export was read more than
+    ``guards.max_idp_export_age_hours`` before the Sigma export (both times from the fetch manifests,
+    :attr:`planner.model.FetchManifest.fetched_at`, :attr:`planner.model.IdpDirectory.fetched_at`); ``None``
+    when it was not, or when either time is unknown (the plan records the times it
+    has, ``PlanOrganization``, and show says which is unknown).
+
+    An older IdP export is a stale picture of the people: who left since stays, who joined is missing, and
+    the IdP's push, which sends the IdP as it is then, disagrees with the plan (tester8 finding 21). The
+    message names both times, the age and the bound, and the fix (:data:`IDP_EXPORT_FIX`)."""
+    bound = policy.guards.max_idp_export_age_hours
+    if sigma_fetched_at is None or idp_fetched_at is None:
+        return None
+    age = export_age_hours(idp_fetched_at, sigma_fetched_at)
+    if age is None or age <= bound:
+        return None
+    return make_review(
+        "inputs.idp_export_old", "idp", blocking=True,
+        subject=ItemRef(policy_key="guards.max_idp_export_age_hours"),
+        message=(f"the IdP export was read at {idp_fetched_at}, {age:.1f} hours before the Sigma export "
+                 f"({sigma_fetched_at}), more than guards.max_idp_export_age_hours {bound}: people who left or "
+                 f"joined since are not in it, and the IdP's push would disagree with the plan; {IDP_EXPORT_FIX}"),
+        rule="guards.max_idp_export_age_hours",
+        resolution=outside_policy(IDP_EXPORT_FIX),
+    )

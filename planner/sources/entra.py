@@ -70,7 +70,7 @@ from ..model import Email, IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, MemberTypes, make_emails, member_type_word, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
-from .manifest import check_manifest, read_manifest
+from .manifest import check_manifest, read_manifest, with_fetched_at
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
     MISSING, TEXT_MARKER, as_id, as_text, change_time, json_bool, fast_email_key, is_excel_mangled, opt_text,
@@ -748,4 +748,4 @@ def load_graph(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory
         ("group-members", partial(_graph_members_file, keyed=False), "Graph group members file"),
     ), builder, findings)
     check_manifest(manifest, builder.inputs, findings)
-    return builder.build()
+    return with_fetched_at(builder.build(), manifest)

@@ -47,7 +47,7 @@ from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, MemberTypes, make_emails, member_count, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
-from .manifest import check_manifest, read_manifest
+from .manifest import check_manifest, read_manifest, with_fetched_at
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
     MISSING, as_id, as_text, json_bool, damaged_id_message, fast_email_key, is_excel_mangled,
@@ -383,4 +383,4 @@ def load_api(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
         ("group-members", partial(_api_members, keyed=False), "Google group members file"),
     ), builder, findings)
     check_manifest(manifest, builder.inputs, findings)
-    return builder.build()
+    return with_fetched_at(builder.build(), manifest)

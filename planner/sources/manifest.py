@@ -7,8 +7,12 @@ before anything was written, so the same 200 users are a complete listing. The
 pull says so in ``fetch-idp-manifest.json``, written in the same all-or-nothing
 set as the export files (:func:`planner.idp.write_pull`)::
 
-    {"manifest": "sigma-migrate fetch-idp", "version": 1, "idp": "okta",
+    {"manifest": "sigma-migrate fetch-idp", "version": 1, "idp": "okta", "fetchedAt": "2026-12-06T08:00:00Z",
      "files": {"users.json": 200, "groups.json": 3, "group_members.json": 412}}
+
+``fetchedAt`` (both manifests; absent in those written before it was recorded) is when the pull read the
+source, UTC to the second: the plan records it and judges the IdP export's age by it
+(:func:`planner.rules.inputs.idp_export_old_item`, tester8 finding 21).
 
 ``files`` maps each export file (a name in the manifest's folder) to the number
 of records its loader counts in it (:attr:`planner.model.InputFile.records`:
@@ -23,7 +27,7 @@ heuristics apply as to any hand-saved export.
 all-or-nothing set (:func:`planner.fetch.fetch_export`), recording whether Sigma's SCIM state was
 read (:class:`planner.model.FetchManifest`)::
 
-    {"manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out"}
+    {"manifest": "sigma-migrate fetch", "version": 1, "scimState": "left_out", "fetchedAt": "2026-12-06T09:00:00Z"}
 
 ``scimState`` is ``read`` (``SIGMA_SCIM_TOKEN`` set: ``scim/Users.json`` and ``scim/Groups.json``
 written), ``left_out`` (``--no-scim-state``) or ``not_read`` (no token, and nothing fetch could see
@@ -36,11 +40,12 @@ the fetch: fetch again).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from ..model import SCIM_STATE_LEFT_OUT, SCIM_STATE_NOT_READ, SCIM_STATE_READ, FetchManifest, InputFile
+from ..model import SCIM_STATE_LEFT_OUT, SCIM_STATE_NOT_READ, SCIM_STATE_READ, FetchManifest, IdpDirectory, InputFile
 from .files import Findings, read_json
 
 FILE_NAME = "fetch-idp-manifest.json"
@@ -63,6 +68,8 @@ class PullManifest:
     idp: str
     counts: tuple[tuple[Path, int], ...]
     input: InputFile
+    fetched_at: str | None = None
+    """When the pull read the IdP (``fetchedAt``), ``None`` in a manifest written before it was recorded."""
 
     def vouches(self, path: Path | str) -> bool:
         """True when ``path`` is one of the files this manifest names (its listing was read whole)."""
@@ -70,9 +77,38 @@ class PullManifest:
         return any(p.resolve() == target for p, _ in self.counts)
 
 
-def manifest_document(idp: str, counts: Mapping[str, int]) -> dict:
-    """The JSON document of a manifest for pulled ``idp`` with ``counts`` (file name -> records)."""
-    return {"manifest": MARK, "version": VERSION, "idp": idp, "files": dict(counts)}
+def fetched_now() -> str:
+    """The ``fetchedAt`` of a manifest written now: UTC, to the second (``2026-12-06T17:40:00Z``)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_fetched_at(data: dict, path: Path, findings: Findings) -> tuple[bool, str | None]:
+    """``(ok, fetchedAt)`` of a manifest document: absent is ``(True, None)`` (a manifest written before the time
+    was recorded); a value that is not an ISO 8601 UTC time to the second is a ``manifest-mismatch`` error
+    (``(False, None)``)."""
+    value = data.get("fetchedAt")
+    if value is None:
+        return True, None
+    if isinstance(value, str) and parse_fetched_at(value) is not None:
+        return True, value
+    findings.error("manifest-mismatch", path, "", "fetchedAt",
+                   f"{value!r} is not a UTC time like 2026-12-06T17:40:00Z; fetch again")
+    return False, None
+
+
+def parse_fetched_at(value: str) -> datetime | None:
+    """A ``fetchedAt`` as an aware :class:`datetime` (UTC), ``None`` when it is not ``YYYY-MM-DDTHH:MM:SSZ``."""
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def manifest_document(idp: str, counts: Mapping[str, int], fetched_at: str | None = None) -> dict:
+    """The JSON document of a manifest for pulled ``idp`` with ``counts`` (file name -> records), read at
+    ``fetched_at`` (:func:`fetched_now` when not given)."""
+    return {"manifest": MARK, "version": VERSION, "idp": idp, "fetchedAt": fetched_at or fetched_now(),
+            "files": dict(counts)}
 
 
 def read_manifest(files: Mapping[str, Sequence[Path]], format: str, findings: Findings) -> PullManifest | None:
@@ -102,13 +138,23 @@ def read_manifest(files: Mapping[str, Sequence[Path]], format: str, findings: Fi
                        f"not a fetch-idp manifest of version {VERSION} "
                        "({\"files\": {\"users.json\": <records>, ...}}); pull again")
         return None
+    ok, fetched_at = read_fetched_at(data, path, findings)
+    if not ok:
+        return None
     idp = data.get("idp")
     if FORMATS.get(idp) != format:  # type: ignore[arg-type]
         findings.error("manifest-mismatch", path, "", "idp",
                        f"fetch-idp manifest of {idp!r} beside a {format} export; pull again into an empty folder")
         return None
     return PullManifest(path, idp, tuple((path.parent / name, n) for name, n in counts.items()),
-                        tf.input_file("fetch-idp.manifest", len(counts)))
+                        tf.input_file("fetch-idp.manifest", len(counts)), fetched_at)
+
+
+def with_fetched_at(directory: IdpDirectory, manifest: PullManifest | None) -> IdpDirectory:
+    """``directory`` with the manifest's ``fetchedAt`` (unchanged without a manifest or a time)."""
+    if manifest is None or manifest.fetched_at is None:
+        return directory
+    return replace(directory, fetched_at=manifest.fetched_at)
 
 
 def check_manifest(manifest: PullManifest | None, inputs: list[InputFile], findings: Findings) -> None:
@@ -151,9 +197,11 @@ FETCH_MARK = "sigma-migrate fetch"
 SCIM_STATES = (SCIM_STATE_READ, SCIM_STATE_LEFT_OUT, SCIM_STATE_NOT_READ)
 
 
-def fetch_manifest_document(scim_state: str) -> dict:
-    """The JSON document of a Sigma fetch manifest saying ``scim_state`` (one of :data:`SCIM_STATES`)."""
-    return {"manifest": FETCH_MARK, "version": VERSION, "scimState": scim_state}
+def fetch_manifest_document(scim_state: str, fetched_at: str | None = None) -> dict:
+    """The JSON document of a Sigma fetch manifest saying ``scim_state`` (one of :data:`SCIM_STATES`), read at
+    ``fetched_at`` (:func:`fetched_now` when not given)."""
+    return {"manifest": FETCH_MARK, "version": VERSION, "scimState": scim_state,
+            "fetchedAt": fetched_at or fetched_now()}
 
 
 def read_fetch_manifest(directory: Path, scim_folder: bool, findings: Findings
@@ -178,6 +226,9 @@ def read_fetch_manifest(directory: Path, scim_folder: bool, findings: Findings
                        f"not a fetch manifest of version {VERSION} ({{\"manifest\": \"{FETCH_MARK}\", \"version\": "
                        f"{VERSION}, \"scimState\": \"read\" | \"left_out\" | \"not_read\"}}); fetch again")
         return None, None
+    ok, fetched_at = read_fetched_at(data, path, findings)
+    if not ok:
+        return None, None
     if state == SCIM_STATE_READ and not scim_folder:
         findings.error("manifest-mismatch", path, "", "scimState",
                        "the fetch read Sigma's SCIM state, but the export has no scim/ folder: it was removed "
@@ -188,4 +239,4 @@ def read_fetch_manifest(directory: Path, scim_folder: bool, findings: Findings
                        f"the fetch did not read Sigma's SCIM state ({state}), but the export has a scim/ folder: "
                        "it was added after the fetch; remove it, or fetch again with SIGMA_SCIM_TOKEN")
         return None, None
-    return FetchManifest(str(path), state), tf.input_file("sigma.fetch_manifest", 1)
+    return FetchManifest(str(path), state, fetched_at), tf.input_file("sigma.fetch_manifest", 1)

@@ -49,7 +49,7 @@ from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, make_emails, member_count, read_by_role
 from .envelopes import batches, members_answers, objects, records
 from .files import Findings, read_json
-from .manifest import PullManifest, check_manifest, read_manifest
+from .manifest import PullManifest, check_manifest, read_manifest, with_fetched_at
 from .values import (
     MISSING, as_id, as_text, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, string_field,
     change_time, timestamp_field, unreadable_status,
@@ -362,4 +362,4 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
         ("group-members", partial(_members_file, keyed=False, manifest=manifest), "Okta group members file"),
     ), builder, findings)
     check_manifest(manifest, builder.inputs, findings)
-    return builder.build()
+    return with_fetched_at(builder.build(), manifest)
