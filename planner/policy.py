@@ -56,8 +56,7 @@ from pydantic import (
 from typing_extensions import Annotated
 
 from .errors import UserError
-from .yaml_schema import collect_marks, dotted, model_at, model_keys, schema_problems
-from .yamlsafe import BoundedLoader
+from .yaml_schema import dotted, model_at, model_keys, read_marked, schema_problems
 
 if TYPE_CHECKING:
     import msgspec
@@ -940,19 +939,7 @@ def _parse(text: str, name: str, sha256: str | None) -> tuple[Policy | None, lis
     if sha256 is None:
         sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     try:
-        loader = BoundedLoader(text)
-    except yaml.reader.ReaderError as exc:
-        return None, [_reader_problem(exc, text, name)]
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, [PolicyProblem(name, 1, 1, "", "the policy is empty: write at least `version: 1` and "
-                                        "the sections you decide (policies/default.yaml lists every key)")]
-        problems = _duplicate_keys(node, name)
-        marks: dict[tuple[Any, ...], tuple[int, int]] = {}
-        spellings: dict[tuple[Any, ...], str] = {}
-        collect_marks(node, (), marks, spellings, loader)
-        document = loader.construct_document(node)
+        read = read_marked(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
@@ -962,8 +949,11 @@ def _parse(text: str, name: str, sha256: str | None) -> tuple[Policy | None, lis
         return None, [_reader_problem(exc, text, name)]
     except yaml.YAMLError as exc:
         return None, [PolicyProblem(name, 1, 1, "", f"not valid YAML: {' '.join(str(exc).split())[:300]}")]
-    finally:
-        loader.dispose()
+    if read.node is None:
+        return None, [PolicyProblem(name, 1, 1, "", "the policy is empty: write at least `version: 1` and "
+                                    "the sections you decide (policies/default.yaml lists every key)")]
+    problems = _duplicate_keys(read.node, name)
+    document, marks, spellings = read.data, read.marks, read.spellings
     if document is None:
         document = {}
     if not isinstance(document, dict):

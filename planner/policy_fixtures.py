@@ -48,8 +48,7 @@ from .model import (
     Snapshot, TeamMembership, email_key,
 )
 from .policy import Policy
-from .yaml_schema import collect_marks, model_keys, schema_problems
-from .yamlsafe import BoundedLoader
+from .yaml_schema import model_keys, read_marked, schema_problems
 
 
 class FixtureError(UserError):
@@ -157,34 +156,25 @@ def load_fixture(path: str | Path) -> Fixture:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(f"{path}: cannot read fixture: {getattr(exc, 'strerror', None) or exc}") from None
-    marks: dict = {}
-    spellings: dict = {}
     try:
-        loader = BoundedLoader(text)  # aliases, nesting and bombs bounded (planner.yamlsafe)
-        try:
-            node = loader.get_single_node()
-            if node is not None:
-                collect_marks(node, (), marks, spellings, loader)
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        read = read_marked(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise FixtureError(f"{where}: not valid YAML: {' '.join(str(exc.problem or exc).split())}") from None
     except yaml.YAMLError as exc:
         raise FixtureError(f"{path}:1:1: not valid YAML: {' '.join(str(exc).split())[:300]}") from None
-    if not isinstance(data, dict):
+    if not isinstance(read.data, dict):
         raise FixtureError(f"{path}:1:1: a fixture is a YAML mapping with name, sigma, idp and expect")
     try:
-        fixture = Fixture.model_validate(data)
+        fixture = Fixture.model_validate(read.data)
     except ValidationError as exc:  # the first problem in file order, read as the policy is (planner.yaml_schema)
-        first = schema_problems(exc, marks, spellings, lambda loc: model_keys(Fixture, loc))[0]
+        first = schema_problems(exc, read.marks, read.spellings, lambda loc: model_keys(Fixture, loc))[0]
         raise FixtureError(f"{path}:{first.line}:{first.column}: {first.path}: {first.message}") from None
     problem = check_references(fixture)
     if problem:
         loc, message = problem
-        line, col = _position(node, loc, key=False)
+        line, col = _position(read.node, loc, key=False)
         raise FixtureError(f"{path}:{line}:{col}: {message}")
     return fixture
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from typing_extensions import Annotated
 
 from .did_you_mean import suggest, unknown_key
+from .yamlsafe import BoundedLoader
 
 STRING_TAG = "tag:yaml.org,2002:str"
 
@@ -32,6 +33,39 @@ TOP_LEVEL = "(top level)"
 Marks = Mapping[tuple[Any, ...], tuple[int, int]]
 """Location (pydantic-style: keys and list indexes; ``"[key]"`` appended for a mapping key itself) ->
 1-based ``(line, column)``."""
+
+
+@dataclass(frozen=True)
+class MarkedDocument:
+    """One YAML document read with the position of every node (:func:`read_marked`).
+
+    ``node``: the composed root (``None`` for an empty document); ``data``: the constructed document
+    (``None`` when empty); ``marks`` and ``spellings``: filled by :func:`collect_marks`."""
+
+    node: yaml.Node | None
+    data: Any
+    marks: dict[tuple[Any, ...], tuple[int, int]]
+    spellings: dict[tuple[Any, ...], str]
+
+
+def read_marked(text: str) -> MarkedDocument:
+    """Compose ``text`` (aliases, nesting and bombs bounded: :class:`planner.yamlsafe.BoundedLoader`),
+    record every node's position, then construct the document: what the policy, a fixture and a
+    generic-CSV mapping are read by before their strict models validate them.
+
+    Raises :class:`yaml.YAMLError` (a :class:`yaml.MarkedYAMLError` with the position where YAML
+    stopped, a :class:`yaml.reader.ReaderError` for a character YAML cannot read)."""
+    marks: dict[tuple[Any, ...], tuple[int, int]] = {}
+    spellings: dict[tuple[Any, ...], str] = {}
+    loader = BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return MarkedDocument(None, None, marks, spellings)
+        collect_marks(node, (), marks, spellings, loader)
+        return MarkedDocument(node, loader.construct_document(node), marks, spellings)
+    finally:
+        loader.dispose()
 
 
 def collect_marks(node: yaml.Node, loc: tuple[Any, ...], marks: dict, spellings: dict,

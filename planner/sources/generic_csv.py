@@ -65,8 +65,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from ..model import IdpDirectory, IdpUser
 from ..unsafe_characters import LINE_BREAK
-from ..yaml_schema import TOP_LEVEL, collect_marks, model_keys, schema_problems
-from ..yamlsafe import BoundedLoader
+from ..yaml_schema import TOP_LEVEL, model_keys, read_marked, schema_problems
 from .directory import DirectoryBuilder, make_emails
 from .files import Findings, guarded, read_text
 from .tabular import Table, closest_column, column_list, flag_damaged_ids, parse_table
@@ -221,22 +220,14 @@ def read_mapping(path: Path, findings: Findings) -> Mapping | None:
     tf = read_text(path, findings)
     if tf is None:
         return None
-    marks: dict[tuple[Any, ...], tuple[int, int]] = {}
-    spellings: dict[tuple[Any, ...], str] = {}
     try:
-        loader = BoundedLoader(tf.text)  # aliases, nesting and bombs bounded (planner.yamlsafe)
-        try:
-            node = loader.get_single_node()
-            if node is not None:
-                collect_marks(node, (), marks, spellings, loader)
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        read = read_marked(tf.text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}" if mark else ""
         findings.error("invalid-mapping", path, where, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")
         return None
+    node, data, marks, spellings = read.node, read.data, read.marks, read.spellings
     if isinstance(data, dict):
         data = {**data, **_status_words_as_written(node)}
         canonical = {a.casefold(): a for a in _ATTRIBUTES}  # columns' keys are read in any case (ColumnMap)
