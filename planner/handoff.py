@@ -14,6 +14,9 @@ decisions (never re-deciding them):
 - the **account types** and the groups that give them, counting their members only; every person whose
   planned type no type group they are in gives (the plan's ``account_type_source``), to be assigned
   individually, the protected people first (tester9 finding 1);
+- the **people in several type groups** with the type the plan chose (the plan's
+  ``account_types.several_type_groups`` item): Entra sends one app role each, Okta the type of the
+  highest-priority group;
 - the **IdP users whose userName must be another** before provisioning (``user_name_guard``): Okta sets
   each one's app username; Entra ID maps userName from one attribute for every user, the one the plan
   decided (:mod:`planner.rules.user_name_mapping`, tester9 finding 4);
@@ -51,7 +54,7 @@ from .execute.errors import ApplyRefused
 from .model import InputFile, Plan
 from .planfile import plan_policy
 from .policy import REGEX_PREFIX
-from .rules.account_types import rank
+from .rules.account_types import SEVERAL_TYPE_GROUPS, rank
 from .terminal import printable
 
 IDPS: tuple[str, ...] = ("okta", "entra", "google", "generic")
@@ -196,6 +199,17 @@ class IndividualRow:
 
 
 @dataclass(frozen=True)
+class SeveralTypesRow:
+    """A person in groups of different account types (the plan's ``account_types.several_type_groups``
+    item): their IdP user, their type groups and the type the plan chose, which the IdP must send them."""
+
+    person: str
+    idp_user_name: str
+    groups: str
+    account_type: str
+
+
+@dataclass(frozen=True)
 class HandoffPack:
     """Everything the IdP admin needs, typed; rendered by :func:`markdown` and :func:`csv_files`."""
 
@@ -210,6 +224,8 @@ class HandoffPack:
     user_names: tuple[UserNameRow, ...]
     individual: tuple[IndividualRow, ...]
     steps: tuple[str, ...]
+    several_types: tuple[SeveralTypesRow, ...] = ()
+    """The people in several type groups, as the plan names them (:func:`several_types_rows`)."""
     draft: bool = False
     """Written from a plan that cannot be approved yet (``--draft``): every file says :data:`DRAFT`."""
 
@@ -530,8 +546,17 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
         attributes=_attributes(idp, setting, [r.account_type for r in account_types], mapping),
         account_types=account_types, user_names=user_names, individual=individual,
         steps=_steps(idp, len(teams), _entra_user_name_step(mapping) if mapping else _USER_NAME_STEP[idp]),
-        draft=draft,
+        draft=draft, several_types=several_types_rows(plan),
     )
+
+
+def several_types_rows(plan: Plan) -> tuple[SeveralTypesRow, ...]:
+    """One :class:`SeveralTypesRow` per candidate of the plan's ``account_types.several_type_groups`` item
+    (:func:`planner.rules.account_types.several_type_groups_items`), in its order; none without it."""
+    return tuple(
+        SeveralTypesRow(person=c.email or c.idp_user_name or "", idp_user_name=c.idp_user_name or "",
+                        groups=", ".join(c.groups or ()), account_type=", ".join(c.account_types or ()))
+        for r in plan.review_items if r.code == SEVERAL_TYPE_GROUPS for c in r.candidates)
 
 
 def _group_rows(idp: str, scope: list[str], group_map: dict[str, str], teams: list[TeamRow]) -> tuple[GroupRow, ...]:
@@ -583,11 +608,12 @@ CSV_FILES = {
     "account_types.csv": "account_types",
     "user_names.csv": "user_names",
     "individual_assignments.csv": "individual",
+    "several_type_groups.csv": "several_types",
 }
 """File name -> :class:`HandoffPack` field, one CSV per list."""
 
 _ROW_TYPES = {"groups": GroupRow, "teams": TeamRow, "attributes": AttributeRow, "account_types": AccountTypeRow,
-              "user_names": UserNameRow, "individual": IndividualRow}
+              "user_names": UserNameRow, "individual": IndividualRow, "several_types": SeveralTypesRow}
 
 
 _cell = cell_text
@@ -688,6 +714,10 @@ def markdown(pack: HandoffPack) -> str:
               "else Sigma's ranking): see the order of operations.", ""]
     lines += _table(["priority", "account type", "IdP groups", "people by group", "people individually"],
                     [[r.priority, r.account_type, r.groups, r.people, r.individual] for r in pack.account_types])
+    lines += ["## People in several account-type groups (several_type_groups.csv)", "",
+              _TYPE_GROUPS_STEP[pack.idp], ""]
+    lines += _table(["person", "IdP username", "type groups", "account type the plan chose"],
+                    [[s.person, s.idp_user_name, s.groups, s.account_type] for s in pack.several_types])
     lines += ["## Groups to assign to the Sigma app (groups.csv)", ""]
     lines += _table(["group", "match", "assign", "push", "purpose"],
                     [[g.group, g.match, g.assign, g.push, g.purpose] for g in pack.groups])

@@ -531,6 +531,7 @@ class ItemRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
     member_ids: list[str] | UnsetType = UNSET
     idp_ids: list[str] | UnsetType = UNSET
     group_ids: list[str] | UnsetType = UNSET
+    groups: list[str] | UnsetType = UNSET  # displayNames (account_types.several_type_groups)
     addresses: list[str] | UnsetType = UNSET
     account_types: list[str] | UnsetType = UNSET
     # an action, a guard, a policy key

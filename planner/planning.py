@@ -445,6 +445,7 @@ def fold_account_types(policy: Policy, directory: Directory, people: tuple[Perso
             out.actions.append(typed.action)
         if typed.review_item is not None:
             out.review_items.append(typed.review_item)
+    out.review_items.extend(account_types.several_type_groups_items(decisions, config, directory))
     return decisions, out, config.nested
 
 

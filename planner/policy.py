@@ -430,7 +430,8 @@ class AccountTypes(_Model):
     (``acknowledged_replacements`` accepts one under ``review``). Each entry of
     ``acknowledged_downgrades`` / ``acknowledged_replacements`` is a person
     (short form, any change of theirs) or ``{person, from, to}``
-    (:class:`AcknowledgedChange`: that change only).
+    (:class:`AcknowledgedChange`: that change only). ``several_type_groups_confirmed``
+    maps a protected person in several type groups to the type the IdP is confirmed to send them.
     """
 
     group_map: dict[GroupPattern, Name] = Field(default_factory=dict)
@@ -442,6 +443,11 @@ class AccountTypes(_Model):
     on_custom_replacement: Literal["allow", "review", "block"] = "review"
     acknowledged_replacements: list[AcknowledgedEntry] = Field(default_factory=list)
     overrides: dict[Name, Name] = Field(default_factory=dict)
+    several_type_groups_confirmed: dict[Name, Name] = Field(default_factory=dict)
+    """Person (email, memberId, IdP id or userName) -> the account type the IdP is confirmed to send a
+    protected person who is in several type groups (:func:`planner.rules.account_types.several_type_groups_items`):
+    settles their blocking ``account_types.protected_several_type_groups`` item under Entra ID while it names the
+    type the plan chose, never another."""
 
     @field_validator("precedence")
     @classmethod

@@ -1294,7 +1294,10 @@ def reviewed_policy(text: str, flavour: str) -> str:
         "  # case 11: Helen moves to Finance Systems analysis; accepted\n"
         f"  acknowledged_downgrades: [helen.ortiz@{DOMAIN}]\n"
         "  # case 12: the API credential owner stays Admin (an individual assignment in the IdP)\n"
-        f"  overrides: {{marcus.webb@{DOMAIN}: Admin}}\n")
+        f"  overrides: {{marcus.webb@{DOMAIN}: Admin}}\n"
+        + ("  # the SCIM-setup admin is in Sigma-Admins and Sigma-Viewers: Entra sends one app role, the\n"
+           "  # reviewer confirmed it is Admin\n"
+           f"  several_type_groups_confirmed: {{priya.raman@{DOMAIN}: Admin}}\n" if flavour == "entra" else ""))
     if flavour == "entra":
         text = text.replace(
             "  leftovers: remove\n",

@@ -33,6 +33,14 @@ def test_precedence_decides_between_two_mapped_groups():
     p = plan(admins_and_viewers(), MAP)
     create = by_id(p)["scim.create_user:00u1"]
     assert wire(create.after)["userType"] == "admin"
+    # named, never silent (tester9 finding F8): the IdP must send the type chosen
+    [item] = [i for i in p.review_items if i.code == "account_types.several_type_groups"]
+    assert (item.blocking, item.message, [c.fields() for c in item.candidates]) == (
+        False, "1 person(s) are in groups of different account types; the plan gives each the type listed (the "
+               "highest by account_types.precedence, or their override): the IdP must send each of them the type "
+               "named, whichever group it reads",
+        [{"memberId": None, "email": None, "idpId": "00u1", "idpUserName": "carol@example.com",
+          "groups": ["Sigma-Admins", "Sigma-Viewers"], "accountTypes": ["admin"], "rule": "precedence"}])
 
 
 def test_precedence_with_defaults_in_precedence_order():
@@ -180,8 +188,10 @@ def test_seats_before_and_after():
 
 def test_unchecked_names_are_reported_when_the_export_has_no_account_types():
     p = plan(admins_and_viewers(), MAP)
-    assert review_codes(p) == [("account_types.names_unchecked", True)]  # tester8 finding 19: was informational
-    assert p.review_items[0].subject.fields() == {"accountTypes": ["admin", "viewer"]}
+    assert review_codes(p) == [("account_types.names_unchecked", True),  # tester8 finding 19: was informational
+                               ("account_types.several_type_groups", False)]
+    [item] = [i for i in p.review_items if i.code == "account_types.names_unchecked"]
+    assert item.subject.fields() == {"accountTypes": ["admin", "viewer"]}
 
 
 def finance_power_user(extra: str = ""):

@@ -19,8 +19,9 @@ POLICY = ("account_types:\n"
 
 def helen(group_name: str, member_type: str = "Admin"):
     """Helen (m1, Admin in Sigma unless ``member_type``) is in IdP group ``group_name`` only; the root
-    admin (u-root) in every mapped group."""
-    groups = [group(f"g{i}", name, ["u-root", "00u1"] if name == group_name else ["u-root"])
+    admin (u-root) in Sigma-Admins only (in several type groups, an account_types.several_type_groups item
+    would name them)."""
+    groups = [group(f"g{i}", name, (["u-root"] if i == 0 else []) + (["00u1"] if name == group_name else []))
               for i, name in enumerate(["Sigma-Admins", "Sigma-Build", "Sigma-View", "Sigma-Analyze"])]
     return snapshot([member("m1", "helen@example.com", member_type=member_type)], [user("00u1", "helen@example.com")],
                     groups=groups, account_types=TYPES)

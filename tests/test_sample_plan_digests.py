@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:896132da488170c90adffc1f44aaa9af5936a9dd2cacd69279bc430bfb3fe8ec",
-    "okta-reviewed": "sha256:ab28e64514ab200adb74aac00ee4edcd05d2cfa5a7eede75a969fcf4b42d6749",
-    "entra": "sha256:7c320b36f011cd141b6a0dddc99dd821bc5ac63438f156c1c29c4012172f6799",
-    "entra-reviewed": "sha256:63d78470045576609f3e587e8d7801d28ddbd95d441e97f508a4d9fef4af8e38",
+    "okta": "sha256:f183f2fe9615bc8706d4f403abca38458fcade1333177f859c39a1c92cc1a20e",
+    "okta-reviewed": "sha256:46beefb5a4f4ba262520f2b694e0ae5ab30db18fc7b88925cdfc52048f2a314e",
+    "entra": "sha256:6922861de029f41f18c10349d7265c56b8a7c02a49ce787bc3c40f1bd757ceec",
+    "entra-reviewed": "sha256:27190a377bcf5b5c84508159479904100db09d406f43208eaf1c14244a58a79e",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

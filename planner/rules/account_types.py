@@ -98,7 +98,8 @@ def builtin_typo(name: str) -> str | None:
 
 def policy_type_names(at: AccountTypes) -> list[tuple[tuple, str]]:
     """Every account type name ``account_types`` writes, with its policy location (``group_map``,
-    ``precedence``, ``default``, ``new_user_default``, ``overrides``), in that order."""
+    ``precedence``, ``default``, ``new_user_default``, ``overrides``, ``several_type_groups_confirmed``), in that
+    order."""
     named: list[tuple[tuple, str]] = []
     named += [(("account_types", "group_map", group), t) for group, t in at.group_map.items()]
     named += [(("account_types", "precedence", i), t) for i, t in enumerate(at.precedence)]
@@ -107,6 +108,8 @@ def policy_type_names(at: AccountTypes) -> list[tuple[tuple, str]]:
     if at.new_user_default is not None:
         named.append((("account_types", "new_user_default"), at.new_user_default))
     named += [(("account_types", "overrides", who), t) for who, t in at.overrides.items()]
+    named += [(("account_types", "several_type_groups_confirmed", who), t)
+              for who, t in at.several_type_groups_confirmed.items()]
     return named
 
 
@@ -869,4 +872,96 @@ def custom_replacement_item(decision: TypeDecision, email: str, evidence: Accoun
         rule="account_types.on_custom_replacement",
         evidence=item_evidence(evidence, on_custom_replacement=setting, **stale_evidence(stale, decision)),
         resolution=resolution,
+    )
+
+
+# --------------------------------------------------------------------------- people in several type groups
+
+SEVERAL_TYPE_GROUPS = "account_types.several_type_groups"
+"""The informational item naming everyone in mapped groups of different account types (:func:`several_type_groups_items`)."""
+
+PROTECTED_SEVERAL = "account_types.protected_several_type_groups"
+"""The blocking item of a protected person in several type groups under Entra ID (:func:`several_type_groups_items`)."""
+
+HOW_THE_IDP_CHOOSES = {
+    "entra": ("Entra sends one app role per person (SingleAppRoleAssignment) and does not choose by "
+              "account_types.precedence: give each of them one type group (or one app role), the type named, or "
+              "its push may send another"),
+    "okta": ("Okta sends the userType of the person's highest-priority group assignment (the Sigma app > "
+             "Assignments > Groups, Prioritize): order the type groups as account_types.precedence"),
+    "": "the IdP must send each of them the type named, whichever group it reads",
+}
+"""How the IdP picks among a person's type groups, by IdP family (:func:`idp_family`): Entra ID sends one app role
+and no precedence (docs/sigma-api.md §6.2, reference §6.2 ``SingleAppRoleAssignment``; tester9 finding F8); Okta
+applies one group assignment's User Type by the group priority (§6.1: a group assignment gives its type to every
+member); other IdPs do not say."""
+
+
+def idp_family(idp_format: str) -> str:
+    """``entra``, ``okta`` or ``""`` (another IdP) for an export format (``entra-csv``, ``okta-api``, ...)."""
+    family = idp_format.split("-")[0]
+    return family if family in ("entra", "okta") else ""
+
+
+def several_type_groups_items(decisions: Sequence[TypeDecision], config: TypeSettings, directory: Directory
+                              ) -> list[ReviewItem]:
+    """The people of ``decisions`` whose mapped groups give different account types (:attr:`Mapped.several`),
+    named: one informational ``account_types.several_type_groups`` item listing each (member, IdP user, their
+    type groups, the type the plan chose by ``precedence``, or their override) and how the IdP picks
+    (:data:`HOW_THE_IDP_CHOOSES`); and, under Entra ID, which sends one app role per person whatever the plan's
+    precedence, one blocking ``account_types.protected_several_type_groups`` per protected person among them
+    (``organization.scim_setup_admin``, ``api_credential_owner``: another type locks the SCIM token or the
+    API credentials out, docs/sigma-api.md §5.1, §1.2) until ``account_types.several_type_groups_confirmed``
+    names the type chosen (an entry naming another type no longer applies: named). Empty when nobody is in
+    several type groups. Tester9 finding F8 (was: resolved by precedence in silence)."""
+    several = [(d, config.mapped[d.idp_id]) for d in decisions
+               if d.idp_id is not None and d.idp_id in config.mapped and config.mapped[d.idp_id].several]
+    if not several:
+        return []
+    family = idp_family(directory.idp_format)
+    users = directory.idp_users
+    candidates = [ItemRef(member_id=d.member_id, email=directory.members[d.member_id].email if d.member_id else None,
+                          idp_id=d.idp_id, idp_user_name=users[d.idp_id].user_name, groups=list(m.groups),
+                          account_types=[d.after or "(none)"], rule=d.source)
+                  for d, m in sorted(several, key=lambda dm: (users[dm[0].idp_id].user_name_key or "", dm[0].idp_id))]
+    items = [make_review(
+        SEVERAL_TYPE_GROUPS, "all", blocking=False,
+        subject=ItemRef(policy_key="account_types.precedence"),
+        message=(f"{len(several)} person(s) are in groups of different account types; the plan gives each the type "
+                 f"listed (the highest by account_types.precedence, or their override): {HOW_THE_IDP_CHOOSES[family]}"),
+        rule=SEVERAL_TYPE_GROUPS, candidates=candidates,
+    )]
+    if family != "entra":
+        return items
+    confirmed = {mid: t for ref, t in config.policy.several_type_groups_confirmed.items()
+                 if (mid := directory.find_member_id(ref)) is not None}
+    for d, m in several:
+        role = config.protected.get(d.member_id or "")
+        if role is None or confirmed.get(d.member_id) == d.after:
+            continue
+        items.append(protected_several_item(d, m, role, confirmed.get(d.member_id), directory))
+    return items
+
+
+def protected_several_item(decision: TypeDecision, mapped: Mapped, role: str, stale: str | None,
+                           directory: Directory) -> ReviewItem:
+    """The blocking ``account_types.protected_several_type_groups`` item of protected ``decision`` (``role``:
+    ``organization.<key>``) in type groups ``mapped.groups`` under Entra ID; ``stale``: the type a
+    ``several_type_groups_confirmed`` entry names when it is not the one chosen (then named)."""
+    mid, chosen = decision.member_id or "", decision.after or "(none)"
+    email = directory.members[mid].email
+    head = (f"the account_types.several_type_groups_confirmed entry {email}: {stale} no longer applies (the plan "
+            f"chose {chosen}): " if stale is not None else "")
+    return make_review(
+        PROTECTED_SEVERAL, mid, blocking=True,
+        subject=person_ref(member_id=mid, email=email, idp_id=decision.idp_id),
+        message=(f"{head}{email} is {role} ({PROTECTED_BECAUSE[role]}) and is in type groups "
+                 f"{', '.join(mapped.groups)}: the plan chose {chosen} by account_types.precedence, but Entra sends one "
+                 "app role per person (SingleAppRoleAssignment) and does not choose by precedence, so its first push "
+                 f"may send another type: remove them from every type group but one giving {chosen} in Entra and "
+                 f"export again, or confirm that Entra sends them {chosen}"),
+        rule=PROTECTED_SEVERAL,
+        evidence=ItemEvidence(role=role, account_type=chosen, groups=list(mapped.groups)),
+        resolution=yaml_snippet({"account_types": {"several_type_groups_confirmed": {email: chosen}}},
+                                notes=[f"once Entra assigns them the {chosen} app role only:"]),
     )
