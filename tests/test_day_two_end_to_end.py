@@ -18,7 +18,8 @@ import pytest
 from msgspec import to_builtins as wire
 
 from planner.cli import main
-from planner.execute.journal import journal_path
+from planner.execute.journal import journal_path, read_journal
+from planner.payloads import UNSET
 from planner.planfile import read_plan, write_plan
 from planner.planning import plan_from_paths
 
@@ -121,6 +122,34 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
                  if a.kind.value == "scim.set_account_type"}
         for member_id, before in types.items():
             assert sandbox.state.get_member(member_id)["memberType"] == before
+
+        # 6. fetch and re-plan after the undo (tester9 F7): the IdP still assigns the types the undo
+        # reversed, so each is a blocking scim.state_conflict; given the applied plans, each names the
+        # undo run that wrote SCIM's value
+        code, out, err = run_cli(capsys, "fetch", "--out", str(tmp_path / "after-undo"), "--base-url",
+                                 sandbox.base_url, "--no-progress")
+        assert code == 0, err
+        replans = {}
+        for name, applied in (("blind", ()), ("told", ("--applied", str(plan_path), "--applied", str(undo_path)))):
+            code, out, err = run_cli(capsys, "plan", "--sigma", str(tmp_path / "after-undo"), "--idp", str(OKTA),
+                                     "--policy", str(POLICY), "--out", str(tmp_path / f"{name}.json"), *applied)
+            assert code == 0, err
+            replans[name] = [r for r in read_plan(tmp_path / f"{name}.json").review_items
+                             if r.code == "scim.state_conflict" and r.evidence.attribute == "userType"]
+        undo_at = {a.target.member_id: read_journal(undo_path)[2][a.id].finished_at for a in undo.actions
+                   if a.kind.value == "scim.set_account_type"}
+        assert len(undo_at) == 8
+        assert sorted(r.subject.member_id for r in replans["told"]) == sorted([*undo_at, nadine])
+        for blind, told in zip(replans["blind"], replans["told"]):
+            member_id = told.subject.member_id
+            if member_id == nadine:  # Build by a hand's SCIM PATCH (step 4), not by a run: nothing named
+                assert (told.evidence.scim_value, told.evidence.written_by) == ("Build", UNSET)
+                assert told.message == blind.message
+                continue
+            written = (f"SCIM's userType {types[member_id]} was written by run 1 of undo plan {undo_path}, "
+                       f"{undo_at[member_id]}")
+            assert told.evidence.written_by == written and blind.evidence.written_by is UNSET
+            assert told.message == blind.message.replace("): which is newer?", f"); {written}: which is newer?")
 
         # an applied plan is not approved again without --force; the approval is kept
         code, out, err = run_cli(capsys, "approve", str(plan_path), "--by", "Mallory")
