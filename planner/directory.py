@@ -195,7 +195,7 @@ class PersonStatus(str, Enum):
     """Active SCIM-managed member whose IdP user the export shows inactive or outside ``scope.groups``, kept
     active because ``linking.scim_state_conflicts`` says Sigma's SCIM state is newer (``newer: scim_state``,
     :func:`planner.rules.scim_state.kept_by_scim_state`): nothing deactivates them, and the pushes of the groups
-    the export lists them in keep them (:mod:`planner.rules.teams`)."""
+    the export lists them in, or of the teams whose SCIM group lists them, keep them (:mod:`planner.rules.teams`)."""
     HELD = "held"
     """Part of a blocking review item: no action until it is settled."""
     REHIRE = "rehire"

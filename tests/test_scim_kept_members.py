@@ -101,3 +101,26 @@ def test_a_member_kept_active_but_not_provisioned_leaves_the_team_by_the_push_na
         assert [(u.id, u.active) for u in done.scim_users if u.id == "mB"] == [("mB", True)]
     finally:
         server.close()
+
+
+def test_a_kept_member_the_export_lists_in_no_group_stays_in_the_team_sigmas_scim_group_lists(tmp_path: Path):
+    server, _ = counting_sandbox(SNAP.sigma)
+    try:
+        sigma = apply_and_fetch(plan(SNAP, FIRST), tmp_path / "wave", server)
+        snap = week2(sigma)  # Okta may list a DEPROVISIONED user in no group: Bob in none
+        snap = replace(snap, idp=replace(snap.idp, groups=tuple(
+            group(g.id, g.display_name, [m for m in g.member_user_ids if m != "uB"]) for g in snap.idp.groups)))
+        kept = plan(snap, POLICY + "\nlinking: {scim_state_conflicts: {uB: {newer: scim_state, active: true}}}")
+        assert (review_codes(kept), kinds(kept)) == ([], [("scim.create_user", "scim.create_user:uC"),
+                                                          ("scim.set_group_members", "scim.set_group_members:gF")])
+        push = by_id(kept)["scim.set_group_members:gF"]
+        assert push.after.members == ["ann@example.com", "bob@example.com", "cy@example.com"]
+        assert push.reason == ("team 'Finance' members = the 2 provisioned member(s) of group 'Finance'; keeps "
+                               "bob@example.com: Sigma's SCIM group lists them and linking.scim_state_conflicts says "
+                               "Sigma's SCIM state is newer than the export")
+        assert (row(kept, "mB").actions, kept.summary.teams.member_removals) == ((), 0)
+        done = apply_and_fetch(kept, tmp_path / "kept", server)
+        [cy] = [m.member_id for m in done.members if m.email == "cy@example.com"]
+        assert team_of(done, "tF") == sorted(["mA", "mB", cy])
+    finally:
+        server.close()

@@ -999,8 +999,9 @@ def kept_by_scim_state(people: tuple[Person, ...], state: ScimState, conflicts: 
     ``newer: scim_state`` (:meth:`PlannedState.verdict` over :func:`deactivation_disagreement`, the verdict
     :func:`_settle_deactivation` would give), becomes ``scim_kept``
     (:attr:`~planner.directory.PersonStatus.SCIM_KEPT`) sending SCIM's ``userName``: nothing deactivates
-    them, and the pushes of the groups the export lists them in keep them (the SCIM state said they are
-    members; :func:`planner.rules.teams.team_people`), where before the push silently dropped them (tester9
+    them, and the pushes of the groups the export lists them in keep them, as do the pushes of the teams whose
+    SCIM group lists them (the SCIM state said they are members; :func:`planner.rules.teams.team_people`,
+    :attr:`planner.rules.teams.Leftovers.scim_kept`), where before the push silently dropped them (tester9
     finding F5). ``people``: the records after guests (step 7), sorted; returns them in the same order, new
     records for the kept ones. No SCIM state or no entry: ``people`` unchanged (only an entry says
     ``scim_state``; the dates alone never keep a deactivated user)."""

@@ -172,6 +172,9 @@ class TeamPeople:
     pushed: Mapping[str, PushedUser]
     held: frozenset[str]
     links: Mapping[str, PushedUser] = field(default_factory=dict)
+    scim_kept: frozenset[str] = frozenset()
+    """memberIds of the ``scim_kept`` people (:func:`planner.rules.scim_state.kept_by_scim_state`): a team's
+    SCIM group that lists one keeps them (:attr:`Leftovers.scim_kept`), whatever the export's group says."""
     unpushed: Mapping[str, str] = field(default_factory=dict)
     """memberId -> why the plan does not provision them (:data:`NOT_PUSHED_BECAUSE`), for each linked member
     whose status is none of the pushed ones nor held: a group holding them leaves them out of its push."""
@@ -226,6 +229,10 @@ class Leftovers:
     reported: tuple[Leftover, ...] = ()
     pushed_out: tuple[Leftover, ...] = ()
     outside: tuple[Leftover, ...] = ()
+    scim_kept: tuple[Leftover, ...] = ()
+    """Active ``scim_kept`` members (:attr:`TeamPeople.scim_kept`) the export's group does not list but the
+    team's SCIM group does: Sigma's SCIM state, which the policy says is newer, has them in the team, so the
+    push keeps them (:func:`set_members_action` ``scim_keeps``), never a removal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +270,7 @@ def team_people(people: Iterable[Person], deactivated: Collection[str] = frozens
     links: dict[str, PushedUser] = {}
     held: set[str] = set()
     unpushed: dict[str, str] = {}
+    scim_kept: set[str] = set()
     link, reactivate, create, hold = PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.CREATE, PersonStatus.HELD
     kept = PersonStatus.SCIM_KEPT
     # the ids' "<kind>:" prefixes, read once: one concatenation per person
@@ -283,9 +291,10 @@ def team_people(people: Iterable[Person], deactivated: Collection[str] = frozens
             pushed[iid] = PushedUser(None, p.user_name, created_by + iid)
         elif status is kept:
             pushed[iid] = links[mid] = PushedUser(mid, p.user_name, "")
+            scim_kept.add(mid)
         elif mid is not None and status in NOT_PUSHED_BECAUSE and mid not in deactivated:
             unpushed[mid] = NOT_PUSHED_BECAUSE[status]
-    return TeamPeople(member_ids, pushed, frozenset(held), links, unpushed)
+    return TeamPeople(member_ids, pushed, frozenset(held), links, frozenset(scim_kept), unpushed)
 
 
 _MEMBER_ID = attrgetter("member_id")
@@ -934,19 +943,26 @@ def members_note(group: Group, policy: Teams, idp_format: str) -> str:
 
 def set_members_action(a: Assignment, push: GroupPush, now_ids: list[str], group_action_id: str,
                        evidence: GroupEvidence, note: str, removes: Iterable[str] = (),
-                       keeps: Sequence[PushedUser] = (), setting: str = "") -> Action:
+                       keeps: Sequence[PushedUser] = (), setting: str = "", scim_keeps: Sequence[PushedUser] = ()
+                       ) -> Action:
     """``scim.set_group_members``: the team's members become the group's provisioned users (by the
     userName sent), after their links and creates and the group's own link or create, and after the
     links of the leftovers its push removes (``removes``: their ``scim.link_user`` ids,
     :func:`removed_by_push`), so that they are SCIM-managed when it replaces the team's members. The list
     also ``keeps`` the linked team members in the group only through nesting whom ``teams.nested_only``
     (``setting``: ``keep``, or ``review`` until decided) does not remove: left out, the push, which replaces
-    the team's SCIM members, would remove them (:func:`nested_kept`)."""
+    the team's SCIM members, would remove them (:func:`nested_kept`); and ``scim_keeps``, the ``scim_kept``
+    members the team's SCIM group lists though the export's group does not (:attr:`Leftovers.scim_kept`)."""
     user_names = list(map(attrgetter("user_name"), push.pushed))
     kept = [k.user_name for k in keeps]
     if kept:
         note += (f"; keeps {', '.join(sorted(kept))}, in the group only through a nested group "
                  f"(teams.nested_only is {setting})")
+    by_scim = [k.user_name for k in scim_keeps]
+    if by_scim:
+        note += (f"; keeps {', '.join(sorted(by_scim))}: Sigma's SCIM group lists them and "
+                 "linking.scim_state_conflicts says Sigma's SCIM state is newer than the export")
+        kept += by_scim
     return make_action(
         ActionKind.SCIM_SET_GROUP_MEMBERS,
         a.group_id,
@@ -982,13 +998,19 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
     gone = list(filterfalse(push.holds.__contains__, now_ids))
     dropped = unprovisioned_leftovers(a, now_ids, push, directory, people)
     if not gone:
-        return Leftovers(pushed_out=dropped) if dropped else Leftovers()
+        return Leftovers(pushed_out=dropped) if dropped else Leftovers()  # a scim_kept member the group lists is pushed
     admin = {m.member_id: m.is_team_admin for m in directory.team_members.get(a.team_id, ())}
     members = directory.members
     scim_users = directory.scim.users
     left = [Leftover(mid, members[mid].email if mid in members else None, bool(admin.get(mid)),
                      membership_state(mid, directory, people), through.get(mid, ()), mid in scim_users)
             for mid in gone]
+    scim_group = directory.scim.groups.get(a.team_id) if a.team_id else None
+    scim_kept = tuple(x for x in left if x.member_id in people.scim_kept and x.state == "active"
+                      and scim_group is not None and removed_by_push(x.member_id, a.team_id, directory, people))
+    if scim_kept:
+        keep = {x.member_id for x in scim_kept}
+        left = [x for x in left if x.member_id not in keep]
     pushed_out = tuple(x for x in left if x.state == "active" and (not x.through or policy.nested_only == "leftovers")
                        and removed_by_push(x.member_id, a.team_id, directory, people))
     if pushed_out:
@@ -1000,13 +1022,13 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
         outside = tuple(x for x in left if x.member_id in group_outside and x.state == "active")
         left = [x for x in left if not (x.member_id in group_outside and x.state == "active")]
     if policy.leftovers == "report":
-        return Leftovers(reported=tuple(left), pushed_out=pushed_out, outside=outside)
+        return Leftovers(reported=tuple(left), pushed_out=pushed_out, outside=outside, scim_kept=scim_kept)
     nested = ()
     if policy.nested_only != "leftovers":
         nested = tuple(x for x in left if x.through and x.state == "active")
         left = [x for x in left if not (x.through and x.state == "active")]
     return Leftovers(nested, tuple(x for x in left if x.state == "active"),
-                     tuple(x for x in left if x.state != "active"), pushed_out, outside)
+                     tuple(x for x in left if x.state != "active"), pushed_out, outside, scim_kept)
 
 
 def unprovisioned_leftovers(a: Assignment, now_ids: list[str], push: GroupPush, directory: Directory,
@@ -1346,7 +1368,8 @@ def decide_team(a: Assignment, policy: Teams, directory: Directory, people: Team
     set_members = set_members_action(a, push, now_ids, adopt.id, evidence,
                                      members_note(group, policy, directory.idp_format),
                                      [links[x.member_id].action_id for x in left.pushed_out if x.member_id in links],
-                                     nested_kept(left, people), policy.nested_only)
+                                     nested_kept(left, people), policy.nested_only,
+                                     [links[x.member_id] for x in left.scim_kept])
     removals = tuple(sorted((*(removal_action(a, x, set_members.id) for x in left.removed),
                              *(removal_action(a, x, set_members.id, by_push=True) for x in left.pushed_out)),
                             key=attrgetter("id")))
