@@ -10,7 +10,9 @@ wrote, and a ``scim.state_conflict`` over a value SCIM still holds as a run wrot
 A write counts when its journal row is ``done`` with outcome ``written`` (this tool changed Sigma):
 ``scim.set_account_type`` wrote ``userType``; ``scim.link_user`` wrote ``active`` and the ``userType`` it
 sent; ``scim.deactivate_user`` wrote ``active: false`` (a ``scim.create_user``'s member did not exist
-when the plan was made, so no memberId names it). The run is the
+when the plan was made, so no memberId names it); ``scim.link_group`` / ``scim.create_group`` linked or made a
+team (:class:`~planner.model.AppliedTeam`: a re-plan whose exports no longer have the team says a run had it,
+``teams.map_team_missing``). The run is the
 journal's last run started before the write finished. Nothing here decides anything: the item stays
 blocking, the attribution only says which side the value came from.
 """
@@ -23,8 +25,10 @@ from typing import Iterable, Iterator
 
 from .errors import UserError
 from .execute.journal import JournalRow, RunRow, journal_path, read_journal_file
-from .model import AppliedRuns, AppliedWrite, InputFile
-from .payloads import Action, ScimDeactivateUser, ScimLinkUser, ScimSetAccountType, UNSET
+from .model import AppliedRuns, AppliedTeam, AppliedWrite, InputFile
+from .payloads import (
+    Action, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, UNSET,
+)
 from .planfile import read_plan
 
 
@@ -65,6 +69,21 @@ def _writes(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[st
     return out
 
 
+def _teams(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str, JournalRow],
+           runs: list[RunRow]) -> list[AppliedTeam]:
+    """The teams the plan's runs linked or created (``scim.link_group`` / ``scim.create_group`` done, written):
+    what a re-plan knows of a team the Sigma export no longer has (:func:`planner.rules.teams.what_was_known`)."""
+    out = []
+    for action in actions:
+        row = rows.get(action.id)
+        if (isinstance(action, (ScimLinkGroup, ScimCreateGroup)) and row is not None and row.state == "done"
+                and row.outcome == "written" and row.finished_at):
+            t = action.target
+            out.append(AppliedTeam(t.name, t.team_id, t.group_id, t.group_display_name, plan_path, undo,
+                                   _run_of(row.finished_at, runs), row.finished_at))
+    return out
+
+
 def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
     """The SCIM writes of the plans at ``plan_paths`` (as given) and of the journals beside them
     (``<plan>.journal.sqlite``), ordered by when they finished, and the files read (the plan, whose
@@ -74,6 +93,7 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
     for a plan with no journal beside it or a journal of another plan, and
     :class:`planner.execute.errors.ApplyRefused` for a journal SQLite cannot read."""
     writes: list[AppliedWrite] = []
+    teams: list[AppliedTeam] = []
     inputs: list[InputFile] = []
     for given in plan_paths:
         path = Path(given)
@@ -87,8 +107,10 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
             raise AppliedError(f"{journal}: --applied: the journal belongs to plan {digest}, not {plan.digest} "
                                f"({path})")
         writes += _writes(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
+        teams += _teams(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         inputs += [InputFile(str(given), plan.digest.removeprefix("sha256:"), "plan", len(plan.actions)),
                    InputFile(str(journal), hashlib.sha256(journal.read_bytes()).hexdigest(), "apply.journal",
                              len(rows))]
     writes.sort(key=lambda w: w.at)
-    return AppliedRuns(tuple(writes), tuple(inputs))
+    teams.sort(key=lambda t: t.at)
+    return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams))

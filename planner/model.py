@@ -478,12 +478,36 @@ class AppliedWrite:
 
 
 @dataclass(frozen=True)
+class AppliedTeam:
+    """A team a run of sigma-migrate linked to an IdP group or created from one (``scim.link_group`` /
+    ``scim.create_group`` done, written), as the plan given to ``plan --applied`` and its journal record it:
+    the team's ``name`` and ``team_id`` (``None`` for a team the run created: the plan did not know its id),
+    the IdP group (``group_id``, ``group_display_name``), and the run as :class:`AppliedWrite` names it."""
+
+    name: str
+    team_id: str | None
+    group_id: str
+    group_display_name: str
+    plan: str
+    undo: bool
+    run: int | None
+    at: str
+
+    def words(self) -> str:
+        """``"run 1 of plan plan.json, 2026-12-06T17:35:09.120Z"``."""
+        run = f"run {self.run} of " if self.run is not None else ""
+        return f"{run}{'undo plan' if self.undo else 'plan'} {self.plan}, {self.at}"
+
+
+@dataclass(frozen=True)
 class AppliedRuns:
     """What the plans given to ``plan --applied`` wrote through SCIM (:class:`AppliedWrite`, in the order
-    they finished) and the files read for it (each plan and its journal, for the plan's ``inputs``)."""
+    they finished), the teams their runs linked or created (:class:`AppliedTeam`, in that order) and the files
+    read for it (each plan and its journal, for the plan's ``inputs``)."""
 
     writes: tuple[AppliedWrite, ...] = ()
     inputs: tuple[InputFile, ...] = ()
+    teams: tuple[AppliedTeam, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,22 @@ the team, the group, what the re-plan knew and the choices; a near-miss spelling
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import yaml
 from msgspec import to_builtins as wire
 
-from planner.model import ScimGroup
-from planner.planfile import read_plan
+from planner.applied import applied_runs
+from planner.execute.journal import Journal, read_journal
+from planner.model import ActionKind as K, ScimGroup
+from planner.planfile import read_plan, write_plan
 
 from .conftest import run_cli
+from .execute_support import act
 from .test_incomplete_inputs import PEOPLE, POLICY, okta_export
 from .test_incomplete_sigma import scim_state, seed
 from .test_scim_state_items import GROUP
-from .plan_factory import group, kinds, member, plan, review_codes, snapshot, team, user
+from .plan_factory import bare_plan, group, kinds, member, plan, review_codes, snapshot, team, user
 from .test_rules_scim_state import provisioned, with_scim
 
 ALICE = member("m1", "alice@example.com", "Alice", "A")
@@ -80,6 +85,12 @@ def test_the_item_says_what_sigmas_scim_state_knew():
     assert team_items(p) == [("teams.map_team_missing:Finance", True, HEAD + (
         "Sigma's SCIM state does not list it either, and no team's name is close to it: the team was deleted in "
         "Sigma (or never made)") + TAIL)]
+    # a re-plan after an apply says so: the team was deleted since
+    again = plan(org(team("t2", "Sales"), scim_groups=[]), MAP + "preflight: {previous_scim: same_setup}\n")
+    assert team_items(again) == [("teams.map_team_missing:Finance", True, HEAD + (
+        "Sigma's SCIM state does not list it either, and no team's name is close to it: the team was deleted in "
+        "Sigma since the earlier apply (preflight.previous_scim is same_setup; give its plan with --applied to know more)")
+        + TAIL)]
     # Sigma's SCIM state lists it: the team existed, even with a close name beside it (never a typo then)
     listed = plan(org(team("t2", "Finances"), scim_groups=[ScimGroup("t1", "Finance", "g1", ("m1",))]), MAP)
     assert team_items(listed) == [("teams.map_team_missing:Finance", True, HEAD + (
@@ -120,3 +131,43 @@ def test_from_real_exports_the_item_names_what_sigmas_scim_state_listed(capsys, 
         "have (no active or archived team of that name): Sigma's SCIM state lists it (SCIM id t-budget, linked to IdP "
         "group 00g9), so the teams file lacks a team Sigma has (cut short, or the team was deleted between the two "
         "reads); the group is neither linked nor created")
+
+
+def applied_link(tmp_path, team_id: str | None = "t1"):
+    """A plan whose apply run linked team Finance (``team_id``; ``None``: created it) to IdP group Finance Team
+    (g1), written to ``tmp_path`` with its journal; ``plan --applied`` reads them (:func:`planner.applied.applied_runs`)."""
+    kind = K.SCIM_LINK_GROUP if team_id else K.SCIM_CREATE_GROUP
+    action = act(f"{kind.value}:{team_id or 'g1'}", kind,
+                 {"teamId": team_id, "name": "Finance", "groupId": "g1", "groupDisplayName": "Finance Team"},
+                 {"displayName": "Finance"}, before={"name": "Finance"} if team_id else None, rule="teams.map",
+                 evidence={"rule": "teams.map", "groupMembers": 1, "groupMembersProvisioned": 1})
+    path = tmp_path / "plan-wave1.json"
+    digest = write_plan(bare_plan(actions=(action,)), path)
+    journal = Journal.open(path, digest, [(action.id, action.kind.value)])
+    journal.start_run("apply")
+    journal.mark_running(action.id)
+    journal.mark_done(action.id, "written")
+    journal.finish_run("converged", {"done": 1})
+    journal.close()
+    return path, read_journal(path)[2][action.id].finished_at
+
+
+def test_a_team_an_applied_plan_linked_is_known_to_have_existed(tmp_path):
+    """The previous wave's plan, given with --applied, linked team Finance; the team is gone from the teams file
+    and Sigma's SCIM state now: the item names that run, even beside a close name (no typo then)."""
+    path, at = applied_link(tmp_path)
+    applied = applied_runs([str(path)])
+    assert [(t.name, t.team_id, t.group_id, t.run) for t in applied.teams] == [("Finance", "t1", "g1", 1)]
+    p = plan(replace(org(team("t2", "Finances"), scim_groups=[]), applied=applied), MAP)
+    assert team_items(p) == [("teams.map_team_missing:Finance", True, HEAD + (
+        f"run 1 of plan {path}, {at} linked it (t1) to IdP group 'Finance Team' (g1), and Sigma's SCIM state does "
+        "not list it either: the team was deleted in Sigma since (the closest team name is 'Finances')") + TAIL)]
+    (item,) = [r for r in p.review_items if r.code == "teams.map_team_missing"]
+    assert wire(item.evidence) == {"source": "plan --applied"}
+    (tmp_path / "created").mkdir()
+    created_path, created_at = applied_link(tmp_path / "created", None)
+    created = plan(replace(org(team("t2", "Sales")), applied=applied_runs([str(created_path)])), MAP)
+    assert team_items(created)[0][2] == HEAD + (
+        f"run 1 of plan {created_path}, {created_at} created it from IdP group 'Finance Team' (g1), and Sigma's "
+        "SCIM state, which would list a team the teams file lacks, is not in the export: the team was deleted in Sigma "
+        "since") + TAIL

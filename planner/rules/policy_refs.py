@@ -328,17 +328,18 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
 def map_team_missing(ref: PolicyRef, policy: Policy, directory: Directory) -> ReviewItem | None:
     """The blocking ``teams.map_team_missing`` item (:func:`planner.rules.teams.map_team_missing_item`) of a
     ``teams.map`` key naming no team when the team is known to have existed rather than misspelt: Sigma's SCIM
-    state lists it, or no team's name is close to it (neither :func:`closest_name` nor a look-alike); ``None``
+    state lists it, a run of a plan given to ``plan --applied`` linked or created it, or no team's name is close to it (neither :func:`closest_name` nor a look-alike); ``None``
     for another reference, or a near-miss spelling (a typo: :func:`unknown_reference_item`, did you mean ...)
     (tester8 finding 4: a deleted team read as a typo)."""
     if ref.kind is not RefKind.TEAM or ref.loc[:2] != ("teams", "map"):
         return None
     names = known_names(ref.kind, directory)
     near = look_alike(ref.value, names) or closest_name(ref.value, names)
-    if near is not None and ref.value not in directory.scim.groups_without_team:
+    if near is not None and ref.value not in directory.scim.groups_without_team \
+            and ref.value not in directory.applied_teams:
         return None
     return teams.map_team_missing_item(ref.value, policy.teams.map[ref.value], policy.location(*ref.loc), directory,
-                                       near)
+                                       near, policy.preflight.previous_scim)
 
 
 def unknown_references(policy: Policy, directory: Directory) -> list[ReviewItem]:

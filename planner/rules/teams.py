@@ -562,10 +562,12 @@ def scim_group_missing_item(team: SigmaTeam, provisioned: ScimGroup, members: in
     )
 
 
-def what_was_known(team: str, directory: Directory) -> tuple[str, str, ScimGroup | None]:
+def what_was_known(team: str, directory: Directory, previous_scim: str = "unknown") -> tuple[str, str, ScimGroup | None]:
     """``(words, evidence source, SCIM group)``: what a re-plan knows of team ``team``, which the teams file lacks.
-    A re-plan reads no earlier plan: only Sigma's SCIM state can show the team existed
-    (:attr:`planner.directory.ScimState.groups_without_team`); else the item rests on no team's name being close."""
+    Sigma's SCIM state can show the team exists (:attr:`planner.directory.ScimState.groups_without_team`), a run
+    of a plan given to ``plan --applied`` that it existed (:attr:`planner.directory.Directory.applied_teams`);
+    else the item rests on no team's name being close, and ``previous_scim`` (``preflight.previous_scim``)
+    ``same_setup`` says an apply came before."""
     scim = directory.scim
     listed = scim.groups_without_team.get(team)
     if listed is not None:
@@ -574,7 +576,14 @@ def what_was_known(team: str, directory: Directory) -> tuple[str, str, ScimGroup
                 "(cut short, or the team was deleted between the two reads)", "Sigma's SCIM state", listed)
     state = ("Sigma's SCIM state does not list it either" if scim.known else
              "Sigma's SCIM state, which would list a team the teams file lacks, is not in the export")
-    return (f"{state}, and no team's name is close to it: the team was deleted in Sigma (or never made)",
+    applied = directory.applied_teams.get(team)
+    if applied is not None:
+        done = f"linked it ({applied.team_id}) to" if applied.team_id else "created it from"
+        return (f"{applied.words()} {done} IdP group {applied.group_display_name!r} ({applied.group_id}), and "
+                f"{state}: the team was deleted in Sigma since", "plan --applied", None)
+    when = (" since the earlier apply (preflight.previous_scim is same_setup; give its plan with --applied to "
+            "know more)" if previous_scim == "same_setup" else " (or never made)")
+    return (f"{state}, and no team's name is close to it: the team was deleted in Sigma{when}",
             "no team of a close name", None)
 
 
@@ -595,7 +604,7 @@ def make_team_again(team: str, group: str, where: str, listed: ScimGroup | None)
 
 
 def map_team_missing_item(team: str, group: str, where: str, directory: Directory,
-                          closest_team: str | None = None) -> ReviewItem:
+                          closest_team: str | None = None, previous_scim: str = "unknown") -> ReviewItem:
     """``teams.map_team_missing`` (blocking): the ``teams.map`` entry at ``where`` (``file:line:column``) gives IdP
     group ``group`` to team ``team``, which the Sigma export does not have (no active or archived team of that
     name), and the team is known to have existed rather than misspelt: Sigma's SCIM state lists a group of that
@@ -603,9 +612,10 @@ def map_team_missing_item(team: str, group: str, where: str, directory: Director
     the did-you-mean ``policy.unknown_reference`` for a near-miss spelling). The item says what the re-plan knew
     (:func:`what_was_known`; tester8 finding 4). As for any map key naming no team, the group is neither linked
     nor created (:func:`map_candidates`); :func:`make_team_again` gives the ways out. ``closest_team``: the
-    closest existing name, said when SCIM knows the team anyway."""
-    known, source, listed = what_was_known(team, directory)
-    near = f" (the closest team name is {closest_team!r})" if closest_team and listed is not None else ""
+    closest existing name, said when SCIM knows the team anyway; ``previous_scim``: ``preflight.previous_scim``."""
+    known, source, listed = what_was_known(team, directory, previous_scim)
+    near = (f" (the closest team name is {closest_team!r})"
+            if closest_team and source != "no team of a close name" else "")
     gids = [g.group_id for g in directory.groups.values() if g.display_name == group]
     return make_review(
         "teams.map_team_missing", team, blocking=True,
