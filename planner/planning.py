@@ -80,7 +80,9 @@ is on, the Sigma export holds no SCIM state).
 
 Everything is sorted; no set or dict iteration order reaches the plan, so the
 same inputs and policy give a byte-identical plan body (``created_at`` aside,
-which is outside the digest, planner.planfile).
+which is outside the digest, planner.planfile), with one exception: an IdP export whose time is known and
+the Sigma export's is not is judged against ``created_at`` (``inputs.idp_export_old``), as apply judges it
+against its clock.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
     from .sources.validation import check_policy_inputs
 
     check_snapshot(snapshot)
+    created_at = created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     organization_id = export_organization_id(snapshot.sigma.members)
     organization.check_policy_organization(policy, organization_id)
     _refuse_errors(check_policy_inputs(snapshot, policy))
@@ -167,7 +170,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         no_scim_state = inputs.scim_state_missing_item(policy, snapshot.sigma, actions)
         sigma_manifest = snapshot.sigma.fetch_manifest
         sigma_at = sigma_manifest.fetched_at if sigma_manifest is not None else None
-        old_idp = inputs.idp_export_old_item(policy, sigma_at, snapshot.idp.fetched_at)
+        old_idp = inputs.idp_export_old_item(policy, sigma_at, snapshot.idp.fetched_at, created_at)
         review_items = sort_review_items(decided.review_items + inputs.truncation_items(snapshot.findings,
                                                                                          decided.actions)
                                          + organization.missing_organization_items(organization_id)
@@ -196,7 +199,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         preflight=checks,
         outcomes=plan_outcomes,
         tool_version=__version__,
-        created_at=created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        created_at=created_at,
         digest="",
     )
 

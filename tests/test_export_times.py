@@ -50,6 +50,54 @@ def test_no_item_within_the_bound_without_one_or_without_a_time(idp_at, extra):
     assert plan(dated(SIGMA_AT, idp_at), extra).review_items == ()
 
 
+def test_with_the_sigma_exports_time_unknown_the_idp_export_is_judged_against_the_plans_own_time():
+    """tester10 finding 17: an IdP export read 97 days before the plan, beside a Sigma export saved by hand (no
+    fetchedAt), was approvable and only apply refused it; the plan judges it against its created_at."""
+    from planner.planning import build_plan
+
+    from .plan_factory import policy
+
+    old = build_plan(dated(None, "2026-09-01T00:00:00Z"), policy(""), created_at="2026-12-06T21:00:00Z")
+    assert [(r.id, r.blocking) for r in old.review_items] == [("inputs.idp_export_old:idp", True)]
+    assert old.review_items[0].message.startswith(
+        "the IdP export was read at 2026-09-01T00:00:00Z, 2325.0 hours before this plan (2026-12-06T21:00:00Z; the "
+        "Sigma export's time is unknown), more than guards.max_idp_export_age_hours 24: ")
+    fresh = build_plan(dated(None, "2026-12-06T08:00:00Z"), policy(""), created_at="2026-12-06T21:00:00Z")
+    assert fresh.review_items == ()
+
+
+@pytest.mark.parametrize("manifest", ["fetch-idp-manifest.json", "fetch-manifest.json"])
+def test_a_fetched_at_later_than_now_is_a_manifest_error(tmp_path, manifest):
+    """tester10 finding 17: a fetchedAt in the future (a wrong clock, an edited manifest) has no age to judge."""
+    from datetime import datetime, timezone
+
+    from planner.sources.files import Findings
+    from planner.sources.manifest import read_fetched_at
+
+    now = datetime(2026, 12, 6, 21, 0, tzinfo=timezone.utc)
+    findings = Findings()
+    path = tmp_path / manifest
+    assert read_fetched_at({"fetchedAt": "2026-12-06T21:09:59Z"}, path, findings, now) == (
+        True, "2026-12-06T21:09:59Z")  # within CLOCK_SKEW (10 minutes)
+    assert read_fetched_at({"fetchedAt": "2027-01-01T00:00:00Z"}, path, findings, now) == (False, None)
+    assert [(f.code, f.field, f.message) for f in findings] == [(
+        "manifest-mismatch", "fetchedAt", "2027-01-01T00:00:00Z is later than now (2026-12-06T21:00:00Z): the clock "
+        "where it was fetched was wrong, or the manifest was edited; fetch again")]
+
+
+def test_a_pulled_export_read_in_the_future_is_refused_by_the_loader(tmp_path):
+    folder = tmp_path / "okta"
+    folder.mkdir()
+    (folder / "users.json").write_text(json.dumps([{"id": "00u1", "status": "ACTIVE", "profile": {
+        "login": "ann@example.com", "email": "ann@example.com", "firstName": "Ann", "lastName": "Lee"}}]))
+    (folder / "fetch-idp-manifest.json").write_text(json.dumps(
+        manifest_document("okta", {"users.json": 1}, "2099-01-01T00:00:00Z")))
+    _, findings = load_idp(folder)
+    errors = [(f.code, f.field, f.message) for f in findings if f.severity.value == "error"]
+    assert len(errors) == 1 and errors[0][:2] == ("manifest-mismatch", "fetchedAt")
+    assert errors[0][2].startswith("2099-01-01T00:00:00Z is later than now (")
+
+
 def test_show_says_when_each_export_was_read_and_which_time_is_unknown():
     assert exports_read_line(plan(dated(SIGMA_AT, "2026-12-06T08:00:00Z"))) == (
         "exports read: Sigma 2026-12-06T09:00:00Z, IdP 2026-12-06T08:00:00Z")

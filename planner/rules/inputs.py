@@ -255,29 +255,33 @@ def export_age_hours(older: str, newer: str) -> float | None:
     return (end - start).total_seconds() / 3600
 
 
-def idp_export_old_item(policy: Policy, sigma_fetched_at: str | None, idp_fetched_at: str | None
-                        ) -> ReviewItem | None:
+def idp_export_old_item(policy: Policy, sigma_fetched_at: str | None, idp_fetched_at: str | None,
+                        planned_at: str) -> ReviewItem | None:
     """Blocking ``inputs.idp_export_old`` when the IdP export was read more than
     ``guards.max_idp_export_age_hours`` before the Sigma export (both times from the fetch manifests,
-    :attr:`planner.model.FetchManifest.fetched_at`, :attr:`planner.model.IdpDirectory.fetched_at`); ``None``
-    when it was not, or when either time is unknown (the plan records the times it
-    has, ``PlanOrganization``, and show says which is unknown).
+    :attr:`planner.model.FetchManifest.fetched_at`, :attr:`planner.model.IdpDirectory.fetched_at`), or, when the
+    Sigma export's time is unknown, before ``planned_at`` (the plan's ``created_at``: apply judges the same
+    age against its own clock and would refuse the plan, so the plan says so first; tester10 finding 17);
+    ``None`` when it was not, or when the IdP export's time is unknown (the plan records the times it has,
+    ``PlanOrganization``, and show says which is unknown).
 
     An older IdP export is a stale picture of the people: who left since stays, who joined is missing, and
     the IdP's push, which sends the IdP as it is then, disagrees with the plan (tester8 finding 21). The
     message names both times, the age and the bound, and the fix (:data:`IDP_EXPORT_FIX`)."""
     bound = policy.guards.max_idp_export_age_hours
-    if sigma_fetched_at is None or idp_fetched_at is None:
+    if idp_fetched_at is None:
         return None
-    age = export_age_hours(idp_fetched_at, sigma_fetched_at)
+    against = (f"the Sigma export ({sigma_fetched_at})" if sigma_fetched_at is not None
+               else f"this plan ({planned_at}; the Sigma export's time is unknown)")
+    age = export_age_hours(idp_fetched_at, sigma_fetched_at or planned_at)
     if age is None or age <= bound:
         return None
     return make_review(
         "inputs.idp_export_old", "idp", blocking=True,
         subject=ItemRef(policy_key="guards.max_idp_export_age_hours"),
-        message=(f"the IdP export was read at {idp_fetched_at}, {age:.1f} hours before the Sigma export "
-                 f"({sigma_fetched_at}), more than guards.max_idp_export_age_hours {bound}: people who left or "
-                 f"joined since are not in it, and the IdP's push would disagree with the plan; {IDP_EXPORT_FIX}"),
+        message=(f"the IdP export was read at {idp_fetched_at}, {age:.1f} hours before {against}, more than "
+                 f"guards.max_idp_export_age_hours {bound}: people who left or joined since are not in it, and the "
+                 f"IdP's push would disagree with the plan; {IDP_EXPORT_FIX}"),
         rule="guards.max_idp_export_age_hours",
         resolution=outside_policy(IDP_EXPORT_FIX),
     )
