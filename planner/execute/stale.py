@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 import msgspec
@@ -154,7 +154,8 @@ _VERB = {ActionKind.SCIM_CREATE_USER: "create", ActionKind.SCIM_CREATE_GROUP: "c
 class PlannedEffects:
     """What the plan's actions set, per object key: ``scalars[key][field] = [values]``,
     ``removes[key] = {memberIds}`` (``teams.remove_member``), ``group_members[key] =
-    {userNames}`` (group actions with ``after.members``), ``member_user[memberId] =
+    {userNames}`` (group actions with ``after.members``), ``group_before[key] = {userNames}`` (an undo
+    plan's ``scim.set_group_members`` ``before.members``: the group as the apply left it), ``member_user[memberId] =
     userName`` (its :func:`~planner.model.email_key`, from actions naming both), ``names[key]`` labels."""
 
     scalars: dict[str, dict[str, list[Any]]]
@@ -162,6 +163,7 @@ class PlannedEffects:
     group_members: dict[str, set[str]]
     member_user: dict[str, str]
     names: dict[str, str]
+    group_before: dict[str, set[str]] = field(default_factory=dict)
 
 
 def member_fields_set(action: Action) -> tuple[tuple[str, Any], ...]:
@@ -196,6 +198,7 @@ def planned_effects(actions: Iterable[Action]) -> PlannedEffects:
     scalars: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     removes: dict[str, set[str]] = defaultdict(set)
     group_members: dict[str, set[str]] = {}
+    group_before: dict[str, set[str]] = {}
     member_user: dict[str, str] = {}
     names: dict[str, str] = {}
     for a in actions:
@@ -212,7 +215,9 @@ def planned_effects(actions: Iterable[Action]) -> PlannedEffects:
             removes[f"team:{team}"].add(member)
         elif isinstance(a, ScimSetGroupMembers) and team:
             group_members.setdefault(f"team:{team}", set()).update(map(email_key, a.after.members))
-    return PlannedEffects(scalars, removes, group_members, member_user, names)
+            if a.before.members:
+                group_before.setdefault(f"team:{team}", set()).update(map(email_key, a.before.members))
+    return PlannedEffects(scalars, removes, group_members, member_user, names, group_before)
 
 
 def _ids(values: Any) -> set[str]:
@@ -233,7 +238,10 @@ def compare(
 
     ``email_of(memberId)`` names a member who joined a team the plan's group
     action fills; the addition is the plan's own when that email is one of the
-    group's planned members (without ``email_of`` every addition is drift).
+    group's planned members, or of the members an undo plan's reversal was made
+    against (``before.members``: the group as the apply left it, with the members
+    the apply created, whose memberIds the plan cannot know); without ``email_of``
+    every addition is drift.
     """
     changes: list[FieldChange] = []
     allowed = effects.scalars.get(key, {})
@@ -254,7 +262,8 @@ def compare(
             ]
             added = sorted(after - before)
             if grouped is not None and email_of is not None:
-                added = [m for m in added if (effects.member_user.get(m) or email_key(email_of(m))) not in grouped]
+                known = grouped | effects.group_before.get(key, set())
+                added = [m for m in added if (effects.member_user.get(m) or email_key(email_of(m))) not in known]
             if gone or added:
                 parts = [f"-{m}" for m in gone] + [f"+{m}" for m in added]
                 changes.append(FieldChange(fld, f"{len(before)} members", " ".join(parts),

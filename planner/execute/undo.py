@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace as replace_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
@@ -63,7 +64,7 @@ from .. import __version__, outcomes
 from ..errors import UserError
 from ..model import (
     NO_EVIDENCE, Action, ActionKind, Fingerprints, InputFile, ItemRef, MemberState, Outcomes, PersonRow, Plan,
-    PlanSummary, ReviewItem, TeamRow, TypeChange, email_key,
+    PlanSummary, ReviewItem, TeamRow, TeamState, TypeChange, email_key,
 )
 from ..payloads import (
     UNSET,
@@ -100,7 +101,7 @@ from ..planning import account_type_counts, seat_counts
 from .actions import with_user_names
 from .journal import JournalRow, read_journal_file
 from .resume import INTERRUPTED_ENDS, how_it_ended, unfinished_run, unfinished_undo_message
-from .stale import Drift
+from .stale import Drift, FieldChange
 
 if TYPE_CHECKING:
     from .apply import ApplyOptions
@@ -420,11 +421,63 @@ def _state_after(plan: Plan, done: list[Action]) -> dict[str, MemberState]:
     return states
 
 
-def _drifted_item(drift: Drift, left_out: list[Action]) -> ReviewItem:
-    """The ``undo.drifted`` item naming an object Sigma changed since the apply and the reversals left out."""
+def _teams_after(plan: Plan, done: list[Action], states: Mapping[str, MemberState]) -> dict[str, TeamState]:
+    """Team states (by teamId) the apply left, of the teams a done ``scim.set_group_members`` pushed:
+    the plan's planned-against team (``team:<teamId>`` fingerprint) with the done actions' effects,
+    so the undo plan's reversal of the push is checked against it (``undo`` with a target, and
+    ``apply``'s stale check of the undo plan). The push makes the team's SCIM-managed members exactly
+    its ``after.members`` (userNames) and leaves the others (docs/sigma-api.md §5.4, the sandbox's
+    ``_set_scim_members``): a member of the team SCIM manages after the apply (linked by a done
+    ``scim.link_user``, or already linked: the person row's ``link_key`` ``scim``) whose userName the
+    push leaves out is gone, as is the member of a done ``teams.remove_member``; a pushed userName is the
+    member a link or a person row gives it to, else the member whose email it is after the apply
+    (``states``, :func:`_state_after`: a ``members.set_email`` that freed the address counted). A member
+    the apply created has no memberId in the plan: the stale check accepts them by their userName in the
+    reversal's ``before.members`` (:func:`planner.execute.stale.compare`). Source: tester10 finding 3
+    (a SCIM change of the group after the apply was reversed unseen: the undo fingerprinted members only)."""
+    planned = {k.removeprefix("team:"): v.state for k, v in plan.fingerprints.items() if isinstance(v.state, TeamState)}
+    member_of = {email_key(state.email): m for m, state in states.items()}  # userName -> memberId, links last
+    user_of: dict[str, str] = {}  # memberId -> userName, of the members the IdP provisions
+    managed = {p.member_id for p in plan.people if p.member_id and p.link_key == "scim"}
+    links = [(a.target.member_id, a.target.user_name) for a in done if isinstance(a, ScimLinkUser)]
+    managed.update(m for m, _ in links)
+    for member_id, user_name in [(p.member_id, p.user_name) for p in plan.people] + links:
+        if member_id and user_name:
+            user_of[member_id] = email_key(user_name)
+            member_of[email_key(user_name)] = member_id
+    removed: dict[str, set[str]] = {}
+    for a in done:
+        if isinstance(a, TeamsRemoveMember):
+            removed.setdefault(a.target.team_id, set()).add(a.target.member_id)
+    teams: dict[str, TeamState] = {}
+    for a in done:
+        team_id = target_team_id(a)
+        if not isinstance(a, ScimSetGroupMembers) or not team_id:
+            continue
+        pushed = {email_key(u) for u in a.after.members}
+        was = planned.get(team_id) or TeamState(team_id, a.target.name, False, ())
+        ids = {m for m in was.member_ids if m not in removed.get(team_id, ())
+               and not (m in managed and user_of.get(m) not in pushed)}
+        ids |= {member_of[u] for u in pushed if u in member_of}
+        teams[team_id] = replace(was, member_ids=tuple(sorted(ids)))
+    return teams
+
+
+def _named(change: FieldChange, email_of: Mapping[str, str]) -> FieldChange:
+    """``change`` with the memberIds of a team's ``memberIds`` that joined or left named by email
+    (``robert.chen@acme.example (zSut...)``) where the plan knows it."""
+    def name(m: str) -> str:
+        return f"{email_of[m]} ({m})" if m in email_of else m
+    return replace_dataclass(change, joined=tuple(map(name, change.joined)), left=tuple(map(name, change.left)))
+
+
+def _drifted_item(drift: Drift, left_out: list[Action], email_of: Mapping[str, str]) -> ReviewItem:
+    """The ``undo.drifted`` item naming an object Sigma changed since the apply and the reversals left
+    out; a team's members who joined or left since are named by email (``email_of``: memberId -> email)."""
     kind, _, object_id = drift.key.partition(":")
     subject = ItemRef(member_id=object_id, email=drift.label) if kind == "member" else ItemRef(team_id=object_id,
                                                                                                name=drift.label)
+    drift = replace_dataclass(drift, changes=tuple(_named(c, email_of) for c in drift.changes))
     ids = ", ".join(a.id for a in left_out)
     return ReviewItem(
         id=f"undo.drifted:{drift.key}", code="undo.drifted", blocking=False, subject=subject,
@@ -490,11 +543,14 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     ordered.sort(key=lambda a: 0 if a.kind is ActionKind.MEMBERS_REACTIVATE else 1)
     done = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state == "done"]
     states = _state_after(plan, done)
+    teams = _teams_after(plan, done, states)
 
     def fingerprints_of(reversals: list[Action]) -> Fingerprints:
         out = Fingerprints()
         for member_id in sorted({target_member_id(a) or "" for a in reversals} & states.keys()):
             out[f"member:{member_id}"] = fingerprint_of(states[member_id])
+        for team_id in sorted({target_team_id(a) or "" for a in reversals} & teams.keys()):
+            out[f"team:{team_id}"] = fingerprint_of(teams[team_id])
         return out
 
     admin_types = frozenset(t.casefold() for t in plan_policy(plan, source).guards.admin_account_types)
@@ -503,10 +559,12 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     if changed_since is not None and ordered:
         drifts = changed_since(_undo_plan(plan, journal, source, len(rows), ordered, items, fingerprints_of(ordered),
                                           len(written), created_at, decided))
+        email_of = {p.member_id: p.email for p in plan.people if p.member_id and p.email}
+        email_of.update((m, state.email) for m, state in states.items())
         for drift in drifts:
             left_out = [a for a in ordered if drift.key in _object_keys(a)]
             if left_out:
-                drifted.append(_drifted_item(drift, left_out))
+                drifted.append(_drifted_item(drift, left_out, email_of))
                 ordered = [a for a in ordered if a not in left_out]
     return _undo_plan(plan, journal, source, len(rows), ordered, items + drifted, fingerprints_of(ordered),
                       len(written), created_at, decided)
