@@ -166,7 +166,8 @@ class ScimState:
     """SCIM was set up in the organization by then: the earliest ``meta.created`` of a provisioned user (ISO 8601
     UTC to the second; RFC 7643 §3.1), ``None`` when no provisioned user says (:func:`scim_set_up_by`)."""
     without_external_id: Mapping[str, ScimUser] = field(default_factory=dict)
-    """Listed users with no ``externalId`` whose ``meta.created`` is after :attr:`set_up_by`, by memberId: an IdP
+    """Listed users with no ``externalId`` whose ``meta.created`` is after :attr:`set_up_by` (or there but unreadable
+    while :attr:`set_up_by` is known: cannot tell, tester10 #12), by memberId: an IdP
     that sends no ``externalId`` (generic SCIM clients) provisioned them, or someone made them by hand after SCIM
     was set up; the listing cannot tell which (docs/sandbox.md "provisioned or not"). They are not in
     :attr:`users` (nothing links or satisfies by them), but no REST deactivation is planned for them on an
@@ -698,8 +699,9 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = ()) -> Sci
             users[found[0]] = u
             if found[0] != u.id and u.id in members:
                 second_accounts[u.id] = found[0]
-        elif len(found) == 1 and not u.provisioned and made_after(u.created, set_up_by):
-            without_external_id[found[0]] = u
+        elif len(found) == 1 and not u.provisioned and (made_after(u.created, set_up_by)
+                                                        or bool(set_up_by and u.created_unreadable)):
+            without_external_id[found[0]] = u  # an unreadable meta.created cannot tell: held the same way
     groups: dict[str, ScimGroup] = {}
     without_team: dict[str, ScimGroup] = {}
     for g in export.scim_groups:

@@ -250,6 +250,9 @@ class ScimUser(Record):
     user_type: str | None = None
     last_modified: str | None = None
     created: str | None = None
+    created_unreadable: str | None = None
+    """Its ``meta.created`` as listed when it could not be read (``created`` is then ``None``):
+    :class:`planner.sources.values.DateRead`."""
 
     @property
     def provisioned(self) -> bool:
@@ -381,6 +384,9 @@ class IdpUser(SourcedRecord):
       ``createdDateTime``, a SCIM ListResponse's ``meta.created``); ``None`` when the export does not say
       (Google, generic CSVs, an unreadable time). It dates an address
       Sigma's SCIM state gives another IdP identity (:func:`planner.rules.scim_state.reused_address`).
+    - ``created_unreadable``: that date as the export wrote it when it could not be read (a year-last date a
+      spreadsheet wrote, ``6/12/2026 23:00``; :class:`planner.sources.values.DateRead`), ``None`` otherwise:
+      the rule it would have decided cannot tell (tester10 #12).
     """
 
     id: str
@@ -398,8 +404,10 @@ class IdpUser(SourcedRecord):
     source: SourceRef | None = None
     last_updated: str | None = None
     created: str | None = None
+    created_unreadable: str | None = None
 
-    UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source", "last_updated", "created"})
+    UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source", "last_updated", "created",
+                                                      "created_unreadable"})
 
     @property
     def is_guest(self) -> bool:

@@ -184,7 +184,10 @@ def reused_address(user: ScimUser, idp: IdpUser) -> str | None:
     In doubt, each said (``; ``-joined): SCIM has the user inactive (``active: false``, an IdP deactivated
     it: a leaver's, whose return or replacement the address alone cannot tell); its ``externalId`` is
     another id of the IdP (:func:`names_another_identity`); SCIM made it (``meta.created``) before the
-    IdP made ``idp`` (:attr:`~planner.model.IdpUser.created`): another identity provisioned it."""
+    IdP made ``idp`` (:attr:`~planner.model.IdpUser.created`): another identity provisioned it; or one of
+    those two dates is there but unreadable (``created_unreadable``: a year-last date a spreadsheet wrote,
+    ``6/12/2026 23:00``) while the other is known: which came first, which would decide, cannot be told, so
+    the address alone links nobody (tester10 #12)."""
     doubts = []
     if user.active is False:
         doubts.append("SCIM has the member inactive (the IdP deactivated it)")
@@ -192,6 +195,12 @@ def reused_address(user: ScimUser, idp: IdpUser) -> str | None:
         doubts.append(f"its externalId {user.external_id} is another IdP identity than {idp.id}")
     if user.created and idp.created and idp.created > user.created:
         doubts.append(f"SCIM provisioned it {user.created}, before the IdP made {idp.id} ({idp.created})")
+    if user.created and idp.created_unreadable:
+        doubts.append(f"when the IdP made {idp.id} cannot be read ({idp.created_unreadable!r}), so whether SCIM "
+                      f"provisioned it ({user.created}) before cannot be told")
+    if idp.created and user.created_unreadable:
+        doubts.append(f"when SCIM provisioned it cannot be read (meta.created {user.created_unreadable!r}), so "
+                      f"whether before the IdP made {idp.id} ({idp.created}) cannot be told")
     return "; ".join(doubts) or None
 
 
@@ -206,7 +215,8 @@ def reused_address_item(member_id: str, user: ScimUser, idp: IdpUser, doubt: str
     person their own member at that address while this one holds it."""
     member = directory.members[member_id]
     state = "inactive" if user.active is False else "active"
-    made = idp.created or "the export does not say when"
+    made = idp.created or (f"at {idp.created_unreadable!r}, which cannot be read" if idp.created_unreadable
+                           else "the export does not say when")
     head = (f"{user.user_name}: member {member_id} holds it, provisioned by SCIM for IdP identity {user.external_id} "
             f"(externalId; SCIM made it {user.created or 'when not said'}, last changed "
             f"{user.last_modified or 'when not said'}) and {state}; IdP user {idp.id} (made {made}) now has the "
@@ -722,6 +732,11 @@ def _provisioned_words(user: ScimUser, set_up_by: str | None) -> str:
     by hand did."""
     if user.external_id:
         return f"{user.user_name} is provisioned by SCIM (externalId {user.external_id})"
+    if user.created is None and user.created_unreadable:
+        return (f"{user.user_name} is listed by SCIM without an externalId and its meta.created "
+                f"{user.created_unreadable!r} cannot be read, so whether it was made after SCIM was set up (by "
+                f"{set_up_by}) cannot be told: an IdP that sends no externalId may have provisioned them, or someone "
+                "made them by hand")
     return (f"{user.user_name} is listed by SCIM without an externalId and was made {user.created}, after SCIM was "
             f"set up (by {set_up_by}): an IdP that sends no externalId provisioned them, or someone made them by hand")
 

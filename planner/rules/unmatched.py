@@ -222,10 +222,17 @@ def made_later(person: Person, dates: NewMemberDates) -> str:
     rule's): their ``createdAt`` (docs/formats.md §1b) is later than SCIM's set-up or the IdP export's newest
     record (:class:`NewMemberDates`), e.g. ``made 2026-12-06T17:33:32Z, after SCIM was set up (by
     2026-12-06T17:33:16Z)``. Only members no IdP user matches: a leaver or a person out of scope is the IdP's
-    word. An unknown date dates nothing."""
+    word. A date not said dates nothing; a ``createdAt`` there but unreadable (a year-last date a spreadsheet
+    wrote, ``6/12/2026``: :func:`planner.sources.values.local_date_words`) while a date it would be compared
+    with is known cannot tell, so the member is held the same way (tester10 #12)."""
     if person.status is not PersonStatus.UNMATCHED or person.member_id in dates.scim_settled:
         return ""
     created = change_time(person.member.created_at)
+    if created is None and person.member.created_at and (dates.scim_set_up_by or dates.export_newest):
+        since = [f"after SCIM was set up (by {dates.scim_set_up_by})"] if dates.scim_set_up_by else []
+        since += [f"after the IdP export's newest record ({dates.export_newest})"] if dates.export_newest else []
+        return (f"its createdAt {person.member.created_at!r} cannot be read, so whether it was made "
+                f"{' or '.join(since)} cannot be told")
     later = []
     if made_after(created, dates.scim_set_up_by):
         later.append(f"after SCIM was set up (by {dates.scim_set_up_by})")
@@ -355,6 +362,7 @@ def new_member_item(person: Person, dates: NewMemberDates) -> ReviewItem:
     ``userKind``, ``createdAt`` and the dates it is later than (``scimSetUpBy``, ``exportNewest``)."""
     member = person.member
     created = change_time(member.created_at)
+    unreadable = created is None and bool(member.created_at)
     return make_review(
         NEW_MEMBER,
         member.member_id,
@@ -367,9 +375,11 @@ def new_member_item(person: Person, dates: NewMemberDates) -> ReviewItem:
         rule=NEW_MEMBER,
         evidence=ItemEvidence(
             kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind,
-            created_at=created or UNSET,
-            scim_set_up_by=dates.scim_set_up_by if made_after(created, dates.scim_set_up_by) else UNSET,
-            export_newest=dates.export_newest if made_after(created, dates.export_newest) else UNSET),
+            created_at=created or member.created_at or UNSET,
+            scim_set_up_by=dates.scim_set_up_by if dates.scim_set_up_by and (
+                unreadable or made_after(created, dates.scim_set_up_by)) else UNSET,
+            export_newest=dates.export_newest if dates.export_newest and (
+                unreadable or made_after(created, dates.export_newest)) else UNSET),
         resolution=yaml_snippet(
             {"unmatched": {"decisions": {member.email: "keep"}}},
             {"unmatched": {"decisions": {member.email: "deactivate"}}},

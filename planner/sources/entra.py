@@ -73,7 +73,7 @@ from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest, with_fetched_at
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
-    MISSING, TEXT_MARKER, as_id, as_text, change_time, json_bool, fast_email_key, is_excel_mangled, opt_text,
+    MISSING, TEXT_MARKER, as_id, as_text, date_field, json_bool, fast_email_key, is_excel_mangled, opt_text,
     string_field, timestamp_field, unreadable_status,
 )
 
@@ -263,6 +263,8 @@ def _user(
             f"{old_upn!r}): the user was deleted; taken as inactive",
         )
         active = False
+    # the column's aliases are read as this name
+    created = date_field(attributes.get("createdDateTime"), "createdDateTime", ref, findings)
     return IdpUser(
         id=user_id,
         user_name=upn,
@@ -278,7 +280,8 @@ def _user(
         external_id=None,
         attributes=attributes,
         source=ref,
-        created=change_time(attributes.get("createdDateTime")),  # the column's aliases are read as this name
+        created=created.value,
+        created_unreadable=created.unreadable,
     )
 
 

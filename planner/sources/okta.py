@@ -30,7 +30,8 @@ Mapping to :class:`~planner.model.IdpUser`:
   ``passwordChanged``, ``typeId`` (``type.id``) and ``credentialProvider``
   (``credentials.provider.type``); ``lastLogin`` normalized to ISO 8601 UTC
   (absent = never). Null fields are left out. ``last_updated`` <- ``lastUpdated``
-  normalized (:func:`~.values.change_time`).
+  and ``created`` <- ``created`` read by :func:`~.values.date_field` (an unreadable one is a warning and
+  ``created_unreadable``).
 
 Okta groups do not nest (every member is a user). A member user missing from
 the users file (e.g. deprovisioned, filtered out) shows the users file is
@@ -52,7 +53,7 @@ from .files import Findings, read_json
 from .manifest import PullManifest, check_manifest, read_manifest, with_fetched_at
 from .values import (
     MISSING, as_id, as_text, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, string_field,
-    change_time, timestamp_field, unreadable_status,
+    date_field, timestamp_field, unreadable_status,
 )
 
 FORMAT = "okta-api"
@@ -138,6 +139,7 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
                           "LOCKED_OUT, SUSPENDED, DEPROVISIONED)")
         if status.__class__ is not str:
             status = None
+    created = date_field(rec.get("created"), "created", ref, findings)
     return IdpUser(
         id=user_id,
         user_name=login,
@@ -156,8 +158,9 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
         external_id=None,
         attributes=attributes,
         source=ref,
-        last_updated=change_time(rec.get("lastUpdated")),
-        created=change_time(rec.get("created")),
+        last_updated=date_field(rec.get("lastUpdated"), "lastUpdated", ref, findings).value,
+        created=created.value,
+        created_unreadable=created.unreadable,
     )
 
 

@@ -46,7 +46,7 @@ from .directory import DirectoryBuilder, make_emails
 from .envelopes import is_page, records
 from .files import Findings, guarded, read_json
 from .values import (
-    MISSING, as_id, as_text, change_time, fast_email_key, json_bool, json_type, opt_text, string_field, unreadable_status,
+    MISSING, as_id, as_text, change_time, date_field, fast_email_key, json_bool, json_type, opt_text, string_field, unreadable_status,
 )
 
 FORMAT = "scim"
@@ -194,6 +194,11 @@ def _typed_user(res: _WireUser, ref: SourceRef) -> IdpUser | None:
             attributes["created"] = res.meta.created
         if res.meta.lastModified:
             attributes["lastModified"] = res.meta.lastModified  # Sigma's SCIM state: when SCIM last changed the user
+    created = modified = None
+    if res.meta is not None:
+        created, modified = change_time(res.meta.created), change_time(res.meta.lastModified)
+        if (res.meta.created and created is None) or (res.meta.lastModified and modified is None):
+            return None  # an unreadable date: the lenient walk names it (date_field)
     name = res.name
     return IdpUser(
         id=user_id,
@@ -208,8 +213,8 @@ def _typed_user(res: _WireUser, ref: SourceRef) -> IdpUser | None:
         external_id=res.externalId or None,
         attributes=attributes,
         source=ref,
-        last_updated=None if res.meta is None else change_time(res.meta.lastModified),
-        created=None if res.meta is None else change_time(res.meta.created),
+        last_updated=modified,
+        created=created,
     )
 
 
@@ -358,6 +363,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
     given, family, display = name.get("givenName"), name.get("familyName"), get("displayName")
     external_id = get("externalId")
     attributes, modified = _user_attributes(res, user_type)
+    created = date_field(attributes.get("created"), "meta.created", ref, findings)
     return IdpUser(
         id=user_id,
         user_name=user_name,
@@ -372,8 +378,9 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
         external_id=external_id if external_id and external_id.__class__ is str else opt_text(external_id) or None,
         attributes=attributes,
         source=ref,
-        last_updated=change_time(modified),
-        created=change_time(attributes.get("created")),
+        last_updated=date_field(modified, "meta.lastModified", ref, findings).value,
+        created=created.value,
+        created_unreadable=created.unreadable,
     )
 
 

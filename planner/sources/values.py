@@ -7,6 +7,8 @@
   ``Never logged in``, empty cells, JSON ``null`` and the Unix epoch mean "never".
   Results are ISO 8601 UTC strings ``YYYY-MM-DDTHH:MM:SSZ`` (naive inputs are
   taken as UTC, docs/formats.md §4a leaves the zone unstated).
+  A year-last date (``6/12/2026``: a spreadsheet's or a locale's form) is never read: :func:`local_date_words`
+  says why (:class:`LocalDate`); :func:`date_field` is the one reader of the dates rules decide on.
 - :func:`is_excel_mangled`: IDs that went through a spreadsheet (``1.04E+20``).
 - :func:`spreadsheet_damage`: a text cell a spreadsheet rewrote (Excel's ``="..."`` formula wrapper, its
   text marker ``'``, a formula error such as ``#NAME?``), as a :class:`SpreadsheetDamage`.
@@ -36,7 +38,7 @@ from ..unsafe_characters import strip as strip_unsafe
 from .files import Findings
 
 __all__ = [
-    "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
+    "DateRead", "LocalDate", "date_field", "local_date_words", "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
     "clean_address", "clean_addresses", "clean_text", "damage_kind", "damaged_id_message", "TEXT_MARKER",
     "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
     "MISSING", "SPREADSHEET_ERRORS", "SpreadsheetDamage", "json_bool", "spreadsheet_damage", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status", "unsafe_parts",
@@ -82,16 +84,65 @@ _TS_FORMATS = (
     "%Y-%m-%d %H:%M:%S",  # Okta Password Health report (docs/formats.md §2d)
     "%Y/%m/%d %H:%M",
     "%Y-%m-%d %H:%M",
-    "%m/%d/%Y %H:%M:%S",  # PowerShell en-US default
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %H:%M",
     "%Y-%m-%d",
     "%Y/%m/%d",
 )
-
+"""The year-first forms besides ISO 8601 that exports write (the year first, the month before the day: one
+reading). A year-last date (``6/12/2026``, ``06.12.2026``, ``12-06-26``: what a spreadsheet or PowerShell writes
+in the viewer's locale) is none of them: :func:`local_date_words`."""
 
 class InvalidValue(ValueError):
     """A cell or JSON value that does not follow its convention (the message says which)."""
+
+
+_LOCAL_DATE = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?=$|[ T,])")
+"""A year-last date at the start of a cell: day or month, separator, the other, the same separator, the year."""
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+class LocalDate(InvalidValue):
+    """A date written year-last in some locale's form (:func:`local_date_words`): an ``ambiguous-date``
+    finding, never read (the day/month order and the time zone are the writer's locale's, which the file
+    does not say)."""
+
+
+def _calendar(day: int, month: int, year: int) -> str | None:
+    try:
+        datetime(year, month, day)
+    except ValueError:
+        return None
+    return f"{day} {_MONTHS[month - 1]} {year}"
+
+
+def local_date_words(text: str) -> str | None:
+    """Why ``text`` (a trimmed cell) is a date no rule may read, or ``None`` when it is not year-last.
+
+    A spreadsheet (Excel, LibreOffice, Google Sheets) that opened an export and saved it writes its dates in
+    the viewer's locale: ``6/12/2026 23:00`` is 6 December in en-GB, de, fr... and 12 June in en-US, and the
+    time is the viewer's local time, its zone unsaid; PowerShell ``Export-Csv`` does the same with the
+    session's culture. No IdP export writes a year-last date (docs/formats.md §0.7), so the form alone says the
+    file was rewritten. Both readings are named when both are dates (``6 December 2026 (day first) or
+    12 June 2026 (month first), which cannot be told``), else the one that is (``13/6/2026``), and the zone is
+    always unknown: such a date is never read, not even when only one order is a date (tester10 #12)."""
+    m = _LOCAL_DATE.match(text)
+    if m is None:
+        return None
+    a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    if year < 100:
+        year += 2000
+    day_first, month_first = _calendar(a, b, year), _calendar(b, a, year)
+    if day_first and month_first and day_first != month_first:
+        order = f"{day_first} (day first) or {month_first} (month first), which cannot be told"
+    elif day_first or month_first:
+        order = (f"{day_first}, the same day in either order" if day_first == month_first
+                 else f"{day_first or month_first}, read in one order only")
+    else:
+        return None
+    return (f"{text!r} is a date as a spreadsheet or a locale writes it, not ISO 8601: {order}, at a time in a "
+            "zone it does not say; read as unknown (export again and do not open the file in a spreadsheet, or "
+            "save the column as ISO 8601, yyyy-mm-ddThh:mm:ssZ)")
 
 
 def parse_bool(value: object) -> bool | None:
@@ -118,10 +169,11 @@ def parse_bool(value: object) -> bool | None:
 def parse_timestamp(value: object) -> str | None:
     """Normalize a timestamp to ISO 8601 UTC (``2025-05-21T09:14:55Z``), ``None`` for "never".
 
-    Accepts ISO 8601 with or without fractions, ``Z`` or an offset; the forms in
+    Accepts ISO 8601 with or without fractions, ``Z`` or an offset; the year-first forms in
     ``_TS_FORMATS``; the sentinels in ``NEVER_WORDS`` and the Unix epoch
-    (Google's "never signed in", docs/formats.md §4b). Raises :class:`InvalidValue`
-    for anything else.
+    (Google's "never signed in", docs/formats.md §4b). Raises :class:`LocalDate` (an
+    :class:`InvalidValue`) for a year-last date a spreadsheet or a locale wrote (:func:`local_date_words`:
+    ``6/12/2026`` is never read as 12 June, nor as 6 December), :class:`InvalidValue` for anything else.
     """
     if value is None:
         return None
@@ -132,6 +184,9 @@ def parse_timestamp(value: object) -> str | None:
     try:
         parsed = datetime.fromisoformat(iso)
     except ValueError:
+        local = local_date_words(text)
+        if local is not None:
+            raise LocalDate(local) from None
         parsed = None
         for fmt in _TS_FORMATS:
             try:
@@ -512,19 +567,51 @@ def json_bool(value: object, field: str, ref: SourceRef, findings: Findings,
 
 
 def timestamp_field(value: object, field: str, ref: SourceRef, findings: Findings) -> str | None:
-    """An IdP sign-in time (Okta ``lastLogin``, Google ``lastLoginTime``...) as ISO 8601 UTC, ``None`` for never.
+    """A time of an export (an IdP sign-in time, Okta ``lastLogin``, Google ``lastLoginTime``...) as ISO 8601
+    UTC, ``None`` for never.
 
     Empty values and :func:`parse_timestamp`'s "never" forms are ``None``; a value
     that is no timestamp is ``None`` with an ``invalid-timestamp`` warning naming
-    ``field`` at ``ref``.
+    ``field`` at ``ref``; a year-last date a spreadsheet wrote (:class:`LocalDate`) is ``None`` with an
+    ``ambiguous-date`` warning naming them (:func:`date_field` for the dates rules decide on).
     """
     if not value:
         return None
     try:
         return parse_timestamp(value)
+    except LocalDate as exc:
+        findings.warning("ambiguous-date", ref.file, ref.location, field, str(exc))
+        return None
     except InvalidValue as exc:
         findings.warning("invalid-timestamp", ref.file, ref.location, field, str(exc))
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class DateRead:
+    """A date a rule decides on, as read (:func:`date_field`): ``value``, ISO 8601 UTC to the second, ``None``
+    when not said or unreadable; ``unreadable``, the value as written when it was there but could not be read
+    (a year-last date a spreadsheet wrote, a word), ``None`` otherwise. A rule a known date would decide treats
+    an ``unreadable`` one as "cannot tell" (tester10 #12), not as "not said"."""
+
+    value: str | None
+    unreadable: str | None = None
+
+
+def date_field(value: object, field: str, ref: SourceRef, findings: Findings) -> DateRead:
+    """The one reader of the dates rules decide on (Okta ``created`` and ``lastUpdated``, Entra
+    ``createdDateTime``, SCIM ``meta.created`` and ``meta.lastModified``, a Sigma member's ``createdAt``):
+    :func:`timestamp_field` (its ``ambiguous-date`` / ``invalid-timestamp`` warning naming ``field`` at ``ref``:
+    file, line or record), with the value as written kept when it could not be read (:class:`DateRead`)."""
+    if not value:
+        return DateRead(None)
+    try:
+        return DateRead(parse_timestamp(value))
+    except LocalDate as exc:
+        findings.warning("ambiguous-date", ref.file, ref.location, field, str(exc))
+    except InvalidValue as exc:
+        findings.warning("invalid-timestamp", ref.file, ref.location, field, str(exc))
+    return DateRead(None, str(value).strip())
 
 
 def change_time(value: object) -> str | None:
