@@ -63,13 +63,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from ..model import IdpDirectory, IdpUser
+from ..model import IdpDirectory, IdpUser, SourceRef
 from ..unsafe_characters import LINE_BREAK
 from ..yaml_schema import TOP_LEVEL, model_keys, read_marked, schema_problems
 from .directory import DirectoryBuilder, make_emails
 from .files import Findings, guarded, read_text
 from .tabular import Table, closest_column, column_list, flag_damaged_ids, parse_table
-from .values import InvalidValue, fast_email_key, missing_status_column, parse_bool, unreadable_status
+from .values import (
+    InvalidValue, fast_email_key, missing_status_column, parse_bool, typed_team_name_key, unreadable_status,
+)
 
 FORMAT = "generic-csv"
 
@@ -344,6 +346,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
         missing_status_column(findings, csv_path, f"line {table.header_line}",
                               f"active or status (map one in {mapping_path.name})")
     count = 0
+    cells: list[tuple[str, list[str], SourceRef]] = []
     for row, ref in enumerate(table.refs()):
         user_id = ids[row]
         if not user_id:
@@ -384,14 +387,41 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
         ))
         count += added
         if added and groups is not None and groups[row]:
-            for name in groups[row].split(mapping.groups_separator):
-                name = name.strip()
-                if not name:
-                    continue
-                if not builder.has_group(name):
-                    builder.add_group(name, name, source=ref)
-                builder.add_member(name, user_id, "user")
+            names_here = [n.strip() for n in groups[row].split(mapping.groups_separator)]
+            cells.append((user_id, [n for n in names_here if n], ref))
+    _add_typed_groups(builder, cells, csv_path, table.header("groups") if groups is not None else "groups")
     builder.inputs.append(tf.input_file("generic.users", count))
+
+
+def _add_typed_groups(builder: DirectoryBuilder, cells: list[tuple[str, list[str], SourceRef]], csv_path: Path,
+                      column: str) -> None:
+    """The groups the ``groups`` cells name (``cells``: user id, the names of their cell trimmed, its row), into
+    ``builder``: one group per :func:`~.values.typed_team_name_key` (a name typed in each row has no id of its own,
+    so ``Finance``, ``finance `` and ``FINANCE`` are one group, not three: tester10 #13), its id and display name
+    the spelling most rows use (the first such in file order on a tie); spellings that differ are one
+    ``group-name-variants`` warning per group naming each and the lines it is on (at most 3 a spelling)."""
+    spellings: dict[str, dict[str, list[str]]] = {}
+    for _, names, ref in cells:
+        for name in names:
+            spellings.setdefault(typed_team_name_key(name), {}).setdefault(name, []).append(ref.location)
+    chosen = {key: max(found, key=lambda s: len(found[s])) for key, found in spellings.items()}
+    for user_id, names, ref in cells:
+        for name in names:
+            group_id = chosen[typed_team_name_key(name)]
+            if not builder.has_group(group_id):
+                builder.add_group(group_id, group_id, source=ref)
+            builder.add_member(group_id, user_id, "user")
+    for key, found in spellings.items():
+        if len(found) > 1:
+            written = ", ".join(
+                f"{s!r} ({', '.join(lines[:3])}{f' and {len(lines) - 3} more' if len(lines) > 3 else ''}"
+                f"{'; white space in a row inside' if s.split() != s.split(' ') else ''})"  # messages show one space
+                for s, lines in found.items())
+            builder.findings.warning(
+                "group-name-variants", csv_path, found[chosen[key]][0], column,
+                f"group names {written} differ only by letter case or spaces: a generic CSV names a group by its "
+                f"cells, so they are one group, read as {chosen[key]!r} (the spelling most rows use, the first on a "
+                "tie); write it one way in the source")
 
 
 def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:

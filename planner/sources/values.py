@@ -392,6 +392,14 @@ def team_name_key(name: str | None) -> str:
     return clean_text(name).casefold()
 
 
+def typed_team_name_key(name: str | None) -> str:
+    """:func:`team_name_key` with each run of white space inside read as one space: the key of a group name typed
+    by hand in each row (a generic CSV's ``groups`` cells, where a group has no id but its name as written), so
+    ``"Finance"``, ``"finance "``, ``"FINANCE"`` and ``"Fin  ance"``/``"Fin ance"`` pairs are each one group
+    (tester10 #13). Names an IdP keeps with an id (Okta, Entra, Google) are compared with :func:`team_name_key`."""
+    return " ".join(team_name_key(name).split())
+
+
 def clean_address(value: str | None) -> str:
     """An email or userName as written to Sigma: :func:`clean_text`, and format characters (Cf:
     zero-width spaces, BOM, bidi marks, soft hyphen) removed too: they are never part of an address."""
