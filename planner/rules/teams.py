@@ -461,20 +461,41 @@ def ambiguous_item(options: list[Assignment]) -> ReviewItem:
     )
 
 
+def shared_names(claims: list[Assignment]) -> list[str]:
+    """One phrase per display name several of ``claims``' groups share (the same name once cleaned,
+    :func:`clean_text`, other ids: Entra allows it, tester10 #6): ``"2 groups share the display name 'Finance' (ids
+    g1, g2)"``. Names that differ by letter case are not shared: a ``teams.map`` entry tells them apart."""
+    by_key: dict[str, dict[str, str]] = {}
+    for a in claims:
+        by_key.setdefault(clean_text(a.group_name), {})[a.group_id] = a.group_name
+    return [f"{len(ids)} groups share the display name {next(iter(ids.values()))!r} (ids {', '.join(sorted(ids))})"
+            for ids in by_key.values() if len(ids) > 1]
+
+
 def conflict_item(claims: list[Assignment]) -> ReviewItem:
-    """``teams.conflict`` (blocking): several groups map to one team."""
+    """``teams.conflict`` (blocking): several groups map to one team; groups that share a display name are said so
+    with their ids (:func:`shared_names`): ``teams.map`` names a group by its display name, so one of them must be
+    renamed in the IdP first."""
     first = claims[0]
     names = sorted(a.group_name for a in claims)
+    shared = shared_names(claims)
+    message = f"groups {', '.join(repr(n) for n in names)} all map to team {first.name!r}"
+    if shared:
+        message += (f": {'; '.join(shared)}, and teams.map names a group by its display name, so no entry can say "
+                    "which one the team follows: rename one of them in the IdP, export again and plan again")
     return make_review(
         "teams.conflict",
         first.team_id or first.name,
         blocking=True,
         subject=ItemRef(team_id=first.team_id, name=first.name),
-        message=f"groups {', '.join(repr(n) for n in names)} all map to team {first.name!r}",
+        message=message,
         rule=", ".join(sorted({a.rule for a in claims})),
         candidates=[ItemRef(group_id=a.group_id, group_display_name=a.group_name, rule=a.rule) for a in claims],
-        resolution=yaml_snippet({"teams": {"map": {first.name: names[0]}}},
-                                notes=["name the one group this team follows"]),
+        resolution=yaml_snippet({"teams": {"map": {first.name: "<the renamed group's displayName>" if shared
+                                                   else names[0]}}},
+                                notes=["rename one of the groups that share a display name in the IdP and export "
+                                       "again; then name the one group this team follows" if shared else
+                                       "name the one group this team follows"]),
     )
 
 

@@ -66,6 +66,7 @@ INCOMPLETE_CODES: Mapping[str, str] = MappingProxyType({
     "member-not-in-users": "whose users file lacks some group members",
     "member-details-withheld": "whose users file lacks group members the IdP withheld",
     "missing-group-members": "without some groups' members",
+    "shared-group-name": "whose members file is named by a display name several groups share",
     "incomplete-nested-group": "without some nested groups' members",
     "users-disagree": "whose users file and group members disagree (saved at different times)",
     "member-not-in-members": "whose members file lacks some team members or SCIM users",
@@ -201,6 +202,8 @@ class DirectoryBuilder:
         self._listed: dict[str, _Listed] = {}
         self._disagree: dict[str, list[str]] = {}
         self._unlisted: dict[str, list[SourceRef]] = {}  # group key -> where members answers name it
+        self._shared_name: set[str] = set()  # groups whose members answer a display name they share named
+        self._shared_reported: set[tuple[str, str]] = set()  # (file, location) of such answers reported
 
     # ------------------------------------------------------------------ users
 
@@ -313,7 +316,30 @@ class DirectoryBuilder:
         ids = self._by_name.get(key.strip().casefold(), [])
         return ids[0] if len(set(ids)) == 1 else None
 
-    def group_for_key(self, key: str, source: SourceRef) -> tuple[str, bool]:
+    def groups_named(self, name: str) -> tuple[str, ...]:
+        """The ids of the groups added so far whose display name is ``name`` (:meth:`group_key`'s comparison:
+        trimmed, case-insensitive), in the order added."""
+        self.group_key(name)  # builds the index
+        return tuple(dict.fromkeys(self._by_name.get(name.strip().casefold(), [])))
+
+    def _report_shared_name(self, key: str, ids: tuple[str, ...], source: SourceRef) -> None:
+        """One ``shared-group-name`` warning (the input is incomplete: :data:`INCOMPLETE_CODES`) for a members
+        file or answer named ``key`` at ``source``, a display name the groups ``ids`` share (Entra allows it,
+        tester10 #6): which group's members it lists cannot be told, so theirs stay unknown."""
+        if (source.file, source.location) in self._shared_reported:
+            return  # a loader asks again (Entra: every file's group is made before the files are read)
+        self._shared_reported.add((source.file, source.location))
+        self._shared_name.update(ids)
+        groups_file = self.groups_file()
+        listed = f" of {Path(groups_file).name}" if groups_file else ""
+        self.findings.warning(
+            "shared-group-name", source.file, source.location, "",
+            f"{len(ids)} groups{listed} share the display name {key!r} (ids {', '.join(ids)}), which names these "
+            "members: a members file named by display name (Entra's Download members) cannot say which of these "
+            "groups it belongs to, so their members are unknown; rename one group in the IdP and download its "
+            "members again, or use the Graph export (`sigma-migrate fetch-idp entra`)")
+
+    def group_for_key(self, key: str, source: SourceRef) -> tuple[str | None, bool]:
         """The group a members answer or members file is named by: ``(group id, added)``.
 
         ``key`` is a members map's key or a per-group file's stem: a group id,
@@ -321,9 +347,14 @@ class DirectoryBuilder:
         group with id and ``displayName`` ``key`` is added at ``source`` and
         ``added`` is true (the export holds members of a group its groups file
         lacks, or has no groups file): with a groups file, :meth:`build` reports it
-        (:meth:`_report_unlisted_groups`).
+        (:meth:`_report_unlisted_groups`). ``(None, False)`` when ``key`` is a display name several groups share:
+        the answer is no group's (:meth:`_report_shared_name`); the caller reads none of it.
         """
         group_id = self.group_key(key)
+        shared = self.groups_named(key) if group_id is None and key not in self._groups else ()
+        if len(shared) > 1:
+            self._report_shared_name(key, shared, source)
+            return None, False
         if group_id is not None:
             self._answered.add(group_id)
             self._answer_file.setdefault(group_id, source.file)
@@ -400,7 +431,8 @@ class DirectoryBuilder:
         listing = {i.path for i in self.inputs if i.kind.endswith(".groups")}
         missing: dict[str, list[_Group]] = {}
         for g in self._groups.values():
-            if g.id not in self._answered and g.source is not None and g.source.file in listing:
+            if (g.id not in self._answered and g.id not in self._shared_name and g.source is not None
+                    and g.source.file in listing):
                 missing.setdefault(g.source.file, []).append(g)
         answers = [Path(i.path) for i in self.inputs if i.kind.endswith(".group_members")]
         first = answers[0] if answers else Path("")

@@ -385,8 +385,9 @@ def _groups_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
     builder.inputs.append(table.file.input_file("entra.groups", count))
 
 
-def _group_for_file(path: Path, builder: DirectoryBuilder) -> str:
-    """The id of the group a per-group members file is named by (its stem), added when unknown."""
+def _group_for_file(path: Path, builder: DirectoryBuilder) -> str | None:
+    """The id of the group a per-group members file is named by (its stem), added when unknown; ``None`` when
+    several groups share that display name (:meth:`~.directory.DirectoryBuilder.group_for_key`)."""
     return builder.group_for_key(path.stem, SourceRef(str(path), ""))[0]
 
 
@@ -397,6 +398,9 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings, *, u
         return
     flag_damaged_ids(table, "id", findings)
     group_id = _group_for_file(path, builder)
+    if group_id is None:
+        builder.inputs.append(table.file.input_file("entra.group_members", 0))
+        return
     ids = table.get("id")
     names = table.get_or_empty("displayName")
     types = table.get_or_empty("memberType")
@@ -620,6 +624,8 @@ def _graph_answer(
 ) -> int:
     file = str(path)
     group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
+    if group_id is None:
+        return 0
     count = 0
     for rec, where in records(answer, path, findings, what=f"Graph members of {group_key}", base=base,
                               **_PAGE):

@@ -285,6 +285,8 @@ def _api_answer(
 ) -> int:
     file = str(path)
     group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
+    if group_id is None:
+        return 0
     by_email: dict[str, str] | None = None
     domains: set[str] = set()
     count = listed = child_groups = other_members = 0

@@ -242,6 +242,8 @@ def _members(
 ) -> int:
     file = str(path)
     group_id, added = builder.group_for_key(group_key, SourceRef(file, base))
+    if group_id is None:
+        return 0
     if added:
         counters["unknown_groups"] += 1
     if isinstance(answer, list) and answer and all(isinstance(x, (str, int)) for x in answer):

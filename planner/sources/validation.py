@@ -587,11 +587,15 @@ def check_policy_inputs(snapshot: Snapshot, policy: Policy, paths: Sequence[str 
     where = str(paths[0]) if paths else (str(Path(idp.inputs[0].path).parent) if idp.inputs else "")
     wanted = MEMBERSHIP_FILES.get(idp.format.split("+")[0], "the group membership file(s)")
     held = f"{len(idp.groups)} group(s) without members" if idp.groups else "no groups"
+    read = sum(1 for i in idp.inputs if i.kind.endswith(".group_members"))
+    missing = (f"{wanted} is missing" if not read else
+               f"the {read} members file(s) read give none of them a member (each empty, or named by a display "
+               "name several groups share: the shared-group-name warning)")
     findings = Findings()
     findings.error(
         "missing-group-memberships", where, "", "",
-        f"the {idp.format or 'IdP'} export has {len(idp.users)} user(s) but {held}: {wanted} is missing, and "
+        f"the {idp.format or 'IdP'} export has {len(idp.users)} user(s) but {held}: {missing}, and "
         f"the policy reads group memberships ({', '.join(uses)}); every account type and team would change on "
-        "that absence: add the file",
+        "that absence: " + ("add the file" if not read else "download the members again as the warnings say"),
     )
     return list(findings)
