@@ -51,9 +51,8 @@ from .csv_cells import cell_text, csv_text
 from .errors import UserError
 from .execute.approve import check_plan_is_applicable
 from .execute.errors import ApplyRefused
-from .model import InputFile, Plan
+from .model import AppGroup, InputFile, Plan
 from .planfile import plan_policy
-from .policy import REGEX_PREFIX
 from .rules.account_types import SEVERAL_TYPE_GROUPS, rank
 from .terminal import printable
 
@@ -533,7 +532,7 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
             renamed_by_idp=pushed != t.name, members_after=t.members_after,
         ))
 
-    groups = _group_rows(idp, policy.scope.groups, group_map, teams)
+    groups = _group_rows(idp, plan.app_groups, teams)
 
     setting = policy.linking.scim_user_name
     mapping = user_name_mapping(plan, setting) if idp == "entra" else None
@@ -559,46 +558,43 @@ def several_types_rows(plan: Plan) -> tuple[SeveralTypesRow, ...]:
         for r in plan.review_items if r.code == SEVERAL_TYPE_GROUPS for c in r.candidates)
 
 
-def _group_rows(idp: str, scope: list[str], group_map: dict[str, str], teams: list[TeamRow]) -> tuple[GroupRow, ...]:
-    """The groups to assign (scope, account-type and team groups), teams' groups first.
-
-    A ``re:`` scope entry is a ``pattern`` row naming the team groups of the plan it matches. Entra
-    provisions every assigned group (module docstring), so there every row is pushed, and a group
-    that is no team says it becomes one."""
-    rows: dict[str, GroupRow] = {}
-
-    def add(group: str, push: bool, purpose: str) -> None:
-        pattern = group.startswith(REGEX_PREFIX)
-        name = group[len(REGEX_PREFIX):] if pattern else group
-        old = rows.get(group)
-        if old:
-            purpose = old.purpose if purpose in old.purpose.split("; ") else f"{old.purpose}; {purpose}"
-            push = old.push or push
-        rows[group] = GroupRow(name, "pattern" if pattern else "name", True, push, purpose)
-
-    for g in scope:
-        purpose = "scope: its members are assigned to the Sigma app"
-        if g.startswith(REGEX_PREFIX):
-            matched = sorted(t.group for t in teams if re.fullmatch(g[len(REGEX_PREFIX):], t.group))
-            purpose = (f"scope: assign every group whose displayName fully matches this pattern; of the plan's team "
-                       f"groups: {', '.join(matched) or 'none'}")
-        add(g, False, purpose)
-    for g, t in sorted(group_map.items()):
-        add(g, False, f"account type {t}")
-    for t in teams:
-        add(t.group, True, f"team {t.team}")
-    if idp == "google":
-        rows = {k: GroupRow(r.group, r.match, True, False, f"{r.purpose}; the provisioning scope" if not r.push else
-                            f"{r.purpose}; the provisioning scope (whether Google pushes it as the team is not "
-                            "established, docs/sigma-api.md §6.3)")
-                for k, r in rows.items()}
-    if idp == "entra":
-        rows = {k: r if r.push else GroupRow(
-            r.group, r.match, True, True,
-            f"{r.purpose}; Entra provisions every assigned group: this one also becomes a team named after it "
-            "(assign its members individually with their app role instead, if that team is unwanted)")
-            for k, r in rows.items()}
-    return tuple(sorted(rows.values(), key=lambda r: (not r.push, r.match == "pattern", r.group.casefold())))
+def _group_rows(idp: str, app_groups: Iterable[AppGroup], teams: list[TeamRow]) -> tuple[GroupRow, ...]:
+    """The plan's :attr:`~planner.model.Plan.app_groups` as ``idp``'s console shows them, team groups first:
+    ``assign`` as the plan decided it (:mod:`planner.rules.app_assignment`), ``push`` for a team's group, the
+    purpose in words. A ``re:`` scope entry names the team groups of the plan it matches; under Entra every
+    assigned group is pushed, so a group that is no team says it becomes one; under Google the provisioning
+    scope is the assigned groups, and whether a group is pushed as a team is not established (§6.3)."""
+    rows = []
+    for g in app_groups:
+        purposes = []
+        if g.scope and g.match == "pattern":
+            matched = sorted(t.group for t in teams if re.fullmatch(g.group, t.group))
+            purposes.append(f"scope: assign every group whose displayName fully matches this pattern; of the plan's "
+                            f"team groups: {', '.join(matched) or 'none'}")
+        elif g.scope:
+            purposes.append("scope: its members are assigned to the Sigma app")
+        if g.account_type is not None:
+            purposes.append(f"account type {g.account_type}")
+        if g.team is not None:
+            purposes.append(f"team {g.team}")
+        if not g.assign:
+            purposes.append("pushed, not assigned (outside scope.groups): Okta pushes only the members assigned to "
+                            "the app" + (f", so its {len(g.outside_scope)} member(s) outside scope.groups are not "
+                                         "pushed" if g.outside_scope else ""))
+        elif g.outside_scope:
+            purposes.append(f"BLOCKED: assigning it provisions {len(g.outside_scope)} member(s) scope.groups leaves "
+                            "out (the plan's scope.assigned_group_outside_scope item)")
+        purpose, push = "; ".join(purposes), g.team is not None
+        if idp == "google":
+            purpose += ("; the provisioning scope" if not push else "; the provisioning scope (whether Google pushes "
+                        "it as the team is not established, docs/sigma-api.md §6.3)")
+            push = False
+        elif idp == "entra" and g.assign and not push:
+            purpose += ("; Entra provisions every assigned group: this one also becomes a team named after it "
+                        "(assign its members individually with their app role instead, if that team is unwanted)")
+            push = True
+        rows.append(GroupRow(g.group, g.match, g.assign, push, purpose))
+    return tuple(sorted(rows, key=lambda r: (not r.push, r.match == "pattern", r.group.casefold())))
 
 
 CSV_FILES = {

@@ -870,6 +870,31 @@ class TeamRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False)
     is_archived: bool  # an archived team (listed, never acted on)
 
 
+class AppGroup(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False, rename="camel"):
+    """One IdP group the Sigma app needs once SCIM is on (decided by
+    :func:`planner.rules.app_assignment.app_groups`): what ``sigma-migrate handoff`` lays out, never re-decides.
+
+    - ``group``: the displayName, or the regular expression of a ``re:`` policy entry (``match``
+      ``pattern``: every group whose displayName fully matches it; else ``name``);
+    - ``assign``: assigned to the Sigma app, so the IdP provisions its active members (the app assignment,
+      ``scope.groups``); ``False`` for a team group the IdP pushes without assigning it (Okta's Group Push:
+      only the members already assigned to the app are pushed, help.okta.com "Group Push prerequisites");
+    - ``scope``: a ``scope.groups`` entry names or matches it; ``team``: the team it is pushed as (``None``:
+      no team); ``account_type``: the type ``account_types.group_map`` gives its members (``None``: none);
+    - ``outside_scope``: the IdP ids of its active members whom ``scope.groups`` leaves out (sorted): an
+      assigned group holding any is the blocking ``scope.assigned_group_outside_scope`` item (the assignment
+      would provision people the plan treats as unassigned); a pushed-only group's are not pushed.
+    """
+
+    group: str
+    match: str
+    assign: bool
+    scope: bool
+    team: str | None
+    account_type: str | None
+    outside_scope: tuple[str, ...]
+
+
 class PreflightStatus(str, Enum):
     """Where one SCIM prerequisite stands: ``ok`` (the exports show it holds), ``confirmed``
     (the policy confirms it), ``unconfirmed`` (the policy must confirm it), ``failed`` (the
@@ -1230,6 +1255,8 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     - ``actions``: in dependency (topological) order.
     - ``summary``: counts per action kind, account-type seats before/after,
       review counts, guard results.
+    - ``app_groups``: the IdP groups to assign to the Sigma app and to push as teams
+      (:class:`AppGroup`), as the hand-off lists them; none in an undo plan.
     - ``preflight``: Sigma's SCIM prerequisites (:class:`PreflightCheck`), shown first.
     - ``outcomes``: the protected owners' status and the document transfers (:class:`Outcomes`).
     - ``created_at`` (ISO 8601 UTC) is excluded from ``digest``; ``digest`` is
@@ -1251,6 +1278,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     summary: PlanSummary
     people: tuple[PersonRow, ...]
     teams: tuple[TeamRow, ...]
+    app_groups: tuple[AppGroup, ...]
     preflight: tuple[PreflightCheck, ...]
     outcomes: Outcomes
     tool_version: str

@@ -116,8 +116,8 @@ from .payloads import (
 from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
-    Outcome, account_types, duplicates, guards, guests, inputs, linking, organization, policy_refs, preflight, scim_state,
-    scim_values, scope, teams, unmatched, user_name_mapping,
+    Outcome, account_types, app_assignment, duplicates, guards, guests, inputs, linking, organization, policy_refs,
+    preflight, scim_state, scim_values, scope, teams, unmatched, user_name_mapping,
 )
 from .directory import Directory, Person, PersonStatus, build_directory, export_organization_id
 
@@ -171,8 +171,10 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         sigma_manifest = snapshot.sigma.fetch_manifest
         sigma_at = sigma_manifest.fetched_at if sigma_manifest is not None else None
         old_idp = inputs.idp_export_old_item(policy, sigma_at, snapshot.idp.fetched_at, created_at)
-        review_items = sort_review_items(decided.review_items + inputs.truncation_items(snapshot.findings,
-                                                                                         decided.actions)
+        app_groups, app_items = app_assignment.app_groups(policy, directory, decided.team_rows, decided.people,
+                                                          deactivated_by(decided.unmatched))
+        review_items = sort_review_items(decided.review_items + app_items
+                                         + inputs.truncation_items(snapshot.findings, decided.actions)
                                          + organization.missing_organization_items(organization_id)
                                          + [i for i in (empty_teams, no_scim_state, old_idp) if i is not None])
         acted = acted_on(actions)
@@ -196,6 +198,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         summary=summary,
         people=tuple(people),
         teams=tuple(decided.team_rows),
+        app_groups=app_groups,
         preflight=checks,
         outcomes=plan_outcomes,
         tool_version=__version__,

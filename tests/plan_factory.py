@@ -222,7 +222,7 @@ def bare_plan(**fields: Any) -> Plan:
         organization=PlanOrganization("", ""), inputs=(),
         policy=PlanPolicy("", "", msgspec.Raw(canonical_json(Policy().resolved()))),
         fingerprints=Fingerprints(), actions=(), review_items=(), summary=EMPTY_SUMMARY, people=(), teams=(),
-        preflight=(), outcomes=Outcomes((), ()), tool_version="", created_at="", digest="",
+        app_groups=(), preflight=(), outcomes=Outcomes((), ()), tool_version="", created_at="", digest="",
     )
     values.update(fields)
     return Plan(**values)

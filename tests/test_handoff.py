@@ -64,7 +64,7 @@ def test_the_lists_come_from_the_plans_decisions():
     assert rows(files["groups.csv"]) == [
         ["group", "match", "assign", "push", "purpose"],
         ["Finance", "name", "yes", "yes", "scope: its members are assigned to the Sigma app; team Finance"],
-        ["team-Revenue", "name", "yes", "yes", "team Revenue"],
+        ["team-Revenue", "name", "yes", "yes", "scope: its members are assigned to the Sigma app; team Revenue"],
         ["Sigma-Admins", "name", "yes", "no", "scope: its members are assigned to the Sigma app; account type Admin"],
         ["Sigma-Analysts", "name", "yes", "no",
          "scope: its members are assigned to the Sigma app; account type Analyze"],

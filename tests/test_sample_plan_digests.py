@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:f183f2fe9615bc8706d4f403abca38458fcade1333177f859c39a1c92cc1a20e",
-    "okta-reviewed": "sha256:46beefb5a4f4ba262520f2b694e0ae5ab30db18fc7b88925cdfc52048f2a314e",
-    "entra": "sha256:6922861de029f41f18c10349d7265c56b8a7c02a49ce787bc3c40f1bd757ceec",
-    "entra-reviewed": "sha256:27190a377bcf5b5c84508159479904100db09d406f43208eaf1c14244a58a79e",
+    "okta": "sha256:7065f25aac2e75d530deaff416607f23749ce5b7cc04fd4f4deeea0f00e54dc9",
+    "okta-reviewed": "sha256:437c79cccd9f126f2d7cc6ea0af7c41fad4c2f21f1e9b51e246c9bfe2a35ae62",
+    "entra": "sha256:341dace9529b531090e15cab5cf84b869e925bc7c701b6324c7f4e0334521cef",
+    "entra-reviewed": "sha256:5d56f244dfdf7b1280398b95446a699f81b75aa363f5e3aa099490bcef2fe87e",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

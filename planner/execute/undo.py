@@ -610,6 +610,7 @@ def _undo_plan(plan: Plan, journal: Path, source: Path, journal_rows: int, order
                             seats=_undo_seats(plan, people, decided.states, decided.done)),
         people=people,
         teams=_undo_teams(plan, ordered),
+        app_groups=(),
         preflight=(),
         outcomes=Outcomes((), ()),
         tool_version=__version__,
