@@ -451,6 +451,8 @@ NO_USER_TYPE = "(none: Sigma's default type)"
 
 _SOURCE_REASON = {
     "overrides": "account_types.overrides gives {type}, which no account-type group of theirs gives",
+    "idp_user_type": "in no account-type group: the IdP export shows the IdP sends them userType {type} "
+                     "(keep it so)",
     "default": "in no account-type group: account_types.default gives {type}",
     "keep": "in no account-type group: account_types.default: keep keeps their current type {type}",
     "new_user_default": "created, in no account-type group: account_types.new_user_default gives {type}",

@@ -374,6 +374,13 @@ class IdpUser(SourcedRecord):
     - ``status``: the IdP's raw status word (``ACTIVE``, ``SUSPENDED``,
       ``DEPROVISIONED``, ``Active``, ...), or ``None``.
     - ``user_type``: ``"Member"`` or ``"Guest"`` (Entra ``userType``), or ``None``.
+    - ``account_type``: the Sigma account type the IdP sends this user as SCIM ``userType``, from an export
+      that carries it: a SCIM ListResponse's ``userType`` other than Member/Guest (RFC 7643 §4.1.1;
+      docs/sigma-api.md §5.2). ``None`` for the other formats, which cannot carry it: Okta's
+      ``profile.userType`` is Okta's own "User type" (Employee, Contractor; the Sigma app's User Type lives
+      on the app-user profile, not in a users export), Entra's ``userType`` is Member/Guest (the account
+      type is an app-role assignment, not in a users export), Google's users carry none
+      (:mod:`planner.rules.account_types` reads it: tester10 finding 10).
     - ``attributes``: every other column/field, by its original name
       (``employeeNumber``, ``department``, ...), values as strings.
     - ``last_updated``: when the IdP last changed the user, ISO 8601 UTC to the second
@@ -405,6 +412,7 @@ class IdpUser(SourcedRecord):
     last_updated: str | None = None
     created: str | None = None
     created_unreadable: str | None = None
+    account_type: str | None = None
 
     UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source", "last_updated", "created",
                                                       "created_unreadable"})
@@ -801,7 +809,8 @@ class AccountTypeSource(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
     :func:`planner.rules.account_types.decide_type`): what ``sigma-migrate handoff`` tells the IdP admin.
 
     - ``rule``: what decided the type: ``overrides``, ``group_map``, ``precedence`` (type groups of
-      several types), ``default``, ``keep`` (``account_types.default: keep``: their current type),
+      several types), ``idp_user_type`` (the type the IdP export says the IdP sends them: a SCIM export's
+      ``userType``), ``default``, ``keep`` (``account_types.default: keep``: their current type),
       ``new_user_default`` (a created user), or ``protected`` (a protected admin kept at their current
       type against the policy, ``account_types.protected_account``);
     - ``groups``: the account-type groups (``account_types.group_map``, displayNames, sorted) the person

@@ -452,6 +452,7 @@ def fold_account_types(policy: Policy, directory: Directory, people: tuple[Perso
         if typed.review_item is not None:
             out.review_items.append(typed.review_item)
     out.review_items.extend(account_types.several_type_groups_items(decisions, config, directory))
+    out.review_items.extend(account_types.idp_user_type_items(decisions, directory))
     return decisions, out, config.nested
 
 

@@ -271,7 +271,7 @@ class TypeDecision(msgspec.Struct, frozen=True):
 
     ``before``: their current type in the organization's spelling (``None`` for a create);
     ``after``: the userType to send (``None``: send none); ``source``: ``overrides`` |
-    ``group_map`` | ``precedence`` | ``default`` | ``keep`` | ``new_user_default``; ``change``:
+    ``group_map`` | ``precedence`` | ``idp_user_type`` | ``default`` | ``keep`` | ``new_user_default``; ``change``:
     :func:`classify`'s word (``unchanged`` for creates and for a protected admin the plan keeps);
     ``groups``: their mapped groups (sorted; only when the type changes); ``wanted``: the type the
     policy wanted for a protected admin the plan keeps (``None`` otherwise); ``type_groups``: their
@@ -537,8 +537,9 @@ def acknowledgments(name: str, entries: Iterable["str | AcknowledgedChange"], di
 
 def target_type(person: Person, before: str | None, config: TypeSettings) -> tuple[str | None, str]:
     """``(account type to send, its source)`` for ``person`` (current type ``before``), first that
-    applies: an override (by memberId key, then IdP id), the mapped groups, ``default``, the current
-    type (``keep``), ``new_user_default``."""
+    applies: an override (by memberId key, then IdP id), the mapped groups, the account type the IdP export
+    says the IdP sends them (:data:`IDP_USER_TYPE`: :attr:`~planner.model.IdpUser.account_type`), ``default``,
+    the current type (``keep``), ``new_user_default``."""
     user = person.idp_user
     iid = user.id if user is not None else None
     if config.overrides:
@@ -550,6 +551,8 @@ def target_type(person: Person, before: str | None, config: TypeSettings) -> tup
     mapped = config.mapped.get(iid)
     if mapped is not None:
         return mapped.account_type, "precedence" if mapped.several else "group_map"
+    if user is not None and user.account_type is not None:
+        return user.account_type, IDP_USER_TYPE  # the IdP's own value wins under SCIM (docs/sigma-api.md §5.3)
     at = config.policy
     if at.default != KEEP:
         return at.default, "default"
@@ -669,7 +672,15 @@ def source_text(source: str, groups: Sequence[str]) -> str:
     return SOURCE_TEXT[source]
 
 
+IDP_USER_TYPE = "idp_user_type"
+"""The source of a type the IdP export says the IdP sends (a SCIM export's ``userType``) where no override or
+mapped group decides: the IdP's value is what Sigma applies at its next push (docs/sigma-api.md §5.3)."""
+
+IDP_USER_TYPE_CONFLICT = "account_types.idp_user_type_conflict"
+"""The blocking item of a person whose IdP export sends another account type than the policy's."""
+
 SOURCE_TEXT = {
+    IDP_USER_TYPE: "the IdP export's userType",
     "overrides": "account_types.overrides",
     "default": "no mapped group: account_types.default",
     "keep": "keep",
@@ -965,3 +976,38 @@ def protected_several_item(decision: TypeDecision, mapped: Mapped, role: str, st
         resolution=yaml_snippet({"account_types": {"several_type_groups_confirmed": {email: chosen}}},
                                 notes=[f"once Entra assigns them the {chosen} app role only:"]),
     )
+
+
+def idp_user_type_items(decisions: Sequence[TypeDecision], directory: Directory) -> list[ReviewItem]:
+    """One blocking :data:`IDP_USER_TYPE_CONFLICT` item per person of ``decisions`` whose IdP export says the IdP
+    sends an account type (:attr:`~planner.model.IdpUser.account_type`, a SCIM export's ``userType``) other
+    than the one the policy plans (an override, a mapped group, a protected admin kept): the IdP's value is
+    what Sigma applies at its next push (docs/sigma-api.md §5.3), so the plan would say one type and the IdP
+    make another (tester10 finding 10). Names both, where each comes from, and the choices."""
+    items = []
+    for d in decisions:
+        user = directory.idp_users.get(d.idp_id) if d.idp_id else None
+        sent = user.account_type if user is not None else None
+        if sent is None or sent == d.after:
+            continue
+        member = directory.members.get(d.member_id) if d.member_id else None
+        who = member.email if member is not None else user.user_name
+        policy_says = source_text(d.source, d.type_groups or d.groups)
+        if d.wanted is not None:
+            policy_says = f"a protected admin kept at their type; the policy wanted {d.wanted}"
+        items.append(make_review(
+            IDP_USER_TYPE_CONFLICT, d.member_id or d.idp_id or d.person, blocking=True,
+            subject=person_ref(d.member_id, member.email if member is not None else None, d.idp_id, user.user_name),
+            message=(f"{who}: the IdP export says the IdP sends userType '{sent}' ({user.source or 'the export'}), "
+                     f"the plan gives '{d.after}' ({policy_says}); at its next push the IdP's value wins "
+                     f"(docs/sigma-api.md §5.3): change the attribute in the IdP to '{d.after}' and export again, or "
+                     f"make the policy give '{sent}'"),
+            rule=IDP_USER_TYPE_CONFLICT,
+            evidence=ItemEvidence(account_type=sent, policy_account_type=d.after or UNSET, source=d.source,
+                                  groups=list(d.type_groups or d.groups)),
+            resolution=yaml_snippet({"account_types": {"overrides": {who: sent}}},
+                                    notes=[f"the IdP's userType '{sent}' is right: the policy gives it",
+                                           f"or, outside the policy: the IdP sends '{d.after}' (change the attribute "
+                                           "there), export again and plan again"]),
+        ))
+    return items

@@ -21,7 +21,7 @@ The mapping file (``*.yaml`` / ``*.yml``; recognized by its ``columns:`` map)::
                                # empty included, is an unreadable-status error (docs/formats.md §0.6):
                                # map a yes/no or 1/0 column as `status` with active_statuses: [yes]
       status: State            # the IdP's status word, kept as status; read with the two lists below
-      userType: Kind           # Member / Guest
+      userType: Kind           # Member / Guest, or the Sigma account type the IdP sends (SCIM userType)
       externalId: HR Number
       groups: Groups           # group names in one cell, split by groups_separator
     groups_separator: ";"      # default ";"
@@ -70,7 +70,8 @@ from .directory import DirectoryBuilder, make_emails
 from .files import Findings, guarded, read_text
 from .tabular import Table, closest_column, column_list, flag_damaged_ids, parse_table
 from .values import (
-    InvalidValue, fast_email_key, missing_status_column, parse_bool, typed_team_name_key, unreadable_status,
+    InvalidValue, fast_email_key, missing_status_column, parse_bool, sent_account_type, typed_team_name_key,
+    unreadable_status,
 )
 
 FORMAT = "generic-csv"
@@ -380,7 +381,8 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
             display_name=display[row] or None,
             active=active,
             status=statuses[row] or None,
-            user_type=types[row] or None,
+            user_type=types[row] if types[row].casefold() in ("member", "guest") else None,
+            account_type=sent_account_type(types[row]),
             external_id=external[row] or None,
             attributes=attrs[row],
             source=ref,

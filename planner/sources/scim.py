@@ -27,8 +27,8 @@ Mapping: ``id`` <- ``id``; ``user_name`` <- ``userName``; ``external_id`` <-
 ``active`` (a JSON ``true``/``false``, RFC 7643 §2.3.2; a string or number such as ``"False"``,
 ``"no"`` or ``0`` is an ``unreadable-status`` error, :func:`~planner.sources.values.json_bool`;
 absent = ``None``); ``user_type`` <-
-``userType`` when it is ``Member``/``Guest`` (any other value, e.g. an account
-type, stays in ``attributes["userType"]``). Group ``members[].type``
+``userType`` when it is ``Member``/``Guest``; ``account_type`` <- any other ``userType`` (the Sigma account
+type the IdP sends, docs/sigma-api.md §5.2; also kept in ``attributes["userType"]``: tester10 finding 10). Group ``members[].type``
 (``User``/``Group``) types members; untyped values are resolved by id. A Group without a ``members``
 attribute (left out of ``GET /Groups``, RFC 7644 §3.4.2.5) has unknown members: ``missing-group-members``
 in an IdP export (:func:`load`'s ``members_expected``); ``"members": []`` is a group with no members.
@@ -46,7 +46,8 @@ from .directory import DirectoryBuilder, make_emails
 from .envelopes import is_page, records
 from .files import Findings, guarded, read_json
 from .values import (
-    MISSING, as_id, as_text, change_time, date_field, fast_email_key, json_bool, json_type, opt_text, string_field, unreadable_status,
+    MISSING, as_id, as_text, change_time, date_field, fast_email_key, json_bool, json_type, opt_text, sent_account_type,
+    string_field, unreadable_status,
 )
 
 FORMAT = "scim"
@@ -210,6 +211,7 @@ def _typed_user(res: _WireUser, ref: SourceRef) -> IdpUser | None:
         display_name=res.displayName or (None if name is None else name.formatted),
         active=res.active,
         user_type=user_type if user_type.casefold() in ("member", "guest") else None,
+        account_type=sent_account_type(user_type),
         external_id=res.externalId or None,
         attributes=attributes,
         source=ref,
@@ -375,6 +377,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
         display_name=display if display and display.__class__ is str else opt_text(display or _get(name, "formatted")),
         active=active,
         user_type=user_type if user_type.casefold() in ("member", "guest") else None,
+        account_type=sent_account_type(user_type),
         external_id=external_id if external_id and external_id.__class__ is str else opt_text(external_id) or None,
         attributes=attributes,
         source=ref,
@@ -432,6 +435,8 @@ def _user_active(res: dict[str, Any], ref: SourceRef, findings: Findings) -> boo
     elif active is not True and active is not False:
         active = json_bool(active, "active", ref, findings)
     return active
+
+
 
 
 def _user_attributes(res: dict[str, Any], user_type: str) -> tuple[dict[str, Any], Any]:

@@ -660,3 +660,11 @@ def opt_text(value: object) -> str | None:
     if isinstance(value, (dict, list)):
         return None
     return str(value)
+
+
+def sent_account_type(user_type: str) -> str | None:
+    """The Sigma account type a SCIM User's ``userType`` (trimmed) carries: the value as written, unless it is
+    empty or Entra ID's ``Member`` / ``Guest`` (a kind of user, not an account type), then ``None``. Read by
+    the SCIM and generic-CSV loaders (tester10 finding 10). Sigma reads
+    the account type from ``userType``, matched case-sensitively (docs/sigma-api.md §5.2)."""
+    return user_type if user_type and user_type.casefold() not in ("member", "guest") else None
