@@ -216,10 +216,24 @@ def test_map_key_naming_no_team_creates_none_and_is_blocking():
     p = plan(snap, "teams:\n  map: {Executive Dashbords: Leadership}\n  mode: create\n")
     assert team_kinds(p) == []  # neither the typo created nor "Leadership" made a team by the exact rule
     (item,) = [r for r in p.review_items if r.code == "policy.unknown_reference"]
-    assert (item.id, item.blocking) == ("policy.unknown_reference:teams.map.'Executive Dashbords'", True)
+    assert (item.id, item.blocking) == ("policy.unknown_reference:teams.map.'Executive Dashbords':team", True)
     assert item.message == (
         "policy.yaml:16:5: teams.map.'Executive Dashbords' names team 'Executive Dashbords', which is not in the Sigma "
         "export (active teams) (did you mean 'Executive Dashboards'?); the entry is ignored")
+
+
+def test_a_map_entry_whose_team_and_group_are_both_misspelt_gets_both_items():
+    """Both references of one teams.map entry had the id policy.unknown_reference:teams.map.<team>, and the plan
+    keeps one item per id: the group's typo was dropped, to be found only after the team's was fixed."""
+    snap = snapshot([X], [UX], groups=[group("g1", "Leadership", ["ux"])], teams=[team("t1", "Executive Dashboards")])
+    p = plan(snap, "teams:\n  map: {Executive Dashbords: Leadrship}\n")
+    assert [(r.id, r.message) for r in p.review_items if r.code == "policy.unknown_reference"] == [
+        ("policy.unknown_reference:teams.map.'Executive Dashbords'",
+         "policy.yaml:16:26: teams.map.'Executive Dashbords' names IdP group 'Leadrship', which is not in the IdP "
+         "export (did you mean 'Leadership'?); the entry is ignored"),
+        ("policy.unknown_reference:teams.map.'Executive Dashbords':team",
+         "policy.yaml:16:5: teams.map.'Executive Dashbords' names team 'Executive Dashbords', which is not in the "
+         "Sigma export (active teams) (did you mean 'Executive Dashboards'?); the entry is ignored")]
 
 
 def test_archived_team_is_listed_but_never_touched():

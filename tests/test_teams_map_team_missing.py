@@ -50,7 +50,7 @@ def team_items(p):
 
 def test_a_near_miss_spelling_is_still_a_typo():
     p = plan(org(team("t2", "Finances")), MAP)
-    assert team_items(p) == [("policy.unknown_reference:teams.map.Finance", True, (
+    assert team_items(p) == [("policy.unknown_reference:teams.map.Finance:team", True, (
         f"{WHERE}: teams.map.Finance names team 'Finance', which is not in the Sigma export (active teams) (did you "
         "mean 'Finances'?); the entry is ignored"))]
     assert kinds(p) == LINKS

@@ -289,7 +289,9 @@ def _sharing(ref: PolicyRef, directory: Directory) -> tuple[str, ...]:
 
 def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory) -> ReviewItem:
     """The blocking ``policy.unknown_reference`` item of ``ref`` (which names nothing): where it is
-    (``file:line:column`` and dotted key), what it names, and the closest existing name."""
+    (``file:line:column`` and dotted key), what it names, and the closest existing name. Its id is
+    ``policy.unknown_reference:<dotted key>``, with ``:team`` after a ``teams.map`` key's (the entry's group,
+    its value, has the dotted key alone)."""
     where = policy.location(*ref.loc)
     path = dotted(ref.loc)
     shared = _sharing(ref, directory)
@@ -310,8 +312,10 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
     if alike is not None:
         hint = f" ({Suggestion(ref.value, alike, look_alike=True).phrase()})"
     effect = "the match key links no one" if ref.kind in ATTRIBUTES else "the entry is ignored"
+    # a teams.map entry names a team (its key) and a group (its value) at one dotted path: the key's item
+    # gets its own id, else one of the two would drop the other (planning.sort_review_items keeps one per id)
     return make_review(
-        CODE, path, blocking=True,
+        CODE, f"{path}:team" if ref.kind is RefKind.TEAM else path, blocking=True,
         subject=ItemRef(policy_key=path, kind=ref.kind.value, name=ref.value),
         message=f"{where}: {path} names {ref.kind.value} {ref.value!r}, {why}{hint}; {effect}",
         rule=path.split("[")[0].rsplit(".", 1)[0] if "[" in path else path.rsplit(".", 1)[0],
