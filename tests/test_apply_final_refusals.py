@@ -12,8 +12,9 @@ import json
 
 import httpx2
 import pytest
+from markupsafe import escape
 
-from planner.execute.apply import EXIT_INCOMPLETE, EXIT_PLAN_AGAIN
+from planner.execute.apply import EXIT_INCOMPLETE, EXIT_PLAN_AGAIN, result_html_path, result_path
 from planner.execute.approve import approve
 from planner.execute.retry import is_final_refusal
 from planner.model import ActionKind
@@ -90,6 +91,13 @@ def test_a_403_every_run_ends_with_plan_again_and_exit_5_never_continue_with_res
             f"  failed  d3: REST PATCH /v2/members/m3: {REFUSED}"]
         assert lines[-1] == plan_again
         assert not any(line.startswith("Continue with") for line in lines)
+        # the run's result file and report say the same (tester10 finding 16: they said '... then --resume')
+        result = json.loads(result_path(plan, run).read_text())
+        assert (result["status"], result["next_step"], result["refused"], result["next_step_lines"]) == (
+            "incomplete", "plan_again", {"d3": REFUSED}, [plan_again])
+        page = result_html_path(plan, run).read_text()
+        assert f'<div class="next-step"><code>{escape(plan_again)}</code></div>' in page
+        assert "--resume</code>" not in page
 
     code, out, err = _apply(capsys, plan, server, "--resume", "--json")
 
@@ -116,6 +124,7 @@ def test_a_refusal_beside_a_503_says_plan_again_for_it_and_resume_for_the_rest_e
         f"Continue with: sigma-migrate apply {plan} --resume (the 2 other action(s) left; the refused ones need "
         "the new plan)",
     ]
+    assert json.loads(result_path(plan, 1).read_text())["next_step_lines"] == out.splitlines()[-2:]
     code, out, err = _apply(capsys, plan, server, "--resume", "--json")
     assert code == 3
     assert (json.loads(out)["next_step"], json.loads(out)["refused"]) == ("resume", {"d3": REFUSED})

@@ -381,6 +381,9 @@ class ApplyReport:
             "counts": self.counts,
             "writes": self.writes,
             "journal": journal_path(self.plan_path).name,
+            "refused": dict(self.left.refused),
+            "next_step": self.next_step,
+            "next_step_lines": next_step_lines(self) if self.status not in ("converged", "unverified") else [],
             "actions": actions,
             "verification": self.verification.to_dict() if self.verification else None,
         }

@@ -107,7 +107,10 @@ class ApplyResultFile(ResultRecord):
     ``stop_reason``), times
     (ISO 8601 UTC; ``seconds``), the run's actions by state (``counts``), this run's ``writes``, the
     ``journal`` file name, ``by_kind`` (:class:`KindCounts`), one :class:`ActionOutcome` per action
-    of the run, and the ``verification`` (``None``: none ran)."""
+    of the run, and the ``verification`` (``None``: none ran). What settles a run that did not converge, as
+    apply printed it (tester10 finding 16): ``refused`` (``{action id: why}`` of what Sigma refused for good),
+    ``next_step`` (``None`` converged, ``verify``, ``plan_again``, ``resume``) and ``next_step_lines`` (the
+    ``Plan again:`` / ``Continue with:`` lines, :func:`planner.execute.apply.next_step_lines`)."""
 
     plan: str
     digest: str
@@ -127,6 +130,9 @@ class ApplyResultFile(ResultRecord):
     counts: StateCounts
     writes: int
     journal: str
+    refused: dict[str, str]
+    next_step: str | None
+    next_step_lines: list[str]
     by_kind: dict[str, KindCounts]
     actions: list[ActionOutcome]
     verification: VerificationRecord | None
