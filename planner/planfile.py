@@ -30,7 +30,6 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator
 
 import msgspec
 
-from . import __version__
 from .dependencies import DependencyError, check_dependencies
 from .errors import UserError
 from .model import (
@@ -83,6 +82,8 @@ class _Header(msgspec.Struct):
 
     format_version: Any = None
     digest: Any = None
+    tool_version: Any = None
+    created_at: Any = None
 
 
 _HEADER_DECODER = msgspec.json.Decoder(_Header)
@@ -412,15 +413,14 @@ def read_plan(path: str | Path, *, verify_digest: bool = True, with_policy: bool
     if version is None:
         raise _not_a_plan(path, data, "a JSON object without format_version (every plan file has one)")
     if version != PLAN_FORMAT_VERSION or isinstance(version, bool):
-        raise PlanFileError(
-            f"{path}: unsupported format_version {version!r} (this tool reads {PLAN_FORMAT_VERSION})"
-        )
+        raise PlanFileError(format_version_refusal(path, header))
     try:
         plan = _DECODER.decode(data)
     except msgspec.ValidationError as exc:
         message = validation_message(exc)
-        if message.endswith(": required"):  # every field the planner writes is required: another version wrote it
-            message += f" (a plan written by another version of sigma-migrate; plan again with this one, {__version__})"
+        if message.endswith(": required"):  # every field the planner writes is required: another build wrote it
+            message += (f" (a plan of format {PLAN_FORMAT_VERSION} that lacks a field this build writes: edited by "
+                        "hand, or written by another build of sigma-migrate; plan again with this one)")
         raise PlanFileError(f"{path}: {message}") from None
     if verify_digest:
         entries = _file_entries(data)
@@ -497,12 +497,29 @@ def _schema_hook(kind: type) -> dict[str, Any]:
     raise NotImplementedError(kind)
 
 
+def format_version_refusal(path: str | Path, header: "_Header") -> str:
+    """Why a plan file of another ``format_version`` than :data:`planner.model.PLAN_FORMAT_VERSION` is refused,
+    in one line: which format and build wrote it, which this build reads, and what still works (tester10
+    finding 9): a plan of an earlier format is applied, resumed, verified or undone by the build that wrote it
+    (its journal stays that build's), new work is planned again with this one."""
+    version = header.format_version
+    if not isinstance(version, int) or isinstance(version, bool):
+        return f"{path}: unsupported format_version {version!r} (this build of sigma-migrate reads {PLAN_FORMAT_VERSION})"
+    wrote = f"tool_version {header.tool_version}, created {header.created_at}"
+    if version < PLAN_FORMAT_VERSION:
+        return (f"{path}: plan format {version}, written by an earlier build of sigma-migrate ({wrote}); this build "
+                f"reads plan format {PLAN_FORMAT_VERSION}: plan again with this build; to apply, resume, verify or "
+                "undo that plan, use the build that wrote it")
+    return (f"{path}: plan format {version}, written by a later build of sigma-migrate ({wrote}); this build reads "
+            f"plan format {PLAN_FORMAT_VERSION}: use that build, or plan again with this one")
+
+
 def plan_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a plan file, generated from the types :func:`read_plan`
     decodes (:class:`planner.model.Plan`, :mod:`planner.payloads`) and, for ``policy.resolved``,
     from :class:`planner.policy.Policy` (:func:`planner.policy.resolved_schema`, its definitions
     named ``policy.<Model>``): every object with fixed fields says ``additionalProperties:
-    false``; ``format_version`` is required and the constant 1; the action union is a ``oneOf``
+    false``; ``format_version`` is required and the constant :data:`~planner.model.PLAN_FORMAT_VERSION`; the action union is a ``oneOf``
     keyed by ``kind``; fingerprints are keyed ``member:<id>`` / ``team:<id>``
     (``patternProperties``)."""
     from .policy import resolved_schema

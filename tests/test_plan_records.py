@@ -19,7 +19,8 @@ from planner.planning import plan_from_paths
 from planner.policy import PolicyError, resolved_policy
 
 ACME = Path(__file__).resolve().parent.parent / "samples" / "acme"
-AGAIN = " (a plan written by another version of sigma-migrate; plan again with this one, 0.1.0)"
+AGAIN = (" (a plan of format 2 that lacks a field this build writes: edited by hand, or written by another build of "
+         "sigma-migrate; plan again with this one)")
 
 
 @lru_cache(maxsize=1)

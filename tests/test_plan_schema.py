@@ -4,6 +4,7 @@ where the loader refuses null or a wrong kind fails the schema AND is refused by
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -12,7 +13,7 @@ import jsonschema
 import pytest
 
 from planner.cli import main
-from planner.model import ItemEvidence, ItemRef, ReviewItem
+from planner.model import PLAN_FORMAT_VERSION, ItemEvidence, ItemRef, ReviewItem
 from planner.planfile import PlanFileError, document_bytes, plan_bytes, plan_json_schema, read_plan
 from planner.planning import plan_from_paths
 
@@ -44,7 +45,7 @@ def test_the_schema_is_exact():
     schema = plan_json_schema()
     plan = schema["$defs"]["Plan"]
     assert schema["$ref"] == "#/$defs/Plan"
-    assert plan["properties"]["format_version"] == {"const": 1} and "format_version" in plan["required"]
+    assert plan["properties"]["format_version"] == {"const": 2} and "format_version" in plan["required"]
     union = plan["properties"]["actions"]["items"]
     assert union["discriminator"]["propertyName"] == "kind" and len(union["oneOf"]) == 13
     fixed = [d for d in schema["$defs"].values() if d.get("type") == "object" and d.get("properties")]
@@ -56,12 +57,29 @@ def test_the_schema_is_exact():
         "anyOf": [{"type": "string"}, {"type": "null"}]}
 
 
+SCHEMA_OF_FORMAT = {
+    2: "sha256:d4c7e4fc4d09a247ba780f5c7d5fc58c476f8b6e596e1fcdd10007c25920c936",
+}
+"""The sha256 of the plan's JSON Schema (policy.resolved's included) of each plan format: a change of the plan's
+shape without a new PLAN_FORMAT_VERSION fails here (tester10 finding 9: the shape changed many times under
+format 1, so a plan of an earlier shape was refused field by field with 'plan again with this one, 0.1.0')."""
+
+
+def test_a_change_of_the_plans_shape_raises_its_format_version():
+    schema = plan_json_schema()
+    found = "sha256:" + hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
+    assert SCHEMA_OF_FORMAT.get(PLAN_FORMAT_VERSION) == found, (
+        f"the plan's shape changed ({found}): raise PLAN_FORMAT_VERSION (planner/model.py) and pin "
+        f"{PLAN_FORMAT_VERSION + 1}: {found!r} here, beside the earlier formats' entries")
+
+
 def test_the_schema_command_prints_it(capsys):
     main(["schema"])
     assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(plan_json_schema()))
 
 
-AGAIN = " (a plan written by another version of sigma-migrate; plan again with this one, 0.1.0)"
+AGAIN = (" (a plan of format 2 that lacks a field this build writes: edited by hand, or written by another build of "
+         "sigma-migrate; plan again with this one)")
 
 CASES = [
     # (edit of the test plan's JSON, read_plan's refusal after the file name)
@@ -100,8 +118,15 @@ CASES = [
     ("missing format_version", lambda d: d.pop("format_version"),
      "not a plan file: it looks like a plan without its format_version (edited by hand, or written by another "
      "tool); give the plan file `sigma-migrate plan --out PLAN` wrote, or plan again"),
-    ("another format_version", lambda d: d.update(format_version=2),
-     "unsupported format_version 2 (this tool reads 1)"),
+    ("an earlier format_version", lambda d: d.update(format_version=1, tool_version="0.1.0", created_at="t0"),
+     "plan format 1, written by an earlier build of sigma-migrate (tool_version 0.1.0, created t0); this build reads "
+     "plan format 2: plan again with this build; to apply, resume, verify or undo that plan, use the build that "
+     "wrote it"),
+    ("a later format_version", lambda d: d.update(format_version=3, tool_version="0.2.0", created_at="t0"),
+     "plan format 3, written by a later build of sigma-migrate (tool_version 0.2.0, created t0); this build reads "
+     "plan format 2: use that build, or plan again with this one"),
+    ("a format_version that is no number", lambda d: d.update(format_version="2"),
+     "unsupported format_version '2' (this build of sigma-migrate reads 2)"),
 ]
 
 

@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:7065f25aac2e75d530deaff416607f23749ce5b7cc04fd4f4deeea0f00e54dc9",
-    "okta-reviewed": "sha256:437c79cccd9f126f2d7cc6ea0af7c41fad4c2f21f1e9b51e246c9bfe2a35ae62",
-    "entra": "sha256:341dace9529b531090e15cab5cf84b869e925bc7c701b6324c7f4e0334521cef",
-    "entra-reviewed": "sha256:5d56f244dfdf7b1280398b95446a699f81b75aa363f5e3aa099490bcef2fe87e",
+    "okta": "sha256:0adf60097da5ba9c395179ce635d29d95fec7cbb329bfa94e86879cccf791d74",
+    "okta-reviewed": "sha256:5c225ed283e0892b1cf5ec7d885c974e05c8b885fa8cb5cef384c19528b249a0",
+    "entra": "sha256:aa160c7271df6100565afd88e0aa17ea0fe71910cb6d8b09ec771292bc8cdb82",
+    "entra-reviewed": "sha256:f3063e8947e7648f34cbba4218b39853411bf4be2811482b816e604fe72c3dc3",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""
