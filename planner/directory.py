@@ -35,6 +35,7 @@ from .model import (
     SigmaTeam, Snapshot, TeamMembership, email_key,
 )
 from .policy import Policy, group_pattern_matcher
+from .sources.values import membership_change_time
 
 INACTIVE_STATUSES = frozenset(
     {"SUSPENDED", "DEPROVISIONED", "STAGED", "DISABLED", "INACTIVE", "DELETED", "ARCHIVED", "FALSE"}
@@ -127,6 +128,11 @@ class Group:
     nested_group_ids: tuple[str, ...] = ()
     nested_only: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     outside_members: tuple[str, ...] = ()
+    membership_updated: str | None = None
+    """When the export's group last changed its members (:func:`planner.sources.values.membership_change_time`:
+    Okta ``lastMembershipUpdated``, a SCIM export's ``meta.lastModified``); ``None`` when the export does not
+    say, or when ``member_ids`` holds users of nested groups, whose changes do not move the group's date.
+    Dates a membership the push and Sigma's SCIM group disagree on (:func:`planner.rules.scim_state.settle_group`)."""
 
 
 @dataclass(frozen=True)
@@ -597,6 +603,7 @@ def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatt
     """
     direct: dict[str, list[str]] = {}
     names: dict[str, str] = {}
+    dated: dict[str, str | None] = {}  # a group listed twice with two dates: undated
     outside: dict[str, dict[str, None]] = {}
     for g in listed:
         if g.outside_members:
@@ -608,6 +615,8 @@ def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatt
             ids = dict.fromkeys(direct[g.id]) | ids
         direct[g.id] = list(ids)
         names[g.id] = g.display_name
+        when = membership_change_time(g.attributes)
+        dated[g.id] = when if dated.get(g.id, when) == when else None
     nesting = nx.DiGraph()
     nesting.add_edges_from((g.id, sub) for g in listed for sub in g.member_group_ids)
     cycles = []
@@ -638,7 +647,7 @@ def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatt
     nested_only = _nested_only(nested, direct, names) if nested and (direct_only or not flatten) else {}
     return {
         gid: Group(gid, names[gid], tuple(ids), nested.get(gid, ()), nested_only.get(gid, {}),
-                   tuple(outside.get(gid, ())))
+                   tuple(outside.get(gid, ())), None if nested.get(gid) else dated.get(gid))
         for gid, ids in members.items()
     }, tuple(cycles)
 

@@ -262,12 +262,16 @@ class ScimUser(Record):
 
 class ScimGroup(Record):
     """A Group as Sigma's SCIM service lists it (``scim/Groups.json``): ``id`` = teamId,
-    ``member_ids`` the SCIM ids of its SCIM-managed members; provisioned as :class:`ScimUser`."""
+    ``member_ids`` the SCIM ids of its SCIM-managed members, ``last_modified`` its ``meta.lastModified``;
+    provisioned as :class:`ScimUser`."""
 
     id: str
     display_name: str
     external_id: str | None = None
     member_ids: tuple[str, ...] = ()
+    last_modified: str | None = None
+    """``meta.lastModified`` (RFC 7643 §3.1) as :func:`planner.sources.values.change_time` writes it:
+    when SCIM last changed the group (its members included); ``None`` when the state does not say."""
 
     @property
     def provisioned(self) -> bool:

@@ -302,7 +302,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     fold_unmatched(unmatched_decisions, outcome)
     actions, scim_items = scim_state.settle(directory.scim, outcome.actions, policy.linking.scim_state_conflicts,
                                             directory.idp_users, unmatched.provisioning_admin(policy, directory),
-                                            provisioned.returning)
+                                            provisioned.returning, directory.groups)
     actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))

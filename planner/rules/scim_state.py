@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 from msgspec.structs import replace
 
-from ..model import Action, ActionKind, IdpUser, ItemEvidence, ReviewItem, ScimGroup, ScimUser, email_key
+from ..model import Action, ActionKind, IdpUser, ItemEvidence, ItemRef, ReviewItem, ScimGroup, ScimUser, email_key
 from ..payloads import (
     UNSET,
     ActiveState,
@@ -64,7 +64,7 @@ from ..payloads import (
 from . import Outcome, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from .guests import DocumentOwner
 from .unmatched import PROVISIONING_ADMIN, documents_note
-from ..directory import Directory, Link, LinkedPair, Person, PersonStatus, ScimState, newest_update
+from ..directory import Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, newest_update
 from ..sources.values import change_time
 
 SCIM_KEY = "scim"
@@ -552,12 +552,16 @@ class PlannedState:
     returning: frozenset[str] = frozenset()
     """Members ``linking.reused_addresses`` links as the same person returning (:attr:`ScimLinks.returning`):
     the IdP's ``active: true`` is their return, never a disagreement to date."""
+    idp_groups: Mapping[str, Group] = field(default_factory=dict)
+    """The IdP export's groups by id (their ``membership_updated``, when the export says, dates a membership
+    a push and Sigma's SCIM group disagree on: :func:`dated_group_members`)."""
 
     @classmethod
     def of(cls, state: ScimState, actions: list[Action], conflicts: Mapping[str, object] | None = None,
            idp_users: Mapping[str, IdpUser] | None = None,
            provisioning_admin: DocumentOwner | None = None,
-           returning: frozenset[str] = frozenset()) -> "PlannedState":
+           returning: frozenset[str] = frozenset(),
+           idp_groups: Mapping[str, Group] | None = None) -> "PlannedState":
         typed = frozenset(a.target.member_id for a in actions if isinstance(a, ScimSetAccountType))
         linked = frozenset(a.target.member_id for a in actions
                            if isinstance(a, ScimLinkUser) and a.target.member_id in state.users)
@@ -565,7 +569,7 @@ class PlannedState:
         users = idp_users or {}
         newest = newest_update(users.values())
         admin = provisioning_admin or DocumentOwner(None, None, PROVISIONING_ADMIN)
-        return cls(state, typed, linked, entries, users, newest, admin, returning)
+        return cls(state, typed, linked, entries, users, newest, admin, returning, idp_groups or {})
 
     def entry(self, user: ScimUser, idp_id: str | None) -> ConflictEntry | None:
         """The ``linking.scim_state_conflicts`` entry for ``user`` (linked to IdP user ``idp_id``): by its
@@ -584,14 +588,16 @@ class PlannedState:
         return ChangeDates(change_time(user.last_modified), idp.last_updated if idp is not None else None,
                            self.export_newest, membership)
 
-    def verdict(self, user: ScimUser, idp_id: str | None, found: tuple["Disagreement", ...]) -> Verdict:
+    def verdict(self, user: ScimUser, idp_id: str | None, found: tuple["Disagreement", ...],
+                dates: ChangeDates | None = None) -> Verdict:
         """Which side's value holds where SCIM-managed ``user`` and the export disagree (``found``): the
         export's when the dates say it is newer (docs/policy.md "Re-planning after an apply"), else the
         policy's entry when it fits ``found`` (:meth:`ConflictEntry.fits`), else nobody (a blocking item, also
         when the dates say SCIM is newer: the export is stale, export again). An entry the dates contradict,
         or written for another disagreement, no longer applies: it is named (``stale_entry``) and the item is
-        blocking, even where the dates alone would decide."""
-        dates = self.dates(user, idp_id, any(d.membership for d in found))
+        blocking, even where the dates alone would decide. ``dates``: the dates of another record than the
+        user's (a group's membership: :func:`dated_group_members`), else the user's own (:meth:`dates`)."""
+        dates = dates or self.dates(user, idp_id, any(d.membership for d in found))
         entry = self.entry(user, idp_id)
         by_dates = dates.newer
         if entry is not None and ((by_dates is not None and entry.newer != by_dates) or not entry.fits(found)):
@@ -916,6 +922,103 @@ def _keep_held_members(action: ScimSetGroupMembers, group: ScimGroup, planned: P
                                           "the IdP export, see scim.state_conflict)")
 
 
+def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
+                        planned: PlannedState) -> tuple[ScimSetGroupMembers, ReviewItem | None]:
+    """The push of ``group``'s members with SCIM's side kept for each membership the dates do not give to
+    the export, and the blocking ``scim.state_conflict`` naming them (``None``: none).
+
+    A SCIM-provisioned user the push would add to the group (the export lists them in it, SCIM's group
+    lacks them) or remove from it (SCIM's group lists them, the export's group does not) is a membership
+    Sigma's SCIM state and the IdP export disagree on, as an attribute of a user is (docs/policy.md
+    "Re-planning after an apply"; the user rule :meth:`PlannedState.verdict`, f122c67): the dates decide,
+    here the group's: SCIM's ``meta.lastModified`` of the group (:attr:`~planner.model.ScimGroup.last_modified`)
+    against the export group's membership date (:attr:`planner.directory.Group.membership_updated`: Okta
+    ``lastMembershipUpdated``). The export's word holds when it is newer, or when the user's
+    ``linking.scim_state_conflicts`` entry (short form; a long form records an attribute, never a membership)
+    says ``idp_export``; ``scim_state`` keeps SCIM's
+    membership in silence; otherwise (SCIM newer: the export is stale; the same second) SCIM's membership is
+    kept and the item asks. Without both dates (an Entra, Google or CSV export says no group date; a group of
+    nested groups; a SCIM state without ``meta.lastModified``) nothing shows SCIM newer and the push goes as
+    the export says, as before (unlike a user's attribute, where a missing date asks: a group change is the
+    IdP's ordinary day-two work, tests/test_day_two_idp_changes.py). A user the plan provisions now (not in SCIM's state) has
+    no membership SCIM could have changed; a user the export lacks is :func:`held_group_members`'. Source:
+    tester10 finding 2 (a member the IdP removed through SCIM after the export was put back by the push)."""
+    state = planned.state
+    current = {email_key(state.user_names.get(i, "")): state.user_names.get(i, "") for i in group.member_ids}
+    current.pop("", None)
+    pushed = {email_key(m): m for m in action.after.members}
+    idp_group = planned.idp_groups.get(action.target.group_id)
+    dates = ChangeDates(group.last_modified, idp_group.membership_updated if idp_group is not None else None)
+    if not dates.scim or not dates.export:  # undated: the push as the export says (see the docstring)
+        return action, None
+    keep_in, keep_out, asked = [], [], []
+    for key in sorted(pushed.keys() ^ current.keys()):
+        user = state.by_user_name.get(key)
+        if user is None or (key in current and user.user_name in held_group_members(group, planned)):
+            continue
+        idp_id = user.external_id if user.external_id in planned.idp_users else None
+        found = (Disagreement("members", key in current, key in pushed,
+                              "in the group" if key in pushed else "not in the group"),)
+        verdict = planned.verdict(user, idp_id, found, dates)
+        if verdict.stale_entry is not None and verdict.stale_entry.recorded:  # written for an attribute: not this
+            verdict = Verdict(IDP_EXPORT if dates.newer == IDP_EXPORT else None, dates)
+        if verdict.newer == IDP_EXPORT:
+            continue
+        (keep_in if key in current else keep_out).append(current.get(key) or pushed[key])
+        if verdict.newer is None:
+            asked.append((user, key in current, verdict))
+    if not keep_in and not keep_out:
+        return action, None
+    members = sorted({*action.after.members, *keep_in} - set(keep_out))
+    kept = ", ".join([f"keeps {', '.join(keep_in)}"] * bool(keep_in) + [f"leaves out {', '.join(keep_out)}"] * bool(keep_out))
+    action = replace(action, after=replace(action.after, members=members),
+                     reason=action.reason + f" ({kept}: Sigma's SCIM group is not older than the export's, "
+                                            "see scim.state_conflict)")
+    return action, (_membership_conflict_item(action, group, asked, dates) if asked else None)
+
+
+def _membership_conflict_item(action: ScimSetGroupMembers, group: ScimGroup,
+                              asked: list[tuple[ScimUser, bool, Verdict]], dates: ChangeDates) -> ReviewItem:
+    """Blocking ``scim.state_conflict`` over the memberships of ``group`` the dates do not settle (``asked``:
+    the user, whether SCIM's group lists them, the verdict): names each, both dates and what they show, and
+    the ``linking.scim_state_conflicts`` entries that settle them (short form, per user)."""
+    target = action.target
+    people = "; ".join(f"{u.user_name} ({'in' if in_scim else 'not in'} SCIM's group, "
+                       f"{'not in' if in_scim else 'in'} the export's)" for u, in_scim, _ in asked)
+    scim = f"SCIM last changed the group {dates.scim}" if dates.scim else \
+        "Sigma's SCIM state does not say when it changed the group"
+    export = (f"the export's group last changed its members {dates.export}" if dates.export
+              else "the export does not say when its group's members changed")
+    if dates.newer == SCIM_STATE:
+        why = f"{scim}, after {export}: the export is older, so it is stale for them"
+        fix = "export the IdP again and plan again"
+    else:
+        why = f"{scim}, {export}: which is newer?"
+        fix = "export the IdP again and plan again, or settle each"
+    stale = [v.stale_entry.text() for _, _, v in asked if v.stale_entry is not None]
+    keys = [u.external_id or u.user_name for u, _, _ in asked]
+    head = (f"the linking.scim_state_conflicts entr{'y' if len(stale) == 1 else 'ies'} {', '.join(stale)} no longer "
+            "appl" + ("ies" if len(stale) == 1 else "y") + ": ") if stale else ""
+    return make_review(
+        "scim.state_conflict", action.id, blocking=True,
+        subject=ItemRef(team_id=target.team_id, name=target.name, group_id=target.group_id),
+        message=(f"{head}team {target.name!r}: Sigma's SCIM group and the IdP export's group {target.group_display_name!r} "
+                 f"disagree on {len(asked)} member(s) SCIM provisioned: {people}; {why}; the plan keeps SCIM's "
+                 f"membership and does not push the export's over it; {fix}"),
+        rule="scim_state.conflict",
+        evidence=ItemEvidence(action=action.id, attribute="members",
+                              scim_last_modified=dates.scim, export_last_updated=dates.export),
+        resolution=yaml_snippet({"linking": {"scim_state_conflicts": {k: SCIM_STATE for k in keys}}},
+                                notes=["scim_state: keep SCIM's membership (each entry settles that user's "
+                                       "disagreements); or export the IdP again"])
+        if dates.newer == SCIM_STATE else
+        yaml_snippet({"linking": {"scim_state_conflicts": {k: SCIM_STATE for k in keys}}},
+                     {"linking": {"scim_state_conflicts": {k: IDP_EXPORT for k in keys}}},
+                     notes=["scim_state: keep SCIM's membership; idp_export: the export is newer, push its "
+                            "membership (each entry settles that user's disagreements)"]),
+    )
+
+
 def with_scim_id(action: Action, scim_id: str) -> Action:
     """``action`` with its target's ``scimId``: the id Sigma's SCIM state lists for the user or group
     it changes, so ``apply --dry-run`` shows the request path apply will use, not a placeholder."""
@@ -924,16 +1027,20 @@ def with_scim_id(action: Action, scim_id: str) -> Action:
 
 def settle_group(action: ScimLinkGroup | ScimCreateGroup | ScimSetGroupMembers, planned: PlannedState) -> Settlement:
     """A team action whose group SCIM already holds with the planned displayName and members is dropped;
-    a membership change keeps the members SCIM holds against an older export (:func:`held_group_members`)."""
+    a membership change keeps the members SCIM holds against an older export (:func:`held_group_members`),
+    and keeps SCIM's side of every membership the dates do not show the export newer on
+    (:func:`dated_group_members`, whose blocking ``scim.state_conflict`` it returns)."""
     group = _provisioned_group(planned.state, action)
+    item = None
     if group is not None and isinstance(action, ScimSetGroupMembers):
         action = _keep_held_members(action, group, planned)
+        action, item = dated_group_members(action, group, planned)
     name = None if isinstance(action, ScimSetGroupMembers) else action.after.display_name
     satisfied = (group is not None and (name is None or group.display_name == name)
                  and _group_members_satisfied(planned.state, group, action))
     if satisfied:
-        return Settlement(None)
-    return Settlement(with_scim_id(action, group.id) if group is not None else action)
+        return Settlement(None, item)
+    return Settlement(with_scim_id(action, group.id) if group is not None else action, item)
 
 
 def settle_member_edit(action: Action, planned: PlannedState) -> Settlement:
@@ -1104,17 +1211,19 @@ def settle_action(action: Action, planned: PlannedState) -> Settlement:
 
 def settle(state: ScimState, actions: list[Action], conflicts: Mapping[str, str] | None = None,
            idp_users: Mapping[str, IdpUser] | None = None, provisioning_admin: DocumentOwner | None = None,
-           returning: frozenset[str] = frozenset()) -> tuple[list[Action], list[ReviewItem]]:
+           returning: frozenset[str] = frozenset(),
+           idp_groups: Mapping[str, Group] | None = None) -> tuple[list[Action], list[ReviewItem]]:
     """Drop what Sigma's SCIM state already satisfies and replace what Sigma forbids (module
     docstring; one :func:`settle_action` per action); dependencies on a dropped action are removed,
     on a replaced one re-pointed. ``conflicts`` (``linking.scim_state_conflicts``) and ``idp_users``
     (the export's users) settle and date disagreements; ``provisioning_admin`` receives the documents of
     a SCIM deactivation (:class:`PlannedState`); ``returning``: the members ``linking.reused_addresses``
-    links as the same person returning (:attr:`ScimLinks.returning`). Returns the actions (same order) and
+    links as the same person returning (:attr:`ScimLinks.returning`); ``idp_groups`` (the export's groups)
+    date the memberships a push and SCIM's group disagree on. Returns the actions (same order) and
     the review items raised. No SCIM state: unchanged."""
     if not state.known:
         return actions, []
-    planned = PlannedState.of(state, actions, conflicts, idp_users, provisioning_admin, returning)
+    planned = PlannedState.of(state, actions, conflicts, idp_users, provisioning_admin, returning, idp_groups)
     out: list[Action] = []
     items: list[ReviewItem] = []
     renamed: dict[str, str] = {}  # action id -> its replacement's id, "" when dropped
@@ -1142,4 +1251,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "held_group_members", "kept_by_scim_state", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "held_group_members", "kept_by_scim_state", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]

@@ -86,7 +86,8 @@ from .envelopes import batches, objects, records
 from .files import Findings, guarded, read_json
 from .tabular import Table, flag_damaged_ids, read_table
 from .values import (
-    InvalidValue, damaged_id_message, date_field, fast_email_key, is_excel_mangled, opt_text, parse_bool,
+    InvalidValue, damaged_id_message, date_field, fast_email_key, is_excel_mangled, membership_change_time,
+    opt_text, parse_bool,
     unreadable_status,
 )
 from .values import json_type as _type_name
@@ -877,7 +878,8 @@ def _scim_state(directory: Path, findings: Findings) -> tuple[
                  u.last_updated, u.created, u.created_unreadable)
         for u in listed.users
     )
-    groups = tuple(ScimGroup(g.id, g.display_name, g.external_id, g.member_user_ids) for g in listed.groups)
+    groups = tuple(ScimGroup(g.id, g.display_name, g.external_id, g.member_user_ids,
+                             membership_change_time(g.attributes)) for g in listed.groups)
     # Sigma's own SCIM state, never an IdP's SCIM export (whose files are scim.resources)
     return users, groups, tuple(msgspec.structs.replace(i, kind=SCIM_STATE_KIND) for i in listed.inputs)
 

@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from ..model import SourceRef, email_key
 from ..unsafe_characters import UNSAFE
@@ -631,6 +633,18 @@ def change_time(value: object) -> str | None:
         return parse_timestamp(value) if value else None
     except InvalidValue:
         return None
+
+
+def membership_change_time(attributes: Mapping[str, Any]) -> str | None:
+    """When a group's members last changed, from its loaded attributes (:attr:`planner.model.IdpGroup.attributes`),
+    as :func:`change_time` writes it: Okta's ``lastMembershipUpdated`` (docs/formats.md §2a), else a SCIM
+    Group's ``meta.lastModified`` (RFC 7643 §3.1: any change of the Group, its members included; Sigma's
+    SCIM state and an IdP's SCIM export); ``None`` when the group says neither (Entra, Google, CSV exports)."""
+    if attributes.get("lastMembershipUpdated"):
+        return change_time(attributes["lastMembershipUpdated"])
+    meta = attributes.get("meta")
+    value = meta.get("lastModified") if isinstance(meta, Mapping) else getattr(meta, "lastModified", None)
+    return change_time(value if value is not None else attributes.get("lastModified"))
 
 
 def as_id(value: object) -> str:
