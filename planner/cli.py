@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from . import __version__
+from . import __version__, held
 from .errors import UserError
 from .terminal import first_unprintable, printable, printable_json, printable_lines
 
@@ -791,37 +791,33 @@ def _one_line(text: str) -> str:
     return printable(clip(default_redactor()(str(text)), ERROR_MESSAGE_LIMIT))
 
 
-_held: list[object] | None = None
-"""Objects kept alive until the process ends, when :func:`entry` runs the command (else ``None``)."""
-
-
 def _hold_until_exit(*objects: object) -> None:
     """Keep ``objects`` (a plan and its snapshot: millions of objects at 100k members) until the
     process ends, when the command runs under :func:`entry`: it then exits without freeing them one
-    by one. In-process callers of :func:`main` (tests) keep nothing: the objects are freed as usual."""
-    if _held is not None:
-        _held.extend(objects)
+    by one (:func:`planner.held.hold`). In-process callers of :func:`main` (tests) keep nothing: the
+    objects are freed as usual."""
+    held.hold(*objects)
 
 
 def entry(argv: list[str] | None = None) -> None:
     """The real entry point (the ``sigma-migrate`` console script, ``python -m planner``): :func:`main`,
-    then, when the command held its plan (:func:`_hold_until_exit`: ``plan``, ``report``, ``show``),
+    then, when the command held its plan (:func:`_hold_until_exit`: ``plan``, ``report``, ``show``; or
+    :func:`planner.planning.build_plan` its working records: :mod:`planner.held`),
     the end of the process without freeing it (:func:`_exit_now`; freeing a 100k-member plan object
     by object costs about 0.3 s of CPU, and the operating system takes the memory back whole). Same exit statuses and
     output as :func:`main`; never for in-process callers (click's ``CliRunner``, tests), which call
     :func:`main`.
     """
-    global _held
-    _held = []
+    held.start()
     _escape_unencodable_output()
     try:
         main(argv)
         code: object = 0
     except SystemExit as exc:
         code = exc.code
-        if not (_held and (code is None or isinstance(code, int))):
+        if not (held.holding() and (code is None or isinstance(code, int))):
             raise
-    if _held:
+    if held.holding():
         _exit_now(code or 0)
 
 

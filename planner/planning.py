@@ -98,7 +98,7 @@ from typing import Iterable, Mapping
 import msgspec
 from msgspec import UNSET
 
-from . import __version__
+from . import __version__, held
 from .dependencies import DependencyError, check_dependencies, topological_order
 from .errors import UserError
 from .gc_pause import gc_paused
@@ -184,6 +184,8 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         plan_outcomes = build_outcomes(policy, directory, decided.guards, actions, people)
         checks = preflight.evaluate(policy, directory, summary.guards, actions, people)
         prints = fingerprints(directory, actions, acted)
+    # the working records die with the process, not one by one here (0.22-0.25 s at 100k): planner.held
+    held.hold(directory, decided, acted)
     origin = policy.origin
     resolved = canonical_json(policy.resolved())
     return Plan(

@@ -100,3 +100,25 @@ def test_output_the_terminal_cannot_encode_is_escaped_never_a_traceback(tmp_path
                           env=env, encoding="latin-1")
     assert (done.returncode, "Traceback" in done.stderr) == (0, False)
     assert str(export / "sigma" / "members.json").replace("\u015b", "\\u015b") in done.stdout + done.stderr
+
+
+def test_build_plan_holds_its_working_records_only_under_the_entry_point(monkeypatch):
+    """planner.held: in-process (tests, the demo) build_plan keeps nothing; once the entry point started
+    holding, it hands its directory, decisions and action index over (freed with the process, not one by
+    one: 0.22-0.25 s at 100k members)."""
+    from planner import held
+    from planner.directory import Directory
+    from planner.planning import ActedOn, Decisions, build_plan
+    from planner.policy import load_policy
+    from planner.sources import load_snapshot
+
+    snapshot = load_snapshot(str(SAMPLE / "sigma"), [str(SAMPLE / "entra")], None)
+    policy = load_policy(POLICY)
+    monkeypatch.setattr(held, "_held", None)
+    plan = build_plan(snapshot, policy, created_at="1970-01-01T00:00:00Z")
+    assert held._held is None and not held.holding()
+    held.start()
+    again = build_plan(snapshot, policy, created_at="1970-01-01T00:00:00Z")
+    assert [type(o) for o in held._held] == [Directory, Decisions, ActedOn]
+    assert held.holding()
+    assert again == plan
