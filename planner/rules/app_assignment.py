@@ -133,7 +133,7 @@ def _why_assigned(row: AppGroup, idp_format: str) -> str:
             "assigned to the app, which provisions its members")
 
 
-def _fate(idp_id: str, person: Person | None, deactivated: Collection[str]) -> str:
+def _fate(person: Person | None, deactivated: Collection[str]) -> str:
     """What the plan does to the member of an IdP user ``scope.groups`` leaves out."""
     if person is None or person.member_id is None:
         return "not provisioned"
@@ -150,7 +150,7 @@ def outside_scope_item(spelling: str, row: AppGroup, directory: Directory, peopl
         user, person = directory.idp_users[idp_id], people.get(idp_id)
         member = person.member if person is not None else None
         candidates.append(person_ref(member.member_id if member else None, member.email if member else None,
-                                     idp_id, user.user_name, status=_fate(idp_id, person, deactivated)))
+                                     idp_id, user.user_name, status=_fate(person, deactivated)))
     fates = [c.status for c in candidates]
     named = ", ".join(f"{c.user_name} ({c.status})" for c in candidates[:5])
     more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
