@@ -87,3 +87,29 @@ def test_the_spelling_most_rows_use_names_the_group_and_a_lone_spelling_says_not
     same = export(tmp_path / "same", ("", "Finance", "", "Finance", "Finance;Sales"))
     code, out, err = run_cli(capsys, "check", "--sigma", str(FIXTURES / "sigma"), "--idp", str(same))
     assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == []
+
+
+def test_variants_across_two_csvs_are_one_group_and_the_warning_names_each_file(capsys, tmp_path):
+    # two mappings, each naming its CSV: the groups are named by the cells of both files
+    idp = tmp_path / "idp"
+    write(idp / "staff.yaml", MAPPING.replace("users: people.csv", "users: staff.csv"))
+    write(idp / "temps.yaml", MAPPING.replace("users: people.csv", "users: contractors.csv"))
+    write(idp / "staff.csv", "Login,First,Last,State,Groups,EmpID\nann.active@acme.example,Ann,Active,Active,Finance,E2\n"
+                             "marcus.webb@acme.example,Marcus,Webb,Active,,E1\n")
+    write(idp / "contractors.csv", "Login,First,Last,State,Groups,EmpID\n"
+                                   "zero.lead@acme.example,Zero,Lead,Active,finance ,E4\n")
+
+    code, out, err = run_cli(capsys, "check", "--sigma", str(FIXTURES / "sigma"), "--idp", str(idp))
+    # was: two groups, 'Finance' of staff.csv and 'finance' of contractors.csv
+    assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == [
+        f"warning: {idp / 'staff.csv'}:line 2 [Groups]: group names 'Finance' (staff.csv line 2), 'finance' "
+        "(contractors.csv line 2) differ only by letter case or spaces: a generic CSV names a group by its cells, so "
+        "they are one group, read as 'Finance' (the spelling most rows use, the first on a tie); write it one way in "
+        "the source (group-name-variants)"]  # the mappings are read in name order: staff.yaml, then temps.yaml
+    out_plan = tmp_path / "plan.json"
+    run_cli(capsys, "plan", "--sigma", str(FIXTURES / "sigma"), "--idp", str(idp), "--policy",
+            str(FIXTURES / "policy.yaml"), "--out", str(out_plan))
+    plan = json.loads(out_plan.read_text(encoding="utf-8"))
+    [push] = [a for a in plan["actions"] if a["id"].startswith("scim.set_group_members:")]
+    assert push["id"] == "scim.set_group_members:Finance"
+    assert sorted(push["after"]["members"]) == ["ann.active@acme.example", "zero.lead@acme.example"]

@@ -307,8 +307,15 @@ def _columns_found(table: Table, aliases: dict[str, tuple[str, ...]], mapping: M
     return ok
 
 
+GroupCell = tuple[str, list[str], SourceRef, str]
+"""A row's ``groups`` cell as :func:`_add_typed_groups` reads it: the user's id, the group names of the cell (trimmed,
+none empty), the row, the column's header as written."""
+
+
 def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: DirectoryBuilder,
-           findings: Findings) -> None:
+           findings: Findings, cells: list[GroupCell]) -> None:
+    """The users of ``csv_path`` into ``builder``; their ``groups`` cells appended to ``cells`` (every CSV's groups
+    are added at once, :func:`_add_typed_groups`)."""
     tf = read_text(csv_path, findings)
     if tf is None:
         return
@@ -347,7 +354,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
         missing_status_column(findings, csv_path, f"line {table.header_line}",
                               f"active or status (map one in {mapping_path.name})")
     count = 0
-    cells: list[tuple[str, list[str], SourceRef]] = []
+    column = table.header("groups") if groups is not None else "groups"
     for row, ref in enumerate(table.refs()):
         user_id = ids[row]
         if not user_id:
@@ -390,24 +397,24 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
         count += added
         if added and groups is not None and groups[row]:
             names_here = [n.strip() for n in groups[row].split(mapping.groups_separator)]
-            cells.append((user_id, [n for n in names_here if n], ref))
-    _add_typed_groups(builder, cells, csv_path, table.header("groups") if groups is not None else "groups")
+            cells.append((user_id, [n for n in names_here if n], ref, column))
     builder.inputs.append(tf.input_file("generic.users", count))
 
 
-def _add_typed_groups(builder: DirectoryBuilder, cells: list[tuple[str, list[str], SourceRef]], csv_path: Path,
-                      column: str) -> None:
-    """The groups the ``groups`` cells name (``cells``: user id, the names of their cell trimmed, its row), into
-    ``builder``: one group per :func:`~.values.typed_team_name_key` (a name typed in each row has no id of its own,
-    so ``Finance``, ``finance `` and ``FINANCE`` are one group, not three: tester10 #13), its id and display name
-    the spelling most rows use (the first such in file order on a tie); spellings that differ are one
-    ``group-name-variants`` warning per group naming each and the lines it is on (at most 3 a spelling)."""
-    spellings: dict[str, dict[str, list[str]]] = {}
-    for _, names, ref in cells:
+def _add_typed_groups(builder: DirectoryBuilder, cells: list[GroupCell]) -> None:
+    """The groups the ``groups`` cells of every CSV name (``cells``, :data:`GroupCell`), into ``builder``: one group
+    per :func:`~.values.typed_team_name_key` (a name typed in each row has no id of its own, so ``Finance``,
+    ``finance `` and ``FINANCE`` are one group, not three, in one CSV or across several: tester10 #13), its id and
+    display name the spelling most rows use (the first such in file order on a tie); spellings that differ are one
+    ``group-name-variants`` warning per group at the first row of that spelling, naming each spelling and the lines
+    it is on (at most 3 a spelling; each with its file's name when the cells come from several files)."""
+    several = len({ref.file for _, _, ref, _ in cells}) > 1
+    spellings: dict[str, dict[str, list[tuple[SourceRef, str]]]] = {}
+    for _, names, ref, column in cells:
         for name in names:
-            spellings.setdefault(typed_team_name_key(name), {}).setdefault(name, []).append(ref.location)
+            spellings.setdefault(typed_team_name_key(name), {}).setdefault(name, []).append((ref, column))
     chosen = {key: max(found, key=lambda s: len(found[s])) for key, found in spellings.items()}
-    for user_id, names, ref in cells:
+    for user_id, names, ref, _ in cells:
         for name in names:
             group_id = chosen[typed_team_name_key(name)]
             if not builder.has_group(group_id):
@@ -416,14 +423,21 @@ def _add_typed_groups(builder: DirectoryBuilder, cells: list[tuple[str, list[str
     for key, found in spellings.items():
         if len(found) > 1:
             written = ", ".join(
-                f"{s!r} ({', '.join(lines[:3])}{f' and {len(lines) - 3} more' if len(lines) > 3 else ''}"
+                f"{s!r} ({', '.join(_line(ref, several) for ref, _ in rows[:3])}"
+                f"{f' and {len(rows) - 3} more' if len(rows) > 3 else ''}"
                 f"{'; white space in a row inside' if s.split() != s.split(' ') else ''})"  # messages show one space
-                for s, lines in found.items())
+                for s, rows in found.items())
+            first, column = found[chosen[key]][0]
             builder.findings.warning(
-                "group-name-variants", csv_path, found[chosen[key]][0], column,
+                "group-name-variants", first.file, first.location, column,
                 f"group names {written} differ only by letter case or spaces: a generic CSV names a group by its "
                 f"cells, so they are one group, read as {chosen[key]!r} (the spelling most rows use, the first on a "
                 "tie); write it one way in the source")
+
+
+def _line(ref: SourceRef, with_file: bool) -> str:
+    """``line 5``, or ``people.csv line 5`` when the cells come from several files."""
+    return f"{Path(ref.file).name} {ref.location}" if with_file else ref.location
 
 
 def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
@@ -447,11 +461,13 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
         findings.error("ambiguous-mapping", loaded[0][0], "", "users",
                        "several mapping files: each must name its CSV with users:")
         return builder.build()
+    cells: list[GroupCell] = []
     for path, mapping in loaded:
         targets = [(path.parent / u) for u in mapping.users] if mapping.users else csvs
         if not targets:
             findings.error("missing-file", path, "", "users", "no CSV file to read with this mapping")
         for csv_path in targets:
             with guarded(csv_path, findings, f"CSV mapped by {path.name}"):
-                _users(csv_path, mapping, path, builder, findings)
+                _users(csv_path, mapping, path, builder, findings, cells)
+    _add_typed_groups(builder, cells)
     return builder.build()
