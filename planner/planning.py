@@ -70,6 +70,9 @@ before it decided; a step that overrules an earlier decision says so here:
     is active first);
 15. :func:`planner.rules.user_name_mapping.mapping_items` over the settled links and creates: under
     Entra ID one attribute mapping sends every userName, so it judges them all at once;
+15b. the keyed policy entries no family consulted to settle anything (each family reports its uses in
+    :attr:`planner.rules.Outcome.uses`): one ``policy.unused_entry`` item each
+    (:func:`planner.rules.policy_entries.unused_entry_items`), after every family that reads an entry;
 16. :mod:`planner.rules.guards` over the whole set of actions, last: a guard judges the plan.
 
 :func:`build_plan` then adds the items that judge the plan against its inputs: ``inputs.truncated``
@@ -116,8 +119,8 @@ from .payloads import (
 from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
-    Outcome, account_types, app_assignment, duplicates, guards, guests, inputs, linking, organization, policy_refs,
-    preflight, scim_state, scim_values, scope, teams, unmatched, user_name_mapping,
+    Outcome, account_types, app_assignment, duplicates, guards, guests, inputs, linking, organization, policy_entries,
+    policy_refs, preflight, scim_state, scim_values, scope, teams, unmatched, user_name_mapping,
 )
 from .directory import Directory, Person, PersonStatus, build_directory, export_organization_id
 
@@ -263,15 +266,18 @@ class Decisions:
 
 def decide(policy: Policy, directory: Directory) -> Decisions:
     """Run the rule families in the order the module docstring gives (and says why)."""
-    outcome = Outcome(review_items=policy_refs.unknown_references(policy, directory))
+    unknown = policy_refs.unresolved(policy, directory)
+    outcome = Outcome(review_items=policy_refs.unknown_references(policy, directory, unknown))
     pinned, never, overrides = linking.resolve_overrides(policy, directory)
     outcome.extend(overrides)
     provisioned = scim_state.scim_links(directory, reused_address_answers(policy, directory))
     outcome.review_items.extend(provisioned.review_items)
+    outcome.uses.extend(linking.override_uses(policy, directory, provisioned.pairs))
     pinned, contradicted = scim_state.merge_pins(pinned, provisioned.pairs)
     outcome.extend(contradicted)
     shared = duplicates.shared_addresses(directory)
     renames = duplicates.resolve(policy, directory, shared)
+    outcome.uses.extend(renames.uses)
     excluded = duplicates.resolve_excluded(policy, directory)
     outcome.review_items.extend(excluded.review_items)
     graph = match_identities(directory, policy.linking, pinned, never | excluded.idp_ids | provisioned.held_idp_users)
@@ -284,7 +290,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.extend(linked.outcome)
     people = fold_guests(policy, directory, linked.people, outcome)
     people = scim_state.kept_by_scim_state(people, directory.scim, policy.linking.scim_state_conflicts,
-                                           directory.idp_users)
+                                           directory.idp_users, outcome.uses)
     # Sigma refuses a user without both names, or a userName unclean (or a reviewer cannot read it)
     people, unnamed, unsendable = scim_values.hold_refused(people)
     outcome.review_items.extend(unnamed + unsendable + scim_values.cleaned_name_items(people))
@@ -296,6 +302,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.extend(linking.link_actions(people, directory, user_types, frees, graph.rivals))
     outcome.extend(type_outcome)
     unmatched_decisions = unmatched_decisions_of(policy, directory, people)
+    outcome.uses.extend(unmatched.decision_uses(policy, directory, unmatched_decisions, people))
     team_rows = fold_teams(policy, directory, people, outcome, deactivated_by(unmatched_decisions))
     outcome.actions, unnamed_teams = scim_values.drop_unnamed_teams(outcome.actions)  # Sigma refuses a blank name
     from .sources.formulas import team_name_items  # a derived team name can look like a formula
@@ -304,10 +311,12 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     fold_unmatched(unmatched_decisions, outcome)
     actions, scim_items = scim_state.settle(directory.scim, outcome.actions, policy.linking.scim_state_conflicts,
                                             directory.idp_users, unmatched.provisioning_admin(policy, directory),
-                                            provisioned.returning, directory.groups)
+                                            provisioned.returning, directory.groups, outcome.uses)
     actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
+    outcome.uses.extend(scim_state.conflict_entry_absences(policy.linking.scim_state_conflicts, directory))
+    outcome.review_items.extend(policy_entries.unused_entry_items(policy, outcome.uses, (r.loc for r in unknown)))
     team_rows = rows_with_final_actions(team_rows, actions)
     protected = directory.protected_members(policy)
     guard_results, guard_items = guards.evaluate(
@@ -408,7 +417,6 @@ def fold_addresses(directory: Directory, people: tuple[Person, ...], graph: Iden
     ``linking.duplicate_email`` items (with ``linking.duplicates``' own items) go to ``outcome``.
     Returns ``frees``: address -> ``[(memberId, id of the action moving them off it)]``, what every
     link, create or email change sending the address waits for."""
-    outcome.review_items.extend(renames.review_items)
     if not shared:
         return {}
     # only who sends a shared address or leaves their own matters
@@ -455,6 +463,8 @@ def fold_account_types(policy: Policy, directory: Directory, people: tuple[Perso
             out.review_items.append(typed.review_item)
     out.review_items.extend(account_types.several_type_groups_items(decisions, config, directory))
     out.review_items.extend(account_types.idp_user_type_items(decisions, directory))
+    out.uses.extend(account_types.acknowledgment_uses(decisions, config))
+    out.uses.extend(account_types.confirmed_uses(decisions, config, directory))
     return decisions, out, config.nested
 
 
@@ -509,6 +519,7 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
     people = teams.team_people(people, deactivated)
     assignments, items = teams.assign_groups(team_policy, directory, policy.scope.groups)
     outcome.review_items.extend(items)
+    outcome.uses.extend(teams.map_uses(team_policy, directory, assignments))
     outcome.review_items.extend(teams.group_cycle_item(c, directory.idp_format, team_policy.flatten_nested)
                                 for c in directory.group_cycles)
     renames = teams.likely_renames(assignments, team_policy, directory, people)

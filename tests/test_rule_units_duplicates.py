@@ -9,6 +9,7 @@ from planner.directory import Link, Person, PersonStatus, build_directory
 from planner.matching import AmbiguousGroup
 from planner.model import ItemEvidence
 from planner.payloads import EmailState, MemberRef, SetEmailEvidence
+from planner.rules.policy_entries import EntryUse
 from planner.rules.duplicates import (
     AddressUse, Exclusions, IdpCollision, LinkedHolders, Renames, address_use, ambiguous_by_address,
     ambiguous_matches, choose_aliases, decide_address, explains, idp_collision_item, idp_collisions,
@@ -84,14 +85,13 @@ def test_duplicates_entries_are_decided_by_member_and_the_others_reported():
     # BOB@x.example names three members: it names nobody
     assert renames.decisions == {"m2": "rename"}
     assert renames.renamed == frozenset({"m2"})
-    # (the entries naming nobody are planner.rules.policy_refs' items: tests/test_rule_units_policy_refs.py)
-    assert [(r.id, r.blocking, r.rule) for r in renames.review_items] == [
-        ("linking.duplicate_unused:m4", False, "linking.duplicates"),
-    ]
-    (unused,) = renames.review_items
-    assert unused.subject.fields() == {"memberId": "m4", "email": "ann@x.example"}
-    assert unused.message.endswith("names member m4 (ann@x.example), whose address no other member has: "
-                                   "nothing to free, the entry has no effect")
+    # (the entries naming nobody are planner.rules.policy_refs' items: tests/test_rule_units_policy_refs.py); the
+    # entry naming a member whose address nobody else has settles nothing (planner.rules.policy_entries)
+    assert renames.uses == (
+        EntryUse("linking.duplicates", "m2", "rename member m2"),
+        EntryUse("linking.duplicates", "ann@x.example", "",
+                 "member m4 (ann@x.example): no other member has this address, nothing to free"),
+    )
 
 
 # --------------------------------------------------------------------------- who uses an address

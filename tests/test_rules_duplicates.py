@@ -128,7 +128,16 @@ def test_alias_email_shape():
 def test_duplicates_entries_naming_nobody_or_an_unshared_address():
     snap = snapshot([member("m1", "solo@example.com")], [user("00u1", "solo@example.com")])
     p = plan(snap, "linking:\n  duplicates: {mNOPE: rename, m1: rename}\n")
-    assert review_codes(p) == [("linking.duplicate_unused", False), ("policy.unknown_reference", True)]
+    assert review_codes(p) == [("policy.unknown_reference", True), ("policy.unused_entry", False)]
+    (unused,) = [r for r in p.review_items if r.code == "policy.unused_entry"]
+    assert (unused.id, unused.rule, unused.subject.fields()) == (
+        "policy.unused_entry:linking.duplicates[m1]", "linking.duplicates",
+        {"name": "m1: rename", "policyKey": "linking.duplicates[m1]", "rule": "linking.duplicates"})
+    assert unused.message == (
+        "policy.yaml:17:5: linking.duplicates entry m1: rename settled nothing in this plan: it answers which member "
+        "gives up an address another member shares, which this plan does not ask (member m1 (solo@example.com): no "
+        "other member has this address, nothing to free); the entry has no effect: remove it once its wave is done")
+    assert unused.resolution == "# remove the entry at policy.yaml:17:5: m1: rename\n"
     assert "members.set_email:m1" not in by_id(p)
     assert [r.message for r in p.review_items if r.code == "policy.unknown_reference"] == [
         "policy.yaml:16:5: linking.duplicates.mNOPE names member 'mNOPE', which is not in the Sigma export; "

@@ -103,7 +103,12 @@ def test_protected_admin_keeps_admin_and_the_idp_must_change_too():
             credential_owner.account_type_after, credential_owner.lockout, credential_owner.ok) == (
         "api_credential_owner", "mw", "marcus@example.com", "Admin", None, True)
     settled = plan(snap, extra + "  overrides: {marcus@example.com: Admin}\n")
-    assert settled.review_items == ()
+    # the downgrade it acknowledged is no longer planned: the entry settles nothing (planner.rules.policy_entries)
+    assert [(r.id, r.blocking) for r in settled.review_items] == [
+        ("policy.unused_entry:account_types.acknowledged_downgrades[0]", False)]
+    cleaned = plan(snap, extra.replace("  acknowledged_downgrades: [marcus@example.com]\n", "")
+                   + "  overrides: {marcus@example.com: Admin}\n")
+    assert cleaned.review_items == ()
     assert guard(settled, "api_credential_owner")["ok"] is True
 
 

@@ -22,23 +22,30 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 
 from ..model import NO_EVIDENCE, Action, ActionKind, ItemEvidence, ItemRef, ReviewItem
 from ..payloads import ACTION_TYPES, Payload
 
+if TYPE_CHECKING:
+    from .policy_entries import EntryUse
+
 
 @dataclass
 class Outcome:
-    """What one rule family decided: actions and review items (lists, in a stable order)."""
+    """What one rule family decided: actions and review items (lists, in a stable order), and ``uses``, the
+    keyed policy entries it consulted (:class:`~planner.rules.policy_entries.EntryUse`; those no family used are
+    ``policy.unused_entry`` items, :func:`~planner.rules.policy_entries.unused_entry_items`)."""
 
     actions: list[Action] = field(default_factory=list)
     review_items: list[ReviewItem] = field(default_factory=list)
+    uses: list[EntryUse] = field(default_factory=list)
 
     def extend(self, other: "Outcome") -> None:
         self.actions.extend(other.actions)
         self.review_items.extend(other.review_items)
+        self.uses.extend(other.uses)
 
 
 def action_id(kind: ActionKind, key: str) -> str:

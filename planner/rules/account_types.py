@@ -52,6 +52,7 @@ from ..model import AccountTypeSource, Action, ActionKind, Finding, ItemEvidence
 from ..payloads import UNSET, AccountTypeEvidence, AccountTypeTarget, MemberTypeState, UserTypeState
 from ..policy import KEEP, AccountTypes, AcknowledgedChange, Policy, PolicyError, group_pattern_matcher
 from . import action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
+from .policy_entries import EntryUse
 
 BUILTIN_TIERS = {
     "admin": 100,
@@ -237,13 +238,15 @@ class Acknowledgment:
     text: str
     before: str | None = None
     after: str | None = None
+    index: int = 0
+    """The entry's place in its list (``account_types.<name>[index]``: :mod:`.policy_entries`)."""
 
     @classmethod
-    def of(cls, name: str, entry: "str | AcknowledgedChange") -> "Acknowledgment":
-        """The acknowledgment of a policy entry of list ``name`` (a person, or :class:`AcknowledgedChange`)."""
+    def of(cls, name: str, entry: "str | AcknowledgedChange", index: int = 0) -> "Acknowledgment":
+        """The acknowledgment of entry ``index`` of list ``name`` (a person, or :class:`AcknowledgedChange`)."""
         if isinstance(entry, str):
-            return cls(name, entry)
-        return cls(name, entry.text(), entry.from_, entry.to)
+            return cls(name, entry, index=index)
+        return cls(name, entry.text(), entry.from_, entry.to, index)
 
     @property
     def recorded(self) -> bool:
@@ -528,8 +531,8 @@ def acknowledgments(name: str, entries: Iterable["str | AcknowledgedChange"], di
     """Person key (:func:`person_keys`) -> the :class:`Acknowledgment` entries of list ``name`` naming them,
     in policy order."""
     out: dict[str, tuple[Acknowledgment, ...]] = {}
-    for entry in entries:
-        ack = Acknowledgment.of(name, entry)
+    for i, entry in enumerate(entries):
+        ack = Acknowledgment.of(name, entry, i)
         for key in person_keys(entry if isinstance(entry, str) else entry.person, directory):
             out[key] = out.get(key, ()) + (ack,)
     return out
@@ -631,6 +634,37 @@ def person_acknowledged(person: Person, decision: TypeDecision, config: TypeSett
     if any(e.fits(decision.before, decision.after) for e in entries):
         return Acknowledged(True)
     return Acknowledged(False, tuple(dict.fromkeys(e for e in entries if e.recorded)))
+
+
+ACKNOWLEDGED_CHANGES = {"downgrade": "acknowledged_downgrades", "custom_replacement": "acknowledged_replacements"}
+"""The change each acknowledgment list answers (:attr:`TypeDecision.change`)."""
+
+
+def acknowledgment_uses(decisions: Iterable[TypeDecision], config: TypeSettings) -> list[EntryUse]:
+    """The ``acknowledged_downgrades`` / ``acknowledged_replacements`` entries consulted for the changes the plan
+    makes (:mod:`.policy_entries`): every entry naming a person whose ``decisions`` plan a change of the kind it
+    answers (:data:`ACKNOWLEDGED_CHANGES`), whether it fits that change or is named as stale by the item
+    (:func:`person_acknowledged` reads the same entries). An entry naming nobody whose change is planned settles
+    nothing. A protected admin the plan keeps at their type (:attr:`TypeDecision.wanted`) is asked about the change
+    the policy wanted: both lists' entries naming them are consulted. Every entry naming someone is reported
+    too, as settling nothing (why: no such change of theirs), which a use above outweighs."""
+    uses = []
+    for d in decisions:
+        names = ACKNOWLEDGED_CHANGES.values() if d.wanted is not None else (
+            [ACKNOWLEDGED_CHANGES[d.change]] if d.change in ACKNOWLEDGED_CHANGES else [])
+        after = d.wanted if d.wanted is not None else d.after
+        for name in names:
+            table = config.acknowledged_replacements if name == "acknowledged_replacements" else config.acknowledged
+            for e in table.get(d.person, ()) + table.get("i:" + (d.idp_id or ""), ()):
+                uses.append(EntryUse(f"account_types.{name}", e.index,
+                                     f"{d.before} -> {after} of {d.member_id or d.idp_id}"))
+    for name, table in (("acknowledged_downgrades", config.acknowledged),
+                        ("acknowledged_replacements", config.acknowledged_replacements)):
+        what = "downgrade" if name == "acknowledged_downgrades" else "custom replacement"
+        for e in dict.fromkeys(e for entries in table.values() for e in entries):
+            uses.append(EntryUse(f"account_types.{name}", e.index, "", f"the plan makes no {what} of the person it "
+                                 "names"))
+    return uses
 
 
 def type_evidence(decision: TypeDecision, member_type: str, config: TypeSettings) -> AccountTypeEvidence:
@@ -952,6 +986,32 @@ def several_type_groups_items(decisions: Sequence[TypeDecision], config: TypeSet
             continue
         items.append(protected_several_item(d, m, role, confirmed.get(d.member_id), directory))
     return items
+
+
+def confirmed_uses(decisions: Sequence[TypeDecision], config: TypeSettings, directory: Directory) -> list[EntryUse]:
+    """What each ``several_type_groups_confirmed`` entry settled (:mod:`.policy_entries`): it is read for a protected
+    person in groups of different account types under Entra ID (:func:`several_type_groups_items`), whether it
+    names the type chosen (settled) or another (named by the blocking item). An entry naming anyone else settles
+    nothing: why says so (no member by that name; not in several type groups; not protected; another IdP)."""
+    entries = config.policy.several_type_groups_confirmed
+    if not entries:
+        return []
+    several = {d.member_id for d in decisions if d.member_id is not None and d.idp_id is not None
+               and d.idp_id in config.mapped and config.mapped[d.idp_id].several}
+    entra = idp_family(directory.idp_format) == "entra"
+    uses = []
+    for ref, account_type in entries.items():
+        mid = directory.find_member_id(ref)
+        path = "account_types.several_type_groups_confirmed"
+        if mid is not None and entra and mid in several and mid in config.protected:
+            uses.append(EntryUse(path, ref, f"{account_type} for protected member {mid}"))
+        else:
+            why = ("it names no member of the Sigma export" if mid is None else
+                   "the IdP export is not Entra ID's, whose one app role per person it answers" if not entra else
+                   f"member {mid} is in no two groups of different account types" if mid not in several else
+                   f"member {mid} is no protected person (organization.scim_setup_admin, api_credential_owner)")
+            uses.append(EntryUse(path, ref, "", why))
+    return uses
 
 
 def protected_several_item(decision: TypeDecision, mapped: Mapped, role: str, stale: str | None,

@@ -59,6 +59,7 @@ from ..payloads import EmailState, MemberRef, SetEmailEvidence
 from ..policy import Policy
 from ..sources.values import clean_address
 from . import action_id, make_action, make_review, yaml_snippet
+from .policy_entries import EntryUse
 
 ALIAS_TAG = "dup"
 """Subaddress tag of the alias a renamed duplicate gets (RFC 5233: ``local+dup-<id>@domain``)."""
@@ -156,11 +157,12 @@ def choose_aliases(member_ids: Iterable[str], directory: Directory) -> dict[str,
 @dataclass(frozen=True, slots=True)
 class Renames:
     """``linking.duplicates`` resolved (:func:`resolve`): ``decisions`` memberId -> ``rename`` |
-    ``deactivate`` (only members whose address another member shares), and ``review_items`` for
-    entries that name nobody or a member whose address nobody else has."""
+    ``deactivate`` (only members whose address another member shares), and ``uses``, what each entry naming a
+    member settled (:mod:`.policy_entries`: an entry naming a member whose address nobody else has settles
+    nothing, the informational ``policy.unused_entry``; blocking for ``deactivate``)."""
 
     decisions: Mapping[str, str] = field(default_factory=dict)
-    review_items: tuple[ReviewItem, ...] = ()
+    uses: tuple[EntryUse, ...] = ()
 
     @property
     def renamed(self) -> frozenset[str]:
@@ -172,29 +174,19 @@ def resolve(policy: Policy, directory: Directory, shared: SharedAddresses) -> Re
     """Resolve ``linking.duplicates`` (keys: memberId, or an email that names one member)."""
     holders = {mid for mids in shared.values() for mid in mids}
     decisions: dict[str, str] = {}
-    items: list[ReviewItem] = []
+    uses: list[EntryUse] = []
     for ref, how in policy.linking.duplicates.items():
-        loc = policy.location("linking", "duplicates", ref)
         mid = directory.find_member_id(ref)
         if mid is None:  # planner.rules.policy_refs reports it
             continue
         if mid not in holders:
-            items.append(unused_entry_item(directory.members[mid], loc))
+            member = directory.members[mid]
+            uses.append(EntryUse("linking.duplicates", ref, "", f"member {mid} ({member.email}): no other member has "
+                                 "this address, nothing to free"))
         else:
             decisions[mid] = how
-    return Renames(decisions, tuple(items))
-
-
-def unused_entry_item(member: SigmaMember, loc: str) -> ReviewItem:
-    """``linking.duplicate_unused`` (informational): the ``linking.duplicates`` entry at ``loc`` names a
-    member whose address no other member has."""
-    mid = member.member_id
-    return make_review(
-        "linking.duplicate_unused", mid, blocking=False,
-        subject=ItemRef(member_id=mid, email=member.email),
-        message=(f"linking.duplicates at {loc} names member {mid} ({member.email}), whose address no other "
-                 "member has: nothing to free, the entry has no effect"),
-        rule="linking.duplicates", resolution=f"# remove the entry at {loc}\n")
+            uses.append(EntryUse("linking.duplicates", ref, f"{how} member {mid}"))
+    return Renames(decisions, tuple(uses))
 
 
 # --------------------------------------------------------------------------- who uses a shared address

@@ -61,6 +61,7 @@ from ..payloads import (
     ScimUserAfter,
     SetEmailEvidence,
 )
+from .policy_entries import EntryUse
 from .scim_values import mixed_script_parts
 from . import Outcome, action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from ..directory import Directory, Link, LinkedPair, Person, PersonStatus, name_key
@@ -93,6 +94,29 @@ def resolve_overrides(policy: Policy, directory: Directory) -> tuple[tuple[Linke
                     directory.idp_users[idp_id].user_name)
         pinned.append(LinkedPair(member_id, idp_id, link))
     return tuple(pinned), frozenset(never), outcome
+
+
+def override_uses(policy: Policy, directory: Directory, scim_pairs: Iterable[LinkedPair]) -> list[EntryUse]:
+    """What each ``linking.overrides`` entry naming people of the exports settled (:mod:`.policy_entries`): a
+    ``never`` entry keeps its IdP user from every match; a pinned link settles who the IdP user is, unless
+    Sigma's SCIM state already links the same member and IdP user (``scim_pairs``, :func:`.scim_state.scim_links`:
+    a wave applied before settled it, :func:`.scim_state.merge_pins` drops the pin), which settles nothing. An
+    entry naming someone the exports lack is :mod:`.policy_refs`' (no use reported)."""
+    linked = {(p.member_id, p.idp_id) for p in scim_pairs}
+    uses = []
+    for i, o in enumerate(policy.linking.overrides):
+        idp_id = directory.find_idp_id(o.idp)
+        member_id = None if o.member == NEVER else directory.find_member_id(o.member)
+        if idp_id is None or (o.member != NEVER and member_id is None):
+            continue
+        if o.member == NEVER:
+            uses.append(EntryUse("linking.overrides", i, f"never links IdP user {idp_id}"))
+        elif (member_id, idp_id) in linked:
+            uses.append(EntryUse("linking.overrides", i, "", f"Sigma's SCIM state already links member {member_id} "
+                                 f"to IdP user {idp_id}: a wave applied before settled it"))
+        else:
+            uses.append(EntryUse("linking.overrides", i, f"links IdP user {idp_id} to member {member_id}"))
+    return uses
 
 
 # --------------------------------------------------------------------------- statuses

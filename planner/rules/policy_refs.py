@@ -346,9 +346,16 @@ def map_team_missing(ref: PolicyRef, policy: Policy, directory: Directory) -> Re
                                        near, policy.preflight.previous_scim)
 
 
-def unknown_references(policy: Policy, directory: Directory) -> list[ReviewItem]:
-    """One blocking item per reference of ``policy`` naming nothing in ``directory`` (:func:`policy_references`,
-    :func:`resolves`), in section order: ``policy.unknown_reference``, or for a ``teams.map`` key naming a team
+def unresolved(policy: Policy, directory: Directory) -> list[PolicyRef]:
+    """The references of ``policy`` naming nothing in ``directory`` (:func:`policy_references`, :func:`resolves`),
+    in section order."""
+    return [ref for ref in policy_references(policy) if not resolves(ref, directory)]
+
+
+def unknown_references(policy: Policy, directory: Directory, refs: Iterable[PolicyRef] | None = None
+                       ) -> list[ReviewItem]:
+    """One blocking item per reference of ``policy`` naming nothing in ``directory`` (``refs``, :func:`unresolved`
+    when not given), in section order: ``policy.unknown_reference``, or for a ``teams.map`` key naming a team
     known to be gone, ``teams.map_team_missing`` (:func:`map_team_missing`)."""
     return [map_team_missing(ref, policy, directory) or unknown_reference_item(ref, policy, directory)
-            for ref in policy_references(policy) if not resolves(ref, directory)]
+            for ref in (unresolved(policy, directory) if refs is None else refs)]

@@ -63,6 +63,7 @@ from ..payloads import (
 )
 from . import Outcome, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from .guests import DocumentOwner
+from .policy_entries import EntryUse
 from .unmatched import PROVISIONING_ADMIN, documents_note
 from ..directory import Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, newest_update
 from ..sources.values import change_time
@@ -555,13 +556,16 @@ class PlannedState:
     idp_groups: Mapping[str, Group] = field(default_factory=dict)
     """The IdP export's groups by id (their ``membership_updated``, when the export says, dates a membership
     a push and Sigma's SCIM group disagree on: :func:`dated_group_members`)."""
+    uses: list[EntryUse] = field(default_factory=list)
+    """Where :meth:`verdict` reports each ``linking.scim_state_conflicts`` entry it consulted (one
+    :class:`~planner.rules.policy_entries.EntryUse` per disagreement): the caller's list, appended to."""
 
     @classmethod
     def of(cls, state: ScimState, actions: list[Action], conflicts: Mapping[str, object] | None = None,
            idp_users: Mapping[str, IdpUser] | None = None,
            provisioning_admin: DocumentOwner | None = None,
            returning: frozenset[str] = frozenset(),
-           idp_groups: Mapping[str, Group] | None = None) -> "PlannedState":
+           idp_groups: Mapping[str, Group] | None = None, uses: list[EntryUse] | None = None) -> "PlannedState":
         typed = frozenset(a.target.member_id for a in actions if isinstance(a, ScimSetAccountType))
         linked = frozenset(a.target.member_id for a in actions
                            if isinstance(a, ScimLinkUser) and a.target.member_id in state.users)
@@ -569,7 +573,8 @@ class PlannedState:
         users = idp_users or {}
         newest = newest_update(users.values())
         admin = provisioning_admin or DocumentOwner(None, None, PROVISIONING_ADMIN)
-        return cls(state, typed, linked, entries, users, newest, admin, returning, idp_groups or {})
+        return cls(state, typed, linked, entries, users, newest, admin, returning, idp_groups or {},
+                   [] if uses is None else uses)
 
     def entry(self, user: ScimUser, idp_id: str | None) -> ConflictEntry | None:
         """The ``linking.scim_state_conflicts`` entry for ``user`` (linked to IdP user ``idp_id``): by its
@@ -596,9 +601,15 @@ class PlannedState:
         when the dates say SCIM is newer: the export is stale, export again). An entry the dates contradict,
         or written for another disagreement, no longer applies: it is named (``stale_entry``) and the item is
         blocking, even where the dates alone would decide. ``dates``: the dates of another record than the
-        user's (a group's membership: :func:`dated_group_members`), else the user's own (:meth:`dates`)."""
+        user's (a group's membership: :func:`dated_group_members`), else the user's own (:meth:`dates`). A
+        consulted entry is reported in :attr:`uses` (:mod:`.policy_entries`): the disagreement it answers is
+        there, whichever side wins."""
         dates = dates or self.dates(user, idp_id, any(d.membership for d in found))
         entry = self.entry(user, idp_id)
+        if entry is not None:
+            self.uses.append(EntryUse("linking.scim_state_conflicts", entry.key,
+                                      f"the disagreement of SCIM user {user.user_name} on "
+                                      f"{', '.join(d.attribute for d in found)}"))
         by_dates = dates.newer
         if entry is not None and ((by_dates is not None and entry.newer != by_dates) or not entry.fits(found)):
             return Verdict(None, dates, stale_entry=entry)
@@ -1112,7 +1123,7 @@ export shows inactive or outside ``scope.groups``."""
 
 
 def kept_by_scim_state(people: tuple[Person, ...], state: ScimState, conflicts: Mapping[str, object],
-                       idp_users: Mapping[str, IdpUser]) -> tuple[Person, ...]:
+                       idp_users: Mapping[str, IdpUser], uses: list[EntryUse] | None = None) -> tuple[Person, ...]:
     """Step 7b of :func:`planner.planning.decide`: who counts as active though the export says otherwise,
     decided once, before the families that read it (account types, teams, unmatched members, guards).
 
@@ -1129,7 +1140,7 @@ def kept_by_scim_state(people: tuple[Person, ...], state: ScimState, conflicts: 
     ``scim_state``; the dates alone never keep a deactivated user)."""
     if not state.known or not conflicts:
         return people
-    planned = PlannedState.of(state, [], conflicts, idp_users)
+    planned = PlannedState.of(state, [], conflicts, idp_users, uses=uses)
     out = []
     for p in people:
         if p.status in KEPT_FROM and p.member is not None and p.member.is_active and p.idp_user is not None:
@@ -1142,6 +1153,25 @@ def kept_by_scim_state(people: tuple[Person, ...], state: ScimState, conflicts: 
                                 user_name_key=user.user_name_key)
         out.append(p)
     return tuple(out)
+
+
+def conflict_entry_absences(conflicts: Mapping[str, object], directory: Directory) -> list[EntryUse]:
+    """Why each ``linking.scim_state_conflicts`` entry would settle nothing when :meth:`PlannedState.verdict` never
+    consults it (:mod:`.policy_entries`; an :class:`~planner.rules.policy_entries.EntryUse` that settled nothing
+    each): its key names no IdP user of the export and no user of Sigma's SCIM state (the person left), Sigma's
+    export has no SCIM state, or Sigma's SCIM state and the export do not disagree on the user."""
+    state = directory.scim
+    uses = []
+    for key in conflicts:
+        if not state.known:
+            why = "Sigma's export has no SCIM state to disagree with"
+        elif key != "*" and directory.find_idp_id(key) is None and key not in state.by_external_id \
+                and email_key(key) not in state.by_user_name:
+            why = f"{key} names no IdP user of the export and no user of Sigma's SCIM state"
+        else:
+            why = "Sigma's SCIM state and the IdP export do not disagree on " + ("anyone" if key == "*" else key)
+        uses.append(EntryUse("linking.scim_state_conflicts", key, "", why))
+    return uses
 
 
 def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Settlement:
@@ -1212,18 +1242,20 @@ def settle_action(action: Action, planned: PlannedState) -> Settlement:
 def settle(state: ScimState, actions: list[Action], conflicts: Mapping[str, str] | None = None,
            idp_users: Mapping[str, IdpUser] | None = None, provisioning_admin: DocumentOwner | None = None,
            returning: frozenset[str] = frozenset(),
-           idp_groups: Mapping[str, Group] | None = None) -> tuple[list[Action], list[ReviewItem]]:
+           idp_groups: Mapping[str, Group] | None = None, uses: list[EntryUse] | None = None
+           ) -> tuple[list[Action], list[ReviewItem]]:
     """Drop what Sigma's SCIM state already satisfies and replace what Sigma forbids (module
     docstring; one :func:`settle_action` per action); dependencies on a dropped action are removed,
     on a replaced one re-pointed. ``conflicts`` (``linking.scim_state_conflicts``) and ``idp_users``
     (the export's users) settle and date disagreements; ``provisioning_admin`` receives the documents of
     a SCIM deactivation (:class:`PlannedState`); ``returning``: the members ``linking.reused_addresses``
     links as the same person returning (:attr:`ScimLinks.returning`); ``idp_groups`` (the export's groups)
-    date the memberships a push and SCIM's group disagree on. Returns the actions (same order) and
-    the review items raised. No SCIM state: unchanged."""
+    date the memberships a push and SCIM's group disagree on; ``uses``: where the ``linking.scim_state_conflicts``
+    entries consulted are reported (:meth:`PlannedState.verdict`). Returns the actions (same order) and the review
+    items raised. No SCIM state: unchanged."""
     if not state.known:
         return actions, []
-    planned = PlannedState.of(state, actions, conflicts, idp_users, provisioning_admin, returning, idp_groups)
+    planned = PlannedState.of(state, actions, conflicts, idp_users, provisioning_admin, returning, idp_groups, uses)
     out: list[Action] = []
     items: list[ReviewItem] = []
     renamed: dict[str, str] = {}  # action id -> its replacement's id, "" when dropped

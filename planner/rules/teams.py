@@ -108,6 +108,7 @@ from ..payloads import (
 from ..policy import REGEX_PREFIX, Policy, Teams, TeamRule, group_pattern_matcher
 from ..sources.values import clean_text, team_name_key, unclean_name_parts
 from . import action_id, make_action, make_review, yaml_snippet
+from .policy_entries import EntryUse
 
 IDP_NAMES = {"okta": "Okta", "entra": "Entra ID", "google": "Google Workspace"}
 """Display name of an IdP by the prefix of its export format (``entra-csv`` -> Entra ID)."""
@@ -759,6 +760,32 @@ def assign_groups(policy: Teams, directory: Directory,
               for tid in sorted(missing, key=lambda t: (directory.teams[t].name, t)) if tid not in mapped_teams]
     return final, (items + [archived_team_item(held[gid]) for gid in sorted(held)]
                    + [look_alike_item(alike[gid]) for gid in sorted(alike)])
+
+
+def map_uses(policy: Teams, directory: Directory, assignments: Iterable[Assignment]) -> list[EntryUse]:
+    """What each ``teams.map`` entry naming an active or archived team settled (:mod:`.policy_entries`): the group
+    it gives the team (an assignment of rule ``teams.map`` among the final ``assignments`` of
+    :func:`assign_groups`), or the blocking ``teams.archived_team`` item holding its group (:func:`archived_matches`).
+    One whose team Sigma's SCIM state already links to the entry's group settles nothing (a wave applied before
+    did: :func:`scim_assignments` wins, the map is not read); nor does one no assignment came of (another item
+    holds the group, or the group is out of the plan). An entry naming no team or no group is :mod:`.policy_refs`'."""
+    mapped = {a.name for a in assignments if a.rule == "teams.map"}
+    linked = {(a.name, a.group_name) for a in assignments if a.rule == "scim"}
+    teams = {t.name: t for t in directory.teams.values() if not t.is_archived}
+    archived = {t.name for t in directory.teams.values() if t.is_archived}
+    uses = []
+    for team, group in policy.map.items():
+        if team in mapped:
+            uses.append(EntryUse("teams.map", team, f"team {team!r} follows IdP group {group!r}"))
+        elif team in archived and team not in teams:
+            uses.append(EntryUse("teams.map", team, f"IdP group {group!r} held: team {team!r} is archived"))
+        elif (team, group) in linked:
+            uses.append(EntryUse("teams.map", team, "", f"Sigma's SCIM state already links team {team!r} to IdP group "
+                                 f"{group!r}: a wave applied before settled it"))
+        elif team in teams:
+            uses.append(EntryUse("teams.map", team, "", f"no IdP group is assigned to team {team!r} by it: another "
+                                 "item holds the group, or another rule took it"))
+    return uses
 
 
 def archived_matches(policy: Teams, groups: list[Group], candidates: Mapping[str, list[Assignment]],

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from ..directory import (
     PROTECTED_BECAUSE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_update,
@@ -52,6 +52,7 @@ from ..sources.values import change_time
 from . import make_action, make_review, person_ref, yaml_snippet
 from .guests import DocumentOwner
 from .idp_status import inactive_because, never_activated
+from .policy_entries import EntryUse
 
 NEVER_ACTIVATED = "unmatched.never_activated"
 """The rule and item code of a member whose IdP user was never activated (:mod:`.idp_status`)."""
@@ -215,6 +216,46 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
             directory.scim.set_up_by, newest_update(directory.idp_users.values()),
             frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id)),
     )
+
+
+def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[UnmatchedDecision],
+                  people: Iterable[Person]) -> list[EntryUse]:
+    """What each ``unmatched.decisions`` entry naming a member of the export settled (:mod:`.policy_entries`): the
+    member's keep or deactivate, when the member is one this family decides (:data:`KINDS`) and the entry decided
+    it (rule ``unmatched.decisions``; a protected member's ``deactivate`` is consulted too: its blocking
+    ``unmatched.protected_member`` item names it). A member of another status in ``people`` (every person's final
+    record: linked, a guest, archived) is asked no keep-or-deactivate question: the entry settles nothing, and why
+    says their status; a ``held`` member's entry counts as used (the question comes back once the item holding
+    them is settled). An entry naming no member is
+    :mod:`.policy_refs`'. A ``linking.duplicates: deactivate`` entry deciding a member (rule ``linking.duplicates``)
+    is reported too."""
+    if not policy.unmatched.decisions and not policy.linking.duplicates:
+        return []
+    by_member = {d.member_id: d for d in decisions}
+    statuses = {p.member.member_id: p.status for p in people if p.member is not None}
+    uses = []
+    for ref, what in policy.unmatched.decisions.items():
+        mid = directory.find_member_id(ref)
+        if mid is None:
+            continue
+        d = by_member.get(mid)
+        if d is not None and (d.rule == "unmatched.decisions" or (d.rule == "guards.protected_members"
+                                                                   and d.review_item is not None)):
+            uses.append(EntryUse("unmatched.decisions", ref, f"{d.decision} member {mid}"))
+        elif statuses.get(mid) is PersonStatus.HELD:  # asked again once the item holding them is settled
+            uses.append(EntryUse("unmatched.decisions", ref, f"kept for member {mid}, held by another item"))
+        else:
+            status = statuses.get(mid)
+            why = (f"member {mid} is {d.kind.value}, which {d.rule} decides" if d is not None else
+                   f"member {mid} has status {status.value} in this plan" if status is not None else
+                   f"member {mid} is in no person row of this plan")
+            uses.append(EntryUse("unmatched.decisions", ref, "", why))
+    for ref, what in policy.linking.duplicates.items():  # its deactivate is a decision of this family too
+        mid = directory.find_member_id(ref)
+        d = by_member.get(mid or "")
+        if d is not None and d.rule == "linking.duplicates":
+            uses.append(EntryUse("linking.duplicates", ref, f"{d.decision} member {mid}"))
+    return uses
 
 
 def made_later(person: Person, dates: NewMemberDates) -> str:

@@ -1,0 +1,172 @@
+"""Policy entries that settle nothing in a wave are ``policy.unused_entry`` items, never silent
+(:mod:`planner.rules.policy_entries`): one informational item per entry, naming it as written, at its
+file:line:column, with why, and what it would settle unreviewed if left, where it would."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from planner.model import ScimGroup, ScimUser, Snapshot, email_key
+
+from .plan_factory import group, kinds, member, plan, snapshot, team, user
+
+ALICE = member("m1", "alice@example.com", "Alice", "A", member_type="View")
+ALICE_IDP = user("u1", "alice@example.com", first="Alice", last="A")
+ROOT_SCIM = ScimUser("root", "root@example.com", email_key("root@example.com"), "u-root", True, "Admin")
+
+
+def provisioned(member_id: str, user_name: str, external_id: str, user_type: str = "View") -> ScimUser:
+    return ScimUser(member_id, user_name, email_key(user_name), external_id, True, user_type)
+
+
+def with_scim(snap: Snapshot, users=(), groups=()) -> Snapshot:
+    return replace(snap, sigma=replace(snap.sigma, scim_users=(ROOT_SCIM, *users), scim_groups=tuple(groups)))
+
+
+def unused(p) -> list[tuple[str, bool, str, str]]:
+    """``(id, blocking, message, resolution)`` of the plan's ``policy.unused_entry`` items."""
+    return [(r.id, r.blocking, r.message, r.resolution) for r in p.review_items if r.code == "policy.unused_entry"]
+
+
+def test_an_override_sigmas_scim_state_already_links_settles_nothing():
+    # wave 2: the link the override pinned in wave 1 is Sigma's SCIM state now
+    snap = with_scim(snapshot([ALICE], [ALICE_IDP]), [provisioned("m1", "alice@example.com", "u1")])
+    p = plan(snap, "linking:\n  overrides:\n    - {idp: u1, member: m1}\n")
+    assert kinds(p) == []
+    assert unused(p) == [(
+        "policy.unused_entry:linking.overrides[0]", False,
+        "policy.yaml:16:5: linking.overrides entry {idp: u1, member: m1} settled nothing in this plan: it answers "
+        "which member this IdP user is, which this plan does not ask (Sigma's SCIM state already links member m1 to "
+        "IdP user u1: a wave applied before settled it); the entry has no effect: remove it once its wave is done",
+        "# remove the entry at policy.yaml:16:5: {idp: u1, member: m1}\n")]
+    # wave 1: the override links them, and is used
+    wave1 = plan(snapshot([ALICE], [ALICE_IDP]), "linking:\n  overrides:\n    - {idp: u1, member: m1}\n")
+    assert kinds(wave1) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
+    assert unused(wave1) == []
+
+
+TYPES = "account_types:\n  group_map: {Sigma-View: View}\n  precedence: [Admin, Build, View]\n"
+
+
+def test_an_acknowledged_downgrade_no_longer_planned_settles_nothing_and_its_short_form_says_its_danger():
+    snap = snapshot([ALICE], [ALICE_IDP], [group("g1", "Sigma-View", users=["u1"])],
+                    account_types=["Admin", "Build", "View"])
+    p = plan(snap, TYPES + "  acknowledged_downgrades:\n    - alice@example.com\n"
+                           "    - {person: u1, from: Build, to: View}\n")
+    assert unused(p) == [
+        ("policy.unused_entry:account_types.acknowledged_downgrades[0]", False,
+         "policy.yaml:22:5: account_types.acknowledged_downgrades entry alice@example.com settled nothing in this "
+         "plan: it answers whether this person's downgrade is accepted, which this plan does not ask (the plan makes "
+         "no downgrade of the person it names); left, its short form records no change, so it would settle any later "
+         "downgrade of this person unreviewed: remove it",
+         "# remove the entry at policy.yaml:22:5: alice@example.com\n"),
+        ("policy.unused_entry:account_types.acknowledged_downgrades[1]", False,
+         "policy.yaml:23:5: account_types.acknowledged_downgrades entry {person: u1, from: Build, to: View} settled "
+         "nothing in this plan: it answers whether this person's downgrade is accepted, which this plan does not ask "
+         "(the plan makes no downgrade of the person it names); the entry has no effect: remove it once its wave is "
+         "done",
+         "# remove the entry at policy.yaml:23:5: {person: u1, from: Build, to: View}\n"),
+    ]
+    # the downgrade planned: the entry settles it, no item
+    builder = member("m1", "alice@example.com", "Alice", "A", member_type="Build")
+    downgraded = plan(snapshot([builder], [ALICE_IDP], [group("g1", "Sigma-View", users=["u1"])],
+                               account_types=["Admin", "Build", "View"]),
+                      TYPES + "  acknowledged_downgrades:\n    - alice@example.com\n")
+    assert kinds(downgraded) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root"),
+                                 ("scim.set_account_type", "scim.set_account_type:m1")]
+    assert downgraded.review_items == ()
+
+
+SCIM_ALICE = with_scim(snapshot([ALICE], [ALICE_IDP]), [provisioned("m1", "alice@example.com", "u1")])
+
+
+def test_a_scim_state_conflict_entry_with_no_disagreement_settles_nothing_and_its_short_form_says_its_danger():
+    p = plan(SCIM_ALICE, "linking:\n  scim_state_conflicts:\n    u1: idp_export\n"
+                         "    u9: {newer: idp_export, active: false}\n")
+    assert kinds(p) == []
+    assert unused(p) == [
+        ("policy.unused_entry:linking.scim_state_conflicts[u1]", False,
+         "policy.yaml:16:5: linking.scim_state_conflicts entry u1: idp_export settled nothing in this plan: it answers "
+         "which side is newer where Sigma's SCIM state and the IdP export disagree on this user, which this plan does "
+         "not ask (Sigma's SCIM state and the IdP export do not disagree on u1); left, its short form records no "
+         "value, so it would settle any later disagreement of this person unreviewed: remove it",
+         "# remove the entry at policy.yaml:16:5: u1: idp_export\n"),
+        ("policy.unused_entry:linking.scim_state_conflicts[u9]", False,
+         "policy.yaml:17:5: linking.scim_state_conflicts entry u9: {newer: idp_export, active: false} settled nothing "
+         "in this plan: it answers which side is newer where Sigma's SCIM state and the IdP export disagree on this "
+         "user, which this plan does not ask (u9 names no IdP user of the export and no user of Sigma's SCIM state); "
+         "the entry has no effect: remove it once its wave is done",
+         "# remove the entry at policy.yaml:17:5: u9: {newer: idp_export, active: false}\n"),
+    ]
+    # the disagreement there (the export lacks alice): the entry settles it, no item of it
+    gone = with_scim(snapshot([ALICE], []), [provisioned("m1", "alice@example.com", "u1")])
+    settled = plan(gone, "unmatched: {action: deactivate}\nlinking: {scim_state_conflicts: {u1: idp_export}}")
+    assert kinds(settled) == [("scim.deactivate_user", "scim.deactivate_user:m1")]
+    assert unused(settled) == []
+
+
+def test_an_unmatched_decision_for_a_member_now_linked_settles_nothing_and_says_its_danger():
+    p = plan(snapshot([ALICE, member("m2", "bob@example.com")], [ALICE_IDP]),
+             "unmatched:\n  decisions: {alice@example.com: deactivate, m2: keep}\n")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
+    assert unused(p) == [(
+        "policy.unused_entry:unmatched.decisions[alice@example.com]", False,
+        "policy.yaml:9:5: unmatched.decisions entry alice@example.com: deactivate settled nothing in this plan: it "
+        "answers whether to keep or deactivate this member, who has no IdP identity, which this plan does not ask "
+        "(member m1 has status link in this plan); left, it records no reason, so it would deactivate this member "
+        "unreviewed the next time they have no IdP identity (they leave, an export misses them): remove it",
+        "# remove the entry at policy.yaml:9:5: alice@example.com: deactivate\n")]
+
+
+def test_a_teams_map_entry_sigmas_scim_state_already_links_settles_nothing():
+    snap = with_scim(snapshot([ALICE], [ALICE_IDP], [group("g1", "Finance EMEA", users=["u1"])],
+                              teams=[team("t1", "Finance")], memberships={"t1": ["m1"]}),
+                     [provisioned("m1", "alice@example.com", "u1")], [ScimGroup("t1", "Finance", "g1", ("m1",))])
+    p = plan(snap, "teams:\n  map: {Finance: Finance EMEA}\n")
+    assert kinds(p) == []
+    assert unused(p) == [(
+        "policy.unused_entry:teams.map[Finance]", False,
+        "policy.yaml:16:5: teams.map entry Finance: Finance EMEA settled nothing in this plan: it answers which IdP "
+        "group this team follows, which this plan does not ask (Sigma's SCIM state already links team 'Finance' to "
+        "IdP group 'Finance EMEA': a wave applied before settled it); the entry has no effect: remove it once its "
+        "wave is done",
+        "# remove the entry at policy.yaml:16:5: Finance: Finance EMEA\n")]
+    # wave 1: the map links them
+    wave1 = plan(snapshot([ALICE], [ALICE_IDP], [group("g1", "Finance EMEA", users=["u1"])],
+                          teams=[team("t1", "Finance")], memberships={"t1": ["m1"]}),
+                 "teams:\n  map: {Finance: Finance EMEA}\n")
+    assert ("scim.link_group", "scim.link_group:t1") in kinds(wave1)
+    assert unused(wave1) == []
+
+
+def test_an_entry_naming_someone_the_exports_lack_is_the_unknown_reference_alone():
+    p = plan(snapshot([ALICE], [ALICE_IDP]), "unmatched:\n  decisions: {zed@example.com: keep}\n"
+                                             "linking:\n  overrides:\n    - {idp: u404, member: m1}\n")
+    assert sorted((r.id, r.blocking) for r in p.review_items) == [
+        ("policy.unknown_reference:linking.overrides[0].idp", True),
+        ("policy.unknown_reference:unmatched.decisions.'zed@example.com'", True)]
+
+
+def test_a_several_type_groups_confirmation_under_okta_settles_nothing(tmp_path):
+    # the confirmation answers Entra ID's one app role per person; the Okta export's plan never asks it
+    from pathlib import Path
+
+    from planner.cli import main
+    from planner.planfile import read_plan
+
+    samples = Path(__file__).resolve().parent.parent / "samples" / "acme"
+    text = (samples / "policy-okta-reviewed.yaml").read_text(encoding="utf-8")
+    anchor = "  acknowledged_downgrades: [helen.ortiz@acme.example]\n"
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text.replace(anchor, anchor + "  several_type_groups_confirmed: {priya.raman@acme.example: Admin}\n"),
+                      encoding="utf-8")
+    line = text[:text.index(anchor)].count("\n") + 2
+    main(["plan", "--sigma", str(samples / "sigma"), "--idp", str(samples / "okta"), "--policy", str(policy),
+          "--out", str(tmp_path / "plan.json")])
+    assert unused(read_plan(tmp_path / "plan.json")) == [(
+        "policy.unused_entry:account_types.several_type_groups_confirmed[priya.raman@acme.example]", False,
+        f"{policy}:{line}:35: account_types.several_type_groups_confirmed entry priya.raman@acme.example: Admin "
+        "settled nothing in this plan: it answers which account type Entra ID sends this protected person in groups "
+        "of different account types, which this plan does not ask (the IdP export is not Entra ID's, whose one app "
+        "role per person it answers); the entry has no effect: remove it once its wave is done",
+        f"# remove the entry at {policy}:{line}:35: priya.raman@acme.example: Admin\n")]
