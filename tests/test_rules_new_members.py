@@ -18,7 +18,7 @@ import yaml
 from msgspec import structs
 from msgspec import to_builtins as wire
 
-from planner.model import ScimUser, Snapshot, email_key
+from planner.model import UNSET, ScimUser, Snapshot, email_key
 
 from .execute_support import counting_sandbox
 from .plan_factory import ROOT_USER, by_id, kinds, member, plan, review_codes, snapshot, user
@@ -71,9 +71,10 @@ def test_a_member_scim_lists_without_external_id_made_after_set_up_is_the_state_
         "set up (by 2026-12-01T10:00:00Z): an IdP that sends no externalId provisioned them, or someone made them "
         "by hand, and Sigma's SCIM state and the IdP export disagree (active: SCIM true, export absent (no IdP user "
         "matches it); SCIM last changed the user 2026-12-06T17:33:32Z, the export does not list them (its newest "
-        "record is of 2025-05-29T06:23:25Z)): which is newer? The plan does not send members.deactivate on the "
-        "export's word alone; if someone made them by hand, unmatched.decisions settles them instead "
-        "(nina@example.com: keep, or deactivate through the REST API)")
+        "record is of 2025-05-29T06:23:25Z)): SCIM created them 2026-12-06T17:33:32Z, after the IdP export's newest "
+        "record (2025-05-29T06:23:25Z): the export is older than them, so the plan does not send members.deactivate "
+        "on its silence; export the IdP again and plan again; if someone made them by hand, unmatched.decisions "
+        "settles them instead (nina@example.com: keep, or deactivate through the REST API)")
     assert wire(item.evidence) == {
         "action": "members.deactivate:mN", "externalId": None, "attribute": "active", "scimValue": "true",
         "exportValue": "absent (no IdP user matches it)", "scimLastModified": "2026-12-06T17:33:32Z",
@@ -195,3 +196,88 @@ def test_against_the_sandbox_a_user_scim_made_without_external_id_after_a_wave_i
         assert server.state.get_member(nina)["isInactive"] is True
     finally:
         server.close()
+
+
+# --------------------------------------------------------------------------- an absence the dates explain
+
+
+def finance_org(nina: ScimUser) -> Snapshot:
+    """:func:`org` with Nina provisioned as ``nina`` and, with root, in team Finance, which SCIM links to the
+    IdP's group gF (root only): her removal from the team and her deactivation both stand on her absence."""
+    from planner.model import ScimGroup, TeamMembership
+
+    from .plan_factory import group, team
+    snap = org(NINA, scim=[nina])
+    return replace(snap, idp=replace(snap.idp, groups=(group("gF", "Finance", ["u-root"]),)),
+                   sigma=replace(snap.sigma, teams=(team("tF", "Finance"),),
+                                 team_memberships=(TeamMembership("tF", "root"), TeamMembership("tF", "mN")),
+                                 scim_groups=(ScimGroup("tF", "Finance", "gF", ("root", "mN")),)))
+
+
+def test_a_user_scim_created_after_the_exports_newest_record_is_export_again_in_both_items():
+    """Leftover of tester8 finding 5: the state conflict asked "which is newer?" of a user SCIM created after
+    the export's newest record, though the dates say the export is older; ``scim.held_member`` said so, judged
+    by SCIM's last change. One reading (``ChangeDates.absence``) for both, from meta.created."""
+    p = plan(finance_org(scim_user("mN", "nina@example.com", "00uNINA", "2026-12-06T17:33:32Z")),
+             "teams: {rules: [{match: exact}]}\n" + DEACTIVATE)
+    assert (kinds(p), review_codes(p)) == ([], [("scim.held_member", False), ("scim.state_conflict", True)])
+    held, conflict = sorted(p.review_items, key=lambda i: i.code)
+    assert (conflict.id, conflict.message) == (
+        "scim.state_conflict:members.deactivate:mN",
+        "nina@example.com is provisioned by SCIM (externalId 00uNINA), and Sigma's SCIM state and the IdP export "
+        "disagree (active: SCIM true, export absent (no IdP user has its externalId); SCIM last changed the user "
+        "2026-12-06T17:33:32Z, the export does not list them (its newest record is of 2025-05-29T06:23:25Z)): SCIM "
+        "created them 2026-12-06T17:33:32Z, after the IdP export's newest record (2025-05-29T06:23:25Z): the export "
+        "is older than them, so the plan does not send members.deactivate on its silence; export the IdP again and "
+        "plan again")
+    assert (conflict.evidence.export_newest, conflict.evidence.scim_created) == (EXPORT_NEWEST, "2026-12-06T17:33:32Z")
+    assert conflict.resolution.startswith(
+        "# export the IdP again and plan again; or scim_state: keep them; idp_export: they left the IdP, deactivate "
+        "them through SCIM (the entry settles this disagreement only)\n")
+    assert choices(conflict.resolution) == [
+        {"linking": {"scim_state_conflicts": {"00uNINA": {"newer": "scim_state", "active": True}}}},
+        {"linking": {"scim_state_conflicts": {"00uNINA": {"newer": "idp_export", "active": False}}}}]
+    assert (held.id, held.message) == (
+        "scim.held_member:teams.remove_member:tF:mN",
+        "nina@example.com stays in team 'Finance': provisioned by SCIM, absent from the IdP export: SCIM created "
+        "them 2026-12-06T17:33:32Z, after the IdP export's newest record (2025-05-29T06:23:25Z): the export is older "
+        "than them, so the plan does not remove them on the export's word alone; export the IdP again and plan "
+        "again (if they left, linking.scim_state_conflicts: {00uNINA: {newer: idp_export, active: false}} "
+        "deactivates them)")
+    assert wire(held.evidence) == {
+        "action": "teams.remove_member:tF:mN", "externalId": "00uNINA", "scimLastModified": "2026-12-06T17:33:32Z",
+        "exportNewest": EXPORT_NEWEST, "scimCreated": "2026-12-06T17:33:32Z"}
+
+
+def test_a_user_scim_created_before_the_exports_newest_record_and_changed_after_it_is_still_asked():
+    """SCIM's last change after the export's newest record does not make the export older than the user
+    (a push moves meta.lastModified): held_member no longer says 'SCIM added them after the export was
+    taken' of a user SCIM created before it; the state conflict still asks which is newer."""
+    nina = ScimUser("mN", "nina@example.com", email_key("nina@example.com"), "00uNINA", True, "View",
+                    "2026-12-06T17:33:32Z", "2025-01-01T00:00:00Z")
+    p = plan(finance_org(nina), "teams: {rules: [{match: exact}]}\n" + DEACTIVATE)
+    held, conflict = sorted(p.review_items, key=lambda i: i.code)
+    assert conflict.message.endswith(
+        "(its newest record is of 2025-05-29T06:23:25Z)): which is newer? The plan does not send members.deactivate "
+        "on the export's word alone")
+    assert held.message == (
+        "nina@example.com stays in team 'Finance': provisioned by SCIM, absent from the IdP export, and the dates do "
+        "not tell why (SCIM created them 2025-01-01T00:00:00Z, before the export's newest record, of "
+        "2025-05-29T06:23:25Z, and last changed them 2026-12-06T17:33:32Z, after it): deleted in the IdP, left out "
+        "of the export, or the export was taken before SCIM's change, so the plan does not remove them on the "
+        "export's word alone; export the IdP again and plan again; if they left, linking.scim_state_conflicts: "
+        "{00uNINA: {newer: idp_export, active: false}} deactivates them")
+    assert held.evidence.scim_created is UNSET
+
+
+def test_an_export_listing_the_user_without_a_date_is_not_called_an_absence():
+    """An Okta user without lastUpdated in an export whose other records are dated: the dates clause said
+    'the export does not list them (its newest record is of ...)' of a user it lists."""
+    nina = structs.replace(scim_user("mN", "nina@example.com", "00uNINA", "2026-12-06T17:33:32Z"), active=False)
+    snap = org(NINA, scim=[nina])
+    snap = replace(snap, idp=replace(snap.idp, users=(*snap.idp.users, user("00uNINA", "nina@example.com",
+                                                                             first="Nina", last="New"))))
+    [item] = plan(snap, DEACTIVATE).review_items
+    assert item.code == "scim.state_conflict"
+    assert "(active: SCIM false, export true; SCIM last changed the user 2026-12-06T17:33:32Z, the export does " \
+           "not say when): which is newer?" in item.message

@@ -397,6 +397,8 @@ class Settlement:
 # --------------------------------------------------------------------------- which side is newer
 
 IDP_EXPORT, SCIM_STATE = "idp_export", "scim_state"
+ABSENT_FROM_NEWER_EXPORT, ABSENT_FROM_OLDER_EXPORT = "export_newer", "export_older"
+"""What the dates show of a person the export lacks (:attr:`ChangeDates.absence`)."""
 SETTLED_BY_DATES, SETTLED_BY_POLICY = "dates", "linking.scim_state_conflicts"
 
 
@@ -410,12 +412,16 @@ class ChangeDates:
     user of the export (the export was taken no earlier), which dates the export for a person it lacks;
     ``membership``, the disagreement comes from group membership (an account type by group, a person in no
     scope group), which a user's own date does not cover: an IdP group change leaves Okta's ``lastUpdated``
-    as it was (docs/formats.md §2a-§2b), so an older date does not show the export is stale."""
+    as it was (docs/formats.md §2a-§2b), so an older date does not show the export is stale; ``absent``, the
+    export lacks the person (no IdP user of the export is theirs), and ``scim_created``, the SCIM user's
+    ``meta.created`` (RFC 7643 §3.1), which date that absence (:attr:`absence`)."""
 
     scim: str | None
     export: str | None
     export_newest: str | None = None
     membership: bool = False
+    absent: bool = False
+    scim_created: str | None = None
 
     @property
     def newer(self) -> str | None:
@@ -431,11 +437,29 @@ class ChangeDates:
         return None if self.membership else SCIM_STATE
 
     @property
-    def absent_from_newer_export(self) -> bool:
-        """True for a person the export lacks though it is newer than SCIM's record of them (its newest record
-        is later than SCIM's last change): deleted in the IdP, or left out of the export. An absence has no
-        date of its own, so it decides nothing (:meth:`newer` is ``None``); messages say it."""
-        return bool(self.scim and not self.export and self.export_newest and self.export_newest > self.scim)
+    def absence(self) -> str | None:
+        """What the dates show of a person the export lacks, the one reading every item naming the absence
+        words (``scim.state_conflict``, ``scim.held_member``): ``export_newer`` when the export's newest record
+        is later than SCIM's last change of them (``meta.lastModified``): deleted in the IdP, or left out of
+        the export; ``export_older`` when SCIM created them (``meta.created``) after the export's newest
+        record: the export was taken before they were made, so export the IdP again; ``None`` when a date is
+        missing, for a person the export lists, or when neither holds (SCIM made them before the export's
+        newest record and changed them after it). An absence has no date of its own, so it settles nothing
+        (:attr:`newer` is ``None``); the messages say it (tester8 leftover, issue 10)."""
+        if not self.absent or not self.export_newest:
+            return None
+        if self.scim and self.export_newest > self.scim:
+            return ABSENT_FROM_NEWER_EXPORT
+        if self.scim_created and self.scim_created > self.export_newest:
+            return ABSENT_FROM_OLDER_EXPORT
+        return None
+
+    def made_after_export_words(self) -> str:
+        """Why an ``export_older`` absence is one (:attr:`absence`): ``SCIM created them
+        2026-12-06T17:33:32Z, after the IdP export's newest record (2025-05-29T06:23:25Z): the export is older
+        than them``."""
+        return (f"SCIM created them {self.scim_created}, after the IdP export's newest record "
+                f"({self.export_newest}): the export is older than them")
 
     def words(self) -> str:
         """Both dates for a message: ``SCIM last changed the user 2026-12-06T06:19:49Z, the export last
@@ -444,7 +468,7 @@ class ChangeDates:
             "the SCIM state does not say when it changed the user"
         if self.export:
             export = f"the export last updated them {self.export}"
-        elif self.export_newest:
+        elif self.absent and self.export_newest:
             export = f"the export does not list them (its newest record is of {self.export_newest})"
         else:
             export = "the export does not say when"
@@ -591,7 +615,7 @@ class PlannedState:
         for a disagreement from group ``membership`` or not."""
         idp = self.idp_users.get(idp_id) if idp_id else None
         return ChangeDates(change_time(user.last_modified), idp.last_updated if idp is not None else None,
-                           self.export_newest, membership)
+                           self.export_newest, membership, idp is None, change_time(user.created))
 
     def verdict(self, user: ScimUser, idp_id: str | None, found: tuple["Disagreement", ...],
                 dates: ChangeDates | None = None) -> Verdict:
@@ -683,7 +707,10 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
     (:attr:`planner.directory.ScimState.without_external_id`) is named by its ``meta.created`` and when SCIM was
     set up; its deactivation also offers ``unmatched.decisions`` (made by hand: the REST deactivation). For a
     user the export lacks, the evidence holds the export's newest record (``exportNewest``) and SCIM's
-    ``meta.created`` (``scimCreated``)."""
+    ``meta.created`` (``scimCreated``), and the message says what they show (:attr:`ChangeDates.absence`, the
+    reading ``scim.held_member`` words too): an export newer than SCIM's record of them (deleted in the IdP, or
+    left out), or older than the user (SCIM created them after its newest record: export the IdP again; was
+    "which is newer?")."""
     target = action.target
     verdict = verdict or planned.verdict(user, idp_id, found)
     dates = verdict.dates
@@ -699,13 +726,19 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
                 "on its word; export the IdP again and plan again")
         choices = [_long_form(key, SCIM_STATE, found)]
         notes = ["scim_state: keep Sigma's SCIM state (plan nothing for it); or export the IdP again"]
-    elif dates.absent_from_newer_export:
+    elif dates.absence == ABSENT_FROM_NEWER_EXPORT:
         tail = (": absent from an export newer than SCIM's record of them, so deleted in the IdP, or left out of "
                 f"the export (an Okta listing without a filter lacks DEPROVISIONED users); the plan does not send "
                 f"{action.kind.value} on an absence alone")
         choices = [_long_form(key, IDP_EXPORT, found), _long_form(key, SCIM_STATE, found)]
         notes = ["idp_export: they left the IdP, deactivate them through SCIM; scim_state: keep them "
                  "(the entry settles this disagreement only)"]
+    elif dates.absence == ABSENT_FROM_OLDER_EXPORT:
+        tail = (f": {dates.made_after_export_words()}, so the plan does not send {action.kind.value} on its "
+                "silence; export the IdP again and plan again")
+        choices = [_long_form(key, SCIM_STATE, found), _long_form(key, IDP_EXPORT, found)]
+        notes = ["export the IdP again and plan again; or scim_state: keep them; idp_export: they left the IdP, "
+                 "deactivate them through SCIM (the entry settles this disagreement only)"]
     else:
         tail = f": which is newer? The plan does not send {action.kind.value} on the export's word alone"
         choices = [_long_form(key, SCIM_STATE, found), _long_form(key, IDP_EXPORT, found)]
@@ -1191,24 +1224,30 @@ def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Set
 
 def _held_member_item(action: TeamsRemoveMember, user: ScimUser, planned: PlannedState) -> ReviewItem:
     """Informational ``scim.held_member``: ``user``, absent from the export, stays in a team; the message
-    says what the dates show (:class:`ChangeDates`): an export newer than SCIM's record of them (deleted in
-    the IdP, or left out of the export), one older (SCIM added them after it was taken), or no dates; and
+    says what the dates show (:attr:`ChangeDates.absence`, the reading ``scim.state_conflict`` words too): an
+    export newer than SCIM's record of them (deleted in the IdP, or left out of the export), one older than
+    them (SCIM created them after its newest record: evidence ``scimCreated``; was judged by SCIM's last change,
+    which a push after the export moves for a person made before it), or no dates; and
     the fix that exists: the ``linking.scim_state_conflicts`` entry that settles their deactivation."""
     target = action.target
     dates = planned.dates(user, None)
     key = user.external_id or user.user_name
     entry = f"linking.scim_state_conflicts: {{{key}: {{newer: idp_export, active: false}}}}"
-    if dates.scim and dates.export_newest and dates.export_newest > dates.scim:
+    absence = dates.absence
+    if absence == ABSENT_FROM_NEWER_EXPORT:
         why = (f"absent from an IdP export newer than SCIM's record of them (SCIM last changed them {dates.scim}, "
                f"the export has records of {dates.export_newest}): deleted in the IdP, or left out of the export "
                "(an Okta listing without a filter lacks DEPROVISIONED users)")
         fix = (f"if they left, {entry} deactivates them and removes them from the team; "
                "if the export left them out, export the IdP again and plan again")
-    elif dates.scim and dates.export_newest:
-        why = (f"absent from an IdP export older than SCIM's record of them (its newest record is of "
-               f"{dates.export_newest}, SCIM last changed them {dates.scim}): SCIM added them after the export "
-               "was taken")
+    elif absence == ABSENT_FROM_OLDER_EXPORT:
+        why = f"absent from the IdP export: {dates.made_after_export_words()}"
         fix = f"export the IdP again and plan again (if they left, {entry} deactivates them)"
+    elif dates.scim and dates.scim_created and dates.export_newest:
+        why = (f"absent from the IdP export, and the dates do not tell why (SCIM created them {dates.scim_created}, "
+               f"before the export's newest record, of {dates.export_newest}, and last changed them {dates.scim}, "
+               "after it): deleted in the IdP, left out of the export, or the export was taken before SCIM's change")
+        fix = f"export the IdP again and plan again; if they left, {entry} deactivates them"
     else:
         why = ("absent from the IdP export, and the inputs do not date it against SCIM's record of them: SCIM "
                "added them after the export was taken, or they were deleted in the IdP")
@@ -1220,7 +1259,8 @@ def _held_member_item(action: TeamsRemoveMember, user: ScimUser, planned: Planne
                  f"the plan does not remove them on the export's word alone; {fix}"),
         rule="scim_state.held_member",
         evidence=ItemEvidence(action=action.id, external_id=user.external_id, scim_last_modified=dates.scim,
-                              export_newest=dates.export_newest or UNSET),
+                              export_newest=dates.export_newest or UNSET,
+                              scim_created=user.created if absence == ABSENT_FROM_OLDER_EXPORT else UNSET),
     )
 
 
