@@ -61,7 +61,7 @@ from ..payloads import (
     addresses_claimed,
     target_member_id,
 )
-from .errors import AddressHeld, ApiError, AuthError, IncompleteListingError
+from .errors import AddressHeld, ApiError, AuthError, IncompleteListingError, NotSendable
 from .indexes import MemberIndex, UserIndex
 from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
 from .paths import member_path, scim_resource_path, team_members_path
@@ -113,8 +113,9 @@ class Observation:
     """The target does not exist (no such SCIM user or group): ``verify`` reports it as missing."""
 
 
-class ActionInputError(Exception):
-    """The plan action lacks a field its handler needs (a planner bug); fails that action only."""
+class ActionInputError(NotSendable):
+    """The plan action lacks a field its handler needs (a planner bug), or its payload is one the SCIM
+    models refuse; fails that action only, for good (:func:`planner.execute.errors.failure_refusal`)."""
 
 
 class IdCache:

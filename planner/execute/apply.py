@@ -154,9 +154,10 @@ fetch, plan again, review and approve the new plan (tester9 finding F2)."""
 class WhatIsLeft:
     """The actions of a run's selection not done after it, by what settles them (tester9 finding F2):
 
-    - ``refused``: ``{action id: why}`` of the actions Sigma refused for good this run
-      (:attr:`planner.execute.runner.ActionResult.refused`: a final 4xx, an address another member
-      holds), in plan order; a ``--resume`` fails them the same way, a new plan settles them;
+    - ``refused``: ``{action id: why}`` of the actions that failed for good this run
+      (:attr:`planner.execute.runner.ActionResult.refused`: Sigma refused them, a final 4xx or an address
+      another member holds; or they could not be sent as planned, a fault of this tool: ``unsent``), in
+      plan order; a ``--resume`` fails them the same way, a new plan settles them;
     - ``held``: ids of the actions not done that depend, directly or not, on a refused one (they wait
       on it, so a ``--resume`` cannot do them either);
     - ``retryable``: ids of every other action not done (a 5xx, a ``429`` or a network error the tries
@@ -166,6 +167,9 @@ class WhatIsLeft:
     refused: Mapping[str, str] = field(default_factory=dict)
     held: tuple[str, ...] = ()
     retryable: tuple[str, ...] = ()
+    unsent: frozenset[str] = frozenset()
+    """The ids of ``refused`` whose failure is this tool's, before any answer of Sigma
+    (:attr:`planner.execute.runner.ActionResult.unsent`)."""
 
     @property
     def plan_again_only(self) -> bool:
@@ -185,7 +189,8 @@ def what_is_left(actions: Sequence[Action], rows: Mapping[str, JournalRow],
         behind.update(nx.descendants(graph, aid))
     undone = [a.id for a in actions if rows[a.id].state != "done" and a.id not in refused]
     return WhatIsLeft(refused, tuple(aid for aid in undone if aid in behind),
-                      tuple(aid for aid in undone if aid not in behind))
+                      tuple(aid for aid in undone if aid not in behind),
+                      frozenset(aid for aid in refused if results[aid].unsent))
 
 
 REFUSALS_NAMED = 5
@@ -197,14 +202,24 @@ def plan_again_line(left: WhatIsLeft) -> str:
     them and that a new plan settles them: ``Plan again: Sigma refused 1 action(s) for good, a --resume
     would fail them the same way: members.deactivate:m3 (403 forbidden: Member m3 is provisioned by SCIM;
     change it in the identity provider); 1 action(s) wait on them; fetch Sigma's export, plan, review and
-    approve the new plan``."""
+    approve the new plan``. Actions that could not be sent (:attr:`WhatIsLeft.unsent`) are counted so:
+    ``Plan again: 1 action(s) could not be sent as planned, a --resume would fail them the same way: ...``,
+    ``Plan again: 2 action(s) failed for good (Sigma refused 1, 1 could not be sent as planned), ...``."""
     named = [f"{aid} ({why})" for aid, why in list(left.refused.items())[:REFUSALS_NAMED]]
     more = len(left.refused) - len(named)
     if more:
         named.append(f"and {more} more (the failed lines above)")
     waiting = f"; {len(left.held)} action(s) wait on them" if left.held else ""
-    return (f"Plan again: Sigma refused {len(left.refused)} action(s) for good, a --resume would fail them the "
-            f"same way: {', '.join(named)}{waiting}; fetch Sigma's export, plan, review and approve the new plan")
+    total, unsent = len(left.refused), len(left.unsent)
+    if not unsent:
+        head = f"Sigma refused {total} action(s) for good"
+    elif unsent == total:
+        head = f"{total} action(s) could not be sent as planned"
+    else:
+        head = (f"{total} action(s) failed for good (Sigma refused {total - unsent}, {unsent} could not be sent "
+                "as planned)")
+    return (f"Plan again: {head}, a --resume would fail them the same way: {', '.join(named)}{waiting}; "
+            "fetch Sigma's export, plan, review and approve the new plan")
 
 
 def result_path(plan_path: str | Path, run_id: int) -> Path:

@@ -12,6 +12,9 @@
 - :class:`AuthError`: the credentials are refused (401 after one re-mint, or the token
   request refused).
   Every further request would fail the same way, so the runner stops.
+- :class:`NotSendable`: an action cannot be sent as its plan says (a payload the SCIM models refuse
+  before sending, an id that cannot be a path segment, a field its handler needs missing): nothing
+  reached Sigma, and a ``--resume`` meets it again (:func:`failure_refusal`).
 """
 
 from __future__ import annotations
@@ -19,11 +22,39 @@ from __future__ import annotations
 import re
 
 import httpx2
+import msgspec
+import pydantic
 
 from ..errors import UserError
 from .retry import Tries, is_final_refusal, tries_note
 
 _MEMBER_ID = re.compile(r"member-id=([A-Za-z0-9_-]+)")
+
+
+class NotSendable(Exception):
+    """An action that cannot be sent as its plan says, found before any request for it (the handlers'
+    :class:`planner.execute.actions.ActionInputError`, :class:`planner.execute.paths.PathSegmentError`):
+    the same plan meets it on every run, so it is a final failure (:func:`failure_refusal`)."""
+
+
+def failure_refusal(exc: Exception, message: str) -> str:
+    """Why an action that raised ``exc``, no :class:`ApiError` (nothing Sigma answered), failed for good,
+    given its journaled ``message`` (``ActionInputError: action C1 ...``, already redacted): a ``--resume``
+    runs the same code on the same plan and fails the same way, so only a new plan settles it (it joins
+    :attr:`ApiError.refusal`'s final refusals, exit 5; issue 10, tester9 finding F2 leftover):
+
+    - a payload the models refuse or an action that cannot be sent as planned (:class:`NotSendable`,
+      ``pydantic.ValidationError`` of scim2-models, ``msgspec.ValidationError``): ``not sent: <message>``;
+    - anything else, a fault of this tool (``TypeError``, ``KeyError``, ...): ``<message> (a fault of
+      sigma-migrate, not Sigma's answer: report it)``.
+
+    ``""`` for a network or other I/O failure (``httpx2.TransportError``, ``OSError``: a connection reset,
+    a timeout, a full disk): a later try may go through, so ``--resume`` stays the advice."""
+    if isinstance(exc, (httpx2.TransportError, OSError)):
+        return ""
+    if isinstance(exc, (NotSendable, pydantic.ValidationError, msgspec.ValidationError)):
+        return f"not sent: {message}"
+    return f"{message} (a fault of sigma-migrate, not Sigma's answer: report it)"
 
 
 class ApplyRefused(UserError):

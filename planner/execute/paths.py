@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from .errors import NotSendable
+
 from scim2_client.client import _resource_url as _scim2_resource_url  # scim2-client >=0.13.2,<0.14
 
 
-class PathSegmentError(ValueError):
+class PathSegmentError(NotSendable, ValueError):
     """An id that cannot be one URL path segment (``.`` or ``..``)."""
 
 

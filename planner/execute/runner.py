@@ -37,7 +37,7 @@ import networkx as nx
 
 from .. import dependencies
 from ..model import Action
-from .errors import ApiError, ApplyRefused, AuthError
+from .errors import ApiError, ApplyRefused, AuthError, failure_refusal
 from .journal import Journal
 from .retry import long_wait_notice
 from .targets import Redactor
@@ -74,9 +74,13 @@ class ActionResult:
     http_retries: int = 0
     ids: Mapping[str, object] = field(default_factory=dict)
     refused: str = ""
-    """Why Sigma refused the action for good (:attr:`planner.execute.errors.ApiError.refusal`: a final 4xx,
-    an address another member holds): ``--resume`` would fail it the same way, only a new plan settles
-    it. ``""`` for a failure a later try may change, and for done and skipped actions."""
+    """Why the action failed for good: Sigma refused it (:attr:`planner.execute.errors.ApiError.refusal`: a
+    final 4xx, an address another member holds), or it could not be sent as planned or hit a fault of this
+    tool (:func:`planner.execute.errors.failure_refusal`, :attr:`unsent`): ``--resume`` would fail it the
+    same way, only a new plan settles it. ``""`` for a failure a later try may change (a 5xx, a network
+    error), and for done and skipped actions."""
+    unsent: bool = False
+    """The final failure is this tool's, before any answer of Sigma (:func:`~planner.execute.errors.failure_refusal`)."""
 
     @property
     def plan_again(self) -> bool:
@@ -255,7 +259,9 @@ def run_actions(
         except Exception as exc:  # a bug or a payload Sigma's models reject: fail this action only
             message = redact(f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500])
             journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)
-            return ActionResult(action.id, "failed", error=message, http_retries=counter.count)
+            refused = failure_refusal(exc, message)  # a network error stays retryable: ""
+            return ActionResult(action.id, "failed", error=message, http_retries=counter.count, refused=refused,
+                                unsent=bool(refused))
         ids = {**answered.ids, **ids}
         journal.mark_done(action.id, outcome, counter.count, ids=ids, before=answered.before)
         return ActionResult(action.id, "done", outcome=outcome, http_retries=counter.count, ids=ids)
