@@ -51,6 +51,10 @@ before it decided; a step that overrules an earlier decision says so here:
    a converted guest is linked and sends its address;
 9. account types (:func:`fold_account_types`, :func:`planner.rules.account_types.type_outcome`):
    for everyone linked, created or reactivated, so after the statuses are final;
+9b. a blocking question about a person holds that person (:func:`hold_questioned`, over the items of
+    steps 1-9 but the :data:`CONFIRMATIONS` and the account-type family's, which ask about a type only):
+    status ``held``, so no link, create, account type, team push or removal is planned whose outcome the
+    answer decides; after 9 (``scope.nested_only``), before everything that plans for people;
 10. link actions (:func:`planner.rules.linking.link_actions`): ``scim.link_user`` /
     ``create_user`` carry the account type and wait for the address changes, so after 8 and 9;
 11. teams (:func:`fold_teams` of :func:`planner.rules.teams.decide_team`): group members are pushed
@@ -298,6 +302,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     types, type_outcome, nested = fold_account_types(policy, directory, people)
     people, types = hold_unknown_types(directory, people, types, type_outcome)
     outcome.review_items.extend(nested_only_items(policy, directory, nested))
+    people, types = hold_questioned(people, types, outcome.review_items, type_outcome)
     user_types = {d.person: d.after for d in types}
     outcome.extend(linking.link_actions(people, directory, user_types, frees, graph.rivals))
     outcome.extend(type_outcome)
@@ -478,16 +483,68 @@ def hold_unknown_types(directory: Directory, people: tuple[Person, ...], types: 
     unknown = account_types.unknown_types(types, directory)
     if not unknown:
         return people, types
-    held = {d.person for found in unknown.values() for d in found}
-    members = {d.member_id for found in unknown.values() for d in found if d.member_id}
-    outcome.actions = [a for a in outcome.actions if target_member_id(a) not in members]
-    outcome.review_items = [r for r in outcome.review_items
-                            if not (r.code.startswith("account_types.") and r.subject.member_id in members)]
     outcome.review_items.extend(account_types.unknown_type_item(name, found, directory)
                                 for name, found in unknown.items())
+    return hold_people(people, types, outcome, frozenset(d.person for found in unknown.values() for d in found))
+
+
+def hold_people(people: tuple[Person, ...], types: list[account_types.TypeDecision], type_outcome: Outcome,
+                held: frozenset[str], asking: frozenset[str] = frozenset()
+                ) -> tuple[tuple[Person, ...], list[account_types.TypeDecision]]:
+    """Hold the people whose person keys are ``held``, the one way a step holds someone it has a question
+    about: status ``held`` (no link, no create, no conversion; the teams family neither pushes nor removes
+    them, the unmatched family does not deactivate them), their type decision dropped, and their
+    ``scim.set_account_type`` and ``account_types.*`` items dropped from ``type_outcome`` (a type for
+    someone not provisioned decides nothing) but the items ``asking`` names (ids: the questions that hold
+    them stay). Returns the people and the type decisions left; both unchanged (the same objects) when
+    ``held`` is empty."""
+    if not held:
+        return people, types
+    members = {p.member_id for p in people if p.person in held and p.member_id}
+    type_outcome.actions = [a for a in type_outcome.actions if target_member_id(a) not in members]
+    type_outcome.review_items = [r for r in type_outcome.review_items if r.id in asking
+                                 or not (r.code.startswith("account_types.") and r.subject.member_id in members)]
     people = tuple(msgspec.structs.replace(p, status=PersonStatus.HELD, converted=False) if p.person in held else p
                    for p in people)
     return people, [d for d in types if d.person not in held]
+
+
+CONFIRMATIONS = frozenset({"scope.nested_only"})
+"""Blocking items of steps 1-9 that confirm a person's actions as planned rather than ask what they should
+be: the direct members an Entra ID export provisions (``scope.nested_only: keep`` accepts them, the plan's
+links stay the same). Their action is what approval would confirm, so it stays listed beside them; every
+other blocking item about a person is a question (:func:`hold_questioned`)."""
+
+
+def hold_questioned(people: tuple[Person, ...], types: list[account_types.TypeDecision], items: Iterable[ReviewItem],
+                    type_outcome: Outcome) -> tuple[tuple[Person, ...], list[account_types.TypeDecision]]:
+    """Step 9b: a blocking question about a person holds that person (:func:`hold_people`), whichever rule
+    asked it: no action is planned whose outcome the answer decides (was: ``linking.create_collides`` held the
+    plan beside the ``scim.create_user`` it questions; issue 10, tester8 leftover). ``items``: the items of
+    steps 1-9 but the account-type family's; a blocking one not among :data:`CONFIRMATIONS` holds the person
+    its ``subject`` names (memberId or IdP id) when that person would be provisioned (linked, reactivated,
+    created or converted: :data:`TYPED_STATUSES`). Returns the people and the type decisions left.
+
+    The account-type family's own items (step 9: ``account_types.downgrade`` and the others to acknowledge,
+    ``account_types.protected_account``, ``protected_several_type_groups``, ``idp_user_type_conflict``) are
+    not read here: they ask about the type a link sends, never whether the person is linked, so they hold no
+    link (the type the family plans stays beside them, as before)."""
+    asked_members: set[str] = set()
+    asked_idp: set[str] = set()
+    asking: set[str] = set()
+    for item in items:
+        if item.blocking and item.code not in CONFIRMATIONS:
+            asking.add(item.id)
+            subject = item.subject
+            if isinstance(subject.member_id, str):
+                asked_members.add(subject.member_id)
+            if isinstance(subject.idp_id, str):
+                asked_idp.add(subject.idp_id)
+    if not asked_members and not asked_idp:
+        return people, types
+    held = frozenset(p.person for p in people if p.status in TYPED_STATUSES
+                     and (p.member_id in asked_members or p.idp_id in asked_idp))
+    return hold_people(people, types, type_outcome, held, frozenset(asking))
 
 
 def nested_only_items(policy: Policy, directory: Directory, nested: Mapping[str, account_types.NestedType]

@@ -18,9 +18,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:0adf60097da5ba9c395179ce635d29d95fec7cbb329bfa94e86879cccf791d74",
+    "okta": "sha256:8613a679169001b5c6d64a2c3a50445cae1035658cfa86d204d4ab4d110238dd",
     "okta-reviewed": "sha256:5c225ed283e0892b1cf5ec7d885c974e05c8b885fa8cb5cef384c19528b249a0",
-    "entra": "sha256:aa160c7271df6100565afd88e0aa17ea0fe71910cb6d8b09ec771292bc8cdb82",
+    "entra": "sha256:c2f8ae42a625700e938122ea0ada4eb3e77f875f3a95cdf6b8466c524b76d3c4",
     "entra-reviewed": "sha256:f3063e8947e7648f34cbba4218b39853411bf4be2811482b816e604fe72c3dc3",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with

@@ -249,7 +249,9 @@ def test_27_entra_member_rows_of_an_unknown_type_hold_every_action_they_could_ch
     code, _, result = plan(capsys, SAMPLES / "sigma", idp, SAMPLES / "policy-entra.yaml", tmp_path / "p.json")
     assert code == 3
     removals = [a.id for a in result.actions if a.kind.value == "teams.remove_member"]
-    assert len(removals) == 17  # the sample's 3, and the 14 the unread rows would make
+    # the sample's 3, and the 13 the unread rows would make: a 14th member (zSut...) is held by the blocking
+    # user_name_guard.mismatch question about them (planning.hold_questioned), and a held member is never removed
+    assert len(removals) == 16
     affected = [a for a in result.actions if a.kind in AFFECTED]
     items = {i.id: i for i in result.review_items if i.code == "inputs.truncated"}
     assert sorted(items) == sorted(f"inputs.truncated:{a.id}" for a in affected)
