@@ -13,19 +13,17 @@ same everywhere:
 
 A list in which every dependency comes before its dependent is acyclic by
 construction (``plan`` writes its actions in such an order), so the graph is built
-(networkx, imported only then: 0.1 s of CPU, :mod:`planner.graphs`) only when some action comes
-before one of its dependencies.
+(networkx) only when some action comes before one of its dependencies.
 """
 
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import TYPE_CHECKING, Callable, Hashable, Sequence
+from typing import Callable, Hashable, Sequence
+
+import networkx as nx
 
 from .model import Action
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 
 class DependencyError(Exception):
@@ -65,8 +63,6 @@ def check_dependencies(actions: Sequence[Action]) -> bool:
         if max(at) >= n:
             in_order = False
     if not in_order:
-        import networkx as nx
-
         graph = _graph(actions)
         if not nx.is_directed_acyclic_graph(graph):
             edges = nx.find_cycle(graph, source=[a.id for a in actions])
@@ -98,14 +94,10 @@ def dependency_graph(actions: Sequence[Action]) -> nx.DiGraph:
 def topological_order(actions: Sequence[Action], sort_key: Callable[[str], Hashable]) -> list[str]:
     """The action ids in dependency order, ties broken by ``sort_key(id)`` (networkx's
     lexicographical topological sort); :class:`DependencyError` as :func:`check_dependencies`."""
-    import networkx as nx
-
     return list(nx.lexicographical_topological_sort(dependency_graph(actions), key=sort_key))
 
 
 def _graph(actions: Sequence[Action]) -> nx.DiGraph:
-    import networkx as nx
-
     graph = nx.DiGraph()
     graph.add_nodes_from(a.id for a in actions)  # list order, so a reported cycle is deterministic
     graph.add_edges_from((dep, a.id) for a in actions for dep in a.depends_on)

@@ -28,8 +28,8 @@ from enum import Enum
 from typing import Iterable, Mapping
 
 import msgspec
+import networkx as nx
 
-from .graphs import descendants, directed, strongly_connected_components
 from .model import (
     DERIVED_EMAIL_TYPES, AppliedTeam, AppliedWrite, Email, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember,
     SigmaTeam, Snapshot, TeamMembership, email_key,
@@ -598,7 +598,7 @@ def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatt
     direct members only).
 
     A group's flattened members are its direct users plus the users of every group reachable
-    through ``member_group_ids`` (:func:`planner.graphs.descendants`: a cycle A -> B -> A is walked once, never
+    through ``member_group_ids`` (networkx descendants: a cycle A -> B -> A is walked once, never
     looped), each once.
     """
     direct: dict[str, list[str]] = {}
@@ -617,19 +617,20 @@ def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatt
         names[g.id] = g.display_name
         when = membership_change_time(g.attributes)
         dated[g.id] = when if dated.get(g.id, when) == when else None
-    nesting = directed((g.id, sub) for g in listed for sub in g.member_group_ids)
+    nesting = nx.DiGraph()
+    nesting.add_edges_from((g.id, sub) for g in listed for sub in g.member_group_ids)
     cycles = []
-    for component in strongly_connected_components(nesting):
-        if len(component) > 1 or any(n in nesting[n] for n in component):
+    for component in nx.strongly_connected_components(nesting):
+        if len(component) > 1 or any(nesting.has_edge(n, n) for n in component):
             ids = tuple(sorted(component))
             cycles.append(GroupCycle(ids, tuple(names.get(i, i) for i in ids)))
     cycles.sort(key=lambda c: c.group_ids)
-    nested = {gid: tuple(sorted(below)) for gid, below in nesting.items() if below}
+    nested = {gid: tuple(sorted(nesting.successors(gid))) for gid in nesting.nodes if nesting.out_degree(gid)}
     members: dict[str, list[str]] = direct
-    if flatten and nested:
+    if flatten and nesting.number_of_edges():
         members = dict(direct)
-        for gid in nesting:
-            below = [d for d in descendants(nesting, gid) if d != gid and direct.get(d)]
+        for gid in nesting.nodes:
+            below = [d for d in nx.descendants(nesting, gid) if d != gid and direct.get(d)]
             if below:
                 own = list(direct.get(gid, ()))
                 seen = set(own)
@@ -637,8 +638,8 @@ def _groups(listed: tuple[IdpGroup, ...], users: Mapping[str, IdpUser], *, flatt
                     own.extend(i for i in direct[d] if not (i in seen or seen.add(i)))
                 members[gid] = own
         if outside:
-            for gid in nesting:
-                below = [d for d in sorted(descendants(nesting, gid)) if d != gid and d in outside]
+            for gid in nesting.nodes:
+                below = [d for d in sorted(nx.descendants(nesting, gid)) if d != gid and d in outside]
                 if below:
                     mine = outside.setdefault(gid, {})
                     for d in below:

@@ -21,7 +21,7 @@ link's evidence (issue 14 item 12), unless the link was made by a key and its Id
 is a member linked to no one: one IdP user matching two members is a guess, so the link is undone
 and both edges held as ambiguous (:func:`split_idp_rivals`, tester2 finding 9). Among the other edges, one whose member and
 IdP user each have exactly one edge at this key, and neither of whom is held, is
-a **link**; every other edge goes into a graph whose connected
+a **link**; every other edge goes into a networkx graph whose connected
 components (over all keys) are **ambiguous** groups: everyone in them is held,
 nobody in them is linked by a later key, and a later key's edge that reaches a
 held person pulls the other person into the group too (a member whose IdP user
@@ -42,8 +42,9 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Mapping
 
+import networkx as nx
+
 from .directory import Directory, Link, LinkedPair
-from .graphs import connected_components, undirected
 from .model import SigmaMember
 from .policy import Linking, MatchKey
 
@@ -419,9 +420,10 @@ def _components(held: list[LinkedPair]) -> list[AmbiguousGroup]:
         if (e.member_id, e.idp_id) not in seen:
             seen.add((e.member_id, e.idp_id))
             rows.append(_edge_row(e))
-    graph = undirected((("m", r[0]), ("i", r[1])) for r in rows)
+    graph = nx.Graph()
+    graph.add_edges_from((("m", r[0]), ("i", r[1])) for r in rows)
     by_node: dict[tuple[str, str], int] = {}
-    for n, component in enumerate(connected_components(graph)):
+    for n, component in enumerate(nx.connected_components(graph)):
         for node in component:
             by_node[node] = n
     comp_rows: dict[int, list[tuple[str, ...]]] = {}

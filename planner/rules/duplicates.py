@@ -49,10 +49,10 @@ import re
 from dataclasses import dataclass, field
 from typing import AbstractSet, Iterable, Mapping
 
+import networkx as nx
 from msgspec import UNSET
 
 from ..directory import Directory, Person
-from ..graphs import connected_components, undirected
 from ..matching import AmbiguousGroup
 from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, SigmaMember, email_key
 from ..payloads import EmailState, MemberRef, SetEmailEvidence
@@ -494,9 +494,10 @@ def idp_collisions(directory: Directory, excluded: AbstractSet[str] = frozenset(
                 shared[key] = ids
     if not shared:
         return []
-    graph = undirected((("k", k), ("i", i)) for k, ids in shared.items() for i in ids)
+    graph = nx.Graph()
+    graph.add_edges_from((("k", k), ("i", i)) for k, ids in shared.items() for i in ids)
     out = [IdpCollision(tuple(sorted(n[1] for n in c if n[0] == "k")), tuple(sorted(n[1] for n in c if n[0] == "i")))
-           for c in connected_components(graph)]
+           for c in nx.connected_components(graph)]
     return sorted(out, key=lambda c: c.idp_ids)
 
 

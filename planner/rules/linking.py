@@ -32,9 +32,9 @@ from operator import attrgetter
 from typing import Collection, Iterable, Mapping
 
 import msgspec
+import networkx as nx
 from msgspec.structs import replace
 
-from ..graphs import connected_components, undirected
 from ..matching import PLUS_TAG, AmbiguousGroup, IdentityGraph
 from ..near_addresses import NEAR_REASONS, is_look_alike, letters_outside_ascii, near_keys, near_reason
 from ..model import (
@@ -529,8 +529,6 @@ def suggested_pairs(group, key_order: list[str]) -> dict[str, str]:
     item 13). ``key_order``: the match key labels in the policy's order. IdP users left
     out are suggested ``never``.
     """
-    import networkx as nx  # here only: 0.1 s to import (planner.graphs), for the rare ambiguous group
-
     keys = [k for k in key_order if any(e[2] == k for e in group.edges)]
     graph = nx.Graph()
     n = len(group.edges)
@@ -582,9 +580,10 @@ def ambiguous_item(policy: Policy, directory: Directory, group: AmbiguousGroup) 
 def hint_items(why_of: Mapping[tuple[str, str], set[str]], policy: Policy, directory: Directory) -> list[ReviewItem]:
     """One blocking ``linking.same_person_hint`` per connected group of hints (:func:`same_person_hints`),
     sorted by id."""
-    graph = undirected((("m", a), ("i", b)) for a, b in why_of)
+    graph = nx.Graph()
+    graph.add_edges_from((("m", a), ("i", b)) for a, b in why_of)
     items = []
-    for component in connected_components(graph):
+    for component in nx.connected_components(graph):
         mids = sorted(n[1] for n in component if n[0] == "m")
         iids = sorted(n[1] for n in component if n[0] == "i")
         why = {(a, b): " and ".join(sorted(why_of[(a, b)])) for a in mids for b in iids if (a, b) in why_of}
