@@ -475,6 +475,13 @@ class IdpDirectory:
     no export time, only each user's ``lastUpdated``)."""
 
 
+def applied_run_words(run: int | None, undo: bool, plan: str, at: str) -> str:
+    """How an item names the run of an applied plan that wrote something (``plan --applied``): ``"run 1 of
+    undo plan undo3.json, 2026-12-06T17:35:09.120Z"``; no ``run N of`` when the journal names no run."""
+    named = f"run {run} of " if run is not None else ""
+    return f"{named}{'undo plan' if undo else 'plan'} {plan}, {at}"
+
+
 @dataclass(frozen=True)
 class AppliedWrite:
     """One SCIM value a run of sigma-migrate wrote, as the plan it applied and the journal beside it
@@ -492,9 +499,8 @@ class AppliedWrite:
     at: str
 
     def words(self) -> str:
-        """``"run 1 of undo plan undo3.json, 2026-12-06T17:35:09.120Z"``."""
-        run = f"run {self.run} of " if self.run is not None else ""
-        return f"{run}{'undo plan' if self.undo else 'plan'} {self.plan}, {self.at}"
+        """``"run 1 of undo plan undo3.json, 2026-12-06T17:35:09.120Z"`` (:func:`applied_run_words`)."""
+        return applied_run_words(self.run, self.undo, self.plan, self.at)
 
 
 @dataclass(frozen=True)
@@ -514,9 +520,8 @@ class AppliedTeam:
     at: str
 
     def words(self) -> str:
-        """``"run 1 of plan plan.json, 2026-12-06T17:35:09.120Z"``."""
-        run = f"run {self.run} of " if self.run is not None else ""
-        return f"{run}{'undo plan' if self.undo else 'plan'} {self.plan}, {self.at}"
+        """``"run 1 of plan plan.json, 2026-12-06T17:35:09.120Z"`` (:func:`applied_run_words`)."""
+        return applied_run_words(self.run, self.undo, self.plan, self.at)
 
 
 @dataclass(frozen=True)
