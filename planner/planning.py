@@ -308,6 +308,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.extend(type_outcome)
     unmatched_decisions = unmatched_decisions_of(policy, directory, people)
     outcome.uses.extend(unmatched.decision_uses(policy, directory, unmatched_decisions, people))
+    outcome.uses.extend(linking.guard_override_uses(policy, directory, people))
     team_rows = fold_teams(policy, directory, people, outcome, deactivated_by(unmatched_decisions))
     outcome.actions, unnamed_teams = scim_values.drop_unnamed_teams(outcome.actions)  # Sigma refuses a blank name
     from .sources.formulas import team_name_items  # a derived team name can look like a formula
@@ -470,6 +471,7 @@ def fold_account_types(policy: Policy, directory: Directory, people: tuple[Perso
     out.review_items.extend(account_types.idp_user_type_items(decisions, directory))
     out.uses.extend(account_types.acknowledgment_uses(decisions, config))
     out.uses.extend(account_types.confirmed_uses(decisions, config, directory))
+    out.uses.extend(account_types.override_uses(policy.account_types, decisions, directory))
     return decisions, out, config.nested
 
 

@@ -170,3 +170,37 @@ def test_a_several_type_groups_confirmation_under_okta_settles_nothing(tmp_path)
         "of different account types, which this plan does not ask (the IdP export is not Entra ID's, whose one app "
         "role per person it answers); the entry has no effect: remove it once its wave is done",
         f"# remove the entry at {policy}:{line}:35: priya.raman@acme.example: Admin\n")]
+
+
+def test_overrides_and_second_accounts_naming_no_one_the_question_is_asked_of_settle_nothing():
+    snap = snapshot([ALICE, member("m2", "bob@example.com")], [ALICE_IDP])  # bob has no IdP identity: kept
+    p = plan(snap, "account_types:\n  overrides: {alice@example.com: View, bob@example.com: Build}\n")
+    assert [(i, b, m) for i, b, m, _ in unused(p)] == [(
+        "policy.unused_entry:account_types.overrides[bob@example.com]", False,
+        "policy.yaml:17:5: account_types.overrides entry bob@example.com: Build settled nothing in this plan: it "
+        "answers which account type this person gets, which this plan does not ask (the plan links, reactivates or "
+        "creates no person it names, so it sends them no account type); the entry has no effect: remove it once its "
+        "wave is done")]
+    p = plan(snap, "user_name_guard:\n  overrides: {u1: use_sigma_email}\n")
+    assert [(i, b, m) for i, b, m, _ in unused(p)] == [(
+        "policy.unused_entry:user_name_guard.overrides[u1]", False,
+        "policy.yaml:16:5: user_name_guard.overrides entry u1: use_sigma_email settled nothing in this plan: it "
+        "answers which userName a link of this IdP user sends where it is not the member's email, which this plan "
+        "does not ask (no link of IdP user u1 sends a userName other than the member's email); the entry has no "
+        "effect: remove it once its wave is done")]
+    p = plan(snap, "linking:\n  second_accounts: {m2: deactivate}\n")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
+    assert [(i, b, m) for i, b, m, _ in unused(p)] == [(
+        "policy.unused_entry:linking.second_accounts[m2]", False,
+        "policy.yaml:16:5: linking.second_accounts entry m2: deactivate settled nothing in this plan: it answers "
+        "whether to keep or deactivate the member a userName change left behind, which this plan does not ask "
+        "(member m2 is no member a userName change left behind in Sigma's SCIM state (status unmatched)); the entry "
+        "has no effect: remove it once its wave is done")]
+
+
+def test_a_user_name_guard_override_deciding_a_mismatch_is_used():
+    snap = snapshot([member("m1", "al@example.com", "Alice", "A")], [ALICE_IDP])
+    p = plan(snap, "linking:\n  overrides:\n    - {idp: u1, member: m1}\n"
+                   "user_name_guard:\n  overrides: {u1: use_sigma_email}\n")
+    assert unused(p) == []
+    assert [r.code for r in p.review_items] == ["user_name_guard.configure_idp"]

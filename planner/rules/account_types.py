@@ -988,6 +988,26 @@ def several_type_groups_items(decisions: Sequence[TypeDecision], config: TypeSet
     return items
 
 
+def override_uses(policy: AccountTypes, decisions: Iterable[TypeDecision], directory: Directory) -> list[EntryUse]:
+    """What each ``account_types.overrides`` entry settled (:mod:`.policy_entries`): the account type of a person
+    it names whom the plan links, reactivates, converts or creates (a :class:`TypeDecision` of source
+    ``overrides``, :func:`target_type`). One naming only people the plan gives no account type (unmatched,
+    deactivated, held) settles nothing, and why says so. An entry naming nobody is :mod:`.policy_refs`'."""
+    if not policy.overrides:
+        return []
+    typed = {d.person for d in decisions if d.source == "overrides"}
+    typed |= {"i:" + d.idp_id for d in decisions if d.source == "overrides" and d.idp_id}
+    uses = []
+    for ref, account_type in policy.overrides.items():
+        keys = person_keys(ref, directory)
+        if keys & typed:
+            uses.append(EntryUse("account_types.overrides", ref, f"account type {account_type}"))
+        elif keys:
+            uses.append(EntryUse("account_types.overrides", ref, "", "the plan links, reactivates or creates no "
+                                 "person it names, so it sends them no account type"))
+    return uses
+
+
 def confirmed_uses(decisions: Sequence[TypeDecision], config: TypeSettings, directory: Directory) -> list[EntryUse]:
     """What each ``several_type_groups_confirmed`` entry settled (:mod:`.policy_entries`): it is read for a protected
     person in groups of different account types under Entra ID (:func:`several_type_groups_items`), whether it

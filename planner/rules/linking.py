@@ -119,6 +119,27 @@ def override_uses(policy: Policy, directory: Directory, scim_pairs: Iterable[Lin
     return uses
 
 
+def guard_override_uses(policy: Policy, directory: Directory, people: Iterable[Person]) -> list[EntryUse]:
+    """What each ``user_name_guard.overrides`` entry naming an IdP user settled (:mod:`.policy_entries`):
+    ``use_primary_email`` the userName sent for that user (:attr:`planner.directory.Directory.scim_user_names`);
+    another the userName guard's verdict on a link of that user whose userName is not the member's email
+    (:func:`user_name_choice`: a person with a ``guard``). Without such a link it settles nothing."""
+    if not policy.user_name_guard.overrides:
+        return []
+    guarded = {p.idp_id for p in people if p.guard is not None and p.idp_id}
+    uses = []
+    for ref, how in policy.user_name_guard.overrides.items():
+        idp_id = directory.find_idp_id(ref)
+        if idp_id is None:
+            continue
+        if how == "use_primary_email" or idp_id in guarded:
+            uses.append(EntryUse("user_name_guard.overrides", ref, f"{how} for IdP user {idp_id}"))
+        else:
+            uses.append(EntryUse("user_name_guard.overrides", ref, "", f"no link of IdP user {idp_id} sends a userName "
+                                 "other than the member's email"))
+    return uses
+
+
 # --------------------------------------------------------------------------- statuses
 
 

@@ -8,13 +8,14 @@ settle a later question nobody reviewed.
 
 One mechanism (:func:`unused_entry_items`): the rule families report the keyed entries they consulted to
 settle something, one :class:`EntryUse` each, from the decisions they made
-(:func:`planner.rules.linking.override_uses`, :meth:`planner.rules.scim_state.PlannedState.verdict` and
-:func:`~planner.rules.scim_state.conflict_entry_absences`, :func:`planner.rules.account_types.acknowledgment_uses` and ``confirmed_uses``,
+(:func:`planner.rules.linking.override_uses` and ``guard_override_uses``,
+:meth:`planner.rules.scim_state.PlannedState.verdict` and :func:`~planner.rules.scim_state.conflict_entry_absences`,
+:func:`planner.rules.account_types.acknowledgment_uses`, ``confirmed_uses`` and ``override_uses``,
 :func:`planner.rules.unmatched.decision_uses`, :func:`planner.rules.teams.map_uses`,
 :func:`planner.rules.duplicates.resolve`); :func:`planner.planning.decide` folds them
 (:attr:`planner.rules.Outcome.uses`); every entry of :func:`keyed_entries` no use names is one
-``policy.unused_entry`` item naming the entry as written, its ``file:line:column`` (:meth:`planner.policy.Policy.location`, the marks of
-:mod:`planner.yaml_schema`) and why (the question it answered is no longer asked, and what the family saw,
+``policy.unused_entry`` item naming the entry as written, its ``file:line:column``
+(:meth:`planner.policy.Policy.location`, the marks of :mod:`planner.yaml_schema`) and why (the question it answered is no longer asked, and what the family saw,
 :attr:`EntryUse.why_not`). An entry naming a person, team or group the exports lack is already the blocking
 ``policy.unknown_reference`` (or ``teams.map_team_missing``) item of :mod:`.policy_refs`: no second item.
 
@@ -37,7 +38,9 @@ blocking (tests/test_replan_after_apply.py, issue 11 "Done means"), which a bloc
 would break for every policy. The danger is said in every plan until the entry is removed (``show``, the report).
 The entries that record what they were written for say only that they have no effect: a later question they do
 not fit is asked again: ``linking.overrides`` (a pinned link: Sigma's SCIM state contradicting it is a blocking
-``linking.override_contradicts_scim``), the long forms above, ``account_types.several_type_groups_confirmed`` (it
+``linking.override_contradicts_scim``), ``linking.second_accounts`` (a member a userName change left behind),
+``user_name_guard.overrides`` and ``account_types.overrides`` (what the IdP is to send that person), the long forms
+above, ``account_types.several_type_groups_confirmed`` (it
 names the type it confirms), ``teams.map`` (a team and its group:
 :func:`planner.rules.teams.check_scim_links` refuses one against Sigma's SCIM links).
 """
@@ -56,8 +59,11 @@ CODE = "policy.unused_entry"
 QUESTION = {
     "linking.overrides": "which member this IdP user is",
     "linking.duplicates": "which member gives up an address another member shares",
+    "linking.second_accounts": "whether to keep or deactivate the member a userName change left behind",
     "linking.scim_state_conflicts": "which side is newer where Sigma's SCIM state and the IdP export disagree "
                                     "on this user",
+    "user_name_guard.overrides": "which userName a link of this IdP user sends where it is not the member's email",
+    "account_types.overrides": "which account type this person gets",
     "account_types.acknowledged_downgrades": "whether this person's downgrade is accepted",
     "account_types.acknowledged_replacements": "whether this person's custom account type replacement is "
                                                "accepted",
@@ -102,7 +108,7 @@ SHORT_FORM_DANGER = ("its short form records no {what}, so it would settle any l
 
 def keyed_entries(policy: Policy) -> tuple[KeyedEntry, ...]:
     """Every keyed entry of ``policy`` under the keys of :data:`QUESTION`, in section order."""
-    return tuple(_linking_entries(policy)) + tuple(_account_type_entries(policy)) + tuple(_other_entries(policy))
+    return tuple(_linking_entries(policy)) + tuple(_guard_and_account_type_entries(policy)) + tuple(_other_entries(policy))
 
 
 def _linking_entries(policy: Policy) -> Iterator[KeyedEntry]:
@@ -114,6 +120,8 @@ def _linking_entries(policy: Policy) -> Iterator[KeyedEntry]:
                   "should another member come to share the address, it would rename and deactivate this member "
                   "unreviewed")
         yield KeyedEntry("linking.duplicates", ref, f"{ref}: {how}", ("linking", "duplicates", ref, "[key]"), danger)
+    for ref, what in linking.second_accounts.items():
+        yield KeyedEntry("linking.second_accounts", ref, f"{ref}: {what}", ("linking", "second_accounts", ref, "[key]"))
     from .scim_state import ConflictEntry
 
     for key, value in linking.scim_state_conflicts.items():
@@ -123,8 +131,13 @@ def _linking_entries(policy: Policy) -> Iterator[KeyedEntry]:
                          ("linking", "scim_state_conflicts", key, "[key]"), danger)
 
 
-def _account_type_entries(policy: Policy) -> Iterator[KeyedEntry]:
+def _guard_and_account_type_entries(policy: Policy) -> Iterator[KeyedEntry]:
+    for ref, how in policy.user_name_guard.overrides.items():
+        yield KeyedEntry("user_name_guard.overrides", ref, f"{ref}: {how}", ("user_name_guard", "overrides", ref, "[key]"))
     at = policy.account_types
+    for ref, account_type in at.overrides.items():
+        yield KeyedEntry("account_types.overrides", ref, f"{ref}: {account_type}",
+                         ("account_types", "overrides", ref, "[key]"))
     for name, question in (("acknowledged_downgrades", "downgrade"), ("acknowledged_replacements", "replacement")):
         for i, entry in enumerate(getattr(at, name)):
             short = isinstance(entry, str)

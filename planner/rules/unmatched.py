@@ -228,8 +228,9 @@ def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[Unma
     says their status; a ``held`` member's entry counts as used (the question comes back once the item holding
     them is settled). An entry naming no member is
     :mod:`.policy_refs`'. A ``linking.duplicates: deactivate`` entry deciding a member (rule ``linking.duplicates``)
-    is reported too."""
-    if not policy.unmatched.decisions and not policy.linking.duplicates:
+    is reported too, and each ``linking.second_accounts`` entry: it settles the member a userName change left
+    behind (rule ``linking.second_accounts``), else nothing."""
+    if not policy.unmatched.decisions and not policy.linking.duplicates and not policy.linking.second_accounts:
         return []
     by_member = {d.member_id: d for d in decisions}
     statuses = {p.member.member_id: p.status for p in people if p.member is not None}
@@ -250,6 +251,17 @@ def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[Unma
                    f"member {mid} has status {status.value} in this plan" if status is not None else
                    f"member {mid} is in no person row of this plan")
             uses.append(EntryUse("unmatched.decisions", ref, "", why))
+    for ref, what in policy.linking.second_accounts.items():
+        mid = directory.find_member_id(ref)
+        if mid is None:
+            continue
+        d = by_member.get(mid)
+        if d is not None and d.rule == "linking.second_accounts":
+            uses.append(EntryUse("linking.second_accounts", ref, f"{d.decision} member {mid}"))
+        else:
+            status = statuses.get(mid)
+            uses.append(EntryUse("linking.second_accounts", ref, "", f"member {mid} is no member a userName change "
+                                 "left behind in Sigma's SCIM state" + (f" (status {status.value})" if status else "")))
     for ref, what in policy.linking.duplicates.items():  # its deactivate is a decision of this family too
         mid = directory.find_member_id(ref)
         d = by_member.get(mid or "")
