@@ -49,6 +49,14 @@ PROTECTED_BECAUSE = {
 }
 """Why each protected person must stay active and admin (docs/sigma-api.md §5.1, §1.2)."""
 
+PROTECTED_MOVE = {
+    "organization.scim_setup_admin": ("set SCIM up again as {who} (a new token; Sigma support removes the old one: "
+                                      "docs/sigma-api.md §5.1)"),
+    "organization.api_credential_owner": "make apply's API credentials again as {who} (docs/sigma-api.md §1.2)",
+}
+"""How what :data:`PROTECTED_BECAUSE` names moves to another member ``{who}``: naming someone else in the policy
+does not move it (tester10 finding 18), so every piece of advice to name another person says this too."""
+
 
 # --------------------------------------------------------------------------- small pure helpers
 
@@ -391,13 +399,30 @@ class Directory:
 
         The SCIM token belongs to the setup admin (docs/sigma-api.md §5.1) and the REST credentials to their
         owner (§1.2): the rules never plan a change that breaks either.
+
+        A role's holder (:meth:`protected_member_id`) is protected, and so is the member the policy names when a
+        userName change made it (tester10 finding 18): the plan deactivates and downgrades neither.
         """
         out: dict[str, str] = {}
         for key in ("scim_setup_admin", "api_credential_owner"):
-            mid = self.find_member_id(getattr(policy.organization, key))
-            if mid:
-                out.setdefault(mid, f"organization.{key}")
+            ref = getattr(policy.organization, key)
+            for mid in (self.protected_member_id(ref), self.find_member_id(ref)):
+                if mid:
+                    out.setdefault(mid, f"organization.{key}")
         return out
+
+    def protected_member_id(self, ref: str | None) -> str | None:
+        """memberId of the member who holds a protected role's secret (the SCIM token of ``organization.
+        scim_setup_admin``, the API credentials of ``api_credential_owner``) when the policy names ``ref`` (memberId
+        or email): :meth:`find_member_id`, except when that member is the one Sigma made when the IdP changed a
+        provisioned user's userName (a value of :attr:`ScimState.second_accounts`): then the member the change left
+        behind. Sigma made the new member through SCIM, after the token and the credentials were made, so they stay
+        with the old member, whatever the policy now names (docs/sigma-api.md §5.1, §1.2, §5.3; tester10 finding
+        18). ``None`` when ``ref`` names nobody."""
+        mid = self.find_member_id(ref)
+        if mid is None:
+            return None
+        return next((old for old, new in self.scim.second_accounts.items() if new == mid), mid)
 
 
 def pushes_direct_members_only(idp_format: str) -> bool:

@@ -1003,7 +1003,7 @@ def build_outcomes(policy: Policy, directory: Directory, guard_results, actions:
     guard = {g.name: g for g in guard_results}
     roles = ("scim_setup_admin", "api_credential_owner")
     refs = [getattr(policy.organization, role) for role in roles]
-    owner_ids = [directory.find_member_id(ref) if ref else None for ref in refs]
+    owner_ids = [directory.protected_member_id(ref) for ref in refs]
     row_of = {p.member_id: p for p in people if p.member_id in owner_ids and p.member_id}
     owners = []
     for role, ref, mid in zip(roles, refs, owner_ids):

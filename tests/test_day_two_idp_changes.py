@@ -160,3 +160,69 @@ def test_a_scim_user_is_the_member_with_its_user_name_when_the_member_of_its_id_
     state = scim_state(export)
     assert ({mid: u.id for mid, u in state.users.items()}, dict(state.second_accounts)) == (
         {"mN": "mA", "mB": "mB"}, {"mA": "mN"})
+
+
+def test_the_scim_setup_admin_renamed_in_the_idp_keeps_the_token_member_whatever_the_policy_names(tmp_path):
+    """Tester10 finding 18: the IdP renames root (the SCIM-setup admin and API credential owner); Sigma makes a new
+    member for the new userName and leaves root behind. Naming root, or the new member, in organization, and even
+    ``linking.second_accounts: {root: deactivate}``, never plans root's deactivation: each protected role fails on
+    one blocking guard item naming both members, whose only snippet keeps root (was: naming the new member made
+    root an ordinary second account whose snippet proposed deactivate, then planned members.deactivate:root)."""
+    server, _ = counting_sandbox(SNAP.sigma)
+    try:
+        apply_and_fetch(plan(SNAP, FIRST), tmp_path / "wave", server)
+        scim_patch(server, "/Users/root", [{"op": "replace", "path": "userName", "value": "root.new@example.com"}])
+        sigma = fetch(tmp_path / "wave", server, "after")
+        new_id = next(m.member_id for m in sigma.members if m.email == "root.new@example.com")
+        users = tuple(user("u-root", "root.new@example.com", first="Root", last="Admin") if u.id == "u-root" else u
+                      for u in SNAP.idp.users)
+        renamed = replace(SNAP, sigma=sigma, idp=replace(SNAP.idp, users=users))
+        new_name = ("organization: {scim_setup_admin: root.new@example.com, api_credential_owner: root.new@example.com,"
+                    " document_owner: root.new@example.com}\n")
+        deactivate = "\nlinking: {second_accounts: {root@example.com: deactivate}}"
+        change = (f"the IdP changed the userName of IdP user u-root from root@example.com to root.new@example.com, and "
+                  f"Sigma made member {new_id} (root.new@example.com) for it")
+        retire = {
+            "scim_setup_admin": ("the SCIM token stays", "first set SCIM up again as root.new@example.com (a new "
+                                 "token; Sigma support removes the old one: docs/sigma-api.md §5.1)"),
+            "api_credential_owner": ("apply's API credentials stay", "first make apply's API credentials again as "
+                                     "root.new@example.com (docs/sigma-api.md §1.2)")}
+
+        def expected(key, named_new, problem):
+            secret, how = retire[key]
+            head = (f"{key} root.new@example.com [member {new_id}]: {change} through SCIM, so {secret} "
+                    "with root@example.com [member root], the member that change left behind" if named_new else
+                    f"{key} root@example.com [member root]: {change}; {secret} with root@example.com")
+            return (f"{head}: root@example.com {problem}; the plan never deactivates or downgrades it and holds until "
+                    f"linking.second_accounts keeps it; to retire it, {how}, then deactivate root@example.com in Sigma "
+                    "(the exports cannot show that it moved)",
+                    f"# {secret} with root@example.com: keep it active and admin, never deactivate it (to "
+                    f"retire it, {how})\nlinking:\n  second_accounts:\n    root@example.com: keep\n")
+
+        undecided, refused = "is not kept by linking.second_accounts", (
+            "is to be deactivated by linking.second_accounts, which the plan never does")
+        for extra, named_new, problem in (("", False, undecided), (new_name, True, undecided),
+                                          (new_name + deactivate, True, refused), (deactivate, False, refused)):
+            p = plan(renamed, POLICY + "\nunmatched: {action: deactivate}\n" + extra)
+            assert (kinds(p), review_codes(p)) == (
+                [], [("guards.api_credential_owner", True), ("guards.scim_setup_admin", True)]), extra
+            for item in p.review_items:
+                key = item.rule.partition(".")[2]
+                assert (item.id, item.subject.member_id) == (f"guards.{key}:root", "root"), extra
+                message, resolution = expected(key, named_new, problem)
+                assert item.message == message
+                assert item.resolution == resolution
+            assert [(c.id, c.status.value) for c in p.preflight if c.id in retire] == [
+                ("scim_setup_admin", "failed"), ("api_credential_owner", "failed")]
+
+        for extra in (new_name, ""):
+            kept = plan(renamed, POLICY + "\nunmatched: {action: deactivate}\n" + extra
+                        + "\nlinking: {second_accounts: {root@example.com: keep}}")
+            assert (kinds(kept), review_codes(kept)) == ([], [])
+            assert [(g.name, g.ok, g.detail) for g in kept.summary.guards if g.name in retire] == [
+                ("scim_setup_admin", True, "root@example.com stays active with account type Admin (the SCIM token "
+                 "stays with it; root.new@example.com signs in through the IdP)"),
+                ("api_credential_owner", True, "root@example.com stays active with account type Admin (apply's API "
+                 "credentials stay with it; root.new@example.com signs in through the IdP)")]
+    finally:
+        server.close()

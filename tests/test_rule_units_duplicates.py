@@ -178,6 +178,32 @@ def test_an_ambiguous_match_lists_every_holder_and_suggests_the_active_one_in_th
         in item.resolution
 
 
+def test_a_protected_holder_is_suggested_to_keep_the_address_and_never_to_be_deactivated():
+    """Tester10 finding 18: a snippet never proposes deactivating a protected person (the plan would refuse it)."""
+    d = directory(**TEAMS)
+    group_ = AmbiguousGroup("user_name", ("m1", "m2", "m3"), ("u1",), ())
+    use = AddressUse(KEY, ("m1", "m2", "m3"), left=("m1", "m2", "m3"), groups=(group_,))
+    item = decide_address(use, {}, Renames(protected=frozenset({"m1"})), d, team_counts(d, {"m1", "m2", "m3"})
+                          ).review_item
+    assert item.resolution == (
+        "# who keeps the address: m1 is only an example (protected: the plan never deactivates them); pick the "
+        "account that holds the person's work\n# free the address of the others (`deactivate` also deactivates them):\n"
+        "linking:\n  overrides:\n    - {idp: u1, member: m1}\n  duplicates:\n    m2: rename\n    m3: rename\n"
+        "# or:\n# linking:\n#   overrides:\n#     - {idp: u1, member: m1}\n#   duplicates:\n#     m2: deactivate\n"
+        "#     m3: deactivate\n")
+    # two IdP users link two holders: the protected one left over is renamed in both choices, never deactivated
+    two = AddressUse(KEY, ("m1", "m2", "m3"), users=(("m2", "u1"),), left=("m1", "m3"))
+    item = decide_address(two, {}, Renames(protected=frozenset({"m1"})), d, {}).review_item
+    assert item.resolution == (
+        "# free the address of the others (`deactivate` also deactivates them; a protected person is renamed, never "
+        "deactivated):\nlinking:\n  duplicates:\n    m1: rename\n    m3: rename\n# or:\n# linking:\n"
+        "#   duplicates:\n#     m1: rename\n#     m3: deactivate\n")
+    only = AddressUse(KEY, ("m1", "m2"), users=(("m2", "u1"),), left=("m1",))
+    item = decide_address(only, {}, Renames(protected=frozenset({"m1"})), d, {}).review_item
+    assert item.resolution == ("# free the address of the others (renamed: they are protected, never deactivated):\n"
+                               "linking:\n  duplicates:\n    m1: rename\n")
+
+
 def test_with_equal_teams_the_holder_spelled_as_the_idp_sends_it_is_suggested():
     group_ = AmbiguousGroup("user_name", ("m1", "m2"), ("u2",), ())
     use = AddressUse(KEY, ("m1", "m2"), left=("m1", "m2"), groups=(group_,))

@@ -99,8 +99,9 @@ def test_a_protected_person_is_kept_and_a_decision_to_deactivate_them_is_a_block
     assert (item.id, item.blocking, item.rule) == ("unmatched.protected_member:root", True, "unmatched.decisions")
     assert item.message == (
         "root@example.com is organization.scim_setup_admin (the SCIM token belongs to them): unmatched.decisions "
-        "says deactivate, which the plan never does; name someone else in organization.scim_setup_admin first, "
-        "or keep them")
+        "says deactivate, which the plan never does; keep them, or name someone else in "
+        "organization.scim_setup_admin once you set SCIM up again as them (a new token; Sigma support removes the "
+        "old one: docs/sigma-api.md §5.1)")
     assert yaml.safe_load(item.resolution) == {"unmatched": {"decisions": {"root@example.com": "keep"}}}
     quiet = decide_member(person(ROOT), config("unmatched:\n  action: deactivate\n"))
     assert (quiet.decision, quiet.rule, quiet.review_item) == ("keep", "guards.protected_members", None)

@@ -138,7 +138,7 @@ MARCUS = member("mw", "marcus@example.com", member_type="Admin")
 WAY_OUT = ("apply's API credentials belong to them; the plan deactivates and downgrades nothing of theirs and holds "
            "until they are active in the IdP and assigned to the Sigma app (in scope.groups), and the IdP is "
            "exported again, or organization.api_credential_owner names another admin who is an active, in-scope "
-           "IdP user")
+           "IdP user, once you make apply's API credentials again as them (docs/sigma-api.md §1.2)")
 
 
 def credential_owner_item(p, note="make them active and assigned to the Sigma app in the IdP, export the IdP again "
@@ -150,7 +150,8 @@ def credential_owner_item(p, note="make them active and assigned to the Sigma ap
     assert guard(p, "api_credential_owner") == {"name": "api_credential_owner", "ok": False, "detail": item.message}
     assert yaml.safe_load(item.resolution) == {"organization": {"api_credential_owner": "someone@example.com"}}
     assert item.resolution.startswith(f"# {note}")
-    assert item.resolution.endswith("; or name another admin who is an active, in-scope IdP user:\n"
+    assert item.resolution.endswith("; or name another admin who is an active, in-scope IdP user, once you make "
+                                    "apply's API credentials again as them (docs/sigma-api.md §1.2):\n"
                                     "organization:\n  api_credential_owner: someone@example.com\n")
     return item.message
 
@@ -194,7 +195,8 @@ def test_a_credential_owner_missing_from_the_idp_or_outside_its_scope_is_one_blo
         "they cannot sign in through the IdP (SAML only); apply's API credentials belong to them; the plan deactivates "
         "and downgrades nothing of theirs and holds until they are linked to an active in-scope IdP user "
         "(linking.overrides when the addresses differ) or given one, and the IdP is exported again, or "
-        "organization.api_credential_owner names another admin who is an active, in-scope IdP user")
+        "organization.api_credential_owner names another admin who is an active, in-scope IdP user, once you make "
+        "apply's API credentials again as them (docs/sigma-api.md §1.2)")
     snap = snapshot([MARCUS], [user("u1", "marcus@example.com")], groups=[group("g1", "Contractors", ["u1"])])
     outside = plan(snap, CREDENTIAL_OWNER + "scope:\n  groups: [Sigma-Admins]\nunmatched:\n  action: deactivate\n")
     assert kinds(outside) == [("scim.link_user", "scim.link_user:root")]
@@ -230,7 +232,7 @@ def test_a_credential_owner_who_is_a_guest_is_held_never_disabled():
         "support them); apply's API credentials belong to them; the plan deactivates and downgrades nothing of theirs "
         "and holds until they are converted to an internal member linked to an active in-scope IdP user "
         "(guests.action: convert), or organization.api_credential_owner names another admin who is an active, "
-        "in-scope IdP user")
+        "in-scope IdP user, once you make apply's API credentials again as them (docs/sigma-api.md §1.2)")
     assert item.resolution.startswith("# convert them (guests.action: convert) once an active in-scope IdP user links")
     converted = plan(snap, CREDENTIAL_OWNER + "guests:\n  action: convert\n")
     assert kinds(converted) == [("members.convert_guest", "members.convert_guest:mw"),
@@ -300,7 +302,8 @@ def test_an_owner_who_cannot_sign_in_fails_their_guard_as_the_owner_status_says(
               "cannot sign in through the IdP (SAML only); the SCIM token belongs to them; the plan deactivates and "
               "downgrades nothing of theirs and holds until they are linked to an active in-scope IdP user "
               "(linking.overrides when the addresses differ) or given one, and the IdP is exported again, or "
-              "organization.scim_setup_admin names another admin who is an active, in-scope IdP user")
+              "organization.scim_setup_admin names another admin who is an active, in-scope IdP user, once you set "
+              "SCIM up again as them (a new token; Sigma support removes the old one: docs/sigma-api.md §5.1)")
     assert guard(p, "scim_setup_admin") == {"name": "scim_setup_admin", "ok": False, "detail": detail}
     assert guard(p, "api_credential_owner")["ok"] is True
     assert blocking_codes(p) == ["guards.scim_setup_admin"]
@@ -309,7 +312,8 @@ def test_an_owner_who_cannot_sign_in_fails_their_guard_as_the_owner_status_says(
                                                      {"memberId": "root", "email": "root@example.com"})
     assert item.resolution.startswith("# link them to their IdP user (linking.overrides) or give them one assigned to "
                                       "the Sigma app, export the IdP again and re-plan; or name another admin who is "
-                                      "an active, in-scope IdP user:\n")
+                                      "an active, in-scope IdP user, once you set SCIM up again as them (a new "
+                                      "token; Sigma support removes the old one: docs/sigma-api.md §5.1):\n")
     assert yaml.safe_load(item.resolution) == {"organization": {"scim_setup_admin": "someone@example.com"}}
     setup_admin, _ = p.outcomes.owners
     assert (setup_admin.lockout, setup_admin.ok, setup_admin.detail) == (Lockout.UNMATCHED_REVIEW, False, detail)

@@ -109,8 +109,9 @@ def test_a_decision_to_deactivate_a_protected_person_is_never_planned():
     item = p.review_items[2]
     assert item.message == (
         "root@example.com is organization.scim_setup_admin (the SCIM token belongs to them): unmatched.decisions "
-        "says deactivate, which the plan never does; name someone else in organization.scim_setup_admin first, "
-        "or keep them")
+        "says deactivate, which the plan never does; keep them, or name someone else in "
+        "organization.scim_setup_admin once you set SCIM up again as them (a new token; Sigma support removes the "
+        "old one: docs/sigma-api.md §5.1)")
     assert yaml.safe_load(item.resolution) == {"unmatched": {"decisions": {"root@example.com": "keep"}}}
     # kept, but with no IdP identity they cannot sign in once SCIM is on: the owner guards fail, as
     # the owner status says (the guards passed here while the owner status said locked out)

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import AbstractSet, Iterable, Mapping
+from typing import AbstractSet, Collection, Iterable, Mapping
 
 import networkx as nx
 from msgspec import UNSET
@@ -163,6 +163,9 @@ class Renames:
 
     decisions: Mapping[str, str] = field(default_factory=dict)
     uses: tuple[EntryUse, ...] = ()
+    protected: frozenset[str] = frozenset()
+    """The memberIds the guards protect (:meth:`~planner.directory.Directory.protected_members`): a
+    ``linking.duplicate_email`` snippet keeps their address or renames them, never deactivates them."""
 
     @property
     def renamed(self) -> frozenset[str]:
@@ -186,7 +189,7 @@ def resolve(policy: Policy, directory: Directory, shared: SharedAddresses) -> Re
         else:
             decisions[mid] = how
             uses.append(EntryUse("linking.duplicates", ref, f"{how} member {mid}"))
-    return Renames(decisions, tuple(uses))
+    return Renames(decisions, tuple(uses), frozenset(directory.protected_members(policy)))
 
 
 # --------------------------------------------------------------------------- who uses a shared address
@@ -356,15 +359,21 @@ def involved_idp_ids(use: AddressUse) -> list[str]:
     return sorted({iid for _, iid in use.users} | {i for g in use.groups for i in g.idp_ids})
 
 
-def keeper_rank(member: SigmaMember, teams: Mapping[str, int], user_name: str) -> tuple:
-    """Sort key of the member suggested to keep an address (only an example for the reviewer):
-    active first, then the one in more teams, then the one spelled as the IdP sends it."""
-    return (not member.is_active, -teams.get(member.member_id, 0), member.email != user_name, member.member_id)
+def keeper_rank(member: SigmaMember, teams: Mapping[str, int], user_name: str,
+                protected: Collection[str] = ()) -> tuple:
+    """Sort key of the member suggested to keep an address (only an example for the reviewer): a protected
+    person first (``protected``: memberIds, :attr:`Renames.protected`), then active, then the one in more teams,
+    then the one spelled as the IdP sends it."""
+    return (member.member_id not in protected, not member.is_active, -teams.get(member.member_id, 0),
+            member.email != user_name, member.member_id)
 
 
-def duplicate_resolution(use: AddressUse, directory: Directory, teams: Mapping[str, int]) -> str:
+def duplicate_resolution(use: AddressUse, directory: Directory, teams: Mapping[str, int],
+                         protected: Collection[str] = ()) -> str:
     """The ``resolution`` of a ``linking.duplicate_email`` item: the policy that settles it (who keeps
-    the address, how the others' addresses are freed), or what blocks that."""
+    the address, how the others' addresses are freed), or what blocks that. A protected person
+    (``protected``: memberIds, :attr:`Renames.protected`) is suggested to keep the address, and the
+    ``deactivate`` choice renames them instead (the plan never deactivates them: tester10 finding 18)."""
     if use.clash:
         return (f"# the member linked with this address cannot be renamed: remove {', '.join(use.clash)} from "
                 "linking.duplicates\n")
@@ -378,16 +387,24 @@ def duplicate_resolution(use: AddressUse, directory: Directory, teams: Mapping[s
     else:
         iid = involved_idp_ids(use)[0]
         user_name = directory.idp_users[iid].user_name
-        keeper = min(use.holders, key=lambda m: keeper_rank(directory.members[m], teams, user_name))
+        keeper = min(use.holders, key=lambda m: keeper_rank(directory.members[m], teams, user_name, protected))
         settle["overrides"] = [{"idp": iid, "member": keeper}]
-        notes.append(f"who keeps the address: {keeper} is only an example (the active one in the most teams); "
+        why = ("protected: the plan never deactivates them" if keeper in protected
+               else "the active one in the most teams")
+        notes.append(f"who keeps the address: {keeper} is only an example ({why}); "
                      "pick the account that holds the person's work")
     others = [h for h in use.left if h != keeper]
     if not others:
         return yaml_snippet({"linking": settle}, notes=notes)
-    notes.append("free the address of the others (`deactivate` also deactivates them):")
-    return yaml_snippet({"linking": {**settle, "duplicates": {h: "rename" for h in others}}},
-                        {"linking": {**settle, "duplicates": {h: "deactivate" for h in others}}}, notes=notes)
+    renamed = {"linking": {**settle, "duplicates": {h: "rename" for h in others}}}
+    if all(h in protected for h in others):
+        notes.append("free the address of the others (renamed: they are protected, never deactivated):")
+        return yaml_snippet(renamed, notes=notes)
+    notes.append("free the address of the others (`deactivate` also deactivates them"
+                 + ("; a protected person is renamed, never deactivated" if any(h in protected for h in others)
+                    else "") + "):")
+    return yaml_snippet(renamed, {"linking": {**settle, "duplicates": {
+        h: "rename" if h in protected else "deactivate" for h in others}}}, notes=notes)
 
 
 def duplicate_why(use: AddressUse) -> str:
@@ -420,7 +437,7 @@ def duplicate_email_item(use: AddressUse, renames: Renames, directory: Directory
         rule="linking.duplicates",
         candidates=candidates,
         evidence=ItemEvidence(address=use.key),
-        resolution=duplicate_resolution(use, directory, teams),
+        resolution=duplicate_resolution(use, directory, teams, renames.protected),
     )
 
 

@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass
 from typing import Collection, Mapping, Sequence
 
-from ..directory import Directory, Person, PersonStatus
+from ..directory import PROTECTED_MOVE, Directory, Person, PersonStatus
 from ..model import (
     SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, GuardResult, ItemRef, Lockout, ReviewItem,
 )
@@ -39,7 +39,7 @@ from ..outcomes import LOCKOUT_LABELS, lockout
 from ..payloads import ScimSetAccountType, target_addresses, target_member_id
 from ..policy import Policy, Threshold
 from . import make_review, yaml_snippet
-from .unmatched import provisioning_admin, why_unmatched
+from .unmatched import provisioning_admin, second_accounts, why_unmatched
 
 DEACTIVATING = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
 """Kinds that hand a member's documents to ``newOwnerId``."""
@@ -222,19 +222,24 @@ def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planne
     is active, is not deactivated by the plan, is an active in-scope IdP user (``standings``: memberId ->
     :func:`idp_standing`, when it is not), can still sign in once SCIM is on (:func:`owner_lockout`) and
     keeps an admin account type. A protected person the IdP would deactivate fails on one item naming
-    their IdP state and the ways out (fix them in the IdP and export again, or name someone else);
-    the rules plan nothing against them meanwhile (tester8 finding 16)."""
+    their IdP state and the ways out (fix them in the IdP and export again, or name someone else once the SCIM
+    token or the credentials are made again as them, :data:`~planner.directory.PROTECTED_MOVE`); the rules plan
+    nothing against them meanwhile (tester8 finding 16). The member checked is the role's holder
+    (:meth:`~planner.directory.Directory.protected_member_id`); one a userName change left behind is
+    :func:`left_behind_owner_guard`'s (tester10 finding 18)."""
     ref = getattr(policy.organization, key)
     if not ref:
         return failed(key, f"organization.{key} is not set, so the plan cannot protect them ({why})",
                       yaml_snippet({"organization": {key: "someone@example.com"}}))
-    mid = directory.find_member_id(ref)
+    mid = directory.protected_member_id(ref)
     if mid is None:
         return failed(key, f"organization.{key} {ref!r} is not a member in the Sigma export",
                       f"# correct organization.{key} at {policy.location('organization', key)}\n")
     member = directory.members[mid]
     change = planned.type_changes.get(mid)
     after = change.after.user_type if change is not None else directory.member_account_types[mid]
+    if mid in directory.scim.second_accounts:
+        return left_behind_owner_guard(key, policy, directory, planned, mid, after, change)
     problems = []
     if not member.is_active:
         problems.append("is not active in Sigma")
@@ -261,6 +266,59 @@ def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planne
                   ItemRef(member_id=mid, email=member.email))
 
 
+HELD_SECRET = {"scim_setup_admin": ("the SCIM token", "stays"),
+               "api_credential_owner": ("apply's API credentials", "stay")}
+"""What a protected role's member holds and the verb that agrees with it, by ``organization`` key (how it moves:
+:data:`~planner.directory.PROTECTED_MOVE`)."""
+
+
+def left_behind_owner_guard(key: str, policy: Policy, directory: Directory, planned: PlannedActions, mid: str,
+                            after: str | None, change: ScimSetAccountType | None) -> GuardVerdict:
+    """:func:`owner_guard` of a protected role whose holder ``mid`` (:meth:`~planner.directory.Directory.
+    protected_member_id`) is a member a userName change in the IdP left behind (:class:`.unmatched.SecondAccount`):
+    the role's secret (:data:`HELD_SECRET`) stays with it, whether ``organization.<key>`` names it or the member
+    Sigma made for the new userName, who is the one signing in through the IdP. It passes when the member stays
+    active with an admin type (``after``, changed by ``change``) and ``linking.second_accounts`` keeps it; else one
+    blocking item naming both members, whose only snippet keeps it (never ``deactivate``: the plan never deactivates
+    it, whatever that entry says) and whose note says how the secret moves first (tester10 finding 18: the
+    second-account snippet and the guard's "name another admin" led to deactivating the SCIM token's member)."""
+    member = directory.members[mid]
+    second = second_accounts(policy, directory)[mid]
+    (secret, stays), retire = HELD_SECRET[key], "first " + PROTECTED_MOVE[f"organization.{key}"].format(
+        who=second.new_email)
+    problems = []
+    if not member.is_active:
+        problems.append("is not active in Sigma")
+    if mid in planned.leaving:
+        problems.append(f"would be deactivated ({planned.leaving[mid].id})")
+    if not is_admin(after, admin_types(policy)):
+        problems.append(f"would have account type {after!r}, not admin"
+                        + (f" ({change.reason})" if change is not None else ""))
+    if second.decision is None:
+        problems.append("is not kept by linking.second_accounts")
+    elif second.decision != "keep":
+        problems.append("is to be deactivated by linking.second_accounts, which the plan never does")
+    named = directory.find_member_id(getattr(policy.organization, key))
+    change_words = (f"the IdP changed the userName of IdP user {second.external_id} from {member.email} to "
+                    f"{second.user_name}, and Sigma made member {second.new_member_id} ({second.new_email}) for it")
+    if named == mid:
+        head = f"{key} {member.email} [member {mid}]: {change_words}; {secret} {stays} with {member.email}"
+    else:
+        head = (f"{key} {second.new_email} [member {second.new_member_id}]: {change_words} through SCIM, "
+                f"so {secret} {stays} with {member.email} [member {mid}], the member that change left behind")
+    if not problems:
+        return passed(key, f"{member.email} stays active with account type {after} ({secret} {stays} with it; "
+                           f"{second.new_email} signs in through the IdP)")
+    return failed(
+        key, f"{head}: {member.email} {'; '.join(problems)}; the plan never deactivates or downgrades it and holds "
+             f"until linking.second_accounts keeps it; to retire it, {retire}, then deactivate {member.email} in Sigma "
+             "(the exports cannot show that it moved)",
+        yaml_snippet({"linking": {"second_accounts": {member.email: "keep"}}},
+                     notes=[f"{secret} {stays} with {member.email}: keep it active and admin, never deactivate it "
+                            f"(to retire it, {retire})"]),
+        ItemRef(member_id=mid, email=member.email))
+
+
 STANDING_FIXES = {
     "guest": ("they are converted to an internal member linked to an active in-scope IdP user (guests.action: "
               "convert)", "convert them (guests.action: convert) once an active in-scope IdP user links to them"),
@@ -284,7 +342,8 @@ def standing_case(user_kind: str | None, idp_id: str | None) -> str:
 def standing_way_out(key: str, case: str) -> str:
     """The ways out of a protected person's IdP standing (:func:`idp_standing`) in ``case``
     (:func:`standing_case`), as the guard's message ends."""
-    return f"{STANDING_FIXES[case][0]}, or organization.{key} names another admin who is an active, in-scope IdP user"
+    return (f"{STANDING_FIXES[case][0]}, or organization.{key} names another admin who is an active, in-scope IdP "
+            f"user, once you {PROTECTED_MOVE[f'organization.{key}'].format(who='them')}")
 
 
 def standing_resolution(key: str, case: str) -> str:
@@ -292,7 +351,7 @@ def standing_resolution(key: str, case: str) -> str:
     the second (name someone else in ``organization.<key>``)."""
     return yaml_snippet({"organization": {key: "someone@example.com"}},
                         notes=[f"{STANDING_FIXES[case][1]}; or name another admin who is an active, in-scope IdP "
-                               "user:"])
+                               f"user, once you {PROTECTED_MOVE[f'organization.{key}'].format(who='them')}:"])
 
 
 def owner_losses(member_id: str, actions: Sequence[Action], admins: frozenset[str]) -> list[str]:
@@ -328,7 +387,8 @@ def owner_resolution(key: str, email: str, policy: Policy, directory: Directory,
     if locked is not None:
         return yaml_snippet({"organization": {key: "someone@example.com"}},
                             notes=["they cannot sign in through the IdP: link them to their IdP user "
-                                   "(linking.overrides), or name someone who can:"])
+                                   f"(linking.overrides), or name someone who can, once you "
+                                   f"{PROTECTED_MOVE[f'organization.{key}'].format(who='them')}:"])
     return yaml_snippet({"account_types": {"overrides": {email: admin_name(policy, directory)}}},
                         notes=["keep them admin whatever their groups say (and never deactivate them):"])
 

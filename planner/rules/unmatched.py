@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from ..directory import (
-    PROTECTED_BECAUSE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_update,
+    PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_update,
 )
 from ..model import Action, ActionKind, ItemEvidence, ReviewItem
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
@@ -179,9 +179,10 @@ def provisioning_admin(policy: Policy, directory: Directory) -> DocumentOwner:
     Sigma gives them to the provisioning admin, the admin who set SCIM up and whose token the IdP uses
     (docs/sigma-api.md §5.3 "Deactivation via IdP", from Sigma's S-DEACT and S-SCIM-OKTA pages; §5.1), never
     to a ``document_owner`` of the policy: a SCIM deactivation has no ``newOwnerId``. ``organization.
-    scim_setup_admin`` names them; ``member_id`` ``None`` when it names nobody in the export (the
-    ``scim_setup_admin`` and ``document_owner`` guards then fail, :mod:`.guards`)."""
-    mid = directory.find_member_id(policy.organization.scim_setup_admin)
+    scim_setup_admin`` names them (the token's member: :meth:`~planner.directory.Directory.protected_member_id`,
+    the member a userName change left behind when it names the new one); ``member_id`` ``None`` when it names
+    nobody in the export (the ``scim_setup_admin`` and ``document_owner`` guards then fail, :mod:`.guards`)."""
+    mid = directory.protected_member_id(policy.organization.scim_setup_admin)
     return DocumentOwner(mid, directory.members[mid].email if mid else None, PROVISIONING_ADMIN)
 
 
@@ -258,6 +259,9 @@ def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[Unma
         d = by_member.get(mid)
         if d is not None and d.rule == "linking.second_accounts":
             uses.append(EntryUse("linking.second_accounts", ref, f"{d.decision} member {mid}"))
+        elif d is not None and d.rule == "guards.protected_members" and mid in directory.scim.second_accounts:
+            # a protected member a userName change left behind: the owner guard reads the entry (tester10 finding 18)
+            uses.append(EntryUse("linking.second_accounts", ref, f"the owner guard of protected member {mid}"))
         else:
             status = statuses.get(mid)
             uses.append(EntryUse("linking.second_accounts", ref, "", f"member {mid} is no member a userName change "
@@ -483,7 +487,7 @@ def protected_item(person: Person, role: str, rule: str) -> ReviewItem:
         subject=person_ref(member_id=member.member_id, email=member.email),
         message=(
             f"{member.email} is {role} ({PROTECTED_BECAUSE[role]}): {rule} says deactivate, which the plan never "
-            f"does; name someone else in {role} first, or keep them"
+            f"does; keep them, or name someone else in {role} once you {PROTECTED_MOVE[role].format(who='them')}"
         ),
         rule=rule,
         resolution=yaml_snippet(settle, notes=[f"or, once another person is {role}, keep the decision"]),
