@@ -270,6 +270,14 @@ class Person(msgspec.Struct, frozen=True):
     user_name_key: str | None = None
     guard: str | None = None
     converted: bool = False
+    scim_user_type: str | None = None
+    """SCIM's ``userType`` for this person's provisioned member when ``linking.scim_state_conflicts`` says Sigma's
+    SCIM state is newer for it (``newer: scim_state``, by :meth:`planner.rules.scim_state.PlannedState.verdict`:
+    :func:`planner.rules.scim_state.kept_by_scim_state`), decided once before the families: the account type
+    the plan keeps when the export would give another (:func:`planner.rules.account_types.target_type`);
+    ``None`` otherwise (tester10 finding 1)."""
+    scim_type_entry: str | None = None
+    """The ``linking.scim_state_conflicts`` key that keeps :attr:`scim_user_type` (``None`` with it)."""
 
     @property
     def member_id(self) -> str | None:

@@ -458,6 +458,8 @@ _SOURCE_REASON = {
     "new_user_default": "created, in no account-type group: account_types.new_user_default gives {type}",
     "protected": "a protected admin the plan keeps at {type} (account_types.protected_account): their "
                  "account-type groups give another type",
+    "scim_state": "Sigma's SCIM state has {type}, which linking.scim_state_conflicts keeps (newer: scim_state): "
+                  "the export gives another type",
 }
 """Why a person is assigned individually, by :attr:`planner.model.AccountTypeSource.rule`."""
 

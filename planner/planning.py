@@ -463,6 +463,8 @@ def fold_account_types(policy: Policy, directory: Directory, people: tuple[Perso
     for person in people:
         typed = account_types.type_outcome(person, config, directory)
         decisions.append(typed.decision)
+        if (use := account_types.scim_state_use(person, typed.decision)) is not None:
+            out.uses.append(use)
         if typed.action is not None:
             out.actions.append(typed.action)
         if typed.review_item is not None:

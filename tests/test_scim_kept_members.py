@@ -124,3 +124,51 @@ def test_a_kept_member_the_export_lists_in_no_group_stays_in_the_team_sigmas_sci
         assert team_of(done, "tF") == sorted(["mA", "mB", cy])
     finally:
         server.close()
+
+
+def test_an_account_type_a_settled_conflict_keeps_is_the_plans_type_in_show_report_and_handoff(tmp_path: Path, capsys):
+    """Tester10 finding 1: the IdP promotes Ann to Admin through SCIM after the wave; the export (older) still
+    gives View. Settled ``{uA: {newer: scim_state, userType: Admin}}``, the plan keeps Admin as its decision
+    (source scim_state): no downgrade, no acknowledgement asked, no "Admins losing Admin", the hand-off assigns
+    Admin (was: a blocking account_types.admin_downgrade Admin -> View, the report's "Admins losing Admin" and
+    individual_assignments.csv giving View, while the settling dropped the change itself)."""
+    from planner.cli import main
+    from planner.outcomes import admin_loss_headline
+    from planner.planfile import write_plan
+
+    from .conftest import run_cli
+    from .test_day_two_idp_changes import fetch, scim_patch
+
+    server, _ = counting_sandbox(SNAP.sigma)
+    try:
+        apply_and_fetch(plan(SNAP, FIRST), tmp_path / "wave", server)
+        scim_patch(server, "/Users/mA", [{"op": "replace", "path": "userType", "value": "Admin"}])
+        sigma = fetch(tmp_path / "wave", server, "after")
+        assert [(m.member_id, m.member_type) for m in sigma.members if m.member_id == "mA"] == [("mA", "Admin")]
+        replan = replace(SNAP, sigma=sigma)
+        unsettled = plan(replan, POLICY)
+        assert (kinds(unsettled), review_codes(unsettled)) == (
+            [], [("account_types.admin_downgrade", True), ("scim.state_conflict", True)])
+        settled = plan(replan, POLICY + "\nlinking: {scim_state_conflicts: {uA: {newer: scim_state, userType: Admin}}}")
+        assert (kinds(settled), review_codes(settled)) == ([], [])
+        ann = row(settled, "mA")
+        assert (ann.account_type_before, ann.account_type_after, ann.type_change, ann.admin_change,
+                ann.account_type_source.rule, ann.account_type_source.groups) == (
+            "Admin", "Admin", None, None, "scim_state", ())
+        assert [admin_loss_headline(x.summary.outcomes.admins_losing_admin) for x in (unsettled, settled)] == [
+            "Admins losing Admin: 1 (1 downgraded)", "Admins losing Admin: 0"]
+        path = tmp_path / "settled.json"
+        write_plan(settled, path)
+        _, out, _ = run_cli(capsys, "show", str(path))
+        assert "Admin changes" not in out and "Admin -> View" not in out
+        main(["report", str(path), "--out", str(tmp_path / "report.html")])
+        html = (tmp_path / "report.html").read_text()
+        assert "Admins losing Admin: 0" in html and "Admin → View" not in html
+        main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff")])
+        capsys.readouterr()
+        rows = (tmp_path / "handoff" / "individual_assignments.csv").read_text().splitlines()
+        assert [r for r in rows if r.startswith("ann@")] == [
+            "ann@example.com,uA,ann@example.com,Admin,,scim_state,\"Sigma's SCIM state has Admin, which "
+            "linking.scim_state_conflicts keeps (newer: scim_state): the export gives another type\""]
+    finally:
+        server.close()

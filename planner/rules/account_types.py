@@ -274,7 +274,8 @@ class TypeDecision(msgspec.Struct, frozen=True):
 
     ``before``: their current type in the organization's spelling (``None`` for a create);
     ``after``: the userType to send (``None``: send none); ``source``: ``overrides`` |
-    ``group_map`` | ``precedence`` | ``idp_user_type`` | ``default`` | ``keep`` | ``new_user_default``; ``change``:
+    ``group_map`` | ``precedence`` | ``idp_user_type`` | ``default`` | ``keep`` | ``new_user_default`` |
+    ``scim_state`` (SCIM's type, kept by ``linking.scim_state_conflicts``); ``change``:
     :func:`classify`'s word (``unchanged`` for creates and for a protected admin the plan keeps);
     ``groups``: their mapped groups (sorted; only when the type changes); ``wanted``: the type the
     policy wanted for a protected admin the plan keeps (``None`` otherwise); ``type_groups``: their
@@ -539,8 +540,21 @@ def acknowledgments(name: str, entries: Iterable["str | AcknowledgedChange"], di
 
 
 def target_type(person: Person, before: str | None, config: TypeSettings) -> tuple[str | None, str]:
-    """``(account type to send, its source)`` for ``person`` (current type ``before``), first that
-    applies: an override (by memberId key, then IdP id), the mapped groups, the account type the IdP export
+    """``(account type to send, its source)`` for ``person`` (current type ``before``): the policy's
+    (:func:`policy_type`), except that when it is not SCIM's ``userType`` that ``linking.scim_state_conflicts``
+    keeps (``newer: scim_state``: :attr:`~planner.directory.Person.scim_user_type`, decided once by
+    :func:`planner.rules.scim_state.kept_by_scim_state`), SCIM's type, source ``scim_state`` (tester10 finding 1:
+    the settled conflict kept Admin while this family planned, and the report and hand-off said, View)."""
+    after, source = policy_type(person, before, config)
+    kept = person.scim_user_type
+    if kept is not None and after is not None and kept != after:
+        return kept, "scim_state"
+    return after, source
+
+
+def policy_type(person: Person, before: str | None, config: TypeSettings) -> tuple[str | None, str]:
+    """``(account type to send, its source)`` for ``person`` (current type ``before``) by the policy, first
+    that applies: an override (by memberId key, then IdP id), the mapped groups, the account type the IdP export
     says the IdP sends them (:data:`IDP_USER_TYPE`: :attr:`~planner.model.IdpUser.account_type`), ``default``,
     the current type (``keep``), ``new_user_default``."""
     user = person.idp_user
@@ -640,6 +654,16 @@ ACKNOWLEDGED_CHANGES = {"downgrade": "acknowledged_downgrades", "custom_replacem
 """The change each acknowledgment list answers (:attr:`TypeDecision.change`)."""
 
 
+def scim_state_use(person: Person, decision: TypeDecision) -> EntryUse | None:
+    """The ``linking.scim_state_conflicts`` entry (:attr:`~planner.directory.Person.scim_type_entry`) that settled
+    ``person``'s type (``decision`` of source ``scim_state``: :func:`target_type`), as a use (:mod:`.policy_entries`);
+    ``None`` when their type is the policy's."""
+    if decision.source != "scim_state" or person.scim_type_entry is None:
+        return None
+    return EntryUse("linking.scim_state_conflicts", person.scim_type_entry,
+                    f"SCIM's userType {decision.after} of {decision.member_id}")
+
+
 def acknowledgment_uses(decisions: Iterable[TypeDecision], config: TypeSettings) -> list[EntryUse]:
     """The ``acknowledged_downgrades`` / ``acknowledged_replacements`` entries consulted for the changes the plan
     makes (:mod:`.policy_entries`): every entry naming a person whose ``decisions`` plan a change of the kind it
@@ -719,6 +743,7 @@ SOURCE_TEXT = {
     "default": "no mapped group: account_types.default",
     "keep": "keep",
     "new_user_default": "account_types.new_user_default",
+    "scim_state": "Sigma's SCIM state: linking.scim_state_conflicts says it is newer",
 }
 """How reasons name the sources that carry no group."""
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import replace as replace_record
 
 from msgspec.structs import replace
 
@@ -1168,22 +1169,30 @@ def kept_by_scim_state(people: tuple[Person, ...], state: ScimState, conflicts: 
     them, and the pushes of the groups the export lists them in keep them, as do the pushes of the teams whose
     SCIM group lists them (the SCIM state said they are members; :func:`planner.rules.teams.team_people`,
     :attr:`planner.rules.teams.Leftovers.scim_kept`), where before the push silently dropped them (tester9
-    finding F5). ``people``: the records after guests (step 7), sorted; returns them in the same order, new
-    records for the kept ones. No SCIM state or no entry: ``people`` unchanged (only an entry says
-    ``scim_state``; the dates alone never keep a deactivated user)."""
+    finding F5). The same for the account type: a person whose provisioned member has a SCIM ``userType`` the
+    entry keeps (the verdict :func:`settle_account_type` gives a ``userType`` disagreement with ``newer:
+    scim_state``: :func:`kept_user_type`) carries it as :attr:`~planner.directory.Person.scim_user_type`, which
+    the account-type family plans instead of the export's type (tester10 finding 1: it planned Admin -> View, a
+    blocking admin_downgrade, "Admins losing Admin" and a hand-off assigning View, while the settling dropped the
+    change). ``people``: the records after guests (step 7), sorted; returns them in the same order, new records
+    for the kept ones. No SCIM state or no entry: ``people`` unchanged (only an entry says ``scim_state``; the
+    dates alone never keep a deactivated user or a type)."""
     if not state.known or not conflicts:
         return people
     planned = PlannedState.of(state, [], conflicts, idp_users, uses=uses)
+    quiet = replace_record(planned, uses=[])  # a kept type is a use only where the policy's type differs (account_types)
     out = []
     for p in people:
+        user = state.users.get(p.member.member_id) if p.member is not None else None
         if p.status in KEPT_FROM and p.member is not None and p.member.is_active and p.idp_user is not None:
-            user = state.users.get(p.member.member_id)
             if user is not None and user.external_id and user.active is not False:
                 found = deactivation_disagreement(user, p.idp_user.id, p.idp_user.status or None,
                                                   p.status is PersonStatus.NOT_IN_SCOPE, planned)
                 if planned.verdict(user, p.idp_user.id, found).newer == SCIM_STATE:
                     p = replace(p, status=PersonStatus.SCIM_KEPT, user_name=user.user_name,
                                 user_name_key=user.user_name_key)
+        if user is not None and (kept := kept_user_type(user, p.idp_id, quiet)) is not None:
+            p = replace(p, scim_user_type=kept[0], scim_type_entry=kept[1])
         out.append(p)
     return tuple(out)
 
@@ -1205,6 +1214,22 @@ def conflict_entry_absences(conflicts: Mapping[str, object], directory: Director
             why = "Sigma's SCIM state and the IdP export do not disagree on " + ("anyone" if key == "*" else key)
         uses.append(EntryUse("linking.scim_state_conflicts", key, "", why))
     return uses
+
+
+def kept_user_type(user: ScimUser, idp_id: str | None, planned: PlannedState) -> tuple[str, str] | None:
+    """``(SCIM's userType, the linking.scim_state_conflicts key keeping it)`` of provisioned ``user`` (linked to IdP
+    user ``idp_id``) when the policy keeps it over any other type the export would give: the verdict of a
+    ``userType`` disagreement (the one :func:`settle_account_type` reads) is ``scim_state`` (an entry saying so,
+    which fits SCIM's value and which the dates do not contradict); ``None`` otherwise (no type, no externalId, no
+    such entry). The export's value plays no part in that verdict (an entry for ``scim_state`` records SCIM's
+    side)."""
+    if not user.external_id or not user.user_type:
+        return None
+    found = (Disagreement("userType", user.user_type, "", membership=True),)
+    if planned.verdict(user, idp_id, found).newer != SCIM_STATE:
+        return None
+    entry = planned.entry(user, idp_id)
+    return (user.user_type, entry.key) if entry is not None else None
 
 
 def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Settlement:
@@ -1323,4 +1348,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "held_group_members", "kept_by_scim_state", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "held_group_members", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
