@@ -163,6 +163,11 @@ def test_a_scim_user_is_the_member_with_its_user_name_when_the_member_of_its_id_
 
 
 def test_the_scim_setup_admin_renamed_in_the_idp_keeps_the_token_member_whatever_the_policy_names(tmp_path):
+    import pytest
+
+    from planner.execute.apply import ApplyRefused, check_credential_owner
+    from planner.execute.rest_client import WhoamiRecord
+
     """Tester10 finding 18: the IdP renames root (the SCIM-setup admin and API credential owner); Sigma makes a new
     member for the new userName and leaves root behind. Naming root, or the new member, in organization, and even
     ``linking.second_accounts: {root: deactivate}``, never plans root's deactivation: each protected role fails on
@@ -224,5 +229,15 @@ def test_the_scim_setup_admin_renamed_in_the_idp_keeps_the_token_member_whatever
                  "stays with it; root.new@example.com signs in through the IdP)"),
                 ("api_credential_owner", True, "root@example.com stays active with account type Admin (apply's API "
                  "credentials stay with it; root.new@example.com signs in through the IdP)")]
+            # apply's credentials: the plan's owner row is root's; credentials made again as the member the policy
+            # names are that member's too, any other member's are refused before the first write
+            write_plan(kept, tmp_path / f"kept{len(extra)}.json")
+            for owner, refused in (("root", False), (new_id, not extra), ("mB", True)):
+                whoami = WhoamiRecord(user_id=owner, organization_id="org-1")
+                if refused:
+                    with pytest.raises(ApplyRefused, match=f"belong to member {owner} "):
+                        check_credential_owner(kept, tmp_path / f"kept{len(extra)}.json", whoami, None)
+                else:
+                    check_credential_owner(kept, tmp_path / f"kept{len(extra)}.json", whoami, None)
     finally:
         server.close()

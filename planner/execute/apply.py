@@ -720,6 +720,14 @@ def member_email(plan: Plan, member_id: str, rest: SigmaRestClient | None = None
     return email or None
 
 
+def names_member(reference: str, member_id: str, email: str | None) -> bool:
+    """Whether the policy's ``reference`` (memberId or email, as written) names member ``member_id`` (of
+    ``email``): the member the policy names when the plan's owner row is another one, the member a userName change
+    left behind (:meth:`planner.directory.Directory.protected_member_id`), whose credentials may have been made
+    again as the member named (tester10 finding 18)."""
+    return reference == member_id or bool(email and email.casefold() == reference.casefold())
+
+
 def check_credential_owner(plan: Plan, plan_path: str | Path, whoami: WhoamiRecord, rest: SigmaRestClient,
                            echo: Callable[[str], None] = lambda line: None) -> None:
     """Refuse (:class:`ApplyRefused`, one line, nothing written) unless the REST API credentials
@@ -730,9 +738,9 @@ def check_credential_owner(plan: Plan, plan_path: str | Path, whoami: WhoamiReco
     ``organization.api_credential_owner`` named, whom the plan's ``api_credential_owner`` guard kept
     active and admin (planner/rules/guards.py). Two rules, in this order:
 
-    - another member than the plan's: refused, naming both (id and email) and the two ways out (name
-      the credentials' owner in the policy and plan again, or apply with the named owner's
-      credentials): the guard protected the wrong person (tester6 finding 18);
+    - another member than the plan's (nor the one the policy names, :func:`names_member`): refused, naming both
+      (id and email) and the two ways out (name the credentials' owner in the policy and plan again, or apply
+      with the named owner's credentials): the guard protected the wrong person (tester6 finding 18);
     - the plan deactivates the credentials' owner or gives them an account type outside
       ``guards.admin_account_types`` (:func:`planner.rules.guards.owner_losses`, one phrase per loss
       naming its actions): refused, since it would cut the credentials apply writes with mid-run
@@ -742,7 +750,8 @@ def check_credential_owner(plan: Plan, plan_path: str | Path, whoami: WhoamiReco
 
     owner_id = whoami.user_id
     named = plan.api_credential_owner
-    if named is not None and named.member_id and named.member_id != owner_id:
+    if named is not None and named.member_id and named.member_id != owner_id and not names_member(
+            named.reference, owner_id, member_email(plan, owner_id)):
         email = member_email(plan, owner_id, rest)
         named_email = named.email or named.reference
         raise ApplyRefused(
