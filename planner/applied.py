@@ -12,7 +12,10 @@ A write counts when its journal row is ``done`` with outcome ``written`` (this t
 sent; ``scim.deactivate_user`` wrote ``active: false`` (a ``scim.create_user``'s member did not exist
 when the plan was made, so no memberId names it); ``scim.link_group`` / ``scim.create_group`` linked or made a
 team (:class:`~planner.model.AppliedTeam`: a re-plan whose exports no longer have the team says a run had it,
-``teams.map_team_missing``). The run is the
+``teams.map_team_missing``). An action whose row is ``failed`` with Sigma's final answer in ``refused``
+(:class:`~planner.model.AppliedRefusal`) was refused for good: a re-plan that would plan it again raises
+``applied.refused_again`` instead (:mod:`planner.rules.refusals`, tester10 finding 8); a journal written
+before the ``refused`` column says no refusal. The run is the
 journal's last run started before the write finished. Nothing here decides anything: the item stays
 blocking, the attribution only says which side the value came from.
 """
@@ -25,7 +28,7 @@ from typing import Iterable, Iterator
 
 from .errors import UserError
 from .execute.journal import JournalRow, RunRow, journal_path, read_journal_file
-from .model import AppliedRuns, AppliedTeam, AppliedWrite, InputFile
+from .model import AppliedRefusal, AppliedRuns, AppliedTeam, AppliedWrite, InputFile
 from .payloads import (
     Action, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, UNSET,
 )
@@ -84,9 +87,16 @@ def _teams(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str
     return out
 
 
+def _refusals(plan_path: str, undo: bool, rows: dict[str, JournalRow], runs: list[RunRow]) -> list[AppliedRefusal]:
+    """The actions the plan's runs sent and Sigma refused for good: rows ``failed`` with ``refused`` said."""
+    return [AppliedRefusal(row.action_id, row.refused, plan_path, undo, _run_of(row.finished_at, runs),
+                           row.finished_at)
+            for row in rows.values() if row.state == "failed" and row.refused and row.finished_at]
+
+
 def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
-    """The SCIM writes of the plans at ``plan_paths`` (as given) and of the journals beside them
-    (``<plan>.journal.sqlite``), ordered by when they finished, and the files read (the plan, whose
+    """The SCIM writes, linked teams and final refusals of the plans at ``plan_paths`` (as given) and of the
+    journals beside them (``<plan>.journal.sqlite``), ordered by when they finished, and the files read (the plan, whose
     ``sha256`` is its digest's, and its journal).
 
     Raises :class:`planner.planfile.PlanFileError` for a file that is no plan, :class:`AppliedError`
@@ -94,6 +104,7 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
     :class:`planner.execute.errors.ApplyRefused` for a journal SQLite cannot read."""
     writes: list[AppliedWrite] = []
     teams: list[AppliedTeam] = []
+    refusals: list[AppliedRefusal] = []
     inputs: list[InputFile] = []
     for given in plan_paths:
         path = Path(given)
@@ -108,9 +119,11 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
                                f"({path})")
         writes += _writes(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         teams += _teams(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
+        refusals += _refusals(str(given), bool(plan.summary.undoes), rows, runs)
         inputs += [InputFile(str(given), plan.digest.removeprefix("sha256:"), "plan", len(plan.actions)),
                    InputFile(str(journal), hashlib.sha256(journal.read_bytes()).hexdigest(), "apply.journal",
                              len(rows))]
     writes.sort(key=lambda w: w.at)
     teams.sort(key=lambda t: t.at)
-    return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams))
+    refusals.sort(key=lambda r: r.at)
+    return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals))

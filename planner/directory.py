@@ -31,8 +31,8 @@ import msgspec
 import networkx as nx
 
 from .model import (
-    DERIVED_EMAIL_TYPES, AppliedTeam, AppliedWrite, Email, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember,
-    SigmaTeam, Snapshot, TeamMembership, email_key,
+    DERIVED_EMAIL_TYPES, AppliedRefusal, AppliedTeam, AppliedWrite, Email, IdpGroup, IdpUser, ScimGroup, ScimUser,
+    SigmaExport, SigmaMember, SigmaTeam, Snapshot, TeamMembership, email_key,
 )
 from .policy import Policy, group_pattern_matcher
 from .sources.values import membership_change_time
@@ -354,13 +354,17 @@ class Directory:
     """The IdP provisions only the direct members of an assigned group (:func:`pushes_direct_members_only`):
     scope and account types read :meth:`pushed_member_ids`."""
     scope_nested_only: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    applied_teams: Mapping[str, AppliedTeam] = field(default_factory=dict)
-    """The teams runs of the plans given to ``plan --applied`` linked or created, by team name (the last run's;
-    :attr:`planner.model.AppliedRuns.teams`): what a re-plan knows of a team its exports no longer have."""
     """Active IdP users a ``scope.groups`` group holds only through a nested group, whom flattening
     (``teams.flatten_nested``) would put in scope but an IdP of :attr:`direct_members_only` does not
     provision (so they are not in :attr:`in_scope_idp_ids`): the group chain, scope group first
     (displayNames), for each."""
+    applied_teams: Mapping[str, AppliedTeam] = field(default_factory=dict)
+    """The teams runs of the plans given to ``plan --applied`` linked or created, by team name (the last run's;
+    :attr:`planner.model.AppliedRuns.teams`): what a re-plan knows of a team its exports no longer have."""
+    applied_refusals: Mapping[str, AppliedRefusal] = field(default_factory=dict)
+    """The actions Sigma refused runs of the plans given to ``plan --applied`` for good, by action id (the
+    last run's; :attr:`planner.model.AppliedRuns.refusals`): what a re-plan must not plan again
+    (:mod:`planner.rules.refusals`)."""
 
     def pushed_member_ids(self, group_id: str) -> tuple[str, ...]:
         """The members of a group the IdP provisions when the group is assigned to the app: its
@@ -488,6 +492,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         direct_members_only=direct_only,
         scope_nested_only=scope_nested,
         applied_teams={t.name: t for t in snapshot.applied.teams},
+        applied_refusals={r.action_id: r for r in snapshot.applied.refusals},
     )
 
 

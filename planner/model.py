@@ -525,14 +525,38 @@ class AppliedTeam:
 
 
 @dataclass(frozen=True)
+class AppliedRefusal:
+    """An action a run of sigma-migrate sent and Sigma refused for good (a final 4xx,
+    :func:`planner.execute.retry.is_final_refusal`), as the plan given to ``plan --applied`` and its journal
+    record it (the row ``failed``, its ``refused`` column): the ``action_id`` (``members.deactivate:<memberId>``:
+    kind and target, what a re-plan planning the same action gives it), Sigma's answer ``refusal`` (``403
+    forbidden: Member ... is provisioned by SCIM; ...``, redacted) and the run as :class:`AppliedWrite` names it
+    (``at``: when the refused attempt finished). A re-plan does not plan it again: one blocking
+    ``applied.refused_again`` item per such action (:mod:`planner.rules.refusals`, tester10 finding 8)."""
+
+    action_id: str
+    refusal: str
+    plan: str
+    undo: bool
+    run: int | None
+    at: str
+
+    def words(self) -> str:
+        """``"run 1 of plan p.json, 2026-12-06T17:35:09.120Z"`` (:func:`applied_run_words`)."""
+        return applied_run_words(self.run, self.undo, self.plan, self.at)
+
+
+@dataclass(frozen=True)
 class AppliedRuns:
     """What the plans given to ``plan --applied`` wrote through SCIM (:class:`AppliedWrite`, in the order
-    they finished), the teams their runs linked or created (:class:`AppliedTeam`, in that order) and the files
-    read for it (each plan and its journal, for the plan's ``inputs``)."""
+    they finished), the teams their runs linked or created (:class:`AppliedTeam`, in that order), the actions
+    Sigma refused them for good (:class:`AppliedRefusal`, in that order) and the files read for it (each plan
+    and its journal, for the plan's ``inputs``)."""
 
     writes: tuple[AppliedWrite, ...] = ()
     inputs: tuple[InputFile, ...] = ()
     teams: tuple[AppliedTeam, ...] = ()
+    refusals: tuple[AppliedRefusal, ...] = ()
 
 
 @dataclass(frozen=True)

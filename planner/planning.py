@@ -72,6 +72,11 @@ before it decided; a step that overrules an earlier decision says so here:
     leaves their teams (and a duplicate gets its address freed) before being deactivated; REST
     deactivations and guest disables wait for the document owner's own actions (the transfer target
     is active first);
+14b. what Sigma refused for good in an applied run (:func:`planner.rules.refusals.without_refused`, ``plan
+    --applied``): an action planned again that a run sent and Sigma refused for good (the journal's
+    ``refused``) is not planned, nor what waits on it, and is one blocking ``applied.refused_again`` item
+    (tester10 finding 8: "Plan again" led back to the identical refused plan); after the dependencies, so
+    what waits on it is known, before the guards, which judge the final set;
 15. :func:`planner.rules.user_name_mapping.mapping_items` over the settled links and creates: under
     Entra ID one attribute mapping sends every userName, so it judges them all at once;
 15b. the keyed policy entries no family consulted to settle anything (each family reports its uses in
@@ -124,7 +129,7 @@ from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
     Outcome, account_types, app_assignment, duplicates, guards, guests, inputs, linking, organization, policy_entries,
-    policy_refs, preflight, scim_state, scim_values, scope, teams, unmatched, user_name_mapping,
+    policy_refs, preflight, refusals, scim_state, scim_values, scope, teams, unmatched, user_name_mapping,
 )
 from .directory import Directory, Person, PersonStatus, build_directory, export_organization_id
 
@@ -320,6 +325,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                                             provisioned.returning, directory.groups, outcome.uses)
     actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)
+    actions, refused_items = refusals.without_refused(actions, directory.applied_refusals)
+    outcome.review_items.extend(refused_items)
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
     outcome.uses.extend(scim_state.conflict_entry_absences(policy.linking.scim_state_conflicts, directory))
     outcome.review_items.extend(policy_entries.unused_entry_items(policy, outcome.uses, (r.loc for r in unknown)))

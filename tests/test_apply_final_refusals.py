@@ -79,8 +79,9 @@ def test_a_403_every_run_ends_with_plan_again_and_exit_5_never_continue_with_res
                                       deactivate("d7", "m7", "grace@example.com")])
     approve(plan, "Ada Admin")
     plan_again = ("Plan again: Sigma refused 1 action(s) for good, a --resume would fail them the same way: "
-                  f"d3 ({REFUSED}); 1 action(s) wait on them; fetch Sigma's export, plan, review and approve the "
-                  "new plan")
+                  f"d3 ({REFUSED}); 1 action(s) wait on them; fetch Sigma's export, then `sigma-migrate plan ... "
+                  f"--applied {plan}` (its journal tells the new plan what Sigma refused), review and approve the new "
+                  "plan")
 
     for run in (1, 2):  # the apply, then the --resume it must not advise: the same refusal, the same advice
         code, out, err = _apply(capsys, plan, server, *(("--resume",) if run == 2 else ()))
@@ -120,7 +121,8 @@ def test_a_refusal_beside_a_503_says_plan_again_for_it_and_resume_for_the_rest_e
     assert code == EXIT_INCOMPLETE == 3, out + err
     assert out.splitlines()[-2:] == [
         "Plan again: Sigma refused 1 action(s) for good, a --resume would fail them the same way: "
-        f"d3 ({REFUSED}); fetch Sigma's export, plan, review and approve the new plan",
+        f"d3 ({REFUSED}); fetch Sigma's export, then `sigma-migrate plan ... --applied {plan}` (its journal tells "
+        "the new plan what Sigma refused), review and approve the new plan",
         f"Continue with: sigma-migrate apply {plan} --resume (the 2 other action(s) left; the refused ones need "
         "the new plan)",
     ]
@@ -154,8 +156,9 @@ def test_the_plan_again_line_names_five_refusals_then_how_many_more_and_ctrl_c_i
     only = report_left(WhatIsLeft(refused, held=("r1",)))
     line = ("Plan again: Sigma refused 7 action(s) for good, a --resume would fail them the same way: "
             + ", ".join(f"d{i} (403 forbidden: Member m{i} is provisioned by SCIM)" for i in range(1, 6))
-            + ", and 2 more (the failed lines above); 1 action(s) wait on them; fetch Sigma's export, plan, review "
-              "and approve the new plan")
+            + ", and 2 more (the failed lines above); 1 action(s) wait on them; fetch Sigma's export, then "
+              "`sigma-migrate plan ... --applied plan.json` (its journal tells the new plan what Sigma refused), "
+              "review and approve the new plan")
     assert (only.next_step, only.exit_code, next_step_lines(only)) == ("plan_again", 5, [line])
     assert interrupted_verification_line("plan.json", only) == f"interrupted during verification: {line}"
 

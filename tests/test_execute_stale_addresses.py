@@ -118,7 +118,8 @@ def test_a_409_on_a_set_email_names_the_member_now_holding_the_address_and_says_
     plan_again = ("Plan again: Sigma refused 1 action(s) for good, a --resume would fail them the same way: "
                   f"{LINDA} (409 conflict: Duplicate record: address linda.okafor@acme.example is now held by member "
                   f"{hook.made['memberId']} (Linda.Okafor@acme.example)); 3 action(s) wait on them; fetch Sigma's "
-                  "export, plan, review and approve the new plan")
+                  f"export, then `sigma-migrate plan ... --applied {path}` (its journal tells the new plan what Sigma "
+                  "refused), review and approve the new plan")
     assert code == 5  # EXIT_PLAN_AGAIN: nothing a --resume could do is left (tester9 finding F2)
     lines = out.splitlines()
     assert [line for line in lines if line.startswith("  failed  ")] == [held]

@@ -57,6 +57,7 @@ functions the clients use (:mod:`planner.execute.paths`).
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 import time
 from collections import Counter
@@ -197,12 +198,16 @@ REFUSALS_NAMED = 5
 """How many refused actions the ``Plan again:`` line names (the ``failed`` lines above it name all)."""
 
 
-def plan_again_line(left: WhatIsLeft) -> str:
-    """The line of a run Sigma refused actions of for good (tester9 finding F2): which, why, what waits on
-    them and that a new plan settles them: ``Plan again: Sigma refused 1 action(s) for good, a --resume
-    would fail them the same way: members.deactivate:m3 (403 forbidden: Member m3 is provisioned by SCIM;
-    change it in the identity provider); 1 action(s) wait on them; fetch Sigma's export, plan, review and
-    approve the new plan``. Actions that could not be sent (:attr:`WhatIsLeft.unsent`) are counted so:
+def plan_again_line(left: WhatIsLeft, plan_path: str | Path) -> str:
+    """The line of a run of the plan at ``plan_path`` Sigma refused actions of for good (tester9 finding F2):
+    which, why, what waits on them and that a new plan settles them, made with ``--applied`` this plan, whose
+    journal tells the new plan what was refused so that it does not plan it again (tester10 finding 8,
+    :mod:`planner.rules.refusals`): ``Plan again: Sigma refused 1 action(s) for good, a --resume would fail
+    them the same way: members.deactivate:m3 (403 forbidden: Member m3 is provisioned by SCIM; change it in
+    the identity provider); 1 action(s) wait on them; fetch Sigma's export, then `sigma-migrate plan ...
+    --applied plan.json` (its journal tells the new plan what Sigma refused), review and approve the new
+    plan``. Actions that could not be sent (:attr:`WhatIsLeft.unsent`, which the journal does not keep as
+    refused: when all failed so, the line says ``fetch Sigma's export, plan, review ...``) are counted so:
     ``Plan again: 1 action(s) could not be sent as planned, a --resume would fail them the same way: ...``,
     ``Plan again: 2 action(s) failed for good (Sigma refused 1, 1 could not be sent as planned), ...``."""
     named = [f"{aid} ({why})" for aid, why in list(left.refused.items())[:REFUSALS_NAMED]]
@@ -218,8 +223,11 @@ def plan_again_line(left: WhatIsLeft) -> str:
     else:
         head = (f"{total} action(s) failed for good (Sigma refused {total - unsent}, {unsent} could not be sent "
                 "as planned)")
+    # the journal keeps Sigma's refusals (not what could not be sent): --applied is named when Sigma refused some
+    plan = ("plan" if unsent == total else f"then `sigma-migrate plan ... --applied {shlex.quote(str(plan_path))}` "
+            "(its journal tells the new plan what Sigma refused)")
     return (f"Plan again: {head}, a --resume would fail them the same way: {', '.join(named)}{waiting}; "
-            "fetch Sigma's export, plan, review and approve the new plan")
+            f"fetch Sigma's export, {plan}, review and approve the new plan")
 
 
 def result_path(plan_path: str | Path, run_id: int) -> Path:
@@ -461,7 +469,7 @@ def next_step_lines(report: "ApplyReport") -> list[str]:
     something a ``--resume`` may do is left (:class:`WhatIsLeft`), saying it runs only those when refused
     ones are left too."""
     left = report.left
-    lines = [plan_again_line(left)] if left.refused else []
+    lines = [plan_again_line(left, report.plan_path)] if left.refused else []
     if not left.plan_again_only:
         rest = (f" (the {len(left.retryable)} other action(s) left; the refused ones need the new plan)"
                 if left.refused else "")
@@ -1107,7 +1115,7 @@ def interrupted_verification_line(plan_path: str | Path, report: ApplyReport) ->
     if report.status == "unverified":
         head = f"interrupted during verification: every action is done; run `sigma-migrate verify {plan_path}`"
     elif report.left.plan_again_only:
-        head = f"interrupted during verification: {plan_again_line(report.left)}"
+        head = f"interrupted during verification: {plan_again_line(report.left, plan_path)}"
     else:
         head = (f"interrupted during verification: {c.get('failed', 0)} action(s) failed and {c.get('skipped', 0)} "
                 f"skipped; run `{resume_command(plan_path, report.selection)}` to continue")

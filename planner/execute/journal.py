@@ -16,7 +16,10 @@ Tables:
   in place on resume is ``written``, its event naming the interrupted run), ``ids`` (JSON: ids Sigma
   returned, e.g. ``{"scimUserId": ...}``), ``before_image`` (JSON: the object
   as read just before the first write, kept from the first attempt),
-  ``error`` (one line, redacted).
+  ``error`` (one line, redacted), ``refused`` (a ``failed`` row Sigma refused for good: its answer,
+  ``403 forbidden: Member m3 is provisioned by SCIM; ...``, :attr:`planner.execute.errors.ApiError.refusal`;
+  ``NULL`` for every other row, and in journals written before the column, which :meth:`Journal.open`
+  adds and :func:`read_journal_file` reads as ``NULL``; what ``plan --applied`` reads, :mod:`planner.applied`).
 - ``runs``: one row per ``apply`` invocation (mode, start, end, status, counts, the approver
   whose approval it ran under (``auto-approve`` with ``--auto-approve``), the wave (``--only`` /
   ``--limit`` label, ``""`` for the whole plan), the ids of the actions the wave ran and the
@@ -73,7 +76,8 @@ CREATE TABLE IF NOT EXISTS actions (
     outcome      TEXT,
     ids          TEXT,
     before_image TEXT,
-    error        TEXT
+    error        TEXT,
+    refused      TEXT
 );
 CREATE TABLE IF NOT EXISTS runs (
     run_id      INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -175,7 +179,13 @@ class JournalRow:
     ids: Mapping[str, Any]
     before_image: Mapping[str, Any] | None
     error: str | None
+    refused: str | None = None
+    """Sigma's final answer when it refused the action for good (``failed`` rows only; ``None`` otherwise
+    and in journals older than the column): ``403 forbidden: Member m3 is provisioned by SCIM; ...``."""
 
+
+_ACTION_COLUMNS_ADDED = ("refused",)
+"""``actions`` columns added after the first journals (:meth:`Journal.open` adds them; reads see ``NULL``)."""
 
 _RUN_COLUMNS_ADDED = ("approver", "approved_at", "wave", "wave_actions", "selection")
 
@@ -232,16 +242,18 @@ def read_journal_file(path: Path) -> tuple[str | None, list[RunRow], dict[str, J
             cols = ", ".join(c if c in have else f"NULL AS {c}" for c in _RUN_COLUMNS_ADDED)
             raw = db.execute(f"SELECT run_id, mode, started_at, finished_at, status, counts, {cols} "
                              "FROM runs ORDER BY run_id").fetchall()
+            have = {r[1] for r in db.execute("PRAGMA table_info(actions)").fetchall()}
+            added = ", ".join(c if c in have else f"NULL AS {c}" for c in _ACTION_COLUMNS_ADDED)
             actions = db.execute(
                 "SELECT action_id, seq, kind, state, attempts, http_retries, started_at, finished_at,"
-                " outcome, ids, before_image, error FROM actions ORDER BY seq").fetchall()
+                f" outcome, ids, before_image, error, {added} FROM actions ORDER BY seq").fetchall()
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
     runs = [_run_row(r) for r in raw]
     rows = {r[0]: JournalRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]) if r[9] else {},
-                             json.loads(r[10]) if r[10] else None, r[11]) for r in actions}
+                             json.loads(r[10]) if r[10] else None, r[11], r[12]) for r in actions}
     return (digest[0] if digest else None), runs, rows
 
 
@@ -289,10 +301,14 @@ class Journal:
             )
         journal = cls(path, db)
         have = {r[1] for r in db.execute("PRAGMA table_info(runs)").fetchall()}
+        have_actions = {r[1] for r in db.execute("PRAGMA table_info(actions)").fetchall()}
         with journal._tx() as cur:
             for column in _RUN_COLUMNS_ADDED:  # a journal written before these columns existed
                 if column not in have:
                     cur.execute(f"ALTER TABLE runs ADD COLUMN {column} TEXT")
+            for column in _ACTION_COLUMNS_ADDED:
+                if column not in have_actions:
+                    cur.execute(f"ALTER TABLE actions ADD COLUMN {column} TEXT")
             if row is None:
                 cur.executemany(
                     "INSERT INTO meta(key, value) VALUES (?, ?)",
@@ -358,7 +374,7 @@ class Journal:
         with self._lock:
             cur = self._db.execute(
                 "SELECT action_id, seq, kind, state, attempts, http_retries, started_at, finished_at,"
-                " outcome, ids, before_image, error FROM actions ORDER BY seq"
+                " outcome, ids, before_image, error, refused FROM actions ORDER BY seq"
             )
             raw = cur.fetchall()
         return {
@@ -367,7 +383,7 @@ class Journal:
                 started_at=r[6], finished_at=r[7], outcome=r[8],
                 ids=json.loads(r[9]) if r[9] else {},
                 before_image=json.loads(r[10]) if r[10] else None,
-                error=r[11],
+                error=r[11], refused=r[12],
             )
             for r in raw
         }
@@ -382,7 +398,8 @@ class Journal:
         """Set these actions back to ``pending`` (ids and before-images are kept)."""
         with self._tx() as cur:
             cur.executemany(
-                "UPDATE actions SET state='pending', error=NULL WHERE action_id=?", [(a,) for a in action_ids]
+                "UPDATE actions SET state='pending', error=NULL, refused=NULL WHERE action_id=?",
+                [(a,) for a in action_ids]
             )
 
     def mark_running(self, action_id: str) -> None:
@@ -390,7 +407,8 @@ class Journal:
         now = utc_now()
         with self._tx() as cur:
             cur.execute(
-                "UPDATE actions SET state='running', attempts=attempts+1, started_at=?, finished_at=NULL, error=NULL"
+                "UPDATE actions SET state='running', attempts=attempts+1, started_at=?, finished_at=NULL, error=NULL,"
+                " refused=NULL"
                 " WHERE action_id=?",
                 (now, action_id),
             )
@@ -462,23 +480,26 @@ class Journal:
             # ("already") must not hide it from undo; this run's own outcome is in its event.
             cur.execute(
                 "UPDATE actions SET state='done', outcome=CASE WHEN outcome='written' THEN outcome ELSE ? END,"
-                " finished_at=?, http_retries=http_retries+?, error=NULL, before_image=COALESCE(before_image, ?),"
+                " finished_at=?, http_retries=http_retries+?, error=NULL, refused=NULL,"
+                " before_image=COALESCE(before_image, ?),"
                 " ids=COALESCE(?, ids) WHERE action_id=?",
                 (outcome, now, http_retries, _image_json(before), merged, action_id),
             )
             self._event(cur, action_id, now, "done", detail or outcome)
 
     def mark_failed(self, action_id: str, error: str, http_retries: int = 0, ids: Mapping[str, Any] | None = None,
-                    before: Mapping[str, Any] | None = None) -> None:
+                    before: Mapping[str, Any] | None = None, refused: str = "") -> None:
         """``failed`` with a one-line, already redacted ``error``; ``ids`` and ``before`` as :meth:`mark_done`
-        stores them (what the attempt learned before it failed)."""
+        stores them (what the attempt learned before it failed); ``refused``: Sigma's final answer when it
+        refused the action for good (:attr:`planner.execute.runner.ActionResult.refused`, redacted), ``""``
+        (stored ``NULL``) for a failure a later try may change."""
         now = utc_now()
         with self._tx() as cur:
             merged = self._merged_ids(cur, action_id, ids)
             cur.execute(
-                "UPDATE actions SET state='failed', error=?, finished_at=?, http_retries=http_retries+?,"
+                "UPDATE actions SET state='failed', error=?, refused=?, finished_at=?, http_retries=http_retries+?,"
                 " before_image=COALESCE(before_image, ?), ids=COALESCE(?, ids) WHERE action_id=?",
-                (error, now, http_retries, _image_json(before), merged, action_id),
+                (error, refused or None, now, http_retries, _image_json(before), merged, action_id),
             )
             self._event(cur, action_id, now, "failed", error)
 
@@ -489,7 +510,8 @@ class Journal:
         with self._tx() as cur:
             for action_id, problem in problems.items():
                 cur.execute(
-                    "UPDATE actions SET state='failed', error=?, finished_at=? WHERE action_id=? AND state='done'",
+                    "UPDATE actions SET state='failed', error=?, refused=NULL, finished_at=?"
+                    " WHERE action_id=? AND state='done'",
                     (problem, now, action_id),
                 )
                 if cur.rowcount:
@@ -501,7 +523,7 @@ class Journal:
         ids = list(action_ids)
         with self._tx() as cur:
             cur.executemany(
-                "UPDATE actions SET state='skipped', error=?, finished_at=? WHERE action_id=?",
+                "UPDATE actions SET state='skipped', error=?, refused=NULL, finished_at=? WHERE action_id=?",
                 [(reason, now, a) for a in ids],
             )
             for a in ids:

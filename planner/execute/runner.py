@@ -252,10 +252,10 @@ def run_actions(
                 breaker.trip(f"authentication refused: {message}")
             return ActionResult(action.id, "failed", error=message, http_retries=counter.count)
         except ApiError as exc:
-            message = redact(str(exc))
-            journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)
-            return ActionResult(action.id, "failed", error=message, http_retries=counter.count,
-                                refused=redact(exc.refusal))
+            message, refused = redact(str(exc)), redact(exc.refusal)
+            journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before,
+                                refused=refused)
+            return ActionResult(action.id, "failed", error=message, http_retries=counter.count, refused=refused)
         except Exception as exc:  # a bug or a payload Sigma's models reject: fail this action only
             message = redact(f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500])
             journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)

@@ -1,0 +1,152 @@
+"""A re-plan never repeats, without a blocking item, an action Sigma refused for good in an applied run
+(tester10 finding 8: "Plan again" led back to the identical refused plan, forever).
+
+Against the real sandbox over HTTP: before the migration, an IdP whose client sends no ``externalId``
+provisioned ``scim.test@example.com`` through SCIM; the IdP export does not list them, so the plan
+deactivates the member over REST (``members.deactivate``), which Sigma refuses ``403`` (provisioned by
+SCIM) on every run. The journal keeps Sigma's answer (``refused``); ``plan --applied`` reads it and raises
+``applied.refused_again`` instead of planning the same action again."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import httpx2
+import pytest
+
+from planner.applied import applied_runs
+from planner.execute.journal import Journal, journal_path, read_journal
+from planner.model import AccountType, AppliedRefusal, SigmaExport
+from planner.payloads import target_member_id
+from planner.planfile import read_plan, write_plan
+
+from .conftest import run_cli, write
+from .execute_support import counting_sandbox, member, sandbox_env
+from .plan_factory import bare_plan
+
+POLICY = """version: 1
+organization:
+  name: Tiny
+  scim_setup_admin: admin@example.com
+  api_credential_owner: admin@example.com
+  document_owner: admin@example.com
+preflight:
+  saml_only: true
+  previous_scim: same_setup
+  guests_informed: true
+unmatched:
+  action: deactivate
+guards:
+  thresholds:
+    deactivations: {percent: 100}
+"""
+
+USERS = """id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled
+11111111-1111-1111-1111-111111111111,admin@example.com,Admin Example,Example,admin@example.com,Admin,Member,True
+22222222-2222-2222-2222-222222222222,ann@example.com,Ann Example,Example,ann@example.com,Ann,Member,True
+"""
+
+
+@pytest.fixture
+def server(monkeypatch):
+    org = SigmaExport(members=(member("mAdmin", "admin@example.com", "Admin"), member("m1", "ann@example.com")),
+                      account_types=(AccountType("a1", "Admin"), AccountType("a3", "Viewer")))
+    server, _ = counting_sandbox(org)
+    for name, value in sandbox_env(server).items():
+        monkeypatch.setenv(name, value)
+    # the IdP (a client that sends no externalId) provisions a test user before the migration
+    answer = httpx2.post(f"{server.scim_base_url}/Users", headers={"Authorization": f"Bearer {server.scim_token}"},
+                         json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                               "userName": "scim.test@example.com", "active": True, "userType": "Viewer",
+                               "name": {"givenName": "Scim", "familyName": "Test"},
+                               "emails": [{"value": "scim.test@example.com", "type": "work", "primary": True}]})
+    assert answer.status_code == 201, answer.text
+    server.scim_test = answer.json()["id"]
+    yield server
+    server.close()
+
+
+def test_a_refused_deactivation_is_an_item_in_the_replan_with_applied_never_the_same_action(tmp_path, server,
+                                                                                          capsys):
+    write(tmp_path / "pol.yaml", POLICY)
+    write(tmp_path / "entra/users.csv", USERS)
+    urls = ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
+
+    def fetch_and_plan(name: str, *more: str):
+        code, _, err = run_cli(capsys, "fetch", "--out", str(tmp_path / name), "--base-url", server.base_url,
+                               "--no-progress")
+        assert code == 0, err
+        out_path = tmp_path / f"{name}.plan.json"
+        code, out, err = run_cli(capsys, "plan", "--sigma", str(tmp_path / name), "--idp", str(tmp_path / "entra"),
+                                 "--policy", str(tmp_path / "pol.yaml"), "--out", str(out_path), *more)
+        assert code == 0, out + err
+        return out_path, read_plan(out_path)
+
+    refused_id = f"members.deactivate:{server.scim_test}"
+    p1, plan1 = fetch_and_plan("e1")
+    assert refused_id in {a.id for a in plan1.actions} and not plan1.blocking_items
+    assert run_cli(capsys, "approve", str(p1), "--by", "T10")[0] == 0
+
+    code, out, err = run_cli(capsys, "apply", str(p1), *urls)
+
+    refusal = (f"403 forbidden: Member {server.scim_test} is provisioned by SCIM; change it in the identity "
+               "provider")
+    assert code == 5, out + err
+    assert out.splitlines()[-1] == (
+        f"Plan again: Sigma refused 1 action(s) for good, a --resume would fail them the same way: {refused_id} "
+        f"({refusal}); fetch Sigma's export, then `sigma-migrate plan ... --applied {p1}` (its journal tells the "
+        "new plan what Sigma refused), review and approve the new plan")
+    row = read_journal(p1)[2][refused_id]
+    assert (row.state, row.refused) == ("failed", refusal)
+
+    # without --applied the plan cannot know: the same action again (the loop the Plan again line now avoids)
+    _, blind = fetch_and_plan("e2")
+    assert refused_id in {a.id for a in blind.actions}
+
+    p3, plan3 = fetch_and_plan("e3", "--applied", str(p1))
+
+    assert refused_id not in {a.id for a in plan3.actions}
+    assert [a.id for a in plan3.actions if target_member_id(a) == server.scim_test] == []
+    [item] = [i for i in plan3.review_items if i.code == "applied.refused_again"]
+    assert (item.id, item.blocking, item.subject.member_id, item.subject.email, item.evidence.action) == (
+        f"applied.refused_again:{refused_id}", True, server.scim_test, "scim.test@example.com", refused_id)
+    assert item.message == (
+        f"{refused_id} was sent by run 1 of plan {p1}, {row.finished_at} and Sigma refused it for good ({refusal}): "
+        "this plan would send it again and Sigma would refuse it the same way, so it is not planned; "
+        "scim.test@example.com is provisioned by SCIM, so Sigma takes changes to them from the IdP only: deactivate "
+        "them in the IdP (its next push deactivates them through SCIM), deactivate them through SCIM yourself "
+        "(PATCH active: false on their SCIM user), or keep them (unmatched.decisions)")
+    assert item.resolution == (
+        "# keep: nothing is planned for them; to deactivate them, do it in the IdP or through SCIM, then fetch "
+        "Sigma's export and plan again\nunmatched:\n  decisions:\n    scim.test@example.com: keep\n")
+    assert plan3.actions == ()  # run 1 linked the others: nothing else is left
+
+    # the reviewer keeps them: the item is settled, nothing is planned for them
+    write(tmp_path / "pol.yaml", POLICY.replace("  action: deactivate\n", "  action: deactivate\n  decisions:\n"
+                                                "    scim.test@example.com: keep\n"))
+    _, kept = fetch_and_plan("e4", "--applied", str(p1))
+    assert [i.code for i in kept.review_items if i.code == "applied.refused_again"] == []
+    assert refused_id not in {a.id for a in kept.actions}
+
+
+def test_an_old_journal_without_the_refused_column_is_read_and_says_no_refusal(tmp_path):
+    path = tmp_path / "plan.json"
+    digest = write_plan(bare_plan(), path)
+    Journal.open(path, digest, [("members.deactivate:m3", "members.deactivate")]).close()
+    with sqlite3.connect(journal_path(path)) as db:  # as a journal written before the column
+        db.execute("ALTER TABLE actions DROP COLUMN refused")
+        db.execute("UPDATE actions SET state='failed', error='REST PATCH /v2/members/m3: 403 forbidden: x',"
+                   " finished_at='2026-12-06T20:00:00.000Z'")
+    assert read_journal(path)[2]["members.deactivate:m3"].refused is None
+    assert applied_runs([path]).refusals == ()
+    # opening it again (a --resume) adds the column; a final refusal recorded then is read back
+    journal = Journal.open(path, digest, [("members.deactivate:m3", "members.deactivate")])
+    journal.start_run("apply")
+    journal.mark_running("members.deactivate:m3")
+    journal.mark_failed("members.deactivate:m3", "REST PATCH /v2/members/m3: 403 forbidden: x",
+                        refused="403 forbidden: x")
+    journal.close()
+    [found] = applied_runs([path]).refusals
+    assert (found.action_id, found.refusal, found.plan, found.run) == ("members.deactivate:m3", "403 forbidden: x",
+                                                                      str(path), 1)
+    assert isinstance(found, AppliedRefusal)
