@@ -475,15 +475,25 @@ class IdpDirectory:
     no export time, only each user's ``lastUpdated``)."""
 
 
-def applied_run_words(run: int | None, undo: bool, plan: str, at: str) -> str:
-    """How an item names the run of an applied plan that wrote something (``plan --applied``): ``"run 1 of
-    undo plan undo3.json, 2026-12-06T17:35:09.120Z"``; no ``run N of`` when the journal names no run."""
-    named = f"run {run} of " if run is not None else ""
-    return f"{named}{'undo plan' if undo else 'plan'} {plan}, {at}"
+class ByRun:
+    """What the records of ``plan --applied`` share (:class:`AppliedWrite`, :class:`AppliedTeam`,
+    :class:`AppliedRefusal`): the ``plan`` file as given, whether it is an undo plan (``undo``), the journal's
+    ``run`` and when the row finished (``at``), and :meth:`words` naming that run."""
+
+    plan: str
+    undo: bool
+    run: int | None
+    at: str
+
+    def words(self) -> str:
+        """How an item names the run: ``"run 1 of undo plan undo3.json, 2026-12-06T17:35:09.120Z"``; no
+        ``run N of`` when the journal names no run."""
+        named = f"run {self.run} of " if self.run is not None else ""
+        return f"{named}{'undo plan' if self.undo else 'plan'} {self.plan}, {self.at}"
 
 
 @dataclass(frozen=True)
-class AppliedWrite:
+class AppliedWrite(ByRun):
     """One SCIM value a run of sigma-migrate wrote, as the plan it applied and the journal beside it
     record it (:func:`planner.applied.applied_runs`, ``plan --applied PLAN``): the member (``member_id``,
     Sigma's SCIM id), the SCIM ``attribute`` (``userType`` / ``active``) and the ``value`` sent, the
@@ -498,13 +508,9 @@ class AppliedWrite:
     run: int | None
     at: str
 
-    def words(self) -> str:
-        """``"run 1 of undo plan undo3.json, 2026-12-06T17:35:09.120Z"`` (:func:`applied_run_words`)."""
-        return applied_run_words(self.run, self.undo, self.plan, self.at)
-
 
 @dataclass(frozen=True)
-class AppliedTeam:
+class AppliedTeam(ByRun):
     """A team a run of sigma-migrate linked to an IdP group or created from one (``scim.link_group`` /
     ``scim.create_group`` done, written), as the plan given to ``plan --applied`` and its journal record it:
     the team's ``name`` and ``team_id`` (``None`` for a team the run created: the plan did not know its id),
@@ -519,13 +525,9 @@ class AppliedTeam:
     run: int | None
     at: str
 
-    def words(self) -> str:
-        """``"run 1 of plan plan.json, 2026-12-06T17:35:09.120Z"`` (:func:`applied_run_words`)."""
-        return applied_run_words(self.run, self.undo, self.plan, self.at)
-
 
 @dataclass(frozen=True)
-class AppliedRefusal:
+class AppliedRefusal(ByRun):
     """An action a run of sigma-migrate sent and Sigma refused for good (a final 4xx,
     :func:`planner.execute.retry.is_final_refusal`), as the plan given to ``plan --applied`` and its journal
     record it (the row ``failed``, its ``refused`` column): the ``action_id`` (``members.deactivate:<memberId>``:
@@ -540,10 +542,6 @@ class AppliedRefusal:
     undo: bool
     run: int | None
     at: str
-
-    def words(self) -> str:
-        """``"run 1 of plan p.json, 2026-12-06T17:35:09.120Z"`` (:func:`applied_run_words`)."""
-        return applied_run_words(self.run, self.undo, self.plan, self.at)
 
 
 @dataclass(frozen=True)
