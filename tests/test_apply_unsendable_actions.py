@@ -20,9 +20,8 @@ from planner.execute.errors import NotSendable, failure_refusal
 from planner.execute.journal import Journal
 from planner.execute.runner import RunOptions, run_actions
 
-from .conftest import run_cli
 from .execute_support import counting_sandbox, create, sandbox_env, write_test_plan
-from .test_apply_final_refusals import deactivate
+from .test_apply_final_refusals import _apply, deactivate
 from .test_execute_runner import actions_of
 
 NOT_BUILT = ("ActionInputError: action C1 (scim.create_user): the SCIM User cannot be built: value: value is not a "
@@ -36,12 +35,6 @@ def server(monkeypatch):
         monkeypatch.setenv(name, value)
     yield server
     server.close()
-
-
-def _apply(capsys, plan, server, *more):
-    return run_cli(capsys, "apply", str(plan), "--rest-base-url", server.base_url,
-                   "--scim-base-url", server.scim_base_url, "--backoff-base", "0.01", "--backoff-cap", "0.05",
-                   *more)
 
 
 def test_a_payload_the_scim_models_refuse_ends_with_plan_again_exit_5_on_every_run(tmp_path, server, capsys):
