@@ -282,6 +282,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     provisioned = scim_state.scim_links(directory, reused_address_answers(policy, directory))
     outcome.review_items.extend(provisioned.review_items)
     outcome.uses.extend(linking.override_uses(policy, directory, provisioned.pairs))
+    outcome.uses.extend(scim_state.reused_address_uses(policy, directory, provisioned))
     pinned, contradicted = scim_state.merge_pins(pinned, provisioned.pairs)
     outcome.extend(contradicted)
     shared = duplicates.shared_addresses(directory)
@@ -289,6 +290,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.uses.extend(renames.uses)
     excluded = duplicates.resolve_excluded(policy, directory)
     outcome.review_items.extend(excluded.review_items)
+    outcome.uses.extend(excluded.uses)
     graph = match_identities(directory, policy.linking, pinned, never | excluded.idp_ids | provisioned.held_idp_users)
     held = fold_idp_collisions(directory, graph, excluded.idp_ids, outcome) | provisioned.held_idp_users
     damaged_idp, damaged_members = fold_spreadsheet_holds(directory, outcome)
@@ -588,6 +590,7 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
     assignments, items = teams.assign_groups(team_policy, directory, policy.scope.groups)
     outcome.review_items.extend(items)
     outcome.uses.extend(teams.map_uses(team_policy, directory, assignments))
+    outcome.uses.extend(teams.deleted_group_uses(team_policy, directory, assignments))
     outcome.review_items.extend(teams.group_cycle_item(c, directory.idp_format, team_policy.flatten_nested)
                                 for c in directory.group_cycles)
     renames = teams.likely_renames(assignments, team_policy, directory, people)
@@ -599,6 +602,8 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
     for decision in decisions:
         outcome.actions.extend(decision.actions)
         outcome.review_items.extend(decision.review_items)
+    outcome.uses.extend(teams.confirmation_uses(team_policy, directory,
+                                                (i for decision in decisions for i in decision.review_items)))
     return teams.sorted_rows(row for decision in decisions for row in decision.rows)
 
 

@@ -204,3 +204,138 @@ def test_a_user_name_guard_override_deciding_a_mismatch_is_used():
                    "user_name_guard:\n  overrides: {u1: use_sigma_email}\n")
     assert unused(p) == []
     assert [r.code for r in p.review_items] == ["user_name_guard.configure_idp"]
+
+
+# ------------------------------------------------------------------ linking.excluded_idp_users, linking.reused_addresses
+
+ANN_OLD = user("u2", "ann.old@example.com", emails=["Ann@example.com"])
+EXCLUDED = "linking:\n  excluded_idp_users: [ann.old@example.com]\n"
+
+
+def test_an_excluded_idp_user_sharing_an_address_with_no_one_the_idp_provisions_settles_nothing():
+    # wave 2: u2 was unassigned from the app (inactive here), as linking.idp_user_excluded asked
+    left = user("u2", "ann.old@example.com", emails=["Ann@example.com"], active=False)
+    gone = plan(snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com"), left]), EXCLUDED)
+    assert kinds(gone) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
+    assert unused(gone) == [(
+        "policy.unused_entry:linking.excluded_idp_users[0]", False,
+        "policy.yaml:16:5: linking.excluded_idp_users entry ann.old@example.com settled nothing in this plan: it "
+        "answers which of the IdP users sharing an address are not the person's, which this plan does not ask (IdP "
+        "user u2 (ann.old@example.com) is inactive or outside scope.groups: the IdP provisions them no more); left, it "
+        "keeps this user from being linked or created whenever the IdP provisions them, whether or not another IdP "
+        "user shares their address, with no question asked: remove it",
+        "# remove the entry at policy.yaml:16:5: ann.old@example.com\n")]
+    # the other account gone: u2 is the only one at the address, and the entry still keeps it out
+    alone = plan(snapshot([member("m1", "ann@example.com")], [ANN_OLD]), "linking:\n  excluded_idp_users: [u2]\n")
+    assert kinds(alone) == [("scim.link_user", "scim.link_user:root")]
+    assert [(i, b, m) for i, b, m, _ in unused(alone)] == [(
+        "policy.unused_entry:linking.excluded_idp_users[0]", False,
+        "policy.yaml:16:5: linking.excluded_idp_users entry u2 settled nothing in this plan: it answers which of the "
+        "IdP users sharing an address are not the person's, which this plan does not ask (no other IdP user the IdP "
+        "provisions shares an address with IdP user u2 (ann.old@example.com)); left, it keeps this user from being "
+        "linked or created whenever the IdP provisions them, whether or not another IdP user shares their address, "
+        "with no question asked: remove it")]
+    # wave 1: u1 and u2 share ann@example.com: the entry settles the linking.idp_duplicate question
+    wave1 = plan(snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com"), ANN_OLD]), EXCLUDED)
+    assert kinds(wave1) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
+    assert [r.id for r in wave1.review_items] == ["linking.idp_user_excluded:u2"]
+
+
+def test_a_reused_address_answer_sigmas_scim_state_links_by_external_id_settles_nothing_and_says_its_danger():
+    from .test_scim_reused_address import NEW, leaver, snap
+
+    answer = f"linking: {{reused_addresses: {{{NEW}: same_person}}}}"
+    # wave 2: the same_person link was applied: SCIM's user m1 names the IdP user by externalId now
+    p = plan(snap(leaver(active=True, external_id=NEW)), answer)
+    assert kinds(p) == []
+    assert unused(p) == [(
+        f"policy.unused_entry:linking.reused_addresses[{NEW}]", False,
+        f"policy.yaml:16:5: linking.reused_addresses entry {NEW}: same_person settled nothing in this plan: it answers "
+        "whether this IdP user, who now has the address of a member SCIM provisioned for another identity, is that "
+        "person returning or a new person, which this plan does not ask (Sigma's SCIM state links member m1 to IdP "
+        f"user {NEW} by its externalId: a wave applied before settled it); left, it records no member, so should "
+        "another member SCIM provisioned for another identity hold this user's address, it would link them to that "
+        "member unreviewed: remove it",
+        f"# remove the entry at policy.yaml:16:5: {NEW}: same_person\n")]
+    # no SCIM user holds the address: a new_person answer settles nothing either
+    fresh = plan(snapshot([], [user(NEW, "ann@example.com", first="Ann", last="Lee")]),
+                 f"linking: {{reused_addresses: {{{NEW}: new_person}}}}")
+    assert [(i, m) for i, _, m, _ in unused(fresh)] == [(
+        f"policy.unused_entry:linking.reused_addresses[{NEW}]",
+        f"policy.yaml:16:5: linking.reused_addresses entry {NEW}: new_person settled nothing in this plan: it answers "
+        "whether this IdP user, who now has the address of a member SCIM provisioned for another identity, is that "
+        "person returning or a new person, which this plan does not ask (no member SCIM provisioned for another "
+        f"identity holds the address of IdP user {NEW}); left, it records no member, so should another member SCIM "
+        "provisioned for another identity hold this user's address, it would give them no Sigma account unreviewed: "
+        "remove it")]
+    # wave 1: the question is asked and the entry answers it
+    wave1 = plan(snap(leaver()), answer)
+    assert kinds(wave1) == [("scim.link_user", "scim.link_user:m1")]
+    assert [(r.id, r.blocking) for r in wave1.review_items] == [(f"scim.reused_address:{NEW}", False)]
+
+
+# ------------------------------------------------------------------ teams.deleted_groups, confirm_empty, confirm_new_teams
+
+
+def test_a_deleted_group_no_team_is_linked_to_settles_nothing():
+    from .test_teams_scim_group_missing import RULES, finance
+
+    p = plan(finance(), RULES + "  deleted_groups: [g1, g9]\n")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:m2")]
+    assert [(r.id, r.blocking) for r in p.review_items] == [  # g1 keeps team Finance as Sigma's: used
+        ("policy.unused_entry:teams.deleted_groups[1]", False), ("teams.scim_group_missing:t1", False),
+        ("teams.unmanaged:teams", False)]
+    assert unused(p) == [(
+        "policy.unused_entry:teams.deleted_groups[1]", False,
+        "policy.yaml:19:5: teams.deleted_groups entry g9 settled nothing in this plan: it answers whether the IdP "
+        "group a team is linked to by SCIM, which the IdP export lacks, was deleted, which this plan does not ask "
+        "(Sigma's SCIM state links no active team to IdP group g9); the entry has no effect: remove it once its wave "
+        "is done",
+        "# remove the entry at policy.yaml:19:5: g9\n")]
+    # no SCIM state in the export at all: said
+    bare = plan(snapshot([ALICE], [ALICE_IDP]), "teams:\n  deleted_groups: [g1]\n")
+    assert [m for _, _, m, _ in unused(bare)] == [
+        "policy.yaml:16:5: teams.deleted_groups entry g1 settled nothing in this plan: it answers whether the IdP "
+        "group a team is linked to by SCIM, which the IdP export lacks, was deleted, which this plan does not ask "
+        "(Sigma's SCIM state links no active team to IdP group g1 (the export holds no Sigma SCIM state)); the entry "
+        "has no effect: remove it once its wave is done"]
+
+
+def test_a_confirm_empty_entry_naming_no_empty_group_of_a_team_with_members_settles_nothing_and_says_its_danger():
+    snap = snapshot([ALICE], [ALICE_IDP], [group("g1", "Finance"), group("g2", "Sales", users=["u1"])],
+                    teams=[team("t1", "Finance"), team("t2", "Sales")], memberships={"t1": ["m1"], "t2": ["m1"]})
+    p = plan(snap, "teams:\n  confirm_empty: [Finance, Sales, 're:^S.*$']\n")
+    assert ("teams.remove_member", "teams.remove_member:t1:m1") in kinds(p)  # Finance (empty) confirmed: used
+    assert [(r.id, r.blocking) for r in p.review_items] == [
+        ("policy.unused_entry:teams.confirm_empty[1]", False), ("policy.unused_entry:teams.confirm_empty[2]", False),
+        ("teams.empty_group:t1", False)]
+    danger = ("left, it records no team, so should the group be empty while its team has members (an export missing "
+              "its members), it would empty the team unreviewed: remove it")
+    assert unused(p) == [
+        ("policy.unused_entry:teams.confirm_empty[1]", False,
+         "policy.yaml:17:5: teams.confirm_empty entry Sales settled nothing in this plan: it answers whether this IdP "
+         "group, empty while its team has members, is meant to be empty, which this plan does not ask (no IdP group "
+         f"it names ('Sales') is empty while its team has members); {danger}",
+         "# remove the entry at policy.yaml:17:5: Sales\n"),
+        ("policy.unused_entry:teams.confirm_empty[2]", False,
+         "policy.yaml:18:5: teams.confirm_empty entry re:^S.*$ settled nothing in this plan: it answers whether this "
+         "IdP group, empty while its team has members, is meant to be empty, which this plan does not ask (no IdP "
+         f"group it names ('Sales', 'Sigma-Admins') is empty while its team has members); {danger}",
+         "# remove the entry at policy.yaml:18:5: re:^S.*$\n")]
+
+
+def test_a_confirm_new_teams_entry_naming_no_likely_rename_settles_nothing():
+    from .test_rules_teams import renamed
+
+    p = renamed("  confirm_new_teams: [sigma-team-FP&A, 're:^sigma-team-.*$', Sigma-Admins]\n")
+    assert ("scim.create_group", "scim.create_group:gR") in kinds(p)  # the rename confirmed a new team: used twice
+    assert [(r.id, r.blocking) for r in p.review_items if r.code.startswith(("policy.", "teams.likely"))] == [
+        ("policy.unused_entry:teams.confirm_new_teams[2]", False), ("teams.likely_rename:gR", False)]
+    assert unused(p) == [(
+        "policy.unused_entry:teams.confirm_new_teams[2]", False,
+        "policy.yaml:24:5: teams.confirm_new_teams entry Sigma-Admins settled nothing in this plan: it answers "
+        "whether this IdP group, sharing its people with an unmanaged team, is a team of its own rather than that "
+        "team renamed, which this plan does not ask (no IdP group it names ('Sigma-Admins') would become a new team "
+        "sharing at least teams.rename_percent of its people with an unmanaged team); the entry has no effect: remove "
+        "it once its wave is done",
+        "# remove the entry at policy.yaml:24:5: Sigma-Admins\n")]

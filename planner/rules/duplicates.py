@@ -456,10 +456,12 @@ class IdpCollision:
 @dataclass(frozen=True, slots=True)
 class Exclusions:
     """``linking.excluded_idp_users`` resolved (:func:`resolve_excluded`): ``idp_ids``, the users it
-    takes out, and its ``review_items``."""
+    takes out, its ``review_items`` and ``uses``, what each entry naming an IdP user of the export settled
+    (:func:`exclusion_uses`)."""
 
     idp_ids: frozenset[str] = frozenset()
     review_items: tuple[ReviewItem, ...] = ()
+    uses: tuple[EntryUse, ...] = ()
 
 
 def resolve_excluded(policy: Policy, directory: Directory) -> Exclusions:
@@ -476,7 +478,36 @@ def resolve_excluded(policy: Policy, directory: Directory) -> Exclusions:
         if iid is not None:  # one naming nobody: planner.rules.policy_refs reports it
             ids.add(iid)
     items += [excluded_user_item(iid, directory) for iid in sorted(ids) if iid in directory.in_scope_idp_ids]
-    return Exclusions(frozenset(ids), tuple(items))
+    return Exclusions(frozenset(ids), tuple(items), tuple(exclusion_uses(policy, directory)) if ids else ())
+
+
+def exclusion_uses(policy: Policy, directory: Directory) -> list[EntryUse]:
+    """What each ``linking.excluded_idp_users`` entry naming an IdP user of the export settled
+    (:mod:`.policy_entries`): the ``linking.idp_duplicate`` question of the users sharing an address, which it
+    answers for the user it names while that user is one of an :class:`IdpCollision` (:func:`idp_collisions`
+    before any exclusion: the users the IdP would provision). An excluded user no other user the IdP provisions
+    shares an address with (inactive or out of scope themselves, or the other account gone) is asked no such
+    question: the entry settles nothing (and, left, keeps them from being linked or created whatever comes). An
+    entry naming nobody is :mod:`.policy_refs`'."""
+    sharing = {iid: c for c in idp_collisions(directory) for iid in c.idp_ids}
+    uses = []
+    for i, ref in enumerate(policy.linking.excluded_idp_users):
+        iid = directory.find_idp_id(ref)
+        if iid is None:
+            continue
+        user_name = directory.scim_user_names.get(iid, "")
+        collision = sharing.get(iid)
+        if collision is not None:
+            others = ", ".join(o for o in collision.idp_ids if o != iid)
+            uses.append(EntryUse("linking.excluded_idp_users", i,
+                                 f"IdP user {iid} not linked or created: {others} share {', '.join(collision.keys)}"))
+        elif iid not in directory.in_scope_idp_ids:
+            uses.append(EntryUse("linking.excluded_idp_users", i, "", f"IdP user {iid} ({user_name}) is inactive or "
+                                 "outside scope.groups: the IdP provisions them no more"))
+        else:
+            uses.append(EntryUse("linking.excluded_idp_users", i, "", f"no other IdP user the IdP provisions shares "
+                                 f"an address with IdP user {iid} ({user_name})"))
+    return uses
 
 
 def idp_ids_named(ref: str, directory: Directory) -> tuple[str, ...]:

@@ -11,8 +11,9 @@ settle something, one :class:`EntryUse` each, from the decisions they made
 (:func:`planner.rules.linking.override_uses` and ``guard_override_uses``,
 :meth:`planner.rules.scim_state.PlannedState.verdict` and :func:`~planner.rules.scim_state.conflict_entry_absences`,
 :func:`planner.rules.account_types.acknowledgment_uses`, ``confirmed_uses`` and ``override_uses``,
-:func:`planner.rules.unmatched.decision_uses`, :func:`planner.rules.teams.map_uses`,
-:func:`planner.rules.duplicates.resolve`); :func:`planner.planning.decide` folds them
+:func:`planner.rules.unmatched.decision_uses`, :func:`planner.rules.teams.map_uses`, ``deleted_group_uses`` and
+``confirmation_uses``, :func:`planner.rules.duplicates.resolve` and ``exclusion_uses``,
+:func:`planner.rules.scim_state.reused_address_uses`); :func:`planner.planning.decide` folds them
 (:attr:`planner.rules.Outcome.uses`); every entry of :func:`keyed_entries` no use names is one
 ``policy.unused_entry`` item naming the entry as written, its ``file:line:column``
 (:meth:`planner.policy.Policy.location`, the marks of :mod:`planner.yaml_schema`) and why (the question it answered is no longer asked, and what the family saw,
@@ -30,7 +31,13 @@ may be one of access (a deactivation, a leaver kept, an admin's downgrade):
 - the short form of ``account_types.acknowledged_downgrades`` / ``acknowledged_replacements``: it records no
   change, so it accepts any later downgrade of that person, an admin's too;
 - ``linking.duplicates: deactivate``: should another member come to share the address again, it would rename and
-  deactivate the entry's member.
+  deactivate the entry's member;
+- ``linking.excluded_idp_users``: it keeps its IdP user from being linked or created whenever the IdP provisions
+  them, whether or not another user shares their address (their member left with no IdP identity);
+- ``linking.reused_addresses``: it records no member, so another member's address in doubt would be settled the
+  same way (``same_person``: a link to that member, their documents with it);
+- ``teams.confirm_empty``: it records no team, so should the group be empty while its team has members (an export
+  missing them), it would empty the team.
 
 Not blocking, on purpose: an unused entry acts in no plan, and the entries a re-plan finds unused are most often
 the answers the plan just applied: a re-plan of the same inputs after a complete apply has no changes and nothing
@@ -42,7 +49,15 @@ not fit is asked again: ``linking.overrides`` (a pinned link: Sigma's SCIM state
 ``user_name_guard.overrides`` and ``account_types.overrides`` (what the IdP is to send that person), the long forms
 above, ``account_types.several_type_groups_confirmed`` (it
 names the type it confirms), ``teams.map`` (a team and its group:
-:func:`planner.rules.teams.check_scim_links` refuses one against Sigma's SCIM links).
+:func:`planner.rules.teams.check_scim_links` refuses one against Sigma's SCIM links), ``teams.deleted_groups``
+(an IdP group id, which a deleted group never takes again), ``teams.confirm_new_teams`` (a new team beside another
+is asked of no one's access).
+
+The keys that state a standing rule rather than answer one question are not keyed entries here: ``scope.groups``,
+``linking.match_keys`` and ``domain_aliases``, ``account_types.group_map`` and ``precedence``, ``teams.rules``,
+``unmatched.exclude_patterns``, ``guards.admin_account_types`` apply to whoever comes (a later hire, a new group),
+so one nobody of this plan meets is no dead answer; one naming no group of the export is
+``policy.unknown_reference``.
 """
 
 from __future__ import annotations
@@ -59,9 +74,12 @@ CODE = "policy.unused_entry"
 QUESTION = {
     "linking.overrides": "which member this IdP user is",
     "linking.duplicates": "which member gives up an address another member shares",
+    "linking.excluded_idp_users": "which of the IdP users sharing an address are not the person's",
     "linking.second_accounts": "whether to keep or deactivate the member a userName change left behind",
     "linking.scim_state_conflicts": "which side is newer where Sigma's SCIM state and the IdP export disagree "
                                     "on this user",
+    "linking.reused_addresses": "whether this IdP user, who now has the address of a member SCIM provisioned for "
+                                "another identity, is that person returning or a new person",
     "user_name_guard.overrides": "which userName a link of this IdP user sends where it is not the member's email",
     "account_types.overrides": "which account type this person gets",
     "account_types.acknowledged_downgrades": "whether this person's downgrade is accepted",
@@ -71,6 +89,11 @@ QUESTION = {
                                                    "groups of different account types",
     "unmatched.decisions": "whether to keep or deactivate this member, who has no IdP identity",
     "teams.map": "which IdP group this team follows",
+    "teams.confirm_empty": "whether this IdP group, empty while its team has members, is meant to be empty",
+    "teams.deleted_groups": "whether the IdP group a team is linked to by SCIM, which the IdP export lacks, was "
+                            "deleted",
+    "teams.confirm_new_teams": "whether this IdP group, sharing its people with an unmanaged team, is a team of its "
+                               "own rather than that team renamed",
 }
 """The question each key's entries answer, as the ``policy.unused_entry`` item says it (the keys
 :func:`keyed_entries` lists)."""
@@ -120,6 +143,10 @@ def _linking_entries(policy: Policy) -> Iterator[KeyedEntry]:
                   "should another member come to share the address, it would rename and deactivate this member "
                   "unreviewed")
         yield KeyedEntry("linking.duplicates", ref, f"{ref}: {how}", ("linking", "duplicates", ref, "[key]"), danger)
+    for i, ref in enumerate(linking.excluded_idp_users):
+        yield KeyedEntry("linking.excluded_idp_users", i, ref, ("linking", "excluded_idp_users", i),
+                         "it keeps this user from being linked or created whenever the IdP provisions them, whether "
+                         "or not another IdP user shares their address, with no question asked")
     for ref, what in linking.second_accounts.items():
         yield KeyedEntry("linking.second_accounts", ref, f"{ref}: {what}", ("linking", "second_accounts", ref, "[key]"))
     from .scim_state import ConflictEntry
@@ -129,6 +156,11 @@ def _linking_entries(policy: Policy) -> Iterator[KeyedEntry]:
         danger = "" if entry.recorded else SHORT_FORM_DANGER.format(what="value", question="disagreement")
         yield KeyedEntry("linking.scim_state_conflicts", key, entry.text(),
                          ("linking", "scim_state_conflicts", key, "[key]"), danger)
+    for ref, answer in linking.reused_addresses.items():
+        yield KeyedEntry("linking.reused_addresses", ref, f"{ref}: {answer}", ("linking", "reused_addresses", ref, "[key]"),
+                         "it records no member, so should another member SCIM provisioned for another identity hold "
+                         "this user's address, it would " + ("link them to that member" if answer == "same_person"
+                                                             else "give them no Sigma account") + " unreviewed")
 
 
 def _guard_and_account_type_entries(policy: Policy) -> Iterator[KeyedEntry]:
@@ -153,8 +185,17 @@ def _other_entries(policy: Policy) -> Iterator[KeyedEntry]:
         yield KeyedEntry("unmatched.decisions", ref, f"{ref}: {what}", ("unmatched", "decisions", ref, "[key]"),
                          f"it records no reason, so it would {what} this member unreviewed the next time they have no "
                          "IdP identity (they leave, an export misses them)")
-    for team, group in policy.teams.map.items():
+    teams = policy.teams
+    for team, group in teams.map.items():
         yield KeyedEntry("teams.map", team, f"{team}: {group}", ("teams", "map", team, "[key]"))
+    for i, pattern in enumerate(teams.confirm_empty):
+        yield KeyedEntry("teams.confirm_empty", i, pattern, ("teams", "confirm_empty", i),
+                         "it records no team, so should the group be empty while its team has members (an export "
+                         "missing its members), it would empty the team unreviewed")
+    for i, gid in enumerate(teams.deleted_groups):
+        yield KeyedEntry("teams.deleted_groups", i, gid, ("teams", "deleted_groups", i))
+    for i, pattern in enumerate(teams.confirm_new_teams):
+        yield KeyedEntry("teams.confirm_new_teams", i, pattern, ("teams", "confirm_new_teams", i))
 
 
 def unused_entry_items(policy: Policy, uses: Iterable[EntryUse],

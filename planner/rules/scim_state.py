@@ -62,6 +62,7 @@ from ..payloads import (
     TeamsRemoveMember,
     target_member_id,
 )
+from ..policy import Policy
 from . import Outcome, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from .guests import DocumentOwner
 from .policy_entries import EntryUse
@@ -116,6 +117,9 @@ class ScimLinks:
     review_items: tuple[ReviewItem, ...] = ()
     returning: frozenset[str] = frozenset()
     """Members whose question ``same_person`` answered (:func:`settle` reads their return)."""
+    questioned: frozenset[str] = frozenset()
+    """The IdP users a ``scim.reused_address`` question was asked of, answered or not
+    (:func:`reused_address_uses` reads them)."""
 
 
 def scim_links(directory: Directory, reused_addresses: Mapping[str, str] | None = None) -> ScimLinks:
@@ -136,6 +140,7 @@ def scim_links(directory: Directory, reused_addresses: Mapping[str, str] | None 
     held_idp: set[str] = set()
     held_members: set[str] = set()
     returning: set[str] = set()
+    questioned: set[str] = set()
     items: list[ReviewItem] = []
     for member_id in sorted(directory.scim.users):
         if member_id not in directory.members:
@@ -149,6 +154,7 @@ def scim_links(directory: Directory, reused_addresses: Mapping[str, str] | None 
             pairs.append(pair)
             continue
         answer = answers.get(pair.idp_id)
+        questioned.add(pair.idp_id)
         items.append(reused_address_item(member_id, user, directory.idp_users[pair.idp_id], doubt, directory, answer))
         if answer == "same_person":
             pairs.append(pair)
@@ -158,7 +164,33 @@ def scim_links(directory: Directory, reused_addresses: Mapping[str, str] | None 
         if answer is None:
             held_members.add(member_id)
     return ScimLinks(tuple(pairs), frozenset(held_idp), frozenset(held_members), tuple(items),
-                     frozenset(returning))
+                     frozenset(returning), frozenset(questioned))
+
+
+def reused_address_uses(policy: Policy, directory: Directory, links: ScimLinks) -> list[EntryUse]:
+    """What each ``linking.reused_addresses`` entry naming an IdP user of the export settled
+    (:mod:`.policy_entries`): the ``scim.reused_address`` question of that user (:attr:`ScimLinks.questioned`,
+    :func:`scim_links`), else nothing: Sigma's SCIM state links the user by ``externalId`` (the link a
+    ``same_person`` answer sent: a wave applied before settled it), or no member SCIM provisioned holds their
+    address in doubt. An entry naming nobody is :mod:`.policy_refs`'."""
+    if not policy.linking.reused_addresses:
+        return []
+    by_external_id = {p.idp_id: p.member_id for p in links.pairs if p.link.idp_field == "externalId"}
+    uses = []
+    for ref, answer in policy.linking.reused_addresses.items():
+        idp_id = directory.find_idp_id(ref)
+        if idp_id is None:
+            continue
+        if idp_id in links.questioned:
+            uses.append(EntryUse("linking.reused_addresses", ref, f"{answer} for IdP user {idp_id}"))
+        elif idp_id in by_external_id:
+            uses.append(EntryUse("linking.reused_addresses", ref, "", f"Sigma's SCIM state links member "
+                                 f"{by_external_id[idp_id]} to IdP user {idp_id} by its externalId: a wave applied "
+                                 "before settled it"))
+        else:
+            uses.append(EntryUse("linking.reused_addresses", ref, "", f"no member SCIM provisioned for another "
+                                 f"identity holds the address of IdP user {idp_id}"))
+    return uses
 
 
 _IDP_ID_FORMS = (

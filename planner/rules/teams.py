@@ -788,6 +788,64 @@ def map_uses(policy: Teams, directory: Directory, assignments: Iterable[Assignme
     return uses
 
 
+def deleted_group_uses(policy: Teams, directory: Directory, assignments: Iterable[Assignment]) -> list[EntryUse]:
+    """What each ``teams.deleted_groups`` entry settled (:mod:`.policy_entries`): the ``teams.scim_group_missing``
+    question of the active team Sigma's SCIM state links to that IdP group id, which the export lacks
+    (:func:`scim_groups_missing`, the team given no other group among the final ``assignments`` of
+    :func:`assign_groups`): the team stays as Sigma's. With no such team (deleted or archived in Sigma, or a wave
+    applied before unlinked it) the entry settles nothing. An entry naming a group the export has is refused
+    before (:func:`check_scim_links`)."""
+    if not policy.deleted_groups:
+        return []
+    missing = scim_groups_missing(directory) if directory.scim.groups else {}
+    given = {a.team_id for a in assignments}
+    kept = {g.external_id: directory.teams[tid].name for tid, g in missing.items() if tid not in given}
+    uses = []
+    for i, gid in enumerate(policy.deleted_groups):
+        if gid in kept:
+            uses.append(EntryUse("teams.deleted_groups", i, f"team {kept[gid]!r} stays as Sigma's"))
+        elif gid not in directory.groups:
+            state = "" if directory.scim.known else " (the export holds no Sigma SCIM state)"
+            uses.append(EntryUse("teams.deleted_groups", i, "", f"Sigma's SCIM state links no active team to IdP "
+                                 f"group {gid}{state}"))
+    return uses
+
+
+def confirmation_uses(policy: Teams, directory: Directory, items: Iterable[ReviewItem]) -> list[EntryUse]:
+    """What each ``teams.confirm_empty`` / ``teams.confirm_new_teams`` entry (a group displayName or ``re:``
+    pattern) settled (:mod:`.policy_entries`): the question of each group it names whose ``items`` (the teams
+    family's, :func:`planner.planning.fold_teams`) say it confirmed: an informational ``teams.empty_group``
+    (:func:`empty_group_item`, :func:`confirmed_empty`) or a ``teams.likely_rename`` of rule
+    ``teams.confirm_new_teams`` (:func:`likely_rename_item`, :func:`confirmed_new_team`). An entry no such item
+    names settles nothing; one naming no group of the export is :mod:`.policy_refs`'."""
+    if not policy.confirm_empty and not policy.confirm_new_teams:
+        return []
+    settled: dict[str, list[str]] = {"teams.confirm_empty": [], "teams.confirm_new_teams": []}
+    for item in items:
+        if item.code == "teams.empty_group" and not item.blocking:
+            settled["teams.confirm_empty"].append(item.subject.group_display_name)
+        elif item.code == "teams.likely_rename" and item.rule == "teams.confirm_new_teams":
+            settled["teams.confirm_new_teams"].append(item.subject.group_display_name)
+    names = sorted({g.display_name for g in directory.groups.values()})
+    uses = []
+    for path, patterns, done, question in (
+            ("teams.confirm_empty", policy.confirm_empty, "confirms IdP group {!r} empty",
+             "is empty while its team has members"),
+            ("teams.confirm_new_teams", policy.confirm_new_teams, "plans IdP group {!r} as a team of its own",
+             "would become a new team sharing at least teams.rename_percent of its people with an unmanaged team")):
+        for i, pattern in enumerate(patterns):
+            matches = group_pattern_matcher(pattern)
+            confirmed = [g for g in settled[path] if matches(g)]
+            if confirmed:
+                uses.append(EntryUse(path, i, ", ".join(done.format(g) for g in confirmed)))
+                continue
+            named = [n for n in names if matches(n)]
+            if named:
+                shown = ", ".join(map(repr, named[:3])) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+                uses.append(EntryUse(path, i, "", f"no IdP group it names ({shown}) {question}"))
+    return uses
+
+
 def archived_matches(policy: Teams, groups: list[Group], candidates: Mapping[str, list[Assignment]],
                      directory: Directory) -> dict[str, Assignment]:
     """``{group id: its assignment to an archived team}`` for the groups ``teams.rules`` finds no active
