@@ -593,13 +593,17 @@ def sandbox_group() -> None:
               help="Email of the active member the REST credentials belong to (GET /v2/whoami names them); "
                    "give the policy's organization.api_credential_owner, or apply refuses its plans "
                    "(default: the first active Admin member).")
+@click.option("--scim-admin", metavar="EMAIL",
+              help="Email of the active Admin member who set SCIM up and holds the SCIM token (it dies when they "
+                   "are archived or inactive; SCIM deactivations hand documents to them); give the policy's "
+                   "organization.scim_setup_admin (default: the first active Admin member).")
 @click.option("--token-lifetime", type=click.IntRange(1), default=3600, show_default=True,
               help="REST access-token lifetime, seconds.")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=":memory:",
               help="SQLite file for the state (default: in memory).")
 def sandbox_serve_command(seed_dir: str | None, port: int, faults: str, client_id: str | None,
                           client_secret: str | None, scim_token: str | None, credential_owner: str | None,
-                          token_lifetime: int, db_path: str) -> None:
+                          scim_admin: str | None, token_lifetime: int, db_path: str) -> None:
     """Serve a seeded Sigma sandbox on 127.0.0.1 until Ctrl-C."""
     import contextlib
     import errno
@@ -617,7 +621,7 @@ def sandbox_serve_command(seed_dir: str | None, port: int, faults: str, client_i
         server = SandboxServer(
             seed_dir or default_seed_dir(), port=port, faults=faults or None, client_id=client_id,
             client_secret=client_secret, scim_token=scim_token, credential_owner=credential_owner,
-            token_lifetime=token_lifetime, db_path=db_path,
+            scim_admin=scim_admin, token_lifetime=token_lifetime, db_path=db_path,
         )
         stderr = io.StringIO()  # Werkzeug prints its bind errors and calls sys.exit(1)
         try:

@@ -8,7 +8,7 @@ import sys
 
 import httpx2
 
-from tests.sandbox_fixture import SANDBOX_SEED_DIR
+from tests.sandbox_fixture import REPO, SANDBOX_SEED_DIR
 
 
 def test_serve_prints_urls_and_credentials_and_stops_cleanly_on_ctrl_c(repo):
@@ -96,3 +96,72 @@ def test_serve_with_a_credential_owner_who_is_no_active_member_is_one_line_error
     assert result.stderr == ("sigma-migrate: error: --credential-owner arne.archived@example.com: no active internal "
                              "member of the seed has this email; the REST credentials need an active member to belong "
                              "to (docs/sigma-api.md §1.2)\n")
+
+
+def _serve_until_banner(repo, *options: str) -> tuple[subprocess.Popen, list[str]]:
+    """Start ``sandbox serve`` with ``options``; the process and its banner lines (up to 'Ctrl-C')."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "planner", "sandbox", "serve", *options],
+        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    lines = []
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Ctrl-C"):
+            break
+    return process, lines
+
+
+def test_serve_with_a_scim_admin_gives_the_scim_token_to_that_admin_and_it_dies_with_them(repo):
+    """tester10 finding 14: the SCIM token belongs to --scim-admin (the banner says so); archiving the
+    default admin (tomasz, the first active Admin) leaves it working, archiving priya kills it (401)."""
+    process, lines = _serve_until_banner(
+        repo, "--seed", str(REPO / "samples/acme/sigma"), "--client-id", "cid", "--client-secret", "csecret",
+        "--scim-token", "stoken", "--credential-owner", "marcus.webb@acme.example",
+        "--scim-admin", "Priya.Raman@acme.example")
+    try:
+        assert ("  SCIM token's admin:  IdQgzZz22upwrg72mX8PcOW4BlQ16 (priya.raman@acme.example)  (set SCIM up; "
+                "the token dies when they are archived or inactive; --scim-admin EMAIL)") in lines
+        base_url = lines[1].split()[3]
+        token = httpx2.post(f"{base_url}/v2/auth/token", data={
+            "grant_type": "client_credentials", "client_id": "cid", "client_secret": "csecret"}).json()
+        rest = {"Authorization": f"Bearer {token['access_token']}"}
+        scim = {"Authorization": "Bearer stoken"}
+        users = f"{base_url}/scim/v2/Users?count=1"
+        assert httpx2.get(users, headers=scim).status_code == 200
+        tomasz = httpx2.delete(f"{base_url}/v2/members/a2k0X05ZReoLOuaKbMMocRqhaR08A", headers=rest)
+        assert tomasz.status_code == 200
+        assert httpx2.get(users, headers=scim).status_code == 200
+        priya = httpx2.delete(f"{base_url}/v2/members/IdQgzZz22upwrg72mX8PcOW4BlQ16", headers=rest)
+        assert priya.status_code == 200
+        refused = httpx2.get(users, headers=scim)
+        assert refused.status_code == 401
+        assert refused.json()["detail"] == "The admin who set up SCIM is no longer active; the token is revoked"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+    assert process.returncode == 0
+
+
+def test_serve_names_the_default_scim_admin_in_the_banner(repo):
+    process, lines = _serve_until_banner(repo, "--seed", str(SANDBOX_SEED_DIR))
+    try:
+        assert ("  SCIM token's admin:  Ad4AdminAd4AdminAd4AdminAd4Ad (ada.admin@example.com)  (set SCIM up; "
+                "the token dies when they are archived or inactive; --scim-admin EMAIL)") in lines
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+    assert process.returncode == 0
+
+
+def test_serve_with_a_scim_admin_who_is_no_active_admin_is_one_line_error(repo):
+    result = subprocess.run(
+        [sys.executable, "-m", "planner", "sandbox", "serve", "--seed", str(SANDBOX_SEED_DIR),
+         "--scim-admin", "ben.builder@example.com"],
+        cwd=repo, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr == ("sigma-migrate: error: --scim-admin ben.builder@example.com: no active internal member "
+                             "of the seed with the Admin account type has this email; SCIM is set up by an Admin, "
+                             "and its token dies when they are archived or inactive (docs/sigma-api.md §5.1)\n")

@@ -7,7 +7,8 @@ Steps (each printed as it happens; a few seconds on a laptop):
    (:class:`planner.sandbox.server.SandboxServer`) seeded from ``samples/acme/sigma``,
    and the Okta emulator (:class:`planner.sandbox.idp.okta.OktaEmulator`) seeded from
    ``samples/acme/okta`` (the sandbox's REST credentials belong to the member the demo policy
-   names in ``organization.api_credential_owner``: apply refuses anyone else's); pull both
+   names in ``organization.api_credential_owner``: apply refuses anyone else's; its SCIM token to
+   ``organization.scim_setup_admin``); pull both
    live, as an admin would: ``fetch`` into ``export/sigma`` (with the SCIM token: Sigma's SCIM state
    too) and ``fetch-idp okta`` into ``export/okta`` (every page, every listing checked complete).
    Everything below reads only these pulled exports;
@@ -125,9 +126,11 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
     policies = data_dir("policies")
     echo(f"sigma-migrate demo: sample organization {sample}, work directory {folder}")
 
-    # the REST credentials belong to the member the demo policy names, as apply requires (GET /v2/whoami)
-    owner = load_policy(policies / DEMO_POLICY).organization.api_credential_owner
-    with SandboxServer(sample / "sigma", credential_owner=owner) as sandbox, \
+    # the REST credentials belong to the member the demo policy names, as apply requires (GET /v2/whoami),
+    # and the SCIM token to its organization.scim_setup_admin, as the plan says (documents, guards)
+    organization = load_policy(policies / DEMO_POLICY).organization
+    with SandboxServer(sample / "sigma", credential_owner=organization.api_credential_owner,
+                       scim_admin=organization.scim_setup_admin) as sandbox, \
             OktaEmulator(OktaSeed.from_export(sample / IDP)) as okta:
         sigma_dir, idp_dir = _pull(folder, sandbox, okta, echo)
 

@@ -53,12 +53,18 @@ class SandboxServer:
     :param default_account_type: account type of members created without one
         (default: the cheapest type of the org, see :class:`SandboxState`).
     :param credential_owner_id: / :param scim_owner_id: memberIds owning the REST
-        credentials / the SCIM token (default: the first active Admin member).
+        credentials / the SCIM token (default: the first active internal Admin member).
     :param credential_owner: the email of the member owning the REST credentials (``GET
         /v2/whoami`` names them), instead of ``credential_owner_id``: an active internal member of
         the seed (letter case aside); :class:`~planner.errors.UserError` otherwise. Give the
         member a plan's ``organization.api_credential_owner`` names, or apply refuses the plan
         (docs/apply.md "Preflight").
+    :param scim_admin: the email of the admin who set SCIM up and holds the SCIM token, instead of
+        ``scim_owner_id``: an active internal member of the seed with the Admin account type (letter
+        case aside; docs/sigma-api.md §5.1: setting SCIM up needs Admin), else
+        :class:`~planner.errors.UserError`. The token dies when they are archived or inactive, and
+        SCIM deactivations hand documents to them: give the member a plan's
+        ``organization.scim_setup_admin`` names to rehearse what the plan says.
     :param db_path: SQLite file for the state (default in memory).
     :param documents_per_member: documents each seeded member owns.
     :param clock: wall clock of token expiry (tests pass a fake one).
@@ -79,6 +85,7 @@ class SandboxServer:
         credential_owner_id: str | None = None,
         credential_owner: str | None = None,
         scim_owner_id: str | None = None,
+        scim_admin: str | None = None,
         db_path: str = ":memory:",
         documents_per_member: int = 2,
         clock: Callable[[], float] = time.time,
@@ -95,7 +102,11 @@ class SandboxServer:
         if credential_owner is not None:
             if credential_owner_id is not None:
                 raise ValueError("give credential_owner (an email) or credential_owner_id, not both")
-            credential_owner_id = self._active_member_id(credential_owner)
+            credential_owner_id = self._active_member_id(credential_owner, "--credential-owner")
+        if scim_admin is not None:
+            if scim_owner_id is not None:
+                raise ValueError("give scim_admin (an email) or scim_owner_id, not both")
+            scim_owner_id = self._active_member_id(scim_admin, "--scim-admin")
         admin = self.state.first_active_admin()
         if admin is None and credential_owner_id is None:
             admin = self._create_admin()
@@ -114,16 +125,24 @@ class SandboxServer:
         self.app = SandboxApp(self.state, self.rest, self.scim, self.faults)
         self._http = LocalServer(port, name="sigma-sandbox", what="sandbox")
 
-    def _active_member_id(self, email: str) -> str:
+    def _active_member_id(self, email: str, option: str) -> str:
         """The memberId of the active internal member whose email is ``email`` (letter case aside,
-        as Sigma compares addresses); :class:`UserError` naming the address when there is none."""
+        as Sigma compares addresses), who must hold the Admin account type for ``--scim-admin``
+        (setting SCIM up needs Admin, docs/sigma-api.md §5.1); :class:`UserError` naming ``option``
+        and the address when there is none."""
         rows = [r for r in self.state.members_by_email(email)
                 if not (r["is_archived"] or r["is_inactive"]) and r["user_kind"] == "internal"]
-        if not rows:
-            self.state.close()
-            raise UserError(f"--credential-owner {email}: no active internal member of the seed has this email; "
-                            "the REST credentials need an active member to belong to (docs/sigma-api.md §1.2)")
-        return str(rows[0]["member_id"])
+        if option == "--scim-admin":
+            rows = [r for r in rows if str(r["member_type"]).casefold() == "admin"]
+        if rows:
+            return str(rows[0]["member_id"])
+        self.state.close()
+        if option == "--scim-admin":
+            raise UserError(f"--scim-admin {email}: no active internal member of the seed with the Admin account "
+                            "type has this email; SCIM is set up by an Admin, and its token dies when they are "
+                            "archived or inactive (docs/sigma-api.md §5.1)")
+        raise UserError(f"{option} {email}: no active internal member of the seed has this email; "
+                        "the REST credentials need an active member to belong to (docs/sigma-api.md §1.2)")
 
     def _create_admin(self) -> str:
         names = {n.casefold(): n for n in self.state.account_type_names()}
@@ -229,12 +248,16 @@ def default_seed_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+def member_label(server: SandboxServer, member_id: str | None) -> str:
+    """``"<memberId> (<email>)"`` of a member of the sandbox, ``"nobody"`` for ``None``."""
+    if member_id is None:
+        return "nobody"
+    return f"{member_id} ({server.state.member_row(member_id)['email']})"
+
+
 def credential_owner_label(server: SandboxServer) -> str:
     """``"<memberId> (<email>)"`` of the member the REST credentials belong to."""
-    owner = server.state.credential_owner_id
-    if owner is None:
-        return "nobody"
-    return f"{owner} ({server.state.member_row(owner)['email']})"
+    return member_label(server, server.state.credential_owner_id)
 
 
 def banner(server: SandboxServer) -> list[str]:
@@ -248,6 +271,8 @@ def banner(server: SandboxServer) -> list[str]:
         f"  SIGMA_CLIENT_SECRET={server.client_secret}",
         f"  SIGMA_SCIM_TOKEN={server.scim_token}",
         f"  credentials' owner:  {credential_owner_label(server)}  (GET /v2/whoami; --credential-owner EMAIL)",
+        f"  SCIM token's admin:  {member_label(server, server.state.scim_owner_id)}  "
+        "(set SCIM up; the token dies when they are archived or inactive; --scim-admin EMAIL)",
         f"  state: {counts['members']} members ({counts['archived']} archived, {counts['inactive']} inactive), "
         f"{counts['teams']} teams, {counts['team_members']} team memberships",
         f"  faults: {server.faults.stats()['faults']}",
