@@ -100,12 +100,21 @@ def test_user_name_choice_on_a_mismatch_follows_the_guard(how, expected):
 
 def test_user_name_choice_an_unclean_sigma_email_sends_the_idp_spelling():
     assert choice("ann@x.example\u200b ", "ann@x.example") == UserNameChoice(
-        "ann@x.example", "ann@x.example", None, False, True)
+        "ann@x.example", "ann@x.example", None, False)
+
+
+def test_user_name_choice_an_unclean_idp_user_name_equal_by_letter_case_is_sent_as_the_idp_spells_it():
+    """tester10 finding 15: KELVIN SIGN lower-cases to 'k', so only the IdP's spelling shows it is not NFC
+    (scim_values then holds the person); a clean one equal by letter case sends the Sigma spelling."""
+    assert choice("KELVIN.K@x.example", "\u212aelvin.k@x.example") == UserNameChoice(
+        "\u212aelvin.k@x.example", "kelvin.k@x.example", None, False)
+    assert choice("KELVIN.K@x.example", "Kelvin.k@x.example") == UserNameChoice(
+        "KELVIN.K@x.example", "kelvin.k@x.example", None, False)
 
 
 def test_user_name_choice_an_unsendable_user_name_is_invalid():
     assert choice("ann@x.example", "not-an-address", on_mismatch="update_sigma_email") == UserNameChoice(
-        "not-an-address", "not-an-address", "update_sigma_email", True, False)
+        "not-an-address", "not-an-address", "update_sigma_email", True)
     assert choice("ann@x.example", "", on_mismatch="use_sigma_email").invalid is False  # the Sigma email is sent
 
 

@@ -325,6 +325,37 @@ def test_a_sigma_email_differing_only_in_letter_case_is_linked_as_spelled_with_n
     assert p.review_items == ()
 
 
+def test_an_nfd_idp_user_name_holds_the_person_with_no_item_promising_a_set_email():
+    """tester10 finding 15: linking.unclean_sigma_email said 'The plan sets the email to ... (members.set_email)'
+    for a person scim.unclean_user_name holds; the item now comes with the set_email it describes."""
+    p = plan(snapshot([member("m1", "jos\u00e9.garcia@example.com")], [user("u1", "jose\u0301.garcia@example.com")]))
+    assert kinds(p) == [ROOT_LINK]
+    (item,) = p.review_items
+    assert (item.id, item.blocking) == ("scim.unclean_user_name:m1", True)
+    assert item.message == (
+        "IdP user u1 would send userName 'jose\u0301.garcia@example.com', which is not in Unicode NFC (composed "
+        "characters written decomposed): Sigma's SCIM refuses such a userName (400), so linking member "
+        "'jos\u00e9.garcia@example.com' would fail during apply; held (neither linked nor created) until the IdP "
+        "stores the userName composed (NFC)")
+
+
+def test_a_kelvin_sign_in_an_idp_user_name_equal_by_letter_case_holds_the_person_as_not_nfc():
+    """tester10 finding 15: U+212A KELVIN SIGN lower-cases to 'k' (so '\u212aelvin.k@' and 'KELVIN.K@' are the
+    same letter case aside) but is not in NFC, which Sigma's SCIM refuses (400) whenever the IdP sends it after
+    the link: held as a decomposed accent is (was: linked sending the Sigma spelling, no item)."""
+    p = plan(snapshot([member("m1", "KELVIN.K@example.com")], [user("u1", "\u212aelvin.k@example.com")]))
+    assert kinds(p) == [ROOT_LINK]
+    (item,) = p.review_items
+    assert (item.id, item.blocking) == ("scim.unclean_user_name:m1", True)
+    assert item.message == (
+        "IdP user u1 would send userName '\u212aelvin.k@example.com', which is not in Unicode NFC (U+212A KELVIN "
+        "SIGN at position 1, which NFC writes 'K'): Sigma's SCIM refuses such a userName (400), so linking member "
+        "'KELVIN.K@example.com' would fail during apply; held (neither linked nor created) until the IdP stores "
+        "the userName composed (NFC)")
+    assert wire(item.evidence)["differences"] == ["not in Unicode NFC (U+212A KELVIN SIGN at position 1, which NFC "
+                                                  "writes 'K')"]
+
+
 def test_use_sigma_email_sends_the_clean_sigma_email_and_cleans_the_member_first():
     p = plan(snapshot([member("m1", "nina.patel@example.com\u00a0")],
                       [user("u1", "npatel@example.com", emails=["nina.patel@example.com"])]),

@@ -197,15 +197,14 @@ class UserNameChoice(msgspec.Struct, frozen=True):
     ``user_name`` / ``user_name_key``: the userName the link sends (and the member's email after
     it); ``guard``: the userName guard's verdict on a mismatch (``None`` when there is none);
     ``invalid``: what the IdP would send is no address Sigma can take (:func:`unsendable_user_name`:
-    the person is held); ``unclean``: the member's Sigma email is not, beyond letter case, what the
-    IdP sends (``linking.unclean_sigma_email``; the plan sets the email first).
+    the person is held). A member's Sigma email that is not, beyond letter case, the userName sent is set
+    first (:func:`cleans_sigma_email`).
     """
 
     user_name: str
     user_name_key: str
     guard: str | None = None
     invalid: bool = False
-    unclean: bool = False
 
 
 def guard_overrides(directory: Directory, policy: UserNameGuard) -> dict[str, str]:
@@ -233,7 +232,10 @@ def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str
     email written in one script per label (:func:`planner.near_addresses.is_look_alike`, tester6 finding 5:
     Cyrillic ``асе@`` for ``ace@``): that link is ``review``; only an override naming the IdP user adopts
     it. A label mixing scripts is held by :func:`.scim_values.hold_refused` with its own verdict. No mismatch: the IdP's own spelling when the Sigma email differs from it by more
-    than letter case (issue 14 item 1), else the Sigma spelling.
+    than letter case (issue 14 item 1) or when it is not clean (:func:`~planner.sources.values.clean_address`:
+    the IdP keeps sending it after the link, so :func:`.scim_values.hold_refused` judges it: a KELVIN SIGN
+    ``\u212a`` lower-cases to ``k``, so ``\u212aelvin@`` differs from ``KELVIN@`` by letter case alone, but is
+    not in Unicode NFC, which Sigma refuses: tester10 finding 15), else the Sigma spelling.
     """
     if not provisioned:
         return UserNameChoice(email, key)
@@ -248,12 +250,18 @@ def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str
             user_name, user_name_key = sent, sent_key
         elif guard == "use_sigma_email":
             user_name = clean_address(email)
-    elif email != sent and differs_beyond_case(email, sent):
+    elif email != sent and (differs_beyond_case(email, sent) or clean_address(sent) != sent):
         user_name = sent
     invalid = unsendable_user_name(user_name if guard == "use_sigma_email" else sent, idp_id) is not None
-    unclean = (not invalid and guard != "update_sigma_email" and user_name != email
-               and differs_beyond_case(email, user_name))
-    return UserNameChoice(user_name, user_name_key, guard, invalid, unclean)
+    return UserNameChoice(user_name, user_name_key, guard, invalid)
+
+
+def cleans_sigma_email(person: Person) -> bool:
+    """A link of ``person`` sets the member's Sigma email first (``members.set_email``, rule
+    ``linking.clean_sigma_email``, with one informational ``linking.unclean_sigma_email``) because the email
+    differs by more than letter case from the userName sent (:attr:`Person.user_name`) though the userName
+    guard did not change it (issue 14 item 1: an email kept as typed, with spaces or invisible characters)."""
+    return person.guard != "update_sigma_email" and differs_beyond_case(person.member.email, person.user_name)
 
 
 # --------------------------------------------------------------------------- people
@@ -481,10 +489,12 @@ def near_address_hints(members: list[SigmaMember], users: list[IdpUser], directo
 
 def link_items(linked: list[LinkedPerson], directory: Directory, freed: frozenset[str]) -> list[ReviewItem]:
     """The review items of the links (``linked`` in memberId order, as :attr:`IdentityGraph.links`):
-    userNames Sigma cannot take, then the userName guard's verdicts, unclean Sigma emails, and rehires
-    waiting for a decision, each by memberId; embed members a link would make internal last. A rehired
-    guest gets no ``linking.rehire``: their return is :mod:`.guests`' question (``guests.rehired_guest``)."""
-    invalid, guarded, unclean, rehires, embeds = [], [], [], [], []
+    userNames Sigma cannot take, then the userName guard's verdicts, and rehires waiting for a decision,
+    each by memberId; embed members a link would make internal last. A rehired guest gets no
+    ``linking.rehire``: their return is :mod:`.guests`' question (``guests.rehired_guest``). An unclean
+    Sigma email's ``linking.unclean_sigma_email`` comes with the ``members.set_email`` it describes
+    (:func:`link_actions`): a person held later gets neither."""
+    invalid, guarded, rehires, embeds = [], [], [], []
     for p in linked:
         if p.embed:
             embeds.append(embed_member_item(p.person, directory))
@@ -493,12 +503,10 @@ def link_items(linked: list[LinkedPerson], directory: Directory, freed: frozense
             invalid.append(invalid_link_item(p.person, directory))
         elif choice.guard is not None:
             guarded.append(p.person)
-        if choice.unclean:
-            unclean.append(unclean_email_item(p.person))
         if p.person.status is _REHIRE and p.person.member.user_kind != "guest":  # a guest's: .guests
             rehires.append(rehire_item(p.person, directory))
     guard_items = [guard_item(person, directory, freed) for person in guarded]
-    return invalid + [item for item in guard_items if item is not None] + unclean + rehires + embeds
+    return invalid + [item for item in guard_items if item is not None] + rehires + embeds
 
 
 def settle_creates(free_idp: list[Person], directory: Directory, freed: frozenset[str]
@@ -780,10 +788,11 @@ def look_alike_parts(email: str, user_name: str) -> list[str]:
 
 def unclean_email_item(person: Person) -> ReviewItem:
     """``linking.unclean_sigma_email`` (informational): the member's Sigma email is not what the IdP sends;
-    the item names the member and the exact difference, and says the plan sets the email first."""
+    the item names the member and the exact difference, and says the plan sets the email first (raised by
+    :func:`link_actions` beside that ``members.set_email``, never for a person held)."""
     member, mid = person.member, person.member_id
-    # the keys are equal (email_key: cleaning and letter case only), so a clean member email leaves the
-    # IdP's userName as the unclean side (held by .scim_values.hold_refused)
+    # the keys are equal (email_key: cleaning and letter case only); an unclean userName sent holds the
+    # person (.scim_values.hold_refused: no link, no set_email, no item), so the member's email is the unclean side
     parts = unclean_parts(member.email) or ["the IdP's userName differs from it by more than letter case"]
     return make_review(
         "linking.unclean_sigma_email",
@@ -1024,20 +1033,25 @@ def link_actions(people: Iterable[Person], directory: Directory, user_types: Map
     off that address (:mod:`.duplicates`); a link, create or email change sending the address depends on
     them. ``rivals``: :attr:`planner.matching.IdentityGraph.rivals`, the candidates each link won over (a
     link's ``evidence.lostCandidates``, issue 14 item 12). Target/after shapes are in docs/policy.md
-    ("Actions").
+    ("Actions"). Review items: one ``linking.unclean_sigma_email`` per ``members.set_email`` that cleans a
+    member's email (:func:`cleans_sigma_email`), so the item describes an action the plan holds (was:
+    raised before the holds, it promised a set_email to a person later held: tester10 finding 15).
     """
     frees = frees or {}
     lost = lost_candidates(rivals)
     people = sorted(people, key=_by_person)  # by memberId for members ("m:<memberId>"), by IdP id for others
     links: list[Action] = []
     creates: list[Action] = []
+    cleaned: list[ReviewItem] = []
     create = PersonStatus.CREATE
     for p in people:  # one pass: the links' actions first in the plan, then the creates
         if is_linked(p):
             links.extend(person_link_actions(p, directory, user_types.get(p.person), frees, lost))
+            if cleans_sigma_email(p):
+                cleaned.append(unclean_email_item(p))
         elif p.status is create and p.idp_user is not None:
             creates.append(create_user_action(p, user_types.get(p.person), frees))
-    return Outcome(links + creates)
+    return Outcome(links + creates, cleaned)
 
 
 _by_person = attrgetter("person")
@@ -1066,7 +1080,7 @@ def person_link_actions(person: Person, directory: Directory, user_type: str | N
         requires += freeing
     else:
         freeing = []
-    set_email = person.guard == "update_sigma_email" or differs_beyond_case(member.email, person.user_name)
+    set_email = person.guard == "update_sigma_email" or cleans_sigma_email(person)
     if set_email:
         actions.append(set_email_action(person, freeing))
         requires.append(action_id(ActionKind.MEMBERS_SET_EMAIL, mid))

@@ -452,8 +452,22 @@ def unclean_name_parts(raw: str | None) -> list[str]:
     parts += [f"{_char_name(m.group())} at position {m.start() + 1}" for m in UNSAFE.finditer(raw, start, end)]
     core = strip_unsafe(raw[start:end])
     if unicodedata.normalize("NFC", core) != core:
-        parts.append("not in Unicode NFC (composed characters written decomposed)")
+        parts.append(not_nfc_phrase(raw))
     return parts
+
+
+def not_nfc_phrase(text: str) -> str:
+    """Why ``text``, which is not in Unicode NFC, is not: the characters NFC replaces even on their own,
+    each with its 1-based position in ``text`` (canonical singletons and composition exclusions, UAX #15
+    §1.1, §5): ``"not in Unicode NFC (U+212A KELVIN SIGN at position 1, which NFC writes 'K')"`` (the KELVIN
+    SIGN lower-cases to ``k``: no comparison by letter case tells it from a ``K``); without such a
+    character, ``"not in Unicode NFC (composed characters written decomposed)"`` (``e`` + U+0301)."""
+    singletons = [(n, c) for n, c in enumerate(text, 1) if unicodedata.normalize("NFC", c) != c]
+    if not singletons:
+        return "not in Unicode NFC (composed characters written decomposed)"
+    named = ", ".join(f"{_char_name(c)} at position {n}, which NFC writes {unicodedata.normalize('NFC', c)!r}"
+                      for n, c in singletons)
+    return f"not in Unicode NFC ({named})"
 
 
 def unclean_parts(raw: str | None) -> list[str]:
@@ -461,7 +475,8 @@ def unclean_parts(raw: str | None) -> list[str]:
 
     ``" ann@x.com\t"`` gives ``["leading U+0020 SPACE", "trailing U+0009 TAB"]``; an invisible
     character inside gives ``"U+200B ZERO WIDTH SPACE at position 4"`` (1-based); a decomposed
-    accent gives ``"not in Unicode NFC (composed characters written decomposed)"``.
+    accent gives ``"not in Unicode NFC (composed characters written decomposed)"``, a KELVIN SIGN
+    (:func:`not_nfc_phrase`) ``"not in Unicode NFC (U+212A KELVIN SIGN at position 1, which NFC writes 'K')"``.
     """
     if not raw or clean_address(raw) == raw:
         return []
@@ -477,7 +492,7 @@ def unclean_parts(raw: str | None) -> list[str]:
         if unicodedata.category(c) in _INVISIBLE:
             parts.append(f"{_char_name(c)} at position {offset + n + 1}")
     if unicodedata.normalize("NFC", core) != core:
-        parts.append("not in Unicode NFC (composed characters written decomposed)")
+        parts.append(not_nfc_phrase(raw))
     return parts
 
 
