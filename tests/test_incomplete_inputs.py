@@ -219,3 +219,18 @@ def test_check_refuses_a_bad_policy_even_when_the_exports_need_none(capsys, tmp_
                    "or 'create'\n")
     code, out, _ = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp), "--json")
     assert code == 0 and json.loads(out)["summary"]["findings"]["error"] == 0
+
+
+def test_an_okta_export_listing_no_groups_is_an_idp_without_groups_not_a_missing_file(capsys, tmp_path):
+    """tester10 finding 15: groups.json ``[]`` with group_members.json ``{}`` is an IdP that has no groups,
+    consistent: no missing-group-memberships error (was: refused as a missing members file); the teams no
+    group maps to are the plan's question."""
+    idp = okta_export(tmp_path / "okta", PEOPLE, members={})
+    (idp / "groups.json").write_text("[]", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(idp), "--json")
+    assert [f["code"] for f in json.loads(out)["findings"] if f["severity"] == "error"] == []
+    assert code == 0
+    code, err, result = plan(capsys, tmp_path, idp)
+    assert (code, err) == (2, "")  # --detailed-exitcode: changes, approvable
+    assert [(i.id, i.blocking) for i in result.review_items if i.code.startswith("teams.")] == [
+        ("teams.unmanaged:teams", False)]

@@ -64,7 +64,8 @@ Policy against data (:func:`check_policy_inputs`, run by ``check`` and ``plan``)
   policy reads groups (``scope.groups``, ``account_types.group_map``,
   ``teams.map``, or ``teams.rules`` with active Sigma teams): every account type
   and team would change on that absence (issue 14 C.7). The error names the
-  file the format keeps memberships in (:data:`MEMBERSHIP_FILES`).
+  file the format keeps memberships in (:data:`MEMBERSHIP_FILES`). A groups listing read that holds no
+  group is an IdP without groups, no error (:func:`lacks_group_memberships`).
 
 :func:`nesting` measures group nesting (max depth, cycles) with networkx.
 """
@@ -567,9 +568,14 @@ def policy_group_uses(policy: Policy, sigma: SigmaExport) -> list[str]:
 
 
 def lacks_group_memberships(idp: IdpDirectory) -> bool:
-    """True when the IdP export holds users but not one group membership: the only case in which
-    :func:`check_policy_inputs` can find anything."""
-    return bool(idp.users) and not any(g.member_user_ids or g.member_group_ids for g in idp.groups)
+    """True when the IdP export holds users but not one group membership, though its groups could hold some:
+    the only case in which :func:`check_policy_inputs` can find anything. A groups listing read that holds
+    no group (a ``*.groups`` input: Okta ``groups.json`` ``[]``, an Entra or Google groups file without
+    rows) says the IdP has none, so no membership is missing (was: refused as a missing members file,
+    tester10 finding 15); the policy's group names are then unknown references (``policy.unknown_reference``)."""
+    if not idp.users or any(g.member_user_ids or g.member_group_ids for g in idp.groups):
+        return False
+    return bool(idp.groups) or not any(i.kind.endswith(".groups") for i in idp.inputs)
 
 
 def check_policy_inputs(snapshot: Snapshot, policy: Policy, paths: Sequence[str | Path] = ()) -> list[Finding]:
