@@ -189,7 +189,8 @@ def wrong_type_hint(error_type: str, value: Any, spelling: str | None) -> str:
     date (``007`` -> 7, ``1_000`` -> 1000, ``12:30`` -> 750, ``no`` -> false, ``2024-01-15`` -> a
     date; YAML 1.1 §2 "Language-independent types") is refused with ``(quote the value in YAML)`` and
     how it was read, never turned into another name; where a number belongs, a boolean is refused
-    with ``(a number, not true/false)``; where a boolean belongs, anything but the literals
+    with ``(a number, not true/false)``, and exponent notation YAML 1.1 reads as a string (``1e2``) with
+    ``(YAML read 1e2 as a string: write 100 or 1.0e+2)`` (:func:`exponent_spellings`); where a boolean belongs, anything but the literals
     ``true``/``false`` (``"true"``, ``maybe``, ``1``) is refused with ``(true or false, unquoted)``, as
     a JSON export's status is (docs/formats.md §0.6)."""
     if error_type == "string_type" and not isinstance(value, (str, list, dict)):
@@ -206,9 +207,27 @@ def wrong_type_hint(error_type: str, value: Any, spelling: str | None) -> str:
         return f" (quote the value in YAML: YAML reads {spelling} {read})"
     if error_type in ("int_type", "float_type") and isinstance(value, bool):
         return " (a number, not true/false)"
+    if error_type in ("int_type", "float_type") and isinstance(value, str) and _EXPONENT.fullmatch(value):
+        return f" (YAML read {value} as a string: {exponent_spellings(value)})"
     if error_type == "bool_type":
         return " (true or false, unquoted)"
     return ""
+
+
+_EXPONENT = re.compile(r"[-+]?(?:\d[\d_]*)?(?:\.\d*)?[eE][-+]?\d+")
+"""A number in exponent notation (``1e2``, ``5E-1``, ``2.5e3``). YAML 1.1 reads one as a number only with
+a dot in the mantissa and a sign on the exponent (YAML 1.1 float type: ``1.0e+2``); ``1e2`` is a string."""
+
+
+def exponent_spellings(value: str) -> str:
+    """How to write ``value`` (exponent notation YAML 1.1 reads as a string) as a number:
+    ``"write 100 or 1.0e+2"`` for ``1e2``, ``"write 0.5 or 5.0e-1"`` for ``5e-1``."""
+    number = float(value.replace("_", ""))
+    plain = str(int(number)) if number.is_integer() and abs(number) < 1e16 else repr(number)
+    mantissa, _, exponent = value.lower().partition("e")
+    mantissa = mantissa if "." in mantissa else f"{mantissa}.0"
+    exponent = exponent if exponent[:1] in "+-" else f"+{exponent}"
+    return f"write {plain} or {mantissa}e{exponent}"
 
 
 def _literal_values(err: Mapping[str, Any]) -> list[str]:

@@ -287,3 +287,24 @@ def test_a_fixture_whose_expect_asserts_nothing_is_unusable(tmp_path, capsys):
     one.write_text(head + "expect: {review_items: []}\n")
     code, out, err = run_cli(capsys, "policy", "test", str(policy), str(one))
     assert (code, out.splitlines()[-1]) == (0, "1 passed, 0 failed")
+
+
+def test_exponent_notation_yaml_reads_as_a_string_is_refused_saying_how_to_write_the_number(tmp_path, capsys):
+    """tester10 finding 15: YAML 1.1 reads 1e2 (no dot, no exponent sign) as a string; the message says so
+    and gives the two spellings it reads as a number."""
+    path = tmp_path / "exponent.yaml"
+    path.write_text("version: 1\nguards:\n  min_idp_users: 1e1\n  thresholds:\n    deactivations:\n"
+                    "      percent: 1e2\n    team_member_removals: {percent: 5e-1}\n")
+    code, out, err = run_cli(capsys, "policy", "lint", str(path))
+    assert (code, err) == (1, "3 problem(s)\n")
+    assert out.splitlines() == [
+        f"{path}:3:18: guards.min_idp_users: Input should be a valid integer (YAML read 1e1 as a string: "
+        "write 10 or 1.0e+1)",
+        f"{path}:6:16: guards.thresholds.deactivations.percent: Input should be a valid number (YAML read 1e2 "
+        "as a string: write 100 or 1.0e+2)",
+        f"{path}:7:37: guards.thresholds.team_member_removals.percent: Input should be a valid number (YAML "
+        "read 5e-1 as a string: write 0.5 or 5.0e-1)",
+    ]
+    fixed = tmp_path / "fixed.yaml"
+    fixed.write_text("version: 1\nguards:\n  thresholds:\n    deactivations: {percent: 1.0e+2}\n")
+    assert run_cli(capsys, "policy", "lint", str(fixed))[:2] == (0, f"{fixed}: ok\n")
