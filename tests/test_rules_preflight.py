@@ -104,6 +104,20 @@ def test_members_who_stay_unmanaged_are_counted_and_never_block():
     assert statuses(acknowledged)["unmanaged_members"] == ("confirmed", False)
 
 
+def test_the_unmanaged_count_is_the_plans_people_with_no_idp_identity_and_names_the_embed_members():
+    """tester10 finding 15: pre-flight counted 3 (an embed member among them) where show's 'No IdP identity,
+    kept' listed 2; the count is read from the person rows' lockout, each part named in show's words."""
+    p = plan(org(member("m2", "svc@example.com"), member("m3", "portal@customer.example", user_kind="embed")),
+             CONFIRMED)
+    check = p.preflight[5]
+    assert (check.id, check.status, check.count) == ("unmanaged_members", PreflightStatus.INFO, 2)
+    assert check.detail == ("2 active member(s) stay unmanaged: the IdP will not update or deactivate them "
+                            "(1 'No IdP identity, kept', 1 embed member(s), who sign in through embedding, not the "
+                            "IdP)")
+    assert p.summary.outcomes.lockouts.unmatched_kept == 1
+    assert [r.member_id for r in p.people if r.lockout is not None] == ["m2"]
+
+
 def test_approve_refuses_an_unconfirmed_prerequisite_and_takes_a_confirmed_plan(tmp_path):
     path = tmp_path / "plan.json"
     write_plan(plan(org()), path)

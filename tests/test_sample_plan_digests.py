@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:8613a679169001b5c6d64a2c3a50445cae1035658cfa86d204d4ab4d110238dd",
-    "okta-reviewed": "sha256:5c225ed283e0892b1cf5ec7d885c974e05c8b885fa8cb5cef384c19528b249a0",
-    "entra": "sha256:c2f8ae42a625700e938122ea0ada4eb3e77f875f3a95cdf6b8466c524b76d3c4",
-    "entra-reviewed": "sha256:f3063e8947e7648f34cbba4218b39853411bf4be2811482b816e604fe72c3dc3",
+    "okta": "sha256:595c9d1eb34e566987691508e21284f759a10e93c66c140ebe324b5f6a94db92",
+    "okta-reviewed": "sha256:6ddd31a31d30173b47e329a6f8288d5caee8bd98ff75ad403bcc3d590b9a8fc4",
+    "entra": "sha256:129922055655d491168a7821f8d0c74c3453eee91afd9b1ee697691abefc72f5",
+    "entra-reviewed": "sha256:2a01ebb160515277f9f24483055c1e85b7966fb3041b798241f67e1d5267ad52",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

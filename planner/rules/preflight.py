@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from ..model import Action, ActionKind, GuardResult, PersonRow, PreflightCheck, PreflightStatus
+from ..model import Action, ActionKind, GuardResult, Lockout, PersonRow, PreflightCheck, PreflightStatus
+from ..outcomes import LOCKOUT_LABELS
 from ..directory import Directory
 from ..policy import Policy
 from . import yaml_snippet
@@ -109,20 +110,31 @@ def guests(losing: int, informed: bool) -> PreflightCheck:
                           _confirm("guests_informed", True), source, losing)
 
 
-def unmanaged(count: int, acknowledged: bool) -> PreflightCheck:
-    """Pre-SCIM members no IdP user links stay, unmanaged (§5.3, §5.4): informational, not blocking."""
+def unmanaged(counts: Sequence[int], acknowledged: bool) -> PreflightCheck:
+    """Pre-SCIM members no IdP user links stay, unmanaged (§5.3, §5.4): informational, not blocking.
+    ``counts``: :func:`unmanaged_members` ``(kept, pending, embed)``; the detail gives each beside the
+    total, in the words show and the report list them under (:data:`planner.outcomes.LOCKOUT_LABELS`):
+    ``"3 active member(s) stay unmanaged: the IdP will not update or deactivate them (2 'No IdP identity,
+    kept', 1 embed member(s), who sign in through embedding, not the IdP)"``."""
     title = "pre-SCIM members who stay unmanaged are known"
     source = "docs/sigma-api.md §5.3"
+    count = sum(counts)
     if not count:
         return PreflightCheck("unmanaged_members", title, OK, False,
                               "every active member is linked to the IdP or deactivated", "", source, 0)
+    kept, pending, embed = counts
+    parts = [f"{n} {what}" for n, what in (
+        (kept, repr(LOCKOUT_LABELS[Lockout.UNMATCHED_KEPT].partition(":")[0])),
+        (pending, repr(LOCKOUT_LABELS[Lockout.UNMATCHED_REVIEW])),
+        (embed, "embed member(s), who sign in through embedding, not the IdP")) if n]
+    which = f" ({', '.join(parts)})"
     if acknowledged:
         return PreflightCheck("unmanaged_members", title, CONFIRMED, False,
-                              f"{count} active member(s) stay unmanaged (acknowledged in the policy)", "", source,
-                              count)
+                              f"{count} active member(s) stay unmanaged{which} (acknowledged in the policy)", "",
+                              source, count)
     return PreflightCheck("unmanaged_members", title, INFO, False,
-                          f"{count} active member(s) stay unmanaged: the IdP will not update or deactivate them",
-                          _confirm("unmanaged_members_acknowledged", True), source, count)
+                          f"{count} active member(s) stay unmanaged: the IdP will not update or deactivate them"
+                          f"{which}", _confirm("unmanaged_members_acknowledged", True), source, count)
 
 
 def _guests_losing_access(directory: Directory, actions: Iterable[Action]) -> int:
@@ -143,12 +155,23 @@ def _scim_inactive(directory: Directory) -> int:
     return sum(1 for m in directory.members.values() if made_inactive_by_scim(m.is_inactive, m.is_archived))
 
 
-def _unmanaged_members(people: Sequence[PersonRow]) -> int:
-    return sum(
-        1 for p in people
-        if p.member_id and p.sigma_status == "active" and not p.idp_id and p.account_type_after is not None
-        and p.user_kind != "guest"
-    )
+def unmanaged_members(people: Sequence[PersonRow]) -> tuple[int, int, int]:
+    """``(kept, pending, embed)``: the active members the plan keeps with no IdP identity, read from the
+    plan's person rows: internal members whose ``lockout`` is ``unmatched_kept`` / ``unmatched_review``
+    (the people show and the report list as 'No IdP identity, kept' / '... decision pending', one count
+    with theirs), and embed members neither linked nor deactivated (no ``lockout``: they sign in through
+    embedding, not the IdP, but the IdP will not manage them either). Was: one count of its own over
+    ``account_type_after``, which show's lists could not be read against (tester10 finding 15)."""
+    kept = pending = embed = 0
+    for p in people:
+        if p.lockout is Lockout.UNMATCHED_KEPT:
+            kept += 1
+        elif p.lockout is Lockout.UNMATCHED_REVIEW:
+            pending += 1
+        elif (p.lockout is None and p.user_kind == "embed" and p.member_id and not p.idp_id
+              and p.sigma_status == "active"):
+            embed += 1
+    return kept, pending, embed
 
 
 def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult], actions: Sequence[Action],
@@ -171,5 +194,5 @@ def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult]
                          by_name.get("api_credential_owner"), organization.api_credential_owner),
         previous_scim(answers.previous_scim, provisioned, scim_inactive),
         guests(_guests_losing_access(directory, actions), answers.guests_informed),
-        unmanaged(_unmanaged_members(people), answers.unmanaged_members_acknowledged),
+        unmanaged(unmanaged_members(people), answers.unmanaged_members_acknowledged),
     )
