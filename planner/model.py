@@ -1338,8 +1338,8 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def api_credential_owner(self) -> OwnerStatus | None:
         """The member the plan was made for as the owner of apply's REST credentials: the
         ``api_credential_owner`` entry of ``outcomes.owners`` (``organization.api_credential_owner``
-        resolved to a member while planning; its guard kept them active and admin), or ``None`` when
-        the plan records none (an undo plan). Its ``member_id`` is ``None`` when the policy named
+        resolved to a member while planning; its guard kept them active and admin; an undo plan carries
+        the undone plan's, as the undo leaves them), or ``None`` when the plan records none. Its ``member_id`` is ``None`` when the policy named
         nobody or nobody in the export (the guard then failed and apply refuses the plan anyway).
         Apply compares it with ``GET /v2/whoami`` (docs/apply.md "Preflight")."""
         return next((o for o in self.outcomes.owners if o.role == "api_credential_owner"), None)

@@ -8,7 +8,7 @@ their owner: 403 on every later REST request, a ``--resume`` that never ends. No
 - whoami names another member than the plan's ``organization.api_credential_owner``: refused before
   the first write, one line naming both members and the two ways out;
 - the same member: applied;
-- a plan that records no owner (an undo plan): apply says whom it found, and goes on only when the
+- a plan that records no owner (its policy named none): apply says whom it found, and goes on only when the
   plan neither deactivates them nor takes their admin account type (one clause per loss, naming
   every action of it).
 """
@@ -120,7 +120,7 @@ def test_credentials_of_the_plans_owner_apply_the_plan(tmp_path, sample_plan):
 
 
 def test_a_plan_naming_no_owner_says_whom_it_found_and_applies_when_it_leaves_them_admin(tmp_path):
-    path = write_test_plan(tmp_path)  # outcomes.owners empty, as in an undo plan
+    path = write_test_plan(tmp_path)  # outcomes.owners empty, as in a plan whose policy names no owner
     approve(path, "Ada Admin")
     server, _ = counting_sandbox()  # small_org: its first admin, mAdmin, owns the credentials
     try:
@@ -224,3 +224,30 @@ def test_the_sandbox_credential_owner_is_chosen_by_email_and_shown_in_the_banner
     assert str(unknown.value) == (
         "--credential-owner nobody@acme.example: no active internal member of the seed has this email; the REST "
         "credentials need an active member to belong to (docs/sigma-api.md §1.2)")
+
+
+def test_an_undo_plan_refuses_credentials_of_another_member_than_the_undone_plans_owner(tmp_path, capsys, env,
+                                                                                         sample_plan):
+    """tester10 finding 15: an undo plan carries the undone plan's organization.api_credential_owner
+    (planner.execute.undo._undo_owners); credentials of another member are refused with the undo's one way
+    out, before the first write."""
+    from msgspec.structs import replace
+
+    plan = read_plan(sample_plan)
+    undo = replace(plan, summary=replace(plan.summary, undoes=plan.digest))
+    path = tmp_path / "undo.json"
+    write_plan(undo, path)
+    approve(path, "Ada Admin")
+    server, counter = counting_sandbox(SIGMA, credential_owner="tomasz.nowak@acme.example")
+    env(server)
+    try:
+        code, out, err = _apply(capsys, path, server)
+    finally:
+        server.close()
+    assert code == 1
+    assert err == (
+        f"sigma-migrate: error: {path}: the REST API credentials belong to member {TOMASZ} (tomasz.nowak@acme.example) "
+        f"(GET /v2/whoami), but this undo plan reverses {plan.digest}, made for organization.api_credential_owner "
+        f"{MARCUS} (marcus.webb@acme.example), whom it keeps active and admin: apply it with marcus.webb@acme.example's "
+        "REST credentials (SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET); nothing was written\n")
+    assert counter.total() == 0

@@ -99,3 +99,22 @@ def test_report_of_an_undo_plan_counts_what_it_does(undone, capsys):
             "Data Steward 2 1 -1 External Viewer 2 3 +1 View 52 57 +5") in page
     assert "the pre-flight checks were the migration plan&#39;s (sha256:" in page
     assert "No account types known" not in page and "older version" not in page
+
+
+def test_an_undo_plan_carries_the_migration_plans_credential_owner(undone, capsys):
+    """tester10 finding 15: apply of an undo plan said 'the plan names no organization.api_credential_owner'
+    though the undone plan's policy names marcus.webb: the undo plan carries the migration plan's protected
+    people as the undo leaves them, so apply checks its credentials against the same owner."""
+    from planner.execute.apply import credential_owner_expectation
+    from planner.model import OwnerStatus
+
+    undo = read_plan(undone / "undo.json")
+    assert undo.api_credential_owner == OwnerStatus(
+        role="api_credential_owner", reference="marcus.webb@acme.example", member_id="o3bcUiNHAhqVu10fs8bWxqfRdo08M",
+        email="marcus.webb@acme.example", account_type_before="Admin", account_type_after="Admin", lockout=None,
+        ok=True, detail="marcus.webb@acme.example stays as the apply left them: the undo neither deactivates them "
+                        "nor takes their admin account type")
+    assert [o.role for o in undo.outcomes.owners] == ["scim_setup_admin", "api_credential_owner"]
+    assert credential_owner_expectation(undo).endswith(
+        "userId member o3bcUiNHAhqVu10fs8bWxqfRdo08M (marcus.webb@acme.example), the plan's "
+        "organization.api_credential_owner; credentials of another member are refused")

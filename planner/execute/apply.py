@@ -752,8 +752,10 @@ def check_credential_owner(plan: Plan, plan_path: str | Path, whoami: WhoamiReco
     - the plan deactivates the credentials' owner or gives them an account type outside
       ``guards.admin_account_types`` (:func:`planner.rules.guards.owner_losses`, one phrase per loss
       naming its actions): refused, since it would cut the credentials apply writes with mid-run
-      (every later REST request 403, a ``--resume`` that never ends). A plan that records no owner (an
-      undo plan) is held to this rule alone, and ``echo`` is told whom apply found."""
+      (every later REST request 403, a ``--resume`` that never ends). A plan that records no owner (its
+      policy named none) is held to this rule alone, and ``echo`` is told whom apply found. An undo plan
+      carries the undone plan's owner (:func:`planner.execute.undo._undo_owners`): another member's
+      credentials are refused with the one way out it has (apply it with the owner's credentials)."""
     from ..rules.guards import admin_types, owner_losses
 
     owner_id = whoami.user_id
@@ -762,6 +764,13 @@ def check_credential_owner(plan: Plan, plan_path: str | Path, whoami: WhoamiReco
             named.reference, owner_id, member_email(plan, owner_id)):
         email = member_email(plan, owner_id, rest)
         named_email = named.email or named.reference
+        if plan.summary.undoes:  # an undo plan: no policy of its own to name another owner in
+            raise ApplyRefused(
+                f"{plan_path}: the REST API credentials belong to member {owner_id}{f' ({email})' if email else ''} "
+                f"(GET /v2/whoami), but this undo plan reverses {plan.summary.undoes}, made for "
+                f"organization.api_credential_owner {named.member_id} ({named_email}), whom it keeps active and "
+                f"admin: apply it with {named_email}'s REST credentials ({ENV_CLIENT_ID} / {ENV_CLIENT_SECRET}); "
+                "nothing was written")
         raise ApplyRefused(
             f"{plan_path}: the REST API credentials belong to member {owner_id}{f' ({email})' if email else ''} "
             f"(GET /v2/whoami), but the plan was made for organization.api_credential_owner {named.member_id} "

@@ -63,8 +63,8 @@ from msgspec.structs import replace
 from .. import __version__, outcomes
 from ..errors import UserError
 from ..model import (
-    NO_EVIDENCE, Action, ActionKind, Fingerprints, InputFile, ItemRef, MemberState, Outcomes, PersonRow, Plan,
-    PlanSummary, ReviewItem, TeamRow, TeamState, TypeChange, email_key,
+    NO_EVIDENCE, Action, ActionKind, Fingerprints, InputFile, ItemRef, MemberState, Outcomes, OwnerStatus, PersonRow,
+    Plan, PlanSummary, ReviewItem, TeamRow, TeamState, TypeChange, email_key,
 )
 from ..payloads import (
     UNSET,
@@ -584,8 +584,9 @@ def _undo_plan(plan: Plan, journal: Path, source: Path, journal_rows: int, order
                decided: _Decided) -> Plan:
     """The undo plan: its actions, review items, and the decision records a migration plan carries
     for what it reverses (person rows, team rows, seats and account-type counts in the summary),
-    so ``show`` and the report lay them out as for any plan; no pre-flight checks (``summary.undoes``
-    names the migration plan whose checks they were)."""
+    so ``show`` and the report lay them out as for any plan, and the migration plan's protected people
+    (:func:`_undo_owners`); no pre-flight checks (``summary.undoes`` names the migration plan whose checks
+    they were)."""
     counts = Counter(a.kind.value for a in ordered)
     people = _undo_people(plan, ordered, items, decided.states, decided.admin_types)
     changes = Counter(a.evidence.change for a in ordered if isinstance(a, ScimSetAccountType) and a.evidence.change)
@@ -612,11 +613,43 @@ def _undo_plan(plan: Plan, journal: Path, source: Path, journal_rows: int, order
         teams=_undo_teams(plan, ordered),
         app_groups=(),
         preflight=(),
-        outcomes=Outcomes((), ()),
+        outcomes=Outcomes(_undo_owners(plan, people, ordered, decided.admin_types), ()),
         tool_version=__version__,
         created_at=created_at,
         digest="",
     )
+
+
+def _undo_owners(plan: Plan, people: Sequence[PersonRow], ordered: Sequence[Action], admin_types: frozenset[str]
+                 ) -> tuple[OwnerStatus, ...]:
+    """The undone ``plan``'s protected people (its ``outcomes.owners``: ``organization.scim_setup_admin``,
+    ``organization.api_credential_owner``) as the undo leaves them, so apply checks the undo's REST
+    credentials against the owner the migration ran with (was: none recorded, apply said 'the plan names no
+    organization.api_credential_owner', tester10 finding 15): the account types and ``lockout`` of the
+    undo's person row when an undo action touches them, else the type the apply left them (the undone
+    row's after); ``ok`` / ``detail``: whether the undo deactivates them or takes their admin account type
+    (:func:`planner.rules.guards.owner_losses`, what apply refuses of the credentials' owner). An owner the
+    policy named nobody for is carried as the undone plan recorded it."""
+    from ..rules.guards import owner_losses
+
+    row_of = {p.member_id: p for p in people if p.member_id}
+    owners = []
+    for owner in plan.outcomes.owners:
+        if owner.member_id is None:
+            owners.append(owner)
+            continue
+        row = row_of.get(owner.member_id)
+        losses = owner_losses(owner.member_id, ordered, admin_types)
+        owners.append(replace(
+            owner,
+            account_type_before=row.account_type_before if row is not None else owner.account_type_after,
+            account_type_after=row.account_type_after if row is not None else owner.account_type_after,
+            lockout=row.lockout if row is not None else None,
+            ok=not losses,
+            detail=(f"the undo {'; '.join(losses)}" if losses else
+                    f"{owner.email or owner.reference} stays as the apply left them: the undo neither deactivates "
+                    "them nor takes their admin account type")))
+    return tuple(owners)
 
 
 def undo_target(journal: str | Path, plan_path: str | Path | None, rest_base_url: str | None,
