@@ -202,3 +202,24 @@ def test_either_side_of_the_reused_address_dates_unreadable_cannot_tell():
     # an export that does not say when the IdP made the user dates nothing, as before
     assert reused_address(struct_replace(scim, created="2026-03-01T09:00:00Z", created_unreadable=None),
                           IdpUser(NEW_HIRE, "ann@example.com", "ann@example.com")) is None
+
+
+def test_a_created_date_in_the_future_is_unknown_with_a_warning_and_the_join_a_question(capsys, tmp_path):
+    """tester10 finding 15: an Entra createdDateTime later than now (a wrong clock, an edited export) dated a
+    reused address without a word; now a future-date warning, and unknown to the rule, as an export's
+    fetchedAt in the future is (1de52a0)."""
+    future = "2099-01-01T00:00:00Z"
+    entra = entra_with(tmp_path, future)
+    code, out, err = run_cli(capsys, "check", "--sigma", str(FIXTURES / "sigma"), "--idp", str(entra))
+    assert code == 0
+    [warning] = [line for line in (out + err).splitlines() if "future-date" in line]
+    assert warning.startswith(f"warning: {entra / 'users.csv'}:line 5 [createdDateTime]: {future} is later than now (")
+    assert warning.endswith("): a wrong clock where the record was written, or an edited export; the date is unknown "
+                            "to every rule it would decide (future-date)")
+    code, _, plan = plan_of(capsys, tmp_path, FIXTURES / "sigma", entra)
+    [item] = [i for i in plan["review_items"] if i["code"] == "scim.reused_address"]
+    assert (item["blocking"], item["evidence"]["idpCreated"]) == (True, None)
+    assert item["message"].startswith(
+        f"{QUESTION_HEAD}(made at {future!r}, which is in the future) now has the address (when the IdP made "
+        f"{NEW_HIRE} is in the future ({future!r}), so whether SCIM provisioned it (2026-12-06T20:51:48Z) before "
+        "cannot be told): the same person returning, or a new person reusing the address?")

@@ -68,7 +68,7 @@ from .guests import DocumentOwner
 from .policy_entries import EntryUse
 from .unmatched import PROVISIONING_ADMIN, documents_note
 from ..directory import Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, newest_update
-from ..sources.values import change_time
+from ..sources.values import change_time, date_doubt
 
 SCIM_KEY = "scim"
 """The link key (and :attr:`planner.model.PersonRow.link_key`) of a member an IdP already provisioned."""
@@ -230,11 +230,12 @@ def reused_address(user: ScimUser, idp: IdpUser) -> str | None:
     if user.created and idp.created and idp.created > user.created:
         doubts.append(f"SCIM provisioned it {user.created}, before the IdP made {idp.id} ({idp.created})")
     if user.created and idp.created_unreadable:
-        doubts.append(f"when the IdP made {idp.id} cannot be read ({idp.created_unreadable!r}), so whether SCIM "
-                      f"provisioned it ({user.created}) before cannot be told")
+        doubts.append(f"when the IdP made {idp.id} {date_doubt(idp.created_unreadable)} ({idp.created_unreadable!r}), "
+                      f"so whether SCIM provisioned it ({user.created}) before cannot be told")
     if idp.created and user.created_unreadable:
-        doubts.append(f"when SCIM provisioned it cannot be read (meta.created {user.created_unreadable!r}), so "
-                      f"whether before the IdP made {idp.id} ({idp.created}) cannot be told")
+        doubts.append(f"when SCIM provisioned it {date_doubt(user.created_unreadable)} (meta.created "
+                      f"{user.created_unreadable!r}), so whether before the IdP made {idp.id} ({idp.created}) cannot "
+                      "be told")
     return "; ".join(doubts) or None
 
 
@@ -249,8 +250,8 @@ def reused_address_item(member_id: str, user: ScimUser, idp: IdpUser, doubt: str
     person their own member at that address while this one holds it."""
     member = directory.members[member_id]
     state = "inactive" if user.active is False else "active"
-    made = idp.created or (f"at {idp.created_unreadable!r}, which cannot be read" if idp.created_unreadable
-                           else "the export does not say when")
+    made = idp.created or (f"at {idp.created_unreadable!r}, which {date_doubt(idp.created_unreadable)}"
+                           if idp.created_unreadable else "the export does not say when")
     head = (f"{user.user_name}: member {member_id} holds it, provisioned by SCIM for IdP identity {user.external_id} "
             f"(externalId; SCIM made it {user.created or 'when not said'}, last changed "
             f"{user.last_modified or 'when not said'}) and {state}; IdP user {idp.id} (made {made}) now has the "
@@ -817,7 +818,8 @@ def _provisioned_words(user: ScimUser, set_up_by: str | None) -> str:
         return f"{user.user_name} is provisioned by SCIM (externalId {user.external_id})"
     if user.created is None and user.created_unreadable:
         return (f"{user.user_name} is listed by SCIM without an externalId and its meta.created "
-                f"{user.created_unreadable!r} cannot be read, so whether it was made after SCIM was set up (by "
+                f"{user.created_unreadable!r} {date_doubt(user.created_unreadable)}, so whether it was made after SCIM "
+                f"was set up (by "
                 f"{set_up_by}) cannot be told: an IdP that sends no externalId may have provisioned them, or someone "
                 "made them by hand")
     return (f"{user.user_name} is listed by SCIM without an externalId and was made {user.created}, after SCIM was "

@@ -41,12 +41,13 @@ the fetch: fetch again).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..model import SCIM_STATE_LEFT_OUT, SCIM_STATE_NOT_READ, SCIM_STATE_READ, FetchManifest, IdpDirectory, InputFile
 from .files import Findings, read_json
+from .values import later_than_now
 
 FILE_NAME = "fetch-idp-manifest.json"
 """Where ``fetch-idp`` writes the manifest (in ``--out``, beside the export files)."""
@@ -82,16 +83,11 @@ def fetched_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-CLOCK_SKEW = timedelta(minutes=10)
-"""How far a ``fetchedAt`` may be later than the reading machine's clock (two machines' clocks differ a
-little); later than that, the time is wrong and every age judged from it would be (tester10 finding 17)."""
-
-
 def read_fetched_at(data: dict, path: Path, findings: Findings, now: datetime | None = None
                     ) -> tuple[bool, str | None]:
     """``(ok, fetchedAt)`` of a manifest document: absent is ``(True, None)`` (a manifest written before the time
     was recorded). A ``manifest-mismatch`` error (``(False, None)``): a value that is not an ISO 8601 UTC time to
-    the second, or one later than ``now`` (default the clock) by more than :data:`CLOCK_SKEW` (a wrong clock
+    the second, or one later than ``now`` (default the clock) by more than :data:`~.values.CLOCK_SKEW` (a wrong clock
     where it was fetched, or an edited manifest: an export read in the future has no age to judge)."""
     value = data.get("fetchedAt")
     if value is None:
@@ -102,7 +98,7 @@ def read_fetched_at(data: dict, path: Path, findings: Findings, now: datetime | 
                        f"{value!r} is not a UTC time like 2026-12-06T17:40:00Z; fetch again")
         return False, None
     now = now or datetime.now(timezone.utc)
-    if read_at > now + CLOCK_SKEW:
+    if later_than_now(read_at, now):
         findings.error("manifest-mismatch", path, "", "fetchedAt",
                        f"{value} is later than now ({now.strftime('%Y-%m-%dT%H:%M:%SZ')}): the clock where it was "
                        "fetched was wrong, or the manifest was edited; fetch again")

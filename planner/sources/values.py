@@ -31,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..model import SourceRef, email_key
@@ -612,11 +612,35 @@ def timestamp_field(value: object, field: str, ref: SourceRef, findings: Finding
         return None
 
 
+CLOCK_SKEW = timedelta(minutes=10)
+"""How far a time an export records may be later than the reading machine's clock (two machines' clocks differ
+a little); later than that, the time is wrong (a wrong clock where it was written, an edited export) and
+nothing can be judged from it: a manifest's ``fetchedAt`` (:func:`planner.sources.manifest.read_fetched_at`,
+tester10 finding 17), the dates rules decide on (:func:`date_field`, tester10 finding 15)."""
+
+
+def later_than_now(moment: datetime, now: datetime | None = None) -> bool:
+    """``moment`` (aware) is later than ``now`` (default: the clock, UTC) by more than :data:`CLOCK_SKEW`."""
+    return moment > (now or datetime.now(timezone.utc)) + CLOCK_SKEW
+
+
+def date_doubt(written: str) -> str:
+    """Why a date a rule would decide on is unknown though the export wrote ``written``
+    (:attr:`DateRead.unreadable`): ``"is in the future"`` when it reads as a time (:func:`date_field` leaves
+    out only such a one: later than the clock when it was read), else ``"cannot be read"`` (a year-last date
+    a spreadsheet wrote, a word). Read by the rules' messages, which never read the clock."""
+    try:
+        return "is in the future" if parse_timestamp(written) else "cannot be read"
+    except InvalidValue:
+        return "cannot be read"
+
+
 @dataclass(frozen=True, slots=True)
 class DateRead:
     """A date a rule decides on, as read (:func:`date_field`): ``value``, ISO 8601 UTC to the second, ``None``
-    when not said or unreadable; ``unreadable``, the value as written when it was there but could not be read
-    (a year-last date a spreadsheet wrote, a word), ``None`` otherwise. A rule a known date would decide treats
+    when not said or unknown; ``unreadable``, the value as written when it was there but is unknown: it could
+    not be read (a year-last date a spreadsheet wrote, a word) or it is in the future (:func:`date_doubt` says
+    which), ``None`` otherwise. A rule a known date would decide treats
     an ``unreadable`` one as "cannot tell" (tester10 #12), not as "not said"."""
 
     value: str | None
@@ -627,11 +651,22 @@ def date_field(value: object, field: str, ref: SourceRef, findings: Findings) ->
     """The one reader of the dates rules decide on (Okta ``created`` and ``lastUpdated``, Entra
     ``createdDateTime``, SCIM ``meta.created`` and ``meta.lastModified``, a Sigma member's ``createdAt``):
     :func:`timestamp_field` (its ``ambiguous-date`` / ``invalid-timestamp`` warning naming ``field`` at ``ref``:
-    file, line or record), with the value as written kept when it could not be read (:class:`DateRead`)."""
+    file, line or record), with the value as written kept when it could not be read (:class:`DateRead`). A time
+    later than now (:func:`later_than_now`: a wrong clock where the record was written, an edited export) is
+    unknown the same way, with a ``future-date`` warning: every rule it would decide asks instead, as for an
+    export's ``fetchedAt`` in the future (was: an Entra ``createdDateTime`` two hours ahead dated a reused
+    address, tester10 finding 15)."""
     if not value:
         return DateRead(None)
     try:
-        return DateRead(parse_timestamp(value))
+        read = parse_timestamp(value)
+        if read is not None and later_than_now(datetime.fromisoformat(read[:-1] + "+00:00")):
+            findings.warning("future-date", ref.file, ref.location, field,
+                             f"{read} is later than now ({datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ}): a wrong "
+                             "clock where the record was written, or an edited export; the date is unknown to every "
+                             "rule it would decide")
+            return DateRead(None, str(value).strip())
+        return DateRead(read)
     except LocalDate as exc:
         findings.warning("ambiguous-date", ref.file, ref.location, field, str(exc))
     except InvalidValue as exc:
