@@ -35,6 +35,7 @@ from .model import (
     SigmaExport, SigmaMember, SigmaTeam, Snapshot, TeamMembership, email_key,
 )
 from .policy import Policy, group_pattern_matcher
+from .sources.identity_values import DamagedUser, damaged_users_of
 from .sources.values import membership_change_time
 
 INACTIVE_STATUSES = frozenset(
@@ -350,6 +351,9 @@ class Directory:
     """The organizationId most members carry (the smallest on a tie), ``""`` when none does."""
     idp_format: str
     """The detected IdP export format(s) (:attr:`planner.model.IdpDirectory.format`)."""
+    idp_damaged_users: tuple[DamagedUser, ...]
+    """The IdP users a spreadsheet rewrote a value of, as the loader found them
+    (:func:`planner.sources.identity_values.damaged_users_of`; read by :func:`planner.rules.inputs.spreadsheet_holds`)."""
     direct_members_only: bool = False
     """The IdP provisions only the direct members of an assigned group (:func:`pushes_direct_members_only`):
     scope and account types read :meth:`pushed_member_ids`."""
@@ -489,6 +493,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         custom_account_types=frozenset(a.name for a in account_types or () if a.is_custom),
         organization_id=export_organization_id(sigma.members),
         idp_format=snapshot.idp.format,
+        idp_damaged_users=damaged_users_of(snapshot.idp),
         direct_members_only=direct_only,
         scope_nested_only=scope_nested,
         applied_teams={t.name: t for t in snapshot.applied.teams},

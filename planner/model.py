@@ -30,12 +30,15 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import Any, ClassVar, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Literal, Mapping
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from .payloads import Action, ActionKind  # noqa: F401  (ActionKind: the plan types' home, re-exported)
+
+if TYPE_CHECKING:  # the loaders' record (planner.sources imports this module)
+    from .sources.identity_values import DamagedUser
 
 SCHEDULER_ROBOT_MEMBER_ID = "SigmaSchedulerRobot"
 """memberId of Sigma's system member (docs/formats.md §1b); never a person, never migrated."""
@@ -473,6 +476,11 @@ class IdpDirectory:
     """When ``fetch-idp`` read the IdP (its manifest's ``fetchedAt``, ISO 8601 UTC to the second); ``None``: the
     export does not say (saved by hand, or pulled before the time was recorded; the formats' own files carry
     no export time, only each user's ``lastUpdated``)."""
+    damaged_users: tuple[DamagedUser, ...] | None = None
+    """The users a spreadsheet rewrote a value of, as the loader's one scan found them
+    (:class:`~planner.sources.identity_values.DamagedUser`, export order; :func:`planner.sources.load_idp`), which
+    its findings and the plan's ``inputs.spreadsheet_damage`` items both read; ``None``: not scanned (a directory
+    made in memory: the planner scans it, :func:`planner.sources.identity_values.damaged_users_of`)."""
 
 
 class ByRun:

@@ -235,3 +235,22 @@ def test_a_sigma_members_csv_email_or_name_a_spreadsheet_rewrote_is_an_error_onc
         ("excel-damaged-value", "members.csv", "line 2", "lastName", "member lastName '#N/A' is a spreadsheet formula "
          "error: the value the cell held is lost: " + rewrote)]
     assert not [f for f in findings if f.code == "invalid-email"]  # said once, as the damage
+
+
+def test_the_plan_reads_the_loaders_scan_of_the_damaged_cells_and_scans_no_more(tmp_path, monkeypatch):
+    # was: planner.rules.inputs.spreadsheet_holds scanned every IdP user again after the loader's scan
+    from planner.planning import build_plan
+    from planner.policy import parse_policy
+    from planner.sources import identity_values, load_snapshot
+
+    idp = _google(tmp_path, '"=""zero.lead@acme.example"""')
+    scans, scan = [], identity_values.damaged_users
+    monkeypatch.setattr(identity_values, "damaged_users", lambda users, fmt: scans.append(fmt) or scan(users, fmt))
+    snapshot = load_snapshot(_sigma(tmp_path), idp)
+    assert [(d.idp_id, [(c.field, c.value, c.identity) for c in d.cells]) for d in snapshot.idp.damaged_users] == [
+        ('="zero.lead@acme.example"', [("primaryEmail", '="zero.lead@acme.example"', True)])]
+    plan = build_plan(snapshot, parse_policy(POLICY, "policy.yaml"), created_at="2026-12-06T00:00:00Z")
+    assert scans == ["google-csv"]  # the loader's one scan
+    assert [(r.id, r.subject.member_ids) for r in plan.review_items if r.blocking] == [
+        ('inputs.spreadsheet_damage:="zero.lead@acme.example"', [ZERO])]
+    assert sorted(a.id for a in plan.actions) == LINKS

@@ -58,7 +58,7 @@ from ..model import (
 )
 from ..policy import Policy
 from ..sources.directory import INCOMPLETE_CODES
-from ..sources.identity_values import DamagedCell, damaged_users
+from ..sources.identity_values import DamagedCell
 from ..sources.values import fast_email_key
 from ..sources.okta import FULL_PAGE_WAYS_OUT
 from . import make_review, outside_policy
@@ -138,14 +138,15 @@ class SpreadsheetHold:
 
 def spreadsheet_holds(directory: Directory) -> list[SpreadsheetHold]:
     """One :class:`SpreadsheetHold` per IdP user of ``directory`` with a value a spreadsheet rewrote
-    (:func:`~planner.sources.identity_values.damaged_users`, every IdP format), in IdP id order; ``[]`` (one
-    screen over the values) when there is none."""
+    (:attr:`~planner.directory.Directory.idp_damaged_users`: the loader's scan, every IdP format, read, never
+    made again), in IdP id order; ``[]`` when there is none."""
     holds = []
     by_key = directory.member_ids_by_email_key
-    for user, cells in damaged_users(directory.idp_users.values(), directory.idp_format):
+    for user in directory.idp_damaged_users:
+        cells = user.cells
         shown = {fast_email_key(c.damage.text) for c in cells if c.identity and c.damage.text}
         members = sorted({m for key in shown for m in by_key.get(key, ())})
-        holds.append(SpreadsheetHold(user.id, cells, tuple(members)))
+        holds.append(SpreadsheetHold(user.idp_id, cells, tuple(members)))
     return sorted(holds, key=lambda h: h.idp_id)
 
 

@@ -134,7 +134,7 @@ def load_idp(
         return IdpDirectory(), list(findings)
     detect.require_users_file(layout, [Path(p) for p in paths], findings)
     with gc_paused(), reused_buffer():
-        directory = _loader(layout.format)(layout.files, findings)
+        directory = identity_values.with_damaged_users(_loader(layout.format)(layout.files, findings))
         findings.extend(identity_values.idp_value_findings(directory))
         failed = any(f.severity is Severity.ERROR for f in findings)
         findings.extend(check_idp(directory, paths, report_empty=not failed))

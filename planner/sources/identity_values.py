@@ -32,7 +32,7 @@ per-record loops, run only on a hit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from operator import attrgetter
 from typing import Iterable, Sequence
@@ -170,6 +170,30 @@ def damaged_cells(user: IdpUser, fmt: str) -> tuple[DamagedCell, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True, slots=True)
+class DamagedUser:
+    """An IdP user with values a spreadsheet rewrote: ``idp_id`` and those ``cells`` (:func:`damaged_cells`, field
+    order). Carried on the loaded :attr:`planner.model.IdpDirectory.damaged_users`."""
+
+    idp_id: str
+    cells: tuple[DamagedCell, ...]
+
+
+def damaged_users_of(directory: IdpDirectory) -> tuple[DamagedUser, ...]:
+    """The users of ``directory`` a spreadsheet rewrote a value of, in export order: what its loader's scan found
+    (:attr:`~planner.model.IdpDirectory.damaged_users`, :func:`with_damaged_users`), else one scan now
+    (:func:`damaged_users`: a directory made in memory)."""
+    if directory.damaged_users is not None:
+        return directory.damaged_users
+    return tuple(DamagedUser(u.id, cells) for u, cells in damaged_users(directory.users, directory.format))
+
+
+def with_damaged_users(directory: IdpDirectory) -> IdpDirectory:
+    """``directory`` (as a loader read it) carrying its damaged users (:func:`damaged_users_of`), scanned once for
+    its findings (:func:`idp_value_findings`) and the plan (:func:`planner.rules.inputs.spreadsheet_holds`)."""
+    return replace(directory, damaged_users=damaged_users_of(directory))
+
+
 def _user_fields(user: IdpUser) -> tuple[str | None, ...]:
     return (user.user_name, user.external_id, user.given_name, user.family_name, user.display_name,
             *(e.value for e in user.emails))
@@ -189,9 +213,12 @@ def _user_damage_findings(directory: IdpDirectory, findings: Findings) -> None:
     """Per damaged value of an IdP user, an ``excel-damaged-value`` warning, or for an address or
     ``externalId`` whose value is lost a ``spreadsheet-error-value`` (:meth:`~.files.Findings.skipped`),
     naming file, line or record, and field (module docstring)."""
-    for user, cells in damaged_users(directory.users, directory.format):
+    damaged = damaged_users_of(directory)
+    users = {u.id: u for u in directory.users} if damaged else {}
+    for found in damaged:
+        user = users[found.idp_id]
         file, location = (user.source.file, user.source.location) if user.source else ("", "")
-        for cell in cells:
+        for cell in found.cells:
             message = damage_message("IdP user", cell.field, cell.value, cell.damage) + (
                 "; the person is held (plan: inputs.spreadsheet_damage)")
             if cell.lost:
