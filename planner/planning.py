@@ -59,15 +59,17 @@ before it decided; a step that overrules an earlier decision says so here:
     ``create_user`` carry the account type and wait for the address changes, so after 8 and 9;
 11. teams (:func:`fold_teams` of :func:`planner.rules.teams.decide_team`): group members are pushed
     only for people who end provisioned, and held members are never removed, so after the statuses
-    are final; a member the plan keeps active but does not provision, whom a push leaves out, is a removal
-    the push makes (:func:`planner.rules.teams.unprovisioned_leftovers`), so it reads step 12's decisions
-    (made first, folded after: :func:`unmatched_decisions_of`);
+    are final; a member the plan does not provision (kept active, or deactivated through SCIM), whom a
+    push removes, is a removal the push makes (:func:`planner.rules.teams.unprovisioned_leftovers`), so it
+    reads step 12's decisions (made first, folded after: :func:`unmatched_decisions_of`);
 12. unmatched members (:func:`fold_unmatched`, :func:`planner.rules.unmatched.decide_member`):
     whoever is still an active member with no live IdP user (``unmatched``, ``leaver``,
     ``not_in_scope``) is kept or deactivated;
 13. :func:`planner.rules.scim_state.settle`: overrules every family's actions that Sigma's SCIM
     state already satisfies or forbids (REST edits of SCIM-managed members), so it sees them all;
     a deactivation becomes ``scim.deactivate_user``, whose documents go to the provisioning admin;
+13b. the removals the group pushes make (:func:`planner.rules.teams.removals_by_final_pushes`): a
+    ``teams.remove_member`` naming a push stays only while that push, as settled, leaves the member out;
 14. cross-family dependencies (:func:`add_cross_dependencies`), over the settled kinds: a member
     leaves their teams (and a duplicate gets its address freed) before being deactivated; REST
     deactivations and guest disables wait for the document owner's own actions (the transfer target
@@ -325,6 +327,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     actions, scim_items = scim_state.settle(directory.scim, outcome.actions, policy.linking.scim_state_conflicts,
                                             directory.idp_users, unmatched.provisioning_admin(policy, directory),
                                             provisioned.returning, directory.groups, outcome.uses)
+    actions = teams.removals_by_final_pushes(actions, directory.scim)  # a push's removals, as settled
     actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)
     actions, refused_items = refusals.without_refused(actions, directory.applied_refusals)
@@ -579,8 +582,8 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
                deactivated: frozenset[str] = frozenset()) -> list[TeamRow]:
     """Step 11: each IdP group's :class:`~planner.rules.teams.Assignment` gets its
     :class:`~planner.rules.teams.TeamDecision` over the people's final statuses (and ``deactivated``, the
-    memberIds step 12 deactivates, :func:`deactivated_by`: a member the plan keeps active whom a push
-    leaves out is a removal, one it deactivates is not), or the blocking
+    memberIds step 12 deactivates, :func:`deactivated_by`: a member the plan does not provision whom a push
+    removes is a removal, the reason saying when the plan deactivates them), or the blocking
     ``teams.likely_rename`` item that replaces it (an informational ``teams.likely_rename`` or
     ``teams.possible_rename`` goes with the decision: :func:`with_rename_hint`); the teams no group maps to get theirs
     (:func:`~planner.rules.teams.decide_unmanaged`). Adds actions and items to ``outcome``; returns

@@ -252,7 +252,8 @@ def _person_block(p: PersonRow, acts: list[Action], reviews: list[ReviewItem], r
     for r in reviews:
         lines.append(_line(6, "!" if r.blocking else "i", f"{r.id}: {value(r.message)}"))
     for a in removals:
-        lines.append(_line(6, "-", f"leaves team {value(a.target.name)!r}", f"({a.kind.value}, {a.rule})"))
+        by = f", by the push {a.evidence.removed_by}" if a.evidence.removed_by else ""
+        lines.append(_line(6, "-", f"leaves team {value(a.target.name)!r}{by}", f"({a.kind.value}, {a.rule})"))
     return lines
 
 

@@ -62,7 +62,10 @@ def test_team_people_reads_the_final_statuses():
                "y": PushedUser("y", "y@example.com", "scim.link_user:y")},
         unpushed={"z": "their IdP user is not active"},
     )
-    assert team_people(people, deactivated={"z"}).unpushed == {}  # leaving their teams is part of leaving
+    # a deactivated leaver is not provisioned either: whether a push removes them is removed_by_push's
+    # (tester10 finding 7: the push of a team Sigma's SCIM group links removed them uncounted)
+    assert team_people(people, deactivated={"z"}).unpushed == {
+        "z": "their IdP user is not active and the plan deactivates them"}
 
 
 def test_group_push_keeps_the_provisioned_and_counts_everyone_it_holds():

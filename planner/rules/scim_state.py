@@ -1020,7 +1020,11 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
     nested groups; a SCIM state without ``meta.lastModified``) nothing shows SCIM newer and the push goes as
     the export says, as before (unlike a user's attribute, where a missing date asks: a group change is the
     IdP's ordinary day-two work, tests/test_day_two_idp_changes.py). A user the plan provisions now (not in SCIM's state) has
-    no membership SCIM could have changed; a user the export lacks is :func:`held_group_members`'. Source:
+    no membership SCIM could have changed; a user the export lacks is :func:`held_group_members`'. A user both
+    groups list whom the push leaves out (the plan deactivates them, or does not provision them) is no membership
+    they disagree on: the user's own decision leaves them out, dated by the user's dates, and the push's removal of
+    them is a ``teams.remove_member`` (:func:`planner.rules.teams.unprovisioned_leftovers`; tester10 finding 7:
+    30 people the IdP deactivated were each called "in SCIM's group, not in the export's"). Source:
     tester10 finding 2 (a member the IdP removed through SCIM after the export was put back by the push)."""
     state = planned.state
     current = {email_key(state.user_names.get(i, "")): state.user_names.get(i, "") for i in group.member_ids}
@@ -1030,11 +1034,14 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
     dates = ChangeDates(group.last_modified, idp_group.membership_updated if idp_group is not None else None)
     if not dates.scim or not dates.export:  # undated: the push as the export says (see the docstring)
         return action, None
+    listed = set(idp_group.member_ids) if idp_group is not None else set()
     keep_in, keep_out, asked = [], [], []
     for key in sorted(pushed.keys() ^ current.keys()):
         user = state.by_user_name.get(key)
         if user is None or (key in current and user.user_name in held_group_members(group, planned)):
             continue
+        if key in current and user.external_id in listed:  # both list them: the user's own decision
+            continue                                           # leaves them out (see the docstring)
         idp_id = user.external_id if user.external_id in planned.idp_users else None
         found = (Disagreement("members", key in current, key in pushed,
                               "in the group" if key in pushed else "not in the group"),)

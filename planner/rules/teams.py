@@ -91,7 +91,7 @@ from typing import Collection, Iterable, Mapping, Sequence
 import msgspec
 
 from ..did_you_mean import LookAlikes, look_alike_differences
-from ..directory import Directory, Group, GroupCycle, Person, PersonStatus, pushes_direct_members_only
+from ..directory import Directory, Group, GroupCycle, Person, PersonStatus, ScimState, pushes_direct_members_only
 from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, ScimGroup, SigmaTeam, TeamRow, email_key
 from ..payloads import (
     UNSET,
@@ -258,14 +258,22 @@ NOT_PUSHED_BECAUSE: Mapping[PersonStatus, str] = {
 """Why a linked member of one of these statuses is not provisioned, in a removal's reason (:class:`TeamPeople`
 ``unpushed``; other statuses are pushed, held, disabled or not active in Sigma)."""
 
+DEACTIVATED_TOO = " and the plan deactivates them"
+"""Added to :data:`NOT_PUSHED_BECAUSE`'s reason for a member the plan deactivates (:func:`team_people`)."""
+
 
 def team_people(people: Iterable[Person], deactivated: Collection[str] = frozenset()) -> TeamPeople:
     """The :class:`TeamPeople` of the final statuses (linking, folded with guests and
     :func:`~planner.rules.scim_state.kept_by_scim_state`): a ``link`` or ``reactivate`` is pushed after its
     ``scim.link_user``, a ``create`` after its ``scim.create_user``, a ``scim_kept`` member (provisioned
     already, SCIM keeps them active) after nothing (``action_id`` empty). ``deactivated``: the memberIds the
-    plan deactivates (:func:`planner.planning.deactivated_by`), never ``unpushed`` (leaving their teams is
-    part of leaving)."""
+    plan deactivates (:func:`planner.planning.deactivated_by`): ``unpushed`` as any other person the plan does
+    not provision, the reason saying the plan deactivates them. Whether a push removes them is
+    :func:`removed_by_push`'s alone: a deactivation leaves the team membership as it is (a REST one, wave 1:
+    the team's SCIM group does not list them, so nothing removes it), but once the team's SCIM group lists a
+    person, the push's member list, which leaves out whoever the plan does not provision, removes them: a
+    ``teams.remove_member`` naming the push, on their row and counted (tester10 finding 7: a re-plan's 12
+    pushes removed 32 memberships of people ``scim.deactivate_user`` deactivates, "0 member removals")."""
     member_ids: dict[str, str] = {}
     pushed: dict[str, PushedUser] = {}
     links: dict[str, PushedUser] = {}
@@ -293,8 +301,8 @@ def team_people(people: Iterable[Person], deactivated: Collection[str] = frozens
         elif status is kept:
             pushed[iid] = links[mid] = PushedUser(mid, p.user_name, "")
             scim_kept.add(mid)
-        elif mid is not None and status in NOT_PUSHED_BECAUSE and mid not in deactivated:
-            unpushed[mid] = NOT_PUSHED_BECAUSE[status]
+        elif mid is not None and status in NOT_PUSHED_BECAUSE:
+            unpushed[mid] = NOT_PUSHED_BECAUSE[status] + (DEACTIVATED_TOO if mid in deactivated else "")
     return TeamPeople(member_ids, pushed, frozenset(held), links, frozenset(scim_kept), unpushed)
 
 
@@ -1225,6 +1233,34 @@ def removal_action(a: Assignment, leftover: Leftover, set_members_id: str, by_pu
                                       removed_by=set_members_id if by_push else UNSET),
         depends_on=[set_members_id],
     )
+
+
+def removals_by_final_pushes(actions: list[Action], state: ScimState) -> list[Action]:
+    """``actions`` with each ``teams.remove_member`` a push makes (``evidence.removedBy``, :func:`removal_action`)
+    kept only while that push, as finally planned, leaves the member out: the push's member list is what
+    removes them, so it alone says whether they leave (tester10 finding 7: one fact behind the team's
+    ``+a -r``, the person's row, ``summary.teams.member_removals`` and the ``team_member_removals`` guard).
+
+    After :func:`planner.rules.scim_state.settle`, which may keep SCIM's side of a membership in the push's
+    list (:func:`~planner.rules.scim_state.dated_group_members`, :func:`~planner.rules.scim_state.held_group_members`)
+    or drop the push as Sigma's SCIM group already holds its list: a removal whose push is no longer planned,
+    or whose push's ``after.members`` holds the member's SCIM ``userName`` (``state``: Sigma's SCIM state,
+    users by memberId), is dropped, and so is every dependency on it (was: the plan counted a removal the push
+    never made, and apply failed it, ``NotRemovedByPush``). Same order otherwise; no SCIM state, no change."""
+    listed = {a.id: set(map(email_key, a.after.members)) for a in actions
+              if a.kind is ActionKind.SCIM_SET_GROUP_MEMBERS}  # each push's userNames, as keys
+    dropped = set()
+    for a in actions:
+        by = a.evidence.removed_by if a.kind is ActionKind.TEAMS_REMOVE_MEMBER else UNSET
+        if not by:
+            continue
+        user = state.users.get(a.target.member_id)
+        if by not in listed or (user is not None and email_key(user.user_name) in listed[by]):
+            dropped.add(a.id)
+    if not dropped:
+        return actions
+    return [msgspec.structs.replace(a, depends_on=tuple(d for d in a.depends_on if d not in dropped))
+            if dropped.intersection(a.depends_on) else a for a in actions if a.id not in dropped]
 
 
 def leftovers_item(a: Assignment, reported: tuple[Leftover, ...], setting: str) -> ReviewItem:
