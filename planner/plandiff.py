@@ -7,7 +7,8 @@ Pure functions over two :class:`~planner.model.Plan` objects (read by
 - actions, by id: **added** (in NEW only), **removed** (in OLD only), **changed** (same id,
   some field differs: ``target``, ``before``, ``after``, ``rule``, ``reason``, ``evidence``,
   ``depends_on``; nested values are compared leaf by leaf and named by dotted path, e.g.
-  ``after.userType: 'View' -> 'Build'``);
+  ``after.userType: 'View' -> 'Build'``); a list of names or ids (a push's ``after.members``) by the
+  elements added and removed: ``after.members (19 -> 20): added 'robert.chen@acme.example'``;
 - review items, by id: **opened**, **closed**, **changed** (blocking, message or resolution);
 - summary **deltas**: every number of ``summary`` that differs (``actions.scim.link_user``,
   ``review_items.blocking``, ``account_types.downgrades``, ...).
@@ -18,6 +19,7 @@ Nothing is re-derived: the plans carry every decision; this only lines them up.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -31,14 +33,54 @@ ITEM_FIELDS = ("blocking", "message", "resolution")
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One leaf that differs: dotted ``path``, ``old`` and ``new`` values (``None`` when absent)."""
+    """One leaf that differs: dotted ``path``, ``old`` and ``new`` values (``None`` when absent).
+
+    A leaf that is a list of names or ids in both plans (a push's ``after.members``, ``before.memberIds``,
+    ``depends_on``) is a set the plans change element by element: :attr:`added` and :attr:`removed` say which
+    (in the list's order), and the line names them, never both whole lists (tester10 nit 15: a team push
+    re-adding one person showed as ``after.members: [19 names] -> [20 names]``)."""
 
     path: str
     old: Any
     new: Any
 
+    @property
+    def elementwise(self) -> bool:
+        """Both values are lists of strings or numbers, so the change is :attr:`added` and :attr:`removed`."""
+        return all(isinstance(v, list) and all(isinstance(x, (str, int, float)) for x in v)
+                   for v in (self.old, self.new))
+
+    @property
+    def added(self) -> list[Any]:
+        """The elements of ``new`` that ``old`` lacks (a repeated element counts each time), in ``new``'s order;
+        ``[]`` unless :attr:`elementwise`."""
+        return _missing(self.new, self.old) if self.elementwise else []
+
+    @property
+    def removed(self) -> list[Any]:
+        """The elements of ``old`` that ``new`` lacks, in ``old``'s order; ``[]`` unless :attr:`elementwise`."""
+        return _missing(self.old, self.new) if self.elementwise else []
+
     def __str__(self) -> str:
-        return f"{self.path}: {_show(self.old)} -> {_show(self.new)}"
+        if not self.elementwise:
+            return f"{self.path}: {_show(self.old)} -> {_show(self.new)}"
+        parts = [f"added {', '.join(map(_show, self.added))}"] * bool(self.added)
+        parts += [f"removed {', '.join(map(_show, self.removed))}"] * bool(self.removed)
+        if not parts:  # the same elements in another order
+            parts = ["the same elements, reordered"]
+        return f"{self.path} ({len(self.old)} -> {len(self.new)}): {'; '.join(parts)}"
+
+
+def _missing(values: list[Any], other: list[Any]) -> list[Any]:
+    """The elements of ``values`` not matched by one of ``other`` (multiset difference, ``values``' order)."""
+    left = Counter(other)
+    out = []
+    for v in values:
+        if left[v]:
+            left[v] -= 1
+        else:
+            out.append(v)
+    return out
 
 
 @dataclass(frozen=True)
@@ -71,9 +113,12 @@ class PlanDiff:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document."""
+        def field(f: FieldChange) -> dict[str, Any]:
+            out = {"path": f.path, "old": f.old, "new": f.new}
+            return {**out, "added": f.added, "removed": f.removed} if f.elementwise else out
+
         def change(c: Changed) -> dict[str, Any]:
-            return {"id": c.id, "kind": c.kind,
-                    "changes": [{"path": f.path, "old": f.old, "new": f.new} for f in c.changes]}
+            return {"id": c.id, "kind": c.kind, "changes": [field(f) for f in c.changes]}
 
         return {
             "old": self.old_digest,

@@ -93,3 +93,34 @@ def test_exit_status_is_0_same_2_differ_1_error_in_both_modes(tmp_path, capsys, 
     assert differ[1] and bad[1] == "" and bad[2].startswith("sigma-migrate: error: ")
     code, help_text, _ = run_cli(capsys, "diff", "--help")
     assert code == 0 and "Exit 0 when the plans decide the same, 2 when they differ, 1 on an error" in help_text
+
+
+def test_a_push_whose_members_change_says_who_is_added_and_who_is_removed(tmp_path, capsys):
+    """Tester10 nit 15: a push's member list is a set; the diff names who joins and who leaves (was:
+    ``after.members: [...] -> [...]``, both whole lists, a re-added person invisible among them)."""
+    from .conftest import run_cli
+    from .plan_factory import team
+
+    people = [member(f"m{i}", f"{n}@example.com", n.title(), "X") for i, n in enumerate(["ann", "bob", "cy"], 1)]
+    users = [user(f"u{i}", f"{n}@example.com", first=n.title(), last="X") for i, n in enumerate(["ann", "bob", "cy"], 1)]
+
+    def finance(*ids):
+        return plan(snapshot(people, users, [group("gF", "Finance", users=list(ids))], teams=[team("tF", "Finance")]),
+                    "teams: {rules: [{match: exact}]}")
+
+    d = diff_plans(finance("u1", "u2"), finance("u2", "u3"))
+    [push] = [c for c in d.changed if c.id == "scim.set_group_members:gF"]
+    members = [f for f in push.changes if f.path == "after.members"]
+    assert [str(f) for f in members] == [
+        "after.members (2 -> 2): added 'cy@example.com'; removed 'ann@example.com'"]
+    assert (members[0].added, members[0].removed) == (["cy@example.com"], ["ann@example.com"])
+    write_plan(finance("u1", "u2"), tmp_path / "v1.json")
+    write_plan(finance("u1", "u2", "u3"), tmp_path / "v2.json")
+    code, out, _ = run_cli(capsys, "diff", str(tmp_path / "v1.json"), str(tmp_path / "v2.json"))
+    assert code == 2 and "      after.members (2 -> 3): added 'cy@example.com'" in out.splitlines()
+    assert "ann@example.com', 'bob" not in out  # never the whole lists
+    code, out, _ = run_cli(capsys, "diff", str(tmp_path / "v1.json"), str(tmp_path / "v2.json"), "--json")
+    [push] = [c for c in json.loads(out)["actions"]["changed"] if c["id"] == "scim.set_group_members:gF"]
+    assert [c for c in push["changes"] if c["path"] == "after.members"] == [
+        {"path": "after.members", "old": ["ann@example.com", "bob@example.com"],
+         "new": ["ann@example.com", "bob@example.com", "cy@example.com"], "added": ["cy@example.com"], "removed": []}]
