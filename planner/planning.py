@@ -318,7 +318,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     unmatched_decisions = unmatched_decisions_of(policy, directory, people)
     outcome.uses.extend(unmatched.decision_uses(policy, directory, unmatched_decisions, people))
     outcome.uses.extend(linking.guard_override_uses(policy, directory, people))
-    team_rows = fold_teams(policy, directory, people, outcome, deactivated_by(unmatched_decisions))
+    team_rows, joining = fold_teams(policy, directory, people, outcome, deactivated_by(unmatched_decisions))
     outcome.actions, unnamed_teams = scim_values.drop_unnamed_teams(outcome.actions)  # Sigma refuses a blank name
     from .sources.formulas import team_name_items  # a derived team name can look like a formula
 
@@ -335,7 +335,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
     outcome.uses.extend(scim_state.conflict_entry_absences(policy.linking.scim_state_conflicts, directory))
     outcome.review_items.extend(policy_entries.unused_entry_items(policy, outcome.uses, (r.loc for r in unknown)))
-    team_rows = rows_with_final_actions(team_rows, actions)
+    team_rows = rows_with_final_actions(team_rows, actions, joining)
     protected = directory.protected_members(policy)
     guard_results, guard_items = guards.evaluate(
         policy, directory, actions, linked_idp_ids(people, protected),
@@ -579,7 +579,7 @@ TYPED_STATUSES = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE, PersonSt
 
 
 def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome,
-               deactivated: frozenset[str] = frozenset()) -> list[TeamRow]:
+               deactivated: frozenset[str] = frozenset()) -> tuple[list[TeamRow], dict[str, frozenset[str]]]:
     """Step 11: each IdP group's :class:`~planner.rules.teams.Assignment` gets its
     :class:`~planner.rules.teams.TeamDecision` over the people's final statuses (and ``deactivated``, the
     memberIds step 12 deactivates, :func:`deactivated_by`: a member the plan does not provision whom a push
@@ -587,7 +587,8 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
     ``teams.likely_rename`` item that replaces it (an informational ``teams.likely_rename`` or
     ``teams.possible_rename`` goes with the decision: :func:`with_rename_hint`); the teams no group maps to get theirs
     (:func:`~planner.rules.teams.decide_unmanaged`). Adds actions and items to ``outcome``; returns
-    the team rows, sorted as the report lists them."""
+    the team rows, sorted as the report lists them, and whom each push adds
+    (:attr:`~planner.rules.teams.TeamDecision.joining`, by the push's id) for :func:`rows_with_final_actions`."""
     team_policy = policy.teams
     people = teams.team_people(people, deactivated)
     assignments, items = teams.assign_groups(team_policy, directory, policy.scope.groups)
@@ -607,7 +608,8 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
         outcome.review_items.extend(decision.review_items)
     outcome.uses.extend(teams.confirmation_uses(team_policy, directory,
                                                 (i for decision in decisions for i in decision.review_items)))
-    return teams.sorted_rows(row for decision in decisions for row in decision.rows)
+    joining = {push: joins for decision in decisions for push, joins in decision.joining.items()}
+    return teams.sorted_rows(row for decision in decisions for row in decision.rows), joining
 
 
 def with_rename_hint(decision: teams.TeamDecision, item: ReviewItem | None) -> teams.TeamDecision:
@@ -618,14 +620,16 @@ def with_rename_hint(decision: teams.TeamDecision, item: ReviewItem | None) -> t
     return replace(decision, review_items=(item, *decision.review_items))
 
 
-def rows_with_final_actions(rows: list[TeamRow], actions: list[Action]) -> list[TeamRow]:
+def rows_with_final_actions(rows: list[TeamRow], actions: list[Action],
+                            joining: Mapping[str, frozenset[str]] | None = None) -> list[TeamRow]:
     """The team rows as the plan's final ``actions`` leave them (ids and member counts,
     :func:`~planner.rules.teams.row_of_final_actions`): :func:`fold_teams` makes the rows before a
     blank team name drops an action (:func:`~planner.rules.scim_values.drop_unnamed_teams`) and before
     :func:`~planner.rules.scim_state.settle` drops what Sigma's SCIM state already holds or holds back,
-    and show and the report render the plan's actions, never ones it no longer has."""
+    and show and the report render the plan's actions, never ones it no longer has; ``joining``: whom each push
+    adds (:func:`fold_teams`), counted as far as the final push still sends them."""
     final = {a.id: a for a in actions}
-    return [teams.row_of_final_actions(row, final) for row in rows]
+    return [teams.row_of_final_actions(row, final, joining) for row in rows]
 
 
 def unmatched_decisions_of(policy: Policy, directory: Directory, people: tuple[Person, ...]

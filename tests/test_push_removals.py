@@ -7,7 +7,8 @@ over HTTP (plan, apply, fetch, a changed export, re-plan, show, apply, fetch).
 
 - wave 1: a REST deactivation leaves the team membership alone, and the plan says so (no removal);
 - a removal the teams family planned for a push that settling drops, or whose list keeps the member, is no
-  removal (was: counted, and apply failed it, NotRemovedByPush).
+  removal (was: counted, and apply failed it, NotRemovedByPush); a person the push's settled list keeps out is
+  not added either (the row's ``+a``: who the final push sends and the team lacks).
 """
 
 from __future__ import annotations
@@ -121,5 +122,39 @@ def test_a_removal_whose_push_keeps_the_member_or_is_dropped_is_no_removal(tmp_p
             [row] = [t for t in p.teams if t.name == "Finance"]
             assert (row.members_before, row.members_after, row.members_removed, row.actions,
                     p.summary.teams.member_removals) == (2, 2, 0, (), 0)
+    finally:
+        server.close()
+
+
+def test_a_push_whose_list_settling_keeps_someone_out_of_adds_only_whom_it_sends(tmp_path: Path):
+    """The other direction: SCIM removed Bob from Finance after the (older) export, which still lists him;
+    settled ``scim_state``, the push keeps him out and adds only Dan, new in the IdP: the row says
+    1 -> 2 (+1 -0), what apply leaves (was: 1 -> 3 (+2), Bob counted as joining)."""
+    from msgspec import structs as msgspec_structs
+
+    from .plan_factory import user
+    from .test_day_two_group_dates import FIRST as DATED_FIRST, POLICY as DATED_POLICY, SNAP as DATED, \
+        finance_dated
+
+    server, _ = counting_sandbox(DATED.sigma)
+    try:
+        apply_and_fetch(plan(DATED, DATED_FIRST), tmp_path / "wave", server)
+        scim_patch(server, "/Groups/tF", [{"op": "remove", "path": 'members[value eq "mB"]'}])
+        sigma = fetch(tmp_path, server, "after-scim")
+        [scim_finance] = [g for g in sigma.scim_groups if g.id == "tF"]
+        snap = finance_dated(sigma, moved(scim_finance.last_modified, -1), members=("uA", "uB", "uD"))
+        dan = user("uD", "dan@example.com", first="Dan", last="Ko")
+        snap = replace(snap, idp=replace(snap.idp, users=snap.idp.users + (dan,), groups=tuple(
+            msgspec_structs.replace(g, member_user_ids=g.member_user_ids + ("uD",)) if g.id == "gV" else g
+            for g in snap.idp.groups)))
+        p = plan(snap, DATED_POLICY + "\nlinking: {scim_state_conflicts: {uB: scim_state}}")
+        assert (kinds(p), review_codes(p)) == (
+            [("scim.create_user", "scim.create_user:uD"), ("scim.set_group_members", PUSH)], [])
+        assert by_id(p)[PUSH].after.members == ["ann@example.com", "dan@example.com"]
+        [row] = [t for t in p.teams if t.name == "Finance"]
+        assert (row.members_before, row.members_after, row.members_added, row.members_removed) == (1, 2, 1, 0)
+        done = apply_and_fetch(p, tmp_path / "week2", server)
+        [dan_id] = [m.member_id for m in done.members if m.email == "dan@example.com"]
+        assert finance(done) == sorted(["mA", dan_id])
     finally:
         server.close()

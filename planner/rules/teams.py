@@ -245,6 +245,10 @@ class TeamDecision:
     actions: tuple[Action, ...] = ()
     review_items: tuple[ReviewItem, ...] = ()
     rows: tuple[TeamRow, ...] = ()
+    joining: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """The people each push adds to its team, by the push's id: the :func:`~planner.model.email_key` of the
+    userNames it sends for people not in the team yet (:func:`push_joiners`), which
+    :func:`row_of_final_actions` counts in the push as finally planned."""
 
 
 # --------------------------------------------------------------------------- the people
@@ -1466,35 +1470,48 @@ def team_items(a: Assignment, group: Group, now_ids: list[str], left: Leftovers,
     return tuple(items)
 
 
-def team_row(a: Assignment, push: GroupPush, now_ids: list[str], removals: int, action_ids: list[str]) -> TeamRow:
-    """The report's row of a linked or created team: members before, after (the pushed members plus
-    current members nobody removes), added and removed."""
-    member_ids = list(map(_MEMBER_ID, push.pushed))
-    created = member_ids.count(None)  # users scim.create_user creates: no memberId yet
-    added = set(member_ids).difference(now_ids)  # pushed members not in the team yet
-    added.discard(None)
+def push_joiners(push: GroupPush, now_ids: Collection[str]) -> frozenset[str]:
+    """The :func:`~planner.model.email_key` of each userName ``push`` sends for a person not in the team
+    (``now_ids``: its memberIds) yet: a user ``scim.create_user`` creates (no memberId yet) or a member
+    outside the team. What the push adds, as :attr:`TeamDecision.joining` carries it."""
+    now = set(now_ids)
+    return frozenset(email_key(p.user_name) for p in push.pushed if p.member_id is None or p.member_id not in now)
+
+
+def team_row(a: Assignment, now_ids: list[str], joining: frozenset[str], removals: int,
+             action_ids: list[str]) -> TeamRow:
+    """The report's row of a linked or created team: members before, added (``joining``,
+    :func:`push_joiners`), removed, after (before + added - removed: each member once, build_directory)."""
     return TeamRow(
         team_id=a.team_id, name=a.name, group_id=a.group_id, group_name=a.group_name,
         mode="link" if a.team_id else "create",
         members_before=len(now_ids),
-        members_after=len(now_ids) + (created + len(added)) - removals,  # each member once: build_directory
-        members_added=created + len(added),
+        members_after=len(now_ids) + len(joining) - removals,
+        members_added=len(joining),
         members_removed=removals,
         actions=tuple(sorted(action_ids)), is_archived=False,
     )
 
 
-def row_of_final_actions(row: TeamRow, final: Mapping[str, Action]) -> TeamRow:
-    """``row`` as the plan's ``final`` actions (by id) leave it, after settling dropped some
-    (:func:`planner.rules.scim_state.settle`, :func:`planner.rules.scim_values.drop_unnamed_teams`):
-    only the ids still planned; removed, the ``teams.remove_member`` actions left; added, :func:`team_row`'s
-    count while the ``scim.set_group_members`` is left, else none; after, before + added - removed."""
+def row_of_final_actions(row: TeamRow, final: Mapping[str, Action],
+                         joining: Mapping[str, frozenset[str]] | None = None) -> TeamRow:
+    """``row`` as the plan's ``final`` actions (by id) leave it, after settling dropped or changed some
+    (:func:`planner.rules.scim_state.settle`, :func:`planner.rules.scim_values.drop_unnamed_teams`,
+    :func:`removals_by_final_pushes`): only the ids still planned; removed, the ``teams.remove_member``
+    actions left; added, the people the push adds (``joining``, :attr:`TeamDecision.joining`) its final
+    ``after.members`` still sends (settling may keep SCIM's side of a membership out of it:
+    :func:`~planner.rules.scim_state.dated_group_members`), none without a push; after, before + added -
+    removed. So the row's ``+a -r`` is what the plan's actions do, one fact with the summary and the guard."""
     kept = tuple(i for i in row.actions if i in final)
-    if len(kept) == len(row.actions):
+    acts = [final[i] for i in kept]
+    push = next((x for x in acts if x.kind is ActionKind.SCIM_SET_GROUP_MEMBERS), None)
+    added = 0
+    if push is not None:
+        joins = (joining or {}).get(push.id)
+        added = row.members_added if joins is None else len(joins.intersection(map(email_key, push.after.members)))
+    removed = sum(x.kind is ActionKind.TEAMS_REMOVE_MEMBER for x in acts)
+    if (kept, added, removed) == (row.actions, row.members_added, row.members_removed):
         return row
-    kinds = [final[i].kind for i in kept]
-    added = row.members_added if ActionKind.SCIM_SET_GROUP_MEMBERS in kinds else 0
-    removed = kinds.count(ActionKind.TEAMS_REMOVE_MEMBER)
     return msgspec.structs.replace(row, actions=kept, members_added=added, members_removed=removed,
                                    members_after=row.members_before + added - removed)
 
@@ -1525,10 +1542,12 @@ def decide_team(a: Assignment, policy: Teams, directory: Directory, people: Team
     removals = tuple(sorted((*(removal_action(a, x, set_members.id) for x in left.removed),
                              *(removal_action(a, x, set_members.id, by_push=True) for x in left.pushed_out)),
                             key=attrgetter("id")))
-    row = team_row(a, push, now_ids, len(removals), [adopt.id, set_members.id] + [r.id for r in removals])
+    joining = push_joiners(push, now_ids)
+    row = team_row(a, now_ids, joining, len(removals), [adopt.id, set_members.id] + [r.id for r in removals])
     items = team_items(a, group, now_ids, left, policy, directory, people, outside)
     return TeamDecision((adopt, set_members) + removals,
-                        items + ((unclean_name_item(a, unclean),) if unclean else ()), (row,))
+                        items + ((unclean_name_item(a, unclean),) if unclean else ()), (row,),
+                        {set_members.id: joining})
 
 
 # --------------------------------------------------------------------------- teams no group maps to
