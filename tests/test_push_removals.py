@@ -8,7 +8,8 @@ over HTTP (plan, apply, fetch, a changed export, re-plan, show, apply, fetch).
 - wave 1: a REST deactivation leaves the team membership alone, and the plan says so (no removal);
 - a removal the teams family planned for a push that settling drops, or whose list keeps the member, is no
   removal (was: counted, and apply failed it, NotRemovedByPush); a person the push's settled list keeps out is
-  not added either (the row's ``+a``: who the final push sends and the team lacks).
+  not added either (the row's ``+a``: who the final push sends and the team lacks);
+- a member a blocking item holds stays in the push of a team whose SCIM group lists them (never removed while held).
 """
 
 from __future__ import annotations
@@ -156,5 +157,42 @@ def test_a_push_whose_list_settling_keeps_someone_out_of_adds_only_whom_it_sends
         done = apply_and_fetch(p, tmp_path / "week2", server)
         [dan_id] = [m.member_id for m in done.members if m.email == "dan@example.com"]
         assert finance(done) == sorted(["mA", dan_id])
+    finally:
+        server.close()
+
+
+def test_a_push_keeps_the_held_members_its_teams_scim_group_lists(tmp_path: Path):
+    """A re-plan in which a blocking linking item holds Bob (a second IdP user has his address): his team's
+    push keeps him, as Sigma's SCIM state names him, so nothing removes a held member while the question is
+    open (was: the push's list left him out, removing him with 'members 2 -> 2 (+0 -0)' on the row)."""
+    from .plan_factory import user
+
+    server, _ = counting_sandbox(SNAP.sigma)
+    try:
+        sigma = apply_and_fetch(plan(SNAP, FIRST), tmp_path / "wave", server)
+        twin = user("uB2", "bob@example.com", first="Bob", last="Ray")
+        snap = replace(SNAP, sigma=sigma, idp=replace(SNAP.idp, users=SNAP.idp.users + (twin,)))
+        p = plan(snap, POLICY)
+        assert review_codes(p) == [("linking.idp_duplicate", True)]
+        [bob] = [r for r in p.people if r.member_id == "mB"]
+        assert (bob.actions, bob.review_items) == ((), ("linking.idp_duplicate:uB",))
+        assert kinds(p) == []  # Finance's push keeps Bob: Sigma's SCIM group already holds its list
+        [row] = [t for t in p.teams if t.name == "Finance"]
+        assert (row.members_before, row.members_after, row.members_added, row.members_removed, row.actions) == (
+            2, 2, 0, 0, ())
+
+        # a push that still runs (Cy joins) carries him, and says why
+        cy = user("uC", "cy@example.com", first="Cy", last="Oz")
+        snap = replace(snap, idp=replace(snap.idp, users=snap.idp.users + (cy,), groups=tuple(
+            structs.replace(g, member_user_ids=g.member_user_ids + ("uC",)) if g.id in ("gF", "gV") else g
+            for g in snap.idp.groups)))
+        p = plan(snap, POLICY)
+        push = by_id(p)[PUSH]
+        assert push.after.members == ["ann@example.com", "bob@example.com", "cy@example.com"]
+        assert push.reason == ("team 'Finance' members = the 2 provisioned member(s) of group 'Finance'; keeps "
+                               "bob@example.com: held by a blocking review item, so the push does not remove them "
+                               "while it is open")
+        [row] = [t for t in p.teams if t.name == "Finance"]
+        assert (row.members_before, row.members_after, row.members_added, row.members_removed) == (2, 3, 1, 0)
     finally:
         server.close()

@@ -31,7 +31,8 @@ informational item (``report``); nothing in the plan adds them back. Members
 who are inactive or archived cannot be removed through the API (docs/sigma-api.md
 §3.3) and are reported, as are memberships of a memberId missing from the
 members export (state ``unknown``) and of members a blocking linking review
-item holds (state ``held``: who they are is not decided yet). Active teams no group maps to become **unmanaged**.
+item holds (state ``held``: who they are is not decided yet; a push whose team's SCIM group lists them keeps them
+in its member list, :func:`held_kept`). Active teams no group maps to become **unmanaged**.
 A group with no members mapped to a team that has members would empty the team: a blocking
 ``teams.empty_group`` item unless ``teams.confirm_empty`` names the group (:func:`empty_group_item`).
 A Sigma export with no team at all while the organization has members and groups would become new
@@ -1071,8 +1072,8 @@ def members_note(group: Group, policy: Teams, idp_format: str) -> str:
 
 def set_members_action(a: Assignment, push: GroupPush, now_ids: list[str], group_action_id: str,
                        evidence: GroupEvidence, note: str, removes: Iterable[str] = (),
-                       keeps: Sequence[PushedUser] = (), setting: str = "", scim_keeps: Sequence[PushedUser] = ()
-                       ) -> Action:
+                       keeps: Sequence[PushedUser] = (), setting: str = "", scim_keeps: Sequence[PushedUser] = (),
+                       held_keeps: Sequence[PushedUser] = ()) -> Action:
     """``scim.set_group_members``: the team's members become the group's provisioned users (by the
     userName sent), after their links and creates and the group's own link or create, and after the
     links of the leftovers its push removes (``removes``: their ``scim.link_user`` ids,
@@ -1080,7 +1081,8 @@ def set_members_action(a: Assignment, push: GroupPush, now_ids: list[str], group
     also ``keeps`` the linked team members in the group only through nesting whom ``teams.nested_only``
     (``setting``: ``keep``, or ``review`` until decided) does not remove: left out, the push, which replaces
     the team's SCIM members, would remove them (:func:`nested_kept`); and ``scim_keeps``, the ``scim_kept``
-    members the team's SCIM group lists though the export's group does not (:attr:`Leftovers.scim_kept`)."""
+    members the team's SCIM group lists though the export's group does not (:attr:`Leftovers.scim_kept`); and
+    ``held_keeps``, the held members the team's SCIM group lists (:func:`held_kept`)."""
     user_names = list(map(attrgetter("user_name"), push.pushed))
     kept = [k.user_name for k in keeps]
     if kept:
@@ -1091,6 +1093,11 @@ def set_members_action(a: Assignment, push: GroupPush, now_ids: list[str], group
         note += (f"; keeps {', '.join(sorted(by_scim))}: Sigma's SCIM group lists them and "
                  "linking.scim_state_conflicts says Sigma's SCIM state is newer than the export")
         kept += by_scim
+    held = [k.user_name for k in held_keeps]
+    if held:
+        note += (f"; keeps {', '.join(sorted(held))}: held by a blocking review item, so the push does not "
+                 "remove them while it is open")
+        kept += held
     return make_action(
         ActionKind.SCIM_SET_GROUP_MEMBERS,
         a.group_id,
@@ -1176,6 +1183,21 @@ def unprovisioned_leftovers(a: Assignment, now_ids: list[str], push: GroupPush, 
                  for mid in now_ids
                  if mid in unpushed and mid in push.holds and membership_state(mid, directory, people) == "active"
                  and removed_by_push(mid, a.team_id, directory, people))
+
+
+def held_kept(a: Assignment, now_ids: list[str], directory: Directory, people: TeamPeople) -> list[PushedUser]:
+    """The team members a blocking linking item holds (:attr:`TeamPeople.held`) whom the group's push would
+    remove (:func:`removed_by_push`: the team's SCIM group lists them, a re-plan after a wave), each with the
+    userName Sigma's SCIM state has for them: the push keeps them in its member list. A held member is never
+    removed while the question is open (module docstring), and the push, whose list leaves out whoever it does
+    not provision, is a removal too (tester10 finding 7: a re-plan holding Ann and Bob pushed Finance empty
+    while its row said 2 -> 2). Sorted by memberId as ``now_ids`` is."""
+    held = people.held
+    if not held or a.team_id is None or a.team_id not in directory.scim.groups:
+        return []
+    users = directory.scim.users
+    return [PushedUser(mid, users[mid].user_name, "") for mid in now_ids
+            if mid in held and mid in users and removed_by_push(mid, a.team_id, directory, people)]
 
 
 def nested_kept(left: Leftovers, people: TeamPeople) -> list[PushedUser]:
@@ -1538,7 +1560,7 @@ def decide_team(a: Assignment, policy: Teams, directory: Directory, people: Team
                                      members_note(group, policy, directory.idp_format),
                                      [links[x.member_id].action_id for x in left.pushed_out if x.member_id in links],
                                      nested_kept(left, people), policy.nested_only,
-                                     [links[x.member_id] for x in left.scim_kept])
+                                     [links[x.member_id] for x in left.scim_kept], held_kept(a, now_ids, directory, people))
     removals = tuple(sorted((*(removal_action(a, x, set_members.id) for x in left.removed),
                              *(removal_action(a, x, set_members.id, by_push=True) for x in left.pushed_out)),
                             key=attrgetter("id")))
