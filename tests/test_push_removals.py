@@ -9,7 +9,8 @@ over HTTP (plan, apply, fetch, a changed export, re-plan, show, apply, fetch).
 - a removal the teams family planned for a push that settling drops, or whose list keeps the member, is no
   removal (was: counted, and apply failed it, NotRemovedByPush); a person the push's settled list keeps out is
   not added either (the row's ``+a``: who the final push sends and the team lacks);
-- a member a blocking item holds stays in the push of a team whose SCIM group lists them (never removed while held).
+- a member a blocking item holds, or whose deactivation a blocking scim.state_conflict holds, stays in the push of
+  a team whose SCIM group lists them (never removed while the question is open).
 """
 
 from __future__ import annotations
@@ -194,5 +195,29 @@ def test_a_push_keeps_the_held_members_its_teams_scim_group_lists(tmp_path: Path
                                "while it is open")
         [row] = [t for t in p.teams if t.name == "Finance"]
         assert (row.members_before, row.members_after, row.members_added, row.members_removed) == (2, 3, 1, 0)
+    finally:
+        server.close()
+
+
+def test_a_push_keeps_a_member_whose_deactivation_is_in_question(tmp_path: Path):
+    """Bob DEPROVISIONED with no date: his deactivation is the blocking scim.state_conflict (which is newer?),
+    so it is not planned, and Finance's push keeps him (was: the push left him out, a removal of a person
+    whose leaving the plan asks about)."""
+    from .test_scim_kept_members import SNAP as KEPT, week2
+
+    server, _ = counting_sandbox(KEPT.sigma)
+    try:
+        sigma = apply_and_fetch(plan(KEPT, FIRST), tmp_path / "wave", server)
+        p = plan(week2(sigma), POLICY)
+        assert review_codes(p) == [("scim.state_conflict", True)]
+        assert kinds(p) == [("scim.create_user", "scim.create_user:uC"), ("scim.set_group_members", PUSH)]
+        push = by_id(p)[PUSH]
+        assert (push.after.members, push.reason) == (
+            ["ann@example.com", "bob@example.com", "cy@example.com"],
+            "team 'Finance' members = the 2 provisioned member(s) of group 'Finance' (keeps bob@example.com: their "
+            "deactivation waits on the scim.state_conflict about them)")
+        [row] = [t for t in p.teams if t.name == "Finance"]
+        assert (row.members_before, row.members_after, row.members_added, row.members_removed,
+                p.summary.teams.member_removals) == (2, 3, 1, 0, 0)
     finally:
         server.close()

@@ -617,6 +617,10 @@ class PlannedState:
     uses: list[EntryUse] = field(default_factory=list)
     """Where :meth:`verdict` reports each ``linking.scim_state_conflicts`` entry it consulted (one
     :class:`~planner.rules.policy_entries.EntryUse` per disagreement): the caller's list, appended to."""
+    questioned: frozenset[str] = frozenset()
+    """memberIds of the SCIM-managed members whose deactivation a blocking ``scim.state_conflict`` holds
+    (:func:`settle`, before the pushes): a push of a team whose SCIM group lists them keeps them
+    (:func:`_keep_held_members`), as nothing removes a member while the question about them is open."""
 
     @classmethod
     def of(cls, state: ScimState, actions: list[Action], conflicts: Mapping[str, object] | None = None,
@@ -990,15 +994,23 @@ def held_group_members(group: ScimGroup, planned: PlannedState) -> list[str]:
 
 
 def _keep_held_members(action: ScimSetGroupMembers, group: ScimGroup, planned: PlannedState) -> ScimSetGroupMembers:
-    """The membership change with :func:`held_group_members` kept in its full list: the list replaces
-    the group's members (RFC 7644 §3.5.2), so a member left out would be removed."""
+    """The membership change with :func:`held_group_members` kept in its full list, and the members the group
+    lists whose deactivation is in question (:attr:`PlannedState.questioned`): the list replaces the group's
+    members (RFC 7644 §3.5.2), so a member left out would be removed (tester10 finding 7: the push removed a
+    person whose deactivation the plan asked about)."""
     planned_keys = {email_key(m) for m in action.after.members}
     kept = [name for name in held_group_members(group, planned) if email_key(name) not in planned_keys]
-    if not kept:
+    users, listed = planned.state.users, set(group.member_ids)
+    planned_keys.update(map(email_key, kept))
+    asked = sorted(users[m].user_name for m in planned.questioned
+                   if m in users and users[m].id in listed and email_key(users[m].user_name) not in planned_keys)
+    if not kept and not asked:
         return action
-    return replace(action, after=replace(action.after, members=sorted([*action.after.members, *kept])),
-                   reason=action.reason + f" (keeps {', '.join(sorted(kept))}: provisioned by SCIM, absent from "
-                                          "the IdP export, see scim.state_conflict)")
+    notes = [f"keeps {', '.join(sorted(kept))}: provisioned by SCIM, absent from the IdP export, see "
+             "scim.state_conflict"] * bool(kept)
+    notes += [f"keeps {', '.join(asked)}: their deactivation waits on the scim.state_conflict about them"] * bool(asked)
+    return replace(action, after=replace(action.after, members=sorted([*action.after.members, *kept, *asked])),
+                   reason=action.reason + f" ({'; '.join(notes)})")
 
 
 def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
@@ -1362,11 +1374,18 @@ def settle(state: ScimState, actions: list[Action], conflicts: Mapping[str, str]
     if not state.known:
         return actions, []
     planned = PlannedState.of(state, actions, conflicts, idp_users, provisioning_admin, returning, idp_groups, uses)
+    # the pushes last: a push keeps whom a blocking question about their deactivation holds (PlannedState.questioned)
+    first = {i: settle_action(a, planned) for i, a in enumerate(actions) if not isinstance(a, ScimSetGroupMembers)}
+    questioned = frozenset(actions[i].target.member_id for i, x in first.items()
+                           if isinstance(actions[i], MembersDeactivate) and x.action is None
+                           and x.review_item is not None and x.review_item.code == "scim.state_conflict")
+    if questioned:
+        planned = replace_record(planned, questioned=questioned)
     out: list[Action] = []
     items: list[ReviewItem] = []
     renamed: dict[str, str] = {}  # action id -> its replacement's id, "" when dropped
-    for a in actions:
-        settled = settle_action(a, planned)
+    for i, a in enumerate(actions):
+        settled = first[i] if i in first else settle_action(a, planned)
         if settled.review_item is not None:
             items.append(settled.review_item)
         if settled.action is None:
