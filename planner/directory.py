@@ -181,12 +181,14 @@ class ScimState:
     """SCIM was set up in the organization by then: the earliest ``meta.created`` of a provisioned user (ISO 8601
     UTC to the second; RFC 7643 §3.1), ``None`` when no provisioned user says (:func:`scim_set_up_by`)."""
     without_external_id: Mapping[str, ScimUser] = field(default_factory=dict)
-    """Listed users with no ``externalId`` whose ``meta.created`` is after :attr:`set_up_by` (or there but unreadable
-    while :attr:`set_up_by` is known: cannot tell, tester10 #12), by memberId: an IdP
-    that sends no ``externalId`` (generic SCIM clients) provisioned them, or someone made them by hand after SCIM
-    was set up; the listing cannot tell which (docs/sandbox.md "provisioned or not"). They are not in
+    """Listed users with no ``externalId`` the listing cannot tell from pre-SCIM members (:func:`listed_pre_scim`
+    false), by memberId: an IdP that sends no ``externalId`` (generic SCIM clients) provisioned them, or someone made
+    them by hand; the listing cannot tell which (docs/sandbox.md "provisioned or not"). They are not in
     :attr:`users` (nothing links or satisfies by them), but no REST deactivation is planned for them on an
-    IdP export's absence alone (:mod:`planner.rules.scim_state`, ``scim.state_conflict``)."""
+    IdP export's absence alone (:mod:`planner.rules.scim_state`, ``scim.state_conflict``): Sigma refuses a REST
+    deactivation of a member SCIM provisioned (403, docs/sigma-api.md §2.6; tester10 finding 8)."""
+    previous_scim: str = "unknown"
+    """The policy's ``preflight.previous_scim`` the listing was read under (:func:`listed_pre_scim`)."""
 
 
 class PersonStatus(str, Enum):
@@ -488,7 +490,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         teams={t.team_id: t for t in sigma.teams},
         team_memberships=memberships,
         team_members=_index((t.team_id, t) for t in memberships),
-        scim=scim_state(sigma, snapshot.applied.writes),
+        scim=scim_state(sigma, snapshot.applied.writes, policy.preflight.previous_scim),
         account_type_names=type_names,
         custom_account_types=frozenset(a.name for a in account_types or () if a.is_custom),
         organization_id=export_organization_id(sigma.members),
@@ -724,10 +726,12 @@ def _nested_only(nested: Mapping[str, tuple[str, ...]], direct: Mapping[str, lis
 # --------------------------------------------------------------------------- Sigma's SCIM state
 
 
-def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = ()) -> ScimState:
+def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previous_scim: str = "unknown"
+               ) -> ScimState:
     """The :class:`ScimState` of an export (empty when it has no SCIM files), with ``applied``: the SCIM
     writes of earlier runs (``plan --applied``, in the order they finished; the last one per member
-    and attribute is kept)."""
+    and attribute is kept); ``previous_scim``: the policy's ``preflight.previous_scim``, which says which listed
+    users without ``externalId`` are pre-SCIM members (:func:`listed_pre_scim`)."""
     if export.scim_users is None or export.scim_groups is None:
         return ScimState()
     members = {m.member_id for m in export.members}
@@ -751,9 +755,8 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = ()) -> Sci
             users[found[0]] = u
             if found[0] != u.id and u.id in members:
                 second_accounts[u.id] = found[0]
-        elif len(found) == 1 and not u.provisioned and (made_after(u.created, set_up_by)
-                                                        or bool(set_up_by and u.created_unreadable)):
-            without_external_id[found[0]] = u  # an unreadable meta.created cannot tell: held the same way
+        elif len(found) == 1 and not u.provisioned and not listed_pre_scim(u, set_up_by, previous_scim):
+            without_external_id[found[0]] = u
     groups: dict[str, ScimGroup] = {}
     without_team: dict[str, ScimGroup] = {}
     for g in export.scim_groups:
@@ -775,7 +778,35 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = ()) -> Sci
         second_accounts=second_accounts,
         set_up_by=set_up_by,
         without_external_id=without_external_id,
+        previous_scim=previous_scim,
     )
+
+
+THIS_MIGRATIONS_SET_UP = frozenset({"none", "removed_by_support"})
+"""The ``preflight.previous_scim`` answers that say the SCIM connection in use was set up for this migration (no
+earlier one, or Sigma support removed it, docs/sigma-api.md §5.1): nothing was provisioned through it before its
+first provisioned user (:func:`scim_set_up_by`), the migration's first link or the IdP's first push."""
+
+
+def listed_pre_scim(user: ScimUser, set_up_by: str | None, previous_scim: str) -> bool:
+    """Whether ``user``, whom Sigma's SCIM lists without an ``externalId``, is known to be a pre-SCIM member (made
+    by hand before SCIM was set up, so edited through the REST API: docs/sigma-api.md §2.5), where only its dates can
+    tell: Sigma's SCIM lists pre-SCIM members too, without ``externalId``, and so does it a member an IdP that sends
+    none provisioned (docs/sandbox.md "pre-SCIM members and teams", "provisioned or not"; whether real Sigma lists
+    hand-made members at all is not established, docs/sigma-api.md §10.15, so a listed one is never taken for one
+    on the listing alone).
+
+    True when the policy says the SCIM connection in use is this migration's (``previous_scim`` in
+    :data:`THIS_MIGRATIONS_SET_UP`) and ``user`` was made (``meta.created``) no later than ``set_up_by``, its first
+    provisioned user (a ``meta.created`` there but unreadable while ``set_up_by`` is known cannot tell, tester10 #12).
+    False otherwise: made after ``set_up_by`` (an IdP that sends no ``externalId`` provisioned them, or someone made
+    them by hand since: tester9 finding F2), or under ``same_setup`` / ``unknown``, where SCIM may have been in use
+    before its first provisioned user, an IdP that sends no ``externalId`` may have provisioned them then (tester10
+    finding 8: a member so provisioned before the first wave's links was planned ``members.deactivate``, which
+    Sigma refused 403)."""
+    if previous_scim not in THIS_MIGRATIONS_SET_UP:
+        return False
+    return not (made_after(user.created, set_up_by) or bool(set_up_by and user.created_unreadable))
 
 
 def scim_set_up_by(users: Iterable[ScimUser]) -> str | None:

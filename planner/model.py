@@ -696,8 +696,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``scim.state_conflict``: ``action``, ``externalId``, ``attribute`` (``active``/``userType``),
       ``scimValue``, ``exportValue``, ``scimLastModified``, ``exportLastUpdated`` (``null``: not said); for a
       user the export lacks, ``exportNewest`` (its newest record) when it dates one; for a listed user without
-      ``externalId`` made after SCIM was set up (:attr:`planner.directory.ScimState.without_external_id`), also
-      ``scimCreated`` (its ``meta.created``) and ``scimSetUpBy``; ``writtenBy`` (the run of a plan given to
+      ``externalId`` not known to be pre-SCIM (:attr:`planner.directory.ScimState.without_external_id`), also
+      ``scimCreated`` (its ``meta.created``) and ``scimSetUpBy`` (``null``: SCIM lists no provisioned user); ``writtenBy`` (the run of a plan given to
       ``plan --applied`` that wrote SCIM's values, :class:`AppliedWrite`);
       ``scim.reused_address``: ``externalId`` (the IdP identity SCIM provisioned the member for), ``idpId``
       (the IdP user now holding the address), ``userName`` (the address), ``scimActive``, ``scimCreated``,

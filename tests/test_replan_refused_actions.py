@@ -2,8 +2,11 @@
 (tester10 finding 8: "Plan again" led back to the identical refused plan, forever).
 
 Against the real sandbox over HTTP: before the migration, an IdP whose client sends no ``externalId``
-provisioned ``scim.test@example.com`` through SCIM; the IdP export does not list them, so the plan
-deactivates the member over REST (``members.deactivate``), which Sigma refuses ``403`` (provisioned by
+provisioned ``scim.test@example.com`` through SCIM; the IdP export does not list them. Under
+``previous_scim: same_setup`` the first plan never deactivates them over REST (the listing cannot tell them from a
+pre-SCIM member: the blocking ``scim.state_conflict``). Under a policy that says the SCIM connection is this
+migration's own (``removed_by_support``), which this IdP's earlier push contradicts, the plan takes them for a
+pre-SCIM member and deactivates them over REST (``members.deactivate``), which Sigma refuses ``403`` (provisioned by
 SCIM) on every run. The journal keeps Sigma's answer (``refused``); ``plan --applied`` reads it and raises
 ``applied.refused_again`` instead of planning the same action again."""
 
@@ -17,6 +20,7 @@ import pytest
 from planner.applied import applied_runs
 from planner.execute.journal import Journal, journal_path, read_journal
 from planner.model import AccountType, AppliedRefusal, SigmaExport
+from planner.sources import load_sigma_export
 from planner.payloads import target_member_id
 from planner.planfile import read_plan, write_plan
 
@@ -68,7 +72,8 @@ def server(monkeypatch):
 
 def test_a_refused_deactivation_is_an_item_in_the_replan_with_applied_never_the_same_action(tmp_path, server,
                                                                                           capsys):
-    write(tmp_path / "pol.yaml", POLICY)
+    policy = POLICY.replace("previous_scim: same_setup", "previous_scim: removed_by_support")
+    write(tmp_path / "pol.yaml", policy)
     write(tmp_path / "entra/users.csv", USERS)
     urls = ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
 
@@ -122,7 +127,7 @@ def test_a_refused_deactivation_is_an_item_in_the_replan_with_applied_never_the_
     assert plan3.actions == ()  # run 1 linked the others: nothing else is left
 
     # the reviewer keeps them: the item is settled, nothing is planned for them
-    write(tmp_path / "pol.yaml", POLICY.replace("  action: deactivate\n", "  action: deactivate\n  decisions:\n"
+    write(tmp_path / "pol.yaml", policy.replace("  action: deactivate\n", "  action: deactivate\n  decisions:\n"
                                                 "    scim.test@example.com: keep\n"))
     _, kept = fetch_and_plan("e4", "--applied", str(p1))
     assert [i.code for i in kept.review_items if i.code == "applied.refused_again"] == []
@@ -150,3 +155,58 @@ def test_an_old_journal_without_the_refused_column_is_read_and_says_no_refusal(t
     assert (found.action_id, found.refusal, found.plan, found.run) == ("members.deactivate:m3", "403 forbidden: x",
                                                                       str(path), 1)
     assert isinstance(found, AppliedRefusal)
+
+
+def test_a_user_scim_lists_without_external_id_before_the_first_link_is_never_a_rest_deactivation(tmp_path, server,
+                                                                                                  capsys):
+    """tester10 finding 8, at its root: under ``previous_scim: same_setup`` SCIM was in use before this migration's
+    first link, so a member SCIM lists without ``externalId`` and made before it may be one an IdP that sends none
+    provisioned (Sigma refuses their REST deactivation, 403): the first plan asks, and the answers deactivate them
+    through SCIM (which Sigma takes) or keep them."""
+    write(tmp_path / "pol.yaml", POLICY)
+    write(tmp_path / "entra/users.csv", USERS)
+    urls = ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
+    code, _, err = run_cli(capsys, "fetch", "--out", str(tmp_path / "e1"), "--base-url", server.base_url,
+                           "--no-progress")
+    assert code == 0, err
+    [listed] = [u for u in load_sigma_export(tmp_path / "e1")[0].scim_users if u.id == server.scim_test]
+    made = listed.created
+
+    def plan_with(name: str, policy: str):
+        write(tmp_path / "pol.yaml", policy)
+        out_path = tmp_path / f"{name}.plan.json"
+        code, out, err = run_cli(capsys, "plan", "--sigma", str(tmp_path / "e1"), "--idp", str(tmp_path / "entra"),
+                                 "--policy", str(tmp_path / "pol.yaml"), "--out", str(out_path))
+        assert code == 0, out + err
+        return out_path, read_plan(out_path)
+
+    _, asked = plan_with("asked", POLICY)
+    deactivate = f"members.deactivate:{server.scim_test}"
+    assert sorted(a.id for a in asked.actions) == ["scim.link_user:m1", "scim.link_user:mAdmin"]
+    assert [(i.id, i.blocking) for i in asked.review_items] == [(f"scim.state_conflict:{deactivate}", True)]
+    [item] = asked.review_items
+    assert item.message == (
+        f"scim.test@example.com is listed by SCIM without an externalId and was made {made}, and SCIM lists no "
+        "provisioned user, while preflight.previous_scim is same_setup (SCIM may have been in use before this "
+        "migration's first link): an IdP that sends no externalId may have provisioned them, or it is a member made "
+        "by hand before SCIM, which Sigma's SCIM lists too; the listing cannot tell which, and Sigma's SCIM state and "
+        "the IdP export disagree (active: SCIM true, export absent (no IdP user matches it); SCIM last changed the "
+        f"user {made}, the export does not say when): which is newer? The plan does not send members.deactivate on "
+        "the export's word alone; if someone made them by hand, unmatched.decisions settles them instead "
+        "(scim.test@example.com: keep, or deactivate through the REST API)")
+    assert (item.evidence.scim_created, item.evidence.scim_set_up_by) == (made, None)
+
+    # the IdP provisioned them: deactivated through SCIM, which Sigma takes (REST would be 403)
+    settled, gone = plan_with("gone", POLICY + "linking:\n  scim_state_conflicts:\n    scim.test@example.com: "
+                                               "{newer: idp_export, active: false}\n")
+    assert (sorted(a.id for a in gone.actions), gone.review_items) == (
+        [f"scim.deactivate_user:{server.scim_test}", "scim.link_user:m1", "scim.link_user:mAdmin"], ())
+    assert run_cli(capsys, "approve", str(settled), "--by", "T10")[0] == 0
+    code, out, err = run_cli(capsys, "apply", str(settled), *urls)
+    assert code == 0, out + err
+    assert server.state.get_member(server.scim_test)["isInactive"] is True
+
+    # kept: nothing is planned for them, no item
+    _, kept = plan_with("kept", POLICY + "linking:\n  scim_state_conflicts:\n    scim.test@example.com: scim_state\n")
+    assert (sorted(a.id for a in kept.actions), kept.review_items) == (
+        ["scim.link_user:m1", "scim.link_user:mAdmin"], ())

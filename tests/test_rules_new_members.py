@@ -112,8 +112,31 @@ def test_the_state_conflict_of_a_member_without_external_id_is_settled_by_its_us
 
 
 def test_a_pre_scim_member_scim_lists_without_external_id_is_still_deactivated_through_rest():
+    """Under ``previous_scim: none`` (plan_factory's; ``removed_by_support`` alike) the SCIM connection is this
+    migration's: a member made before its first provisioned user is a pre-SCIM member."""
     p = plan(org(OLD, scim=[scim_user("mO", "olaf@example.com", None, "2024-02-01T10:00:00Z")]), DEACTIVATE)
     assert (kinds(p), review_codes(p)) == ([("members.deactivate", "members.deactivate:mO")], [])
+
+
+def test_under_same_setup_or_unknown_a_member_scim_lists_without_external_id_made_before_set_up_is_asked():
+    """tester10 finding 8: SCIM may have been in use before its first provisioned user, so the listing cannot tell
+    Olaf from a user an IdP that sends no externalId provisioned then (Sigma would refuse the REST deactivation)."""
+    snap = org(OLD, scim=[scim_user("mO", "olaf@example.com", None, "2024-02-01T10:00:00Z")])
+    for answer in ("same_setup", "unknown"):
+        p = plan(snap, DEACTIVATE + f"\npreflight: {{previous_scim: {answer}}}")
+        assert (kinds(p), review_codes(p)) == ([], [("scim.state_conflict", True)])
+        [item] = p.review_items
+        assert (item.id, item.message.split(", and Sigma's SCIM state")[0]) == (
+            "scim.state_conflict:members.deactivate:mO",
+            "olaf@example.com is listed by SCIM without an externalId and was made 2024-02-01T10:00:00Z, before the "
+            f"first user SCIM lists as provisioned (2026-12-01T10:00:00Z), while preflight.previous_scim is {answer} "
+            "(SCIM may have been in use before this migration's first link): an IdP that sends no externalId may have "
+            "provisioned them, or it is a member made by hand before SCIM, which Sigma's SCIM lists too; the listing "
+            "cannot tell which")
+        assert (item.evidence.scim_created, item.evidence.scim_set_up_by) == ("2024-02-01T10:00:00Z", SET_UP)
+    by_hand = plan(snap, "unmatched: {action: deactivate, decisions: {olaf@example.com: deactivate}}\n"
+                         "preflight: {previous_scim: same_setup}")
+    assert (kinds(by_hand), review_codes(by_hand)) == ([("members.deactivate", "members.deactivate:mO")], [])
 
 
 def test_a_member_made_by_hand_after_scim_was_set_up_is_one_blocking_new_member_item():

@@ -23,8 +23,9 @@ sets it; docs/sandbox.md). Two steps use that state:
   admin, not to the REST action's ``newOwnerId``: :func:`scim_documents_note`); a reactivation of a member the IdP
   made inactive is left to the link, which sends ``active: true``; every other REST edit (email,
   guest, archived reactivation) is a blocking ``scim.managed_member`` item: it must be made in the IdP.
-  A member SCIM lists without ``externalId`` but made after SCIM was set up
-  (:attr:`planner.directory.ScimState.without_external_id`: an IdP that sends none, or made by hand) is never
+  A member SCIM lists without ``externalId`` that its dates and ``preflight.previous_scim`` do not show to be a
+  pre-SCIM member (:attr:`planner.directory.ScimState.without_external_id`,
+  :func:`planner.directory.listed_pre_scim`: an IdP that sends none, or made by hand) is never
   deactivated through REST on the export's absence: the same ``scim.state_conflict`` (unless an
   ``unmatched.decisions`` entry says deactivate: made by hand).
   A removal from a SCIM-managed team stays as the teams family decided it (by the group's push, or
@@ -67,7 +68,7 @@ from . import Outcome, make_action, make_review, outside_policy, person_ref, yam
 from .guests import DocumentOwner
 from .policy_entries import EntryUse
 from .unmatched import PROVISIONING_ADMIN, documents_note
-from ..directory import Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, newest_update
+from ..directory import Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_after, newest_update
 from ..sources.values import change_time, date_doubt
 
 SCIM_KEY = "scim"
@@ -757,7 +758,7 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
     unkeyed = not user.external_id
     written = written_by(planned.state, getattr(target, "member_id", None), found, dates.scim)
     set_up_by = planned.state.set_up_by if unkeyed else None
-    head = f"{_provisioned_words(user, set_up_by)}, and Sigma's SCIM state " \
+    head = f"{_provisioned_words(user, set_up_by, planned.state.previous_scim)}, and Sigma's SCIM state " \
            f"and the IdP export disagree ({what}; {dates.words()})" + (f"; {written}" if written else "")
     if dates.newer == SCIM_STATE:
         tail = (f": the export is older than Sigma's SCIM state, so the plan does not send {action.kind.value} "
@@ -813,13 +814,25 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
     )
 
 
-def _provisioned_words(user: ScimUser, set_up_by: str | None) -> str:
+def _provisioned_words(user: ScimUser, set_up_by: str | None, previous_scim: str) -> str:
     """How a ``scim.state_conflict`` message names SCIM-managed ``user``: provisioned with its ``externalId``,
-    or, without one, listed and made after SCIM was set up (by ``set_up_by``,
-    :attr:`planner.directory.ScimState.without_external_id`), which an IdP sending no ``externalId`` or a person
-    by hand did."""
+    or, without one (:attr:`planner.directory.ScimState.without_external_id`), listed and made after SCIM was set
+    up (by ``set_up_by``), which an IdP sending no ``externalId`` or a person by hand did, or made before the
+    first provisioned user (or with none listed) while ``previous_scim`` (the policy's
+    ``preflight.previous_scim``) says SCIM may have been in use before it
+    (:func:`planner.directory.listed_pre_scim`)."""
     if user.external_id:
         return f"{user.user_name} is provisioned by SCIM (externalId {user.external_id})"
+    if not (made_after(user.created, set_up_by) or (set_up_by and user.created_unreadable)):
+        made = (f"was made {user.created}" if user.created else
+                f"its meta.created {user.created_unreadable!r} cannot be read" if user.created_unreadable else
+                "SCIM does not say when it was made")
+        first = (f", before the first user SCIM lists as provisioned ({set_up_by})" if set_up_by and user.created
+                 else "" if set_up_by else ", and SCIM lists no provisioned user")
+        return (f"{user.user_name} is listed by SCIM without an externalId and {made}{first}, while "
+                f"preflight.previous_scim is {previous_scim} (SCIM may have been in use before this migration's "
+                "first link): an IdP that sends no externalId may have provisioned them, or it is a member made by "
+                "hand before SCIM, which Sigma's SCIM lists too; the listing cannot tell which")
     if user.created is None and user.created_unreadable:
         return (f"{user.user_name} is listed by SCIM without an externalId and its meta.created "
                 f"{user.created_unreadable!r} {date_doubt(user.created_unreadable)}, so whether it was made after SCIM "
@@ -1159,7 +1172,7 @@ def settle_member_edit(action: Action, planned: PlannedState) -> Settlement:
 
 def _settle_unkeyed_deactivation(action: Action, planned: PlannedState) -> Settlement:
     """A REST edit of a member with no provisioned SCIM user: kept, unless it deactivates a member SCIM lists
-    without ``externalId`` and made after SCIM was set up (:attr:`planner.directory.ScimState.without_external_id`):
+    without ``externalId`` and not known to be pre-SCIM (:attr:`planner.directory.ScimState.without_external_id`):
     an IdP that sends no ``externalId`` may have provisioned them (Sigma then refuses the REST deactivation, 403),
     so it is settled as a provisioned user's (:func:`_settle_deactivation`: a ``scim.state_conflict`` on the
     export's absence). An ``unmatched.decisions`` entry deactivating them is the admin's word that they were
