@@ -641,12 +641,14 @@ def sandbox_serve_command(seed_dir: str | None, port: int, faults: str, client_i
         if isinstance(exc, sqlite3.Error):
             raise UserError(f"cannot use --db {db_path}: {exc}") from None
         raise
-    for line in banner(server):
-        click.echo(line)
-    try:
+    try:  # a Ctrl-C while the banner prints stops the sandbox the same way (was: exit 130)
+        for line in banner(server):
+            click.echo(line)
         server.serve_until_interrupted()
     except KeyboardInterrupt:
         click.echo("sandbox stopped", err=True)
+    finally:
+        server.close()
 
 
 @sandbox_group.command("okta")
@@ -668,9 +670,9 @@ def sandbox_okta_command(seed_dir: str | None, port: int, token: str | None) -> 
         emulator.start()
     except OSError as exc:
         raise UserError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    for line in okta_banner(emulator):
-        click.echo(line)
     try:
+        for line in okta_banner(emulator):
+            click.echo(line)
         threading.Event().wait()
     except KeyboardInterrupt:
         click.echo("Okta emulator stopped", err=True)

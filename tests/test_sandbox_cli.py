@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import httpx2
+import pytest
 
 from tests.sandbox_fixture import REPO, SANDBOX_SEED_DIR
 
@@ -165,3 +166,23 @@ def test_serve_with_a_scim_admin_who_is_no_active_admin_is_one_line_error(repo):
     assert result.stderr == ("sigma-migrate: error: --scim-admin ben.builder@example.com: no active internal member "
                              "of the seed with the Admin account type has this email; SCIM is set up by an Admin, "
                              "and its token dies when they are archived or inactive (docs/sigma-api.md §5.1)\n")
+
+
+@pytest.mark.parametrize("command, stopped", [
+    (["sandbox", "serve", "--seed", str(SANDBOX_SEED_DIR)], "sandbox stopped"),
+    (["sandbox", "okta"], "Okta emulator stopped"),
+])
+def test_ctrl_c_while_the_banner_prints_stops_cleanly(repo, command, stopped):
+    """A Ctrl-C that lands while the banner is printed, before serving has begun, stops the emulator like one
+    during serving: exit 0, its one 'stopped' line, no traceback (was: exit 130 from the CLI's Ctrl-C handler,
+    a flaky test under load)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "planner", *command], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        process.stdout.readline()  # the banner's first line: the rest is still being written
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    assert (process.returncode, err) == (0, stopped + "\n")
