@@ -356,6 +356,10 @@ class Directory:
     idp_damaged_users: tuple[DamagedUser, ...]
     """The IdP users a spreadsheet rewrote a value of, as the loader found them
     (:func:`planner.sources.identity_values.damaged_users_of`; read by :func:`planner.rules.inputs.spreadsheet_holds`)."""
+    idp_fetched_at: str | None = None
+    """When ``fetch-idp`` read the IdP (:attr:`planner.model.IdpDirectory.fetched_at`, ISO 8601 UTC to the second),
+    ``None`` when the export does not say: dates a team's group whose export says no membership date of its own
+    (:func:`planner.rules.scim_state.dated_group_members`)."""
     direct_members_only: bool = False
     """The IdP provisions only the direct members of an assigned group (:func:`pushes_direct_members_only`):
     scope and account types read :meth:`pushed_member_ids`."""
@@ -496,6 +500,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         organization_id=export_organization_id(sigma.members),
         idp_format=snapshot.idp.format,
         idp_damaged_users=damaged_users_of(snapshot.idp),
+        idp_fetched_at=snapshot.idp.fetched_at,
         direct_members_only=direct_only,
         scope_nested_only=scope_nested,
         applied_teams={t.name: t for t in snapshot.applied.teams},

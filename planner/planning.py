@@ -326,7 +326,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     fold_unmatched(unmatched_decisions, outcome)
     actions, scim_items = scim_state.settle(directory.scim, outcome.actions, policy.linking.scim_state_conflicts,
                                             directory.idp_users, unmatched.provisioning_admin(policy, directory),
-                                            provisioned.returning, directory.groups, outcome.uses)
+                                            provisioned.returning, directory.groups, outcome.uses,
+                                            directory.idp_fetched_at)
     actions = teams.removals_by_final_pushes(actions, directory.scim)  # a push's removals, as settled
     actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)

@@ -12,8 +12,9 @@ import yaml
 from msgspec import structs
 
 from .execute_support import counting_sandbox
-from .plan_factory import by_id, group, member, plan, review_codes, snapshot, team, user
+from .plan_factory import by_id, group, kinds, member, plan, review_codes, snapshot, team, user
 from .test_day_two_dated_conflicts import moved
+from .test_day_two_group_read_time import seconds
 from .test_day_two_idp_changes import apply_and_fetch, fetch, scim_patch
 
 ANN, BOB = member("mA", "ann@example.com", "Ann", "Lee"), member("mB", "bob@example.com", "Bob", "Ray")
@@ -66,18 +67,28 @@ def test_a_member_scim_removed_after_the_export_is_not_pushed_back_and_an_export
             "membership and does not push the export's over it; export the IdP again and plan again")
         assert yaml.safe_load(item.resolution) == {"linking": {"scim_state_conflicts": {"uB": "scim_state",
                                                                                         "uC": "scim_state"}}}
-        assert PUSH not in by_id(stale)  # SCIM's membership kept: nothing to push
+        assert kinds(stale) == []  # SCIM's membership kept: nothing to push, and Cat's removal by it dropped
 
         settled = plan(finance_dated(sigma, moved(changed, -1)),
                        POLICY + "\nlinking: {scim_state_conflicts: {uB: scim_state, uC: scim_state}}")
-        assert (PUSH in by_id(settled), review_codes(settled)) == (False, [])
+        assert (kinds(settled), review_codes(settled)) == ([], [])  # no push, and Cat stays in the team
 
         newer = plan(finance_dated(sigma, moved(changed, 1)), POLICY)  # the IdP changed the group after SCIM
         assert review_codes(newer) == []
         assert by_id(newer)[PUSH].after.members == ["ann@example.com", "bob@example.com"]
 
-        undated = plan(replace(SNAP, sigma=sigma), POLICY)  # no group date: the export's word, as before
-        assert (review_codes(undated), by_id(undated)[PUSH].after.members) == (
-            [], ["ann@example.com", "bob@example.com"])
+        # no group date, no read time: the plan cannot tell, so it asks and keeps SCIM's membership (was: the
+        # export's word, Bob put back and Cat removed in silence)
+        undated = plan(replace(SNAP, sigma=sigma), POLICY)
+        assert (kinds(undated), review_codes(undated)) == ([], [("scim.state_conflict", True)])
+        assert undated.review_items[0].message.endswith(
+            f"SCIM last changed the group {changed}, the IdP export says neither when its group's members changed nor "
+            "when it was read: the plan cannot tell which side is newer; the plan keeps SCIM's membership and does not "
+            "push the export's over it; export the IdP again (sigma-migrate fetch-idp records when it read the IdP) "
+            "and plan again, or settle each")
+        # the group's own date decides over the export's read time
+        both = replace(finance_dated(sigma, moved(changed, -1)), idp=replace(
+            finance_dated(sigma, moved(changed, -1)).idp, fetched_at=seconds(changed, 1)))
+        assert review_codes(plan(both, POLICY)) == [("scim.state_conflict", True)]
     finally:
         server.close()

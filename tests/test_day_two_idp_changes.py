@@ -12,6 +12,7 @@ a change in the IdP pushed to Sigma's SCIM service, fetch, re-plan: the exact ac
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx2
@@ -58,11 +59,21 @@ def scim_patch(server, path: str, operations: list[dict]) -> None:
     assert answer.status_code in (200, 204), answer.text
 
 
+def read_after(sigma) -> str:
+    """The ``fetchedAt`` of an IdP export read after Sigma's SCIM state last changed a group: one second after
+    the newest ``meta.lastModified`` of ``sigma``'s SCIM groups (the export holds the IdP's word after it, so a
+    membership SCIM's group and the export disagree on is the export's: planner.rules.scim_state.group_dates)."""
+    newest = max(g.last_modified for g in sigma.scim_groups if g.last_modified)
+    at = datetime.strptime(newest, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) + timedelta(seconds=1)
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def renamed_in_the_idp(sigma):
-    """The snapshot of the re-plan: Sigma's export as fetched, the IdP export with Ann's login renamed."""
+    """The snapshot of the re-plan: Sigma's export as fetched, the IdP export with Ann's login renamed, read
+    after the rename (:func:`read_after`)."""
     users = tuple(user("uA", "ann.lee@example.com", first="Ann", last="Lee") if u.id == "uA" else u
                   for u in SNAP.idp.users)
-    return replace(SNAP, sigma=sigma, idp=replace(SNAP.idp, users=users))
+    return replace(SNAP, sigma=sigma, idp=replace(SNAP.idp, users=users, fetched_at=read_after(sigma)))
 
 
 def test_a_login_renamed_in_the_idp_is_one_blocking_item_naming_both_members_and_never_deactivates_the_new_one(
@@ -123,9 +134,9 @@ def test_an_idp_group_change_after_a_team_wave_is_the_next_push_not_a_blocking_i
     server, _ = counting_sandbox(SNAP.sigma)
     try:
         sigma = apply_and_fetch(plan(SNAP, FIRST), tmp_path / "wave", server, only=("team:Finance",))
-        # the IdP removes Bob from group Finance
+        # the IdP removes Bob from group Finance; its export is read after the wave (fetch-idp's fetchedAt)
         left = replace(SNAP, sigma=sigma, idp=replace(SNAP.idp, groups=(
-            *(g for g in SNAP.idp.groups if g.id != "gF"), group("gF", "Finance", ["uA"]))))
+            *(g for g in SNAP.idp.groups if g.id != "gF"), group("gF", "Finance", ["uA"])), fetched_at=read_after(sigma)))
         replanned = plan(left, POLICY)
         assert (kinds(replanned), review_codes(replanned)) == (
             [("scim.link_user", "scim.link_user:root"), ("scim.set_group_members", "scim.set_group_members:gF"),

@@ -161,8 +161,10 @@ def test_a_team_scim_holds_with_its_members_is_dropped_a_missing_member_keeps_th
     actions, planned = actions_and_state([ALICE], [ALICE_U], scim_users, extra,
                                          scim_groups=[ScimGroup("t1", "Finance", "g1", ("m1",))], **kw)
     assert [settle_action(a, planned) for a in actions.values() if "group" in a.id] == [Settlement(None)] * 2
-    actions, planned = actions_and_state([ALICE], [ALICE_U], scim_users, extra,
-                                         scim_groups=[ScimGroup("t1", "Finance", "g1", ())], **kw)
+    # SCIM linked the group empty before it made Alice: never in it, so her add is no disagreement to date
+    made_later = [struct_replace(scim_users[0], created="2026-12-06T20:00:01Z")]
+    actions, planned = actions_and_state([ALICE], [ALICE_U], made_later, extra,
+                                         scim_groups=[ScimGroup("t1", "Finance", "g1", (), "2026-12-06T20:00:00Z")], **kw)
     members = actions["scim.set_group_members:g1"]
     assert settle_action(members, planned).action == struct_replace(members, target=struct_replace(members.target, scim_id="t1"))
 
@@ -221,3 +223,35 @@ def test_settle_without_a_scim_state_returns_the_actions_unchanged():
     actions = [a for a in plan(snapshot([ALICE], [ALICE_U])).actions]
     d = directory(snapshot([ALICE], [ALICE_U]))
     assert settle(d.scim, actions) == (actions, [])
+
+
+def test_a_user_scim_made_after_it_last_changed_the_group_was_never_in_it_so_the_push_adds_them_without_asking():
+    """planner.rules.scim_state.never_in_group: SCIM's group's meta.lastModified moves with any change of its
+    members (RFC 7643 §3.1), so a user SCIM created later was never listed in it: the push adding them undoes
+    nothing SCIM did, even with an export that dates nothing (the ordinary next wave); created in the same
+    second, the plan cannot tell, and asks."""
+    from msgspec.structs import replace as with_fields
+
+    from planner.rules.scim_state import never_in_group
+
+    from .plan_factory import by_id, review_codes
+
+    changed = "2026-12-06T20:46:53Z"
+    finance = ScimGroup("t1", "Finance", "g1", ("m1",), changed)
+    alice = with_fields(provisioned("m1", "alice@example.com", "u1"), created="2026-12-06T20:40:00Z")
+
+    def second_wave(bob_created: str):
+        bob = with_fields(provisioned("m2", "bob@example.com", "u2"), created=bob_created)
+        snap = with_scim(snapshot([ALICE, BOB], [ALICE_U, BOB_U], groups=[group("g1", "Finance", ["u1", "u2"])],
+                                  teams=[team("t1", "Finance")], memberships={"t1": ["m1"]}), [alice, bob], [finance])
+        return never_in_group(bob, finance), plan(snap, "teams: {rules: [{match: exact}]}\n"
+                                                        "preflight: {previous_scim: same_setup}")
+
+    never, later = second_wave("2026-12-06T20:46:54Z")
+    assert (never, review_codes(later), by_id(later)["scim.set_group_members:g1"].after.members) == (
+        True, [], ["alice@example.com", "bob@example.com"])
+    never, same = second_wave(changed)
+    assert (never, review_codes(same), "scim.set_group_members:g1" in by_id(same)) == (
+        False, [("scim.state_conflict", True)], False)
+    assert (never_in_group(with_fields(alice, created=None), finance),
+            never_in_group(alice, with_fields(finance, last_modified=None))) == (False, False)

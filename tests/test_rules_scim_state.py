@@ -36,6 +36,19 @@ def with_scim(snap: Snapshot, users=(), groups=()) -> Snapshot:
     return replace(snap, sigma=replace(snap.sigma, scim_users=(ROOT_SCIM, *users), scim_groups=tuple(groups)))
 
 
+SCIM_CHANGED, READ_AFTER = "2026-12-06T20:00:00Z", "2026-12-06T20:30:00Z"
+
+
+def read_after_scim(snap: Snapshot) -> Snapshot:
+    """``snap`` as an ordinary re-plan sees it: SCIM last changed its groups at :data:`SCIM_CHANGED` (their
+    ``meta.lastModified``, where not given) and ``fetch-idp`` read the IdP after (:data:`READ_AFTER`), so where a
+    push and SCIM's group disagree the export is the IdP's later word (planner.rules.scim_state.group_dates;
+    with neither date the plan cannot tell, and asks)."""
+    groups = tuple(g if g.last_modified else ScimGroup(g.id, g.display_name, g.external_id, g.member_ids, SCIM_CHANGED)
+                   for g in snap.sigma.scim_groups)
+    return replace(snap, sigma=replace(snap.sigma, scim_groups=groups), idp=replace(snap.idp, fetched_at=READ_AFTER))
+
+
 def test_a_provisioned_member_is_linked_by_scim_and_gets_no_action():
     snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")],
                               [user("u1", "alice@example.com", first="Alice", last="A")]),
@@ -190,7 +203,7 @@ def test_a_linked_team_with_the_planned_members_gets_no_action():
     assert kinds(p) == []
     # the same team with a member still to add: only the membership change remains
     snap2 = replace(snap, sigma=replace(snap.sigma, scim_groups=(ScimGroup("t1", "Finance", "g1", ()),)))
-    assert kinds(plan(snap2, "teams: {rules: [{match: exact}]}")) == [
+    assert kinds(plan(read_after_scim(snap2), "teams: {rules: [{match: exact}]}")) == [
         ("scim.set_group_members", "scim.set_group_members:g1")]
 
 
@@ -282,7 +295,7 @@ def test_a_team_scim_renamed_stays_linked_to_its_idp_group_by_external_id():
     assert (row.mode, row.group_id, row.name, row.group_name) == ("link", "g1", "Finance & Accounting", "Finance")
     # a member still to push: only the membership change, to the linked team
     snap2 = replace(snap, sigma=replace(snap.sigma, scim_groups=(ScimGroup("t1", "Finance & Accounting", "g1", ()),)))
-    p = plan(snap2, "teams: {rules: [{match: exact}]}")
+    p = plan(read_after_scim(snap2), "teams: {rules: [{match: exact}]}")
     assert kinds(p) == [("scim.set_group_members", "scim.set_group_members:g1")]
     assert p.actions[0].target.team_id == "t1"
 
@@ -301,7 +314,7 @@ def test_a_team_row_lists_only_the_actions_left_after_the_scim_state_settled_the
     assert [(r.name, r.mode, r.actions) for r in p.teams] == [("Finance", "link", ())]
     # a member still to add: the row lists the membership change, the only action left
     snap2 = replace(snap, sigma=replace(snap.sigma, scim_groups=(ScimGroup("t1", "Finance", "g1", ()),)))
-    p2 = plan(snap2, "teams: {rules: [{match: exact}]}")
+    p2 = plan(read_after_scim(snap2), "teams: {rules: [{match: exact}]}")
     assert [(r.name, r.actions) for r in p2.teams] == [("Finance", ("scim.set_group_members:g1",))]
 
 
@@ -398,7 +411,7 @@ def test_removing_a_member_scim_added_after_the_older_export_is_held_not_blockin
     # IdP to remove her from a group that does not hold her)
     snap = nora_after_an_older_export()
     snap = replace(snap, idp=replace(snap.idp, users=(*snap.idp.users, user("u2", "nora@example.com", first="Nora", last="N"))))
-    p = plan(snap, "teams: {rules: [{match: exact}]}")
+    p = plan(read_after_scim(snap), "teams: {rules: [{match: exact}]}")
     assert (kinds(p), review_codes(p)) == ([("scim.set_group_members", "scim.set_group_members:g1"),
                                             ("teams.remove_member", "teams.remove_member:t1:m2")], [])
     assert by_id(p)["scim.set_group_members:g1"].after.members == ["alice@example.com"]
@@ -420,7 +433,7 @@ def test_a_team_rows_counts_come_from_the_actions_left_after_settling():
     # the removal the group's push makes is one of the plan's (earlier tester item 5)
     snap = nora_after_an_older_export()
     snap = replace(snap, idp=replace(snap.idp, users=(*snap.idp.users, user("u2", "nora@example.com", first="Nora", last="N"))))
-    assert row_numbers(plan(snap, "teams: {rules: [{match: exact}]}")) == [
+    assert row_numbers(plan(read_after_scim(snap), "teams: {rules: [{match: exact}]}")) == [
         ("Finance", ("scim.set_group_members:g1", "teams.remove_member:t1:m2"), 2, 1, 0, 1)]
 
 
@@ -436,7 +449,7 @@ def test_a_team_row_adds_no_one_when_settle_drops_the_membership_change():
                          [provisioned("m1", "alice@example.com", "u1"), provisioned("m3", "bo@example.com", "u3")],
                          [ScimGroup("t1", "Finance", "g1", scim_members)])
     assert row_numbers(plan(snap(("m1", "m3")), "teams: {rules: [{match: exact}]}")) == [("Finance", (), 1, 1, 0, 0)]
-    assert row_numbers(plan(snap(("m1",)), "teams: {rules: [{match: exact}]}")) == [
+    assert row_numbers(plan(read_after_scim(snap(("m1",))), "teams: {rules: [{match: exact}]}")) == [
         ("Finance", ("scim.set_group_members:g1",), 1, 2, 1, 0)]
 
 

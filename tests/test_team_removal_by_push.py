@@ -25,6 +25,7 @@ from planner.sources import load_sigma_export
 
 from .execute_support import act, counting_sandbox, make_plan, options_for, small_org
 from .plan_factory import by_id, group, kinds, member, plan, review_codes, snapshot, team, user
+from .test_day_two_idp_changes import read_after
 
 X, Y, Z, W = (member(m, f"{m}@example.com") for m in ("x", "y", "z", "w"))
 SNAP = snapshot([X, Y, Z, W], [user(f"u{m}", f"{m}@example.com") for m in ("x", "y", "z")],
@@ -91,6 +92,8 @@ def test_a_re_plan_after_a_wave_that_linked_the_team_leaves_the_removal_to_the_p
                                    only=("kind:scim.link_user", "kind:scim.link_group"))
         assert sorted(m.member_id for m in after.sigma.team_memberships) == ["w", "x", "y", "z"]
         assert [(g.id, g.member_ids) for g in after.sigma.scim_groups] == [("tF", ("x", "y", "z"))]
+        # the IdP export read after the wave (fetch-idp's fetchedAt): z out of its group is the IdP's later word
+        after = replace(after, idp=replace(after.idp, fetched_at=read_after(after.sigma)))
         replanned = plan(after, POLICY + "\npreflight: {previous_scim: same_setup}")  # the wave's own setup
         # was: a blocking scim.managed_member asking the IdP to remove z, whom its group does not hold
         assert (kinds(replanned), review_codes(replanned)) == (TEAM_ACTIONS, [])

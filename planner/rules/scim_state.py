@@ -622,13 +622,17 @@ class PlannedState:
     """memberIds of the SCIM-managed members whose deactivation a blocking ``scim.state_conflict`` holds
     (:func:`settle`, before the pushes): a push of a team whose SCIM group lists them keeps them
     (:func:`_keep_held_members`), as nothing removes a member while the question about them is open."""
+    export_read_at: str | None = None
+    """When ``fetch-idp`` read the IdP (:attr:`planner.directory.Directory.idp_fetched_at`): the IdP's word as of
+    then, which dates a team's group the export dates no membership change of (:func:`group_dates`)."""
 
     @classmethod
     def of(cls, state: ScimState, actions: list[Action], conflicts: Mapping[str, object] | None = None,
            idp_users: Mapping[str, IdpUser] | None = None,
            provisioning_admin: DocumentOwner | None = None,
            returning: frozenset[str] = frozenset(),
-           idp_groups: Mapping[str, Group] | None = None, uses: list[EntryUse] | None = None) -> "PlannedState":
+           idp_groups: Mapping[str, Group] | None = None, uses: list[EntryUse] | None = None,
+           export_read_at: str | None = None) -> "PlannedState":
         typed = frozenset(a.target.member_id for a in actions if isinstance(a, ScimSetAccountType))
         linked = frozenset(a.target.member_id for a in actions
                            if isinstance(a, ScimLinkUser) and a.target.member_id in state.users)
@@ -637,7 +641,7 @@ class PlannedState:
         newest = newest_update(users.values())
         admin = provisioning_admin or DocumentOwner(None, None, PROVISIONING_ADMIN)
         return cls(state, typed, linked, entries, users, newest, admin, returning, idp_groups or {},
-                   [] if uses is None else uses)
+                   [] if uses is None else uses, export_read_at=export_read_at)
 
     def entry(self, user: ScimUser, idp_id: str | None) -> ConflictEntry | None:
         """The ``linking.scim_state_conflicts`` entry for ``user`` (linked to IdP user ``idp_id``): by its
@@ -1026,6 +1030,70 @@ def _keep_held_members(action: ScimSetGroupMembers, group: ScimGroup, planned: P
                    reason=action.reason + f" ({'; '.join(notes)})")
 
 
+@dataclass(frozen=True, slots=True)
+class GroupDates:
+    """When each side last changed one team's group, ISO 8601 UTC to the second (``None``: not said): ``scim``,
+    SCIM's ``meta.lastModified`` of the group (:attr:`planner.model.ScimGroup.last_modified`, RFC 7643 §3.1: any
+    change of the Group, its members included); ``export``, the export group's own membership date
+    (:attr:`planner.directory.Group.membership_updated`: Okta ``lastMembershipUpdated``, a SCIM export's
+    ``meta.lastModified``), else when ``fetch-idp`` read the IdP (``read`` true; :attr:`PlannedState.export_read_at`):
+    the export holds the IdP's word as of then, so a SCIM change after it is newer than the export, and a read
+    after SCIM's last change holds the IdP's word after it (tester10 finding 2: Entra, Google and CSV exports date
+    no group)."""
+
+    scim: str | None
+    export: str | None
+    read: bool = False
+
+    @property
+    def change_dates(self) -> ChangeDates:
+        """The dates as :meth:`PlannedState.verdict` reads them (:attr:`ChangeDates.newer` decides)."""
+        return ChangeDates(self.scim, self.export)
+
+    @property
+    def export_last_updated(self) -> str | None:
+        """The item's ``evidence.exportLastUpdated``: the group's own date only (a read time is the plan's
+        ``organization.idpFetchedAt``)."""
+        return None if self.read else self.export
+
+    def words(self) -> str:
+        """Both dates and what they show, for a message: ``SCIM last changed the group 2026-12-06T20:46:53Z,
+        after the IdP export was read 2026-12-06T20:40:00Z (fetch-idp's fetchedAt; the export dates no change
+        of the group's members): the export is older, so it is stale for them``."""
+        scim = f"SCIM last changed the group {self.scim}" if self.scim else \
+            "Sigma's SCIM state does not say when it changed the group"
+        if self.read:
+            export = (f"the IdP export was read {self.export} (fetch-idp's fetchedAt; the export dates no change of "
+                      "the group's members)")
+        elif self.export:
+            export = f"the export's group last changed its members {self.export}"
+        else:
+            export = "the IdP export says neither when its group's members changed nor when it was read"
+        newer = self.change_dates.newer
+        if newer == SCIM_STATE:
+            return f"{scim}, after {export}: the export is older, so it is stale for them"
+        if self.scim and self.export:
+            return f"{scim}, {export}: which is newer?"
+        return f"{scim}, {export}: the plan cannot tell which side is newer"
+
+
+def group_dates(group: ScimGroup, idp_group: Group | None, read_at: str | None) -> GroupDates:
+    """The :class:`GroupDates` of SCIM's ``group`` and the export's ``idp_group`` (``None``: not in the export),
+    the export's read time ``read_at`` standing for a group date the export does not give."""
+    own = idp_group.membership_updated if idp_group is not None else None
+    if own is None and read_at is not None:
+        return GroupDates(group.last_modified, read_at, read=True)
+    return GroupDates(group.last_modified, own)
+
+
+def never_in_group(user: ScimUser, group: ScimGroup) -> bool:
+    """True when SCIM made ``user`` (``meta.created``) after it last changed ``group`` (``meta.lastModified``,
+    which any change of its members moves, RFC 7643 §3.1): SCIM's group never listed them, so a push adding them
+    undoes nothing SCIM did; ``False`` when a date is missing or both fall in the same second."""
+    created = change_time(user.created)
+    return bool(created and group.last_modified and created > group.last_modified)
+
+
 def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
                         planned: PlannedState) -> tuple[ScimSetGroupMembers, ReviewItem | None]:
     """The push of ``group``'s members with SCIM's side kept for each membership the dates do not give to
@@ -1035,31 +1103,29 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
     lacks them) or remove from it (SCIM's group lists them, the export's group does not) is a membership
     Sigma's SCIM state and the IdP export disagree on, as an attribute of a user is (docs/policy.md
     "Re-planning after an apply"; the user rule :meth:`PlannedState.verdict`, f122c67): the dates decide,
-    here the group's: SCIM's ``meta.lastModified`` of the group (:attr:`~planner.model.ScimGroup.last_modified`)
-    against the export group's membership date (:attr:`planner.directory.Group.membership_updated`: Okta
-    ``lastMembershipUpdated``). The export's word holds when it is newer, or when the user's
+    here the group's (:func:`group_dates`): SCIM's ``meta.lastModified`` of the group against the export group's
+    membership date (Okta ``lastMembershipUpdated``), else the time ``fetch-idp`` read the IdP (Entra, Google and
+    CSV exports date no group). The export's word holds when it is newer, or when the user's
     ``linking.scim_state_conflicts`` entry (short form; a long form records an attribute, never a membership)
-    says ``idp_export``; ``scim_state`` keeps SCIM's
-    membership in silence; otherwise (SCIM newer: the export is stale; the same second) SCIM's membership is
-    kept and the item asks. Without both dates (an Entra, Google or CSV export says no group date; a group of
-    nested groups; a SCIM state without ``meta.lastModified``) nothing shows SCIM newer and the push goes as
-    the export says, as before (unlike a user's attribute, where a missing date asks: a group change is the
-    IdP's ordinary day-two work, tests/test_day_two_idp_changes.py). A user the plan provisions now (not in SCIM's state) has
-    no membership SCIM could have changed; a user the export lacks is :func:`held_group_members`'. A user both
-    groups list whom the push leaves out (the plan deactivates them, or does not provision them) is no membership
-    they disagree on: the user's own decision leaves them out, dated by the user's dates, and the push's removal of
-    them is a ``teams.remove_member`` (:func:`planner.rules.teams.unprovisioned_leftovers`; tester10 finding 7:
-    30 people the IdP deactivated were each called "in SCIM's group, not in the export's"). Source:
-    tester10 finding 2 (a member the IdP removed through SCIM after the export was put back by the push)."""
+    says ``idp_export``; ``scim_state`` keeps SCIM's membership in silence; otherwise (SCIM newer: the export is
+    stale; the same second; a date missing: the plan cannot tell) SCIM's membership is kept and the item asks,
+    as for a user's attribute (was: without both dates the push went as the export says, re-adding in silence a
+    member the IdP removed through SCIM after the export). Not a disagreement: a user SCIM made after it last
+    changed the group (:func:`never_in_group`: SCIM's group never listed them, so the push's add is the
+    ordinary next wave), a user the plan provisions now (not in SCIM's state), a user SCIM has inactive whom the
+    push adds (whether they return is their own ``active`` disagreement, :func:`settle_user`'s); a user the export
+    lacks (:func:`held_group_members`, or a deactivation settled ``idp_export``). A user both groups list whom the
+    push leaves out (the plan deactivates them, or does not provision them) is no membership they disagree on: the
+    user's own decision leaves them out, dated by the user's dates, and the push's removal of them is a
+    ``teams.remove_member`` (:func:`planner.rules.teams.unprovisioned_leftovers`; tester10 finding 7: 30 people the
+    IdP deactivated were each called "in SCIM's group, not in the export's"). Source: tester10 finding 2."""
     state = planned.state
     current = {email_key(state.user_names.get(i, "")): state.user_names.get(i, "") for i in group.member_ids}
     current.pop("", None)
     pushed = {email_key(m): m for m in action.after.members}
     idp_group = planned.idp_groups.get(action.target.group_id)
-    dates = ChangeDates(group.last_modified, idp_group.membership_updated if idp_group is not None else None)
-    if not dates.scim or not dates.export:  # undated: the push as the export says (see the docstring)
-        return action, None
-    listed = set(idp_group.member_ids) if idp_group is not None else set()
+    listed = frozenset(idp_group.member_ids if idp_group is not None else ())
+    dates = group_dates(group, idp_group, planned.export_read_at)
     keep_in, keep_out, asked = [], [], []
     for key in sorted(pushed.keys() ^ current.keys()):
         user = state.by_user_name.get(key)
@@ -1068,11 +1134,15 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
         if key in current and user.external_id in listed:  # both list them: the user's own decision
             continue                                           # leaves them out (see the docstring)
         idp_id = user.external_id if user.external_id in planned.idp_users else None
+        if key in current and user.external_id and idp_id is None:
+            continue  # the export lacks them: their own state (held, or a deactivation settled), not a membership
+        if key not in current and (user.active is False or never_in_group(user, group)):
+            continue  # SCIM has them inactive (their own active state), or its group never listed them
         found = (Disagreement("members", key in current, key in pushed,
                               "in the group" if key in pushed else "not in the group"),)
-        verdict = planned.verdict(user, idp_id, found, dates)
+        verdict = planned.verdict(user, idp_id, found, dates.change_dates)
         if verdict.stale_entry is not None and verdict.stale_entry.recorded:  # written for an attribute: not this
-            verdict = Verdict(IDP_EXPORT if dates.newer == IDP_EXPORT else None, dates)
+            verdict = Verdict(IDP_EXPORT if dates.change_dates.newer == IDP_EXPORT else None, dates.change_dates)
         if verdict.newer == IDP_EXPORT:
             continue
         (keep_in if key in current else keep_out).append(current.get(key) or pushed[key])
@@ -1082,30 +1152,29 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
         return action, None
     members = sorted({*action.after.members, *keep_in} - set(keep_out))
     kept = ", ".join([f"keeps {', '.join(keep_in)}"] * bool(keep_in) + [f"leaves out {', '.join(keep_out)}"] * bool(keep_out))
+    why = ("Sigma's SCIM group is not older than the export's" if dates.scim and dates.export
+           else "the dates do not tell whether Sigma's SCIM group is older than the export's")
     action = replace(action, after=replace(action.after, members=members),
-                     reason=action.reason + f" ({kept}: Sigma's SCIM group is not older than the export's, "
-                                            "see scim.state_conflict)")
+                     reason=action.reason + f" ({kept}: {why}, see scim.state_conflict)")
     return action, (_membership_conflict_item(action, group, asked, dates) if asked else None)
 
 
 def _membership_conflict_item(action: ScimSetGroupMembers, group: ScimGroup,
-                              asked: list[tuple[ScimUser, bool, Verdict]], dates: ChangeDates) -> ReviewItem:
+                              asked: list[tuple[ScimUser, bool, Verdict]], dates: GroupDates) -> ReviewItem:
     """Blocking ``scim.state_conflict`` over the memberships of ``group`` the dates do not settle (``asked``:
-    the user, whether SCIM's group lists them, the verdict): names each, both dates and what they show, and
-    the ``linking.scim_state_conflicts`` entries that settle them (short form, per user)."""
+    the user, whether SCIM's group lists them, the verdict): names each, both dates and what they show
+    (:meth:`GroupDates.words`), and the ``linking.scim_state_conflicts`` entries that settle them (short form,
+    per user)."""
     target = action.target
     people = "; ".join(f"{u.user_name} ({'in' if in_scim else 'not in'} SCIM's group, "
                        f"{'not in' if in_scim else 'in'} the export's)" for u, in_scim, _ in asked)
-    scim = f"SCIM last changed the group {dates.scim}" if dates.scim else \
-        "Sigma's SCIM state does not say when it changed the group"
-    export = (f"the export's group last changed its members {dates.export}" if dates.export
-              else "the export does not say when its group's members changed")
-    if dates.newer == SCIM_STATE:
-        why = f"{scim}, after {export}: the export is older, so it is stale for them"
+    newer = dates.change_dates.newer
+    if newer == SCIM_STATE:
         fix = "export the IdP again and plan again"
-    else:
-        why = f"{scim}, {export}: which is newer?"
+    elif dates.scim and dates.export:
         fix = "export the IdP again and plan again, or settle each"
+    else:
+        fix = "export the IdP again (sigma-migrate fetch-idp records when it read the IdP) and plan again, or settle each"
     stale = [v.stale_entry.text() for _, _, v in asked if v.stale_entry is not None]
     keys = [u.external_id or u.user_name for u, _, _ in asked]
     head = (f"the linking.scim_state_conflicts entr{'y' if len(stale) == 1 else 'ies'} {', '.join(stale)} no longer "
@@ -1114,15 +1183,15 @@ def _membership_conflict_item(action: ScimSetGroupMembers, group: ScimGroup,
         "scim.state_conflict", action.id, blocking=True,
         subject=ItemRef(team_id=target.team_id, name=target.name, group_id=target.group_id),
         message=(f"{head}team {target.name!r}: Sigma's SCIM group and the IdP export's group {target.group_display_name!r} "
-                 f"disagree on {len(asked)} member(s) SCIM provisioned: {people}; {why}; the plan keeps SCIM's "
-                 f"membership and does not push the export's over it; {fix}"),
+                 f"disagree on {len(asked)} member(s) SCIM provisioned: {people}; {dates.words()}; the plan keeps "
+                 f"SCIM's membership and does not push the export's over it; {fix}"),
         rule="scim_state.conflict",
         evidence=ItemEvidence(action=action.id, attribute="members",
-                              scim_last_modified=dates.scim, export_last_updated=dates.export),
+                              scim_last_modified=dates.scim, export_last_updated=dates.export_last_updated),
         resolution=yaml_snippet({"linking": {"scim_state_conflicts": {k: SCIM_STATE for k in keys}}},
                                 notes=["scim_state: keep SCIM's membership (each entry settles that user's "
                                        "disagreements); or export the IdP again"])
-        if dates.newer == SCIM_STATE else
+        if newer == SCIM_STATE else
         yaml_snippet({"linking": {"scim_state_conflicts": {k: SCIM_STATE for k in keys}}},
                      {"linking": {"scim_state_conflicts": {k: IDP_EXPORT for k in keys}}},
                      notes=["scim_state: keep SCIM's membership; idp_export: the export is newer, push its "
@@ -1373,8 +1442,8 @@ def settle_action(action: Action, planned: PlannedState) -> Settlement:
 def settle(state: ScimState, actions: list[Action], conflicts: Mapping[str, str] | None = None,
            idp_users: Mapping[str, IdpUser] | None = None, provisioning_admin: DocumentOwner | None = None,
            returning: frozenset[str] = frozenset(),
-           idp_groups: Mapping[str, Group] | None = None, uses: list[EntryUse] | None = None
-           ) -> tuple[list[Action], list[ReviewItem]]:
+           idp_groups: Mapping[str, Group] | None = None, uses: list[EntryUse] | None = None,
+           idp_fetched_at: str | None = None) -> tuple[list[Action], list[ReviewItem]]:
     """Drop what Sigma's SCIM state already satisfies and replace what Sigma forbids (module
     docstring; one :func:`settle_action` per action); dependencies on a dropped action are removed,
     on a replaced one re-pointed. ``conflicts`` (``linking.scim_state_conflicts``) and ``idp_users``
@@ -1382,11 +1451,13 @@ def settle(state: ScimState, actions: list[Action], conflicts: Mapping[str, str]
     a SCIM deactivation (:class:`PlannedState`); ``returning``: the members ``linking.reused_addresses``
     links as the same person returning (:attr:`ScimLinks.returning`); ``idp_groups`` (the export's groups)
     date the memberships a push and SCIM's group disagree on; ``uses``: where the ``linking.scim_state_conflicts``
-    entries consulted are reported (:meth:`PlannedState.verdict`). Returns the actions (same order) and the review
+    entries consulted are reported (:meth:`PlannedState.verdict`); ``idp_fetched_at``: when ``fetch-idp`` read the IdP
+    (:attr:`PlannedState.export_read_at`). Returns the actions (same order) and the review
     items raised. No SCIM state: unchanged."""
     if not state.known:
         return actions, []
-    planned = PlannedState.of(state, actions, conflicts, idp_users, provisioning_admin, returning, idp_groups, uses)
+    planned = PlannedState.of(state, actions, conflicts, idp_users, provisioning_admin, returning, idp_groups, uses,
+                              idp_fetched_at)
     # the pushes last: a push keeps whom a blocking question about their deactivation holds (PlannedState.questioned)
     first = {i: settle_action(a, planned) for i, a in enumerate(actions) if not isinstance(a, ScimSetGroupMembers)}
     questioned = frozenset(actions[i].target.member_id for i, x in first.items()
@@ -1421,4 +1492,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "held_group_members", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "group_dates", "GroupDates", "never_in_group", "held_group_members", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
