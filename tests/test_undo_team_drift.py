@@ -104,3 +104,69 @@ def test_a_member_scim_removed_since_the_apply_leaves_the_push_out_and_refuses_t
     write_plan(undo, tmp_path / "undo.json")
     assert apply_plan(tmp_path / "undo.json", options_for(server, auto_approve=True)).status == "converged"
     assert ROBERT not in finance_member_ids(server)  # the IdP's removal stands
+
+
+# --------------------------------------------------------------------------- a team the apply created
+
+REVOPS_PUSH = "scim.set_group_members:00groWkNK4rfvGnE5I6u"  # Revenue Operations: scim.create_group, then its push
+
+
+def created_team(server, plan: Path) -> tuple[str, list[str]]:
+    """The teamId the journal records for Revenue Operations, which the apply created, and its members now."""
+    from planner.execute.journal import read_journal_file
+
+    _, _, rows = read_journal_file(journal_path(plan))
+    team_id = rows["scim.create_group:00groWkNK4rfvGnE5I6u"].ids["scimGroupId"]
+    answer = httpx2.get(f"{server.base_url}/v2/teams/{team_id}/members", headers=server.rest_headers(),
+                        params={"limit": 1000})
+    answer.raise_for_status()
+    return team_id, sorted(e["userId"] for e in answer.json()["entries"])
+
+
+def test_the_push_to_a_created_team_is_reversed_by_its_journaled_id_against_the_team_as_the_apply_left_it(
+        tmp_path, finance_applied):
+    server, plan = finance_applied
+    team_id, members = created_team(server, plan)
+    assert read_plan(plan).actions and [a.target.team_id for a in read_plan(plan).actions if a.id == REVOPS_PUSH] == [
+        None]  # the plan cannot know the id Sigma gives the team
+    undo = build_undo_plan(journal_path(plan), created_at="t", changed_since=live_changes(options_for(server)))
+    assert [r.id for r in undo.review_items if r.code == "undo.drifted"] == []
+    (push,) = [a for a in undo.actions if a.id == REVOPS_PUSH]
+    assert (push.target.team_id, push.target.scim_id, push.after.members) == (team_id, team_id, [])
+    assert f"team:{team_id}" in undo.fingerprints
+    [row] = [r for r in undo.teams if r.name == "Revenue Operations"]
+    assert (row.team_id, row.mode, row.members_before, row.members_after) == (team_id, "create", len(members), 0)
+    write_plan(undo, tmp_path / "undo.json")
+    assert apply_plan(tmp_path / "undo.json", options_for(server, auto_approve=True)).status == "converged"
+    assert created_team(server, plan)[1] == []  # the team stays (a creation is not reversed), its pushed members go
+
+
+def test_a_member_scim_added_to_a_created_team_since_the_apply_leaves_its_push_out_and_refuses_the_offline_undo(
+        tmp_path, finance_applied):
+    server, plan = finance_applied
+    team_id, members = created_team(server, plan)
+    # 4 members, one the apply created (no memberId in the plan: accepted by its userName, not fingerprinted)
+    assert (ROBERT in members, len(members)) == (False, 4)
+    httpx2.patch(f"{server.scim_base_url}/Groups/{team_id}", headers=server.scim_headers(), json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "members", "value": [{"value": ROBERT}]}]}).raise_for_status()
+
+    offline = build_undo_plan(journal_path(plan), created_at="t")
+    assert REVOPS_PUSH in [a.id for a in offline.actions] and f"team:{team_id}" in offline.fingerprints
+    write_plan(offline, tmp_path / "offline-undo.json")
+    with pytest.raises(ApplyRefused, match=rf"plan is stale, 1 object\(s\) changed in Sigma since it was made: "
+                                           rf"team:{team_id} \(Revenue Operations\): memberIds: {ROBERT} joined "
+                                           rf"\(the plan saw 3 members\); plan again$"):
+        apply_plan(tmp_path / "offline-undo.json", options_for(server, auto_approve=True))
+
+    undo = build_undo_plan(journal_path(plan), created_at="t", changed_since=live_changes(options_for(server)))
+    assert REVOPS_PUSH not in [a.id for a in undo.actions]
+    (item,) = [r for r in undo.review_items if r.code == "undo.drifted"]
+    assert (item.id, item.subject.team_id, item.subject.name, item.message) == (
+        f"undo.drifted:team:{team_id}", team_id, "Revenue Operations",
+        f"team:{team_id} (Revenue Operations): memberIds: robert.chen@acme.example ({ROBERT}) joined (the plan saw "
+        f"3 members): changed in Sigma since the apply, so {REVOPS_PUSH} is not reversed (the undo would "
+        "act on a state nobody reviewed); plan it again from the current state")
+    write_plan(undo, tmp_path / "undo.json")
+    assert apply_plan(tmp_path / "undo.json", options_for(server, auto_approve=True)).status == "converged"
+    assert ROBERT in created_team(server, plan)[1]  # the IdP's addition stands, and the team's members stay

@@ -342,8 +342,10 @@ def _undo_people(plan: Plan, ordered: list[Action], items: list[ReviewItem], sta
 def _undo_teams(plan: Plan, ordered: list[Action]) -> tuple[TeamRow, ...]:
     """One :class:`~planner.model.TeamRow` per team whose SCIM-managed members an undo action resets
     (``scim.set_group_members``): members before (the Group now) and after (what it had), added and
-    removed, the mode of the plan's row for the team (``link`` without one)."""
+    removed, the mode of the plan's row for the team (``create`` for a team the apply created, whose teamId the
+    journal gave: :func:`with_created_team_ids`; ``link`` without one)."""
     mode_of = {(t.team_id, t.name): t.mode for t in plan.teams}
+    created = {t.name for t in plan.teams if t.team_id is None and t.mode == "create"}
     rows = []
     for a in ordered:
         if not isinstance(a, ScimSetGroupMembers):
@@ -352,7 +354,7 @@ def _undo_teams(plan: Plan, ordered: list[Action]) -> tuple[TeamRow, ...]:
         now, back = set(a.before.members or ()), set(a.after.members)
         rows.append(TeamRow(
             team_id=t.team_id, name=t.name, group_id=t.group_id, group_name=t.group_display_name,
-            mode=mode_of.get((t.team_id, t.name), "link"), members_before=len(now), members_after=len(back),
+            mode=mode_of.get((t.team_id, t.name)) or ("create" if t.name in created else "link"), members_before=len(now), members_after=len(back),
             members_added=len(back - now), members_removed=len(now - back), actions=(a.id,), is_archived=False))
     return tuple(sorted(rows, key=lambda r: (r.name.casefold(), r.team_id or "")))
 
@@ -463,6 +465,31 @@ def _teams_after(plan: Plan, done: list[Action], states: Mapping[str, MemberStat
     return teams
 
 
+def with_created_team_ids(actions: Sequence[Action], rows: Mapping[str, JournalRow]) -> list[Action]:
+    """``actions`` with the teamId of each team the apply created filled in from the journal: a
+    ``scim.create_group`` or ``scim.set_group_members`` of a team to create has no ``target.teamId`` in the
+    plan (Sigma assigns it), but its journal row records the SCIM Group's id (``ids.scimGroupId``, which is
+    the teamId: docs/sigma-api.md §6.1), else the row of the ``scim.create_group`` of the same IdP group does.
+    So the reversal of a push to a created team targets it by id and is fingerprinted with the team as the
+    apply left it (:func:`_teams_after`), as a linked team's is: a SCIM change of it since is ``undo.drifted``,
+    never put back (tester10 finding 3, for a team the apply created). A team no row names stays as planned."""
+    def created_id(action: Action) -> str:
+        row = rows.get(action.id)
+        found = (row.ids or {}).get("scimGroupId") if row is not None else None
+        return found if isinstance(found, str) else ""
+
+    by_group = {a.target.group_id: created_id(a) for a in actions
+                if isinstance(a, ScimCreateGroup) and a.target.team_id is None and created_id(a)}
+    out = []
+    for a in actions:
+        if isinstance(a, (ScimCreateGroup, ScimSetGroupMembers)) and a.target.team_id is None:
+            team_id = created_id(a) or by_group.get(a.target.group_id, "")
+            if team_id:
+                a = replace(a, target=replace(a.target, team_id=team_id, scim_id=team_id))
+        out.append(a)
+    return out
+
+
 def _named(change: FieldChange, email_of: Mapping[str, str]) -> FieldChange:
     """``change`` with the memberIds of a team's ``memberIds`` that joined or left named by email
     (``robert.chen@acme.example (zSut...)``) where the plan knows it."""
@@ -523,7 +550,7 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     run = unfinished_run(runs, rows)
     if run is not None and how_it_ended(run) in INTERRUPTED_ENDS:
         raise UndoError(unfinished_undo_message(journal, source, run, rows))
-    actions = with_user_names(plan.actions)
+    actions = with_created_team_ids(with_user_names(plan.actions), rows)
     written = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state == "done"
                and rows[a.id].outcome == "written"]
     if not written:
@@ -707,4 +734,4 @@ def live_changes(options: "ApplyOptions") -> ChangedSince:
     return changed
 
 
-__all__ = ["ChangedSince", "UndoError", "build_undo_plan", "live_changes", "undo_target"]
+__all__ = ["ChangedSince", "UndoError", "build_undo_plan", "live_changes", "undo_target", "with_created_team_ids"]
