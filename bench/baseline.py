@@ -34,7 +34,8 @@ and validates the same files). It prints one JSON object: counts (``links``,
 ``held``, ``creates``, ``teams_mapped``, ``team_adds``, ``team_removes``, ...) and
 ``cpu`` (seconds of ``time.process_time`` per step). ``links`` equals the number
 of ``scim.link_user`` actions the planner emits under the generated strict
-policy (tests/test_bench_baseline.py).
+policy plus the links it holds for a blocking ``user_name_guard.mismatch``
+(tests/test_bench_baseline.py; ``plan_bench.py`` checks the same).
 """
 
 from __future__ import annotations

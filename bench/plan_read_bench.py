@@ -8,8 +8,9 @@ Usage::
 ``--against`` times another checkout too, alternating the two round by round in child processes
 (each with its own ``PYTHONPATH``), and prints the ratio of the medians.
 
-The plan file is written from plain JSON (:func:`planner.planfile.document_bytes`), so any version
-of the tool that reads plan files reads the same bytes; everything but the fingerprints is empty.
+The plan file is the bundled acme sample's plan with generated fingerprints, built and written by each
+checkout's own code (:func:`plan_with_fingerprints`), so checkouts of different plan formats each read a
+plan of their own format holding the same states.
 Prints the median, min and max wall time of ``read_plan`` (digest checked) per checkout.
 """
 
@@ -29,36 +30,30 @@ if __package__ in (None, "") and not os.environ.get("PYTHONPATH"):  # the checko
 
 import msgspec  # noqa: E402
 
-from planner.outcomes import outcome_counts  # noqa: E402
-from planner.planfile import document_bytes, read_plan  # noqa: E402
-from planner.policy import Policy  # noqa: E402
+from planner.model import Fingerprints, MemberState, Plan, TeamState  # noqa: E402
+from planner.planfile import fingerprint_of, read_plan, write_plan  # noqa: E402
+from planner.planning import plan_from_paths  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
 
 
-def document(members: int, teams: int) -> dict:
-    """A plan file's JSON with ``members`` member and ``teams`` team fingerprints (50 members each)."""
-    import hashlib
-
-    def sha(state: dict) -> str:
-        return hashlib.sha256(json.dumps(state, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-    prints = {}
+def plan_with_fingerprints(members: int, teams: int) -> Plan:
+    """The bundled acme sample's plan (samples/acme, its reviewed Okta policy), its fingerprints replaced by
+    ``members`` member and ``teams`` team fingerprints (50 members each). Built with the checkout's own types
+    and written by its own :func:`planner.planfile.write_plan`, so any plan format the checkout writes is
+    timed (was: a hand-written format-1 document, which every later build refuses)."""
+    sample = REPO / "samples" / "acme"
+    plan, _ = plan_from_paths(str(sample / "sigma"), [str(sample / "okta")], str(sample / "policy-okta-reviewed.yaml"))
+    prints = Fingerprints()
     for i in range(members):
-        state = {"email": f"p{i}@x.example", "isArchived": False, "isInactive": False, "memberId": f"m{i:06d}",
-                 "memberType": "View", "userKind": "internal"}
-        prints[f"member:m{i:06d}"] = {"sha256": sha(state), "state": state}
+        prints[f"member:m{i:06d}"] = fingerprint_of(MemberState(
+            member_id=f"m{i:06d}", email=f"p{i}@x.example", member_type="View", user_kind="internal",
+            is_archived=False, is_inactive=False))
     for i in range(teams):
-        state = {"isArchived": False, "memberIds": [f"m{j:06d}" for j in range(i, i + 50)], "name": f"Team {i}",
-                 "teamId": f"t{i:05d}"}
-        prints[f"team:t{i:05d}"] = {"sha256": sha(state), "state": state}
-    return {
-        "actions": [], "created_at": "", "fingerprints": prints, "format_version": 1, "inputs": [],
-        "organization": {"name": "Bench", "organizationId": "org"},
-        "outcomes": {"document_transfers": [], "owners": []}, "people": [],
-        "policy": {"path": "", "resolved": Policy().resolved(), "sha256": "0" * 64}, "preflight": [],
-        "review_items": [], "summary": {"actions": {}, "changes": False, "guards": [], "text": "",
-                                        "outcomes": msgspec.to_builtins(outcome_counts(())), "total_actions": 0},
-        "teams": [], "tool_version": "bench",
-    }
+        prints[f"team:t{i:05d}"] = fingerprint_of(TeamState(
+            team_id=f"t{i:05d}", name=f"Team {i}", is_archived=False,
+            member_ids=tuple(f"m{j:06d}" for j in range(i, i + 50))))
+    return msgspec.structs.replace(plan, fingerprints=prints)
 
 
 def measure(members: int, teams: int, runs: int, plan: str | None = None) -> list[float]:
@@ -67,7 +62,7 @@ def measure(members: int, teams: int, runs: int, plan: str | None = None) -> lis
     with tempfile.TemporaryDirectory() as folder:
         path = Path(plan) if plan else Path(folder) / "plan.json"
         if not plan:
-            path.write_bytes(document_bytes(document(members, teams)))
+            write_plan(plan_with_fingerprints(members, teams), path)
         read_plan(path)  # warm-up (imports, caches)
         times = []
         for _ in range(runs):
