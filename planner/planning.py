@@ -51,17 +51,25 @@ before it decided; a step that overrules an earlier decision says so here:
    a converted guest is linked and sends its address;
 9. account types (:func:`fold_account_types`, :func:`planner.rules.account_types.type_outcome`):
    for everyone linked, created or reactivated, so after the statuses are final;
-9b. a blocking question about a person holds that person (:func:`hold_questioned`, over the items of
-    steps 1-9 but the :data:`CONFIRMATIONS` and the account-type family's, which ask about a type only):
-    status ``held``, so no link, create, account type, team push or removal is planned whose outcome the
-    answer decides; after 9 (``scope.nested_only``), before everything that plans for people;
+9a. the unmatched members' decisions (:func:`unmatched_decisions_of`, step 12's rule): made here, folded at
+    step 12, so that their questions (``unmatched.review``, ``unmatched.never_activated``,
+    ``unmatched.new_member``, ``scim.second_account``) are raised before the hold; they read the statuses of
+    steps 1-9 only (a person 9b holds is one they never decide: linked, reactivated or created);
+9b. a blocking question about a person holds that person (:func:`hold_questioned`), the one hold of every
+    question about people, so it runs once every rule that asks one about a person has asked it: the items of
+    steps 1-9 and 9a but the :data:`CONFIRMATIONS` and the account-type family's, which ask about a type
+    only. Status ``held``, so no link, create, account type, team push, removal or deactivation is planned
+    whose outcome the answer decides; after 9 (``scope.nested_only``) and 9a, before everything that plans
+    for people. The owner guards' question about who a protected admin is (step 16) is known from the
+    statuses, so it is asked here too (:func:`planner.rules.guards.questioned_owners`); ``applied.refused_again``
+    (14b) and ``inputs.truncated`` are about the one action they name, and say so;
 10. link actions (:func:`planner.rules.linking.link_actions`): ``scim.link_user`` /
     ``create_user`` carry the account type and wait for the address changes, so after 8 and 9;
 11. teams (:func:`fold_teams` of :func:`planner.rules.teams.decide_team`): group members are pushed
     only for people who end provisioned, and held members are never removed, so after the statuses
     are final; a member the plan does not provision (kept active, or deactivated through SCIM), whom a
     push removes, is a removal the push makes (:func:`planner.rules.teams.unprovisioned_leftovers`), so it
-    reads step 12's decisions (made first, folded after: :func:`unmatched_decisions_of`);
+    reads step 12's decisions (made at 9a, folded after);
 12. unmatched members (:func:`fold_unmatched`, :func:`planner.rules.unmatched.decide_member`):
     whoever is still an active member with no live IdP user (``unmatched``, ``leaver``,
     ``not_in_scope``) is kept or deactivated;
@@ -311,11 +319,15 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     types, type_outcome, nested = fold_account_types(policy, directory, people)
     people, types = hold_unknown_types(directory, people, types, type_outcome)
     outcome.review_items.extend(nested_only_items(policy, directory, nested))
-    people, types = hold_questioned(people, types, outcome.review_items, type_outcome)
+    unmatched_decisions = unmatched_decisions_of(policy, directory, people)
+    protected = directory.protected_members(policy)
+    standings = guards.protected_standings(people, protected, directory)  # read before the hold: the guards judge them
+    people, types, unmatched_decisions = hold_questioned(people, types, outcome.review_items, type_outcome,
+                                                         unmatched_decisions,
+                                                         guards.questioned_owners(policy, directory, standings))
     user_types = {d.person: d.after for d in types}
     outcome.extend(linking.link_actions(people, directory, user_types, frees, graph.rivals))
     outcome.extend(type_outcome)
-    unmatched_decisions = unmatched_decisions_of(policy, directory, people)
     outcome.uses.extend(unmatched.decision_uses(policy, directory, unmatched_decisions, people))
     outcome.uses.extend(linking.guard_override_uses(policy, directory, people))
     team_rows, joining = fold_teams(policy, directory, people, outcome, deactivated_by(unmatched_decisions))
@@ -337,10 +349,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.uses.extend(scim_state.conflict_entry_absences(policy.linking.scim_state_conflicts, directory))
     outcome.review_items.extend(policy_entries.unused_entry_items(policy, outcome.uses, (r.loc for r in unknown)))
     team_rows = rows_with_final_actions(team_rows, actions, joining)
-    protected = directory.protected_members(policy)
-    guard_results, guard_items = guards.evaluate(
-        policy, directory, actions, linked_idp_ids(people, protected),
-        guards.protected_standings(people, protected, directory))
+    guard_results, guard_items = guards.evaluate(policy, directory, actions, linked_idp_ids(people, protected),
+                                                 standings)
     return Decisions(people, types, unmatched_decisions, team_rows, guard_results, actions,
                      outcome.review_items + guard_items)
 
@@ -534,13 +544,28 @@ other blocking item about a person is a question (:func:`hold_questioned`)."""
 
 
 def hold_questioned(people: tuple[Person, ...], types: list[account_types.TypeDecision], items: Iterable[ReviewItem],
-                    type_outcome: Outcome) -> tuple[tuple[Person, ...], list[account_types.TypeDecision]]:
+                    type_outcome: Outcome, decisions: list[unmatched.UnmatchedDecision],
+                    owners: frozenset[str] = frozenset()
+                    ) -> tuple[tuple[Person, ...], list[account_types.TypeDecision], list[unmatched.UnmatchedDecision]]:
     """Step 9b: a blocking question about a person holds that person (:func:`hold_people`), whichever rule
     asked it: no action is planned whose outcome the answer decides (was: ``linking.create_collides`` held the
-    plan beside the ``scim.create_user`` it questions; issue 10, tester8 leftover). ``items``: the items of
-    steps 1-9 but the account-type family's; a blocking one not among :data:`CONFIRMATIONS` holds the person
-    its ``subject`` names (memberId or IdP id) when that person would be provisioned (linked, reactivated,
-    created or converted: :data:`TYPED_STATUSES`). Returns the people and the type decisions left.
+    plan beside the ``scim.create_user`` it questions, issue 10, tester8 leftover; ``scim.second_account`` and
+    ``unmatched.new_member`` beside a ``teams.remove_member`` of the member they ask about, issue 10, holds2).
+
+    ``items``: the items of steps 1-9 but the account-type family's; a blocking one not among
+    :data:`CONFIRMATIONS` holds the person its ``subject`` names (memberId or IdP id). ``decisions``: the
+    unmatched members' decisions (step 9a, :func:`unmatched_decisions_of`); a blocking item of one
+    (``unmatched.review``, ``unmatched.never_activated``, ``unmatched.new_member``, ``scim.second_account``)
+    holds its member, by memberId only: the family asks about members (the IdP id of a ``scim.second_account``
+    is the IdP user of the new member, whom the question does not ask about). ``owners``: the protected people
+    whose owner guard (step 16) fails on who they are, known from the statuses already
+    (:func:`planner.rules.guards.questioned_owners`: their guard asks it, and says the plan holds until it is
+    answered), by memberId. Held is a person the plan would
+    provision (linked, reactivated, created or converted: :data:`TYPED_STATUSES`) or one the unmatched family
+    decides (:data:`planner.rules.unmatched.KINDS`): status ``held``, so the teams family neither pushes nor
+    removes them. Returns the people, the type decisions and the unmatched decisions left: a held member's
+    ``members.deactivate`` decision is dropped (asked again once the item holding them is settled); a keep or a
+    question plans nothing and stays.
 
     The account-type family's own items (step 9: ``account_types.downgrade`` and the others to acknowledge,
     ``account_types.protected_account``, ``protected_several_type_groups``, ``idp_user_type_conflict``) are
@@ -557,11 +582,20 @@ def hold_questioned(people: tuple[Person, ...], types: list[account_types.TypeDe
                 asked_members.add(subject.member_id)
             if isinstance(subject.idp_id, str):
                 asked_idp.add(subject.idp_id)
+    for d in decisions:
+        if d.review_item is not None and d.review_item.blocking and d.review_item.code not in CONFIRMATIONS:
+            asked_members.add(d.member_id)
+    asked_members.update(owners)
     if not asked_members and not asked_idp:
-        return people, types
-    held = frozenset(p.person for p in people if p.status in TYPED_STATUSES
+        return people, types, decisions
+    held = frozenset(p.person for p in people if p.status in HOLDABLE_STATUSES
                      and (p.member_id in asked_members or p.idp_id in asked_idp))
-    return hold_people(people, types, type_outcome, held, frozenset(asking))
+    if not held:
+        return people, types, decisions
+    held_members = {p.member_id for p in people if p.person in held}
+    decisions = [d for d in decisions if d.action is None or d.member_id not in held_members]
+    people, types = hold_people(people, types, type_outcome, held, frozenset(asking))
+    return people, types, decisions
 
 
 def nested_only_items(policy: Policy, directory: Directory, nested: Mapping[str, account_types.NestedType]
@@ -577,6 +611,10 @@ def nested_only_items(policy: Policy, directory: Directory, nested: Mapping[str,
 
 TYPED_STATUSES = frozenset({PersonStatus.LINK, PersonStatus.REACTIVATE, PersonStatus.CREATE})
 """The statuses whose people get an account type (a converted guest is ``link``)."""
+
+HOLDABLE_STATUSES = TYPED_STATUSES | unmatched.KINDS
+"""The statuses of the people a blocking question holds (:func:`hold_questioned`): those the plan would
+provision, and those the unmatched family keeps or deactivates."""
 
 
 def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome,
@@ -636,8 +674,9 @@ def rows_with_final_actions(rows: list[TeamRow], actions: list[Action],
 def unmatched_decisions_of(policy: Policy, directory: Directory, people: tuple[Person, ...]
                            ) -> list[unmatched.UnmatchedDecision]:
     """Step 12's decisions: an :class:`~planner.rules.unmatched.UnmatchedDecision` for each ``unmatched``,
-    ``not_in_scope`` or ``leaver`` member, by memberId. Made before step 11, which reads who they deactivate
-    (:func:`deactivated_by`); folded into the outcome after it (:func:`fold_unmatched`)."""
+    ``not_in_scope`` or ``leaver`` member, by memberId. Made at step 9a, before the hold (:func:`hold_questioned`
+    reads their questions) and before step 11, which reads who they deactivate (:func:`deactivated_by`); folded
+    into the outcome after it (:func:`fold_unmatched`)."""
     config = unmatched.settings(policy, directory)
     people = sorted((p for p in people if p.status in unmatched.KINDS), key=lambda p: p.member_id)
     return [unmatched.decide_member(person, config) for person in people]

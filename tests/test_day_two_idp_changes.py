@@ -91,9 +91,18 @@ def test_a_login_renamed_in_the_idp_is_one_blocking_item_naming_both_members_and
         renamed = renamed_in_the_idp(sigma)
         # unmatched.action deactivate: the new member was planned as "no IdP user matches this member"
         replanned = plan(renamed, POLICY + "\nunmatched: {action: deactivate}")
+        # the question holds mA (planning.hold_questioned): no removal from Finance while it is open (was
+        # teams.remove_member:tF:mA beside it); the team's leftovers item names mA as held
         assert (kinds(replanned), review_codes(replanned)) == (
-            [("scim.set_group_members", "scim.set_group_members:gF"), ("teams.remove_member", "teams.remove_member:tF:mA")],
-            [("scim.second_account", True)])
+            [("scim.set_group_members", "scim.set_group_members:gF")],
+            [("scim.second_account", True), ("teams.leftovers", False)])
+        assert [(r.member_id, r.actions, r.review_items) for r in replanned.people if r.member_id == "mA"] == [
+            ("mA", (), ("scim.second_account:mA", "teams.leftovers:tF"))]
+        assert (replanned.summary.people, replanned.summary.teams.member_removals) == (
+            {"held": 1, "link": 3, "unmatched_kept": 0}, 0)
+        assert replanned.review_items[1].message == (
+            "1 member(s) of team 'Finance' are not in group 'Finance' and stay in the team after SCIM (members a "
+            "blocking review item holds are not removed until it is settled)")
         item = replanned.review_items[0]
         assert (item.id, item.subject.member_id, item.subject.idp_id, item.subject.user_name) == (
             "scim.second_account:mA", "mA", "uA", "ann.lee@example.com")
@@ -109,7 +118,9 @@ def test_a_login_renamed_in_the_idp_is_one_blocking_item_naming_both_members_and
         assert by_id(replanned)["scim.set_group_members:gF"].after.members == ["ann.lee@example.com", "bob@example.com"]
 
         kept = plan(renamed, POLICY + "\nunmatched: {action: deactivate}\nlinking: {second_accounts: {mA: keep}}")
-        assert (kinds(kept), review_codes(kept)) == (kinds(replanned), [])
+        assert (kinds(kept), review_codes(kept)) == (
+            [("scim.set_group_members", "scim.set_group_members:gF"), ("teams.remove_member", "teams.remove_member:tF:mA")],
+            [])
 
         settled = plan(renamed, POLICY + "\nlinking: {second_accounts: {ann@example.com: deactivate}}")
         assert (kinds(settled), review_codes(settled)) == (

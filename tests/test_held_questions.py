@@ -52,3 +52,124 @@ def test_a_confirmation_keeps_the_action_it_confirms():
     assert ("account_types.admin_downgrade", True) in review_codes(p)
     assert "account_types.admin_downgrade" not in CONFIRMATIONS  # a type item: read by no hold
     assert wire(by_id(p)["scim.link_user:m1"].after)["userType"] == "View"
+
+
+# --------------------------------------------------------------------------- questions of the unmatched family
+# (step 9a): they hold their member too, so the teams family neither removes nor pushes them while the answer
+# is open (was: unmatched.new_member beside the teams.remove_member of the same member; issue 10, holds2)
+
+def finance_org(*members, scim_users=()):
+    """Root and ``members`` in team Finance (tF), whose IdP group Finance (gF) holds root only; Sigma's SCIM
+    state lists root (and ``scim_users``)."""
+    from dataclasses import replace
+
+    from .plan_factory import group, team
+    from .test_rules_new_members import ROOT_SCIM
+
+    snap = snapshot(list(members), [], groups=[group("gF", "Finance", ["u-root"])], teams=[team("tF", "Finance")],
+                    memberships={"tF": ["root", *(m.member_id for m in members)]})
+    return replace(snap, sigma=replace(snap.sigma, scim_users=(ROOT_SCIM, *scim_users), scim_groups=()))
+
+
+LEFTOVERS_REMOVED = "unmatched: {action: deactivate}\nteams: {leftovers: remove}"
+
+
+def test_a_new_member_question_holds_the_members_team_removal():
+    from .test_rules_new_members import NINA, OLD
+
+    p = plan(finance_org(NINA, OLD), LEFTOVERS_REMOVED)
+    assert kinds(p) == [("members.deactivate", "members.deactivate:mO"), ("scim.link_group", "scim.link_group:tF"),
+                        ("scim.set_group_members", "scim.set_group_members:gF"),
+                        ("teams.remove_member", "teams.remove_member:tF:mO")]  # was teams.remove_member:tF:mN too
+    assert review_codes(p) == [("teams.leftovers", False), ("unmatched.new_member", True)]
+    assert [(r.member_id, r.actions, r.review_items) for r in p.people if r.member_id in ("mN", "mO")] == [
+        ("mN", (), ("teams.leftovers:tF", "unmatched.new_member:mN")),
+        ("mO", ("members.deactivate:mO", "teams.remove_member:tF:mO"), ())]
+    leftovers = by_id_item(p, "teams.leftovers:tF")
+    assert ([c.fields() for c in leftovers.candidates], leftovers.message) == (
+        [{"memberId": "mN", "email": "nina@example.com", "state": "held"}],
+        "1 member(s) of team 'Finance' are not in group 'Finance' and stay in the team after SCIM (members a "
+        "blocking review item holds are not removed until it is settled)")
+    assert (p.summary.people, p.summary.actions["teams.remove_member"], p.summary.teams.member_removals) == (
+        {"held": 1, "link": 1, "unmatched": 1, "unmatched_kept": 0}, 1, 1)
+    # settled either way, the re-plan plans Nina as the answer says, with no item
+    kept = plan(finance_org(NINA, OLD), LEFTOVERS_REMOVED + "\n" + "unmatched: {action: deactivate, decisions: "
+                "{nina@example.com: keep}}")
+    assert ([a for a in kinds(kept) if "mN" in a[1]], review_codes(kept)) == (
+        [("teams.remove_member", "teams.remove_member:tF:mN")], [])
+
+
+def test_an_unmatched_review_question_holds_the_members_team_removal():
+    from .test_rules_new_members import OLD
+
+    p = plan(finance_org(OLD), "unmatched: {action: review}\nteams: {leftovers: remove}")
+    assert kinds(p) == [("scim.link_group", "scim.link_group:tF"),
+                        ("scim.set_group_members", "scim.set_group_members:gF")]  # was teams.remove_member:tF:mO
+    assert review_codes(p) == [("teams.leftovers", False), ("unmatched.review", True)]
+    assert [(r.member_id, r.actions) for r in p.people if r.member_id == "mO"] == [("mO", ())]
+
+
+def test_an_owner_guard_asking_who_the_protected_admin_is_holds_their_team_removal():
+    # root, the protected admin, matches no IdP user: both owner guards fail on it and say the plan "holds until"
+    # they are linked or another admin is named (guards.questioned_owners); was teams.remove_member:tF:root beside
+    from .plan_factory import ROOT, group, team
+
+    snap = snapshot([ROOT, member("mX", "x@example.com")], [user("u-x", "x@example.com")],
+                    groups=[group("gF", "Finance", ["u-x"])], teams=[team("tF", "Finance")],
+                    memberships={"tF": ["root", "mX"]}, with_root=False)
+    p = plan(snap, "teams: {leftovers: remove}")
+    assert kinds(p) == [("scim.link_group", "scim.link_group:tF"), ("scim.link_user", "scim.link_user:mX"),
+                        ("scim.set_group_members", "scim.set_group_members:gF")]
+    assert review_codes(p) == [("guards.api_credential_owner", True), ("guards.scim_setup_admin", True),
+                               ("teams.leftovers", False)]
+    assert [(r.member_id, r.actions, r.review_items) for r in p.people if r.member_id == "root"] == [
+        ("root", (), ("guards.api_credential_owner:root", "guards.scim_setup_admin:root", "teams.leftovers:tF"))]
+    assert by_id_item(p, "guards.scim_setup_admin:root").message.startswith(
+        "scim_setup_admin root@example.com: no IdP user in the IdP export matches them, so once SCIM is on they "
+        "cannot sign in through the IdP (SAML only); the SCIM token belongs to them; the plan deactivates and "
+        "downgrades nothing of theirs and holds until they are linked")
+    assert ([(g.name, g.ok) for g in p.summary.guards][:2], p.summary.people, p.summary.teams.member_removals) == (
+        [("scim_setup_admin", False), ("api_credential_owner", False)],
+        {"held": 1, "link": 1, "unmatched_kept": 1}, 0)
+    # once root is linked, nothing asks about them: no hold (their IdP user in Finance, pushed, not removed)
+    linked = plan(snapshot([ROOT, member("mX", "x@example.com")],
+                           [user("u-root", "root@example.com"), user("u-x", "x@example.com")],
+                           groups=[group("gF", "Finance", ["u-x"])], teams=[team("tF", "Finance")],
+                           memberships={"tF": ["root", "mX"]}, with_root=False), "teams: {leftovers: remove}")
+    assert (review_codes(linked), [a for a in kinds(linked) if a[0] == "teams.remove_member"]) == (
+        [], [("teams.remove_member", "teams.remove_member:tF:root")])
+
+
+def by_id_item(p, item_id):
+    """The review item ``item_id`` of plan ``p``."""
+    [item] = [r for r in p.review_items if r.id == item_id]
+    return item
+
+
+def test_a_held_member_the_push_would_remove_stays_in_its_member_list():
+    # Lee's IdP user was never activated (STAGED): unmatched.never_activated holds Lee, whom SCIM manages in
+    # team Finance; the push replaces the team's SCIM-managed members, so it lists Lee (teams.held_kept) rather
+    # than remove them with no action saying so (was teams.remove_member:tF:mL, "removed ... by the push")
+    from planner.model import ScimGroup
+
+    from .plan_factory import group, team
+    from .test_policy_unused_entries import provisioned, with_scim
+
+    snap = with_scim(snapshot([member("mL", "lee@example.com"), member("mB", "bob@example.com"),
+                               member("mC", "cy@example.com")],
+                              [user("uL", "lee@example.com", active=False, status="STAGED"),
+                               user("uB", "bob@example.com"), user("uC", "cy@example.com")],
+                              [group("gF", "Finance", users=["uL", "uB", "uC"])], teams=[team("tF", "Finance")],
+                              memberships={"tF": ["mL", "mB"]}),
+                     [provisioned("mL", "lee@example.com", "uL"), provisioned("mB", "bob@example.com", "uB")],
+                     [ScimGroup("tF", "Finance", "gF", ("mL", "mB"))])
+    p = plan(snap, "unmatched: {idp_inactive: deactivate}")
+    assert kinds(p) == [("scim.link_user", "scim.link_user:mC"), ("scim.set_group_members", "scim.set_group_members:gF")]
+    assert review_codes(p) == [("scim.profile_push", False), ("unmatched.never_activated", True)]
+    push = by_id(p)["scim.set_group_members:gF"]
+    assert (push.after.members, push.reason) == (
+        ["bob@example.com", "cy@example.com", "lee@example.com"],
+        "team 'Finance' members = the 2 provisioned member(s) of group 'Finance'; keeps lee@example.com: held by a "
+        "blocking review item, so the push does not remove them while it is open")
+    assert [(r.member_id, r.actions, r.review_items) for r in p.people if r.member_id == "mL"] == [
+        ("mL", (), ("unmatched.never_activated:mL",))]

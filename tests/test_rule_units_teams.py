@@ -201,7 +201,7 @@ def test_leftovers_that_cannot_be_removed_are_reported():
     assert item.message == (
         "3 member(s) of team 'Finance' are not in group 'Finance' and stay in the team after SCIM (inactive or "
         "archived members cannot be removed through the API; members missing from the members export are not "
-        "removed; members a blocking linking review item holds are not removed until it is settled)")
+        "removed; members a blocking review item holds are not removed until it is settled)")
 
 
 def test_leftovers_report_removes_nobody_and_offers_remove():

@@ -39,7 +39,7 @@ from ..outcomes import LOCKOUT_LABELS, lockout
 from ..payloads import ScimSetAccountType, target_addresses, target_member_id
 from ..policy import Policy, Threshold
 from . import make_review, yaml_snippet
-from .unmatched import provisioning_admin, second_accounts, why_unmatched
+from .unmatched import SecondAccount, provisioning_admin, second_accounts, why_unmatched
 
 DEACTIVATING = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
 """Kinds that hand a member's documents to ``newOwnerId``."""
@@ -214,6 +214,31 @@ def protected_standings(people: Sequence[Person], protected: Collection[str], di
         if mid is not None and mid in protected and (state := idp_standing(p, directory)):
             out[mid] = state
     return out
+
+
+def questioned_owners(policy: Policy, directory: Directory, standings: Mapping[str, str]) -> frozenset[str]:
+    """The memberIds of the protected role holders (:meth:`~planner.directory.Directory.protected_member_id`)
+    whose owner guard fails on who they are, which the statuses already tell before any action is planned:
+    a holder with an IdP standing that is not fine (``standings``: :func:`protected_standings`; :func:`owner_guard`
+    fails on it, saying the plan "holds until" it is fixed), or a holder a userName change in the IdP left behind
+    whom ``linking.second_accounts`` does not keep (:func:`left_behind_owner_guard` fails until it does). The
+    guard's item is a question about the person, so :func:`planner.planning.hold_questioned` holds them (no team
+    removal while it is open; issue 10, holds2). Its other failures (a deactivation, a downgrade, a lock-out)
+    judge one planned action and hold nothing."""
+    out = set()
+    left_behind: Mapping[str, SecondAccount] | None = None
+    for key, _ in OWNER_ROLES:
+        ref = getattr(policy.organization, key)
+        mid = directory.protected_member_id(ref) if ref else None
+        if mid is None:
+            continue
+        if mid in directory.scim.second_accounts:
+            left_behind = left_behind if left_behind is not None else second_accounts(policy, directory)
+            if left_behind[mid].decision != "keep":
+                out.add(mid)
+        elif mid in standings:
+            out.add(mid)
+    return frozenset(out)
 
 
 def owner_guard(key: str, why: str, policy: Policy, directory: Directory, planned: PlannedActions,

@@ -30,9 +30,10 @@ which sends nothing and checks they are gone); the others stay after SCIM (docs/
 informational item (``report``); nothing in the plan adds them back. Members
 who are inactive or archived cannot be removed through the API (docs/sigma-api.md
 §3.3) and are reported, as are memberships of a memberId missing from the
-members export (state ``unknown``) and of members a blocking linking review
-item holds (state ``held``: who they are is not decided yet; a push whose team's SCIM group lists them keeps them
-in its member list, :func:`held_kept`). Active teams no group maps to become **unmanaged**.
+members export (state ``unknown``) and of members a blocking review
+item holds (state ``held``: what happens to them is not decided yet, :func:`planner.planning.hold_questioned`; a
+push whose team's SCIM group lists them keeps them in its member list, :func:`held_kept`). Active teams no group
+maps to become **unmanaged**.
 A group with no members mapped to a team that has members would empty the team: a blocking
 ``teams.empty_group`` item unless ``teams.confirm_empty`` names the group (:func:`empty_group_item`).
 A Sigma export with no team at all while the organization has members and groups would become new
@@ -166,7 +167,7 @@ class TeamPeople:
     still in a group is no leftover); ``pushed``: the users who end provisioned (``link``,
     ``reactivate``, ``create``; ``scim_kept``: a SCIM-managed member kept active over the export's status,
     :func:`planner.rules.scim_state.kept_by_scim_state`, pushed with SCIM's userName after no action);
-    ``held``: memberIds a blocking linking item holds (never removed); ``links``: the :class:`PushedUser` of
+    ``held``: memberIds a blocking review item holds (never removed); ``links``: the :class:`PushedUser` of
     each member who ends provisioned (``link``, ``reactivate``, ``scim_kept``), by memberId.
     """
 
@@ -200,7 +201,7 @@ class GroupPush:
 @dataclass(frozen=True, slots=True)
 class Leftover:
     """A team member the team's group does not push: ``state`` is ``active``, ``inactive``,
-    ``archived``, ``unknown`` (missing from the members export) or ``held`` (a blocking linking
+    ``archived``, ``unknown`` (missing from the members export) or ``held`` (a blocking review
     item); only ``active`` ones can be removed. ``through``: the nesting path (displayNames) when
     the member is in the group only through a nested group, else empty. ``scim_managed``: Sigma's SCIM
     state lists the member as a provisioned user (linked ``by scim``), so a removal it needs is of a
@@ -1186,7 +1187,7 @@ def unprovisioned_leftovers(a: Assignment, now_ids: list[str], push: GroupPush, 
 
 
 def held_kept(a: Assignment, now_ids: list[str], directory: Directory, people: TeamPeople) -> list[PushedUser]:
-    """The team members a blocking linking item holds (:attr:`TeamPeople.held`) whom the group's push would
+    """The team members a blocking review item holds (:attr:`TeamPeople.held`) whom the group's push would
     remove (:func:`removed_by_push`: the team's SCIM group lists them, a re-plan after a wave), each with the
     userName Sigma's SCIM state has for them: the push keeps them in its member list. A held member is never
     removed while the question is open (module docstring), and the push, whose list leaves out whoever it does
@@ -1882,5 +1883,5 @@ def not_removable_note(states: set[str]) -> str:
     if "unknown" in states:
         notes.append("members missing from the members export are not removed")
     if "held" in states:
-        notes.append("members a blocking linking review item holds are not removed until it is settled")
+        notes.append("members a blocking review item holds are not removed until it is settled")
     return f" ({'; '.join(notes)})" if notes else ""
