@@ -53,16 +53,22 @@ before it decided; a step that overrules an earlier decision says so here:
    for everyone linked, created or reactivated, so after the statuses are final;
 9a. the unmatched members' decisions (:func:`unmatched_decisions_of`, step 12's rule): made here, folded at
     step 12, so that their questions (``unmatched.review``, ``unmatched.never_activated``,
-    ``unmatched.new_member``, ``scim.second_account``) are raised before the hold; they read the statuses of
-    steps 1-9 only (a person 9b holds is one they never decide: linked, reactivated or created);
-9b. a blocking question about a person holds that person (:func:`hold_questioned`), the one hold of every
-    question about people, so it runs once every rule that asks one about a person has asked it: the items of
-    steps 1-9 and 9a but the :data:`CONFIRMATIONS` and the account-type family's, which ask about a type
-    only. Status ``held``, so no link, create, account type, team push, removal or deactivation is planned
-    whose outcome the answer decides; after 9 (``scope.nested_only``) and 9a, before everything that plans
-    for people. The owner guards' question about who a protected admin is (step 16) is known from the
-    statuses, so it is asked here too (:func:`planner.rules.guards.questioned_owners`); ``applied.refused_again``
-    (14b) and ``inputs.truncated`` are about the one action they name, and say so;
+    ``unmatched.new_member``, ``scim.second_account``) are raised before the hold; they read only the statuses
+    of steps 1-9 (the hold then drops the deactivation of a member it holds: :func:`hold_questioned`);
+9b. a blocking question about a person holds that person (:func:`hold_questioned`), the one hold of the
+    questions about people, so it runs once every rule that asks one about a person has asked it: the items of
+    steps 1-9 and 9a but the :data:`CONFIRMATIONS` and the account-type family's, which ask about a type only,
+    and the owner guards' question about who a protected admin is (step 16, known from the statuses:
+    :func:`planner.rules.guards.questioned_owners`). Status ``held``, so no link, create, account type, team
+    push, removal or deactivation is planned whose outcome the answer decides (a push that would remove a held
+    SCIM-managed member keeps them: :func:`planner.rules.teams.held_kept`); after 9 (``scope.nested_only``) and
+    9a, before everything that plans for people. The items raised later are each about the one action they
+    name and say what they do to it: step 13's on an action Sigma's SCIM state questions (a
+    ``scim.state_conflict`` on a deactivation drops it, and the member's team removals are held with
+    ``scim.held_member``: :func:`planner.rules.scim_state.held_absent`), ``applied.refused_again`` (14b: drops
+    it and what waits on it), ``inputs.truncated``; an item about a team, a group or the plan that lists people
+    among its candidates (``scope.assigned_group_outside_scope``, ``teams.nested_only``,
+    ``user_name_guard.no_single_mapping``) holds nobody;
 10. link actions (:func:`planner.rules.linking.link_actions`): ``scim.link_user`` /
     ``create_user`` carry the account type and wait for the address changes, so after 8 and 9;
 11. teams (:func:`fold_teams` of :func:`planner.rules.teams.decide_team`): group members are pushed

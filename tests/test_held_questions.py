@@ -173,3 +173,63 @@ def test_a_held_member_the_push_would_remove_stays_in_its_member_list():
         "blocking review item, so the push does not remove them while it is open")
     assert [(r.member_id, r.actions, r.review_items) for r in p.people if r.member_id == "mL"] == [
         ("mL", (), ("unmatched.never_activated:mL",))]
+
+
+def test_a_state_conflict_on_a_deactivation_holds_the_members_rest_team_removal_too():
+    # Sigma's SCIM state has Nina active (externalId 00uN), the export does not list her: step 13 drops
+    # members.deactivate:mN with a blocking scim.state_conflict, and holds her removal from Finance with the
+    # informational scim.held_member (scim_state.held_absent) through REST as by a push: was
+    # teams.remove_member:tF:mN (a REST removal: Finance has no SCIM group) beside the question
+    from dataclasses import replace
+
+    from .plan_factory import group, team
+    from .test_rules_new_members import NINA, OLD, ROOT_SCIM, scim_user
+
+    snap = snapshot([NINA, OLD], [], groups=[group("gF", "Finance", ["u-root"])], teams=[team("tF", "Finance")],
+                    memberships={"tF": ["root", "mN", "mO"]})
+    snap = replace(snap, sigma=replace(snap.sigma, scim_groups=(), scim_users=(
+        ROOT_SCIM, scim_user("mN", "nina@example.com", "00uN", "2026-12-06T17:33:32Z"))))
+    p = plan(snap, LEFTOVERS_REMOVED)
+    assert kinds(p) == [("members.deactivate", "members.deactivate:mO"), ("scim.link_group", "scim.link_group:tF"),
+                        ("scim.set_group_members", "scim.set_group_members:gF"),
+                        ("teams.remove_member", "teams.remove_member:tF:mO")]
+    assert review_codes(p) == [("scim.held_member", False), ("scim.state_conflict", True)]
+    assert [(r.member_id, r.actions, r.review_items) for r in p.people if r.member_id == "mN"] == [
+        ("mN", (), ("scim.held_member:teams.remove_member:tF:mN", "scim.state_conflict:members.deactivate:mN"))]
+    assert by_id_item(p, "scim.held_member:teams.remove_member:tF:mN").message == (
+        "nina@example.com stays in team 'Finance': provisioned by SCIM, absent from the IdP export, and the inputs do "
+        "not date it against SCIM's record of them: SCIM added them after the export was taken, or they were "
+        "deleted in the IdP, so the plan does not remove them on the export's word alone; export the IdP again and "
+        "plan again; if they left, linking.scim_state_conflicts: {00uN: {newer: idp_export, active: false}} "
+        "deactivates them")
+    assert (p.summary.actions["teams.remove_member"], p.summary.teams.member_removals) == (1, 1)
+    # settled with idp_export, nothing holds her: SCIM deactivates her and she leaves the team
+    gone = plan(snap, LEFTOVERS_REMOVED + "\nlinking: {scim_state_conflicts: {00uN: {newer: idp_export, active: false}}}")
+    assert ([a for a in kinds(gone) if "mN" in a[1]], review_codes(gone)) == (
+        [("scim.deactivate_user", "scim.deactivate_user:mN"), ("teams.remove_member", "teams.remove_member:tF:mN")], [])
+
+
+def test_a_refused_deactivation_holds_only_itself_and_says_so():
+    # applied.refused_again is about the one action Sigma refused (and what waits on it: nothing waits on a
+    # deactivation); the team removal of the same member is the teams family's, planned whether the member is
+    # kept or deactivated in the IdP, so it stays beside the item (checked for issue 10, holds2)
+    from dataclasses import replace
+
+    from planner.model import AppliedRefusal, AppliedRuns
+
+    from .test_rules_new_members import OLD
+
+    refusal = AppliedRefusal(action_id="members.deactivate:mO", refusal="403 forbidden: Member mO is provisioned by SCIM",
+                             plan="plan.json", undo=False, run=1, at="2026-12-06T17:35:09Z")
+    snap = replace(finance_org(OLD), applied=AppliedRuns(refusals=(refusal,)))
+    p = plan(snap, LEFTOVERS_REMOVED)
+    assert kinds(p) == [("scim.link_group", "scim.link_group:tF"), ("scim.set_group_members", "scim.set_group_members:gF"),
+                        ("teams.remove_member", "teams.remove_member:tF:mO")]
+    assert review_codes(p) == [("applied.refused_again", True)]
+    item = by_id_item(p, "applied.refused_again:members.deactivate:mO")
+    assert item.message.startswith(
+        "members.deactivate:mO was sent by run 1 of plan plan.json, 2026-12-06T17:35:09Z and Sigma refused it for good "
+        "(403 forbidden: Member mO is provisioned by SCIM): this plan would send it again and Sigma would refuse it "
+        "the same way, so it is not planned; ")
+    assert [(r.member_id, r.actions, r.review_items) for r in p.people if r.member_id == "mO"] == [
+        ("mO", ("teams.remove_member:tF:mO",), ("applied.refused_again:members.deactivate:mO",))]

@@ -1003,11 +1003,19 @@ def held_group_members(group: ScimGroup, planned: PlannedState) -> list[str]:
     held = []
     for scim_id in group.member_ids:
         user = planned.state.by_user_name.get(email_key(planned.state.user_names.get(scim_id, "")) or "")
-        if (user is not None and user.external_id and user.active is not False
-                and user.external_id not in planned.idp_users
-                and planned.verdict(user, None, _absent_disagreement(user)).newer != IDP_EXPORT):
+        if user is not None and held_absent(user, planned):
             held.append(user.user_name)
     return held
+
+
+def held_absent(user: ScimUser, planned: PlannedState) -> bool:
+    """Whether the export cannot act on the absence of SCIM-managed ``user`` on its word alone: SCIM provisioned
+    them (``externalId``) and has them active, no IdP user of the export has that ``externalId`` (an absence has
+    no date of its own: :func:`_settle_deactivation` holds their deactivation with a ``scim.state_conflict``),
+    and the policy does not settle that deactivation with ``idp_export``. The one reading for their place in a
+    group's member list (:func:`held_group_members`) and in a team (:func:`settle_team_removal`)."""
+    return bool(user.external_id and user.active is not False and user.external_id not in planned.idp_users
+                and planned.verdict(user, None, _absent_disagreement(user)).newer != IDP_EXPORT)
 
 
 def _keep_held_members(action: ScimSetGroupMembers, group: ScimGroup, planned: PlannedState) -> ScimSetGroupMembers:
@@ -1373,11 +1381,12 @@ def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Set
     group lists the member (``evidence.removedBy``: no REST request, apply checks they are gone), else
     through the REST API, the cleanup Sigma names for a membership the push does not see (docs/sigma-api.md
     §5.4); never a blocking item asking the IdP to remove someone its group does not hold. But a member the
-    team's SCIM group holds while the export lacks them (:func:`held_group_members`) is held, as the
-    group's member list keeps them: dropped with the informational ``scim.held_member``."""
+    export lacks (:func:`held_absent`) is held, as the group's member list keeps them when the team's SCIM group
+    holds them: dropped with the informational ``scim.held_member``, by the push or through REST alike (was: a
+    REST removal of such a member stood beside the blocking ``scim.state_conflict`` asking whether they are still
+    active; issue 10, holds2)."""
     user = planned.state.users.get(action.target.member_id)
-    group = planned.state.groups.get(action.target.team_id) if user is not None else None
-    if group is not None and user.user_name in held_group_members(group, planned):
+    if user is not None and held_absent(user, planned):
         return Settlement(None, _held_member_item(action, user, planned))
     return Settlement(action)
 
@@ -1492,4 +1501,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "group_dates", "GroupDates", "never_in_group", "held_group_members", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
