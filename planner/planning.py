@@ -323,14 +323,15 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(unnamed + unsendable + scim_values.cleaned_name_items(people))
     frees = fold_addresses(directory, people, graph, shared, renames, outcome)
     types, type_outcome, nested = fold_account_types(policy, directory, people)
-    people, types = hold_unknown_types(directory, people, types, type_outcome)
+    people, types = hold_unknown_types(directory, people, types, type_outcome, outcome)
     outcome.review_items.extend(nested_only_items(policy, directory, nested))
     unmatched_decisions = unmatched_decisions_of(policy, directory, people)
     protected = directory.protected_members(policy)
     standings = guards.protected_standings(people, protected, directory)  # read before the hold: the guards judge them
     people, types, unmatched_decisions = hold_questioned(people, types, outcome.review_items, type_outcome,
                                                          unmatched_decisions,
-                                                         guards.questioned_owners(policy, directory, standings))
+                                                         guards.questioned_owners(policy, directory, standings),
+                                                         outcome)
     user_types = {d.person: d.after for d in types}
     outcome.extend(linking.link_actions(people, directory, user_types, frees, graph.rivals))
     outcome.extend(type_outcome)
@@ -507,36 +508,45 @@ def fold_account_types(policy: Policy, directory: Directory, people: tuple[Perso
 
 
 def hold_unknown_types(directory: Directory, people: tuple[Person, ...], types: list[account_types.TypeDecision],
-                       outcome: Outcome) -> tuple[tuple[Person, ...], list[account_types.TypeDecision]]:
+                       outcome: Outcome, planned: Outcome | None = None
+                       ) -> tuple[tuple[Person, ...], list[account_types.TypeDecision]]:
     """Step 9 too: everyone whose account type the organization does not have
     (:func:`planner.rules.account_types.unknown_types`) is held: status ``held`` (no link, no create), their
     type decision, ``scim.set_account_type`` and type items dropped from ``outcome``, and one blocking
-    ``account_types.unknown_type`` item per type added (tester8 finding 19). Returns the people and the
-    decisions left; both unchanged (the same objects) when every type is known."""
+    ``account_types.unknown_type`` item per type added (tester8 finding 19); ``planned``: the outcome of steps
+    1-8, as :func:`hold_people` reads it. Returns the people and the decisions left; both unchanged (the same
+    objects) when every type is known."""
     unknown = account_types.unknown_types(types, directory)
     if not unknown:
         return people, types
     outcome.review_items.extend(account_types.unknown_type_item(name, found, directory)
                                 for name, found in unknown.items())
-    return hold_people(people, types, outcome, frozenset(d.person for found in unknown.values() for d in found))
+    return hold_people(people, types, outcome, frozenset(d.person for found in unknown.values() for d in found),
+                       planned=planned)
 
 
 def hold_people(people: tuple[Person, ...], types: list[account_types.TypeDecision], type_outcome: Outcome,
-                held: frozenset[str], asking: frozenset[str] = frozenset()
+                held: frozenset[str], asking: frozenset[str] = frozenset(), planned: Outcome | None = None
                 ) -> tuple[tuple[Person, ...], list[account_types.TypeDecision]]:
     """Hold the people whose person keys are ``held``, the one way a step holds someone it has a question
     about: status ``held`` (no link, no create, no conversion; the teams family neither pushes nor removes
     them, the unmatched family does not deactivate them), their type decision dropped, and their
     ``scim.set_account_type`` and ``account_types.*`` items dropped from ``type_outcome`` (a type for
     someone not provisioned decides nothing) but the items ``asking`` names (ids: the questions that hold
-    them stay). Returns the people and the type decisions left; both unchanged (the same objects) when
-    ``held`` is empty."""
+    them stay), and their ``members.convert_guest`` dropped from ``planned`` (the outcome of steps 1-8: the
+    guests' conversions of step 7, made for a link the hold now withholds; was: the conversion stayed beside
+    the question, and for an archived guest it waited on a ``members.reactivate`` the hold withheld, an
+    internal error ending the plan; issue 10, holds2). Returns the people and the type decisions left; both
+    unchanged (the same objects) when ``held`` is empty."""
     if not held:
         return people, types
     members = {p.member_id for p in people if p.person in held and p.member_id}
     type_outcome.actions = [a for a in type_outcome.actions if target_member_id(a) not in members]
     type_outcome.review_items = [r for r in type_outcome.review_items if r.id in asking
                                  or not (r.code.startswith("account_types.") and r.subject.member_id in members)]
+    if planned is not None:
+        convert = ActionKind.MEMBERS_CONVERT_GUEST
+        planned.actions = [a for a in planned.actions if not (a.kind is convert and target_member_id(a) in members)]
     people = tuple(msgspec.structs.replace(p, status=PersonStatus.HELD, converted=False) if p.person in held else p
                    for p in people)
     return people, [d for d in types if d.person not in held]
@@ -551,7 +561,7 @@ other blocking item about a person is a question (:func:`hold_questioned`)."""
 
 def hold_questioned(people: tuple[Person, ...], types: list[account_types.TypeDecision], items: Iterable[ReviewItem],
                     type_outcome: Outcome, decisions: list[unmatched.UnmatchedDecision],
-                    owners: frozenset[str] = frozenset()
+                    owners: frozenset[str] = frozenset(), planned: Outcome | None = None
                     ) -> tuple[tuple[Person, ...], list[account_types.TypeDecision], list[unmatched.UnmatchedDecision]]:
     """Step 9b: a blocking question about a person holds that person (:func:`hold_people`), whichever rule
     asked it: no action is planned whose outcome the answer decides (was: ``linking.create_collides`` held the
@@ -566,7 +576,7 @@ def hold_questioned(people: tuple[Person, ...], types: list[account_types.TypeDe
     is the IdP user of the new member, whom the question does not ask about). ``owners``: the protected people
     whose owner guard (step 16) fails on who they are, known from the statuses already
     (:func:`planner.rules.guards.questioned_owners`: their guard asks it, and says the plan holds until it is
-    answered), by memberId. Held is a person the plan would
+    answered), by memberId. ``planned``: the outcome of steps 1-8 (:func:`hold_people`). Held is a person the plan would
     provision (linked, reactivated, created or converted: :data:`TYPED_STATUSES`) or one the unmatched family
     decides (:data:`planner.rules.unmatched.KINDS`): status ``held``, so the teams family neither pushes nor
     removes them. Returns the people, the type decisions and the unmatched decisions left: a held member's
@@ -600,7 +610,7 @@ def hold_questioned(people: tuple[Person, ...], types: list[account_types.TypeDe
         return people, types, decisions
     held_members = {p.member_id for p in people if p.person in held}
     decisions = [d for d in decisions if d.action is None or d.member_id not in held_members]
-    people, types = hold_people(people, types, type_outcome, held, frozenset(asking))
+    people, types = hold_people(people, types, type_outcome, held, frozenset(asking), planned)
     return people, types, decisions
 
 

@@ -233,3 +233,28 @@ def test_a_refused_deactivation_holds_only_itself_and_says_so():
         "the same way, so it is not planned; ")
     assert [(r.member_id, r.actions, r.review_items) for r in p.people if r.member_id == "mO"] == [
         ("mO", ("teams.remove_member:tF:mO",), ("applied.refused_again:members.deactivate:mO",))]
+
+
+# --------------------------------------------------------------------------- the guests' conversions (step 7)
+
+def test_a_question_holds_the_guest_conversion_made_for_the_link_it_withholds():
+    # guests.action: convert plans members.convert_guest at step 7, for the link; user_name_guard.mismatch holds
+    # Gina's link, so the conversion goes too (was members.convert_guest:mG beside the question)
+    snap = snapshot([member("mG", "gina@example.com", user_kind="guest")],
+                    [user("uG", "gina.x@example.com", emails=["gina@example.com"])])
+    p = plan(snap, "guests: {action: convert}")
+    assert (kinds(p), review_codes(p)) == ([ROOT_LINK], [("user_name_guard.mismatch", True)])
+    assert [(r.member_id, r.actions, r.review_items) for r in p.people if r.member_id == "mG"] == [
+        ("mG", (), ("user_name_guard.mismatch:mG",))]
+    assert p.summary.people == {"held": 1, "link": 1, "unmatched_kept": 0}
+
+
+def test_a_question_about_an_archived_guest_the_plan_would_reactivate_and_convert_ends_no_plan():
+    # was: PlanError "internal error: action 'members.convert_guest:mG' depends on 'members.reactivate:mG',
+    # which is not in the plan" (the hold withheld the reactivation, not the conversion waiting on it)
+    snap = snapshot([member("mG", "gina@example.com", user_kind="guest", archived=True)],
+                    [user("uG", "gina.x@example.com", emails=["gina@example.com"])])
+    p = plan(snap, "guests: {action: convert}\nlinking: {archived_members: reactivate}")
+    assert (kinds(p), review_codes(p)) == ([ROOT_LINK], [("user_name_guard.mismatch", True)])
+    assert [(r.member_id, r.actions, r.review_items) for r in p.people if r.member_id == "mG"] == [
+        ("mG", (), ("user_name_guard.mismatch:mG",))]
