@@ -86,7 +86,10 @@ from .actions import (
     with_user_names,
 )
 from .indexes import MemberIndex, UserIndex
-from .approve import Approval, check_approved_target, check_can_apply, planned_organization_id, read_approval
+from .approve import (
+    Approval, check_approved_target, check_can_apply, check_scim_organization_checkable, planned_organization_id,
+    read_approval, scim_probe_members,
+)
 from .errors import ApiError, ApplyInterrupted, ApplyRefused, AuthError
 from .journal import (
     WRITTEN_BY_INTERRUPTED_RUN,
@@ -806,40 +809,22 @@ def credential_owner_expectation(plan: Plan) -> str:
             "userId names must be one the plan neither deactivates nor takes an admin account type from")
 
 
-SCIM_ORGANIZATION_PROBES = 3
-"""How many of the plan's members :func:`check_scim_organization` looks up over SCIM (reads)."""
-
-SCHEDULER_ROBOT = "SigmaSchedulerRobot"
-
-
-def scim_probe_members(plan: Plan) -> list[tuple[str, str]]:
-    """``(memberId, email)`` of the plan's Sigma members that Sigma's SCIM lists (not guests, not the
-    scheduler robot: docs/sandbox.md "pre-SCIM members"), from the stale-check fingerprints then the
-    plan's people, in memberId order; at most :data:`SCIM_ORGANIZATION_PROBES`."""
-    found: dict[str, str] = {}
-    for member_id, state in plan.fingerprints.members().items():
-        if state.email and state.user_kind != "guest":
-            found.setdefault(member_id, state.email)
-    for person in plan.people:
-        if person.member_id and person.email and person.user_kind != "guest":
-            found.setdefault(person.member_id, person.email)
-    found.pop(SCHEDULER_ROBOT, None)
-    return sorted(found.items())[:SCIM_ORGANIZATION_PROBES]
-
-
 def check_scim_organization(plan: Plan, plan_path: str | Path, clients: Clients, redactor: Redactor) -> None:
     """Refuse (:class:`ApplyRefused`) unless the SCIM API serves the organization the plan was made for.
 
     SCIM names no ``organizationId`` (docs/sigma-api.md §5), so the proof is by the plan's own members:
     Sigma's SCIM lists every member that is not a guest with ``id`` = ``memberId`` (docs/sandbox.md,
-    "pre-SCIM members"; memberIds are opaque ids of one organization, docs/sigma-api.md §2), so each of up
-    to :data:`SCIM_ORGANIZATION_PROBES` members of the plan is looked up with ``userName eq`` and must
-    come back with the plan's memberId, or with another memberId the plan knows (:func:`~.stale.known_ids`,
-    the rule the impostor check uses; a userName change makes a
+    "pre-SCIM members"; memberIds are opaque ids of one organization, docs/sigma-api.md §2), so each of the
+    plan's members :func:`~planner.execute.approve.scim_probe_members` chooses is looked up with
+    ``userName eq``. One the plan gives a memberId must come back with it, or with another memberId the
+    plan knows (:func:`~.stale.known_ids`, the rule the impostor check uses; a userName change makes a
     new member that takes over the old member's SCIM id, docs/sigma-api.md §5.3: still this organization's
-    id). One found with an id the plan does not know, or none found at all (an
-    organization whose SCIM lists nobody the plan knows, or a plan naming no member to look up),
+    id); one the plan names by userName alone (a push's member in an undo plan) proves it only with a
+    memberId the plan knows (its team's fingerprint), and refuses nothing otherwise. One found with an id
+    the plan does not know, or none proving it (an organization whose SCIM lists nobody the plan knows),
     refuses: the SCIM base URL or token cannot be shown to be the plan's organization's (docs/apply.md).
+    A plan naming no member to look up never gets here
+    (:func:`~planner.execute.approve.check_scim_organization_checkable`, in apply's gate).
     Called after :func:`check_organization` proved the REST API; reads only, nothing written.
     """
     scim, rest = clients.scim, clients.rest
@@ -849,25 +834,23 @@ def check_scim_organization(plan: Plan, plan_path: str | Path, clients: Clients,
              f"{planned_organization_id(plan)} that the plan was made for and the REST API at "
              f"{rest.base_url if rest else '-'} serves")
     probes = scim_probe_members(plan)
-    if not probes:
-        raise ApplyRefused(f"{plan_path}: the plan names no Sigma member to look up over SCIM, so apply cannot "
-                           f"check the SCIM API at {scim.base_url} serves organization "
-                           f"{planned_organization_id(plan)}; nothing was written")
     resolved = 0
     known = known_ids(plan)[0]
-    for member_id, email in probes:
+    for probe in probes:
         try:
-            user = scim.find_user(email, listed=True)
+            user = scim.find_user(probe.user_name, listed=True)
         except ApiError as exc:
             raise ApplyRefused(f"cannot read the SCIM API at {scim.base_url} to check its organization "
                                f"({redactor(str(exc))}); nothing was written") from None
-        if user is not None and user.id != member_id and user.id not in known:
-            raise ApplyRefused(redactor(f"{plan_path}: {where}: its member {email} has id {user.id}, "
-                                        f"the plan's memberId is {member_id}; nothing was written"))
-        resolved += user is not None
+        if user is None:
+            continue
+        if probe.member_id is not None and user.id != probe.member_id and user.id not in known:
+            raise ApplyRefused(redactor(f"{plan_path}: {where}: its member {probe.user_name} has id {user.id}, "
+                                        f"the plan's memberId is {probe.member_id}; nothing was written"))
+        resolved += probe.member_id is not None or user.id in known
     if not resolved:
         raise ApplyRefused(redactor(f"{plan_path}: {where}: it lists none of the plan's members "
-                                    f"({', '.join(m for m, _ in probes)}); nothing was written"))
+                                    f"({', '.join(p.member_id or p.user_name for p in probes)}); nothing was written"))
 
 
 # --------------------------------------------------------------------------- apply
@@ -1249,6 +1232,10 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
             refusals.append(f"apply will refuse: {exc}")
     if plan.blocking_items:
         refusals.append(f"{len(plan.blocking_items)} blocking review item(s); apply will refuse this plan")
+    try:
+        check_scim_organization_checkable(plan, plan_path)
+    except ApplyRefused as exc:
+        refusals.append(f"apply will refuse: {exc}")
     wave = select(plan, options.only, options.limit)
     journal_digest, runs, rows = read_journal(plan_path)
     if journal_digest == plan.digest:

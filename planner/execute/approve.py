@@ -49,8 +49,10 @@ from ..output import write_record
 from ..planfile import plan_policy, read_plan
 from ..redaction import clip
 from ..rules import settled_outside_policy
+from .actions import apis_used
 from .errors import ApplyRefused
 from .journal import read_runs, utc_now
+from .stale import NamedMember, named_members
 from .targets import Targets, resolve_targets, same_base_url
 
 
@@ -145,6 +147,29 @@ def check_plan_is_applicable(plan: Plan, plan_path: str | Path) -> None:
                            "the plan cannot be applied")
 
 
+SCIM_ORGANIZATION_PROBES = 3
+"""How many of the plan's members apply's SCIM organization check looks up over SCIM (reads,
+:func:`planner.execute.apply.check_scim_organization`)."""
+
+
+def scim_probe_members(plan: Plan) -> list[NamedMember]:
+    """The members apply looks up over SCIM to show the SCIM API serves the plan's organization: the first
+    :data:`SCIM_ORGANIZATION_PROBES` of :func:`~planner.execute.stale.named_members` (memberIds first)."""
+    return named_members(plan)[:SCIM_ORGANIZATION_PROBES]
+
+
+def check_scim_organization_checkable(plan: Plan, plan_path: str | Path) -> None:
+    """Refuse (:class:`ApplyRefused`) a plan that writes through SCIM but names no member
+    (:func:`scim_probe_members`): apply could not check that the SCIM API serves the plan's organization
+    (:func:`planner.execute.apply.check_scim_organization`), so it refuses every run; ``approve``, the gate
+    of apply (:func:`check_can_apply`) and ``apply --dry-run`` refuse it with this one line, before any
+    request (tester11 finding 3: an undo plan approved, dry-run, and refused by every real apply)."""
+    if "scim" in apis_used(plan.actions) and not scim_probe_members(plan):
+        raise ApplyRefused(f"{plan_path}: the plan names no Sigma member to look up over SCIM, so apply cannot "
+                           f"check that the SCIM API serves organization {planned_organization_id(plan)}; "
+                           "the plan cannot be applied")
+
+
 def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None = None,
             scim_base_url: str | None = None, force: bool = False) -> Approval:
     """Record that ``by`` approved the plan at ``plan_path`` for its target; return the approval.
@@ -153,7 +178,7 @@ def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None 
     policy's ``targets``). Raises :class:`planner.planfile.PlanFileError` for an
     unreadable or tampered plan, :class:`planner.execute.targets.TargetError` for an
     unsafe base URL, and :class:`ApplyRefused` for an empty name, a plan that cannot be
-    applied (blocking items, failed guards), or a plan already applied (a run in its journal)
+    applied (blocking items, failed guards, :func:`check_scim_organization_checkable`), or a plan already applied (a run in its journal)
     without ``force``. Earlier approvals are kept in ``history``. Written atomically.
     """
     approver = " ".join((default_approver(os.environ) if by is None else by).split())
@@ -161,6 +186,7 @@ def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None 
         raise ApplyRefused("approve needs --by NAME (who approves the plan)")
     plan = read_plan(plan_path, with_policy=True)
     check_plan_is_applicable(plan, plan_path)
+    check_scim_organization_checkable(plan, plan_path)
     journal_digest, runs = read_runs(plan_path)
     if runs and journal_digest == plan.digest and not force:
         last = runs[-1]
@@ -271,9 +297,11 @@ def check_can_apply(plan: Plan, plan_path: str | Path, *, auto_approve: bool = F
     """The gate before apply; returns the approval used (``None`` with ``auto_approve``).
 
     Refuses (:class:`ApplyRefused`, one line): blocking review items, failed
-    guards, no approval, an approval for another digest.
+    guards, a plan whose SCIM organization cannot be checked (:func:`check_scim_organization_checkable`),
+    no approval, an approval for another digest.
     """
     check_plan_is_applicable(plan, plan_path)
+    check_scim_organization_checkable(plan, plan_path)
     if auto_approve:
         return None
     approval = read_approval(plan_path)

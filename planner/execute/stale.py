@@ -46,7 +46,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 import msgspec
 
-from ..model import Action, ActionKind, MemberState, Plan, TeamState, email_key
+from ..model import (
+    SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, MemberState, Plan, TeamState, email_key,
+)
 from ..payloads import (
     MembersConvertGuest,
     MembersDeactivate,
@@ -488,17 +490,58 @@ def planned_addresses(actions: Iterable[Action]) -> dict[str, Action]:
 
 
 def known_ids(plan: Plan) -> tuple[set[str], set[str]]:
-    """``(memberIds, teamIds)`` the plan knows from its export: people, teams, fingerprints, action targets."""
+    """``(memberIds, teamIds)`` the plan knows from its export: people, teams, fingerprints (a team's
+    ``memberIds`` too: an undo plan's only memberIds of a push's members), action targets."""
     members = {p.member_id for p in plan.people if p.member_id}
     teams = {t.team_id for t in plan.teams if t.team_id}
-    for key in plan.fingerprints:
+    for key, fingerprint in plan.fingerprints.items():
         kind, _, object_id = key.partition(":")
         (members if kind == "member" else teams if kind == "team" else set()).add(object_id)
+        if isinstance(fingerprint.state, TeamState):
+            members.update(fingerprint.state.member_ids)
     for a in plan.actions:
         for value, found in ((target_member_id(a), members), (target_team_id(a), teams), (new_owner_id(a), members)):
             if value:
                 found.add(value)
     return members, teams
+
+
+@dataclass(frozen=True)
+class NamedMember:
+    """A Sigma member the plan names by address: ``user_name``, the email or SCIM ``userName`` it gives them,
+    and ``member_id``, ``None`` for a name the plan knows no memberId of (a push's member in an undo plan,
+    which has no person rows)."""
+
+    user_name: str
+    member_id: str | None
+
+
+def named_members(plan: Plan) -> list[NamedMember]:
+    """Every member the plan names by address, guests and the scheduler robot aside (Sigma's SCIM lists
+    neither: docs/sandbox.md "pre-SCIM members"), one per address (:func:`~planner.model.email_key`):
+    first those with a memberId, from the member fingerprints then the person rows, in memberId order;
+    then the userNames of its group pushes no memberId of the plan has (``after.members`` and, in an undo
+    plan, ``before.members``), in :func:`~planner.model.email_key` order. ``[]`` when the plan names none.
+    The one list of the plan's members apply's SCIM organization check looks up
+    (:func:`planner.execute.approve.scim_probe_members`)."""
+    with_id: dict[str, str] = {}
+    for member_id, state in plan.fingerprints.members().items():
+        if state.email and state.user_kind != "guest":
+            with_id.setdefault(member_id, state.email)
+    for person in plan.people:
+        if person.member_id and person.email and person.user_kind != "guest":
+            with_id.setdefault(person.member_id, person.email)
+    with_id.pop(SCHEDULER_ROBOT_MEMBER_ID, None)
+    named = {email_key(email) for email in with_id.values()}
+    pushed: dict[str, str] = {}
+    for a in plan.actions:
+        if isinstance(a, ScimSetGroupMembers):
+            for user_name in (*a.after.members, *(a.before.members or ())):
+                key = email_key(user_name)
+                if key and key not in named and key != SCHEDULER_ROBOT_EMAIL:
+                    pushed.setdefault(key, user_name)
+    return ([NamedMember(email, member_id) for member_id, email in sorted(with_id.items())]
+            + [NamedMember(pushed[key], None) for key in sorted(pushed)])
 
 
 def find_impostors(

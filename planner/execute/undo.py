@@ -17,7 +17,8 @@ changed the account type                   account type (through SCIM: the user 
 ``members.set_email`` of a member the      ``members.set_email`` back to the before-image email
 plan did not link
 ``scim.set_group_members``                 ``scim.set_group_members`` back to the SCIM-managed
-                                           members the team had before
+                                           members the team had before, but a member the apply
+                                           deactivated through SCIM (:func:`left_inactive`)
 =========================================  ==================================================
 
 Not reversible (listed): a SCIM link or creation (``scim.link_user``/``create_user``/
@@ -170,8 +171,9 @@ def _row_change(plan: Plan, member_id: str) -> str | None:
 
 
 def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapping[str, str],
-             plan: Plan) -> tuple[Action | None, list[ReviewItem]]:
-    """The reverse of one written action, or ``None`` with the reason(s) it cannot be reversed."""
+             plan: Plan, inactive: Mapping[str, str]) -> tuple[Action | None, list[ReviewItem]]:
+    """The reverse of one written action, or ``None`` with the reason(s) it cannot be reversed; the reversal
+    of a push leaves out the members the undo leaves deactivated (``inactive``: :func:`left_inactive`)."""
     before: Mapping[str, Any] = row.before_image or {}
     spelled = account_type_spelling(plan)
     rule = "undo"
@@ -240,14 +242,18 @@ def _reverse(action: Action, row: JournalRow, linked: set[str], user_names: Mapp
             reason=f"undo {action.id}: email back to {old!r}", evidence=SetEmailEvidence(undoes=action.id), depends_on=()), []
     if isinstance(action, ScimSetGroupMembers):
         if "members" in before:  # the SCIM Group as read before the first write (display = the email)
-            names = sorted(str(m.get("display") or user_names.get(m.get("value"), m.get("value")))
-                           for m in before["members"] if isinstance(m, Mapping) and m.get("value"))
+            had = [(str(m.get("value")), str(m.get("display") or user_names.get(m.get("value"), m.get("value"))))
+                   for m in before["members"] if isinstance(m, Mapping) and m.get("value")]
         else:  # no group members then: the team's pre-SCIM members the plan linked
-            names = sorted(user_names[i] for i in action.before.member_ids or () if i in user_names and i in linked)
+            had = [(i, user_names[i]) for i in action.before.member_ids or () if i in user_names and i in linked]
+        left_out = {name: by for member_id, name in had
+                    if (by := inactive.get(member_id) or inactive.get(email_key(name))) is not None}
+        names = sorted(name for _, name in had if name not in left_out)
         return ScimSetGroupMembers(
             id=action.id, target=action.target, before=GroupMembersBefore(members=action.after.members),
             after=GroupMembersAfter(members=names), rule=rule,
-            reason=f"undo {action.id}: the team's SCIM-managed members back to the {len(names)} it had",
+            reason=f"undo {action.id}: the team's SCIM-managed members back to the {len(had)} it had"
+                   + _left_inactive_words(left_out),
             evidence=GroupEvidence(undoes=action.id), depends_on=()), []
     if isinstance(action, MembersConvertGuest):
         return None, [_irreversible(action, "the member is now SCIM-managed: Sigma refuses REST edits (403) and SCIM "
@@ -272,6 +278,37 @@ SCIM_REACTIVATION_NOT_REVERSED = (
     "Sigma app in the IdP, which deactivates them through SCIM, their documents going to the provisioning admin "
     "(docs/sigma-api.md §5.3)")
 """Why ``undo`` does not reverse the reactivation a ``scim.link_user`` sent (``active: true`` over SCIM's ``false``)."""
+
+
+def left_inactive(written: Sequence[Action]) -> dict[str, str]:
+    """The members the apply deactivated through SCIM, which no undo reactivates (SCIM owns ``active``:
+    :data:`SCIM_DEACTIVATION_NOT_REVERSED`): each by memberId, SCIM id and
+    :func:`~planner.model.email_key` of its userName and email -> the id of the written action that
+    deactivated them (a ``scim.deactivate_user``, or a ``scim.link_user`` that sent ``active: false`` over
+    SCIM's ``true``). The reversal of a push leaves them out: a team membership of a deactivated member,
+    which the IdP's next push of the group removes again (tester11 finding 3)."""
+    found: dict[str, str] = {}
+    for a in written:
+        if isinstance(a, ScimDeactivateUser) or (
+                isinstance(a, ScimLinkUser) and a.after.active is False and a.before.active is True):
+            t = a.target
+            scim_id = getattr(t, "scim_id", UNSET)
+            for key in (t.member_id, scim_id if scim_id is not UNSET else "", email_key(t.user_name),
+                        email_key(t.email)):
+                if key:
+                    found.setdefault(key, a.id)
+    return found
+
+
+def _left_inactive_words(left_out: Mapping[str, str]) -> str:
+    """``", except 1 the apply deactivated through SCIM, which the undo does not reverse: bob@example.com
+    (scim.deactivate_user:mB); the IdP's next push of the group would remove them again"`` for the members
+    (userName -> deactivating action id) a push's reversal leaves out, ``""`` for none."""
+    if not left_out:
+        return ""
+    who = ", ".join(f"{name} ({by})" for name, by in sorted(left_out.items()))
+    return (f", except {len(left_out)} the apply deactivated through SCIM, which the undo does not reverse: {who}; "
+            "the IdP's next push of the group would remove them again")
 
 
 def _link_activity_items(action: ScimLinkUser) -> list[ReviewItem]:
@@ -558,10 +595,11 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
                         f"({len(runs)} run(s))")
     linked = {a.target.member_id for a in written if isinstance(a, ScimLinkUser)}
     user_names = {a.target.member_id: a.target.user_name for a in actions if isinstance(a, ScimLinkUser)}
+    inactive = left_inactive(written)
     reverse: dict[str, Action] = {}
     items: list[ReviewItem] = []
     for a in reversed(written):  # last written first: the reverse plan unwinds the apply
-        undone, notes = _reverse(a, rows[a.id], linked, user_names, plan)
+        undone, notes = _reverse(a, rows[a.id], linked, user_names, plan, inactive)
         items.extend(notes)
         if undone is not None and undone.id not in reverse:
             reverse[undone.id] = undone
@@ -734,4 +772,5 @@ def live_changes(options: "ApplyOptions") -> ChangedSince:
     return changed
 
 
-__all__ = ["ChangedSince", "UndoError", "build_undo_plan", "live_changes", "undo_target", "with_created_team_ids"]
+__all__ = ["ChangedSince", "UndoError", "build_undo_plan", "left_inactive", "live_changes", "undo_target",
+           "with_created_team_ids"]
