@@ -6,7 +6,8 @@ apply's SCIM organization check found no member to look up and refused every rea
 ``--dry-run`` had accepted the plan; and the reversal of the push put Bob, whom the undo leaves deactivated,
 back into Finance. Now the check looks up the push's members (:func:`planner.execute.stale.named_members`,
 proven by the memberIds of the team's fingerprint), ``approve``/``--dry-run``/apply refuse alike, with one line,
-a plan naming no member at all, and the reversal leaves Bob out, saying so.
+a plan naming no member at all, and the reversal leaves Bob out, saying so. ``verify`` of a push whose member
+was renamed since calls the team drifted, naming the member, not missing.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from msgspec.structs import replace as replace_struct
 from planner.execute.journal import journal_path
 from planner.execute.stale import NamedMember, named_members
 from planner.execute.undo import build_undo_plan
+from planner.execute.verify_plan import verify_lines, verify_plan
 from planner.payloads import GroupMembersAfter, GroupMembersBefore
 from planner.planfile import read_plan, write_plan
 
 from .conftest import run_cli_with_environ
-from .execute_support import counting_sandbox, sandbox_env
+from .execute_support import counting_sandbox, options_for, sandbox_env
 from .plan_factory import group, kinds, member, plan, snapshot, team, user
-from .test_day_two_idp_changes import FIRST, POLICY, apply_and_fetch, read_after
+from .test_day_two_idp_changes import FIRST, POLICY, apply_and_fetch, read_after, scim_patch
 
 ANN, BOB, CY = (member("mA", "ann@example.com", "Ann", "Lee"), member("mB", "bob@example.com", "Bob", "Ray"),
                 member("mC", "cy@example.com", "Cy", "Oh"))
@@ -125,3 +127,20 @@ def test_a_plan_naming_no_member_is_refused_alike_by_approve_dry_run_and_apply(u
         1, "", f"sigma-migrate: error: {line}\n")
     assert not journal_path(path).exists()  # refused before the first request
 
+
+def test_verify_calls_a_team_whose_pushed_member_was_renamed_drifted_naming_the_member(tmp_path):
+    server, _ = counting_sandbox(SNAP.sigma)
+    try:
+        apply_and_fetch(plan(SNAP, FIRST), tmp_path / "wave1", server)
+        # the IdP renames Cy: Sigma makes a new member for the new userName, which takes over the SCIM id
+        scim_patch(server, "/Users/mC", [{"op": "replace", "path": "userName", "value": "cy.oh@example.com"}])
+        found = verify_plan(tmp_path / "wave1" / "plan.json", options_for(server))
+    finally:
+        server.close()
+    (team_check,) = [o for o in found.verification.objects if o.key == "team:tF"]
+    assert (team_check.state, team_check.problems) == ("drifted", [
+        "scim.set_group_members: members: 'cy@example.com' is not a SCIM user (renamed or deprovisioned in the "
+        "IdP since the plan?)"])
+    assert ("  drifted   team:tF (Finance): scim.set_group_members: members: 'cy@example.com' is not a SCIM user "
+            "(renamed or deprovisioned in the IdP since the plan?)") in verify_lines(found)
+    assert found.exit_code == 2

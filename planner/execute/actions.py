@@ -61,7 +61,7 @@ from ..payloads import (
     addresses_claimed,
     target_member_id,
 )
-from .errors import AddressHeld, ApiError, AuthError, IncompleteListingError, NotSendable
+from .errors import AddressHeld, ApiError, AuthError, IncompleteListingError, NotProvisionedMember, NotSendable
 from .indexes import MemberIndex, UserIndex
 from .journal import WRITTEN_BY_INTERRUPTED_RUN, JournalRow
 from .paths import member_path, scim_resource_path, team_members_path
@@ -670,16 +670,21 @@ class DeactivateUser(_ScimUserHandler):
 
 
 def _resolve_user_ids(keys: Sequence[str], clients: Clients) -> dict[str, str]:
-    """userName -> SCIM id for every key (cache, then ``userName eq`` lookups); missing ones raise."""
+    """userName -> SCIM id for every key (cache, then ``userName eq`` lookups); :class:`NotProvisionedMember`
+    naming every key SCIM lists no user for."""
     out: dict[str, str] = {}
+    missing: list[str] = []
     for key in keys:
         scim_id = clients.ids.user(key)
         if scim_id is None:
             user = clients.find_user(key)
             if user is None or not user.id:
-                raise ApiError("scim", "GET", "/Users", 404, f"group member {key!r} is not a provisioned user")
+                missing.append(key)
+                continue
             scim_id = user.id
         out[key] = scim_id
+    if missing:
+        raise NotProvisionedMember(tuple(missing))
     return out
 
 

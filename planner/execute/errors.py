@@ -155,6 +155,28 @@ class AddressHeld(ApiError):
                 f"({self.holder_email}); fetch and plan again")
 
 
+class NotProvisionedMember(ApiError):
+    """A group push names members by ``userName`` that Sigma's SCIM lists no user for (``GET /Users`` with
+    ``userName eq`` finds none; a 404 of that look-up): ``user_names``, in the push's order. Apply fails the push
+    with it (a group cannot hold a user SCIM does not have); ``verify`` reports the team drifted, naming them
+    (:attr:`drift`), not missing: the team is there, a member was renamed or deprovisioned in the IdP since the
+    plan (tester11 nit 11)."""
+
+    def __init__(self, user_names: tuple[str, ...]):
+        self.user_names = user_names
+        names = ", ".join(repr(n) for n in user_names)
+        super().__init__("scim", "GET", "/Users", 404, f"group member {names} is not a provisioned user"
+                         if len(user_names) == 1 else f"group members {names} are not provisioned users")
+
+    @property
+    def drift(self) -> str:
+        """``members: 'aisha.bello@acme.example' is not a SCIM user (renamed or deprovisioned in the IdP since
+        the plan?)``: what ``verify`` reports of the team."""
+        names = ", ".join(repr(n) for n in self.user_names)
+        verb = "is not a SCIM user" if len(self.user_names) == 1 else "are not SCIM users"
+        return f"members: {names} {verb} (renamed or deprovisioned in the IdP since the plan?)"
+
+
 class IncompleteListingError(ApiError):
     """A paged listing answered ``200`` on every page whose pages cannot be the whole list
     (:class:`planner.listing.IncompleteListing`: ``incomplete listing of teams of member m3: 3 of 2

@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 
 from ..model import Action
 from .actions import ActionInputError, Clients, handler_for
-from .errors import ApiError
+from .errors import ApiError, NotProvisionedMember
 from .paths import PathSegmentError
 from .progress import subject_of
 from .targets import Redactor
@@ -137,6 +137,8 @@ def converged(action_states: Iterable[str], verification: Verification) -> bool:
 def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:
     try:
         seen = handler_for(action).observe(action, clients)
+    except NotProvisionedMember as exc:  # the team is there: a member of its push is no SCIM user now
+        return ActionCheck(action.id, action.kind.value, False, (redact(exc.drift),))
     except (ApiError, ActionInputError, PathSegmentError) as exc:
         api_failed = isinstance(exc, ApiError)
         return ActionCheck(action.id, action.kind.value, False, (), redact(str(exc)),
