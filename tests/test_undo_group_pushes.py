@@ -18,6 +18,8 @@ import httpx2
 import pytest
 from msgspec.structs import replace as replace_struct
 
+from planner.execute.apply import apply_plan
+from planner.execute.errors import ApplyRefused
 from planner.execute.journal import journal_path
 from planner.execute.stale import NamedMember, named_members
 from planner.execute.undo import build_undo_plan
@@ -144,3 +146,25 @@ def test_verify_calls_a_team_whose_pushed_member_was_renamed_drifted_naming_the_
     assert ("  drifted   team:tF (Finance): scim.set_group_members: members: 'cy@example.com' is not a SCIM user "
             "(renamed or deprovisioned in the IdP since the plan?)") in verify_lines(found)
     assert found.exit_code == 2
+
+
+def test_the_push_members_prove_the_scim_organization_only_by_memberids_the_plan_knows(undone):
+    """Another organization whose SCIM lists the same people (a staging copy fed by the same IdP), under other
+    memberIds: the push's userNames are found there, but with ids the undo plan does not know: refused."""
+    _, path = undone
+    other = replace(SNAP.sigma, members=tuple(replace_struct(m, member_id=f"other-{m.member_id}")
+                                              if m.member_id != "root" else m for m in SNAP.sigma.members))
+    server, counter = counting_sandbox(other)
+    rest, scim = server.base_url, server.scim_base_url
+    try:
+        apply_and_fetch(plan(replace(SNAP, sigma=other), FIRST), path.parent / "other", server)
+        writes = counter.total()
+        with pytest.raises(ApplyRefused) as refused:
+            apply_plan(path, options_for(server, auto_approve=True))
+        assert counter.total() == writes
+    finally:
+        server.close()
+    assert str(refused.value) == (
+        f"{path}: the SCIM API at {scim} (with SIGMA_SCIM_TOKEN) does not serve organization org-1 "
+        f"that the plan was made for and the REST API at {rest} serves: it lists none of the plan's "
+        "members (ann@example.com, cy@example.com); nothing was written")
