@@ -825,6 +825,13 @@ class Lockout(str, Enum):
     UNMATCHED_REVIEW = "unmatched_review"  # the same while a review item about them is open
 
 
+class ScimManaged(str, Enum):
+    """Why a member with no IdP identity in this IdP export still signs in through the IdP, so no
+    :class:`Lockout` (decided by :func:`planner.outcomes.scim_managed`)."""
+
+    ABSENT_FROM_EXPORT = "absent_from_export"  # Sigma's SCIM state shows the IdP provisioned them; the policy keeps it
+
+
 class TypeChange(str, Enum):
     """How a person's account type changes (decided by :func:`planner.outcomes.type_change`)."""
 
@@ -875,6 +882,8 @@ class PersonRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fals
     ``admin_change`` are what the plan means for them, decided once while planning
     (:mod:`planner.outcomes`); report and show only lay them out. Every field is required: a
     row of a plan written before ``lockout`` existed must not read as "not locked out".
+    ``scim_managed``: an active member this IdP export lacks whom Sigma's SCIM state shows the IdP
+    provisioned, kept as SCIM has them (:class:`ScimManaged`; ``lockout`` then ``None``: tester10 finding 4).
     """
 
     member_id: str | None
@@ -895,6 +904,7 @@ class PersonRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=Fals
     type_change: TypeChange | None
     admin_change: AdminChange | None
     account_type_source: AccountTypeSource | None
+    scim_managed: ScimManaged | None
 
 
 class TeamRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
@@ -1134,13 +1144,16 @@ class OutcomeCounts(SummaryRecord):
       one admin type to another (:class:`AdminChange` ``gains`` / ``changes``);
     - ``downgrades``: people who keep sign-in and whose account type is downgraded
       (:class:`TypeChange` ``downgrade``; an admin downgraded counts here and in
-      ``admins_losing_admin``)."""
+      ``admins_losing_admin``);
+    - ``scim_managed``: people with no IdP identity in this export who are no lock-out: Sigma's SCIM state
+      shows the IdP provisioned them and the policy keeps them so (a person row's ``scim_managed``)."""
 
     lockouts: LockoutCounts
     admins_losing_admin: AdminLossCounts
     admin_gains: int
     admin_changes: int
     downgrades: int
+    scim_managed: int
 
 
 class PlanSummary(SummaryRecord):
@@ -1288,11 +1301,12 @@ class Fingerprints(dict[str, Fingerprint]):
         return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
 
 
-PLAN_FORMAT_VERSION = 2
+PLAN_FORMAT_VERSION = 3
 """The plan file's shape. Raised whenever that shape changes (a field added, removed or retyped in a plan or in
 its ``policy.resolved``; tests/test_plan_schema.py pins the schema of each version, so a change without a new
 version fails there). 1: every plan written before 2026-12-06 21:30 UTC (its later shapes were not told apart:
-tester10 finding 9); 2: from then on."""
+tester10 finding 9); 2: from then on; 3: a person row's ``scim_managed`` and ``summary.outcomes.scim_managed``
+(tester10 finding 4)."""
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1336,7 +1350,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tool_version: str
     created_at: str
     digest: str
-    format_version: Literal[2] = PLAN_FORMAT_VERSION
+    format_version: Literal[3] = PLAN_FORMAT_VERSION
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

@@ -15,7 +15,7 @@ from typing import Collection, Iterable, Mapping
 
 from .model import (
     Action, ActionKind, AdminChange, AdminLossCounts, DocumentDestination, DocumentTransfer, Lockout, LockoutCounts,
-    OutcomeCounts, OwnerStatus, PersonRow, TypeChange,
+    OutcomeCounts, OwnerStatus, PersonRow, ScimManaged, TypeChange,
 )
 from .payloads import new_owner_id
 
@@ -33,6 +33,15 @@ LOCKOUT_LABELS: dict[Lockout, str] = {
 }
 """Why a person cannot sign in after the switch, one line per :class:`~planner.model.Lockout`."""
 
+SCIM_MANAGED_LABELS: dict[ScimManaged, str] = {
+    ScimManaged.ABSENT_FROM_EXPORT: "SCIM-managed, absent from this IdP export: kept as Sigma's SCIM state shows "
+                                    "them (they sign in through the IdP)",
+}
+"""Why a person with no IdP identity in the export is no lock-out, one line per :class:`~planner.model.ScimManaged`."""
+
+SCIM_MANAGED_HEADING = "SCIM-managed, absent from this IdP export (no lock-out)"
+"""The heading of the summary's ``outcomes.scim_managed`` figure, in ``show`` and the report."""
+
 LOCKOUT_HEADING = "Cannot sign in after the switch"
 ADMIN_LOSS_HEADING = "Admins losing Admin"
 """The headings of the two headline figures (:class:`~planner.model.OutcomeCounts`), the same words
@@ -41,20 +50,40 @@ in ``show``, the report and the command lines (:func:`lockout_headline`, :func:`
 _TYPE_CHANGES = {c.value: c for c in TypeChange}
 
 
+def scim_managed(
+    kinds: Collection[ActionKind], *, member_id: str | None, idp_id: str | None,
+    user_kind: str | None, sigma_status: str | None, kept_by_scim_state: bool,
+) -> ScimManaged | None:
+    """Why a person with no IdP identity in this IdP export still signs in through the IdP, or ``None``.
+
+    ``absent_from_export``: an active internal member the IdP export lacks (``idp_id`` ``None``), whom the plan
+    does not deactivate, and whom ``kept_by_scim_state`` says Sigma's SCIM state shows the IdP provisioned, the
+    policy keeping them as SCIM has them (:func:`planner.rules.scim_state.kept_absent`: a
+    ``linking.scim_state_conflicts`` entry saying ``scim_state`` for their absence). The IdP signs them in: no
+    :class:`~planner.model.Lockout` (tester10 finding 4: they were "No IdP identity, kept: cannot sign in")."""
+    if not kept_by_scim_state or member_id is None or idp_id is not None or sigma_status not in (None, "active"):
+        return None
+    if user_kind not in (None, "", "internal") or not DEACTIVATING_KINDS.isdisjoint(kinds):
+        return None
+    return ScimManaged.ABSENT_FROM_EXPORT
+
+
 def lockout(
     kinds: Collection[ActionKind], *, member_id: str | None, idp_id: str | None,
     user_kind: str | None, sigma_status: str | None, in_review: bool,
+    managed: ScimManaged | None = None,
 ) -> Lockout | None:
     """Why a person cannot sign in once SCIM is on, or ``None``.
 
     ``kinds``: the kinds of the person's actions; the rest are their person row's fields;
-    ``in_review``: a review item about them is open. First that applies:
+    ``in_review``: a review item about them is open; ``managed``: their :func:`scim_managed`. First that applies:
 
     - ``deactivated``: the plan deactivates them (``members.deactivate``, ``scim.deactivate_user``);
     - ``guest_disabled``: ``members.disable_guest``, or an active guest not converted to an
       internal user (enabling SCIM disables guests, docs/sigma-api.md §5.3);
     - ``unmatched_review`` / ``unmatched_kept``: an active internal member with no IdP identity
-      (SAML-only sign-in needs the IdP, docs/sigma-api.md §5.1, §2.5), with / without an open review item.
+      (SAML-only sign-in needs the IdP, docs/sigma-api.md §5.1, §2.5), with / without an open review item,
+      unless ``managed`` says the IdP provisioned them (``None``).
 
     Members already archived or inactive lose nothing: ``None``.
     """
@@ -67,7 +96,7 @@ def lockout(
         return None
     if user_kind == "guest":
         return None if ActionKind.MEMBERS_CONVERT_GUEST in kinds else Lockout.GUEST_DISABLED
-    if idp_id is None and user_kind in (None, "", "internal"):
+    if idp_id is None and user_kind in (None, "", "internal") and managed is None:
         return Lockout.UNMATCHED_REVIEW if in_review else Lockout.UNMATCHED_KEPT
     return None
 
@@ -173,8 +202,9 @@ def outcome_counts(people: Iterable[PersonRow]) -> OutcomeCounts:
     locked = Counter()
     losing = Counter()
     admin = Counter()
-    downgrades = 0
+    downgrades = managed = 0
     for p in people:
+        managed += p.scim_managed is not None
         if p.lockout is not None:
             locked[p.lockout] += 1
         if p.admin_change is AdminChange.LOSES:
@@ -191,6 +221,7 @@ def outcome_counts(people: Iterable[PersonRow]) -> OutcomeCounts:
         admin_gains=admin[AdminChange.GAINS],
         admin_changes=admin[AdminChange.CHANGES],
         downgrades=downgrades,
+        scim_managed=managed,
     )
 
 

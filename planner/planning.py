@@ -868,12 +868,15 @@ def person_rows(
     (``None`` for the others and for those who end deactivated).
     ``lockout``, ``type_change`` and ``admin_change`` are decided here, by
     :func:`planner.outcomes.lockout`, :func:`~planner.outcomes.type_change` and
-    :func:`~planner.outcomes.admin_change` over the row and the kinds of its actions.
+    :func:`~planner.outcomes.admin_change` over the row and the kinds of its actions; ``scim_managed`` by
+    :func:`planner.outcomes.scim_managed` over the members :func:`planner.rules.scim_state.kept_absent` names.
     """
     acted = acted or acted_on(actions)
     acts_m, acts_i = acted.members, acted.creates
     admin_types = frozenset(t.casefold() for t in policy.guards.admin_account_types)
     lockout_of, type_change_of, admin_change_of = outcomes.lockout, outcomes.type_change, outcomes.admin_change
+    managed_of = outcomes.scim_managed
+    kept_absent = scim_state.kept_absent(directory.scim, policy.linking.scim_state_conflicts, directory.idp_users)
     rev_m, rev_i = review_index(review_items)
 
     after_type = {d.person: d.after for d in types}
@@ -928,8 +931,10 @@ def person_rows(
         else:
             iid = scim_user_name = idp_state = None
         link_key = p.link.link_key if p.link is not None else None
+        managed = managed_of(kinds, member_id=mid, idp_id=iid, user_kind=user_kind, sigma_status=sigma_status,
+                             kept_by_scim_state=mid in kept_absent) if kept_absent else None
         locked = lockout_of(kinds, member_id=mid, idp_id=iid, user_kind=user_kind,
-                            sigma_status=sigma_status, in_review=bool(found))
+                            sigma_status=sigma_status, in_review=bool(found), managed=managed)
         rows.append(
             PersonRow(
                 mid, email, name, member_type, user_kind, sigma_status, iid, scim_user_name, idp_state,
@@ -941,6 +946,7 @@ def person_rows(
                                locked),
                 admin_change_of(before, after, sigma_status, locked, admin_types),
                 sent_by.get(p.person) if after is not None or member is None else None,
+                managed,
             )
         )
         # sorted by (email case-folded, memberId, IdP id): one string compares like that tuple

@@ -47,11 +47,14 @@ from .csv_cells import csv_text, neutralize_cell  # noqa: F401 (neutralize_cell:
 from .errors import UserError
 from .gc_pause import gc_paused
 from .model import (
-    ActionKind, AdminChange, DocumentDestination, DocumentTransfer, OwnerStatus, PersonRow, Plan,
+    ActionKind, AdminChange, DocumentDestination, DocumentTransfer, OwnerStatus, PersonRow, Plan, ScimManaged,
 )
 from .show import exports_read_line
 from .outcomes import LOCKOUT_LABELS as _LOCKOUT_LABELS
-from .outcomes import admin_loss_breakdown, admin_loss_headline, lockout_breakdown, lockout_headline
+from .outcomes import (
+    SCIM_MANAGED_HEADING, SCIM_MANAGED_LABELS, admin_loss_breakdown, admin_loss_headline, lockout_breakdown,
+    lockout_headline,
+)
 from .payloads import BaseAction
 from .output import write_file
 from .resources import data_dir
@@ -101,11 +104,11 @@ CSV_COLUMNS = ("id", "kind", "target", "before", "after", "rule", "reason")
 PEOPLE_COLUMNS = (
     "name", "email", "member_id", "sigma_status", "user_kind", "user_name", "idp_id",
     "idp_status", "link_key", "account_type_before", "account_type_after", "kinds",
-    "review", "review_items", "lockout", "type_change", "admin_change",
+    "review", "review_items", "lockout", "type_change", "admin_change", "scim_managed",
 )
 """Field order of each row of the embedded people JSON (``kinds`` are indexes into ``kinds``,
 ``review_items`` indexes into ``reviews``; ``review`` is 0 none, 1 informational, 2 blocking;
-``lockout``, ``type_change`` and ``admin_change`` are the person row's values, ``""`` for none)."""
+``lockout``, ``type_change``, ``admin_change`` and ``scim_managed`` are the person row's values, ``""`` for none)."""
 
 
 class ReportError(UserError):
@@ -302,6 +305,8 @@ def risk_summary(plan: Plan) -> dict[str, Any]:
     - ``lockout``: ``{code: [person ref, ...]}`` for each :data:`LOCKOUT_LABELS` code (the
       people whose :attr:`~planner.model.PersonRow.lockout` it is: the names under the figures);
     - ``admins_losing_admin``: the people whose ``admin_change`` is ``loses``;
+    - ``scim_managed``: the people whose :attr:`~planner.model.PersonRow.scim_managed` is set (no lock-out:
+      the IdP provisioned them, absent from this IdP export), with ``scim_managed_headline``;
     - ``owners``: the plan's :attr:`~planner.model.Outcomes.owners` as
       ``{"label", "email", "found", "before", "after", "ok", "detail"}``;
     - ``teams_unmanaged`` / ``teams_empty``: :class:`TeamRow` objects whose mode is
@@ -317,10 +322,13 @@ def risk_summary(plan: Plan) -> dict[str, Any]:
     """
     lockout: dict[str, list[dict[str, Any]]] = {code: [] for code in LOCKOUT_LABELS}
     admins_losing: list[dict[str, Any]] = []
+    managed: list[dict[str, Any]] = []
     loses = AdminChange.LOSES
     for p in plan.people:
         if p.lockout is not None:
             lockout[p.lockout.value].append(_person_ref(p))
+        elif p.scim_managed is not None:
+            managed.append(_person_ref(p))
         if p.admin_change is loses:
             admins_losing.append(_person_ref(p))
     transfers = [_transfer_view(t) for t in plan.outcomes.document_transfers]
@@ -334,6 +342,9 @@ def risk_summary(plan: Plan) -> dict[str, Any]:
         "lockout_headline": lockout_headline(figures.lockouts),
         "lockout_breakdown": lockout_breakdown(figures.lockouts),
         "admins_losing_admin": admins_losing,
+        "scim_managed": managed,
+        "scim_managed_headline": f"{SCIM_MANAGED_HEADING}: {figures.scim_managed}",
+        "scim_managed_label": SCIM_MANAGED_LABELS[ScimManaged.ABSENT_FROM_EXPORT],
         "admins_losing_total": figures.admins_losing_admin.total,
         "admin_loss_headline": admin_loss_headline(figures.admins_losing_admin),
         "admin_loss_breakdown": admin_loss_breakdown(figures.admins_losing_admin),
@@ -526,7 +537,7 @@ def _people_payload(
         else:
             review_refs, level = no_refs, 0
         people_per_level[level] += 1
-        lockout, type_change, admin_change = p.lockout, p.type_change, p.admin_change
+        lockout, type_change, admin_change, managed = p.lockout, p.type_change, p.admin_change, p.scim_managed
         append([
             p.name or "", p.email or "", p.member_id or "", p.sigma_status or "",
             p.user_kind or "", p.user_name or "", p.idp_id or "", p.idp_status or "",
@@ -535,6 +546,7 @@ def _people_payload(
             "" if lockout is None else lockout.value,
             "" if type_change is None else type_change.value,
             "" if admin_change is None else admin_change.value,
+            "" if managed is None else managed.value,
         ])
     payload = {
         "columns": list(PEOPLE_COLUMNS),

@@ -36,7 +36,8 @@ from .model import (
     Action, ActionKind, AdminChange, Lockout, OutcomeCounts, PersonRow, Plan, ReviewItem, TeamRow, TypeChange,
 )
 from .outcomes import (
-    ADMIN_LOSS_HEADING, LOCKOUT_HEADING, LOCKOUT_LABELS, admin_loss_headline, lockout_headline,
+    ADMIN_LOSS_HEADING, LOCKOUT_HEADING, LOCKOUT_LABELS, SCIM_MANAGED_HEADING, SCIM_MANAGED_LABELS,
+    admin_loss_headline, lockout_headline,
 )
 from .selection import Wave, wave_heading
 
@@ -155,12 +156,13 @@ PREFLIGHT_STYLE = {"ok": "green", "confirmed": "green", "unconfirmed": "bold red
 
 SECTIONS = (
     ("lockouts", LOCKOUT_HEADING),
+    ("scim_managed", SCIM_MANAGED_HEADING),
     ("admins_losing_admin", ADMIN_LOSS_HEADING),
     ("admin_changes", "Admin types gained or changed"),
     ("downgrades", "Downgrades"),
 )
 """The people sections after the blocking items, in order (:func:`person_sections`); each heading is
-the plan summary's figure (:func:`section_heading`)."""
+the plan summary's figure (:func:`section_heading`); ``scim_managed`` only when someone is."""
 
 
 def value(text) -> str:
@@ -174,7 +176,8 @@ def person_sections(person: PersonRow) -> tuple[str, ...]:
 
     Reads the row's ``lockout``, ``admin_change`` and ``type_change`` as the plan decided them
     (:mod:`planner.outcomes`), never re-deciding, with the definitions of the summary's
-    :class:`~planner.model.OutcomeCounts`: any lock-out -> ``lockouts``; ``admin_change``
+    :class:`~planner.model.OutcomeCounts`: any lock-out -> ``lockouts``; ``scim_managed`` (no lock-out: the IdP
+    provisioned them, tester10 finding 4) -> ``scim_managed``; ``admin_change``
     ``loses`` -> ``admins_losing_admin``, ``gains`` / ``changes`` -> ``admin_changes``; a
     downgrade -> ``downgrades``. ``show`` lists the person in full in the first, by one line in
     the others, so that every section lists as many people as its heading's figure.
@@ -182,6 +185,8 @@ def person_sections(person: PersonRow) -> tuple[str, ...]:
     keys = []
     if person.lockout is not None:
         keys.append("lockouts")
+    elif person.scim_managed is not None:
+        keys.append("scim_managed")
     if person.admin_change is AdminChange.LOSES:
         keys.append("admins_losing_admin")
     elif person.admin_change is not None:
@@ -198,6 +203,8 @@ def section_heading(key: str, counts: OutcomeCounts) -> str:
     ``"Cannot sign in after the switch: 14 (10 deactivated, 2 guests disabled, 2 with no IdP identity)"``."""
     if key == "lockouts":
         return lockout_headline(counts.lockouts)
+    if key == "scim_managed":
+        return f"{SCIM_MANAGED_HEADING}: {counts.scim_managed}"
     if key == "admins_losing_admin":
         return admin_loss_headline(counts.admins_losing_admin)
     if key == "admin_changes":
@@ -406,6 +413,8 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
         if first == "lockouts":
             lockout_blocks[p.lockout] += block
             wave_lockouts[p.lockout] += 1
+        elif first == "scim_managed" and not sections[first]:
+            sections[first] += [Text(f"  {SCIM_MANAGED_LABELS[p.scim_managed]}:", style="bold")] + block
         else:
             sections[first] += block
         for key in again:
@@ -416,6 +425,8 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
             n = getattr(figures.lockouts, code.value) if in_wave is None else wave_lockouts[code]
             sections["lockouts"] += [Text(f"  {LOCKOUT_LABELS[code]} ({n}):", style="bold")] + blocks
     for key, _ in SECTIONS:
+        if key == "scim_managed" and not figures.scim_managed:
+            continue
         heading = section_heading(key, figures)
         if in_wave is not None:
             heading += f"; in this wave: {counts[key]}"

@@ -187,7 +187,7 @@ def sigma_people(export: SigmaExport) -> tuple[PersonRow, ...]:
     """The export's first non-guest member as a plan's person row: the member apply's SCIM organization
     check looks up (a plan from `plan` lists every member)."""
     return tuple(PersonRow(m.member_id, m.email, m.email, m.member_type, m.user_kind, "active", None, None, None,
-                           None, m.member_type, m.member_type, (), (), None, None, None, None)
+                           None, m.member_type, m.member_type, (), (), None, None, None, None, None)
                  for m in export.members if m.user_kind != "guest")[:1]
 
 

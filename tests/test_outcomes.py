@@ -79,7 +79,7 @@ def test_admin_change(before, after, status, locked, admin_types, expected):
 
 def _row(member_id, email, before, after, lockout=None):
     return PersonRow(member_id, email, "", before, "internal", "active", None, None, None, None, before, after,
-                     (), (), lockout, None, None, None)
+                     (), (), lockout, None, None, None, None)
 
 
 def test_owner_status_takes_the_guards_verdict_and_the_rows_lockout():
@@ -165,7 +165,7 @@ def test_each_person_row_carries_its_outcomes():
     assert p.summary.outcomes == OutcomeCounts(
         lockouts=LockoutCounts(total=3, deactivated=1, guest_disabled=1, unmatched_kept=1, unmatched_review=0),
         admins_losing_admin=AdminLossCounts(total=0, deactivated=0, cannot_sign_in=0, downgraded=0),
-        admin_gains=1, admin_changes=0, downgrades=1)
+        admin_gains=1, admin_changes=0, downgrades=1, scim_managed=0)
     assert report_headline(p) == ("Cannot sign in after the switch: 3 (1 deactivated, 1 guest disabled, 1 with no IdP "
                                   "identity); Admins losing Admin: 0; 2 account-type changes (1 downgrade), "
                                   "0 review items (0 blocking)")

@@ -57,13 +57,14 @@ T = TypeChange
 
 def _person(member_id, email, name, before, after, *, idp_id=None, user_name=None, link_key=None,
             user_kind="internal", status="active", idp_status=None, actions=(), review=(),
-            lockout=None, type_change=None, admin_change=None):
+            lockout=None, type_change=None, admin_change=None, scim_managed=None):
     return PersonRow(
         member_id=member_id, email=email, name=name, member_type=before, user_kind=user_kind,
         sigma_status=status, idp_id=idp_id, user_name=user_name, idp_status=idp_status,
         link_key=link_key, account_type_before=before, account_type_after=after,
         actions=tuple(actions), review_items=tuple(review),
         lockout=lockout, type_change=type_change, admin_change=admin_change, account_type_source=None,
+        scim_managed=scim_managed,
     )
 
 

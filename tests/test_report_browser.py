@@ -218,7 +218,7 @@ def _big_plan(n: int) -> Plan:
             idp_status="ACTIVE", link_key="email", account_type_before=types[i % 4],
             account_type_after=types[i % 4], actions=(f"a{i}",),
             review_items=(f"r{i}",) if i % 50 == 0 else (), lockout=None, type_change=None, admin_change=None,
-            account_type_source=None,
+            account_type_source=None, scim_managed=None,
         ))
     base = build_plan()
     return msgspec.structs.replace(base, people=tuple(people), actions=tuple(actions), review_items=())

@@ -318,7 +318,7 @@ def test_leaving_an_admin_type_of_the_policys_admin_list_is_an_admin_downgrade()
             in text)
     assert "~ downgrade: Org Admin -> Viewer (group Sigma-Viewers)  (scim.set_account_type" in text
     html = render_html(p)
-    assert '"downgrade","loses"]' in html and "custom type replaced" not in html
+    assert '"downgrade","loses",""]' in html and "custom type replaced" not in html
     assert org_admins("  acknowledged_downgrades: [olga@example.com]\n").review_items == ()
 
 

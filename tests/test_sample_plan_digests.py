@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:595c9d1eb34e566987691508e21284f759a10e93c66c140ebe324b5f6a94db92",
-    "okta-reviewed": "sha256:6ddd31a31d30173b47e329a6f8288d5caee8bd98ff75ad403bcc3d590b9a8fc4",
-    "entra": "sha256:129922055655d491168a7821f8d0c74c3453eee91afd9b1ee697691abefc72f5",
-    "entra-reviewed": "sha256:2a01ebb160515277f9f24483055c1e85b7966fb3041b798241f67e1d5267ad52",
+    "okta": "sha256:e53fde326a67b340f440794ab04b3e6402aa8b8b5febcf0761392a070cc720c5",
+    "okta-reviewed": "sha256:86e8611349ab3c2653cef7e06a49dceae37eff2ddeaf9638d743dcc5c6ce9832",
+    "entra": "sha256:608027729dde0d87b8001950d203d2502371ed3f233b4e900e20920d5d3f99b2",
+    "entra-reviewed": "sha256:42799d7833575358326b036a0101b17a7820def73d2569abb4afaff97c91f65f",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

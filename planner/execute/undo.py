@@ -372,7 +372,7 @@ def _undo_people(plan: Plan, ordered: list[Action], items: list[ReviewItem], sta
             idp_id, row.user_name if row is not None else None, row.idp_status if row is not None else None,
             row.link_key if row is not None else None, before, after, tuple(sorted(a.id for a in acts)), found,
             locked, outcomes.type_change(before, after, change, locked),
-            outcomes.admin_change(before, after, status, locked, admin_types), None))
+            outcomes.admin_change(before, after, status, locked, admin_types), None, None))
     return tuple(sorted(rows, key=lambda p: ((p.email or "").casefold(), p.member_id or "")))
 
 

@@ -1340,6 +1340,28 @@ def kept_by_scim_state(people: tuple[Person, ...], state: ScimState, conflicts: 
     return tuple(out)
 
 
+def kept_absent(state: ScimState, conflicts: Mapping[str, object], idp_users: Mapping[str, IdpUser]
+                ) -> frozenset[str]:
+    """The memberIds of the active members Sigma's SCIM state shows the IdP provisioned (:attr:`ScimState.users`,
+    an ``externalId`` naming no IdP user of the export; or :attr:`ScimState.without_external_id`, which only the
+    policy's word makes the IdP's) that the IdP export lacks and whose absence the policy keeps as SCIM has it: the
+    verdict :func:`_settle_deactivation` gives their deactivation (:meth:`PlannedState.verdict` over
+    :func:`_absent_disagreement`) is ``scim_state``, from a ``linking.scim_state_conflicts`` entry. They sign in
+    through the IdP, so their person row is no lock-out (:func:`planner.outcomes.scim_managed`, tester10 finding 4).
+    Empty without SCIM state or entries; entries consulted here are not reported (the deactivation's settling
+    reports them, when one is planned)."""
+    if not state.known or not conflicts:
+        return frozenset()
+    planned = PlannedState.of(state, [], conflicts, idp_users)
+    kept = set()
+    for member_id, user in (*state.users.items(), *state.without_external_id.items()):
+        if user.active is False or (user.external_id and user.external_id in idp_users):
+            continue
+        if planned.verdict(user, None, _absent_disagreement(user)).newer == SCIM_STATE:
+            kept.add(member_id)
+    return frozenset(kept)
+
+
 def conflict_entry_absences(conflicts: Mapping[str, object], directory: Directory) -> list[EntryUse]:
     """Why each ``linking.scim_state_conflicts`` entry would settle nothing when :meth:`PlannedState.verdict` never
     consults it (:mod:`.policy_entries`; an :class:`~planner.rules.policy_entries.EntryUse` that settled nothing
@@ -1501,4 +1523,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "kept_absent", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]

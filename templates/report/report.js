@@ -72,6 +72,7 @@
       case "downgrades": return r[col.type_change] === "downgrade";
       case "replacements": return r[col.type_change] === "custom_replacement";
       case "unlinked": return r[col.member_id] === "" || r[col.idp_id] === "";
+      case "scim-managed": return r[col.scim_managed] !== "";
       default:
         if (focus.indexOf("lockout-") === 0) { return lock === focus.slice(8); }
         return true;
@@ -168,6 +169,9 @@
     if (lock) {
       lockCell = el("td", data.lockout_short[lock], "down");
       lockCell.title = data.lockout_labels[lock];
+    } else if (r[col.scim_managed]) {
+      lockCell = el("td", "SCIM-managed, not in this export", "muted");
+      lockCell.title = "Sigma's SCIM state shows the IdP provisioned them; the policy keeps them: they sign in through the IdP";
     } else if (!r[col.member_id]) {
       lockCell = el("td", "new account", "muted");
     } else if (r[col.kinds].indexOf(kindIndex["members.reactivate"]) >= 0) {
