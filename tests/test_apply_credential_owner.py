@@ -233,8 +233,14 @@ def test_an_undo_plan_refuses_credentials_of_another_member_than_the_undone_plan
     out, before the first write."""
     from msgspec.structs import replace
 
+    from planner.execute.journal import Journal, journal_path
+    from planner.model import InputFile
+
     plan = read_plan(sample_plan)
-    undo = replace(plan, summary=replace(plan.summary, undoes=plan.digest))
+    undone = tmp_path / "plan.json"  # the undone plan's journal, where apply records the undo's run
+    Journal.open(undone, plan.digest, []).close()
+    undo = replace(plan, summary=replace(plan.summary, undoes=plan.digest),
+                   inputs=(InputFile(str(journal_path(undone)), "0" * 64, "apply.journal", 0),))
     path = tmp_path / "undo.json"
     write_plan(undo, path)
     approve(path, "Ada Admin")

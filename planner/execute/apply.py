@@ -15,7 +15,10 @@ Sigma, and before any file is written unless said otherwise):
    run's is refused; a journal of another plan is refused; ``--resume`` without one (or with one
    no run started in) starts from the beginning, since the journal is opened before the first write;
    ``--resume`` with no unfinished run says there is nothing to resume and runs as apply without it
-   (:func:`planner.execute.resume.nothing_to_resume_line`);
+   (:func:`planner.execute.resume.nothing_to_resume_line`); a plan an applied undo plan rolled back
+   (a run of it recorded in the journal) is refused in every mode, naming the undo plan, its run and the
+   actions it would redo (:func:`planner.execute.reversals.check_not_reversed`); an undo plan whose
+   undone plan's journal cannot be found is refused (:func:`planner.execute.reversals.undone_journal`);
 5. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`); base
    URLs other than the approval's are refused (:func:`planner.execute.approve.check_approved_target`);
 6. the summary is shown (also with ``--auto-approve``);
@@ -29,7 +32,8 @@ Sigma, and before any file is written unless said otherwise):
    creates included; and the actions the journal records done that this run builds on instead of
    running again must still show in Sigma, :func:`planner.execute.stale.undone_on`: one undone by an
    undo plan or by hand refuses, :func:`planner.execute.stale.undone_message`); the journal is opened;
-9. the run (:mod:`planner.execute.runner`), then the verification
+9. an undo plan's run is recorded in the undone plan's journal (:func:`planner.execute.reversals.record_undo_run`,
+   under that plan's apply lock), then the run (:mod:`planner.execute.runner`), then the verification
    (:mod:`planner.execute.verify`; of a ``--resume``, the actions it ran, :func:`verified_actions`;
    done actions it finds not as planned become ``failed``
    in the journal, for ``--resume``; an object it cannot read after the retries is "could not
@@ -105,6 +109,7 @@ from .progress import subject_of
 from .resume import check_unfinished_run, nothing_to_resume_line, resume_command, selection_words, selection_text
 from .rest_client import TOKEN_PATH, WHOAMI_PATH, MemberRecord, SigmaRestClient, WhoamiRecord
 from .retry import RetryPolicy, origin_of
+from .reversals import check_not_reversed, record_undo_run, undone_journal
 from .signals import ApplySignals, apply_signals
 from .runner import (
     ActionResult,
@@ -899,6 +904,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in all_actions], __version__)
             # an interrupted or killed run refuses every other apply; --resume repeats its selection
             resumed = check_unfinished_run(plan_path, journal.runs(), journal.rows(), wave, resume=options.resume)
+            check_not_reversed(plan_path, plan, journal)  # an applied undo plan rolled it back: plan again
+        undone_plan_journal = undone_journal(plan, plan_path)  # an undo plan records its run there
 
         redactor = Redactor()
         counter = _RetryCounter()
@@ -968,10 +975,12 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
                 journal.reset_for_rerun([a.id for a in actions])  # a finished plan again: check every object again
 
         started_at, t0 = utc_now(), time.monotonic()
+        if undone_plan_journal is not None:  # before the first write: the undone plan is never applied again
+            record_undo_run(plan, plan_path, undone_plan_journal, journal.next_run_id(), started_at, actions)
         run_id = journal.start_run(
             mode, approver=approval.approver if approval else "auto-approve",
             approved_at=approval.approved_at if approval else None,
-            wave=wave.label, wave_actions=wave.action_ids, selection=selection_words(wave))
+            wave=wave.label, wave_actions=wave.action_ids, selection=selection_words(wave), started_at=started_at)
         started = True
         signals.run_started(journal.path, run_id, resume_command(plan_path, selection_words(wave)))
         clients.users = UserIndex()

@@ -25,6 +25,11 @@ Tables:
   ``--limit`` label, ``""`` for the whole plan), the ids of the actions the wave ran and the
   ``--only`` / ``--limit`` words that chose them, ``selection``, which ``--resume`` repeats).
 - ``events``: an append-only audit trail (``run_id``, ``action_id``, ``at``, ``event``, ``detail``).
+- ``reversals``: one row per run of an undo plan of this plan (``undo_plan``: its path as given to
+  apply, ``undo_digest``, ``undo_run``: that run's number in the undo plan's own journal, ``at``, and
+  ``action_ids``: JSON, the ids of this plan's actions the run reverses), written by that apply before
+  its first write (:func:`record_reversal`); every later apply of this plan refuses while one is there
+  (:mod:`planner.execute.reversals`). Journals older than the table read as having none.
 
 Lock: ``<plan file>.journal.lock`` (:func:`apply_lock`), held by one apply of the plan from
 before the journal is opened until the run ends, so two concurrent applies of one plan cannot
@@ -91,6 +96,14 @@ CREATE TABLE IF NOT EXISTS runs (
     wave        TEXT,
     wave_actions TEXT,
     selection   TEXT
+);
+CREATE TABLE IF NOT EXISTS reversals (
+    reversal_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    undo_plan   TEXT NOT NULL,
+    undo_digest TEXT NOT NULL,
+    undo_run    INTEGER NOT NULL,
+    at          TEXT NOT NULL,
+    action_ids  TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id  INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -208,6 +221,74 @@ class RunRow:
     selection: tuple[str, ...] | None = None
     """The ``--only`` / ``--limit`` words the run was given (``()``: the whole plan; ``None`` in
     journals older than them), which ``--resume`` repeats (:mod:`planner.execute.resume`)."""
+
+
+@dataclass(frozen=True)
+class ReversalRow:
+    """One ``reversals`` row: run ``undo_run`` (its number in the undo plan's own journal) of the undo
+    plan at ``undo_plan`` (path as given to apply; digest ``undo_digest``), started ``at`` (ISO 8601 UTC),
+    reverses the actions ``action_ids`` of this journal's plan (ids of this plan, in the undo run's order)."""
+
+    undo_plan: str
+    undo_digest: str
+    undo_run: int
+    at: str
+    action_ids: tuple[str, ...]
+
+
+def _reversal_rows(db: sqlite3.Connection) -> list[ReversalRow]:
+    """Every ``reversals`` row, oldest first; ``[]`` for a journal older than the table."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='reversals'").fetchone() is None:
+        return []
+    raw = db.execute("SELECT undo_plan, undo_digest, undo_run, at, action_ids FROM reversals "
+                     "ORDER BY reversal_id").fetchall()
+    return [ReversalRow(r[0], r[1], int(r[2]), r[3], tuple(json.loads(r[4]))) for r in raw]
+
+
+def read_reversals(path: Path) -> list[ReversalRow]:
+    """The ``reversals`` rows of the journal file ``path``, opened read-only; ``[]`` when it does not exist or
+    is older than the table. Raises :class:`ApplyRefused` (one line) for a file that is not a journal."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
+        try:
+            return _reversal_rows(db)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
+
+
+def record_reversal(path: Path, digest: str, reversal: ReversalRow) -> None:
+    """Add ``reversal`` to the journal file ``path`` of the plan whose digest is ``digest`` (a ``reversals``
+    row and a ``reversed-by-undo`` event, one transaction; the table is made in an older journal).
+
+    The caller (the apply of the undo plan) holds that plan's apply lock. Raises :class:`ApplyRefused`
+    (one line) when the file is missing, not a journal, or a journal of another plan."""
+    path = Path(path)
+    if not path.is_file():
+        raise ApplyRefused(f"{path}: no such journal")
+    try:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key='plan_digest'").fetchone()
+            if row is None or row[0] != digest:
+                raise ApplyRefused(f"{path}: journal belongs to plan {row[0] if row else 'none'}, not {digest}")
+            db.executescript(_SCHEMA)
+            with _Transaction(db, threading.Lock()) as cur:
+                cur.execute("INSERT INTO reversals(undo_plan, undo_digest, undo_run, at, action_ids) "
+                            "VALUES (?, ?, ?, ?, ?)", (reversal.undo_plan, reversal.undo_digest, reversal.undo_run,
+                                                      reversal.at, json.dumps(list(reversal.action_ids))))
+                cur.execute("INSERT INTO events(run_id, action_id, at, event, detail) "
+                            "VALUES (NULL, NULL, ?, 'reversed-by-undo', ?)",
+                            (reversal.at, f"{reversal.undo_plan} ({reversal.undo_digest}) run {reversal.undo_run}: "
+                                          f"{len(reversal.action_ids)} action(s)"))
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
 
 
 def _run_row(r: Sequence[Any]) -> RunRow:
@@ -331,14 +412,16 @@ class Journal:
     # ------------------------------------------------------------------ runs
 
     def start_run(self, mode: str, *, approver: str | None = None, approved_at: str | None = None,
-                  wave: str = "", wave_actions: Iterable[str] | None = None, selection: Iterable[str] = ()) -> int:
+                  wave: str = "", wave_actions: Iterable[str] | None = None, selection: Iterable[str] = (),
+                  started_at: str | None = None) -> int:
         """A new ``runs`` row (and a ``run-start`` event): mode, who approved, which wave, its actions and
-        the ``--only`` / ``--limit`` words that chose it."""
+        the ``--only`` / ``--limit`` words that chose it; ``started_at`` (default now) as another record of
+        the run gave it (:func:`record_reversal`)."""
         with self._tx() as cur:
             cur.execute(
                 "INSERT INTO runs(mode, started_at, approver, approved_at, wave, wave_actions, selection)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (mode, utc_now(), approver, approved_at, wave,
+                (mode, started_at or utc_now(), approver, approved_at, wave,
                  None if wave_actions is None else json.dumps(list(wave_actions)), json.dumps(list(selection))),
             )
             self.run_id = int(cur.lastrowid)
@@ -347,6 +430,17 @@ class Journal:
                 (self.run_id, utc_now(), mode),
             )
         return self.run_id
+
+    def next_run_id(self) -> int:
+        """The ``run_id`` :meth:`start_run` gives next (``runs`` ids are AUTOINCREMENT: never reused)."""
+        with self._lock:
+            row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name='runs'").fetchone()
+        return int(row[0]) + 1 if row else 1
+
+    def reversals(self) -> list[ReversalRow]:
+        """Every ``reversals`` row (runs of undo plans of this plan, :func:`record_reversal`), oldest first."""
+        with self._lock:
+            return _reversal_rows(self._db)
 
     def untouched(self) -> bool:
         """True while no run has started and no action was ever started: the journal of a run

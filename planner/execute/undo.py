@@ -46,8 +46,9 @@ not a journal, a plan whose digest is not the journal's, a journal whose run is 
 with actions of its selection not done (:func:`planner.execute.resume.unfinished_run`, the rule apply
 refuses by: finish it with its ``--resume`` first, :func:`planner.execute.resume.unfinished_undo_message`;
 tester7 NEW-5), a journal that records no written action. A run that ended incomplete or stopped
-(failed actions, reported) may be undone: nothing of it is in flight, and a later ``--resume`` of it
-refuses when an action it did is no longer so in Sigma (:func:`planner.execute.stale.undone_actions`).
+(failed actions, reported) may be undone: nothing of it is in flight. Applying the undo plan records its run
+in the undone plan's journal (the ``apply.journal`` input, :mod:`planner.execute.reversals`), and every later
+apply of that plan refuses (tester11 finding 10).
 """
 
 from __future__ import annotations

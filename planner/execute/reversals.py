@@ -1,0 +1,119 @@
+"""A plan an applied undo plan reversed is never applied again: one rule over the undone plan's journal.
+
+An undo plan (``sigma-migrate undo``, :mod:`planner.execute.undo`) names the plan it reverses
+(``summary.undoes``: its digest) and the journal it was made from (its ``inputs`` entry of kind
+``apply.journal``). Applying it records the reversal in that journal, before its first write
+(:func:`record_undo_run`: a ``reversals`` row, :func:`planner.execute.journal.record_reversal`, under the
+undone plan's apply lock, so no apply of that plan runs meanwhile). Every later apply of the undone plan,
+in every mode (a new wave, ``--resume``, a re-apply of a finished plan), reads that row as soon as the
+journal is open and refuses before anything is sent (:func:`check_not_reversed`), naming the undo plan,
+its run and the actions it would redo: its approval was for the state before the rollback, and a
+re-apply of a finished plan would run every reversed action again (the stale check cannot see it: the
+undo restored the very state the plan was made against; tester11 finding 10). Only a new plan settles
+it: fetch Sigma's export, plan and approve again.
+
+An undo plan whose undone journal apply cannot find (moved, or ``undo`` ran in another folder with a
+relative path) is refused before its first write (:func:`undone_journal`): the reversal could not be
+recorded, and the plan could then be applied again over it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Sequence
+
+from ..model import Action, Plan
+from .errors import ApplyRefused
+from .journal import Journal, ReversalRow, apply_lock, read_journal_file, record_reversal
+
+UNDONE_JOURNAL_KIND = "apply.journal"
+"""The ``inputs`` kind under which an undo plan names the journal it was made from."""
+
+JOURNAL_SUFFIX = ".journal.sqlite"
+
+
+def undone_ids(undo_actions: Sequence[Action]) -> tuple[str, ...]:
+    """The ids of the undone plan's actions that ``undo_actions`` (actions of an undo plan) reverse, in
+    order, each once: each reversal's ``evidence.undoes``."""
+    found: dict[str, None] = {}
+    for a in undo_actions:
+        undoes = getattr(a.evidence, "undoes", None)
+        if isinstance(undoes, str) and undoes:
+            found.setdefault(undoes, None)
+    return tuple(found)
+
+
+def undone_journal(undo: Plan, undo_path: str | Path) -> Path | None:
+    """The journal of the plan the undo plan ``undo`` (read from ``undo_path``) reverses; ``None`` when
+    ``undo`` is no undo plan (no ``summary.undoes``).
+
+    The path is the undo plan's ``apply.journal`` input as ``undo`` was given it: absolute, or relative to
+    the current folder, else to the undo plan's folder; it must be a journal of the plan ``summary.undoes``
+    names. Raises :class:`ApplyRefused` (one line, nothing written) otherwise: the reversal must be recorded
+    there before the undo's first write."""
+    if not undo.summary.undoes:
+        return None
+    given = next((i.path for i in undo.inputs if i.kind == UNDONE_JOURNAL_KIND), None)
+    if given is None:
+        raise ApplyRefused(f"{undo_path}: this undo plan reverses {undo.summary.undoes} but names no journal of it "
+                           f"(no {UNDONE_JOURNAL_KIND} input); make it again with `sigma-migrate undo`; "
+                           "nothing was written")
+    where = Path(given)
+    candidates = [where] if where.is_absolute() else [where, Path(undo_path).parent / where]
+    for candidate in candidates:
+        if candidate.is_file():
+            digest = read_journal_file(candidate)[0]
+            if digest == undo.summary.undoes:
+                return candidate
+    raise ApplyRefused(
+        f"{undo_path}: this undo plan reverses {undo.summary.undoes}, whose journal {given} (as `undo` read it) is "
+        f"not {'there' if where.is_absolute() else 'in this folder nor beside the undo plan'}, or is not that "
+        "plan's: apply records the reversal in it, so that no later apply of that plan redoes what this undo "
+        "reverses; run apply from the folder `undo` ran in, or put the journal back; nothing was written")
+
+
+def record_undo_run(undo: Plan, undo_path: str | Path, journal: Path, undo_run: int, started_at: str,
+                    undo_actions: Sequence[Action]) -> None:
+    """Record in the undone plan's ``journal`` (:func:`undone_journal`) that run ``undo_run`` of the undo
+    plan ``undo``, started ``started_at`` (ISO 8601 UTC, as its own journal records the run), reverses the
+    actions ``undo_actions`` reverse (:func:`undone_ids`), holding that plan's
+    apply lock (the plan beside its journal). Called before the undo run's first write. Raises
+    :class:`ApplyRefused` while an apply of the undone plan runs, or when the journal cannot be written."""
+    undone_plan = journal.with_name(journal.name[: -len(JOURNAL_SUFFIX)]) if journal.name.endswith(
+        JOURNAL_SUFFIX) else journal
+    reversal = ReversalRow(str(undo_path), undo.digest, undo_run, started_at, undone_ids(undo_actions))
+    with apply_lock(undone_plan):
+        record_reversal(journal, str(undo.summary.undoes), reversal)
+
+
+def reversal_message(plan_path: str | Path, plan: Plan, reversals: Sequence[ReversalRow], limit: int = 5) -> str:
+    """The one-line refusal of an apply of ``plan`` after undo plans reversed it (``reversals``, from its
+    journal): which undo plan and run, how many of the plan's actions they reversed (per kind, in plan
+    order), the way out, then those actions, which this apply would redo (first ``limit``, in plan order,
+    then a count: the CLI prints at most 1,000 characters of an error, so the way out comes first)."""
+    runs = "; ".join(f"undo plan {r.undo_plan} ({r.undo_digest}) run {r.undo_run} (started {r.at})"
+                     for r in reversals)
+    reversed_ids = {aid for r in reversals for aid in r.action_ids}
+    redone = [a for a in plan.actions if a.id in reversed_ids]
+    kinds = Counter(a.kind.value for a in redone)
+    shown = ", ".join(f"{a.id} ({label})" if (label := _label(a)) else a.id for a in redone[:limit])
+    more = f", and {len(redone) - limit} more" if len(redone) > limit else ""
+    return (f"{plan_path}: this plan was rolled back by {runs}, which reversed {len(redone)} of its action(s) "
+            f"({', '.join(f'{n} {kind}' for kind, n in kinds.items())}); applying it again would redo them under "
+            "its old approval: fetch Sigma's export, plan and approve again; nothing was written; it would redo "
+            f"{shown}{more}")
+
+
+def _label(action: Action) -> str:
+    """The member's email or the team's name an action targets (``""``: neither)."""
+    return getattr(action.target, "email", "") or getattr(action.target, "name", "") or ""
+
+
+def check_not_reversed(plan_path: str | Path, plan: Plan, journal: Journal | None) -> None:
+    """Refuse (:class:`ApplyRefused`, :func:`reversal_message`) an apply of ``plan`` whose ``journal`` records
+    a run of an undo plan of it; nothing is read from Sigma, nothing written."""
+    reversals = journal.reversals() if journal is not None else []
+    if reversals:
+        raise ApplyRefused(reversal_message(plan_path, plan, reversals))
+
