@@ -31,7 +31,7 @@ import msgspec
 import networkx as nx
 
 from .model import (
-    DERIVED_EMAIL_TYPES, AppliedRefusal, AppliedTeam, AppliedWrite, Email, IdpGroup, IdpUser, ScimGroup, ScimUser,
+    DERIVED_EMAIL_TYPES, AppliedRefusal, AppliedTeam, AppliedWrite, Email, GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser,
     SigmaExport, SigmaMember, SigmaTeam, Snapshot, TeamMembership, email_key,
 )
 from .policy import Policy, group_pattern_matcher
@@ -356,6 +356,9 @@ class Directory:
     idp_damaged_users: tuple[DamagedUser, ...]
     """The IdP users a spreadsheet rewrote a value of, as the loader found them
     (:func:`planner.sources.identity_values.damaged_users_of`; read by :func:`planner.rules.inputs.spreadsheet_holds`)."""
+    idp_group_name_doubts: tuple[GroupNameDoubt, ...] = ()
+    """The IdP export's group names likely typed with another separator (:attr:`planner.model.IdpDirectory.group_name_doubts`;
+    read by :func:`planner.rules.inputs.group_name_separator_items`)."""
     idp_fetched_at: str | None = None
     """When ``fetch-idp`` read the IdP (:attr:`planner.model.IdpDirectory.fetched_at`, ISO 8601 UTC to the second),
     ``None`` when the export does not say: dates a team's group whose export says no membership date of its own
@@ -500,6 +503,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         organization_id=export_organization_id(sigma.members),
         idp_format=snapshot.idp.format,
         idp_damaged_users=damaged_users_of(snapshot.idp),
+        idp_group_name_doubts=snapshot.idp.group_name_doubts,
         idp_fetched_at=snapshot.idp.fetched_at,
         direct_members_only=direct_only,
         scope_nested_only=scope_nested,

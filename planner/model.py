@@ -460,6 +460,27 @@ class IdpGroup(SourcedRecord):
     UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source"})
 
 
+@dataclass(frozen=True, slots=True)
+class GroupNameDoubt:
+    """A group name an IdP export's groups cell gives that is likely several names typed with another separator
+    (:func:`planner.sources.values.other_separator_split`: ``'Finance, Sales'`` where the mapping's
+    ``groups_separator`` is ``;`` and ``Finance`` is a group of the same export; tester11 finding 9).
+
+    ``group_id``: the group the name was read as (one group, as the export has it); ``separator``: the common
+    separator it splits on (``,`` ``;`` ``|`` ``/`` or ``"\\n"`` for a line break); ``pieces``: the trimmed pieces, in
+    order; ``known``: the pieces that are other groups of the export (as the export names them), never empty;
+    ``configured``: the separator the export's cells are split by; ``user_ids``: the IdP users whose cell names it,
+    in export order; ``column``: the cells' column as written."""
+
+    group_id: str
+    separator: str
+    pieces: tuple[str, ...]
+    known: tuple[str, ...]
+    configured: str
+    user_ids: tuple[str, ...]
+    column: str
+
+
 @dataclass(frozen=True)
 class IdpDirectory:
     """Everything loaded from one or more IdP export paths, merged.
@@ -481,6 +502,11 @@ class IdpDirectory:
     (:class:`~planner.sources.identity_values.DamagedUser`, export order; :func:`planner.sources.load_idp`), which
     its findings and the plan's ``inputs.spreadsheet_damage`` items both read; ``None``: not scanned (a directory
     made in memory: the planner scans it, :func:`planner.sources.identity_values.damaged_users_of`)."""
+    group_name_doubts: tuple[GroupNameDoubt, ...] = ()
+    """The group names of its groups cells that are likely several names typed with another separator
+    (:class:`GroupNameDoubt`, in group order; only the formats whose users carry a groups cell: generic CSV), each
+    a ``group-name-separator`` warning of the loader and, for each user whose cell names it, a blocking
+    ``inputs.group_name_separator`` item of the plan (:func:`planner.rules.inputs.group_name_separator_items`)."""
 
 
 class ByRun:

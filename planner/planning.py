@@ -32,7 +32,9 @@ before it decided; a step that overrules an earlier decision says so here:
 5. IdP users sharing an address (:func:`fold_idp_collisions` of
    :func:`planner.rules.duplicates.idp_collisions`) and IdP users whose row a spreadsheet rewrote
    (:func:`fold_spreadsheet_holds` of :func:`planner.rules.inputs.spreadsheet_holds`, with the members
-   whose address such a row shows): held before linking, so no link or create is planned for them;
+   whose address such a row shows): held before linking, so no link or create is planned for them; IdP users
+   whose groups cell names a group likely typed with another separator
+   (:func:`planner.rules.inputs.group_name_separator_items`) get their blocking item here and are held at 9b;
 6. linking (:func:`planner.rules.linking.decide`): every person's :class:`~planner.directory.Person`
    record (status, link, the userName sent);
 7. guests (:func:`fold_guests`, :func:`planner.rules.guests.decide_guest`): overrules linking's
@@ -310,6 +312,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     graph = match_identities(directory, policy.linking, pinned, never | excluded.idp_ids | provisioned.held_idp_users)
     held = fold_idp_collisions(directory, graph, excluded.idp_ids, outcome) | provisioned.held_idp_users
     damaged_idp, damaged_members = fold_spreadsheet_holds(directory, outcome)
+    outcome.review_items.extend(inputs.group_name_separator_items(directory))  # held at step 9b
     explained = frozenset(g for g in graph.ambiguous if duplicates.explains(directory, g))
     linked = linking.decide(policy, directory, graph, explained=explained, freed=renames.renamed,
                             held_idp_users=held | damaged_idp, held_members=damaged_members | provisioned.held_members,

@@ -54,12 +54,13 @@ import msgspec
 
 from ..directory import Directory
 from ..model import (
-    SCIM_STATE_LEFT_OUT, Action, ActionKind, Finding, InputMark, ItemEvidence, ItemRef, ReviewItem, SigmaExport,
+    SCIM_STATE_LEFT_OUT, Action, ActionKind, Finding, GroupNameDoubt, InputMark, ItemEvidence, ItemRef, ReviewItem,
+    SigmaExport,
 )
 from ..policy import Policy
 from ..sources.directory import INCOMPLETE_CODES
 from ..sources.identity_values import DamagedCell
-from ..sources.values import fast_email_key
+from ..sources.values import fast_email_key, separator_words
 from ..sources.okta import FULL_PAGE_WAYS_OUT
 from . import make_review, outside_policy
 from .scim_state import scim_on
@@ -181,6 +182,52 @@ def spreadsheet_damage_item(hold: SpreadsheetHold, directory: Directory) -> Revi
                                   "or export the IdP users again without opening the file in a spreadsheet, "
                                   "then plan again"),
     )
+
+
+def group_name_separator_items(directory: Directory) -> list[ReviewItem]:
+    """One blocking ``inputs.group_name_separator`` item per IdP user whose groups cell names a group likely typed
+    with another separator (:attr:`~planner.directory.Directory.idp_group_name_doubts`,
+    :func:`planner.sources.values.other_separator_split`), in IdP id order; ``[]`` when there is none.
+
+    Read as one group, ``'Finance, Sales'`` puts the person in none of the groups its pieces name, so every team,
+    scope and account type those groups decide would be decided from a likely typo (tester11 finding 9: Ann removed
+    from team Finance, "not in IdP group 'Finance'", no item). The item's subject is the IdP user, so step 9b
+    (:func:`planner.planning.hold_questioned`) holds the person: no link, create, account type, team push or
+    removal for them, no deactivation. Settled outside the policy: write the cell with the export's separator (or,
+    when it is one group's name, rename the group in the IdP), then plan again."""
+    by_user: dict[str, list[GroupNameDoubt]] = {}
+    for doubt in directory.idp_group_name_doubts:
+        for user_id in doubt.user_ids:
+            by_user.setdefault(user_id, []).append(doubt)
+    items = []
+    for user_id in sorted(by_user):
+        doubts = by_user[user_id]
+        user = directory.idp_users.get(user_id)
+        if user is None:
+            continue
+        row = str(user.source) if user.source is not None else "its row"
+        said = "; ".join(
+            f"group {d.group_id!r}, which splits on {separator_words(d.separator)} into {', '.join(map(repr, d.pieces))} "
+            f"({', '.join(map(repr, d.known))} {'is a group' if len(d.known) == 1 else 'are groups'} of the export), "
+            f"while the mapping's groups_separator is {d.configured!r}" for d in doubts)
+        known = sorted({k for d in doubts for k in d.known})
+        configured = sorted({d.configured for d in doubts})
+        items.append(make_review(
+            "inputs.group_name_separator", user_id, blocking=True,
+            subject=ItemRef(idp_id=user_id, user_name=user.user_name, group_ids=[d.group_id for d in doubts]),
+            message=(f"IdP user {user_id} ({row}): the {doubts[0].column} cell names {said}: likely several groups "
+                     f"typed with another separator; read as written, {user.user_name} is in none of "
+                     f"{', '.join(map(repr, known))}, so every team, scope and account type those groups decide "
+                     "would be decided from a typo; held (no link, no create, no team push or removal, no "
+                     "deactivation)"),
+            rule="inputs.group_name_separator",
+            evidence=ItemEvidence(rows=[row], differences=[f"{d.column}: {d.group_id!r}" for d in doubts]),
+            resolution=outside_policy(
+                f"write the cell with {' or '.join(map(repr, configured))} between the group names in "
+                f"{user.source.file if user.source else 'the IdP export'} (or, if it is one group's name, rename "
+                "that group in the IdP), then plan again"),
+        ))
+    return items
 
 
 SCIM_STATE_FIX = ("fetch the Sigma export again with SIGMA_SCIM_TOKEN set (`sigma-migrate fetch` then writes "

@@ -54,7 +54,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..listing import member_count_agrees
-from ..model import Email, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef
+from ..model import Email, GroupNameDoubt, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef
 from .values import TEXT_MARKER, fast_email_key
 from .envelopes import announced_count, report_count_gap
 from .files import SKIPPED_CODES, Findings, guarded
@@ -196,6 +196,7 @@ class DirectoryBuilder:
         self._unpadded: dict[str, str] | None = None
         self.inputs: list[InputFile] = []
         self.held: dict[str, None] = {}
+        self.group_name_doubts: list[GroupNameDoubt] = []
         self._outside: dict[str, str] = {}
         self._answered: set[str] = set()
         self._answer_file: dict[str, str] = {}
@@ -636,6 +637,7 @@ class DirectoryBuilder:
             groups=tuple(groups),
             format=self.format,
             inputs=tuple(self.inputs),
+            group_name_doubts=tuple(self.group_name_doubts),
         )
 
 

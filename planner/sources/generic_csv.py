@@ -63,15 +63,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from ..model import IdpDirectory, IdpUser, SourceRef
+from ..model import GroupNameDoubt, IdpDirectory, IdpUser, SourceRef
 from ..unsafe_characters import LINE_BREAK
 from ..yaml_schema import TOP_LEVEL, model_keys, read_marked, schema_problems
 from .directory import DirectoryBuilder, make_emails
 from .files import Findings, guarded, read_text
 from .tabular import Table, closest_column, column_list, flag_damaged_ids, parse_table
 from .values import (
-    InvalidValue, fast_email_key, missing_status_column, parse_bool, sent_account_type, typed_team_name_key,
-    unreadable_status,
+    InvalidValue, fast_email_key, missing_status_column, other_separator_split, parse_bool, sent_account_type,
+    separator_words, typed_team_name_key, unreadable_status,
 )
 
 FORMAT = "generic-csv"
@@ -307,9 +307,9 @@ def _columns_found(table: Table, aliases: dict[str, tuple[str, ...]], mapping: M
     return ok
 
 
-GroupCell = tuple[str, list[str], SourceRef, str]
+GroupCell = tuple[str, list[str], SourceRef, str, str]
 """A row's ``groups`` cell as :func:`_add_typed_groups` reads it: the user's id, the group names of the cell (trimmed,
-none empty), the row, the column's header as written."""
+none empty), the row, the column's header as written, the mapping's ``groups_separator`` it was split by."""
 
 
 def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: DirectoryBuilder,
@@ -397,7 +397,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
         count += added
         if added and groups is not None and groups[row]:
             names_here = [n.strip() for n in groups[row].split(mapping.groups_separator)]
-            cells.append((user_id, [n for n in names_here if n], ref, column))
+            cells.append((user_id, [n for n in names_here if n], ref, column, mapping.groups_separator))
     builder.inputs.append(tf.input_file("generic.users", count))
 
 
@@ -408,13 +408,13 @@ def _add_typed_groups(builder: DirectoryBuilder, cells: list[GroupCell]) -> None
     display name the spelling most rows use (the first such in file order on a tie); spellings that differ are one
     ``group-name-variants`` warning per group at the first row of that spelling, naming each spelling and the lines
     it is on (at most 3 a spelling; each with its file's name when the cells come from several files)."""
-    several = len({ref.file for _, _, ref, _ in cells}) > 1
+    several = len({ref.file for _, _, ref, _, _ in cells}) > 1
     spellings: dict[str, dict[str, list[tuple[SourceRef, str]]]] = {}
-    for _, names, ref, column in cells:
+    for _, names, ref, column, _ in cells:
         for name in names:
             spellings.setdefault(typed_team_name_key(name), {}).setdefault(name, []).append((ref, column))
     chosen = {key: max(found, key=lambda s: len(found[s])) for key, found in spellings.items()}
-    for user_id, names, ref, _ in cells:
+    for user_id, names, ref, _, _ in cells:
         for name in names:
             group_id = chosen[typed_team_name_key(name)]
             if not builder.has_group(group_id):
@@ -433,6 +433,40 @@ def _add_typed_groups(builder: DirectoryBuilder, cells: list[GroupCell]) -> None
                 f"group names {written} differ only by letter case or spaces: a generic CSV names a group by its "
                 f"cells, so they are one group, read as {chosen[key]!r} (the spelling most rows use, the first on a "
                 "tie); write it one way in the source")
+    _report_separator_doubts(builder, cells, chosen, several)
+
+
+def _report_separator_doubts(builder: DirectoryBuilder, cells: list[GroupCell], chosen: dict[str, str],
+                             several: bool) -> None:
+    """The group names of ``cells`` that are likely several names typed with another separator than the mapping's
+    (:func:`~.values.other_separator_split`; ``chosen``: each group's name by its typed key): one
+    ``group-name-separator`` warning per such group at its first row, naming the lines (at most 3, each with its
+    file's name when the cells come from several files), the separator, the pieces and the pieces that are other
+    groups; each a :class:`~planner.model.GroupNameDoubt` on ``builder`` (the plan holds those users, tester11
+    finding 9: ``'Finance, Sales'`` read as one group removed Ann from team Finance without a word)."""
+    splits = {(name, separator): other_separator_split(name, separator, chosen)
+              for separator in {cell[4] for cell in cells} for name in chosen.values()}  # each name once
+    found: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], str, str, list[tuple[str, SourceRef]]]] = {}
+    for user_id, names, ref, column, separator in cells:
+        for name in names:
+            group_id = chosen[typed_team_name_key(name)]
+            split = splits[group_id, separator]
+            if split is not None:
+                found.setdefault(group_id, (split, separator, column, []))[3].append((user_id, ref))
+    for group_id, ((separator, pieces, known), configured, column, rows) in found.items():
+        users = tuple(dict.fromkeys(u for u, _ in rows))
+        first = rows[0][1]
+        lines = (", ".join(_line(ref, several) for _, ref in rows[:3])
+                 + (f" and {len(rows) - 3} more" if len(rows) > 3 else ""))
+        builder.findings.warning(
+            "group-name-separator", first.file, first.location, column,
+            f"group name {group_id!r} ({lines}) splits on {separator_words(separator)} into "
+            f"{', '.join(map(repr, pieces))}, and {', '.join(map(repr, known))} "
+            f"{'is a group' if len(known) == 1 else 'are groups'} of this export, while the mapping's "
+            f"groups_separator is {configured!r}: read as one group {group_id!r}, likely several typed with "
+            f"{separator_words(separator)}; the plan holds the {len(users)} user(s) whose cell names it; "
+            f"write the cell with {configured!r} in the source if it means several groups")
+        builder.group_name_doubts.append(GroupNameDoubt(group_id, separator, pieces, known, configured, users, column))
 
 
 def _line(ref: SourceRef, with_file: bool) -> str:

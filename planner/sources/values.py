@@ -732,3 +732,47 @@ def sent_account_type(user_type: str) -> str | None:
     the SCIM and generic-CSV loaders (tester10 finding 10). Sigma reads
     the account type from ``userType``, matched case-sensitively (docs/sigma-api.md §5.2)."""
     return user_type if user_type and user_type.casefold() not in ("member", "guest") else None
+
+
+COMMON_SEPARATORS = (",", ";", "|", "/", "\n")
+"""The separators a person types between names in one cell (``"\\n"``: any line break,
+:data:`planner.unsafe_characters.LINE_BREAK`), which :func:`other_separator_split` tries."""
+
+
+def other_separator_split(name: str, separator: str, group_names: Mapping[str, str]
+                          ) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """Whether the group name ``name``, read from a groups cell split by ``separator``, is several names typed with
+    another separator: ``(separator found, pieces, known pieces)`` for the first of :data:`COMMON_SEPARATORS` that
+    is not (part of) ``separator`` and splits ``name`` into two or more non-empty trimmed pieces of which at least
+    one is the name of another group of the same export; ``None`` otherwise (tester11 finding 9: ``'Finance,
+    Sales'`` with ``groups_separator: ';'`` and ``Finance`` a group of the file).
+
+    :param group_names: every group of the export by :func:`typed_team_name_key`, to the name the export reads it
+        as; a piece is known when its key is there and is not ``name``'s own.
+    :returns: the known pieces as the export names them, in the pieces' order, never empty when not ``None``.
+    One rule for every IdP format whose users carry a cell of group names (today: generic CSV)."""
+    from ..unsafe_characters import LINE_BREAK
+
+    own = typed_team_name_key(name)
+    for candidate in COMMON_SEPARATORS:
+        if candidate == "\n":
+            if LINE_BREAK.search(separator):
+                continue
+            parts = LINE_BREAK.split(name)
+        elif candidate in separator:
+            continue
+        else:
+            parts = name.split(candidate)
+        pieces = tuple(p.strip() for p in parts if p.strip())
+        if len(pieces) < 2:
+            continue
+        keys = [typed_team_name_key(p) for p in pieces]
+        known = tuple(group_names[k] for k in dict.fromkeys(keys) if k != own and k in group_names)
+        if known:
+            return candidate, pieces, known
+    return None
+
+
+def separator_words(separator: str) -> str:
+    """A separator of :data:`COMMON_SEPARATORS` as a message writes it: ``','``; ``a line break`` for ``"\\n"``."""
+    return "a line break" if separator == "\n" else repr(separator)
