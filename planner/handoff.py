@@ -227,6 +227,45 @@ class HandoffPack:
     """The people in several type groups, as the plan names them (:func:`several_types_rows`)."""
     draft: bool = False
     """Written from a plan that cannot be approved yet (``--draft``): every file says :data:`DRAFT`."""
+    all_users: GoogleScope | None = None
+    """Google only, for a plan without ``scope.groups`` (it plans every active user of the export): the provisioning
+    scope is all users (:func:`google_scope`), which the steps and the groups section say instead of "the groups in
+    groups.csv" (tester11 finding 4); ``None`` otherwise."""
+
+
+@dataclass(frozen=True)
+class GoogleScope:
+    """What Google's provisioning scope "all users" takes in for a plan without ``scope.groups``: ``provisioned``,
+    the people the plan links or creates (``scim.link_user`` / ``scim.create_user`` on their row); ``archived``, the
+    emails (else IdP usernames) of the people whose IdP status is Archived and whom the plan deactivates
+    (``lockout`` ``deactivated``): Google never acts on an archived user (docs/sigma-api.md §6.3), so the plan's
+    own deactivation is what keeps them out."""
+
+    provisioned: int
+    archived: tuple[str, ...]
+
+    def words(self) -> str:
+        """What step 4 says of the scope "all users": what it takes in, and the archived users the plan deactivates."""
+        archived = (f": the plan deactivates the {len(self.archived)} archived user(s) itself "
+                    f"({', '.join(self.archived)}), and they stay deactivated" if self.archived else "")
+        return ("Provisioning scope all users: the organization's top organizational unit, since the plan has no "
+                f"scope.groups and provisions every active user of the export ({self.provisioned} linked or created); "
+                "it takes in the suspended and deleted users too, which Google deprovisions as the deprovisioning "
+                "settings say, and the archived ones, on which Google never acts (docs/sigma-api.md §6.3)"
+                f"{archived}.")
+
+
+def google_scope(plan: Plan, scope_groups: Iterable[str]) -> GoogleScope | None:
+    """The :class:`GoogleScope` of ``plan`` when its policy names no ``scope.groups`` (``scope_groups`` empty: the plan
+    provisions every active user, and Google's scope is groups or organizational units, never one person: §6.3);
+    ``None`` when it names some (the scope is those groups, groups.csv)."""
+    if any(True for _ in scope_groups):
+        return None
+    provisioned = sum(1 for p in plan.people
+                      if any(a.startswith(("scim.link_user:", "scim.create_user:")) for a in p.actions))
+    archived = tuple(p.email or p.user_name or p.idp_id or "" for p in plan.people
+                     if (p.idp_status or "").casefold() == "archived" and p.lockout == "deactivated")
+    return GoogleScope(provisioned, archived)
 
 
 def _team_step(idp: str, team: str, group: str) -> tuple[str, str]:
@@ -405,7 +444,9 @@ _TYPE_GROUPS_STEP = {
 """How a person in several account-type groups must be resolved by the IdP (tester8 finding 8)."""
 
 
-def _steps(idp: str, pack_teams: int, user_name_step: str) -> tuple[str, ...]:
+def _steps(idp: str, pack_teams: int, user_name_step: str, all_users: GoogleScope | None = None) -> tuple[str, ...]:
+    """The order of operations for ``idp``; ``all_users``: Google's scope is all users (:func:`google_scope`)."""
+    scope = "all users" if all_users is not None else "the groups in groups.csv"
     enable = {
         "okta": "In Okta > the Sigma app > Provisioning: paste the same bearer token (and the Directory Base URL "
                 "for apps created before February 2021), Test API Credentials, then enable Create Users, Update "
@@ -416,8 +457,9 @@ def _steps(idp: str, pack_teams: int, user_name_step: str) -> tuple[str, ...]:
         "google": "In the Google Admin console > Apps > Web and mobile apps > the Sigma app > Auto-provisioning "
                   "(Google offers it for the apps of its catalogue; that it offers Sigma is not established, "
                   "docs/sigma-api.md §6.3): authorize it with the Directory Base URL and the same bearer token, set "
-                  "the attribute mappings below, the provisioning scope to the groups in groups.csv and the "
-                  "deprovisioning settings, then turn auto-provisioning on (users sync every few hours).",
+                  f"the attribute mappings below, the provisioning scope to {scope} and the "
+                  "deprovisioning settings, then turn auto-provisioning on (users sync every few hours)."
+                  + (f" {all_users.words()}" if all_users is not None else ""),
         "generic": "In the IdP's SCIM client: base URL = the Directory Base URL, Authorization: Bearer <the same "
                    "token>; set the attribute mappings below, then enable provisioning.",
     }[idp]
@@ -437,14 +479,26 @@ def _steps(idp: str, pack_teams: int, user_name_step: str) -> tuple[str, ...]:
         "wait until it converged (the result file says so).",
         user_name_step,
         enable,
-        "Assign the groups in groups.csv (assign = yes) to the Sigma app, and the people in "
-        "individual_assignments.csv individually with their account type.",
+        _ASSIGN_STEP["google" if idp == "google" else "other"][all_users is not None],
         _TYPE_GROUPS_STEP[idp],
         push,
         "Run `sigma-migrate fetch` and `sigma-migrate plan` again: a plan with no action means the IdP holds what "
         "apply did.",
     )
 
+
+_ASSIGN_STEP = {
+    "other": {False: "Assign the groups in groups.csv (assign = yes) to the Sigma app, and the people in "
+                     "individual_assignments.csv individually with their account type."},
+    "google": {False: "The groups in groups.csv (assign = yes) are the provisioning scope of step 4: Google assigns "
+                      "no person individually (its scope is groups or organizational units, docs/sigma-api.md §6.3), "
+                      "so the people in individual_assignments.csv get their account type from their Directory "
+                      "attribute (next step).",
+               True: "Assign nothing else: the provisioning scope all users (step 4) provisions everyone, and Google "
+                     "assigns no person individually (docs/sigma-api.md §6.3): the people in "
+                     "individual_assignments.csv get their account type from their Directory attribute (next step)."},
+}
+"""The assignment step, by IdP (Google, else every other) and whether Google's scope is all users."""
 
 NO_USER_TYPE = "(none: Sigma's default type)"
 """How a row names a person the plan sends no ``userType`` (``account_types.new_user_default`` unset)."""
@@ -536,7 +590,8 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
             renamed_by_idp=pushed != t.name, members_after=t.members_after,
         ))
 
-    groups = _group_rows(idp, plan.app_groups, teams)
+    all_users = google_scope(plan, policy.scope.groups) if idp == "google" else None
+    groups = _group_rows(idp, plan.app_groups, teams, all_users is not None)
 
     setting = policy.linking.scim_user_name
     mapping = user_name_mapping(plan, setting) if idp == "entra" else None
@@ -548,8 +603,8 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
         approvable=approvable, groups=groups, teams=tuple(teams),
         attributes=_attributes(idp, setting, [r.account_type for r in account_types], mapping),
         account_types=account_types, user_names=user_names, individual=individual,
-        steps=_steps(idp, len(teams), _entra_user_name_step(mapping) if mapping else _USER_NAME_STEP[idp]),
-        draft=draft, several_types=several_types_rows(plan),
+        steps=_steps(idp, len(teams), _entra_user_name_step(mapping) if mapping else _USER_NAME_STEP[idp], all_users),
+        draft=draft, several_types=several_types_rows(plan), all_users=all_users,
     )
 
 
@@ -562,12 +617,14 @@ def several_types_rows(plan: Plan) -> tuple[SeveralTypesRow, ...]:
         for r in plan.review_items if r.code == SEVERAL_TYPE_GROUPS for c in r.candidates)
 
 
-def _group_rows(idp: str, app_groups: Iterable[AppGroup], teams: list[TeamRow]) -> tuple[GroupRow, ...]:
+def _group_rows(idp: str, app_groups: Iterable[AppGroup], teams: list[TeamRow], all_users: bool = False
+                ) -> tuple[GroupRow, ...]:
     """The plan's :attr:`~planner.model.Plan.app_groups` as ``idp``'s console shows them, team groups first:
     ``assign`` as the plan decided it (:mod:`planner.rules.app_assignment`), ``push`` for a team's group, the
     purpose in words. A ``re:`` scope entry names the team groups of the plan it matches; under Entra every
     assigned group is pushed, so a group that is no team says it becomes one; under Google the provisioning
-    scope is the assigned groups, and whether a group is pushed as a team is not established (§6.3)."""
+    scope is the assigned groups (all users when ``all_users``: no ``scope.groups``, :func:`google_scope`), and
+    whether a group is pushed as a team is not established (§6.3)."""
     rows = []
     for g in app_groups:
         purposes = []
@@ -590,7 +647,8 @@ def _group_rows(idp: str, app_groups: Iterable[AppGroup], teams: list[TeamRow]) 
                             "out (the plan's scope.assigned_group_outside_scope item)")
         purpose, push = "; ".join(purposes), g.team is not None
         if idp == "google":
-            purpose += ("; the provisioning scope" if not push else "; the provisioning scope (whether Google pushes "
+            purpose += ("; the provisioning scope is all users, so the group is not set as scope" if all_users else
+                        "; the provisioning scope" if not push else "; the provisioning scope (whether Google pushes "
                         "it as the team is not established, docs/sigma-api.md §6.3)")
             push = False
         elif idp == "entra" and g.assign and not push:
@@ -719,6 +777,9 @@ def markdown(pack: HandoffPack) -> str:
     lines += _table(["person", "IdP username", "type groups", "account type the plan chose"],
                     [[s.person, s.idp_user_name, s.groups, s.account_type] for s in pack.several_types])
     lines += ["## Groups to assign to the Sigma app (groups.csv)", ""]
+    if pack.all_users is not None:
+        lines += ["The provisioning scope is all users (step 4): the plan has no scope.groups, and Google assigns no "
+                  "person individually.", ""]
     lines += _table(["group", "match", "assign", "push", "purpose"],
                     [[g.group, g.match, g.assign, g.push, g.purpose] for g in pack.groups])
     lines += ["## Teams (teams.csv)", ""]

@@ -513,6 +513,10 @@ def test_google_gets_its_own_pack_saying_what_is_not_established(tmp_path, capsy
             "§6.3): authorize it with the Directory Base URL and the same bearer token, set the attribute mappings "
             "below, the provisioning scope to the groups in groups.csv and the deprovisioning settings, then turn "
             "auto-provisioning on (users sync every few hours).\n") in readme
+    assert ("5. The groups in groups.csv (assign = yes) are the provisioning scope of step 4: Google assigns no person "
+            "individually (its scope is groups or organizational units, docs/sigma-api.md §6.3), so the people in "
+            "individual_assignments.csv get their account type from their Directory attribute (next step).\n") in readme
+    assert "all users" not in readme  # scope.groups names groups: the scope is those (tester11 finding 4)
     assert rows((folder / "attribute_mappings.csv").read_text())[1:3] == [
         ["userName", "primaryEmail", "must equal the Sigma email the plan linked; changing it later creates a second "
                                      "account (docs/sigma-api.md §5.3)"],
