@@ -1120,7 +1120,9 @@ class NormalizedMemberType(SummaryRecord, rename="camel"):
 
 
 class TeamCounts(SummaryRecord):
-    """Teams linked, created, left unmanaged, and team members removed."""
+    """Teams linked, created, left unmanaged, and team members removed. ``unmanaged``: the active teams no group maps
+    to (the ``teams.unmanaged`` item's); an archived team, which the plan leaves as it is (show: "archived team, no
+    action"), is not one (tester11 nit: the report counted it)."""
 
     linked: int
     created: int

@@ -1052,7 +1052,7 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
         teams=TeamCounts(
             linked=sum(r.mode == "link" for r in team_rows),
             created=sum(r.mode == "create" for r in team_rows),
-            unmanaged=sum(r.mode == "unmanaged" for r in team_rows),
+            unmanaged=sum(r.mode == "unmanaged" and not r.is_archived for r in team_rows),
             member_removals=per_kind[ActionKind.TEAMS_REMOVE_MEMBER.value],
         ),
         review_items=reviews,

@@ -310,7 +310,9 @@ def risk_summary(plan: Plan) -> dict[str, Any]:
     - ``owners``: the plan's :attr:`~planner.model.Outcomes.owners` as
       ``{"label", "email", "found", "before", "after", "ok", "detail"}``;
     - ``teams_unmanaged`` / ``teams_empty``: :class:`TeamRow` objects whose mode is
-      ``unmanaged`` / whose ``members_after`` is 0 (and not unmanaged);
+      ``unmanaged`` and that are not archived (an archived team has no action: show's "archived team, no action")
+      / whose ``members_after`` is 0 (and not unmanaged); ``teams_at_risk``, the card's one count of both (the
+      unmanaged ones are the plan's ``summary.teams.unmanaged``);
     - ``document_transfers``: the plan's :attr:`~planner.model.Outcomes.document_transfers` as
       ``{"from", "to", "kind", "action", "missing"}`` (``missing``: nobody named yet);
     - ``document_groups``: the same grouped by destination (:func:`_group_transfers`);
@@ -349,8 +351,9 @@ def risk_summary(plan: Plan) -> dict[str, Any]:
         "admin_loss_headline": admin_loss_headline(figures.admins_losing_admin),
         "admin_loss_breakdown": admin_loss_breakdown(figures.admins_losing_admin),
         "owners": [_owner_view(o) for o in plan.outcomes.owners],
-        "teams_unmanaged": [t for t in plan.teams if t.mode == "unmanaged"],
-        "teams_empty": [t for t in plan.teams if t.mode != "unmanaged" and t.members_after == 0],
+        "teams_unmanaged": (unmanaged := [t for t in plan.teams if t.mode == "unmanaged" and not t.is_archived]),
+        "teams_empty": (empty := [t for t in plan.teams if t.mode != "unmanaged" and t.members_after == 0]),
+        "teams_at_risk": len(unmanaged) + len(empty),
         "document_transfers": transfers,
         "document_groups": _group_transfers(transfers),
         "guards": guards,

@@ -705,3 +705,16 @@ def test_sample_plan_csv_has_one_row_per_action(sample_plan):
     assert rows[0] == ["id", "kind", "target", "before", "after", "rule", "reason"]
     assert [r[0] for r in rows[1:]] == [a.id for a in sample_plan.actions]
     assert all(len(r) == 7 for r in rows)
+
+
+def test_an_archived_team_is_no_team_becoming_unmanaged():
+    """tester11 nit: the card counted the archived 'Project Falcon (old)' (4) where show says 3 unmanaged and
+    'archived team, no action'; the plan's summary.teams.unmanaged leaves it out too (test_planning)."""
+    teams = (TeamRow("t3", "Legacy BI", None, None, "unmanaged", 5, 5, 0, 0, (), False),
+             TeamRow("t5", "Project Falcon (old)", None, None, "unmanaged", 2, 2, 0, 0, (), True),
+             TeamRow("t4", "Old Project", "g4", "Old Project", "link", 2, 0, 0, 2, (), False))
+    plan = bare_plan(teams=teams)
+    risk = risk_summary(plan)
+    assert ([t.name for t in risk["teams_unmanaged"]], [t.name for t in risk["teams_empty"]], risk["teams_at_risk"]) \
+        == (["Legacy BI"], ["Old Project"], 2)
+    assert "<h3>Teams becoming unmanaged or empty (2)</h3>" in render_html(plan)

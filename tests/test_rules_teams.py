@@ -740,3 +740,14 @@ def test_a_map_entry_naming_the_look_alike_group_is_the_policys_decision_and_lin
                              ("scim.set_group_members", "scim.set_group_members:gF")]
     assert [(r.id, r.blocking) for r in p.review_items if r.code in ("teams.look_alike_group", "teams.renamed_by_idp")] == [
         ("teams.look_alike_group:gS", True), ("teams.renamed_by_idp:gF", False)]
+
+
+def test_an_archived_team_is_not_counted_as_left_unmanaged():
+    """tester11 nit: summary.teams.unmanaged counted the archived team beside the active one no group maps to (2),
+    where show says one unmanaged team and 'archived team, no action'; the report's card reads the same rows."""
+    snap = snapshot([X, Y], [UX, UY], groups=[], teams=[team("tF", "Finance", archived=True), team("tS", "Sales")],
+                    memberships={"tF": ["x"], "tS": ["y"]})
+    p = plan(snap)
+    assert [(t.name, t.mode, t.is_archived) for t in p.teams] == [("Finance", "unmanaged", True),
+                                                                  ("Sales", "unmanaged", False)]
+    assert wire(p.summary)["teams"] == {"linked": 0, "created": 0, "unmanaged": 1, "member_removals": 0}

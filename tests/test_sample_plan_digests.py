@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:e53fde326a67b340f440794ab04b3e6402aa8b8b5febcf0761392a070cc720c5",
-    "okta-reviewed": "sha256:86e8611349ab3c2653cef7e06a49dceae37eff2ddeaf9638d743dcc5c6ce9832",
-    "entra": "sha256:608027729dde0d87b8001950d203d2502371ed3f233b4e900e20920d5d3f99b2",
-    "entra-reviewed": "sha256:42799d7833575358326b036a0101b17a7820def73d2569abb4afaff97c91f65f",
+    "okta": "sha256:ca75f1b8690c4ee8b196bdda79eb697aba568ec444115b3a4ae67d7737b4827d",
+    "okta-reviewed": "sha256:70e0c8a442d6a90e9c9697bd2a1e4f0141f5c7adf0364b1547415ece2549a490",
+    "entra": "sha256:55477aec33d2f9ae086ea1958942e55c7bd1ad43440f80b562122e94cebec0f4",
+    "entra-reviewed": "sha256:0cbba9f5840ed526ab4ae5afd92c45d3242bc656d81d8155d2a7e3d283b556df",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""
