@@ -665,6 +665,18 @@ class Guards(_Model):
     max_idp_export_age_hours: int = Field(default=24, ge=1)
     admin_account_types: list[Name] = Field(default_factory=lambda: ["Admin"])
 
+    @field_validator("admin_account_types")
+    @classmethod
+    def _some_admin_type(cls, types: list[str]) -> list[str]:
+        """An empty list counts no account type as admin: every owner guard and the last-admin guard would fail
+        for a reason the policy made (tester11 nit: 'would have account type 'Admin', not admin'). Sigma's Admin
+        is always an admin type (docs/sigma-api.md §1.2), so at least one type is needed."""
+        if not types:
+            raise ValueError("an empty list counts no account type as admin, so every owner guard would fail: list "
+                             "at least Admin (Sigma's Admin type is always an admin), or leave the key out for the "
+                             "default [Admin]")
+        return types
+
 
 def _check_url(value: str | None) -> str | None:
     if value is None:

@@ -308,3 +308,17 @@ def test_exponent_notation_yaml_reads_as_a_string_is_refused_saying_how_to_write
     fixed = tmp_path / "fixed.yaml"
     fixed.write_text("version: 1\nguards:\n  thresholds:\n    deactivations: {percent: 1.0e+2}\n")
     assert run_cli(capsys, "policy", "lint", str(fixed))[:2] == (0, f"{fixed}: ok\n")
+
+
+def test_an_empty_admin_account_types_is_refused_at_its_line(tmp_path, capsys):
+    # tester11 nit: [] was accepted, and every owner guard of the plan then failed ("would have account type
+    # 'Admin', not admin"): Sigma's Admin is always an admin type
+    path = tmp_path / "pe.yaml"
+    path.write_text("version: 1\nguards:\n  min_idp_users: 1\n  admin_account_types: []\n")
+    code, out, err = run_cli(capsys, "policy", "lint", str(path))
+    assert (code, out.splitlines()) == (1, [
+        f"{path}:4:24: guards.admin_account_types: an empty list counts no account type as admin, so every owner "
+        "guard would fail: list at least Admin (Sigma's Admin type is always an admin), or leave the key out for the "
+        "default [Admin]"])
+    path.write_text("version: 1\nguards:\n  admin_account_types: [Org Admin]\n")
+    assert run_cli(capsys, "policy", "lint", str(path))[:2] == (0, f"{path}: ok\n")
