@@ -95,3 +95,31 @@ def test_the_override_the_item_proposes_settles_it(capsys, tmp_path):
 def test_only_a_user_type_other_than_member_or_guest_is_an_account_type():
     assert [sent_account_type(v) for v in ("Admin", "Pro", "Member", "guest", "")] == ["Admin", "Pro", None, None,
                                                                                         None]
+
+
+def test_a_user_type_with_white_space_around_it_is_kept_as_written_and_holds_the_person(capsys, tmp_path):
+    # tester11 nit: "Build " was read as Build without a word, while the IdP sends "Build " at its next push
+    assert [sent_account_type(v) for v in ("Admin ", " Member ", "  ")] == ["Admin ", None, None]
+    export = tmp_path / "scim"
+    export.mkdir()
+    (export / "export.json").write_text((FIXTURE / "scim_user_type" / "export.json").read_text(encoding="utf-8")
+                                        .replace('"userType": "Admin"', '"userType": "Admin "'), encoding="utf-8")
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(FIXTURE / "sigma"), "--idp", str(export))
+    assert [line for line in out.splitlines() if line.startswith("warning:")] == [
+        f"warning: {export / 'export.json'}:$.Resources[1] [userType]: userType 'Admin ' has white space around it: "
+        "the IdP sends it as written, and Sigma matches account types exactly, so it is not 'Admin' (the plan holds "
+        "the person: account_types.unknown_type); correct the attribute in the IdP (user-type-space)"]
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    out_plan = tmp_path / "plan.json"
+    assert run_cli(capsys, "plan", "--sigma", str(FIXTURE / "sigma"), "--idp", str(export), "--policy", str(policy),
+                   "--out", str(out_plan))[0] == 0
+    p = read_plan(out_plan)
+    [item] = [r for r in p.review_items if r.blocking]
+    assert (item.id, item.subject.account_types, [c.member_id for c in item.candidates]) == (
+        "account_types.unknown_type:Admin ", ["Admin "], [ANN])
+    assert item.message.endswith(
+        "Sigma refuses a userType it does not know, so they are held (no link, no account-type change): 'Admin ' has "
+        "white space around it, which the IdP sends as written (the user-type-space warning): correct the userType in "
+        "the IdP to 'Admin' and export again, or give them an existing type in the policy")
+    assert [a.id for a in p.actions if ANN in a.id] == []  # held: no link, no account-type change

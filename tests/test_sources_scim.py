@@ -83,7 +83,8 @@ TYPED_USERS = [
     _user(1),
     _user(2, active=False, userType="Guest", externalId="", meta={"resourceType": "User",
                                                                    "created": "2024-01-02T03:04:05Z"}),
-    _user(3, userType=" Pro ", displayName=None, name={"givenName": "", "formatted": "Formatted Three"}),
+    # userType " Pro " (white space around it) is a user-type-space warning: tests/test_idp_user_type.py
+    _user(3, userType="Pro", displayName=None, name={"givenName": "", "formatted": "Formatted Three"}),
     _user(4, userName=" user4@example.com ", emails=[{"value": "alt4@example.com", "primary": False},
                                                      {"value": " USER4@example.com", "type": "work"}]),
     _user(5, emails=[], name=None, displayName=""),

@@ -896,15 +896,19 @@ def unknown_type_item(name: str, decisions: Sequence[TypeDecision], directory: D
         message=(
             f"account type {name!r} is not one of the organization's ({', '.join(known)}: account_types.json, "
             f"GET /v2/accountTypes), and {len(decisions)} person(s) would get it ({'; '.join(sources)}): {shown}; "
-            "Sigma refuses a userType it does not know, so they are held (no link, no account-type change): create "
-            f"{name!r} in Sigma (Administration > Account types) and fetch again, or give them an existing type in "
-            "the policy"
+            "Sigma refuses a userType it does not know, so they are held (no link, no account-type change): "
+            + (f"{name!r} has white space around it, which the IdP sends as written (the user-type-space warning): "
+               f"correct the userType in the IdP to {name.strip()!r} and export again" if name != name.strip() else
+               f"create {name!r} in Sigma (Administration > Account types) and fetch again")
+            + ", or give them an existing type in the policy"
         ),
         rule="account_types.default" if all(d.source == "keep" for d in decisions) else f"account_types.{decisions[0].source}",
         evidence=ItemEvidence(account_type=name, members=len(decisions), closest=close),
         resolution=yaml_snippet(
             {"account_types": {"overrides": {e: close for e in emails[:NAMED_PEOPLE]}}},
-            notes=[f"or create {name!r} in Sigma and fetch again; else give them an existing type:"],
+            notes=[f"or correct the userType in the IdP to {name.strip()!r} and export again; else give them an "
+                   "existing type:" if name != name.strip() else
+                   f"or create {name!r} in Sigma and fetch again; else give them an existing type:"],
         ),
     )
 

@@ -46,8 +46,8 @@ from .directory import DirectoryBuilder, make_emails
 from .envelopes import is_page, records
 from .files import Findings, guarded, read_json
 from .values import (
-    MISSING, as_id, as_text, change_time, date_field, fast_email_key, json_bool, json_type, opt_text, sent_account_type,
-    string_field, unreadable_status,
+    MISSING, as_id, as_text, change_time, date_field, fast_email_key, json_bool, json_type, opt_text, padded_user_type,
+    sent_account_type, string_field, unreadable_status,
 )
 
 FORMAT = "scim"
@@ -188,6 +188,8 @@ def _typed_user(res: _WireUser, ref: SourceRef) -> IdpUser | None:
         user_name_key = fast_email_key(user_name)
     attributes: dict[str, Any] = {}
     user_type = (res.userType or "").strip()
+    if user_type != (res.userType or ""):
+        return None  # white space around userType: the lenient walk names it (padded_user_type)
     if user_type:
         attributes["userType"] = user_type
     if res.meta is not None:
@@ -357,8 +359,10 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
     user_name = user_name.strip() if user_name.__class__ is str else string_field(user_name, "userName", ref, findings)
     emails, user_name_key = _user_emails(get("emails"), user_name, ref, findings)
     active = _user_active(res, ref, findings)
-    user_type = get("userType")
-    user_type = "" if user_type is None else (user_type if user_type.__class__ is str else str(user_type)).strip()
+    written = get("userType")
+    written = "" if written is None else (written if written.__class__ is str else str(written))
+    user_type = written.strip()
+    padded_user_type(findings, ref.file, ref.location, written)
     name = get("name")
     if name.__class__ is not dict:
         name = {}
@@ -377,7 +381,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
         display_name=display if display and display.__class__ is str else opt_text(display or _get(name, "formatted")),
         active=active,
         user_type=user_type if user_type.casefold() in ("member", "guest") else None,
-        account_type=sent_account_type(user_type),
+        account_type=sent_account_type(written),
         external_id=external_id if external_id and external_id.__class__ is str else opt_text(external_id) or None,
         attributes=attributes,
         source=ref,

@@ -727,11 +727,26 @@ def opt_text(value: object) -> str | None:
 
 
 def sent_account_type(user_type: str) -> str | None:
-    """The Sigma account type a SCIM User's ``userType`` (trimmed) carries: the value as written, unless it is
-    empty or Entra ID's ``Member`` / ``Guest`` (a kind of user, not an account type), then ``None``. Read by
-    the SCIM and generic-CSV loaders (tester10 finding 10). Sigma reads
-    the account type from ``userType``, matched case-sensitively (docs/sigma-api.md §5.2)."""
-    return user_type if user_type and user_type.casefold() not in ("member", "guest") else None
+    """The Sigma account type a SCIM User's ``userType`` carries: the value as written, white space around it
+    included, unless it is empty (or white space) or Entra ID's ``Member`` / ``Guest`` (a kind of user, not an
+    account type), then ``None``. Read by the SCIM and generic-CSV loaders (tester10 finding 10). Sigma reads the
+    account type from ``userType``, matched case-sensitively (docs/sigma-api.md §5.2), and the IdP sends it as
+    written: ``"Build "`` is not ``Build`` (tester11 nit: it was trimmed without a word), so it stays as written,
+    which :func:`planner.rules.account_types.unknown_types` holds, with the loader's :func:`padded_user_type`
+    warning."""
+    bare = user_type.strip()
+    return user_type if bare and bare.casefold() not in ("member", "guest") else None
+
+
+def padded_user_type(findings: Any, file: str, location: str, user_type: str) -> None:
+    """A ``user-type-space`` warning when the account type ``userType`` carries (:func:`sent_account_type`) has
+    white space around it (``"Build "``): the IdP sends it as written and Sigma, comparing exactly, knows no such
+    type, so the plan holds the person (``account_types.unknown_type``); nothing for any other value."""
+    if user_type != user_type.strip() and sent_account_type(user_type) is not None:
+        findings.warning("user-type-space", file, location, "userType",
+                         f"userType {user_type!r} has white space around it: the IdP sends it as written, and Sigma "
+                         f"matches account types exactly, so it is not {user_type.strip()!r} (the plan holds the "
+                         f"person: account_types.unknown_type); correct the attribute in the IdP")
 
 
 COMMON_SEPARATORS = (",", ";", "|", "/", "\n")
