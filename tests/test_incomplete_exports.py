@@ -287,6 +287,24 @@ def test_an_entra_deleted_users_download_lists_inactive_users(tmp_path):
         "whatever accountEnabled says")]
 
 
+def test_a_user_in_the_deleted_users_download_and_the_users_download_says_deleted_or_restored(capsys, tmp_path):
+    # tester11 nit: "two copies of one listing, e.g. a backup? keep one" let the Deleted users file be kept, which
+    # deactivates a restored, active user
+    root = entra_csv(tmp_path / "entra", ENTRA_USERS, {"Finance Analysts": "u1,ada.admin@example.com,Ada,User\n",
+                                                       "Sales EMEA": ""})
+    deleted = write(root / "exportDeletedUsers_2025-6-1.csv",
+                    DELETED_HEADER + "u2,bo.builder@example.com,Bo Builder,Bo,Builder,True,2025-05-30T10:00:00Z\n")
+    code, out, err = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(root))
+    assert code == 1
+    assert [line for line in (out + err).splitlines() if line.startswith("error:")] == [
+        f"error: {root / 'users.csv'}:line 3 [id]: user id u2 appears again (first at {deleted}:line 2), in another "
+        "file: exportDeletedUsers_2025-6-1.csv lists them deleted (deletedDateTime 2025-05-30T10:00:00Z) and "
+        "users.csv as a user: either the user was deleted and restored after exportDeletedUsers_2025-6-1.csv was "
+        "downloaded (keeping it would deactivate a restored user: drop it), or deleted after users.csv was; the files "
+        "cannot tell which: download both again at one time (a restored user leaves the Deleted users list), and drop "
+        "exportDeletedUsers_2025-6-1.csv if it no longer lists them; one id must name one user (duplicate-user-id)"]
+
+
 def test_a_graph_deleted_item_is_inactive(tmp_path):
     users = write(tmp_path / "users.json", json.dumps({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users",

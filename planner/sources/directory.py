@@ -217,6 +217,14 @@ class DirectoryBuilder:
         src = user.source or SourceRef("")
         first_file = first.source.file if first.source else ""
         record = "the same record" if user == first and user.attributes == first.attributes else "a different record"
+        restored = _restored(first, user) if first_file != src.file else None
+        if restored is not None:
+            self.findings.error(
+                "duplicate-user-id", src.file, src.location, "id",
+                f"user id {user.id} appears again (first at {first.source}), in another file: {restored}; one id "
+                "must name one user",
+            )
+            return False
         if first_file == src.file:
             same = f"{record} again (overlapping pages?)" if record == "the same record" else record
         else:
@@ -639,6 +647,27 @@ class DirectoryBuilder:
             inputs=tuple(self.inputs),
             group_name_doubts=tuple(self.group_name_doubts),
         )
+
+
+def _restored(first: IdpUser, again: IdpUser) -> str | None:
+    """Why two files list one user id when exactly one of the records is a deleted user (a ``deletedDateTime``:
+    Entra's "Deleted users" download or a Graph ``deletedItems`` answer, docs/formats.md §3a) and the other a user
+    as they are: the user was deleted and restored after the deleted-users download (keeping that file deactivates
+    a restored user; tester11 nit: "a backup? keep one" let either be kept), or deleted after the users download;
+    the files carry no download time to tell which, so both are to be downloaded again at one time. ``None``
+    otherwise (two copies of one listing: :meth:`DirectoryBuilder.add_user`'s other words)."""
+    deleted = [u for u in (first, again) if u.attributes.get("deletedDateTime")]
+    if len(deleted) != 1:
+        return None
+    gone = deleted[0]
+    kept = again if gone is first else first
+    gone_file = Path(gone.source.file).name if gone.source else "the deleted users file"
+    kept_file = Path(kept.source.file).name if kept.source else "the users file"
+    return (f"{gone_file} lists them deleted (deletedDateTime {gone.attributes['deletedDateTime']}) and {kept_file} "
+            f"as a user: either the user was deleted and restored after {gone_file} was downloaded (keeping it would "
+            f"deactivate a restored user: drop it), or deleted after {kept_file} was; the files cannot tell which: "
+            f"download both again at one time (a restored user leaves the Deleted users list), and drop {gone_file} "
+            "if it no longer lists them")
 
 
 def member_type_word(word: str) -> str:
