@@ -31,8 +31,8 @@ import msgspec
 import networkx as nx
 
 from .model import (
-    DERIVED_EMAIL_TYPES, AppliedRefusal, AppliedTeam, AppliedWrite, Email, GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser,
-    SigmaExport, SigmaMember, SigmaTeam, Snapshot, TeamMembership, email_key,
+    DERIVED_EMAIL_TYPES, AppliedRefusal, AppliedTeam, AppliedWrite, Email, GroupNameDoubt, IdpGroup, IdpUser,
+    ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam, Snapshot, TeamMembership, email_key,
 )
 from .policy import Policy, group_pattern_matcher
 from .sources.identity_values import DamagedUser, damaged_users_of
@@ -357,8 +357,9 @@ class Directory:
     """The IdP users a spreadsheet rewrote a value of, as the loader found them
     (:func:`planner.sources.identity_values.damaged_users_of`; read by :func:`planner.rules.inputs.spreadsheet_holds`)."""
     idp_group_name_doubts: tuple[GroupNameDoubt, ...] = ()
-    """The IdP export's group names likely typed with another separator (:attr:`planner.model.IdpDirectory.group_name_doubts`;
-    read by :func:`planner.rules.inputs.group_name_separator_items`)."""
+    """The IdP export's group names likely typed with another separator
+    (:attr:`planner.model.IdpDirectory.group_name_doubts`; read by
+    :func:`planner.rules.inputs.group_name_separator_items`)."""
     idp_fetched_at: str | None = None
     """When ``fetch-idp`` read the IdP (:attr:`planner.model.IdpDirectory.fetched_at`, ISO 8601 UTC to the second),
     ``None`` when the export does not say: dates a team's group whose export says no membership date of its own

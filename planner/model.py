@@ -470,7 +470,8 @@ class GroupNameDoubt:
     separator it splits on (``,`` ``;`` ``|`` ``/`` or ``"\\n"`` for a line break); ``pieces``: the trimmed pieces, in
     order; ``known``: the pieces that are other groups of the export (as the export names them), never empty;
     ``configured``: the separator the export's cells are split by; ``user_ids``: the IdP users whose cell names it,
-    in export order; ``column``: the cells' column as written."""
+    in export order, but the inactive ones (their groups decide nothing); ``column``: the cells' column as
+    written."""
 
     group_id: str
     separator: str

@@ -49,8 +49,8 @@ def test_a_cell_typed_with_a_comma_holds_the_person_instead_of_removing_them_fro
     assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == [
         f"warning: {idp / 'people.csv'}:line 3 [Groups]: group name 'Finance, Sales' (line 3) splits on ',' into "
         "'Finance', 'Sales', and 'Finance' is a group of this export, while the mapping's groups_separator is ';': "
-        "read as one group 'Finance, Sales', likely several typed with ','; the plan holds the 1 user(s) whose cell "
-        "names it; write the cell with ';' in the source if it means several groups (group-name-separator)"]
+        "read as one group 'Finance, Sales', likely several typed with ','; the plan holds the 1 active user(s) whose "
+        "cell names it; write the cell with ';' in the source if it means several groups (group-name-separator)"]
 
     out_plan = tmp_path / "plan.json"
     code, _, _ = run_cli(capsys, "plan", "--sigma", SIGMA, "--idp", str(idp), "--policy",
@@ -97,7 +97,7 @@ def test_every_common_separator_and_each_user_of_the_name(capsys, tmp_path):
         f"warning: {idp / 'people.csv'}:line 3 [Groups]: group name 'Finance|Sales' (line 3, line 6) splits on '|' "
         "into 'Finance', 'Sales', and 'Finance', 'Sales' are groups of this export, while the mapping's "
         "groups_separator is ';': read as one group 'Finance|Sales', likely several typed with '|'; the plan holds the "
-        "2 user(s) whose cell names it; write the cell with ';' in the source if it means several groups "
+        "2 active user(s) whose cell names it; write the cell with ';' in the source if it means several groups "
         "(group-name-separator)"]
     out_plan = tmp_path / "plan.json"
     run_cli(capsys, "plan", "--sigma", SIGMA, "--idp", str(idp), "--policy", str(FIXTURES / "policy.yaml"),
@@ -112,3 +112,23 @@ def test_a_name_no_other_group_explains_and_the_configured_separator_say_nothing
     idp = export(tmp_path, ("", "R&D, Ops", "", "Finance", "Finance;Sales"))
     code, out, err = run_cli(capsys, "check", "--sigma", SIGMA, "--idp", str(idp))
     assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == []
+
+
+def test_an_inactive_users_cell_holds_no_one(capsys, tmp_path):
+    # the plan deactivates an inactive user whatever groups their cell names: no item for them
+    idp = export(tmp_path, ("", "Finance, Sales", "", "Finance", "Finance, Sales"))
+    people = idp / "people.csv"
+    people.write_text(people.read_text().replace("carl.case@acme.example,Carl,Case,Active",
+                                                 "carl.case@acme.example,Carl,Case,Suspended"))
+    code, out, err = run_cli(capsys, "check", "--sigma", SIGMA, "--idp", str(idp))
+    assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == [
+        f"warning: {people}:line 3 [Groups]: group name 'Finance, Sales' (line 3, line 6) splits on ',' into "
+        "'Finance', 'Sales', and 'Finance' is a group of this export, while the mapping's groups_separator is ';': "
+        "read as one group 'Finance, Sales', likely several typed with ','; the plan holds the 1 active user(s) whose "
+        "cell names it; write the cell with ';' in the source if it means several groups (group-name-separator)"]
+    out_plan = tmp_path / "plan.json"
+    run_cli(capsys, "plan", "--sigma", SIGMA, "--idp", str(idp), "--policy", str(FIXTURES / "policy.yaml"),
+            "--out", str(out_plan))
+    plan = json.loads(out_plan.read_text(encoding="utf-8"))
+    assert [i["id"] for i in plan["review_items"] if i["id"].startswith("inputs.")] == [
+        "inputs.group_name_separator:E2"]

@@ -442,8 +442,9 @@ def _report_separator_doubts(builder: DirectoryBuilder, cells: list[GroupCell], 
     (:func:`~.values.other_separator_split`; ``chosen``: each group's name by its typed key): one
     ``group-name-separator`` warning per such group at its first row, naming the lines (at most 3, each with its
     file's name when the cells come from several files), the separator, the pieces and the pieces that are other
-    groups; each a :class:`~planner.model.GroupNameDoubt` on ``builder`` (the plan holds those users, tester11
-    finding 9: ``'Finance, Sales'`` read as one group removed Ann from team Finance without a word)."""
+    groups; each a :class:`~planner.model.GroupNameDoubt` on ``builder`` with the users whose cell names it but the
+    inactive ones, whose groups decide nothing (the plan holds those users, tester11 finding 9: ``'Finance,
+    Sales'`` read as one group removed Ann from team Finance without a word)."""
     splits = {(name, separator): other_separator_split(name, separator, chosen)
               for separator in {cell[4] for cell in cells} for name in chosen.values()}  # each name once
     found: dict[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...]], str, str, list[tuple[str, SourceRef]]]] = {}
@@ -454,7 +455,8 @@ def _report_separator_doubts(builder: DirectoryBuilder, cells: list[GroupCell], 
             if split is not None:
                 found.setdefault(group_id, (split, separator, column, []))[3].append((user_id, ref))
     for group_id, ((separator, pieces, known), configured, column, rows) in found.items():
-        users = tuple(dict.fromkeys(u for u, _ in rows))
+        # an inactive user's groups decide nothing: the plan deactivates them whatever the cell says
+        users = tuple(dict.fromkeys(u for u, _ in rows if builder.users[u].active is not False))
         first = rows[0][1]
         lines = (", ".join(_line(ref, several) for _, ref in rows[:3])
                  + (f" and {len(rows) - 3} more" if len(rows) > 3 else ""))
@@ -464,7 +466,7 @@ def _report_separator_doubts(builder: DirectoryBuilder, cells: list[GroupCell], 
             f"{', '.join(map(repr, pieces))}, and {', '.join(map(repr, known))} "
             f"{'is a group' if len(known) == 1 else 'are groups'} of this export, while the mapping's "
             f"groups_separator is {configured!r}: read as one group {group_id!r}, likely several typed with "
-            f"{separator_words(separator)}; the plan holds the {len(users)} user(s) whose cell names it; "
+            f"{separator_words(separator)}; the plan holds the {len(users)} active user(s) whose cell names it; "
             f"write the cell with {configured!r} in the source if it means several groups")
         builder.group_name_doubts.append(GroupNameDoubt(group_id, separator, pieces, known, configured, users, column))
 
