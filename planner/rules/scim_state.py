@@ -1042,16 +1042,20 @@ def _keep_held_members(action: ScimSetGroupMembers, group: ScimGroup, planned: P
 class GroupDates:
     """When each side last changed one team's group, ISO 8601 UTC to the second (``None``: not said): ``scim``,
     SCIM's ``meta.lastModified`` of the group (:attr:`planner.model.ScimGroup.last_modified`, RFC 7643 §3.1: any
-    change of the Group, its members included); ``export``, the export group's own membership date
-    (:attr:`planner.directory.Group.membership_updated`: Okta ``lastMembershipUpdated``, a SCIM export's
-    ``meta.lastModified``), else when ``fetch-idp`` read the IdP (``read`` true; :attr:`PlannedState.export_read_at`):
-    the export holds the IdP's word as of then, so a SCIM change after it is newer than the export, and a read
-    after SCIM's last change holds the IdP's word after it (tester10 finding 2: Entra, Google and CSV exports date
-    no group)."""
+    change of the Group, its members included); ``export``, the date of the export's word on the group's members:
+    the later of the export group's own membership date (``own``: :attr:`planner.directory.Group.membership_updated`,
+    Okta ``lastMembershipUpdated``, a SCIM export's ``meta.lastModified``) and when ``fetch-idp`` read the IdP
+    (:attr:`PlannedState.export_read_at`; ``read`` true when the read time is the later): the export holds the IdP's
+    membership as of its read, so a SCIM change before the read is older than the export's word and only a SCIM
+    change after it is newer (tester10 finding 2: Entra, Google and CSV exports date no group; tester11 finding 6b:
+    Okta's ``lastMembershipUpdated`` does not move for a reactivation or a rename while every push moves SCIM's
+    date, so an export read after the push was called stale)."""
 
     scim: str | None
     export: str | None
     read: bool = False
+    own: str | None = None
+    """The export group's own membership date, where the read time is the later (``read``), for the words."""
 
     @property
     def change_dates(self) -> ChangeDates:
@@ -1062,7 +1066,7 @@ class GroupDates:
     def export_last_updated(self) -> str | None:
         """The item's ``evidence.exportLastUpdated``: the group's own date only (a read time is the plan's
         ``organization.idpFetchedAt``)."""
-        return None if self.read else self.export
+        return self.own if self.read else self.export
 
     def words(self) -> str:
         """Both dates and what they show, for a message: ``SCIM last changed the group 2026-12-06T20:46:53Z,
@@ -1071,8 +1075,9 @@ class GroupDates:
         scim = f"SCIM last changed the group {self.scim}" if self.scim else \
             "Sigma's SCIM state does not say when it changed the group"
         if self.read:
-            export = (f"the IdP export was read {self.export} (fetch-idp's fetchedAt; the export dates no change of "
-                      "the group's members)")
+            own = (f"the export's group last changed its members {self.own}" if self.own
+                   else "the export dates no change of the group's members")
+            export = f"the IdP export was read {self.export} (fetch-idp's fetchedAt; {own})"
         elif self.export:
             export = f"the export's group last changed its members {self.export}"
         else:
@@ -1086,11 +1091,12 @@ class GroupDates:
 
 
 def group_dates(group: ScimGroup, idp_group: Group | None, read_at: str | None) -> GroupDates:
-    """The :class:`GroupDates` of SCIM's ``group`` and the export's ``idp_group`` (``None``: not in the export),
-    the export's read time ``read_at`` standing for a group date the export does not give."""
+    """The :class:`GroupDates` of SCIM's ``group`` and the export's ``idp_group`` (``None``: not in the export):
+    the export's word on its members dated by the later of the group's own date and the export's read time
+    ``read_at`` (either ``None``: the other)."""
     own = idp_group.membership_updated if idp_group is not None else None
-    if own is None and read_at is not None:
-        return GroupDates(group.last_modified, read_at, read=True)
+    if read_at is not None and (own is None or read_at > own):
+        return GroupDates(group.last_modified, read_at, read=True, own=own)
     return GroupDates(group.last_modified, own)
 
 
@@ -1112,8 +1118,8 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
     Sigma's SCIM state and the IdP export disagree on, as an attribute of a user is (docs/policy.md
     "Re-planning after an apply"; the user rule :meth:`PlannedState.verdict`, f122c67): the dates decide,
     here the group's (:func:`group_dates`): SCIM's ``meta.lastModified`` of the group against the export group's
-    membership date (Okta ``lastMembershipUpdated``), else the time ``fetch-idp`` read the IdP (Entra, Google and
-    CSV exports date no group). The export's word holds when it is newer, or when the user's
+    membership date (Okta ``lastMembershipUpdated``) or the time ``fetch-idp`` read the IdP, whichever is later
+    (Entra, Google and CSV exports date no group; an export read after SCIM's change holds the IdP's word after it). The export's word holds when it is newer, or when the user's
     ``linking.scim_state_conflicts`` entry (short form; a long form records an attribute, never a membership)
     says ``idp_export``; ``scim_state`` keeps SCIM's membership in silence; otherwise (SCIM newer: the export is
     stale; the same second; a date missing: the plan cannot tell) SCIM's membership is kept and the item asks,

@@ -1,0 +1,115 @@
+"""Tester11 findings 5 and 6 (6b): Okta dates a group's members by ``lastMembershipUpdated``, which a reactivation
+or a rename does not move, while every push the tool applies moves SCIM's ``meta.lastModified`` of the group. An
+export ``fetch-idp`` read after SCIM's change holds the IdP's membership as of the read: the export's date for the
+group's members is the later of the group's own date and the read time (planner.rules.scim_state.group_dates).
+
+Real parts: the Okta emulator (``sigma-migrate sandbox okta``) read by ``fetch-idp okta`` over HTTP (its manifest's
+``fetchedAt``), the Sigma sandbox over HTTP taking the first wave's apply and a SCIM PATCH of the team's group,
+``fetch`` reading Sigma back."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from planner.idp import pull_idp, write_pull
+from planner.model import Snapshot
+from planner.sandbox.idp.okta import OktaEmulator, OktaSeed
+from planner.sources import load_idp
+
+from .execute_support import counting_sandbox
+from .plan_factory import by_id, kinds, member, plan, review_codes, snapshot, team
+from .test_day_two_group_read_time import seconds
+from .test_day_two_idp_changes import apply_and_fetch, fetch, scim_patch
+
+OLD = "2025-05-19T09:20:28Z"  # Finance's lastMembershipUpdated: before the first wave, never moved since
+SIGMA = snapshot([member("mA", "ann@example.com", "Ann", "Lee"), member("mB", "bob@example.com", "Bob", "Ray")],
+                 teams=[team("tF", "Finance")], memberships={"tF": ["mA", "mB"]}).sigma
+POLICY = "teams: {rules: [{match: exact}]}\npreflight: {previous_scim: same_setup}"
+PUSH = "scim.set_group_members:00gF"
+
+
+def okta_user(uid: str, login: str, first: str, last: str, updated: str = "2024-01-02T03:04:05.000Z") -> dict:
+    return {"id": uid, "status": "ACTIVE", "created": "2023-01-02T03:04:05.000Z", "lastUpdated": updated,
+            "profile": {"login": login, "email": login, "firstName": first, "lastName": last}}
+
+
+def okta_seed() -> OktaSeed:
+    """Root (Sigma-Admins), Ann and Bob (Finance, whose ``lastMembershipUpdated`` is :data:`OLD`)."""
+    users = [okta_user("00uR", "root@example.com", "Root", "Admin"), okta_user("00uA", "ann@example.com", "Ann", "Lee"),
+             okta_user("00uB", "bob@example.com", "Bob", "Ray")]
+    groups = [{"id": gid, "type": "OKTA_GROUP", "lastMembershipUpdated": OLD.replace("Z", ".000Z"),
+               "profile": {"name": name}} for gid, name in (("00gF", "Finance"), ("00gA", "Sigma-Admins"))]
+    return OktaSeed(users, groups, {"00gF": ["00uA", "00uB"], "00gA": ["00uR"]})
+
+
+def fetch_idp(to: Path, fetched_at: str | None = None) -> Path:
+    """``fetch-idp okta`` of the emulator into ``to``; its manifest's ``fetchedAt`` set to ``fetched_at`` when
+    given (a read at another time)."""
+    to.mkdir()
+    with OktaEmulator(okta_seed(), token="okta-token") as okta:
+        write_pull(pull_idp("okta", {"OKTA_API_TOKEN": okta.token, "OKTA_ORG_URL": okta.base_url}), to)
+    if fetched_at is not None:
+        path = to / "fetch-idp-manifest.json"
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest["fetchedAt"] = fetched_at
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+    return to
+
+
+def replan(sigma, idp_dir: Path, extra: str = ""):
+    idp, findings = load_idp(idp_dir)
+    assert not [f for f in findings if f.severity.value == "error"]
+    return plan(Snapshot(sigma=sigma, idp=idp), POLICY + extra)
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory):
+    """The first wave applied from a live Okta read (Finance: Ann, Bob), then SCIM's group changed without Okta's
+    group date moving (Bob removed through SCIM), then Sigma fetched: ``(tmp, sigma, SCIM's change)``."""
+    tmp = tmp_path_factory.mktemp("okta-read")
+    server, _ = counting_sandbox(SIGMA)
+    try:
+        idp, _ = load_idp(fetch_idp(tmp / "okta1"))
+        apply_and_fetch(plan(Snapshot(sigma=SIGMA, idp=idp), POLICY.split("\n")[0]), tmp / "wave", server)
+        scim_patch(server, "/Groups/tF", [{"op": "remove", "path": 'members[value eq "mB"]'}])
+        sigma = fetch(tmp, server, "after-scim")
+    finally:
+        server.close()
+    [finance] = [g for g in sigma.scim_groups if g.id == "tF"]
+    assert finance.last_modified is not None and finance.last_modified > OLD
+    return tmp, sigma, finance.last_modified
+
+
+def test_a_live_okta_read_after_scims_change_is_the_idps_word_though_the_group_date_is_older(changed):
+    tmp, sigma, when = changed
+    time.sleep(1.05)  # the read's second is after SCIM's change
+    read = fetch_idp(tmp / "live")
+    fetched_at = json.loads((read / "fetch-idp-manifest.json").read_text(encoding="utf-8"))["fetchedAt"]
+    assert fetched_at > when
+    newer = replan(sigma, read)
+    # was: 'SCIM last changed the group <when>, after the export's group last changed its members 2025-05-19...:
+    # the export is older' (blocking, with only a scim_state snippet) for an export read after SCIM's change
+    assert (review_codes(newer), kinds(newer)) == ([], [("scim.set_group_members", PUSH)])
+    assert by_id(newer)[PUSH].after.members == ["ann@example.com", "bob@example.com"]
+
+
+def test_an_okta_read_before_scims_change_is_stale_and_names_both_export_dates(changed):
+    tmp, sigma, when = changed
+    before = seconds(when, -1)
+    stale = replan(sigma, fetch_idp(tmp / "before", before))
+    assert (review_codes(stale), kinds(stale)) == ([("scim.state_conflict", True)], [])
+    [item] = stale.review_items
+    assert (item.id, item.evidence.scim_last_modified, item.evidence.export_last_updated) == (
+        f"scim.state_conflict:{PUSH}", when, OLD)
+    assert item.message == (
+        "team 'Finance': Sigma's SCIM group and the IdP export's group 'Finance' disagree on 1 member(s) SCIM "
+        f"provisioned: bob@example.com (not in SCIM's group, in the export's); SCIM last changed the group {when}, "
+        f"after the IdP export was read {before} (fetch-idp's fetchedAt; the export's group last changed its members "
+        f"{OLD}): the export is older, so it is stale for them; the plan keeps SCIM's membership and does not push "
+        "the export's over it; export the IdP again and plan again")
+    assert yaml.safe_load(item.resolution) == {"linking": {"scim_state_conflicts": {"00uB": "scim_state"}}}
