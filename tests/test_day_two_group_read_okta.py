@@ -28,8 +28,10 @@ from .test_day_two_idp_changes import apply_and_fetch, fetch, scim_patch
 
 OLD = "2025-05-19T09:20:28Z"  # Finance's lastMembershipUpdated: before the first wave, never moved since
 SIGMA = snapshot([member("mA", "ann@example.com", "Ann", "Lee"), member("mB", "bob@example.com", "Bob", "Ray")],
-                 teams=[team("tF", "Finance")], memberships={"tF": ["mA", "mB"]}).sigma
-POLICY = "teams: {rules: [{match: exact}]}\npreflight: {previous_scim: same_setup}"
+                 teams=[team("tF", "Finance")], memberships={"tF": ["mA", "mB"]}, account_types=["Admin", "Build", "View"]).sigma
+FIRST = ("teams: {rules: [{match: exact}]}\n"
+         "account_types: {group_map: {Sigma-Admins: Admin, Sigma-Build: Build}, precedence: [Admin, Build]}")
+POLICY = FIRST + "\npreflight: {previous_scim: same_setup}"
 PUSH = "scim.set_group_members:00gF"
 
 
@@ -38,25 +40,33 @@ def okta_user(uid: str, login: str, first: str, last: str, updated: str = "2024-
             "profile": {"login": login, "email": login, "firstName": first, "lastName": last}}
 
 
-def okta_seed() -> OktaSeed:
-    """Root (Sigma-Admins), Ann and Bob (Finance, whose ``lastMembershipUpdated`` is :data:`OLD`)."""
+def okta_seed(bob_updated: str = "2024-01-02T03:04:05.000Z") -> OktaSeed:
+    """Root (Sigma-Admins), Ann and Bob (Finance, whose ``lastMembershipUpdated`` is :data:`OLD`; Sigma-Build),
+    Bob's ``lastUpdated`` ``bob_updated``."""
     users = [okta_user("00uR", "root@example.com", "Root", "Admin"), okta_user("00uA", "ann@example.com", "Ann", "Lee"),
-             okta_user("00uB", "bob@example.com", "Bob", "Ray")]
+             okta_user("00uB", "bob@example.com", "Bob", "Ray", bob_updated)]
     groups = [{"id": gid, "type": "OKTA_GROUP", "lastMembershipUpdated": OLD.replace("Z", ".000Z"),
-               "profile": {"name": name}} for gid, name in (("00gF", "Finance"), ("00gA", "Sigma-Admins"))]
-    return OktaSeed(users, groups, {"00gF": ["00uA", "00uB"], "00gA": ["00uR"]})
+               "profile": {"name": name}}
+              for gid, name in (("00gF", "Finance"), ("00gA", "Sigma-Admins"), ("00gV", "Sigma-Build"))]
+    return OktaSeed(users, groups, {"00gF": ["00uA", "00uB"], "00gA": ["00uR"], "00gV": ["00uA", "00uB"]})
 
 
-def fetch_idp(to: Path, fetched_at: str | None = None) -> Path:
-    """``fetch-idp okta`` of the emulator into ``to``; its manifest's ``fetchedAt`` set to ``fetched_at`` when
-    given (a read at another time)."""
+KEEP = "keep"
+
+
+def fetch_idp(to: Path, fetched_at: str | None = KEEP, seed: OktaSeed | None = None) -> Path:
+    """``fetch-idp okta`` of the emulator (``seed``, else :func:`okta_seed`) into ``to``; its manifest's
+    ``fetchedAt`` set to ``fetched_at`` (a read at another time), removed for ``None`` (an export saved by hand)."""
     to.mkdir()
-    with OktaEmulator(okta_seed(), token="okta-token") as okta:
+    with OktaEmulator(seed or okta_seed(), token="okta-token") as okta:
         write_pull(pull_idp("okta", {"OKTA_API_TOKEN": okta.token, "OKTA_ORG_URL": okta.base_url}), to)
-    if fetched_at is not None:
+    if fetched_at != KEEP:
         path = to / "fetch-idp-manifest.json"
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        manifest["fetchedAt"] = fetched_at
+        if fetched_at is None:
+            del manifest["fetchedAt"]
+        else:
+            manifest["fetchedAt"] = fetched_at
         path.write_text(json.dumps(manifest), encoding="utf-8")
     return to
 
@@ -75,18 +85,21 @@ def changed(tmp_path_factory):
     server, _ = counting_sandbox(SIGMA)
     try:
         idp, _ = load_idp(fetch_idp(tmp / "okta1"))
-        apply_and_fetch(plan(Snapshot(sigma=SIGMA, idp=idp), POLICY.split("\n")[0]), tmp / "wave", server)
+        apply_and_fetch(plan(Snapshot(sigma=SIGMA, idp=idp), FIRST), tmp / "wave", server)
         scim_patch(server, "/Groups/tF", [{"op": "remove", "path": 'members[value eq "mB"]'}])
         sigma = fetch(tmp, server, "after-scim")
+        # the same, and SCIM made Bob View: his own disagreement (userType) beside his membership's
+        scim_patch(server, "/Users/mB", [{"op": "replace", "path": "userType", "value": "View"}])
+        typed = fetch(tmp, server, "typed")
     finally:
         server.close()
     [finance] = [g for g in sigma.scim_groups if g.id == "tF"]
     assert finance.last_modified is not None and finance.last_modified > OLD
-    return tmp, sigma, finance.last_modified
+    return tmp, sigma, finance.last_modified, typed
 
 
 def test_a_live_okta_read_after_scims_change_is_the_idps_word_though_the_group_date_is_older(changed):
-    tmp, sigma, when = changed
+    tmp, sigma, when, _ = changed
     time.sleep(1.05)  # the read's second is after SCIM's change
     read = fetch_idp(tmp / "live")
     fetched_at = json.loads((read / "fetch-idp-manifest.json").read_text(encoding="utf-8"))["fetchedAt"]
@@ -99,7 +112,7 @@ def test_a_live_okta_read_after_scims_change_is_the_idps_word_though_the_group_d
 
 
 def test_an_okta_read_before_scims_change_is_stale_and_names_both_export_dates(changed):
-    tmp, sigma, when = changed
+    tmp, sigma, when, _ = changed
     before = seconds(when, -1)
     stale = replan(sigma, fetch_idp(tmp / "before", before))
     assert (review_codes(stale), kinds(stale)) == ([("scim.state_conflict", True)], [])
@@ -113,3 +126,30 @@ def test_an_okta_read_before_scims_change_is_stale_and_names_both_export_dates(c
         f"{OLD}): the export is older, so it is stale for them; the plan keeps SCIM's membership and does not push "
         "the export's over it; export the IdP again and plan again")
     assert yaml.safe_load(item.resolution) == {"linking": {"scim_state_conflicts": {"00uB": "scim_state"}}}
+
+
+def test_one_entry_settles_the_users_own_disagreement_and_their_team_membership_the_same_way(changed):
+    """Tester11 finding 6c: the entry is keyed by user, so it answers the user's item and the user's membership
+    disagreements alike (planner.rules.scim_state.membership_verdict)."""
+    tmp, _, when, typed = changed
+    [bob] = [u for u in typed.scim_users if u.id == "mB"]
+    hand_saved = fetch_idp(tmp / "hand-saved", None)  # Finance dated OLD, Bob's record older than SCIM's: asks both
+    asked = replan(typed, hand_saved)
+    assert (kinds(asked), sorted(i.id for i in asked.review_items if i.blocking)) == (
+        [], ["scim.state_conflict:scim.set_account_type:mB", f"scim.state_conflict:{PUSH}"])
+
+    # idp_export: Bob's Build is sent and he is pushed back into Finance (was: the group's item 'the
+    # linking.scim_state_conflicts entry 00uB: idp_export no longer applies', blocking)
+    export = replan(typed, hand_saved, "\nlinking: {scim_state_conflicts: {00uB: idp_export}}")
+    assert (review_codes(export), kinds(export)) == ([], [("scim.set_account_type", "scim.set_account_type:mB"),
+                                                           ("scim.set_group_members", PUSH)])
+    assert by_id(export)[PUSH].after.members == ["ann@example.com", "bob@example.com"]
+    assert by_id(export)["scim.set_account_type:mB"].after.user_type == "Build"
+    # the long form the user's item offers settles the membership the same way
+    long = replan(typed, hand_saved, "\nlinking: {scim_state_conflicts: {00uB: {newer: idp_export, userType: Build}}}")
+    assert (review_codes(long), kinds(long)) == ([], kinds(export))
+
+    # scim_state: SCIM's View and SCIM's membership (Bob out of Finance) are kept, nothing sent
+    kept = replan(typed, hand_saved, "\nlinking: {scim_state_conflicts: {00uB: scim_state}}")
+    assert (review_codes(kept), kinds(kept)) == ([], [])
+    assert bob.user_type == "View"

@@ -625,6 +625,11 @@ class PlannedState:
     export_read_at: str | None = None
     """When ``fetch-idp`` read the IdP (:attr:`planner.directory.Directory.idp_fetched_at`): the IdP's word as of
     then, which dates a team's group the export dates no membership change of (:func:`group_dates`)."""
+    own_verdicts: dict[str, "Verdict"] = field(default_factory=dict)
+    """SCIM user id -> the verdict of the user's own disagreement (``active``, ``userType``, an absence) in this
+    plan, filled by :meth:`verdict` as the settling meets them (the pushes are settled last, :func:`settle`): a
+    verdict naming a ``stale_entry`` is kept over one that does not. Read by :func:`membership_verdict`: one
+    person, one answer."""
 
     @classmethod
     def of(cls, state: ScimState, actions: list[Action], conflicts: Mapping[str, object] | None = None,
@@ -671,20 +676,29 @@ class PlannedState:
         user's (a group's membership: :func:`dated_group_members`), else the user's own (:meth:`dates`). A
         consulted entry is reported in :attr:`uses` (:mod:`.policy_entries`): the disagreement it answers is
         there, whichever side wins."""
+        own = dates is None
         dates = dates or self.dates(user, idp_id, any(d.membership for d in found))
         entry = self.entry(user, idp_id)
         if entry is not None:
-            self.uses.append(EntryUse("linking.scim_state_conflicts", entry.key,
-                                      f"the disagreement of SCIM user {user.user_name} on "
-                                      f"{', '.join(d.attribute for d in found)}"))
+            self.report_use(entry, user, found)
         by_dates = dates.newer
         if entry is not None and ((by_dates is not None and entry.newer != by_dates) or not entry.fits(found)):
-            return Verdict(None, dates, stale_entry=entry)
-        if by_dates == IDP_EXPORT:
-            return Verdict(IDP_EXPORT, dates, SETTLED_BY_DATES)
-        if entry is not None:
-            return Verdict(entry.newer, dates, SETTLED_BY_POLICY)
-        return Verdict(None, dates)
+            verdict = Verdict(None, dates, stale_entry=entry)
+        elif by_dates == IDP_EXPORT:
+            verdict = Verdict(IDP_EXPORT, dates, SETTLED_BY_DATES)
+        elif entry is not None:
+            verdict = Verdict(entry.newer, dates, SETTLED_BY_POLICY)
+        else:
+            verdict = Verdict(None, dates)
+        if own and (verdict.stale_entry is not None or user.id not in self.own_verdicts):
+            self.own_verdicts[user.id] = verdict
+        return verdict
+
+    def report_use(self, entry: ConflictEntry, user: ScimUser, found: tuple["Disagreement", ...]) -> None:
+        """Report ``entry`` consulted for ``user``'s disagreement ``found`` in :attr:`uses`."""
+        self.uses.append(EntryUse("linking.scim_state_conflicts", entry.key,
+                                  f"the disagreement of SCIM user {user.user_name} on "
+                                  f"{', '.join(d.attribute for d in found)}"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1119,9 +1133,10 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
     "Re-planning after an apply"; the user rule :meth:`PlannedState.verdict`, f122c67): the dates decide,
     here the group's (:func:`group_dates`): SCIM's ``meta.lastModified`` of the group against the export group's
     membership date (Okta ``lastMembershipUpdated``) or the time ``fetch-idp`` read the IdP, whichever is later
-    (Entra, Google and CSV exports date no group; an export read after SCIM's change holds the IdP's word after it). The export's word holds when it is newer, or when the user's
-    ``linking.scim_state_conflicts`` entry (short form; a long form records an attribute, never a membership)
-    says ``idp_export``; ``scim_state`` keeps SCIM's membership in silence; otherwise (SCIM newer: the export is
+    (Entra, Google and CSV exports date no group; an export read after SCIM's change holds the IdP's word after
+    it), as :func:`membership_verdict` decides: the user's ``linking.scim_state_conflicts`` entry (short or long
+    form) in its direction, one person, one answer (``idp_export`` pushes the export's word, ``scim_state`` keeps
+    SCIM's membership in silence), else the export's word when it is newer; otherwise (SCIM newer: the export is
     stale; the same second; a date missing: the plan cannot tell) SCIM's membership is kept and the item asks,
     as for a user's attribute (was: without both dates the push went as the export says, re-adding in silence a
     member the IdP removed through SCIM after the export). Not a disagreement: a user SCIM made after it last
@@ -1154,9 +1169,7 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
             continue  # SCIM has them inactive (their own active state), or its group never listed them
         found = (Disagreement("members", key in current, key in pushed,
                               "in the group" if key in pushed else "not in the group"),)
-        verdict = planned.verdict(user, idp_id, found, dates.change_dates)
-        if verdict.stale_entry is not None and verdict.stale_entry.recorded:  # written for an attribute: not this
-            verdict = Verdict(IDP_EXPORT if dates.change_dates.newer == IDP_EXPORT else None, dates.change_dates)
+        verdict = membership_verdict(user, idp_id, found, dates, planned)
         if verdict.newer == IDP_EXPORT:
             continue
         (keep_in if key in current else keep_out).append(current.get(key) or pushed[key])
@@ -1171,6 +1184,32 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
     action = replace(action, after=replace(action.after, members=members),
                      reason=action.reason + f" ({kept}: {why}, see scim.state_conflict)")
     return action, (_membership_conflict_item(action, group, asked, dates) if asked else None)
+
+
+def membership_verdict(user: ScimUser, idp_id: str | None, found: tuple[Disagreement, ...], dates: GroupDates,
+                       planned: PlannedState) -> Verdict:
+    """Which side holds for one membership of a team's group that the push and Sigma's SCIM group disagree on
+    (``found``: the ``members`` disagreement of SCIM-provisioned ``user``, linked to IdP user ``idp_id``), in order:
+
+    1. The user's ``linking.scim_state_conflicts`` entry (short or long form), in its direction, unless the user's
+       own disagreement in this plan (:attr:`PlannedState.own_verdicts`: ``active``, ``userType``) finds it no longer
+       applies (that item names it): one person, one answer, so an entry that settles the user settles the user's
+       memberships the same way, whatever the group's dates say (tester11 finding 6c: ``idp_export``, which the
+       reactivated user's item needed, left the group's item blocking with "no longer applies", and ``scim_state``
+       the reverse: no entry settled both).
+    2. The group's dates (:func:`group_dates`): the export's word is newer, it is pushed.
+    3. Otherwise nobody (``newer`` ``None``): the caller keeps SCIM's membership and asks.
+
+    Errors: none."""
+    entry = planned.entry(user, idp_id)
+    own = planned.own_verdicts.get(user.id)
+    if entry is not None:
+        planned.report_use(entry, user, found)
+        if own is None or own.stale_entry is None:
+            return Verdict(entry.newer, dates.change_dates, SETTLED_BY_POLICY)
+    if dates.change_dates.newer == IDP_EXPORT:
+        return Verdict(IDP_EXPORT, dates.change_dates, SETTLED_BY_DATES)
+    return Verdict(None, dates.change_dates)
 
 
 def _membership_conflict_item(action: ScimSetGroupMembers, group: ScimGroup,
@@ -1529,4 +1568,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "kept_absent", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "membership_verdict", "kept_absent", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
