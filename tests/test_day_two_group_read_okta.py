@@ -153,3 +153,62 @@ def test_one_entry_settles_the_users_own_disagreement_and_their_team_membership_
     kept = replan(typed, hand_saved, "\nlinking: {scim_state_conflicts: {00uB: scim_state}}")
     assert (review_codes(kept), kinds(kept)) == ([], [])
     assert bob.user_type == "View"
+
+
+def now_okta() -> str:
+    """The current second as Okta writes a date (``2026-12-06T23:26:50.000Z``)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+
+def test_a_membership_the_users_own_newer_record_explains_is_decided_by_the_user_rule(changed):
+    """Tester11 finding 6: the export's record of Bob is newer than SCIM's change of the group (the IdP updated
+    him after it: a reactivation, a rename), so the export was taken after that change: his own dates decide."""
+    tmp, sigma, when, _ = changed
+    time.sleep(1.05)
+    seed = okta_seed(bob_updated=now_okta())
+    updated = replan(sigma, fetch_idp(tmp / "bob-updated", None, seed))  # hand-saved: no read time
+    # was: blocking 'SCIM last changed the group <when>, after the export's group last changed its members
+    # 2025-05-19T09:20:28Z: the export is older ...; export the IdP again' (Okta's group date never moves for it)
+    assert (review_codes(updated), kinds(updated)) == ([], [("scim.set_group_members", PUSH)])
+    assert by_id(updated)[PUSH].after.members == ["ann@example.com", "bob@example.com"]
+    # his record older than SCIM's change of the group: the group's dates decide, as before (asked)
+    older = replan(sigma, fetch_idp(tmp / "bob-older", None))
+    assert (review_codes(older), kinds(older)) == ([("scim.state_conflict", True)], [])
+
+
+@pytest.fixture(scope="module")
+def renamed(tmp_path_factory):
+    """Tester11 finding 5: the first wave applied from a live Okta read (Finance: Ann, Bob), then the IdP renames
+    Ann through SCIM (Sigma makes a new member for ann.lee@, which SCIM now manages, and leaves mA behind, out of
+    SCIM's group); Sigma fetched; the IdP export saved by hand after the rename (Ann's ``lastUpdated`` after it, no
+    ``fetchedAt``; Finance's ``lastMembershipUpdated`` unmoved): ``(sigma, idp_dir, the new member's id)``."""
+    tmp = tmp_path_factory.mktemp("okta-rename")
+    server, _ = counting_sandbox(SIGMA)
+    try:
+        idp, _ = load_idp(fetch_idp(tmp / "okta1"))
+        apply_and_fetch(plan(Snapshot(sigma=SIGMA, idp=idp), FIRST), tmp / "wave", server)
+        time.sleep(1.05)  # the rename in a later second than the wave's push
+        scim_patch(server, "/Users/mA", [{"op": "replace", "path": "userName", "value": "ann.lee@example.com"}])
+        sigma = fetch(tmp, server, "after-rename")
+    finally:
+        server.close()
+    time.sleep(1.05)  # the IdP's record of the rename in a later second than SCIM's
+    seed = okta_seed()
+    for u in seed.users:
+        if u["id"] == "00uA":
+            u["profile"].update(login="ann.lee@example.com", email="ann.lee@example.com")
+            u["lastUpdated"] = now_okta()
+    [finance] = [g for g in sigma.scim_groups if g.id == "tF"]
+    assert finance.member_ids == ("mB",)  # the rename left mA out of SCIM's group
+    new_id = next(m.member_id for m in sigma.members if m.email == "ann.lee@example.com")
+    return sigma, fetch_idp(tmp / "okta-renamed", None, seed), new_id
+
+
+def test_a_renamed_persons_team_is_pushed_to_their_new_account_not_called_a_stale_export(renamed):
+    sigma, idp_dir, new_id = renamed
+    open_question = replan(sigma, idp_dir)
+    # was: a second blocking item, "team 'Finance': ... ann.lee@example.com (not in SCIM's group, in the export's);
+    # SCIM last changed the group ..., after the export's group last changed its members 2025-05-19T09:20:28Z: the
+    # export is older ...", whose only snippet (scim_state) left the renamed person in no team
+    assert [i.id for i in open_question.review_items if i.blocking] == ["scim.second_account:mA"]
+    assert by_id(open_question)[PUSH].after.members == ["ann.lee@example.com", "bob@example.com"]

@@ -1198,7 +1198,12 @@ def membership_verdict(user: ScimUser, idp_id: str | None, found: tuple[Disagree
        reactivated user's item needed, left the group's item blocking with "no longer applies", and ``scim_state``
        the reverse: no entry settled both).
     2. The group's dates (:func:`group_dates`): the export's word is newer, it is pushed.
-    3. Otherwise nobody (``newer`` ``None``): the caller keeps SCIM's membership and asks.
+    3. The user's own record in the export is newer than SCIM's last change of the group (a reactivation, a
+       rename: Okta's ``lastUpdated`` of the user moves, its group's ``lastMembershipUpdated`` does not): the export
+       was taken after SCIM's change of the group, so the user rule decides (the user's own dates,
+       :meth:`PlannedState.dates`): the export's word is pushed when it is newer for the user (tester11 findings 5
+       and 6: a rehired or renamed person's team was "stale, export again" forever, every push moving SCIM's date).
+    4. Otherwise nobody (``newer`` ``None``): the caller keeps SCIM's membership and asks.
 
     Errors: none."""
     entry = planned.entry(user, idp_id)
@@ -1209,6 +1214,9 @@ def membership_verdict(user: ScimUser, idp_id: str | None, found: tuple[Disagree
             return Verdict(entry.newer, dates.change_dates, SETTLED_BY_POLICY)
     if dates.change_dates.newer == IDP_EXPORT:
         return Verdict(IDP_EXPORT, dates.change_dates, SETTLED_BY_DATES)
+    users = planned.dates(user, idp_id)
+    if dates.scim and users.export and users.export > dates.scim and users.newer == IDP_EXPORT:
+        return Verdict(IDP_EXPORT, users, SETTLED_BY_DATES)
     return Verdict(None, dates.change_dates)
 
 
