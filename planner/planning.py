@@ -643,12 +643,15 @@ def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...],
     memberIds step 12 deactivates, :func:`deactivated_by`: a member the plan does not provision whom a push
     removes is a removal, the reason saying when the plan deactivates them), or the blocking
     ``teams.likely_rename`` item that replaces it (an informational ``teams.likely_rename`` or
-    ``teams.possible_rename`` goes with the decision: :func:`with_rename_hint`); the teams no group maps to get theirs
+    ``teams.possible_rename`` goes with the decision: :func:`with_rename_hint`; the members a userName change
+    left behind, :attr:`~planner.rules.teams.TeamPeople.left_behind`, as ``linking.second_accounts`` decides them);
+    the teams no group maps to get theirs
     (:func:`~planner.rules.teams.decide_unmanaged`). Adds actions and items to ``outcome``; returns
     the team rows, sorted as the report lists them, and whom each push adds
     (:attr:`~planner.rules.teams.TeamDecision.joining`, by the push's id) for :func:`rows_with_final_actions`."""
     team_policy = policy.teams
-    people = teams.team_people(people, deactivated)
+    left_behind = {mid: s.decision or "" for mid, s in unmatched.second_accounts(policy, directory).items()}
+    people = teams.team_people(people, deactivated, left_behind)
     assignments, items = teams.assign_groups(team_policy, directory, policy.scope.groups)
     outcome.review_items.extend(items)
     outcome.uses.extend(teams.map_uses(team_policy, directory, assignments))

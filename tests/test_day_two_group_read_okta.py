@@ -212,3 +212,38 @@ def test_a_renamed_persons_team_is_pushed_to_their_new_account_not_called_a_stal
     # export is older ...", whose only snippet (scim_state) left the renamed person in no team
     assert [i.id for i in open_question.review_items if i.blocking] == ["scim.second_account:mA"]
     assert by_id(open_question)[PUSH].after.members == ["ann.lee@example.com", "bob@example.com"]
+
+
+def test_the_account_a_rename_left_behind_is_held_while_asked_kept_by_keep_and_removed_as_scim_provisioned(renamed):
+    """Tester11 finding 5: the old account's team membership follows scim.second_account's answer (was: removed
+    in every case, 'and SCIM does not remove pre-SCIM members', though SCIM provisioned it in the first wave)."""
+    sigma, idp_dir, new_id = renamed
+    open_question = replan(sigma, idp_dir)
+    assert kinds(open_question) == [("scim.set_group_members", PUSH)]  # no teams.remove_member:tF:mA while asked
+    kept = replan(sigma, idp_dir, "\nlinking: {second_accounts: {ann@example.com: keep}}")
+    assert (review_codes(kept), kinds(kept)) == ([("teams.leftovers", False)], [("scim.set_group_members", PUSH)])
+    assert kept.review_items[0].message == (
+        "1 member(s) of team 'Finance' are not in group 'Finance' and stay in the team after SCIM (members a userName "
+        "change left behind that linking.second_accounts keeps are not removed: nothing is planned for them)")
+    gone = replan(sigma, idp_dir, "\nlinking: {second_accounts: {ann@example.com: deactivate}}")
+    assert (review_codes(gone), kinds(gone)) == ([], [
+        ("members.deactivate", "members.deactivate:mA"), ("scim.set_group_members", PUSH),
+        ("teams.remove_member", "teams.remove_member:tF:mA")])
+    assert by_id(gone)["teams.remove_member:tF:mA"].reason == (
+        "remove from team 'Finance': not in IdP group 'Finance'; the member a userName change in the IdP left behind, "
+        "which linking.second_accounts deactivates: SCIM provisioned it, but its SCIM user is the new member's now, "
+        "so the push does not remove it")
+    assert by_id(gone)[PUSH].after.members == ["ann.lee@example.com", "bob@example.com"]
+
+
+def test_the_new_account_a_rename_made_is_no_membership_disagreement_whatever_the_dates(renamed, tmp_path):
+    """Tester11 finding 5: the member a userName change made is in no team yet; SCIM removed nobody from the
+    group, so its push is the IdP's next push, even where the export's record of the person is older."""
+    sigma, _, _ = renamed
+    seed = okta_seed()
+    for u in seed.users:
+        if u["id"] == "00uA":
+            u["profile"].update(login="ann.lee@example.com", email="ann.lee@example.com")
+    undated = replan(sigma, fetch_idp(tmp_path / "okta", None, seed))  # Ann's record of 2024, no read time
+    assert [i.id for i in undated.review_items if i.blocking] == ["scim.second_account:mA"]
+    assert by_id(undated)[PUSH].after.members == ["ann.lee@example.com", "bob@example.com"]

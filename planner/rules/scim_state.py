@@ -1141,8 +1141,9 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
     as for a user's attribute (was: without both dates the push went as the export says, re-adding in silence a
     member the IdP removed through SCIM after the export). Not a disagreement: a user SCIM made after it last
     changed the group (:func:`never_in_group`: SCIM's group never listed them, so the push's add is the
-    ordinary next wave), a user the plan provisions now (not in SCIM's state), a user SCIM has inactive whom the
-    push adds (whether they return is their own ``active`` disagreement, :func:`settle_user`'s); a user the export
+    ordinary next wave), a user the plan provisions now (not in SCIM's state), a user a userName change gave a new
+    member (:attr:`planner.directory.ScimState.second_accounts`: the new member is in no team yet, SCIM removed
+    nobody; tester11 finding 5), a user SCIM has inactive whom the push adds (whether they return is their own ``active`` disagreement, :func:`settle_user`'s); a user the export
     lacks (:func:`held_group_members`, or a deactivation settled ``idp_export``). A user both groups list whom the
     push leaves out (the plan deactivates them, or does not provision them) is no membership they disagree on: the
     user's own decision leaves them out, dated by the user's dates, and the push's removal of them is a
@@ -1165,8 +1166,10 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
         idp_id = user.external_id if user.external_id in planned.idp_users else None
         if key in current and user.external_id and idp_id is None:
             continue  # the export lacks them: their own state (held, or a deactivation settled), not a membership
-        if key not in current and (user.active is False or never_in_group(user, group)):
-            continue  # SCIM has them inactive (their own active state), or its group never listed them
+        if key not in current and (user.active is False or never_in_group(user, group)
+                                   or user.id in state.second_accounts):
+            continue  # SCIM has them inactive (their own active state), its group never listed them, or a
+            #           userName change made their member (the IdP's next push adds the new one)
         found = (Disagreement("members", key in current, key in pushed,
                               "in the group" if key in pushed else "not in the group"),)
         verdict = membership_verdict(user, idp_id, found, dates, planned)

@@ -181,6 +181,13 @@ class TeamPeople:
     unpushed: Mapping[str, str] = field(default_factory=dict)
     """memberId -> why the plan does not provision them (:data:`NOT_PUSHED_BECAUSE`), for each linked member
     whose status is none of the pushed ones nor held: a group holding them leaves them out of its push."""
+    left_behind: Mapping[str, str] = field(default_factory=dict)
+    """memberId -> ``linking.second_accounts``' word (``""`` not said, ``keep``, ``deactivate``) for each member a
+    userName change in the IdP left behind (:func:`planner.rules.unmatched.second_accounts`): SCIM provisioned it,
+    but its SCIM user is the new member's now, so its team memberships are no pre-SCIM members' (tester11 finding
+    5): held while the ``scim.second_account`` question is open (its person is ``held``:
+    :func:`planner.planning.hold_questioned`), kept for ``keep`` (state ``kept``: nothing is planned for it), removed
+    through the REST API for ``deactivate`` (:func:`removal_action`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +223,9 @@ class Leftover:
     unprovisioned: str = ""
     """Why the plan does not provision a member the group holds (:attr:`TeamPeople.unpushed`), whom the push
     therefore leaves out (:func:`unprovisioned_leftovers`); empty for a member the group does not hold."""
+    left_behind: bool = False
+    """A member a userName change in the IdP left behind (:attr:`TeamPeople.left_behind`): SCIM provisioned it,
+    it is no pre-SCIM member (:func:`removal_action`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +278,8 @@ DEACTIVATED_TOO = " and the plan deactivates them"
 """Added to :data:`NOT_PUSHED_BECAUSE`'s reason for a member the plan deactivates (:func:`team_people`)."""
 
 
-def team_people(people: Iterable[Person], deactivated: Collection[str] = frozenset()) -> TeamPeople:
+def team_people(people: Iterable[Person], deactivated: Collection[str] = frozenset(),
+                left_behind: Mapping[str, str] | None = None) -> TeamPeople:
     """The :class:`TeamPeople` of the final statuses (linking, folded with guests and
     :func:`~planner.rules.scim_state.kept_by_scim_state`): a ``link`` or ``reactivate`` is pushed after its
     ``scim.link_user``, a ``create`` after its ``scim.create_user``, a ``scim_kept`` member (provisioned
@@ -279,10 +290,12 @@ def team_people(people: Iterable[Person], deactivated: Collection[str] = frozens
     the team's SCIM group does not list them, so nothing removes it), but once the team's SCIM group lists a
     person, the push's member list, which leaves out whoever the plan does not provision, removes them: a
     ``teams.remove_member`` naming the push, on their row and counted (tester10 finding 7: a re-plan's 12
-    pushes removed 32 memberships of people ``scim.deactivate_user`` deactivates, "0 member removals")."""
+    pushes removed 32 memberships of people ``scim.deactivate_user`` deactivates, "0 member removals").
+    ``left_behind``: :attr:`TeamPeople.left_behind`."""
     member_ids: dict[str, str] = {}
     pushed: dict[str, PushedUser] = {}
     links: dict[str, PushedUser] = {}
+    left_behind = dict(left_behind or {})
     held: set[str] = set()
     unpushed: dict[str, str] = {}
     scim_kept: set[str] = set()
@@ -309,7 +322,7 @@ def team_people(people: Iterable[Person], deactivated: Collection[str] = frozens
             scim_kept.add(mid)
         elif mid is not None and status in NOT_PUSHED_BECAUSE:
             unpushed[mid] = NOT_PUSHED_BECAUSE[status] + (DEACTIVATED_TOO if mid in deactivated else "")
-    return TeamPeople(member_ids, pushed, frozenset(held), links, frozenset(scim_kept), unpushed)
+    return TeamPeople(member_ids, pushed, frozenset(held), links, frozenset(scim_kept), unpushed, left_behind)
 
 
 _MEMBER_ID = attrgetter("member_id")
@@ -345,7 +358,9 @@ def team_member_ids(team_id: str | None, directory: Directory) -> list[str]:
 
 def membership_state(member_id: str, directory: Directory, people: TeamPeople) -> str:
     """``unknown`` (a memberId the members export does not have: Sigma's system member, or a member
-    exported without includeArchived/includeInactive), ``inactive``, ``archived``, ``held`` or ``active``."""
+    exported without includeArchived/includeInactive), ``inactive``, ``archived``, ``held``, ``kept`` (a member a
+    userName change left behind that ``linking.second_accounts`` keeps, :attr:`TeamPeople.left_behind`) or
+    ``active``."""
     member = directory.members.get(member_id)
     if member is None:
         return "unknown"
@@ -353,7 +368,9 @@ def membership_state(member_id: str, directory: Directory, people: TeamPeople) -
         return "inactive"
     if member.is_archived:
         return "archived"
-    return "held" if member_id in people.held else "active"
+    if member_id in people.held:
+        return "held"
+    return "kept" if people.left_behind.get(member_id) == "keep" else "active"
 
 
 # --------------------------------------------------------------------------- groups -> teams
@@ -1139,7 +1156,8 @@ def leftovers_of(a: Assignment, now_ids: list[str], push: GroupPush, through: Ma
     members = directory.members
     scim_users = directory.scim.users
     left = [Leftover(mid, members[mid].email if mid in members else None, bool(admin.get(mid)),
-                     membership_state(mid, directory, people), through.get(mid, ()), mid in scim_users)
+                     membership_state(mid, directory, people), through.get(mid, ()), mid in scim_users,
+                     left_behind=mid in people.left_behind)
             for mid in gone]
     scim_group = directory.scim.groups.get(a.team_id) if a.team_id else None
     scim_kept = tuple(x for x in left if x.member_id in people.scim_kept and x.state == "active"
@@ -1246,6 +1264,10 @@ def removal_action(a: Assignment, leftover: Leftover, set_members_id: str, by_pu
     elif leftover.scim_managed:
         reason = (f"remove from team {a.name!r}: {why}; a member SCIM manages, but the team's SCIM group does not "
                   "list this membership, so the push does not remove it")
+    elif leftover.left_behind:
+        reason = (f"remove from team {a.name!r}: {why}; the member a userName change in the IdP left behind, "
+                  "which linking.second_accounts deactivates: SCIM provisioned it, but its SCIM user is the new "
+                  "member's now, so the push does not remove it")
     else:
         reason = f"remove from team {a.name!r}: {why}, and SCIM does not remove pre-SCIM members"
     return make_action(
@@ -1884,4 +1906,7 @@ def not_removable_note(states: set[str]) -> str:
         notes.append("members missing from the members export are not removed")
     if "held" in states:
         notes.append("members a blocking review item holds are not removed until it is settled")
+    if "kept" in states:
+        notes.append("members a userName change left behind that linking.second_accounts keeps are not removed: "
+                     "nothing is planned for them")
     return f" ({'; '.join(notes)})" if notes else ""
