@@ -18,6 +18,11 @@ team (:class:`~planner.model.AppliedTeam`: a re-plan whose exports no longer hav
 before the ``refused`` column says no refusal. The run is the
 journal's last run started before the write finished. Nothing here decides anything: the item stays
 blocking, the attribution only says which side the value came from.
+
+One answer is carried forward (:class:`~planner.model.AppliedSetUp`): the earliest applied plan's own
+``preflight.previous_scim`` (its ``policy.resolved``), which holds for members made before this migration's first
+link (the first SCIM write of the plans' runs), whatever the re-plan's policy says (``same_setup`` after an apply):
+:func:`planner.directory.listed_pre_scim` reads it (tester11 finding 13).
 """
 
 from __future__ import annotations
@@ -28,11 +33,11 @@ from typing import Iterable, Iterator
 
 from .errors import UserError
 from .execute.journal import JournalRow, RunRow, journal_path, read_journal_file
-from .model import AppliedRefusal, AppliedRuns, AppliedTeam, AppliedWrite, InputFile
+from .model import AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedWrite, InputFile
 from .payloads import (
     Action, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, UNSET,
 )
-from .planfile import read_plan
+from .planfile import plan_policy, read_plan
 
 
 class AppliedError(UserError):
@@ -94,18 +99,36 @@ def _refusals(plan_path: str, undo: bool, rows: dict[str, JournalRow], runs: lis
             for row in rows.values() if row.state == "failed" and row.refused and row.finished_at]
 
 
+def _first_scim_write(actions: Iterable[Action], rows: dict[str, JournalRow]) -> str | None:
+    """When the first SCIM write of a plan's runs finished (a row ``done``, ``written``, of a ``scim.*`` action;
+    ISO 8601 UTC as the journal keeps it), ``None`` when its runs wrote nothing through SCIM."""
+    return min((row.finished_at for action in actions
+                if action.kind.value.startswith("scim.") and (row := rows.get(action.id)) is not None
+                and row.state == "done" and row.outcome == "written" and row.finished_at), default=None)
+
+
+def _to_the_second(at: str) -> str:
+    """``at`` (ISO 8601 UTC, as a journal keeps it: ``2026-12-06T23:38:20.123Z``) rounded down to the second
+    (``2026-12-06T23:38:20Z``), as SCIM's ``meta.created`` is compared (:func:`planner.directory.made_after`)."""
+    return at[:19] + "Z" if len(at) > 19 else at
+
+
 def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
     """The SCIM writes, linked teams and final refusals of the plans at ``plan_paths`` (as given) and of the
-    journals beside them (``<plan>.journal.sqlite``), ordered by when they finished, and the files read (the plan, whose
-    ``sha256`` is its digest's, and its journal).
+    journals beside them (``<plan>.journal.sqlite``), ordered by when they finished, the files read (the plan, whose
+    ``sha256`` is its digest's, and its journal), and the earliest plan's ``preflight.previous_scim`` with this
+    migration's first link (:class:`~planner.model.AppliedSetUp`: the plan, not an undo plan, whose journal's first
+    run started first; the first SCIM write of any of them; ``None`` when none wrote through SCIM).
 
-    Raises :class:`planner.planfile.PlanFileError` for a file that is no plan, :class:`AppliedError`
-    for a plan with no journal beside it or a journal of another plan, and
+    Raises :class:`planner.planfile.PlanFileError` for a file that is no plan (or whose ``policy.resolved`` does not
+    validate), :class:`AppliedError` for a plan with no journal beside it or a journal of another plan, and
     :class:`planner.execute.errors.ApplyRefused` for a journal SQLite cannot read."""
     writes: list[AppliedWrite] = []
     teams: list[AppliedTeam] = []
     refusals: list[AppliedRefusal] = []
     inputs: list[InputFile] = []
+    answers: list[tuple[str, str, str]] = []  # (first run started, plan as given, its previous_scim)
+    links: list[str] = []
     for given in plan_paths:
         path = Path(given)
         plan = read_plan(path)
@@ -120,10 +143,19 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
         writes += _writes(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         teams += _teams(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         refusals += _refusals(str(given), bool(plan.summary.undoes), rows, runs)
+        if not plan.summary.undoes and runs:
+            answers.append((min(r.started_at for r in runs), str(given),
+                            plan_policy(plan, path).preflight.previous_scim))
+        first = _first_scim_write(plan.actions, rows)
+        if first:
+            links.append(first)
         inputs += [InputFile(str(given), plan.digest.removeprefix("sha256:"), "plan", len(plan.actions)),
                    InputFile(str(journal), hashlib.sha256(journal.read_bytes()).hexdigest(), "apply.journal",
                              len(rows))]
     writes.sort(key=lambda w: w.at)
     teams.sort(key=lambda t: t.at)
     refusals.sort(key=lambda r: r.at)
-    return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals))
+    earliest = min(answers, default=None)
+    set_up = (AppliedSetUp(earliest[1], earliest[2], _to_the_second(min(links)))
+              if earliest is not None and links else None)
+    return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals), set_up)

@@ -31,8 +31,8 @@ import msgspec
 import networkx as nx
 
 from .model import (
-    DERIVED_EMAIL_TYPES, AppliedRefusal, AppliedTeam, AppliedWrite, Email, GroupNameDoubt, IdpGroup, IdpUser,
-    ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam, Snapshot, TeamMembership, email_key,
+    DERIVED_EMAIL_TYPES, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedWrite, Email, GroupNameDoubt, IdpGroup,
+    IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam, Snapshot, TeamMembership, email_key,
 )
 from .policy import Policy, group_pattern_matcher
 from .sources.identity_values import DamagedUser, damaged_users_of
@@ -189,6 +189,9 @@ class ScimState:
     deactivation of a member SCIM provisioned (403, docs/sigma-api.md §2.6; tester10 finding 8)."""
     previous_scim: str = "unknown"
     """The policy's ``preflight.previous_scim`` the listing was read under (:func:`listed_pre_scim`)."""
+    applied_set_up: AppliedSetUp | None = None
+    """The earliest plan given to ``plan --applied``: its own ``preflight.previous_scim``, which holds for members
+    made before this migration's first link instead of :attr:`previous_scim` (:func:`previous_scim_for`)."""
 
 
 class PersonStatus(str, Enum):
@@ -498,7 +501,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         teams={t.team_id: t for t in sigma.teams},
         team_memberships=memberships,
         team_members=_index((t.team_id, t) for t in memberships),
-        scim=scim_state(sigma, snapshot.applied.writes, policy.preflight.previous_scim),
+        scim=scim_state(sigma, snapshot.applied.writes, policy.preflight.previous_scim, snapshot.applied.set_up),
         account_type_names=type_names,
         custom_account_types=frozenset(a.name for a in account_types or () if a.is_custom),
         organization_id=export_organization_id(sigma.members),
@@ -736,12 +739,13 @@ def _nested_only(nested: Mapping[str, tuple[str, ...]], direct: Mapping[str, lis
 # --------------------------------------------------------------------------- Sigma's SCIM state
 
 
-def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previous_scim: str = "unknown"
-               ) -> ScimState:
+def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previous_scim: str = "unknown",
+               applied_set_up: AppliedSetUp | None = None) -> ScimState:
     """The :class:`ScimState` of an export (empty when it has no SCIM files), with ``applied``: the SCIM
     writes of earlier runs (``plan --applied``, in the order they finished; the last one per member
-    and attribute is kept); ``previous_scim``: the policy's ``preflight.previous_scim``, which says which listed
-    users without ``externalId`` are pre-SCIM members (:func:`listed_pre_scim`)."""
+    and attribute is kept); ``previous_scim``: the policy's ``preflight.previous_scim``, and ``applied_set_up``: the
+    earliest applied plan's answer with this migration's first link (``None`` without ``--applied``), which say
+    which listed users without ``externalId`` are pre-SCIM members (:func:`listed_pre_scim`)."""
     if export.scim_users is None or export.scim_groups is None:
         return ScimState()
     members = {m.member_id for m in export.members}
@@ -765,7 +769,8 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
             users[found[0]] = u
             if found[0] != u.id and u.id in members:
                 second_accounts[u.id] = found[0]
-        elif len(found) == 1 and not u.provisioned and not listed_pre_scim(u, set_up_by, previous_scim):
+        elif (len(found) == 1 and not u.provisioned
+              and not listed_pre_scim(u, set_up_by, previous_scim_for(u, previous_scim, applied_set_up)[0])):
             without_external_id[found[0]] = u
     groups: dict[str, ScimGroup] = {}
     without_team: dict[str, ScimGroup] = {}
@@ -789,6 +794,7 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
         set_up_by=set_up_by,
         without_external_id=without_external_id,
         previous_scim=previous_scim,
+        applied_set_up=applied_set_up,
     )
 
 
@@ -796,6 +802,22 @@ THIS_MIGRATIONS_SET_UP = frozenset({"none", "removed_by_support"})
 """The ``preflight.previous_scim`` answers that say the SCIM connection in use was set up for this migration (no
 earlier one, or Sigma support removed it, docs/sigma-api.md §5.1): nothing was provisioned through it before its
 first provisioned user (:func:`scim_set_up_by`), the migration's first link or the IdP's first push."""
+
+
+def previous_scim_for(user: ScimUser, previous_scim: str, applied_set_up: AppliedSetUp | None
+                      ) -> tuple[str, AppliedSetUp | None]:
+    """The ``preflight.previous_scim`` answer that holds for ``user`` (listed by SCIM without an ``externalId``), and
+    the applied plan that gave it (``None``: the policy's, ``previous_scim``).
+
+    A user made (``meta.created``) before this migration's first link (``applied_set_up.first_link``, the first
+    SCIM write of the plans given to ``plan --applied``) is judged by the earliest applied plan's own answer
+    (``applied_set_up.previous_scim``): it was given before any link, for the organization as it was then, while the
+    re-plan's ``same_setup`` says only that the connection in use is the one the earlier waves used (tester11
+    finding 13: under it every remaining pre-SCIM leaver of the first plan became a blocking question). A user made
+    at or after that second, or whose ``meta.created`` is unknown, is judged by ``previous_scim``."""
+    if applied_set_up is not None and user.created and user.created < applied_set_up.first_link:
+        return applied_set_up.previous_scim, applied_set_up
+    return previous_scim, None
 
 
 def listed_pre_scim(user: ScimUser, set_up_by: str | None, previous_scim: str) -> bool:
@@ -806,7 +828,10 @@ def listed_pre_scim(user: ScimUser, set_up_by: str | None, previous_scim: str) -
     hand-made members at all is not established, docs/sigma-api.md §10.15, so a listed one is never taken for one
     on the listing alone).
 
-    True when the policy says the SCIM connection in use is this migration's (``previous_scim`` in
+    ``previous_scim``: the answer that holds for ``user`` (:func:`previous_scim_for`: the earliest applied plan's for
+    a user made before this migration's first link, else the policy's).
+
+    True when the answer says the SCIM connection in use is this migration's (``previous_scim`` in
     :data:`THIS_MIGRATIONS_SET_UP`) and ``user`` was made (``meta.created``) no later than ``set_up_by``, its first
     provisioned user (a ``meta.created`` there but unreadable while ``set_up_by`` is known cannot tell, tester10 #12).
     False otherwise: made after ``set_up_by`` (an IdP that sends no ``externalId`` provisioned them, or someone made

@@ -580,16 +580,35 @@ class AppliedRefusal(ByRun):
 
 
 @dataclass(frozen=True)
+class AppliedSetUp:
+    """What the earliest plan given to ``plan --applied`` said of SCIM before this migration's first link
+    (:func:`planner.applied.applied_runs`): ``plan`` (the file as given), its own ``preflight.previous_scim`` answer
+    (``previous_scim``, from its ``policy.resolved``), and ``first_link``, when the first SCIM write of the applied
+    plans' runs finished (ISO 8601 UTC to the second, rounded down): this migration's first link. That answer, not
+    the re-plan's (``same_setup``, the README's word for every re-plan after apply), says whether a member SCIM lists
+    without an ``externalId`` and made before ``first_link`` is a pre-SCIM one
+    (:func:`planner.directory.listed_pre_scim`; tester11 finding 13)."""
+
+    plan: str
+    previous_scim: str
+    first_link: str
+
+
+@dataclass(frozen=True)
 class AppliedRuns:
     """What the plans given to ``plan --applied`` wrote through SCIM (:class:`AppliedWrite`, in the order
     they finished), the teams their runs linked or created (:class:`AppliedTeam`, in that order), the actions
-    Sigma refused them for good (:class:`AppliedRefusal`, in that order) and the files read for it (each plan
-    and its journal, for the plan's ``inputs``)."""
+    Sigma refused them for good (:class:`AppliedRefusal`, in that order), the files read for it (each plan
+    and its journal, for the plan's ``inputs``) and what the earliest of them said of SCIM before this
+    migration's first link (:class:`AppliedSetUp`)."""
 
     writes: tuple[AppliedWrite, ...] = ()
     inputs: tuple[InputFile, ...] = ()
     teams: tuple[AppliedTeam, ...] = ()
     refusals: tuple[AppliedRefusal, ...] = ()
+    set_up: AppliedSetUp | None = None
+    """The earliest applied plan's ``preflight.previous_scim`` and this migration's first link; ``None`` without
+    ``--applied``, or when no run of the plans given wrote through SCIM."""
 
 
 @dataclass(frozen=True)

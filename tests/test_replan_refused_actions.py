@@ -13,13 +13,14 @@ SCIM) on every run. The journal keeps Sigma's answer (``refused``); ``plan --app
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import httpx2
 import pytest
 
 from planner.applied import applied_runs
 from planner.execute.journal import Journal, journal_path, read_journal
-from planner.model import AccountType, AppliedRefusal, SigmaExport
+from planner.model import AccountType, AppliedRefusal, AppliedSetUp, SigmaExport
 from planner.sources import load_sigma_export
 from planner.payloads import target_member_id
 from planner.planfile import read_plan, write_plan
@@ -188,8 +189,9 @@ def test_a_user_scim_lists_without_external_id_before_the_first_link_is_never_a_
     assert item.message == (
         f"scim.test@example.com is listed by SCIM without an externalId and was made {made}, and SCIM lists no "
         "provisioned user, while preflight.previous_scim is same_setup (SCIM may have been in use before this "
-        "migration's first link): an IdP that sends no externalId may have provisioned them, or it is a member made "
-        "by hand before SCIM, which Sigma's SCIM lists too; the listing cannot tell which, and Sigma's SCIM state and "
+        "migration's first link; in a re-plan after an apply, give the first wave's plan with plan --applied: its own "
+        "preflight.previous_scim answers this for members made before its first link): an IdP that sends no "
+        "externalId may have provisioned them, or it is a member made by hand before SCIM, which Sigma's SCIM lists too; the listing cannot tell which, and Sigma's SCIM state and "
         "the IdP export disagree (active: SCIM true, export absent (no IdP user matches it); SCIM last changed the "
         f"user {made}, the export does not say when): which is newer? The plan does not send members.deactivate on "
         "the export's word alone; if someone made them by hand, unmatched.decisions settles them instead "
@@ -210,3 +212,53 @@ def test_a_user_scim_lists_without_external_id_before_the_first_link_is_never_a_
     _, kept = plan_with("kept", POLICY + "linking:\n  scim_state_conflicts:\n    scim.test@example.com: scim_state\n")
     assert (sorted(a.id for a in kept.actions), kept.review_items) == (
         ["scim.link_user:m1", "scim.link_user:mAdmin"], ())
+
+
+def test_the_first_plans_same_setup_carried_by_applied_keeps_a_user_pushed_before_its_first_link_blocking(
+        tmp_path, server, capsys):
+    """tester10 finding 8 in a re-plan (tester11 finding 13's other side): the first plan said ``same_setup`` (SCIM
+    was in use before this migration's first link) and kept the user an IdP that sends no ``externalId`` pushed
+    before it; the re-plan, given that plan with ``--applied``, judges the user by that plan's answer: still the
+    blocking ``scim.state_conflict``, naming the plan and the first link, never a REST deactivation."""
+    write(tmp_path / "entra/users.csv", USERS)
+    urls = ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
+
+    def fetch_and_plan(name: str, policy: str, *more: str):
+        write(tmp_path / "pol.yaml", policy)
+        code, _, err = run_cli(capsys, "fetch", "--out", str(tmp_path / name), "--base-url", server.base_url,
+                               "--no-progress")
+        assert code == 0, err
+        out_path = tmp_path / f"{name}.plan.json"
+        code, out, err = run_cli(capsys, "plan", "--sigma", str(tmp_path / name), "--idp", str(tmp_path / "entra"),
+                                 "--policy", str(tmp_path / "pol.yaml"), "--out", str(out_path), *more)
+        assert code == 0, out + err
+        return out_path, read_plan(out_path)
+
+    kept_path, kept = fetch_and_plan("e1", POLICY + "linking:\n  scim_state_conflicts:\n    scim.test@example.com: "
+                                                   "scim_state\n")
+    assert (sorted(a.id for a in kept.actions), kept.review_items) == (
+        ["scim.link_user:m1", "scim.link_user:mAdmin"], ())
+    assert run_cli(capsys, "approve", str(kept_path), "--by", "T11")[0] == 0
+    time.sleep(1.05)  # the first link a later second than the push (SCIM dates to the second)
+    assert run_cli(capsys, "apply", str(kept_path), *urls)[0] == 0
+    first_link = min(r.finished_at for r in read_journal(kept_path)[2].values())[:19] + "Z"
+    assert applied_runs([kept_path]).set_up == AppliedSetUp(str(kept_path), "same_setup", first_link)
+
+    _, again = fetch_and_plan("e2", POLICY, "--applied", str(kept_path))
+
+    deactivate = f"members.deactivate:{server.scim_test}"
+    assert again.actions == ()
+    assert [(i.id, i.blocking) for i in again.review_items] == [(f"scim.state_conflict:{deactivate}", True)]
+    made = [u for u in load_sigma_export(tmp_path / "e2")[0].scim_users if u.id == server.scim_test][0].created
+    set_up_by = min(u.created for u in load_sigma_export(tmp_path / "e2")[0].scim_users if u.external_id)
+    assert made < first_link
+    assert again.review_items[0].message.startswith(
+        f"scim.test@example.com is listed by SCIM without an externalId and was made {made}, before the first user "
+        f"SCIM lists as provisioned ({set_up_by}), while the earliest plan given to --applied ({kept_path}), made "
+        f"before this migration's first link ({first_link}), says preflight.previous_scim is same_setup (SCIM may "
+        "have been in use before that link): an IdP that sends no externalId may have provisioned them, or it is a "
+        "member made by hand before SCIM, which Sigma's SCIM lists too; the listing cannot tell which, and Sigma's "
+        "SCIM state and the IdP export disagree")
+    # made a second before the first provisioned user, not long before: made by hand is offered last
+    assert again.review_items[0].resolution.endswith(
+        "# or:\n# unmatched:\n#   decisions:\n#     scim.test@example.com: deactivate\n")

@@ -18,7 +18,8 @@ import yaml
 from msgspec import structs
 from msgspec import to_builtins as wire
 
-from planner.model import UNSET, ScimUser, Snapshot, email_key
+from planner.directory import listed_pre_scim, previous_scim_for
+from planner.model import UNSET, AppliedSetUp, ScimUser, Snapshot, email_key
 
 from .execute_support import counting_sandbox
 from .plan_factory import ROOT_USER, by_id, kinds, member, plan, review_codes, snapshot, user
@@ -130,8 +131,9 @@ def test_under_same_setup_or_unknown_a_member_scim_lists_without_external_id_mad
             "scim.state_conflict:members.deactivate:mO",
             "olaf@example.com is listed by SCIM without an externalId and was made 2024-02-01T10:00:00Z, before the "
             f"first user SCIM lists as provisioned (2026-12-01T10:00:00Z), while preflight.previous_scim is {answer} "
-            "(SCIM may have been in use before this migration's first link): an IdP that sends no externalId may have "
-            "provisioned them, or it is a member made by hand before SCIM, which Sigma's SCIM lists too; the listing "
+            "(SCIM may have been in use before this migration's first link; in a re-plan after an apply, give the "
+            "first wave's plan with plan --applied: its own preflight.previous_scim answers this for members made "
+            "before its first link): an IdP that sends no externalId may have provisioned them, or it is a member made by hand before SCIM, which Sigma's SCIM lists too; the listing "
             "cannot tell which")
         assert (item.evidence.scim_created, item.evidence.scim_set_up_by) == ("2024-02-01T10:00:00Z", SET_UP)
     by_hand = plan(snap, "unmatched: {action: deactivate, decisions: {olaf@example.com: deactivate}}\n"
@@ -304,3 +306,21 @@ def test_an_export_listing_the_user_without_a_date_is_not_called_an_absence():
     assert item.code == "scim.state_conflict"
     assert "(active: SCIM false, export true; SCIM last changed the user 2026-12-06T17:33:32Z, the export does " \
            "not say when): which is newer?" in item.message
+
+
+def test_the_earliest_applied_plans_answer_holds_for_members_made_before_the_first_link_only():
+    """tester11 finding 13: ``previous_scim_for`` gives the earliest applied plan's own answer to a member made
+    before this migration's first link (an earlier second), the policy's to one made at or after it or undated."""
+    set_up = AppliedSetUp("v1.json", "removed_by_support", "2026-12-06T23:38:20Z")
+    for created, expected in (("2023-05-04T04:42:47Z", ("removed_by_support", set_up)),
+                              ("2026-12-06T23:38:19Z", ("removed_by_support", set_up)),
+                              ("2026-12-06T23:38:20Z", ("same_setup", None)),
+                              ("2026-12-07T00:00:00Z", ("same_setup", None)),
+                              (None, ("same_setup", None))):
+        user = scim_user("mO", "olaf@example.com", None, created)
+        assert previous_scim_for(user, "same_setup", set_up) == expected, created
+        assert previous_scim_for(user, "same_setup", None) == ("same_setup", None)
+    old = scim_user("mO", "olaf@example.com", None, "2023-05-04T04:42:47Z")
+    assert listed_pre_scim(old, "2026-12-06T23:38:20Z", previous_scim_for(old, "same_setup", set_up)[0]) is True
+    assert listed_pre_scim(old, "2026-12-06T23:38:20Z", previous_scim_for(
+        old, "same_setup", AppliedSetUp("v1.json", "same_setup", "2026-12-06T23:38:20Z"))[0]) is False

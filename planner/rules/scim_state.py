@@ -38,6 +38,7 @@ sets it; docs/sandbox.md). Two steps use that state:
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_record
@@ -68,7 +69,9 @@ from . import Outcome, make_action, make_review, outside_policy, person_ref, yam
 from .guests import DocumentOwner
 from .policy_entries import EntryUse
 from .unmatched import PROVISIONING_ADMIN, documents_note
-from ..directory import Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_after, newest_update
+from ..directory import (
+    Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_after, newest_update, previous_scim_for,
+)
 from ..sources.values import change_time, date_doubt
 
 SCIM_KEY = "scim"
@@ -397,7 +400,8 @@ def _deactivate_through_scim(action: MembersDeactivate, user: ScimUser, verdict:
         before=ActiveState(active=bool(user.active) if user.active is not None else True),
         after=ActiveState(active=False),
         rule=action.rule,
-        reason=why + scim_documents_note(admin, evidence.new_owner_email, evidence.document_owner_from)
+        reason=why + scim_documents_note(admin, evidence.new_owner_email, evidence.document_owner_from,
+                                         keyed=bool(user.external_id))
         + verdict.reason_note(),
         evidence=ScimDeactivateEvidence(
             rest_action=action.id, kind=evidence.kind, new_owner_email=admin.email,
@@ -408,13 +412,18 @@ def _deactivate_through_scim(action: MembersDeactivate, user: ScimUser, verdict:
     )
 
 
-def scim_documents_note(admin: DocumentOwner, rest_owner: str | None, rest_owner_from: str) -> str:
+def scim_documents_note(admin: DocumentOwner, rest_owner: str | None, rest_owner_from: str, keyed: bool = True
+                        ) -> str:
     """The part of a ``scim.deactivate_user`` reason saying where the documents go: to the provisioning
     admin ``admin`` (Sigma's rule for a SCIM deactivation, docs/sigma-api.md §5.3), and, when the policy
     named another owner for the REST deactivation (``rest_owner``, from key ``rest_owner_from``), that it
-    does not receive them."""
+    does not receive them. ``keyed``: SCIM lists the user with an ``externalId`` (SCIM-managed); a user listed
+    without one is deactivated through SCIM on the reviewer's ``linking.scim_state_conflicts`` entry, which the
+    note says instead of calling them SCIM-managed (the listing cannot tell: tester11 finding 13)."""
     who = admin.email or f"named by {admin.source}, who is not in the export"
-    note = f" (SCIM-managed: deactivated through SCIM; Sigma gives the documents to the provisioning admin, {who}"
+    why = ("SCIM-managed" if keyed else
+           "listed by SCIM without an externalId, taken as provisioned by the IdP as linking.scim_state_conflicts says")
+    note = f" ({why}: deactivated through SCIM; Sigma gives the documents to the provisioning admin, {who}"
     if rest_owner and rest_owner != admin.email:
         note += f", not to {rest_owner}: a SCIM deactivation names no new owner, so {rest_owner_from} does not apply"
     return note + ")"
@@ -776,7 +785,7 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
     unkeyed = not user.external_id
     written = written_by(planned.state, getattr(target, "member_id", None), found, dates.scim)
     set_up_by = planned.state.set_up_by if unkeyed else None
-    head = f"{_provisioned_words(user, set_up_by, planned.state.previous_scim)}, and Sigma's SCIM state " \
+    head = f"{_provisioned_words(user, set_up_by, planned.state)}, and Sigma's SCIM state " \
            f"and the IdP export disagree ({what}; {dates.words()})" + (f"; {written}" if written else "")
     if dates.newer == SCIM_STATE:
         tail = (f": the export is older than Sigma's SCIM state, so the plan does not send {action.kind.value} "
@@ -805,8 +814,14 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
     if unkeyed and isinstance(action, MembersDeactivate):
         tail += (f"; if someone made them by hand, unmatched.decisions settles them instead ({email}: keep, or "
                  "deactivate through the REST API)")
-        choices.append({"unmatched": {"decisions": {email: "deactivate"}}})
-        notes.append("unmatched.decisions: made by hand, not by the IdP: deactivate them through the REST API")
+        by_hand = {"unmatched": {"decisions": {email: "deactivate"}}}
+        by_hand_note = "unmatched.decisions: made by hand, not by the IdP: deactivate them through the REST API"
+        if made_long_before(user.created, set_up_by):
+            choices.insert(0, by_hand)
+            notes.insert(0, by_hand_note)
+        else:
+            choices.append(by_hand)
+            notes.append(by_hand_note)
     stale = verdict.stale_entry
     if stale is not None:
         head = (f"the linking.scim_state_conflicts entry {stale.text()} no longer applies: " + head)
@@ -832,13 +847,35 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
     )
 
 
-def _provisioned_words(user: ScimUser, set_up_by: str | None, previous_scim: str) -> str:
-    """How a ``scim.state_conflict`` message names SCIM-managed ``user``: provisioned with its ``externalId``,
+LONG_BEFORE_SET_UP = timedelta(days=30)
+"""How much earlier than the first user SCIM lists as provisioned a member SCIM lists without an ``externalId``
+must have been made for the ``scim.state_conflict`` over their deactivation to offer ``unmatched.decisions`` (made
+by hand) first (:func:`made_long_before`): an IdP's push makes its users within hours of each other, so a member
+made a month before the first one was not in it, and is far likelier one made by hand (tester11 finding 13)."""
+
+
+def made_long_before(created: str | None, set_up_by: str | None) -> bool:
+    """Whether ``created`` (a SCIM ``meta.created``, ISO 8601 UTC) is at least :data:`LONG_BEFORE_SET_UP` earlier
+    than ``set_up_by`` (the first provisioned user's); False when either is unknown or unreadable."""
+    if not (created and set_up_by):
+        return False
+    try:
+        made = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        first = datetime.fromisoformat(set_up_by.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return first - made >= LONG_BEFORE_SET_UP
+
+
+def _provisioned_words(user: ScimUser, set_up_by: str | None, state: ScimState) -> str:
+    """How a ``scim.state_conflict`` message names ``user``, whom SCIM lists: provisioned with its ``externalId``,
     or, without one (:attr:`planner.directory.ScimState.without_external_id`), listed and made after SCIM was set
     up (by ``set_up_by``), which an IdP sending no ``externalId`` or a person by hand did, or made before the
-    first provisioned user (or with none listed) while ``previous_scim`` (the policy's
-    ``preflight.previous_scim``) says SCIM may have been in use before it
-    (:func:`planner.directory.listed_pre_scim`)."""
+    first provisioned user (or with none listed) while the ``preflight.previous_scim`` answer that holds for them
+    (:func:`planner.directory.previous_scim_for`: the earliest plan given to ``plan --applied``, for a member made
+    before this migration's first link, else the policy's) says SCIM may have been in use before it
+    (:func:`planner.directory.listed_pre_scim`); without ``--applied``, that the first wave's plan given to it
+    answers this. Never "SCIM-managed" for a user without ``externalId``: the listing cannot tell."""
     if user.external_id:
         return f"{user.user_name} is provisioned by SCIM (externalId {user.external_id})"
     if not (made_after(user.created, set_up_by) or (set_up_by and user.created_unreadable)):
@@ -847,10 +884,21 @@ def _provisioned_words(user: ScimUser, set_up_by: str | None, previous_scim: str
                 "SCIM does not say when it was made")
         first = (f", before the first user SCIM lists as provisioned ({set_up_by})" if set_up_by and user.created
                  else "" if set_up_by else ", and SCIM lists no provisioned user")
-        return (f"{user.user_name} is listed by SCIM without an externalId and {made}{first}, while "
-                f"preflight.previous_scim is {previous_scim} (SCIM may have been in use before this migration's "
-                "first link): an IdP that sends no externalId may have provisioned them, or it is a member made by "
-                "hand before SCIM, which Sigma's SCIM lists too; the listing cannot tell which")
+        previous_scim, applied = previous_scim_for(user, state.previous_scim, state.applied_set_up)
+        if applied is not None:
+            said = (f"the earliest plan given to --applied ({applied.plan}), made before this migration's first link "
+                    f"({applied.first_link}), says preflight.previous_scim is {previous_scim} (SCIM may have been in "
+                    "use before that link)")
+        elif state.applied_set_up is None:
+            said = (f"preflight.previous_scim is {previous_scim} (SCIM may have been in use before this migration's "
+                    "first link; in a re-plan after an apply, give the first wave's plan with plan --applied: its "
+                    "own preflight.previous_scim answers this for members made before its first link)")
+        else:
+            said = (f"preflight.previous_scim is {previous_scim} (SCIM may have been in use before this migration's "
+                    "first link)")
+        return (f"{user.user_name} is listed by SCIM without an externalId and {made}{first}, while {said}: an IdP "
+                "that sends no externalId may have provisioned them, or it is a member made by hand before SCIM, "
+                "which Sigma's SCIM lists too; the listing cannot tell which")
     if user.created is None and user.created_unreadable:
         return (f"{user.user_name} is listed by SCIM without an externalId and its meta.created "
                 f"{user.created_unreadable!r} {date_doubt(user.created_unreadable)}, so whether it was made after SCIM "
