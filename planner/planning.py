@@ -572,7 +572,9 @@ def hold_questioned(people: tuple[Person, ...], types: list[account_types.TypeDe
     ``unmatched.new_member`` beside a ``teams.remove_member`` of the member they ask about, issue 10, holds2).
 
     ``items``: the items of steps 1-9 but the account-type family's; a blocking one not among
-    :data:`CONFIRMATIONS` holds the person its ``subject`` names (memberId or IdP id). ``decisions``: the
+    :data:`CONFIRMATIONS` holds every person its ``subject`` names (``memberId`` or ``idpId``, and each of
+    ``memberIds`` / ``idpIds`` of a question about several: ``linking.duplicate_email`` asks which holder keeps
+    an address, so the link it names and the other holders' deactivations wait for the answer). ``decisions``: the
     unmatched members' decisions (step 9a, :func:`unmatched_decisions_of`); a blocking item of one
     (``unmatched.review``, ``unmatched.never_activated``, ``unmatched.new_member``, ``scim.second_account``)
     holds its member, by memberId only: the family asks about members (the IdP id of a ``scim.second_account``
@@ -601,6 +603,10 @@ def hold_questioned(people: tuple[Person, ...], types: list[account_types.TypeDe
                 asked_members.add(subject.member_id)
             if isinstance(subject.idp_id, str):
                 asked_idp.add(subject.idp_id)
+            if isinstance(subject.member_ids, list):  # a question about several people holds each of them
+                asked_members.update(subject.member_ids)
+            if isinstance(subject.idp_ids, list):
+                asked_idp.update(subject.idp_ids)
     for d in decisions:
         if d.review_item is not None and d.review_item.blocking and d.review_item.code not in CONFIRMATIONS:
             asked_members.add(d.member_id)

@@ -16,13 +16,13 @@ from planner.planfile import read_plan
 from .conftest import run_cli
 
 SAMPLE_FIGURES = {
-    "okta": ("Cannot sign in after the switch: 14 (9 deactivated, 2 guests disabled, "
-             "3 with no IdP identity (1 in review))",
+    "okta": ("Cannot sign in after the switch: 14 (8 deactivated, 2 guests disabled, "
+             "4 with no IdP identity (2 in review))",
              "Admins losing Admin: 2 (1 deactivated, 1 downgraded)"),
     "okta-reviewed": ("Cannot sign in after the switch: 14 (10 deactivated, 2 guests disabled, 2 with no IdP identity)",
                       "Admins losing Admin: 2 (1 deactivated, 1 downgraded)"),
-    "entra": ("Cannot sign in after the switch: 15 (9 deactivated, 3 guests disabled, "
-              "3 with no IdP identity (1 in review))",
+    "entra": ("Cannot sign in after the switch: 15 (8 deactivated, 3 guests disabled, "
+              "4 with no IdP identity (2 in review))",
               "Admins losing Admin: 2 (1 deactivated, 1 downgraded)"),
     "entra-reviewed": ("Cannot sign in after the switch: 14 (10 deactivated, 2 guests disabled, 2 with no IdP identity)",
                        "Admins losing Admin: 2 (1 deactivated, 1 downgraded)"),

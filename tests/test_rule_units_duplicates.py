@@ -222,14 +222,14 @@ def test_renaming_the_linked_holder_is_refused_in_the_item():
         "linked with this address, but linking.duplicates renames it", "address freed (linking.duplicates: rename)",
         None]
     assert item.resolution == "# the member linked with this address cannot be renamed: remove m1 from linking.duplicates\n"
-    assert item.message.endswith(": a member the plan links with this address is also renamed by linking.duplicates")
+    assert item.message.endswith(": a member linking would link with this address is also renamed by linking.duplicates")
 
 
 def test_two_holders_linked_with_one_address_block():
     use = AddressUse(KEY, ("m1", "m2"), users=(("m1", "u1"), ("m2", "u2")))
     item = decide_address(use, {}, Renames(), directory(users=[BOB_USER, user("u2", "Bob@x.example")]), {}).review_item
     assert item.subject.fields()["idpIds"] == ["u1", "u2"]
-    assert item.message.endswith(": the plan links 2 of them with this address")
+    assert item.message.endswith(": linking would link 2 of them with this address")
     assert item.resolution.startswith("# only one member can be linked with this address")
 
 
@@ -238,8 +238,8 @@ def test_the_linked_holder_keeps_the_address_and_the_undecided_one_is_named():
     item = decide_address(use, {}, Renames(), directory(), {}).review_item
     assert [c.get("decision") for c in tuple(c.fields() for c in item.candidates)] == [
         "keeps the address (linked)", "undecided", "moves to the IdP userName (user_name_guard)", None]
-    assert item.message.endswith(': the plan links m1 with this address, and Sigma refuses the link (409 "matches '
-                                 '3 members") while m2 still hold(s) it')
+    assert item.message.endswith(': linking would link m1 with this address, and Sigma would refuse the link (409 '
+                                 '"matches 3 members") while m2 still hold(s) it')
     assert yaml.safe_load(item.resolution) == {"linking": {"duplicates": {"m2": "rename"}}}
 
 

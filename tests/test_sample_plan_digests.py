@@ -18,9 +18,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:ca75f1b8690c4ee8b196bdda79eb697aba568ec444115b3a4ae67d7737b4827d",
+    "okta": "sha256:1fd2f95b6138e9af62c60f7388eb8a2869ac109634b840b96ceac73d28b920d8",
     "okta-reviewed": "sha256:70e0c8a442d6a90e9c9697bd2a1e4f0141f5c7adf0364b1547415ece2549a490",
-    "entra": "sha256:55477aec33d2f9ae086ea1958942e55c7bd1ad43440f80b562122e94cebec0f4",
+    "entra": "sha256:2e64c6c1620b4fc3e460cb3f49a2d9818ac19ee15919b304533ee58de3a7dd5c",
     "entra-reviewed": "sha256:0cbba9f5840ed526ab4ae5afd92c45d3242bc656d81d8155d2a7e3d283b556df",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with

@@ -408,16 +408,18 @@ def duplicate_resolution(use: AddressUse, directory: Directory, teams: Mapping[s
 
 
 def duplicate_why(use: AddressUse) -> str:
-    """Why a shared address blocks the plan, for the ``linking.duplicate_email`` message."""
+    """Why a shared address blocks the plan, for the ``linking.duplicate_email`` message: what linking would do,
+    since the item holds every holder and IdP user it names until it is settled (:func:`planner.planning.
+    hold_questioned`)."""
     if use.groups:
         return (f"IdP user {', '.join(involved_idp_ids(use))} matches all of them: linking one of them would be "
                 "a guess, and Sigma links by email, so it could not tell them apart anyway")
     if use.clash:
-        return "a member the plan links with this address is also renamed by linking.duplicates"
+        return "a member linking would link with this address is also renamed by linking.duplicates"
     if len(use.users) > 1:
-        return f"the plan links {len(use.users)} of them with this address"
-    return (f"the plan links {use.users[0][0]} with this address, and Sigma refuses the link (409 \"matches "
-            f"{len(use.holders)} members\") while {', '.join(use.left)} still hold(s) it")
+        return f"linking would link {len(use.users)} of them with this address"
+    return (f"linking would link {use.users[0][0]} with this address, and Sigma would refuse the link (409 "
+            f"\"matches {len(use.holders)} members\") while {', '.join(use.left)} still hold(s) it")
 
 
 def duplicate_email_item(use: AddressUse, renames: Renames, directory: Directory,
