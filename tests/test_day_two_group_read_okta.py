@@ -155,6 +155,28 @@ def test_one_entry_settles_the_users_own_disagreement_and_their_team_membership_
     assert bob.user_type == "View"
 
 
+def test_an_entry_for_a_user_with_no_disagreement_of_their_own_never_keeps_scims_membership_over_a_newer_export(
+        changed):
+    """An entry written for an earlier wave (Bob: scim_state, keeping SCIM's removal of him from Finance) does not
+    decide his membership silently once an export read after SCIM's change lists him again: the dates contradict
+    it, so it no longer applies and the plan asks, as the user rule asks of a user's entry (was, at 610642c: the
+    entry kept Bob out of Finance, 0 review items, whatever the export said)."""
+    tmp, sigma, when, _ = changed
+    time.sleep(1.05)
+    read = fetch_idp(tmp / "live-entry")
+    stale = replan(sigma, read, "\nlinking: {scim_state_conflicts: {00uB: scim_state}}")
+    assert (review_codes(stale), kinds(stale)) == ([("scim.state_conflict", True)], [])
+    [item] = stale.review_items
+    assert item.message.startswith("the linking.scim_state_conflicts entry 00uB: scim_state no longer applies: "
+                                   "team 'Finance': ")
+    # the entry the dates agree with settles it; one read before SCIM's change keeps SCIM's membership by the entry
+    pushed = replan(sigma, read, "\nlinking: {scim_state_conflicts: {00uB: idp_export}}")
+    assert (review_codes(pushed), by_id(pushed)[PUSH].after.members) == ([], ["ann@example.com", "bob@example.com"])
+    before = replan(sigma, fetch_idp(tmp / "before-entry", seconds(when, -1)),
+                    "\nlinking: {scim_state_conflicts: {00uB: scim_state}}")
+    assert (review_codes(before), kinds(before)) == ([], [])
+
+
 def now_okta() -> str:
     """The current second as Okta writes a date (``2026-12-06T23:26:50.000Z``)."""
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())

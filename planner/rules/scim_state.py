@@ -1242,33 +1242,43 @@ def membership_verdict(user: ScimUser, idp_id: str | None, found: tuple[Disagree
     """Which side holds for one membership of a team's group that the push and Sigma's SCIM group disagree on
     (``found``: the ``members`` disagreement of SCIM-provisioned ``user``, linked to IdP user ``idp_id``), in order:
 
-    1. The user's ``linking.scim_state_conflicts`` entry (short or long form), in its direction, unless the user's
-       own disagreement in this plan (:attr:`PlannedState.own_verdicts`: ``active``, ``userType``) finds it no longer
-       applies (that item names it): one person, one answer, so an entry that settles the user settles the user's
-       memberships the same way, whatever the group's dates say (tester11 finding 6c: ``idp_export``, which the
-       reactivated user's item needed, left the group's item blocking with "no longer applies", and ``scim_state``
-       the reverse: no entry settled both).
+    1. The user's ``linking.scim_state_conflicts`` entry (short or long form) settling the user's own disagreement
+       in this plan (:attr:`PlannedState.own_verdicts`: ``active``, ``userType``), in its direction: one person, one
+       answer, so an entry that settles the user settles the user's memberships the same way, whatever the
+       group's dates say (tester11 finding 6c: ``idp_export``, which the reactivated user's item needed, left the
+       group's item blocking with "no longer applies", and ``scim_state`` the reverse: no entry settled both). An
+       entry the user's own item finds no longer applies is left to that item.
     2. The group's dates (:func:`group_dates`): the export's word is newer, it is pushed.
     3. The user's own record in the export is newer than SCIM's last change of the group (a reactivation, a
        rename: Okta's ``lastUpdated`` of the user moves, its group's ``lastMembershipUpdated`` does not): the export
        was taken after SCIM's change of the group, so the user rule decides (the user's own dates,
        :meth:`PlannedState.dates`): the export's word is pushed when it is newer for the user (tester11 findings 5
        and 6: a rehired or renamed person's team was "stale, export again" forever, every push moving SCIM's date).
-    4. Otherwise nobody (``newer`` ``None``): the caller keeps SCIM's membership and asks.
+    4. An entry for a user with no disagreement of their own answers the membership question as the user rule
+       answers a user's (:meth:`PlannedState.verdict`): in its direction, unless 2 or 3 find the export newer and
+       it says ``scim_state``: an entry the dates contradict no longer applies (``stale_entry``, the item names
+       it), so an answer written for an earlier wave never keeps SCIM's membership silently over a newer export.
+    5. Otherwise nobody (``newer`` ``None``): the caller keeps SCIM's membership and asks.
 
     Errors: none."""
     entry = planned.entry(user, idp_id)
     own = planned.own_verdicts.get(user.id)
     if entry is not None:
         planned.report_use(entry, user, found)
-        if own is None or own.stale_entry is None:
+        if own is not None and own.stale_entry is None:
             return Verdict(entry.newer, dates.change_dates, SETTLED_BY_POLICY)
+    by_dates = None
     if dates.change_dates.newer == IDP_EXPORT:
-        return Verdict(IDP_EXPORT, dates.change_dates, SETTLED_BY_DATES)
-    users = planned.dates(user, idp_id)
-    if dates.scim and users.export and users.export > dates.scim and users.newer == IDP_EXPORT:
-        return Verdict(IDP_EXPORT, users, SETTLED_BY_DATES)
-    return Verdict(None, dates.change_dates)
+        by_dates = Verdict(IDP_EXPORT, dates.change_dates, SETTLED_BY_DATES)
+    else:
+        users = planned.dates(user, idp_id)
+        if dates.scim and users.export and users.export > dates.scim and users.newer == IDP_EXPORT:
+            by_dates = Verdict(IDP_EXPORT, users, SETTLED_BY_DATES)
+    if entry is not None and own is None:
+        if by_dates is not None and by_dates.newer != entry.newer:
+            return Verdict(None, by_dates.dates, stale_entry=entry)
+        return Verdict(entry.newer, dates.change_dates, SETTLED_BY_POLICY)
+    return by_dates or Verdict(None, dates.change_dates)
 
 
 def _membership_conflict_item(action: ScimSetGroupMembers, group: ScimGroup,
