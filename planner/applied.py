@@ -12,8 +12,8 @@ A write counts when its journal row is ``done`` with outcome ``written`` (this t
 sent; ``scim.deactivate_user`` wrote ``active: false`` (a ``scim.create_user``'s member did not exist
 when the plan was made, so no memberId names it); ``scim.link_group`` / ``scim.create_group`` linked or made a
 team (:class:`~planner.model.AppliedTeam`: a re-plan whose exports no longer have the team says a run had it,
-``teams.map_team_missing``). An action whose row is ``failed`` with Sigma's final answer in ``refused``
-(:class:`~planner.model.AppliedRefusal`) was refused for good: a re-plan that would plan it again raises
+``teams.map_team_missing``). An action whose row is ``failed`` with Sigma's final answer (or why it could not be sent as planned) in
+``refused`` (:class:`~planner.model.AppliedRefusal`) was refused for good: a re-plan that would plan it again raises
 ``applied.refused_again`` instead (:mod:`planner.rules.refusals`, tester10 finding 8); a journal written
 before the ``refused`` column says no refusal. The run is the
 journal's last run started before the write finished. Nothing here decides anything: the item stays
@@ -93,7 +93,8 @@ def _teams(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str
 
 
 def _refusals(plan_path: str, undo: bool, rows: dict[str, JournalRow], runs: list[RunRow]) -> list[AppliedRefusal]:
-    """The actions the plan's runs sent and Sigma refused for good: rows ``failed`` with ``refused`` said."""
+    """The actions the plan's runs failed for good, Sigma refusing them or the run unable to send them as planned:
+    rows ``failed`` with ``refused`` said."""
     return [AppliedRefusal(row.action_id, row.refused, plan_path, undo, _run_of(row.finished_at, runs),
                            row.finished_at)
             for row in rows.values() if row.state == "failed" and row.refused and row.finished_at]

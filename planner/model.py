@@ -564,7 +564,7 @@ class AppliedTeam(ByRun):
 @dataclass(frozen=True)
 class AppliedRefusal(ByRun):
     """An action a run of sigma-migrate sent and Sigma refused for good (a final 4xx,
-    :func:`planner.execute.retry.is_final_refusal`), as the plan given to ``plan --applied`` and its journal
+    :func:`planner.execute.retry.is_final_refusal`), or could not send as planned (:attr:`unsent`), as the plan given to ``plan --applied`` and its journal
     record it (the row ``failed``, its ``refused`` column): the ``action_id`` (``members.deactivate:<memberId>``:
     kind and target, what a re-plan planning the same action gives it), Sigma's answer ``refusal`` (``403
     forbidden: Member ... is provisioned by SCIM; ...``, redacted) and the run as :class:`AppliedWrite` names it
@@ -577,6 +577,27 @@ class AppliedRefusal(ByRun):
     undo: bool
     run: int | None
     at: str
+
+    @property
+    def unsent(self) -> bool:
+        """Whether the run could not send the action as planned, so Sigma never answered: ``refusal`` is
+        :func:`planner.execute.errors.failure_refusal`'s (``not sent: ...``, or a fault of this tool)."""
+        return refusal_is_unsent(self.refusal)
+
+
+UNSENT_REFUSAL = "not sent: "
+"""How a journaled refusal of an action a run could not send as planned begins (a payload the models refuse,
+:func:`planner.execute.errors.failure_refusal`)."""
+
+TOOL_FAULT_REFUSAL = " (a fault of sigma-migrate, not Sigma's answer: report it)"
+"""How a journaled refusal of an action a fault of this tool failed ends (:func:`planner.execute.errors.failure_refusal`)."""
+
+
+def refusal_is_unsent(refusal: str) -> bool:
+    """Whether a journaled ``refused`` value is no answer of Sigma but :func:`planner.execute.errors.failure_refusal`'s:
+    the action could not be sent as planned (:data:`UNSENT_REFUSAL`) or a fault of this tool failed it
+    (:data:`TOOL_FAULT_REFUSAL`)."""
+    return refusal.startswith(UNSENT_REFUSAL) or refusal.endswith(TOOL_FAULT_REFUSAL)
 
 
 @dataclass(frozen=True)

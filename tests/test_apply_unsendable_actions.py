@@ -18,7 +18,10 @@ from planner.execute.apply import EXIT_PLAN_AGAIN
 from planner.execute.approve import approve
 from planner.execute.errors import NotSendable, failure_refusal
 from planner.execute.journal import Journal
+from planner.execute.journal import read_journal
 from planner.execute.runner import RunOptions, run_actions
+from planner.applied import applied_runs
+from planner.rules.refusals import without_refused
 
 from .execute_support import counting_sandbox, create, sandbox_env, write_test_plan
 from .test_apply_final_refusals import _apply, deactivate
@@ -43,7 +46,8 @@ def test_a_payload_the_scim_models_refuse_ends_with_plan_again_exit_5_on_every_r
     plan = write_test_plan(tmp_path, [bad, deactivate("d7", "m7", "grace@example.com")])
     approve(plan, "Ada Admin")
     plan_again = ("Plan again: 1 action(s) could not be sent as planned, a --resume would fail them the same way: "
-                  f"C1 (not sent: {NOT_BUILT}); fetch Sigma's export, plan, review and approve the new plan")
+                  f"C1 (not sent: {NOT_BUILT}); fetch Sigma's export, then `sigma-migrate plan ... --applied "
+                  f"{plan}` (its journal tells the new plan what could not be sent), review and approve the new plan")
 
     for run in (1, 2):  # the apply, then the --resume it must not advise: the same failure, the same advice
         code, out, err = _apply(capsys, plan, server, *(("--resume",) if run == 2 else ()))
@@ -59,6 +63,22 @@ def test_a_payload_the_scim_models_refuse_ends_with_plan_again_exit_5_on_every_r
     summary = json.loads(out)
     assert (code, summary["next_step"], summary["refused"]) == (5, "plan_again", {"C1": f"not sent: {NOT_BUILT}"})
     assert summary["counts"] == {"done": 1, "failed": 1, "skipped": 0, "pending": 0, "running": 0}
+
+    # the journal keeps it as it keeps Sigma's final answers, so the re-plan with --applied does not plan it again
+    row = read_journal(plan)[2]["C1"]
+    assert (row.state, row.error, row.refused) == ("failed", NOT_BUILT, f"not sent: {NOT_BUILT}")
+    [refusal] = applied_runs([plan]).refusals
+    assert (refusal.action_id, refusal.refusal, refusal.unsent, refusal.run) == ("C1", f"not sent: {NOT_BUILT}",
+                                                                                  True, 3)
+    kept, items = without_refused([bad], {"C1": refusal})
+    assert kept == [] and [(i.id, i.blocking, i.evidence.action) for i in items] == [
+        ("applied.refused_again:C1", True, "C1")]
+    assert items[0].message == (
+        f"C1 could not be sent by run 3 of plan {plan}, {row.finished_at}, before any answer of Sigma (not sent: "
+        f"{NOT_BUILT}): this plan would plan it again and apply would fail it the same way, so it is not planned")
+    assert items[0].resolution == ("# no policy setting settles this: correct what the action was planned from (the "
+                                   "exports or the policy), or report the fault of sigma-migrate, then fetch Sigma's "
+                                   "export and plan again\n")
 
 
 class Raising:
@@ -90,7 +110,10 @@ def test_the_runner_says_which_failures_a_retry_cannot_change(tmp_path):
         "net": ("failed", "", False),
         "disk": ("failed", "", False),
         "ok": ("done", "", False)}
-    assert journal.rows()["bug"].error == "TypeError: 'NoneType' object is not subscriptable"
+    rows = journal.rows()
+    assert rows["bug"].error == "TypeError: 'NoneType' object is not subscriptable"
+    # journaled in one place with the result: what plan --applied reads (the network and disk errors: retryable)
+    assert {aid: rows[aid].refused for aid in results} == {aid: r.refused or None for aid, r in results.items()}
 
 
 def test_a_pydantic_refusal_is_not_sent_and_a_timeout_is_retryable():

@@ -214,8 +214,8 @@ def plan_again_line(left: WhatIsLeft, plan_path: str | Path) -> str:
     them the same way: members.deactivate:m3 (403 forbidden: Member m3 is provisioned by SCIM; change it in
     the identity provider); 1 action(s) wait on them; fetch Sigma's export, then `sigma-migrate plan ...
     --applied plan.json` (its journal tells the new plan what Sigma refused), review and approve the new
-    plan``. Actions that could not be sent (:attr:`WhatIsLeft.unsent`, which the journal does not keep as
-    refused: when all failed so, the line says ``fetch Sigma's export, plan, review ...``) are counted so:
+    plan``. Actions that could not be sent (:attr:`WhatIsLeft.unsent`, which the journal keeps as refused too,
+    so the new plan does not plan them again either) are counted so:
     ``Plan again: 1 action(s) could not be sent as planned, a --resume would fail them the same way: ...``,
     ``Plan again: 2 action(s) failed for good (Sigma refused 1, 1 could not be sent as planned), ...``."""
     named = [f"{aid} ({why})" for aid, why in list(left.refused.items())[:REFUSALS_NAMED]]
@@ -231,9 +231,9 @@ def plan_again_line(left: WhatIsLeft, plan_path: str | Path) -> str:
     else:
         head = (f"{total} action(s) failed for good (Sigma refused {total - unsent}, {unsent} could not be sent "
                 "as planned)")
-    # the journal keeps Sigma's refusals (not what could not be sent): --applied is named when Sigma refused some
-    plan = ("plan" if unsent == total else f"then `sigma-migrate plan ... --applied {shlex.quote(str(plan_path))}` "
-            "(its journal tells the new plan what Sigma refused)")
+    told = ("what could not be sent" if unsent == total else "what Sigma refused" if not unsent
+            else "what Sigma refused and what could not be sent")
+    plan = f"then `sigma-migrate plan ... --applied {shlex.quote(str(plan_path))}` (its journal tells the new plan {told})"
     return (f"Plan again: {head}, a --resume would fail them the same way: {', '.join(named)}{waiting}; "
             f"fetch Sigma's export, {plan}, review and approve the new plan")
 

@@ -26,6 +26,7 @@ import msgspec
 import pydantic
 
 from ..errors import UserError
+from ..model import TOOL_FAULT_REFUSAL, UNSENT_REFUSAL
 from .retry import Tries, is_final_refusal, tries_note
 
 _MEMBER_ID = re.compile(r"member-id=([A-Za-z0-9_-]+)")
@@ -53,8 +54,8 @@ def failure_refusal(exc: Exception, message: str) -> str:
     if isinstance(exc, (httpx2.TransportError, OSError)):
         return ""
     if isinstance(exc, (NotSendable, pydantic.ValidationError, msgspec.ValidationError)):
-        return f"not sent: {message}"
-    return f"{message} (a fault of sigma-migrate, not Sigma's answer: report it)"
+        return f"{UNSENT_REFUSAL}{message}"
+    return f"{message}{TOOL_FAULT_REFUSAL}"
 
 
 class ApplyRefused(UserError):

@@ -17,8 +17,9 @@ Tables:
   returned, e.g. ``{"scimUserId": ...}``), ``before_image`` (JSON: the object
   as read just before the first write, kept from the first attempt),
   ``error`` (one line, redacted), ``refused`` (a ``failed`` row Sigma refused for good: its answer,
-  ``403 forbidden: Member m3 is provisioned by SCIM; ...``, :attr:`planner.execute.errors.ApiError.refusal`;
-  ``NULL`` for every other row, and in journals written before the column, which :meth:`Journal.open`
+  ``403 forbidden: Member m3 is provisioned by SCIM; ...``, :attr:`planner.execute.errors.ApiError.refusal`; or
+  one no retry can change that is no answer of Sigma: ``not sent: ActionInputError: ...`` or a fault of this tool,
+  :func:`planner.execute.errors.failure_refusal`; ``NULL`` for every other row, and in journals written before the column, which :meth:`Journal.open`
   adds and :func:`read_journal_file` reads as ``NULL``; what ``plan --applied`` reads, :mod:`planner.applied`).
 - ``runs``: one row per ``apply`` invocation (mode, start, end, status, counts, the approver
   whose approval it ran under (``auto-approve`` with ``--auto-approve``), the wave (``--only`` /
@@ -193,8 +194,9 @@ class JournalRow:
     before_image: Mapping[str, Any] | None
     error: str | None
     refused: str | None = None
-    """Sigma's final answer when it refused the action for good (``failed`` rows only; ``None`` otherwise
-    and in journals older than the column): ``403 forbidden: Member m3 is provisioned by SCIM; ...``."""
+    """Why the action failed for good (``failed`` rows only; ``None`` otherwise and in journals older than the
+    column): Sigma's final answer, ``403 forbidden: Member m3 is provisioned by SCIM; ...``, or why it could not
+    be sent as planned, ``not sent: ...`` (:func:`planner.execute.errors.failure_refusal`)."""
 
 
 _ACTION_COLUMNS_ADDED = ("refused",)
@@ -584,9 +586,9 @@ class Journal:
     def mark_failed(self, action_id: str, error: str, http_retries: int = 0, ids: Mapping[str, Any] | None = None,
                     before: Mapping[str, Any] | None = None, refused: str = "") -> None:
         """``failed`` with a one-line, already redacted ``error``; ``ids`` and ``before`` as :meth:`mark_done`
-        stores them (what the attempt learned before it failed); ``refused``: Sigma's final answer when it
-        refused the action for good (:attr:`planner.execute.runner.ActionResult.refused`, redacted), ``""``
-        (stored ``NULL``) for a failure a later try may change."""
+        stores them (what the attempt learned before it failed); ``refused``: why it failed for good, Sigma's
+        final answer or why it could not be sent as planned (:attr:`planner.execute.runner.ActionResult.refused`,
+        redacted), ``""`` (stored ``NULL``) for a failure a later try may change."""
         now = utc_now()
         with self._tx() as cur:
             merged = self._merged_ids(cur, action_id, ids)

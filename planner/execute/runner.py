@@ -236,6 +236,15 @@ def run_actions(
         journal.mark_running(action.id)
         counter.count = 0
         answered = _LastAnswer()
+
+        def failed(message: str, refused: str = "", unsent: bool = False) -> ActionResult:
+            # the one place a failure is journaled: a final one (Sigma's refusal, or an action that cannot be
+            # sent as planned) keeps ``refused`` on the row, which plan --applied reads (planner.applied)
+            journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before,
+                                refused=refused)
+            return ActionResult(action.id, "failed", error=message, http_retries=counter.count, refused=refused,
+                                unsent=unsent)
+
         try:
             outcome, ids = executor.execute(
                 action,
@@ -246,22 +255,16 @@ def run_actions(
                 answered.keep,
             )
         except AuthError as exc:
-            message = redact(str(exc))
-            journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)
+            result = failed(redact(str(exc)))
             with lock:
-                breaker.trip(f"authentication refused: {message}")
-            return ActionResult(action.id, "failed", error=message, http_retries=counter.count)
+                breaker.trip(f"authentication refused: {result.error}")
+            return result
         except ApiError as exc:
-            message, refused = redact(str(exc)), redact(exc.refusal)
-            journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before,
-                                refused=refused)
-            return ActionResult(action.id, "failed", error=message, http_retries=counter.count, refused=refused)
+            return failed(redact(str(exc)), redact(exc.refusal))
         except Exception as exc:  # a bug or a payload Sigma's models reject: fail this action only
             message = redact(f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500])
-            journal.mark_failed(action.id, message, counter.count, ids=answered.ids, before=answered.before)
             refused = failure_refusal(exc, message)  # a network error stays retryable: ""
-            return ActionResult(action.id, "failed", error=message, http_retries=counter.count, refused=refused,
-                                unsent=bool(refused))
+            return failed(message, refused, unsent=bool(refused))
         ids = {**answered.ids, **ids}
         journal.mark_done(action.id, outcome, counter.count, ids=ids, before=answered.before)
         return ActionResult(action.id, "done", outcome=outcome, http_retries=counter.count, ids=ids)

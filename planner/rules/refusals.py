@@ -1,4 +1,6 @@
-"""Actions Sigma refused for good in an applied run are not planned again (tester10 finding 8).
+"""Actions Sigma refused for good in an applied run are not planned again (tester10 finding 8), nor those
+the run could not send as planned (a payload the models refuse, a fault of this tool: the journal keeps them
+the same way, :func:`planner.execute.errors.failure_refusal`).
 
 ``apply`` ends a run Sigma refused actions of for good (a final 4xx,
 :func:`planner.execute.retry.is_final_refusal`: ``403 forbidden: Member ... is provisioned by SCIM``) with
@@ -31,13 +33,22 @@ def provisioned_by_scim(action: Action, refusal: str) -> bool:
 
 def refused_again_item(action: Action, refused: AppliedRefusal, waiting: list[str]) -> ReviewItem:
     """The blocking ``applied.refused_again`` item of ``action``, which ``refused`` says Sigma refused for good
-    in an applied run; ``waiting``: the ids of the actions not planned because they wait on it."""
+    in an applied run, or the run could not send as planned (:attr:`~planner.model.AppliedRefusal.unsent`: a
+    payload the models refuse, a fault of this tool; the same plan fails it the same way); ``waiting``: the ids of the actions not planned because they wait on it."""
     member_id = target_member_id(action)
     email = getattr(action.target, "email", None)
     subject = (person_ref(member_id=member_id, email=email) if member_id
                else ItemRef(team_id=target_team_id(action), action=action.id))
     held = (f"; the {len(waiting)} action(s) waiting on it are not planned either: {', '.join(waiting)}"
             if waiting else "")
+    if refused.unsent:
+        message = (f"{action.id} could not be sent by {refused.words()}, before any answer of Sigma "
+                   f"({refused.refusal}): this plan would plan it again and apply would fail it the same way, "
+                   f"so it is not planned{held}")
+        resolution = outside_policy("correct what the action was planned from (the exports or the policy), or "
+                                    "report the fault of sigma-migrate, then fetch Sigma's export and plan again")
+        return make_review(CODE, action.id, blocking=True, subject=subject, message=message,
+                           rule="applied.refusals", evidence=ItemEvidence(action=action.id), resolution=resolution)
     message = (f"{action.id} was sent by {refused.words()} and Sigma refused it for good ({refused.refusal}): "
                f"this plan would send it again and Sigma would refuse it the same way, so it is not "
                f"planned{held}")
