@@ -193,6 +193,13 @@ class ScimState:
     """The earliest plan given to ``plan --applied``: its own ``preflight.previous_scim``, which holds for members
     made before this migration's first link instead of :attr:`previous_scim` (:func:`previous_scim_for`)."""
 
+    def managed_user(self, member_id: str) -> ScimUser | None:
+        """The user SCIM provisioned as member ``member_id`` (:attr:`users`), whose REST edits Sigma refuses with
+        403 (docs/sigma-api.md §5.3 "not editable in Sigma", §10.6), or ``None``: the one test of a SCIM-managed
+        member, for the actions (:func:`planner.rules.scim_state.settle_member_edit`) and the advice the items
+        give (:func:`planner.rules.linking.managed_mismatch_item`)."""
+        return self.users.get(member_id)
+
 
 class PersonStatus(str, Enum):
     """Where a person stands after linking (:func:`planner.rules.linking.decide`).

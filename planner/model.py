@@ -751,7 +751,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``guests.reactivated_guest``: those, and ``accountType`` (what a conversion gives them; absent: none
       sent), ``source``, ``groups``; ``linking.unclean_sigma_email``:
       ``sigmaEmail``, ``userName``, ``differences``;
-    - ``user_name_guard.mismatch``: ``linkedBy``, ``sigmaEmail``, ``idpUserName``;
+    - ``user_name_guard.mismatch``: ``linkedBy``, ``sigmaEmail``, ``idpUserName`` (and ``externalId`` for a member
+      SCIM provisioned);
       ``user_name_guard.configure_idp``: ``sigmaEmail``, ``idpUserName``;
       ``user_name_guard.invalid_user_name``: ``userName`` (as sent: ``null`` or blank when none),
       ``finding``, ``problem`` (:func:`planner.rules.linking.unsendable_user_name`);

@@ -184,12 +184,14 @@ def test_an_email_change_of_a_provisioned_member_is_a_blocking_item_not_a_rest_e
                      [provisioned("m1", "alice@old.example", "u1")])
     p = plan(snap, "user_name_guard: {on_mismatch: update_sigma_email}")
     assert kinds(p) == []
-    assert ("scim.user_name_changed", True) in review_codes(p)
-    assert ("scim.managed_member", True) in review_codes(p)
-    item = next(r for r in p.review_items if r.code == "scim.managed_member")
-    assert item.message == (
-        "alice@old.example is provisioned by SCIM (externalId u1): Sigma refuses REST edits of SCIM-managed "
-        "members (403), so set email must be made in the IdP")
+    # the guard never adopts the IdP's userName for a SCIM-managed member: it asks once, offering what settles it
+    # (was scim.managed_member and scim.user_name_changed, the plan of a REST email change: tester11 finding 8)
+    assert review_codes(p) == [("user_name_guard.mismatch", True)]
+    item = p.review_items[0]
+    assert item.message.startswith(
+        "IdP user u1 now sends userName 'alice@new.example', but SCIM provisioned member m1 with userName "
+        "'alice@old.example' (externalId u1): Sigma refuses REST edits of SCIM-managed members (403)")
+    assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"u1": "use_sigma_email"}}}
 
 
 def test_a_linked_team_with_the_planned_members_gets_no_action():

@@ -39,7 +39,7 @@ from ..matching import PLUS_TAG, AmbiguousGroup, IdentityGraph
 from ..near_addresses import NEAR_REASONS, is_look_alike, letters_outside_ascii, near_keys, near_reason
 from ..model import (
     DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, IdpUser, ItemEvidence, ItemRef, NameHint, ReviewItem,
-    SigmaMember, email_key,
+    ScimUser, SigmaMember, email_key,
 )
 from ..policy import NEVER, Guests, Linking, Policy, UserNameGuard
 from ..sources.entra import deleted_user_upn, is_ext_upn
@@ -123,16 +123,21 @@ def guard_override_uses(policy: Policy, directory: Directory, people: Iterable[P
     """What each ``user_name_guard.overrides`` entry naming an IdP user settled (:mod:`.policy_entries`):
     ``use_primary_email`` the userName sent for that user (:attr:`planner.directory.Directory.scim_user_names`);
     another the userName guard's verdict on a link of that user whose userName is not the member's email
-    (:func:`user_name_choice`: a person with a ``guard``). Without such a link it settles nothing."""
+    (:func:`user_name_choice`: a person with a ``guard``), but ``update_sigma_email`` of a member SCIM provisioned,
+    which the guard refuses (verdict ``review``). Without such a link it settles nothing."""
     if not policy.user_name_guard.overrides:
         return []
-    guarded = {p.idp_id for p in people if p.guard is not None and p.idp_id}
+    guarded = {p.idp_id: p.guard for p in people if p.guard is not None and p.idp_id}
     uses = []
     for ref, how in policy.user_name_guard.overrides.items():
         idp_id = directory.find_idp_id(ref)
         if idp_id is None:
             continue
-        if how == "use_primary_email" or idp_id in guarded:
+        if how == "update_sigma_email" and guarded.get(idp_id) == "review":  # user_name_choice: SCIM-managed
+            uses.append(EntryUse("user_name_guard.overrides", ref, "", f"SCIM provisioned IdP user {idp_id}'s member, "
+                                 "whose email Sigma refuses to change through REST: the blocking "
+                                 "user_name_guard.mismatch says what settles it"))
+        elif how == "use_primary_email" or idp_id in guarded:
             uses.append(EntryUse("user_name_guard.overrides", ref, f"{how} for IdP user {idp_id}"))
         else:
             uses.append(EntryUse("user_name_guard.overrides", ref, "", f"no link of IdP user {idp_id} sends a userName "
@@ -220,7 +225,7 @@ def differs_beyond_case(a: str | None, b: str | None) -> bool:
 
 
 def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str, provisioned: bool,
-                     on_mismatch: str, overrides: Mapping[str, str]) -> UserNameChoice:
+                     on_mismatch: str, overrides: Mapping[str, str], managed: bool = False) -> UserNameChoice:
     """The userName a link of member ``email`` (key ``key``) to IdP user ``idp_id`` (sending ``sent``,
     key ``sent_key``) sends, and the userName guard's verdict (docs/sigma-api.md §5.3: Sigma links by
     email; a userName that is not the member's email creates a second account).
@@ -231,7 +236,11 @@ def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str
     ``review``: blocking). ``on_mismatch: update_sigma_email`` never adopts a look-alike of the member's
     email written in one script per label (:func:`planner.near_addresses.is_look_alike`, tester6 finding 5:
     Cyrillic ``асе@`` for ``ace@``): that link is ``review``; only an override naming the IdP user adopts
-    it. A label mixing scripts is held by :func:`.scim_values.hold_refused` with its own verdict. No mismatch: the IdP's own spelling when the Sigma email differs from it by more
+    it. A label mixing scripts is held by :func:`.scim_values.hold_refused` with its own verdict. ``managed``
+    (SCIM provisioned the member, :meth:`planner.directory.ScimState.managed_user`): ``update_sigma_email``, from
+    ``on_mismatch`` or an override, is ``review``, since Sigma refuses the REST email change of a SCIM-managed
+    member (403, docs/sigma-api.md §5.3) and a new userName makes a second account (:func:`mismatch_item` says
+    what settles it; tester11 finding 8). No mismatch: the IdP's own spelling when the Sigma email differs from it by more
     than letter case (issue 14 item 1) or when it is not clean (:func:`~planner.sources.values.clean_address`:
     the IdP keeps sending it after the link, so :func:`.scim_values.hold_refused` judges it: a KELVIN SIGN
     ``\u212a`` lower-cases to ``k``, so ``\u212aelvin@`` differs from ``KELVIN@`` by letter case alone, but is
@@ -245,6 +254,8 @@ def user_name_choice(email: str, key: str, sent: str, sent_key: str, idp_id: str
         guard = overrides.get(idp_id, on_mismatch)
         if (guard == "update_sigma_email" and idp_id not in overrides and is_look_alike(key, sent_key)
                 and not mixed_script_parts(sent)):  # a label mixing scripts: held by .scim_values instead
+            guard = "review"
+        if guard == "update_sigma_email" and managed:
             guard = "review"
         if guard == "update_sigma_email":
             user_name, user_name_key = sent, sent_key
@@ -303,7 +314,8 @@ def linked_person(pair: LinkedPair, policy: Policy, directory: Directory, held_i
         status is _GUEST and iid in directory.in_scope_idp_ids and policy.guests.action == "convert")
     choice = user_name_choice(member.email, member.email_key or email_key(member.email),
                               directory.scim_user_names[iid], directory.scim_user_name_keys[iid], iid,
-                              provisioned, policy.user_name_guard.on_mismatch, overrides)
+                              provisioned, policy.user_name_guard.on_mismatch, overrides,
+                              directory.scim.managed_user(pair.member_id) is not None)
     embed = member.user_kind == "embed" and (status is _LINK or status is _REACTIVATE)
     if choice.invalid or embed:
         status = _HELD
@@ -701,6 +713,9 @@ def guard_item(person: Person, directory: Directory, freed: frozenset[str] = fro
     sent = directory.scim_user_names[iid]
     subject = person_ref(member_id=mid, email=member.email, idp_id=iid, user_name=sent)
     if person.guard == "review":
+        managed = directory.scim.managed_user(mid)
+        if managed is not None:
+            return managed_mismatch_item(person, sent, subject, managed, directory.idp_format)
         return mismatch_item(person, sent, subject, look_alike_parts(member.email, sent))
     if person.guard == "use_sigma_email":
         return make_review(
@@ -766,6 +781,46 @@ def mismatch_item(person: Person, sent: str, subject: ItemRef, look: list[str]) 
             {"user_name_guard": {"overrides": {iid: "use_sigma_email"}}},
             notes=[f"change the member's email to {sent} in Sigma before linking:"]),
     )
+
+
+def managed_mismatch_item(person: Person, sent: str, subject: ItemRef, user: ScimUser, idp_format: str) -> ReviewItem:
+    """The blocking ``user_name_guard.mismatch`` of a link whose IdP userName ``sent`` is not the email of a member
+    SCIM provisioned as ``user`` (the IdP changed the login after provisioning): Sigma refuses the REST email
+    change of a SCIM-managed member (403, docs/sigma-api.md §5.3, §10.6), so ``update_sigma_email`` is never
+    offered (its plan is refused: ``scim.managed_member``, ``scim.user_name_changed``); and a new userName makes
+    Sigma create a second account, which the plan after the IdP's push asks about (``scim.second_account``,
+    settled by ``linking.second_accounts``). The one snippet keeps the provisioned userName
+    (``use_sigma_email``), which the IdP must keep sending (tester11 finding 8)."""
+    iid, kept = person.idp_id, user.user_name
+    message = (f"IdP user {iid} now sends userName {sent!r}, but SCIM provisioned member {person.member_id} with "
+               f"userName {kept!r} (externalId {user.external_id}): Sigma refuses REST edits of SCIM-managed "
+               "members (403), so the member's email cannot follow the IdP (no update_sigma_email), and a new "
+               f"userName makes Sigma create a second account. Keep sending {kept!r} "
+               f"({keep_user_name_step(iid, kept, idp_format)}; user_name_guard.overrides: use_sigma_email), or let "
+               f"the IdP push {sent!r}: Sigma then makes a second account and the next plan asks about the member "
+               "left behind (scim.second_account, settled by linking.second_accounts)")
+    return make_review(
+        "user_name_guard.mismatch", person.member_id, blocking=True, subject=subject, message=message,
+        rule="user_name_guard.on_mismatch",
+        evidence=ItemEvidence(linked_by=person.link.key, sigma_email=person.member.email, idp_user_name=sent,
+                              external_id=user.external_id),
+        resolution=yaml_snippet(
+            {"user_name_guard": {"overrides": {iid: "use_sigma_email"}}},
+            notes=[f"keep sending {kept} ({keep_user_name_step(iid, kept, idp_format)}), the userName SCIM "
+                   "provisioned:"]),
+    )
+
+
+def keep_user_name_step(iid: str, user_name: str, idp_format: str) -> str:
+    """Where the IdP admin keeps IdP user ``iid`` sending ``user_name``, in the terms of the export's IdP
+    (``idp_format``): Okta's app username of the user, Entra ID's one userName attribute mapping of the app,
+    another IdP's userName mapping (docs/sigma-api.md §6.1, §6.2)."""
+    family = idp_format.split("-")[0]
+    if family == "okta":
+        return f"set the Sigma app username of IdP user {iid} to {user_name!r}"
+    if family == "entra":
+        return f"the app's userName attribute mapping must send {user_name!r} for IdP user {iid}"
+    return f"the IdP's userName mapping of the app must send {user_name!r} for IdP user {iid}"
 
 
 def outside_ascii_phrases(*values: str) -> list[str]:

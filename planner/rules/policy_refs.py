@@ -287,14 +287,29 @@ def _sharing(ref: PolicyRef, directory: Directory) -> tuple[str, ...]:
     return ()
 
 
+def renamed_idp_user(value: str, directory: Directory) -> tuple[str, str] | None:
+    """``(IdP id, userName it now sends)`` when ``value``, naming no IdP user, is the ``userName`` of a user Sigma's
+    SCIM state lists as provisioned (:attr:`planner.directory.ScimState.by_user_name`) whose ``externalId`` is an
+    IdP user of the export now sending another userName: the IdP renamed them since (tester11 finding 8); else
+    ``None``."""
+    key = email_key(value)
+    user = directory.scim.by_user_name.get(key) if key else None
+    iid = user.external_id if user is not None else None
+    if not iid or iid not in directory.idp_users or directory.scim_user_name_keys[iid] == key:
+        return None
+    return iid, directory.scim_user_names[iid]
+
+
 def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory) -> ReviewItem:
     """The blocking ``policy.unknown_reference`` item of ``ref`` (which names nothing): where it is
-    (``file:line:column`` and dotted key), what it names, and the closest existing name. Its id is
+    (``file:line:column`` and dotted key), what it names, and the closest existing name, or for an IdP user the
+    IdP renamed since Sigma's SCIM state listed them, that it did and its IdP id (:func:`renamed_idp_user`). Its id is
     ``policy.unknown_reference:<dotted key>``, with ``:team`` after a ``teams.map`` key's (the entry's group,
     its value, has the dotted key alone)."""
     where = policy.location(*ref.loc)
     path = dotted(ref.loc)
     shared = _sharing(ref, directory)
+    renamed = renamed_idp_user(ref.value, directory) if ref.kind is RefKind.IDP_USER else None
     alike: str | None = None
     by = "memberId" if ref.kind is RefKind.MEMBER else "IdP id"
     if len(shared) > 1:
@@ -303,6 +318,10 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
         close = None
     elif ref.kind is RefKind.GROUP and ref.value.startswith(REGEX_PREFIX):
         why, close = "which matches no group in the IdP export", None
+    elif renamed is not None:
+        why = (f"which is not in the IdP export: the IdP renamed them (Sigma's SCIM state lists {ref.value!r} with "
+               f"externalId {renamed[0]}, and IdP user {renamed[0]} now sends userName {renamed[1]!r})")
+        close = None
     else:
         why = f"which is not in {EXPORT[ref.kind]}"
         names = known_names(ref.kind, directory)
@@ -319,9 +338,10 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
         subject=ItemRef(policy_key=path, kind=ref.kind.value, name=ref.value),
         message=f"{where}: {path} names {ref.kind.value} {ref.value!r}, {why}{hint}; {effect}",
         rule=path.split("[")[0].rsplit(".", 1)[0] if "[" in path else path.rsplit(".", 1)[0],
-        evidence=(ItemEvidence(closest=close) if close else
+        evidence=(ItemEvidence(external_id=renamed[0]) if renamed else ItemEvidence(closest=close) if close else
                   ItemEvidence(differences=look_alike_differences(ref.value, alike)) if alike else NO_EVIDENCE),
         resolution=(f"# name one of {', '.join(shared)} by its {by} at {where}\n" if len(shared) > 1 else
+                    f"# name IdP user {renamed[0]} by its IdP id at {where} (or remove the entry)\n" if renamed else
                     f"# {alike!r} looks like {ref.value!r} and differs: never copy one into the place of the "
                     f"other; rename the one misspelt ({EXPORT_OF[ref.kind]}, then export again), or remove the "
                     f"entry at {where}\n" if alike is not None else

@@ -1350,7 +1350,7 @@ def settle_member_edit(action: Action, planned: PlannedState) -> Settlement:
     docs/sigma-api.md §5.3, §10.6): a deactivation goes through SCIM instead; a reactivation of a member
     the IdP made inactive is dropped when the link sends ``active: true``; anything else is dropped
     with a blocking ``scim.managed_member``."""
-    user = planned.state.users.get(action.target.member_id)
+    user = planned.state.managed_user(action.target.member_id)
     if user is None:
         return _settle_unkeyed_deactivation(action, planned)
     if isinstance(action, MembersDeactivate):
