@@ -94,3 +94,40 @@ def test_a_link_whose_user_name_is_still_under_review_is_not_judged():
     so no mapping item speaks of her (mail would have served her)."""
     p = entra_plan([entra_user("u-ann", "ann@example.com", "ann.lee@example.com")], [member("m2", "ann.lee@example.com")])
     assert review_codes(p) == [("user_name_guard.mismatch", True)]
+
+
+def test_no_single_mapping_offers_update_sigma_email_only_for_the_members_it_would_move():
+    """Tester11 finding 8's class: a snippet never offers what the same rules refuse. Ann's member SCIM provisioned
+    (Sigma refuses its REST email change; the guard says review) and Carol's #EXT# UPN (no userName Sigma takes:
+    the guard holds her) are named with why; only Dan's member is moved (was: update_sigma_email for all three)."""
+    from .test_rules_scim_state import provisioned, with_scim
+
+    users = [entra_user("u-carol", CAROL_UPN, "carol@north.example", guest=True),
+             entra_user("u-ann", "ann.lee@example.com", "ann.lee@example.com"),
+             entra_user("u-dan", "d.ray@example.com", "dan.ray@example.com")]
+    members = [member("m1", "carol@north.example"), member("m2", "ann@example.com"), member("m3", "dan@example.com")]
+    root = entra_user("u-root", "root@example.com", "root@example.com")
+    snap = snapshot([ROOT, *members], [root, *users], groups=[ADMINS], with_root=False)
+    snap = with_scim(dataclasses.replace(snap, idp=dataclasses.replace(snap.idp, format="entra-csv")),
+                     [provisioned("m2", "ann@example.com", "u-ann", "Admin")])
+    settled = ("user_name_guard:\n  overrides:\n    \"carol_north.example#EXT#@example.com\": use_sigma_email\n"
+               "    u-ann: use_sigma_email\n    u-dan: use_sigma_email\npreflight: {previous_scim: same_setup}\n"
+               "linking: {scim_state_conflicts: {u-ann: {newer: idp_export, userType: View}}, "
+               "overrides: [{idp: u-dan, member: m3}]}\n")
+    p = plan(snap, settled)
+    [item] = [r for r in p.review_items if r.code == "user_name_guard.no_single_mapping"]
+    assert [c.idp_id for c in item.candidates] == ["u-ann", "u-carol", "u-dan"]
+    assert item.resolution == (
+        "# give each user left the planned address as userPrincipalName in Entra ID and export again, or move the "
+        "members to the address userPrincipalName sends (update_sigma_email cannot move u-ann: SCIM provisioned "
+        "their member, whose email Sigma refuses to change through REST; u-carol: userPrincipalName sends no "
+        "userName Sigma takes):\nuser_name_guard:\n  overrides:\n    u-dan: update_sigma_email\n")
+
+    without_dan = plan(dataclasses.replace(snap, idp=dataclasses.replace(snap.idp, users=snap.idp.users[:-1])),
+                       settled.replace("    u-dan: use_sigma_email\n", "").replace(
+                           ", overrides: [{idp: u-dan, member: m3}]", ""))
+    [item] = [r for r in without_dan.review_items if r.code == "user_name_guard.no_single_mapping"]
+    assert item.resolution == (
+        "# no policy setting settles this: give each user left the planned address as userPrincipalName in Entra ID "
+        "and export again (update_sigma_email moves none of them: u-ann: SCIM provisioned their member, whose email "
+        "Sigma refuses to change through REST; u-carol: userPrincipalName sends no userName Sigma takes)\n")

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from ..directory import Directory
 from ..model import Action, IdpUser, ItemEvidence, ItemRef, ReviewItem
 from ..payloads import ScimCreateUser, ScimLinkUser
-from . import make_review, yaml_snippet
+from . import make_review, outside_policy, yaml_snippet
 
 SOURCES = ("userPrincipalName", "mail")
 """The Entra user attributes a userName mapping reads, the policy's default first."""
@@ -90,7 +90,28 @@ def mapping_items(directory: Directory, actions: Iterable[Action], scim_user_nam
     other = next(s for s in SOURCES if s != assumed)
     if not left[other]:
         return [idp_mapping_item(other, assumed, left[assumed], planned, emails, users)]
-    return [no_single_mapping_item(left, assumed, planned, emails, users)]
+    linked = {a.target.idp_id: a.target.member_id for a in actions if isinstance(a, ScimLinkUser)}
+    unmoved = {i: why for i in left[assumed] if (why := why_not_moved(i, assumed, linked, directory))}
+    return [no_single_mapping_item(left, assumed, planned, emails, users, unmoved)]
+
+
+def why_not_moved(idp_id: str, source: str, linked: Mapping[str, str], directory: Directory) -> str:
+    """Why ``user_name_guard.overrides: {idp_id: update_sigma_email}`` would not settle IdP user ``idp_id``, whom
+    ``source`` sends another userName than planned, or ``""`` when it would: the plan creates them (no member to
+    move), SCIM provisioned the member (Sigma refuses its REST email change, 403: the guard says review,
+    :func:`planner.rules.linking.user_name_choice`), or ``source`` sends no userName Sigma takes
+    (:func:`planner.rules.linking.unsendable_user_name`: the guard holds them). A snippet never offers what the
+    same rules refuse (tester11 finding 8)."""
+    from .linking import unsendable_user_name  # linking reads this module's docstring only; no import cycle at load
+
+    member_id = linked.get(idp_id)
+    if member_id is None:
+        return "the plan creates them"
+    if directory.scim.managed_user(member_id) is not None:
+        return "SCIM provisioned their member, whose email Sigma refuses to change through REST"
+    if unsendable_user_name(source_value(directory.idp_users[idp_id], source), idp_id) is not None:
+        return f"{source} sends no userName Sigma takes"
+    return ""
 
 
 def _refs(iids: list[str], source: str, planned: Mapping[str, str], emails: Mapping[str, str],
@@ -127,9 +148,12 @@ def idp_mapping_item(source: str, assumed: str, left: list[str], planned: Mappin
 
 
 def no_single_mapping_item(left: Mapping[str, list[str]], assumed: str, planned: Mapping[str, str],
-                           emails: Mapping[str, str], users: Mapping[str, IdpUser]) -> ReviewItem:
+                           emails: Mapping[str, str], users: Mapping[str, IdpUser],
+                           unmoved: Mapping[str, str] | None = None) -> ReviewItem:
     """Blocking: no attribute of :data:`SOURCES` sends every planned userName; ``left``: source -> the IdP ids
-    it would send another one."""
+    it would send another one; ``unmoved``: IdP id -> why ``update_sigma_email`` would not settle them
+    (:func:`why_not_moved`), left out of the snippet, which offers it for the others only (none: no snippet)."""
+    unmoved = unmoved or {}
     said = "; ".join(f"{s} leaves {len(ids)} ({_shown(ids, s, planned, users)})" for s, ids in left.items())
     stuck = left[assumed]
     return make_review(
@@ -139,8 +163,18 @@ def no_single_mapping_item(left: Mapping[str, list[str]], assumed: str, planned:
                  "make each user left a second account (docs/sigma-api.md §5.3, §6.2)"),
         rule="linking.scim_user_name", candidates=_refs(stuck, assumed, planned, emails, users),
         evidence=ItemEvidence(attribute=assumed, members=len(planned)),
-        resolution=yaml_snippet(
-            {"user_name_guard": {"overrides": {i: "update_sigma_email" for i in stuck}}},
-            notes=[f"give each user left the planned address as {assumed} in Entra ID and export again, or move "
-                   f"the members to the address {assumed} sends:"]),
+        resolution=_no_single_mapping_resolution(stuck, assumed, unmoved),
     )
+
+
+def _no_single_mapping_resolution(stuck: list[str], assumed: str, unmoved: Mapping[str, str]) -> str:
+    """The snippet moving the members of ``stuck`` but ``unmoved`` to the address ``assumed`` sends, each unmoved
+    one named with why; only the Entra ID step when none can move."""
+    give = f"give each user left the planned address as {assumed} in Entra ID and export again"
+    movable = [i for i in stuck if i not in unmoved]
+    cannot = "; ".join(f"{i}: {why}" for i, why in unmoved.items())
+    if not movable:
+        return outside_policy(f"{give} (update_sigma_email moves none of them: {cannot})" if cannot else give)
+    also = f" (update_sigma_email cannot move {cannot})" if cannot else ""
+    return yaml_snippet({"user_name_guard": {"overrides": {i: "update_sigma_email" for i in movable}}},
+                        notes=[f"{give}, or move the members to the address {assumed} sends{also}:"])
