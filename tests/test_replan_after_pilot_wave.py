@@ -117,7 +117,9 @@ def test_without_applied_the_item_says_applied_answers_it_and_offers_made_by_han
         "that sends no externalId may have provisioned them, or it is a member made by hand before SCIM")
     # made years before the first provisioned user: made by hand comes first
     assert item.resolution == (
-        "# unmatched.decisions: made by hand, not by the IdP: deactivate them through the REST API\n"
+        "# unmatched.decisions: made by hand, not by the IdP: deactivate them through the REST API (documents to "
+        "tomasz.nowak@acme.example); idp_export deactivates them through SCIM (documents to the provisioning admin, "
+        "priya.raman@acme.example)\n"
         "# idp_export: they left the IdP, deactivate them through SCIM; scim_state: keep them (the entry settles this "
         "disagreement only)\n"
         "unmatched:\n  decisions:\n    wendy.park@acme.example: deactivate\n"
@@ -126,6 +128,16 @@ def test_without_applied_the_item_says_applied_answers_it_and_offers_made_by_han
         "# or:\n# linking:\n#   scim_state_conflicts:\n#     wendy.park@acme.example:\n#       newer: scim_state\n"
         "#       active: true\n")
 
+    # a leaver the IdP export lists SUSPENDED, dated after SCIM's record: through SCIM by the dates, not called
+    # SCIM-managed (tester11 finding 13; with --applied they are a pre-SCIM member: the REST deactivation)
+    assert deactivations(v2)["scim.deactivate_user:H8WUhhEkx6ovMdH47QgTdStLR9pIP"] == (
+        "scim.deactivate_user", "deactivate: IdP user 00uN1aH0j2nXfO7qFcce (tom.becker@acme.example) is SUSPENDED "
+        "(listed by SCIM without an externalId, taken as provisioned by the IdP: deactivated through SCIM; Sigma gives "
+        "the documents to the provisioning admin, priya.raman@acme.example, not to tomasz.nowak@acme.example: a SCIM "
+        "deactivation names no new owner, so organization.document_owner does not apply) (the IdP export is newer "
+        "than Sigma's SCIM state: it last updated the user 2025-05-12T18:45:14Z, SCIM last changed it "
+        "2025-01-26T05:00:14Z)", "priya.raman@acme.example")
+
     # the reviewer says the IdP provisioned her: deactivated through SCIM, not called SCIM-managed
     settled = plan_again(folder, capsys, "idp", SAME_SETUP.replace(
         "linking:\n", "linking:\n  scim_state_conflicts:\n    wendy.park@acme.example: {newer: idp_export, active: "
@@ -133,7 +145,7 @@ def test_without_applied_the_item_says_applied_answers_it_and_offers_made_by_han
     kind, reason, owner = deactivations(settled)[f"scim.deactivate_user:{WENDY}"]
     assert (kind, owner) == ("scim.deactivate_user", "priya.raman@acme.example")
     assert reason == (
-        "deactivate: no IdP user matches this member (listed by SCIM without an externalId, taken as provisioned by the IdP as linking.scim_state_conflicts says: "
-        "deactivated through SCIM; Sigma gives the documents to the provisioning admin, priya.raman@acme.example, not "
+        "deactivate: no IdP user matches this member (listed by SCIM without an externalId, taken as provisioned by the IdP: deactivated"
+        " through SCIM; Sigma gives the documents to the provisioning admin, priya.raman@acme.example, not "
         "to tomasz.nowak@acme.example: a SCIM deactivation names no new owner, so organization.document_owner does "
         "not apply) (linking.scim_state_conflicts says the IdP export is newer than Sigma's SCIM state)")

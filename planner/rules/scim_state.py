@@ -418,11 +418,11 @@ def scim_documents_note(admin: DocumentOwner, rest_owner: str | None, rest_owner
     admin ``admin`` (Sigma's rule for a SCIM deactivation, docs/sigma-api.md §5.3), and, when the policy
     named another owner for the REST deactivation (``rest_owner``, from key ``rest_owner_from``), that it
     does not receive them. ``keyed``: SCIM lists the user with an ``externalId`` (SCIM-managed); a user listed
-    without one is deactivated through SCIM on the reviewer's ``linking.scim_state_conflicts`` entry, which the
-    note says instead of calling them SCIM-managed (the listing cannot tell: tester11 finding 13)."""
+    without one is taken as provisioned by the IdP (on a ``linking.scim_state_conflicts`` entry or the dates, which
+    :meth:`Verdict.reason_note` names), which the note says instead of calling them SCIM-managed (the listing
+    cannot tell: tester11 finding 13)."""
     who = admin.email or f"named by {admin.source}, who is not in the export"
-    why = ("SCIM-managed" if keyed else
-           "listed by SCIM without an externalId, taken as provisioned by the IdP as linking.scim_state_conflicts says")
+    why = "SCIM-managed" if keyed else "listed by SCIM without an externalId, taken as provisioned by the IdP"
     note = f" ({why}: deactivated through SCIM; Sigma gives the documents to the provisioning admin, {who}"
     if rest_owner and rest_owner != admin.email:
         note += f", not to {rest_owner}: a SCIM deactivation names no new owner, so {rest_owner_from} does not apply"
@@ -815,7 +815,11 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
         tail += (f"; if someone made them by hand, unmatched.decisions settles them instead ({email}: keep, or "
                  "deactivate through the REST API)")
         by_hand = {"unmatched": {"decisions": {email: "deactivate"}}}
-        by_hand_note = "unmatched.decisions: made by hand, not by the IdP: deactivate them through the REST API"
+        owner, admin = action.evidence.new_owner_email, planned.provisioning_admin.email
+        by_hand_note = ("unmatched.decisions: made by hand, not by the IdP: deactivate them through the REST API"
+                        + (f" (documents to {owner})" if owner else "")
+                        + "; idp_export deactivates them through SCIM"
+                        + (f" (documents to the provisioning admin, {admin})" if admin else ""))
         if made_long_before(user.created, set_up_by):
             choices.insert(0, by_hand)
             notes.insert(0, by_hand_note)
