@@ -258,3 +258,42 @@ def test_a_question_about_an_archived_guest_the_plan_would_reactivate_and_conver
     assert (kinds(p), review_codes(p)) == ([ROOT_LINK], [("user_name_guard.mismatch", True)])
     assert [(r.member_id, r.actions, r.review_items) for r in p.people if r.member_id == "mG"] == [
         ("mG", (), ("user_name_guard.mismatch:mG",))]
+
+
+def test_a_state_conflict_on_an_inactive_leavers_deactivation_holds_their_team_removal_too():
+    # the export lists Nina's IdP user 00uN as DEPROVISIONED (not absent) while Sigma's SCIM state has her active,
+    # the dates not saying which is newer: step 13 drops members.deactivate:mN with a blocking scim.state_conflict,
+    # and the one hold of scim_state.held_member (held_absent or PlannedState.questioned) keeps her in Finance
+    # (was: teams.remove_member:tF:mN, a REST removal, beside the question: the removals were settled before the
+    # questioned members were known; issue 10, holds3)
+    from dataclasses import replace
+
+    from .plan_factory import group, team
+    from .test_rules_new_members import NINA, OLD, ROOT_SCIM, scim_user
+
+    snap = snapshot([NINA, OLD], [user("00uN", "nina@example.com", first="Nina", last="New", active=False,
+                                       status="DEPROVISIONED")],
+                    groups=[group("gF", "Finance", ["u-root"])], teams=[team("tF", "Finance")],
+                    memberships={"tF": ["root", "mN", "mO"]})
+    snap = replace(snap, sigma=replace(snap.sigma, scim_groups=(), scim_users=(
+        ROOT_SCIM, scim_user("mN", "nina@example.com", "00uN", "2026-12-06T17:33:32Z"))))
+    p = plan(snap, LEFTOVERS_REMOVED)
+    assert kinds(p) == [("members.deactivate", "members.deactivate:mO"), ("scim.link_group", "scim.link_group:tF"),
+                        ("scim.set_group_members", "scim.set_group_members:gF"),
+                        ("teams.remove_member", "teams.remove_member:tF:mO")]
+    assert review_codes(p) == [("scim.held_member", False), ("scim.state_conflict", True)]
+    assert [(r.member_id, r.actions, r.review_items) for r in p.people if r.member_id == "mN"] == [
+        ("mN", (), ("scim.held_member:teams.remove_member:tF:mN", "scim.state_conflict:members.deactivate:mN"))]
+    assert by_id_item(p, "scim.held_member:teams.remove_member:tF:mN").message == (
+        "nina@example.com stays in team 'Finance': provisioned by SCIM, which has them active, while the IdP export "
+        "would deactivate them, and the blocking scim.state_conflict:members.deactivate:mN asks which is newer, so "
+        "the plan does not remove them while it is open; once it is settled, plan again (if they left, "
+        "linking.scim_state_conflicts: {00uN: {newer: idp_export, active: false}} deactivates them and removes them "
+        "from the team)")
+    assert (p.summary.actions["teams.remove_member"], p.summary.actions["members.deactivate"],
+            p.summary.teams.member_removals) == (1, 1, 1)
+    # settled with idp_export, nothing holds her: SCIM deactivates her and she leaves the team
+    gone = plan(snap, LEFTOVERS_REMOVED + "\nlinking: {scim_state_conflicts: {00uN: {newer: idp_export, active: false}}}")
+    assert ([a for a in kinds(gone) if "mN" in a[1]], review_codes(gone)) == (
+        [("scim.deactivate_user", "scim.deactivate_user:mN"), ("teams.remove_member", "teams.remove_member:tF:mN")], [])
+    assert gone.summary.teams.member_removals == 2

@@ -49,8 +49,8 @@ def test_a_member_kept_active_by_a_settled_conflict_stays_in_the_group_push_and_
     try:
         sigma = apply_and_fetch(plan(SNAP, FIRST), tmp_path / "wave", server)
         snap = week2(sigma)
-        # unsettled: the question (the plan is held)
-        assert review_codes(plan(snap, POLICY)) == [("scim.state_conflict", True)]
+        # unsettled: the question (the plan is held), which holds Bob in Finance too (scim.held_member)
+        assert review_codes(plan(snap, POLICY)) == [("scim.held_member", False), ("scim.state_conflict", True)]
 
         kept = plan(snap, POLICY + "\nlinking: {scim_state_conflicts: {uB: {newer: scim_state, active: true}}}")
         assert review_codes(kept) == []

@@ -30,7 +30,8 @@ sets it; docs/sandbox.md). Two steps use that state:
   ``unmatched.decisions`` entry says deactivate: made by hand).
   A removal from a SCIM-managed team stays as the teams family decided it (by the group's push, or
   through REST for a membership the push does not see, §5.4), but a removal of a member SCIM added
-  after an older IdP export is held: informational ``scim.held_member``. A provisioned user whose userName the
+  after an older IdP export, or of one whose deactivation a blocking ``scim.state_conflict`` holds, is held:
+  informational ``scim.held_member`` (:func:`held_in_teams`). A provisioned user whose userName the
   IdP would change is a blocking ``scim.user_name_changed`` item (a new userName creates a second
   account, §5.3).
 """
@@ -629,8 +630,9 @@ class PlannedState:
     :class:`~planner.rules.policy_entries.EntryUse` per disagreement): the caller's list, appended to."""
     questioned: frozenset[str] = frozenset()
     """memberIds of the SCIM-managed members whose deactivation a blocking ``scim.state_conflict`` holds
-    (:func:`settle`, before the pushes): a push of a team whose SCIM group lists them keeps them
-    (:func:`_keep_held_members`), as nothing removes a member while the question about them is open."""
+    (:func:`settle`, before the pushes and the team removals): a push of a team whose SCIM group lists them keeps
+    them (:func:`_keep_held_members`), and their team removals are held (:func:`held_in_teams`), as nothing
+    removes a member while the question about them is open."""
     export_read_at: str | None = None
     """When ``fetch-idp`` read the IdP (:attr:`planner.directory.Directory.idp_fetched_at`): the IdP's word as of
     then, which dates a team's group the export dates no membership change of (:func:`group_dates`)."""
@@ -1522,18 +1524,32 @@ def settle_team_removal(action: TeamsRemoveMember, planned: PlannedState) -> Set
     through the REST API, the cleanup Sigma names for a membership the push does not see (docs/sigma-api.md
     §5.4); never a blocking item asking the IdP to remove someone its group does not hold. But a member the
     export lacks (:func:`held_absent`) is held, as the group's member list keeps them when the team's SCIM group
-    holds them: dropped with the informational ``scim.held_member``, by the push or through REST alike (was: a
-    REST removal of such a member stood beside the blocking ``scim.state_conflict`` asking whether they are still
-    active; issue 10, holds2)."""
-    user = planned.state.users.get(action.target.member_id)
-    if user is not None and held_absent(user, planned):
+    holds them, and so is a member whose deactivation a blocking ``scim.state_conflict`` holds, whatever the export
+    says of them (:func:`held_in_teams`): dropped with the informational ``scim.held_member``, by the push or
+    through REST alike (was: a REST removal of such a member stood beside the blocking ``scim.state_conflict``
+    asking whether they are still active; issue 10, holds2 and holds3)."""
+    member_id = action.target.member_id
+    user = planned.state.users.get(member_id) or planned.state.without_external_id.get(member_id)
+    if user is not None and held_in_teams(user, planned):
         return Settlement(None, _held_member_item(action, user, planned))
     return Settlement(action)
 
 
+def held_in_teams(user: ScimUser, planned: PlannedState) -> bool:
+    """Whether SCIM-managed ``user`` keeps their team memberships whatever the export says of them: the export
+    cannot act on their absence on its word alone (:func:`held_absent`), or a blocking ``scim.state_conflict``
+    holds their deactivation (:attr:`PlannedState.questioned`: the export lists them inactive or outside
+    ``scope.groups``, SCIM has them active, and neither the dates nor the policy say which is newer). The one
+    rule of :func:`settle_team_removal`, absent or inactive alike, as the team's push keeps them
+    (:func:`_keep_held_members`) (was: the removal of an inactive leaver stood beside the question; issue 10,
+    holds3)."""
+    return user.id in planned.questioned or held_absent(user, planned)
+
+
 def _held_member_item(action: TeamsRemoveMember, user: ScimUser, planned: PlannedState) -> ReviewItem:
-    """Informational ``scim.held_member``: ``user``, absent from the export, stays in a team; the message
-    says what the dates show (:attr:`ChangeDates.absence`, the reading ``scim.state_conflict`` words too): an
+    """Informational ``scim.held_member``: ``user`` stays in a team (:func:`held_in_teams`). For a member the export
+    lists but a blocking ``scim.state_conflict`` holds the deactivation of, the message names that question and
+    the entry that settles it; for one absent from the export, it says what the dates show (:attr:`ChangeDates.absence`, the reading ``scim.state_conflict`` words too): an
     export newer than SCIM's record of them (deleted in the IdP, or left out of the export), one older than
     them (SCIM created them after its newest record: evidence ``scimCreated``; was judged by SCIM's last change,
     which a push after the export moves for a person made before it), or no dates; and
@@ -1543,6 +1559,19 @@ def _held_member_item(action: TeamsRemoveMember, user: ScimUser, planned: Planne
     key = user.external_id or user.user_name
     entry = f"linking.scim_state_conflicts: {{{key}: {{newer: idp_export, active: false}}}}"
     absence = dates.absence
+    if user.id in planned.questioned and not held_absent(user, planned):
+        question = f"scim.state_conflict:members.deactivate:{target.member_id}"
+        why = (f"provisioned by SCIM, which has them active, while the IdP export would deactivate them, and the "
+               f"blocking {question} asks which is newer")
+        return make_review(
+            "scim.held_member", action.id, blocking=False,
+            subject=person_ref(member_id=target.member_id, email=target.email, user_name=user.user_name),
+            message=(f"{target.email or user.user_name} stays in team {target.name!r}: {why}, so the plan does not "
+                     f"remove them while it is open; once it is settled, plan again (if they left, {entry} "
+                     "deactivates them and removes them from the team)"),
+            rule="scim_state.held_member",
+            evidence=ItemEvidence(action=action.id, external_id=user.external_id or UNSET,
+                                  scim_last_modified=dates.scim))
     if absence == ABSENT_FROM_NEWER_EXPORT:
         why = (f"absent from an IdP export newer than SCIM's record of them (SCIM last changed them {dates.scim}, "
                f"the export has records of {dates.export_newest}): deleted in the IdP, or left out of the export "
@@ -1607,8 +1636,10 @@ def settle(state: ScimState, actions: list[Action], conflicts: Mapping[str, str]
         return actions, []
     planned = PlannedState.of(state, actions, conflicts, idp_users, provisioning_admin, returning, idp_groups, uses,
                               idp_fetched_at)
-    # the pushes last: a push keeps whom a blocking question about their deactivation holds (PlannedState.questioned)
-    first = {i: settle_action(a, planned) for i, a in enumerate(actions) if not isinstance(a, ScimSetGroupMembers)}
+    # the pushes and the team removals last: both keep whom a blocking question about their deactivation holds
+    # (PlannedState.questioned), so the deactivations are settled first
+    last = (ScimSetGroupMembers, TeamsRemoveMember)
+    first = {i: settle_action(a, planned) for i, a in enumerate(actions) if not isinstance(a, last)}
     questioned = frozenset(actions[i].target.member_id for i, x in first.items()
                            if isinstance(actions[i], MembersDeactivate) and x.action is None
                            and x.review_item is not None and x.review_item.code == "scim.state_conflict")
@@ -1641,4 +1672,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "membership_verdict", "kept_absent", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "membership_verdict", "kept_absent", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "held_in_teams", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
