@@ -157,3 +157,27 @@ def test_a_journal_older_than_the_reversals_table_reads_none_and_gains_it_on_ope
     assert str(refused.value) == f"{path}: journal belongs to plan sha256:aa, not sha256:cc"
     record_reversal(path, "sha256:aa", row)
     assert read_reversals(path) == [row]
+
+
+def test_approve_and_a_dry_run_of_a_rolled_back_plan_say_so_with_applys_line(rolled_back):
+    """approve (with --force too) refuses with apply's one line, exit 1, the approval untouched; apply --dry-run
+    notes it and exits 1, as for apply's other refusals (reversals.check_not_reversed, the one function) (was:
+    approve --force approved it again and --dry-run of the finished plan noted nothing, exit 0; issue 10,
+    holds3)."""
+    server, counter, cli = rolled_back
+    code, out, err = cli("apply", "plan.json", "--dry-run")  # applied, not rolled back yet: a re-apply
+    assert (code, [line for line in out.splitlines() if line.startswith("# note")], err) == (0, [], "")
+    code, out, err = cli("apply", "undo.json")
+    assert code == 0, out + err
+    (recorded,) = read_reversals(journal_path(Path("plan.json")))
+    approval, writes = Path("plan.json.approval").read_bytes(), counter.total()
+
+    for extra in ((), ("--force",)):
+        code, out, err = cli("approve", "plan.json", "--by", "T12", *extra, targets=False)
+        assert (code, out, err.splitlines()) == (1, "", [refusal(recorded.at)]), extra
+    assert Path("plan.json.approval").read_bytes() == approval
+    code, out, err = cli("apply", "plan.json", "--dry-run")
+    assert (code, err) == (1, "")
+    assert [line for line in out.splitlines() if line.startswith("# note")] == [
+        "# note: apply will refuse: " + refusal(recorded.at).removeprefix("sigma-migrate: error: ")]
+    assert counter.total() == writes  # nothing sent

@@ -151,9 +151,16 @@ def test_plan_wave_replan_rest_verify_drift_undo(tmp_path, capsys, monkeypatch):
             assert told.evidence.written_by == written and blind.evidence.written_by is UNSET
             assert told.message == blind.message.replace("): which is newer?", f"); {written}: which is newer?")
 
-        # an applied plan is not approved again without --force; the approval is kept
-        code, out, err = run_cli(capsys, "approve", str(plan_path), "--by", "Mallory")
-        assert code == 1 and "was already applied" in err and "needs --force" in err
+        # a plan an applied undo plan rolled back is not approved again, with --force neither: apply's line
+        # (was: 'was already applied ... needs --force', as for a plan applied and not rolled back; issue 10,
+        # holds3); the approval is kept
+        approval = plan_path.with_name(plan_path.name + ".approval").read_bytes()
+        for extra in ((), ("--force",)):
+            code, out, err = run_cli(capsys, "approve", str(plan_path), "--by", "Mallory", *extra)
+            assert (code, len(err.splitlines())) == (1, 1) and err.startswith(
+                f"sigma-migrate: error: {plan_path}: this plan was rolled back by undo plan {undo_path} "
+                f"({undo.digest}) run 1 (started "), err
+        assert plan_path.with_name(plan_path.name + ".approval").read_bytes() == approval
 
 
 def test_undo_of_an_unapplied_plan_or_a_foreign_journal_is_one_line_and_writes_nothing(tmp_path, capsys):

@@ -1190,13 +1190,13 @@ def write_results(plan: Plan, report: ApplyReport, redactor: Redactor, *, html: 
 
 EXIT_DRY_RUN_REFUSED = 1
 """Exit status of ``apply --dry-run`` when apply would refuse the plan (not approved, approved for
-another target, blocking review items): the status apply itself would exit with."""
+another target, blocking review items, rolled back by an applied undo plan): the status apply itself would exit with."""
 
 
 @dataclass(frozen=True)
 class DryRun:
     """What ``apply --dry-run`` prints (``lines``) and why apply would refuse the plan (not approved,
-    another target, blocking items, an unfinished run of it; ``refusals``,
+    another target, blocking items, an unfinished run of it, a rollback by an applied undo plan; ``refusals``,
     one line each, also printed as ``# note: ...``; empty: apply would go ahead)."""
 
     lines: tuple[str, ...]
@@ -1250,6 +1250,10 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
     if journal_digest == plan.digest:
         try:
             check_unfinished_run(plan_path, runs, rows, wave, resume=options.resume)
+        except ApplyRefused as exc:
+            refusals.append(f"apply will refuse: {exc}")
+        try:
+            check_not_reversed(plan_path, plan)  # apply's one line, in every mode
         except ApplyRefused as exc:
             refusals.append(f"apply will refuse: {exc}")
     lines += [f"# note: {r}" for r in refusals]

@@ -52,6 +52,7 @@ from ..rules import settled_outside_policy
 from .actions import apis_used
 from .errors import ApplyRefused
 from .journal import read_runs, utc_now
+from .reversals import check_not_reversed
 from .stale import NamedMember, named_members
 from .targets import Targets, resolve_targets, same_base_url
 
@@ -178,8 +179,9 @@ def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None 
     policy's ``targets``). Raises :class:`planner.planfile.PlanFileError` for an
     unreadable or tampered plan, :class:`planner.execute.targets.TargetError` for an
     unsafe base URL, and :class:`ApplyRefused` for an empty name, a plan that cannot be
-    applied (blocking items, failed guards, :func:`check_scim_organization_checkable`), or a plan already applied (a run in its journal)
-    without ``force``. Earlier approvals are kept in ``history``. Written atomically.
+    applied (blocking items, failed guards, :func:`check_scim_organization_checkable`, a plan an applied undo plan
+    rolled back: :func:`planner.execute.reversals.check_not_reversed`, whatever ``force`` says), or a plan already
+    applied (a run in its journal) without ``force``. Earlier approvals are kept in ``history``. Written atomically.
     """
     approver = " ".join((default_approver(os.environ) if by is None else by).split())
     if not approver:
@@ -187,6 +189,7 @@ def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None 
     plan = read_plan(plan_path, with_policy=True)
     check_plan_is_applicable(plan, plan_path)
     check_scim_organization_checkable(plan, plan_path)
+    check_not_reversed(plan_path, plan)  # an applied undo plan rolled it back: every apply refuses, --force too
     journal_digest, runs = read_runs(plan_path)
     if runs and journal_digest == plan.digest and not force:
         last = runs[-1]

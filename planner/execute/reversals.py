@@ -7,7 +7,7 @@ An undo plan (``sigma-migrate undo``, :mod:`planner.execute.undo`) names the pla
 undone plan's apply lock, so no apply of that plan runs meanwhile). Every later apply of the undone plan,
 in every mode (a new wave, ``--resume``, a re-apply of a finished plan), reads that row as soon as the
 journal is open and refuses before anything is sent (:func:`check_not_reversed`), naming the undo plan,
-its run and the actions it would redo: its approval was for the state before the rollback, and a
+its run and the actions it would redo (``approve`` refuses with the same line, ``apply --dry-run`` notes it): its approval was for the state before the rollback, and a
 re-apply of a finished plan would run every reversed action again (the stale check cannot see it: the
 undo restored the very state the plan was made against; tester11 finding 10). Only a new plan settles
 it: fetch Sigma's export, plan and approve again.
@@ -25,7 +25,9 @@ from typing import Sequence
 
 from ..model import Action, Plan
 from .errors import ApplyRefused
-from .journal import Journal, ReversalRow, apply_lock, read_journal_file, record_reversal
+from .journal import (
+    Journal, ReversalRow, apply_lock, journal_path, read_journal_file, read_reversals, record_reversal,
+)
 
 UNDONE_JOURNAL_KIND = "apply.journal"
 """The ``inputs`` kind under which an undo plan names the journal it was made from."""
@@ -110,10 +112,26 @@ def _label(action: Action) -> str:
     return getattr(action.target, "email", "") or getattr(action.target, "name", "") or ""
 
 
-def check_not_reversed(plan_path: str | Path, plan: Plan, journal: Journal | None) -> None:
-    """Refuse (:class:`ApplyRefused`, :func:`reversal_message`) an apply of ``plan`` whose ``journal`` records
-    a run of an undo plan of it; nothing is read from Sigma, nothing written."""
-    reversals = journal.reversals() if journal is not None else []
+def recorded_reversals(plan_path: str | Path, plan: Plan, journal: Journal | None = None) -> list[ReversalRow]:
+    """The runs of undo plans of ``plan`` its journal records, oldest first: those of ``journal`` when apply has
+    it open, else of the journal beside ``plan_path`` read-only (``approve``, ``apply --dry-run``: nothing is
+    written); ``[]`` without a journal, or with one of another plan (another digest: the reversals it records
+    are not this plan's). Raises :class:`ApplyRefused` (one line) for a file that is not a journal."""
+    if journal is not None:
+        return journal.reversals()
+    path = journal_path(plan_path)
+    if read_journal_file(path)[0] != plan.digest:
+        return []
+    return read_reversals(path)
+
+
+def check_not_reversed(plan_path: str | Path, plan: Plan, journal: Journal | None = None) -> None:
+    """Refuse (:class:`ApplyRefused`, :func:`reversal_message`) ``plan`` when its journal (``journal``, apply's
+    open one, else the file beside ``plan_path``: :func:`recorded_reversals`) records a run of an undo plan of
+    it: the one refusal of every apply (in every mode), of ``approve`` (with ``--force`` too: no apply of it
+    would run) and of ``apply --dry-run`` (a note, exit 1); nothing is read from Sigma, nothing written (was:
+    ``approve`` and ``--dry-run`` said nothing of the rollback; issue 10, holds3)."""
+    reversals = recorded_reversals(plan_path, plan, journal)
     if reversals:
         raise ApplyRefused(reversal_message(plan_path, plan, reversals))
 
