@@ -90,9 +90,11 @@ def test_ctrl_c_of_a_wave_says_resume_with_its_selection_and_resume_runs_only_th
         assert journal_states(journal_path(plan)) == {"done": 10, "pending": 10}
         assert {aid for aid, r in read_journal(plan)[2].items() if r.state == "done"} == set(LINKS)
         assert counter.total() == 10
-        assert outcome_lines(report)[-1] == (f"Wave 'only kind:scim.link_user' done; 10 action(s) of the plan are "
-                                             f"left for later waves: sigma-migrate apply {plan} (the rest) or "
-                                             "--only ... (the next wave)")
+        assert outcome_lines(report)[-1] == (f"Wave 'only kind:scim.link_user' converged; 10 of 20 action(s) of the "
+                                             "plan not applied yet (2 members.deactivate, 3 scim.create_user, 1 scim.link_group, "
+                                             "2 scim.set_account_type, 2 teams.remove_member): "
+                                             f"`sigma-migrate apply {plan}` applies the rest, or "
+                                             f"`sigma-migrate apply {plan} --only ...` the next wave")
         rest = apply_plan(plan, options_for(server, auto_approve=True, resume=True))  # the wave converged: not bound
         assert (rest.status, rest.writes, counter.total()) == ("converged", 10, 20)
     finally:

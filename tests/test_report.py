@@ -598,6 +598,7 @@ RESULT = {
     "finished_at": "t1", "seconds": 1.5, "approval": None, "plan": "plan.json",
     "digest": "sha256:" + "d" * 64, "journal": "plan.journal.sqlite", "tool_version": "0.1.0",
     "run": 1, "wave": "", "wave_actions": 1, "plan_actions": 1, "plan_left": 0,
+    "plan_left_by_kind": {},
     "counts": {"pending": 0, "running": 0, "done": 1, "failed": 0, "skipped": 0}, "writes": 1,
     "verification": None, "refused": {}, "next_step": None, "next_step_lines": [],
     "by_kind": {"scim.link_user": {"written_this_run": 1, "already_this_run": 0, "written_by_interrupted_run": 0,

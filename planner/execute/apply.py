@@ -314,6 +314,10 @@ class ApplyReport:
     """Ids of the actions this run was given (the whole plan when no wave)."""
     plan_left: int = 0
     """Actions of the plan outside this wave and not done yet (a later wave runs them)."""
+    plan_left_by_kind: Mapping[str, int] = field(default_factory=dict)
+    """``plan_left`` by action kind (``{"members.deactivate": 10, ...}``, sorted by kind)."""
+    plan_actions: int = 0
+    """How many actions the plan has, all waves together."""
     selection: tuple[str, ...] = ()
     """The ``--only`` / ``--limit`` words of this run (:func:`planner.execute.resume.selection_words`)."""
     left: WhatIsLeft = field(default_factory=WhatIsLeft)
@@ -321,20 +325,24 @@ class ApplyReport:
 
     @property
     def next_step(self) -> str | None:
-        """What settles the run: ``None`` (converged), ``verify`` (unverified: ``sigma-migrate verify``
-        later), ``plan_again`` (:attr:`WhatIsLeft.plan_again_only`), else ``resume``."""
+        """What comes after the run: ``None`` (converged, nothing of the plan left), ``apply_rest`` (a wave
+        converged and ``plan_left`` actions of the plan are not applied yet: apply the rest or the next wave,
+        :func:`wave_left_line`), ``verify`` (unverified: ``sigma-migrate verify`` later), ``plan_again``
+        (:attr:`WhatIsLeft.plan_again_only`), else ``resume``."""
         if self.status == "converged":
-            return None
+            return "apply_rest" if self.plan_left else None
         if self.status == "unverified":
             return "verify"
         return "plan_again" if self.left.plan_again_only else "resume"
 
     @property
     def exit_code(self) -> int:
-        """0 converged, :data:`EXIT_UNVERIFIED` (4) unverified, :data:`EXIT_PLAN_AGAIN` (5) when only a new
-        plan settles what is left, :data:`EXIT_INCOMPLETE` (3) otherwise (a ``--resume`` continues)."""
-        return {None: 0, "verify": EXIT_UNVERIFIED, "plan_again": EXIT_PLAN_AGAIN}.get(self.next_step,
-                                                                                       EXIT_INCOMPLETE)
+        """0 converged (a wave too, whatever the plan has left), :data:`EXIT_UNVERIFIED` (4) unverified,
+        :data:`EXIT_PLAN_AGAIN` (5) when only a new plan settles what is left, :data:`EXIT_INCOMPLETE` (3)
+        otherwise (a ``--resume`` continues)."""
+        if self.status == "converged":
+            return 0
+        return {"verify": EXIT_UNVERIFIED, "plan_again": EXIT_PLAN_AGAIN}.get(self.next_step or "", EXIT_INCOMPLETE)
 
     def summary_dict(self) -> dict[str, Any]:
         """The ``--json`` summary: status, counts, writes, failures, verification counts, files."""
@@ -400,6 +408,7 @@ class ApplyReport:
             "wave_actions": len(self.wave_actions),
             "plan_actions": len(plan.actions),
             "plan_left": self.plan_left,
+            "plan_left_by_kind": dict(self.plan_left_by_kind),
             "approval": None if self.approval is None else {
                 "approver": self.approval.approver, "approved_at": self.approval.approved_at,
                 "digest": self.approval.digest,
@@ -414,7 +423,7 @@ class ApplyReport:
             "journal": journal_path(self.plan_path).name,
             "refused": dict(self.left.refused),
             "next_step": self.next_step,
-            "next_step_lines": next_step_lines(self) if self.status not in ("converged", "unverified") else [],
+            "next_step_lines": next_step_lines(self),
             "actions": actions,
             "verification": self.verification.to_dict() if self.verification else None,
         }
@@ -463,19 +472,35 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
         lines.append(f"Result: {report.result_file}")
     if report.html_file:
         lines.append(f"Report with result: {report.html_file}")
-    if report.status not in ("converged", "unverified"):
-        lines.extend(next_step_lines(report))
-    elif report.plan_left:
-        lines.append(f"Wave {report.wave!r} done; {report.plan_left} action(s) of the plan are left for later waves: "
-                     f"sigma-migrate apply {report.plan_path} (the rest) or --only ... (the next wave)")
+    lines.extend(next_step_lines(report))
     return lines
 
 
+def wave_left_line(report: "ApplyReport") -> str:
+    """What a wave that converged (or whose every action is done, ``unverified``) says of the rest of the plan
+    (tester12 finding 5), in ``verify``'s words (:func:`planner.execute.verify_plan.verify_lines`: "not
+    applied yet"): ``Wave 'only group:Finance' converged; 173 of 196 action(s) of the plan not applied yet
+    (10 members.deactivate, 2 members.disable_guest, ...): `sigma-migrate apply v1.json` applies the rest,
+    or `sigma-migrate apply v1.json --only ...` the next wave``; the kinds from
+    :attr:`ApplyReport.plan_left_by_kind`. The terminal, the result file's ``next_step_lines`` and the result
+    page (:mod:`planner.execute.result_html`) all print this line."""
+    how = "converged" if report.status == "converged" else "done"
+    kinds = ", ".join(f"{n} {kind}" for kind, n in report.plan_left_by_kind.items())
+    plan = shlex.quote(report.plan_path)
+    return (f"Wave {report.wave!r} {how}; {report.plan_left} of {report.plan_actions} action(s) of the plan "
+            f"not applied yet ({kinds}): `sigma-migrate apply {plan}` applies the rest, "
+            f"or `sigma-migrate apply {plan} --only ...` the next wave")
+
+
 def next_step_lines(report: "ApplyReport") -> list[str]:
-    """What settles a run that did not converge (tester9 finding F2): the :func:`plan_again_line` when
-    Sigma refused actions for good, and ``Continue with: sigma-migrate apply plan.json --resume`` when
-    something a ``--resume`` may do is left (:class:`WhatIsLeft`), saying it runs only those when refused
-    ones are left too."""
+    """What comes after a run, as apply prints it last and the result file keeps it (``next_step_lines``):
+    for a run that converged, or whose every action is done (``unverified``), the :func:`wave_left_line`
+    when the plan has actions left outside its wave, else nothing; for a run that did not converge
+    (tester9 finding F2), the :func:`plan_again_line` when Sigma refused actions for good, and
+    ``Continue with: sigma-migrate apply plan.json --resume`` when something a ``--resume`` may do is
+    left (:class:`WhatIsLeft`), saying it runs only those when refused ones are left too."""
+    if report.status in ("converged", "unverified"):
+        return [wave_left_line(report)] if report.plan_left else []
     left = report.left
     lines = [plan_again_line(left, report.plan_path)] if left.refused else []
     if not left.plan_again_only:
@@ -1093,7 +1118,9 @@ def _finish_run(plan_path: Path, plan: Plan, approval: Approval | None, actions:
     counts = {s: 0 for s in ("done", "failed", "skipped", "pending", "running")}
     for aid in wave.action_ids:
         counts[rows[aid].state] = counts.get(rows[aid].state, 0) + 1
-    plan_left = sum(1 for aid, r in rows.items() if aid not in in_wave and r.state != "done")
+    left_kinds = Counter(a.kind.value for a in plan.actions
+                         if a.id not in in_wave and a.id in rows and rows[a.id].state != "done")
+    plan_left = sum(left_kinds.values())
     results = finished.results
     writes = sum(1 for r in results.values() if r.outcome == "written")
     status = run_status([rows[a.id].state for a in actions], verification, finished.stop_reason)
@@ -1103,7 +1130,8 @@ def _finish_run(plan_path: Path, plan: Plan, approval: Approval | None, actions:
         started_at=finished.started_at, finished_at=utc_now(), seconds=time.monotonic() - finished.t0,
         results=results, journal_rows=rows, verification=verification, counts=counts, writes=writes,
         stop_reason=finished.stop_reason, run_id=finished.run_id, wave=wave.label, wave_actions=wave.action_ids,
-        plan_left=plan_left, selection=selection_words(wave), left=what_is_left(actions, rows, results),
+        plan_left=plan_left, plan_left_by_kind=dict(sorted(left_kinds.items())), plan_actions=len(plan.actions),
+        selection=selection_words(wave), left=what_is_left(actions, rows, results),
     )
 
 
@@ -1114,7 +1142,8 @@ def interrupted_verification_line(plan_path: str | Path, report: ApplyReport) ->
     ``--resume`` that runs them again (status ``incomplete`` or ``stopped``)."""
     c = report.counts
     if report.status == "unverified":
-        head = f"interrupted during verification: every action is done; run `sigma-migrate verify {plan_path}`"
+        head = (f"interrupted during verification: every action {'of the wave ' if report.plan_left else ''}is done; "
+                f"run `sigma-migrate verify {plan_path}`")
     elif report.left.plan_again_only:
         head = f"interrupted during verification: {plan_again_line(report.left, plan_path)}"
     else:

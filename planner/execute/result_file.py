@@ -102,15 +102,16 @@ class VerificationRecord(ResultRecord):
 
 class ApplyResultFile(ResultRecord):
     """``<plan>.result.json``: the plan (file name, digest), the run (``mode``, ``run`` number,
-    ``wave`` label and size, what the plan has ``plan_left``), its ``approval`` (``None``:
+    ``wave`` label and size, what the plan has ``plan_left``, by kind ``plan_left_by_kind``), its ``approval`` (``None``:
     ``--auto-approve``), ``status`` (``converged``, ``unverified``, ``incomplete``, ``stopped`` with
     ``stop_reason``), times
     (ISO 8601 UTC; ``seconds``), the run's actions by state (``counts``), this run's ``writes``, the
     ``journal`` file name, ``by_kind`` (:class:`KindCounts`), one :class:`ActionOutcome` per action
     of the run, and the ``verification`` (``None``: none ran). What settles a run that did not converge, as
     apply printed it (tester10 finding 16): ``refused`` (``{action id: why}`` of what Sigma refused for good),
-    ``next_step`` (``None`` converged, ``verify``, ``plan_again``, ``resume``) and ``next_step_lines`` (the
-    ``Plan again:`` / ``Continue with:`` lines, :func:`planner.execute.apply.next_step_lines`)."""
+    ``next_step`` (``None`` converged, ``apply_rest`` a wave converged with ``plan_left`` actions of the plan not
+    applied yet, ``verify``, ``plan_again``, ``resume``) and ``next_step_lines`` (the ``Plan again:`` /
+    ``Continue with:`` lines, or a wave's line on the rest of the plan, :func:`planner.execute.apply.next_step_lines`)."""
 
     plan: str
     digest: str
@@ -121,6 +122,7 @@ class ApplyResultFile(ResultRecord):
     wave_actions: int
     plan_actions: int
     plan_left: int
+    plan_left_by_kind: dict[str, int]
     approval: ResultApproval | None
     status: str
     stop_reason: str | None
