@@ -146,8 +146,8 @@ from .payloads import (
 from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
-    Outcome, account_types, app_assignment, duplicates, guards, guests, inputs, linking, organization, policy_entries,
-    policy_refs, preflight, refusals, scim_state, scim_values, scope, teams, unmatched, user_name_mapping,
+    Outcome, account_types, app_assignment, duplicates, examples, guards, guests, inputs, linking, organization,
+    policy_entries, policy_refs, preflight, refusals, scim_state, scim_values, scope, teams, unmatched, user_name_mapping,
 )
 from .directory import Directory, Person, PersonStatus, build_directory, export_organization_id
 
@@ -315,6 +315,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(inputs.group_name_separator_items(directory))  # held at step 9b
     explained = frozenset(g for g in graph.ambiguous if duplicates.explains(directory, g))
     linked = linking.decide(policy, directory, graph, explained=explained, freed=renames.renamed,
+                            freed_for_moves=renames.pending_ids,
                             held_idp_users=held | damaged_idp, held_members=damaged_members | provisioned.held_members,
                             excluded=excluded.idp_ids)
     outcome.extend(linked.outcome)
@@ -456,16 +457,23 @@ def fold_addresses(directory: Directory, people: tuple[Person, ...], graph: Iden
     ``linking.duplicate_email`` items (with ``linking.duplicates``' own items) go to ``outcome``.
     Returns ``frees``: address -> ``[(memberId, id of the action moving them off it)]``, what every
     link, create or email change sending the address waits for."""
-    if not shared:
+    if not shared and not renames.pending:
         return {}
+    moved = duplicates.moved_onto([p for p in people if p.status in _LINKED], renames, directory)
+    if renames.pending:
+        outcome.uses.extend(duplicates.pending_uses(renames, moved, directory))
+        renames = duplicates.with_pending(renames, moved, directory)
+    contested = {**shared, **moved}
     # only who sends a shared address or leaves their own matters
-    sending = [p for p in people if (p.user_name_key in shared or p.guard == "update_sigma_email") and p.status in _LINKED]
-    linked = duplicates.linked_holders(sending, shared)
+    sending = [p for p in people
+               if (p.user_name_key in contested or p.guard == "update_sigma_email") and p.status in _LINKED]
+    linked = duplicates.linked_holders(sending, contested)
     groups = duplicates.ambiguous_by_address(directory, graph.ambiguous)
-    uses = [duplicates.address_use(key, shared[key], linked, renames, groups.get(key, ())) for key in sorted(shared)]
+    uses = [duplicates.address_use(key, contested[key], linked, renames, groups.get(key, ()),
+                                   duplicates.incoming(key, moved, directory)) for key in sorted(contested)]
     aliases = duplicates.choose_aliases([mid for use in uses for mid in use.renamed], directory)
     holders = frozenset(mid for use in uses if use.blocked for mid in use.holders)
-    teams = duplicates.team_counts(directory, holders) if holders else {}
+    teams = examples.team_counts(directory, holders) if holders else {}
     frees = {}
     for use in uses:
         decision = duplicates.decide_address(use, aliases, renames, directory, teams)

@@ -9,11 +9,12 @@ from planner.directory import Link, Person, PersonStatus, build_directory
 from planner.matching import AmbiguousGroup
 from planner.model import ItemEvidence
 from planner.payloads import EmailState, MemberRef, SetEmailEvidence
+from planner.rules.examples import team_counts
 from planner.rules.policy_entries import EntryUse
 from planner.rules.duplicates import (
     AddressUse, Exclusions, IdpCollision, LinkedHolders, Renames, address_use, ambiguous_by_address,
     ambiguous_matches, choose_aliases, decide_address, explains, idp_collision_item, idp_collisions,
-    linked_holders, resolve, resolve_excluded, shared_addresses, taken_addresses, team_counts,
+    linked_holders, resolve, resolve_excluded, shared_addresses, taken_addresses,
 )
 
 BOB1 = member("m1", "bob@x.example", "Bob", "Ray", member_type="Act", created_at="2023-04-08T15:42:43Z")

@@ -4,7 +4,6 @@ small directory, the exact status."""
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from .plan_factory import group, kinds, member, plan, policy, snapshot, user
 from planner.directory import PersonStatus, build_directory
@@ -216,8 +215,15 @@ def test_guard_item_email_taken_unless_the_holder_is_freed():
                            d, frozenset(), {}).person
     item = guard_item(person, d)
     assert (item.id, item.blocking) == ("user_name_guard.email_taken:m1", True)
-    assert item.message == "cannot change 'ann@x.example' to 'a.lee@corp.example': another Sigma member already has that email"
-    assert yaml.safe_load(item.resolution) == {"user_name_guard": {"overrides": {"u1": "use_sigma_email"}}}
+    assert item.message == ("cannot change 'ann@x.example' to 'a.lee@corp.example': another Sigma member already has "
+                            "that email: m2 (a.lee@corp.example, active)")
+    assert [c.fields() for c in item.candidates] == [{"memberId": "m2", "email": "a.lee@corp.example", "status": "active"}]
+    # an active holder: the Sigma email first, renaming the holder only as the alternative (tester12 finding 13)
+    assert item.resolution == (
+        "# send the member's Sigma email ann@x.example (the IdP app's username of IdP user u1), or free the address "
+        "by renaming the other member(s) (linking.duplicates: rename):\n"
+        "user_name_guard:\n  overrides:\n    u1: use_sigma_email\n"
+        "# or:\n# linking:\n#   duplicates:\n#     m2: rename\n")
     assert guard_item(person, d, frozenset({"m2"})) is None
 
 

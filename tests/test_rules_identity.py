@@ -116,7 +116,7 @@ def test_a_member_left_without_a_candidate_is_named_in_the_suggestion():
     (item,) = p.review_items
     assert item.code == "linking.ambiguous"
     assert item.resolution == (
-        "# pick the member each IdP user is; the pairing m1 -> u1 is only an example\n"
+        "# pick the member each IdP user is; the pairing m1 -> u1 is only an example (active, most teams, newest first)\n"
         "# m2 would be left without an IdP user: unmatched, the `unmatched` policy decides (deactivate, keep)\n"
         "linking:\n  overrides:\n    - {idp: u1, member: m1}\n"
     )

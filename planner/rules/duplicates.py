@@ -59,6 +59,7 @@ from ..payloads import EmailState, MemberRef, SetEmailEvidence
 from ..policy import Policy
 from ..sources.values import clean_address
 from . import action_id, make_action, make_review, yaml_snippet
+from .examples import example_rank, member_status
 from .policy_entries import EntryUse
 
 ALIAS_TAG = "dup"
@@ -159,37 +160,96 @@ class Renames:
     """``linking.duplicates`` resolved (:func:`resolve`): ``decisions`` memberId -> ``rename`` |
     ``deactivate`` (only members whose address another member shares), and ``uses``, what each entry naming a
     member settled (:mod:`.policy_entries`: an entry naming a member whose address nobody else has settles
-    nothing, the informational ``policy.unused_entry``; blocking for ``deactivate``)."""
+    nothing, the informational ``policy.unused_entry``; blocking for ``deactivate``). ``pending``: memberId ->
+    ``(entry key, decision)`` of the entries naming a member whose address no other member has but an IdP user
+    sends as its userName: they settle a ``user_name_guard.email_taken`` (another member's email moves onto that
+    address, ``update_sigma_email``) and their use is known after linking (:func:`pending_uses`)."""
 
     decisions: Mapping[str, str] = field(default_factory=dict)
     uses: tuple[EntryUse, ...] = ()
     protected: frozenset[str] = frozenset()
     """The memberIds the guards protect (:meth:`~planner.directory.Directory.protected_members`): a
     ``linking.duplicate_email`` snippet keeps their address or renames them, never deactivates them."""
+    pending: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def renamed(self) -> frozenset[str]:
         """The members whose address ``linking.duplicates`` frees."""
         return frozenset(self.decisions)
 
+    @property
+    def pending_ids(self) -> frozenset[str]:
+        """The memberIds of :attr:`pending`."""
+        return frozenset(self.pending)
+
 
 def resolve(policy: Policy, directory: Directory, shared: SharedAddresses) -> Renames:
     """Resolve ``linking.duplicates`` (keys: memberId, or an email that names one member)."""
     holders = {mid for mids in shared.values() for mid in mids}
     decisions: dict[str, str] = {}
+    pending: dict[str, tuple[str, str]] = {}
     uses: list[EntryUse] = []
+    sent = directory.idp_ids_by_scim_user_name_key
     for ref, how in policy.linking.duplicates.items():
         mid = directory.find_member_id(ref)
         if mid is None:  # planner.rules.policy_refs reports it
             continue
-        if mid not in holders:
-            member = directory.members[mid]
-            uses.append(EntryUse("linking.duplicates", ref, "", f"member {mid} ({member.email}): no other member has "
-                                 "this address, nothing to free"))
-        else:
+        if mid in holders:
             decisions[mid] = how
             uses.append(EntryUse("linking.duplicates", ref, f"{how} member {mid}"))
-    return Renames(decisions, tuple(uses), frozenset(directory.protected_members(policy)))
+        elif member_key(directory.members[mid]) in sent:
+            pending[mid] = (ref, how)
+        else:
+            uses.append(unused_rename(ref, directory.members[mid]))
+    return Renames(decisions, tuple(uses), frozenset(directory.protected_members(policy)), pending)
+
+
+def unused_rename(ref: str, member: SigmaMember) -> EntryUse:
+    """The use of a ``linking.duplicates`` entry ``ref`` naming ``member``, whose address no other member has
+    nor moves to: nothing to free."""
+    return EntryUse("linking.duplicates", ref, "", f"member {member.member_id} ({member.email}): no other member "
+                    "has this address, nothing to free")
+
+
+def moved_onto(people: Iterable[Person], renames: Renames, directory: Directory) -> dict[str, tuple[str, ...]]:
+    """The addresses of :attr:`Renames.pending` members another member's email moves onto (``people``: the linked;
+    the userName guard's ``update_sigma_email``): ``{email key: sorted memberIds}``, the holders and the members
+    moving there, an address :func:`address_use` treats as shared (its holders renamed first)."""
+    pending_keys = {member_key(directory.members[mid]): mid for mid in renames.pending}
+    out: dict[str, set[str]] = {}
+    for person in people:
+        key = person.user_name_key
+        if person.guard == "update_sigma_email" and key in pending_keys and person.member_id != pending_keys[key]:
+            out.setdefault(key, set(directory.member_ids_by_email_key.get(key, ()))).add(person.member_id)
+    return {key: tuple(sorted(mids)) for key, mids in out.items()}
+
+
+def incoming(key: str, moved: Mapping[str, tuple[str, ...]], directory: Directory) -> tuple[str, ...]:
+    """The members of ``moved[key]`` (:func:`moved_onto`) whose email is not ``key`` but moves onto it."""
+    held = directory.member_ids_by_email_key.get(key, ())
+    return tuple(mid for mid in moved.get(key, ()) if mid not in held)
+
+
+def pending_uses(renames: Renames, moved: Mapping[str, tuple[str, ...]], directory: Directory) -> list[EntryUse]:
+    """The uses of the :attr:`Renames.pending` entries once linking is known: renaming a member whose address
+    another member moves onto (``moved``, :func:`moved_onto`), else nothing to free."""
+    uses = []
+    for mid, (ref, how) in sorted(renames.pending.items()):
+        member = directory.members[mid]
+        if member_key(member) in moved:
+            uses.append(EntryUse("linking.duplicates", ref, f"{how} member {mid}"))
+        else:
+            uses.append(unused_rename(ref, member))
+    return uses
+
+
+def with_pending(renames: Renames, moved: Mapping[str, tuple[str, ...]], directory: Directory) -> Renames:
+    """``renames`` whose :attr:`Renames.decisions` also hold the pending entries ``moved`` makes apply."""
+    applied = {mid: how for mid, (_ref, how) in renames.pending.items()
+               if member_key(directory.members[mid]) in moved}
+    if not applied:
+        return renames
+    return Renames({**renames.decisions, **applied}, renames.uses, renames.protected, renames.pending)
 
 
 # --------------------------------------------------------------------------- who uses a shared address
@@ -232,7 +292,9 @@ class AddressUse:
     ``moved``, holders the userName guard moves to another address (sorted); ``renamed``, holders
     ``linking.duplicates`` frees (neither linked with it nor moved); ``left``, holders nothing
     decides; ``clash``, holders linked with it although ``linking.duplicates`` names them (sorted);
-    ``groups``, the ambiguous matches it alone explains."""
+    ``groups``, the ambiguous matches it alone explains; ``incoming``, members among ``holders`` whose email is
+    not this address but moves onto it (``update_sigma_email`` onto a :attr:`Renames.pending` member's address,
+    :func:`moved_onto`)."""
 
     key: str
     holders: tuple[str, ...]
@@ -242,6 +304,7 @@ class AddressUse:
     left: tuple[str, ...] = ()
     clash: tuple[str, ...] = ()
     groups: tuple[AmbiguousGroup, ...] = ()
+    incoming: tuple[str, ...] = ()
 
     @property
     def user_ids(self) -> frozenset[str]:
@@ -256,8 +319,9 @@ class AddressUse:
 
 
 def address_use(key: str, holders: tuple[str, ...], linked: LinkedHolders, renames: Renames,
-                groups: tuple[AmbiguousGroup, ...] = ()) -> AddressUse:
-    """The :class:`AddressUse` of shared address ``key`` held by ``holders``."""
+                groups: tuple[AmbiguousGroup, ...] = (), incoming: tuple[str, ...] = ()) -> AddressUse:
+    """The :class:`AddressUse` of shared address ``key`` held by ``holders`` (``incoming``: those of them moving
+    onto it, :attr:`AddressUse.incoming`)."""
     users = linked.users.get(key, ())
     user_ids = {mid for mid, _ in users}
     moved = tuple(h for h in holders if h in linked.moved_to and linked.moved_to[h] != key)
@@ -268,16 +332,8 @@ def address_use(key: str, holders: tuple[str, ...], linked: LinkedHolders, renam
         left=tuple(h for h in holders if h not in user_ids and h not in moved and h not in decided),
         clash=tuple(sorted(h for h in user_ids if h in decided)),
         groups=groups,
+        incoming=incoming,
     )
-
-
-def team_counts(directory: Directory, member_ids: AbstractSet[str]) -> dict[str, int]:
-    """memberId -> number of Sigma teams, for ``member_ids`` in a team (:attr:`Directory.team_memberships`)."""
-    out: dict[str, int] = {}
-    for t in directory.team_memberships:
-        if t.member_id in member_ids:
-            out[t.member_id] = out.get(t.member_id, 0) + 1
-    return out
 
 
 # --------------------------------------------------------------------------- decisions
@@ -301,7 +357,7 @@ def decide_address(use: AddressUse, aliases: Mapping[str, str], renames: Renames
     """Renames, their dependencies and the blocking item for one shared address (module docstring).
 
     ``aliases``: each renamed holder's new address (:func:`choose_aliases`); ``teams``: the holders'
-    team counts (:func:`team_counts`, read only when an item is due).
+    team counts (:func:`planner.rules.examples.team_counts`, read only when an item is due).
     """
     actions = tuple(rename_action(directory.members[mid], use, renames.decisions[mid], aliases[mid])
                     for mid in use.renamed)
@@ -314,6 +370,9 @@ def rename_action(member: SigmaMember, use: AddressUse, how: str, alias: str) ->
     """``members.set_email`` of ``member`` to ``alias``: frees ``use.key`` (``linking.duplicates: how``)."""
     mid = member.member_id
     others = [h for h in use.holders if h != mid]
+    have = [h for h in others if h not in use.incoming]
+    why = (f"which member(s) {', '.join(have)} also have" if have else
+           f"onto which the email of member(s) {', '.join(use.incoming)} moves (user_name_guard: update_sigma_email)")
     return make_action(
         ActionKind.MEMBERS_SET_EMAIL,
         mid,
@@ -322,15 +381,11 @@ def rename_action(member: SigmaMember, use: AddressUse, how: str, alias: str) ->
         after=EmailState(email=alias),
         rule="linking.duplicates",
         reason=(
-            f"free the address {member.email!r}, which member(s) {', '.join(others)} also have: Sigma "
+            f"free the address {member.email!r}, {why}: Sigma "
             f"links a SCIM user by email, so only one member may hold it (linking.duplicates: {how})"
         ),
         evidence=SetEmailEvidence(address=use.key, shared_with=others, decision=how),
     )
-
-
-def _status(member: SigmaMember) -> str:
-    return "archived" if member.is_archived else "inactive" if member.is_inactive else "active"
 
 
 def holder_decision(mid: str, use: AddressUse, renames: Renames) -> str:
@@ -349,7 +404,7 @@ def holder_decision(mid: str, use: AddressUse, renames: Renames) -> str:
 def holder_candidate(member: SigmaMember, decision: str, teams: Mapping[str, int]) -> ItemRef:
     """A holder as a ``linking.duplicate_email`` candidate: memberId, email, status, memberType, team
     count, createdAt (when exported) and the decision."""
-    return ItemRef(member_id=member.member_id, email=member.email, status=_status(member),
+    return ItemRef(member_id=member.member_id, email=member.email, status=member_status(member),
                    member_type=member.member_type, teams=int(teams.get(member.member_id, 0)),
                    created_at=member.created_at or UNSET, decision=decision)
 
@@ -362,10 +417,9 @@ def involved_idp_ids(use: AddressUse) -> list[str]:
 def keeper_rank(member: SigmaMember, teams: Mapping[str, int], user_name: str,
                 protected: Collection[str] = ()) -> tuple:
     """Sort key of the member suggested to keep an address (only an example for the reviewer): a protected
-    person first (``protected``: memberIds, :attr:`Renames.protected`), then active, then the one in more teams,
-    then the one spelled as the IdP sends it."""
-    return (member.member_id not in protected, not member.is_active, -teams.get(member.member_id, 0),
-            member.email != user_name, member.member_id)
+    person first (``protected``: memberIds, :attr:`Renames.protected`), then the one rule of every example
+    (:func:`planner.rules.examples.example_rank`: active, more teams, spelled as the IdP sends it, newest)."""
+    return (member.member_id not in protected,) + example_rank(member, teams, user_name)
 
 
 def duplicate_resolution(use: AddressUse, directory: Directory, teams: Mapping[str, int],

@@ -62,6 +62,7 @@ from ..payloads import (
     SetEmailEvidence,
 )
 from .policy_entries import EntryUse
+from .examples import example_order, member_status, team_counts, unsafe_example
 from .scim_values import mixed_script_parts
 from . import Outcome, action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from ..directory import Directory, Link, LinkedPair, Person, PersonStatus, name_key
@@ -376,7 +377,7 @@ def considered(idp_id: str, directory: Directory, held_idp: frozenset[str], excl
 
 def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
            explained: frozenset[AmbiguousGroup] = frozenset(), freed: frozenset[str] = frozenset(),
-           held_idp_users: frozenset[str] = frozenset(), held_members: frozenset[str] = frozenset(),
+           freed_for_moves: frozenset[str] = frozenset(), held_idp_users: frozenset[str] = frozenset(), held_members: frozenset[str] = frozenset(),
            excluded: frozenset[str] = frozenset()) -> LinkingResult:
     """Every person's record (module docstring) and the linking review items, folded from the per-person
     rules above.
@@ -384,6 +385,8 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
     ``explained``: ambiguous groups a shared address alone explains (:func:`.duplicates.explains`: its
     ``linking.duplicate_email`` item covers them). ``freed``: members whose address ``linking.duplicates``
     frees (:mod:`.duplicates`); a create or an email change onto their address does not collide with them.
+    ``freed_for_moves``: members ``linking.duplicates`` renames although no other member shares their address
+    (:attr:`.duplicates.Renames.pending`): freed for an email change onto it (``update_sigma_email``) alone.
     ``held_idp_users``: IdP users in a blocking item of another family (IdP users sharing an address,
     :func:`.duplicates.idp_collisions`; a row a spreadsheet rewrote, :func:`.inputs.spreadsheet_holds`): they,
     and the members they link to, are held. ``held_members``: members another family's blocking item holds
@@ -411,7 +414,7 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
                 if iid not in linked_idp and considered(iid, directory, held_idp, excluded)]
     hint_items, free_members, free_idp = hint_people(policy, directory, free_members, free_idp, graph.never)
     outcome.review_items.extend(hint_items)
-    outcome.review_items.extend(link_items(linked, directory, freed))
+    outcome.review_items.extend(link_items(linked, directory, freed | freed_for_moves))
     create_items, free_idp = settle_creates(free_idp, directory, freed)
     outcome.review_items.extend(create_items)
     people = [p.person for p in linked] + free_members + free_idp
@@ -561,20 +564,24 @@ def _idp_ref(directory: Directory, idp_id: str, **extra) -> ItemRef:
     return person_ref(idp_id=idp_id, user_name=user.user_name, name=name or None, **extra)
 
 
-def suggested_pairs(group, key_order: list[str]) -> dict[str, str]:
-    """An example settlement of an ambiguous group: IdP id -> memberId, for :func:`_ambiguous_item`.
+def suggested_pairs(group, key_order: list[str], directory: Directory) -> dict[str, str]:
+    """An example settlement of an ambiguous group: IdP id -> memberId, for :func:`ambiguous_item`.
 
-    A maximum matching of the group's edges (networkx): as many people paired as the
-    edges allow, earlier match keys preferred, then the first ids. So no member's only
-    candidate is given to another member when a pairing exists that keeps it (issue 14
-    item 13). ``key_order``: the match key labels in the policy's order. IdP users left
-    out are suggested ``never``.
+    A maximum matching of the group's edges (networkx): as many people paired as the edges allow (so no
+    member's only candidate is given to another member when a pairing exists that keeps it, issue 14 item
+    13); among those, the members the one example rule prefers (:func:`planner.rules.examples.example_rank`:
+    active, most teams, newest; tester12 finding 13), then earlier match keys, then the first ids.
+    ``key_order``: the match key labels in the policy's order. IdP users left out are suggested ``never``.
     """
     keys = [k for k in key_order if any(e[2] == k for e in group.edges)]
+    members = sorted({e[0] for e in group.edges})
+    order = example_order((directory.members[m] for m in members), team_counts(directory, frozenset(members)))
     graph = nx.Graph()
     n = len(group.edges)
+    low = (len(keys) + 1) * (n + 1) * (n + 1)  # above the sum of every edge's key-and-id weight
     for rank, (member_id, idp_id, key, *_rest) in enumerate(sorted(group.edges, key=lambda e: (e[1], e[0]))):
-        weight = (len(keys) - keys.index(key)) * (n + 1) + (n - rank)  # key first, then the first ids
+        weight = (len(order) - order.index(member_id)) * low  # the example rule first
+        weight += (len(keys) - keys.index(key)) * (n + 1) + (n - rank)  # then the key, then the first ids
         graph.add_edge(("i", idp_id), ("m", member_id), weight=weight)
     pairs = nx.max_weight_matching(graph, maxcardinality=True)
     out = {}
@@ -586,7 +593,9 @@ def suggested_pairs(group, key_order: list[str]) -> dict[str, str]:
 
 def ambiguous_item(policy: Policy, directory: Directory, group: AmbiguousGroup) -> ReviewItem:
     """Blocking ``linking.ambiguous``: the people of one ambiguous group (:mod:`planner.matching`), each with
-    what joined them, and an example settlement (:func:`suggested_pairs`) as ``linking.overrides``."""
+    what joined them, and an example settlement (:func:`suggested_pairs`) as ``linking.overrides``; none when
+    the example would leave an active member without an IdP user while pairing one who is not active
+    (:func:`planner.rules.examples.unsafe_example`): the snippet then only shows the shape, commented out."""
     joined: dict[str, list[str]] = {}
     for member_id, idp_id, key, sigma_value, idp_field, idp_value in group.edges:
         joined.setdefault(member_id, []).append(f"{idp_id} by {key} ({idp_field} {idp_value})")
@@ -595,13 +604,24 @@ def ambiguous_item(policy: Policy, directory: Directory, group: AmbiguousGroup) 
     candidates += [_idp_ref(directory, iid, joined=sorted(joined.get(iid, []))) for iid in group.idp_ids]
     key_order = [k.label for k in policy.linking.match_keys]
     keys = [k for k in key_order if any(e[2] == k for e in group.edges)]
-    pairs = suggested_pairs(group, key_order)
+    pairs = suggested_pairs(group, key_order, directory)
     left = [mid for mid in group.member_ids if mid not in pairs.values()]
     example = ", ".join(f"{mid} -> {iid}" for iid, mid in sorted(pairs.items()))
-    notes = [f"pick the member each IdP user is; the pairing {example} is only an example"]
-    if left:
-        notes.append(f"{', '.join(left)} would be left without an IdP user: unmatched, the `unmatched` policy "
-                     "decides (deactivate, keep)")
+    snippet = {"linking": {"overrides": [{"idp": iid, "member": pairs.get(iid, NEVER)} for iid in group.idp_ids]}}
+    unsafe = unsafe_example(pairs, group.member_ids, directory)
+    if unsafe:
+        shape = {"linking": {"overrides": [{"idp": iid, "member": "<memberId>"} for iid in group.idp_ids]}}
+        notes = [f"pick the member each IdP user is; no example: the best pairing the matches allow ({example}) "
+                 f"leaves the active member(s) {', '.join(unsafe)} without an IdP user (the `unmatched` policy "
+                 "would deactivate them) while pairing one that is not active; write the memberIds:"]
+        resolution = "".join(f"# {line}\n" for line in (*notes, *yaml_snippet(shape).splitlines()))
+    else:
+        notes = [f"pick the member each IdP user is; the pairing {example} is only an example (active, most teams, "
+                 "newest first)"]
+        if left:
+            notes.append(f"{', '.join(left)} would be left without an IdP user: unmatched, the `unmatched` policy "
+                         "decides (deactivate, keep)")
+        resolution = yaml_snippet(snippet, notes=notes)
     return make_review(
         "linking.ambiguous",
         f"{group.idp_ids[0]}",
@@ -612,9 +632,7 @@ def ambiguous_item(policy: Policy, directory: Directory, group: AmbiguousGroup) 
         rule=f"linking.match_keys.{group.key}",
         candidates=candidates,
         evidence=ItemEvidence(key=group.key, edges=[list(e) for e in group.edges]),
-        resolution=yaml_snippet(
-            {"linking": {"overrides": [{"idp": iid, "member": pairs.get(iid, NEVER)} for iid in group.idp_ids]}},
-            notes=notes),
+        resolution=resolution,
     )
 
 
@@ -723,14 +741,39 @@ def guard_item(person: Person, directory: Directory, freed: frozenset[str] = fro
             message=configure_idp_message(person.user_name, sent, iid, directory.idp_format),
             rule="user_name_guard.on_mismatch", evidence=ItemEvidence(sigma_email=member.email, idp_user_name=sent),
         )
-    if person.guard == "update_sigma_email" and email_holders(email_key(sent), directory, freed):
-        return make_review(
-            "user_name_guard.email_taken", mid, blocking=True, subject=subject,
-            message=f"cannot change {member.email!r} to {sent!r}: another Sigma member already has that email",
-            rule="user_name_guard.on_mismatch",
-            resolution=yaml_snippet({"user_name_guard": {"overrides": {iid: "use_sigma_email"}}}),
-        )
+    if person.guard == "update_sigma_email" and (holders := email_holders(email_key(sent), directory, freed)):
+        return email_taken_item(person, sent, subject, [directory.members[h] for h in holders])
     return None
+
+
+def email_taken_item(person: Person, sent: str, subject: ItemRef, holders: list[SigmaMember]) -> ReviewItem:
+    """Blocking ``user_name_guard.email_taken``: the userName guard would change the member's email to the IdP's
+    userName ``sent``, which ``holders`` (the other members whose email it is, sorted) already have: Sigma keeps
+    one member per email (docs/sigma-api.md §5.3). The message names each holder (memberId, email, active or
+    archived or inactive); the snippets free the address (``linking.duplicates: rename``, as for two members
+    sharing one, :mod:`.duplicates`) or send the member's Sigma email (``use_sigma_email``), renaming first
+    when no holder is active (an old account of the person, likely), else the Sigma email first (tester12
+    finding 13)."""
+    member, mid, iid = person.member, person.member_id, person.idp_id
+    named = ", ".join(f"{h.member_id} ({h.email}, {member_status(h)})" for h in holders)
+    rename = {"linking": {"duplicates": {h.member_id: "rename" for h in holders}}}
+    keep = {"user_name_guard": {"overrides": {iid: "use_sigma_email"}}}
+    if any(h.is_active for h in holders):
+        resolution = yaml_snippet(keep, rename, notes=[
+            f"send the member's Sigma email {member.email} (the IdP app's username of IdP user {iid}), or free "
+            f"the address by renaming the other member(s) (linking.duplicates: rename):"])
+    else:
+        resolution = yaml_snippet(rename, keep, notes=[
+            f"free the address: rename {', '.join(h.member_id for h in holders)} (not active) to an alias, then "
+            f"change {mid}'s email to {sent}; or send the member's Sigma email {member.email}:"])
+    return make_review(
+        "user_name_guard.email_taken", mid, blocking=True, subject=subject,
+        message=(f"cannot change {member.email!r} to {sent!r}: another Sigma member already has that email: "
+                 f"{named}"),
+        rule="user_name_guard.on_mismatch",
+        candidates=[person_ref(member_id=h.member_id, email=h.email, status=member_status(h)) for h in holders],
+        resolution=resolution,
+    )
 
 
 def configure_idp_message(user_name: str, sent: str, iid: str, idp_format: str) -> str:
