@@ -187,6 +187,12 @@ class ScimState:
     :attr:`users` (nothing links or satisfies by them), but no REST deactivation is planned for them on an
     IdP export's absence alone (:mod:`planner.rules.scim_state`, ``scim.state_conflict``): Sigma refuses a REST
     deactivation of a member SCIM provisioned (403, docs/sigma-api.md §2.6; tester10 finding 8)."""
+    pre_scim: Mapping[str, ScimUser] = field(default_factory=dict)
+    """Listed users with no ``externalId`` taken for pre-SCIM members (:func:`listed_pre_scim` true), by memberId:
+    edited through the REST API, which Sigma refuses (403) if an IdP that sends no ``externalId`` made them after
+    all (e.g. a test push before the first plan); the items that ask about them or report such a refusal offer a
+    ``linking.scim_state_conflicts`` entry, which takes them as provisioned (:func:`taken_as_provisioned`;
+    :func:`planner.rules.unmatched.provisioned_entry`, tester12 #10)."""
     previous_scim: str = "unknown"
     """The policy's ``preflight.previous_scim`` the listing was read under (:func:`listed_pre_scim`)."""
     applied_set_up: AppliedSetUp | None = None
@@ -508,7 +514,8 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         teams={t.team_id: t for t in sigma.teams},
         team_memberships=memberships,
         team_members=_index((t.team_id, t) for t in memberships),
-        scim=scim_state(sigma, snapshot.applied.writes, policy.preflight.previous_scim, snapshot.applied.set_up),
+        scim=scim_state(sigma, snapshot.applied.writes, policy.preflight.previous_scim, snapshot.applied.set_up,
+                        frozenset(policy.linking.scim_state_conflicts)),
         account_type_names=type_names,
         custom_account_types=frozenset(a.name for a in account_types or () if a.is_custom),
         organization_id=export_organization_id(sigma.members),
@@ -747,12 +754,13 @@ def _nested_only(nested: Mapping[str, tuple[str, ...]], direct: Mapping[str, lis
 
 
 def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previous_scim: str = "unknown",
-               applied_set_up: AppliedSetUp | None = None) -> ScimState:
+               applied_set_up: AppliedSetUp | None = None, conflict_keys: frozenset[str] = frozenset()) -> ScimState:
     """The :class:`ScimState` of an export (empty when it has no SCIM files), with ``applied``: the SCIM
     writes of earlier runs (``plan --applied``, in the order they finished; the last one per member
     and attribute is kept); ``previous_scim``: the policy's ``preflight.previous_scim``, and ``applied_set_up``: the
     earliest applied plan's answer with this migration's first link (``None`` without ``--applied``), which say
-    which listed users without ``externalId`` are pre-SCIM members (:func:`listed_pre_scim`)."""
+    which listed users without ``externalId`` are pre-SCIM members (:func:`listed_pre_scim`), as do
+    ``conflict_keys``, the keys of the policy's ``linking.scim_state_conflicts`` (:func:`taken_as_provisioned`)."""
     if export.scim_users is None or export.scim_groups is None:
         return ScimState()
     members = {m.member_id for m in export.members}
@@ -770,15 +778,19 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
     second_accounts: dict[str, str] = {}
     set_up_by = scim_set_up_by(export.scim_users)
     without_external_id: dict[str, ScimUser] = {}
+    pre_scim: dict[str, ScimUser] = {}
     for u in export.scim_users:
         found = scim_user_members(u, email_keys, by_email)
         if u.provisioned and len(found) == 1:
             users[found[0]] = u
             if found[0] != u.id and u.id in members:
                 second_accounts[u.id] = found[0]
-        elif (len(found) == 1 and not u.provisioned
-              and not listed_pre_scim(u, set_up_by, previous_scim_for(u, previous_scim, applied_set_up)[0])):
-            without_external_id[found[0]] = u
+        elif len(found) == 1 and not u.provisioned:
+            if listed_pre_scim(u, set_up_by, previous_scim_for(u, previous_scim, applied_set_up)[0],
+                               taken_as_provisioned(u, conflict_keys)):
+                pre_scim[found[0]] = u
+            else:
+                without_external_id[found[0]] = u
     groups: dict[str, ScimGroup] = {}
     without_team: dict[str, ScimGroup] = {}
     for g in export.scim_groups:
@@ -800,6 +812,7 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
         second_accounts=second_accounts,
         set_up_by=set_up_by,
         without_external_id=without_external_id,
+        pre_scim=pre_scim,
         previous_scim=previous_scim,
         applied_set_up=applied_set_up,
     )
@@ -827,7 +840,18 @@ def previous_scim_for(user: ScimUser, previous_scim: str, applied_set_up: Applie
     return previous_scim, None
 
 
-def listed_pre_scim(user: ScimUser, set_up_by: str | None, previous_scim: str) -> bool:
+def taken_as_provisioned(user: ScimUser, conflict_keys: frozenset[str]) -> bool:
+    """Whether the policy's ``linking.scim_state_conflicts`` (its keys, ``conflict_keys``) names ``user``, whom
+    Sigma's SCIM lists without an ``externalId``, by its ``userName`` (the key
+    :meth:`planner.rules.scim_state.PlannedState.entry` reads for such a user; ``*`` names nobody in particular):
+    the admin's word that an IdP provisioned them (e.g. a test push through SCIM before the first plan), so
+    :func:`listed_pre_scim` never takes them for a pre-SCIM member, whatever ``preflight.previous_scim`` says, and
+    their deactivation is settled by the entry as a provisioned user's (``scim.deactivate_user``, tester12 #10)."""
+    return not user.external_id and user.user_name in conflict_keys
+
+
+def listed_pre_scim(user: ScimUser, set_up_by: str | None, previous_scim: str,
+                    entry_says_provisioned: bool = False) -> bool:
     """Whether ``user``, whom Sigma's SCIM lists without an ``externalId``, is known to be a pre-SCIM member (made
     by hand before SCIM was set up, so edited through the REST API: docs/sigma-api.md §2.5), where only its dates can
     tell: Sigma's SCIM lists pre-SCIM members too, without ``externalId``, and so does it a member an IdP that sends
@@ -836,7 +860,10 @@ def listed_pre_scim(user: ScimUser, set_up_by: str | None, previous_scim: str) -
     on the listing alone).
 
     ``previous_scim``: the answer that holds for ``user`` (:func:`previous_scim_for`: the earliest applied plan's for
-    a user made before this migration's first link, else the policy's).
+    a user made before this migration's first link, else the policy's). ``entry_says_provisioned``: a
+    ``linking.scim_state_conflicts`` entry names them (:func:`taken_as_provisioned`): never pre-SCIM, whatever
+    ``previous_scim`` and the dates say (tester12 #10: under ``removed_by_support`` such a member was planned a REST
+    deactivation Sigma refused, 403, and the entry was ignored).
 
     True when the answer says the SCIM connection in use is this migration's (``previous_scim`` in
     :data:`THIS_MIGRATIONS_SET_UP`) and ``user`` was made (``meta.created``) no later than ``set_up_by``, its first
@@ -846,7 +873,7 @@ def listed_pre_scim(user: ScimUser, set_up_by: str | None, previous_scim: str) -
     before its first provisioned user, an IdP that sends no ``externalId`` may have provisioned them then (tester10
     finding 8: a member so provisioned before the first wave's links was planned ``members.deactivate``, which
     Sigma refused 403)."""
-    if previous_scim not in THIS_MIGRATIONS_SET_UP:
+    if entry_says_provisioned or previous_scim not in THIS_MIGRATIONS_SET_UP:
         return False
     return not (made_after(user.created, set_up_by) or bool(set_up_by and user.created_unreadable))
 

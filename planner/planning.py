@@ -354,7 +354,9 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     actions = teams.removals_by_final_pushes(actions, directory.scim)  # a push's removals, as settled
     actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)
-    actions, refused_items = refusals.without_refused(actions, directory.applied_refusals)
+    actions, refused_items = refusals.without_refused(actions, directory.applied_refusals,
+                                                      {**directory.scim.pre_scim, **directory.scim.without_external_id},
+                                                      unmatched.provisioning_admin(policy, directory).email)
     outcome.review_items.extend(refused_items)
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
     outcome.uses.extend(scim_state.conflict_entry_absences(policy.linking.scim_state_conflicts, directory))

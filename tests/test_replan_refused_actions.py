@@ -119,12 +119,18 @@ def test_a_refused_deactivation_is_an_item_in_the_replan_with_applied_never_the_
     assert item.message == (
         f"{refused_id} was sent by run 1 of plan {p1}, {row.finished_at} and Sigma refused it for good ({refusal}): "
         "this plan would send it again and Sigma would refuse it the same way, so it is not planned; "
-        "scim.test@example.com is provisioned by SCIM, so Sigma takes changes to them from the IdP only: deactivate "
-        "them in the IdP (its next push deactivates them through SCIM), deactivate them through SCIM yourself "
-        "(PATCH active: false on their SCIM user), or keep them (unmatched.decisions)")
+        "scim.test@example.com is listed by Sigma's SCIM without an externalId (scim.test@example.com), so SCIM made "
+        "them (an IdP that sends no externalId, or a test push) and Sigma takes changes to them through SCIM only: "
+        "linking.scim_state_conflicts takes them as provisioned, and the plan deactivates them through SCIM "
+        "(scim.deactivate_user), or keep them (unmatched.decisions)")
+    # the way out besides keep: the entry taking them as provisioned, saying who receives the documents (tester12 #10)
     assert item.resolution == (
-        "# keep: nothing is planned for them; to deactivate them, do it in the IdP or through SCIM, then fetch "
-        "Sigma's export and plan again\nunmatched:\n  decisions:\n    scim.test@example.com: keep\n")
+        "# linking.scim_state_conflicts: the IdP (an IdP that sends no externalId, or a test push through SCIM) made "
+        "them: deactivate them through SCIM (scim.deactivate_user; documents to the provisioning admin, "
+        "admin@example.com)\n"
+        "# keep: nothing is planned for them\n"
+        "linking:\n  scim_state_conflicts:\n    scim.test@example.com:\n      newer: idp_export\n      active: false\n"
+        "# or:\n# unmatched:\n#   decisions:\n#     scim.test@example.com: keep\n")
     assert plan3.actions == ()  # run 1 linked the others: nothing else is left
 
     # the reviewer keeps them: the item is settled, nothing is planned for them
@@ -133,6 +139,26 @@ def test_a_refused_deactivation_is_an_item_in_the_replan_with_applied_never_the_
     _, kept = fetch_and_plan("e4", "--applied", str(p1))
     assert [i.code for i in kept.review_items if i.code == "applied.refused_again"] == []
     assert refused_id not in {a.id for a in kept.actions}
+
+
+    # or takes them as provisioned: the entry is honoured under removed_by_support, the settled plan deactivates
+    # them through SCIM, which Sigma takes (tester12 #10: the entry was ignored, members.deactivate again)
+    write(tmp_path / "pol.yaml", policy.replace("preflight:", "linking:\n  scim_state_conflicts:\n"
+                                                "    scim.test@example.com: {newer: idp_export, active: false}\n"
+                                                "preflight:"))
+    p5, settled = fetch_and_plan("e5", "--applied", str(p1))
+    assert [(a.id, a.rule, a.reason) for a in settled.actions] == [(
+        f"scim.deactivate_user:{server.scim_test}", "unmatched.action",
+        "deactivate: no IdP user matches this member (listed by SCIM without an externalId, taken as provisioned by "
+        "the IdP: deactivated through SCIM; Sigma gives the documents to the provisioning admin, admin@example.com) "
+        "(linking.scim_state_conflicts says the IdP export is newer than Sigma's SCIM state)")]
+    assert [i.id for i in settled.review_items if i.blocking] == []
+    assert run_cli(capsys, "approve", str(p5), "--by", "T12")[0] == 0
+    code, out, err = run_cli(capsys, "apply", str(p5), *urls)
+    assert code == 0, out + err
+    answer = httpx2.get(f"{server.scim_base_url}/Users/{server.scim_test}",
+                        headers={"Authorization": f"Bearer {server.scim_token}"})
+    assert answer.json()["active"] is False
 
 
 def test_an_old_journal_without_the_refused_column_is_read_and_says_no_refusal(tmp_path):

@@ -324,3 +324,38 @@ def test_the_earliest_applied_plans_answer_holds_for_members_made_before_the_fir
     assert listed_pre_scim(old, "2026-12-06T23:38:20Z", previous_scim_for(old, "same_setup", set_up)[0]) is True
     assert listed_pre_scim(old, "2026-12-06T23:38:20Z", previous_scim_for(
         old, "same_setup", AppliedSetUp("v1.json", "same_setup", "2026-12-06T23:38:20Z"))[0]) is False
+
+
+TESTER = member("mT", "scim.test@example.com", "Scim", "Test", created_at="2026-11-30T09:00:00.000Z")
+"""A member an IdP's test push made through SCIM without an externalId, before the first provisioned user."""
+
+
+def test_a_new_member_scim_lists_offers_the_entry_taking_them_as_provisioned_which_is_honoured_under_none():
+    """tester12 #10: under ``previous_scim: none`` (plan_factory's) the dates take the test push for a pre-SCIM
+    member; the new-member item offers the ``linking.scim_state_conflicts`` entry besides keep and deactivate, and
+    the entry is honoured whatever ``previous_scim`` says: ``scim.deactivate_user``, documents to the provisioning
+    admin (was: ignored, the same item, offering only the REST deactivation Sigma refuses 403)."""
+    snap = org(TESTER, scim=[scim_user("mT", "scim.test@example.com", None, "2026-11-30T09:00:00Z")])
+    p = plan(snap, DEACTIVATE)
+    assert (kinds(p), review_codes(p)) == ([], [("unmatched.new_member", True)])
+    [item] = p.review_items
+    assert item.message.endswith(
+        "(if the IdP provisioned them, export the IdP again and plan again); Sigma's SCIM lists them "
+        "(scim.test@example.com, no externalId), so SCIM may have made them (an IdP's test push), and Sigma then "
+        "refuses members.deactivate (403): linking.scim_state_conflicts takes them as provisioned and deactivates "
+        "them through SCIM")
+    assert choices(item.resolution) == [
+        {"unmatched": {"decisions": {"scim.test@example.com": "keep"}}},
+        {"unmatched": {"decisions": {"scim.test@example.com": "deactivate"}}},
+        {"linking": {"scim_state_conflicts": {"scim.test@example.com": {"newer": "idp_export", "active": False}}}},
+    ]
+    entry = "linking: {scim_state_conflicts: {scim.test@example.com: {newer: idp_export, active: false}}}"
+    for answer in ("none", "removed_by_support"):
+        settled = plan(snap, f"{DEACTIVATE}\n{entry}\npreflight: {{previous_scim: {answer}}}")
+        assert (kinds(settled), review_codes(settled)) == (
+            [("scim.deactivate_user", "scim.deactivate_user:mT")], [])
+        assert by_id(settled)["scim.deactivate_user:mT"].evidence.document_owner_from == \
+            "organization.scim_setup_admin"
+    # beside an unmatched.decisions deactivate (the REST deactivation Sigma refused), the entry still decides
+    both = plan(snap, "unmatched: {action: deactivate, decisions: {scim.test@example.com: deactivate}}\n" + entry)
+    assert (kinds(both), review_codes(both)) == ([("scim.deactivate_user", "scim.deactivate_user:mT")], [])

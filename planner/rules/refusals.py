@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..model import Action, AppliedRefusal, ItemEvidence, ItemRef, ReviewItem
+from ..model import Action, AppliedRefusal, ItemEvidence, ItemRef, ReviewItem, ScimUser
 from ..payloads import target_member_id, target_team_id
 from . import make_review, outside_policy, person_ref, yaml_snippet
+from .unmatched import provisioned_entry, provisioned_entry_note
 
 CODE = "applied.refused_again"
 
@@ -31,10 +32,16 @@ def provisioned_by_scim(action: Action, refusal: str) -> bool:
     return action.kind.value.startswith("members.") and refusal.startswith("403")
 
 
-def refused_again_item(action: Action, refused: AppliedRefusal, waiting: list[str]) -> ReviewItem:
+def refused_again_item(action: Action, refused: AppliedRefusal, waiting: list[str],
+                       listed: ScimUser | None = None, admin: str | None = None) -> ReviewItem:
     """The blocking ``applied.refused_again`` item of ``action``, which ``refused`` says Sigma refused for good
     in an applied run, or the run could not send as planned (:attr:`~planner.model.AppliedRefusal.unsent`: a
-    payload the models refuse, a fault of this tool; the same plan fails it the same way); ``waiting``: the ids of the actions not planned because they wait on it."""
+    payload the models refuse, a fault of this tool; the same plan fails it the same way); ``waiting``: the ids of
+    the actions not planned because they wait on it. ``listed``: the user Sigma's SCIM lists without an
+    ``externalId`` for the action's member, if any: a refused ``members.deactivate`` of theirs offers the
+    ``linking.scim_state_conflicts`` entry taking them as provisioned
+    (:func:`planner.rules.unmatched.provisioned_entry`: ``scim.deactivate_user``, documents to the provisioning
+    admin ``admin``) besides ``keep`` (tester12 #10: keep alone, 'do it in the IdP', which did not know them)."""
     member_id = target_member_id(action)
     email = getattr(action.target, "email", None)
     subject = (person_ref(member_id=member_id, email=email) if member_id
@@ -54,10 +61,22 @@ def refused_again_item(action: Action, refused: AppliedRefusal, waiting: list[st
                f"planned{held}")
     if provisioned_by_scim(action, refused.refusal):
         who = email or member_id
-        message += (f"; {who} is provisioned by SCIM, so Sigma takes changes to them from the IdP only: deactivate "
-                    "them in the IdP (its next push deactivates them through SCIM), deactivate them through SCIM "
-                    "yourself (PATCH active: false on their SCIM user), or keep them (unmatched.decisions)")
-        if action.kind.value == "members.deactivate" and who:
+        if action.kind.value == "members.deactivate" and who and listed is not None:
+            message += (f"; {who} is listed by Sigma's SCIM without an externalId ({listed.user_name}), so SCIM made "
+                        "them (an IdP that sends no externalId, or a test push) and Sigma takes changes to them "
+                        "through SCIM only: linking.scim_state_conflicts takes them as provisioned, and the plan "
+                        "deactivates them through SCIM (scim.deactivate_user), or keep them (unmatched.decisions)")
+        else:
+            message += (f"; {who} is provisioned by SCIM, so Sigma takes changes to them from the IdP only: "
+                        "deactivate them in the IdP (its next push deactivates them through SCIM), deactivate them "
+                        "through SCIM yourself (PATCH active: false on their SCIM user), or keep them "
+                        "(unmatched.decisions)")
+        if action.kind.value == "members.deactivate" and who and listed is not None:
+            resolution = yaml_snippet(
+                provisioned_entry(listed.user_name), {"unmatched": {"decisions": {who: "keep"}}},
+                notes=[provisioned_entry_note(getattr(action.evidence, "new_owner_email", None) or None, admin),
+                       "keep: nothing is planned for them"])
+        elif action.kind.value == "members.deactivate" and who:
             resolution = yaml_snippet({"unmatched": {"decisions": {who: "keep"}}}, notes=[
                 "keep: nothing is planned for them; to deactivate them, do it in the IdP or through SCIM, then "
                 "fetch Sigma's export and plan again"])
@@ -71,12 +90,14 @@ def refused_again_item(action: Action, refused: AppliedRefusal, waiting: list[st
                        rule="applied.refusals", evidence=ItemEvidence(action=action.id), resolution=resolution)
 
 
-def without_refused(actions: list[Action], refusals: Mapping[str, AppliedRefusal]
+def without_refused(actions: list[Action], refusals: Mapping[str, AppliedRefusal],
+                    listed: Mapping[str, ScimUser] | None = None, admin: str | None = None
                     ) -> tuple[list[Action], list[ReviewItem]]:
     """``actions`` (in their order) without those ``refusals`` (by action id, :attr:`planner.directory.Directory.
     applied_refusals`) says Sigma refused for good in an applied run, and without every action waiting on one
     (``depends_on``, transitively); one :func:`refused_again_item` per refused action planned again, sorted by
-    id. Unchanged (and no item) when no planned action was refused."""
+    id. Unchanged (and no item) when no planned action was refused. ``listed``: memberId -> the user Sigma's SCIM
+    lists without an ``externalId`` for it; ``admin``: the provisioning admin's email (:func:`refused_again_item`)."""
     refused = [a for a in actions if a.id in refusals]
     if not refused:
         return actions, []
@@ -92,7 +113,8 @@ def without_refused(actions: list[Action], refusals: Mapping[str, AppliedRefusal
             root[a.id] = first
             waiting_on.setdefault(first, []).append(a.id)
             dropped.add(a.id)
-    items = [refused_again_item(a, refusals[a.id], sorted(waiting_on.get(a.id, []))) for a in refused]
+    items = [refused_again_item(a, refusals[a.id], sorted(waiting_on.get(a.id, [])),
+                                (listed or {}).get(target_member_id(a) or ""), admin) for a in refused]
     return [a for a in actions if a.id not in dropped], sorted(items, key=lambda r: r.id)
 
 

@@ -27,7 +27,9 @@ sets it; docs/sandbox.md). Two steps use that state:
   pre-SCIM member (:attr:`planner.directory.ScimState.without_external_id`,
   :func:`planner.directory.listed_pre_scim`: an IdP that sends none, or made by hand) is never
   deactivated through REST on the export's absence: the same ``scim.state_conflict`` (unless an
-  ``unmatched.decisions`` entry says deactivate: made by hand).
+  ``unmatched.decisions`` entry says deactivate: made by hand). A ``linking.scim_state_conflicts`` entry naming
+  such a member by userName takes them as provisioned whatever ``preflight.previous_scim`` says
+  (:func:`planner.directory.taken_as_provisioned`, tester12 #10).
   A removal from a SCIM-managed team stays as the teams family decided it (by the group's push, or
   through REST for a membership the push does not see, §5.4), but a removal of a member SCIM added
   after an older IdP export, or of one whose deactivation a blocking ``scim.state_conflict`` holds, is held:
@@ -72,6 +74,7 @@ from .policy_entries import EntryUse
 from .unmatched import PROVISIONING_ADMIN, documents_note
 from ..directory import (
     Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_after, newest_update, previous_scim_for,
+    taken_as_provisioned,
 )
 from ..sources.values import change_time, date_doubt
 
@@ -1373,9 +1376,12 @@ def _settle_unkeyed_deactivation(action: Action, planned: PlannedState) -> Settl
     an IdP that sends no ``externalId`` may have provisioned them (Sigma then refuses the REST deactivation, 403),
     so it is settled as a provisioned user's (:func:`_settle_deactivation`: a ``scim.state_conflict`` on the
     export's absence). An ``unmatched.decisions`` entry deactivating them is the admin's word that they were
-    made by hand: the REST deactivation is kept."""
+    made by hand: the REST deactivation is kept, unless a ``linking.scim_state_conflicts`` entry names them too
+    (:func:`planner.directory.taken_as_provisioned`: the admin's word that SCIM made them, which Sigma's 403 to the
+    REST deactivation shows; tester12 #10)."""
     user = planned.state.without_external_id.get(action.target.member_id)
-    if user is None or not isinstance(action, MembersDeactivate) or action.rule == "unmatched.decisions":
+    if user is None or not isinstance(action, MembersDeactivate) or (
+            action.rule == "unmatched.decisions" and not taken_as_provisioned(user, frozenset(planned.conflicts))):
         return Settlement(action)
     return _settle_deactivation(action, user, planned)
 

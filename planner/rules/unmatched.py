@@ -14,7 +14,9 @@ A member no IdP user matches whom Sigma made after SCIM was set up, or after the
 (:class:`NewMemberDates`, :func:`made_later`), is a member made on purpose by hand (a service account, a
 contractor, a break-glass admin) or one the export predates: ``unmatched.action: deactivate`` does not
 deactivate them on the export's silence; it is a blocking ``unmatched.new_member`` item, settled per member by
-``unmatched.decisions``. A member Sigma's SCIM state lists as provisioned, or without ``externalId`` but made
+``unmatched.decisions`` (or, for a member SCIM lists without ``externalId``, by the
+``linking.scim_state_conflicts`` entry taking them as provisioned, :func:`provisioned_entry`). A member Sigma's
+SCIM state lists as provisioned, or without ``externalId`` but made
 after SCIM was set up, is not this rule's: :mod:`.scim_state` settles their deactivation
 (``scim.state_conflict``).
 
@@ -45,7 +47,7 @@ from typing import Iterable, Mapping
 from ..directory import (
     PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_update,
 )
-from ..model import Action, ActionKind, ItemEvidence, ReviewItem
+from ..model import Action, ActionKind, ItemEvidence, ReviewItem, ScimUser
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy
 from ..sources.values import change_time
@@ -139,6 +141,12 @@ class UnmatchedSettings:
     """The members a userName change left behind (:func:`second_accounts`), by memberId."""
     new_member_dates: NewMemberDates = NewMemberDates()
     """What says a member is new (:func:`made_later`)."""
+    pre_scim: Mapping[str, ScimUser] = field(default_factory=dict)
+    """Members Sigma's SCIM lists without an ``externalId`` taken for pre-SCIM members
+    (:attr:`planner.directory.ScimState.pre_scim`), by memberId: :func:`new_member_item` offers the entry taking
+    them as provisioned (:func:`provisioned_entry`)."""
+    provisioning_admin: DocumentOwner = DocumentOwner(None, None, "organization.scim_setup_admin")
+    """Who receives the documents of a member deactivated through SCIM (:func:`provisioning_admin`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +199,26 @@ def documents_note(owner_email: str | None) -> str:
     return f"; documents go to {owner_email}" if owner_email else ""
 
 
+def provisioned_entry(user_name: str) -> dict:
+    """The ``linking.scim_state_conflicts`` entry taking a member Sigma's SCIM lists without an ``externalId`` as
+    provisioned by the IdP and gone from it (``{userName: {newer: idp_export, active: false}}``): honoured whatever
+    ``preflight.previous_scim`` says (:func:`planner.directory.taken_as_provisioned`), it plans
+    ``scim.deactivate_user`` (:mod:`.scim_state`), which Sigma takes for a member SCIM made, where it refuses the
+    REST deactivation (403, docs/sigma-api.md §2.6). The way out :func:`new_member_item` and
+    :func:`planner.rules.refusals.refused_again_item` offer (tester12 #10)."""
+    return {"linking": {"scim_state_conflicts": {user_name: {"newer": "idp_export", "active": False}}}}
+
+
+def provisioned_entry_note(rest_owner: str | None, admin: str | None) -> str:
+    """What choosing :func:`provisioned_entry` changes, for a snippet's notes: who receives the documents
+    (``admin``, the provisioning admin, for SCIM; ``rest_owner`` for the REST deactivation it replaces)."""
+    return ("linking.scim_state_conflicts: the IdP (an IdP that sends no externalId, or a test push through SCIM) "
+            "made them: deactivate them through SCIM (scim.deactivate_user"
+            + (f"; documents to the provisioning admin, {admin}" if admin else "; documents to the provisioning admin")
+            + (f", not to {rest_owner} as a REST deactivation gives them" if rest_owner and rest_owner != admin
+               else "") + ")")
+
+
 def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
     """:class:`UnmatchedSettings` of ``policy`` over ``directory`` (an ``unmatched.decisions`` entry
     wins over a ``linking.duplicates: deactivate`` one for the same member)."""
@@ -216,6 +244,8 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
         new_member_dates=NewMemberDates(
             directory.scim.set_up_by, newest_update(directory.idp_users.values()),
             frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id)),
+        pre_scim=directory.scim.pre_scim,
+        provisioning_admin=provisioning_admin(policy, directory),
     )
 
 
@@ -357,7 +387,7 @@ def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecisio
     elif decision == "review" and rule == SECOND_ACCOUNT:
         item = second_account_item(person, config.second_accounts[mid])
     elif decision == "review" and rule == NEW_MEMBER:
-        item = new_member_item(person, config.new_member_dates)
+        item = new_member_item(person, config)
     elif decision == "review":
         item = review_item(person, rule, config.idp_format)
     return UnmatchedDecision(mid, person.status, decision, rule, reason, action, item)
@@ -412,12 +442,28 @@ def review_item(person: Person, rule: str, idp_format: str = "") -> ReviewItem:
     )
 
 
-def new_member_item(person: Person, dates: NewMemberDates) -> ReviewItem:
+def new_member_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
     """The blocking ``unmatched.new_member`` item: no IdP user matches ``person``, made after SCIM was set up or
-    after the IdP export's newest record (:func:`made_later`), so the export's silence does not say they should
-    go; settled by ``unmatched.decisions`` (``keep`` | ``deactivate``). Evidence: ``kind``, ``memberType``,
-    ``userKind``, ``createdAt`` and the dates it is later than (``scimSetUpBy``, ``exportNewest``)."""
-    member = person.member
+    after the IdP export's newest record (:func:`made_later` over ``config.new_member_dates``), so the export's
+    silence does not say they should go; settled by ``unmatched.decisions`` (``keep`` | ``deactivate``), or, for a
+    member Sigma's SCIM lists (without an ``externalId``, :attr:`UnmatchedSettings.pre_scim`: made through SCIM,
+    e.g. an IdP's test push, which Sigma refuses to deactivate through REST), by :func:`provisioned_entry`, the
+    message and notes saying who receives the documents either way (tester12 #10). Evidence: ``kind``,
+    ``memberType``, ``userKind``, ``createdAt`` and the dates it is later than (``scimSetUpBy``,
+    ``exportNewest``)."""
+    member, dates = person.member, config.new_member_dates
+    listed = config.pre_scim.get(member.member_id)
+    choices = [{"unmatched": {"decisions": {member.email: "keep"}}},
+               {"unmatched": {"decisions": {member.email: "deactivate"}}}]
+    notes = ["keep: nothing is planned for them; deactivate: members.deactivate, their documents going to "
+             "the document owner" + (f" ({config.owner.email})" if listed is not None and config.owner.email else "")]
+    listed_words = ""
+    if listed is not None:
+        listed_words = (f"; Sigma's SCIM lists them ({listed.user_name}, no externalId), so SCIM may have made them "
+                        "(an IdP's test push), and Sigma then refuses members.deactivate (403): "
+                        "linking.scim_state_conflicts takes them as provisioned and deactivates them through SCIM")
+        choices.append(provisioned_entry(listed.user_name))
+        notes.append(provisioned_entry_note(config.owner.email, config.provisioning_admin.email))
     created = change_time(member.created_at)
     unreadable = created is None and bool(member.created_at)
     return make_review(
@@ -428,7 +474,7 @@ def new_member_item(person: Person, dates: NewMemberDates) -> ReviewItem:
         message=(f"{member.email}: {why_unmatched(person)}, {made_later(person, dates)}: made by hand on purpose "
                  "(a service account, a contractor, a break-glass admin) or after the export was taken, so it is "
                  "not deactivated on the export's silence; decide whether to keep or deactivate this member (if the "
-                 "IdP provisioned them, export the IdP again and plan again)"),
+                 "IdP provisioned them, export the IdP again and plan again)" + listed_words),
         rule=NEW_MEMBER,
         evidence=ItemEvidence(
             kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind,
@@ -437,12 +483,7 @@ def new_member_item(person: Person, dates: NewMemberDates) -> ReviewItem:
                 unreadable or made_after(created, dates.scim_set_up_by)) else UNSET,
             export_newest=dates.export_newest if dates.export_newest and (
                 unreadable or made_after(created, dates.export_newest)) else UNSET),
-        resolution=yaml_snippet(
-            {"unmatched": {"decisions": {member.email: "keep"}}},
-            {"unmatched": {"decisions": {member.email: "deactivate"}}},
-            notes=["keep: nothing is planned for them; deactivate: members.deactivate, their documents going to "
-                   "the document owner"],
-        ),
+        resolution=yaml_snippet(*choices, notes=notes),
     )
 
 
