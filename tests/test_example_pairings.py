@@ -156,3 +156,18 @@ def test_the_example_order_and_when_no_example_is_safe():
     assert unsafe_example({"u1": "old"}, ["old", "new"], d) == ["new"]  # the archived one paired, the active left
     assert unsafe_example({"u1": "new"}, ["old", "new"], d) == []
     assert unsafe_example({"u1": "old"}, ["old"], d) == []  # no active member left out: reactivating is the question
+
+
+def test_the_same_person_hint_links_the_member_the_example_rule_prefers():
+    from .plan_factory import plan, team
+
+    snap = snapshot([member("m1", "ann.lee@old.example", "Ann", "Lee", created_at="2019-01-01T00:00:00Z"),
+                     member("m2", "alee@corp.example", "Ann", "Lee", created_at="2022-01-01T00:00:00Z")],
+                    [user("u1", "ann.lee@new.example", first="Ann", last="Lee")],
+                    teams=[team("tS", "Sales")], memberships={"tS": ["m2"]})
+    p = plan(snap, "unmatched:\n  action: deactivate\nteams: {confirm_no_teams: true}\n")
+    (hint,) = [r for r in p.review_items if r.blocking]
+    assert hint.id == "linking.same_person_hint:u1"
+    assert hint.resolution == (  # m2, in a team (was: m1, the first memberId)
+        "# same person: link them\nlinking:\n  overrides:\n    - {idp: u1, member: m2}\n"
+        "# or:\n# linking:\n#   overrides:\n#     - {idp: u1, member: never}\n")

@@ -564,6 +564,13 @@ def _idp_ref(directory: Directory, idp_id: str, **extra) -> ItemRef:
     return person_ref(idp_id=idp_id, user_name=user.user_name, name=name or None, **extra)
 
 
+def example_member(member_ids: Collection[str], directory: Directory) -> str:
+    """The member a one-pairing snippet names among ``member_ids`` (not empty): the first by the one example rule
+    (:func:`planner.rules.examples.example_rank`: active, most teams, newest; tester12 finding 13)."""
+    members = [directory.members[m] for m in member_ids]
+    return example_order(members, team_counts(directory, frozenset(member_ids)))[0]
+
+
 def suggested_pairs(group, key_order: list[str], directory: Directory) -> dict[str, str]:
     """An example settlement of an ambiguous group: IdP id -> memberId, for :func:`ambiguous_item`.
 
@@ -663,10 +670,11 @@ def _hint_resolution(mids: list[str], iids: list[str], policy: Policy, directory
     ``near``: a hinted pair's addresses are near (:func:`near_address_hints`): the link sends the member's
     Sigma email (``user_name_guard`` ``use_sigma_email``), and no alias nor adoption of the IdP's value is
     ever suggested: it is another mailbox to Sigma, or a look-alike (tester6 finding 5)."""
-    link = {"linking": {"overrides": [{"idp": iids[0], "member": mids[0]}]}}
+    best = example_member(mids, directory)
+    link = {"linking": {"overrides": [{"idp": iids[0], "member": best}]}}
     never = {"linking": {"overrides": [{"idp": iid, "member": NEVER} for iid in iids]}}
     if near:
-        email = directory.members[mids[0]].email
+        email = directory.members[best].email
         link["user_name_guard"] = {"overrides": {iids[0]: "use_sigma_email"}}
         return yaml_snippet(link, never, notes=[
             f"same person: link them, sending the member's Sigma email {email} (set the Sigma app's username of "
@@ -1066,7 +1074,7 @@ def collision_item(person: Person, holders: list[str], directory: Directory) -> 
         ),
         rule="linking",
         candidates=[_member_ref(directory, mid) for mid in holders],
-        resolution=yaml_snippet({"linking": {"overrides": [{"idp": iid, "member": holders[0]}]}}),
+        resolution=yaml_snippet({"linking": {"overrides": [{"idp": iid, "member": example_member(holders, directory)}]}}),
     )
 
 
