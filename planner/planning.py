@@ -321,7 +321,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.extend(linked.outcome)
     people = fold_guests(policy, directory, linked.people, outcome)
     people = scim_state.kept_by_scim_state(people, directory.scim, policy.linking.scim_state_conflicts,
-                                           directory.idp_users, outcome.uses)
+                                           directory.idp_users, outcome.uses, directory.idp_fetched_at)
     # Sigma refuses a user without both names, or a userName unclean (or a reviewer cannot read it)
     people, unnamed, unsendable = scim_values.hold_refused(people)
     outcome.review_items.extend(unnamed + unsendable + scim_values.cleaned_name_items(people))

@@ -450,6 +450,21 @@ ABSENT_FROM_NEWER_EXPORT, ABSENT_FROM_OLDER_EXPORT = "export_newer", "export_old
 SETTLED_BY_DATES, SETTLED_BY_POLICY = "dates", "linking.scim_state_conflicts"
 
 
+def export_date(own: str | None, read_at: str | None) -> tuple[str | None, bool]:
+    """The date of the IdP export's word on one record it holds (a user's attributes, a group's members), ISO 8601
+    UTC to the second: the later of the record's own date ``own`` (Okta ``lastUpdated`` of a user,
+    ``lastMembershipUpdated`` of a group, a SCIM export's ``meta.lastModified``) and ``read_at``, when ``fetch-idp``
+    read the IdP (its manifest's ``fetchedAt``); either ``None``: the other. Returns ``(date, read)``, ``read`` True
+    when the read time is the later. An export read at R holds the IdP's state as of R, while a record's own date
+    moves only for the IdP's own changes: a SCIM write from elsewhere (a deactivation, a group push) never moves
+    Okta's dates, so a record dated by its own date alone was called older than SCIM's change however long after it
+    the export was read (tester11 finding 6b, groups; tester12 finding 8, users). The one rule for
+    :meth:`PlannedState.dates` and :func:`group_dates`. Errors: none."""
+    if read_at is not None and (own is None or read_at > own):
+        return read_at, True
+    return own, False
+
+
 @dataclass(frozen=True, slots=True)
 class ChangeDates:
     """When each side last changed one SCIM-managed person, ISO 8601 UTC to the second
@@ -462,7 +477,10 @@ class ChangeDates:
     scope group), which a user's own date does not cover: an IdP group change leaves Okta's ``lastUpdated``
     as it was (docs/formats.md §2a-§2b), so an older date does not show the export is stale; ``absent``, the
     export lacks the person (no IdP user of the export is theirs), and ``scim_created``, the SCIM user's
-    ``meta.created`` (RFC 7643 §3.1), which date that absence (:attr:`absence`)."""
+    ``meta.created`` (RFC 7643 §3.1), which date that absence (:attr:`absence`). With a read time
+    (:func:`export_date`), ``export`` is the later of the user's own date and when ``fetch-idp`` read the IdP:
+    ``read`` True when the read time is the later, ``own`` the user's own date then (for the words and the
+    evidence); a read time dates group changes too, so ``membership`` no longer hides an older date."""
 
     scim: str | None
     export: str | None
@@ -470,6 +488,9 @@ class ChangeDates:
     membership: bool = False
     absent: bool = False
     scim_created: str | None = None
+    read: bool = False
+    own: str | None = None
+    """The export's own date of the user, where the read time is the later (``read``)."""
 
     @property
     def newer(self) -> str | None:
@@ -477,12 +498,29 @@ class ChangeDates:
         value is the IdP's latest word), ``scim_state`` when SCIM changed them after (the export is stale),
         ``None`` when a date is missing or both fall in the same second: the dates come from two systems and
         two changes in one second have no known order, so the question stays (docs/policy.md); ``None`` too
-        for an older date of a ``membership`` disagreement (a group change does not move it)."""
+        for an older date of a ``membership`` disagreement (a group change does not move it), unless that date is
+        the export's read time (``read``: the export holds every change of the IdP before it)."""
         if not self.scim or not self.export or self.scim == self.export:
             return None
         if self.export > self.scim:
             return IDP_EXPORT
-        return None if self.membership else SCIM_STATE
+        return None if self.membership and not self.read else SCIM_STATE
+
+    @property
+    def export_last_updated(self) -> str | None:
+        """An item's or action's ``evidence.exportLastUpdated``: the user's own date only (a read time is the
+        plan's ``organization.idpFetchedAt``), as :attr:`GroupDates.export_last_updated`."""
+        return self.own if self.read else self.export
+
+    def export_words(self) -> str:
+        """The export's date for a message: ``the export last updated them 2019-06-21T12:17:26Z``, or with a read
+        time ``the IdP export was read 2026-12-07T00:22:17Z (fetch-idp's fetchedAt; the export last updated them
+        2019-06-21T12:17:26Z)``."""
+        if not self.read:
+            return f"the export last updated them {self.export}"
+        own = (f"the export last updated them {self.own}" if self.own
+               else "the export does not say when it last updated them")
+        return f"the IdP export was read {self.export} (fetch-idp's fetchedAt; {own})"
 
     @property
     def absence(self) -> str | None:
@@ -514,6 +552,15 @@ class ChangeDates:
         updated them 2026-12-13T09:00:00Z`` (with what they show when they decide, or a missing one said)."""
         scim = f"SCIM last changed the user {self.scim}" if self.scim else \
             "the SCIM state does not say when it changed the user"
+        if self.read:
+            newer = self.newer
+            if newer == IDP_EXPORT:
+                return f"{scim}, before {self.export_words()}"
+            if newer == SCIM_STATE:
+                return f"{scim}, after {self.export_words()}"
+            if self.scim and self.scim == self.export:
+                return f"{scim}, the second {self.export_words()}"
+            return f"{scim}, {self.export_words()}"
         if self.export:
             export = f"the export last updated them {self.export}"
         elif self.absent and self.export_newest:
@@ -595,10 +642,14 @@ class Verdict:
     def evidence(self) -> StateConflictSettled:
         """The action's ``evidence.stateConflict``."""
         return StateConflictSettled(newer=self.newer or "", settled_by=self.settled_by,
-                                    scim_last_modified=self.dates.scim, export_last_updated=self.dates.export)
+                                    scim_last_modified=self.dates.scim,
+                                    export_last_updated=self.dates.export_last_updated)
 
     def reason_note(self) -> str:
         """What the action's reason adds: why the export's value is sent over SCIM's."""
+        if self.settled_by == SETTLED_BY_DATES and self.dates.read:
+            return (f" (the IdP export is newer than Sigma's SCIM state: SCIM last changed the user "
+                    f"{self.dates.scim}, before {self.dates.export_words()})")
         if self.settled_by == SETTLED_BY_DATES:
             return (f" (the IdP export is newer than Sigma's SCIM state: it last updated the user "
                     f"{self.dates.export}, SCIM last changed it {self.dates.scim})")
@@ -676,8 +727,10 @@ class PlannedState:
         """The :class:`ChangeDates` of ``user`` and the export's IdP user ``idp_id`` (absent: no own date),
         for a disagreement from group ``membership`` or not."""
         idp = self.idp_users.get(idp_id) if idp_id else None
-        return ChangeDates(change_time(user.last_modified), idp.last_updated if idp is not None else None,
-                           self.export_newest, membership, idp is None, change_time(user.created))
+        own = idp.last_updated if idp is not None else None
+        export, read = export_date(own, self.export_read_at) if idp is not None else (None, False)
+        return ChangeDates(change_time(user.last_modified), export, self.export_newest, membership, idp is None,
+                           change_time(user.created), read, own if read else None)
 
     def verdict(self, user: ScimUser, idp_id: str | None, found: tuple["Disagreement", ...],
                 dates: ChangeDates | None = None) -> Verdict:
@@ -797,6 +850,12 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
                 "on its word; export the IdP again and plan again")
         choices = [_long_form(key, SCIM_STATE, found)]
         notes = ["scim_state: keep Sigma's SCIM state (plan nothing for it); or export the IdP again"]
+    elif dates.newer == IDP_EXPORT:  # only an entry the dates contradict asks (verdict.stale_entry)
+        tail = (f": the export is newer than Sigma's SCIM state, so the plan would send {action.kind.value}, but the "
+                "policy says otherwise")
+        choices = [_long_form(key, IDP_EXPORT, found), _long_form(key, SCIM_STATE, found)]
+        notes = ["idp_export: the export is newer, send it; scim_state: keep Sigma's SCIM state over it "
+                 "(the entry settles this disagreement only)"]
     elif dates.absence == ABSENT_FROM_NEWER_EXPORT:
         tail = (": absent from an export newer than SCIM's record of them, so deleted in the IdP, or left out of "
                 f"the export (an Okta listing without a filter lacks DEPROVISIONED users); the plan does not send "
@@ -846,7 +905,7 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
                               attribute=", ".join(d.attribute for d in found),
                               scim_value=", ".join(d.scim_value for d in found),
                               export_value=", ".join(d.export_value for d in found),
-                              scim_last_modified=dates.scim, export_last_updated=dates.export,
+                              scim_last_modified=dates.scim, export_last_updated=dates.export_last_updated,
                               export_newest=dates.export_newest if absent and dates.export_newest else UNSET,
                               stale_entry=stale.text() if stale is not None else UNSET,
                               scim_created=user.created if (unkeyed or absent) and user.created else UNSET,
@@ -1164,11 +1223,10 @@ class GroupDates:
 def group_dates(group: ScimGroup, idp_group: Group | None, read_at: str | None) -> GroupDates:
     """The :class:`GroupDates` of SCIM's ``group`` and the export's ``idp_group`` (``None``: not in the export):
     the export's word on its members dated by the later of the group's own date and the export's read time
-    ``read_at`` (either ``None``: the other)."""
+    ``read_at`` (either ``None``: the other; :func:`export_date`, the rule a user's record is dated by too)."""
     own = idp_group.membership_updated if idp_group is not None else None
-    if read_at is not None and (own is None or read_at > own):
-        return GroupDates(group.last_modified, read_at, read=True, own=own)
-    return GroupDates(group.last_modified, own)
+    export, read = export_date(own, read_at)
+    return GroupDates(group.last_modified, export, read=read, own=own if read else None)
 
 
 def never_in_group(user: ScimUser, group: ScimGroup) -> bool:
@@ -1302,6 +1360,8 @@ def _membership_conflict_item(action: ScimSetGroupMembers, group: ScimGroup,
     newer = dates.change_dates.newer
     if newer == SCIM_STATE:
         fix = "export the IdP again and plan again"
+    elif newer == IDP_EXPORT:  # only an entry the dates contradict asks: exporting again changes nothing
+        fix = "the export is newer: remove each entry that no longer applies, or settle each"
     elif dates.scim and dates.export:
         fix = "export the IdP again and plan again, or settle each"
     else:
@@ -1426,7 +1486,8 @@ export shows inactive or outside ``scope.groups``."""
 
 
 def kept_by_scim_state(people: tuple[Person, ...], state: ScimState, conflicts: Mapping[str, object],
-                       idp_users: Mapping[str, IdpUser], uses: list[EntryUse] | None = None) -> tuple[Person, ...]:
+                       idp_users: Mapping[str, IdpUser], uses: list[EntryUse] | None = None,
+                       export_read_at: str | None = None) -> tuple[Person, ...]:
     """Step 7b of :func:`planner.planning.decide`: who counts as active though the export says otherwise,
     decided once, before the families that read it (account types, teams, unmatched members, guards).
 
@@ -1445,10 +1506,11 @@ def kept_by_scim_state(people: tuple[Person, ...], state: ScimState, conflicts: 
     blocking admin_downgrade, "Admins losing Admin" and a hand-off assigning View, while the settling dropped the
     change). ``people``: the records after guests (step 7), sorted; returns them in the same order, new records
     for the kept ones. No SCIM state or no entry: ``people`` unchanged (only an entry says ``scim_state``; the
-    dates alone never keep a deactivated user or a type)."""
+    dates alone never keep a deactivated user or a type). ``export_read_at``: when ``fetch-idp`` read the IdP
+    (:attr:`PlannedState.export_read_at`), which dates the export's users as the settling does (:func:`export_date`)."""
     if not state.known or not conflicts:
         return people
-    planned = PlannedState.of(state, [], conflicts, idp_users, uses=uses)
+    planned = PlannedState.of(state, [], conflicts, idp_users, uses=uses, export_read_at=export_read_at)
     quiet = replace_record(planned, uses=[])  # a kept type is a use only where the policy's type differs (account_types)
     out = []
     for p in people:
@@ -1678,4 +1740,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "membership_verdict", "kept_absent", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "held_in_teams", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "export_date", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "membership_verdict", "kept_absent", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "held_in_teams", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
