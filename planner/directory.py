@@ -23,6 +23,7 @@ scheduler robot left out).
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable, Mapping
@@ -359,6 +360,9 @@ class Directory:
     """Every team membership once (a pair listed twice: the first one counts), in export order."""
     team_members: Mapping[str, tuple[TeamMembership, ...]]
     """:attr:`team_memberships` by teamId."""
+    member_team_counts: Mapping[str, int]
+    """memberId -> how many Sigma teams hold them (:attr:`team_memberships`; a member in none is absent): read by
+    the example rule of the review items' snippets (:func:`planner.rules.examples.team_counts`)."""
     scim: ScimState
     """What an IdP already provisioned (:func:`scim_state`; decided on in :mod:`planner.rules.scim_state`)."""
     account_type_names: tuple[str, ...] | None
@@ -514,6 +518,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         teams={t.team_id: t for t in sigma.teams},
         team_memberships=memberships,
         team_members=_index((t.team_id, t) for t in memberships),
+        member_team_counts=Counter(t.member_id for t in memberships),
         scim=scim_state(sigma, snapshot.applied.writes, policy.preflight.previous_scim, snapshot.applied.set_up,
                         frozenset(policy.linking.scim_state_conflicts)),
         account_type_names=type_names,

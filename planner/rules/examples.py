@@ -27,12 +27,10 @@ def member_status(member: SigmaMember) -> str:
 
 
 def team_counts(directory: Directory, member_ids: AbstractSet[str]) -> dict[str, int]:
-    """memberId -> number of Sigma teams, for ``member_ids`` in a team (:attr:`Directory.team_memberships`)."""
-    out: dict[str, int] = {}
-    for t in directory.team_memberships:
-        if t.member_id in member_ids:
-            out[t.member_id] = out.get(t.member_id, 0) + 1
-    return out
+    """memberId -> number of Sigma teams, for ``member_ids`` in a team (:attr:`Directory.member_team_counts`, counted
+    once per plan: was a scan of every team membership per review item, 7 s of a 100k plan's hint items)."""
+    counts = directory.member_team_counts
+    return {m: counts[m] for m in member_ids if m in counts}
 
 
 def example_rank(member: SigmaMember, teams: Mapping[str, int], sent: str | None = None) -> tuple:
