@@ -178,6 +178,20 @@ def test_a_threshold_counts_against_its_base_and_raises_the_limit_in_its_resolut
                                                                    "no limit")
 
 
+def test_a_share_just_over_its_percent_limit_is_said_with_the_decimals_that_show_it():
+    """tester12 finding 7a: '10 of 140 (7.1%) is more than 7.1%'; the share gets more decimals while its rounded
+    figure would read as the limit it differs from."""
+    p, d = directory()  # 3 active people: 1 deactivation is 33.333...%
+    limit = policy("guards:\n  thresholds:\n    deactivations: {percent: 33.3}\n").guards.thresholds
+    v = threshold_guard("deactivations", limit.deactivations, 3, d, planned_actions([deactivate("m1")]))
+    assert v.result.detail == ("deactivations: 1 of 3 active Sigma people (33.33%) is more than 33.3% "
+                               "(guards.thresholds.deactivations)")
+    limit = policy("guards:\n  thresholds:\n    deactivations: {percent: 33.34}\n").guards.thresholds
+    v = threshold_guard("deactivations", limit.deactivations, 3, d, planned_actions([deactivate("m1")]))
+    assert v.result == GuardResult("threshold.deactivations", True,
+                                   "deactivations: 1 of 3 active Sigma people (33.3%) within 33.34%")
+
+
 def test_the_idp_export_guard_catches_a_small_or_filtered_export():
     p, d = directory("guards:\n  max_shrink_percent: 50\n")  # root's IdP user only: 1 of 3
     v = idp_export_guard(p, d, 3)

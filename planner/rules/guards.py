@@ -527,7 +527,7 @@ def threshold_guard(category: str, limit: Threshold | None, people: int, directo
     count, base, what = threshold_count(category, people, directory, planned)
     name = f"threshold.{category}"
     share = (100.0 * count / base) if base else 0.0
-    text = f"{category}: {count} of {base} {what} ({share:.1f}%)"
+    text = f"{category}: {count} of {base} {what} ({share_text(share, limit.percent if limit else None)}%)"
     if limit is None:
         return passed(name, text + "; no limit")
     over = []
@@ -560,6 +560,17 @@ def idp_export_guard(policy: Policy, directory: Directory, people: int) -> Guard
                                     f"Sigma people, {100 - 100.0 * in_scope / people:.1f}% fewer "
                                     f"(guards.max_shrink_percent {shrink:g}): is it filtered?")
     return passed("idp_export", f"{in_scope} active in-scope IdP user(s) for {people} active Sigma people")
+
+
+def share_text(share: float, limit_percent: float | None) -> str:
+    """A share (percent) as the guard's detail says it: one decimal, more (up to four) while the rounded
+    figure would read as the limit it differs from (tester12 finding 7a: 10 of 140 is "7.1% is more than
+    7.1%"; now "7.14%")."""
+    for decimals in range(1, 5):
+        text = f"{share:.{decimals}f}"
+        if limit_percent is None or share == limit_percent or float(text) != limit_percent:
+            return text
+    return text
 
 
 def limit_text(limit: Threshold) -> str:
