@@ -23,7 +23,7 @@ from planner.sources import load_idp
 
 from .execute_support import counting_sandbox
 from .plan_factory import by_id, kinds, member, plan, review_codes, snapshot, team
-from .test_day_two_group_read_time import seconds
+from .test_day_two_group_read_time import seconds, set_fetched_at
 from .test_day_two_idp_changes import apply_and_fetch, fetch, scim_patch
 
 OLD = "2025-05-19T09:20:28Z"  # Finance's lastMembershipUpdated: before the first wave, never moved since
@@ -61,13 +61,7 @@ def fetch_idp(to: Path, fetched_at: str | None = KEEP, seed: OktaSeed | None = N
     with OktaEmulator(seed or okta_seed(), token="okta-token") as okta:
         write_pull(pull_idp("okta", {"OKTA_API_TOKEN": okta.token, "OKTA_ORG_URL": okta.base_url}), to)
     if fetched_at != KEEP:
-        path = to / "fetch-idp-manifest.json"
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        if fetched_at is None:
-            del manifest["fetchedAt"]
-        else:
-            manifest["fetchedAt"] = fetched_at
-        path.write_text(json.dumps(manifest), encoding="utf-8")
+        set_fetched_at(to, fetched_at)
     return to
 
 

@@ -58,14 +58,20 @@ def entra_export(to: Path, finance: list[str], fetched_at: str | None) -> Path:
     to.mkdir()
     with EntraEmulator(entra_seed(finance)) as graph:
         write_pull(pull_idp("entra", graph.environ(), base_url=graph.base_url, login_url=graph.base_url), to)
-    path = to / "fetch-idp-manifest.json"
+    set_fetched_at(to, fetched_at)
+    return to
+
+
+def set_fetched_at(export: Path, fetched_at: str | None) -> None:
+    """Rewrite the ``fetchedAt`` of ``export``'s fetch-idp manifest (a read at another time), removed when
+    ``None`` (an export saved by hand, which does not say when it was read)."""
+    path = export / "fetch-idp-manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     if fetched_at is None:
         del manifest["fetchedAt"]
     else:
         manifest["fetchedAt"] = fetched_at
     path.write_text(json.dumps(manifest), encoding="utf-8")
-    return to
 
 
 def second_wave(sigma, idp_dir: Path):
