@@ -109,3 +109,24 @@ def test_with_account_types_json_check_says_what_plan_refuses_with(capsys, tmp_p
     code, _, err = run_cli(capsys, "plan", "--sigma", sigma, "--idp", okta, "--policy", str(policy),
                            "--out", str(tmp_path / "plan.json"))
     assert (code, err) == (1, f"sigma-migrate: error: {policy}:84:18: account_types.group_map.'Sigma-Build': {said}\n")
+
+
+def test_an_admin_type_the_organization_lacks_is_refused_at_its_line(capsys, tmp_path):
+    # tester12 finding 7g: `guards.admin_account_types: [Org Admin]` (the org calls it Admin) was taken, so the
+    # owner guards and the last-admin guard counted no one as admin; written in another letter case it is the
+    # guards' own (case-insensitive) name and stays accepted
+    text = (REPO / "samples" / "acme" / "policy-okta.yaml").read_text(encoding="utf-8")
+    assert "\nguards:" not in text
+    policy = write(tmp_path / "policy.yaml", text + "\nguards:\n  admin_account_types: [admin, Org Admin]\n")
+    line = len(text.splitlines()) + 3
+    sigma, okta = str(REPO / "samples" / "acme" / "sigma"), str(REPO / "samples" / "acme" / "okta")
+    said = ("'Org Admin' is not an account type of this organization (so the guards would count no one of it as "
+            "admin); did you mean 'Admin'? Known: Act, Admin, Analyze, Build, Data Steward, External Viewer, View")
+    code, out, err = run_cli(capsys, "check", "--sigma", sigma, "--idp", okta, "--policy", str(policy))
+    assert code == 1
+    assert [x for x in (out + err).splitlines() if "(unknown-account-type)" in x] == [
+        f"error: {policy}:{line}:32 [guards.admin_account_types.1]: {said} (unknown-account-type)"]
+    code, _, err = run_cli(capsys, "plan", "--sigma", sigma, "--idp", okta, "--policy", str(policy),
+                           "--out", str(tmp_path / "plan.json"))
+    assert (code, err) == (1, f"sigma-migrate: error: {policy}:{line}:32: guards.admin_account_types[1]: {said}\n")
+    assert not (tmp_path / "plan.json").exists()

@@ -309,20 +309,28 @@ class TypeOutcome(msgspec.Struct, frozen=True):
     review_item: ReviewItem | None = None
 
 
-def unknown_names(at: AccountTypes, known: Iterable[str]) -> list[tuple[tuple, str]]:
-    """``(policy location, message)`` of each account type name of ``at`` that is not one of ``known`` (the
-    export's ``accountTypeName`` list, docs/sigma-api.md §4.1), in :func:`policy_type_names` order; the message
-    names the closest known name (:func:`closest_account_type`): the one text ``plan`` refuses with
-    (:func:`validate_names`) and ``check`` reports (:func:`typo_findings`)."""
+def unknown_names(policy: Policy, known: Iterable[str]) -> list[tuple[tuple, str]]:
+    """``(policy location, message)`` of each account type name ``policy`` writes that is not one of ``known`` (the
+    export's ``accountTypeName`` list, docs/sigma-api.md §4.1): those of ``account_types`` in
+    :func:`policy_type_names` order, matched as spelled (Sigma matches userType case-sensitively), then the
+    ``guards.admin_account_types`` the policy writes itself, matched ignoring letter case as the guards read
+    them (an admin type the organization does not have counts no one, so the guards it names protect no one:
+    tester12 finding 7g; the default ``[Admin]`` is Sigma's own, never checked). Each message names the closest
+    known name (:func:`closest_account_type`): the one text ``plan`` refuses with (:func:`validate_names`) and
+    ``check`` reports (:func:`typo_findings`)."""
     known = set(known)
+    folded = {name.casefold() for name in known}
+    named = [(loc, name, "(Sigma matches userType case-sensitively)")
+             for loc, name in policy_type_names(policy.account_types) if name not in known]
+    if "admin_account_types" in policy.guards.model_fields_set:
+        named += [(("guards", "admin_account_types", i), name, "(so the guards would count no one of it as admin)")
+                  for i, name in enumerate(policy.guards.admin_account_types) if name.casefold() not in folded]
     found = []
-    for loc, name in policy_type_names(at):
-        if name in known:
-            continue
+    for loc, name, why in named:
         close = closest_account_type(name, known)
         hint = f"; did you mean {close!r}?" if close else ""
-        found.append((loc, f"{name!r} is not an account type of this organization (Sigma matches userType "
-                           f"case-sensitively){hint} Known: {', '.join(sorted(known))}"))
+        found.append((loc, f"{name!r} is not an account type of this organization {why}{hint} "
+                           f"Known: {', '.join(sorted(known))}"))
     return found
 
 
@@ -332,7 +340,7 @@ def validate_names(policy: Policy, directory: Directory) -> None:
     """
     if directory.account_type_names is None:
         return
-    for loc, message in unknown_names(policy.account_types, directory.account_type_names):
+    for loc, message in unknown_names(policy, directory.account_type_names):
         raise policy.error(loc, message)
 
 
@@ -378,7 +386,7 @@ def typo_findings(policy: Policy, known: Iterable[str] | None = None) -> list[Fi
     if known is not None:
         return [Finding(Severity.ERROR, "unknown-account-type", policy.location(*loc), "",
                         ".".join(str(part) for part in loc), message)
-                for loc, message in unknown_names(policy.account_types, known)]
+                for loc, message in unknown_names(policy, known)]
     found = []
     for loc, name in policy_type_names(policy.account_types):
         builtin = builtin_typo(name)
