@@ -960,7 +960,7 @@ def _parse(text: str, name: str, sha256: str | None) -> tuple[Policy | None, lis
         read = read_marked(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        problem = unread_tag_problem(exc) or " ".join(str(exc.problem or exc.context or "invalid YAML").split())
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [PolicyProblem(name, line, col, "", f"not valid YAML: {problem}")]
     except yaml.reader.ReaderError as exc:
@@ -986,6 +986,24 @@ def _parse(text: str, name: str, sha256: str | None) -> tuple[Policy | None, lis
         return None, problems
     policy._origin = PolicyOrigin(path=name, sha256=sha256, marks=marks)
     return policy, []
+
+
+YAML_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def unread_tag_problem(exc: yaml.MarkedYAMLError) -> str | None:
+    """What to say for a YAML tag the policy reader builds nothing from (PyYAML's "could not determine a
+    constructor for the tag"): a merge key (``<<: *anchor``, YAML 1.1's merge type), which the reader does not
+    expand so that every key a decision rests on is written where it applies, or any other ``!tag``;
+    ``None`` for any other YAML error."""
+    if not isinstance(exc, yaml.constructor.ConstructorError):
+        return None
+    if YAML_MERGE_TAG in str(exc.problem):
+        return "a merge key (<<: *anchor) is not read here: write the keys out in this mapping"
+    found = re.search(r"the tag '([^']*)'", str(exc.problem))
+    if found is None:
+        return None
+    return f"the tag {found.group(1)!r} is not read here: a policy holds plain values (remove the tag)"
 
 
 def _duplicate_keys(node: yaml.Node, name: str) -> list[PolicyProblem]:

@@ -12,6 +12,7 @@ closest (:func:`planner.did_you_mean.unknown_key`), or how YAML read a value of 
 
 from __future__ import annotations
 
+import math
 import re
 import types
 import typing
@@ -167,7 +168,7 @@ def schema_problems(exc: ValidationError, marks: Marks, spellings: Mapping[tuple
             where = dotted(shown[:-1])
         else:
             line, col = position(loc)
-            message = err["msg"]
+            message = non_finite_message(err["type"], err.get("input"), spellings.get(loc)) or err["msg"]
             for prefix in ("Value error, ", "Assertion failed, "):
                 if message.startswith(prefix):
                     message = message[len(prefix):]
@@ -212,6 +213,17 @@ def wrong_type_hint(error_type: str, value: Any, spelling: str | None) -> str:
     if error_type == "bool_type":
         return " (true or false, unquoted)"
     return ""
+
+
+def non_finite_message(error_type: str, value: Any, spelling: str | None) -> str | None:
+    """What to say for a YAML float that is no finite number (``.nan``, ``.inf``, ``-.Inf``: YAML 1.1 float
+    type) where the schema wants no string (pydantic's own message would judge it as if it were a number: "less
+    than or equal to 100" for ``.nan``); ``None`` for any other value, and where a string belongs
+    (:func:`wrong_type_hint` says to quote it)."""
+    if error_type == "string_type" or not isinstance(value, float) or math.isfinite(value):
+        return None
+    read = "not a number" if math.isnan(value) else "infinity" if value > 0 else "minus infinity"
+    return f"YAML reads {spelling or repr(value)} as {read}, which no policy value can be: write a finite number"
 
 
 _EXPONENT = re.compile(r"[-+]?(?:\d[\d_]*)?(?:\.\d*)?[eE][-+]?\d+")

@@ -322,3 +322,39 @@ def test_an_empty_admin_account_types_is_refused_at_its_line(tmp_path, capsys):
         "default [Admin]"])
     path.write_text("version: 1\nguards:\n  admin_account_types: [Org Admin]\n")
     assert run_cli(capsys, "policy", "lint", str(path))[:2] == (0, f"{path}: ok\n")
+
+
+def test_nan_and_infinity_are_said_as_yaml_read_them(tmp_path, capsys):
+    # tester12 nit 7h: `.nan` was refused as "Input should be less than or equal to 100"; where a string
+    # belongs the existing "quote the value" hint stays
+    path = tmp_path / "nan.yaml"
+    path.write_text("version: 1\nteams:\n  confirm_empty: [.nan]\nguards:\n  max_shrink_percent: .nan\n"
+                    "  min_idp_users: .inf\n  max_idp_export_age_hours: -.Inf\n")
+    code, out, err = run_cli(capsys, "policy", "lint", str(path))
+    assert (code, err) == (1, "4 problem(s)\n")
+    assert out.splitlines() == [
+        f"{path}:3:19: teams.confirm_empty[0]: Input should be a valid string (quote the value in YAML: YAML reads "
+        ".nan as the number nan)",
+        f"{path}:5:23: guards.max_shrink_percent: YAML reads .nan as not a number, which no policy value can be: "
+        "write a finite number",
+        f"{path}:6:18: guards.min_idp_users: YAML reads .inf as infinity, which no policy value can be: write a "
+        "finite number",
+        f"{path}:7:29: guards.max_idp_export_age_hours: YAML reads -.Inf as minus infinity, which no policy value "
+        "can be: write a finite number",
+    ]
+
+
+@pytest.mark.parametrize(("text", "where", "said"), [
+    ("version: 1\nbase: &b {action: deactivate}\nunmatched:\n  <<: *b\n", "4:3",
+     "a merge key (<<: *anchor) is not read here: write the keys out in this mapping"),
+    ("version: 1\nguards:\n  min_idp_users: !!python/int 3\n", "3:18",
+     "the tag 'tag:yaml.org,2002:python/int' is not read here: a policy holds plain values (remove the tag)"),
+    ("version: 1\nguards:\n  min_idp_users: !count 3\n", "3:18",
+     "the tag '!count' is not read here: a policy holds plain values (remove the tag)"),
+])
+def test_a_merge_key_or_a_tag_is_one_line_saying_what_to_write(tmp_path, capsys, text, where, said):
+    # tester12 nit 7h: PyYAML's "could not determine a constructor for the tag 'tag:yaml.org,2002:merge'"
+    path = tmp_path / "tag.yaml"
+    path.write_text(text)
+    assert run_cli(capsys, "policy", "lint", str(path)) == (1, f"{path}:{where}: not valid YAML: {said}\n",
+                                                           "1 problem(s)\n")
