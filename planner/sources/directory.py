@@ -61,6 +61,12 @@ from .files import SKIPPED_CODES, Findings, guarded
 
 _MAX_NAMED = 5
 
+FILE_NAME_UNSAFE = frozenset('/\\:*?"<>|')
+"""The characters a file name cannot hold on Windows (and ``/`` anywhere), which browsers write as ``_`` in a
+download's name (:meth:`DirectoryBuilder.groups_file_named`)."""
+
+FILE_NAME_SAFE = str.maketrans({c: "_" for c in FILE_NAME_UNSAFE})
+
 INCOMPLETE_CODES: Mapping[str, str] = MappingProxyType({
     "incomplete-pages": "cut short (a listing saved without all its pages)",
     "member-not-in-users": "whose users file lacks some group members",
@@ -193,6 +199,7 @@ class DirectoryBuilder:
         self.users: dict[str, IdpUser] = {}
         self._groups: dict[str, _Group] = {}
         self._by_name: dict[str, list[str]] | None = None
+        self._by_file_name: dict[str, list[str]] | None = None
         self._unpadded: dict[str, str] | None = None
         self.inputs: list[InputFile] = []
         self.held: dict[str, None] = {}
@@ -204,7 +211,7 @@ class DirectoryBuilder:
         self._disagree: dict[str, list[str]] = {}
         self._unlisted: dict[str, list[SourceRef]] = {}  # group key -> where members answers name it
         self._shared_name: set[str] = set()  # groups whose members answer a display name they share named
-        self._shared_reported: set[tuple[str, str]] = set()  # (file, location) of such answers reported
+        self._reported: set[tuple[str, str, str]] = set()  # (code, file, location) said once (:meth:`_first_time`)
 
     # ------------------------------------------------------------------ users
 
@@ -305,6 +312,7 @@ class DirectoryBuilder:
         self._groups[group_id] = _Group(group_id, display_name, external_id, attributes or {}, source,
                                         member_count=member_count)
         self._by_name = None
+        self._by_file_name = None
         return True
 
     def has_group(self, group_id: str) -> bool:
@@ -331,19 +339,58 @@ class DirectoryBuilder:
         self.group_key(name)  # builds the index
         return tuple(dict.fromkeys(self._by_name.get(name.strip().casefold(), [])))
 
+    def groups_file_named(self, stem: str) -> tuple[str, ...]:
+        """The ids of the groups added so far whose display name holds a character no file name can
+        (:data:`FILE_NAME_UNSAFE`) and reads as ``stem`` with each such character written ``_`` (trimmed,
+        case-insensitive), in the order added: Entra's "Download members" names its file by the group's display
+        name, and the browser writes ``Finance/EMEA`` as ``Finance_EMEA.csv`` (tester12 finding 7c). Only asked
+        for a key no group's id or display name is (:meth:`group_for_key`)."""
+        if self._by_file_name is None:
+            index: dict[str, list[str]] = {}
+            for g in self._groups.values():
+                if FILE_NAME_UNSAFE.intersection(g.display_name):
+                    index.setdefault(g.display_name.translate(FILE_NAME_SAFE).strip().casefold(), []).append(g.id)
+            self._by_file_name = index
+        return tuple(self._by_file_name.get(stem.strip().casefold(), ()))
+
+    def _first_time(self, code: str, source: SourceRef) -> bool:
+        """Whether finding ``code`` of ``source`` is said now for the first time (then it is noted): a loader may
+        ask for a key's group again (Entra: every file's group is made before the files are read)."""
+        seen = (code, source.file, source.location)
+        if seen in self._reported:
+            return False
+        self._reported.add(seen)
+        return True
+
+    def _report_file_name(self, display_name: str, source: SourceRef) -> None:
+        """One ``group-file-name`` info: the members file at ``source`` is read as group ``display_name``'s
+        (:meth:`groups_file_named`)."""
+        if self._first_time("group-file-name", source):
+            unsafe = " or ".join(repr(c) for c in sorted(FILE_NAME_UNSAFE.intersection(display_name)))
+            self.findings.info("group-file-name", source.file, source.location, "",
+                               f"read as the members of group {display_name!r}: a file name cannot hold {unsafe}, "
+                               "which the download wrote as '_'")
+
+    def _names_of(self, ids: tuple[str, ...], key: str) -> str:
+        """``(ids a, b)``, or ``(as a file name: 'A/B' id a, 'A:B' id b)`` when the groups' display names are not
+        ``key`` as written but read as it in a file name (:meth:`groups_file_named`)."""
+        names = [self._groups[i].display_name for i in ids]
+        if all(n.strip().casefold() == key.strip().casefold() for n in names):
+            return f"(ids {', '.join(ids)})"
+        return f"(as a file name: {', '.join(f'{n!r} id {i}' for n, i in zip(names, ids))})"
+
     def _report_shared_name(self, key: str, ids: tuple[str, ...], source: SourceRef) -> None:
         """One ``shared-group-name`` warning (the input is incomplete: :data:`INCOMPLETE_CODES`) for a members
         file or answer named ``key`` at ``source``, a display name the groups ``ids`` share (Entra allows it,
         tester10 #6): which group's members it lists cannot be told, so theirs stay unknown."""
-        if (source.file, source.location) in self._shared_reported:
-            return  # a loader asks again (Entra: every file's group is made before the files are read)
-        self._shared_reported.add((source.file, source.location))
+        if not self._first_time("shared-group-name", source):
+            return
         self._shared_name.update(ids)
         groups_file = self.groups_file()
         listed = f" of {Path(groups_file).name}" if groups_file else ""
         self.findings.warning(
             "shared-group-name", source.file, source.location, "",
-            f"{len(ids)} groups{listed} share the display name {key!r} (ids {', '.join(ids)}), which names these "
+            f"{len(ids)} groups{listed} share the display name {key!r} {self._names_of(ids, key)}, which names these "
             "members: a members file named by display name (Entra's Download members) cannot say which of these "
             "groups it belongs to, so their members are unknown; rename one group in the IdP and download its "
             "members again, or use the Graph export (`sigma-migrate fetch-idp entra`)")
@@ -361,6 +408,11 @@ class DirectoryBuilder:
         """
         group_id = self.group_key(key)
         shared = self.groups_named(key) if group_id is None and key not in self._groups else ()
+        if group_id is None and not shared:
+            shared = self.groups_file_named(key)
+            if len(shared) == 1:
+                group_id = shared[0]
+                self._report_file_name(self._groups[group_id].display_name, source)
         if len(shared) > 1:
             self._report_shared_name(key, shared, source)
             return None, False
