@@ -16,7 +16,10 @@ team (:class:`~planner.model.AppliedTeam`: a re-plan whose exports no longer hav
 ``refused`` (:class:`~planner.model.AppliedRefusal`) was refused for good: a re-plan that would plan it again raises
 ``applied.refused_again`` instead (:mod:`planner.rules.refusals`, tester10 finding 8); a journal written
 before the ``refused`` column says no refusal. The run is the
-journal's last run started before the write finished. Nothing here decides anything: the item stays
+journal's last run started before the write finished. A plan's run that was interrupted or killed and is
+not finished, nor rolled back by an applied undo plan, is read too (:class:`~planner.model.AppliedUnfinished`: the
+re-plan is held by ``applied.unfinished_run``, :mod:`planner.rules.unfinished_runs`; tester12 #12). Nothing here
+decides anything: the item stays
 blocking, the attribution only says which side the value came from.
 
 One answer is carried forward (:class:`~planner.model.AppliedSetUp`): the earliest applied plan's own
@@ -32,8 +35,11 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .errors import UserError
-from .execute.journal import JournalRow, RunRow, journal_path, read_journal_file
-from .model import AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedWrite, InputFile
+from .execute.journal import JournalRow, RunRow, journal_path, read_journal_file, read_reversals
+from .execute.resume import INTERRUPTED_ENDS, how_it_ended, resume_of, unfinished_head, unfinished_run
+from .model import (
+    AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite, InputFile,
+)
 from .payloads import (
     Action, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, UNSET,
 )
@@ -92,6 +98,18 @@ def _teams(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str
     return out
 
 
+def _unfinished(plan_path: str, journal: Path, runs: list[RunRow], rows: dict[str, JournalRow]
+                ) -> list[AppliedUnfinished]:
+    """The plan's run that was interrupted or killed and is not finished (:func:`planner.execute.resume.unfinished_run`,
+    the rule apply refuses by), unless an applied undo plan rolled the plan back (a ``reversals`` row of its journal:
+    no apply of it runs again, so its run is over); ``[]`` otherwise."""
+    run = unfinished_run(runs, rows)
+    if run is None or how_it_ended(run) not in INTERRUPTED_ENDS or read_reversals(journal):
+        return []
+    return [AppliedUnfinished(plan_path, run.run_id, unfinished_head(plan_path, run, rows),
+                              resume_of(plan_path, run))]
+
+
 def _refusals(plan_path: str, undo: bool, rows: dict[str, JournalRow], runs: list[RunRow]) -> list[AppliedRefusal]:
     """The actions the plan's runs failed for good, Sigma refusing them or the run unable to send them as planned:
     rows ``failed`` with ``refused`` said."""
@@ -115,7 +133,8 @@ def _to_the_second(at: str) -> str:
 
 
 def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
-    """The SCIM writes, linked teams and final refusals of the plans at ``plan_paths`` (as given) and of the
+    """The SCIM writes, linked teams, final refusals and unfinished runs of the plans at ``plan_paths``
+    (as given) and of the
     journals beside them (``<plan>.journal.sqlite``), ordered by when they finished, the files read (the plan, whose
     ``sha256`` is its digest's, and its journal), and the earliest plan's ``preflight.previous_scim`` with this
     migration's first link (:class:`~planner.model.AppliedSetUp`: the plan, not an undo plan, whose journal's first
@@ -127,6 +146,7 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
     writes: list[AppliedWrite] = []
     teams: list[AppliedTeam] = []
     refusals: list[AppliedRefusal] = []
+    unfinished: list[AppliedUnfinished] = []
     inputs: list[InputFile] = []
     answers: list[tuple[str, str, str]] = []  # (first run started, plan as given, its previous_scim)
     links: list[str] = []
@@ -144,6 +164,7 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
         writes += _writes(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         teams += _teams(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         refusals += _refusals(str(given), bool(plan.summary.undoes), rows, runs)
+        unfinished += _unfinished(str(given), journal, runs, rows)
         if not plan.summary.undoes and runs:
             answers.append((min(r.started_at for r in runs), str(given),
                             plan_policy(plan, path).preflight.previous_scim))
@@ -159,4 +180,5 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
     earliest = min(answers, default=None)
     set_up = (AppliedSetUp(earliest[1], earliest[2], _to_the_second(min(links)))
               if earliest is not None and links else None)
-    return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals), set_up)
+    return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals), set_up,
+                       unfinished=tuple(unfinished))

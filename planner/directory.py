@@ -32,8 +32,9 @@ import msgspec
 import networkx as nx
 
 from .model import (
-    DERIVED_EMAIL_TYPES, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedWrite, Email, GroupNameDoubt, IdpGroup,
-    IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam, Snapshot, TeamMembership, email_key,
+    DERIVED_EMAIL_TYPES, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite, Email,
+    GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam, Snapshot,
+    TeamMembership, email_key,
 )
 from .policy import Policy, group_pattern_matcher
 from .sources.identity_values import DamagedUser, damaged_users_of
@@ -399,6 +400,10 @@ class Directory:
     """The actions Sigma refused runs of the plans given to ``plan --applied`` for good, by action id (the
     last run's; :attr:`planner.model.AppliedRuns.refusals`): what a re-plan must not plan again
     (:mod:`planner.rules.refusals`)."""
+    applied_unfinished: tuple[AppliedUnfinished, ...] = ()
+    """The runs of the plans given to ``plan --applied`` that were interrupted or killed and are neither finished nor
+    rolled back (:attr:`planner.model.AppliedRuns.unfinished`): each holds the re-plan
+    (:mod:`planner.rules.unfinished_runs`)."""
 
     def pushed_member_ids(self, group_id: str) -> tuple[str, ...]:
         """The members of a group the IdP provisions when the group is assigned to the app: its
@@ -532,6 +537,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         scope_nested_only=scope_nested,
         applied_teams={t.name: t for t in snapshot.applied.teams},
         applied_refusals={r.action_id: r for r in snapshot.applied.refusals},
+        applied_unfinished=snapshot.applied.unfinished,
     )
 
 

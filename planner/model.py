@@ -562,6 +562,22 @@ class AppliedTeam(ByRun):
 
 
 @dataclass(frozen=True)
+class AppliedUnfinished:
+    """A run of a plan given to ``plan --applied`` that was interrupted (Ctrl-C, SIGTERM) or killed with actions of
+    its selection not done, and that no applied undo plan rolled back (:func:`planner.applied.applied_runs`; the rule
+    apply refuses by, :func:`planner.execute.resume.unfinished_run`): the ``plan`` file as given, the ``run``, and
+    ``line``, the one line that names it (its selection, how it ended, what is left; ``v1.json: run 1 (--only
+    group:Finance, interrupted) did not finish: 0 action(s) in flight, 21 not started``) and ``resume``. A re-plan over it is held by a blocking ``applied.unfinished_run`` item
+    (:mod:`planner.rules.unfinished_runs`, tester12 #12)."""
+
+    plan: str
+    run: int
+    line: str
+    resume: str
+    """The command that finishes the run: ``sigma-migrate apply v1.json --resume --only group:Finance``."""
+
+
+@dataclass(frozen=True)
 class AppliedRefusal(ByRun):
     """An action a run of sigma-migrate sent and Sigma refused for good (a final 4xx,
     :func:`planner.execute.retry.is_final_refusal`), or could not send as planned (:attr:`unsent`), as the plan given to ``plan --applied`` and its journal
@@ -630,6 +646,8 @@ class AppliedRuns:
     set_up: AppliedSetUp | None = None
     """The earliest applied plan's ``preflight.previous_scim`` and this migration's first link; ``None`` without
     ``--applied``, or when no run of the plans given wrote through SCIM."""
+    unfinished: tuple[AppliedUnfinished, ...] = ()
+    """The runs of the plans given that were interrupted or killed and are neither finished nor rolled back."""
 
 
 @dataclass(frozen=True)

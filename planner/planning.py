@@ -94,7 +94,9 @@ before it decided; a step that overrules an earlier decision says so here:
     --applied``): an action planned again that a run sent and Sigma refused for good (the journal's
     ``refused``) is not planned, nor what waits on it, and is one blocking ``applied.refused_again`` item
     (tester10 finding 8: "Plan again" led back to the identical refused plan); after the dependencies, so
-    what waits on it is known, before the guards, which judge the final set;
+    what waits on it is known, before the guards, which judge the final set; a run of an applied plan that was
+    interrupted or killed and neither finished nor rolled back holds the re-plan with a blocking
+    ``applied.unfinished_run`` item (:mod:`planner.rules.unfinished_runs`, tester12 #12);
 15. :func:`planner.rules.user_name_mapping.mapping_items` over the settled links and creates: under
     Entra ID one attribute mapping sends every userName, so it judges them all at once;
 15b. the keyed policy entries no family consulted to settle anything (each family reports its uses in
@@ -147,7 +149,8 @@ from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
     Outcome, account_types, app_assignment, duplicates, examples, guards, guests, inputs, linking, organization,
-    policy_entries, policy_refs, preflight, refusals, scim_state, scim_values, scope, teams, unmatched, user_name_mapping,
+    policy_entries, policy_refs, preflight, refusals, scim_state, scim_values, scope, teams, unfinished_runs, unmatched,
+    user_name_mapping,
 )
 from .directory import Directory, Person, PersonStatus, build_directory, export_organization_id
 
@@ -358,6 +361,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                                                       {**directory.scim.pre_scim, **directory.scim.without_external_id},
                                                       unmatched.provisioning_admin(policy, directory).email)
     outcome.review_items.extend(refused_items)
+    outcome.review_items.extend(unfinished_runs.unfinished_run_items(directory.applied_unfinished))
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
     outcome.uses.extend(scim_state.conflict_entry_absences(policy.linking.scim_state_conflicts, directory))
     outcome.review_items.extend(policy_entries.unused_entry_items(policy, outcome.uses, (r.loc for r in unknown)))

@@ -40,6 +40,7 @@ from .outcomes import (
     admin_loss_headline, lockout_headline,
 )
 from .selection import Wave, wave_heading
+from .rules.unfinished_runs import CODE as UNFINISHED_RUN
 
 MARKER = {
     ActionKind.SCIM_CREATE_USER: "+",
@@ -524,7 +525,8 @@ def detailed_exit_code(plan: Plan) -> int:
 def summary_lines(plan: Plan) -> Iterable[str]:
     """What ``plan`` prints after writing the file: the summary line, the headline figures about
     people (``summary.outcomes``, in the words of ``show`` and the report), failing guards, unmet
-    pre-flight checks, the blocking count."""
+    pre-flight checks, each ``applied.unfinished_run`` item (a run of a plan given to ``--applied`` did not finish),
+    the blocking count."""
     yield plan.summary.text
     yield lockout_headline(plan.summary.outcomes.lockouts)
     yield admin_loss_headline(plan.summary.outcomes.admins_losing_admin)
@@ -534,6 +536,9 @@ def summary_lines(plan: Plan) -> Iterable[str]:
         yield f"guard failed: {g.name}: {g.detail}"
     for c in plan.unmet_preflight:
         yield f"pre-flight {c.status.value}: {c.id}: {c.detail}"
+    for r in plan.review_items:  # a run of an applied plan that did not finish (tester12 #12): said at once
+        if r.code == UNFINISHED_RUN:
+            yield f"{r.id}: {r.message}"
     blocking = [r for r in plan.review_items if r.blocking]
     if blocking:
         yield (f"{len(blocking)} blocking review item(s): the plan can be reviewed but not applied "

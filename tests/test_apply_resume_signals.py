@@ -34,14 +34,15 @@ from .execute_support import (
 
 
 class HoldWrites:
-    """WSGI middleware: every write but the token request waits until ``release`` is set (at most
-    30 s) before Sigma serves it, so the actions in flight stay in flight. ``arrived`` counts the writes
-    received, ``served`` those Sigma answered."""
+    """WSGI middleware: every write but the token request (and but the first ``free``) waits until ``release``
+    is set (at most 30 s) before Sigma serves it, so the actions in flight stay in flight. ``arrived`` counts
+    the writes received, ``served`` those Sigma answered."""
 
-    def __init__(self, app):
+    def __init__(self, app, free: int = 0):
         self.app = app
         self.release = threading.Event()
         self.arrived = self.served = 0
+        self.free = free
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -50,7 +51,9 @@ class HoldWrites:
         if held:
             with self._lock:
                 self.arrived += 1
-            self.release.wait(30)
+                free = self.arrived <= self.free
+            if not free:
+                self.release.wait(30)
         try:
             return self.app(environ, start_response)
         finally:

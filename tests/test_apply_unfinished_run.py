@@ -16,6 +16,7 @@ import pytest
 from planner.execute.apply import apply_plan, dry_run
 from planner.execute.errors import ApplyRefused
 from planner.execute.journal import journal_path, read_journal
+from planner.execute.undo import UndoError, build_undo_plan
 
 from .execute_support import REPO, apply_cmd, journal_states, options_for, sandbox_env
 from .test_apply_resume_signals import held_sandbox, start_apply, wait_for
@@ -147,6 +148,12 @@ def test_after_kill_9_of_a_wave_its_run_recorded_no_end_and_every_other_apply_is
             apply_plan(plan, options_for(server, auto_approve=True, resume=True))
         assert str(again.value) == resume_refusal(plan, "killed", "no --only/--limit (the whole plan)")
         assert (counter.total(), sum(counter.attempts.values())) == (2, 2)  # the killed run's two, nothing more
+        with pytest.raises(UndoError) as nothing:  # undo says what it cannot know (tester12 #12)
+            build_undo_plan(journal_path(plan))
+        assert str(nothing.value) == (
+            f"{journal_path(plan)}: nothing to undo: the journal records no action that changed Sigma (1 run(s)); 2 "
+            "action(s) were in flight when run 1 stopped and the journal does not record whether they changed Sigma: "
+            "L01, L02; check them in Sigma")
 
         resumed = apply_plan(plan, options_for(server, auto_approve=True, resume=True, only=("kind:scim.link_user",)))
         assert (resumed.status, resumed.writes, counter.total()) == ("converged", 8, 10)

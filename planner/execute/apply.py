@@ -17,7 +17,8 @@ Sigma, and before any file is written unless said otherwise):
    ``--resume`` with no unfinished run says there is nothing to resume and runs as apply without it
    (:func:`planner.execute.resume.nothing_to_resume_line`); a plan an applied undo plan rolled back
    (a run of it recorded in the journal) is refused in every mode, naming the undo plan, its run and the
-   actions it would redo (:func:`planner.execute.reversals.check_not_reversed`); an undo plan whose
+   actions it would redo (:func:`planner.execute.reversals.check_not_reversed`; checked first: an unfinished run of
+   it was rolled back, so its ``--resume`` is refused too, never offered; tester12 #12); an undo plan whose
    undone plan's journal cannot be found is refused (:func:`planner.execute.reversals.undone_journal`);
 5. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`); base
    URLs other than the approval's are refused (:func:`planner.execute.approve.check_approved_target`);
@@ -570,8 +571,10 @@ def required_targets(plan: Plan, rest_base_url: str | None, scim_base_url: str |
 
 
 def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter: _RetryCounter,
-                  note: Callable[[str], None] | None = None) -> Clients:
+                  note: Callable[[str], None] | None = None, *, read_scim: bool = False) -> Clients:
     """REST and SCIM clients for the APIs the plan needs; :class:`TargetError` names what is missing.
+    ``read_scim``: a SCIM client too when a SCIM base URL and token are known, though the plan sends nothing
+    through SCIM (``undo`` reads whom SCIM provisioned since the apply, :func:`planner.execute.undo.live_changes`).
     ``note`` hears of each long wait before a retry (:func:`~planner.execute.runner.retry_listener`).
     Clients of one origin share their :class:`~planner.execute.retry.Throttle` (:func:`~planner.execute.retry.origin_of`)."""
     targets, apis = required_targets(plan, options.rest_base_url, options.scim_base_url)
@@ -591,7 +594,7 @@ def build_clients(plan: Plan, options: ApplyOptions, redactor: Redactor, counter
             redactor=redactor,
         )
         rest.transport.listener = listener
-    if "scim" in apis:
+    if "scim" in apis or (read_scim and targets.scim_base_url and creds.scim_token):
         assert targets.scim_base_url
         token = creds.require_scim()
         scim = SigmaScimClient(
@@ -927,9 +930,10 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
     try:
         if journal_path(plan_path).exists():
             journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in all_actions], __version__)
+            # an applied undo plan rolled it back: plan again (first: a rolled-back run is never resumed either)
+            check_not_reversed(plan_path, plan, journal)
             # an interrupted or killed run refuses every other apply; --resume repeats its selection
             resumed = check_unfinished_run(plan_path, journal.runs(), journal.rows(), wave, resume=options.resume)
-            check_not_reversed(plan_path, plan, journal)  # an applied undo plan rolled it back: plan again
         undone_plan_journal = undone_journal(plan, plan_path)  # an undo plan records its run there
 
         redactor = Redactor()
@@ -1277,12 +1281,9 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
     wave = select(plan, options.only, options.limit)
     journal_digest, runs, rows = read_journal(plan_path)
     if journal_digest == plan.digest:
-        try:
-            check_unfinished_run(plan_path, runs, rows, wave, resume=options.resume)
-        except ApplyRefused as exc:
-            refusals.append(f"apply will refuse: {exc}")
-        try:
+        try:  # in apply's order: a rolled-back plan's unfinished run is never resumed either
             check_not_reversed(plan_path, plan)  # apply's one line, in every mode
+            check_unfinished_run(plan_path, runs, rows, wave, resume=options.resume)
         except ApplyRefused as exc:
             refusals.append(f"apply will refuse: {exc}")
     lines += [f"# note: {r}" for r in refusals]

@@ -175,33 +175,43 @@ def check_unfinished_run(plan_path: str | Path, runs: Sequence[RunRow], rows: Ma
     return None
 
 
+def unfinished_head(plan_path: str | Path, run: RunRow, rows: Mapping[str, JournalRow]) -> str:
+    """How a line about an unfinished ``run`` of the plan at ``plan_path`` begins: ``plan.json: run 1 (--only
+    group:Finance, interrupted) did not finish: 0 action(s) in flight, 20 not started`` (apply's refusal,
+    ``plan --applied``'s ``applied.unfinished_run`` item)."""
+    return (f"{plan_path}: run {run.run_id} ({selection_text(plan_path, run)}, {how_it_ended(run)}) did not finish: "
+            f"{left_text(left_of(run, rows))}")
+
+
+def resume_of(plan_path: str | Path, run: RunRow) -> str:
+    """The command that finishes ``run``: ``sigma-migrate apply plan.json --resume --only group:Finance``."""
+    return _selection_of(plan_path, run)[1]
+
+
 def unfinished_message(plan_path: str | Path, run: RunRow, rows: Mapping[str, JournalRow]) -> str:
     """The refusal of an apply while ``run`` is interrupted or killed, e.g. ``plan.json: run 1
     (--only group:Finance, interrupted) did not finish: 0 action(s) in flight, 20 not started; no
     other apply of this plan runs until it does: continue it with `sigma-migrate apply plan.json
     --resume --only group:Finance`; nothing was written``."""
-    had, command = _selection_of(plan_path, run)
-    return (f"{plan_path}: run {run.run_id} ({had}, {how_it_ended(run)}) did not finish: "
-            f"{left_text(left_of(run, rows))}; no other apply of this plan runs until it does: "
-            f"continue it with `{command}`; nothing was written")
+    return (f"{unfinished_head(plan_path, run, rows)}; no other apply of this plan runs until it does: "
+            f"continue it with `{resume_of(plan_path, run)}`; nothing was written")
 
 
-def unfinished_undo_message(journal: str | Path, plan_path: str | Path, run: RunRow,
-                            rows: Mapping[str, JournalRow]) -> str:
-    """The refusal of ``undo`` while ``run`` of the plan at ``plan_path`` is interrupted or killed, e.g.
-    ``plan.json.journal.sqlite: run 1 (--only group:Finance, interrupted) did not finish: 0 action(s) in
-    flight, 1 not started; undo reverses what a run did once it has finished: finish it first with
-    `sigma-migrate apply plan.json --resume --only group:Finance`, then run undo again; nothing was
-    written``.
+def unfinished_undo_note(plan_path: str | Path, run: RunRow, rows: Mapping[str, JournalRow]) -> str:
+    """What an undo plan of the plan at ``plan_path`` says of its ``run`` that was interrupted or killed and is not
+    finished, e.g. ``run 1 (--only group:Finance, interrupted) did not finish (0 action(s) in flight, 21 not
+    started): this undo reverses what it wrote, and once it is applied no apply of plan.json runs again, its
+    --resume included``.
 
-    Why (tester7 NEW-5): an undo plan applied while the run is unfinished reverses some of its actions
-    (a ``members.set_email``) that the journal still records done, and the run's ``--resume`` would then
-    run their dependents (the ``scim.link_user`` the new address was for) on what the undo took away;
-    actions left in flight may have written what no before-image records."""
-    had, command = _selection_of(plan_path, run)
-    return (f"{journal}: run {run.run_id} ({had}, {how_it_ended(run)}) did not finish: "
-            f"{left_text(left_of(run, rows))}; undo reverses what a run did once it has finished: "
-            f"finish it first with `{command}`, then run undo again; nothing was written")
+    Why undo no longer refuses such a run (was: "finish it first with --resume", tester7 NEW-5; tester12 #12: once a
+    re-plan was applied over it, its --resume was stale and its writes could be undone by no command): an applied
+    undo plan records its run in the undone plan's journal, and every later apply of that plan, its ``--resume``
+    included, refuses (:mod:`planner.execute.reversals`), so no resume builds on what the undo reversed; an action left
+    in flight, which may have written what no before-image records, is not reversed but listed
+    (``undo.irreversible:<id>:in_flight``)."""
+    return (f"run {run.run_id} ({selection_text(plan_path, run)}, {how_it_ended(run)}) did not finish "
+            f"({left_text(left_of(run, rows))}): this undo reverses what it wrote, and once it is applied no apply of "
+            f"{plan_path} runs again, its --resume included")
 
 
 def check_resume_selection(plan_path: str | Path, run: RunRow | None, wave: Wave) -> None:
@@ -232,4 +242,5 @@ def check_resume_selection(plan_path: str | Path, run: RunRow | None, wave: Wave
 
 __all__ = ["FINISHED_STATUSES", "INTERRUPTED_ENDS", "REPORTED_ENDS", "actions_of", "check_resume_selection",
            "check_unfinished_run", "how_it_ended", "left_of", "left_text", "nothing_to_resume_line", "resume_command",
-           "selection_text", "selection_words", "unfinished_message", "unfinished_run", "unfinished_undo_message"]
+           "resume_of", "selection_text", "selection_words", "unfinished_head", "unfinished_message", "unfinished_run",
+           "unfinished_undo_note"]

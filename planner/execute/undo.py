@@ -42,13 +42,17 @@ account type change is ranked the other way round (:data:`_REVERSE_CHANGE`). No 
 ``summary.undoes`` names the migration plan, whose checks they were (:attr:`planner.model.Plan.undo_preflight`).
 
 Refusals (:class:`UndoError`, one line, nothing written): a journal that does not exist or is
-not a journal, a plan whose digest is not the journal's, a journal whose run is interrupted or killed
-with actions of its selection not done (:func:`planner.execute.resume.unfinished_run`, the rule apply
-refuses by: finish it with its ``--resume`` first, :func:`planner.execute.resume.unfinished_undo_message`;
-tester7 NEW-5), a journal that records no written action. A run that ended incomplete or stopped
-(failed actions, reported) may be undone: nothing of it is in flight. Applying the undo plan records its run
+not a journal, a plan whose digest is not the journal's, a journal of an undo plan (:func:`undo_of_undo_message`:
+the plan a rollback reversed is never applied again, so neither is part of it through an undo of the undo;
+tester12 #4), a journal that records no written action. Applying the undo plan records its run
 in the undone plan's journal (the ``apply.journal`` input, :mod:`planner.execute.reversals`), and every later
-apply of that plan refuses (tester11 finding 10).
+apply of that plan refuses (tester11 finding 10), its ``--resume`` included. So a run that was interrupted or killed
+and is not finished (:func:`planner.execute.resume.unfinished_run`) may be undone too (was refused, "finish it
+first", tester7 NEW-5; tester12 #12: once a re-plan was applied over it, its ``--resume`` was stale and its writes
+could be undone by no command): the summary says so (:func:`planner.execute.resume.unfinished_undo_note`), and an
+action it left in flight is listed (``undo.irreversible:<id>:in_flight``: whether it wrote is not recorded). With a
+target, a REST reversal of a member SCIM provisioned since the apply (a later plan linked them) is left out as
+``undo.drifted`` (:func:`provisioned_since`): Sigma would refuse it (403).
 """
 
 from __future__ import annotations
@@ -101,12 +105,13 @@ from ..payloads import (
 from ..planfile import fingerprint_of, plan_policy, read_plan
 from ..planning import account_type_counts, seat_counts
 from .actions import with_user_names
-from .journal import JournalRow, read_journal_file
-from .resume import INTERRUPTED_ENDS, how_it_ended, unfinished_run, unfinished_undo_message
+from .journal import JournalRow, RunRow, read_journal_file
+from .resume import INTERRUPTED_ENDS, how_it_ended, selection_text, unfinished_run, unfinished_undo_note
 from .stale import Drift, FieldChange
 
 if TYPE_CHECKING:
     from .apply import ApplyOptions
+    from .scim_client import SigmaScimClient
 
 
 class UndoError(UserError):
@@ -119,6 +124,31 @@ def _plan_of_journal(journal: Path, meta_plan: str | None, plan_path: str | Path
     if journal.name.endswith(".journal.sqlite"):
         return journal.with_name(journal.name[: -len(".journal.sqlite")])
     raise UndoError(f"{journal}: cannot tell which plan this journal applied; pass --plan PLAN")
+
+
+def undo_of_undo_message(journal: Path, source: Path, undone: str) -> str:
+    """The refusal of ``undo`` of a journal of an undo plan (``source``, which reverses plan ``undone``, its
+    digest), e.g. ``undo.json.journal.sqlite: undo.json is an undo plan (it reverses sha256:...): an undo of it would
+    redo that plan's writes under the approval its rollback ended; fetch Sigma's export and plan again (`sigma-migrate
+    plan ... --applied <that plan> --applied undo.json`), then approve; nothing was written``.
+
+    Why (tester12 #4): the plan a rollback reversed is never applied again (:mod:`planner.execute.reversals`: its
+    approval was for the state before the rollback); an undo of the undo would redo part of it (its account types,
+    its pushes) under no approval of the state now, and could not redo the rest (a deactivation moves documents).
+    Only a new plan from a fresh export settles what Sigma holds after the rollback."""
+    return (f"{journal}: {source} is an undo plan (it reverses {undone}): an undo of it would redo that plan's writes "
+            "under the approval its rollback ended; fetch Sigma's export and plan again (`sigma-migrate plan ... "
+            f"--applied <that plan> --applied {source}`), then approve; nothing was written")
+
+
+def _in_flight(action: Action, run: RunRow, source: Path) -> ReviewItem:
+    """The ``undo.irreversible:<id>:in_flight`` item of an action the journal left ``running``: in flight when ``run``
+    (interrupted or killed) stopped, so whether it changed Sigma is not recorded, nor what it changed."""
+    return replace(_irreversible(action, ""), id=f"undo.irreversible:{action.id}:in_flight",
+                   message=f"{action.id} is not reversed: it was in flight when run {run.run_id} "
+                           f"({selection_text(source, run)}, {how_it_ended(run)}) stopped, and the journal does not "
+                           "record whether it changed Sigma; check its target in Sigma, then fetch Sigma's export and "
+                           "plan again")
 
 
 def _irreversible(action: Action, why: str) -> ReviewItem:
@@ -571,9 +601,9 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     other reversal can be applied. ``None``: offline, fingerprints of the state the apply left.
 
     Raises :class:`UndoError` (one line) for a missing or foreign journal, an unreadable plan
-    (:class:`planner.planfile.PlanFileError`), a run of the plan interrupted or killed and not finished
-    (module docstring), or nothing applied; ``changed_since``'s errors.
-    """
+    (:class:`planner.planfile.PlanFileError`), a journal of an undo plan (module docstring), or nothing applied;
+    ``changed_since``'s errors. A run interrupted or killed and not finished is undone as far as it wrote (module
+    docstring)."""
     journal = Path(journal)
     if not journal.is_file():
         raise UndoError(f"{journal}: no such journal (apply writes PLAN.journal.sqlite beside the plan)")
@@ -585,20 +615,25 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     if plan.digest != digest:
         raise UndoError(f"{journal}: journal belongs to plan {digest}, not {plan.digest} ({source}); "
                         "undo needs the plan that journal applied")
+    if plan.summary.undoes:
+        raise UndoError(undo_of_undo_message(journal, source, plan.summary.undoes))
     run = unfinished_run(runs, rows)
-    if run is not None and how_it_ended(run) in INTERRUPTED_ENDS:
-        raise UndoError(unfinished_undo_message(journal, source, run, rows))
+    stopped = run if run is not None and how_it_ended(run) in INTERRUPTED_ENDS else None
     actions = with_created_team_ids(with_user_names(plan.actions), rows)
     written = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state == "done"
                and rows[a.id].outcome == "written"]
+    in_flight = [a for a in actions if stopped is not None and a.id in rows and rows[a.id].state == "running"]
     if not written:
+        flying = (f"; {len(in_flight)} action(s) were in flight when run {stopped.run_id} stopped and the journal does "
+                  f"not record whether they changed Sigma: {', '.join(a.id for a in in_flight)}; check them in Sigma"
+                  if stopped is not None and in_flight else "")
         raise UndoError(f"{journal}: nothing to undo: the journal records no action that changed Sigma "
-                        f"({len(runs)} run(s))")
+                        f"({len(runs)} run(s)){flying}")
     linked = {a.target.member_id for a in written if isinstance(a, ScimLinkUser)}
     user_names = {a.target.member_id: a.target.user_name for a in actions if isinstance(a, ScimLinkUser)}
     inactive = left_inactive(written)
     reverse: dict[str, Action] = {}
-    items: list[ReviewItem] = []
+    items: list[ReviewItem] = [_in_flight(a, stopped, source) for a in in_flight if stopped is not None]
     for a in reversed(written):  # last written first: the reverse plan unwinds the apply
         undone, notes = _reverse(a, rows[a.id], linked, user_names, plan, inactive)
         items.extend(notes)
@@ -619,12 +654,13 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
             out[f"team:{team_id}"] = fingerprint_of(teams[team_id])
         return out
 
+    note = "" if stopped is None else f"; {unfinished_undo_note(source, stopped, rows)}"
     admin_types = frozenset(t.casefold() for t in plan_policy(plan, source).guards.admin_account_types)
     decided = _Decided(states, done, admin_types)
     drifted: list[ReviewItem] = []
     if changed_since is not None and ordered:
         drifts = changed_since(_undo_plan(plan, journal, source, len(rows), ordered, items, fingerprints_of(ordered),
-                                          len(written), created_at, decided))
+                                          len(written), created_at, decided, note))
         email_of = {p.member_id: p.email for p in plan.people if p.member_id and p.email}
         email_of.update((m, state.email) for m, state in states.items())
         for drift in drifts:
@@ -633,7 +669,7 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
                 drifted.append(_drifted_item(drift, left_out, email_of))
                 ordered = [a for a in ordered if a not in left_out]
     return _undo_plan(plan, journal, source, len(rows), ordered, items + drifted, fingerprints_of(ordered),
-                      len(written), created_at, decided)
+                      len(written), created_at, decided, note)
 
 
 class _Decided(msgspec.Struct, frozen=True):
@@ -647,7 +683,7 @@ class _Decided(msgspec.Struct, frozen=True):
 
 def _undo_plan(plan: Plan, journal: Path, source: Path, journal_rows: int, ordered: list[Action],
                items: list[ReviewItem], fingerprints: Fingerprints, written: int, created_at: str,
-               decided: _Decided) -> Plan:
+               decided: _Decided, note: str = "") -> Plan:
     """The undo plan: its actions, review items, and the decision records a migration plan carries
     for what it reverses (person rows, team rows, seats and account-type counts in the summary),
     so ``show`` and the report lay them out as for any plan, and the migration plan's protected people
@@ -660,7 +696,7 @@ def _undo_plan(plan: Plan, journal: Path, source: Path, journal_rows: int, order
     text = (f"Undo plan: {len(ordered)} action(s) reversing {written} written action(s) of {plan.digest}; "
             f"{len(items) - left_out} not reversible"
             + (f", {left_out} object(s) changed in Sigma since the apply" if left_out else "")
-            + " (listed as review items)")
+            + " (listed as review items)" + note)
     journal_bytes = journal.read_bytes()
     return Plan(
         organization=plan.organization,
@@ -743,6 +779,31 @@ def undo_target(journal: str | Path, plan_path: str | Path | None, rest_base_url
     return options if targets.rest_base_url else None
 
 
+_REST_MEMBER_REVERSALS = (MembersSetEmail, MembersReactivate)
+"""Reversals sent through Sigma's REST API to a member, which Sigma refuses once SCIM provisioned the member (403,
+docs/sigma-api.md §2.6)."""
+
+
+def provisioned_since(undo: Plan, scim: "SigmaScimClient", drifted: set[str]) -> list[Drift]:
+    """The members a REST reversal of ``undo`` targets whom SCIM provisioned since the apply (Sigma's SCIM lists them
+    with an ``externalId``: a later plan linked them, or the IdP pushed them), each a :class:`Drift` ``externalId None
+    -> '<id>'`` (keys in ``drifted`` left out): Sigma would refuse the reversal (403), so :func:`build_undo_plan` leaves
+    it out with an ``undo.drifted`` item (tester12 #12: after a re-plan linked the member the interrupted wave had
+    re-addressed, the undo's ``members.set_email`` failed on apply). One ``GET /Users/{memberId}`` per member (then a
+    ``userName`` filter by the member's email). Raises :class:`planner.execute.errors.ApiError` when SCIM cannot be
+    read."""
+    out: list[Drift] = []
+    for a in undo.actions:
+        if not isinstance(a, _REST_MEMBER_REVERSALS) or f"member:{a.target.member_id}" in drifted:
+            continue
+        user = scim.get_user(a.target.member_id) or scim.find_user(a.target.email)
+        if user is not None and user.external_id:
+            out.append(Drift(f"member:{a.target.member_id}", a.target.email,
+                             (FieldChange("externalId", None, user.external_id),)))
+            drifted.add(f"member:{a.target.member_id}")
+    return out
+
+
 def live_changes(options: "ApplyOptions") -> ChangedSince:
     """A :data:`ChangedSince` that reads Sigma at ``options``' targets with the environment's
     credentials, as apply's stale check will (:func:`planner.execute.stale.check_stale`, reads only).
@@ -758,10 +819,13 @@ def live_changes(options: "ApplyOptions") -> ChangedSince:
 
     def changed(undo: Plan) -> Sequence[Drift]:
         redactor = Redactor()
-        clients = build_clients(undo, options, redactor, _RetryCounter())
+        clients = build_clients(undo, options, redactor, _RetryCounter(), read_scim=True)
         try:
             preflight(clients, redactor)
-            return check_stale(undo, clients.rest, parallelism=options.parallelism)
+            drifts = list(check_stale(undo, clients.rest, parallelism=options.parallelism))
+            if clients.scim is not None:
+                drifts += provisioned_since(undo, clients.scim, {d.key for d in drifts})
+            return drifts
         except ApiError as exc:
             raise UndoError(f"cannot read Sigma to make the undo plan from its current state: "
                             f"{redactor(str(exc))}") from None
