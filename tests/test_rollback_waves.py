@@ -221,6 +221,24 @@ def rolled_back(tmp_path, capsys, monkeypatch):
         server.close()
 
 
+REVERSED = ("32 of its action(s) (8 scim.link_user, 12 scim.set_group_members, 10 members.deactivate, "
+            "2 members.disable_guest)")
+
+
+@pytest.mark.slow
+def test_verify_of_a_rolled_back_plan_names_the_undo_run_and_points_to_verifying_the_undo_plan(rolled_back):
+    """#2: ``verify v1.json`` after its undo was applied said DRIFTED on each of the 32 reversed objects (exit 2);
+    now it refuses in one line naming the undo run and the command that checks the rollback (exit 1, nothing read),
+    and that command finds Sigma as the undo left it."""
+    server, cli = rolled_back
+    code, out, err = cli("verify", "v1.json", targets=True)
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [rolled_back_line("v1.json", "undo.json", REVERSED) + (
+        "; Sigma is as that undo left it, not as this plan did: check it with `sigma-migrate verify undo.json`; "
+        "nothing was read")]
+    code, out, err = cli("verify", "undo.json", targets=True)
+    assert code == 0, out + err
+    assert out.splitlines()[-1] == "Verify: converged. 32 of 32 object(s) converged, 0 drifted, 0 missing"
 
 
 @pytest.mark.slow

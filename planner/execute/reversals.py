@@ -89,22 +89,29 @@ def record_undo_run(undo: Plan, undo_path: str | Path, journal: Path, undo_run: 
         record_reversal(journal, str(undo.summary.undoes), reversal)
 
 
+def rolled_back_by(plan_path: str | Path, plan: Plan, reversals: Sequence[ReversalRow]) -> str:
+    """How every line about a rolled-back plan begins: ``plan.json: this plan was rolled back by undo plan undo.json
+    (sha256:...) run 1 (started ...), which reversed 32 of its action(s) (8 scim.link_user, ...)``: the undo plans and
+    runs, and how many of the plan's actions they reversed, per kind, in plan order."""
+    runs = "; ".join(f"undo plan {r.undo_plan} ({r.undo_digest}) run {r.undo_run} (started {r.at})"
+                     for r in reversals)
+    reversed_ids = {aid for r in reversals for aid in r.action_ids}
+    kinds = Counter(a.kind.value for a in plan.actions if a.id in reversed_ids)
+    return (f"{plan_path}: this plan was rolled back by {runs}, which reversed {sum(kinds.values())} of its action(s) "
+            f"({', '.join(f'{n} {kind}' for kind, n in kinds.items())})")
+
+
 def reversal_message(plan_path: str | Path, plan: Plan, reversals: Sequence[ReversalRow], limit: int = 5) -> str:
     """The one-line refusal of an apply of ``plan`` after undo plans reversed it (``reversals``, from its
     journal): which undo plan and run, how many of the plan's actions they reversed (per kind, in plan
     order), the way out, then those actions, which this apply would redo (first ``limit``, in plan order,
     then a count: the CLI prints at most 1,000 characters of an error, so the way out comes first)."""
-    runs = "; ".join(f"undo plan {r.undo_plan} ({r.undo_digest}) run {r.undo_run} (started {r.at})"
-                     for r in reversals)
     reversed_ids = {aid for r in reversals for aid in r.action_ids}
     redone = [a for a in plan.actions if a.id in reversed_ids]
-    kinds = Counter(a.kind.value for a in redone)
     shown = ", ".join(f"{a.id} ({label})" if (label := _label(a)) else a.id for a in redone[:limit])
     more = f", and {len(redone) - limit} more" if len(redone) > limit else ""
-    return (f"{plan_path}: this plan was rolled back by {runs}, which reversed {len(redone)} of its action(s) "
-            f"({', '.join(f'{n} {kind}' for kind, n in kinds.items())}); applying it again would redo them under "
-            "its old approval: fetch Sigma's export, plan and approve again; nothing was written; it would redo "
-            f"{shown}{more}")
+    return (f"{rolled_back_by(plan_path, plan, reversals)}; applying it again would redo them under its old approval: "
+            f"fetch Sigma's export, plan and approve again; nothing was written; it would redo {shown}{more}")
 
 
 def _label(action: Action) -> str:
@@ -135,3 +142,17 @@ def check_not_reversed(plan_path: str | Path, plan: Plan, journal: Journal | Non
     if reversals:
         raise ApplyRefused(reversal_message(plan_path, plan, reversals))
 
+
+
+def check_verifiable(plan_path: str | Path, plan: Plan) -> None:
+    """Refuse (:class:`ApplyRefused`, one line, exit 1) ``verify`` of ``plan`` when its journal (beside ``plan_path``)
+    records a run of an undo plan of it: Sigma is then meant to be as the undo left it, not as the plan did, so each
+    reversed action would read as drift (tester12 #2); ``verify`` of the undo plan checks the rollback, e.g.
+    ``plan.json: this plan was rolled back by undo plan undo.json (sha256:...) run 1 (started ...), which reversed 32
+    of its action(s) (...); Sigma is as that undo left it, not as this plan did: check it with `sigma-migrate verify
+    undo.json`; nothing was read``. Nothing is read from Sigma."""
+    reversals = recorded_reversals(plan_path, plan)
+    if reversals:
+        last = reversals[-1].undo_plan
+        raise ApplyRefused(f"{rolled_back_by(plan_path, plan, reversals)}; Sigma is as that undo left it, not as this "
+                           f"plan did: check it with `sigma-migrate verify {last}`; nothing was read")

@@ -29,7 +29,9 @@ Exit status (:data:`EXIT_CONVERGED`, :data:`EXIT_DRIFT`, :data:`EXIT_INTERRUPTED
 0 converged; 2 not converged (drifted or missing objects, failed actions); 3 nothing failed or
 differs, but the last run was interrupted or killed before it finished (as apply's 3, ``--resume``
 finishes it); 4 nothing differs but objects could not be read; 1 refused (no credentials,
-unreadable plan, foreign journal).
+unreadable plan, foreign journal, a plan an applied undo plan rolled back: its journal records the undo's run, so
+Sigma is as the undo left it, which ``verify`` of the undo plan checks; tester12 #2: every reversed action was
+called drift).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from .apply import ApplyOptions, build_clients, preflight
 from .approve import read_approval
 from .errors import ApplyRefused
 from .journal import JournalRow, RunRow, journal_path, read_journal
+from .reversals import check_verifiable
 from .resume import INTERRUPTED_ENDS, how_it_ended, left_of, resume_command, unfinished_run
 from .runner import _RetryCounter
 from .progress import subject_of
@@ -246,7 +249,8 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
     """Read Sigma live and compare it with the end state of the plan's applied actions.
 
     Raises :class:`planner.errors.UserError` subclasses (one line, nothing written): an
-    unreadable or tampered plan, a journal of another plan, missing or refused credentials,
+    unreadable or tampered plan, a journal of another plan, a plan an applied undo plan rolled back
+    (:func:`planner.execute.reversals.check_verifiable`: nothing is read), missing or refused credentials,
     an API that cannot be read.
     """
     plan_path = Path(plan_path)
@@ -255,6 +259,8 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
     if digest is not None and digest != plan.digest:
         raise ApplyRefused(f"{journal_path(plan_path)}: journal belongs to plan {digest}, not {plan.digest}; "
                            "verify the plan that journal applied")
+    if digest is not None:
+        check_verifiable(plan_path, plan)  # an applied undo plan rolled it back: verify the undo plan
     actions = with_user_names(plan.actions)
     if digest is not None:
         checked = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state != "pending"]
