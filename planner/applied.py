@@ -12,7 +12,9 @@ A write counts when its journal row is ``done`` with outcome ``written`` (this t
 sent; ``scim.deactivate_user`` wrote ``active: false`` (a ``scim.create_user``'s member did not exist
 when the plan was made, so no memberId names it); ``scim.link_group`` / ``scim.create_group`` linked or made a
 team (:class:`~planner.model.AppliedTeam`: a re-plan whose exports no longer have the team says a run had it,
-``teams.map_team_missing``). An action whose row is ``failed`` with Sigma's final answer (or why it could not be sent as planned) in
+``teams.map_team_missing``); ``scim.set_group_members`` set a team's SCIM-managed members
+(:class:`~planner.model.AppliedPush`: a team's ``scim.state_conflict`` over members SCIM's group still lists as the
+run sent them names the run, an undo's above all, not a stale export; tester12 #1). An action whose row is ``failed`` with Sigma's final answer (or why it could not be sent as planned) in
 ``refused`` (:class:`~planner.model.AppliedRefusal`) was refused for good: a re-plan that would plan it again raises
 ``applied.refused_again`` instead (:mod:`planner.rules.refusals`, tester10 finding 8); a journal written
 before the ``refused`` column says no refusal. The run is the
@@ -38,10 +40,11 @@ from .errors import UserError
 from .execute.journal import JournalRow, RunRow, journal_path, read_journal_file, read_reversals
 from .execute.resume import INTERRUPTED_ENDS, how_it_ended, resume_of, unfinished_head, unfinished_run
 from .model import (
-    AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite, InputFile,
+    AppliedPush, AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite, InputFile,
 )
 from .payloads import (
-    Action, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, UNSET,
+    Action, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers,
+    UNSET,
 )
 from .planfile import plan_policy, read_plan
 
@@ -98,6 +101,20 @@ def _teams(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str
     return out
 
 
+def _pushes(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str, JournalRow],
+            runs: list[RunRow]) -> list[AppliedPush]:
+    """The teams' SCIM-managed members the plan's runs set (``scim.set_group_members`` done, written, of a team whose
+    id the plan knows: an undo plan's, or a linked team's), as sent."""
+    out = []
+    for action in actions:
+        row = rows.get(action.id)
+        if (isinstance(action, ScimSetGroupMembers) and action.target.team_id and row is not None
+                and row.state == "done" and row.outcome == "written" and row.finished_at):
+            out.append(AppliedPush(action.target.team_id, action.target.name, tuple(action.after.members), plan_path,
+                                   undo, _run_of(row.finished_at, runs), row.finished_at))
+    return out
+
+
 def _unfinished(plan_path: str, journal: Path, runs: list[RunRow], rows: dict[str, JournalRow]
                 ) -> list[AppliedUnfinished]:
     """The plan's run that was interrupted or killed and is not finished (:func:`planner.execute.resume.unfinished_run`,
@@ -133,7 +150,7 @@ def _to_the_second(at: str) -> str:
 
 
 def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
-    """The SCIM writes, linked teams, final refusals and unfinished runs of the plans at ``plan_paths``
+    """The SCIM writes, linked teams, team pushes, final refusals and unfinished runs of the plans at ``plan_paths``
     (as given) and of the
     journals beside them (``<plan>.journal.sqlite``), ordered by when they finished, the files read (the plan, whose
     ``sha256`` is its digest's, and its journal), and the earliest plan's ``preflight.previous_scim`` with this
@@ -146,6 +163,7 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
     writes: list[AppliedWrite] = []
     teams: list[AppliedTeam] = []
     refusals: list[AppliedRefusal] = []
+    pushes: list[AppliedPush] = []
     unfinished: list[AppliedUnfinished] = []
     inputs: list[InputFile] = []
     answers: list[tuple[str, str, str]] = []  # (first run started, plan as given, its previous_scim)
@@ -164,6 +182,7 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
         writes += _writes(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         teams += _teams(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         refusals += _refusals(str(given), bool(plan.summary.undoes), rows, runs)
+        pushes += _pushes(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         unfinished += _unfinished(str(given), journal, runs, rows)
         if not plan.summary.undoes and runs:
             answers.append((min(r.started_at for r in runs), str(given),
@@ -180,5 +199,6 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
     earliest = min(answers, default=None)
     set_up = (AppliedSetUp(earliest[1], earliest[2], _to_the_second(min(links)))
               if earliest is not None and links else None)
-    return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals), set_up,
-                       unfinished=tuple(unfinished))
+    pushes.sort(key=lambda p: p.at)
+    return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals), set_up, tuple(pushes),
+                       tuple(unfinished))

@@ -32,7 +32,7 @@ import msgspec
 import networkx as nx
 
 from .model import (
-    DERIVED_EMAIL_TYPES, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite, Email,
+    DERIVED_EMAIL_TYPES, AppliedPush, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite, Email,
     GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam, Snapshot,
     TeamMembership, email_key,
 )
@@ -175,6 +175,9 @@ class ScimState:
     written: Mapping[tuple[str, str], AppliedWrite] = field(default_factory=dict)
     """``(memberId, SCIM attribute)`` -> the last value a run of a plan given to ``plan --applied`` wrote
     there (:mod:`planner.applied`), to name it when SCIM still holds that value."""
+    pushed: Mapping[str, AppliedPush] = field(default_factory=dict)
+    """teamId -> the last members a run of a plan given to ``plan --applied`` set for the team's SCIM group
+    (:mod:`planner.applied`), to name the run when SCIM's group still lists them (tester12 #1)."""
     second_accounts: Mapping[str, str] = field(default_factory=dict)
     """Members a userName change left behind: the memberId that is a provisioned user's SCIM id but whose
     email is not its userName -> the member that now has it (Sigma made it when the IdP changed the
@@ -525,7 +528,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         team_members=_index((t.team_id, t) for t in memberships),
         member_team_counts=Counter(t.member_id for t in memberships),
         scim=scim_state(sigma, snapshot.applied.writes, policy.preflight.previous_scim, snapshot.applied.set_up,
-                        frozenset(policy.linking.scim_state_conflicts)),
+                        frozenset(policy.linking.scim_state_conflicts), snapshot.applied.pushes),
         account_type_names=type_names,
         custom_account_types=frozenset(a.name for a in account_types or () if a.is_custom),
         organization_id=export_organization_id(sigma.members),
@@ -765,13 +768,15 @@ def _nested_only(nested: Mapping[str, tuple[str, ...]], direct: Mapping[str, lis
 
 
 def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previous_scim: str = "unknown",
-               applied_set_up: AppliedSetUp | None = None, conflict_keys: frozenset[str] = frozenset()) -> ScimState:
+               applied_set_up: AppliedSetUp | None = None, conflict_keys: frozenset[str] = frozenset(),
+               pushes: Iterable[AppliedPush] = ()) -> ScimState:
     """The :class:`ScimState` of an export (empty when it has no SCIM files), with ``applied``: the SCIM
     writes of earlier runs (``plan --applied``, in the order they finished; the last one per member
     and attribute is kept); ``previous_scim``: the policy's ``preflight.previous_scim``, and ``applied_set_up``: the
     earliest applied plan's answer with this migration's first link (``None`` without ``--applied``), which say
     which listed users without ``externalId`` are pre-SCIM members (:func:`listed_pre_scim`), as do
-    ``conflict_keys``, the keys of the policy's ``linking.scim_state_conflicts`` (:func:`taken_as_provisioned`)."""
+    ``conflict_keys``, the keys of the policy's ``linking.scim_state_conflicts`` (:func:`taken_as_provisioned`);
+    ``pushes``: the teams' members earlier runs set (in the order they finished; the last one per team is kept)."""
     if export.scim_users is None or export.scim_groups is None:
         return ScimState()
     members = {m.member_id for m in export.members}
@@ -820,6 +825,7 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
         known=True,
         groups_without_team=without_team,
         written={(w.member_id, w.attribute): w for w in applied},
+        pushed={p.team_id: p for p in pushes},
         second_accounts=second_accounts,
         set_up_by=set_up_by,
         without_external_id=without_external_id,

@@ -562,6 +562,23 @@ class AppliedTeam(ByRun):
 
 
 @dataclass(frozen=True)
+class AppliedPush(ByRun):
+    """A team's SCIM-managed members a run of sigma-migrate set (``scim.set_group_members`` done, written), as the
+    plan given to ``plan --applied`` and its journal record it: the team (``team_id``, its SCIM Group id; ``name``)
+    and the userNames the push sent (``members``, as sent), and the run as :class:`AppliedWrite` names it. A re-plan
+    whose SCIM group still lists exactly those members names the run as the side that set them (an undo run put the
+    team back: tester12 #1), not a stale export."""
+
+    team_id: str
+    name: str
+    members: tuple[str, ...]
+    plan: str
+    undo: bool
+    run: int | None
+    at: str
+
+
+@dataclass(frozen=True)
 class AppliedUnfinished:
     """A run of a plan given to ``plan --applied`` that was interrupted (Ctrl-C, SIGTERM) or killed with actions of
     its selection not done, and that no applied undo plan rolled back (:func:`planner.applied.applied_runs`; the rule
@@ -646,6 +663,8 @@ class AppliedRuns:
     set_up: AppliedSetUp | None = None
     """The earliest applied plan's ``preflight.previous_scim`` and this migration's first link; ``None`` without
     ``--applied``, or when no run of the plans given wrote through SCIM."""
+    pushes: tuple[AppliedPush, ...] = ()
+    """The teams' SCIM-managed members the runs set, in the order they finished."""
     unfinished: tuple[AppliedUnfinished, ...] = ()
     """The runs of the plans given that were interrupted or killed and are neither finished nor rolled back."""
 

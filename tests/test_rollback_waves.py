@@ -223,6 +223,7 @@ def rolled_back(tmp_path, capsys, monkeypatch):
 
 REVERSED = ("32 of its action(s) (8 scim.link_user, 12 scim.set_group_members, 10 members.deactivate, "
             "2 members.disable_guest)")
+FINANCE_PUSH = "scim.set_group_members:00gSUDsbhMqeLxqzTHLU"
 
 
 @pytest.mark.slow
@@ -254,6 +255,33 @@ def test_an_undo_of_an_undo_plan_is_refused_in_one_line(rolled_back):
         "rollback ended; fetch Sigma's export and plan again (`sigma-migrate plan ... --applied <that plan> --applied "
         "undo.json`), then approve; nothing was written"]
     assert not Path("undo-undo.json").exists()
+
+
+@pytest.mark.slow
+def test_a_replan_names_the_undo_run_that_put_a_team_back_instead_of_a_stale_export(rolled_back):
+    """#1: the re-plan given both plans called each team the undo put back 'stale' ('the export is older, so it is
+    stale for them; ... export the IdP again and plan again', which changes nothing); now the item names the undo run
+    that set SCIM's members, and offers both answers."""
+    server, cli = rolled_back
+    code, out, err = replan(cli, server, "v2", "v1.json", "undo.json")
+    assert code == 0, out + err
+    v2 = read_plan(Path("v2.json"))
+    teams = [r for r in v2.review_items if r.code == "scim.state_conflict" and r.subject.team_id]
+    assert len(teams) == 12 and not [r for r in teams if "stale" in r.message or "export the IdP again" in r.message]
+    finance = next(r for r in teams if r.subject.name == "Finance")
+    pushed = read_journal(Path("undo.json"))[2][FINANCE_PUSH].finished_at
+    assert (finance.id, finance.blocking) == (f"scim.state_conflict:{FINANCE_PUSH}", True)
+    assert finance.message == (
+        "team 'Finance': Sigma's SCIM group and the IdP export's group 'Finance' disagree on 4 member(s) SCIM "
+        "provisioned: amelia.clarke@acme.example (not in SCIM's group, in the export's); jonas.weber@acme.example "
+        "(not in SCIM's group, in the export's); oscar.reyes@acme.example (in SCIM's group, not in the export's); "
+        "ruth.adler@acme.example (not in SCIM's group, in the export's); SCIM last changed the group "
+        f"{finance.evidence.scim_last_modified}, after the export's group last changed its members "
+        f"2025-04-25T13:25:41Z: SCIM's group members were set by run 1 of undo plan undo.json, {pushed} (the undo put "
+        "the team back to the members it had before), not by the IdP; the plan keeps SCIM's membership and does not "
+        "push the export's over it; exporting the IdP again changes nothing: keep them (scim_state) or push the "
+        "export's (idp_export)")
+    assert "idp_export: push the export's membership again" in finance.resolution
 
 
 @pytest.mark.slow

@@ -48,7 +48,9 @@ from dataclasses import replace as replace_record
 
 from msgspec.structs import replace
 
-from ..model import Action, ActionKind, IdpUser, ItemEvidence, ItemRef, ReviewItem, ScimGroup, ScimUser, email_key
+from ..model import (
+    Action, ActionKind, AppliedPush, IdpUser, ItemEvidence, ItemRef, ReviewItem, ScimGroup, ScimUser, email_key,
+)
 from ..payloads import (
     UNSET,
     ActiveState,
@@ -1198,10 +1200,12 @@ class GroupDates:
         ``organization.idpFetchedAt``)."""
         return self.own if self.read else self.export
 
-    def words(self) -> str:
+    def words(self, set_by: str = "") -> str:
         """Both dates and what they show, for a message: ``SCIM last changed the group 2026-12-06T20:46:53Z,
         after the IdP export was read 2026-12-06T20:40:00Z (fetch-idp's fetchedAt; the export dates no change
-        of the group's members): the export is older, so it is stale for them``."""
+        of the group's members): the export is older, so it is stale for them``; ``set_by``, who set SCIM's
+        members when a run of this tool did, said instead of what the dates show (``...: SCIM's group members were
+        set by run 1 of undo plan undo.json, ...``)."""
         scim = f"SCIM last changed the group {self.scim}" if self.scim else \
             "Sigma's SCIM state does not say when it changed the group"
         if self.read:
@@ -1213,6 +1217,8 @@ class GroupDates:
         else:
             export = "the IdP export says neither when its group's members changed nor when it was read"
         newer = self.change_dates.newer
+        if set_by:
+            return f"{scim}, {'after ' if newer == SCIM_STATE else ''}{export}: {set_by}"
         if newer == SCIM_STATE:
             return f"{scim}, after {export}: the export is older, so it is stale for them"
         if self.scim and self.export:
@@ -1301,7 +1307,10 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
            else "the dates do not tell whether Sigma's SCIM group is older than the export's")
     action = replace(action, after=replace(action.after, members=members),
                      reason=action.reason + f" ({kept}: {why}, see scim.state_conflict)")
-    return action, (_membership_conflict_item(action, group, asked, dates) if asked else None)
+    set_by = state.pushed.get(group.id) or state.pushed.get(action.target.team_id or "")
+    if set_by is not None and {email_key(m) for m in set_by.members} != current.keys():
+        set_by = None  # SCIM's group lists other members than the run set: the IdP or an admin changed it since
+    return action, (_membership_conflict_item(action, group, asked, dates, set_by) if asked else None)
 
 
 def membership_verdict(user: ScimUser, idp_id: str | None, found: tuple[Disagreement, ...], dates: GroupDates,
@@ -1349,16 +1358,26 @@ def membership_verdict(user: ScimUser, idp_id: str | None, found: tuple[Disagree
 
 
 def _membership_conflict_item(action: ScimSetGroupMembers, group: ScimGroup,
-                              asked: list[tuple[ScimUser, bool, Verdict]], dates: GroupDates) -> ReviewItem:
+                              asked: list[tuple[ScimUser, bool, Verdict]], dates: GroupDates,
+                              set_by: AppliedPush | None = None) -> ReviewItem:
     """Blocking ``scim.state_conflict`` over the memberships of ``group`` the dates do not settle (``asked``:
     the user, whether SCIM's group lists them, the verdict): names each, both dates and what they show
     (:meth:`GroupDates.words`), and the ``linking.scim_state_conflicts`` entries that settle them (short form,
-    per user)."""
+    per user). ``set_by``: the run of a plan given to ``plan --applied`` that set the members SCIM's group lists
+    now (:attr:`planner.directory.ScimState.pushed`): the item names it as the side that set them (an undo run put
+    the team back to its earlier members), and asks which side holds, since exporting the IdP again changes nothing
+    (tester12 #1: 'the export is older, so it is stale for them; export the IdP again')."""
     target = action.target
     people = "; ".join(f"{u.user_name} ({'in' if in_scim else 'not in'} SCIM's group, "
                        f"{'not in' if in_scim else 'in'} the export's)" for u, in_scim, _ in asked)
     newer = dates.change_dates.newer
-    if newer == SCIM_STATE:
+    by = ""
+    if set_by is not None:
+        back = " (the undo put the team back to the members it had before)" if set_by.undo else ""
+        by = f"SCIM's group members were set by {set_by.words()}{back}, not by the IdP"
+        fix = "exporting the IdP again changes nothing: keep them (scim_state) or push the export's (idp_export)"
+        newer = None  # both answers are offered
+    elif newer == SCIM_STATE:
         fix = "export the IdP again and plan again"
     elif newer == IDP_EXPORT:  # only an entry the dates contradict asks: exporting again changes nothing
         fix = "the export is newer: remove each entry that no longer applies, or settle each"
@@ -1374,7 +1393,7 @@ def _membership_conflict_item(action: ScimSetGroupMembers, group: ScimGroup,
         "scim.state_conflict", action.id, blocking=True,
         subject=ItemRef(team_id=target.team_id, name=target.name, group_id=target.group_id),
         message=(f"{head}team {target.name!r}: Sigma's SCIM group and the IdP export's group {target.group_display_name!r} "
-                 f"disagree on {len(asked)} member(s) SCIM provisioned: {people}; {dates.words()}; the plan keeps "
+                 f"disagree on {len(asked)} member(s) SCIM provisioned: {people}; {dates.words(by)}; the plan keeps "
                  f"SCIM's membership and does not push the export's over it; {fix}"),
         rule="scim_state.conflict",
         evidence=ItemEvidence(action=action.id, attribute="members",
@@ -1386,7 +1405,9 @@ def _membership_conflict_item(action: ScimSetGroupMembers, group: ScimGroup,
         yaml_snippet({"linking": {"scim_state_conflicts": {k: SCIM_STATE for k in keys}}},
                      {"linking": {"scim_state_conflicts": {k: IDP_EXPORT for k in keys}}},
                      notes=["scim_state: keep SCIM's membership; idp_export: the export is newer, push its "
-                            "membership (each entry settles that user's disagreements)"]),
+                            "membership (each entry settles that user's disagreements)"] if set_by is None else
+                     ["scim_state: keep the members the run set; idp_export: push the export's membership again "
+                      "(each entry settles that user's disagreements)"]),
     )
 
 
