@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from planner.execute.journal import journal_path, read_journal, read_reversals
@@ -305,3 +306,23 @@ def test_undo_of_a_killed_wave_reverses_what_it_wrote_and_names_the_actions_left
         assert undo1.summary.text.endswith(
             "; run 1 (--only group:Finance, killed) did not finish (2 action(s) in flight, 19 not started): this undo "
             "reverses what it wrote, and once it is applied no apply of v1.json runs again, its --resume included")
+
+
+@pytest.mark.slow
+def test_a_team_whose_scim_group_changed_since_the_undo_is_not_attributed_to_it(rolled_back):
+    """#1, the other side: after the undo, someone adds a member to Finance's SCIM group; SCIM's group no longer
+    lists what the undo run sent, so the item does not name the run (the dates decide, as without --applied)."""
+    server, cli = rolled_back
+    group = next(g for g in httpx2.get(f"{server.scim_base_url}/Groups", headers=server.scim_headers(),
+                                       params={"count": 100}).json()["Resources"] if g["displayName"] == "Finance")
+    amelia = httpx2.get(f"{server.scim_base_url}/Users", headers=server.scim_headers(),
+                        params={"filter": 'userName eq "amelia.clarke@acme.example"'}).json()["Resources"][0]
+    httpx2.patch(f"{server.scim_base_url}/Groups/{group['id']}", headers=server.scim_headers(), json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "members", "value": [{"value": amelia["id"]}]}]}).raise_for_status()
+    code, out, err = replan(cli, server, "v2", "v1.json", "undo.json")
+    assert code == 0, out + err
+    item = next(r for r in read_plan(Path("v2.json")).review_items if r.id == f"scim.state_conflict:{FINANCE_PUSH}")
+    assert "set by run 1 of undo plan" not in item.message
+    assert item.message.endswith("the export is older, so it is stale for them; the plan keeps SCIM's membership and "
+                                 "does not push the export's over it; export the IdP again and plan again")
