@@ -181,9 +181,9 @@ def test_an_email_over_254_characters_is_an_error_naming_its_length(tmp_path, ca
 
 
 def test_every_checked_field_over_its_limit_passes_the_screen_and_is_named():
-    """planner.sources.identity_values._may_be_damaged gathers the marked fields once for both of its screens
-    (issue 10 item 5): each field the length screen measures, alone over its limit in an export of clean
-    values, is still one value-too-long error naming that field, in a format whose loader checks the user ids
+    """planner.sources.screens measures each checked field once (its longest value), which the length checks
+    read (issue 10 item 5): each field, alone over its limit in an export of clean values, is still one
+    value-too-long error naming that field, in a format whose loader checks the user ids
     (okta-api: the id only measured) and one whose does not (scim: the id marked and measured)."""
     from planner.model import Email, IdpDirectory, IdpGroup, IdpUser, SigmaExport, SigmaMember, SigmaTeam, SourceRef
     from planner.sources.identity_values import idp_value_findings, sigma_value_findings
@@ -225,3 +225,34 @@ def test_every_checked_field_over_its_limit_passes_the_screen_and_is_named():
             ("value-too-long", field)], field
     assert [(f.code, f.field) for f in sigma_value_findings(SigmaExport(
         members=(member(),), teams=(SigmaTeam(team_id="t1", name=long_name, source=ref),)))] == [("value-too-long", "name")]
+
+
+def test_the_damage_scan_judges_only_the_users_whose_values_the_screen_hit(monkeypatch):
+    """planner.sources.identity_values.damaged_users reads each field's first characters
+    (planner.sources.screens) and judges, per user, only the users with a value starting with ', = or #
+    (issue 10 item 5: was every user once any value of the export started so, e.g. a family name 't Hooft);
+    the damaged users and their cells are what judging every user gives."""
+    from planner.model import Email, IdpUser, SourceRef
+    from planner.sources import identity_values
+
+    def user(n: int, **over) -> IdpUser:
+        address = f"u{n}@example.com"
+        fields = dict(id=f"00u{n}", user_name=address, user_name_key=address, emails=(Email(address, address, True),),
+                      given_name="Ann", family_name="Lee", display_name="Ann Lee", source=SourceRef("u.json", f"$[{n}]"))
+        return IdpUser(**{**fields, **over})
+
+    users = [user(1), user(2, family_name="'t Hooft"), user(3),
+             user(4, emails=(Email("u4@example.com", "u4@example.com", True), Email('="w@example.com"', "", False))),
+             user(5, external_id="#N/A"), user(6, display_name="=Ann"), user(7)]
+    judged, judge = [], identity_values.damaged_cells
+    monkeypatch.setattr(identity_values, "damaged_cells", lambda u, fmt: judged.append(u.id) or judge(u, fmt))
+    found = [(u.id, [(c.field, c.value, c.damage.kind) for c in cells])
+             for u, cells in identity_values.damaged_users(users, "okta-api")]
+    assert judged == ["00u2", "00u4", "00u5", "00u6"]
+    assert found == [("00u4", [("emails", '="w@example.com"', "formula-wrapper")]),
+                     ("00u5", [("externalId", "#N/A", "formula-error")])]
+    assert found == [(u.id, [(c.field, c.value, c.damage.kind) for c in cells])
+                     for u in users if (cells := judge(u, "okta-api"))]
+    judged.clear()
+    assert identity_values.damaged_users([user(1), user(2, given_name="Ann-Marie")], "okta-api") == []
+    assert judged == []

@@ -245,7 +245,8 @@ def test_the_plan_reads_the_loaders_scan_of_the_damaged_cells_and_scans_no_more(
 
     idp = _google(tmp_path, '"=""zero.lead@acme.example"""')
     scans, scan = [], identity_values.damaged_users
-    monkeypatch.setattr(identity_values, "damaged_users", lambda users, fmt: scans.append(fmt) or scan(users, fmt))
+    monkeypatch.setattr(identity_values, "damaged_users",
+                        lambda users, fmt, screens=None: scans.append(fmt) or scan(users, fmt, screens))
     snapshot = load_snapshot(_sigma(tmp_path), idp)
     assert [(d.idp_id, [(c.field, c.value, c.identity) for c in d.cells]) for d in snapshot.idp.damaged_users] == [
         ('="zero.lead@acme.example"', [("primaryEmail", '="zero.lead@acme.example"', True)])]

@@ -43,7 +43,7 @@ from typing import Callable, Iterable, Sequence
 
 from ..errors import UserError
 from ..model import Finding, IdpDirectory, SigmaExport, Snapshot, Severity
-from . import detect, formulas, identity_values, sigma
+from . import detect, formulas, identity_values, screens, sigma
 from .detect import IDP_FORMATS
 from ..gc_pause import gc_paused
 from .files import Findings, reused_buffer
@@ -100,11 +100,12 @@ def load_sigma_export(directory: str | Path) -> tuple[SigmaExport, list[Finding]
     findings = Findings()
     with gc_paused(), reused_buffer():
         export = sigma.load(Path(directory), findings)
-        findings.extend(identity_values.sigma_value_findings(export))
+        screened = screens.sigma_screens(export)  # one pass per field, read by each value check (.screens)
+        findings.extend(identity_values.sigma_value_findings(export, screened))
         export, dropped = drop_dangling_memberships(export)
         findings.extend(dropped)
         findings.extend(check_sigma(export))
-        findings.extend(formulas.sigma_formula_findings(export))
+        findings.extend(formulas.sigma_formula_findings(export, screened))
     return export, list(findings)
 
 
@@ -134,11 +135,13 @@ def load_idp(
         return IdpDirectory(), list(findings)
     detect.require_users_file(layout, [Path(p) for p in paths], findings)
     with gc_paused(), reused_buffer():
-        directory = identity_values.with_damaged_users(_loader(layout.format)(layout.files, findings))
-        findings.extend(identity_values.idp_value_findings(directory))
+        directory = _loader(layout.format)(layout.files, findings)
+        screened = screens.idp_screens(directory)  # one pass per field, read by each value check (.screens)
+        directory = identity_values.with_damaged_users(directory, screened)
+        findings.extend(identity_values.idp_value_findings(directory, screened))
         failed = any(f.severity is Severity.ERROR for f in findings)
         findings.extend(check_idp(directory, paths, report_empty=not failed))
-        findings.extend(formulas.idp_formula_findings(directory))
+        findings.extend(formulas.idp_formula_findings(directory, screened))
     return directory, list(findings)
 
 

@@ -12,19 +12,17 @@ such a cell (:func:`planner.report.neutralize_cell`); and the plan cannot stop t
 the group under that name once it is assigned (docs/sigma-api.md §6.1): the fix is renaming it in
 the IdP, which the finding names. Names starting with ``-`` or ``+`` also occur legitimately.
 
-Cheap screen first: every name of a side joined in one text and one regex search over it (C speed,
-:func:`may_look_like_formulas`); the per-record pass that names each finding runs only on a hit.
+Cheap screen first: the first characters of each name field of a side (:mod:`.screens`, one pass in C, made once
+by the loader; :func:`may_look_like_formulas`); the per-record pass that names each finding runs only on a hit.
 """
 
 from __future__ import annotations
 
-import re
-from itertools import chain
-from operator import attrgetter
 from typing import Iterable
 
 from ..model import Action, ActionKind, Finding, IdpDirectory, ItemRef, ReviewItem, SigmaExport, SourceRef
 from .files import Findings
+from .screens import FieldScreen, IdpScreens, SigmaScreens, idp_screens, sigma_screens
 from .values import spreadsheet_damage
 
 FORMULA_START = ("=", "+", "-", "@")
@@ -32,22 +30,16 @@ FORMULA_START = ("=", "+", "-", "@")
 
 CODE = "formula-like-value"
 
-_FORMULA_AFTER_NEWLINE = re.compile("\n\\s*[" + re.escape("".join(FORMULA_START)) + "]")
-"""A formula start (:data:`FORMULA_START`) after a newline and spaces. ``\\s`` is what ``str.lstrip`` strips
-(both are ``str.isspace``), so in ``"\\n"`` + the names joined by ``"\\n"`` it finds every name that
-:func:`looks_like_formula`."""
-
-
 def looks_like_formula(value: str | None) -> bool:
     """True for a name whose first character (after spaces) starts a spreadsheet formula."""
     return bool(value) and value.lstrip()[:1] in FORMULA_START  # type: ignore[union-attr]
 
 
-def may_look_like_formulas(values: Iterable[str | None]) -> bool:
-    """False when no value of ``values`` :func:`looks_like_formula` (one ``join`` and one regex search, in C);
-    True when one does, or when a value holding a newline followed by a formula start makes the screen
-    unsure (the per-record pass then decides)."""
-    return _FORMULA_AFTER_NEWLINE.search("\n" + "\n".join(filter(None, values))) is not None
+def may_look_like_formulas(screens: Iterable[FieldScreen]) -> bool:
+    """False when no value of the fields ``screens`` stand for :func:`looks_like_formula`: none starts with a
+    formula start (:data:`FORMULA_START`) or with white space (what ``str.lstrip`` strips, ``str.isspace``; the
+    per-record pass then decides). Reads only the fields' first characters (:class:`~.screens.FieldScreen`)."""
+    return any(c in FORMULA_START or c.isspace() for screen in screens for c in screen.starts)
 
 
 def _named(fields: Iterable[tuple[str, str | None]], source: SourceRef | None, what: str, findings: Findings) -> None:
@@ -60,11 +52,12 @@ def _named(fields: Iterable[tuple[str, str | None]], source: SourceRef | None, w
                              "opened); it is sent to Sigma as written: correct it in the source")
 
 
-def idp_formula_findings(directory: IdpDirectory) -> list[Finding]:
-    """``formula-like-value`` warnings for the IdP users' names and the groups' displayNames."""
-    names = chain(chain.from_iterable(map(attrgetter("given_name", "family_name", "display_name"), directory.users)),
-                  map(attrgetter("display_name"), directory.groups))
-    if not may_look_like_formulas(names):
+def idp_formula_findings(directory: IdpDirectory, screens: IdpScreens | None = None) -> list[Finding]:
+    """``formula-like-value`` warnings for the IdP users' names and the groups' displayNames. ``screens``: the
+    directory's :func:`~.screens.idp_screens` (made here when not given)."""
+    screens = screens or idp_screens(directory)
+    if not may_look_like_formulas((screens.given_name, screens.family_name, screens.display_name,
+                                   screens.group_name)):
         return []
     findings = Findings()
     for user in directory.users:
@@ -75,11 +68,11 @@ def idp_formula_findings(directory: IdpDirectory) -> list[Finding]:
     return list(findings)
 
 
-def sigma_formula_findings(export: SigmaExport) -> list[Finding]:
-    """``formula-like-value`` warnings for the members' names and the teams' names."""
-    names = chain(chain.from_iterable(map(attrgetter("first_name", "last_name"), export.members)),
-                  map(attrgetter("name"), export.teams))
-    if not may_look_like_formulas(names):
+def sigma_formula_findings(export: SigmaExport, screens: SigmaScreens | None = None) -> list[Finding]:
+    """``formula-like-value`` warnings for the members' names and the teams' names. ``screens``: the export's
+    :func:`~.screens.sigma_screens` (made here when not given)."""
+    screens = screens or sigma_screens(export)
+    if not may_look_like_formulas((screens.first_name, screens.last_name, screens.team_name)):
         return []
     findings = Findings()
     for member in export.members:

@@ -25,21 +25,22 @@ formula error (``#NAME?``).
   name comes near 256, so such a value is damage (a cell pasted into another, a runaway quote)
   and would be sent to Sigma as written.
 
-Cheap screens first, over every checked field of a side at once (:func:`_may_be_damaged`): one ``join``
-and substring searches, one ``max(map(len, ...))`` (C speed); the per-field checks, and their
-per-record loops, run only on a hit.
+Cheap screens first: one pass over each checked field of a side (:mod:`.screens`: the first characters of its
+values and its longest value, in C), made once by the loader and read by every check here; the per-field checks,
+and their per-record loops, run only on a hit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from itertools import chain
+from itertools import compress, count
 from operator import attrgetter
 from typing import Iterable, Sequence
 
 from ..model import Finding, IdpDirectory, IdpUser, SigmaExport, SourceRef
 from .files import Findings
-from .values import TEXT_MARKER, SpreadsheetDamage, spreadsheet_damage
+from .screens import FieldScreen, IdpScreens, SigmaScreens, idp_screens, idp_user_screens, sigma_screens
+from .values import DAMAGE_STARTS, SpreadsheetDamage, spreadsheet_damage
 
 ADDRESS_LIMIT = 254
 """The longest email address (RFC 5321 §4.5.3.1.3 path of 256 octets, less the angle brackets)."""
@@ -47,8 +48,6 @@ ADDRESS_LIMIT = 254
 NAME_LIMIT = 256
 """The longest name or id accepted: Sigma publishes no limit (docs/sigma-api.md); a generous bound
 no real name or IdP id reaches (Okta ids are 20 characters, Entra 36, Google 21, Sigma memberIds 29)."""
-
-_SEP = "\x1f"
 
 USER_NAME_FIELDS = {
     "okta-api": "profile.login", "entra-csv": "userPrincipalName", "entra-graph": "userPrincipalName",
@@ -64,27 +63,10 @@ UNCHECKED_ID_FORMATS = frozenset({"scim", "entra-graph"})
 """IdP formats whose loaders do not run the ``excel-mangled-id`` check on user ids themselves."""
 
 
-_DAMAGE_STARTS = (TEXT_MARKER, "=", "#")
-"""First characters of the values :func:`~.values.spreadsheet_damage` may recognise."""
-
-
-def _marked(values: Sequence[str]) -> bool:
-    """True when a value of ``values`` may be spreadsheet damage: it starts with Excel's text marker, ``=``
-    or ``#`` (substring searches in C)."""
-    joined = _SEP.join(values)
-    return joined[:1] in _DAMAGE_STARTS or any(_SEP + c in joined for c in _DAMAGE_STARTS)
-
-
-def _longest(values: Iterable[str | None]) -> int:
-    return max(map(len, filter(None, values)), default=0)
-
-
-def _may_be_damaged(marked: Iterable[str | None], others: Iterable[str | None]) -> bool:
-    """False when no value of ``marked`` starts with Excel's text marker and none of ``marked`` and ``others``
-    is longer than :data:`ADDRESS_LIMIT` (the lower of the two limits): then the per-field checks find nothing.
-    The values of ``marked`` are gathered once for both screens."""
-    values = list(filter(None, marked))
-    return _marked(values) or max(_longest(values), _longest(others)) > ADDRESS_LIMIT
+def _starts_damaged(value: str | None) -> bool:
+    """True when ``value`` starts with a character spreadsheet damage starts with (:data:`~.values.DAMAGE_STARTS`):
+    the exact test of a value a screen (:class:`~.screens.FieldScreen`) found may be damaged."""
+    return bool(value) and value[0] in DAMAGE_STARTS  # type: ignore[index]
 
 
 def damage_message(what: str, field: str, value: str, damage: SpreadsheetDamage) -> str:
@@ -107,21 +89,32 @@ def _too_long(findings: Findings, source: SourceRef | None, field: str, what: st
                    f"{limit} ({rule}): damaged data (cells run together?); correct it in the source")
 
 
-def _check(sources: Sequence[SourceRef | None], values: Sequence[str | None], field: str, what: str,
-           findings: Findings, *, marker: bool | str = False, limit: int = 0, rule: str = "") -> None:
-    """The errors for one field: ``values[i]`` read at ``sources[i]``; the loop runs only behind a hit
-    of the cheap screens. ``marker``: spreadsheet damage is an ``excel-damaged-value`` error (``"name"``:
-    a name's, where a leading apostrophe is no damage)."""
-    texts = [v or "" for v in values]
-    if marker and _marked(texts):
-        for source, v in zip(sources, texts):
+def _judge(rows: Sequence[tuple[SourceRef | None, str | None]], field: str, what: str, findings: Findings, *,
+           marker: bool | str = False, limit: int = 0, rule: str = "") -> None:
+    """The errors for one field, each value of ``rows`` read at its source: with ``marker``, spreadsheet damage is
+    an ``excel-damaged-value`` error (``"name"``: a name's, where a leading apostrophe is no damage); with
+    ``limit``, a value longer is a ``value-too-long`` error naming ``rule``. Damage first, then lengths."""
+    texts = [(source, v or "") for source, v in rows]
+    if marker:
+        for source, v in texts:
             damage = spreadsheet_damage(v)
             if damage is not None and (marker != "name" or damage.kind != "text-marker"):
                 _damaged(findings, source, field, what, v, damage)
-    if limit and _longest(texts) > limit:
-        for source, v in zip(sources, texts):
+    if limit:
+        for source, v in texts:
             if len(v) > limit:
                 _too_long(findings, source, field, what, v, limit, rule)
+
+
+def _check(screen: FieldScreen, records: Sequence, name: str, field: str, what: str, findings: Findings, *,
+           marker: bool | str = False, limit: int = 0, rule: str = "") -> None:
+    """:func:`_judge` over attribute ``name`` of ``records`` (each read at its ``source``), for what ``screen``
+    (that attribute's :class:`~.screens.FieldScreen`) says some value may hold: nothing is read on no hit."""
+    marker = marker if marker and screen.may_start_with(DAMAGE_STARTS) else False
+    limit = limit if screen.longest > limit else 0
+    if marker or limit:
+        _judge(list(zip(map(_source, records), map(attrgetter(name), records))), field, what, findings,
+               marker=marker, limit=limit, rule=rule)
 
 
 _ADDRESS_RULE = "RFC 5321 §4.5.3.1"
@@ -164,7 +157,7 @@ def damaged_cells(user: IdpUser, fmt: str) -> tuple[DamagedCell, ...]:
     values += [("externalId", user.external_id, True), ("givenName", user.given_name, False),
                ("familyName", user.family_name, False), ("displayName", user.display_name, False)]
     for field, value, identity in values:
-        if value and value[:1] in _DAMAGE_STARTS and (damage := spreadsheet_damage(value)) is not None and (
+        if _starts_damaged(value) and (damage := spreadsheet_damage(value)) is not None and (
                 identity or damage.kind != "text-marker"):
             out.append(DamagedCell(field, value, damage, identity))
     return tuple(out)
@@ -179,41 +172,55 @@ class DamagedUser:
     cells: tuple[DamagedCell, ...]
 
 
-def damaged_users_of(directory: IdpDirectory) -> tuple[DamagedUser, ...]:
+def damaged_users_of(directory: IdpDirectory, screens: IdpScreens | None = None) -> tuple[DamagedUser, ...]:
     """The users of ``directory`` a spreadsheet rewrote a value of, in export order: what its loader's scan found
     (:attr:`~planner.model.IdpDirectory.damaged_users`, :func:`with_damaged_users`), else one scan now
-    (:func:`damaged_users`: a directory made in memory)."""
+    (:func:`damaged_users`, screened by ``screens`` when given: a directory made in memory)."""
     if directory.damaged_users is not None:
         return directory.damaged_users
-    return tuple(DamagedUser(u.id, cells) for u, cells in damaged_users(directory.users, directory.format))
+    return tuple(DamagedUser(u.id, cells) for u, cells in damaged_users(directory.users, directory.format, screens))
 
 
-def with_damaged_users(directory: IdpDirectory) -> IdpDirectory:
-    """``directory`` (as a loader read it) carrying its damaged users (:func:`damaged_users_of`), scanned once for
-    its findings (:func:`idp_value_findings`) and the plan (:func:`planner.rules.inputs.spreadsheet_holds`)."""
-    return replace(directory, damaged_users=damaged_users_of(directory))
+def with_damaged_users(directory: IdpDirectory, screens: IdpScreens | None = None) -> IdpDirectory:
+    """``directory`` (as a loader read it) carrying its damaged users (:func:`damaged_users_of`; ``screens``: its
+    :func:`~.screens.idp_screens`, made once by the loader), scanned once for its findings
+    (:func:`idp_value_findings`) and the plan (:func:`planner.rules.inputs.spreadsheet_holds`)."""
+    return replace(directory, damaged_users=damaged_users_of(directory, screens))
 
 
-def _user_fields(user: IdpUser) -> tuple[str | None, ...]:
-    return (user.user_name, user.external_id, user.given_name, user.family_name, user.display_name,
-            *(e.value for e in user.emails))
+_SCANNED_FIELDS = ("user_name", "external_id", "given_name", "family_name", "display_name")
+"""The fields of an IdP user :func:`damaged_cells` judges, besides ``emails``."""
 
 
-def damaged_users(users: Iterable[IdpUser], fmt: str) -> list[tuple[IdpUser, tuple[DamagedCell, ...]]]:
+def _emails_damaged(emails: Sequence) -> bool:
+    return any(map(_starts_damaged, map(attrgetter("value"), emails)))
+
+
+def damaged_users(users: Iterable[IdpUser], fmt: str,
+                  screens: IdpScreens | None = None) -> list[tuple[IdpUser, tuple[DamagedCell, ...]]]:
     """Each of ``users`` (IdP users of export format ``fmt``; ``google-csv+...`` reads as its first part) with a
-    value a spreadsheet rewrote, and those values (:func:`damaged_cells`), in the order given; one screen over
-    every value first (:func:`_marked`)."""
+    value a spreadsheet rewrote, and those values (:func:`damaged_cells`), in the order given.
+
+    Screened first (``screens``, the users' :class:`~.screens.IdpScreens`, made here when not given): a field
+    none of whose values starts with ``'``, ``=`` or ``#`` holds no damage, so the common export is judged by
+    those first-character sets alone; on a hit, only the users whose value of a field that hit starts so are
+    judged (a test per value of that field), not every user (docs/performance.md, "## `check`")."""
     users, fmt = list(users), fmt.split("+")[0]
-    if not _marked([v for u in users for v in _user_fields(u) if v]):
-        return []
-    return [(u, cells) for u in users if (cells := damaged_cells(u, fmt))]
+    screens = screens or idp_user_screens(users)
+    hit: set[int] = set()
+    for name in _SCANNED_FIELDS:
+        if getattr(screens, name).may_start_with(DAMAGE_STARTS):
+            hit.update(compress(count(), map(_starts_damaged, map(attrgetter(name), users))))
+    if screens.emails.may_start_with(DAMAGE_STARTS):
+        hit.update(compress(count(), map(_emails_damaged, map(attrgetter("emails"), users))))
+    return [(u, cells) for u in map(users.__getitem__, sorted(hit)) if (cells := damaged_cells(u, fmt))]
 
 
-def _user_damage_findings(directory: IdpDirectory, findings: Findings) -> None:
+def _user_damage_findings(directory: IdpDirectory, findings: Findings, screens: IdpScreens) -> None:
     """Per damaged value of an IdP user, an ``excel-damaged-value`` warning, or for an address or
     ``externalId`` whose value is lost a ``spreadsheet-error-value`` (:meth:`~.files.Findings.skipped`),
     naming file, line or record, and field (module docstring)."""
-    damaged = damaged_users_of(directory)
+    damaged = damaged_users_of(directory, screens)
     users = {u.id: u for u in directory.users} if damaged else {}
     for found in damaged:
         user = users[found.idp_id]
@@ -227,58 +234,43 @@ def _user_damage_findings(directory: IdpDirectory, findings: Findings) -> None:
                 findings.warning("excel-damaged-value", file, location, cell.field, message)
 
 
-def idp_value_findings(directory: IdpDirectory) -> list[Finding]:
+def idp_value_findings(directory: IdpDirectory, screens: IdpScreens | None = None) -> list[Finding]:
     """``excel-damaged-value`` (and ``spreadsheet-error-value``) findings and ``value-too-long`` errors for
-    the users and groups of an IdP export (module docstring)."""
+    the users and groups of an IdP export (module docstring). ``screens``: the directory's
+    :func:`~.screens.idp_screens` (made here when not given)."""
     users, fmt = directory.users, directory.format.split("+")[0]
+    screens = screens or idp_screens(directory)
     findings = Findings()
-    _user_damage_findings(directory, findings)
-    unchecked = fmt in UNCHECKED_ID_FORMATS
-    if not _may_be_damaged(
-            chain(map(attrgetter("id"), users) if unchecked else (), map(attrgetter("display_name"), directory.groups)),
-            chain(chain.from_iterable(map(attrgetter("id", "user_name", "external_id", "given_name", "family_name",
-                                                     "display_name"), users)),
-                  map(attrgetter("value"), chain.from_iterable(map(attrgetter("emails"), users))))):
-        return list(findings)
-    sources = list(map(_source, users))
-    _check(sources, list(map(attrgetter("id"), users)), "id", "IdP user", findings, marker=unchecked,
+    _user_damage_findings(directory, findings, screens)
+    _check(screens.id, users, "id", "id", "IdP user", findings, marker=fmt in UNCHECKED_ID_FORMATS,
            limit=NAME_LIMIT, rule=_NAME_RULE)
-    _check(sources, list(map(attrgetter("user_name"), users)), USER_NAME_FIELDS.get(fmt, "userName"), "IdP user",
-           findings, limit=ADDRESS_LIMIT, rule=_ADDRESS_RULE)
-    addresses = list(map(attrgetter("value"), chain.from_iterable(map(attrgetter("emails"), users))))
-    for primary in (True, False) if _longest(addresses) > ADDRESS_LIMIT else ():
-        pairs = [(u.source, e.value) for u in users for e in (u.emails[:1] if primary else u.emails[1:])
-                 if e.value != u.user_name]
-        _check([p[0] for p in pairs], [p[1] for p in pairs],
+    _check(screens.user_name, users, "user_name", USER_NAME_FIELDS.get(fmt, "userName"), "IdP user", findings,
+           limit=ADDRESS_LIMIT, rule=_ADDRESS_RULE)
+    for primary in (True, False) if screens.emails.longest > ADDRESS_LIMIT else ():
+        _judge([(u.source, e.value) for u in users for e in (u.emails[:1] if primary else u.emails[1:])
+                if e.value != u.user_name],
                EMAIL_FIELDS.get(fmt, "emails") if primary else "emails", "IdP user", findings,
                limit=ADDRESS_LIMIT, rule=_ADDRESS_RULE)
-    _check(sources, list(map(attrgetter("external_id"), users)), "externalId", "IdP user", findings,
-           limit=NAME_LIMIT, rule=_NAME_RULE)
-    for field, name in (("givenName", "given_name"), ("familyName", "family_name"), ("displayName", "display_name")):
-        _check(sources, list(map(attrgetter(name), users)), field, "IdP user", findings, limit=NAME_LIMIT,
-               rule=_NAME_RULE)
-    groups = directory.groups
-    _check(list(map(_source, groups)), list(map(attrgetter("display_name"), groups)), "displayName", "IdP group",
-           findings, marker="name", limit=NAME_LIMIT, rule=_NAME_RULE)
+    for field, name in (("externalId", "external_id"), ("givenName", "given_name"), ("familyName", "family_name"),
+                        ("displayName", "display_name")):
+        _check(getattr(screens, name), users, name, field, "IdP user", findings, limit=NAME_LIMIT, rule=_NAME_RULE)
+    _check(screens.group_name, directory.groups, "display_name", "displayName", "IdP group", findings,
+           marker="name", limit=NAME_LIMIT, rule=_NAME_RULE)
     return list(findings)
 
 
-def sigma_value_findings(export: SigmaExport) -> list[Finding]:
-    """``excel-damaged-value`` and ``value-too-long`` errors for the members and teams of a Sigma export."""
+def sigma_value_findings(export: SigmaExport, screens: SigmaScreens | None = None) -> list[Finding]:
+    """``excel-damaged-value`` and ``value-too-long`` errors for the members and teams of a Sigma export.
+    ``screens``: the export's :func:`~.screens.sigma_screens` (made here when not given)."""
     members = export.members
-    if not _may_be_damaged(chain(chain.from_iterable(map(attrgetter("email", "first_name", "last_name"), members)),
-                                 map(attrgetter("name"), export.teams)),
-                           map(attrgetter("member_id"), members)):
-        return []
+    screens = screens or sigma_screens(export)
     findings = Findings()
-    sources = list(map(_source, members))
-    _check(sources, list(map(attrgetter("email"), members)), "email", "member", findings,
-           marker=True, limit=ADDRESS_LIMIT, rule=_ADDRESS_RULE)
+    _check(screens.email, members, "email", "email", "member", findings, marker=True, limit=ADDRESS_LIMIT,
+           rule=_ADDRESS_RULE)
     for field, name, marker in (("memberId", "member_id", False), ("firstName", "first_name", "name"),
                                 ("lastName", "last_name", "name")):
-        _check(sources, list(map(attrgetter(name), members)), field, "member", findings, marker=marker,
-               limit=NAME_LIMIT, rule=_NAME_RULE)
-    teams = export.teams
-    _check(list(map(_source, teams)), list(map(attrgetter("name"), teams)), "name", "team", findings,
-           marker="name", limit=NAME_LIMIT, rule=_NAME_RULE)
+        _check(getattr(screens, name), members, name, field, "member", findings, marker=marker, limit=NAME_LIMIT,
+               rule=_NAME_RULE)
+    _check(screens.team_name, export.teams, "name", "name", "team", findings, marker="name", limit=NAME_LIMIT,
+           rule=_NAME_RULE)
     return list(findings)

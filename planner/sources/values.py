@@ -223,7 +223,7 @@ SPREADSHEET_ERRORS = frozenset({
 ``#CONNECT!``, ``#BUSY!``, ``#UNKNOWN!``, ``#EXTERNAL!``, ``#PYTHON!``) and Google Sheets' ``#ERROR!``. The
 value the cell held is lost: no id, address or name is spelled so."""
 
-_DAMAGE_STARTS = frozenset({TEXT_MARKER, "=", "#"})
+DAMAGE_STARTS = frozenset({TEXT_MARKER, "=", "#"})
 """The first characters of a value :func:`spreadsheet_damage` may recognise."""
 
 _FORMULA_WRAPPER = re.compile(r'="((?:[^"]|"")*)"')
@@ -314,7 +314,7 @@ def is_excel_mangled(value: object) -> bool:
     """
     if not isinstance(value, str):
         return False
-    if value[:1] in _DAMAGE_STARTS:
+    if value[:1] in DAMAGE_STARTS:
         return spreadsheet_damage(value) is not None
     if "E" in value or "e" in value:
         return _EXCEL_ID.match(value.strip()) is not None
