@@ -156,11 +156,10 @@ def summarize(snapshot: Snapshot, sigma_dir: str | Path = "", idp_paths: Sequenc
 
     people = sigma.people
     by_type: dict[str, Counter] = defaultdict(Counter)
-    for (member_type, is_archived, is_inactive), n in _tally(people, "member_type", "is_archived",
-                                                             "is_inactive").items():
-        by_type[member_type or "(none)"]["archived" if is_archived else "inactive" if is_inactive else "active"] += n
     kinds: Counter = Counter()
-    for (kind,), n in _tally(people, "user_kind").items():
+    for (member_type, is_archived, is_inactive, kind), n in _tally(people, "member_type", "is_archived",
+                                                                   "is_inactive", "user_kind").items():
+        by_type[member_type or "(none)"]["archived" if is_archived else "inactive" if is_inactive else "active"] += n
         kinds[kind or "(none)"] += n
     archived = sum(c["archived"] for c in by_type.values())
     inactive = sum(c["inactive"] for c in by_type.values())
@@ -236,9 +235,10 @@ def summarize(snapshot: Snapshot, sigma_dir: str | Path = "", idp_paths: Sequenc
     }
 
 
-def _tally(records: Sequence, *fields: str) -> Counter:
-    """How many ``records`` hold each combination of values of ``fields`` (keys are tuples), counted in C."""
-    return Counter(zip(*(map(attrgetter(name), records) for name in fields)))
+def _tally(records: Sequence, first: str, second: str, *fields: str) -> Counter:
+    """How many ``records`` hold each combination of values of two or more fields (keys are tuples of them, in the
+    order named), counted in C: one ``attrgetter`` call per record."""
+    return Counter(map(attrgetter(first, second, *fields), records))
 
 
 def to_json(result: CheckResult) -> dict[str, Any]:
