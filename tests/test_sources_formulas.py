@@ -73,3 +73,32 @@ def test_the_first_character_screen_finds_what_the_per_record_test_finds():
     assert idp_formula_findings(IdpDirectory(users=(kenji,), groups=(group("g1", "=SUM(1)"),)))[0].field == "displayName"
     assert sigma_formula_findings(SigmaExport(members=(member("m1", "a@x.example", "Ann", "Lee"),),
                                               teams=(team("t1", "@team"),)))[0].field == "name"
+
+
+def test_the_per_record_pass_visits_only_the_records_with_a_formula_like_name(monkeypatch):
+    """planner.sources.screens.records_with (issue 10 item 5): on a screen hit, only the users, groups, members
+    and teams with a name that looks like a formula are passed on to name their warnings (was: every record of
+    the side once one name did), in record order, the users' before the groups', the members' before the
+    teams'; a name with white space first and no formula start passes the screen, is tested and not visited."""
+    from planner.sources import formulas
+
+    visited, named = [], formulas._named
+    monkeypatch.setattr(formulas, "_named", lambda fields, source, what, findings: visited.append(
+        (what, [v for _, v in fields])) or named(fields, source, what, findings))
+    users = (user("u1", "a@x.example", first="Ann", last="Lee"), user("u2", "b@x.example", first="Bo", last="-Lee"),
+             user("u3", "c@x.example", first="Cy", last="Lee"), user("u4", "d@x.example", first=" =Di", last="Lee"),
+             user("u5", "e@x.example", first=" Ed", last="Lee"))
+    found = idp_formula_findings(IdpDirectory(users=users, groups=(group("g1", "Sales"), group("g2", "@all"))))
+    assert visited == [("IdP user", ["Bo", "-Lee", "Bo -Lee"]), ("IdP user", [" =Di", "Lee", "=Di Lee"]),
+                       ("IdP group", ["@all"])]
+    assert [(f.field, f.message.split(" starts")[0]) for f in found] == [
+        ("familyName", "IdP user familyName '-Lee'"), ("givenName", "IdP user givenName ' =Di'"),
+        ("displayName", "IdP user displayName '=Di Lee'"), ("displayName", "IdP group displayName '@all'")]
+    visited.clear()
+    export = SigmaExport(members=(member("m1", "a@x.example", "Ann", "Lee"), member("m2", "b@x.example", "+Bo", "Li")),
+                         teams=(team("t1", "Sales"),))
+    assert [f.field for f in sigma_formula_findings(export)] == ["firstName"]
+    assert visited == [("member", ["+Bo", "Li"])]
+    visited.clear()
+    assert idp_formula_findings(IdpDirectory(users=users[:1], groups=(group("g1", "Sales"),))) == []
+    assert visited == []

@@ -18,17 +18,18 @@ by the loader; :func:`may_look_like_formulas`); the per-record pass that names e
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from ..model import Action, ActionKind, Finding, IdpDirectory, ItemRef, ReviewItem, SigmaExport, SourceRef
 from .files import Findings
-from .screens import FieldScreen, IdpScreens, SigmaScreens, idp_screens, sigma_screens
+from .screens import FieldScreen, IdpScreens, SigmaScreens, idp_screens, records_with, sigma_screens
 from .values import spreadsheet_damage
 
 FORMULA_START = ("=", "+", "-", "@")
 """First characters a spreadsheet reads as the start of a formula (OWASP "CSV Injection")."""
 
 CODE = "formula-like-value"
+
 
 def looks_like_formula(value: str | None) -> bool:
     """True for a name whose first character (after spaces) starts a spreadsheet formula."""
@@ -52,32 +53,40 @@ def _named(fields: Iterable[tuple[str, str | None]], source: SourceRef | None, w
                              "opened); it is sent to Sigma as written: correct it in the source")
 
 
+def _formula_tests(fields: Iterable[tuple[str, FieldScreen]]) -> list[tuple[str, Callable[[Any], bool]]]:
+    """:func:`looks_like_formula` for each attribute ``name`` of ``fields`` whose screen may hold a formula start
+    (:func:`may_look_like_formulas`): the fields a per-record pass must look at (:func:`~.screens.records_with`)."""
+    return [(name, looks_like_formula) for name, screen in fields if may_look_like_formulas((screen,))]
+
+
 def idp_formula_findings(directory: IdpDirectory, screens: IdpScreens | None = None) -> list[Finding]:
-    """``formula-like-value`` warnings for the IdP users' names and the groups' displayNames. ``screens``: the
-    directory's :func:`~.screens.idp_screens` (made here when not given)."""
+    """``formula-like-value`` warnings for the IdP users' names and the groups' displayNames, in record order, the
+    users' first. ``screens``: the directory's :func:`~.screens.idp_screens` (made here when not given); only the
+    records with a value that looks like a formula are visited (:func:`~.screens.records_with`)."""
     screens = screens or idp_screens(directory)
-    if not may_look_like_formulas((screens.given_name, screens.family_name, screens.display_name,
-                                   screens.group_name)):
-        return []
     findings = Findings()
-    for user in directory.users:
+    user_tests = _formula_tests((("given_name", screens.given_name), ("family_name", screens.family_name),
+                                 ("display_name", screens.display_name)))
+    for user in records_with(directory.users, user_tests) if user_tests else ():
         _named((("givenName", user.given_name), ("familyName", user.family_name), ("displayName", user.display_name)),
                user.source, "IdP user", findings)
-    for group in directory.groups:
+    group_tests = _formula_tests((("display_name", screens.group_name),))
+    for group in records_with(directory.groups, group_tests) if group_tests else ():
         _named((("displayName", group.display_name),), group.source, "IdP group", findings)
     return list(findings)
 
 
 def sigma_formula_findings(export: SigmaExport, screens: SigmaScreens | None = None) -> list[Finding]:
-    """``formula-like-value`` warnings for the members' names and the teams' names. ``screens``: the export's
-    :func:`~.screens.sigma_screens` (made here when not given)."""
+    """``formula-like-value`` warnings for the members' names and the teams' names, in record order, the members'
+    first. ``screens``: the export's :func:`~.screens.sigma_screens` (made here when not given); only the records
+    with a value that looks like a formula are visited (:func:`~.screens.records_with`)."""
     screens = screens or sigma_screens(export)
-    if not may_look_like_formulas((screens.first_name, screens.last_name, screens.team_name)):
-        return []
     findings = Findings()
-    for member in export.members:
+    member_tests = _formula_tests((("first_name", screens.first_name), ("last_name", screens.last_name)))
+    for member in records_with(export.members, member_tests) if member_tests else ():
         _named((("firstName", member.first_name), ("lastName", member.last_name)), member.source, "member", findings)
-    for team in export.teams:
+    team_tests = _formula_tests((("name", screens.team_name),))
+    for team in records_with(export.teams, team_tests) if team_tests else ():
         _named((("name", team.name),), team.source, "team", findings)
     return list(findings)
 

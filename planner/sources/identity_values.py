@@ -33,13 +33,12 @@ and their per-record loops, run only on a hit.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from itertools import compress, count
 from operator import attrgetter
 from typing import Iterable, Sequence
 
 from ..model import Finding, IdpDirectory, IdpUser, SigmaExport, SourceRef
 from .files import Findings
-from .screens import FieldScreen, IdpScreens, SigmaScreens, idp_screens, idp_user_screens, sigma_screens
+from .screens import FieldScreen, IdpScreens, SigmaScreens, idp_screens, idp_user_screens, records_with, sigma_screens
 from .values import DAMAGE_STARTS, SpreadsheetDamage, spreadsheet_damage
 
 ADDRESS_LIMIT = 254
@@ -207,13 +206,11 @@ def damaged_users(users: Iterable[IdpUser], fmt: str,
     judged (a test per value of that field), not every user (docs/performance.md, "## `check`")."""
     users, fmt = list(users), fmt.split("+")[0]
     screens = screens or idp_user_screens(users)
-    hit: set[int] = set()
-    for name in _SCANNED_FIELDS:
-        if getattr(screens, name).may_start_with(DAMAGE_STARTS):
-            hit.update(compress(count(), map(_starts_damaged, map(attrgetter(name), users))))
+    tests = [(name, _starts_damaged) for name in _SCANNED_FIELDS
+             if getattr(screens, name).may_start_with(DAMAGE_STARTS)]
     if screens.emails.may_start_with(DAMAGE_STARTS):
-        hit.update(compress(count(), map(_emails_damaged, map(attrgetter("emails"), users))))
-    return [(u, cells) for u in map(users.__getitem__, sorted(hit)) if (cells := damaged_cells(u, fmt))]
+        tests.append(("emails", _emails_damaged))
+    return [(u, cells) for u in records_with(users, tests) if (cells := damaged_cells(u, fmt))]
 
 
 def _user_damage_findings(directory: IdpDirectory, findings: Findings, screens: IdpScreens) -> None:

@@ -6,7 +6,7 @@ formula start) judge a text value by its first character (:data:`~.values.DAMAGE
 ``#``; a formula's ``=``, ``+``, ``-``, ``@`` after white space) or by its length. So what one pass keeps of a
 field, the set of its values' first characters and the length of its longest value (:class:`FieldScreen`),
 tells each check whether any value of the field may hold its finding; the exact per-value check runs only on a
-hit, and over the values that hit where it can (:func:`.identity_values.damaged_users`). The pass is C
+hit, and over the records that hit (:func:`records_with`). The pass is C
 (``map`` of ``attrgetter``, ``itemgetter`` and ``len``, a ``set``, ``max``), one per field: each check gathering
 and joining the values itself cost ``check`` about 0.3 s of CPU at 100k members (docs/performance.md,
 "## `check`").
@@ -19,11 +19,13 @@ and joining the values itself cost ``check`` about 0.3 s of CPU at 100k members 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress, count
 from operator import attrgetter, itemgetter
-from typing import Collection, Iterable
+from typing import Any, Callable, Collection, Iterable, Sequence, TypeVar
 
 from ..model import IdpDirectory, IdpUser, SigmaExport
+
+_Record = TypeVar("_Record")
 
 _first = itemgetter(0)
 
@@ -101,3 +103,14 @@ def sigma_screens(export: SigmaExport) -> SigmaScreens:
     return SigmaScreens(**{name: field_screen(map(attrgetter(name), members))
                            for name in ("member_id", "email", "first_name", "last_name")},
                         team_name=field_screen(map(attrgetter("name"), export.teams)))
+
+
+def records_with(records: Sequence[_Record], tests: Iterable[tuple[str, Callable[[Any], bool]]]) -> list[_Record]:
+    """The ``records``, in their order, of which an attribute passes its test: for each ``(name, test)`` of
+    ``tests``, ``test(record.name)``. A check names here only the fields its screen hit, with its exact
+    per-value test, so a hit costs one test per value of those fields and the check's per-record pass (its
+    findings, in record order) runs over the records that hit, not over every record."""
+    hit: set[int] = set()
+    for name, test in tests:
+        hit.update(compress(count(), map(test, map(attrgetter(name), records))))
+    return [records[i] for i in sorted(hit)]
