@@ -97,3 +97,35 @@ def test_the_rest_of_the_plan_after_a_wave_and_a_whole_plan_apply_say_the_plan_i
                                f"the plan's end state. Run {run}: apply, ")
         assert "Actions by kind" in text and "Actions not done (0) Every action is done." in text
         assert "wave" not in text.lower()
+
+
+def test_apply_json_of_a_wave_does_not_say_the_plan_converged(tmp_path, server, capsys, monkeypatch):
+    """Tester12: ``apply --only ... --json`` said ``converged: true`` beside ``next_step: apply_rest``. Its
+    ``converged`` is the plan's (:attr:`ApplyReport.plan_converged`): false while actions of the plan are left, true
+    once the rest is applied; ``status``, ``counts`` and ``verification`` are the run's (its ``wave_actions``), and
+    the summary names the plan's size and what it has left as the result file does."""
+    from .conftest import run_cli_with_environ
+    from .execute_support import sandbox_env
+
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    env, urls = sandbox_env(server), ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
+    code, out, _ = run_cli_with_environ(capsys, monkeypatch, env, "apply", str(plan), "--only", "team:Finance",
+                                        "--json", *urls)
+    kinds = {"members.deactivate": 1, "members.disable_guest": 1, "scim.link_user": 1, "scim.set_account_type": 1}
+    line = wave_line(plan, "only team:Finance", 4, ", ".join(f"{n} {kind}" for kind, n in kinds.items()))
+    summary = json.loads(out)
+    assert code == 0
+    assert {k: summary[k] for k in ("status", "converged", "wave", "wave_actions", "plan_actions", "plan_left",
+                                    "plan_left_by_kind", "next_step", "next_step_lines", "counts")} == {
+        "status": "converged", "converged": False, "wave": "only team:Finance", "wave_actions": 4, "plan_actions": 8,
+        "plan_left": 4, "plan_left_by_kind": kinds, "next_step": "apply_rest", "next_step_lines": [line],
+        "counts": {"done": 4, "failed": 0, "skipped": 0, "pending": 0, "running": 0}}
+
+    code, out, _ = run_cli_with_environ(capsys, monkeypatch, env, "apply", str(plan), "--json", *urls)
+    summary = json.loads(out)
+    assert code == 0
+    assert {k: summary[k] for k in ("status", "converged", "wave", "wave_actions", "plan_actions", "plan_left",
+                                    "plan_left_by_kind", "next_step", "next_step_lines")} == {
+        "status": "converged", "converged": True, "wave": "", "wave_actions": 8, "plan_actions": 8, "plan_left": 0,
+        "plan_left_by_kind": {}, "next_step": None, "next_step_lines": []}

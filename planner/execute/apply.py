@@ -345,15 +345,29 @@ class ApplyReport:
             return 0
         return {"verify": EXIT_UNVERIFIED, "plan_again": EXIT_PLAN_AGAIN}.get(self.next_step or "", EXIT_INCOMPLETE)
 
+    @property
+    def plan_converged(self) -> bool:
+        """Whether the plan, not only this run, converged: the run converged and no action of the plan is left
+        outside its wave (:attr:`plan_left`); a wave that converged with actions of the plan left did not
+        (tester12: ``apply --only ... --json`` said ``converged: true`` beside ``next_step: apply_rest``)."""
+        return self.status == "converged" and not self.plan_left
+
     def summary_dict(self) -> dict[str, Any]:
-        """The ``--json`` summary: status, counts, writes, failures, verification counts, files."""
+        """The ``--json`` summary. Of this run (its wave: the whole plan when none): ``status``, ``counts`` (its
+        ``wave_actions`` by state), ``writes``, ``failed``, ``refused``, ``verification`` (the objects its actions
+        touch); of the plan: ``plan_actions``, ``plan_left`` and ``plan_left_by_kind`` (not applied yet, outside
+        the wave), ``converged`` (:attr:`plan_converged`), ``next_step`` and ``next_step_lines`` (what the result
+        file says); and the files written."""
         return {
             "plan": self.plan_path,
             "digest": self.digest,
             "mode": self.mode,
             "run": self.run_id,
             "wave": self.wave,
+            "wave_actions": len(self.wave_actions),
+            "plan_actions": self.plan_actions,
             "plan_left": self.plan_left,
+            "plan_left_by_kind": dict(self.plan_left_by_kind),
             "status": self.status,
             "stop_reason": self.stop_reason,
             "counts": self.counts,
@@ -362,8 +376,9 @@ class ApplyReport:
             "failed": {aid: r.error for aid, r in self.results.items() if r.state == "failed"},
             "refused": dict(self.left.refused),
             "next_step": self.next_step,
+            "next_step_lines": next_step_lines(self),
             "verification": self.verification.counts if self.verification else None,
-            "converged": self.status == "converged",  # verify.converged: every action done and verified
+            "converged": self.plan_converged,
             "result_file": self.result_file,
             "html_file": self.html_file,
         }
