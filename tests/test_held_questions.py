@@ -6,6 +6,7 @@ protected admin kept, direct members of an Entra ID export) keep it listed besid
 
 from __future__ import annotations
 
+import pytest
 from msgspec import to_builtins as wire
 
 from planner.planning import CONFIRMATIONS
@@ -286,10 +287,11 @@ def test_a_state_conflict_on_an_inactive_leavers_deactivation_holds_their_team_r
         ("mN", (), ("scim.held_member:teams.remove_member:tF:mN", "scim.state_conflict:members.deactivate:mN"))]
     assert by_id_item(p, "scim.held_member:teams.remove_member:tF:mN").message == (
         "nina@example.com stays in team 'Finance': provisioned by SCIM, which has them active, while the IdP export "
-        "would deactivate them, and the blocking scim.state_conflict:members.deactivate:mN asks which is newer, so "
-        "the plan does not remove them while it is open; once it is settled, plan again (if they left, "
-        "linking.scim_state_conflicts: {00uN: {newer: idp_export, active: false}} deactivates them and removes them "
-        "from the team)")
+        "would deactivate them; the dates do not say which is newer (SCIM last changed the user "
+        "2026-12-06T17:33:32Z, the export does not say when), and the blocking "
+        "scim.state_conflict:members.deactivate:mN asks which is, so the plan does not remove them while it is open; "
+        "once it is settled, plan again (if they left, linking.scim_state_conflicts: {00uN: {newer: idp_export, "
+        "active: false}} deactivates them and removes them from the team)")
     assert (p.summary.actions["teams.remove_member"], p.summary.actions["members.deactivate"],
             p.summary.teams.member_removals) == (1, 1, 1)
     # settled with idp_export, nothing holds her: SCIM deactivates her and she leaves the team
@@ -297,3 +299,52 @@ def test_a_state_conflict_on_an_inactive_leavers_deactivation_holds_their_team_r
     assert ([a for a in kinds(gone) if "mN" in a[1]], review_codes(gone)) == (
         [("scim.deactivate_user", "scim.deactivate_user:mN"), ("teams.remove_member", "teams.remove_member:tF:mN")], [])
     assert gone.summary.teams.member_removals == 2
+
+
+def nina_leaving(last_updated: str):
+    """Nina's snapshot of the test above, the export's DEPROVISIONED user 00uN last updated at ``last_updated``."""
+    from dataclasses import replace
+
+    import msgspec
+
+    from .plan_factory import group, team
+    from .test_rules_new_members import NINA, OLD, ROOT_SCIM, scim_user
+
+    nina = msgspec.structs.replace(user("00uN", "nina@example.com", first="Nina", last="New", active=False,
+                                        status="DEPROVISIONED"), last_updated=last_updated)
+    snap = snapshot([NINA, OLD], [nina], groups=[group("gF", "Finance", ["u-root"])], teams=[team("tF", "Finance")],
+                    memberships={"tF": ["root", "mN", "mO"]})
+    return replace(snap, sigma=replace(snap.sigma, scim_groups=(), scim_users=(
+        ROOT_SCIM, scim_user("mN", "nina@example.com", "00uN", "2026-12-06T17:33:32Z"))))
+
+
+@pytest.mark.parametrize("last_updated, entry, shown, fix", [
+    # the export is older than SCIM's change: the question asks for a newer export, not which is newer
+    ("2026-01-05T09:00:00Z", "",
+     "the dates show Sigma's SCIM state is newer (SCIM last changed the user 2026-12-06T17:33:32Z, after the export "
+     "last updated them 2026-01-05T09:00:00Z): the export is older, and the blocking "
+     "scim.state_conflict:members.deactivate:mN asks for a newer export",
+     "export the IdP again and plan again (an export read after SCIM's change settles it)"),
+    # the export is newer, but an entry says SCIM's state is: the question asks to remove the entry
+    ("2026-12-07T09:00:00Z", "\nlinking: {scim_state_conflicts: {00uN: {newer: scim_state, active: true}}}",
+     "the dates show the IdP export is newer (SCIM last changed the user 2026-12-06T17:33:32Z, the export last "
+     "updated them later, 2026-12-07T09:00:00Z), but the linking.scim_state_conflicts entry 00uN: {newer: "
+     "scim_state, active: true} says otherwise, and the blocking scim.state_conflict:members.deactivate:mN asks to "
+     "remove it",
+     "remove the entry and plan again (the dates then deactivate them and remove them from the team)"),
+])
+def test_a_held_member_says_what_the_dates_of_its_question_show(last_updated, entry, shown, fix):
+    """Tester12: the scim.held_member of a member whose deactivation a blocking scim.state_conflict holds said the
+    question 'asks which is newer' where its dates already said which is; it now says what they show, and the fix
+    that settles it (dates_reading, the one reading of both items)."""
+    p = plan(nina_leaving(last_updated), LEFTOVERS_REMOVED + entry)
+    assert review_codes(p) == [("scim.held_member", False), ("scim.state_conflict", True)]
+    held = by_id_item(p, "scim.held_member:teams.remove_member:tF:mN")
+    assert held.message == (
+        "nina@example.com stays in team 'Finance': provisioned by SCIM, which has them active, while the IdP export "
+        f"would deactivate them; {shown}, so the plan does not remove them while it is open; {fix}")
+    assert "which is newer" not in held.message
+    question = by_id_item(p, "scim.state_conflict:members.deactivate:mN")
+    assert "which is newer" not in question.message
+    assert (held.evidence.scim_last_modified, held.evidence.export_last_updated) == (
+        "2026-12-06T17:33:32Z", last_updated)

@@ -438,10 +438,12 @@ def scim_documents_note(admin: DocumentOwner, rest_owner: str | None, rest_owner
 @dataclass(frozen=True, slots=True)
 class Settlement:
     """What Sigma's SCIM state makes of one planned action: ``action``, the action kept or its
-    replacement (``None``: dropped, satisfied or forbidden), and the ``review_item`` raised."""
+    replacement (``None``: dropped, satisfied or forbidden), the ``review_item`` raised, and for a blocking
+    ``scim.state_conflict`` the ``verdict`` it asks about (what the dates show: :func:`dates_reading`)."""
 
     action: Action | None
     review_item: ReviewItem | None = None
+    verdict: "Verdict | None" = None
 
 
 # --------------------------------------------------------------------------- which side is newer
@@ -581,6 +583,15 @@ class ChangeDates:
         return f"{scim}, {export}"
 
 
+def dates_reading(dates: ChangeDates) -> str | None:
+    """What the dates of a disagreement show, the one reading of every item that words it (``scim.state_conflict``:
+    :func:`conflict_item`; ``scim.held_member``: :func:`_held_member_item`): :data:`SCIM_STATE` (SCIM changed them
+    after the export's word: the export is older), :data:`IDP_EXPORT` (the export is newer), for a person the
+    export lacks :data:`ABSENT_FROM_NEWER_EXPORT` or :data:`ABSENT_FROM_OLDER_EXPORT` (:attr:`ChangeDates.absence`),
+    else ``None``: the dates do not say which is newer."""
+    return dates.newer or dates.absence
+
+
 @dataclass(frozen=True, slots=True)
 class ConflictEntry:
     """One ``linking.scim_state_conflicts`` entry as the settling reads it: ``key`` (IdP id or ``*``),
@@ -684,9 +695,9 @@ class PlannedState:
     uses: list[EntryUse] = field(default_factory=list)
     """Where :meth:`verdict` reports each ``linking.scim_state_conflicts`` entry it consulted (one
     :class:`~planner.rules.policy_entries.EntryUse` per disagreement): the caller's list, appended to."""
-    questioned: frozenset[str] = frozenset()
-    """memberIds of the SCIM-managed members whose deactivation a blocking ``scim.state_conflict`` holds
-    (:func:`settle`, before the pushes and the team removals): a push of a team whose SCIM group lists them keeps
+    questioned: Mapping[str, "Verdict"] = field(default_factory=dict)
+    """memberId -> the verdict (no side: its dates, any ``stale_entry``) of each SCIM-managed member whose deactivation a
+    blocking ``scim.state_conflict`` holds (:func:`settle`, before the pushes and the team removals): a push of a team whose SCIM group lists them keeps
     them (:func:`_keep_held_members`), and their team removals are held (:func:`held_in_teams`), as nothing
     removes a member while the question about them is open."""
     export_read_at: str | None = None
@@ -847,25 +858,26 @@ def conflict_item(action: Action, user: ScimUser, idp_id: str | None, found: tup
     set_up_by = planned.state.set_up_by if unkeyed else None
     head = f"{_provisioned_words(user, set_up_by, planned.state)}, and Sigma's SCIM state " \
            f"and the IdP export disagree ({what}; {dates.words()})" + (f"; {written}" if written else "")
-    if dates.newer == SCIM_STATE:
+    reading = dates_reading(dates)
+    if reading == SCIM_STATE:
         tail = (f": the export is older than Sigma's SCIM state, so the plan does not send {action.kind.value} "
                 "on its word; export the IdP again and plan again")
         choices = [_long_form(key, SCIM_STATE, found)]
         notes = ["scim_state: keep Sigma's SCIM state (plan nothing for it); or export the IdP again"]
-    elif dates.newer == IDP_EXPORT:  # only an entry the dates contradict asks (verdict.stale_entry)
+    elif reading == IDP_EXPORT:  # only an entry the dates contradict asks (verdict.stale_entry)
         tail = (f": the export is newer than Sigma's SCIM state, so the plan would send {action.kind.value}, but the "
                 "policy says otherwise")
         choices = [_long_form(key, IDP_EXPORT, found), _long_form(key, SCIM_STATE, found)]
         notes = ["idp_export: the export is newer, send it; scim_state: keep Sigma's SCIM state over it "
                  "(the entry settles this disagreement only)"]
-    elif dates.absence == ABSENT_FROM_NEWER_EXPORT:
+    elif reading == ABSENT_FROM_NEWER_EXPORT:
         tail = (": absent from an export newer than SCIM's record of them, so deleted in the IdP, or left out of "
                 f"the export (an Okta listing without a filter lacks DEPROVISIONED users); the plan does not send "
                 f"{action.kind.value} on an absence alone")
         choices = [_long_form(key, IDP_EXPORT, found), _long_form(key, SCIM_STATE, found)]
         notes = ["idp_export: they left the IdP, deactivate them through SCIM; scim_state: keep them "
                  "(the entry settles this disagreement only)"]
-    elif dates.absence == ABSENT_FROM_OLDER_EXPORT:
+    elif reading == ABSENT_FROM_OLDER_EXPORT:
         tail = (f": {dates.made_after_export_words()}, so the plan does not send {action.kind.value} on its "
                 "silence; export the IdP again and plan again")
         choices = [_long_form(key, SCIM_STATE, found), _long_form(key, IDP_EXPORT, found)]
@@ -1481,7 +1493,7 @@ def _settle_deactivation(action: MembersDeactivate, user: ScimUser, planned: Pla
         return Settlement(_deactivate_through_scim(action, user, verdict, planned.provisioning_admin))
     if verdict.newer == SCIM_STATE:
         return Settlement(None)
-    return Settlement(None, conflict_item(action, user, idp_id, found, planned, verdict))
+    return Settlement(None, conflict_item(action, user, idp_id, found, planned, verdict), verdict)
 
 
 def deactivation_disagreement(user: ScimUser, idp_id: str | None, idp_status: str | None, out_of_scope: bool,
@@ -1637,37 +1649,42 @@ def held_in_teams(user: ScimUser, planned: PlannedState) -> bool:
 
 def _held_member_item(action: TeamsRemoveMember, user: ScimUser, planned: PlannedState) -> ReviewItem:
     """Informational ``scim.held_member``: ``user`` stays in a team (:func:`held_in_teams`). For a member the export
-    lists but a blocking ``scim.state_conflict`` holds the deactivation of, the message names that question and
-    the entry that settles it; for one absent from the export, it says what the dates show (:attr:`ChangeDates.absence`, the reading ``scim.state_conflict`` words too): an
-    export newer than SCIM's record of them (deleted in the IdP, or left out of the export), one older than
-    them (SCIM created them after its newest record: evidence ``scimCreated``; was judged by SCIM's last change,
-    which a push after the export moves for a person made before it), or no dates; and
-    the fix that exists: the ``linking.scim_state_conflicts`` entry that settles their deactivation."""
+    lists but a blocking ``scim.state_conflict`` holds the deactivation of, the message names that question, says
+    what the dates of that question show (:func:`dates_reading` of its verdict, the reading the question words too:
+    SCIM newer, the export newer than an entry that says otherwise, an absence, or no order) and the fix that
+    fits it, asking which is newer only where the dates do not say (tester12: 'asks which is newer' where the dates
+    said the export is older); for one absent from the export, it says what the dates show
+    (:attr:`ChangeDates.absence`): an export newer than SCIM's record of them (deleted in the IdP, or left out of
+    the export), one older than them (SCIM created them after its newest record: evidence ``scimCreated``; was
+    judged by SCIM's last change, which a push after the export moves for a person made before it), or no dates;
+    and the fix that exists: the ``linking.scim_state_conflicts`` entry that settles their deactivation."""
     target = action.target
-    dates = planned.dates(user, None)
     key = user.external_id or user.user_name
     entry = f"linking.scim_state_conflicts: {{{key}: {{newer: idp_export, active: false}}}}"
-    absence = dates.absence
-    if user.id in planned.questioned and not held_absent(user, planned):
-        question = f"scim.state_conflict:members.deactivate:{target.member_id}"
-        why = (f"provisioned by SCIM, which has them active, while the IdP export would deactivate them, and the "
-               f"blocking {question} asks which is newer")
+    question = planned.questioned.get(user.id)
+    held = held_absent(user, planned)
+    dates = question.dates if question is not None and not held else planned.dates(user, None)
+    reading = dates_reading(dates)
+    if question is not None and not held and reading not in (ABSENT_FROM_NEWER_EXPORT, ABSENT_FROM_OLDER_EXPORT):
+        why, fix = _question_words(question, f"scim.state_conflict:members.deactivate:{target.member_id}", entry)
         return make_review(
             "scim.held_member", action.id, blocking=False,
             subject=person_ref(member_id=target.member_id, email=target.email, user_name=user.user_name),
-            message=(f"{target.email or user.user_name} stays in team {target.name!r}: {why}, so the plan does not "
-                     f"remove them while it is open; once it is settled, plan again (if they left, {entry} "
-                     "deactivates them and removes them from the team)"),
+            message=(f"{target.email or user.user_name} stays in team {target.name!r}: provisioned by SCIM, which has "
+                     f"them active, while the IdP export would deactivate them; {why}, so the plan does not remove "
+                     f"them while it is open; {fix}"),
             rule="scim_state.held_member",
             evidence=ItemEvidence(action=action.id, external_id=user.external_id or UNSET,
-                                  scim_last_modified=dates.scim))
-    if absence == ABSENT_FROM_NEWER_EXPORT:
+                                  scim_last_modified=dates.scim,
+                                  export_last_updated=dates.export_last_updated or UNSET,
+                                  stale_entry=question.stale_entry.text() if question.stale_entry else UNSET))
+    if reading == ABSENT_FROM_NEWER_EXPORT:
         why = (f"absent from an IdP export newer than SCIM's record of them (SCIM last changed them {dates.scim}, "
                f"the export has records of {dates.export_newest}): deleted in the IdP, or left out of the export "
                "(an Okta listing without a filter lacks DEPROVISIONED users)")
         fix = (f"if they left, {entry} deactivates them and removes them from the team; "
                "if the export left them out, export the IdP again and plan again")
-    elif absence == ABSENT_FROM_OLDER_EXPORT:
+    elif reading == ABSENT_FROM_OLDER_EXPORT:
         why = f"absent from the IdP export: {dates.made_after_export_words()}"
         fix = f"export the IdP again and plan again (if they left, {entry} deactivates them)"
     elif dates.scim and dates.scim_created and dates.export_newest:
@@ -1687,8 +1704,32 @@ def _held_member_item(action: TeamsRemoveMember, user: ScimUser, planned: Planne
         rule="scim_state.held_member",
         evidence=ItemEvidence(action=action.id, external_id=user.external_id, scim_last_modified=dates.scim,
                               export_newest=dates.export_newest or UNSET,
-                              scim_created=user.created if absence == ABSENT_FROM_OLDER_EXPORT else UNSET),
+                              scim_created=user.created if reading == ABSENT_FROM_OLDER_EXPORT else UNSET),
     )
+
+
+def _question_words(verdict: Verdict, question: str, entry: str) -> tuple[str, str]:
+    """``(what the dates show and what the blocking ``question`` asks, the fix)`` for the ``scim.held_member`` of a
+    member the export lists whose deactivation ``question`` holds, by :func:`dates_reading` of its ``verdict``
+    (the reading :func:`conflict_item` words it by): SCIM newer (the export is older: export again), the export
+    newer but a ``linking.scim_state_conflicts`` entry saying otherwise (remove it), or no order (which is newer?:
+    ``entry``, the ``idp_export`` entry, if they left). An entry that no longer applies is named."""
+    dates, stale = verdict.dates, verdict.stale_entry
+    reading = dates_reading(dates)
+    gone = f"the linking.scim_state_conflicts entry {stale.text()} no longer applies, " if stale is not None else ""
+    if reading == SCIM_STATE:
+        return (f"the dates show Sigma's SCIM state is newer ({dates.words()}): the export is older, {gone}and the "
+                f"blocking {question} asks for a newer export",
+                "export the IdP again and plan again (an export read after SCIM's change settles it"
+                + (", once the entry is removed)" if stale is not None else ")"))
+    if reading == IDP_EXPORT:  # only an entry the dates contradict asks (verdict.stale_entry)
+        said = f" {stale.text()}" if stale is not None else ""
+        return (f"the dates show the IdP export is newer ({dates.words()}), but the linking.scim_state_conflicts "
+                f"entry{said} says otherwise, and the blocking {question} asks to remove it",
+                "remove the entry and plan again (the dates then deactivate them and remove them from the team)")
+    return (f"the dates do not say which is newer ({dates.words()}), {gone}and the blocking {question} asks which "
+            "is", f"once it is settled, plan again (if they left, {entry} deactivates them and removes them from "
+                  "the team)")
 
 
 def settle_action(action: Action, planned: PlannedState) -> Settlement:
@@ -1729,9 +1770,9 @@ def settle(state: ScimState, actions: list[Action], conflicts: Mapping[str, str]
     # (PlannedState.questioned), so the deactivations are settled first
     last = (ScimSetGroupMembers, TeamsRemoveMember)
     first = {i: settle_action(a, planned) for i, a in enumerate(actions) if not isinstance(a, last)}
-    questioned = frozenset(actions[i].target.member_id for i, x in first.items()
-                           if isinstance(actions[i], MembersDeactivate) and x.action is None
-                           and x.review_item is not None and x.review_item.code == "scim.state_conflict")
+    questioned = {actions[i].target.member_id: x.verdict for i, x in first.items()
+                  if isinstance(actions[i], MembersDeactivate) and x.action is None and x.verdict is not None
+                  and x.review_item is not None and x.review_item.code == "scim.state_conflict"}
     if questioned:
         planned = replace_record(planned, questioned=questioned)
     out: list[Action] = []
