@@ -33,6 +33,7 @@ link (the first SCIM write of the plans' runs), whatever the re-plan's policy sa
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -40,7 +41,8 @@ from .errors import UserError
 from .execute.journal import JournalRow, RunRow, journal_path, read_journal_file, read_reversals
 from .execute.resume import INTERRUPTED_ENDS, how_it_ended, resume_of, unfinished_head, unfinished_run
 from .model import (
-    AppliedPush, AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite, InputFile,
+    AppliedAction, AppliedPush, AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite,
+    InputFile, Plan,
 )
 from .payloads import (
     Action, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers,
@@ -202,3 +204,68 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
     pushes.sort(key=lambda p: p.at)
     return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals), set_up, tuple(pushes),
                        tuple(unfinished))
+
+
+def _done(plan_path: str, undo: bool, rows: dict[str, JournalRow], runs: list[RunRow]) -> list[AppliedAction]:
+    """The actions the plan's runs finished: rows ``done`` (written, or found already so)."""
+    return [AppliedAction(row.action_id, plan_path, undo, _run_of(row.finished_at, runs), row.finished_at)
+            for row in rows.values() if row.state == "done" and row.finished_at]
+
+
+@dataclass(frozen=True)
+class JournalsRead:
+    """What the journals a re-plan read with ``plan --applied`` say of the actions of the plans given to it, read
+    again for ``sigma-migrate diff OLD NEW`` (:func:`journals_read_by`): ``done`` and ``refused`` by action id (the
+    first run that finished or refused it), whether OLD is one of the plans NEW was given (``old_applied``), and
+    ``unread``: one line per journal NEW read that cannot be read as NEW read it (not found, or changed since: its
+    sha256 differs from the one NEW records). An action of OLD that NEW lacks is done or refused when a journal says
+    so, dropped (no longer planned) only when OLD was given and every journal was read as NEW read it
+    (:attr:`complete`), else unknown."""
+
+    done: dict[str, AppliedAction]
+    refused: dict[str, AppliedRefusal]
+    old_applied: bool
+    unread: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        """Whether NEW was given OLD and every journal NEW read was read again unchanged."""
+        return self.old_applied and not self.unread
+
+
+def _sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def journals_read_by(new: Plan, old: Plan, old_path: str | Path) -> JournalsRead:
+    """The :class:`JournalsRead` of re-plan ``new``: each ``plan`` input of its ``inputs`` (a plan given to ``plan
+    --applied``, its sha256 the plan's digest) and the ``apply.journal`` input after it (:func:`applied_runs`
+    records them so) are read again, the journal of ``old`` (the plan at ``old_path``) beside it, any other at the
+    path ``new`` records, and only when its sha256 is the one ``new`` records: the journal as the re-plan read it,
+    never a later state of it (a wave applied since). Nothing is read for a plan made without ``--applied``.
+
+    Raises :class:`planner.execute.errors.ApplyRefused` for a journal SQLite cannot read."""
+    done: dict[str, AppliedAction] = {}
+    refused: dict[str, AppliedRefusal] = {}
+    unread: list[str] = []
+    old_sha = old.digest.removeprefix("sha256:")
+    inputs = new.inputs
+    given = [(inputs[i], inputs[i + 1]) for i in range(len(inputs) - 1)
+             if inputs[i].kind == "plan" and inputs[i + 1].kind == "apply.journal"]
+    for plan_input, journal_input in given:
+        is_old = plan_input.sha256 == old_sha
+        path = journal_path(old_path) if is_old else Path(journal_input.path)
+        found = _sha256(path)
+        if found != journal_input.sha256:
+            why = "not found" if found is None else f"changed since (sha256 {found[:12]}, the new plan read {journal_input.sha256[:12]})"
+            unread.append(f"{path}: the journal of {plan_input.path} the new plan read with --applied: {why}")
+            continue
+        _, runs, rows = read_journal_file(path)
+        undo = bool(old.summary.undoes) if is_old else False
+        for a in _done(plan_input.path, undo, rows, runs):
+            done.setdefault(a.action_id, a)
+        for r in _refusals(plan_input.path, undo, rows, runs):
+            refused.setdefault(r.action_id, r)
+    old_applied = any(p.sha256 == old_sha for p, _ in given)
+    return JournalsRead(done, refused, old_applied, tuple(unread))
+

@@ -121,7 +121,9 @@ def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | N
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
 def diff_command(old_file: str, new_file: str, as_json: bool) -> None:
     """Show what changed from plan OLD to plan NEW: actions added, removed and changed (field by
-    field), review items opened and closed, summary deltas.
+    field), review items opened and closed, summary deltas. For NEW made with `plan --applied OLD`,
+    each action it no longer has is done, refused or dropped, as OLD's journal (beside OLD, unchanged
+    since NEW read it) says; else "not in the new plan".
 
     Exit 0 when the plans decide the same, 2 when they differ, 1 on an error (an unreadable or
     tampered plan, a usage error), with or without --json (as diff(1)).
@@ -132,10 +134,12 @@ def diff_command(old_file: str, new_file: str, as_json: bool) -> None:
     """
     import json as _json
 
+    from .applied import journals_read_by
     from .plandiff import diff_lines, diff_plans
     from .planfile import read_plan
 
-    found = diff_plans(read_plan(old_file), read_plan(new_file))
+    old, new = read_plan(old_file), read_plan(new_file)
+    found = diff_plans(old, new, journals_read_by(new, old, old_file))
     if as_json:
         click.echo(printable_json(_json.dumps(found.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)))
     else:

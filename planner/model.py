@@ -618,6 +618,20 @@ class AppliedRefusal(ByRun):
         return refusal_is_unsent(self.refusal)
 
 
+@dataclass(frozen=True)
+class AppliedAction(ByRun):
+    """An action a run of sigma-migrate finished (its journal row ``done``: written, or found already so), as the
+    journal of a plan given to ``plan --applied`` records it: the ``action_id`` and the run as :class:`AppliedWrite`
+    names it (``at``: when the row finished). What ``diff`` says of an action the re-plan no longer has
+    (:func:`planner.applied.journals_read_by`)."""
+
+    action_id: str
+    plan: str
+    undo: bool
+    run: int | None
+    at: str
+
+
 UNSENT_REFUSAL = "not sent: "
 """How a journaled refusal of an action a run could not send as planned begins (a payload the models refuse,
 :func:`planner.execute.errors.failure_refusal`)."""

@@ -4,7 +4,8 @@ v1 sees exactly what v2 adds.
 Pure functions over two :class:`~planner.model.Plan` objects (read by
 :func:`planner.planfile.read_plan`, which refuses tampered files):
 
-- actions, by id: **added** (in NEW only), **removed** (in OLD only), **changed** (same id,
+- actions, by id: **added** (in NEW only), **removed** (in OLD only, each with what NEW knows of it:
+  :class:`Removed`), **changed** (same id,
   some field differs: ``target``, ``before``, ``after``, ``rule``, ``reason``, ``evidence``,
   ``depends_on``; nested values are compared leaf by leaf and named by dotted path, e.g.
   ``after.userType: 'View' -> 'Build'``); a list of names or ids (a push's ``after.members``) by the
@@ -13,7 +14,12 @@ Pure functions over two :class:`~planner.model.Plan` objects (read by
 - summary **deltas**: every number of ``summary`` that differs (``actions.scim.link_user``,
   ``review_items.blocking``, ``account_types.downgrades``, ...).
 
-Nothing is re-derived: the plans carry every decision; this only lines them up.
+Nothing is re-derived: the plans carry every decision; this only lines them up. What became of an action NEW
+lacks is what NEW was made from says (tester12 #9): a re-plan given OLD with ``plan --applied`` read OLD's journal
+(its ``inputs`` hold the journal's sha256), so the journals it read, read again unchanged
+(:func:`planner.applied.journals_read_by`), tell **done** (a run finished it), **refused** (Sigma refused it for good:
+the re-plan raises ``applied.refused_again`` instead) and **dropped** (no run did it, and NEW no longer plans it: a
+decision changed); without them the action is only **not in the new plan**, with no reason.
 """
 
 from __future__ import annotations
@@ -21,11 +27,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 import msgspec
 
 from .model import Action, Plan, ReviewItem
+
+if TYPE_CHECKING:
+    from .applied import JournalsRead
 
 ACTION_FIELDS = ("target", "before", "after", "rule", "reason", "evidence", "depends_on")
 ITEM_FIELDS = ("blocking", "message", "resolution")
@@ -83,6 +93,65 @@ def _missing(values: list[Any], other: list[Any]) -> list[Any]:
     return out
 
 
+class Fate(str, Enum):
+    """What became of an action of OLD that NEW lacks, as NEW's ``--applied`` journals say (:class:`Removed`)."""
+
+    DONE = "done"
+    """A run finished it (written, or found already so)."""
+    REFUSED = "refused"
+    """Sigma refused it for good, or a run could not send it; NEW does not plan it again (``applied.refused_again``)."""
+    DROPPED = "dropped"
+    """No run did it, and NEW no longer plans it: a decision changed."""
+    NOT_IN_NEW_PLAN = "not_in_new_plan"
+    """NEW does not record why: made without ``--applied`` OLD, or a journal it read is gone or changed since."""
+
+
+FATE_WORDS = {Fate.DONE: "done", Fate.REFUSED: "refused", Fate.DROPPED: "dropped",
+              Fate.NOT_IN_NEW_PLAN: "not in the new plan"}
+"""How the terminal's count of removed actions names each :class:`Fate`."""
+
+
+@dataclass(frozen=True)
+class Removed:
+    """An action of OLD that NEW lacks, its :class:`Fate` and ``by``: the run that did or refused it (``run 1 of plan
+    v1.json, 2026-12-07T01:31:11.342Z``, with Sigma's answer for a refusal), ``""`` otherwise."""
+
+    action: Action
+    fate: Fate
+    by: str = ""
+
+    def words(self) -> str:
+        """How the terminal says the fate: ``done by run 1 of plan v1.json, ...``, ``refused by ...: 403 ...``,
+        ``dropped: no run did it, and the new plan no longer plans it``, ``not in the new plan``."""
+        if self.fate is Fate.DONE:
+            return f"done by {self.by}"
+        if self.fate is Fate.REFUSED:
+            return f"refused by {self.by}"
+        if self.fate is Fate.DROPPED:
+            return "dropped: no run did it, and the new plan no longer plans it"
+        return FATE_WORDS[Fate.NOT_IN_NEW_PLAN]
+
+
+def removals(removed: Sequence[Action], journals: "JournalsRead | None") -> tuple[Removed, ...]:
+    """Each of ``removed`` (actions of OLD that NEW lacks) with its :class:`Fate` from ``journals`` (what NEW's
+    ``--applied`` journals say, :func:`planner.applied.journals_read_by`; ``None``: not read): done or refused when a
+    journal says so, dropped when OLD was given to NEW and every journal was read as NEW read it, else not in the new
+    plan."""
+    out = []
+    for a in removed:
+        done = journals.done.get(a.id) if journals is not None else None
+        refused = journals.refused.get(a.id) if journals is not None else None
+        if done is not None:
+            out.append(Removed(a, Fate.DONE, done.words()))
+        elif refused is not None:
+            out.append(Removed(a, Fate.REFUSED, f"{refused.words()}: {refused.refusal}"))
+        elif journals is not None and journals.complete:
+            out.append(Removed(a, Fate.DROPPED))
+        else:
+            out.append(Removed(a, Fate.NOT_IN_NEW_PLAN))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Changed:
     """An action or review item present in both plans whose fields differ."""
@@ -99,12 +168,21 @@ class PlanDiff:
     old_digest: str
     new_digest: str
     added: tuple[Action, ...]
-    removed: tuple[Action, ...]
+    removed: tuple[Removed, ...]
     changed: tuple[Changed, ...]
     opened: tuple[ReviewItem, ...]
     closed: tuple[ReviewItem, ...]
     items_changed: tuple[Changed, ...]
     summary: tuple[FieldChange, ...]
+    unread: tuple[str, ...] = ()
+    """Why the fates of :attr:`removed` are not all known: a journal NEW read with ``--applied`` not read again as it
+    read it (:attr:`planner.applied.JournalsRead.unread`)."""
+
+    @property
+    def fates(self) -> dict[str, int]:
+        """How many :attr:`removed` actions have each :class:`Fate` (every fate, in its order)."""
+        counts = Counter(r.fate for r in self.removed)
+        return {f.value: counts.get(f, 0) for f in Fate}
 
     @property
     def empty(self) -> bool:
@@ -126,7 +204,9 @@ class PlanDiff:
             "identical": self.empty,
             "actions": {
                 "added": [{"id": a.id, "kind": a.kind.value, "reason": a.reason} for a in self.added],
-                "removed": [{"id": a.id, "kind": a.kind.value, "reason": a.reason} for a in self.removed],
+                "removed": [{"id": r.action.id, "kind": r.action.kind.value, "reason": r.action.reason,
+                             "fate": r.fate.value, "by": r.by or None} for r in self.removed],
+                "removed_fates": self.fates,
                 "changed": [change(c) for c in self.changed],
             },
             "review_items": {
@@ -137,6 +217,7 @@ class PlanDiff:
                 "changed": [change(c) for c in self.items_changed],
             },
             "summary": [{"path": f.path, "old": f.old, "new": f.new} for f in self.summary],
+            "journals_unread": list(self.unread),
         }
 
 
@@ -196,9 +277,11 @@ def _changed(old: Mapping[str, Any], new: Sequence[Any], record: Callable[[Any],
     return changed
 
 
-def diff_plans(old: Plan, new: Plan) -> PlanDiff:
+def diff_plans(old: Plan, new: Plan, journals: "JournalsRead | None" = None) -> PlanDiff:
     """Line ``new`` up against ``old`` (module docstring); actions and items keep NEW's order
-    (removed/closed ones OLD's)."""
+    (removed/closed ones OLD's); ``journals``: what NEW's ``--applied`` journals say of OLD's actions
+    (:func:`planner.applied.journals_read_by`), which gives each removed action its :class:`Fate`; ``None``: every
+    removed action is :attr:`Fate.NOT_IN_NEW_PLAN`."""
     old_actions = {a.id: a for a in old.actions}
     new_actions = {a.id: a for a in new.actions}
     changed = _changed(old_actions, new.actions, _action_record, ACTION_FIELDS, lambda a: a.kind.value)
@@ -211,12 +294,13 @@ def diff_plans(old: Plan, new: Plan) -> PlanDiff:
     return PlanDiff(
         old_digest=old.digest, new_digest=new.digest,
         added=tuple(a for a in new.actions if a.id not in old_actions),
-        removed=tuple(a for a in old.actions if a.id not in new_actions),
+        removed=removals([a for a in old.actions if a.id not in new_actions], journals),
         changed=tuple(changed),
         opened=tuple(r for r in new.review_items if r.id not in old_items),
         closed=tuple(r for r in old.review_items if r.id not in new_items),
         items_changed=tuple(items_changed),
         summary=summary,
+        unread=journals.unread if journals is not None else (),
     )
 
 
@@ -225,9 +309,13 @@ def diff_lines(d: PlanDiff) -> list[str]:
     lines = [f"Plan diff {d.old_digest} -> {d.new_digest}"]
     if d.empty:
         return lines + ["No differences: both plans make the same changes and raise the same review items."]
-    lines.append(f"Actions: {len(d.added)} added, {len(d.removed)} removed, {len(d.changed)} changed")
+    fates = ", ".join(f"{n} {FATE_WORDS[Fate(fate)]}" for fate, n in d.fates.items() if n)
+    lines.append(f"Actions: {len(d.added)} added, {len(d.removed)} removed{f' ({fates})' if fates else ''}, "
+                 f"{len(d.changed)} changed")
+    lines += [f"  ? {why}" for why in d.unread]
     lines += [f"  + {a.id}: {a.reason}" for a in d.added]
-    lines += [f"  - {a.id}: {a.reason}" for a in d.removed]
+    for r in d.removed:
+        lines += [f"  - {r.action.id}: {r.action.reason}", f"      {r.words()}"]
     for c in d.changed:
         lines.append(f"  ~ {c.id}")
         lines += [f"      {f}" for f in c.changes]
@@ -242,4 +330,5 @@ def diff_lines(d: PlanDiff) -> list[str]:
     return lines
 
 
-__all__ = ["Changed", "FieldChange", "PlanDiff", "diff_lines", "diff_plans", "field_changes"]
+__all__ = ["Changed", "Fate", "FieldChange", "PlanDiff", "Removed", "diff_lines", "diff_plans", "field_changes",
+           "removals"]

@@ -37,7 +37,7 @@ def v2():
 def test_actions_added_removed_changed_items_opened_and_summary_deltas():
     d = diff_plans(v1(), v2())
     assert [a.id for a in d.added] == ["scim.create_user:u3", "scim.set_account_type:m1"]
-    assert [a.id for a in d.removed] == ["scim.link_user:m2"]
+    assert [(r.action.id, r.fate.value, r.by) for r in d.removed] == [("scim.link_user:m2", "not_in_new_plan", "")]
     (changed,) = d.changed
     assert changed.id == "scim.link_user:m1"
     assert [str(f) for f in changed.changes] == ["after.userType: 'View' -> 'Build'"]
@@ -46,7 +46,8 @@ def test_actions_added_removed_changed_items_opened_and_summary_deltas():
     deltas = {f.path: (f.old, f.new) for f in d.summary}
     assert deltas["actions.scim.create_user"] == (0, 1) and deltas["review_items.blocking"] == (0, 1)
     lines = diff_lines(d)
-    assert lines[1] == "Actions: 2 added, 1 removed, 1 changed"
+    assert lines[1] == "Actions: 2 added, 1 removed (1 not in the new plan), 1 changed"
+    assert lines[4:6] == ["  - scim.link_user:m2: " + d.removed[0].action.reason, "      not in the new plan"]
     assert "  ~ scim.link_user:m1" in lines and "      after.userType: 'View' -> 'Build'" in lines
     assert lines[-1].startswith("Summary: ") and "review_items.blocking 0 -> 1" in lines[-1]
 

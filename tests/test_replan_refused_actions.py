@@ -12,6 +12,7 @@ SCIM) on every run. The journal keeps Sigma's answer (``refused``); ``plan --app
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 
@@ -132,6 +133,12 @@ def test_a_refused_deactivation_is_an_item_in_the_replan_with_applied_never_the_
         "linking:\n  scim_state_conflicts:\n    scim.test@example.com:\n      newer: idp_export\n      active: false\n"
         "# or:\n# unmatched:\n#   decisions:\n#     scim.test@example.com: keep\n")
     assert plan3.actions == ()  # run 1 linked the others: nothing else is left
+    # diff says what became of each action of plan 1 from its journal, as plan 3 read it (tester12 #9)
+    code, out, _ = run_cli(capsys, "diff", str(p1), str(tmp_path / "e3.plan.json"), "--json")
+    rows = read_journal(p1)[2]
+    assert code == 2 and {r["id"]: (r["fate"], r["by"]) for r in json.loads(out)["actions"]["removed"]} == {
+        **{a.id: ("done", f"run 1 of plan {p1}, {rows[a.id].finished_at}") for a in plan1.actions if a.id != refused_id},
+        refused_id: ("refused", f"run 1 of plan {p1}, {row.finished_at}: {refusal}")}
 
     # the reviewer keeps them: the item is settled, nothing is planned for them
     write(tmp_path / "pol.yaml", policy.replace("  action: deactivate\n", "  action: deactivate\n  decisions:\n"
