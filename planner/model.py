@@ -1198,10 +1198,14 @@ class AccountTypeCounts(SummaryRecord):
 
 
 class SeatCount(SummaryRecord):
-    """Active people holding an account type before and after the plan."""
+    """Active people holding an account type before and after the plan (``after``: what the plan makes true; a person
+    a blocking review item names stays at their current seat), and ``pending``: the people a blocking review item
+    names whose seat the plan would change, under their current type (kept in ``after``) or, holding none now, the
+    type the plan would give them (decided by :func:`planner.planning.seats_of`; tester12 #3)."""
 
     before: int
     after: int
+    pending: int
 
 
 class NormalizedMemberType(SummaryRecord, rename="camel"):
@@ -1422,12 +1426,12 @@ class Fingerprints(dict[str, Fingerprint]):
         return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
 
 
-PLAN_FORMAT_VERSION = 3
+PLAN_FORMAT_VERSION = 4
 """The plan file's shape. Raised whenever that shape changes (a field added, removed or retyped in a plan or in
 its ``policy.resolved``; tests/test_plan_schema.py pins the schema of each version, so a change without a new
 version fails there). 1: every plan written before 2026-12-06 21:30 UTC (its later shapes were not told apart:
 tester10 finding 9); 2: from then on; 3: a person row's ``scim_managed`` and ``summary.outcomes.scim_managed``
-(tester10 finding 4)."""
+(tester10 finding 4); 4: ``summary.seats.<type>.pending`` (tester12 #3)."""
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1471,7 +1475,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tool_version: str
     created_at: str
     digest: str
-    format_version: Literal[3] = PLAN_FORMAT_VERSION
+    format_version: Literal[4] = PLAN_FORMAT_VERSION
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

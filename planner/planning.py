@@ -125,7 +125,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from operator import attrgetter
-from typing import Iterable, Mapping
+from typing import Collection, Iterable, Mapping
 
 import msgspec
 from msgspec import UNSET
@@ -1024,32 +1024,14 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
     headline figures of the person rows' outcomes (``people``: :func:`person_rows`;
     :func:`planner.outcomes.outcome_counts`), teams, review counts, guard results and the one-line
     text; ``acted``: the :func:`acted_on` index of ``actions``, when the caller has it."""
-    of_kind = (acted or acted_on(actions)).of_kind
+    acted = acted or acted_on(actions)
+    of_kind = acted.of_kind
     kinds = {kind.value: len(found) for kind, found in of_kind.items()}
     per_kind = {k: kinds.get(k, 0) for k in SUMMARY_KINDS}
     type_actions = of_kind.get(ActionKind.SCIM_SET_ACCOUNT_TYPE, ())
     changes = Counter(a.evidence.change for a in type_actions)
-    types = decided.types
-
-    account_type = directory.member_account_types
-    active = [(mid, account_type[mid]) for mid, m in directory.members.items() if m.is_active]
-    before = Counter(t for _, t in active)
-    after = Counter()
-    gone = {a.target.member_id for kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST,
-                                            ActionKind.SCIM_DEACTIVATE_USER)
-            for a in of_kind.get(kind, ())}  # a SCIM deactivation frees the seat too (tester8 finding 9)
-    type_after = {d.member_id: d.after for d in types if d.member_id}
-    for mid, t in active:
-        if mid not in gone:
-            after[type_after.get(mid, t) or "(Sigma default)"] += 1
-    for p in decided.people:
-        if p.status is PersonStatus.REACTIVATE:
-            mid = p.member.member_id
-            after[type_after.get(mid) or directory.member_account_types[mid]] += 1
-    for d in types:
-        if not d.member_id:
-            after[d.after or "(Sigma default)"] += 1
-    seats = seat_counts(before, after)
+    gone = {a.target.member_id for kind in outcomes.LEAVING_KINDS for a in of_kind.get(kind, ())}
+    seats = seats_of(people, gone, frozenset(r.id for r in review_items if r.blocking))
 
     status = {s.value: n for s, n in Counter(map(attrgetter("status"), decided.people)).items()}
     kept = sum(d.decision == "keep" for d in decided.unmatched)
@@ -1082,12 +1064,61 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
     )
 
 
-def seat_counts(before: Counter[str], after: Counter[str]) -> dict[str, SeatCount]:
+SIGMA_DEFAULT_TYPE = "(Sigma default)"
+"""The seat of a person the plan creates or keeps with no account type named: Sigma's default type."""
+
+
+def planned_seat(row: PersonRow, leaving: bool) -> str | None:
+    """The account type ``row``'s person holds once the plan is applied, ``None`` for no seat: a member the plan
+    deactivates (``leaving``: an action of :data:`planner.outcomes.LEAVING_KINDS` targets them; a SCIM deactivation
+    frees the seat too, tester8 finding 9) or who stays archived or inactive (a reactivated one holds their row's
+    ``account_type_after``), an IdP user the plan does not create; else the row's ``account_type_after`` (a created
+    user with none: :data:`SIGMA_DEFAULT_TYPE`)."""
+    if row.member_id is None:
+        return (row.account_type_after or SIGMA_DEFAULT_TYPE) if row.actions else None
+    if leaving:
+        return None
+    if row.sigma_status != "active":
+        return row.account_type_after
+    return row.account_type_after or row.account_type_before or SIGMA_DEFAULT_TYPE
+
+
+def seats_of(people: Iterable[PersonRow], gone: Collection[str], blocking: frozenset[str]) -> dict[str, SeatCount]:
+    """The summary's ``seats`` (:func:`seat_counts`), counted once from the person rows (the one place each person's
+    account type after the plan is decided; ``show``, the report and ``diff`` print these figures as they are):
+    ``before``, the active members by their account type; ``after``, what the plan makes true
+    (:func:`planned_seat`; ``gone``: the memberIds a deactivation of the plan targets), except for a person a blocking review item
+    names (a row's ``review_items`` among ``blocking``, the ids of the blocking items) whose seat the plan would
+    change: nothing is applied while the item is open, so they stay at their current seat in ``after`` and count in
+    ``pending`` under it, or, holding no seat now (a create, a reactivation), under the type the plan would give
+    them (tester12 #3: ``after`` counted a downgrade a blocking ``account_types.admin_downgrade`` questions as
+    made). Archived and inactive members hold no seat."""
+    before: Counter[str] = Counter()
+    after: Counter[str] = Counter()
+    pending: Counter[str] = Counter()
+    for row in people:
+        now = (row.account_type_before or SIGMA_DEFAULT_TYPE) if row.member_id and row.sigma_status == "active" \
+            else None
+        seat = planned_seat(row, row.member_id in gone)
+        if now is not None:
+            before[now] += 1
+        if seat != now and not blocking.isdisjoint(row.review_items):
+            pending[now or seat] += 1
+            seat = now
+        if seat is not None:
+            after[seat] += 1
+    return seat_counts(before, after, pending)
+
+
+def seat_counts(before: Counter[str], after: Counter[str], pending: Counter[str] | None = None
+                ) -> dict[str, SeatCount]:
     """The summary's ``seats``: account type name -> :class:`~planner.model.SeatCount` of the active
-    people holding it before and after (``before`` / ``after``: people per type name), sorted by name;
-    a migration plan's (:func:`build_summary`) and an undo plan's (:mod:`planner.execute.undo`)."""
-    return {name: SeatCount(before=before.get(name, 0), after=after.get(name, 0))
-            for name in sorted(set(before) | set(after))}
+    people holding it before and after (``before`` / ``after``: people per type name) and the seats a blocking review
+    item holds (``pending``, :func:`seats_of`; none in an undo plan), sorted by name; a migration plan's
+    (:func:`seats_of`) and an undo plan's (:mod:`planner.execute.undo`)."""
+    pending = pending or Counter()
+    return {name: SeatCount(before=before.get(name, 0), after=after.get(name, 0), pending=pending.get(name, 0))
+            for name in sorted(set(before) | set(after) | set(pending))}
 
 
 def account_type_counts(total: int, changes: Counter[str], actions: list[Action]) -> AccountTypeCounts:

@@ -389,11 +389,11 @@ def _group_transfers(transfers: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def seat_counts(plan: Plan) -> list[dict[str, Any]]:
-    """The plan's seats per account type, ``[{"type", "before", "after"}]`` sorted by type name,
-    from ``summary["seats"] = {type: {"before": n, "after": n}}`` (planner.planning.build_summary);
+    """The plan's seats per account type, ``[{"type", "before", "after", "pending"}]`` sorted by type name,
+    from ``summary["seats"] = {type: {"before": n, "after": n, "pending": n}}`` (planner.planning.seats_of);
     ``[]`` for a plan without seats (an undo plan of a plan without them)."""
     seats = plan.summary.seats or {}
-    rows = [{"type": name, "before": v.before, "after": v.after} for name, v in seats.items()]
+    rows = [{"type": name, "before": v.before, "after": v.after, "pending": v.pending} for name, v in seats.items()]
     return sorted(rows, key=lambda r: r["type"].casefold())
 
 

@@ -33,7 +33,8 @@ from .terminal import SafeText as Text
 
 from .payloads import GroupTarget
 from .model import (
-    Action, ActionKind, AdminChange, Lockout, OutcomeCounts, PersonRow, Plan, ReviewItem, TeamRow, TypeChange,
+    Action, ActionKind, AdminChange, Lockout, OutcomeCounts, PersonRow, Plan, ReviewItem, SeatCount, TeamRow,
+    TypeChange,
 )
 from .outcomes import (
     ADMIN_LOSS_HEADING, LOCKOUT_HEADING, LOCKOUT_LABELS, SCIM_MANAGED_HEADING, SCIM_MANAGED_LABELS,
@@ -289,19 +290,27 @@ def _unlisted_action_lines(unlisted: list[Action], pulled_in: frozenset[str]) ->
 
 
 def seats_line(plan: Plan) -> str:
-    """``"Seats (active people per account type): Admin 6 -> 4 (-2), View 51 -> 53 (+2); 5 type(s)
-    unchanged"``, from the plan's ``summary.seats`` (decided while planning, as the report's seat card
-    shows them); ``""`` for a plan without seats (tester8 finding 26: a licence owner reviewing in the
-    terminal sees what the plan frees)."""
+    """``"Seats (active people per account type): Admin 6 -> 5 (-1; 1 pending review), View 51 -> 53 (+2); 5
+    type(s) unchanged; 1 seat(s) pending review (a blocking review item holds their change: counted at their
+    current type)"``, from the plan's ``summary.seats`` (decided while planning, :func:`planner.planning.seats_of`,
+    as the report's seat card shows them); ``""`` for a plan without seats (tester8 finding 26: a licence owner
+    reviewing in the terminal sees what the plan frees; tester12 #3: what a blocking item holds, apart)."""
     seats = plan.summary.seats or {}
     if not seats:
         return ""
     ordered = sorted(seats.items(), key=lambda kv: kv[0].casefold())
-    changed = [f"{value(t)} {s.before} -> {s.after} ({s.after - s.before:+d})" for t, s in ordered
-               if s.before != s.after]
+
+    def change(s: SeatCount) -> str:
+        moved = [f"{s.after - s.before:+d}"] * (s.before != s.after) + [f"{s.pending} pending review"] * bool(s.pending)
+        return f" ({'; '.join(moved)})" if moved else ""
+
+    changed = [f"{value(t)} {s.before} -> {s.after}{change(s)}" for t, s in ordered if s.before != s.after or s.pending]
     same = len(ordered) - len(changed)
-    tail = f"{same} type(s) unchanged" if same else ""
-    return "Seats (active people per account type): " + ("; ".join(x for x in (", ".join(changed), tail) if x))
+    pending = sum(s.pending for _, s in ordered)
+    tail = [f"{same} type(s) unchanged"] * bool(same) + [
+        f"{pending} seat(s) pending review (a blocking review item holds their change: counted at their current "
+        "type)"] * bool(pending)
+    return "Seats (active people per account type): " + "; ".join(x for x in (", ".join(changed), *tail) if x)
 
 
 

@@ -200,8 +200,8 @@ def build_plan(extra_people: tuple[PersonRow, ...] = ()) -> Plan:
                 {"name": "last-admin", "ok": True, "detail": "2 active admins remain"},
                 {"name": "deactivation-threshold", "ok": False, "detail": "3 of 12 (25%) > 10%"},
             ],
-            "seats": {"Admin": {"before": 3, "after": 1}, "Creator": {"before": 0, "after": 2},
-                      "Pro": {"before": 4, "after": 0}, "Viewer": {"before": 5, "after": 6}},
+            "seats": {"Admin": {"before": 3, "after": 1, "pending": 0}, "Creator": {"before": 0, "after": 2, "pending": 0},
+                      "Pro": {"before": 4, "after": 0, "pending": 0}, "Viewer": {"before": 5, "after": 6, "pending": 0}},
         }, PlanSummary),
         people=people,
         teams=teams,
@@ -358,10 +358,10 @@ def test_type_changes_and_seats_come_from_the_plan():
         {"before": "Viewer", "after": "Creator", "direction": "upgrade", "count": 1},
     ]
     assert seat_counts(plan) == [
-        {"type": "Admin", "before": 3, "after": 1},
-        {"type": "Creator", "before": 0, "after": 2},
-        {"type": "Pro", "before": 4, "after": 0},
-        {"type": "Viewer", "before": 5, "after": 6},
+        {"type": "Admin", "before": 3, "after": 1, "pending": 0},
+        {"type": "Creator", "before": 0, "after": 2, "pending": 0},
+        {"type": "Pro", "before": 4, "after": 0, "pending": 0},
+        {"type": "Viewer", "before": 5, "after": 6, "pending": 0},
     ]
     assert seat_counts(replace(plan, summary=EMPTY_SUMMARY)) == []  # an undo plan has no seats
 
@@ -693,7 +693,7 @@ def test_sample_plan_report_agrees_with_the_plan(sample_plan):
     # the seats table is the planner's summary, type by type
     seats = wire(plan.summary)["seats"]
     assert seat_counts(plan) == [
-        {"type": t, "before": seats[t]["before"], "after": seats[t]["after"]}
+        {"type": t, "before": seats[t]["before"], "after": seats[t]["after"], "pending": seats[t]["pending"]}
         for t in sorted(seats, key=str.casefold)
     ]
     for kind, count in wire(plan.summary)["actions"].items():

@@ -82,7 +82,7 @@ def test_export_spelling_is_normalized_to_the_organization_spelling():
     assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
     assert wire(by_id(p)["scim.link_user:m1"].after)["userType"] == "Admin"
     assert wire(p.summary)["normalized_member_types"] == [{"memberType": "admin", "accountType": "Admin", "members": 1}]
-    assert wire(p.summary)["seats"] == {"Admin": {"before": 2, "after": 2}}
+    assert wire(p.summary)["seats"] == {"Admin": {"before": 2, "after": 2, "pending": 0}}
 
 
 def test_default_type_for_users_in_no_mapped_group():
@@ -103,7 +103,7 @@ def test_keep_and_new_user_default():
     assert "userType" not in wire(by_id(p)["scim.create_user:00u2"].after)
     p = plan(snap, "account_types:\n  new_user_default: Lite\n")
     assert wire(by_id(p)["scim.create_user:00u2"].after)["userType"] == "Lite"
-    assert wire(p.summary)["seats"]["Lite"] == {"before": 0, "after": 1}
+    assert wire(p.summary)["seats"]["Lite"] == {"before": 0, "after": 1, "pending": 0}
 
 
 def test_override_wins_over_groups():
@@ -180,9 +180,9 @@ def test_seats_before_and_after():
     )
     p = plan(snap, "account_types:\n  group_map: {Sigma-Analyze: Analyze}\nunmatched:\n  idp_inactive: deactivate\n")
     assert wire(p.summary)["seats"] == {
-        "Admin": {"before": 1, "after": 1},
-        "Analyze": {"before": 0, "after": 2},
-        "View": {"before": 2, "after": 0},
+        "Admin": {"before": 1, "after": 1, "pending": 0},
+        "Analyze": {"before": 0, "after": 2, "pending": 0},
+        "View": {"before": 2, "after": 0, "pending": 0},
     }
 
 
@@ -223,7 +223,9 @@ def test_replacing_a_custom_type_is_its_own_category_reviewed_by_default():
     assert wire(p.summary)["account_types"] == {
         "changes": 1, "upgrades": 0, "downgrades": 0, "custom_replacements": 1,
         "replacements": [{"from": "Finance Power User", "to": "Analyze", "members": 1}]}
-    assert wire(p.summary)["seats"]["Finance Power User"] == {"before": 1, "after": 0}
+    # the blocking item holds her replacement: she keeps her seat, pending review (tester12 #3; was after 0)
+    assert wire(p.summary)["seats"]["Finance Power User"] == {"before": 1, "after": 1, "pending": 1}
+    assert "Analyze" not in wire(p.summary)["seats"]  # nobody holds it, before or after
     assert "1 account-type change (0 downgrades, 1 custom-type replacement)" in wire(p.summary)["text"]
     # not a downgrade: the downgrades threshold does not count it
     (threshold,) = [g for g in wire(p.summary)["guards"] if g["name"] == "threshold.downgrades"]

@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:1fd2f95b6138e9af62c60f7388eb8a2869ac109634b840b96ceac73d28b920d8",
-    "okta-reviewed": "sha256:70e0c8a442d6a90e9c9697bd2a1e4f0141f5c7adf0364b1547415ece2549a490",
-    "entra": "sha256:2e64c6c1620b4fc3e460cb3f49a2d9818ac19ee15919b304533ee58de3a7dd5c",
-    "entra-reviewed": "sha256:0cbba9f5840ed526ab4ae5afd92c45d3242bc656d81d8155d2a7e3d283b556df",
+    "okta": "sha256:bb028169a07252eecc91eb9251cf227ad504332482d5a3ba0bd0fa0a78d94c9b",
+    "okta-reviewed": "sha256:1935043c9e56acbc18af210d148414b8b57696e320652411a78509b986111d83",
+    "entra": "sha256:3d772eb64328518b9007ca6b410df05a1f15b2ea8b61f518783932e69ccef716",
+    "entra-reviewed": "sha256:e4ad94ab784651821b7562813d8be995ad250ba9065a9397dcee9605aeed6fc0",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

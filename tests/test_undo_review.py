@@ -95,7 +95,7 @@ def test_report_of_an_undo_plan_counts_what_it_does(undone, capsys):
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (undone / "undo.html").read_text()))
     assert "8 account-type (licence) changes 4 downgrades" in page
     assert "People (20)" in page and "Teams (12)" in page
-    assert ("Account type Before After Change Act 29 30 +1 Admin 4 6 +2 Analyze 35 38 +3 Build 18 19 +1 "
+    assert ("Account type Before After Change Pending review Act 29 30 +1 Admin 4 6 +2 Analyze 35 38 +3 Build 18 19 +1 "
             "Data Steward 2 1 -1 External Viewer 2 3 +1 View 52 57 +5") in page
     assert "the pre-flight checks were the migration plan&#39;s (sha256:" in page
     assert "No account types known" not in page and "older version" not in page
