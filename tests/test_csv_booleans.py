@@ -57,9 +57,9 @@ def test_excel_and_api_spellings_of_account_enabled_are_read(tmp_path, value, ac
 
 @pytest.mark.parametrize("value", ["0", "1", "no", "yes"])
 def test_a_sigma_members_csv_is_archived_other_than_true_or_false_is_unreadable(tmp_path, value):
-    write(tmp_path / "members.csv", "memberId,email,isArchived,isInactive\n"
-          "m1,a@example.com,TRUE,False\n"
-          f"m2,b@example.com,{value},false\n")
+    write(tmp_path / "members.csv", "memberId,email,memberType,userKind,isArchived,isInactive\n"
+          "m1,a@example.com,Pro,internal,TRUE,False\n"
+          f"m2,b@example.com,Pro,internal,{value},false\n")
     write(tmp_path / "teams.json", "[]")
     write(tmp_path / "team_members.json", "{}")
     export, findings = load_sigma_export(tmp_path)

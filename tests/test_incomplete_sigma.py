@@ -129,8 +129,9 @@ def test_a_header_only_teams_csv_without_team_members_csv_is_a_missing_file_erro
     sigma = tmp_path / "sigma"
     sigma.mkdir()
     (sigma / "members.csv").write_text(
-        "memberId,email,firstName,lastName,memberType,isArchived,isInactive,organizationId\n"
-        "Ad4AdminAd4AdminAd4AdminAd4Ad,ada.admin@example.com,Ada,Admin,Admin,false,false,org-1\n", encoding="utf-8")
+        "memberId,email,firstName,lastName,memberType,userKind,isArchived,isInactive,organizationId\n"
+        "Ad4AdminAd4AdminAd4AdminAd4Ad,ada.admin@example.com,Ada,Admin,Admin,internal,false,false,org-1\n",
+        encoding="utf-8")
     (sigma / "teams.csv").write_text("teamId,name,description\n", encoding="utf-8")
     code, err, result = plan(capsys, tmp_path, sigma)
     assert (code, result) == (1, None)

@@ -183,9 +183,10 @@ def test_22_an_array_where_a_login_belongs_is_a_record_read_in_part(tmp_path):
     assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings] == [
         (Severity.WARNING, "unreadable-value", "$[0]", "profile.login",
          "profile.login is an array (['a@example.com']), not a string; left out"),
-        (Severity.WARNING, "invalid-user-name", "$[0]", "profile.login",
-         "user 00u1: the userName (profile.login) is empty; Sigma identifies SCIM users by userName = email "
-         "(docs/sigma-api.md §5.2-5.3)")]
+        (Severity.ERROR, "missing-value", "$[0]", "profile.login",
+         "IdP user 00u1 has no profile.login (empty), which the IdP sends as the SCIM userName, REQUIRED by "
+         "RFC 7643 §4.1.1 (Sigma identifies SCIM users by it, docs/sigma-api.md §5.2): the record is damaged, and "
+         "the plan cannot link or create the user, nor tell which member it is; export the users again")]
     assert INCOMPLETE_CODES["unreadable-value"] == ("with values it could not read (an array or object where text "
                                                     "belongs), left out")
 

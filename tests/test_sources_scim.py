@@ -151,11 +151,11 @@ def test_the_typed_path_reads_what_the_lenient_walk_reads(tmp_path):
     assert [u["attributes"] for u in users[1:3]] == [{"userType": "Guest", "created": "2024-01-02T03:04:05Z"},
                                                      {"userType": "Pro"}]
     assert [(g["id"], g["display_name"], g["member_user_ids"], g["member_group_ids"]) for g in groups] == [
-        ("g1", "sigma-one", ["u1", "u2"], []), ("g2", "g2", ["u3"], ["g1"]), ("g3", "g3", ["u4", "u5"], []),
-        ("g4", "g4", [], [])]
+        ("g1", "sigma-one", ["u1", "u2"], []), ("g2", "", ["u3"], ["g1"]), ("g3", "", ["u4", "u5"], []),
+        ("g4", "", [], [])]  # a Group without its displayName is named by nothing, never by its id
     assert [(f["code"], f["location"]) for f in findings] == [
         ("duplicate-user-id", "$.Resources[7]"), ("missing-id", "$.Resources[2].members[2]"),  # value ""
-        ("member-not-in-users", ""), ("invalid-user-name", "$.Resources[5]")]
+        ("member-not-in-users", ""), ("missing-value", "$.Resources[1]"), ("invalid-user-name", "$.Resources[5]")]
 
 
 def test_a_record_the_typed_path_cannot_read_sends_the_file_to_the_lenient_walk(tmp_path):

@@ -229,7 +229,8 @@ def test_a_json_boolean_given_as_a_string_or_number_is_an_unreadable_status_erro
 
 def test_an_invalid_boolean_in_members_csv_is_an_error(tmp_path):
     write(tmp_path, "members.csv",
-          "memberId,email,isArchived,isInactive\nm1,a@example.com,FALSE,False\nm2,b@example.com,maybe,no\n")
+          "memberId,email,memberType,userKind,isArchived,isInactive\nm1,a@example.com,Viewer,internal,FALSE,False\n"
+          "m2,b@example.com,Viewer,internal,maybe,no\n")
     write(tmp_path, "teams.json", [])
     write(tmp_path, "team_members.json", {})
     _, findings = load_sigma_export(tmp_path)
@@ -273,7 +274,8 @@ def test_duplicate_team_names_ignoring_case_warn(tmp_path):
 
 
 def test_csv_team_members_accept_user_id_and_excel_damaged_ids_are_errors(tmp_path):
-    write(tmp_path, "members.csv", "memberId,email,isArchived,isInactive\nm1,a@example.com,false,false\n1.23E+28,b@example.com,false,false\n")
+    write(tmp_path, "members.csv", "memberId,email,memberType,userKind,isArchived,isInactive\nm1,a@example.com,Pro,internal,false,false\n"
+          "1.23E+28,b@example.com,Pro,internal,false,false\n")
     write(tmp_path, "teams.csv", "teamId,name\nt1,One\n1.04E+20,Two\n")
     write(tmp_path, "team_members.csv", "teamId,userId,isTeamAdmin\nt1,m1,true\nt1,1.23E+28,false\n")
     export, findings = load_sigma_export(tmp_path)
@@ -290,7 +292,8 @@ def test_csv_team_members_accept_user_id_and_excel_damaged_ids_are_errors(tmp_pa
 
 def test_csv_ids_that_lost_their_leading_zeros_are_errors(tmp_path):
     """The one shared check (tabular.flag_damaged_ids) also finds all-digit ids shorter than their column's padding."""
-    write(tmp_path, "members.csv", "memberId,email,isArchived,isInactive\n00417,a@example.com,false,false\n418,b@example.com,false,false\n")
+    write(tmp_path, "members.csv", "memberId,email,memberType,userKind,isArchived,isInactive\n"
+          "00417,a@example.com,Pro,internal,false,false\n418,b@example.com,Pro,internal,false,false\n")
     write(tmp_path, "teams.csv", "teamId,name\nt1,One\n")
     write(tmp_path, "team_members.csv", "teamId,userId\nt1,00417\nt1,418\n")
     _, findings = load_sigma_export(tmp_path)
@@ -329,7 +332,7 @@ def test_excel_damaged_ids_in_json_are_errors(tmp_path):
       "member has memberId 12, a number where Sigma writes a string id; skipped")),
     (["x@example.com"],
      ("invalid-record", "$[1]", "", "member entry is a string ('x@example.com'), not an object; skipped")),
-    ([{"memberId": "m1", "email": "other@example.com"}],
+    ([{"memberId": "m1", "email": "other@example.com", "memberType": "Pro", "userKind": "internal"}],
      ("duplicate-id", "$[1]", "memberId", None)),
 ])
 def test_unusable_member_records_are_errors_and_left_out(tmp_path, entries, expected):
@@ -365,8 +368,8 @@ def test_team_member_entries_with_unusable_ids_are_errors(tmp_path):
     ("members.csv", SIGMA_CSV_HEADER + "\n"),
     ("members.json", "[]"),
     ("members.json", json.dumps({"entries": [], "nextPage": None})),
-    ("members.json", json.dumps([{"memberId": "SigmaSchedulerRobot",
-                                  "email": "scheduler-robot@sigmacomputing.com"}])),
+    ("members.json", json.dumps([{"memberId": "SigmaSchedulerRobot", "email": "scheduler-robot@sigmacomputing.com",
+                                  "memberType": "admin", "userKind": "internal"}])),
 ])
 def test_an_export_without_members_is_a_no_members_error(tmp_path, name, content):
     write(tmp_path, name, content)

@@ -79,9 +79,9 @@ def test_users_without_or_with_a_bad_email():
     ("123", "is '123', not a valid email address"),
     ('greta dunmore"; DROP', "is 'greta dunmore\"; DROP', not a valid email address"),
     ("greta\"; DROP@example.com", "is 'greta\"; DROP@example.com', not a valid email address"),
-    ("", "is empty"),
 ])
 def test_a_user_name_that_is_not_an_email_is_an_invalid_user_name_warning(user_name, problem):
+    """An empty one is no invalid address but a record without its userName: tests/test_required_fields.py."""
     directory = IdpDirectory(users=(user("00u1", user_name, "greta@example.com"),), format="okta-api")
     findings = check_idp(directory)
     assert [(f.severity, f.code, f.file, f.location, f.field) for f in findings] == [

@@ -222,9 +222,9 @@ def test_an_id_in_the_formula_wrapper_or_a_formula_error_is_an_excel_mangled_id(
 
 def test_a_sigma_members_csv_email_or_name_a_spreadsheet_rewrote_is_an_error_once(tmp_path):
     # Sigma's own records: the plan acts on each member, so damage there stops plan; 't Hooft is a name
-    write(tmp_path / "members.csv", "memberId,email,firstName,lastName,memberType,isArchived,isInactive\n"
-                                    'M1,"=""ann@acme.example""",Ann,#N/A,View,false,false\n'
-                                    "M2,bo@acme.example,Bo,'t Hooft,View,false,false\n")
+    write(tmp_path / "members.csv", "memberId,email,firstName,lastName,memberType,userKind,isArchived,isInactive\n"
+                                    'M1,"=""ann@acme.example""",Ann,#N/A,View,internal,false,false\n'
+                                    "M2,bo@acme.example,Bo,'t Hooft,View,internal,false,false\n")
     _, findings = load_sigma_export(tmp_path)
     rewrote = ("a spreadsheet rewrote the row; correct it in the source or export again without opening the file in "
                "a spreadsheet")

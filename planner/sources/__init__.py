@@ -43,7 +43,7 @@ from typing import Callable, Iterable, Sequence
 
 from ..errors import UserError
 from ..model import Finding, IdpDirectory, SigmaExport, Snapshot, Severity
-from . import detect, formulas, identity_values, screens, sigma
+from . import detect, formulas, identity_values, required, screens, sigma
 from .detect import IDP_FORMATS
 from ..gc_pause import gc_paused
 from .files import Findings, reused_buffer
@@ -91,6 +91,7 @@ def load_sigma_export(directory: str | Path) -> tuple[SigmaExport, list[Finding]
     """Load a Sigma export directory (layout: :mod:`planner.sources.sigma`).
 
     Returns the export and its findings: file/record problems first, then the
+    blank required fields (:func:`planner.sources.required.sigma_required_findings`), then the
     cross-record checks of :func:`planner.sources.validation.drop_dangling_memberships`
     (team memberships without their member or team are dropped, with a
     warning) and :func:`planner.sources.validation.check_sigma`.
@@ -102,6 +103,7 @@ def load_sigma_export(directory: str | Path) -> tuple[SigmaExport, list[Finding]
         export = sigma.load(Path(directory), findings)
         screened = screens.sigma_screens(export)  # one pass per field, read by each value check (.screens)
         findings.extend(identity_values.sigma_value_findings(export, screened))
+        findings.extend(required.sigma_required_findings(export))
         export, dropped = drop_dangling_memberships(export)
         findings.extend(dropped)
         findings.extend(check_sigma(export))
@@ -118,7 +120,8 @@ def load_idp(
     (:func:`planner.sources.detect.scan`). All paths are read as one export, so
     ``users.json`` and ``group_members.json`` may be given separately. Returns
     the directory (empty when nothing could be loaded) and its findings,
-    including :func:`planner.sources.validation.check_idp`'s.
+    including :func:`planner.sources.required.idp_required_findings`' and
+    :func:`planner.sources.validation.check_idp`'s.
 
     Raises :class:`UnknownFormatError` for a ``format`` not in :data:`IDP_FORMATS`.
     """
@@ -140,6 +143,7 @@ def load_idp(
         directory = identity_values.with_damaged_users(directory, screened)
         findings.extend(identity_values.idp_value_findings(directory, screened))
         failed = any(f.severity is Severity.ERROR for f in findings)
+        findings.extend(required.idp_required_findings(directory))
         findings.extend(check_idp(directory, paths, report_empty=not failed))
         findings.extend(formulas.idp_formula_findings(directory, screened))
     return directory, list(findings)

@@ -381,7 +381,7 @@ def _groups_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
             findings.skipped("missing-id", table.path, ref.location, table.header("id"),
                              "group has no Object ID; skipped")
             continue
-        count += builder.add_group(ids[row], names[row] or ids[row], source=ref, attributes=attrs[row])
+        count += builder.add_group(ids[row], names[row], source=ref, attributes=attrs[row])
     builder.inputs.append(table.file.input_file("entra.groups", count))
 
 
@@ -608,7 +608,7 @@ def _graph_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> 
             findings.skipped("missing-id", file, where, "id", "group has no id; skipped")
             continue
         attributes = {k: v for k, v in rec.items() if v is not None and k not in ("id", "displayName")}
-        count += builder.add_group(group_id, as_text(rec.get("displayName")) or group_id,
+        count += builder.add_group(group_id, as_text(rec.get("displayName")),
                                    source=SourceRef(file, where), attributes=attributes)
     builder.inputs.append(tf.input_file("entra.groups", count))
 

@@ -271,7 +271,7 @@ def _api_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
             findings.skipped("missing-id", file, where, "id", "group has no id; skipped")
             continue
         attributes = {k: v for k, v in rec.items() if v is not None and k not in ("id", "name", "kind", "etag")}
-        name = as_text(rec.get("name")) or as_text(rec.get("email")) or group_id
+        name = as_text(rec.get("name"))  # required: planner.sources.required
         source = SourceRef(file, where)
         count += builder.add_group(group_id, name, source=source, attributes=attributes, member_count=member_count(
             rec.get("directMembersCount"), "directMembersCount", source, "Google groups file", findings,

@@ -229,7 +229,7 @@ def _groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
         stats = embedded.get("stats") if embedded.__class__ is dict else None
         source = SourceRef(file, where)
         count += builder.add_group(
-            group_id, as_text(profile.get("name")) or group_id, source=source, attributes=attributes,
+            group_id, as_text(profile.get("name")), source=source, attributes=attributes,
             member_count=member_count(stats.get("usersCount") if stats.__class__ is dict else None,
                                       "_embedded.stats.usersCount", source, "Okta groups file", findings),
         )

@@ -246,7 +246,7 @@ def _typed_group(res: _WireGroup, ref: SourceRef, builder: DirectoryBuilder) -> 
     if not group_id:
         builder.findings.skipped("missing-id", ref.file, ref.location, "id", "SCIM Group has no id; skipped")
         return None
-    builder.add_group(group_id, res.displayName or group_id, source=ref, external_id=res.externalId or None,
+    builder.add_group(group_id, res.displayName or "", source=ref, external_id=res.externalId or None,
                       attributes={} if res.meta is None else {"meta": res.meta})
     return group_id
 
@@ -616,7 +616,7 @@ def _group(res: dict[str, Any], ref: SourceRef, builder: DirectoryBuilder, findi
         return None
     attributes = {k: v for k, v in res.items()
                   if v is not None and k not in ("schemas", "id", "displayName", "externalId", "members")}
-    builder.add_group(group_id, as_text(res.get("displayName")) or group_id, source=ref,
+    builder.add_group(group_id, as_text(res.get("displayName")), source=ref,
                       external_id=opt_text(res.get("externalId")) or None, attributes=attributes)
     return group_id
 

@@ -19,7 +19,8 @@ A *Sigma export* is a directory (file names matched case-insensitively):
 ``members.csv``             CSV equivalent, headers = API field names (docs/formats.md §1f):
                             ``memberId,email,firstName,lastName,memberType,userKind,
                             isArchived,isInactive,createdAt,updatedAt`` (+ any other field);
-                            ``memberId``, ``email``, ``isArchived``, ``isInactive`` required.
+                            ``memberId``, ``email``, ``memberType``, ``isArchived``, ``isInactive``
+                            required, and ``userKind`` or the older ``isGuest``.
 ``teams.csv``               ``teamId,name,description,visibility,isArchived``; ``teamId``,
                             ``name`` required.
 ``team_members.csv``        ``teamId,userId,isTeamAdmin[,addedBy]``; ``memberId`` is accepted
@@ -59,7 +60,10 @@ would take every team for empty). A ``{teamId: answer}`` team members file witho
 answer for a team of the teams file is incomplete (``missing-team-members``, blocking what
 the gap could change, :mod:`planner.rules.inputs`). Records without a usable id are left out of the export; records
 with a damaged id are kept (as strings, so nothing later trips on them); the
-error stops ``plan``.
+error stops ``plan``. A member's kind is ``userKind``, else the older ``isGuest``, else unknown (``""``) with an
+``unreadable-status`` / ``missing-column`` error (:func:`_user_kind`, :func:`_user_kinds`); a ``memberType`` or a
+team ``name`` that is ``null`` or blank is read as written and is :mod:`planner.sources.required`'s
+``missing-value`` error.
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ from .envelopes import batches, objects, records
 from .files import Findings, guarded, read_json
 from .tabular import Table, flag_damaged_ids, read_table
 from .values import (
-    InvalidValue, damaged_id_message, date_field, fast_email_key, is_excel_mangled, membership_change_time,
+    MISSING, InvalidValue, damaged_id_message, date_field, fast_email_key, is_excel_mangled, membership_change_time,
     opt_text, parse_bool,
     unreadable_status,
 )
@@ -99,6 +103,7 @@ MEMBER_ALIASES = {
     "lastName": ("last name", "last_name", "surname", "family name", "familyName"),
     "memberType": ("member type", "member_type", "account type", "accountType", "accountTypeName"),
     "userKind": ("user kind", "user_kind"),
+    "isGuest": ("is guest", "is_guest"),
     "isArchived": ("is archived", "archived", "is_archived"),
     "isInactive": ("is inactive", "inactive", "is_inactive"),
     "organizationId": ("organization id",),
@@ -172,10 +177,11 @@ def _bool(rec: dict, key: str, default: bool, file: str, where: str, findings: F
     return default
 
 
-def _bools(table: Table, name: str, default: bool, findings: Findings, unknown: str) -> list[bool]:
+def _bools(table: Table, name: str, default: bool | None, findings: Findings, unknown: str) -> list[bool | None]:
     """A CSV boolean column (§0.6, :func:`~planner.sources.values.parse_bool`), one value per row.
 
-    Without the column every row is ``default`` (the columns other than the members' ``isArchived`` /
+    Without the column every row is ``default`` (``None`` also for an unreadable cell: the caller tells it
+    from a value; the columns other than the members' ``isArchived`` /
     ``isInactive`` are optional, docs/formats.md §1f). In a present column an empty cell says nothing
     and a cell that is no boolean (``0``, ``yes``) says nothing Sigma writes (``unknown``, e.g.
     ``"whether the team is archived"``, cannot be read): an ``unreadable-status`` error
@@ -266,26 +272,66 @@ _TEAM_ADMIN_UNKNOWN = "whether the member is a team admin"
 _CUSTOM_UNKNOWN = "whether the account type is custom"
 
 
-def _user_kind(rec: dict, file: str, where: str, findings: Findings) -> str:
-    """A JSON member's ``userKind`` lower-cased; absent is ``internal``, as before (Sigma's older member
-    object had no ``userKind``, only ``isGuest``: docs/sigma-api.md §2.2); ``null`` or ``""`` is an
-    ``unreadable-status`` error (a guest read as internal would be linked or converted on a guess)."""
-    kind = rec.get("userKind")
-    if "userKind" in rec and (kind is None or (kind.__class__ is str and not kind.strip())):
+def _user_kind(rec: dict, file: str, where: str, findings: Findings, lacking: list[str]) -> str:
+    """A JSON member's ``userKind`` lower-cased, ``""`` (unknown) when it cannot be read: a guest read as
+    internal would be linked or converted on a guess.
+
+    Without ``userKind`` the older member object's ``isGuest`` (a JSON boolean, docs/sigma-api.md §2.2,
+    docs/formats.md §1b) says it: ``true`` is ``guest``, ``false`` ``internal``; another ``isGuest`` value is an
+    ``unreadable-status`` error. A record with neither is added to ``lacking`` (its JSON path), which
+    :func:`_report_kindless` reports once for the file. ``null`` or ``""`` (blanks) is an
+    ``unreadable-status`` error; another word is :func:`~.validation.check_sigma`'s ``unknown-user-kind``."""
+    if "userKind" not in rec:
+        guest = rec.get("isGuest", MISSING)
+        if guest is True or guest is False:
+            return "guest" if guest else "internal"
+        if guest is MISSING:
+            lacking.append(where)
+        else:
+            unreadable_status(findings, file, where, "isGuest", guest, "true or false", _KIND_UNKNOWN)
+        return ""
+    kind = rec["userKind"]
+    if kind is None or (kind.__class__ is str and not kind.strip()):
         unreadable_status(findings, file, where, "userKind", kind, "internal, guest or embed", _KIND_UNKNOWN)
-    return _text(kind or "internal").strip().lower()
+        return ""
+    return _text(kind).strip().lower()
+
+
+def _report_kindless(file: str, lacking: list[str], members: int, findings: Findings) -> None:
+    """One ``unreadable-status`` error for the members of a JSON members file that carry neither ``userKind``
+    nor ``isGuest`` (``lacking``: their JSON paths; ``members``: how many the file holds): whether each is a
+    guest cannot be read, never "internal" (Sigma writes ``userKind`` on every member, docs/sigma-api.md §2.2)."""
+    if not lacking:
+        return
+    shown = ", ".join(lacking[:6]) + (f", ... ({len(lacking)} in all)" if len(lacking) > 6 else "")
+    who = f"all {members} members" if len(lacking) == members else f"{len(lacking)} of {members} members ({shown})"
+    findings.error("unreadable-status", file, lacking[0], "userKind",
+                   f"userKind is missing (nor isGuest, its older form) on {who}, not internal, guest or embed: "
+                   f"{_KIND_UNKNOWN} cannot be read (a plan never guesses it, never reads a member as internal); "
+                   "export the members again (GET /v2/members writes userKind)")
 
 
 def _user_kinds(table: Table, findings: Findings) -> list[str]:
-    """The members CSV's ``userKind`` column lower-cased; all ``internal`` without the column (optional,
-    docs/formats.md §1f). An empty cell in the column is an ``unreadable-status`` error, read as ``internal``."""
+    """The members CSV's ``userKind`` column lower-cased, ``""`` (unknown) where it cannot be read.
+
+    An empty cell is an ``unreadable-status`` error. Without the column, the ``isGuest`` column (the older
+    member object's, a §0.6 boolean: ``True`` is ``guest``) says it; without either, a ``missing-column``
+    error at the header: whether any member is a guest cannot be read (docs/formats.md §1f), never "all
+    internal"."""
     kinds = table.get("userKind")
     if kinds is None:
-        return ["internal"] * len(table)
+        if table.has("isGuest"):
+            guests = _bools(table, "isGuest", None, findings, _KIND_UNKNOWN)  # None: unreadable, its error said
+            return ["" if guest is None else "guest" if guest else "internal" for guest in guests]
+        findings.error("missing-column", table.path, f"line {table.header_line}", "userKind",
+                       "members.csv: no userKind column (nor isGuest, its older form): whether each member is a "
+                       "guest cannot be read (a plan never guesses it, never reads every member as internal); "
+                       "export the members with it")
+        return [""] * len(table)
     for row in (row for row, kind in enumerate(kinds) if not kind):
         unreadable_status(findings, table.path, table.location(row), table.header("userKind"), "",
                           "internal, guest or embed", _KIND_UNKNOWN)
-    return [(kind or "internal").lower() for kind in kinds]
+    return [kind.lower() for kind in kinds]
 
 
 def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any]:
@@ -295,6 +341,7 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
     file = str(path)
     out: list[SigmaMember] = []
     append = out.append
+    kindless: list[str] = []  # members with neither userKind nor isGuest (_user_kind)
     # hot loop (100k members): inline the common, well-typed case; odd values take the slow helpers
     for rec, where in (
         (rec, f"{prefix}[{i}]")
@@ -328,7 +375,7 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
             inactive = _bool(rec, "isInactive", False, file, where, findings, "whether the member is inactive")
         kind = get("userKind")
         if kind not in KNOWN_USER_KINDS:
-            kind = _user_kind(rec, file, where, findings)
+            kind = _user_kind(rec, file, where, findings, kindless)
         first, last, member_type, org = (
             get("firstName"), get("lastName"), get("memberType"), get("organizationId"))
         append(SigmaMember(
@@ -347,6 +394,7 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
             raw=rec,
             source=SourceRef(file, where),
         ))
+    _report_kindless(file, kindless, len(out), findings)
     return out, tf.input_file("sigma.members", len(out))
 
 
@@ -364,10 +412,12 @@ def _created_at(value: str | None, field: str, ref: SourceRef, findings: Finding
 
 
 def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any]:
-    # isArchived / isInactive are required: without them every member's state is unknown, never "active"
-    # (docs/formats.md §1f: the members CSV carries the API field names, these two included)
+    # isArchived / isInactive are required: without them every member's state is unknown, never "active";
+    # memberType too: without it no member's account type is known (docs/formats.md §1f: the members CSV
+    # carries the API field names; a blank cell is planner.sources.required's missing-value)
     table = read_table(path, findings, aliases=MEMBER_ALIASES,
-                       required=("memberId", "email", "isArchived", "isInactive"), identity=("memberId", "email"),
+                       required=("memberId", "email", "memberType", "isArchived", "isInactive"),
+                       identity=("memberId", "email"),
                        what="members.csv")
     if table is None:
         return [], None
@@ -376,7 +426,7 @@ def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any
     emails = table.get("email")
     first = table.get_or_empty("firstName")
     last = table.get_or_empty("lastName")
-    types = table.get_or_empty("memberType")
+    types = table.get("memberType")
     kinds = _user_kinds(table, findings)
     archived = _bools(table, "isArchived", False, findings, "whether the member is archived")
     inactive = _bools(table, "isInactive", False, findings, "whether the member is inactive")

@@ -221,7 +221,8 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
             )
 
     kinds: dict[str, list] = defaultdict(list)
-    strange = set(map(attrgetter("user_kind"), export.members)).difference(("internal", "guest", "embed"))
+    # "" is a kind the loader could not read, its unreadable-status / missing-column error said so
+    strange = set(map(attrgetter("user_kind"), export.members)).difference(("internal", "guest", "embed", ""))
     for m in export.members if strange else ():
         if m.user_kind in strange:
             kinds[m.user_kind].append(m)
@@ -245,8 +246,8 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
     names: dict[str, list] = defaultdict(list)
     for t in export.teams:
         names[t.name.strip().casefold()].append(t)
-    for _, group in names.items():
-        if len(group) > 1:
+    for key, group in names.items():
+        if len(group) > 1 and key:  # a team without a name is planner.sources.required's missing-value
             file, loc = _where(group[0].source)
             findings.warning(
                 "duplicate-team-name", file, loc, "name",
@@ -493,12 +494,12 @@ def check_idp(
     # a value a spreadsheet rewrote is its excel-damaged-value finding (.identity_values), not a bad address too
     invalid = {v for v in invalid if spreadsheet_damage(v) is None} if invalid else invalid
     for u in users if invalid else ():
-        if u.user_name in invalid and u.active is not False:
+        if u.user_name in invalid and u.active is not False and u.user_name:  # none: required's missing-value
             file, loc = _where(u.source)
-            problem = f"is {u.user_name!r}, not a valid email address" if u.user_name else "is empty"
             findings.warning(
                 "invalid-user-name", file, loc, user_name_field,
-                f"user {u.id}: the userName ({user_name_field}) {problem}; Sigma identifies SCIM users "
+                f"user {u.id}: the userName ({user_name_field}) is {u.user_name!r}, not a valid email address; "
+                "Sigma identifies SCIM users "
                 "by userName = email (docs/sigma-api.md §5.2-5.3)",
             )
     for u in _email_problems(users, values, keys, invalid):
