@@ -12,9 +12,9 @@ A write counts when its journal row is ``done`` with outcome ``written`` (this t
 sent; ``scim.deactivate_user`` wrote ``active: false`` (a ``scim.create_user``'s member did not exist
 when the plan was made, so no memberId names it); ``scim.link_group`` / ``scim.create_group`` linked or made a
 team (:class:`~planner.model.AppliedTeam`: a re-plan whose exports no longer have the team says a run had it,
-``teams.map_team_missing``); ``scim.set_group_members`` set a team's SCIM-managed members
-(:class:`~planner.model.AppliedPush`: a team's ``scim.state_conflict`` over members SCIM's group still lists as the
-run sent them names the run, an undo's above all, not a stale export; tester12 #1). An action whose row is ``failed`` with Sigma's final answer (or why it could not be sent as planned) in
+``teams.map_team_missing``) and, as ``scim.set_group_members`` does, set the team's SCIM-managed members
+(:class:`~planner.model.AppliedPush`: SCIM's group still as a run left it is that run's word, not the IdP's: an
+apply's is pushed over with the export's membership, tester13 #2; an undo's asks, tester12 #1). An action whose row is ``failed`` with Sigma's final answer (or why it could not be sent as planned) in
 ``refused`` (:class:`~planner.model.AppliedRefusal`) was refused for good: a re-plan that would plan it again raises
 ``applied.refused_again`` instead (:mod:`planner.rules.refusals`, tester10 finding 8); a journal written
 before the ``refused`` column says no refusal. The run is the
@@ -105,15 +105,19 @@ def _teams(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str
 
 def _pushes(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str, JournalRow],
             runs: list[RunRow]) -> list[AppliedPush]:
-    """The teams' SCIM-managed members the plan's runs set (``scim.set_group_members`` done, written, of a team whose
-    id the plan knows: an undo plan's, or a linked team's), as sent."""
+    """The writes of the plan's runs that set a team's SCIM-managed members (done, written): a
+    ``scim.set_group_members``'s members as sent, and a ``scim.link_group`` / ``scim.create_group``, after which
+    Sigma's SCIM group lists the team's SCIM-managed members of that time (:class:`~planner.model.AppliedPush`)."""
     out = []
     for action in actions:
         row = rows.get(action.id)
-        if (isinstance(action, ScimSetGroupMembers) and action.target.team_id and row is not None
+        if (isinstance(action, (ScimSetGroupMembers, ScimLinkGroup, ScimCreateGroup)) and row is not None
                 and row.state == "done" and row.outcome == "written" and row.finished_at):
-            out.append(AppliedPush(action.target.team_id, action.target.name, tuple(action.after.members), plan_path,
-                                   undo, _run_of(row.finished_at, runs), row.finished_at))
+            t = action.target
+            members = tuple(action.after.members) if isinstance(action, ScimSetGroupMembers) else None
+            out.append(AppliedPush(team_id=t.team_id, name=t.name, group_id=t.group_id, members=members,
+                                   kind=action.kind.value, plan=plan_path, undo=undo,
+                                   run=_run_of(row.finished_at, runs), at=row.finished_at))
     return out
 
 

@@ -176,8 +176,9 @@ class ScimState:
     """``(memberId, SCIM attribute)`` -> the last value a run of a plan given to ``plan --applied`` wrote
     there (:mod:`planner.applied`), to name it when SCIM still holds that value."""
     pushed: Mapping[str, AppliedPush] = field(default_factory=dict)
-    """teamId -> the last members a run of a plan given to ``plan --applied`` set for the team's SCIM group
-    (:mod:`planner.applied`), to name the run when SCIM's group still lists them (tester12 #1)."""
+    """IdP group id -> the last write a run of a plan given to ``plan --applied`` made to the members of its team's
+    SCIM group (a push, a link, a create; :mod:`planner.applied`), to name the run when SCIM's group is still as it
+    left it (:meth:`planner.model.AppliedPush.left_as`; tester12 #1, tester13 #2)."""
     second_accounts: Mapping[str, str] = field(default_factory=dict)
     """Members a userName change left behind: the memberId that is a provisioned user's SCIM id but whose
     email is not its userName -> the member that now has it (Sigma made it when the IdP changed the
@@ -776,7 +777,8 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
     earliest applied plan's answer with this migration's first link (``None`` without ``--applied``), which say
     which listed users without ``externalId`` are pre-SCIM members (:func:`listed_pre_scim`), as do
     ``conflict_keys``, the keys of the policy's ``linking.scim_state_conflicts`` (:func:`taken_as_provisioned`);
-    ``pushes``: the teams' members earlier runs set (in the order they finished; the last one per team is kept)."""
+    ``pushes``: the writes of earlier runs to the teams' members (in the order they finished; the last one per
+    IdP group is kept)."""
     if export.scim_users is None or export.scim_groups is None:
         return ScimState()
     members = {m.member_id for m in export.members}
@@ -825,7 +827,7 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
         known=True,
         groups_without_team=without_team,
         written={(w.member_id, w.attribute): w for w in applied},
-        pushed={p.team_id: p for p in pushes},
+        pushed={p.group_id: p for p in pushes},
         second_accounts=second_accounts,
         set_up_by=set_up_by,
         without_external_id=without_external_id,

@@ -563,19 +563,41 @@ class AppliedTeam(ByRun):
 
 @dataclass(frozen=True)
 class AppliedPush(ByRun):
-    """A team's SCIM-managed members a run of sigma-migrate set (``scim.set_group_members`` done, written), as the
-    plan given to ``plan --applied`` and its journal record it: the team (``team_id``, its SCIM Group id; ``name``)
-    and the userNames the push sent (``members``, as sent), and the run as :class:`AppliedWrite` names it. A re-plan
-    whose SCIM group still lists exactly those members names the run as the side that set them (an undo run put the
-    team back: tester12 #1), not a stale export."""
+    """A write of sigma-migrate that set a team's SCIM-managed members, as the plan given to ``plan --applied`` and
+    its journal record it (done, written): ``scim.set_group_members`` (``kind``) sent ``members`` (userNames, as
+    sent); ``scim.link_group`` / ``scim.create_group`` made Sigma's SCIM group list the team's SCIM-managed members
+    at that time, which the plan does not record (``members`` ``None``). The team (``team_id``, ``None`` for a team
+    the plan created; ``name``), its IdP group (``group_id``, the key a re-plan finds it by, as its actions' ids),
+    and the run as :class:`AppliedWrite` names it. A re-plan whose SCIM group is still as the write left it (the
+    same members; for a link or create, no ``meta.lastModified`` after it) names the run as the side that set them,
+    not a stale export: an apply's write is not the IdP's word, so the export's membership is pushed (tester13 #2);
+    an undo's asks (tester12 #1)."""
 
-    team_id: str
+    team_id: str | None
     name: str
-    members: tuple[str, ...]
+    group_id: str
+    members: tuple[str, ...] | None
+    kind: str
     plan: str
     undo: bool
     run: int | None
     at: str
+
+    def left_as(self, last_modified: str | None, user_names: Iterable[str]) -> bool:
+        """Whether Sigma's SCIM group, last changed ``last_modified`` (its ``meta.lastModified``, ISO 8601 UTC) and
+        listing ``user_names``, is as this write left it: the members sent (letter case aside), or for a link or
+        create no change in a later second (RFC 7643 §3.1: any change of its members moves ``lastModified``)."""
+        if self.members is not None:
+            return {email_key(m) for m in self.members} == {email_key(u) for u in user_names}
+        return bool(last_modified) and str(last_modified)[:19] <= self.at[:19]
+
+    def left_words(self) -> str:
+        """How a re-plan names the write SCIM's group is still as: ``it lists the team's SCIM-managed members as
+        scim.link_group of run 2 of plan v1.json, 2026-12-07T01:37:25.120Z left them, not as the IdP set them``."""
+        if self.members is None:
+            return (f"it lists the team's SCIM-managed members as {self.kind} of {self.words()} left them, not as "
+                    "the IdP set them")
+        return f"it lists the members {self.kind} of {self.words()} sent, not as the IdP set them"
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_record
 
@@ -452,6 +452,9 @@ IDP_EXPORT, SCIM_STATE = "idp_export", "scim_state"
 ABSENT_FROM_NEWER_EXPORT, ABSENT_FROM_OLDER_EXPORT = "export_newer", "export_older"
 """What the dates show of a person the export lacks (:attr:`ChangeDates.absence`)."""
 SETTLED_BY_DATES, SETTLED_BY_POLICY = "dates", "linking.scim_state_conflicts"
+SETTLED_BY_RUN = "applied"
+"""A membership settled for the export because Sigma's SCIM group is as an apply of this tool left it
+(:func:`written_group`)."""
 
 
 def export_date(own: str | None, read_at: str | None) -> tuple[str | None, bool]:
@@ -1281,7 +1284,12 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
     push leaves out (the plan deactivates them, or does not provision them) is no membership they disagree on: the
     user's own decision leaves them out, dated by the user's dates, and the push's removal of them is a
     ``teams.remove_member`` (:func:`planner.rules.teams.unprovisioned_leftovers`; tester10 finding 7: 30 people the
-    IdP deactivated were each called "in SCIM's group, not in the export's"). Source: tester10 finding 2."""
+    IdP deactivated were each called "in SCIM's group, not in the export's"). Sigma's SCIM group still as a run of a
+    plan given to ``plan --applied`` left it (:func:`written_group`) is that run's word, not the IdP's: an apply's is
+    pushed over with the export's membership, the reason naming the run (``(pushes the export's membership of ...
+    over Sigma's SCIM group: it lists the team's SCIM-managed members as scim.link_group of run 2 of plan v1.json,
+    <when> left them, not as the IdP set them)``; tester13 #2), an undo's asks, naming it (tester12 #1). Source:
+    tester10 finding 2."""
     state = planned.state
     current = {email_key(state.user_names.get(i, "")): state.user_names.get(i, "") for i in group.member_ids}
     current.pop("", None)
@@ -1289,7 +1297,8 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
     idp_group = planned.idp_groups.get(action.target.group_id)
     listed = frozenset(idp_group.member_ids if idp_group is not None else ())
     dates = group_dates(group, idp_group, planned.export_read_at)
-    keep_in, keep_out, asked = [], [], []
+    set_by = written_group(planned.state, group, action, current.keys())
+    keep_in, keep_out, asked, by_run = [], [], [], []
     for key in sorted(pushed.keys() ^ current.keys()):
         user = state.by_user_name.get(key)
         if user is None or (key in current and user.user_name in held_group_members(group, planned)):
@@ -1305,12 +1314,17 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
             #           userName change made their member (the IdP's next push adds the new one)
         found = (Disagreement("members", key in current, key in pushed,
                               "in the group" if key in pushed else "not in the group"),)
-        verdict = membership_verdict(user, idp_id, found, dates, planned)
+        verdict = membership_verdict(user, idp_id, found, dates, planned, set_by)
         if verdict.newer == IDP_EXPORT:
+            if verdict.settled_by == SETTLED_BY_RUN:
+                by_run.append(pushed.get(key) or current[key])
             continue
         (keep_in if key in current else keep_out).append(current.get(key) or pushed[key])
         if verdict.newer is None:
             asked.append((user, key in current, verdict))
+    if by_run:
+        action = replace(action, reason=action.reason + f" (pushes the export's membership of {', '.join(by_run)} "
+                                                         f"over Sigma's SCIM group: {set_by.left_words()})")
     if not keep_in and not keep_out:
         return action, None
     members = sorted({*action.after.members, *keep_in} - set(keep_out))
@@ -1319,14 +1333,21 @@ def dated_group_members(action: ScimSetGroupMembers, group: ScimGroup,
            else "the dates do not tell whether Sigma's SCIM group is older than the export's")
     action = replace(action, after=replace(action.after, members=members),
                      reason=action.reason + f" ({kept}: {why}, see scim.state_conflict)")
-    set_by = state.pushed.get(group.id) or state.pushed.get(action.target.team_id or "")
-    if set_by is not None and {email_key(m) for m in set_by.members} != current.keys():
-        set_by = None  # SCIM's group lists other members than the run set: the IdP or an admin changed it since
     return action, (_membership_conflict_item(action, group, asked, dates, set_by) if asked else None)
 
 
+def written_group(state: ScimState, group: ScimGroup, action: ScimSetGroupMembers,
+                  user_names: Iterable[str]) -> AppliedPush | None:
+    """The write of a run of a plan given to ``plan --applied`` that Sigma's SCIM ``group`` (listing ``user_names``)
+    is still as (:attr:`planner.directory.ScimState.pushed`, the last write to the members of the push's IdP group:
+    :meth:`planner.model.AppliedPush.left_as`); ``None`` without one, or when SCIM's group changed since (the IdP or
+    an admin changed it: the dates decide). Per team: one lookup, one comparison of its members."""
+    written = state.pushed.get(action.target.group_id)
+    return written if written is not None and written.left_as(group.last_modified, user_names) else None
+
+
 def membership_verdict(user: ScimUser, idp_id: str | None, found: tuple[Disagreement, ...], dates: GroupDates,
-                       planned: PlannedState) -> Verdict:
+                       planned: PlannedState, set_by: AppliedPush | None = None) -> Verdict:
     """Which side holds for one membership of a team's group that the push and Sigma's SCIM group disagree on
     (``found``: the ``members`` disagreement of SCIM-provisioned ``user``, linked to IdP user ``idp_id``), in order:
 
@@ -1336,7 +1357,12 @@ def membership_verdict(user: ScimUser, idp_id: str | None, found: tuple[Disagree
        group's dates say (tester11 finding 6c: ``idp_export``, which the reactivated user's item needed, left the
        group's item blocking with "no longer applies", and ``scim_state`` the reverse: no entry settled both). An
        entry the user's own item finds no longer applies is left to that item.
-    2. The group's dates (:func:`group_dates`): the export's word is newer, it is pushed.
+    2. The group's dates (:func:`group_dates`): the export's word is newer, it is pushed. Or Sigma's SCIM group is
+       as an apply of this tool left it (``set_by``, :func:`written_group`, not an undo's): its date is no word of
+       the IdP's, so the export's word is pushed (``settled_by`` :data:`SETTLED_BY_RUN`; tester13 #2: a team's
+       ``scim.link_group`` made SCIM's group list its legacy members, then called the export stale). An undo's write
+       asks (step 5; tester12 #1): the rollback said those members, and pushing the export again redoes the
+       migration's push.
     3. The user's own record in the export is newer than SCIM's last change of the group (a reactivation, a
        rename: Okta's ``lastUpdated`` of the user moves, its group's ``lastMembershipUpdated`` does not): the export
        was taken after SCIM's change of the group, so the user rule decides (the user's own dates,
@@ -1358,6 +1384,8 @@ def membership_verdict(user: ScimUser, idp_id: str | None, found: tuple[Disagree
     by_dates = None
     if dates.change_dates.newer == IDP_EXPORT:
         by_dates = Verdict(IDP_EXPORT, dates.change_dates, SETTLED_BY_DATES)
+    elif set_by is not None and not set_by.undo:
+        by_dates = Verdict(IDP_EXPORT, dates.change_dates, SETTLED_BY_RUN)
     else:
         users = planned.dates(user, idp_id)
         if dates.scim and users.export and users.export > dates.scim and users.newer == IDP_EXPORT:
@@ -1384,9 +1412,13 @@ def _membership_conflict_item(action: ScimSetGroupMembers, group: ScimGroup,
                        f"{'not in' if in_scim else 'in'} the export's)" for u, in_scim, _ in asked)
     newer = dates.change_dates.newer
     by = ""
-    if set_by is not None:
-        back = " (the undo put the team back to the members it had before)" if set_by.undo else ""
-        by = f"SCIM's group members were set by {set_by.words()}{back}, not by the IdP"
+    if set_by is not None and not set_by.undo:  # only an entry the run's write contradicts asks
+        by = f"SCIM's group members were set by {set_by.kind} of {set_by.words()}, not by the IdP"
+        fix = "the export's membership holds: remove each entry that no longer applies, or settle each"
+        newer = None
+    elif set_by is not None:
+        by = (f"SCIM's group members were set by {set_by.words()} (the undo put the team back to the members it had "
+              "before), not by the IdP")
         fix = "exporting the IdP again changes nothing: keep them (scim_state) or push the export's (idp_export)"
         newer = None  # both answers are offered
     elif newer == SCIM_STATE:
@@ -1418,8 +1450,8 @@ def _membership_conflict_item(action: ScimSetGroupMembers, group: ScimGroup,
                      {"linking": {"scim_state_conflicts": {k: IDP_EXPORT for k in keys}}},
                      notes=["scim_state: keep SCIM's membership; idp_export: the export is newer, push its "
                             "membership (each entry settles that user's disagreements)"] if set_by is None else
-                     ["scim_state: keep the members the run set; idp_export: push the export's membership again "
-                      "(each entry settles that user's disagreements)"]),
+                     [f"scim_state: keep the members the run set; idp_export: push the export's membership"
+                      f"{' again' if set_by.undo else ''} (each entry settles that user's disagreements)"]),
     )
 
 
