@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from planner.execute.approve import approval_path
 from planner.execute.journal import journal_path, read_journal, read_reversals
 from planner.planfile import read_plan
 
@@ -193,6 +194,20 @@ def test_a_wave_a_replan_was_applied_over_can_still_be_undone_and_says_what_it_c
          f"since the apply, so members.set_email:{ROBERT} is not reversed (the undo would act on a state nobody "
          "reviewed); plan it again from the current state"),
         (f"undo.irreversible:members.reactivate:{RUTH}", RUTH_STAYS)]
+
+    # tester13 #2: an undo that reverses nothing is refused by approve and apply (--auto-approve too), and no rollback
+    # is recorded (was: approved, applied, and 'v1.json: this plan was rolled back ..., which reversed 0 of its
+    # action(s) ()' refused every later apply of v1.json)
+    refused = (f"sigma-migrate: error: undo1.json: this undo plan has no action: every write of the plan it reverses "
+               f"({read_plan(Path('v1.json')).digest}) is left out as one of its 2 review item(s) (changed in Sigma "
+               "since the apply, or not reversible), so there is nothing to roll back; applying it would only mark "
+               "that plan rolled back, refusing every later apply of it; read them (`sigma-migrate show undo1.json`), "
+               "then fetch Sigma's export and plan again; ")
+    code, out, err = cli("approve", "undo1.json", "--by", "T12")
+    assert (code, err.splitlines()[-1]) == (1, refused + "nothing was approved"), out + err
+    code, out, err = cli("apply", "undo1.json", "--auto-approve", targets=True)
+    assert (code, err.splitlines()[-1]) == (1, refused + "nothing was written"), out + err
+    assert (read_reversals(journal_path(Path("v1.json"))), approval_path("undo1.json").exists()) == ([], False)
 
 
 @pytest.fixture

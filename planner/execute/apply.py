@@ -19,7 +19,8 @@ Sigma, and before any file is written unless said otherwise):
    (a run of it recorded in the journal) is refused in every mode, naming the undo plan, its run and the
    actions it would redo (:func:`planner.execute.reversals.check_not_reversed`; checked first: an unfinished run of
    it was rolled back, so its ``--resume`` is refused too, never offered; tester12 #12); an undo plan whose
-   undone plan's journal cannot be found is refused (:func:`planner.execute.reversals.undone_journal`);
+   undone plan's journal cannot be found is refused (:func:`planner.execute.reversals.undone_journal`), and so is
+   one with no action (:func:`planner.execute.reversals.check_reverses_something`: it would roll back nothing);
 5. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`); base
    URLs other than the approval's are refused (:func:`planner.execute.approve.check_approved_target`);
 6. the summary is shown (also with ``--auto-approve``);
@@ -110,7 +111,7 @@ from .progress import subject_of
 from .resume import check_unfinished_run, nothing_to_resume_line, resume_command, selection_words, selection_text
 from .rest_client import TOKEN_PATH, WHOAMI_PATH, MemberRecord, SigmaRestClient, WhoamiRecord
 from .retry import RetryPolicy, origin_of
-from .reversals import check_not_reversed, record_undo_run, undone_journal
+from .reversals import check_not_reversed, check_reverses_something, record_undo_run, undone_journal
 from .signals import ApplySignals, apply_signals
 from .runner import (
     ActionResult,
@@ -949,6 +950,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             check_not_reversed(plan_path, plan, journal)
             # an interrupted or killed run refuses every other apply; --resume repeats its selection
             resumed = check_unfinished_run(plan_path, journal.runs(), journal.rows(), wave, resume=options.resume)
+        check_reverses_something(plan, plan_path)  # an undo plan with no action would roll back nothing
         undone_plan_journal = undone_journal(plan, plan_path)  # an undo plan records its run there
 
         redactor = Redactor()
@@ -1289,10 +1291,11 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
             refusals.append(f"apply will refuse: {exc}")
     if plan.blocking_items:
         refusals.append(f"{len(plan.blocking_items)} blocking review item(s); apply will refuse this plan")
-    try:
-        check_scim_organization_checkable(plan, plan_path)
-    except ApplyRefused as exc:
-        refusals.append(f"apply will refuse: {exc}")
+    for check in (check_scim_organization_checkable, check_reverses_something):
+        try:
+            check(plan, plan_path)
+        except ApplyRefused as exc:
+            refusals.append(f"apply will refuse: {exc}")
     wave = select(plan, options.only, options.limit)
     journal_digest, runs, rows = read_journal(plan_path)
     if journal_digest == plan.digest:

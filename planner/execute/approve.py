@@ -52,7 +52,7 @@ from ..rules import settled_outside_policy
 from .actions import apis_used
 from .errors import ApplyRefused
 from .journal import read_runs, utc_now
-from .reversals import check_not_reversed
+from .reversals import check_not_reversed, check_reverses_something
 from .stale import NamedMember, named_members
 from .targets import Targets, resolve_targets, same_base_url
 
@@ -180,7 +180,8 @@ def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None 
     unreadable or tampered plan, :class:`planner.execute.targets.TargetError` for an
     unsafe base URL, and :class:`ApplyRefused` for an empty name, a plan that cannot be
     applied (blocking items, failed guards, :func:`check_scim_organization_checkable`, a plan an applied undo plan
-    rolled back: :func:`planner.execute.reversals.check_not_reversed`, whatever ``force`` says), or a plan already
+    rolled back: :func:`planner.execute.reversals.check_not_reversed`, whatever ``force`` says; an undo plan with no
+    action: :func:`planner.execute.reversals.check_reverses_something`), or a plan already
     applied (a run in its journal) without ``force``. Earlier approvals are kept in ``history``. Written atomically.
     """
     approver = " ".join((default_approver(os.environ) if by is None else by).split())
@@ -190,6 +191,7 @@ def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None 
     check_plan_is_applicable(plan, plan_path)
     check_scim_organization_checkable(plan, plan_path)
     check_not_reversed(plan_path, plan)  # an applied undo plan rolled it back: every apply refuses, --force too
+    check_reverses_something(plan, plan_path, "nothing was approved")  # an undo plan that reverses nothing
     journal_digest, runs = read_runs(plan_path)
     if runs and journal_digest == plan.digest and not force:
         last = runs[-1]

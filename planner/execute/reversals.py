@@ -12,6 +12,9 @@ re-apply of a finished plan would run every reversed action again (the stale che
 undo restored the very state the plan was made against; tester11 finding 10). Only a new plan settles
 it: fetch Sigma's export, plan and approve again.
 
+An undo plan with no action (every reversal left out: drifted, or not reversible) is refused by approve and
+apply (:func:`check_reverses_something`): it would record a rollback of nothing that still ends the undone plan.
+
 An undo plan whose undone journal apply cannot find (moved, or ``undo`` ran in another folder with a
 relative path) is refused before its first write (:func:`undone_journal`): the reversal could not be
 recorded, and the plan could then be applied again over it.
@@ -73,6 +76,22 @@ def undone_journal(undo: Plan, undo_path: str | Path) -> Path | None:
         f"not {'there' if where.is_absolute() else 'in this folder nor beside the undo plan'}, or is not that "
         "plan's: apply records the reversal in it, so that no later apply of that plan redoes what this undo "
         "reverses; run apply from the folder `undo` ran in, or put the journal back; nothing was written")
+
+
+def check_reverses_something(undo: Plan, undo_path: str | Path, done: str = "nothing was written") -> None:
+    """Refuse an undo plan with no action (every write of the plan it reverses was left out as a review item:
+    changed in Sigma since the apply, or not reversible): applying it would reverse nothing, yet record a rollback
+    of 0 actions in the undone plan's journal, after which every apply of that plan is refused ('reversed 0 of its
+    action(s) ()'; tester13 #2). ``approve`` and ``apply`` (every mode, ``--auto-approve`` too) refuse it in one line
+    ending ``done``, and ``apply --dry-run`` notes it; a plan that is no undo plan passes. Raises
+    :class:`ApplyRefused`."""
+    if undo.summary.undoes and not undo.actions:
+        raise ApplyRefused(
+            f"{undo_path}: this undo plan has no action: every write of the plan it reverses ({undo.summary.undoes}) "
+            f"is left out as one of its {len(undo.review_items)} review item(s) (changed in Sigma since the apply, "
+            "or not reversible), so there is nothing to roll back; applying it would only mark that plan rolled "
+            f"back, refusing every later apply of it; read them (`sigma-migrate show {undo_path}`), then fetch "
+            f"Sigma's export and plan again; {done}")
 
 
 def record_undo_run(undo: Plan, undo_path: str | Path, journal: Path, undo_run: int, started_at: str,
