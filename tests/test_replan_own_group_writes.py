@@ -10,6 +10,7 @@ refused for good is ``applied.refused_again`` (was: 12 blocking state conflicts 
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from pathlib import Path
 
@@ -212,3 +213,36 @@ def test_a_scim_state_entry_over_a_membership_the_link_wrote_no_longer_applies(l
         f"SCIM's group members were set by {link_words()}, not by the IdP; the plan keeps SCIM's membership and does "
         "not push the export's over it; the export's membership holds: remove each entry that no longer applies, or "
         "settle each")
+
+
+@pytest.mark.slow
+def test_a_membership_this_tools_own_push_wrote_is_not_the_idps_word(tmp_path, capsys, monkeypatch):
+    """An apply's own scim.set_group_members is attributed as a link is: v1.json applied whole pushed oscar.reyes
+    into Operations; the IdP then drops him from the group (its export's lastMembershipUpdated does not move). The
+    re-plan given v1.json pushes the export's membership, naming the push (without --applied: 'the export is older,
+    so it is stale for them', oscar kept)."""
+    with sample(tmp_path, capsys, monkeypatch) as (server, cli):
+        code, out, err = cli("apply", "v1.json", targets=True)
+        assert code == 0, out + err
+        idp = tmp_path / "okta2"
+        idp.mkdir()
+        for name in ("users.json", "groups.json"):
+            (idp / name).write_text((OKTA / name).read_text())
+        members = json.loads((OKTA / "group_members.json").read_text())
+        members["00gya4CC17nN0YxTJLA3"] = [u for u in members["00gya4CC17nN0YxTJLA3"] if u["profile"]["login"] != OSCAR]
+        (idp / "group_members.json").write_text(json.dumps(members))
+        assert cli("fetch", "--base-url", server.base_url, "--out", "e2", "--policy", str(POLICY), "--no-progress")[0] == 0
+        plan = ("plan", "--sigma", "e2", "--idp", str(idp), "--policy", str(POLICY))
+        code, out, err = cli(*plan, "--out", "v2.json", "--applied", "v1.json")
+        assert code == 0, out + err
+        v2 = read_plan(Path("v2.json"))
+        assert [r.id for r in v2.blocking_items] == []
+        push = next(a for a in v2.actions if a.id == OPERATIONS)
+        at = read_journal(Path("v1.json"))[2][OPERATIONS].finished_at
+        assert OSCAR not in push.after.members and push.reason == (
+            "team 'Operations' members = the 13 provisioned member(s) of group 'Operations' (pushes the export's "
+            f"membership of {OSCAR} over Sigma's SCIM group: it lists the members scim.set_group_members of run 1 of "
+            f"plan v1.json, {at} sent, not as the IdP set them)")
+        code, out, err = cli(*plan, "--out", "v3.json")
+        assert code == 0, out + err
+        assert [r.id for r in read_plan(Path("v3.json")).blocking_items] == [f"scim.state_conflict:{OPERATIONS}"]
