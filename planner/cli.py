@@ -160,7 +160,8 @@ def schema_command() -> None:
 
 @cli.command("show")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (the plan file's content).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the plan as JSON (the plan file's content); with --only/--limit, the wave as JSON.")
 @click.option("--only", "only", multiple=True, metavar="SELECTOR",
               help="Show the same sections restricted to the wave `apply --only` would run: email:ADDRESS "
               "(or person:ADDRESS), group:NAME, team:NAME, kind:KIND.")
@@ -182,9 +183,15 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
     plan = read_plan(plan_file)
     _hold_until_exit(plan)
     if only or limit is not None:
-        from .selection import select
+        from .selection import select, wave_document
 
-        print_plan(plan, show_all=show_all, wave=select(plan, only, limit))
+        wave = select(plan, only, limit)
+        if as_json:
+            from .planfile import canonical_json
+
+            click.echo(printable_json(canonical_json(wave_document(plan, wave)).decode("utf-8")))
+        else:
+            print_plan(plan, show_all=show_all, wave=wave)
         return
     if as_json:
         click.echo(printable_json(plan_bytes(plan).decode("utf-8")), nl=False)
@@ -335,10 +342,10 @@ def report_command(plan_file: str, out: str, csv_out: str | None, only: tuple[st
             outputs.add("--csv", csv_out)
         plan = read_plan(plan_file)
         _hold_until_exit(plan)
+        from .selection import select, wave_marks
+
         wave = None
         if only or limit is not None:
-            from .selection import select
-
             wave = select(plan, only, limit)  # a selector matching nothing refuses before anything is written
         link = None
         if handoff_dir:
@@ -352,10 +359,13 @@ def report_command(plan_file: str, out: str, csv_out: str | None, only: tuple[st
         with outputs.open(out) as fh:
             stream_html(plan, fh, wave=wave, handoff=link)
         if csv_out:
-            outputs.write_text(csv_out, actions_csv(plan), encoding="utf-8-sig")  # BOM: Excel reads accents
+            marks = None if wave is None else wave_marks(wave)
+            outputs.write_text(csv_out, actions_csv(plan, marks), encoding="utf-8-sig")  # BOM: Excel reads accents
     click.echo(printable(f"Report: {out}"))
     if csv_out:
-        click.echo(printable(f"Actions CSV: {csv_out}"))
+        click.echo(printable(f"Actions CSV: {csv_out}" + ("" if wave is None else
+                                                          f" (every action of the plan; the wave's "
+                                                          f"{len(wave.action_ids)} marked in column wave)")))
     click.echo(printable(report_headline(plan)))
 
 

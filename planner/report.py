@@ -204,17 +204,19 @@ def kind_label(kind: str) -> str:
 # --------------------------------------------------------------------------- CSV
 
 
-def actions_csv(plan: Plan) -> str:
+def actions_csv(plan: Plan, wave: Mapping[str, str] | None = None) -> str:
     """The CSV text of the plan's actions, one row per action, in plan order.
 
     Columns: ``id, kind, target, before, after, rule, reason``; ``target``,
     ``before`` and ``after`` as :func:`flat_text`; every cell through
     :func:`planner.csv_cells.spreadsheet_cell` (control, bidi and invisible characters escaped
-    visibly, formulas neutralized). Lines end with CRLF (RFC 4180).
+    visibly, formulas neutralized). Lines end with CRLF (RFC 4180). ``wave``: for ``report --only/--limit``,
+    action id -> ``chosen`` / ``pulled in`` (:func:`planner.selection.wave_marks`), written in a last column
+    ``wave`` (empty for the actions the wave does not run), so a spreadsheet filters the wave's rows (tester13 F5).
     """
-    return csv_text(CSV_COLUMNS, (
+    return csv_text(CSV_COLUMNS if wave is None else (*CSV_COLUMNS, "wave"), (
         (action.id, _kind_value(action.kind), flat_text(action.target), flat_text(action.before),
-         flat_text(action.after), action.rule, action.reason)
+         flat_text(action.after), action.rule, action.reason, *(() if wave is None else (wave.get(action.id, ""),)))
         for action in plan.actions))
 
 

@@ -31,6 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
+import msgspec
+
 from .did_you_mean import suggest
 from .errors import UserError
 from .model import Action, ActionKind, Plan, email_key
@@ -264,6 +266,42 @@ def wave_heading(plan: Plan, wave: Wave) -> str:
             f"({len(wave.chosen)} chosen, {len(wave.pulled_in)} pulled in as dependencies); {covered}")
 
 
+class WaveDocument(msgspec.Struct, frozen=True):
+    """``show --json --only/--limit``: the wave as data, what ``apply`` with the same selectors runs (tester13
+    F5: the text view was printed instead). ``plan_digest``: the plan's; ``label``: as the journal's
+    ``runs.wave`` names it; ``selectors``: as given (``team:Finance``); ``action_ids``: everything the wave runs,
+    in plan order, ``chosen`` and ``pulled_in`` splitting them as :class:`Wave` does; ``approvable``: whether
+    the plan's approval can cover it; ``actions``: the plan's actions of ``action_ids``, as the plan file holds
+    them."""
+
+    plan_digest: str
+    label: str
+    selectors: list[str]
+    limit: int | None
+    approvable: bool
+    action_ids: list[str]
+    chosen: list[str]
+    pulled_in: list[str]
+    actions: list[Action]
+
+
+def wave_document(plan: Plan, wave: Wave) -> WaveDocument:
+    """The :class:`WaveDocument` of ``wave`` (from :func:`select` on ``plan``)."""
+    wanted = set(wave.action_ids)
+    return WaveDocument(plan_digest=plan.digest, label=wave.label, selectors=[str(s) for s in wave.selectors],
+                        limit=wave.limit, approvable=plan.approvable, action_ids=list(wave.action_ids),
+                        chosen=list(wave.chosen), pulled_in=list(wave.pulled_in),
+                        actions=[a for a in plan.actions if a.id in wanted])
+
+
+def wave_marks(wave: Wave) -> dict[str, str]:
+    """Action id -> ``chosen`` or ``pulled in`` for the actions of ``wave``: the ``wave`` column of
+    ``report --only/--limit --csv`` (:func:`planner.report.actions_csv`)."""
+    marks = dict.fromkeys(wave.chosen, "chosen")
+    marks.update(dict.fromkeys(wave.pulled_in, "pulled in"))
+    return marks
+
+
 def wave_lines(plan: Plan, wave: Wave) -> list[str]:
     """What a wave runs, one line per action in plan order (``+`` chosen, ``<`` pulled in as a
     dependency), under :func:`wave_heading`."""
@@ -276,5 +314,5 @@ def wave_lines(plan: Plan, wave: Wave) -> list[str]:
     return lines
 
 
-__all__ = ["SELECTOR_KINDS", "Selector", "SelectionError", "Wave", "parse_selector", "select", "wave_heading",
-           "wave_lines"]
+__all__ = ["SELECTOR_KINDS", "Selector", "SelectionError", "Wave", "WaveDocument", "parse_selector", "select",
+           "wave_document", "wave_heading", "wave_lines", "wave_marks"]

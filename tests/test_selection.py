@@ -156,3 +156,46 @@ def test_a_wave_of_a_plan_that_cannot_be_approved_says_so_first(tmp_path, capsys
         f"The plan cannot be approved yet ({refusal}), so neither can this wave run; once it is approved: "
         "<code>sigma-migrate apply PLAN --limit 1</code>.")
     assert '<div class="banner blocked" id="wave-summary">' in html
+
+
+def test_show_json_of_a_wave_is_the_wave_as_json(tmp_path, capsys):
+    """tester13 F5: `show --json --only ...` printed the text view (exit 0); a script reading it got no JSON."""
+    import json
+
+    path = tmp_path / "plan.json"
+    p = finance_plan()
+    digest = write_plan(p, path)
+    main(["show", str(path), "--json", "--only", "team:Finance"])
+    document = json.loads(capsys.readouterr().out)
+    assert {k: v for k, v in document.items() if k != "actions"} == {
+        "plan_digest": digest, "label": "only team:Finance", "selectors": ["team:Finance"], "limit": None,
+        "approvable": True,
+        "action_ids": ["scim.create_user:u4", "scim.link_user:m1", "scim.link_group:t1", "scim.set_group_members:g1"],
+        "chosen": ["scim.link_group:t1", "scim.set_group_members:g1"],
+        "pulled_in": ["scim.create_user:u4", "scim.link_user:m1"]}
+    on_file = {a["id"]: a for a in json.loads(path.read_text())["actions"]}
+    assert document["actions"] == [on_file[i] for i in document["action_ids"]]  # as the plan file holds them
+    main(["show", str(path), "--json", "--limit", "1"])
+    assert json.loads(capsys.readouterr().out)["action_ids"] == ["scim.link_user:m1"]
+
+
+def test_report_csv_of_a_wave_marks_the_wave_rows(tmp_path, capsys):
+    """tester13 F5: `report --only ... --csv` wrote every action of the plan with nothing telling the wave's 4 of
+    7 apart; the CSV stays the whole plan (as the report is) with a last column ``wave``."""
+    import csv
+
+    path = tmp_path / "plan.json"
+    write_plan(finance_plan(), path)
+    main(["report", str(path), "--out", str(tmp_path / "r.html"), "--only", "team:Finance",
+          "--csv", str(tmp_path / "w.csv")])
+    assert capsys.readouterr().out.splitlines()[1] == (
+        f"Actions CSV: {tmp_path / 'w.csv'} (every action of the plan; the wave's 4 marked in column wave)")
+    with open(tmp_path / "w.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["id"], r["wave"]) for r in rows] == [
+        ("scim.create_user:u4", "pulled in"), ("scim.link_user:m1", "pulled in"), ("scim.link_user:m2", ""),
+        ("scim.link_user:m3", ""), ("scim.link_user:root", ""), ("scim.link_group:t1", "chosen"),
+        ("scim.set_group_members:g1", "chosen")]
+    main(["report", str(path), "--out", str(tmp_path / "r2.html"), "--csv", str(tmp_path / "all.csv")])
+    with open(tmp_path / "all.csv", encoding="utf-8-sig", newline="") as fh:
+        assert next(csv.reader(fh)) == ["id", "kind", "target", "before", "after", "rule", "reason"]  # no wave column
