@@ -13,7 +13,7 @@ import click
 
 from . import __version__, held
 from .errors import UserError
-from .terminal import first_unprintable, printable, printable_json, printable_lines
+from .terminal import first_unprintable, printable, printable_json, printable_lines, stdout_reader_may_leave
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -826,10 +826,12 @@ def entry(argv: list[str] | None = None) -> None:
     the end of the process without freeing it (:func:`_exit_now`; freeing a 100k-member plan object
     by object costs about 0.3 s of CPU, and the operating system takes the memory back whole). Same exit statuses and
     output as :func:`main`; never for in-process callers (click's ``CliRunner``, tests), which call
-    :func:`main`.
+    :func:`main`. Its stdout goes on when the reader of the pipe leaves (``| head -1``): the command finishes and
+    exits with its own status (:func:`planner.terminal.stdout_reader_may_leave`).
     """
     held.start()
     _escape_unencodable_output()
+    sys.stdout = stdout_reader_may_leave(sys.stdout)
     try:
         main(argv)
         code: object = 0

@@ -30,6 +30,10 @@ CSV cells (:mod:`planner.csv_cells`) and the HTML report
 
 from __future__ import annotations
 
+import io
+import os
+from typing import IO
+
 from rich.text import Text
 
 from .unsafe_characters import UNSAFE, escaped
@@ -83,3 +87,49 @@ class SafeText(Text):
 
     def append(self, text, style=None) -> "SafeText":  # noqa: ANN001 (rich's signature)
         return super().append(printable(text) if isinstance(text, str) else text, style)
+
+
+
+class _PipeMayClose(io.RawIOBase):
+    """File descriptor ``fd`` for writing; a write the closed pipe refuses (EPIPE) points ``fd`` at the null
+    device and counts as written (:func:`stdout_reader_may_leave`)."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data) -> int:  # noqa: ANN001 (a bytes-like object, io's signature)
+        try:
+            return os.write(self._fd, data)
+        except BrokenPipeError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._fd)
+            os.close(null)
+            return len(data)
+
+
+def stdout_reader_may_leave(stdout: IO[str]) -> IO[str]:
+    """A text stream on ``stdout``'s file descriptor, with its encoding, errors and line buffering, that goes on
+    when the reader of its pipe leaves: ``sigma-migrate plan ... --detailed-exitcode | head -1`` closes the pipe
+    after one line, and the next write raised :class:`BrokenPipeError`, which stopped the command with status 1
+    and no word (tester13 N6: a CI step trimming the output read "error"; an apply would stop between two
+    writes). From the first refused write on, the descriptor is the null device (the reader wants no more), so
+    the command finishes and exits with its own status. Built at the byte level, so that click's and rich's
+    writers, which may reach for ``.buffer``, all go through it. ``stdout`` is flushed first; one without a file
+    descriptor (a test's capture) is returned as is."""
+    try:
+        fd = stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return stdout
+    stdout.flush()
+    return io.TextIOWrapper(io.BufferedWriter(_PipeMayClose(fd)), encoding=stdout.encoding, errors=stdout.errors,
+                            line_buffering=stdout.line_buffering, write_through=False)

@@ -159,3 +159,26 @@ def test_check_holds_its_snapshot_only_under_the_entry_point(monkeypatch, capsys
     assert run(SAMPLE / "sigma", [SAMPLE / "okta"], as_json=True) == 0
     assert [type(o) for o in held._held] == [CheckResult]
     capsys.readouterr()
+
+
+def _with_reader_gone(argv: list[str]) -> subprocess.CompletedProcess:
+    """``python -m planner ARGV`` writing its stdout into a pipe whose reader has left (``... | head -0``): the
+    read end is closed before the process starts, so its first write to stdout is refused (EPIPE)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run([sys.executable, "-m", "planner", *argv], cwd=REPO, stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=120, env=BUFFERED)
+    finally:
+        os.close(write)
+
+
+def test_a_reader_leaving_the_pipe_changes_no_exit_status(tmp_path):
+    # tester13 N6: `plan ... --detailed-exitcode | head -1` exited 1 ("error") with no word, `show | head` too
+    plan = _with_reader_gone(plan_argv(tmp_path))
+    assert (plan.returncode, plan.stderr) == (2, "2 loader warning(s): `sigma-migrate check` lists them\n")  # as when read
+    assert read_plan(tmp_path / "plan.json").digest.startswith("sha256:") and (tmp_path / "report.html").is_file()
+    show = _with_reader_gone(["show", str(tmp_path / "plan.json")])
+    assert (show.returncode, show.stderr) == (0, "")
+    refused = _with_reader_gone(["show", str(tmp_path / "nothing.json")])  # an error still says so, on stderr
+    assert refused.returncode == 1 and refused.stderr.startswith("sigma-migrate: error: ")
