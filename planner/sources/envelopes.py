@@ -47,6 +47,30 @@ from .files import Findings
 from .values import json_type as _type_name
 
 
+SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+def api_error(value: Any) -> str | None:
+    """What an API's error answer saved in place of an export says, ``None`` for anything else (tester13 N4: an
+    expired token's answer was "expected an array of records ...; found an object without 'users'"). The shapes:
+    Okta's ``{"errorCode", "errorSummary"}`` (``E0000011 Invalid token provided``), Sigma's ``{"code", "message"}``
+    (docs/sigma-api.md §2.7), Microsoft Graph's and Google's ``{"error": {"code", "message"}}``, and a SCIM error
+    (RFC 7644 §3.12: ``schemas`` holding ``...:Error``, ``status``, ``detail``)."""
+    if not isinstance(value, dict):
+        return None
+    if isinstance(value.get("errorCode"), str):
+        return " ".join(str(v) for v in (value["errorCode"], value.get("errorSummary")) if v)
+    inner = value.get("error")
+    if isinstance(inner, dict) and "message" in inner:
+        return " ".join(str(v) for v in (inner.get("status") or inner.get("code"), inner["message"]) if v)
+    schemas = value.get("schemas")
+    if isinstance(schemas, list) and SCIM_ERROR_SCHEMA in schemas:
+        return " ".join(str(v) for v in (value.get("status"), value.get("scimType"), value.get("detail")) if v)
+    if {"code", "message"} <= set(value) <= {"code", "message", "requestId"}:
+        return f"{value['code']}: {value['message']}"
+    return None
+
+
 def _page_key(obj: dict, keys: Sequence[str], case_insensitive: bool) -> str | None:
     for key in keys:
         if key in obj:
@@ -150,6 +174,10 @@ def batches(
             f"{what}: {key!r} must be an array of records, found {_type_name(data[key])}",
         )
         return out
+    elif (error := api_error(data)) is not None:
+        findings.error("unexpected-json-shape", path, base, "",
+                       f"{what}: this is the API's error answer ({error}), not an export: sign in again (or use a "
+                       "valid token) and save the API's answer again")
     else:
         shape = "an object without " + "/".join(repr(k) for k in page_keys) if isinstance(data, dict) \
             else _type_name(data)

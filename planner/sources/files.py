@@ -314,14 +314,22 @@ def parse_json(path: Path, text: str, findings: Findings) -> tuple[Any, bool]:
                     f"{len(docs)} JSON documents one after another; read as an array of pages",
                 )
                 return docs, True
+        page = " (this is a web page, not the API's JSON answer: a sign-in or error page saved from the browser? "\
+               "sign in, open the API address again and save its answer)" if looks_like_html(text) else ""
         findings.error(
             "malformed-json", path, f"line {exc.lineno} column {exc.colno}", "",
-            f"malformed JSON: {exc.msg}",
+            f"malformed JSON: {exc.msg}{page}",
         )
         return None, False
     except RecursionError:
         findings.error("malformed-json", path, "", "", "malformed JSON: nesting too deep")
         return None, False
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether ``text`` (a file that is no JSON) starts as an HTML page: ``<!doctype html`` or ``<html`` after
+    white space (tester13 N4: Okta's sign-in page saved as users.json was "malformed JSON: Expecting value")."""
+    return text.lstrip()[:15].casefold().startswith(("<!doctype html", "<html"))
 
 
 def _parse_concatenated(text: str) -> list[Any] | None:
