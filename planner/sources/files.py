@@ -304,7 +304,13 @@ def parse_json(path: Path, text: str, findings: Findings) -> tuple[Any, bool]:
     list of the documents with an info finding ``concatenated-json``.
     """
     try:
-        return json.loads(text), True
+        return json.loads(text, parse_constant=_refuse_constant), True
+    except _NotJson as exc:
+        findings.error("malformed-json", path, _constant_place(text, exc.args[0]), "",
+                       f"malformed JSON: {exc.args[0]} is no JSON value (RFC 8259 §6: numbers are finite); the "
+                       "program that wrote the file had no value here (an id or a number lost on the way?): export "
+                       "again")
+        return None, False
     except json.JSONDecodeError as exc:
         if exc.msg.startswith("Extra data"):
             docs = _parse_concatenated(text)
@@ -324,6 +330,23 @@ def parse_json(path: Path, text: str, findings: Findings) -> tuple[Any, bool]:
     except RecursionError:
         findings.error("malformed-json", path, "", "", "malformed JSON: nesting too deep")
         return None, False
+
+
+class _NotJson(ValueError):
+    """``NaN``, ``Infinity`` or ``-Infinity`` met while parsing (Python's :mod:`json` reads them, JSON has none)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(name)
+
+
+def _constant_place(text: str, name: str) -> str:
+    """``line L column C`` of the first ``name`` (``NaN``, ``Infinity``, ``-Infinity``) of ``text`` outside a
+    quoted word (the parser stopped at one; a ``NaN`` inside a string is skipped), or ``""``."""
+    for found in re.finditer(rf"(?<![\w\"-]){re.escape(name)}(?![\w\"])", text):
+        line = text.count("\n", 0, found.start()) + 1
+        return f"line {line} column {found.start() - text.rfind(chr(10), 0, found.start())}"
+    return ""
 
 
 def looks_like_html(text: str) -> bool:
