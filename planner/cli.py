@@ -433,7 +433,7 @@ def approve_command(plan_file: str, by: str | None, rest_base_url: str | None, s
 @click.option("--only", "only", multiple=True, metavar="SELECTOR",
               help="Apply one wave: email:ADDRESS, group:NAME, team:NAME, kind:KIND (repeatable; dependencies "
               "are pulled in; `show --only` previews it).")
-@click.option("--limit", type=int, metavar="N", help="Apply a canary wave: the first N people of the plan (or of --only).")
+@click.option("--limit", type=int, metavar="N", help="Apply a canary wave: N people of the plan (or of --only), those who keep access first.")
 @click.option("--verbose", "-v", is_flag=True,
               help="One line per finished action, also on a terminal (default there: a progress bar with "
               "counts and ETA; elsewhere always one line per action).")

@@ -16,9 +16,10 @@ Selectors (``--only``, repeatable; a wave is the union of what each one selects)
 ``kind:KIND``        every action of that kind, e.g. ``kind:scim.link_user``; ``kind:scim.*`` a family
 ===================  ==========================================================================
 
-``--limit N`` keeps the first N people (in the plan's people order) of what the selectors chose
-(every person with an action when no selector is given), with their actions; team actions are then
-kept only when a kept person's action needs them.
+``--limit N`` keeps the first N people of what the selectors chose (every person with an action when no
+selector is given), with their actions: first the people the plan leaves able to sign in, then those it
+locks out (deactivations, disabled guests), each in the plan's people order (:func:`_person_keys_in_order`);
+team actions are then kept only when a kept person's action needs them.
 
 Every action a chosen action depends on (``depends_on``, transitively) is pulled in, so a wave can
 always run on its own; actions stay in plan order. The approval covers the whole plan: a wave
@@ -117,11 +118,14 @@ def _person_key(action: Action) -> str | None:
 
 
 def _person_keys_in_order(plan: Plan) -> list[str]:
-    keys = []
-    for p in plan.people:
-        if p.actions:
-            keys.append("m:" + p.member_id if p.member_id else "i:" + str(p.idp_id))
-    return keys
+    """The people with actions in canary order (``--limit``): first those the plan leaves able to sign in (a person
+    row without ``lockout``), then those it locks out (deactivated, guest disabled, kept without an IdP identity),
+    each in the plan's people order. A canary probes the path on people whose change a rollback can take back;
+    taken by email alone, it deactivated 2 of the sample's first 15 and moved their documents, which no undo
+    brings back (tester13 finding 13)."""
+    with_actions = [p for p in plan.people if p.actions]
+    ordered = [p for p in with_actions if p.lockout is None] + [p for p in with_actions if p.lockout is not None]
+    return ["m:" + p.member_id if p.member_id else "i:" + str(p.idp_id) for p in ordered]
 
 
 def _people_by_address(plan: Plan) -> dict[str, set[str]]:

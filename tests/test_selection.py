@@ -6,6 +6,7 @@ import pytest
 
 from planner.cli import main
 from planner.planfile import write_plan
+from planner.model import Lockout
 from planner.selection import SelectionError, parse_selector, select
 
 from .plan_factory import UNCONFIRMED_POLICY, group, member, plan, snapshot, team, user
@@ -199,3 +200,18 @@ def test_report_csv_of_a_wave_marks_the_wave_rows(tmp_path, capsys):
     main(["report", str(path), "--out", str(tmp_path / "r2.html"), "--csv", str(tmp_path / "all.csv")])
     with open(tmp_path / "all.csv", encoding="utf-8-sig", newline="") as fh:
         assert next(csv.reader(fh)) == ["id", "kind", "target", "before", "after", "rule", "reason"]  # no wave column
+
+
+def test_a_canary_takes_the_people_who_keep_access_first():
+    """tester13 finding 13: `--limit 15` took the first 15 people by email, deactivations included (their documents
+    moved for good); a canary now takes the people the plan leaves able to sign in first, then the others."""
+    snap = snapshot([member("m0", "aaron@example.com"), member("m1", "alice@example.com", "Alice", "A"),
+                     member("m2", "bob@example.com", "Bob", "B")],
+                    [user("u1", "alice@example.com", first="Alice", last="A"),
+                     user("u2", "bob@example.com", first="Bob", last="B")])
+    p = plan(snap, TEAMS + "\nunmatched: {action: deactivate}")
+    assert [(x.email, x.lockout) for x in p.people if x.actions][:2] == [
+        ("aaron@example.com", Lockout.DEACTIVATED), ("alice@example.com", None)]
+    assert select(p, limit=2).chosen == ("scim.link_user:m1", "scim.link_user:m2")  # was: aaron's deactivation
+    last = select(p, limit=len([x for x in p.people if x.actions])).chosen
+    assert "members.deactivate:m0" in last  # the people it locks out come last, not never
