@@ -447,8 +447,9 @@ def apply_command(
     Credentials come from SIGMA_CLIENT_ID / SIGMA_CLIENT_SECRET (REST) and
     SIGMA_SCIM_TOKEN (SCIM). Exit status: 0 converged, 3 ran but did not
     converge (see the result file), 4 every action done but objects could not be
-    read to verify them (run verify later), 1 refused (nothing written), 130 interrupted
-    (Ctrl-C or SIGTERM; a second one stops at once, --resume continues).
+    read to verify them (run verify later), 5 Sigma refused actions for good and nothing
+    else is left (fetch, plan again with --applied), 1 refused (nothing written), 130
+    interrupted (Ctrl-C or SIGTERM; a second one stops at once, --resume continues).
 
     \b
     Waves (the approval covers the whole plan; the journal records each wave):
