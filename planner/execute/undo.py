@@ -119,10 +119,19 @@ class UndoError(UserError):
 
 
 def _plan_of_journal(journal: Path, meta_plan: str | None, plan_path: str | Path | None) -> Path:
+    """The plan ``journal`` applied: ``plan_path`` when given, else the journal's name without
+    ``.journal.sqlite``. Raises :class:`UndoError` for a journal that does not exist, a plan given in its place
+    (a natural slip: its journal is named, tester13 nit 18), and another name without ``--plan``."""
+    if not journal.is_file():
+        raise UndoError(f"{journal}: no such journal (apply keeps it beside the plan: PLAN.journal.sqlite)")
     if plan_path is not None:
         return Path(plan_path)
     if journal.name.endswith(".journal.sqlite"):
         return journal.with_name(journal.name[: -len(".journal.sqlite")])
+    beside = journal.with_name(journal.name + ".journal.sqlite")
+    if beside.is_file() or journal.read_bytes()[:1] == b"{":
+        raise UndoError(f"{journal}: this is a plan, not a journal: undo reads the journal apply kept beside the "
+                        f"plan: sigma-migrate undo {beside} --out ...")
     raise UndoError(f"{journal}: cannot tell which plan this journal applied; pass --plan PLAN")
 
 
