@@ -701,7 +701,8 @@ def sandbox_okta_command(seed_dir: str | None, port: int, token: str | None) -> 
 @click.option("--base-url", help="Sigma REST API base URL (https; http only for 127.0.0.1 / localhost).")
 @click.option("--region", help="Region name instead of --base-url: gcp-us, aws-us-west, aws-eu, azure-us, ...")
 @click.option("--scim-base-url", envvar="SIGMA_SCIM_BASE_URL",
-              help="SCIM Directory Base URL (env SIGMA_SCIM_BASE_URL; default {base-url}/scim/v2, the sandbox's).")
+              help="SCIM Directory Base URL Sigma showed (env SIGMA_SCIM_BASE_URL; else the --policy's "
+                   "targets.scim_base_url; {base-url}/scim/v2, the sandbox's, on a loopback host only).")
 @click.option("--force", is_flag=True, help="Write into a directory that already holds files.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: when a terminal).")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
@@ -740,6 +741,7 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
         policy = load_policy(policy_path)
         rule = ScimStateRule(policy_path, policy.preflight.previous_scim, policy.targets.scim_base_url,
                              scim_base_url, no_scim_state)
+        scim_base_url = scim_base_url or policy.targets.scim_base_url or None  # the flag, else the policy's
     refusal = rule.refusal() if scim_token is None else None  # what the policy and flags say: before any request
     if refusal is not None:
         raise UserError(refusal)

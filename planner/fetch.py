@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx2
 
@@ -447,6 +447,8 @@ def fetch_export(
     nothing written. ``fetch-manifest.json`` records what was done (:mod:`planner.sources.manifest`:
     ``scimState`` ``read``, ``left_out`` for ``--no-scim-state``, else ``not_read``).
     """
+    if scim_token and scim_base_url is None:
+        guessed_scim_url(base_url)
     rule = scim_state or ScimStateRule(scim_base_url=scim_base_url)
     out = Path(out_dir)
     throttle = Throttle(clock, sleep)
@@ -525,13 +527,25 @@ def _team_members(rest: ApiReader, bar: _Progress, teams: list[dict[str, Any]]) 
     return team_members
 
 
+def guessed_scim_url(base_url: str) -> str:
+    """``{base_url}/scim/v2``, the sandbox's SCIM layout, for a REST ``base_url`` on a loopback host; else
+    :class:`FetchError` before any request: the literal form of Sigma's Directory Base URL is not published
+    (docs/sigma-api.md §10), so the SCIM token is never sent to a guessed address (tester13 nit 19)."""
+    if not is_loopback(urlsplit(base_url).hostname or ""):
+        raise FetchError("SIGMA_SCIM_TOKEN is set but no SCIM Directory Base URL is given: pass the one Sigma showed "
+                         "when provisioning was set up (--scim-base-url, or --policy with targets.scim_base_url); "
+                         "its form is not published, so the token is not sent to a guessed address "
+                         "(docs/sigma-api.md §10)")
+    return f"{base_url.rstrip('/')}/scim/v2"
+
+
 def _scim_reader(rest: ApiReader, throttle: Throttle, token: str, base_url: str | None, *,
                  sleep: Callable[[float], None], clock: Callable[[], float],
                  note: Callable[[str], None] | None) -> ApiReader:
     """The reader of Sigma's SCIM service at ``base_url`` (default ``{REST base URL}/scim/v2``, the
-    sandbox's layout), sharing the REST reader's ``Retry-After`` hold when both are one server
+    sandbox's layout, on a loopback host only: :func:`guessed_scim_url`), sharing the REST reader's ``Retry-After`` hold when both are one server
     (:func:`~planner.execute.retry.origin_of`)."""
-    url = base_url or f"{rest.base_url}/scim/v2"
+    url = base_url or guessed_scim_url(rest.base_url)
     same_server = origin_of(check_base_url(url, "--scim-base-url")) == origin_of(rest.base_url)
     return ApiReader(url, token=token, sleep=sleep, clock=clock, throttle=throttle if same_server else None,
                      note=note)

@@ -335,3 +335,27 @@ def test_missing_rest_credentials_are_named_with_are(capsys, in_tmp, monkeypatch
     assert err.endswith("the plan has REST actions but SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET are not set in the "
                         "environment\n")
     assert err.count("\n") == 1
+
+
+GUESSED = ("sigma-migrate: error: SIGMA_SCIM_TOKEN is set but no SCIM Directory Base URL is given: pass the one Sigma "
+           "showed when provisioning was set up (--scim-base-url, or --policy with targets.scim_base_url); its form "
+           "is not published, so the token is not sent to a guessed address (docs/sigma-api.md §10)\n")
+
+
+def test_fetch_never_sends_the_scim_token_to_a_guessed_address(capsys, in_tmp, monkeypatch, sandbox):
+    # tester13 nit 19: without --scim-base-url, the token went to {base-url}/scim/v2 of any host, a form
+    # docs/sigma-api.md §10 lists as not established for real Sigma; refused before any request (nothing listens)
+    monkeypatch.setenv("SIGMA_CLIENT_ID", sandbox.client_id)
+    monkeypatch.setenv("SIGMA_CLIENT_SECRET", sandbox.client_secret)
+    monkeypatch.setenv("SIGMA_SCIM_TOKEN", sandbox.scim_token)
+    monkeypatch.delenv("SIGMA_SCIM_BASE_URL", raising=False)
+    code, out, err = run_cli(capsys, "fetch", "--out", "export", "--base-url", "https://sigma.invalid")
+    assert (code, out, err) == (1, "", GUESSED)
+    assert files(in_tmp) == []
+    # the policy's targets.scim_base_url is the address used (was: the flag's only, else the guess)
+    (in_tmp / "policy.yaml").write_text(f"version: 1\ntargets:\n  rest_base_url: {sandbox.base_url}\n"
+                                        f"  scim_base_url: {sandbox.base_url}/not-scim\n")
+    code, out, err = run_cli(capsys, "fetch", "--out", "export", "--base-url", sandbox.base_url,
+                             "--policy", "policy.yaml")
+    assert (code, err) == (1, "sigma-migrate: error: SCIM GET /Users: 404 not_found: No such endpoint: "
+                              "/not-scim/Users\n")
