@@ -30,5 +30,5 @@ def test_a_plan_given_to_undo_names_its_journal(capsys, tmp_path):
 def test_a_journal_that_does_not_exist_is_said_missing(capsys, tmp_path):
     missing = tmp_path / "plan.json.journal.sqlite"
     code, out, err = run_cli(capsys, "undo", str(missing), "--out", str(tmp_path / "undo.json"))
-    assert (code, out, err) == (1, "", f"sigma-migrate: error: {missing}: no such journal (apply keeps it beside "
-                                       "the plan: PLAN.journal.sqlite)\n")
+    assert (code, out, err) == (1, "", f"sigma-migrate: error: {missing}: no such journal (apply writes "
+                                       "PLAN.journal.sqlite beside the plan)\n")

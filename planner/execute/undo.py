@@ -123,7 +123,7 @@ def _plan_of_journal(journal: Path, meta_plan: str | None, plan_path: str | Path
     ``.journal.sqlite``. Raises :class:`UndoError` for a journal that does not exist, a plan given in its place
     (a natural slip: its journal is named, tester13 nit 18), and another name without ``--plan``."""
     if not journal.is_file():
-        raise UndoError(f"{journal}: no such journal (apply keeps it beside the plan: PLAN.journal.sqlite)")
+        raise UndoError(f"{journal}: no such journal (apply writes PLAN.journal.sqlite beside the plan)")
     if plan_path is not None:
         return Path(plan_path)
     if journal.name.endswith(".journal.sqlite"):
@@ -614,12 +614,10 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     ``changed_since``'s errors. A run interrupted or killed and not finished is undone as far as it wrote (module
     docstring)."""
     journal = Path(journal)
-    if not journal.is_file():
-        raise UndoError(f"{journal}: no such journal (apply writes PLAN.journal.sqlite beside the plan)")
+    source = _plan_of_journal(journal, None, plan_path)
     digest, runs, rows = read_journal_file(journal)
     if digest is None:
         raise UndoError(f"{journal}: not a journal of sigma-migrate apply (no plan digest)")
-    source = _plan_of_journal(journal, None, plan_path)
     plan = read_plan(source)
     if plan.digest != digest:
         raise UndoError(f"{journal}: journal belongs to plan {digest}, not {plan.digest} ({source}); "
