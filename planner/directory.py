@@ -354,7 +354,8 @@ class Directory:
     """IdP users that are active (:func:`idp_is_active`)."""
     in_scope_idp_ids: frozenset[str]
     """Active IdP users inside ``scope.groups`` (every active user when it names none); under
-    :attr:`direct_members_only`, only the users a scope group provisions (:meth:`pushed_member_ids`)."""
+    :attr:`direct_members_only`, only the users a scope group provisions (:meth:`pushed_member_ids`); and the
+    users ``account_types.overrides`` assigns individually (:func:`individually_assigned`)."""
     groups: Mapping[str, Group]
     """IdP groups by id (a group id listed twice: one group, its members together)."""
     group_cycles: tuple[GroupCycle, ...]
@@ -508,6 +509,9 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
     groups, cycles = _groups(snapshot.idp.groups, users, flatten=policy.teams.flatten_nested, direct_only=direct_only)
     in_scope, scope_nested = _in_scope(snapshot.idp.groups, groups, active, policy.scope.groups,
                                        direct_only=direct_only and policy.teams.flatten_nested)
+    if policy.scope.groups and policy.account_types.overrides:
+        in_scope |= active & individually_assigned(policy.account_types.overrides, users, members,
+                                                   (by_user_name_key, by_sent_key))
     memberships = _first_memberships(sigma.team_memberships)
     return Directory(
         members=members,
@@ -637,6 +641,25 @@ def _scim_user_names(users: Iterable[IdpUser], stored_keys: dict[str, str], poli
         else:
             sent[u.id], sent_keys[u.id] = u.user_name, stored_key
     return sent, sent_keys
+
+
+def individually_assigned(overrides: Iterable[str], users: Mapping[str, IdpUser], members: Mapping[str, SigmaMember],
+                          indexes: Iterable[Mapping[str, tuple]]) -> frozenset[str]:
+    """The IdP users ``account_types.overrides`` names (its keys: an IdP id, a userName stored or sent, a member
+    email or memberId, whose address is the IdP user's userName): an account type set for one person is an
+    individual assignment to the Sigma app (docs/policy.md, ``account_types.overrides``; the hand-off's
+    individual_assignments.csv), and the IdP provisions an individually assigned user whatever groups hold
+    them, so they are in scope beside ``scope.groups`` (tester13 finding 4: such a person was deactivated as
+    "outside scope.groups"). ``indexes``: the directory's userName-key indexes (stored, sent)."""
+    found: set[str] = set()
+    for ref in overrides:
+        if ref in users:
+            found.add(ref)
+            continue
+        key = email_key(members[ref].email or "") if ref in members else email_key(ref)
+        for index in indexes:
+            found.update(index.get(key, ()))
+    return frozenset(found)
 
 
 def _in_scope(snapshot_groups: Iterable[IdpGroup], groups: Mapping[str, Group], active: frozenset[str],
