@@ -35,6 +35,7 @@ DEFAULT_ORG = Path(tempfile.gettempdir()) / "sigma-migrate-bench" / "org-100000-
 FUNCTIONS = [
     "planner.directory:build_directory", "planner.matching:match_identities",
     "planner.rules.linking:decide", "planner.rules.linking:hint_people", "planner.rules.linking:unreadable_emails",
+    "planner.rules.linking:takeover_items",
     "planner.rules.scim_values:hold_refused", "planner.planning:fold_account_types",
     "planner.rules.linking:link_actions", "planner.planning:fold_teams", "planner.rules.teams:decide_team",
     "planner.planning:fold_unmatched", "planner.planning:add_cross_dependencies", "planner.rules.guards:evaluate",

@@ -23,6 +23,7 @@ scheduler robot left out).
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime, timedelta
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
@@ -931,6 +932,18 @@ def made_after(created: str | None, since: str | None) -> bool:
     """True when ``created`` is later than ``since`` (both ISO 8601 UTC to the second,
     :func:`planner.sources.values.change_time`); False when either is unknown: an unknown date dates nothing."""
     return bool(created and since and created > since)
+
+
+def time_between(earlier: str | None, later: str | None) -> timedelta | None:
+    """``later - earlier`` of two ISO 8601 UTC times (``2021-05-20T08:00:00.000Z``, ``2026-11-30T09:00:00Z``;
+    negative when ``later`` is the earlier), ``None`` when either is missing or unreadable."""
+    if not (earlier and later):
+        return None
+    try:
+        return datetime.fromisoformat(later.replace("Z", "+00:00")) - datetime.fromisoformat(
+            earlier.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def newest_update(users: Iterable[IdpUser]) -> str | None:

@@ -395,9 +395,11 @@ class IdpUser(SourcedRecord):
       §2a; a SCIM ListResponse's ``meta.lastModified``, RFC 7643 §3.1); ``None`` when the export does not
       (Entra, Google, CSVs). It dates a disagreement with Sigma's SCIM state (:mod:`planner.rules.scim_state`).
     - ``created``: when the IdP made the user, as ``last_updated`` (Okta ``created``, Entra
-      ``createdDateTime``, a SCIM ListResponse's ``meta.created``); ``None`` when the export does not say
-      (Google, generic CSVs, an unreadable time). It dates an address
-      Sigma's SCIM state gives another IdP identity (:func:`planner.rules.scim_state.reused_address`).
+      ``createdDateTime``, Google Directory API ``creationTime``, a SCIM ListResponse's ``meta.created``);
+      ``None`` when the export does not say (Google's admin console CSV, generic CSVs, an unreadable time). It
+      dates an address Sigma's SCIM state gives another IdP identity
+      (:func:`planner.rules.scim_state.reused_address`) and a recycled address
+      (:mod:`planner.rules.address_takeover`).
     - ``created_unreadable``: that date as the export wrote it when it could not be read (a year-last date a
       spreadsheet wrote, ``6/12/2026 23:00``; :class:`planner.sources.values.DateRead`), ``None`` otherwise:
       the rule it would have decided cannot tell (tester10 #12).

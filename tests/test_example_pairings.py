@@ -38,7 +38,7 @@ preflight: {saml_only: true, previous_scim: none, guests_informed: true}
 
 
 def _member(mid: str, member_type: str, email: str, created: str, archived: bool = False) -> dict:
-    return {"organizationId": ORG, "memberId": mid, "memberType": member_type, "firstName": email.split(".")[0].title(),
+    return {"organizationId": ORG, "memberId": mid, "memberType": member_type, "firstName": email.split("@")[0].split(".")[0].title(),
             "lastName": "Lee" if email.startswith("ann") else "Admin", "email": email, "createdBy": "x",
             "updatedBy": "x", "createdAt": created, "updatedAt": created, "userKind": "internal",
             "isArchived": archived, "isInactive": False}

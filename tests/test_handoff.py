@@ -34,7 +34,7 @@ user_name_guard:
 def small_plan(base=UNCONFIRMED_POLICY):
     snap = snapshot(
         [member("m1", "ann@example.com"), member("m2", "bob@example.com", member_type="Admin"),
-         member("m3", "nina.patel@example.com")],
+         member("m3", "nina.patel@example.com", "Given", "Family")],  # u3 by her second address: one name
         [user("u1", "ann@example.com", first="Ann", last="Lee"), user("u2", "bob@example.com"),
          user("u3", "npatel@example.com", emails=["npatel@example.com", "nina.patel@example.com"]),
          user("u4", "dan@example.com", first="Dan", last="Ray")],

@@ -11,7 +11,7 @@ from msgspec import to_builtins as wire
 
 from planner.planning import CONFIRMATIONS
 
-from .plan_factory import by_id, kinds, member, plan, review_codes, snapshot, user
+from .plan_factory import ROOT_USER, by_id, kinds, member, plan, review_codes, snapshot, user
 
 ROOT_LINK = ("scim.link_user", "scim.link_user:root")
 
@@ -134,7 +134,7 @@ def test_an_owner_guard_asking_who_the_protected_admin_is_holds_their_team_remov
         {"held": 1, "link": 1, "unmatched_kept": 1}, 0)
     # once root is linked, nothing asks about them: no hold (their IdP user in Finance, pushed, not removed)
     linked = plan(snapshot([ROOT, member("mX", "x@example.com")],
-                           [user("u-root", "root@example.com"), user("u-x", "x@example.com")],
+                           [ROOT_USER, user("u-x", "x@example.com")],
                            groups=[group("gF", "Finance", ["u-x"])], teams=[team("tF", "Finance")],
                            memberships={"tF": ["root", "mX"]}, with_root=False), "teams: {leftovers: remove}")
     assert (review_codes(linked), [a for a in kinds(linked) if a[0] == "teams.remove_member"]) == (
@@ -241,7 +241,7 @@ def test_a_refused_deactivation_holds_only_itself_and_says_so():
 def test_a_question_holds_the_guest_conversion_made_for_the_link_it_withholds():
     # guests.action: convert plans members.convert_guest at step 7, for the link; user_name_guard.mismatch holds
     # Gina's link, so the conversion goes too (was members.convert_guest:mG beside the question)
-    snap = snapshot([member("mG", "gina@example.com", user_kind="guest")],
+    snap = snapshot([member("mG", "gina@example.com", "Given", "Family", user_kind="guest")],
                     [user("uG", "gina.x@example.com", emails=["gina@example.com"])])
     p = plan(snap, "guests: {action: convert}")
     assert (kinds(p), review_codes(p)) == ([ROOT_LINK], [("user_name_guard.mismatch", True)])
@@ -253,7 +253,7 @@ def test_a_question_holds_the_guest_conversion_made_for_the_link_it_withholds():
 def test_a_question_about_an_archived_guest_the_plan_would_reactivate_and_convert_ends_no_plan():
     # was: PlanError "internal error: action 'members.convert_guest:mG' depends on 'members.reactivate:mG',
     # which is not in the plan" (the hold withheld the reactivation, not the conversion waiting on it)
-    snap = snapshot([member("mG", "gina@example.com", user_kind="guest", archived=True)],
+    snap = snapshot([member("mG", "gina@example.com", "Given", "Family", user_kind="guest", archived=True)],
                     [user("uG", "gina.x@example.com", emails=["gina@example.com"])])
     p = plan(snap, "guests: {action: convert}\nlinking: {archived_members: reactivate}")
     assert (kinds(p), review_codes(p)) == ([ROOT_LINK], [("user_name_guard.mismatch", True)])

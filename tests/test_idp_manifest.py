@@ -23,7 +23,10 @@ from .conftest import run_cli
 
 GROUPS = [{"id": "00g1", "type": "OKTA_GROUP", "objectClass": ["okta:user_group"],
            "profile": {"name": "Finance Analysts"}}]
-USERS = PEOPLE + [okta_user(n, f"person{n}@example.com") for n in range(4, 201)]  # exactly 200: one full page
+NAMES = [("Ada", "Admin"), ("Ben", "Builder"), ("Cleo", "Viewer")]  # the seed members': one person each
+USERS = [u | {"profile": u["profile"] | {"firstName": first, "lastName": last}}
+         for u, (first, last) in zip(PEOPLE, NAMES)] + [
+    okta_user(n, f"person{n}@example.com") for n in range(4, 201)]  # exactly 200: one full page
 AFFECTED = ["members.deactivate:Dn7OBrienDn7OBrienDn7OBrienDn",
             "members.deactivate:Sm3StewardSm3StewardSm3Stewar",
             "members.disable_guest:Gw8GuestGw8GuestGw8GuestGw8Gu",

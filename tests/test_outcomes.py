@@ -131,7 +131,8 @@ def small_org():
          member("m3", "gail@partner.example", "Gail", "G", member_type="Viewer", user_kind="guest"),
          member("m4", "lee@example.com", "Lee", "L", member_type="Viewer"),
          member("m5", "ivan@example.com", "Ivan", "I", member_type="Viewer")],
-        [user("u1", "ann@example.com"), user("u5", "ivan@example.com"), user("u6", "new@example.com")],
+        [user("u1", "ann@example.com", first="Ann", last="A"), user("u5", "ivan@example.com", first="Ivan", last="I"),
+         user("u6", "new@example.com")],
         [group("g-admins", "Sigma-Admins", users=["u-root", "u5"])],
         account_types=["Admin", "Pro", "Viewer"],
     )
@@ -204,7 +205,9 @@ def org_admin_org():
     snap = snapshot(
         [root, member("m1", "ann@example.com", "Ann", "A", member_type="Viewer"),
          member("m2", "oz@example.com", "Oz", "O", member_type="Org Admin")],
-        [user("u-root", "root@example.com"), user("u1", "ann@example.com"), user("u2", "oz@example.com")],
+        [user("u-root", "root@example.com", first="Root", last="Admin"), user("u1", "ann@example.com", first="Ann",
+                                                                              last="A"),
+         user("u2", "oz@example.com", first="Oz", last="O")],
         [group("g-admins", "Sigma-Admins", users=["u-root", "u1"])],
         with_root=False, account_types=["Org Admin", "Viewer"],
     )

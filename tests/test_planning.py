@@ -25,9 +25,9 @@ def org(shuffle_seed: int | None = None):
                member("m5", "eve@example.com", "Eve", "E"),
                member("m6", "Eve@example.com", "Eve", "E"),
                member("g1", "gus@partner.example", user_kind="guest")]
-    users = [user("u1", "ann@example.com"), user("u2", "bob@example.com"), user("u4", "dan@example.com", first="Dan",
-                                                                               last="D"),
-             user("u5", "eve@example.com"), user("u7", "new@example.com", first="New", last="N")]
+    users = [user("u1", "ann@example.com", first="Ann", last="A"), user("u2", "bob@example.com", first="Bob", last="B"),
+             user("u4", "dan@example.com", first="Dan", last="D"), user("u5", "eve@example.com", first="Eve", last="E"),
+             user("u7", "new@example.com", first="New", last="N")]
     groups = [group("gA", "Sigma-Analyze", ["u1", "u7"]), group("gF", "Finance", ["u1", "u2"], groups=["gX"]),
               group("gX", "Finance Contractors", ["u7"])]
     teams = [team("tF", "Finance"), team("tB", "Board")]

@@ -246,12 +246,13 @@ def test_a_deleted_entra_user_is_a_leaver_and_its_member_follows_unmatched(tmp_p
     sigma, idp = tmp_path / "sigma", tmp_path / "idp"
     sigma.mkdir()
     idp.mkdir()
-    people = [("root", "root@example.com", "Admin", "internal"), ("a1", "ana.lopez@example.com", "View", "internal"),
-              ("g1", "carol@partner.example", "View", "guest")]
+    people = [("root", "root@example.com", "Admin", "internal", "Root Admin"),
+              ("a1", "ana.lopez@example.com", "View", "internal", "Ana Lopez"),
+              ("g1", "carol@partner.example", "View", "guest", "Carol Nguyen")]
     (sigma / "members.json").write_text(json.dumps([
-        {"memberId": mid, "email": email, "firstName": "F", "lastName": "L", "memberType": kind, "userKind": uk,
-         "isArchived": False, "isInactive": False, "organizationId": "org-1"} for mid, email, kind, uk in people]),
-        encoding="utf-8")
+        {"memberId": mid, "email": email, "firstName": name.split()[0], "lastName": name.split()[1],
+         "memberType": kind, "userKind": uk, "isArchived": False, "isInactive": False, "organizationId": "org-1"}
+        for mid, email, kind, uk, name in people]), encoding="utf-8")
     (sigma / "teams.json").write_text("[]", encoding="utf-8")
     (sigma / "team_members.json").write_text("{}", encoding="utf-8")
     (idp / "users.csv").write_text(
@@ -357,7 +358,7 @@ def test_a_kelvin_sign_in_an_idp_user_name_equal_by_letter_case_holds_the_person
 
 
 def test_use_sigma_email_sends_the_clean_sigma_email_and_cleans_the_member_first():
-    p = plan(snapshot([member("m1", "nina.patel@example.com\u00a0")],
+    p = plan(snapshot([member("m1", "nina.patel@example.com\u00a0", "Given", "Family")],
                       [user("u1", "npatel@example.com", emails=["nina.patel@example.com"])]),
              "user_name_guard:\n  on_mismatch: use_sigma_email\n")
     assert wire(by_id(p)["scim.link_user:m1"].after)["userName"] == "nina.patel@example.com"

@@ -86,7 +86,7 @@ def test_plus_address_member_is_reported_never_merged():
 
 
 def test_user_name_guard_use_sigma_email():
-    snap = snapshot([member("m1", "nina.patel@example.com")],
+    snap = snapshot([member("m1", "nina.patel@example.com", "Given", "Family")],  # one name: the same person
                     [user("00u1", "npatel@example.com", emails=["nina.patel@example.com"])])
     p = plan(snap, "user_name_guard:\n  on_mismatch: use_sigma_email\n")
     link = by_id(p)["scim.link_user:m1"]
@@ -96,7 +96,7 @@ def test_user_name_guard_use_sigma_email():
 
 
 def test_user_name_guard_update_sigma_email_changes_the_email_first():
-    snap = snapshot([member("m1", "nina.patel@example.com")],
+    snap = snapshot([member("m1", "nina.patel@example.com", "Given", "Family")],  # one name: the same person
                     [user("00u1", "npatel@example.com", emails=["nina.patel@example.com"])])
     p = plan(snap, "user_name_guard:\n  overrides: {npatel@example.com: update_sigma_email}\n")
     set_email = by_id(p)["members.set_email:m1"]
@@ -236,7 +236,7 @@ def test_idp_guest_is_not_created_unless_the_policy_says_so():
 
 
 def test_scim_user_name_from_the_primary_email():
-    snap = snapshot([member("m1", "ann@example.com")],
+    snap = snapshot([member("m1", "ann@example.com", "Given", "Family")],
                     [user("00u1", "ann.upn@corp.example", emails=["ann@example.com"])])
     assert review_codes(plan(snap)) == [("user_name_guard.mismatch", True)]
     p = plan(snap, "linking:\n  scim_user_name: primary_email\n")

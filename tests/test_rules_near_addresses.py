@@ -203,7 +203,8 @@ def test_a_homoglyph_domain_is_never_suggested_as_a_domain_alias():
 
 def test_a_mixed_script_login_linked_by_email_is_never_suggested_as_the_members_email():
     alice = "\u0430lice@acme.example"
-    snap = snapshot([member("m6", "alice@acme.example")], [user("00u5", alice, emails=["alice@acme.example"])])
+    snap = snapshot([member("m6", "alice@acme.example", "Given", "Family")],
+                    [user("00u5", alice, emails=["alice@acme.example"])])
     p = plan(snap, DEACTIVATE)
     assert review_codes(p) == [("user_name_guard.mismatch", True)]
     (item,) = p.review_items
@@ -223,7 +224,7 @@ def test_a_mixed_script_login_linked_by_email_is_never_suggested_as_the_members_
 
 
 def test_update_sigma_email_never_adopts_a_whole_script_look_alike_unless_an_override_names_the_user():
-    snap = snapshot([member("m1", "ace@acme.example")],
+    snap = snapshot([member("m1", "ace@acme.example", "Given", "Family")],
                     [user("00u5", ACE_CYRILLIC, emails=["ace@acme.example"])])
     p = plan(snap, DEACTIVATE + "user_name_guard:\n  on_mismatch: update_sigma_email\n")
     assert kinds(p) == [ROOT_LINK]  # no members.set_email:m1, and the question holds the link

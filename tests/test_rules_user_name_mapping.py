@@ -15,15 +15,16 @@ from .plan_factory import ADMINS, ROOT, member, plan, review_codes, snapshot, us
 CAROL_UPN = "carol_north.example#EXT#@example.com"
 
 
-def entra_user(idp_id: str, upn: str, mail: str | None, guest: bool = False) -> IdpUser:
+def entra_user(idp_id: str, upn: str, mail: str | None, guest: bool = False, first: str = "Given",
+               last: str = "Family") -> IdpUser:
     """An Entra user as the loader reads one: mail first (type ``mail``), then the UPN (docs/formats.md §3)."""
     emails = ((Email(mail, email_key(mail), True, "mail"),) if mail else ()) + (
         (Email(upn, email_key(upn), not mail, "userPrincipalName"),) if not guest else ())
-    return msgspec.structs.replace(user(idp_id, upn), emails=emails, user_type="Guest" if guest else "Member")
+    return msgspec.structs.replace(user(idp_id, upn, first=first, last=last), emails=emails, user_type="Guest" if guest else "Member")
 
 
 def entra_plan(users, members, extra="", idp_format="entra-csv"):
-    root = entra_user("u-root", "root@example.com", "root@example.com")
+    root = entra_user("u-root", "root@example.com", "root@example.com", first="Root", last="Admin")
     snap = snapshot([ROOT, *members], [root, *users], groups=[ADMINS], with_root=False)
     snap = dataclasses.replace(snap, idp=dataclasses.replace(snap.idp, format=idp_format))
     return plan(snap, extra)
@@ -40,7 +41,7 @@ def test_mail_sends_every_planned_user_name_the_mapping_says_so():
     """Carol, a B2B guest, is linked with her Sigma email: userPrincipalName would send her #EXT# UPN, mail
     sends every linked user the planned userName (root's mail is his UPN)."""
     p = entra_plan([entra_user("u-carol", CAROL_UPN, "carol@north.example", guest=True)],
-                   [member("m1", "carol@north.example")], GUARD)
+                   [member("m1", "carol@north.example", "Given", "Family")], GUARD)
     assert review_codes(p) == [("user_name_guard.configure_idp", False), ("user_name_guard.idp_mapping", False)]
     item = next(r for r in p.review_items if r.code == "user_name_guard.idp_mapping")
     assert item.message == (
@@ -65,7 +66,7 @@ def test_no_single_attribute_is_blocking_and_names_who_each_leaves():
     """Ann is linked by her UPN, her mail is another address: userPrincipalName leaves Carol, mail leaves Ann."""
     p = entra_plan([entra_user("u-carol", CAROL_UPN, "carol@north.example", guest=True),
                     entra_user("u-ann", "ann@example.com", "ann.lee@example.com")],
-                   [member("m1", "carol@north.example"), member("m2", "ann@example.com")], GUARD)
+                   [member("m1", "carol@north.example", "Given", "Family"), member("m2", "ann@example.com", "Given", "Family")], GUARD)
     item = next(r for r in p.review_items if r.code == "user_name_guard.no_single_mapping")
     assert item.blocking
     assert item.message == (
@@ -78,11 +79,11 @@ def test_no_single_attribute_is_blocking_and_names_who_each_leaves():
 
 
 def test_the_assumed_attribute_serving_everyone_says_nothing_and_okta_is_never_judged():
-    p = entra_plan([entra_user("u-ann", "ann@example.com", "ann.lee@example.com")], [member("m2", "ann@example.com")])
+    p = entra_plan([entra_user("u-ann", "ann@example.com", "ann.lee@example.com")], [member("m2", "ann@example.com", "Given", "Family")])
     assert review_codes(p) == []
     # the same guest under an Okta export: the app username is set per user, no mapping item
     p = entra_plan([entra_user("u-carol", CAROL_UPN, "carol@north.example", guest=True)],
-                   [member("m1", "carol@north.example")], GUARD, idp_format="okta-api")
+                   [member("m1", "carol@north.example", "Given", "Family")], GUARD, idp_format="okta-api")
     assert review_codes(p) == [("user_name_guard.configure_idp", False)]
     assert p.review_items[0].message == (
         "link with userName 'carol@north.example': set the Sigma app username of IdP user u-carol to "
@@ -92,7 +93,7 @@ def test_the_assumed_attribute_serving_everyone_says_nothing_and_okta_is_never_j
 def test_a_link_whose_user_name_is_still_under_review_is_not_judged():
     """Ann's UPN is not her Sigma email and the guard says review (blocking mismatch): her userName is not decided,
     so no mapping item speaks of her (mail would have served her)."""
-    p = entra_plan([entra_user("u-ann", "ann@example.com", "ann.lee@example.com")], [member("m2", "ann.lee@example.com")])
+    p = entra_plan([entra_user("u-ann", "ann@example.com", "ann.lee@example.com")], [member("m2", "ann.lee@example.com", "Given", "Family")])
     assert review_codes(p) == [("user_name_guard.mismatch", True)]
 
 
@@ -105,8 +106,8 @@ def test_no_single_mapping_offers_update_sigma_email_only_for_the_members_it_wou
     users = [entra_user("u-carol", CAROL_UPN, "carol@north.example", guest=True),
              entra_user("u-ann", "ann.lee@example.com", "ann.lee@example.com"),
              entra_user("u-dan", "d.ray@example.com", "dan.ray@example.com")]
-    members = [member("m1", "carol@north.example"), member("m2", "ann@example.com"), member("m3", "dan@example.com")]
-    root = entra_user("u-root", "root@example.com", "root@example.com")
+    members = [member("m1", "carol@north.example", "Given", "Family"), member("m2", "ann@example.com", "Given", "Family"), member("m3", "dan@example.com")]
+    root = entra_user("u-root", "root@example.com", "root@example.com", first="Root", last="Admin")
     snap = snapshot([ROOT, *members], [root, *users], groups=[ADMINS], with_root=False)
     snap = with_scim(dataclasses.replace(snap, idp=dataclasses.replace(snap.idp, format="entra-csv")),
                      [provisioned("m2", "ann@example.com", "u-ann", "Admin")])

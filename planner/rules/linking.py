@@ -61,6 +61,7 @@ from ..payloads import (
     ScimUserAfter,
     SetEmailEvidence,
 )
+from .address_takeover import takeover_items
 from .policy_entries import EntryUse
 from .examples import example_order, member_status, team_counts, unsafe_example
 from .scim_values import mixed_script_parts
@@ -415,6 +416,8 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
     hint_items, free_members, free_idp = hint_people(policy, directory, free_members, free_idp, graph.never)
     outcome.review_items.extend(hint_items)
     outcome.review_items.extend(link_items(linked, directory, freed | freed_for_moves))
+    outcome.review_items.extend(takeover_items([p.person for p in linked], directory,
+                                               policy.guests.action == "convert"))
     create_items, free_idp = settle_creates(free_idp, directory, freed)
     outcome.review_items.extend(create_items)
     people = [p.person for p in linked] + free_members + free_idp

@@ -41,7 +41,7 @@ sets it; docs/sandbox.md). Two steps use that state:
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_record
@@ -76,7 +76,7 @@ from .policy_entries import EntryUse
 from .unmatched import PROVISIONING_ADMIN, documents_note
 from ..directory import (
     Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_after, newest_update, previous_scim_for,
-    taken_as_provisioned,
+    taken_as_provisioned, time_between,
 )
 from ..sources.values import change_time, date_doubt
 
@@ -942,14 +942,8 @@ made a month before the first one was not in it, and is far likelier one made by
 def made_long_before(created: str | None, set_up_by: str | None) -> bool:
     """Whether ``created`` (a SCIM ``meta.created``, ISO 8601 UTC) is at least :data:`LONG_BEFORE_SET_UP` earlier
     than ``set_up_by`` (the first provisioned user's); False when either is unknown or unreadable."""
-    if not (created and set_up_by):
-        return False
-    try:
-        made = datetime.fromisoformat(created.replace("Z", "+00:00"))
-        first = datetime.fromisoformat(set_up_by.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return first - made >= LONG_BEFORE_SET_UP
+    gap = time_between(created, set_up_by)
+    return gap is not None and gap >= LONG_BEFORE_SET_UP
 
 
 def _provisioned_words(user: ScimUser, set_up_by: str | None, state: ScimState) -> str:

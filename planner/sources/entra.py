@@ -137,6 +137,17 @@ def is_ext_upn(upn: str) -> bool:
     return "#" in upn and "#EXT#" in upn.upper()
 
 
+def ext_upn_address(upn: str) -> str | None:
+    """The address a B2B guest UPN was made from (``carol.nguyen_northpartners.example#EXT#@acme.example`` ->
+    ``carol.nguyen@northpartners.example``: Entra writes the invited address's ``@`` as the last ``_`` of the
+    local part, docs/formats.md §3f), ``None`` for a UPN that is no guest's."""
+    if not is_ext_upn(upn):
+        return None
+    local = upn[:upn.upper().index("#EXT#")]
+    name, underscore, domain = local.rpartition("_")
+    return f"{name}@{domain}" if underscore and name and domain else None
+
+
 def deleted_user_upn(upn: str, object_id: str) -> str | None:
     """The old UPN of a soft-deleted Entra user's "tombstone" UPN, else ``None``.
 

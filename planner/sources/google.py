@@ -50,7 +50,7 @@ from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest, with_fetched_at
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
-    MISSING, as_id, as_text, json_bool, damaged_id_message, fast_email_key, is_excel_mangled,
+    MISSING, as_id, as_text, date_field, json_bool, damaged_id_message, fast_email_key, is_excel_mangled,
     missing_status_column, opt_text, string_field, timestamp_field, unreadable_status,
 )
 
@@ -198,7 +198,7 @@ def load_csv(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
 # --------------------------------------------------------------------------- Directory API JSON
 
 _USER_CORE = frozenset({"id", "primaryEmail", "name", "emails", "aliases", "nonEditableAliases",
-                        "suspended", "archived", "lastLoginTime", "kind", "etag"})
+                        "suspended", "archived", "lastLoginTime", "creationTime", "kind", "etag"})
 
 
 def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
@@ -229,6 +229,7 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
     login = timestamp_field(rec.get("lastLoginTime"), "lastLoginTime", ref, findings)
     if login:
         attributes["lastLogin"] = login
+    created = date_field(rec.get("creationTime"), "creationTime", ref, findings)
     return IdpUser(
         id=user_id or primary,
         user_name=primary,
@@ -241,6 +242,8 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
         status=word,
         attributes=attributes,
         source=ref,
+        created=created.value,
+        created_unreadable=created.unreadable,
     )
 
 
