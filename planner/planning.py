@@ -465,7 +465,8 @@ def fold_addresses(directory: Directory, people: tuple[Person, ...], graph: Iden
     link, create or email change sending the address waits for."""
     if not shared and not renames.pending:
         return {}
-    moved = duplicates.moved_onto([p for p in people if p.status in _LINKED], renames, directory)
+    moved = duplicates.moved_onto([p for p in people if p.status in _LINKED or p.status is PersonStatus.CREATE],
+                                  renames, directory)
     if renames.pending:
         outcome.uses.extend(duplicates.pending_uses(renames, moved, directory))
         renames = duplicates.with_pending(renames, moved, directory)

@@ -156,9 +156,28 @@ def test_a_primary_address_the_idp_gave_a_user_made_long_after_the_member_under_
         f"teams; {HOLD}")
     assert found.evidence.fields()["idpCreated"] == "2026-11-30T09:00:00Z"
     assert found.evidence.fields()["createdAt"] == "2021-05-20T08:00:00.000Z"
-    assert yaml.safe_load(found.resolution) == {"linking": {"overrides": [{"idp": "00u3", "member": "never"}]}}
+    snippet = yaml.safe_load(found.resolution)
+    assert snippet == {"linking": {"overrides": [{"idp": "00u3", "member": "never"}], "duplicates": {"m1": "rename"}}}
     link = plan(zed("2026-11-30T09:00:00Z"), DEACTIVATE + "linking:\n  overrides:\n    - {idp: 00u3, member: m1}\n")
     assert review_codes(link) == [] and ("scim.link_user", "scim.link_user:m1") in kinds(link)
+
+
+def test_another_person_at_a_recycled_address_frees_it_renaming_the_member_then_is_created():
+    settled = plan(zed("2026-11-30T09:00:00Z"), DEACTIVATE + "linking:\n  overrides:\n    - {idp: 00u3, member: never}\n"
+                   "  duplicates: {m1: rename}\n")
+    assert review_codes(settled) == []
+    assert kinds(settled) == sorted([("members.deactivate", "members.deactivate:m1"), ROOT_LINK,
+                                     ("members.set_email", "members.set_email:m1"),
+                                     ("scim.create_user", "scim.create_user:00u3")])
+    actions = {a.id: a for a in settled.actions}
+    assert actions["members.set_email:m1"].reason == (
+        "free the address 'greta@acme.example', which a user the plan creates sends as its userName (a "
+        "linking.overrides never kept them apart): Sigma links a SCIM user by email, so only one member may hold it "
+        "(linking.duplicates: rename)")
+    assert actions["members.set_email:m1"].after.email == "greta+dup-m1@acme.example"
+    assert actions["scim.create_user:00u3"].depends_on == ("members.set_email:m1",)
+    never_alone = plan(zed("2026-11-30T09:00:00Z"), DEACTIVATE + "linking:\n  overrides:\n    - {idp: 00u3, member: never}\n")
+    assert review_codes(never_alone) == [("linking.create_collides", True)]  # Sigma keeps one member per address
 
 
 def test_a_primary_address_renamed_without_dates_to_tell_is_linked_with_an_informational_item():
@@ -300,6 +319,20 @@ def test_okta_recycled_primary_address_is_held_not_linked(capsys, tmp_path):
         f"{GRETA}'s address 'greta.dunmore@acme.example' but the names are not one (member 'Greta Dunmore', IdP "
         "user 'Zed Quinn'); the IdP made 00ufaBfQcK29VwKggTJK 2026-11-30T09:00:00Z, 1319 days after Sigma made the "
         "member (2023-04-20T12:51:59.997Z): a new person given a leaver's address")
+    # the item's own snippet, pasted: Greta's member moves to an alias, Zed Quinn is created at the address
+    policy = yaml.safe_load((REPO / "policies" / "examples" / "okta.yaml").read_text(encoding="utf-8"))
+    fix = yaml.safe_load(item(p, "linking.recycled_address").resolution)["linking"]
+    policy["linking"]["overrides"] = policy["linking"].get("overrides", []) + fix["overrides"]
+    policy["linking"]["duplicates"] = {**policy["linking"].get("duplicates", {}), **fix["duplicates"]}
+    settled_policy = write(tmp_path / "settled.yaml", yaml.safe_dump(policy, sort_keys=False))
+    code, settled = plan_files(capsys, tmp_path, root / "okta", settled_policy, root / "sigma")
+    assert code == 0 and [r.id for r in settled.review_items if r.blocking] == []
+    assert {a.id for a in before.actions} - {a.id for a in settled.actions} == {f"scim.link_user:{GRETA}"}
+    assert {a.id for a in settled.actions} - {a.id for a in before.actions} == {
+        f"members.set_email:{GRETA}", f"members.deactivate:{GRETA}", "scim.create_user:00ufaBfQcK29VwKggTJK",
+        f"teams.remove_member:e5cd73fd-a310-46b1-8740-b7e718874ef3:{GRETA}"}
+    create = next(a for a in settled.actions if a.id == "scim.create_user:00ufaBfQcK29VwKggTJK")
+    assert create.depends_on == (f"members.set_email:{GRETA}",)
 
 
 DAN = "Dn7OBrienDn7OBrienDn7OBrienDn"  # o'brien@example.com, Dan O'Brien, made 2023-10-01

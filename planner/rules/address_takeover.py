@@ -26,9 +26,10 @@ is no proof of the person in two cases an identity admin meets every week (teste
   member) raises nothing.
 
 A blocking item names both people, the address, both names (and for a recycled address both dates),
-and the two settlements as policy: ``linking.overrides`` linking them (the same person), or ``never``
-for the IdP user (another person: the member follows ``unmatched`` and the IdP user is created, or, at
-a recycled address Sigma keeps for the member, held by ``linking.create_collides``). The item's subject
+and the two settlements as policy: ``never`` for the IdP user (another person: the member follows
+``unmatched`` and the IdP user is created; at a recycled address, which Sigma keeps for the member, with
+``linking.duplicates: {<memberId>: rename}`` moving the member to an alias first,
+:func:`planner.rules.duplicates.moved_onto`), or ``linking.overrides`` linking them (the same person). The item's subject
 names the member and the IdP user, so :func:`planner.planning.hold_questioned` holds them (no link, no
 create, no deactivation of either) until the policy decides. Links by ``linking.overrides`` (a reviewer
 decided), by Sigma's SCIM state (``scim.reused_address`` asks its own question) and by an attribute key
@@ -165,11 +166,11 @@ def takeover_items(people: Iterable[Person], directory: Directory, converts: boo
 
 
 def _takeover_review(code: str, person: Person, directory: Directory, message: str, blocking: bool, other: str,
-                     **evidence) -> ReviewItem:
+                     freeing: dict, **evidence) -> ReviewItem:
     """The item ``code`` about ``person`` (id ``<code>:<memberId>``, subject both ids, so
     :func:`planner.planning.hold_questioned` holds both while it is blocking), rule the match key that linked them,
     evidence ``linkedBy``, ``sigmaEmail``, ``idpUserName``, ``differences`` and ``evidence``, and the two
-    settlements (:func:`_settlements`, ``other``)."""
+    settlements (:func:`_settlements`, ``other``, ``freeing``)."""
     member, user, key = person.member, person.idp_user, person.link.key
     sent = directory.scim_user_names[person.idp_id]
     return make_review(
@@ -179,17 +180,17 @@ def _takeover_review(code: str, person: Person, directory: Directory, message: s
         rule=f"linking.match_keys.{key}",
         evidence=ItemEvidence(linked_by=key, sigma_email=member.email, idp_user_name=sent,
                               differences=name_differences(member, user), **evidence),
-        resolution=_settlements(person, directory, other),
+        resolution=_settlements(person, directory, other, freeing),
     )
 
 
-def _settlements(person: Person, directory: Directory, other: str) -> str:
-    """The two policy snippets: link them (``linking.overrides``), or ``never`` for the IdP user (``other``:
-    what then happens)."""
+def _settlements(person: Person, directory: Directory, other: str, freeing: dict) -> str:
+    """The two policy snippets: ``never`` for the IdP user, with the ``linking`` entries ``freeing`` the member's
+    address for its create (``other``: what then happens), or link them (``linking.overrides``)."""
     mid, iid = person.member_id, person.idp_id
     user_name = directory.scim_user_names[iid]
     return yaml_snippet(
-        {"linking": {"overrides": [{"idp": iid, "member": NEVER}]}},
+        {"linking": {"overrides": [{"idp": iid, "member": NEVER}], **freeing}},
         {"linking": {"overrides": [{"idp": iid, "member": mid}]}},
         notes=[f"another person: never link IdP user {iid} ({user_name}); {other}; "
                f"or the same person: link them (the member's account, documents and teams become {user_name}'s):"])
@@ -207,7 +208,7 @@ def secondary_address_item(person: Person, directory: Directory) -> ReviewItem:
                f"mailbox, so the link would give {sent} the member's account, documents and teams; neither is "
                "linked, created nor deactivated until the policy decides")
     return _takeover_review("linking.secondary_address", person, directory, message, True,
-                            f"member {mid} then follows `unmatched` and {sent} is created", address=link.idp_value)
+                            f"member {mid} then follows `unmatched` and {sent} is created", {}, address=link.idp_value)
 
 
 def recycled_address_item(person: Person, directory: Directory, gap: timedelta | None, *,
@@ -232,7 +233,8 @@ def recycled_address_item(person: Person, directory: Directory, gap: timedelta |
     else:
         message = (f"{head}: linked, sending the IdP's name (a rename in the IdP is common); if {sent} is another "
                    "person than the member, settle it in the policy before applying")
-    other = (f"member {mid} then follows `unmatched`, and Sigma keeps its address, so {sent} is not created "
-             "(linking.create_collides) until the IdP sends another userName for them")
+    other = (f"member {mid}'s address is freed first (linking.duplicates: rename, an alias; Sigma keeps one member "
+             f"per address), then it follows `unmatched` and {sent} is created")
     return _takeover_review("linking.recycled_address", person, directory, message, blocking, other,
-                            created_at=member.created_at or UNSET, idp_created=user.created)
+                            {"duplicates": {mid: "rename"}}, created_at=member.created_at or UNSET,
+                            idp_created=user.created)

@@ -163,7 +163,9 @@ class Renames:
     nothing, the informational ``policy.unused_entry``; blocking for ``deactivate``). ``pending``: memberId ->
     ``(entry key, decision)`` of the entries naming a member whose address no other member has but an IdP user
     sends as its userName: they settle a ``user_name_guard.email_taken`` (another member's email moves onto that
-    address, ``update_sigma_email``) and their use is known after linking (:func:`pending_uses`)."""
+    address, ``update_sigma_email``) or free it for the create of that IdP user (a recycled address whose IdP user a
+    ``never`` override keeps from the member, :mod:`.address_takeover`), and their use is known after linking
+    (:func:`pending_uses`)."""
 
     decisions: Mapping[str, str] = field(default_factory=dict)
     uses: tuple[EntryUse, ...] = ()
@@ -212,15 +214,21 @@ def unused_rename(ref: str, member: SigmaMember) -> EntryUse:
 
 
 def moved_onto(people: Iterable[Person], renames: Renames, directory: Directory) -> dict[str, tuple[str, ...]]:
-    """The addresses of :attr:`Renames.pending` members another member's email moves onto (``people``: the linked;
-    the userName guard's ``update_sigma_email``): ``{email key: sorted memberIds}``, the holders and the members
-    moving there, an address :func:`address_use` treats as shared (its holders renamed first)."""
+    """The addresses of :attr:`Renames.pending` members another member's email moves onto, or a user to create
+    sends (``people``: the linked, whose userName guard says ``update_sigma_email``, and the users to create: a
+    recycled address a ``never`` override gave back to the IdP user, :mod:`.address_takeover`):
+    ``{email key: sorted memberIds}``, the holders and the members moving there, an address :func:`address_use`
+    treats as shared (its holders renamed first)."""
     pending_keys = {member_key(directory.members[mid]): mid for mid in renames.pending}
     out: dict[str, set[str]] = {}
     for person in people:
         key = person.user_name_key
-        if person.guard == "update_sigma_email" and key in pending_keys and person.member_id != pending_keys[key]:
-            out.setdefault(key, set(directory.member_ids_by_email_key.get(key, ()))).add(person.member_id)
+        if key not in pending_keys or person.member_id == pending_keys[key]:
+            continue
+        if person.guard == "update_sigma_email" or person.member is None:
+            moving = out.setdefault(key, set(directory.member_ids_by_email_key.get(key, ())))
+            if person.member is not None:
+                moving.add(person.member_id)
     return {key: tuple(sorted(mids)) for key, mids in out.items()}
 
 
@@ -371,8 +379,12 @@ def rename_action(member: SigmaMember, use: AddressUse, how: str, alias: str) ->
     mid = member.member_id
     others = [h for h in use.holders if h != mid]
     have = [h for h in others if h not in use.incoming]
-    why = (f"which member(s) {', '.join(have)} also have" if have else
-           f"onto which the email of member(s) {', '.join(use.incoming)} moves (user_name_guard: update_sigma_email)")
+    if have:
+        why = f"which member(s) {', '.join(have)} also have"
+    elif use.incoming:
+        why = f"onto which the email of member(s) {', '.join(use.incoming)} moves (user_name_guard: update_sigma_email)"
+    else:  # moved_onto: a user to create sends it
+        why = "which a user the plan creates sends as its userName (a linking.overrides never kept them apart)"
     return make_action(
         ActionKind.MEMBERS_SET_EMAIL,
         mid,

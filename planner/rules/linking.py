@@ -387,7 +387,8 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
     ``linking.duplicate_email`` item covers them). ``freed``: members whose address ``linking.duplicates``
     frees (:mod:`.duplicates`); a create or an email change onto their address does not collide with them.
     ``freed_for_moves``: members ``linking.duplicates`` renames although no other member shares their address
-    (:attr:`.duplicates.Renames.pending`): freed for an email change onto it (``update_sigma_email``) alone.
+    (:attr:`.duplicates.Renames.pending`): freed for an email change onto it (``update_sigma_email``) and for a
+    create sending it (a recycled address, :mod:`.address_takeover`) alone.
     ``held_idp_users``: IdP users in a blocking item of another family (IdP users sharing an address,
     :func:`.duplicates.idp_collisions`; a row a spreadsheet rewrote, :func:`.inputs.spreadsheet_holds`): they,
     and the members they link to, are held. ``held_members``: members another family's blocking item holds
@@ -418,7 +419,7 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
     outcome.review_items.extend(link_items(linked, directory, freed | freed_for_moves))
     outcome.review_items.extend(takeover_items([p.person for p in linked], directory,
                                                policy.guests.action == "convert"))
-    create_items, free_idp = settle_creates(free_idp, directory, freed)
+    create_items, free_idp = settle_creates(free_idp, directory, freed | freed_for_moves)
     outcome.review_items.extend(create_items)
     people = [p.person for p in linked] + free_members + free_idp
     outcome.review_items.extend(plus_variant_items(people, directory, linked_members))
