@@ -610,8 +610,8 @@ def sandbox_group() -> None:
                    "(default: the first active Admin member).")
 @click.option("--scim-admin", metavar="EMAIL",
               help="Email of the active Admin member who set SCIM up and holds the SCIM token (it dies when they "
-                   "are archived or inactive; SCIM deactivations hand documents to them); give the policy's "
-                   "organization.scim_setup_admin (default: the first active Admin member).")
+                   "are archived, inactive or no longer Admin; SCIM deactivations hand documents to them); give "
+                   "the policy's organization.scim_setup_admin (default: the first active Admin member).")
 @click.option("--token-lifetime", type=click.IntRange(1), default=3600, show_default=True,
               help="REST access-token lifetime, seconds.")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=":memory:",

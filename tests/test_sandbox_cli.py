@@ -123,7 +123,7 @@ def test_serve_with_a_scim_admin_gives_the_scim_token_to_that_admin_and_it_dies_
         "--scim-admin", "Priya.Raman@acme.example")
     try:
         assert ("  SCIM token's admin:  IdQgzZz22upwrg72mX8PcOW4BlQ16 (priya.raman@acme.example)  (set SCIM up; "
-                "the token dies when they are archived or inactive; --scim-admin EMAIL)") in lines
+                "the token dies when they are archived, inactive or no longer Admin; --scim-admin EMAIL)") in lines
         base_url = lines[1].split()[3]
         token = httpx2.post(f"{base_url}/v2/auth/token", data={
             "grant_type": "client_credentials", "client_id": "cid", "client_secret": "csecret"}).json()
@@ -138,7 +138,7 @@ def test_serve_with_a_scim_admin_gives_the_scim_token_to_that_admin_and_it_dies_
         assert priya.status_code == 200
         refused = httpx2.get(users, headers=scim)
         assert refused.status_code == 401
-        assert refused.json()["detail"] == "The admin who set up SCIM is no longer active; the token is revoked"
+        assert refused.json()["detail"] == "The admin who set up SCIM is no longer an active Admin; the token is revoked"
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=20)
@@ -149,7 +149,7 @@ def test_serve_names_the_default_scim_admin_in_the_banner(repo):
     process, lines = _serve_until_banner(repo, "--seed", str(SANDBOX_SEED_DIR))
     try:
         assert ("  SCIM token's admin:  Ad4AdminAd4AdminAd4AdminAd4Ad (ada.admin@example.com)  (set SCIM up; "
-                "the token dies when they are archived or inactive; --scim-admin EMAIL)") in lines
+                "the token dies when they are archived, inactive or no longer Admin; --scim-admin EMAIL)") in lines
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=20)
@@ -165,7 +165,7 @@ def test_serve_with_a_scim_admin_who_is_no_active_admin_is_one_line_error(repo):
     assert result.returncode == 1
     assert result.stderr == ("sigma-migrate: error: --scim-admin ben.builder@example.com: no active internal member "
                              "of the seed with the Admin account type has this email; SCIM is set up by an Admin, "
-                             "and its token dies when they are archived or inactive (docs/sigma-api.md §5.1)\n")
+                             "and its token dies when they are archived, inactive or no longer Admin (docs/sigma-api.md §5.1)\n")
 
 
 @pytest.mark.parametrize("command, stopped", [

@@ -100,9 +100,10 @@ def test_page_cap_limits_pages_but_paging_still_reaches_everyone(sandbox, api):
 def test_page_cap_applies_to_scim_lists(sandbox):
     headers = sandbox.scim_headers()
     for email in ("ada.admin@example.com", "cleo.viewer@example.com", "o'brien@example.com"):
+        user_type = {"userType": "Admin"} if email.startswith("ada.") else {}  # Ada holds the SCIM token: stays Admin
         httpx2.post(f"{sandbox.scim_base_url}/Users", headers=headers, json={
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": email,
-            "name": {"givenName": "G", "familyName": "F"}})
+            "name": {"givenName": "G", "familyName": "F"}, **user_type}).raise_for_status()
     sandbox.faults.set(page_cap=2)
     page = httpx2.get(f"{sandbox.scim_base_url}/Users", headers=headers, params={"count": 50}).json()
     assert (page["totalResults"], len(page["Resources"])) == (8, 2)  # the 8 members SCIM lists (not the guest)

@@ -329,10 +329,19 @@ def test_scim_needs_the_scim_token(sandbox):
 
 
 def test_scim_token_dies_with_the_admin_who_set_it_up(sandbox_factory):
-    sandbox = sandbox_factory(scim_owner_id=CLEO)
-    sandbox.state.update_member(CLEO, {"isArchived": True, "newOwnerId": ADA}, actor=None)
-    r = httpx2.get(f"{sandbox.scim_base_url}/Users", headers=sandbox.scim_headers())
-    assert r.status_code == 401
+    """docs/sigma-api.md §5.1: the token dies when its admin is deactivated or changes account type (was: only
+    archived or inactive; a downgraded admin's token went on working, tester12 finding 6)."""
+    sandbox = sandbox_factory(scim_owner_id=ADA)
+    users = f"{sandbox.scim_base_url}/Users?count=1"
+    assert httpx2.get(users, headers=sandbox.scim_headers()).status_code == 200
+    sandbox.state.update_member(ADA, {"memberType": "Build"}, actor=None)
+    refused = httpx2.get(users, headers=sandbox.scim_headers())
+    assert (refused.status_code, refused.json()["detail"]) == (
+        401, "The admin who set up SCIM is no longer an active Admin; the token is revoked")
+    sandbox.state.update_member(ADA, {"memberType": "Admin"}, actor=None)
+    assert httpx2.get(users, headers=sandbox.scim_headers()).status_code == 200
+    sandbox.state.update_member(ADA, {"isArchived": True, "newOwnerId": BEN}, actor=None)
+    assert httpx2.get(users, headers=sandbox.scim_headers()).status_code == 401
 
 
 # --------------------------------------------------------------------------- paging (tester8 finding 25)

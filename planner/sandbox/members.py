@@ -296,3 +296,14 @@ class Members(Store):
         with self.lock:
             row = self._member_row(member_id)
             return bool(row) and not (row["is_archived"] or row["is_inactive"])
+
+    def holds_scim_token(self, member_id: str | None) -> bool:
+        """True when the member can still hold the SCIM token they set up: active and of the Admin account
+        type (any case). Sigma ties the token to that admin: deactivated, unassigned or of another account
+        type, the IdP's pushes fail (docs/sigma-api.md §5.1)."""
+        if member_id is None:
+            return False
+        with self.lock:
+            row = self._member_row(member_id)
+            return bool(row) and not (row["is_archived"] or row["is_inactive"]) and (
+                str(row["member_type"]).casefold() == "admin")

@@ -146,10 +146,12 @@ class SigmaScimApplication(WSGIApplication):
         self.token = token
 
     def check_auth(self, request: ScimRequest) -> None:
-        """401 unless ``Authorization: Bearer <SCIM token>`` and the SCIM admin is active."""
+        """401 unless ``Authorization: Bearer <SCIM token>`` and the SCIM admin still holds it: active, of the
+        Admin account type (:meth:`~planner.sandbox.members.Members.holds_scim_token`, docs/sigma-api.md §5.1)."""
         scheme, _, token = (request.header("Authorization") or "").partition(" ")
         if scheme.lower() != "bearer" or token.strip() != self.token():
             raise UnauthorizedException(detail="Token missing or malformed")
         owner = self.state.scim_owner_id
-        if owner is not None and not self.state.is_active_member(owner):
-            raise UnauthorizedException(detail="The admin who set up SCIM is no longer active; the token is revoked")
+        if owner is not None and not self.state.holds_scim_token(owner):
+            raise UnauthorizedException(detail="The admin who set up SCIM is no longer an active Admin; the token is "
+                                               "revoked")

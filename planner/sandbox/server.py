@@ -62,7 +62,7 @@ class SandboxServer:
     :param scim_admin: the email of the admin who set SCIM up and holds the SCIM token, instead of
         ``scim_owner_id``: an active internal member of the seed with the Admin account type (letter
         case aside; docs/sigma-api.md §5.1: setting SCIM up needs Admin), else
-        :class:`~planner.errors.UserError`. The token dies when they are archived or inactive, and
+        :class:`~planner.errors.UserError`. The token dies when they are archived, inactive or no longer Admin, and
         SCIM deactivations hand documents to them: give the member a plan's
         ``organization.scim_setup_admin`` names to rehearse what the plan says.
     :param db_path: SQLite file for the state (default in memory).
@@ -140,7 +140,7 @@ class SandboxServer:
         if option == "--scim-admin":
             raise UserError(f"--scim-admin {email}: no active internal member of the seed with the Admin account "
                             "type has this email; SCIM is set up by an Admin, and its token dies when they are "
-                            "archived or inactive (docs/sigma-api.md §5.1)")
+                            "archived, inactive or no longer Admin (docs/sigma-api.md §5.1)")
         raise UserError(f"{option} {email}: no active internal member of the seed has this email; "
                         "the REST credentials need an active member to belong to (docs/sigma-api.md §1.2)")
 
@@ -272,7 +272,7 @@ def banner(server: SandboxServer) -> list[str]:
         f"  SIGMA_SCIM_TOKEN={server.scim_token}",
         f"  credentials' owner:  {credential_owner_label(server)}  (GET /v2/whoami; --credential-owner EMAIL)",
         f"  SCIM token's admin:  {member_label(server, server.state.scim_owner_id)}  "
-        "(set SCIM up; the token dies when they are archived or inactive; --scim-admin EMAIL)",
+        "(set SCIM up; the token dies when they are archived, inactive or no longer Admin; --scim-admin EMAIL)",
         f"  state: {counts['members']} members ({counts['archived']} archived, {counts['inactive']} inactive), "
         f"{counts['teams']} teams, {counts['team_members']} team memberships",
         f"  faults: {server.faults.stats()['faults']}",
