@@ -557,6 +557,9 @@ def undo_command(journal_file: str, out: str, plan_file: str | None, rest_base_u
     if options is None:
         click.echo("Not compared with Sigma now (no target: pass --rest-base-url and --scim-base-url): "
                    "apply refuses it as stale if an object changed since the apply")
+    for item in undo.review_items:
+        if item.code == "undo.scim_token":  # what it could not do without SCIM, before the rest
+            click.echo(printable(item.message))
     for item in undo.review_items[:20]:
         click.echo(printable(f"  {item.message}"))
     if len(undo.review_items) > 20:

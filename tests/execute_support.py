@@ -202,6 +202,29 @@ def make_plan(actions: Iterable[Action], export: SigmaExport | None = None, **fi
     return bare_plan(**defaults)
 
 
+def approved_sample_plan(path: Path, idp: Path, policy: Path) -> Path:
+    """The bundled sample's Sigma export and ``idp`` planned with ``policy``, written to ``path`` and approved
+    by Ada Admin (for a module-scoped fixture; each test takes its own copy, :func:`copy_approved`)."""
+    from planner.execute.approve import approve
+    from planner.planning import plan_from_paths
+
+    from .sandbox_fixture import ACME_SIGMA_DIR
+
+    plan, _ = plan_from_paths(str(ACME_SIGMA_DIR), [str(idp)], str(policy))
+    write_plan(plan, path)
+    approve(path, "Ada Admin")
+    return path
+
+
+def copy_approved(plan_path: Path, folder: Path) -> Path:
+    """The approved plan at ``plan_path`` (and its approval) copied into ``folder`` (made if missing): a folder
+    of its own, with no journal of another test; returns the copy's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in (plan_path.name, f"{plan_path.name}.approval"):
+        (folder / name).write_bytes((plan_path.parent / name).read_bytes())
+    return folder / plan_path.name
+
+
 def write_test_plan(folder: Path, actions: Iterable[Action] | None = None, **fields: Any) -> Path:
     path = folder / "plan.json"
     write_plan(make_plan(actions if actions is not None else small_plan_actions(), **fields), path)

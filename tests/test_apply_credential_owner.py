@@ -26,12 +26,13 @@ from planner.execute.errors import ApiError
 from planner.execute.rest_client import whoami_record
 from planner.model import ActionKind
 from planner.planfile import read_plan, write_plan
-from planner.planning import plan_from_paths
 from planner.rules.guards import owner_losses
 from planner.sandbox.server import SandboxServer, banner
 
 from .conftest import run_cli
-from .execute_support import act, counting_sandbox, link, options_for, sandbox_env, write_test_plan
+from .execute_support import (
+    act, approved_sample_plan, copy_approved, counting_sandbox, link, options_for, sandbox_env, write_test_plan,
+)
 from .sandbox_fixture import ACME_SIGMA_DIR, SAMPLE_CREDENTIAL_OWNER
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,11 +62,7 @@ def env(monkeypatch):
 @pytest.fixture(scope="module")
 def sample_plan(tmp_path_factory):
     """The bundled sample planned with the demo policy (organization.api_credential_owner: marcus), approved."""
-    path = tmp_path_factory.mktemp("owner") / "plan.json"
-    plan, _ = plan_from_paths(str(SIGMA), [str(OKTA)], str(POLICY))
-    write_plan(plan, path)
-    approve(path, "Ada Admin")
-    return path
+    return approved_sample_plan(tmp_path_factory.mktemp("owner") / "plan.json", OKTA, POLICY)
 
 
 def _members(server):
@@ -73,18 +70,10 @@ def _members(server):
     return server.state.list_members(include_archived=True, include_inactive=True)[0]
 
 
-def _copy(plan_path: Path, folder: Path) -> Path:
-    """The approved plan in a folder of its own (no journal of another test)."""
-    folder.mkdir()
-    for name in ("plan.json", "plan.json.approval"):
-        (folder / name).write_bytes((plan_path.parent / name).read_bytes())
-    return folder / "plan.json"
-
-
 @pytest.mark.parametrize("owner, email", [(TOMASZ, "tomasz.nowak@acme.example"), (HELEN, "helen.ortiz@acme.example")])
 def test_credentials_of_another_member_than_the_plans_owner_are_refused_before_the_first_write(
         tmp_path, capsys, env, sample_plan, owner, email):
-    path = _copy(sample_plan, tmp_path / "p")
+    path = copy_approved(sample_plan, tmp_path / "p")
     server, counter = counting_sandbox(SIGMA, credential_owner=email.upper())  # a colleague made the credentials
     env(server)
     before = _members(server)
@@ -106,7 +95,7 @@ def test_credentials_of_another_member_than_the_plans_owner_are_refused_before_t
 
 
 def test_credentials_of_the_plans_owner_apply_the_plan(tmp_path, sample_plan):
-    path = _copy(sample_plan, tmp_path / "p")
+    path = copy_approved(sample_plan, tmp_path / "p")
     server, counter = counting_sandbox(SIGMA)  # the shared fixture rule: the sample policies' owner
     try:
         assert server.state.credential_owner_id == MARCUS

@@ -45,6 +45,11 @@ Sigma, and before any file is written unless said otherwise):
    ``--resume`` for what a later try may do (exit 3), a new plan for what Sigma refused for good (a
    final 4xx, :func:`planner.execute.retry.is_final_refusal`), exit 5 when nothing else is left.
 
+The actions that may revoke the SCIM token (an admin deactivated or of another account type,
+:mod:`planner.execute.scim_token`) run after every other action of the run; when SCIM then refuses the token,
+the run stops at the first sign and names the cause (:class:`RevokedToken`, status ``stopped``, no
+verification); a later apply's preflight names it from the journal (:func:`token_revocation`).
+
 Ctrl-C (or SIGTERM, alike: :mod:`planner.execute.signals`) lets the actions in flight finish
 (each is journaled; a second one ends the process at once, leaving them ``running``), then raises
 :class:`ApplyInterrupted` (exit 130) saying to continue with ``--resume`` and the run's own
@@ -77,6 +82,7 @@ import networkx as nx
 from .. import __version__
 from ..httpio import DEFAULT_DEADLINE
 from ..model import Action, ActionKind, Plan
+from ..errors import UserError
 from ..output import write_record
 from ..planfile import plan_policy, read_plan
 from ..rules.organization import NO_ORGANIZATION_ID
@@ -105,6 +111,7 @@ from .journal import (
     apply_lock,
     journal_path,
     read_journal,
+    read_journal_file,
     utc_now,
 )
 from .progress import subject_of
@@ -122,9 +129,11 @@ from .runner import (
     reset_unfinished,
     retry_listener,
     run_actions,
+    sent_last,
     unfinished,
 )
 from .scim_client import SCIM_MEDIA_TYPE, SigmaScimClient
+from .scim_token import TokenRisk, done_risks, revocation, revoked_token_line, token_risks
 from .stale import (
     BULK_MEMBER_READS,
     check_stale,
@@ -324,13 +333,19 @@ class ApplyReport:
     """The ``--only`` / ``--limit`` words of this run (:func:`planner.execute.resume.selection_words`)."""
     left: WhatIsLeft = field(default_factory=WhatIsLeft)
     """The actions of the selection not done after the run, by what settles them."""
+    token_revoked: bool = False
+    """SCIM refused the token after this run deactivated an admin or changed their account type
+    (:mod:`planner.execute.scim_token`): ``stop_reason`` names them; nothing more was sent, nothing verified."""
 
     @property
     def next_step(self) -> str | None:
         """What comes after the run: ``None`` (converged, nothing of the plan left), ``apply_rest`` (a wave
         converged and ``plan_left`` actions of the plan are not applied yet: apply the rest or the next wave,
         :func:`wave_left_line`), ``verify`` (unverified: ``sigma-migrate verify`` later), ``plan_again``
-        (:attr:`WhatIsLeft.plan_again_only`), else ``resume``."""
+        (:attr:`WhatIsLeft.plan_again_only`), ``scim_token`` (:attr:`token_revoked`: the SCIM token first), else
+        ``resume``."""
+        if self.token_revoked:
+            return "scim_token"
         if self.status == "converged":
             return "apply_rest" if self.plan_left else None
         if self.status == "unverified":
@@ -516,6 +531,8 @@ def next_step_lines(report: "ApplyReport") -> list[str]:
     (tester9 finding F2), the :func:`plan_again_line` when Sigma refused actions for good, and
     ``Continue with: sigma-migrate apply plan.json --resume`` when something a ``--resume`` may do is
     left (:class:`WhatIsLeft`), saying it runs only those when refused ones are left too."""
+    if report.token_revoked:
+        return [token_revoked_next_line(report)]
     if report.status in ("converged", "unverified"):
         return [wave_left_line(report)] if report.plan_left else []
     left = report.left
@@ -525,6 +542,23 @@ def next_step_lines(report: "ApplyReport") -> list[str]:
                 if left.refused else "")
         lines.append(f"Continue with: {resume_command(report.plan_path, report.selection)}{rest}")
     return lines
+
+
+def token_revoked_next_line(report: "ApplyReport") -> str:
+    """What a run stopped by a revoked SCIM token (:attr:`ApplyReport.token_revoked`) says last, the two ways on:
+    a new token of the admin the policy names lets this plan go on (``--resume`` sends the actions left, or
+    ``verify`` checks the run when none is left); reactivating the admin who held the token undoes one of its
+    actions, so only a new plan naming them goes on: ``Next: with a new SIGMA_SCIM_TOKEN of the admin
+    organization.scim_setup_admin names, `sigma-migrate apply plan.json --resume` sends the 3 action(s) left;
+    if you reactivate the admin who held it instead, name them in organization.scim_setup_admin and plan again
+    (`sigma-migrate plan ... --applied plan.json`)``."""
+    plan = shlex.quote(report.plan_path)
+    left = report.counts.get("failed", 0) + report.counts.get("skipped", 0) + report.counts.get("pending", 0)
+    go_on = (f"`{resume_command(report.plan_path, report.selection)}` sends the {left} action(s) left" if left
+             else f"`sigma-migrate verify {plan}` checks what this run wrote")
+    return (f"Next: with a new {ENV_SCIM_TOKEN} of the admin organization.scim_setup_admin names, {go_on}; if you "
+            "reactivate the admin who held it instead, name them in organization.scim_setup_admin and plan again "
+            f"(`sigma-migrate plan ... --applied {plan}`)")
 
 
 # --------------------------------------------------------------------------- summary
@@ -630,7 +664,8 @@ def _close(clients: Clients) -> None:
             c.close()
 
 
-def preflight(clients: Clients, redactor: Redactor) -> None:
+def preflight(clients: Clients, redactor: Redactor,
+              revoked: Callable[[str], str | None] = lambda refusal: None) -> None:
     """Before the first write, prove the credentials of every API the plan uses (reads only).
 
     REST: mint a token and read one member (:meth:`SigmaRestClient.check_access`); SCIM: an
@@ -639,8 +674,10 @@ def preflight(clients: Clients, redactor: Redactor) -> None:
     action, after REST writes were made: a half-applied change.
 
     Raises :class:`TargetError` naming the environment variable(s) when the credentials are
-    refused (401/403, a refused token request), :class:`ApplyRefused` when the API cannot be
-    read at all (wrong base URL, network); one line each, nothing written.
+    refused (401/403, a refused token request), or, for a SCIM token refused after the plan's own writes
+    revoked it, ``revoked(refusal)``'s line (:func:`planner.execute.scim_token.revocation`; ``None``: not so);
+    :class:`ApplyRefused` when the API cannot be read at all (wrong base URL, network); one line each,
+    nothing written.
     """
     checks = []
     if clients.rest is not None:
@@ -654,6 +691,9 @@ def preflight(clients: Clients, redactor: Redactor) -> None:
             message = exc.message.split("; check ")[0]  # the token refusal names the variables already
             detail = redactor(f"{exc.method} {exc.path}: {exc.status if exc.status is not None else 'network error'}"
                               f"{' ' + exc.code if exc.code else ''}: {message}")
+            cause = revoked(f"{api} {detail}") if isinstance(exc, AuthError) and api == "SCIM" else None
+            if cause:
+                raise TargetError(f"{cause}; nothing was written") from None
             if isinstance(exc, AuthError) or exc.status == 403:
                 raise TargetError(
                     f"{variables} refused by the {api} API at {client.base_url} ({detail}); "
@@ -963,7 +1003,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve, targets=targets,
                                        wave=wave):
             echo(line)
-        preflight(clients, redactor)
+        preflight(clients, redactor, token_revocation(plan, plan_path, journal, undone_plan_journal))
         assert clients.rest is not None  # required_targets: REST is always needed
         whoami = check_organization(plan, plan_path, clients.rest, redactor)
         check_credential_owner(plan, plan_path, whoami, clients.rest, echo)
@@ -1034,15 +1074,27 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         first_attempts = frozenset(aid for aid, r in journal.rows().items() if r.attempts == 0)
         executor = Executor(clients, all_actions, first_attempts, retries=lambda: counter.count,
                             interrupted=interrupted)
+        risks = token_risks(plan, actions)
+        revoked = RevokedToken(plan, risks, journal, redactor)
         results = run_actions(actions, executor, journal, options=run_options, progress=progress,
                               redactor=redactor, retry_counter=counter,
-                              exclusive=lambda action: handler_for(action).exclusive(action))
+                              exclusive=lambda action: handler_for(action).exclusive(action),
+                              last=lambda action: action.id in risks, auth_reason=revoked.reason)
         stop_reason = next(
             (r.error[len("not started: "):] for r in results.values()
              if r.state == "skipped" and r.error and r.error.startswith("not started: ")),
             None,
         )
-        finished = RunFinished(run_id, mode, started_at, t0, results, stop_reason)  # Ctrl-C from here on: see below
+        stop_reason = revoked.after_run(clients, results) or stop_reason
+        finished = RunFinished(run_id, mode, started_at, t0, results, stop_reason,
+                               token_revoked=revoked.line is not None)  # Ctrl-C from here on: see below
+        if revoked.line is not None:  # SCIM refuses the token: nothing to verify SCIM with, say why instead
+            journal.record_stop(revoked.line)
+            report = _finish_run(plan_path, plan, approval, actions, wave, journal, finished, None)
+            journal.close()
+            journal = None
+            write_results(plan, report, redactor, html=options.write_html)
+            return report
         signals.verifying()
         checked = verified_actions(mode, actions, results)
         echo(verifying_line(plan_path, len(checked), len(actions)))
@@ -1089,6 +1141,75 @@ class RunFinished:
     t0: float
     results: dict[str, ActionResult]
     stop_reason: str | None
+    token_revoked: bool = False
+    """The SCIM token was revoked by the run's own writes (:class:`RevokedToken`): not verified."""
+
+
+def token_revocation(plan: Plan, plan_path: Path, journal: Journal | None,
+                     undone_plan_journal: Path | None) -> Callable[[str], str | None]:
+    """What names a SCIM token refused at apply's preflight (:func:`planner.execute.scim_token.revocation`): an
+    earlier run of this plan (its ``journal``) deactivated an admin or changed their account type; for an undo
+    plan, the apply it reverses did (``undone_plan_journal``, beside the plan it applied), and the line adds how
+    to undo what REST can without SCIM."""
+    if undone_plan_journal is None:
+        return revocation(plan, journal.rows() if journal is not None else {}, str(journal_path(plan_path)))
+    undone_path = undone_plan_journal.with_name(undone_plan_journal.name.removesuffix(".journal.sqlite"))
+    try:
+        undone = read_plan(undone_path, with_policy=True)
+    except UserError:
+        return lambda refusal: None
+    named = revocation(undone, read_journal_file(undone_plan_journal)[2], str(undone_plan_journal))
+
+    def line(refusal: str) -> str | None:
+        cause = named(refusal)
+        return cause and (f"{cause}; this undo plan needs SCIM too: that undo with --rest-base-url and "
+                          "--scim-base-url keeps what REST can reverse")
+
+    return line
+
+
+class RevokedToken:
+    """Whether SCIM refuses the token because this run deactivated an admin or changed their account type
+    (:mod:`planner.execute.scim_token`, docs/sigma-api.md §5.1; tester12 finding 6), found at the first
+    sign: a SCIM action refused 401 during the run (:meth:`reason`, the runner's ``auth_reason``: the run
+    stops, its skipped actions journaled with the line), or, the run done, one authenticated SCIM read
+    (:meth:`after_run`) when it wrote such a change. :attr:`line`: the :func:`revoked_token_line`, ``None``
+    while SCIM takes the token."""
+
+    def __init__(self, plan: Plan, risks: Mapping[str, TokenRisk], journal: Journal, redactor: Redactor) -> None:
+        self.plan, self.risks, self.journal, self.redactor = plan, risks, journal, redactor
+        self.line: str | None = None
+
+    def _line(self, refusal: str, rows: Mapping[str, JournalRow]) -> str | None:
+        suspects = done_risks(self.risks, rows)
+        if suspects:
+            self.line = revoked_token_line(self.redactor(refusal), suspects, self.plan, str(self.journal.path),
+                                           "this run")
+        return self.line
+
+    def reason(self, exc: AuthError) -> str | None:
+        """The stop reason of a run whose SCIM request ``exc`` was refused 401 after a written risk; ``None``
+        for another refusal (``authentication refused: ...``)."""
+        if exc.api != "scim" or not self.risks or self.line is not None:
+            return self.line
+        return self._line(str(exc), self.journal.rows())
+
+    def after_run(self, clients: Clients, results: Mapping[str, ActionResult]) -> str | None:
+        """The line when this run wrote a risk and SCIM now refuses the token (``GET /Users?count=1``, one
+        read, only then), or the line :meth:`reason` found; ``None`` otherwise."""
+        if self.line is not None or clients.scim is None:
+            return self.line
+        written = {aid for aid, r in results.items() if aid in self.risks and r.outcome == "written"}
+        if not written:
+            return None
+        try:
+            clients.scim.check_access()
+        except AuthError as exc:
+            rows = self.journal.rows()
+            return self._line(str(exc), {aid: rows[aid] for aid in written})
+        except ApiError:
+            return None
+        return None
 
 
 def verified_actions(mode: str, actions: Sequence[Action], results: Mapping[str, ActionResult]) -> list[Action]:
@@ -1153,6 +1274,7 @@ def _finish_run(plan_path: Path, plan: Plan, approval: Approval | None, actions:
         stop_reason=finished.stop_reason, run_id=finished.run_id, wave=wave.label, wave_actions=wave.action_ids,
         plan_left=plan_left, plan_left_by_kind=dict(sorted(left_kinds.items())), plan_actions=len(plan.actions),
         selection=selection_words(wave), left=what_is_left(actions, rows, results),
+        token_revoked=finished.token_revoked,
     )
 
 
@@ -1263,7 +1385,9 @@ def dry_run_lines(plan_path: str | Path, options: ApplyOptions = ApplyOptions())
 
 
 def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> DryRun:
-    """The requests apply would send to make the plan's changes, in order, tokens redacted.
+    """The requests apply would send to make the plan's changes, in order, tokens redacted: the actions that may
+    revoke the SCIM token (:func:`planner.execute.scim_token.token_risks`) and their dependents last, as the
+    runner sends them (:func:`planner.execute.runner.sent_last`), after a ``# last:`` note.
 
     Reads the plan file, its approval and its journal (read-only: an unfinished run refuses apply,
     :func:`planner.execute.resume.check_unfinished_run`): no credential is needed, nothing is sent or
@@ -1321,6 +1445,13 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
         lines.append(f"# wave {wave.label}: {len(wave.action_ids)} of {len(plan.actions)} action(s)")
     in_wave = set(wave.action_ids)
     shown = [a for a in with_user_names(plan.actions) if a.id in in_wave]
+    risks = token_risks(plan, shown)
+    late = sent_last(shown, dependency_graph(shown), lambda action: action.id in risks)
+    if late:  # as the runner sends them: what may revoke the SCIM token after every other write
+        shown = [a for a in shown if a.id not in late] + [a for a in shown if a.id in late]
+        lines.append(f"# last: {len(late)} action(s) that deactivate an admin or change their account type, and "
+                     "those that depend on them, after every other: if that admin set SCIM up, the SCIM token dies "
+                     "with the change (docs/sigma-api.md §5.1)")
     for n, action in enumerate(shown, 1):
         handler = handler_for(action)
         lines.append("")

@@ -463,6 +463,12 @@ class Journal:
                 (self.run_id, utc_now(), status),
             )
 
+    def record_stop(self, reason: str) -> None:
+        """A ``run-stop`` event of the current run with ``reason``: why it stopped when no action's row says it
+        (the SCIM token found revoked after the run's last write, :class:`planner.execute.apply.RevokedToken`)."""
+        with self._tx() as cur:
+            self._event(cur, None, utc_now(), "run-stop", reason)
+
     # ------------------------------------------------------------------ actions
 
     def rows(self) -> dict[str, JournalRow]:

@@ -110,7 +110,8 @@ class ApplyResultFile(ResultRecord):
     of the run, and the ``verification`` (``None``: none ran). What settles a run that did not converge, as
     apply printed it (tester10 finding 16): ``refused`` (``{action id: why}`` of what Sigma refused for good),
     ``next_step`` (``None`` converged, ``apply_rest`` a wave converged with ``plan_left`` actions of the plan not
-    applied yet, ``verify``, ``plan_again``, ``resume``) and ``next_step_lines`` (the ``Plan again:`` /
+    applied yet, ``verify``, ``plan_again``, ``scim_token``: the run's own writes revoked the SCIM token,
+    ``resume``) and ``next_step_lines`` (the ``Plan again:`` /
     ``Continue with:`` lines, or a wave's line on the rest of the plan, :func:`planner.execute.apply.next_step_lines`)."""
 
     plan: str

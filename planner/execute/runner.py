@@ -12,13 +12,18 @@
   (:meth:`planner.execute.actions.Handler.exclusive`: a member's teams, a group's members) never run
   at the same time; the second waits, ahead of later ready actions, until the first has finished, so no
   action reads a list another one is changing (tester8 finding 13).
+- **Last**: actions ``last(action)`` names (those that may revoke the SCIM token:
+  :func:`planner.execute.scim_token.token_risks`) start only once every action of the run that does not
+  depend on them has finished, so a wrong ``organization.scim_setup_admin`` cannot break the SCIM writes of
+  the rest of the run (tester12 finding 6).
 - **Failure**: a failed action marks every action that depends on it,
   transitively, ``skipped``; independent actions go on.
 - **Circuit breaker**: when more than ``breaker_ratio`` of the last
   ``breaker_window`` finished actions failed (once ``breaker_min`` have
   finished), or on an authentication failure, no further action starts;
-  those in flight finish; the rest are marked ``skipped`` with the reason and
-  ``--resume`` picks them up.
+  those in flight finish; the rest are marked ``skipped`` with the reason (an authentication failure's:
+  ``auth_reason``'s line, e.g. the SCIM token revoked by the run's own writes, else ``authentication
+  refused: ...``) and ``--resume`` picks them up.
 - **Journal**: every transition is committed before the next step
   (:mod:`planner.execute.journal`), which is what makes ``--resume`` safe.
 """
@@ -147,6 +152,17 @@ def dependency_graph(actions: Sequence[Action]) -> nx.DiGraph:
         raise ApplyRefused(str(exc)) from None
 
 
+def sent_last(actions: Sequence[Action], graph: nx.DiGraph, last: Callable[[Action], bool]) -> set[str]:
+    """The ids of ``actions`` a run sends after all the others (module docstring, "Last"): those ``last``
+    names and every action of ``graph`` (:func:`dependency_graph`) that depends on one of them."""
+    late: set[str] = set()
+    for a in actions:
+        if a.id not in late and last(a):
+            late.add(a.id)
+            late.update(nx.descendants(graph, a.id))
+    return late
+
+
 class _RetryCounter(threading.local):
     count = 0
 
@@ -205,13 +221,18 @@ def run_actions(
     redactor: Redactor | None = None,
     retry_counter: "_RetryCounter | None" = None,
     exclusive: Callable[[Action], str | None] = lambda action: None,
+    last: Callable[[Action], bool] = lambda action: False,
+    auth_reason: Callable[[AuthError], str | None] = lambda exc: None,
 ) -> dict[str, ActionResult]:
     """Run every action whose journal state is ``pending``; return results by action id.
 
     Actions already ``done`` in the journal count as satisfied dependencies and
     are not run again. ``exclusive(action)``: the key of the list the action reads and changes
     (:meth:`planner.execute.actions.Handler.exclusive`), ``None`` for none; actions of one key never
-    run at once (module docstring). Raises :class:`ApplyRefused` for a malformed graph
+    run at once (module docstring). ``last(action)``: held until every action of the run outside the
+    ``last`` ones and their dependents has finished (module docstring). ``auth_reason(exc)``: why the run
+    stops on credentials refused (:class:`AuthError`, called on the worker's thread), ``None`` for the
+    default ``authentication refused: <error>``. Raises :class:`ApplyRefused` for a malformed graph
     (before anything is sent).
     """
     progress = progress or NullProgress()
@@ -231,6 +252,15 @@ def run_actions(
     # A dependency that is not pending and not done (failed/skipped earlier) can never
     # complete in this run: its dependents are skipped up front.
     blocked = [aid for aid in todo if any(rows[d].state in ("failed", "skipped") for d in waiting[aid])]
+    late = sent_last([by_id[aid] for aid in todo], graph, last)
+    early_open = sum(1 for aid in todo if aid not in late)  # actions of the run before the ``last`` ones, not finished
+    held_last: list[tuple[int, str]] = []  # ready ``last`` actions, held until early_open is 0
+
+    def record(aid: str, result: ActionResult) -> None:
+        nonlocal early_open
+        results[aid] = result
+        if aid not in late:
+            early_open -= 1
 
     def work(action: Action) -> ActionResult:
         journal.mark_running(action.id)
@@ -256,8 +286,9 @@ def run_actions(
             )
         except AuthError as exc:
             result = failed(redact(str(exc)))
+            reason = auth_reason(exc)
             with lock:
-                breaker.trip(f"authentication refused: {result.error}")
+                breaker.trip(reason or f"authentication refused: {result.error}")
             return result
         except ApiError as exc:
             return failed(redact(str(exc)), redact(exc.refusal))
@@ -276,7 +307,7 @@ def run_actions(
         newly.sort(key=order.__getitem__)
         journal.mark_skipped(newly, why)
         for d in newly:
-            results[d] = ActionResult(d, "skipped", error=why)
+            record(d, ActionResult(d, "skipped", error=why))
             waiting.pop(d, None)
             progress.update(by_id[d], results[d])
 
@@ -286,7 +317,7 @@ def run_actions(
             bad = next(d for d in sorted(waiting[aid]) if rows[d].state in ("failed", "skipped"))
             why = f"dependency {bad} is {rows[bad].state}"
             journal.mark_skipped([aid], why)
-            results[aid] = ActionResult(aid, "skipped", error=why)
+            record(aid, ActionResult(aid, "skipped", error=why))
             waiting.pop(aid)
             progress.update(by_id[aid], results[aid])
             skip_dependents(aid, f"dependency {aid} is skipped")
@@ -302,10 +333,17 @@ def run_actions(
         with ThreadPoolExecutor(max_workers=options.parallelism, thread_name_prefix="apply") as pool:
             while waiting or in_flight:
                 if not breaker.open:
+                    if held_last and not early_open:
+                        for entry in held_last:
+                            heapq.heappush(ready, entry)
+                        held_last.clear()
                     while ready and len(in_flight) < options.parallelism:
                         entry = heapq.heappop(ready)
                         aid = entry[1]
                         if aid not in waiting:  # skipped meanwhile
+                            continue
+                        if early_open and aid in late:
+                            held_last.append(entry)
                             continue
                         key = exclusive(by_id[aid])
                         if key is not None:
@@ -333,7 +371,7 @@ def run_actions(
                         for entry in held_back.pop(key, ()):
                             heapq.heappush(ready, entry)
                     result = future.result()
-                    results[aid] = result
+                    record(aid, result)
                     progress.update(by_id[aid], result)
                     breaker.record(result.state == "failed")
                     if result.state == "done":
@@ -350,7 +388,7 @@ def run_actions(
                 left = sorted(waiting, key=order.__getitem__)
                 journal.mark_skipped(left, f"not started: {reason}")
                 for aid in left:
-                    results[aid] = ActionResult(aid, "skipped", error=f"not started: {reason}")
+                    record(aid, ActionResult(aid, "skipped", error=f"not started: {reason}"))
                     progress.update(by_id[aid], results[aid])
                 waiting.clear()
     finally:
@@ -399,6 +437,7 @@ __all__ = [
     "reset_unfinished",
     "retry_listener",
     "run_actions",
+    "sent_last",
     "unfinished",
 ]
 

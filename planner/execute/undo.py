@@ -41,6 +41,12 @@ account-type counts (:func:`planner.planning.account_type_counts`) in its summar
 account type change is ranked the other way round (:data:`_REVERSE_CHANGE`). No pre-flight checks:
 ``summary.undoes`` names the migration plan, whose checks they were (:attr:`planner.model.Plan.undo_preflight`).
 
+When the apply revoked the SCIM token (it deactivated or downgraded the admin who held it,
+:mod:`planner.execute.scim_token`), ``undo`` with a target does not refuse on SCIM's 401: the undo plan keeps
+what the REST API can reverse, that admin's reactivation first, and lists each reversal that needs SCIM as a
+non-blocking ``undo.needs_scim`` item under one ``undo.scim_token`` item naming the cause (:class:`CurrentState`,
+:func:`_needs_scim_items`; tester12 finding 6); once SCIM takes the token again, ``undo`` reverses the rest.
+
 Refusals (:class:`UndoError`, one line, nothing written): a journal that does not exist or is
 not a journal, a plan whose digest is not the journal's, a journal of an undo plan (:func:`undo_of_undo_message`:
 the plan a rollback reversed is never applied again, so neither is part of it through an undo of the undo;
@@ -59,6 +65,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from dataclasses import replace as replace_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
@@ -107,6 +114,7 @@ from ..planning import account_type_counts, seat_counts
 from .actions import with_user_names
 from .journal import JournalRow, RunRow, read_journal_file
 from .resume import INTERRUPTED_ENDS, how_it_ended, selection_text, unfinished_run, unfinished_undo_note
+from .scim_token import done_risks, revocation, token_risks
 from .stale import Drift, FieldChange
 
 if TYPE_CHECKING:
@@ -594,9 +602,40 @@ def _object_keys(action: Action) -> set[str]:
     return {f"member:{target_member_id(action)}", f"team:{target_team_id(action)}"}
 
 
-ChangedSince = Callable[[Plan], Sequence[Drift]]
-"""Reads Sigma now and returns the fingerprinted objects of an undo plan that are no longer as the
-apply left them (:func:`planner.execute.stale.check_stale` over the undo plan's fingerprints)."""
+@dataclass(frozen=True)
+class CurrentState:
+    """What ``undo`` read of Sigma now (:func:`live_changes`): ``drifts``, the fingerprinted objects of the undo
+    plan no longer as the apply left them (:func:`planner.execute.stale.check_stale`); ``scim_refused``, when
+    SCIM refuses the token after the apply's own writes revoked it, the line naming them
+    (:func:`planner.execute.scim_token.revocation`), else ``""``."""
+
+    drifts: Sequence[Drift] = ()
+    scim_refused: str = ""
+
+
+ChangedSince = Callable[[Plan, Callable[[str], "str | None"]], CurrentState]
+"""Reads Sigma now for an undo plan (:class:`CurrentState`), given what names a SCIM token the apply revoked
+(:func:`planner.execute.scim_token.revocation` of the undone plan and its journal)."""
+
+NEEDS_SCIM = "undo.needs_scim"
+"""The code of a reversal left out because SCIM refuses the token (:func:`_needs_scim_items`)."""
+
+
+def _needs_scim_items(left_out: Sequence[Action], refused: str, first: Sequence[str]) -> list[ReviewItem]:
+    """The ``undo.scim_token`` item saying why SCIM reversals are left out (``refused``: the
+    :func:`~planner.execute.scim_token.revoked_token_line`) and what the plan does first (``first``: the
+    reversals of the members whose change revoked the token that REST can make), then one
+    :data:`NEEDS_SCIM` item per reversal ``left_out``: what this undo plan cannot do without SCIM."""
+    restore = (f"this undo plan reverses only what the REST API can, {', '.join(first)} first"
+               if first else "this undo plan reverses only what the REST API can")
+    head = ReviewItem(
+        id="undo.scim_token", code="undo.scim_token", blocking=False, subject=ItemRef(),
+        message=f"{refused[0].upper()}{refused[1:]}; {restore}; {len(left_out)} reversal(s) need SCIM and are "
+                f"left out ({NEEDS_SCIM}): once SCIM takes the token again, run undo again for them",
+        candidates=(), evidence=NO_EVIDENCE, rule="undo", resolution="")
+    return [head] + [replace(_irreversible(a, ""), id=f"{NEEDS_SCIM}:{a.id}", code=NEEDS_SCIM,
+                             message=f"{a.id} is not reversed now: SCIM refuses the token (undo.scim_token); run "
+                                     "undo again once it takes it") for a in left_out]
 
 
 def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *, created_at: str = "",
@@ -666,8 +705,17 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
     decided = _Decided(states, done, admin_types)
     drifted: list[ReviewItem] = []
     if changed_since is not None and ordered:
-        drifts = changed_since(_undo_plan(plan, journal, source, len(rows), ordered, items, fingerprints_of(ordered),
-                                          len(written), created_at, decided, note))
+        current = changed_since(_undo_plan(plan, journal, source, len(rows), ordered, items,
+                                           fingerprints_of(ordered), len(written), created_at, decided, note),
+                                revocation(plan, rows, str(journal)))
+        drifts = current.drifts
+        if current.scim_refused:  # the apply revoked the SCIM token: what REST can, its admin first
+            suspects = {r.member_id for r in done_risks(token_risks(plan), rows)}
+            ordered.sort(key=lambda a: 0 if target_member_id(a) in suspects else 1)
+            needs_scim = [a for a in ordered if a.kind.value.startswith("scim.")]
+            ordered = [a for a in ordered if a not in needs_scim]
+            first = [a.id for a in ordered if target_member_id(a) in suspects]
+            drifted += _needs_scim_items(needs_scim, current.scim_refused, first)
         email_of = {p.member_id: p.email for p in plan.people if p.member_id and p.email}
         email_of.update((m, state.email) for m, state in states.items())
         for drift in drifts:
@@ -700,9 +748,12 @@ def _undo_plan(plan: Plan, journal: Path, source: Path, journal_rows: int, order
     people = _undo_people(plan, ordered, items, decided.states, decided.admin_types)
     changes = Counter(a.evidence.change for a in ordered if isinstance(a, ScimSetAccountType) and a.evidence.change)
     left_out = sum(1 for r in items if r.code == "undo.drifted")
+    needs_scim = sum(1 for r in items if r.code == NEEDS_SCIM)
+    token = sum(1 for r in items if r.code == "undo.scim_token")
     text = (f"Undo plan: {len(ordered)} action(s) reversing {written} written action(s) of {plan.digest}; "
-            f"{len(items) - left_out} not reversible"
+            f"{len(items) - left_out - needs_scim - token} not reversible"
             + (f", {left_out} object(s) changed in Sigma since the apply" if left_out else "")
+            + (f", {needs_scim} left out while SCIM refuses the token" if needs_scim else "")
             + " (listed as review items)" + note)
     journal_bytes = journal.read_bytes()
     return Plan(
@@ -815,24 +866,39 @@ def live_changes(options: "ApplyOptions") -> ChangedSince:
     """A :data:`ChangedSince` that reads Sigma at ``options``' targets with the environment's
     credentials, as apply's stale check will (:func:`planner.execute.stale.check_stale`, reads only).
 
+    SCIM refusing the token after the apply's own writes revoked it (an admin deactivated or of another
+    account type, :func:`planner.execute.scim_token.revocation`) is no refusal: the state says so
+    (:attr:`CurrentState.scim_refused`) and :func:`build_undo_plan` keeps what REST can reverse.
     The reader raises :class:`UndoError` (one line) when Sigma cannot be read, and
-    :class:`planner.execute.targets.TargetError` for a missing URL or credential.
+    :class:`planner.execute.targets.TargetError` for a missing URL or credential (a SCIM token refused
+    otherwise: check ``SIGMA_SCIM_TOKEN``).
     """
+    from .actions import Clients
     from .apply import build_clients, preflight
-    from .errors import ApiError
+    from .errors import ApiError, AuthError
     from .runner import _RetryCounter
     from .stale import check_stale
     from .targets import Redactor
 
-    def changed(undo: Plan) -> Sequence[Drift]:
+    def changed(undo: Plan, revoked: Callable[[str], str | None]) -> CurrentState:
         redactor = Redactor()
         clients = build_clients(undo, options, redactor, _RetryCounter(), read_scim=True)
         try:
-            preflight(clients, redactor)
-            drifts = list(check_stale(undo, clients.rest, parallelism=options.parallelism))
+            preflight(Clients(rest=clients.rest, scim=None), redactor)
+            scim_refused = ""
             if clients.scim is not None:
+                try:
+                    clients.scim.check_access()
+                except AuthError as exc:  # revoked by the apply's own writes: undo what REST can; else as apply
+                    scim_refused = revoked(redactor(str(exc))) or ""
+                    if not scim_refused:
+                        preflight(clients, redactor)
+                except ApiError:
+                    preflight(clients, redactor)  # apply's one-line refusal of an API it cannot read
+            drifts = list(check_stale(undo, clients.rest, parallelism=options.parallelism))
+            if clients.scim is not None and not scim_refused:
                 drifts += provisioned_since(undo, clients.scim, {d.key for d in drifts})
-            return drifts
+            return CurrentState(drifts, scim_refused)
         except ApiError as exc:
             raise UndoError(f"cannot read Sigma to make the undo plan from its current state: "
                             f"{redactor(str(exc))}") from None
@@ -844,5 +910,5 @@ def live_changes(options: "ApplyOptions") -> ChangedSince:
     return changed
 
 
-__all__ = ["ChangedSince", "UndoError", "build_undo_plan", "left_inactive", "live_changes", "undo_target",
-           "with_created_team_ids"]
+__all__ = ["ChangedSince", "CurrentState", "NEEDS_SCIM", "UndoError", "build_undo_plan", "left_inactive",
+           "live_changes", "undo_target", "with_created_team_ids"]

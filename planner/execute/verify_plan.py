@@ -50,6 +50,7 @@ from .journal import JournalRow, RunRow, journal_path, read_journal
 from .reversals import check_verifiable
 from .resume import INTERRUPTED_ENDS, how_it_ended, left_of, resume_command, unfinished_run
 from .runner import _RetryCounter
+from .scim_token import revocation
 from .progress import subject_of
 from .targets import Redactor, resolve_targets
 from .verify import ObjectCheck, Verification, converged, verify
@@ -250,8 +251,9 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
 
     Raises :class:`planner.errors.UserError` subclasses (one line, nothing written): an
     unreadable or tampered plan, a journal of another plan, a plan an applied undo plan rolled back
-    (:func:`planner.execute.reversals.check_verifiable`: nothing is read), missing or refused credentials,
-    an API that cannot be read.
+    (:func:`planner.execute.reversals.check_verifiable`: nothing is read), missing or refused credentials (a
+    SCIM token refused after the journal's own writes deactivated an admin or changed their account type names
+    them: :func:`planner.execute.scim_token.revocation`), an API that cannot be read.
     """
     plan_path = Path(plan_path)
     plan = read_plan(plan_path, with_policy=True)
@@ -275,7 +277,7 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
     clients: Clients = build_clients(plan, options, redactor, _RetryCounter())
     clients.owned_elsewhere = attributes_owned_elsewhere(actions)  # as apply checks them
     try:
-        preflight(clients, redactor)
+        preflight(clients, redactor, revocation(plan, rows, str(journal_path(plan_path))))
         echo(f"Verifying: reading the targets of {len(checked)} applied action(s) live"
              + (f" ({len(not_applied)} not applied yet)" if not_applied else ""))
         result = verify(checked, clients, parallelism=options.parallelism, redactor=redactor)  # a failed read is a check, never raised
