@@ -234,8 +234,8 @@ def handoff_command(plan_file: str, idp: str, out_dir: str, draft: bool) -> None
         with Outputs(inputs={"PLAN": plan_file}) as outputs:
             for name in files:
                 outputs.add("--out", Path(folder) / name)
-            for name, text in files.items():
-                outputs.write_text(Path(folder) / name, text)
+            for name, text in files.items():  # the CSVs with a BOM, as report --csv: Excel then reads accents
+                outputs.write_text(Path(folder) / name, text, encoding="utf-8-sig" if name.endswith(".csv") else "utf-8")
     click.echo(printable(f"Hand-off for {idp}: {Path(out_dir) / 'README.md'} ({len(pack.groups)} group(s), "
                          f"{len(pack.teams)} team(s), {len(pack.user_names)} user(s) in user_names.csv)"))
     if not pack.approvable:

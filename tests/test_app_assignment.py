@@ -36,7 +36,7 @@ def plan_and_handoff(capsys, tmp_path: Path, idp: str, policy: Path = FIXTURE / 
     code, _, err = run_cli(capsys, "handoff", str(out), "--idp", idp, "--out", str(tmp_path / f"ho-{idp}"),
                            "--draft")
     assert code == 0, err
-    groups = list(csv.reader(io.StringIO((tmp_path / f"ho-{idp}" / "groups.csv").read_text(encoding="utf-8"))))
+    groups = list(csv.reader(io.StringIO((tmp_path / f"ho-{idp}" / "groups.csv").read_text(encoding="utf-8-sig"))))
     return read_plan(out), groups
 
 

@@ -209,11 +209,14 @@ def test_draft_pack_says_draft_in_every_file(tmp_path, capsys):
         "settle the plan and make the hand-off again.**"]
     for name in ("groups.csv", "teams.csv", "attribute_mappings.csv", "account_types.csv", "user_names.csv",
                  "individual_assignments.csv"):
-        table = rows((tmp_path / "handoff" / name).read_text())
+        table = rows((tmp_path / "handoff" / name).read_text(encoding="utf-8-sig"))
         assert [r[0] for r in table] == ["DRAFT"] * len(table), name
-    assert rows((tmp_path / "handoff" / "groups.csv").read_text()) == [
+        # tester13 nit 17: with a BOM, as report --csv (was none: Excel on Windows showed 'zoÃ©' for 'zoé')
+        assert (tmp_path / "handoff" / name).read_bytes()[:8] == b"\xef\xbb\xbfDRAFT", name
+    assert (tmp_path / "handoff" / "README.md").read_bytes()[:1] == b"#"  # Markdown without one
+    assert rows((tmp_path / "handoff" / "groups.csv").read_text(encoding="utf-8-sig")) == [
         ["DRAFT", "group", "match", "assign", "push", "purpose"]]  # the conflict left team Finance unmapped
-    assert rows((tmp_path / "handoff" / "attribute_mappings.csv").read_text())[1][:3] == [
+    assert rows((tmp_path / "handoff" / "attribute_mappings.csv").read_text(encoding="utf-8-sig"))[1][:3] == [
         "DRAFT", "userName", "Okta username (login)"]
 
 
@@ -230,9 +233,9 @@ def test_names_with_control_characters_are_escaped_and_formulas_neutralized(tmp_
     main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff")])
     capsys.readouterr()
     shown = "'=Fin\\x1b[2J\\x07\\u202eance\\nx"
-    assert rows((tmp_path / "handoff" / "groups.csv").read_text())[1] == [shown, "name", "yes", "yes",
+    assert rows((tmp_path / "handoff" / "groups.csv").read_text(encoding="utf-8-sig"))[1] == [shown, "name", "yes", "yes",
                                                                           f"team {shown[1:]}"]
-    assert rows((tmp_path / "handoff" / "teams.csv").read_text())[1][:3] == [shown, "tF", shown]
+    assert rows((tmp_path / "handoff" / "teams.csv").read_text(encoding="utf-8-sig"))[1][:3] == [shown, "tF", shown]
     readme = (tmp_path / "handoff" / "README.md").read_text()
     assert readme.startswith("# IdP hand-off for Acme\\\\x1b\\[31m (Okta)\n")
     md = "=Fin\\\\x1b\\[2J\\\\x07\\\\u202eance\\\\nx"  # Markdown shows the escapes literally
@@ -266,7 +269,7 @@ def test_markdown_never_carries_an_exports_markup(tmp_path, capsys):
     html = MarkdownIt("commonmark").enable("table").render(readme)
     assert "<script" not in html and "<img" not in html and "<a " not in html and "<em>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(2))" in html
-    assert rows((tmp_path / "handoff" / "groups.csv").read_text())[1][0] == name  # a CSV cell is no Markdown
+    assert rows((tmp_path / "handoff" / "groups.csv").read_text(encoding="utf-8-sig"))[1][0] == name  # a CSV cell is no Markdown
 
 
 def test_a_pack_for_the_other_idp_is_refused(tmp_path, capsys):
@@ -315,10 +318,10 @@ def test_the_only_admin_kept_by_default_keep_is_assigned_individually(tmp_path, 
     main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff")])
     capsys.readouterr()
     folder = tmp_path / "handoff"
-    assert rows((folder / "account_types.csv").read_text()) == [
+    assert rows((folder / "account_types.csv").read_text(encoding="utf-8-sig")) == [
         ["priority", "account_type", "groups", "people", "individual"],
         ["1", "Admin", "(no group: individual assignment)", "0", "1"]]
-    assert rows((folder / "individual_assignments.csv").read_text()) == [INDIVIDUAL_HEADER, [
+    assert rows((folder / "individual_assignments.csv").read_text(encoding="utf-8-sig")) == [INDIVIDUAL_HEADER, [
         "root@example.com", "u-root", "root@example.com", "Admin", BOTH_ROLES, "keep",
         "in no account-type group: account_types.default: keep keeps their current type Admin"]]
     readme = (folder / "README.md").read_text()
@@ -517,17 +520,17 @@ def test_google_gets_its_own_pack_saying_what_is_not_established(tmp_path, capsy
             "individually (its scope is groups or organizational units, docs/sigma-api.md §6.3), so the people in "
             "individual_assignments.csv get their account type from their Directory attribute (next step).\n") in readme
     assert "all users" not in readme  # scope.groups names groups: the scope is those (tester11 finding 4)
-    assert rows((folder / "attribute_mappings.csv").read_text())[1:3] == [
+    assert rows((folder / "attribute_mappings.csv").read_text(encoding="utf-8-sig"))[1:3] == [
         ["userName", "primaryEmail", "must equal the Sigma email the plan linked; changing it later creates a second "
                                      "account (docs/sigma-api.md §5.3)"],
         ["userType", "a Directory attribute of each user holding their type (e.g. a custom attribute); whether "
                      "Google's mapping can send userType is not established (docs/sigma-api.md §10.14)",
          "exactly one of: Admin, Analyze (case-sensitive Sigma spellings; no value means Sigma's default type, "
          "docs/sigma-api.md §5.2)"]]
-    assert rows((folder / "teams.csv").read_text())[1][4] == (
+    assert rows((folder / "teams.csv").read_text(encoding="utf-8-sig"))[1][4] == (
         "keep the team 'Finance' as apply left it: whether Google pushes groups as teams is not established "
         "(docs/sigma-api.md §6.3)")
-    assert [(r[0], r[3]) for r in rows((folder / "groups.csv").read_text())[1:]] == [
+    assert [(r[0], r[3]) for r in rows((folder / "groups.csv").read_text(encoding="utf-8-sig"))[1:]] == [
         ("Finance", "no"), ("Sigma-Admins", "no"), ("Sigma-Analysts", "no"), ("team-Revenue", "no"), ("^team-.+$", "no")]
     body = readme.split("\nSources:")[0]
     for other in ("Okta >", "In Okta", "Push Groups", "Entra", "Link Group", "app username"):  # Okta's guide cited only

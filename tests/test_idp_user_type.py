@@ -59,7 +59,7 @@ def test_the_idp_user_type_is_the_planned_type_where_the_policy_decides_none(cap
     assert [r.code for r in p.review_items if r.code.startswith("account_types.idp_user_type")] == []
     code, _, err = run_cli(capsys, "handoff", str(out), "--idp", "generic", "--out", str(tmp_path / "ho"))
     assert (code, err) == (0, "")
-    rows = list(csv.reader(io.StringIO((tmp_path / "ho" / "individual_assignments.csv").read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO((tmp_path / "ho" / "individual_assignments.csv").read_text(encoding="utf-8-sig"))))
     assert ["ann.active@acme.example", "00u2", "ann.active@acme.example", "Admin", "", "idp_user_type",
             "in no account-type group: the IdP export shows the IdP sends them userType Admin (keep it so)"] in rows
 

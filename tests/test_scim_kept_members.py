@@ -166,7 +166,7 @@ def test_an_account_type_a_settled_conflict_keeps_is_the_plans_type_in_show_repo
         assert "Admins losing Admin: 0" in html and "Admin → View" not in html
         main(["handoff", str(path), "--idp", "okta", "--out", str(tmp_path / "handoff")])
         capsys.readouterr()
-        rows = (tmp_path / "handoff" / "individual_assignments.csv").read_text().splitlines()
+        rows = (tmp_path / "handoff" / "individual_assignments.csv").read_text(encoding="utf-8-sig").splitlines()
         assert [r for r in rows if r.startswith("ann@")] == [
             "ann@example.com,uA,ann@example.com,Admin,,scim_state,\"Sigma's SCIM state has Admin, which "
             "linking.scim_state_conflicts keeps (newer: scim_state): the export gives another type\""]

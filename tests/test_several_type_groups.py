@@ -99,7 +99,7 @@ def test_under_okta_they_are_named_with_the_group_priority_to_set_and_nothing_bl
 def test_the_entra_hand_off_lists_them_in_a_csv_and_the_readme(tmp_path: Path):
     plan_path, _ = plan_of(tmp_path, "entra", CONFIRMED)
     main(["handoff", str(plan_path), "--idp", "entra", "--out", str(tmp_path / "ho")])
-    rows = list(csv.reader(io.StringIO((tmp_path / "ho" / "several_type_groups.csv").read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO((tmp_path / "ho" / "several_type_groups.csv").read_text(encoding="utf-8-sig"))))
     assert rows == [["person", "idp_user_name", "groups", "account_type"],
                     ["daniel.kim@acme.example", "daniel.kim@acme.example", "Sigma-Analyze, Sigma-Build", "Build"],
                     ["hannah.moore@acme.example", "hannah.moore@acme.example", "Sigma-Analyze, Sigma-Data-Stewards",
