@@ -126,7 +126,7 @@ def diff_command(old_file: str, new_file: str, as_json: bool) -> None:
     since NEW read it) says; else "not in the new plan".
 
     Exit 0 when the plans decide the same, 2 when they differ, 1 on an error (an unreadable or
-    tampered plan, a usage error), with or without --json (as diff(1)).
+    tampered plan, a migration plan against an undo plan, a usage error), with or without --json (as diff(1)).
 
     \b
       sigma-migrate diff plan-v1.json plan-v2.json
@@ -135,10 +135,11 @@ def diff_command(old_file: str, new_file: str, as_json: bool) -> None:
     import json as _json
 
     from .applied import journals_read_by
-    from .plandiff import diff_lines, diff_plans
+    from .plandiff import check_same_kind, diff_lines, diff_plans
     from .planfile import read_plan
 
     old, new = read_plan(old_file), read_plan(new_file)
+    check_same_kind(old, new, old_file, new_file)
     found = diff_plans(old, new, journals_read_by(new, old, old_file))
     if as_json:
         click.echo(printable_json(_json.dumps(found.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)))
@@ -216,15 +217,17 @@ def handoff_command(plan_file: str, idp: str, out_dir: str, draft: bool) -> None
     first, the order of operations (README.md + a CSV per list).
 
     Exit 1 without writing anything when the plan cannot be approved yet (blocking review items,
-    unmet pre-flight checks, failed guards), unless --draft, or when --idp names another IdP than
-    the Okta, Entra ID or Google Workspace export the plan was made from (generic fits every plan)."""
+    unmet pre-flight checks, failed guards), unless --draft, when --idp names another IdP than
+    the Okta, Entra ID or Google Workspace export the plan was made from (generic fits every plan),
+    or for an undo plan or a plan an applied undo plan rolled back."""
     from pathlib import Path
 
-    from .handoff import check_idp_matches, check_pack_allowed, csv_files, handoff_pack, markdown
+    from .handoff import check_idp_matches, check_pack_allowed, check_plan_kind, csv_files, handoff_pack, markdown
     from .output import Outputs, output_directory
     from .planfile import read_plan
 
     plan = read_plan(plan_file, with_policy=True)
+    check_plan_kind(plan, plan_file)
     check_idp_matches(plan, idp, plan_file)
     if not draft:
         check_pack_allowed(plan, plan_file)

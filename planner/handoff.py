@@ -26,7 +26,8 @@ decisions (never re-deciding them):
 :func:`csv_files` render it; the CLI writes them all or nothing into ``--out``. A plan that
 cannot be approved yet (blocking review items, unmet pre-flight checks, failed guards: the
 refusals of ``approve``) gets no pack (:func:`check_pack_allowed`), unless it is asked for as a
-**draft**: then every file says DRAFT (README.md's heading, the first column of each CSV).
+**draft**: then every file says DRAFT (README.md's heading, the first column of each CSV). An undo plan, and a
+plan an applied undo plan rolled back, get none, draft or not (:func:`check_plan_kind`).
 Every value has control, bidi and invisible characters escaped visibly
 (:func:`planner.csv_cells.cell_text`), in the CSVs (:func:`planner.csv_cells.csv_text`, which also
 neutralizes spreadsheet formulas) and in README.md's tables; README.md shows a name as it is to be
@@ -51,6 +52,7 @@ from .csv_cells import cell_text, csv_text
 from .errors import UserError
 from .execute.approve import check_plan_is_applicable
 from .execute.errors import ApplyRefused
+from .execute.reversals import check_not_rolled_back, check_not_undo_plan
 from .model import AppGroup, InputFile, Plan
 from .planfile import plan_policy
 from .rules.account_types import SEVERAL_TYPE_GROUPS, rank
@@ -95,6 +97,26 @@ def check_idp_matches(plan: Plan, idp: str, plan_path: str | Path) -> None:
     raise HandoffRefused(
         f"--idp {idp}: {plan_path} was made from {article} {IDP_TITLES[other]} export ({first.kind}: {first.path}); "
         f"use --idp {other}, or --idp generic")
+
+
+UNDO_PLAN = ("it gets no IdP hand-off: a hand-off tells the IdP admin how to keep what a migration plan did, and an "
+             "undo plan rolls that back; hand off the migration plan of a new `sigma-migrate plan` instead; no hand-off "
+             "written")
+"""Why ``handoff`` refuses an undo plan (tester12 finding 14: it wrote Link Group steps for the teams a rollback
+reset, and no groups)."""
+
+ROLLED_BACK = ("a hand-off of it would have the IdP push again what the rollback reversed: fetch Sigma's export, "
+               "plan and approve again, and hand off the new plan; no hand-off written")
+"""Why ``handoff`` refuses a plan an applied undo plan rolled back (tester12 finding 14's class)."""
+
+
+def check_plan_kind(plan: Plan, plan_path: str | Path) -> None:
+    """Raise :class:`HandoffRefused` (one line) for a plan a hand-off cannot be made from: an undo plan
+    (:data:`UNDO_PLAN`, :func:`planner.execute.reversals.check_not_undo_plan`), or a migration plan an applied undo
+    plan rolled back (its journal beside ``plan_path`` records it: :data:`ROLLED_BACK`,
+    :func:`planner.execute.reversals.check_not_rolled_back`). Reads that journal, writes nothing."""
+    check_not_undo_plan(plan, plan_path, HandoffRefused, UNDO_PLAN)
+    check_not_rolled_back(plan_path, plan, HandoffRefused, ROLLED_BACK)
 
 
 def check_pack_allowed(plan: Plan, plan_path: str | Path) -> None:

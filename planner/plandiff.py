@@ -20,6 +20,7 @@ lacks is what NEW was made from says (tester12 #9): a re-plan given OLD with ``p
 (:func:`planner.applied.journals_read_by`), tell **done** (a run finished it), **refused** (Sigma refused it for good:
 the re-plan raises ``applied.refused_again`` instead) and **dropped** (no run did it, and NEW no longer plans it: a
 decision changed); without them the action is only **not in the new plan**, with no reason.
+A migration plan and an undo plan are not lined up (:func:`check_same_kind`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 import msgspec
 
+from .errors import UserError
+from .execute.reversals import plan_kind
 from .model import Action, Plan, ReviewItem
 
 if TYPE_CHECKING:
@@ -275,6 +278,24 @@ def _changed(old: Mapping[str, Any], new: Sequence[Any], record: Callable[[Any],
             if changes:
                 changed.append(Changed(x.id, kind(x), changes))
     return changed
+
+
+class PlanKindsDiffer(UserError):
+    """``diff`` of a migration plan and an undo plan (one line, exit 1)."""
+
+
+def check_same_kind(old: Plan, new: Plan, old_path: str, new_path: str) -> None:
+    """Raise :class:`PlanKindsDiffer` when one of ``old`` and ``new`` is an undo plan and the other a migration plan
+    (:func:`planner.execute.reversals.plan_kind`): a migration plan and the undo plan of its apply decide opposite
+    things of different objects, so their differences (every action, item and count) say nothing a reviewer can
+    approve (tester12 finding 14's class: `diff plan.json undo.json` listed 196 removed actions and exit 2). Two
+    undo plans (made at different times from the same journal) are compared as two migration plans are."""
+    if bool(old.summary.undoes) != bool(new.summary.undoes):
+        undo_path = new_path if new.summary.undoes else old_path
+        raise PlanKindsDiffer(
+            f"{old_path} is {plan_kind(old)} and {new_path} {plan_kind(new)}: diff compares two plans of one "
+            f"kind (two migration plans, or two undo plans); review the undo plan with `sigma-migrate show "
+            f"{undo_path}`")
 
 
 def diff_plans(old: Plan, new: Plan, journals: "JournalsRead | None" = None) -> PlanDiff:

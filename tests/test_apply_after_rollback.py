@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
@@ -58,7 +59,14 @@ def sigma_image(server) -> dict[str, object]:
 
 @pytest.fixture
 def rolled_back(tmp_path, capsys, monkeypatch):
-    """The tester's sequence up to the applied undo plan, in ``tmp_path`` with relative paths:
+    """The tester's sequence up to the approved undo plan (:func:`rolled_back_sequence`)."""
+    with rolled_back_sequence(tmp_path, capsys, monkeypatch) as found:
+        yield found
+
+
+@contextmanager
+def rolled_back_sequence(tmp_path, capsys, monkeypatch):
+    """The tester's sequence up to the approved undo plan, in ``tmp_path`` with relative paths:
     ``(server, counter, cli)``; ``cli(*argv)`` runs the CLI with the sandbox's credentials and URLs."""
     plan, _ = plan_from_paths(str(SIGMA), [str(OKTA)], str(POLICY))
     assert (len(plan.actions), plan.blocking_items) == (196, ())

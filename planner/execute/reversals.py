@@ -15,6 +15,11 @@ it: fetch Sigma's export, plan and approve again.
 An undo plan with no action (every reversal left out: drifted, or not reversible) is refused by approve and
 apply (:func:`check_reverses_something`): it would record a rollback of nothing that still ends the undone plan.
 
+The other commands that take a plan refuse the kinds they cannot use by the same records: ``verify`` and
+``handoff`` a rolled-back plan (:func:`check_not_rolled_back`), ``handoff`` an undo plan
+(:func:`check_not_undo_plan`), ``diff`` a migration plan against an undo plan (:func:`plan_kind`; tester12
+finding 14).
+
 An undo plan whose undone journal apply cannot find (moved, or ``undo`` ran in another folder with a
 relative path) is refused before its first write (:func:`undone_journal`): the reversal could not be
 recorded, and the plan could then be applied again over it.
@@ -26,6 +31,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
+from ..errors import UserError
 from ..model import Action, Plan
 from .errors import ApplyRefused
 from .journal import (
@@ -162,7 +168,6 @@ def check_not_reversed(plan_path: str | Path, plan: Plan, journal: Journal | Non
         raise ApplyRefused(reversal_message(plan_path, plan, reversals))
 
 
-
 def check_verifiable(plan_path: str | Path, plan: Plan) -> None:
     """Refuse (:class:`ApplyRefused`, one line, exit 1) ``verify`` of ``plan`` when its journal (beside ``plan_path``)
     records a run of an undo plan of it: Sigma is then meant to be as the undo left it, not as the plan did, so each
@@ -170,8 +175,32 @@ def check_verifiable(plan_path: str | Path, plan: Plan) -> None:
     ``plan.json: this plan was rolled back by undo plan undo.json (sha256:...) run 1 (started ...), which reversed 32
     of its action(s) (...); Sigma is as that undo left it, not as this plan did: check it with `sigma-migrate verify
     undo.json`; nothing was read``. Nothing is read from Sigma."""
+    check_not_rolled_back(plan_path, plan, ApplyRefused, "Sigma is as that undo left it, not as this plan did: check "
+                          "it with `sigma-migrate verify {undo_plan}`; nothing was read")
+
+
+def check_not_rolled_back(plan_path: str | Path, plan: Plan, refusal: type[UserError], consequence: str) -> None:
+    """Refuse ``plan`` when the journal beside ``plan_path`` records a run of an undo plan of it
+    (:func:`recorded_reversals`, read-only): raise ``refusal`` with :func:`rolled_back_by` then ``consequence`` (what
+    the command would do with it and what to do instead; ``{undo_plan}`` in it is replaced by the path of the last
+    undo plan run). The check of ``verify`` (:func:`check_verifiable`) and ``handoff``
+    (:func:`planner.handoff.check_plan_kind`); apply and approve refuse by :func:`check_not_reversed`."""
     reversals = recorded_reversals(plan_path, plan)
     if reversals:
-        last = reversals[-1].undo_plan
-        raise ApplyRefused(f"{rolled_back_by(plan_path, plan, reversals)}; Sigma is as that undo left it, not as this "
-                           f"plan did: check it with `sigma-migrate verify {last}`; nothing was read")
+        raise refusal(f"{rolled_back_by(plan_path, plan, reversals)}; "
+                      + consequence.replace("{undo_plan}", reversals[-1].undo_plan))
+
+
+def check_not_undo_plan(plan: Plan, plan_path: str | Path, refusal: type[UserError], instead: str) -> None:
+    """Refuse an undo plan (``summary.undoes`` set, :mod:`planner.execute.undo`) where a command takes a
+    migration plan only: raise ``refusal`` with one line, ``'<plan_path>: this is an undo plan (it reverses
+    <digest>): <instead>'``, ``instead`` saying why the command cannot use it and what to do instead (``handoff``,
+    tester12 finding 14; ``diff`` refuses two plans of different kinds: :func:`plan_kind`)."""
+    if plan.summary.undoes:
+        raise refusal(f"{plan_path}: this is an undo plan (it reverses {plan.summary.undoes}): {instead}")
+
+
+def plan_kind(plan: Plan) -> str:
+    """``'an undo plan (it reverses <digest>)'`` for an undo plan, else ``'a migration plan'``: the words a refusal
+    names a plan's kind with."""
+    return f"an undo plan (it reverses {plan.summary.undoes})" if plan.summary.undoes else "a migration plan"
