@@ -240,7 +240,9 @@ def handoff_command(plan_file: str, idp: str, out_dir: str, draft: bool) -> None
             for name, text in files.items():  # the CSVs with a BOM, as report --csv: Excel then reads accents
                 outputs.write_text(Path(folder) / name, text, encoding="utf-8-sig" if name.endswith(".csv") else "utf-8")
     click.echo(printable(f"Hand-off for {idp}: {Path(out_dir) / 'README.md'} ({len(pack.groups)} group(s), "
-                         f"{len(pack.teams)} team(s), {len(pack.user_names)} user(s) in user_names.csv)"))
+                         f"{len(pack.teams)} team(s), {len(pack.user_names)} user(s) in user_names.csv"
+                         + (f", {len(pack.not_provisioned)} person(s) the IdP must not provision in "
+                            "not_provisioned.csv" if pack.not_provisioned else "") + ")"))
     if not pack.approvable:
         click.echo("DRAFT: the plan is not approvable yet: make the hand-off again from the settled plan", err=True)
 

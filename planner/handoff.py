@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -53,9 +53,10 @@ from .errors import UserError
 from .execute.approve import check_plan_is_applicable
 from .execute.errors import ApplyRefused
 from .execute.reversals import check_not_rolled_back, check_not_undo_plan
-from .model import AppGroup, InputFile, Plan
+from .model import AppGroup, InputFile, ItemRef, Lockout, Plan
 from .planfile import plan_policy
 from .rules.account_types import SEVERAL_TYPE_GROUPS, rank
+from .rules.app_assignment import NOT_PROVISIONED
 from .terminal import printable
 
 IDPS: tuple[str, ...] = ("okta", "entra", "google", "generic")
@@ -231,6 +232,22 @@ class SeveralTypesRow:
 
 
 @dataclass(frozen=True)
+class NotProvisionedRow:
+    """A person the groups assigned to the Sigma app would provision whom the plan does not (a candidate of the
+    plan's ``scope.assigned_not_provisioned`` item, :func:`planner.rules.app_assignment.not_provisioned_item`):
+    ``person`` (the Sigma email, else the IdP userName), the IdP user (``idp_id``, ``idp_user_name``), ``groups``
+    (the assigned groups that hold them, comma-separated), ``plan`` (what the plan does: a guest disabled, an IdP
+    guest not created, ``held: waiting on <item ids>``) and ``idp_step`` (what the IdP admin does)."""
+
+    person: str
+    idp_id: str
+    idp_user_name: str
+    groups: str
+    plan: str
+    idp_step: str
+
+
+@dataclass(frozen=True)
 class HandoffPack:
     """Everything the IdP admin needs, typed; rendered by :func:`markdown` and :func:`csv_files`."""
 
@@ -247,6 +264,8 @@ class HandoffPack:
     steps: tuple[str, ...]
     several_types: tuple[SeveralTypesRow, ...] = ()
     """The people in several type groups, as the plan names them (:func:`several_types_rows`)."""
+    not_provisioned: tuple[NotProvisionedRow, ...] = ()
+    """The people the IdP must not provision, as the plan names them (:func:`not_provisioned_rows`)."""
     draft: bool = False
     """Written from a plan that cannot be approved yet (``--draft``): every file says :data:`DRAFT`."""
     all_users: GoogleScope | None = None
@@ -354,16 +373,19 @@ def user_name_mapping(plan: Plan, setting: str) -> UserNameMapping:
     return UserNameMapping("mail" if setting == "primary_email" else "userPrincipalName", "")
 
 
-def user_name_rows(plan: Plan, mapping: UserNameMapping | None) -> tuple[UserNameRow, ...]:
+def user_name_rows(plan: Plan, mapping: UserNameMapping | None, kept_out: Collection[str] = ()
+                   ) -> tuple[UserNameRow, ...]:
     """The :class:`UserNameRow` of each IdP user the plan links with another userName than the assumed one:
     the ``user_name_guard.configure_idp`` items; under Entra ID (``mapping``) the candidates of the item that
-    decided the mapping (who the assumed attribute would send another userName), when there is one."""
+    decided the mapping (who the assumed attribute would send another userName), when there is one. The IdP users
+    of ``kept_out`` (:func:`not_provisioned_rows`: held, so not linked yet) are listed there instead."""
     item = next((r for r in plan.review_items if mapping is not None and r.id == mapping.item), None)
     if item is None:
         return tuple(
             UserNameRow(idp_id=r.subject.idp_id or "", idp_user_name=r.evidence.idp_user_name or "",
                         user_name=r.evidence.sigma_email or "", member_email=r.subject.email or "", reason=r.message)
-            for r in plan.review_items if r.code == "user_name_guard.configure_idp")
+            for r in plan.review_items if r.code == "user_name_guard.configure_idp"
+            if r.subject.idp_id not in kept_out)
     assumed = item.evidence.attribute if not mapping.source else next(
         s for s in ("userPrincipalName", "mail") if s != mapping.source)
     how = (f"the userName mapping from {mapping.source} sends it" if mapping.source
@@ -373,7 +395,7 @@ def user_name_rows(plan: Plan, mapping: UserNameMapping | None) -> tuple[UserNam
                     member_email=c.email or "",
                     reason=f"{assumed} holds {c.idp_user_name or '(nothing)'!r}, not the planned userName "
                            f"{c.user_name!r}: {how}")
-        for c in item.candidates)
+        for c in item.candidates if c.idp_id not in kept_out)
 
 
 def _entra_user_name_step(mapping: UserNameMapping) -> str:
@@ -466,8 +488,11 @@ _TYPE_GROUPS_STEP = {
 """How a person in several account-type groups must be resolved by the IdP (tester8 finding 8)."""
 
 
-def _steps(idp: str, pack_teams: int, user_name_step: str, all_users: GoogleScope | None = None) -> tuple[str, ...]:
-    """The order of operations for ``idp``; ``all_users``: Google's scope is all users (:func:`google_scope`)."""
+def _steps(idp: str, pack_teams: int, user_name_step: str, all_users: GoogleScope | None = None,
+           kept_out: bool = False) -> tuple[str, ...]:
+    """The order of operations for ``idp``; ``all_users``: Google's scope is all users (:func:`google_scope`);
+    ``kept_out``: the plan names people the IdP must not provision (:func:`not_provisioned_rows`), whom the
+    userName step is preceded by taking out."""
     scope = "all users" if all_users is not None else "the groups in groups.csv"
     enable = {
         "okta": "In Okta > the Sigma app > Provisioning: paste the same bearer token (and the Directory Base URL "
@@ -499,6 +524,7 @@ def _steps(idp: str, pack_teams: int, user_name_step: str, all_users: GoogleScop
         "Before anything: every pre-flight check of the plan is ok or confirmed (`sigma-migrate show PLAN`).",
         "Apply the approved plan (`sigma-migrate apply PLAN`) with the SCIM token of the SCIM-setup admin; "
         "wait until it converged (the result file says so).",
+        *((KEEP_OUT_STEP,) if kept_out else ()),
         user_name_step,
         enable,
         _ASSIGN_STEP["google" if idp == "google" else "other"][all_users is not None],
@@ -508,6 +534,11 @@ def _steps(idp: str, pack_teams: int, user_name_step: str, all_users: GoogleScop
         "apply did.",
     )
 
+
+KEEP_OUT_STEP = ("Before provisioning is enabled, do for each person in not_provisioned.csv what its idp_step says: "
+                 "the plan does not provision them (a guest it disables, an IdP guest it does not create, a person "
+                 "held for a blocking review item), and an assigned group provisions every member.")
+"""The step of a pack whose plan names people the IdP must not provision (:func:`not_provisioned_rows`)."""
 
 _ASSIGN_STEP = {
     "other": {False: "Assign the groups in groups.csv (assign = yes) to the Sigma app, and the people in "
@@ -613,11 +644,14 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
         ))
 
     all_users = google_scope(plan, policy.scope.groups) if idp == "google" else None
-    groups = _group_rows(idp, plan.app_groups, teams, all_users is not None)
+    not_provisioned = not_provisioned_rows(plan)
+    kept_out = frozenset(r.idp_id for r in not_provisioned)
+    groups = _group_rows(idp, plan.app_groups, teams, all_users is not None,
+                         Counter(g for c in not_provisioned_candidates(plan) for g in c.groups or ()))
 
     setting = policy.linking.scim_user_name
     mapping = user_name_mapping(plan, setting) if idp == "entra" else None
-    user_names = user_name_rows(plan, mapping)
+    user_names = user_name_rows(plan, mapping, kept_out)
     approvable = not (plan.blocking_items or plan.unmet_preflight
                       or plan.summary.failed_guards)
     return HandoffPack(
@@ -625,28 +659,93 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
         approvable=approvable, groups=groups, teams=tuple(teams),
         attributes=_attributes(idp, setting, [r.account_type for r in account_types], mapping),
         account_types=account_types, user_names=user_names, individual=individual,
-        steps=_steps(idp, len(teams), _entra_user_name_step(mapping) if mapping else _USER_NAME_STEP[idp], all_users),
-        draft=draft, several_types=several_types_rows(plan), all_users=all_users,
+        steps=_steps(idp, len(teams), _entra_user_name_step(mapping) if mapping else _USER_NAME_STEP[idp], all_users,
+                     bool(not_provisioned)),
+        draft=draft, several_types=several_types_rows(plan, kept_out), all_users=all_users,
+        not_provisioned=not_provisioned,
     )
 
 
-def several_types_rows(plan: Plan) -> tuple[SeveralTypesRow, ...]:
+def not_provisioned_candidates(plan: Plan) -> list[ItemRef]:
+    """The candidates of the plan's ``scope.assigned_not_provisioned`` item (:data:`NOT_PROVISIONED`), in its order;
+    ``[]`` without it."""
+    return [c for r in plan.review_items if r.code == NOT_PROVISIONED for c in r.candidates]
+
+
+def not_provisioned_rows(plan: Plan) -> tuple[NotProvisionedRow, ...]:
+    """The people the IdP must not provision: one :class:`NotProvisionedRow` per candidate of the plan's
+    ``scope.assigned_not_provisioned`` item, in its order (by userName), to be taken out of the assigned groups that
+    hold them (an assigned group provisions every member: docs/sigma-api.md §6.1, §6.2) or kept out of a scope of
+    every user; then the people the plan holds (:func:`held_rows`). Reads the plan's decisions only (tester12
+    finding 11: a guest the plan disables was assigned through their group)."""
+    rows = []
+    for c in not_provisioned_candidates(plan):
+        groups = ", ".join(c.groups or ())
+        if groups:
+            step = (f"take them out of {groups} before provisioning is enabled (an assigned group provisions "
+                    "every member), and assign them to the Sigma app in no other way")
+        else:
+            step = ("keep them out of the provisioning scope (the plan has no scope.groups: it takes in every "
+                    "active user), and assign them to the Sigma app in no other way")
+        rows.append(NotProvisionedRow(person=c.email or c.user_name or "", idp_id=c.idp_id or "",
+                                      idp_user_name=c.user_name or "", groups=groups, plan=c.status or "",
+                                      idp_step=step))
+    return tuple(rows) + held_rows(plan)
+
+
+_KEPT_LOCKOUTS = (None, Lockout.GUEST_DISABLED)
+"""The lock-outs of a person row a hold leaves as it was: none (the link or creation withheld), or a guest's
+(SCIM disables a guest not converted); an unmatched member's question (``unmatched_review``) is about a member
+the IdP does not provision."""
+
+
+def held_rows(plan: Plan) -> tuple[NotProvisionedRow, ...]:
+    """One :class:`NotProvisionedRow` per person the plan holds for a blocking question, by person: a row of
+    ``plan.people`` with an IdP user, no action, one or more blocking review items (the hold:
+    :func:`planner.planning.hold_questioned` withholds every action of a person a blocking item names) and the
+    lock-out of a person the IdP would provision (:data:`_KEPT_LOCKOUTS`). They wait on those items: not assigned
+    until they are settled and the hand-off is made again (a pack with any is a draft)."""
+    blocking = {r.id for r in plan.blocking_items}
+    if not blocking:
+        return ()
+    rows = []
+    for p in plan.people:
+        if p.idp_id is None or p.actions or p.lockout not in _KEPT_LOCKOUTS:
+            continue
+        waits = [i for i in p.review_items if i in blocking]
+        if waits:
+            items = ", ".join(waits)
+            rows.append(NotProvisionedRow(
+                person=p.email or p.user_name or "", idp_id=p.idp_id, idp_user_name=p.user_name or "", groups="",
+                plan=f"held: waiting on {items}",
+                idp_step=(f"do not assign them yet: the plan holds them until {items} is settled; settle it, plan "
+                          "again and make the hand-off again (until then keep them out of the groups assigned to "
+                          "the Sigma app)")))
+    return tuple(sorted(rows, key=lambda r: (r.person.casefold(), r.idp_id)))
+
+
+def several_types_rows(plan: Plan, kept_out: Collection[str] = ()) -> tuple[SeveralTypesRow, ...]:
     """One :class:`SeveralTypesRow` per candidate of the plan's ``account_types.several_type_groups`` item
-    (:func:`planner.rules.account_types.several_type_groups_items`), in its order; none without it."""
+    (:func:`planner.rules.account_types.several_type_groups_items`), in its order, but the IdP users of
+    ``kept_out`` (:func:`not_provisioned_rows`: listed there, not as people to provision); none without it."""
     return tuple(
         SeveralTypesRow(person=c.email or c.idp_user_name or "", idp_user_name=c.idp_user_name or "",
                         groups=", ".join(c.groups or ()), account_type=", ".join(c.account_types or ()))
-        for r in plan.review_items if r.code == SEVERAL_TYPE_GROUPS for c in r.candidates)
+        for r in plan.review_items if r.code == SEVERAL_TYPE_GROUPS for c in r.candidates
+        if c.idp_id not in kept_out)
 
 
-def _group_rows(idp: str, app_groups: Iterable[AppGroup], teams: list[TeamRow], all_users: bool = False
-                ) -> tuple[GroupRow, ...]:
+def _group_rows(idp: str, app_groups: Iterable[AppGroup], teams: list[TeamRow], all_users: bool = False,
+                kept_out: Mapping[str, int] | None = None) -> tuple[GroupRow, ...]:
     """The plan's :attr:`~planner.model.Plan.app_groups` as ``idp``'s console shows them, team groups first:
     ``assign`` as the plan decided it (:mod:`planner.rules.app_assignment`), ``push`` for a team's group, the
     purpose in words. A ``re:`` scope entry names the team groups of the plan it matches; under Entra every
     assigned group is pushed, so a group that is no team says it becomes one; under Google the provisioning
     scope is the assigned groups (all users when ``all_users``: no ``scope.groups``, :func:`google_scope`), and
-    whether a group is pushed as a team is not established (§6.3)."""
+    whether a group is pushed as a team is not established (§6.3). An assigned group holding people the plan
+    does not provision (``kept_out``: displayName -> how many, :func:`not_provisioned_candidates`) says how many to
+    take out first."""
+    kept_out = kept_out or {}
     rows = []
     for g in app_groups:
         purposes = []
@@ -667,6 +766,9 @@ def _group_rows(idp: str, app_groups: Iterable[AppGroup], teams: list[TeamRow], 
         elif g.outside_scope:
             purposes.append(f"BLOCKED: assigning it provisions {len(g.outside_scope)} member(s) scope.groups leaves "
                             "out (the plan's scope.assigned_group_outside_scope item)")
+        if g.assign and g.match == "name" and kept_out.get(g.group):
+            purposes.append(f"first take out its {kept_out[g.group]} member(s) in not_provisioned.csv: the plan does "
+                            "not provision them")
         purpose, push = "; ".join(purposes), g.team is not None
         if idp == "google":
             purpose += ("; the provisioning scope is all users, so the group is not set as scope" if all_users else
@@ -689,11 +791,13 @@ CSV_FILES = {
     "user_names.csv": "user_names",
     "individual_assignments.csv": "individual",
     "several_type_groups.csv": "several_types",
+    "not_provisioned.csv": "not_provisioned",
 }
 """File name -> :class:`HandoffPack` field, one CSV per list."""
 
 _ROW_TYPES = {"groups": GroupRow, "teams": TeamRow, "attributes": AttributeRow, "account_types": AccountTypeRow,
-              "user_names": UserNameRow, "individual": IndividualRow, "several_types": SeveralTypesRow}
+              "user_names": UserNameRow, "individual": IndividualRow, "several_types": SeveralTypesRow,
+              "not_provisioned": NotProvisionedRow}
 
 
 _cell = cell_text
@@ -804,6 +908,14 @@ def markdown(pack: HandoffPack) -> str:
                   "person individually.", ""]
     lines += _table(["group", "match", "assign", "push", "purpose"],
                     [[g.group, g.match, g.assign, g.push, g.purpose] for g in pack.groups])
+    lines += ["## People the IdP must not provision (not_provisioned.csv)", ""]
+    if pack.not_provisioned:
+        lines += ["The groups above would provision these people, whom the plan does not provision: take each out of "
+                  "the groups listed before provisioning is enabled, or, for one the plan holds, wait for its review "
+                  "item to be settled and make the hand-off again from the new plan.", ""]
+    lines += _table(["person", "IdP user", "IdP username", "assigned groups", "the plan", "in the IdP"],
+                    [[r.person, r.idp_id, r.idp_user_name, r.groups, r.plan, r.idp_step]
+                     for r in pack.not_provisioned])
     lines += ["## Teams (teams.csv)", ""]
     lines += _table(["team", "IdP group", "apply", "in the IdP", "pushed name", "renamed by the IdP", "members"],
                     [[t.team, t.group, t.plan, t.idp_step, t.pushed_name, t.renamed_by_idp, t.members_after]

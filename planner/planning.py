@@ -205,7 +205,7 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         sigma_at = sigma_manifest.fetched_at if sigma_manifest is not None else None
         old_idp = inputs.idp_export_old_item(policy, sigma_at, snapshot.idp.fetched_at, created_at)
         app_groups, app_items = app_assignment.app_groups(policy, directory, decided.team_rows, decided.people,
-                                                          deactivated_by(decided.unmatched))
+                                                          deactivated_by(decided.unmatched), decided.review_items)
         review_items = sort_review_items(decided.review_items + app_items
                                          + inputs.truncation_items(snapshot.findings, decided.actions)
                                          + organization.missing_organization_items(organization_id)

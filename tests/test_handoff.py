@@ -140,7 +140,7 @@ def test_cli_writes_the_pack_and_the_report_links_it(tmp_path, capsys):
                        "1 user(s) in user_names.csv)\n")
     assert sorted(p.name for p in (tmp_path / "handoff").iterdir()) == [
         "README.md", "account_types.csv", "attribute_mappings.csv", "groups.csv", "individual_assignments.csv",
-        "several_type_groups.csv", "teams.csv", "user_names.csv"]
+        "not_provisioned.csv", "several_type_groups.csv", "teams.csv", "user_names.csv"]
     main(["report", str(path), "--out", str(tmp_path / "report.html"), "--handoff", str(tmp_path / "handoff")])
     assert '<a href="handoff/README.md">handoff/README.md</a>' in (tmp_path / "report.html").read_text()
 

@@ -238,7 +238,8 @@ def test_an_excluded_idp_user_sharing_an_address_with_no_one_the_idp_provisions_
     # wave 1: u1 and u2 share ann@example.com: the entry settles the linking.idp_duplicate question
     wave1 = plan(snapshot([member("m1", "ann@example.com")], [user("u1", "ann@example.com"), ANN_OLD]), EXCLUDED)
     assert kinds(wave1) == [("scim.link_user", "scim.link_user:m1"), ("scim.link_user", "scim.link_user:root")]
-    assert [r.id for r in wave1.review_items] == ["linking.idp_user_excluded:u2"]
+    # the excluded u2 is in scope: the plan names it for the IdP to keep out (tester12 finding 11)
+    assert [r.id for r in wave1.review_items] == ["linking.idp_user_excluded:u2", "scope.assigned_not_provisioned:scope"]
 
 
 def test_a_reused_address_answer_sigmas_scim_state_links_by_external_id_settles_nothing_and_says_its_danger():

@@ -34,8 +34,10 @@ def test_guests_document_owner_wins_over_the_organization_one():
 def test_linked_guest_is_disabled_by_default_with_a_note():
     p = plan(snapshot([GUEST], [GUEST_IDP]))
     assert kinds(p) == [("members.disable_guest", "members.disable_guest:g1"), ("scim.link_user", "scim.link_user:root")]
-    assert review_codes(p) == [("guests.disabled_with_idp_user", False)]
+    # the IdP user is in scope: the plan names it for the IdP to keep out (tester12 finding 11)
+    assert review_codes(p) == [("guests.disabled_with_idp_user", False), ("scope.assigned_not_provisioned", False)]
     assert yaml.safe_load(p.review_items[0].resolution) == {"guests": {"action": "convert"}}
+    assert [c.status for c in p.review_items[1].candidates] == ["guest disabled (members.disable_guest)"]
 
 
 def test_convert_a_linked_guest_then_link_it():

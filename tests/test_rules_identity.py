@@ -182,8 +182,9 @@ def test_excluding_the_other_account_settles_it_links_the_person_and_reminds_to_
                     [user("u1", "ann@example.com"), user("u2", "ann.old@example.com", emails=["Ann@example.com"])])
     p = plan(snap, "linking:\n  excluded_idp_users: [ann.old@example.com]\n")
     assert kinds(p) == [("scim.link_user", "scim.link_user:m1"), ROOT_LINK]
-    assert review_codes(p) == [("linking.idp_user_excluded", False)]
-    (item,) = p.review_items
+    assert review_codes(p) == [("linking.idp_user_excluded", False), ("scope.assigned_not_provisioned", False)]
+    item, kept_out = p.review_items
+    assert [(c.idp_id, c.status) for c in kept_out.candidates] == [("u2", "excluded (linking.excluded_idp_users)")]
     assert item.message == ("IdP user u2 (ann.old@example.com) is excluded by linking.excluded_idp_users: the plan "
                             "neither links nor creates it; unassign it from the Sigma app in the IdP, or the IdP "
                             "provisions it anyway")

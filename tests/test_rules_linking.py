@@ -222,7 +222,9 @@ def test_idp_guest_is_not_created_unless_the_policy_says_so():
     guest = user("g1", "omar_partner.example#EXT#@example.com", emails=["omar@partner.example"], user_type="Guest")
     p = plan(snapshot([], [guest]))
     assert kinds(p) == [ROOT_LINK]
-    assert review_codes(p) == [("guests.idp_guest_not_created", False)]
+    assert review_codes(p) == [("guests.idp_guest_not_created", False), ("scope.assigned_not_provisioned", False)]
+    assert [(c.idp_id, c.status) for c in p.review_items[1].candidates] == [
+        ("g1", "IdP guest, not created (guests.create_from_idp)")]  # the IdP must keep it out (tester12 finding 11)
     created = plan(snapshot([], [guest]), "guests:\n  create_from_idp: true\n")
     # Entra would send the #EXT# UPN: never created with it (issue 14 item 2); the fix is the guest's own mail
     assert kinds(created) == [ROOT_LINK]

@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 DIGESTS = {
     "okta": "sha256:bb028169a07252eecc91eb9251cf227ad504332482d5a3ba0bd0fa0a78d94c9b",
     "okta-reviewed": "sha256:1935043c9e56acbc18af210d148414b8b57696e320652411a78509b986111d83",
-    "entra": "sha256:3d772eb64328518b9007ca6b410df05a1f15b2ea8b61f518783932e69ccef716",
-    "entra-reviewed": "sha256:e4ad94ab784651821b7562813d8be995ad250ba9065a9397dcee9605aeed6fc0",
+    "entra": "sha256:4fd3a0a528dff4e39a0789784b0643e1c8e5e18a7569fae3a70115ecac3cd588",
+    "entra-reviewed": "sha256:29320796154e0acf0a65fe2748365bd0603374d039353bffafcbfe618aa397ee",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -24,6 +24,15 @@ deactivates (their documents already handed over) or never meant to provision: o
 and what the plan does to each, and the choices (put the group in ``scope.groups``; for a type group, take
 it out of ``account_types.group_map``; or take the people out of the group in the IdP and export again).
 No person is deactivated by the plan and provisioned by the hand-off.
+
+Nor is anyone in scope the plan decided not to provision: an active IdP user ``scope.groups`` takes in whom the
+plan neither links, creates, reactivates nor keeps as SCIM has them (a guest it disables, an IdP guest it does not
+create, a user ``linking.excluded_idp_users`` excludes) would be provisioned by the assignment all the same. One
+informational ``scope.assigned_not_provisioned`` item lists them (:func:`not_provisioned_item`), each with what the
+plan does to them (``status``) and the assigned groups that hold them (``groups``): ``sigma-migrate handoff`` lays it
+out as the people the IdP must not provision (tester12 finding 11: the hand-off assigned a group holding a guest the
+plan disables). A person held for a blocking question is not listed: that item names them, and the plan is not
+approvable until it is answered (a draft hand-off names them as waiting on it, :func:`planner.handoff.held_rows`).
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ..directory import Directory, Person
+from ..directory import Directory, Person, PersonStatus
 from ..model import AppGroup, ItemEvidence, ItemRef, ReviewItem, TeamRow
 from ..policy import REGEX_PREFIX, Policy, group_pattern_matcher
 from . import make_review, person_ref, yaml_snippet
@@ -61,15 +70,19 @@ class _Entry:
 
 
 def app_groups(policy: Policy, directory: Directory, team_rows: Iterable[TeamRow], people: Iterable[Person],
-               deactivated: Collection[str]) -> tuple[tuple[AppGroup, ...], list[ReviewItem]]:
-    """The :class:`~planner.model.AppGroup` rows of the plan (sorted by group, letter case aside) and the
-    blocking ``scope.assigned_group_outside_scope`` items of the assigned ones holding active IdP users
+               deactivated: Collection[str], review_items: Iterable[ReviewItem] = ()
+               ) -> tuple[tuple[AppGroup, ...], list[ReviewItem]]:
+    """The :class:`~planner.model.AppGroup` rows of the plan (sorted by group, letter case aside) and its items:
+    the blocking ``scope.assigned_group_outside_scope`` items of the assigned ones holding active IdP users
     ``scope.groups`` leaves out (``deactivated``: the memberIds the plan deactivates; ``people``: to name each
-    one's member). Pure; raises nothing."""
+    one's member), and the ``scope.assigned_not_provisioned`` item of the people in scope the plan does not
+    provision (:func:`not_provisioned_item`; ``review_items``: the plan's, to name what holds each held one).
+    Pure; raises nothing."""
     entries = _entries(policy, directory, team_rows)
     okta = pushes_without_assignment(directory.idp_format)
     members = {p.idp_id: p for p in people if p.idp_id is not None}
     rows, items = [], []
+    assigned: list[_Entry] = []
     for entry in sorted(entries.values(), key=lambda e: (e.spelling.casefold(), e.spelling)):
         outside = () if entry.scope or not policy.scope.groups else _outside_scope(directory, entry.group_ids)
         assign = entry.scope or entry.account_type is not None or not okta
@@ -78,9 +91,103 @@ def app_groups(policy: Policy, directory: Directory, team_rows: Iterable[TeamRow
                        match="pattern" if pattern else "name", assign=assign, scope=entry.scope, team=entry.team,
                        account_type=entry.account_type, outside_scope=outside)
         rows.append(row)
+        if assign:
+            assigned.append(entry)
         if assign and outside:
             items.append(outside_scope_item(entry.spelling, row, directory, members, deactivated, policy))
-    return tuple(rows), items
+    excluded = {directory.find_idp_id(ref) for ref in policy.linking.excluded_idp_users}
+    unprovisioned = not_provisioned_item(directory, assigned, members, review_items, excluded)
+    return tuple(rows), items + ([unprovisioned] if unprovisioned is not None else [])
+
+
+NOT_PROVISIONED = "scope.assigned_not_provisioned"
+"""The code of the item of the people in scope whom the plan does not provision (:func:`not_provisioned_item`)."""
+
+PROVISIONED_STATUSES = frozenset({PersonStatus.LINK, PersonStatus.CREATE, PersonStatus.REACTIVATE,
+                                  PersonStatus.SCIM_KEPT})
+"""The statuses of a person whose IdP user the plan provisions: linked (a converted guest too), created,
+reactivated then linked, or kept as Sigma's SCIM state has them (:class:`~planner.directory.PersonStatus`)."""
+
+PROVISIONED_OR_HELD = PROVISIONED_STATUSES | {PersonStatus.HELD, PersonStatus.REHIRE}
+"""The statuses :func:`not_provisioned_item` leaves out: provisioned, or held for a blocking question (``held``; a
+``rehire``, held by ``linking.rehire``), which names them."""
+
+_FATES = {PersonStatus.GUEST_DISABLED: "guest disabled (members.disable_guest)",
+          PersonStatus.IDP_GUEST: "IdP guest, not created (guests.create_from_idp)"}
+"""What the plan does to a person in scope it does not provision, by status (a held one: :func:`_fate_of`)."""
+
+
+def not_provisioned_item(directory: Directory, assigned: Iterable[_Entry], people: Mapping[str, Person],
+                         review_items: Iterable[ReviewItem], excluded: Collection[str | None] = ()
+                         ) -> ReviewItem | None:
+    """The informational ``scope.assigned_not_provisioned`` item (``None``: nobody) of the active IdP users in scope
+    (:attr:`~planner.directory.Directory.in_scope_idp_ids`: the assignment provisions them) whose person
+    (``people``, by IdP id) has none of :data:`PROVISIONED_OR_HELD` and whom no blocking item of ``review_items``
+    names (a held person waits on that item: :func:`held_idp_ids`), sorted by userName: each candidate names them,
+    what the plan does (``status``: :data:`_FATES`, ``excluded (linking.excluded_idp_users)`` for one of
+    ``excluded``, the IdP ids that policy key names) and the displayNames of the ``assigned`` groups that hold them
+    (``groups``; empty when the scope is every active user). One pass over the memberships of the assigned groups
+    when anyone is listed; none otherwise."""
+    left = {i for i in directory.in_scope_idp_ids
+            if (p := people.get(i)) is None or p.status not in PROVISIONED_OR_HELD}
+    if left:
+        left -= held_idp_ids(review_items, left, people)
+    if not left:
+        return None
+    groups: dict[str, set[str]] = {}
+    for entry in assigned:
+        for g in entry.group_ids:
+            if g in directory.groups:
+                name = directory.groups[g].display_name
+                for i in left.intersection(directory.pushed_member_ids(g)):
+                    if (found := groups.get(i)) is None:
+                        groups[i] = {name}
+                    else:
+                        found.add(name)
+    candidates = []
+    for i in sorted(left, key=lambda i: (directory.scim_user_names[i].casefold(), i)):
+        person = people.get(i)
+        member = person.member if person is not None else None
+        candidates.append(person_ref(member.member_id if member else None, member.email if member else None, i,
+                                     directory.scim_user_names[i],
+                                     groups=sorted(groups.get(i, ()), key=str.casefold) or None,
+                                     status=_fate_of(person, i in excluded)))
+    named = ", ".join(str(c.user_name) for c in candidates[:3])
+    more = f" and {len(candidates) - 3} more" if len(candidates) > 3 else ""
+    return make_review(
+        NOT_PROVISIONED, "scope", blocking=False,
+        subject=ItemRef(kind="app assignment"),
+        message=(f"{len(candidates)} active IdP user(s) in scope not provisioned by this plan (each one's status "
+                 f"says why): {named}{more}; the groups assigned to the Sigma app would provision them: take them "
+                 "out first (handoff: not_provisioned.csv)"),
+        rule="scope.groups", candidates=candidates,
+        evidence=ItemEvidence(members=len(candidates)))
+
+
+def held_idp_ids(review_items: Iterable[ReviewItem], left: Collection[str], people: Mapping[str, Person]
+                 ) -> set[str]:
+    """The IdP ids of ``left`` whom a blocking item of ``review_items`` names in its subject, by IdP id or by their
+    member's memberId (one, or one of several): the people held for a question (as
+    :func:`planner.planning.hold_questioned` reads a subject)."""
+    member_of = {p.member_id: i for i in left if (p := people.get(i)) is not None and p.member_id is not None}
+    found: set[str] = set()
+    for r in review_items:
+        if not r.blocking:
+            continue
+        s = r.subject
+        found.update(i for i in (s.idp_id, *(s.idp_ids or ())) if i.__class__ is str and i in left)
+        found.update(member_of[m] for m in (s.member_id, *(s.member_ids or ())) if m.__class__ is str and m in member_of)
+    return found
+
+
+def _fate_of(person: Person | None, excluded: bool) -> str:
+    """What the plan does to a person in scope it does not provision (``None``: no person was made of the IdP
+    user), in words; ``excluded``: ``linking.excluded_idp_users`` names them."""
+    if excluded:
+        return "excluded (linking.excluded_idp_users)"
+    if person is not None and person.status in _FATES:
+        return _FATES[person.status]
+    return f"not provisioned ({person.status.value if person is not None else 'neither linked nor created'})"
 
 
 def _entries(policy: Policy, directory: Directory, team_rows: Iterable[TeamRow]) -> dict[str, _Entry]:
