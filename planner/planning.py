@@ -102,6 +102,10 @@ before it decided; a step that overrules an earlier decision says so here:
 15b. the keyed policy entries no family consulted to settle anything (each family reports its uses in
     :attr:`planner.rules.Outcome.uses`): one ``policy.unused_entry`` item each
     (:func:`planner.rules.policy_entries.unused_entry_items`), after every family that reads an entry;
+15c. two entries of one person-keyed policy collection naming one person through the exports (a memberId and
+    that member's email; for account types a member and the IdP user linked to it, so after linking): one
+    ``policy.person_named_twice`` item per pair, blocking when they disagree
+    (:func:`planner.rules.repeated_people.same_person_items`);
 16. :mod:`planner.rules.guards` over the whole set of actions, last: a guard judges the plan.
 
 :func:`build_plan` then adds the items that judge the plan against its inputs: ``inputs.truncated``
@@ -149,7 +153,8 @@ from .planfile import canonical_json, fingerprint_of
 from .policy import Policy
 from .rules import (
     Outcome, account_types, app_assignment, duplicates, examples, guards, guests, inputs, linking, organization,
-    policy_entries, policy_refs, preflight, refusals, scim_state, scim_values, scope, teams, unfinished_runs, unmatched,
+    policy_entries, policy_refs, preflight, refusals, repeated_people, scim_state, scim_values, scope, teams,
+    unfinished_runs, unmatched,
     user_name_mapping,
 )
 from .directory import Directory, Person, PersonStatus, build_directory, export_organization_id
@@ -365,6 +370,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
     outcome.uses.extend(scim_state.conflict_entry_absences(policy.linking.scim_state_conflicts, directory))
     outcome.review_items.extend(policy_entries.unused_entry_items(policy, outcome.uses, (r.loc for r in unknown)))
+    outcome.review_items.extend(repeated_people.same_person_items(policy, directory, people))
     team_rows = rows_with_final_actions(team_rows, actions, joining)
     guard_results, guard_items = guards.evaluate(policy, directory, actions, linked_idp_ids(people, protected),
                                                  standings)

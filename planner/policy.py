@@ -982,10 +982,11 @@ def _parse(text: str, name: str, sha256: str | None) -> tuple[Policy | None, lis
     except ValidationError as exc:
         problems += _all_errors(exc, name, marks, spellings)
         return None, sorted(problems, key=lambda p: (p.line, p.column))
-    if problems:
-        return None, problems
     policy._origin = PolicyOrigin(path=name, sha256=sha256, marks=marks)
-    return policy, []
+    from .rules.repeated_people import repeated_names  # a person named twice in one collection (tester13 F3)
+
+    problems = sorted(problems + repeated_names(policy), key=lambda p: (p.line, p.column))
+    return (None, problems) if problems else (policy, [])
 
 
 YAML_MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -1007,17 +1008,22 @@ def unread_tag_problem(exc: yaml.MarkedYAMLError) -> str | None:
 
 
 def _duplicate_keys(node: yaml.Node, name: str) -> list[PolicyProblem]:
+    """Every key of a mapping that an earlier key of it repeats, as written or once trimmed (a name is read trimmed,
+    so ``'a@x '`` and ``a@x`` would be one key, the later value silently winning: tester13 F3)."""
     out: list[PolicyProblem] = []
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, yaml.Node] = {}
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
-                if key.value in seen:
-                    first = seen[key.value].start_mark
+                trimmed = key.value.strip()
+                if trimmed in seen:
+                    first = seen[trimmed]
+                    how = "" if first.value == key.value else f", {first.value!r} once trimmed"
                     out.append(PolicyProblem(name, key.start_mark.line + 1, key.start_mark.column + 1, "",
-                                             f"duplicate key {key.value!r} (first at line {first.line + 1})"))
+                                             f"duplicate key {key.value!r} (first at line {first.start_mark.line + 1}"
+                                             f"{how})"))
                 else:
-                    seen[key.value] = key
+                    seen[trimmed] = key
             out += _duplicate_keys(value, name)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:

@@ -77,10 +77,13 @@ def resolve_overrides(policy: Policy, directory: Directory) -> tuple[tuple[Linke
     the never-link IdP ids; the review items).
 
     An override naming an IdP user or member that is not in the exports is skipped: it is a blocking
-    ``policy.unknown_reference`` item (:mod:`.policy_refs`, the reviewer's intent cannot be carried out).
+    ``policy.unknown_reference`` item (:mod:`.policy_refs`, the reviewer's intent cannot be carried out). A later
+    override naming the pair an earlier one pins, spelled otherwise, pins nothing more (the informational
+    ``policy.person_named_twice``, :mod:`.repeated_people`; was a plan's internal error: the link twice).
     """
     pinned: list[LinkedPair] = []
     never: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     outcome = Outcome()
     for i, o in enumerate(policy.linking.overrides):
         idp_id = directory.find_idp_id(o.idp)
@@ -90,8 +93,9 @@ def resolve_overrides(policy: Policy, directory: Directory) -> tuple[tuple[Linke
             never.add(idp_id)
             continue
         member_id = directory.find_member_id(o.member)
-        if member_id is None:  # planner.rules.policy_refs reports it
-            continue
+        if member_id is None or (member_id, idp_id) in seen:  # policy_refs reports it; a pair named twice (by
+            continue  # memberId and email, IdP id and userName) is one link: policy.person_named_twice says so
+        seen.add((member_id, idp_id))
         link = Link("override", "override", directory.members[member_id].email, f"linking.overrides[{i}]",
                     directory.idp_users[idp_id].user_name)
         pinned.append(LinkedPair(member_id, idp_id, link))

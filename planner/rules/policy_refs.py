@@ -32,7 +32,8 @@ What each section names (:func:`policy_references`):
   finding 8: ``sigmaMemberId`` missing from an Okta export).
 
 A member email two members share names no one person: that is an unknown reference too, listing
-the memberIds it could mean.
+the memberIds it could mean. Two entries of one collection naming one person (the same name once normalised,
+or two names the exports resolve to one person) are :mod:`.repeated_people`'s, which reads these references.
 """
 
 from __future__ import annotations
