@@ -733,15 +733,17 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
     import os
     from pathlib import Path
 
+    from .credentials import read_credential
     from .fetch import ScimStateRule, check_base_url, fetch_export, region_base_url
 
     if bool(base_url) == bool(region):
         raise UserError("fetch needs exactly one of --base-url or --region")
     url = check_base_url(base_url) if base_url else region_base_url(region or "")
-    client_id, client_secret = os.environ.get("SIGMA_CLIENT_ID"), os.environ.get("SIGMA_CLIENT_SECRET")
+    # a pasted character no credential holds is one line here, before any request (planner.credentials)
+    client_id, client_secret, scim_token = (read_credential(os.environ, name) for name in
+                                            ("SIGMA_CLIENT_ID", "SIGMA_CLIENT_SECRET", "SIGMA_SCIM_TOKEN"))
     if not client_id or not client_secret:
         raise UserError("fetch needs SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET in the environment")
-    scim_token = os.environ.get("SIGMA_SCIM_TOKEN") or None
     rule = ScimStateRule(scim_base_url=scim_base_url, left_out=no_scim_state)
     if policy_path is not None:
         from .policy import load_policy

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Mapping
 from urllib.parse import urlsplit
 
 from .. import httpio
+from ..credentials import check_credential
 from ..errors import UserError
 from ..httpio import is_loopback_host
 from ..redaction import Redactor
@@ -112,13 +113,15 @@ class Credentials:
         if missing:
             verb = "is" if len(missing) == 1 else "are"
             raise TargetError(f"the plan has REST actions but {' and '.join(missing)} {verb} not set in the environment")
+        check_credential(ENV_CLIENT_ID, self.client_id)  # a pasted character: one line before any request
+        check_credential(ENV_CLIENT_SECRET, self.client_secret)
         return self.client_id or "", self.client_secret or ""
 
     def require_scim(self) -> str:
         """The SCIM bearer token or :class:`TargetError` naming ``SIGMA_SCIM_TOKEN``."""
         if not self.scim_token:
             raise TargetError(f"the plan has SCIM actions but {ENV_SCIM_TOKEN} is not set in the environment")
-        return self.scim_token
+        return check_credential(ENV_SCIM_TOKEN, self.scim_token) or ""
 
     def secrets(self) -> tuple[str, ...]:
         """Every value that must never be printed or written (the client id included)."""

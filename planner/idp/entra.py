@@ -41,6 +41,7 @@ from collections.abc import Iterator
 from typing import Any, Mapping
 from urllib.parse import quote
 
+from ..credentials import read_credential
 from ..listing import Listing
 from .http import IdpFetchError, IdpReader
 from .pull import IdpPull, PullCounts, count_of, listed_group_id, page_items, read_listing, require_known_members
@@ -77,7 +78,7 @@ def reader_for(environ: Mapping[str, str], base_url: str | None, login_url: str 
     if missing:
         raise IdpFetchError(f"fetch-idp entra needs {', '.join(missing)} in the environment (an app registration "
                             "with the User.Read.All and GroupMember.Read.All application permissions)")
-    tenant, client_id, secret = (environ[name] for name in ENV)
+    tenant, client_id, secret = (read_credential(environ, name) or "" for name in ENV)
     token: list[str] = []
 
     def refresh() -> None:

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from typing import Any, Mapping
 from urllib.parse import quote, urlsplit
 
+from ..credentials import read_credential
 from ..listing import Listing
 from ..sources.okta import okta_active
 from .http import IdpFetchError, IdpReader
@@ -71,7 +72,7 @@ def _pages(reader: IdpReader, path: str, params: dict[str, Any], what: str
 
 def reader_for(environ: Mapping[str, str], base_url: str | None, **options: Any) -> IdpReader:
     """An :class:`IdpReader` for the Okta org at ``base_url`` or ``$OKTA_ORG_URL`` with ``$OKTA_API_TOKEN``."""
-    token = environ.get(TOKEN_ENV, "")
+    token = read_credential(environ, TOKEN_ENV) or ""
     url = base_url or environ.get(ORG_URL_ENV, "")
     if not url:
         raise IdpFetchError(f"fetch-idp okta needs the org URL: --base-url or {ORG_URL_ENV} "

@@ -53,7 +53,7 @@ from msgspec.structs import replace
 
 from ..directory import Person, PersonStatus
 from ..model import Action, ActionKind, IdpUser, ItemEvidence, ItemRef, ReviewItem, SigmaMember
-from ..sources.values import _char_name, clean_address, clean_text, unclean_parts, unsafe_parts
+from ..sources.values import character_name, clean_address, clean_text, unclean_parts, unsafe_parts
 from ..unsafe_characters import UNSAFE
 from . import make_review, outside_policy, person_ref
 
@@ -159,7 +159,7 @@ def mixed_script_parts(address: str) -> list[str]:
         others = [(n, c, s) for n, c, s in scripts if s and s != first]
         if others:
             names = " and ".join(dict.fromkeys([first.title()] + [s.title() for _, _, s in others]))
-            at = ", ".join(f"{_char_name(c)} at position {n}" for n, c, _ in others)
+            at = ", ".join(f"{character_name(c)} at position {n}" for n, c, _ in others)
             parts.append(f"label {label!r} mixes {names}: {at}")
         start += len(label) + 1
     return parts

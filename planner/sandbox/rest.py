@@ -340,8 +340,10 @@ class RestApp:
                 client_id, _, client_secret = decoded.partition(":")
             if not client_id or not client_secret:
                 raise ApiError(400, "bad_request", "client_id and client_secret are required")
-            if not (secrets.compare_digest(client_id, self.credentials.client_id)
-                    and secrets.compare_digest(client_secret, self.credentials.client_secret)):
+            # compared as UTF-8 bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500),
+            # and a pasted character is a wrong secret, 401 (tester13 N7)
+            if not (secrets.compare_digest(client_id.encode(), self.credentials.client_id.encode())
+                    and secrets.compare_digest(client_secret.encode(), self.credentials.client_secret.encode())):
                 raise ApiError(401, "unauthorized", "Invalid client credentials")
         elif grant == "refresh_token":
             token = form.get("refresh_token") or ""

@@ -424,7 +424,8 @@ def clean_addresses(values: list[str]) -> list[str]:
     return list(map(clean_address, values))
 
 
-def _char_name(c: str) -> str:
+def character_name(c: str) -> str:
+    """``U+00A0 NO-BREAK SPACE``; a control character by its usual name (``U+000A LINE FEED``)."""
     return f"U+{ord(c):04X} {_CONTROL_NAMES.get(c) or unicodedata.name(c, 'CONTROL CHARACTER')}"
 
 
@@ -432,7 +433,7 @@ def unsafe_parts(raw: str) -> list[str]:
     """One phrase per character of :data:`planner.unsafe_characters.UNSAFE` in ``raw`` (what
     :func:`clean_text` removes from a name): ``"U+202E RIGHT-TO-LEFT OVERRIDE at position 4"``
     (1-based); ``[]`` when there is none."""
-    return [f"{_char_name(m.group())} at position {m.start() + 1}" for m in UNSAFE.finditer(raw)]
+    return [f"{character_name(m.group())} at position {m.start() + 1}" for m in UNSAFE.finditer(raw)]
 
 
 def unclean_name_parts(raw: str | None) -> list[str]:
@@ -447,9 +448,9 @@ def unclean_name_parts(raw: str | None) -> list[str]:
         start += 1
     while end > start and (raw[end - 1].isspace() or unicodedata.category(raw[end - 1]) in _INVISIBLE):
         end -= 1
-    parts = (["leading " + ", ".join(map(_char_name, raw[:start]))] if start else []) + (
-        ["trailing " + ", ".join(map(_char_name, raw[end:]))] if end < len(raw) else [])
-    parts += [f"{_char_name(m.group())} at position {m.start() + 1}" for m in UNSAFE.finditer(raw, start, end)]
+    parts = (["leading " + ", ".join(map(character_name, raw[:start]))] if start else []) + (
+        ["trailing " + ", ".join(map(character_name, raw[end:]))] if end < len(raw) else [])
+    parts += [f"{character_name(m.group())} at position {m.start() + 1}" for m in UNSAFE.finditer(raw, start, end)]
     core = strip_unsafe(raw[start:end])
     if unicodedata.normalize("NFC", core) != core:
         parts.append(not_nfc_phrase(raw))
@@ -465,7 +466,7 @@ def not_nfc_phrase(text: str) -> str:
     singletons = [(n, c) for n, c in enumerate(text, 1) if unicodedata.normalize("NFC", c) != c]
     if not singletons:
         return "not in Unicode NFC (composed characters written decomposed)"
-    named = ", ".join(f"{_char_name(c)} at position {n}, which NFC writes {unicodedata.normalize('NFC', c)!r}"
+    named = ", ".join(f"{character_name(c)} at position {n}, which NFC writes {unicodedata.normalize('NFC', c)!r}"
                       for n, c in singletons)
     return f"not in Unicode NFC ({named})"
 
@@ -484,13 +485,13 @@ def unclean_parts(raw: str | None) -> list[str]:
     core = raw.strip()
     lead, trail = raw[:len(raw) - len(raw.lstrip())], raw[len(raw.rstrip()):]
     if lead:
-        parts.append("leading " + ", ".join(_char_name(c) for c in lead))
+        parts.append("leading " + ", ".join(character_name(c) for c in lead))
     if trail:
-        parts.append("trailing " + ", ".join(_char_name(c) for c in trail))
+        parts.append("trailing " + ", ".join(character_name(c) for c in trail))
     offset = len(lead)
     for n, c in enumerate(core):
         if unicodedata.category(c) in _INVISIBLE:
-            parts.append(f"{_char_name(c)} at position {offset + n + 1}")
+            parts.append(f"{character_name(c)} at position {offset + n + 1}")
     if unicodedata.normalize("NFC", core) != core:
         parts.append(not_nfc_phrase(raw))
     return parts
