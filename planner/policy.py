@@ -339,6 +339,21 @@ class Linking(_Model):
             raise ValueError("at least one match key is needed")
         return keys
 
+    @field_validator("domain_aliases", mode="before")
+    @classmethod
+    def _one_entry_per_domain(cls, aliases: object) -> object:
+        """Two keys of one domain (``Old.example`` and ``old.example``: domains compare letter case aside, and
+        :data:`Domain` reads both as ``old.example``) would be one entry, the later one silently winning."""
+        if isinstance(aliases, dict):
+            seen: dict[str, str] = {}
+            for key in aliases:
+                domain = key.strip().casefold() if isinstance(key, str) else key
+                if domain in seen:
+                    raise ValueError(f"{key!r} and {seen[domain]!r} are one domain (letter case and spaces aside): "
+                                     "write one entry")
+                seen[domain] = key
+        return aliases
+
     @field_validator("overrides")
     @classmethod
     def _unique_overrides(cls, overrides: list[LinkOverride]) -> list[LinkOverride]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.policy import lint_policy
+from planner.policy import lint_policy, lint_policy_text
 
 from .conftest import run_cli
 
@@ -358,3 +358,12 @@ def test_a_merge_key_or_a_tag_is_one_line_saying_what_to_write(tmp_path, capsys,
     path.write_text(text)
     assert run_cli(capsys, "policy", "lint", str(path)) == (1, f"{path}:{where}: not valid YAML: {said}\n",
                                                            "1 problem(s)\n")
+
+
+def test_two_domain_aliases_keys_of_one_domain_are_refused():
+    # the policykeys helper's leftover: `Old.example` and `old.example` were one key, the later alias winning silently
+    text = ("version: 1\nlinking:\n  match_keys: [user_name, emails, domain_aliases]\n  domain_aliases:\n"
+            "    Old.example: a.example\n    old.example: b.example\n")
+    assert [(p.line, p.column, p.path, p.message) for p in lint_policy_text(text, "p.yaml")] == [
+        (5, 5, "linking.domain_aliases",
+         "'old.example' and 'Old.example' are one domain (letter case and spaces aside): write one entry")]
