@@ -53,6 +53,19 @@ USERS = """id,userPrincipalName,displayName,surname,mail,givenName,userType,acco
 """
 
 
+def fetch_then_plan(capsys, tmp_path, server, name: str, *more: str):
+    """``fetch`` the sandbox ``server`` into ``tmp_path/name``, then ``plan`` it with ``tmp_path/entra`` and
+    ``tmp_path/pol.yaml`` (and ``more`` options) into ``tmp_path/<name>.plan.json``: ``(its path, the plan)``."""
+    code, _, err = run_cli(capsys, "fetch", "--out", str(tmp_path / name), "--base-url", server.base_url,
+                           "--no-progress")
+    assert code == 0, err
+    out_path = tmp_path / f"{name}.plan.json"
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(tmp_path / name), "--idp", str(tmp_path / "entra"),
+                             "--policy", str(tmp_path / "pol.yaml"), "--out", str(out_path), *more)
+    assert code == 0, out + err
+    return out_path, read_plan(out_path)
+
+
 @pytest.fixture
 def server(monkeypatch):
     org = SigmaExport(members=(member("mAdmin", "admin@example.com", "Admin"), member("m1", "ann@example.com")),
@@ -80,14 +93,7 @@ def test_a_refused_deactivation_is_an_item_in_the_replan_with_applied_never_the_
     urls = ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
 
     def fetch_and_plan(name: str, *more: str):
-        code, _, err = run_cli(capsys, "fetch", "--out", str(tmp_path / name), "--base-url", server.base_url,
-                               "--no-progress")
-        assert code == 0, err
-        out_path = tmp_path / f"{name}.plan.json"
-        code, out, err = run_cli(capsys, "plan", "--sigma", str(tmp_path / name), "--idp", str(tmp_path / "entra"),
-                                 "--policy", str(tmp_path / "pol.yaml"), "--out", str(out_path), *more)
-        assert code == 0, out + err
-        return out_path, read_plan(out_path)
+        return fetch_then_plan(capsys, tmp_path, server, name, *more)
 
     refused_id = f"members.deactivate:{server.scim_test}"
     p1, plan1 = fetch_and_plan("e1")
@@ -258,14 +264,7 @@ def test_the_first_plans_same_setup_carried_by_applied_keeps_a_user_pushed_befor
 
     def fetch_and_plan(name: str, policy: str, *more: str):
         write(tmp_path / "pol.yaml", policy)
-        code, _, err = run_cli(capsys, "fetch", "--out", str(tmp_path / name), "--base-url", server.base_url,
-                               "--no-progress")
-        assert code == 0, err
-        out_path = tmp_path / f"{name}.plan.json"
-        code, out, err = run_cli(capsys, "plan", "--sigma", str(tmp_path / name), "--idp", str(tmp_path / "entra"),
-                                 "--policy", str(tmp_path / "pol.yaml"), "--out", str(out_path), *more)
-        assert code == 0, out + err
-        return out_path, read_plan(out_path)
+        return fetch_then_plan(capsys, tmp_path, server, name, *more)
 
     kept_path, kept = fetch_and_plan("e1", POLICY + "linking:\n  scim_state_conflicts:\n    scim.test@example.com: "
                                                    "scim_state\n")
