@@ -41,7 +41,8 @@ FUNCTIONS = [
     "planner.planning:fold_unmatched", "planner.planning:add_cross_dependencies", "planner.rules.guards:evaluate",
     "planner.planning:decide", "planner.planning:order_actions", "planner.planning:acted_on",
     "planner.planning:person_rows", "planner.planning:build_summary", "planner.planning:build_outcomes",
-    "planner.rules.preflight:evaluate", "planner.planning:fingerprints", "planner.planning:build_plan",
+    "planner.rules.preflight:evaluate", "planner.rules.app_assignment:app_groups", "planner.planning:fingerprints",
+    "planner.planning:build_plan",
     "planner.planfile:dump_plan", "planner.report:report_context", "planner.report:script_json",
     "planner.report:stream_html",
 ]

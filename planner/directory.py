@@ -37,7 +37,7 @@ from .model import (
     GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam, Snapshot,
     TeamMembership, email_key,
 )
-from .policy import Policy, group_pattern_matcher
+from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
 from .sources.identity_values import DamagedUser, damaged_users_of
 from .sources.values import membership_change_time
 
@@ -359,6 +359,8 @@ class Directory:
     users ``account_types.overrides`` assigns individually (:func:`individually_assigned`)."""
     groups: Mapping[str, Group]
     """IdP groups by id (a group id listed twice: one group, its members together)."""
+    group_ids_by_name: Mapping[str, tuple[str, ...]]
+    """:attr:`groups`' ids by displayName, in :attr:`groups`' order (read by :meth:`group_ids_matching`)."""
     group_cycles: tuple[GroupCycle, ...]
     """Nesting cycles among the IdP groups, sorted by their ids."""
     teams: Mapping[str, SigmaTeam]
@@ -420,6 +422,15 @@ class Directory:
             return group.member_ids
         nested = group.nested_only
         return tuple(i for i in group.member_ids if i not in nested)
+
+    def group_ids_matching(self, pattern: str) -> tuple[str, ...]:
+        """The ids of the IdP groups whose displayName ``pattern`` names (a displayName, exact and
+        case-sensitive, or ``re:<pattern>``, a full match: :func:`planner.policy.group_pattern_matcher`), in
+        :attr:`groups`' order. An exact name is one lookup; only a ``re:`` pattern reads every group."""
+        if not pattern.startswith(REGEX_PREFIX):
+            return self.group_ids_by_name.get(pattern, ())
+        match = group_pattern_matcher(pattern)
+        return tuple(i for i, g in self.groups.items() if match(g.display_name))
 
     def find_member_id(self, ref: str | None) -> str | None:
         """memberId of a person the policy names by memberId or email (a unique match), else ``None``."""
@@ -528,6 +539,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         active_idp_ids=active,
         in_scope_idp_ids=in_scope,
         groups=groups,
+        group_ids_by_name=_index((g.display_name, i) for i, g in groups.items()),
         group_cycles=cycles,
         teams={t.team_id: t for t in sigma.teams},
         team_memberships=memberships,

@@ -158,3 +158,14 @@ def test_outside_members_of_nested_groups_count_when_flattening():
     d = directory_of(users=NESTED_USERS, groups=groups, extra="teams:\n  flatten_nested: false\n")
     assert d.groups["g1"].outside_members == ("Pat@Partner.example", "lee@other.example")
     assert d.groups["g2"].outside_members == ()
+
+
+def test_group_ids_matching_an_exact_name_a_pattern_or_nothing_in_export_order():
+    # an exact displayName is an index lookup (case-sensitive, every group of the name); re: reads every group
+    d = directory_of(groups=[group("g3", "Sales"), group("g1", "Sales EMEA"), group("g2", "Sales"),
+                             group("g4", "sales")])
+    assert d.group_ids_matching("Sales") == ("g3", "g2")
+    assert d.group_ids_matching("sales") == ("g4",)
+    assert d.group_ids_matching("re:Sales.*") == ("g3", "g1", "g2")
+    assert d.group_ids_matching("re:Sales") == ("g3", "g2")
+    assert d.group_ids_matching("Finance") == ()

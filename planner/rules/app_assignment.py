@@ -198,10 +198,9 @@ def _entries(policy: Policy, directory: Directory, team_rows: Iterable[TeamRow])
 
     def entry(spelling: str) -> _Entry:
         if spelling not in entries:
-            match = group_pattern_matcher(spelling)
             entries[spelling] = _Entry(spelling, scope=spelling in policy.scope.groups or (
                 not spelling.startswith(REGEX_PREFIX) and any(m(spelling) for m in matchers)),
-                group_ids={g.group_id for g in directory.groups.values() if match(g.display_name)})
+                group_ids=set(directory.group_ids_matching(spelling)))
         return entries[spelling]
 
     for spelling in policy.scope.groups:

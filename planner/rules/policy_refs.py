@@ -46,7 +46,7 @@ from ..did_you_mean import Suggestion, closest, look_alike, look_alike_differenc
 from ..directory import Directory
 from ..matching import clean_attribute, idp_attribute, member_attribute
 from ..model import NO_EVIDENCE, ItemEvidence, ItemRef, ReviewItem, email_key
-from ..policy import NEVER, REGEX_PREFIX, Policy, group_pattern_matcher
+from ..policy import NEVER, REGEX_PREFIX, Policy
 from ..yaml_schema import dotted
 from . import make_review, teams
 
@@ -185,8 +185,7 @@ def _person_found(ref: str, directory: Directory) -> bool:
 
 
 def _group_found(pattern: str, directory: Directory) -> bool:
-    match = group_pattern_matcher(pattern)
-    return any(match(g.display_name) for g in directory.groups.values())
+    return bool(directory.group_ids_matching(pattern))
 
 
 def _idp_attribute_values(name: str, directory: Directory) -> Iterable[str]:
