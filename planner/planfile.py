@@ -320,6 +320,12 @@ _TOOL_FILES = (
 SQLITE_HEADER = b"SQLite format 3\x00"
 """The first bytes of every SQLite database file (an apply journal, :mod:`planner.execute.journal`)."""
 
+BYTE_ORDER_MARKS = {b"\xef\xbb\xbf": "a UTF-8 byte order mark (saved as \"UTF-8 with BOM\"?)",
+                    b"\xff\xfe": "a UTF-16 byte order mark (saved as UTF-16 or \"Unicode\"?)",
+                    b"\xfe\xff": "a UTF-16 byte order mark (saved as UTF-16 or \"Unicode\"?)"}
+"""Byte order marks, each with what it says of the file: `plan` writes none (UTF-8 without BOM), an editor saving
+the plan again may (tester14a finding 7)."""
+
 _HEAD_BYTES = 65536
 """How much of a file :func:`looks_like` reads to tell an export (as
 :func:`planner.sources.detect.classify` does)."""
@@ -406,6 +412,11 @@ def read_plan(path: str | Path, *, verify_digest: bool = True, with_policy: bool
             raise PlanFileError(f"{path}: not a plan file: it is an SQLite database (an apply journal, "
                                 "<plan>.journal.sqlite, is one); give the plan file `sigma-migrate plan --out PLAN` "
                                 "wrote, or plan again") from None
+        bom = next((said for mark, said in BYTE_ORDER_MARKS.items() if data.startswith(mark)), None)
+        if bom is not None:
+            raise PlanFileError(f"{path}: not the plan file sigma-migrate wrote: it starts with {bom}: an editor "
+                                "saved it again, so it was changed after it was written; use the file "
+                                "`sigma-migrate plan` wrote, or plan again") from None
         cut = " (the file was cut short)" if "truncated" in str(exc) else ""
         raise PlanFileError(f"{path}: not a JSON plan file{cut}: {exc}; use the file `sigma-migrate plan` wrote, "
                             "or plan again") from None

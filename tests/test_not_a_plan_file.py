@@ -85,3 +85,23 @@ def test_json_of_no_known_kind_says_what_it_lacks(tmp_path, capsys):
                               f"format_version (every plan file has one){ADVICE}\n")
     code, _, err = run_cli(capsys, "show", str(things))
     assert (code, err) == (1, f"sigma-migrate: error: {things}: not a plan file: a JSON array{ADVICE}\n")
+
+
+@pytest.mark.parametrize("mark, encoding, said", [
+    (b"\xef\xbb\xbf", "utf-8", 'a UTF-8 byte order mark (saved as "UTF-8 with BOM"?)'),
+    (b"\xff\xfe", "utf-16-le", 'a UTF-16 byte order mark (saved as UTF-16 or "Unicode"?)'),
+])
+def test_a_plan_saved_again_with_a_byte_order_mark_is_named_so(mark, encoding, said, repo, tmp_path, capsys):
+    # tester14a finding 7: was "JSON is malformed: invalid character (byte 0)"
+    plan = tmp_path / "plan.json"
+    code, _, err = run_cli(capsys, "plan", "--sigma", str(repo / "samples/acme/sigma"), "--idp",
+                           str(repo / "samples/acme/okta"), "--policy",
+                           str(repo / "samples/acme/policy-okta-reviewed.yaml"), "--out", str(plan))
+    assert code == 0, err
+    saved = tmp_path / "saved.json"
+    saved.write_bytes(mark + plan.read_text(encoding="utf-8").encode(encoding))
+    for command in (["show", str(saved)], ["approve", str(saved), "--by", "Tess Ter"]):
+        code, _, err = run_cli(capsys, *command)
+        assert (code, err) == (1, f"sigma-migrate: error: {saved}: not the plan file sigma-migrate wrote: it starts "
+                                  f"with {said}: an editor saved it again, so it was changed after it was written; "
+                                  "use the file `sigma-migrate plan` wrote, or plan again\n")
