@@ -17,6 +17,9 @@
 **The order of the rule families** (:func:`decide`). Each step reads only what the steps
 before it decided; a step that overrules an earlier decision says so here:
 
+0. the policy's names (:mod:`planner.rules.policy_refs`): an entry naming nothing in the exports is a
+   ``policy.unknown_reference`` (the rule reading it finds nothing), and one naming several IdP groups by one
+   displayName a ``policy.shared_group_name`` whose people are held at 9b, first because every rule reads them;
 1. ``linking.overrides`` (:func:`planner.rules.linking.resolve_overrides`): a reviewer's pinned
    links and never-link IdP users, first because they win over every match key;
 2. Sigma's SCIM state (:func:`planner.rules.scim_state.scim_links`): members an IdP already
@@ -302,7 +305,8 @@ class Decisions:
 def decide(policy: Policy, directory: Directory) -> Decisions:
     """Run the rule families in the order the module docstring gives (and says why)."""
     unknown = policy_refs.unresolved(policy, directory)
-    outcome = Outcome(review_items=policy_refs.unknown_references(policy, directory, unknown))
+    outcome = Outcome(review_items=policy_refs.unknown_references(policy, directory, unknown)
+                      + policy_refs.shared_group_name_items(policy, directory))  # held at step 9b
     pinned, never, overrides = linking.resolve_overrides(policy, directory)
     outcome.extend(overrides)
     provisioned = scim_state.scim_links(directory, reused_address_answers(policy, directory))

@@ -26,18 +26,30 @@ What each section names (:func:`policy_references`):
   instead: :func:`map_team_missing`);
 - an **IdP group** (exact displayName, or ``re:`` matching at least one): ``teams.map`` values,
   ``teams.confirm_empty``, ``teams.confirm_new_teams``, ``scope.groups``, ``account_types.group_map`` keys;
+- an **IdP group pattern** (a regular expression fully matching at least one displayName, written without
+  ``re:``): the ``pattern`` of a ``teams.rules`` entry of ``match: regex``. A rule matching no group is as dead as
+  a ``scope.groups`` typo (tester14a finding 6: ``^sigma_team-(.+)$`` left three teams unmanaged, two uncreated, in
+  silence);
 - an **IdP attribute** / **member field** (set, not blank, on at least one IdP user / member):
   ``linking.match_keys[].attribute.idp`` / ``.sigma``. A match key whose attribute the export lacks
   links no one, so the people it was written for would be deactivated and created again (tester2
   finding 8: ``sigmaMemberId`` missing from an Okta export).
 
 A member email two members share names no one person: that is an unknown reference too, listing
-the memberIds it could mean. Two entries of one collection naming one person (the same name once normalised,
+the memberIds it could mean. An exact displayName two IdP groups carry (Entra allows it; an Okta group imported
+from AD beside one made in Okta) names no one group either, and no entry can name a group by its id: each entry of
+``account_types.group_map``, ``scope.groups``, ``teams.confirm_empty`` and ``teams.confirm_new_teams`` naming one
+is the blocking ``policy.shared_group_name`` (:func:`shared_group_name_items`), whose subject holds the people of
+those groups (:func:`planner.planning.hold_questioned`: their account type or scope would be decided through
+whichever group came along; tester14a finding 3: Admin through the wrong ``Sigma-Admins``). A ``re:`` pattern names
+a set on purpose and is never shared; a ``teams.map`` value naming two groups is ``teams.conflict``'s
+(:func:`planner.rules.teams.conflict_item`). Two entries of one collection naming one person (the same name once normalised,
 or two names the exports resolve to one person) are :mod:`.repeated_people`'s, which reads these references.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable, Iterator
@@ -61,17 +73,19 @@ class RefKind(str, Enum):
     PERSON = "person"
     TEAM = "team"
     GROUP = "IdP group"
+    GROUP_PATTERN = "IdP group pattern"
     IDP_ATTRIBUTE = "IdP attribute"
     MEMBER_FIELD = "member field"
 
 
 EXPORT = {RefKind.MEMBER: "the Sigma export", RefKind.IDP_USER: "the IdP export",
           RefKind.PERSON: "either export", RefKind.TEAM: "the Sigma export (active teams)",
-          RefKind.GROUP: "the IdP export", RefKind.IDP_ATTRIBUTE: "the IdP export (no user has a value for it)",
+          RefKind.GROUP: "the IdP export", RefKind.GROUP_PATTERN: "the IdP export", RefKind.IDP_ATTRIBUTE: "the IdP export (no user has a value for it)",
           RefKind.MEMBER_FIELD: "the Sigma export (no member has a value for it)"}
 ATTRIBUTES = (RefKind.IDP_ATTRIBUTE, RefKind.MEMBER_FIELD)
 EXPORT_OF = {RefKind.MEMBER: "in Sigma", RefKind.IDP_USER: "in the IdP", RefKind.PERSON: "in Sigma or the IdP",
-             RefKind.TEAM: "in Sigma", RefKind.GROUP: "in the IdP", RefKind.IDP_ATTRIBUTE: "in the IdP",
+             RefKind.TEAM: "in Sigma", RefKind.GROUP: "in the IdP", RefKind.GROUP_PATTERN: "in the IdP",
+             RefKind.IDP_ATTRIBUTE: "in the IdP",
              RefKind.MEMBER_FIELD: "in Sigma"}
 """Where the name a reference looks like lives, to rename it there (:func:`unknown_reference_item`)."""
 
@@ -156,6 +170,9 @@ def _teams_refs(policy: Policy) -> Iterator[PolicyRef]:
     for team, group in policy.teams.map.items():
         yield PolicyRef(("teams", "map", team, "[key]"), RefKind.TEAM, team)
         yield PolicyRef(("teams", "map", team), RefKind.GROUP, group or "")
+    for i, rule in enumerate(policy.teams.rules):
+        if rule.match == "regex":
+            yield PolicyRef(("teams", "rules", i, "pattern"), RefKind.GROUP_PATTERN, rule.pattern or "")
     yield from _items(RefKind.GROUP, ("teams", "confirm_empty"), policy.teams.confirm_empty)
     yield from _items(RefKind.GROUP, ("teams", "confirm_new_teams"), policy.teams.confirm_new_teams)
 
@@ -210,6 +227,8 @@ def resolves(ref: PolicyRef, directory: Directory) -> bool:
         return any(_idp_attribute_values(ref.value, directory))
     if ref.kind is RefKind.MEMBER_FIELD:
         return any(_member_field_values(ref.value, directory))
+    if ref.kind is RefKind.GROUP_PATTERN:  # as teams.rule_candidates reads it: a full match
+        return _group_found(REGEX_PREFIX + ref.value, directory)
     return _group_found(ref.value, directory)
 
 
@@ -316,7 +335,7 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
         noun = "members" if ref.kind is RefKind.MEMBER else "IdP users"
         why = f"the address of {len(shared)} {noun} ({', '.join(shared)}): it names none of them"
         close = None
-    elif ref.kind is RefKind.GROUP and ref.value.startswith(REGEX_PREFIX):
+    elif ref.kind is RefKind.GROUP_PATTERN or (ref.kind is RefKind.GROUP and ref.value.startswith(REGEX_PREFIX)):
         why, close = "which matches no group in the IdP export", None
     elif renamed is not None:
         why = (f"which is not in the IdP export: the IdP renamed them (Sigma's SCIM state lists {ref.value!r} with "
@@ -330,14 +349,15 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
     hint = f" (did you mean {close!r}?)" if close else ""
     if alike is not None:
         hint = f" ({Suggestion(ref.value, alike, look_alike=True).phrase()})"
-    effect = "the match key links no one" if ref.kind in ATTRIBUTES else "the entry is ignored"
+    effect = ("the match key links no one" if ref.kind in ATTRIBUTES else
+              "the rule gives no group a team" if ref.kind is RefKind.GROUP_PATTERN else "the entry is ignored")
     # a teams.map entry names a team (its key) and a group (its value) at one dotted path: the key's item
     # gets its own id, else one of the two would drop the other (planning.sort_review_items keeps one per id)
     return make_review(
         CODE, f"{path}:team" if ref.kind is RefKind.TEAM else path, blocking=True,
         subject=ItemRef(policy_key=path, kind=ref.kind.value, name=ref.value),
         message=f"{where}: {path} names {ref.kind.value} {ref.value!r}, {why}{hint}; {effect}",
-        rule=path.split("[")[0].rsplit(".", 1)[0] if "[" in path else path.rsplit(".", 1)[0],
+        rule=_collection(path),
         evidence=(ItemEvidence(external_id=renamed[0]) if renamed else ItemEvidence(closest=close) if close else
                   ItemEvidence(differences=look_alike_differences(ref.value, alike)) if alike else NO_EVIDENCE),
         resolution=(f"# name one of {', '.join(shared)} by its {by} at {where}\n" if len(shared) > 1 else
@@ -347,6 +367,12 @@ def unknown_reference_item(ref: PolicyRef, policy: Policy, directory: Directory)
                     f"entry at {where}\n" if alike is not None else
                     f"# correct or remove the entry at {where}" + (f": {close}" if close else "") + "\n"),
     )
+
+
+def _collection(path: str) -> str:
+    """The collection a dotted entry key is in, the rule of its items: ``scope.groups[2]`` -> ``scope``,
+    ``account_types.group_map.Sigma-Admins`` -> ``account_types.group_map``."""
+    return path.split("[")[0].rsplit(".", 1)[0] if "[" in path else path.rsplit(".", 1)[0]
 
 
 def map_team_missing(ref: PolicyRef, policy: Policy, directory: Directory) -> ReviewItem | None:
@@ -379,3 +405,69 @@ def unknown_references(policy: Policy, directory: Directory, refs: Iterable[Poli
     known to be gone, ``teams.map_team_missing`` (:func:`map_team_missing`)."""
     return [map_team_missing(ref, policy, directory) or unknown_reference_item(ref, policy, directory)
             for ref in (unresolved(policy, directory) if refs is None else refs)]
+
+
+SHARED_NAME = "policy.shared_group_name"
+"""The code of the blocking item of a policy entry naming several IdP groups by one displayName
+(:func:`shared_group_name_item`)."""
+
+HOLDING_SECTIONS = {("account_types", "group_map"): "account type", ("scope", "groups"): "scope"}
+"""The policy collections whose groups decide their people (``(section, key)`` -> what they decide): an entry naming
+a shared displayName holds its groups' people (:func:`shared_group_name_item`)."""
+
+
+def shared_group_names(policy: Policy, directory: Directory) -> list[tuple[PolicyRef, tuple[str, ...]]]:
+    """``(reference, the ids of the IdP groups it names)`` for each reference of ``policy`` naming IdP groups by an
+    exact displayName (no ``re:``) that more than one group of the export carries
+    (:meth:`~planner.directory.Directory.group_ids_matching`), in section order. A ``teams.map`` value is left out:
+    two groups it names claim one team, :func:`planner.rules.teams.conflict_item`."""
+    out = []
+    for ref in policy_references(policy):
+        if ref.kind is RefKind.GROUP and not ref.value.startswith(REGEX_PREFIX) and ref.loc[:2] != ("teams", "map"):
+            ids = directory.group_ids_matching(ref.value)
+            if len(ids) > 1:
+                out.append((ref, ids))
+    return out
+
+
+def shared_group_name_item(ref: PolicyRef, group_ids: tuple[str, ...], policy: Policy, directory: Directory
+                           ) -> ReviewItem:
+    """The blocking ``policy.shared_group_name`` item of ``ref``, an entry naming the IdP groups ``group_ids`` (two or
+    more, export order) by one exact displayName: where it is (``file:line:column``, dotted key), each group's id and
+    member count (candidates ``groupId``, ``members``: its members as the rules count them, nested flattened under
+    ``teams.flatten_nested``). A policy names a group by its displayName alone (docs/policy.md), so it cannot say which
+    is meant, and the IdP assigns each on its own. An entry of :data:`HOLDING_SECTIONS` holds the people of every such
+    group (subject ``idpIds``, sorted; :func:`planner.planning.hold_questioned`): neither linked, created, given an
+    account type nor deactivated until it is settled. Settled outside the policy by renaming one group in the IdP
+    (export and plan again), or in it by a ``re:`` pattern of the name when every group of it is meant (a pattern
+    names a set). Its id is ``policy.shared_group_name:<dotted key>``."""
+    where = policy.location(*ref.loc)
+    path = dotted(ref.loc)
+    groups = [directory.groups[gid] for gid in group_ids]
+    listed = "; ".join(f"{g.group_id}, {len(g.member_ids)} member(s)" for g in groups)
+    decides = HOLDING_SECTIONS.get((str(ref.loc[0]), str(ref.loc[1])))
+    held = sorted({i for g in groups for i in g.member_ids if i in directory.idp_users}) if decides else []
+    effect = (f"the {len(held)} people in them, whose {decides} it decides, are held: neither linked, created, "
+              "given an account type nor deactivated until it is settled" if decides else
+              "the plan cannot say which group it confirms")
+    pattern = REGEX_PREFIX + re.escape(ref.value).replace("\\ ", " ")  # a space needs no escape outside re.VERBOSE
+    return make_review(
+        SHARED_NAME, path, blocking=True,
+        subject=ItemRef(policy_key=path, kind=RefKind.GROUP.value, name=ref.value, group_ids=list(group_ids),
+                        **({"idp_ids": held} if held else {})),
+        message=(f"{where}: {path} names IdP group {ref.value!r}, the displayName of {len(groups)} IdP groups "
+                 f"({listed}): a policy names a group by its displayName alone, so the entry cannot say which one; "
+                 f"{effect}"),
+        rule=_collection(path),
+        candidates=[ItemRef(group_id=g.group_id, group_display_name=g.display_name, members=len(g.member_ids))
+                    for g in groups],
+        resolution=(f"# rename all but one of the IdP groups named {ref.value!r} ({', '.join(group_ids)}) in the IdP, "
+                    f"export again and plan again; only if every group of that name is meant, write the entry at "
+                    f"{where} as the pattern {pattern!r}, which names them all\n"),
+    )
+
+
+def shared_group_name_items(policy: Policy, directory: Directory) -> list[ReviewItem]:
+    """One blocking ``policy.shared_group_name`` item per entry of ``policy`` naming several IdP groups by one
+    displayName (:func:`shared_group_names`, :func:`shared_group_name_item`), in section order."""
+    return [shared_group_name_item(ref, ids, policy, directory) for ref, ids in shared_group_names(policy, directory)]

@@ -14,7 +14,8 @@ is an existing team must **link** it (Okta's Link Group) or it is created
    ``policy.unknown_reference`` (:mod:`.policy_refs`, a typo: did you mean ...), or for a team known to be gone
    the blocking ``teams.map_team_missing`` (:func:`map_team_missing_item`): its group is neither linked nor created;
 4. two groups for one team, or one group matching two teams, are blocking
-   review items (nothing is linked on a guess);
+   review items (nothing is linked on a guess); so is a group linking a team another active team's name equals
+   letter case aside (:func:`case_twins`: the IdP finds the team by a ``displayName`` filter, which ignores case);
 5. a group no rule gives an active team of its own whose name rule finds an archived team
    (``teams.archived_team``), or whose name only looks like an active team's or a ``scope.groups``
    name (``teams.look_alike_group``: ``Fіnance`` with a Cyrillic ``і``), is held by a blocking item:
@@ -109,7 +110,7 @@ from ..payloads import (
 )
 from ..policy import REGEX_PREFIX, Policy, Teams, TeamRule, group_pattern_matcher
 from ..sources.values import clean_text, team_name_key, unclean_name_parts
-from . import action_id, make_action, make_review, yaml_snippet
+from . import action_id, make_action, make_review, outside_policy, yaml_snippet
 from .policy_entries import EntryUse
 
 IDP_NAMES = {"okta": "Okta", "entra": "Entra ID", "google": "Google Workspace"}
@@ -531,6 +532,55 @@ def conflict_item(claims: list[Assignment]) -> ReviewItem:
     )
 
 
+def case_twins(assignments: Iterable[Assignment], directory: Directory) -> dict[str, list[SigmaTeam]]:
+    """``{group id: the other active teams of its team's name}`` for each of ``assignments`` linking an existing
+    team by a name (not Sigma's SCIM link, rule ``scim``: that one is by id) while another active team has the same
+    name letter case aside (:func:`~planner.sources.values.team_name_key`, the one rule for "same team name";
+    ``Finance`` and ``finance``). The IdP finds the team a group links to by ``displayName``, which SCIM compares
+    ignoring case (RFC 7643 §8.7.1: Group ``displayName`` is ``caseExact`` false; Entra "finds groups by
+    displayName", Okta's Link Group by name: docs/sigma-api.md §6.1, §6.2), so ``displayName eq "Finance"`` may
+    answer either team: a guess, and the link replaces that team's members (tester14a finding 5). An archived twin
+    is no answer (``GET /Groups`` omits archived teams, docs/sandbox.md) and is left out."""
+    linked = [a for a in assignments if a.team_id is not None and a.rule != "scim"]
+    if not linked:
+        return {}
+    by_key: dict[str, list[SigmaTeam]] = {}
+    for t in directory.teams.values():
+        if not t.is_archived:
+            by_key.setdefault(team_name_key(t.name), []).append(t)
+    out = {}
+    for a in linked:
+        twins = [t for t in by_key.get(team_name_key(a.name), ()) if t.team_id != a.team_id]
+        if twins:
+            out[a.group_id] = twins
+    return out
+
+
+CASE_TWIN_FIX = ("rename one of the teams in Sigma (or archive the one no group follows), so that no two active "
+                 "teams share a name letter case aside; then export the teams again and plan again")
+"""What settles a :func:`case_twin_item` (no policy setting can: a ``teams.map`` entry still links by name)."""
+
+
+def case_twin_item(a: Assignment, twins: Sequence[SigmaTeam]) -> ReviewItem:
+    """``teams.ambiguous`` (blocking), as for two teams of exactly one name (:func:`ambiguous_item`): group
+    ``a.group_name`` would link team ``a.name`` (``a.team_id``) by ``a.rule``, and ``twins`` (:func:`case_twins`)
+    are active teams of that name letter case aside, which the IdP's lookup by ``displayName`` may answer
+    instead. Nothing is linked or created for the group; candidates: every such team, ``a``'s first."""
+    others = ", ".join(f"{t.name!r} ({t.team_id})" for t in twins)
+    return make_review(
+        "teams.ambiguous", a.group_id, blocking=True,
+        subject=ItemRef(group_id=a.group_id, group_display_name=a.group_name),
+        message=(f"group {a.group_name!r} would link team {a.name!r} ({a.team_id}) by {a.rule}, but active team(s) "
+                 f"{others} have the same name letter case aside: the IdP finds the team by displayName, which SCIM "
+                 "compares ignoring case (RFC 7643 §8.7.1), so either could answer and have its members replaced; "
+                 "held, nothing is linked or created for the group"),
+        rule=a.rule,
+        candidates=[ItemRef(team_id=a.team_id, name=a.name)] + [ItemRef(team_id=t.team_id, name=t.name)
+                                                                for t in twins],
+        resolution=outside_policy(CASE_TWIN_FIX),
+    )
+
+
 def settle_candidates(candidates: Mapping[str, list[Assignment]]) -> tuple[list[Assignment], list[ReviewItem]]:
     """One assignment per group and per team, sorted by team name then group id: a group with
     several candidate teams gets :func:`ambiguous_item`, a team several groups claim :func:`conflict_item`
@@ -785,6 +835,10 @@ def assign_groups(policy: Teams, directory: Directory,
         candidates.pop(gid, None)
     candidates.update((gid, [a]) for gid, a in pinned.items())
     final, items = settle_candidates(candidates)
+    twins = case_twins(final, directory)
+    if twins:  # the IdP's lookup by displayName ignores case: which team it links is a guess
+        items += [case_twin_item(a, twins[a.group_id]) for a in final if a.group_id in twins]
+        final = [a for a in final if a.group_id not in twins]
     mapped_teams = {a.team_id for a in final}
     items += [scim_group_missing_item(directory.teams[tid], missing[tid], len(directory.team_members.get(tid, ())),
                                       (missing[tid].external_id or "") in policy.deleted_groups)
