@@ -57,6 +57,7 @@ from .model import AppGroup, InputFile, ItemRef, Lockout, Plan
 from .planfile import plan_policy
 from .rules.account_types import SEVERAL_TYPE_GROUPS, rank
 from .rules.app_assignment import NOT_PROVISIONED
+from .rules.policy_refs import SHARED_NAME
 from .terminal import printable
 
 IDPS: tuple[str, ...] = ("okta", "entra", "google", "generic")
@@ -593,17 +594,20 @@ def individual_rows(plan: Plan) -> tuple[IndividualRow, ...]:
 
 
 def account_type_rows(plan: Plan, individual: tuple[IndividualRow, ...], group_map: dict[str, str],
-                      precedence: list[str], admin: Collection[str]) -> tuple[AccountTypeRow, ...]:
+                      precedence: list[str], admin: Collection[str],
+                      shared: Mapping[str, tuple[str, ...]] | None = None) -> tuple[AccountTypeRow, ...]:
     """One :class:`AccountTypeRow` per account type the IdP must send: every ``group_map`` type and every
     type a person is planned with (:attr:`~planner.model.PersonRow.account_type_source`), ranked by
     :func:`highest_first`; ``people`` counts those a type group of theirs gives it, ``individual`` those of
-    ``individual``."""
+    ``individual``. A group name several IdP groups carry (``shared``, :func:`shared_group_names`) says so."""
+    shared = shared or {}
     by_group: Counter = Counter(p.account_type_after for p in plan.people
                                 if p.account_type_source is not None and p.account_type_source.groups)
     alone: Counter = Counter(r.account_type for r in individual if r.account_type != NO_USER_TYPE)
     types = set(group_map.values()) | set(by_group) | set(alone)
     return tuple(
-        AccountTypeRow(n, t, ", ".join(sorted(g for g, v in group_map.items() if v == t))
+        AccountTypeRow(n, t, ", ".join(sorted(g + (f" ({note})" if (note := _shared_note(g, shared)) else "")
+                                              for g, v in group_map.items() if v == t))
                        or "(no group: individual assignment)", by_group[t], alone[t])
         for n, t in enumerate(highest_first(types, precedence, admin), 1)
     )
@@ -628,7 +632,8 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
 
     individual = individual_rows(plan)
     account_types = account_type_rows(plan, individual, group_map, types_policy.precedence,
-                                       [t.casefold() for t in policy.guards.admin_account_types])
+                                       [t.casefold() for t in policy.guards.admin_account_types],
+                                       shared_group_names(plan))
 
     # teams: every team the plan links or creates now exists in Sigma
     teams = []
@@ -646,8 +651,9 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
     all_users = google_scope(plan, policy.scope.groups) if idp == "google" else None
     not_provisioned = not_provisioned_rows(plan)
     kept_out = frozenset(r.idp_id for r in not_provisioned)
+    shared = shared_group_names(plan)
     groups = _group_rows(idp, plan.app_groups, teams, all_users is not None,
-                         Counter(g for c in not_provisioned_candidates(plan) for g in c.groups or ()))
+                         Counter(g for c in not_provisioned_candidates(plan) for g in c.groups or ()), shared)
 
     setting = policy.linking.scim_user_name
     mapping = user_name_mapping(plan, setting) if idp == "entra" else None
@@ -664,6 +670,22 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
         draft=draft, several_types=several_types_rows(plan, kept_out), all_users=all_users,
         not_provisioned=not_provisioned,
     )
+
+
+def shared_group_names(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """displayName -> the ids of the IdP groups carrying it, for each name a policy entry gives several groups (the
+    subjects of the plan's blocking ``policy.shared_group_name`` items, :data:`SHARED_NAME`); ``{}`` without any.
+    The IdP admin assigns a group, never a name: such a row says which groups carry it (tester14a finding 3: the
+    hand-off told them to assign 'Sigma-Admins' while two groups had that name)."""
+    return {r.subject.name: tuple(r.subject.group_ids) for r in plan.review_items if r.code == SHARED_NAME}
+
+
+def _shared_note(name: str, shared: Mapping[str, tuple[str, ...]]) -> str:
+    """What a hand-off row naming group ``name`` says when several IdP groups carry it (:func:`shared_group_names`),
+    else ``""``."""
+    ids = shared.get(name)
+    return (f"BLOCKED: {len(ids)} IdP groups carry this displayName ({', '.join(ids)}; the plan's {SHARED_NAME} "
+            "item): rename all but one in the IdP, export and plan again before assigning it") if ids else ""
 
 
 def not_provisioned_candidates(plan: Plan) -> list[ItemRef]:
@@ -736,7 +758,8 @@ def several_types_rows(plan: Plan, kept_out: Collection[str] = ()) -> tuple[Seve
 
 
 def _group_rows(idp: str, app_groups: Iterable[AppGroup], teams: list[TeamRow], all_users: bool = False,
-                kept_out: Mapping[str, int] | None = None) -> tuple[GroupRow, ...]:
+                kept_out: Mapping[str, int] | None = None, shared: Mapping[str, tuple[str, ...]] | None = None
+                ) -> tuple[GroupRow, ...]:
     """The plan's :attr:`~planner.model.Plan.app_groups` as ``idp``'s console shows them, team groups first:
     ``assign`` as the plan decided it (:mod:`planner.rules.app_assignment`), ``push`` for a team's group, the
     purpose in words. A ``re:`` scope entry names the team groups of the plan it matches; under Entra every
@@ -744,11 +767,14 @@ def _group_rows(idp: str, app_groups: Iterable[AppGroup], teams: list[TeamRow], 
     scope is the assigned groups (all users when ``all_users``: no ``scope.groups``, :func:`google_scope`), and
     whether a group is pushed as a team is not established (§6.3). An assigned group holding people the plan
     does not provision (``kept_out``: displayName -> how many, :func:`not_provisioned_candidates`) says how many to
-    take out first."""
-    kept_out = kept_out or {}
+    take out first; a displayName several IdP groups carry (``shared``: displayName -> their ids,
+    :func:`shared_group_names`) says which, and that the plan is blocked on it."""
+    kept_out, shared = kept_out or {}, shared or {}
     rows = []
     for g in app_groups:
         purposes = []
+        if g.match == "name" and g.group in shared:
+            purposes.append(_shared_note(g.group, shared))
         if g.scope and g.match == "pattern":
             matched = sorted(t.group for t in teams if re.fullmatch(g.group, t.group))
             purposes.append(f"scope: assign every group whose displayName fully matches this pattern; of the plan's "

@@ -560,7 +560,9 @@ def hold_people(people: tuple[Person, ...], types: list[account_types.TypeDecisi
     about: status ``held`` (no link, no create, no conversion; the teams family neither pushes nor removes
     them, the unmatched family does not deactivate them), their type decision dropped, and their
     ``scim.set_account_type`` and ``account_types.*`` items dropped from ``type_outcome`` (a type for
-    someone not provisioned decides nothing) but the items ``asking`` names (ids: the questions that hold
+    someone not provisioned decides nothing), and their lines of ``account_types.several_type_groups``
+    (:func:`~planner.rules.account_types.several_type_groups_without`: it would name the type a held person's
+    groups give, tester14a finding 3), but the items ``asking`` names (ids: the questions that hold
     them stay), and their ``members.convert_guest`` dropped from ``planned`` (the outcome of steps 1-8: the
     guests' conversions of step 7, made for a link the hold now withholds; was: the conversion stayed beside
     the question, and for an archived guest it waited on a ``members.reactivate`` the hold withheld, an
@@ -569,9 +571,16 @@ def hold_people(people: tuple[Person, ...], types: list[account_types.TypeDecisi
     if not held:
         return people, types
     members = {p.member_id for p in people if p.person in held and p.member_id}
+    idp_ids = {p.idp_id for p in people if p.person in held and p.idp_id}
     type_outcome.actions = [a for a in type_outcome.actions if target_member_id(a) not in members]
-    type_outcome.review_items = [r for r in type_outcome.review_items if r.id in asking
-                                 or not (r.code.startswith("account_types.") and r.subject.member_id in members)]
+    items = []
+    for r in type_outcome.review_items:
+        if r.id in asking or not (r.code.startswith("account_types.") and r.subject.member_id in members):
+            if r.code == account_types.SEVERAL_TYPE_GROUPS:
+                r = account_types.several_type_groups_without(r, idp_ids)
+            if r is not None:
+                items.append(r)
+    type_outcome.review_items = items
     if planned is not None:
         convert = ActionKind.MEMBERS_CONVERT_GUEST
         planned.actions = [a for a in planned.actions if not (a.kind is convert and target_member_id(a) in members)]

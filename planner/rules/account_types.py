@@ -985,6 +985,22 @@ def idp_family(idp_format: str) -> str:
     return family if family in ("entra", "okta") else ""
 
 
+SEVERAL_MESSAGE = (" person(s) are in groups of different account types; the plan gives each the type listed (the "
+                   "highest by account_types.precedence, or their override): ")
+"""The ``account_types.several_type_groups`` message between the count and how the IdP picks."""
+
+
+def several_type_groups_without(item: ReviewItem, idp_ids: Collection[str]) -> ReviewItem | None:
+    """The ``account_types.several_type_groups`` ``item`` (:func:`several_type_groups_items`) without the people of
+    ``idp_ids`` (held: the plan gives them no type, :func:`planner.planning.hold_people`), its count said again;
+    ``None`` when it lists nobody else; ``item`` itself when it lists none of them."""
+    kept = tuple(c for c in item.candidates if c.idp_id not in idp_ids)
+    if len(kept) == len(item.candidates):
+        return item
+    how = item.message.split(SEVERAL_MESSAGE, 1)[1]
+    return msgspec.structs.replace(item, candidates=kept, message=f"{len(kept)}{SEVERAL_MESSAGE}{how}") if kept else None
+
+
 def several_type_groups_items(decisions: Sequence[TypeDecision], config: TypeSettings, directory: Directory
                               ) -> list[ReviewItem]:
     """The people of ``decisions`` whose mapped groups give different account types (:attr:`Mapped.several`),
@@ -1009,8 +1025,7 @@ def several_type_groups_items(decisions: Sequence[TypeDecision], config: TypeSet
     items = [make_review(
         SEVERAL_TYPE_GROUPS, "all", blocking=False,
         subject=ItemRef(policy_key="account_types.precedence"),
-        message=(f"{len(several)} person(s) are in groups of different account types; the plan gives each the type "
-                 f"listed (the highest by account_types.precedence, or their override): {HOW_THE_IDP_CHOOSES[family]}"),
+        message=f"{len(several)}{SEVERAL_MESSAGE}{HOW_THE_IDP_CHOOSES[family]}",
         rule=SEVERAL_TYPE_GROUPS, candidates=candidates,
     )]
     if family != "entra":
