@@ -19,7 +19,8 @@ are not "stale" because of the plan's own writes):
   ``members.set_email``; ``isArchived`` false after ``members.reactivate``;
 - team member lists (``memberIds``): a member gone is accepted
   when the plan removes it (``teams.remove_member`` of that memberId, or a group
-  action whose planned members leave out a member the plan links); a member
+  action whose planned members leave out a member the team held SCIM-managed: one the
+  plan links, or one its ``before.members`` name, :func:`left_by_push`); a member
   added is accepted when a group action of the plan puts that person (by
   email = userName) into the team.
 
@@ -256,12 +257,8 @@ def compare(
             before, after = _ids(was), _ids(now)
             removable = effects.removes.get(key, set())
             grouped = effects.group_members.get(key)
-            gone = [
-                m for m in sorted(before - after)
-                if m not in removable
-                # a member the plan links but leaves out of the group's planned members: SCIM removes it
-                and not (grouped is not None and m in effects.member_user and effects.member_user[m] not in grouped)
-            ]
+            gone = [m for m in sorted(before - after)
+                    if m not in removable and not left_by_push(m, key, effects, email_of)]
             added = sorted(after - before)
             if grouped is not None and email_of is not None:
                 known = grouped | effects.group_before.get(key, set())
@@ -275,6 +272,29 @@ def compare(
             continue
         changes.append(FieldChange(fld, was, now))
     return changes
+
+
+def left_by_push(member_id: str, key: str, effects: PlannedEffects,
+                 email_of: Callable[[str], str | None] | None = None) -> bool:
+    """Whether member ``member_id``, gone from the team ``key`` (``team:<teamId>``), is the plan's own doing through
+    a group push: a ``scim.set_group_members`` of the team makes its SCIM-managed members exactly ``after.members``
+    (docs/sigma-api.md §5.4), so it removes a member the team held SCIM-managed whose userName it leaves out. Held
+    SCIM-managed: a member the plan links or types (``effects.member_user``: its userName, a migration plan) or,
+    for a push that names whom the group held (``before.members``, an undo plan's reversal of a push: the group as
+    the apply left it), a member whose email (``email_of(memberId)``, read when the plan gives no userName) is one
+    of them. One rule for both kinds of plan, so a ``--resume`` is never stale by its own done pushes (tester14b
+    finding 8: an undo plan's resume was refused by the teams its own reversals had reset)."""
+    grouped = effects.group_members.get(key)
+    if grouped is None:
+        return False
+    user = effects.member_user.get(member_id)
+    if user is not None:
+        return user not in grouped
+    held = effects.group_before.get(key)
+    if not held or email_of is None:
+        return False
+    user = email_key(email_of(member_id))
+    return user in held and user not in grouped
 
 
 def undone_on(key: str, live: Mapping[str, Any], done: Iterable[Action], effects: PlannedEffects,
@@ -436,7 +456,12 @@ def _drifted(
             done_on[f"team:{target_team_id(a)}"].append(a)
     owned_ids = frozenset(owned)
 
+    listed = {m.member_id: m.email for m in reader.listing} if isinstance(reader, LiveReader) and reader.listing \
+        else {}
+
     def email_of(member_id: str) -> str | None:
+        if member_id in listed:
+            return listed[member_id]
         if rest is None:
             return None
         try:
