@@ -183,6 +183,9 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
 
     plan = read_plan(plan_file)
     _hold_until_exit(plan)
+    ended = _ended_line(plan_file, plan)
+    if ended is not None:  # a later plan rolled it back or took over from it: said first (stderr under --json)
+        click.echo(ended, err=as_json)
     if only or limit is not None:
         from .selection import select, wave_document
 
@@ -198,6 +201,19 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
         click.echo(printable_json(plan_bytes(plan).decode("utf-8")), nl=False)
     else:
         print_plan(plan, show_all=show_all)
+
+
+def _ended_line(plan_file: str, plan) -> str | None:
+    """``show``'s first line of a plan its journal records a later plan ended
+    (:func:`planner.execute.reversals.ended_line`); ``None`` otherwise, and for a journal that cannot be read
+    (``show`` reads the plan, not the journal)."""
+    from .errors import UserError
+    from .execute.reversals import ended_line
+
+    try:
+        return ended_line(plan_file, plan)
+    except UserError:
+        return None
 
 
 # --------------------------------------------------------------------------- IdP hand-off (issue 13)

@@ -17,7 +17,7 @@ Sigma, and before any file is written unless said otherwise):
    ``--resume`` with no unfinished run says there is nothing to resume and runs as apply without it
    (:func:`planner.execute.resume.nothing_to_resume_line`); a plan an applied undo plan rolled back
    (a run of it recorded in the journal) is refused in every mode, naming the undo plan, its run and the
-   actions it would redo (:func:`planner.execute.reversals.check_not_reversed`; checked first: an unfinished run of
+   actions it would redo, and so is a plan a re-plan made ``--applied`` with it took over from, naming the re-plan (:func:`planner.execute.reversals.check_not_reversed`; checked first: an unfinished run of
    it was rolled back, so its ``--resume`` is refused too, never offered; tester12 #12); an undo plan whose
    undone plan's journal cannot be found is refused (:func:`planner.execute.reversals.undone_journal`), and so is
    one with no action (:func:`planner.execute.reversals.check_reverses_something`: it would roll back nothing);
@@ -35,7 +35,9 @@ Sigma, and before any file is written unless said otherwise):
    running again must still show in Sigma, :func:`planner.execute.stale.undone_on`: one undone by an
    undo plan or by hand refuses, :func:`planner.execute.stale.undone_message`); the journal is opened;
 9. an undo plan's run is recorded in the undone plan's journal (:func:`planner.execute.reversals.record_undo_run`,
-   under that plan's apply lock), then the run (:mod:`planner.execute.runner`), then the verification
+   under that plan's apply lock), and a re-plan's in the journal of each plan it was made ``--applied`` with
+   (:func:`planner.execute.reversals.record_takeover`: it took over from them, so they are never applied again; a
+   journal not found is one note line), then the run (:mod:`planner.execute.runner`), then the verification
    (:mod:`planner.execute.verify`; of a ``--resume``, the actions it ran, :func:`verified_actions`;
    done actions it finds not as planned become ``failed``
    in the journal, for ``--resume``; an object it cannot read after the retries is "could not
@@ -118,7 +120,9 @@ from .progress import subject_of
 from .resume import check_unfinished_run, nothing_to_resume_line, resume_command, selection_words, selection_text
 from .rest_client import TOKEN_PATH, WHOAMI_PATH, MemberRecord, SigmaRestClient, WhoamiRecord
 from .retry import RetryPolicy, origin_of
-from .reversals import check_not_reversed, check_reverses_something, record_undo_run, undone_journal
+from .reversals import (
+    check_not_reversed, check_reverses_something, predecessors, record_takeover, record_undo_run, undone_journal,
+)
 from .signals import ApplySignals, apply_signals
 from .runner import (
     ActionResult,
@@ -992,6 +996,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             resumed = check_unfinished_run(plan_path, journal.runs(), journal.rows(), wave, resume=options.resume)
         check_reverses_something(plan, plan_path)  # an undo plan with no action would roll back nothing
         undone_plan_journal = undone_journal(plan, plan_path)  # an undo plan records its run there
+        taken_over = predecessors(plan, plan_path)  # a re-plan records there that it took over from them
 
         redactor = Redactor()
         counter = _RetryCounter()
@@ -1063,6 +1068,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         started_at, t0 = utc_now(), time.monotonic()
         if undone_plan_journal is not None:  # before the first write: the undone plan is never applied again
             record_undo_run(plan, plan_path, undone_plan_journal, journal.next_run_id(), started_at, actions)
+        for note in record_takeover(plan, plan_path, taken_over, journal.next_run_id(), started_at):
+            echo(note)  # before the first write: the plans it took over from are never applied again
         run_id = journal.start_run(
             mode, approver=approval.approver if approval else "auto-approve",
             approved_at=approval.approved_at if approval else None,

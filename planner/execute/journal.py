@@ -26,11 +26,14 @@ Tables:
   ``--limit`` label, ``""`` for the whole plan), the ids of the actions the wave ran and the
   ``--only`` / ``--limit`` words that chose them, ``selection``, which ``--resume`` repeats).
 - ``events``: an append-only audit trail (``run_id``, ``action_id``, ``at``, ``event``, ``detail``).
-- ``reversals``: one row per run of an undo plan of this plan (``undo_plan``: its path as given to
-  apply, ``undo_digest``, ``undo_run``: that run's number in the undo plan's own journal, ``at``, and
-  ``action_ids``: JSON, the ids of this plan's actions the run reverses), written by that apply before
-  its first write (:func:`record_reversal`); every later apply of this plan refuses while one is there
-  (:mod:`planner.execute.reversals`). Journals older than the table read as having none.
+- ``reversals``: one row per later plan that ended this one (``kind``): a run of an undo plan of this plan
+  (``undo``, :data:`ROLLED_BACK`; ``NULL`` in journals older than the column) or the first run of a re-plan made
+  with ``plan --applied`` this plan (``superseded``, :data:`SUPERSEDED`: it took over from this plan);
+  ``undo_plan``: that plan's path as given to apply, ``undo_digest``, ``undo_run``: that run's number in that
+  plan's own journal, ``at``, and ``action_ids``: JSON, the ids of this plan's actions the run reverses (``[]``
+  for a re-plan), written by that apply before its first write (:func:`record_reversal`); every later apply of
+  this plan refuses while one is there (:mod:`planner.execute.reversals`). Journals older than the table read as
+  having none.
 
 Lock: ``<plan file>.journal.lock`` (:func:`apply_lock`), held by one apply of the plan from
 before the journal is opened until the run ends, so two concurrent applies of one plan cannot
@@ -104,7 +107,8 @@ CREATE TABLE IF NOT EXISTS reversals (
     undo_digest TEXT NOT NULL,
     undo_run    INTEGER NOT NULL,
     at          TEXT NOT NULL,
-    action_ids  TEXT NOT NULL
+    action_ids  TEXT NOT NULL,
+    kind        TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id  INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -225,26 +229,39 @@ class RunRow:
     journals older than them), which ``--resume`` repeats (:mod:`planner.execute.resume`)."""
 
 
+ROLLED_BACK = "undo"
+"""The ``kind`` of a ``reversals`` row an undo plan's run wrote: it rolled this plan back."""
+
+SUPERSEDED = "superseded"
+"""The ``kind`` of a ``reversals`` row a re-plan's first run wrote (a plan made with ``plan --applied`` this plan):
+it took over from this plan (tester14b finding 9)."""
+
+
 @dataclass(frozen=True)
 class ReversalRow:
-    """One ``reversals`` row: run ``undo_run`` (its number in the undo plan's own journal) of the undo
-    plan at ``undo_plan`` (path as given to apply; digest ``undo_digest``), started ``at`` (ISO 8601 UTC),
-    reverses the actions ``action_ids`` of this journal's plan (ids of this plan, in the undo run's order)."""
+    """One ``reversals`` row: a later plan ended this journal's plan. ``kind`` :data:`ROLLED_BACK`: run
+    ``undo_run`` (its number in the undo plan's own journal) of the undo plan at ``undo_plan`` (path as given to
+    apply; digest ``undo_digest``), started ``at`` (ISO 8601 UTC), reverses the actions ``action_ids`` of this
+    journal's plan (ids of this plan, in the undo run's order). ``kind`` :data:`SUPERSEDED`: run ``undo_run`` of the
+    re-plan at ``undo_plan`` (digest ``undo_digest``), made with ``plan --applied`` this plan, took over from it;
+    ``action_ids`` is ``()``."""
 
     undo_plan: str
     undo_digest: str
     undo_run: int
     at: str
     action_ids: tuple[str, ...]
+    kind: str = ROLLED_BACK
 
 
 def _reversal_rows(db: sqlite3.Connection) -> list[ReversalRow]:
     """Every ``reversals`` row, oldest first; ``[]`` for a journal older than the table."""
     if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='reversals'").fetchone() is None:
         return []
-    raw = db.execute("SELECT undo_plan, undo_digest, undo_run, at, action_ids FROM reversals "
-                     "ORDER BY reversal_id").fetchall()
-    return [ReversalRow(r[0], r[1], int(r[2]), r[3], tuple(json.loads(r[4]))) for r in raw]
+    have = {r[1] for r in db.execute("PRAGMA table_info(reversals)").fetchall()}
+    raw = db.execute("SELECT undo_plan, undo_digest, undo_run, at, action_ids, "
+                     f"{'kind' if 'kind' in have else 'NULL'} FROM reversals ORDER BY reversal_id").fetchall()
+    return [ReversalRow(r[0], r[1], int(r[2]), r[3], tuple(json.loads(r[4])), r[5] or ROLLED_BACK) for r in raw]
 
 
 def read_reversals(path: Path) -> list[ReversalRow]:
@@ -265,7 +282,8 @@ def read_reversals(path: Path) -> list[ReversalRow]:
 
 def record_reversal(path: Path, digest: str, reversal: ReversalRow) -> None:
     """Add ``reversal`` to the journal file ``path`` of the plan whose digest is ``digest`` (a ``reversals``
-    row and a ``reversed-by-undo`` event, one transaction; the table is made in an older journal).
+    row and a ``reversed-by-undo`` event, or ``superseded-by-plan`` for :data:`SUPERSEDED`, one transaction; the
+    table, or its ``kind`` column, is made in an older journal).
 
     The caller (the apply of the undo plan) holds that plan's apply lock. Raises :class:`ApplyRefused`
     (one line) when the file is missing, not a journal, or a journal of another plan."""
@@ -279,14 +297,19 @@ def record_reversal(path: Path, digest: str, reversal: ReversalRow) -> None:
             if row is None or row[0] != digest:
                 raise ApplyRefused(f"{path}: journal belongs to plan {row[0] if row else 'none'}, not {digest}")
             db.executescript(_SCHEMA)
+            if "kind" not in {r[1] for r in db.execute("PRAGMA table_info(reversals)").fetchall()}:
+                db.execute("ALTER TABLE reversals ADD COLUMN kind TEXT")
+            superseded = reversal.kind == SUPERSEDED
             with _Transaction(db, threading.Lock()) as cur:
-                cur.execute("INSERT INTO reversals(undo_plan, undo_digest, undo_run, at, action_ids) "
-                            "VALUES (?, ?, ?, ?, ?)", (reversal.undo_plan, reversal.undo_digest, reversal.undo_run,
-                                                      reversal.at, json.dumps(list(reversal.action_ids))))
+                cur.execute("INSERT INTO reversals(undo_plan, undo_digest, undo_run, at, action_ids, kind) "
+                            "VALUES (?, ?, ?, ?, ?, ?)", (reversal.undo_plan, reversal.undo_digest, reversal.undo_run,
+                                                         reversal.at, json.dumps(list(reversal.action_ids)),
+                                                         reversal.kind))
                 cur.execute("INSERT INTO events(run_id, action_id, at, event, detail) "
-                            "VALUES (NULL, NULL, ?, 'reversed-by-undo', ?)",
-                            (reversal.at, f"{reversal.undo_plan} ({reversal.undo_digest}) run {reversal.undo_run}: "
-                                          f"{len(reversal.action_ids)} action(s)"))
+                            "VALUES (NULL, NULL, ?, ?, ?)",
+                            (reversal.at, "superseded-by-plan" if superseded else "reversed-by-undo",
+                             f"{reversal.undo_plan} ({reversal.undo_digest}) run {reversal.undo_run}"
+                             + ("" if superseded else f": {len(reversal.action_ids)} action(s)")))
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:

@@ -23,11 +23,25 @@ finding 14).
 An undo plan whose undone journal apply cannot find (moved, or ``undo`` ran in another folder with a
 relative path) is refused before its first write (:func:`undone_journal`): the reversal could not be
 recorded, and the plan could then be applied again over it.
+
+A plan superseded is never applied again either, by the same record (tester14b finding 9). A re-plan made with
+``plan --applied P1.json`` names each plan it was given and the journal it read of it (its ``inputs``: a ``plan``
+entry, then an ``apply.journal`` entry, :func:`planner.applied.applied_runs`). Its first run that writes records in
+each such journal, before that write and under that plan's apply lock, that it took over from that plan (a
+``reversals`` row of kind :data:`~planner.execute.journal.SUPERSEDED`: :func:`record_takeover`); every later apply of
+P1.json (the rest, a wave, ``--resume``, ``--dry-run``), its ``approve`` and its ``verify`` refuse, naming the re-plan
+(:func:`superseded_by`): P1's approval decided what the re-plan decided anew (a member P1 deactivates and the re-plan
+keeps), and P1's stale check cannot see it when the re-plan left that object as it was. ``show`` says it
+(:func:`ended_line`). A journal the re-plan read that its apply cannot find where the re-plan records it (moved,
+or the re-plan applied from another folder) is said in one line and the apply goes on (the re-plan is still
+right): then nothing tells an apply of P1.json, which reads only P1.json, its approval and its journal, and cannot
+know a re-plan exists without the record.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -35,11 +49,16 @@ from ..errors import UserError
 from ..model import Action, Plan
 from .errors import ApplyRefused
 from .journal import (
-    Journal, ReversalRow, apply_lock, journal_path, read_journal_file, read_reversals, record_reversal,
+    ROLLED_BACK, SUPERSEDED, Journal, ReversalRow, apply_lock, journal_path, read_journal_file, read_reversals,
+    record_reversal,
 )
 
 UNDONE_JOURNAL_KIND = "apply.journal"
-"""The ``inputs`` kind under which an undo plan names the journal it was made from."""
+"""The ``inputs`` kind under which an undo plan names the journal it was made from (and a re-plan each journal it
+read with ``plan --applied``, after that plan's ``plan`` entry)."""
+
+APPLIED_PLAN_KIND = "plan"
+"""The ``inputs`` kind under which a plan names a plan it was made from (``plan --applied``, ``undo``)."""
 
 JOURNAL_SUFFIX = ".journal.sqlite"
 
@@ -70,18 +89,82 @@ def undone_journal(undo: Plan, undo_path: str | Path) -> Path | None:
         raise ApplyRefused(f"{undo_path}: this undo plan reverses {undo.summary.undoes} but names no journal of it "
                            f"(no {UNDONE_JOURNAL_KIND} input); make it again with `sigma-migrate undo`; "
                            "nothing was written")
+    found = find_journal(given, undo_path, undo.summary.undoes)
+    if found is not None:
+        return found
     where = Path(given)
-    candidates = [where] if where.is_absolute() else [where, Path(undo_path).parent / where]
-    for candidate in candidates:
-        if candidate.is_file():
-            digest = read_journal_file(candidate)[0]
-            if digest == undo.summary.undoes:
-                return candidate
     raise ApplyRefused(
         f"{undo_path}: this undo plan reverses {undo.summary.undoes}, whose journal {given} (as `undo` read it) is "
         f"not {'there' if where.is_absolute() else 'in this folder nor beside the undo plan'}, or is not that "
         "plan's: apply records the reversal in it, so that no later apply of that plan redoes what this undo "
         "reverses; run apply from the folder `undo` ran in, or put the journal back; nothing was written")
+
+
+def find_journal(given: str, plan_path: str | Path, digest: str) -> Path | None:
+    """The journal a plan at ``plan_path`` names by ``given`` (an ``apply.journal`` input, as it was read): absolute,
+    or relative to the current folder, else to ``plan_path``'s folder; only a journal of the plan whose digest is
+    ``digest``; ``None`` when none is there. Raises :class:`ApplyRefused` (one line) for a file that is not a
+    journal."""
+    where = Path(given)
+    for candidate in [where] if where.is_absolute() else [where, Path(plan_path).parent / where]:
+        if candidate.is_file() and read_journal_file(candidate)[0] == digest:
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class Predecessor:
+    """A plan a re-plan was made ``--applied`` with (its ``inputs``): ``plan`` and ``digest`` as recorded, the
+    journal as recorded (``given_journal``) and as found now (``journal``: :func:`find_journal`, ``None`` when not
+    there)."""
+
+    plan: str
+    digest: str
+    given_journal: str
+    journal: Path | None
+
+
+def predecessors(plan: Plan, plan_path: str | Path) -> list[Predecessor]:
+    """The plans the migration plan ``plan`` (read from ``plan_path``) was made ``--applied`` with, in the order given:
+    each ``plan`` input followed by its ``apply.journal`` input (:func:`planner.applied.applied_runs` records them so),
+    its journal looked for now (:func:`find_journal`); ``[]`` for an undo plan (it records its rollback instead,
+    :func:`record_undo_run`) and for a plan made without ``--applied``."""
+    if plan.summary.undoes:
+        return []
+    inputs = plan.inputs
+    return [Predecessor(p.path, f"sha256:{p.sha256}", j.path, find_journal(j.path, plan_path, f"sha256:{p.sha256}"))
+            for p, j in zip(inputs, inputs[1:]) if p.kind == APPLIED_PLAN_KIND and j.kind == UNDONE_JOURNAL_KIND]
+
+
+def record_takeover(plan: Plan, plan_path: str | Path, found: Sequence[Predecessor], run: int,
+                    started_at: str) -> list[str]:
+    """Record in the journal of each plan ``found`` (:func:`predecessors` of ``plan``, read from ``plan_path``) that
+    run ``run`` of ``plan``, started ``started_at``, took over from it (a ``reversals`` row of kind
+    :data:`~planner.execute.journal.SUPERSEDED`, once per plan: a later run finds it there), holding that plan's apply
+    lock; called before the run's first write. Returns one note line per journal not found (moved, or the re-plan
+    applied from another folder): the apply goes on, but nothing will refuse a later apply of that plan. Raises
+    :class:`ApplyRefused` while an apply of that plan runs, or when its journal cannot be written."""
+    notes = []
+    for p in found:
+        if p.journal is None:
+            notes.append(
+                f"note: {p.given_journal}, the journal of {p.plan} this plan was made --applied with, is not "
+                f"{'there' if Path(p.given_journal).is_absolute() else 'in this folder nor beside this plan'}, or is "
+                f"not that plan's: this apply cannot record there that it takes over from {p.plan}, so a later apply "
+                f"of {p.plan} will not be refused; put the journal back and apply again to record it, and do not "
+                f"apply {p.plan} again")
+            continue
+        if any(r.kind == SUPERSEDED and r.undo_digest == plan.digest for r in read_reversals(p.journal)):
+            continue
+        row = ReversalRow(str(plan_path), plan.digest, run, started_at, (), SUPERSEDED)
+        with apply_lock(_plan_of(p.journal)):
+            record_reversal(p.journal, p.digest, row)
+    return notes
+
+
+def _plan_of(journal: Path) -> Path:
+    """The plan beside ``journal`` (its name without ``.journal.sqlite``): the path its apply lock is taken by."""
+    return journal.with_name(journal.name[: -len(JOURNAL_SUFFIX)]) if journal.name.endswith(JOURNAL_SUFFIX) else journal
 
 
 def check_reverses_something(undo: Plan, undo_path: str | Path, done: str = "nothing was written") -> None:
@@ -107,17 +190,17 @@ def record_undo_run(undo: Plan, undo_path: str | Path, journal: Path, undo_run: 
     actions ``undo_actions`` reverse (:func:`undone_ids`), holding that plan's
     apply lock (the plan beside its journal). Called before the undo run's first write. Raises
     :class:`ApplyRefused` while an apply of the undone plan runs, or when the journal cannot be written."""
-    undone_plan = journal.with_name(journal.name[: -len(JOURNAL_SUFFIX)]) if journal.name.endswith(
-        JOURNAL_SUFFIX) else journal
     reversal = ReversalRow(str(undo_path), undo.digest, undo_run, started_at, undone_ids(undo_actions))
-    with apply_lock(undone_plan):
+    with apply_lock(_plan_of(journal)):
         record_reversal(journal, str(undo.summary.undoes), reversal)
 
 
 def rolled_back_by(plan_path: str | Path, plan: Plan, reversals: Sequence[ReversalRow]) -> str:
     """How every line about a rolled-back plan begins: ``plan.json: this plan was rolled back by undo plan undo.json
     (sha256:...) run 1 (started ...), which reversed 32 of its action(s) (8 scim.link_user, ...)``: the undo plans and
-    runs, and how many of the plan's actions they reversed, per kind, in plan order."""
+    runs (rows of kind :data:`~planner.execute.journal.ROLLED_BACK` of ``reversals``), and how many of the plan's
+    actions they reversed, per kind, in plan order."""
+    reversals = [r for r in reversals if r.kind == ROLLED_BACK]
     runs = "; ".join(f"undo plan {r.undo_plan} ({r.undo_digest}) run {r.undo_run} (started {r.at})"
                      for r in reversals)
     reversed_ids = {aid for r in reversals for aid in r.action_ids}
@@ -131,7 +214,7 @@ def reversal_message(plan_path: str | Path, plan: Plan, reversals: Sequence[Reve
     journal): which undo plan and run, how many of the plan's actions they reversed (per kind, in plan
     order), the way out, then those actions, which this apply would redo (first ``limit``, in plan order,
     then a count: the CLI prints at most 1,000 characters of an error, so the way out comes first)."""
-    reversed_ids = {aid for r in reversals for aid in r.action_ids}
+    reversed_ids = {aid for r in reversals if r.kind == ROLLED_BACK for aid in r.action_ids}
     redone = [a for a in plan.actions if a.id in reversed_ids]
     shown = ", ".join(f"{a.id} ({label})" if (label := _label(a)) else a.id for a in redone[:limit])
     more = f", and {len(redone) - limit} more" if len(redone) > limit else ""
@@ -157,15 +240,52 @@ def recorded_reversals(plan_path: str | Path, plan: Plan, journal: Journal | Non
     return read_reversals(path)
 
 
-def check_not_reversed(plan_path: str | Path, plan: Plan, journal: Journal | None = None) -> None:
-    """Refuse (:class:`ApplyRefused`, :func:`reversal_message`) ``plan`` when its journal (``journal``, apply's
-    open one, else the file beside ``plan_path``: :func:`recorded_reversals`) records a run of an undo plan of
-    it: the one refusal of every apply (in every mode), of ``approve`` (with ``--force`` too: no apply of it
-    would run) and of ``apply --dry-run`` (a note, exit 1); nothing is read from Sigma, nothing written (was:
-    ``approve`` and ``--dry-run`` said nothing of the rollback; issue 10, holds3)."""
-    reversals = recorded_reversals(plan_path, plan, journal)
+def superseded_by(plan_path: str | Path, reversals: Sequence[ReversalRow]) -> str:
+    """How every line about a superseded plan begins, from the last re-plan that took over from it (the rows of kind
+    :data:`~planner.execute.journal.SUPERSEDED` of ``reversals``): ``P1.json: this plan was superseded by plan P2.json
+    (sha256:...), made with --applied P1.json, whose run 1 (started ...) took over from it``."""
+    last = [r for r in reversals if r.kind == SUPERSEDED][-1]
+    return (f"{plan_path}: this plan was superseded by plan {last.undo_plan} ({last.undo_digest}), made with --applied "
+            f"{Path(plan_path).name}, whose run {last.undo_run} (started {last.at}) took over from it")
+
+
+def supersession_message(plan_path: str | Path, reversals: Sequence[ReversalRow]) -> str:
+    """The one-line refusal of an apply (or approval) of a plan a re-plan took over from (:func:`superseded_by`): the
+    re-plan's approval is the one in force, and this plan's would act on what it decided anew; the way out."""
+    successor = [r for r in reversals if r.kind == SUPERSEDED][-1].undo_plan
+    return (f"{superseded_by(plan_path, reversals)}; applying this plan would act under its old approval on what "
+            f"{successor} decided anew: apply {successor}, or fetch Sigma's export and plan again with --applied "
+            f"{successor}; nothing was written")
+
+
+def ended_line(plan_path: str | Path, plan: Plan) -> str | None:
+    """What ``show`` says first of a plan a later plan ended (its journal beside ``plan_path`` records it, read
+    only): ``Rolled back: ...`` (:func:`rolled_back_by`) or ``Superseded: ...`` (:func:`superseded_by`), ending with
+    the way out; ``None`` for a plan no later plan ended (or without a journal)."""
+    reversals = recorded_reversals(plan_path, plan)
+    if any(r.kind == ROLLED_BACK for r in reversals):
+        return (f"Rolled back: {rolled_back_by(plan_path, plan, reversals)}; no apply of it runs again: fetch Sigma's "
+                "export, plan and approve again")
     if reversals:
+        successor = reversals[-1].undo_plan
+        return (f"Superseded: {superseded_by(plan_path, reversals)}; no apply of it runs again: apply {successor}, or "
+                f"fetch Sigma's export and plan again with --applied {successor}")
+    return None
+
+
+def check_not_reversed(plan_path: str | Path, plan: Plan, journal: Journal | None = None) -> None:
+    """Refuse (:class:`ApplyRefused`) ``plan`` when its journal (``journal``, apply's open one, else the file beside
+    ``plan_path``: :func:`recorded_reversals`) records that a later plan ended it: a run of an undo plan of it
+    (:func:`reversal_message`) or a re-plan made ``--applied`` with it that took over (:func:`supersession_message`;
+    the rollback named first when both are recorded): the one refusal of every apply (in every mode), of
+    ``approve`` (with ``--force`` too: no apply of it would run) and of ``apply --dry-run`` (a note, exit 1);
+    nothing is read from Sigma, nothing written (was: ``approve`` and ``--dry-run`` said nothing of the rollback;
+    issue 10, holds3; a superseded plan applied on its old approval, tester14b finding 9)."""
+    reversals = recorded_reversals(plan_path, plan, journal)
+    if any(r.kind == ROLLED_BACK for r in reversals):
         raise ApplyRefused(reversal_message(plan_path, plan, reversals))
+    if reversals:
+        raise ApplyRefused(supersession_message(plan_path, reversals))
 
 
 def check_verifiable(plan_path: str | Path, plan: Plan) -> None:
@@ -177,6 +297,11 @@ def check_verifiable(plan_path: str | Path, plan: Plan) -> None:
     undo.json`; nothing was read``. Nothing is read from Sigma."""
     check_not_rolled_back(plan_path, plan, ApplyRefused, "Sigma is as that undo left it, not as this plan did: check "
                           "it with `sigma-migrate verify {undo_plan}`; nothing was read")
+    reversals = recorded_reversals(plan_path, plan)
+    if reversals:  # superseded: a re-plan took over from it
+        raise ApplyRefused(f"{superseded_by(plan_path, reversals)}; Sigma is meant to be as that plan leaves it, not "
+                           f"as this plan did: check it with `sigma-migrate verify {reversals[-1].undo_plan}`; nothing "
+                           "was read")
 
 
 def check_not_rolled_back(plan_path: str | Path, plan: Plan, refusal: type[UserError], consequence: str) -> None:
@@ -185,7 +310,7 @@ def check_not_rolled_back(plan_path: str | Path, plan: Plan, refusal: type[UserE
     the command would do with it and what to do instead; ``{undo_plan}`` in it is replaced by the path of the last
     undo plan run). The check of ``verify`` (:func:`check_verifiable`) and ``handoff``
     (:func:`planner.handoff.check_plan_kind`); apply and approve refuse by :func:`check_not_reversed`."""
-    reversals = recorded_reversals(plan_path, plan)
+    reversals = [r for r in recorded_reversals(plan_path, plan) if r.kind == ROLLED_BACK]
     if reversals:
         raise refusal(f"{rolled_back_by(plan_path, plan, reversals)}; "
                       + consequence.replace("{undo_plan}", reversals[-1].undo_plan))
