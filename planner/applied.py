@@ -124,8 +124,9 @@ def _pushes(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[st
 def _unfinished(plan_path: str, journal: Path, runs: list[RunRow], rows: dict[str, JournalRow]
                 ) -> list[AppliedUnfinished]:
     """The plan's run that was interrupted or killed and is not finished (:func:`planner.execute.resume.unfinished_run`,
-    the rule apply refuses by), unless an applied undo plan rolled the plan back (a ``reversals`` row of its journal:
-    no apply of it runs again, so its run is over); ``[]`` otherwise."""
+    the rule apply refuses by), unless a later plan ended the plan (a ``reversals`` row of its journal: an applied undo
+    plan rolled it back, or a re-plan took over from it; no apply of it runs again, so its run is over); ``[]``
+    otherwise."""
     run = unfinished_run(runs, rows)
     if run is None or how_it_ended(run) not in INTERRUPTED_ENDS or read_reversals(journal):
         return []
