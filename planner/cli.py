@@ -206,7 +206,12 @@ def show_command(plan_file: str, as_json: bool, only: tuple[str, ...], limit: in
 def _ended_line(plan_file: str, plan) -> str | None:
     """``show``'s first line of a plan its journal records a later plan ended
     (:func:`planner.execute.reversals.ended_line`); ``None`` otherwise, and for a journal that cannot be read
-    (``show`` reads the plan, not the journal)."""
+    (``show`` reads the plan, not the journal). The execute package (pydantic and the HTTP clients) is imported only
+    when a journal is beside the plan (the name :func:`planner.execute.journal.journal_path` gives it)."""
+    from pathlib import Path
+
+    if not Path(plan_file).with_name(Path(plan_file).name + ".journal.sqlite").is_file():
+        return None
     from .errors import UserError
     from .execute.reversals import ended_line
 
