@@ -17,8 +17,9 @@ Sigma, and before any file is written unless said otherwise):
    ``--resume`` with no unfinished run says there is nothing to resume and runs as apply without it
    (:func:`planner.execute.resume.nothing_to_resume_line`); a plan an applied undo plan rolled back
    (a run of it recorded in the journal) is refused in every mode, naming the undo plan, its run and the
-   actions it would redo, and so is a plan a re-plan made ``--applied`` with it took over from, naming the re-plan (:func:`planner.execute.reversals.check_not_reversed`; checked first: an unfinished run of
-   it was rolled back, so its ``--resume`` is refused too, never offered; tester12 #12); an undo plan whose
+   actions it would redo, and so is a plan a re-plan made ``--applied`` with it took over from, naming the
+   re-plan (:func:`planner.execute.reversals.check_not_reversed`; checked first: an unfinished run of it was
+   rolled back, so its ``--resume`` is refused too, never offered; tester12 #12); an undo plan whose
    undone plan's journal cannot be found is refused (:func:`planner.execute.reversals.undone_journal`), and so is
    one with no action (:func:`planner.execute.reversals.check_reverses_something`: it would roll back nothing);
 5. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`); base

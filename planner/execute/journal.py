@@ -285,7 +285,7 @@ def record_reversal(path: Path, digest: str, reversal: ReversalRow) -> None:
     row and a ``reversed-by-undo`` event, or ``superseded-by-plan`` for :data:`SUPERSEDED`, one transaction; the
     table, or its ``kind`` column, is made in an older journal).
 
-    The caller (the apply of the undo plan) holds that plan's apply lock. Raises :class:`ApplyRefused`
+    The caller (the apply of the undo plan, or of the re-plan) holds that plan's apply lock. Raises :class:`ApplyRefused`
     (one line) when the file is missing, not a journal, or a journal of another plan."""
     path = Path(path)
     if not path.is_file():
