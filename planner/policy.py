@@ -562,7 +562,9 @@ class Teams(_Model):
     likely rename of that team, a blocking ``teams.likely_rename`` item; a smaller overlap of at least half
     of it is the informational ``teams.possible_rename``. ``confirm_new_teams``: IdP groups (displayName or
     ``re:``) meant to become new teams beside the unmanaged team they share people with; settles
-    ``teams.likely_rename`` (the item is then informational).
+    ``teams.likely_rename`` (the item is then informational). ``confirm_team_admin_removals``: IdP groups
+    (displayName or ``re:``) whose team may lose its last team admin; another team whose every team admin the plan
+    removes is a blocking ``teams.last_team_admin`` item (SCIM has no team admin role: docs/policy.md).
     """
 
     map: dict[Name, Name] = Field(default_factory=dict)
@@ -577,6 +579,7 @@ class Teams(_Model):
     deleted_groups: list[Name] = Field(default_factory=list)
     rename_percent: int = Field(default=RENAME_PERCENT, ge=1, le=100)
     confirm_new_teams: list[GroupPattern] = Field(default_factory=list)
+    confirm_team_admin_removals: list[GroupPattern] = Field(default_factory=list)
 
     @model_serializer(mode="wrap")
     def _without_unset_confirmations(self, handler: Any) -> Any:
@@ -596,6 +599,8 @@ class Teams(_Model):
             data.pop("rename_percent", None)
         if not self.confirm_new_teams:
             data.pop("confirm_new_teams", None)
+        if not self.confirm_team_admin_removals:
+            data.pop("confirm_team_admin_removals", None)
         return data
 
 

@@ -751,3 +751,52 @@ def test_an_archived_team_is_not_counted_as_left_unmanaged():
     assert [(t.name, t.mode, t.is_archived) for t in p.teams] == [("Finance", "unmanaged", True),
                                                                   ("Sales", "unmanaged", False)]
     assert wire(p.summary)["teams"] == {"linked": 0, "created": 0, "unmanaged": 1, "member_removals": 0}
+
+
+def finance_admins(admins: tuple[str, ...], extra: str = ""):
+    """Team Finance (x, y, z) with ``admins`` its team admins; group Finance holds x and y."""
+    import dataclasses
+
+    from planner.model import TeamMembership
+
+    snap = snapshot([X, Y, Z], [UX, UY, UZ], groups=[group("gF", "Finance", ["ux", "uy"])],
+                    teams=[team("tF", "Finance")])
+    rows = tuple(TeamMembership(team_id="tF", member_id=m, is_team_admin=m in admins) for m in ("x", "y", "z"))
+    return plan(dataclasses.replace(snap, sigma=dataclasses.replace(snap.sigma, team_memberships=rows)), extra)
+
+
+def test_a_team_losing_its_last_team_admin_is_a_blocking_item_naming_them():
+    # tester14a finding 8: z, Finance's only team admin, is not in IdP group Finance: the push removes them, and
+    # SCIM has no team admin role to give it back; was: the removal, nothing else
+    p = finance_admins(("z",))
+    (item,) = [r for r in p.review_items if r.code == "teams.last_team_admin"]
+    assert (item.id, item.blocking, item.rule) == ("teams.last_team_admin:tF", True, "teams.last_team_admin")
+    assert wire(item.subject) == {"teamId": "tF", "name": "Finance", "groupId": "gF", "groupDisplayName": "Finance",
+                                  "memberIds": ["z"]}
+    assert item.message == (
+        "team 'Finance' would lose its last team admin (z@example.com: teams.remove_member), as IdP group 'Finance' "
+        "does not hold them: SCIM has no team admin role, so adding them to the group later makes them plain "
+        "members and the team has no team admin; add them to the IdP group and export again, or confirm the team "
+        "may lose them")
+    assert yaml.safe_load(item.resolution.split("\n", 1)[1]) == {"teams": {"confirm_team_admin_removals": ["Finance"]}}
+    assert wire(by_id(p)["teams.remove_member:tF:z"].before) == {"userId": "z", "isTeamAdmin": True}
+    confirmed = finance_admins(("z",), "teams:\n  confirm_team_admin_removals: [Finance]\n")
+    (item,) = [r for r in confirmed.review_items if r.code == "teams.last_team_admin"]
+    assert (item.blocking, item.resolution) == (False, "")
+    assert item.message.endswith("(teams.confirm_team_admin_removals names the group)")
+    assert team_kinds(confirmed) == team_kinds(p)
+
+
+def test_a_team_keeping_a_team_admin_or_removing_none_raises_nothing():
+    for admins in (("x", "z"), ("x",), ()):
+        p = finance_admins(admins)
+        assert "teams.last_team_admin" not in [c for c, _ in review_codes(p)], admins
+    # a confirmation no team needs is said, as every confirmation list's (policy.unused_entry)
+    p = finance_admins(("x",), "teams:\n  confirm_team_admin_removals: [Finance]\n")
+    (unused,) = [r for r in p.review_items if r.code == "policy.unused_entry"]
+    assert (unused.id, unused.blocking) == ("policy.unused_entry:teams.confirm_team_admin_removals[0]", False)
+    assert unused.message.endswith(
+        "teams.confirm_team_admin_removals entry Finance settled nothing in this plan: it answers whether this IdP "
+        "group's team may lose its last team admin, which this plan does not ask (no IdP group it names ('Finance') "
+        "would make its team lose its last team admin); left, it records no person, so it would let the team lose "
+        "any later team admin unreviewed: remove it")

@@ -38,6 +38,7 @@ may be one of access (a deactivation, a leaver kept, an admin's downgrade):
   same way (``same_person``: a link to that member, their documents with it);
 - ``teams.confirm_empty``: it records no team, so should the group be empty while its team has members (an export
   missing them), it would empty the team.
+- ``teams.confirm_team_admin_removals``: it records no person, so it would let the team lose any later team admin.
 
 Not blocking, on purpose: an unused entry acts in no plan, and the entries a re-plan finds unused are most often
 the answers the plan just applied: a re-plan of the same inputs after a complete apply has no changes and nothing
@@ -94,6 +95,7 @@ QUESTION = {
                             "deleted",
     "teams.confirm_new_teams": "whether this IdP group, sharing its people with an unmanaged team, is a team of its "
                                "own rather than that team renamed",
+    "teams.confirm_team_admin_removals": "whether this IdP group's team may lose its last team admin",
 }
 """The question each key's entries answer, as the ``policy.unused_entry`` item says it (the keys
 :func:`keyed_entries` lists)."""
@@ -196,6 +198,9 @@ def _other_entries(policy: Policy) -> Iterator[KeyedEntry]:
         yield KeyedEntry("teams.deleted_groups", i, gid, ("teams", "deleted_groups", i))
     for i, pattern in enumerate(teams.confirm_new_teams):
         yield KeyedEntry("teams.confirm_new_teams", i, pattern, ("teams", "confirm_new_teams", i))
+    for i, pattern in enumerate(teams.confirm_team_admin_removals):
+        yield KeyedEntry("teams.confirm_team_admin_removals", i, pattern, ("teams", "confirm_team_admin_removals", i),
+                         "it records no person, so it would let the team lose any later team admin unreviewed")
 
 
 def unused_entry_items(policy: Policy, uses: Iterable[EntryUse],

@@ -25,7 +25,7 @@ What each section names (:func:`policy_references`):
   Sigma's SCIM state lists, or whose name no team's is close to, is the blocking ``teams.map_team_missing``
   instead: :func:`map_team_missing`);
 - an **IdP group** (exact displayName, or ``re:`` matching at least one): ``teams.map`` values,
-  ``teams.confirm_empty``, ``teams.confirm_new_teams``, ``scope.groups``, ``account_types.group_map`` keys;
+  ``teams.confirm_empty``, ``teams.confirm_new_teams``, ``teams.confirm_team_admin_removals``, ``scope.groups``, ``account_types.group_map`` keys;
 - an **IdP group pattern** (a regular expression fully matching at least one displayName, written without
   ``re:``): the ``pattern`` of a ``teams.rules`` entry of ``match: regex``. A rule matching no group is as dead as
   a ``scope.groups`` typo (tester14a finding 6: ``^sigma_team-(.+)$`` left three teams unmanaged, two uncreated, in
@@ -38,7 +38,7 @@ What each section names (:func:`policy_references`):
 A member email two members share names no one person: that is an unknown reference too, listing
 the memberIds it could mean. An exact displayName two IdP groups carry (Entra allows it; an Okta group imported
 from AD beside one made in Okta) names no one group either, and no entry can name a group by its id: each entry of
-``account_types.group_map``, ``scope.groups``, ``teams.confirm_empty`` and ``teams.confirm_new_teams`` naming one
+``account_types.group_map``, ``scope.groups`` and the ``teams.confirm_*`` lists naming one
 is the blocking ``policy.shared_group_name`` (:func:`shared_group_name_items`), whose subject holds the people of
 those groups (:func:`planner.planning.hold_questioned`: their account type or scope would be decided through
 whichever group came along; tester14a finding 3: Admin through the wrong ``Sigma-Admins``). A ``re:`` pattern names
@@ -175,6 +175,7 @@ def _teams_refs(policy: Policy) -> Iterator[PolicyRef]:
             yield PolicyRef(("teams", "rules", i, "pattern"), RefKind.GROUP_PATTERN, rule.pattern or "")
     yield from _items(RefKind.GROUP, ("teams", "confirm_empty"), policy.teams.confirm_empty)
     yield from _items(RefKind.GROUP, ("teams", "confirm_new_teams"), policy.teams.confirm_new_teams)
+    yield from _items(RefKind.GROUP, ("teams", "confirm_team_admin_removals"), policy.teams.confirm_team_admin_removals)
 
 
 def _unmatched_refs(policy: Policy) -> Iterator[PolicyRef]:

@@ -897,27 +897,33 @@ def deleted_group_uses(policy: Teams, directory: Directory, assignments: Iterabl
 
 
 def confirmation_uses(policy: Teams, directory: Directory, items: Iterable[ReviewItem]) -> list[EntryUse]:
-    """What each ``teams.confirm_empty`` / ``teams.confirm_new_teams`` entry (a group displayName or ``re:``
-    pattern) settled (:mod:`.policy_entries`): the question of each group it names whose ``items`` (the teams
-    family's, :func:`planner.planning.fold_teams`) say it confirmed: an informational ``teams.empty_group``
-    (:func:`empty_group_item`, :func:`confirmed_empty`) or a ``teams.likely_rename`` of rule
-    ``teams.confirm_new_teams`` (:func:`likely_rename_item`, :func:`confirmed_new_team`). An entry no such item
+    """What each ``teams.confirm_empty`` / ``teams.confirm_new_teams`` / ``teams.confirm_team_admin_removals`` entry
+    (a group displayName or ``re:`` pattern) settled (:mod:`.policy_entries`): the question of each group it names
+    whose ``items`` (the teams family's, :func:`planner.planning.fold_teams`) say it confirmed: an informational
+    ``teams.empty_group`` (:func:`empty_group_item`, :func:`confirmed_empty`), a ``teams.likely_rename`` of rule
+    ``teams.confirm_new_teams`` (:func:`likely_rename_item`, :func:`confirmed_new_team`) or an informational
+    ``teams.last_team_admin`` (:func:`last_team_admin_item`). An entry no such item
     names settles nothing; one naming no group of the export is :mod:`.policy_refs`'."""
-    if not policy.confirm_empty and not policy.confirm_new_teams:
+    if not policy.confirm_empty and not policy.confirm_new_teams and not policy.confirm_team_admin_removals:
         return []
-    settled: dict[str, list[str]] = {"teams.confirm_empty": [], "teams.confirm_new_teams": []}
+    settled: dict[str, list[str]] = {"teams.confirm_empty": [], "teams.confirm_new_teams": [],
+                                     "teams.confirm_team_admin_removals": []}
     for item in items:
         if item.code == "teams.empty_group" and not item.blocking:
             settled["teams.confirm_empty"].append(item.subject.group_display_name)
         elif item.code == "teams.likely_rename" and item.rule == "teams.confirm_new_teams":
             settled["teams.confirm_new_teams"].append(item.subject.group_display_name)
+        elif item.code == "teams.last_team_admin" and not item.blocking:
+            settled["teams.confirm_team_admin_removals"].append(item.subject.group_display_name)
     names = sorted({g.display_name for g in directory.groups.values()})
     uses = []
     for path, patterns, done, question in (
             ("teams.confirm_empty", policy.confirm_empty, "confirms IdP group {!r} empty",
              "is empty while its team has members"),
             ("teams.confirm_new_teams", policy.confirm_new_teams, "plans IdP group {!r} as a team of its own",
-             "would become a new team sharing at least teams.rename_percent of its people with an unmanaged team")):
+             "would become a new team sharing at least teams.rename_percent of its people with an unmanaged team"),
+            ("teams.confirm_team_admin_removals", policy.confirm_team_admin_removals,
+             "lets the team of IdP group {!r} lose its last team admin", "would make its team lose its last team admin")):
         for i, pattern in enumerate(patterns):
             matches = group_pattern_matcher(pattern)
             confirmed = [g for g in settled[path] if matches(g)]
@@ -1545,12 +1551,50 @@ def empty_group_item(a: Assignment, now_ids: list[str], left: Leftovers, confirm
     )
 
 
+def last_team_admin_item(a: Assignment, left: Leftovers, directory: Directory, people: TeamPeople,
+                         policy: Teams) -> ReviewItem | None:
+    """``teams.last_team_admin`` when the plan removes every team admin of a team that has one (``left.removed``
+    and ``left.pushed_out`` hold them all, no active team admin stays), else ``None``. A team admin is a flag of
+    the Sigma team membership (``isTeamAdmin``, docs/sigma-api.md §3) that SCIM has no attribute for: a removed
+    team admin the IdP later adds to the group again comes back a plain member, and the team is left with
+    nobody to manage it in Sigma (tester14a finding 8). Blocking unless ``teams.confirm_team_admin_removals``
+    names the group; a team keeping one active team admin raises nothing (each removal's ``before`` says
+    ``isTeamAdmin``)."""
+    removed = [x for x in (*left.removed, *left.pushed_out) if x.is_team_admin]
+    if not removed or a.team_id is None:
+        return None
+    gone = {x.member_id for x in removed}
+    if any(m.is_team_admin and m.member_id not in gone and membership_state(m.member_id, directory, people) == "active"
+           for m in directory.team_members.get(a.team_id, ())):
+        return None
+    confirmed = any(group_pattern_matcher(p)(a.group_name) for p in policy.confirm_team_admin_removals)
+    names = ", ".join(x.email or x.member_id for x in sorted(removed, key=attrgetter("member_id")))
+    return make_review(
+        "teams.last_team_admin",
+        a.team_id,
+        blocking=not confirmed,
+        subject=ItemRef(team_id=a.team_id, name=a.name, group_id=a.group_id, group_display_name=a.group_name,
+                        member_ids=sorted(gone)),
+        message=(f"team {a.name!r} would lose its last team admin ({names}: teams.remove_member), as IdP group "
+                 f"{a.group_name!r} does not hold them: SCIM has no team admin role, so adding them to the group "
+                 "later makes them plain members and the team has no team admin"
+                 + (" (teams.confirm_team_admin_removals names the group)" if confirmed
+                    else "; add them to the IdP group and export again, or confirm the team may lose them")),
+        rule="teams.last_team_admin",
+        resolution="" if confirmed else yaml_snippet(
+            {"teams": {"confirm_team_admin_removals": [a.group_name]}},
+            notes=["the team may be left with no team admin (else add them to the IdP group, export and plan "
+                   "again):"]),
+    )
+
+
 def team_items(a: Assignment, group: Group, now_ids: list[str], left: Leftovers, policy: Teams,
                directory: Directory, people: TeamPeople, outside: Mapping[str, str] | None = None
                ) -> tuple[ReviewItem, ...]:
     """The review items of one linked or created team: an empty group emptying it, people Entra ID will not
     push, nested-only members, reported leftovers, active members the group lists by an address of another
-    domain (``outside``, :func:`outside_sigma_members`), a team the group's displayName renames."""
+    domain (``outside``, :func:`outside_sigma_members`), a team the group's displayName renames, a team losing
+    its last team admin (:func:`last_team_admin_item`)."""
     items = []
     if now_ids and not group.member_ids:
         items.append(empty_group_item(a, now_ids, left, confirmed_empty(a.group_name, policy)))
@@ -1566,6 +1610,9 @@ def team_items(a: Assignment, group: Group, now_ids: list[str], left: Leftovers,
         items.append(outside_member_item(a, outside, now_ids, policy.outside_members, directory))
     if a.name != a.group_name:
         items.append(renamed_by_idp_item(a))
+    last_admin = last_team_admin_item(a, left, directory, people, policy)
+    if last_admin is not None:
+        items.append(last_admin)
     return tuple(items)
 
 
