@@ -1559,7 +1559,8 @@ def last_team_admin_item(a: Assignment, left: Leftovers, directory: Directory, p
     team admin the IdP later adds to the group again comes back a plain member, and the team is left with
     nobody to manage it in Sigma (tester14a finding 8). Blocking unless ``teams.confirm_team_admin_removals``
     names the group; a team keeping one active team admin raises nothing (each removal's ``before`` says
-    ``isTeamAdmin``)."""
+    ``isTeamAdmin``), nor does a team an empty group empties (:func:`team_items`: ``teams.empty_group`` asks
+    whether the team is to lose everyone, its team admins with them)."""
     removed = [x for x in (*left.removed, *left.pushed_out) if x.is_team_admin]
     if not removed or a.team_id is None:
         return None
@@ -1610,8 +1611,8 @@ def team_items(a: Assignment, group: Group, now_ids: list[str], left: Leftovers,
         items.append(outside_member_item(a, outside, now_ids, policy.outside_members, directory))
     if a.name != a.group_name:
         items.append(renamed_by_idp_item(a))
-    last_admin = last_team_admin_item(a, left, directory, people, policy)
-    if last_admin is not None:
+    last_admin = last_team_admin_item(a, left, directory, people, policy) if group.member_ids else None
+    if last_admin is not None:  # an empty group empties the team: teams.empty_group asks that, team admins and all
         items.append(last_admin)
     return tuple(items)
 
