@@ -639,6 +639,7 @@ def wave_context(plan: Plan, wave: Wave) -> dict[str, Any]:
                           *([f"--limit {wave.limit}"] if wave.limit is not None else [])])
     return {
         "label": wave.label, "total": len(plan.actions), "chosen": len(wave.chosen), "pulled_in": len(pulled),
+        "people_chosen": wave.people_chosen, "people_pulled_in": wave.people_pulled_in,
         "arguments": arguments, "approvable": plan.approvable, "blockers": plan.approval_blockers,
         "actions": [{"id": aid, "kind": by_id[aid].kind.value, "reason": by_id[aid].reason, "pulled_in": aid in pulled}
                     for aid in wave.action_ids],

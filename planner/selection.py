@@ -18,8 +18,11 @@ Selectors (``--only``, repeatable; a wave is the union of what each one selects)
 
 ``--limit N`` keeps the first N people of what the selectors chose (every person with an action when no
 selector is given), with their actions: first the people the plan leaves able to sign in, then those it
-locks out (deactivations, disabled guests), each in the plan's people order (:func:`_person_keys_in_order`);
-team actions are then kept only when a kept person's action needs them.
+locks out (deactivations, disabled guests); within each, first the people whose actions need no other person's
+(:func:`_pulls_in_others`: a team member's removal by the team's push needs the link of every member the push
+sends), each in the plan's people order (:func:`_person_keys_in_order`); team actions are then kept only when a
+kept person's action needs them. The wave says how many people it chose and how many more its dependencies pull
+in (:func:`wave_heading`): a 50-person canary that pulls in a team's 200 members says so (tester14b finding 4).
 
 Every action a chosen action depends on (``depends_on``, transitively) is pulled in, so a wave can
 always run on its own; actions stay in plan order. The approval covers the whole plan: a wave
@@ -80,6 +83,10 @@ class Wave:
     label: str = ""
     selectors: tuple[Selector, ...] = field(default=())
     limit: int | None = None
+    people_chosen: int = 0
+    """The people (a member, or an IdP user the plan creates) the chosen actions are of."""
+    people_pulled_in: int = 0
+    """The other people whose actions the wave runs as dependencies (their links, which a team's push needs)."""
 
     @property
     def is_whole_plan(self) -> bool:
@@ -117,15 +124,35 @@ def _person_key(action: Action) -> str | None:
     return None
 
 
-def _person_keys_in_order(plan: Plan) -> list[str]:
-    """The people with actions in canary order (``--limit``): first those the plan leaves able to sign in (a person
-    row without ``lockout``), then those it locks out (deactivated, guest disabled, kept without an IdP identity),
-    each in the plan's people order. A canary probes the path on people whose change a rollback can take back;
-    taken by email alone, it deactivated 2 of the sample's first 15 and moved their documents, which no undo
-    brings back (tester13 finding 13)."""
+def _person_keys_in_order(plan: Plan) -> tuple[list[str], set[str]]:
+    """The people with actions in canary order (``--limit``), and those of them the plan locks out: first those
+    the plan leaves able to sign in (a person row without ``lockout``), then those it locks out (deactivated, guest
+    disabled, kept without an IdP identity), each in the plan's people order. A canary probes the path on people
+    whose change a rollback can take back; taken by email alone, it deactivated 2 of the sample's first 15 and
+    moved their documents, which no undo brings back (tester13 finding 13)."""
     with_actions = [p for p in plan.people if p.actions]
     ordered = [p for p in with_actions if p.lockout is None] + [p for p in with_actions if p.lockout is not None]
-    return ["m:" + p.member_id if p.member_id else "i:" + str(p.idp_id) for p in ordered]
+    keys = ["m:" + p.member_id if p.member_id else "i:" + str(p.idp_id) for p in ordered]
+    return keys, set(keys[sum(1 for p in with_actions if p.lockout is None):])
+
+
+def _pulls_in_others(key: str, by_person: dict[str, list[str]], by_id: dict[str, Action],
+                     person_of: dict[str, str | None]) -> bool:
+    """True when an action of person ``key`` depends (``depends_on``, transitively) on an action of another person:
+    a canary taking them runs that person's actions too. Walks until it meets one (one team push needs every
+    member's link: the walk stops at the first)."""
+    seen: set[str] = set()
+    stack = list(by_person.get(key, ()))
+    while stack:
+        for dep in by_id[stack.pop()].depends_on:
+            if dep in seen or dep not in by_id:
+                continue
+            other = person_of[dep]
+            if other is not None and other != key:
+                return True
+            seen.add(dep)
+            stack.append(dep)
+    return False
 
 
 def _people_by_address(plan: Plan) -> dict[str, set[str]]:
@@ -234,8 +261,11 @@ def select(plan: Plan, selectors: tuple[str, ...] | list[str] = (), limit: int |
         ids = {aid for aid, key in person_of.items() if key}
     if limit is not None:
         people = {person_of[i] for i in ids} - {None}
-        ordered = [k for k in _person_keys_in_order(plan) if k in people]
-        kept = set((ordered + sorted(people - set(ordered)))[:limit])
+        ordered, locked_out = _person_keys_in_order(plan)
+        ranked = [k for k in ordered if k in people]
+        ranked += sorted(people - set(ranked))
+        ranked.sort(key=lambda k: (k in locked_out, _pulls_in_others(k, by_person, by_id, person_of)))  # stable
+        kept = set(ranked[:limit])
         ids = {i for i in ids if person_of[i] in kept}
     if not ids:
         raise SelectionError("--only/--limit choose no action of the plan")
@@ -249,6 +279,8 @@ def select(plan: Plan, selectors: tuple[str, ...] | list[str] = (), limit: int |
                 stack.append(dep)
     label = "; ".join(filter(None, ["only " + ", ".join(map(str, parsed)) if parsed else "",
                                     f"limit {limit}" if limit is not None else ""]))
+    people_chosen = {person_of[i] for i in chosen} - {None}
+    people_wanted = {person_of[i] for i in wanted} - {None}
     return Wave(
         action_ids=tuple(i for i in all_ids if i in wanted),
         chosen=tuple(i for i in all_ids if i in chosen),
@@ -256,25 +288,31 @@ def select(plan: Plan, selectors: tuple[str, ...] | list[str] = (), limit: int |
         label=label,
         selectors=parsed,
         limit=limit,
+        people_chosen=len(people_chosen),
+        people_pulled_in=len(people_wanted - people_chosen),
     )
 
 
 def wave_heading(plan: Plan, wave: Wave) -> str:
     """The line naming a wave and its counts, e.g. ``Wave only team:Finance: 4 of 7 action(s)
-    (2 chosen, 2 pulled in as dependencies); the plan's approval covers it`` (``show --only`` starts with it),
+    (2 chosen, 2 pulled in as dependencies) of 3 person(s) (1 chosen, 2 pulled in); the plan's approval covers it``
+    (``show --only`` starts with it),
     or, for a plan that cannot be approved (:attr:`planner.model.Plan.approvable`), ``...; the plan cannot be
     approved yet (1 blocking review item(s), ...), so neither can this wave run`` (tester9 F7)."""
     covered = ("the plan's approval covers it" if plan.approvable else
                f"the plan cannot be approved yet ({plan.approval_blockers}), so neither can this wave run")
+    people = "" if wave.is_whole_plan else (f" of {wave.people_chosen + wave.people_pulled_in} person(s) "
+                                            f"({wave.people_chosen} chosen, {wave.people_pulled_in} pulled in)")
     return (f"Wave {wave.label or '(whole plan)'}: {len(wave.action_ids)} of {len(plan.actions)} action(s) "
-            f"({len(wave.chosen)} chosen, {len(wave.pulled_in)} pulled in as dependencies); {covered}")
+            f"({len(wave.chosen)} chosen, {len(wave.pulled_in)} pulled in as dependencies){people}; {covered}")
 
 
 class WaveDocument(msgspec.Struct, frozen=True):
     """``show --json --only/--limit``: the wave as data, what ``apply`` with the same selectors runs (tester13
     F5: the text view was printed instead). ``plan_digest``: the plan's; ``label``: as the journal's
     ``runs.wave`` names it; ``selectors``: as given (``team:Finance``); ``action_ids``: everything the wave runs,
-    in plan order, ``chosen`` and ``pulled_in`` splitting them as :class:`Wave` does; ``approvable``: whether
+    in plan order, ``chosen`` and ``pulled_in`` splitting them as :class:`Wave` does, ``people_chosen`` and
+    ``people_pulled_in`` counting the people of each (:class:`Wave`); ``approvable``: whether
     the plan's approval can cover it; ``actions``: the plan's actions of ``action_ids``, as the plan file holds
     them."""
 
@@ -286,6 +324,8 @@ class WaveDocument(msgspec.Struct, frozen=True):
     action_ids: list[str]
     chosen: list[str]
     pulled_in: list[str]
+    people_chosen: int
+    people_pulled_in: int
     actions: list[Action]
 
 
@@ -295,6 +335,7 @@ def wave_document(plan: Plan, wave: Wave) -> WaveDocument:
     return WaveDocument(plan_digest=plan.digest, label=wave.label, selectors=[str(s) for s in wave.selectors],
                         limit=wave.limit, approvable=plan.approvable, action_ids=list(wave.action_ids),
                         chosen=list(wave.chosen), pulled_in=list(wave.pulled_in),
+                        people_chosen=wave.people_chosen, people_pulled_in=wave.people_pulled_in,
                         actions=[a for a in plan.actions if a.id in wanted])
 
 

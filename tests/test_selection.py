@@ -7,9 +7,9 @@ import pytest
 from planner.cli import main
 from planner.planfile import write_plan
 from planner.model import Lockout
-from planner.selection import SelectionError, parse_selector, select
+from planner.selection import SelectionError, parse_selector, select, wave_heading
 
-from .plan_factory import UNCONFIRMED_POLICY, group, member, plan, snapshot, team, user
+from .plan_factory import UNCONFIRMED_POLICY, by_id, group, member, plan, snapshot, team, user
 
 TEAMS = "teams: {rules: [{match: exact}]}"
 
@@ -95,8 +95,8 @@ def test_show_only_prints_the_sections_restricted_to_the_wave(tmp_path, capsys):
     main(["show", str(path), "--only", "team:Finance", "--all"])
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0] == ("Wave only team:Finance: 4 of 7 action(s) (2 chosen, 2 pulled in as dependencies); "
-                        "the plan's approval covers it")
+    assert lines[0] == ("Wave only team:Finance: 4 of 7 action(s) (2 chosen, 2 pulled in as dependencies) of 2 "
+                        "person(s) (0 chosen, 2 pulled in); the plan's approval covers it")
     # the sections of `show`, in its order, restricted to the wave
     heads = [line.split(":")[0] for line in lines if line and not line.startswith(" ")]
     assert heads[1:] == ["Plan for Example (org-1)", "Summary", "Pre-flight (Sigma's SCIM prerequisites)",
@@ -144,7 +144,8 @@ def test_a_wave_of_a_plan_that_cannot_be_approved_says_so_first(tmp_path, capsys
     main(["show", str(path), "--limit", "1"])
     lines = capsys.readouterr().out.splitlines()
     refusal = "2 pre-flight check(s) unmet, 1 blocking review item(s), 0 failed guard(s)"
-    assert lines[0] == (f"Wave limit 1: 1 of {len(blocked.actions)} action(s) (1 chosen, 0 pulled in as dependencies); "
+    assert lines[0] == (f"Wave limit 1: 1 of {len(blocked.actions)} action(s) (1 chosen, 0 pulled in as dependencies) "
+                        "of 1 person(s) (1 chosen, 0 pulled in); "
                         f"the plan cannot be approved yet ({refusal}), so neither can this wave run")
     assert f"  approve and apply refuse this plan: {refusal}" in lines
     assert not any("approval covers" in line for line in lines)
@@ -153,7 +154,8 @@ def test_a_wave_of_a_plan_that_cannot_be_approved_says_so_first(tmp_path, capsys
     html = (tmp_path / "wave.html").read_text()
     banner = html[html.index('id="wave-summary"'):html.index("</div>", html.index('id="wave-summary"'))]
     assert " ".join(banner.split()) == (
-        f'id="wave-summary"> 1 of {len(blocked.actions)} action(s): 1 chosen, 0 pulled in as dependencies. '
+        f'id="wave-summary"> 1 of {len(blocked.actions)} action(s): 1 chosen, 0 pulled in as dependencies, of 1 '
+        "person(s): 1 chosen, 0 pulled in. "
         f"The plan cannot be approved yet ({refusal}), so neither can this wave run; once it is approved: "
         "<code>sigma-migrate apply PLAN --limit 1</code>.")
     assert '<div class="banner blocked" id="wave-summary">' in html
@@ -173,7 +175,7 @@ def test_show_json_of_a_wave_is_the_wave_as_json(tmp_path, capsys):
         "approvable": True,
         "action_ids": ["scim.create_user:u4", "scim.link_user:m1", "scim.link_group:t1", "scim.set_group_members:g1"],
         "chosen": ["scim.link_group:t1", "scim.set_group_members:g1"],
-        "pulled_in": ["scim.create_user:u4", "scim.link_user:m1"]}
+        "pulled_in": ["scim.create_user:u4", "scim.link_user:m1"], "people_chosen": 0, "people_pulled_in": 2}
     on_file = {a["id"]: a for a in json.loads(path.read_text())["actions"]}
     assert document["actions"] == [on_file[i] for i in document["action_ids"]]  # as the plan file holds them
     main(["show", str(path), "--json", "--limit", "1"])
@@ -215,3 +217,30 @@ def test_a_canary_takes_the_people_who_keep_access_first():
     assert select(p, limit=2).chosen == ("scim.link_user:m1", "scim.link_user:m2")  # was: aaron's deactivation
     last = select(p, limit=len([x for x in p.people if x.actions])).chosen
     assert "members.deactivate:m0" in last  # the people it locks out come last, not never
+
+
+def test_a_canary_takes_first_the_people_whose_actions_pull_in_nobody_and_counts_the_people():
+    """tester14b finding 4: `--limit 50` chose 3 team members whose removal by their team's push needs the link of
+    every member the push sends, and ran 272 people; a canary now takes first the people whose actions need no
+    other person's, and the wave says how many people it runs."""
+    snap = snapshot([member("m0", "aaron@example.com", "Aaron", "A"), member("m1", "alice@example.com", "Alice", "A"),
+                     member("m2", "bob@example.com", "Bob", "B")],
+                    [user("u0", "aaron@example.com", first="Aaron", last="A"),
+                     user("u1", "alice@example.com", first="Alice", last="A"),
+                     user("u2", "bob@example.com", first="Bob", last="B")],
+                    [group("g1", "Finance", users=["u2"])], teams=[team("t1", "Finance")],
+                    memberships={"t1": ["m0", "m2"]})
+    p = plan(snap, TEAMS)
+    assert by_id(p)["teams.remove_member:t1:m0"].depends_on == ("scim.set_group_members:g1",)
+    assert [x.email for x in p.people if x.actions][:2] == ["aaron@example.com", "alice@example.com"]
+    wave = select(p, limit=1)
+    assert (wave.chosen, wave.pulled_in, wave.people_chosen, wave.people_pulled_in) == (
+        ("scim.link_user:m1",), (), 1, 0)  # was: aaron's link and removal, pulling in the push and bob's link
+    everyone = select(p, limit=3)
+    assert (everyone.people_chosen, everyone.people_pulled_in) == (3, 0)
+    aaron = select(p, ["email:aaron@example.com"])
+    assert (aaron.people_chosen, aaron.people_pulled_in) == (1, 1)  # bob's link, which the push needs
+    assert wave_heading(p, aaron).startswith(
+        f"Wave only email:aaron@example.com: {len(aaron.action_ids)} of {len(p.actions)} action(s) "
+        f"({len(aaron.chosen)} chosen, {len(aaron.pulled_in)} pulled in as dependencies) of 2 person(s) "
+        "(1 chosen, 1 pulled in); ")

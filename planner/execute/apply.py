@@ -160,7 +160,7 @@ from .targets import (
     resolve_targets,
 )
 from .verify import Verification, converged, verify
-from ..selection import Wave, select
+from ..selection import Wave, select, wave_heading
 
 EXIT_INCOMPLETE = 3
 """Exit status of an apply that ran but did not converge (failed/skipped actions or verification)."""
@@ -581,8 +581,7 @@ def plan_summary_lines(plan: Plan, approval: Approval | None, *, auto_approve: b
         f"{len(plan.actions)} actions",
     ]
     if wave is not None and not wave.is_whole_plan:
-        lines.append(f"Wave {wave.label}: {len(wave.action_ids)} action(s) ({len(wave.chosen)} chosen, "
-                     f"{len(wave.pulled_in)} pulled in as dependencies); the plan's approval covers it")
+        lines.append(wave_heading(plan, wave))
     for kind in sorted(counts):
         lines.append(f"  {counts[kind]:>6}  {kind}")
     if approval is not None:
