@@ -70,6 +70,7 @@ functions the clients use (:mod:`planner.execute.paths`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 import sqlite3
@@ -772,6 +773,26 @@ def check_idp_export_age(plan: Plan, plan_path: str | Path, now: str | None = No
         )
 
 
+def policy_file_note(plan: Plan) -> str | None:
+    """One line when the policy file the plan was made from (:attr:`planner.model.PlanPolicy.path`, as given to
+    ``plan``, read from the working directory) now holds other bytes than it did (its ``sha256``): apply follows the
+    approved plan, whose decisions and targets were made from the file as it was, never the file as it is
+    (tester14b finding 11: a policy tightened after approval was followed by nobody, and nobody said so). ``None``
+    when the file is unchanged, cannot be read here, or the policy was built in code (no path)."""
+    path = Path(plan.policy.path) if plan.policy.path else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        now = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    if now == plan.policy.sha256:
+        return None
+    return (f"{path} changed since this plan was made (sha256 {plan.policy.sha256[:12]}... then, {now[:12]}... now): "
+            "apply follows the approved plan, made from the policy as it was; to apply the policy as it is now, "
+            "plan again and approve the new plan")
+
+
 def assigned_account_types(actions: Sequence[Action]) -> list[str]:
     """The account types ``actions`` assign (the ``userType`` of a ``scim.link_user``, ``scim.create_user`` or
     ``scim.set_account_type``), sorted, each once."""
@@ -1008,6 +1029,9 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve, targets=targets,
                                        wave=wave):
             echo(line)
+        changed_policy = policy_file_note(plan)
+        if changed_policy:
+            echo(f"note: {changed_policy}")
         preflight(clients, redactor, token_revocation(plan, plan_path, journal, undone_plan_journal))
         assert clients.rest is not None  # required_targets: REST is always needed
         whoami = check_organization(plan, plan_path, clients.rest, redactor)
@@ -1436,6 +1460,9 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
         except ApplyRefused as exc:
             refusals.append(f"apply will refuse: {exc}")
     lines += [f"# note: {r}" for r in refusals]
+    changed_policy = policy_file_note(plan)
+    if changed_policy:
+        lines.append(f"# note: {changed_policy}")
     if "rest" in apis:
         lines += [
             "",
