@@ -99,6 +99,12 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
 
         types = snapshot.sigma.account_types
         extra += typo_findings(policy, None if types is None else [a.name for a in types])
+    if not (policy is not None and policy.preflight.members_include_archived_and_inactive):
+        from .sources.sigma import members_listing_finding
+
+        listing = members_listing_finding(snapshot.sigma)
+        if listing is not None:
+            extra.append(listing)
     if lacks_group_memberships(snapshot.idp):
         extra += check_policy_inputs(snapshot, policy or _policy(None), list(idp_paths))
     if extra:

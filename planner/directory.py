@@ -39,6 +39,7 @@ from .model import (
 )
 from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
 from .sources.identity_values import DamagedUser, damaged_users_of
+from .sources.sigma import members_listing_in_doubt
 from .sources.values import membership_change_time
 
 INACTIVE_STATUSES = frozenset(
@@ -389,6 +390,10 @@ class Directory:
     """The IdP export's group names likely typed with another separator
     (:attr:`planner.model.IdpDirectory.group_name_doubts`; read by
     :func:`planner.rules.inputs.group_name_separator_items`)."""
+    sigma_members_in_doubt: str | None = None
+    """The Sigma members file when it may have been listed without its archived and inactive members
+    (:func:`planner.sources.sigma.members_listing_in_doubt`: no fetch manifest, and neither kind in it), the path
+    as read; ``None`` otherwise (read by :func:`planner.rules.preflight.members_listing`)."""
     idp_fetched_at: str | None = None
     """When ``fetch-idp`` read the IdP (:attr:`planner.model.IdpDirectory.fetched_at`, ISO 8601 UTC to the second),
     ``None`` when the export does not say: dates a team's group whose export says no membership date of its own
@@ -554,6 +559,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         idp_damaged_users=damaged_users_of(snapshot.idp),
         idp_group_name_doubts=snapshot.idp.group_name_doubts,
         idp_fetched_at=snapshot.idp.fetched_at,
+        sigma_members_in_doubt=members_listing_in_doubt(sigma),
         direct_members_only=direct_only,
         scope_nested_only=scope_nested,
         applied_teams={t.name: t for t in snapshot.applied.teams},

@@ -1450,12 +1450,13 @@ class Fingerprints(dict[str, Fingerprint]):
         return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
 
 
-PLAN_FORMAT_VERSION = 4
+PLAN_FORMAT_VERSION = 5
 """The plan file's shape. Raised whenever that shape changes (a field added, removed or retyped in a plan or in
 its ``policy.resolved``; tests/test_plan_schema.py pins the schema of each version, so a change without a new
 version fails there). 1: every plan written before 2026-12-06 21:30 UTC (its later shapes were not told apart:
 tester10 finding 9); 2: from then on; 3: a person row's ``scim_managed`` and ``summary.outcomes.scim_managed``
-(tester10 finding 4); 4: ``summary.seats.<type>.pending`` (tester12 #3)."""
+(tester10 finding 4); 4: ``summary.seats.<type>.pending`` (tester12 #3); 5:
+``policy.resolved.preflight.members_include_archived_and_inactive`` (tester14a finding 2)."""
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1499,7 +1500,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tool_version: str
     created_at: str
     digest: str
-    format_version: Literal[4] = PLAN_FORMAT_VERSION
+    format_version: Literal[5] = PLAN_FORMAT_VERSION
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

@@ -726,13 +726,18 @@ class Preflight(_Model):
     token first; guest members lose access when SCIM is enabled. ``previous_scim``: ``unknown``
     (not confirmed), ``none`` (SCIM was never set up), ``removed_by_support`` (Sigma support removed
     the old token), ``same_setup`` (the provisioned resources come from the connection in use:
-    a re-plan after apply).
+    a re-plan after apply). ``members_include_archived_and_inactive``: the Sigma members export holds the
+    archived and inactive members (asked only when no fetch manifest shows it and the file holds none).
     """
 
     saml_only: bool = False
     previous_scim: Literal["unknown", "none", "removed_by_support", "same_setup"] = "unknown"
     guests_informed: bool = False
     unmanaged_members_acknowledged: bool = False
+    members_include_archived_and_inactive: bool = False
+    """The Sigma members export was listed with ``includeArchived=true&includeInactive=true`` (docs/sigma-api.md
+    §2.3): what a hand-saved members file holding neither an archived nor an inactive member cannot show
+    (:func:`planner.rules.preflight.members_listing`)."""
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:bb028169a07252eecc91eb9251cf227ad504332482d5a3ba0bd0fa0a78d94c9b",
-    "okta-reviewed": "sha256:1935043c9e56acbc18af210d148414b8b57696e320652411a78509b986111d83",
-    "entra": "sha256:4fd3a0a528dff4e39a0789784b0643e1c8e5e18a7569fae3a70115ecac3cd588",
-    "entra-reviewed": "sha256:29320796154e0acf0a65fe2748365bd0603374d039353bffafcbfe618aa397ee",
+    "okta": "sha256:19f202415df86f1389c17c1417bac6c1981f9d7a70d2c4ef097d84d3b894657a",
+    "okta-reviewed": "sha256:e9310842940a4cce5dfc4f697f561c01c2246bcae452720d0e5d0a4a553345ba",
+    "entra": "sha256:c0f2f6dde00b689a2e573c6abe7811c6836b49a623755e1768e4af7dc0aa38a7",
+    "entra-reviewed": "sha256:361aa8794ce86b0401a3c1c178ed12a6c76c477277c60681cb01426bfb3f67b3",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

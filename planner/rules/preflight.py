@@ -137,6 +137,35 @@ def unmanaged(counts: Sequence[int], acknowledged: bool) -> PreflightCheck:
                           f"{which}", _confirm("unmanaged_members_acknowledged", True), source, count)
 
 
+def members_listing(members_file: str | None, creates: int, confirmed: bool) -> PreflightCheck | None:
+    """The Sigma members export lists the archived and inactive members (docs/sigma-api.md §2.3).
+
+    ``GET /v2/members`` without ``includeArchived=true&includeInactive=true`` lists neither (docs/formats.md
+    §1b), and no field of such a file shows it: a returning archived member then matches no member and the plan
+    creates a second account (``scim.create_user``) beside the archived one, whose documents stay with it
+    (tester14a finding 2). ``members_file``: :attr:`~planner.directory.Directory.sigma_members_in_doubt` (``None``:
+    a fetch manifest shows ``sigma-migrate fetch`` listed both, or the file holds an archived or inactive member:
+    no check, ``None`` returned, the plan carries none); ``creates``: the plan's ``scim.create_user`` actions, the ones the doubt can turn wrong (blocking
+    while there is one and it is unconfirmed; informational otherwise); ``confirmed``:
+    ``preflight.members_include_archived_and_inactive``."""
+    key = "members_include_archived_and_inactive"
+    title = "the Sigma members export lists archived and inactive members"
+    source = "docs/sigma-api.md §2.3"
+    if members_file is None:
+        return None
+    if confirmed:
+        return PreflightCheck(key, title, CONFIRMED, bool(creates),
+                              f"{members_file} holds no archived or inactive member; the policy confirms it was "
+                              "exported with includeArchived=true&includeInactive=true", "", source, creates)
+    return PreflightCheck(
+        key, title, UNCONFIRMED, bool(creates),
+        f"{members_file} holds no archived and no inactive member and no fetch manifest says how it was listed: "
+        "GET /v2/members without includeArchived=true&includeInactive=true leaves both out, and then each of the "
+        f"plan's {creates} scim.create_user may be a second account for an archived member; export the members "
+        "with both flags (or `sigma-migrate fetch`) and plan again, or confirm",
+        _confirm(key, True), source, creates)
+
+
 def _guests_losing_access(directory: Directory, actions: Iterable[Action]) -> int:
     """Active guest members (``userKind`` guest, neither archived nor inactive) no action converts."""
     converted = {a.target.member_id for a in actions if a.kind is ActionKind.MEMBERS_CONVERT_GUEST}
@@ -176,7 +205,8 @@ def unmanaged_members(people: Sequence[PersonRow]) -> tuple[int, int, int]:
 
 def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult], actions: Sequence[Action],
              people: Sequence[PersonRow]) -> tuple[PreflightCheck, ...]:
-    """Every prerequisite in a fixed order (blocking ones first). Pure.
+    """Every prerequisite in a fixed order (blocking ones first; ``members_include_archived_and_inactive`` only
+    when the members export is in doubt, :func:`members_listing`). Pure.
 
     ``guards``: the plan summary's guard entries; ``actions`` and ``people``: the plan's.
     """
@@ -186,7 +216,10 @@ def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult]
     scim_inactive = _scim_inactive(directory)
     scim = directory.scim
     provisioned = len(scim.users) + len(scim.groups) if scim is not None else 0
-    return (
+    listing = members_listing(directory.sigma_members_in_doubt,
+                              sum(1 for a in actions if a.kind is ActionKind.SCIM_CREATE_USER),
+                              answers.members_include_archived_and_inactive)
+    return tuple(c for c in (
         saml_only(answers.saml_only),
         protected_person("scim_setup_admin", "the SCIM-setup admin stays active with an admin account type",
                          by_name.get("scim_setup_admin"), organization.scim_setup_admin),
@@ -194,5 +227,6 @@ def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult]
                          by_name.get("api_credential_owner"), organization.api_credential_owner),
         previous_scim(answers.previous_scim, provisioned, scim_inactive),
         guests(_guests_losing_access(directory, actions), answers.guests_informed),
+        listing,
         unmanaged(unmanaged_members(people), answers.unmanaged_members_acknowledged),
-    )
+    ) if c is not None)
