@@ -34,8 +34,8 @@ import networkx as nx
 
 from .model import (
     DERIVED_EMAIL_TYPES, AppliedPush, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite, Email,
-    GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam, Snapshot,
-    TeamMembership, email_key,
+    GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam, Snapshot, TeamMembership,
+    TransitiveDoubt, email_key,
 )
 from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
 from .sources.identity_values import DamagedUser, damaged_users_of
@@ -390,6 +390,9 @@ class Directory:
     """The IdP export's group names likely typed with another separator
     (:attr:`planner.model.IdpDirectory.group_name_doubts`; read by
     :func:`planner.rules.inputs.group_name_separator_items`)."""
+    idp_transitive_doubts: tuple[TransitiveDoubt, ...] = ()
+    """The Graph ``/transitiveMembers`` answers listing nested groups (:attr:`planner.model.IdpDirectory.transitive_doubts`;
+    read by :func:`planner.rules.inputs.transitive_members_items`)."""
     sigma_members_in_doubt: str | None = None
     """The Sigma members file when it may have been listed without its archived and inactive members
     (:func:`planner.sources.sigma.members_listing_in_doubt`: no fetch manifest, and neither kind in it), the path
@@ -558,6 +561,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         idp_format=snapshot.idp.format,
         idp_damaged_users=damaged_users_of(snapshot.idp),
         idp_group_name_doubts=snapshot.idp.group_name_doubts,
+        idp_transitive_doubts=snapshot.idp.transitive_doubts,
         idp_fetched_at=snapshot.idp.fetched_at,
         sigma_members_in_doubt=members_listing_in_doubt(sigma),
         direct_members_only=direct_only,

@@ -484,6 +484,28 @@ class GroupNameDoubt:
     column: str
 
 
+@dataclass(frozen=True, slots=True)
+class TransitiveDoubt:
+    """A Microsoft Graph ``/groups/{id}/transitiveMembers`` answer that lists nested groups
+    (:func:`planner.sources.entra.settle_transitive_answers`; tester14a finding 4).
+
+    Such an answer lists the users of every nested group beside the group's own members, one flat list, so
+    whether a user who is in a nested group is also a direct member cannot be told; Entra ID provisions only the
+    direct members of an assigned group (docs/formats.md §3e). ``group_id``: the group answered;
+    ``nested_group_ids``: the groups it lists, in answer order; ``user_ids``: the users whose direct membership is
+    unknown, in answer order: those the nested groups' own answers hold, or every user it lists when a nested
+    group has no answer of its own (``unanswered``: those groups); ``file``/``location``: where the answer is.
+    The loader keeps these users out of the group's direct members (they are members through the nested groups);
+    the plan holds each of them the policy reads the group for (:func:`planner.rules.inputs.transitive_members_items`)."""
+
+    group_id: str
+    nested_group_ids: tuple[str, ...]
+    user_ids: tuple[str, ...]
+    unanswered: tuple[str, ...]
+    file: str
+    location: str
+
+
 @dataclass(frozen=True)
 class IdpDirectory:
     """Everything loaded from one or more IdP export paths, merged.
@@ -510,6 +532,10 @@ class IdpDirectory:
     (:class:`GroupNameDoubt`, in group order; only the formats whose users carry a groups cell: generic CSV), each
     a ``group-name-separator`` warning of the loader and, for each user whose cell names it, a blocking
     ``inputs.group_name_separator`` item of the plan (:func:`planner.rules.inputs.group_name_separator_items`)."""
+    transitive_doubts: tuple[TransitiveDoubt, ...] = ()
+    """The Graph ``/transitiveMembers`` answers listing nested groups (:class:`TransitiveDoubt`, in answer order),
+    each a ``transitive-members`` warning of the loader and, for each user whose direct membership it cannot
+    tell in a group the policy reads, a blocking ``inputs.transitive_members`` item of the plan."""
 
 
 class ByRun:

@@ -37,7 +37,9 @@ before it decided; a step that overrules an earlier decision says so here:
    (:func:`fold_spreadsheet_holds` of :func:`planner.rules.inputs.spreadsheet_holds`, with the members
    whose address such a row shows): held before linking, so no link or create is planned for them; IdP users
    whose groups cell names a group likely typed with another separator
-   (:func:`planner.rules.inputs.group_name_separator_items`) get their blocking item here and are held at 9b;
+   (:func:`planner.rules.inputs.group_name_separator_items`) get their blocking item here and are held at 9b,
+   as are those a Graph ``/transitiveMembers`` answer cannot tell to be direct members of a group the policy
+   reads (:func:`planner.rules.inputs.transitive_members_items` over :func:`groups_policy_reads`);
 6. linking (:func:`planner.rules.linking.decide`): every person's :class:`~planner.directory.Person`
    record (status, link, the userName sent);
 7. guests (:func:`fold_guests`, :func:`planner.rules.guests.decide_guest`): overrules linking's
@@ -153,7 +155,7 @@ from .payloads import (
     new_owner_id, target_member_id,
 )
 from .planfile import canonical_json, fingerprint_of
-from .policy import Policy
+from .policy import Policy, group_pattern_matcher
 from .rules import (
     Outcome, account_types, app_assignment, duplicates, examples, guards, guests, inputs, linking, organization,
     policy_entries, policy_refs, preflight, refusals, repeated_people, scim_state, scim_values, scope, teams,
@@ -325,6 +327,9 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     held = fold_idp_collisions(directory, graph, excluded.idp_ids, outcome) | provisioned.held_idp_users
     damaged_idp, damaged_members = fold_spreadsheet_holds(directory, outcome)
     outcome.review_items.extend(inputs.group_name_separator_items(directory))  # held at step 9b
+    if directory.idp_transitive_doubts:  # held at step 9b
+        outcome.review_items.extend(inputs.transitive_members_items(directory, groups_policy_reads(
+            policy, directory, {d.group_id for d in directory.idp_transitive_doubts})))
     explained = frozenset(g for g in graph.ambiguous if duplicates.explains(directory, g))
     linked = linking.decide(policy, directory, graph, explained=explained, freed=renames.renamed,
                             freed_for_moves=renames.pending_ids,
@@ -380,6 +385,27 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                                                  standings)
     return Decisions(people, types, unmatched_decisions, team_rows, guard_results, actions,
                      outcome.review_items + guard_items)
+
+
+def groups_policy_reads(policy: Policy, directory: Directory, group_ids: Collection[str]
+                        ) -> dict[str, tuple[str, ...]]:
+    """Of the IdP groups ``group_ids``, those whose members decide something of the plan, by group id, each with
+    the policy keys that read it, in this order: ``scope.groups`` (a pattern matches its displayName),
+    ``account_types.group_map`` (:func:`~planner.rules.account_types.mapped_groups`), ``teams`` (a team is
+    linked to it or created for it: :func:`~planner.rules.teams.assign_groups`). Read by
+    :func:`planner.rules.inputs.transitive_members_items`."""
+    read: dict[str, list[str]] = {}
+    matchers = [group_pattern_matcher(p) for p in policy.scope.groups]
+    for gid in group_ids:
+        if gid in directory.groups and any(match(directory.groups[gid].display_name) for match in matchers):
+            read.setdefault(gid, []).append("scope.groups")
+    for gid in account_types.mapped_groups(policy.account_types, directory):
+        if gid in group_ids:
+            read.setdefault(gid, []).append("account_types.group_map")
+    for assignment in teams.assign_groups(policy.teams, directory, policy.scope.groups)[0]:
+        if assignment.group_id in group_ids:
+            read.setdefault(assignment.group_id, []).append("teams")
+    return {gid: tuple(keys) for gid, keys in read.items()}
 
 
 def reused_address_answers(policy: Policy, directory: Directory) -> dict[str, str]:

@@ -48,14 +48,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import msgspec
 
 from ..directory import Directory
 from ..model import (
     SCIM_STATE_LEFT_OUT, Action, ActionKind, Finding, GroupNameDoubt, InputMark, ItemEvidence, ItemRef, ReviewItem,
-    SigmaExport,
+    SigmaExport, TransitiveDoubt,
 )
 from ..policy import Policy
 from ..sources.directory import INCOMPLETE_CODES
@@ -226,6 +226,53 @@ def group_name_separator_items(directory: Directory) -> list[ReviewItem]:
                 f"write the cell with {' or '.join(map(repr, configured))} between the group names in "
                 f"{user.source.file if user.source else 'the IdP export'} (or, if it is one group's name, rename "
                 "that group in the IdP), then plan again"),
+        ))
+    return items
+
+
+def transitive_members_items(directory: Directory, read: Mapping[str, tuple[str, ...]]) -> list[ReviewItem]:
+    """One blocking ``inputs.transitive_members`` item per active IdP user whose direct membership a Graph
+    ``/transitiveMembers`` answer cannot tell (:attr:`~planner.directory.Directory.idp_transitive_doubts`,
+    :func:`planner.sources.entra.settle_transitive_answers`) in a group the policy reads, in IdP id order; ``[]``
+    when there is none.
+
+    ``read``: the groups of those answers the policy reads, by group id, each with the keys reading it
+    (``scope.groups``, ``account_types.group_map``, ``teams``): only there does being a direct member decide
+    something. Entra ID provisions only the direct members of an assigned group (docs/formats.md §3e), and such
+    an answer lists a nested group's users beside the direct members, so a scope, account type or team the
+    group gives them would be a guess (tester14a finding 4: Admin through Sigma-Admins for three people Entra
+    would never give it). The item's subject is the IdP user, so step 9b
+    (:func:`planner.planning.hold_questioned`) holds the person: no link, create, account type, team push or
+    removal, no deactivation. Settled outside the policy: export the group's ``/members``, then plan again."""
+    by_user: dict[str, list[TransitiveDoubt]] = {}
+    for doubt in directory.idp_transitive_doubts:
+        if doubt.group_id in read:
+            for user_id in doubt.user_ids:
+                if user_id in directory.active_idp_ids:
+                    by_user.setdefault(user_id, []).append(doubt)
+    groups = directory.groups
+    items = []
+    for user_id in sorted(by_user):
+        doubts = by_user[user_id]
+        user = directory.idp_users[user_id]
+        said = "; ".join(
+            f"group {groups[d.group_id].display_name!r} ({', '.join(read[d.group_id])}), whose answer at "
+            f"{d.file}{':' + d.location if d.location else ''} lists nested group(s) "
+            f"{', '.join(repr(groups[g].display_name if g in groups else g) for g in d.nested_group_ids)} beside "
+            "their members" for d in doubts)
+        items.append(make_review(
+            "inputs.transitive_members", user_id, blocking=True,
+            subject=ItemRef(idp_id=user_id, user_name=user.user_name, group_ids=[d.group_id for d in doubts]),
+            message=(f"{user.user_name}: whether they are a direct member cannot be told from a /transitiveMembers "
+                     f"answer: {said}; Entra ID provisions only direct members, so the scope, account type or team "
+                     "the group gives them would be a guess; held (no link, no create, no team push or removal, "
+                     "no deactivation)"),
+            rule="inputs.transitive_members",
+            evidence=ItemEvidence(rows=[f"{d.file}{':' + d.location if d.location else ''}" for d in doubts]),
+            resolution=outside_policy(
+                "save " + ", ".join(f"GET /v1.0/groups/{d.group_id}/members" for d in doubts)
+                + " (not /transitiveMembers) in place of that answer, or pull with `sigma-migrate fetch-idp entra`, "
+                "then plan again"),
         ))
     return items
 

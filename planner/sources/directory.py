@@ -54,7 +54,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..listing import member_count_agrees
-from ..model import Email, GroupNameDoubt, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef
+from ..model import Email, GroupNameDoubt, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef, TransitiveDoubt
 from .values import TEXT_MARKER, fast_email_key
 from .envelopes import announced_count, report_count_gap
 from .files import SKIPPED_CODES, Findings, guarded
@@ -204,6 +204,7 @@ class DirectoryBuilder:
         self.inputs: list[InputFile] = []
         self.held: dict[str, None] = {}
         self.group_name_doubts: list[GroupNameDoubt] = []
+        self.transitive_doubts: list[TransitiveDoubt] = []
         self._outside: dict[str, str] = {}
         self._answered: set[str] = set()
         self._answer_file: dict[str, str] = {}
@@ -453,6 +454,14 @@ class DirectoryBuilder:
         else:
             group.untyped[member_id] = None
 
+    def drop_members(self, group_id: str, member_ids: Iterable[str]) -> None:
+        """Take ``member_ids`` (users, groups or untyped) out of group ``group_id``'s direct members: what a loader
+        read as direct it learned is not (a Graph ``/transitiveMembers`` answer, :class:`~planner.model.TransitiveDoubt`)."""
+        group = self._groups[group_id]
+        for member_id in member_ids:
+            for members in (group.users, group.groups, group.untyped):
+                members.pop(member_id, None)
+
     # ------------------------------------------------------------------ result
 
     def _report_lost_zeros(self, group: _Group, dangling: list[str]) -> list[str]:
@@ -698,6 +707,7 @@ class DirectoryBuilder:
             format=self.format,
             inputs=tuple(self.inputs),
             group_name_doubts=tuple(self.group_name_doubts),
+            transitive_doubts=tuple(self.transitive_doubts),
         )
 
 

@@ -21,8 +21,10 @@ Graph layout (``entra-graph``): ``users.json`` (``GET /v1.0/users`` answers:
 ``{"@odata.context", "value": [...], "@odata.nextLink"}``, an array of them, or
 a bare array), ``groups.json`` (``GET /v1.0/groups``), and members either as
 ``group_members.json`` = ``{groupId: <GET /groups/{id}/members answer>}`` or one
-answer file per group (``members/<groupId or name>.json``). ``/transitiveMembers``
-answers are accepted (info ``transitive-members``: nesting is then flattened).
+answer file per group (``members/<groupId or name>.json``). Export ``/members``: a ``/transitiveMembers``
+answer that lists nested groups cannot tell a nested group's users from direct members, who alone Entra
+provisions (:func:`settle_transitive_answers`: a ``transitive-members`` warning, and the plan holds each such
+user whose scope, account type or team the group decides); one listing no group is the direct members.
 
 Mapping to :class:`~planner.model.IdpUser`: ``id`` <- ``id``/``objectId``;
 ``user_name`` <- ``userPrincipalName``; ``active`` <- ``accountEnabled``; a CSV
@@ -62,11 +64,12 @@ its enabled state is unknown and the users file is incomplete
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-from ..model import Email, IdpDirectory, IdpUser, SourceRef
+from ..model import Email, IdpDirectory, IdpUser, SourceRef, TransitiveDoubt
 from .directory import DirectoryBuilder, MemberTypes, make_emails, member_type_word, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
@@ -629,14 +632,31 @@ def _stripped(rec: dict) -> bool:
     return all(v is None for k, v in rec.items() if k not in ("@odata.type", "id"))
 
 
+@dataclass
+class _Listing:
+    """What one Graph members answer of a group listed: its user and group members (ids, answer order), whether it
+    is known to be a ``/transitiveMembers`` answer (:func:`_is_transitive`), and where it is."""
+
+    users: dict[str, None]
+    groups: dict[str, None]
+    transitive: bool
+    file: str
+    location: str
+
+
 def _graph_answer(
     group_key: str, answer: Any, path: Path, base: str, builder: DirectoryBuilder,
-    findings: Findings, tally: dict[str, Any],
+    findings: Findings, tally: dict[str, Any], listings: dict[str, _Listing], transitive: bool,
 ) -> int:
     file = str(path)
     group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
     if group_id is None:
         return 0
+    listing = listings.get(group_id)
+    if listing is None:
+        listing = listings[group_id] = _Listing({}, {}, transitive, file, base)
+    else:  # the group answered twice: one listing
+        listing.transitive = listing.transitive or transitive
     count = 0
     for rec, where in records(answer, path, findings, what=f"Graph members of {group_key}", base=base,
                               **_PAGE):
@@ -658,12 +678,14 @@ def _graph_answer(
                 continue
             _compare_graph(rec, builder.users[member_id], path, where, builder)
             builder.add_member(group_id, member_id, "user")
+            listing.users[member_id] = None
         elif odata == "group":
             if not builder.has_group(member_id):
                 builder.add_group(member_id, as_text(rec.get("displayName")) or member_id,
                                   source=SourceRef(file, where))
                 tally["incomplete"].append(as_text(rec.get("displayName")) or member_id)
             builder.add_member(group_id, member_id, "group")
+            listing.groups[member_id] = None
         elif odata:
             tally["ignored"].add(as_text(rec.get("@odata.type")).rsplit(".", 1)[-1], where)
             continue
@@ -721,7 +743,8 @@ def _is_transitive(path: Path, data: Any) -> bool:
     return isinstance(data, dict) and "transitivemembers" in as_text(data.get("@odata.context")).casefold()
 
 
-def _graph_members_file(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool) -> None:
+def _graph_members_file(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool,
+                        listings: dict[str, _Listing]) -> None:
     tf, data = read_json(path, findings)
     if tf is None:
         return
@@ -731,15 +754,64 @@ def _graph_members_file(path: Path, builder: DirectoryBuilder, findings: Finding
         return
     tally = _new_tally()
     count = 0
-    transitive = _is_transitive(path, data)
+    whole_file = _is_transitive(path, data)
     for key, answer, base in answers:
-        transitive = transitive or _is_transitive(path, answer)
-        count += _graph_answer(key, answer, path, base, builder, findings, tally)
-    if transitive:
-        findings.info("transitive-members", path, "", "",
-                      "transitiveMembers answers: nested groups' members are listed directly")
+        count += _graph_answer(key, answer, path, base, builder, findings, tally, listings,
+                               whole_file or _is_transitive(path, answer))
     _graph_report(path, builder.users_file(path), tally, findings)
     builder.inputs.append(tf.input_file("entra.group_members", count))
+
+
+def settle_transitive_answers(listings: Mapping[str, _Listing], builder: DirectoryBuilder, findings: Findings
+                              ) -> None:
+    """Read the Graph ``/transitiveMembers`` answers that list nested groups as what they can tell
+    (tester14a finding 4).
+
+    Such an answer lists each nested group's users beside the group's own members, so a user of a nested group
+    may or may not also be a direct member, and Entra ID provisions only the direct members of an assigned group
+    (docs/formats.md §3e). An answer is ``/transitiveMembers`` when its ``@odata.context`` or file name says so
+    (:func:`_is_transitive`); no content tells it from a ``/members`` answer whose nested groups' users are also
+    direct members (the acme sample's Sigma-Build is one), so none is read into it. Of its users, those the
+    nested groups' own answers hold are not direct members here (members through the nested groups, which is
+    certain) and are recorded, with the answer, as a :class:`~planner.model.TransitiveDoubt` (every user it lists,
+    none of them a direct member here, when a nested group has no answer of its own); the others are direct
+    members exactly. A nested group a nested group holds is no direct member either.
+    One ``transitive-members`` warning per such answer with a doubt names the group, the nested groups and what
+    to export. An answer listing no group, or none of whose users a nested group holds, is the direct members
+    exactly: nothing is said."""
+    for group_id, listing in listings.items():
+        if not (listing.groups and listing.transitive):
+            continue
+        unanswered = tuple(g for g in listing.groups if g not in listings)
+        below: dict[str, None] = {}
+        inner: dict[str, None] = {}
+        for nested in listing.groups:
+            own = listings.get(nested)
+            if own is not None:
+                below.update(own.users)
+                inner.update(dict.fromkeys(g for g in own.groups if g != nested))
+        unknown = tuple(listing.users if unanswered else (u for u in listing.users if u in below))
+        builder.drop_members(group_id, unknown + tuple(g for g in listing.groups if g in inner))
+        if not unknown:  # the nested groups hold none of its users: its users are the direct members exactly
+            continue
+        name = builder.group_name(group_id)
+        names = ", ".join(repr(builder.group_name(g)) for g in listing.groups)
+        if unanswered:
+            doubt = (f"nested group(s) {', '.join(repr(builder.group_name(g)) for g in unanswered)} have no members "
+                     f"answer of their own, so which of its {len(unknown)} user(s) are direct members cannot be told, "
+                     "and Entra ID provisions only direct members: none is read as a direct member")
+        else:
+            doubt = (f"whether their {len(unknown)} user(s) are also direct members of {name!r} cannot be told, and "
+                     "Entra ID provisions only direct members: they are read as members through the nested groups "
+                     "only")
+        findings.warning(
+            "transitive-members", listing.file, listing.location, "@odata.context",
+            f"the members answer of group {name!r} ({group_id}) is a /transitiveMembers one: it lists "
+            f"nested group(s) {names} beside their members; {doubt}, and the plan holds each whose scope, "
+            "account type or team the group decides (inputs.transitive_members); save "
+            f"GET /v1.0/groups/{group_id}/members, not /transitiveMembers (or `sigma-migrate fetch-idp entra`)")
+        builder.transitive_doubts.append(TransitiveDoubt(group_id, tuple(listing.groups), unknown, unanswered,
+                                                         listing.file, listing.location))
 
 
 def _require_live_users(builder: DirectoryBuilder, findings: Findings) -> None:
@@ -763,9 +835,11 @@ def load_graph(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory
     _require_live_users(builder, findings)
     for path in files.get("group-members", ()):  # per-group files name their groups: create first
         _group_for_file(path, builder)
+    listings: dict[str, _Listing] = {}
     read_by_role(files, (
-        ("members-map", partial(_graph_members_file, keyed=True), "Graph group members file"),
-        ("group-members", partial(_graph_members_file, keyed=False), "Graph group members file"),
+        ("members-map", partial(_graph_members_file, keyed=True, listings=listings), "Graph group members file"),
+        ("group-members", partial(_graph_members_file, keyed=False, listings=listings), "Graph group members file"),
     ), builder, findings)
+    settle_transitive_answers(listings, builder, findings)
     check_manifest(manifest, builder.inputs, findings)
     return with_fetched_at(builder.build(), manifest)
