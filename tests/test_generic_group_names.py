@@ -14,7 +14,7 @@ from pathlib import Path
 
 from planner.sources.values import team_name_key, typed_team_name_key
 
-from .conftest import run_cli, write
+from .conftest import finding_lines, run_cli, write
 
 FIXTURES = Path(__file__).parent / "fixtures" / "generic_groups"
 MAPPING = """users: people.csv
@@ -52,7 +52,7 @@ def test_case_and_space_variants_of_a_group_name_are_one_group_and_one_warning(c
     code, out, err = run_cli(capsys, "check", "--sigma", str(FIXTURES / "sigma"), "--idp", str(idp))
     assert code == 0
     # was: 0 findings
-    assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == [
+    assert finding_lines(out + err, "warning:") == [
         f"warning: {idp / 'people.csv'}:line 3 [Groups]: group names 'Finance' (line 3), 'finance' (line 5), "
         "'FINANCE' (line 6) differ only by letter case or spaces: a generic CSV names a group by its cells, so they "
         "are one group, read as 'Finance' (the spelling most rows use, the first on a tie); write it one way in the "
@@ -75,7 +75,7 @@ def test_case_and_space_variants_of_a_group_name_are_one_group_and_one_warning(c
 def test_the_spelling_most_rows_use_names_the_group_and_a_lone_spelling_says_nothing(capsys, tmp_path):
     idp = export(tmp_path, ("", "finance", "Fin  Ops", "Finance", "Finance;Fin Ops"))
     code, out, err = run_cli(capsys, "check", "--sigma", str(FIXTURES / "sigma"), "--idp", str(idp))
-    assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == [
+    assert finding_lines(out + err, "warning:") == [
         f"warning: {idp / 'people.csv'}:line 5 [Groups]: group names 'finance' (line 3), 'Finance' (line 5, line 6) "
         "differ only by letter case or spaces: a generic CSV names a group by its cells, so they are one group, read "
         "as 'Finance' (the spelling most rows use, the first on a tie); write it one way in the source "
@@ -86,7 +86,7 @@ def test_the_spelling_most_rows_use_names_the_group_and_a_lone_spelling_says_not
         "in the source (group-name-variants)"]
     same = export(tmp_path / "same", ("", "Finance", "", "Finance", "Finance;Sales"))
     code, out, err = run_cli(capsys, "check", "--sigma", str(FIXTURES / "sigma"), "--idp", str(same))
-    assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == []
+    assert finding_lines(out + err, "warning:") == []
 
 
 def test_variants_across_two_csvs_are_one_group_and_the_warning_names_each_file(capsys, tmp_path):
@@ -101,7 +101,7 @@ def test_variants_across_two_csvs_are_one_group_and_the_warning_names_each_file(
 
     code, out, err = run_cli(capsys, "check", "--sigma", str(FIXTURES / "sigma"), "--idp", str(idp))
     # was: two groups, 'Finance' of staff.csv and 'finance' of contractors.csv
-    assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == [
+    assert finding_lines(out + err, "warning:") == [
         f"warning: {idp / 'staff.csv'}:line 2 [Groups]: group names 'Finance' (staff.csv line 2), 'finance' "
         "(contractors.csv line 2) differ only by letter case or spaces: a generic CSV names a group by its cells, so "
         "they are one group, read as 'Finance' (the spelling most rows use, the first on a tie); write it one way in "

@@ -17,7 +17,7 @@ import pytest
 
 from planner.sources.values import other_separator_split
 
-from .conftest import run_cli
+from .conftest import finding_lines, run_cli
 from .test_generic_group_names import FIXTURES, export
 
 SIGMA = str(FIXTURES / "sigma")
@@ -46,7 +46,7 @@ def test_a_cell_typed_with_a_comma_holds_the_person_instead_of_removing_them_fro
     code, out, err = run_cli(capsys, "check", "--sigma", SIGMA, "--idp", str(idp))
     assert code == 0
     # was: no finding at all
-    assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == [
+    assert finding_lines(out + err, "warning:") == [
         f"warning: {idp / 'people.csv'}:line 3 [Groups]: group name 'Finance, Sales' (line 3) splits on ',' into "
         "'Finance', 'Sales', and 'Finance' is a group of this export, while the mapping's groups_separator is ';': "
         "read as one group 'Finance, Sales', likely several typed with ','; the plan holds the 1 active user(s) whose "
@@ -89,7 +89,7 @@ def test_a_cell_typed_with_a_comma_holds_the_person_instead_of_removing_them_fro
 def test_every_common_separator_and_each_user_of_the_name(capsys, tmp_path):
     idp = export(tmp_path, ("Sales", "Finance|Sales", "", "Finance", "finance|sales"))
     code, out, err = run_cli(capsys, "check", "--sigma", SIGMA, "--idp", str(idp))
-    assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == [
+    assert finding_lines(out + err, "warning:") == [
         f"warning: {idp / 'people.csv'}:line 3 [Groups]: group names 'Finance|Sales' (line 3), 'finance|sales' "
         "(line 6) differ only by letter case or spaces: a generic CSV names a group by its cells, so they are one "
         "group, read as 'Finance|Sales' (the spelling most rows use, the first on a tie); write it one way in the "
@@ -111,7 +111,7 @@ def test_every_common_separator_and_each_user_of_the_name(capsys, tmp_path):
 def test_a_name_no_other_group_explains_and_the_configured_separator_say_nothing(capsys, tmp_path):
     idp = export(tmp_path, ("", "R&D, Ops", "", "Finance", "Finance;Sales"))
     code, out, err = run_cli(capsys, "check", "--sigma", SIGMA, "--idp", str(idp))
-    assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == []
+    assert finding_lines(out + err, "warning:") == []
 
 
 def test_an_inactive_users_cell_holds_no_one(capsys, tmp_path):
@@ -121,7 +121,7 @@ def test_an_inactive_users_cell_holds_no_one(capsys, tmp_path):
     people.write_text(people.read_text().replace("carl.case@acme.example,Carl,Case,Active",
                                                  "carl.case@acme.example,Carl,Case,Suspended"))
     code, out, err = run_cli(capsys, "check", "--sigma", SIGMA, "--idp", str(idp))
-    assert [line for line in (out + err).splitlines() if line.startswith("warning:")] == [
+    assert finding_lines(out + err, "warning:") == [
         f"warning: {people}:line 3 [Groups]: group name 'Finance, Sales' (line 3, line 6) splits on ',' into "
         "'Finance', 'Sales', and 'Finance' is a group of this export, while the mapping's groups_separator is ';': "
         "read as one group 'Finance, Sales', likely several typed with ','; the plan holds the 1 active user(s) whose "

@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .conftest import run_cli
+from .conftest import finding_lines, run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shared_group_name"
 ID1, ID2 = "aaaaaaaa-0000-0000-0000-000000000001", "aaaaaaaa-0000-0000-0000-000000000002"
@@ -35,7 +35,7 @@ def _entra(tmp_path: Path, first: str, second: str) -> Path:
 
 def _said(capsys, entra: Path) -> list[str]:
     code, out, err = run_cli(capsys, "check", "--sigma", str(FIXTURES / "sigma"), "--idp", str(entra))
-    return [line for line in (out + err).splitlines() if line.startswith(("warning:", "error:", "info:"))]
+    return finding_lines(out + err, ("warning:", "error:", "info:"))
 
 
 def test_the_file_is_read_as_the_group_whose_name_it_could_not_hold(capsys, tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 from planner.planfile import read_plan
 from planner.sources.values import sent_account_type
 
-from .conftest import run_cli
+from .conftest import finding_lines, run_cli
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tester10_scope"
 ANN = "M0001xxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -105,7 +105,7 @@ def test_a_user_type_with_white_space_around_it_is_kept_as_written_and_holds_the
     (export / "export.json").write_text((FIXTURE / "scim_user_type" / "export.json").read_text(encoding="utf-8")
                                         .replace('"userType": "Admin"', '"userType": "Admin "'), encoding="utf-8")
     code, out, _ = run_cli(capsys, "check", "--sigma", str(FIXTURE / "sigma"), "--idp", str(export))
-    assert [line for line in out.splitlines() if line.startswith("warning:")] == [
+    assert finding_lines(out, "warning:") == [
         f"warning: {export / 'export.json'}:$.Resources[1] [userType]: userType 'Admin ' has white space around it: "
         "the IdP sends it as written, and Sigma matches account types exactly, so it is not 'Admin' (the plan holds "
         "the person: account_types.unknown_type); correct the attribute in the IdP (user-type-space)"]

@@ -14,7 +14,7 @@ import json
 import shutil
 from pathlib import Path
 
-from .conftest import run_cli
+from .conftest import finding_lines, run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shared_group_name"
 IDS = "aaaaaaaa-0000-0000-0000-000000000001, aaaaaaaa-0000-0000-0000-000000000002"
@@ -29,7 +29,7 @@ def test_a_members_file_named_by_a_shared_display_name_is_one_warning_naming_bot
     entra = FIXTURES / "entra"
     code, out, err = run_cli(capsys, "check", "--sigma", str(FIXTURES / "sigma"), "--idp", str(entra))
     # was: missing-group-members ('Finance', 'Finance') and unknown-group ('Finance'), both wrong about the cause
-    assert [line for line in (out + err).splitlines() if line.startswith(("warning:", "error:"))] == [
+    assert finding_lines(out + err, ("warning:", "error:")) == [
         f"warning: {entra / 'group_members' / 'Finance.csv'}: {WARNING}"]
 
 
@@ -58,7 +58,7 @@ def test_when_no_other_group_has_members_the_error_names_the_shared_name_not_a_m
         (entra / "groups.csv").read_text(encoding="utf-8").splitlines()[:3]) + "\n", encoding="utf-8")
     code, out, err = run_cli(capsys, "check", "--sigma", str(FIXTURES / "sigma"), "--idp", str(entra),
                              "--policy", str(FIXTURES / "policy.yaml"))
-    assert [line for line in (out + err).splitlines() if line.startswith(("warning:", "error:"))] == [
+    assert finding_lines(out + err, ("warning:", "error:")) == [
         f"error: {entra}: the entra-csv export has 5 user(s) but 2 group(s) without members: the 1 members file(s) "
         "read give none of them a member (each empty, or named by a display name several groups share: the "
         "shared-group-name warning), and the policy reads group memberships (teams.rules); every account type and "

@@ -23,7 +23,7 @@ from planner.sources import load_idp
 from planner.sources.directory import INCOMPLETE_CODES
 from planner.sources.files import SKIPPED_CODES, Findings, decode
 
-from .conftest import run_cli, write
+from .conftest import finding_lines, run_cli, write
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "skipped"
@@ -120,7 +120,7 @@ def test_22_a_sigma_member_without_an_email_is_an_error_never_a_deactivation_of_
     code, out, _ = run_cli(capsys, "check", "--sigma", str(case / "sigma"), "--idp", str(case / "okta"),
                            "--policy", str(case / "policy.yaml"))
     assert code == 1
-    assert [line for line in out.splitlines() if line.startswith(("error", "warning"))] == [
+    assert finding_lines(out, ("error", "warning")) == [
         f"error: {case / 'sigma' / 'members.json'}:$[5] [email]: member M005 has no email, which Sigma requires "
         "of every member (docs/sigma-api.md §2.2, §2.4): the record is damaged, and the plan cannot tell who it is "
         "(it would read as no IdP user's, and be deactivated); export the members again (empty-email)",

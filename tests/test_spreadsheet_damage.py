@@ -17,7 +17,7 @@ import pytest
 from planner.sources import load_idp, load_sigma_export
 from planner.sources.values import SpreadsheetDamage, is_excel_mangled, spreadsheet_damage
 
-from .conftest import errors, run_cli, write
+from .conftest import errors, finding_lines, run_cli, write
 
 ORG = "255ae7f7-9a8a-4c14-a5e5-c38f677bcde2"
 MARCUS, ANN, ZERO = "o3bcUiNHAhqVu10fs8bWxqfRdo08M", "M0001xxxxxxxxxxxxxxxxxxxxxxxxx", "M0005xxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -94,8 +94,7 @@ def _plan(capsys, tmp_path: Path, idp: Path) -> tuple[dict, list[str]]:
     assert code == 0, err
     code, stdout, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(idp))
     assert code == 0
-    return json.loads(out.read_text(encoding="utf-8")), [line for line in stdout.splitlines()
-                                                        if line.startswith(("warning:", "error:"))]
+    return json.loads(out.read_text(encoding="utf-8")), finding_lines(stdout, ("warning:", "error:"))
 
 
 def _actions(plan: dict) -> list[str]:
