@@ -911,21 +911,26 @@ def _exit_now(code: int) -> None:
     os._exit(code)
 
 
+USAGE_ERROR_EXIT = 1
+"""The exit status of a usage error (click's :class:`click.UsageError`: an unknown option, a missing argument or
+option, an invalid value), whatever the command: 1, an error, as every other refusal (click's own 2 is ``verify``'s
+drift, ``diff``'s "the plans differ" and ``plan --detailed-exitcode``'s "changes ready"; tester14b #2)."""
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run :func:`cli` on ``argv`` (default: the command line); every error is ONE line on stderr.
     The console script calls it through :func:`entry`.
 
     Exit status: the command's own (0; ``plan --detailed-exitcode`` 2 for changes ready to
     approve, 3 for changes blocked by review items; ``diff`` 2 when the plans differ;
-    ``apply`` 3 when not converged); 1 for a :class:`UserError` or another click
-    error; 2 for a usage error (1 with ``--detailed-exitcode`` and for ``diff``, which reserve 2);
-    130 on Ctrl-C. No arguments (or a group without its subcommand) print the help, exit 0.
+    ``apply`` 3 when not converged; ``verify`` 2 for drift); 1 for a :class:`UserError`, another click
+    error and a usage error (an unknown option, a missing argument: :data:`USAGE_ERROR_EXIT`, one mapping for every
+    command, since ``plan --detailed-exitcode``, ``diff``, ``apply`` and ``verify`` give 2 and 3 a meaning; was 2
+    but for those two, so a mistyped ``verify`` flag read as drift, tester14b #2); 130 on Ctrl-C. No arguments (or a group without its subcommand) print the help, exit 0.
     Errors print ``sigma-migrate: error: <message>``; usage errors add
     ``(see 'sigma-migrate <command> --help')``. Unexpected exceptions (bugs) keep their traceback.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    # `plan --detailed-exitcode` reserves 2 for "the plan has changes": any error is 1
-    detailed = "--detailed-exitcode" in args
     try:
         try:
             # make_context + invoke rather than cli.main(): click's main prints a blank line on Ctrl-C
@@ -943,8 +948,7 @@ def main(argv: list[str] | None = None) -> None:
         command = exc.ctx.command_path if exc.ctx is not None else "sigma-migrate"
         message = _one_line(exc.format_message()).strip().rstrip(".")
         click.echo(f"sigma-migrate: error: {message} (see '{command} --help')", err=True)
-        reserves_two = detailed or (exc.ctx is not None and exc.ctx.command.name == "diff")
-        sys.exit(1 if reserves_two else exc.exit_code)
+        sys.exit(USAGE_ERROR_EXIT)
     except click.ClickException as exc:
         click.echo(f"sigma-migrate: error: {_one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)

@@ -274,11 +274,11 @@ def test_an_output_that_is_an_input_or_another_output_is_refused(capsys, in_tmp,
      "Invalid value for '--by': contains the control character U+001B at position 4; give one line "
      "(see 'sigma-migrate approve --help')"),
 ])
-def test_usage_errors_are_one_line_and_exit_2(capsys, in_tmp, argv, line):
+def test_usage_errors_are_one_line_and_exit_1(capsys, in_tmp, argv, line):
     (in_tmp / "sg").mkdir()
     (in_tmp / "f.txt").write_text("x")
     code, out, err = run_cli(capsys, *argv)
-    assert (code, out, err) == (2, "", f"sigma-migrate: error: {line}\n")
+    assert (code, out, err) == (1, "", f"sigma-migrate: error: {line}\n")
     assert files(in_tmp) == ["f.txt", "sg"]
 
 
@@ -287,10 +287,31 @@ def test_usage_error_with_detailed_exitcode_is_exit_1(capsys, in_tmp):
     assert (code, err) == (1, "sigma-migrate: error: Missing option '--idp' (see 'sigma-migrate plan --help')\n")
 
 
+@pytest.mark.parametrize("argv, line", [
+    (["verify", "p.json", "--bogus"], "No such option '--bogus' (see 'sigma-migrate verify --help')"),
+    (["verify"], "Missing argument 'PLAN' (see 'sigma-migrate verify --help')"),
+    (["verify", "p.json", "--max-attempts", "3"],
+     "No such option '--max-attempts' (see 'sigma-migrate verify --help')"),
+    (["apply", "p.json", "--zzz"], "No such option '--zzz' (see 'sigma-migrate apply --help')"),
+    (["apply"], "Missing argument 'PLAN' (see 'sigma-migrate apply --help')"),
+    (["diff", "p.json"], "Missing argument 'NEW' (see 'sigma-migrate diff --help')"),
+    (["plan", "--sigma", "sg", "--out", "x.json", "--detailed-exitcode"],
+     "Missing option '--idp' (see 'sigma-migrate plan --help')"),
+    (["check", "--bogus"], "No such option '--bogus' (see 'sigma-migrate check --help')"),
+])
+def test_a_usage_error_exits_1_for_every_command_whose_exit_codes_mean_something(capsys, in_tmp, argv, line):
+    """tester14b #2: `verify --bogus` exited 2, verify's "drift", while plan --detailed-exitcode and diff gave 1:
+    one mapping (planner.cli.USAGE_ERROR_EXIT) for every command, so a mistyped flag never reads as drift."""
+    (in_tmp / "sg").mkdir()
+    (in_tmp / "p.json").write_text("{}")
+    code, out, err = run_cli(capsys, *argv)
+    assert (code, out, err) == (1, "", f"sigma-migrate: error: {line}\n")
+
+
 def test_approve_refuses_a_name_with_a_newline_and_writes_nothing(capsys, in_tmp):
     write_test_plan(in_tmp)
     code, out, err = run_cli(capsys, "approve", "plan.json", "--by", "Eve\nApproved by CEO")
-    assert code == 2 and err.count("\n") == 1
+    assert code == 1 and err.count("\n") == 1
     assert files(in_tmp) == ["plan.json"]
     code, out, err = run_cli(capsys, "approve", "plan.json", "--by", "Ève Núñez <eve@example.com>")
     assert (code, err) == (0, "")
