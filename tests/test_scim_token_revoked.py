@@ -54,6 +54,18 @@ HELEN_CHANGE = f"changed the account type of helen.ortiz@acme.example ({HELEN}) 
 HELEN_BACK = "only SCIM can give helen.ortiz@acme.example their account type back; "
 VICTOR_CHANGE = f"deactivated victor.hale@acme.example ({VICTOR})"
 NEW_ADMIN = "or set SCIM up again as another admin (a new SIGMA_SCIM_TOKEN) and name them in organization.scim_setup_admin"
+PRIYA = "IdQgzZz22upwrg72mX8PcOW4BlQ16"
+"""priya.raman@acme.example: Admin, the reviewed policy's organization.scim_setup_admin; the plan keeps her."""
+USUAL = ("the token was regenerated or revoked in Sigma (Administration > Authentication), or SIGMA_SCIM_TOKEN holds "
+         "another one: check SIGMA_SCIM_TOKEN")
+"""The usual cause a later command names first (tester14b #5)."""
+
+
+def kept_line(refusal: str, changes: str, they: str = "they") -> str:
+    """What a later command says when REST shows priya (the policy's scim_setup_admin) still an active Admin."""
+    return (f"SIGMA_SCIM_TOKEN refused by SCIM ({refusal}): {USUAL} (organization.scim_setup_admin "
+            f"priya.raman@acme.example is still an active admin, so this plan's apply, which {changes}, revoked it "
+            f"only if the policy names the wrong admin and {they} set SCIM up)")
 
 
 @pytest.fixture(scope="module")
@@ -126,10 +138,40 @@ def test_a_later_apply_names_the_cause_from_the_journal(plan_path, sandboxes, ca
 
     code, out, err = run_cli(capsys, "apply", str(plan_path), "--resume", *_targets(server))
 
+    # priya, whom the policy names, is still an active Admin (REST): the usual cause first, the downgrade unlikely
     assert code == 1
-    assert err == (f"sigma-migrate: error: the SCIM token stopped working (SCIM GET /Users?count=1: {REVOKED}) after "
-                   f"this plan's apply {HELEN_CHANGE}: if they set SCIM up, {FACT}{HELEN_BACK}{NEW_ADMIN}; nothing "
-                   "was written\n")
+    assert err == (f"sigma-migrate: error: {kept_line(f'SCIM GET /Users?count=1: {REVOKED}', HELEN_CHANGE)}; "
+                   "nothing was written\n")
+
+    # priya made inactive since (as a SCIM `active: false` does): the downgrade is a live possibility, named after
+    # the usual cause with its ways out
+    with server.state.transaction():
+        server.state._update_member_columns(PRIYA, {"is_inactive": 1}, None)
+    code, out, err = run_cli(capsys, "apply", str(plan_path), "--resume", *_targets(server))
+    assert code == 1
+    assert err == (f"sigma-migrate: error: SIGMA_SCIM_TOKEN refused by SCIM (SCIM GET /Users?count=1: {REVOKED}): "
+                   f"{USUAL}; or it died with an admin after this plan's apply {HELEN_CHANGE}: if they set SCIM up, "
+                   f"{FACT}{HELEN_BACK}{NEW_ADMIN}; nothing was written\n")
+
+
+def test_a_token_rotated_after_a_wave_that_downgraded_an_admin_names_the_token_first(plan_path, sandboxes, capsys,
+                                                                                     monkeypatch):
+    """tester14b #5: the token belongs to priya, whom the policy names and the plan keeps Admin; the apply downgrades
+    helen and deactivates victor (both Admins), then the token is regenerated in Sigma. verify and apply with the
+    old one named the downgrade alone ("only SCIM can give helen ... back; or set SCIM up again"); now the usual
+    cause, and the downgrade as unlikely, REST showing priya an active Admin."""
+    server, _ = sandboxes("priya.raman@acme.example")
+    report = apply_plan(plan_path, options_for(server, parallelism=1))
+    assert (report.status, report.token_revoked) == ("converged", False)
+    for name, value in sandbox_env(server).items():
+        monkeypatch.setenv(name, value)
+    server.scim_token = "regenerated-in-sigma"  # the old one stays in SIGMA_SCIM_TOKEN
+
+    line = kept_line("SCIM GET /Users?count=1: 401: Token missing or malformed", f"{HELEN_CHANGE}; {VICTOR_CHANGE}",
+                     "one of them")
+    for argv in (["verify", str(plan_path)], ["apply", str(plan_path)]):
+        code, out, err = run_cli(capsys, *argv, *_targets(server))
+        assert (argv[0], code, err) == (argv[0], 1, f"sigma-migrate: error: {line}; nothing was written\n")
 
 
 def test_the_token_revoked_after_the_last_write_is_found_verify_names_it_and_undo_restores_the_admin(
@@ -156,8 +198,8 @@ def test_the_token_revoked_after_the_last_write_is_found_verify_names_it_and_und
         monkeypatch.setenv(name, value)
     code, out, err = run_cli(capsys, "verify", str(plan_path), *_targets(server))
     assert (code, out) == (1, "")
-    assert err == (f"sigma-migrate: error: {line.replace('this run', 'this plan' + chr(39) + 's apply')}; "
-                   "nothing was written\n")
+    later = kept_line(f"SCIM GET /Users?count=1: {REVOKED}", f"{HELEN_CHANGE}; {VICTOR_CHANGE}", "one of them")
+    assert err == f"sigma-migrate: error: {later}; nothing was written\n"
 
     # undo: what REST can, victor first; the SCIM reversals listed, not refused
     undo_path = plan_path.parent / "undo.json"
@@ -171,8 +213,7 @@ def test_the_token_revoked_after_the_last_write_is_found_verify_names_it_and_und
     needs_scim = sorted(r.id for r in undo.review_items if r.code == "undo.needs_scim")
     assert len(needs_scim) == 20 and needs_scim[0] == "undo.needs_scim:scim.set_account_type:4zQjdiCWgV4iVYkm0DjAkt5ssGb7p"
     (head,) = [r for r in undo.review_items if r.code == "undo.scim_token"]
-    said = (f"The SCIM token stopped working (SCIM GET /Users?count=1: {REVOKED}) after this plan's apply "
-            f"{HELEN_CHANGE}; {VICTOR_CHANGE}: if one of them set SCIM up, {FACT}{reactivate}{NEW_ADMIN}; this undo "
+    said = (f"{later}; this undo "
             f"plan reverses only what the REST API can, members.reactivate:{VICTOR} first; 20 reversal(s) need SCIM "
             "and are left out (undo.needs_scim): once SCIM takes the token again, run undo again for them")
     assert (head.blocking, head.message) == (False, said)
@@ -246,9 +287,7 @@ def test_an_offline_undo_plan_that_needs_scim_names_the_cause_and_the_undo_that_
     code, _, err = run_cli(capsys, "apply", "undo.json", *_targets(server))
 
     assert (code, str(journal)) == (1, "plan.json.journal.sqlite")
-    assert err == (f"sigma-migrate: error: the SCIM token stopped working (SCIM GET /Users?count=1: {REVOKED}) after "
-                   f"this plan's apply {HELEN_CHANGE}; {VICTOR_CHANGE}: if one of them set SCIM up, {FACT}reactivate "
-                   f"victor.hale@acme.example through REST (`sigma-migrate undo {journal} --out undo-plan.json` does it "
-                   f"first); {HELEN_BACK}{NEW_ADMIN}; this undo plan needs SCIM too: that undo with --rest-base-url "
+    later = kept_line(f"SCIM GET /Users?count=1: {REVOKED}", f"{HELEN_CHANGE}; {VICTOR_CHANGE}", "one of them")
+    assert err == (f"sigma-migrate: error: {later}; this undo plan needs SCIM too: that undo with --rest-base-url "
                    "and --scim-base-url keeps what REST can reverse; nothing was written\n")
     assert server.state.get_member(VICTOR)["isArchived"] is True

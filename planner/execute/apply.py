@@ -139,7 +139,7 @@ from .runner import (
     unfinished,
 )
 from .scim_client import SCIM_MEDIA_TYPE, SigmaScimClient
-from .scim_token import TokenRisk, done_risks, revocation, revoked_token_line, token_risks
+from .scim_token import MemberReader, Revocation, TokenRisk, done_risks, revocation, revoked_token_line, token_risks
 from .stale import (
     BULK_MEMBER_READS,
     check_stale,
@@ -670,7 +670,7 @@ def _close(clients: Clients) -> None:
 
 
 def preflight(clients: Clients, redactor: Redactor,
-              revoked: Callable[[str], str | None] = lambda refusal: None) -> None:
+              revoked: Revocation = lambda refusal, rest: None) -> None:
     """Before the first write, prove the credentials of every API the plan uses (reads only).
 
     REST: mint a token and read one member (:meth:`SigmaRestClient.check_access`); SCIM: an
@@ -679,8 +679,9 @@ def preflight(clients: Clients, redactor: Redactor,
     action, after REST writes were made: a half-applied change.
 
     Raises :class:`TargetError` naming the environment variable(s) when the credentials are
-    refused (401/403, a refused token request), or, for a SCIM token refused after the plan's own writes
-    revoked it, ``revoked(refusal)``'s line (:func:`planner.execute.scim_token.revocation`; ``None``: not so);
+    refused (401/403, a refused token request), or, for a SCIM token refused after the plan's own writes may have
+    revoked it, ``revoked(refusal, clients.rest)``'s line (:func:`planner.execute.scim_token.revocation`; ``None``:
+    no such write);
     :class:`ApplyRefused` when the API cannot be read at all (wrong base URL, network); one line each,
     nothing written.
     """
@@ -696,7 +697,7 @@ def preflight(clients: Clients, redactor: Redactor,
             message = exc.message.split("; check ")[0]  # the token refusal names the variables already
             detail = redactor(f"{exc.method} {exc.path}: {exc.status if exc.status is not None else 'network error'}"
                               f"{' ' + exc.code if exc.code else ''}: {message}")
-            cause = revoked(f"{api} {detail}") if isinstance(exc, AuthError) and api == "SCIM" else None
+            cause = revoked(f"{api} {detail}", clients.rest) if isinstance(exc, AuthError) and api == "SCIM" else None
             if cause:
                 raise TargetError(f"{cause}; nothing was written") from None
             if isinstance(exc, AuthError) or exc.status == 403:
@@ -1177,7 +1178,7 @@ class RunFinished:
 
 
 def token_revocation(plan: Plan, plan_path: Path, journal: Journal | None,
-                     undone_plan_journal: Path | None) -> Callable[[str], str | None]:
+                     undone_plan_journal: Path | None) -> Revocation:
     """What names a SCIM token refused at apply's preflight (:func:`planner.execute.scim_token.revocation`): an
     earlier run of this plan (its ``journal``) deactivated an admin or changed their account type; for an undo
     plan, the apply it reverses did (``undone_plan_journal``, beside the plan it applied), and the line adds how
@@ -1188,11 +1189,11 @@ def token_revocation(plan: Plan, plan_path: Path, journal: Journal | None,
     try:
         undone = read_plan(undone_path, with_policy=True)
     except UserError:
-        return lambda refusal: None
+        return lambda refusal, rest: None
     named = revocation(undone, read_journal_file(undone_plan_journal)[2], str(undone_plan_journal))
 
-    def line(refusal: str) -> str | None:
-        cause = named(refusal)
+    def line(refusal: str, rest: MemberReader | None) -> str | None:
+        cause = named(refusal, rest)
         return cause and (f"{cause}; this undo plan needs SCIM too: that undo with --rest-base-url and "
                           "--scim-base-url keeps what REST can reverse")
 

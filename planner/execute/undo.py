@@ -114,7 +114,7 @@ from ..planning import account_type_counts, seat_counts
 from .actions import with_user_names
 from .journal import JournalRow, RunRow, read_journal_file
 from .resume import INTERRUPTED_ENDS, how_it_ended, selection_text, unfinished_run, unfinished_undo_note
-from .scim_token import done_risks, revocation, token_risks
+from .scim_token import Revocation, done_risks, revocation, token_risks
 from .stale import Drift, FieldChange
 
 if TYPE_CHECKING:
@@ -613,7 +613,7 @@ class CurrentState:
     scim_refused: str = ""
 
 
-ChangedSince = Callable[[Plan, Callable[[str], "str | None"]], CurrentState]
+ChangedSince = Callable[[Plan, Revocation], CurrentState]
 """Reads Sigma now for an undo plan (:class:`CurrentState`), given what names a SCIM token the apply revoked
 (:func:`planner.execute.scim_token.revocation` of the undone plan and its journal)."""
 
@@ -880,7 +880,7 @@ def live_changes(options: "ApplyOptions") -> ChangedSince:
     from .stale import check_stale
     from .targets import Redactor
 
-    def changed(undo: Plan, revoked: Callable[[str], str | None]) -> CurrentState:
+    def changed(undo: Plan, revoked: Revocation) -> CurrentState:
         redactor = Redactor()
         clients = build_clients(undo, options, redactor, _RetryCounter(), read_scim=True)
         try:
@@ -890,7 +890,7 @@ def live_changes(options: "ApplyOptions") -> ChangedSince:
                 try:
                     clients.scim.check_access()
                 except AuthError as exc:  # revoked by the apply's own writes: undo what REST can; else as apply
-                    scim_refused = revoked(redactor(str(exc))) or ""
+                    scim_refused = revoked(redactor(str(exc)), clients.rest) or ""
                     if not scim_refused:
                         preflight(clients, redactor)
                 except ApiError:
