@@ -644,7 +644,9 @@ def sandbox_group() -> None:
 @click.option("--token-lifetime", type=click.IntRange(1), default=3600, show_default=True,
               help="REST access-token lifetime, seconds.")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), default=":memory:",
-              help="SQLite file for the state (default: in memory).")
+              help="SQLite file for the state (default: in memory). A file a sandbox left is reopened as it was, "
+                   "--seed not loaded (a seed fills only a new database): restart on it to change --faults or "
+                   "--scim-token; delete it to start again from the seed.")
 def sandbox_serve_command(seed_dir: str | None, port: int, faults: str, client_id: str | None,
                           client_secret: str | None, scim_token: str | None, credential_owner: str | None,
                           scim_admin: str | None, token_lifetime: int, db_path: str) -> None:
@@ -656,7 +658,7 @@ def sandbox_serve_command(seed_dir: str | None, port: int, faults: str, client_i
     from pathlib import Path
 
     from .output import check_output_file
-    from .sandbox.server import SandboxServer, banner, default_seed_dir
+    from .sandbox.server import SandboxServer, banner, default_seed_dir, reopened_line
 
     new_db = db_path != ":memory:" and not Path(db_path).exists()
     if db_path != ":memory:":
@@ -686,6 +688,8 @@ def sandbox_serve_command(seed_dir: str | None, port: int, faults: str, client_i
             raise UserError(f"cannot use --db {db_path}: {exc}") from None
         raise
     try:  # a Ctrl-C while the banner prints stops the sandbox the same way (was: exit 130)
+        if server.reopened:
+            click.echo(reopened_line(db_path, seed_dir))
         for line in banner(server):
             click.echo(line)
         server.serve_until_interrupted()

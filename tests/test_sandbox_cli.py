@@ -186,3 +186,68 @@ def test_ctrl_c_while_the_banner_prints_stops_cleanly(repo, command, stopped):
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=20)
     assert (process.returncode, err) == (0, stopped + "\n")
+
+
+TEAM = "88858466-5299-4425-95c0-000000000001"
+"""A team of the sandbox seed holding Bn5Builder... (removed from it below)."""
+BUILDER = "Bn5BuilderBn5BuilderBn5Builde"
+
+
+def _serve(repo, *args: str) -> tuple[subprocess.Popen, list[str]]:
+    """``sandbox serve ARGS`` started, its stdout read up to the banner's last line."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "planner", "sandbox", "serve", "--client-id", "cid", "--client-secret", "csecret",
+         *args], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines = []
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Ctrl-C"):
+            break
+    return process, lines
+
+
+def _stop(process: subprocess.Popen) -> tuple[int, str]:
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=20)
+    return process.returncode, err
+
+
+def _headers(base_url: str) -> dict[str, str]:
+    token = httpx2.post(f"{base_url}/v2/auth/token", data={
+        "grant_type": "client_credentials", "client_id": "cid", "client_secret": "csecret"}).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _team_and_org(base_url: str, headers: dict[str, str]) -> tuple[list[str], str]:
+    members = httpx2.get(f"{base_url}/v2/teams/{TEAM}/members", params={"limit": 100}, headers=headers).json()
+    org = httpx2.get(f"{base_url}/v2/whoami", headers=headers).json()["organizationId"]
+    return sorted(e["userId"] for e in members["entries"]), org
+
+
+def test_a_restart_on_its_db_reopens_the_state_as_left_and_loads_no_seed(repo, tmp_path):
+    """tester14b #6: a restart with the same --seed and --db (to change --faults or --scim-token) loaded the seed
+    again over the file, so a team member an apply removed was back, and the next apply said "undone by hand"."""
+    db = str(tmp_path / "sb.sqlite")
+    process, lines = _serve(repo, "--seed", str(SANDBOX_SEED_DIR), "--db", db, "--scim-token", "first")
+    try:
+        assert not lines[0].startswith("Reopened")  # a new file: seeded
+        base_url = lines[1].split()[3]
+        headers = _headers(base_url)
+        before, org = _team_and_org(base_url, headers)
+        removed = httpx2.patch(f"{base_url}/v2/teams/{TEAM}/members", json={"remove": [BUILDER]}, headers=headers)
+        assert removed.status_code == 200
+    finally:
+        assert _stop(process) == (0, "sandbox stopped\n")
+    assert BUILDER in before
+
+    process, lines = _serve(repo, "--seed", str(SANDBOX_SEED_DIR), "--db", db, "--scim-token", "regenerated")
+    try:
+        assert lines[0] == (f"Reopened --db {db} as the sandbox left it; --seed {SANDBOX_SEED_DIR} not loaded (a seed "
+                            f"fills only a new database): delete {db} to start again from the seed")
+        assert "  SIGMA_SCIM_TOKEN=regenerated" in lines
+        base_url = lines[2].split()[3]
+        after, org_after = _team_and_org(base_url, _headers(base_url))
+    finally:
+        assert _stop(process) == (0, "sandbox stopped\n")
+    assert (after, org_after) == ([m for m in before if m != BUILDER], org)

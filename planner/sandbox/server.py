@@ -65,7 +65,9 @@ class SandboxServer:
         :class:`~planner.errors.UserError`. The token dies when they are archived, inactive or no longer Admin, and
         SCIM deactivations hand documents to them: give the member a plan's
         ``organization.scim_setup_admin`` names to rehearse what the plan says.
-    :param db_path: SQLite file for the state (default in memory).
+    :param db_path: SQLite file for the state (default in memory). A file that holds a sandbox's state already
+        (:attr:`reopened`) is reopened as it was left, and ``seed`` is not loaded (nor read): seeding it again
+        would bring back every team membership, member and document removed since (tester14b #6).
     :param documents_per_member: documents each seeded member owns.
     :param clock: wall clock of token expiry (tests pass a fake one).
     """
@@ -91,13 +93,16 @@ class SandboxServer:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.state = SandboxState(db_path, default_account_type=default_account_type)
-        if isinstance(seed, (str, Path)):
-            seed = load_seed(seed)
-        if isinstance(seed, SigmaExport):
-            seed = Seed(export=seed)
-        if seed is None:
+        self.reopened = self.state.reopened
+        """Whether ``db_path`` held a sandbox's state: reopened as it was left, ``seed`` not loaded (was: loaded
+        again over it, bringing back the team memberships an apply removed; tester14b #6)."""
+        if seed is None and not self.reopened:
             self.state.seed_default_account_types()
-        else:
+        elif seed is not None and not self.reopened:
+            if isinstance(seed, (str, Path)):
+                seed = load_seed(seed)
+            if isinstance(seed, SigmaExport):
+                seed = Seed(export=seed)
             seed_state(self.state, seed, documents_per_member=documents_per_member)
         if credential_owner is not None:
             if credential_owner_id is not None:
@@ -258,6 +263,14 @@ def member_label(server: SandboxServer, member_id: str | None) -> str:
 def credential_owner_label(server: SandboxServer) -> str:
     """``"<memberId> (<email>)"`` of the member the REST credentials belong to."""
     return member_label(server, server.state.credential_owner_id)
+
+
+def reopened_line(db_path: str, seed_dir: str | None) -> str:
+    """What ``sandbox serve`` says first when its ``--db`` held a sandbox's state (:attr:`SandboxServer.reopened`):
+    ``Reopened --db sb.sqlite as the sandbox left it; --seed big/sigma not loaded (a seed fills only a new
+    database): delete sb.sqlite to start again from the seed`` (no ``--seed`` clause without one)."""
+    seed = f"; --seed {seed_dir} not loaded (a seed fills only a new database)" if seed_dir else ""
+    return f"Reopened --db {db_path} as the sandbox left it{seed}: delete {db_path} to start again from the seed"
 
 
 def banner(server: SandboxServer) -> list[str]:

@@ -198,7 +198,7 @@ class Store:
 
     :param db_path: SQLite file, or ``":memory:"`` (the default: fastest, gone on exit).
     :param organization_id: ``organizationId`` of new members; by default the one
-        most members of the seed carry, else a new UUID.
+        most members of the seed carry (of the database, when it is reopened: :attr:`reopened`), else a new UUID.
     :param default_account_type: account type name given to members created
         without ``memberType``; see :attr:`planner.sandbox.account_types.AccountTypes.default_account_type`.
     :param rng_seed: seed of the id generator, for reproducible ids.
@@ -226,6 +226,16 @@ class Store:
         ).fetchone()
         if existing is None:
             self._db.executescript(_SCHEMA)
+        self.reopened = existing is not None and self._db.execute(
+            "SELECT EXISTS(SELECT 1 FROM members) OR EXISTS(SELECT 1 FROM teams) OR EXISTS(SELECT 1 FROM account_types)"
+        ).fetchone()[0] == 1
+        """Whether ``db_path`` held a sandbox's state already (a member, team or account type): it is reopened as
+        it was left and never seeded again (:class:`planner.sandbox.server.SandboxServer`; tester14b #6)."""
+        if self.reopened and organization_id is None:  # the organizationId the seed gave most members
+            found = self._db.execute(
+                "SELECT organization_id FROM members WHERE organization_id IS NOT NULL GROUP BY organization_id "
+                "ORDER BY COUNT(*) DESC, organization_id LIMIT 1").fetchone()
+            organization_id = found[0] if found is not None else None
         self._rng = random.Random(rng_seed)
         start = self._db.execute(
             "SELECT MAX(v) FROM (SELECT MAX(version) v FROM members UNION ALL SELECT MAX(version) FROM teams)"
