@@ -20,7 +20,8 @@ apply's is pushed over with the export's membership, tester13 #2; an undo's asks
 before the ``refused`` column says no refusal. The run is the
 journal's last run started before the write finished. A plan's run that was interrupted or killed and is
 not finished, nor rolled back by an applied undo plan, is read too (:class:`~planner.model.AppliedUnfinished`: the
-re-plan is held by ``applied.unfinished_run``, :mod:`planner.rules.unfinished_runs`; tester12 #12). Nothing here
+re-plan is held by ``applied.unfinished_run``, :mod:`planner.rules.unfinished_runs`; tester12 #12), unless the
+policy closes it (``applied.closed_runs``, :class:`RunClosing`: recorded in its journal, tester14b #1). Nothing here
 decides anything: the item stays
 blocking, the attribution only says which side the value came from.
 
@@ -35,10 +36,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .errors import UserError
-from .execute.journal import JournalRow, RunRow, journal_path, read_journal_file, read_reversals
+from .execute.journal import (
+    ClosureRow, JournalRow, RunRow, journal_path, read_closures, read_journal_file, read_reversals, record_closure,
+    utc_now,
+)
 from .execute.resume import INTERRUPTED_ENDS, how_it_ended, resume_of, unfinished_head, unfinished_run
 from .model import (
     AppliedAction, AppliedPush, AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite,
@@ -49,6 +53,9 @@ from .payloads import (
     UNSET,
 )
 from .planfile import plan_policy, read_plan
+
+if TYPE_CHECKING:
+    from .policy import ClosedRun, Policy
 
 
 class AppliedError(UserError):
@@ -121,17 +128,46 @@ def _pushes(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[st
     return out
 
 
-def _unfinished(plan_path: str, journal: Path, runs: list[RunRow], rows: dict[str, JournalRow]
-                ) -> list[AppliedUnfinished]:
+@dataclass(frozen=True)
+class RunClosing:
+    """The ``applied.closed_runs`` entries of the re-plan's policy (:class:`~planner.policy.ClosedRun`, in the
+    policy's order) and how each is named in the journal it closes a run of (:func:`closing_words`)."""
+
+    entries: tuple[ClosedRun, ...] = ()
+    words: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, policy: Policy) -> "RunClosing":
+        """The entries of ``policy``, each named ``applied.closed_runs entry {plan: sha256:..., run: 2} of
+        <file>:<line>:<column>``."""
+        entries = tuple(policy.applied.closed_runs)
+        return cls(entries, tuple(f"the applied.closed_runs entry {{plan: {e.plan}, run: {e.run}}} of "
+                                  f"{policy.location('applied', 'closed_runs', i)}" for i, e in enumerate(entries)))
+
+    def entry_of(self, digest: str, run: int) -> int | None:
+        """The index of the entry closing run ``run`` of the plan whose digest is ``digest``, ``None``."""
+        return next((i for i, e in enumerate(self.entries) if e.plan == digest and e.run == run), None)
+
+
+def _unfinished(plan_path: str, digest: str, journal: Path, runs: list[RunRow], rows: dict[str, JournalRow],
+                closing: RunClosing) -> list[AppliedUnfinished]:
     """The plan's run that was interrupted or killed and is not finished (:func:`planner.execute.resume.unfinished_run`,
     the rule apply refuses by), unless a later plan ended the plan (a ``reversals`` row of its journal: an applied undo
     plan rolled it back, or a re-plan took over from it; no apply of it runs again, so its run is over); ``[]``
-    otherwise."""
+    otherwise. A run an entry of ``closing`` names (the plan's ``digest`` and the run's number) is closed: the closure
+    is recorded in the ``journal`` (once: :func:`planner.execute.journal.record_closure`, before the journal's sha256
+    is taken) and the run returned with the entry's index (:attr:`~planner.model.AppliedUnfinished.closed_by`); a run
+    the journal records closed and no entry names is over, ``[]`` (tester14b #1)."""
     run = unfinished_run(runs, rows)
     if run is None or how_it_ended(run) not in INTERRUPTED_ENDS or read_reversals(journal):
         return []
+    entry = closing.entry_of(digest, run.run_id)
+    if entry is None and run.run_id in read_closures(journal):
+        return []
+    if entry is not None:
+        record_closure(journal, digest, ClosureRow(run.run_id, utc_now(), closing.words[entry]))
     return [AppliedUnfinished(plan_path, run.run_id, unfinished_head(plan_path, run, rows),
-                              resume_of(plan_path, run))]
+                              resume_of(plan_path, run), digest, entry)]
 
 
 def _refusals(plan_path: str, undo: bool, rows: dict[str, JournalRow], runs: list[RunRow]) -> list[AppliedRefusal]:
@@ -156,13 +192,14 @@ def _to_the_second(at: str) -> str:
     return at[:19] + "Z" if len(at) > 19 else at
 
 
-def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
+def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClosing()) -> AppliedRuns:
     """The SCIM writes, linked teams, team pushes, final refusals and unfinished runs of the plans at ``plan_paths``
     (as given) and of the
     journals beside them (``<plan>.journal.sqlite``), ordered by when they finished, the files read (the plan, whose
     ``sha256`` is its digest's, and its journal), and the earliest plan's ``preflight.previous_scim`` with this
     migration's first link (:class:`~planner.model.AppliedSetUp`: the plan, not an undo plan, whose journal's first
-    run started first; the first SCIM write of any of them; ``None`` when none wrote through SCIM).
+    run started first; the first SCIM write of any of them; ``None`` when none wrote through SCIM). ``closing``: the
+    policy's ``applied.closed_runs`` (:class:`RunClosing`), recorded in the journals of the runs they close.
 
     Raises :class:`planner.planfile.PlanFileError` for a file that is no plan (or whose ``policy.resolved`` does not
     validate), :class:`AppliedError` for a plan with no journal beside it or a journal of another plan, and
@@ -190,7 +227,7 @@ def applied_runs(plan_paths: Iterable[str | Path]) -> AppliedRuns:
         teams += _teams(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         refusals += _refusals(str(given), bool(plan.summary.undoes), rows, runs)
         pushes += _pushes(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
-        unfinished += _unfinished(str(given), journal, runs, rows)
+        unfinished += _unfinished(str(given), plan.digest, journal, runs, rows, closing)
         if not plan.summary.undoes and runs:
             answers.append((min(r.started_at for r in runs), str(given),
                             plan_policy(plan, path).preflight.previous_scim))

@@ -642,6 +642,11 @@ class AppliedUnfinished:
     line: str
     resume: str
     """The command that finishes the run: ``sigma-migrate apply v1.json --resume --only group:Finance``."""
+    digest: str = ""
+    """The plan's digest (``sha256:...``), which an ``applied.closed_runs`` entry names."""
+    closed_by: int | None = None
+    """The index of the ``applied.closed_runs`` entry that closes the run (recorded in its journal; the re-plan
+    decides what it left, tester14b #1), ``None`` while it is open."""
 
 
 @dataclass(frozen=True)
@@ -1476,13 +1481,14 @@ class Fingerprints(dict[str, Fingerprint]):
         return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
 
 
-PLAN_FORMAT_VERSION = 5
+PLAN_FORMAT_VERSION = 6
 """The plan file's shape. Raised whenever that shape changes (a field added, removed or retyped in a plan or in
 its ``policy.resolved``; tests/test_plan_schema.py pins the schema of each version, so a change without a new
 version fails there). 1: every plan written before 2026-12-06 21:30 UTC (its later shapes were not told apart:
 tester10 finding 9); 2: from then on; 3: a person row's ``scim_managed`` and ``summary.outcomes.scim_managed``
 (tester10 finding 4); 4: ``summary.seats.<type>.pending`` (tester12 #3); 5:
-``policy.resolved.preflight.members_include_archived_and_inactive`` (tester14a finding 2)."""
+``policy.resolved.preflight.members_include_archived_and_inactive`` (tester14a finding 2); 6:
+``policy.resolved.applied.closed_runs`` (tester14b #1)."""
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1526,7 +1532,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tool_version: str
     created_at: str
     digest: str
-    format_version: Literal[5] = PLAN_FORMAT_VERSION
+    format_version: Literal[6] = PLAN_FORMAT_VERSION
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

@@ -376,6 +376,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                                                       unmatched.provisioning_admin(policy, directory).email)
     outcome.review_items.extend(refused_items)
     outcome.review_items.extend(unfinished_runs.unfinished_run_items(directory.applied_unfinished))
+    outcome.uses.extend(unfinished_runs.closed_run_uses(directory.applied_unfinished))
     outcome.review_items.extend(user_name_mapping.mapping_items(directory, actions, policy.linking.scim_user_name))
     outcome.uses.extend(scim_state.conflict_entry_absences(policy.linking.scim_state_conflicts, directory))
     outcome.review_items.extend(policy_entries.unused_entry_items(policy, outcome.uses, (r.loc for r in unknown)))
@@ -1284,9 +1285,9 @@ def plan_from_paths(
     applied = tuple(applied)
     runs = None
     if applied:
-        from .applied import applied_runs
+        from .applied import RunClosing, applied_runs
 
-        runs = applied_runs(applied)
+        runs = applied_runs(applied, RunClosing.of(policy))
     # The cyclic GC stays off from loading to the finished plan, and then what they made is
     # frozen: the collections while the plan file and report are written would otherwise walk
     # all of it again (planner.gc_pause).

@@ -46,6 +46,7 @@ from pydantic import (
     Discriminator,
     Field,
     PrivateAttr,
+    StringConstraints,
     Tag,
     ValidationError,
     ValidationInfo,
@@ -740,6 +741,34 @@ class Preflight(_Model):
     (:func:`planner.rules.preflight.members_listing`)."""
 
 
+PlanDigest = Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]
+"""A plan's digest as ``sigma-migrate show`` prints it and its ``applied.unfinished_run`` item names it."""
+
+
+class ClosedRun(_Model):
+    """``{plan: <digest>, run: <number>}``: an ``applied.closed_runs`` entry, closing run ``run`` of the plan whose
+    digest is ``plan``: a run that was interrupted or killed, which a re-plan given that plan (``--applied``) takes
+    over (:mod:`planner.rules.unfinished_runs`)."""
+
+    plan: PlanDigest
+    run: int = Field(ge=0)
+
+
+class Applied(_Model):
+    """What a re-plan (``plan --applied PLAN``) does with the runs of the plans it is given (docs/policy.md "A run
+    that did not finish").
+
+    ``closed_runs``: runs that were interrupted or killed and that no ``--resume`` will finish (refused as stale: the
+    IdP changed what they had left), each named by its plan's digest and its number as the blocking
+    ``applied.unfinished_run`` item names them. A re-plan takes what such a run did from its journal, as for a
+    finished run, and decides what it left anew; the plan records the closure in that journal (``closures``), and
+    every later apply of that plan, its ``--resume`` included, refuses naming the entry (tester14b #1: the run could be
+    neither resumed, planned over nor undone).
+    """
+
+    closed_runs: list[ClosedRun] = Field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class PolicyOrigin:
     """Where a policy came from: the path as given, sha256 of its bytes, node positions.
@@ -768,6 +797,7 @@ class Policy(_Model):
     guards: Guards = Field(default_factory=Guards)
     targets: Targets = Field(default_factory=Targets)
     preflight: Preflight = Field(default_factory=Preflight)
+    applied: Applied = Field(default_factory=Applied)
 
     _origin: PolicyOrigin | None = PrivateAttr(default=None)
 

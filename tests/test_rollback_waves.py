@@ -96,7 +96,9 @@ def held_line(plan: str = "v1.json") -> str:
             "action(s) in flight, 21 not started; this plan would take over from it, and once applied that run could "
             f"be neither finished (its --resume refused as stale) nor undone: finish it with `sigma-migrate apply {plan} "
             f"--resume --only group:Finance`, or roll it back with `sigma-migrate undo {plan}.journal.sqlite --out "
-            "undo.json` (approve and apply it), then plan again")
+            "undo.json` (approve and apply it), then plan again; or, if its --resume cannot run (refused as stale) or "
+            "is not wanted, close it in the policy (applied.closed_runs: [{plan: \""
+            f"{read_plan(Path(plan)).digest}\", run: 1}}]): this plan then decides what it left")
 
 
 UNDO_NOTE = ("; run 1 (--only group:Finance, interrupted) did not finish (0 action(s) in flight, 21 not started): this "
@@ -105,12 +107,13 @@ RUTH_STAYS = (f"members.reactivate:{RUTH} is not reversed: deactivating again mo
               "with the policy")
 
 
-def replan(cli, server, name: str, *applied: str) -> tuple[int, str, str]:
-    """Fetch Sigma's export again (``e-<name>``) and plan ``<name>.json`` with ``--applied`` each of ``applied``."""
-    code, out, err = cli("fetch", "--base-url", server.base_url, "--out", f"e-{name}", "--policy", str(POLICY),
+def replan(cli, server, name: str, *applied: str, policy: Path = POLICY) -> tuple[int, str, str]:
+    """Fetch Sigma's export again (``e-<name>``) and plan ``<name>.json`` under ``policy`` with ``--applied`` each of
+    ``applied``."""
+    code, out, err = cli("fetch", "--base-url", server.base_url, "--out", f"e-{name}", "--policy", str(policy),
                          "--no-progress")
     assert code == 0, out + err
-    return cli("plan", "--sigma", f"e-{name}", "--idp", str(OKTA), "--policy", str(POLICY), "--out", f"{name}.json",
+    return cli("plan", "--sigma", f"e-{name}", "--idp", str(OKTA), "--policy", str(policy), "--out", f"{name}.json",
                *(w for p in applied for w in ("--applied", p)))
 
 
@@ -137,9 +140,11 @@ def test_a_replan_over_an_interrupted_wave_is_held_until_the_wave_is_finished_or
     v2 = read_plan(Path("v2.json"))
     assert [r.id for r in v2.blocking_items] == ["applied.unfinished_run:v1.json:1"]
     assert v2.blocking_items[0].resolution == (
-        "# no policy setting settles this: finish it with `sigma-migrate apply v1.json --resume --only group:Finance`, or "
-        "roll it back with `sigma-migrate undo v1.json.journal.sqlite --out undo.json` (approve and apply it); then "
-        "plan again with --applied v1.json (and the undo plan, if rolled back)\n")
+        "# run 1 of v1.json: finish it with `sigma-migrate apply v1.json --resume --only group:Finance`, or roll it "
+        "back with `sigma-migrate undo v1.json.journal.sqlite --out undo.json` (approve and apply it), then plan again "
+        "with --applied v1.json (and the undo plan, if rolled back); or close it: this plan decides what it left, and "
+        "no apply of v1.json finishes that run later, its --resume included\n"
+        f'applied:\n  closed_runs:\n    - {{plan: "{read_plan(Path("v1.json")).digest}", run: 1}}\n')
     code, out, err = cli("approve", "v2.json", "--by", "T12")
     assert code == 1 and "1 blocking review item" in err, out + err
 

@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:19f202415df86f1389c17c1417bac6c1981f9d7a70d2c4ef097d84d3b894657a",
-    "okta-reviewed": "sha256:e9310842940a4cce5dfc4f697f561c01c2246bcae452720d0e5d0a4a553345ba",
-    "entra": "sha256:c0f2f6dde00b689a2e573c6abe7811c6836b49a623755e1768e4af7dc0aa38a7",
-    "entra-reviewed": "sha256:361aa8794ce86b0401a3c1c178ed12a6c76c477277c60681cb01426bfb3f67b3",
+    "okta": "sha256:d4a559a681c61143e4de570e867ae863ca4432bc8dc0d25677429bf19cdea1e4",
+    "okta-reviewed": "sha256:813b62860886ba3408f9653c9c124c43f60b96dd7c75011459003fac7341af6b",
+    "entra": "sha256:1ef3f55b414c0bfeaf1c3cc2715a3a4e26018e3630ff8ba43768baca8a616737",
+    "entra-reviewed": "sha256:a8a8aed1dbfc9a3e12b23c0c6427f2d7ef7dff231425b9ed486f9a77edeb89cb",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -114,12 +114,21 @@ from .journal import (
     RunRow,
     apply_lock,
     journal_path,
+    read_closures,
     read_journal,
     read_journal_file,
     utc_now,
 )
 from .progress import subject_of
-from .resume import check_unfinished_run, nothing_to_resume_line, resume_command, selection_words, selection_text
+from .resume import (
+    INTERRUPTED_ENDS,
+    check_unfinished_run,
+    how_it_ended,
+    nothing_to_resume_line,
+    resume_command,
+    selection_text,
+    selection_words,
+)
 from .rest_client import TOKEN_PATH, WHOAMI_PATH, MemberRecord, SigmaRestClient, WhoamiRecord
 from .retry import RetryPolicy, origin_of
 from .reversals import (
@@ -1015,7 +1024,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             # an applied undo plan rolled it back: plan again (first: a rolled-back run is never resumed either)
             check_not_reversed(plan_path, plan, journal)
             # an interrupted or killed run refuses every other apply; --resume repeats its selection
-            resumed = check_unfinished_run(plan_path, journal.runs(), journal.rows(), wave, resume=options.resume)
+            resumed = check_unfinished_run(plan_path, journal.runs(), journal.rows(), wave, resume=options.resume,
+                                           closures=journal.closures())
         check_reverses_something(plan, plan_path)  # an undo plan with no action would roll back nothing
         undone_plan_journal = undone_journal(plan, plan_path)  # an undo plan records its run there
         taken_over = predecessors(plan, plan_path)  # a re-plan records there that it took over from them
@@ -1059,7 +1069,8 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
             raise ApplyRefused(f"cannot read Sigma for the stale-plan check: {redactor(str(exc))}") from None
         stale = [d for d in drifts if d.stale]
         if stale:
-            raise ApplyRefused(redactor(stale_message(str(plan_path), stale)))
+            raise ApplyRefused(redactor(stale_message(str(plan_path), stale, way_out=stale_resume_way_out(
+                plan, plan_path, resumed if mode == "resume" else None))))
         undone = [u for d in drifts for u in d.undone]
         if undone:  # a done action Sigma no longer shows: its dependents would run on a false premise
             raise ApplyRefused(redactor(undone_message(str(plan_path), undone)))
@@ -1175,6 +1186,20 @@ class RunFinished:
     stop_reason: str | None
     token_revoked: bool = False
     """The SCIM token was revoked by the run's own writes (:class:`RevokedToken`): not verified."""
+
+
+def stale_resume_way_out(plan: Plan, plan_path: str | Path, resumed: RunRow | None) -> str:
+    """What a stale ``--resume`` of the interrupted or killed run ``resumed`` adds to its refusal
+    (:func:`planner.execute.stale.stale_message`): a --resume of it cannot run, so the re-plan takes it over with the
+    run closed in the policy (:func:`planner.rules.unfinished_runs.closing_entry`; tester14b #1: the re-plan was held
+    until the run was resumed). ``""`` for every other apply (``resumed`` ``None``, or a run that ended reported)."""
+    if resumed is None or how_it_ended(resumed) not in INTERRUPTED_ENDS:
+        return ""
+    from ..rules.unfinished_runs import closing_entry  # the policy's models are not loaded for apply
+
+    return (f": `sigma-migrate plan ... --applied {plan_path}` with run {resumed.run_id} closed in the policy, "
+            f"{closing_entry(plan.digest, resumed.run_id)} (this --resume cannot finish it; the re-plan decides what "
+            "it left)")
 
 
 def token_revocation(plan: Plan, plan_path: Path, journal: Journal | None,
@@ -1457,7 +1482,8 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
     if journal_digest == plan.digest:
         try:  # in apply's order: a rolled-back plan's unfinished run is never resumed either
             check_not_reversed(plan_path, plan)  # apply's one line, in every mode
-            check_unfinished_run(plan_path, runs, rows, wave, resume=options.resume)
+            check_unfinished_run(plan_path, runs, rows, wave, resume=options.resume,
+                                 closures=read_closures(journal_path(plan_path)))
         except ApplyRefused as exc:
             refusals.append(f"apply will refuse: {exc}")
     lines += [f"# note: {r}" for r in refusals]

@@ -34,6 +34,10 @@ Tables:
   for a re-plan), written by that apply before its first write (:func:`record_reversal`); every later apply of
   this plan refuses while one is there (:mod:`planner.execute.reversals`). Journals older than the table read as
   having none.
+- ``closures``: one row per run of this plan a policy closed (``run_id``, ``at``, ``entry``: the
+  ``applied.closed_runs`` entry and the policy file that closed it), written by the re-plan given this plan with
+  ``--applied`` (:func:`record_closure`); every later apply of this plan refuses while the unfinished run is
+  closed (:func:`planner.execute.resume.check_unfinished_run`). Journals older than the table read as having none.
 
 Lock: ``<plan file>.journal.lock`` (:func:`apply_lock`), held by one apply of the plan from
 before the journal is opened until the run ends, so two concurrent applies of one plan cannot
@@ -109,6 +113,11 @@ CREATE TABLE IF NOT EXISTS reversals (
     at          TEXT NOT NULL,
     action_ids  TEXT NOT NULL,
     kind        TEXT
+);
+CREATE TABLE IF NOT EXISTS closures (
+    run_id    INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    entry     TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id  INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -316,6 +325,66 @@ def record_reversal(path: Path, digest: str, reversal: ReversalRow) -> None:
         raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
 
 
+@dataclass(frozen=True)
+class ClosureRow:
+    """One ``closures`` row: run ``run_id`` of this journal's plan was closed ``at`` (ISO 8601 UTC) by ``entry``,
+    the policy entry as the re-plan read it (``applied.closed_runs entry {plan: sha256:..., run: 2} of
+    policy.yaml:88``): no apply of the plan finishes that run (tester14b #1)."""
+
+    run_id: int
+    at: str
+    entry: str
+
+
+def _closure_rows(db: sqlite3.Connection) -> dict[int, ClosureRow]:
+    """Every ``closures`` row by run; ``{}`` for a journal older than the table."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='closures'").fetchone() is None:
+        return {}
+    return {int(r[0]): ClosureRow(int(r[0]), r[1], r[2])
+            for r in db.execute("SELECT run_id, at, entry FROM closures ORDER BY run_id").fetchall()}
+
+
+def read_closures(path: Path) -> dict[int, ClosureRow]:
+    """The ``closures`` rows of the journal file ``path`` by run, opened read-only; ``{}`` when it does not exist
+    or is older than the table. Raises :class:`ApplyRefused` (one line) for a file that is not a journal."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
+        try:
+            return _closure_rows(db)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
+
+
+def record_closure(path: Path, digest: str, closure: ClosureRow) -> None:
+    """Add ``closure`` to the journal file ``path`` of the plan whose digest is ``digest`` (a ``closures`` row and
+    a ``closed-by-policy`` event, one transaction; the table is made in an older journal); a run closed already
+    keeps its first row. Raises :class:`ApplyRefused` (one line) when the file is not a journal, or one of another
+    plan, or is locked by an apply past SQLite's 30 s wait."""
+    path = Path(path)
+    try:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key='plan_digest'").fetchone()
+            if row is None or row[0] != digest:
+                raise ApplyRefused(f"{path}: journal belongs to plan {row[0] if row else 'none'}, not {digest}")
+            db.executescript(_SCHEMA)
+            with _Transaction(db, threading.Lock()) as cur:
+                cur.execute("INSERT OR IGNORE INTO closures(run_id, at, entry) VALUES (?, ?, ?)",
+                            (closure.run_id, closure.at, closure.entry))
+                if cur.rowcount:
+                    cur.execute("INSERT INTO events(run_id, action_id, at, event, detail) "
+                                "VALUES (?, NULL, ?, 'closed-by-policy', ?)", (closure.run_id, closure.at, closure.entry))
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
+
+
 def _run_row(r: Sequence[Any]) -> RunRow:
     return RunRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}, r[6], r[7], r[8] or "",
                   tuple(json.loads(r[9])) if r[9] else None, tuple(json.loads(r[10])) if r[10] is not None else None)
@@ -466,6 +535,11 @@ class Journal:
         """Every ``reversals`` row (runs of undo plans of this plan, :func:`record_reversal`), oldest first."""
         with self._lock:
             return _reversal_rows(self._db)
+
+    def closures(self) -> dict[int, ClosureRow]:
+        """Every ``closures`` row by run (runs of this plan a policy closed, :func:`record_closure`)."""
+        with self._lock:
+            return _closure_rows(self._db)
 
     def untouched(self) -> bool:
         """True while no run has started and no action was ever started: the journal of a run

@@ -30,7 +30,7 @@ from typing import Mapping, Sequence
 
 from ..selection import Wave
 from .errors import ApplyRefused
-from .journal import JournalRow, RunRow
+from .journal import ClosureRow, JournalRow, RunRow
 
 FINISHED_STATUSES = ("converged", "unverified")
 """Run statuses that leave nothing of the run to resume."""
@@ -153,7 +153,8 @@ def nothing_to_resume_line(plan_path: str | Path, runs: Sequence[RunRow], wave: 
 
 
 def check_unfinished_run(plan_path: str | Path, runs: Sequence[RunRow], rows: Mapping[str, JournalRow],
-                         wave: Wave, *, resume: bool) -> RunRow | None:
+                         wave: Wave, *, resume: bool, closures: Mapping[int, ClosureRow] | None = None
+                         ) -> RunRow | None:
     """What an apply of ``wave`` (``resume``: with ``--resume``) may do given the journal's ``runs``
     and action ``rows``; returns the run a ``--resume`` continues (``None``: no unfinished run, or
     not ``--resume``).
@@ -162,11 +163,16 @@ def check_unfinished_run(plan_path: str | Path, runs: Sequence[RunRow], rows: Ma
     interrupted or killed and this is not ``--resume`` (:func:`unfinished_message`), or when this is
     a ``--resume`` whose selection picks other actions than that run was given
     (:func:`check_resume_selection`). A run that ended incomplete or stopped refuses only a
-    ``--resume`` of another selection: a new wave may start.
+    ``--resume`` of another selection: a new wave may start. An interrupted or killed run a policy closed
+    (``closures``, the journal's: ``applied.closed_runs``, recorded by the re-plan that took it over) refuses every
+    apply of the plan, its ``--resume`` included (:func:`closed_message`; tester14b #1).
     """
     run = unfinished_run(runs, rows)
     if run is None:
         return None
+    closure = (closures or {}).get(run.run_id)
+    if closure is not None and how_it_ended(run) in INTERRUPTED_ENDS:
+        raise ApplyRefused(closed_message(plan_path, run, rows, closure))
     if resume:
         check_resume_selection(plan_path, run, wave)
         return run
@@ -181,6 +187,17 @@ def unfinished_head(plan_path: str | Path, run: RunRow, rows: Mapping[str, Journ
     ``plan --applied``'s ``applied.unfinished_run`` item)."""
     return (f"{plan_path}: run {run.run_id} ({selection_text(plan_path, run)}, {how_it_ended(run)}) did not finish: "
             f"{left_text(left_of(run, rows))}")
+
+
+def closed_message(plan_path: str | Path, run: RunRow, rows: Mapping[str, JournalRow], closure: ClosureRow) -> str:
+    """The refusal of every apply of a plan whose unfinished ``run`` a policy closed (``closure``), e.g.
+    ``v1.json: run 2 (--only group:Finance, interrupted) did not finish: 0 action(s) in flight, 1 not started; it was
+    closed by the applied.closed_runs entry {plan: sha256:..., run: 2} of policy.yaml:88 (2026-12-07T05:01:02.123Z):
+    the re-plan given --applied v1.json decides what it left, so no apply of v1.json finishes it, its --resume
+    included: apply the re-plan; nothing was written``."""
+    return (f"{unfinished_head(plan_path, run, rows)}; it was closed by {closure.entry} ({closure.at}): the re-plan "
+            f"given --applied {plan_path} decides what it left, so no apply of {plan_path} finishes it, its --resume "
+            "included: apply the re-plan; nothing was written")
 
 
 def resume_of(plan_path: str | Path, run: RunRow) -> str:
@@ -241,6 +258,6 @@ def check_resume_selection(plan_path: str | Path, run: RunRow | None, wave: Wave
 
 
 __all__ = ["FINISHED_STATUSES", "INTERRUPTED_ENDS", "REPORTED_ENDS", "actions_of", "check_resume_selection",
-           "check_unfinished_run", "how_it_ended", "left_of", "left_text", "nothing_to_resume_line", "resume_command",
+           "check_unfinished_run", "closed_message", "how_it_ended", "left_of", "left_text", "nothing_to_resume_line", "resume_command",
            "resume_of", "selection_text", "selection_words", "unfinished_head", "unfinished_message", "unfinished_run",
            "unfinished_undo_note"]

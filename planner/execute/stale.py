@@ -637,11 +637,12 @@ def undone_message(plan_path: str, undone: list[UndoneAction], limit: int = 10) 
     )
 
 
-def stale_message(plan_path: str, drifts: list[Drift], limit: int = 10) -> str:
-    """The one-line refusal naming the drifted objects (first ``limit``, then a count)."""
+def stale_message(plan_path: str, drifts: list[Drift], limit: int = 10, way_out: str = "") -> str:
+    """The one-line refusal naming the drifted objects (first ``limit``, then a count), ending ``plan again`` and
+    ``way_out`` (how, for a ``--resume``: :func:`planner.execute.apply.stale_resume_way_out`)."""
     shown = "; ".join(str(d) for d in drifts[:limit])
     more = f"; and {len(drifts) - limit} more" if len(drifts) > limit else ""
     return (
         f"{plan_path}: plan is stale, {len(drifts)} object(s) changed in Sigma since it was made: "
-        f"{shown}{more}; plan again"
+        f"{shown}{more}; plan again{way_out}"
     )

@@ -46,7 +46,7 @@ from .actions import Clients, attributes_owned_elsewhere, with_user_names
 from .apply import ApplyOptions, build_clients, preflight
 from .approve import read_approval
 from .errors import ApplyRefused
-from .journal import JournalRow, RunRow, journal_path, read_journal
+from .journal import JournalRow, RunRow, journal_path, read_closures, read_journal
 from .reversals import check_verifiable
 from .resume import INTERRUPTED_ENDS, how_it_ended, left_of, resume_command, unfinished_run
 from .runner import _RetryCounter
@@ -115,12 +115,14 @@ class UnfinishedRun:
                 f"{self.not_started} not started; `{self.resume}` finishes it")
 
 
-def interrupted_run(plan_path: str | Path, runs: Sequence[RunRow], rows: Mapping[str, JournalRow]) -> UnfinishedRun | None:
+def interrupted_run(plan_path: str | Path, runs: Sequence[RunRow], rows: Mapping[str, JournalRow],
+                    closed: Collection[int] = ()) -> UnfinishedRun | None:
     """The plan's unfinished run (:func:`planner.execute.resume.unfinished_run`, the rule apply
     refuses by) when it was interrupted or killed; ``None`` otherwise (no unfinished run, or one that
-    ended incomplete or stopped: those are failed actions, already counted)."""
+    ended incomplete or stopped: those are failed actions, already counted; or one a policy closed, a run id of
+    ``closed``, the journal's ``closures``: no --resume finishes it, a re-plan took it over; tester14b #1)."""
     run = unfinished_run(runs, rows)
-    if run is None or how_it_ended(run) not in INTERRUPTED_ENDS:
+    if run is None or how_it_ended(run) not in INTERRUPTED_ENDS or run.run_id in closed:
         return None
     left = left_of(run, rows)
     return UnfinishedRun(run.run_id, run.wave, how_it_ended(run), run.finished_at or run.started_at,
@@ -285,7 +287,7 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
         for c in (clients.rest, clients.scim):
             if c is not None:
                 c.close()
-    unfinished = interrupted_run(plan_path, runs, rows)
+    unfinished = interrupted_run(plan_path, runs, rows, read_closures(journal_path(plan_path)))
     waves = tuple(_wave_status(r.run_id, r.wave, r.wave_actions, result, rows,
                                unfinished.summary if unfinished and unfinished.run_id == r.run_id else "")
                   for r in runs if r.wave_actions is not None)

@@ -13,7 +13,7 @@ settle something, one :class:`EntryUse` each, from the decisions they made
 :func:`planner.rules.account_types.acknowledgment_uses`, ``confirmed_uses`` and ``override_uses``,
 :func:`planner.rules.unmatched.decision_uses`, :func:`planner.rules.teams.map_uses`, ``deleted_group_uses`` and
 ``confirmation_uses``, :func:`planner.rules.duplicates.resolve` and ``exclusion_uses``,
-:func:`planner.rules.scim_state.reused_address_uses`); :func:`planner.planning.decide` folds them
+:func:`planner.rules.scim_state.reused_address_uses`, :func:`planner.rules.unfinished_runs.closed_run_uses`); :func:`planner.planning.decide` folds them
 (:attr:`planner.rules.Outcome.uses`); every entry of :func:`keyed_entries` no use names is one
 ``policy.unused_entry`` item naming the entry as written, its ``file:line:column``
 (:meth:`planner.policy.Policy.location`, the marks of :mod:`planner.yaml_schema`) and why (the question it answered is no longer asked, and what the family saw,
@@ -45,7 +45,8 @@ the answers the plan just applied: a re-plan of the same inputs after a complete
 blocking (tests/test_replan_after_apply.py, issue 11 "Done means"), which a blocking item per applied downgrade
 would break for every policy. The danger is said in every plan until the entry is removed (``show``, the report).
 The entries that record what they were written for say only that they have no effect: a later question they do
-not fit is asked again: ``linking.overrides`` (a pinned link: Sigma's SCIM state contradicting it is a blocking
+not fit is asked again: ``applied.closed_runs`` (it names the plan's digest and the run: closed once, a run stays closed in its journal),
+``linking.overrides`` (a pinned link: Sigma's SCIM state contradicting it is a blocking
 ``linking.override_contradicts_scim``), ``linking.second_accounts`` (a member a userName change left behind),
 ``user_name_guard.overrides`` and ``account_types.overrides`` (what the IdP is to send that person), the long forms
 above, ``account_types.several_type_groups_confirmed`` (it
@@ -96,6 +97,8 @@ QUESTION = {
     "teams.confirm_new_teams": "whether this IdP group, sharing its people with an unmanaged team, is a team of its "
                                "own rather than that team renamed",
     "teams.confirm_team_admin_removals": "whether this IdP group's team may lose its last team admin",
+    "applied.closed_runs": "whether this interrupted run of a plan given to --applied is closed, this plan deciding "
+                           "what it left",
 }
 """The question each key's entries answer, as the ``policy.unused_entry`` item says it (the keys
 :func:`keyed_entries` lists)."""
@@ -201,6 +204,9 @@ def _other_entries(policy: Policy) -> Iterator[KeyedEntry]:
     for i, pattern in enumerate(teams.confirm_team_admin_removals):
         yield KeyedEntry("teams.confirm_team_admin_removals", i, pattern, ("teams", "confirm_team_admin_removals", i),
                          "it records no person, so it would let the team lose any later team admin unreviewed")
+    for i, closed in enumerate(policy.applied.closed_runs):
+        yield KeyedEntry("applied.closed_runs", i, f"{{plan: {closed.plan}, run: {closed.run}}}",
+                         ("applied", "closed_runs", i))
 
 
 def unused_entry_items(policy: Policy, uses: Iterable[EntryUse],
