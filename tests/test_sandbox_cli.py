@@ -191,20 +191,7 @@ def test_ctrl_c_while_the_banner_prints_stops_cleanly(repo, command, stopped):
 TEAM = "88858466-5299-4425-95c0-000000000001"
 """A team of the sandbox seed holding Bn5Builder... (removed from it below)."""
 BUILDER = "Bn5BuilderBn5BuilderBn5Builde"
-
-
-def _serve(repo, *args: str) -> tuple[subprocess.Popen, list[str]]:
-    """``sandbox serve ARGS`` started, its stdout read up to the banner's last line."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "planner", "sandbox", "serve", "--client-id", "cid", "--client-secret", "csecret",
-         *args], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    lines = []
-    for line in process.stdout:
-        lines.append(line.rstrip("\n"))
-        if line.startswith("Ctrl-C"):
-            break
-    return process, lines
+CREDENTIALS = ("--client-id", "cid", "--client-secret", "csecret")
 
 
 def _stop(process: subprocess.Popen) -> tuple[int, str]:
@@ -229,7 +216,8 @@ def test_a_restart_on_its_db_reopens_the_state_as_left_and_loads_no_seed(repo, t
     """tester14b #6: a restart with the same --seed and --db (to change --faults or --scim-token) loaded the seed
     again over the file, so a team member an apply removed was back, and the next apply said "undone by hand"."""
     db = str(tmp_path / "sb.sqlite")
-    process, lines = _serve(repo, "--seed", str(SANDBOX_SEED_DIR), "--db", db, "--scim-token", "first")
+    process, lines = _serve_until_banner(repo, *CREDENTIALS, "--seed", str(SANDBOX_SEED_DIR), "--db", db,
+                                         "--scim-token", "first")
     try:
         assert not lines[0].startswith("Reopened")  # a new file: seeded
         base_url = lines[1].split()[3]
@@ -241,7 +229,8 @@ def test_a_restart_on_its_db_reopens_the_state_as_left_and_loads_no_seed(repo, t
         assert _stop(process) == (0, "sandbox stopped\n")
     assert BUILDER in before
 
-    process, lines = _serve(repo, "--seed", str(SANDBOX_SEED_DIR), "--db", db, "--scim-token", "regenerated")
+    process, lines = _serve_until_banner(repo, *CREDENTIALS, "--seed", str(SANDBOX_SEED_DIR), "--db", db,
+                                         "--scim-token", "regenerated")
     try:
         assert lines[0] == (f"Reopened --db {db} as the sandbox left it; --seed {SANDBOX_SEED_DIR} not loaded (a seed "
                             f"fills only a new database): delete {db} to start again from the seed")

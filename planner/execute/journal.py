@@ -63,7 +63,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import filelock
 
@@ -276,13 +276,21 @@ def _reversal_rows(db: sqlite3.Connection) -> list[ReversalRow]:
 def read_reversals(path: Path) -> list[ReversalRow]:
     """The ``reversals`` rows of the journal file ``path``, opened read-only; ``[]`` when it does not exist or
     is older than the table. Raises :class:`ApplyRefused` (one line) for a file that is not a journal."""
-    path = Path(path)
+    return _read_only(Path(path), _reversal_rows, [])
+
+
+T = TypeVar("T")
+
+
+def _read_only(path: Path, read: Callable[[sqlite3.Connection], T], missing: T) -> T:
+    """``read`` of the journal file ``path`` opened read-only; ``missing`` when there is no such file. Raises
+    :class:`ApplyRefused` (one line) for a file that is not a journal."""
     if not path.is_file():
-        return []
+        return missing
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
         try:
-            return _reversal_rows(db)
+            return read(db)
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
@@ -347,17 +355,7 @@ def _closure_rows(db: sqlite3.Connection) -> dict[int, ClosureRow]:
 def read_closures(path: Path) -> dict[int, ClosureRow]:
     """The ``closures`` rows of the journal file ``path`` by run, opened read-only; ``{}`` when it does not exist
     or is older than the table. Raises :class:`ApplyRefused` (one line) for a file that is not a journal."""
-    path = Path(path)
-    if not path.is_file():
-        return {}
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
-        try:
-            return _closure_rows(db)
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as exc:
-        raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
+    return _read_only(Path(path), _closure_rows, {})
 
 
 def record_closure(path: Path, digest: str, closure: ClosureRow) -> None:
