@@ -153,7 +153,7 @@ def test_parallelism_is_bounded_and_resume_continues_a_run(tmp_path, server, cap
     plan = write_test_plan(tmp_path)
     run_cli(capsys, "approve", str(plan), "--by", "Ada")
     code, _, err = run_cli(capsys, "apply", str(plan), "--parallelism", "0", *urls(server))
-    assert code == 2 and "--parallelism" in err  # click's usage error
+    assert code == 1 and "--parallelism" in err  # a usage error (cli.USAGE_ERROR_EXIT)
     journal = Journal.open(plan, json.loads(plan.read_text())["digest"], [(a.id, a.kind.value) for a in small_plan_actions()])
     journal.close()  # an earlier run that was stopped before its first action
     code, out, _ = run_cli(capsys, "apply", str(plan), "--resume", "--parallelism", "1", *urls(server))
