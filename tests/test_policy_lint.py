@@ -34,7 +34,7 @@ def test_lint_reports_every_problem_in_file_order_with_did_you_mean(tmp_path):
     assert [str(p) for p in lint_policy(path)] == [
         f"{path}:2:1: (top level): unknown key 'organisation' (did you mean 'organization'?); allowed here: "
         "version, organization, scope, linking, user_name_guard, account_types, guests, teams, unmatched, "
-        "guards, targets, preflight",
+        "guards, targets, preflight, applied",
         f"{path}:5:19: linking.scim_user_name: Input should be 'user_name' or 'primary_email' "
         "(did you mean 'primary_email'?)",
         f"{path}:7:11: guests.action: Input should be 'disable' or 'convert' (did you mean 'disable'?)",
