@@ -307,6 +307,27 @@ def record_reversal(path: Path, digest: str, reversal: ReversalRow) -> None:
     path = Path(path)
     if not path.is_file():
         raise ApplyRefused(f"{path}: no such journal")
+    with _plan_journal(path, digest) as db:
+        if "kind" not in {r[1] for r in db.execute("PRAGMA table_info(reversals)").fetchall()}:
+            db.execute("ALTER TABLE reversals ADD COLUMN kind TEXT")
+        superseded = reversal.kind == SUPERSEDED
+        with _Transaction(db, threading.Lock()) as cur:
+            cur.execute("INSERT INTO reversals(undo_plan, undo_digest, undo_run, at, action_ids, kind) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", (reversal.undo_plan, reversal.undo_digest, reversal.undo_run,
+                                                     reversal.at, json.dumps(list(reversal.action_ids)),
+                                                     reversal.kind))
+            cur.execute("INSERT INTO events(run_id, action_id, at, event, detail) "
+                        "VALUES (NULL, NULL, ?, ?, ?)",
+                        (reversal.at, "superseded-by-plan" if superseded else "reversed-by-undo",
+                         f"{reversal.undo_plan} ({reversal.undo_digest}) run {reversal.undo_run}"
+                         + ("" if superseded else f": {len(reversal.action_ids)} action(s)")))
+
+
+@contextlib.contextmanager
+def _plan_journal(path: Path, digest: str) -> Iterator[sqlite3.Connection]:
+    """The journal file ``path`` of the plan whose digest is ``digest`` opened for writing, its tables made (an older
+    journal), closed after; :class:`ApplyRefused` (one line) when it is not a journal or one of another plan (what
+    :func:`record_reversal` and :func:`record_closure` write through)."""
     try:
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         try:
@@ -314,19 +335,7 @@ def record_reversal(path: Path, digest: str, reversal: ReversalRow) -> None:
             if row is None or row[0] != digest:
                 raise ApplyRefused(f"{path}: journal belongs to plan {row[0] if row else 'none'}, not {digest}")
             db.executescript(_SCHEMA)
-            if "kind" not in {r[1] for r in db.execute("PRAGMA table_info(reversals)").fetchall()}:
-                db.execute("ALTER TABLE reversals ADD COLUMN kind TEXT")
-            superseded = reversal.kind == SUPERSEDED
-            with _Transaction(db, threading.Lock()) as cur:
-                cur.execute("INSERT INTO reversals(undo_plan, undo_digest, undo_run, at, action_ids, kind) "
-                            "VALUES (?, ?, ?, ?, ?, ?)", (reversal.undo_plan, reversal.undo_digest, reversal.undo_run,
-                                                         reversal.at, json.dumps(list(reversal.action_ids)),
-                                                         reversal.kind))
-                cur.execute("INSERT INTO events(run_id, action_id, at, event, detail) "
-                            "VALUES (NULL, NULL, ?, ?, ?)",
-                            (reversal.at, "superseded-by-plan" if superseded else "reversed-by-undo",
-                             f"{reversal.undo_plan} ({reversal.undo_digest}) run {reversal.undo_run}"
-                             + ("" if superseded else f": {len(reversal.action_ids)} action(s)")))
+            yield db
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
@@ -363,24 +372,12 @@ def record_closure(path: Path, digest: str, closure: ClosureRow) -> None:
     a ``closed-by-policy`` event, one transaction; the table is made in an older journal); a run closed already
     keeps its first row. Raises :class:`ApplyRefused` (one line) when the file is not a journal, or one of another
     plan, or is locked by an apply past SQLite's 30 s wait."""
-    path = Path(path)
-    try:
-        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        try:
-            row = db.execute("SELECT value FROM meta WHERE key='plan_digest'").fetchone()
-            if row is None or row[0] != digest:
-                raise ApplyRefused(f"{path}: journal belongs to plan {row[0] if row else 'none'}, not {digest}")
-            db.executescript(_SCHEMA)
-            with _Transaction(db, threading.Lock()) as cur:
-                cur.execute("INSERT OR IGNORE INTO closures(run_id, at, entry) VALUES (?, ?, ?)",
-                            (closure.run_id, closure.at, closure.entry))
-                if cur.rowcount:
-                    cur.execute("INSERT INTO events(run_id, action_id, at, event, detail) "
-                                "VALUES (?, NULL, ?, 'closed-by-policy', ?)", (closure.run_id, closure.at, closure.entry))
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as exc:
-        raise ApplyRefused(f"{path}: not a usable journal ({exc})") from None
+    with _plan_journal(Path(path), digest) as db, _Transaction(db, threading.Lock()) as cur:
+        cur.execute("INSERT OR IGNORE INTO closures(run_id, at, entry) VALUES (?, ?, ?)",
+                    (closure.run_id, closure.at, closure.entry))
+        if cur.rowcount:
+            cur.execute("INSERT INTO events(run_id, action_id, at, event, detail) "
+                        "VALUES (?, NULL, ?, 'closed-by-policy', ?)", (closure.run_id, closure.at, closure.entry))
 
 
 def _run_row(r: Sequence[Any]) -> RunRow:
