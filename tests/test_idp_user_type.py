@@ -17,20 +17,11 @@ from planner.planfile import read_plan
 from planner.sources.values import sent_account_type
 
 from .conftest import finding_lines, run_cli
+from .tiny_org import PROTECTED_POLICY
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tester10_scope"
 ANN = "M0001xxxxxxxxxxxxxxxxxxxxxxxxx"
-POLICY = """version: 1
-organization:
-  name: Tiny
-  scim_setup_admin: marcus.webb@acme.example
-  api_credential_owner: marcus.webb@acme.example
-  document_owner: marcus.webb@acme.example
-preflight:
-  saml_only: true
-  previous_scim: none
-  guests_informed: true
-"""
+POLICY = PROTECTED_POLICY
 
 
 def plan_of(capsys, tmp_path: Path, extra: str = ""):

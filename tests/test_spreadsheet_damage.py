@@ -9,101 +9,15 @@ generic CSV, each planned for real (``sigma-migrate plan``), every action and it
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from planner.sources import load_idp, load_sigma_export
 from planner.sources.values import SpreadsheetDamage, is_excel_mangled, spreadsheet_damage
 
-from .conftest import errors, finding_lines, run_cli, write
-
-ORG = "255ae7f7-9a8a-4c14-a5e5-c38f677bcde2"
-MARCUS, ANN, ZERO = "o3bcUiNHAhqVu10fs8bWxqfRdo08M", "M0001xxxxxxxxxxxxxxxxxxxxxxxxx", "M0005xxxxxxxxxxxxxxxxxxxxxxxxx"
-POLICY = """version: 1
-organization:
-  name: Tiny
-  scim_setup_admin: marcus.webb@acme.example
-  api_credential_owner: marcus.webb@acme.example
-  document_owner: marcus.webb@acme.example
-preflight:
-  saml_only: true
-  previous_scim: none
-  guests_informed: true
-unmatched:
-  action: deactivate
-guards:
-  thresholds:
-    deactivations:
-      percent: 100
-"""
-
-
-def _member(member_id: str, member_type: str, first: str, email: str) -> dict:
-    return {"organizationId": ORG, "memberId": member_id, "memberType": member_type, "firstName": first,
-            "lastName": "X", "email": email, "userKind": "internal", "isArchived": False, "isInactive": False}
-
-
-def _sigma(tmp_path: Path) -> Path:
-    """Marcus (Admin), Ann and Zero (View): Zero is the person whose IdP cell is damaged."""
-    sigma = tmp_path / "sigma"
-    write(sigma / "members.json", json.dumps([
-        _member(MARCUS, "Admin", "Marcus", "marcus.webb@acme.example"),
-        _member(ANN, "View", "Ann", "ann.active@acme.example"),
-        _member(ZERO, "View", "Zero", "zero.lead@acme.example")]))
-    write(sigma / "teams.json", '{"entries": [], "nextPage": null}')
-    write(sigma / "team_members.json", "{}")
-    return sigma
-
-
-def _google(tmp_path: Path, zero: str) -> Path:
-    return write(tmp_path / "g" / "User_Download_06122026_173000.csv",
-                 "First Name [Required],Last Name [Required],Email Address [Required],Status [READ ONLY]\n"
-                 "Marcus,Webb,marcus.webb@acme.example,Active\n"
-                 "Ann,Active,ann.active@acme.example,Active\n"
-                 f"Zero,Lead,{zero},Active\n").parent
-
-
-def _entra(tmp_path: Path, zero: str) -> Path:
-    return write(tmp_path / "entra" / "users.csv",
-                 "id,userPrincipalName,displayName,surname,mail,givenName,userType,accountEnabled\n"
-                 "1e0952bf-fc29-4d08-9b72-0c50bbe5f3c5,marcus.webb@acme.example,Marcus Webb,Webb,"
-                 "marcus.webb@acme.example,Marcus,Member,True\n"
-                 "0d1241fc-f95c-465b-9ddf-8e01b1feb609,ann.active@acme.example,Ann Active,Active,"
-                 "ann.active@acme.example,Ann,Member,True\n"
-                 f"a12ae23d-e684-4205-92f6-d60434d1357b,{zero},Zero Lead,Lead,{zero},Zero,Member,True\n").parent
-
-
-def _generic(tmp_path: Path, zero: str) -> Path:
-    folder = tmp_path / "csv"
-    write(folder / "mapping.yaml", "columns:\n  id: id\n  userName: userName\n  emails: email\n  givenName: first\n"
-                                   "  familyName: last\n  active: active\n")
-    write(folder / "users.csv", "id,userName,email,first,last,active\n"
-                                "u1,marcus.webb@acme.example,marcus.webb@acme.example,Marcus,Webb,true\n"
-                                "u2,ann.active@acme.example,ann.active@acme.example,Ann,Active,true\n"
-                                f"u3,{zero},{zero},Zero,Lead,true\n")
-    return folder
-
-
-def _plan(capsys, tmp_path: Path, idp: Path) -> tuple[dict, list[str]]:
-    """The plan of the tiny organization against ``idp`` (exit 0 pinned) and ``check``'s warning lines."""
-    sigma, policy, out = _sigma(tmp_path), write(tmp_path / "policy.yaml", POLICY), tmp_path / "p.json"
-    code, _, err = run_cli(capsys, "plan", "--sigma", str(sigma), "--idp", str(idp), "--policy", str(policy),
-                           "--out", str(out))
-    assert code == 0, err
-    code, stdout, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(idp))
-    assert code == 0
-    return json.loads(out.read_text(encoding="utf-8")), finding_lines(stdout, ("warning:", "error:"))
-
-
-def _actions(plan: dict) -> list[str]:
-    return sorted(a["id"] for a in plan["actions"])
-
-
-def _blocking(plan: dict) -> list[tuple[str, str]]:
-    return [(r["id"], r["message"]) for r in plan["review_items"] if r["blocking"]]
-
+from .conftest import errors, write
+from .tiny_org import ANN, MARCUS, POLICY, ZERO
+from .tiny_org import actions as _actions, blocking as _blocking, entra_csv as _entra, generic_csv as _generic
+from .tiny_org import google_csv as _google, plan_and_check as _plan, sigma_export as _sigma
 
 WRAPPER = "is Excel's formula wrapper =\"...\" around 'zero.lead@acme.example' (a text formula, not a value an export writes)"
 MARKER = "starts with an apostrophe, Excel's text marker (copied from a spreadsheet cell)"
