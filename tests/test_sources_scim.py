@@ -141,7 +141,7 @@ def test_the_typed_path_reads_what_the_lenient_walk_reads(tmp_path):
         ("u1", "user1@example.com", True, None, "Given1 Family1", "00u1"),
         ("u2", "user2@example.com", False, "Guest", "Given2 Family2", None),
         ("u3", "user3@example.com", True, None, "Formatted Three", "00u3"),
-        ("u4", "user4@example.com", True, None, "Given4 Family4", "00u4"),
+        ("u4", " user4@example.com ", True, None, "Given4 Family4", "00u4"),  # as the IdP holds it: held by the plan
         ("u5", "user5@example.com", True, None, None, "00u5"),
         ("u6", "nobody", True, None, "Given6 Family6", "00u6"),
         ("u7", "user7@example.com", True, None, "Given7 Family7", None)]

@@ -712,6 +712,15 @@ def type_evidence(decision: TypeDecision, member_type: str, config: TypeSettings
     )
 
 
+def type_words(name: str | None) -> str:
+    """An account type as reasons and items write it: as spelled (``Analyze``), quoted when it has white space
+    around it or is empty (``'Analyze '``: a type Sigma matches exactly, which unquoted reads as ``Analyze``;
+    tester14a finding 10); ``None`` (no type) as ``None``."""
+    if name is None:
+        return "None"
+    return name if name and name == name.strip() else repr(name)
+
+
 def set_type_action(decision: TypeDecision, email: str, evidence: AccountTypeEvidence) -> Action:
     """``scim.set_account_type`` (SCIM ``userType``, docs/sigma-api.md §5.2), after the member's link."""
     mid = decision.member_id
@@ -722,7 +731,8 @@ def set_type_action(decision: TypeDecision, email: str, evidence: AccountTypeEvi
         before=MemberTypeState(member_type=decision.before),
         after=UserTypeState(user_type=decision.after),
         rule=f"account_types.{decision.source}",
-        reason=(f"{CHANGE_LABEL.get(decision.change, decision.change)}: {decision.before} -> {decision.after} "
+        reason=(f"{CHANGE_LABEL.get(decision.change, decision.change)}: {type_words(decision.before)} -> "
+                f"{type_words(decision.after)} "
                 f"({source_text(decision.source, decision.groups)})"),
         evidence=evidence,
         depends_on=[action_id(ActionKind.SCIM_LINK_USER, mid)],
@@ -816,7 +826,7 @@ def downgrade_item(decision: TypeDecision, email: str, evidence: AccountTypeEvid
         decision.member_id,
         blocking=True,
         subject=person_ref(member_id=decision.member_id, email=email, idp_id=decision.idp_id),
-        message=(f"{head}{email} would go from {decision.before} to {decision.after} "
+        message=(f"{head}{email} would go from {type_words(decision.before)} to {type_words(decision.after)} "
                  f"({source_text(decision.source, decision.groups)})"
                  + ("; admins lose admin only when acknowledged" if admin else "") + tail),
         rule="account_types.on_downgrade",
@@ -882,6 +892,18 @@ def unknown_types(decisions: Sequence[TypeDecision], directory: Directory) -> di
     return {t: found[t] for t in sorted(found)}
 
 
+def padded_type_fix(name: str, decisions: Sequence[TypeDecision]) -> tuple[str, str]:
+    """``(why, fix)``: why account type ``name``, which has white space around it, is unknown, and where to correct
+    it: a member's own ``memberType`` kept (every decision's source ``keep``: the members file's value, its
+    ``member-type-space`` warning, tester14a finding 10), else the ``userType`` the IdP sends as written
+    (``user-type-space``)."""
+    if all(d.source == "keep" for d in decisions):
+        return (f"{name!r} has white space around it, as the members file writes the memberType (the "
+                "member-type-space warning)", "export the members again without editing them")
+    return (f"{name!r} has white space around it, which the IdP sends as written (the user-type-space warning)",
+            f"correct the userType in the IdP to {name.strip()!r} and export again")
+
+
 def unknown_type_item(name: str, decisions: Sequence[TypeDecision], directory: Directory) -> ReviewItem:
     """The blocking ``account_types.unknown_type`` item of account type ``name`` (:func:`unknown_types`): how many
     people it holds (the first :data:`NAMED_PEOPLE` named), the organization's types, and the two fixes:
@@ -905,8 +927,7 @@ def unknown_type_item(name: str, decisions: Sequence[TypeDecision], directory: D
             f"account type {name!r} is not one of the organization's ({', '.join(known)}: account_types.json, "
             f"GET /v2/accountTypes), and {len(decisions)} person(s) would get it ({'; '.join(sources)}): {shown}; "
             "Sigma refuses a userType it does not know, so they are held (no link, no account-type change): "
-            + (f"{name!r} has white space around it, which the IdP sends as written (the user-type-space warning): "
-               f"correct the userType in the IdP to {name.strip()!r} and export again" if name != name.strip() else
+            + (": ".join(padded_type_fix(name, decisions)) if name != name.strip() else
                f"create {name!r} in Sigma (Administration > Account types) and fetch again")
             + ", or give them an existing type in the policy"
         ),
@@ -914,8 +935,8 @@ def unknown_type_item(name: str, decisions: Sequence[TypeDecision], directory: D
         evidence=ItemEvidence(account_type=name, members=len(decisions), closest=close),
         resolution=yaml_snippet(
             {"account_types": {"overrides": {e: close for e in emails[:NAMED_PEOPLE]}}},
-            notes=[f"or correct the userType in the IdP to {name.strip()!r} and export again; else give them an "
-                   "existing type:" if name != name.strip() else
+            notes=[f"or {padded_type_fix(name, decisions)[1]}; else give them an existing type:"
+                   if name != name.strip() else
                    f"or create {name!r} in Sigma and fetch again; else give them an existing type:"],
         ),
     )
@@ -945,7 +966,7 @@ def custom_replacement_item(decision: TypeDecision, email: str, evidence: Accoun
         blocking=True,
         subject=person_ref(member_id=decision.member_id, email=email, idp_id=decision.idp_id),
         message=(
-            f"{head}{email} would go from {decision.before} to {decision.after} "
+            f"{head}{email} would go from {type_words(decision.before)} to {type_words(decision.after)} "
             f"({source_text(decision.source, decision.groups)}): custom account type "
             f"{' and '.join(repr(t) for t in custom)} is ranked neither by account_types.precedence nor among "
             "Sigma's built-in types, so this is neither an upgrade nor a downgrade; the permissions it grants "

@@ -113,7 +113,8 @@ def make_emails(candidates: Iterable[tuple[Any, bool, str | None]]) -> tuple[Ema
 
     The first candidate marked primary is the primary (also when its address
     repeats an earlier one); when none is, the first address is. Values keep
-    their spelling (trimmed); keys are :func:`~planner.model.email_key`.
+    their spelling as the loader read them (:data:`~.values.CSV_PADDING`: a CSV cell's padding trimmed, any
+    other white space around an address kept, never trimmed here); keys are :func:`~planner.model.email_key`.
     """
     found: list[tuple[str, str, str | None]] = []
     keys: set[str] = set()
@@ -121,7 +122,6 @@ def make_emails(candidates: Iterable[tuple[Any, bool, str | None]]) -> tuple[Ema
     for value, primary, kind in candidates:
         if not value or value.__class__ is not str:
             continue
-        value = value.strip()
         key = fast_email_key(value)
         if not key:
             continue

@@ -77,7 +77,7 @@ from .manifest import check_manifest, read_manifest, with_fetched_at
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
     MISSING, TEXT_MARKER, as_id, as_text, date_field, json_bool, fast_email_key, is_excel_mangled, opt_text,
-    string_field, timestamp_field, unreadable_status,
+    string_field, timestamp_field, trim_padding, unreadable_status,
 )
 
 NON_USER_MEMBER_TYPES = ("serviceprincipal", "device", "contact", "orgcontact", "application")
@@ -193,7 +193,7 @@ def _split_multi(value: Any) -> list[str]:
         return []
     if isinstance(value, list):
         return [str(v) for v in value if v]
-    text = str(value).strip()
+    text = trim_padding(str(value))
     if not text:
         return []
     if text.startswith("["):
@@ -203,7 +203,7 @@ def _split_multi(value: Any) -> list[str]:
                 return [str(v) for v in parsed if v]
         except ValueError:
             pass
-    return [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]
+    return [trim_padding(p) for p in text.replace(",", ";").split(";") if trim_padding(p)]
 
 
 def entra_emails(
@@ -212,10 +212,10 @@ def entra_emails(
 ) -> tuple:
     """The ``emails`` tuple of an Entra user (rules in the module docstring)."""
     if not guest and not other_mails and not proxy_addresses:  # the common member: mail and/or UPN
-        m = mail.strip() if mail else ""
+        m = mail or ""  # as the loader read it (CSV_PADDING): never trimmed here
         mk = fast_email_key(m)
         if upn and "@" in upn:
-            u = upn.strip()
+            u = upn
             uk = fast_email_key(u)
             if not mk:
                 return (Email(u, uk, True, "userPrincipalName"),)
@@ -326,18 +326,18 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     if table is None:
         return
     flag_damaged_ids(table, "id", findings)
-    ids, upns = table.get("id"), table.get("userPrincipalName")
+    ids, upns = table.get("id"), table.identity("userPrincipalName", findings)
     display = table.get_or_empty("displayName")
     given = table.get_or_empty("givenName")
     surname = table.get_or_empty("surname")
-    mail = table.get_or_empty("mail")
+    mail = table.identity_or_empty("mail", findings)
     types = table.get_or_empty("userType")
     enabled = bool_column(table, "accountEnabled", findings, required=True)
     deleted = table.get("deletedDateTime")  # a "Deleted users" download: every row a deleted user
     if deleted is not None:
         enabled = _deleted_are_inactive(table, enabled, deleted, findings)
-    other = table.get_or_empty("otherMails")
-    proxy = table.get_or_empty("proxyAddresses")
+    other = table.identity_or_empty("otherMails", findings)
+    proxy = table.identity_or_empty("proxyAddresses", findings)
     sign_in = table.get("signInActivity")
     attrs = table.row_attributes(_USER_CORE + ("otherMails", "proxyAddresses"))
     counters = {"rebuilt": 0}
@@ -424,7 +424,7 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings, *, u
     untyped: list[str] = []
     nested = 0
     known_users = builder.users
-    upns = table.get("userPrincipalName")
+    upns = table.identity("userPrincipalName", findings)
     if upns is not None:  # "Download members" lists each member's UPN: it must be the users file's
         for row, member_id in enumerate(ids):
             user = known_users.get(member_id)
@@ -701,7 +701,7 @@ def _compare_graph(rec: dict, user: IdpUser, path: Path, where: str, builder: Di
     times (tester3 finding 5). Fields the member object leaves out (Graph's default ``$select`` of members has
     no ``accountEnabled``) are not compared, nor ``accountEnabled`` of a user the users file says was deleted."""
     upn = rec.get("userPrincipalName")
-    if upn is not None and (upn.__class__ is not str or upn.strip() != user.user_name):
+    if upn is not None and upn != user.user_name:
         builder.disagree(user, "userPrincipalName", upn, path, where)
     enabled = rec.get("accountEnabled")
     if (enabled is True or enabled is False) and user.active is not None and enabled is not user.active and not (

@@ -336,9 +336,9 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
     if not _columns_found(table, aliases, mapping, mapping_path, csv_path, findings):
         return
     flag_damaged_ids(table, "id", findings)
-    names = table.get("userName")
+    names = table.identity("userName", findings)
     ids = table.get("id") or names
-    email_cols = [table.get(f"emails.{i}") for i in range(len(cols.emails))] or [names]
+    email_cols = [table.identity(f"emails.{i}", findings) for i in range(len(cols.emails))] or [names]
     given = table.get_or_empty("givenName")
     family = table.get_or_empty("familyName")
     display = table.get_or_empty("displayName")

@@ -130,7 +130,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
         return
     refs = table.refs()
     flag_damaged_ids(table, "id", findings, "Google user id")
-    emails = table.get("primaryEmail")
+    emails = table.identity("primaryEmail", findings)
     ids = table.get("id")
     given = table.get_or_empty("givenName")
     family = table.get_or_empty("familyName")
@@ -144,9 +144,9 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     if not status_given and not flags_given:
         missing_status_column(findings, path, f"line {table.header_line}", "Status [READ ONLY] (or suspended)")
     last = table.get_or_empty("lastLoginTime")
-    work = table.get_or_empty("workSecondaryEmail")
-    home = table.get_or_empty("homeSecondaryEmail")
-    aliases = table.get_or_empty("aliases")
+    work = table.identity_or_empty("workSecondaryEmail", findings)
+    home = table.identity_or_empty("homeSecondaryEmail", findings)
+    aliases = table.identity_or_empty("aliases", findings)
     attrs = table.row_attributes(_CONSUMED)
     count = 0
     for row, ref in enumerate(refs):

@@ -23,8 +23,9 @@ Mapping to :class:`~planner.model.IdpUser`:
   never guessed) when no status is given; a status given but unreadable
   (``""``, ``"WEIRD"``, ``["ACTIVE"]``) is an ``unreadable-status`` error (issue 14 B.5). Console labels ("Pending user
   action", "Deactivated", ...) are accepted as well (docs/formats.md §2a table).
-- ``profile.login`` / ``email`` / ``secondEmail`` that are not strings (``123``)
-  give an ``unexpected-value`` warning (:func:`~.values.string_field`).
+- ``profile.login`` / ``email`` / ``secondEmail`` are kept as Okta holds them, white space around them
+  included (:data:`~.values.CSV_PADDING`: the plan holds such a person, ``scim.unclean_user_name``); ones
+  that are not strings (``123``) give an ``unexpected-value`` warning (:func:`~.values.string_field`).
 - ``attributes``: every other ``profile`` field (custom ones included) plus
   ``created``, ``activated``, ``statusChanged``, ``lastUpdated``,
   ``passwordChanged``, ``typeId`` (``type.id``) and ``credentialProvider``
@@ -104,7 +105,8 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
     if not isinstance(profile, dict):
         profile = {}
     login = profile.get("login")
-    login = login.strip() if login.__class__ is str else string_field(login, "profile.login", ref, findings)
+    if login.__class__ is not str:  # as the IdP holds it (string_field): never trimmed
+        login = string_field(login, "profile.login", ref, findings)
     attributes: dict[str, Any] = {
         k: v for k, v in profile.items() if v is not None and k not in _PROFILE_CORE
     }
@@ -297,7 +299,7 @@ def _compare(recs: Any, ids: Any, known: dict[str, IdpUser], prefix: str, path: 
             builder.disagree(user, "status", status, path, prefix if single else f"{prefix}[{i}]")
         profile = rec.get("profile")
         login = profile.get("login") if profile.__class__ is dict else None
-        if login is not None and (login.__class__ is not str or login.strip() != user.user_name):
+        if login is not None and login != user.user_name:
             builder.disagree(user, "login", login, path, prefix if single else f"{prefix}[{i}]")
 
 

@@ -170,7 +170,7 @@ def _typed_user(res: _WireUser, ref: SourceRef) -> IdpUser | None:
     user_id = res.id
     if not user_id:
         return None
-    user_name = res.userName.strip()
+    user_name = res.userName  # as the IdP holds it (values.CSV_PADDING): never trimmed
     emails = res.emails
     if len(emails) == 1 and emails[0].value and emails[0].value == emails[0].value.strip() \
             and emails[0].primary is not False:
@@ -356,7 +356,8 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
         findings.skipped("missing-id", ref.file, ref.location, "id", "SCIM User has no id; skipped")
         return None
     user_name = get("userName")
-    user_name = user_name.strip() if user_name.__class__ is str else string_field(user_name, "userName", ref, findings)
+    if user_name.__class__ is not str:  # as the IdP holds it (string_field): never trimmed
+        user_name = string_field(user_name, "userName", ref, findings)
     emails, user_name_key = _user_emails(get("emails"), user_name, ref, findings)
     active = _user_active(res, ref, findings)
     written = get("userType")

@@ -424,10 +424,10 @@ def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any
         return [], None
     flag_damaged_ids(table, ("memberId",), findings)
     ids = table.get("memberId")
-    emails = table.get("email")
+    emails = table.identity("email", findings)
     first = table.get_or_empty("firstName")
     last = table.get_or_empty("lastName")
-    types = table.get("memberType")
+    types = table.identity("memberType", findings)
     kinds = _user_kinds(table, findings)
     archived = _bools(table, "isArchived", False, findings, "whether the member is archived")
     inactive = _bools(table, "isInactive", False, findings, "whether the member is inactive")
@@ -747,8 +747,8 @@ def _account_types_json(path: Path, findings: Findings) -> tuple[list[AccountTyp
         data, path, findings, page_keys=("entries",), next_keys=("nextPageToken",),
         what="account_types.json", strict=True,
     ):
-        name = _text(rec.get("accountTypeName") or rec.get("name")).strip()
-        if not name:
+        name = _text(rec.get("accountTypeName") or rec.get("name"))  # as Sigma names it (values.CSV_PADDING)
+        if not name.strip():
             findings.skipped("missing-id", file, where, "accountTypeName",
                              "account type has no accountTypeName; skipped")
             continue
@@ -767,12 +767,12 @@ def _account_types_csv(path: Path, findings: Findings) -> tuple[list[AccountType
     if table is None:
         return None, None
     ids = table.get_or_empty("accountTypeId")
-    names = table.get("accountTypeName")
+    names = table.identity("accountTypeName", findings)
     desc = table.get_or_empty("description")
     custom = _bools(table, "isCustom", False, findings, _CUSTOM_UNKNOWN)
     out = [
         AccountType(account_type_id=ids[i], name=names[i], description=desc[i] or None, is_custom=custom[i])
-        for i in range(len(table)) if names[i]
+        for i in range(len(table)) if names[i].strip()
     ]
     return out, table.file.input_file("sigma.account_types", len(out))
 

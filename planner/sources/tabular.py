@@ -59,8 +59,8 @@ from ..model import SourceRef
 from ..unsafe_characters import LINE_BREAK, LINE_BREAKS
 from .files import Findings, TextFile, read_text
 from .values import (
-    SPREADSHEET_ERRORS, InvalidValue, damaged_id_message, missing_status_column, parse_bool, unreadable_status,
-    unsafe_parts,
+    CSV_PADDING, SPREADSHEET_ERRORS, InvalidValue, damaged_id_message, missing_status_column, parse_bool,
+    padding_parts, trim_padding, unreadable_status, unsafe_parts,
 )
 
 if TYPE_CHECKING:  # pandas is imported when a large file needs it (~0.25 s to import)
@@ -97,6 +97,16 @@ def _stripped(values: list[str]) -> list[str]:
     ):
         return values
     return [v.strip() for v in values]
+
+
+def _padding_trimmed(values: list[str]) -> list[str]:
+    """``values`` with :data:`~.values.CSV_PADDING` trimmed from each (:func:`~.values.trim_padding`);
+    ``values`` itself when no cell starts or ends with a space or a tab (decided on the joined column, in C)."""
+    joined = _UNIT.join(values)
+    if joined[:1] not in CSV_PADDING and joined[-1:] not in CSV_PADDING and not any(
+            pad + _UNIT in joined or _UNIT + pad in joined for pad in CSV_PADDING) or not values:
+        return values
+    return [trim_padding(v) for v in values]
 
 
 def header_key(name: str) -> str:
@@ -214,6 +224,7 @@ class Table:
     clean: bool = False  # no cell has surrounding whitespace: column() can skip stripping
     _cache: dict[int, list[str]] = field(default_factory=dict, repr=False)
     _raw: dict[int, list[str]] = field(default_factory=dict, repr=False)
+    _identity: dict[int, list[str]] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -253,6 +264,39 @@ class Table:
         """Stripped values of canonical column ``name``, or ``None`` when the file lacks it."""
         pos = self.canonical.get(name)
         return None if pos is None else self.column(pos)
+
+    def identity(self, name: str, findings: Findings) -> list[str] | None:
+        """Values of canonical identity column ``name`` (a ``userName``, a login, a UPN, an email, a Sigma
+        ``memberType``) under the one rule of :data:`~.values.CSV_PADDING` (docs/formats.md §0.8): spaces and
+        tabs around a cell trimmed (an exporter's or a spreadsheet's padding), any other white space kept (a
+        no-break space is data: the plan holds its person); ``None`` when the file lacks the column.
+
+        A column with trimmed cells gets one ``padding-trimmed`` info finding (file, first line, the column as
+        written, the count), made once however often the column is read: never a silent trim."""
+        pos = self.canonical.get(name)
+        if pos is None:
+            return None
+        values = self._identity.get(pos)
+        if values is None:
+            raw = self.raw_column(pos)
+            values = self._identity[pos] = raw if self.clean else _padding_trimmed(raw)
+            if values is not raw:
+                padded = [row for row, (cell, value) in enumerate(zip(raw, values)) if len(cell) != len(value)]
+                if padded:
+                    header = self.headers[pos] or name
+                    findings.info(
+                        "padding-trimmed", self.path, self.location(padded[0]), header,
+                        f"{len(padded)} {header} value(s) have spaces or tabs around them (first at "
+                        f"{self.location(padded[0])}: {padding_parts(raw[padded[0]])}): trimmed, as an exporter or "
+                        "a spreadsheet pads cells; any other white space around a value (a no-break space) is kept, "
+                        "and its person held",
+                    )
+        return values
+
+    def identity_or_empty(self, name: str, findings: Findings) -> list[str]:
+        """Like :meth:`identity`, but ``[""] * len(self)`` for a missing column."""
+        values = self.identity(name, findings)
+        return values if values is not None else [""] * len(self)
 
     def as_written(self, name: str) -> list[str] | None:
         """Values of canonical column ``name`` as the file writes them, surrounding white space kept (a

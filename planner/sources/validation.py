@@ -19,6 +19,9 @@ Sigma side (:func:`check_sigma`):
   ``accountTypeName`` case-insensitively, when ``account_types.json`` was given
   (docs/sigma-api.md §4.1): every member's type is an account type of the org, so the
   account types file is incomplete; one finding per type at that file, with the member count.
+  ``member-type-space`` (warning) instead when the ``memberType`` differs from an account type only by the white
+  space around it (``"Analyze "``, kept as written: :data:`~.values.CSV_PADDING`): one finding per type at its
+  first member's file and record (tester14a finding 10); the account types file is not blamed.
 - ``unknown-user-kind`` (error, like ``unreadable-status``): ``userKind`` not ``internal``/``guest``/``embed``
   (docs/sigma-api.md §2.2): never read as internal; one error per word naming its first record.
 - ``member-not-in-members`` / ``team-not-in-teams`` (warning, incomplete-input codes): a SCIM User of
@@ -82,7 +85,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..model import Finding, IdpDirectory, IdpGroup, IdpUser, SigmaExport, SourceRef, Snapshot
 from .files import Findings
-from .values import EMAIL_RE, clean_addresses, is_valid_email, spreadsheet_damage, unclean_parts
+from .values import EMAIL_RE, clean_addresses, is_valid_email, padding_parts, spreadsheet_damage, unclean_parts
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -167,6 +170,20 @@ def _repeated(records: Sequence, keys: Sequence[str]) -> list[tuple[str, list]]:
 # --------------------------------------------------------------------------- Sigma
 
 
+def padded_member_type_message(member_type: str, account_type: str, members: Sequence) -> str:
+    """The ``member-type-space`` warning of ``memberType`` ``member_type`` (of ``members``, the first named), which
+    differs from the account type ``account_type`` of the account types file only by the white space around it
+    (docs/formats.md §0.8, :data:`~.values.CSV_PADDING`: a JSON export's value, or a CSV cell's no-break space,
+    is kept as written). Sigma matches account types exactly and writes a member's type as the type is named, so
+    the members file was changed, not the account types file left incomplete (tester14a finding 10)."""
+    return (f"memberType {member_type!r} of {len(members)} member(s) (first {members[0].member_id}) has white space "
+            f"around it ({padding_parts(member_type)}): it differs from account type {account_type!r} only by white "
+            "space; Sigma matches account types exactly and writes a member's type as the type is named, so the "
+            f"plan reads it as written, not as {account_type!r} (kept, it is a type Sigma does not know, "
+            "account_types.unknown_type; changed, a custom-type replacement): export the members again without "
+            "editing them")
+
+
 def check_sigma(export: SigmaExport) -> list[Finding]:
     """Cross-record findings for a Sigma export (see the module docstring for the codes)."""
     findings = Findings()
@@ -210,8 +227,14 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
                 unknown[m.member_type].append(m)
         names = ", ".join(sorted(t.name for t in export.account_types))
         types_file = next((i.path for i in export.inputs if i.kind == "sigma.account_types"), "")
+        by_key = {t.name.strip().casefold(): t.name for t in export.account_types}
         for member_type, group in unknown.items():
             file, loc = _where(group[0].source)
+            near = by_key.get(member_type.strip().casefold())
+            if near is not None:  # not a type the file lacks: a value with white space around it
+                findings.warning("member-type-space", file, loc, "memberType",
+                                 padded_member_type_message(member_type, near, group))
+                continue
             findings.warning(
                 "unknown-member-type", types_file or file, "" if types_file else loc, "memberType",
                 f"memberType {member_type!r} of {len(group)} member(s) (first {group[0].member_id}, "

@@ -41,7 +41,7 @@ from .files import Findings
 
 __all__ = [
     "DateRead", "LocalDate", "date_field", "local_date_words", "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
-    "clean_address", "clean_addresses", "clean_text", "damage_kind", "damaged_id_message", "TEXT_MARKER",
+    "clean_address", "clean_addresses", "clean_text", "CSV_PADDING", "padding_parts", "trim_padding", "damage_kind", "damaged_id_message", "TEXT_MARKER",
     "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
     "MISSING", "SPREADSHEET_ERRORS", "SpreadsheetDamage", "json_bool", "spreadsheet_damage", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status", "unsafe_parts",
 ]
@@ -354,6 +354,34 @@ def fast_email_key(address: str | None) -> str:
     return email_key(address)
 
 
+CSV_PADDING = " \t"
+"""The one rule of white space around an identity value (a ``userName``, a login, a UPN, an email, a Sigma
+member's email and ``memberType``; docs/formats.md §0.8), shared by every loader: in a CSV export, ASCII spaces
+and tabs around a cell may be the exporter's or a spreadsheet's padding, so they are trimmed
+(:func:`trim_padding`) and ``check`` says so (``padding-trimmed``, one finding per file and field:
+:meth:`planner.sources.tabular.Table.identity`); any other white space around a value (U+00A0 NO-BREAK SPACE,
+U+2000-U+200A, U+3000, U+FEFF...) is data no exporter adds, and a JSON export (an API answer) holds exactly what
+the IdP holds (:func:`string_field`): both are kept as written, and the plan holds the person whose value is not
+clean (``scim.unclean_user_name`` / ``scim.unclean_email``), since the IdP keeps sending it as it holds it (was:
+Python's :meth:`str.strip` trimmed any Unicode white space, so such a person was created or linked with a
+userName the IdP never sends; tester14a finding 1)."""
+
+
+def trim_padding(value: str) -> str:
+    """``value`` (a CSV cell) without the :data:`CSV_PADDING` around it (ASCII spaces and tabs); every other
+    character kept, a no-break space around it too."""
+    return value.strip(CSV_PADDING)
+
+
+def padding_parts(value: str) -> str:
+    """The white space around ``value`` as a message writes it: ``"trailing U+0020 SPACE"``,
+    ``"leading U+00A0 NO-BREAK SPACE, trailing U+0009 TAB"``; ``""`` when there is none."""
+    core = value.strip()
+    lead, trail = value[:len(value) - len(value.lstrip())], value[len(value.rstrip()):] if core else ""
+    return ", ".join(f"{where} {', '.join(map(character_name, chars))}"
+                     for where, chars in (("leading", lead), ("trailing", trail)) if chars)
+
+
 def clean_text(value: str | None) -> str:
     """A value as written to Sigma (names, team names): the characters of
     :data:`planner.unsafe_characters.UNSAFE` removed wherever they are (controls, line separators, bidi
@@ -515,7 +543,12 @@ def json_type(value: object) -> str:
 
 
 def string_field(value: object, field: str, ref: SourceRef, findings: Findings) -> str:
-    """A JSON field that must hold a string (a ``userName``, an email): its trimmed text, ``""`` for null.
+    """A JSON field that must hold a string, an identity value (a ``userName``, a UPN, an email): the string as
+    the IdP holds it, surrounding white space included, ``""`` for null (the JSON half of the one rule of
+    :data:`CSV_PADDING`, docs/formats.md §0.8: a JSON export is an API answer, exactly what the IdP holds and
+    sends, so a value with a no-break space or a space around it is never trimmed here; the plan holds its
+    person, ``scim.unclean_user_name`` / ``scim.unclean_email``, and matching compares
+    :func:`~planner.model.email_key` as for any value).
 
     Anything else is never turned into text silently: a number or boolean
     becomes its JSON text (``123`` -> ``"123"``) with an ``unexpected-value`` warning
@@ -524,7 +557,7 @@ def string_field(value: object, field: str, ref: SourceRef, findings: Findings) 
     only in part, so its file is incomplete).
     """
     if value.__class__ is str:
-        return value.strip()  # type: ignore[union-attr]
+        return value  # type: ignore[return-value]
     if value is None:
         return ""
     text = str(value).lower() if isinstance(value, bool) else str(value) if isinstance(value, (int, float)) else ""
