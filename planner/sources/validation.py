@@ -517,7 +517,7 @@ def check_idp(
     # a value a spreadsheet rewrote is its excel-damaged-value finding (.identity_values), not a bad address too
     invalid = {v for v in invalid if spreadsheet_damage(v) is None} if invalid else invalid
     for u in users if invalid else ():
-        if u.user_name in invalid and u.active is not False and u.user_name:  # none: required's missing-value
+        if u.user_name in invalid and u.active is not False and u.user_name.strip():  # blank: missing-value
             file, loc = _where(u.source)
             findings.warning(
                 "invalid-user-name", file, loc, user_name_field,
