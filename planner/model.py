@@ -380,6 +380,10 @@ class IdpUser(SourcedRecord):
       (e.g. Graph without ``accountEnabled`` in ``$select``).
     - ``status``: the IdP's raw status word (``ACTIVE``, ``SUSPENDED``,
       ``DEPROVISIONED``, ``Active``, ...), or ``None``.
+    - ``suspended``: ``True`` when the export's own mapping says ``status`` is a word of suspension though the word
+      is not ``suspended`` (a generic CSV's ``suspended_statuses``: OneLogin's ``2``, docs/formats.md §5); a word
+      that says it (Okta and JumpCloud ``SUSPENDED``, Google ``Suspended``) needs no flag.
+      :func:`planner.rules.idp_status.suspended` reads both.
     - ``user_type``: ``"Member"`` or ``"Guest"`` (Entra ``userType``), or ``None``.
     - ``account_type``: the Sigma account type the IdP sends this user as SCIM ``userType``, from an export
       that carries it: a SCIM ListResponse's ``userType`` other than Member/Guest (RFC 7643 §4.1.1;
@@ -422,6 +426,7 @@ class IdpUser(SourcedRecord):
     created: str | None = None
     created_unreadable: str | None = None
     account_type: str | None = None
+    suspended: bool = False
 
     UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source", "last_updated", "created",
                                                       "created_unreadable"})
@@ -887,8 +892,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``policy.unknown_reference``: ``closest``
       (when a name is close) or ``differences`` (when one only looks like it, :mod:`planner.did_you_mean`); ``teams.likely_rename``, ``teams.possible_rename``: ``groupMembers``; ``teams.empty_export``: ``files`` (the
       Sigma teams and team members files), ``members`` (the organization's members), ``groups`` (the IdP groups
-      that would become new teams); ``unmatched.review``: ``kind``,
-      ``memberType``, ``userKind``; ``unmatched.new_member``: those, ``createdAt`` (the member's) and what it is
+      that would become new teams); ``unmatched.review``, ``unmatched.never_activated``, ``unmatched.suspended``:
+      ``kind``, ``memberType``, ``userKind``; ``unmatched.new_member``: those, ``createdAt`` (the member's) and what it is
       later than: ``scimSetUpBy`` and/or ``exportNewest`` (:mod:`planner.rules.unmatched`);
     - every other code: none (``{}``).
 
@@ -1481,14 +1486,15 @@ class Fingerprints(dict[str, Fingerprint]):
         return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
 
 
-PLAN_FORMAT_VERSION = 6
+PLAN_FORMAT_VERSION = 7
 """The plan file's shape. Raised whenever that shape changes (a field added, removed or retyped in a plan or in
 its ``policy.resolved``; tests/test_plan_schema.py pins the schema of each version, so a change without a new
 version fails there). 1: every plan written before 2026-12-06 21:30 UTC (its later shapes were not told apart:
 tester10 finding 9); 2: from then on; 3: a person row's ``scim_managed`` and ``summary.outcomes.scim_managed``
 (tester10 finding 4); 4: ``summary.seats.<type>.pending`` (tester12 #3); 5:
 ``policy.resolved.preflight.members_include_archived_and_inactive`` (tester14a finding 2); 6:
-``policy.resolved.applied.closed_runs`` (tester14b #1)."""
+``policy.resolved.applied.closed_runs`` (tester14b #1); 7: ``policy.resolved.unmatched.idp_suspended`` (tester13
+finding 7)."""
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1532,7 +1538,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tool_version: str
     created_at: str
     digest: str
-    format_version: Literal[6] = PLAN_FORMAT_VERSION
+    format_version: Literal[7] = PLAN_FORMAT_VERSION
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

@@ -615,13 +615,18 @@ class Unmatched(_Model):
 
     ``action`` applies to members no IdP user matches or whose IdP user is out
     of scope; ``idp_inactive`` to members whose IdP user is deactivated
-    (leavers). ``exclude_patterns`` (regex, searched in the email,
-    case-insensitive) keep service accounts. ``decisions`` settles one member
-    (email or memberId) at a time.
+    (leavers); ``idp_suspended`` to leavers whose IdP user is suspended, a
+    reversible hold (:func:`planner.rules.idp_status.suspended`; default
+    ``review``: a blocking ``unmatched.suspended`` item per member, since
+    archiving moves documents that unsuspending does not bring back).
+    ``exclude_patterns`` (regex, searched in the email, case-insensitive)
+    keep service accounts. ``decisions`` settles one member (email or
+    memberId) at a time.
     """
 
     action: Literal["keep", "deactivate", "review"] = "review"
     idp_inactive: Literal["keep", "deactivate", "review"] = "deactivate"
+    idp_suspended: Literal["review", "deactivate", "keep"] = "review"
     exclude_patterns: list[Annotated[str, AfterValidator(_check_email_pattern)]] = Field(default_factory=list)
     decisions: dict[Name, Literal["keep", "deactivate"]] = Field(default_factory=dict)
     document_owner: str | None = None

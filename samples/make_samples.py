@@ -1005,8 +1005,11 @@ CASE_OUTCOMES: dict[str, dict[str, str]] = {
     "service-account+team-leftover": {"both": "kept: excluded by pattern ^svc-; its Data Engineering "
                                       "membership is a leftover (teams.remove_member)"},
     "idp-deprovisioned": {"both": "IdP user cannot sign in: deactivate (members.deactivate)"},
-    "idp-suspended": {"both": "IdP user cannot sign in (Okta SUSPENDED, Entra accountEnabled "
-                      "False): deactivate; still in his Supply Chain group (not a leftover)"},
+    "idp-suspended": {"okta": "IdP user SUSPENDED, a hold Okta can lift: a blocking unmatched.suspended "
+                              "item (unmatched.idp_suspended: review); the reviewed policy's unmatched.decisions "
+                              "deactivates him; still in his Supply Chain group (not a leftover)",
+                      "entra": "IdP user cannot sign in (accountEnabled False, disabled, no suspension): "
+                               "deactivate; still in his Supply Chain group (not a leftover)"},
     "attribute-only": {"okta": "link (attribute sigmaMemberId = memberId) plus a blocking userName "
                        "guard item",
                        "entra": "no key links them: the Entra policy carries an override "
@@ -1298,6 +1301,12 @@ def reviewed_policy(text: str, flavour: str) -> str:
         + ("  # the SCIM-setup admin is in Sigma-Admins and Sigma-Viewers: Entra sends one app role, the\n"
            "  # reviewer confirmed it is Admin\n"
            f"  several_type_groups_confirmed: {{priya.raman@{DOMAIN}: Admin}}\n" if flavour == "entra" else ""))
+    if flavour == "okta":
+        text = text.replace(
+            "unmatched:\n  action: deactivate\n",
+            "unmatched:\n  action: deactivate\n"
+            "  # case 23: Tom Becker is SUSPENDED in Okta (a hold Okta can lift); he has left: deactivate\n"
+            f"  decisions: {{tom.becker@{DOMAIN}: deactivate}}\n", 1)
     if flavour == "entra":
         text = text.replace(
             "  leftovers: remove\n",

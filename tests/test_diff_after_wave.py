@@ -39,8 +39,8 @@ def test_a_replan_given_the_wave_with_applied_says_which_actions_are_done_and_wh
     done = wave_done(folder)
     assert len(done) == 23
     # Wendy (made by hand in 2023) is kept now: her deactivation, which no run did, is dropped
-    keep_wendy = SAME_SETUP.replace("unmatched:\n  action: deactivate\n",
-                                    "unmatched:\n  action: deactivate\n  decisions:\n    wendy.park@acme.example: keep\n")
+    keep_wendy = SAME_SETUP.replace("  decisions: {tom.becker@acme.example: deactivate}\n",
+                                    "  decisions: {tom.becker@acme.example: deactivate, wendy.park@acme.example: keep}\n")
     assert keep_wendy != SAME_SETUP
     plan_again(folder, capsys, "kept", keep_wendy, "--applied", str(folder / "v1.json"))
 

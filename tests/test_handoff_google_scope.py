@@ -18,8 +18,9 @@ HEADER = ("First Name [Required],Last Name [Required],Email Address [Required],P
 USERS = [("Marcus", "Webb", "marcus.webb", "Active"), ("Ann", "Active", "ann.active", "Active"),
          ("Bob", "Build", "bob.build", "Suspended"), ("Zero", "Lead", "zero.lead", "Archived"),
          ("Carl", "Case", "carl.case", "Active"), ("Dora", "New", "dora.new", "Active")]
+# a users CSV has no groups; this Google admin suspends every leaver: unmatched.idp_suspended: deactivate
 POLICY = (FIXTURES / "policy.yaml").read_text() + ("    deactivations: {percent: 100}\nunmatched:\n  action: deactivate\n"
-                                                   "teams: {rules: []}\n")  # a users CSV has no groups
+                                                   "  idp_suspended: deactivate\nteams: {rules: []}\n")
 
 
 def pack(capsys, tmp_path, policy: str) -> str:

@@ -16,7 +16,8 @@ from planner.planfile import read_plan
 from .conftest import run_cli
 
 SAMPLE_FIGURES = {
-    "okta": ("Cannot sign in after the switch: 14 (8 deactivated, 2 guests disabled, "
+    # Tom Becker, Okta SUSPENDED, is held for review (unmatched.suspended), no longer deactivated: 8 -> 7
+    "okta": ("Cannot sign in after the switch: 13 (7 deactivated, 2 guests disabled, "
              "4 with no IdP identity (2 in review))",
              "Admins losing Admin: 2 (1 deactivated, 1 downgraded)"),
     "okta-reviewed": ("Cannot sign in after the switch: 14 (10 deactivated, 2 guests disabled, 2 with no IdP identity)",

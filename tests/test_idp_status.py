@@ -19,7 +19,7 @@ import pytest
 from .conftest import run_cli
 from .plan_factory import member, policy, snapshot, user
 from planner.directory import Person, PersonStatus, build_directory
-from planner.rules.idp_status import inactive_because, never_activated
+from planner.rules.idp_status import inactive_because, never_activated, suspended
 from planner.rules.unmatched import choose, decide_member, settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,7 +39,9 @@ MATEO_ENTRA = "abb45145-38c4-410e-81ab-724d16f12d93"
     ("DEPROVISIONED", {}, "okta-api", "is DEPROVISIONED (deactivated)"),
     ("Deactivated", {}, "okta-api", "is Deactivated (deactivated)"),
     ("Archived", {}, "google-csv", "is Archived"),
-    ("Suspended", {}, "google-api", "is Suspended"),
+    ("Suspended", {}, "google-api", "is Suspended (suspended: true)"),
+    ("Archived", {}, "google-api", "is Archived (archived: true)"),
+    ("Suspended", {}, "google-csv", "is Suspended"),
     (None, {"deletedDateTime": "2025-05-01T00:00:00Z"}, "entra-csv",
      "was deleted (deletedDateTime 2025-05-01T00:00:00Z)"),
     (None, {}, "entra-graph", "is disabled (accountEnabled: false)"),
@@ -71,10 +73,11 @@ ANA = member("m1", "ana@example.com", "Ana", "Ruiz")
 STAGED = user("u1", "ana@example.com", active=False, status="STAGED")
 
 
-def _decide(extra: str):
+def _decide(extra: str, idp_user=STAGED, person=ANA):
+    """The unmatched family's decision for leaver ``person`` of ``idp_user`` under ``extra``."""
     p = policy(extra)
-    config = settings(p, build_directory(snapshot([ANA], [STAGED]), p))
-    return decide_member(Person("m:m1", ANA, STAGED, None, PersonStatus.LEAVER), config)
+    config = settings(p, build_directory(snapshot([person], [idp_user]), p))
+    return decide_member(Person("m:m1", person, idp_user, None, PersonStatus.LEAVER), config)
 
 
 def test_a_staged_user_of_an_active_member_is_a_blocking_item_not_a_deactivation():
@@ -106,13 +109,59 @@ def test_the_policy_settles_a_staged_user(extra, expected):
     assert choose(Person("m:m1", ANA, STAGED, None, PersonStatus.LEAVER), config)[:2] == expected
 
 
-def test_a_suspended_user_is_still_deactivated_under_idp_inactive():
-    suspended = user("u1", "ana@example.com", active=False, status="SUSPENDED")
-    p = policy("unmatched:\n  idp_inactive: deactivate\n")
-    config = settings(p, build_directory(snapshot([ANA], [suspended]), p))
-    d = decide_member(Person("m:m1", ANA, suspended, None, PersonStatus.LEAVER), config)
-    assert (d.decision, d.rule, d.review_item) == ("deactivate", "unmatched.idp_inactive", None)
+SUSPENDED_ANA = user("u1", "ana@example.com", active=False, status="SUSPENDED")
+
+
+def test_a_generic_word_the_mapping_calls_suspended_is_named_so():
+    onelogin = msgspec.structs.replace(SUSPENDED_ANA, status="2", suspended=True)
+    assert (inactive_because(onelogin, "generic-csv"), suspended(onelogin)) == ("is 2 (suspended)", True)
+    assert suspended(msgspec.structs.replace(onelogin, active=True)) is False  # an active user is never suspended
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    ("SUSPENDED", True), ("Suspended", True), ("suspended", True), ("STAGED", False), ("DEPROVISIONED", False),
+    ("Archived", False), ("Deactivated", False), (None, False)])
+def test_suspended_is_the_word_suspended_of_an_inactive_user(status, expected):
+    assert suspended(msgspec.structs.replace(SUSPENDED_ANA, status=status)) is expected
+
+
+def _decide_suspended(extra: str, person=ANA):
+    return _decide(extra, SUSPENDED_ANA, person)
+
+
+def test_a_suspended_user_is_held_under_idp_inactive_deactivate():
+    d = _decide_suspended("unmatched:\n  idp_inactive: deactivate\n")
+    assert (d.decision, d.rule, d.action) == ("review", "unmatched.idp_suspended", None)
+    assert d.reason == ("IdP user u1 (ana@example.com) is SUSPENDED; unmatched.idp_suspended is review, held for "
+                        "review")
+    assert (d.review_item.id, d.review_item.code, d.review_item.blocking, d.review_item.rule) == (
+        "unmatched.suspended:m1", "unmatched.suspended", True, "unmatched.idp_suspended")
+
+
+def test_idp_suspended_deactivate_is_todays_deactivation_naming_its_key():
+    d = _decide_suspended("unmatched:\n  idp_suspended: deactivate\n  idp_inactive: keep\n")
+    assert (d.decision, d.rule, d.review_item) == ("deactivate", "unmatched.idp_suspended", None)
+    assert d.reason == "IdP user u1 (ana@example.com) is SUSPENDED; unmatched.idp_suspended is deactivate"
     assert d.action.reason == "deactivate: IdP user u1 (ana@example.com) is SUSPENDED; documents go to root@example.com"
+
+
+@pytest.mark.parametrize(("extra", "member", "expected"), [
+    ("unmatched:\n  idp_suspended: keep\n", ANA, ("keep", "unmatched.idp_suspended")),
+    ("unmatched:\n  decisions: {ana@example.com: deactivate}\n", ANA, ("deactivate", "unmatched.decisions")),
+    ("unmatched:\n  idp_suspended: deactivate\n  decisions: {ana@example.com: keep}\n", ANA,
+     ("keep", "unmatched.decisions")),
+    ("unmatched:\n  idp_suspended: deactivate\n  exclude_patterns: ['^ana@']\n", ANA,
+     ("keep", "unmatched.exclude_patterns")),
+    ("unmatched:\n  idp_suspended: deactivate\n", member("m1", "ana@example.com", "Ana", "Ruiz", user_kind="embed"),
+     ("keep", "unmatched.embed")),
+    ("organization:\n  name: Example\n  scim_setup_admin: root@example.com\n  api_credential_owner: ana@example.com\n"
+     "  document_owner: root@example.com\nunmatched:\n  idp_suspended: deactivate\n", ANA,
+     ("keep", "guards.protected_members")),
+])
+def test_what_precedes_idp_inactive_precedes_idp_suspended(extra, member, expected):
+    d = _decide_suspended(extra, member)
+    assert (d.decision, d.rule, d.review_item) == (*expected, None)
+    assert ([d.action.id] if d.action else []) == (["members.deactivate:m1"] if expected[0] == "deactivate" else [])
 
 
 # --------------------------------------------------------------------------- end to end, real files
@@ -163,13 +212,16 @@ def test_okta_staged_mateo_is_blocking_and_not_deactivated(capsys, tmp_path):
     assert code == 1
 
 
-def test_okta_suspended_mateo_is_deactivated_with_the_status_named(capsys, tmp_path):
+def test_okta_suspended_mateo_is_blocking_with_the_status_named(capsys, tmp_path):
     code, plan = _plan(capsys, tmp_path, _okta_with_mateo(tmp_path, "SUSPENDED"), "okta.yaml")
     assert code == 0
     actions, items = _about_mateo(plan)
-    assert ("members.deactivate", f"deactivate: IdP user {MATEO_OKTA} ({MATEO}) is SUSPENDED; documents go to "
-            "tomasz.nowak@acme.example") in actions
-    assert items == []
+    assert actions == []
+    assert items == [("unmatched.suspended", True,
+                      f"{MATEO}: IdP user {MATEO_OKTA} ({MATEO}) is SUSPENDED, a hold the IdP can lift (leave, a "
+                      "security hold, an investigation), while deactivating archives this member and moves their "
+                      "documents to another owner, which unsuspending does not undo; decide whether to keep or "
+                      "deactivate this member")]
 
 
 def test_entra_soft_deleted_mateo_names_deleted_date_time(capsys, tmp_path):

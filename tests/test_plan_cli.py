@@ -312,6 +312,7 @@ def test_first_draft_of_the_acme_policy_raises_the_planted_review_items(capsys, 
         "linking.duplicate_email": 1,           # Bob Ray's two accounts share one address
         "linking.same_person_hint": 1,          # Jordan Lee / jordan.lee2
         "linking.rehire": 1,                    # Ruth Adler
+        "unmatched.suspended": 1,               # Tom Becker, Okta SUSPENDED (unmatched.idp_suspended: review)
     })
     (bob,) = [r for r in plan.review_items if r.code == "linking.duplicate_email"]
     lower, upper = person("duplicate-sigma-member")["sigma"], person("duplicate-sigma-member")["sigma_second"]
@@ -321,7 +322,7 @@ def test_first_draft_of_the_acme_policy_raises_the_planted_review_items(capsys, 
     assert yaml.safe_load(bob.resolution) == {"linking": {
         "overrides": [{"idp": person("duplicate-sigma-member")["idp"]["okta_id"], "member": lower["memberId"]}],
         "duplicates": {upper["memberId"]: "rename"}}}
-    assert "11 blocking review item(s)" in out
+    assert "12 blocking review item(s)" in out
 
 
 def test_loader_errors_stop_the_plan_with_one_line(capsys, tmp_path):

@@ -27,13 +27,14 @@ SIGMA, OKTA = REPO / "samples/acme/sigma", REPO / "samples/acme/okta"
 REVIEWED = (REPO / "samples/acme/policy-okta-reviewed.yaml").read_text(encoding="utf-8")
 REMOVED = "  previous_scim: removed_by_support  # the earlier SCIM trial (case 24): Sigma support removed it\n"
 SAME_SETUP = REVIEWED.replace(REMOVED, "  previous_scim: same_setup\n")
+TOM_DECIDED = "  decisions: {tom.becker@acme.example: deactivate}\n"
 
 
 @pytest.fixture(scope="module")
 def wave(tmp_path_factory):
     """The sandbox after ``apply v1.json --only group:Finance``, and the folder holding v1.json (and its
     journal): ``(server, folder)``."""
-    assert REMOVED in REVIEWED and SAME_SETUP != REVIEWED
+    assert REMOVED in REVIEWED and SAME_SETUP != REVIEWED and TOM_DECIDED in SAME_SETUP
     folder = tmp_path_factory.mktemp("wave")
     server = sample_sandbox(SIGMA)
     server.start()
@@ -104,7 +105,9 @@ def test_the_replan_after_a_pilot_wave_under_same_setup_with_applied_deactivates
 
 def test_without_applied_the_item_says_applied_answers_it_and_offers_made_by_hand_first(wave, capsys):
     server, folder = wave
-    v2 = plan_again(folder, capsys, "blind", SAME_SETUP)
+    # Tom Becker (Okta SUSPENDED) settled for all suspended members: an unmatched.decisions entry, the reviewed
+    # policy's, is the admin's word that he was made by hand (the REST deactivation, planner.rules.scim_state)
+    v2 = plan_again(folder, capsys, "blind", SAME_SETUP.replace(TOM_DECIDED, "  idp_suspended: deactivate\n"))
     assert len([i for i in v2.review_items if i.blocking]) == 7
     [item] = [i for i in v2.review_items if i.id == f"scim.state_conflict:members.deactivate:{WENDY}"]
     made, set_up_by = item.evidence.scim_created, item.evidence.scim_set_up_by

@@ -15,7 +15,7 @@ ANA = member("m1", "ana@example.com", "Ana", "Ruiz")
 BOT = member("m2", "svc-etl@example.com")
 EMBED = member("m3", "embed@example.com", user_kind="embed")
 OWNER = member("m9", "owner@example.com")
-LEFT = user("u1", "ana@example.com", active=False, status="SUSPENDED")
+LEFT = user("u1", "ana@example.com", active=False, status="DEPROVISIONED")
 MEMBERS = [ANA, BOT, EMBED, OWNER]
 
 
@@ -44,7 +44,7 @@ def test_an_unmatched_member_follows_unmatched_action():
 
 def test_a_leaver_follows_idp_inactive_and_is_deactivated_with_the_documents_handed_over():
     d = decide_member(person(ANA, PersonStatus.LEAVER, LEFT), config("unmatched:\n  idp_inactive: deactivate\n"))
-    why = "IdP user u1 (ana@example.com) is SUSPENDED"
+    why = "IdP user u1 (ana@example.com) is DEPROVISIONED (deactivated)"
     assert (d.member_id, d.kind, d.decision, d.rule, d.reason, d.review_item) == (
         "m1", PersonStatus.LEAVER, "deactivate", "unmatched.idp_inactive",
         f"{why}; unmatched.idp_inactive is deactivate", None)
@@ -56,7 +56,7 @@ def test_a_leaver_follows_idp_inactive_and_is_deactivated_with_the_documents_han
                                              ArchiveAfter(is_archived=True, new_owner_id="root"))
     assert a.evidence == DeactivateEvidence(kind="leaver", new_owner_email="root@example.com",
                                             document_owner_from="organization.document_owner", idp_id="u1",
-                                            idp_status="SUSPENDED")
+                                            idp_status="DEPROVISIONED")
 
 
 def test_an_out_of_scope_member_says_so():

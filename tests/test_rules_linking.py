@@ -194,12 +194,12 @@ def test_archived_member_with_a_deactivated_idp_user_is_left_alone():
 def test_leaver_and_out_of_scope_members_follow_the_unmatched_policy():
     snap = snapshot(
         [member("m1", "left@example.com"), member("m2", "elsewhere@example.com")],
-        [user("00u1", "left@example.com", active=False, status="SUSPENDED"), user("00u2", "elsewhere@example.com")],
+        [user("00u1", "left@example.com", active=False, status="DEPROVISIONED"), user("00u2", "elsewhere@example.com")],
         groups=[group("g1", "Sigma-Users", ["u-root"])],
     )
     p = plan(snap, "scope:\n  groups: [Sigma-Users]\nunmatched:\n  action: keep\n  idp_inactive: deactivate\n")
     assert kinds(p) == [("members.deactivate", "members.deactivate:m1"), ROOT_LINK]
-    assert "IdP user 00u1 (left@example.com) is SUSPENDED; " in by_id(p)["members.deactivate:m1"].reason
+    assert "IdP user 00u1 (left@example.com) is DEPROVISIONED (deactivated); " in by_id(p)["members.deactivate:m1"].reason
     assert wire(p.summary)["people"]["leaver"] == 1 and wire(p.summary)["people"]["not_in_scope"] == 1
 
 

@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:d4a559a681c61143e4de570e867ae863ca4432bc8dc0d25677429bf19cdea1e4",
-    "okta-reviewed": "sha256:813b62860886ba3408f9653c9c124c43f60b96dd7c75011459003fac7341af6b",
-    "entra": "sha256:1ef3f55b414c0bfeaf1c3cc2715a3a4e26018e3630ff8ba43768baca8a616737",
-    "entra-reviewed": "sha256:a8a8aed1dbfc9a3e12b23c0c6427f2d7ef7dff231425b9ed486f9a77edeb89cb",
+    "okta": "sha256:254609879d06f481b4ead637a7a4e72a325f2791fb0991c3c9dd5bae5eb97ece",
+    "okta-reviewed": "sha256:aae141e5c8040472009879f3572f9b9e4f62a33b3ed3d2a6f52776068023fc4f",
+    "entra": "sha256:d7891823d84ba3a066f53a22c8aaedc79f720aa43852ba78907f0446c3563745",
+    "entra-reviewed": "sha256:fccaa75485e7f058fb5dd8cd078255751bfcc94c741bb551286a101a5947a844",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""

@@ -33,8 +33,8 @@ def replanned(tmp_path, capsys, monkeypatch):
     CLI with the sandbox's credentials (and URLs)."""
     monkeypatch.chdir(tmp_path)
     keep = POLICY.read_text(encoding="utf-8").replace(
-        "unmatched:\n  action: deactivate\n",
-        "unmatched:\n  action: deactivate\n  decisions: {wendy.park@acme.example: keep}\n")
+        "  decisions: {tom.becker@acme.example: deactivate}\n",
+        "  decisions: {tom.becker@acme.example: deactivate, wendy.park@acme.example: keep}\n")
     assert "wendy.park" in keep
     Path("polB.yaml").write_text(keep, encoding="utf-8")
     server, counter = counting_sandbox(SIGMA)

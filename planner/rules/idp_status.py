@@ -18,6 +18,15 @@ doubtful data: either the member was made by hand and the person never used the 
 export predates the activation. Deactivating on it is never automatic: :mod:`.unmatched` makes
 ``unmatched.idp_inactive: deactivate`` a blocking ``unmatched.never_activated`` item for such a member,
 settled by ``unmatched.decisions`` (``keep`` or ``deactivate``, docs/policy.md "unmatched").
+
+A user **suspended** (:func:`suspended`) is on a reversible hold (leave, a security hold, an investigation): Okta
+``SUSPENDED`` "cannot sign in, assignments kept" and can be unsuspended (docs/formats.md §2a), Google Workspace
+``Suspended`` (the CSV's ``Status [READ ONLY]``, the Directory API's ``suspended: true``, §4a-b), JumpCloud
+``state: SUSPENDED`` (§6), OneLogin ``status`` 2 (§5, through a generic CSV mapping's ``suspended_statuses``), a
+generic CSV's status word ``suspended``. Archiving the member and moving their documents is not undone by
+unsuspending, so :mod:`.unmatched` follows ``unmatched.idp_suspended`` for them (default ``review``: a blocking
+``unmatched.suspended`` item), not ``unmatched.idp_inactive``. Entra's ``accountEnabled: false`` (disabled) and
+deleted users, Okta ``DEPROVISIONED``, Google ``Archived`` and SCIM's ``active: false`` are no suspension.
 """
 
 from __future__ import annotations
@@ -27,6 +36,11 @@ from ..model import IdpUser
 NEVER_ACTIVATED = frozenset({"STAGED"})
 """Status words (normalized, :func:`status_word`) of a user created but never activated (Okta ``STAGED``:
 "Users in this status have been created but not yet activated", docs/formats.md §2a)."""
+
+SUSPENDED = frozenset({"SUSPENDED"})
+"""Status words (normalized, :func:`status_word`) of a suspended user: Okta and JumpCloud ``SUSPENDED``, Google
+``Suspended``, a generic CSV's ``suspended`` (module docstring). Okta's ``LOCKED_OUT``, ``PASSWORD_EXPIRED`` and
+``RECOVERY`` are active users (docs/formats.md §2a), never read here."""
 
 MEANINGS = {
     "STAGED": "never activated",
@@ -47,6 +61,18 @@ def never_activated(user: IdpUser | None) -> bool:
     return user is not None and status_word(user.status) in NEVER_ACTIVATED
 
 
+def suspended(user: IdpUser | None) -> bool:
+    """True when ``user`` is inactive and suspended (module docstring): its status word is one of :data:`SUSPENDED`,
+    or the export's mapping says its word means suspended (:attr:`planner.model.IdpUser.suspended`: a generic CSV's
+    ``suspended_statuses``, OneLogin's ``2``). An active user is never suspended here, whatever its word."""
+    return (user is not None and user.active is False
+            and (user.suspended or status_word(user.status) in SUSPENDED))
+
+
+GOOGLE_FLAGS = {"Suspended": "suspended: true", "Archived": "archived: true"}
+"""The Directory API flag a Google status word was read from (:func:`planner.sources.google._status`)."""
+
+
 def _tombstone(user: IdpUser) -> bool:
     """True when ``user``'s userPrincipalName is a soft-deleted Entra user's: the object id's 32 hex digits
     prefixed to the old UPN (:func:`planner.sources.entra.deleted_user_upn`)."""
@@ -58,15 +84,22 @@ def inactive_because(user: IdpUser, idp_format: str = "") -> str:
 
     ``idp_format``: the export's format (:attr:`planner.model.IdpDirectory.format`), naming the flag
     that says ``false`` when no status word or deletion date does. Examples: ``is STAGED (never
-    activated)``, ``is SUSPENDED``, ``is DEPROVISIONED (deactivated)``, ``was deleted (deletedDateTime
-    2025-05-01T00:00:00Z)``, ``is disabled (accountEnabled: false)``, ``is inactive (active: false)``.
+    activated)``, ``is SUSPENDED``, ``is Suspended (suspended: true)`` (the Google Directory API's flag), ``is 2
+    (suspended)`` (a word a generic CSV's mapping reads as suspended), ``is DEPROVISIONED (deactivated)``, ``was
+    deleted (deletedDateTime 2025-05-01T00:00:00Z)``, ``is disabled (accountEnabled: false)``, ``is inactive
+    (active: false)``.
     """
     deleted = user.attributes.get("deletedDateTime")
     if deleted:
         return f"was deleted (deletedDateTime {deleted})"
     if user.status:
-        meaning = MEANINGS.get(status_word(user.status))
-        return f"is {user.status.strip()}" + (f" ({meaning})" if meaning else "")
+        word = user.status.strip()
+        meaning = MEANINGS.get(status_word(word))
+        if idp_format == "google-api" and word in GOOGLE_FLAGS:
+            meaning = GOOGLE_FLAGS[word]
+        elif user.suspended and status_word(word) not in SUSPENDED:
+            meaning = "suspended"
+        return f"is {word}" + (f" ({meaning})" if meaning else "")
     if idp_format.startswith("entra"):
         if _tombstone(user):
             return "was deleted (its userPrincipalName is a deleted user's)"

@@ -8,7 +8,10 @@ After SCIM is on such members can be changed only through
 - ``not_in_scope``: their IdP user is outside ``scope.groups`` (``unmatched.action``);
 - ``leaver``: their IdP user is not active (``unmatched.idp_inactive``); the reason says how, in the
   export's words (:func:`.idp_status.inactive_because`). A user never activated (Okta ``STAGED``) is doubtful
-  data: ``deactivate`` is then a blocking ``unmatched.never_activated`` item (:mod:`.idp_status`).
+  data: ``deactivate`` is then a blocking ``unmatched.never_activated`` item (:mod:`.idp_status`). A user
+  suspended (:func:`.idp_status.suspended`: Okta ``SUSPENDED``, Google ``Suspended``, a reversible hold) follows
+  ``unmatched.idp_suspended`` instead (default ``review``: a blocking ``unmatched.suspended`` item, settled per
+  member by ``unmatched.decisions`` or for all by ``unmatched.idp_suspended: deactivate`` / ``keep``).
 
 A member no IdP user matches whom Sigma made after SCIM was set up, or after the IdP export's newest record
 (:class:`NewMemberDates`, :func:`made_later`), is a member made on purpose by hand (a service account, a
@@ -30,7 +33,8 @@ the new member); protected people (``organization.scim_setup_admin``,
 kept; embed users are kept (they are not provisioned through the IdP); then the
 kind's policy: ``keep`` (nothing happens), ``deactivate``
 (``members.deactivate``: ``isArchived: true`` + ``newOwnerId``) or ``review``
-(a blocking review item whose resolution is the ``decisions`` entry).
+(a blocking review item whose resolution is the ``decisions`` entry); for a suspended leaver the kind's policy is
+``unmatched.idp_suspended``.
 
 Each rule is a pure function of one :class:`~planner.directory.Person` and the
 :class:`UnmatchedSettings` (the policy read against the :class:`~planner.directory.Directory`
@@ -53,11 +57,15 @@ from ..policy import Policy
 from ..sources.values import change_time
 from . import make_action, make_review, person_ref, yaml_snippet
 from .guests import DocumentOwner
-from .idp_status import inactive_because, never_activated
+from .idp_status import inactive_because, never_activated, suspended
 from .policy_entries import EntryUse
 
 NEVER_ACTIVATED = "unmatched.never_activated"
 """The rule and item code of a member whose IdP user was never activated (:mod:`.idp_status`)."""
+
+SUSPENDED = "unmatched.suspended"
+"""The item code of a member whose IdP user is suspended, held under ``unmatched.idp_suspended: review``
+(:func:`.idp_status.suspended`); the item's rule is ``unmatched.idp_suspended``."""
 
 NEW_MEMBER = "unmatched.new_member"
 """The rule and item code of an unmatched member made after SCIM was set up or after the IdP export
@@ -126,7 +134,8 @@ class UnmatchedSettings:
     (``keep`` | ``deactivate``, the policy key that says so: ``unmatched.decisions`` or
     ``linking.duplicates``); ``protected``: memberId -> ``organization.<key>`` of the people the
     guards protect; ``patterns``: ``exclude_patterns`` compiled (case-insensitive);
-    ``action`` / ``idp_inactive``: the kinds' settings; ``idp_format``: the IdP export's format
+    ``action`` / ``idp_inactive`` / ``idp_suspended``: the kinds' settings (``idp_suspended`` for a leaver
+    whose IdP user is suspended, :func:`.idp_status.suspended`); ``idp_format``: the IdP export's format
     (:attr:`planner.model.IdpDirectory.format`), for :func:`.idp_status.inactive_because`.
     """
 
@@ -136,6 +145,7 @@ class UnmatchedSettings:
     patterns: tuple[re.Pattern, ...]
     action: str
     idp_inactive: str
+    idp_suspended: str = "review"
     idp_format: str = ""
     second_accounts: Mapping[str, SecondAccount] = field(default_factory=dict)
     """The members a userName change left behind (:func:`second_accounts`), by memberId."""
@@ -239,6 +249,7 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
         patterns=tuple(re.compile(p, re.IGNORECASE) for p in section.exclude_patterns),
         action=section.action,
         idp_inactive=section.idp_inactive,
+        idp_suspended=section.idp_suspended,
         idp_format=directory.idp_format,
         second_accounts=second_accounts(policy, directory),
         new_member_dates=NewMemberDates(
@@ -341,6 +352,12 @@ def why_unmatched(person: Person, idp_format: str = "") -> str:
     return f"IdP user {user.id} ({user.user_name}) is outside scope.groups"
 
 
+def leaver_setting(person: Person) -> str:
+    """The ``unmatched`` setting deciding leaver ``person``: ``idp_suspended`` when their IdP user is suspended
+    (:func:`.idp_status.suspended`), else ``idp_inactive``."""
+    return "idp_suspended" if suspended(person.idp_user) else "idp_inactive"
+
+
 def choose(person: Person, config: UnmatchedSettings) -> tuple[str, str, str]:
     """``(decision, rule, reason)`` for ``person``, first rule that applies (module docstring)."""
     member, mid, why = person.member, person.member_id, why_unmatched(person, config.idp_format)
@@ -361,8 +378,10 @@ def choose(person: Person, config: UnmatchedSettings) -> tuple[str, str, str]:
         return "keep", "unmatched.exclude_patterns", f"{why}; kept: email matches exclude pattern {pattern!r}"
     if member.user_kind == "embed":
         return "keep", "unmatched.embed", f"{why}; kept: embed users are not provisioned through the IdP"
-    setting = "idp_inactive" if person.status is PersonStatus.LEAVER else "action"
+    setting = leaver_setting(person) if person.status is PersonStatus.LEAVER else "action"
     decision = getattr(config, setting)
+    if setting == "idp_suspended" and decision == "review":
+        return "review", f"unmatched.{setting}", f"{why}; unmatched.{setting} is {decision}, held for review"
     if decision == "deactivate" and setting == "idp_inactive" and never_activated(person.idp_user):
         return "review", NEVER_ACTIVATED, f"{why}; unmatched.{setting} is {decision}, held for review"
     made = made_later(person, config.new_member_dates) if decision == "deactivate" else ""
@@ -388,6 +407,8 @@ def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecisio
         item = second_account_item(person, config.second_accounts[mid])
     elif decision == "review" and rule == NEW_MEMBER:
         item = new_member_item(person, config)
+    elif decision == "review" and rule == "unmatched.idp_suspended":
+        item = suspended_item(person, config)
     elif decision == "review":
         item = review_item(person, rule, config.idp_format)
     return UnmatchedDecision(mid, person.status, decision, rule, reason, action, item)
@@ -438,6 +459,38 @@ def review_item(person: Person, rule: str, idp_format: str = "") -> ReviewItem:
         resolution=yaml_snippet(
             {"unmatched": {"decisions": {member.email: "deactivate"}}},
             {"unmatched": {"decisions": {member.email: "keep"}}},
+        ),
+    )
+
+
+def suspended_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
+    """The blocking ``unmatched.suspended`` item (rule ``unmatched.idp_suspended``, its default ``review``):
+    ``person``'s IdP user is suspended (:func:`.idp_status.suspended`), a hold the IdP can lift, while a
+    deactivation archives the member and moves their documents, which unsuspending does not undo. The message
+    names the export's field and value (:func:`.idp_status.inactive_because`); the resolution offers
+    ``unmatched.decisions`` (``deactivate`` | ``keep``) for this member and ``unmatched.idp_suspended: deactivate``
+    for every suspended member (an IdP whose admins suspend each leaver). Evidence: ``kind``, ``memberType``,
+    ``userKind``."""
+    member = person.member
+    owner = f" ({config.owner.email})" if config.owner.member_id and config.owner.email else ""
+    return make_review(
+        SUSPENDED,
+        member.member_id,
+        blocking=True,
+        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=person.idp_id),
+        message=(f"{member.email}: {why_unmatched(person, config.idp_format)}, a hold the IdP can lift (leave, a "
+                 "security hold, an investigation), while deactivating archives this member and moves their "
+                 "documents to another owner, which unsuspending does not undo; decide whether to keep or "
+                 "deactivate this member"),
+        rule="unmatched.idp_suspended",
+        evidence=ItemEvidence(kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind),
+        resolution=yaml_snippet(
+            {"unmatched": {"decisions": {member.email: "deactivate"}}},
+            {"unmatched": {"decisions": {member.email: "keep"}}},
+            {"unmatched": {"idp_suspended": "deactivate"}},
+            notes=[f"deactivate: members.deactivate, their documents going to the document owner{owner}; keep: "
+                   "nothing is planned for them; unmatched.idp_suspended: deactivate deactivates every member whose "
+                   "IdP user is suspended (where the IdP's admins suspend each leaver)"],
         ),
     )
 

@@ -28,11 +28,18 @@ The mapping file (``*.yaml`` / ``*.yml``; recognized by its ``columns:`` map)::
     active_statuses: [active, enabled]   # when `active` is not mapped: the status words (any case)
     inactive_statuses: [inactive, disabled, suspended, deprovisioned]   # meaning active / inactive;
                                          # any other word, empty included, is an unreadable-status error
+    suspended_statuses: ["2"]            # the inactive words meaning suspended, a hold the IdP can lift
+                                         # (OneLogin's status 2); the word `suspended` means it unlisted
 
 A status is read only from the words the mapping lists, both ways (docs/formats.md §0.6): a word in
 neither list (``Locked``, a typo such as ``actve``) or an empty cell is an ``unreadable-status`` error
 naming file, line and column, never "inactive" because it is not an active word; a word in both lists
-is an ``invalid-mapping`` error (:func:`status_active`).
+is an ``invalid-mapping`` error (:func:`status_active`). A user whose word ``suspended_statuses`` lists is
+suspended (:attr:`planner.model.IdpUser.suspended`; a word of suspension that is not ``suspended``, as OneLogin's
+``status`` 2, docs/formats.md §5): :mod:`planner.rules.unmatched` follows ``unmatched.idp_suspended`` for their
+member, not ``unmatched.idp_inactive`` (:func:`planner.rules.idp_status.suspended`, which reads the word
+``suspended`` itself, any case, without the list). Each word of ``suspended_statuses`` must be one of
+``inactive_statuses`` (a suspended user is inactive), else ``invalid-mapping``.
 
 Keys of ``columns`` are SCIM attribute names, matched case-insensitively. Every
 mapped column must exist in the CSV, and a column is read as one attribute (only
@@ -120,6 +127,7 @@ class Mapping(BaseModel):
     groups_separator: str = Field(default=";", min_length=1)
     active_statuses: tuple[str, ...] = ("active", "enabled")
     inactive_statuses: tuple[str, ...] = ("inactive", "disabled", "suspended", "deprovisioned")
+    suspended_statuses: tuple[str, ...] = ()
     format: str | None = None  # optional marker, e.g. "generic-csv"
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)  # SCIM attribute -> line in the YAML
 
@@ -127,7 +135,7 @@ class Mapping(BaseModel):
         """The 1-based line of ``columns.<attribute>`` in the mapping file (``None`` when unknown)."""
         return self._lines.get(attribute)
 
-    @field_validator("users", "active_statuses", "inactive_statuses", mode="before")
+    @field_validator("users", "active_statuses", "inactive_statuses", "suspended_statuses", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list) else value
@@ -136,6 +144,12 @@ class Mapping(BaseModel):
         """The status words (case-folded) both ``active_statuses`` and ``inactive_statuses`` list: an
         ``invalid-mapping`` error, a word means one thing."""
         return sorted({w.casefold() for w in self.active_statuses} & {w.casefold() for w in self.inactive_statuses})
+
+    def suspended_not_inactive(self) -> list[str]:
+        """The words of ``suspended_statuses`` (as written) that ``inactive_statuses`` does not list (case-folded):
+        an ``invalid-mapping`` error, a suspended user is an inactive one."""
+        inactive = {w.casefold() for w in self.inactive_statuses}
+        return [w for w in self.suspended_statuses if w.casefold() not in inactive]
 
     def status_words(self) -> str:
         """The status words the mapping reads, for messages: ``"active, enabled mean active; inactive, ...
@@ -184,11 +198,11 @@ def _yaml_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-_STATUS_LISTS = ("active_statuses", "inactive_statuses")
+_STATUS_LISTS = ("active_statuses", "inactive_statuses", "suspended_statuses")
 
 
 def _status_words_as_written(node: yaml.Node | None) -> dict[str, Any]:
-    """``active_statuses`` / ``inactive_statuses`` of the mapping's YAML as the words written: YAML 1.1 reads
+    """``active_statuses`` / ``inactive_statuses`` / ``suspended_statuses`` of the mapping's YAML as the words written: YAML 1.1 reads
     ``yes``, ``no``, ``on``, ``off`` (any case) as booleans and ``1`` as a number, while a status column holds
     them as words (``active_statuses: [yes]``, docs/formats.md §0.6). Scalars only; anything else is left
     to the schema."""
@@ -249,14 +263,29 @@ def read_mapping(path: Path, findings: Findings) -> Mapping | None:
         line = _yaml_line(node, ("columns", attr))
         if line is not None and _yaml_line(node, ("columns",)) != line:
             mapping._lines[attr] = line
-    both = mapping.statuses_in_both()
-    if both:
-        line = _yaml_line(node, ("inactive_statuses",))
-        findings.error("invalid-mapping", path, f"line {line}" if line else "", "inactive_statuses",
-                       f"active_statuses and inactive_statuses both list {', '.join(map(repr, both))}: a status "
-                       "word means one thing")
+    problem = status_list_problem(mapping)
+    if problem is not None:
+        key, message = problem
+        line = _yaml_line(node, (key,))
+        findings.error("invalid-mapping", path, f"line {line}" if line else "", key, message)
         return None
     return mapping
+
+
+def status_list_problem(mapping: Mapping) -> tuple[str, str] | None:
+    """``(key, message)`` of the first fault of ``mapping``'s status lists, ``None`` when they hold together: a
+    word both ``active_statuses`` and ``inactive_statuses`` list (a status word means one thing), else a word of
+    ``suspended_statuses`` that ``inactive_statuses`` does not list (a suspended user is inactive)."""
+    both = mapping.statuses_in_both()
+    if both:
+        return "inactive_statuses", (f"active_statuses and inactive_statuses both list {', '.join(map(repr, both))}: "
+                                     "a status word means one thing")
+    unlisted = mapping.suspended_not_inactive()
+    if unlisted:
+        return "suspended_statuses", (f"suspended_statuses lists {', '.join(map(repr, unlisted))}, which "
+                                      "inactive_statuses does not: a suspended user is inactive; list the word in "
+                                      "inactive_statuses too")
+    return None
 
 
 def _mapping_error(code: str, mapping: Mapping, mapping_path: Path, attr: str, message: str,
@@ -349,6 +378,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
     groups = table.get("groups")
     active_words = frozenset(s.casefold() for s in mapping.active_statuses)
     inactive_words = frozenset(s.casefold() for s in mapping.inactive_statuses)
+    suspended_words = frozenset(s.casefold() for s in mapping.suspended_statuses)
     attrs = table.row_attributes(tuple(aliases))
     if actives is None and not table.has("status"):
         missing_status_column(findings, csv_path, f"line {table.header_line}",
@@ -388,6 +418,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
             display_name=display[row] or None,
             active=active,
             status=statuses[row] or None,
+            suspended=active is False and statuses[row].casefold() in suspended_words,
             user_type=types[row] if types[row].casefold() in ("member", "guest") else None,
             account_type=sent_account_type(types[row]),
             external_id=external[row] or None,
