@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import threading
 import time
+from typing import Collection
 
 import pytest
 
@@ -34,15 +35,16 @@ from .execute_support import (
 
 
 class HoldWrites:
-    """WSGI middleware: every write but the token request (and but the first ``free``) waits until ``release``
-    is set (at most 30 s) before Sigma serves it, so the actions in flight stay in flight. ``arrived`` counts
-    the writes received, ``served`` those Sigma answered."""
+    """WSGI middleware: every write but the token request (and but those to a path of ``free``, each Sigma serves at
+    once) waits until ``release`` is set (at most 30 s) before Sigma serves it, so the actions in flight stay in
+    flight. ``arrived`` counts the writes received, ``served`` those Sigma answered. Freeing writes by their path,
+    not by their arrival, names which actions get through whichever of two writes in flight arrives first."""
 
-    def __init__(self, app, free: int = 0):
+    def __init__(self, app, free: Collection[str] = ()):
         self.app = app
         self.release = threading.Event()
         self.arrived = self.served = 0
-        self.free = free
+        self.free = frozenset(free)
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -51,8 +53,7 @@ class HoldWrites:
         if held:
             with self._lock:
                 self.arrived += 1
-                free = self.arrived <= self.free
-            if not free:
+            if environ.get("PATH_INFO") not in self.free:
                 self.release.wait(30)
         try:
             return self.app(environ, start_response)
