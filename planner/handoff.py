@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .csv_cells import cell_text, csv_text
@@ -273,6 +273,10 @@ class HandoffPack:
     """Google only, for a plan without ``scope.groups`` (it plans every active user of the export): the provisioning
     scope is all users (:func:`google_scope`), which the steps and the groups section say instead of "the groups in
     groups.csv" (tester11 finding 4); ``None`` otherwise."""
+    step_numbers: Mapping[str, int] = field(default_factory=dict)
+    """The number in :attr:`steps` of each named step (``enable``: provisioning turned on; ``assign``;
+    ``type_groups``: a person in several type groups resolved, :class:`SeveralTypeGroups`; ...), as
+    :func:`_steps` ordered them for the IdP."""
 
 
 @dataclass(frozen=True)
@@ -287,7 +291,8 @@ class GoogleScope:
     archived: tuple[str, ...]
 
     def words(self) -> str:
-        """What step 4 says of the scope "all users": what it takes in, and the archived users the plan deactivates."""
+        """What the step turning auto-provisioning on says of the scope "all users": what it takes in, and the archived
+        users the plan deactivates."""
         archived = (f": the plan deactivates the {len(self.archived)} archived user(s) itself "
                     f"({', '.join(self.archived)}), and they stay deactivated" if self.archived else "")
         return ("Provisioning scope all users: the organization's top organizational unit, since the plan has no "
@@ -471,30 +476,63 @@ def highest_first(types: Iterable[str], precedence: list[str], admin: Collection
     return sorted(types, key=key)
 
 
-_TYPE_GROUPS_STEP = {
-    "okta": "Okta sends a person in several type groups the userType of their highest-priority group (the Sigma "
-            "app > Assignments > Groups, Prioritize; help.okta.com \"Assign attribute group priority\"): order the "
-            "type groups as account_types.csv's priority column, 1 first, so they get the type the plan gave them.",
-    "entra": "Entra sends one app role per person (SingleAppRoleAssignment) and does not let you choose which of "
-             "several: give each person one type group (or one individual role), the plan's type "
-             "(account_types.csv's priority column ranks them, 1 highest).",
-    "google": "Google sends each user the value of the Directory attribute its userType mapping reads, not a "
-              "group's (no group assignment that sets one is documented, docs/sigma-api.md §6.3): give every "
-              "person that attribute with the type the plan gave them, exactly as spelled: the type of their "
-              "account-type group (a person in several: the lowest number of account_types.csv's priority "
-              "column) or of individual_assignments.csv.",
-    "generic": "A person in several type groups must be sent the highest type of account_types.csv's priority "
-               "column (1 first), as the plan decided.",
+@dataclass(frozen=True)
+class SeveralTypeGroups:
+    """How an IdP sends the userType of a person in several account-type groups (tester8 finding 8): ``sends``, the
+    IdP's own rule (README.md's account-types section says it); ``do``, what the IdP admin does so each person gets
+    the plan's type; ``first``: whether that is done before any assignment and before provisioning is enabled (Entra
+    provisions an assigned person at once with any one of their app roles, Google sends the Directory attribute from
+    its first sync: tester13 finding 14), else after the groups are assigned (Okta's priority orders assigned groups:
+    help.okta.com "Assign attribute group priority")."""
+
+    sends: str
+    do: str
+    first: bool
+
+    @property
+    def step(self) -> str:
+        """The order of operations' step: ``<sends>: <do>``."""
+        return f"{self.sends}: {self.do}"
+
+
+_TYPE_GROUPS = {
+    "okta": SeveralTypeGroups(
+        "Okta sends a person in several type groups the userType of their highest-priority group (the Sigma app > "
+        "Assignments > Groups, Prioritize; help.okta.com \"Assign attribute group priority\")",
+        "order the type groups as account_types.csv's priority column, 1 first, so they get the type the plan gave "
+        "them.", first=False),
+    "entra": SeveralTypeGroups(
+        "Entra sends one app role per person (SingleAppRoleAssignment) and does not let you choose which of several",
+        "before any group is assigned and before provisioning is on (Entra then provisions each assigned person at "
+        "once, with any one of their roles), leave each person in one type group (a person assigned individually: "
+        "one app role), the plan's type (account_types.csv's priority column ranks them, 1 highest).", first=True),
+    "google": SeveralTypeGroups(
+        "Google sends each user the value of the Directory attribute its userType mapping reads, not a group's (no "
+        "group assignment that sets one is documented, docs/sigma-api.md §6.3)",
+        "before auto-provisioning is turned on, give every person that attribute with the type the plan gave them, "
+        "exactly as spelled: the type of their account-type group (a person in several: the lowest number of "
+        "account_types.csv's priority column) or of individual_assignments.csv.", first=True),
+    "generic": SeveralTypeGroups(
+        "Which type a SCIM IdP sends a person in several type groups is its own rule",
+        "before provisioning is enabled, make it send each of them the highest type of account_types.csv's priority "
+        "column (1 first), as the plan decided.", first=True),
 }
-"""How a person in several account-type groups must be resolved by the IdP (tester8 finding 8)."""
+"""How a person in several account-type groups must be resolved by each IdP (:class:`SeveralTypeGroups`)."""
 
 
 def _steps(idp: str, pack_teams: int, user_name_step: str, all_users: GoogleScope | None = None,
-           kept_out: bool = False) -> tuple[str, ...]:
-    """The order of operations for ``idp``; ``all_users``: Google's scope is all users (:func:`google_scope`);
-    ``kept_out``: the plan names people the IdP must not provision (:func:`not_provisioned_rows`), whom the
-    userName step is preceded by taking out."""
+           kept_out: bool = False) -> tuple[tuple[str, ...], dict[str, int]]:
+    """The order of operations for ``idp`` and the number of each named step (``enable``, ``assign``,
+    ``type_groups``, ...); ``all_users``: Google's scope is all users (:func:`google_scope`); ``kept_out``: the plan
+    names people the IdP must not provision (:func:`not_provisioned_rows`), whom the userName step is preceded by
+    taking out. The type-groups step comes before the assignment and provisioning when the IdP's
+    :attr:`SeveralTypeGroups.first` says so (Entra, Google, generic), else after the assignment (Okta)."""
     scope = "all users" if all_users is not None else "the groups in groups.csv"
+    several = _TYPE_GROUPS[idp]
+    order = ("check", "apply", *(("keep_out",) if kept_out else ()), "user_name",
+             *(("type_groups",) if several.first else ()), "enable", "assign",
+             *(() if several.first else ("type_groups",)), "push", "again")
+    number = {key: n for n, key in enumerate(order, 1)}
     enable = {
         "okta": "In Okta > the Sigma app > Provisioning: paste the same bearer token (and the Directory Base URL "
                 "for apps created before February 2021), Test API Credentials, then enable Create Users, Update "
@@ -521,19 +559,21 @@ def _steps(idp: str, pack_teams: int, user_name_step: str, all_users: GoogleScop
                   "any second team of a name or any member a push changed.",
         "generic": f"Push the {pack_teams} team group(s) in teams.csv, linking each to the existing team.",
     }[idp]
-    return (
-        "Before anything: every pre-flight check of the plan is ok or confirmed (`sigma-migrate show PLAN`).",
-        "Apply the approved plan (`sigma-migrate apply PLAN`) with the SCIM token of the SCIM-setup admin; "
-        "wait until it converged (the result file says so).",
-        *((KEEP_OUT_STEP,) if kept_out else ()),
-        user_name_step,
-        enable,
-        _ASSIGN_STEP["google" if idp == "google" else "other"][all_users is not None],
-        _TYPE_GROUPS_STEP[idp],
-        push,
-        "Run `sigma-migrate fetch` and `sigma-migrate plan` again: a plan with no action means the IdP holds what "
-        "apply did.",
-    )
+    text = {
+        "check": "Before anything: every pre-flight check of the plan is ok or confirmed (`sigma-migrate show PLAN`).",
+        "apply": "Apply the approved plan (`sigma-migrate apply PLAN`) with the SCIM token of the SCIM-setup admin; "
+                 "wait until it converged (the result file says so).",
+        "keep_out": KEEP_OUT_STEP,
+        "user_name": user_name_step,
+        "type_groups": several.step,
+        "enable": enable,
+        "assign": _ASSIGN_STEP["google" if idp == "google" else "other"][all_users is not None].format(
+            enable=number["enable"], type_groups=number["type_groups"]),
+        "push": push,
+        "again": "Run `sigma-migrate fetch` and `sigma-migrate plan` again: a plan with no action means the IdP holds "
+                 "what apply did.",
+    }
+    return tuple(text[key] for key in order), number
 
 
 KEEP_OUT_STEP = ("Before provisioning is enabled, do for each person in not_provisioned.csv what its idp_step says: "
@@ -544,15 +584,17 @@ KEEP_OUT_STEP = ("Before provisioning is enabled, do for each person in not_prov
 _ASSIGN_STEP = {
     "other": {False: "Assign the groups in groups.csv (assign = yes) to the Sigma app, and the people in "
                      "individual_assignments.csv individually with their account type."},
-    "google": {False: "The groups in groups.csv (assign = yes) are the provisioning scope of step 4: Google assigns "
-                      "no person individually (its scope is groups or organizational units, docs/sigma-api.md §6.3), "
-                      "so the people in individual_assignments.csv get their account type from their Directory "
-                      "attribute (next step).",
-               True: "Assign nothing else: the provisioning scope all users (step 4) provisions everyone, and Google "
-                     "assigns no person individually (docs/sigma-api.md §6.3): the people in "
-                     "individual_assignments.csv get their account type from their Directory attribute (next step)."},
+    "google": {False: "The groups in groups.csv (assign = yes) are the provisioning scope of step {enable}: Google "
+                      "assigns no person individually (its scope is groups or organizational units, docs/sigma-api.md "
+                      "§6.3), so the people in individual_assignments.csv get their account type from their Directory "
+                      "attribute (step {type_groups}).",
+               True: "Assign nothing else: the provisioning scope all users (step {enable}) provisions everyone, and "
+                     "Google assigns no person individually (docs/sigma-api.md §6.3): the people in "
+                     "individual_assignments.csv get their account type from their Directory attribute (step "
+                     "{type_groups})."},
 }
-"""The assignment step, by IdP (Google, else every other) and whether Google's scope is all users."""
+"""The assignment step, by IdP (Google, else every other) and whether Google's scope is all users; ``{enable}`` and
+``{type_groups}`` are the numbers of those steps (:func:`_steps`)."""
 
 NO_USER_TYPE = "(none: Sigma's default type)"
 """How a row names a person the plan sends no ``userType`` (``account_types.new_user_default`` unset)."""
@@ -660,13 +702,14 @@ def handoff_pack(plan: Plan, idp: str, *, draft: bool = False, where: str = "pla
     user_names = user_name_rows(plan, mapping, kept_out)
     approvable = not (plan.blocking_items or plan.unmet_preflight
                       or plan.summary.failed_guards)
+    steps, step_numbers = _steps(idp, len(teams), _entra_user_name_step(mapping) if mapping else _USER_NAME_STEP[idp],
+                                 all_users, bool(not_provisioned))
     return HandoffPack(
         idp=idp, organization=plan.organization.name, digest=plan.digest,
         approvable=approvable, groups=groups, teams=tuple(teams),
         attributes=_attributes(idp, setting, [r.account_type for r in account_types], mapping),
         account_types=account_types, user_names=user_names, individual=individual,
-        steps=_steps(idp, len(teams), _entra_user_name_step(mapping) if mapping else _USER_NAME_STEP[idp], all_users,
-                     bool(not_provisioned)),
+        steps=steps, step_numbers=step_numbers,
         draft=draft, several_types=several_types_rows(plan, kept_out), all_users=all_users,
         not_provisioned=not_provisioned,
     )
@@ -919,18 +962,19 @@ def markdown(pack: HandoffPack) -> str:
     lines += ["## Attribute mappings (attribute_mappings.csv)", ""]
     lines += _table(["SCIM attribute", "source", "note"], [[a.attribute, a.source, a.note] for a in pack.attributes])
     lines += ["## Account types (account_types.csv)", "",
-              "Send these values exactly as spelled (Sigma compares them case-sensitively). A person in several "
-              "type groups gets the type of the lowest priority number (the plan's `account_types.precedence`, "
-              "else Sigma's ranking): see the order of operations.", ""]
+              "Send these values exactly as spelled (Sigma compares them case-sensitively). The priority column ranks "
+              "the types as the plan does (its `account_types.precedence`, else Sigma's ranking), 1 highest. "
+              f"{_TYPE_GROUPS[pack.idp].sends}: see step {pack.step_numbers['type_groups']} of the order of "
+              "operations.", ""]
     lines += _table(["priority", "account type", "IdP groups", "people by group", "people individually"],
                     [[r.priority, r.account_type, r.groups, r.people, r.individual] for r in pack.account_types])
     lines += ["## People in several account-type groups (several_type_groups.csv)", "",
-              _TYPE_GROUPS_STEP[pack.idp], ""]
+              _TYPE_GROUPS[pack.idp].step, ""]
     lines += _table(["person", "IdP username", "type groups", "account type the plan chose"],
                     [[s.person, s.idp_user_name, s.groups, s.account_type] for s in pack.several_types])
     lines += ["## Groups to assign to the Sigma app (groups.csv)", ""]
     if pack.all_users is not None:
-        lines += ["The provisioning scope is all users (step 4): the plan has no scope.groups, and Google assigns no "
+        lines += [f"The provisioning scope is all users (step {pack.step_numbers['enable']}): the plan has no scope.groups, and Google assigns no "
                   "person individually.", ""]
     lines += _table(["group", "match", "assign", "push", "purpose"],
                     [[g.group, g.match, g.assign, g.push, g.purpose] for g in pack.groups])

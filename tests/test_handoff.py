@@ -97,7 +97,7 @@ def test_type_groups_are_ranked_as_the_plan_ranks_them_and_each_idp_is_told_how(
     assert ("Okta sends a person in several type groups the userType of their highest-priority group (the Sigma app > "
             "Assignments > Groups, Prioritize;") in steps["okta"]
     assert "Entra sends one app role per person (SingleAppRoleAssignment)" in steps["entra"]
-    assert "must be sent the highest type of account_types.csv's priority column" in steps["generic"]
+    assert "make it send each of them the highest type of account_types.csv's priority column" in steps["generic"]
     assert ("| priority | account type | IdP groups | people by group | people individually |\n|---|---|---|---|---|\n"
             "| 1 | Admin |") in steps["okta"]
 
@@ -511,14 +511,14 @@ def test_google_gets_its_own_pack_saying_what_is_not_established(tmp_path, capsy
     folder = tmp_path / "handoff"
     readme = (folder / "README.md").read_text()
     assert readme.startswith("# IdP hand-off for Example (Google Workspace)\n")
-    assert ("4. In the Google Admin console > Apps > Web and mobile apps > the Sigma app > Auto-provisioning (Google "
+    assert ("5. In the Google Admin console > Apps > Web and mobile apps > the Sigma app > Auto-provisioning (Google "
             "offers it for the apps of its catalogue; that it offers Sigma is not established, docs/sigma-api.md "
             "§6.3): authorize it with the Directory Base URL and the same bearer token, set the attribute mappings "
             "below, the provisioning scope to the groups in groups.csv and the deprovisioning settings, then turn "
             "auto-provisioning on (users sync every few hours).\n") in readme
-    assert ("5. The groups in groups.csv (assign = yes) are the provisioning scope of step 4: Google assigns no person "
+    assert ("6. The groups in groups.csv (assign = yes) are the provisioning scope of step 5: Google assigns no person "
             "individually (its scope is groups or organizational units, docs/sigma-api.md §6.3), so the people in "
-            "individual_assignments.csv get their account type from their Directory attribute (next step).\n") in readme
+            "individual_assignments.csv get their account type from their Directory attribute (step 4).\n") in readme
     assert "all users" not in readme  # scope.groups names groups: the scope is those (tester11 finding 4)
     assert rows((folder / "attribute_mappings.csv").read_text(encoding="utf-8-sig"))[1:3] == [
         ["userName", "primaryEmail", "must equal the Sigma email the plan linked; changing it later creates a second "
@@ -535,3 +535,52 @@ def test_google_gets_its_own_pack_saying_what_is_not_established(tmp_path, capsy
     body = readme.split("\nSources:")[0]
     for other in ("Okta >", "In Okta", "Push Groups", "Entra", "Link Group", "app username"):  # Okta's guide cited only
         assert other not in body, other
+
+
+TYPE_GROUPS_STEP = {
+    "okta": "Okta sends a person in several type groups the userType of their highest-priority group (the Sigma app > "
+            "Assignments > Groups, Prioritize; help.okta.com \"Assign attribute group priority\"): order the type groups "
+            "as account_types.csv's priority column, 1 first, so they get the type the plan gave them.",
+    "entra": "Entra sends one app role per person (SingleAppRoleAssignment) and does not let you choose which of "
+             "several: before any group is assigned and before provisioning is on (Entra then provisions each assigned "
+             "person at once, with any one of their roles), leave each person in one type group (a person assigned "
+             "individually: one app role), the plan's type (account_types.csv's priority column ranks them, 1 "
+             "highest).",
+    "google": "Google sends each user the value of the Directory attribute its userType mapping reads, not a group's "
+              "(no group assignment that sets one is documented, docs/sigma-api.md §6.3): before auto-provisioning is "
+              "turned on, give every person that attribute with the type the plan gave them, exactly as spelled: the "
+              "type of their account-type group (a person in several: the lowest number of account_types.csv's "
+              "priority column) or of individual_assignments.csv.",
+    "generic": "Which type a SCIM IdP sends a person in several type groups is its own rule: before provisioning is "
+               "enabled, make it send each of them the highest type of account_types.csv's priority column (1 first), "
+               "as the plan decided.",
+}
+
+
+@pytest.mark.parametrize("idp, enable, type_groups, assign", [
+    ("okta", 4, 6, 5), ("entra", 5, 4, 6), ("google", 5, 4, 6), ("generic", 5, 4, 6)])
+def test_several_type_groups_are_resolved_before_entra_or_google_provision_and_readme_says_each_idps_rule(
+        idp, enable, type_groups, assign):
+    """tester13 finding 14: Entra's and Google's step resolving a person in several type groups came after
+    'Provisioning Status: On' and the assignment, though Entra provisions an assigned person at once with any one of
+    their app roles and Google sends the Directory attribute from its first sync; Okta's priority orders assigned
+    groups, so it stays after the assignment. README.md said for every IdP 'A person in several type groups gets the
+    type of the lowest priority number', true of Okta's group priority only."""
+    pack = handoff_pack(small_plan(), idp)
+    assert (pack.step_numbers["enable"], pack.step_numbers["type_groups"], pack.step_numbers["assign"]) == (
+        enable, type_groups, assign)
+    assert pack.steps[type_groups - 1] == TYPE_GROUPS_STEP[idp]
+    assert pack.steps[enable - 1].startswith({"okta": "In Okta > the Sigma app > Provisioning",
+                                              "entra": "In Entra > Enterprise applications",
+                                              "google": "In the Google Admin console",
+                                              "generic": "In the IdP's SCIM client"}[idp])
+    assert pack.steps[assign - 1].startswith("The groups in groups.csv" if idp == "google" else "Assign the groups")
+    readme = markdown(pack)
+    assert f"\n{type_groups}. {TYPE_GROUPS_STEP[idp]}\n" in readme
+    rule = TYPE_GROUPS_STEP[idp].split(": ")[0]  # the IdP's own rule, before what the admin does
+    account_types = readme.split("## Account types (account_types.csv)\n\n")[1].split("\n")[0]
+    assert account_types == (
+        "Send these values exactly as spelled (Sigma compares them case-sensitively). The priority column ranks the "
+        f"types as the plan does (its `account_types.precedence`, else Sigma's ranking), 1 highest. {rule}: see step "
+        f"{type_groups} of the order of operations.")
+    assert "lowest priority number" not in readme

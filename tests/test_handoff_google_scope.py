@@ -40,11 +40,11 @@ def pack(capsys, tmp_path, policy: str) -> str:
 
 def test_without_scope_groups_the_google_scope_is_all_users_and_no_one_is_assigned(capsys, tmp_path):
     readme = pack(capsys, tmp_path, POLICY)
-    steps = [line for line in readme.splitlines() if line[:3] in ("4. ", "5. ")]
+    steps = [line for line in readme.splitlines() if line[:3] in ("5. ", "6. ")]
     # was: "the provisioning scope to the groups in groups.csv" (empty) and "the people in individual_assignments.csv
     # individually"
     assert steps == [
-        "4. In the Google Admin console > Apps > Web and mobile apps > the Sigma app > Auto-provisioning (Google "
+        "5. In the Google Admin console > Apps > Web and mobile apps > the Sigma app > Auto-provisioning (Google "
         "offers it for the apps of its catalogue; that it offers Sigma is not established, docs/sigma-api.md §6.3): "
         "authorize it with the Directory Base URL and the same bearer token, set the attribute mappings below, the "
         "provisioning scope to all users and the deprovisioning settings, then turn auto-provisioning on (users sync "
@@ -53,11 +53,11 @@ def test_without_scope_groups_the_google_scope_is_all_users_and_no_one_is_assign
         "suspended and deleted users too, which Google deprovisions as the deprovisioning settings say, and the "
         "archived ones, on which Google never acts (docs/sigma-api.md §6.3): the plan deactivates the 1 archived "
         "user(s) itself (zero.lead@acme.example), and they stay deactivated.",
-        "5. Assign nothing else: the provisioning scope all users (step 4) provisions everyone, and Google assigns no "
+        "6. Assign nothing else: the provisioning scope all users (step 5) provisions everyone, and Google assigns no "
         "person individually (docs/sigma-api.md §6.3): the people in individual_assignments.csv get their account "
-        "type from their Directory attribute (next step)."]
+        "type from their Directory attribute (step 4)."]
     groups = readme.split("## Groups to assign to the Sigma app (groups.csv)\n\n")[1].split("\n## ")[0]
-    assert groups == ("The provisioning scope is all users (step 4): the plan has no scope.groups, and Google assigns "
+    assert groups == ("The provisioning scope is all users (step 5): the plan has no scope.groups, and Google assigns "
                       "no person individually.\n\nNone.\n")
     assert "groups in groups.csv" not in readme
 
