@@ -584,3 +584,18 @@ def test_several_type_groups_are_resolved_before_entra_or_google_provision_and_r
         f"types as the plan does (its `account_types.precedence`, else Sigma's ranking), 1 highest. {rule}: see step "
         f"{type_groups} of the order of operations.")
     assert "lowest priority number" not in readme
+
+
+def test_the_steps_name_each_other_by_their_numbers_when_the_keep_out_step_comes_first():
+    """Google's assignment step named 'step 4' and 'next step' written out: with not_provisioned.csv's step before the
+    userName step, step 4 was the userName step."""
+    from planner.handoff import KEEP_OUT_STEP, _steps
+
+    steps, numbers = _steps("google", 2, "Send the userNames.", kept_out=True)
+    assert numbers == {"check": 1, "apply": 2, "keep_out": 3, "user_name": 4, "type_groups": 5, "enable": 6,
+                       "assign": 7, "push": 8, "again": 9}
+    assert (steps[2], steps[3], steps[4]) == (KEEP_OUT_STEP, "Send the userNames.", TYPE_GROUPS_STEP["google"])
+    assert steps[6] == (
+        "The groups in groups.csv (assign = yes) are the provisioning scope of step 6: Google assigns no person "
+        "individually (its scope is groups or organizational units, docs/sigma-api.md §6.3), so the people in "
+        "individual_assignments.csv get their account type from their Directory attribute (step 5).")
