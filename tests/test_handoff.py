@@ -156,7 +156,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
     with pytest.raises(SystemExit) as exc:
         main(["handoff", str(bad), "--idp", "onelogin", "--out", str(tmp_path / "out")])
-    assert exc.value.code == 2
+    assert exc.value.code == 1  # a usage error (cli.USAGE_ERROR_EXIT, b81020b)
     assert "'onelogin' is not one of 'okta', 'entra', 'google', 'generic'" in capsys.readouterr().err
 
 
