@@ -164,7 +164,12 @@ class ScimState:
     user_names: Mapping[str, str] = field(default_factory=dict)
     known: bool = False
     by_external_id: Mapping[str, ScimUser] = field(default_factory=dict)
-    """Provisioned users by ``externalId``."""
+    """Provisioned users by ``externalId``, one each: an ``externalId`` two of them hold is in
+    :attr:`shared_external_ids` instead, so nothing is satisfied or linked by it."""
+    shared_external_ids: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """``externalId`` -> the memberIds (two or more, in memberId order) of the provisioned users that hold it:
+    one IdP user with several Sigma accounts (a create keyed on a userName the IdP had provisioned the person under
+    another one by then, tester14b finding 7), :func:`planner.rules.scim_state.shared_identity_item`."""
     by_user_name: Mapping[str, ScimUser] = field(default_factory=dict)
     """Provisioned users by :func:`~planner.model.email_key` of ``userName``."""
     groups_by_name: Mapping[str, ScimGroup] = field(default_factory=dict)
@@ -855,6 +860,9 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
                 pre_scim[found[0]] = u
             else:
                 without_external_id[found[0]] = u
+    held: dict[str, list[str]] = {}  # externalId -> the memberIds of the provisioned users holding it
+    for member_id, u in users.items():
+        held.setdefault(str(u.external_id), []).append(member_id)
     groups: dict[str, ScimGroup] = {}
     without_team: dict[str, ScimGroup] = {}
     for g in export.scim_groups:
@@ -866,7 +874,8 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
     return ScimState(
         groups_by_name={g.display_name: g for g in groups.values()},
         users=users,
-        by_external_id={str(u.external_id): u for u in users.values()},
+        by_external_id={e: users[ids[0]] for e, ids in held.items() if len(ids) == 1},
+        shared_external_ids={e: tuple(sorted(ids)) for e, ids in held.items() if len(ids) > 1},
         by_user_name={u.user_name_key: u for u in users.values()},
         groups=groups,
         user_names={u.id: u.user_name for u in export.scim_users},

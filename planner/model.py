@@ -872,6 +872,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
     - ``scim.managed_member``, ``scim.held_member``, ``scim.profile_push``: ``action`` (id), ``externalId``; ``scim.user_name_changed``: ``externalId``;
       ``scim.second_account``: ``externalId``, ``sigmaEmail`` (the old member's), ``userName`` (the new one),
       ``newMemberId``;
+      ``scim.shared_external_id``: ``externalId`` (those the members' SCIM users hold, ``, ``-joined), ``idpId``
+      (the IdP user, when the export has it);
       ``scim.state_conflict``: ``action``, ``externalId``, ``attribute`` (``active``/``userType``),
       ``scimValue``, ``exportValue``, ``scimLastModified``, ``exportLastUpdated`` (``null``: not said); for a
       user the export lacks, ``exportNewest`` (its newest record) when it dates one; for a listed user without

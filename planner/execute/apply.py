@@ -32,7 +32,8 @@ Sigma, and before any file is written unless said otherwise):
    must list the plan's members with their memberIds (:func:`check_scim_organization`), and every account
    type the run assigns must be one of the organization's (``GET /v2/accountTypes``, :func:`check_account_types`);
 8. the stale-plan check (:mod:`planner.execute.stale`, reads only; impostors of planned
-   creates included; and the actions the journal records done that this run builds on instead of
+   creates included, and SCIM users that hold the externalId a planned ``POST /Users`` sends under another
+   userName, :func:`planner.execute.stale.second_accounts`; and the actions the journal records done that this run builds on instead of
    running again must still show in Sigma, :func:`planner.execute.stale.undone_on`: one undone by an
    undo plan or by hand refuses, :func:`planner.execute.stale.undone_message`); the journal is opened;
 9. an undo plan's run is recorded in the undone plan's journal (:func:`planner.execute.reversals.record_undo_run`,
@@ -1064,7 +1065,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         try:
             listing = list_members_if_many(plan, clients)
             drifts = check_stale(plan, clients.rest, keys=stale_keys, parallelism=options.parallelism,
-                                 members=listing, creates=not_started, done=trusted)
+                                 members=listing, creates=not_started, done=trusted, scim=clients.scim)
         except ApiError as exc:
             raise ApplyRefused(f"cannot read Sigma for the stale-plan check: {redactor(str(exc))}") from None
         stale = [d for d in drifts if d.stale]

@@ -339,6 +339,12 @@ def user_name_filter(user_name: str) -> str:
     return f"userName eq {ScimFilter.quote(user_name)}"
 
 
+def external_id_filter(external_id: str) -> str:
+    """``externalId eq "<value>"`` with the value quoted as a JSON string (RFC 7644 §3.4.2.2; ``externalId``
+    is case-exact, RFC 7643 §3.1)."""
+    return f"externalId eq {ScimFilter.quote(external_id)}"
+
+
 def display_name_filter(display_name: str) -> str:
     """``displayName eq "<value>"`` with the value quoted as a JSON string (RFC 7644 §3.4.2.2)."""
     return f"displayName eq {ScimFilter.quote(display_name)}"
@@ -423,6 +429,38 @@ class SigmaScimClient:
         matches = [u for u in found if email_key(u.user_name) == wanted and (listed or u.external_id)]
         with self._errors("GET", path):
             return record_of(matches[0]) if matches else None
+
+    def find_users_by_external_id(self, external_id: str) -> list[ScimUserRecord]:
+        """Every user whose ``externalId`` is ``external_id`` exactly (case-exact, RFC 7643 §3.1), in the
+        order Sigma lists them: one ``GET /Users?filter=externalId eq "..."`` (RFC 7644 §3.4.2.2). The answer
+        is compared again here, so a server that ignored the filter and listed others names none of them.
+        Raises :class:`ApiError` (a server that does not take the filter: 400 ``invalidFilter`` or 501,
+        RFC 7644 §3.4.2.2, §3.12; the caller then reads :meth:`list_users`)."""
+        path = f"/Users?filter={external_id_filter(external_id)}"
+        found = self._search(SigmaUser, "/Users", external_id_filter(external_id))
+        with self._errors("GET", path):
+            return [record for u in found if (record := record_of(u)) is not None and record.external_id == external_id]
+
+    def list_users(self, page_size: int = 100) -> list[ScimUserRecord]:
+        """Every user SCIM lists, paged with ``startIndex``/``count`` (RFC 7644 §3.4.2.4) until
+        ``totalResults`` are read or a page comes back empty. Raises :class:`ApiError` (a failed page; a
+        listing that ends before ``totalResults``, 0 received on a later page, is refused as incomplete, as
+        ``fetch``'s is, :meth:`planner.fetch.ApiReader.scim_list`)."""
+        users: list[ScimUserRecord] = []
+        while True:
+            path = f"/Users?startIndex={len(users) + 1}&count={page_size}"
+            with self._errors("GET", path):
+                page = self._scim.query(SigmaUser, query_parameters=SearchRequest(start_index=len(users) + 1,
+                                                                                   count=page_size))
+            resources = list(page.resources or []) if isinstance(page, ListResponse) else []
+            total = page.total_results if isinstance(page, ListResponse) else None
+            with self._errors("GET", path):
+                users.extend(r for u in resources if (r := record_of(u)) is not None)
+            if not resources or total is None or len(users) >= total:
+                if total is not None and len(users) < total:
+                    raise ApiError("scim", "GET", path, None, f"incomplete listing of SCIM users: {len(users)} of "
+                                   f"{total} received (the list changed while it was read)")
+                return users
 
     def get_user(self, user_id: str) -> ScimUserRecord | None:
         """``GET /Users/{id}``; ``None`` on 404."""

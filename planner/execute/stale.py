@@ -35,7 +35,10 @@ or email of a ``scim.create_user``, the target of a ``members.set_email``, a lin
 ``userName``), a team whose name is the ``displayName`` of a ``scim.create_group``.
 Sigma would answer the create 409 (or link by email, §5.3) and apply would adopt
 that object, though the approval was for a create; a ``members.set_email`` would
-fail 409 after every write before it (tester6 finding 10).
+fail 409 after every write before it (tester6 finding 10). So is a SCIM user that holds the
+``externalId`` a planned ``scim.create_user`` / ``scim.link_user`` sends under another ``userName``
+(:func:`second_accounts`): Sigma keys the ``POST /Users`` on its userName alone and would give that IdP user
+a second account (tester14b finding 7).
 """
 
 from __future__ import annotations
@@ -70,7 +73,9 @@ from ..payloads import (
 )
 from ..sources.values import team_name_key
 from .errors import ApiError, ApplyRefused
+from .external_ids import holders, other_accounts, posted_external_id
 from .rest_client import MemberRecord, SigmaRestClient
+from .scim_client import SigmaScimClient
 
 IGNORED_FIELDS = frozenset({"updatedAt", "updatedBy"})
 LIST_FIELDS = ("memberIds",)
@@ -109,6 +114,9 @@ class Drift:
     """For an object made since the plan: the planned create it collides with (:func:`find_impostors`)."""
     undone: tuple["UndoneAction", ...] = ()
     """Actions the journal records done on this object whose result Sigma no longer shows (:func:`undone_on`)."""
+    external_id: str = ""
+    """For a SCIM user (``user:<id>``, labelled with its ``userName``): the ``externalId`` it holds that
+    :attr:`collides_with` (a ``POST /Users``) sends too (:func:`second_accounts`)."""
 
     @property
     def stale(self) -> bool:
@@ -119,6 +127,10 @@ class Drift:
         name = f"{self.key} ({self.label})" if self.label else self.key
         if self.missing:
             return f"{name}: no longer exists"
+        if self.collides_with is not None and self.external_id:
+            a = self.collides_with
+            return (f"{name}: holds externalId {self.external_id}, which action {a.id} ({a.kind.value}) sends: it "
+                    "would give that IdP user a second Sigma account")
         if self.collides_with is not None:
             a = self.collides_with
             what = "name" if a.kind is ActionKind.SCIM_CREATE_GROUP else "email"
@@ -405,10 +417,12 @@ def check_stale(
     members: Iterable[MemberRecord] | None = None,
     creates: Iterable[str] | None = None,
     done: Iterable[str] = (),
+    scim: SigmaScimClient | None = None,
 ) -> list[Drift]:
     """Every fingerprinted object (or only ``keys``) that drifted, in key order, then the
     impostors of the planned creates whose ids are in ``creates`` (:func:`find_impostors`;
-    ``None``: no impostor check). Reads only.
+    ``None``: no impostor check), then, with ``scim``, the SCIM users that hold the ``externalId`` of
+    one of those a ``POST /Users`` of them sends (:func:`second_accounts`). Reads only.
 
     ``done``: ids of actions the journal records ``done`` that the run will not run again (a
     ``--resume``, a later wave): an object one of them touches whose live state no longer shows its
@@ -430,6 +444,8 @@ def check_stale(
     drifts = _drifted(plan, rest, wanted, reader, parallelism, done) if wanted and reader is not None else []
     if creates is not None and rest is not None:
         drifts += find_impostors(plan, rest, not_started=creates, members=members)
+    if creates is not None and scim is not None:
+        drifts += second_accounts(plan, scim, not_started=creates, parallelism=parallelism)
     return drifts
 
 
@@ -618,6 +634,26 @@ def find_impostors(
                 found.append(Drift(f"team:{t.team_id}", t.name, collides_with=teams[key]))
     unique = {d.key: d for d in found}
     return [unique[k] for k in sorted(unique)]
+
+
+def second_accounts(plan: Plan, scim: SigmaScimClient, *, not_started: Iterable[str],
+                    parallelism: int = 4) -> list[Drift]:
+    """The SCIM users, other than the account an action makes or links, that hold the ``externalId`` a
+    ``scim.create_user`` / ``scim.link_user`` in ``not_started`` sends (the IdP user's id,
+    :func:`~planner.execute.external_ids.posted_external_id`), whatever their ``userName``: one
+    :class:`Drift` each (``user:<SCIM id>``, labelled with its ``userName``), in key order. Sigma keys the
+    ``POST`` on its ``userName`` alone, so it would make a second account for an IdP user the IdP has
+    provisioned under another userName since the plan (tester14b finding 7). A holder with the action's own
+    userName is :func:`find_impostors`' (a create) or the planned link made already (a link). Reads only
+    (:func:`~planner.execute.external_ids.holders`); raises :class:`ApiError` when SCIM cannot be read."""
+    wanted = set(not_started)
+    posts = [(a, e) for a in plan.actions if a.id in wanted and (e := posted_external_id(a))]
+    if not posts:
+        return []
+    held = holders(scim, (e for _, e in posts), parallelism)
+    found = {f"user:{u.id}": Drift(f"user:{u.id}", u.user_name, collides_with=a, external_id=e)
+             for a, e in reversed(posts) for u in other_accounts(a, held.get(e, ()))}
+    return [found[k] for k in sorted(found)]
 
 
 def _spelled(action: Action, key: str) -> str:

@@ -11,18 +11,23 @@ Apply verifies with ``clients.users`` holding only Sigma's answers to this run's
 user writes (:meth:`planner.execute.indexes.UserIndex.from_writes`): the write response
 shows the end state (RFC 7644 §3.3, §3.5.2), so those users are not read again; every
 other object (members, teams, groups, users this run did not write) is read live.
+
+A ``scim.create_user`` / ``scim.link_user`` is satisfied only when no other SCIM user holds the ``externalId``
+it sends (:mod:`planner.execute.external_ids`: one ``externalId eq`` read each): one IdP user with two Sigma
+accounts has not converged (tester14b finding 7).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from ..model import Action
 from .actions import ActionInputError, Clients, handler_for
 from .errors import ApiError, NotProvisionedMember
+from .external_ids import holders, other_accounts, posted_external_id
 from .paths import PathSegmentError
 from .progress import subject_of
 from .targets import Redactor
@@ -148,6 +153,32 @@ def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:
                        missing=seen.missing)
 
 
+def _without_second_accounts(actions: Sequence[Action], checks: list[ActionCheck], clients: Clients,
+                             parallelism: int, redact: Redactor) -> list[ActionCheck]:
+    """``checks``, where a satisfied ``scim.create_user`` / ``scim.link_user`` whose ``externalId`` another SCIM
+    user holds (another ``userName``: :func:`~planner.execute.external_ids.other_accounts`) is not satisfied: the
+    IdP user has two Sigma accounts (tester14b finding 7), naming each other user's id and ``userName``. When
+    the holders cannot be read, those checks are ``unreadable`` ("could not verify")."""
+    posted = {a.id: e for a, c in zip(actions, checks) if c.satisfied and (e := posted_external_id(a))}
+    if not posted or clients.scim is None:
+        return checks
+    try:
+        held = holders(clients.scim, posted.values(), parallelism)
+    except ApiError as exc:
+        error = redact(str(exc))
+        return [replace(c, satisfied=False, error=error, unreadable=True) if a.id in posted else c
+                for a, c in zip(actions, checks)]
+    out = []
+    for a, c in zip(actions, checks):
+        others = other_accounts(a, held.get(posted[a.id], ())) if a.id in posted else ()
+        if others:
+            names = ", ".join(f"{u.id} (userName {u.user_name})" for u in others)
+            c = replace(c, satisfied=False, differences=(*c.differences, redact(
+                f"externalId {posted[a.id]} is held by SCIM user {names} too: one IdP user, two Sigma accounts")))
+        out.append(c)
+    return out
+
+
 def verify(actions: Sequence[Action], clients: Clients, *, parallelism: int = 4, redactor: Redactor | None = None) -> Verification:
     """Re-read every action's target; group by object. Never writes.
 
@@ -164,6 +195,7 @@ def verify(actions: Sequence[Action], clients: Clients, *, parallelism: int = 4,
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
+    checks = _without_second_accounts(actions, checks, clients, parallelism, redact)
     grouped: dict[str, list[tuple[Action, ActionCheck]]] = defaultdict(list)
     for action, check in zip(actions, checks):
         try:

@@ -144,6 +144,8 @@ def scim_links(directory: Directory, reused_addresses: Mapping[str, str] | None 
     :func:`reused_address_item` question, answered by ``reused_addresses`` (``linking.reused_addresses``:
     IdP id -> ``same_person`` | ``new_person``, keys resolved to IdP ids by the caller): ``same_person``
     keeps the link, ``new_person`` holds the IdP user, no answer holds both sides.
+    One IdP identity with two or more members (:func:`shared_identities`) links none of them: the blocking
+    :func:`shared_identity_item` holds the IdP user and every such member.
     """
     answers = reused_addresses or {}
     pairs: list[LinkedPair] = []
@@ -152,13 +154,17 @@ def scim_links(directory: Directory, reused_addresses: Mapping[str, str] | None 
     returning: set[str] = set()
     questioned: set[str] = set()
     items: list[ReviewItem] = []
-    for member_id in sorted(directory.scim.users):
-        if member_id not in directory.members:
-            continue
-        user = directory.scim.users[member_id]
-        pair = scim_link(member_id, user, directory)
+    found = {m: scim_link(m, directory.scim.users[m], directory) for m in sorted(directory.scim.users)
+             if m in directory.members}
+    for identity, member_ids in shared_identities(found, directory.scim).items():
+        items.append(shared_identity_item(identity, member_ids, directory))
+        held_members.update(member_ids)
+        held_idp.update(p.idp_id for m in member_ids if (p := found.get(m)) is not None)
+        found.update(dict.fromkeys(member_ids))  # linked to nothing: held
+    for member_id, pair in found.items():
         if pair is None:
             continue
+        user = directory.scim.users[member_id]
         doubt = reused_address(user, directory.idp_users[pair.idp_id]) if pair.link.idp_field == "userName" else None
         if doubt is None:
             pairs.append(pair)
@@ -175,6 +181,54 @@ def scim_links(directory: Directory, reused_addresses: Mapping[str, str] | None 
             held_members.add(member_id)
     return ScimLinks(tuple(pairs), frozenset(held_idp), frozenset(held_members), tuple(items),
                      frozenset(returning), frozenset(questioned))
+
+
+def shared_identities(links: Mapping[str, LinkedPair | None], state: ScimState) -> dict[str, tuple[str, ...]]:
+    """IdP identity -> the members (two or more, in memberId order) that are its Sigma accounts, in identity order:
+    the members Sigma's SCIM state links to one IdP user (``links``: memberId -> its :func:`scim_link`, by
+    ``externalId`` or ``userName``), and the members whose provisioned users hold one ``externalId``
+    (:attr:`~planner.directory.ScimState.shared_external_ids`; an IdP user the export lacks included). ``{}``
+    when each identity has one account (tester14b finding 7: a create keyed on a userName made a second account
+    for an IdP user the IdP had provisioned under another userName)."""
+    found: dict[str, set[str]] = {}
+    for member_id, pair in links.items():
+        if pair is not None:
+            found.setdefault(pair.idp_id, set()).add(member_id)
+    for external_id, member_ids in state.shared_external_ids.items():
+        found.setdefault(external_id, set()).update(member_ids)
+    return {k: tuple(sorted(v)) for k, v in sorted(found.items()) if len(v) > 1}
+
+
+def shared_identity_item(identity: str, member_ids: tuple[str, ...], directory: Directory) -> ReviewItem:
+    """Blocking ``scim.shared_external_id``: Sigma's SCIM state gives one IdP identity (``identity``: an IdP id or
+    an ``externalId``) the members ``member_ids``, naming each member with its SCIM user (id, ``userName``,
+    ``externalId``, activity) and the IdP user. One person holding two accounts (two seats, documents split
+    between them); a link, create or deactivation of either would act on one account as if it were the person's
+    only one, so the person and every member are held (:func:`scim_links`) until one account is left."""
+    idp = directory.idp_users.get(identity)
+    users = {m: directory.scim.users[m] for m in member_ids}
+    accounts = "; ".join(
+        f"member {m} ({directory.members[m].email}): SCIM user {u.id}, userName {u.user_name}, externalId "
+        f"{u.external_id}, {'inactive' if u.active is False else 'active'}" for m, u in users.items())
+    who = (f"IdP user {identity} ({directory.scim_user_names[identity]})" if idp is not None
+           else f"IdP identity {identity} (externalId; no IdP user of the export has that id)")
+    return make_review(
+        "scim.shared_external_id", identity, blocking=True,
+        subject=person_ref(idp_id=identity if idp is not None else None,
+                           user_name=directory.scim_user_names[identity] if idp is not None else None,
+                           member_ids=list(member_ids)),
+        candidates=[person_ref(member_id=m, email=directory.members[m].email, user_name=u.user_name, scim_id=u.id)
+                    for m, u in users.items()],
+        message=(f"{who} has {len(member_ids)} Sigma accounts: {accounts}. One person, {len(member_ids)} seats: "
+                 "the plan links, creates and deactivates none of them until one account is left"),
+        rule="scim_state.shared_external_id",
+        evidence=ItemEvidence(external_id=", ".join(sorted({str(u.external_id) for u in users.values()})),
+                              idp_id=identity if idp is not None else UNSET),
+        resolution=outside_policy(
+            "keep the account the IdP manages (its userName is the IdP's) and deactivate the other in Sigma "
+            "(SCIM PATCH /Users/{id} active=false, or Administration > People), moving its documents; then fetch "
+            "and plan again"),
+    )
 
 
 def reused_address_uses(policy: Policy, directory: Directory, links: ScimLinks) -> list[EntryUse]:
@@ -1620,7 +1674,7 @@ def conflict_entry_absences(conflicts: Mapping[str, object], directory: Director
         if not state.known:
             why = "Sigma's export has no SCIM state to disagree with"
         elif key != "*" and directory.find_idp_id(key) is None and key not in state.by_external_id \
-                and email_key(key) not in state.by_user_name:
+                and key not in state.shared_external_ids and email_key(key) not in state.by_user_name:
             why = f"{key} names no IdP user of the export and no user of Sigma's SCIM state"
         else:
             why = "Sigma's SCIM state and the IdP export do not disagree on " + ("anyone" if key == "*" else key)

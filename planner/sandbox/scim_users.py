@@ -39,12 +39,19 @@ class ScimUsers(Store):
                 )
             return row
 
-    def scim_user_rows(self, *, user_name: str | None = None) -> list[sqlite3.Row]:
+    def scim_user_rows(self, *, user_name: str | None = None, external_id: str | None = None) -> list[sqlite3.Row]:
         """Every member SCIM lists: the SCIM-managed ones and the pre-SCIM ones (see
-        :attr:`_LISTED_PRE_SCIM`); all, or those whose email key is ``user_name``'s."""
+        :attr:`_LISTED_PRE_SCIM`); all, or those whose email key is ``user_name``'s, or the SCIM-managed ones
+        whose stored ``externalId`` is ``external_id`` exactly (case-exact, RFC 7643 §3.1)."""
         listed = f"(scim_id IS NOT NULL OR {self._LISTED_PRE_SCIM})"
         robot = (SCHEDULER_ROBOT_MEMBER_ID, SCHEDULER_ROBOT_EMAIL)
         with self.lock:
+            if external_id is not None:
+                return self._q(
+                    f"SELECT * FROM members WHERE {listed} AND scim_id IS NOT NULL "
+                    "AND json_extract(scim_json, '$.externalId') = ? ORDER BY seq",
+                    (*robot, external_id),
+                )
             if user_name is not None:
                 return self._q(
                     f"SELECT * FROM members WHERE {listed} AND email_key=? ORDER BY seq",

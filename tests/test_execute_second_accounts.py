@@ -1,0 +1,177 @@
+"""One IdP user, one Sigma account (tester14b finding 7): a ``POST /Users`` the plan holds is refused when
+another SCIM user holds the ``externalId`` it sends, and ``verify`` never calls it converged.
+
+Sigma keys a ``POST /Users`` on its ``userName`` alone: when the IdP has provisioned the plan's IdP user under
+another userName since the approval, the create made a second member, so SCIM listed two users with one
+``externalId`` and apply said "converged". Against the real sandbox over HTTP; the IdP provisions through the
+sandbox's SCIM endpoint with its token, as Okta would.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any, Callable
+from urllib.parse import unquote
+
+import httpx2
+import pytest
+
+from planner.execute.apply import apply_plan
+from planner.execute.approve import approve
+from planner.execute.errors import ApplyRefused
+from planner.execute.journal import journal_path
+from planner.sandbox.server import SandboxServer
+
+from .conftest import run_cli
+from .execute_support import counting_sandbox, options_for, sandbox_env, small_org, write_test_plan
+from .sandbox_fixture import sandbox_options
+
+
+def provision(server: Any, user_name: str, external_id: str) -> dict[str, Any]:
+    """The IdP's ``POST /Users`` of ``user_name`` with ``externalId`` ``external_id``: the user as answered."""
+    answer = httpx2.post(f"{server.scim_base_url}/Users", headers={"Authorization": f"Bearer {server.scim_token}"},
+                         json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name,
+                               "externalId": external_id, "name": {"givenName": "Nat", "familyName": "Hire"},
+                               "emails": [{"value": user_name, "type": "work", "primary": True}],
+                               "userType": "Pro", "active": True})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def holders(server: Any, external_id: str) -> list[str]:
+    """The userNames of the SCIM users the sandbox holds with ``externalId`` ``external_id``."""
+    return [r["email"] for r in server.state.scim_user_rows(external_id=external_id)]
+
+
+@pytest.fixture
+def sb(monkeypatch):
+    server, counter = counting_sandbox()
+    for name, value in sandbox_env(server).items():
+        monkeypatch.setenv(name, value)
+    yield server, counter
+    server.close()
+
+
+def urls(server: Any) -> list[str]:
+    return ["--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url,
+            "--backoff-base", "0.01", "--backoff-cap", "0.05"]
+
+
+def second_account_line(plan: Any, user: dict[str, Any], action: str, kind: str) -> str:
+    return (f"{plan}: plan is stale, 1 object(s) changed in Sigma since it was made: user:{user['id']} "
+            f"({user['userName']}): holds externalId {user['externalId']}, which action {action} ({kind}) sends: it "
+            "would give that IdP user a second Sigma account; plan again")
+
+
+def test_a_create_whose_idp_user_scim_holds_under_another_user_name_is_refused_before_any_write(tmp_path, sb, capsys):
+    server, counter = sb
+    plan = write_test_plan(tmp_path)  # u3 creates new@example.com for IdP user idp-new@example.com
+    approve(plan, "Ada Admin")
+    held = provision(server, "n.hire@example.com", "idp-new@example.com")  # since the approval, by the IdP
+
+    code, out, err = run_cli(capsys, "apply", str(plan), "--only", "email:new@example.com", *urls(server))
+
+    assert code == 1
+    assert err == f"sigma-migrate: error: {second_account_line(plan, held, 'u3', 'scim.create_user')}\n"
+    assert counter.writes == Counter({"POST /scim/v2/Users n.hire@example.com": 1})  # the IdP's; none of apply's
+    assert holders(server, "idp-new@example.com") == ["n.hire@example.com"]
+    assert not journal_path(plan).exists()
+
+
+def test_a_link_whose_external_id_another_scim_user_holds_is_refused(tmp_path, sb):
+    server, counter = sb
+    plan = write_test_plan(tmp_path)  # u1 links member m1 alice@example.com to IdP user idp-m1
+    approve(plan, "Ada Admin")
+    held = provision(server, "alice.smith@example.com", "idp-m1")
+
+    with pytest.raises(ApplyRefused) as refused:
+        apply_plan(plan, options_for(server))
+
+    assert str(refused.value) == second_account_line(plan, held, "u1", "scim.link_user")
+    assert counter.total() == 1  # the IdP's POST
+    assert holders(server, "idp-m1") == ["alice.smith@example.com"]
+
+
+def test_the_idp_user_provisioned_with_the_planned_user_name_is_the_impostor_rule_s(tmp_path, sb):
+    server, counter = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    held = provision(server, "new@example.com", "idp-new@example.com")
+
+    with pytest.raises(ApplyRefused) as refused:
+        apply_plan(plan, options_for(server))
+
+    assert str(refused.value) == (  # one object named once: the member the IdP made with the planned address
+        f"{plan}: plan is stale, 1 object(s) changed in Sigma since it was made: member:{held['id']} "
+        "(new@example.com): new since the plan, with the email action u3 (scim.create_user) would create; plan again")
+    assert counter.total() == 1
+
+
+class RefusingExternalIdFilter:
+    """WSGI middleware: a SCIM server that does not take a filter on ``externalId`` (400 ``invalidFilter``,
+    RFC 7644 §3.4.2.2), counting the refusals and the listings (``GET /Users`` with no filter)."""
+
+    def __init__(self, app: Callable[..., Any]):
+        self.app = app
+        self.refused = 0
+        self.listings = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        query = unquote(environ.get("QUERY_STRING", ""))
+        if environ.get("PATH_INFO", "").endswith("/Users") and "externalId" in query:
+            self.refused += 1
+            body = json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400",
+                               "scimType": "invalidFilter", "detail": "externalId is not filterable"}).encode()
+            start_response("400 Bad Request", [("Content-Type", "application/scim+json"),
+                                               ("Content-Length", str(len(body)))])
+            return [body]
+        if environ.get("PATH_INFO", "").endswith("/Users") and "startIndex" in query and "filter" not in query:
+            self.listings += 1
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def refusing():
+    server = SandboxServer(small_org(), **sandbox_options(None))
+    front = RefusingExternalIdFilter(server.app)
+    server.app = front
+    server.start()
+    yield server, front
+    server.close()
+
+
+def test_a_server_refusing_the_external_id_filter_is_read_from_the_listing(tmp_path, refusing):
+    server, front = refusing
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    held = provision(server, "n.hire@example.com", "idp-new@example.com")
+
+    with pytest.raises(ApplyRefused) as refused:
+        apply_plan(plan, options_for(server))
+
+    assert str(refused.value) == second_account_line(plan, held, "u3", "scim.create_user")
+    # the filter read of each externalId the plan sends (u1, u2, u3) refused, then one page of the listing
+    assert (front.refused, front.listings) == (3, 1)
+    assert holders(server, "idp-new@example.com") == ["n.hire@example.com"]
+
+
+def test_verify_does_not_call_a_create_converged_while_another_scim_user_holds_its_external_id(tmp_path, sb, capsys):
+    server, counter = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    assert apply_plan(plan, options_for(server)).status == "converged"
+    made = server.state.scim_user_rows(user_name="new@example.com")[0]
+    held = provision(server, "n.hire@example.com", "idp-new@example.com")  # the IdP, after the apply
+
+    code, out, err = run_cli(capsys, "verify", str(plan), "--json", *urls(server)[:4])
+
+    assert code == 2, out + err  # drift
+    found = json.loads(out)
+    assert found["converged"] is False
+    assert [(o["key"], o["state"], o["problems"]) for o in found["objects"] if not o["converged"]] == [
+        ("user:new@example.com", "drifted",
+         [f"scim.create_user: externalId idp-new@example.com is held by SCIM user {held['id']} (userName "
+          "n.hire@example.com) too: one IdP user, two Sigma accounts"])]
+    assert holders(server, "idp-new@example.com") == ["new@example.com", "n.hire@example.com"]
+    assert made["scim_id"] != held["id"]
