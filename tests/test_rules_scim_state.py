@@ -471,3 +471,22 @@ def test_a_membership_the_scim_group_does_not_list_is_removed_through_rest_not_l
         "does not list this membership, so the push does not remove it",  # never 'pre-SCIM' (tester7 16b)
         {"groupId": "g1"}, ())
     assert row_numbers(p) == [("Finance", ("teams.remove_member:t1:m2",), 2, 1, 0, 1)]
+
+
+def test_one_external_id_on_two_members_no_idp_user_has_holds_both_instead_of_deactivating_one():
+    # an IdP user gone from the export (deleted in the IdP) whose two accounts SCIM still lists: which one the IdP
+    # managed cannot be told, so neither is deactivated on the export's absence alone (tester14b finding 7)
+    snap = with_scim(snapshot([member("m1", "xweber@example.com", "Xavi", "Weber"),
+                               member("m2", "xavi.weber3@example.com", "Xavi", "Weber")], []),
+                     [provisioned("m1", "xweber@example.com", "u-gone"),
+                      provisioned("m2", "xavi.weber3@example.com", "u-gone", active=False)])
+    p = plan(snap, "unmatched: {action: deactivate}")
+    [item] = [i for i in p.review_items if i.id == "scim.shared_external_id:u-gone"]
+    assert (item.blocking, wire(item.subject), wire(item.evidence)) == (
+        True, {"memberIds": ["m1", "m2"]}, {"externalId": "u-gone"})
+    assert item.message == (
+        "IdP identity u-gone (externalId; no IdP user of the export has that id) has 2 Sigma accounts: member m1 "
+        "(xweber@example.com): SCIM user m1, userName xweber@example.com, externalId u-gone, active; member m2 "
+        "(xavi.weber3@example.com): SCIM user m2, userName xavi.weber3@example.com, externalId u-gone, inactive. "
+        "One person, 2 seats: the plan links, creates and deactivates none of them until one account is left")
+    assert [a for a in kinds(p) if a[1].endswith((":m1", ":m2"))] == []

@@ -207,9 +207,11 @@ def shared_identity_item(identity: str, member_ids: tuple[str, ...], directory: 
     only one, so the person and every member are held (:func:`scim_links`) until one account is left."""
     idp = directory.idp_users.get(identity)
     users = {m: directory.scim.users[m] for m in member_ids}
+    idp_key = directory.scim_user_name_keys[identity] if idp is not None else None
     accounts = "; ".join(
-        f"member {m} ({directory.members[m].email}): SCIM user {u.id}, userName {u.user_name}, externalId "
-        f"{u.external_id}, {'inactive' if u.active is False else 'active'}" for m, u in users.items())
+        f"member {m} ({directory.members[m].email}): SCIM user {u.id}, userName {u.user_name}"
+        + (" (the IdP's)" if u.user_name_key == idp_key else "")
+        + f", externalId {u.external_id}, {'inactive' if u.active is False else 'active'}" for m, u in users.items())
     who = (f"IdP user {identity} ({directory.scim_user_names[identity]})" if idp is not None
            else f"IdP identity {identity} (externalId; no IdP user of the export has that id)")
     return make_review(
