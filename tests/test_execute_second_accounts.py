@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import unquote
 
@@ -64,6 +65,18 @@ def second_account_line(plan: Any, user: dict[str, Any], action: str, kind: str)
             "would give that IdP user a second Sigma account; plan again")
 
 
+def refused_after_idp_provisions(tmp_path: Path, server: Any, user_name: str, external_id: str
+                                 ) -> tuple[Path, dict[str, Any], str]:
+    """Approve the test plan, let the IdP provision ``user_name`` with ``external_id`` (:func:`provision`), apply:
+    ``(the plan, the user the IdP made, apply's refusal)``."""
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    held = provision(server, user_name, external_id)
+    with pytest.raises(ApplyRefused) as refused:
+        apply_plan(plan, options_for(server))
+    return plan, held, str(refused.value)
+
+
 def test_a_create_whose_idp_user_scim_holds_under_another_user_name_is_refused_before_any_write(tmp_path, sb, capsys):
     server, counter = sb
     plan = write_test_plan(tmp_path)  # u3 creates new@example.com for IdP user idp-new@example.com
@@ -80,29 +93,19 @@ def test_a_create_whose_idp_user_scim_holds_under_another_user_name_is_refused_b
 
 
 def test_a_link_whose_external_id_another_scim_user_holds_is_refused(tmp_path, sb):
-    server, counter = sb
-    plan = write_test_plan(tmp_path)  # u1 links member m1 alice@example.com to IdP user idp-m1
-    approve(plan, "Ada Admin")
-    held = provision(server, "alice.smith@example.com", "idp-m1")
+    server, counter = sb  # u1 links member m1 alice@example.com to IdP user idp-m1
+    plan, held, refusal = refused_after_idp_provisions(tmp_path, server, "alice.smith@example.com", "idp-m1")
 
-    with pytest.raises(ApplyRefused) as refused:
-        apply_plan(plan, options_for(server))
-
-    assert str(refused.value) == second_account_line(plan, held, "u1", "scim.link_user")
+    assert refusal == second_account_line(plan, held, "u1", "scim.link_user")
     assert counter.total() == 1  # the IdP's POST
     assert holders(server, "idp-m1") == ["alice.smith@example.com"]
 
 
 def test_the_idp_user_provisioned_with_the_planned_user_name_is_the_impostor_rule_s(tmp_path, sb):
     server, counter = sb
-    plan = write_test_plan(tmp_path)
-    approve(plan, "Ada Admin")
-    held = provision(server, "new@example.com", "idp-new@example.com")
+    plan, held, refusal = refused_after_idp_provisions(tmp_path, server, "new@example.com", "idp-new@example.com")
 
-    with pytest.raises(ApplyRefused) as refused:
-        apply_plan(plan, options_for(server))
-
-    assert str(refused.value) == (  # one object named once: the member the IdP made with the planned address
+    assert refusal == (  # one object named once: the member the IdP made with the planned address
         f"{plan}: plan is stale, 1 object(s) changed in Sigma since it was made: member:{held['id']} "
         "(new@example.com): new since the plan, with the email action u3 (scim.create_user) would create; plan again")
     assert counter.total() == 1
@@ -143,14 +146,9 @@ def refusing():
 
 def test_a_server_refusing_the_external_id_filter_is_read_from_the_listing(tmp_path, refusing):
     server, front = refusing
-    plan = write_test_plan(tmp_path)
-    approve(plan, "Ada Admin")
-    held = provision(server, "n.hire@example.com", "idp-new@example.com")
+    plan, held, refusal = refused_after_idp_provisions(tmp_path, server, "n.hire@example.com", "idp-new@example.com")
 
-    with pytest.raises(ApplyRefused) as refused:
-        apply_plan(plan, options_for(server))
-
-    assert str(refused.value) == second_account_line(plan, held, "u3", "scim.create_user")
+    assert refusal == second_account_line(plan, held, "u3", "scim.create_user")
     # the filter read of each externalId the plan sends (u1, u2, u3) refused, then one page of the listing
     assert (front.refused, front.listings) == (3, 1)
     assert holders(server, "idp-new@example.com") == ["n.hire@example.com"]

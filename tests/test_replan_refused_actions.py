@@ -66,13 +66,20 @@ def fetch_then_plan(capsys, tmp_path, server, name: str, *more: str):
     return out_path, read_plan(out_path)
 
 
-@pytest.fixture
-def server(monkeypatch):
+def tiny_sandbox(monkeypatch):
+    """A started sandbox of :data:`POLICY`'s organization (``admin@example.com``, ``ann@example.com``), its
+    credentials in the environment (``fetch``, ``apply``)."""
     org = SigmaExport(members=(member("mAdmin", "admin@example.com", "Admin"), member("m1", "ann@example.com")),
                       account_types=(AccountType("a1", "Admin"), AccountType("a3", "Viewer")))
     server, _ = counting_sandbox(org)
     for name, value in sandbox_env(server).items():
         monkeypatch.setenv(name, value)
+    return server
+
+
+@pytest.fixture
+def server(monkeypatch):
+    server = tiny_sandbox(monkeypatch)
     # the IdP (a client that sends no externalId) provisions a test user before the migration
     answer = httpx2.post(f"{server.scim_base_url}/Users", headers={"Authorization": f"Bearer {server.scim_token}"},
                          json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],

@@ -11,11 +11,10 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from planner.model import AccountType, ItemEvidence, ItemRef, SigmaExport
+from planner.model import ItemEvidence, ItemRef
 
 from .conftest import write
-from .execute_support import counting_sandbox, member, sandbox_env
-from .test_replan_refused_actions import POLICY, USERS, fetch_then_plan
+from .test_replan_refused_actions import POLICY, USERS, fetch_then_plan, tiny_sandbox
 
 XAVI = "33333333-3333-3333-3333-333333333333"
 USERS_WITH_XAVI = USERS + f"{XAVI},xweber@example.com,Xavi Weber,Weber,xavi.weber3@example.com,Xavi,Member,True\n"
@@ -34,11 +33,7 @@ def provision(server, user_name: str) -> str:
 
 @pytest.fixture
 def server(monkeypatch):
-    org = SigmaExport(members=(member("mAdmin", "admin@example.com", "Admin"), member("m1", "ann@example.com")),
-                      account_types=(AccountType("a1", "Admin"), AccountType("a3", "Viewer")))
-    server, _ = counting_sandbox(org)
-    for name, value in sandbox_env(server).items():
-        monkeypatch.setenv(name, value)
+    server = tiny_sandbox(monkeypatch)
     yield server
     server.close()
 
