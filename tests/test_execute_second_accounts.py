@@ -21,7 +21,10 @@ import pytest
 from planner.execute.apply import apply_plan
 from planner.execute.approve import approve
 from planner.execute.errors import ApplyRefused
+from planner.execute.external_ids import BULK_READS
+from planner.execute.external_ids import holders as external_id_holders
 from planner.execute.journal import journal_path
+from planner.execute.scim_client import SigmaScimClient
 from planner.sandbox.server import SandboxServer
 
 from .conftest import run_cli
@@ -173,3 +176,18 @@ def test_verify_does_not_call_a_create_converged_while_another_scim_user_holds_i
           "n.hire@example.com) too: one IdP user, two Sigma accounts"])]
     assert holders(server, "idp-new@example.com") == ["new@example.com", "n.hire@example.com"]
     assert made["scim_id"] != held["id"]
+
+
+def test_many_external_ids_are_read_from_one_listing(refusing):
+    # a wave of many creates: one listing, not a filter read each (the server here would refuse every filter read)
+    server, front = refusing
+    held = provision(server, "n.hire@example.com", "idp-new@example.com")
+    scim = SigmaScimClient(server.scim_base_url, server.scim_token)
+    wanted = [f"idp-{i}" for i in range(BULK_READS - 1)] + ["idp-new@example.com"]
+
+    found = external_id_holders(scim, wanted)
+
+    assert {e: [u.id for u in users] for e, users in found.items() if users} == {"idp-new@example.com": [held["id"]]}
+    assert sorted(found) == sorted(wanted)
+    assert (front.refused, front.listings) == (0, 1)
+    scim.close()

@@ -9,7 +9,8 @@ refuses such an action before any write, and the verification (:func:`planner.ex
 never calls one converged while another user holds its ``externalId``; both read the holders here.
 
 Reads: one ``GET /Users?filter=externalId eq "..."`` per ``externalId`` (RFC 7644 §3.4.2.2), ``parallelism``
-at a time. Whether Sigma's SCIM service takes a filter on ``externalId`` is not established
+at a time; from :data:`BULK_READS` of them on, one paged listing of every user instead (a wave of thousands of
+creates would otherwise read as many times as it writes). Whether Sigma's SCIM service takes a filter on ``externalId`` is not established
 (docs/sigma-api.md §10.16): a server that refuses it (400 ``invalidFilter``, 501: RFC 7644 §3.4.2.2,
 §3.12) is read with one paged listing of every user instead (:meth:`SigmaScimClient.list_users`).
 """
@@ -30,6 +31,11 @@ FILTER_REFUSED = frozenset({400, 501})
 501 Not Implemented): the holders are then read from the listing."""
 
 
+BULK_READS = 100
+"""From this many ``externalId`` s on, :func:`holders` reads one listing instead of a filter read each (the
+stale-plan check's member reads switch at the same count, :data:`planner.execute.stale.BULK_MEMBER_READS`)."""
+
+
 def posted_external_id(action: Action) -> str | None:
     """The ``externalId`` a ``scim.create_user`` / ``scim.link_user`` sends (its ``target.idpId``), else ``None``."""
     if isinstance(action, (ScimCreateUser, ScimLinkUser)):
@@ -45,6 +51,8 @@ def holders(scim: SigmaScimClient, external_ids: Iterable[str], parallelism: int
     wanted = sorted({e for e in external_ids if e})
     if not wanted:
         return {}
+    if len(wanted) >= BULK_READS:
+        return _listed(scim, wanted)
     try:
         with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="externalId") as pool:
             found = list(pool.map(scim.find_users_by_external_id, wanted))
@@ -52,6 +60,11 @@ def holders(scim: SigmaScimClient, external_ids: Iterable[str], parallelism: int
     except ApiError as exc:
         if exc.status not in FILTER_REFUSED:
             raise
+    return _listed(scim, wanted)
+
+
+def _listed(scim: SigmaScimClient, wanted: list[str]) -> dict[str, tuple[ScimUserRecord, ...]]:
+    """:func:`holders` of ``wanted`` from one listing of every user (:meth:`SigmaScimClient.list_users`)."""
     by_id: dict[str, list[ScimUserRecord]] = defaultdict(list)
     for user in scim.list_users():
         if user.external_id:
@@ -68,4 +81,4 @@ def other_accounts(action: Action, users: Iterable[ScimUserRecord]) -> tuple[Sci
     return tuple(u for u in users if email_key(u.user_name) != own)
 
 
-__all__ = ["FILTER_REFUSED", "holders", "other_accounts", "posted_external_id"]
+__all__ = ["BULK_READS", "FILTER_REFUSED", "holders", "other_accounts", "posted_external_id"]
