@@ -10,10 +10,9 @@ never calls one converged while another user holds its ``externalId``; both read
 
 Reads: one ``GET /Users?filter=externalId eq "..."`` per ``externalId`` (RFC 7644 §3.4.2.2), ``parallelism``
 at a time; from :data:`BULK_READS` of them on, one paged listing of every user instead (a wave of thousands of
-creates would otherwise read as many times as it writes). Whether Sigma's SCIM service takes a filter on ``externalId`` is not established
-(docs/sigma-api.md §10.16): a server that refuses it (400 ``invalidFilter``, 501: RFC 7644 §3.4.2.2,
-§3.12) is read with one paged listing of every user instead (:meth:`SigmaScimClient.list_users`).
-"""
+creates would otherwise read as many times as it writes). Whether Sigma's SCIM service takes a filter on
+``externalId`` is not established (docs/sigma-api.md §10.16): a server that refuses it (400 ``invalidFilter``,
+501: RFC 7644 §3.4.2.2, §3.12) is read with that listing too (:meth:`SigmaScimClient.list_users`)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ Sigma would answer the create 409 (or link by email, §5.3) and apply would adop
 that object, though the approval was for a create; a ``members.set_email`` would
 fail 409 after every write before it (tester6 finding 10). So is a SCIM user that holds the
 ``externalId`` a planned ``scim.create_user`` / ``scim.link_user`` sends under another ``userName``
-(:func:`second_accounts`): Sigma keys the ``POST /Users`` on its userName alone and would give that IdP user
+(:func:`external_id_collisions`): Sigma keys the ``POST /Users`` on its userName alone and would give that IdP user
 a second account (tester14b finding 7).
 """
 
@@ -116,7 +116,7 @@ class Drift:
     """Actions the journal records done on this object whose result Sigma no longer shows (:func:`undone_on`)."""
     external_id: str = ""
     """For a SCIM user (``user:<id>``, labelled with its ``userName``): the ``externalId`` it holds that
-    :attr:`collides_with` (a ``POST /Users``) sends too (:func:`second_accounts`)."""
+    :attr:`collides_with` (a ``POST /Users``) sends too (:func:`external_id_collisions`)."""
 
     @property
     def stale(self) -> bool:
@@ -422,7 +422,7 @@ def check_stale(
     """Every fingerprinted object (or only ``keys``) that drifted, in key order, then the
     impostors of the planned creates whose ids are in ``creates`` (:func:`find_impostors`;
     ``None``: no impostor check), then, with ``scim``, the SCIM users that hold the ``externalId`` of
-    one of those a ``POST /Users`` of them sends (:func:`second_accounts`). Reads only.
+    one of those a ``POST /Users`` of them sends (:func:`external_id_collisions`). Reads only.
 
     ``done``: ids of actions the journal records ``done`` that the run will not run again (a
     ``--resume``, a later wave): an object one of them touches whose live state no longer shows its
@@ -445,7 +445,7 @@ def check_stale(
     if creates is not None and rest is not None:
         drifts += find_impostors(plan, rest, not_started=creates, members=members)
     if creates is not None and scim is not None:
-        drifts += second_accounts(plan, scim, not_started=creates, parallelism=parallelism)
+        drifts += external_id_collisions(plan, scim, not_started=creates, parallelism=parallelism)
     return drifts
 
 
@@ -636,7 +636,7 @@ def find_impostors(
     return [unique[k] for k in sorted(unique)]
 
 
-def second_accounts(plan: Plan, scim: SigmaScimClient, *, not_started: Iterable[str],
+def external_id_collisions(plan: Plan, scim: SigmaScimClient, *, not_started: Iterable[str],
                     parallelism: int = 4) -> list[Drift]:
     """The SCIM users, other than the account an action makes or links, that hold the ``externalId`` a
     ``scim.create_user`` / ``scim.link_user`` in ``not_started`` sends (the IdP user's id,

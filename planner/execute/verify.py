@@ -153,7 +153,7 @@ def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:
                        missing=seen.missing)
 
 
-def _without_second_accounts(actions: Sequence[Action], checks: list[ActionCheck], clients: Clients,
+def _external_ids_held_elsewhere(actions: Sequence[Action], checks: list[ActionCheck], clients: Clients,
                              parallelism: int, redact: Redactor) -> list[ActionCheck]:
     """``checks``, where a satisfied ``scim.create_user`` / ``scim.link_user`` whose ``externalId`` another SCIM
     user holds (another ``userName``: :func:`~planner.execute.external_ids.other_accounts`) is not satisfied: the
@@ -195,7 +195,7 @@ def verify(actions: Sequence[Action], clients: Clients, *, parallelism: int = 4,
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
-    checks = _without_second_accounts(actions, checks, clients, parallelism, redact)
+    checks = _external_ids_held_elsewhere(actions, checks, clients, parallelism, redact)
     grouped: dict[str, list[tuple[Action, ActionCheck]]] = defaultdict(list)
     for action, check in zip(actions, checks):
         try:
