@@ -20,7 +20,7 @@ import pytest
 
 from planner.execute.apply import apply_plan
 from planner.execute.approve import approve
-from planner.execute.errors import ApplyRefused
+from planner.execute.errors import ApiError, ApplyRefused
 from planner.execute.external_ids import BULK_READS
 from planner.execute.external_ids import holders as external_id_holders
 from planner.execute.journal import journal_path
@@ -122,6 +122,8 @@ class RefusingExternalIdFilter:
         self.app = app
         self.refused = 0
         self.listings = 0
+        self.listing_answer: dict[str, Any] | None = None
+        """A page answered instead of the sandbox's, when set."""
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         query = unquote(environ.get("QUERY_STRING", ""))
@@ -134,6 +136,10 @@ class RefusingExternalIdFilter:
             return [body]
         if environ.get("PATH_INFO", "").endswith("/Users") and "startIndex" in query and "filter" not in query:
             self.listings += 1
+            if self.listing_answer is not None:
+                body = json.dumps(self.listing_answer).encode()
+                start_response("200 OK", [("Content-Type", "application/scim+json"), ("Content-Length", str(len(body)))])
+                return [body]
         return self.app(environ, start_response)
 
 
@@ -190,4 +196,17 @@ def test_many_external_ids_are_read_from_one_listing(refusing):
     assert {e: [u.id for u in users] for e, users in found.items() if users} == {"idp-new@example.com": [held["id"]]}
     assert sorted(found) == sorted(wanted)
     assert (front.refused, front.listings) == (0, 1)
+    scim.close()
+
+
+def test_a_listing_page_that_is_no_list_response_is_one_line(refusing):
+    server, front = refusing
+    front.listing_answer = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "Resources": []}
+    scim = SigmaScimClient(server.scim_base_url, server.scim_token)
+
+    with pytest.raises(ApiError) as failed:
+        external_id_holders(scim, ["idp-new@example.com"])
+
+    assert str(failed.value) == ("SCIM GET /Users?startIndex=1&count=100: 200: unexpected answer: Object missing "
+                                 "required field `totalResults`")
     scim.close()

@@ -228,6 +228,25 @@ class ScimUserRecord(_ScimAnswer):
         return msgspec.to_builtins(self)
 
 
+class ScimUserPage(_ScimAnswer):
+    """A page of ``GET /Users`` (RFC 7644 §3.4.2: a ``ListResponse``): ``totalResults`` and its ``Resources``,
+    each read by :func:`user_record` (:meth:`SigmaScimClient.list_users`)."""
+
+    total_results: int
+    resources: list[dict[str, Any]] = msgspec.field(default_factory=list, name="Resources")
+
+
+def user_page(payload: Any) -> ScimUserPage:
+    """The :class:`ScimUserPage` of a 2xx ``GET /Users`` answer, decoded strictly (msgspec). Raises
+    :class:`ResponsePayloadValidationException` naming the field (a ``totalResults`` missing or not a number)."""
+    try:
+        return msgspec.convert(payload, ScimUserPage)
+    except msgspec.ValidationError as exc:
+        error = ResponsePayloadValidationException()
+        error.add_note(str(exc))
+        raise error from exc
+
+
 def user_record(payload: Any) -> ScimUserRecord:
     """The :class:`ScimUserRecord` of a 2xx SCIM answer: its first ``schemas`` URN is the core User's
     (RFC 7643 §3, §4.1; compared case-insensitively, as scim2-client's ``get_model_by_payload``),
@@ -449,15 +468,19 @@ class SigmaScimClient:
         users: list[ScimUserRecord] = []
         while True:
             path = f"/Users?startIndex={len(users) + 1}&count={page_size}"
-            with self._errors("GET", path):
+            with self._errors("GET", path):  # read as records (msgspec), not validated as scim2-models' (0.5 ms a user)
                 page = self._scim.query(SigmaUser, query_parameters=SearchRequest(start_index=len(users) + 1,
-                                                                                   count=page_size))
-            resources = list(page.resources or []) if isinstance(page, ListResponse) else []
-            total = page.total_results if isinstance(page, ListResponse) else None
-            with self._errors("GET", path):
-                users.extend(r for u in resources if (r := record_of(u)) is not None)
-            if not resources or total is None or len(users) >= total:
-                if total is not None and len(users) < total:
+                                                                                   count=page_size),
+                                        check_response_payload=False)
+            try:
+                listed = user_page(page)
+                users.extend(user_record(r) for r in listed.resources)
+            except SCIMResponseException as exc:
+                why = " ".join(getattr(exc, "__notes__", ())) or str(exc)
+                raise ApiError("scim", "GET", path, 200, f"unexpected answer: {why}") from None
+            total = listed.total_results
+            if not listed.resources or len(users) >= total:
+                if len(users) < total:
                     raise ApiError("scim", "GET", path, None, f"incomplete listing of SCIM users: {len(users)} of "
                                    f"{total} received (the list changed while it was read)")
                 return users
