@@ -637,7 +637,7 @@ def find_impostors(
 
 
 def external_id_collisions(plan: Plan, scim: SigmaScimClient, *, not_started: Iterable[str],
-                    parallelism: int = 4) -> list[Drift]:
+                           parallelism: int = 4) -> list[Drift]:
     """The SCIM users, other than the account an action makes or links, that hold the ``externalId`` a
     ``scim.create_user`` / ``scim.link_user`` in ``not_started`` sends (the IdP user's id,
     :func:`~planner.execute.external_ids.posted_external_id`), whatever their ``userName``: one

@@ -13,8 +13,8 @@ shows the end state (RFC 7644 §3.3, §3.5.2), so those users are not read again
 other object (members, teams, groups, users this run did not write) is read live.
 
 A ``scim.create_user`` / ``scim.link_user`` is satisfied only when no other SCIM user holds the ``externalId``
-it sends (:mod:`planner.execute.external_ids`: one ``externalId eq`` read each): one IdP user with two Sigma
-accounts has not converged (tester14b finding 7).
+it sends (:mod:`planner.execute.external_ids`: one ``externalId eq`` read each, or one listing for many): one
+IdP user with two Sigma accounts has not converged (tester14b finding 7).
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:
 
 
 def _external_ids_held_elsewhere(actions: Sequence[Action], checks: list[ActionCheck], clients: Clients,
-                             parallelism: int, redact: Redactor) -> list[ActionCheck]:
+                                 parallelism: int, redact: Redactor) -> list[ActionCheck]:
     """``checks``, where a satisfied ``scim.create_user`` / ``scim.link_user`` whose ``externalId`` another SCIM
     user holds (another ``userName``: :func:`~planner.execute.external_ids.other_accounts`) is not satisfied: the
     IdP user has two Sigma accounts (tester14b finding 7), naming each other user's id and ``userName``. When
