@@ -239,12 +239,7 @@ class ScimUserPage(_ScimAnswer):
 def user_page(payload: Any) -> ScimUserPage:
     """The :class:`ScimUserPage` of a 2xx ``GET /Users`` answer, decoded strictly (msgspec). Raises
     :class:`ResponsePayloadValidationException` naming the field (a ``totalResults`` missing or not a number)."""
-    try:
-        return msgspec.convert(payload, ScimUserPage)
-    except msgspec.ValidationError as exc:
-        error = ResponsePayloadValidationException()
-        error.add_note(str(exc))
-        raise error from exc
+    return _converted(payload, ScimUserPage)
 
 
 def user_record(payload: Any) -> ScimUserRecord:
@@ -321,6 +316,13 @@ def _answer_record(payload: Any, record: type[Any], schema: str, name: str) -> A
     first = schemas[0] if isinstance(schemas, list) and schemas else None
     if not isinstance(first, str) or first.lower() != schema.lower():
         raise SCIMResponseException(f"Expected type {name} but got an answer with schemas {schemas!r}")
+    return _converted(payload, record)
+
+
+def _converted(payload: Any, record: type[Any]) -> Any:
+    """``payload`` decoded strictly as ``record`` (msgspec); a value of the wrong type raises
+    :class:`ResponsePayloadValidationException` with msgspec's message (``Object missing required field
+    `totalResults```, ``Expected `bool`, got `str` - at `$.active```) as its note."""
     try:
         return msgspec.convert(payload, record)
     except msgspec.ValidationError as exc:
