@@ -105,6 +105,12 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
         listing = members_listing_finding(snapshot.sigma)
         if listing is not None:
             extra.append(listing)
+    if not (policy is not None and policy.preflight.idp_users_include_deactivated):
+        from .sources.okta import deprovisioned_listing_finding
+
+        deprovisioned = deprovisioned_listing_finding(snapshot.idp)
+        if deprovisioned is not None:
+            extra.append(deprovisioned)
     if lacks_group_memberships(snapshot.idp):
         extra += check_policy_inputs(snapshot, policy or _policy(None), list(idp_paths))
     if extra:

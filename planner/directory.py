@@ -39,6 +39,7 @@ from .model import (
 )
 from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
 from .sources.identity_values import DamagedUser, damaged_users_of
+from .sources.okta import deprovisioned_listing_in_doubt
 from .sources.sigma import members_listing_in_doubt
 from .sources.values import membership_change_time
 
@@ -398,6 +399,10 @@ class Directory:
     idp_transitive_doubts: tuple[TransitiveDoubt, ...] = ()
     """The Graph ``/transitiveMembers`` answers listing nested groups (:attr:`planner.model.IdpDirectory.transitive_doubts`;
     read by :func:`planner.rules.inputs.transitive_members_items`)."""
+    idp_users_in_doubt: str | None = None
+    """The Okta users file when it may have been listed without its ``DEPROVISIONED`` users
+    (:func:`planner.sources.okta.deprovisioned_listing_in_doubt`), the path as read; ``None`` otherwise (read by
+    :func:`planner.rules.preflight.idp_users_listing`)."""
     sigma_members_in_doubt: str | None = None
     """The Sigma members file when it may have been listed without its archived and inactive members
     (:func:`planner.sources.sigma.members_listing_in_doubt`: no fetch manifest, and neither kind in it), the path
@@ -569,6 +574,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         idp_transitive_doubts=snapshot.idp.transitive_doubts,
         idp_fetched_at=snapshot.idp.fetched_at,
         sigma_members_in_doubt=members_listing_in_doubt(sigma),
+        idp_users_in_doubt=deprovisioned_listing_in_doubt(snapshot.idp),
         direct_members_only=direct_only,
         scope_nested_only=scope_nested,
         applied_teams={t.name: t for t in snapshot.applied.teams},

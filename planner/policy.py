@@ -734,6 +734,8 @@ class Preflight(_Model):
     the old token), ``same_setup`` (the provisioned resources come from the connection in use:
     a re-plan after apply). ``members_include_archived_and_inactive``: the Sigma members export holds the
     archived and inactive members (asked only when no fetch manifest shows it and the file holds none).
+    ``idp_users_include_deactivated``: the Okta users export holds the deactivated (``DEPROVISIONED``) users (asked
+    only when no fetch-idp manifest shows it and the file holds none).
     """
 
     saml_only: bool = False
@@ -744,6 +746,17 @@ class Preflight(_Model):
     """The Sigma members export was listed with ``includeArchived=true&includeInactive=true`` (docs/sigma-api.md
     §2.3): what a hand-saved members file holding neither an archived nor an inactive member cannot show
     (:func:`planner.rules.preflight.members_listing`)."""
+    idp_users_include_deactivated: bool = False
+    """The Okta users export lists the ``DEPROVISIONED`` users (``search=status eq "DEPROVISIONED"``, docs/formats.md
+    §2a): what a hand-saved users file holding none cannot show (:func:`planner.rules.preflight.idp_users_listing`).
+    Left out of the resolved policy while false, so plans made before the key keep their digests."""
+
+    @model_serializer(mode="wrap")
+    def _without_unset_listing(self, handler: Any) -> Any:
+        data = handler(self)
+        if not self.idp_users_include_deactivated:
+            data.pop("idp_users_include_deactivated", None)
+        return data
 
 
 PlanDigest = Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")]

@@ -166,6 +166,41 @@ def members_listing(members_file: str | None, creates: int, confirmed: bool) -> 
         _confirm(key, True), source, creates)
 
 
+def idp_users_listing(users_file: str | None, absent: int, keeps_leavers: bool, confirmed: bool
+                      ) -> PreflightCheck | None:
+    """The Okta users export lists the deactivated (``DEPROVISIONED``) users (docs/formats.md §2a).
+
+    The plain ``GET /api/v1/users`` leaves them out, and no field of such a file shows it: a leaver then reads as a
+    member with no IdP user, decided by ``unmatched.action`` instead of ``unmatched.idp_inactive`` (tester14a finding
+    9: under ``idp_inactive: keep`` two leavers were deactivated, their documents moved). ``users_file``:
+    :attr:`~planner.directory.Directory.idp_users_in_doubt` (``None``: a fetch-idp manifest or a ``DEPROVISIONED``
+    user in the file: no check); ``absent``: the plan's ``members.deactivate`` of members no IdP user matches, the
+    ones the doubt can turn wrong; ``keeps_leavers``: ``unmatched.idp_inactive`` is not ``deactivate``, so a leaver
+    read as absent is deactivated when the policy keeps or asks about leavers. Blocking while unconfirmed, both hold;
+    informational otherwise. ``confirmed``: ``preflight.idp_users_include_deactivated``."""
+    key = "idp_users_include_deactivated"
+    title = "the Okta users export lists deactivated (DEPROVISIONED) users"
+    source = "docs/formats.md §2a"
+    if users_file is None:
+        return None
+    if confirmed:
+        return PreflightCheck(key, title, CONFIRMED, False,
+                              f"{users_file} holds no DEPROVISIONED user; the policy confirms it was listed with "
+                              "them", "", source, absent)
+    return PreflightCheck(
+        key, title, UNCONFIRMED, bool(absent) and keeps_leavers,
+        f"{users_file} holds no DEPROVISIONED user and no fetch-idp manifest says how it was listed: GET "
+        "/api/v1/users without search=status eq \"DEPROVISIONED\" leaves them out, and then each of the plan's "
+        f"{absent} deactivation(s) of a member no IdP user matches may be a leaver unmatched.idp_inactive decides; "
+        "list the users with that search (or `sigma-migrate fetch-idp okta`) and plan again, or confirm",
+        _confirm(key, True), source, absent)
+
+
+def _deactivated_absent(actions: Iterable[Action]) -> int:
+    """The ``members.deactivate`` actions of members no IdP user matches (evidence ``kind`` ``unmatched``)."""
+    return sum(1 for a in actions if a.kind is ActionKind.MEMBERS_DEACTIVATE and a.evidence.kind == "unmatched")
+
+
 def _guests_losing_access(directory: Directory, actions: Iterable[Action]) -> int:
     """Active guest members (``userKind`` guest, neither archived nor inactive) no action converts."""
     converted = {a.target.member_id for a in actions if a.kind is ActionKind.MEMBERS_CONVERT_GUEST}
@@ -206,7 +241,8 @@ def unmanaged_members(people: Sequence[PersonRow]) -> tuple[int, int, int]:
 def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult], actions: Sequence[Action],
              people: Sequence[PersonRow]) -> tuple[PreflightCheck, ...]:
     """Every prerequisite in a fixed order (blocking ones first; ``members_include_archived_and_inactive`` only
-    when the members export is in doubt, :func:`members_listing`). Pure.
+    when the members export is in doubt, :func:`members_listing`, ``idp_users_include_deactivated`` only when the
+    Okta users export is, :func:`idp_users_listing`). Pure.
 
     ``guards``: the plan summary's guard entries; ``actions`` and ``people``: the plan's.
     """
@@ -228,5 +264,7 @@ def evaluate(policy: Policy, directory: Directory, guards: Sequence[GuardResult]
         previous_scim(answers.previous_scim, provisioned, scim_inactive),
         guests(_guests_losing_access(directory, actions), answers.guests_informed),
         listing,
+        idp_users_listing(directory.idp_users_in_doubt, _deactivated_absent(actions),
+                          policy.unmatched.idp_inactive != "deactivate", answers.idp_users_include_deactivated),
         unmanaged(unmanaged_members(people), answers.unmanaged_members_acknowledged),
     ) if c is not None)

@@ -47,7 +47,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..model import IdpDirectory, IdpUser, SourceRef
+from ..model import Finding, IdpDirectory, IdpUser, Severity, SourceRef
 from .directory import DirectoryBuilder, make_emails, member_count, read_by_role
 from .envelopes import batches, members_answers, objects, records
 from .files import Findings, read_json
@@ -370,3 +370,34 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     ), builder, findings)
     check_manifest(manifest, builder.inputs, findings)
     return with_fetched_at(builder.build(), manifest)
+
+
+def deprovisioned_listing_in_doubt(idp: IdpDirectory) -> str | None:
+    """The Okta users file of an IdP export that may have been listed without its ``DEPROVISIONED`` users (the path
+    as read), else ``None``: the export is Okta's (:data:`FORMAT`), no ``fetch-idp`` manifest says ``sigma-migrate
+    fetch-idp okta`` read it (it lists every status: :mod:`planner.idp.okta`), and the file holds no
+    ``DEPROVISIONED`` user: the plain ``GET /api/v1/users`` leaves them out (docs/formats.md §2a), and then a leaver
+    reads as a person with no IdP user at all, whom ``unmatched.action`` decides instead of ``unmatched.idp_inactive``
+    (tester14a finding 9). Read by ``check``'s ``okta-users-without-deprovisioned`` warning
+    (:func:`deprovisioned_listing_finding`) and the ``idp_users_include_deactivated`` pre-flight check
+    (:func:`planner.rules.preflight.idp_users_listing`)."""
+    if idp.fetched_at is not None or FORMAT not in idp.format.split("+"):
+        return None
+    if any(u.status and okta_word(u.status) == "DEPROVISIONED" for u in idp.users):
+        return None
+    return next((i.path for i in idp.inputs if i.kind == "okta.users" and i.records), None)
+
+
+def deprovisioned_listing_finding(idp: IdpDirectory) -> Finding | None:
+    """``check``'s ``okta-users-without-deprovisioned`` warning at the users file when
+    :func:`deprovisioned_listing_in_doubt` (``None`` otherwise)."""
+    path = deprovisioned_listing_in_doubt(idp)
+    if path is None:
+        return None
+    return Finding(Severity.WARNING, "okta-users-without-deprovisioned", path, "", "status",
+                   f"{Path(path).name} holds no DEPROVISIONED user and no fetch manifest says sigma-migrate fetch-idp "
+                   "read it: GET /api/v1/users without a status filter leaves deactivated users out, and a leaver "
+                   "would then read as a member with no IdP user (unmatched.action, not unmatched.idp_inactive); "
+                   "list them with search=status eq \"DEPROVISIONED\" (or fetch-idp okta), or confirm "
+                   "preflight.idp_users_include_deactivated")
+
