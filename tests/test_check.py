@@ -41,8 +41,9 @@ def test_json_summary_of_a_clean_pair(capsys):
     }  # the DEPROVISIONED group member the users file lacks is held (member-not-in-users)
     assert s["idp"]["groups"] == {"total": 2, "user_memberships": 2, "group_memberships": 0,
                                   "with_nested_groups": 0, "max_nesting_depth": 0, "cycles": 0}
-    assert s["findings"] == {"error": 0, "warning": 2, "info": 0,
-                             "by_code": {"duplicate-email": 1, "member-not-in-users": 1}}
+    assert s["findings"] == {"error": 0, "warning": 3, "info": 0,  # the users file lists no DEPROVISIONED user
+                             "by_code": {"duplicate-email": 1, "member-not-in-users": 1,
+                                         "okta-users-without-deprovisioned": 1}}
     assert [i["kind"] for i in s["inputs"]] == [
         "sigma.members", "sigma.teams", "sigma.team_members", "sigma.account_types",
         "okta.users", "okta.groups", "okta.group_members"]
@@ -131,7 +132,7 @@ def test_a_side_that_loaded_nothing_prints_no_summary_only_the_findings(capsys, 
     lines = out.splitlines()
     assert lines[:3] == [
         "No summary: nothing could be loaded from the Sigma export (see the findings below).",
-        "Findings: 1 error(s), 1 warning(s), 0 info",
+        "Findings: 1 error(s), 2 warning(s), 0 info",  # and okta-users-without-deprovisioned
         f"error: {tmp_path / 'nope'}: Sigma export directory does not exist (not-found)",
     ]
     assert "Sigma members" not in out and "IdP users" not in out
