@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:254609879d06f481b4ead637a7a4e72a325f2791fb0991c3c9dd5bae5eb97ece",
-    "okta-reviewed": "sha256:aae141e5c8040472009879f3572f9b9e4f62a33b3ed3d2a6f52776068023fc4f",
-    "entra": "sha256:d7891823d84ba3a066f53a22c8aaedc79f720aa43852ba78907f0446c3563745",
-    "entra-reviewed": "sha256:fccaa75485e7f058fb5dd8cd078255751bfcc94c741bb551286a101a5947a844",
+    "okta": "sha256:f57c069baccac202a92e50f3db18efde8a18466a0849e79cfc26235965edf6a7",
+    "okta-reviewed": "sha256:88b9ca405b84a2f2e3769d435c7d32c98e54cbb8046f2de114f3ea1f518070a0",
+    "entra": "sha256:9293bfbb874401c925f480bb602943cf1d0d4335d4bc2f5522516b68dbca9147",
+    "entra-reviewed": "sha256:55c5b717cc53c6989fd7fd74bed62a9e6485dc03fb653aaa32c34c9ab024dc86",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""
