@@ -189,3 +189,23 @@ def test_the_mapping_lists_inactive_words_too_and_a_word_in_both_lists_is_an_err
     assert [(f.severity, f.code, f.location, f.field, f.message) for f in findings] == [
         (Severity.ERROR, "invalid-mapping", "line 5", "inactive_statuses",
          "active_statuses and inactive_statuses both list 'off': a status word means one thing")]
+
+
+def test_a_column_headed_like_an_attribute_is_not_read_as_it_when_the_mapping_names_another():
+    """A JumpCloud export has both `username` and `email`; the mapping reads userName from `email`. Was: the column
+    headed `username` was taken as userName because its header spells the attribute (the canonical name was a
+    spelling of itself), the mapping's `userName: email` ignored: `ana.lopez` became the userName sent to Sigma."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "users.csv").write_text('"username","email","_id","state","active"\r\n'
+                                          '"ana.lopez","ana.lopez@example.com","64a1","ACTIVATED","x"\r\n',
+                                          encoding="utf-8")
+        (folder / "map.yaml").write_text("columns:\n  userName: email\n  id: _id\n  status: state\n"
+                                         "active_statuses: [activated]\ninactive_statuses: [suspended]\n",
+                                         encoding="utf-8")
+        directory, findings = load_idp(folder)
+    assert findings == []
+    assert [(u.id, u.user_name, u.status, u.active) for u in directory.users] == [
+        ("64a1", "ana.lopez@example.com", "ACTIVATED", True)]  # the `active` column, unmapped, is not read either

@@ -357,7 +357,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
         elif getattr(cols, attr):
             aliases[attr] = (getattr(cols, attr),)
     what = f"CSV mapped by {mapping_path.name}"
-    table = parse_table(tf, findings, aliases=aliases, what=what,
+    table = parse_table(tf, findings, aliases=aliases, what=what, spellings_only=True,
                         identity=[a for a in aliases if a.split(".")[0] in _IDENTITY
                                   and not (a == "groups" and LINE_BREAK.search(mapping.groups_separator))])
     if table is None:

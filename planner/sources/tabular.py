@@ -531,9 +531,14 @@ def parse_table(
     required: Sequence[str] = (),
     identity: Sequence[str] = (),
     what: str = "CSV",
+    spellings_only: bool = False,
 ) -> Table | None:
     """:func:`read_table` on an already decoded file: its header (:func:`_read_header`), its columns
     (:func:`_columns`), its rows (:func:`_rows`), then :func:`flag_line_breaks`.
+
+    ``spellings_only``: a column is found by the spellings ``aliases`` gives only, never by a canonical name
+    itself: a generic CSV's mapping names each attribute's header, so a column headed ``username`` is no
+    ``userName`` when the mapping says ``userName: email`` (:mod:`planner.sources.generic_csv`).
 
     Line ends: ``\n`` and ``\r\n``; a file whose only line ends are ``\r`` (Excel's
     "CSV (Macintosh)") is read with ``\r`` as the line end. A ``\r`` inside a line,
@@ -545,7 +550,7 @@ def parse_table(
     header = _read_header(tf, findings, what)
     if header is None:
         return None
-    canonical = _columns(header, tf.path, findings, aliases, required, what)
+    canonical = _columns(header, tf.path, findings, aliases, required, what, spellings_only)
     if canonical is None:
         return None
     rows = _rows(tf, header, findings, what)
@@ -600,9 +605,9 @@ def _read_header(tf: TextFile, findings: Findings, what: str) -> _Header | None:
 
 
 def _columns(header: _Header, path: Path, findings: Findings, aliases: Mapping[str, Sequence[str]],
-             required: Sequence[str], what: str) -> dict[str, int] | None:
+             required: Sequence[str], what: str, spellings_only: bool = False) -> dict[str, int] | None:
     """``{canonical name: column position}`` of a header by ``aliases`` (the first column an alias names
-    wins). ``None`` with a ``duplicate-header`` error per column named twice (:func:`header_key`), or a
+    wins; a canonical name is a spelling of itself unless ``spellings_only``). ``None`` with a ``duplicate-header`` error per column named twice (:func:`header_key`), or a
     ``missing-column`` error per ``required`` name no column has (did you mean ...)."""
     headers, where = header.headers, f"line {header.line}"
     keys = [header_key(h) for h in headers]
@@ -616,7 +621,7 @@ def _columns(header: _Header, path: Path, findings: Findings, aliases: Mapping[s
             )
         return None
 
-    alias_index = _alias_index(aliases)
+    alias_index = _alias_index(aliases, spellings_only)
     canonical: dict[str, int] = {}
     for pos, key in enumerate(keys):
         for name in alias_index.get(key, ()):
@@ -669,23 +674,24 @@ def _rows(tf: TextFile, header: _Header, findings: Findings, what: str
     return frame, cells, lines, not (multi_line or lone_cr)
 
 
-_ALIAS_INDEXES: dict[int, tuple[Mapping[str, Sequence[str]], dict[str, list[str]]]] = {}
+_ALIAS_INDEXES: dict[tuple[int, bool], tuple[Mapping[str, Sequence[str]], dict[str, list[str]]]] = {}
 
 
-def _alias_index(aliases: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    """Normalized spelling -> canonical names, cached per alias table (5,000 member files share one)."""
-    cached = _ALIAS_INDEXES.get(id(aliases))
+def _alias_index(aliases: Mapping[str, Sequence[str]], spellings_only: bool = False) -> dict[str, list[str]]:
+    """Normalized spelling -> canonical names (each canonical name a spelling of itself unless ``spellings_only``),
+    cached per alias table (5,000 member files share one)."""
+    cached = _ALIAS_INDEXES.get((id(aliases), spellings_only))
     if cached is not None and cached[0] is aliases:
         return cached[1]
     index: dict[str, list[str]] = {}
     for name, spellings in aliases.items():
-        for spelling in (name, *spellings):
+        for spelling in (spellings if spellings_only else (name, *spellings)):
             names = index.setdefault(header_key(spelling), [])
             if name not in names:
                 names.append(name)
     if len(_ALIAS_INDEXES) > 64:
         _ALIAS_INDEXES.clear()
-    _ALIAS_INDEXES[id(aliases)] = (aliases, index)
+    _ALIAS_INDEXES[(id(aliases), spellings_only)] = (aliases, index)
     return index
 
 
