@@ -798,9 +798,7 @@ def add_cross_dependencies(actions: list[Action]) -> list[Action]:
     it does not wait for, :func:`planner.rules.unmatched.provisioning_admin`). Runs after
     :func:`planner.rules.scim_state.settle`, so it sees the final kinds."""
     of_kind = actions_by_kind(actions)  # each kind below has a member target (payloads.MEMBER_TARGET_KINDS)
-    deactivating = [a for kind in (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST,
-                                   ActionKind.SCIM_DEACTIVATE_USER)
-                    for a in of_kind.get(kind, ())]
+    deactivating = [a for kind in outcomes.LEAVING_KINDS for a in of_kind.get(kind, ())]
     if not deactivating:
         return actions
     leaving = {a.target.member_id for a in deactivating}
@@ -937,7 +935,9 @@ def person_rows(
     """One :class:`~planner.model.PersonRow` per person (:class:`~planner.directory.Person`), sorted by
     email (then ids); ``acted``: the :func:`acted_on` index of ``actions``, when the caller has it.
 
-    ``account_type_after`` is ``None`` for members who end deactivated (or stay so);
+    ``account_type_after`` is ``None`` for members who end deactivated (an action of
+    :data:`planner.outcomes.LEAVING_KINDS` targets them: ``members.deactivate``, ``members.disable_guest``,
+    ``scim.deactivate_user``), or stay so;
     ``account_type_source`` is the typed people's :attr:`~planner.rules.account_types.TypeDecision.sent_by`
     (``None`` for the others and for those who end deactivated).
     ``lockout``, ``type_change`` and ``admin_change`` are decided here, by
@@ -962,6 +962,7 @@ def person_rows(
     empty: tuple[str, ...] = ()
     no_kinds: frozenset[ActionKind] = frozenset()
     reactivate = PersonStatus.REACTIVATE
+    leaving = frozenset(outcomes.LEAVING_KINDS)  # the member ends deactivated: no account type after
     for p in people:
         member, user, user_name = p.member, p.idp_user, p.user_name
         found = None
@@ -979,7 +980,7 @@ def person_rows(
                 kinds, action_ids = (acts[0].kind,), (acts[0].id,)
             else:
                 kinds, action_ids = {a.kind for a in acts}, tuple(a.id for a in acts)
-            if (archived or inactive or not _DEACTIVATING.isdisjoint(kinds)) and p.status is not reactivate:
+            if (archived or inactive or not leaving.isdisjoint(kinds)) and p.status is not reactivate:
                 after = None
             else:
                 after = after_type.get(p.person, before)
@@ -1027,9 +1028,6 @@ def person_rows(
         keys.append(f"{(email or '').casefold()}\0{mid or ''}\0{iid or ''}")
     return [rows[k] for k in sorted(range(len(rows)), key=keys.__getitem__)]
 
-
-_DEACTIVATING = frozenset({ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST})
-"""The kinds after which a member ends deactivated (no account type after)."""
 
 _CREATING = frozenset({ActionKind.SCIM_CREATE_USER})
 """The kinds of a person the plan creates."""

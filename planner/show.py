@@ -37,7 +37,7 @@ from .model import (
     TypeChange,
 )
 from .outcomes import (
-    ADMIN_LOSS_HEADING, LOCKOUT_HEADING, LOCKOUT_LABELS, SCIM_MANAGED_HEADING, SCIM_MANAGED_LABELS,
+    ADMIN_LOSS_HEADING, LEAVING_KINDS, LOCKOUT_HEADING, LOCKOUT_LABELS, SCIM_MANAGED_HEADING, SCIM_MANAGED_LABELS,
     admin_loss_headline, lockout_headline,
 )
 from .selection import Wave, wave_heading
@@ -111,7 +111,7 @@ def _person_head(p: PersonRow, acts: list[Action], reviews: list[ReviewItem]) ->
     kinds = {a.kind for a in acts}
     if ActionKind.SCIM_CREATE_USER in kinds:
         marker = "+"
-    elif kinds & {ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST}:
+    elif not kinds.isdisjoint(LEAVING_KINDS):
         marker = "-"
     elif acts:
         marker = "~"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import msgspec
 import yaml
 from msgspec import to_builtins as wire
 
@@ -149,6 +150,26 @@ def test_a_provisioned_member_who_left_the_idp_is_deactivated_through_scim_when_
     # the seat goes with the person, and the summary line counts the deactivation (tester8 finding 9)
     assert {t: (s.before, s.after) for t, s in p.summary.seats.items()} == {"Admin": (1, 1), "View": (1, 0)}
     assert ", 1 deactivation, " in p.summary.text
+
+
+def test_a_member_deactivated_through_scim_has_no_account_type_after_as_a_rest_deactivation():
+    """leftovers15: a ``scim.deactivate_user`` person row kept ``account_type_after`` 'View' (show: '~ ... View', the
+    report, CSV and hand-off a type after) though SCIM ``active: false`` leaves them no access: the row is built by
+    :data:`planner.outcomes.LEAVING_KINDS`, the kinds a REST deactivation is built by too."""
+    from planner.model import Lockout
+    from planner.show import plain_text
+
+    snap = with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A")], []),
+                     [provisioned("m1", "alice@example.com", "u1")])
+    p = plan(snap, "unmatched: {action: deactivate}\nlinking: {scim_state_conflicts: {u1: idp_export}}")
+    rest = plan(snapshot([member("m1", "alice@example.com", "Alice", "A")], []), "unmatched: {action: deactivate}")
+    (row,), (rest_row,) = [[r for r in q.people if r.member_id == "m1"] for q in (p, rest)]
+    assert (row.actions, row.account_type_before, row.account_type_after, row.account_type_source, row.lockout,
+            row.type_change, row.admin_change) == (
+        ("scim.deactivate_user:m1",), "View", None, None, Lockout.DEACTIVATED, None, None)
+    assert msgspec.structs.replace(row, actions=rest_row.actions) == rest_row
+    assert [line for line in plain_text(p).splitlines() if "alice@" in line] == [
+        "  - alice@example.com  Alice A  [member m1]  View -> -"]
 
 
 def test_a_scim_deactivation_says_its_documents_go_to_the_provisioning_admin_not_the_document_owner():

@@ -35,7 +35,7 @@ from ..directory import PROTECTED_MOVE, Directory, Person, PersonStatus
 from ..model import (
     SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, GuardResult, ItemRef, Lockout, ReviewItem,
 )
-from ..outcomes import LOCKOUT_LABELS, lockout
+from ..outcomes import LEAVING_KINDS, LOCKOUT_LABELS, lockout
 from ..payloads import ScimSetAccountType, target_addresses, target_member_id
 from ..policy import Policy, Threshold
 from . import make_review, yaml_snippet
@@ -44,9 +44,9 @@ from .unmatched import SecondAccount, provisioning_admin, second_accounts, why_u
 DEACTIVATING = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST)
 """Kinds that hand a member's documents to ``newOwnerId``."""
 
-LEAVING = DEACTIVATING + (ActionKind.SCIM_DEACTIVATE_USER,)
+LEAVING = LEAVING_KINDS
 """Kinds after which a member is gone (a SCIM-managed member is deactivated through SCIM,
-rules/scim_state.py: the same person leaves)."""
+rules/scim_state.py: the same person leaves): :data:`planner.outcomes.LEAVING_KINDS`."""
 
 OWNER_ROLES = (
     ("scim_setup_admin", "the SCIM token belongs to them"),
