@@ -522,9 +522,11 @@ def verify_command(plan_file: str, as_json: bool, rest_base_url: str | None, sci
 
     Read-only, any time after apply (credentials as for apply). Checks the actions the journal
     beside PLAN records as done (each wave gets a status); every action without a journal.
-    Exit status: 0 converged, 2 drifted or missing objects or failed actions, 3 the last run was
-    interrupted or killed before it finished (apply --resume finishes it), 4 objects could not
-    be read (nothing read differs), 1 refused.
+    Exit status: 0 converged (every action of the plan applied and as planned), 2 drifted or
+    missing objects or failed actions, 3 the last run was interrupted or killed before it
+    finished (apply --resume finishes it), 4 objects could not be read (nothing read differs),
+    6 the objects the applied actions touch converged and actions of the plan are not applied
+    yet (a wave: apply the rest or the next wave), 1 refused.
 
     \b
       sigma-migrate verify plan.json

@@ -36,7 +36,8 @@ def test_verify_after_a_wave_then_names_a_member_changed_behind_the_plans_back(t
     writes = counter.total()
 
     found = verify_plan(plan, options_for(server))
-    assert found.exit_code == 0 and found.verification.converged
+    assert (found.exit_code, found.converged, found.applied_converged) == (6, False, True)  # 7 not applied yet
+    assert found.verification.converged
     assert found.not_applied == ("u2", "u3", "r1", "d1", "g1", "t1", "a1")
     assert [(w.run_id, w.wave, w.checked, w.converged) for w in found.waves] == [
         (1, "only email:alice@example.com", 1, True)]
@@ -211,3 +212,58 @@ def test_an_object_whose_action_was_in_flight_when_the_run_stopped_is_not_counte
     assert verify_lines(found)[-2] == (
         "Verify: INTERRUPTED: run 1 did not finish: 1 action(s) in flight, 7 not started. 0 of 1 object(s) "
         "converged, 0 drifted, 1 missing (1 of them in flight when the run stopped); 7 action(s) not applied yet")
+
+
+@pytest.mark.parametrize("selection, objects, left, kinds", [
+    (("--only", "team:Finance"), 3, 4,
+     {"members.deactivate": 1, "members.disable_guest": 1, "scim.link_user": 1, "scim.set_account_type": 1}),
+    (("--limit", "1"), 1, 7,
+     {"members.deactivate": 1, "members.disable_guest": 1, "scim.link_group": 1, "scim.link_user": 2,
+      "scim.set_account_type": 1, "teams.remove_member": 1}),
+])
+def test_verify_after_a_wave_says_the_applied_actions_converged_and_what_the_plan_has_left(
+        tmp_path, sb, monkeypatch, capsys, selection, objects, left, kinds):
+    """leftovers15: after ``apply --only ...`` or ``--limit N``, ``verify --json`` said ``converged: true`` (exit 0)
+    though actions of the plan were not applied yet. Now ``converged`` is the plan's (false, exit 6),
+    ``applied_converged`` and the verdict say the objects the applied actions touch converged, and ``plan_left``,
+    ``plan_left_by_kind`` and ``next_step_lines`` say what is left and which command applies it, in apply's words
+    (:class:`planner.execute.apply.PlanLeft`); once the rest is applied, verify says converged, exit 0."""
+    from planner.execute.approve import approve
+
+    from .conftest import run_cli_with_environ
+
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    approve(plan, "Ada Admin")
+    env, urls = sandbox_env(server), ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
+    code, _, err = run_cli_with_environ(capsys, monkeypatch, env, "apply", str(plan), *selection, *urls)
+    assert code == 0, err
+    spelled = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+    line = (f"{left} of 8 action(s) of the plan not applied yet ({spelled}): `sigma-migrate apply {plan}` applies the "
+            f"rest, or `sigma-migrate apply {plan} --only ...` the next wave")
+
+    code, out, _ = run_cli_with_environ(capsys, monkeypatch, env, "verify", str(plan), "--json", *urls)
+    document = json.loads(out)
+    assert code == 6
+    assert {k: document[k] for k in ("converged", "applied_converged", "verdict", "plan_actions", "plan_left",
+                                     "plan_left_by_kind", "next_step_lines")} == {
+        "converged": False, "applied_converged": True, "verdict": "applied actions converged", "plan_actions": 8,
+        "plan_left": left, "plan_left_by_kind": kinds, "next_step_lines": [line]}
+    assert document["counts"] == {"objects": objects, "converged": objects, "drifted": 0, "missing": 0,
+                                  "unverified": 0, "not_applied": left, "failed": 0, "in_flight": 0}
+
+    code, out, _ = run_cli_with_environ(capsys, monkeypatch, env, "verify", str(plan), *urls)
+    assert code == 6
+    assert out.splitlines()[-2:] == [
+        f"Verify: applied actions converged. {objects} of {objects} object(s) converged, 0 drifted, 0 missing; "
+        f"{left} action(s) not applied yet", line]
+
+    code, _, err = run_cli_with_environ(capsys, monkeypatch, env, "apply", str(plan), *urls)  # the rest
+    assert code == 0, err
+    code, out, _ = run_cli_with_environ(capsys, monkeypatch, env, "verify", str(plan), "--json", *urls)
+    document = json.loads(out)
+    assert code == 0
+    assert {k: document[k] for k in ("converged", "applied_converged", "verdict", "plan_actions", "plan_left",
+                                     "plan_left_by_kind", "next_step_lines")} == {
+        "converged": True, "applied_converged": True, "verdict": "converged", "plan_actions": 8, "plan_left": 0,
+        "plan_left_by_kind": {}, "next_step_lines": []}

@@ -79,7 +79,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 import httpx2
 import networkx as nx
@@ -524,20 +524,49 @@ def outcome_lines(report: "ApplyReport") -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class PlanLeft:
+    """The actions of a plan not applied yet, as a wave's result (:func:`wave_left_line`) and ``verify``
+    (:attr:`planner.execute.verify_plan.PlanVerification.plan_left`) say them: ``plan_actions``, how many actions the
+    plan has, all waves together; ``by_kind``, those not applied yet by action kind (``{"members.deactivate": 10,
+    ...}``, sorted by kind). Made by :func:`plan_left`."""
+
+    plan_actions: int
+    by_kind: Mapping[str, int]
+
+    @property
+    def count(self) -> int:
+        """How many actions of the plan are not applied yet."""
+        return sum(self.by_kind.values())
+
+    def line(self, plan_path: str | Path) -> str:
+        """``173 of 196 action(s) of the plan not applied yet (10 members.deactivate, 2 members.disable_guest, ...):
+        `sigma-migrate apply v1.json` applies the rest, or `sigma-migrate apply v1.json --only ...` the next wave``."""
+        kinds = ", ".join(f"{n} {kind}" for kind, n in self.by_kind.items())
+        plan = shlex.quote(str(plan_path))
+        return (f"{self.count} of {self.plan_actions} action(s) of the plan not applied yet ({kinds}): "
+                f"`sigma-migrate apply {plan}` applies the rest, or `sigma-migrate apply {plan} --only ...` the next wave")
+
+
+def plan_left(actions: Sequence[Action], left: Collection[str]) -> PlanLeft:
+    """The :class:`PlanLeft` of a plan of ``actions`` whose actions of ids ``left`` are not applied yet: apply's, those
+    outside the run's wave the journal does not record done (:func:`_finish_run`); verify's, those no run ran
+    (:func:`planner.execute.verify_plan.verify_plan`)."""
+    kinds = Counter(a.kind.value for a in actions if a.id in left)
+    return PlanLeft(len(actions), dict(sorted(kinds.items())))
+
+
 def wave_left_line(report: "ApplyReport") -> str:
     """What a wave that converged (or whose every action is done, ``unverified``) says of the rest of the plan
     (tester12 finding 5), in ``verify``'s words (:func:`planner.execute.verify_plan.verify_lines`: "not
     applied yet"): ``Wave 'only group:Finance' converged; 173 of 196 action(s) of the plan not applied yet
     (10 members.deactivate, 2 members.disable_guest, ...): `sigma-migrate apply v1.json` applies the rest,
-    or `sigma-migrate apply v1.json --only ...` the next wave``; the kinds from
+    or `sigma-migrate apply v1.json --only ...` the next wave``: :meth:`PlanLeft.line` of
     :attr:`ApplyReport.plan_left_by_kind`. The terminal, the result file's ``next_step_lines`` and the result
     page (:mod:`planner.execute.result_html`) all print this line."""
     how = "converged" if report.status == "converged" else "done"
-    kinds = ", ".join(f"{n} {kind}" for kind, n in report.plan_left_by_kind.items())
-    plan = shlex.quote(report.plan_path)
-    return (f"Wave {report.wave!r} {how}; {report.plan_left} of {report.plan_actions} action(s) of the plan "
-            f"not applied yet ({kinds}): `sigma-migrate apply {plan}` applies the rest, "
-            f"or `sigma-migrate apply {plan} --only ...` the next wave")
+    left = PlanLeft(report.plan_actions, report.plan_left_by_kind)
+    return f"Wave {report.wave!r} {how}; {left.line(report.plan_path)}"
 
 
 def next_step_lines(report: "ApplyReport") -> list[str]:
@@ -1318,9 +1347,7 @@ def _finish_run(plan_path: Path, plan: Plan, approval: Approval | None, actions:
     counts = {s: 0 for s in ("done", "failed", "skipped", "pending", "running")}
     for aid in wave.action_ids:
         counts[rows[aid].state] = counts.get(rows[aid].state, 0) + 1
-    left_kinds = Counter(a.kind.value for a in plan.actions
-                         if a.id not in in_wave and a.id in rows and rows[a.id].state != "done")
-    plan_left = sum(left_kinds.values())
+    left = plan_left(plan.actions, {aid for aid, row in rows.items() if aid not in in_wave and row.state != "done"})
     results = finished.results
     writes = sum(1 for r in results.values() if r.outcome == "written")
     status = run_status([rows[a.id].state for a in actions], verification, finished.stop_reason)
@@ -1330,7 +1357,7 @@ def _finish_run(plan_path: Path, plan: Plan, approval: Approval | None, actions:
         started_at=finished.started_at, finished_at=utc_now(), seconds=time.monotonic() - finished.t0,
         results=results, journal_rows=rows, verification=verification, counts=counts, writes=writes,
         stop_reason=finished.stop_reason, run_id=finished.run_id, wave=wave.label, wave_actions=wave.action_ids,
-        plan_left=plan_left, plan_left_by_kind=dict(sorted(left_kinds.items())), plan_actions=len(plan.actions),
+        plan_left=left.count, plan_left_by_kind=left.by_kind, plan_actions=left.plan_actions,
         selection=selection_words(wave), left=what_is_left(actions, rows, results),
         token_revoked=finished.token_revoked,
     )
@@ -1547,9 +1574,11 @@ __all__ = [
     "HANDLERS",
     "DryRun",
     "EXIT_DRY_RUN_REFUSED",
+    "PlanLeft",
     "apply_plan",
     "dry_run",
     "dry_run_lines",
+    "plan_left",
     "preflight",
     "required_targets",
     "resume_line",

@@ -25,10 +25,18 @@ its end was not journaled), ``not done`` otherwise; neither is a failure nor dri
 An object whose read still failed after the retries (429, 5xx, network) is ``unverified``
 ("could not verify"), neither converged nor drifted.
 
-Exit status (:data:`EXIT_CONVERGED`, :data:`EXIT_DRIFT`, :data:`EXIT_INTERRUPTED`, :data:`EXIT_UNVERIFIED`):
-0 converged; 2 not converged (drifted or missing objects, failed actions); 3 nothing failed or
+A plan applied in waves has actions no run ran yet (:attr:`PlanVerification.plan_left`, the
+:class:`planner.execute.apply.PlanLeft` apply's wave result says too): the plan is not converged
+though every object the applied actions touch is (``applied actions converged``), and verify says how
+many are not applied yet and which command applies them (leftovers15: ``verify --json`` said
+``converged: true``, exit 0, after one wave).
+
+Exit status (:data:`EXIT_CONVERGED`, :data:`EXIT_DRIFT`, :data:`EXIT_INTERRUPTED`, :data:`EXIT_UNVERIFIED`,
+:data:`EXIT_NOT_APPLIED`): 0 converged (every action of the plan applied and as planned); 2 not converged
+(drifted or missing objects, failed actions); 3 nothing failed or
 differs, but the last run was interrupted or killed before it finished (as apply's 3, ``--resume``
-finishes it); 4 nothing differs but objects could not be read; 1 refused (no credentials,
+finishes it); 4 nothing differs but objects could not be read; 6 every object the applied actions touch
+converged, and actions of the plan are not applied yet (a later wave, or ``apply PLAN``, applies them); 1 refused (no credentials,
 unreadable plan, foreign journal, a plan an applied undo plan rolled back: its journal records the undo's run, so
 Sigma is as the undo left it, which ``verify`` of the undo plan checks; tester12 #2: every reversed action was
 called drift).
@@ -43,7 +51,7 @@ from typing import Any, Callable, Collection, Mapping, Sequence
 from ..model import Plan
 from ..planfile import plan_policy, read_plan
 from .actions import Clients, attributes_owned_elsewhere, with_user_names
-from .apply import ApplyOptions, build_clients, preflight
+from .apply import ApplyOptions, PlanLeft, build_clients, plan_left, preflight
 from .approve import read_approval
 from .errors import ApplyRefused
 from .journal import JournalRow, RunRow, journal_path, read_closures, read_journal
@@ -62,6 +70,9 @@ EXIT_INTERRUPTED = 3
 apply's 3 ("ran but did not converge": ``--resume`` finishes it)."""
 EXIT_UNVERIFIED = 4
 """Nothing read differs from the plan and no action failed, but objects could not be read (as apply's 4)."""
+EXIT_NOT_APPLIED = 6
+"""Every object the applied actions touch converged, but actions of the plan are not applied yet
+(:attr:`PlanVerification.plan_left`: a plan applied in waves, before its last)."""
 
 
 @dataclass(frozen=True)
@@ -179,20 +190,42 @@ class PlanVerification:
     failed: tuple[FailedAction, ...] = ()
     unfinished: UnfinishedRun | None = None
     in_flight: tuple[InFlightAction, ...] = ()
+    plan_left: PlanLeft = PlanLeft(0, {})
+    """The actions of the plan no run ran yet (:attr:`not_applied`), by kind, and the plan's size."""
 
     @property
-    def converged(self) -> bool:
-        """:func:`planner.execute.verify.converged` over the checked actions, and no run left unfinished."""
+    def applied_converged(self) -> bool:
+        """:func:`planner.execute.verify.converged` over the checked actions (those some run ran), and no run left
+        unfinished: every object the applied actions touch is as planned."""
         return (self.unfinished is None and not self.in_flight
                 and converged((f.state for f in self.failed), self.verification))
 
     @property
+    def converged(self) -> bool:
+        """Whether the plan converged: :attr:`applied_converged` and no action of the plan left not applied
+        (:attr:`plan_left`), as :attr:`planner.execute.apply.ApplyReport.plan_converged` judges apply's."""
+        return self.applied_converged and not self.plan_left.count
+
+    @property
     def exit_code(self) -> int:
+        """:data:`EXIT_CONVERGED`, else :data:`EXIT_DRIFT` (failed actions, drift), :data:`EXIT_INTERRUPTED`,
+        :data:`EXIT_NOT_APPLIED` (the applied actions converged, the rest not applied yet), :data:`EXIT_UNVERIFIED`."""
         if self.converged:
             return EXIT_CONVERGED
         if self.failed or self.drifted:
             return EXIT_DRIFT
-        return EXIT_INTERRUPTED if self.unfinished is not None or self.in_flight else EXIT_UNVERIFIED
+        if self.unfinished is not None or self.in_flight:
+            return EXIT_INTERRUPTED
+        return EXIT_NOT_APPLIED if self.applied_converged else EXIT_UNVERIFIED
+
+    @property
+    def next_step_lines(self) -> list[str]:
+        """What applies the rest: :meth:`PlanLeft.line` when actions of the plan are not applied yet and what was
+        applied converged or could only not be read (as apply's :func:`~planner.execute.apply.next_step_lines` says
+        it after a wave), else nothing (failed actions, drift or an unfinished run come first)."""
+        if not self.plan_left.count or self.failed or self.drifted or self.unfinished is not None or self.in_flight:
+            return []
+        return [self.plan_left.line(self.plan)]
 
     @property
     def drifted(self) -> tuple[ObjectCheck, ...]:
@@ -202,18 +235,27 @@ class PlanVerification:
 
     @property
     def verdict(self) -> str:
-        """:func:`verdict` of the plan so far."""
-        return verdict(len(self.failed), len(self.drifted), len(self.verification.unverified),
+        """:func:`verdict` of the plan so far; ``applied actions converged`` in place of ``converged`` while actions
+        of the plan are not applied yet."""
+        said = verdict(len(self.failed), len(self.drifted), len(self.verification.unverified),
                        self.unfinished.summary if self.unfinished else "")
+        return "applied actions converged" if said == "converged" and self.plan_left.count else said
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` document."""
+        """The ``--json`` document: ``converged`` is the plan's (:attr:`converged`), ``applied_converged`` and
+        ``verdict`` what the applied actions touch; ``plan_actions``, ``plan_left``, ``plan_left_by_kind`` and
+        ``next_step_lines`` as apply's ``--json`` names them."""
         states = [o.state for o in self.verification.objects]
         return {
             "plan": self.plan,
             "digest": self.digest,
             "journal": self.journal,
             "converged": self.converged,
+            "applied_converged": self.applied_converged,
+            "plan_actions": self.plan_left.plan_actions,
+            "plan_left": self.plan_left.count,
+            "plan_left_by_kind": dict(self.plan_left.by_kind),
+            "next_step_lines": self.next_step_lines,
             "verdict": self.verdict,
             "counts": {"objects": len(states), **{s: states.count(s) for s in ("converged", "drifted", "missing", "unverified")},
                        "not_applied": len(self.not_applied), "failed": len(self.failed),
@@ -293,7 +335,8 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
                   for r in runs if r.wave_actions is not None)
     return PlanVerification(str(plan_path), plan.digest, result, not_applied, waves,
                             str(journal_path(plan_path)) if digest is not None else None, failed,
-                            unfinished, in_flight_actions(checked, rows, result))
+                            unfinished, in_flight_actions(checked, rows, result),
+                            plan_left(plan.actions, frozenset(not_applied)))
 
 
 def in_flight_actions(checked: Sequence[Any], rows: Mapping[str, JournalRow],
@@ -394,9 +437,10 @@ def verify_lines(found: PlanVerification) -> list[str]:
         lines.append(unverified[0].upper() + unverified[1:])
     if found.unfinished is not None:
         lines.append(found.unfinished.line())
+    lines.extend(found.next_step_lines)
     return lines
 
 
-__all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "EXIT_INTERRUPTED", "EXIT_UNVERIFIED", "FailedAction", "InFlightAction",
+__all__ = ["EXIT_CONVERGED", "EXIT_DRIFT", "EXIT_INTERRUPTED", "EXIT_NOT_APPLIED", "EXIT_UNVERIFIED", "FailedAction", "InFlightAction",
            "UnfinishedRun", "interrupted_run", "PlanVerification", "WaveStatus", "drifted_objects", "verdict",
            "verify_lines", "verify_plan"]
