@@ -410,7 +410,8 @@ def unfinished_objects(found: PlanVerification) -> tuple[int, int]:
 
 def verify_lines(found: PlanVerification) -> list[str]:
     """The terminal report: one line per object that did not converge, one per failed action, one
-    per wave, then the total; each wave and the total lead with :func:`verdict`."""
+    per wave, then the total; each wave and the total lead with :func:`verdict`; last, the unfinished run's line
+    and :attr:`PlanVerification.next_step_lines` (what applies the actions of the plan not applied yet)."""
     v = found.verification
     lines = []
     for o in v.objects:
