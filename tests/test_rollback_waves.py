@@ -351,3 +351,24 @@ def test_a_team_whose_scim_group_changed_since_the_undo_is_not_attributed_to_it(
     assert "set by run 1 of undo plan" not in item.message
     assert item.message.endswith("the export is older, so it is stale for them; the plan keeps SCIM's membership and "
                                  "does not push the export's over it; export the IdP again and plan again")
+
+
+@pytest.mark.slow
+def test_the_undo_of_several_waves_names_every_run_it_reverses(stopped_wave):
+    """tester14b finding 13: an undo reverses every run of the journal, the finished waves' writes with the
+    unfinished one's, but its summary named only the unfinished run and read as if the others were kept. It now
+    names each run that wrote, with its selection and how it ended (one run that wrote: no such clause)."""
+    server, cli = stopped_wave
+    assert cli("apply", "v1.json", "--resume", "--only", "group:Finance", targets=True)[0] == 0
+    code, out, err = cli("apply", "v1.json", targets=True)
+    assert code == 0, out + err
+    assert [(r.run_id, r.status) for r in read_journal(Path("v1.json"))[1]] == [
+        (1, "interrupted"), (2, "converged"), (3, "converged")]
+
+    code, out, err = cli("undo", "v1.json.journal.sqlite", "--out", "undo1.json", targets=True)
+    assert code == 0, out + err
+    undo1 = read_plan(Path("undo1.json"))
+    assert undo1.summary.text == (
+        f"Undo plan: 32 action(s) reversing 185 written action(s) of {read_plan(Path('v1.json')).digest}; 173 not "
+        "reversible (listed as review items); it reverses every run that wrote: run 1 (--only group:Finance, interrupted), "
+        "run 2 (--only group:Finance, converged) and run 3 (the whole plan, converged)")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import AbstractSet, Mapping, Sequence
 
 from ..selection import Wave
 from .errors import ApplyRefused
@@ -229,6 +229,21 @@ def unfinished_undo_note(plan_path: str | Path, run: RunRow, rows: Mapping[str, 
     return (f"run {run.run_id} ({selection_text(plan_path, run)}, {how_it_ended(run)}) did not finish "
             f"({left_text(left_of(run, rows))}): this undo reverses what it wrote, and once it is applied no apply of "
             f"{plan_path} runs again, its --resume included")
+
+
+def undone_runs_note(plan_path: str | Path, runs: Sequence[RunRow], rows: Mapping[str, JournalRow],
+                     written: AbstractSet[str]) -> str:
+    """What an undo plan of the plan at ``plan_path`` says of the runs it reverses: every run of the journal
+    (``runs``, ``rows``) given one of the ``written`` action ids (an undo reverses the whole journal, not one wave: docs/apply.md
+    "Undo"), e.g. ``it reverses every run that wrote: run 1 (--limit 15, converged), run 2 (--only
+    group:Finance, interrupted) and run 3 (--only group:Finance, converged)``. tester14b finding 13: the summary
+    named only the unfinished run, and read as if the canary's writes were kept. ``""`` when one run wrote
+    everything (the summary's "N written action(s)" says it all)."""
+    words = [f"run {r.run_id} ({selection_text(plan_path, r)}, {how_it_ended(r)})"
+             for r in runs if not written.isdisjoint(actions_of(r, rows))]
+    if len(words) < 2:
+        return ""
+    return f"it reverses every run that wrote: {', '.join(words[:-1])} and {words[-1]}"
 
 
 def check_resume_selection(plan_path: str | Path, run: RunRow | None, wave: Wave) -> None:

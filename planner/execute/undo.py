@@ -113,7 +113,8 @@ from ..planfile import fingerprint_of, plan_policy, read_plan
 from ..planning import account_type_counts, seat_counts
 from .actions import with_user_names
 from .journal import JournalRow, RunRow, read_journal_file
-from .resume import INTERRUPTED_ENDS, how_it_ended, selection_text, unfinished_run, unfinished_undo_note
+from .resume import (INTERRUPTED_ENDS, how_it_ended, selection_text, undone_runs_note, unfinished_run,
+                     unfinished_undo_note)
 from .scim_token import Revocation, done_risks, revocation, token_risks
 from .stale import Drift, FieldChange
 
@@ -700,7 +701,9 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
             out[f"team:{team_id}"] = fingerprint_of(teams[team_id])
         return out
 
-    note = "" if stopped is None else f"; {unfinished_undo_note(source, stopped, rows)}"
+    note = "".join(f"; {part}" for part in (
+        undone_runs_note(source, runs, rows, {a.id for a in written}),
+        "" if stopped is None else unfinished_undo_note(source, stopped, rows)) if part)
     admin_types = frozenset(t.casefold() for t in plan_policy(plan, source).guards.admin_account_types)
     decided = _Decided(states, done, admin_types)
     drifted: list[ReviewItem] = []
