@@ -745,7 +745,8 @@ def sandbox_okta_command(seed_dir: str | None, port: int, token: str | None) -> 
                    "is required; previous_scim: removed_by_support explains members SCIM made inactive.")
 @click.option("--no-scim-state", is_flag=True,
               help="Fetch without Sigma's SCIM state although the policy, --scim-base-url or the members say SCIM "
-                   "is on (recorded in fetch-manifest.json; a plan whose policy says SCIM is on is then held).")
+                   "is on, SIGMA_SCIM_TOKEN set or not (recorded in fetch-manifest.json; a plan whose policy says "
+                   "SCIM is on is then held).")
 def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_base_url: str | None,
                   force: bool, progress: bool | None, policy_path: str | None, no_scim_state: bool) -> None:
     """Pull a complete Sigma export (members, teams, team members, account types, SCIM) into --out.
@@ -755,7 +756,8 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
     marks a member as SCIM-managed, so when SCIM is on (--policy with preflight.previous_scim:
     same_setup or targets.scim_base_url, --scim-base-url, or members only SCIM makes inactive
     that the policy's previous_scim: removed_by_support does not explain) fetch refuses without
-    SIGMA_SCIM_TOKEN unless --no-scim-state. OUT/fetch-manifest.json records which it was.
+    SIGMA_SCIM_TOKEN unless --no-scim-state. --no-scim-state leaves the SCIM state out even when
+    SIGMA_SCIM_TOKEN is set. OUT/fetch-manifest.json records which it was.
     """
     import os
     from pathlib import Path
@@ -771,6 +773,8 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
                                             ("SIGMA_CLIENT_ID", "SIGMA_CLIENT_SECRET", "SIGMA_SCIM_TOKEN"))
     if not client_id or not client_secret:
         raise UserError("fetch needs SIGMA_CLIENT_ID and SIGMA_CLIENT_SECRET in the environment")
+    if no_scim_state:  # left out on purpose: a SIGMA_SCIM_TOKEN in the environment is not used (tester17 #7)
+        scim_token = None
     rule = ScimStateRule(scim_base_url=scim_base_url, left_out=no_scim_state)
     if policy_path is not None:
         from .policy import load_policy

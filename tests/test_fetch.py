@@ -378,3 +378,19 @@ def test_cli_fetch_without_the_scim_token_refuses_when_the_policy_targets_scim_o
     main(base + ["--out", str(tmp_path / "e5"), "--policy", str(policy)])
     assert (tmp_path / "e5" / "scim" / "Users.json").is_file()
     assert json.loads((tmp_path / "e5" / "fetch-manifest.json").read_text())["scimState"] == "read"
+
+
+def test_cli_fetch_no_scim_state_leaves_the_state_out_with_the_token_set(sandbox, tmp_path, monkeypatch, capsys):
+    """tester17 finding 7: --no-scim-state with SIGMA_SCIM_TOKEN set read the SCIM state anyway and the
+    manifest said "read"; the flag wins: no scim/, scimState left_out, the summary says so."""
+    monkeypatch.setenv("SIGMA_CLIENT_ID", sandbox.client_id)
+    monkeypatch.setenv("SIGMA_CLIENT_SECRET", sandbox.client_secret)
+    monkeypatch.setenv("SIGMA_SCIM_TOKEN", sandbox.scim_token)
+    out = tmp_path / "export"
+    main(["fetch", "--out", str(out), "--base-url", sandbox.base_url, "--no-progress", "--no-scim-state"])
+    assert capsys.readouterr().out == (
+        "fetched 10 members (1 archived, 1 inactive), 3 teams, 8 team memberships, 6 account types into "
+        f"{out} (without Sigma's SCIM state: --no-scim-state)\n")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "account_types.json", "fetch-manifest.json", "members.json", "team_members.json", "teams.json"]
+    assert json.loads((out / "fetch-manifest.json").read_text())["scimState"] == "left_out"
