@@ -62,6 +62,9 @@ def email_key(address: str | None) -> str:
     ``+tags`` and dots are kept: Sigma treats ``a+x@`` and ``a@`` as different members
     (docs/formats.md §0.5); folding them is a policy decision, not a key. ``None`` and blank strings
     give ``""``.
+
+    The address every rule reads (:func:`planner.address_patterns.rule_address`): matching, the people the
+    policy names, and a pattern searched in an address (``unmatched.exclude_patterns``, tester16a finding 3).
     """
     if not address:
         return ""
@@ -897,6 +900,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       that would become new teams); ``unmatched.review``, ``unmatched.never_activated``, ``unmatched.suspended``:
       ``kind``, ``memberType``, ``userKind``; ``unmatched.new_member``: those, ``createdAt`` (the member's) and what it is
       later than: ``scimSetUpBy`` and/or ``exportNewest`` (:mod:`planner.rules.unmatched`);
+      ``unmatched.unclean_address``: ``kind``, ``memberType``, ``userKind``, ``sigmaEmail`` (the email as Sigma
+      holds it), ``address`` (as the rules read it), ``differences`` (:mod:`planner.address_patterns`);
     - every other code: none (``{}``).
 
     :meth:`fields` gives the set fields as a dict for display.

@@ -619,7 +619,8 @@ class Unmatched(_Model):
     reversible hold (:func:`planner.rules.idp_status.suspended`; default
     ``review``: a blocking ``unmatched.suspended`` item per member, since
     archiving moves documents that unsuspending does not bring back).
-    ``exclude_patterns`` (regex, searched in the email, case-insensitive)
+    ``exclude_patterns`` (regex, searched in the email as every rule reads it,
+    :func:`planner.address_patterns.rule_address`, case-insensitive)
     keep service accounts. ``decisions`` settles one member (email or
     memberId) at a time.
     """

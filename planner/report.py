@@ -59,7 +59,7 @@ from .payloads import BaseAction
 from .output import write_file
 from .resources import data_dir
 from .selection import Wave
-from .unsafe_characters import UNSAFE, escape_in_page, escaped
+from .unsafe_characters import ADDRESS_FIELDS, UNSAFE, escape_address, escape_addresses, escape_in_page, escaped
 
 if TYPE_CHECKING:  # the apply side is not imported to render a plan
     from .execute.result_file import ApplyResultFile
@@ -122,7 +122,9 @@ def flat_text(value: Any) -> str:
     """One-line text of a target/before/after value for the CSV and the page.
 
     ``None`` -> ``""``; a mapping -> ``key=value`` pairs joined by ``"; "`` in
-    the mapping's order (nested values as compact JSON, ``None`` as ``null``);
+    the mapping's order (nested values as compact JSON, ``None`` as ``null``; an address field,
+    :data:`~planner.unsafe_characters.ADDRESS_FIELDS`, through
+    :func:`~planner.unsafe_characters.escape_address`: ``email=\\x20ann@x``);
     a list -> items joined by ``", "``; anything else -> ``str``.
     """
     if value is None:
@@ -130,7 +132,8 @@ def flat_text(value: Any) -> str:
     if isinstance(value, msgspec.Struct):  # an action payload (planner.payloads): its JSON fields
         value = msgspec.to_builtins(value)
     if isinstance(value, Mapping):
-        return "; ".join(f"{k}={_scalar_text(v)}" for k, v in value.items())
+        return "; ".join(f"{k}={escape_address(v) if k in ADDRESS_FIELDS and v.__class__ is str else _scalar_text(v)}"
+                         for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return ", ".join(_scalar_text(v) for v in value)
     return str(value)
@@ -253,7 +256,7 @@ def _person_ref(p: PersonRow) -> dict[str, Any]:
     """The small dict a risk card shows for a person."""
     return {
         "name": p.name or "",
-        "email": p.email or p.user_name or "",
+        "email": escape_address(p.email or p.user_name or ""),
         "member_id": p.member_id or "",
         "before": p.account_type_before or "",
         "after": p.account_type_after or "",
@@ -271,7 +274,7 @@ def _owner_view(owner: OwnerStatus) -> dict[str, Any]:
     """What the owners card shows of an :class:`~planner.model.OwnerStatus` (decided in planning)."""
     return {
         "label": OWNER_LABELS.get(owner.role, owner.role),
-        "email": owner.email or owner.reference,
+        "email": escape_address(owner.email or owner.reference),
         "found": owner.member_id is not None,
         "before": owner.account_type_before or "",
         "after": owner.account_type_after or "no access",
@@ -290,7 +293,8 @@ def _transfer_view(transfer: DocumentTransfer) -> dict[str, Any]:
                    "(Sigma gives an IdP-deactivated user's documents to the provisioning admin)")
     else:
         to_text = transfer.to_email or transfer.to_member_id or ""
-    return {"from": transfer.email, "to": to_text, "kind": _kind_value(transfer.kind), "action": transfer.action,
+    return {"from": escape_address(transfer.email), "to": to_text, "kind": _kind_value(transfer.kind),
+            "action": transfer.action,
             "missing": missing}
 
 
@@ -517,7 +521,9 @@ def _people_payload(
     rows = []
     append = rows.append
     no_refs: list[int] = []
-    for p in plan.people:
+    emails = escape_addresses([p.email or "" for p in plan.people])
+    user_names = escape_addresses([p.user_name or "" for p in plan.people])
+    for n, p in enumerate(plan.people):
         actions = p.actions
         if len(actions) == 1 and (ref := action_kind.get(actions[0])) is not None:  # the usual case
             refs = one_kind[ref]
@@ -544,8 +550,8 @@ def _people_payload(
         people_per_level[level] += 1
         lockout, type_change, admin_change, managed = p.lockout, p.type_change, p.admin_change, p.scim_managed
         append([
-            p.name or "", p.email or "", p.member_id or "", p.sigma_status or "",
-            p.user_kind or "", p.user_name or "", p.idp_id or "", p.idp_status or "",
+            p.name or "", emails[n], p.member_id or "", p.sigma_status or "",
+            p.user_kind or "", user_names[n], p.idp_id or "", p.idp_status or "",
             p.link_key or "", p.account_type_before or "", p.account_type_after or "",
             refs, level, review_refs,
             "" if lockout is None else lockout.value,

@@ -30,6 +30,7 @@ from typing import Iterable
 
 from rich.console import Console
 from .terminal import SafeText as Text
+from .unsafe_characters import ADDRESS_FIELDS, escape_address
 
 from .payloads import GroupTarget
 from .model import (
@@ -89,7 +90,8 @@ def _review_lines(item: ReviewItem) -> list[Text]:
     head.append("  [blocking]" if item.blocking else "  [info]", style=STYLE[marker] if item.blocking else "dim")
     lines = [head, Text(f"      {item.message}")]
     for c in item.candidates:
-        lines.append(Text("      - " + ", ".join(f"{k}: {_short(v)}" for k, v in c.fields().items()), style="dim"))
+        lines.append(Text("      - " + ", ".join(f"{k}: {address(v) if k in ADDRESS_FIELDS else _short(v)}"
+                                                   for k, v in c.fields().items()), style="dim"))
     if item.resolution:
         lines.append(Text("      resolve in the policy with:", style="dim"))
         lines += [Text("        " + ln, style="cyan") for ln in item.resolution.rstrip("\n").splitlines()]
@@ -125,7 +127,7 @@ def _person_head(p: PersonRow, acts: list[Action], reviews: list[ReviewItem]) ->
         types = f"  {p.account_type_after}"
     out = Text("  ")
     out.append(marker, style=STYLE.get(marker, ""))
-    out.append(f" {p.email or p.user_name or p.idp_id}", style="bold")
+    out.append(f" {address(p.email or p.user_name) or p.idp_id}", style="bold")
     if p.name:
         out.append(f"  {p.name}")
     out.append(f"  [{ids}]" + (f" by {p.link_key}" if p.link_key else "") + types, style="dim")
@@ -171,6 +173,14 @@ def value(text) -> str:
     """Every export value ``show`` prints passes here, then into :class:`planner.terminal.SafeText`,
     which escapes control and bidi characters (:func:`planner.terminal.printable`)."""
     return "" if text is None else str(text)
+
+
+def address(text) -> str:
+    """An email or ``userName`` ``show`` prints (a person's line, an action's subject, a candidate's address
+    field): :func:`planner.unsafe_characters.escape_address`, so white space around it, a zero-width or bidi
+    character in it is seen (``\\x20ann@x``, ``ann@x\\u200b``), never hidden (tester16a finding 3); ``""`` for
+    ``None``."""
+    return "" if not text else escape_address(str(text))
 
 
 def person_sections(person: PersonRow) -> tuple[str, ...]:
@@ -222,7 +232,7 @@ def _listed_above(p: PersonRow, title: str) -> Text:
     """The one line of a person a later section counts too: ``= victor.hale@acme.example  Victor
     Hale  Admin -> no access  (listed under Cannot sign in after the switch)``."""
     out = Text("  = ")
-    out.append(value(p.email or p.user_name or p.idp_id), style="bold")
+    out.append(address(p.email or p.user_name) or value(p.idp_id), style="bold")
     if p.name:
         out.append(f"  {value(p.name)}")
     out.append(f"  {value(p.account_type_before) or '-'} -> {value(p.account_type_after) or 'no access'}")
@@ -272,7 +282,8 @@ def _subject(a: Action) -> str:
     t = a.target
     if isinstance(t, GroupTarget):
         return t.name
-    return getattr(t, "email", None) or getattr(t, "member_id", None) or getattr(t, "user_name", None) or a.id
+    return (address(getattr(t, "email", None)) or getattr(t, "member_id", None)
+            or address(getattr(t, "user_name", None)) or a.id)
 
 
 def _unlisted_action_lines(unlisted: list[Action], pulled_in: frozenset[str]) -> list[Text]:
@@ -468,7 +479,7 @@ def render(plan: Plan, *, show_all: bool = False, wave: Wave | None = None) -> l
         lines.append(_team_head(t))
         for a in team_actions:
             if a.kind is ActionKind.TEAMS_REMOVE_MEMBER:
-                who = value(a.target.email or a.target.member_id)
+                who = address(a.target.email) or value(a.target.member_id)
                 lines.append(_line(6, "-", f"remove {who}: {value(a.reason)}", f"({a.kind.value})"))
             else:
                 lines.append(_action_line(a, pulled_in=pulled_in))

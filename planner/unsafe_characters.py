@@ -34,11 +34,18 @@ writes; :func:`planner.sources.values.unclean_parts` names each in a ``userName`
 are never changed silently: such a person is held by a blocking item); :func:`escape` writes each
 visibly (``\\x1b``, ``\\u202e``) for a terminal (:mod:`planner.terminal`), a CSV cell
 (:mod:`planner.csv_cells`) and the HTML report (:func:`escape_in_page`, the embedded JSON too).
+
+An address is held to more: it never carries white space, a zero-width joiner or non-joiner, or any
+other format character, so :func:`escape_address` writes those visibly too (a leading space as
+``\\x20``, a no-break space as ``\\xa0``, U+200C as ``\\u200c``): ``show``, the actions CSV and the
+HTML report print an email or ``userName`` through it, so a reviewer sees what the export holds
+(tester16a finding 3).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _CONTROLS = "\x00-\x1f\x7f-\x9f"
 _SEPARATORS = "\u2028\u2029"
@@ -92,3 +99,40 @@ def strip(text: str) -> str:
     if UNSAFE.search(text) is None:
         return text
     return UNSAFE.sub("", text)
+
+
+_NOT_IN_ADDRESS = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+"""The Unicode categories no character of an address belongs to (:func:`escape_address`)."""
+
+
+def _address_character(ch: str) -> str:
+    return escaped(ch) if ch.isspace() or unicodedata.category(ch) in _NOT_IN_ADDRESS else ch
+
+
+ADDRESS_FIELDS = frozenset({"email", "userName", "idpUserName", "sigmaEmail", "newOwnerEmail"})
+"""The JSON names of the fields of a plan's records (action targets and evidence, review items' subjects,
+candidates and evidence) that hold an email or ``userName``: the renderers print their values through
+:func:`escape_address`."""
+
+
+def escape_address(text: str) -> str:
+    """An email or ``userName`` as ``show``, the CSVs and the HTML report print it: every character of
+    :data:`UNSAFE`, every white space character (a leading or trailing U+0020 SPACE too) and every other
+    format character (``Cf``: U+200C ZERO WIDTH NON-JOINER, U+200D ZERO WIDTH JOINER, which a name may need
+    but an address never holds) written as :func:`escaped`: ``" ann@x\\u200b"`` is shown as
+    ``"\\x20ann@x\\u200b"``. Other characters are kept (a fullwidth or accented letter is seen; the review
+    item about such an address names it). ``text`` itself when it is printable ASCII without a space
+    (one check, in C)."""
+    if text.isascii() and text.isprintable() and " " not in text:
+        return text
+    return "".join(map(_address_character, text))
+
+
+def escape_addresses(values: list[str]) -> list[str]:
+    """:func:`escape_address` of each of ``values``; ``values`` itself when every one is printable ASCII without
+    a space, which :func:`escape_address` leaves as it is (judged on the joined text, in C: the report's people
+    table escapes 100k emails and 100k userNames in a few milliseconds, against ~70 ms one by one)."""
+    text = "".join(values)
+    if text.isascii() and text.isprintable() and " " not in text:
+        return values
+    return list(map(escape_address, values))

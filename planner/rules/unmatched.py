@@ -30,7 +30,9 @@ for a member a userName change in the IdP left behind (:class:`SecondAccount`: u
 the new member); protected people (``organization.scim_setup_admin``,
 ``api_credential_owner``) are kept (a decision to deactivate one is a blocking
 ``unmatched.protected_member`` item instead: the plan never holds that change); ``exclude_patterns`` (service accounts) are
-kept; embed users are kept (they are not provisioned through the IdP); then the
+kept, searched in the email as every rule reads it (:func:`planner.address_patterns.pattern_match`; an email whose
+readings disagree, while the member would not be kept otherwise, is a blocking ``unmatched.unclean_address`` item
+instead: :func:`unclean_address_item`, tester16a finding 3); embed users are kept (they are not provisioned through the IdP); then the
 kind's policy: ``keep`` (nothing happens), ``deactivate``
 (``members.deactivate``: ``isArchived: true`` + ``newOwnerId``) or ``review``
 (a blocking review item whose resolution is the ``decisions`` entry); for a suspended leaver the kind's policy is
@@ -48,6 +50,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from ..address_patterns import KEY_WORDS, PatternMatch, address_differences, pattern_match
 from ..directory import (
     PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_update,
 )
@@ -55,6 +58,7 @@ from ..model import Action, ActionKind, ItemEvidence, ReviewItem, ScimUser
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy
 from ..sources.values import change_time
+from ..unsafe_characters import escape_address
 from . import make_action, make_review, person_ref, yaml_snippet
 from .guests import DocumentOwner
 from .idp_status import inactive_because, never_activated, suspended
@@ -70,6 +74,14 @@ SUSPENDED = "unmatched.suspended"
 NEW_MEMBER = "unmatched.new_member"
 """The rule and item code of an unmatched member made after SCIM was set up or after the IdP export
 (:func:`made_later`)."""
+
+UNCLEAN_ADDRESS = "unmatched.unclean_address"
+"""The rule and item code of a member whose email ``unmatched.exclude_patterns`` reads one way as the rules read it
+and another as Sigma holds it or as a person may read it (:func:`planner.address_patterns.pattern_match`), while
+the member's fate hangs on it (:func:`unclean_address_item`, tester16a finding 3)."""
+
+EXCLUDE_PATTERNS = "unmatched.exclude_patterns"
+"""The rule keeping a member whose email an exclude pattern matches, and the item rule of :data:`UNCLEAN_ADDRESS`."""
 
 KINDS = frozenset({PersonStatus.UNMATCHED, PersonStatus.NOT_IN_SCOPE, PersonStatus.LEAVER})
 """The statuses this family decides on."""
@@ -373,10 +385,20 @@ def choose(person: Person, config: UnmatchedSettings) -> tuple[str, str, str]:
         if second.decision is None:
             return "review", SECOND_ACCOUNT, f"{why}; held for review"
         return second.decision, "linking.second_accounts", f"{why}; linking.second_accounts says {second.decision}"
-    pattern = next((p.pattern for p in config.patterns if p.search(member.email)), None)
-    if pattern is not None:
-        return "keep", "unmatched.exclude_patterns", f"{why}; kept: email matches exclude pattern {pattern!r}"
-    if member.user_kind == "embed":
+    if config.patterns:
+        found = pattern_match(config.patterns, member.email, member.email_key)
+        if found.doubts and (otherwise := by_kind(person, config, why))[0] != "keep":
+            return "review", UNCLEAN_ADDRESS, f"{why}; {readings_words(found)}; otherwise {otherwise[1]} " \
+                                              f"decides {otherwise[0]}: held for review"
+        if found.pattern is not None:
+            return "keep", EXCLUDE_PATTERNS, f"{why}; kept: email matches exclude pattern {found.pattern!r}"
+    return by_kind(person, config, why)
+
+
+def by_kind(person: Person, config: UnmatchedSettings, why: str) -> tuple[str, str, str]:
+    """``(decision, rule, reason)`` for ``person`` once no decision, protection, second account or exclude pattern
+    applies (module docstring): embed users kept, then the kind's setting; ``why`` is :func:`why_unmatched`."""
+    if person.member.user_kind == "embed":
         return "keep", "unmatched.embed", f"{why}; kept: embed users are not provisioned through the IdP"
     setting = leaver_setting(person) if person.status is PersonStatus.LEAVER else "action"
     decision = getattr(config, setting)
@@ -388,6 +410,25 @@ def choose(person: Person, config: UnmatchedSettings) -> tuple[str, str, str]:
     if made:
         return "review", NEW_MEMBER, f"{why}; {made}; unmatched.{setting} is {decision}, held for review"
     return decision, f"unmatched.{setting}", f"{why}; unmatched.{setting} is {decision}"
+
+
+def quoted_address(address: str) -> str:
+    """``address`` between single quotes, escaped as ``show`` prints an address
+    (:func:`planner.unsafe_characters.escape_address`): ``'\\x20svc-etl@acme.example'``."""
+    return f"'{escape_address(address)}'"
+
+
+def readings_words(found: PatternMatch) -> str:
+    """How the readings of an address disagree on ``unmatched.exclude_patterns``, for a reason and a message:
+    ``unmatched.exclude_patterns reads the address as 'svc-etl@acme.example' (trimmed, ...), which matches
+    '^svc-' (kept), but as Sigma holds it, '\\x20svc-etl@acme.example', it matches no pattern``
+    (:func:`planner.address_patterns.pattern_match`)."""
+    def verdict(pattern: str | None) -> str:
+        return f"matches '{pattern}'" if pattern is not None else "matches no pattern"
+
+    key = (f"unmatched.exclude_patterns reads the address as {quoted_address(found.key)} ({KEY_WORDS}), which "
+           + verdict(found.pattern))
+    return key + "".join(f", but {r.how}, {quoted_address(r.address)}, it {verdict(r.pattern)}" for r in found.doubts)
 
 
 def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecision:
@@ -407,6 +448,8 @@ def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecisio
         item = second_account_item(person, config.second_accounts[mid])
     elif decision == "review" and rule == NEW_MEMBER:
         item = new_member_item(person, config)
+    elif decision == "review" and rule == UNCLEAN_ADDRESS:
+        item = unclean_address_item(person, config)
     elif decision == "review" and rule == "unmatched.idp_suspended":
         item = suspended_item(person, config)
     elif decision == "review":
@@ -537,6 +580,43 @@ def new_member_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
             export_newest=dates.export_newest if dates.export_newest and (
                 unreadable or made_after(created, dates.export_newest)) else UNSET),
         resolution=yaml_snippet(*choices, notes=notes),
+    )
+
+
+def unclean_address_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
+    """The blocking ``unmatched.unclean_address`` item (rule ``unmatched.exclude_patterns``): ``person``'s email is
+    read one way by the rules (its key, :func:`planner.address_patterns.rule_address`) and another as Sigma holds it
+    or as a person may read it, the exclude patterns' verdict differs between them, and the member is not kept
+    otherwise (:func:`by_kind` says what would decide them): the plan neither keeps nor deactivates
+    on one reading. The message names the address as Sigma holds it, escaped (:func:`quoted_address`), each reading
+    and what differs from the clean spelling (:func:`planner.address_patterns.address_differences`). Settled by
+    correcting the address in Sigma (export and plan again), or by ``unmatched.decisions`` keyed by memberId (an
+    unclean address is no key to copy). Evidence: ``kind``, ``memberType``, ``userKind``, ``sigmaEmail`` (as held),
+    ``address`` (as the rules read it), ``differences``. Source: tester16a finding 3."""
+    member = person.member
+    found = pattern_match(config.patterns, member.email, member.email_key)
+    differences = address_differences(member.email)
+    why = why_unmatched(person, config.idp_format)
+    decision, rule, _ = by_kind(person, config, why)
+    return make_review(
+        UNCLEAN_ADDRESS,
+        member.member_id,
+        blocking=True,
+        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=person.idp_id),
+        message=(f"{quoted_address(member.email)} [member {member.member_id}]: {readings_words(found)}"
+                 + (f" (the address differs from its clean spelling: {'; '.join(differences)})" if differences else "")
+                 + f"; otherwise {rule} decides {decision} ({why}): held, nothing is planned "
+                 "for this member until the address is corrected in Sigma (export and plan again) or "
+                 "unmatched.decisions decides"),
+        rule=EXCLUDE_PATTERNS,
+        evidence=ItemEvidence(kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind,
+                              sigma_email=member.email, address=found.key, differences=differences),
+        resolution=yaml_snippet(
+            {"unmatched": {"decisions": {member.member_id: "keep"}}},
+            {"unmatched": {"decisions": {member.member_id: "deactivate"}}},
+            notes=[f"{quoted_address(member.email)}: keep (nothing is planned for them) or deactivate "
+                   "(members.deactivate); or correct the address in Sigma, export and plan again"],
+        ),
     )
 
 
