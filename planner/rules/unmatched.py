@@ -421,7 +421,7 @@ def quoted_address(address: str) -> str:
 def readings_words(found: PatternMatch) -> str:
     """How the readings of an address disagree on ``unmatched.exclude_patterns``, for a reason and a message:
     ``unmatched.exclude_patterns reads the address as 'svc-etl@acme.example' (trimmed, ...), which matches
-    '^svc-' (kept), but as Sigma holds it, '\\x20svc-etl@acme.example', it matches no pattern``
+    '^svc-', but as Sigma holds it, '\\x20svc-etl@acme.example', it matches no pattern``
     (:func:`planner.address_patterns.pattern_match`)."""
     def verdict(pattern: str | None) -> str:
         return f"matches '{pattern}'" if pattern is not None else "matches no pattern"
