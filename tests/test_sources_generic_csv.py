@@ -85,9 +85,11 @@ SHARED = "a column is read as one attribute (only id, userName, emails, external
     ("columns:\n  userName: Login\n  givenName: First Name\n  familyName: first name\n  active: Enabled\n",
      ("invalid-mapping", "line 4", "columns.familyName",
       f"columns.familyName names column 'First Name', as columns.givenName (line 3) does: {SHARED}; {COLUMNS}")),
-    ("columns:\n  userName: Login\n  status: Enabled\n  active: Enabled\n",
+    ("columns:\n  userName: Login\n  status: Enabled\n  active: Enabled\n",  # tester16a finding 4
      ("invalid-mapping", "line 4", "columns.active",
-      f"columns.active names column 'Enabled', as columns.status (line 3) does: {SHARED}; {COLUMNS}")),
+      "columns.status ('Enabled', line 3) and columns.active ('Enabled', line 4) both say whether a user is active, "
+      "and the two columns could disagree: map one, active for a true/false column or status with active_statuses "
+      "and inactive_statuses; the loader does not guess which one is the truth")),
     ("columns:\n  userName: Login\n  emails: [Mail Address, mail address]\n  active: Enabled\n",
      ("invalid-mapping", "line 3", "columns.emails", f"columns.emails names column 'Mail Address' twice: {SHARED}; {COLUMNS}")),
     ("columns:\n  userName: Login\n  email: Mail Address\n  active: Enabled\n",
@@ -209,3 +211,35 @@ def test_a_column_headed_like_an_attribute_is_not_read_as_it_when_the_mapping_na
     assert findings == []
     assert [(u.id, u.user_name, u.status, u.active) for u in directory.users] == [
         ("64a1", "ana.lopez@example.com", "ACTIVATED", True)]  # the `active` column, unmapped, is not read either
+
+
+BOTH_STATES = ("columns.active ('Enabled', line 3) and columns.status ('State', line 4) both say whether a user is "
+               "active, and the two columns could disagree: map one, active for a true/false column or status with "
+               "active_statuses and inactive_statuses; the loader does not guess which one is the truth")
+
+
+def test_a_mapping_of_both_active_and_status_is_refused_and_stops_plan_and_check(tmp_path, capsys):
+    """Tester16a finding 4: a mapping naming both an ``active`` and a ``status`` column was accepted and one silently
+    won; the two could disagree, so it is an ``invalid-mapping`` error at the later key's line naming both keys."""
+    from .conftest import run_cli
+    from .tiny_org import PROTECTED_POLICY, sigma_export
+
+    sigma = sigma_export(tmp_path)
+    (tmp_path / "policy.yaml").write_text(PROTECTED_POLICY, encoding="utf-8")
+    idp = tmp_path / "idp"
+    idp.mkdir()
+    (idp / "users.csv").write_text("Login,Enabled,State\nmarcus.webb@acme.example,true,Disabled\n", encoding="utf-8")
+    (idp / "map.yaml").write_text("columns:\n  userName: Login\n  active: Enabled\n  status: State\n"
+                                  "inactive_statuses: [disabled]\n", encoding="utf-8")
+    directory, findings = load_idp(idp)
+    assert directory.users == ()
+    assert [(f.code, Path(f.file).name, f.location, f.field, f.message) for f in findings] == [
+        ("invalid-mapping", "map.yaml", "line 4", "columns.status", BOTH_STATES)]
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(sigma), "--idp", str(idp), "--policy",
+                             str(tmp_path / "policy.yaml"), "--out", str(tmp_path / "plan.json"))
+    assert (code, out, err) == (1, "", (
+        f"sigma-migrate: error: the inputs have 1 error(s), first: error: {idp / 'map.yaml'}:line 4 [columns.status]: "
+        f"{BOTH_STATES} (invalid-mapping); run `sigma-migrate check` to list every finding\n"))
+    code, out, _ = run_cli(capsys, "check", "--sigma", str(sigma), "--idp", str(idp))
+    assert (code, [line for line in out.splitlines() if line.startswith("error:")]) == (
+        1, [f"error: {idp / 'map.yaml'}:line 4 [columns.status]: {BOTH_STATES} (invalid-mapping)"])

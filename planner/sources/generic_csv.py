@@ -39,7 +39,9 @@ suspended (:attr:`planner.model.IdpUser.suspended`; a word of suspension that is
 ``status`` 2, docs/formats.md §5): :mod:`planner.rules.unmatched` follows ``unmatched.idp_suspended`` for their
 member, not ``unmatched.idp_inactive`` (:func:`planner.rules.idp_status.suspended`, which reads the word
 ``suspended`` itself, any case, without the list). Each word of ``suspended_statuses`` must be one of
-``inactive_statuses`` (a suspended user is inactive), else ``invalid-mapping``.
+``inactive_statuses`` (a suspended user is inactive), else ``invalid-mapping``. A mapping that maps both
+``active`` and ``status`` is an ``invalid-mapping`` error naming both keys (tester16a finding 4): the two columns
+could disagree, and the loader does not guess which one is the truth.
 
 Keys of ``columns`` are SCIM attribute names, matched case-insensitively. Every
 mapped column must exist in the CSV, and a column is read as one attribute (only
@@ -269,7 +271,24 @@ def read_mapping(path: Path, findings: Findings) -> Mapping | None:
         line = _yaml_line(node, (key,))
         findings.error("invalid-mapping", path, f"line {line}" if line else "", key, message)
         return None
+    if mapping.columns.active is not None and mapping.columns.status is not None:
+        _both_active_and_status(mapping, path, findings)
+        return None
     return mapping
+
+
+def _both_active_and_status(mapping: Mapping, path: Path, findings: Findings) -> None:
+    """The ``invalid-mapping`` error of a mapping that maps both ``active`` and ``status`` (tester16a finding 4): at
+    the later of the two lines, naming both keys, their columns and lines; the two columns could disagree and the
+    loader does not guess which one is the truth (docs/formats.md §0.6)."""
+    first, later = sorted(("active", "status"), key=lambda a: mapping.line_of(a) or 0)
+    line = mapping.line_of(later)
+    said = {a: f"columns.{a} ({getattr(mapping.columns, a)!r}"
+               + (f", line {mapping.line_of(a)})" if mapping.line_of(a) else ")") for a in (first, later)}
+    findings.error("invalid-mapping", path, f"line {line}" if line else "", f"columns.{later}",
+                   f"{said[first]} and {said[later]} both say whether a user is active, and the two columns could "
+                   "disagree: map one, active for a true/false column or status with active_statuses and "
+                   "inactive_statuses; the loader does not guess which one is the truth")
 
 
 def status_list_problem(mapping: Mapping) -> tuple[str, str] | None:
