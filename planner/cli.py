@@ -34,7 +34,8 @@ def cli() -> None:
 @click.option("--idp", "idp_paths", required=True, multiple=True, type=click.Path(),
               help="IdP export file or directory; repeat for several parts of one export.")
 @click.option("--idp-format", help="Force the IdP format instead of detecting it: okta-api, entra-csv, "
-              "entra-graph, google-csv, google-api, scim, generic-csv.")
+              "entra-graph, google-csv, google-api, scim, generic-csv, onelogin (a OneLogin users CSV, "
+              "docs/formats.md §5).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary and every finding as JSON.")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
               help="Policy YAML the exports are checked against (default: the bundled default policy).")
@@ -54,7 +55,8 @@ def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | 
               help="Sigma export directory (members.json, teams.json, team_members.json, account_types.json).")
 @click.option("--idp", "idp_paths", required=True, multiple=True, type=click.Path(),
               help="IdP export file or directory; repeat for several.")
-@click.option("--idp-format", help="Force the IdP format instead of detecting it.")
+@click.option("--idp-format", help="Force the IdP format instead of detecting it (see `check --help`); "
+              "onelogin reads a OneLogin users CSV, which is never detected (docs/formats.md §5).")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
               help="Policy YAML (default: the bundled policies/default.yaml).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Write the plan JSON here.")

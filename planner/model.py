@@ -387,6 +387,13 @@ class IdpUser(SourcedRecord):
       is not ``suspended`` (a generic CSV's ``suspended_statuses``: OneLogin's ``2``, docs/formats.md §5); a word
       that says it (Okta and JumpCloud ``SUSPENDED``, Google ``Suspended``) needs no flag.
       :func:`planner.rules.idp_status.suspended` reads both.
+    - ``never_activated``: ``True`` when the export's own mapping says ``status`` is a word of a user created but
+      never activated though the word is not Okta's ``STAGED`` (a generic CSV's ``never_activated_statuses``:
+      OneLogin's ``0`` Unactivated, docs/formats.md §5); :func:`planner.rules.idp_status.never_activated` reads
+      both.
+    - ``status_label``: what the IdP calls ``status`` when the word is a code (OneLogin's ``3`` is ``Locked``,
+      docs/formats.md §5; a generic CSV's ``status_labels``), ``None`` when the word says it itself. Reasons
+      name it (:func:`planner.rules.idp_status.inactive_because`: ``status is 0 (Unactivated)``).
     - ``user_type``: ``"Member"`` or ``"Guest"`` (Entra ``userType``), or ``None``.
     - ``account_type``: the Sigma account type the IdP sends this user as SCIM ``userType``, from an export
       that carries it: a SCIM ListResponse's ``userType`` other than Member/Guest (RFC 7643 §4.1.1;
@@ -430,6 +437,8 @@ class IdpUser(SourcedRecord):
     created_unreadable: str | None = None
     account_type: str | None = None
     suspended: bool = False
+    never_activated: bool = False
+    status_label: str | None = None
 
     UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source", "last_updated", "created",
                                                       "created_unreadable"})

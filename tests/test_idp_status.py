@@ -118,6 +118,21 @@ def test_a_generic_word_the_mapping_calls_suspended_is_named_so():
     assert suspended(msgspec.structs.replace(onelogin, active=True)) is False  # an active user is never suspended
 
 
+@pytest.mark.parametrize(("changes", "said", "never", "held"), [
+    ({"status": "0", "never_activated": True}, "is 0 (never activated)", True, False),
+    ({"status": "0", "never_activated": True, "status_label": "Unactivated"},
+     "was never activated: status is 0 (Unactivated)", True, False),
+    ({"status": "2", "suspended": True, "status_label": "Suspended"}, "is suspended: status is 2 (Suspended)", False,
+     True),
+    ({"status": "9", "status_label": "Retired"}, "is inactive: status is 9 (Retired)", False, False),
+])
+def test_a_coded_word_the_mapping_means_is_named_with_its_label(changes, said, never, held):
+    """Tester16a finding 1: OneLogin's numbers (the onelogin layout, a mapping's never_activated_statuses and
+    status_labels) are named with the IdP's label, and 0 is never activated as Okta's STAGED is."""
+    coded = msgspec.structs.replace(SUSPENDED_ANA, **changes)
+    assert (inactive_because(coded, "onelogin"), never_activated(coded), suspended(coded)) == (said, never, held)
+
+
 @pytest.mark.parametrize(("status", "expected"), [
     ("SUSPENDED", True), ("Suspended", True), ("suspended", True), ("STAGED", False), ("DEPROVISIONED", False),
     ("Archived", False), ("Deactivated", False), (None, False)])

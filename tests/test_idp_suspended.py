@@ -72,8 +72,11 @@ ONELOGIN_CSV = (
     "41000003,,chloe.martin@example.com,chloe.martin,Chloe,Martin,0,1,,[],,,2025-05-01T08:00:00.000Z\n")
 ONELOGIN_MAP = ("# OneLogin users (docs/formats.md §5): status 1 Active, 0 Unactivated, 2 Suspended, 3 Locked\n"
                 "users: users.csv\ncolumns:\n  userName: email\n  id: id\n  emails: email\n  givenName: firstname\n"
-                "  familyName: lastname\n  status: status\nactive_statuses: ['1']\n"
-                "inactive_statuses: ['0', '2', '3']\nsuspended_statuses: ['2']\n")
+                "  familyName: lastname\n  status: status\nactive_statuses: ['1', '3', '4', '5', '7', '8']\n"
+                "inactive_statuses: ['0', '2']\nsuspended_statuses: ['2']\nnever_activated_statuses: ['0']\n"
+                "status_labels: {'0': Unactivated, '2': Suspended}\n")
+"""A hand mapping of OneLogin as docs/formats.md's generic CSV section writes it (``--idp-format onelogin`` is the same
+built in, tests/test_onelogin.py): 3-8 are active accounts (tester16a finding 1)."""
 
 JUMPCLOUD_CSV = ('"firstname","lastname","username","email","_id","state","activated","suspended"\n'
                  '"Root","Admin","root","root@example.com","64a1b2c3d4e5f6a7b8c9d000","ACTIVATED","True","False"\n'
@@ -97,7 +100,8 @@ FORMATS = {
     "google-csv": ({"users.csv": GOOGLE_CSV}, "ben.okafor@example.com", "is Suspended", "is Archived"),
     "google-api": ({"users.json": json.dumps(GOOGLE_API)}, "104857600000000000002",
                    "is Suspended (suspended: true)", "is Archived (archived: true)"),
-    "onelogin": ({"users.csv": ONELOGIN_CSV, "mapping.yaml": ONELOGIN_MAP}, "41000002", "is 2 (suspended)", "is 0"),
+    "onelogin": ({"users.csv": ONELOGIN_CSV, "mapping.yaml": ONELOGIN_MAP}, "41000002",
+                 "is suspended: status is 2 (Suspended)", "was never activated: status is 0 (Unactivated)"),
     "jumpcloud": ({"users.csv": JUMPCLOUD_CSV, "mapping.yaml": JUMPCLOUD_MAP}, "64a1b2c3d4e5f6a7b8c9d003",
                   "is SUSPENDED", "is STAGED (never activated)"),
     "generic-csv": ({"users.csv": GENERIC_CSV, "mapping.yaml": GENERIC_MAP}, "ben.okafor@example.com",
@@ -227,7 +231,7 @@ def test_the_other_inactive_states_follow_idp_inactive(export):
     chloe = named(directory, "chloe")
     p = planned(directory, "unmatched:\n  idp_inactive: deactivate\n  idp_suspended: review\n")
     actions, items = about(p, "m-chloe")
-    if name == "jumpcloud":  # STAGED: never activated, its own blocking item (planner.rules.idp_status)
+    if name in ("jumpcloud", "onelogin"):  # STAGED, 0: never activated, its own blocking item (rules.idp_status)
         assert (actions, items) == ([], [("unmatched.never_activated:m-chloe", "unmatched.never_activated", True,
                                           "unmatched.never_activated")])
         return
@@ -351,8 +355,8 @@ def test_a_suspended_word_the_inactive_words_lack_is_a_mapping_error(tmp_path):
     idp = tmp_path / "idp"
     idp.mkdir()
     (idp / "users.csv").write_text(ONELOGIN_CSV, encoding="utf-8")
-    (idp / "mapping.yaml").write_text(ONELOGIN_MAP.replace("inactive_statuses: ['0', '2', '3']",
-                                                           "inactive_statuses: ['0', '3']"), encoding="utf-8")
+    (idp / "mapping.yaml").write_text(ONELOGIN_MAP.replace("inactive_statuses: ['0', '2']",
+                                                           "inactive_statuses: ['0', '6']"), encoding="utf-8")
     directory, findings = load_idp(idp)
     assert [(f.code, Path(f.file).name, f.location, f.field, f.message) for f in findings
             if f.severity.value == "error"] == [(

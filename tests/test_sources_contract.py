@@ -18,15 +18,17 @@ FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 
 
 class LoaderContract:
-    """Rules every IdP loader's result follows. Subclasses set ``paths`` and ``format``."""
+    """Rules every IdP loader's result follows. Subclasses set ``paths`` and ``format`` (and ``idp_format``, the
+    ``--idp-format`` of a format chosen, never detected: ``onelogin``)."""
 
     paths: tuple[str, ...] = ()
     format: str = ""
+    idp_format: str | None = None
 
     @pytest.fixture(scope="class")
     @classmethod
     def loaded(cls):
-        return load_idp([FIXTURES / p for p in cls.paths])
+        return load_idp([FIXTURES / p for p in cls.paths], cls.idp_format)
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -97,7 +99,7 @@ class LoaderContract:
             assert len(i.sha256) == 64 and i.records >= 0 and Path(i.path).is_file()
 
     def test_loading_twice_gives_the_same_directory(self, directory):
-        again, _ = load_idp([FIXTURES / p for p in self.paths])
+        again, _ = load_idp([FIXTURES / p for p in self.paths], self.idp_format)
         assert again.users == directory.users
         assert again.groups == directory.groups
         assert [dict(u.attributes) for u in again.users] == [dict(u.attributes) for u in directory.users]
@@ -146,6 +148,12 @@ class TestScimMixedContract(LoaderContract):
 class TestGenericCsvContract(LoaderContract):
     paths = ("generic",)
     format = "generic-csv"
+
+
+class TestOneLoginContract(LoaderContract):
+    paths = ("onelogin",)
+    format = "onelogin"
+    idp_format = "onelogin"
 
 
 def test_records_are_equal_whatever_file_and_location_they_were_read_from():

@@ -99,7 +99,8 @@ SHARED = "a column is read as one attribute (only id, userName, emails, external
     ("columns:\n  userName: Login\n  active: Enabled\nactive_status: [x]\n",
      ("invalid-mapping", "line 4", "",
       "unknown key 'active_status' (did you mean 'active_statuses'?); allowed here: users, columns, "
-      "groups_separator, active_statuses, inactive_statuses, suspended_statuses, format")),
+      "groups_separator, active_statuses, inactive_statuses, suspended_statuses, never_activated_statuses, "
+      "status_labels, format")),
 ])
 def test_a_mapping_fault_is_one_line_at_the_mapping_naming_the_key_and_the_csv_columns(tmp_path, mapping, expected):
     """Tester findings 20-22: a column the CSV lacks, two attributes on one column, a key that is no field."""

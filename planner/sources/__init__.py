@@ -65,6 +65,7 @@ _LOADERS = {  # format -> (module, function); imported on use (generic_csv pulls
     "google-api": ("google", "load_api"),
     "scim": ("scim", "load"),
     "generic-csv": ("generic_csv", "load"),
+    "onelogin": ("generic_csv", "load_onelogin"),
 }
 
 

@@ -26,6 +26,10 @@ Formats (``IDP_FORMATS``) and the roles their files play:
 ``scim``       ``resources``: RFC 7644 ListResponse (or array) of Users and/or Groups (§7)
 ``generic-csv`` ``mapping`` (a YAML with a ``columns:`` map, see :mod:`.generic_csv`) and ``csv``
                (the CSV files it maps)
+``onelogin``   ``csv``: OneLogin users CSVs read with the built-in layout
+               (:data:`.generic_csv.ONELOGIN`, §5); chosen by ``--idp-format onelogin`` only, never
+               from content (``id``, ``email``, ``status`` head many CSVs); a mapping YAML beside
+               it keeps its role ``mapping`` for the loader to refuse
 =============  ==================================================================================
 
 A ``fetch-idp-manifest.json`` (:mod:`.manifest`) gets the role ``manifest`` under the
@@ -77,7 +81,7 @@ from .files import DIRECTORY_NOT_FILE, Findings, head_text
 from .manifest import FORMATS as MANIFEST_FORMATS, MARK as MANIFEST_MARK
 from .tabular import find_header, header_key, sniff_delimiter
 
-IDP_FORMATS = ("okta-api", "entra-csv", "entra-graph", "google-csv", "google-api", "scim", "generic-csv")
+IDP_FORMATS = ("okta-api", "entra-csv", "entra-graph", "google-csv", "google-api", "scim", "generic-csv", "onelogin")
 """Every value ``--idp-format`` accepts."""
 
 TEXT_SUFFIXES = {".json", ".csv", ".tsv", ".txt", ".yaml", ".yml"}
@@ -93,6 +97,11 @@ _ENVELOPE_KEYS = {
     "itemsperpage",
 }
 
+
+ONELOGIN_COLUMNS = frozenset({"id", "email", "firstname", "lastname", "status", "role_ids"})
+"""Columns of OneLogin's SDK users export (docs/formats.md §5): a CSV holding them all is no Entra users file though
+it has a ``userprincipalname`` column; it is read only with ``--idp-format onelogin`` (chosen, never detected: an
+``unknown-format`` error naming it), or with a generic CSV mapping beside it."""
 
 DIRECTORY_OBJECTS = "Graph directoryObjects answer"
 """The reason of a Graph answer of ``directoryObjects`` (records carrying ``@odata.type``): a group's
@@ -223,6 +232,9 @@ def classify_csv(head: str) -> FileKind:
         {"object id", "objectid", "id"} & keys
     ):
         return FileKind("entra-csv", "groups", "Entra 'Download groups' columns")
+    if ONELOGIN_COLUMNS <= keys:
+        return FileKind(None, "csv",
+                        "OneLogin users CSV columns (role_ids, status), read only with --idp-format onelogin")
     if {"userprincipalname", "user principal name"} & keys:
         return FileKind("entra-csv", "users", "userPrincipalName column")
     if {"email address [required]", "primaryemail", "first name [required]"} & keys or (
@@ -281,7 +293,7 @@ def _in_members_folder(path: Path) -> bool:
 def _role_by_name(path: Path, fmt: str) -> str | None:
     """Role of a file from its name, used when ``--idp-format`` overrides content detection."""
     name = path.stem.casefold()
-    if fmt == "generic-csv":
+    if fmt in ("generic-csv", "onelogin"):
         return "mapping" if path.suffix.lower() in (".yaml", ".yml") else "csv"
     if fmt == "scim":
         return "resources"
@@ -503,11 +515,14 @@ def scan(paths: Sequence[Path], findings: Findings, format: str | None = None) -
                 role = "users"  # users.json of a cast or getByIds answer, read by its records (entra.py)
         elif kind.format == "sigma":
             role = None
+        elif format == "onelogin" and kind.role == "mapping":
+            role = "mapping"  # the loader refuses it: a mapping beside the built-in layout (generic_csv.load_onelogin)
         elif p not in given and (
-            p.suffix.lower() not in EXPORT_SUFFIXES and (format != "generic-csv" or p.suffix.lower() != ".txt")
+            p.suffix.lower() not in EXPORT_SUFFIXES and (format not in ("generic-csv", "onelogin")
+                                                         or p.suffix.lower() != ".txt")
         ):
             role = None  # README.txt, notes.yaml: clearly not an export file
-        elif format == "generic-csv":
+        elif format in ("generic-csv", "onelogin"):
             role = "csv" if p.suffix.lower() not in (".json", ".yaml", ".yml") else None
         else:
             role = _fallback_role(p, format, overridden)

@@ -30,6 +30,10 @@ The mapping file (``*.yaml`` / ``*.yml``; recognized by its ``columns:`` map)::
                                          # any other word, empty included, is an unreadable-status error
     suspended_statuses: ["2"]            # the inactive words meaning suspended, a hold the IdP can lift
                                          # (OneLogin's status 2); the word `suspended` means it unlisted
+    never_activated_statuses: ["0"]      # the inactive words meaning created but never activated (OneLogin's
+                                         # status 0); the word `STAGED` means it unlisted
+    status_labels: {"0": Unactivated}    # what the IdP calls a status word that is a code: reasons name it
+                                         # (`status is 0 (Unactivated)`)
 
 A status is read only from the words the mapping lists, both ways (docs/formats.md §0.6): a word in
 neither list (``Locked``, a typo such as ``actve``) or an empty cell is an ``unreadable-status`` error
@@ -39,9 +43,20 @@ suspended (:attr:`planner.model.IdpUser.suspended`; a word of suspension that is
 ``status`` 2, docs/formats.md §5): :mod:`planner.rules.unmatched` follows ``unmatched.idp_suspended`` for their
 member, not ``unmatched.idp_inactive`` (:func:`planner.rules.idp_status.suspended`, which reads the word
 ``suspended`` itself, any case, without the list). Each word of ``suspended_statuses`` must be one of
-``inactive_statuses`` (a suspended user is inactive), else ``invalid-mapping``. A mapping that maps both
-``active`` and ``status`` is an ``invalid-mapping`` error naming both keys (tester16a finding 4): the two columns
-could disagree, and the loader does not guess which one is the truth.
+``inactive_statuses`` (a suspended user is inactive), else ``invalid-mapping``; so must each word of
+``never_activated_statuses`` (:attr:`planner.model.IdpUser.never_activated`, read by
+:func:`planner.rules.idp_status.never_activated`: Okta's ``STAGED`` in another IdP's code), and no word may be both
+suspended and never activated. Each key of ``status_labels`` is a word one of the two lists holds
+(:attr:`planner.model.IdpUser.status_label`). A mapping that maps both ``active`` and ``status`` is an
+``invalid-mapping`` error naming both keys (tester16a finding 4): the two columns could disagree, and the loader
+does not guess which one is the truth.
+
+Built-in layouts: ``--idp-format onelogin`` reads a OneLogin users CSV (docs/formats.md §5, the SDK sample's
+snake_case headers) with :data:`ONELOGIN`, a mapping written in code, no YAML (:func:`load_onelogin`): status 1
+Active and the temporary states of an active account (3 Locked, 4 Password expired, 5 Awaiting password reset, 7
+Password pending, 8 Security questions required) active, 2 Suspended suspended, 0 Unactivated never activated, any
+other value an ``unreadable-status`` error (tester16a finding 1: the docs' earlier hand mapping read 3-8 as
+inactive and deactivated OneLogin's active users).
 
 Keys of ``columns`` are SCIM attribute names, matched case-insensitively. Every
 mapped column must exist in the CSV, and a column is read as one attribute (only
@@ -66,6 +81,7 @@ refused. The status lists alone are read as written (``active_statuses: [yes]`` 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +146,8 @@ class Mapping(BaseModel):
     active_statuses: tuple[str, ...] = ("active", "enabled")
     inactive_statuses: tuple[str, ...] = ("inactive", "disabled", "suspended", "deprovisioned")
     suspended_statuses: tuple[str, ...] = ()
+    never_activated_statuses: tuple[str, ...] = ()
+    status_labels: dict[str, str] = Field(default_factory=dict)
     format: str | None = None  # optional marker, e.g. "generic-csv"
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)  # SCIM attribute -> line in the YAML
 
@@ -137,7 +155,8 @@ class Mapping(BaseModel):
         """The 1-based line of ``columns.<attribute>`` in the mapping file (``None`` when unknown)."""
         return self._lines.get(attribute)
 
-    @field_validator("users", "active_statuses", "inactive_statuses", "suspended_statuses", mode="before")
+    @field_validator("users", "active_statuses", "inactive_statuses", "suspended_statuses", "never_activated_statuses",
+                     mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list) else value
@@ -147,19 +166,28 @@ class Mapping(BaseModel):
         ``invalid-mapping`` error, a word means one thing."""
         return sorted({w.casefold() for w in self.active_statuses} & {w.casefold() for w in self.inactive_statuses})
 
-    def suspended_not_inactive(self) -> list[str]:
-        """The words of ``suspended_statuses`` (as written) that ``inactive_statuses`` does not list (case-folded):
-        an ``invalid-mapping`` error, a suspended user is an inactive one."""
+    def not_inactive(self, words: tuple[str, ...]) -> list[str]:
+        """The ``words`` (as written) that ``inactive_statuses`` does not list (case-folded): of
+        ``suspended_statuses`` or ``never_activated_statuses``, an ``invalid-mapping`` error (a suspended user, a
+        user never activated, is an inactive one)."""
         inactive = {w.casefold() for w in self.inactive_statuses}
-        return [w for w in self.suspended_statuses if w.casefold() not in inactive]
+        return [w for w in words if w.casefold() not in inactive]
+
+    def labels(self) -> dict[str, str]:
+        """``status_labels`` keyed by the case-folded word (a cell is compared case-folded)."""
+        return {w.casefold(): label for w, label in self.status_labels.items()}
 
     def status_words(self) -> str:
         """The status words the mapping reads, for messages: ``"active, enabled mean active; inactive, ...
-        mean inactive"``; one word ``means`` (``"active means active"``), none ``"no word means active"``."""
+        mean inactive"``; one word ``means`` (``"active means active"``), none ``"no word means active"``; a
+        labelled word with its label (``"1 Active, 3 Locked mean active"``)."""
+        labels = self.labels()
+
         def said(words: tuple[str, ...], meaning: str) -> str:
             if not words:
                 return f"no word means {meaning}"
-            return f"{', '.join(words)} {'means' if len(words) == 1 else 'mean'} {meaning}"
+            named = ", ".join(f"{w} {labels[w.casefold()]}" if w.casefold() in labels else w for w in words)
+            return f"{named} {'means' if len(words) == 1 else 'mean'} {meaning}"
         return f"{said(self.active_statuses, 'active')}; {said(self.inactive_statuses, 'inactive')}"
 
     @field_validator("columns", mode="before")
@@ -200,18 +228,22 @@ def _yaml_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-_STATUS_LISTS = ("active_statuses", "inactive_statuses", "suspended_statuses")
+_STATUS_LISTS = ("active_statuses", "inactive_statuses", "suspended_statuses", "never_activated_statuses")
+_STATUS_LABELS = "status_labels"
 
 
 def _status_words_as_written(node: yaml.Node | None) -> dict[str, Any]:
-    """``active_statuses`` / ``inactive_statuses`` / ``suspended_statuses`` of the mapping's YAML as the words written: YAML 1.1 reads
-    ``yes``, ``no``, ``on``, ``off`` (any case) as booleans and ``1`` as a number, while a status column holds
-    them as words (``active_statuses: [yes]``, docs/formats.md §0.6). Scalars only; anything else is left
-    to the schema."""
+    """The status lists (:data:`_STATUS_LISTS`) and ``status_labels`` of the mapping's YAML as the words written: YAML
+    1.1 reads ``yes``, ``no``, ``on``, ``off`` (any case) as booleans and ``1`` as a number, while a status column
+    holds them as words (``active_statuses: [yes]``, ``status_labels: {0: Unactivated}``, docs/formats.md §0.6).
+    Scalars only; anything else is left to the schema."""
     out: dict[str, Any] = {}
     if not isinstance(node, yaml.MappingNode):
         return out
     for key, value in node.value:
+        if (isinstance(key, yaml.ScalarNode) and key.value == _STATUS_LABELS and isinstance(value, yaml.MappingNode)
+                and all(isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode) for k, v in value.value)):
+            out[_STATUS_LABELS] = {k.value: v.value for k, v in value.value}
         if not isinstance(key, yaml.ScalarNode) or key.value not in _STATUS_LISTS:
             continue
         if isinstance(value, yaml.ScalarNode) and value.tag != "tag:yaml.org,2002:null":
@@ -293,28 +325,68 @@ def _both_active_and_status(mapping: Mapping, path: Path, findings: Findings) ->
 
 def status_list_problem(mapping: Mapping) -> tuple[str, str] | None:
     """``(key, message)`` of the first fault of ``mapping``'s status lists, ``None`` when they hold together: a
-    word both ``active_statuses`` and ``inactive_statuses`` list (a status word means one thing), else a word of
-    ``suspended_statuses`` that ``inactive_statuses`` does not list (a suspended user is inactive)."""
+    word both ``active_statuses`` and ``inactive_statuses`` list (a status word means one thing), a word of
+    ``suspended_statuses`` or ``never_activated_statuses`` that ``inactive_statuses`` does not list (such a user is
+    inactive), a word both of these list, a ``status_labels`` key neither status list holds."""
     both = mapping.statuses_in_both()
     if both:
         return "inactive_statuses", (f"active_statuses and inactive_statuses both list {', '.join(map(repr, both))}: "
                                      "a status word means one thing")
-    unlisted = mapping.suspended_not_inactive()
-    if unlisted:
-        return "suspended_statuses", (f"suspended_statuses lists {', '.join(map(repr, unlisted))}, which "
-                                      "inactive_statuses does not: a suspended user is inactive; list the word in "
-                                      "inactive_statuses too")
+    for key, who in (("suspended_statuses", "a suspended user"),
+                     ("never_activated_statuses", "a user never activated")):
+        unlisted = mapping.not_inactive(getattr(mapping, key))
+        if unlisted:
+            return key, (f"{key} lists {', '.join(map(repr, unlisted))}, which inactive_statuses does not: {who} is "
+                         "inactive; list the word in inactive_statuses too")
+    twice = sorted({w.casefold() for w in mapping.suspended_statuses}
+                   & {w.casefold() for w in mapping.never_activated_statuses})
+    if twice:
+        return "never_activated_statuses", (f"suspended_statuses and never_activated_statuses both list "
+                                            f"{', '.join(map(repr, twice))}: a status word means one thing")
+    read = {w.casefold() for w in (*mapping.active_statuses, *mapping.inactive_statuses)}
+    unread = [w for w in mapping.status_labels if w.casefold() not in read]
+    if unread:
+        return _STATUS_LABELS, (f"status_labels names {', '.join(map(repr, unread))}, which neither active_statuses "
+                                "nor inactive_statuses lists: a label names a status word the mapping reads")
     return None
 
 
-def _mapping_error(code: str, mapping: Mapping, mapping_path: Path, attr: str, message: str,
-                   findings: Findings) -> None:
-    """One error at the line of ``columns.<attr>`` in the mapping file, field ``columns.<attr>``."""
+@dataclass(frozen=True)
+class MappingSource:
+    """Where a :class:`Mapping` comes from: a mapping file (``path``), or a built-in layout (``path`` ``None``).
+
+    ``name`` names it in messages (``map.yaml``, ``the onelogin layout``); ``input_kind`` is the
+    :attr:`planner.model.InputFile.kind` of the CSVs it reads (``generic.users``, ``onelogin.users``); ``hint``
+    ends a layout's ``missing-column`` message (where the layout is documented, the way out). A mapping file's
+    faults are at its lines; a layout's at the CSV's header line (:func:`_mapping_error`)."""
+
+    path: Path | None
+    name: str
+    input_kind: str = "generic.users"
+    hint: str = ""
+
+    def names(self, attr: str, header: str) -> str:
+        """How a message says that ``attr`` is read from column ``header``: ``columns.userName names column
+        'Login'`` (a file), ``the onelogin layout reads userName from column 'email'``."""
+        if self.path is None:
+            return f"{self.name} reads {attr} from column {header!r}"
+        return f"columns.{attr} names column {header!r}"
+
+
+def _mapping_error(code: str, mapping: Mapping, source: MappingSource, attr: str, message: str,
+                   findings: Findings, csv_path: Path, table: Table) -> None:
+    """One error at the line of ``columns.<attr>`` in the mapping file, field ``columns.<attr>``; of a built-in
+    layout (no file), at the CSV's header line, field the column the layout reads ``attr`` from."""
+    if source.path is None:
+        header = getattr(mapping.columns, attr)
+        findings.error(code, csv_path, f"line {table.header_line}",
+                       header[0] if isinstance(header, tuple) else header, message)
+        return
     line = mapping.line_of(attr)
-    findings.error(code, mapping_path, f"line {line}" if line else "", f"columns.{attr}", message)
+    findings.error(code, source.path, f"line {line}" if line else "", f"columns.{attr}", message)
 
 
-def _columns_found(table: Table, aliases: dict[str, tuple[str, ...]], mapping: Mapping, mapping_path: Path,
+def _columns_found(table: Table, aliases: dict[str, tuple[str, ...]], mapping: Mapping, source: MappingSource,
                    csv_path: Path, findings: Findings) -> bool:
     """True when every column the mapping names is a column of ``table``, each read as one attribute.
 
@@ -330,9 +402,10 @@ def _columns_found(table: Table, aliases: dict[str, tuple[str, ...]], mapping: M
             continue
         close = closest_column((header,), table.headers)
         attr = name.split(".")[0]
-        _mapping_error("missing-column", mapping, mapping_path, attr,
-                       f"columns.{attr} names column {header!r}, which is not in the CSV: {columns}"
-                       + (f"; did you mean {close!r}?" if close else ""), findings)
+        _mapping_error("missing-column", mapping, source, attr,
+                       f"{source.names(attr, header)}, which is not in the CSV: {columns}"
+                       + (f"; did you mean {close!r}?" if close else "") + (f"; {source.hint}" if source.hint else ""),
+                       findings, csv_path, table)
         ok = False
     by_column: dict[int, list[str]] = {}
     for name in aliases:
@@ -347,10 +420,10 @@ def _columns_found(table: Table, aliases: dict[str, tuple[str, ...]], mapping: M
         line = mapping.line_of(first)
         said = (f"names column {table.headers[pos]!r} twice" if first == again else
                 f"names column {table.headers[pos]!r}, as columns.{first}{f' (line {line})' if line else ''} does")
-        _mapping_error("invalid-mapping", mapping, mapping_path, again,
+        _mapping_error("invalid-mapping", mapping, source, again,
                        f"columns.{again} {said}: a column is read as one attribute (only "
                        f"{', '.join(_SHARED_COLUMN_ORDER)} may share one: the same person's identifiers); {columns}",
-                       findings)
+                       findings, csv_path, table)
         ok = False
     return ok
 
@@ -360,10 +433,10 @@ GroupCell = tuple[str, list[str], SourceRef, str, str]
 none empty), the row, the column's header as written, the mapping's ``groups_separator`` it was split by."""
 
 
-def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: DirectoryBuilder,
+def _users(csv_path: Path, mapping: Mapping, source: MappingSource, builder: DirectoryBuilder,
            findings: Findings, cells: list[GroupCell]) -> None:
-    """The users of ``csv_path`` into ``builder``; their ``groups`` cells appended to ``cells`` (every CSV's groups
-    are added at once, :func:`_add_typed_groups`)."""
+    """The users of ``csv_path`` read with ``mapping`` (from ``source``) into ``builder``; their ``groups`` cells
+    appended to ``cells`` (every CSV's groups are added at once, :func:`_add_typed_groups`)."""
     tf = read_text(csv_path, findings)
     if tf is None:
         return
@@ -375,13 +448,13 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
                 aliases[f"emails.{i}"] = (header,)
         elif getattr(cols, attr):
             aliases[attr] = (getattr(cols, attr),)
-    what = f"CSV mapped by {mapping_path.name}"
+    what = f"CSV mapped by {source.name}"
     table = parse_table(tf, findings, aliases=aliases, what=what, spellings_only=True,
                         identity=[a for a in aliases if a.split(".")[0] in _IDENTITY
                                   and not (a == "groups" and LINE_BREAK.search(mapping.groups_separator))])
     if table is None:
         return
-    if not _columns_found(table, aliases, mapping, mapping_path, csv_path, findings):
+    if not _columns_found(table, aliases, mapping, source, csv_path, findings):
         return
     flag_damaged_ids(table, "id", findings)
     names = table.identity("userName", findings)
@@ -398,10 +471,12 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
     active_words = frozenset(s.casefold() for s in mapping.active_statuses)
     inactive_words = frozenset(s.casefold() for s in mapping.inactive_statuses)
     suspended_words = frozenset(s.casefold() for s in mapping.suspended_statuses)
+    never_activated_words = frozenset(s.casefold() for s in mapping.never_activated_statuses)
+    labels = mapping.labels()
     attrs = table.row_attributes(tuple(aliases))
     if actives is None and not table.has("status"):
         missing_status_column(findings, csv_path, f"line {table.header_line}",
-                              f"active or status (map one in {mapping_path.name})")
+                              f"active or status (map one in {source.name})")
     count = 0
     column = table.header("groups") if groups is not None else "groups"
     for row, ref in enumerate(table.refs()):
@@ -423,7 +498,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
             active = status_active(statuses[row], active_words, inactive_words)
             if active is None:
                 unreadable_status(findings, csv_path, ref.location, table.header("status"), statuses[row],
-                                  f"a status word of {mapping_path.name} ({mapping.status_words()})")
+                                  f"a status word of {source.name} ({mapping.status_words()})")
         else:
             active = None
         user_name = names[row]
@@ -438,6 +513,8 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
             active=active,
             status=statuses[row] or None,
             suspended=active is False and statuses[row].casefold() in suspended_words,
+            never_activated=active is False and statuses[row].casefold() in never_activated_words,
+            status_label=labels.get(statuses[row].casefold()) if active is not None else None,
             user_type=types[row] if types[row].casefold() in ("member", "guest") else None,
             account_type=sent_account_type(types[row]),
             external_id=external[row] or None,
@@ -448,7 +525,7 @@ def _users(csv_path: Path, mapping: Mapping, mapping_path: Path, builder: Direct
         if added and groups is not None and groups[row]:
             names_here = [n.strip() for n in groups[row].split(mapping.groups_separator)]
             cells.append((user_id, [n for n in names_here if n], ref, column, mapping.groups_separator))
-    builder.inputs.append(tf.input_file("generic.users", count))
+    builder.inputs.append(tf.input_file(source.input_kind, count))
 
 
 def _add_typed_groups(builder: DirectoryBuilder, cells: list[GroupCell]) -> None:
@@ -554,6 +631,57 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
             findings.error("missing-file", path, "", "users", "no CSV file to read with this mapping")
         for csv_path in targets:
             with guarded(csv_path, findings, f"CSV mapped by {path.name}"):
-                _users(csv_path, mapping, path, builder, findings, cells)
+                _users(csv_path, mapping, MappingSource(path, path.name), builder, findings, cells)
     _add_typed_groups(builder, cells)
+    return builder.build()
+
+
+ONELOGIN_FORMAT = "onelogin"
+
+ONELOGIN = Mapping(
+    columns=ColumnMap(userName="email", id="id", emails=("email",), givenName="firstname", familyName="lastname",
+                      status="status"),
+    active_statuses=("1", "3", "4", "5", "7", "8"),
+    inactive_statuses=("0", "2"),
+    suspended_statuses=("2",),
+    never_activated_statuses=("0",),
+    status_labels={"0": "Unactivated", "1": "Active", "2": "Suspended", "3": "Locked", "4": "Password expired",
+                   "5": "Awaiting password reset", "7": "Password pending", "8": "Security questions required"},
+)
+"""The ``onelogin`` layout (``--idp-format onelogin``): a OneLogin users CSV as OneLogin's SDK sample writes it
+(docs/formats.md §5: snake_case headers ``id``, ``email``, ``firstname``, ``lastname``, ``status``...). ``status``
+is a number (§5): 1 Active and 3 Locked, 4 Password expired, 5 Awaiting password reset, 7 Password pending, 8
+Security questions required are active accounts (a temporary state, as Okta's ``LOCKED_OUT`` / ``PASSWORD_EXPIRED`` /
+``RECOVERY``, §2a); 2 Suspended is suspended (:func:`planner.rules.idp_status.suspended`); 0 Unactivated was never
+activated (:func:`planner.rules.idp_status.never_activated`, as Okta's ``STAGED``); any other value (``6``, empty)
+is an ``unreadable-status`` error (tester16a finding 1). ``userName`` is the ``email`` column, what OneLogin's Sigma
+app sends; an app that sends another field is read with a generic CSV mapping (the same keys in YAML). The
+``external_id`` column (a directory's id, not the SCIM externalId), ``username``, ``role_ids`` (role ids, no
+names) and the other columns are kept as attributes; no column is read as groups."""
+
+ONELOGIN_SOURCE = MappingSource(
+    None, "the onelogin layout", "onelogin.users",
+    "it reads the columns of OneLogin's SDK sample export (docs/formats.md §5); read another export with a generic "
+    "CSV mapping, without --idp-format onelogin")
+
+
+def load_onelogin(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
+    """Load OneLogin users CSVs (role ``csv``) with the built-in :data:`ONELOGIN` layout (``--idp-format onelogin``).
+
+    Errors: ``ambiguous-mapping`` for a mapping YAML given too (role ``mapping``): the layout is built in and the
+    loader does not guess which of the two reads the CSV; the generic loader's (``missing-column`` at the CSV's
+    header line, ``unreadable-status``...)."""
+    builder = DirectoryBuilder(ONELOGIN_FORMAT, findings)
+    for path in files.get("mapping", []):
+        findings.error("ambiguous-mapping", path, "", "",
+                       "a generic CSV mapping beside --idp-format onelogin, whose layout is built in "
+                       "(docs/formats.md §5): the loader does not guess which of the two reads the CSV; drop "
+                       "--idp-format onelogin to read it with this mapping, or remove the file")
+    csvs = files.get("csv", [])
+    if files.get("mapping"):
+        return builder.build()
+    cells: list[GroupCell] = []
+    for csv_path in csvs:
+        with guarded(csv_path, findings, "OneLogin users CSV"):
+            _users(csv_path, ONELOGIN, ONELOGIN_SOURCE, builder, findings, cells)
     return builder.build()

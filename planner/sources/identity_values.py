@@ -51,10 +51,12 @@ no real name or IdP id reaches (Okta ids are 20 characters, Entra 36, Google 21,
 USER_NAME_FIELDS = {
     "okta-api": "profile.login", "entra-csv": "userPrincipalName", "entra-graph": "userPrincipalName",
     "google-csv": "primaryEmail", "google-api": "primaryEmail", "scim": "userName", "generic-csv": "userName",
+    "onelogin": "email",
 }
 EMAIL_FIELDS = {
     "okta-api": "profile.email", "entra-csv": "mail", "entra-graph": "mail", "google-csv": "primaryEmail",
     "google-api": "primaryEmail", "scim": "emails", "generic-csv": "email",
+    "onelogin": "email",
 }
 """Per IdP format, the source field of the primary email (other addresses are named ``emails``)."""
 

@@ -482,6 +482,7 @@ USER_NAME_FIELDS = {
     "google-api": "primaryEmail",
     "scim": "userName",
     "generic-csv": "userName",
+    "onelogin": "email",
 }
 """Per IdP format, the source field that becomes SCIM ``userName`` (named by ``invalid-user-name``)."""
 
@@ -572,6 +573,8 @@ MEMBERSHIP_FILES = {
     "google-api": "group_members/<group id>.json (the Directory API members.list answers)",
     "scim": "Groups.json (a SCIM ListResponse of Groups with their members)",
     "generic-csv": "a groups column (columns: groups:) or a group membership CSV",
+    "onelogin": ("a groups column, which the onelogin layout does not read (OneLogin's export names roles by id, "
+                 "role_ids; docs/formats.md §5: read the CSV with a generic CSV mapping naming columns.groups)"),
 }
 """Per IdP format, where its group memberships are saved (README "Accepted export layouts")."""
 
