@@ -72,8 +72,10 @@ def test_a_first_apply_reads_no_scim_user_it_creates_or_just_wrote(tmp_path, sb)
     assert server.request_counts["GET /scim/v2/Users"] == 3 + 3 + 3
     assert server.status_counts[("PATCH /scim/v2/Users/{id}", 204)] == 1
     assert server.request_counts["GET /scim/v2/Users/{id}"] == 0
-    # t1: its verification (its link posts first), by the team's id (a linked team's SCIM id), no search
-    assert (server.request_counts["GET /scim/v2/Groups/{id}"], server.request_counts["GET /scim/v2/Groups"]) == (1, 0)
+    # t1: its verification (its link posts first), by the team's id (a linked team's SCIM id), no search by name;
+    # and the externalId it sends, read by the stale check and by the verification (no other SCIM group may hold
+    # it: tester16b finding 2)
+    assert (server.request_counts["GET /scim/v2/Groups/{id}"], server.request_counts["GET /scim/v2/Groups"]) == (1, 2)
     assert server.request_counts["GET /v2/members/{memberId}"] == 4  # d1, g1: check and verification
 
 
@@ -192,8 +194,9 @@ def test_a_group_the_idp_already_linked_is_already_so_not_written(tmp_path, sb, 
     assert report.writes == 0 and report.status == "converged"
     assert counter.attempts["POST /scim/v2/Groups Finance"] == 2 and counter.writes["POST /scim/v2/Groups Finance"] == 1
     assert server.status_counts[("POST /scim/v2/Groups", 409)] == 1
-    # the 409's live read, the verification: each by the team's id (a linked team's SCIM id), no search
-    assert (server.request_counts["GET /scim/v2/Groups/{id}"], server.request_counts["GET /scim/v2/Groups"]) == (2, 0)
+    # the 409's live read, the verification: each by the team's id (a linked team's SCIM id), no search by name;
+    # the externalId t1 sends, read by the stale check and by the verification (tester16b finding 2)
+    assert (server.request_counts["GET /scim/v2/Groups/{id}"], server.request_counts["GET /scim/v2/Groups"]) == (2, 2)
 
 
 @pytest.mark.parametrize("kind, attempts, expected", [

@@ -117,10 +117,12 @@ def test_the_idp_user_provisioned_with_the_planned_user_name_is_the_impostor_rul
 
 class RefusingExternalIdFilter:
     """WSGI middleware: a SCIM server that does not take a filter on ``externalId`` (400 ``invalidFilter``,
-    RFC 7644 §3.4.2.2), counting the refusals and the listings (``GET /Users`` with no filter)."""
+    RFC 7644 §3.4.2.2) of ``endpoint``'s resources, counting the refusals and the listings (``GET /Users``, or
+    ``endpoint``, with no filter)."""
 
-    def __init__(self, app: Callable[..., Any]):
+    def __init__(self, app: Callable[..., Any], endpoint: str = "/Users"):
         self.app = app
+        self.endpoint = endpoint
         self.refused = 0
         self.listings = 0
         self.listing_answer: dict[str, Any] | None = None
@@ -128,14 +130,14 @@ class RefusingExternalIdFilter:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         query = unquote(environ.get("QUERY_STRING", ""))
-        if environ.get("PATH_INFO", "").endswith("/Users") and "externalId" in query:
+        if environ.get("PATH_INFO", "").endswith(self.endpoint) and "externalId" in query:
             self.refused += 1
             body = json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400",
                                "scimType": "invalidFilter", "detail": "externalId is not filterable"}).encode()
             start_response("400 Bad Request", [("Content-Type", "application/scim+json"),
                                                ("Content-Length", str(len(body)))])
             return [body]
-        if environ.get("PATH_INFO", "").endswith("/Users") and "startIndex" in query and "filter" not in query:
+        if environ.get("PATH_INFO", "").endswith(self.endpoint) and "startIndex" in query and "filter" not in query:
             self.listings += 1
             if self.listing_answer is not None:
                 body = json.dumps(self.listing_answer).encode()

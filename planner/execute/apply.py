@@ -32,8 +32,8 @@ Sigma, and before any file is written unless said otherwise):
    must list the plan's members with their memberIds (:func:`check_scim_organization`), and every account
    type the run assigns must be one of the organization's (``GET /v2/accountTypes``, :func:`check_account_types`);
 8. the stale-plan check (:mod:`planner.execute.stale`, reads only; impostors of planned
-   creates included, and SCIM users that hold the externalId a planned ``POST /Users`` sends under another
-   userName, :func:`planner.execute.stale.external_id_collisions`; and the actions the journal records done
+   creates included, and SCIM users (groups) that hold the externalId a planned ``POST /Users`` (``POST /Groups``)
+   sends under another userName (displayName), :func:`planner.execute.stale.external_id_collisions`; and the actions the journal records done
    that this run builds on instead of running again must still show in Sigma, :func:`planner.execute.stale.undone_on`: one undone by an
    undo plan or by hand refuses, :func:`planner.execute.stale.undone_message`); the journal is opened;
 9. an undo plan's run is recorded in the undone plan's journal (:func:`planner.execute.reversals.record_undo_run`,

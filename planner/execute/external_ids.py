@@ -1,29 +1,36 @@
-"""One IdP user, one Sigma account: the SCIM users holding the ``externalId`` a ``POST /Users`` sends.
+"""One IdP identity, one Sigma object: the SCIM resources holding the ``externalId`` a ``POST`` of the plan sends.
 
 A ``scim.create_user`` or ``scim.link_user`` sends ``externalId`` = the IdP user's id (``target.idpId``,
 :func:`planner.execute.actions.planned_user`). Sigma keys a ``POST /Users`` on its ``userName`` alone
 (docs/sigma-api.md §5.3): when the IdP has meanwhile provisioned that IdP user under another userName, the
 POST makes a second member for the same person (a second seat, a second account), and both carry one
-``externalId`` (tester14b finding 7). The stale-plan check (:func:`planner.execute.stale.check_stale`)
-refuses such an action before any write, and the verification (:func:`planner.execute.verify.verify`)
-never calls one converged while another user holds its ``externalId``; both read the holders here.
+``externalId`` (tester14b finding 7). A ``scim.create_group`` or ``scim.link_group`` sends ``externalId`` = the IdP
+group's id (``target.groupId``, :meth:`planner.execute.actions.CreateGroup._body`), and Sigma keys a ``POST /Groups``
+on its ``displayName`` alone (§6.1): when the IdP has meanwhile pushed that group under another displayName (or
+someone made one with its id), the POST makes or links a second team for the same IdP group (tester16b finding 2).
+The stale-plan check (:func:`planner.execute.stale.check_stale`) refuses such an action before any write, and the
+verification (:func:`planner.execute.verify.verify`) never calls one converged while another resource holds its
+``externalId``; both read the holders here (:func:`held_elsewhere`).
 
-Reads: one ``GET /Users?filter=externalId eq "..."`` per ``externalId`` (RFC 7644 §3.4.2.2), ``parallelism``
-at a time; from :data:`BULK_READS` of them on, one paged listing of every user instead (a wave of thousands of
-creates would otherwise read as many times as it writes). Whether Sigma's SCIM service takes a filter on
-``externalId`` is not established (docs/sigma-api.md §10.16): a server that refuses it (400 ``invalidFilter``,
-501: RFC 7644 §3.4.2.2, §3.12) is read with that listing too (:meth:`SigmaScimClient.list_users`)."""
+Reads: one ``GET /Users?filter=externalId eq "..."`` (``/Groups`` for a group's) per ``externalId`` (RFC 7644
+§3.4.2.2), ``parallelism`` at a time; from :data:`BULK_READS` of them on, one paged listing of every user (group)
+instead (a wave of thousands of creates would otherwise read as many times as it writes). Whether Sigma's SCIM
+service takes a filter on ``externalId`` is not established (docs/sigma-api.md §10.16): a server that refuses it
+(400 ``invalidFilter``, 501: RFC 7644 §3.4.2.2, §3.12) is read with that listing too
+(:meth:`SigmaScimClient.list_users`, :meth:`SigmaScimClient.list_groups`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Iterable
 
 from ..model import Action, email_key
-from ..payloads import ScimCreateUser, ScimLinkUser
+from ..payloads import ScimCreateGroup, ScimCreateUser, ScimLinkGroup, ScimLinkUser
+from ..sources.values import team_name_key
 from .errors import ApiError
-from .scim_client import ScimUserRecord, SigmaScimClient
+from .scim_client import ScimGroupRecord, ScimUserRecord, SigmaScimClient
 
 FILTER_REFUSED = frozenset({400, 501})
 """The answers of a SCIM server that does not take a filter (RFC 7644 §3.4.2.2 ``invalidFilter``, §3.12
@@ -34,50 +41,117 @@ BULK_READS = 100
 """From this many ``externalId`` s on, :func:`holders` reads one listing instead of a filter read each (the
 stale-plan check's member reads switch at the same count, :data:`planner.execute.stale.BULK_MEMBER_READS`)."""
 
+USERS, GROUPS = "/Users", "/Groups"
+"""The SCIM endpoints (RFC 7644 §3.2) whose resources an ``externalId`` is read on."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A SCIM resource holding an ``externalId``: ``endpoint`` (:data:`USERS` or :data:`GROUPS`), its SCIM ``id``
+    and ``name``, the user's ``userName`` or the group's ``displayName``."""
+
+    endpoint: str
+    id: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        """``user:<SCIM id>`` or ``group:<SCIM id>``: the key a :class:`planner.execute.stale.Drift` names it by."""
+        return f"{'user' if self.endpoint == USERS else 'group'}:{self.id}"
+
+    def __str__(self) -> str:
+        """``SCIM user <id> (userName <name>)`` / ``SCIM group <id> (displayName <name>)``."""
+        if self.endpoint == USERS:
+            return f"SCIM user {self.id} (userName {self.name})"
+        return f"SCIM group {self.id} (displayName {self.name})"
+
+
+def holder_of(record: ScimUserRecord | ScimGroupRecord) -> Holder:
+    """The :class:`Holder` of a user or group as SCIM answered it."""
+    if isinstance(record, ScimUserRecord):
+        return Holder(USERS, record.id or "", record.user_name)
+    return Holder(GROUPS, record.id, record.display_name or "")
+
 
 def posted_external_id(action: Action) -> str | None:
-    """The ``externalId`` a ``scim.create_user`` / ``scim.link_user`` sends (its ``target.idpId``), else ``None``."""
+    """The ``externalId`` a ``scim.create_user`` / ``scim.link_user`` sends (its ``target.idpId``), or a
+    ``scim.create_group`` / ``scim.link_group`` (its ``target.groupId``), else ``None``."""
     if isinstance(action, (ScimCreateUser, ScimLinkUser)):
         return action.target.idp_id or None
+    if isinstance(action, (ScimCreateGroup, ScimLinkGroup)):
+        return action.target.group_id or None
     return None
 
 
-def holders(scim: SigmaScimClient, external_ids: Iterable[str], parallelism: int = 4
-            ) -> dict[str, tuple[ScimUserRecord, ...]]:
-    """``externalId`` -> the SCIM users holding it (case-exact, RFC 7643 §3.1), for each of ``external_ids``
-    (``()`` for one nobody holds). Reads only (see module docstring). Raises :class:`ApiError` when SCIM
-    cannot be read."""
+def endpoint_of(action: Action) -> str:
+    """Where the resource an action posts lives: :data:`GROUPS` for a group's create or link, else :data:`USERS`."""
+    return GROUPS if isinstance(action, (ScimCreateGroup, ScimLinkGroup)) else USERS
+
+
+def holders(scim: SigmaScimClient, external_ids: Iterable[str], parallelism: int = 4, endpoint: str = USERS
+            ) -> dict[str, tuple[Holder, ...]]:
+    """``externalId`` -> the SCIM users (``endpoint`` :data:`GROUPS`: groups) holding it (case-exact, RFC 7643
+    §3.1), for each of ``external_ids`` (``()`` for one nobody holds). Reads only (see module docstring). Raises
+    :class:`ApiError` when SCIM cannot be read."""
     wanted = sorted({e for e in external_ids if e})
     if not wanted:
         return {}
     if len(wanted) >= BULK_READS:
-        return _listed(scim, wanted)
+        return _listed(scim, wanted, endpoint)
+    find = scim.find_users_by_external_id if endpoint == USERS else scim.find_groups_by_external_id
     try:
         with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="externalId") as pool:
-            found = list(pool.map(scim.find_users_by_external_id, wanted))
-        return {e: tuple(users) for e, users in zip(wanted, found)}
+            found = list(pool.map(find, wanted))
+        return {e: tuple(map(holder_of, records)) for e, records in zip(wanted, found)}
     except ApiError as exc:
         if exc.status not in FILTER_REFUSED:
             raise
-    return _listed(scim, wanted)
+    return _listed(scim, wanted, endpoint)
 
 
-def _listed(scim: SigmaScimClient, wanted: list[str]) -> dict[str, tuple[ScimUserRecord, ...]]:
-    """:func:`holders` of ``wanted`` from one listing of every user (:meth:`SigmaScimClient.list_users`)."""
-    by_id: dict[str, list[ScimUserRecord]] = defaultdict(list)
-    for user in scim.list_users():
-        if user.external_id:
-            by_id[user.external_id].append(user)
+def _listed(scim: SigmaScimClient, wanted: list[str], endpoint: str) -> dict[str, tuple[Holder, ...]]:
+    """:func:`holders` of ``wanted`` from one listing of every user or group (:meth:`SigmaScimClient.list_users`,
+    :meth:`SigmaScimClient.list_groups`)."""
+    by_id: dict[str, list[Holder]] = defaultdict(list)
+    listed: list[ScimUserRecord] | list[ScimGroupRecord] = (scim.list_users() if endpoint == USERS
+                                                            else scim.list_groups())
+    for record in listed:
+        if record.external_id:
+            by_id[record.external_id].append(holder_of(record))
     return {e: tuple(by_id.get(e, ())) for e in wanted}
 
 
-def other_accounts(action: Action, users: Iterable[ScimUserRecord]) -> tuple[ScimUserRecord, ...]:
-    """The users of ``users`` (holders of ``action``'s ``externalId``) that are not the account ``action`` makes
-    or links: those whose ``userName`` (:func:`~planner.model.email_key`) is not the action's ``target.userName``.
-    A holder with the action's own userName is that account (made or linked as planned; before a create, the
-    stale check's impostor rule names it, :func:`planner.execute.stale.find_impostors`)."""
-    own = email_key(action.target.user_name)
-    return tuple(u for u in users if email_key(u.user_name) != own)
+def other_accounts(action: Action, found: Iterable[Holder]) -> tuple[Holder, ...]:
+    """The holders of ``found`` (of ``action``'s ``externalId``) that are not the resource ``action`` makes or links.
+
+    A user's: its ``userName`` (:func:`~planner.model.email_key`) is the action's ``target.userName``: that account,
+    made or linked as planned (before a create, the stale check's impostor rule names it,
+    :func:`planner.execute.stale.find_impostors`). A group's: its ``displayName`` has the
+    :func:`~planner.sources.values.team_name_key` of the action's team name (the team made or linked, or before a
+    create the impostor rule's team), or its id is the team's (a linked team's SCIM id is its teamId,
+    docs/sigma-api.md §5.3: the team the IdP renamed since) or the plan's ``target.scimId``."""
+    if endpoint_of(action) == USERS:
+        own = email_key(action.target.user_name)
+        return tuple(h for h in found if email_key(h.name) != own)
+    target = action.target
+    name, ids = team_name_key(target.name), {target.team_id, target.scim_id or None} - {None}
+    return tuple(h for h in found if h.id not in ids and team_name_key(h.name) != name)
 
 
-__all__ = ["BULK_READS", "FILTER_REFUSED", "holders", "other_accounts", "posted_external_id"]
+def held_elsewhere(scim: SigmaScimClient, actions: Iterable[Action], parallelism: int = 4
+                   ) -> dict[str, tuple[Holder, ...]]:
+    """Action id -> the other holders (:func:`other_accounts`) of the ``externalId`` each of ``actions`` that
+    posts one sends (:func:`posted_external_id`), ``()`` for none; users and groups each read as :func:`holders`
+    says. The one read of the stale-plan check and of the verification. Raises :class:`ApiError` when SCIM cannot
+    be read."""
+    posts = [(a, e) for a in actions if (e := posted_external_id(a))]
+    found: dict[str, dict[str, tuple[Holder, ...]]] = {}
+    for endpoint in (USERS, GROUPS):
+        wanted = [e for a, e in posts if endpoint_of(a) == endpoint]
+        if wanted:
+            found[endpoint] = holders(scim, wanted, parallelism, endpoint)
+    return {a.id: other_accounts(a, found[endpoint_of(a)].get(e, ())) for a, e in posts}
+
+
+__all__ = ["BULK_READS", "FILTER_REFUSED", "GROUPS", "USERS", "Holder", "endpoint_of", "held_elsewhere", "holder_of",
+           "holders", "other_accounts", "posted_external_id"]

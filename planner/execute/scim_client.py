@@ -228,18 +228,19 @@ class ScimUserRecord(_ScimAnswer):
         return msgspec.to_builtins(self)
 
 
-class ScimUserPage(_ScimAnswer):
-    """A page of ``GET /Users`` (RFC 7644 §3.4.2: a ``ListResponse``): ``totalResults`` and its ``Resources``,
-    each read by :func:`user_record` (:meth:`SigmaScimClient.list_users`)."""
+class ScimListPage(_ScimAnswer):
+    """A page of ``GET /Users`` or ``GET /Groups`` (RFC 7644 §3.4.2: a ``ListResponse``): ``totalResults`` and its
+    ``Resources``, each read by :func:`user_record` / :func:`group_record` (:meth:`SigmaScimClient.list_users`,
+    :meth:`SigmaScimClient.list_groups`)."""
 
     total_results: int
     resources: list[dict[str, Any]] = msgspec.field(default_factory=list, name="Resources")
 
 
-def user_page(payload: Any) -> ScimUserPage:
-    """The :class:`ScimUserPage` of a 2xx ``GET /Users`` answer, decoded strictly (msgspec). Raises
+def list_page(payload: Any) -> ScimListPage:
+    """The :class:`ScimListPage` of a 2xx listing answer, decoded strictly (msgspec). Raises
     :class:`ResponsePayloadValidationException` naming the field (a ``totalResults`` missing or not a number)."""
-    return _converted(payload, ScimUserPage)
+    return _converted(payload, ScimListPage)
 
 
 def user_record(payload: Any) -> ScimUserRecord:
@@ -467,25 +468,30 @@ class SigmaScimClient:
         ``totalResults`` are read or a page comes back empty. Raises :class:`ApiError` (a failed page; a
         listing that ends before ``totalResults``, 0 received on a later page, is refused as incomplete, as
         ``fetch``'s is, :meth:`planner.fetch.ApiReader.scim_list`)."""
-        users: list[ScimUserRecord] = []
+        return self._listing(SigmaUser, "/Users", user_record, "users", page_size)
+
+    def _listing(self, model: type, endpoint: str, record: Callable[[Any], Any], what: str,
+                 page_size: int) -> list[Any]:
+        """Every resource of ``endpoint`` (``/Users``, ``/Groups``), each read by ``record`` (:meth:`list_users`)."""
+        found: list[Any] = []
         while True:
-            path = f"/Users?startIndex={len(users) + 1}&count={page_size}"
+            path = f"{endpoint}?startIndex={len(found) + 1}&count={page_size}"
             with self._errors("GET", path):  # read as records (msgspec), not validated as scim2-models' (0.5 ms a user)
-                page = self._scim.query(SigmaUser, query_parameters=SearchRequest(start_index=len(users) + 1,
-                                                                                   count=page_size),
+                page = self._scim.query(model, query_parameters=SearchRequest(start_index=len(found) + 1,
+                                                                              count=page_size),
                                         check_response_payload=False)
             try:
-                listed = user_page(page)
-                users.extend(user_record(r) for r in listed.resources)
+                listed = list_page(page)
+                found.extend(record(r) for r in listed.resources)
             except SCIMResponseException as exc:
                 why = " ".join(getattr(exc, "__notes__", ())) or str(exc)
                 raise ApiError("scim", "GET", path, 200, f"unexpected answer: {why}") from None
             total = listed.total_results
-            if not listed.resources or len(users) >= total:
-                if len(users) < total:
-                    raise ApiError("scim", "GET", path, None, f"incomplete listing of SCIM users: {len(users)} of "
+            if not listed.resources or len(found) >= total:
+                if len(found) < total:
+                    raise ApiError("scim", "GET", path, None, f"incomplete listing of SCIM {what}: {len(found)} of "
                                    f"{total} received (the list changed while it was read)")
-                return users
+                return found
 
     def get_user(self, user_id: str) -> ScimUserRecord | None:
         """``GET /Users/{id}``; ``None`` on 404."""
@@ -519,6 +525,20 @@ class SigmaScimClient:
         matches = [g for g in found if g.display_name == display_name and (listed or g.external_id)]
         with self._errors("GET", path):
             return group_record_of(matches[0]) if matches else None
+
+    def find_groups_by_external_id(self, external_id: str) -> list[ScimGroupRecord]:
+        """Every group whose ``externalId`` is ``external_id`` exactly, in the order Sigma lists them: one
+        ``GET /Groups?filter=externalId eq "..."``, compared again here, as :meth:`find_users_by_external_id`
+        (whose errors it raises)."""
+        path = f"/Groups?filter={external_id_filter(external_id)}"
+        found = self._search(Group, "/Groups", external_id_filter(external_id))
+        with self._errors("GET", path):
+            return [record for g in found
+                    if (record := group_record_of(g)) is not None and record.external_id == external_id]
+
+    def list_groups(self, page_size: int = 100) -> list[ScimGroupRecord]:
+        """Every group SCIM lists (pre-SCIM teams included), paged as :meth:`list_users` (whose errors it raises)."""
+        return self._listing(Group, "/Groups", group_record, "groups", page_size)
 
     def get_group(self, group_id: str) -> ScimGroupRecord | None:
         """``GET /Groups/{id}`` (members included) -> the group as answered (:func:`group_record`);

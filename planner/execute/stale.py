@@ -38,7 +38,9 @@ that object, though the approval was for a create; a ``members.set_email`` would
 fail 409 after every write before it (tester6 finding 10). So is a SCIM user that holds the
 ``externalId`` a planned ``scim.create_user`` / ``scim.link_user`` sends under another ``userName``
 (:func:`external_id_collisions`): Sigma keys the ``POST /Users`` on its userName alone and would give that IdP user
-a second account (tester14b finding 7).
+a second account (tester14b finding 7); and a SCIM group that holds the ``externalId`` (the IdP group's id) a planned
+``scim.create_group`` / ``scim.link_group`` sends under another ``displayName``: Sigma keys the ``POST /Groups`` on
+its displayName alone and would give that IdP group a second team (tester16b finding 2).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ from ..payloads import (
 )
 from ..sources.values import team_name_key
 from .errors import ApiError, ApplyRefused
-from .external_ids import holders, other_accounts, posted_external_id
+from .external_ids import held_elsewhere, posted_external_id
 from .rest_client import MemberRecord, SigmaRestClient
 from .scim_client import SigmaScimClient
 
@@ -115,8 +117,9 @@ class Drift:
     undone: tuple["UndoneAction", ...] = ()
     """Actions the journal records done on this object whose result Sigma no longer shows (:func:`undone_on`)."""
     external_id: str = ""
-    """For a SCIM user (``user:<id>``, labelled with its ``userName``): the ``externalId`` it holds that
-    :attr:`collides_with` (a ``POST /Users``) sends too (:func:`external_id_collisions`)."""
+    """For a SCIM user (``user:<id>``, labelled with its ``userName``) or group (``group:<id>``, labelled with its
+    ``displayName``): the ``externalId`` it holds that :attr:`collides_with` (a ``POST /Users`` or ``POST /Groups``)
+    sends too (:func:`external_id_collisions`)."""
 
     @property
     def stale(self) -> bool:
@@ -129,8 +132,10 @@ class Drift:
             return f"{name}: no longer exists"
         if self.collides_with is not None and self.external_id:
             a = self.collides_with
+            second = ("IdP group a second Sigma team" if a.kind in (ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_LINK_GROUP)
+                      else "IdP user a second Sigma account")
             return (f"{name}: holds externalId {self.external_id}, which action {a.id} ({a.kind.value}) sends: it "
-                    "would give that IdP user a second Sigma account")
+                    f"would give that {second}")
         if self.collides_with is not None:
             a = self.collides_with
             what = "name" if a.kind is ActionKind.SCIM_CREATE_GROUP else "email"
@@ -421,8 +426,8 @@ def check_stale(
 ) -> list[Drift]:
     """Every fingerprinted object (or only ``keys``) that drifted, in key order, then the
     impostors of the planned creates whose ids are in ``creates`` (:func:`find_impostors`;
-    ``None``: no impostor check), then, with ``scim``, the SCIM users that hold the ``externalId`` of
-    one of those a ``POST /Users`` of them sends (:func:`external_id_collisions`). Reads only.
+    ``None``: no impostor check), then, with ``scim``, the SCIM users and groups that hold the ``externalId`` a
+    ``POST /Users`` or ``POST /Groups`` of one of those sends (:func:`external_id_collisions`). Reads only.
 
     ``done``: ids of actions the journal records ``done`` that the run will not run again (a
     ``--resume``, a later wave): an object one of them touches whose live state no longer shows its
@@ -638,21 +643,24 @@ def find_impostors(
 
 def external_id_collisions(plan: Plan, scim: SigmaScimClient, *, not_started: Iterable[str],
                            parallelism: int = 4) -> list[Drift]:
-    """The SCIM users, other than the account an action makes or links, that hold the ``externalId`` a
-    ``scim.create_user`` / ``scim.link_user`` in ``not_started`` sends (the IdP user's id,
-    :func:`~planner.execute.external_ids.posted_external_id`), whatever their ``userName``: one
-    :class:`Drift` each (``user:<SCIM id>``, labelled with its ``userName``), in key order. Sigma keys the
-    ``POST`` on its ``userName`` alone, so it would make a second account for an IdP user the IdP has
-    provisioned under another userName since the plan (tester14b finding 7). A holder with the action's own
-    userName is :func:`find_impostors`' (a create) or the planned link made already (a link). Reads only
-    (:func:`~planner.execute.external_ids.holders`); raises :class:`ApiError` when SCIM cannot be read."""
+    """The SCIM users and groups, other than the one an action makes or links, that hold the ``externalId`` a
+    ``scim.create_user`` / ``scim.link_user`` (the IdP user's id) or a ``scim.create_group`` / ``scim.link_group`` (the
+    IdP group's id) in ``not_started`` sends (:func:`~planner.execute.external_ids.posted_external_id`), whatever their
+    ``userName`` or ``displayName``: one :class:`Drift` each (``user:<SCIM id>`` labelled with its ``userName``,
+    ``group:<SCIM id>`` with its ``displayName``), in key order. Sigma keys a ``POST /Users`` on its ``userName``
+    alone, a ``POST /Groups`` on its ``displayName``, so it would make a second account for an IdP user the IdP has
+    provisioned under another userName since the plan (tester14b finding 7), a second team for an IdP group it has
+    pushed under another displayName (tester16b finding 2). A holder that is the action's own user or team
+    (:func:`~planner.execute.external_ids.other_accounts`) is :func:`find_impostors`' (a create) or the planned
+    link made already (a link). Reads only (:func:`~planner.execute.external_ids.held_elsewhere`); raises
+    :class:`ApiError` when SCIM cannot be read."""
     wanted = set(not_started)
-    posts = [(a, e) for a in plan.actions if a.id in wanted and (e := posted_external_id(a))]
+    posts = [a for a in plan.actions if a.id in wanted and posted_external_id(a)]
     if not posts:
         return []
-    held = holders(scim, (e for _, e in posts), parallelism)
-    found = {f"user:{u.id}": Drift(f"user:{u.id}", u.user_name, collides_with=a, external_id=e)
-             for a, e in reversed(posts) for u in other_accounts(a, held.get(e, ()))}
+    held = held_elsewhere(scim, posts, parallelism)
+    found = {h.key: Drift(h.key, h.name, collides_with=a, external_id=posted_external_id(a) or "")
+             for a in reversed(posts) for h in held[a.id]}
     return [found[k] for k in sorted(found)]
 
 

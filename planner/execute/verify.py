@@ -13,8 +13,10 @@ shows the end state (RFC 7644 §3.3, §3.5.2), so those users are not read again
 other object (members, teams, groups, users this run did not write) is read live.
 
 A ``scim.create_user`` / ``scim.link_user`` is satisfied only when no other SCIM user holds the ``externalId``
-it sends (:mod:`planner.execute.external_ids`: one ``externalId eq`` read each, or one listing for many): one
-IdP user with two Sigma accounts has not converged (tester14b finding 7).
+it sends, a ``scim.create_group`` / ``scim.link_group`` only when no other SCIM group does
+(:mod:`planner.execute.external_ids`: one ``externalId eq`` read each, or one listing for many): one
+IdP user with two Sigma accounts (tester14b finding 7), one IdP group with two teams (tester16b finding 2) has not
+converged.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Iterable, Sequence
 from ..model import Action
 from .actions import ActionInputError, Clients, handler_for
 from .errors import ApiError, NotProvisionedMember
-from .external_ids import holders, other_accounts, posted_external_id
+from .external_ids import GROUPS, endpoint_of, held_elsewhere, posted_external_id
 from .paths import PathSegmentError
 from .progress import subject_of
 from .targets import Redactor
@@ -156,25 +158,27 @@ def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:
 def _external_ids_held_elsewhere(actions: Sequence[Action], checks: list[ActionCheck], clients: Clients,
                                  parallelism: int, redact: Redactor) -> list[ActionCheck]:
     """``checks``, where a satisfied ``scim.create_user`` / ``scim.link_user`` whose ``externalId`` another SCIM
-    user holds (another ``userName``: :func:`~planner.execute.external_ids.other_accounts`) is not satisfied: the
-    IdP user has two Sigma accounts (tester14b finding 7), naming each other user's id and ``userName``. When
-    the holders cannot be read, those checks are ``unreadable`` ("could not verify")."""
+    user holds (another ``userName``), or ``scim.create_group`` / ``scim.link_group`` whose ``externalId`` another
+    SCIM group holds (another team: :func:`~planner.execute.external_ids.other_accounts`), is not satisfied: the IdP
+    user has two Sigma accounts (tester14b finding 7), the IdP group two Sigma teams (tester16b finding 2), naming
+    each other holder's id and ``userName`` / ``displayName``. When the holders cannot be read, those checks are
+    ``unreadable`` ("could not verify")."""
     posted = {a.id: e for a, c in zip(actions, checks) if c.satisfied and (e := posted_external_id(a))}
     if not posted or clients.scim is None:
         return checks
     try:
-        held = holders(clients.scim, posted.values(), parallelism)
+        held = held_elsewhere(clients.scim, (a for a in actions if a.id in posted), parallelism)
     except ApiError as exc:
         error = redact(str(exc))
         return [replace(c, satisfied=False, error=error, unreadable=True) if a.id in posted else c
                 for a, c in zip(actions, checks)]
     out = []
     for a, c in zip(actions, checks):
-        others = other_accounts(a, held.get(posted[a.id], ())) if a.id in posted else ()
+        others = held.get(a.id, ())
         if others:
-            names = ", ".join(f"{u.id} (userName {u.user_name})" for u in others)
+            two = "IdP group, two Sigma teams" if endpoint_of(a) == GROUPS else "IdP user, two Sigma accounts"
             c = replace(c, satisfied=False, differences=(*c.differences, redact(
-                f"externalId {posted[a.id]} is held by SCIM user {names} too: one IdP user, two Sigma accounts")))
+                f"externalId {posted[a.id]} is held by {', '.join(map(str, others))} too: one {two}")))
         out.append(c)
     return out
 
