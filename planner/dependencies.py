@@ -19,7 +19,7 @@ construction (``plan`` writes its actions in such an order), so the graph is bui
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Callable, Hashable, Sequence
+from typing import Callable, Hashable, Iterable, Sequence
 
 import networkx as nx
 
@@ -95,6 +95,18 @@ def topological_order(actions: Sequence[Action], sort_key: Callable[[str], Hasha
     """The action ids in dependency order, ties broken by ``sort_key(id)`` (networkx's
     lexicographical topological sort); :class:`DependencyError` as :func:`check_dependencies`."""
     return list(nx.lexicographical_topological_sort(dependency_graph(actions), key=sort_key))
+
+
+def with_dependents(actions: Sequence[Action], dropped: Iterable[str]) -> set[str]:
+    """The ids of ``dropped`` and of every action of ``actions`` waiting on one (``depends_on``, transitively): what
+    a stage that drops an action drops with it (:func:`planner.rules.scim_values.drop_unnamed_teams`,
+    :func:`planner.rules.scim_state.hold_second_teams`). O(actions x depth of the waiting chain)."""
+    found = set(dropped)
+    while True:
+        waiting = [a.id for a in actions if a.id not in found and found.intersection(a.depends_on)]
+        if not waiting:
+            return found
+        found.update(waiting)
 
 
 def _graph(actions: Sequence[Action]) -> nx.DiGraph:

@@ -175,6 +175,11 @@ class ScimState:
     """Provisioned users by :func:`~planner.model.email_key` of ``userName``."""
     groups_by_name: Mapping[str, ScimGroup] = field(default_factory=dict)
     """Provisioned groups by ``displayName`` (exact: Sigma links teams by exact name)."""
+    groups_by_external_id: Mapping[str, tuple[ScimGroup, ...]] = field(default_factory=dict)
+    """Every provisioned group SCIM lists by ``externalId`` (the IdP group's id), in listing order, teams of the
+    export or not: an ``externalId`` two of them hold, or one held by a group other than the team a plan's link or
+    create is for, is one IdP group with two Sigma teams (:func:`planner.rules.scim_state.second_teams`, tester16b
+    finding 2)."""
     groups_without_team: Mapping[str, ScimGroup] = field(default_factory=dict)
     """SCIM groups no team of the export is (neither its id a teamId nor its ``displayName`` a team's name), by
     ``displayName``, provisioned or not: teams Sigma's SCIM service listed that the teams file lacks (the loader's
@@ -871,7 +876,10 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
         held.setdefault(str(u.external_id), []).append(member_id)
     groups: dict[str, ScimGroup] = {}
     without_team: dict[str, ScimGroup] = {}
+    by_group_id: dict[str, list[ScimGroup]] = {}
     for g in export.scim_groups:
+        if g.provisioned:
+            by_group_id.setdefault(str(g.external_id), []).append(g)
         found = [g.id] if g.id in teams else by_name.get(g.display_name, [])
         if g.provisioned and len(found) == 1:
             groups[found[0]] = g
@@ -879,6 +887,7 @@ def scim_state(export: SigmaExport, applied: Iterable[AppliedWrite] = (), previo
             without_team.setdefault(g.display_name, g)
     return ScimState(
         groups_by_name={g.display_name: g for g in groups.values()},
+        groups_by_external_id={e: tuple(found) for e, found in by_group_id.items()},
         users=users,
         by_external_id={e: users[ids[0]] for e, ids in held.items() if len(ids) == 1},
         shared_external_ids={e: tuple(sorted(ids)) for e, ids in held.items() if len(ids) > 1},

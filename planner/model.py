@@ -886,6 +886,8 @@ class ItemEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit
       ``newMemberId``;
       ``scim.shared_external_id``: ``externalId`` (those the members' SCIM users hold, ``, ``-joined), ``idpId``
       (the IdP user, when the export has it);
+      ``scim.shared_group_external_id``: ``externalId`` (the IdP group's id), ``action`` (the group's link or create
+      held);
       ``scim.state_conflict``: ``action``, ``externalId``, ``attribute`` (``active``/``userType``),
       ``scimValue``, ``exportValue``, ``scimLastModified``, ``exportLastUpdated`` (``null``: not said); for a
       user the export lacks, ``exportNewest`` (its newest record) when it dates one; for a listed user without

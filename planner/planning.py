@@ -82,7 +82,9 @@ before it decided; a step that overrules an earlier decision says so here:
     only for people who end provisioned, and held members are never removed, so after the statuses
     are final; a member the plan does not provision (kept active, or deactivated through SCIM), whom a
     push removes, is a removal the push makes (:func:`planner.rules.teams.unprovisioned_leftovers`), so it
-    reads step 12's decisions (made at 9a, folded after);
+    reads step 12's decisions (made at 9a, folded after); a group link or create whose ``externalId`` another
+    SCIM group holds (:func:`planner.rules.scim_state.hold_second_teams`: one IdP group, two teams) is held with
+    whatever waits on it, one blocking ``scim.shared_group_external_id`` item each;
 12. unmatched members (:func:`fold_unmatched`, :func:`planner.rules.unmatched.decide_member`):
     whoever is still an active member with no live IdP user (``unmatched``, ``leaver``,
     ``not_in_scope``) is kept or deactivated;
@@ -360,9 +362,10 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.uses.extend(linking.guard_override_uses(policy, directory, people))
     team_rows, joining = fold_teams(policy, directory, people, outcome, deactivated_by(unmatched_decisions))
     outcome.actions, unnamed_teams = scim_values.drop_unnamed_teams(outcome.actions)  # Sigma refuses a blank name
+    outcome.actions, second_teams = scim_state.hold_second_teams(directory.scim, outcome.actions)  # one IdP group
     from .sources.formulas import team_name_items  # a derived team name can look like a formula
 
-    outcome.review_items.extend(unnamed_teams + team_name_items(outcome.actions))
+    outcome.review_items.extend(unnamed_teams + second_teams + team_name_items(outcome.actions))
     fold_unmatched(unmatched_decisions, outcome)
     actions, scim_items = scim_state.settle(directory.scim, outcome.actions, policy.linking.scim_state_conflicts,
                                             directory.idp_users, unmatched.provisioning_admin(policy, directory),

@@ -511,3 +511,60 @@ def test_one_external_id_on_two_members_no_idp_user_has_holds_both_instead_of_de
         "(xavi.weber3@example.com): SCIM user m2, userName xavi.weber3@example.com, externalId u-gone, inactive. "
         "One person, 2 seats: the plan links, creates and deactivates none of them until one account is left")
     assert [a for a in kinds(p) if a[1].endswith((":m1", ":m2"))] == []
+
+
+def finance_with_scim_groups(teams, groups) -> Snapshot:
+    """Alice (linked) in IdP group g1 Finance; team t1 Finance holds her and Bo (m2, pre-SCIM, in no IdP group);
+    ``teams`` more teams of the export, ``groups`` the SCIM groups Sigma's SCIM state lists."""
+    return with_scim(snapshot([member("m1", "alice@example.com", "Alice", "A"), member("m2", "bo@example.com", "Bo", "B")],
+                              [user("u1", "alice@example.com", first="Alice", last="A")],
+                              [group("g1", "Finance", users=["u1"])], teams=[team("t1", "Finance"), *teams],
+                              memberships={"t1": ["m1", "m2"]}),
+                     [provisioned("m1", "alice@example.com", "u1")], groups)
+
+
+SECOND_TEAM_TAIL = (": Sigma keys a POST /Groups on its displayName alone. One IdP group, 2 teams: the plan links, "
+                    "creates and pushes none of them for it, and removes no member through it, until one team is left")
+
+
+def test_a_scim_group_no_team_of_the_export_is_holding_the_groups_external_id_holds_the_link_of_the_team():
+    # tester16b finding 2: the IdP pushed g1 under another displayName (a team the teams file lacks: cut short, or
+    # made between the two reads); linking Finance would give the IdP group a second team. Was: link, push, removal.
+    snap = finance_with_scim_groups((), [ScimGroup("tX", "Finance Dept", "g1", ("m1",))])
+    p = plan(snap, "teams: {rules: [{match: exact}], leftovers: remove}")
+    [item] = [i for i in p.review_items if i.code == "scim.shared_group_external_id"]
+    assert (item.id, item.blocking, item.rule) == ("scim.shared_group_external_id:g1", True,
+                                                   "scim_state.shared_group_external_id")
+    assert (wire(item.subject), [wire(c) for c in item.candidates], wire(item.evidence)) == (
+        {"teamId": "t1", "name": "Finance", "groupId": "g1", "groupDisplayName": "Finance"},
+        [{"teamId": "tX", "name": "Finance Dept", "scimId": "tX"}],
+        {"action": "scim.link_group:t1", "externalId": "g1"})
+    assert item.message == ("IdP group g1 ('Finance') is held in Sigma's SCIM state by SCIM group tX (displayName "
+                            "'Finance Dept'), and the plan's scim.link_group of team 'Finance' sends that externalId "
+                            "too" + SECOND_TEAM_TAIL)
+    assert item.resolution == (
+        "# no policy setting settles this: keep the team the IdP group is to manage; take the other out of the "
+        "group's push (in the IdP app: unassign the group or push it under the kept team's name) and delete or "
+        "archive that team in Sigma (SCIM DELETE /Groups/{id}, or Administration > Teams); then fetch and plan again\n")
+    assert [a for a in kinds(p) if "group" in a[0] or a[0].startswith("teams.")] == []  # link, push, removal held
+    assert [(r.name, r.actions) for r in p.teams if r.team_id == "t1"] == [("Finance", ())]
+    # the same state without the other group: the link, the push and Bo's removal, as before
+    p = plan(finance_with_scim_groups((), []), "teams: {rules: [{match: exact}], leftovers: remove}")
+    assert [a for a in kinds(p) if "group" in a[0] or a[0].startswith("teams.")] == [
+        ("scim.link_group", "scim.link_group:t1"), ("scim.set_group_members", "scim.set_group_members:g1"),
+        ("teams.remove_member", "teams.remove_member:t1:m2")]
+
+
+def test_two_scim_groups_holding_one_idp_groups_external_id_are_a_blocking_item_not_a_guess():
+    # an apply made before the fix linked Finance after the IdP had pushed g1 as "Finance Dept": which team is the
+    # group's was the last one listed (was: a push to Finance Dept, Finance called unmanaged, no item)
+    snap = finance_with_scim_groups([team("t2", "Finance Dept")], [ScimGroup("t1", "Finance", "g1", ("m1",)),
+                                                                   ScimGroup("t2", "Finance Dept", "g1", ("m1",))])
+    p = plan(read_after_scim(snap), "teams: {rules: [{match: exact}]}")
+    [item] = [i for i in p.review_items if i.code == "scim.shared_group_external_id"]
+    assert item.message == ("IdP group g1 ('Finance') is held in Sigma's SCIM state by SCIM group t1 (displayName "
+                            "'Finance'); SCIM group t2 (displayName 'Finance Dept'), and the plan's scim.link_group of "
+                            "team 'Finance Dept' sends that externalId too" + SECOND_TEAM_TAIL)
+    assert [c.team_id for c in item.candidates] == ["t1", "t2"]
+    assert [a for a in kinds(p) if "group" in a[0]] == []
+    assert [i.id for i in p.blocking_items] == [item.id]

@@ -28,7 +28,7 @@ from typing import Iterable
 
 from ..model import Action, email_key
 from ..payloads import ScimCreateGroup, ScimCreateUser, ScimLinkGroup, ScimLinkUser
-from ..sources.values import team_name_key
+from ..sources.values import is_team_group
 from .errors import ApiError
 from .scim_client import ScimGroupRecord, ScimUserRecord, SigmaScimClient
 
@@ -126,16 +126,15 @@ def other_accounts(action: Action, found: Iterable[Holder]) -> tuple[Holder, ...
 
     A user's: its ``userName`` (:func:`~planner.model.email_key`) is the action's ``target.userName``: that account,
     made or linked as planned (before a create, the stale check's impostor rule names it,
-    :func:`planner.execute.stale.find_impostors`). A group's: its ``displayName`` has the
-    :func:`~planner.sources.values.team_name_key` of the action's team name (the team made or linked, or before a
-    create the impostor rule's team), or its id is the team's (a linked team's SCIM id is its teamId,
-    docs/sigma-api.md §5.3: the team the IdP renamed since) or the plan's ``target.scimId``."""
+    :func:`planner.execute.stale.find_impostors`). A group's: it is the action's team
+    (:func:`~planner.sources.values.is_team_group`: by the team's id or the plan's ``target.scimId``, or by its
+    name; before a create, the team of that name is the impostor rule's)."""
     if endpoint_of(action) == USERS:
         own = email_key(action.target.user_name)
         return tuple(h for h in found if email_key(h.name) != own)
     target = action.target
-    name, ids = team_name_key(target.name), {target.team_id, target.scim_id or None} - {None}
-    return tuple(h for h in found if h.id not in ids and team_name_key(h.name) != name)
+    return tuple(h for h in found if not is_team_group(h.id, h.name, (target.team_id, target.scim_id or None),
+                                                       target.name))
 
 
 def held_elsewhere(scim: SigmaScimClient, actions: Iterable[Action], parallelism: int = 4

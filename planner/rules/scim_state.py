@@ -4,7 +4,7 @@
 (:mod:`planner.sources.sigma` reads them into :class:`~planner.model.ScimUser` /
 :class:`~planner.model.ScimGroup`). Sigma's SCIM lists pre-SCIM members and teams too; only a
 resource with an ``externalId`` was provisioned by an IdP (RFC 7643 §3.1: the provisioning client
-sets it; docs/sandbox.md). Two steps use that state:
+sets it; docs/sandbox.md). Three steps use that state:
 
 - :func:`scim_links`: a provisioned user whose SCIM id is a memberId (Sigma's SCIM id is the
   memberId; after a userName change, the new member with its userName, which took over the SCIM
@@ -14,6 +14,10 @@ sets it; docs/sandbox.md). Two steps use that state:
   is its ``userName``): key ``scim``, taken like an override, before every match key. A
   ``linking.overrides`` entry that says otherwise is a blocking ``linking.override_contradicts_scim``
   item (Sigma's state is what it is; the policy must follow it).
+- :func:`hold_second_teams`: a team's group link or create whose ``externalId`` (the IdP group's id) a SCIM group
+  other than that team holds, or two SCIM groups hold, is held with whatever waits on it: one IdP group would have
+  two teams (Sigma keys a ``POST /Groups`` on its displayName alone; tester16b finding 2), the blocking
+  ``scim.shared_group_external_id``.
 - :func:`settle`: after every family decided, the actions the SCIM state already satisfies are
   dropped (a user provisioned with the planned userName, activity and account type; a team whose
   group is linked with the planned name and members), and no SCIM-managed member is offered an
@@ -78,7 +82,8 @@ from ..directory import (
     Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_after, newest_update, previous_scim_for,
     taken_as_provisioned, time_between,
 )
-from ..sources.values import change_time, date_doubt
+from ..dependencies import with_dependents
+from ..sources.values import change_time, date_doubt, is_team_group
 
 SCIM_KEY = "scim"
 """The link key (and :attr:`planner.model.PersonRow.link_key`) of a member an IdP already provisioned."""
@@ -231,6 +236,64 @@ def shared_identity_item(identity: str, member_ids: tuple[str, ...], directory: 
             "(SCIM PATCH /Users/{id} active=false, or Administration > People), moving its documents; then fetch "
             "and plan again"),
     )
+
+
+def second_teams(state: ScimState, actions: Iterable[Action]
+                 ) -> list[tuple[ScimLinkGroup | ScimCreateGroup, tuple[ScimGroup, ...]]]:
+    """The ``scim.create_group`` / ``scim.link_group`` of ``actions`` whose ``externalId`` (the IdP group's id,
+    ``target.groupId``) a provisioned SCIM group other than the action's team holds
+    (:attr:`~planner.directory.ScimState.groups_by_external_id`, teams of the export or not;
+    :func:`~planner.sources.values.is_team_group`), each with every group holding it, in action order. Sigma keys
+    a ``POST /Groups`` on its ``displayName`` alone, so the action would give that IdP group a second team; and
+    two groups holding it already (a link applied after the IdP pushed the group under another displayName) leave
+    which team is the group's a guess (tester16b finding 2). The same rule as apply's
+    (:func:`planner.execute.external_ids.other_accounts`)."""
+    found = []
+    for a in actions:
+        if isinstance(a, (ScimLinkGroup, ScimCreateGroup)):
+            held = state.groups_by_external_id.get(a.target.group_id, ())
+            t = a.target
+            if any(not is_team_group(g.id, g.display_name, (t.team_id, t.scim_id or None), t.name) for g in held):
+                found.append((a, held))
+    return found
+
+
+def second_team_item(action: ScimLinkGroup | ScimCreateGroup, held: tuple[ScimGroup, ...]) -> ReviewItem:
+    """Blocking ``scim.shared_group_external_id``: Sigma's SCIM state gives IdP group ``action.target.groupId`` the
+    groups ``held`` (:func:`second_teams`), one of them not the team ``action`` links or creates. Names each group
+    (SCIM id, ``displayName``), the action and how many teams the IdP group would have; the group's actions are
+    held (:func:`hold_second_teams`) until one team is left."""
+    t = action.target
+    own = (t.team_id, t.scim_id or None)
+    teams = len(held) + (0 if any(is_team_group(g.id, g.display_name, own, t.name) for g in held) else 1)
+    groups = "; ".join(f"SCIM group {g.id} (displayName {g.display_name!r})" for g in held)
+    return make_review(
+        "scim.shared_group_external_id", t.group_id, blocking=True,
+        subject=ItemRef(team_id=t.team_id, name=t.name, group_id=t.group_id, group_display_name=t.group_display_name),
+        candidates=[ItemRef(team_id=g.id, name=g.display_name, scim_id=g.id) for g in held],
+        message=(f"IdP group {t.group_id} ({t.group_display_name!r}) is held in Sigma's SCIM state by {groups}, "
+                 f"and the plan's {action.kind.value} of team {t.name!r} sends that externalId too: Sigma keys a "
+                 f"POST /Groups on its displayName alone. One IdP group, {teams} teams: the plan links, creates and "
+                 "pushes none of them for it, and removes no member through it, until one team is left"),
+        rule="scim_state.shared_group_external_id",
+        evidence=ItemEvidence(external_id=t.group_id, action=action.id),
+        resolution=outside_policy(
+            "keep the team the IdP group is to manage; take the other out of the group's push (in the IdP app: "
+            "unassign the group or push it under the kept team's name) and delete or archive that team in Sigma "
+            "(SCIM DELETE /Groups/{id}, or Administration > Teams); then fetch and plan again"),
+    )
+
+
+def hold_second_teams(state: ScimState, actions: list[Action]) -> tuple[list[Action], list[ReviewItem]]:
+    """``actions`` without each group link or create :func:`second_teams` finds and every action waiting on it
+    (the group's ``scim.set_group_members``, the removals its push makes or follows), and one
+    :func:`second_team_item` each, sorted by id. Unchanged (and no item) when there is none."""
+    found = second_teams(state, actions)
+    if not found:
+        return actions, []
+    dropped = with_dependents(actions, (a.id for a, _ in found))
+    return ([a for a in actions if a.id not in dropped],
+            sorted((second_team_item(a, held) for a, held in found), key=lambda r: r.id))
 
 
 def reused_address_uses(policy: Policy, directory: Directory, links: ScimLinks) -> list[EntryUse]:
@@ -1884,4 +1947,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "export_date", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "membership_verdict", "kept_absent", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "held_in_teams", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "hold_second_teams", "second_team_item", "second_teams", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "export_date", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "membership_verdict", "kept_absent", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "held_in_teams", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]

@@ -51,6 +51,7 @@ from operator import attrgetter
 
 from msgspec.structs import replace
 
+from ..dependencies import with_dependents
 from ..directory import Person, PersonStatus
 from ..model import Action, ActionKind, IdpUser, ItemEvidence, ItemRef, ReviewItem, SigmaMember
 from ..sources.values import character_name, clean_address, clean_text, unclean_parts, unsafe_parts
@@ -118,14 +119,9 @@ def drop_unnamed_teams(actions: list[Action]) -> tuple[list[Action], list[Review
     unnamed = [a for a in actions if a.kind in kinds and not a.after.display_name.strip()]
     if not unnamed:
         return actions, []
-    dropped = {a.id for a in unnamed}
-    kept = list(actions)
-    while True:
-        waiting = [a for a in kept if a.id not in dropped and dropped.intersection(a.depends_on)]
-        if not waiting:
-            break
-        dropped.update(a.id for a in waiting)
-    return [a for a in kept if a.id not in dropped], sorted(map(team_name_required_item, unnamed), key=lambda r: r.id)
+    dropped = with_dependents(actions, (a.id for a in unnamed))
+    return [a for a in actions if a.id not in dropped], sorted(map(team_name_required_item, unnamed),
+                                                               key=lambda r: r.id)
 
 
 # --------------------------------------------------------------------------- userNames Sigma refuses or hides

@@ -32,7 +32,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Iterable
 
 from ..model import SourceRef, email_key
 from ..unsafe_characters import UNSAFE
@@ -420,6 +420,19 @@ def team_name_key(name: str | None) -> str:
     (:func:`planner.execute.stale.find_impostors`).
     """
     return clean_text(name).casefold()
+
+
+def is_team_group(scim_id: str, display_name: str | None, team_ids: Iterable[str | None], team_name: str) -> bool:
+    """Whether the SCIM group ``scim_id`` named ``display_name`` is the team a ``scim.create_group`` /
+    ``scim.link_group`` makes or links (``team_ids``: its ``teamId`` and the SCIM id the plan holds for it, ``None``
+    for neither; ``team_name``: the team's name): its id is one of them (a linked team's SCIM id is its teamId,
+    docs/sigma-api.md §5.3: the team the IdP renamed since is still it), or its ``displayName`` is the team's name
+    by :func:`team_name_key` (the team made, or the one Sigma finds for the POST's displayName).
+
+    The one rule for "the group action's own team" of apply's check for another group holding the action's
+    ``externalId`` (:func:`planner.execute.external_ids.other_accounts`) and the re-plan's
+    (:func:`planner.rules.scim_state.second_teams`; tester16b finding 2)."""
+    return scim_id in {i for i in team_ids if i} or team_name_key(display_name) == team_name_key(team_name)
 
 
 def typed_team_name_key(name: str | None) -> str:
