@@ -24,11 +24,18 @@ class ScimGroups(Store):
                 row = self._one(f"SELECT * FROM teams WHERE team_id=? AND {self._LISTED_PRE_SCIM_TEAM}", (scim_id,))
             return row
 
-    def scim_group_rows(self, *, display_name: str | None = None) -> list[sqlite3.Row]:
+    def scim_group_rows(self, *, display_name: str | None = None, external_id: str | None = None) -> list[sqlite3.Row]:
         """Every team SCIM lists (SCIM-managed and pre-SCIM, see :attr:`_LISTED_PRE_SCIM_TEAM`); all, or
-        those named ``display_name``, case-insensitively."""
+        those named ``display_name``, case-insensitively, or the SCIM-managed ones whose stored ``externalId`` is
+        ``external_id`` exactly (case-exact, RFC 7643 §3.1), as :meth:`ScimUsers.scim_user_rows`."""
         listed = f"(scim_id IS NOT NULL OR {self._LISTED_PRE_SCIM_TEAM})"
         with self.lock:
+            if external_id is not None:
+                return self._q(
+                    "SELECT * FROM teams WHERE scim_id IS NOT NULL AND json_extract(scim_json, '$.externalId') = ? "
+                    "ORDER BY seq",
+                    (external_id,),
+                )
             if display_name is not None:
                 return self._q(
                     f"SELECT * FROM teams WHERE {listed} AND lower(name)=lower(?) ORDER BY seq",

@@ -311,17 +311,18 @@ class SigmaScimStorage(ScimStorage):
 
     def _candidates(self, resource_type: ResourceType, scim_filter: ScimFilter[Any] | None, alone: bool) -> list[Resource[Any]]:
         """Resources of one type a search walks; ``userName eq`` / ``displayName eq`` use an index, and
-        ``externalId eq`` of users is looked up in SQL (the check apply makes before a ``POST /Users``,
+        ``externalId eq`` is looked up in SQL (the check apply makes before a ``POST /Users`` or ``POST /Groups``,
         :mod:`planner.execute.external_ids`), so neither builds every resource."""
         model = self._model(resource_type)
         is_user = self._is_user(resource_type)
         value = _indexed_equality(scim_filter, "userName" if is_user else "displayName") if alone else None
+        external_id = _indexed_equality(scim_filter, "externalId") if alone else None
         if is_user:
-            external_id = _indexed_equality(scim_filter, "externalId") if alone else None
             rows = (self.state.scim_user_rows(external_id=external_id) if external_id is not None
                     else self.state.scim_user_rows(user_name=value))
             return [self._user_resource(model, r) for r in rows]
-        rows = self.state.scim_group_rows(display_name=value)
+        rows = (self.state.scim_group_rows(external_id=external_id) if external_id is not None
+                else self.state.scim_group_rows(display_name=value))
         return [self._group_resource(model, r) for r in rows]
 
     def search(
