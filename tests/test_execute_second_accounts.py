@@ -9,10 +9,11 @@ sandbox's SCIM endpoint with its token, as Okta would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import unquote
 
 import httpx2
@@ -146,14 +147,24 @@ class RefusingExternalIdFilter:
         return self.app(environ, start_response)
 
 
-@pytest.fixture
-def refusing():
+@contextlib.contextmanager
+def refusing_sandbox(endpoint: str = "/Users") -> Iterator[tuple[SandboxServer, RefusingExternalIdFilter]]:
+    """A started sandbox of :func:`small_org` that does not take a filter on the ``externalId`` of ``endpoint``'s
+    resources (:class:`RefusingExternalIdFilter`): ``(server, the middleware)``."""
     server = SandboxServer(small_org(), **sandbox_options(None))
-    front = RefusingExternalIdFilter(server.app)
+    front = RefusingExternalIdFilter(server.app, endpoint)
     server.app = front
     server.start()
-    yield server, front
-    server.close()
+    try:
+        yield server, front
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def refusing():
+    with refusing_sandbox() as started:
+        yield started
 
 
 def test_a_server_refusing_the_external_id_filter_is_read_from_the_listing(tmp_path, refusing):
@@ -166,6 +177,16 @@ def test_a_server_refusing_the_external_id_filter_is_read_from_the_listing(tmp_p
     assert holders(server, "idp-new@example.com") == ["n.hire@example.com"]
 
 
+def not_converged(capsys: Any, server: Any, plan: Path) -> list[tuple[str, str, list[str]]]:
+    """``verify plan --json`` against ``server``, which must find drift (exit 2, ``converged`` false): the
+    ``(key, state, problems)`` of each object not converged."""
+    code, out, err = run_cli(capsys, "verify", str(plan), "--json", *urls(server)[:4])
+    assert code == 2, out + err  # drift
+    found = json.loads(out)
+    assert found["converged"] is False
+    return [(o["key"], o["state"], o["problems"]) for o in found["objects"] if not o["converged"]]
+
+
 def test_verify_does_not_call_a_create_converged_while_another_scim_user_holds_its_external_id(tmp_path, sb, capsys):
     server, counter = sb
     plan = write_test_plan(tmp_path)
@@ -174,12 +195,7 @@ def test_verify_does_not_call_a_create_converged_while_another_scim_user_holds_i
     made = server.state.scim_user_rows(user_name="new@example.com")[0]
     held = provision(server, "n.hire@example.com", "idp-new@example.com")  # the IdP, after the apply
 
-    code, out, err = run_cli(capsys, "verify", str(plan), "--json", *urls(server)[:4])
-
-    assert code == 2, out + err  # drift
-    found = json.loads(out)
-    assert found["converged"] is False
-    assert [(o["key"], o["state"], o["problems"]) for o in found["objects"] if not o["converged"]] == [
+    assert not_converged(capsys, server, plan) == [
         ("user:new@example.com", "drifted",
          [f"scim.create_user: externalId idp-new@example.com is held by SCIM user {held['id']} (userName "
           "n.hire@example.com) too: one IdP user, two Sigma accounts"])]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -25,12 +26,10 @@ from planner.execute.external_ids import BULK_READS, GROUPS, Holder, holders
 from planner.execute.journal import journal_path
 from planner.execute.scim_client import SigmaScimClient
 from planner.model import Action, ActionKind
-from planner.sandbox.server import SandboxServer
 
 from .conftest import run_cli
-from .execute_support import act, counting_sandbox, options_for, sandbox_env, small_org, write_test_plan
-from .sandbox_fixture import sandbox_options
-from .test_execute_second_accounts import RefusingExternalIdFilter, urls
+from .execute_support import act, counting_sandbox, options_for, sandbox_env, write_test_plan
+from .test_execute_second_accounts import not_converged, refusing_sandbox, urls
 
 MARKETING = {"teamId": None, "name": "Marketing", "groupId": "g-mkt", "groupDisplayName": "Marketing"}
 
@@ -87,30 +86,31 @@ def test_a_link_whose_idp_group_scim_holds_under_another_display_name_is_refused
     assert not journal_path(plan).exists()
 
 
-def test_a_create_whose_external_id_another_scim_group_holds_is_refused(tmp_path, sb):
-    server, counter = sb
+def refused_after_push(tmp_path: Path, server: Any, display_name: str) -> tuple[Path, dict[str, Any], str]:
+    """Approve a plan creating Marketing (:func:`create_marketing`), let the IdP push its group ``g-mkt`` as
+    ``display_name`` (:func:`push`), apply: ``(the plan, the group the IdP pushed, apply's refusal)``."""
     plan = write_test_plan(tmp_path, (create_marketing(),))
     approve(plan, "Ada Admin")
-    pushed = push(server, "Mktg", "g-mkt")
-
+    pushed = push(server, display_name, "g-mkt")
     with pytest.raises(ApplyRefused) as refused:
         apply_plan(plan, options_for(server))
+    return plan, pushed, str(refused.value)
 
-    assert str(refused.value) == second_team_line(plan, pushed, "c1", "scim.create_group")
+
+def test_a_create_whose_external_id_another_scim_group_holds_is_refused(tmp_path, sb):
+    server, counter = sb
+    plan, pushed, refusal = refused_after_push(tmp_path, server, "Mktg")
+
+    assert refusal == second_team_line(plan, pushed, "c1", "scim.create_group")
     assert counter.total() == 1  # the IdP's POST
     assert teams_holding(server, "g-mkt") == ["Mktg"]
 
 
 def test_the_idp_group_pushed_with_the_planned_name_is_the_impostor_rule_s(tmp_path, sb):
-    server, counter = sb
-    plan = write_test_plan(tmp_path, (create_marketing(),))
-    approve(plan, "Ada Admin")
-    pushed = push(server, "marketing", "g-mkt")  # the planned name, letter case aside: the team the create would find
+    server, counter = sb  # the IdP pushed the planned name, letter case aside: the team the create would find
+    plan, pushed, refusal = refused_after_push(tmp_path, server, "marketing")
 
-    with pytest.raises(ApplyRefused) as refused:
-        apply_plan(plan, options_for(server))
-
-    assert str(refused.value) == (  # one object named once: the team the IdP made with the planned name
+    assert refusal == (  # one object named once: the team the IdP made with the planned name
         f"{plan}: plan is stale, 1 object(s) changed in Sigma since it was made: team:{pushed['id']} (marketing): new "
         "since the plan, with the name action c1 (scim.create_group) would create; plan again")
     assert counter.total() == 1
@@ -125,12 +125,7 @@ def test_verify_does_not_call_a_link_converged_while_another_scim_group_holds_it
     assert (code, json.loads(out)["converged"]) == (0, True), out + err  # the linked team t1 is the link's own
     pushed = push(server, "Finance Dept", "g-finance")  # the IdP, after the apply
 
-    code, out, err = run_cli(capsys, "verify", str(plan), "--json", *urls(server)[:4])
-
-    assert code == 2, out + err  # drift
-    found = json.loads(out)
-    assert found["converged"] is False
-    assert [(o["key"], o["state"], o["problems"]) for o in found["objects"] if not o["converged"]] == [
+    assert not_converged(capsys, server, plan) == [
         ("team:t1", "drifted",
          [f"scim.link_group: externalId g-finance is held by SCIM group {pushed['id']} (displayName Finance Dept) "
           "too: one IdP group, two Sigma teams"])]
@@ -139,25 +134,16 @@ def test_verify_does_not_call_a_link_converged_while_another_scim_group_holds_it
 
 @pytest.fixture
 def refusing():
-    """A sandbox that does not take a filter on the ``externalId`` of groups (:class:`RefusingExternalIdFilter`)."""
-    server = SandboxServer(small_org(), **sandbox_options(None))
-    front = RefusingExternalIdFilter(server.app, "/Groups")
-    server.app = front
-    server.start()
-    yield server, front
-    server.close()
+    """A sandbox that does not take a filter on the ``externalId`` of groups."""
+    with refusing_sandbox("/Groups") as started:
+        yield started
 
 
 def test_a_server_refusing_the_external_id_filter_is_read_from_the_group_listing(tmp_path, refusing):
     server, front = refusing
-    plan = write_test_plan(tmp_path, (create_marketing(),))
-    approve(plan, "Ada Admin")
-    pushed = push(server, "Mktg", "g-mkt")
+    plan, pushed, refusal = refused_after_push(tmp_path, server, "Mktg")
 
-    with pytest.raises(ApplyRefused) as refused:
-        apply_plan(plan, options_for(server))
-
-    assert str(refused.value) == second_team_line(plan, pushed, "c1", "scim.create_group")
+    assert refusal == second_team_line(plan, pushed, "c1", "scim.create_group")
     assert (front.refused, front.listings) == (1, 1)  # the filter read of c1's externalId refused, then the listing
     assert teams_holding(server, "g-mkt") == ["Mktg"]
 
