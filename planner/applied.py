@@ -45,11 +45,11 @@ from .execute.journal import (
 )
 from .execute.resume import INTERRUPTED_ENDS, how_it_ended, resume_of, unfinished_head, unfinished_run
 from .model import (
-    AppliedAction, AppliedPush, AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite,
+    AppliedAction, AppliedArchive, AppliedPush, AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite,
     InputFile, Plan,
 )
 from .payloads import (
-    Action, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers,
+    Action, MembersDeactivate, MembersDisableGuest, MembersReactivate, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers,
     UNSET,
 )
 from .planfile import plan_policy, read_plan
@@ -92,6 +92,21 @@ def _writes(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[st
             if member_id:
                 out.append(AppliedWrite(member_id, attribute, value, plan_path, undo, _run_of(row.finished_at, runs),
                                         row.finished_at))
+    return out
+
+
+def _archives(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str, JournalRow],
+              runs: list[RunRow]) -> list[AppliedArchive]:
+    """The members the plan's runs archived (``members.deactivate`` / ``members.disable_guest``) or brought back
+    (``members.reactivate``) through the REST API (done, written): :class:`~planner.model.AppliedArchive`."""
+    out = []
+    for action in actions:
+        row = rows.get(action.id)
+        if (isinstance(action, (MembersDeactivate, MembersDisableGuest, MembersReactivate)) and row is not None
+                and row.state == "done" and row.outcome == "written" and row.finished_at):
+            out.append(AppliedArchive(action.target.member_id, action.target.email, action.kind.value,
+                                      not isinstance(action, MembersReactivate), plan_path, undo,
+                                      _run_of(row.finished_at, runs), row.finished_at))
     return out
 
 
@@ -193,7 +208,7 @@ def _to_the_second(at: str) -> str:
 
 
 def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClosing()) -> AppliedRuns:
-    """The SCIM writes, linked teams, team pushes, final refusals and unfinished runs of the plans at ``plan_paths``
+    """The SCIM writes, linked teams, team pushes, REST archives, final refusals and unfinished runs of the plans at ``plan_paths``
     (as given) and of the
     journals beside them (``<plan>.journal.sqlite``), ordered by when they finished, the files read (the plan, whose
     ``sha256`` is its digest's, and its journal), and the earliest plan's ``preflight.previous_scim`` with this
@@ -209,6 +224,7 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
     refusals: list[AppliedRefusal] = []
     pushes: list[AppliedPush] = []
     unfinished: list[AppliedUnfinished] = []
+    archives: list[AppliedArchive] = []
     inputs: list[InputFile] = []
     answers: list[tuple[str, str, str]] = []  # (first run started, plan as given, its previous_scim)
     links: list[str] = []
@@ -228,6 +244,7 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
         refusals += _refusals(str(given), bool(plan.summary.undoes), rows, runs)
         pushes += _pushes(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         unfinished += _unfinished(str(given), plan.digest, journal, runs, rows, closing)
+        archives += _archives(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         if not plan.summary.undoes and runs:
             answers.append((min(r.started_at for r in runs), str(given),
                             plan_policy(plan, path).preflight.previous_scim))
@@ -244,8 +261,9 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
     set_up = (AppliedSetUp(earliest[1], earliest[2], _to_the_second(min(links)))
               if earliest is not None and links else None)
     pushes.sort(key=lambda p: p.at)
+    archives.sort(key=lambda a: a.at)
     return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals), set_up, tuple(pushes),
-                       tuple(unfinished))
+                       tuple(unfinished), tuple(archives))
 
 
 def _done(plan_path: str, undo: bool, rows: dict[str, JournalRow], runs: list[RunRow]) -> list[AppliedAction]:

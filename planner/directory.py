@@ -33,9 +33,9 @@ import msgspec
 import networkx as nx
 
 from .model import (
-    DERIVED_EMAIL_TYPES, AppliedPush, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite, Email,
-    GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam, Snapshot, TeamMembership,
-    TransitiveDoubt, email_key,
+    DERIVED_EMAIL_TYPES, AppliedArchive, AppliedPush, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedUnfinished,
+    AppliedWrite, Email, GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam,
+    Snapshot, TeamMembership, TransitiveDoubt, email_key,
 )
 from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
 from .sources.identity_values import DamagedUser, damaged_users_of
@@ -435,6 +435,10 @@ class Directory:
     """The runs of the plans given to ``plan --applied`` that were interrupted or killed and are neither finished nor
     rolled back (:attr:`planner.model.AppliedRuns.unfinished`): each holds the re-plan
     (:mod:`planner.rules.unfinished_runs`)."""
+    applied_archives: Mapping[str, AppliedArchive] = field(default_factory=dict)
+    """The last archive or reactivation through the REST API by runs of the plans given to ``plan --applied``, by
+    memberId (:attr:`planner.model.AppliedRuns.archives`): a member a run archived who is active in the export was
+    reactivated outside this tool since (:mod:`planner.rules.unmatched`)."""
 
     def pushed_member_ids(self, group_id: str) -> tuple[str, ...]:
         """The members of a group the IdP provisions when the group is assigned to the app: its
@@ -585,6 +589,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         applied_teams={t.name: t for t in snapshot.applied.teams},
         applied_refusals={r.action_id: r for r in snapshot.applied.refusals},
         applied_unfinished=snapshot.applied.unfinished,
+        applied_archives={a.member_id: a for a in snapshot.applied.archives},
     )
 
 

@@ -590,6 +590,24 @@ class AppliedWrite(ByRun):
 
 
 @dataclass(frozen=True)
+class AppliedArchive(ByRun):
+    """A member a run of sigma-migrate archived or brought back through the REST API (``members.deactivate`` /
+    ``members.disable_guest``: ``archived`` true; ``members.reactivate``: false; done, written), as the plan given to
+    ``plan --applied`` and its journal record it: the ``member_id``, the member's ``email`` as the plan named it,
+    the action's ``kind`` and the run as :class:`AppliedWrite` names it. A member a run archived whom the re-plan's
+    export lists active again was reactivated outside this tool (:mod:`planner.rules.unmatched`, tester17 #6)."""
+
+    member_id: str
+    email: str
+    kind: str
+    archived: bool
+    plan: str
+    undo: bool
+    run: int | None
+    at: str
+
+
+@dataclass(frozen=True)
 class AppliedTeam(ByRun):
     """A team a run of sigma-migrate linked to an IdP group or created from one (``scim.link_group`` /
     ``scim.create_group`` done, written), as the plan given to ``plan --applied`` and its journal record it:
@@ -753,6 +771,8 @@ class AppliedRuns:
     """The teams' SCIM-managed members the runs set, in the order they finished."""
     unfinished: tuple[AppliedUnfinished, ...] = ()
     """The runs of the plans given that were interrupted or killed and are neither finished nor rolled back."""
+    archives: tuple[AppliedArchive, ...] = ()
+    """The members the runs archived or brought back through the REST API, in the order they finished."""
 
 
 @dataclass(frozen=True)

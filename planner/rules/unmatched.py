@@ -18,7 +18,9 @@ A member no IdP user matches whom Sigma made after SCIM was set up, or after the
 contractor, a break-glass admin) or one the export predates: ``unmatched.action: deactivate`` does not
 deactivate them on the export's silence; it is a blocking ``unmatched.new_member`` item, settled per member by
 ``unmatched.decisions`` (or, for a member SCIM lists without ``externalId``, by the
-``linking.scim_state_conflicts`` entry taking them as provisioned, :func:`provisioned_entry`). A member Sigma's
+``linking.scim_state_conflicts`` entry taking them as provisioned, :func:`provisioned_entry`). So is a member a run
+of a plan given to ``plan --applied`` archived whom the export lists active again: reactivated outside this tool since,
+most likely on purpose (a blocking ``unmatched.reactivated`` item, :func:`reactivated_item`). A member Sigma's
 SCIM state lists as provisioned, or without ``externalId`` but made
 after SCIM was set up, is not this rule's: :mod:`.scim_state` settles their deactivation
 (``scim.state_conflict``).
@@ -54,7 +56,7 @@ from ..address_patterns import KEY_WORDS, PatternMatch, address_differences, pat
 from ..directory import (
     PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_update,
 )
-from ..model import Action, ActionKind, ItemEvidence, ReviewItem, ScimUser
+from ..model import Action, ActionKind, AppliedArchive, ItemEvidence, ReviewItem, ScimUser
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy
 from ..sources.values import change_time
@@ -85,6 +87,11 @@ EXCLUDE_PATTERNS = "unmatched.exclude_patterns"
 
 KINDS = frozenset({PersonStatus.UNMATCHED, PersonStatus.NOT_IN_SCOPE, PersonStatus.LEAVER})
 """The statuses this family decides on."""
+
+
+REACTIVATED = "unmatched.reactivated"
+"""The rule and item code of a member a run of an applied plan archived whom the export lists active again
+(:func:`reactivated_item`, tester17 #6)."""
 
 
 SECOND_ACCOUNT = "scim.second_account"
@@ -169,6 +176,10 @@ class UnmatchedSettings:
     them as provisioned (:func:`provisioned_entry`)."""
     provisioning_admin: DocumentOwner = DocumentOwner(None, None, "organization.scim_setup_admin")
     """Who receives the documents of a member deactivated through SCIM (:func:`provisioning_admin`)."""
+    reactivated: Mapping[str, AppliedArchive] = field(default_factory=dict)
+    """The members a run of a plan given to ``plan --applied`` archived last (:attr:`planner.directory.Directory.
+    applied_archives`), by memberId: one this family decides on is active in the export, so it was reactivated
+    outside this tool since that run (:func:`reactivated_item`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +280,7 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
             frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id)),
         pre_scim=directory.scim.pre_scim,
         provisioning_admin=provisioning_admin(policy, directory),
+        reactivated={mid: a for mid, a in directory.applied_archives.items() if a.archived},
     )
 
 
@@ -397,7 +409,9 @@ def choose(person: Person, config: UnmatchedSettings) -> tuple[str, str, str]:
 
 def by_kind(person: Person, config: UnmatchedSettings, why: str) -> tuple[str, str, str]:
     """``(decision, rule, reason)`` for ``person`` once no decision, protection, second account or exclude pattern
-    applies (module docstring): embed users kept, then the kind's setting; ``why`` is :func:`why_unmatched`."""
+    applies (module docstring): embed users kept, then the kind's setting (held when a question stands: never
+    activated, reactivated since a wave archived them, made later than the export); ``why`` is
+    :func:`why_unmatched`."""
     if person.member.user_kind == "embed":
         return "keep", "unmatched.embed", f"{why}; kept: embed users are not provisioned through the IdP"
     setting = leaver_setting(person) if person.status is PersonStatus.LEAVER else "action"
@@ -406,6 +420,10 @@ def by_kind(person: Person, config: UnmatchedSettings, why: str) -> tuple[str, s
         return "review", f"unmatched.{setting}", f"{why}; unmatched.{setting} is {decision}, held for review"
     if decision == "deactivate" and setting == "idp_inactive" and never_activated(person.idp_user):
         return "review", NEVER_ACTIVATED, f"{why}; unmatched.{setting} is {decision}, held for review"
+    archived = config.reactivated.get(person.member_id) if decision == "deactivate" else None
+    if archived is not None:
+        return ("review", REACTIVATED,
+                f"{why}; {archived_by(archived)}; unmatched.{setting} is {decision}, held for review")
     made = made_later(person, config.new_member_dates) if decision == "deactivate" else ""
     if made:
         return "review", NEW_MEMBER, f"{why}; {made}; unmatched.{setting} is {decision}, held for review"
@@ -450,6 +468,8 @@ def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecisio
         item = new_member_item(person, config)
     elif decision == "review" and rule == UNCLEAN_ADDRESS:
         item = unclean_address_item(person, config)
+    elif decision == "review" and rule == REACTIVATED:
+        item = reactivated_item(person, config.reactivated[mid], config.idp_format)
     elif decision == "review" and rule == "unmatched.idp_suspended":
         item = suspended_item(person, config)
     elif decision == "review":
@@ -616,6 +636,37 @@ def unclean_address_item(person: Person, config: UnmatchedSettings) -> ReviewIte
             {"unmatched": {"decisions": {member.member_id: "deactivate"}}},
             notes=[f"{quoted_address(member.email)}: keep (nothing is planned for them) or deactivate "
                    "(members.deactivate); or correct the address in Sigma, export and plan again"],
+        ),
+    )
+
+
+def archived_by(archived: AppliedArchive) -> str:
+    """How a reason names the run that archived a member active again: ``"archived by run 1 of plan plan.json,
+    2026-12-07T13:20:08.120Z (members.deactivate), active again in Sigma since"``."""
+    return f"archived by {archived.words()} ({archived.kind}), active again in Sigma since"
+
+
+def reactivated_item(person: Person, archived: AppliedArchive, idp_format: str = "") -> ReviewItem:
+    """The blocking ``unmatched.reactivated`` item: a run of a plan given to ``plan --applied`` archived ``person``
+    (``archived``), and the export lists them active: someone reactivated them outside this tool since, most
+    likely on purpose, so the re-plan does not archive them again (a second lock-out, their documents moved a
+    second time) on the export's silence alone; settled by ``unmatched.decisions`` (``keep`` | ``deactivate``).
+    Apply refuses a run whose earlier writes were reversed by hand (docs/apply.md); this is the re-plan's side of
+    it (tester17 #6). Evidence: ``kind``, ``memberType``, ``userKind``."""
+    member = person.member
+    return make_review(
+        REACTIVATED,
+        member.member_id,
+        blocking=True,
+        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=person.idp_id),
+        message=(f"{member.email}: {why_unmatched(person, idp_format)}; {archived_by(archived)}: reactivated on "
+                 "purpose? Deactivating them again locks them out and moves their documents a second time; decide "
+                 "whether to keep or deactivate this member"),
+        rule=REACTIVATED,
+        evidence=ItemEvidence(kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind),
+        resolution=yaml_snippet(
+            {"unmatched": {"decisions": {member.email: "keep"}}},
+            {"unmatched": {"decisions": {member.email: "deactivate"}}},
         ),
     )
 
