@@ -209,10 +209,14 @@ def _ended_line(plan_file: str, plan) -> str | None:
     """``show``'s first line of a plan its journal records a later plan ended
     (:func:`planner.execute.reversals.ended_line`); ``None`` otherwise, and for a journal that cannot be read
     (``show`` reads the plan, not the journal). The execute package (pydantic and the HTTP clients) is imported only
-    when a journal is beside the plan (the name :func:`planner.execute.journal.journal_path` gives it)."""
+    when a journal is beside the plan (the name :func:`planner.execute.journal.journal_path` gives it) or the state
+    directory holds a history of its digest (a copy of the plan: :mod:`planner.execute.history`)."""
     from pathlib import Path
 
-    if not Path(plan_file).with_name(Path(plan_file).name + ".journal.sqlite").is_file():
+    from .state import history_path
+
+    if (not Path(plan_file).with_name(Path(plan_file).name + ".journal.sqlite").is_file()
+            and not history_path(plan.digest).is_file()):
         return None
     from .errors import UserError
     from .execute.reversals import ended_line
@@ -478,6 +482,9 @@ def apply_command(
     read to verify them (run verify later), 5 Sigma refused actions for good and nothing
     else is left (fetch, plan again with --applied), 1 refused (nothing written), 130
     interrupted (Ctrl-C or SIGTERM; a second one stops at once, --resume continues).
+    The journal is PLAN.journal.sqlite beside the plan; which journal each plan's runs
+    wrote to is also kept by digest in SIGMA_MIGRATE_STATE_DIR (default
+    ~/.local/state/sigma-migrate), so a copy of an applied plan is refused.
 
     \b
     Waves (the approval covers the whole plan; the journal records each wave):

@@ -17,6 +17,28 @@ def repo() -> Path:
     return REPO
 
 
+@pytest.fixture(scope="module", autouse=True)
+def module_state_dir(tmp_path_factory):
+    """sigma-migrate's state directory (planner/execute/history.py) for a module's module-scoped fixtures: its own,
+    never ~/.local/state (an autouse fixture runs before the other fixtures of its scope)."""
+    from planner.state import STATE_DIR_ENV
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(STATE_DIR_ENV, str(tmp_path_factory.mktemp("state")))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path_factory, monkeypatch) -> Path:
+    """Each test's own sigma-migrate state directory (``SIGMA_MIGRATE_STATE_DIR``): no test reads another's plan
+    histories, none touches ~/.local/state. Outside ``tmp_path``, whose listing tests pin."""
+    from planner.state import STATE_DIR_ENV
+
+    path = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv(STATE_DIR_ENV, str(path))
+    return path
+
+
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     """``(exit status, stdout, stderr)`` of ``sigma-migrate argv`` run in-process (:func:`planner.cli.main`).
 

@@ -94,7 +94,8 @@ def refusal(at: str) -> str:
     undo = read_plan(Path("undo.json"))
     return (f"sigma-migrate: error: plan.json: this plan was rolled back by undo plan undo.json ({undo.digest}) run 1 "
             f"(started {at}), which reversed 32 of its action(s) ({REDONE}); applying it again would redo them "
-            "under its old approval: fetch Sigma's export, plan and approve again; nothing was written; it would "
+            "under its old approval: fetch Sigma's export again, plan and approve again (a plan of the same export files is "
+            "this plan again, the same digest, refused too); nothing was written; it would "
             f"redo {FIRST_FIVE}, and 27 more")
 
 

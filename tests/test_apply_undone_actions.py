@@ -185,7 +185,8 @@ def test_an_undo_plan_applied_after_an_incomplete_wave_refuses_the_wave_s_resume
         assert err.splitlines() == [  # the undo plan reversed two links' account types too
             f"sigma-migrate: error: {plan}: this plan was rolled back by undo plan {undo} ({read_plan(undo).digest}) "
             f"run 1 (started {reversal.at}), which reversed 3 of its action(s) (1 members.set_email, 2 scim.link_user); "
-            "applying it again would redo them under its old approval: fetch Sigma's export, plan and approve again; "
+            "applying it again would redo them under its old approval: fetch Sigma's export again, plan and approve again "
+            "(a plan of the same export files is this plan again, the same digest, refused too); "
             f"nothing was written; it would redo {SET_EMAIL} ({OLD}), "
             "scim.link_user:QK9fJMB9nEBWpYLdl9yg76p7wxYSm (helen.ortiz@acme.example), "
             "scim.link_user:ZzMj8XHJHNpplyMM7TMoXMC0Xxk9o (aisha.bello@acme.example)"]

@@ -14,6 +14,7 @@ import pytest
 
 from planner.execute.apply import apply_plan, outcome_lines, result_path
 from planner.execute.approve import approve
+from planner.state import STATE_DIR_ENV
 
 from .execute_support import counting_sandbox, options_for, write_test_plan
 
@@ -68,7 +69,8 @@ def test_a_wave_result_says_what_the_plan_has_left_and_the_next_step(tmp_path, s
     assert "plan's end state" not in text and "Every action is done" not in text
 
 
-def test_the_rest_of_the_plan_after_a_wave_and_a_whole_plan_apply_say_the_plan_is_done(tmp_path, server):
+def test_the_rest_of_the_plan_after_a_wave_and_a_whole_plan_apply_say_the_plan_is_done(tmp_path, server,
+                                                                                       monkeypatch):
     plan = write_test_plan(tmp_path)
     approve(plan, "Ada Admin")
     apply_plan(plan, options_for(server, only=("team:Finance",)))
@@ -76,7 +78,8 @@ def test_the_rest_of_the_plan_after_a_wave_and_a_whole_plan_apply_say_the_plan_i
 
     other = tmp_path / "whole"
     other.mkdir()
-    whole_plan = write_test_plan(other)
+    whole_plan = write_test_plan(other)  # the same plan, for another sandbox: a state directory of its own
+    monkeypatch.setenv(STATE_DIR_ENV, str(tmp_path / "other-state"))  # (docs/apply.md "Where a plan's history lives")
     approve(whole_plan, "Ada Admin")
     fresh, _ = counting_sandbox()
     try:

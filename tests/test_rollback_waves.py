@@ -166,7 +166,8 @@ def test_a_replan_over_an_interrupted_wave_is_held_until_the_wave_is_finished_or
 
     code, out, err = cli("apply", "v1.json", "--resume", "--only", "group:Finance", targets=True)
     assert (code, err.splitlines()[-1]) == (1, rolled_back_line("v1.json", "undo1.json", "1 of its action(s) (1 members.set_email)") + (
-        "; applying it again would redo them under its old approval: fetch Sigma's export, plan and approve again; "
+        "; applying it again would redo them under its old approval: fetch Sigma's export again, plan and approve again "
+            "(a plan of the same export files is this plan again, the same digest, refused too); "
         f"nothing was written; it would redo members.set_email:{ROBERT} (robert.chen@oldacme.example)"))
 
     code, out, err = replan(cli, server, "v3", "v1.json", "undo1.json")

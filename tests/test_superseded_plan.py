@@ -16,6 +16,7 @@ import pytest
 
 from planner.execute.journal import SUPERSEDED, ReversalRow, journal_path, read_journal, read_reversals
 from planner.planfile import read_plan
+from planner.state import history_path
 
 from .conftest import run_cli_with_environ
 from .execute_support import counting_sandbox, member_state, sandbox_env
@@ -131,9 +132,13 @@ def test_a_replan_whose_predecessors_journal_moved_says_so_in_one_line_and_appli
     assert [line for line in out.splitlines() if line.startswith("note:")] == [
         "note: P1.json.journal.sqlite, the journal of P1.json this plan was made --applied with, is not in this folder "
         "nor beside this plan, or is not that plan's: this apply cannot record there that it takes over from P1.json, "
-        "so a later apply of P1.json will not be refused; put the journal back and apply again to record it, and do "
-        "not apply P1.json again"]
+        f"only in sigma-migrate's state directory ({history_path(read_plan(Path('P1.json')).digest)}), so a later "
+        "apply of P1.json by another user or on another machine will not be refused; put the journal back and apply "
+        "again to record it, and do not apply P1.json again"]
     assert read_reversals(tmp_path / "kept.sqlite") == []
+    code, out, err = cli("apply", "P1.json", targets=True)  # the state directory recorded it: refused all the same
+    assert code == 1 and err.startswith("sigma-migrate: error: P1.json: this plan was superseded by plan P2.json"), err
+    assert f"took over from it; its journal was {tmp_path / 'P1.json.journal.sqlite'}, which is gone; " in err
     Path("kept.sqlite").rename("P1.json.journal.sqlite")
     code, out, err = cli("apply", "P2.json", targets=True)  # the journal back: the re-apply records it
     assert code == 0 and "note:" not in out, out + err

@@ -7,8 +7,9 @@ Sigma, and before any file is written unless said otherwise):
    broken plan);
 2. the gate (:func:`planner.execute.approve.check_can_apply`): approval for
    this digest (or ``--auto-approve``), no blocking review item, no failed guard;
-3. the apply lock (:func:`planner.execute.journal.apply_lock`): a second apply of the
-   same plan while one runs is refused;
+3. the apply lock (:func:`planner.execute.journal.apply_lock`) and the digest lock in sigma-migrate's state directory
+   (:func:`planner.execute.history.digest_lock`): a second apply of the same plan, from this file or a copy of it,
+   while one runs is refused, and so is every apply when the state directory cannot be written;
 4. the journal of earlier runs (:func:`planner.execute.resume.check_unfinished_run`): while a run
    is interrupted or killed with actions of its selection not done, every apply but ``--resume``
    with exactly its selection is refused; a ``--resume`` of another selection than the unfinished
@@ -19,7 +20,9 @@ Sigma, and before any file is written unless said otherwise):
    (a run of it recorded in the journal) is refused in every mode, naming the undo plan, its run and the
    actions it would redo, and so is a plan a re-plan made ``--applied`` with it took over from, naming the
    re-plan (:func:`planner.execute.reversals.check_not_reversed`; checked first: an unfinished run of it was
-   rolled back, so its ``--resume`` is refused too, never offered; tester12 #12); an undo plan whose
+   rolled back, so its ``--resume`` is refused too, never offered; tester12 #12; the state directory's records
+   too, for a copy of the plan); a plan whose runs the state directory records with another journal (a copy, or
+   its journal deleted) is refused (:func:`planner.execute.history.check_journal_home`); an undo plan whose
    undone plan's journal cannot be found is refused (:func:`planner.execute.reversals.undone_journal`), and so is
    one with no action (:func:`planner.execute.reversals.check_reverses_something`: it would roll back nothing);
 5. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`); base
@@ -36,7 +39,8 @@ Sigma, and before any file is written unless said otherwise):
    sends under another userName (displayName), :func:`planner.execute.stale.external_id_collisions`; and the actions the journal records done
    that this run builds on instead of running again must still show in Sigma, :func:`planner.execute.stale.undone_on`: one undone by an
    undo plan or by hand refuses, :func:`planner.execute.stale.undone_message`); the journal is opened;
-9. an undo plan's run is recorded in the undone plan's journal (:func:`planner.execute.reversals.record_undo_run`,
+9. the run is recorded in the state directory (:func:`planner.execute.history.record_run`: which journal), an undo
+   plan's run in the undone plan's journal (:func:`planner.execute.reversals.record_undo_run`,
    under that plan's apply lock), and a re-plan's in the journal of each plan it was made ``--applied`` with
    (:func:`planner.execute.reversals.record_takeover`: it took over from them, so they are never applied again; a
    journal not found is one note line), then the run (:mod:`planner.execute.runner`), then the verification
@@ -108,6 +112,7 @@ from .approve import (
     read_approval, scim_probe_members,
 )
 from .errors import ApiError, ApplyInterrupted, ApplyRefused, AuthError
+from .history import check_journal_home, digest_lock, record_run
 from .journal import (
     WRITTEN_BY_INTERRUPTED_RUN,
     Journal,
@@ -1030,7 +1035,7 @@ def apply_plan(
     all_actions = with_user_names(plan.actions)
     dependency_graph(all_actions)  # a cycle or an unknown dependency refuses before any request
     wave = select(plan, options.only, options.limit)  # a selector matching nothing refuses here
-    with apply_signals() as signals, apply_lock(plan_path):
+    with apply_signals() as signals, apply_lock(plan_path), digest_lock(plan.digest, plan_path):
         return _apply_locked(plan_path, plan, approval, all_actions, wave, options, progress, echo, signals)
 
 
@@ -1051,8 +1056,11 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
     try:
         if journal_path(plan_path).exists():
             journal = Journal.open(plan_path, plan.digest, [(a.id, a.kind.value) for a in all_actions], __version__)
-            # an applied undo plan rolled it back: plan again (first: a rolled-back run is never resumed either)
-            check_not_reversed(plan_path, plan, journal)
+        # an applied undo plan rolled it back: plan again (first: a rolled-back run is never resumed either);
+        # its journal or, for a copy of the plan, sigma-migrate's state index records it
+        check_not_reversed(plan_path, plan, journal)
+        check_journal_home(plan_path, plan.digest)  # its runs wrote to another journal: apply it there
+        if journal is not None:
             # an interrupted or killed run refuses every other apply; --resume repeats its selection
             resumed = check_unfinished_run(plan_path, journal.runs(), journal.rows(), wave, resume=options.resume,
                                            closures=journal.closures())
@@ -1132,6 +1140,9 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
                 journal.reset_for_rerun([a.id for a in actions])  # a finished plan again: check every object again
 
         started_at, t0 = utc_now(), time.monotonic()
+        record_run(plan_path, plan.digest, journal.path, RunRow(
+            journal.next_run_id(), mode, started_at, None, None, {}, None, None, wave.label, wave.action_ids,
+            selection_words(wave)))  # before the first write: a copy of this plan finds this journal
         if undone_plan_journal is not None:  # before the first write: the undone plan is never applied again
             record_undo_run(plan, plan_path, undone_plan_journal, journal.next_run_id(), started_at, actions)
         for note in record_takeover(plan, plan_path, taken_over, journal.next_run_id(), started_at):
@@ -1507,13 +1518,14 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
             refusals.append(f"apply will refuse: {exc}")
     wave = select(plan, options.only, options.limit)
     journal_digest, runs, rows = read_journal(plan_path)
-    if journal_digest == plan.digest:
-        try:  # in apply's order: a rolled-back plan's unfinished run is never resumed either
-            check_not_reversed(plan_path, plan)  # apply's one line, in every mode
+    try:  # in apply's order: a rolled-back plan's unfinished run is never resumed either
+        check_not_reversed(plan_path, plan)  # apply's one line, in every mode; a copy's too (the state index)
+        check_journal_home(plan_path, plan.digest)
+        if journal_digest == plan.digest:
             check_unfinished_run(plan_path, runs, rows, wave, resume=options.resume,
                                  closures=read_closures(journal_path(plan_path)))
-        except ApplyRefused as exc:
-            refusals.append(f"apply will refuse: {exc}")
+    except ApplyRefused as exc:
+        refusals.append(f"apply will refuse: {exc}")
     lines += [f"# note: {r}" for r in refusals]
     changed_policy = policy_file_note(plan)
     if changed_policy:

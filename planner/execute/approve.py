@@ -51,6 +51,7 @@ from ..redaction import clip
 from ..rules import settled_outside_policy
 from .actions import apis_used
 from .errors import ApplyRefused
+from .history import check_journal_home
 from .journal import read_runs, utc_now
 from .reversals import check_not_reversed, check_reverses_something
 from .stale import NamedMember, named_members
@@ -180,7 +181,9 @@ def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None 
     unreadable or tampered plan, :class:`planner.execute.targets.TargetError` for an
     unsafe base URL, and :class:`ApplyRefused` for an empty name, a plan that cannot be
     applied (blocking items, failed guards, :func:`check_scim_organization_checkable`, a plan an applied undo plan
-    rolled back: :func:`planner.execute.reversals.check_not_reversed`, whatever ``force`` says; an undo plan with no
+    rolled back: :func:`planner.execute.reversals.check_not_reversed`, whatever ``force`` says; a plan whose runs
+    sigma-migrate's state index records with another journal than the one beside it, a copy of it or its journal
+    deleted: :func:`planner.execute.history.check_journal_home`, whatever ``force`` says; an undo plan with no
     action: :func:`planner.execute.reversals.check_reverses_something`), or a plan already
     applied (a run in its journal) without ``force``. Earlier approvals are kept in ``history``. Written atomically.
     """
@@ -191,6 +194,7 @@ def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None 
     check_plan_is_applicable(plan, plan_path)
     check_scim_organization_checkable(plan, plan_path)
     check_not_reversed(plan_path, plan)  # an applied undo plan rolled it back: every apply refuses, --force too
+    check_journal_home(plan_path, plan.digest)  # applied from another file: apply it there, --force too
     check_reverses_something(plan, plan_path, "nothing was approved")  # an undo plan that reverses nothing
     journal_digest, runs = read_runs(plan_path)
     if runs and journal_digest == plan.digest and not force:

@@ -42,7 +42,9 @@ Tables:
 Lock: ``<plan file>.journal.lock`` (:func:`apply_lock`), held by one apply of the plan from
 before the journal is opened until the run ends, so two concurrent applies of one plan cannot
 both run; the second refuses. The operating system releases it when the process ends, even
-on ``kill -9``.
+on ``kill -9``. Apply also holds the plan's digest lock in sigma-migrate's state directory
+(:func:`planner.execute.history.digest_lock`), so a copy of the plan in another folder cannot run meanwhile;
+the state directory records which journal each digest's runs wrote to (:mod:`planner.execute.history`).
 
 Durability: WAL mode; every state change is its own committed transaction
 *before* the next step, so ``kill -9`` loses at most the in-flight step; an

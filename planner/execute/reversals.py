@@ -36,6 +36,12 @@ keeps), and P1's stale check cannot see it when the re-plan left that object as 
 or the re-plan applied from another folder) is said in one line and the apply goes on (the re-plan is still
 right): then nothing tells an apply of P1.json, which reads only P1.json, its approval and its journal, and cannot
 know a re-plan exists without the record.
+
+Both records are made in sigma-migrate's state directory too, under the ended plan's digest
+(:func:`planner.execute.history.record_ending`, holding its digest lock), and every check here reads them with the
+journal's (:func:`recorded_reversals`): a copy of the plan in another folder, or the plan with its journal deleted,
+is refused as the plan is, the line naming where its journal is (:func:`planner.execute.history.elsewhere`;
+tester16b #1); a takeover whose journal is not found is recorded there only.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from typing import Sequence
 from ..errors import UserError
 from ..model import Action, Plan
 from .errors import ApplyRefused
+from .history import digest_lock, elsewhere, history_path, record_ending, recorded_endings
 from .journal import (
     ROLLED_BACK, SUPERSEDED, Journal, ReversalRow, apply_lock, journal_path, read_journal_file, read_reversals,
     record_reversal,
@@ -141,23 +148,29 @@ def record_takeover(plan: Plan, plan_path: str | Path, found: Sequence[Predecess
     """Record in the journal of each plan ``found`` (:func:`predecessors` of ``plan``, read from ``plan_path``) that
     run ``run`` of ``plan``, started ``started_at``, took over from it (a ``reversals`` row of kind
     :data:`~planner.execute.journal.SUPERSEDED`, once per plan: a later run finds it there), holding that plan's apply
-    lock; called before the run's first write. Returns one note line per journal not found (moved, or the re-plan
-    applied from another folder): the apply goes on, but nothing will refuse a later apply of that plan. Raises
-    :class:`ApplyRefused` while an apply of that plan runs, or when its journal cannot be written."""
+    lock and its digest lock, and in sigma-migrate's state directory under that plan's digest
+    (:func:`planner.execute.history.record_ending`); called before the run's first write. Returns one note line per
+    journal not found (moved, or the re-plan applied from another folder): the takeover is recorded in the state
+    directory only, and the apply goes on. Raises :class:`ApplyRefused` while an apply of that plan runs, or when its
+    journal or the state directory cannot be written."""
     notes = []
     for p in found:
+        row = ReversalRow(str(plan_path), plan.digest, run, started_at, (), SUPERSEDED)
         if p.journal is None:
+            with digest_lock(p.digest, p.plan):
+                record_ending(p.digest, row)
             notes.append(
                 f"note: {p.given_journal}, the journal of {p.plan} this plan was made --applied with, is not "
                 f"{'there' if Path(p.given_journal).is_absolute() else 'in this folder nor beside this plan'}, or is "
-                f"not that plan's: this apply cannot record there that it takes over from {p.plan}, so a later apply "
-                f"of {p.plan} will not be refused; put the journal back and apply again to record it, and do not "
-                f"apply {p.plan} again")
+                f"not that plan's: this apply cannot record there that it takes over from {p.plan}, only in "
+                f"sigma-migrate's state directory ({history_path(p.digest)}), so a later apply of {p.plan} by another "
+                "user or on another machine will not be refused; put the journal back and apply again to record it, "
+                f"and do not apply {p.plan} again")
             continue
         if any(r.kind == SUPERSEDED and r.undo_digest == plan.digest for r in read_reversals(p.journal)):
             continue
-        row = ReversalRow(str(plan_path), plan.digest, run, started_at, (), SUPERSEDED)
-        with apply_lock(_plan_of(p.journal)):
+        with digest_lock(p.digest, p.plan), apply_lock(_plan_of(p.journal)):
+            record_ending(p.digest, row)
             record_reversal(p.journal, p.digest, row)
     return notes
 
@@ -188,25 +201,32 @@ def record_undo_run(undo: Plan, undo_path: str | Path, journal: Path, undo_run: 
     """Record in the undone plan's ``journal`` (:func:`undone_journal`) that run ``undo_run`` of the undo
     plan ``undo``, started ``started_at`` (ISO 8601 UTC, as its own journal records the run), reverses the
     actions ``undo_actions`` reverse (:func:`undone_ids`), holding that plan's
-    apply lock (the plan beside its journal). Called before the undo run's first write. Raises
-    :class:`ApplyRefused` while an apply of the undone plan runs, or when the journal cannot be written."""
+    apply lock (the plan beside its journal) and its digest lock, and in sigma-migrate's state directory under that
+    plan's digest (:func:`planner.execute.history.record_ending`). Called before the undo run's first write. Raises
+    :class:`ApplyRefused` while an apply of the undone plan runs (from any copy), or when the journal or the state
+    directory cannot be written."""
     reversal = ReversalRow(str(undo_path), undo.digest, undo_run, started_at, undone_ids(undo_actions))
-    with apply_lock(_plan_of(journal)):
-        record_reversal(journal, str(undo.summary.undoes), reversal)
+    undone = str(undo.summary.undoes)
+    with digest_lock(undone, _plan_of(journal)), apply_lock(_plan_of(journal)):
+        record_ending(undone, reversal)
+        record_reversal(journal, undone, reversal)
 
 
 def rolled_back_by(plan_path: str | Path, plan: Plan, reversals: Sequence[ReversalRow]) -> str:
     """How every line about a rolled-back plan begins: ``plan.json: this plan was rolled back by undo plan undo.json
     (sha256:...) run 1 (started ...), which reversed 32 of its action(s) (8 scim.link_user, ...)``: the undo plans and
     runs (rows of kind :data:`~planner.execute.journal.ROLLED_BACK` of ``reversals``), and how many of the plan's
-    actions they reversed, per kind, in plan order."""
+    actions they reversed, per kind, in plan order; then, when the plan's journal is not beside ``plan_path`` but
+    sigma-migrate's state index knows it (a copy of the plan), where it is (:func:`planner.execute.history.elsewhere`:
+    ``; its journal is /srv/m/plan.json.journal.sqlite, not beside this file``)."""
     reversals = [r for r in reversals if r.kind == ROLLED_BACK]
     runs = "; ".join(f"undo plan {r.undo_plan} ({r.undo_digest}) run {r.undo_run} (started {r.at})"
                      for r in reversals)
     reversed_ids = {aid for r in reversals for aid in r.action_ids}
     kinds = Counter(a.kind.value for a in plan.actions if a.id in reversed_ids)
+    where = elsewhere(plan_path, plan.digest)
     return (f"{plan_path}: this plan was rolled back by {runs}, which reversed {sum(kinds.values())} of its action(s) "
-            f"({', '.join(f'{n} {kind}' for kind, n in kinds.items())})")
+            f"({', '.join(f'{n} {kind}' for kind, n in kinds.items())})" + (f"; {where}" if where else ""))
 
 
 def reversal_message(plan_path: str | Path, plan: Plan, reversals: Sequence[ReversalRow], limit: int = 5) -> str:
@@ -219,7 +239,8 @@ def reversal_message(plan_path: str | Path, plan: Plan, reversals: Sequence[Reve
     shown = ", ".join(f"{a.id} ({label})" if (label := _label(a)) else a.id for a in redone[:limit])
     more = f", and {len(redone) - limit} more" if len(redone) > limit else ""
     return (f"{rolled_back_by(plan_path, plan, reversals)}; applying it again would redo them under its old approval: "
-            f"fetch Sigma's export, plan and approve again; nothing was written; it would redo {shown}{more}")
+            f"fetch Sigma's export again, plan and approve again (a plan of the same export files is this plan again, "
+            f"the same digest, refused too); nothing was written; it would redo {shown}{more}")
 
 
 def _label(action: Action) -> str:
@@ -228,32 +249,37 @@ def _label(action: Action) -> str:
 
 
 def recorded_reversals(plan_path: str | Path, plan: Plan, journal: Journal | None = None) -> list[ReversalRow]:
-    """The runs of undo plans of ``plan`` its journal records, oldest first: those of ``journal`` when apply has
-    it open, else of the journal beside ``plan_path`` read-only (``approve``, ``apply --dry-run``: nothing is
-    written); ``[]`` without a journal, or with one of another plan (another digest: the reversals it records
-    are not this plan's). Raises :class:`ApplyRefused` (one line) for a file that is not a journal."""
+    """The later plans that ended ``plan`` (runs of its undo plans, re-plans that took over), oldest first: those its
+    journal records (of ``journal`` when apply has it open, else of the journal beside ``plan_path`` read-only:
+    ``approve``, ``apply --dry-run``; none without a journal, or with one of another plan: the reversals it records
+    are not this plan's), then those only sigma-migrate's state index records for its digest (a copy of the plan,
+    its journal deleted or moved: :func:`planner.execute.history.recorded_endings`; tester16b #1). Raises
+    :class:`ApplyRefused` (one line) for a file that is not a journal, or a history that cannot be read."""
     if journal is not None:
-        return journal.reversals()
+        return recorded_endings(plan.digest, journal.reversals())
     path = journal_path(plan_path)
     if read_journal_file(path)[0] != plan.digest:
-        return []
-    return read_reversals(path)
+        return recorded_endings(plan.digest, [])
+    return recorded_endings(plan.digest, read_reversals(path))
 
 
-def superseded_by(plan_path: str | Path, reversals: Sequence[ReversalRow]) -> str:
+def superseded_by(plan_path: str | Path, reversals: Sequence[ReversalRow], digest: str = "") -> str:
     """How every line about a superseded plan begins, from the last re-plan that took over from it (the rows of kind
     :data:`~planner.execute.journal.SUPERSEDED` of ``reversals``): ``P1.json: this plan was superseded by plan P2.json
-    (sha256:...), made with --applied P1.json, whose run 1 (started ...) took over from it``."""
+    (sha256:...), made with --applied P1.json, whose run 1 (started ...) took over from it``; then, given the plan's
+    ``digest``, where its journal is when not beside ``plan_path`` (:func:`planner.execute.history.elsewhere`)."""
     last = [r for r in reversals if r.kind == SUPERSEDED][-1]
+    where = elsewhere(plan_path, digest) if digest else ""
     return (f"{plan_path}: this plan was superseded by plan {last.undo_plan} ({last.undo_digest}), made with --applied "
-            f"{Path(plan_path).name}, whose run {last.undo_run} (started {last.at}) took over from it")
+            f"{Path(plan_path).name}, whose run {last.undo_run} (started {last.at}) took over from it"
+            + (f"; {where}" if where else ""))
 
 
-def supersession_message(plan_path: str | Path, reversals: Sequence[ReversalRow]) -> str:
+def supersession_message(plan_path: str | Path, reversals: Sequence[ReversalRow], digest: str = "") -> str:
     """The one-line refusal of an apply (or approval) of a plan a re-plan took over from (:func:`superseded_by`): the
     re-plan's approval is the one in force, and this plan's would act on what it decided anew; the way out."""
     successor = [r for r in reversals if r.kind == SUPERSEDED][-1].undo_plan
-    return (f"{superseded_by(plan_path, reversals)}; applying this plan would act under its old approval on what "
+    return (f"{superseded_by(plan_path, reversals, digest)}; applying this plan would act under its old approval on what "
             f"{successor} decided anew: apply {successor}, or fetch Sigma's export and plan again with --applied "
             f"{successor}; nothing was written")
 
@@ -268,7 +294,7 @@ def ended_line(plan_path: str | Path, plan: Plan) -> str | None:
                 "export, plan and approve again")
     if reversals:
         successor = reversals[-1].undo_plan
-        return (f"Superseded: {superseded_by(plan_path, reversals)}; no apply of it runs again: apply {successor}, or "
+        return (f"Superseded: {superseded_by(plan_path, reversals, plan.digest)}; no apply of it runs again: apply {successor}, or "
                 f"fetch Sigma's export and plan again with --applied {successor}")
     return None
 
@@ -285,7 +311,7 @@ def check_not_reversed(plan_path: str | Path, plan: Plan, journal: Journal | Non
     if any(r.kind == ROLLED_BACK for r in reversals):
         raise ApplyRefused(reversal_message(plan_path, plan, reversals))
     if reversals:
-        raise ApplyRefused(supersession_message(plan_path, reversals))
+        raise ApplyRefused(supersession_message(plan_path, reversals, plan.digest))
 
 
 def check_verifiable(plan_path: str | Path, plan: Plan) -> None:
@@ -299,7 +325,7 @@ def check_verifiable(plan_path: str | Path, plan: Plan) -> None:
                           "it with `sigma-migrate verify {undo_plan}`; nothing was read")
     reversals = recorded_reversals(plan_path, plan)
     if reversals:  # superseded: a re-plan took over from it
-        raise ApplyRefused(f"{superseded_by(plan_path, reversals)}; Sigma is meant to be as that plan leaves it, not "
+        raise ApplyRefused(f"{superseded_by(plan_path, reversals, plan.digest)}; Sigma is meant to be as that plan leaves it, not "
                            f"as this plan did: check it with `sigma-migrate verify {reversals[-1].undo_plan}`; nothing "
                            "was read")
 

@@ -54,6 +54,7 @@ from .actions import Clients, attributes_owned_elsewhere, with_user_names
 from .apply import ApplyOptions, PlanLeft, build_clients, plan_left, preflight
 from .approve import read_approval
 from .errors import ApplyRefused
+from .history import check_journal_home
 from .journal import JournalRow, RunRow, journal_path, read_closures, read_journal
 from .reversals import check_verifiable
 from .resume import INTERRUPTED_ENDS, how_it_ended, left_of, resume_command, unfinished_run
@@ -295,7 +296,8 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
 
     Raises :class:`planner.errors.UserError` subclasses (one line, nothing written): an
     unreadable or tampered plan, a journal of another plan, a plan an applied undo plan rolled back
-    (:func:`planner.execute.reversals.check_verifiable`: nothing is read), missing or refused credentials (a
+    (:func:`planner.execute.reversals.check_verifiable`: nothing is read), a copy of an applied plan, or one whose
+    journal is gone (:func:`planner.execute.history.check_journal_home`: its history is elsewhere), missing or refused credentials (a
     SCIM token refused after the journal's own writes deactivated an admin or changed their account type names
     them: :func:`planner.execute.scim_token.revocation`), an API that cannot be read.
     """
@@ -305,8 +307,8 @@ def verify_plan(plan_path: str | Path, options: ApplyOptions = ApplyOptions(),
     if digest is not None and digest != plan.digest:
         raise ApplyRefused(f"{journal_path(plan_path)}: journal belongs to plan {digest}, not {plan.digest}; "
                            "verify the plan that journal applied")
-    if digest is not None:
-        check_verifiable(plan_path, plan)  # an applied undo plan rolled it back: verify the undo plan
+    check_verifiable(plan_path, plan)  # an applied undo plan rolled it back: verify the undo plan
+    check_journal_home(plan_path, plan.digest, "verify")  # a copy of an applied plan: verify it where its journal is
     actions = with_user_names(plan.actions)
     if digest is not None:
         checked = [a for a in actions if rows.get(a.id) is not None and rows[a.id].state != "pending"]

@@ -1,0 +1,262 @@
+"""Where a plan's apply history is found again: a per-user state index keyed by plan digest.
+
+A plan's journal lives beside the plan file (:func:`planner.execute.journal.journal_path`), and every rule that
+keeps a plan from being applied twice reads it: a rollback or a supersession
+(:mod:`planner.execute.reversals`), an unfinished run (:mod:`planner.execute.resume`), ``approve``'s "already
+applied". A copy of the plan in another folder, or the plan with its journal deleted or moved, has no journal, and
+each of those rules saw a plan never applied: ``approve`` + ``apply`` of the copy re-applied a plan an undo had
+rolled back (tester16b #1). The digest identifies the plan wherever its file is (:mod:`planner.planfile`: it leaves
+``created_at`` out), so the index is keyed by it.
+
+Location (:func:`planner.state.state_dir`): ``$SIGMA_MIGRATE_STATE_DIR``, else ``$XDG_STATE_HOME/sigma-migrate`` (an
+absolute ``XDG_STATE_HOME`` only: XDG Base Directory Specification 0.8), else ``~/.local/state/sigma-migrate``. In
+it:
+
+- ``plans/<hex>.json`` (:class:`PlanHistory`, one file per plan digest ``sha256:<hex>``): the journal each run of
+  the plan wrote to, with the run's number, selection and start (:func:`record_run`, by apply before the run's
+  first write), and every later plan that ended it, as the ``reversals`` rows of its journal
+  (:func:`record_ending`: an undo plan's run, a re-plan's takeover). Written whole, atomically
+  (:func:`planner.output.write_record`), under the digest lock of that plan.
+- ``locks/<hex>.lock`` (:func:`digest_lock`): held by an apply of the plan (besides the lock beside the plan
+  file, :func:`planner.execute.journal.apply_lock`), so two copies of one plan never run at once.
+
+The rules read it (nothing else; the journal stays the record of what was done):
+:func:`recorded_endings` adds its rollbacks and supersessions to the journal's, so a copy is refused as the
+original is; :func:`check_journal_home` refuses a plan whose runs the index records with a journal that is not
+the one beside this file (a copy, or a deleted journal): never a second history of one digest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import filelock
+import msgspec
+
+from ..output import OutputError, write_record
+from ..state import STATE_DIR_ENV, history_path, lock_path
+from .errors import ApplyRefused
+from .journal import ReversalRow, RunRow, journal_path, read_journal_file
+from .resume import how_it_ended, selection_text
+
+HISTORY_FORMAT = 1
+"""The ``format`` of a history file this version writes (:class:`PlanHistory`)."""
+
+
+class RunStart(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A run of the plan as apply started it: ``run`` (its number in the journal), ``applied`` (what it applied:
+    ``the whole plan``, ``--only group:Finance``: :func:`planner.execute.resume.selection_text`), ``mode``
+    (``apply``, ``resume``, ``reapply``) and ``started_at`` (ISO 8601 UTC, as the journal records it)."""
+
+    run: int
+    applied: str
+    mode: str
+    started_at: str
+
+
+class JournalHome(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A journal runs of the plan wrote to: ``journal`` and ``plan`` (the plan file beside it), absolute paths
+    (symbolic links resolved), and the runs started with it, oldest first."""
+
+    journal: str
+    plan: str
+    runs: tuple[RunStart, ...] = ()
+
+
+class Ending(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A later plan that ended this one: one ``reversals`` row of its journal
+    (:class:`planner.execute.journal.ReversalRow`, the same fields)."""
+
+    kind: str
+    plan: str
+    digest: str
+    run: int
+    at: str
+    action_ids: tuple[str, ...] = ()
+
+    def row(self) -> ReversalRow:
+        """The journal row this ending is."""
+        return ReversalRow(self.plan, self.digest, self.run, self.at, self.action_ids, self.kind)
+
+
+class PlanHistory(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``plans/<hex>.json``: what apply and undo ever wrote with the plan of ``digest``: the ``journals`` its runs
+    wrote to, the last used last, and the plans that ended it (``endings``, oldest first)."""
+
+    digest: str
+    format: int = HISTORY_FORMAT
+    journals: tuple[JournalHome, ...] = ()
+    endings: tuple[Ending, ...] = ()
+
+
+def _unwritable(where: Path, exc: OSError | OutputError) -> ApplyRefused:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return ApplyRefused(
+        f"{where}: cannot write sigma-migrate's state directory ({reason}): apply records there which journal each "
+        f"plan's runs write to, so that a copy of the plan is never applied again; make it writable, or set "
+        f"{STATE_DIR_ENV} to a writable directory; nothing was written")
+
+
+def read_history(digest: str) -> PlanHistory:
+    """The history of the plan of ``digest`` (empty when the index has none). Raises :class:`ApplyRefused` (one
+    line naming the file) when it cannot be read or is not a history of that digest."""
+    path = history_path(digest)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return PlanHistory(digest)
+    except OSError as exc:
+        raise ApplyRefused(f"{path}: cannot read this plan's history in sigma-migrate's state directory "
+                           f"({exc.strerror or exc}); nothing was written") from None
+    try:
+        history = msgspec.json.decode(data, type=PlanHistory)
+    except msgspec.DecodeError as exc:
+        raise ApplyRefused(f"{path}: not a plan history of sigma-migrate ({exc}); nothing was written") from None
+    if history.digest != digest:
+        raise ApplyRefused(f"{path}: the history of plan {history.digest}, not {digest}; nothing was written")
+    return history
+
+
+def _write_history(history: PlanHistory) -> None:
+    """Write ``history`` whole, atomically; the caller holds its digest lock (:func:`digest_lock`)."""
+    path = history_path(history.digest)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_record(path, msgspec.json.format(msgspec.json.encode(history), indent=2).decode("utf-8") + "\n")
+    except (OSError, OutputError) as exc:
+        raise _unwritable(path.parent, exc) from None
+
+
+@contextlib.contextmanager
+def digest_lock(digest: str, plan_path: str | Path) -> Iterator[None]:
+    """Hold the lock of the plan of ``digest`` (``<state dir>/locks/<hex>.lock``, an OS file lock through
+    :mod:`filelock`, never waiting) for the ``with`` block: held by apply, and by an undo's or a re-plan's run
+    while it records that it ended the plan (:func:`record_ending`). Raises :class:`ApplyRefused` (one line)
+    when another process holds it (an apply of this plan from this file or a copy of it) or when the state
+    directory cannot be written (before any write)."""
+    path = lock_path(digest)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(path, timeout=0)
+        lock.acquire()
+    except filelock.Timeout:
+        raise ApplyRefused(
+            f"{plan_path}: another apply of this plan ({digest}) is running, from this file or a copy of it (it holds "
+            f"{path}); let it finish, then apply or resume the plan where its journal is; nothing was written"
+        ) from None
+    except OSError as exc:
+        raise _unwritable(path.parent, exc) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def record_run(plan_path: str | Path, digest: str, journal: Path, run: RunRow) -> None:
+    """Record that ``run`` (its number, selection, mode and start) of the plan of ``digest`` at ``plan_path``
+    writes to ``journal``: called by apply before the run's first write, holding :func:`digest_lock`. That
+    journal becomes the plan's last (:func:`check_journal_home` then accepts only it). Raises
+    :class:`ApplyRefused` when the index cannot be read or written (nothing was sent yet)."""
+    history = read_history(digest)
+    start = RunStart(run.run_id, selection_text(plan_path, run), run.mode, run.started_at)
+    here = os.path.realpath(journal)
+    earlier = next((j for j in history.journals if _same_file(j.journal, here)), None)
+    home = JournalHome(here, os.path.realpath(plan_path),
+                       (earlier.runs if earlier else ()) + (start,))
+    others = tuple(j for j in history.journals if j is not earlier)
+    _write_history(msgspec.structs.replace(history, journals=others + (home,)))
+
+
+def record_ending(digest: str, row: ReversalRow) -> None:
+    """Record that a later plan ended the plan of ``digest`` (``row``: the ``reversals`` row written to its
+    journal, or that would be when its journal is not found), once; the caller holds that plan's
+    :func:`digest_lock`. Raises :class:`ApplyRefused` when the index cannot be read or written."""
+    history = read_history(digest)
+    ending = Ending(row.kind, row.undo_plan, row.undo_digest, row.undo_run, row.at, tuple(row.action_ids))
+    if any((e.kind, e.digest, e.run) == (ending.kind, ending.digest, ending.run) for e in history.endings):
+        return
+    _write_history(msgspec.structs.replace(history, endings=history.endings + (ending,)))
+
+
+def recorded_endings(digest: str, journal_rows: Sequence[ReversalRow]) -> list[ReversalRow]:
+    """``journal_rows`` (the ``reversals`` rows of the journal beside the plan, oldest first) followed by the
+    endings of the plan of ``digest`` the index records and the journal does not (a copy of the plan, a deleted
+    journal): what every rule of :mod:`planner.execute.reversals` reads."""
+    seen = {(r.kind, r.undo_digest, r.undo_run) for r in journal_rows}
+    extra = [e.row() for e in read_history(digest).endings if (e.kind, e.digest, e.run) not in seen]
+    return [*journal_rows, *extra]
+
+
+def _journal_of(path: str, digest: str) -> bool:
+    """Whether ``path`` is a journal of the plan of ``digest`` now."""
+    try:
+        return Path(path).is_file() and read_journal_file(Path(path))[0] == digest
+    except ApplyRefused:
+        return False
+
+
+def elsewhere(plan_path: str | Path, digest: str) -> str:
+    """``""`` when the plan at ``plan_path`` has a journal of it beside it or the index knows none; else the clause
+    naming where its history is, for the refusals of a rolled-back or superseded plan: ``its journal is
+    /srv/m/plan.json.journal.sqlite, not beside this file`` (``..., which is gone``)."""
+    homes = read_history(digest).journals
+    if not homes or _journal_of(str(journal_path(plan_path)), digest):
+        return ""
+    home = next((h for h in reversed(homes) if _journal_of(h.journal, digest)), None)
+    if home is not None:
+        return f"its journal is {home.journal}, not beside this file"
+    return f"its journal was {homes[-1].journal}, which is gone"
+
+
+_HERE = {"apply": "an apply here would start a second history of the same plan",
+         "verify": "a verify here would check every action as if the plan were applied whole"}
+"""What ``apply`` (and ``approve``, which approves an apply) or ``verify`` of a copy would do (:func:`check_journal_home`)."""
+
+
+def check_journal_home(plan_path: str | Path, digest: str, command: str = "apply") -> None:
+    """Refuse (:class:`ApplyRefused`, one line, exit 1, nothing read from Sigma) the plan of ``digest`` at
+    ``plan_path`` when the index records runs of it with another journal than the one beside this file:
+
+    - that journal is there, and this file has none beside it, or one that is another copy: ``command`` it
+      where its journal is (``sigma-migrate apply /srv/m/plan.json``): a run here would start a second history
+      of one plan, in which its done actions, an unfinished run, a later rollback are not;
+    - that journal is gone and this file has none: the runs it recorded cannot be known any more (what they
+      wrote, what is left): put it back, or fetch Sigma's export again and plan again.
+
+    A journal beside this file that is the plan's while every journal the index knows is gone is the plan's
+    history moved with it: accepted (apply records its new place, :func:`record_run`). Called by ``approve``,
+    ``apply`` (every mode, ``--dry-run`` as a note) and ``verify`` after the rollback and supersession checks
+    (:func:`planner.execute.reversals.check_not_reversed`). tester16b #1."""
+    homes = read_history(digest).journals
+    beside = journal_path(plan_path)
+    here = _journal_of(str(beside), digest)
+    if not homes or (here and any(_same_file(h.journal, beside) for h in homes)):
+        return
+    live = [h for h in homes if _journal_of(h.journal, digest)]
+    if here and not live:
+        return
+    if live:
+        home = live[-1]
+        runs = read_journal_file(Path(home.journal))[1]
+        words = ", ".join(f"run {r.run_id} ({selection_text(home.plan, r)}, {how_it_ended(r)})" for r in runs)
+        this = ("its journal beside this file is another copy of that history" if here
+                else "this file has no journal beside it")
+        raise ApplyRefused(
+            f"{plan_path}: this plan ({digest}) was applied from {home.plan}: its journal {home.journal} records "
+            f"{words or 'no run'}, and {this}; {_HERE[command]}, without what those runs did: {command} it where its "
+            f"journal is (`sigma-migrate {command} {shlex.quote(home.plan)}`); nothing was written")
+    home = homes[-1]
+    words = ", ".join(f"run {r.run} ({r.applied}, started {r.started_at})" for r in home.runs)
+    raise ApplyRefused(
+        f"{plan_path}: this plan ({digest}) was applied from {home.plan}, {words or 'no run'}, but its journal "
+        f"{home.journal} is gone and this file has no journal beside it: what those runs wrote and left cannot be "
+        f"known; put that journal back beside {home.plan}, or fetch Sigma's export again and plan again; nothing "
+        "was written")
