@@ -181,7 +181,9 @@ def test_a_plan_that_cannot_be_approved_gets_no_pack(tmp_path, capsys):
     assert out.out == ""
     assert out.err == (
         f"sigma-migrate: error: {path}: plan has 1 blocking review item(s), first teams.conflict:tF [teams.conflict]: "
-        "groups 'Finance', 'finance' all map to team 'Finance'; decide them in the policy and plan again; "
+        "groups 'Finance', 'finance' all map to team 'Finance': 2 groups share the display name 'Finance' letter case "
+        "aside (ids gF, gf), and teams.map names a group by its display name, so no entry can say which one the team "
+        "follows: rename one of them in the IdP, export again and plan again; decide them in the policy and plan again; "
         "no hand-off written (--draft writes one marked DRAFT)\n")
     assert not (tmp_path / "handoff").exists()
     # unmet pre-flight checks alone refuse too

@@ -144,11 +144,15 @@ def test_one_group_for_two_teams_and_two_groups_for_one_team_are_blocking():
     assert tuple(c.fields() for c in ambiguous.candidates) == ({"teamId": "t1", "name": "Sales"}, {"teamId": "t2", "name": "SALES"})
     assert yaml.safe_load(ambiguous.resolution) == {"teams": {"map": {"Sales": "sales"}}}
     assert (conflict.id, conflict.blocking) == ("teams.conflict:t3", True)
-    assert conflict.message == "groups 'Finance', 'finance' all map to team 'Finance'"
+    # names that differ by letter case are one to the IdP's displayName lookup: no map entry tells them apart
+    assert conflict.message == (
+        "groups 'Finance', 'finance' all map to team 'Finance': 2 groups share the display name 'Finance' letter case "
+        "aside (ids g2, g3), and teams.map names a group by its display name, so no entry can say which one the team "
+        "follows: rename one of them in the IdP, export again and plan again")
     assert tuple(c.fields() for c in conflict.candidates) == (
         {"groupId": "g2", "groupDisplayName": "Finance", "rule": "teams.rules[0].case_insensitive"},
         {"groupId": "g3", "groupDisplayName": "finance", "rule": "teams.rules[0].case_insensitive"})
-    assert yaml.safe_load(conflict.resolution) == {"teams": {"map": {"Finance": "Finance"}}}
+    assert yaml.safe_load(conflict.resolution) == {"teams": {"map": {"Finance": "<the renamed group's displayName>"}}}
 
 
 def test_an_archived_team_is_never_assigned():

@@ -192,7 +192,16 @@ def test_two_groups_for_one_team_is_blocking():
     (item,) = [r for r in p.review_items if r.code == "teams.conflict"]
     assert item.blocking is True
     assert [c["groupDisplayName"] for c in tuple(c.fields() for c in item.candidates)] == ["Finance", "finance"]
-    assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "Finance"}}}
+    # the IdP finds the team by displayName ignoring case: no map entry tells 'Finance' and 'finance' apart
+    assert yaml.safe_load(item.resolution) == {"teams": {"map": {"Finance": "<the renamed group's displayName>"}}}
+    mapped = plan(snap, "teams:\n  map: {Finance: Finance}\n")
+    assert team_kinds(mapped) == []
+    assert [(r.id, r.blocking, r.message) for r in mapped.review_items if r.code == "teams.conflict"] == [(
+        "teams.conflict:t1", True,
+        "group 'Finance' (g1) would link team 'Finance' (t1) by teams.map, but IdP group(s) 'finance' (g2) have the same "
+        "displayName letter case and surrounding white space aside: the IdP finds the team a group is pushed to by "
+        "displayName, which SCIM compares ignoring case (RFC 7643 §8.7.1), and teams.map names a group by its "
+        "displayName alone, so the team could follow either group; held, nothing is linked or created for the group")]
 
 
 def test_one_group_matching_two_teams_is_blocking():

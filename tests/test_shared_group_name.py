@@ -23,6 +23,12 @@ WARNING = (
     "file named by display name (Entra's Download members) cannot say which of these groups it belongs to, so their "
     "members are unknown; rename one group in the IdP and download its members again, or use the Graph export "
     "(`sigma-migrate fetch-idp entra`) (shared-group-name)")
+SAME_NAME = (  # check names the groups plan holds the team of (leftovers16 item 1: one rule, values.shared_group_names)
+    "2 groups are named 'Finance' (letter case and surrounding white space aside): "
+    "aaaaaaaa-0000-0000-0000-000000000001 ('Finance'), aaaaaaaa-0000-0000-0000-000000000002 ('Finance'); the IdP "
+    "finds the team a group is pushed to by displayName, ignoring letter case, so a team linked or created by that "
+    "name is held by a blocking teams.conflict until all but one of the groups are renamed in the IdP "
+    "(duplicate-group-name)")
 
 
 def test_a_members_file_named_by_a_shared_display_name_is_one_warning_naming_both_ids(capsys):
@@ -30,7 +36,8 @@ def test_a_members_file_named_by_a_shared_display_name_is_one_warning_naming_bot
     code, out, err = run_cli(capsys, "check", "--sigma", str(FIXTURES / "sigma"), "--idp", str(entra))
     # was: missing-group-members ('Finance', 'Finance') and unknown-group ('Finance'), both wrong about the cause
     assert finding_lines(out + err, ("warning:", "error:")) == [
-        f"warning: {entra / 'group_members' / 'Finance.csv'}: {WARNING}"]
+        f"warning: {entra / 'group_members' / 'Finance.csv'}: {WARNING}",
+        f"warning: {entra / 'groups.csv'}:line 2 [displayName]: {SAME_NAME}"]
 
 
 def test_the_team_both_groups_map_to_is_one_conflict_saying_they_share_the_name(capsys, tmp_path):
@@ -64,4 +71,5 @@ def test_when_no_other_group_has_members_the_error_names_the_shared_name_not_a_m
         "shared-group-name warning), and the policy reads group memberships (teams.rules); every account type and "
         "team would change on that absence: download the members again as the warnings say "
         "(missing-group-memberships)",
-        f"warning: {entra / 'group_members' / 'Finance.csv'}: {WARNING}"]
+        f"warning: {entra / 'group_members' / 'Finance.csv'}: {WARNING}",
+        f"warning: {entra / 'groups.csv'}:line 2 [displayName]: {SAME_NAME}"]

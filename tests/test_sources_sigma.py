@@ -268,9 +268,12 @@ def test_memberships_naming_unknown_teams_or_members_show_those_files_incomplete
 
 def test_duplicate_team_names_ignoring_case_warn(tmp_path):
     write(tmp_path, "members.json", [])
-    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "Sales"}, {"teamId": "t2", "name": "sales "}])
+    write(tmp_path, "teams.json", [{"teamId": "t1", "name": "Sales"}, {"teamId": "t2", "name": "sales "},
+                                   {"teamId": "t3", "name": "SALES\u200b"}])
     _, findings = load_sigma_export(tmp_path)
-    assert [f.code for f in findings if f.code == "duplicate-team-name"] == ["duplicate-team-name"]
+    # one rule for "same team name", the plan's (values.team_name_key: a zero-width space is no part of it)
+    assert [f.message for f in findings if f.code == "duplicate-team-name"] == [
+        "3 teams are named 'Sales' (ignoring case): t1, t2, t3; IdP groups link to teams by name"]
 
 
 def test_csv_team_members_accept_user_id_and_excel_damaged_ids_are_errors(tmp_path):

@@ -15,7 +15,10 @@ is an existing team must **link** it (Okta's Link Group) or it is created
    the blocking ``teams.map_team_missing`` (:func:`map_team_missing_item`): its group is neither linked nor created;
 4. two groups for one team, or one group matching two teams, are blocking
    review items (nothing is linked on a guess); so is a group linking a team another active team's name equals
-   letter case aside (:func:`case_twins`: the IdP finds the team by a ``displayName`` filter, which ignores case);
+   letter case aside, or creating a team beside such a twin (:func:`case_twins`: the IdP finds the team by a
+   ``displayName`` filter, which ignores case), whichever rule gives the name; and so is a group linking or
+   creating a team while another IdP group has its displayName letter case and surrounding white space aside
+   (:func:`group_twins`, a ``teams.conflict``; ``check``'s ``duplicate-group-name`` names the same groups);
 5. a group no rule gives an active team of its own whose name rule finds an archived team
    (``teams.archived_team``), or whose name only looks like an active team's or a ``scope.groups``
    name (``teams.look_alike_group``: ``Fіnance`` with a Cyrillic ``і``), is held by a blocking item:
@@ -109,7 +112,7 @@ from ..payloads import (
     TeamNameState,
 )
 from ..policy import REGEX_PREFIX, Policy, Teams, TeamRule, group_pattern_matcher
-from ..sources.values import clean_text, team_name_key, unclean_name_parts
+from ..sources.values import clean_text, shared_group_names, team_name_key, unclean_name_parts
 from . import action_id, make_action, make_review, outside_policy, yaml_snippet
 from .policy_entries import EntryUse
 
@@ -495,24 +498,29 @@ def ambiguous_item(options: list[Assignment]) -> ReviewItem:
 
 
 def shared_names(claims: list[Assignment]) -> list[str]:
-    """One phrase per display name several of ``claims``' groups share (the same name once cleaned,
-    :func:`clean_text`, other ids: Entra allows it, tester10 #6): ``"2 groups share the display name 'Finance' (ids
-    g1, g2)"``. Names that differ by letter case are not shared: a ``teams.map`` entry tells them apart."""
-    by_key: dict[str, dict[str, str]] = {}
-    for a in claims:
-        by_key.setdefault(clean_text(a.group_name), {})[a.group_id] = a.group_name
-    return [f"{len(ids)} groups share the display name {next(iter(ids.values()))!r} (ids {', '.join(sorted(ids))})"
-            for ids in by_key.values() if len(ids) > 1]
+    """One phrase per display name several of ``claims``' groups share, letter case and surrounding white space
+    aside (:func:`~planner.sources.values.shared_group_names`, other ids: Entra allows it, tester10 #6): ``"2 groups
+    share the display name 'Finance' (ids g1, g2)"``, ``"... 'Finance' letter case aside (ids g1, g2)"`` when they
+    spell it differently. No ``teams.map`` entry tells them apart: the IdP finds a team by displayName ignoring
+    case (RFC 7643 §8.7.1), whatever the policy names."""
+    found = shared_group_names((a.group_id, a.group_name) for a in claims).values()
+    return [f"{len(pairs)} groups share the display name {pairs[0][1]!r}"
+            f"{' letter case aside' if len({n for _, n in pairs}) > 1 else ''} (ids {', '.join(sorted(dict(pairs)))})"
+            for pairs in found]
 
 
 def conflict_item(claims: list[Assignment]) -> ReviewItem:
-    """``teams.conflict`` (blocking): several groups map to one team; groups that share a display name are said so
-    with their ids (:func:`shared_names`): ``teams.map`` names a group by its display name, so one of them must be
-    renamed in the IdP first."""
+    """``teams.conflict`` (blocking): several groups map to one team (an existing one, or one to create: names of
+    one :func:`~planner.sources.values.team_name_key` are one team, ``'Finance'`` and ``'finance'`` made by a
+    ``regex`` rule); groups that share a display name are said so with their ids (:func:`shared_names`): ``teams.map``
+    names a group by its display name, so one of them must be renamed in the IdP first."""
     first = claims[0]
     names = sorted(a.group_name for a in claims)
     shared = shared_names(claims)
-    message = f"groups {', '.join(repr(n) for n in names)} all map to team {first.name!r}"
+    teams = sorted({a.name for a in claims})
+    message = (f"groups {', '.join(repr(n) for n in names)} all map to team {first.name!r}" if len(teams) == 1 else
+               f"groups {', '.join(repr(n) for n in names)} all map to teams {', '.join(map(repr, teams))}, one name "
+               "letter case aside (Sigma refuses a second team of a name whatever its letter case)")
     if shared:
         message += (f": {'; '.join(shared)}, and teams.map names a group by its display name, so no entry can say "
                     "which one the team follows: rename one of them in the IdP, export again and plan again")
@@ -534,14 +542,17 @@ def conflict_item(claims: list[Assignment]) -> ReviewItem:
 
 def case_twins(assignments: Iterable[Assignment], directory: Directory) -> dict[str, list[SigmaTeam]]:
     """``{group id: the other active teams of its team's name}`` for each of ``assignments`` linking an existing
-    team by a name (not Sigma's SCIM link, rule ``scim``: that one is by id) while another active team has the same
-    name letter case aside (:func:`~planner.sources.values.team_name_key`, the one rule for "same team name";
-    ``Finance`` and ``finance``). The IdP finds the team a group links to by ``displayName``, which SCIM compares
+    team by a name (not Sigma's SCIM link, rule ``scim``: that one is by id), or creating one, while another active
+    team has the same name letter case aside (:func:`~planner.sources.values.team_name_key`, the one rule for "same
+    team name"; ``Finance`` and ``finance``), whichever rule made the name (``teams.map``, ``exact``,
+    ``case_insensitive``, ``regex``). The IdP finds the team a group links to by ``displayName``, which SCIM compares
     ignoring case (RFC 7643 §8.7.1: Group ``displayName`` is ``caseExact`` false; Entra "finds groups by
     displayName", Okta's Link Group by name: docs/sigma-api.md §6.1, §6.2), so ``displayName eq "Finance"`` may
-    answer either team: a guess, and the link replaces that team's members (tester14a finding 5). An archived twin
-    is no answer (``GET /Groups`` omits archived teams, docs/sandbox.md) and is left out."""
-    linked = [a for a in assignments if a.team_id is not None and a.rule != "scim"]
+    answer either team: a guess, and the link replaces that team's members (tester14a finding 5); a team to create
+    (a ``regex`` rule's ``finance`` beside team ``Finance``) would be found as the existing one, or refused as a
+    second team of its name (leftovers16 item 2). An archived twin is no answer (``GET /Groups`` omits archived
+    teams, docs/sandbox.md) and is left out."""
+    linked = [a for a in assignments if a.rule != "scim"]
     if not linked:
         return {}
     by_key: dict[str, list[SigmaTeam]] = {}
@@ -558,33 +569,106 @@ def case_twins(assignments: Iterable[Assignment], directory: Directory) -> dict[
 
 CASE_TWIN_FIX = ("rename one of the teams in Sigma (or archive the one no group follows), so that no two active "
                  "teams share a name letter case aside; then export the teams again and plan again")
-"""What settles a :func:`case_twin_item` (no policy setting can: a ``teams.map`` entry still links by name)."""
+"""What settles a :func:`case_twin_item` of a link (no policy setting can: a ``teams.map`` entry still links by
+name)."""
+
+
+def case_twin_resolution(a: Assignment, twins: Sequence[SigmaTeam]) -> str:
+    """What settles :func:`case_twin_item`: for a link, :data:`CASE_TWIN_FIX`; for a team to create beside one active
+    twin, a ``teams.map`` entry giving that team to the group (or a rule making a name no team has); beside several,
+    :data:`CASE_TWIN_FIX` too (a map entry would link one of them by name)."""
+    if a.team_id is not None or len(twins) > 1:
+        return outside_policy(CASE_TWIN_FIX)
+    return yaml_snippet({"teams": {"map": {twins[0].name: a.group_name}}},
+                        notes=[f"link the existing team {twins[0].name!r} to the group; or change {a.rule} so that it "
+                               "makes a name no team has, letter case aside"])
 
 
 def case_twin_item(a: Assignment, twins: Sequence[SigmaTeam]) -> ReviewItem:
     """``teams.ambiguous`` (blocking), as for two teams of exactly one name (:func:`ambiguous_item`): group
-    ``a.group_name`` would link team ``a.name`` (``a.team_id``) by ``a.rule``, and ``twins`` (:func:`case_twins`)
-    are active teams of that name letter case aside, which the IdP's lookup by ``displayName`` may answer
-    instead. Nothing is linked or created for the group; candidates: every such team, ``a``'s first."""
+    ``a.group_name`` would link team ``a.name`` (``a.team_id``), or create it (``a.team_id`` ``None``), by ``a.rule``,
+    and ``twins`` (:func:`case_twins`) are active teams of that name letter case aside, which the IdP's lookup by
+    ``displayName`` may answer instead (and Sigma refuses a second team of the name). Nothing is linked or created
+    for the group; candidates: the team ``a`` names (its teamId when it exists), then every twin
+    (:func:`case_twin_resolution`)."""
     others = ", ".join(f"{t.name!r} ({t.team_id})" for t in twins)
+    would = (f"would link team {a.name!r} ({a.team_id})" if a.team_id is not None else
+             f"would create team {a.name!r}")
+    answer = ("so either could answer and have its members replaced" if a.team_id is not None else
+              "so the push would find the existing team and replace its members, or Sigma refuse a second team of "
+              "that name")
     return make_review(
         "teams.ambiguous", a.group_id, blocking=True,
         subject=ItemRef(group_id=a.group_id, group_display_name=a.group_name),
-        message=(f"group {a.group_name!r} would link team {a.name!r} ({a.team_id}) by {a.rule}, but active team(s) "
-                 f"{others} have the same name letter case aside: the IdP finds the team by displayName, which SCIM "
-                 "compares ignoring case (RFC 7643 §8.7.1), so either could answer and have its members replaced; "
-                 "held, nothing is linked or created for the group"),
+        message=(f"group {a.group_name!r} {would} by {a.rule}, but active team(s) {others} have the same name letter "
+                 "case aside: the IdP finds the team by displayName, which SCIM compares ignoring case (RFC 7643 "
+                 f"§8.7.1), {answer}; held, nothing is linked or created for the group"),
         rule=a.rule,
-        candidates=[ItemRef(team_id=a.team_id, name=a.name)] + [ItemRef(team_id=t.team_id, name=t.name)
-                                                                for t in twins],
-        resolution=outside_policy(CASE_TWIN_FIX),
+        candidates=[ItemRef(team_id=a.team_id if a.team_id is not None else UNSET, name=a.name)]
+        + [ItemRef(team_id=t.team_id, name=t.name) for t in twins],
+        resolution=case_twin_resolution(a, twins),
+    )
+
+
+GROUP_TWIN_LOOKUP = "displayName"
+"""The ``rule`` of a group that reaches a team only through the IdP's lookup by ``displayName`` (a twin of the group
+a rule maps to it, :func:`group_twins`), in a ``teams.conflict`` item's candidates."""
+
+
+def group_twins(assignments: Iterable[Assignment], directory: Directory) -> dict[str, list[Group]]:
+    """``{group id: the other IdP groups of its displayName}`` for each of ``assignments`` linking or creating a team
+    by a name (not Sigma's SCIM link, rule ``scim``: that one is by id) while another IdP group of the export has the
+    same displayName letter case and surrounding white space aside (:func:`~planner.sources.values.shared_group_names`,
+    the rule ``check``'s ``duplicate-group-name`` reports by). The IdP pushes each group by its displayName and finds
+    the team by it, ignoring case (RFC 7643 §8.7.1), and a policy names a group by its displayName alone, so the team
+    could end up either group's: a guess (leftovers16 item 1; two groups of exactly one name were held only when a
+    rule mapped both)."""
+    named = [a for a in assignments if a.rule != "scim"]
+    if not named:
+        return {}
+    shared = shared_group_names((g.group_id, g.display_name) for g in directory.groups.values())
+    if not shared:
+        return {}
+    out = {}
+    for a in named:
+        pairs = shared.get(team_name_key(a.group_name), ())
+        twins = [directory.groups[gid] for gid, _ in pairs if gid != a.group_id]
+        if twins:
+            out[a.group_id] = twins
+    return out
+
+
+def group_twin_item(a: Assignment, twins: Sequence[Group]) -> ReviewItem:
+    """``teams.conflict`` (blocking), as for two groups mapping to one team (:func:`conflict_item`): group
+    ``a.group_name`` would link or create team ``a.name`` by ``a.rule``, and ``twins`` (:func:`group_twins`) are IdP
+    groups of that displayName letter case and surrounding white space aside, whose push reaches the same team
+    (candidates' ``rule`` :data:`GROUP_TWIN_LOOKUP`). Nothing is linked or created for the group; settled by renaming
+    all but one of the groups in the IdP (no policy setting can: a ``teams.map`` value names a group by its
+    displayName)."""
+    others = ", ".join(f"{g.display_name!r} ({g.group_id})" for g in twins)
+    team = f"link team {a.name!r} ({a.team_id})" if a.team_id is not None else f"create team {a.name!r}"
+    ids = ", ".join(sorted([a.group_id, *(g.group_id for g in twins)]))
+    return make_review(
+        "teams.conflict", a.team_id or a.name, blocking=True,
+        subject=ItemRef(team_id=a.team_id if a.team_id is not None else UNSET, name=a.name),
+        message=(f"group {a.group_name!r} ({a.group_id}) would {team} by {a.rule}, but IdP group(s) {others} have the "
+                 "same displayName letter case and surrounding white space aside: the IdP finds the team a group is "
+                 "pushed to by displayName, which SCIM compares ignoring case (RFC 7643 §8.7.1), and teams.map names a "
+                 "group by its displayName alone, so the team could follow either group; held, nothing is linked or "
+                 "created for the group"),
+        rule=a.rule,
+        candidates=[ItemRef(group_id=a.group_id, group_display_name=a.group_name, rule=a.rule)]
+        + [ItemRef(group_id=g.group_id, group_display_name=g.display_name, rule=GROUP_TWIN_LOOKUP) for g in twins],
+        resolution=outside_policy(f"rename all but one of the IdP groups named {a.group_name!r} ({ids}) in the IdP, "
+                                  "so that no two groups share a displayName letter case aside; then export the IdP "
+                                  "again and plan again"),
     )
 
 
 def settle_candidates(candidates: Mapping[str, list[Assignment]]) -> tuple[list[Assignment], list[ReviewItem]]:
     """One assignment per group and per team, sorted by team name then group id: a group with
-    several candidate teams gets :func:`ambiguous_item`, a team several groups claim :func:`conflict_item`
-    (nothing is linked on a guess)."""
+    several candidate teams gets :func:`ambiguous_item`, a team several groups claim :func:`conflict_item` (teams to
+    create of one :func:`~planner.sources.values.team_name_key` are one team; nothing is linked on a guess)."""
     items = []
     chosen = []
     for gid in sorted(candidates):
@@ -594,8 +678,8 @@ def settle_candidates(candidates: Mapping[str, list[Assignment]]) -> tuple[list[
         elif options:  # none: a teams.map key naming no team (map_candidates)
             chosen.append(options[0])
     by_team: dict[tuple, list[Assignment]] = {}
-    for a in chosen:
-        by_team.setdefault((a.team_id,) if a.team_id else ("new", a.name), []).append(a)
+    for a in chosen:  # teams to create are one when their names are (letter case aside: Sigma refuses the second)
+        by_team.setdefault((a.team_id,) if a.team_id else ("new", team_name_key(a.name)), []).append(a)
     final = []
     for key in sorted(by_team, key=lambda k: tuple(str(x) for x in k)):
         claims = by_team[key]
@@ -839,6 +923,10 @@ def assign_groups(policy: Teams, directory: Directory,
     if twins:  # the IdP's lookup by displayName ignores case: which team it links is a guess
         items += [case_twin_item(a, twins[a.group_id]) for a in final if a.group_id in twins]
         final = [a for a in final if a.group_id not in twins]
+    shared = group_twins(final, directory)
+    if shared:  # ... and so is which of two groups of one name the team follows
+        items += [group_twin_item(a, shared[a.group_id]) for a in final if a.group_id in shared]
+        final = [a for a in final if a.group_id not in shared]
     mapped_teams = {a.team_id for a in final}
     items += [scim_group_missing_item(directory.teams[tid], missing[tid], len(directory.team_members.get(tid, ())),
                                       (missing[tid].external_id or "") in policy.deleted_groups)

@@ -32,8 +32,8 @@ Sigma side (:func:`check_sigma`):
 - ``no-organization-id`` (warning): no member carries ``organizationId``: ``apply`` refuses a plan
   that cannot be bound to its organization, so ``plan`` makes it a blocking
   ``organization.id_missing`` item (:mod:`planner.rules.organization`);
-- ``duplicate-team-name`` (warning): team names equal case-insensitively (IdP
-  groups link to teams by name, docs/sigma-api.md §9).
+- ``duplicate-team-name`` (warning): team names of one :func:`~planner.sources.values.team_name_key` (letter
+  case and surrounding white space aside; IdP groups link to teams by name, docs/sigma-api.md §9).
 
 :func:`drop_dangling_memberships` (run by the loader before :func:`check_sigma`)
 holds team memberships that name a teamId or memberId the export does not
@@ -56,6 +56,9 @@ IdP side (:func:`check_idp`):
   SCIM users by ``userName`` = email (docs/sigma-api.md §5.2-5.3). Not for users the
   export marks inactive (``active is False``: deprovisioned, suspended): the IdP
   never provisions them, so no ``userName`` of theirs reaches Sigma;
+- ``duplicate-group-name`` (warning): groups whose displayNames are one team name, letter case and surrounding
+  white space aside (:func:`~planner.sources.values.shared_group_names`): the plan holds a team linked or
+  created by that name (a blocking ``teams.conflict``), since the IdP's push finds a team by displayName;
 - ``group-cycle`` (warning): a group that contains itself through nesting;
 - ``no-idp-users`` (error): the export holds no user at all, or its users listing (a ``*.users`` input:
   Okta ``users.json``, Entra/Google/generic users file) holds none, whatever group member records add.
@@ -85,7 +88,8 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..model import Finding, IdpDirectory, IdpGroup, IdpUser, SigmaExport, SourceRef, Snapshot
 from .files import Findings
-from .values import EMAIL_RE, clean_addresses, is_valid_email, padding_parts, spreadsheet_damage, unclean_parts
+from .values import (EMAIL_RE, clean_addresses, is_valid_email, padding_parts, shared_group_names, spreadsheet_damage,
+                     team_name_key, unclean_parts)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -268,7 +272,7 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
 
     names: dict[str, list] = defaultdict(list)
     for t in export.teams:
-        names[t.name.strip().casefold()].append(t)
+        names[team_name_key(t.name)].append(t)
     for key, group in names.items():
         if len(group) > 1 and key:  # a team without a name is planner.sources.required's missing-value
             file, loc = _where(group[0].source)
@@ -555,6 +559,7 @@ def check_idp(
                          f"{_list([u.id for u in group])}; {_duplicate_outcome(group)}")
 
     by_id = {g.id: g for g in directory.groups}
+    _shared_group_names(directory.groups, by_id, findings)
     for cycle in nesting(directory.groups).cycles:
         group = by_id.get(cycle[0])
         file, loc = _where(group.source if group else None)
@@ -562,6 +567,22 @@ def check_idp(
         findings.warning("group-cycle", file, loc, "members",
                          f"group {path.split(' > ')[0]!r} contains itself through nesting: {path}")
     return list(findings)
+
+
+def _shared_group_names(groups: Sequence[IdpGroup], by_id: dict[str, IdpGroup], findings: Findings) -> None:
+    """``duplicate-group-name`` (warning): two or more IdP groups whose displayNames are one team name, letter case
+    and surrounding white space aside (:func:`~.values.shared_group_names`, the rule the plan holds a team by: a
+    team linked or created by that name is a blocking ``teams.conflict``, :func:`planner.rules.teams.group_twins`).
+    One finding per name, at its first group, naming each group's id and displayName as spelled."""
+    for found in shared_group_names((g.id, g.display_name) for g in groups).values():
+        file, loc = _where(by_id[found[0][0]].source)
+        named = [f"{gid} ({name!r})" for gid, name in found]
+        findings.warning(
+            "duplicate-group-name", file, loc, "displayName",
+            f"{len(found)} groups are named {found[0][1]!r} (letter case and surrounding white space aside): "
+            f"{_list(named)}; the IdP finds the team a group is pushed to by displayName, ignoring letter case, "
+            "so a team linked or created by that name is held by a blocking teams.conflict until all but one "
+            "of the groups are renamed in the IdP")
 
 
 MEMBERSHIP_FILES = {

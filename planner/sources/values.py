@@ -435,6 +435,23 @@ def is_team_group(scim_id: str, display_name: str | None, team_ids: Iterable[str
     return scim_id in {i for i in team_ids if i} or team_name_key(display_name) == team_name_key(team_name)
 
 
+def shared_group_names(groups: Iterable[tuple[str, str]]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """``{team name key: ((group id, displayName), ...)}`` for each :func:`team_name_key` two or more IdP groups'
+    displayNames share (``groups``: ``(group id, displayName)`` pairs; a group id given twice counts once; each
+    tuple in the order given). ``"Finance"``, ``"finance"`` and ``" Finance "`` are one name: the IdP finds the team
+    a group is pushed to by a ``displayName`` filter, which SCIM compares ignoring case (RFC 7643 §8.7.1), and Sigma
+    refuses a second team of one name whatever its letter case, so a team linked or created by that name could be
+    either group's. A group without a name is no one's twin. The one rule of "IdP groups sharing a name":
+    :func:`planner.rules.teams.group_twins` holds a team so mapped (blocking ``teams.conflict``), and ``check``'s
+    ``duplicate-group-name`` warning (:func:`planner.sources.validation.check_idp`) reports every such name."""
+    by_key: dict[str, dict[str, str]] = {}
+    for group_id, name in groups:
+        key = team_name_key(name)
+        if key:
+            by_key.setdefault(key, {}).setdefault(group_id, name)
+    return {key: tuple(found.items()) for key, found in by_key.items() if len(found) > 1}
+
+
 def typed_team_name_key(name: str | None) -> str:
     """:func:`team_name_key` with each run of white space inside read as one space: the key of a group name typed
     by hand in each row (a generic CSV's ``groups`` cells, where a group has no id but its name as written), so
