@@ -18,9 +18,11 @@ writes::
               by id (``type`` User / Group); compact at 500k memberships
         entra users.csv ("Download users"), groups.csv ("Download groups") and
               group_members/<group name>.csv ("Download members", one per group)
-        okta  users.json, groups.json, group_members.json ``{groupId: [User, ...]}``;
-              repeats whole user objects per membership (~1 KB each): fine at 10k,
-              about 500 MB at 500k memberships; Okta has no nested groups
+        okta  as ``sigma-migrate fetch-idp okta`` writes it: users.json, groups.json (with
+              ``_embedded.stats.usersCount``), group_members.json ``{groupId: [User, ...]}`` and
+              fetch-idp-manifest.json; repeats whole user objects per membership (~1 KB each):
+              fine at 10k, about 500 MB at 500k memberships; Okta has no nested groups, and a
+              guest's login is their own address (no Entra ``#EXT#`` name)
     DIR/policy.yaml               a policy for ``sigma-migrate plan`` fitting the groups;
                                   the dirt shows up as review items
     DIR/policy-settled.yaml       the same with every review decision taken (no blocking
@@ -71,8 +73,9 @@ from planner.fetch import export_files, export_text  # noqa: E402  (the writer o
 from planner.model import SCIM_STATE_LEFT_OUT  # noqa: E402
 
 GENERATED_AT = "2026-01-01T00:00:00Z"
-"""The ``fetchedAt`` of a generated Sigma export's manifest: fixed, so one seed gives the same bytes (the IdP
-export carries no fetch manifest, so no export age is judged)."""
+"""The ``fetchedAt`` of a generated Sigma export's manifest: fixed, so one seed gives the same bytes (the SCIM and
+Entra CSV IdP exports carry no fetch manifest, so no export age is judged; the Okta one's is read at this same
+time, as if both were pulled together)."""
 
 DOMAIN = "example.com"
 ALIAS_DOMAIN = "oldcorp.example"
@@ -505,7 +508,23 @@ class Generator:
                 w.writerows([p.idp_id, p.user_name, f"{p.first} {p.last}", "User"] for p in g["users"])
                 w.writerows([c["id"], "", c["name"], "Group"] for c in g["groups"])
 
+    def okta_stamp(self) -> str:
+        """A time as Okta writes it: ISO 8601 UTC with ``.000Z`` (docs/formats.md §2a)."""
+        return self.stamp()[:-4] + "000Z"
+
     def write_okta(self, out: Path) -> None:
+        """The Okta export as ``sigma-migrate fetch-idp okta`` writes it (planner.idp.okta.pull and
+        planner.idp.write_pull; docs/formats.md §2a-§2c): users.json, a bare array of User objects of every status
+        (the pull's ``search`` lists DEPROVISIONED users too); groups.json with ``_embedded.stats.usersCount``
+        (``expand=stats``, the count the loader checks each member listing against); group_members.json
+        ``{groupId: [User, ...]}``; fetch-idp-manifest.json vouching for every listing (a users file of a multiple of
+        200 users is no cut listing) and read at :data:`GENERATED_AT`, with the Sigma export. A guest logs in to
+        Okta by their own address (Okta has no B2B ``#EXT#`` userPrincipalName: that is Entra's, docs/formats.md
+        §3f, which the loader would read as a guest), and ``profile.userType`` is Okta's own classification, never
+        written as ``Guest`` (the loader never reads it as one). Timestamps end in ``.000Z``; an active user has
+        signed in (``lastLogin``)."""
+        from planner.sources.manifest import FILE_NAME as MANIFEST_FILE, manifest_document
+
         out.mkdir(parents=True, exist_ok=True)
         users = {}
         for p in self.people:
@@ -514,36 +533,39 @@ class Generator:
             users[p.index] = {
                 "id": p.external_id,
                 "status": "ACTIVE" if p.idp_active else "DEPROVISIONED",
-                "created": self.stamp(),
-                "activated": self.stamp(),
-                "statusChanged": self.stamp(),
-                "lastLogin": None,
-                "lastUpdated": self.stamp(),
+                "created": self.okta_stamp(),
+                "activated": self.okta_stamp(),
+                "statusChanged": self.okta_stamp(),
+                "lastLogin": self.okta_stamp() if p.idp_active else None,
+                "lastUpdated": self.okta_stamp(),
                 "passwordChanged": None,
                 "type": {"id": "oty1162QAr8hJjTaq0g4"},
                 "profile": {
-                    "login": p.user_name,
+                    "login": p.idp_emails[0] if p.kind == "guest" else p.user_name,
                     "email": p.idp_emails[0],
                     "secondEmail": p.idp_emails[1] if len(p.idp_emails) > 1 else None,
                     "firstName": p.first,
                     "lastName": p.last,
-                    "userType": "Guest" if p.kind == "guest" else None,
                 },
                 "credentials": {"provider": {"type": "FEDERATION", "name": "FEDERATION"}},
                 "_links": {},
             }
-        _dump(out / "users.json", list(users.values()))
         okta_group_ids = {g["id"]: self.okta_id("00g") for g in self.groups}
-        _dump(out / "groups.json", [
-            {"id": okta_group_ids[g["id"]], "created": self.stamp(), "lastUpdated": self.stamp(),
-             "lastMembershipUpdated": self.stamp(), "objectClass": ["okta:user_group"],
-             "type": "OKTA_GROUP", "profile": {"name": g["name"], "description": None}, "_links": {}}
-            for g in self.groups
-        ])
         # Okta has no nested groups: a nested group's people are direct members here
-        _dump(out / "group_members.json", {
-            okta_group_ids[g["id"]]: [users[p.index] for p in _flatten_users(g)] for g in self.groups
-        })
+        members = {okta_group_ids[g["id"]]: [users[p.index] for p in _flatten_users(g)] for g in self.groups}
+        groups = [
+            {"id": okta_group_ids[g["id"]], "created": self.okta_stamp(), "lastUpdated": self.okta_stamp(),
+             "lastMembershipUpdated": self.okta_stamp(), "objectClass": ["okta:user_group"],
+             "type": "OKTA_GROUP", "profile": {"name": g["name"], "description": None},
+             "_embedded": {"stats": {"usersCount": len(members[okta_group_ids[g["id"]]])}}, "_links": {}}
+            for g in self.groups
+        ]
+        _dump(out / "users.json", list(users.values()))
+        _dump(out / "groups.json", groups)
+        _dump(out / "group_members.json", members)
+        _dump(out / MANIFEST_FILE, manifest_document("okta", {
+            "users.json": len(users), "groups.json": len(groups),
+            "group_members.json": sum(map(len, members.values()))}, GENERATED_AT))
 
     def policy(self, admin_email: str, settled: bool) -> dict[str, Any]:
         """A policy (schema: policies/default.yaml) fitting the generated groups.

@@ -291,16 +291,34 @@ def test_entra_format_writes_download_csvs(tmp_path):
     assert Counter(r["Member type"] for r in rows)["Group"] >= 1
 
 
-def test_okta_format_writes_api_json_with_group_members_by_group_id(tmp_path):
-    generate.generate(tmp_path, members=300, seed=3, idp_format="okta")
+def test_okta_format_writes_what_fetch_idp_okta_writes(tmp_path):
+    # leftovers16 item 5: the layout of planner.idp.okta.pull + write_pull (docs/formats.md §2a-§2c), read as such
+    # (was: no manifest, no usersCount, and Entra's '#EXT#' guest names as Okta logins, which the Okta loader read
+    # as guests only through Entra's rule)
+    from planner.sources import load_idp
+
+    generate.generate(tmp_path, members=300, idp_users=400, seed=3, idp_format="okta")
     idp = tmp_path / "idp"
+    assert sorted(p.name for p in idp.iterdir()) == [
+        "fetch-idp-manifest.json", "group_members.json", "groups.json", "users.json"]
     users = json.loads((idp / "users.json").read_text())
     groups = json.loads((idp / "groups.json").read_text())
     members = json.loads((idp / "group_members.json").read_text())
-    assert len(users) == 330 and all(u["id"].startswith("00u") for u in users)
+    assert len(users) == 400 and all(u["id"].startswith("00u") and len(u["id"]) == 20 for u in users)
     assert {u["status"] for u in users} == {"ACTIVE", "DEPROVISIONED"}
+    assert not [u for u in users if "#EXT#" in u["profile"]["login"] or "userType" in u["profile"]]
+    assert all(u["lastLogin"] for u in users if u["status"] == "ACTIVE")
+    assert {u[k][-5:] for u in users for k in ("created", "lastUpdated")} == {".000Z"}
     assert sorted(members) == sorted(g["id"] for g in groups)
-    assert all(set(u) >= {"id", "status", "profile"} for us in members.values() for u in us)
+    assert [g["_embedded"]["stats"]["usersCount"] for g in groups] == [len(members[g["id"]]) for g in groups]
+    assert json.loads((idp / "fetch-idp-manifest.json").read_text()) == {
+        "manifest": "sigma-migrate fetch-idp", "version": 1, "idp": "okta", "fetchedAt": generate.GENERATED_AT,
+        "files": {"users.json": 400, "groups.json": len(groups),
+                  "group_members.json": sum(len(m) for m in members.values())}}
+    directory, findings = load_idp(idp)
+    # 400 users, two full pages of GET /api/v1/users: the manifest vouches for them (no incomplete-pages), and
+    # every group's usersCount agrees with its members
+    assert (directory.format, directory.fetched_at, [f for f in findings]) == ("okta-api", generate.GENERATED_AT, [])
 
 
 # ---------------------------------------------------------------------- the project's loaders
@@ -329,5 +347,7 @@ def test_the_project_loaders_read_the_generated_organization(tmp_path, idp_forma
     assert not snapshot.has_errors
     duplicates = [f for f in snapshot.findings if f.code == "duplicate-email"]
     assert len(duplicates) == manifest["dirt"]["duplicate"]["count"]
-    assert sum(u.is_guest for u in snapshot.idp.users) == manifest["dirt"]["guest_in_idp"]["count"]
+    # Okta has no guest users (a guest logs in by their own address): only Entra's #EXT# names say guest
+    assert sum(u.is_guest for u in snapshot.idp.users) == (
+        0 if idp_format == "okta" else manifest["dirt"]["guest_in_idp"]["count"])
     assert sum(m.is_guest for m in snapshot.sigma.people) == manifest["dirt"]["guest"]["count"]
