@@ -104,6 +104,7 @@ def load_sigma_export(directory: str | Path) -> tuple[SigmaExport, list[Finding]
         export = sigma.load(Path(directory), findings)
         screened = screens.sigma_screens(export)  # one pass per field, read by each value check (.screens)
         findings.extend(identity_values.sigma_value_findings(export, screened))
+        findings.extend(identity_values.sigma_id_findings(export, findings))
         findings.extend(required.sigma_required_findings(export))
         export, dropped = drop_dangling_memberships(export)
         findings.extend(dropped)

@@ -326,7 +326,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     if table is None:
         return
     flag_damaged_ids(table, "id", findings)
-    ids, upns = table.get("id"), table.identity("userPrincipalName", findings)
+    ids, upns = table.ids("id"), table.identity("userPrincipalName", findings)
     display = table.get_or_empty("displayName")
     given = table.get_or_empty("givenName")
     surname = table.get_or_empty("surname")
@@ -387,7 +387,7 @@ def _groups_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
     if table is None:
         return
     flag_damaged_ids(table, "id", findings)
-    ids, names = table.get("id"), table.get("displayName")
+    ids, names = table.ids("id"), table.get("displayName")
     attrs = table.row_attributes(("id", "displayName"))
     count = 0
     for row, ref in enumerate(table.refs()):
@@ -415,7 +415,7 @@ def _members_csv(path: Path, builder: DirectoryBuilder, findings: Findings, *, u
     if group_id is None:
         builder.inputs.append(table.file.input_file("entra.group_members", 0))
         return
-    ids = table.get("id")
+    ids = table.ids("id")
     names = table.get_or_empty("displayName")
     types = table.get_or_empty("memberType")
     added, incomplete, ignored = [], [], MemberTypes(NON_USER_MEMBER_TYPES)

@@ -458,7 +458,7 @@ def _users(csv_path: Path, mapping: Mapping, source: MappingSource, builder: Dir
         return
     flag_damaged_ids(table, "id", findings)
     names = table.identity("userName", findings)
-    ids = table.get("id") or names
+    ids = table.ids("id") or names
     email_cols = [table.identity(f"emails.{i}", findings) for i in range(len(cols.emails))] or [names]
     given = table.get_or_empty("givenName")
     family = table.get_or_empty("familyName")
@@ -466,7 +466,7 @@ def _users(csv_path: Path, mapping: Mapping, source: MappingSource, builder: Dir
     actives = table.get("active")
     statuses = table.get_or_empty("status")
     types = table.get_or_empty("userType")
-    external = table.get_or_empty("externalId")
+    external = table.ids("externalId") or [""] * len(table)
     groups = table.get("groups")
     active_words = frozenset(s.casefold() for s in mapping.active_statuses)
     inactive_words = frozenset(s.casefold() for s in mapping.inactive_statuses)

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, MemberTypes, make_emails, member_count, read_by_role
@@ -50,7 +50,7 @@ from .files import Findings, read_json
 from .manifest import check_manifest, read_manifest, with_fetched_at
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
-    MISSING, as_id, as_text, date_field, json_bool, damaged_id_message, fast_email_key, is_excel_mangled,
+    MISSING, as_id, as_text, read_id, date_field, json_bool, damaged_id_message, fast_email_key, is_excel_mangled,
     missing_status_column, opt_text, string_field, timestamp_field, unreadable_status,
 )
 
@@ -131,7 +131,7 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     refs = table.refs()
     flag_damaged_ids(table, "id", findings, "Google user id")
     emails = table.identity("primaryEmail", findings)
-    ids = table.get("id")
+    ids = table.ids("id")
     given = table.get_or_empty("givenName")
     family = table.get_or_empty("familyName")
     full = table.get_or_empty("fullName")
@@ -269,7 +269,7 @@ def _api_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
     count = 0
     for rec, where in records(data, path, findings, page_keys=("groups",), next_keys=("nextPageToken",),
                               what="Google groups file"):
-        group_id = as_id(rec.get("id")) or as_text(rec.get("email")).strip()
+        group_id = as_id(rec.get("id")) or read_id(as_text(rec.get("email")))
         if not group_id:
             findings.skipped("missing-id", file, where, "id", "group has no id; skipped")
             continue
@@ -300,30 +300,34 @@ def _api_answer(
         child_groups += kind == "GROUP"
         other_members += kind not in ("USER", "GROUP")
         member_id = as_id(rec.get("id"))
-        if kind == "USER" and not member_id and not as_text(rec.get("email")).strip():
+        # the member's address as the users' (string_field, fast_email_key): kept as written, its key the one rule
+        email = rec.get("email")
+        if email is not None and email.__class__ is not str:
+            email = string_field(email, "email", SourceRef(file, where), findings)
+        email = email or ""
+        key = fast_email_key(email)
+        if kind == "USER" and not member_id and not key:
             findings.skipped("missing-id", file, where, "id", "group member has neither an id nor an email; skipped")
             continue
         if kind == "USER":
             if member_id in builder.users:
                 _compare(rec, builder.users[member_id], path, where, builder)
-            elif rec.get("email"):
+            elif key:
                 if by_email is None:
-                    by_email = {u.user_name_key: u.id for u in builder.users.values()}
+                    by_email = users_by_address(builder.users.values())
                     domains = {k.rpartition("@")[2] for k in by_email}
-                key = fast_email_key(as_text(rec["email"]))
-                member_id = by_email.get(key, member_id or key)
+                member_id = by_email.get(key) or member_id or key
                 if member_id in builder.users:  # found by its email: its status may still differ
                     _compare(rec, builder.users[member_id], path, where, builder)
                 elif key.rpartition("@")[2] not in domains:
                     # another domain's address (§4c): not a sign of a cut users file
-                    builder.outside(member_id, as_text(rec["email"]).strip())
+                    builder.outside(member_id, email)
             builder.add_member(group_id, member_id, "user")
         elif kind == "GROUP":
-            child = member_id if builder.has_group(member_id) else builder.group_key(
-                as_text(rec.get("email")) or member_id)
+            child = member_id if builder.has_group(member_id) else builder.group_key(email or member_id)
             if child is None:
-                child = member_id or as_text(rec.get("email"))
-                builder.add_group(child, as_text(rec.get("email")) or child, source=SourceRef(file, where))
+                child = member_id or email
+                builder.add_group(child, email or child, source=SourceRef(file, where))
             builder.add_member(group_id, child, "group")
         elif kind == "CUSTOMER":
             findings.skipped(
@@ -339,6 +343,28 @@ def _api_answer(
         count += 1
     builder.count_listed(group_id, listed, SourceRef(file, base), child_groups, other_members)
     return count
+
+
+def users_by_address(users: Iterable[IdpUser]) -> dict[str, str | None]:
+    """``{email key: user id}`` of every address of ``users`` (:attr:`~planner.model.IdpUser.emails`' keys: the
+    primary email, then the aliases and other addresses, as a Sigma member is matched to them), the address a
+    group lists a member by (Directory API ``members.list`` ``email``, :func:`~.values.fast_email_key` of it as
+    written, as of a user's address) found by the one rule users go through (leftovers16 item 4: was the primary
+    email's key only, so a member listed by an alias of its user was no user of the export, held as a cut users
+    file). A primary email wins over another user's alias; a key two users' other addresses share names no one
+    (``None``)."""
+    out: dict[str, str | None] = {}
+    others: dict[str, set[str]] = {}
+    for u in users:
+        for email in u.emails:
+            if email.primary:
+                out.setdefault(email.key, u.id)
+            else:
+                others.setdefault(email.key, set()).add(u.id)
+    for key, ids in others.items():
+        if key not in out:
+            out[key] = next(iter(ids)) if len(ids) == 1 else None
+    return out
 
 
 _COMPARED_STATUSES = ("ACTIVE", "SUSPENDED")

@@ -46,7 +46,7 @@ from .directory import DirectoryBuilder, make_emails
 from .envelopes import is_page, records
 from .files import Findings, guarded, read_json
 from .values import (
-    MISSING, as_id, as_text, change_time, date_field, fast_email_key, json_bool, json_type, opt_text, padded_user_type,
+    MISSING, as_id, as_text, read_id, change_time, date_field, fast_email_key, json_bool, json_type, opt_text, padded_user_type,
     sent_account_type, string_field, unreadable_status,
 )
 
@@ -242,7 +242,7 @@ def _typed_resources(page: _WireUsers | _WireGroups, file: str, builder: Directo
 
 def _typed_group(res: _WireGroup, ref: SourceRef, builder: DirectoryBuilder) -> str | None:
     """:func:`_group` of a typed Group."""
-    group_id = res.id.strip()
+    group_id = read_id(res.id)
     if not group_id:
         builder.findings.skipped("missing-id", ref.file, ref.location, "id", "SCIM Group has no id; skipped")
         return None
@@ -278,7 +278,7 @@ def _typed_members(group_id: str, res: _WireGroup, builder: DirectoryBuilder, re
     by_kind: dict[str, list[str]] = {"user": [], "group": [], "": []}
     lost = []
     for i, (value, kind) in enumerate(zip(values, types)):
-        value = value.strip()
+        value = read_id(value)
         if value:
             kind = (kind or "").lower()
             by_kind[kind if kind in ("user", "group") else ""].append(value)

@@ -92,7 +92,7 @@ from .files import Findings, guarded, read_json
 from .tabular import Table, flag_damaged_ids, read_table
 from .values import (
     MISSING, InvalidValue, damaged_id_message, date_field, fast_email_key, is_excel_mangled, membership_change_time,
-    opt_text, parse_bool,
+    opt_text, parse_bool, read_id,
     unreadable_status,
 )
 from .values import json_type as _type_name
@@ -235,7 +235,7 @@ def _json_id(value: Any, file: str, where: str, field: str, what: str, findings:
     memberId Sigma could have sent); ``excel-mangled-id`` for ``1.04E+20``.
     """
     if value.__class__ is str:
-        value = value.strip()
+        value = read_id(value)
         if not value:
             findings.error("missing-id", file, where, field, f"{what} has an empty {field}; skipped")
             return None
@@ -254,7 +254,7 @@ def _id(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return read_id(value)
     return str(value)
 
 
@@ -356,7 +356,7 @@ def _members_json(path: Path, findings: Findings) -> tuple[list[SigmaMember], An
             continue
         get = rec.get
         member_id = get("memberId")
-        if member_id.__class__ is not str or not member_id or member_id != member_id.strip() or (
+        if member_id.__class__ is not str or not member_id or member_id != read_id(member_id) or (
                 member_id[0] in _NUMBER_START and _mangled(member_id)):
             member_id = _json_id(member_id, file, where, "memberId", "member", findings)
             if member_id is None:
@@ -423,7 +423,7 @@ def _members_csv(path: Path, findings: Findings) -> tuple[list[SigmaMember], Any
     if table is None:
         return [], None
     flag_damaged_ids(table, ("memberId",), findings)
-    ids = table.get("memberId")
+    ids = table.ids("memberId")
     emails = table.identity("email", findings)
     first = table.get_or_empty("firstName")
     last = table.get_or_empty("lastName")
@@ -530,7 +530,7 @@ def _teams_csv(path: Path, findings: Findings) -> tuple[list[SigmaTeam], list[Te
     if table is None:
         return [], [], None
     flag_damaged_ids(table, ("teamId",), findings)
-    ids, names = table.get("teamId"), table.as_written("name")  # as Sigma holds it: rules.teams.unclean_name_item
+    ids, names = table.ids("teamId"), table.as_written("name")  # as Sigma holds it: rules.teams.unclean_name_item
     desc = table.get_or_empty("description")
     vis = table.get_or_empty("visibility")
     archived = _bools(table, "isArchived", False, findings, _TEAM_ARCHIVED_UNKNOWN)
@@ -687,7 +687,7 @@ def _team_members_json(path: Path, findings: Findings) -> tuple[list[TeamMembers
     if isinstance(data, dict) and "entries" not in data:
         answered = set()
         for team_id, answer in data.items():
-            team_id = str(team_id).strip()
+            team_id = read_id(str(team_id))
             answered.add(team_id)
             if _mangled(team_id):
                 findings.error("excel-mangled-id", path, f'$["{team_id}"]', "teamId",
@@ -716,7 +716,7 @@ def _team_members_csv(path: Path, findings: Findings) -> tuple[list[TeamMembersh
     if table is None:
         return [], None, None
     flag_damaged_ids(table, ("teamId", "userId"), findings)
-    teams, users = table.get("teamId"), table.get("userId")
+    teams, users = table.ids("teamId"), table.ids("userId")
     admins = _bools(table, "isTeamAdmin", False, findings, _TEAM_ADMIN_UNKNOWN)
     added = table.get_or_empty("addedBy")
     out: list[TeamMembership] = []

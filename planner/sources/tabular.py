@@ -293,6 +293,15 @@ class Table:
                     )
         return values
 
+    def ids(self, name: str) -> list[str] | None:
+        """Values of canonical ID column ``name`` (a memberId, teamId, user or group id, an externalId) read the one
+        way an ID is (:func:`~.values.read_id`: ASCII spaces and tabs around a cell trimmed, any other character
+        kept; was :meth:`get`, which trimmed any Unicode white space: leftovers16 item 3), or ``None`` when the file
+        lacks it. White space kept in an id is an ``invalid-id`` error of the loader that builds the records
+        (:func:`~.values.report_id_white_space`)."""
+        pos = self.canonical.get(name)
+        return None if pos is None else _padding_trimmed(self.raw_column(pos))
+
     def identity_or_empty(self, name: str, findings: Findings) -> list[str]:
         """Like :meth:`identity`, but ``[""] * len(self)`` for a missing column."""
         values = self.identity(name, findings)

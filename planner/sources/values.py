@@ -35,12 +35,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from ..model import SourceRef, email_key
-from ..unsafe_characters import UNSAFE
+from ..unsafe_characters import LINE_BREAK, UNSAFE
 from ..unsafe_characters import strip as strip_unsafe
 from .files import Findings
 
 __all__ = [
-    "DateRead", "LocalDate", "date_field", "local_date_words", "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text",
+    "DateRead", "LocalDate", "date_field", "local_date_words", "EMAIL_RE", "FALSE_WORDS", "NEVER_WORDS", "TRUE_WORDS", "InvalidValue", "as_id", "as_text", "read_id",
+    "id_white_space", "ids_hold_white_space", "report_id_white_space", "shared_group_names",
     "clean_address", "clean_addresses", "clean_text", "CSV_PADDING", "padding_parts", "trim_padding", "damage_kind", "damaged_id_message", "TEXT_MARKER",
     "fast_email_key", "is_excel_mangled", "is_valid_email", "json_type", "opt_text",
     "MISSING", "SPREADSHEET_ERRORS", "SpreadsheetDamage", "json_bool", "spreadsheet_damage", "missing_status_column", "parse_bool", "parse_timestamp", "string_field", "timestamp_field", "unclean_parts", "unreadable_status", "unsafe_parts",
@@ -761,12 +762,69 @@ def membership_change_time(attributes: Mapping[str, Any]) -> str | None:
     return change_time(value if value is not None else attributes.get("lastModified"))
 
 
+def read_id(value: str) -> str:
+    """The one way a loader cleans an ID (a Sigma ``memberId`` / ``teamId`` / ``userId``, an IdP user or group id, a
+    group's member reference, an ``externalId``), in a CSV cell or a JSON string alike: the :data:`CSV_PADDING`
+    around it (ASCII spaces and tabs, a cell's padding) trimmed, every other character kept. An ID is opaque: it
+    joins records across files (a user and its group memberships, a team and its members) only when every loader
+    reads it the same way, so no other character is ever removed (was: :meth:`str.strip` in some loaders, which
+    trims Unicode white space too, U+00A0, U+2028, U+3000, and the CSV-only trim in others, so one id joined in one
+    file and not in another; leftovers16 item 3). The white space it keeps is an ``invalid-id`` error naming file,
+    record and field (:func:`id_white_space`, :func:`report_id_white_space`; docs/formats.md §0.8)."""
+    return value.strip(CSV_PADDING)
+
+
+def id_white_space(value: str) -> str:
+    """The white space an ID read by :func:`read_id` still holds, as a message writes it: ``"trailing U+00A0
+    NO-BREAK SPACE"``, ``"U+3000 IDEOGRAPHIC SPACE inside"``; ``""`` when there is none. A space (U+0020) inside is
+    part of the id; any other white space (:meth:`str.isspace`: a no-break space, U+2028 LINE SEPARATOR, U+3000, a
+    tab or a line break inside) is no exporter's padding and no id system's character, so the id is doubtful:
+    which record it names cannot be said."""
+    if value.isascii() and value.isprintable():  # printable ASCII: its only white space is U+0020
+        return ""
+    first = len(value) - len(value.lstrip())
+    last = len(value.rstrip())
+    parts = []
+    for i, c in enumerate(value):
+        if c.isspace() and c != " ":
+            where = "leading" if i < first else "trailing" if i >= last else "inside"
+            part = f"{where} {character_name(c)}" if where != "inside" else f"{character_name(c)} inside"
+            if part not in parts:
+                parts.append(part)
+    return ", ".join(parts)
+
+
+def ids_hold_white_space(values: Iterable[str]) -> bool:
+    """True when one of ``values`` (IDs read by :func:`read_id`) may hold white space :func:`id_white_space`
+    reports: decided on the joined text in C (False for printable ASCII, every id of the usual export)."""
+    text = "".join(values)
+    return not (text.isascii() and text.isprintable())
+
+
+def report_id_white_space(findings: Findings, file: str, location: str, field: str, what: str, value: str) -> bool:
+    """One ``invalid-id`` error for ID ``value`` of ``field`` at ``file`` / ``location`` when it holds white space
+    (:func:`id_white_space`), ``what`` saying whose id it is (``"user id"``, ``"group 'Finance' lists member"``):
+    ``user id '00u1\xa0' holds trailing U+00A0 NO-BREAK SPACE: ...``; True when it did. The id is kept as read
+    (never altered), and ``check`` and ``plan`` stop on the error (docs/formats.md §0.8). A line break in a CSV cell
+    is the reader's ``line-break-in-value`` error at that record already (:mod:`.tabular`): not reported twice."""
+    parts = id_white_space(value)
+    if not parts or (LINE_BREAK.search(value) and any(  # a CSV cell's line break is the reader's error already
+            f.code == "line-break-in-value" and f.file == str(file) and f.location == location for f in findings)):
+        return False
+    findings.error("invalid-id", file, location, field,
+                   f"{what} {value!r} holds {parts}: white space is no part of an id, and an id is never altered "
+                   "(it would name a record in one file and none in another); fix the value in the file, or export "
+                   "it again")
+    return True
+
+
 def as_id(value: object) -> str:
-    """An ID as a trimmed string (JSON numbers become their decimal text); ``""`` for null."""
+    """An ID as a string (:func:`read_id`: ASCII spaces and tabs around it trimmed, nothing else; JSON numbers become
+    their decimal text); ``""`` for null."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return read_id(value)
     if isinstance(value, bool):
         return ""
     return str(value)
