@@ -52,7 +52,7 @@ from .csv_cells import cell_text, csv_text
 from .errors import UserError
 from .execute.approve import check_plan_is_applicable
 from .execute.errors import ApplyRefused
-from .execute.reversals import check_not_rolled_back, check_not_undo_plan
+from .execute.reversals import check_not_rolled_back, check_not_superseded, check_not_undo_plan, recorded_reversals
 from .model import AppGroup, InputFile, ItemRef, Lockout, Plan
 from .planfile import plan_policy
 from .rules.account_types import SEVERAL_TYPE_GROUPS, rank
@@ -111,14 +111,22 @@ ROLLED_BACK = ("a hand-off of it would have the IdP push again what the rollback
                "plan and approve again, and hand off the new plan; no hand-off written")
 """Why ``handoff`` refuses a plan an applied undo plan rolled back (tester12 finding 14's class)."""
 
+SUPERSEDED_PLAN = ("the IdP is to keep what {successor} decided anew, not what this plan did: hand off {successor}; no "
+                   "hand-off written")
+"""Why ``handoff`` refuses a plan a re-plan made ``--applied`` with it took over from (tester16b finding 3)."""
+
 
 def check_plan_kind(plan: Plan, plan_path: str | Path) -> None:
     """Raise :class:`HandoffRefused` (one line) for a plan a hand-off cannot be made from: an undo plan
-    (:data:`UNDO_PLAN`, :func:`planner.execute.reversals.check_not_undo_plan`), or a migration plan an applied undo
+    (:data:`UNDO_PLAN`, :func:`planner.execute.reversals.check_not_undo_plan`), a migration plan an applied undo
     plan rolled back (its journal beside ``plan_path`` records it: :data:`ROLLED_BACK`,
-    :func:`planner.execute.reversals.check_not_rolled_back`). Reads that journal, writes nothing."""
+    :func:`planner.execute.reversals.check_not_rolled_back`), or one a re-plan took over from
+    (:data:`SUPERSEDED_PLAN`, :func:`planner.execute.reversals.check_not_superseded`). Reads that journal, writes
+    nothing."""
     check_not_undo_plan(plan, plan_path, HandoffRefused, UNDO_PLAN)
     check_not_rolled_back(plan_path, plan, HandoffRefused, ROLLED_BACK)
+    check_not_superseded(plan_path, recorded_reversals(plan_path, plan), HandoffRefused, SUPERSEDED_PLAN,
+                         plan.digest)
 
 
 def check_pack_allowed(plan: Plan, plan_path: str | Path) -> None:

@@ -46,6 +46,10 @@ SCHEDULER_ROBOT_MEMBER_ID = "SigmaSchedulerRobot"
 SCHEDULER_ROBOT_EMAIL = "scheduler-robot@sigmacomputing.com"
 """Email of Sigma's system member (docs/sigma-api.md §2.2, Sigma's Okta guide: ignore it)."""
 
+SCIM_LINK_KEY = "scim"
+"""The :attr:`PersonRow.link_key` of a member an IdP already provisioned when the plan was made (Sigma's SCIM state
+lists its user with an ``externalId``: :mod:`planner.rules.scim_state`, which links by it)."""
+
 
 def email_key(address: str | None) -> str:
     """Return the comparison key of an email address: what Sigma compares, letter case aside and

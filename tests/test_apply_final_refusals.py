@@ -2,15 +2,16 @@
 same way (tester9 finding F2): Sigma answers a REST write to a member SCIM provisioned ``403 forbidden:
 Member ... is provisioned by SCIM; change it in the identity provider`` on every run.
 
-Against the real sandbox over HTTP: the IdP provisions ``old@example.com`` through SCIM (``POST /Users``,
-which links the existing member) after the plan was made, so the plan's REST deactivation of that member
-is refused; a 503 that outlasts the tries is the retryable failure of the mixed case."""
+Against the real sandbox over HTTP: Sigma answers the plan's REST deactivation of ``old@example.com`` (m3) with the
+403 it gives a member an IdP provisioned through SCIM (:class:`Forbidden`, the sandbox's own answer). The IdP
+provisioning m3 between plan and apply is refused before the first write now, by the stale check
+(tests/test_apply_provisioned_since.py, tester14b finding 12), so a middleware stands for a refusal for good that
+no read before the run can foresee; a 503 that outlasts the tries is the retryable failure of the mixed case."""
 
 from __future__ import annotations
 
 import json
 
-import httpx2
 import pytest
 from markupsafe import escape
 
@@ -51,17 +52,28 @@ class Unavailable:
         return self.app(environ, start_response)
 
 
+class Forbidden:
+    """WSGI middleware: every ``PATCH`` of ``/v2/members/m3`` is answered as Sigma answers a REST write to a member
+    an IdP provisioned through SCIM (the sandbox's exact answer, docs/sandbox.md "REST edits of SCIM-managed
+    objects")."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "PATCH" and environ["PATH_INFO"] == "/v2/members/m3":
+            start_response("403 Forbidden", [("Content-Type", "application/json")])
+            return [b'{"message": "Member m3 is provisioned by SCIM; change it in the identity provider", '
+                    b'"code": "forbidden", "requestId": "r-403"}']
+        return self.app(environ, start_response)
+
+
 @pytest.fixture
 def server(monkeypatch):
     server, counter = counting_sandbox()
     for name, value in sandbox_env(server).items():
         monkeypatch.setenv(name, value)
-    # the IdP provisions old@example.com after the plan was made: Sigma links member m3 to it
-    answer = httpx2.post(f"{server.scim_base_url}/Users", headers={"Authorization": f"Bearer {server.scim_token}"},
-                         json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                               "userName": "old@example.com", "externalId": "00u-old", "active": True,
-                               "name": {"givenName": "Old", "familyName": "Example"}})
-    assert answer.status_code == 201, answer.text
+    counter.app = Forbidden(counter.app)
     server.counter = counter
     yield server
     server.close()

@@ -68,8 +68,9 @@ def test_a_first_apply_reads_no_scim_user_it_creates_or_just_wrote(tmp_path, sb)
     # verification trusts the answers to the creates. Left: the preflight's count=1, its SCIM
     # organization check (the plan's one member, admin@), and o'brien once, whose a1 PATCH the
     # sandbox answered 204 No Content (no end state to trust); and the externalId each of u1, u2, u3 sends, read by
-    # the stale check and by the verification (no other SCIM user may hold it: tester14b finding 7)
-    assert server.request_counts["GET /scim/v2/Users"] == 3 + 3 + 3
+    # the stale check and by the verification (no other SCIM user may hold it: tester14b finding 7); and one filter
+    # for the members d1, g1 and r1 edit through REST (no IdP may have provisioned them since: tester14b finding 12)
+    assert server.request_counts["GET /scim/v2/Users"] == 3 + 3 + 3 + 1
     assert server.status_counts[("PATCH /scim/v2/Users/{id}", 204)] == 1
     assert server.request_counts["GET /scim/v2/Users/{id}"] == 0
     # t1: its verification (its link posts first), by the team's id (a linked team's SCIM id), no search by name;
@@ -92,8 +93,8 @@ def test_a_reapply_reads_every_target_again(tmp_path, sb):
     assert counter.attempts == {}  # no create was posted: not first attempts, so each was read first
     # preflight 1 + its SCIM organization check 1; checks of u1, u2, u3 (a1 reuses u2's read);
     # verification reads all three again, and the externalId each sends (the stale check reads none: every create
-    # and link was started by the first run)
-    assert server.request_counts["GET /scim/v2/Users"] == 1 + 1 + 3 + 3 + 3
+    # and link was started by the first run), and one filter for the members d1, g1 and r1 edit through REST
+    assert server.request_counts["GET /scim/v2/Users"] == 1 + 1 + 3 + 3 + 3 + 1
 
 
 def test_a_user_the_idp_already_made_is_already_so_not_written(tmp_path, sb, monkeypatch):

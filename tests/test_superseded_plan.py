@@ -146,3 +146,81 @@ def test_a_replan_whose_predecessors_journal_moved_says_so_in_one_line_and_appli
         ("P2.json", 2, SUPERSEDED)]
     code, out, err = cli("apply", "P1.json", targets=True)
     assert code == 1 and "this plan was superseded by plan P2.json" in err, out + err
+
+
+@pytest.mark.slow
+def test_a_sibling_replan_of_a_plan_another_replan_took_over_is_refused(replanned):
+    """tester16b finding 3: P2 and P3 both made --applied P1 (one in CI, one by hand); P2 applied, then P3: its
+    basis (what P1 left) is gone, P2 decided it anew. P4, made --applied P2, applies."""
+    server, counter, cli = replanned
+    Path("polC.yaml").write_text(POLICY.read_text(encoding="utf-8").replace(
+        "  decisions: {tom.becker@acme.example: deactivate}\n",
+        "  decisions: {tom.becker@acme.example: keep}\n"), encoding="utf-8")
+    for argv in (("plan", "--sigma", "e2", "--idp", str(OKTA), "--policy", "polC.yaml", "--applied", "P1.json",
+                  "--out", "P3.json"), ("approve", "P3.json", "--by", "T16")):
+        code, out, err = cli(*argv)
+        assert code == 0, (argv, out, err)
+    assert read_plan(Path("P3.json")).digest != read_plan(Path("P2.json")).digest
+    code, out, err = cli("apply", "P2.json", targets=True)
+    assert code == 0, out + err
+    p2 = read_plan(Path("P2.json"))
+    (started,) = [r.started_at for r in read_journal(Path("P2.json"))[1]]
+    gone = (f"P3.json: this plan was made --applied P1.json, which plan P2.json ({p2.digest}) took over from in its "
+            f"run 1 (started {started}; its journal P2.json.journal.sqlite): P2.json decided anew what P1.json left, so "
+            "this plan's basis is gone and applying it would act under its approval on a state it was not made "
+            "against: fetch Sigma's export and plan again with --applied P2.json; nothing was written")
+
+    writes, p1_reversals = counter.total(), read_reversals(journal_path(Path("P1.json")))
+    for extra in ((), ("--resume",), ("--limit", "1")):
+        code, out, err = cli("apply", "P3.json", *extra, targets=True)  # was: exit 0, P3 applied over P2
+        assert (code, err.splitlines()) == (1, [f"sigma-migrate: error: {gone}"]), extra
+        assert "Stale-plan check" not in out
+    code, out, err = cli("apply", "P3.json", "--dry-run", targets=True)
+    assert code == 1
+    assert [line for line in out.splitlines() if line.startswith("# note")] == [f"# note: apply will refuse: {gone}"]
+    code, out, err = cli("approve", "P3.json", "--by", "T16", "--force")
+    assert (code, out, err.splitlines()) == (1, "", [f"sigma-migrate: error: {gone}"])
+    assert counter.total() == writes  # nothing sent
+    assert not journal_path(Path("P3.json")).exists()
+    assert read_reversals(journal_path(Path("P1.json"))) == p1_reversals  # P3 recorded no takeover
+
+    for argv, targets in ((("fetch", "--base-url", server.base_url, "--out", "e3", "--policy", "polC.yaml",
+                            "--no-progress"), 1),
+                          (("plan", "--sigma", "e3", "--idp", str(OKTA), "--policy", "polC.yaml", "--applied", "P2.json",
+                            "--out", "P4.json"), 0),
+                          (("approve", "P4.json", "--by", "T16"), 0), (("apply", "P4.json"), 1)):
+        code, out, err = cli(*argv, targets=bool(targets) and argv[0] == "apply")
+        assert code == 0, (argv, out, err)
+
+
+@pytest.mark.slow
+def test_undo_and_handoff_of_a_plan_a_replan_took_over_from_refuse_naming_it(replanned):
+    """After P2 took over from P1: `undo` of P1's journal, an undo plan of P1 made before, and P1's hand-off refuse
+    naming P2 (was: the undo plan reversed P1's link of aisha.bello, which P2 keeps; the hand-off was written)."""
+    server, counter, cli = replanned
+    for argv in (("undo", "P1.json.journal.sqlite", "--out", "U0.json"), ("approve", "U0.json", "--by", "T16")):
+        code, out, err = cli(*argv, targets=argv[0] == "undo")
+        assert code == 0, (argv, out, err)
+    code, out, err = cli("apply", "P2.json", targets=True)
+    assert code == 0, out + err
+    (started,) = [r.started_at for r in read_journal(Path("P2.json"))[1]]
+    undo_refusal = (f"{superseded_by(started)}; what it wrote is the basis P2.json decided anew what to keep of, and an "
+                    "undo of it would take back, under that plan's name, what P2.json keeps: undo P2.json with "
+                    "`sigma-migrate undo P2.json.journal.sqlite` for what it wrote, and to take back what this plan "
+                    "wrote, plan again with --applied P2.json; nothing was written")
+    writes, p1_reversals = counter.total(), read_reversals(journal_path(Path("P1.json")))
+
+    code, out, err = cli("undo", "P1.json.journal.sqlite", "--out", "U1.json", targets=True)
+    assert (code, out, err.splitlines()) == (1, "", [f"sigma-migrate: error: {undo_refusal}"])
+    assert not Path("U1.json").exists()
+    code, out, err = cli("apply", "U0.json", targets=True)  # an undo plan made before P2 took over
+    assert (code, err.splitlines()) == (1, [f"sigma-migrate: error: {undo_refusal}"])
+    code, out, err = cli("handoff", "P1.json", "--idp", "okta", "--out", "pack")
+    assert (code, out, err.splitlines()) == (1, "", [
+        f"sigma-migrate: error: {superseded_by(started)}; the IdP is to keep what P2.json decided anew, not what this "
+        "plan did: hand off P2.json; no hand-off written"])
+    assert not Path("pack").exists()
+    assert counter.total() == writes
+    assert read_reversals(journal_path(Path("P1.json"))) == p1_reversals  # no rollback recorded
+    code, out, err = cli("handoff", "P2.json", "--idp", "okta", "--out", "pack")
+    assert code == 0, out + err

@@ -22,7 +22,9 @@ Sigma, and before any file is written unless said otherwise):
    re-plan (:func:`planner.execute.reversals.check_not_reversed`; checked first: an unfinished run of it was
    rolled back, so its ``--resume`` is refused too, never offered; tester12 #12; the state directory's records
    too, for a copy of the plan); a plan whose runs the state directory records with another journal (a copy, or
-   its journal deleted) is refused (:func:`planner.execute.history.check_journal_home`); an undo plan whose
+   its journal deleted) is refused (:func:`planner.execute.history.check_journal_home`); a re-plan made ``--applied``
+   with a plan another re-plan took over from since (:func:`planner.execute.reversals.check_basis_current`; tester16b
+   #3), and an undo plan of a plan a re-plan took over from, are refused too; an undo plan whose
    undone plan's journal cannot be found is refused (:func:`planner.execute.reversals.undone_journal`), and so is
    one with no action (:func:`planner.execute.reversals.check_reverses_something`: it would roll back nothing);
 5. targets and credentials (:func:`required_targets`, :mod:`planner.execute.targets`); base
@@ -36,7 +38,10 @@ Sigma, and before any file is written unless said otherwise):
    type the run assigns must be one of the organization's (``GET /v2/accountTypes``, :func:`check_account_types`);
 8. the stale-plan check (:mod:`planner.execute.stale`, reads only; impostors of planned
    creates included, and SCIM users (groups) that hold the externalId a planned ``POST /Users`` (``POST /Groups``)
-   sends under another userName (displayName), :func:`planner.execute.stale.external_id_collisions`; and the actions the journal records done
+   sends under another userName (displayName), :func:`planner.execute.stale.external_id_collisions`, and the members a
+   REST edit of the run targets whom an IdP provisioned through SCIM since the plan,
+   :func:`planner.execute.stale.provisioned_since_plan` (a plan that sends nothing through SCIM reads it when its URL
+   and token are given, else a note says it is not checked: :func:`scim_unread_note`); and the actions the journal records done
    that this run builds on instead of running again must still show in Sigma, :func:`planner.execute.stale.undone_on`: one undone by an
    undo plan or by hand refuses, :func:`planner.execute.stale.undone_message`); the journal is opened;
 9. the run is recorded in the state directory (:func:`planner.execute.history.record_run`: which journal), an undo
@@ -138,7 +143,8 @@ from .resume import (
 from .rest_client import TOKEN_PATH, WHOAMI_PATH, MemberRecord, SigmaRestClient, WhoamiRecord
 from .retry import RetryPolicy, origin_of
 from .reversals import (
-    check_not_reversed, check_reverses_something, predecessors, record_takeover, record_undo_run, undone_journal,
+    check_basis_current, check_not_reversed, check_reverses_something, predecessors, record_takeover, record_undo_run,
+    undone_journal,
 )
 from .signals import ApplySignals, apply_signals
 from .runner import (
@@ -161,6 +167,7 @@ from .stale import (
     fingerprint_keys_of,
     known_ids,
     planned_addresses,
+    rest_edits,
     stale_message,
     undone_message,
 )
@@ -1067,6 +1074,7 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         check_reverses_something(plan, plan_path)  # an undo plan with no action would roll back nothing
         undone_plan_journal = undone_journal(plan, plan_path)  # an undo plan records its run there
         taken_over = predecessors(plan, plan_path)  # a re-plan records there that it took over from them
+        check_basis_current(plan, plan_path, taken_over)  # ... unless a sibling re-plan took over from them first
 
         redactor = Redactor()
         counter = _RetryCounter()
@@ -1074,7 +1082,13 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
         check_approved_target(approval, plan, targets, plan_path)
         required_organization_id(plan, plan_path)  # before any request
         check_idp_export_age(plan, plan_path)
-        clients = build_clients(plan, options, redactor, counter, note=progress.note if progress else echo)
+        edited = rest_edits(plan, wave.action_ids)  # checked over SCIM: no IdP provisioned them since the plan
+        clients = build_clients(plan, options, redactor, counter, note=progress.note if progress else echo,
+                                read_scim=bool(edited))
+        reading_only = "scim" not in _needed_apis(plan)  # a SCIM client only to read: the plan sends nothing there
+        unread = scim_unread(clients, redactor) if edited and reading_only else None
+        if edited and clients.scim is None:
+            echo(f"note: {scim_unread_note(edited, unread)}")
         for line in plan_summary_lines(plan, approval, auto_approve=options.auto_approve, targets=targets,
                                        wave=wave):
             echo(line)
@@ -1099,10 +1113,12 @@ def _apply_locked(plan_path: Path, plan: Plan, approval: Approval | None, all_ac
                 else "apply" if unfinished(journal) else "reapply")
         trusted = [] if fresh or mode == "reapply" else [a.id for a in actions if rows_before[a.id].state == "done"]
         not_started = [a.id for a in actions if a.id not in rows_before or rows_before[a.id].attempts == 0]
+        kept = set(trusted)  # done actions this run builds on, never sends again
         try:
             listing = list_members_if_many(plan, clients)
             drifts = check_stale(plan, clients.rest, keys=stale_keys, parallelism=options.parallelism,
-                                 members=listing, creates=not_started, done=trusted, scim=clients.scim)
+                                 members=listing, creates=not_started, done=trusted, scim=clients.scim,
+                                 running=[a.id for a in actions if a.id not in kept])
         except ApiError as exc:
             raise ApplyRefused(f"cannot read Sigma for the stale-plan check: {redactor(str(exc))}") from None
         stale = [d for d in drifts if d.stale]
@@ -1227,6 +1243,35 @@ class RunFinished:
     stop_reason: str | None
     token_revoked: bool = False
     """The SCIM token was revoked by the run's own writes (:class:`RevokedToken`): not verified."""
+
+
+def scim_unread(clients: Clients, redactor: Redactor) -> str | None:
+    """For a plan that sends nothing through SCIM (``clients.scim`` built only to read,
+    :func:`build_clients` ``read_scim``): ``None`` when SCIM answers its preflight read
+    (:meth:`SigmaScimClient.check_access`), else why not (redacted), the client closed and dropped: such a plan never
+    needed the SCIM token (an undo plan after the apply revoked it reactivates its admin through REST), so SCIM's
+    refusal is no refusal of the run, only of the check (:func:`scim_unread_note`)."""
+    if clients.scim is None:
+        return None
+    try:
+        clients.scim.check_access()
+        return None
+    except ApiError as exc:
+        clients.scim.close()
+        clients.scim = None
+        return redactor(f"SCIM {exc.method} {exc.path}: {exc.status if exc.status is not None else 'network error'}")
+
+
+def scim_unread_note(edited: Mapping[str, tuple[str, tuple[Action, ...]]], unread: str | None) -> str:
+    """The note of a run that edits members through REST (``edited``: :func:`planner.execute.stale.rest_edits`)
+    though SCIM cannot be read (``unread``, :func:`scim_unread`; ``None``: no SCIM base URL or token given): the
+    stale check cannot tell whether an IdP provisioned one of them since the plan
+    (:func:`planner.execute.stale.provisioned_since_plan`, tester14b finding 12)."""
+    why = f"SCIM refused the read ({unread})" if unread else "no SCIM base URL and SIGMA_SCIM_TOKEN given"
+    count = sum(len(edits) for _, edits in edited.values())
+    return (f"{why}: the stale check cannot tell whether an IdP provisioned through SCIM one of the {len(edited)} "
+            f"member(s) {count} action(s) of this run edit through REST since the plan; give --scim-base-url and "
+            "SIGMA_SCIM_TOKEN to check it")
 
 
 def stale_resume_way_out(plan: Plan, plan_path: str | Path, resumed: RunRow | None) -> str:
@@ -1511,7 +1556,7 @@ def dry_run(plan_path: str | Path, options: ApplyOptions = ApplyOptions()) -> Dr
             refusals.append(f"apply will refuse: {exc}")
     if plan.blocking_items:
         refusals.append(f"{len(plan.blocking_items)} blocking review item(s); apply will refuse this plan")
-    for check in (check_scim_organization_checkable, check_reverses_something):
+    for check in (check_scim_organization_checkable, check_reverses_something, check_basis_current):
         try:
             check(plan, plan_path)
         except ApplyRefused as exc:

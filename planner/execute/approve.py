@@ -53,7 +53,7 @@ from .actions import apis_used
 from .errors import ApplyRefused
 from .history import check_journal_home
 from .journal import read_runs, utc_now
-from .reversals import check_not_reversed, check_reverses_something
+from .reversals import check_basis_current, check_not_reversed, check_reverses_something
 from .stale import NamedMember, named_members
 from .targets import Targets, resolve_targets, same_base_url
 
@@ -195,6 +195,7 @@ def approve(plan_path: str | Path, by: str | None, *, rest_base_url: str | None 
     check_scim_organization_checkable(plan, plan_path)
     check_not_reversed(plan_path, plan)  # an applied undo plan rolled it back: every apply refuses, --force too
     check_journal_home(plan_path, plan.digest)  # applied from another file: apply it there, --force too
+    check_basis_current(plan, plan_path)  # a sibling re-plan took over from a plan it was made --applied with
     check_reverses_something(plan, plan_path, "nothing was approved")  # an undo plan that reverses nothing
     journal_digest, runs = read_runs(plan_path)
     if runs and journal_digest == plan.digest and not force:

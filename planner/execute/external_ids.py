@@ -17,7 +17,11 @@ Reads: one ``GET /Users?filter=externalId eq "..."`` (``/Groups`` for a group's)
 instead (a wave of thousands of creates would otherwise read as many times as it writes). Whether Sigma's SCIM
 service takes a filter on ``externalId`` is not established (docs/sigma-api.md §10.16): a server that refuses it
 (400 ``invalidFilter``, 501: RFC 7644 §3.4.2.2, §3.12) is read with that listing too
-(:meth:`SigmaScimClient.list_users`, :meth:`SigmaScimClient.list_groups`)."""
+(:meth:`SigmaScimClient.list_users`, :meth:`SigmaScimClient.list_groups`).
+
+The provisioned SCIM users of many addresses (:func:`provisioned_users`: the stale check's members a REST edit
+targets, :func:`planner.execute.stale.provisioned_since_plan`, and ``undo``'s, :func:`planner.execute.undo.provisioned_since`)
+are read in one batch: one ``userName eq "a" or userName eq "b" ...`` filter, else that listing (tester14b finding 12)."""
 
 from __future__ import annotations
 
@@ -121,6 +125,40 @@ def _listed(scim: SigmaScimClient, wanted: list[str], endpoint: str) -> dict[str
     return {e: tuple(by_id.get(e, ())) for e in wanted}
 
 
+NAME_FILTER_REFUSED = FILTER_REFUSED | {414}
+"""The answers after which :func:`provisioned_users` reads the listing instead: a filter refused, or its URL too long
+(414 URI Too Long, RFC 9110 §15.5.15: one ``userName eq`` term per address, up to :data:`BULK_READS` of them)."""
+
+
+def provisioned_users(scim: SigmaScimClient, user_names: Iterable[str]) -> dict[str, tuple[ScimUserRecord, ...]]:
+    """:func:`~planner.model.email_key` of each of ``user_names`` -> the SCIM users an IdP provisioned (they hold an
+    ``externalId``, docs/sandbox.md "provisioned or not") whose ``userName`` has that key (``()``: none). Reads only:
+    one ``GET /Users?filter=userName eq "a" or userName eq "b" ...`` (:meth:`SigmaScimClient.find_users_by_user_names`)
+    for fewer than :data:`BULK_READS` addresses, else, or when the server refuses that filter
+    (:data:`NAME_FILTER_REFUSED`), one paged listing of every user (:meth:`SigmaScimClient.list_users`); never one
+    request per address (tester14b finding 12). Raises :class:`ApiError` when SCIM cannot be read."""
+    spelled: dict[str, str] = {}
+    for user_name in user_names:
+        if email_key(user_name):
+            spelled.setdefault(email_key(user_name), user_name)
+    if not spelled:
+        return {}
+    users: list[ScimUserRecord] | None = None
+    if len(spelled) < BULK_READS:
+        try:
+            users = scim.find_users_by_user_names([spelled[k] for k in sorted(spelled)])
+        except ApiError as exc:
+            if exc.status not in NAME_FILTER_REFUSED:
+                raise
+    if users is None:
+        users = scim.list_users()
+    found: dict[str, list[ScimUserRecord]] = defaultdict(list)
+    for user in users:
+        if user.external_id and email_key(user.user_name) in spelled:
+            found[email_key(user.user_name)].append(user)
+    return {k: tuple(found.get(k, ())) for k in sorted(spelled)}
+
+
 def other_accounts(action: Action, found: Iterable[Holder]) -> tuple[Holder, ...]:
     """The holders of ``found`` (of ``action``'s ``externalId``) that are not the resource ``action`` makes or links.
 
@@ -152,5 +190,5 @@ def held_elsewhere(scim: SigmaScimClient, actions: Iterable[Action], parallelism
     return {a.id: other_accounts(a, found[endpoint_of(a)].get(e, ())) for a, e in posts}
 
 
-__all__ = ["BULK_READS", "FILTER_REFUSED", "GROUPS", "USERS", "Holder", "endpoint_of", "held_elsewhere", "holder_of",
-           "holders", "other_accounts", "posted_external_id"]
+__all__ = ["BULK_READS", "FILTER_REFUSED", "GROUPS", "NAME_FILTER_REFUSED", "USERS", "Holder", "endpoint_of",
+           "held_elsewhere", "holder_of", "holders", "other_accounts", "posted_external_id", "provisioned_users"]

@@ -42,6 +42,12 @@ Both records are made in sigma-migrate's state directory too, under the ended pl
 journal's (:func:`recorded_reversals`): a copy of the plan in another folder, or the plan with its journal deleted,
 is refused as the plan is, the line naming where its journal is (:func:`planner.execute.history.elsewhere`;
 tester16b #1); a takeover whose journal is not found is recorded there only.
+
+Two re-plans of one plan (P2 and P3, both ``--applied P1.json``): once one took over from P1, the other's basis is
+gone, and its apply (every mode), ``approve`` and ``--dry-run`` refuse naming the re-plan that took over and its
+journal (:func:`check_basis_current`, reading P1's journal; tester16b finding 3), unless it was made ``--applied`` with
+that re-plan too. ``undo`` of P1's journal, the apply of an undo plan of P1, and P1's ``handoff`` refuse naming P2
+(:func:`check_not_superseded`): what P1 wrote is P2's basis now.
 """
 
 from __future__ import annotations
@@ -98,6 +104,8 @@ def undone_journal(undo: Plan, undo_path: str | Path) -> Path | None:
                            "nothing was written")
     found = find_journal(given, undo_path, undo.summary.undoes)
     if found is not None:
+        check_not_superseded(_plan_of(found), recorded_endings(undo.summary.undoes, read_reversals(found)),
+                             ApplyRefused, SUPERSEDED_UNDO, undo.summary.undoes)
         return found
     where = Path(given)
     raise ApplyRefused(
@@ -105,6 +113,14 @@ def undone_journal(undo: Plan, undo_path: str | Path) -> Path | None:
         f"not {'there' if where.is_absolute() else 'in this folder nor beside the undo plan'}, or is not that "
         "plan's: apply records the reversal in it, so that no later apply of that plan redoes what this undo "
         "reverses; run apply from the folder `undo` ran in, or put the journal back; nothing was written")
+
+
+SUPERSEDED_UNDO = ("what it wrote is the basis {successor} decided anew what to keep of, and an undo of it would take "
+                   "back, under that plan's name, what {successor} keeps: undo {successor} with `sigma-migrate undo "
+                   "{successor_journal}` for what it wrote, and to take back what this plan wrote, plan again with "
+                   "--applied {successor}; nothing was written")
+"""What ``undo`` of a superseded plan's journal, and the apply of an undo plan made from it, say after
+:func:`superseded_by` (:func:`check_not_superseded`)."""
 
 
 def find_journal(given: str, plan_path: str | Path, digest: str) -> Path | None:
@@ -141,6 +157,36 @@ def predecessors(plan: Plan, plan_path: str | Path) -> list[Predecessor]:
     inputs = plan.inputs
     return [Predecessor(p.path, f"sha256:{p.sha256}", j.path, find_journal(j.path, plan_path, f"sha256:{p.sha256}"))
             for p, j in zip(inputs, inputs[1:]) if p.kind == APPLIED_PLAN_KIND and j.kind == UNDONE_JOURNAL_KIND]
+
+
+def check_basis_current(plan: Plan, plan_path: str | Path, found: Sequence[Predecessor] | None = None) -> None:
+    """Refuse (:class:`ApplyRefused`, one line, nothing read from Sigma, nothing written) the re-plan ``plan`` (read
+    from ``plan_path``) when another re-plan made ``--applied`` with one of its predecessors (``found``, else
+    :func:`predecessors`) took over from it since: that predecessor's journal records a :data:`SUPERSEDED` row of a plan
+    that is neither ``plan`` nor one of its own predecessors (a re-plan made ``--applied B.json`` builds on B). Two
+    re-plans of one applied plan (one in CI, one by hand) each decide anew what it left; once one of them ran, the
+    other's basis is gone, as its plan file cannot show (tester16b finding 3): the line names that re-plan and its
+    journal, and the way out, a plan made ``--applied`` with it. Called by ``apply`` (every mode), ``approve`` and
+    ``apply --dry-run`` (a note). The takeovers are read from the predecessor's journal and sigma-migrate's state index
+    (:func:`planner.execute.history.recorded_endings`: one recorded there only, its journal not found, too)."""
+    found = predecessors(plan, plan_path) if found is None else found
+    builds_on = {plan.digest} | {p.digest for p in found}
+    for p in found:
+        rows = recorded_endings(p.digest, read_reversals(p.journal) if p.journal is not None else [])
+        others = [r for r in rows if r.kind == SUPERSEDED and r.undo_digest not in builds_on]
+        if others:
+            raise ApplyRefused(taken_by_sibling_message(plan_path, p, others[0]))
+
+
+def taken_by_sibling_message(plan_path: str | Path, predecessor: Predecessor, row: ReversalRow) -> str:
+    """The refusal of :func:`check_basis_current`: ``C.json: this plan was made --applied A.json, which plan B.json
+    (sha256:...) took over from in its run 1 (started ...; its journal B.json.journal.sqlite): ...``."""
+    other = row.undo_plan
+    return (f"{plan_path}: this plan was made --applied {predecessor.plan}, which plan {other} ({row.undo_digest}) took "
+            f"over from in its run {row.undo_run} (started {row.at}; its journal {journal_path(other)}): {other} "
+            f"decided anew what {predecessor.plan} left, so this plan's basis is gone and applying it would act under "
+            f"its approval on a state it was not made against: fetch Sigma's export and plan again with --applied "
+            f"{other}; nothing was written")
 
 
 def record_takeover(plan: Plan, plan_path: str | Path, found: Sequence[Predecessor], run: int,
@@ -323,11 +369,25 @@ def check_verifiable(plan_path: str | Path, plan: Plan) -> None:
     undo.json`; nothing was read``. Nothing is read from Sigma."""
     check_not_rolled_back(plan_path, plan, ApplyRefused, "Sigma is as that undo left it, not as this plan did: check "
                           "it with `sigma-migrate verify {undo_plan}`; nothing was read")
-    reversals = recorded_reversals(plan_path, plan)
-    if reversals:  # superseded: a re-plan took over from it
-        raise ApplyRefused(f"{superseded_by(plan_path, reversals, plan.digest)}; Sigma is meant to be as that plan leaves it, not "
-                           f"as this plan did: check it with `sigma-migrate verify {reversals[-1].undo_plan}`; nothing "
-                           "was read")
+    check_not_superseded(plan_path, recorded_reversals(plan_path, plan), ApplyRefused,
+                         "Sigma is meant to be as that plan leaves it, not as this plan did: check it with "
+                         "`sigma-migrate verify {successor}`; nothing was read", plan.digest)
+
+
+def check_not_superseded(plan_path: str | Path, reversals: Sequence[ReversalRow], refusal: type[UserError],
+                         consequence: str, digest: str = "") -> None:
+    """Refuse a plan a re-plan made ``--applied`` with it took over from (``reversals``, read from its journal, hold a
+    :data:`~planner.execute.journal.SUPERSEDED` row): raise ``refusal`` with :func:`superseded_by` then ``consequence``
+    (what the command would do with it and what to do instead; ``{successor}`` in it is replaced by the path of the
+    last re-plan, ``{successor_journal}`` by its journal's). The check of ``verify`` (:func:`check_verifiable`),
+    ``handoff`` (:func:`planner.handoff.check_plan_kind`), ``undo`` of its journal and the apply of an undo plan made
+    from it (:func:`undone_journal`): what the plan wrote is the re-plan's basis now, which decided anew what to keep
+    of it (tester16b finding 3). Apply and approve refuse by :func:`check_not_reversed`. ``digest``: the plan's, for
+    where its journal is when not beside ``plan_path`` (:func:`superseded_by`)."""
+    last = [r for r in reversals if r.kind == SUPERSEDED]
+    if last:
+        raise refusal(f"{superseded_by(plan_path, reversals, digest)}; " + consequence.replace(
+            "{successor}", last[-1].undo_plan).replace("{successor_journal}", str(journal_path(last[-1].undo_plan))))
 
 
 def check_not_rolled_back(plan_path: str | Path, plan: Plan, refusal: type[UserError], consequence: str) -> None:

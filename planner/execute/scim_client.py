@@ -32,7 +32,7 @@ for 401), error bodies redacted before they are cut; retries happen below, in
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import httpx2
 import msgspec
@@ -462,6 +462,22 @@ class SigmaScimClient:
         found = self._search(SigmaUser, "/Users", external_id_filter(external_id))
         with self._errors("GET", path):
             return [record for u in found if (record := record_of(u)) is not None and record.external_id == external_id]
+
+    def find_users_by_user_names(self, user_names: Sequence[str]) -> list[ScimUserRecord]:
+        """The users whose ``userName`` is one of ``user_names`` (case-insensitively, RFC 7643 §4.1.1; listed
+        pre-SCIM members, without ``externalId``, too), in the order Sigma lists them: one
+        ``GET /Users?filter=userName eq "a" or userName eq "b" ...`` (RFC 7644 §3.4.2.2, the ``or`` of §3.4.2.2's
+        grammar). The answer is compared again here, so a server that ignored the filter names no other user.
+        Raises :class:`ApiError` (a server that does not take the filter: 400 ``invalidFilter`` or 501, RFC 7644
+        §3.4.2.2, §3.12; the caller then reads :meth:`list_users`)."""
+        if not user_names:
+            return []
+        scim_filter = " or ".join(user_name_filter(u) for u in user_names)
+        wanted = {email_key(u) for u in user_names}
+        found = self._search(SigmaUser, "/Users", scim_filter)
+        with self._errors("GET", f"/Users?filter={scim_filter}"):
+            return [record for u in found
+                    if (record := record_of(u)) is not None and email_key(record.user_name) in wanted]
 
     def list_users(self, page_size: int = 100) -> list[ScimUserRecord]:
         """Every user SCIM lists, paged with ``startIndex``/``count`` (RFC 7644 §3.4.2.4) until

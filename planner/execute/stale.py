@@ -41,6 +41,12 @@ fail 409 after every write before it (tester6 finding 10). So is a SCIM user tha
 a second account (tester14b finding 7); and a SCIM group that holds the ``externalId`` (the IdP group's id) a planned
 ``scim.create_group`` / ``scim.link_group`` sends under another ``displayName``: Sigma keys the ``POST /Groups`` on
 its displayName alone and would give that IdP group a second team (tester16b finding 2).
+So is a member a REST edit of the run targets (:data:`REST_MEMBER_EDITS`)
+whom an IdP provisioned through SCIM since the plan (:func:`provisioned_since_plan`: a SCIM user with an
+``externalId`` whose ``userName`` is the member's email; Sigma links it to the member without changing the member's
+REST record, so the fields above cannot show it): the edit was decided while no IdP managed the member, and would
+lock out or re-address a person the IdP now manages (tester14b finding 12); a SCIM user the plan's own started link
+or create made is the plan's own value.
 """
 
 from __future__ import annotations
@@ -53,7 +59,8 @@ from typing import Any, Callable, Iterable, Mapping
 import msgspec
 
 from ..model import (
-    SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, Action, ActionKind, MemberState, Plan, TeamState, email_key,
+    SCHEDULER_ROBOT_EMAIL, SCHEDULER_ROBOT_MEMBER_ID, SCIM_LINK_KEY, Action, ActionKind, MemberState, Plan, TeamState,
+    email_key,
 )
 from ..payloads import (
     MembersConvertGuest,
@@ -75,9 +82,9 @@ from ..payloads import (
 )
 from ..sources.values import team_name_key
 from .errors import ApiError, ApplyRefused
-from .external_ids import held_elsewhere, posted_external_id
+from .external_ids import held_elsewhere, posted_external_id, provisioned_users
 from .rest_client import MemberRecord, SigmaRestClient
-from .scim_client import SigmaScimClient
+from .scim_client import ScimUserRecord, SigmaScimClient
 
 IGNORED_FIELDS = frozenset({"updatedAt", "updatedBy"})
 LIST_FIELDS = ("memberIds",)
@@ -119,17 +126,29 @@ class Drift:
     external_id: str = ""
     """For a SCIM user (``user:<id>``, labelled with its ``userName``) or group (``group:<id>``, labelled with its
     ``displayName``): the ``externalId`` it holds that :attr:`collides_with` (a ``POST /Users`` or ``POST /Groups``)
-    sends too (:func:`external_id_collisions`)."""
+    sends too (:func:`external_id_collisions`); for a member an IdP provisioned since the plan (:attr:`rest_edits`),
+    the ``externalId`` of its SCIM user."""
+    scim_user: str = ""
+    """For a member an IdP provisioned since the plan: the ``id`` of the SCIM user that manages it now
+    (:func:`provisioned_since_plan`)."""
+    rest_edits: tuple[Action, ...] = ()
+    """For a member an IdP provisioned since the plan: the plan's REST edits of it this run would send
+    (:data:`REST_MEMBER_EDITS`, in plan order), decided while no IdP managed it (:func:`provisioned_since_plan`)."""
 
     @property
     def stale(self) -> bool:
-        """Changed since the plan (a field, gone, or made since it): what :func:`stale_message` names."""
-        return bool(self.changes or self.missing or self.collides_with is not None)
+        """Changed since the plan (a field, gone, made since it, or provisioned through SCIM since it): what
+        :func:`stale_message` names."""
+        return bool(self.changes or self.missing or self.collides_with is not None or self.rest_edits)
 
     def __str__(self) -> str:
         name = f"{self.key} ({self.label})" if self.label else self.key
         if self.missing:
             return f"{name}: no longer exists"
+        if self.rest_edits:
+            edits = ", ".join(f"{a.id} ({a.kind.value})" for a in self.rest_edits)
+            return (f"{name}: SCIM user {self.scim_user} (externalId {self.external_id}) manages it now, provisioned "
+                    f"by the IdP since the plan; {edits} would still edit it through REST as a member no IdP manages")
         if self.collides_with is not None and self.external_id:
             a = self.collides_with
             second = ("IdP group a second Sigma team" if a.kind in (ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_LINK_GROUP)
@@ -423,11 +442,14 @@ def check_stale(
     creates: Iterable[str] | None = None,
     done: Iterable[str] = (),
     scim: SigmaScimClient | None = None,
+    running: Iterable[str] | None = None,
 ) -> list[Drift]:
     """Every fingerprinted object (or only ``keys``) that drifted, in key order, then the
     impostors of the planned creates whose ids are in ``creates`` (:func:`find_impostors`;
     ``None``: no impostor check), then, with ``scim``, the SCIM users and groups that hold the ``externalId`` a
-    ``POST /Users`` or ``POST /Groups`` of one of those sends (:func:`external_id_collisions`). Reads only.
+    ``POST /Users`` or ``POST /Groups`` of one of those sends (:func:`external_id_collisions`), then the members a REST
+    edit among ``running`` (ids of the actions the run may send; ``None``: those of ``creates``) targets whom an IdP
+    provisioned since the plan (:func:`provisioned_since_plan`). Reads only.
 
     ``done``: ids of actions the journal records ``done`` that the run will not run again (a
     ``--resume``, a later wave): an object one of them touches whose live state no longer shows its
@@ -451,6 +473,8 @@ def check_stale(
         drifts += find_impostors(plan, rest, not_started=creates, members=members)
     if creates is not None and scim is not None:
         drifts += external_id_collisions(plan, scim, not_started=creates, parallelism=parallelism)
+        drifts += provisioned_since_plan(plan, scim, running=creates if running is None else running,
+                                         not_started=creates, rest=rest)
     return drifts
 
 
@@ -662,6 +686,83 @@ def external_id_collisions(plan: Plan, scim: SigmaScimClient, *, not_started: It
     found = {h.key: Drift(h.key, h.name, collides_with=a, external_id=posted_external_id(a) or "")
              for a in reversed(posts) for h in held[a.id]}
     return [found[k] for k in sorted(found)]
+
+
+REST_MEMBER_EDITS = (MembersDeactivate, MembersDisableGuest, MembersConvertGuest, MembersSetEmail, MembersReactivate,
+                     TeamsRemoveMember)
+"""The actions that edit a member through Sigma's REST API (``PATCH /v2/members/{memberId}``, a team's
+``PATCH /v2/teams/{teamId}/members``): the planner decides them for a member no IdP provisioned
+(:data:`planner.rules.scim_state.REST_MEMBER_KINDS`: such an edit of a SCIM-managed member is dropped or held), so one
+an IdP provisioned since is an edit nobody approved (:func:`provisioned_since_plan`)."""
+
+
+def rest_edits(plan: Plan, running: Iterable[str]) -> dict[str, tuple[str, tuple[Action, ...]]]:
+    """memberId -> ``(email, the REST edits of it)``: the actions of ``plan`` among ``running`` (ids of the actions
+    a run may send) of :data:`REST_MEMBER_EDITS`, in plan order, the member's email as the plan names it. Left out:
+    a ``teams.remove_member`` the push makes (``evidence.removedBy``: no REST request), or of a member the plan knew
+    SCIM-managed (its person row: linked by Sigma's SCIM state, ``link_key`` :data:`~planner.model.SCIM_LINK_KEY`, or
+    kept as SCIM has them, ``scim_managed``): Sigma's SCIM cleanup of a membership the push does not see
+    (docs/sigma-api.md §5.4), decided knowing the IdP manages them."""
+    wanted = set(running)
+    managed = {p.member_id for p in plan.people
+               if p.member_id and (p.link_key == SCIM_LINK_KEY or p.scim_managed is not None)}
+    found: dict[str, tuple[str, list[Action]]] = {}
+    for a in plan.actions:
+        if a.id not in wanted or not isinstance(a, REST_MEMBER_EDITS) or not a.target.member_id:
+            continue
+        if isinstance(a, TeamsRemoveMember) and (a.evidence.removed_by or a.target.member_id in managed):
+            continue
+        found.setdefault(a.target.member_id, (a.target.email, []))[1].append(a)
+    return {m: (email, tuple(acts)) for m, (email, acts) in found.items()}
+
+
+def manages(user: ScimUserRecord, member_id: str, rest: SigmaRestClient | None) -> bool:
+    """Whether provisioned SCIM ``user``, whose ``userName`` is the email of member ``member_id`` (letter case aside),
+    is that member's: Sigma gives the SCIM user it links the member's memberId as its ``id`` (docs/sandbox.md "SCIM
+    Users"; apply's SCIM organization check relies on it too); a user whose ``id`` is the memberId of another member
+    with that address (two members whose emails differ only in letter case, ``linking.duplicates``: the IdP links the
+    one the plan keeps) is that member's, read with one ``GET /v2/members/{id}`` (only for such a user; ``rest``
+    ``None``: not read, the user counts as this member's). Raises :class:`ApiError` when Sigma cannot be read."""
+    if user.id == member_id or rest is None:
+        return True
+    try:
+        other = rest.get_member(user.id)
+    except ApiError as exc:
+        if exc.status == 404:
+            return True
+        raise
+    return email_key(other.email) != email_key(user.user_name)
+
+
+def provisioned_since_plan(plan: Plan, scim: SigmaScimClient, *, running: Iterable[str],
+                           not_started: Iterable[str], rest: SigmaRestClient | None = None) -> list[Drift]:
+    """The members a REST edit of this run targets (:func:`rest_edits` of ``running``) whom an IdP provisioned through
+    SCIM since the plan: Sigma's SCIM lists a user with an ``externalId`` whose ``userName`` is the member's email,
+    letter case aside (Sigma links a ``POST /Users`` to the member with that email and the member's REST record may
+    not change at all, docs/sigma-api.md §5.3), one :class:`Drift` each (``member:<memberId>``, labelled with the
+    email; :attr:`Drift.scim_user`, :attr:`Drift.external_id`, :attr:`Drift.rest_edits`), in key order. The edit was
+    decided while no IdP managed the member: a deactivation would lock out a person the IdP now manages (tester14b
+    finding 12). A SCIM user of the plan's own is none: one a ``scim.link_user`` / ``scim.create_user`` of the plan
+    with that ``userName`` that a run started (not in ``not_started``) made (a ``--resume``, a re-apply). Reads
+    only: one batched SCIM read for every member (:func:`~planner.execute.external_ids.provisioned_users`); a user that
+    is another member's (:func:`manages`, ``rest``) is none. Raises :class:`ApiError` when SCIM or Sigma cannot be
+    read."""
+    edited = rest_edits(plan, running)
+    if not edited:
+        return []
+    fresh = set(not_started)
+    own = {email_key(a.target.user_name) for a in plan.actions
+           if isinstance(a, (ScimLinkUser, ScimCreateUser)) and a.id not in fresh}
+    users = provisioned_users(scim, (email for email, _ in edited.values()))
+    found: list[Drift] = []
+    for member_id in sorted(edited):
+        email, edits = edited[member_id]
+        for user in users.get(email_key(email), ()):
+            if email_key(user.user_name) not in own and manages(user, member_id, rest):
+                found.append(Drift(f"member:{member_id}", email, external_id=user.external_id or "",
+                                   scim_user=user.id, rest_edits=edits))
+                break
+    return found
 
 
 def _spelled(action: Action, key: str) -> str:

@@ -112,15 +112,18 @@ from ..payloads import (
 from ..planfile import fingerprint_of, plan_policy, read_plan
 from ..planning import account_type_counts, seat_counts
 from .actions import with_user_names
-from .journal import JournalRow, RunRow, read_journal_file
+from .history import recorded_endings
+from .journal import JournalRow, RunRow, read_journal_file, read_reversals
 from .resume import (INTERRUPTED_ENDS, how_it_ended, selection_text, undone_runs_note, unfinished_run,
                      unfinished_undo_note)
+from .reversals import SUPERSEDED_UNDO, check_not_superseded
 from .scim_token import Revocation, done_risks, revocation, token_risks
 from .stale import Drift, FieldChange
 
 if TYPE_CHECKING:
     from .apply import ApplyOptions
     from .scim_client import SigmaScimClient
+    from .rest_client import SigmaRestClient
 
 
 class UndoError(UserError):
@@ -664,6 +667,8 @@ def build_undo_plan(journal: str | Path, plan_path: str | Path | None = None, *,
                         "undo needs the plan that journal applied")
     if plan.summary.undoes:
         raise UndoError(undo_of_undo_message(journal, source, plan.summary.undoes))
+    check_not_superseded(source, recorded_endings(plan.digest, read_reversals(journal)), UndoError, SUPERSEDED_UNDO,
+                         plan.digest)  # the re-plan's basis now
     run = unfinished_run(runs, rows)
     stopped = run if run is not None and how_it_ended(run) in INTERRUPTED_ENDS else None
     actions = with_created_team_ids(with_user_names(plan.actions), rows)
@@ -845,23 +850,33 @@ _REST_MEMBER_REVERSALS = (MembersSetEmail, MembersReactivate)
 docs/sigma-api.md §2.6)."""
 
 
-def provisioned_since(undo: Plan, scim: "SigmaScimClient", drifted: set[str]) -> list[Drift]:
-    """The members a REST reversal of ``undo`` targets whom SCIM provisioned since the apply (Sigma's SCIM lists them
-    with an ``externalId``: a later plan linked them, or the IdP pushed them), each a :class:`Drift` ``externalId None
-    -> '<id>'`` (keys in ``drifted`` left out): Sigma would refuse the reversal (403), so :func:`build_undo_plan` leaves
-    it out with an ``undo.drifted`` item (tester12 #12: after a re-plan linked the member the interrupted wave had
-    re-addressed, the undo's ``members.set_email`` failed on apply). One ``GET /Users/{memberId}`` per member (then a
-    ``userName`` filter by the member's email). Raises :class:`planner.execute.errors.ApiError` when SCIM cannot be
-    read."""
+def provisioned_since(undo: Plan, scim: "SigmaScimClient", drifted: set[str], rest: "SigmaRestClient | None" = None
+                      ) -> list[Drift]:
+    """The members a REST reversal of ``undo`` targets whom SCIM provisioned since the apply (Sigma's SCIM lists a user
+    with an ``externalId`` whose ``userName`` is the member's email: a later plan linked them, or the IdP pushed them),
+    each a :class:`Drift` ``externalId None -> '<id>'`` (keys in ``drifted`` left out, and added to it): Sigma would
+    refuse the reversal (403), so :func:`build_undo_plan` leaves it out with an ``undo.drifted`` item (tester12 #12:
+    after a re-plan linked the member the interrupted wave had re-addressed, the undo's ``members.set_email`` failed on
+    apply). One batched SCIM read for every member (:func:`planner.execute.external_ids.provisioned_users`, apply's
+    too: :func:`planner.execute.stale.provisioned_since_plan`; was one ``GET /Users/{memberId}`` then a ``userName``
+    filter per member); a user that is another member's is none (:func:`planner.execute.stale.manages`, ``rest``).
+    Raises :class:`planner.execute.errors.ApiError` when SCIM or Sigma cannot be read."""
+    from .external_ids import provisioned_users
+    from .stale import manages
+
+    reversals = [a for a in undo.actions
+                 if isinstance(a, _REST_MEMBER_REVERSALS) and f"member:{a.target.member_id}" not in drifted]
+    if not reversals:
+        return []
+    users = provisioned_users(scim, (a.target.email for a in reversals))
     out: list[Drift] = []
-    for a in undo.actions:
-        if not isinstance(a, _REST_MEMBER_REVERSALS) or f"member:{a.target.member_id}" in drifted:
-            continue
-        user = scim.get_user(a.target.member_id) or scim.find_user(a.target.email)
-        if user is not None and user.external_id:
-            out.append(Drift(f"member:{a.target.member_id}", a.target.email,
-                             (FieldChange("externalId", None, user.external_id),)))
-            drifted.add(f"member:{a.target.member_id}")
+    for a in reversals:
+        key = f"member:{a.target.member_id}"
+        user = next((u for u in users.get(email_key(a.target.email), ()) if manages(u, a.target.member_id, rest)),
+                    None)
+        if user is not None and key not in drifted:
+            out.append(Drift(key, a.target.email, (FieldChange("externalId", None, user.external_id),)))
+            drifted.add(key)
     return out
 
 
@@ -900,7 +915,7 @@ def live_changes(options: "ApplyOptions") -> ChangedSince:
                     preflight(clients, redactor)  # apply's one-line refusal of an API it cannot read
             drifts = list(check_stale(undo, clients.rest, parallelism=options.parallelism))
             if clients.scim is not None and not scim_refused:
-                drifts += provisioned_since(undo, clients.scim, {d.key for d in drifts})
+                drifts += provisioned_since(undo, clients.scim, {d.key for d in drifts}, clients.rest)
             return CurrentState(drifts, scim_refused)
         except ApiError as exc:
             raise UndoError(f"cannot read Sigma to make the undo plan from its current state: "

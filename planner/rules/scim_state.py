@@ -53,7 +53,8 @@ from dataclasses import replace as replace_record
 from msgspec.structs import replace
 
 from ..model import (
-    Action, ActionKind, AppliedPush, IdpUser, ItemEvidence, ItemRef, ReviewItem, ScimGroup, ScimUser, email_key,
+    SCIM_LINK_KEY, Action, ActionKind, AppliedPush, IdpUser, ItemEvidence, ItemRef, ReviewItem, ScimGroup, ScimUser,
+    email_key,
 )
 from ..payloads import (
     UNSET,
@@ -85,7 +86,7 @@ from ..directory import (
 from ..dependencies import with_dependents
 from ..sources.values import change_time, date_doubt, is_team_group
 
-SCIM_KEY = "scim"
+SCIM_KEY = SCIM_LINK_KEY
 """The link key (and :attr:`planner.model.PersonRow.link_key`) of a member an IdP already provisioned."""
 
 REST_MEMBER_KINDS = (
