@@ -39,6 +39,7 @@ FUNCTIONS = [
     "planner.rules.scim_values:hold_refused", "planner.planning:fold_account_types",
     "planner.rules.linking:link_actions", "planner.planning:fold_teams", "planner.rules.teams:decide_team",
     "planner.planning:fold_unmatched", "planner.planning:add_cross_dependencies", "planner.rules.guards:evaluate",
+    "planner.rules.teams:removals_by_final_pushes", "planner.planning:rows_with_final_actions",
     "planner.planning:decide", "planner.planning:order_actions", "planner.planning:acted_on",
     "planner.planning:person_rows", "planner.planning:build_summary", "planner.planning:build_outcomes",
     "planner.rules.preflight:evaluate", "planner.rules.app_assignment:app_groups", "planner.planning:fingerprints",

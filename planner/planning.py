@@ -708,7 +708,7 @@ provision, and those the unmatched family keeps or deactivates."""
 
 
 def fold_teams(policy: Policy, directory: Directory, people: tuple[Person, ...], outcome: Outcome,
-               deactivated: frozenset[str] = frozenset()) -> tuple[list[TeamRow], dict[str, frozenset[str]]]:
+               deactivated: frozenset[str] = frozenset()) -> tuple[list[TeamRow], dict[str, Mapping[str, str]]]:
     """Step 11: each IdP group's :class:`~planner.rules.teams.Assignment` gets its
     :class:`~planner.rules.teams.TeamDecision` over the people's final statuses (and ``deactivated``, the
     memberIds step 12 deactivates, :func:`deactivated_by`: a member the plan does not provision whom a push
@@ -753,7 +753,7 @@ def with_rename_hint(decision: teams.TeamDecision, item: ReviewItem | None) -> t
 
 
 def rows_with_final_actions(rows: list[TeamRow], actions: list[Action],
-                            joining: Mapping[str, frozenset[str]] | None = None) -> list[TeamRow]:
+                            joining: Mapping[str, Mapping[str, str]] | None = None) -> list[TeamRow]:
     """The team rows as the plan's final ``actions`` leave them (ids and member counts,
     :func:`~planner.rules.teams.row_of_final_actions`): :func:`fold_teams` makes the rows before a
     blank team name drops an action (:func:`~planner.rules.scim_values.drop_unnamed_teams`) and before

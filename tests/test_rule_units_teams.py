@@ -14,7 +14,7 @@ from planner.model import ItemEvidence, TeamRow
 from planner.rules.teams import (
     Assignment, GroupPush, Leftover, Leftovers, PushedUser, TeamPeople, assign_groups, decide_team,
     candidate_links, decide_unmanaged, group_cycle_item, group_push, leftovers_of, likely_renames, membership_state,
-    rename_candidates, team_people,
+    push_joiners, rename_candidates, still_sent, team_people,
 )
 
 X, Y, Z, W = (member(m, f"{m}@example.com") for m in ("x", "y", "z", "w"))
@@ -87,6 +87,27 @@ def test_entra_pushes_no_user_a_group_holds_only_through_nesting():
     push = group_push(entra.groups["gF"], people)
     assert (push.size, push.pushed, push.holds) == (
         2, (PushedUser("x", "x@example.com", "scim.link_user:x"),), frozenset({"x"}))
+
+
+def test_push_joiners_maps_each_key_to_the_userName_sent_for_people_not_in_the_team():
+    push = GroupPush(4, (PushedUser("x", "X@Example.com", "scim.link_user:x"),  # in the team: not joining
+                         PushedUser("y", "Y@Example.com", "scim.link_user:y"),
+                         PushedUser(None, "new@example.com", "scim.create_user:un")), frozenset({"x", "y"}))
+    assert push_joiners(push, ["x"]) == {"y@example.com": "Y@Example.com", "new@example.com": "new@example.com"}
+
+
+def test_still_sent_counts_joiners_by_the_userName_sent_else_by_its_key(monkeypatch):
+    import planner.rules.teams as teams_module
+
+    joins = {"y@example.com": "Y@Example.com", "new@example.com": "new@example.com",
+             "gone@example.com": "gone@example.com"}
+    # settling kept SCIM's spelling of y's userName: found by its key; gone's is no longer sent
+    assert still_sent(joins, ["new@example.com", " y@EXAMPLE.com", "x@example.com"]) == 2
+    keyed = []
+    monkeypatch.setattr(teams_module, "email_key", lambda v: keyed.append(v) or v.lower())
+    assert still_sent(joins, ["gone@example.com", "Y@Example.com", "new@example.com"]) == 3
+    assert keyed == []  # every joiner's userName is in the list as sent: no member keyed
+    assert still_sent({}, ["x@example.com"]) == 0
 
 
 def test_membership_state():
