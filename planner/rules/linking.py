@@ -433,13 +433,16 @@ def decide(policy: Policy, directory: Directory, graph: IdentityGraph, *,
 
 def hint_people(policy: Policy, directory: Directory, free_members: list[Person], free_idp: list[Person],
                 never: frozenset[str]) -> tuple[list[ReviewItem], list[Person], list[Person]]:
-    """Unmatched members and would-be creates that look like one person get a blocking
-    ``linking.same_person_hint`` item and are held: near addresses always (:func:`near_address_hints`),
-    the same name or local part under ``linking.name_hints`` (:func:`same_person_hints`). People a
-    reviewer already decided about (``unmatched.decisions``, a never-link override) are not hinted.
-    Returns the items and both lists with the hinted people held."""
+    """Unmatched members, active guests no IdP user links to (whom :mod:`.guests` would disable) and would-be
+    creates that look like one person get a blocking ``linking.same_person_hint`` item and are held: near
+    addresses always (:func:`near_address_hints`), the same name or local part under ``linking.name_hints``
+    (:func:`same_person_hints`). A guest is hinted by the same rule as an internal member: a partner hired
+    as an employee would otherwise be disabled, their documents going to the document owner, beside a new
+    account of the same person (tester17 finding 5). People a reviewer already decided about
+    (``unmatched.decisions``, a never-link override) are not hinted. Returns the items and both lists with
+    the hinted people held."""
     decided = {directory.find_member_id(ref) for ref in policy.unmatched.decisions}
-    members = [p.member for p in free_members if p.status is PersonStatus.UNMATCHED and p.member_id not in decided]
+    members = [p.member for p in free_members if p.status in _HINTED_MEMBERS and p.member_id not in decided]
     users = [p.idp_user for p in free_idp if p.status is PersonStatus.CREATE and p.idp_id not in never]
     why_of = same_person_hints(members, users, directory) if policy.linking.name_hints else {}
     for pair, reason in near_address_hints(members, users, directory).items():
@@ -452,6 +455,11 @@ def hint_people(policy: Policy, directory: Directory, free_members: list[Person]
     held = PersonStatus.HELD
     return (items, [replace(p, status=held) if p.member_id in hinted_m else p for p in free_members],
             [replace(p, status=held) if p.idp_id in hinted_i else p for p in free_idp])
+
+
+_HINTED_MEMBERS = frozenset({PersonStatus.UNMATCHED, PersonStatus.GUEST})
+"""The statuses of the members no IdP user links to that :func:`hint_people` compares with the would-be creates:
+unmatched (:mod:`.unmatched` would decide) and active guests (:mod:`.guests` would disable them)."""
 
 
 def _local_part(key: str) -> str:
@@ -681,6 +689,8 @@ def _hint_resolution(mids: list[str], iids: list[str], policy: Policy, directory
     best = example_member(mids, directory)
     link = {"linking": {"overrides": [{"idp": iids[0], "member": best}]}}
     never = {"linking": {"overrides": [{"idp": iid, "member": NEVER} for iid in iids]}}
+    if any(directory.members[m].user_kind == "guest" for m in mids):
+        return _guest_hint_resolution(mids, iids, best, link, never, policy, directory)
     if near:
         email = directory.members[best].email
         link["user_name_guard"] = {"overrides": {iids[0]: "use_sigma_email"}}
@@ -698,6 +708,31 @@ def _hint_resolution(mids: list[str], iids: list[str], policy: Policy, directory
     return yaml_snippet(link, never, notes=["same person: link them"])
 
 
+def _guest_hint_resolution(mids: list[str], iids: list[str], best: str, link: dict, never: dict, policy: Policy,
+                           directory: Directory) -> str:
+    """The settlements of a hint naming a guest (:func:`hint_people`): the same person, so link the IdP user
+    to the guest, who is then converted to an internal member and keeps their work (``guests.action:
+    convert``, added when the policy says otherwise; docs/policy.md ``guests``); or not, so the IdP user is
+    created and the guest disabled, their documents going to the document owner (``never``). Never a domain
+    alias: a partner's domain is no old name of the organization's."""
+    guest = directory.members[best]
+    notes = [f"same person: link IdP user {iids[0]} to guest {guest.email}, who is converted to an internal member "
+             "and keeps their work:"]
+    if policy.guests.action != "convert":
+        link = {"guests": {"action": "convert"}, **link}
+        notes.append("(guests.action: convert also converts the other guests an IdP user links to)")
+    disabled = ", ".join(directory.members[m].email for m in mids if directory.members[m].user_kind == "guest")
+    notes.append(f"not the same person (the `never` below): the IdP user is created and guest {disabled} disabled, "
+                 "their documents going to the document owner")
+    return yaml_snippet(link, never, notes=notes)
+
+
+def _hint_status(member: SigmaMember) -> str:
+    """How a hint names a member's standing: ``no IdP identity``, or for an active guest ``guest, would be
+    disabled``."""
+    return "guest, would be disabled" if member.user_kind == "guest" else "no IdP identity"
+
+
 def hint_item(mids: list[str], iids: list[str], why: Mapping[tuple[str, str], str], policy: Policy,
               directory: Directory, near: Mapping[tuple[str, str], set[str]] | None = None) -> ReviewItem:
     """Blocking ``linking.same_person_hint``: members with no IdP identity and would-be creates that look
@@ -705,20 +740,26 @@ def hint_item(mids: list[str], iids: list[str], why: Mapping[tuple[str, str], st
     the policy decides. ``near``: the pairs among them whose addresses are near (their reasons,
     :func:`near_address_hints`): the message names the letters that differ and any label mixing scripts."""
     reasons = sorted({part for w in why.values() for part in w.split(" and ")})
+    standing = {mid: _hint_status(directory.members[mid]) for mid in mids}
+    named = ", ".join(f"{directory.members[x].email} ({standing[x]})" for x in mids)
+    if len(set(standing.values())) == 1:  # one standing: said once, after the addresses
+        named = f"{', '.join(directory.members[x].email for x in mids)} ({standing[mids[0]]})"
+    held = " or ".join(sorted({"disabled" if directory.members[m].user_kind == "guest" else "deactivated"
+                               for m in mids}))
     return make_review(
         "linking.same_person_hint",
         iids[0],
         blocking=True,
         subject=ItemRef(idp_ids=iids, member_ids=mids),
         message=(
-            f"{', '.join(directory.members[x].email for x in mids)} (no IdP identity) and "
+            f"{named} and "
             f"{', '.join(directory.idp_users[x].user_name for x in iids)} (would be created) have the "
             f"{' and the '.join(reasons)}: never linked on that alone; "
             f"{_near_details(near, directory) if near else ''}"
-            "neither is created nor deactivated until the policy decides"
+            f"neither is created nor {held} until the policy decides"
         ),
         rule="linking.name_hints",
-        candidates=[_member_ref(directory, mid, status="no IdP identity") for mid in mids]
+        candidates=[_member_ref(directory, mid, status=standing[mid]) for mid in mids]
         + [_idp_ref(directory, iid, status="would be created") for iid in iids],
         evidence=ItemEvidence(hints=[NameHint(member_id=a, idp_id=b, why=w) for (a, b), w in sorted(why.items())]),
         resolution=_hint_resolution(mids, iids, policy, directory, near=bool(near)),
