@@ -319,6 +319,9 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.uses.extend(scim_state.reused_address_uses(policy, directory, provisioned))
     pinned, contradicted = scim_state.merge_pins(pinned, provisioned.pairs)
     outcome.extend(contradicted)
+    invited = guests.invited_address_doubts(directory, {p.idp_id for p in pinned} | never)
+    outcome.review_items.extend(guests.invited_address_item(d, policy, directory) for d in invited)
+    outcome.uses.extend(guests.invited_address_uses(invited, policy, directory))
     shared = duplicates.shared_addresses(directory)
     renames = duplicates.resolve(policy, directory, shared)
     outcome.uses.extend(renames.uses)
@@ -335,7 +338,9 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     explained = frozenset(g for g in graph.ambiguous if duplicates.explains(directory, g))
     linked = linking.decide(policy, directory, graph, explained=explained, freed=renames.renamed,
                             freed_for_moves=renames.pending_ids,
-                            held_idp_users=held | damaged_idp, held_members=damaged_members | provisioned.held_members,
+                            held_idp_users=held | damaged_idp | frozenset(d.idp_id for d in invited),
+                            held_members=damaged_members | provisioned.held_members
+                            | frozenset(m for d in invited for m in d.member_ids),
                             excluded=excluded.idp_ids)
     outcome.extend(linked.outcome)
     people = fold_guests(policy, directory, linked.people, outcome)

@@ -150,3 +150,55 @@ def test_under_guests_action_disable_the_link_snippet_converts():
     assert yaml.safe_load(p.review_items[0].resolution) == {
         "guests": {"action": "convert"}, "linking": {"overrides": [{"idp": "u1", "member": "g1"}]}}
     assert "(guests.action: convert also converts the other guests an IdP user links to)" in p.review_items[0].resolution
+
+
+# --------------------------------------------------------------------------- finding 1: a guest's mail changed
+
+
+def mail_changed(tmp_path: Path) -> Path:
+    """The sample with Carol's B2B guest mail changed to another domain, her #EXT# UPN unchanged (repro 1)."""
+    idp = entra_copy(tmp_path)
+    edit(idp / "users.csv", "Carol Nguyen,,carol.nguyen@northpartners.example,",
+         "Carol Nguyen,,carol.nguyen@southpartners.example,")
+    return idp
+
+
+def test_a_b2b_guest_whose_mail_is_not_her_invited_address_is_one_blocking_doubt(tmp_path):
+    plan = plan_of(mail_changed(tmp_path), ACME / "policy-entra-reviewed.yaml")
+    assert about(plan, CAROL_GUEST, CAROL_B2B) == []  # was: members.disable_guest, documents to tomasz.nowak
+    # was: informational guests.idp_guest_not_created, scope.assigned_not_provisioned and policy.unused_entry
+    assert items_about(plan, CAROL_GUEST, CAROL_B2B) == [("guests.invited_address_differs", True)]
+    assert [r.code for r in plan.review_items if r.code == "policy.unused_entry"] == []
+    (item,) = [r for r in plan.review_items if r.code == "guests.invited_address_differs"]
+    assert item.id == f"guests.invited_address_differs:{CAROL_B2B}"
+    assert item.message == (
+        f"IdP guest user {CAROL_B2B}: its userPrincipalName 'carol.nguyen_northpartners.example#EXT#@acme.example' "
+        "encodes the invited address 'carol.nguyen@northpartners.example', but its mail is "
+        f"'carol.nguyen@southpartners.example'; guest {CAROL_GUEST} has the invited address "
+        "'carol.nguyen@northpartners.example': which address is the person? held (neither linked, converted, "
+        "disabled nor created) until the policy says; the policy's user_name_guard.overrides entry "
+        "'carol.nguyen_northpartners.example#EXT#@acme.example' waits for the answer")
+    assert wire(item.evidence) == {"addresses": ["carol.nguyen@northpartners.example",
+                                                 "carol.nguyen@southpartners.example"]}
+    assert yaml.safe_load(item.resolution) == {"linking": {"overrides": [{"idp": CAROL_B2B, "member": CAROL_GUEST}]}}
+    assert f"#     - {{idp: {CAROL_B2B}, member: never}}\n" in item.resolution
+    assert [r.code for r in plan.review_items if r.blocking] == ["guests.invited_address_differs"]
+
+
+def test_the_invited_address_doubt_settles_by_an_override_and_the_guard_entry_then_applies(tmp_path):
+    idp = mail_changed(tmp_path)
+    same = plan_of(idp, reviewed_policy(tmp_path, f"linking:\n  overrides: [{{idp: {CAROL_B2B}, member: {CAROL_GUEST}}}]\n"))
+    assert about(same, CAROL_GUEST, CAROL_B2B) == [f"members.convert_guest:{CAROL_GUEST}", f"scim.link_user:{CAROL_GUEST}"]
+    assert wire(by_action(same, f"scim.link_user:{CAROL_GUEST}").after)["userName"] == "carol.nguyen@northpartners.example"
+    # her mail no longer sends her Sigma email: the one-mapping question names her (settled outside this test)
+    assert items_about(same, CAROL_GUEST, CAROL_B2B) == [("user_name_guard.configure_idp", False),
+                                                         ("user_name_guard.no_single_mapping", True)]
+    assert [r for r in same.review_items if r.code == "policy.unused_entry"] == []
+    other = plan_of(idp, reviewed_policy(tmp_path, f"linking:\n  overrides: [{{idp: {CAROL_B2B}, member: never}}]\n"))
+    assert about(other, CAROL_GUEST, CAROL_B2B) == [f"members.disable_guest:{CAROL_GUEST}"]
+
+
+def by_action(plan, action_id: str):
+    (action,) = [a for a in plan.actions if a.id == action_id]
+    return action
+

@@ -39,7 +39,8 @@ from typing import Collection
 from msgspec.structs import replace
 
 from ..directory import Directory, Person, PersonStatus
-from ..model import Action, ActionKind, ItemEvidence, ReviewItem
+from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, email_key
+from ..sources.entra import ext_upn_address
 from ..payloads import (
     UNSET,
     ArchiveAfter,
@@ -49,8 +50,9 @@ from ..payloads import (
     MemberRef,
     UserKindState,
 )
-from ..policy import Guests
+from ..policy import NEVER, Guests, Policy
 from . import action_id, make_action, make_review, person_ref, yaml_snippet
+from .policy_entries import EntryUse
 from .account_types import TypeDecision, source_text
 
 
@@ -276,3 +278,91 @@ def idp_guest_item(person: Person) -> ReviewItem:
         rule="guests.create_from_idp",
         resolution=yaml_snippet({"guests": {"create_from_idp": True}}, notes=["create IdP guests as internal members:"]),
     )
+
+
+# --------------------------------------------------------------------------- an invited address that changed
+
+
+@dataclass(frozen=True, slots=True)
+class InvitedAddressDoubt:
+    """An in-scope Entra B2B guest user whose ``#EXT#`` userPrincipalName encodes one address (``invited``: the
+    address the guest was invited with, :func:`planner.sources.entra.ext_upn_address`) while its primary email
+    (``mail``) is another, one of the two being the address of the Sigma guest(s) ``member_ids`` (sorted).
+    Which address the person is cannot be read from the export (tester17 finding 1)."""
+
+    idp_id: str
+    invited: str
+    mail: str
+    member_ids: tuple[str, ...]
+
+
+def invited_address_doubts(directory: Directory, settled: Collection[str]) -> list[InvitedAddressDoubt]:
+    """One :class:`InvitedAddressDoubt` per in-scope IdP user with a ``#EXT#`` userPrincipalName whose encoded
+    address and primary email differ (by :func:`planner.model.email_key`) while one of them is an active Sigma
+    guest's email, in IdP id order. ``settled``: IdP ids a ``linking.overrides`` entry (a link or ``never``) or
+    Sigma's SCIM state already decides: no doubt. A guest's mail changes (a partner's rebrand, a re-invitation)
+    while the UPN keeps the invited address: linking on either alone would convert or disable the wrong
+    account (tester17 finding 1; docs/formats.md §3f)."""
+    out = []
+    by_key = directory.member_ids_by_email_key
+    for iid in sorted(directory.in_scope_idp_ids):
+        user = directory.idp_users[iid]
+        if iid in settled or not user.is_guest or (invited := ext_upn_address(user.user_name)) is None:
+            continue
+        primary = user.primary_email
+        if primary is None or not primary.key or primary.key == email_key(invited):
+            continue
+        guests = sorted({m for key in (email_key(invited), primary.key) for m in by_key.get(key, ())
+                         if directory.members[m].user_kind == "guest" and directory.members[m].is_active})
+        if guests:
+            out.append(InvitedAddressDoubt(iid, invited, primary.value, tuple(guests)))
+    return out
+
+
+def _naming(policy: Policy, directory: Directory, idp_id: str) -> list[str]:
+    """The keys of the ``user_name_guard.overrides`` entries naming IdP user ``idp_id``, as written."""
+    return [ref for ref in policy.user_name_guard.overrides if directory.find_idp_id(ref) == idp_id]
+
+
+def invited_address_item(doubt: InvitedAddressDoubt, policy: Policy, directory: Directory) -> ReviewItem:
+    """Blocking ``guests.invited_address_differs`` (:func:`invited_address_doubts`): the IdP user and the
+    Sigma guest(s) are held (no link, conversion, disable nor create) until a ``linking.overrides`` entry says
+    whom the IdP user is (the guest: linked, converted under ``guests.action: convert``) or ``never``. Names the
+    ``user_name_guard.overrides`` entries naming the IdP user, which wait for the answer."""
+    user = directory.idp_users[doubt.idp_id]
+    guests = [directory.members[m] for m in doubt.member_ids]
+    has = "; ".join(f"guest {g.member_id} has {'the invited address' if email_key(g.email) == email_key(doubt.invited) else 'the mail'} "
+                    f"{g.email!r}" for g in guests)
+    waiting = _naming(policy, directory, doubt.idp_id)
+    wait = (f"; the policy's user_name_guard.overrides entry {', '.join(map(repr, waiting))} waits for the answer"
+            if waiting else "")
+    best = guests[0].member_id
+    return make_review(
+        "guests.invited_address_differs",
+        doubt.idp_id,
+        blocking=True,
+        subject=ItemRef(idp_id=doubt.idp_id, user_name=user.user_name, member_ids=list(doubt.member_ids)),
+        message=(f"IdP guest user {doubt.idp_id}: its userPrincipalName {user.user_name!r} encodes the invited "
+                 f"address {doubt.invited!r}, but its mail is {doubt.mail!r}; {has}: which address is the person? "
+                 f"held (neither linked, converted, disabled nor created) until the policy says{wait}"),
+        rule="guests.action",
+        candidates=[person_ref(member_id=g.member_id, email=g.email, status="guest") for g in guests]
+        + [person_ref(idp_id=doubt.idp_id, user_name=user.user_name, status="IdP guest user")],
+        evidence=ItemEvidence(addresses=[doubt.invited, doubt.mail]),
+        resolution=yaml_snippet(
+            {"linking": {"overrides": [{"idp": doubt.idp_id, "member": best}]}},
+            {"linking": {"overrides": [{"idp": doubt.idp_id, "member": NEVER}]}},
+            notes=[f"the same person (a changed mail, a re-invitation): link IdP user {doubt.idp_id} to guest "
+                   f"{directory.members[best].email} ({'converted, ' if policy.guests.action == 'convert' else ''}"
+                   f"guests.action: {policy.guests.action}); not the same person: never"]),
+    )
+
+
+def invited_address_uses(doubts: list[InvitedAddressDoubt], policy: Policy, directory: Directory) -> list[EntryUse]:
+    """The ``user_name_guard.overrides`` entries naming a held IdP user (:func:`invited_address_doubts`): they
+    wait for the blocking item's answer, named by it, so they are no ``policy.unused_entry`` (tester17 finding
+    1: the entry written for this very guest was reported merely as unused)."""
+    return [EntryUse("user_name_guard.overrides", ref,
+                     f"waits for the blocking guests.invited_address_differs of IdP user {d.idp_id}")
+            for d in doubts for ref in _naming(policy, directory, d.idp_id)]
+
