@@ -421,6 +421,10 @@ class IdpUser(SourcedRecord):
     - ``created_unreadable``: that date as the export wrote it when it could not be read (a year-last date a
       spreadsheet wrote, ``6/12/2026 23:00``; :class:`planner.sources.values.DateRead`), ``None`` otherwise:
       the rule it would have decided cannot tell (tester10 #12).
+    - ``created_field``: the export's field that says when the IdP made a user (``createdDateTime``,
+      ``created``, ``creationTime``, ``meta.created``) in the formats that have one, whether or not this record
+      carries it; ``None`` for the formats without one (Google's admin console CSV, generic CSVs). A rule that
+      needs the date names it when it is missing (:mod:`planner.rules.address_takeover`, tester17 finding 3).
     """
 
     id: str
@@ -443,9 +447,10 @@ class IdpUser(SourcedRecord):
     suspended: bool = False
     never_activated: bool = False
     status_label: str | None = None
+    created_field: str | None = None
 
     UNCOMPARED: ClassVar[frozenset[str]] = frozenset({"attributes", "source", "last_updated", "created",
-                                                      "created_unreadable"})
+                                                      "created_unreadable", "created_field"})
 
     @property
     def is_guest(self) -> bool:

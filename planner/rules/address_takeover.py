@@ -11,19 +11,25 @@ is no proof of the person in two cases an identity admin meets every week (teste
   ``aliases``. When someone leaves, M365 and Google admins routinely add the leaver's address as an
   alias of the successor's or manager's mailbox (Google's own "delete user" flow offers it), so such
   an address is often a *leaver's*. When the member's and the IdP user's names agree
-  (:func:`name_verdict`: given and family names, letter case and accents aside) the link stays: it is
-  the usual old-domain or alias address of the same person. Otherwise (names differ, or one side has
-  none: a missing name is no agreement) it is one blocking item;
+  (:func:`compare_names`: given and family names, letter case and accents aside; the whole names, the IdP
+  user's ``displayName`` included, when a side lacks a part) the link stays: it is the usual old-domain or
+  alias address of the same person. Otherwise (names differ, or one side has none: a missing name is no
+  agreement) it is one blocking item;
 - **a recycled address** (``linking.recycled_address``): the link was made through the address the
   IdP user signs in with, but the IdP made the user (Okta ``created``, Entra ``createdDateTime``,
   Google ``creationTime``, a SCIM ListResponse's ``meta.created``) :data:`RECYCLED_AFTER` or more after
-  Sigma made the member (``createdAt``), and both the given and the family name differ: a new person
-  given a leaver's address, blocking. Otherwise names that are not one are informational when the
-  dates cannot rule a new person out (a date missing or unreadable, the IdP user made after the member
-  by less, or one name part alike: a marriage, a nickname, a corrected spelling; a name missing on a
-  side): a rename in the IdP is common and the link sends the IdP's name, so the item only asks to
-  check. An IdP user made before the member (the IdP account held the address when Sigma made the
-  member) raises nothing.
+  Sigma made the member (``createdAt``), and the names share no part (or a side has no name: no name is
+  no evidence of sameness): a new person given a leaver's address, blocking. Names that are not one are
+  informational when the IdP user was made after the member by less, or when one name part is alike (a
+  marriage, a nickname, a corrected spelling): a rename in the IdP is common and the link sends the IdP's
+  name, so the item only asks to check. An IdP user made before the member (the IdP account held the address
+  when Sigma made the member) raises nothing. An unreadable or missing date never weakens this (tester17
+  findings 3 and 4: an Excel-damaged ``createdDateTime``, the Entra download without the column, a Sigma
+  ``createdAt`` re-saved by Excel linked a stranger to a leaver's account): the verdict is the one of the
+  longest gap the dates allow (:func:`creation_gap`: a year-last date is each day it may be, a missing one
+  any time), so names apart with a date that cannot rule a new person out are blocking, and the message says
+  which value is missing or unreadable (file, row, column) or, when every reading gives the same verdict,
+  the gap each gives.
 
 A blocking item names both people, the address, both names (and for a recycled address both dates),
 and the two settlements as policy: ``never`` for the IdP user (another person: the member follows
@@ -42,15 +48,16 @@ links, a few string comparisons each: no table is scanned per person).
 from __future__ import annotations
 
 import unicodedata
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
-from ..directory import Directory, Person, PersonStatus, time_between
+from ..directory import Directory, Person, PersonStatus
 from ..model import IdpUser, ItemEvidence, ReviewItem, SigmaMember, email_key
 from ..payloads import UNSET
 from ..policy import NEVER
 from ..sources.entra import ext_upn_address
-from ..sources.values import clean_text
+from ..sources.values import clean_text, date_doubt, day_words, year_last_days
 from . import make_review, person_ref, yaml_snippet
 
 RECYCLED_AFTER = timedelta(days=90)
@@ -79,36 +86,101 @@ def _folded(name: str) -> str:
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).casefold().split())
 
 
+def _given(text: str | None) -> bool:
+    return bool(text and text.strip())
+
+
+def member_name(member: SigmaMember) -> tuple[str, str]:
+    """The member's best name as ``(fields, text)``: ``("firstName lastName", "Alan Brooks")``, one part
+    when only one is set (``("firstName", "Alan")``), ``("firstName lastName", "")`` when neither (Sigma's
+    members carry no other name field; members made by the API or JIT often have none: tester17 finding 4)."""
+    first, last = _given(member.first_name), _given(member.last_name)
+    if first and last:
+        return "firstName lastName", f"{member.first_name.strip()} {member.last_name.strip()}"
+    if first or last:
+        return ("firstName", member.first_name.strip()) if first else ("lastName", member.last_name.strip())
+    return "firstName lastName", ""
+
+
+def user_name_words(user: IdpUser) -> tuple[str, str]:
+    """The IdP user's best name as ``(fields, text)``: ``givenName familyName`` when both are set, else its
+    ``displayName`` (Entra cloud accounts made in the portal or by a script often have only that: tester17
+    finding 4), else the one name part set, else ``("givenName familyName", "")``."""
+    given, family = _given(user.given_name), _given(user.family_name)
+    if given and family:
+        return "givenName familyName", f"{user.given_name.strip()} {user.family_name.strip()}"
+    if _given(user.display_name):
+        return "displayName", user.display_name.strip()
+    if given or family:
+        return ("givenName", user.given_name.strip()) if given else ("familyName", user.family_name.strip())
+    return "givenName familyName", ""
+
+
+def _words(name: str) -> list[str]:
+    """The folded words of a whole name, commas aside (``'Sharma, Priyanka'`` -> ``['sharma', 'priyanka']``)."""
+    return _folded(name.replace(",", " ")).split()
+
+
+@dataclass(frozen=True, slots=True)
+class NameComparison:
+    """How the member's and the IdP user's names compare (:func:`compare_names`): ``verdict`` :data:`AGREE`,
+    :data:`DIFFER` or :data:`MISSING`; ``differences`` each part (or whole name) that is not one, as items
+    say it (``"firstName 'Alan' / givenName 'Jonas'"``); ``alike``: names that differ share a part (a marriage,
+    a nickname, a corrected spelling)."""
+
+    verdict: str
+    differences: tuple[str, ...]
+    alike: bool = False
+
+
+def compare_names(member: SigmaMember, user: IdpUser) -> NameComparison:
+    """The member's and the IdP user's names compared on the best name each side has (tester17 finding 4):
+
+    - both sides have both parts: ``firstName``/``givenName`` and ``lastName``/``familyName``, each letter case
+      and accents aside (``José`` = ``jose``): :data:`AGREE` when both are one, else :data:`DIFFER` (``alike``
+      when one part is one);
+    - else each side's whole name (:func:`member_name`, :func:`user_name_words`: the IdP user's
+      ``displayName`` when it lacks a part): :data:`AGREE` when their words are one, order and commas aside
+      (``'Sharma, Priyanka'`` = ``'Priyanka Sharma'``), :data:`DIFFER` otherwise (``alike`` when they share a
+      word), :data:`MISSING` when a side has no name at all: nothing to compare, which is no agreement."""
+    mf, ml, ug, uf = member.first_name, member.last_name, user.given_name, user.family_name
+    if _given(mf) and _given(ml) and _given(ug) and _given(uf):
+        if mf == ug and ml == uf:
+            return NameComparison(AGREE, ())
+        out = tuple(f"{sigma} {a!r} / {idp} {b!r}"
+                    for sigma, idp, a, b in (("firstName", "givenName", mf, ug), ("lastName", "familyName", ml, uf))
+                    if _folded(a) != _folded(b))
+        return NameComparison(DIFFER if out else AGREE, out, alike=len(out) == 1)
+    (m_fields, m_text), (u_fields, u_text) = member_name(member), user_name_words(user)
+    if not m_text and _given(ug) and _given(uf):  # as a secondary address has always said it
+        return NameComparison(MISSING, (f"firstName {(mf or '')!r} / givenName {ug!r}",
+                                        f"lastName {(ml or '')!r} / familyName {uf!r}"))
+    difference = (f"{m_fields} {m_text!r} / {u_fields} {u_text!r}",)
+    if not (m_text and u_text):
+        return NameComparison(MISSING, difference)
+    m_words, u_words = _words(m_text), _words(u_text)
+    if sorted(m_words) == sorted(u_words):
+        return NameComparison(AGREE, ())
+    return NameComparison(DIFFER, difference, alike=bool(set(m_words) & set(u_words)))
+
+
 def name_verdict(member: SigmaMember, user: IdpUser) -> str:
-    """Whether the member's ``firstName``/``lastName`` and the IdP user's ``givenName``/``familyName`` are
-    one name: :data:`AGREE` (both parts equal, letter case and accents aside: ``José`` = ``jose``),
-    :data:`MISSING` (a part is blank on either side: no agreement, nothing to compare), else :data:`DIFFER`."""
-    parts = (member.first_name, user.given_name, member.last_name, user.family_name)
-    if not all(p and p.strip() for p in parts):
-        return MISSING
-    if member.first_name == user.given_name and member.last_name == user.family_name:
-        return AGREE  # the common case, without normalizing
-    same = (_folded(member.first_name) == _folded(user.given_name)
-            and _folded(member.last_name) == _folded(user.family_name))
-    return AGREE if same else DIFFER
+    """Whether the member's and the IdP user's names are one (:func:`compare_names`): :data:`AGREE`,
+    :data:`DIFFER` or :data:`MISSING` (a side has no name: no agreement, nothing to compare)."""
+    return compare_names(member, user).verdict
 
 
 def names_phrase(member: SigmaMember, user: IdpUser) -> str:
-    """Both names as the item says them: ``member 'Alan Brooks', IdP user 'Jonas Weber'`` (``(none)`` blank)."""
-    def spelled(*parts: str | None) -> str:
-        return repr(" ".join(p.strip() for p in parts if p and p.strip())) if any(p and p.strip() for p in parts) \
-            else "(none)"
-    return f"member {spelled(member.first_name, member.last_name)}, IdP user {spelled(user.given_name, user.family_name)}"
+    """Both best names as the item says them (:func:`member_name`, :func:`user_name_words`):
+    ``member 'Alan Brooks', IdP user 'Jonas Weber'`` (``(none)`` for a side without a name)."""
+    m_text, u_text = member_name(member)[1], user_name_words(user)[1]
+    return f"member {repr(m_text) if m_text else '(none)'}, IdP user {repr(u_text) if u_text else '(none)'}"
 
 
 def name_differences(member: SigmaMember, user: IdpUser) -> list[str]:
-    """Each name part that is not one (:func:`name_verdict`): ``"firstName 'Alan' / givenName 'Jonas'"``."""
-    out = []
-    for sigma, idp, a, b in (("firstName", "givenName", member.first_name, user.given_name),
-                             ("lastName", "familyName", member.last_name, user.family_name)):
-        if not (a and a.strip() and b and b.strip()) or _folded(a) != _folded(b):
-            out.append(f"{sigma} {(a or '')!r} / {idp} {(b or '')!r}")
-    return out
+    """Each name part (or whole name) that is not one (:func:`compare_names`):
+    ``"firstName 'Alan' / givenName 'Jonas'"``, ``"firstName lastName 'Alan Brooks' / displayName 'P. Sharma'"``."""
+    return list(compare_names(member, user).differences)
 
 
 def is_secondary_address(person: Person, directory: Directory) -> bool:
@@ -136,18 +208,149 @@ def takeover_item(person: Person, directory: Directory, converts: bool = False) 
             or (status is _GUEST and converts and person.idp_id in directory.in_scope_idp_ids)):
         return None
     member, user = person.member, person.idp_user
-    verdict = name_verdict(member, user)
-    if verdict == AGREE:
+    names = compare_names(member, user)
+    if names.verdict == AGREE:
         return None
     if is_secondary_address(person, directory):
         return secondary_address_item(person, directory)
-    gap = time_between(member.created_at, user.created)
-    wide = gap is not None and gap >= RECYCLED_AFTER
-    if verdict == DIFFER and wide and len(name_differences(member, user)) == 2:
-        return recycled_address_item(person, directory, gap, blocking=True)
-    if (verdict == DIFFER and (gap is None or gap > timedelta(0))) or (verdict == MISSING and wide):
-        return recycled_address_item(person, directory, gap, blocking=False)
+    dates = creation_gap(member, user)
+    strong = names.verdict == MISSING or not names.alike
+    verdict = _recycled_verdict(strong, names.verdict, dates.most)
+    if verdict is None:
+        return None
+    decided = dates.least is not None and _recycled_verdict(strong, names.verdict, dates.least) is verdict
+    return recycled_address_item(person, directory, dates, blocking=verdict, decided=decided)
+
+
+BLOCK, INFORM = True, False
+"""The two verdicts of :func:`_recycled_verdict` (the item's ``blocking``); ``None``: no item."""
+
+
+def _recycled_verdict(strong: bool, verdict: str, gap: timedelta | None) -> bool | None:
+    """The item a primary-address link whose names are not one gets when the IdP made the user ``gap`` after
+    Sigma made the member (``None``: any time after, however long): :data:`BLOCK` when ``gap`` is
+    :data:`RECYCLED_AFTER` or more and the names are ``strong``ly apart (no part alike, or a side without a name:
+    no name is no evidence of sameness, tester17 finding 4); :data:`INFORM` when the names differ and the IdP
+    made the user later; ``None`` (no item) otherwise. Monotone in ``gap``: the verdicts at both ends of a span
+    of gaps are those of every gap between (:func:`creation_gap`)."""
+    wide = gap is None or gap >= RECYCLED_AFTER
+    if strong and wide:
+        return BLOCK
+    if verdict == DIFFER and (gap is None or gap > timedelta(0)):
+        return INFORM
     return None
+
+
+ZONE_SPREAD = timedelta(hours=14)
+"""How far a local time is from UTC at most (UTC-12:00 to UTC+14:00): a year-last date a spreadsheet wrote is in
+a zone it does not say, so each day it may be spans from 14 hours before its midnight UTC to 14 hours after its
+end."""
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedDate:
+    """When one side made the person, as the rule can use it: ``earliest``/``latest`` (UTC; equal for a date
+    read exactly, ``None`` unbounded: not said, or unreadable with no day to read), ``days`` (the calendar days
+    a year-last date may be, :func:`planner.sources.values.year_last_days`) and ``phrase`` (how the item says
+    it, naming file, row and column of a value missing or unreadable)."""
+
+    earliest: datetime | None
+    latest: datetime | None
+    days: tuple[date, ...]
+    phrase: str
+
+    @property
+    def exact(self) -> bool:
+        return self.earliest is not None and self.earliest == self.latest
+
+
+@dataclass(frozen=True, slots=True)
+class CreationGap:
+    """How much later the IdP made the user than Sigma the member (:func:`creation_gap`): ``least``/``most``
+    (``None``: unbounded), ``user``/``member`` the two :class:`CreatedDate`."""
+
+    least: timedelta | None
+    most: timedelta | None
+    user: CreatedDate
+    member: CreatedDate
+
+
+def _moment(text: str | None) -> datetime | None:
+    """An ISO 8601 time (``2024-08-09T18:05:00.000Z``; no zone: UTC), ``None`` when absent or not ISO 8601."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _created(read: datetime | None, written: str | None, phrase_read: str, phrase_unreadable: str,
+             phrase_missing: str) -> CreatedDate:
+    if read is not None:
+        return CreatedDate(read, read, (), phrase_read)
+    if written:
+        days = year_last_days(written)
+        if days:
+            starts = [datetime(d.year, d.month, d.day, tzinfo=timezone.utc) for d in days]
+            return CreatedDate(min(starts) - ZONE_SPREAD, max(starts) + timedelta(days=1) + ZONE_SPREAD, days,
+                               phrase_unreadable)
+        return CreatedDate(None, None, (), phrase_unreadable)
+    return CreatedDate(None, None, (), phrase_missing)
+
+
+def _where(record: IdpUser | SigmaMember, field: str) -> str:
+    src = record.source
+    if src is None:
+        return field
+    return f"{src.file}, {src.location}, {field}" if src.location else f"{src.file}, {field}"
+
+
+def creation_gap(member: SigmaMember, user: IdpUser) -> CreationGap:
+    """When the IdP made ``user`` (``created``; ``created_unreadable``: as the export wrote it when it could not
+    be read, :func:`planner.sources.values.date_field`) against when Sigma made ``member`` (``createdAt``, kept as
+    written: :func:`planner.sources.sigma._created_at`), as a span of gaps: exact when both dates are read; a
+    year-last date a spreadsheet wrote (``10/1/2026 9:00``) is each day it may be (day or month first), whole and
+    in any zone (:data:`ZONE_SPREAD`); a date missing, or unreadable with no day to read, leaves the span open
+    on that side. Each side's phrase names the file, row and column of a missing or unreadable value (tester17
+    finding 3)."""
+    iid = user.id
+    field = user.created_field
+    written = user.created_unreadable
+    user_date = _created(
+        _moment(user.created), written,
+        f"the IdP made {iid} {user.created}",
+        f"the IdP made {iid} at {written!r} ({_where(user, field or 'created')}), which {date_doubt(written or '')}",
+        f"the export does not say when the IdP made {iid} ({_where(user, field)}: no value)" if field else
+        f"the export does not say when the IdP made {iid} (its format dates no user)")
+    at = member.created_at
+    m_read = _moment(at)
+    member_date = _created(
+        m_read, None if m_read else at,
+        f"Sigma made the member {at}",
+        f"Sigma made the member at {at!r} ({_where(member, 'createdAt')}), which cannot be read",
+        f"the Sigma export does not say when it made the member ({_where(member, 'createdAt')}: no value)")
+    least = (user_date.earliest - member_date.latest
+             if user_date.earliest is not None and member_date.latest is not None else None)
+    most = (user_date.latest - member_date.earliest
+            if user_date.latest is not None and member_date.earliest is not None else None)
+    return CreationGap(least, most, user_date, member_date)
+
+
+def _readings(dates: CreationGap, iid: str) -> str:
+    """Every reading of the dates and the gaps they give, said when all give one verdict: ``read as 10 January
+    2026 or as 1 October 2026, the IdP made <id> 518 or 782 days after Sigma made the member, which every reading
+    decides alike`` (days at midnight UTC of each reading)."""
+    def points(side: CreatedDate) -> list[datetime]:
+        return [side.earliest] if side.exact else [datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+                                                   for d in side.days]
+    gaps = sorted({(u - m).days for u in points(dates.user) for m in points(dates.member)})
+    span = (f"{gaps[0]}" if len(gaps) == 1 else f"{gaps[0]} or {gaps[1]}" if len(gaps) == 2
+            else f"{gaps[0]} to {gaps[-1]}")
+    named = " and ".join("read as " + " or as ".join(day_words(d) for d in side.days)
+                         for side in (dates.user, dates.member) if side.days)
+    return f"{named}, the IdP made {iid} {span} days after Sigma made the member, which every reading decides alike"
 
 
 def takeover_items(people: Iterable[Person], directory: Directory, converts: bool = False) -> list[ReviewItem]:
@@ -211,19 +414,25 @@ def secondary_address_item(person: Person, directory: Directory) -> ReviewItem:
                             f"member {mid} then follows `unmatched` and {sent} is created", {}, address=link.idp_value)
 
 
-def recycled_address_item(person: Person, directory: Directory, gap: timedelta | None, *,
-                          blocking: bool) -> ReviewItem:
+def recycled_address_item(person: Person, directory: Directory, dates: CreationGap, *,
+                          blocking: bool, decided: bool = True) -> ReviewItem:
     """``linking.recycled_address`` of ``person``, linked through the address the IdP user signs in with
-    while the names are not one (``gap``: how much later the IdP made the user than Sigma the member, ``None``
-    unknown): ``blocking`` when the IdP made the user :data:`RECYCLED_AFTER` or more after the member and both
-    name parts differ, else informational (module docstring)."""
+    while the names are not one (``dates``: how much later the IdP made the user than Sigma the member,
+    :func:`creation_gap`): ``blocking`` per :func:`_recycled_verdict` at the longest gap the dates allow (module
+    docstring); ``decided``: every gap the dates allow gives that verdict. The message says both dates: the gap in days when both are read; each date missing or
+    unreadable with its file, row and column, and either the gap every reading of them gives (when all give
+    this verdict) or that it cannot be told (tester17 finding 3)."""
     member, user = person.member, person.idp_user
     mid, iid = person.member_id, person.idp_id
     sent = directory.scim_user_names[iid]
-    made = (f"the IdP made {iid} {user.created}, {gap.days} days after Sigma made the member ({member.created_at})"
-            if gap is not None else
-            f"when the IdP made {iid} ({user.created or user.created_unreadable or 'not said'}) and Sigma the member "
-            f"({member.created_at or 'not said'}) cannot be compared")
+    if dates.user.exact and dates.member.exact:
+        made = (f"the IdP made {iid} {user.created}, {dates.most.days} days after Sigma made the member "
+                f"({member.created_at})")
+    elif decided:
+        made = f"{dates.user.phrase}; {dates.member.phrase}; {_readings(dates, iid)}"
+    else:
+        made = (f"{dates.user.phrase}; {dates.member.phrase}; so how much later the IdP made {iid} than Sigma the "
+                "member cannot be told")
     head = (f"IdP user {iid} ({sent}) signs in with member {mid}'s address {member.email!r} but the names are not "
             f"one ({names_phrase(member, user)}); {made}")
     if blocking:

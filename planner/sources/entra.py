@@ -296,6 +296,7 @@ def _user(
         source=ref,
         created=created.value,
         created_unreadable=created.unreadable,
+        created_field="createdDateTime",
     )
 
 
@@ -326,6 +327,8 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
     if table is None:
         return
     flag_damaged_ids(table, "id", findings)
+    if not table.has("createdDateTime"):
+        no_created_column(table, findings)
     ids, upns = table.ids("id"), table.identity("userPrincipalName", findings)
     display = table.get_or_empty("displayName")
     given = table.get_or_empty("givenName")
@@ -360,6 +363,20 @@ def _users_csv(path: Path, builder: DirectoryBuilder, findings: Findings) -> Non
         ))
     _report_rebuilt(path, counters, findings)
     builder.inputs.append(table.file.input_file("entra.users", count))
+
+
+def no_created_column(table: Any, findings: Findings) -> None:
+    """One ``no-created-column`` warning (header line, column ``createdDateTime``) for an Entra users CSV
+    without ``createdDateTime``: the documented "Download users" column list has none (docs/formats.md §3a), and
+    without it when the IdP made each user is unknown, so the recycled-address check has only the names: every
+    user linked by address whose names are not the member's is held (docs/policy.md "A leaver's address on
+    another person", tester17 finding 3)."""
+    findings.warning(
+        "no-created-column", table.path, f"line {table.header_line}", "createdDateTime",
+        "no createdDateTime column: when Entra made each user is unknown, so a user who signs in with a "
+        "member's address under another name is held as a possible recycled address, never linked (add the "
+        "column to the download's view, or read the users with `sigma-migrate fetch-idp`)",
+    )
 
 
 def _deleted_are_inactive(table: Any, enabled: list, deleted: list[str], findings: Findings) -> list:

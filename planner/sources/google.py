@@ -244,6 +244,7 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
         source=ref,
         created=created.value,
         created_unreadable=created.unreadable,
+        created_field="creationTime",
     )
 
 

@@ -163,6 +163,7 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
         last_updated=date_field(rec.get("lastUpdated"), "lastUpdated", ref, findings).value,
         created=created.value,
         created_unreadable=created.unreadable,
+        created_field="created",
     )
 
 

@@ -219,6 +219,7 @@ def _typed_user(res: _WireUser, ref: SourceRef) -> IdpUser | None:
         source=ref,
         last_updated=modified,
         created=created,
+        created_field="meta.created",
     )
 
 
@@ -389,6 +390,7 @@ def _user(res: dict[str, Any], ref: SourceRef, findings: Findings) -> IdpUser | 
         last_updated=date_field(modified, "meta.lastModified", ref, findings).value,
         created=created.value,
         created_unreadable=created.unreadable,
+        created_field="meta.created",
     )
 
 

@@ -31,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from ..model import SourceRef, email_key
@@ -111,12 +111,40 @@ class LocalDate(InvalidValue):
     does not say)."""
 
 
-def _calendar(day: int, month: int, year: int) -> str | None:
+def _calendar(day: int, month: int, year: int) -> date | None:
     try:
-        datetime(year, month, day)
+        return date(year, month, day)
     except ValueError:
         return None
-    return f"{day} {_MONTHS[month - 1]} {year}"
+
+
+def day_words(day: date) -> str:
+    """A calendar day as the messages say it: ``10 January 2026``."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _year_last(text: str) -> tuple[date | None, date | None] | None:
+    """The two readings of a year-last date at the start of ``text`` (day first, month first; ``None`` each
+    that is no calendar day), ``None`` when ``text`` is not year-last (a two-digit year is 20xx)."""
+    m = _LOCAL_DATE.match(text)
+    if m is None:
+        return None
+    a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    if year < 100:
+        year += 2000
+    return _calendar(a, b, year), _calendar(b, a, year)
+
+
+def year_last_days(text: str) -> tuple[date, ...]:
+    """The calendar days a year-last date (:func:`local_date_words`: ``10/1/2026 9:00``, what a spreadsheet
+    writes back) may be: day first and month first, each once and only when it is a day (``10/1/2026`` ->
+    10 January and 1 October 2026; ``13/6/2026`` -> 13 June; ``6/6/2026`` -> one day); ``()`` when ``text``
+    (trimmed) is not year-last. The time of day and its zone are the writer's and unsaid: a rule that reads
+    these days takes each as the whole day in any zone (:mod:`planner.rules.address_takeover`)."""
+    days = _year_last(text.strip())
+    if days is None:
+        return ()
+    return tuple(dict.fromkeys(d for d in days if d is not None))
 
 
 def local_date_words(text: str) -> str | None:
@@ -129,13 +157,10 @@ def local_date_words(text: str) -> str | None:
     file was rewritten. Both readings are named when both are dates (``6 December 2026 (day first) or
     12 June 2026 (month first), which cannot be told``), else the one that is (``13/6/2026``), and the zone is
     always unknown: such a date is never read, not even when only one order is a date (tester10 #12)."""
-    m = _LOCAL_DATE.match(text)
-    if m is None:
+    days = _year_last(text)
+    if days is None:
         return None
-    a, b, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
-    if year < 100:
-        year += 2000
-    day_first, month_first = _calendar(a, b, year), _calendar(b, a, year)
+    day_first, month_first = (day_words(d) if d is not None else None for d in days)
     if day_first and month_first and day_first != month_first:
         order = f"{day_first} (day first) or {month_first} (month first), which cannot be told"
     elif day_first or month_first:
