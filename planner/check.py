@@ -111,6 +111,11 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
         deprovisioned = deprovisioned_listing_finding(snapshot.idp)
         if deprovisioned is not None:
             extra.append(deprovisioned)
+    from .sources.entra import created_listing_finding
+
+    undated = created_listing_finding(snapshot.idp)
+    if undated is not None:
+        extra.append(undated)
     if lacks_group_memberships(snapshot.idp):
         extra += check_policy_inputs(snapshot, policy or _policy(None), list(idp_paths))
     if extra:

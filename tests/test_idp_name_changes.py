@@ -7,6 +7,7 @@ docs/sigma-api.md §5.3), which show lays out from the plan."""
 from __future__ import annotations
 
 from msgspec import to_builtins as wire
+from msgspec.structs import replace
 
 from planner.planfile import write_plan
 
@@ -16,8 +17,10 @@ from .test_rules_scim_state import provisioned, with_scim
 
 
 def alice(first="Alicia", last="Brown"):
-    return snapshot([member("m1", "alice@example.com", "Alice", "A")],
-                    [user("u1", "alice@example.com", first=first, last=last)])
+    """Alice's member and her IdP user, which the IdP made before the member (a rename, not a recycled address:
+    an undated one with both names other is held, planner.rules.address_takeover)."""
+    return snapshot([member("m1", "alice@example.com", "Alice", "A", created_at="2021-01-01T00:00:00.000Z")],
+                    [replace(user("u1", "alice@example.com", first=first, last=last), created="2020-01-01T00:00:00Z")])
 
 
 def test_a_link_says_the_name_it_sends():

@@ -30,6 +30,9 @@ HELD = ("neither users nor groups of this export, which is therefore incomplete 
 def scim_user(n: int, email: str) -> dict:
     return {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "id": f"u{n}", "userName": email,
             "name": {"givenName": "Given", "familyName": "Family"},
+            # made before the seed's members: names other than theirs at their address are a rename (an undated
+            # one is held as a possible recycled address, planner.rules.address_takeover)
+            "meta": {"resourceType": "User", "created": "2020-01-01T00:00:00Z"},
             "emails": [{"value": email, "primary": True}], "active": True}
 
 
@@ -100,7 +103,7 @@ def test_scim_pages_saved_in_several_files_are_summed(tmp_path):
 
 def google_user(n: int, email: str) -> dict:
     return {"id": f"10{n}", "primaryEmail": email, "name": {"givenName": "Given", "familyName": "Family"},
-            "suspended": False, "archived": False}
+            "suspended": False, "archived": False, "creationTime": "2020-01-01T00:00:00.000Z"}
 
 
 def google_export(root: Path, users: list, members: list[dict]) -> Path:

@@ -149,6 +149,11 @@ def test_no_name_on_a_side_is_no_sameness_however_dated():
     assert [(r.id, r.blocking) for r in nameless.review_items] == [("linking.recycled_address:m1", True)]
     soon = plan(zed(created="2021-06-01T00:00:00Z", first="", last=""), DEACTIVATE)  # 11 days: no doubt raised
     assert review_codes(soon) == [] and ("scim.link_user", "scim.link_user:m1") in kinds(soon)
+    excel = plan(zed(unreadable="10/1/2026 9:00", first="", last=""), DEACTIVATE)  # both readings years after
+    assert [(r.id, r.blocking) for r in excel.review_items] == [("linking.recycled_address:m1", True)]
+    # no date at all to go on: nothing says another person, the link stays without an item (as on main)
+    undated = plan(zed(first="", last=""), DEACTIVATE)
+    assert review_codes(undated) == [] and ("scim.link_user", "scim.link_user:m1") in kinds(undated)
 
 
 def test_the_same_person_with_full_evidence_links_silently():
@@ -250,8 +255,8 @@ def test_missing_created_column_blocks_and_check_names_the_column(capsys, tmp_pa
     code, out, _ = run_cli(capsys, "check", "--sigma", str(ACME / "sigma"), "--idp", str(idp))
     assert code == 0
     assert [line for line in out.splitlines() if "createdDateTime" in line] == [
-        f"warning: {idp / 'users.csv'}:line 1 [createdDateTime]: no createdDateTime column: when Entra made each "
-        "user is unknown, so a user who signs in with a member's address under another name is held as a possible "
+        f"warning: {idp / 'users.csv'} [createdDateTime]: no createdDateTime column (or no value in it): when Entra "
+        "made each user is unknown, so a user who signs in with a member's address under another name is held as a possible "
         "recycled address, never linked (add the column to the download's view, or read the users with "
         "`sigma-migrate fetch-idp`) (no-created-column)"]
     code, out, _ = run_cli(capsys, "check", "--sigma", str(ACME / "sigma"), "--idp", str(ACME / "entra"))

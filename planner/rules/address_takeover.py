@@ -29,7 +29,8 @@ is no proof of the person in two cases an identity admin meets every week (teste
   longest gap the dates allow (:func:`creation_gap`: a year-last date is each day it may be, a missing one
   any time), so names apart with a date that cannot rule a new person out are blocking, and the message says
   which value is missing or unreadable (file, row, column) or, when every reading gives the same verdict,
-  the gap each gives.
+  the gap each gives. A side without a name and no date to bound the gap is no item, as before: nothing
+  says another person (:func:`_recycled_verdict`).
 
 A blocking item names both people, the address, both names (and for a recycled address both dates),
 and the two settlements as policy: ``never`` for the IdP user (another person: the member follows
@@ -231,8 +232,13 @@ def _recycled_verdict(strong: bool, verdict: str, gap: timedelta | None) -> bool
     Sigma made the member (``None``: any time after, however long): :data:`BLOCK` when ``gap`` is
     :data:`RECYCLED_AFTER` or more and the names are ``strong``ly apart (no part alike, or a side without a name:
     no name is no evidence of sameness, tester17 finding 4); :data:`INFORM` when the names differ and the IdP
-    made the user later; ``None`` (no item) otherwise. Monotone in ``gap``: the verdicts at both ends of a span
-    of gaps are those of every gap between (:func:`creation_gap`)."""
+    made the user later; ``None`` (no item) otherwise, and when a side has no name and no date bounds the gap
+    (``gap`` ``None``: a format that dates no user, a member without ``createdAt``): nothing then says another
+    person, and holding every such link would hold every member made by the API in an undated export. Monotone in
+    a bounded ``gap``: the verdicts at both ends of a span of gaps are those of every gap between
+    (:func:`creation_gap`)."""
+    if verdict == MISSING and gap is None:
+        return None
     wide = gap is None or gap >= RECYCLED_AFTER
     if strong and wide:
         return BLOCK
