@@ -503,6 +503,29 @@ def deactivate_action(person: Person, rule: str, owner: DocumentOwner, idp_forma
     )
 
 
+def member_question(person: Person, code: str, rule: str, message: str, *choices: dict,
+                    notes: Iterable[str] = ()) -> ReviewItem:
+    """A blocking item of this family asking whether to keep or deactivate ``person``'s member: ``code`` and
+    ``rule``, the ``message``, subject the member (and their IdP user), evidence ``kind``, ``memberType`` and
+    ``userKind``, and a resolution offering ``choices`` (policy fragments, :func:`decision`) with ``notes``."""
+    member = person.member
+    return make_review(
+        code,
+        member.member_id,
+        blocking=True,
+        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=person.idp_id),
+        message=message,
+        rule=rule,
+        evidence=ItemEvidence(kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind),
+        resolution=yaml_snippet(*choices, notes=notes),
+    )
+
+
+def decision(person: Person, what: str) -> dict:
+    """The ``unmatched.decisions`` entry saying ``what`` (``keep`` | ``deactivate``) for ``person``'s member."""
+    return {"unmatched": {"decisions": {person.member.email: what}}}
+
+
 def review_item(person: Person, rule: str, idp_format: str = "") -> ReviewItem:
     """The blocking item that asks to keep or deactivate ``person``, settled by ``unmatched.decisions``:
     ``unmatched.never_activated`` when ``rule`` is that rule (:mod:`.idp_status`), else ``unmatched.review``."""
@@ -511,19 +534,9 @@ def review_item(person: Person, rule: str, idp_format: str = "") -> ReviewItem:
     if rule == NEVER_ACTIVATED:
         why += (", while this member is active in Sigma: the account may have been made by hand, or the export "
                 "predates the activation, so it is not deactivated on this alone")
-    return make_review(
-        NEVER_ACTIVATED if rule == NEVER_ACTIVATED else "unmatched.review",
-        member.member_id,
-        blocking=True,
-        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=person.idp_id),
-        message=f"{member.email}: {why}; decide whether to keep or deactivate this member",
-        rule=rule,
-        evidence=ItemEvidence(kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind),
-        resolution=yaml_snippet(
-            {"unmatched": {"decisions": {member.email: "deactivate"}}},
-            {"unmatched": {"decisions": {member.email: "keep"}}},
-        ),
-    )
+    return member_question(person, NEVER_ACTIVATED if rule == NEVER_ACTIVATED else "unmatched.review", rule,
+                           f"{member.email}: {why}; decide whether to keep or deactivate this member",
+                           decision(person, "deactivate"), decision(person, "keep"))
 
 
 def suspended_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
@@ -536,26 +549,15 @@ def suspended_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
     ``userKind``."""
     member = person.member
     owner = f" ({config.owner.email})" if config.owner.member_id and config.owner.email else ""
-    return make_review(
-        SUSPENDED,
-        member.member_id,
-        blocking=True,
-        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=person.idp_id),
-        message=(f"{member.email}: {why_unmatched(person, config.idp_format)}, a hold the IdP can lift (leave, a "
-                 "security hold, an investigation), while deactivating archives this member and moves their "
-                 "documents to another owner, which unsuspending does not undo; decide whether to keep or "
-                 "deactivate this member"),
-        rule="unmatched.idp_suspended",
-        evidence=ItemEvidence(kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind),
-        resolution=yaml_snippet(
-            {"unmatched": {"decisions": {member.email: "deactivate"}}},
-            {"unmatched": {"decisions": {member.email: "keep"}}},
-            {"unmatched": {"idp_suspended": "deactivate"}},
-            notes=[f"deactivate: members.deactivate, their documents going to the document owner{owner}; keep: "
-                   "nothing is planned for them; unmatched.idp_suspended: deactivate deactivates every member whose "
-                   "IdP user is suspended (where the IdP's admins suspend each leaver)"],
-        ),
-    )
+    return member_question(
+        person, SUSPENDED, "unmatched.idp_suspended",
+        f"{member.email}: {why_unmatched(person, config.idp_format)}, a hold the IdP can lift (leave, a security hold, "
+        "an investigation), while deactivating archives this member and moves their documents to another owner, "
+        "which unsuspending does not undo; decide whether to keep or deactivate this member",
+        decision(person, "deactivate"), decision(person, "keep"), {"unmatched": {"idp_suspended": "deactivate"}},
+        notes=[f"deactivate: members.deactivate, their documents going to the document owner{owner}; keep: "
+               "nothing is planned for them; unmatched.idp_suspended: deactivate deactivates every member whose "
+               "IdP user is suspended (where the IdP's admins suspend each leaver)"])
 
 
 def new_member_item(person: Person, config: UnmatchedSettings) -> ReviewItem:
@@ -653,22 +655,12 @@ def reactivated_item(person: Person, archived: AppliedArchive, idp_format: str =
     second time) on the export's silence alone; settled by ``unmatched.decisions`` (``keep`` | ``deactivate``).
     Apply refuses a run whose earlier writes were reversed by hand (docs/apply.md); this is the re-plan's side of
     it (tester17 #6). Evidence: ``kind``, ``memberType``, ``userKind``."""
-    member = person.member
-    return make_review(
-        REACTIVATED,
-        member.member_id,
-        blocking=True,
-        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=person.idp_id),
-        message=(f"{member.email}: {why_unmatched(person, idp_format)}; {archived_by(archived)}: reactivated on "
-                 "purpose? Deactivating them again locks them out and moves their documents a second time; decide "
-                 "whether to keep or deactivate this member"),
-        rule=REACTIVATED,
-        evidence=ItemEvidence(kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind),
-        resolution=yaml_snippet(
-            {"unmatched": {"decisions": {member.email: "keep"}}},
-            {"unmatched": {"decisions": {member.email: "deactivate"}}},
-        ),
-    )
+    return member_question(
+        person, REACTIVATED, REACTIVATED,
+        f"{person.member.email}: {why_unmatched(person, idp_format)}; {archived_by(archived)}: reactivated on purpose? "
+        "Deactivating them again locks them out and moves their documents a second time; decide whether to keep or "
+        "deactivate this member",
+        decision(person, "keep"), decision(person, "deactivate"))
 
 
 def second_account_item(person: Person, second: SecondAccount) -> ReviewItem:
