@@ -18,7 +18,7 @@ stage. Each stage has its wall time (``perf_counter``) and its CPU time
 (``process_time``: on a shared machine, what the wall time would be on an idle
 one for this single-threaded work). Stages:
 
-- ``load``: :func:`planner.sources.load_snapshot` and :func:`planner.policy.load_policy`
+- ``load``: :func:`planner.sources.load_snapshot` and :func:`planner.policy_reader.load_policy`
 - ``match``: :func:`planner.directory.build_directory`,
   :func:`planner.rules.linking.resolve_overrides`, :func:`planner.matching.match_identities`
 - ``decide``: :func:`planner.planning.decide` (the rule families and guards)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import statistics
 import sys
 import time
@@ -57,10 +58,19 @@ def timed(fn: Callable, name: str, spent: dict[str, float]) -> Callable:
 def org_inputs(org: Path) -> tuple[Any, Any]:
     """``(policy, snapshot)`` of the organization at ``org`` (its strict ``policy.yaml``, its Sigma and
     SCIM exports), read by the ``planner`` :func:`prepare` put first on ``sys.path``."""
-    from planner.policy import load_policy
     from planner.sources import load_snapshot
 
-    return load_policy(org / "policy.yaml"), load_snapshot(str(org / "sigma"), [str(org / "idp")], None)
+    return policy_loader()(org / "policy.yaml"), load_snapshot(str(org / "sigma"), [str(org / "idp")], None)
+
+
+def policy_loader(package: str = "planner") -> Callable[[Path], Any]:
+    """``load_policy`` of the checkout imported as ``package``: ``planner.policy_reader``'s, or, in a checkout from
+    before the reader was split from the schema (session s18), ``planner.policy``'s. Raises ``ModuleNotFoundError``
+    when ``package`` is not importable."""
+    try:
+        return importlib.import_module(f"{package}.policy_reader").load_policy
+    except ModuleNotFoundError:
+        return importlib.import_module(f"{package}.policy").load_policy
 
 
 def cpu_runs(part: Callable[[], object], runs: int) -> list[float]:

@@ -54,8 +54,8 @@ def child(org: Path, runs: int) -> dict:
     """Time :data:`FUNCTIONS` over ``runs`` plans of ``org`` in this process (the checkout on ``sys.path``)."""
     import msgspec
 
+    from _stage import policy_loader  # bench/_stage.py
     from planner.gc_pause import gc_paused
-    from planner.policy import load_policy
     from planner.sources import load_snapshot
 
     spent: dict[str, float] = {}
@@ -82,7 +82,7 @@ def child(org: Path, runs: int) -> dict:
                 setattr(module, attr, hit[1])
     from planner import planfile, planning, report
 
-    policy = load_policy(org / "policy.yaml")
+    policy = policy_loader()(org / "policy.yaml")
     with gc_paused(freeze=True):
         snapshot = load_snapshot(str(org / "sigma"), [str(org / "idp")], None)
     out: dict = {"runs": []}

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _stage import median_line, prepare, stage_parser, timed  # bench/_stage.py
+from _stage import median_line, policy_loader, prepare, stage_parser, timed  # bench/_stage.py
 
 
 def main() -> int:
@@ -71,7 +71,7 @@ class Tree:
         self.inputs = importlib.import_module(f"{package}.rules.inputs")
         self.preflight = importlib.import_module(f"{package}.rules.preflight")
         self.gc_paused = importlib.import_module(f"{package}.gc_pause").gc_paused
-        self.policy = importlib.import_module(f"{package}.policy").load_policy(org / "policy.yaml")
+        self.policy = policy_loader(package)(org / "policy.yaml")
         load_snapshot = importlib.import_module(f"{package}.sources").load_snapshot
         self.snapshot = load_snapshot(str(org / "sigma"), [str(org / "idp")], None)
         self.directory = importlib.import_module(f"{package}.directory").build_directory(self.snapshot, self.policy)

@@ -125,7 +125,7 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
 
 def _policy(path: str | Path | None) -> Policy:
     """The policy at ``path``, or the bundled default policy (what ``plan`` reads without ``--policy``)."""
-    from .policy import load_policy
+    from .policy_reader import load_policy
     from .resources import data_dir
 
     return load_policy(path or (data_dir("policies") / "default.yaml"))

@@ -290,7 +290,8 @@ def policy_lint_command(policy_files: tuple[str, ...]) -> None:
     Exit 0 when every file is a valid policy, 1 when one has a problem. An empty file is a problem.
     A valid file's notes (a short-form linking.scim_state_conflicts entry) are printed before its ok.
     """
-    from .policy import lint_policy, load_policy, policy_notes
+    from .policy import policy_notes
+    from .policy_reader import lint_policy, load_policy
 
     problems = 0
     for path in policy_files:
@@ -316,7 +317,8 @@ def policy_test_command(policy_file: str, fixtures: tuple[str, ...]) -> None:
 
     Exit 0 when every fixture passes, 1 when one fails, 2 when the policy or a fixture is unusable.
     """
-    from .policy import PolicyError, lint_policy, load_policy
+    from .policy import PolicyError
+    from .policy_reader import lint_policy, load_policy
     from .policy_fixtures import FixtureError, fixture_paths, run_fixture
 
     problems = lint_policy(policy_file)
@@ -786,7 +788,7 @@ def fetch_command(out_dir: str, base_url: str | None, region: str | None, scim_b
         scim_token = None
     rule = ScimStateRule(scim_base_url=scim_base_url, left_out=no_scim_state)
     if policy_path is not None:
-        from .policy import load_policy
+        from .policy_reader import load_policy
 
         policy = load_policy(policy_path)
         rule = ScimStateRule(policy_path, policy.preflight.previous_scim, policy.targets.scim_base_url,

@@ -34,11 +34,11 @@ import networkx as nx
 
 from .model import (
     DERIVED_EMAIL_TYPES, AppliedArchive, AppliedPush, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedUnfinished,
-    AppliedWrite, Email, GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember, SigmaTeam,
-    Snapshot, TeamMembership, TransitiveDoubt, email_key,
+    AppliedWrite, DamagedUser, Email, GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember,
+    SigmaTeam, Snapshot, TeamMembership, TransitiveDoubt, email_key,
 )
 from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
-from .sources.identity_values import DamagedUser, damaged_users_of
+from .sources.identity_values import damaged_users_of
 from .sources.okta import deprovisioned_listing_in_doubt
 from .sources.sigma import members_listing_in_doubt
 from .sources.values import membership_change_time

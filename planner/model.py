@@ -30,15 +30,13 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Literal, Mapping
+from typing import Any, ClassVar, Iterable, Literal, Mapping
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from .payloads import Action, ActionKind  # noqa: F401  (ActionKind: the plan types' home, re-exported)
 
-if TYPE_CHECKING:  # the loaders' record (planner.sources imports this module)
-    from .sources.identity_values import DamagedUser
 
 SCHEDULER_ROBOT_MEMBER_ID = "SigmaSchedulerRobot"
 """memberId of Sigma's system member (docs/formats.md §1b); never a person, never migrated."""
@@ -532,6 +530,61 @@ class TransitiveDoubt:
     location: str
 
 
+@dataclass(frozen=True, slots=True)
+class SpreadsheetDamage:
+    """What a spreadsheet did to a text cell (:func:`planner.sources.values.spreadsheet_damage`; docs/formats.md §0.8).
+
+    - ``kind``: ``"formula-wrapper"`` (``="ann@x.com"``: Excel's text formula, written by a tool or a
+      person to keep a value as text), ``"text-marker"`` (``'ann@x.com``: Excel's text marker, copied
+      from a cell) or ``"formula-error"`` (``#NAME?``, :data:`planner.sources.values.SPREADSHEET_ERRORS`);
+    - ``text``: the value the spreadsheet shows for the cell, for a wrapper or a marker (``ann@x.com``);
+      ``None`` for a formula error, whose value is lost.
+    """
+
+    kind: str
+    text: str | None
+
+    def words(self) -> str:
+        """The damage in words, for messages: what the cell holds and what it means."""
+        if self.kind == "formula-wrapper":
+            return (f"is Excel's formula wrapper =\"...\" around {self.text!r} (a text formula, not a value "
+                    "an export writes)")
+        if self.kind == "text-marker":
+            return "starts with an apostrophe, Excel's text marker (copied from a spreadsheet cell)"
+        return "is a spreadsheet formula error: the value the cell held is lost"
+
+
+@dataclass(frozen=True, slots=True)
+class DamagedCell:
+    """One value of an IdP user a spreadsheet rewrote (:func:`planner.sources.identity_values.damaged_cells`).
+
+    ``field``: the source field, as the format names it (``primaryEmail``, ``userPrincipalName``,
+    ``emails``, ``externalId``, ``givenName``...); ``value``: the value as read; ``damage``: what the
+    spreadsheet did; ``identity``: the value says who the person is (an address or ``externalId``),
+    rather than how they are named.
+    """
+
+    field: str
+    value: str
+    damage: SpreadsheetDamage
+    identity: bool
+
+    @property
+    def lost(self) -> bool:
+        """An address or ``externalId`` whose value is lost (a formula error): who the person is is unknown."""
+        return self.identity and self.damage.text is None
+
+
+@dataclass(frozen=True, slots=True)
+class DamagedUser:
+    """An IdP user with values a spreadsheet rewrote: ``idp_id`` and those ``cells``
+    (:func:`planner.sources.identity_values.damaged_cells`, field order). Carried on the loaded
+    :attr:`IdpDirectory.damaged_users`."""
+
+    idp_id: str
+    cells: tuple[DamagedCell, ...]
+
+
 @dataclass(frozen=True)
 class IdpDirectory:
     """Everything loaded from one or more IdP export paths, merged.
@@ -550,7 +603,7 @@ class IdpDirectory:
     no export time, only each user's ``lastUpdated``)."""
     damaged_users: tuple[DamagedUser, ...] | None = None
     """The users a spreadsheet rewrote a value of, as the loader's one scan found them
-    (:class:`~planner.sources.identity_values.DamagedUser`, export order; :func:`planner.sources.load_idp`), which
+    (:class:`DamagedUser`, export order; :func:`planner.sources.load_idp`), which
     its findings and the plan's ``inputs.spreadsheet_damage`` items both read; ``None``: not scanned (a directory
     made in memory: the planner scans it, :func:`planner.sources.identity_values.damaged_users_of`)."""
     group_name_doubts: tuple[GroupNameDoubt, ...] = ()

@@ -1284,7 +1284,7 @@ def plan_from_paths(
     :class:`~planner.errors.UserError` subclasses, :class:`~planner.policy.PolicyError`
     and :class:`PlanError`.
     """
-    from .policy import load_policy
+    from .policy_reader import load_policy
     from .resources import data_dir
     from .sources import load_snapshot
 

@@ -36,7 +36,8 @@ from planner.model import (
 from planner.outcomes import outcome_counts
 from planner.planfile import canonical_json
 from planner.planning import build_plan
-from planner.policy import Policy, parse_policy
+from planner.policy import Policy
+from planner.policy_reader import parse_policy
 
 BASE_POLICY = """
 organization:

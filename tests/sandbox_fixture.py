@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from planner.policy import load_policy
+from planner.policy_reader import load_policy
 from planner.sandbox.seed import Seed, load_seed
 from planner.sandbox.server import SandboxServer
 

@@ -246,7 +246,7 @@ def test_policy_names_a_clean_admin_as_provisioning_owner(org):
 
 
 def test_both_policies_fit_the_project_schema(org):
-    policy = pytest.importorskip("planner.policy")
+    policy = pytest.importorskip("planner.policy_reader")
     strict = policy.load_policy(org / "policy.yaml")
     settled = policy.load_policy(org / "policy-settled.yaml")
     assert strict.linking.domain_aliases == settled.linking.domain_aliases == {"oldcorp.example": "example.com"}

@@ -109,7 +109,7 @@ def test_build_plan_holds_its_working_records_only_under_the_entry_point(monkeyp
     from planner import held
     from planner.directory import Directory
     from planner.planning import ActedOn, Decisions, build_plan
-    from planner.policy import load_policy
+    from planner.policy_reader import load_policy
     from planner.sources import load_snapshot
 
     snapshot = load_snapshot(str(SAMPLE / "sigma"), [str(SAMPLE / "entra")], None)

@@ -32,7 +32,8 @@ from msgspec import to_builtins as wire
 from planner.errors import UserError
 from planner.model import ActionKind
 from planner.planfile import plan_bytes
-from planner.policy import PolicyError, parse_policy
+from planner.policy import PolicyError
+from planner.policy_reader import parse_policy
 from planner.sources import load_idp, load_sigma_export
 
 from .plan_factory import group, member, plan, snapshot, team, user

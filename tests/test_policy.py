@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from planner.policy import KEEP, MatchKey, Policy, PolicyError, load_policy, parse_policy
+from planner.policy import KEEP, MatchKey, Policy, PolicyError
+from planner.policy_reader import load_policy, parse_policy
 
 REPO = Path(__file__).resolve().parent.parent
 

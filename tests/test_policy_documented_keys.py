@@ -10,7 +10,8 @@ import msgspec
 import pytest
 from pydantic import BaseModel
 
-from planner.policy import Policy, parse_policy
+from planner.policy import Policy
+from planner.policy_reader import parse_policy
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = ["policies/default.yaml", "policies/examples/okta.yaml", "policies/examples/entra.yaml",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.policy import lint_policy, lint_policy_text
+from planner.policy_reader import lint_policy, lint_policy_text
 
 from .conftest import run_cli
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.policy import lint_policy_text
+from planner.policy_reader import lint_policy_text
 
 from .conftest import run_cli, write
 from .plan_factory import member, plan, snapshot, user

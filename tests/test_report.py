@@ -26,7 +26,7 @@ from planner.model import (
 from planner.execute.result_file import result_record
 from planner.outcomes import outcome_counts
 from planner.planfile import canonical_json, write_plan
-from planner.policy import parse_policy
+from planner.policy_reader import parse_policy
 from planner.report import (
     PAGE_SIZE,
     ReportError,

@@ -137,7 +137,8 @@ def test_policy_lint_notes_the_short_form_and_refuses_a_bad_long_form(tmp_path, 
 def test_the_long_form_round_trips_through_the_plans_resolved_policy():
     import json
 
-    from planner.policy import AcknowledgedChange, parse_policy, resolved_policy
+    from planner.policy import AcknowledgedChange, resolved_policy
+    from planner.policy_reader import parse_policy
 
     policy = parse_policy("account_types:\n  acknowledged_downgrades:\n    - {person: m1, from: Admin, to: Build}\n"
                           "    - helen@example.com\n")

@@ -153,7 +153,7 @@ def test_a_sigma_members_csv_email_or_name_a_spreadsheet_rewrote_is_an_error_onc
 def test_the_plan_reads_the_loaders_scan_of_the_damaged_cells_and_scans_no_more(tmp_path, monkeypatch):
     # was: planner.rules.inputs.spreadsheet_holds scanned every IdP user again after the loader's scan
     from planner.planning import build_plan
-    from planner.policy import parse_policy
+    from planner.policy_reader import parse_policy
     from planner.sources import identity_values, load_snapshot
 
     idp = _google(tmp_path, '"=""zero.lead@acme.example"""')

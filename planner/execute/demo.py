@@ -105,7 +105,7 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
     missing or a stage refuses.
     """
     from ..planning import plan_from_paths
-    from ..policy import load_policy
+    from ..policy_reader import load_policy
     from ..report import report_headline, write_actions_csv, write_html
     from ..sandbox.idp.okta import OktaEmulator, OktaSeed
     from ..sandbox.server import SandboxServer

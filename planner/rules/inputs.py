@@ -54,12 +54,11 @@ import msgspec
 
 from ..directory import Directory
 from ..model import (
-    SCIM_STATE_LEFT_OUT, Action, ActionKind, Finding, GroupNameDoubt, InputMark, ItemEvidence, ItemRef, ReviewItem,
-    SigmaExport, TransitiveDoubt,
+    SCIM_STATE_LEFT_OUT, Action, ActionKind, DamagedCell, Finding, GroupNameDoubt, InputMark, ItemEvidence, ItemRef,
+    ReviewItem, SigmaExport, TransitiveDoubt,
 )
 from ..policy import Policy
 from ..sources.directory import INCOMPLETE_CODES
-from ..sources.identity_values import DamagedCell
 from ..sources.values import fast_email_key, separator_words
 from ..sources.okta import FULL_PAGE_WAYS_OUT
 from . import make_review, outside_policy
@@ -127,7 +126,7 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
 class SpreadsheetHold:
     """An IdP user held because a spreadsheet rewrote their row (:func:`spreadsheet_holds`).
 
-    ``idp_id``: the user; ``cells``: the values it damaged (:class:`~planner.sources.identity_values.DamagedCell`,
+    ``idp_id``: the user; ``cells``: the values it damaged (:class:`~planner.model.DamagedCell`,
     field order); ``member_ids``: the members whose email has the key of an address a damaged cell shows
     (``="ann@x.com"`` shows ``ann@x.com``), sorted: they matched a damaged IdP value and are held too.
     """

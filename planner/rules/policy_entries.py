@@ -65,7 +65,7 @@ so one nobody of this plan meets is no dead answer; one naming no group of the e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from ..model import ItemRef, ReviewItem
 from ..policy import Policy
@@ -118,6 +118,43 @@ class EntryUse:
 
 
 @dataclass(frozen=True, slots=True)
+class ConflictEntry:
+    """One ``linking.scim_state_conflicts`` entry as the settling reads it: ``key`` (IdP id or ``*``),
+    ``newer`` (``idp_export`` | ``scim_state``) and the values the long form recorded (``active``,
+    ``user_type``; both ``None``: the short form, which records nothing)."""
+
+    key: str
+    newer: str
+    active: bool | None = None
+    user_type: str | None = None
+
+    @classmethod
+    def of(cls, key: str, value: object) -> "ConflictEntry":
+        """The entry of a policy value: ``idp_export``/``scim_state``, or the long form
+        (:class:`planner.policy.ScimStateConflict`, or a mapping with its keys)."""
+        if isinstance(value, str):
+            return cls(key, value)
+        get = value.get if isinstance(value, Mapping) else lambda k: getattr(value, k, None)
+        return cls(key, str(get("newer")), get("active"), get("userType"))
+
+    @property
+    def recorded(self) -> bool:
+        """True for the long form (it names the value it was written for)."""
+        return self.active is not None or self.user_type is not None
+
+    def text(self) -> str:
+        """The entry as the policy writes it: ``00u1: idp_export``, ``00u1: {newer: idp_export, active: false}``."""
+        if not self.recorded:
+            return f"{self.key}: {self.newer}"
+        values = [f"newer: {self.newer}"]
+        if self.active is not None:
+            values.append(f"active: {'true' if self.active else 'false'}")
+        if self.user_type is not None:
+            values.append(f"userType: {self.user_type}")
+        return f"{self.key}: {{{', '.join(values)}}}"
+
+
+@dataclass(frozen=True, slots=True)
 class KeyedEntry:
     """One keyed entry of the policy: ``path``, ``key`` (as :class:`EntryUse`), ``text`` (the entry as the
     policy writes it), ``loc`` (its location, as :meth:`planner.policy.Policy.location` reads it) and ``danger``
@@ -154,8 +191,6 @@ def _linking_entries(policy: Policy) -> Iterator[KeyedEntry]:
                          "or not another IdP user shares their address, with no question asked")
     for ref, what in linking.second_accounts.items():
         yield KeyedEntry("linking.second_accounts", ref, f"{ref}: {what}", ("linking", "second_accounts", ref, "[key]"))
-    from .scim_state import ConflictEntry
-
     for key, value in linking.scim_state_conflicts.items():
         entry = ConflictEntry.of(key, value)
         danger = "" if entry.recorded else SHORT_FORM_DANGER.format(what="value", question="disagreement")

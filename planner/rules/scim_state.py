@@ -77,7 +77,7 @@ from ..payloads import (
 from ..policy import Policy
 from . import Outcome, make_action, make_review, outside_policy, person_ref, yaml_snippet
 from .guests import DocumentOwner
-from .policy_entries import EntryUse
+from .policy_entries import ConflictEntry, EntryUse
 from .unmatched import PROVISIONING_ADMIN, documents_note
 from ..directory import (
     Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_after, newest_update, previous_scim_for,
@@ -716,54 +716,6 @@ def dates_reading(dates: ChangeDates) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class ConflictEntry:
-    """One ``linking.scim_state_conflicts`` entry as the settling reads it: ``key`` (IdP id or ``*``),
-    ``newer`` (``idp_export`` | ``scim_state``) and the values the long form recorded (``active``,
-    ``user_type``; both ``None``: the short form, which records nothing)."""
-
-    key: str
-    newer: str
-    active: bool | None = None
-    user_type: str | None = None
-
-    @classmethod
-    def of(cls, key: str, value: object) -> "ConflictEntry":
-        """The entry of a policy value: ``idp_export``/``scim_state``, or the long form
-        (:class:`planner.policy.ScimStateConflict`, or a mapping with its keys)."""
-        if isinstance(value, str):
-            return cls(key, value)
-        get = value.get if isinstance(value, Mapping) else lambda k: getattr(value, k, None)
-        return cls(key, str(get("newer")), get("active"), get("userType"))
-
-    @property
-    def recorded(self) -> bool:
-        """True for the long form (it names the value it was written for)."""
-        return self.active is not None or self.user_type is not None
-
-    def fits(self, found: tuple["Disagreement", ...]) -> bool:
-        """Whether the entry was written for ``found``: the short form fits any disagreement; the long form
-        only when it records, for each attribute of ``found``, the value of its ``newer`` side."""
-        if not self.recorded:
-            return True
-        for d in found:
-            value = d.export if self.newer == IDP_EXPORT else d.scim
-            if value != (self.active if d.attribute == "active" else self.user_type):
-                return False
-        return True
-
-    def text(self) -> str:
-        """The entry as the policy writes it: ``00u1: idp_export``, ``00u1: {newer: idp_export, active: false}``."""
-        if not self.recorded:
-            return f"{self.key}: {self.newer}"
-        values = [f"newer: {self.newer}"]
-        if self.active is not None:
-            values.append(f"active: {_word(self.active)}")
-        if self.user_type is not None:
-            values.append(f"userType: {self.user_type}")
-        return f"{self.key}: {{{', '.join(values)}}}"
-
-
-@dataclass(frozen=True, slots=True)
 class Verdict:
     """How one disagreement is settled: ``newer`` (``idp_export`` | ``scim_state``; ``None``: a blocking
     ``scim.state_conflict``), ``settled_by`` (``dates`` | ``linking.scim_state_conflicts``), the
@@ -872,7 +824,7 @@ class PlannedState:
                 dates: ChangeDates | None = None) -> Verdict:
         """Which side's value holds where SCIM-managed ``user`` and the export disagree (``found``): the
         export's when the dates say it is newer (docs/policy.md "Re-planning after an apply"), else the
-        policy's entry when it fits ``found`` (:meth:`ConflictEntry.fits`), else nobody (a blocking item, also
+        policy's entry when it fits ``found`` (:func:`entry_fits`), else nobody (a blocking item, also
         when the dates say SCIM is newer: the export is stale, export again). An entry the dates contradict,
         or written for another disagreement, no longer applies: it is named (``stale_entry``) and the item is
         blocking, even where the dates alone would decide. ``dates``: the dates of another record than the
@@ -885,7 +837,7 @@ class PlannedState:
         if entry is not None:
             self.report_use(entry, user, found)
         by_dates = dates.newer
-        if entry is not None and ((by_dates is not None and entry.newer != by_dates) or not entry.fits(found)):
+        if entry is not None and ((by_dates is not None and entry.newer != by_dates) or not entry_fits(entry, found)):
             verdict = Verdict(None, dates, stale_entry=entry)
         elif by_dates == IDP_EXPORT:
             verdict = Verdict(IDP_EXPORT, dates, SETTLED_BY_DATES)
@@ -927,6 +879,18 @@ class Disagreement:
     def export_value(self) -> str:
         """The export's value as a word, or what it says (``DEPROVISIONED (00u1)``)."""
         return self.export_word or _word(self.export)
+
+
+def entry_fits(entry: ConflictEntry, found: tuple[Disagreement, ...]) -> bool:
+    """Whether ``entry`` was written for ``found``: the short form fits any disagreement; the long form only when it
+    records, for each attribute of ``found``, the value of its ``newer`` side."""
+    if not entry.recorded:
+        return True
+    for d in found:
+        value = d.export if entry.newer == IDP_EXPORT else d.scim
+        if value != (entry.active if d.attribute == "active" else entry.user_type):
+            return False
+    return True
 
 
 def _word(value: bool | str | None) -> str:
@@ -1948,4 +1912,4 @@ def _repoint(actions: list[Action], renamed: dict[str, str]) -> list[Action]:
     return fixed
 
 
-__all__ = ["SCIM_KEY", "hold_second_teams", "second_team_item", "second_teams", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "export_date", "ConflictEntry", "Disagreement", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "membership_verdict", "kept_absent", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "held_in_teams", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]
+__all__ = ["SCIM_KEY", "hold_second_teams", "second_team_item", "second_teams", "ScimLinks", "names_another_identity", "reused_address", "reused_address_item", "scim_on", "ChangeDates", "export_date", "Disagreement", "entry_fits", "PlannedState", "Verdict", "Settlement", "conflict_item", "deactivation_disagreement", "dated_group_members", "membership_verdict", "kept_absent", "group_dates", "GroupDates", "never_in_group", "held_absent", "held_group_members", "held_in_teams", "kept_by_scim_state", "kept_user_type", "with_scim_id", "link_disagreements", "merge_pins", "scim_documents_note", "scim_link", "scim_links", "settle", "settle_action"]

@@ -455,7 +455,7 @@ def duplicate_key(path: Path, raw: Raw, value: Any, findings: Findings, *, typed
 
     RFC 8259 §4 leaves a repeated name's meaning to the reader; the decoders keep the last value, so
     ``"status": "ACTIVE", "status": "DEPROVISIONED"`` would silently deactivate someone. The policy loader
-    refuses repeats (:func:`planner.policy.load_policy`); the exports must too. How: the colons of the raw
+    refuses repeats (:func:`planner.policy_reader.load_policy`); the exports must too. How: the colons of the raw
     bytes against those of ``value`` (decoded, repeats dropped) encoded again, both counted in C (a colon
     follows each key however spaced, and one inside a string is written as-is both times, unless the file
     escapes it ``\\u003a``: then the exact parse). Counting ``":`` instead missed a repeat offset by a key

@@ -32,14 +32,14 @@ and their per-record loops, run only on a hit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from operator import attrgetter
 from typing import Iterable, Sequence
 
-from ..model import Finding, IdpDirectory, IdpUser, SigmaExport, SourceRef
+from ..model import DamagedCell, DamagedUser, Finding, IdpDirectory, IdpUser, SigmaExport, SourceRef, SpreadsheetDamage
 from .files import Findings
 from .screens import FieldScreen, IdpScreens, SigmaScreens, idp_screens, idp_user_screens, records_with, sigma_screens
-from .values import DAMAGE_STARTS, SpreadsheetDamage, ids_hold_white_space, report_id_white_space, spreadsheet_damage
+from .values import DAMAGE_STARTS, ids_hold_white_space, report_id_white_space, spreadsheet_damage
 
 ADDRESS_LIMIT = 254
 """The longest email address (RFC 5321 §4.5.3.1.3 path of 256 octets, less the angle brackets)."""
@@ -123,27 +123,6 @@ _NAME_RULE = "docs/formats.md §0.11"
 _source = attrgetter("source")
 
 
-@dataclass(frozen=True, slots=True)
-class DamagedCell:
-    """One value of an IdP user a spreadsheet rewrote (:func:`damaged_cells`).
-
-    ``field``: the source field, as the format names it (``primaryEmail``, ``userPrincipalName``,
-    ``emails``, ``externalId``, ``givenName``...); ``value``: the value as read; ``damage``: what the
-    spreadsheet did; ``identity``: the value says who the person is (an address or ``externalId``),
-    rather than how they are named.
-    """
-
-    field: str
-    value: str
-    damage: SpreadsheetDamage
-    identity: bool
-
-    @property
-    def lost(self) -> bool:
-        """An address or ``externalId`` whose value is lost (a formula error): who the person is is unknown."""
-        return self.identity and self.damage.text is None
-
-
 def damaged_cells(user: IdpUser, fmt: str) -> tuple[DamagedCell, ...]:
     """The values of ``user`` (an IdP user of export format ``fmt``, ``okta-api``, ``google-csv``...) a
     spreadsheet rewrote (:func:`~.values.spreadsheet_damage`), in field order: the ``userName``, the
@@ -162,15 +141,6 @@ def damaged_cells(user: IdpUser, fmt: str) -> tuple[DamagedCell, ...]:
                 identity or damage.kind != "text-marker"):
             out.append(DamagedCell(field, value, damage, identity))
     return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class DamagedUser:
-    """An IdP user with values a spreadsheet rewrote: ``idp_id`` and those ``cells`` (:func:`damaged_cells`, field
-    order). Carried on the loaded :attr:`planner.model.IdpDirectory.damaged_users`."""
-
-    idp_id: str
-    cells: tuple[DamagedCell, ...]
 
 
 def damaged_users_of(directory: IdpDirectory, screens: IdpScreens | None = None) -> tuple[DamagedUser, ...]:

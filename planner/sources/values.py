@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from ..model import SourceRef, email_key
+from ..model import SourceRef, SpreadsheetDamage, email_key
 from ..unsafe_characters import LINE_BREAK, UNSAFE
 from ..unsafe_characters import strip as strip_unsafe
 from .files import Findings
@@ -254,30 +254,6 @@ DAMAGE_STARTS = frozenset({TEXT_MARKER, "=", "#"})
 
 _FORMULA_WRAPPER = re.compile(r'="((?:[^"]|"")*)"')
 """Excel's text formula ``="..."``: a string literal (``""`` is one ``"``) and nothing else."""
-
-
-@dataclass(frozen=True, slots=True)
-class SpreadsheetDamage:
-    """What a spreadsheet did to a text cell (:func:`spreadsheet_damage`; docs/formats.md §0.8).
-
-    - ``kind``: ``"formula-wrapper"`` (``="ann@x.com"``: Excel's text formula, written by a tool or a
-      person to keep a value as text), ``"text-marker"`` (``'ann@x.com``: Excel's text marker, copied
-      from a cell) or ``"formula-error"`` (``#NAME?``, :data:`SPREADSHEET_ERRORS`);
-    - ``text``: the value the spreadsheet shows for the cell, for a wrapper or a marker (``ann@x.com``);
-      ``None`` for a formula error, whose value is lost.
-    """
-
-    kind: str
-    text: str | None
-
-    def words(self) -> str:
-        """The damage in words, for messages: what the cell holds and what it means."""
-        if self.kind == "formula-wrapper":
-            return (f"is Excel's formula wrapper =\"...\" around {self.text!r} (a text formula, not a value "
-                    "an export writes)")
-        if self.kind == "text-marker":
-            return "starts with an apostrophe, Excel's text marker (copied from a spreadsheet cell)"
-        return "is a spreadsheet formula error: the value the cell held is lost"
 
 
 def spreadsheet_damage(value: str | None) -> SpreadsheetDamage | None:
