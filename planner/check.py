@@ -89,7 +89,7 @@ def run_check(sigma_dir: str | Path, idp_paths: Sequence[str | Path], idp_format
     policy = _policy(policy_path) if policy_path else None
     snapshot = load_snapshot(sigma_dir, list(idp_paths), idp_format)
     if policy is not None:
-        from .directory import export_organization_id
+        from .model import export_organization_id
         from .rules.organization import check_policy_organization
 
         check_policy_organization(policy, export_organization_id(snapshot.sigma.members))

@@ -616,7 +616,7 @@ def undo_command(journal_file: str, out: str, plan_file: str | None, rest_base_u
                    "journal and results); other files are left alone.")
 def demo_command(workdir: str | None, overwrite: bool) -> None:
     """Plan the bundled sample organization, approve, apply to an in-process sandbox, verify."""
-    from .execute.demo import run_demo
+    from .demo import run_demo
     from .output import output_directory
 
     def echo(line: str) -> None:

@@ -35,7 +35,7 @@ import networkx as nx
 from .model import (
     DERIVED_EMAIL_TYPES, AppliedArchive, AppliedPush, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedUnfinished,
     AppliedWrite, DamagedUser, Email, GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember,
-    SigmaTeam, Snapshot, TeamMembership, TransitiveDoubt, email_key,
+    SigmaTeam, Snapshot, TeamMembership, TransitiveDoubt, email_key, export_organization_id,
 )
 from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
 from .sources.identity_values import damaged_users_of
@@ -637,15 +637,6 @@ def _account_types(members: Mapping[str, SigmaMember], type_names: tuple[str, ..
             if m.member_type not in spelling:
                 spelling[m.member_type] = folded.get((m.member_type or "").casefold(), m.member_type or "")
     return {mid: spelling.get(m.member_type) or m.member_type or "" for mid, m in members.items()}
-
-
-def export_organization_id(members: Iterable[SigmaMember]) -> str:
-    """The export's ``organizationId``: the one most members carry (ties: the smallest), ``""`` if none."""
-    counts: dict[str, int] = {}
-    for m in members:
-        if m.organization_id:
-            counts[m.organization_id] = counts.get(m.organization_id, 0) + 1
-    return min(counts, key=lambda o: (-counts[o], o)) if counts else ""
 
 
 def _emails(user: IdpUser) -> tuple[IdpEmail, ...]:

@@ -359,6 +359,15 @@ is empty (Entra: the UPN, a guest's address rebuilt from a ``#EXT#`` UPN; Okta: 
 that maps userName from the email sends nothing for such a user (issue 14 item 2)."""
 
 
+def export_organization_id(members: Iterable[SigmaMember]) -> str:
+    """The export's ``organizationId``: the one most members carry (ties: the smallest), ``""`` if none."""
+    counts: dict[str, int] = {}
+    for m in members:
+        if m.organization_id:
+            counts[m.organization_id] = counts.get(m.organization_id, 0) + 1
+    return min(counts, key=lambda o: (-counts[o], o)) if counts else ""
+
+
 class Email(Record):
     """One email of an IdP user (RFC 7643 §4.1.2 ``emails``): original spelling, key, flags.
 

@@ -5,7 +5,8 @@ Each fact is decided here once, by a small pure function of the decided actions 
 person's row, while planning (:func:`planner.planning.person_rows` and
 :func:`planner.planning.build_plan`); the plan carries it (:class:`~planner.model.PersonRow`
 ``lockout`` / ``type_change`` / ``admin_change``, :class:`~planner.model.Outcomes`), and the
-report and ``show`` only lay it out, so they can never contradict the plan.
+report and ``show`` only lay it out, so they can never contradict the plan. The summary's seat and account-type
+counts (:func:`seat_counts`, :func:`account_type_counts`) are built here for a migration plan and an undo plan alike.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from collections import Counter
 from typing import Collection, Iterable, Mapping
 
 from .model import (
-    Action, ActionKind, AdminChange, AdminLossCounts, DocumentDestination, DocumentTransfer, Lockout, LockoutCounts,
-    OutcomeCounts, OwnerStatus, PersonRow, ScimManaged, TypeChange,
+    AccountTypeCounts, Action, ActionKind, AdminChange, AdminLossCounts, CustomReplacement, DocumentDestination,
+    DocumentTransfer, Lockout, LockoutCounts, OutcomeCounts, OwnerStatus, PersonRow, ScimManaged, SeatCount, TypeChange,
 )
-from .payloads import new_owner_id
+from .payloads import ScimSetAccountType, new_owner_id
 
 DEACTIVATING_KINDS = frozenset({ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_DEACTIVATE_USER})
 """Kinds that deactivate a member (REST archive, SCIM ``active: false``)."""
@@ -255,3 +256,35 @@ def lockout_headline(counts: LockoutCounts) -> str:
 def admin_loss_headline(counts: AdminLossCounts) -> str:
     """``"Admins losing Admin: 2 (1 deactivated, 1 downgraded)"``; ``"...: 0"`` when nobody."""
     return f"{ADMIN_LOSS_HEADING}: {counts.total}" + (f" ({admin_loss_breakdown(counts)})" if counts.total else "")
+
+
+def seat_counts(before: Counter[str], after: Counter[str], pending: Counter[str] | None = None
+                ) -> dict[str, SeatCount]:
+    """The summary's ``seats``: account type name -> :class:`~planner.model.SeatCount` of the active
+    people holding it before and after (``before`` / ``after``: people per type name) and the seats a blocking review
+    item holds (``pending``; none in an undo plan), sorted by name; a migration plan's
+    (:func:`planner.planning.seats_of`) and an undo plan's (:mod:`planner.execute.undo`)."""
+    pending = pending or Counter()
+    return {name: SeatCount(before=before.get(name, 0), after=after.get(name, 0), pending=pending.get(name, 0))
+            for name in sorted(set(before) | set(after) | set(pending))}
+
+
+def account_type_counts(total: int, changes: Counter[str], actions: list[Action]) -> AccountTypeCounts:
+    """The summary's ``account_types``: ``total`` ``scim.set_account_type`` actions, ``changes``
+    counting their ``evidence.change`` (``upgrade``, ``downgrade``, ``custom_replacement``),
+    ``actions`` for the custom replacements; a migration plan's and an undo plan's."""
+    return AccountTypeCounts(
+        changes=total,
+        upgrades=changes.get("upgrade", 0),
+        downgrades=changes.get("downgrade", 0),
+        custom_replacements=changes.get("custom_replacement", 0),
+        replacements=_replacements(actions) if changes.get("custom_replacement") else [],
+    )
+
+
+def _replacements(actions: list[Action]) -> list[CustomReplacement]:
+    """Custom account types replaced (planner.rules.account_types ``custom_replacement``), as the
+    seat summary lists them apart from downgrades, by from, to."""
+    pairs = Counter((a.before.member_type, a.after.user_type) for a in actions
+                    if isinstance(a, ScimSetAccountType) and a.evidence.change == "custom_replacement")
+    return [CustomReplacement(from_type=b, to=t, members=n) for (b, t), n in sorted(pairs.items())]

@@ -303,7 +303,7 @@ def validation_message(error: msgspec.ValidationError) -> str:
 
 
 _RESULT_FIELDS = frozenset({"status", "journal", "by_kind", "run", "plan"})
-"""Top-level fields every apply result has (:class:`planner.execute.result_file.ApplyResultFile`)."""
+"""Top-level fields every apply result has (:class:`planner.result_file.ApplyResultFile`)."""
 
 _TOOL_FILES = (
     (frozenset({"actions", "review_items", "people", "summary", "digest"}),

@@ -148,9 +148,9 @@ from .gc_pause import gc_paused
 from .matching import IdentityGraph, match_identities
 from . import outcomes
 from .model import (
-    AccountTypeCounts, Action, ActionKind, CustomReplacement, Finding, Fingerprints, GuardResult, MemberState,
+    AccountTypeCounts, Action, ActionKind, Finding, Fingerprints, GuardResult, MemberState,
     NormalizedMemberType, Outcomes, PersonRow, Plan, PlanOrganization, PlanPolicy, PlanSummary, ReviewCounts,
-    ReviewItem, SeatCount, Snapshot, TeamCounts, TeamRow, TeamState,
+    ReviewItem, SeatCount, Snapshot, TeamCounts, TeamRow, TeamState, export_organization_id,
 )
 from .payloads import (
     MEMBER_TARGET_KINDS, OWNER_KINDS, TEAM_TARGET_KINDS, ScimLinkUser, ScimSetAccountType, actions_by_kind,
@@ -164,7 +164,7 @@ from .rules import (
     unfinished_runs, unmatched,
     user_name_mapping,
 )
-from .directory import Directory, Person, PersonStatus, build_directory, export_organization_id
+from .directory import Directory, Person, PersonStatus, build_directory
 
 
 class PlanError(UserError):
@@ -368,9 +368,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     team_rows, joining = fold_teams(policy, directory, people, outcome, deactivated_by(unmatched_decisions))
     outcome.actions, unnamed_teams = scim_values.drop_unnamed_teams(outcome.actions)  # Sigma refuses a blank name
     outcome.actions, second_teams = scim_state.hold_second_teams(directory.scim, outcome.actions)  # one IdP group
-    from .sources.formulas import team_name_items  # a derived team name can look like a formula
-
-    outcome.review_items.extend(unnamed_teams + second_teams + team_name_items(outcome.actions))
+    outcome.review_items.extend(unnamed_teams + second_teams + scim_values.team_name_items(outcome.actions))
     fold_unmatched(unmatched_decisions, outcome)
     actions, scim_items = scim_state.settle(directory.scim, outcome.actions, policy.linking.scim_state_conflicts,
                                             directory.idp_users, unmatched.provisioning_admin(policy, directory),
@@ -1090,7 +1088,8 @@ def build_summary(directory: Directory, decided: Decisions, actions: list[Action
     status = {s.value: n for s, n in Counter(map(attrgetter("status"), decided.people)).items()}
     kept = sum(d.decision == "keep" for d in decided.unmatched)
     team_rows = decided.team_rows
-    account_types = account_type_counts(per_kind[ActionKind.SCIM_SET_ACCOUNT_TYPE.value], changes, type_actions)
+    account_types = outcomes.account_type_counts(per_kind[ActionKind.SCIM_SET_ACCOUNT_TYPE.value], changes,
+                                                  type_actions)
     reviews = ReviewCounts(
         total=len(review_items),
         blocking=sum(r.blocking for r in review_items),
@@ -1138,8 +1137,8 @@ def planned_seat(row: PersonRow, leaving: bool) -> str | None:
 
 
 def seats_of(people: Iterable[PersonRow], gone: Collection[str], blocking: frozenset[str]) -> dict[str, SeatCount]:
-    """The summary's ``seats`` (:func:`seat_counts`), counted once from the person rows (the one place each person's
-    account type after the plan is decided; ``show``, the report and ``diff`` print these figures as they are):
+    """The summary's ``seats`` (:func:`planner.outcomes.seat_counts`), counted once from the person rows (the one
+    place each person's account type after the plan is decided; ``show``, the report and ``diff`` print these figures as they are):
     ``before``, the active members by their account type; ``after``, what the plan makes true
     (:func:`planned_seat`; ``gone``: the memberIds a deactivation of the plan targets), except for a person a blocking review item
     names (a row's ``review_items`` among ``blocking``, the ids of the blocking items) whose seat the plan would
@@ -1161,31 +1160,7 @@ def seats_of(people: Iterable[PersonRow], gone: Collection[str], blocking: froze
             seat = now
         if seat is not None:
             after[seat] += 1
-    return seat_counts(before, after, pending)
-
-
-def seat_counts(before: Counter[str], after: Counter[str], pending: Counter[str] | None = None
-                ) -> dict[str, SeatCount]:
-    """The summary's ``seats``: account type name -> :class:`~planner.model.SeatCount` of the active
-    people holding it before and after (``before`` / ``after``: people per type name) and the seats a blocking review
-    item holds (``pending``, :func:`seats_of`; none in an undo plan), sorted by name; a migration plan's
-    (:func:`seats_of`) and an undo plan's (:mod:`planner.execute.undo`)."""
-    pending = pending or Counter()
-    return {name: SeatCount(before=before.get(name, 0), after=after.get(name, 0), pending=pending.get(name, 0))
-            for name in sorted(set(before) | set(after) | set(pending))}
-
-
-def account_type_counts(total: int, changes: Counter[str], actions: list[Action]) -> AccountTypeCounts:
-    """The summary's ``account_types``: ``total`` ``scim.set_account_type`` actions, ``changes``
-    counting their ``evidence.change`` (``upgrade``, ``downgrade``, ``custom_replacement``),
-    ``actions`` for the custom replacements; a migration plan's and an undo plan's."""
-    return AccountTypeCounts(
-        changes=total,
-        upgrades=changes.get("upgrade", 0),
-        downgrades=changes.get("downgrade", 0),
-        custom_replacements=changes.get("custom_replacement", 0),
-        replacements=_replacements(actions) if changes.get("custom_replacement") else [],
-    )
+    return outcomes.seat_counts(before, after, pending)
 
 
 def build_outcomes(policy: Policy, directory: Directory, guard_results, actions: list[Action],
@@ -1210,14 +1185,6 @@ def build_outcomes(policy: Policy, directory: Directory, guard_results, actions:
     members = directory.members
     email_of = {mid: members[mid].email for mid in named if mid in members and members[mid].email}
     return Outcomes(tuple(owners), outcomes.document_transfers(leaving, email_of, owners[0]))
-
-
-def _replacements(actions: list[Action]) -> list[CustomReplacement]:
-    """Custom account types replaced (planner.rules.account_types ``custom_replacement``), as the
-    seat summary lists them apart from downgrades, by from, to."""
-    pairs = Counter((a.before.member_type, a.after.user_type) for a in actions
-                    if isinstance(a, ScimSetAccountType) and a.evidence.change == "custom_replacement")
-    return [CustomReplacement(from_type=b, to=t, members=n) for (b, t), n in sorted(pairs.items())]
 
 
 def _normalized(directory: Directory) -> list[NormalizedMemberType]:

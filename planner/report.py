@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence  # abc, not ty
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import jinja2
 import msgspec
@@ -58,11 +58,9 @@ from .outcomes import (
 from .payloads import BaseAction
 from .output import write_file
 from .resources import data_dir
+from .result_file import ApplyResultFile
 from .selection import Wave
 from .unsafe_characters import ADDRESS_FIELDS, UNSAFE, escape_address, escape_addresses, escape_in_page, escaped
-
-if TYPE_CHECKING:  # the apply side is not imported to render a plan
-    from .execute.result_file import ApplyResultFile
 
 TEMPLATE = "report.html.j2"
 SCRIPT_FILE = "report/report.js"
@@ -661,7 +659,7 @@ def render_html(
     ``handoff``: the relative path of the IdP hand-off pack's README.md (``sigma-migrate
     handoff``), linked from the "IdP hand-off" section; without it the section gives the command.
 
-    ``result`` (the apply result file, :class:`planner.execute.result_file.ApplyResultFile`) adds
+    ``result`` (the apply result file, :class:`planner.result_file.ApplyResultFile`) adds
     the "Apply result" section (``report/result.html.j2``) right after the header;
     ``wave`` (:func:`planner.selection.select`) the "Wave" section listing what
     ``apply --only/--limit`` will run (``report/wave.html.j2``).

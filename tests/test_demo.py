@@ -12,7 +12,7 @@ import pytest
 
 import planner.sandbox.idp.okta as okta_emulator
 import planner.sandbox.server as sandbox_server
-from planner.execute.demo import run_demo
+from planner.demo import run_demo
 
 REPO = Path(__file__).resolve().parent.parent
 

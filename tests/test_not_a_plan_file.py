@@ -9,7 +9,7 @@ import json
 import pytest
 
 from planner.execute.journal import Journal, journal_path
-from planner.execute.result_file import result_record
+from planner.result_file import result_record
 from planner.sources.manifest import fetch_manifest_document
 
 from .conftest import run_cli

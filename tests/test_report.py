@@ -23,7 +23,7 @@ from planner.model import (
     ActionKind, AdminChange, DocumentDestination, DocumentTransfer, InputFile, ItemRef, Lockout, Outcomes, OwnerStatus,
     PersonRow, Plan, PlanOrganization, PlanPolicy, ReviewItem, TeamRow, TypeChange,
 )
-from planner.execute.result_file import result_record
+from planner.result_file import result_record
 from planner.outcomes import outcome_counts
 from planner.planfile import canonical_json, write_plan
 from planner.policy_reader import parse_policy

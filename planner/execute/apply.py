@@ -99,7 +99,7 @@ from ..model import Action, ActionKind, Plan
 from ..errors import UserError
 from ..output import write_record
 from ..planfile import plan_policy, read_plan
-from ..rules.organization import NO_ORGANIZATION_ID
+from ..sources.validation import NO_ORGANIZATION_ID
 from .actions import (
     HANDLERS,
     ActionInputError,
@@ -1491,7 +1491,7 @@ def write_results(plan: Plan, report: ApplyReport, redactor: Redactor, *, html: 
                         json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     report.result_file = str(path)
     if html:
-        from .result_file import result_record
+        from ..result_file import result_record
         from .result_html import write_result_html
 
         report.html_file = str(write_result_html(plan, result_record(document),

@@ -4,7 +4,7 @@ The section (``templates/report/result.html.j2``) shows the run's status, the
 counts of done / failed / skipped actions, the objects that did not converge
 and one row per action with its state, outcome, attempts and error. It is
 rendered from the result file's JSON, which is already redacted, so the page
-can hold no secret; the page reads it as the typed :class:`~planner.execute.result_file.ApplyResultFile`.
+can hold no secret; the page reads it as the typed :class:`~planner.result_file.ApplyResultFile`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from ..model import Plan
 from ..output import write_record
 from ..report import render_html
-from .result_file import ApplyResultFile
+from ..result_file import ApplyResultFile
 
 
 def write_result_html(plan: Plan, result: ApplyResultFile, path: str | Path) -> Path:

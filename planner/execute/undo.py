@@ -36,8 +36,8 @@ Actions that found Sigma already as planned (``outcome: already``) changed nothi
 The undo plan carries the decision records of any plan for what it reverses, so ``show`` and the
 report lay it out like a migration plan (docs/apply.md, "Undo"): a person row per member it touches
 (:func:`_undo_people`, decided by :mod:`planner.outcomes`), a team row per team it resets
-(:func:`_undo_teams`), the seats (:func:`_undo_seats`, :func:`planner.planning.seat_counts`) and
-account-type counts (:func:`planner.planning.account_type_counts`) in its summary; a reversed
+(:func:`_undo_teams`), the seats (:func:`_undo_seats`, :func:`planner.outcomes.seat_counts`) and
+account-type counts (:func:`planner.outcomes.account_type_counts`) in its summary; a reversed
 account type change is ranked the other way round (:data:`_REVERSE_CHANGE`). No pre-flight checks:
 ``summary.undoes`` names the migration plan, whose checks they were (:attr:`planner.model.Plan.undo_preflight`).
 
@@ -110,7 +110,7 @@ from ..payloads import (
     target_team_id,
 )
 from ..planfile import fingerprint_of, plan_policy, read_plan
-from ..planning import account_type_counts, seat_counts
+from ..outcomes import account_type_counts, seat_counts
 from .actions import with_user_names
 from .history import recorded_endings
 from .journal import JournalRow, RunRow, read_journal_file, read_reversals
@@ -454,7 +454,7 @@ _DEFAULT_TYPE = "(Sigma default)"
 
 def _undo_seats(plan: Plan, people: tuple[PersonRow, ...], states: Mapping[str, MemberState],
                 done: list[Action]) -> Any:
-    """The undo plan's seats per account type (:func:`planner.planning.seat_counts`): before = the
+    """The undo plan's seats per account type (:func:`planner.outcomes.seat_counts`): before = the
     plan's seats before with what the apply did (the members its done actions changed, as ``states``
     holds them; the people it created); after = before with the undo's person rows' changes.
     ``UNSET`` when the plan has no seats."""

@@ -6,7 +6,7 @@ docs/policy.md ``organization``). Run on the export of another organization, eve
 and decision it holds would name the wrong people, and the plan would be titled with the policy's
 organization and the export's id (tester2: "Plan for Globex Inc (255ae7f7-...)"). So when the
 policy gives an id, the export's ``organizationId`` (docs/sigma-api.md §2.1; the one most members
-carry, :func:`planner.directory.export_organization_id`) must equal it exactly, or ``plan`` and
+carry, :func:`planner.model.export_organization_id`) must equal it exactly, or ``plan`` and
 ``check`` refuse with one line naming the policy line and both values.
 
 ``organization.name`` is not compared: no Sigma export carries the organization's name
@@ -17,17 +17,8 @@ from __future__ import annotations
 
 from ..model import ItemRef, ReviewItem
 from ..policy import Policy
+from ..sources.validation import NO_ORGANIZATION_ID
 from . import make_review, outside_policy
-
-NO_ORGANIZATION_ID = (
-    "the plan does not record the organizationId of the Sigma organization it was made for "
-    "(its Sigma export has none), so apply cannot check it talks to that organization; "
-    "plan again from an export with organizationId (`sigma-migrate fetch`, or an organizationId column in a "
-    "flattened members.csv: docs/formats.md §1f)"
-)
-"""Why a plan without ``organizationId`` never runs: said by ``check`` (``no-organization-id``), by the
-plan's blocking ``organization.id_missing`` item and by ``apply`` (:func:`planner.execute.apply.required_organization_id`)."""
-
 
 ORGANIZATION_ID_FIX = ("export the members with organizationId (`sigma-migrate fetch`; without API access, add an "
                        "organizationId column to a flattened members.csv, docs/formats.md §1f), then plan again")

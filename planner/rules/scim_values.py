@@ -48,12 +48,14 @@ from __future__ import annotations
 
 import unicodedata
 from operator import attrgetter
+from typing import Iterable
 
 from msgspec.structs import replace
 
 from ..dependencies import with_dependents
 from ..directory import Person, PersonStatus
 from ..model import Action, ActionKind, IdpUser, ItemEvidence, ItemRef, ReviewItem, SigmaMember
+from ..sources.formulas import looks_like_formula
 from ..sources.values import character_name, clean_address, clean_text, unclean_parts, unsafe_parts
 from ..unsafe_characters import UNSAFE
 from . import make_review, outside_policy, person_ref
@@ -317,3 +319,22 @@ def cleaned_name_items(people: tuple[Person, ...]) -> list[ReviewItem]:
                  for part in unsafe_parts(raw)]
         items.append(cleaned_name_item(p, parts))
     return sorted(items, key=_by_id)
+
+
+def team_name_items(actions: Iterable[Action]) -> list[ReviewItem]:
+    """One informational ``teams.formula_like_name`` review item per team the plan would create or link
+    under a name a spreadsheet reads as a formula: a ``teams.rules`` regex can make one of a group
+    name that is not (``sigma-team-=cmd|...`` -> ``=cmd|...``), so the loaders' findings miss it."""
+    out = []
+    for a in actions:
+        if a.kind in (ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_LINK_GROUP) and looks_like_formula(
+                a.after.display_name):
+            t = a.target
+            out.append(make_review(
+                "teams.formula_like_name", t.group_id, blocking=False,
+                subject=ItemRef(group_id=t.group_id, group_display_name=t.group_display_name, name=t.name),
+                message=(f"team {a.after.display_name!r} (from group {t.group_display_name!r}, {a.rule}) starts with "
+                         f"{a.after.display_name.lstrip()[0]!r}, which a spreadsheet reads as a formula; Sigma stores "
+                         "it as text, but rename the group in the IdP if the name is not meant"),
+                rule=a.rule))
+    return out

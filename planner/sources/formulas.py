@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from ..model import Action, ActionKind, Finding, IdpDirectory, ItemRef, ReviewItem, SigmaExport, SourceRef
+from ..model import Finding, IdpDirectory, SigmaExport, SourceRef
 from .files import Findings
 from .screens import FieldScreen, IdpScreens, SigmaScreens, idp_screens, records_with, sigma_screens
 from .values import spreadsheet_damage
@@ -89,24 +89,3 @@ def sigma_formula_findings(export: SigmaExport, screens: SigmaScreens | None = N
     for team in records_with(export.teams, team_tests) if team_tests else ():
         _named((("name", team.name),), team.source, "team", findings)
     return list(findings)
-
-
-def team_name_items(actions: Iterable[Action]) -> list[ReviewItem]:
-    """One informational ``teams.formula_like_name`` review item per team the plan would create or link
-    under a name a spreadsheet reads as a formula: a ``teams.rules`` regex can make one of a group
-    name that is not (``sigma-team-=cmd|...`` -> ``=cmd|...``), so the loaders' findings miss it."""
-    from ..rules import make_review
-
-    out = []
-    for a in actions:
-        if a.kind in (ActionKind.SCIM_CREATE_GROUP, ActionKind.SCIM_LINK_GROUP) and looks_like_formula(
-                a.after.display_name):
-            t = a.target
-            out.append(make_review(
-                "teams.formula_like_name", t.group_id, blocking=False,
-                subject=ItemRef(group_id=t.group_id, group_display_name=t.group_display_name, name=t.name),
-                message=(f"team {a.after.display_name!r} (from group {t.group_display_name!r}, {a.rule}) starts with "
-                         f"{a.after.display_name.lstrip()[0]!r}, which a spreadsheet reads as a formula; Sigma stores "
-                         "it as text, but rename the group in the IdP if the name is not meant"),
-                rule=a.rule))
-    return out

@@ -86,7 +86,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from ..model import Finding, IdpDirectory, IdpGroup, IdpUser, SigmaExport, SourceRef, Snapshot
+from ..model import Finding, IdpDirectory, IdpGroup, IdpUser, SigmaExport, SourceRef, Snapshot, export_organization_id
 from .files import Findings
 from .values import (EMAIL_RE, clean_addresses, is_valid_email, padding_parts, shared_group_names, spreadsheet_damage,
                      team_name_key, unclean_parts)
@@ -97,6 +97,17 @@ if TYPE_CHECKING:
     from ..policy import Policy
 
 _MAX_NAMED = 6
+
+
+NO_ORGANIZATION_ID = (
+    "the plan does not record the organizationId of the Sigma organization it was made for "
+    "(its Sigma export has none), so apply cannot check it talks to that organization; "
+    "plan again from an export with organizationId (`sigma-migrate fetch`, or an organizationId column in a "
+    "flattened members.csv: docs/formats.md §1f)"
+)
+"""Why a plan without ``organizationId`` never runs: said by ``check`` (``no-organization-id``), by the
+plan's blocking ``organization.id_missing`` item and by ``apply``
+(:func:`planner.execute.apply.required_organization_id`)."""
 
 
 def _where(source: SourceRef | None) -> tuple[str, str]:
@@ -262,8 +273,6 @@ def check_sigma(export: SigmaExport) -> list[Finding]:
 
     _mixed_organizations(export.members, findings)
     if people and not any(m.organization_id for m in export.members):
-        from ..rules.organization import NO_ORGANIZATION_ID
-
         file, _ = _where(people[0].source)
         findings.warning("no-organization-id", file, "", "organizationId",
                          f"no member carries organizationId: {NO_ORGANIZATION_ID}")
@@ -291,15 +300,13 @@ def _mixed_organizations(members: Sequence, findings: Findings) -> None:
     organization's id); a record naming another is a second organization's export pasted in,
     and the plan binds itself to one organization (docs/apply.md), so the input is damaged.
     One error per foreign id at its first record, naming file, record, both ids and the count;
-    the export's own id is :func:`planner.directory.export_organization_id` (the most members').
+    the export's own id is :func:`planner.model.export_organization_id` (the most members').
     A member without the field is not judged here (``no-organization-id`` is the whole file's).
     """
     ids = {m.organization_id for m in members}
     ids.discard("")
     if len(ids) < 2:
         return
-    from ..directory import export_organization_id
-
     own = export_organization_id(members)
     foreign: dict[str, list] = defaultdict(list)
     for m in members:

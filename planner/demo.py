@@ -36,18 +36,18 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from ..errors import UserError
-from ..fetch import fetch_export
-from ..idp import pull_idp, write_pull
-from ..planfile import write_plan
-from ..resources import data_dir
-from .apply import ApplyOptions, apply_plan, outcome_lines
-from .approve import approve
-from .progress import make_progress
+from .errors import UserError
+from .execute.apply import ApplyOptions, apply_plan, outcome_lines
+from .execute.approve import approve
+from .execute.progress import make_progress
+from .fetch import fetch_export
+from .idp import pull_idp, write_pull
+from .planfile import write_plan
+from .resources import data_dir
 
 if TYPE_CHECKING:
-    from ..sandbox.idp.okta import OktaEmulator
-    from ..sandbox.server import SandboxServer
+    from .sandbox.idp.okta import OktaEmulator
+    from .sandbox.server import SandboxServer
 
 SAMPLE = "acme"
 IDP = "okta"
@@ -104,11 +104,11 @@ def run_demo(workdir: str | Path | None = None, *, echo: Callable[[str], None] =
     :class:`planner.errors.UserError` subclasses when the bundled data is
     missing or a stage refuses.
     """
-    from ..planning import plan_from_paths
-    from ..policy_reader import load_policy
-    from ..report import report_headline, write_actions_csv, write_html
-    from ..sandbox.idp.okta import OktaEmulator, OktaSeed
-    from ..sandbox.server import SandboxServer
+    from .planning import plan_from_paths
+    from .policy_reader import load_policy
+    from .report import report_headline, write_actions_csv, write_html
+    from .sandbox.idp.okta import OktaEmulator, OktaSeed
+    from .sandbox.server import SandboxServer
 
     started = time.monotonic()
     if workdir:
