@@ -766,9 +766,9 @@ def not_provisioned_rows(plan: Plan) -> tuple[NotProvisionedRow, ...]:
     return tuple(rows) + held_rows(plan)
 
 
-_KEPT_LOCKOUTS = (None, Lockout.GUEST_DISABLED)
-"""The lock-outs of a person row a hold leaves as it was: none (the link or creation withheld), or a guest's
-(SCIM disables a guest not converted); an unmatched member's question (``unmatched_review``) is about a member
+_KEPT_LOCKOUTS = (None, Lockout.GUEST_HELD)
+"""The lock-outs of a person row a hold leaves as it was: none (the link or creation withheld), or a held guest's
+(``guest_held``: neither disabled nor converted while the hold lasts); an unmatched member's question (``unmatched_review``) is about a member
 the IdP does not provision."""
 
 

@@ -1108,7 +1108,8 @@ class Lockout(str, Enum):
     """Why a person cannot sign in once SCIM is on (decided by :func:`planner.outcomes.lockout`)."""
 
     DEACTIVATED = "deactivated"            # the plan deactivates them (REST or SCIM)
-    GUEST_DISABLED = "guest_disabled"      # an active guest not converted (SCIM disables guests)
+    GUEST_DISABLED = "guest_disabled"      # an active guest the plan disables (members.disable_guest)
+    GUEST_HELD = "guest_held"              # an active guest a blocking review item holds: no action yet
     UNMATCHED_KEPT = "unmatched_kept"      # an active internal member kept with no IdP identity
     UNMATCHED_REVIEW = "unmatched_review"  # the same while a review item about them is open
 
@@ -1406,11 +1407,14 @@ class ReviewCounts(SummaryRecord):
 
 class LockoutCounts(SummaryRecord):
     """People who cannot sign in after the switch (a person row's ``lockout`` set), by why: one
-    count per :class:`Lockout` and their ``total`` (decided by :func:`planner.outcomes.outcome_counts`)."""
+    count per :class:`Lockout` and their ``total`` (decided by :func:`planner.outcomes.outcome_counts`).
+    ``guest_held``: the active guests a blocking review item holds, with no action (neither disabled nor converted
+    yet; plan format 9, words18: format 8 counted them under ``guest_disabled``)."""
 
     total: int
     deactivated: int
     guest_disabled: int
+    guest_held: int
     unmatched_kept: int
     unmatched_review: int
 
@@ -1595,7 +1599,7 @@ class Fingerprints(dict[str, Fingerprint]):
         return {k.removeprefix("member:"): v.state for k, v in self.items() if isinstance(v, MemberFingerprint)}
 
 
-PLAN_FORMAT_VERSION = 8
+PLAN_FORMAT_VERSION = 9
 """The plan file's shape. Raised whenever that shape changes (a field added, removed or retyped in a plan or in
 its ``policy.resolved``; tests/test_plan_schema.py pins the schema of each version, so a change without a new
 version fails there). 1: every plan written before 2026-12-06 21:30 UTC (its later shapes were not told apart:
@@ -1603,7 +1607,8 @@ tester10 finding 9); 2: from then on; 3: a person row's ``scim_managed`` and ``s
 (tester10 finding 4); 4: ``summary.seats.<type>.pending`` (tester12 #3); 5:
 ``policy.resolved.preflight.members_include_archived_and_inactive`` (tester14a finding 2); 6:
 ``policy.resolved.applied.closed_runs`` (tester14b #1); 7: ``policy.resolved.unmatched.idp_suspended`` (tester13
-finding 7)."""
+finding 7); 8: ``policy.resolved.preflight.idp_users_include_deactivated``; 9: the :class:`Lockout` ``guest_held`` and
+``summary.outcomes.lockouts.guest_held`` (words18: a guest a blocking item holds was counted ``guest_disabled``)."""
 
 
 class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -1647,7 +1652,7 @@ class Plan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     tool_version: str
     created_at: str
     digest: str
-    format_version: Literal[8] = PLAN_FORMAT_VERSION
+    format_version: Literal[9] = PLAN_FORMAT_VERSION
 
     @property
     def blocking_items(self) -> tuple[ReviewItem, ...]:

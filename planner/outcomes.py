@@ -29,6 +29,8 @@ LEAVING_KINDS = (ActionKind.MEMBERS_DEACTIVATE, ActionKind.MEMBERS_DISABLE_GUEST
 LOCKOUT_LABELS: dict[Lockout, str] = {
     Lockout.DEACTIVATED: "Deactivated by the plan",
     Lockout.GUEST_DISABLED: "Guest disabled (SCIM does not support guests)",
+    Lockout.GUEST_HELD: "Guest held by a blocking review item: no action until it is settled (SCIM disables "
+                        "guests unless the decision converts them)",
     Lockout.UNMATCHED_KEPT: "No IdP identity, kept: cannot sign in through the IdP",
     Lockout.UNMATCHED_REVIEW: "No IdP identity yet, decision pending in the review queue",
 }
@@ -72,16 +74,21 @@ def scim_managed(
 def lockout(
     kinds: Collection[ActionKind], *, member_id: str | None, idp_id: str | None,
     user_kind: str | None, sigma_status: str | None, in_review: bool,
-    managed: ScimManaged | None = None,
+    managed: ScimManaged | None = None, held: bool = False,
 ) -> Lockout | None:
     """Why a person cannot sign in once SCIM is on, or ``None``.
 
     ``kinds``: the kinds of the person's actions; the rest are their person row's fields;
-    ``in_review``: a review item about them is open; ``managed``: their :func:`scim_managed`. First that applies:
+    ``in_review``: a review item about them is open; ``held``: a blocking one is; ``managed``: their
+    :func:`scim_managed`. First that applies, each read from the actions the plan contains:
 
     - ``deactivated``: the plan deactivates them (``members.deactivate``, ``scim.deactivate_user``);
-    - ``guest_disabled``: ``members.disable_guest``, or an active guest not converted to an
-      internal user (enabling SCIM disables guests, docs/sigma-api.md §5.3);
+    - ``guest_disabled``: ``members.disable_guest``;
+    - ``guest_held``: an active guest with neither ``members.disable_guest`` nor ``members.convert_guest``
+      while a blocking review item holds them: nothing is done to them until it is settled (words18: such a
+      guest was counted ``guest_disabled``, a change the plan does not contain);
+    - ``guest_disabled`` too for any other active guest not converted to an internal user (enabling SCIM
+      disables guests, docs/sigma-api.md §5.3);
     - ``unmatched_review`` / ``unmatched_kept``: an active internal member with no IdP identity
       (SAML-only sign-in needs the IdP, docs/sigma-api.md §5.1, §2.5), with / without an open review item,
       unless ``managed`` says the IdP provisioned them (``None``).
@@ -96,7 +103,9 @@ def lockout(
     if member_id is None or sigma_status not in (None, "active"):
         return None
     if user_kind == "guest":
-        return None if ActionKind.MEMBERS_CONVERT_GUEST in kinds else Lockout.GUEST_DISABLED
+        if ActionKind.MEMBERS_CONVERT_GUEST in kinds:
+            return None
+        return Lockout.GUEST_HELD if held else Lockout.GUEST_DISABLED
     if idp_id is None and user_kind in (None, "", "internal") and managed is None:
         return Lockout.UNMATCHED_REVIEW if in_review else Lockout.UNMATCHED_KEPT
     return None
@@ -232,12 +241,15 @@ def _parts(pairs: Iterable[tuple[int, str]]) -> str:
 
 
 def lockout_breakdown(counts: LockoutCounts) -> str:
-    """Why people cannot sign in after the switch, in words: ``"10 deactivated, 2 guests disabled,
-    3 with no IdP identity (1 in review)"`` (``"none"``); the words of :data:`LOCKOUT_LABELS` shortened."""
+    """Why people cannot sign in after the switch, in words: ``"10 deactivated, 2 guests disabled, 1 guest held
+    by a blocking review item, 3 with no IdP identity (1 in review)"`` (``"none"``); the words of
+    :data:`LOCKOUT_LABELS` shortened."""
     unmatched = counts.unmatched_kept + counts.unmatched_review
     in_review = f" ({counts.unmatched_review} in review)" if counts.unmatched_review else ""
     return _parts(((counts.deactivated, "deactivated"),
                    (counts.guest_disabled, "guest disabled" if counts.guest_disabled == 1 else "guests disabled"),
+                   (counts.guest_held, "guest held by a blocking review item" if counts.guest_held == 1
+                    else "guests held by blocking review items"),
                    (unmatched, "with no IdP identity" + in_review)))
 
 

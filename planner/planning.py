@@ -947,7 +947,7 @@ def person_rows(
     ``account_type_source`` is the typed people's :attr:`~planner.rules.account_types.TypeDecision.sent_by`
     (``None`` for the others and for those who end deactivated).
     ``lockout``, ``type_change`` and ``admin_change`` are decided here, by
-    :func:`planner.outcomes.lockout`, :func:`~planner.outcomes.type_change` and
+    :func:`planner.outcomes.lockout` (``held``: a blocking review item names them), :func:`~planner.outcomes.type_change` and
     :func:`~planner.outcomes.admin_change` over the row and the kinds of its actions; ``scim_managed`` by
     :func:`planner.outcomes.scim_managed` over the members :func:`planner.rules.scim_state.kept_absent` names.
     """
@@ -958,6 +958,7 @@ def person_rows(
     managed_of = outcomes.scim_managed
     kept_absent = scim_state.kept_absent(directory.scim, policy.linking.scim_state_conflicts, directory.idp_users)
     rev_m, rev_i = review_index(review_items)
+    blocking = frozenset(r.id for r in review_items if r.blocking)
 
     after_type = {d.person: d.after for d in types}
     sent_by = {d.person: d.sent_by for d in types}
@@ -1015,7 +1016,8 @@ def person_rows(
         managed = managed_of(kinds, member_id=mid, idp_id=iid, user_kind=user_kind, sigma_status=sigma_status,
                              kept_by_scim_state=mid in kept_absent) if kept_absent else None
         locked = lockout_of(kinds, member_id=mid, idp_id=iid, user_kind=user_kind,
-                            sigma_status=sigma_status, in_review=bool(found), managed=managed)
+                            sigma_status=sigma_status, in_review=bool(found), managed=managed,
+                            held=bool(found) and not blocking.isdisjoint(found))
         rows.append(
             PersonRow(
                 mid, email, name, member_type, user_kind, sigma_status, iid, scim_user_name, idp_state,

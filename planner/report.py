@@ -90,6 +90,7 @@ the :class:`~planner.model.Lockout` codes in the people JSON."""
 LOCKOUT_SHORT: dict[str, str] = {
     "deactivated": "deactivated",
     "guest_disabled": "guest disabled",
+    "guest_held": "guest (held in review)",
     "unmatched_kept": "no IdP identity",
     "unmatched_review": "no IdP identity (in review)",
 }

@@ -22,8 +22,10 @@ SAMPLE_FIGURES = {
              "Admins losing Admin: 2 (1 deactivated, 1 downgraded)"),
     "okta-reviewed": ("Cannot sign in after the switch: 14 (10 deactivated, 2 guests disabled, 2 with no IdP identity)",
                       "Admins losing Admin: 2 (1 deactivated, 1 downgraded)"),
-    "entra": ("Cannot sign in after the switch: 15 (8 deactivated, 3 guests disabled, "
-              "4 with no IdP identity (2 in review))",
+    # Carol Nguyen, a guest the blocking user_name_guard.invalid_user_name holds (no action), is held, not
+    # disabled: 2 guests disabled, as the plan's 2 members.disable_guest (words18)
+    "entra": ("Cannot sign in after the switch: 15 (8 deactivated, 2 guests disabled, "
+              "1 guest held by a blocking review item, 4 with no IdP identity (2 in review))",
               "Admins losing Admin: 2 (1 deactivated, 1 downgraded)"),
     "entra-reviewed": ("Cannot sign in after the switch: 14 (10 deactivated, 2 guests disabled, 2 with no IdP identity)",
                        "Admins losing Admin: 2 (1 deactivated, 1 downgraded)"),
@@ -114,3 +116,37 @@ def test_a_wave_prints_the_plans_figures_and_how_many_of_them_are_in_the_wave(re
     assert code == 0
     figures = report_figures(page.read_text(encoding="utf-8"))
     assert (figures["lockout card"], figures["admin card"]) == (lockouts, admins)
+
+
+CAROL_GUEST = "1OLfsTOWkRcJMtkNaSgdDd91YEXAg"  # carol.nguyen@northpartners.example, a guest of the sample
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_FIGURES))
+def test_a_guest_counted_disabled_is_one_the_plan_disables(name, repo, tmp_path, capsys):
+    """Each lock-out a guest counts under comes from the actions the plan holds: ``guest_disabled`` is the
+    ``members.disable_guest`` actions, a guest a blocking item holds (no action) is ``guest_held`` (words18: the
+    entra sample's Carol Nguyen, held by user_name_guard.invalid_user_name, was one of "3 guests disabled")."""
+    path, _ = plan_sample(capsys, repo, tmp_path, name)
+    plan = read_plan(path)
+    disabled = sorted(a.target.member_id for a in plan.actions if a.kind.value == "members.disable_guest")
+    guests = {p.member_id: p for p in plan.people if p.lockout is not None and p.lockout.value.startswith("guest")}
+    assert sorted(m for m, p in guests.items() if p.lockout.value == "guest_disabled") == disabled
+    assert plan.summary.outcomes.lockouts.guest_disabled == len(disabled) == plan.summary.actions["members.disable_guest"]
+    held = {m: p for m, p in guests.items() if p.lockout.value == "guest_held"}
+    assert plan.summary.outcomes.lockouts.guest_held == len(held)
+    if name != "entra":
+        assert held == {}
+        return
+    carol = held[CAROL_GUEST]
+    blocking = {r.id for r in plan.blocking_items}
+    assert (carol.email, carol.actions, carol.review_items) == (
+        "carol.nguyen@northpartners.example", (), (f"user_name_guard.invalid_user_name:{CAROL_GUEST}",))
+    assert set(carol.review_items) <= blocking
+    code, shown, _ = run_cli(capsys, "show", str(path))
+    assert code == 0
+    lines = shown.splitlines()
+    heading = lines.index("  Guest held by a blocking review item: no action until it is settled (SCIM disables "
+                          "guests unless the decision converts them) (1):")
+    assert lines[heading + 1].startswith("  ? carol.nguyen@northpartners.example  Carol Nguyen")
+    assert lines[heading + 2].startswith(f"      ! user_name_guard.invalid_user_name:{CAROL_GUEST}: ")
+    assert "  Guest disabled (SCIM does not support guests) (2):" in lines

@@ -34,6 +34,10 @@ K = ActionKind
     ((K.MEMBERS_DISABLE_GUEST,), {"user_kind": "guest"}, Lockout.GUEST_DISABLED),
     ((), {"user_kind": "guest"}, Lockout.GUEST_DISABLED),  # SCIM disables a guest nobody converts
     ((K.MEMBERS_CONVERT_GUEST,), {"user_kind": "guest"}, None),
+    # a blocking item holds the guest: no action, so not "disabled" (words18)
+    ((), {"user_kind": "guest", "in_review": True, "held": True}, Lockout.GUEST_HELD),
+    ((), {"user_kind": "guest", "in_review": True}, Lockout.GUEST_DISABLED),  # an informational item holds nothing
+    ((K.MEMBERS_DISABLE_GUEST,), {"user_kind": "guest", "in_review": True, "held": True}, Lockout.GUEST_DISABLED),
     ((), {"idp_id": None}, Lockout.UNMATCHED_KEPT),
     ((), {"idp_id": None, "in_review": True}, Lockout.UNMATCHED_REVIEW),
     ((), {"idp_id": None, "sigma_status": "archived"}, None),  # already without access
@@ -164,7 +168,8 @@ def test_each_person_row_carries_its_outcomes():
         ("api_credential_owner", True, "root@example.com stays active with account type Admin"),
     ]
     assert p.summary.outcomes == OutcomeCounts(
-        lockouts=LockoutCounts(total=3, deactivated=1, guest_disabled=1, unmatched_kept=1, unmatched_review=0),
+        lockouts=LockoutCounts(total=3, deactivated=1, guest_disabled=1, guest_held=0, unmatched_kept=1,
+                               unmatched_review=0),
         admins_losing_admin=AdminLossCounts(total=0, deactivated=0, cannot_sign_in=0, downgraded=0),
         admin_gains=1, admin_changes=0, downgrades=1, scim_managed=0)
     assert report_headline(p) == ("Cannot sign in after the switch: 3 (1 deactivated, 1 guest disabled, 1 with no IdP "

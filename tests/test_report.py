@@ -315,6 +315,7 @@ def test_risk_summary_lays_out_the_plans_outcomes():
     assert ids == {
         "deactivated": ["m4", "m10", "m15"],
         "guest_disabled": ["m3"],
+        "guest_held": [],
         "unmatched_kept": ["m5"],
         "unmatched_review": ["m14"],
     }

@@ -18,10 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 DIGESTS = {
-    "okta": "sha256:f57c069baccac202a92e50f3db18efde8a18466a0849e79cfc26235965edf6a7",
-    "okta-reviewed": "sha256:88b9ca405b84a2f2e3769d435c7d32c98e54cbb8046f2de114f3ea1f518070a0",
-    "entra": "sha256:9293bfbb874401c925f480bb602943cf1d0d4335d4bc2f5522516b68dbca9147",
-    "entra-reviewed": "sha256:55c5b717cc53c6989fd7fd74bed62a9e6485dc03fb653aaa32c34c9ab024dc86",
+    "okta": "sha256:f744ff2daedb602db01cf38fcaa0c2ddeaf8cf1c087b3b2373c33605b97a39dd",
+    "okta-reviewed": "sha256:dbb6214da3aea4537c0ae22375be159c103d62e2733554342c625816f8d3447a",
+    "entra": "sha256:327ccc8123e36bd57c184b87a4636c09307ee11f2f6d607f3af37e43a5d6d0f1",
+    "entra-reviewed": "sha256:6e24caa88b7b4802d8961cfa464f13abb6bde95a42c8c2245cecc4b895916622",
 }
 """Plan digest per sample: ``<idp>`` plans with ``policy-<idp>.yaml``, ``<idp>-reviewed`` with
 ``policy-<idp>-reviewed.yaml`` (the digest leaves out ``created_at``: planner.planfile)."""
