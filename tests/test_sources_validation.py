@@ -33,12 +33,17 @@ def test_same_email_differing_by_case_is_one_warning_naming_both_users():
     assert findings[0].message == (
         "2 users have the same email alice@example.com: u1 ('Alice@Example.com', line 2), "
         "u2 ('alice@example.com', line 3); all are kept, and the plan links or creates none the IdP provisions "
-        "until linking.excluded_idp_users decides")
+        "until linking.excluded_idp_users decides; " + HELD.format("both"))
 
 
-def test_a_duplicate_email_of_an_inactive_user_says_it_is_ignored_and_names_each_record_file():
-    # tester6 finding 11: an Entra tombstone (deleted_users.json) and the re-hired live user (users.json):
-    # the plan links the live one, and each record is named in its own file
+HELD = ("a Sigma member {} match by the same match key is held with them by a blocking linking.ambiguous until "
+        "linking.overrides pairs it with one")
+
+
+def test_a_duplicate_email_of_an_inactive_user_says_what_the_plan_does_and_names_each_record_file():
+    # tester6 finding 11: an Entra tombstone (deleted_users.json) and the re-hired live user (users.json): the
+    # plan links or creates the live one, and each record is named in its own file; tester17 finding 10: but a
+    # member both match by one key is held on linking.ambiguous, which the words say (was: "ignored")
     from msgspec.structs import replace
 
     tombstone = replace(user("a1", "ann@acme.example", "ann@acme.example"), active=False,
@@ -50,15 +55,15 @@ def test_a_duplicate_email_of_an_inactive_user_says_it_is_ignored_and_names_each
         ("duplicate-email", "g/deleted_users.json", "$.value[0]")]
     assert findings[0].message == (
         "2 users have the same email ann@acme.example: a1 ('ann@acme.example', $.value[0]), "
-        "a2 ('ann@acme.example', g/users.json:$.value[3]); a1 is inactive (never provisioned) and ignored: "
-        "the plan links or creates a2 like any other user")
+        "a2 ('ann@acme.example', g/users.json:$.value[3]); a1 is inactive (never provisioned): "
+        + HELD.format("both") + "; otherwise the plan links or creates a2 like any other user")
     findings = check_idp(IdpDirectory(users=(tombstone, replace(live, active=False))))
-    assert findings[0].message.endswith("; a1, a2 are inactive (never provisioned) and ignored: none is active, "
-                                        "so the plan links or creates none of them")
+    assert findings[0].message.endswith("; a1, a2 are inactive (never provisioned): none is active, so the plan "
+                                        "creates none of them; " + HELD.format("both"))
     third = replace(live, id="a3", source=SourceRef("g/users.json", "$.value[4]"))
     assert check_idp(IdpDirectory(users=(tombstone, live, third)))[0].message.endswith(
-        "; a1 (inactive) ignored; all are kept, and the plan links or creates none the IdP provisions until "
-        "linking.excluded_idp_users decides")
+        "; a1 (inactive, never provisioned); all are kept, and the plan links or creates none the IdP provisions "
+        "until linking.excluded_idp_users decides; " + HELD.format("two of them"))
 
 
 def test_same_user_name_with_different_emails_is_reported_once():

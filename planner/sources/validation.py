@@ -127,22 +127,28 @@ def _own_place(source: SourceRef, file: str) -> str:
 
 
 def _duplicate_outcome(group: Sequence[IdpUser]) -> str:
-    """What the plan does with IdP users sharing an address (tester6 finding 11): users the export gives
-    as inactive (``active: false``, an Entra tombstone) are never provisioned, so they are ignored
-    (:func:`planner.rules.duplicates.idp_collisions` groups active users only); the plan holds the
-    others (neither linked nor created, a blocking ``linking.idp_duplicate``) only while two or more
-    remain."""
+    """What the plan does with IdP users sharing an address, in words true whatever the Sigma side holds (``check``
+    judges the IdP export alone): users the export gives as inactive (``active: false``, an Entra tombstone) are
+    never provisioned, and :func:`planner.rules.duplicates.idp_collisions` groups active users only: the plan holds
+    two or more active ones (neither linked nor created, a blocking ``linking.idp_duplicate``), else links or creates
+    the one active user like any other. Inactive or not, each still matches Sigma members (:mod:`planner.matching`):
+    a member two of them match by the same match key is held with them by a blocking ``linking.ambiguous`` until
+    ``linking.overrides`` pairs it with one. Was: "inactive (never provisioned) and ignored: the plan links or creates
+    <the active user>", while the plan held the member the address names on ``linking.ambiguous`` (tester17 finding
+    10; tester6 finding 11 for why inactive users are named)."""
     inactive = [u for u in group if u.active is False]
     active = [u for u in group if u.active is not False]
+    held = (f"a Sigma member {'both' if len(group) == 2 else 'two of them'} match by the same match key is held "
+            "with them by a blocking linking.ambiguous until linking.overrides pairs it with one")
     if len(active) >= 2:
-        held = "" if not inactive else f"{_list([u.id for u in inactive])} (inactive) ignored; "
-        return (f"{held}all are kept, and the plan links or creates none the IdP provisions until "
-                "linking.excluded_idp_users decides")
-    ignored = (f"{_list([u.id for u in inactive])} {'is' if len(inactive) == 1 else 'are'} inactive (never "
-               "provisioned) and ignored")
+        named = "" if not inactive else f"{_list([u.id for u in inactive])} (inactive, never provisioned); "
+        return (f"{named}all are kept, and the plan links or creates none the IdP provisions until "
+                f"linking.excluded_idp_users decides; {held}")
+    never = (f"{_list([u.id for u in inactive])} {'is' if len(inactive) == 1 else 'are'} inactive (never "
+             "provisioned)")
     if active:
-        return f"{ignored}: the plan links or creates {active[0].id} like any other user"
-    return f"{ignored}: none is active, so the plan links or creates none of them"
+        return f"{never}: {held}; otherwise the plan links or creates {active[0].id} like any other user"
+    return f"{never}: none is active, so the plan creates none of them; {held}"
 
 
 def _list(items: Sequence[str]) -> str:
