@@ -36,6 +36,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from .payloads import Action, ActionKind  # noqa: F401  (ActionKind: the plan types' home, re-exported)
+from .unsafe_characters import escape_message, escape_snippet
 
 
 SCHEDULER_ROBOT_MEMBER_ID = "SigmaSchedulerRobot"
@@ -1091,6 +1092,14 @@ class ReviewItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     involved, each an :class:`ItemRef` with its ids and the key that joined it; ``evidence`` what
     the rule saw (:class:`ItemEvidence`).
     ``resolution`` is the exact YAML policy snippet that would resolve the item.
+
+    ``message`` and ``resolution`` are prose that quotes export values, read in a terminal, a ticket or a CI log:
+    every item is made here (a rule's, an undo's, a replaced one, one read from a plan file), so here they are
+    escaped, once for every builder (:func:`planner.unsafe_characters.escape_message`,
+    :func:`~planner.unsafe_characters.escape_snippet`: a zero-width, bidi, control or no-break character is
+    written ``\\u200b``, ``\\u202e``, ``\\x1b``, ``\\xa0``; the snippet means what it meant). ``subject``,
+    ``candidates`` and ``evidence`` keep the exact values, as the actions do (the renderers escape their
+    addresses: :data:`~planner.unsafe_characters.ADDRESS_FIELDS`). Was: the raw value (words18).
     """
 
     id: str
@@ -1102,6 +1111,13 @@ class ReviewItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     evidence: ItemEvidence
     rule: str
     resolution: str
+
+    def __post_init__(self) -> None:
+        message, resolution = escape_message(self.message), escape_snippet(self.resolution)
+        if message is not self.message:
+            msgspec.structs.force_setattr(self, "message", message)
+        if resolution is not self.resolution:
+            msgspec.structs.force_setattr(self, "resolution", resolution)
 
 
 class Lockout(str, Enum):

@@ -94,6 +94,38 @@ def escape_in_page(text: str) -> str:
     return _IN_PAGE.sub(lambda m: escaped(m.group()), text)
 
 
+_WHITE_SPACE_BUT_SPACE = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+"""The white space characters (``Zs``) but U+0020 SPACE: a no-break space, the typographic spaces, the
+ideographic space. In prose they look like a space; in an address they are a damage a reader must see.
+Printable ASCII holds none of them nor of :data:`UNSAFE` (the escapers' first, C-speed test)."""
+_IN_MESSAGE = re.compile(f"[{_CONTROLS}{_SEPARATORS}{BIDI}{_INVISIBLE_FORMAT}{_WHITE_SPACE_BUT_SPACE}]")
+_IN_SNIPPET = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_SEPARATORS}{BIDI}{_INVISIBLE_FORMAT}"
+                         f"{_WHITE_SPACE_BUT_SPACE}]")
+
+
+def escape_message(text: str) -> str:
+    """A review item's ``message`` as the plan holds it: every character of :data:`UNSAFE` (a line break too: a
+    message is one line) and every white space character but U+0020 SPACE written as :func:`escaped`, so an export
+    value quoted in it (an address with a zero-width space, a bidi override, a no-break space) is seen as
+    ``ann\\u200b@x`` wherever the message is read: a terminal, a ticket, a CI log, the plan JSON (words18: the
+    messages carried the raw value, escaped only by ``show``, the CSV and the report). ``text`` itself when it has
+    none (one regex search, in C); escaping twice changes nothing (what it writes is ASCII)."""
+    if (text.isascii() and text.isprintable()) or _IN_MESSAGE.search(text) is None:
+        return text
+    return _IN_MESSAGE.sub(lambda m: escaped(m.group()), text)
+
+
+def escape_snippet(text: str) -> str:
+    """A review item's ``resolution`` (a YAML policy snippet and its ``#`` comment lines) as the plan holds it:
+    :func:`escape_message` but for the line feeds that end its lines. It means what it meant: a value is written in
+    a snippet plain only when it holds none of these characters (:func:`planner.rules.yaml_snippet`), else as a
+    double-quoted scalar, in which YAML reads ``\\u200b``, ``\\xa0``, ``\\t`` back as the character (YAML 1.2
+    §5.7 escaped characters); in a comment the escape is only read."""
+    if _IN_SNIPPET.search(text) is None:
+        return text
+    return _IN_SNIPPET.sub(lambda m: escaped(m.group()), text)
+
+
 def strip(text: str) -> str:
     """``text`` without the characters of :data:`UNSAFE` (``text`` itself when it has none)."""
     if UNSAFE.search(text) is None:
