@@ -267,3 +267,43 @@ def test_verify_after_a_wave_says_the_applied_actions_converged_and_what_the_pla
                                      "plan_left_by_kind", "next_step_lines")} == {
         "converged": True, "applied_converged": True, "verdict": "converged", "plan_actions": 8, "plan_left": 0,
         "plan_left_by_kind": {}, "next_step_lines": []}
+
+
+def scim_replace(server, endpoint: str, scim_id: str, path: str, value) -> None:
+    """``PATCH /scim/v2/<endpoint>/<id>`` replacing ``path`` with ``value`` (RFC 7644 §3.5.2.3), as an IdP would."""
+    httpx2.patch(f"{server.scim_base_url}/{endpoint}/{scim_id}", headers=server.scim_headers(), json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": path, "value": value}]}).raise_for_status()
+
+
+@pytest.mark.parametrize("endpoint, scim_id, key, action, sent, whose", [
+    ("Groups", "t1", "team:t1", "scim.link_group", "g-finance", "the team is linked to another IdP group"),
+    ("Users", "m1", "user:alice@example.com", "scim.link_user", "idp-m1", "the account is another IdP user's"),
+])
+def test_a_team_or_user_holding_another_external_id_than_the_plan_sent_is_drift(
+        tmp_path, sb, monkeypatch, capsys, endpoint, scim_id, key, action, sent, whose):
+    """verify18 finding 1: the linked team's SCIM group (the linked user) came to hold another IdP object's
+    ``externalId`` after the apply (the IdP pushed another group onto the team): verify said converged. It is
+    drift, exit 2, naming the object, the externalId the plan sent and the one Sigma holds."""
+    server, _ = sb
+    plan = write_test_plan(tmp_path)
+    assert apply_plan(plan, options_for(server, auto_approve=True)).status == "converged"
+    assert verify_plan(plan, options_for(server)).exit_code == 0
+    scim_replace(server, endpoint, scim_id, "externalId", "idp-other-9")
+
+    found = verify_plan(plan, options_for(server))
+    assert found.exit_code == 2
+    assert [(o.key, o.state, o.problems) for o in found.verification.objects if not o.converged] == [
+        (key, "drifted", [f"{action}: externalId: 'idp-other-9', the plan sent {sent!r}: {whose}"])]
+    for name, value in sandbox_env(server).items():
+        monkeypatch.setenv(name, value)
+    code = None
+    try:
+        main(["verify", str(plan), "--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url])
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr().out
+    assert code == 2
+    label = "Finance" if endpoint == "Groups" else "alice@example.com"
+    assert (f"  drifted   {key} ({label}): {action}: externalId: 'idp-other-9', the plan sent {sent!r}: {whose}"
+            in out.splitlines())

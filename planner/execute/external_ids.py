@@ -87,6 +87,24 @@ def posted_external_id(action: Action) -> str | None:
     return None
 
 
+def external_id_difference(action: Action, record: ScimUserRecord | ScimGroupRecord | None) -> str | None:
+    """The difference, as ``verify`` lists it, between the ``externalId`` ``action`` sends
+    (:func:`posted_external_id`) and the one the SCIM ``record`` it made or linked holds now, ``None`` when they are
+    the same (case-exact, RFC 7643 §3.1), the action sends none or nothing was found: ``externalId: 'grp-9', the plan
+    sent 'grp-1': the team is linked to another IdP group`` (``externalId: none, ...: the team is no IdP group's``).
+    The ``externalId`` is the IdP's id of the object (RFC 7643 §3.1): a team holding another one is pushed by another
+    IdP group, a user another IdP user's account, which is what verify exists to catch (verify18 finding 1: verify
+    said converged)."""
+    posted = posted_external_id(action)
+    if posted is None or record is None or record.external_id == posted:
+        return None
+    team = endpoint_of(action) == GROUPS
+    held = repr(record.external_id) if record.external_id else "none"
+    whose = (("the team is linked to another IdP group" if team else "the account is another IdP user's")
+             if record.external_id else ("the team is no IdP group's" if team else "the account is no IdP user's"))
+    return f"externalId: {held}, the plan sent {posted!r}: {whose}"
+
+
 def endpoint_of(action: Action) -> str:
     """Where the resource an action posts lives: :data:`GROUPS` for a group's create or link, else :data:`USERS`."""
     return GROUPS if isinstance(action, (ScimCreateGroup, ScimLinkGroup)) else USERS
@@ -191,4 +209,5 @@ def held_elsewhere(scim: SigmaScimClient, actions: Iterable[Action], parallelism
 
 
 __all__ = ["BULK_READS", "FILTER_REFUSED", "GROUPS", "NAME_FILTER_REFUSED", "USERS", "Holder", "endpoint_of",
+           "external_id_difference",
            "held_elsewhere", "holder_of", "holders", "other_accounts", "posted_external_id", "provisioned_users"]

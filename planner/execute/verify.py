@@ -12,7 +12,10 @@ user writes (:meth:`planner.execute.indexes.UserIndex.from_writes`): the write r
 shows the end state (RFC 7644 §3.3, §3.5.2), so those users are not read again; every
 other object (members, teams, groups, users this run did not write) is read live.
 
-A ``scim.create_user`` / ``scim.link_user`` is satisfied only when no other SCIM user holds the ``externalId``
+A ``scim.create_user`` / ``scim.link_user`` / ``scim.create_group`` / ``scim.link_group`` is satisfied only when
+the user or group it made or linked holds the ``externalId`` it sent
+(:func:`planner.execute.external_ids.external_id_difference`: a team linked to another IdP group, an account
+another IdP user's, is drift; verify18 finding 1), and only when no other SCIM user holds the ``externalId``
 it sends, a ``scim.create_group`` / ``scim.link_group`` only when no other SCIM group does
 (:mod:`planner.execute.external_ids`: one ``externalId eq`` read each, or one listing for many): one
 IdP user with two Sigma accounts (tester14b finding 7), one IdP group with two teams (tester16b finding 2) has not
@@ -29,7 +32,7 @@ from typing import Iterable, Sequence
 from ..model import Action
 from .actions import ActionInputError, Clients, handler_for
 from .errors import ApiError, NotProvisionedMember
-from .external_ids import GROUPS, endpoint_of, held_elsewhere, posted_external_id
+from .external_ids import GROUPS, endpoint_of, external_id_difference, held_elsewhere, posted_external_id
 from .paths import PathSegmentError
 from .progress import subject_of
 from .targets import Redactor
@@ -151,7 +154,10 @@ def _check(action: Action, clients: Clients, redact: Redactor) -> ActionCheck:
         return ActionCheck(action.id, action.kind.value, False, (), redact(str(exc)),
                            missing=api_failed and exc.status == 404,
                            unreadable=api_failed and exc.status != 404)
-    return ActionCheck(action.id, action.kind.value, seen.done, tuple(redact(d) for d in seen.differences),
+    record = seen.state.get("group") or seen.state.get("user")
+    other = external_id_difference(action, record) if not seen.missing else None
+    differences = (*seen.differences, *((other,) if other else ()))
+    return ActionCheck(action.id, action.kind.value, seen.done and not other, tuple(redact(d) for d in differences),
                        missing=seen.missing)
 
 
