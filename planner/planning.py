@@ -160,8 +160,8 @@ from .planfile import canonical_json, fingerprint_of
 from .policy import Policy, group_pattern_matcher
 from .rules import (
     Outcome, account_types, app_assignment, duplicates, examples, guards, guests, inputs, linking, organization,
-    policy_entries, policy_refs, preflight, refusals, repeated_people, scim_state, scim_values, scope, teams,
-    unfinished_runs, unmatched,
+    policy_entries, policy_refs, preflight, reactivated, refusals, repeated_people, scim_state, scim_values, scope,
+    teams, unfinished_runs, unmatched,
     user_name_mapping,
 )
 from .directory import Directory, Person, PersonStatus, build_directory
@@ -433,6 +433,7 @@ def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...]
     guests' statuses (new records, linking's untouched), and adds their actions and items to ``outcome``."""
     owner = unmatched.document_owner(policy, directory, policy.guests.document_owner, ("guests", "document_owner"))
     protected = directory.protected_members(policy)
+    archived, settled = reactivated.reactivated_members(directory), reactivated.decided(policy, directory)
     out = []
     idp_guest, guest, reactivate, rehire = (PersonStatus.IDP_GUEST, PersonStatus.GUEST, PersonStatus.REACTIVATE,
                                             PersonStatus.REHIRE)  # read once
@@ -443,7 +444,9 @@ def fold_guests(policy: Policy, directory: Directory, people: tuple[Person, ...]
             outcome.review_items.append(guests.idp_guest_item(person))
         elif status is guest or ((status is reactivate or status is rehire) and person.member.user_kind == "guest"):
             if status is guest:
-                decision = guests.decide_guest(person, policy.guests, directory, owner, protected)
+                mid = person.member.member_id
+                decision = guests.decide_guest(person, policy.guests, directory, owner, protected, archived.get(mid),
+                                               settled.get(mid))
             elif status is reactivate:
                 decision = guests.decide_reactivated_guest(person, policy.guests, returning.get(person.person))
             else:

@@ -9,7 +9,10 @@ kind:members.deactivate``, ``PATCH /v2/members/{wendy} {"isArchived": false}`` b
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import httpx2
 import pytest
@@ -27,35 +30,69 @@ REVIEWED = (REPO / "samples/acme/policy-okta-reviewed.yaml").read_text(encoding=
 WENDY = "3x2uLcFsNLXYeQ5NIhA5RMBQgVTjG"  # wendy.park@acme.example, made by hand in 2023, not in the IdP export
 
 
+@dataclass(frozen=True)
+class SampleWave:
+    """The bundled sample's sandbox over HTTP, and ``v1.json`` planned, approved and applied in waves in ``folder``
+    (:func:`sample_wave`): ``cli(*argv)`` runs sigma-migrate with the sandbox's credentials and asserts exit 0;
+    ``fetch(name)`` fetches Sigma's export into ``folder / name``; ``apply(*selection)`` applies a wave of v1.json."""
+
+    folder: Path
+    server: Any
+    cli: Callable[..., None]
+
+    @property
+    def v1(self) -> Path:
+        return self.folder / "v1.json"
+
+    def fetch(self, name: str) -> None:
+        self.cli("fetch", "--base-url", self.server.base_url, "--policy", str(self.folder / "pol.yaml"),
+                 "--no-progress", "--out", str(self.folder / name))
+
+    def apply(self, *selection: str) -> None:
+        self.cli("apply", str(self.v1), *selection, "--rest-base-url", self.server.base_url, "--scim-base-url",
+                 self.server.scim_base_url)
+
+    def set_archived(self, member_id: str, archived: bool) -> None:
+        """``PATCH /v2/members/{member_id} {"isArchived": archived}`` by hand, as an admin in Sigma's REST API."""
+        httpx2.patch(f"{self.server.base_url}/v2/members/{member_id}", headers=self.server.rest_headers(),
+                     json={"isArchived": archived}).raise_for_status()
+
+
+@contextmanager
+def sample_wave(folder: Path) -> Iterator[SampleWave]:
+    """In ``folder``: the reviewed okta policy (pol.yaml), Sigma's export (e1), v1.json planned from it and
+    approved (:class:`SampleWave`); the sandbox closes on exit."""
+    server = sample_sandbox(SIGMA)
+    server.start()
+    env = sandbox_env(server)
+    mp = pytest.MonkeyPatch()
+
+    def cli(*argv: str) -> None:
+        code, out, err = run_cli_with_environ(None, mp, env, *argv)
+        assert code == 0, (argv, out, err)
+
+    try:
+        wave = SampleWave(folder, server, cli)
+        write(folder / "pol.yaml", REVIEWED)
+        wave.fetch("e1")
+        cli("plan", "--sigma", str(folder / "e1"), "--idp", str(OKTA), "--policy", str(folder / "pol.yaml"),
+            "--out", str(wave.v1))
+        cli("approve", str(wave.v1), "--by", "T17")
+        yield wave
+    finally:
+        mp.undo()
+        server.close()
+
+
 @pytest.fixture(scope="module")
 def reactivated(tmp_path_factory):
     """The folder holding v1.json (its journal: run 1 archived the 10 unmatched members) and e2, the export fetched
     after wendy.park@ was reactivated by hand."""
-    folder = tmp_path_factory.mktemp("reactivated")
-    server = sample_sandbox(SIGMA)
-    server.start()
-    env = sandbox_env(server)
-    urls = ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
-    policy = write(folder / "pol.yaml", REVIEWED)
-    v1 = folder / "v1.json"
-    fetch = ("fetch", "--base-url", server.base_url, "--policy", str(policy), "--no-progress", "--out")
-    mp = pytest.MonkeyPatch()
-    try:
-        for argv in ((*fetch, str(folder / "e1")),
-                     ("plan", "--sigma", str(folder / "e1"), "--idp", str(OKTA), "--policy", str(policy),
-                      "--out", str(v1)),
-                     ("approve", str(v1), "--by", "T17"),
-                     ("apply", str(v1), "--only", "kind:members.deactivate", *urls)):
-            code, out, err = run_cli_with_environ(None, mp, env, *argv)
-            assert code == 0, (argv, out, err)
-        httpx2.patch(f"{server.base_url}/v2/members/{WENDY}", headers=server.rest_headers(),
-                     json={"isArchived": False}).raise_for_status()  # an admin brings her back by hand
-        code, out, err = run_cli_with_environ(None, mp, env, *fetch, str(folder / "e2"))
-        assert code == 0, out + err
-        yield folder
-    finally:
-        mp.undo()
-        server.close()
+    with sample_wave(tmp_path_factory.mktemp("reactivated")) as wave:
+        wave.apply("--only", "kind:members.deactivate")
+        wave.set_archived(WENDY, False)  # an admin brings her back by hand
+        wave.fetch("e2")
+        yield wave.folder
 
 
 def plan_again(folder: Path, capsys, name: str, policy: str):
@@ -95,3 +132,65 @@ def test_unmatched_decisions_settle_the_member_reactivated_by_hand(reactivated, 
         [(f"members.deactivate:{WENDY}", "unmatched.decisions", "deactivate: no IdP user matches this member; "
           "documents go to tomasz.nowak@acme.example")]
         if decision == "deactivate" else [])
+
+
+FELIX = "9RkgtbbmFLiGPXEGdQpeIXQ96ewRg"  # felix.brandt@consultco.example, a guest no IdP user matches: disabled
+
+
+@pytest.fixture(scope="module")
+def guest_enabled(tmp_path_factory):
+    """The folder holding v1.json (its journal: run 1 disabled the 2 guests, ``apply --only
+    kind:members.disable_guest``) and e2, the export fetched after felix.brandt@ was re-enabled by hand."""
+    with sample_wave(tmp_path_factory.mktemp("guest")) as wave:
+        wave.apply("--only", "kind:members.disable_guest")
+        answer = httpx2.get(f"{wave.server.base_url}/v2/members/{FELIX}", headers=wave.server.rest_headers())
+        assert (answer.json()["isArchived"], answer.json()["userKind"]) == (True, "guest")  # the wave disabled him
+        wave.set_archived(FELIX, False)  # an admin re-enables the guest by hand
+        wave.fetch("e2")
+        yield wave.folder
+
+
+def test_a_guest_a_wave_disabled_and_an_admin_re_enabled_is_held_not_disabled_again(guest_enabled, capsys):
+    """verify18 finding 3: only members.deactivate was asked about; the guest was disabled again in silence."""
+    [archive] = [a for a in applied_runs([guest_enabled / "v1.json"]).archives if a.member_id == FELIX]
+    assert (archive.email, archive.kind, archive.archived, archive.run) == (
+        "felix.brandt@consultco.example", "members.disable_guest", True, 1)
+
+    write(guest_enabled / "v2.yaml", REVIEWED)
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(guest_enabled / "e2"), "--idp", str(OKTA), "--policy",
+                             str(guest_enabled / "v2.yaml"), "--out", str(guest_enabled / "v2.json"),
+                             "--applied", str(guest_enabled / "v1.json"), "--detailed-exitcode")
+    assert code == 3, out + err
+    v2 = read_plan(guest_enabled / "v2.json")
+    assert [a.id for a in v2.actions if a.kind.value == "members.disable_guest"] == []  # mei stays disabled
+    assert [a.id for a in v2.actions if FELIX in a.id] == []
+    assert [i.id for i in v2.review_items if i.blocking] == [f"unmatched.reactivated:{FELIX}"]
+    [item] = [i for i in v2.review_items if i.id == f"unmatched.reactivated:{FELIX}"]
+    assert item.message == (
+        "felix.brandt@consultco.example: a guest member, disabled (guests.action is convert, and no active IdP user "
+        "in scope links to them): SCIM does not support guests (members.disable_guest); archived by "
+        f"{archive.words()} (members.disable_guest), active again in Sigma since: reactivated on purpose? "
+        "Deactivating them again locks them out and moves their documents a second time; decide whether to keep or "
+        "deactivate this member")
+    assert (item.rule, item.evidence.user_kind) == ("unmatched.reactivated", "guest")
+    assert "felix.brandt@consultco.example: keep" in item.resolution
+    assert "felix.brandt@consultco.example: deactivate" in item.resolution
+
+
+@pytest.mark.parametrize("decision", ["deactivate", "keep"])
+def test_unmatched_decisions_settle_the_guest_re_enabled_by_hand(guest_enabled, capsys, decision):
+    policy = REVIEWED.replace("decisions: {tom.becker@acme.example: deactivate}",
+                              "decisions: {tom.becker@acme.example: deactivate, "
+                              f"felix.brandt@consultco.example: {decision}}}")
+    assert policy != REVIEWED
+    write(guest_enabled / f"g{decision}.yaml", policy)
+    code, out, err = run_cli(capsys, "plan", "--sigma", str(guest_enabled / "e2"), "--idp", str(OKTA), "--policy",
+                             str(guest_enabled / f"g{decision}.yaml"), "--out",
+                             str(guest_enabled / f"g{decision}.json"),
+                             "--applied", str(guest_enabled / "v1.json"), "--detailed-exitcode")
+    assert code == 2, out + err  # changes, ready to approve
+    v2 = read_plan(guest_enabled / f"g{decision}.json")
+    assert [i.id for i in v2.review_items if i.blocking] == []
+    assert [i.id for i in v2.review_items if i.code == "policy.unused_entry"] == []
+    assert [(a.id, a.rule) for a in v2.actions if a.kind.value == "members.disable_guest"] == (
+        [(f"members.disable_guest:{FELIX}", "guests.disable")] if decision == "deactivate" else [])

@@ -24,6 +24,10 @@ guest's return is a ``guests`` decision (tester8 finding 28), so one blocking ``
 item holds them, saying the account type they would return with (an internal member's, from
 ``account_types``) and what settles it under the ``guests.action`` in force (:func:`decide_rehired_guest`).
 
+A guest a run of a plan given to ``plan --applied`` disabled whom the export lists active again (re-enabled by hand
+since) is not disabled again on the plan's word: the blocking ``unmatched.reactivated`` item of
+:mod:`.reactivated` asks, settled by ``unmatched.decisions`` (verify18 finding 3).
+
 Each rule is a pure function of one :class:`~planner.directory.Person` (linking's decision), the
 ``guests`` policy section and the :class:`~planner.directory.Directory`: :func:`decide_guest`
 returns a :class:`GuestDecision`, :func:`idp_guest_item` the review item of an IdP guest user
@@ -39,7 +43,7 @@ from typing import Collection
 from msgspec.structs import replace
 
 from ..directory import Directory, Person, PersonStatus
-from ..model import Action, ActionKind, ItemEvidence, ItemRef, ReviewItem, email_key
+from ..model import Action, ActionKind, AppliedArchive, ItemEvidence, ItemRef, ReviewItem, email_key
 from ..sources.entra import ext_upn_address
 from ..payloads import (
     UNSET,
@@ -54,6 +58,7 @@ from ..policy import NEVER, Guests, Policy
 from . import action_id, make_action, make_review, person_ref, yaml_snippet
 from .policy_entries import EntryUse
 from .account_types import TypeDecision, source_text
+from .reactivated import reactivated_item
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +92,28 @@ class GuestDecision:
 
 
 def decide_guest(person: Person, policy: Guests, directory: Directory, owner: DocumentOwner,
-                 protected: Collection[str] = ()) -> GuestDecision:
+                 protected: Collection[str] = (), archived: AppliedArchive | None = None,
+                 settled: str | None = None) -> GuestDecision:
     """Convert ``person`` (status ``guest``, a member) under ``guests.action: convert`` when an active,
     in-scope IdP user links to them; otherwise disable them, their documents going to ``owner``
     (docs/sigma-api.md §2.5, §5.3). A guest who is one of the ``protected`` people (memberIds,
     :meth:`~planner.directory.Directory.protected_members`) and is not converted is held, never disabled:
     the guard ``scim_setup_admin`` / ``api_credential_owner`` is their one blocking item
-    (:func:`planner.rules.guards.idp_standing`, tester8 finding 16)."""
+    (:func:`planner.rules.guards.idp_standing`, tester8 finding 16). A guest a run of a plan given to ``plan
+    --applied`` archived (``archived``: :func:`.reactivated.reactivated_members`), active again, is not disabled
+    again on the plan's word alone: ``settled`` (their ``unmatched.decisions`` word) ``keep`` leaves them as they are
+    (status ``guest``, nothing planned), ``deactivate`` disables them again, and without it they are held by the
+    blocking ``unmatched.reactivated`` item (:func:`.reactivated.reactivated_item`; verify18 finding 3)."""
     live = person.idp_id is not None and person.idp_id in directory.in_scope_idp_ids
     if policy.action == "convert" and live:
         return GuestDecision(person.member.member_id, PersonStatus.LINK, True, convert_action(person))
     if person.member.member_id in protected:
         return GuestDecision(person.member.member_id, PersonStatus.HELD, False, None)
+    if archived is not None and settled == "keep":
+        return GuestDecision(person.member.member_id, PersonStatus.GUEST, False, None)
+    if archived is not None and settled != "deactivate":
+        return GuestDecision(person.member.member_id, PersonStatus.HELD, False, None,
+                             reactivated_item(person, archived, why_disabled(policy)))
     return GuestDecision(person.member.member_id, PersonStatus.GUEST_DISABLED, False,
                          disable_action(person, owner), disabled_with_idp_user_item(person) if live else None)
 
@@ -221,6 +236,16 @@ def convert_action(person: Person) -> Action:
                "links to them",
         evidence=ConvertGuestEvidence(idp_id=user.id, linked_by=person.link.key if person.link else None),
     )
+
+
+def why_disabled(policy: Guests) -> str:
+    """Why this family disables an active guest, as the ``unmatched.reactivated`` item says it, by the ``guests.action``
+    in force: ``a guest member, disabled (guests.action is disable): SCIM does not support guests
+    (members.disable_guest)``; under ``convert``: ``... (guests.action is convert, and no active IdP user in scope
+    links to them) ...``."""
+    because = ("guests.action is disable" if policy.action == "disable"
+               else "guests.action is convert, and no active IdP user in scope links to them")
+    return f"a guest member, disabled ({because}): SCIM does not support guests (members.disable_guest)"
 
 
 def disable_action(person: Person, owner: DocumentOwner) -> Action:

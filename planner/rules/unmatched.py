@@ -65,6 +65,7 @@ from . import make_action, make_review, person_ref, yaml_snippet
 from .guests import DocumentOwner
 from .idp_status import inactive_because, never_activated, suspended
 from .policy_entries import EntryUse
+from .reactivated import REACTIVATED, archived_by, decision, member_question, reactivated_item, reactivated_members
 
 NEVER_ACTIVATED = "unmatched.never_activated"
 """The rule and item code of a member whose IdP user was never activated (:mod:`.idp_status`)."""
@@ -87,11 +88,6 @@ EXCLUDE_PATTERNS = "unmatched.exclude_patterns"
 
 KINDS = frozenset({PersonStatus.UNMATCHED, PersonStatus.NOT_IN_SCOPE, PersonStatus.LEAVER})
 """The statuses this family decides on."""
-
-
-REACTIVATED = "unmatched.reactivated"
-"""The rule and item code of a member a run of an applied plan archived whom the export lists active again
-(:func:`reactivated_item`, tester17 #6)."""
 
 
 SECOND_ACCOUNT = "scim.second_account"
@@ -280,7 +276,7 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
             frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id)),
         pre_scim=directory.scim.pre_scim,
         provisioning_admin=provisioning_admin(policy, directory),
-        reactivated={mid: a for mid, a in directory.applied_archives.items() if a.archived},
+        reactivated=reactivated_members(directory),
     )
 
 
@@ -292,7 +288,8 @@ def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[Unma
     ``unmatched.protected_member`` item names it). A member of another status in ``people`` (every person's final
     record: linked, a guest, archived) is asked no keep-or-deactivate question: the entry settles nothing, and why
     says their status; a ``held`` member's entry counts as used (the question comes back once the item holding
-    them is settled). An entry naming no member is
+    them is settled); a guest a run archived, active again (:mod:`.reactivated`), is asked the same question: the
+    entry settles whether the guest is disabled again. An entry naming no member is
     :mod:`.policy_refs`'. A ``linking.duplicates: deactivate`` entry deciding a member (rule ``linking.duplicates``)
     is reported too, and each ``linking.second_accounts`` entry: it settles the member a userName change left
     behind (rule ``linking.second_accounts``), else nothing."""
@@ -300,6 +297,7 @@ def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[Unma
         return []
     by_member = {d.member_id: d for d in decisions}
     statuses = {p.member.member_id: p.status for p in people if p.member is not None}
+    again = reactivated_members(directory)  # a guest a run disabled is asked too (:mod:`.reactivated`)
     uses = []
     for ref, what in policy.unmatched.decisions.items():
         mid = directory.find_member_id(ref)
@@ -311,6 +309,9 @@ def decision_uses(policy: Policy, directory: Directory, decisions: Iterable[Unma
             uses.append(EntryUse("unmatched.decisions", ref, f"{d.decision} member {mid}"))
         elif statuses.get(mid) is PersonStatus.HELD:  # asked again once the item holding them is settled
             uses.append(EntryUse("unmatched.decisions", ref, f"kept for member {mid}, held by another item"))
+        elif mid in again and statuses.get(mid) in (PersonStatus.GUEST, PersonStatus.GUEST_DISABLED):
+            uses.append(EntryUse("unmatched.decisions", ref, f"{what} guest {mid}, archived by a run and active "
+                                 "again (unmatched.reactivated)"))
         else:
             status = statuses.get(mid)
             why = (f"member {mid} is {d.kind.value}, which {d.rule} decides" if d is not None else
@@ -469,7 +470,7 @@ def decide_member(person: Person, config: UnmatchedSettings) -> UnmatchedDecisio
     elif decision == "review" and rule == UNCLEAN_ADDRESS:
         item = unclean_address_item(person, config)
     elif decision == "review" and rule == REACTIVATED:
-        item = reactivated_item(person, config.reactivated[mid], config.idp_format)
+        item = reactivated_unmatched_item(person, config.reactivated[mid], config.idp_format)
     elif decision == "review" and rule == "unmatched.idp_suspended":
         item = suspended_item(person, config)
     elif decision == "review":
@@ -501,29 +502,6 @@ def deactivate_action(person: Person, rule: str, owner: DocumentOwner, idp_forma
             idp_status=(user.status or None) if user is not None else UNSET,
         ),
     )
-
-
-def member_question(person: Person, code: str, rule: str, message: str, *choices: dict,
-                    notes: Iterable[str] = ()) -> ReviewItem:
-    """A blocking item of this family asking whether to keep or deactivate ``person``'s member: ``code`` and
-    ``rule``, the ``message``, subject the member (and their IdP user), evidence ``kind``, ``memberType`` and
-    ``userKind``, and a resolution offering ``choices`` (policy fragments, :func:`decision`) with ``notes``."""
-    member = person.member
-    return make_review(
-        code,
-        member.member_id,
-        blocking=True,
-        subject=person_ref(member_id=member.member_id, email=member.email, idp_id=person.idp_id),
-        message=message,
-        rule=rule,
-        evidence=ItemEvidence(kind=person.status.value, member_type=member.member_type, user_kind=member.user_kind),
-        resolution=yaml_snippet(*choices, notes=notes),
-    )
-
-
-def decision(person: Person, what: str) -> dict:
-    """The ``unmatched.decisions`` entry saying ``what`` (``keep`` | ``deactivate``) for ``person``'s member."""
-    return {"unmatched": {"decisions": {person.member.email: what}}}
 
 
 def review_item(person: Person, rule: str, idp_format: str = "") -> ReviewItem:
@@ -642,25 +620,11 @@ def unclean_address_item(person: Person, config: UnmatchedSettings) -> ReviewIte
     )
 
 
-def archived_by(archived: AppliedArchive) -> str:
-    """How a reason names the run that archived a member active again: ``"archived by run 1 of plan plan.json,
-    2026-12-07T13:20:08.120Z (members.deactivate), active again in Sigma since"``."""
-    return f"archived by {archived.words()} ({archived.kind}), active again in Sigma since"
-
-
-def reactivated_item(person: Person, archived: AppliedArchive, idp_format: str = "") -> ReviewItem:
-    """The blocking ``unmatched.reactivated`` item: a run of a plan given to ``plan --applied`` archived ``person``
-    (``archived``), and the export lists them active: someone reactivated them outside this tool since, most
-    likely on purpose, so the re-plan does not archive them again (a second lock-out, their documents moved a
-    second time) on the export's silence alone; settled by ``unmatched.decisions`` (``keep`` | ``deactivate``).
-    Apply refuses a run whose earlier writes were reversed by hand (docs/apply.md); this is the re-plan's side of
-    it (tester17 #6). Evidence: ``kind``, ``memberType``, ``userKind``."""
-    return member_question(
-        person, REACTIVATED, REACTIVATED,
-        f"{person.member.email}: {why_unmatched(person, idp_format)}; {archived_by(archived)}: reactivated on purpose? "
-        "Deactivating them again locks them out and moves their documents a second time; decide whether to keep or "
-        "deactivate this member",
-        decision(person, "keep"), decision(person, "deactivate"))
+def reactivated_unmatched_item(person: Person, archived: AppliedArchive, idp_format: str = "") -> ReviewItem:
+    """The blocking ``unmatched.reactivated`` item of an unmatched member a run archived whom the export lists active
+    again (:func:`.reactivated.reactivated_item`, tester17 #6), saying why this family would deactivate them
+    (:func:`why_unmatched`)."""
+    return reactivated_item(person, archived, why_unmatched(person, idp_format))
 
 
 def second_account_item(person: Person, second: SecondAccount) -> ReviewItem:
