@@ -3,7 +3,8 @@
 A re-plan reads Sigma's SCIM state (``scim/Users.json``, :mod:`planner.rules.scim_state`), which says
 what a user's values are and when SCIM last changed them, not who changed them: a value the tool's
 own apply or undo wrote looks like an IdP push. Given the plans applied before (each with the journal
-``apply`` keeps beside it, :mod:`planner.execute.journal`), the plan knows which values their runs
+``apply`` keeps beside it, :mod:`planner.execute.journal`, or where sigma-migrate's state index records it:
+:func:`journal_read`), the plan knows which values their runs
 wrote, and a ``scim.state_conflict`` over a value SCIM still holds as a run wrote it names that run
 (``userType View was written by run 1 of undo plan undo3.json, 2026-12-06T17:35:09.120Z``; tester9 F7).
 
@@ -34,6 +35,7 @@ link (the first SCIM write of the plans' runs), whatever the re-plan's policy sa
 from __future__ import annotations
 
 import hashlib
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
@@ -43,16 +45,19 @@ from .execute.journal import (
     ClosureRow, JournalRow, RunRow, journal_path, read_closures, read_journal_file, read_reversals, record_closure,
     utc_now,
 )
+from .execute.history import JournalHome, plan_journals
 from .execute.resume import INTERRUPTED_ENDS, how_it_ended, resume_of, unfinished_head, unfinished_run
 from .model import (
     AppliedAction, AppliedArchive, AppliedPush, AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite,
     InputFile, Plan,
 )
 from .payloads import (
-    Action, MembersDeactivate, MembersDisableGuest, MembersReactivate, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers,
+    Action, MembersReactivate, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers,
     UNSET,
 )
 from .planfile import plan_policy, read_plan
+from .rules.reactivated import ARCHIVING_KINDS
+from .state import history_path
 
 if TYPE_CHECKING:
     from .policy import ClosedRun, Policy
@@ -97,16 +102,17 @@ def _writes(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[st
 
 def _archives(plan_path: str, undo: bool, actions: Iterable[Action], rows: dict[str, JournalRow],
               runs: list[RunRow]) -> list[AppliedArchive]:
-    """The members the plan's runs archived (``members.deactivate`` / ``members.disable_guest``) or brought back
-    (``members.reactivate``) through the REST API (done, written): :class:`~planner.model.AppliedArchive`."""
+    """The members the plan's runs archived (every kind of :data:`planner.rules.reactivated.ARCHIVING_KINDS`:
+    ``members.deactivate``, ``members.disable_guest``) or brought back (``members.reactivate``) through the REST API
+    (done, written): :class:`~planner.model.AppliedArchive`."""
     out = []
     for action in actions:
         row = rows.get(action.id)
-        if (isinstance(action, (MembersDeactivate, MembersDisableGuest, MembersReactivate)) and row is not None
+        archived = action.kind in ARCHIVING_KINDS
+        if ((archived or isinstance(action, MembersReactivate)) and row is not None
                 and row.state == "done" and row.outcome == "written" and row.finished_at):
             out.append(AppliedArchive(action.target.member_id, action.target.email, action.kind.value,
-                                      not isinstance(action, MembersReactivate), plan_path, undo,
-                                      _run_of(row.finished_at, runs), row.finished_at))
+                                      archived, plan_path, undo, _run_of(row.finished_at, runs), row.finished_at))
     return out
 
 
@@ -209,15 +215,16 @@ def _to_the_second(at: str) -> str:
 
 def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClosing()) -> AppliedRuns:
     """The SCIM writes, linked teams, team pushes, REST archives, final refusals and unfinished runs of the plans at ``plan_paths``
-    (as given) and of the
-    journals beside them (``<plan>.journal.sqlite``), ordered by when they finished, the files read (the plan, whose
+    (as given) and of their
+    journals (``<plan>.journal.sqlite`` beside each, else where the state index records it: :func:`journal_read`,
+    whose notes are :attr:`~planner.model.AppliedRuns.notes`), ordered by when they finished, the files read (the plan, whose
     ``sha256`` is its digest's, and its journal), and the earliest plan's ``preflight.previous_scim`` with this
     migration's first link (:class:`~planner.model.AppliedSetUp`: the plan, not an undo plan, whose journal's first
     run started first; the first SCIM write of any of them; ``None`` when none wrote through SCIM). ``closing``: the
     policy's ``applied.closed_runs`` (:class:`RunClosing`), recorded in the journals of the runs they close.
 
     Raises :class:`planner.planfile.PlanFileError` for a file that is no plan (or whose ``policy.resolved`` does not
-    validate), :class:`AppliedError` for a plan with no journal beside it or a journal of another plan, and
+    validate), :class:`AppliedError` for a plan whose journal cannot be found or is ambiguous (:func:`journal_read`), and
     :class:`planner.execute.errors.ApplyRefused` for a journal SQLite cannot read."""
     writes: list[AppliedWrite] = []
     teams: list[AppliedTeam] = []
@@ -228,17 +235,14 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
     inputs: list[InputFile] = []
     answers: list[tuple[str, str, str]] = []  # (first run started, plan as given, its previous_scim)
     links: list[str] = []
+    notes: list[str] = []
     for given in plan_paths:
         path = Path(given)
         plan = read_plan(path)
-        journal = journal_path(path)
-        digest, runs, rows = read_journal_file(journal)
-        if digest is None:
-            raise AppliedError(f"{path}: --applied: no journal beside it ({journal.name}); give a plan "
-                               "`sigma-migrate apply` ran, in the folder where it ran")
-        if digest != plan.digest:
-            raise AppliedError(f"{journal}: --applied: the journal belongs to plan {digest}, not {plan.digest} "
-                               f"({path})")
+        journal, note = journal_read(path, plan.digest)
+        if note:
+            notes.append(note)
+        _, runs, rows = read_journal_file(journal)
         writes += _writes(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         teams += _teams(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         refusals += _refusals(str(given), bool(plan.summary.undoes), rows, runs)
@@ -263,7 +267,68 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
     pushes.sort(key=lambda p: p.at)
     archives.sort(key=lambda a: a.at)
     return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals), set_up, tuple(pushes),
-                       tuple(unfinished), tuple(archives))
+                       tuple(unfinished), tuple(archives), tuple(notes))
+
+
+def _runs_words(home: JournalHome) -> str:
+    """``run 1 (the whole plan, started 2026-12-07T13:20:08Z), run 2 (...)``: the runs the index records with a
+    journal."""
+    return ", ".join(f"run {r.run} ({r.applied}, started {r.started_at})" for r in home.runs) or "no run"
+
+
+def journal_read(path: Path, digest: str) -> tuple[Path, str | None]:
+    """The journal ``plan --applied`` reads for the plan of ``digest`` at ``path``, and the note saying so when it is
+    not the one beside the file as the state index records it (``None``: it is). One lookup
+    (:func:`planner.execute.history.plan_journals`: the journal beside the file, the ones sigma-migrate's state index
+    records by digest), decided as apply decides where a plan's history is (docs/apply.md "Where a plan's history
+    lives"; verify18 finding 2):
+
+    - beside the file and known to the index (or the index knows none of the plan: applied with another state
+      directory, or before the index): that one, a note for the latter;
+    - beside the file, and every journal the index records is gone: that one (the history moved with the plan), noted;
+    - beside the file, and the index records another journal of the plan, byte for byte the same: that one (one
+      history, copied), noted; holding other records: two histories of one plan, :class:`AppliedError`;
+    - none beside the file: the journal the index records last, noted (a copy of the plan given from another
+      folder); all gone, or none recorded: :class:`AppliedError`.
+
+    Raises :class:`AppliedError` (one line naming the file), :class:`planner.execute.errors.ApplyRefused` for an index
+    or journal that cannot be read."""
+    found = plan_journals(path, digest)
+    beside = journal_path(path)
+    other = found.other_history()
+    if other is not None:
+        raise AppliedError(
+            f"{path}: --applied: two histories of this plan ({digest}) differ: the journal beside it, {beside}, and "
+            f"{other.journal}, with which sigma-migrate's state index records {_runs_words(other)}; a re-plan must "
+            f"read the one history of the plan: give --applied {shlex.quote(other.plan)}, or put that journal beside "
+            "this file in place of the other; no plan written")
+    if found.beside is not None:
+        if found.beside_known:
+            return found.beside, (None if found.homes else
+                                  f"{path}: --applied: read the journal beside it ({beside}); sigma-migrate's state "
+                                  f"index ({history_path(digest)}) records no run of this plan")
+        if found.live:
+            return found.beside, (f"{path}: --applied: read the journal beside it ({beside}), a copy of "
+                                  f"{found.live[-1].journal} (byte for byte), with which sigma-migrate's state index "
+                                  f"records {_runs_words(found.live[-1])}")
+        return found.beside, (f"{path}: --applied: read the journal beside it ({beside}); the journal "
+                              f"sigma-migrate's state index records, {found.homes[-1].journal}, is gone")
+    if found.live:
+        home = found.live[-1]
+        return Path(home.journal), (f"{path}: --applied: read its journal {home.journal}, with which "
+                                    f"sigma-migrate's state index records {_runs_words(home)} (applied from "
+                                    f"{home.plan}); none is beside this file")
+    if found.homes:
+        home = found.homes[-1]
+        raise AppliedError(
+            f"{path}: --applied: sigma-migrate's state index records {_runs_words(home)} of this plan ({digest}) with "
+            f"the journal {home.journal}, which is gone, and none is beside this file: what those runs wrote cannot be "
+            f"known; put that journal back beside {home.plan}; no plan written")
+    other_digest = read_journal_file(beside)[0]
+    if other_digest is not None:
+        raise AppliedError(f"{beside}: --applied: the journal belongs to plan {other_digest}, not {digest} ({path})")
+    raise AppliedError(f"{path}: --applied: no journal beside it ({beside.name}) and none in sigma-migrate's state "
+                       f"index ({history_path(digest)}); give a plan `sigma-migrate apply` ran")
 
 
 def _done(plan_path: str, undo: bool, rows: dict[str, JournalRow], runs: list[RunRow]) -> list[AppliedAction]:
@@ -297,11 +362,18 @@ def _sha256(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
+def _journal_now(plan_path: str | Path, digest: str, recorded: str) -> Path:
+    """The journal of the plan of ``digest`` at ``plan_path`` now: beside it, else the one sigma-migrate's state index
+    records last (:func:`planner.execute.history.plan_journals`), else ``recorded`` (where the re-plan read it)."""
+    found = plan_journals(plan_path, digest)
+    return found.beside or found.recorded or Path(recorded)
+
+
 def journals_read_by(new: Plan, old: Plan, old_path: str | Path) -> JournalsRead:
     """The :class:`JournalsRead` of re-plan ``new``: each ``plan`` input of its ``inputs`` (a plan given to ``plan
     --applied``, its sha256 the plan's digest) and the ``apply.journal`` input after it (:func:`applied_runs`
-    records them so) are read again, the journal of ``old`` (the plan at ``old_path``) beside it, any other at the
-    path ``new`` records, and only when its sha256 is the one ``new`` records: the journal as the re-plan read it,
+    records them so) are read again, the journal of ``old`` (the plan at ``old_path``) beside it or where the state
+    index records it (:func:`_journal_now`), any other at the path ``new`` records, and only when its sha256 is the one ``new`` records: the journal as the re-plan read it,
     never a later state of it (a wave applied since). Nothing is read for a plan made without ``--applied``.
 
     Raises :class:`planner.execute.errors.ApplyRefused` for a journal SQLite cannot read."""
@@ -314,7 +386,7 @@ def journals_read_by(new: Plan, old: Plan, old_path: str | Path) -> JournalsRead
              if inputs[i].kind == "plan" and inputs[i + 1].kind == "apply.journal"]
     for plan_input, journal_input in given:
         is_old = plan_input.sha256 == old_sha
-        path = journal_path(old_path) if is_old else Path(journal_input.path)
+        path = _journal_now(old_path, old.digest, journal_input.path) if is_old else Path(journal_input.path)
         found = _sha256(path)
         if found != journal_input.sha256:
             why = "not found" if found is None else f"changed since (sha256 {found[:12]}, the new plan read {journal_input.sha256[:12]})"

@@ -67,7 +67,8 @@ def check_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | 
 @click.option("--json", "as_json", is_flag=True,
               help="Print the summary (counts, pre-flight, what blocks approval) as JSON on stdout.")
 @click.option("--applied", "applied", multiple=True, type=click.Path(dir_okay=False),
-              help="A plan applied to this organization before (its journal beside it), apply's or undo's; "
+              help="A plan applied to this organization before (its journal beside it, or where sigma-migrate's state "
+              "directory records it), apply's or undo's; "
               "a SCIM value one of its runs wrote is named as theirs in a scim.state_conflict item. Repeatable.")
 def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | None, policy_path: str | None,
                  out: str, report_out: str | None, detailed_exitcode: bool, as_json: bool,
@@ -95,6 +96,8 @@ def plan_command(sigma_dir: str, idp_paths: tuple[str, ...], idp_format: str | N
 
             with outputs.open(report_out) as fh:
                 stream_html(replace(plan, digest=digest), fh)
+    for note in snapshot.applied.notes:  # which journal --applied read, when not the one beside the plan
+        click.echo(printable(note), err=True)
     warnings = sum(1 for f in snapshot.findings if f.severity.value == "warning")
     if warnings:
         click.echo(f"{warnings} loader warning(s): `sigma-migrate check` lists them", err=True)

@@ -845,6 +845,9 @@ class AppliedRuns:
     """The runs of the plans given that were interrupted or killed and are neither finished nor rolled back."""
     archives: tuple[AppliedArchive, ...] = ()
     """The members the runs archived or brought back through the REST API, in the order they finished."""
+    notes: tuple[str, ...] = ()
+    """One line per plan whose journal was read elsewhere than beside it as the state index records it (which one
+    was read, and why: :func:`planner.applied.journal_read`); ``plan`` prints them."""
 
 
 @dataclass(frozen=True)

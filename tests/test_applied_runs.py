@@ -14,7 +14,8 @@ from planner.applied import AppliedError, applied_runs
 from planner.execute.journal import Journal, read_journal
 from planner.model import ActionKind as K, AppliedWrite
 from planner.payloads import UNSET
-from planner.planfile import write_plan
+from planner.planfile import read_plan, write_plan
+from planner.state import history_path
 
 from .conftest import run_cli
 from .execute_support import act
@@ -93,8 +94,9 @@ def test_plan_applied_refuses_a_plan_without_its_journal_in_one_line(repo, tmp_p
     write_plan(bare_plan(), path)
     code, _, err = run_cli(capsys, "plan", "--sigma", str(repo / "samples/acme/sigma"), "--idp",
                            str(repo / "samples/acme/okta"), "--out", str(tmp_path / "new.json"), "--applied", str(path))
-    assert (code, err) == (1, f"sigma-migrate: error: {path}: --applied: no journal beside it (plan.json.journal.sqlite); "
-                              "give a plan `sigma-migrate apply` ran, in the folder where it ran\n")
+    assert (code, err) == (1, f"sigma-migrate: error: {path}: --applied: no journal beside it (plan.json.journal.sqlite) "
+                              f"and none in sigma-migrate's state index ({history_path(read_plan(path).digest)}); "
+                              "give a plan `sigma-migrate apply` ran\n")
     assert not (tmp_path / "new.json").exists()
     with pytest.raises(AppliedError):
         applied_runs([path])

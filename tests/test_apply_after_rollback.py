@@ -132,8 +132,9 @@ def test_an_undo_plan_whose_undone_journal_is_not_found_is_refused_before_its_fi
     code, out, err = cli("apply", "undo.json")
     assert (code, err.splitlines()) == (1, [
         f"sigma-migrate: error: undo.json: this undo plan reverses {undo.summary.undoes}, whose journal "
-        "plan.json.journal.sqlite (as `undo` read it) is not in this folder nor beside the undo plan, or is not "
-        "that plan's: apply records the reversal in it, so that no later apply of that plan redoes what this undo "
+        "plan.json.journal.sqlite (as `undo` read it) is not in this folder nor beside the undo plan, nor where "
+        "sigma-migrate's state index records that plan's runs, or is not that plan's: apply records the reversal in "
+        "it, so that no later apply of that plan redoes what this undo "
         "reverses; run apply from the folder `undo` ran in, or put the journal back; nothing was written"])
     assert counter.total() == writes  # nothing sent
     assert read_journal(tmp_path / "undo.json")[1] == []  # no run started
@@ -190,3 +191,27 @@ def test_approve_and_a_dry_run_of_a_rolled_back_plan_say_so_with_applys_line(rol
     assert [line for line in out.splitlines() if line.startswith("# note")] == [
         "# note: apply will refuse: " + refusal(recorded.at).removeprefix("sigma-migrate: error: ")]
     assert counter.total() == writes  # nothing sent
+
+
+def test_an_undo_plan_applied_from_another_folder_finds_the_undone_journal_the_state_index_records(
+        rolled_back, tmp_path, monkeypatch):
+    """verify18 finding 2: ``undo`` ran in the plan's folder with the journal's relative path; the undo plan (and its
+    approval) moved to another folder and applied from a third found no journal there, and was refused. The state
+    index knows the undone plan's journal by its digest: the apply records the reversal in it and runs."""
+    server, counter, cli = rolled_back
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    for name in ("undo.json", "undo.json.approval"):
+        (tmp_path / name).rename(moved / name)
+    third = tmp_path / "third"
+    third.mkdir()
+    monkeypatch.chdir(third)
+    writes = counter.total()
+    code, out, err = cli("apply", str(moved / "undo.json"))
+    assert code == 0, out + err
+    assert "Apply converged: 32 of 32 done (32 written this run)" in out
+    assert counter.total() == writes + 32
+    assert [(r.undo_plan, r.undo_run) for r in read_reversals(tmp_path / "plan.json.journal.sqlite")] == [
+        (str(moved / "undo.json"), 1)]
+    code, out, err = cli("apply", str(tmp_path / "plan.json"))  # the undone plan is refused as rolled back
+    assert code == 1 and "this plan was rolled back by undo plan" in err

@@ -93,11 +93,18 @@ def test_without_applied_or_with_the_journal_changed_since_the_diff_does_not_say
     assert out.splitlines()[1:3] == [f"Actions: 0 added, {len(done)} removed ({len(done)} not in the new plan), "
                                      "4 changed", f"  ? {unread}"]
 
-    # and without the journal beside OLD: not found
+    # and without the journal beside OLD: the one the re-plan read, where it read it, unchanged (verify18 finding 2:
+    # the journals of a plan are found wherever its file is)
     (tmp_path / "v1.json.journal.sqlite").unlink()
     document = diff_json(capsys, copy, folder / "given.json")
+    assert document["journals_unread"] == []
+    assert {r["id"]: r["fate"] for r in document["actions"]["removed"]} == dict.fromkeys(done, "done")
+    # gone there too: not found
+    (folder / "v1.json.journal.sqlite").rename(tmp_path / "kept.sqlite")
+    document = diff_json(capsys, copy, folder / "given.json")
+    (tmp_path / "kept.sqlite").rename(folder / "v1.json.journal.sqlite")
     assert document["journals_unread"] == [
-        f"{tmp_path / 'v1.json.journal.sqlite'}: the journal of {folder / 'v1.json'} the new plan read with --applied: "
+        f"{folder / 'v1.json.journal.sqlite'}: the journal of {folder / 'v1.json'} the new plan read with --applied: "
         "not found"]
     assert document["actions"]["removed_fates"]["not_in_new_plan"] == len(done)
 

@@ -29,8 +29,10 @@ the one beside this file (a copy, or a deleted journal): never a second history 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -195,7 +197,7 @@ def recorded_endings(digest: str, journal_rows: Sequence[ReversalRow]) -> list[R
     return [*journal_rows, *extra]
 
 
-def _journal_of(path: str, digest: str) -> bool:
+def _journal_of(path: str | Path, digest: str) -> bool:
     """Whether ``path`` is a journal of the plan of ``digest`` now."""
     try:
         return Path(path).is_file() and read_journal_file(Path(path))[0] == digest
@@ -203,17 +205,69 @@ def _journal_of(path: str, digest: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class PlanJournals:
+    """Where the runs of the plan of ``digest`` (its file at ``plan_path``) are recorded: the one lookup of "the
+    journals of plan digest D" that ``plan --applied``, ``approve``, ``apply``, ``verify`` and the apply of an undo
+    plan read (:func:`plan_journals`; verify18 finding 2).
+
+    ``beside``: the journal beside ``plan_path`` (:func:`planner.execute.journal.journal_path`) when it is a journal
+    of this plan, else ``None``; ``homes``: the journals the state index records runs of the plan with, oldest first
+    (:class:`JournalHome`); ``live``: those of ``homes`` that are a journal of the plan now, in that order."""
+
+    plan_path: str | None
+    digest: str
+    beside: Path | None
+    homes: tuple[JournalHome, ...]
+    live: tuple[JournalHome, ...]
+
+    @property
+    def beside_known(self) -> bool:
+        """Whether the index records the journal beside the plan file (or records none: nothing says otherwise)."""
+        return self.beside is not None and (not self.homes or any(_same_file(h.journal, self.beside)
+                                                                  for h in self.homes))
+
+    @property
+    def recorded(self) -> Path | None:
+        """The journal the index records last that is the plan's now (``None``: none is)."""
+        return Path(self.live[-1].journal) if self.live else None
+
+    def other_history(self) -> JournalHome | None:
+        """The journal the index records that is the plan's now and is not the one beside the plan file, when one
+        is beside it too and holds other records: two histories of one plan (a copy of the folder that ran on, a
+        journal copied back); ``None`` otherwise. A byte-identical copy is one history."""
+        if self.beside is None or self.beside_known or not self.live:
+            return None
+        home = self.live[-1]
+        return None if _sha256(home.journal) == _sha256(self.beside) else home
+
+
+def _sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def plan_journals(plan_path: str | Path | None, digest: str) -> PlanJournals:
+    """The :class:`PlanJournals` of the plan of ``digest`` at ``plan_path``: the journal beside the file (none looked
+    for when ``plan_path`` is ``None``: an undo plan's apply knows the undone plan by its digest only) and the ones
+    sigma-migrate's state index records (:func:`read_history`). Reads only. Raises :class:`ApplyRefused` (one line)
+    when the index cannot be read."""
+    homes = read_history(digest).journals
+    beside = journal_path(plan_path) if plan_path is not None else None
+    return PlanJournals(None if plan_path is None else str(plan_path), digest,
+                        beside if beside is not None and _journal_of(beside, digest) else None, homes,
+                        tuple(h for h in homes if _journal_of(h.journal, digest)))
+
+
 def elsewhere(plan_path: str | Path, digest: str) -> str:
     """``""`` when the plan at ``plan_path`` has a journal of it beside it or the index knows none; else the clause
     naming where its history is, for the refusals of a rolled-back or superseded plan: ``its journal is
     /srv/m/plan.json.journal.sqlite, not beside this file`` (``..., which is gone``)."""
-    homes = read_history(digest).journals
-    if not homes or _journal_of(str(journal_path(plan_path)), digest):
+    found = plan_journals(plan_path, digest)
+    if not found.homes or found.beside is not None:
         return ""
-    home = next((h for h in reversed(homes) if _journal_of(h.journal, digest)), None)
-    if home is not None:
-        return f"its journal is {home.journal}, not beside this file"
-    return f"its journal was {homes[-1].journal}, which is gone"
+    if found.recorded is not None:
+        return f"its journal is {found.recorded}, not beside this file"
+    return f"its journal was {found.homes[-1].journal}, which is gone"
 
 
 _HERE = {"apply": "an apply here would start a second history of the same plan",
@@ -235,12 +289,10 @@ def check_journal_home(plan_path: str | Path, digest: str, command: str = "apply
     history moved with it: accepted (apply records its new place, :func:`record_run`). Called by ``approve``,
     ``apply`` (every mode, ``--dry-run`` as a note) and ``verify`` after the rollback and supersession checks
     (:func:`planner.execute.reversals.check_not_reversed`). tester16b #1."""
-    homes = read_history(digest).journals
-    beside = journal_path(plan_path)
-    here = _journal_of(str(beside), digest)
-    if not homes or (here and any(_same_file(h.journal, beside) for h in homes)):
+    found = plan_journals(plan_path, digest)
+    homes, here, live = found.homes, found.beside is not None, found.live
+    if not homes or found.beside_known:
         return
-    live = [h for h in homes if _journal_of(h.journal, digest)]
     if here and not live:
         return
     if live:

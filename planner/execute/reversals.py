@@ -60,7 +60,7 @@ from typing import Sequence
 from ..errors import UserError
 from ..model import Action, Plan
 from .errors import ApplyRefused
-from .history import digest_lock, elsewhere, history_path, record_ending, recorded_endings
+from .history import digest_lock, elsewhere, history_path, plan_journals, record_ending, recorded_endings
 from .journal import (
     ROLLED_BACK, SUPERSEDED, Journal, ReversalRow, apply_lock, journal_path, read_journal_file, read_reversals,
     record_reversal,
@@ -92,8 +92,9 @@ def undone_journal(undo: Plan, undo_path: str | Path) -> Path | None:
     ``undo`` is no undo plan (no ``summary.undoes``).
 
     The path is the undo plan's ``apply.journal`` input as ``undo`` was given it: absolute, or relative to
-    the current folder, else to the undo plan's folder; it must be a journal of the plan ``summary.undoes``
-    names. Raises :class:`ApplyRefused` (one line, nothing written) otherwise: the reversal must be recorded
+    the current folder, else to the undo plan's folder, else the journal sigma-migrate's state index records that
+    plan's runs with (:func:`find_journal`: an undo plan applied from another folder, verify18 finding 2); it must be
+    a journal of the plan ``summary.undoes`` names. Raises :class:`ApplyRefused` (one line, nothing written) otherwise: the reversal must be recorded
     there before the undo's first write."""
     if not undo.summary.undoes:
         return None
@@ -110,8 +111,8 @@ def undone_journal(undo: Plan, undo_path: str | Path) -> Path | None:
     where = Path(given)
     raise ApplyRefused(
         f"{undo_path}: this undo plan reverses {undo.summary.undoes}, whose journal {given} (as `undo` read it) is "
-        f"not {'there' if where.is_absolute() else 'in this folder nor beside the undo plan'}, or is not that "
-        "plan's: apply records the reversal in it, so that no later apply of that plan redoes what this undo "
+        f"not {'there' if where.is_absolute() else 'in this folder nor beside the undo plan'}, nor where "
+        "sigma-migrate's state index records that plan's runs, or is not that plan's: apply records the reversal in it, so that no later apply of that plan redoes what this undo "
         "reverses; run apply from the folder `undo` ran in, or put the journal back; nothing was written")
 
 
@@ -126,13 +127,15 @@ SUPERSEDED_UNDO = ("what it wrote is the basis {successor} decided anew what to 
 def find_journal(given: str, plan_path: str | Path, digest: str) -> Path | None:
     """The journal a plan at ``plan_path`` names by ``given`` (an ``apply.journal`` input, as it was read): absolute,
     or relative to the current folder, else to ``plan_path``'s folder; only a journal of the plan whose digest is
-    ``digest``; ``None`` when none is there. Raises :class:`ApplyRefused` (one line) for a file that is not a
-    journal."""
+    ``digest``; else the one sigma-migrate's state index records runs of that plan with last
+    (:func:`planner.execute.history.plan_journals`: an undo plan or a re-plan applied from another folder than the
+    one ``undo`` or ``plan`` ran in, verify18 finding 2); ``None`` when none is there. Raises :class:`ApplyRefused`
+    (one line) for a file that is not a journal, or an index that cannot be read."""
     where = Path(given)
     for candidate in [where] if where.is_absolute() else [where, Path(plan_path).parent / where]:
         if candidate.is_file() and read_journal_file(candidate)[0] == digest:
             return candidate
-    return None
+    return plan_journals(None, digest).recorded
 
 
 @dataclass(frozen=True)
