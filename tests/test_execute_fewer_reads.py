@@ -34,10 +34,12 @@ def sb():
 
 
 def scim_user(server, user_name: str, user_type: str) -> None:
-    """A user the IdP provisioned by itself (not this tool), with its own externalId as Okta and Entra send."""
+    """The user the plan creates, provisioned by the IdP itself (not this tool) with its own id as the externalId, as
+    Okta and Entra send it: the plan's ``target.idpId`` (:func:`tests.execute_support.create`), the same IdP user
+    (another would be drift: verify18 finding 1)."""
     httpx2.post(f"{server.scim_base_url}/Users", headers=server.scim_headers(),
                 json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name,
-                      "externalId": "00u-idp-" + user_name,
+                      "externalId": "idp-" + user_name,
                       "name": {"givenName": "New", "familyName": "Hire"}, "userType": user_type}).raise_for_status()
 
 
@@ -181,7 +183,7 @@ def test_a_group_the_idp_already_linked_is_already_so_not_written(tmp_path, sb, 
         drifts = check(*args, **kwargs)
         httpx2.post(f"{server.scim_base_url}/Groups", headers=server.scim_headers(),
                     json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Finance",
-                          "externalId": "00g-idp-finance"}).raise_for_status()
+                          "externalId": "g-finance"}).raise_for_status()  # the plan's IdP group (GROUP_FINANCE)
         return drifts
 
     monkeypatch.setattr(apply_module, "check_stale", then_the_idp_links)
