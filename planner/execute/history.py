@@ -29,6 +29,7 @@ the one beside this file (a copy, or a deleted journal): never a second history 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import shlex
@@ -213,13 +214,19 @@ class PlanJournals:
 
     ``beside``: the journal beside ``plan_path`` (:func:`planner.execute.journal.journal_path`) when it is a journal
     of this plan, else ``None``; ``homes``: the journals the state index records runs of the plan with, oldest first
-    (:class:`JournalHome`); ``live``: those of ``homes`` that are a journal of the plan now, in that order."""
+    (:class:`JournalHome`); :attr:`live`: those of ``homes`` that are a journal of the plan now."""
 
     plan_path: str | None
     digest: str
     beside: Path | None
     homes: tuple[JournalHome, ...]
-    live: tuple[JournalHome, ...]
+
+    @functools.cached_property
+    def live(self) -> tuple[JournalHome, ...]:
+        """Those of ``homes`` that are a journal of the plan now, in that order: read once, when asked (the journal
+        beside the file is not read again)."""
+        return tuple(h for h in self.homes if (self.beside is not None and _same_file(h.journal, self.beside))
+                     or _journal_of(h.journal, self.digest))
 
     @property
     def beside_known(self) -> bool:
@@ -254,8 +261,7 @@ def plan_journals(plan_path: str | Path | None, digest: str) -> PlanJournals:
     homes = read_history(digest).journals
     beside = journal_path(plan_path) if plan_path is not None else None
     return PlanJournals(None if plan_path is None else str(plan_path), digest,
-                        beside if beside is not None and _journal_of(beside, digest) else None, homes,
-                        tuple(h for h in homes if _journal_of(h.journal, digest)))
+                        beside if beside is not None and _journal_of(beside, digest) else None, homes)
 
 
 def elsewhere(plan_path: str | Path, digest: str) -> str:
