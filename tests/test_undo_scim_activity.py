@@ -29,10 +29,11 @@ def sb():
     server.close()
 
 
-def provision(server, email: str, active: bool, user_type: str) -> None:
+def provision(server, email: str, active: bool, user_type: str, external_id: str | None = None) -> None:
+    """A SCIM user the IdP provisioned, its ``externalId`` the IdP user's id (``external_id``, else ``x-<email>``)."""
     httpx2.post(f"{server.scim_base_url}/Users", headers=server.scim_headers(), json={
         "schemas": [USER], "userName": email, "name": {"givenName": "G", "familyName": "F"}, "active": active,
-        "userType": user_type, "externalId": f"x-{email}"}).raise_for_status()
+        "userType": user_type, "externalId": external_id or f"x-{email}"}).raise_for_status()
 
 
 def scim_actions():
@@ -54,7 +55,7 @@ def scim_actions():
 
 
 def test_undo_reverses_scim_account_types_through_scim_and_names_every_active_change(tmp_path, sb):
-    provision(sb, "alice@example.com", False, "Viewer")
+    provision(sb, "alice@example.com", False, "Viewer", "idp-m1")  # the IdP user scim.link_user:m1 links
     provision(sb, "o'brien@example.com", True, "Pro")
     provision(sb, "erin@example.com", True, "Viewer")
     org = small_org()  # as planned against: alice inactive (SCIM deactivated her)
