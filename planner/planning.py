@@ -347,8 +347,9 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     people = scim_state.kept_by_scim_state(people, directory.scim, policy.linking.scim_state_conflicts,
                                            directory.idp_users, outcome.uses, directory.idp_fetched_at)
     # Sigma refuses a user without both names, or a userName unclean (or a reviewer cannot read it)
-    people, unnamed, unsendable = scim_values.hold_refused(people)
-    outcome.review_items.extend(unnamed + unsendable + scim_values.cleaned_name_items(people))
+    refused = scim_values.hold_refused(people)
+    people = refused.people
+    outcome.review_items.extend(refused.unnamed + refused.unsendable + refused.cleaned)
     frees = fold_addresses(directory, people, graph, shared, renames, outcome)
     types, type_outcome, nested = fold_account_types(policy, directory, people)
     people, types = hold_unknown_types(directory, people, types, type_outcome, outcome)

@@ -129,3 +129,30 @@ def test_scripts_of_an_address_one_script_per_label_is_fine():
     assert mixed_script_parts("\u5c71\u7530\u3072\u308d\u30b7@example.jp") == []  # Han, Hiragana, Katakana: Japanese
     assert mixed_script_parts("paypal@ex\u0430mple.com") == [
         "label 'ex\u0430mple' mixes Latin and Cyrillic: U+0430 CYRILLIC SMALL LETTER A at position 10"]
+
+
+def test_one_pass_holds_the_refused_and_names_the_cleaned_names_of_those_still_sent():
+    # hold_refused's one pass (s18): the cleaned-name item goes to a person still sent, never to one it holds
+    # (blank name, or an unclean userName), nor to one not sent (a leaver)
+    from planner.directory import Link, Person, PersonStatus
+    from planner.rules.scim_values import cleaned_names, hold_refused
+
+    def linked(mid: str, email: str, first: str, last: str, status=PersonStatus.LINK, user_name=None):
+        return Person(f"m:{mid}", member(mid, email), user(f"u-{mid}", email, first=first, last=last),
+                      Link("user_name", "email", email, "userName", email), status, user_name or email, email)
+
+    people = (linked("m1", "ann@example.com", "An\u202en", "Lee"),
+              linked("m2", "bo@example.com", "", "Bo\u200b"),
+              linked("m3", "cy@example.com", "C\u202ey", "Ng", user_name=" cy@example.com"),
+              linked("m4", "di@example.com", "D\u202ei", "Ko", status=PersonStatus.LEAVER),
+              linked("m5", "ed@example.com", "Ed", "Wu"))
+    refused = hold_refused(people)
+    assert [(p.person, p.status) for p in refused.people] == [
+        ("m:m1", PersonStatus.LINK), ("m:m2", PersonStatus.HELD), ("m:m3", PersonStatus.HELD),
+        ("m:m4", PersonStatus.LEAVER), ("m:m5", PersonStatus.LINK)]
+    assert [r.id for r in refused.unnamed] == ["scim.name_required:m2"]
+    assert [r.id for r in refused.unsendable] == ["scim.unclean_user_name:m3"]
+    assert [(r.id, r.blocking, r.evidence.differences) for r in refused.cleaned] == [
+        ("scim.cleaned_name:m1", False, ["name.givenName: U+202E RIGHT-TO-LEFT OVERRIDE at position 3"])]
+    assert refused.people[4] is people[4]  # a person sent as they are is the same record
+    assert cleaned_names(people[4].idp_user, people[4].member) is None

@@ -34,7 +34,7 @@ identity value changed (:func:`unclean_email_item`). :func:`hold_refused`.
 
 Names are display text: control, bidi and invisible characters are removed from the names sent
 (:func:`planner.sources.values.clean_text`), each person so sent with one informational
-``scim.cleaned_name`` item (:func:`cleaned_name_items`).
+``scim.cleaned_name`` item (:func:`cleaned_names`, in :func:`hold_refused`'s pass).
 
 The other values Sigma refuses (every 400 docs/sandbox.md lists for a User or Group) are decided
 where they are made: a ``userName`` that is blank or not an email address
@@ -47,6 +47,7 @@ never linked nor created, :mod:`.guests`), a Group member that is a Group (group
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Iterable
 
@@ -253,15 +254,29 @@ def unsendable_item(p: Person) -> ReviewItem | None:
     return _created_email_item(p)
 
 
-def hold_refused(people: tuple[Person, ...]) -> tuple[tuple[Person, ...], list[ReviewItem], list[ReviewItem]]:
+@dataclass(frozen=True, slots=True)
+class Refusals:
+    """What :func:`hold_refused` returns: the ``people`` (those Sigma would refuse held), their blocking
+    ``unnamed`` (``scim.name_required``) and ``unsendable`` items, and the informational ``cleaned`` items of the
+    people sent with cleaned names (:func:`cleaned_names`); each item list by id."""
+
+    people: tuple[Person, ...]
+    unnamed: list[ReviewItem]
+    unsendable: list[ReviewItem]
+    cleaned: list[ReviewItem]
+
+
+def hold_refused(people: tuple[Person, ...]) -> Refusals:
     """``people`` (linking's records, after guests) with every person the plan would send to SCIM
     (status ``link``, ``reactivate``, ``create``, or converted) held (and not converted: a held guest is
     not linked either) when Sigma would refuse them: without both names (their ``scim.name_required``
-    items), else with a userName that is unclean or mixes scripts (their :func:`unsendable_item`).
-    Both item lists by id; one pass over the people."""
+    items), else with a userName that is unclean or mixes scripts (their :func:`unsendable_item`); each
+    person still sent whose names lose a character when cleaned gets a :func:`cleaned_name_item`. One pass
+    over the people (was two: the cleaned names' own pass read every person sent again, s18)."""
     out: list[Person] = []
     unnamed: list[ReviewItem] = []
     unsendable: list[ReviewItem] = []
+    cleaned: list[ReviewItem] = []
     held = PersonStatus.HELD
     for p in people:
         user = p.idp_user
@@ -275,8 +290,11 @@ def hold_refused(people: tuple[Person, ...]) -> tuple[tuple[Person, ...], list[R
                 unsendable.append(item)
             if item is not None:
                 p = replace(p, status=held, converted=False)
+            elif (parts := cleaned_names(user, p.member)) is not None:
+                cleaned.append(cleaned_name_item(p, parts))
         out.append(p)
-    return tuple(out), sorted(unnamed, key=_by_id), sorted(unsendable, key=_by_id)
+    return Refusals(tuple(out), sorted(unnamed, key=_by_id), sorted(unsendable, key=_by_id),
+                    sorted(cleaned, key=_by_id))
 
 
 _by_id = attrgetter("id")
@@ -300,25 +318,18 @@ def cleaned_name_item(p: Person, parts: list[str]) -> ReviewItem:
     )
 
 
-def cleaned_name_items(people: tuple[Person, ...]) -> list[ReviewItem]:
-    """One :func:`cleaned_name_item` per person the plan sends to SCIM (after :func:`hold_refused`) whose
-    sent names carried a character of :data:`planner.unsafe_characters.UNSAFE`, by id. Names are
-    data: anything else in them (``<script>``, ``=HYPERLINK(...)``) is sent as the IdP holds it."""
-    items = []
-    for p in people:
-        user = p.idp_user
-        if user is None or not (p.status in SENDING or p.converted):
-            continue
-        member = p.member
-        given = user.given_name or (member.first_name if member is not None else "") or ""
-        family = user.family_name or (member.last_name if member is not None else "") or ""
-        if (given.isprintable() or UNSAFE.search(given) is None) and (
-                family.isprintable() or UNSAFE.search(family) is None):  # str.isprintable: the common case, in C
-            continue
-        parts = [f"{attr}: {part}" for attr, raw in (("name.givenName", given), ("name.familyName", family))
-                 for part in unsafe_parts(raw)]
-        items.append(cleaned_name_item(p, parts))
-    return sorted(items, key=_by_id)
+def cleaned_names(user: IdpUser, member: SigmaMember | None) -> list[str] | None:
+    """What :func:`clean_text` removes from the names sent for ``user`` (:func:`sent_names`' raw values):
+    ``"name.familyName: U+202E RIGHT-TO-LEFT OVERRIDE at position 6"``, one per character of
+    :data:`planner.unsafe_characters.UNSAFE`; ``None`` for names sent as the IdP holds them. Names are data:
+    anything else in them (``<script>``, ``=HYPERLINK(...)``) is sent as the IdP holds it."""
+    given = user.given_name or (member.first_name if member is not None else "") or ""
+    family = user.family_name or (member.last_name if member is not None else "") or ""
+    if (given.isprintable() or UNSAFE.search(given) is None) and (
+            family.isprintable() or UNSAFE.search(family) is None):  # str.isprintable: the common case, in C
+        return None
+    return [f"{attr}: {part}" for attr, raw in (("name.givenName", given), ("name.familyName", family))
+            for part in unsafe_parts(raw)]
 
 
 def team_name_items(actions: Iterable[Action]) -> list[ReviewItem]:
