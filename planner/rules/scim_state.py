@@ -80,7 +80,7 @@ from .guests import DocumentOwner
 from .policy_entries import ConflictEntry, EntryUse
 from .unmatched import PROVISIONING_ADMIN, documents_note
 from ..directory import (
-    Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_after, newest_update, previous_scim_for,
+    Directory, Group, Link, LinkedPair, Person, PersonStatus, ScimState, made_after, newest_record, previous_scim_for,
     taken_as_provisioned, time_between,
 )
 from ..dependencies import with_dependents
@@ -598,8 +598,9 @@ class ChangeDates:
     (:func:`planner.sources.values.change_time`), ``None`` when its input does not say: ``scim``, the SCIM
     user's ``meta.lastModified`` (RFC 7643 §3.1); ``export``, the IdP user's own last update
     (:attr:`planner.model.IdpUser.last_updated`: Okta ``lastUpdated``, a SCIM export's ``meta.lastModified``;
-    Entra, Google and CSV exports say none, docs/formats.md); ``export_newest``, the newest last update of any
-    user of the export (the export was taken no earlier), which dates the export for a person it lacks;
+    Entra, Google and CSV exports say none, docs/formats.md); ``export_newest``, the newest date any user of the
+    export carries, last update or creation (:func:`planner.directory.newest_record`: the export was taken no
+    earlier), which dates the export for a person it lacks;
     ``membership``, the disagreement comes from group membership (an account type by group, a person in no
     scope group), which a user's own date does not cover: an IdP group change leaves Okta's ``lastUpdated``
     as it was (docs/formats.md §2a-§2b), so an older date does not show the export is stale; ``absent``, the
@@ -758,7 +759,7 @@ class PlannedState:
     idp_users: Mapping[str, IdpUser] = field(default_factory=dict)
     """The IdP export's users by id (their ``last_updated``, when the export says, dates a conflict)."""
     export_newest: str | None = None
-    """The newest ``last_updated`` of the export's users (:attr:`ChangeDates.export_newest`)."""
+    """The newest ``last_updated`` or ``created`` of the export's users (:attr:`ChangeDates.export_newest`)."""
     provisioning_admin: DocumentOwner = DocumentOwner(None, None, PROVISIONING_ADMIN)
     """Who receives the documents of a SCIM deactivation (:func:`planner.rules.unmatched.provisioning_admin`)."""
     returning: frozenset[str] = frozenset()
@@ -796,7 +797,7 @@ class PlannedState:
                            if isinstance(a, ScimLinkUser) and a.target.member_id in state.users)
         entries = {key: ConflictEntry.of(key, value) for key, value in (conflicts or {}).items()}
         users = idp_users or {}
-        newest = newest_update(users.values())
+        newest = newest_record(users.values())
         admin = provisioning_admin or DocumentOwner(None, None, PROVISIONING_ADMIN)
         return cls(state, typed, linked, entries, users, newest, admin, returning, idp_groups or {},
                    [] if uses is None else uses, export_read_at=export_read_at)

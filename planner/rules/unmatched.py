@@ -54,7 +54,7 @@ from typing import Iterable, Mapping
 
 from ..address_patterns import KEY_WORDS, PatternMatch, address_differences, pattern_match
 from ..directory import (
-    PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_update,
+    PROTECTED_BECAUSE, PROTECTED_MOVE, Directory, Person, PersonStatus, idp_is_active, made_after, newest_record,
 )
 from ..model import Action, ActionKind, AppliedArchive, ItemEvidence, ReviewItem, ScimUser
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
@@ -131,8 +131,10 @@ class NewMemberDates:
     """What an unmatched member's ``createdAt`` is weighed against (:func:`made_later`), ISO 8601 UTC to the
     second, ``None`` when the inputs do not say: ``scim_set_up_by``, when SCIM was set up at the latest
     (:attr:`planner.directory.ScimState.set_up_by`: the earliest ``meta.created`` of a provisioned SCIM user);
-    ``export_newest``, the newest record of the IdP export (:func:`planner.directory.newest_update`: the export
-    was taken no earlier; Okta ``lastUpdated``, a SCIM export's ``meta.lastModified``); ``scim_settled``, the
+    ``export_newest``, the newest record of the IdP export (:func:`planner.directory.newest_record`: the export
+    was taken no earlier; Okta ``lastUpdated`` / ``created``, Entra ``createdDateTime``, Google ``creationTime``, a
+    SCIM export's ``meta.lastModified`` / ``meta.created``; an export of unknown age saved by hand dates itself so
+    too: tester17 finding 11); ``scim_settled``, the
     memberIds whose deactivation Sigma's SCIM state settles instead (provisioned, or listed without
     ``externalId`` after the set-up: :mod:`.scim_state`)."""
 
@@ -272,7 +274,7 @@ def settings(policy: Policy, directory: Directory) -> UnmatchedSettings:
         idp_format=directory.idp_format,
         second_accounts=second_accounts(policy, directory),
         new_member_dates=NewMemberDates(
-            directory.scim.set_up_by, newest_update(directory.idp_users.values()),
+            directory.scim.set_up_by, newest_record(directory.idp_users.values()),
             frozenset(directory.scim.users) | frozenset(directory.scim.without_external_id)),
         pre_scim=directory.scim.pre_scim,
         provisioning_admin=provisioning_admin(policy, directory),
