@@ -48,8 +48,8 @@ from .execute.journal import (
 from .execute.history import JournalHome, plan_journals
 from .execute.resume import INTERRUPTED_ENDS, how_it_ended, resume_of, unfinished_head, unfinished_run
 from .model import (
-    AppliedAction, AppliedArchive, AppliedPush, AppliedRefusal, AppliedRuns, AppliedSetUp, AppliedTeam, AppliedUnfinished, AppliedWrite,
-    InputFile, Plan,
+    AppliedAction, AppliedArchive, AppliedPush, AppliedRefusal, AppliedRuns, AppliedRunTime, AppliedSetUp, AppliedTeam,
+    AppliedUnfinished, AppliedWrite, InputFile, Plan,
 )
 from .payloads import (
     Action, MembersReactivate, ScimCreateGroup, ScimDeactivateUser, ScimLinkGroup, ScimLinkUser, ScimSetAccountType, ScimSetGroupMembers,
@@ -207,6 +207,19 @@ def _first_scim_write(actions: Iterable[Action], rows: dict[str, JournalRow]) ->
                 and row.state == "done" and row.outcome == "written" and row.finished_at), default=None)
 
 
+def _run_times(plan_path: str, undo: bool, rows: dict[str, JournalRow], runs: list[RunRow]) -> list[AppliedRunTime]:
+    """When each of ``runs`` started and ended: its ``finished_at``, or its last row's ``finished_at`` when that is
+    later or the run has none (interrupted, killed), else its start (a run that wrote nothing and did not end)."""
+    last: dict[int, str] = {}
+    for row in rows.values():
+        run = _run_of(row.finished_at, runs) if row.finished_at else None
+        if run is not None and row.finished_at > last.get(run, ""):
+            last[run] = row.finished_at
+    return [AppliedRunTime(plan_path, r.run_id, _to_the_second(r.started_at),
+                           _to_the_second(max(t for t in (r.finished_at, last.get(r.run_id), r.started_at) if t)), undo)
+            for r in runs]
+
+
 def _to_the_second(at: str) -> str:
     """``at`` (ISO 8601 UTC, as a journal keeps it: ``2026-12-06T23:38:20.123Z``) rounded down to the second
     (``2026-12-06T23:38:20Z``), as SCIM's ``meta.created`` is compared (:func:`planner.directory.made_after`)."""
@@ -214,8 +227,8 @@ def _to_the_second(at: str) -> str:
 
 
 def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClosing()) -> AppliedRuns:
-    """The SCIM writes, linked teams, team pushes, REST archives, final refusals and unfinished runs of the plans at ``plan_paths``
-    (as given) and of their
+    """The SCIM writes, linked teams, team pushes, REST archives, final refusals, unfinished runs and every run's start
+    and end (:class:`~planner.model.AppliedRunTime`) of the plans at ``plan_paths`` (as given) and of their
     journals (``<plan>.journal.sqlite`` beside each, else where the state index records it: :func:`journal_read`,
     whose notes are :attr:`~planner.model.AppliedRuns.notes`), ordered by when they finished, the files read (the plan, whose
     ``sha256`` is its digest's, and its journal), and the earliest plan's ``preflight.previous_scim`` with this
@@ -232,6 +245,7 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
     pushes: list[AppliedPush] = []
     unfinished: list[AppliedUnfinished] = []
     archives: list[AppliedArchive] = []
+    times: list[AppliedRunTime] = []
     inputs: list[InputFile] = []
     answers: list[tuple[str, str, str]] = []  # (first run started, plan as given, its previous_scim)
     links: list[str] = []
@@ -249,6 +263,7 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
         pushes += _pushes(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
         unfinished += _unfinished(str(given), plan.digest, journal, runs, rows, closing)
         archives += _archives(str(given), bool(plan.summary.undoes), plan.actions, rows, runs)
+        times += _run_times(str(given), bool(plan.summary.undoes), rows, runs)
         if not plan.summary.undoes and runs:
             answers.append((min(r.started_at for r in runs), str(given),
                             plan_policy(plan, path).preflight.previous_scim))
@@ -266,8 +281,9 @@ def applied_runs(plan_paths: Iterable[str | Path], closing: RunClosing = RunClos
               if earliest is not None and links else None)
     pushes.sort(key=lambda p: p.at)
     archives.sort(key=lambda a: a.at)
+    times.sort(key=lambda t: t.started_at)
     return AppliedRuns(tuple(writes), tuple(inputs), tuple(teams), tuple(refusals), set_up, tuple(pushes),
-                       tuple(unfinished), tuple(archives), tuple(notes))
+                       tuple(unfinished), tuple(archives), tuple(notes), tuple(times))
 
 
 def _runs_words(home: JournalHome) -> str:

@@ -736,6 +736,21 @@ class AppliedPush(ByRun):
 
 
 @dataclass(frozen=True)
+class AppliedRunTime:
+    """When one run of a plan given to ``plan --applied`` wrote (:func:`planner.applied.applied_runs`): the ``plan``
+    file as given, ``undo`` (an undo plan's), the ``run`` id of its journal, ``started_at`` and ``ended_at`` (ISO 8601
+    UTC, rounded down to the second as a ``fetchedAt``): the run's end, or its last write when it has none (an
+    interrupted or killed run) or wrote later. A Sigma export read before ``ended_at`` cannot show what the run
+    wrote (:func:`planner.rules.inputs.export_predates_run`, tester17 finding 2)."""
+
+    plan: str
+    run: int
+    started_at: str
+    ended_at: str
+    undo: bool = False
+
+
+@dataclass(frozen=True)
 class AppliedUnfinished:
     """A run of a plan given to ``plan --applied`` that was interrupted (Ctrl-C, SIGTERM) or killed with actions of
     its selection not done, and that no applied undo plan rolled back (:func:`planner.applied.applied_runs`; the rule
@@ -848,6 +863,8 @@ class AppliedRuns:
     notes: tuple[str, ...] = ()
     """One line per plan whose journal was read elsewhere than beside it as the state index records it (which one
     was read, and why: :func:`planner.applied.journal_read`); ``plan`` prints them."""
+    runs: tuple[AppliedRunTime, ...] = ()
+    """Every run of the plans given, in the order they started: when each started and ended (tester17 finding 2)."""
 
 
 @dataclass(frozen=True)

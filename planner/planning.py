@@ -119,7 +119,10 @@ before it decided; a step that overrules an earlier decision says so here:
 (:func:`planner.rules.inputs.truncation_items`), ``organization.id_missing``, ``teams.empty_export``
 (:func:`planner.rules.teams.empty_export_item`: the Sigma export lists no team, yet teams would be created)
 and ``inputs.scim_state_missing`` (:func:`planner.rules.inputs.scim_state_missing_item`: the policy says SCIM
-is on, the Sigma export holds no SCIM state).
+is on, the Sigma export holds no SCIM state) and ``inputs.export_time_unknown``
+(:func:`planner.rules.inputs.export_time_unknown_item`: ``--applied`` names runs, the Sigma export's time is
+unknown); a Sigma export read before the end of such a run is refused first
+(:func:`planner.rules.inputs.export_predates_run`: one error, no plan; tester17 finding 2).
 
 Everything is sorted; no set or dict iteration order reaches the plan, so the
 same inputs and policy give a byte-identical plan body (``created_at`` aside,
@@ -196,11 +199,15 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
 
     Raises :class:`~planner.policy.PolicyError` when the data contradicts the
     policy (an unknown account type, a user in mapped groups with no
-    precedence, a ``teams`` entry against Sigma's SCIM links: :func:`~planner.rules.teams.check_scim_links`) and :class:`PlanError` for loader errors or a dependency cycle.
+    precedence, a ``teams`` entry against Sigma's SCIM links: :func:`~planner.rules.teams.check_scim_links`) and :class:`PlanError` for loader errors, a Sigma export read before a run ``--applied`` names
+    (:func:`planner.rules.inputs.export_predates_run`) or a dependency cycle.
     """
     from .sources.validation import check_policy_inputs
 
     check_snapshot(snapshot)
+    predates = inputs.export_predates_run(snapshot.sigma, snapshot.applied.runs)
+    if predates is not None:
+        raise PlanError(predates)
     created_at = created_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     organization_id = export_organization_id(snapshot.sigma.members)
     organization.check_policy_organization(policy, organization_id)
@@ -216,12 +223,13 @@ def build_plan(snapshot: Snapshot, policy: Policy, *, created_at: str | None = N
         sigma_manifest = snapshot.sigma.fetch_manifest
         sigma_at = sigma_manifest.fetched_at if sigma_manifest is not None else None
         old_idp = inputs.idp_export_old_item(policy, sigma_at, snapshot.idp.fetched_at, created_at)
+        time_unknown = inputs.export_time_unknown_item(snapshot.sigma, snapshot.applied.runs)
         app_groups, app_items = app_assignment.app_groups(policy, directory, decided.team_rows, decided.people,
                                                           deactivated_by(decided.unmatched), decided.review_items)
         review_items = sort_review_items(decided.review_items + app_items
                                          + inputs.truncation_items(snapshot.findings, decided.actions)
                                          + organization.missing_organization_items(organization_id)
-                                         + [i for i in (empty_teams, no_scim_state, old_idp) if i is not None])
+                                         + [i for i in (empty_teams, no_scim_state, old_idp, time_unknown) if i is not None])
         acted = acted_on(actions)
         people = person_rows(policy, directory, decided.people, decided.types, decided.unmatched, actions, review_items,
                              acted)

@@ -3,6 +3,9 @@
 - 11: an IdP export of unknown age (an Entra users CSV saved by hand, no fetch-idp manifest) still dates itself by
   its newest dated user (Entra ``createdDateTime``): a Sigma member made after it, whom no IdP user matches, is
   held on the blocking ``unmatched.new_member`` item, not deactivated on the export's silence.
+- 2: ``plan --applied`` over a Sigma export whose ``fetchedAt`` is earlier than the end of a run it names (an
+  apply's or an undo's) is one error line, exit 1, no plan; over an export saved by hand (no time) it is one
+  blocking ``inputs.export_time_unknown`` item. Over the real sandbox, fetch, apply and undo.
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from msgspec import to_builtins as wire
 
 from planner.directory import newest_record
+from planner.execute.journal import read_journal
 from planner.model import IdpUser
 from planner.planfile import read_plan
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, run_cli, run_cli_with_environ
+from .execute_support import counting_sandbox, sandbox_env
 
 FIXTURES = Path(__file__).parent / "fixtures" / "freshness"
 NEW_HIRE = "NewHireByHand0000000000000001"
@@ -74,3 +80,105 @@ def test_the_newest_record_is_the_latest_last_update_or_creation_of_any_user():
     assert newest_record([idp_user("a", last_updated="2026-01-02T00:00:00Z", created="2025-05-29T06:23:25Z")]
                          ) == "2026-01-02T00:00:00Z"
     assert newest_record([idp_user("a"), idp_user("b")]) is None
+
+
+# --------------------------------------------------------------------------- 2: an export read before a run
+
+
+OKTA, OKTA_POLICY = REPO / "samples/acme/okta", REPO / "samples/acme/policy-okta-reviewed.yaml"
+
+
+@pytest.fixture
+def waved(tmp_path, capsys, monkeypatch):
+    """In ``tmp_path`` with relative paths: ``e1`` fetched, P1 planned over it, approved and its ``--limit 5`` wave
+    applied, ``e2`` fetched after the wave; ``(cli, server)``; ``cli(*argv, targets=...)`` runs the CLI with the
+    sandbox's credentials (and URLs)."""
+    monkeypatch.chdir(tmp_path)
+    server, _ = counting_sandbox(REPO / "samples/acme/sigma")
+    urls = ("--rest-base-url", server.base_url, "--scim-base-url", server.scim_base_url)
+
+    def cli(*argv: str, targets: bool = False) -> tuple[int, str, str]:
+        return run_cli_with_environ(capsys, monkeypatch, sandbox_env(server), *argv, *(urls if targets else ()))
+
+    try:
+        for argv, targets in (
+                (("fetch", "--base-url", server.base_url, "--out", "e1", "--policy", str(OKTA_POLICY),
+                  "--no-progress"), False),
+                (("plan", "--sigma", "e1", "--idp", str(OKTA), "--policy", str(OKTA_POLICY), "--out", "P1.json"),
+                 False),
+                (("approve", "P1.json", "--by", "T17"), False), (("apply", "P1.json", "--limit", "5"), True),
+                (("fetch", "--base-url", server.base_url, "--out", "e2", "--policy", str(OKTA_POLICY),
+                  "--no-progress"), False)):
+            code, out, err = cli(*argv, targets=targets)
+            assert code == 0, (argv, out, err)
+        yield cli, server
+    finally:
+        server.close()
+
+
+def fetched_at(export: str) -> str:
+    return json.loads(Path(export, "fetch-manifest.json").read_text())["fetchedAt"]
+
+
+def run_times(plan: str) -> tuple[str, str]:
+    """``(started, ended)`` of run 1 of ``plan``, to the second, from its journal (the run's end: its
+    finished_at, or its last row's when later)."""
+    _, runs, rows = read_journal(Path(plan))
+    [run] = runs
+    ended = max([run.finished_at, *(r.finished_at for r in rows.values() if r.finished_at)])
+    return run.started_at[:19] + "Z", ended[:19] + "Z"
+
+
+def replan(cli, export: str, *applied: str) -> tuple[int, str, str]:
+    return cli("plan", "--sigma", export, "--idp", str(OKTA), "--policy", str(OKTA_POLICY),
+               *(a for plan in applied for a in ("--applied", plan)), "--out", "P2.json")
+
+
+@pytest.mark.slow
+def test_an_export_fetched_before_an_applied_run_is_one_error_and_one_fetched_after_it_plans(waved):
+    cli, _ = waved
+    started, ended = run_times("P1.json")
+    assert fetched_at("e1") < ended <= fetched_at("e2")
+    code, out, err = replan(cli, "e1", "P1.json")
+    assert (code, out) == (1, "")
+    assert err == (f"sigma-migrate: error: e1/fetch-manifest.json: fetched {fetched_at('e1')}, before run 1 of P1.json "
+                   f"(started {started}, ended {ended}) that --applied names: fetch Sigma's export again and plan "
+                   "again\n")
+    assert not Path("P2.json").exists()
+    code, out, err = replan(cli, "e2", "P1.json")
+    assert code == 0, err
+    assert [i.code for i in read_plan(Path("P2.json")).review_items if i.code.startswith("inputs.")] == []
+
+
+@pytest.mark.slow
+def test_an_export_fetched_before_the_undo_run_it_is_told_about_is_the_same_error(waved):
+    cli, server = waved
+    for argv, targets in ((("undo", "P1.json.journal.sqlite", "--out", "U1.json"), True),
+                          (("approve", "U1.json", "--by", "T17"), False), (("apply", "U1.json"), True)):
+        code, out, err = cli(*argv, targets=targets)
+        assert code == 0, (argv, out, err)
+    started, ended = run_times("U1.json")
+    assert fetched_at("e2") < ended
+    code, out, err = replan(cli, "e2", "P1.json", "U1.json")
+    assert (code, err) == (1, f"sigma-migrate: error: e2/fetch-manifest.json: fetched {fetched_at('e2')}, before run 1 "
+                              f"of U1.json (started {started}, ended {ended}) that --applied names: fetch Sigma's "
+                              "export again and plan again\n")
+
+
+@pytest.mark.slow
+def test_an_export_of_unknown_time_with_applied_is_one_blocking_item(waved):
+    cli, _ = waved
+    shutil.copytree("e2", "e3")
+    Path("e3/fetch-manifest.json").unlink()
+    started, ended = run_times("P1.json")
+    code, out, err = replan(cli, "e3", "P1.json")
+    assert code == 0, err
+    [item] = [i for i in read_plan(Path("P2.json")).review_items if i.code.startswith("inputs.")]
+    assert (item.id, item.blocking, item.rule) == ("inputs.export_time_unknown:sigma", True, "inputs.export_time")
+    assert item.message == (
+        f"e3: no fetch-manifest.json says when the Sigma export was read (saved by hand), so whether it was read "
+        f"after run 1 of P1.json (started {started}, ended {ended}) that --applied names, and shows what that run "
+        "wrote, cannot be told; fetch Sigma's export again and plan again (`sigma-migrate fetch` records when it "
+        "read it)")
+    assert wire(item.evidence) == {"files": ["e3"], "source": "no fetch manifest"}
+    assert wire(item.subject) == {"action": "run 1 of P1.json"}

@@ -54,8 +54,8 @@ import msgspec
 
 from ..directory import Directory
 from ..model import (
-    SCIM_STATE_LEFT_OUT, Action, ActionKind, DamagedCell, Finding, GroupNameDoubt, InputMark, ItemEvidence, ItemRef,
-    ReviewItem, SigmaExport, TransitiveDoubt,
+    SCIM_STATE_LEFT_OUT, Action, ActionKind, AppliedRunTime, DamagedCell, Finding, GroupNameDoubt, InputMark,
+    ItemEvidence, ItemRef, ReviewItem, SigmaExport, TransitiveDoubt,
 )
 from ..policy import Policy
 from ..sources.directory import INCOMPLETE_CODES
@@ -378,4 +378,60 @@ def idp_export_old_item(policy: Policy, sigma_fetched_at: str | None, idp_fetche
                  f"IdP's push would disagree with the plan; {IDP_EXPORT_FIX}"),
         rule="guards.max_idp_export_age_hours",
         resolution=outside_policy(IDP_EXPORT_FIX),
+    )
+
+
+SIGMA_EXPORT_FIX = "fetch Sigma's export again and plan again"
+"""What settles an export read before a run ``plan --applied`` names, or read at an unknown time (no policy setting
+does: :func:`export_predates_run`, :func:`export_time_unknown_item`)."""
+
+
+def _run_words(run: AppliedRunTime) -> str:
+    """``run 1 of plan.json (started 2026-12-07T13:23:00Z, ended 2026-12-07T13:23:08Z)``."""
+    return f"run {run.run} of {run.plan} (started {run.started_at}, ended {run.ended_at})"
+
+
+def export_predates_run(export: SigmaExport, runs: Sequence[AppliedRunTime]) -> str | None:
+    """The one-line error when the Sigma ``export`` was read (its fetch manifest's ``fetchedAt``) before the end of a
+    run of the plans ``plan --applied`` names (``runs``, :attr:`planner.model.AppliedRuns.runs`: an apply's or an
+    undo's, both to the second): ``<export>/fetch-manifest.json: fetched 2026-12-07T13:20:44Z, before run 1 of
+    plan.json (started 2026-12-07T13:23:00Z, ended 2026-12-07T13:23:08Z) that --applied names: fetch Sigma's export
+    again and plan again``, naming the earliest such run; ``None`` when the export was read after every run ended
+    (in the same second counts as after: a fetch records its time to the second), or its time is unknown
+    (:func:`export_time_unknown_item`). Such an export cannot show what the run wrote: a re-plan over it plans again
+    what the run did (links, creates) and misses what an undo wrote back (tester17 finding 2)."""
+    manifest = export.fetch_manifest
+    if manifest is None or manifest.fetched_at is None:
+        return None
+    for run in runs:
+        if manifest.fetched_at < run.ended_at:
+            return (f"{manifest.path}: fetched {manifest.fetched_at}, before {_run_words(run)} that --applied names: "
+                    f"{SIGMA_EXPORT_FIX}")
+    return None
+
+
+def export_time_unknown_item(export: SigmaExport, runs: Sequence[AppliedRunTime]) -> ReviewItem | None:
+    """Blocking ``inputs.export_time_unknown`` when ``plan --applied`` names runs (``runs``) and the Sigma ``export``
+    records no time it was read (no ``fetch-manifest.json``: saved by hand; or one written before ``fetchedAt`` was
+    recorded): whether it was read after the last of them ended, and so shows what they wrote, cannot be told, so
+    the plan is held (:func:`export_predates_run` is the error when the time is known to be earlier; tester17
+    finding 2); ``None`` when the time is known or no run is named. Key ``sigma``; subject the latest-ending run;
+    evidence the export's files and ``source`` (``no fetch manifest`` or ``no fetchedAt``). No policy setting
+    settles it: :data:`SIGMA_EXPORT_FIX` (``sigma-migrate fetch`` records the time)."""
+    manifest = export.fetch_manifest
+    if not runs or (manifest is not None and manifest.fetched_at is not None):
+        return None
+    last = max(runs, key=lambda r: r.ended_at)
+    how = (f"{export.directory}: no fetch-manifest.json says when the Sigma export was read (saved by hand)"
+           if manifest is None else f"{manifest.path} records no fetchedAt (written by an older version)")
+    return make_review(
+        "inputs.export_time_unknown", "sigma", blocking=True,
+        subject=ItemRef(action=f"run {last.run} of {last.plan}"),
+        message=(f"{how}, so whether it was read after {_run_words(last)} that --applied names, and shows what "
+                 f"that run wrote, cannot be told; {SIGMA_EXPORT_FIX} (`sigma-migrate fetch` records when it read "
+                 "it)"),
+        rule="inputs.export_time",
+        evidence=ItemEvidence(files=[p for p in (export.directory, manifest.path if manifest else "") if p],
+                              source="no fetch manifest" if manifest is None else "no fetchedAt"),
+        resolution=outside_policy(f"{SIGMA_EXPORT_FIX} (`sigma-migrate fetch` records when it read it)"),
     )
