@@ -327,11 +327,9 @@ def seats_line(plan: Plan) -> str:
 
 UNKNOWN_READ = {"Sigma": "at an unknown time (no fetchedAt in fetch-manifest.json)",
                 "IdP": "at an unknown time (no fetchedAt in fetch-idp-manifest.json: saved by hand, or pulled by an "
-                       "older version; guards.max_idp_export_age_hours is not judged: unmatched.new_member dates the "
-                       "export by its newest dated user)"}
+                       "older version; guards.max_idp_export_age_hours not judged)"}
 """How :func:`exports_read_line` says an export's time the plan does not record; of the IdP's, what the plan then
-cannot judge (:func:`planner.rules.inputs.idp_export_old_item` needs the time) and what still dates the export
-(:func:`planner.directory.newest_record`; tester17 finding 11)."""
+cannot judge (:func:`planner.rules.inputs.idp_export_old_item` needs the time; tester17 finding 11)."""
 
 
 def exports_read_line(plan: Plan) -> str | None:

@@ -104,7 +104,7 @@ def test_show_says_when_each_export_was_read_and_which_time_is_unknown():
     assert exports_read_line(plan(dated(None, None))) == (
         "exports read: Sigma at an unknown time (no fetchedAt in fetch-manifest.json), IdP at an unknown time (no "
         "fetchedAt in fetch-idp-manifest.json: saved by hand, or pulled by an older version; "
-        "guards.max_idp_export_age_hours is not judged: unmatched.new_member dates the export by its newest dated user)")
+        "guards.max_idp_export_age_hours not judged)")
 
 
 def test_an_undo_plan_reads_no_export_so_nothing_is_said_or_checked_of_its_time():
@@ -157,5 +157,5 @@ def test_the_report_says_when_each_export_was_read():
 
     html = render_html(plan(dated(SIGMA_AT, None)))
     assert ('<dd id="exports-read">Sigma 2026-12-06T09:00:00Z, IdP at an unknown time (no fetchedAt in '
-            'fetch-idp-manifest.json: saved by hand, or pulled by an older version; guards.max_idp_export_age_hours is not '
-            'judged: unmatched.new_member dates the export by its newest dated user)</dd>') in html
+            'fetch-idp-manifest.json: saved by hand, or pulled by an older version; guards.max_idp_export_age_hours not '
+            'judged)</dd>') in html
