@@ -138,10 +138,10 @@ def test_an_unreadable_created_at_of_a_member_no_idp_user_matches_holds_them(cap
     assert (item["id"], item["blocking"]) == ("unmatched.new_member:MHANDxxxxxxxxxxxxxxxxxxxxxxxxx", True)
     assert item["message"].startswith(
         "hand.made@acme.example: no IdP user matches this member, its createdAt '6/12/2026 21:00' cannot be read, "
-        "so whether it was made after SCIM was set up (by 2026-12-06T20:51:48Z) cannot be told: made by hand on "
-        "purpose")
+        "so whether it was made after SCIM was set up (by 2026-12-06T20:51:48Z) or after the IdP export's newest "
+        "record (2026-12-06T23:00:00Z) cannot be told: made by hand on purpose")  # the Entra users' createdDateTime
     assert {k: item["evidence"].get(k) for k in ("createdAt", "scimSetUpBy", "exportNewest")} == {
-        "createdAt": "6/12/2026 21:00", "scimSetUpBy": "2026-12-06T20:51:48Z", "exportNewest": None}
+        "createdAt": "6/12/2026 21:00", "scimSetUpBy": "2026-12-06T20:51:48Z", "exportNewest": "2026-12-06T23:00:00Z"}
 
 
 def test_an_unreadable_scim_created_of_a_user_without_external_id_holds_them(capsys, tmp_path):
