@@ -36,11 +36,21 @@ preflight: {saml_only: true, previous_scim: removed_by_support, guests_informed:
 """
 
 
+CREATED = "2020-01-01T00:00:00.000Z"
+"""When the IdP made each user of the literal exports here and in tests/test_incomplete_scim_google.py: before
+every member of tests/fixtures/sandbox_seed (the first made 2021-01-04), so names other than theirs at their
+address are a rename, not a recycled address (planner.rules.address_takeover)."""
+SAVED = "2025-06-02T08:00:00.000Z"
+"""The day those exports were saved, as their users' last update says (Okta ``lastUpdated``, SCIM
+``meta.lastModified``, Google ``lastLoginTime``): after every seed member (the last made 2024-06-27), as a real
+export's newest record is after the members it covers, so none reads as made after the export
+(``unmatched.new_member``, planner.directory.newest_record)."""
+
+
 def okta_user(n: int, email: str) -> dict:
-    # both names: Sigma refuses a SCIM user without them (planner.rules.scim_values); created, as Okta's API
-    # always says it, before the seed's members: names other than theirs at their address are then a rename
-    # (an undated one is held as a possible recycled address, planner.rules.address_takeover)
-    return {"id": f"00u{n}", "status": "ACTIVE", "created": "2020-01-01T00:00:00.000Z",
+    # both names: Sigma refuses a SCIM user without them (planner.rules.scim_values); created and last updated
+    # as Okta's API always says them (CREATED, SAVED)
+    return {"id": f"00u{n}", "status": "ACTIVE", "created": CREATED, "lastUpdated": SAVED,
             "profile": {"login": email, "email": email, "firstName": "Given", "lastName": "Family"}}
 
 
