@@ -82,6 +82,39 @@ def test_the_newest_record_is_the_latest_last_update_or_creation_of_any_user():
     assert newest_record([idp_user("a"), idp_user("b")]) is None
 
 
+ALAN = "sWDskbUA8tDQxCNHcxnQ79Bb8CL8F"  # alan.brooks@acme.example, a leaver no IdP user matches
+
+
+def test_an_excel_created_at_every_reading_of_which_is_before_the_export_is_no_new_member(capsys, tmp_path):
+    """The tester's Sigma CSV export with Alan's createdAt re-saved by Excel ('8/9/2024 18:05': 8 September or
+    9 August 2024, whole and in any zone) against the Entra sample, dated by its newest createdDateTime
+    (2025-05-29T06:23:25Z): every reading is before it, so Alan is the leaver he is, deactivated as the policy
+    says (was, with newest_record: held on a blocking unmatched.new_member 'cannot be told')."""
+    out = tmp_path / "p.json"
+    code, _, _ = run_cli(capsys, "plan", "--sigma", str(Path(__file__).parent / "fixtures" / "t17_takeover" /
+                                                       "sigma-csv-excel-createdAt"),
+                         "--idp", str(REPO / "samples" / "acme" / "entra"),
+                         "--policy", str(REPO / "samples" / "acme" / "policy-entra-reviewed.yaml"),
+                         "--out", str(out), "--detailed-exitcode")
+    assert code == 2
+    plan = read_plan(out)
+    assert [a.id for a in plan.actions if ALAN in a.id] == [f"members.deactivate:{ALAN}"]
+    assert [i.id for i in plan.review_items if i.code == "unmatched.new_member"] == []
+
+
+def test_an_excel_created_at_is_before_the_export_only_when_every_reading_is():
+    from planner.rules.unmatched import made_before_all
+
+    newest = "2025-05-29T06:23:25Z"
+    assert made_before_all("8/9/2024 18:05", [None, newest]) is True
+    assert made_before_all("5/6/2025 9:00", [newest]) is False  # 6 May or 5 June: June is after
+    assert made_before_all("28/5/2025", [newest]) is False  # whole and in any zone, it ends 29 May 14:00 UTC
+    assert made_before_all("27/5/2025", [newest]) is True  # ends 28 May 2025 14:00 UTC, before it
+    assert made_before_all("8/9/2024 18:05", [newest, "2024-09-01T00:00:00Z"]) is False  # after SCIM's set-up?
+    assert made_before_all("8/9/2024 18:05", [None]) is False  # nothing to compare with
+    assert made_before_all("2024-08-09T18:05:02Z", [newest]) is False  # not year-last: read as a date elsewhere
+
+
 # --------------------------------------------------------------------------- 2: an export read before a run
 
 

@@ -58,7 +58,7 @@ from ..model import IdpUser, ItemEvidence, ReviewItem, SigmaMember, email_key
 from ..payloads import UNSET
 from ..policy import NEVER
 from ..sources.entra import ext_upn_address
-from ..sources.values import clean_text, date_doubt, day_words, year_last_days
+from ..sources.values import clean_text, date_doubt, day_words, year_last_days, year_last_span
 from . import make_review, person_ref, yaml_snippet
 
 RECYCLED_AFTER = timedelta(days=90)
@@ -247,12 +247,6 @@ def _recycled_verdict(strong: bool, verdict: str, gap: timedelta | None) -> bool
     return None
 
 
-ZONE_SPREAD = timedelta(hours=14)
-"""How far a local time is from UTC at most (UTC-12:00 to UTC+14:00): a year-last date a spreadsheet wrote is in
-a zone it does not say, so each day it may be spans from 14 hours before its midnight UTC to 14 hours after its
-end."""
-
-
 @dataclass(frozen=True, slots=True)
 class CreatedDate:
     """When one side made the person, as the rule can use it: ``earliest``/``latest`` (UTC; equal for a date
@@ -297,11 +291,9 @@ def _created(read: datetime | None, written: str | None, phrase_read: str, phras
     if read is not None:
         return CreatedDate(read, read, (), phrase_read)
     if written:
-        days = year_last_days(written)
-        if days:
-            starts = [datetime(d.year, d.month, d.day, tzinfo=timezone.utc) for d in days]
-            return CreatedDate(min(starts) - ZONE_SPREAD, max(starts) + timedelta(days=1) + ZONE_SPREAD, days,
-                               phrase_unreadable)
+        span = year_last_span(written)
+        if span is not None:
+            return CreatedDate(*span, year_last_days(written), phrase_unreadable)
         return CreatedDate(None, None, (), phrase_unreadable)
     return CreatedDate(None, None, (), phrase_missing)
 
@@ -318,9 +310,9 @@ def creation_gap(member: SigmaMember, user: IdpUser) -> CreationGap:
     be read, :func:`planner.sources.values.date_field`) against when Sigma made ``member`` (``createdAt``, kept as
     written: :func:`planner.sources.sigma._created_at`), as a span of gaps: exact when both dates are read; a
     year-last date a spreadsheet wrote (``10/1/2026 9:00``) is each day it may be (day or month first), whole and
-    in any zone (:data:`ZONE_SPREAD`); a date missing, or unreadable with no day to read, leaves the span open
-    on that side. Each side's phrase names the file, row and column of a missing or unreadable value (tester17
-    finding 3)."""
+    in any zone (:func:`planner.sources.values.year_last_span`); a date missing, or unreadable with no day to read,
+    leaves the span open on that side. Each side's phrase names the file, row and column of a missing or
+    unreadable value (tester17 finding 3)."""
     iid = user.id
     field = user.created_field
     written = user.created_unreadable

@@ -59,7 +59,7 @@ from ..directory import (
 from ..model import Action, ActionKind, AppliedArchive, ItemEvidence, ReviewItem, ScimUser
 from ..payloads import UNSET, ArchiveAfter, DeactivateBefore, DeactivateEvidence, MemberRef
 from ..policy import Policy
-from ..sources.values import change_time
+from ..sources.values import change_time, year_last_span
 from ..unsafe_characters import escape_address
 from . import make_action, make_review, person_ref, yaml_snippet
 from .guests import DocumentOwner
@@ -349,11 +349,16 @@ def made_later(person: Person, dates: NewMemberDates) -> str:
     2026-12-06T17:33:16Z)``. Only members no IdP user matches: a leaver or a person out of scope is the IdP's
     word. A date not said dates nothing; a ``createdAt`` there but unreadable (a year-last date a spreadsheet
     wrote, ``6/12/2026``: :func:`planner.sources.values.local_date_words`) while a date it would be compared
-    with is known cannot tell, so the member is held the same way (tester10 #12)."""
+    with is known cannot tell, so the member is held the same way (tester10 #12), unless every day it may be,
+    whole and in any zone (:func:`planner.sources.values.year_last_span`), is before each known date: then it is
+    not new (an Excel re-save of a members CSV otherwise held every unmatched member once the IdP export was
+    dated by its newest record: tester17 findings 3 and 11)."""
     if person.status is not PersonStatus.UNMATCHED or person.member_id in dates.scim_settled:
         return ""
     created = change_time(person.member.created_at)
     if created is None and person.member.created_at and (dates.scim_set_up_by or dates.export_newest):
+        if made_before_all(person.member.created_at, (dates.scim_set_up_by, dates.export_newest)):
+            return ""
         since = [f"after SCIM was set up (by {dates.scim_set_up_by})"] if dates.scim_set_up_by else []
         since += [f"after the IdP export's newest record ({dates.export_newest})"] if dates.export_newest else []
         return (f"its createdAt {person.member.created_at!r} cannot be read, so whether it was made "
@@ -364,6 +369,16 @@ def made_later(person: Person, dates: NewMemberDates) -> str:
     if made_after(created, dates.export_newest):
         later.append(f"after the IdP export's newest record ({dates.export_newest})")
     return f"made {created}, {' and '.join(later)}" if later else ""
+
+
+def made_before_all(written: str, since: Iterable[str | None]) -> bool:
+    """True when the year-last date ``written`` (a ``createdAt`` a spreadsheet rewrote, ``8/9/2024 18:05``) is,
+    in every reading and zone (:func:`planner.sources.values.year_last_span`), earlier than each known time of
+    ``since`` (ISO 8601 UTC; ``None`` skipped); False when it is not year-last or a reading may be later."""
+    span = year_last_span(written)
+    known = [s for s in since if s]
+    latest = span[1].strftime("%Y-%m-%dT%H:%M:%SZ") if span is not None else None  # as made_after compares
+    return latest is not None and bool(known) and all(latest <= s for s in known)
 
 
 def why_unmatched(person: Person, idp_format: str = "") -> str:

@@ -147,6 +147,24 @@ def year_last_days(text: str) -> tuple[date, ...]:
     return tuple(dict.fromkeys(d for d in days if d is not None))
 
 
+ZONE_SPREAD = timedelta(hours=14)
+"""How far a local time is from UTC at most (UTC-12:00 to UTC+14:00): a year-last date a spreadsheet wrote is in
+a zone it does not say, so each day it may be spans from 14 hours before its midnight UTC to 14 hours after its
+end."""
+
+
+def year_last_span(text: str) -> tuple[datetime, datetime] | None:
+    """``(earliest, latest)`` UTC instants a year-last date (``8/9/2024 18:05``) may be: every day
+    :func:`year_last_days` reads, whole and in any zone (:data:`ZONE_SPREAD`); ``None`` when ``text`` is not
+    year-last. Rules that weigh such a date decide only what every reading decides alike
+    (:mod:`planner.rules.address_takeover`, :func:`planner.rules.unmatched.made_later`; tester17 finding 3)."""
+    days = year_last_days(text)
+    if not days:
+        return None
+    starts = [datetime(d.year, d.month, d.day, tzinfo=timezone.utc) for d in days]
+    return min(starts) - ZONE_SPREAD, max(starts) + timedelta(days=1) + ZONE_SPREAD
+
+
 def local_date_words(text: str) -> str | None:
     """Why ``text`` (a trimmed cell) is a date no rule may read, or ``None`` when it is not year-last.
 
