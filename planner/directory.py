@@ -22,7 +22,6 @@ scheduler robot left out).
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, timedelta
 from collections import Counter
 from dataclasses import dataclass, field
@@ -65,19 +64,6 @@ does not move it (tester10 finding 18), so every piece of advice to name another
 
 
 # --------------------------------------------------------------------------- small pure helpers
-
-
-def name_key(first: str | None, last: str | None) -> str:
-    """Comparison key of a person's name for review hints: accents dropped, case-folded.
-
-    ``("José", "Álvarez")`` -> ``"jose alvarez"``; empty when either part is missing
-    (a hint needs both names).
-    """
-    if not (first and first.strip() and last and last.strip()):
-        return ""
-    text = unicodedata.normalize("NFKD", f"{first.strip()} {last.strip()}")
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.casefold().split())
 
 
 def idp_is_active(user: IdpUser) -> bool:

@@ -11,8 +11,9 @@ is no proof of the person in two cases an identity admin meets every week (teste
   ``aliases``. When someone leaves, M365 and Google admins routinely add the leaver's address as an
   alias of the successor's or manager's mailbox (Google's own "delete user" flow offers it), so such
   an address is often a *leaver's*. When the member's and the IdP user's names agree
-  (:func:`compare_names`: given and family names, letter case and accents aside; the whole names, the IdP
-  user's ``displayName`` included, when a side lacks a part) the link stays: it is the usual old-domain or
+  (:func:`compare_names`: the one comparison of :mod:`planner.person_names`: the same words, order, width,
+  letter case and accents aside, or one name within the other; the IdP user's ``displayName`` when a side lacks a
+  part) the link stays: it is the usual old-domain or
   alias address of the same person. Otherwise (names differ, or one side has none: a missing name is no
   agreement) it is one blocking item;
 - **a recycled address** (``linking.recycled_address``): the link was made through the address the
@@ -56,6 +57,7 @@ from typing import Iterable
 from ..directory import Directory, Person, PersonStatus
 from ..model import IdpUser, ItemEvidence, ReviewItem, SigmaMember, email_key
 from ..payloads import UNSET
+from ..person_names import SAME, WITHIN, compare, idp_person_name, member_person_name, shares_a_word
 from ..policy import NEVER
 from ..sources.entra import ext_upn_address
 from ..sources.values import clean_text, date_doubt, day_words, year_last_days, year_last_span
@@ -135,23 +137,32 @@ class NameComparison:
 
 
 def compare_names(member: SigmaMember, user: IdpUser) -> NameComparison:
-    """The member's and the IdP user's names compared on the best name each side has (tester17 finding 4):
+    """The member's and the IdP user's names compared on the best name each side has (tester17 finding 4), by
+    the one comparison every "same person?" rule reads (:func:`planner.person_names.compare`: words split on
+    spaces, hyphens and commas, width, accents and letter case aside; tester18 finding 4):
 
-    - both sides have both parts: ``firstName``/``givenName`` and ``lastName``/``familyName``, each letter case
-      and accents aside (``José`` = ``jose``): :data:`AGREE` when both are one, else :data:`DIFFER` (``alike``
-      when one part is one);
-    - else each side's whole name (:func:`member_name`, :func:`user_name_words`: the IdP user's
-      ``displayName`` when it lacks a part): :data:`AGREE` when their words are one, order and commas aside
-      (``'Sharma, Priyanka'`` = ``'Priyanka Sharma'``), :data:`DIFFER` otherwise (``alike`` when they share a
-      word), :data:`MISSING` when a side has no name at all: nothing to compare, which is no agreement."""
+    - :data:`AGREE` when the names are the same words, order aside (``'Sharma, Priyanka'`` = ``'Priyanka
+      Sharma'``, ``Dunmore``/``Greta`` = ``Greta``/``Dunmore``), or one name's words (two or more) are all among
+      the other's (a middle name, a double surname): :data:`~planner.person_names.SAME` or
+      :data:`~planner.person_names.WITHIN`;
+    - :data:`MISSING` when a side has no name at all: nothing to compare, which is no agreement;
+    - :data:`DIFFER` otherwise, ``alike`` when they share a word or their given names agree (a marriage, a
+      nickname, a corrected spelling: :func:`planner.person_names.shares_a_word`).
+
+    ``differences``: each part that is not one when both sides have both parts (``firstName``/``givenName``,
+    ``lastName``/``familyName``), else the whole names (:func:`member_name`, :func:`user_name_words`: the IdP
+    user's ``displayName`` when it lacks a part)."""
     mf, ml, ug, uf = member.first_name, member.last_name, user.given_name, user.family_name
+    m_name, u_name = member_person_name(member), idp_person_name(user)
+    verdict = compare(m_name, u_name)
+    if verdict == SAME or verdict == WITHIN:
+        return NameComparison(AGREE, ())
+    alike = shares_a_word(m_name, u_name)
     if _given(mf) and _given(ml) and _given(ug) and _given(uf):
-        if mf == ug and ml == uf:
-            return NameComparison(AGREE, ())
         out = tuple(f"{sigma} {a!r} / {idp} {b!r}"
                     for sigma, idp, a, b in (("firstName", "givenName", mf, ug), ("lastName", "familyName", ml, uf))
                     if _folded(a) != _folded(b))
-        return NameComparison(DIFFER if out else AGREE, out, alike=len(out) == 1)
+        return NameComparison(DIFFER if out else AGREE, out, alike=alike)
     (m_fields, m_text), (u_fields, u_text) = member_name(member), user_name_words(user)
     if not m_text and _given(ug) and _given(uf):  # as a secondary address has always said it
         return NameComparison(MISSING, (f"firstName {(mf or '')!r} / givenName {ug!r}",
@@ -159,10 +170,9 @@ def compare_names(member: SigmaMember, user: IdpUser) -> NameComparison:
     difference = (f"{m_fields} {m_text!r} / {u_fields} {u_text!r}",)
     if not (m_text and u_text):
         return NameComparison(MISSING, difference)
-    m_words, u_words = _words(m_text), _words(u_text)
-    if sorted(m_words) == sorted(u_words):
+    if sorted(_words(m_text)) == sorted(_words(u_text)):
         return NameComparison(AGREE, ())
-    return NameComparison(DIFFER, difference, alike=bool(set(m_words) & set(u_words)))
+    return NameComparison(DIFFER, difference, alike=alike)
 
 
 def name_verdict(member: SigmaMember, user: IdpUser) -> str:

@@ -27,6 +27,7 @@ never created.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from operator import attrgetter
 from typing import Collection, Iterable, Mapping
@@ -35,7 +36,7 @@ import msgspec
 import networkx as nx
 from msgspec.structs import replace
 
-from ..matching import PLUS_TAG, AmbiguousGroup, IdentityGraph
+from ..matching import PLUS_TAG, AmbiguousGroup, IdentityGraph, idp_attribute, member_attribute
 from ..near_addresses import NEAR_REASONS, is_look_alike, letters_outside_ascii, near_keys, near_reason
 from ..model import (
     DERIVED_EMAIL_TYPES, SCHEDULER_ROBOT_EMAIL, Action, ActionKind, IdpUser, ItemEvidence, ItemRef, NameHint, ReviewItem,
@@ -43,7 +44,7 @@ from ..model import (
 )
 from ..policy import NEVER, Guests, Linking, Policy, UserNameGuard
 from ..sources.entra import deleted_user_upn, is_ext_upn
-from ..sources.values import clean_address, clean_text, is_valid_email, unclean_parts
+from ..sources.values import clean_address, clean_text, is_valid_email, team_name_key, unclean_parts
 from ..payloads import (
     UNSET,
     ArchivedState,
@@ -61,12 +62,15 @@ from ..payloads import (
     ScimUserAfter,
     SetEmailEvidence,
 )
-from .address_takeover import takeover_items
+from .address_takeover import creation_gap, takeover_items
 from .policy_entries import EntryUse
 from .examples import example_order, member_status, team_counts, unsafe_example
 from .scim_values import mixed_script_parts
+from .teams import assign_groups
 from . import Outcome, action_id, make_action, make_review, outside_policy, person_ref, yaml_snippet
-from ..directory import Directory, Link, LinkedPair, Person, PersonStatus, name_key
+from ..directory import Directory, Link, LinkedPair, Person, PersonStatus
+from ..person_names import (GIVEN, NICKNAME_MIN, SAME, WITHIN, PersonName, compare, family_shared, given_agrees,
+                            idp_person_name, member_person_name)
 
 
 # --------------------------------------------------------------------------- overrides
@@ -435,8 +439,9 @@ def hint_people(policy: Policy, directory: Directory, free_members: list[Person]
                 never: frozenset[str]) -> tuple[list[ReviewItem], list[Person], list[Person]]:
     """Unmatched members, active guests no IdP user links to (whom :mod:`.guests` would disable) and would-be
     creates that look like one person get a blocking ``linking.same_person_hint`` item and are held: near
-    addresses always (:func:`near_address_hints`), the same name or local part under ``linking.name_hints``
-    (:func:`same_person_hints`). A guest is hinted by the same rule as an internal member: a partner hired
+    addresses always (:func:`near_address_hints`), a SCIM-linked member whose ``externalId`` vanished beside a
+    create of a same-person candidate always (:func:`renamed_scim_hints`, tester18 finding 6), names that may be
+    one person or the same local part under ``linking.name_hints`` (:func:`same_person_hints`). A guest is hinted by the same rule as an internal member: a partner hired
     as an employee would otherwise be disabled, their documents going to the document owner, beside a new
     account of the same person (tester17 finding 5). People a reviewer already decided about
     (``unmatched.decisions``, a never-link override) are not hinted. Returns the items and both lists with
@@ -444,9 +449,11 @@ def hint_people(policy: Policy, directory: Directory, free_members: list[Person]
     decided = {directory.find_member_id(ref) for ref in policy.unmatched.decisions}
     members = [p.member for p in free_members if p.status in _HINTED_MEMBERS and p.member_id not in decided]
     users = [p.idp_user for p in free_idp if p.status is PersonStatus.CREATE and p.idp_id not in never]
-    why_of = same_person_hints(members, users, directory) if policy.linking.name_hints else {}
+    why_of = same_person_hints(members, users, directory, policy) if policy.linking.name_hints else {}
     for pair, reason in near_address_hints(members, users, directory).items():
         why_of.setdefault(pair, set()).add(reason)
+    for pair, reasons in renamed_scim_hints(members, users, directory).items():
+        why_of.setdefault(pair, set()).update(reasons)
     if not why_of:
         return [], free_members, free_idp
     items = hint_items(why_of, policy, directory)
@@ -469,29 +476,212 @@ def _local_part(key: str) -> str:
     return key.rpartition("@")[0]
 
 
-def same_person_hints(members: list[SigmaMember], users: list[IdpUser], directory: Directory
-                      ) -> dict[tuple[str, str], set[str]]:
-    """``{(memberId, IdP id): reasons}`` of members and IdP users with the same name (:func:`name_key`)
-    or the same local part of their address (``+tag`` dropped; the IdP side's sent userName): never a
-    link on that alone, a hint for a reviewer."""
+def same_person_hints(members: list[SigmaMember], users: list[IdpUser], directory: Directory,
+                      policy: Policy | None = None) -> dict[tuple[str, str], set[str]]:
+    """``{(memberId, IdP id): reasons}`` of members and IdP users who may be one person: never a link on that
+    alone, a hint for a reviewer (docs/policy.md "Same-person hints"; tester18 findings 3 and 4).
+
+    Names are compared by the one comparison every "same person?" rule reads (:func:`planner.person_names.compare`:
+    words, order, width, accents and case aside): the same words (``same name``: swapped order, a full name in
+    ``firstName``) or one name within the other (a middle name, a double surname) are a hint on their own; given
+    names that agree (equal, or a nickname of 3+ letters) are a hint only with other evidence of the pair
+    (:meth:`SharedEvidence.between`: the family name, a team in common, onboarding dates, an employee number), so a
+    marriage is hinted and two strangers sharing a common given name are not. The same local part of the
+    addresses (``+tag`` dropped; the IdP side's sent userName) is a hint too. ``policy``: reads ``teams`` for
+    the team an IdP group feeds (:func:`planner.rules.teams.assign_groups`); ``None``: group names only.
+    Candidates are found through an index of name words (and given-name prefixes), not pair by pair."""
     if not members or not users:
         return {}
-    by_name: dict[str, list[str]] = {}
+    names, by_word = _name_index(users)
     by_local: dict[str, list[str]] = {}
     for u in users:
-        name, local = name_key(u.given_name or "", u.family_name or ""), _local_part(directory.scim_user_name_keys[u.id])
-        if name:
-            by_name.setdefault(name, []).append(u.id)
-        if local:
+        if local := _local_part(directory.scim_user_name_keys[u.id]):
             by_local.setdefault(local, []).append(u.id)
     why_of: dict[tuple[str, str], set[str]] = {}
+    evidence: list[SharedEvidence] = []  # made once, when a pair of agreeing given names first needs it
     for m in members:
-        name, local = name_key(m.first_name or "", m.last_name or ""), _local_part(m.email_key or email_key(m.email))
-        for iid in by_name.get(name, ()) if name else ():
-            why_of.setdefault((m.member_id, iid), set()).add("same name")
+        name = member_person_name(m)
+        for iid in _candidates(name, by_word):
+            verdict = compare(name, names[iid])
+            if verdict is None:
+                continue
+            if verdict != GIVEN:
+                reasons = {_name_reason(verdict, name, names[iid])}
+            else:
+                if not evidence:
+                    evidence.append(SharedEvidence.of(directory, policy))
+                others = evidence[0].between(m, directory.idp_users[iid], name, names[iid])
+                if not others:
+                    continue
+                reasons = {_given_reason(name, names[iid]), *others}
+            why_of.setdefault((m.member_id, iid), set()).update(reasons)
+        local = _local_part(m.email_key or email_key(m.email))
         for iid in by_local.get(local, ()) if local else ():
             why_of.setdefault((m.member_id, iid), set()).add("same local part")
     return why_of
+
+
+def renamed_scim_hints(members: list[SigmaMember], users: list[IdpUser], directory: Directory
+                       ) -> dict[tuple[str, str], set[str]]:
+    """``{(memberId, IdP id): reasons}`` of members SCIM provisioned whose ``externalId`` no IdP user of the
+    export has any more (active in SCIM: the re-plan would ask ``scim.state_conflict`` "export absent") and
+    would-be creates whose name is a same-person candidate of the member's (:func:`planner.person_names.compare`:
+    given names that agree suffice, the vanished ``externalId`` beside a new IdP user being the other evidence).
+    An IdP whose user id is the address (Google's admin console CSV: ``id`` is the primary email) gives a renamed
+    person a new id, so the re-plan would create a second account beside the question about the old one
+    (tester18 finding 6). Always on, whatever ``linking.name_hints`` says: it holds a SCIM-managed account."""
+    absent = {}
+    for m in members:
+        user = directory.scim.users.get(m.member_id)
+        if user is not None and user.external_id and user.active is not False and (
+                user.external_id not in directory.idp_users):
+            absent[m.member_id] = (m, user.external_id)
+    if not absent or not users:
+        return {}
+    names, by_word = _name_index(users)
+    why_of: dict[tuple[str, str], set[str]] = {}
+    for mid, (m, external_id) in absent.items():
+        name = member_person_name(m)
+        for iid in _candidates(name, by_word):
+            verdict = compare(name, names[iid])
+            if verdict is not None:
+                why_of[(mid, iid)] = {
+                    _name_reason(verdict, name, names[iid]),
+                    f"SCIM externalId {external_id!r} of the member absent from the export (renamed in the IdP?)"}
+    return why_of
+
+
+def _name_index(users: list[IdpUser]) -> tuple[dict[str, PersonName], dict[str, list[str]]]:
+    """Each IdP user's name (:func:`planner.person_names.idp_person_name`) by id, and the ids by each key a name
+    is found by (:func:`_index_words`): a pair is compared only when it shares one, never pair by pair."""
+    names = {u.id: idp_person_name(u) for u in users}
+    by_word: dict[str, list[str]] = {}
+    for iid, name in names.items():
+        for word in _index_words(name):
+            by_word.setdefault(word, []).append(iid)
+    return names, by_word
+
+
+def _candidates(name: PersonName, by_word: Mapping[str, list[str]]) -> list[str]:
+    """The IdP ids (sorted) whose names share a key with ``name`` (:func:`_index_words`): every pair
+    :func:`planner.person_names.compare` may call one person shares one."""
+    return sorted({iid for word in _index_words(name) for iid in by_word.get(word, ())})
+
+
+def _name_reason(verdict: str, a: PersonName, b: PersonName) -> str:
+    """How a hint says names compare: ``same name``, ``same name parts ('Greta Marie Dunmore' / 'Greta Dunmore')``,
+    or for agreeing given names :func:`_given_reason`."""
+    if verdict == SAME:
+        return "same name"
+    if verdict == WITHIN:
+        return f"same name parts ({a.text!r} / {b.text!r})"
+    return _given_reason(a, b)
+
+
+def _index_words(name: PersonName) -> set[str]:
+    """The keys a name is found by: each word, and the first :data:`~planner.person_names.NICKNAME_MIN` letters
+    of the given name prefixed ``~`` (a nickname shares them)."""
+    keys = set(name.tokens)
+    if name.given and len(name.given[0]) >= NICKNAME_MIN:
+        keys.add("~" + name.given[0][:NICKNAME_MIN])
+    return keys
+
+
+GIVEN_REASONS = ("same given name", "given names alike", "one name within the other")
+"""How :func:`_given_reason` starts: a hint of agreeing given names with other evidence, whose item asks
+:data:`RENAMED` (tester18 finding 3: a marriage)."""
+
+RENAMED = " (the same person renamed, or two people?)"
+
+
+def _given_reason(a: PersonName, b: PersonName) -> str:
+    """How the given names of a :data:`~planner.person_names.GIVEN` pair agree, as a hint says it."""
+    if a.given and b.given and a.given[0] == b.given[0]:
+        return "same given name"
+    if given_agrees(a, b):
+        return f"given names alike ({a.text!r} / {b.text!r})"
+    return f"one name within the other ({a.text!r} / {b.text!r})"
+
+
+ONBOARDING = timedelta(days=30)
+"""How long before Sigma made a member the IdP may have made a user for the two to be one onboarding (tester18
+finding 3: the IdP account is made first, the Sigma invitation follows within days)."""
+
+_EMPLOYEE_FIELDS = ("employeeNumber", "employeeId", "Employee ID")
+"""The fields that carry an employee number: Okta/SCIM ``employeeNumber``, Entra and Sigma ``employeeId``, the
+Google admin console CSV's ``Employee ID``."""
+
+
+@dataclass(frozen=True)
+class SharedEvidence:
+    """What else than a given name a member and an IdP user may share (:meth:`between`): built once per plan
+    from ``directory`` (each member's team ids and folded team names; each IdP user's folded group names and
+    the team ids ``teams`` assigns their groups, :func:`planner.rules.teams.assign_groups`)."""
+
+    member_teams: Mapping[str, frozenset[str]]
+    user_teams: Mapping[str, frozenset[str]]
+    team_names: Mapping[str, str]
+
+    @classmethod
+    def of(cls, directory: Directory, policy: Policy | None) -> "SharedEvidence":
+        """The index of ``directory``'s teams and groups (``policy``: its ``teams`` and ``scope.groups`` for the
+        assignments; ``None``: names only)."""
+        names = {}
+        member_teams: dict[str, set[str]] = {}
+        for tm in directory.team_memberships:
+            team = directory.teams.get(tm.team_id)
+            if team is None or team.is_archived:
+                continue
+            key = team_name_key(team.name)
+            names[key] = team.name
+            member_teams.setdefault(tm.member_id, set()).update({tm.team_id, key})
+        assigned: dict[str, set[str]] = {}
+        if policy is not None:
+            for a in assign_groups(policy.teams, directory, policy.scope.groups)[0]:
+                if a.team_id:
+                    assigned.setdefault(a.group_id, set()).add(a.team_id)
+        user_teams: dict[str, set[str]] = {}
+        for gid, group in directory.groups.items():
+            keys = {team_name_key(group.display_name), *assigned.get(gid, ())}
+            names.setdefault(team_name_key(group.display_name), group.display_name)
+            for uid in group.member_ids:
+                user_teams.setdefault(uid, set()).update(keys)
+        for tid, team in directory.teams.items():
+            names[tid] = team.name
+        return cls({k: frozenset(v) for k, v in member_teams.items()},
+                   {k: frozenset(v) for k, v in user_teams.items()}, names)
+
+    def between(self, member: SigmaMember, user: IdpUser, m_name: PersonName, u_name: PersonName) -> list[str]:
+        """The evidence besides agreeing given names that ``member`` and ``user`` are one person, as a hint says
+        each: ``same family name``; ``team 'Finance' in common`` (a team of the member that one of the IdP
+        user's groups is or feeds); ``onboarding dates (IdP user made 6 day(s) before the member)``
+        (:data:`ONBOARDING`, :func:`.address_takeover.creation_gap`: every reading of the dates); ``same employee
+        number (E31758)`` where both sides have one (:data:`_EMPLOYEE_FIELDS`). Empty: no other evidence."""
+        out = []
+        if family_shared(m_name, u_name):
+            out.append("same family name")
+        common = self.member_teams.get(member.member_id, frozenset()) & self.user_teams.get(user.id, frozenset())
+        if common:
+            shown = sorted({self.team_names.get(k, k) for k in common})
+            out.append(f"team {', '.join(repr(n) for n in shown)} in common")
+        gap = creation_gap(member, user)
+        if gap.least is not None and gap.most is not None and -ONBOARDING <= gap.least and gap.most <= timedelta(0):
+            days = sorted({(-gap.most).days, (-gap.least).days})
+            out.append(f"onboarding dates (IdP user made {' to '.join(map(str, days))} day(s) before the member)")
+        number = _employee_number(member=member)
+        if number and number.casefold() == _employee_number(user=user).casefold():
+            out.append(f"same employee number ({number})")
+        return out
+
+
+def _employee_number(member: SigmaMember | None = None, user: IdpUser | None = None) -> str:
+    """The first employee number (:data:`_EMPLOYEE_FIELDS`) of ``member`` or ``user``, trimmed; ``""`` when it has
+    none."""
+    for name in _EMPLOYEE_FIELDS:
+        value = member_attribute(member, name) if member is not None else idp_attribute(user.attributes, name)
+        if value.strip():
+            return value.strip()
+    return ""
 
 
 def near_address_hints(members: list[SigmaMember], users: list[IdpUser], directory: Directory
@@ -754,7 +944,8 @@ def hint_item(mids: list[str], iids: list[str], why: Mapping[tuple[str, str], st
         message=(
             f"{named} and "
             f"{', '.join(directory.idp_users[x].user_name for x in iids)} (would be created) have the "
-            f"{' and the '.join(reasons)}: never linked on that alone; "
+            f"{' and the '.join(reasons)}{RENAMED if any(r.startswith(GIVEN_REASONS) for r in reasons) else ''}: "
+            "never linked on that alone; "
             f"{_near_details(near, directory) if near else ''}"
             f"neither is created nor {held} until the policy decides"
         ),
