@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 import msgspec
 
@@ -252,14 +253,42 @@ def _typed_group(res: _WireGroup, ref: SourceRef, builder: DirectoryBuilder) -> 
     return group_id
 
 
+_REF_KINDS = {"users": "user", "groups": "group"}
+"""The resource endpoints of RFC 7644 §3.2 a member's ``$ref`` may name, as member kinds."""
+
+
+def ref_member(ref: Any) -> tuple[str, str]:
+    """``(id, kind)`` of the member a Group member's ``$ref`` names, for a member without ``value``.
+
+    RFC 7643 §4.2: a member's ``value`` is its id and ``$ref`` "the URI corresponding to a SCIM resource that is
+    a member of this Group"; a resource's URI is its endpoint's followed by ``/`` and its id (RFC 7644 §3.1,
+    §3.2; ``meta.location``, RFC 7643 §3.1), so the id is the URI's last path segment, percent-decoded
+    (:func:`~.values.read_id`), and the kind is ``"user"`` / ``"group"`` when the segment before it is ``Users``
+    / ``Groups`` (any case), else ``""`` (the ``type`` or the id then decides, as for an untyped ``value``).
+    ``("", "")`` when ``ref`` is no string or its path has no segment after an endpoint
+    (``"https://idp.example/scim/v2/Users/"``, ``"00u1"`` alone, ``null``): who the member is is not said.
+
+    >>> ref_member("https://idp.example/scim/v2/Users/00uCuQbt5PScKaNQVpDR")
+    ('00uCuQbt5PScKaNQVpDR', 'user')
+    """
+    if ref.__class__ is not str:
+        return "", ""
+    segments = urlsplit(ref.strip()).path.split("/")
+    if len(segments) < 2 or not segments[-1]:
+        return "", ""
+    return read_id(unquote(segments[-1])), _REF_KINDS.get(segments[-2].casefold(), "")
+
+
 def _unread_members(lost: list[int], ref: SourceRef, builder: DirectoryBuilder) -> None:
     """One ``missing-id`` warning (:meth:`~.files.Findings.skipped`) for the ``members`` entries of the Group at
-    ``ref`` (their indexes ``lost``) that are not objects or have no ``value``: who they are is unknown, so the
-    Group's members are not known whole (RFC 7643 §4.2: ``value`` is the member's id)."""
+    ``ref`` (their indexes ``lost``) that are not objects or have neither a ``value`` nor a ``$ref`` naming a
+    resource (:func:`ref_member`): who they are is unknown, so the Group's members are not known whole
+    (RFC 7643 §4.2: ``value`` is the member's id, ``$ref`` its URI; tester18 finding 9)."""
     if lost:
         builder.findings.skipped(
             "missing-id", ref.file, f"{ref.location}.members[{lost[0]}]", "value",
-            f"{len(lost)} member(s) of this SCIM Group have no value (the member's id); skipped")
+            f"{len(lost)} member(s) of this SCIM Group have no value (the member's id) and no $ref whose last "
+            "path segment is one (RFC 7643 §4.2); skipped")
 
 
 def _typed_members(group_id: str, res: _WireGroup, builder: DirectoryBuilder, ref: SourceRef) -> None:
@@ -278,8 +307,11 @@ def _typed_members(group_id: str, res: _WireGroup, builder: DirectoryBuilder, re
             return
     by_kind: dict[str, list[str]] = {"user": [], "group": [], "": []}
     lost = []
-    for i, (value, kind) in enumerate(zip(values, types)):
+    for i, (value, kind, member) in enumerate(zip(values, types, members)):
         value = read_id(value)
+        if not value:  # value "" beside a $ref (RFC 7643 §4.2): the $ref names the member
+            value, ref_kind = ref_member(member.ref)
+            kind = kind or ref_kind
         if value:
             kind = (kind or "").lower()
             by_kind[kind if kind in ("user", "group") else ""].append(value)
@@ -647,12 +679,17 @@ def _members(group_id: str, res: dict[str, Any], builder: DirectoryBuilder, ref:
     untyped: list[str] = []
     lost = []
     for i, member in enumerate(members):
-        value = as_id(member["value"] if "value" in member else _get(member, "value")) if isinstance(
-            member, dict) else ""
+        if not isinstance(member, dict):
+            lost.append(i)
+            continue
+        value = as_id(member["value"] if "value" in member else _get(member, "value"))
+        kind = as_text(member["type"] if "type" in member else _get(member, "type")).lower()
+        if not value:  # only a $ref (RFC 7643 §4.2: the member's URI): its last segment is the id
+            value, ref_kind = ref_member(member["$ref"] if "$ref" in member else _get(member, "$ref"))
+            kind = kind or ref_kind
         if not value:
             lost.append(i)
             continue
-        kind = as_text(member["type"] if "type" in member else _get(member, "type")).lower()
         (users if kind == "user" else groups if kind == "group" else untyped).append(value)
     builder.add_members(group_id, users, "user")
     builder.add_members(group_id, groups, "group")
