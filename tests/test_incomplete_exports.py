@@ -226,8 +226,9 @@ def okta_users(n: int, start: int = 0) -> list[dict]:
 @pytest.mark.parametrize("pages, finding", [
     ([200, 200], ("$", "Okta users file: an array of 2 pages of 200 records each, the last one full too: an API "
                        "stops at a shorter page, so the next pages are probably missing")),
-    ([200], ("$[0]", 'Okta users file: its last page holds 200 users, a full page of GET /api/v1/users (limit '
-                     '200 by default): the next pages (Link: rel="next") are probably missing' + FULL_PAGE_WAYS_OUT)),
+    ([200], ("$[0]", 'Okta users file: its last page holds 200 records, a full page of GET /api/v1/users (limit '
+                     '200, its default) and no Link: rel="next": the next pages are probably missing'
+             + FULL_PAGE_WAYS_OUT)),
     ([200, 150], None),
     ([3, 3, 3], ("$", "Okta users file: an array of 3 pages of 3 records each, the last one full too: an API "
                       "stops at a shorter page, so the next pages are probably missing")),
@@ -245,8 +246,8 @@ def test_an_array_of_pages_ending_on_a_full_page_is_truncated(tmp_path, pages, f
 
 
 @pytest.mark.parametrize("count, finding", [
-    (400, "Okta users file: exactly 400 users, 2 full pages of GET /api/v1/users (limit 200 by default): the "
-          'next pages (Link: rel="next") are probably missing' + FULL_PAGE_WAYS_OUT),
+    (400, "Okta users file: exactly 400 records, 2 full pages of GET /api/v1/users (limit 200, its default) and no "
+          'Link: rel="next": the next pages are probably missing' + FULL_PAGE_WAYS_OUT),
     (399, None), (401, None),
 ])
 def test_a_flat_okta_users_file_of_full_pages_is_truncated(tmp_path, count, finding):
@@ -381,7 +382,9 @@ def test_a_user_id_in_two_users_files_names_both_files(tmp_path):
         "user: fix or re-export the file")]
 
 
-@pytest.mark.parametrize("members, finding", [(200, True), (199, False), ([13, 200], True), ([200, 13], False)])
+@pytest.mark.parametrize("members, finding", [
+    (200, ("$", "exactly 200 records, one full page")), (199, None),
+    ([13, 200], ("$[1]", "its last page holds 200 records, a full page")), ([200, 13], None)])
 def test_an_okta_group_answer_ending_on_a_full_page_is_truncated(tmp_path, members, finding):
     people = okta_users(400)
     if isinstance(members, int):
@@ -393,7 +396,7 @@ def test_an_okta_group_answer_ending_on_a_full_page_is_truncated(tmp_path, membe
     write(root / "group_members" / "00g1.json", json.dumps(answer))
     _, findings = load_idp(root, "okta-api")
     assert [(f.file, f.location, f.message) for f in findings if f.code == "incomplete-pages"] == ([(
-        str(root / "group_members" / "00g1.json"), "$",
-        'Okta members of group 00g1: the saved answer ends on a full page of 200 members (GET '
-        '/api/v1/groups/{id}/users?limit=200): the next pages (Link: rel="next") are probably missing'
+        str(root / "group_members" / "00g1.json"), finding[0],
+        f'Okta members of group 00g1: {finding[1]} of GET /api/v1/groups/{{id}}/users (limit 200, as README\'s '
+        'steps and Okta\'s spec ask) and no Link: rel="next": the next pages are probably missing'
         + FULL_PAGE_WAYS_OUT)] if finding else [])

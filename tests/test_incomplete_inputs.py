@@ -101,8 +101,8 @@ def test_an_okta_users_file_of_exactly_one_full_page_is_truncated(tmp_path, coun
     _, findings = load_idp(okta_export(tmp_path, users, members={}), "okta-api")
     assert truncation(findings) == ([
         (Severity.WARNING, "incomplete-pages", "users.json", "$", "",
-         'Okta users file: exactly 200 users, one full page of GET /api/v1/users (limit 200 by default): the '
-         'next pages (Link: rel="next") are probably missing' + FULL_PAGE_WAYS_OUT)] if truncated else [])
+         'Okta users file: exactly 200 records, one full page of GET /api/v1/users (limit 200, its default) and no '
+         'Link: rel="next": the next pages are probably missing' + FULL_PAGE_WAYS_OUT)] if truncated else [])
 
 
 def test_an_okta_org_of_exactly_200_users_saved_with_the_empty_next_page_is_whole(tmp_path):

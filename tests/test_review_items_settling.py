@@ -20,7 +20,7 @@ from planner.model import ActionKind, Finding, ItemRef, Severity
 from planner.rules import make_review, outside_policy, settled_outside_policy, yaml_snippet
 from planner.rules.inputs import truncation_items
 from planner.payloads import ACTION_TYPES
-from planner.sources.okta import FULL_PAGE_WAYS_OUT
+from planner.sources.page_sizes import OKTA_WAYS_OUT as FULL_PAGE_WAYS_OUT
 
 REPO = Path(__file__).resolve().parent.parent
 ACME = REPO / "samples" / "acme"

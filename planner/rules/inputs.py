@@ -2,9 +2,9 @@
 
 A saved export that still names a next page (Graph ``@odata.nextLink``, Okta
 ``Link: rel="next"``, Google ``nextPageToken``, Sigma ``nextPage``) or an Okta
-users file of exactly one full API page (200 users) is reported by the loaders
-as an ``incomplete-pages`` finding (:mod:`planner.sources.envelopes`,
-:mod:`planner.sources.okta`). An export shown incomplete otherwise is the same
+answer that ends on a full page of its endpoint without its next link (Okta 200 users, a group's 1,000 members,
+Graph's 100, Google's 200: :mod:`planner.sources.page_sizes`) is reported by the loaders
+as an ``incomplete-pages`` finding (:mod:`planner.sources.envelopes`). An export shown incomplete otherwise is the same
 class: group members the users file lacks (``member-not-in-users``: the users file
 was saved without some users, who are held) and groups of the groups file without
 their membership answer (``missing-group-members``), and two files of one export that disagree about a user
@@ -24,8 +24,9 @@ blocking ``inputs.truncated`` item keyed by the action id, naming the action, th
 words in :data:`~planner.sources.directory.INCOMPLETE_CODES`: cut short, files disagreeing, team members
 missing, ...) and the file(s). No policy setting settles it (:func:`~planner.rules.outside_policy`): the
 resolution is to export the files again, whole; for an Okta listing that ends on a full page, where a new
-export gives the same file, also the ways its finding names (:data:`~planner.sources.okta.FULL_PAGE_WAYS_OUT`:
-the empty next page saved, or ``fetch-idp okta``; tester7 finding 17).
+export gives the same file, also the ways its finding names (:attr:`~planner.sources.page_sizes.PageSizes.ways_out`:
+for Okta the empty next page saved, or ``fetch-idp okta``; tester7 finding 17; for Graph and Google a count, or
+``fetch-idp``; tester18 finding 2).
 
 An IdP user whose row a spreadsheet rewrote (:func:`spreadsheet_holds`, docs/formats.md §0.8: a cell that is
 Excel's formula wrapper ``="ann@x.com"``, its text marker ``'ann@x.com`` or a formula error ``#NAME?``, the
@@ -60,7 +61,7 @@ from ..model import (
 from ..policy import Policy
 from ..sources.directory import INCOMPLETE_CODES
 from ..sources.values import fast_email_key, separator_words
-from ..sources.okta import FULL_PAGE_WAYS_OUT
+from ..sources.page_sizes import WAYS_OUT
 from . import make_review, outside_policy
 from .scim_state import scim_on
 
@@ -101,9 +102,10 @@ def truncation_items(findings: Sequence[Finding], actions: Iterable[Action]) -> 
                                        for m in marks])
     named = "; ".join(f"{_where(m)}: {m.message}" for m in marks)
     causes = " and ".join(dict.fromkeys(INCOMPLETE_CODES[m.code] for m in marks))
-    full_page = any(m.message.endswith(FULL_PAGE_WAYS_OUT) for m in marks)  # "export again" gives the same file
+    ways_out = "".join(f"{w}; " for w in WAYS_OUT if any(m.message.endswith(w) for m in marks))  # "export
+    # again" gives the same file: how a listing that really ends on a full page is shown whole
     resolution = outside_policy("export again, whole (every page, every user, every group's and team's members), "
-                                f"{', '.join(files)}; " + (f"{FULL_PAGE_WAYS_OUT}; " if full_page else "")
+                                f"{', '.join(files)}; " + ways_out
                                 + "then plan again")
     items = []
     for action in actions:

@@ -427,6 +427,13 @@ class DirectoryBuilder:
         self._answer_file.setdefault(key, source.file)
         return key, True
 
+    def counted(self, group_id: str) -> bool:
+        """Whether group ``group_id``'s record in the groups file carries its own count of members
+        (:class:`MemberCount`): its members answers are then checked against it when the directory is built
+        (:meth:`_report_count_gaps`), which a full-page guess must not second-guess (:mod:`.page_sizes`)."""
+        group = self._groups.get(group_id)
+        return group is not None and group.member_count is not None
+
     def count_listed(self, group_id: str, records: int, source: SourceRef, child_groups: int = 0,
                      other_members: int = 0) -> None:
         """Record that a members answer of group ``group_id`` at ``source`` (its file and JSON path) holds

@@ -73,7 +73,8 @@ from ..model import Email, Finding, IdpDirectory, IdpUser, Severity, SourceRef, 
 from .directory import DirectoryBuilder, MemberTypes, make_emails, member_type_word, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
-from .manifest import check_manifest, read_manifest, with_fetched_at
+from .manifest import PullManifest, check_manifest, read_manifest, with_fetched_at
+from .page_sizes import GRAPH_MEMBERS, GRAPH_USERS
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
     MISSING, TEXT_MARKER, as_id, as_text, date_field, json_bool, fast_email_key, is_excel_mangled, opt_text,
@@ -612,7 +613,8 @@ def _graph_user(rec: dict, ref: SourceRef, findings: Findings, counters: dict[st
     )
 
 
-def _graph_users(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+def _graph_users(path: Path, builder: DirectoryBuilder, findings: Findings,
+                 manifest: PullManifest | None = None) -> None:
     tf, data = read_json(path, findings)
     if tf is None:
         return
@@ -623,7 +625,9 @@ def _graph_users(path: Path, builder: DirectoryBuilder, findings: Findings) -> N
     file = str(path)
     counters = {"rebuilt": 0}
     count = 0
-    for rec, where in records(data, path, findings, what="Graph users file", **_PAGE):
+    vouched = manifest is not None and manifest.vouches(path)  # a pull read it whole: check_manifest
+    for rec, where in records(data, path, findings, what="Graph users file", **_PAGE,
+                              page_sizes=None if vouched else GRAPH_USERS):
         user = _graph_user(rec, SourceRef(file, where), findings, counters, deleted)
         if user is not None:
             count += builder.add_user(user)
@@ -668,6 +672,7 @@ class _Listing:
 def _graph_answer(
     group_key: str, answer: Any, path: Path, base: str, builder: DirectoryBuilder,
     findings: Findings, tally: dict[str, Any], listings: dict[str, _Listing], transitive: bool,
+    vouched: bool = False,
 ) -> int:
     file = str(path)
     group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
@@ -680,7 +685,7 @@ def _graph_answer(
         listing.transitive = listing.transitive or transitive
     count = 0
     for rec, where in records(answer, path, findings, what=f"Graph members of {group_key}", base=base,
-                              **_PAGE):
+                              **_PAGE, page_sizes=None if vouched else GRAPH_MEMBERS):
         member_id = as_id(rec.get("id"))
         if not member_id:
             findings.skipped("missing-id", file, where, "id", "group member has no id; skipped")
@@ -765,7 +770,7 @@ def _is_transitive(path: Path, data: Any) -> bool:
 
 
 def _graph_members_file(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool,
-                        listings: dict[str, _Listing]) -> None:
+                        listings: dict[str, _Listing], manifest: PullManifest | None = None) -> None:
     tf, data = read_json(path, findings)
     if tf is None:
         return
@@ -776,9 +781,10 @@ def _graph_members_file(path: Path, builder: DirectoryBuilder, findings: Finding
     tally = _new_tally()
     count = 0
     whole_file = _is_transitive(path, data)
+    vouched = manifest is not None and manifest.vouches(path)  # a pull read every page: check_manifest
     for key, answer, base in answers:
         count += _graph_answer(key, answer, path, base, builder, findings, tally, listings,
-                               whole_file or _is_transitive(path, answer))
+                               whole_file or _is_transitive(path, answer), vouched)
     _graph_report(path, builder.users_file(path), tally, findings)
     builder.inputs.append(tf.input_file("entra.group_members", count))
 
@@ -851,15 +857,17 @@ def load_graph(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory
     """Load Microsoft Graph JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(GRAPH_FORMAT, findings)
     manifest = read_manifest(files, GRAPH_FORMAT, findings)  # fetch-idp's counts (:mod:`.manifest`)
-    read_by_role(files, (("users", _graph_users, "Graph users file"),
+    read_by_role(files, (("users", partial(_graph_users, manifest=manifest), "Graph users file"),
                          ("groups", _graph_groups, "Graph groups file")), builder, findings)
     _require_live_users(builder, findings)
     for path in files.get("group-members", ()):  # per-group files name their groups: create first
         _group_for_file(path, builder)
     listings: dict[str, _Listing] = {}
     read_by_role(files, (
-        ("members-map", partial(_graph_members_file, keyed=True, listings=listings), "Graph group members file"),
-        ("group-members", partial(_graph_members_file, keyed=False, listings=listings), "Graph group members file"),
+        ("members-map", partial(_graph_members_file, keyed=True, listings=listings, manifest=manifest),
+         "Graph group members file"),
+        ("group-members", partial(_graph_members_file, keyed=False, listings=listings, manifest=manifest),
+         "Graph group members file"),
     ), builder, findings)
     settle_transitive_answers(listings, builder, findings)
     check_manifest(manifest, builder.inputs, findings)

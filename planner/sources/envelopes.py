@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .files import Findings
+from .page_sizes import PageSizes, full_page_message
 from .values import json_type as _type_name
 
 
@@ -104,6 +105,7 @@ def batches(
     strict: bool = False,
     count_keys: Sequence[str] = (),
     null_is_missing: bool = False,
+    page_sizes: PageSizes | None = None,
 ) -> list[tuple[str, list]]:
     """The record arrays of a saved API answer, each with the JSON path of the array.
 
@@ -116,6 +118,9 @@ def batches(
     (``[[...], "junk"]``) is an ``invalid-record`` warning (error with ``strict``).
     ``count_keys`` name the count a first page announces (checked against the records of every page);
     with ``null_is_missing`` a page whose record key is ``null`` is a lost page (``incomplete-pages``).
+    ``page_sizes`` (:mod:`.page_sizes`; ``None`` when something vouches for the listing, a ``fetch-idp``
+    manifest or the group's own count): an answer none of whose pages names a next page nor carries a count,
+    whose last page is full, is cut there (:func:`report_full_page`).
     """
     out: list[tuple[str, list]] = []
     last_page: dict | None = None
@@ -220,7 +225,34 @@ def batches(
             f"{what}: an array of {len(out)} pages of {len(out[0][1])} records each, the last one full too: an "
             "API stops at a shorter page, so the next pages are probably missing",
         )
+        return out
+    counted = first_page is not None and any(k in first_page[0] for k in count_keys)  # checked above
+    if page_sizes is not None and out and not tokens and not counted:
+        report_full_page(findings, path, base, data, out, page_sizes, what)
     return out
+
+
+def report_full_page(findings: Findings, path: Path | str, base: str, data: Any, pages: list[tuple[str, list]],
+                     sizes: PageSizes, what: str) -> bool:
+    """The ``incomplete-pages`` warning of a saved answer whose last page is a full page of its endpoint
+    (:meth:`.page_sizes.PageSizes.full`; tester18 finding 2), ``True`` when given.
+
+    ``data``: the answer as saved at ``base``; ``pages``: its record arrays (:func:`batches`, or the answer
+    itself for an id list). One bare array (``data`` is ``pages``' only array) may be several answers joined:
+    full when its length is a whole multiple of a size, the finding at ``base``; a page object must hold
+    exactly a size (at ``base``); an array of pages, its last page (the finding at that page,
+    ``$[n]``). The caller has made sure nothing names a next page or vouches for the listing.
+    """
+    prefix, items = pages[-1]
+    flat = len(pages) == 1 and data is items
+    single = len(pages) == 1 and not isinstance(data, list)
+    page = sizes.full(len(items), concatenated=flat)
+    if page is None:
+        return False
+    where = base if flat or single else f"{base}[{len(data) - 1}]"
+    count = len(items) // page.size if flat else 1 if single else None
+    findings.warning("incomplete-pages", path, where, "", full_page_message(what, sizes, len(items), page, count))
+    return True
 
 
 def _count_differs(first: tuple[dict, str], batches_read: list[tuple[str, list]], path: Path,
@@ -346,6 +378,7 @@ def records(
     strict: bool = False,
     count_keys: Sequence[str] = (),
     null_is_missing: bool = False,
+    page_sizes: PageSizes | None = None,
 ) -> list[tuple[dict, str]]:
     """The records of a saved API answer, each with its own JSON path (``$[1].entries[3]``).
 
@@ -355,7 +388,8 @@ def records(
     out: list[tuple[dict, str]] = []
     for prefix, items in batches(data, path, findings, page_keys=page_keys, next_keys=next_keys,
                                  what=what, base=base, case_insensitive=case_insensitive, strict=strict,
-                                 count_keys=count_keys, null_is_missing=null_is_missing):
+                                 count_keys=count_keys, null_is_missing=null_is_missing,
+                                 page_sizes=page_sizes):
         if all(x.__class__ is dict for x in items):
             out.extend((x, f"{prefix}[{i}]") for i, x in enumerate(items))
             continue

@@ -47,7 +47,8 @@ from ..model import IdpDirectory, IdpUser, SourceRef
 from .directory import DirectoryBuilder, MemberTypes, make_emails, member_count, read_by_role
 from .envelopes import members_answers, records
 from .files import Findings, read_json
-from .manifest import check_manifest, read_manifest, with_fetched_at
+from .manifest import PullManifest, check_manifest, read_manifest, with_fetched_at
+from .page_sizes import GOOGLE_MEMBERS, GOOGLE_USERS
 from .tabular import bool_column, flag_damaged_ids, read_table
 from .values import (
     MISSING, as_id, as_text, read_id, date_field, json_bool, damaged_id_message, fast_email_key, is_excel_mangled,
@@ -248,14 +249,16 @@ def _api_user(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | None:
     )
 
 
-def _api_users(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
+def _api_users(path: Path, builder: DirectoryBuilder, findings: Findings,
+               manifest: PullManifest | None = None) -> None:
     tf, data = read_json(path, findings)
     if tf is None:
         return
     file = str(path)
     count = 0
+    vouched = manifest is not None and manifest.vouches(path)  # a pull read it whole: check_manifest
     for rec, where in records(data, path, findings, page_keys=("users",), next_keys=("nextPageToken",),
-                              what="Google users file"):
+                              what="Google users file", page_sizes=None if vouched else GOOGLE_USERS):
         user = _api_user(rec, SourceRef(file, where), findings)
         if user is not None:
             count += builder.add_user(user)
@@ -285,17 +288,18 @@ def _api_groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> No
 
 def _api_answer(
     group_key: str, answer: Any, path: Path, base: str, builder: DirectoryBuilder,
-    findings: Findings, ignored: MemberTypes,
+    findings: Findings, ignored: MemberTypes, vouched: bool = False,
 ) -> int:
     file = str(path)
     group_id, _ = builder.group_for_key(group_key, SourceRef(file, base))
     if group_id is None:
         return 0
+    sizes = None if vouched or builder.counted(group_id) else GOOGLE_MEMBERS  # directMembersCount decides
     by_email: dict[str, str] | None = None
     domains: set[str] = set()
     count = listed = child_groups = other_members = 0
     for rec, where in records(answer, path, findings, page_keys=("members",), next_keys=("nextPageToken",),
-                              what=f"Google members of {group_key}", base=base):
+                              what=f"Google members of {group_key}", base=base, page_sizes=sizes):
         listed += 1
         kind = as_text(rec.get("type")).upper() or "USER"
         child_groups += kind == "GROUP"
@@ -388,7 +392,8 @@ def _compare(rec: dict, user: IdpUser, path: Path, where: str, builder: Director
         builder.disagree(user, "status", status, path, where)
 
 
-def _api_members(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool) -> None:
+def _api_members(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool,
+                 manifest: PullManifest | None = None) -> None:
     tf, data = read_json(path, findings)
     if tf is None:
         return
@@ -398,8 +403,9 @@ def _api_members(path: Path, builder: DirectoryBuilder, findings: Findings, keye
         return
     ignored = MemberTypes(NON_USER_MEMBER_TYPES, "Workspace users or groups")
     count = 0
+    vouched = manifest is not None and manifest.vouches(path)  # a pull read every page: check_manifest
     for key, answer, base in answers:
-        count += _api_answer(key, answer, path, base, builder, findings, ignored)
+        count += _api_answer(key, answer, path, base, builder, findings, ignored, vouched)
     ignored.report(path, "type", findings)
     builder.inputs.append(tf.input_file("google.group_members", count))
 
@@ -409,10 +415,10 @@ def load_api(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     builder = DirectoryBuilder(API_FORMAT, findings)
     manifest = read_manifest(files, API_FORMAT, findings)  # fetch-idp's counts (:mod:`.manifest`)
     read_by_role(files, (
-        ("users", _api_users, "Google users file"),
+        ("users", partial(_api_users, manifest=manifest), "Google users file"),
         ("groups", _api_groups, "Google groups file"),
-        ("members-map", partial(_api_members, keyed=True), "Google group members file"),
-        ("group-members", partial(_api_members, keyed=False), "Google group members file"),
+        ("members-map", partial(_api_members, keyed=True, manifest=manifest), "Google group members file"),
+        ("group-members", partial(_api_members, keyed=False, manifest=manifest), "Google group members file"),
     ), builder, findings)
     check_manifest(manifest, builder.inputs, findings)
     return with_fetched_at(builder.build(), manifest)

@@ -49,9 +49,10 @@ from typing import Any
 
 from ..model import Finding, IdpDirectory, IdpUser, Severity, SourceRef
 from .directory import DirectoryBuilder, make_emails, member_count, read_by_role
-from .envelopes import batches, members_answers, objects, records
+from .envelopes import batches, members_answers, objects, records, report_full_page
 from .files import Findings, read_json
 from .manifest import PullManifest, check_manifest, read_manifest, with_fetched_at
+from .page_sizes import OKTA_MEMBERS, OKTA_USERS
 from .values import (
     MISSING, as_id, as_text, damaged_id_message, fast_email_key, is_excel_mangled, opt_text, string_field,
     date_field, timestamp_field, unreadable_status,
@@ -68,11 +69,6 @@ STATUS_LABELS = {
 }
 _PROFILE_CORE = ("login", "email", "secondEmail", "firstName", "lastName", "displayName")
 _TOP_LEVEL = ("created", "activated", "statusChanged", "lastUpdated", "passwordChanged")
-OKTA_PAGE_LIMIT = 200
-"""Okta's default ``limit`` of ``GET /api/v1/users`` (docs/formats.md §2a): a flat users file of a multiple
-of this many records (full pages, the last one too), or an array of pages whose last page holds this many,
-ends on a full page whose next pages were not saved (``incomplete-pages``), unless a ``fetch-idp``
-manifest (:mod:`.manifest`) says the listing was read whole."""
 _OKTA_NEXT = ("link", "Link")
 """Where a saved Okta page keeps its ``Link`` header (``<...after=...>; rel="next"``)."""
 
@@ -167,14 +163,6 @@ def user_from_okta(rec: dict, ref: SourceRef, findings: Findings) -> IdpUser | N
     )
 
 
-FULL_PAGE_WAYS_OUT = ("if that is really all, save the empty answer of the next page too (the file a JSON "
-                      "array of pages ending with []) or pull with `sigma-migrate fetch-idp okta` (its manifest "
-                      "vouches for every page)")
-"""How an Okta listing that really ends on a full page is shown whole (tester6 finding 17: "export again,
-whole" gives the same file): the empty next page a browser or script saves after the ``after=`` link,
-or a pull whose manifest counts every page (:mod:`planner.sources.manifest`)."""
-
-
 def _users(path: Path, builder: DirectoryBuilder, findings: Findings, manifest: PullManifest | None = None) -> None:
     tf, data = read_json(path, findings)
     if tf is None:
@@ -182,32 +170,14 @@ def _users(path: Path, builder: DirectoryBuilder, findings: Findings, manifest: 
     file = str(path)
     count = 0
     vouched = manifest is not None and manifest.vouches(path)  # a pull read it whole: check_manifest
-    if (isinstance(data, list) and data and len(data) % OKTA_PAGE_LIMIT == 0
-            and all(rec.__class__ is dict for rec in data) and not vouched):
-        pages = len(data) // OKTA_PAGE_LIMIT
-        held = "one full page" if pages == 1 else f"{pages} full pages"
-        findings.warning(
-            "incomplete-pages", file, "$", "",
-            f"Okta users file: exactly {len(data)} users, {held} of GET /api/v1/users (limit "
-            f"{OKTA_PAGE_LIMIT} by default): the next pages (Link: rel=\"next\") are probably missing; "
-            + FULL_PAGE_WAYS_OUT,
-        )
     for rec, where in records(data, path, findings, page_keys=("users",), next_keys=_OKTA_NEXT,
-                              what="Okta users file"):
+                              what="Okta users file", page_sizes=None if vouched else OKTA_USERS):
         user = user_from_okta(rec, SourceRef(file, where), findings)
         if user is not None:
             if is_excel_mangled(user.id):
                 findings.error("excel-mangled-id", file, where, "id",
                                damaged_id_message("user id", user.id))
             count += builder.add_user(user)
-    if (isinstance(data, list) and data and isinstance(data[-1], list) and len(data[-1]) == OKTA_PAGE_LIMIT
-            and not vouched and not any(f.code == "incomplete-pages" and f.file == file for f in findings)):
-        findings.warning(
-            "incomplete-pages", file, f"$[{len(data) - 1}]", "",
-            f"Okta users file: its last page holds {OKTA_PAGE_LIMIT} users, a full page of GET /api/v1/users "
-            f"(limit {OKTA_PAGE_LIMIT} by default): the next pages (Link: rel=\"next\") are probably missing; "
-            + FULL_PAGE_WAYS_OUT,
-        )
     builder.inputs.append(tf.input_file("okta.users", count))
 
 
@@ -241,16 +211,24 @@ def _groups(path: Path, builder: DirectoryBuilder, findings: Findings) -> None:
 
 def _members(
     group_key: str, answer: Any, path: Path, base: str, builder: DirectoryBuilder,
-    findings: Findings, counters: dict[str, int],
+    findings: Findings, counters: dict[str, int], vouched: bool = False,
 ) -> int:
+    """Read one group's members answer (``answer`` at ``base`` of ``path``) into ``builder``; the count of
+    memberships. ``vouched``: a ``fetch-idp`` manifest names the file; else, unless the group's own
+    ``usersCount`` is known (:meth:`~.directory.DirectoryBuilder.counted`, compared when built), an answer
+    ending on a full page (:data:`~.page_sizes.OKTA_MEMBERS`) is ``incomplete-pages``."""
     file = str(path)
     group_id, added = builder.group_for_key(group_key, SourceRef(file, base))
     if group_id is None:
         return 0
     if added:
         counters["unknown_groups"] += 1
+    sizes = None if vouched or builder.counted(group_id) else OKTA_MEMBERS
+    what = f"Okta members of group {group_key}"
     if isinstance(answer, list) and answer and all(isinstance(x, (str, int)) for x in answer):
         ids = [as_id(x) for x in answer]
+        if sizes is not None:
+            report_full_page(findings, path, base, answer, [(base, answer)], sizes, what)
         builder.add_members(group_id, ids, "user")
         builder.count_listed(group_id, len(ids), SourceRef(file, base))
         return len(ids)
@@ -258,9 +236,9 @@ def _members(
     known = builder.users
     listed = 0
     for prefix, items in batches(answer, path, findings, page_keys=("users",), next_keys=_OKTA_NEXT,
-                                 what=f"Okta members of group {group_key}", base=base):
+                                 what=what, base=base, page_sizes=sizes):
         listed += len(items)
-        users = objects(items, prefix, path, findings, f"Okta members of group {group_key}")
+        users = objects(items, prefix, path, findings, what)
         ids = [u.get("id") for u in users]
         if all(i.__class__ is str and i in known for i in ids):  # the usual case: known users only
             _compare(users, ids, known, prefix, path, builder)
@@ -304,15 +282,6 @@ def _compare(recs: Any, ids: Any, known: dict[str, IdpUser], prefix: str, path: 
             builder.disagree(user, "login", login, path, prefix if single else f"{prefix}[{i}]")
 
 
-def _ends_on_a_full_page(answer: Any) -> bool:
-    """True when a saved members answer ends on a full Okta page: a flat list of exactly
-    :data:`OKTA_PAGE_LIMIT` members, or an array of pages whose last one holds that many."""
-    if not isinstance(answer, list) or not answer:
-        return False
-    last = answer[-1] if isinstance(answer[-1], list) else answer
-    return len(last) == OKTA_PAGE_LIMIT
-
-
 def _members_file(path: Path, builder: DirectoryBuilder, findings: Findings, keyed: bool,
                   manifest: PullManifest | None = None) -> None:
     tf, data = read_json(path, findings)
@@ -326,15 +295,7 @@ def _members_file(path: Path, builder: DirectoryBuilder, findings: Findings, key
     count = 0
     vouched = manifest is not None and manifest.vouches(path)  # a pull read every page: check_manifest
     for key, answer, base in answers:
-        count += _members(key, answer, path, base, builder, findings, counters)
-        if not vouched and _ends_on_a_full_page(answer) and not any(  # the generic all-full check said it
-                f.code == "incomplete-pages" and f.file == str(path) and f.location == base for f in findings):
-            findings.warning(
-                "incomplete-pages", path, base, "",
-                f"Okta members of group {key}: the saved answer ends on a full page of {OKTA_PAGE_LIMIT} members "
-                f"(GET /api/v1/groups/{{id}}/users?limit={OKTA_PAGE_LIMIT}): the next pages (Link: rel=\"next\") "
-                "are probably missing; " + FULL_PAGE_WAYS_OUT,
-            )
+        count += _members(key, answer, path, base, builder, findings, counters, vouched)
     _report(path, builder.users_file(path), builder.groups_file(), counters, findings)
     builder.inputs.append(tf.input_file("okta.group_members", count))
 

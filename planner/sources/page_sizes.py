@@ -1,0 +1,141 @@
+"""The page sizes an IdP API answer can be cut at, per format and endpoint (tester18 finding 2).
+
+A hand-saved answer keeps its records but not always its continuation: Okta's next page is in the ``Link``
+header, which a browser's or script's "save" drops; a Graph ``value`` or a Google ``users``/``members`` list is
+often copied without its ``@odata.nextLink`` / ``nextPageToken``. Such an answer is a whole page, whose length
+is the size the API served: its default when none was asked (what an admin gets who opens the documented URL),
+its maximum when more was asked, or the size our own hand-save steps ask for. So a saved answer whose last page
+holds exactly one of these sizes, and which says nothing of a next page, is read as cut there:
+``incomplete-pages`` (an incomplete-input code: :mod:`planner.rules.inputs` makes every action it could change a
+blocking ``inputs.truncated`` item), unless something vouches for the listing: a ``fetch-idp`` manifest naming
+the file (:mod:`.manifest`; the pull followed every page), a count the answer announces (Graph ``@odata.count``,
+checked by :func:`.envelopes.batches`) or the group's own count in the groups file (Okta ``usersCount``, Google
+``directMembersCount``: :meth:`.directory.DirectoryBuilder.counted`, compared when the directory is built), or a
+continuation key present on a page (``"nextPageToken": null``: the answer says where it ends).
+
+The sizes, from docs/formats.md (the reference's words in :attr:`PageSizes.source`):
+
+========================  ======================================  ==========================================
+format, listing           endpoint                                sizes (why)
+========================  ======================================  ==========================================
+okta-api users            ``GET /api/v1/users``                   200 (``limit`` default, §2a)
+okta-api group members    ``GET /api/v1/groups/{id}/users``       1,000 (``limit`` default, §2c); 200 (the
+                                                                  spec's recommendation, README's steps)
+entra-graph users         ``GET /v1.0/users``                     100 (default), 999 (``$top`` maximum, §3d)
+entra-graph members       ``GET /v1.0/groups/{id}/members``       100 (default), 999 (``$top`` maximum, §3d)
+google-api users          ``GET .../admin/directory/v1/users``    100 (``maxResults`` default), 500 (its
+                                                                  maximum, §4b)
+google-api members        ``GET .../groups/{groupKey}/members``   200 (``maxResults`` maximum, §4c)
+========================  ======================================  ==========================================
+
+The reference gives no maximum for Okta's group members ``limit``: a size asked above the default is not in the
+table. The Sigma side and SCIM ListResponses are not here: their answers carry their continuation or count in the
+body (``nextPage``, ``totalResults``), which :mod:`.envelopes` and :mod:`.scim` check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageSize:
+    """One size an endpoint serves a page at: ``size`` records, and ``why`` (``"limit 200, its default"``)."""
+
+    size: int
+    why: str
+
+
+@dataclass(frozen=True)
+class PageSizes:
+    """The page sizes of one IdP endpoint (module docstring).
+
+    ``endpoint``: the request, as a message names it; ``sizes``: each :class:`PageSize` a page of it can hold;
+    ``next_page``: where the API says a next page exists (a message names it as lost); ``ways_out``: how an
+    admin shows a listing that really ends on a full page to be whole (a message and the ``inputs.truncated``
+    resolution end with it, :func:`planner.rules.inputs.truncation_items`); ``source``: the reference section.
+    """
+
+    endpoint: str
+    sizes: tuple[PageSize, ...]
+    next_page: str
+    ways_out: str
+    source: str
+
+    def full(self, held: int, concatenated: bool) -> PageSize | None:
+        """The page size ``held`` records fill, ``None`` when none: equal to a size, or with ``concatenated``
+        (one bare array that may be several answers' records joined) a whole multiple of one. The first size
+        of :attr:`sizes` that fits wins. ``held`` 0 is never full (an empty page ends a listing)."""
+        if held <= 0:
+            return None
+        return next((s for s in self.sizes if held == s.size or (concatenated and held % s.size == 0)), None)
+
+
+OKTA_WAYS_OUT = ("if that is really all, save the empty answer of the next page too (the file a JSON "
+                 "array of pages ending with []) or pull with `sigma-migrate fetch-idp okta` (its manifest "
+                 "vouches for every page)")
+"""How an Okta listing that really ends on a full page is shown whole (tester6 finding 17: "export again, whole"
+gives the same file): the empty next page a browser or script saves after the ``after=`` link, or a pull whose
+manifest counts every page; for group members also ``GET /api/v1/groups?expand=stats`` (its ``usersCount``)."""
+
+GRAPH_WAYS_OUT = ("if that is really all, save it again with $count=true (header ConsistencyLevel: eventual) so "
+                  "that its @odata.count vouches for it, or pull with `sigma-migrate fetch-idp entra` (its manifest "
+                  "vouches for every page)")
+"""How a Graph listing that really ends on a full page is shown whole: Graph ends such a listing without
+``@odata.nextLink`` (:mod:`.envelopes`), so only a count can tell."""
+
+GOOGLE_WAYS_OUT = ("if that is really all, save the answer with its nextPageToken key (or the group's "
+                   "directMembersCount in the groups file) or pull with `sigma-migrate fetch-idp google` (its manifest "
+                   "vouches for every page)")
+"""How a Google Directory listing that really ends on a full page is shown whole."""
+
+_OKTA_NEXT = 'Link: rel="next"'
+
+OKTA_USERS = PageSizes("GET /api/v1/users", (PageSize(200, "limit 200, its default"),), _OKTA_NEXT,
+                       OKTA_WAYS_OUT, 'docs/formats.md §2a: "limit defaults to 200"')
+OKTA_MEMBERS = PageSizes(
+    "GET /api/v1/groups/{id}/users",
+    (PageSize(1000, "limit 1000, its default"), PageSize(200, "limit 200, as README's steps and Okta's spec ask")),
+    _OKTA_NEXT, OKTA_WAYS_OUT, 'docs/formats.md §2c: "limit default is 1,000 (the spec recommends 200)"')
+GRAPH_USERS = PageSizes("GET /v1.0/users", (PageSize(100, "its default page"), PageSize(999, "$top 999, its maximum")),
+                        "@odata.nextLink", GRAPH_WAYS_OUT, 'docs/formats.md §3d: "Page size default 100, $top up to 999"')
+GRAPH_MEMBERS = PageSizes("GET /v1.0/groups/{id}/members", GRAPH_USERS.sizes, "@odata.nextLink", GRAPH_WAYS_OUT,
+                          GRAPH_USERS.source)
+GOOGLE_USERS = PageSizes(
+    "GET admin/directory/v1/users",
+    (PageSize(100, "maxResults 100, its default"), PageSize(500, "maxResults 500, its maximum")),
+    "nextPageToken", GOOGLE_WAYS_OUT, 'docs/formats.md §4b: "maxResults up to 500 (default 100)"')
+GOOGLE_MEMBERS = PageSizes("GET admin/directory/v1/groups/{groupKey}/members",
+                           (PageSize(200, "maxResults 200, its maximum"),), "nextPageToken", GOOGLE_WAYS_OUT,
+                           'docs/formats.md §4c: "maxResults max 200"')
+
+PAGE_SIZES: dict[tuple[str, str], PageSizes] = {
+    ("okta-api", "users"): OKTA_USERS,
+    ("okta-api", "members"): OKTA_MEMBERS,
+    ("entra-graph", "users"): GRAPH_USERS,
+    ("entra-graph", "members"): GRAPH_MEMBERS,
+    ("google-api", "users"): GOOGLE_USERS,
+    ("google-api", "members"): GOOGLE_MEMBERS,
+}
+"""The table of the module docstring: ``(loader format, listing)`` -> :class:`PageSizes`."""
+
+WAYS_OUT = tuple(dict.fromkeys(p.ways_out for p in PAGE_SIZES.values()))
+"""Every :attr:`PageSizes.ways_out`, in table order (:func:`planner.rules.inputs.truncation_items` finds the one a
+finding ends with)."""
+
+
+def full_page_message(what: str, sizes: PageSizes, held: int, page: PageSize, pages: int | None) -> str:
+    """The ``incomplete-pages`` message of an answer cut at a full page.
+
+    ``what``: the listing (``"Okta members of group Sigma-Build"``); ``held``: the records of the last page
+    (of the whole flat answer when ``pages`` is not ``None``: ``pages`` full pages joined in one array);
+    ``page``: the size they fill. The message ends with :attr:`PageSizes.ways_out`.
+    """
+    if pages is None:
+        holding = f"its last page holds {held} records, a full page"
+    elif pages == 1:
+        holding = f"exactly {held} records, one full page"
+    else:
+        holding = f"exactly {held} records, {pages} full pages"
+    return (f"{what}: {holding} of {sizes.endpoint} ({page.why}) and no {sizes.next_page}: the next pages are "
+            f"probably missing; {sizes.ways_out}")
