@@ -33,7 +33,8 @@ import networkx as nx
 
 from .model import (
     DERIVED_EMAIL_TYPES, AppliedArchive, AppliedPush, AppliedRefusal, AppliedSetUp, AppliedTeam, AppliedUnfinished,
-    AppliedWrite, DamagedUser, Email, GroupNameDoubt, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport, SigmaMember,
+    AppliedWrite, DamagedUser, Email, GroupNameDoubt, IdenticalMembers, IdpGroup, IdpUser, ScimGroup, ScimUser, SigmaExport,
+    SigmaMember,
     SigmaTeam, Snapshot, TeamMembership, TransitiveDoubt, email_key, export_organization_id,
 )
 from .policy import REGEX_PREFIX, Policy, group_pattern_matcher
@@ -390,6 +391,9 @@ class Directory:
     idp_transitive_doubts: tuple[TransitiveDoubt, ...] = ()
     """The Graph ``/transitiveMembers`` answers listing nested groups (:attr:`planner.model.IdpDirectory.transitive_doubts`;
     read by :func:`planner.rules.inputs.transitive_members_items`)."""
+    idp_identical_members: tuple[IdenticalMembers, ...] = ()
+    """The groups whose hand-saved members answers list the same members (:attr:`planner.model.IdpDirectory.identical_members`;
+    read by :func:`planner.rules.inputs.identical_members_items`)."""
     idp_users_in_doubt: str | None = None
     """The Okta users file when it may have been listed without its ``DEPROVISIONED`` users
     (:func:`planner.sources.okta.deprovisioned_listing_in_doubt`), the path as read; ``None`` otherwise (read by
@@ -567,6 +571,7 @@ def build_directory(snapshot: Snapshot, policy: Policy) -> Directory:
         idp_damaged_users=damaged_users_of(snapshot.idp),
         idp_group_name_doubts=snapshot.idp.group_name_doubts,
         idp_transitive_doubts=snapshot.idp.transitive_doubts,
+        idp_identical_members=snapshot.idp.identical_members,
         idp_fetched_at=snapshot.idp.fetched_at,
         sigma_members_in_doubt=members_listing_in_doubt(sigma),
         idp_users_in_doubt=deprovisioned_listing_in_doubt(snapshot.idp),

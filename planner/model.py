@@ -595,6 +595,26 @@ class DamagedUser:
     cells: tuple[DamagedCell, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class IdenticalMembers:
+    """Groups of a hand-saved IdP export whose members answers list the same members, in the same order
+    (:meth:`planner.sources.directory.DirectoryBuilder.identical_answers`; tester18 finding 1).
+
+    One answer saved twice (the answer of ``GET /api/v1/groups/{Operations}/users`` saved again as Leadership's
+    file, Entra's "Download members" file copied over another, whose rows do not name their group) reads as a group
+    that gained another group's people and lost its own: a private team would be given to the wrong people, no
+    finding. Real organizations do have equal groups ("All staff" and "Sigma users"), so it is a doubt, not an
+    error: the plan holds the team, scope and account-type changes these groups feed
+    (:func:`planner.rules.inputs.identical_members_items`) until the admin saves the answers again or confirms the
+    groups equal (``preflight.identical_groups_confirmed``). ``group_ids``: the groups, in answer order;
+    ``answers``: where each group's answer is (file and JSON path, ``""`` for a whole file), in that order;
+    ``members``: how many members each lists (two or more: a group of one is too often equal by nature)."""
+
+    group_ids: tuple[str, ...]
+    answers: tuple[SourceRef, ...]
+    members: int
+
+
 @dataclass(frozen=True)
 class IdpDirectory:
     """Everything loaded from one or more IdP export paths, merged.
@@ -625,6 +645,9 @@ class IdpDirectory:
     """The Graph ``/transitiveMembers`` answers listing nested groups (:class:`TransitiveDoubt`, in answer order),
     each a ``transitive-members`` warning of the loader and, for each user whose direct membership it cannot
     tell in a group the policy reads, a blocking ``inputs.transitive_members`` item of the plan."""
+    identical_members: tuple[IdenticalMembers, ...] = ()
+    """The groups whose hand-saved members answers list the same members (:class:`IdenticalMembers`), each an
+    ``identical-members`` warning of the loader and blocking ``inputs.identical_members`` items of the plan."""
 
 
 class ByRun:

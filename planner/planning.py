@@ -139,7 +139,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from operator import attrgetter
-from typing import Collection, Iterable, Mapping
+from typing import Collection, Iterable, Mapping, Sequence
 
 import msgspec
 from msgspec import UNSET
@@ -386,6 +386,8 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     actions = teams.removals_by_final_pushes(actions, directory.scim)  # a push's removals, as settled
     actions = add_cross_dependencies(actions)
     outcome.review_items.extend(scim_items)
+    if directory.idp_identical_members:  # a members answer saved twice: what the groups feed is held
+        outcome.review_items.extend(identical_members_items(policy, directory, actions, people))
     actions, refused_items = refusals.without_refused(actions, directory.applied_refusals,
                                                       {**directory.scim.pre_scim, **directory.scim.without_external_id},
                                                       unmatched.provisioning_admin(policy, directory).email)
@@ -401,6 +403,19 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
                                                  standings)
     return Decisions(people, types, unmatched_decisions, team_rows, guard_results, actions,
                      outcome.review_items + guard_items)
+
+
+def identical_members_items(policy: Policy, directory: Directory, actions: Sequence[Action],
+                            people: Iterable[Person]) -> list[ReviewItem]:
+    """:func:`planner.rules.inputs.identical_members_items` with what the policy reads of the doubted groups
+    (:func:`groups_policy_reads`), the team each is linked to (:func:`~planner.rules.teams.assign_groups`) and the
+    members of ``people`` outside the scope (:attr:`PersonStatus.NOT_IN_SCOPE`)."""
+    doubted = {g for d in directory.idp_identical_members for g in d.group_ids}
+    team_of = {a.group_id: a.team_id for a in teams.assign_groups(policy.teams, directory, policy.scope.groups)[0]
+               if a.group_id in doubted}
+    not_in_scope = {p.member_id for p in people if p.status is PersonStatus.NOT_IN_SCOPE and p.member_id}
+    return inputs.identical_members_items(policy, directory, actions, groups_policy_reads(policy, directory, doubted),
+                                          team_of, not_in_scope)
 
 
 def groups_policy_reads(policy: Policy, directory: Directory, group_ids: Collection[str]

@@ -746,12 +746,20 @@ class Preflight(_Model):
     """The Okta users export lists the ``DEPROVISIONED`` users (``search=status eq "DEPROVISIONED"``, docs/formats.md
     §2a): what a hand-saved users file holding none cannot show (:func:`planner.rules.preflight.idp_users_listing`).
     Left out of the resolved policy while false, so plans made before the key keep their digests."""
+    identical_groups_confirmed: list[Annotated[list[Name], Field(min_length=2)]] = Field(default_factory=list)
+    """Sets of IdP groups (each a list of two or more displayNames or ids) that really have the same members: a
+    hand-saved export whose members answers of these groups are identical is then read as it is (was: one answer
+    saved twice is the blocking ``inputs.identical_members``, :func:`planner.rules.inputs.identical_members_items`;
+    tester18 finding 1). An entry settles a doubt when it names every group of it. Left out of the resolved policy
+    while empty."""
 
     @model_serializer(mode="wrap")
     def _without_unset_listing(self, handler: Any) -> Any:
         data = handler(self)
         if not self.idp_users_include_deactivated:
             data.pop("idp_users_include_deactivated", None)
+        if not self.identical_groups_confirmed:
+            data.pop("identical_groups_confirmed", None)
         return data
 
 

@@ -163,6 +163,8 @@ def _emit(value: Any, indent: int, out: list[str]) -> None:
                 if isinstance(entry, dict):
                     inner = ", ".join(f"{_scalar(k)}: {_scalar(v)}" for k, v in entry.items())
                     out.append(f"{pad}  - {{{inner}}}")
+                elif isinstance(entry, list):  # a list of lists: each inner list in flow style
+                    out.append(f"{pad}  - [{', '.join(_scalar(v) for v in entry)}]")
                 else:
                     out.append(f"{pad}  - {_scalar(entry)}")
         elif isinstance(item, (dict, list)):
@@ -175,7 +177,7 @@ def yaml_snippet(value: Mapping[str, Any], *alternatives: Mapping[str, Any], not
     """The YAML text of a policy fragment, e.g. ``{"linking": {"overrides": [{...}]}}``.
 
     Nested mappings are written in block style, list entries in flow style
-    (``- {idp: 00u1, member: m1}``), strings plain when unambiguous and
+    (``- {idp: 00u1, member: m1}``, ``- [Leadership, Operations]``), strings plain when unambiguous and
     double-quoted otherwise. ``alternatives`` follow as commented-out fragments
     after ``# or:``; ``notes`` as leading comment lines. The text always parses
     as YAML (tests/test_rules_linking.py checks it), and is fast enough for

@@ -49,20 +49,20 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 import msgspec
 
 from ..directory import Directory
 from ..model import (
-    SCIM_STATE_LEFT_OUT, Action, ActionKind, AppliedRunTime, DamagedCell, Finding, GroupNameDoubt, InputMark,
-    ItemEvidence, ItemRef, ReviewItem, SigmaExport, TransitiveDoubt,
+    SCIM_STATE_LEFT_OUT, Action, ActionKind, AppliedRunTime, DamagedCell, Finding, GroupNameDoubt, IdenticalMembers,
+    InputMark, ItemEvidence, ItemRef, ReviewItem, SigmaExport, TransitiveDoubt,
 )
 from ..policy import Policy
 from ..sources.directory import INCOMPLETE_CODES
 from ..sources.values import fast_email_key, separator_words
 from ..sources.page_sizes import WAYS_OUT
-from . import make_review, outside_policy
+from . import make_review, outside_policy, yaml_snippet
 from .scim_state import scim_on
 
 AFFECTED = (
@@ -274,6 +274,106 @@ def transitive_members_items(directory: Directory, read: Mapping[str, tuple[str,
                 "save " + ", ".join(f"GET /v1.0/groups/{d.group_id}/members" for d in doubts)
                 + " (not /transitiveMembers) in place of that answer, or pull with `sigma-migrate fetch-idp entra`, "
                 "then plan again"),
+        ))
+    return items
+
+
+FED_KINDS = {
+    "teams": (ActionKind.SCIM_SET_GROUP_MEMBERS, ActionKind.TEAMS_REMOVE_MEMBER),
+    "account_types.group_map": (ActionKind.SCIM_SET_ACCOUNT_TYPE,),
+    "scope.groups": (ActionKind.MEMBERS_DEACTIVATE, ActionKind.SCIM_DEACTIVATE_USER),
+}
+"""The action kinds a group's members decide, by the policy key that reads the group
+(:func:`planner.planning.groups_policy_reads`): its team's members (the push and the removals of that team only),
+anyone's account type (a member the copy hides may hold the group's type), the deactivation of a person outside
+``scope.groups`` (a member it hides is in scope; a leaver's or an unmatched member's deactivation no group
+decides): the :data:`AFFECTED` kinds each key can change."""
+
+
+def confirmed_identical(doubt: IdenticalMembers, policy: Policy, directory: Directory) -> bool:
+    """Whether a ``preflight.identical_groups_confirmed`` entry names every group of ``doubt`` (by displayName or
+    id): the admin says these groups really have the same members."""
+    groups = directory.groups
+    for entry in policy.preflight.identical_groups_confirmed:
+        named = set(entry)
+        if all(g in named or (g in groups and groups[g].display_name in named) for g in doubt.group_ids):
+            return True
+    return False
+
+
+def _fed(doubt: IdenticalMembers, action: Action, read: Mapping[str, tuple[str, ...]],
+         team_of: Mapping[str, str | None], not_in_scope: Collection[str]) -> bool:
+    """Whether the members of ``doubt``'s groups decide ``action`` (:data:`FED_KINDS`; a team's actions only for
+    the team a doubted group is linked to or creates; a deactivation only of a member in ``not_in_scope``)."""
+    for gid in doubt.group_ids:
+        for key in read.get(gid, ()):
+            if action.kind not in FED_KINDS[key]:
+                continue
+            if key == "account_types.group_map":
+                return True
+            if key == "scope.groups":
+                if getattr(action.target, "member_id", None) in not_in_scope:
+                    return True
+                continue
+            target = action.target
+            if action.kind is ActionKind.SCIM_SET_GROUP_MEMBERS and getattr(target, "group_id", None) == gid:
+                return True
+            if action.kind is ActionKind.TEAMS_REMOVE_MEMBER and team_of.get(gid) is not None and getattr(
+                    target, "team_id", None) == team_of[gid]:
+                return True
+    return False
+
+
+def identical_members_items(policy: Policy, directory: Directory, actions: Iterable[Action],
+                            read: Mapping[str, tuple[str, ...]], team_of: Mapping[str, str | None],
+                            not_in_scope: Collection[str] = ()) -> list[ReviewItem]:
+    """One blocking ``inputs.identical_members`` item per action the members of groups whose hand-saved answers
+    are identical decide (:attr:`~planner.directory.Directory.idp_identical_members`,
+    :meth:`planner.sources.directory.DirectoryBuilder.identical_answers`; tester18 finding 1), keyed by the action
+    id, in action order; ``[]`` when there is none or every doubt is confirmed (:func:`confirmed_identical`).
+
+    ``read``: the doubted groups the policy reads, by group id, with the keys reading each
+    (:func:`planner.planning.groups_policy_reads`); ``team_of``: the team each is linked to (``None``: a team to
+    create); ``not_in_scope``: the members whose IdP user is outside ``scope.groups`` (memberIds). One answer saved twice under another group's id or name reads as a group that gained another
+    group's people and lost its own, and which of the two is the copy cannot be told, so the actions either
+    group's members decide (:data:`FED_KINDS`) are held: that team's push and removals, account-type changes
+    when a group is mapped to a type, the deactivations of people outside the scope when a group is in
+    ``scope.groups``. Each item names the
+    groups and their answers; settled by saving each group's members again, or by
+    ``preflight.identical_groups_confirmed`` naming the groups (they really are equal: "All staff" and
+    "Sigma users")."""
+    doubts = [d for d in directory.idp_identical_members
+              if any(g in read for g in d.group_ids) and not confirmed_identical(d, policy, directory)]
+    if not doubts:
+        return []
+    groups = directory.groups
+
+    def name(gid: str) -> str:
+        return groups[gid].display_name if gid in groups else gid
+
+    items = []
+    for action in actions:
+        held = [d for d in doubts if _fed(d, action, read, team_of, not_in_scope)]
+        if not held:
+            continue
+        said = "; ".join(
+            " and ".join(f"group {name(g)!r} ({a.file}{':' + a.location if a.location else ''})"
+                         for g, a in zip(d.group_ids, d.answers))
+            + f" list the same {d.members} members in the same order" for d in held)
+        items.append(make_review(
+            "inputs.identical_members", action.id, blocking=True,
+            subject=msgspec.convert(
+                {**msgspec.to_builtins(action.target), "actionId": action.id, "kind": action.kind.value,
+                 "groupIds": [g for d in held for g in d.group_ids]}, ItemRef),
+            message=(f"{action.kind.value} ({action.reason}) rests on members answers that may be one answer saved "
+                     f"twice, under another group's id or name: {said}; the members the copy hides may change it"),
+            rule="inputs.identical_members",
+            evidence=ItemEvidence(rows=[f"{a.file}{':' + a.location if a.location else ''}"
+                                        for d in held for a in d.answers]),
+            resolution=yaml_snippet(
+                {"preflight": {"identical_groups_confirmed": [[name(g) for g in d.group_ids] for d in held]}},
+                notes=["the groups really have the same members (else save each group's members answer again, "
+                       "then plan again):"]),
         ))
     return items
 

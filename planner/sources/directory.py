@@ -54,7 +54,9 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..listing import member_count_agrees
-from ..model import Email, GroupNameDoubt, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef, TransitiveDoubt
+from ..model import (
+    Email, GroupNameDoubt, IdenticalMembers, IdpDirectory, IdpGroup, IdpUser, InputFile, SourceRef, TransitiveDoubt,
+)
 from .values import TEXT_MARKER, fast_email_key, ids_hold_white_space, report_id_white_space
 from .envelopes import announced_count, report_count_gap
 from .files import SKIPPED_CODES, Findings, guarded
@@ -208,6 +210,10 @@ class DirectoryBuilder:
         self._outside: dict[str, str] = {}
         self._answered: set[str] = set()
         self._answer_file: dict[str, str] = {}
+        self._answer_at: dict[str, SourceRef] = {}  # each answered group's first answer, in answer order
+        self.pulled = False
+        """A ``fetch-idp`` manifest vouches for the export (the loader sets it): its answers were pulled, not saved
+        by hand, so two groups listing the same members are two groups with the same members."""
         self._listed: dict[str, _Listed] = {}
         self._disagree: dict[str, list[str]] = {}
         self._unlisted: dict[str, list[SourceRef]] = {}  # group key -> where members answers name it
@@ -420,12 +426,59 @@ class DirectoryBuilder:
         if group_id is not None:
             self._answered.add(group_id)
             self._answer_file.setdefault(group_id, source.file)
+            self._answer_at.setdefault(group_id, source)
             return group_id, False
         self.add_group(key, key, source=source)
         self._unlisted.setdefault(key, []).append(source)
         self._answered.add(key)
         self._answer_file.setdefault(key, source.file)
+        self._answer_at.setdefault(key, source)
         return key, True
+
+    def identical_answers(self) -> list[IdenticalMembers]:
+        """The groups whose members answers (read through :meth:`group_for_key`) list the same two or more
+        members in the same order (users, then groups, then untyped ids, as answered), each set once with an
+        ``identical-members`` warning at the later answer naming both groups and files (tester18 finding 1: one
+        answer saved twice under another group's id or name); ``[]`` when :attr:`pulled`.
+        Candidates are keyed by count and first and last member, compared whole only then."""
+        if self.pulled:
+            return []
+        by_shape: dict[tuple[int, str, str], list[list[str]]] = {}
+        doubts = []
+        for group_id in self._answer_at:
+            g = self._groups[group_id]
+            members = (*g.users, *g.groups, *g.untyped)
+            if len(members) < 2:
+                continue
+            sets = by_shape.setdefault((len(members), members[0], members[-1]), [])
+            same = next((ids for ids in sets if self._members_of(ids[0]) == members), None)
+            if same is None:
+                sets.append([group_id])
+            else:
+                same.append(group_id)
+        for sets in by_shape.values():
+            for ids in sets:
+                if len(ids) > 1:
+                    doubts.append(self._identical(ids))
+        return sorted(doubts, key=lambda d: list(self._answer_at).index(d.group_ids[-1]))
+
+    def _members_of(self, group_id: str) -> tuple[str, ...]:
+        g = self._groups[group_id]
+        return (*g.users, *g.groups, *g.untyped)
+
+    def _identical(self, group_ids: list[str]) -> IdenticalMembers:
+        """The :class:`IdenticalMembers` of ``group_ids`` (answer order), with its warning."""
+        answers = tuple(self._answer_at[g] for g in group_ids)
+        count = len(self._members_of(group_ids[0]))
+        named = [f"{self._groups[g].display_name!r} ({_where(a)})" for g, a in zip(group_ids, answers)]
+        last = answers[-1]
+        self.findings.warning(
+            "identical-members", last.file, last.location, "",
+            f"the members answers of groups {', '.join(named[:-1])} and {named[-1]} list the same {count} members "
+            "in the same order: one answer saved twice, under another group's id or name? The plan holds the team, "
+            "scope and account-type changes these groups feed (inputs.identical_members) until each group's members "
+            "are saved again, or preflight.identical_groups_confirmed names the groups (they really are equal)")
+        return IdenticalMembers(tuple(group_ids), answers, count)
 
     def counted(self, group_id: str) -> bool:
         """Whether group ``group_id``'s record in the groups file carries its own count of members
@@ -694,6 +747,7 @@ class DirectoryBuilder:
         self._report_unlisted_groups()
         self._report_count_gaps()
         self._report_disagreements()
+        identical = tuple(self.identical_answers())  # the answers as saved, before held users leave them
         held = self.held
         if held:
             for g in self._groups.values():
@@ -751,6 +805,7 @@ class DirectoryBuilder:
             inputs=tuple(self.inputs),
             group_name_doubts=tuple(self.group_name_doubts),
             transitive_doubts=tuple(self.transitive_doubts),
+            identical_members=identical,
         )
 
 
@@ -850,3 +905,8 @@ def read_by_role(
         for path in files.get(role, ()):
             with guarded(path, findings, what):
                 read(path, builder, findings)
+
+
+def _where(source: SourceRef) -> str:
+    """``file`` or ``file:location`` of ``source``, as a message names an answer."""
+    return f"{source.file}:{source.location}" if source.location else source.file

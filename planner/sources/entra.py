@@ -857,6 +857,7 @@ def load_graph(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory
     """Load Microsoft Graph JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(GRAPH_FORMAT, findings)
     manifest = read_manifest(files, GRAPH_FORMAT, findings)  # fetch-idp's counts (:mod:`.manifest`)
+    builder.pulled = manifest is not None  # its answers were pulled: equal groups are equal
     read_by_role(files, (("users", partial(_graph_users, manifest=manifest), "Graph users file"),
                          ("groups", _graph_groups, "Graph groups file")), builder, findings)
     _require_live_users(builder, findings)

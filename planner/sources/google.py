@@ -414,6 +414,7 @@ def load_api(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """Load Directory API JSON by role (``users``, ``groups``, ``members-map``, ``group-members``)."""
     builder = DirectoryBuilder(API_FORMAT, findings)
     manifest = read_manifest(files, API_FORMAT, findings)  # fetch-idp's counts (:mod:`.manifest`)
+    builder.pulled = manifest is not None  # its answers were pulled: equal groups are equal
     read_by_role(files, (
         ("users", partial(_api_users, manifest=manifest), "Google users file"),
         ("groups", _api_groups, "Google groups file"),

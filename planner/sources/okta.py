@@ -324,6 +324,7 @@ def load(files: dict[str, list[Path]], findings: Findings) -> IdpDirectory:
     """
     builder = DirectoryBuilder(FORMAT, findings)
     manifest = read_manifest(files, FORMAT, findings)
+    builder.pulled = manifest is not None  # its answers were pulled: equal groups are equal
     read_by_role(files, (
         ("users", partial(_users, manifest=manifest), "Okta users file"),
         ("groups", _groups, "Okta groups file"),
