@@ -388,6 +388,7 @@ def decide(policy: Policy, directory: Directory) -> Decisions:
     outcome.review_items.extend(scim_items)
     if directory.idp_identical_members:  # a members answer saved twice: what the groups feed is held
         outcome.review_items.extend(identical_members_items(policy, directory, actions, people))
+    outcome.uses.extend(inputs.identical_groups_uses(policy, directory))
     actions, refused_items = refusals.without_refused(actions, directory.applied_refusals,
                                                       {**directory.scim.pre_scim, **directory.scim.without_external_id},
                                                       unmatched.provisioning_admin(policy, directory).email)

@@ -160,3 +160,20 @@ def test_graph_equal_groups_are_a_doubt_unless_pulled_or_too_small(tmp_path):
         directory, findings = load_idp(graph_export(tmp_path / str(len(list(tmp_path.iterdir()))), members),
                                        "entra-graph")
         assert directory.identical_members == () and findings == []
+
+
+def test_a_confirmation_no_copied_answers_need_is_an_unused_entry(capsys, tmp_path):
+    code, result = plan(capsys, tmp_path, ACME / "okta", "policy-okta-reviewed.yaml",
+                        "  identical_groups_confirmed: [[Finance, marketing]]\n")
+    assert code == 2
+    assert [(i.id, i.blocking, i.message) for i in result.review_items if i.code == "policy.unused_entry"] == [(
+        "policy.unused_entry:preflight.identical_groups_confirmed[0]", False,
+        f"{tmp_path / 'policy.yaml'}:60:32: preflight.identical_groups_confirmed entry [Finance, marketing] settled "
+        "nothing in this plan: it answers whether these IdP groups, whose hand-saved members answers list the same "
+        "members, really have the same members, which this plan does not ask (no hand-saved members answers of these "
+        "groups are identical in this export); left, should one of these groups' answers be saved again as the "
+        "other's, it would read the copy as true unreviewed: remove it")]
+    # the entry that settles the copy is used: no unused-entry item
+    _, result = plan(capsys, tmp_path, okta_copied(tmp_path / "okta", per_file=False), "policy-okta-reviewed.yaml",
+                     CONFIRMED)
+    assert [i.id for i in result.review_items if i.code == "policy.unused_entry"] == []

@@ -85,3 +85,15 @@ def test_check_reads_a_ref_only_export_without_the_missing_file_error(capsys, tm
     assert code == 0
     assert [line for line in (out + err).splitlines() if line.startswith("error:")] == []
     assert "missing-group-memberships" not in out + err and "(missing-id)" not in out + err
+
+
+def test_groups_whose_members_cannot_be_read_are_named_so_not_a_missing_file(capsys, tmp_path):
+    root = export(tmp_path / "scim", [{"$ref": "https://idp.example/scim/v2/Users/", "type": "User"},
+                                      {"type": "User"}])
+    code, out, err = run_cli(capsys, "check", "--sigma", str(SIGMA), "--idp", str(root))
+    assert code == 1
+    assert [line for line in (out + err).splitlines() if line.startswith("error:")] == [
+        f"error: {root}: the scim export has 2 user(s) but 2 group(s) without members: the 2 SCIM Group(s) read list "
+        "no member that could be read (each \"members\": [], or members with neither value nor a $ref naming one: the "
+        "missing-id warnings), and the policy reads group memberships (teams.rules); every account type and team "
+        "would change on that absence: download the members again as the warnings say (missing-group-memberships)"]

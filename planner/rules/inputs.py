@@ -63,6 +63,7 @@ from ..sources.directory import INCOMPLETE_CODES
 from ..sources.values import fast_email_key, separator_words
 from ..sources.page_sizes import WAYS_OUT
 from . import make_review, outside_policy, yaml_snippet
+from .policy_entries import EntryUse
 from .scim_state import scim_on
 
 AFFECTED = (
@@ -299,6 +300,24 @@ def confirmed_identical(doubt: IdenticalMembers, policy: Policy, directory: Dire
         if all(g in named or (g in groups and groups[g].display_name in named) for g in doubt.group_ids):
             return True
     return False
+
+
+def identical_groups_uses(policy: Policy, directory: Directory) -> list[EntryUse]:
+    """What each ``preflight.identical_groups_confirmed`` entry settled (:class:`~.policy_entries.EntryUse`, by
+    index): the doubts it confirms (:func:`confirmed_identical`), else nothing, and why (read by
+    :func:`~.policy_entries.unused_entry_items`: an entry no doubt needs is a ``policy.unused_entry`` item)."""
+    groups = directory.groups
+    uses = []
+    for i, entry in enumerate(policy.preflight.identical_groups_confirmed):
+        named = set(entry)
+        settled = [d for d in directory.idp_identical_members
+                   if all(g in named or (g in groups and groups[g].display_name in named) for g in d.group_ids)]
+        uses.append(EntryUse(
+            "preflight.identical_groups_confirmed", i,
+            "; ".join("confirmed groups " + ", ".join(repr(groups[g].display_name if g in groups else g)
+                                                      for g in d.group_ids) + " equal" for d in settled),
+            "" if settled else "no hand-saved members answers of these groups are identical in this export"))
+    return uses
 
 
 def _fed(doubt: IdenticalMembers, action: Action, read: Mapping[str, tuple[str, ...]],

@@ -13,7 +13,8 @@ settle something, one :class:`EntryUse` each, from the decisions they made
 :func:`planner.rules.account_types.acknowledgment_uses`, ``confirmed_uses`` and ``override_uses``,
 :func:`planner.rules.unmatched.decision_uses`, :func:`planner.rules.teams.map_uses`, ``deleted_group_uses`` and
 ``confirmation_uses``, :func:`planner.rules.duplicates.resolve` and ``exclusion_uses``,
-:func:`planner.rules.scim_state.reused_address_uses`, :func:`planner.rules.unfinished_runs.closed_run_uses`); :func:`planner.planning.decide` folds them
+:func:`planner.rules.scim_state.reused_address_uses`, :func:`planner.rules.unfinished_runs.closed_run_uses`,
+:func:`planner.rules.inputs.identical_groups_uses`); :func:`planner.planning.decide` folds them
 (:attr:`planner.rules.Outcome.uses`); every entry of :func:`keyed_entries` no use names is one
 ``policy.unused_entry`` item naming the entry as written, its ``file:line:column``
 (:meth:`planner.policy.Policy.location`, the marks of :mod:`planner.yaml_schema`) and why (the question it answered is no longer asked, and what the family saw,
@@ -39,6 +40,8 @@ may be one of access (a deactivation, a leaver kept, an admin's downgrade):
 - ``teams.confirm_empty``: it records no team, so should the group be empty while its team has members (an export
   missing them), it would empty the team.
 - ``teams.confirm_team_admin_removals``: it records no person, so it would let the team lose any later team admin.
+- ``preflight.identical_groups_confirmed``: should one of its groups' answers be saved again as the other's, it
+  would read the copy as true.
 
 Not blocking, on purpose: an unused entry acts in no plan, and the entries a re-plan finds unused are most often
 the answers the plan just applied: a re-plan of the same inputs after a complete apply has no changes and nothing
@@ -97,6 +100,8 @@ QUESTION = {
     "teams.confirm_new_teams": "whether this IdP group, sharing its people with an unmanaged team, is a team of its "
                                "own rather than that team renamed",
     "teams.confirm_team_admin_removals": "whether this IdP group's team may lose its last team admin",
+    "preflight.identical_groups_confirmed": "whether these IdP groups, whose hand-saved members answers list the "
+                                            "same members, really have the same members",
     "applied.closed_runs": "whether this interrupted run of a plan given to --applied is closed, this plan deciding "
                            "what it left",
 }
@@ -239,6 +244,11 @@ def _other_entries(policy: Policy) -> Iterator[KeyedEntry]:
     for i, pattern in enumerate(teams.confirm_team_admin_removals):
         yield KeyedEntry("teams.confirm_team_admin_removals", i, pattern, ("teams", "confirm_team_admin_removals", i),
                          "it records no person, so it would let the team lose any later team admin unreviewed")
+    for i, names in enumerate(policy.preflight.identical_groups_confirmed):
+        yield KeyedEntry("preflight.identical_groups_confirmed", i, f"[{', '.join(names)}]",
+                         ("preflight", "identical_groups_confirmed", i),
+                         "should one of these groups' answers be saved again as the other's, it would read the copy "
+                         "as true unreviewed")
     for i, closed in enumerate(policy.applied.closed_runs):
         yield KeyedEntry("applied.closed_runs", i, f"{{plan: {closed.plan}, run: {closed.run}}}",
                          ("applied", "closed_runs", i))

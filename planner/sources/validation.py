@@ -655,7 +655,10 @@ def check_policy_inputs(snapshot: Snapshot, policy: Policy, paths: Sequence[str 
     wanted = MEMBERSHIP_FILES.get(idp.format.split("+")[0], "the group membership file(s)")
     held = f"{len(idp.groups)} group(s) without members" if idp.groups else "no groups"
     read = sum(1 for i in idp.inputs if i.kind.endswith(".group_members"))
-    missing = (f"{wanted} is missing" if not read else
+    inline = idp.groups and idp.format.split("+")[0] == "scim"  # a SCIM Group holds its members: the file was read
+    missing = (f"the {len(idp.groups)} SCIM Group(s) read list no member that could be read (each \"members\": [], "
+               "or members with neither value nor a $ref naming one: the missing-id warnings)" if inline else
+               f"{wanted} is missing" if not read else
                f"the {read} members file(s) read give none of them a member (each empty, or named by a display "
                "name several groups share: the shared-group-name warning)")
     findings = Findings()
@@ -663,6 +666,7 @@ def check_policy_inputs(snapshot: Snapshot, policy: Policy, paths: Sequence[str 
         "missing-group-memberships", where, "", "",
         f"the {idp.format or 'IdP'} export has {len(idp.users)} user(s) but {held}: {missing}, and "
         f"the policy reads group memberships ({', '.join(uses)}); every account type and team would change on "
-        "that absence: " + ("add the file" if not read else "download the members again as the warnings say"),
+        "that absence: " + ("add the file" if not read and not inline
+                                else "download the members again as the warnings say"),
     )
     return list(findings)
